@@ -1,0 +1,5 @@
+import sys
+
+from fastgrad.cli import main
+
+sys.exit(main())

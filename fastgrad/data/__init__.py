@@ -1,0 +1,1 @@
+"""Data: vocabularies, readers, corpora, pretrained vectors."""
