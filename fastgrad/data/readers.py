@@ -15,9 +15,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-# A word (letters/digits/underscore, with inner hyphens or apostrophes: "slow-moving", "don't"),
-# or any single other non-space character (punctuation, symbols).
-_TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+# A number with inner points or commas ("2.5", "1,000"), a word (letters/digits/underscore, with inner
+# hyphens or apostrophes: "slow-moving", "don't"), or any single other non-space character.
+_TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*|[^\w\s]")
 
 
 def simple_tokenize(text: str, lowercase: bool = True) -> list[str]:
