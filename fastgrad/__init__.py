@@ -1,1 +1,31 @@
-"""fastgrad"""
+"""fastgrad: reverse-mode autodiff with compiled kernels for classic neural NLP models.
+
+    import fastgrad
+    import fastgrad.nn.functional as F
+
+    x = fastgrad.randn(4, 3, requires_grad=True)
+    loss = F.relu(x).sum()
+    loss.backward()  # x.grad holds d loss / d x
+"""
+import os as _os
+
+from fastgrad import backends as _backends
+from fastgrad.autograd import Function, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
+from fastgrad.backends import backend, get_backend, set_backend
+from fastgrad.dtypes import bool_, float32, float64, int32, int64
+from fastgrad.functions import (abs, argmax, cat, clamp, concat, exp, flatten, log, matmul, max, maximum, mean, min,
+                                minimum, permute, relu, reshape, sigmoid, sqrt, squeeze, stack, sum, tanh, transpose,
+                                unsqueeze, where)
+from fastgrad.profiler import profile
+from fastgrad.random import get_rng_state, manual_seed, set_rng_state
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint, randn,
+                             tensor, zeros, zeros_like)
+
+float = float32
+double = float64
+long = int64
+
+__version__ = "0.1.0"
+
+_backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))

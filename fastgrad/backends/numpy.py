@@ -281,3 +281,9 @@ def sparse_adam_rows_update(weight: np.ndarray, exp_avg: np.ndarray, exp_avg_sq:
     exp_avg[rows], exp_avg_sq[rows] = m, v
     step_size = lr * np.sqrt(1 - beta2**step) / (1 - beta1**step)
     weight[rows] -= (step_size * m / (np.sqrt(v) + eps)).astype(weight.dtype)
+
+
+def build_kernel_table():
+    from fastgrad.backends import kernel_table
+
+    return kernel_table(name)

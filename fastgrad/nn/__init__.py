@@ -1,0 +1,2 @@
+"""Neural-network building blocks with PyTorch names."""
+from fastgrad.nn import functional

@@ -1,0 +1,271 @@
+"""Elementwise ops: arithmetic with broadcasting, math functions, activations.
+
+Each op reads: forward kernel, then the backward formula (the local derivative times the upstream g).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd.graph import Op
+
+
+# -- arithmetic (inputs broadcast; the graph layer sums gradients back to each input's shape) ------
+class Add(Op):
+    broadcasts, saves_inputs = True, False
+
+    def forward(ctx, K, a, b):
+        return K.add(a, b)
+
+    def backward(ctx, K, g):
+        return g, g
+
+
+class Sub(Op):
+    broadcasts, saves_inputs = True, False
+
+    def forward(ctx, K, a, b):
+        return K.subtract(a, b)
+
+    def backward(ctx, K, g):
+        return g, K.negative(g)
+
+
+class Mul(Op):
+    broadcasts = True
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return K.multiply(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        return K.multiply(g, b), K.multiply(g, a)
+
+
+class Div(Op):
+    broadcasts = True
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return K.divide(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        g_a = K.divide(g, b)
+        return g_a, K.negative(K.multiply(g_a, K.divide(a, b)))  # d(a/b)/db = -a/b^2
+
+
+class Pow(Op):
+    """a ** b for tensors a, b (b may be a constant tensor built from a Python number)."""
+
+    broadcasts = True
+
+    def forward(ctx, K, a, b):
+        out = K.power(a, b)
+        ctx.saved = (a, b, out)
+        return out
+
+    def backward(ctx, K, g):
+        a, b, out = ctx.saved
+        g_a = K.multiply(g, K.multiply(b, K.power(a, b - 1)))
+        if not ctx.inputs[1].requires_grad:  # the common case: a constant exponent
+            return g_a, None
+        # d(a^b)/db = a^b ln a, defined for a > 0; 0 where a^b is 0 (as PyTorch)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g_b = K.multiply(g, np.where(out != 0, K.multiply(out, K.log(np.abs(a))), 0))
+        return g_a, g_b
+
+
+class Maximum(Op):
+    """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
+
+    broadcasts = True
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return K.maximum(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        share_a = (a > b) + 0.5 * (a == b)
+        return K.multiply(g, share_a.astype(g.dtype)), K.multiply(g, (1 - share_a).astype(g.dtype))
+
+
+class Minimum(Op):
+    broadcasts = True
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return K.minimum(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        share_a = (a < b) + 0.5 * (a == b)
+        return K.multiply(g, share_a.astype(g.dtype)), K.multiply(g, (1 - share_a).astype(g.dtype))
+
+
+class Where(Op):
+    """cond ? a : b; the condition gets no gradient."""
+
+    broadcasts = True
+
+    def forward(ctx, K, cond, a, b):
+        ctx.saved = (cond,)
+        return K.where(cond, a, b)
+
+    def backward(ctx, K, g):
+        (cond,) = ctx.saved
+        zero = g.dtype.type(0)
+        return None, K.where(cond, g, zero), K.where(cond, zero, g)
+
+
+# -- unary math ------------------------------------------------------------------------------------
+class Neg(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, a):
+        return K.negative(a)
+
+    def backward(ctx, K, g):
+        return (K.negative(g),)
+
+
+class Exp(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, a):
+        ctx.saved = K.exp(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, ctx.saved),)  # d e^a = e^a, the saved output
+
+
+class Log(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.log(a)
+
+    def backward(ctx, K, g):
+        return (K.divide(g, ctx.saved),)
+
+
+class Sqrt(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, a):
+        ctx.saved = K.sqrt(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.divide(g, 2 * ctx.saved),)
+
+
+class Abs(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.absolute(a)
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, K.sign(ctx.saved)),)
+
+
+class Clamp(Op):
+    """Clip to [low, high] (either may be None); the gradient passes where the input was inside."""
+
+    def forward(ctx, K, a, low=None, high=None):
+        ctx.saved = (a, low, high)
+        return K.clip(a, low, high)
+
+    def backward(ctx, K, g):
+        a, low, high = ctx.saved
+        inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        return (K.multiply(g, inside),)
+
+
+# -- activations (the backend may fuse forward/backward passes) ------------------------------------
+class Relu(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        ctx.saved = K.relu(x)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.relu_backward(g, ctx.saved),)
+
+
+class LeakyRelu(Op):
+    def forward(ctx, K, x, slope):
+        ctx.saved = (x, slope)
+        return K.leaky_relu(x, slope)
+
+    def backward(ctx, K, g):
+        x, slope = ctx.saved
+        return (K.leaky_relu_backward(g, x, slope),)
+
+
+class Hardtanh(Op):
+    def forward(ctx, K, x, low, high):
+        ctx.saved = (x, low, high)
+        return K.hardtanh(x, low, high)
+
+    def backward(ctx, K, g):
+        x, low, high = ctx.saved
+        return (K.hardtanh_backward(g, x, low, high),)
+
+
+class Tanh(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        ctx.saved = K.tanh(x)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.tanh_backward(g, ctx.saved),)
+
+
+class Sigmoid(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        ctx.saved = K.sigmoid(x)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.sigmoid_backward(g, ctx.saved),)
+
+
+class Silu(Op):
+    def forward(ctx, K, x):
+        ctx.saved = x
+        return K.silu(x)
+
+    def backward(ctx, K, g):
+        return (K.silu_backward(g, ctx.saved),)
+
+
+class Prelu(Op):
+    """max(0, x) + weight * min(0, x), one learned slope per channel (dim 1) or one for all."""
+
+    def forward(ctx, K, x, weight):
+        w = weight.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight
+        ctx.saved = (x, w, weight.shape)
+        return K.where(x > 0, x, K.multiply(w, x))
+
+    def backward(ctx, K, g):
+        x, w, weight_shape = ctx.saved
+        positive = x > 0
+        g_x = K.where(positive, g, K.multiply(g, w))
+        g_w_full = K.where(positive, 0, K.multiply(g, x))
+        if w.size > 1:
+            axes = tuple(i for i in range(x.ndim) if i != 1)
+            g_w = g_w_full.sum(axis=axes).reshape(weight_shape)
+        else:
+            g_w = np.asarray(g_w_full.sum(), dtype=g.dtype).reshape(weight_shape)
+        return g_x, g_w

@@ -1,0 +1,96 @@
+"""Ops that move elements without arithmetic: reshape, permute, expand, indexing, cat, stack."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd.graph import Op
+
+
+class Reshape(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x, shape):
+        ctx.saved = x.shape
+        return x.reshape(shape)
+
+    def backward(ctx, K, g):
+        return (g.reshape(ctx.saved),)
+
+
+class Permute(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x, axes):
+        ctx.saved = axes
+        return x.transpose(axes)
+
+    def backward(ctx, K, g):
+        return (g.transpose(np.argsort(ctx.saved)),)  # the inverse permutation
+
+
+class Expand(Op):
+    """A broadcast view; its gradient sums over the broadcast dims (done by the graph layer)."""
+
+    broadcasts, saves_inputs = True, False
+
+    def forward(ctx, K, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(ctx, K, g):
+        return (g,)
+
+
+class GetItem(Op):
+    """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
+    backward scatters g back, adding where an index repeats."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, key, advanced):
+        ctx.saved = (x.shape, x.dtype, key, advanced)
+        return x[key]
+
+    def backward(ctx, K, g):
+        shape, dtype, key, advanced = ctx.saved
+        grad = np.zeros(shape, dtype=g.dtype)
+        if advanced:
+            np.add.at(grad, key, g)  # repeated indices accumulate
+        else:
+            grad[key] = g
+        return (grad,)
+
+
+class Cat(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, *xs, axis):
+        ctx.saved = (axis, np.cumsum([x.shape[axis] for x in xs])[:-1])
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, K, g):
+        axis, splits = ctx.saved
+        return tuple(np.split(g, splits, axis=axis))
+
+
+class Stack(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, *xs, axis):
+        ctx.saved = axis
+        return np.stack(xs, axis=axis)
+
+    def backward(ctx, K, g):
+        return tuple(np.moveaxis(g, ctx.saved, 0))
+
+
+class Cast(Op):
+    """A copy in another dtype (also `clone()`, with the same dtype); the gradient is cast back."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, dtype):
+        ctx.saved = x.dtype
+        return x.astype(dtype, copy=True)
+
+    def backward(ctx, K, g):
+        return (g.astype(ctx.saved, copy=False),)

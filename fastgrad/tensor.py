@@ -1,0 +1,692 @@
+"""Tensor: a NumPy array plus what autodiff needs (requires_grad, .grad, the node that made it).
+
+Operators and methods call ops from the op table through `apply`, which records the graph;
+`backward()` hands the walk to the graph layer. In-place methods (add_, zero_, ...) work outside
+autograd, for parameter updates and initialisation.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Sequence
+
+import numpy as np
+
+from fastgrad import ops
+from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.graph import apply, run_backward
+from fastgrad.dtypes import as_dtype, default_float, int64
+from fastgrad.random import GENERATOR
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+class device:
+    """Only the CPU exists; `fastgrad.device("cpu")` and `.to("cpu")` are accepted for PyTorch code."""
+
+    def __init__(self, kind: "str | device" = "cpu"):
+        kind = kind.type if isinstance(kind, device) else str(kind)
+        if kind.split(":")[0] != "cpu":
+            raise RuntimeError(f"fastgrad runs on the CPU only; device {kind!r} is not available")
+        self.type = "cpu"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, device) or other == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+
+CPU = device("cpu")
+
+
+def _normalize_dims(dim, ndim: int):
+    """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    low, high = -max(ndim, 1), max(ndim, 1) - 1
+    for d in dims:
+        if not low <= d <= high:
+            raise IndexError(f"dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
+    return tuple(d % max(ndim, 1) for d in dims)
+
+
+def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
+    if index.size and (index.max() >= size or index.min() < -size):
+        bad = index.max() if index.max() >= size else index.min()
+        raise IndexError(f"index {int(bad)} is out of range for dimension {dim} with size {size}")
+
+
+class Tensor:
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_version", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
+    is_sparse = False
+
+    def __init__(self, data: Any, dtype=None, requires_grad: bool = False):
+        array = data._data if isinstance(data, Tensor) else np.asarray(data)
+        if dtype is not None:
+            array = array.astype(as_dtype(dtype), copy=False)
+        elif array.dtype.kind == "f" and not isinstance(data, np.ndarray) and not isinstance(data, Tensor):
+            array = array.astype(default_float, copy=False)  # Python floats become float32, as in PyTorch
+        self._data = array
+        self._node = None
+        self._version = 0
+        self.grad = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, requires_grad: bool, node) -> "Tensor":
+        """Fast path for op outputs: no conversion, no checks."""
+        t = object.__new__(cls)
+        t._data = array if type(array) is np.ndarray else np.asarray(array)
+        t.requires_grad = requires_grad
+        t._node = node
+        t._version = 0
+        t.grad = None
+        return t
+
+    # -- what it is -------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self._data.dtype not in (default_float, int64) and self._data.dtype.kind != "b":
+            extra += f", dtype={self._data.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn=<{self._node.op.__name__}Backward>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # -- conversion -------------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # -- autograd ---------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same values, cut from the graph (shares memory)."""
+        return Tensor._wrap(self._data, False, None)
+
+    def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad and has no graph behind it")
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(f"backward() without `gradient` needs a scalar output, got shape {self.shape}; "
+                                   "pass gradient=ones_like(output) or reduce the output first")
+            grad = np.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): gradient has shape {grad.shape}, expected the output's shape {self.shape}")
+        run_backward(self, grad, retain_graph)
+
+    @property
+    def data(self) -> "Tensor":
+        """The values without autograd: in-place changes through it are not recorded."""
+        return Tensor._wrap(self._data, False, None)
+
+    @data.setter
+    def data(self, value: "Tensor | np.ndarray") -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # -- arithmetic -------------------------------------------------------------------------------
+    def _operand(self, other) -> "Tensor":
+        """Wrap a Python number or array for a binary op; a number takes this tensor's float dtype
+        (as in PyTorch, `x * 2.0` stays float32), an int tensor with a float number gives float32."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (bool, int, float)):
+            dtype = self._data.dtype
+            if isinstance(other, float) and dtype.kind != "f":
+                dtype = default_float
+            return Tensor._wrap(np.array(other, dtype=dtype), False, None)
+        return Tensor._wrap(np.asarray(other), False, None)
+
+    def _binary(self, op, other, reflected: bool = False) -> "Tensor":
+        a, b = self, self._operand(other)
+        if reflected:
+            a, b = b, a
+        try:
+            return apply(op, a, b)
+        except ValueError as err:
+            try:
+                np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
+            except ValueError:
+                raise ValueError(f"{op.__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+            if op is ops.Matmul:
+                raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a matrix product") from None
+            raise err
+
+    def __add__(self, other):
+        return self._binary(ops.Add, other)
+
+    def __radd__(self, other):
+        return self._binary(ops.Add, other, reflected=True)
+
+    def __sub__(self, other):
+        return self._binary(ops.Sub, other)
+
+    def __rsub__(self, other):
+        return self._binary(ops.Sub, other, reflected=True)
+
+    def __mul__(self, other):
+        return self._binary(ops.Mul, other)
+
+    def __rmul__(self, other):
+        return self._binary(ops.Mul, other, reflected=True)
+
+    def __truediv__(self, other):
+        return self._binary(ops.Div, other)
+
+    def __rtruediv__(self, other):
+        return self._binary(ops.Div, other, reflected=True)
+
+    def __pow__(self, other):
+        return self._binary(ops.Pow, other)
+
+    def __rpow__(self, other):
+        return self._binary(ops.Pow, other, reflected=True)
+
+    def __matmul__(self, other):
+        return self._binary(ops.Matmul, other)
+
+    def __rmatmul__(self, other):
+        return self._binary(ops.Matmul, other, reflected=True)
+
+    def __neg__(self):
+        return apply(ops.Neg, self)
+
+    def __pos__(self):
+        return self
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    matmul = __matmul__
+    neg = __neg__
+
+    def maximum(self, other) -> "Tensor":
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other) -> "Tensor":
+        return self._binary(ops.Minimum, other)
+
+    # Comparisons give bool tensors outside the graph.
+    def _compare(self, ufunc, other) -> "Tensor":
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(ufunc(self._data, other), False, None)
+
+    def __eq__(self, other):
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other):
+        return self._compare(np.not_equal, other)
+
+    def __lt__(self, other):
+        return self._compare(np.less, other)
+
+    def __le__(self, other):
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other):
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other):
+        return self._compare(np.greater_equal, other)
+
+    # -- math -------------------------------------------------------------------------------------
+    def exp(self):
+        return apply(ops.Exp, self)
+
+    def log(self):
+        return apply(ops.Log, self)
+
+    def sqrt(self):
+        return apply(ops.Sqrt, self)
+
+    def abs(self):
+        return apply(ops.Abs, self)
+
+    def tanh(self):
+        return apply(ops.Tanh, self)
+
+    def sigmoid(self):
+        return apply(ops.Sigmoid, self)
+
+    def relu(self):
+        return apply(ops.Relu, self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return apply(ops.Clamp, self, low=min, high=max)
+
+    clip = clamp
+
+    # -- reductions -------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return apply(ops.Sum, self, axis=_normalize_dims(dim, self.ndim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
+        return apply(ops.Mean, self, axis=_normalize_dims(dim, self.ndim), keepdims=keepdim)
+
+    def _extremum(self, op, arg, dim, keepdim):
+        if dim is None:
+            return apply(op, self, axis=None, keepdims=False)
+        axis = _normalize_dims(dim, self.ndim)
+        values = apply(op, self, axis=axis, keepdims=keepdim)
+        indices = arg(self._data, axis=axis[0])
+        if keepdim:
+            indices = np.expand_dims(indices, axis[0])
+        return ValuesIndices(values, Tensor._wrap(indices.astype(np.int64), False, None))
+
+    def max(self, dim: int | None = None, keepdim: bool = False):
+        """The maximum over all elements, or (values, indices) along `dim`, as PyTorch."""
+        return self._extremum(ops.Max, np.argmax, dim, keepdim)
+
+    def min(self, dim: int | None = None, keepdim: bool = False):
+        return self._extremum(ops.Min, np.argmin, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        out = np.argmax(self._data, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self._data)
+        return Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        out = np.argmin(self._data, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self._data)
+        return Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+
+    # -- shape ------------------------------------------------------------------------------------
+    def reshape(self, *shape) -> "Tensor":
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        known = int(np.prod([n for n in shape if n != -1]))
+        free = shape.count(-1)
+        if free > 1 or (free == 0 and known != self._data.size) or (free == 1 and (known == 0 or self._data.size % known)):
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self._data.size} elements) "
+                             f"into shape {shape}")
+        return apply(ops.Reshape, self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _normalize_dims((start_dim, end_dim), self.ndim)
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def permute(self, *dims) -> "Tensor":
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = _normalize_dims(dims, self.ndim)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
+        return apply(ops.Permute, self, axes=axes)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        d0, d1 = _normalize_dims((dim0, dim1), self.ndim)
+        axes = list(range(self.ndim))
+        axes[d0], axes[d1] = axes[d1], axes[d0]
+        return apply(ops.Permute, self, axes=tuple(axes))
+
+    @property
+    def T(self) -> "Tensor":
+        return apply(ops.Permute, self, axes=tuple(reversed(range(self.ndim))))
+
+    def t(self) -> "Tensor":
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dims, got shape {self.shape}")
+        return self.T
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        (d,) = _normalize_dims(dim, self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim: int | None = None) -> "Tensor":
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        (d,) = _normalize_dims(dim, self.ndim)
+        if self.ndim == 0 or self.shape[d] != 1:
+            return self
+        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+
+    def expand(self, *sizes) -> "Tensor":
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: shape {sizes} has fewer dims than the tensor's shape {self.shape}")
+        shape = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(sizes))
+        try:
+            np.broadcast_shapes(self.shape, shape)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
+        return apply(ops.Expand, self, shape=shape)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return self.expand(other.shape)
+
+    # -- indexing ---------------------------------------------------------------------------------
+    def _index_key(self, key):
+        """Turn a user key into a NumPy key, range-checking integer index arrays per dimension."""
+        parts = key if isinstance(key, tuple) else (key,)
+        converted, advanced = [], False
+        consumes = sum(0 if p is None or p is Ellipsis else
+                       (np.asarray(p._data if isinstance(p, Tensor) else p).ndim
+                        if _is_bool_index(p) else 1) for p in parts)
+        dim = 0
+        for part in parts:
+            if isinstance(part, Tensor):
+                part = part._data
+            elif isinstance(part, list):
+                part = np.asarray(part)
+            if part is Ellipsis:
+                dim += self.ndim - consumes
+            elif part is None:
+                pass
+            elif isinstance(part, np.ndarray):
+                advanced = True
+                if part.dtype.kind == "b":
+                    dim += part.ndim
+                elif part.dtype.kind in "iu":
+                    if dim >= self.ndim:
+                        raise IndexError(f"too many indices for a tensor of shape {self.shape}")
+                    _check_index_array(part, self.shape[dim], dim)
+                    dim += 1
+                else:
+                    raise IndexError(f"tensors used as indices must be integer or bool, got dtype {part.dtype}")
+            elif isinstance(part, (int, np.integer)):
+                if dim >= self.ndim:
+                    raise IndexError(f"too many indices for a tensor of shape {self.shape}")
+                if not -self.shape[dim] <= part < self.shape[dim]:
+                    raise IndexError(f"index {part} is out of range for dimension {dim} with size {self.shape[dim]}")
+                dim += 1
+            else:
+                dim += 1
+            converted.append(part)
+        return tuple(converted), advanced
+
+    def __getitem__(self, key) -> "Tensor":
+        np_key, advanced = self._index_key(key)
+        return apply(ops.GetItem, self, key=np_key, advanced=advanced)
+
+    def __setitem__(self, key, value) -> None:
+        """In-place assignment (outside autograd, like the other in-place methods)."""
+        self._check_inplace("__setitem__")
+        np_key, _ = self._index_key(key)
+        self._data[np_key] = value._data if isinstance(value, Tensor) else value
+        self._version += 1
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- dtype, device, copies ----------------------------------------------------------------------
+    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
+        """`.to(dtype)`, `.to("cpu")` / `.to(device)` (a no-op) or both."""
+        for arg in args + tuple(kwargs.values()):
+            if isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")):
+                device(arg)  # raises for anything but the CPU
+            else:
+                dtype = arg
+        if dtype is None or as_dtype(dtype) == self.dtype:
+            return self
+        return apply(ops.Cast, self, dtype=as_dtype(dtype))
+
+    def type(self, dtype) -> "Tensor":
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def clone(self) -> "Tensor":
+        return apply(ops.Cast, self, dtype=self.dtype)
+
+    def contiguous(self) -> "Tensor":
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
+        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None) -> "Tensor":
+        return Tensor(np.zeros(_size(size), dtype=as_dtype(dtype) if dtype else self.dtype))
+
+    def new_ones(self, *size, dtype=None) -> "Tensor":
+        return Tensor(np.ones(_size(size), dtype=as_dtype(dtype) if dtype else self.dtype))
+
+    def new_full(self, size, fill_value, dtype=None) -> "Tensor":
+        return Tensor(np.full(_size((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype))
+
+    # -- in place, outside autograd -----------------------------------------------------------------
+    def _check_inplace(self, name: str) -> None:
+        if GRAD_MODE.enabled and self.requires_grad:
+            raise RuntimeError(f"{name}: a tensor that requires grad cannot be changed in place while grad mode is "
+                               "on; do it under `with fastgrad.no_grad():` or through `.data`")
+
+    def _set(self, name: str, values) -> "Tensor":
+        self._check_inplace(name)
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        other = other._data if isinstance(other, Tensor) else other
+        return self._set("add_", self._data + (other if alpha == 1 else alpha * other))
+
+    def sub_(self, other, alpha: float = 1) -> "Tensor":
+        other = other._data if isinstance(other, Tensor) else other
+        return self._set("sub_", self._data - (other if alpha == 1 else alpha * other))
+
+    def mul_(self, other) -> "Tensor":
+        return self._set("mul_", self._data * (other._data if isinstance(other, Tensor) else other))
+
+    def div_(self, other) -> "Tensor":
+        return self._set("div_", self._data / (other._data if isinstance(other, Tensor) else other))
+
+    def zero_(self) -> "Tensor":
+        return self._set("zero_", 0)
+
+    def fill_(self, value) -> "Tensor":
+        return self._set("fill_", value)
+
+    def copy_(self, src) -> "Tensor":
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.broadcast_to(src, self.shape)
+        except ValueError:
+            raise ValueError(f"copy_: source shape {src.shape} cannot be broadcast to {self.shape}") from None
+        return self._set("copy_", src)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        return self._set("clamp_", np.clip(self._data, min, max))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        return self._set("uniform_", GENERATOR.rng.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        return self._set("normal_", GENERATOR.rng.normal(mean, std, self.shape))
+
+
+def _is_bool_index(part) -> bool:
+    data = part._data if isinstance(part, Tensor) else part
+    return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _size(size: Sequence) -> tuple[int, ...]:
+    """Accept f(2, 3) and f((2, 3)) alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+# -- creation -------------------------------------------------------------------------------------
+def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data`; Python floats become float32 and ints int64."""
+    array = np.array(data._data if isinstance(data, Tensor) else data)
+    if dtype is None and array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        dtype = default_float
+    elif dtype is None and array.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+        dtype = int64
+    return Tensor(array, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array, False, None)
+
+
+def _filled(fill, size, dtype, requires_grad) -> Tensor:
+    return Tensor(fill(_size(size), dtype=as_dtype(dtype) if dtype is not None else default_float),
+                  requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.zeros, size, dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.ones, size, dtype, requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.zeros, size, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = default_float if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    return Tensor(np.full(_size((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = default_float if is_float else int64
+    return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1) from fastgrad's seeded generator."""
+    return Tensor(GENERATOR.rng.random(_size(size)), dtype=dtype or default_float, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal from fastgrad's seeded generator."""
+    return Tensor(GENERATOR.rng.standard_normal(_size(size)), dtype=dtype or default_float,
+                  requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size=(), dtype=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return Tensor(GENERATOR.rng.integers(low, high, _size((size,))), dtype=dtype or int64)
