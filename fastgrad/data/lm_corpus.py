@@ -22,13 +22,12 @@ PTB_FILES = {"train": "ptb/ptb.train.txt.gz", "valid": "ptb/ptb.valid.txt", "tes
 
 
 def read_lm_tokens(path: str | os.PathLike) -> list[str]:
-    """The file's space-separated tokens, line by line, with `<eos>` after each non-blank line."""
+    """The file's whitespace-separated tokens, line by line, with `<eos>` after every line (a blank line
+    gives a lone `<eos>`, as in PyTorch's word_language_model)."""
     tokens: list[str] = []
     for _, line in read_lines(path):
-        words = line.split()
-        if words:
-            tokens.extend(words)
-            tokens.append(EOS)
+        tokens.extend(line.split())
+        tokens.append(EOS)
     return tokens
 
 
