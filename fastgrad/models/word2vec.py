@@ -1,0 +1,318 @@
+"""Word2vec (Mikolov et al. 2013): skip-gram and CBOW with negative sampling.
+
+`read_corpus` streams a text file (optionally .gz) once, encoding it to an int32 id array while it
+counts words; `Word2Vec.train` runs the compiled kernels of `fastgrad.kernels.word2vec` over that
+array in `workers` threads. Defaults follow gensim's `Word2Vec` so the two can be compared setting for setting.
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from fastgrad.data.vectors import WordVectors
+from fastgrad.kernels import word2vec as kernels
+
+# gensim's cap (MAX_WORDS_IN_BATCH): longer lines, such as text8's single line, become several sentences.
+MAX_SENTENCE_LENGTH = 10_000
+_READ_BLOCK_CHARS = 1 << 22
+_PROGRESS_POLL_SECONDS = 0.2
+
+
+@dataclass
+class Corpus:
+    """A tokenised corpus as word ids, with its vocabulary.
+
+    `ids[p]` is the id of the p-th word of the text, or -1 for a word seen fewer than `min_count`
+    times (kept so raw word counts stay exact; the kernels skip it). Sentence s is
+    `ids[sentence_starts[s]:sentence_starts[s + 1]]`. `words` is sorted by count, most frequent first.
+    """
+
+    words: list[str]
+    counts: np.ndarray
+    ids: np.ndarray
+    sentence_starts: np.ndarray
+
+    @property
+    def raw_words(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def sentences(self) -> int:
+        return int(self.sentence_starts.size - 1)
+
+
+class _CorpusEncoder:
+    """Turns token lists into ids as they arrive; the vocabulary is fixed only at `finish`."""
+
+    def __init__(self, max_sentence_length: int):
+        if max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be at least 1, got {max_sentence_length}")
+        self._max_sentence_length = max_sentence_length
+        # A new word gets the next provisional id the first time it is looked up; map() runs this at C speed.
+        self._provisional_ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self._chunks: list[np.ndarray] = []
+        self._boundaries = [0]
+        self._size = 0
+        self._sentence_length = 0
+
+    def add(self, tokens: list[str]) -> None:
+        """Append tokens to the current sentence, starting a new one every `max_sentence_length` words."""
+        if not tokens:
+            return
+        self._chunks.append(np.fromiter(map(self._provisional_ids.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
+        remaining = len(tokens)
+        while self._sentence_length + remaining >= self._max_sentence_length:
+            taken = self._max_sentence_length - self._sentence_length
+            remaining -= taken
+            self._size += taken
+            self._boundaries.append(self._size)
+            self._sentence_length = 0
+        self._size += remaining
+        self._sentence_length += remaining
+
+    def end_sentence(self) -> None:
+        if self._sentence_length:
+            self._boundaries.append(self._size)
+            self._sentence_length = 0
+
+    def finish(self, min_count: int) -> Corpus:
+        self.end_sentence()
+        words = list(self._provisional_ids)  # insertion order is provisional id order
+        ids = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=np.int32)
+        self._chunks = []
+        counts = np.bincount(ids, minlength=len(words))
+        count_list = counts.tolist()
+        # Most frequent first; ties by the word itself so the order never depends on the text's order.
+        kept = sorted((i for i, c in enumerate(count_list) if c >= min_count), key=lambda i: (-count_list[i], words[i]))
+        final_ids = np.full(len(words), -1, dtype=np.int32)
+        final_ids[kept] = np.arange(len(kept), dtype=np.int32)
+        np.take(final_ids, ids, out=ids)
+        return Corpus(words=[words[i] for i in kept], counts=counts[kept].astype(np.int64), ids=ids,
+                      sentence_starts=np.asarray(self._boundaries, dtype=np.int64))
+
+
+def _check_min_count(min_count: int) -> None:
+    if min_count < 1:
+        raise ValueError(f"min_count must be at least 1, got {min_count}")
+
+
+def read_corpus(path: str | Path, min_count: int = 5, max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Corpus:
+    """Read whitespace-separated words from a text file (`.gz` is decompressed), one pass, in blocks.
+
+    Each line is a sentence (cut every `max_sentence_length` words); words seen fewer than
+    `min_count` times stay in the id array as -1. The raw text is never held whole: a line longer
+    than a block (text8 is one 100 MB line) is encoded block by block.
+    """
+    _check_min_count(min_count)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus file not found: {path}")
+    encoder = _CorpusEncoder(max_sentence_length)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            unfinished = ""
+            while block := f.read(_READ_BLOCK_CHARS):
+                lines = (unfinished + block).split("\n")
+                unfinished = lines.pop()
+                for line in lines:
+                    encoder.add(line.split())
+                    encoder.end_sentence()
+                # Encode the unfinished line up to its last whitespace; the word cut by the block edge waits.
+                cut = max(unfinished.rfind(" "), unfinished.rfind("\t"))
+                if cut > 0:
+                    encoder.add(unfinished[:cut].split())
+                    unfinished = unfinished[cut:]
+            encoder.add(unfinished.split())
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text ({err})") from err
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: cannot read corpus ({err})") from err
+    return encoder.finish(min_count)
+
+
+def corpus_from_sentences(sentences: Iterable[Sequence[str]], min_count: int = 5,
+                          max_sentence_length: int = MAX_SENTENCE_LENGTH) -> Corpus:
+    """A `Corpus` from token lists already in memory (each one a sentence)."""
+    _check_min_count(min_count)
+    encoder = _CorpusEncoder(max_sentence_length)
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise TypeError("sentences must be sequences of tokens, got a str (split it into words first)")
+        encoder.add(list(sentence))
+        encoder.end_sentence()
+    return encoder.finish(min_count)
+
+
+@dataclass
+class TrainingStats:
+    """What one `train` call did. Raw words count every word read, as gensim's raw word count does."""
+
+    epochs: int
+    raw_words: int
+    effective_words: int
+    seconds: float
+
+    @property
+    def raw_words_per_second(self) -> float:
+        return self.raw_words / max(self.seconds, 1e-9)
+
+    @property
+    def effective_words_per_second(self) -> float:
+        """gensim's "effective words/s": words kept after dropping rare and subsampled ones."""
+        return self.effective_words / max(self.seconds, 1e-9)
+
+
+ProgressCallback = Callable[[int, float], None]
+
+
+class Word2Vec:
+    """Skip-gram (`model="sg"`) or CBOW (`model="cbow"`) with negative sampling.
+
+    `input_vectors` are the word vectors (word2vec.c's syn0), `output_vectors` the context vectors
+    used by negative sampling (syn1neg). The learning rate falls linearly from `alpha` to
+    `min_alpha` over all epochs. With `workers > 1` the threads update the shared matrices without
+    locks, so results vary from run to run; `workers=1` with a fixed `seed` is deterministic.
+    """
+
+    def __init__(self, model: str = "sg", dim: int = 100, window: int = 5, negative: int = 5, sample: float = 1e-3,
+                 min_count: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, epochs: int = 5,
+                 workers: int = 1, seed: int = 0):
+        if model not in ("sg", "cbow"):
+            raise ValueError(f"model must be 'sg' or 'cbow', got {model!r}")
+        for name, value, least in (("dim", dim, 1), ("window", window, 1), ("negative", negative, 0),
+                                   ("min_count", min_count, 1), ("epochs", epochs, 1), ("workers", workers, 1)):
+            if int(value) != value or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        if not 0.0 <= sample < 1.0:
+            raise ValueError(f"sample must be in [0, 1), got {sample}")
+        if not 0.0 <= min_alpha <= alpha:
+            raise ValueError(f"need 0 <= min_alpha <= alpha, got alpha={alpha}, min_alpha={min_alpha}")
+        self.model, self.dim, self.window, self.negative = model, int(dim), int(window), int(negative)
+        self.sample, self.min_count, self.alpha, self.min_alpha = float(sample), int(min_count), float(alpha), float(min_alpha)
+        self.epochs, self.workers, self.seed = int(epochs), int(workers), int(seed)
+        self.words: list[str] = []
+        self.counts = np.empty(0, dtype=np.int64)
+        self.input_vectors = np.empty((0, self.dim), dtype=np.float32)
+        self.output_vectors = np.empty((0, self.dim), dtype=np.float32)
+
+    def config(self) -> dict:
+        return {"model": self.model, "dim": self.dim, "window": self.window, "negative": self.negative,
+                "sample": self.sample, "min_count": self.min_count, "alpha": self.alpha, "min_alpha": self.min_alpha,
+                "epochs": self.epochs, "workers": self.workers, "seed": self.seed}
+
+    def build(self, corpus: Corpus) -> None:
+        """Take the corpus vocabulary and initialise the weights as word2vec.c does:
+        input vectors uniform in [-0.5, 0.5) / dim, output vectors zero."""
+        if not corpus.words:
+            raise ValueError(f"the vocabulary is empty: no word occurs min_count={self.min_count} times")
+        self.words = list(corpus.words)
+        self.counts = np.asarray(corpus.counts, dtype=np.int64)
+        rng = np.random.default_rng(self.seed)
+        self.input_vectors = ((rng.random((len(self.words), self.dim), dtype=np.float32) - 0.5) / self.dim)
+        self.output_vectors = np.zeros((len(self.words), self.dim), dtype=np.float32)
+
+    def fit(self, path: str | Path, progress: ProgressCallback | None = None) -> TrainingStats:
+        """Read a corpus file, build the vocabulary and train."""
+        corpus = read_corpus(path, min_count=self.min_count)
+        self.build(corpus)
+        return self.train(corpus, progress)
+
+    def train(self, corpus: Corpus, progress: ProgressCallback | None = None) -> TrainingStats:
+        """Train for `epochs` passes over `corpus` (built with the same vocabulary).
+
+        `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second.
+        """
+        self._check_corpus(corpus)
+        kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
+        keep = kernels.probability_thresholds(kernels.subsample_keep_probability(self.counts, self.sample))
+        negative_thresholds, negative_aliases = kernels.unigram_alias_table(self.counts)
+        parts = _split_sentences(corpus.sentence_starts, self.workers)
+        effective_words = 0
+        start = time.perf_counter()
+        for epoch in range(self.epochs):
+            alpha_start = self._alpha_at(epoch / self.epochs)
+            alpha_end = self._alpha_at((epoch + 1) / self.epochs)
+            seeds = np.random.SeedSequence([self.seed, epoch]).generate_state(len(parts), dtype=np.uint64)
+            done = np.zeros(len(parts), dtype=np.int64)
+            results: list[int | BaseException] = [0] * len(parts)
+
+            def run(slot: int, first: int, last: int) -> None:
+                try:
+                    results[slot] = kernel(corpus.ids, corpus.sentence_starts, first, last, self.input_vectors,
+                                           self.output_vectors, keep, negative_thresholds, negative_aliases,
+                                           self.window, self.negative, np.float32(alpha_start), np.float32(alpha_end),
+                                           seeds[slot], done, slot)
+                except BaseException as err:  # re-raised in the calling thread below
+                    results[slot] = err
+
+            threads = [threading.Thread(target=run, args=(slot, first, last), daemon=True)
+                       for slot, (first, last) in enumerate(parts)]
+            for thread in threads:
+                thread.start()
+            reported = 0
+            while any(thread.is_alive() for thread in threads):
+                threads[0].join(_PROGRESS_POLL_SECONDS)
+                reported = self._report(progress, done, reported, corpus.raw_words, epoch)
+            for thread in threads:
+                thread.join()
+            self._report(progress, done, reported, corpus.raw_words, epoch)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+                effective_words += result
+        return TrainingStats(self.epochs, corpus.raw_words * self.epochs, effective_words, time.perf_counter() - start)
+
+    @property
+    def vectors(self) -> WordVectors:
+        """The trained word vectors (the input matrix), sharing memory with the model."""
+        return WordVectors(self.words, self.input_vectors)
+
+    def _alpha_at(self, fraction_done: float) -> float:
+        return self.alpha - (self.alpha - self.min_alpha) * fraction_done
+
+    def _report(self, progress: ProgressCallback | None, done: np.ndarray, reported: int, epoch_words: int,
+                epoch: int) -> int:
+        words_done = int(done.sum())
+        if progress is not None and words_done > reported:
+            progress(words_done - reported, self._alpha_at((epoch + words_done / max(epoch_words, 1)) / self.epochs))
+        return words_done
+
+    def _check_corpus(self, corpus: Corpus) -> None:
+        # The kernels index without bounds checks: everything they index is validated here first.
+        vocab_size = len(self.words)
+        if vocab_size == 0:
+            raise RuntimeError("call build(corpus) before train(corpus)")
+        if self.input_vectors.shape != (vocab_size, self.dim) or self.output_vectors.shape != (vocab_size, self.dim):
+            raise ValueError(f"weights must have shape ({vocab_size}, {self.dim}), got input {self.input_vectors.shape} "
+                             f"and output {self.output_vectors.shape}")
+        ids, starts = corpus.ids, corpus.sentence_starts
+        if ids.dtype != np.int32 or ids.ndim != 1 or not ids.flags.c_contiguous:
+            raise ValueError(f"corpus.ids must be a contiguous 1-d int32 array, got {ids.dtype} with shape {ids.shape}")
+        if ids.size:
+            low, high = int(ids.min()), int(ids.max())
+            if low < -1 or high >= vocab_size:
+                bad = low if low < -1 else high
+                raise IndexError(f"corpus word id {bad} out of range for a vocabulary of {vocab_size} words (-1 marks a dropped word)")
+        if starts.dtype != np.int64 or starts.ndim != 1 or starts.size < 1:
+            raise ValueError(f"corpus.sentence_starts must be a non-empty 1-d int64 array, got {starts.dtype} {starts.shape}")
+        if starts[0] != 0 or starts[-1] != ids.size or np.any(np.diff(starts) < 0):
+            raise ValueError(f"corpus.sentence_starts must rise from 0 to len(ids)={ids.size}, "
+                             f"got {starts[0]} .. {starts[-1]}")
+
+
+def _split_sentences(sentence_starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Cut the sentences into `parts` contiguous runs of about equal word counts (one per worker)."""
+    sentences = sentence_starts.size - 1
+    targets = np.linspace(0, sentence_starts[-1], parts + 1)[1:-1]
+    cuts = np.concatenate(([0], np.searchsorted(sentence_starts, targets), [sentences]))
+    cuts = np.clip(cuts, 0, sentences)
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
