@@ -85,7 +85,7 @@ class Vocab:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Tokens for `ids`; IndexError naming the first id outside `0..len-1`."""
-        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64).ravel()
+        ids = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64).ravel()
         bad = (ids < 0) | (ids >= len(self.itos))
         if bad.any():
             raise IndexError(f"token id {int(ids[bad][0])} is out of range for a vocabulary of size {len(self.itos)}")
