@@ -51,7 +51,10 @@ def _normalize_dims(dim, ndim: int):
     for d in dims:
         if not low <= d <= high:
             raise IndexError(f"dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
-    return tuple(d % max(ndim, 1) for d in dims)
+    normalized = tuple(d % max(ndim, 1) for d in dims)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"dims {dims} name the same dimension more than once")
+    return normalized
 
 
 def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
@@ -211,18 +214,17 @@ class Tensor:
 
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":
-        """Wrap a Python number or array for a binary op; a number takes this tensor's float dtype
-        (as in PyTorch, `x * 2.0` stays float32), an int tensor with a float number gives float32."""
+        """Wrap a Python number or array for a binary op; a number takes this tensor's dtype (as in
+        PyTorch, `x * 2.0` stays float32)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float)):
-            dtype = self._data.dtype
-            if isinstance(other, float) and dtype.kind != "f":
-                dtype = default_float
-            return Tensor._wrap(np.array(other, dtype=dtype), False, None)
+            return Tensor._wrap(np.array(other, dtype=self._data.dtype), False, None)
         return Tensor._wrap(np.asarray(other), False, None)
 
     def _binary(self, op, other, reflected: bool = False) -> "Tensor":
+        if isinstance(other, float) and self._data.dtype.kind != "f":
+            self = self.float()  # int tensor with a float number: float32, as in PyTorch
         a, b = self, self._operand(other)
         if reflected:
             a, b = b, a

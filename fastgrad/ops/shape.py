@@ -90,7 +90,7 @@ class Cast(Op):
 
     def forward(ctx, K, x, dtype):
         ctx.saved = x.dtype
-        return x.astype(dtype, copy=True)
+        return x.astype(dtype, order="C", copy=True)
 
     def backward(ctx, K, g):
         return (g.astype(ctx.saved, copy=False),)

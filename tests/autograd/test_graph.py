@@ -1,0 +1,157 @@
+"""Graph behaviour: the lecture's example, branch accumulation, retain_graph, no_grad, detach, deep chains."""
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+
+def test_lecture_example_gradients():
+    """f(x, y, z) = (x + y) * max(y, z) at (1, 2, 0): df/dx = 2, df/dy = 5, df/dz = 0."""
+    x = fastgrad.tensor(1.0, requires_grad=True)
+    y = fastgrad.tensor(2.0, requires_grad=True)
+    z = fastgrad.tensor(0.0, requires_grad=True)
+    f = (x + y) * fastgrad.maximum(y, z)
+    f.backward()
+    assert f.item() == 6.0
+    assert (x.grad.item(), y.grad.item(), z.grad.item()) == (2.0, 5.0, 0.0)
+
+
+def test_gradients_sum_at_branches():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 3
+    y = a * a + a  # a is used twice: d/da = 2a + 1
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * (2 * 3 * np.array([1.0, 2.0]) + 1))
+
+
+def test_grad_accumulates_across_backward_calls_and_zero_grad():
+    x = fastgrad.tensor([1.0, -1.0], requires_grad=True)
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
+    x.grad = None
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, -2.0])
+
+
+def test_leaf_grads_never_alias():
+    a = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    b = fastgrad.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    with fastgrad.no_grad():
+        a.grad.zero_()
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_second_backward_needs_retain_graph():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_no_grad_records_nothing_and_enable_grad_restores():
+    x = fastgrad.tensor([1.0], requires_grad=True)
+    with fastgrad.no_grad():
+        assert not fastgrad.is_grad_enabled()
+        y = x * 2
+        with fastgrad.enable_grad():
+            z = x * 2
+    assert fastgrad.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+    @fastgrad.no_grad()
+    def decorated():
+        return x * 2
+
+    assert not decorated().requires_grad
+    with fastgrad.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert fastgrad.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph_and_shares_memory():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    d = h.detach()
+    assert not d.requires_grad and d.is_leaf
+    (d * x).sum().backward()  # only the direct use of x counts
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+    assert np.shares_memory(d.numpy(), h.numpy())
+
+
+def test_chain_of_100000_ops_backpropagates_without_recursion():
+    x = fastgrad.tensor(1.0, dtype=fastgrad.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y + 1e-6
+    y.backward()
+    assert x.grad.item() == 1.0
+    assert y.item() == pytest.approx(1.1, rel=1e-9)
+
+
+def test_integer_results_do_not_require_grad():
+    x = fastgrad.tensor([1.5, -2.5], requires_grad=True)
+    assert not x.long().requires_grad
+    assert not (x > 0).requires_grad
+    assert x.argmax().dtype == fastgrad.int64
+
+
+def test_in_place_change_of_a_saved_tensor_is_detected():
+    w = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    x = fastgrad.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x.mul_(2)  # Mul saved x for its backward
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_in_place_on_a_tensor_requiring_grad_needs_no_grad():
+    w = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w.add_(1.0)
+    with fastgrad.no_grad():
+        w.add_(fastgrad.tensor([1.0, 1.0]), alpha=-0.5)
+    np.testing.assert_allclose(w.numpy(), [0.5, 1.5])
+    w.data.mul_(2)  # .data is outside autograd
+    np.testing.assert_allclose(w.numpy(), [1.0, 3.0])
+
+
+def test_sparse_embedding_gradient_is_row_sparse_and_accumulates():
+    weight = fastgrad.randn(10, 3, requires_grad=True)
+    F.embedding(fastgrad.tensor([1, 1, 4]), weight, sparse=True).sum().backward()
+    assert weight.grad.is_sparse
+    F.embedding(fastgrad.tensor([4]), weight, sparse=True).sum().backward()
+    dense = weight.grad.to_dense().numpy()
+    expected = np.zeros((10, 3))
+    expected[1], expected[4] = 2, 2
+    np.testing.assert_allclose(dense, expected)
+    coalesced = weight.grad.coalesce()
+    np.testing.assert_array_equal(coalesced.rows, [1, 4])
+
+
+def test_tied_weight_used_sparse_and_dense_sums_to_dense():
+    weight = fastgrad.randn(5, 2, requires_grad=True)
+    emb = F.embedding(fastgrad.tensor([0, 3]), weight, sparse=True)  # (2, 2)
+    logits = F.linear(emb, weight)  # the same weight as an output layer
+    logits.sum().backward()
+    with fastgrad.no_grad():
+        w = weight.numpy()
+        expected = np.zeros((5, 2))
+        expected[[0, 3]] += np.ones((2, 5)) @ w  # through the lookup
+        expected += np.ones((5, 2)) * emb.numpy().sum(0)  # through the linear layer
+    assert not weight.grad.is_sparse
+    np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-6)
+
+
+def test_backward_on_a_leaf_and_with_explicit_gradient():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.backward(fastgrad.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 30.0])

@@ -1,0 +1,209 @@
+"""gradcheck (float64 central differences) of every op and functional, over hypothesis-generated
+shapes (scalars, size-1 dims, broadcasting pairs), on every backend."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+BACKENDS = ["numpy", "compiled"]
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def leaf(shape, seed, low=-2.0, high=2.0, away_from=None):
+    """A float64 leaf with values that keep central differences away from kinks (|x - k| > 0.05)."""
+    values = np.random.default_rng(seed).uniform(low, high, shape)
+    if away_from is not None:
+        close = np.abs(values - away_from) < 0.05
+        values[close] += 0.1
+    return fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
+
+
+def check(backend_name, fn, *inputs):
+    with fastgrad.backend(backend_name):
+        assert fastgrad.gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("binary", [
+    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (b * b + 0.5),
+    lambda a, b: fastgrad.maximum(a, b), lambda a, b: fastgrad.minimum(a, b),
+    lambda a, b: (a * a + 0.5) ** b, lambda a, b: fastgrad.where(a > 0, a, b),
+], ids=["add", "sub", "mul", "div", "maximum", "minimum", "pow", "where"])
+@SETTINGS
+@given(shapes=pairs, seed=st.integers(0, 2**16))
+def test_broadcasting_binary_ops(backend_name, binary, shapes, seed):
+    a_shape, b_shape = shapes.input_shapes
+    a = leaf(a_shape, seed)
+    b = leaf(b_shape, seed + 1)
+    if binary.__code__.co_consts and "maximum" in str(binary.__code__.co_names) or "minimum" in str(binary.__code__.co_names):
+        b = fastgrad.tensor(b.numpy() + 0.3, dtype=fastgrad.float64, requires_grad=True)  # no ties
+    check(backend_name, binary, a, b)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("unary,kink", [
+    (lambda x: -x, None), (lambda x: x.exp(), None), (lambda x: (x * x + 0.1).log(), None),
+    (lambda x: (x * x + 0.1).sqrt(), None), (lambda x: x.abs(), 0.0), (lambda x: x.clamp(-0.5, 0.7), 0.7),
+    (lambda x: x.tanh(), None), (lambda x: x.sigmoid(), None), (lambda x: F.relu(x), 0.0),
+    (lambda x: F.leaky_relu(x, 0.1), 0.0), (lambda x: F.hardtanh(x, -0.5, 0.5), 0.5), (lambda x: F.silu(x), None),
+    (lambda x: x ** 2, None), (lambda x: 2.0 ** x, None), (lambda x: 1.0 / (x * x + 1.0), None),
+], ids=["neg", "exp", "log", "sqrt", "abs", "clamp", "tanh", "sigmoid", "relu", "leaky_relu", "hardtanh", "silu",
+        "pow_scalar", "rpow", "rdiv"])
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_unary_ops(backend_name, unary, kink, shape, seed):
+    x = leaf(shape, seed, away_from=kink)
+    if kink not in (None, 0.0):  # two kinks at +-kink, or -0.5 for clamp/hardtanh
+        x = leaf(shape, seed, away_from=-0.5 if kink in (0.5, 0.7) else kink)
+        x._data[np.abs(x._data - kink) < 0.05] += 0.1
+    check(backend_name, unary, x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16),
+       keepdim=st.booleans(), data=st.data())
+def test_reductions(backend_name, shape, seed, keepdim, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.sum(), x)
+    check(backend_name, lambda x: x.sum(dim, keepdim), x)
+    check(backend_name, lambda x: x.mean(dim, keepdim), x)
+    if len(shape) >= 2:
+        check(backend_name, lambda x: x.mean((0, -1), keepdim), x)
+    check(backend_name, lambda x: x.max(dim, keepdim).values, x)
+    check(backend_name, lambda x: x.min(dim, keepdim).values, x)
+    check(backend_name, lambda x: x.max(), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16))
+def test_shape_ops(backend_name, shape, seed):
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.reshape(-1), x)
+    check(backend_name, lambda x: x.transpose(0, -1), x)
+    check(backend_name, lambda x: x.permute(tuple(reversed(range(x.ndim)))) * 2, x)
+    check(backend_name, lambda x: x.unsqueeze(1).squeeze(1), x)
+    check(backend_name, lambda x: x.unsqueeze(0).expand((3,) + x.shape), x)
+    check(backend_name, lambda x: x[0], x)
+    check(backend_name, lambda x: x[..., ::2], x)
+    check(backend_name, lambda x: x[fastgrad.tensor([0, 0, shape[0] - 1])], x)  # repeated ids accumulate
+    check(backend_name, lambda x: x[x > 0], x)
+    check(backend_name, lambda x: fastgrad.cat([x, x * 2], dim=-1), x)
+    check(backend_name, lambda x: fastgrad.stack([x, x.exp()], dim=1), x)
+    check(backend_name, lambda x: x.T, x)
+    check(backend_name, lambda x: x.clone() * x.contiguous(), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4), batch=st.sampled_from([(), (1,), (2,), (2, 1)]),
+       seed=st.integers(0, 2**16))
+def test_matmul(backend_name, n, k, m, batch, seed):
+    a = leaf(batch + (n, k), seed)
+    b = leaf((k, m), seed + 1)
+    check(backend_name, lambda a, b: a @ b, a, b)
+    check(backend_name, lambda a, b: b.T @ a.transpose(-1, -2), a, b)
+    v = leaf((k,), seed + 2)
+    check(backend_name, lambda a, v: a @ v, a, v)
+    check(backend_name, lambda v, b: v @ b, v, b)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(n=st.integers(1, 5), c=st.integers(1, 6), seed=st.integers(0, 2**16), lead=st.sampled_from([(), (2,)]))
+def test_softmax_family_and_losses(backend_name, n, c, seed, lead):
+    x = leaf(lead + (n, c), seed, -3, 3)
+    rng = np.random.default_rng(seed)
+    targets = rng.integers(0, c, size=n)
+    check(backend_name, lambda x: F.softmax(x, dim=-1), x)
+    check(backend_name, lambda x: F.softmax(x, dim=0), x)
+    check(backend_name, lambda x: F.log_softmax(x, dim=-1), x)
+    logits = leaf((n, c), seed + 3, -3, 3)
+    for reduction in ("mean", "sum", "none"):
+        check(backend_name, lambda z: F.cross_entropy(z, fastgrad.tensor(targets), reduction=reduction), logits)
+        check(backend_name, lambda z: F.nll_loss(F.log_softmax(z, 1), fastgrad.tensor(targets), reduction=reduction),
+              logits)
+        y = fastgrad.tensor(rng.uniform(0, 1, (n, c)))
+        check(backend_name, lambda z: F.binary_cross_entropy_with_logits(z, y, reduction=reduction), logits)
+    ignored = targets.copy()
+    ignored[0] = -100
+    check(backend_name, lambda z: F.cross_entropy(z, fastgrad.tensor(ignored)), logits)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.sampled_from([(), (1,), (3,), (2, 3)]), n_in=st.integers(1, 4), n_out=st.integers(1, 4),
+       seed=st.integers(0, 2**16), bias=st.booleans())
+def test_linear_and_prelu(backend_name, batch, n_in, n_out, seed, bias):
+    x = leaf(batch + (n_in,), seed)
+    w = leaf((n_out, n_in), seed + 1)
+    b = leaf((n_out,), seed + 2) if bias else None
+    inputs = (x, w, b) if bias else (x, w)
+    check(backend_name, lambda *t: F.linear(*t), *inputs)
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    slope = leaf((channels,), seed + 3, 0.1, 0.5)
+    x_away = leaf(x.shape, seed, away_from=0.0)
+    check(backend_name, lambda x, s: F.prelu(x, s), x_away, slope)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("sparse", [False, True])
+@SETTINGS
+@given(num=st.integers(1, 6), dim=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_embeddings(backend_name, sparse, num, dim, seed):
+    rng = np.random.default_rng(seed)
+    weight = leaf((num, dim), seed)
+    ids = fastgrad.tensor(rng.integers(0, num, size=(2, 3)))
+    check(backend_name, lambda w: F.embedding(ids, w, sparse=sparse), weight)
+    flat = fastgrad.tensor(rng.integers(0, num, size=7))
+    offsets = fastgrad.tensor([0, 2, 2, 5])  # bag 1 is empty
+    for mode in ("mean", "sum"):
+        check(backend_name, lambda w: F.embedding_bag(flat, w, offsets, mode=mode, sparse=sparse), weight)
+        check(backend_name, lambda w: F.embedding_bag(ids, w, mode=mode, sparse=sparse), weight)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@SETTINGS
+@given(steps=st.integers(1, 3), batch=st.integers(1, 3), n_in=st.integers(1, 3), hidden=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_rnn(backend_name, nonlinearity, steps, batch, n_in, hidden, seed):
+    x = leaf((steps, batch, n_in), seed)
+    h0 = leaf((batch, hidden), seed + 1)
+    w_ih = leaf((hidden, n_in), seed + 2, -0.8, 0.8)
+    w_hh = leaf((hidden, hidden), seed + 3, -0.8, 0.8)
+    b_ih = leaf((hidden,), seed + 4, 0.05, 0.5)
+    b_hh = leaf((hidden,), seed + 5, 0.05, 0.5)
+    check(backend_name, lambda *t: F.rnn(*t, nonlinearity=nonlinearity), x, h0, w_ih, w_hh, b_ih, b_hh)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_dropout_gradient_uses_the_forward_mask(backend_name):
+    x = leaf((50, 4), 0)
+    with fastgrad.backend(backend_name):
+        fastgrad.manual_seed(3)
+        y = F.dropout(x, p=0.3)
+        y.sum().backward()
+    kept = y.numpy() != 0
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.7)
+    np.testing.assert_allclose(y.numpy(), x.numpy() * kept / 0.7)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_embedding_padding_row_gets_no_gradient(backend_name, sparse):
+    """As in PyTorch: the padding row is looked up as usual but never updated."""
+    weight = leaf((4, 3), 0)
+    ids = fastgrad.tensor([[0, 1, 0], [2, 0, 2]])
+    with fastgrad.backend(backend_name):
+        F.embedding(ids, weight, padding_idx=0, sparse=sparse).sum().backward()
+    grad = weight.grad.to_dense().numpy() if sparse else weight.grad.numpy()
+    np.testing.assert_array_equal(grad, [[0, 0, 0], [1, 1, 1], [2, 2, 2], [0, 0, 0]])

@@ -1,0 +1,111 @@
+"""The Tensor API: creation, dtypes and promotion, conversions, conveniences, in-place idioms."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+
+def test_creation_dtypes_follow_pytorch():
+    assert fastgrad.tensor([1.0, 2.0]).dtype == fastgrad.float32
+    assert fastgrad.tensor([1, 2]).dtype == fastgrad.int64
+    assert fastgrad.tensor(np.zeros(2)).dtype == fastgrad.float64  # arrays keep their dtype
+    assert fastgrad.zeros(2, 3).shape == (2, 3) and fastgrad.zeros((2, 3)).dtype == fastgrad.float32
+    assert fastgrad.ones(2, dtype=fastgrad.float64).dtype == fastgrad.float64
+    assert fastgrad.full((2,), 7).tolist() == [7, 7]
+    assert fastgrad.arange(4).tolist() == [0, 1, 2, 3] and fastgrad.arange(4).dtype == fastgrad.int64
+    assert fastgrad.arange(0.0, 1.0, 0.5).dtype == fastgrad.float32
+    t = fastgrad.tensor([[1.0, 2.0]])
+    assert fastgrad.zeros_like(t).shape == (1, 2) and fastgrad.ones_like(t).sum().item() == 2.0
+
+
+def test_from_numpy_shares_memory_and_numpy_returns_it():
+    a = np.arange(3.0)
+    t = fastgrad.from_numpy(a)
+    a[0] = 10
+    assert t[0].item() == 10
+    assert t.numpy() is a
+    assert fastgrad.tensor(a).numpy() is not a  # tensor() copies
+
+
+def test_manual_seed_makes_rand_reproducible():
+    fastgrad.manual_seed(7)
+    a = fastgrad.randn(3, 2)
+    b = fastgrad.rand(4)
+    fastgrad.manual_seed(7)
+    np.testing.assert_array_equal(a.numpy(), fastgrad.randn(3, 2).numpy())
+    np.testing.assert_array_equal(b.numpy(), fastgrad.rand(4).numpy())
+    assert 0 <= b.numpy().min() and b.numpy().max() < 1
+
+
+def test_scalars_keep_float32_and_arrays_promote_as_numpy():
+    x = fastgrad.tensor([1.0, 2.0])
+    assert (x * 2.0).dtype == fastgrad.float32
+    assert (2 * x).dtype == fastgrad.float32
+    assert (x + fastgrad.tensor([1.0], dtype=fastgrad.float64)).dtype == fastgrad.float64
+    assert (fastgrad.tensor([1, 2]) * 0.5).dtype == fastgrad.float32
+    assert (fastgrad.tensor([1, 2]) + 1).dtype == fastgrad.int64
+    np.testing.assert_allclose((np.array([1.0, 1.0]) + x).numpy(), [2.0, 3.0])  # ndarray defers to the Tensor
+
+
+def test_item_tolist_size_shape_and_friends():
+    t = fastgrad.tensor([[1.0, 2.0, 3.0]])
+    assert t.shape == (1, 3) and t.size() == (1, 3) and t.size(1) == 3 and t.ndim == 2 and t.numel() == 3
+    assert t.sum().item() == 6.0 and t.tolist() == [[1.0, 2.0, 3.0]]
+    assert t.T.shape == (3, 1) and t.reshape(3).shape == (3,) and t.view(-1, 1).shape == (3, 1)
+    assert t.unsqueeze(0).shape == (1, 1, 3) and t.squeeze().shape == (3,) and t.squeeze(0).shape == (3,)
+    assert t.expand(2, 3).shape == (2, 3) and t.expand(2, -1).shape == (2, 3)
+    assert t.permute(1, 0).shape == (3, 1) and t.transpose(0, 1).shape == (3, 1)
+    assert t.max().item() == 3.0
+    values, indices = t.max(dim=1)
+    assert values.tolist() == [3.0] and indices.tolist() == [2]
+    assert fastgrad.cat([t, t]).shape == (2, 3) and fastgrad.stack([t, t], dim=1).shape == (1, 2, 3)
+    with pytest.raises(ValueError):
+        fastgrad.tensor([1.0, 2.0]).item()
+
+
+def test_conveniences():
+    t = fastgrad.tensor([1.5, -2.0])
+    assert t.new_zeros(2, 2).dtype == fastgrad.float32 and t.new_ones((3,)).tolist() == [1, 1, 1]
+    assert t.new_tensor([1, 2]).dtype == fastgrad.float32
+    assert t.double().dtype == fastgrad.float64 and t.long().tolist() == [1, -2] and t.float().dtype == fastgrad.float32
+    assert t.to(fastgrad.float64).dtype == fastgrad.float64 and t.to("cpu") is t
+    assert t.to(fastgrad.device("cpu")) is t and t.device == fastgrad.device("cpu")
+    c = t.clone()
+    c.add_(1.0)
+    assert t.tolist() == [1.5, -2.0] and c.tolist() == [2.5, -1.0]
+    nc = fastgrad.tensor(np.ones((3, 2))).T
+    assert not nc.is_contiguous() and nc.contiguous().is_contiguous()
+    with pytest.raises(RuntimeError, match="CPU only"):
+        t.to("cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fastgrad.device("cuda:0")
+
+
+def test_in_place_idioms_bump_the_version():
+    t = fastgrad.zeros(3)
+    t.fill_(2.0).add_(fastgrad.ones(3), alpha=3).mul_(2).sub_(1.0).clamp_(0, 8)
+    assert t.tolist() == [8.0, 8.0, 8.0] and t._version == 5
+    t.zero_()
+    assert t.tolist() == [0.0, 0.0, 0.0]
+    t.copy_(fastgrad.tensor([1.0, 2.0, 3.0]))
+    assert t.tolist() == [1.0, 2.0, 3.0]
+    fastgrad.manual_seed(0)
+    u = fastgrad.zeros(1000).uniform_(-1, 1)
+    assert -1 <= u.numpy().min() and u.numpy().max() <= 1 and abs(u.numpy().mean()) < 0.1
+    n = fastgrad.zeros(10000).normal_(2.0, 0.5)
+    assert abs(n.numpy().mean() - 2.0) < 0.05 and abs(n.numpy().std() - 0.5) < 0.05
+    t[0] = 9.0
+    assert t.tolist() == [9.0, 2.0, 3.0]
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        fastgrad.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        fastgrad.arange(3).requires_grad_()
+
+
+def test_repr_shows_values_and_grad_state():
+    assert repr(fastgrad.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert "requires_grad=True" in repr(fastgrad.tensor([1.0], requires_grad=True))
+    assert "grad_fn=<MulBackward>" in repr(fastgrad.tensor([1.0], requires_grad=True) * 2)
