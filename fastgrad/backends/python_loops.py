@@ -1,0 +1,277 @@
+"""The "python" backend: the kernels of the lecture's models as plain Python loops.
+
+Arrays are turned into nested lists on the way in and back into arrays on the way out; everything in
+between is `for` loops over Python floats and `math.exp`/`math.tanh`. It is slow on purpose - the
+baseline that shows what vectorizing (NumPy) and compiling (Numba, C) buy - and simple enough to be
+an obviously-right oracle for the other backends. Every kernel has the signature and return
+convention of its NumPy reference in `fastgrad/backends/numpy.py`; the arithmetic runs in float64
+and is cast to the reference's output dtype at the end. Kernels not listed in LOOP_KERNELS come from
+the NumPy backend.
+"""
+from __future__ import annotations
+
+import math
+from operator import mul
+
+import numpy as np
+
+name = "python"
+
+Matrix = list[list[float]]
+
+
+# -- list helpers ------------------------------------------------------------------------------------
+def _dot(u: list[float], v: list[float]) -> float:
+    # sum(map(mul, ...)) is the fastest inner product plain Python has; a fair baseline, not a strawman.
+    return sum(map(mul, u, v))
+
+
+def _matmul_lists(a: Matrix, b_columns: Matrix) -> Matrix:
+    """a (n, k) times the matrix whose columns are `b_columns` (m lists of k): an (n, m) product."""
+    return [[_dot(row, column) for column in b_columns] for row in a]
+
+
+def _columns(a: Matrix) -> Matrix:
+    return [list(column) for column in zip(*a)]
+
+
+def _column_sums(a: Matrix, width: int) -> list[float]:
+    sums = [0.0] * width
+    for row in a:
+        for j, value in enumerate(row):
+            sums[j] += value
+    return sums
+
+
+def _add_into(target: list[float], values: list[float], scale: float = 1.0) -> None:
+    for j, value in enumerate(values):
+        target[j] += scale * value
+
+
+def _array(values, dtype, shape: tuple[int, ...]) -> np.ndarray:
+    return np.array(values, dtype=dtype).reshape(shape)
+
+
+# -- activations -------------------------------------------------------------------------------------
+def tanh(x: np.ndarray) -> np.ndarray:
+    dtype = np.result_type(x.dtype, np.float16)  # np.tanh's output dtype: ints become floats
+    return _array([math.tanh(v) for v in x.reshape(-1).tolist()], dtype, x.shape)
+
+
+def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # d tanh(x)/dx = 1 - tanh(x)^2, from the saved output y
+    values = [gi * (1.0 - yi * yi) for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
+    return _array(values, np.result_type(g, y), g.shape)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return _array([0 if v < 0 else v for v in x.reshape(-1).tolist()], x.dtype, x.shape)  # NaN stays NaN
+
+
+def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    values = [gi if yi > 0 else 0 for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
+    return _array(values, g.dtype, g.shape)
+
+
+# -- matrix products ---------------------------------------------------------------------------------
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for 1-D and 2-D operands (NumPy's promotion rules); batched products go to NumPy."""
+    if a.ndim > 2 or b.ndim > 2 or a.ndim == 0 or b.ndim == 0:
+        return np.matmul(a, b)
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(f"matmul: a has shape {a.shape} and b has shape {b.shape}; "
+                         f"a's last dimension ({a.shape[-1]}) must equal b's first ({b.shape[0]})")
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    product = _matmul_lists(a2.tolist(), b2.T.tolist())
+    shape = a.shape[:-1] + b.shape[1:]
+    return _array(product, np.result_type(a, b), shape)
+
+
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """y = x W^T + b: each output is a row of x dotted with a row of W."""
+    y = _matmul_lists(x.tolist(), weight.tolist())
+    dtypes = [x, weight]
+    if bias is not None:
+        b = bias.tolist()
+        y = [[value + b[j] for j, value in enumerate(row)] for row in y]
+        dtypes.append(bias)
+    return _array(y, np.result_type(*dtypes), (x.shape[0], weight.shape[0]))
+
+
+def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bool, need_weight: bool,
+                    need_bias: bool) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """dx = g W, dW = g^T x, db = sum over rows of g: the same delta g serves all three."""
+    g_rows = g.tolist()
+    dtype = np.result_type(x, weight, g)
+    gx = gw = gb = None
+    if need_x:
+        gx = _array(_matmul_lists(g_rows, _columns(weight.tolist())), dtype, x.shape)
+    if need_weight:
+        gw = _array(_matmul_lists(_columns(g_rows), _columns(x.tolist())), dtype, weight.shape)
+    if need_bias:
+        gb = _array(_column_sums(g_rows, g.shape[1]), g.dtype, (g.shape[1],))
+    return gx, gw, gb
+
+
+# -- softmax + cross-entropy -------------------------------------------------------------------------
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index: int, reduction: str,
+                          need_grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per row: loss = log sum_j exp(z_j - m) - (z_t - m) with m = max_j z_j (so exp never overflows);
+    its gradient is softmax(z) - onehot(t). Ignored rows count for nothing; "mean" divides by the
+    number of counted rows."""
+    losses, grad_rows, count = [], [], 0
+    for row, target in zip(logits.tolist(), targets.tolist()):
+        if target == ignore_index:
+            losses.append(0.0)
+            grad_rows.append([0.0] * len(row))
+            continue
+        count += 1
+        top = max(row)
+        exps = [math.exp(v - top) for v in row]
+        sum_exp = sum(exps)
+        losses.append(math.log(sum_exp) - (row[target] - top))
+        if need_grad:
+            probabilities = [e / sum_exp for e in exps]
+            probabilities[target] -= 1.0
+            grad_rows.append(probabilities)
+    if reduction == "none":
+        loss = np.array(losses, dtype=logits.dtype)
+    elif reduction == "sum":
+        loss = np.asarray(sum(losses), dtype=logits.dtype)
+    else:  # NaN when every row is ignored, as PyTorch
+        loss = np.asarray(sum(losses) / count if count else math.nan, dtype=logits.dtype)
+    if not need_grad:
+        return loss, None
+    if reduction == "mean" and count:
+        grad_rows = [[v / count for v in row] for row in grad_rows]
+    return loss, _array(grad_rows, logits.dtype, logits.shape)
+
+
+# -- embeddings --------------------------------------------------------------------------------------
+def embedding(weight: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    rows = weight.tolist()
+    looked_up = [rows[i] for i in ids.reshape(-1).tolist()]
+    return _array(looked_up, weight.dtype, ids.shape + (weight.shape[1],))
+
+
+def _scatter_rows(ids: list[int], values: Matrix, num_rows: int, width: int, padding_idx: int, sparse: bool,
+                  dtype: np.dtype):
+    """Row i of the gradient collects every value row whose id is i (padding_idx collects nothing):
+    dense (num_rows, width), or sparse (rows, values) with one entry per kept id, uncoalesced."""
+    kept = [(i, row) for i, row in zip(ids, values) if i != padding_idx]  # ids are >= 0: -1 keeps all
+    if sparse:
+        return (np.array([i for i, _ in kept], dtype=np.int64),
+                _array([row for _, row in kept], dtype, (len(kept), width)))
+    dense = [[0.0] * width for _ in range(num_rows)]
+    for i, row in kept:
+        _add_into(dense[i], row)
+    return _array(dense, dtype, (num_rows, width))
+
+
+def embedding_backward(ids: np.ndarray, g: np.ndarray, num_rows: int, padding_idx: int, sparse: bool):
+    values = g.reshape(ids.size, -1)
+    return _scatter_rows(ids.reshape(-1).tolist(), values.tolist(), num_rows, values.shape[1], padding_idx, sparse,
+                         g.dtype)
+
+
+def _bags(num_ids: int, offsets: list[int]) -> list[range]:
+    """Bag b holds ids[offsets[b]:offsets[b+1]]; the last bag runs to the end."""
+    ends = offsets[1:] + [num_ids]
+    return [range(start, end) for start, end in zip(offsets, ends)]
+
+
+def embedding_bag(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray, mode: str) -> np.ndarray:
+    """Sum (or mean) of the weight rows in each bag; an empty bag gives a zero row."""
+    rows, id_list, width = weight.tolist(), ids.tolist(), weight.shape[1]
+    out = []
+    for bag in _bags(len(id_list), offsets.tolist()):
+        total = [0.0] * width
+        for position in bag:
+            _add_into(total, rows[id_list[position]])
+        if mode == "mean" and len(bag):
+            total = [v / len(bag) for v in total]
+        out.append(total)
+    return _array(out, weight.dtype, (offsets.size, width))
+
+
+def embedding_bag_backward(ids: np.ndarray, offsets: np.ndarray, g: np.ndarray, mode: str, num_rows: int,
+                           sparse: bool):
+    """Each id in bag b receives g[b] (divided by the bag's length for "mean")."""
+    id_list, bag_grads, width = ids.tolist(), g.tolist(), g.shape[1]
+    values: Matrix = [[] for _ in id_list]
+    for bag, bag_grad in zip(_bags(len(id_list), offsets.tolist()), bag_grads):
+        scale = 1.0 / len(bag) if mode == "mean" and len(bag) else 1.0
+        for position in bag:
+            values[position] = [v * scale for v in bag_grad]
+    return _scatter_rows(id_list, values, num_rows, width, -1, sparse, g.dtype)
+
+
+# -- Elman RNN ---------------------------------------------------------------------------------------
+def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray,
+                nonlinearity: str) -> np.ndarray:
+    """h_t = f(W_ih x_t + W_hh h_{t-1} + b), one step and one batch row at a time."""
+    activate = math.tanh if nonlinearity == "tanh" else (lambda v: v if v > 0 else 0.0)
+    w_ih_rows, w_hh_rows, b = w_ih.tolist(), w_hh.tolist(), bias.tolist()
+    h = h0.tolist()
+    hs = []
+    for x_t in x.tolist():
+        h = [[activate(_dot(w_in, x_row) + _dot(w_rec, h_row) + b_j)
+              for w_in, w_rec, b_j in zip(w_ih_rows, w_hh_rows, b)]
+             for x_row, h_row in zip(x_t, h)]
+        hs.append(h)
+    return _array(hs, np.result_type(x, h0, w_ih, w_hh, bias), (x.shape[0],) + h0.shape)
+
+
+def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, hs: np.ndarray,
+                 g_hs: np.ndarray, nonlinearity: str, need_x: bool):
+    """Backpropagation through time, from the last step to the first. At step t the gradient reaching
+    h_t is g_hs[t] plus what flows back from step t+1 (carry); delta_t = that times f'(pre_t), with
+    f' = 1 - h_t^2 for tanh and [h_t > 0] for relu. Then dW_ih += delta_t^T x_t, dW_hh += delta_t^T
+    h_{t-1}, db += sum delta_t, dx_t = delta_t W_ih and carry = delta_t W_hh.
+    Returns (dx or None, dh0, dW_ih, dW_hh, db)."""
+    steps, batch, hidden = hs.shape
+    inputs = x.shape[2]
+    x_list, h_list, g_list = x.tolist(), hs.tolist(), g_hs.tolist()
+    h0_list = h0.tolist()
+    w_ih_columns, w_hh_columns = _columns(w_ih.tolist()), _columns(w_hh.tolist())
+    dw_ih = [[0.0] * inputs for _ in range(hidden)]
+    dw_hh = [[0.0] * hidden for _ in range(hidden)]
+    db = [0.0] * hidden
+    dx = [None] * steps
+    carry = [[0.0] * hidden for _ in range(batch)]
+    for t in range(steps - 1, -1, -1):
+        h_prev = h_list[t - 1] if t > 0 else h0_list
+        deltas = []
+        for n in range(batch):
+            if nonlinearity == "tanh":
+                delta = [(g + c) * (1.0 - h * h) for g, c, h in zip(g_list[t][n], carry[n], h_list[t][n])]
+            else:
+                delta = [(g + c) if h > 0 else 0.0 for g, c, h in zip(g_list[t][n], carry[n], h_list[t][n])]
+            for j, d in enumerate(delta):
+                _add_into(dw_ih[j], x_list[t][n], d)
+                _add_into(dw_hh[j], h_prev[n], d)
+                db[j] += d
+            deltas.append(delta)
+        if need_x:
+            dx[t] = _matmul_lists(deltas, w_ih_columns)
+        carry = _matmul_lists(deltas, w_hh_columns)
+    dtype = np.result_type(x, h0, w_ih, w_hh, hs, g_hs)
+    return (_array(dx, dtype, x.shape) if need_x else None, _array(carry, dtype, h0.shape),
+            _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db, dtype, (hidden,)))
+
+
+LOOP_KERNELS = {
+    "tanh": tanh, "tanh_backward": tanh_backward, "relu": relu, "relu_backward": relu_backward,
+    "matmul": matmul, "linear": linear, "linear_backward": linear_backward,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "embedding": embedding, "embedding_backward": embedding_backward,
+    "embedding_bag": embedding_bag, "embedding_bag_backward": embedding_bag_backward,
+    "rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
+}
+
+
+def build_kernel_table():
+    from fastgrad.backends import kernel_table
+
+    return kernel_table(name, LOOP_KERNELS)
