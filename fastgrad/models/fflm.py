@@ -1,0 +1,88 @@
+"""Fixed-window neural language model (Bengio, Ducharme, Vincent & Jauvin 2003, "A Neural Probabilistic
+Language Model", JMLR 3): the previous n-1 words' embeddings are concatenated, passed through one tanh
+hidden layer, and a softmax over the vocabulary gives P(w_t | w_{t-n+1} .. w_{t-1}):
+
+    x = [C(w_{t-n+1}); ...; C(w_{t-1})]          y = b + U tanh(d + H x)
+
+(the paper's optional direct connections W x are left out, as in most re-implementations). Training
+minimises the cross-entropy of every position of a token stream; the first n-1 targets of a stream see
+`<eos>` padding as their context, so every token but the first is scored, as with the other LMs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import nn
+from fastgrad.tensor import Tensor
+
+
+class FixedWindowLM(nn.Module):
+    """Scores the next word from the `context_size` (= n-1) previous ones: ids (N, context_size) -> logits (N, V)."""
+
+    def __init__(self, vocab_size: int, context_size: int = 4, embedding_dim: int = 128, hidden_size: int = 512,
+                 dropout: float = 0.0, tie_weights: bool = False):
+        super().__init__()
+        if context_size < 1:
+            raise ValueError(f"context_size must be at least 1, got {context_size}")
+        if tie_weights and hidden_size != embedding_dim:
+            raise ValueError(f"tie_weights needs hidden_size == embedding_dim, got {hidden_size} and {embedding_dim}")
+        self.context_size = context_size
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.hidden = nn.Linear(context_size * embedding_dim, hidden_size)
+        self.output = nn.Linear(hidden_size, vocab_size)
+        self.dropout = nn.Dropout(dropout)
+        if tie_weights:  # Press & Wolf 2017: one matrix for input embeddings and output word vectors
+            self.output.weight = self.embedding.weight
+
+    def forward(self, context: Tensor) -> Tensor:
+        if context.ndim != 2 or context.shape[1] != self.context_size:
+            raise ValueError(f"context must have shape (N, {self.context_size}), got {tuple(context.shape)}")
+        embedded = self.embedding(context).reshape(context.shape[0], -1)  # concatenation of the n-1 rows
+        hidden = self.dropout(F.tanh(self.hidden(self.dropout(embedded))))
+        return self.output(hidden)
+
+
+def context_windows(ids: np.ndarray, context_size: int, pad_id: int) -> np.ndarray:
+    """Row i holds the `context_size` ids before ids[i + 1] (left-padded with `pad_id`): a read-only
+    (len(ids) - 1, context_size) view whose targets are ids[1:]."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"ids must be a 1-d stream of at least 2 tokens, got shape {ids.shape}")
+    padded = np.concatenate([np.full(context_size - 1, pad_id, dtype=np.int64), ids[:-1]])
+    return np.lib.stride_tricks.sliding_window_view(padded, context_size)
+
+
+def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, batch_size: int,
+                rng: np.random.Generator, clip: float | None = None, progress=None) -> float:
+    """One pass over every position of `ids` in shuffled minibatches; returns the mean training loss."""
+    model.train()
+    windows, targets = context_windows(ids, model.context_size, pad_id), ids[1:]
+    order = rng.permutation(len(targets))
+    total, count = 0.0, 0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss = F.cross_entropy(model(fastgrad.from_numpy(windows[batch])), targets[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        total += loss.item() * len(batch)
+        count += len(batch)
+        if progress is not None:
+            progress.update(len(batch), loss=loss.item())
+    return total / count
+
+
+def evaluate(model: FixedWindowLM, ids: np.ndarray, pad_id: int, batch_size: int = 1024) -> tuple[float, int]:
+    """(summed negative log-likelihood in nats, number of predictions) over every token of `ids` but the first."""
+    model.eval()
+    windows, targets = context_windows(ids, model.context_size, pad_id), ids[1:]
+    total = 0.0
+    with fastgrad.no_grad():
+        for start in range(0, len(targets), batch_size):
+            logits = model(fastgrad.from_numpy(np.ascontiguousarray(windows[start:start + batch_size])))
+            total += F.cross_entropy(logits, targets[start:start + batch_size], reduction="sum").item()
+    return total, len(targets)
