@@ -13,6 +13,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply, run_backward
 from fastgrad.dtypes import as_dtype, default_float, int64
 from fastgrad.random import GENERATOR
@@ -86,7 +87,7 @@ class Tensor:
     def _wrap(cls, array, requires_grad: bool, node) -> "Tensor":
         """Fast path for op outputs: no conversion, no checks."""
         t = object.__new__(cls)
-        t._data = array if type(array) is np.ndarray else np.asarray(array)
+        t._data = array
         t.requires_grad = requires_grad
         t._node = node
         t._version = 0
@@ -605,6 +606,9 @@ class Tensor:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
         return self._set("normal_", GENERATOR.rng.normal(mean, std, self.shape))
+
+
+graph.Tensor = Tensor
 
 
 def _is_bool_index(part) -> bool:

@@ -45,12 +45,21 @@ class Node:
         self.released = False
 
 
-def apply(op, *inputs, **attrs):
-    """Run `op` forward on tensors, recording the graph when grad mode is on and an input needs grad."""
-    from fastgrad.tensor import Tensor
+# The Tensor class; fastgrad.tensor sets it once the class exists (it imports this module first).
+Tensor = None
 
+
+def apply(op, *inputs, **attrs):
+    """Run `op` forward on tensors, recording the graph when grad mode is on and an input needs grad.
+
+    This runs for every op, so it is written for speed: plain loops instead of any()/generators."""
     K = backends.CURRENT.kernels
-    record = GRAD_MODE.enabled and any(t.requires_grad for t in inputs)
+    record = False
+    if GRAD_MODE.enabled:
+        for t in inputs:
+            if t.requires_grad:
+                record = True
+                break
     node = Node(op, inputs, K)
     arrays = [t._data for t in inputs]
     if PROFILE.active is None:
@@ -63,7 +72,7 @@ def apply(op, *inputs, **attrs):
         out = np.asarray(out)
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         return Tensor._wrap(out, False, None)
-    node.versions = tuple(t._version for t in inputs)
+    node.versions = tuple([t._version for t in inputs])
     return Tensor._wrap(out, True, node)
 
 
@@ -106,14 +115,13 @@ def _accumulate(current, new):
     return current + new
 
 
-def _check_versions(tensor, node) -> None:
-    if node.op.saves_inputs:
-        for t, version in zip(node.inputs, node.versions):
-            if t._version != version:
-                raise RuntimeError(
-                    f"one of the tensors needed for gradient computation ({node.op.__name__} input of shape "
-                    f"{t.shape}) was modified by an in-place operation: it is at version {t._version}, expected "
-                    f"version {version}")
+def _check_versions(node) -> None:
+    for t, version in zip(node.inputs, node.versions):
+        if t._version != version:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation ({node.op.__name__} input of shape "
+                f"{t.shape}) was modified by an in-place operation: it is at version {t._version}, expected "
+                f"version {version}")
 
 
 def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
@@ -129,26 +137,29 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
         g = grads.pop(id(tensor), None)
         if g is None:  # nothing flowed here (e.g. every path was an integer output)
             continue
+        op = node.op
         if node.released:
             raise RuntimeError(
-                f"trying to backward through the graph a second time ({node.op.__name__}): its saved values were "
+                f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        _check_versions(tensor, node)
+        if op.saves_inputs:
+            _check_versions(node)
         if profile is None:
-            input_grads = node.op.backward(node, node.backend, g)
+            input_grads = op.backward(node, node.backend, g)
         else:
             start = time.perf_counter()
-            input_grads = node.op.backward(node, node.backend, g)
-            profile.record(node.op.__name__, node.backend.name, True, time.perf_counter() - start)
+            input_grads = op.backward(node, node.backend, g)
+            profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         for parent, parent_grad in zip(node.inputs, input_grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
-            if node.op.broadcasts:
+            if op.broadcasts and parent_grad.shape != parent._data.shape:
                 parent_grad = _sum_to_shape(parent_grad, parent._data.shape)
             if parent._node is None:
                 _store_leaf_grad(parent, parent_grad, handed_to_leaves)
-            else:
-                grads[id(parent)] = _accumulate(grads.get(id(parent)), parent_grad)
+            else:  # gradients sum where branches meet
+                key = id(parent)
+                grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
         if not retain_graph:
             node.saved = None
             node.released = True
@@ -156,8 +167,6 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
 
 def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int]) -> None:
     """Accumulate into leaf.grad (as PyTorch does across backward calls)."""
-    from fastgrad.tensor import Tensor
-
     if isinstance(grad, SparseRowGrad):
         leaf.grad = grad if leaf.grad is None else _accumulate(leaf.grad if leaf.grad.is_sparse else leaf.grad._data, grad)
         if not isinstance(leaf.grad, SparseRowGrad):
@@ -171,7 +180,7 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int]) -> None:
         if id(grad) in handed_to_leaves or not grad.flags.owndata:
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
-        leaf.grad = Tensor(grad.reshape(leaf._data.shape))
+        leaf.grad = Tensor._wrap(grad, False, None)
     elif leaf.grad.is_sparse:
         leaf.grad = Tensor(leaf.grad + grad)
     else:

@@ -7,12 +7,12 @@ from fastgrad.autograd.graph import Op
 
 
 def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
-    """Broadcast a reduced gradient back over the reduced axes of an input of `shape`."""
+    """Copy a reduced gradient back over the reduced axes of an input of `shape`."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    elif axis is None and not keepdims:
-        g = g.reshape((1,) * len(shape))
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g  # broadcasts over the reduced axes (np.broadcast_to costs more for small arrays)
+    return out
 
 
 class Sum(Op):
