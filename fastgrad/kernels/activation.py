@@ -1,0 +1,135 @@
+"""Activation functions and their backward passes as single fused loops.
+
+NumPy evaluates `g * (1 - y * y)` as three passes over memory with two temporaries; one compiled loop
+reads each input once and writes the output once. Same signatures and dtype rules as
+`fastgrad.backends.numpy`: inputs are float32/float64, the result has the input's dtype, and
+constants are cast to that dtype (`x.dtype.type(...)`) so float32 arithmetic stays float32.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from fastgrad.kernels.checks import float_array, like
+
+
+@njit(cache=True, inline="always")
+def _sigmoid_scalar(x, one):
+    # Split by sign so exp never overflows: 1/(1+e^-x) for x>=0, e^x/(1+e^x) otherwise.
+    # `one` has x's dtype: a literal 1 would make Numba compute float32 inputs in float64.
+    e = math.exp(-abs(x))
+    return one / (one + e) if x >= 0 else e / (one + e)
+
+
+@njit(cache=True)
+def _relu_backward(g, y, out):
+    for i in range(g.size):
+        out[i] = g[i] * (y[i] > 0)
+
+
+@njit(cache=True)
+def _leaky_relu(x, slope, out):
+    for i in range(x.size):
+        out[i] = x[i] if x[i] > 0 else x[i] * slope
+
+
+@njit(cache=True)
+def _leaky_relu_backward(g, x, slope, out):
+    for i in range(g.size):
+        out[i] = g[i] if x[i] > 0 else g[i] * slope
+
+
+@njit(cache=True)
+def _hardtanh_backward(g, x, low, high, out):
+    for i in range(g.size):
+        out[i] = g[i] * (low < x[i] < high)
+
+
+@njit(cache=True)
+def _tanh_backward(g, y, out):
+    one = y.dtype.type(1)
+    for i in range(g.size):
+        out[i] = g[i] * (one - y[i] * y[i])
+
+
+@njit(cache=True)
+def _sigmoid(x, out):
+    one = x.dtype.type(1)
+    for i in range(x.size):
+        out[i] = _sigmoid_scalar(x[i], one)
+
+
+@njit(cache=True)
+def _sigmoid_backward(g, y, out):
+    one = y.dtype.type(1)
+    for i in range(g.size):
+        out[i] = g[i] * y[i] * (one - y[i])
+
+
+@njit(cache=True)
+def _silu(x, out):
+    one = x.dtype.type(1)
+    for i in range(x.size):
+        out[i] = x[i] * _sigmoid_scalar(x[i], one)
+
+
+@njit(cache=True)
+def _silu_backward(g, x, out):
+    # d/dx x*s(x) = s(x) * (1 + x * (1 - s(x)))
+    one = x.dtype.type(1)
+    for i in range(g.size):
+        s = _sigmoid_scalar(x[i], one)
+        out[i] = g[i] * (s * (one + x[i] * (one - s)))
+
+
+def _unary(kernel, x: np.ndarray, *constants) -> np.ndarray:
+    x = float_array("x", x)
+    out = np.empty_like(x)
+    kernel(x.reshape(-1), *[x.dtype.type(c) for c in constants], out.reshape(-1))
+    return out
+
+
+def _backward(kernel, g: np.ndarray, saved_name: str, saved: np.ndarray, *constants) -> np.ndarray:
+    g = float_array("g", g)
+    saved = like(saved_name, saved, "g", g)
+    out = np.empty_like(g)
+    kernel(g.reshape(-1), saved.reshape(-1), *[g.dtype.type(c) for c in constants], out.reshape(-1))
+    return out
+
+
+def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _backward(_relu_backward, g, "y", y)
+
+
+def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
+    return _unary(_leaky_relu, x, slope)
+
+
+def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarray:
+    return _backward(_leaky_relu_backward, g, "x", x, slope)
+
+
+def hardtanh_backward(g: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
+    return _backward(_hardtanh_backward, g, "x", x, low, high)
+
+
+def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _backward(_tanh_backward, g, "y", y)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return _unary(_sigmoid, x)
+
+
+def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _backward(_sigmoid_backward, g, "y", y)
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    return _unary(_silu, x)
+
+
+def silu_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return _backward(_silu_backward, g, "x", x)

@@ -1,0 +1,106 @@
+"""Fused Numba activation kernels against the NumPy reference backend."""
+import numpy as np
+import pytest
+
+from fastgrad.backends import numpy as reference
+from fastgrad.kernels import KERNELS
+from fastgrad.kernels import activation as kernels
+
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-10}
+SHAPES = [(7, 13), (3, 4, 5), (1,), (0, 3), ()]
+
+# name -> (arguments after the arrays, names of the array arguments)
+FORWARD = {"leaky_relu": (0.01,), "sigmoid": (), "silu": ()}
+BACKWARD = {"relu_backward": (), "leaky_relu_backward": (0.2,), "hardtanh_backward": (-1.0, 1.0),
+            "tanh_backward": (), "sigmoid_backward": (), "silu_backward": ()}
+
+
+def inputs(rng, shape, dtype):
+    """Values across the interesting ranges: around 0, at the hardtanh bounds, far out in both tails."""
+    x = np.asarray(rng.standard_normal(shape) * 3)
+    if x.size >= 6:
+        x.flat[:6] = [0.0, -1.0, 1.0, 40.0, -40.0, -800.0]
+    return x.astype(dtype)
+
+
+def assert_close(actual, expected, dtype):
+    assert actual.dtype == expected.dtype == dtype and actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=RTOL[dtype], atol=RTOL[dtype])
+
+
+def test_every_kernel_here_is_exported():
+    exported = {name for name in FORWARD} | set(BACKWARD)
+    assert exported <= set(KERNELS)
+    assert all(KERNELS[name] is getattr(kernels, name) for name in exported)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", sorted(FORWARD))
+def test_forward_matches_reference(rng, name, shape, dtype):
+    x = inputs(rng, shape, dtype)
+    expected = getattr(reference, name)(x, *FORWARD[name])
+    assert_close(getattr(kernels, name)(x, *FORWARD[name]), expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", sorted(BACKWARD))
+def test_backward_matches_reference(rng, name, shape, dtype):
+    g = np.asarray(rng.standard_normal(shape), dtype=dtype)
+    x = inputs(rng, shape, dtype)
+    # relu/tanh/sigmoid backward take the saved output, the others the saved input.
+    saved = {"relu_backward": reference.relu, "tanh_backward": np.tanh,
+             "sigmoid_backward": reference.sigmoid}.get(name, lambda v: v)(x)
+    expected = getattr(reference, name)(g, saved, *BACKWARD[name])
+    assert_close(getattr(kernels, name)(g, saved, *BACKWARD[name]), expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_saturates_without_overflow(dtype):
+    x = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=dtype)
+    with np.errstate(all="raise"):
+        y = kernels.sigmoid(x)
+    np.testing.assert_array_equal(y, np.array([0.0, reference.sigmoid(x)[1], 0.5, 1.0, 1.0], dtype=dtype))
+
+
+def test_tanh_backward_keeps_float32_arithmetic():
+    """1 - y^2 near |y| = 1 cancels; computing it in float64 would not match the float32 reference."""
+    y = np.array([np.nextafter(np.float32(1), np.float32(0)), 0.9999], dtype=np.float32)
+    g = np.ones_like(y)
+    np.testing.assert_array_equal(kernels.tanh_backward(g, y), reference.tanh_backward(g, y))
+
+
+def test_numpy_scalars_pass_as_0d_arrays():
+    y = kernels.sigmoid(np.float32(0.5))
+    assert y.shape == () and y.dtype == np.float32 and np.isclose(y, reference.sigmoid(np.float32(0.5)))
+
+
+def test_non_contiguous_inputs(rng):
+    x = rng.standard_normal((6, 10))[:, ::3]
+    g = rng.standard_normal((10, 6)).T[:, ::3]
+    np.testing.assert_allclose(kernels.silu(x), reference.silu(x), rtol=1e-10)
+    np.testing.assert_allclose(kernels.silu_backward(g, x), reference.silu_backward(g, x), rtol=1e-10)
+
+
+def test_inputs_are_not_modified(rng):
+    x = rng.standard_normal(20)
+    g = rng.standard_normal(20)
+    x_before, g_before = x.copy(), g.copy()
+    kernels.sigmoid(x)
+    kernels.silu_backward(g, x)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(g, g_before)
+
+
+def test_bad_arguments_raise_clearly():
+    x32 = np.zeros(4, dtype=np.float32)
+    with pytest.raises(TypeError, match="x: expected dtype float32 or float64, got int64"):
+        kernels.sigmoid(np.zeros(4, dtype=np.int64))
+    with pytest.raises(TypeError, match="x: expected a numpy.ndarray, got list"):
+        kernels.silu([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"y: expected dtype float32 \(that of g\), got float64"):
+        kernels.tanh_backward(x32, np.zeros(4))
+    with pytest.raises(ValueError, match=r"x: expected shape \(4,\) \(that of g\), got \(2, 2\)"):
+        kernels.silu_backward(x32, x32.reshape(2, 2))
