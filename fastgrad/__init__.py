@@ -18,6 +18,7 @@ from fastgrad.functions import (abs, argmax, cat, clamp, concat, exp, flatten, l
                                 unsqueeze, where)
 from fastgrad.profiler import profile
 from fastgrad.random import get_rng_state, manual_seed, set_rng_state
+from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint, randn,
                              tensor, zeros, zeros_like)

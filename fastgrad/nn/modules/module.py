@@ -1,0 +1,292 @@
+"""Module: the base of every layer. Attributes that are Parameters, Modules or buffers register
+themselves, so `parameters()`, `state_dict()`, `train()` and friends find them by walking the tree."""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from fastgrad.dtypes import as_dtype
+from fastgrad.nn.parameter import Parameter
+from fastgrad.tensor import Tensor, device
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Subclass it, assign layers and Parameters in `__init__` (after `super().__init__()`), write `forward`.
+
+    Registered values are also plain instance attributes, so reading `self.weight` in `forward`
+    costs no more than any attribute lookup.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- registration ----------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
+        if isinstance(value, (Parameter, Module)) and registries[0] is None:
+            raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before Module.__init__() call")
+        params, modules, buffers = registries
+        if isinstance(value, Parameter):
+            self._unregister(name)
+            params[name] = value
+        elif isinstance(value, Module):
+            self._unregister(name)
+            modules[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} of "
+                                f"{type(self).__name__} (expected a Parameter or None)")
+            params[name] = None
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to child module {name!r} of "
+                                f"{type(self).__name__} (expected a Module or None)")
+            modules[name] = None
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} of {type(self).__name__} "
+                                "(expected a Tensor or None)")
+            buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._unregister(name)
+        object.__delattr__(self, name)
+
+    def _unregister(self, name: str) -> None:
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got {type(param).__name__}")
+        self._unregister(name)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A tensor that belongs to the module's state (saved in state_dict when persistent) but is not trained."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}")
+        self._unregister(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module({name!r}): expected a Module or None, got {type(module).__name__}")
+        self._unregister(name)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    # -- walking the tree ---------------------------------------------------------------------------
+    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple[str, "Module"]]:
+        """This module and every descendant, each once (a module shared by two parents is visited once)."""
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator["Module"]:
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
+        seen = set()
+        owners = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for owner_name, owner in owners:
+            for name, value in getattr(owner, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{owner_name}.{name}" if owner_name else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs; a tied Parameter appears once, under its first name."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, True)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+        """Call fn on every descendant, then on self (children first, as PyTorch), e.g. for custom init."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- modes and gradients ------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            zero_grad_of(param, set_to_none)
+
+    # -- dtype and device -------------------------------------------------------------------------------
+    def to(self, *args, dtype=None, **kwargs) -> "Module":
+        """`.to("cpu")` (the only device) and/or `.to(dtype)` for the floating point parameters and buffers."""
+        for arg in args + tuple(kwargs.values()):
+            if isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")):
+                device(arg)  # raises for anything but the CPU
+            else:
+                dtype = arg
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"Module.to() only accepts floating point dtypes, got {dtype}")
+            self._cast_floats(dtype)
+        return self
+
+    def float(self) -> "Module":
+        return self.to(np.float32)
+
+    def double(self) -> "Module":
+        return self.to(np.float64)
+
+    def cpu(self) -> "Module":
+        return self
+
+    def _cast_floats(self, dtype: np.dtype) -> None:
+        """Cast in place (the Parameter objects stay the same, so references to them stay valid)."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if tensor._data.dtype.kind == "f" and tensor._data.dtype != dtype:
+                tensor._data = tensor._data.astype(dtype)
+                if isinstance(tensor.grad, Tensor):
+                    tensor.grad._data = tensor.grad._data.astype(dtype)
+
+    # -- state ------------------------------------------------------------------------------------------
+    def _state_tensors(self) -> "OrderedDict[str, Tensor]":
+        """Every parameter and persistent buffer by dotted name; tied tensors appear under each name."""
+        state = OrderedDict()
+        for prefix, module in self._all_modules():
+            for name, param in module._parameters.items():
+                if param is not None:
+                    state[prefix + name] = param
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent_buffers:
+                    state[prefix + name] = buffer
+        return state
+
+    def _all_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """(prefix with trailing dot, module) for self and all descendants, shared modules under every path."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._all_modules(f"{prefix}{name}.")
+
+    def state_dict(self, keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """Name -> tensor for every parameter and persistent buffer (PyTorch's names: `0.weight`,
+        `rnn.weight_ih_l0`, ...). The tensors share memory with the module unless saved."""
+        state = self._state_tensors()
+        if not keep_vars:
+            state = OrderedDict((name, tensor.detach()) for name, tensor in state.items())
+        return state
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values into the existing parameters and buffers (in place, so optimizers keep working).
+
+        Checks everything before copying anything: with `strict`, missing and unexpected keys are
+        errors; a shape mismatch is always an error. The message lists every problem.
+        """
+        own = self._state_tensors()
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        problems = []
+        if strict and missing:
+            problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        arrays = {}
+        for name, target in own.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
+            if array.dtype.kind not in "biuf":
+                problems.append(f"value for {name} has dtype {array.dtype}, expected a numeric array.")
+            elif array.shape != target.shape:
+                problems.append(f"size mismatch for {name}: copying a param with shape {array.shape} from "
+                                f"checkpoint, the shape in current model is {target.shape}.")
+            arrays[name] = array
+        if problems:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+        for name, array in arrays.items():
+            target = own[name]
+            target._data[...] = array
+            target._version += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing ---------------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr line; layers override it."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = ([extra] if extra else []) + children
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def zero_grad_of(param: Tensor, set_to_none: bool) -> None:
+    """Drop a gradient, or zero it in place; a sparse gradient is always dropped (it has no dense storage)."""
+    if set_to_none or param.grad is None or param.grad.is_sparse:
+        param.grad = None
+    else:
+        param.grad._data[...] = 0

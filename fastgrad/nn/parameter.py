@@ -1,0 +1,24 @@
+"""Parameter: a leaf tensor that a Module registers as something to train."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.dtypes import default_float
+from fastgrad.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that requires grad and is registered by `Module.__setattr__`.
+
+    `Parameter(t)` shares t's memory (as in PyTorch) and is always a leaf, even when t was computed.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            data = np.zeros(0, dtype=default_float)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()

@@ -1,0 +1,93 @@
+"""Gradient clipping and importing PyTorch weights."""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import Tensor
+
+
+def _with_grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def _grad_values(param: Tensor) -> np.ndarray:
+    """The stored numbers of a gradient. A sparse one is coalesced first (and kept coalesced), since
+    repeated rows add up before any norm is taken: |g1 + g2| is not |g1| and |g2| combined."""
+    if isinstance(param.grad, SparseRowGrad):
+        param.grad = param.grad.coalesce()
+        return param.grad.values
+    return param.grad._data
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
+    """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013).
+
+    The norm is taken over all gradients as if concatenated into one vector (norm_type inf: the
+    largest absolute value). Returns that total norm, before clipping, as a 0-d float tensor.
+    """
+    params = _with_grads(parameters)
+    norm_type = float(norm_type)
+    if norm_type <= 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be positive, got {norm_type}")
+    if not params:
+        return Tensor(np.array(0.0, dtype=np.float32))
+    values = [_grad_values(p) for p in params]
+    if math.isinf(norm_type):
+        total = max(float(np.abs(v).max()) if v.size else 0.0 for v in values)
+    elif norm_type == 2.0:
+        total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
+    else:
+        total = sum(float((np.abs(v) ** norm_type).sum()) for v in values) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
+                           "pass error_if_nonfinite=False to clip anyway")
+    scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
+    if scale < 1.0:
+        for v in values:
+            v *= v.dtype.type(scale)
+    return Tensor(np.array(total, dtype=params[0].dtype))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value]."""
+    for param in _with_grads(parameters):
+        values = _grad_values(param)
+        np.clip(values, -clip_value, clip_value, out=values)
+
+
+_WRAPPER_PREFIXES = ("module.", "_orig_mod.")  # added by DataParallel / DistributedDataParallel, torch.compile
+
+
+def convert_torch_state_dict(arrays: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Turn a PyTorch state dict, given as name -> NumPy array, into one `Module.load_state_dict` accepts.
+
+        arrays = {k: v.numpy() for k, v in torch_model.state_dict().items()}
+        model.load_state_dict(fastgrad.nn.utils.convert_torch_state_dict(arrays))
+
+    fastgrad's layers use PyTorch's names and layouts (`weight` (out, in), `bias`, `0.weight` inside
+    Sequential, `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` in RNN), so values keep
+    their names; the prefixes that DataParallel ("module.") and torch.compile ("_orig_mod.") add are
+    removed and every value becomes a contiguous array of its own. Objects with a `.numpy()` method
+    (CPU tensors that do not require grad) are accepted too, without fastgrad importing torch.
+    """
+    converted = {}
+    for name, value in arrays.items():
+        if hasattr(value, "numpy") and not isinstance(value, (np.ndarray, Tensor)):
+            value = value.numpy()
+        array = np.array(value._data if isinstance(value, Tensor) else value, copy=True, order="C")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"convert_torch_state_dict: {name!r} has dtype {array.dtype}, expected numbers")
+        for prefix in _WRAPPER_PREFIXES:
+            while name.startswith(prefix):
+                name = name[len(prefix):]
+        if name in converted:
+            raise ValueError(f"convert_torch_state_dict: two entries map to the name {name!r}")
+        converted[name] = array
+    return converted

@@ -1,0 +1,79 @@
+"""Adam (Kingma & Ba, 2015) with L2 weight decay, and AdamW (Loshchilov & Hutter, 2019) with decoupled decay."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+from fastgrad.optim.optimizer import CHUNK, Optimizer, chunks
+from fastgrad.tensor import Tensor
+
+
+class Adam(Optimizer):
+    """t <- t + 1; g <- g + wd p (L2); m <- m + (1 - b1)(g - m); v <- b2 v + (1 - b2) g^2;
+    p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps); with amsgrad, v is replaced by
+    the running maximum of v in the denominator. This is PyTorch's arrangement of the constants."""
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        if lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, "
+                             f"{weight_decay}")
+        if not all(0 <= beta < 1 for beta in betas):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
+        self._reject_sparse(grad, " (SparseAdam does)")
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros(param.shape, dtype=param.dtype)
+            state["exp_avg_sq"] = np.zeros(param.shape, dtype=param.dtype)
+            if amsgrad:
+                state["max_exp_avg_sq"] = np.zeros(param.shape, dtype=param.dtype)
+        state["step"] += 1
+        step = state["step"]
+        step_size = lr / (1 - beta1**step)
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        arrays = [param._data, np.ascontiguousarray(grad), state["exp_avg"], state["exp_avg_sq"]]
+        arrays.append(state["max_exp_avg_sq"] if amsgrad else arrays[3])  # v stands in when there is no max
+        scratch_buffer = np.empty(min(param._data.size, CHUNK), dtype=param.dtype)
+        for p, g, m, v, v_max in chunks(*arrays):
+            scratch = scratch_buffer[:p.size]
+            if weight_decay != 0:
+                if self.decoupled_weight_decay:
+                    p *= 1 - lr * weight_decay
+                else:
+                    g = g + weight_decay * p
+            np.subtract(g, m, out=scratch)
+            scratch *= 1 - beta1
+            m += scratch
+            v *= beta2
+            np.multiply(g, g, out=scratch)
+            scratch *= 1 - beta2
+            v += scratch
+            if amsgrad:
+                np.maximum(v_max, v, out=v_max)
+            np.sqrt(v_max, out=scratch)
+            scratch /= bias_correction2_sqrt
+            scratch += eps
+            np.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            p -= scratch
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p <- p (1 - lr wd) before the Adam step, instead of adding
+    wd p to the gradient (default wd 0.01, as PyTorch)."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

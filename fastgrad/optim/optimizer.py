@@ -1,0 +1,157 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad and state_dict, as in `torch.optim`.
+
+Subclasses implement `_update(param, grad, state, group)` on NumPy arrays, in place. Dense updates
+run over the flattened arrays in chunks of `CHUNK` elements (see `chunks`): each chunk's
+temporaries stay in cache, so a multi-step rule such as Adam reads and writes each large array
+about once instead of once per NumPy expression.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from fastgrad.autograd.grad_mode import enable_grad
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import Tensor
+
+CHUNK = 65536  # elements per chunk: 256 KiB of float32, several arrays of it fit in L2
+
+
+def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """Matching chunk views of same-sized contiguous arrays, flattened."""
+    flats = [a.reshape(-1) for a in arrays]
+    size = flats[0].size
+    if size <= CHUNK:
+        yield tuple(flats)
+        return
+    for start in range(0, size, CHUNK):
+        yield tuple(f[start:start + CHUNK] for f in flats)
+
+
+class Optimizer:
+    """Holds `param_groups` (dicts with "params" and hyperparameters; change `group["lr"]` freely)
+    and `state` (per-parameter dicts of arrays and counters, keyed by the parameter)."""
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = [params] if isinstance(params, Tensor) else list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for index, param in enumerate(params):
+            if not isinstance(param, Tensor):
+                raise TypeError(f"{type(self).__name__} can only optimize Tensors, but parameter {index} of the "
+                                f"group is a {type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError(f"{type(self).__name__} can't optimize a non-leaf Tensor (parameter {index}, "
+                                 f"shape {param.shape})")
+            if id(param) in seen:
+                raise ValueError(f"parameter {index} (shape {param.shape}) appears in more than one parameter group")
+            seen.add(id(param))
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown option(s) {sorted(unknown)} in a parameter group; "
+                            f"expected some of {sorted(self.defaults)}")
+        self.param_groups.append({**self.defaults, **group, "params": params})
+
+    # -- the update ----------------------------------------------------------------------------------
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; `closure` re-evaluates the loss (returned)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
+                    continue
+                state = self.state.get(param)
+                if state is None:
+                    state = self.state[param] = {}
+                if not param._data.flags.c_contiguous:  # updates work on flat views of the array
+                    param._data = np.ascontiguousarray(param._data)
+                self._update(param, grad if grad.is_sparse else grad._data, state, group)
+                param._version += 1  # parameters changed in place: graphs recorded before are stale
+        return loss
+
+    def _update(self, param: Tensor, grad: np.ndarray | SparseRowGrad, state: dict, group: dict) -> None:
+        raise NotImplementedError
+
+    def _reject_sparse(self, grad, reason: str = "") -> None:
+        if isinstance(grad, SparseRowGrad):
+            raise RuntimeError(f"{type(self).__name__} does not support sparse gradients{reason}; use SGD (without "
+                               "momentum and weight decay), Adagrad or SparseAdam for Embedding(sparse=True)")
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        from fastgrad.nn.modules.module import zero_grad_of
+
+        for group in self.param_groups:
+            for param in group["params"]:
+                zero_grad_of(param, set_to_none)
+
+    # -- state ------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """{"state": {index: {name: array or number}}, "param_groups": [{..., "params": [indices]}]}; a
+        parameter's index is its position across all groups, as in PyTorch. Arrays are not copied."""
+        index_of, groups = {}, []
+        for group in self.param_groups:
+            for param in group["params"]:
+                index_of.setdefault(id(param), len(index_of))
+            groups.append({**{k: v for k, v in group.items() if k != "params"},
+                           "params": [index_of[id(p)] for p in group["params"]]})
+        state = {index_of[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index_of}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and state saved by `state_dict()` (arrays are copied and cast to the
+        parameter's dtype). Group count, group sizes and state shapes must match."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, this optimizer has "
+                             f"{len(self.param_groups)}")
+        param_of = {}
+        for number, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"loaded state dict's parameter group {number} has {len(saved['params'])} "
+                                 f"parameters, this optimizer's has {len(group['params'])}")
+            param_of.update(zip(saved["params"], group["params"]))
+        new_state = {}
+        for index, saved_state in state_dict["state"].items():
+            index = int(index)
+            if index not in param_of:
+                raise ValueError(f"loaded state dict has state for parameter {index}, which no group lists")
+            param = param_of[index]
+            new_state[param] = {name: self._restored(value, param, name, index) for name, value in saved_state.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = new_state
+
+    @staticmethod
+    def _restored(value: Any, param: Tensor, name: str, index: int) -> Any:
+        if isinstance(value, Tensor):
+            value = value._data
+        if not isinstance(value, np.ndarray) or value.ndim == 0:
+            return value.item() if isinstance(value, np.ndarray) else value
+        if value.shape != param.shape:
+            raise ValueError(f"loaded optimizer state {name!r} of parameter {index} has shape {value.shape}, the "
+                             f"parameter has shape {param.shape}")
+        return value.astype(param.dtype, copy=True)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for number, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {number}")
+            lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
+        return "\n".join(lines) + "\n)"

@@ -1,0 +1,187 @@
+"""Checkpoints without pickle: `fastgrad.save(obj, path)` and `fastgrad.load(path)`.
+
+What can be saved: nested dicts (str or int keys), lists and tuples of Tensors, NumPy arrays and
+scalars, Python numbers, strings, booleans and None; that covers the state dicts of modules,
+optimizers and schedulers, `fastgrad.get_rng_state()` and step counters.
+
+File format (version 1): one NumPy `.npz` archive (a zip of `.npy` files, written by `np.savez`).
+
+- `__fastgrad__.npy`: a uint8 array holding UTF-8 JSON, `{"format": "fastgrad-checkpoint",
+  "version": 1, "root": NODE}`.
+- `a0.npy`, `a1.npy`, ...: the arrays, in the order the structure first refers to them.
+
+A NODE is one of
+- a JSON string, integer (any size), true/false or null: that value;
+- `{"float": x}` for a finite float, `{"float": "nan" | "inf" | "-inf"}` otherwise (JSON has no NaN);
+- `{"dict": [[key, NODE], ...]}` (keys str or int, order kept), `{"list": [NODE, ...]}`,
+  `{"tuple": [NODE, ...]}`;
+- `{"tensor": "aK", "requires_grad": bool}`, `{"array": "aK"}`, `{"scalar": "aK"}` (a NumPy scalar,
+  stored as a 0-d array).
+
+Loading reads the archive with `allow_pickle=False` and builds the object from the JSON: it never
+runs code from the file. Object arrays are refused on save. A truncated or altered file (the zip
+stores a CRC-32 per member, checked on read) or an unknown structure raises `CheckpointError`
+naming the file. `save` writes a temporary file in the target folder, syncs it and renames it over
+the target (`os.replace`), so a crash mid-write leaves the previous checkpoint intact.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import Tensor
+
+FORMAT = "fastgrad-checkpoint"
+VERSION = 1
+STRUCTURE_KEY = "__fastgrad__"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read: truncated, altered, or not a fastgrad checkpoint."""
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def _add(self, array: np.ndarray, where: str) -> str:
+        if array.dtype.hasobject:
+            raise TypeError(f"save: {where} is an array of Python objects (dtype {array.dtype}), which needs pickle")
+        name = f"a{len(self.arrays)}"
+        self.arrays[name] = array
+        return name
+
+    def encode(self, obj: Any, where: str = "obj") -> Any:
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return {"float": obj if math.isfinite(obj) else repr(obj)}
+        if isinstance(obj, Tensor):
+            return {"tensor": self._add(obj._data, where), "requires_grad": bool(obj.requires_grad)}
+        if isinstance(obj, np.ndarray):
+            return {"array": self._add(obj, where)}
+        if isinstance(obj, np.generic):
+            return {"scalar": self._add(np.asarray(obj), where)}
+        if isinstance(obj, dict):
+            items = []
+            for key, value in obj.items():
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise TypeError(f"save: {where} has a key {key!r} of type {type(key).__name__}; "
+                                    "keys must be str or int")
+                items.append([key, self.encode(value, f"{where}[{key!r}]")])
+            return {"dict": items}
+        if isinstance(obj, (list, tuple)):
+            kind = "list" if isinstance(obj, list) else "tuple"
+            return {kind: [self.encode(value, f"{where}[{i}]") for i, value in enumerate(obj)]}
+        if isinstance(obj, SparseRowGrad):
+            raise TypeError(f"save: {where} is a sparse gradient; save obj.to_dense() or its rows and values")
+        raise TypeError(f"save: {where} has type {type(obj).__name__}, which a checkpoint cannot hold (expected "
+                        "dict, list, tuple, Tensor, NumPy array or scalar, int, float, str, bool or None)")
+
+
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Write obj to path atomically in the format described in this module's docstring."""
+    path = os.fspath(path)
+    encoder = _Encoder()
+    root = encoder.encode(obj)
+    header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
+    members = {STRUCTURE_KEY: np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **encoder.arrays}
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temp_path = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, allow_pickle=False, **members)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        if os.path.exists(temp_path):
+            os.remove(temp_path)
+        raise
+
+
+class _Decoder:
+    def __init__(self, arrays: dict[str, np.ndarray], path: str) -> None:
+        self.arrays, self.path = arrays, path
+
+    def fail(self, problem: str) -> CheckpointError:
+        return CheckpointError(f"{self.path} is not a valid fastgrad checkpoint: {problem}")
+
+    def array(self, name: Any) -> np.ndarray:
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self.fail(f"the structure refers to array {name!r}, which the file does not contain")
+        return self.arrays[name]
+
+    def decode(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, str)):
+            return node
+        if not isinstance(node, dict) or len(node) not in (1, 2):
+            raise self.fail(f"unexpected structure node {str(node)[:80]}")
+        if "float" in node:
+            return float(node["float"])
+        if "dict" in node:
+            return {key: self.decode(value) for key, value in self._pairs(node["dict"])}
+        if "list" in node:
+            return [self.decode(value) for value in self._sequence(node["list"])]
+        if "tuple" in node:
+            return tuple(self.decode(value) for value in self._sequence(node["tuple"]))
+        if "tensor" in node:
+            tensor = Tensor._wrap(self.array(node["tensor"]), False, None)
+            if node.get("requires_grad") is True:
+                tensor.requires_grad_(True)
+            return tensor
+        if "array" in node:
+            return self.array(node["array"])
+        if "scalar" in node:
+            return self.array(node["scalar"])[()]
+        raise self.fail(f"unknown structure node kind {sorted(node)}")
+
+    def _sequence(self, values: Any) -> list:
+        if not isinstance(values, list):
+            raise self.fail(f"expected a JSON list, got {type(values).__name__}")
+        return values
+
+    def _pairs(self, items: Any) -> list:
+        items = self._sequence(items)
+        if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], (str, int)) for i in items):
+            raise self.fail("a dict node must be a list of [key, value] pairs with str or int keys")
+        return items
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Read a checkpoint written by `save`. Arrays come back as NumPy arrays, Tensors as Tensors."""
+    path = os.fspath(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}  # reads every member, checking its CRC
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+        raise CheckpointError(f"{path} is not a valid fastgrad checkpoint (truncated or altered?): {error}") from None
+    decoder = _Decoder(arrays, path)
+    header = arrays.pop(STRUCTURE_KEY, None)
+    if header is None or header.dtype != np.uint8 or header.ndim != 1:
+        raise decoder.fail(f"it has no {STRUCTURE_KEY} structure entry")
+    try:
+        document = json.loads(header.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise decoder.fail(f"its structure entry is not valid JSON ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT or "root" not in document:
+        raise decoder.fail("the structure entry does not describe a fastgrad checkpoint")
+    if document.get("version") != VERSION:
+        raise decoder.fail(f"format version {document.get('version')!r}; this fastgrad reads version {VERSION}")
+    try:
+        return decoder.decode(document["root"])
+    except CheckpointError:
+        raise
+    except (TypeError, ValueError, RecursionError) as error:
+        raise decoder.fail(f"malformed structure ({error})") from None
