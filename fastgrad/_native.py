@@ -25,8 +25,7 @@ AVAILABLE = IMPORT_ERROR is None
 NONLINEARITIES = ("tanh", "relu")
 REDUCTIONS = ("none", "sum", "mean")
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_C_TYPES = {np.dtype(np.float32): "float *", np.dtype(np.float64): "double *"}
-_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+_C_ARRAY_TYPES = {np.dtype(np.float32): "float[]", np.dtype(np.float64): "double[]"}
 
 
 # -- argument checks -------------------------------------------------------------------------------
@@ -37,7 +36,8 @@ def _floats(**arrays: np.ndarray) -> list[np.ndarray]:
             raise TypeError(f"{name}: expected a numpy.ndarray, got {type(array).__name__}")
         if array.dtype not in _FLOAT_DTYPES:
             raise TypeError(f"{name}: expected dtype float32 or float64, got {array.dtype}")
-    dtype = np.result_type(*arrays.values())
+    dtypes = {array.dtype for array in arrays.values()}
+    dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
     return [np.ascontiguousarray(array, dtype=dtype) for array in arrays.values()]
 
 
@@ -88,7 +88,13 @@ def _nonlinearity(nonlinearity: str) -> int:
 
 
 def _pointer(array: np.ndarray):
-    return ffi.cast(_C_TYPES[array.dtype], ffi.from_buffer(array))
+    """A C pointer to the array's data; valid while the array lives (the caller holds it)."""
+    return ffi.from_buffer(_C_ARRAY_TYPES[array.dtype], array)
+
+
+def _by_dtype(name: str) -> dict:
+    """The float32 and float64 versions of C kernel `name`, keyed by NumPy dtype."""
+    return {np.dtype(np.float32): getattr(lib, f"{name}_f32"), np.dtype(np.float64): getattr(lib, f"{name}_f64")}
 
 
 def _num_threads() -> int:
@@ -103,7 +109,7 @@ def _num_threads() -> int:
 def _bias_grad(g: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     accumulate = out is not None
     db = out if accumulate else np.empty(g.shape[1], dtype=g.dtype)
-    getattr(lib, f"fg_bias_grad_{_SUFFIX[g.dtype]}")(_pointer(g), g.shape[0], g.shape[1], _pointer(db), accumulate)
+    _BIAS_GRAD[g.dtype](_pointer(g), g.shape[0], g.shape[1], _pointer(db), accumulate)
     return db
 
 
@@ -157,10 +163,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
     grad_scale = 1.0 / count if reduction == "mean" and count else 1.0
     row_loss = np.empty(rows, dtype=np.float64)
     dlogits = np.empty_like(logits) if need_grad else None
-    kernel = getattr(lib, f"fg_softmax_xent_{_SUFFIX[logits.dtype]}")
-    kernel(_pointer(logits), ffi.cast("int64_t *", ffi.from_buffer(targets)), rows, classes, int(ignore_index),
-           grad_scale, ffi.cast("double *", ffi.from_buffer(row_loss)),
-           _pointer(dlogits) if need_grad else ffi.NULL, _num_threads())
+    _SOFTMAX_XENT[logits.dtype](_pointer(logits), ffi.from_buffer("int64_t[]", targets), rows, classes,
+                                int(ignore_index), grad_scale, _pointer(row_loss),
+                                _pointer(dlogits) if need_grad else ffi.NULL, _num_threads())
     if reduction == "none":
         loss = row_loss.astype(logits.dtype)
     elif reduction == "sum":
@@ -197,7 +202,7 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     hs += bias
     w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ W^T as a plain product: BLAS runs it faster
     recurrent = np.empty((batch, hidden), dtype=hs.dtype)
-    step_kernel = getattr(lib, f"fg_rnn_step_{_SUFFIX[hs.dtype]}")
+    step_kernel = _RNN_STEP[hs.dtype]
     hs_pointer, recurrent_pointer, size = _pointer(hs), _pointer(recurrent), batch * hidden
     h_prev = h0
     for t in range(steps):
@@ -221,7 +226,7 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     _expect_shape("g_hs", g_hs, (steps, batch, hidden), "(T, B, H)")
     deltas = np.empty_like(hs)  # d loss / d pre-activation, per step
     carry = np.zeros((batch, hidden), dtype=hs.dtype)  # d loss / d h_t arriving from step t+1
-    delta_kernel = getattr(lib, f"fg_rnn_delta_{_SUFFIX[hs.dtype]}")
+    delta_kernel = _RNN_DELTA[hs.dtype]
     size = batch * hidden
     g_pointer, h_pointer, delta_pointer = _pointer(g_hs), _pointer(hs), _pointer(deltas)
     carry_pointer = _pointer(carry)
@@ -243,7 +248,7 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
 def _elementwise(name: str, x: np.ndarray) -> np.ndarray:
     (x,) = _floats(x=x)
     out = np.empty_like(x)
-    getattr(lib, f"fg_{name}_{_SUFFIX[x.dtype]}")(_pointer(x), x.size, _pointer(out))
+    getattr(lib, f"fg_{name}_{'f32' if x.dtype == np.float32 else 'f64'}")(_pointer(x), x.size, _pointer(out))
     return out
 
 
@@ -273,6 +278,8 @@ def max_simd_level() -> int:
 
 # -- the kernel table the compiled backend merges over the NumPy one --------------------------------
 if AVAILABLE:
+    _BIAS_GRAD, _SOFTMAX_XENT = _by_dtype("fg_bias_grad"), _by_dtype("fg_softmax_xent")
+    _RNN_STEP, _RNN_DELTA = _by_dtype("fg_rnn_step"), _by_dtype("fg_rnn_delta")
     KERNELS = {"linear_backward": linear_backward, "softmax_cross_entropy": softmax_cross_entropy,
                "rnn_forward": rnn_forward, "rnn_backward": rnn_backward}
 else:
