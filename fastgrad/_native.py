@@ -284,10 +284,14 @@ if AVAILABLE:
                "rnn_forward": rnn_forward, "rnn_backward": rnn_backward}
 else:
     class _MissingLibrary:
-        def __getattr__(self, name: str):
+        """Stands in for lib, ffi and the kernel tables: any use raises, naming the import error."""
+
+        def _fail(self, *args):
             raise RuntimeError(f"fastgrad's C kernels are not built ({IMPORT_ERROR}); run `pip install -e .`")
 
-    lib = ffi = _MissingLibrary()
+        __getattr__ = __getitem__ = _fail
+
+    lib = ffi = _BIAS_GRAD = _SOFTMAX_XENT = _RNN_STEP = _RNN_DELTA = _MissingLibrary()
     _warned = False
 
     def __getattr__(name: str):
