@@ -26,8 +26,9 @@ def _dot(u: list[float], v: list[float]) -> float:
     return sum(map(mul, u, v))
 
 
-def _matmul_lists(a: Matrix, b_columns: Matrix) -> Matrix:
-    """a (n, k) times the matrix whose columns are `b_columns` (m lists of k): an (n, m) product."""
+def matmul_lists(a: Matrix, b_columns: Matrix) -> Matrix:
+    """a (n, k) times the matrix whose columns are `b_columns` (m lists of k): an (n, m) product.
+    Public so that benchmarks can time the loops alone, on lists converted beforehand."""
     return [[_dot(row, column) for column in b_columns] for row in a]
 
 
@@ -83,14 +84,14 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                          f"a's last dimension ({a.shape[-1]}) must equal b's first ({b.shape[0]})")
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-    product = _matmul_lists(a2.tolist(), b2.T.tolist())
+    product = matmul_lists(a2.tolist(), b2.T.tolist())
     shape = a.shape[:-1] + b.shape[1:]
     return _array(product, np.result_type(a, b), shape)
 
 
 def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     """y = x W^T + b: each output is a row of x dotted with a row of W."""
-    y = _matmul_lists(x.tolist(), weight.tolist())
+    y = matmul_lists(x.tolist(), weight.tolist())
     dtypes = [x, weight]
     if bias is not None:
         b = bias.tolist()
@@ -106,9 +107,9 @@ def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bo
     dtype = np.result_type(x, weight, g)
     gx = gw = gb = None
     if need_x:
-        gx = _array(_matmul_lists(g_rows, _columns(weight.tolist())), dtype, x.shape)
+        gx = _array(matmul_lists(g_rows, _columns(weight.tolist())), dtype, x.shape)
     if need_weight:
-        gw = _array(_matmul_lists(_columns(g_rows), _columns(x.tolist())), dtype, weight.shape)
+        gw = _array(matmul_lists(_columns(g_rows), _columns(x.tolist())), dtype, weight.shape)
     if need_bias:
         gb = _array(_column_sums(g_rows, g.shape[1]), g.dtype, (g.shape[1],))
     return gx, gw, gb
@@ -149,10 +150,15 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
 
 
 # -- embeddings --------------------------------------------------------------------------------------
+def _rows_of(weight: np.ndarray, ids: list[int]) -> dict[int, list[float]]:
+    """The looked-up rows as lists; converting only those keeps a large table from costing O(V d)."""
+    return {i: weight[i].tolist() for i in set(ids)}
+
+
 def embedding(weight: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    rows = weight.tolist()
-    looked_up = [rows[i] for i in ids.reshape(-1).tolist()]
-    return _array(looked_up, weight.dtype, ids.shape + (weight.shape[1],))
+    flat_ids = ids.reshape(-1).tolist()
+    rows = _rows_of(weight, flat_ids)
+    return _array([rows[i] for i in flat_ids], weight.dtype, ids.shape + (weight.shape[1],))
 
 
 def _scatter_rows(ids: list[int], values: Matrix, num_rows: int, width: int, padding_idx: int, sparse: bool,
@@ -183,7 +189,8 @@ def _bags(num_ids: int, offsets: list[int]) -> list[range]:
 
 def embedding_bag(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray, mode: str) -> np.ndarray:
     """Sum (or mean) of the weight rows in each bag; an empty bag gives a zero row."""
-    rows, id_list, width = weight.tolist(), ids.tolist(), weight.shape[1]
+    id_list, width = ids.tolist(), weight.shape[1]
+    rows = _rows_of(weight, id_list)
     out = []
     for bag in _bags(len(id_list), offsets.tolist()):
         total = [0.0] * width
@@ -254,8 +261,8 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
                 db[j] += d
             deltas.append(delta)
         if need_x:
-            dx[t] = _matmul_lists(deltas, w_ih_columns)
-        carry = _matmul_lists(deltas, w_hh_columns)
+            dx[t] = matmul_lists(deltas, w_ih_columns)
+        carry = matmul_lists(deltas, w_hh_columns)
     dtype = np.result_type(x, h0, w_ih, w_hh, hs, g_hs)
     return (_array(dx, dtype, x.shape) if need_x else None, _array(carry, dtype, h0.shape),
             _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db, dtype, (hidden,)))

@@ -1,0 +1,89 @@
+"""Cold and warm start: `import fastgrad` plus the first training step of a small model, in a fresh
+Python process, with Numba's on-disk cache warm (filled by a previous run) and empty
+(NUMBA_CACHE_DIR pointing at a new temporary directory, so every kernel compiles)."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# A tiny RNN LM step touching the kernels a real first step does: embedding lookup and its sparse
+# backward, the RNN, the output layer, softmax + cross-entropy and an SGD update.
+_FIRST_STEP = r"""
+import json, time
+start = time.perf_counter()
+import numpy as np
+import fastgrad
+import fastgrad.nn.functional as F
+imported = time.perf_counter()
+
+def step():
+    tokens = rng.integers(0, 200, size=(36, 8))
+    x = F.embedding(tokens[:-1], params[0], sparse=False)
+    hs = F.rnn(x, fastgrad.zeros(8, 64), *params[1:5])
+    logits = F.linear(hs.reshape(-1, 64), params[5], params[6])
+    loss = F.cross_entropy(logits, tokens[1:].reshape(-1))
+    loss.backward()
+    with fastgrad.no_grad():
+        for p in params:
+            p.sub_(p.grad, alpha=0.1)
+            p.grad = None
+    return float(loss.item())
+
+fastgrad.manual_seed(0)
+rng = np.random.default_rng(0)
+shapes = [(200, 32), (64, 32), (64, 64), (64,), (64,), (200, 64), (200,)]
+params = [fastgrad.tensor(rng.normal(0, 0.1, size=s).astype(np.float32), requires_grad=True) for s in shapes]
+step()
+first = time.perf_counter()
+step()
+second = time.perf_counter()
+print(json.dumps({"import_s": imported - start, "first_step_s": first - imported, "second_step_s": second - first,
+                  "backend": fastgrad.get_backend()}))
+"""
+
+
+def measure_once(numba_cache_dir: str | None) -> dict[str, float]:
+    """One fresh process: seconds for the import, the first and second step, and the whole process."""
+    env = dict(os.environ)
+    if numba_cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = numba_cache_dir
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _FIRST_STEP], env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"start-up measurement failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["process_s"] = wall
+    return result
+
+
+def measure(repeats: int = 3) -> dict[str, dict[str, float]]:
+    """Median over `repeats` fresh processes of the warm start (default cache location, filled by
+    one unmeasured run first) and the cold start (a new empty cache directory each time)."""
+    measure_once(None)  # fills the default cache
+    warm = [measure_once(None) for _ in range(repeats)]
+    cold = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="fastgrad-numba-cache-") as empty:
+            cold.append(measure_once(empty))
+    return {"warm": _median(warm), "cold": _median(cold)}
+
+
+def _median(runs: list[dict]) -> dict[str, float]:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "backend"}
+
+
+def format_startup(results: dict[str, dict[str, float]]) -> str:
+    lines = ["startup: fresh process, `import fastgrad` + first training step of a small RNN LM (median of runs)",
+             f"  {'numba cache':<14}{'import':>10}{'1st step':>10}{'2nd step':>10}{'import+1st':>12}{'process':>10}"]
+    for name, r in results.items():
+        lines.append(f"  {name:<14}{r['import_s']:>9.2f}s{r['first_step_s']:>9.2f}s{r['second_step_s'] * 1e3:>8.1f}ms"
+                     f"{r['import_s'] + r['first_step_s']:>11.2f}s{r['process_s']:>9.2f}s")
+    warm = results["warm"]["import_s"] + results["warm"]["first_step_s"]
+    lines.append(f"  goal: warm import + first step < 2 s: {'met' if warm < 2 else 'missed'} ({warm:.2f} s)")
+    return "\n".join(lines)
