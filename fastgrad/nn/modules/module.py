@@ -43,10 +43,10 @@ class Module:
             raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before Module.__init__() call")
         params, modules, buffers = registries
         if isinstance(value, Parameter):
-            self._unregister(name)
+            self._unregister(name, keep=params)  # re-assigning keeps the name's place, as in PyTorch
             params[name] = value
         elif isinstance(value, Module):
-            self._unregister(name)
+            self._unregister(name, keep=modules)
             modules[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -69,9 +69,10 @@ class Module:
         self._unregister(name)
         object.__delattr__(self, name)
 
-    def _unregister(self, name: str) -> None:
+    def _unregister(self, name: str, keep: dict | None = None) -> None:
         for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:

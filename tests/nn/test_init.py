@@ -1,0 +1,57 @@
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+from fastgrad.nn import init
+
+
+def test_xavier_variance_matches_glorot():
+    weight = nn.Parameter(np.empty((600, 400), dtype=np.float32))
+    expected = 2.0 / (600 + 400)
+    init.xavier_uniform_(weight)
+    assert weight.numpy().var() == pytest.approx(expected, rel=0.02)
+    assert np.abs(weight.numpy()).max() <= math.sqrt(6.0 / 1000)
+    init.xavier_normal_(weight, gain=init.calculate_gain("tanh"))
+    assert weight.numpy().var() == pytest.approx(expected * (5 / 3) ** 2, rel=0.02)
+
+
+def test_kaiming_uniform_bound_and_gain():
+    weight = nn.Parameter(np.empty((300, 200), dtype=np.float32))
+    init.kaiming_uniform_(weight, nonlinearity="relu")
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / 200)
+    assert np.abs(weight.numpy()).max() <= bound
+    assert weight.numpy().var() == pytest.approx(bound**2 / 3, rel=0.03)
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    with pytest.raises(ValueError, match="unsupported nonlinearity"):
+        init.calculate_gain("softplus")
+
+
+def test_module_default_inits_follow_pytorch():
+    linear = nn.Linear(400, 300)
+    assert np.abs(linear.weight.numpy()).max() <= 1 / math.sqrt(400)
+    assert linear.weight.numpy().var() == pytest.approx(1 / (3 * 400), rel=0.03)
+    assert np.abs(linear.bias.numpy()).max() <= 1 / math.sqrt(400)
+    embedding = nn.Embedding(1000, 100)
+    assert embedding.weight.numpy().std() == pytest.approx(1.0, rel=0.02)
+    rnn = nn.RNN(10, 64)
+    for param in rnn.parameters():
+        assert np.abs(param.numpy()).max() <= 1 / 8
+
+
+def test_seed_makes_init_reproducible():
+    fastgrad.manual_seed(5)
+    first = nn.Linear(4, 3).weight.numpy().copy()
+    fastgrad.manual_seed(5)
+    np.testing.assert_array_equal(nn.Linear(4, 3).weight.numpy(), first)
+
+
+def test_constant_fills():
+    t = nn.Parameter(np.empty((2, 2), dtype=np.float32))
+    np.testing.assert_array_equal(init.ones_(t).numpy(), 1)
+    np.testing.assert_array_equal(init.zeros_(t).numpy(), 0)
+    np.testing.assert_array_equal(init.constant_(t, 0.5).numpy(), 0.5)
+    with pytest.raises(ValueError, match="at least 2 dims"):
+        init.xavier_uniform_(nn.Parameter(np.empty(3, dtype=np.float32)))

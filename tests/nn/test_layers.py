@@ -1,0 +1,149 @@
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+import fastgrad.nn.functional as F
+
+
+def rnn_reference(x, h0, layers, nonlinearity="tanh"):
+    """Plain loop over time and layers: h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)."""
+    act = np.tanh if nonlinearity == "tanh" else (lambda a: np.maximum(a, 0))
+    finals = []
+    for layer, (w_ih, w_hh, b_ih, b_hh) in enumerate(layers):
+        h, outputs = h0[layer], []
+        for x_t in x:
+            h = act(x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+            outputs.append(h)
+        x = np.stack(outputs)
+        finals.append(h)
+    return x, np.stack(finals)
+
+
+def layer_arrays(rnn, layer):
+    return [getattr(rnn, f"{kind}_l{layer}").numpy() for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_matches_a_loop_over_time_and_layers(rng, nonlinearity):
+    rnn = nn.RNN(3, 4, num_layers=2, nonlinearity=nonlinearity).double()
+    x, h0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 2, 4))
+    output, h_n = rnn(fastgrad.tensor(x), fastgrad.tensor(h0))
+    expected_output, expected_h_n = rnn_reference(x, h0, [layer_arrays(rnn, k) for k in range(2)], nonlinearity)
+    np.testing.assert_allclose(output.numpy(), expected_output, rtol=1e-10)
+    np.testing.assert_allclose(h_n.numpy(), expected_h_n, rtol=1e-10)
+
+
+def test_rnn_batch_first_unbatched_and_no_bias(rng):
+    rnn = nn.RNN(3, 4, batch_first=True).double()
+    x = rng.standard_normal((2, 5, 3))
+    output, h_n = rnn(fastgrad.tensor(x))
+    time_major, _ = rnn_reference(x.transpose(1, 0, 2), np.zeros((1, 2, 4)), [layer_arrays(rnn, 0)])
+    np.testing.assert_allclose(output.numpy(), time_major.transpose(1, 0, 2), rtol=1e-10)
+    assert h_n.shape == (1, 2, 4)
+    single, single_h = nn.RNN(3, 4)(fastgrad.randn(5, 3))
+    assert single.shape == (5, 4) and single_h.shape == (1, 4)
+    no_bias = nn.RNN(3, 4, bias=False)
+    assert [n for n, _ in no_bias.named_parameters()] == ["weight_ih_l0", "weight_hh_l0"]
+    with pytest.raises(ValueError, match=r"hx has shape \(1, 3, 4\), expected \(1, 2, 4\)"):
+        nn.RNN(3, 4)(fastgrad.randn(5, 2, 3), fastgrad.zeros(1, 3, 4))
+    with pytest.raises(ValueError, match="input has shape"):
+        nn.RNN(3, 4)(fastgrad.randn(5, 2, 6))
+
+
+def test_rnn_gradcheck(rng):
+    rnn = nn.RNN(2, 3, num_layers=2).double()
+    x = fastgrad.tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    h0 = fastgrad.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
+    assert fastgrad.gradcheck(lambda x, h0, *params: rnn(x, h0), [x, h0] + list(rnn.parameters()))
+
+
+def test_linear_values_and_gradcheck(rng):
+    layer = nn.Linear(3, 2).double()
+    x = fastgrad.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    expected = x.numpy() @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-12)
+    assert fastgrad.gradcheck(lambda x, w, b: layer(x), [x, layer.weight, layer.bias])
+
+
+def test_embedding_padding_and_from_pretrained():
+    emb = nn.Embedding(5, 3, padding_idx=-1)
+    assert emb.padding_idx == 4
+    np.testing.assert_array_equal(emb.weight.numpy()[4], 0)
+    emb(fastgrad.tensor([[4, 1, 1]])).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[4], 0)
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[1], 2)
+
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    frozen = nn.Embedding.from_pretrained(table)
+    assert not frozen.weight.requires_grad
+    np.testing.assert_array_equal(frozen(fastgrad.tensor([2, 0])).numpy(), table[[2, 0]])
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
+    with pytest.raises(IndexError, match="index 4"):
+        frozen(fastgrad.tensor([4]))
+
+
+def test_sparse_embedding_gives_row_sparse_gradient():
+    emb = nn.Embedding(6, 2, sparse=True)
+    emb(fastgrad.tensor([1, 3, 1])).sum().backward()
+    grad = emb.weight.grad
+    assert grad.is_sparse
+    np.testing.assert_array_equal(grad.to_dense_array()[[1, 3, 0]], [[2, 2], [1, 1], [0, 0]])
+
+
+def test_embedding_bag_mean_and_sum_match_embedding():
+    bag_mean = nn.EmbeddingBag(10, 4, mode="mean")
+    bag_sum = nn.EmbeddingBag(10, 4, mode="sum", _weight=bag_mean.weight)
+    ids = fastgrad.tensor([[1, 2, 3], [4, 4, 0]])
+    rows = bag_mean.weight.numpy()[ids.numpy()]
+    np.testing.assert_allclose(bag_mean(ids).numpy(), rows.mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(bag_sum(ids).numpy(), rows.sum(axis=1), rtol=1e-6)
+    flat = bag_sum(fastgrad.tensor([1, 2, 3, 4]), offsets=fastgrad.tensor([0, 1]))
+    np.testing.assert_allclose(flat.numpy(), [rows[0, 0], rows[0, 1:].sum(0) + rows[1, 0]], rtol=1e-6)
+
+
+def test_dropout_preserves_expectation_and_eval_is_identity():
+    drop = nn.Dropout(0.3)
+    x = fastgrad.ones(400, 500)
+    y = drop(x).numpy()
+    assert abs(y.mean() - 1.0) < 0.01
+    assert abs((y == 0).mean() - 0.3) < 0.01
+    np.testing.assert_allclose(np.unique(y), [0, 1 / 0.7], rtol=1e-6)
+    drop.eval()
+    assert drop(x) is x
+
+
+def test_dropout_same_seed_same_mask():
+    x = fastgrad.ones(50, 50)
+    fastgrad.manual_seed(11)
+    first = nn.Dropout(0.5)(x).numpy()
+    fastgrad.manual_seed(11)
+    again = nn.Dropout(0.5)(x).numpy()
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, nn.Dropout(0.5)(x).numpy())
+
+
+def test_activations_match_numpy():
+    x = fastgrad.tensor([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    a = x.numpy()
+    cases = {nn.ReLU(): np.maximum(a, 0), nn.Tanh(): np.tanh(a), nn.Sigmoid(): 1 / (1 + np.exp(-a)),
+             nn.SiLU(): a / (1 + np.exp(-a)), nn.Hardtanh(-1, 2): np.clip(a, -1, 2),
+             nn.LeakyReLU(0.1): np.where(a > 0, a, 0.1 * a), nn.PReLU(): np.where(a > 0, a, 0.25 * a),
+             nn.Identity(): a}
+    for module, expected in cases.items():
+        np.testing.assert_allclose(module(x).numpy(), expected, rtol=1e-6, err_msg=repr(module))
+    assert repr(nn.LeakyReLU(0.1)) == "LeakyReLU(negative_slope=0.1)"
+
+
+def test_loss_modules_match_functional(rng):
+    logits = fastgrad.tensor(rng.standard_normal((4, 3)))
+    target = fastgrad.tensor([0, 2, 1, 2])
+    assert nn.CrossEntropyLoss()(logits, target).item() == pytest.approx(F.cross_entropy(logits, target).item())
+    logp = F.log_softmax(logits)
+    assert nn.NLLLoss(reduction="sum")(logp, target).item() == pytest.approx(
+        -logp.numpy()[np.arange(4), target.numpy()].sum(), rel=1e-6)
+    y = fastgrad.tensor(rng.random((4, 3)))
+    assert nn.BCEWithLogitsLoss()(logits, y).item() == pytest.approx(
+        F.binary_cross_entropy_with_logits(logits, y).item())
+    with pytest.raises(ValueError, match="reduction"):
+        nn.CrossEntropyLoss(reduction="avg")

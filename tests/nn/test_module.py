@@ -1,0 +1,169 @@
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+
+
+class TiedLM(nn.Module):
+    """Embedding and output layer sharing one weight (Press & Wolf, 2017)."""
+
+    def __init__(self, vocab: int = 10, dim: int = 4):
+        super().__init__()
+        self.encoder = nn.Embedding(vocab, dim)
+        self.decoder = nn.Linear(dim, vocab)
+        self.decoder.weight = self.encoder.weight
+
+    def forward(self, ids):
+        return self.decoder(self.encoder(ids))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(7, 3, padding_idx=0)
+        self.body = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Dropout(0.5), nn.Linear(5, 2, bias=False))
+        self.register_buffer("counts", fastgrad.zeros(2))
+        self.register_buffer("scratch", fastgrad.zeros(1), persistent=False)
+
+    def forward(self, ids):
+        return self.body(self.embed(ids).mean(dim=1))
+
+
+def test_parameters_and_state_dict_names_follow_pytorch():
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == ["embed.weight", "body.0.weight", "body.0.bias",
+                                                            "body.3.weight"]
+    assert list(net.state_dict()) == ["counts", "embed.weight", "body.0.weight", "body.0.bias", "body.3.weight"]
+    assert [name for name, _ in net.named_children()] == ["embed", "body"]
+    assert len(list(net.modules())) == 7
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+
+
+def test_repr_reads_like_pytorch():
+    assert repr(Net()) == (
+        "Net(\n"
+        "  (embed): Embedding(7, 3, padding_idx=0)\n"
+        "  (body): Sequential(\n"
+        "    (0): Linear(in_features=3, out_features=5, bias=True)\n"
+        "    (1): ReLU()\n"
+        "    (2): Dropout(p=0.5)\n"
+        "    (3): Linear(in_features=5, out_features=2, bias=False)\n"
+        "  )\n"
+        ")")
+    assert repr(nn.RNN(3, 4, num_layers=2, batch_first=True)) == "RNN(3, 4, num_layers=2, batch_first=True)"
+
+
+def test_state_dict_round_trip_restores_values_in_place():
+    source, target = Net(), Net()
+    weight_object = target.body[0].weight
+    target.load_state_dict(source.state_dict())
+    assert target.body[0].weight is weight_object
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_load_state_dict_lists_every_problem_and_changes_nothing():
+    net = Net()
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    state = dict(net.state_dict())
+    del state["body.0.bias"]
+    state["body.9.weight"] = np.zeros(3)
+    state["embed.weight"] = np.zeros((8, 3), dtype=np.float32)
+    state["body.0.weight"] = np.ones((5, 3))
+    with pytest.raises(RuntimeError) as error:
+        net.load_state_dict(state)
+    message = str(error.value)
+    assert 'Missing key(s) in state_dict: "body.0.bias"' in message
+    assert 'Unexpected key(s) in state_dict: "body.9.weight"' in message
+    assert "size mismatch for embed.weight: copying a param with shape (8, 3)" in message
+    assert "current model is (7, 3)" in message
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[name])
+
+
+def test_load_state_dict_non_strict_reports_keys_but_size_mismatch_still_fails():
+    net = Net()
+    state = {"body.0.weight": np.ones((5, 3)), "extra": np.zeros(2)}
+    result = net.load_state_dict(state, strict=False)
+    assert result.unexpected_keys == ["extra"] and "body.0.bias" in result.missing_keys
+    np.testing.assert_array_equal(net.body[0].weight.numpy(), np.ones((5, 3), dtype=np.float32))
+    with pytest.raises(RuntimeError, match="size mismatch for body.0.weight"):
+        net.load_state_dict({"body.0.weight": np.ones((3, 5))}, strict=False)
+
+
+def test_tied_weight_is_one_parameter_and_gets_both_gradients():
+    fastgrad.manual_seed(3)
+    model = TiedLM()
+    assert len(list(model.parameters())) == 2  # the shared weight once, plus the decoder bias
+    assert list(model.state_dict()) == ["encoder.weight", "decoder.weight", "decoder.bias"]
+    ids = fastgrad.tensor([[1, 2, 2], [3, 0, 9]])
+    model(ids).sum().backward()
+    tied_grad = model.encoder.weight.grad.numpy().copy()
+
+    # The same computation with two separate copies of the weight: the tied gradient is their sum.
+    untied = TiedLM()
+    untied.decoder.weight = nn.Parameter(model.encoder.weight.numpy().copy())
+    untied.encoder.weight = nn.Parameter(model.encoder.weight.numpy().copy())
+    untied.decoder.bias = model.decoder.bias
+    untied(ids).sum().backward()
+    np.testing.assert_allclose(tied_grad, untied.encoder.weight.grad.numpy() + untied.decoder.weight.grad.numpy(),
+                               rtol=1e-6)
+    assert np.abs(untied.encoder.weight.grad.numpy()).sum() > 0 and np.abs(untied.decoder.weight.grad.numpy()).sum() > 0
+
+
+def test_train_eval_zero_grad_requires_grad_and_apply():
+    net = Net()
+    assert net.training and net.body[2].training
+    net.eval()
+    assert not net.training and not net.body[2].training
+    net.train()
+    assert net.body[2].training
+    net(fastgrad.tensor([[1, 2]])).sum().backward()
+    assert net.body[0].weight.grad is not None
+    net.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(net.body[0].weight.grad.numpy(), 0)
+    net.zero_grad()
+    assert net.body[0].weight.grad is None
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    visited = []
+    net.apply(lambda m: visited.append(type(m).__name__))
+    assert visited[-1] == "Net" and visited.count("Linear") == 2
+
+
+def test_dtype_and_device_moves():
+    net = Net().double()
+    assert all(p.dtype == np.float64 for p in net.parameters()) and net.counts.dtype == np.float64
+    assert net.to("cpu") is net
+    net.float()
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    with pytest.raises(RuntimeError, match="CPU only"):
+        net.to("cuda")
+
+
+def test_assignment_errors_are_clear():
+    net = Net()
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        net.body[0].weight = np.zeros((5, 3))
+    net.body[0].bias = None
+    assert [n for n, _ in net.body[0].named_parameters()] == ["weight"]
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Early()
+
+
+def test_containers():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    assert len(layers) == 3 and len(list(layers.parameters())) == 6
+    assert layers[-1] is list(layers)[2]
+    with pytest.raises(IndexError, match="out of range"):
+        layers[3]
+    seq = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    seq.append(nn.Linear(3, 1))
+    assert len(seq) == 3 and isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
+    assert seq(fastgrad.randn(4, 2)).shape == (4, 1)

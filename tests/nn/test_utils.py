@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+from fastgrad.nn.utils import clip_grad_norm_, clip_grad_value_, convert_torch_state_dict
+
+
+def with_grads(*grads):
+    params = []
+    for g in grads:
+        p = nn.Parameter(np.zeros(np.shape(g), dtype=np.float64))
+        p.grad = fastgrad.tensor(np.asarray(g, dtype=np.float64))
+        params.append(p)
+    return params
+
+
+def test_clip_grad_norm_scales_all_gradients_together():
+    params = with_grads([3.0, 0.0], [[4.0]])
+    total = clip_grad_norm_(params, max_norm=1.0)
+    assert float(total) == pytest.approx(5.0)
+    np.testing.assert_allclose(params[0].grad.numpy(), [0.6, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(params[1].grad.numpy(), [[0.8]], rtol=1e-5)
+    untouched = with_grads([0.3, 0.4])
+    assert float(clip_grad_norm_(untouched, 1.0)) == pytest.approx(0.5)
+    np.testing.assert_array_equal(untouched[0].grad.numpy(), [0.3, 0.4])
+
+
+def test_clip_grad_norm_inf_and_p_norms():
+    assert float(clip_grad_norm_(with_grads([1.0, -7.0], [2.0]), 10.0, norm_type="inf")) == 7.0
+    assert float(clip_grad_norm_(with_grads([1.0, -2.0], [3.0]), 10.0, norm_type=1)) == pytest.approx(6.0)
+    with pytest.raises(RuntimeError, match="nan"):
+        clip_grad_norm_(with_grads([np.nan]), 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_norm_coalesces_sparse_gradients_first():
+    emb = nn.Embedding(5, 2, sparse=True).double()
+    emb(fastgrad.tensor([1, 1, 3])).sum().backward()  # row 1 gets (1, 1) twice: (2, 2), row 3 (1, 1)
+    dense = emb.weight.grad.to_dense_array()
+    total = clip_grad_norm_(emb.parameters(), max_norm=1.0)
+    assert float(total) == pytest.approx(np.linalg.norm(dense))  # sqrt(10), not sqrt(6)
+    assert emb.weight.grad.is_sparse
+    np.testing.assert_allclose(emb.weight.grad.to_dense_array(), dense / np.sqrt(10), rtol=1e-5)
+
+
+def test_clip_grad_value():
+    params = with_grads([-3.0, 0.5, 2.0])
+    clip_grad_value_(params, 1.0)
+    np.testing.assert_array_equal(params[0].grad.numpy(), [-1.0, 0.5, 1.0])
+
+
+def test_convert_torch_state_dict_strips_wrappers_and_checks_dtypes():
+    arrays = {"module.0.weight": np.ones((2, 3), dtype=np.float32), "module.0.bias": np.zeros(2, dtype=np.float32)}
+    converted = convert_torch_state_dict(arrays)
+    assert list(converted) == ["0.weight", "0.bias"]
+    converted["0.weight"][0, 0] = 5
+    assert arrays["module.0.weight"][0, 0] == 1  # a copy, not a view
+    nn.Sequential(nn.Linear(3, 2)).load_state_dict(converted)
+    with pytest.raises(TypeError, match="'bad' has dtype"):
+        convert_torch_state_dict({"bad": np.array(["x"])})
+
+
+def test_torch_weights_give_identical_outputs():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    torch_mlp = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3))
+    torch_rnn = torch.nn.RNN(3, 4, num_layers=2)
+    mlp = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
+    rnn = nn.RNN(3, 4, num_layers=2)
+    for ours, theirs in ((mlp, torch_mlp), (rnn, torch_rnn)):
+        ours.load_state_dict(convert_torch_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()}))
+    x = np.random.default_rng(0).standard_normal((6, 2, 4)).astype(np.float32)
+    np.testing.assert_allclose(mlp(fastgrad.tensor(x)).numpy(), torch_mlp(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    sequence = x[..., :3].copy()
+    output, h_n = rnn(fastgrad.tensor(sequence))
+    torch_output, torch_h_n = torch_rnn(torch.from_numpy(sequence))
+    np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h_n.numpy(), torch_h_n.detach().numpy(), rtol=1e-5, atol=1e-6)

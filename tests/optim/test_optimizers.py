@@ -1,0 +1,294 @@
+"""Each optimizer against a plain NumPy transcription of its update rule (and PyTorch's, when installed)."""
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+import fastgrad.optim as optim
+
+STEPS = 6
+C = np.array([[0.5, -1.0, 2.0], [0.1, 0.0, -0.3]])
+D = np.array([[1.0, 2.0, 0.5], [3.0, 0.2, 1.5]])
+P0 = np.array([[1.0, -2.0, 0.5], [0.3, 0.7, -1.2]])
+
+
+def gradient(p):
+    """d/dp of sum(c p + d p^2 / 2): a small problem with a different curvature per coordinate."""
+    return C + D * p
+
+
+def run_fastgrad(make, steps=STEPS):
+    param = nn.Parameter(P0.copy())
+    optimizer = make([param])
+    trajectory = []
+    for _ in range(steps):
+        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        optimizer.step()
+        trajectory.append(param.numpy().copy())
+    return np.array(trajectory)
+
+
+def run_transcription(update, steps=STEPS, **state):
+    p, trajectory = P0.copy(), []
+    for t in range(1, steps + 1):
+        p = update(p, gradient(p), t, state)
+        trajectory.append(p.copy())
+    return np.array(trajectory)
+
+
+def sgd_rule(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def update(p, g, t, state):
+        g = g + weight_decay * p
+        if momentum:
+            state["b"] = g if t == 1 else momentum * state["b"] + (1 - dampening) * g
+            g = g + momentum * state["b"] if nesterov else state["b"]
+        return p - lr * g
+    return update
+
+
+def adagrad_rule(lr, lr_decay=0.0, weight_decay=0.0, initial=0.0, eps=1e-10):
+    def update(p, g, t, state):
+        state.setdefault("s", np.full_like(p, initial))
+        g = g + weight_decay * p
+        state["s"] = state["s"] + g * g
+        return p - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(state["s"]) + eps)
+    return update
+
+
+def rmsprop_rule(lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def update(p, g, t, state):
+        g = g + weight_decay * p
+        state["v"] = alpha * state.get("v", 0) + (1 - alpha) * g * g
+        v = state["v"]
+        if centered:
+            state["a"] = alpha * state.get("a", 0) + (1 - alpha) * g
+            v = v - state["a"] ** 2
+        step = g / (np.sqrt(v) + eps)
+        if momentum:
+            state["b"] = momentum * state.get("b", 0) + step
+            step = state["b"]
+        return p - lr * step
+    return update
+
+
+def adam_rule(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
+    b1, b2 = betas
+
+    def update(p, g, t, state):
+        if decoupled:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+        state["m"] = b1 * state.get("m", 0) + (1 - b1) * g
+        state["v"] = b2 * state.get("v", 0) + (1 - b2) * g * g
+        v = state["v"]
+        if amsgrad:
+            state["vmax"] = v = np.maximum(state.get("vmax", 0), v)
+        m_hat, v_hat = state["m"] / (1 - b1**t), v / (1 - b2**t)
+        return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return update
+
+
+CASES = {
+    "sgd": (lambda p: optim.SGD(p, lr=0.1), sgd_rule(0.1)),
+    "sgd-momentum-decay": (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+                           sgd_rule(0.1, 0.9, 0.1, 0.01)),
+    "sgd-nesterov": (lambda p: optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True), sgd_rule(0.05, 0.8, nesterov=True)),
+    "adagrad": (lambda p: optim.Adagrad(p, lr=0.3, lr_decay=0.1, weight_decay=0.02, initial_accumulator_value=0.1),
+                adagrad_rule(0.3, 0.1, 0.02, 0.1)),
+    "rmsprop": (lambda p: optim.RMSprop(p, lr=0.01), rmsprop_rule(0.01)),
+    "rmsprop-centered-momentum": (lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, weight_decay=0.1, momentum=0.5,
+                                                          centered=True),
+                                  rmsprop_rule(0.01, 0.9, weight_decay=0.1, momentum=0.5, centered=True)),
+    "adam": (lambda p: optim.Adam(p, lr=0.1), adam_rule(0.1)),
+    "adam-l2-amsgrad": (lambda p: optim.Adam(p, lr=0.1, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True),
+                        adam_rule(0.1, (0.8, 0.9), weight_decay=0.1, amsgrad=True)),
+    "adamw": (lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1), adam_rule(0.1, weight_decay=0.1, decoupled=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_trajectory_matches_numpy_transcription(name):
+    make, rule = CASES[name]
+    np.testing.assert_allclose(run_fastgrad(make), run_transcription(rule), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_trajectory_matches_pytorch(name):
+    torch = pytest.importorskip("torch")
+    make, _ = CASES[name]
+    ours = make([nn.Parameter(P0.copy())])
+    group = {k: v for k, v in ours.param_groups[0].items() if k != "params"}
+    param = torch.tensor(P0.copy(), requires_grad=True)
+    torch_optimizer = getattr(torch.optim, type(ours).__name__)([param], **group)
+    trajectory = []
+    for _ in range(STEPS):
+        param.grad = torch.tensor(gradient(param.detach().numpy()))
+        torch_optimizer.step()
+        trajectory.append(param.detach().numpy().copy())
+    np.testing.assert_allclose(run_fastgrad(make), np.array(trajectory), rtol=1e-9, atol=1e-12)
+
+
+def test_chunked_updates_equal_whole_array_updates(monkeypatch):
+    """Large parameters are updated chunk by chunk; the result must not depend on the chunk size."""
+    from fastgrad.optim import optimizer as optimizer_module
+
+    rng = np.random.default_rng(0)
+    start, grads = rng.standard_normal((50, 7)), rng.standard_normal((3, 50, 7))
+
+    def run(chunk):
+        monkeypatch.setattr(optimizer_module, "CHUNK", chunk)
+        results = []
+        for make in (lambda p: optim.Adam(p, lr=0.1, amsgrad=True), lambda p: optim.RMSprop(p, centered=True,
+                     momentum=0.9), lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adagrad(p)):
+            param = nn.Parameter(start.copy())
+            optimizer = make([param])
+            for g in grads:
+                param.grad = fastgrad.tensor(g)
+                optimizer.step()
+            results.append(param.numpy())
+        return results
+
+    for whole, chunked in zip(run(10**6), run(16)):
+        np.testing.assert_array_equal(whole, chunked)
+
+
+# -- sparse gradients ----------------------------------------------------------------------------
+IDS = [[1, 4, 4], [7, 1, 2]]  # the same rows every step, with repeats
+
+
+def embedding_pair(seed=0):
+    fastgrad.manual_seed(seed)
+    sparse = nn.Embedding(10, 3, sparse=True).double()
+    dense = nn.Embedding(10, 3).double()
+    dense.load_state_dict(sparse.state_dict())
+    return sparse, dense
+
+
+def train(embedding, optimizer, steps=5):
+    target = fastgrad.tensor(np.linspace(-1, 1, 18).reshape(2, 3, 3))
+    for _ in range(steps):
+        optimizer.zero_grad()
+        ((embedding(fastgrad.tensor(IDS)) - target) ** 2).sum().backward()
+        optimizer.step()
+    return embedding.weight.numpy()
+
+
+@pytest.mark.parametrize("make_sparse, make_dense", [
+    (lambda p: optim.SGD(p, lr=0.1), lambda p: optim.SGD(p, lr=0.1)),
+    (lambda p: optim.Adagrad(p, lr=0.5, lr_decay=0.01), lambda p: optim.Adagrad(p, lr=0.5, lr_decay=0.01)),
+    (lambda p: optim.SparseAdam(p, lr=0.1), lambda p: optim.Adam(p, lr=0.1)),
+])
+def test_sparse_and_dense_paths_agree_on_touched_rows(make_sparse, make_dense):
+    sparse, dense = embedding_pair()
+    start = sparse.weight.numpy().copy()
+    sparse_result = train(sparse, make_sparse(sparse.parameters()))
+    dense_result = train(dense, make_dense(dense.parameters()))
+    touched = sorted({i for row in IDS for i in row})
+    untouched = [i for i in range(10) if i not in touched]
+    assert not np.allclose(sparse_result[touched], start[touched])
+    # SparseAdam adds eps before the bias correction of v, Adam after: equal up to ~eps
+    np.testing.assert_allclose(sparse_result[touched], dense_result[touched], rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(sparse_result[untouched], start[untouched])
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Adam(p), lambda p: optim.AdamW(p), lambda p: optim.RMSprop(p),
+                                  lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: optim.SGD(p, lr=0.1, weight_decay=0.1),
+                                  lambda p: optim.Adagrad(p, weight_decay=0.1)])
+def test_dense_only_rules_refuse_sparse_gradients(make):
+    emb = nn.Embedding(5, 2, sparse=True)
+    optimizer = make(emb.parameters())
+    emb(fastgrad.tensor([1])).sum().backward()
+    with pytest.raises(RuntimeError, match="does not support sparse gradients"):
+        optimizer.step()
+
+
+def test_sparse_adam_refuses_dense_gradients():
+    layer = nn.Linear(2, 2)
+    optimizer = optim.SparseAdam(layer.parameters())
+    layer(fastgrad.ones(1, 2)).sum().backward()
+    with pytest.raises(RuntimeError, match="SparseAdam does not support dense gradients"):
+        optimizer.step()
+
+
+# -- groups, state, zero_grad -------------------------------------------------------------------------
+def test_param_groups_override_defaults():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    optimizer = optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.5]
+    assert optimizer.param_groups[1]["momentum"] == 0.9
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optimizer.add_param_group({"params": [a.weight]})
+    with pytest.raises(TypeError, match="unknown option"):
+        optim.SGD([{"params": a.parameters(), "learning_rate": 1}], lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam([])
+
+
+def test_zero_grad():
+    layer = nn.Linear(2, 2)
+    optimizer = optim.SGD(layer.parameters(), lr=0.1)
+    layer(fastgrad.ones(1, 2)).sum().backward()
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), 0)
+    optimizer.zero_grad()
+    assert layer.weight.grad is None
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_state_dict_resumes_the_same_trajectory(name):
+    make, _ = CASES[name]
+    expected = run_fastgrad(make)
+    param = nn.Parameter(P0.copy())
+    first = make([param])
+    for _ in range(3):
+        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        first.step()
+    resumed_param = nn.Parameter(param.numpy().copy())
+    resumed = make([resumed_param])
+    resumed.param_groups[0]["lr"] = 123.0  # overwritten by the loaded hyperparameters
+    resumed.load_state_dict(first.state_dict())
+    for _ in range(STEPS - 3):
+        resumed_param.grad = fastgrad.tensor(gradient(resumed_param.numpy()))
+        resumed.step()
+    np.testing.assert_array_equal(resumed_param.numpy(), expected[-1])
+
+
+def test_load_state_dict_checks_shapes_and_groups():
+    optimizer = optim.Adam(nn.Linear(3, 2).parameters())
+    other = nn.Linear(3, 4)
+    other_optimizer = optim.Adam(other.parameters())
+    other(fastgrad.ones(1, 3)).sum().backward()
+    other_optimizer.step()
+    with pytest.raises(ValueError, match="'exp_avg' of parameter 0 has shape"):
+        optimizer.load_state_dict(other_optimizer.state_dict())
+    with pytest.raises(ValueError, match="has 1 parameters, this optimizer's has 2"):
+        optimizer.load_state_dict({"state": {}, "param_groups": [{"params": [0], "lr": 1.0}]})
+
+
+def test_step_bumps_parameter_version_so_stale_graphs_are_caught():
+    layer = nn.Linear(2, 2)
+    optimizer = optim.SGD(layer.parameters(), lr=0.1)
+    layer(fastgrad.ones(1, 2)).sum().backward()
+    stale = (layer(fastgrad.ones(1, 2)) ** 2).sum()
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        stale.backward()
+
+
+def test_closure_is_evaluated_with_grad():
+    layer = nn.Linear(2, 1)
+    optimizer = optim.SGD(layer.parameters(), lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = layer(fastgrad.ones(1, 2)).sum()
+        loss.backward()
+        return loss
+
+    with fastgrad.no_grad():
+        loss = optimizer.step(closure)
+    assert math.isfinite(loss.item())
