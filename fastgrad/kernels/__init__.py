@@ -12,6 +12,7 @@ KERNELS = {
     "embedding_backward": embedding.embedding_backward,
     "embedding_bag": embedding.embedding_bag,
     "embedding_bag_backward": embedding.embedding_bag_backward,
+    "relu": activation.relu,
     "relu_backward": activation.relu_backward,
     "leaky_relu": activation.leaky_relu,
     "leaky_relu_backward": activation.leaky_relu_backward,

@@ -4,10 +4,12 @@ NumPy evaluates `g * (1 - y * y)` as three passes over memory with two temporari
 reads each input once and writes the output once. Same signatures and dtype rules as
 `fastgrad.backends.numpy`: inputs are float32/float64, the result has the input's dtype, and
 constants are cast to that dtype (`x.dtype.type(...)`) so float32 arithmetic stays float32.
+
+Only the kernels measured faster than NumPy are here (docs/notes/numba.md): hardtanh and tanh
+forward are single NumPy passes already, and NumPy's SIMD exp beats Numba's scalar libm calls, so the
+sigmoid family takes exp(-|x|) from NumPy and fuses only the rest.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
@@ -15,12 +17,10 @@ from numba import njit
 from fastgrad.kernels.checks import float_array, like
 
 
-@njit(cache=True, inline="always")
-def _sigmoid_scalar(x, one):
-    # Split by sign so exp never overflows: 1/(1+e^-x) for x>=0, e^x/(1+e^x) otherwise.
-    # `one` has x's dtype: a literal 1 would make Numba compute float32 inputs in float64.
-    e = math.exp(-abs(x))
-    return one / (one + e) if x >= 0 else e / (one + e)
+@njit(cache=True)
+def _relu(x, out):
+    for i in range(x.size):
+        out[i] = 0 if x[i] <= 0 else x[i]  # NaN stays NaN, as with np.maximum
 
 
 @njit(cache=True)
@@ -54,11 +54,26 @@ def _tanh_backward(g, y, out):
         out[i] = g[i] * (one - y[i] * y[i])
 
 
+def _exp_minus_abs(x: np.ndarray) -> np.ndarray:
+    """exp(-|x|), which never overflows, in a new array. NumPy's exp is SIMD-vectorised; Numba's is a
+    libm call per element (no SVML here), several times slower than the three NumPy passes."""
+    e = np.empty_like(x)  # out= everywhere, so a 0-d x gives a 0-d array, not a scalar
+    np.abs(x, out=e)
+    np.negative(e, out=e)
+    return np.exp(e, out=e)
+
+
 @njit(cache=True)
-def _sigmoid(x, out):
+def _sigmoid_of(x, e, one):
+    """sigmoid(x) from e = exp(-|x|): 1/(1+e^-x) for x>=0, e^x/(1+e^x) otherwise."""
+    return (one if x >= 0 else e) / (one + e)
+
+
+@njit(cache=True)
+def _sigmoid_from_exp(x, e, out):
     one = x.dtype.type(1)
     for i in range(x.size):
-        out[i] = _sigmoid_scalar(x[i], one)
+        out[i] = _sigmoid_of(x[i], e[i], one)
 
 
 @njit(cache=True)
@@ -69,18 +84,18 @@ def _sigmoid_backward(g, y, out):
 
 
 @njit(cache=True)
-def _silu(x, out):
+def _silu_from_exp(x, e, out):
     one = x.dtype.type(1)
     for i in range(x.size):
-        out[i] = x[i] * _sigmoid_scalar(x[i], one)
+        out[i] = x[i] * _sigmoid_of(x[i], e[i], one)
 
 
 @njit(cache=True)
-def _silu_backward(g, x, out):
+def _silu_backward_from_exp(g, x, e, out):
     # d/dx x*s(x) = s(x) * (1 + x * (1 - s(x)))
     one = x.dtype.type(1)
     for i in range(g.size):
-        s = _sigmoid_scalar(x[i], one)
+        s = _sigmoid_of(x[i], e[i], one)
         out[i] = g[i] * (s * (one + x[i] * (one - s)))
 
 
@@ -97,6 +112,10 @@ def _backward(kernel, g: np.ndarray, saved_name: str, saved: np.ndarray, *consta
     out = np.empty_like(g)
     kernel(g.reshape(-1), saved.reshape(-1), *[g.dtype.type(c) for c in constants], out.reshape(-1))
     return out
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return _unary(_relu, x)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -120,7 +139,10 @@ def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return _unary(_sigmoid, x)
+    x = float_array("x", x)
+    out = _exp_minus_abs(x)  # overwritten in place: element i reads e[i] before writing out[i]
+    _sigmoid_from_exp(x.reshape(-1), out.reshape(-1), out.reshape(-1))
+    return out
 
 
 def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -128,8 +150,15 @@ def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def silu(x: np.ndarray) -> np.ndarray:
-    return _unary(_silu, x)
+    x = float_array("x", x)
+    out = _exp_minus_abs(x)
+    _silu_from_exp(x.reshape(-1), out.reshape(-1), out.reshape(-1))
+    return out
 
 
 def silu_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return _backward(_silu_backward, g, "x", x)
+    g = float_array("g", g)
+    x = like("x", x, "g", g)
+    out = _exp_minus_abs(x)
+    _silu_backward_from_exp(g.reshape(-1), x.reshape(-1), out.reshape(-1), out.reshape(-1))
+    return out

@@ -11,7 +11,7 @@ RTOL = {np.float32: 1e-5, np.float64: 1e-10}
 SHAPES = [(7, 13), (3, 4, 5), (1,), (0, 3), ()]
 
 # name -> (arguments after the arrays, names of the array arguments)
-FORWARD = {"leaky_relu": (0.01,), "sigmoid": (), "silu": ()}
+FORWARD = {"relu": (), "leaky_relu": (0.01,), "sigmoid": (), "silu": ()}
 BACKWARD = {"relu_backward": (), "leaky_relu_backward": (0.2,), "hardtanh_backward": (-1.0, 1.0),
             "tanh_backward": (), "sigmoid_backward": (), "silu_backward": ()}
 
@@ -60,9 +60,14 @@ def test_backward_matches_reference(rng, name, shape, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_saturates_without_overflow(dtype):
     x = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=dtype)
-    with np.errstate(all="raise"):
+    with np.errstate(over="raise"):
         y = kernels.sigmoid(x)
     np.testing.assert_array_equal(y, np.array([0.0, reference.sigmoid(x)[1], 0.5, 1.0, 1.0], dtype=dtype))
+
+
+def test_relu_propagates_nan_like_np_maximum():
+    x = np.array([np.nan, -1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(kernels.relu(x), reference.relu(x))
 
 
 def test_tanh_backward_keeps_float32_arithmetic():
