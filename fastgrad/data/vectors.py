@@ -230,7 +230,10 @@ def _iter_binary(f: IO[bytes], path: Path, count: int, dim: int, wanted: set[str
                              f"(header says {count} vectors of dimension {dim})")
         if wanted is None or word in wanted:
             yield word, np.frombuffer(data, dtype="<f4").astype(np.float32)
-    if f.read(1).strip():
+    trailing = f.read(1)
+    if trailing == b"\n":  # word2vec.c ends the last record with a newline
+        trailing = f.read(1)
+    if trailing:
         raise ValueError(f"{path}: more data after the {count} vectors the header announces")
 
 

@@ -159,25 +159,34 @@ def _kept_words(corpus, start, stop, keep_thresholds, state, kept):
 
 
 @njit(inline="always")
-def _negative_sampling_update(hidden, hidden_grad, output_vectors, target, negative,
-                              negative_thresholds, negative_aliases, alpha, state):
+def _draw_negatives(state, target, negative, thresholds, aliases, negatives):
+    """Fill negatives[:count] with `negative` draws from the alias table, minus those equal to `target`
+    (word2vec.c and gensim skip such a draw). Returns (state, count)."""
+    count = 0
+    for d in range(negative):
+        state, word = _draw_alias(state, thresholds, aliases)
+        if word != target:
+            negatives[count] = word
+            count += 1
+    return state, count
+
+
+@njit(inline="always")
+def _negative_sampling_update(hidden, hidden_grad, output_vectors, target, negatives, count, alpha):
     """One SGD step of the negative-sampling loss for `hidden` predicting `target` (Mikolov et al. 2013, eq. 4):
 
-        L = -log s(u_target . h) - sum_k log s(-u_k . h),  k ~ unigram^0.75, s = sigmoid.
+        L = -log s(u_target . h) - sum_k log s(-u_k . h),  k in negatives[:count], s = sigmoid.
 
-    Output rows are updated in place; dL/dh (times -alpha) is *added* to `hidden_grad`, so the caller
-    applies it to the input rows after all k+1 terms, as word2vec.c does. A negative that equals the
-    target is skipped (word2vec.c, gensim).
+    Output rows are updated in place, one after another; -alpha * dL/dh is *added* to `hidden_grad`,
+    so the caller applies it to the input rows after all count+1 terms, as word2vec.c does.
     """
     dim = hidden.size
-    for d in range(negative + 1):
+    for d in range(count + 1):
         if d == 0:
-            word = np.int64(target)
+            word = target
             label = np.float32(1.0)
         else:
-            state, word = _draw_alias(state, negative_thresholds, negative_aliases)
-            if word == target:
-                continue
+            word = negatives[d - 1]
             label = np.float32(0.0)
         output_vector = output_vectors[word]
         score = np.float32(0.0)
@@ -188,7 +197,23 @@ def _negative_sampling_update(hidden, hidden_grad, output_vectors, target, negat
         for c in range(dim):
             hidden_grad[c] += g * output_vector[c]
             output_vector[c] += g * hidden[c]
-    return state
+
+
+@njit("void(float32[:, ::1], float32[:, ::1], int64[::1], int64[::1], int64[:, ::1], float32)",
+      cache=True, nogil=True, fastmath=_FASTMATH)
+def train_skipgram_pairs(input_vectors, output_vectors, contexts, targets, negatives, alpha):
+    """Skip-gram updates for given (context, target, negatives[p]) triples, applied one after another
+    exactly as `train_skipgram_part` applies them. When no row occurs in two triples, this equals one
+    SGD step (learning rate alpha) on the summed negative-sampling loss of the batch.
+    Indices are not checked here: callers check them (see fastgrad.models.word2vec)."""
+    hidden_grad = np.empty(input_vectors.shape[1], dtype=np.float32)
+    for p in range(contexts.size):
+        hidden = input_vectors[contexts[p]]
+        hidden_grad[:] = 0.0
+        _negative_sampling_update(hidden, hidden_grad, output_vectors, targets[p], negatives[p],
+                                  negatives.shape[1], alpha)
+        for c in range(hidden.size):
+            hidden[c] += hidden_grad[c]
 
 
 @njit(inline="always")
@@ -219,6 +244,7 @@ def train_skipgram_part(corpus, sentence_starts, first_sentence, last_sentence, 
     dim = input_vectors.shape[1]
     kept = np.empty(_longest_sentence(sentence_starts, first_sentence, last_sentence), dtype=np.int32)
     hidden_grad = np.empty(dim, dtype=np.float32)
+    negatives = np.empty(negative, dtype=np.int64)
     part_start = sentence_starts[first_sentence]
     alpha_step = (alpha_end - alpha_start) / np.float32(max(sentence_starts[last_sentence] - part_start, 1))
     state = seed
@@ -233,11 +259,11 @@ def train_skipgram_part(corpus, sentence_starts, first_sentence, last_sentence, 
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j == i:
                     continue
-                context = kept[j]
-                hidden = input_vectors[context]
+                state, count = _draw_negatives(state, kept[i], negative, negative_thresholds, negative_aliases,
+                                               negatives)
+                hidden = input_vectors[kept[j]]
                 hidden_grad[:] = 0.0
-                state = _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negative,
-                                                  negative_thresholds, negative_aliases, alpha, state)
+                _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negatives, count, alpha)
                 for c in range(dim):
                     hidden[c] += hidden_grad[c]
         progress[slot] = sentence_starts[s + 1] - part_start
@@ -258,6 +284,7 @@ def train_cbow_part(corpus, sentence_starts, first_sentence, last_sentence, inpu
     kept = np.empty(_longest_sentence(sentence_starts, first_sentence, last_sentence), dtype=np.int32)
     hidden = np.empty(dim, dtype=np.float32)
     hidden_grad = np.empty(dim, dtype=np.float32)
+    negatives = np.empty(negative, dtype=np.int64)
     part_start = sentence_starts[first_sentence]
     alpha_step = (alpha_end - alpha_start) / np.float32(max(sentence_starts[last_sentence] - part_start, 1))
     state = seed
@@ -283,9 +310,9 @@ def train_cbow_part(corpus, sentence_starts, first_sentence, last_sentence, inpu
             inverse_count = np.float32(1.0) / np.float32(hi - lo - 1)
             for c in range(dim):
                 hidden[c] *= inverse_count
+            state, count = _draw_negatives(state, kept[i], negative, negative_thresholds, negative_aliases, negatives)
             hidden_grad[:] = 0.0
-            state = _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negative,
-                                              negative_thresholds, negative_aliases, alpha, state)
+            _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negatives, count, alpha)
             for j in range(lo, hi):
                 if j != i:
                     context_vector = input_vectors[kept[j]]

@@ -3,6 +3,10 @@
 `read_corpus` streams a text file (optionally .gz) once, encoding it to an int32 id array while it
 counts words; `Word2Vec.train` runs the compiled kernels of `fastgrad.kernels.word2vec` over that
 array in `workers` threads. Defaults follow gensim's `Word2Vec` so the two can be compared setting for setting.
+
+`SkipGramNegativeSampling` is the same skip-gram loss written as an ordinary fastgrad model
+(embedding lookups, dot products, binary cross-entropy with logits); one `optim.SGD` step of it on a
+batch equals `train_skipgram_pairs` on that batch (tests/models/test_word2vec.py checks this).
 """
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import nn
 from fastgrad.data.vectors import WordVectors
 from fastgrad.kernels import word2vec as kernels
 
@@ -226,10 +233,12 @@ class Word2Vec:
         self.build(corpus)
         return self.train(corpus, progress)
 
-    def train(self, corpus: Corpus, progress: ProgressCallback | None = None) -> TrainingStats:
+    def train(self, corpus: Corpus, progress: ProgressCallback | None = None,
+              epoch_end: Callable[[int, TrainingStats], None] | None = None) -> TrainingStats:
         """Train for `epochs` passes over `corpus` (built with the same vocabulary).
 
-        `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second.
+        `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second;
+        `epoch_end(epoch, stats_so_far)` after each epoch.
         """
         self._check_corpus(corpus)
         kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
@@ -269,6 +278,9 @@ class Word2Vec:
                 if isinstance(result, BaseException):
                     raise result
                 effective_words += result
+            if epoch_end is not None:
+                epoch_end(epoch, TrainingStats(epoch + 1, corpus.raw_words * (epoch + 1), effective_words,
+                                               time.perf_counter() - start))
         return TrainingStats(self.epochs, corpus.raw_words * self.epochs, effective_words, time.perf_counter() - start)
 
     @property
@@ -316,3 +328,56 @@ def _split_sentences(sentence_starts: np.ndarray, parts: int) -> list[tuple[int,
     cuts = np.concatenate(([0], np.searchsorted(sentence_starts, targets), [sentences]))
     cuts = np.clip(cuts, 0, sentences)
     return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def train_skipgram_pairs(input_vectors: np.ndarray, output_vectors: np.ndarray, contexts: np.ndarray,
+                         targets: np.ndarray, negatives: np.ndarray, alpha: float) -> None:
+    """Skip-gram negative-sampling SGD updates, in place, for explicit (contexts[p], targets[p],
+    negatives[p, :]) triples: the kernel the corpus trainer uses, with every index checked first."""
+    for name, matrix in (("input_vectors", input_vectors), ("output_vectors", output_vectors)):
+        if not isinstance(matrix, np.ndarray) or matrix.dtype != np.float32 or matrix.ndim != 2 or not matrix.flags.c_contiguous:
+            raise ValueError(f"{name} must be a C-contiguous 2-d float32 array, got "
+                             f"{getattr(matrix, 'dtype', type(matrix).__name__)} with shape {getattr(matrix, 'shape', None)}")
+    if output_vectors.shape != input_vectors.shape:
+        raise ValueError(f"output_vectors shape {output_vectors.shape} differs from input_vectors shape {input_vectors.shape}")
+    contexts = np.ascontiguousarray(contexts, dtype=np.int64)
+    targets = np.ascontiguousarray(targets, dtype=np.int64)
+    negatives = np.ascontiguousarray(negatives, dtype=np.int64)
+    if contexts.ndim != 1 or targets.shape != contexts.shape:
+        raise ValueError(f"contexts and targets must be 1-d of the same length, got {contexts.shape} and {targets.shape}")
+    if negatives.ndim != 2 or negatives.shape[0] != contexts.size:
+        raise ValueError(f"negatives must have shape ({contexts.size}, k), got {negatives.shape}")
+    vocab_size = input_vectors.shape[0]
+    for name, ids in (("contexts", contexts), ("targets", targets), ("negatives", negatives)):
+        if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+            bad = int(ids.min()) if ids.min() < 0 else int(ids.max())
+            raise IndexError(f"{name} id {bad} out of range for {vocab_size} words")
+    kernels.train_skipgram_pairs(input_vectors, output_vectors, contexts, targets, negatives, np.float32(alpha))
+
+
+class SkipGramNegativeSampling(nn.Module):
+    """Skip-gram with negative sampling as a fastgrad model (Mikolov et al. 2013, eq. 4).
+
+    For each context word c, its target t and negatives n_1..n_k, with v = input vectors and
+    u = output vectors, the loss is -log s(u_t . v_c) - sum_i log s(-u_{n_i} . v_c), i.e. binary
+    cross-entropy with logits on the k+1 scores with labels 1, 0, ..., 0, summed over the batch.
+    Both tables are sparse embeddings, so SGD touches only the rows of the batch, as the kernel does.
+    """
+
+    def __init__(self, vocab_size: int, dim: int):
+        super().__init__()
+        self.input = nn.Embedding(vocab_size, dim, sparse=True)
+        self.output = nn.Embedding(vocab_size, dim, sparse=True)
+
+    def load_weights(self, input_vectors: np.ndarray, output_vectors: np.ndarray) -> None:
+        with fastgrad.no_grad():
+            self.input.weight.copy_(fastgrad.tensor(input_vectors))
+            self.output.weight.copy_(fastgrad.tensor(output_vectors))
+
+    def forward(self, contexts: fastgrad.Tensor, targets: fastgrad.Tensor, negatives: fastgrad.Tensor) -> fastgrad.Tensor:
+        hidden = self.input(contexts).unsqueeze(1)                            # (B, 1, dim)
+        candidates = fastgrad.cat([targets.unsqueeze(1), negatives], dim=1)    # (B, 1 + k)
+        scores = (self.output(candidates) * hidden).sum(dim=2)                 # (B, 1 + k)
+        labels = np.zeros(scores.shape, dtype=np.float32)
+        labels[:, 0] = 1.0
+        return F.binary_cross_entropy_with_logits(scores, fastgrad.tensor(labels), reduction="sum")

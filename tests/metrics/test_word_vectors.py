@@ -1,0 +1,129 @@
+"""Analogy and word-similarity evaluation on hand-built vectors and files."""
+import numpy as np
+import pytest
+
+from fastgrad.data.vectors import WordVectors
+from fastgrad.metrics.word_vectors import (evaluate_analogies, evaluate_similarity, read_analogies, read_word_pairs,
+                                           spearman)
+
+
+@pytest.fixture
+def table():
+    """Two orthogonal 'offsets': gender (axis 1) and plural (axis 2), on top of a base direction per noun."""
+    words = ["man", "woman", "king", "queen", "boy", "girl", "car", "cars", "dog", "dogs", "cat", "cats", "rare"]
+    base = {"man": 3, "king": 4, "boy": 5, "car": 6, "dog": 7, "cat": 8}
+    rows = []
+    for w in words:
+        v = np.zeros(12)
+        if w == "rare":
+            v[9] = 1
+        else:
+            stem = {"woman": "man", "queen": "king", "girl": "boy", "cars": "car", "dogs": "dog", "cats": "cat"}.get(w, w)
+            v[base[stem]] = 1.0
+            v[1] = 0.6 if w in ("woman", "queen", "girl") else 0.0
+            v[2] = 0.6 if w in ("cars", "dogs", "cats") else 0.0
+        rows.append(v)
+    return WordVectors(words, np.array(rows, dtype=np.float32))
+
+
+def write_questions(tmp_path, text):
+    path = tmp_path / "questions.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_analogy_accuracy_sections_and_oov(tmp_path, table):
+    questions = write_questions(tmp_path, """: family
+Man Woman King Queen
+king queen boy girl
+man woman boy dog
+man woman prince princess
+: gram8-plural
+car cars dog dogs
+dog dogs cat cats
+cat cats car rare
+""")
+    result = evaluate_analogies(table, questions, restrict_vocab=30000)
+    family, plural = result.sections
+    assert (family.name, family.correct, family.asked, family.questions) == ("family", 2, 3, 4)
+    assert (plural.name, plural.correct, plural.asked, plural.questions) == ("gram8-plural", 2, 3, 3)
+    assert family.semantic and not plural.semantic
+    assert result.accuracy(semantic=True) == pytest.approx(2 / 3)
+    assert result.accuracy(semantic=False) == pytest.approx(2 / 3)
+    assert result.accuracy() == pytest.approx(4 / 6)
+    assert result.oov_questions == 1
+    assert result.summary()["asked"] == 6
+
+
+def test_restrict_vocab_limits_questions_and_answers(tmp_path, table):
+    questions = write_questions(tmp_path, ": family\nman woman king queen\nking queen boy girl\n")
+    result = evaluate_analogies(table, questions, restrict_vocab=4)
+    assert result.sections[0].asked == 1 and result.sections[0].correct == 1
+    # Answers come only from the first 4 words too: with 3 of them excluded, the 4th is the only candidate.
+    assert evaluate_analogies(table, questions, restrict_vocab=4).accuracy() == 1.0
+
+
+def test_question_words_are_never_the_answer(tmp_path):
+    # b - a + c points almost exactly at c; without the exclusion c would be answered.
+    vectors = WordVectors(["a", "b", "c", "d"], np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0], [0, 0.9, 0.5]], np.float32))
+    questions = write_questions(tmp_path, ": s\na b c d\n")
+    assert evaluate_analogies(vectors, questions).accuracy() == 1.0
+
+
+def test_case_sensitive_lookup(tmp_path, table):
+    questions = write_questions(tmp_path, ": family\nMan Woman King Queen\n")
+    assert evaluate_analogies(table, questions, lowercase=False).oov_questions == 1
+
+
+def test_read_analogies_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"questions.txt:2: expected 4 words"):
+        read_analogies(write_questions(tmp_path, ": s\na b c\n"))
+    with pytest.raises(ValueError, match=r"questions.txt:1: question before the first"):
+        read_analogies(write_questions(tmp_path, "a b c d\n"))
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        read_analogies(tmp_path / "nope.txt")
+
+
+def test_spearman_hand_values():
+    assert spearman(np.array([1, 2, 3, 4]), np.array([1, 3, 2, 4])) == pytest.approx(0.8)
+    assert spearman(np.array([1, 2, 3]), np.array([3, 2, 1])) == pytest.approx(-1.0)
+    # Ties share their mean rank: x ranks (1.5, 1.5, 3), y ranks (1, 2, 3) -> r = 0.8660...
+    assert spearman(np.array([5, 5, 7]), np.array([1, 2, 3])) == pytest.approx(np.sqrt(3) / 2)
+    with pytest.raises(ValueError, match="same length"):
+        spearman(np.array([1, 2]), np.array([1, 2, 3]))
+
+
+def test_spearman_matches_scipy(rng):
+    stats = pytest.importorskip("scipy.stats")
+    x = rng.integers(0, 10, size=200).astype(float)  # many ties
+    y = x + rng.normal(0, 3, size=200)
+    assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+
+
+def test_similarity_rho_and_oov(tmp_path, table):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("# header\n# Word 1\tWord 2\tHuman\nman\twoman\t8\nking\tqueen\t7.5\nman\tcar\t1\n"
+                     "dog\tunicorn\t5\ncar\tcars\t9\n", encoding="utf-8")
+    result = evaluate_similarity(table, pairs)
+    assert (result.pairs, result.oov_pairs) == (4, 1)
+    cosines = [table.similarity(a, b) for a, b in [("man", "woman"), ("king", "queen"), ("man", "car"), ("car", "cars")]]
+    assert result.spearman == pytest.approx(spearman(np.array([8, 7.5, 1, 9]), np.array(cosines)))
+
+
+def test_read_word_pairs_errors(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\t1\nc\td\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.tsv:2: expected 'word1 word2 score'"):
+        read_word_pairs(bad)
+    bad.write_text("a\tb\thigh\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.tsv:1: score 'high' is not a number"):
+        read_word_pairs(bad)
+
+
+@pytest.mark.data
+def test_real_evaluation_files_parse(data_dir):
+    sections = read_analogies(data_dir / "word2vec-eval" / "questions-words.txt")
+    assert len(sections) == 14 and sum(len(q) for _, q in sections) == 19_544
+    assert sum(len(q) for name, q in sections if not name.startswith("gram")) == 8_869
+    assert len(read_word_pairs(data_dir / "word2vec-eval" / "wordsim353.tsv")) == 353
+    assert len(read_word_pairs(data_dir / "word2vec-eval" / "simlex999.txt")) == 999
