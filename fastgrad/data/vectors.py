@@ -18,6 +18,9 @@ from typing import IO, Iterator, Sequence
 
 import numpy as np
 
+_BINARY_CHUNK_BYTES = 1 << 20
+_MAX_WORD_BYTES = 10_000
+
 
 class WordVectors:
     """A word list and a float32 matrix whose row i is the vector of `words[i]` (most frequent first, usually)."""
@@ -221,39 +224,39 @@ def _prepend(first: bytes, rest: IO[bytes]) -> Iterator[bytes]:
 
 def _iter_binary(f: IO[bytes], path: Path, count: int, dim: int, wanted: set[str] | None
                  ) -> Iterator[tuple[str, np.ndarray]]:
+    # Records are parsed out of 1 MiB reads. A word runs to the first space after it (words hold no
+    # spaces; the vector bytes after it may); the newline word2vec.c writes after a vector precedes it.
     vector_bytes = 4 * dim
+    buffer, pos, at_end = b"", 0, False
     for record in range(1, count + 1):
-        word = _read_binary_word(f, path, record)
-        data = f.read(vector_bytes)
+        while True:
+            space = buffer.find(b" ", pos)
+            if at_end or (space >= 0 and len(buffer) - space - 1 >= vector_bytes):
+                break
+            if space < 0 and len(buffer) - pos > _MAX_WORD_BYTES:
+                raise ValueError(f"{path}: record {record}: no space after the word within {_MAX_WORD_BYTES} bytes "
+                                 f"(not word2vec binary?)")
+            chunk = f.read(_BINARY_CHUNK_BYTES)
+            at_end = not chunk
+            buffer, pos = buffer[pos:] + chunk, 0
+        if space < 0:
+            raise ValueError(f"{path}: record {record}: file ends inside a word (header promised {count} vectors)")
+        try:
+            word = buffer[pos:space].lstrip(b"\n").decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path}: record {record}: word is not UTF-8 ({err})") from None
+        data = buffer[space + 1:space + 1 + vector_bytes]
         if len(data) != vector_bytes:
             raise ValueError(f"{path}: record {record} ({word!r}) ends after {len(data)} of {vector_bytes} vector bytes "
                              f"(header says {count} vectors of dimension {dim})")
+        pos = space + 1 + vector_bytes
         if wanted is None or word in wanted:
             yield word, np.frombuffer(data, dtype="<f4").astype(np.float32)
-    trailing = f.read(1)
-    if trailing == b"\n":  # word2vec.c ends the last record with a newline
-        trailing = f.read(1)
+    trailing = buffer[pos:] + f.read(2)
+    if trailing.startswith(b"\n"):  # word2vec.c ends the last record with a newline
+        trailing = trailing[1:]
     if trailing:
         raise ValueError(f"{path}: more data after the {count} vectors the header announces")
-
-
-def _read_binary_word(f: IO[bytes], path: Path, record: int) -> str:
-    # A word runs to the next space; the newline word2vec.c writes after each vector comes before it.
-    raw = bytearray()
-    while True:
-        ch = f.read(1)
-        if not ch:
-            raise ValueError(f"{path}: record {record}: file ends inside a word (header promised more vectors)")
-        if ch == b" ":
-            break
-        if ch != b"\n" or raw:
-            raw += ch
-        if len(raw) > 10_000:
-            raise ValueError(f"{path}: record {record}: no space after the word within 10000 bytes (not word2vec binary?)")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path}: record {record}: word is not UTF-8 ({err})") from None
 
 
 @dataclass
