@@ -3,7 +3,9 @@
 A `Workload` is one computation at one size (e.g. softmax + cross-entropy forward and backward on
 (700, 10000) float32 logits); its `Case`s are the implementations: pure-Python loops, NumPy,
 fastgrad on the "numpy" and "compiled" backends, PyTorch. A case's `make()` builds the inputs
-(seeded) and returns the zero-argument function to time. Pure-Python loops are too slow at the full
+(seeded) and returns the zero-argument function to time; that function returns the numbers it
+computed (outputs, gradients or updated parameters), so that tests can hold every implementation
+to the same values at a tiny size (the `*_workload` builders take sizes). Pure-Python loops are too slow at the full
 size of most workloads, so they run on a slice (fewer rows, batch rows or time steps) whose cost is
 proportional to the full one, and `scale` (full size / slice) turns the measured time into an
 estimate; the case's label says so. Goals are stated as `Goal`s and checked by the runner.
@@ -20,6 +22,7 @@ import fastgrad.nn.functional as F
 from fastgrad.backends import numpy as numpy_kernels
 from fastgrad.backends import python_loops as loop_kernels
 from fastgrad.benchmarks.threads import import_torch
+from fastgrad.sparse import SparseRowGrad
 
 PYTHON, NUMPY, FASTGRAD_NUMPY, FASTGRAD, TORCH = (
     "python loops", "numpy", "fastgrad numpy backend", "fastgrad compiled", "torch")
@@ -91,15 +94,21 @@ def _clear_grads(tensors) -> None:
         t.grad = None
 
 
-def _slice(full: int, part: int) -> tuple[int, float, str]:
-    """Run `part` of `full` rows: the size, the factor back to full size and the label."""
-    return part, full / part, f"{part} of {full} rows, x{full / part:g}"
+def _grads(tensors) -> tuple:
+    return tuple(t.grad for t in tensors)
+
+
+def _slice(full: int, part: int, what: str = "rows") -> tuple[int, float, str]:
+    """Run `part` of `full` rows (all of them if fewer): the size, the factor back to full size and
+    the label ("" when nothing is cut)."""
+    part = min(part, full)
+    return part, full / part, (f"{part} of {full} {what}, x{full / part:g}" if part < full else "")
 
 
 # -- core: what the engine itself costs ----------------------------------------------------------------
-def _add_tiny() -> Workload:
+def add_tiny_workload(size: int = 4) -> Workload:
     rng = _rng()
-    a, b = _normal(rng, 4), _normal(rng, 4)
+    a, b = _normal(rng, size), _normal(rng, size)
 
     def python():
         a_list, b_list = a.tolist(), b.tolist()
@@ -113,66 +122,55 @@ def _add_tiny() -> Workload:
         ta, tb = _torch_leaves(import_torch(), a, b)
         return lambda: ta + tb
 
-    return Workload("core", "add_tiny", "a + b on 4-element float32 tensors that require grad (forward only)",
+    return Workload("core", "add_tiny", f"a + b on {size}-element float32 tensors that require grad (forward only)",
                     (Case(PYTHON, python), Case(NUMPY, lambda: lambda: a + b), Case(FASTGRAD, engine, "compiled"),
                      Case(TORCH, torch_case, needs_torch=True)),
                     (Goal(FASTGRAD, 1.0, TORCH),))
 
 
-def _mul_sum_backward() -> Workload:
+def mul_sum_backward_workload(size: int = 4) -> Workload:
     rng = _rng()
-    a, b = _normal(rng, 4), _normal(rng, 4)
+    a, b = _normal(rng, size), _normal(rng, size)
 
     def python():
         a_list, b_list = a.tolist(), b.tolist()
 
         def step():  # d(sum a*b)/da = b, d/db = a
-            loss = sum(x * y for x, y in zip(a_list, b_list))
-            return loss, list(b_list), list(a_list)
+            return sum(x * y for x, y in zip(a_list, b_list)), list(b_list), list(a_list)
         return step
 
     def numpy():
-        return lambda: ((a * b).sum(), b * np.float32(1), a * np.float32(1))
+        return lambda: ((a * b).sum(), b.copy(), a.copy())
 
-    def engine():
-        leaves = _leaves(a, b)
-
-        def step():
-            _clear_grads(leaves)
-            (leaves[0] * leaves[1]).sum().backward()
-        return step
-
-    def torch_case():
-        leaves = _torch_leaves(import_torch(), a, b)
+    def engine(torch=None):
+        leaves = _torch_leaves(torch, a, b) if torch else _leaves(a, b)
 
         def step():
             _clear_grads(leaves)
-            (leaves[0] * leaves[1]).sum().backward()
+            loss = (leaves[0] * leaves[1]).sum()
+            loss.backward()
+            return (loss, *_grads(leaves))
         return step
 
-    return Workload("core", "mul_sum_backward", "(a * b).sum().backward() on 4-element float32 tensors",
+    return Workload("core", "mul_sum_backward", f"(a * b).sum().backward() on {size}-element float32 tensors",
                     (Case(PYTHON, python), Case(NUMPY, numpy), Case(FASTGRAD, engine, "compiled"),
-                     Case(TORCH, torch_case, needs_torch=True)),
+                     Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
                     (Goal(FASTGRAD, seconds=20e-6),))
 
 
-MLP_BATCH, MLP_IN, MLP_HIDDEN, MLP_CLASSES, MLP_LR = 256, 300, 256, 10, 0.1
-
-
-def _mlp_inputs(batch: int):
+def _mlp_inputs(batch: int, sizes: tuple[int, int, int]):
+    inputs, hidden, classes = sizes
     rng = _rng()
-    params = [_normal(rng, MLP_HIDDEN, MLP_IN, scale=0.05), np.zeros(MLP_HIDDEN, DTYPE),
-              _normal(rng, MLP_CLASSES, MLP_HIDDEN, scale=0.05), np.zeros(MLP_CLASSES, DTYPE)]
-    x = _normal(rng, MLP_BATCH, MLP_IN)[:batch]
-    y = rng.integers(0, MLP_CLASSES, size=MLP_BATCH)[:batch]
-    return params, x, y
+    params = [_normal(rng, hidden, inputs, scale=0.05), np.zeros(hidden, DTYPE),
+              _normal(rng, classes, hidden, scale=0.05), np.zeros(classes, DTYPE)]
+    return params, _normal(rng, batch, inputs), rng.integers(0, classes, size=batch)
 
 
-def _mlp_engine_step(batch: int):
-    """One SGD step of relu(x W1^T + b1) W2^T + b2 under cross-entropy, through fastgrad's engine."""
-    arrays, x, y = _mlp_inputs(batch)
-    params = _leaves(*arrays)
-    x = fastgrad.tensor(x)
+def _mlp_engine_step(batch: int, part: int, sizes, lr: float):
+    """One SGD step of relu(x W1^T + b1) W2^T + b2 under cross-entropy through fastgrad's engine,
+    on the first `part` rows of the batch."""
+    arrays, x, y = _mlp_inputs(batch, sizes)
+    params, x, y = _leaves(*arrays), fastgrad.tensor(x[:part]), y[:part]
 
     def step():
         _clear_grads(params)
@@ -180,36 +178,35 @@ def _mlp_engine_step(batch: int):
         F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), y).backward()
         with fastgrad.no_grad():
             for p in params:
-                p.sub_(p.grad, alpha=MLP_LR)
+                p.sub_(p.grad, alpha=lr)
+        return tuple(params)
     return step
 
 
-def _mlp_numpy_step():
+def _mlp_numpy_step(batch: int, sizes, lr: float):
     """The same step with hand-written NumPy forward and backward."""
-    (w1, b1, w2, b2), x, y = _mlp_inputs(MLP_BATCH)
-    rows = np.arange(MLP_BATCH)
+    (w1, b1, w2, b2), x, y = _mlp_inputs(batch, sizes)
+    rows = np.arange(batch)
 
     def step():
         hidden = np.maximum(x @ w1.T + b1, 0)
         logits = hidden @ w2.T + b2
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(shifted)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        dlogits = probabilities
+        dlogits = np.exp(logits - logits.max(axis=1, keepdims=True))  # softmax - onehot, over the batch
+        dlogits /= dlogits.sum(axis=1, keepdims=True)
         dlogits[rows, y] -= 1
-        dlogits /= MLP_BATCH
+        dlogits /= batch
         dhidden = (dlogits @ w2) * (hidden > 0)
         grads = (dhidden.T @ x, dhidden.sum(axis=0), dlogits.T @ hidden, dlogits.sum(axis=0))
         for p, g in zip((w1, b1, w2, b2), grads):
-            p -= MLP_LR * g
+            p -= lr * g
+        return w1, b1, w2, b2
     return step
 
 
-def _mlp_torch_step():
+def _mlp_torch_step(batch: int, sizes, lr: float):
     torch = import_torch()
-    arrays, x, y = _mlp_inputs(MLP_BATCH)
-    params = _torch_leaves(torch, *arrays)
-    x, y = torch.tensor(x), torch.tensor(y)
+    arrays, x, y = _mlp_inputs(batch, sizes)
+    params, x, y = _torch_leaves(torch, *arrays), torch.tensor(x), torch.tensor(y)
     functional = torch.nn.functional
 
     def step():
@@ -219,300 +216,289 @@ def _mlp_torch_step():
                                  y).backward()
         with torch.no_grad():
             for p in params:
-                p.sub_(p.grad, alpha=MLP_LR)
+                p.sub_(p.grad, alpha=lr)
+        return tuple(params)
     return step
 
 
-def _mlp_step() -> Workload:
-    part, scale, note = _slice(MLP_BATCH, 8)
+def mlp_step_workload(batch: int = 256, inputs: int = 300, hidden: int = 256, classes: int = 10,
+                      lr: float = 0.1) -> Workload:
+    sizes = (inputs, hidden, classes)
+    part, scale, note = _slice(batch, 8)
     return Workload(
-        "core", "mlp_step", f"2-layer MLP SGD step, batch {MLP_BATCH}, {MLP_IN}->{MLP_HIDDEN}->relu->{MLP_CLASSES}, "
-        "cross-entropy",
-        (Case(PYTHON, lambda: _mlp_engine_step(part), "python", scale, f"fastgrad python backend, {note}"),
-         Case(NUMPY, _mlp_numpy_step), Case(FASTGRAD_NUMPY, lambda: _mlp_engine_step(MLP_BATCH), "numpy"),
-         Case(FASTGRAD, lambda: _mlp_engine_step(MLP_BATCH), "compiled"),
-         Case(TORCH, _mlp_torch_step, needs_torch=True)))
+        "core", "mlp_step", f"2-layer MLP SGD step, batch {batch}, {inputs}->{hidden}->relu->{classes}, cross-entropy",
+        (Case(PYTHON, lambda: _mlp_engine_step(batch, part, sizes, lr), "python", scale,
+              ", ".join(filter(None, ["fastgrad python backend", note]))),
+         Case(NUMPY, lambda: _mlp_numpy_step(batch, sizes, lr)),
+         Case(FASTGRAD_NUMPY, lambda: _mlp_engine_step(batch, batch, sizes, lr), "numpy"),
+         Case(FASTGRAD, lambda: _mlp_engine_step(batch, batch, sizes, lr), "compiled"),
+         Case(TORCH, lambda: _mlp_torch_step(batch, sizes, lr), needs_torch=True)))
 
 
-def _matmul_1024() -> Workload:
-    size = 1024
-    rng = _rng()
-    a, b = _normal(rng, size, size), _normal(rng, size, size)
-    part, scale, note = _slice(size, 4)
+def matmul_workload(size: int = 1024) -> Workload:
+    def inputs():
+        rng = _rng()
+        return _normal(rng, size, size), _normal(rng, size, size)
 
     def python():  # lists converted once, outside the timed loops
+        a, b = inputs()
         a_rows, b_columns = a[:part].tolist(), b.T.tolist()
         return lambda: loop_kernels.matmul_lists(a_rows, b_columns)
 
-    def engine():
-        ta, tb = _leaves(a, b)
-        return lambda: ta @ tb
+    def numpy():
+        a, b = inputs()
+        return lambda: a @ b
 
-    def torch_case():
-        ta, tb = _torch_leaves(import_torch(), a, b)
-        return lambda: ta @ tb
+    def engine(torch=None):
+        a, b = _torch_leaves(torch, *inputs()) if torch else _leaves(*inputs())
+        return lambda: a @ b
 
-    return Workload("core", "matmul_1024", "1024x1024 @ 1024x1024 float32 forward (engine records the graph)",
-                    (Case(PYTHON, python, scale=scale, note=note), Case(NUMPY, lambda: lambda: a @ b),
-                     Case(FASTGRAD, engine, "compiled"), Case(TORCH, torch_case, needs_torch=True)),
+    part, scale, note = _slice(size, 4)
+    return Workload("core", f"matmul_{size}", f"{size}x{size} @ {size}x{size} float32 forward (the engine records "
+                    "the graph)",
+                    (Case(PYTHON, python, scale=scale, note=note), Case(NUMPY, numpy),
+                     Case(FASTGRAD, engine, "compiled"), Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
                     (Goal(FASTGRAD, 1.05, NUMPY),))
 
 
 # -- the lecture's example: one window at a time vs one matrix product --------------------------------
-def _window_scoring() -> Workload:
-    rng = _rng()
-    weight, windows = _normal(rng, 5, 300), _normal(rng, 300, 500)
-    columns = [np.ascontiguousarray(windows[:, i]) for i in range(500)]
+def window_scoring_workload(windows: int = 500, dim: int = 300, outputs: int = 5) -> Workload:
+    """Results: one-at-a-time cases return one (outputs,) vector per window, the others the
+    (outputs, windows) product."""
+    def inputs():
+        rng = _rng()
+        weight, matrix = _normal(rng, outputs, dim), _normal(rng, dim, windows)
+        return weight, matrix, [np.ascontiguousarray(matrix[:, i]) for i in range(windows)]
 
     def python():  # in plain Python one window at a time and all at once are the same loops
-        weight_rows, window_columns = weight.tolist(), windows.T.tolist()
+        weight, matrix, _ = inputs()
+        weight_rows, window_columns = weight.tolist(), matrix.T.tolist()
         return lambda: loop_kernels.matmul_lists(weight_rows, window_columns)
 
-    def engine(batched: bool):
-        w = fastgrad.tensor(weight, requires_grad=True)
+    def numpy(batched: bool):
+        weight, matrix, columns = inputs()
+        return (lambda: weight @ matrix) if batched else (lambda: [weight @ c for c in columns])
+
+    def engine(batched: bool, torch=None):
+        weight, matrix, columns = inputs()
+        as_tensor = torch.tensor if torch else fastgrad.tensor
+        w = as_tensor(weight, requires_grad=True)
         if batched:
-            x = fastgrad.tensor(windows)
+            x = as_tensor(matrix)
             return lambda: w @ x
-        xs = [fastgrad.tensor(column) for column in columns]
+        xs = [as_tensor(column) for column in columns]
         return lambda: [w @ x for x in xs]
 
-    def torch_case(batched: bool):
-        torch = import_torch()
-        w = torch.tensor(weight, requires_grad=True)
-        if batched:
-            x = torch.tensor(windows)
-            return lambda: w @ x
-        xs = [torch.tensor(column) for column in columns]
-        return lambda: [w @ x for x in xs]
-
-    one, matrix = "one window at a time", "one 300x500 matrix"
+    one, matrix = "one window at a time", f"one {dim}x{windows} matrix"
     return Workload(
-        "window", "window_scoring", "W (5x300) applied to 500 window vectors: 500 products vs one W @ X",
-        (Case(PYTHON, python), Case(NUMPY, lambda: lambda: [weight @ c for c in columns], note=one),
-         Case(NUMPY, lambda: lambda: weight @ windows, note=matrix),
+        "window", "window_scoring", f"W ({outputs}x{dim}) applied to {windows} window vectors: {windows} products "
+        "vs one W @ X",
+        (Case(PYTHON, python), Case(NUMPY, lambda: numpy(False), note=one), Case(NUMPY, lambda: numpy(True), note=matrix),
          Case(FASTGRAD, lambda: engine(False), "compiled", note=one),
          Case(FASTGRAD, lambda: engine(True), "compiled", note=matrix),
-         Case(TORCH, lambda: torch_case(False), note=one, needs_torch=True),
-         Case(TORCH, lambda: torch_case(True), note=matrix, needs_torch=True)))
+         Case(TORCH, lambda: engine(False, import_torch()), note=one, needs_torch=True),
+         Case(TORCH, lambda: engine(True, import_torch()), note=matrix, needs_torch=True)))
 
 
 # -- linear layer ------------------------------------------------------------------------------------
-LINEAR_BATCH, LINEAR_FEATURES = 256, 300
+def linear_workload(batch: int = 256, features: int = 300) -> Workload:
+    """Results: y, dx, dW, db."""
+    def inputs(part: int):
+        rng = _rng()
+        x, g = _normal(rng, batch, features)[:part], _normal(rng, batch, features)[:part]
+        return x, _normal(rng, features, features, scale=0.05), _normal(rng, features), g
 
-
-def _linear_inputs(batch: int):
-    rng = _rng()
-    x = _normal(rng, LINEAR_BATCH, LINEAR_FEATURES)[:batch]
-    weight = _normal(rng, LINEAR_FEATURES, LINEAR_FEATURES, scale=0.05)
-    bias = _normal(rng, LINEAR_FEATURES)
-    g = _normal(rng, LINEAR_BATCH, LINEAR_FEATURES)[:batch]
-    return x, weight, bias, g
-
-
-def _linear() -> Workload:
-    part, scale, note = _slice(LINEAR_BATCH, 8)
-
-    def kernels(module, batch: int):
-        x, weight, bias, g = _linear_inputs(batch)
-        return lambda: (module.linear(x, weight, bias), module.linear_backward(x, weight, g, True, True, True))
+    def kernels(module, part: int):
+        x, weight, bias, g = inputs(part)
+        return lambda: (module.linear(x, weight, bias), *module.linear_backward(x, weight, g, True, True, True))
 
     def numpy():
-        x, weight, bias, g = _linear_inputs(LINEAR_BATCH)
+        x, weight, bias, g = inputs(batch)
         return lambda: (x @ weight.T + bias, g @ weight, g.T @ x, g.sum(axis=0))
 
-    def engine():
-        x, weight, bias, g = _linear_inputs(LINEAR_BATCH)
-        leaves = _leaves(x, weight, bias)
+    def engine(torch=None):
+        x, weight, bias, g = inputs(batch)
+        leaves = _torch_leaves(torch, x, weight, bias) if torch else _leaves(x, weight, bias)
+        g = torch.tensor(g) if torch else g
+        linear = torch.nn.functional.linear if torch else F.linear
 
         def step():
             _clear_grads(leaves)
-            F.linear(*leaves).backward(g)
+            y = linear(*leaves)
+            y.backward(g)
+            return (y, *_grads(leaves))
         return step
 
-    def torch_case():
-        torch = import_torch()
-        x, weight, bias, g = _linear_inputs(LINEAR_BATCH)
-        leaves, g = _torch_leaves(torch, x, weight, bias), torch.tensor(g)
-
-        def step():
-            _clear_grads(leaves)
-            torch.nn.functional.linear(*leaves).backward(g)
-        return step
-
+    part, scale, note = _slice(batch, 8)
     return Workload(
-        "linear", "linear_256x300x300", f"linear layer forward + backward (dx, dW, db), B={LINEAR_BATCH}, "
-        f"{LINEAR_FEATURES}->{LINEAR_FEATURES}, float32",
+        "linear", f"linear_{batch}x{features}x{features}", f"linear layer forward + backward (dx, dW, db), "
+        f"B={batch}, {features}->{features}, float32",
         (Case(PYTHON, lambda: kernels(loop_kernels, part), scale=scale, note=note),
          Case(NUMPY, numpy, note="the four raw matrix products"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
-         Case(TORCH, torch_case, needs_torch=True)),
+         Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
         (Goal(FASTGRAD, 1.10, NUMPY),))
 
 
 # -- softmax + cross-entropy ---------------------------------------------------------------------------
-XENT_CLASSES = 10000
-XENT_ROWS = (64, 700, 2240)
+def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
+    """Results: the mean loss and d(loss)/d(logits)."""
+    def inputs(part: int):
+        rng = _rng()
+        return _normal(rng, rows, classes)[:part], rng.integers(0, classes, size=rows)[:part]
 
-
-def _xent_inputs(rows: int, part: int):
-    rng = _rng()
-    return _normal(rng, rows, XENT_CLASSES)[:part], rng.integers(0, XENT_CLASSES, size=rows)[:part]
-
-
-def _cross_entropy(rows: int) -> Workload:
-    part, scale, note = _slice(rows, 8)
-
-    def kernel(module, count: int):
-        logits, targets = _xent_inputs(rows, count)
+    def kernel(module, part: int):
+        logits, targets = inputs(part)
         return lambda: module.softmax_cross_entropy(logits, targets, -100, "mean", True)
 
-    def engine():
-        logits, targets = _xent_inputs(rows, rows)
-        (leaf,) = _leaves(logits)
+    def engine(torch=None):
+        logits, targets = inputs(rows)
+        (leaf,) = _torch_leaves(torch, logits) if torch else _leaves(logits)
+        targets = torch.tensor(targets) if torch else targets
+        cross_entropy = torch.nn.functional.cross_entropy if torch else F.cross_entropy
 
         def step():
             leaf.grad = None
-            F.cross_entropy(leaf, targets).backward()
+            loss = cross_entropy(leaf, targets)
+            loss.backward()
+            return loss, leaf.grad
         return step
 
-    def torch_case():
-        torch = import_torch()
-        logits, targets = _xent_inputs(rows, rows)
-        (leaf,), targets = _torch_leaves(torch, logits), torch.tensor(targets)
-
-        def step():
-            leaf.grad = None
-            torch.nn.functional.cross_entropy(leaf, targets).backward()
-        return step
-
+    part, scale, note = _slice(rows, 8)
     return Workload(
-        "softmax_xent", f"xent_{rows}x{XENT_CLASSES}", f"softmax + cross-entropy forward + backward, ({rows}, "
-        f"{XENT_CLASSES}) float32 logits, mean reduction",
+        "softmax_xent", f"xent_{rows}x{classes}", f"softmax + cross-entropy forward + backward, ({rows}, {classes}) "
+        "float32 logits, mean reduction",
         (Case(PYTHON, lambda: kernel(loop_kernels, part), scale=scale, note=note),
          Case(NUMPY, lambda: kernel(numpy_kernels, rows), note="the NumPy reference kernel"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
-         Case(TORCH, torch_case, needs_torch=True)),
+         Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
         (Goal(FASTGRAD, 1 / 3, TORCH),))
 
 
 # -- Elman RNN forward + BPTT ---------------------------------------------------------------------------
-RNN_BATCH, RNN_STEPS = 20, 35
+def rnn_workload(hidden: int, batch: int = 20, steps: int = 35) -> Workload:
+    """Results: all hidden states, then the gradients of x, W_ih, W_hh, b_ih, b_hh."""
+    def inputs(part_steps: int, part_batch: int):
+        rng = _rng()
+        bound = 1 / np.sqrt(hidden)  # PyTorch's nn.RNN initialisation range
+        x = np.ascontiguousarray(_normal(rng, steps, batch, hidden)[:part_steps, :part_batch])
+        weights = [rng.uniform(-bound, bound, size=shape).astype(DTYPE)
+                   for shape in [(hidden, hidden), (hidden, hidden), (hidden,), (hidden,)]]
+        g = np.ascontiguousarray(_normal(rng, steps, batch, hidden, scale=0.01)[:part_steps, :part_batch])
+        return x, np.zeros((part_batch, hidden), DTYPE), weights, g
 
-
-def _rnn_inputs(hidden: int, steps: int, batch: int):
-    rng = _rng()
-    bound = 1 / np.sqrt(hidden)  # PyTorch's nn.RNN initialisation range
-    x = _normal(rng, RNN_STEPS, RNN_BATCH, hidden)[:steps, :batch]
-    h0 = np.zeros((batch, hidden), DTYPE)
-    weights = [rng.uniform(-bound, bound, size=shape).astype(DTYPE)
-               for shape in [(hidden, hidden), (hidden, hidden), (hidden,), (hidden,)]]
-    g = _normal(rng, RNN_STEPS, RNN_BATCH, hidden, scale=0.01)[:steps, :batch]
-    return np.ascontiguousarray(x), h0, weights, np.ascontiguousarray(g)
-
-
-def _rnn(hidden: int) -> Workload:
-    steps = 10 if hidden <= 200 else 4  # the loop slice: 1 batch row, a few steps
-    scale = RNN_BATCH * RNN_STEPS / steps
-
-    def kernels(module, steps: int, batch: int):
-        x, h0, (w_ih, w_hh, b_ih, b_hh), g = _rnn_inputs(hidden, steps, batch)
+    def kernels(module, part_steps: int, part_batch: int):
+        x, h0, (w_ih, w_hh, b_ih, b_hh), g = inputs(part_steps, part_batch)
 
         def step():
             hs = module.rnn_forward(x, h0, w_ih, w_hh, b_ih + b_hh, "tanh")
-            return module.rnn_backward(x, h0, w_ih, w_hh, hs, g, "tanh", True)
+            dx, _, dw_ih, dw_hh, db = module.rnn_backward(x, h0, w_ih, w_hh, hs, g, "tanh", True)
+            return hs, dx, dw_ih, dw_hh, db, db
         return step
 
     def engine():
-        x, h0, weights, g = _rnn_inputs(hidden, RNN_STEPS, RNN_BATCH)
-        leaves = _leaves(x, *weights)
-        h0 = fastgrad.tensor(h0)
+        x, h0, weights, g = inputs(steps, batch)
+        leaves, h0 = _leaves(x, *weights), fastgrad.tensor(h0)
 
         def step():
             _clear_grads(leaves)
-            F.rnn(leaves[0], h0, *leaves[1:]).backward(g)
+            hs = F.rnn(leaves[0], h0, *leaves[1:])
+            hs.backward(g)
+            return (hs, *_grads(leaves))
         return step
 
     def torch_case():
         torch = import_torch()
-        x, h0, weights, g = _rnn_inputs(hidden, RNN_STEPS, RNN_BATCH)
+        x, h0, weights, g = inputs(steps, batch)
         layer = torch.nn.RNN(hidden, hidden)
+        parameters = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
         with torch.no_grad():
-            for parameter, value in zip((layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0),
-                                        weights):
+            for parameter, value in zip(parameters, weights):
                 parameter.copy_(torch.tensor(value))
         (x,), h0, g = _torch_leaves(torch, x), torch.tensor(h0[None]), torch.tensor(g)
-        leaves = [x, *layer.parameters()]
+        leaves = [x, *parameters]
 
         def step():
             _clear_grads(leaves)
-            layer(x, h0)[0].backward(g)
+            hs = layer(x, h0)[0]
+            hs.backward(g)
+            return (hs, *_grads(leaves))
         return step
 
+    part_batch, batch_scale, _ = _slice(batch, 1)
+    part_steps, steps_scale, _ = _slice(steps, 10 if hidden <= 200 else 4)
+    scale = batch_scale * steps_scale
+    note = (f"{part_batch} of {batch} batch rows x {part_steps} of {steps} steps, x{scale:g}" if scale != 1 else "")
     return Workload(
-        "rnn", f"rnn_h{hidden}", f"tanh RNN forward + BPTT, B={RNN_BATCH}, T={RNN_STEPS}, I=H={hidden}, float32 "
-        "(gradients for x and all weights)",
-        (Case(PYTHON, lambda: kernels(loop_kernels, steps, 1), scale=scale,
-              note=f"1 of {RNN_BATCH} batch rows x {steps} of {RNN_STEPS} steps, x{scale:g}"),
-         Case(NUMPY, lambda: kernels(numpy_kernels, RNN_STEPS, RNN_BATCH), note="the NumPy reference kernels"),
+        "rnn", f"rnn_h{hidden}", f"tanh RNN forward + BPTT, B={batch}, T={steps}, I=H={hidden}, float32 (gradients "
+        "for x and all weights)",
+        (Case(PYTHON, lambda: kernels(loop_kernels, part_steps, part_batch), scale=scale, note=note),
+         Case(NUMPY, lambda: kernels(numpy_kernels, steps, batch), note="the NumPy reference kernels"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, torch_case, note="nn.RNN", needs_torch=True)),
         (Goal(FASTGRAD, 1.0 if hidden <= 200 else 1.2, TORCH),))
 
 
 # -- embedding bag -----------------------------------------------------------------------------------
-BAG_VOCAB, BAG_DIM, BAG_COUNT, BAG_LENGTH = 20000, 300, 64, 20
+def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, length: int = 20) -> Workload:
+    """Results: the bag means and the sparse gradient of the table."""
+    def inputs():
+        rng = _rng()
+        ids = rng.integers(0, vocab, size=bags * length)
+        offsets = np.arange(0, ids.size, length, dtype=np.int64)
+        return _normal(rng, vocab, dim), ids, offsets, _normal(rng, bags, dim)
 
-
-def _bag_inputs():
-    rng = _rng()
-    weight = _normal(rng, BAG_VOCAB, BAG_DIM)
-    ids = rng.integers(0, BAG_VOCAB, size=BAG_COUNT * BAG_LENGTH)
-    offsets = np.arange(0, ids.size, BAG_LENGTH, dtype=np.int64)
-    return weight, ids, offsets, _normal(rng, BAG_COUNT, BAG_DIM)
-
-
-def _embedding_bag() -> Workload:
     def kernels(module):
-        weight, ids, offsets, g = _bag_inputs()
+        weight, ids, offsets, g = inputs()
 
         def step():
-            return (module.embedding_bag(weight, ids, offsets, "mean"),
-                    module.embedding_bag_backward(ids, offsets, g, "mean", BAG_VOCAB, True))
+            rows, values = module.embedding_bag_backward(ids, offsets, g, "mean", vocab, True)
+            return module.embedding_bag(weight, ids, offsets, "mean"), SparseRowGrad(rows, values, weight.shape)
         return step
 
     def engine():
-        weight, ids, offsets, g = _bag_inputs()
+        weight, ids, offsets, g = inputs()
         (leaf,) = _leaves(weight)
 
         def step():
             leaf.grad = None
-            F.embedding_bag(ids, leaf, offsets, mode="mean", sparse=True).backward(g)
+            out = F.embedding_bag(ids, leaf, offsets, mode="mean", sparse=True)
+            out.backward(g)
+            return out, leaf.grad
         return step
 
     def torch_case():
         torch = import_torch()
-        weight, ids, offsets, g = _bag_inputs()
+        weight, ids, offsets, g = inputs()
         bag = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(weight), freeze=False, mode="mean", sparse=True)
         ids, offsets, g = torch.tensor(ids), torch.tensor(offsets), torch.tensor(g)
 
         def step():
             bag.weight.grad = None
-            bag(ids, offsets).backward(g)
+            out = bag(ids, offsets)
+            out.backward(g)
+            return out, bag.weight.grad
         return step
 
     return Workload(
-        "embedding_bag", "bag_mean_sparse", f"embedding-bag mean forward + backward with sparse gradient, "
-        f"V={BAG_VOCAB}, d={BAG_DIM}, {BAG_COUNT} bags of {BAG_LENGTH} ids, float32",
-        (Case(PYTHON, lambda: kernels(loop_kernels)), Case(NUMPY, lambda: kernels(numpy_kernels),
-                                                            note="the NumPy reference kernels"),
+        "embedding_bag", "bag_mean_sparse", f"embedding-bag mean forward + backward with sparse gradient, V={vocab}, "
+        f"d={dim}, {bags} bags of {length} ids, float32",
+        (Case(PYTHON, lambda: kernels(loop_kernels)),
+         Case(NUMPY, lambda: kernels(numpy_kernels), note="the NumPy reference kernels"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, torch_case, note="nn.EmbeddingBag(mode='mean', sparse=True)", needs_torch=True)),
         (Goal(FASTGRAD, 0.5, TORCH),))
 
 
+XENT_ROWS = (64, 700, 2240)
+RNN_HIDDEN = (200, 650)
+
+
 def all_workloads() -> list[Workload]:
-    return [_add_tiny(), _mul_sum_backward(), _mlp_step(), _matmul_1024(), _window_scoring(), _linear(),
-            *[_cross_entropy(rows) for rows in XENT_ROWS], _rnn(200), _rnn(650), _embedding_bag()]
+    """Every workload at its benchmark size."""
+    return [add_tiny_workload(), mul_sum_backward_workload(), mlp_step_workload(), matmul_workload(),
+            window_scoring_workload(), linear_workload(), *[cross_entropy_workload(rows) for rows in XENT_ROWS],
+            *[rnn_workload(hidden) for hidden in RNN_HIDDEN], embedding_bag_workload()]
 
 
 GROUPS = {

@@ -1,0 +1,55 @@
+"""Shared set-up for the benchmark suite: `python -m pytest bench/ [--threads N]`.
+
+One thread count for Numba, OpenBLAS and PyTorch (default: all cores) is set when the session
+starts, so every group compares implementations on equal terms; group names carry the count.
+The `time_case` fixture times one case of a workload from fastgrad.benchmarks.workloads, the
+definitions `fastgrad bench` uses too.
+"""
+import contextlib
+import time
+
+import pytest
+
+import fastgrad
+from fastgrad.benchmarks import threads as thread_control
+
+SLOW_CALL_SECONDS = 0.05  # slower calls get a fixed, small number of rounds
+
+
+def pytest_addoption(parser):
+    parser.addoption("--threads", type=int, default=None,
+                     help="threads for Numba, BLAS and PyTorch in benchmarks (default: all cores)")
+
+
+def pytest_configure(config):
+    config.bench_threads = thread_control.set_threads(config.getoption("--threads"))
+
+
+@pytest.fixture(scope="session")
+def threads(request) -> int:
+    """The thread count every library in this session uses; put it in group names."""
+    return request.config.bench_threads
+
+
+@pytest.fixture
+def time_case(benchmark, threads):
+    """time_case(workload, case): benchmark one implementation, grouped with the workload's others."""
+
+    def run(workload, case):
+        if case.needs_torch:
+            pytest.importorskip("torch")
+        benchmark.group = f"{workload.group}/{workload.name} ({threads} threads)"
+        benchmark.extra_info.update(implementation=case.title, threads=threads, description=workload.description,
+                                    scale_to_full_size=case.scale)
+        with fastgrad.backend(case.backend) if case.backend else contextlib.nullcontext():
+            function = case.make()
+            function()  # compilation and caches stay out of the timings
+            start = time.perf_counter()
+            function()
+            if time.perf_counter() - start > SLOW_CALL_SECONDS:
+                benchmark.pedantic(function, rounds=3, iterations=1)
+            else:
+                benchmark(function)
+
+    return run
+
