@@ -1,9 +1,11 @@
 """Word2vec: corpus encoding, training behaviour on planted structure, argument checks, autodiff equivalence."""
 import gzip
+import json
 
 import numpy as np
 import pytest
 
+from fastgrad.data.vectors import WordVectors
 from fastgrad.models import word2vec as w2v
 from fastgrad.models.word2vec import Corpus, Word2Vec, corpus_from_sentences, read_corpus
 
@@ -241,3 +243,42 @@ def test_ptb_corpus_counts_and_a_short_training_run(data_dir):
               "november", "december", "sept.", "aug.", "oct.", "nov.", "dec.", "jan.", "feb."}
     assert len(weekdays & {w for w, _ in vectors.most_similar("monday", topn=10)}) >= 2
     assert len(months & {w for w, _ in vectors.most_similar("june", topn=10)}) >= 3
+
+
+# --- command line ----------------------------------------------------------------------------------------------
+
+def test_cli_train_eval_similar(tmp_path, rng, capsys):
+    from fastgrad.cli import main
+
+    _, vocab = topic_corpus(rng)
+    text = "\n".join(" ".join(rng.choice(vocab[rng.integers(2)], size=12)) for _ in range(800))
+    corpus_path = write(tmp_path, "corpus.txt.gz", text)
+    questions = tmp_path / "q.txt"
+    questions.write_text(": topics\nt0w0 t0w1 t1w0 t1w1\n: gram-none\nt0w0 t0w1 t1w0 absent\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("t0w0\tt0w1\t9\nt0w0\tt1w0\t1\nt1w2\tt1w3\t8\nt1w2\tt0w5\t2\n", encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["train", "word2vec", "--corpus", str(corpus_path), "--model", "cbow", "--dim", "12", "--min-count", "1",
+                 "--epochs", "2", "--workers", "2", "--alpha", "0.05", "--text", "--out", str(out),
+                 "--analogies", str(questions), "--similarity", str(pairs)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["cli_module"] == "fastgrad.cli.word2vec" and config["model"]["model"] == "cbow"
+    assert config["corpus"]["raw_words"] == 800 * 12
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records[:2]] == [1, 2]
+    assert records[2]["analogies"]["oov_questions"] == 1
+    assert records[2]["similarity:pairs.tsv"]["pairs"] == 4
+    binary, text_vectors = WordVectors.load(out / "vectors.bin"), WordVectors.load(out / "vectors.txt")
+    assert binary.words == text_vectors.words and len(binary.words) == 16
+    capsys.readouterr()
+
+    assert main(["similar", str(out), "t0w3", "--topn", "3"]) == 0
+    neighbours = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert len(neighbours) == 3 and all(w.startswith("t0") for w in neighbours)
+
+    assert main(["eval-vectors", str(out / "vectors.txt"), "--similarity", str(pairs)]) == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert result["similarity:pairs.tsv"]["spearman"] == pytest.approx(records[2]["similarity:pairs.tsv"]["spearman"], abs=1e-4)
+
+    assert main(["eval", str(out), str(questions)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["analogies"]["asked"] == 1
