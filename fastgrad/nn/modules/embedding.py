@@ -62,7 +62,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
                         sparse: bool = False) -> "Embedding":
-        """An Embedding whose weight is `embeddings` (2-D), frozen unless freeze=False."""
+        """An Embedding whose weight is a copy of `embeddings` (2-D), frozen unless freeze=False."""
         array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if array.ndim != 2 or array.dtype.kind != "f":
             raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
