@@ -3,12 +3,13 @@
  *
  * exp(x) = 2^n * e^r with n = round(x / ln2) and r = x - n ln2 in [-ln2/2, ln2/2] (Cody & Waite,
  * "Software Manual for the Elementary Functions", 1980): ln2 is split in a high part with trailing
- * zero bits, so n * LN2_HI is exact, and a low correction. e^r is its Taylor polynomial in Horner
- * form, long enough that truncation stays far below the format's rounding (float: degree 7, error
- * |r|^8/8! < 6e-9; double: degree 13, |r|^14/14! < 5e-18). n is read from the low mantissa bits of
- * x/ln2 + 1.5*2^(mantissa bits) (round to nearest without a rint call), and 2^n is built from
- * exponent bits in two halves, 2^n1 * 2^n2, so the whole range from the subnormals up to overflow is
- * exact. No branches, no libm: every step is a vector instruction on SSE2, AVX2 and AVX-512. */
+ * zero bits, so n * LN2_HI is exact, and a low correction. e^r is a polynomial in Horner form whose
+ * error stays far below the format's rounding (float: a fitted degree 6, 2e-9; double: the degree-13
+ * Taylor polynomial, |r|^14/14! < 5e-18). n is read from the low mantissa bits of
+ * x/ln2 + 1.5*2^(mantissa bits) (round to nearest without a rint call) and 2^n is built from exponent
+ * bits. No branches, no libm: every step is a vector instruction on SSE2, AVX2 and AVX-512. Measured
+ * error (tests/test_native.py): about 1 ulp for exp; tanh 2.5 ulp (float) and 3 ulp
+ * (double) just above the switch to the series, from e's error amplified by e / (1 - e). */
 #ifndef FASTGRAD_SIMD_MATH_H
 #define FASTGRAD_SIMD_MATH_H
 
