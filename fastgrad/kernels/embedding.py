@@ -13,9 +13,9 @@ from fastgrad.kernels.checks import float_array, index_array, offsets_array
 NO_PADDING = -1  # ids are never negative after checking, so this matches none of them
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _gather_rows(weight, ids, out):
-    for i in range(ids.size):
+    for i in prange(ids.size):
         row = ids[i]
         for j in range(weight.shape[1]):
             out[i, j] = weight[row, j]
@@ -31,21 +31,23 @@ def _scatter_add_rows(ids, values, padding_idx, out):
                 out[row, j] += values[i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _rows_without_padding(ids, values, padding_idx):
+    # Where each kept id goes, serially (cheap); then the rows are copied in parallel.
+    destination = np.empty(ids.size, dtype=np.int64)
     count = 0
     for i in range(ids.size):
+        destination[i] = count
         if ids[i] != padding_idx:
             count += 1
     rows = np.empty(count, dtype=np.int64)
     kept = np.empty((count, values.shape[1]), dtype=values.dtype)
-    k = 0
-    for i in range(ids.size):
+    for i in prange(ids.size):
         if ids[i] != padding_idx:
+            k = destination[i]
             rows[k] = ids[i]
             for j in range(values.shape[1]):
                 kept[k, j] = values[i, j]
-            k += 1
     return rows, kept
 
 

@@ -16,10 +16,8 @@ from fastgrad.kernels.checks import float_array, index_array, like, writable_flo
 
 
 @njit(cache=True)
-def _coalesce(rows, values):
-    # A stable sort keeps each row's values in their original order, so every sum is added in the
-    # same order as the reference's np.add.at and rounds identically.
-    order = np.argsort(rows, kind="mergesort")
+def _coalesce(rows, order, values):
+    """Sum values per row, visiting rows in `order` (a stable argsort of rows)."""
     num_unique = 0
     for t in range(order.size):
         if t == 0 or rows[order[t]] != rows[order[t - 1]]:
@@ -103,7 +101,10 @@ def _check_unique(rows: np.ndarray) -> None:
 def coalesce_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique sorted rows and the sum of the values given for each."""
     rows, values = _checked_rows(rows, values, None)
-    return _coalesce(rows, values)
+    # A stable sort keeps each row's values in their original order, so every sum is added in the
+    # same order as the reference's np.add.at and rounds identically. NumPy's stable integer sort
+    # is ~3x faster than Numba's mergesort here.
+    return _coalesce(rows, np.argsort(rows, kind="stable"), values)
 
 
 def sgd_rows_update(weight: np.ndarray, rows: np.ndarray, values: np.ndarray, lr: float) -> None:
