@@ -3,7 +3,9 @@
 One thread count for Numba, OpenBLAS and PyTorch (default: all cores) is set when the session
 starts, so every group compares implementations on equal terms; group names carry the count.
 The `time_case` fixture times one case of a workload from fastgrad.benchmarks.workloads, the
-definitions `fastgrad bench` uses too.
+definitions `fastgrad bench` uses too. A pure-Python-loop case too slow for the full size is timed on
+its larger slice only (its id says "fitted from A and B of N rows"); `fastgrad bench` times both
+slices and prints the full-size estimate.
 """
 import contextlib
 import time
@@ -40,7 +42,7 @@ def time_case(benchmark, threads):
             pytest.importorskip("torch")
         benchmark.group = f"{workload.group}/{workload.name} ({threads} threads)"
         benchmark.extra_info.update(implementation=case.title, threads=threads, description=workload.description,
-                                    scale_to_full_size=case.scale)
+                                    full_size=case.slices is None)
         with fastgrad.backend(case.backend) if case.backend else contextlib.nullcontext():
             function = case.make()
             function()  # compilation and caches stay out of the timings

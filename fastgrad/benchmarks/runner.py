@@ -14,16 +14,18 @@ from fastgrad.benchmarks.workloads import TORCH, Case, Goal, Workload
 
 @dataclass(frozen=True)
 class Timing:
-    """Median seconds per call of one case; `estimate` is scaled to the workload's full size."""
+    """Median seconds per call of one case as run, and the estimate at the workload's full size
+    (the same number unless the case runs on slices)."""
 
     case: Case
     seconds: float
+    estimate: float
     calls: int
     repeats: int
 
     @property
-    def estimate(self) -> float:
-        return self.seconds * self.case.scale
+    def estimated(self) -> bool:
+        return self.case.slices is not None
 
 
 def _backend(case: Case):
@@ -37,12 +39,12 @@ def _time_calls(function: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def _prepare(case: Case, repeat_seconds: float) -> tuple[Callable[[], object], int]:
-    """Build the case, call it once (compilation, caches), then choose how many calls make one
+def _prepare(case: Case, make: Callable[[], Callable[[], object]], repeat_seconds: float):
+    """Build the function, call it once (compilation, caches), then choose how many calls make one
     repeat last about `repeat_seconds`; a batch is measured before the count is trusted, since the
     first call may include one-off costs."""
     with _backend(case):
-        function = case.make()
+        function = make()
         first = _time_calls(function, 1)
         calls = max(1, int(repeat_seconds / max(first, 1e-7)))
         if calls > 1:
@@ -57,21 +59,31 @@ def torch_available() -> bool:
 def run_workload(workload: Workload, quick: bool = False, report: Callable[[str], None] | None = None) -> list[Timing]:
     """Time every case of `workload` that can run here (PyTorch cases need torch). The repeats of
     all cases are interleaved, so that load from other processes hits every case alike and the
-    ratios within the run stay fair; each case's time is the median over its repeats."""
+    ratios within the run stay fair; each case's time is the median over its repeats. A sliced case
+    is timed at its smaller slice too, and its estimate is read off the line through the two."""
     repeat_seconds, repeats = (0.02, 3) if quick else (0.2, 5)
     cases = [case for case in workload.cases if torch_available() or not case.needs_torch]
-    prepared = []
+    runs = []  # (case, function, calls), the smaller slice of a sliced case right after its case
     for case in cases:
         if report:
             report(f"  {workload.name}: {case.title}")
-        prepared.append(_prepare(case, repeat_seconds))
-    samples: list[list[float]] = [[] for _ in cases]
+        runs.append((case, *_prepare(case, case.make, repeat_seconds)))
+        if case.slices is not None:
+            small = case.slices.parts[0]
+            runs.append((case, *_prepare(case, lambda: case.slices.make_part(small), repeat_seconds)))
+    samples: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        for case, (function, calls), case_samples in zip(cases, prepared, samples):
+        for (case, function, calls), run_samples in zip(runs, samples):
             with _backend(case):
-                case_samples.append(_time_calls(function, calls))
-    return [Timing(case, statistics.median(case_samples), calls, repeats)
-            for case, (_, calls), case_samples in zip(cases, prepared, samples)]
+                run_samples.append(_time_calls(function, calls))
+    medians = [statistics.median(run_samples) for run_samples in samples]
+    timings, i = [], 0
+    for case in cases:
+        seconds, calls = medians[i], runs[i][2]
+        estimate = seconds if case.slices is None else case.slices.estimate(medians[i + 1], seconds)
+        timings.append(Timing(case, seconds, estimate, calls, repeats))
+        i += 1 if case.slices is None else 2
+    return timings
 
 
 def format_seconds(seconds: float) -> str:
@@ -104,15 +116,15 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
 
 
 def format_table(workload: Workload, timings: list[Timing]) -> str:
-    """One row per case: time per call (estimated at full size for slices), ratio to the fastest and
-    to PyTorch."""
+    """One row per case: time per call (~ marks an estimate fitted from slices), ratio to the fastest
+    and to PyTorch."""
     fastest = min(t.estimate for t in timings)
     torch = _find(timings, TORCH)
     width = max(len(t.case.title) for t in timings) + 2
     lines = [f"{workload.group} / {workload.name}: {workload.description}",
              f"  {'implementation':<{width}}{'time':>12}{'x fastest':>11}{'x torch':>9}"]
     for t in timings:
-        shown = ("~" if t.case.scale != 1 else "") + format_seconds(t.estimate)
+        shown = ("~" if t.estimated else "") + format_seconds(t.estimate)
         versus_torch = f"{t.estimate / torch.estimate:.2f}" if torch else "-"
         lines.append(f"  {t.case.title:<{width}}{shown:>12}{t.estimate / fastest:>11.2f}{versus_torch:>9}")
     lines += [f"  goal: {goal_status(goal, timings)}" for goal in workload.goals]
@@ -134,7 +146,7 @@ def plot(results: list[tuple[Workload, list[Timing]]], png) -> None:
     for ax, (workload, timings) in zip(axes[:, 0], results):
         labels = [t.case.title for t in timings]
         times = [t.estimate for t in timings]
-        bars = ax.barh(labels, times, color=["#999" if t.case.scale != 1 else "#4477aa" for t in timings])
+        bars = ax.barh(labels, times, color=["#999" if t.estimated else "#4477aa" for t in timings])
         ax.bar_label(bars, [format_seconds(seconds) for seconds in times], padding=3, fontsize=7)
         ax.set_xscale("log")
         ax.set_xlim(min(times) / 3, max(times) * 8)  # room for the labels; bars start at a third of the fastest
@@ -143,7 +155,7 @@ def plot(results: list[tuple[Workload, list[Timing]]], png) -> None:
         ax.set_title(f"{workload.group} / {workload.name}", fontsize=9, loc="left")
         ax.tick_params(labelsize=7)
         ax.grid(axis="x", alpha=0.3)
-    axes[-1, 0].set_xlabel("seconds per call (log scale; grey = estimated from a slice)")
+    axes[-1, 0].set_xlabel("seconds per call (log scale; grey = estimated from two slices)")
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     plt.close(fig)

@@ -5,10 +5,10 @@ A `Workload` is one computation at one size (e.g. softmax + cross-entropy forwar
 fastgrad on the "numpy" and "compiled" backends, PyTorch. A case's `make()` builds the inputs
 (seeded) and returns the zero-argument function to time; that function returns the numbers it
 computed (outputs, gradients or updated parameters), so that tests can hold every implementation
-to the same values at a tiny size (the `*_workload` builders take sizes). Pure-Python loops are too slow at the full
-size of most workloads, so they run on a slice (fewer rows, batch rows or time steps) whose cost is
-proportional to the full one, and `scale` (full size / slice) turns the measured time into an
-estimate; the case's label says so. Goals are stated as `Goal`s and checked by the runner.
+to the same values at a tiny size (the `*_workload` builders take sizes). Pure-Python loops are too
+slow at the full size of most workloads, so they run on two slices (e.g. 8 and 16 of 256 rows) and
+the runner fits time = fixed + per-unit x size through them and reads it off at the full size (see
+`Slices`); the case's label says so. Goals are stated as `Goal`s and checked by the runner.
 """
 from __future__ import annotations
 
@@ -30,17 +30,36 @@ DTYPE = np.float32  # PyTorch's default, and what the models train in
 
 
 @dataclass(frozen=True)
+class Slices:
+    """A case too slow to run at full size: `make_part(n)` builds it on n of `full` units (rows,
+    row-steps); it is timed at both `parts`, and the line through the two times (a fixed cost, such
+    as converting the weights to lists, plus a cost per unit) is read off at `full`."""
+
+    make_part: Callable[[int], Callable[[], object]]
+    parts: tuple[int, int]
+    full: int
+
+    def estimate(self, small_seconds: float, large_seconds: float) -> float:
+        small, large = self.parts
+        per_unit = (large_seconds - small_seconds) / (large - small)
+        if per_unit <= 0:  # timing noise swamped the difference: fall back to proportional (an upper bound)
+            per_unit = large_seconds / large
+            return per_unit * self.full
+        return large_seconds + per_unit * (self.full - large)
+
+
+@dataclass(frozen=True)
 class Case:
     """One implementation of a workload. `make()` returns the function to time; `backend` is the
-    fastgrad backend to run it under; `scale` > 1 marks a slice whose time is multiplied to estimate
-    the full size."""
+    fastgrad backend to run it under; `slices`, when set, says `make()` runs only part of the
+    workload and how to estimate the whole."""
 
     label: str
     make: Callable[[], Callable[[], object]]
     backend: str | None = None
-    scale: float = 1.0
     note: str = ""
     needs_torch: bool = False
+    slices: Slices | None = None
 
     @property
     def title(self) -> str:
@@ -98,11 +117,14 @@ def _grads(tensors) -> tuple:
     return tuple(t.grad for t in tensors)
 
 
-def _slice(full: int, part: int, what: str = "rows") -> tuple[int, float, str]:
-    """Run `part` of `full` rows (all of them if fewer): the size, the factor back to full size and
-    the label ("" when nothing is cut)."""
-    part = min(part, full)
-    return part, full / part, (f"{part} of {full} {what}, x{full / part:g}" if part < full else "")
+def _python_case(make_part: Callable[[int], Callable[[], object]], full: int, parts: tuple[int, int], unit: str,
+                 backend: str | None = None, note: str = "") -> Case:
+    """The pure-Python-loop case: at full size when that is within `parts`, else fitted from two slices."""
+    if parts[1] >= full:
+        return Case(PYTHON, lambda: make_part(full), backend, note)
+    fitted = f"fitted from {parts[0]} and {parts[1]} of {full} {unit}"
+    return Case(PYTHON, lambda: make_part(parts[1]), backend, ", ".join(filter(None, [note, fitted])),
+                slices=Slices(make_part, parts, full))
 
 
 # -- core: what the engine itself costs ----------------------------------------------------------------
@@ -224,11 +246,10 @@ def _mlp_torch_step(batch: int, sizes, lr: float):
 def mlp_step_workload(batch: int = 256, inputs: int = 300, hidden: int = 256, classes: int = 10,
                       lr: float = 0.1) -> Workload:
     sizes = (inputs, hidden, classes)
-    part, scale, note = _slice(batch, 8)
     return Workload(
         "core", "mlp_step", f"2-layer MLP SGD step, batch {batch}, {inputs}->{hidden}->relu->{classes}, cross-entropy",
-        (Case(PYTHON, lambda: _mlp_engine_step(batch, part, sizes, lr), "python", scale,
-              ", ".join(filter(None, ["fastgrad python backend", note]))),
+        (_python_case(lambda part: _mlp_engine_step(batch, part, sizes, lr), batch, (8, 16), "rows", "python",
+                      "fastgrad python backend"),
          Case(NUMPY, lambda: _mlp_numpy_step(batch, sizes, lr)),
          Case(FASTGRAD_NUMPY, lambda: _mlp_engine_step(batch, batch, sizes, lr), "numpy"),
          Case(FASTGRAD, lambda: _mlp_engine_step(batch, batch, sizes, lr), "compiled"),
@@ -240,7 +261,7 @@ def matmul_workload(size: int = 1024) -> Workload:
         rng = _rng()
         return _normal(rng, size, size), _normal(rng, size, size)
 
-    def python():  # lists converted once, outside the timed loops
+    def python(part: int):  # lists converted once, outside the timed loops
         a, b = inputs()
         a_rows, b_columns = a[:part].tolist(), b.T.tolist()
         return lambda: loop_kernels.matmul_lists(a_rows, b_columns)
@@ -253,10 +274,9 @@ def matmul_workload(size: int = 1024) -> Workload:
         a, b = _torch_leaves(torch, *inputs()) if torch else _leaves(*inputs())
         return lambda: a @ b
 
-    part, scale, note = _slice(size, 4)
     return Workload("core", f"matmul_{size}", f"{size}x{size} @ {size}x{size} float32 forward (the engine records "
                     "the graph)",
-                    (Case(PYTHON, python, scale=scale, note=note), Case(NUMPY, numpy),
+                    (_python_case(python, size, (2, 4), "rows of a"), Case(NUMPY, numpy),
                      Case(FASTGRAD, engine, "compiled"), Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
                     (Goal(FASTGRAD, 1.05, NUMPY),))
 
@@ -329,11 +349,10 @@ def linear_workload(batch: int = 256, features: int = 300) -> Workload:
             return (y, *_grads(leaves))
         return step
 
-    part, scale, note = _slice(batch, 8)
     return Workload(
         "linear", f"linear_{batch}x{features}x{features}", f"linear layer forward + backward (dx, dW, db), "
         f"B={batch}, {features}->{features}, float32",
-        (Case(PYTHON, lambda: kernels(loop_kernels, part), scale=scale, note=note),
+        (_python_case(lambda part: kernels(loop_kernels, part), batch, (8, 16), "rows"),
          Case(NUMPY, numpy, note="the four raw matrix products"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
@@ -364,11 +383,10 @@ def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
             return loss, leaf.grad
         return step
 
-    part, scale, note = _slice(rows, 8)
     return Workload(
         "softmax_xent", f"xent_{rows}x{classes}", f"softmax + cross-entropy forward + backward, ({rows}, {classes}) "
         "float32 logits, mean reduction",
-        (Case(PYTHON, lambda: kernel(loop_kernels, part), scale=scale, note=note),
+        (_python_case(lambda part: kernel(loop_kernels, part), rows, (8, 16), "rows"),
          Case(NUMPY, lambda: kernel(numpy_kernels, rows), note="the NumPy reference kernel"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
@@ -425,14 +443,13 @@ def rnn_workload(hidden: int, batch: int = 20, steps: int = 35) -> Workload:
             return (hs, *_grads(leaves))
         return step
 
-    part_batch, batch_scale, _ = _slice(batch, 1)
-    part_steps, steps_scale, _ = _slice(steps, 10 if hidden <= 200 else 4)
-    scale = batch_scale * steps_scale
-    note = (f"{part_batch} of {batch} batch rows x {part_steps} of {steps} steps, x{scale:g}" if scale != 1 else "")
+    def python(row_steps: int):  # one batch row: the loops cost the same per (batch row, step)
+        return kernels(loop_kernels, row_steps, 1) if row_steps < batch * steps else kernels(loop_kernels, steps, batch)
+
     return Workload(
         "rnn", f"rnn_h{hidden}", f"tanh RNN forward + BPTT, B={batch}, T={steps}, I=H={hidden}, float32 (gradients "
         "for x and all weights)",
-        (Case(PYTHON, lambda: kernels(loop_kernels, part_steps, part_batch), scale=scale, note=note),
+        (_python_case(python, batch * steps, (5, 10) if hidden <= 200 else (2, 4), "row-steps"),
          Case(NUMPY, lambda: kernels(numpy_kernels, steps, batch), note="the NumPy reference kernels"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, torch_case, note="nn.RNN", needs_torch=True)),

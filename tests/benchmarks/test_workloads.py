@@ -45,7 +45,7 @@ COMPARED = [(w, c) for w in TINY for c in w.cases if c.label != workloads.NUMPY]
 
 @pytest.mark.parametrize("workload, case", COMPARED, ids=[f"{w.name}-{c.title}" for w, c in COMPARED])
 def test_every_implementation_computes_what_numpy_does(workload, case):
-    assert case.scale == 1  # at tiny sizes no slice is cut, so the numbers are comparable
+    assert case.slices is None  # at tiny sizes nothing is sliced, so the numbers are comparable
     expected = results(next(c for c in workload.cases if c.label == workloads.NUMPY))
     actual = results(case)
     assert len(actual) == len(expected)
@@ -60,19 +60,29 @@ def test_numpy_variants_of_the_window_example_agree():
     np.testing.assert_allclose(one, matrix, rtol=1e-5, atol=1e-6)
 
 
-def test_slices_are_labelled_with_their_factor():
-    sliced = [c for w in workloads.all_workloads() for c in w.cases if c.scale != 1]
+def test_slow_loops_run_on_two_labelled_slices():
+    sliced = [c for w in workloads.all_workloads() for c in w.cases if c.slices is not None]
     assert {c.label for c in sliced} == {workloads.PYTHON}
     assert len(sliced) >= 8
     for case in sliced:
-        assert f"x{case.scale:g}" in case.note
+        small, large = case.slices.parts
+        assert small < large < case.slices.full
+        assert f"fitted from {small} and {large} of {case.slices.full}" in case.note
 
 
-def test_python_loop_slice_costs_the_stated_fraction():
+def test_python_loop_slice_is_the_stated_part():
     case = workloads.cross_entropy_workload(rows=64).cases[0]
-    assert case.scale == 8 and "8 of 64 rows" in case.note
+    assert case.note == "fitted from 8 and 16 of 64 rows"
     loss, grad = case.make()()
+    assert grad.shape == (16, 10000)
+    loss, grad = case.slices.make_part(8)()
     assert grad.shape == (8, 10000)
+
+
+def test_slice_fit_reads_the_line_off_at_full_size():
+    slices = workloads.Slices(lambda n: None, (8, 16), 256)
+    assert slices.estimate(1.0, 1.5) == pytest.approx(1.5 + 0.5 / 8 * 240)  # fixed 0.5 s + 1/16 s per row
+    assert slices.estimate(1.0, 1.0) == pytest.approx(16.0)  # no measurable slope: proportional upper bound
 
 
 def test_goals_name_measured_cases():
@@ -90,7 +100,9 @@ def test_groups_select_workloads_and_unknown_groups_are_named():
 
 
 def fake_timings(workload, seconds: dict[str, float]):
-    return [runner.Timing(c, seconds[c.label], 1, 1) for c in workload.cases if c.label in seconds]
+    """Timings as if measured; a sliced case's estimate is 8x its time."""
+    return [runner.Timing(c, seconds[c.label], seconds[c.label] * (8 if c.slices else 1), 1, 1)
+            for c in workload.cases if c.label in seconds]
 
 
 def test_goal_checks_compare_full_size_estimates():
