@@ -32,23 +32,33 @@ def _backend(case: Case):
     return fastgrad.backend(case.backend) if case.backend else contextlib.nullcontext()
 
 
-def _time_calls(function: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
+CLOCKS = {
+    "wall": time.perf_counter,
+    # CPU seconds of the whole process: unaffected by other processes competing for the cores, so
+    # comparable on a busy machine, but it counts every thread's work (and spin-waits), so it is only
+    # a fair measure of speed with one thread.
+    "cpu": time.process_time,
+}
+
+
+def _time_calls(function: Callable[[], object], calls: int, clock: Callable[[], float]) -> float:
+    start = clock()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
-def _prepare(case: Case, make: Callable[[], Callable[[], object]], repeat_seconds: float):
+def _prepare(case: Case, make: Callable[[], Callable[[], object]], repeat_seconds: float,
+             clock: Callable[[], float]):
     """Build the function, call it once (compilation, caches), then choose how many calls make one
     repeat last about `repeat_seconds`; a batch is measured before the count is trusted, since the
     first call may include one-off costs."""
     with _backend(case):
         function = make()
-        first = _time_calls(function, 1)
+        first = _time_calls(function, 1, clock)
         calls = max(1, int(repeat_seconds / max(first, 1e-7)))
         if calls > 1:
-            calls = max(1, int(repeat_seconds / max(_time_calls(function, calls), 1e-9)))
+            calls = max(1, int(repeat_seconds / max(_time_calls(function, calls, clock), 1e-9)))
     return function, calls
 
 
@@ -56,26 +66,29 @@ def torch_available() -> bool:
     return import_torch() is not None
 
 
-def run_workload(workload: Workload, quick: bool = False, report: Callable[[str], None] | None = None) -> list[Timing]:
+def run_workload(workload: Workload, quick: bool = False, report: Callable[[str], None] | None = None,
+                 clock: str = "wall") -> list[Timing]:
     """Time every case of `workload` that can run here (PyTorch cases need torch). The repeats of
     all cases are interleaved, so that load from other processes hits every case alike and the
     ratios within the run stay fair; each case's time is the median over its repeats. A sliced case
-    is timed at its smaller slice too, and its estimate is read off the line through the two."""
+    is timed at its smaller slice too, and its estimate is read off the line through the two.
+    `clock` is "wall" (elapsed time) or "cpu" (the process's CPU time, see CLOCKS)."""
     repeat_seconds, repeats = (0.02, 3) if quick else (0.2, 5)
+    timer = CLOCKS[clock]
     cases = [case for case in workload.cases if torch_available() or not case.needs_torch]
     runs = []  # (case, function, calls), the smaller slice of a sliced case right after its case
     for case in cases:
         if report:
             report(f"  {workload.name}: {case.title}")
-        runs.append((case, *_prepare(case, case.make, repeat_seconds)))
+        runs.append((case, *_prepare(case, case.make, repeat_seconds, timer)))
         if case.slices is not None:
             small = case.slices.parts[0]
-            runs.append((case, *_prepare(case, lambda: case.slices.make_part(small), repeat_seconds)))
+            runs.append((case, *_prepare(case, lambda: case.slices.make_part(small), repeat_seconds, timer)))
     samples: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
         for (case, function, calls), run_samples in zip(runs, samples):
             with _backend(case):
-                run_samples.append(_time_calls(function, calls))
+                run_samples.append(_time_calls(function, calls, timer))
     medians = [statistics.median(run_samples) for run_samples in samples]
     timings, i = [], 0
     for case in cases:

@@ -20,6 +20,8 @@ def register(cli) -> None:
     parser.add_argument("--threads", type=int, default=None, help="threads for Numba, BLAS and PyTorch "
                         "(default: all cores)")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (noisier)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="wall: elapsed time (default); cpu: "
+                        "the process's CPU time, robust to other load on the machine but fair only with --threads 1")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="bar chart per workload "
                         "(needs matplotlib)")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
@@ -42,10 +44,13 @@ def run(args: argparse.Namespace) -> int:
     count = threads.set_threads(args.threads)
     torch = threads.import_torch()
     print(f"threads: {count} ({', '.join(f'{k} {v}' for k, v in threads.in_force().items())}); "
-          f"torch: {torch.__version__ if torch else 'not installed'}", flush=True)
+          f"torch: {torch.__version__ if torch else 'not installed'}; clock: {args.clock}", flush=True)
+    if args.clock == "cpu" and count > 1:
+        print("warning: CPU time adds up the work of all threads; use --threads 1 with --clock cpu", file=sys.stderr)
     results = []
     for workload in chosen:
-        timings = runner.run_workload(workload, quick=args.quick, report=lambda line: print(line, file=sys.stderr))
+        timings = runner.run_workload(workload, quick=args.quick, report=lambda line: print(line, file=sys.stderr),
+                                      clock=args.clock)
         results.append((workload, timings))
         print(runner.format_table(workload, timings) + "\n", flush=True)
     if STARTUP in args.groups:

@@ -126,8 +126,19 @@ def test_table_scales_slices_and_ranks_against_the_fastest():
     assert "met" in table
 
 
-def test_runner_times_every_case_at_a_tiny_size():
+@pytest.mark.parametrize("clock", ["wall", "cpu"])
+def test_runner_times_every_case_at_a_tiny_size(clock):
     workload = workloads.linear_workload(batch=4, features=3)
-    timings = runner.run_workload(workload, quick=True)
+    timings = runner.run_workload(workload, quick=True, clock=clock)
     assert [t.case for t in timings] == [c for c in workload.cases if runner.torch_available() or not c.needs_torch]
     assert all(t.seconds > 0 and t.calls >= 1 for t in timings)
+
+
+def test_cli_lists_groups_and_names_unknown_ones(capsys):
+    from fastgrad.cli import main
+
+    assert main(["bench", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(group in listed for group in [*workloads.GROUPS, "startup"])
+    with pytest.raises(SystemExit, match="unknown benchmark group.*nope"):
+        main(["bench", "nope"])
