@@ -86,9 +86,9 @@ def offsets_array(offsets: np.ndarray, num_ids: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if offsets[0] != 0:
         raise IndexError(f"offsets: offsets[0] must be 0, got {int(offsets[0])}")
-    steps = np.diff(offsets.astype(np.int64))
-    if steps.size and steps.min() < 0:
-        at = int(np.argmax(steps < 0)) + 1
+    decreasing = offsets[1:] < offsets[:-1]
+    if decreasing.any():
+        at = int(np.argmax(decreasing)) + 1
         raise IndexError(f"offsets: must be non-decreasing, but offsets[{at}] = {int(offsets[at])} "
                          f"< offsets[{at - 1}] = {int(offsets[at - 1])}")
     if offsets[-1] > num_ids:

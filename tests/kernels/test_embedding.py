@@ -1,13 +1,23 @@
 """Numba embedding kernels against the NumPy reference backend."""
+import inspect
+
 import numba
 import numpy as np
 import pytest
 
 from fastgrad.backends import numpy as reference
+from fastgrad.kernels import KERNELS
 from fastgrad.kernels import embedding as kernels
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-10}
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_every_exported_kernel_has_the_reference_signature(name):
+    """(For all of fastgrad.kernels: the compiled backend swaps these in for the reference's.)"""
+    expected = inspect.signature(getattr(reference, name)).parameters
+    assert list(inspect.signature(KERNELS[name]).parameters) == list(expected)
 
 
 def assert_close(actual, expected, dtype):
