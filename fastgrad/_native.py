@@ -236,7 +236,7 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
                      relu, delta_pointer + offset)
         np.matmul(deltas[t], w_hh, out=carry)
     flat_deltas = deltas.reshape(steps * batch, hidden)
-    h_prev = np.concatenate([h0[None], hs[:-1]]).reshape(steps * batch, hidden)
+    h_prev = np.concatenate([h0[None], hs[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps]: T = 0
     dw_ih = flat_deltas.T @ x.reshape(steps * batch, inputs)
     dw_hh = flat_deltas.T @ h_prev
     db = _bias_grad(flat_deltas, None)

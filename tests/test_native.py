@@ -200,6 +200,16 @@ def test_rnn_forward_and_backward_match_reference(simd_level, rng, dtype, nonlin
     assert _native.rnn_backward(x, h0, w_ih, w_hh, expected_hs, g_hs, nonlinearity, False)[0] is None
 
 
+def test_rnn_with_no_steps_gives_empty_states_and_zero_gradients(rng):
+    x, h0, w_ih, w_hh, bias = make_rnn(rng, 0, 2, 3, 4, np.float32)
+    hs = _native.rnn_forward(x, h0, w_ih, w_hh, bias, "tanh")
+    assert hs.shape == (0, 2, 4)
+    dx, dh0, dw_ih, dw_hh, db = _native.rnn_backward(x, h0, w_ih, w_hh, hs, hs, "tanh", True)
+    assert dx.shape == (0, 2, 3)
+    for grad, like in [(dh0, h0), (dw_ih, w_ih), (dw_hh, w_hh), (db, bias)]:
+        np.testing.assert_array_equal(grad, np.zeros_like(like))
+
+
 def test_rnn_gradient_matches_finite_differences(rng):
     x, h0, w_ih, w_hh, bias = make_rnn(rng, 4, 2, 3, 5, np.float64)
     g_hs = rng.standard_normal((4, 2, 5))
