@@ -17,7 +17,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # Reassociation lets LLVM vectorise the dot-product reductions; no other fast-math flag is needed
 # (and 'ninf' would break the sigmoid's exp overflow to inf for very negative scores).
@@ -158,14 +161,41 @@ def _kept_words(corpus, start, stop, keep_thresholds, state, kept):
     return state, n
 
 
+@intrinsic
+def _prefetch_row(typingctx, matrix, row):
+    """Ask the CPU to start loading row `row` of a C-contiguous 2-d array into cache (llvm.prefetch).
+
+    The negatives are drawn before any of them is used, so their rows, usually not in cache for a
+    large vocabulary, load while the previous rows are being updated.
+    """
+    def codegen(context, builder, signature, args):
+        matrix_type = signature.args[0]
+        array = context.make_array(matrix_type)(context, builder, args[0])
+        row_index = context.cast(builder, args[1], signature.args[1], types.intp)
+        zero = context.get_constant(types.intp, 0)
+        start = cgutils.get_item_pointer(context, builder, matrix_type, array, [row_index, zero], wraparound=False)
+        byte_pointer = builder.bitcast(start, ir.IntType(8).as_pointer())
+        row_bytes = builder.mul(builder.extract_value(array.shape, 1),
+                                context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(matrix_type.dtype))))
+        i32 = ir.IntType(32)
+        prefetch_type = ir.FunctionType(ir.VoidType(), [byte_pointer.type, i32, i32, i32])
+        prefetch = cgutils.get_or_insert_function(builder.module, prefetch_type, "llvm.prefetch.p0")
+        with cgutils.for_range_slice(builder, zero, row_bytes, context.get_constant(types.intp, 64)) as (offset, _):
+            builder.call(prefetch, [builder.gep(byte_pointer, [offset]), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
+
+
 @njit(inline="always")
-def _draw_negatives(state, target, negative, thresholds, aliases, negatives):
+def _draw_negatives(state, target, negative, thresholds, aliases, negatives, output_vectors):
     """Fill negatives[:count] with `negative` draws from the alias table, minus those equal to `target`
     (word2vec.c and gensim skip such a draw). Returns (state, count)."""
     count = 0
     for d in range(negative):
         state, word = _draw_alias(state, thresholds, aliases)
         if word != target:
+            _prefetch_row(output_vectors, word)
             negatives[count] = word
             count += 1
     return state, count
@@ -260,7 +290,7 @@ def train_skipgram_part(corpus, sentence_starts, first_sentence, last_sentence, 
                 if j == i:
                     continue
                 state, count = _draw_negatives(state, kept[i], negative, negative_thresholds, negative_aliases,
-                                               negatives)
+                                               negatives, output_vectors)
                 hidden = input_vectors[kept[j]]
                 hidden_grad[:] = 0.0
                 _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negatives, count, alpha)
@@ -310,7 +340,8 @@ def train_cbow_part(corpus, sentence_starts, first_sentence, last_sentence, inpu
             inverse_count = np.float32(1.0) / np.float32(hi - lo - 1)
             for c in range(dim):
                 hidden[c] *= inverse_count
-            state, count = _draw_negatives(state, kept[i], negative, negative_thresholds, negative_aliases, negatives)
+            state, count = _draw_negatives(state, kept[i], negative, negative_thresholds, negative_aliases, negatives,
+                                           output_vectors)
             hidden_grad[:] = 0.0
             _negative_sampling_update(hidden, hidden_grad, output_vectors, kept[i], negatives, count, alpha)
             for j in range(lo, hi):
