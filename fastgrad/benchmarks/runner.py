@@ -144,6 +144,21 @@ def format_table(workload: Workload, timings: list[Timing]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(workload: Workload, timings: list[Timing]) -> str:
+    """The same as `format_table`, as a Markdown table (for docs/benchmarks.md)."""
+    fastest = min(t.estimate for t in timings)
+    torch = _find(timings, TORCH)
+    lines = [f"**{workload.group} / {workload.name}**: {workload.description}", "",
+             "| implementation | time | x fastest | x torch |", "|---|---:|---:|---:|"]
+    for t in timings:
+        versus_torch = f"{t.estimate / torch.estimate:.2f}" if torch else "-"
+        shown = ("~" if t.estimated else "") + format_seconds(t.estimate)
+        lines.append(f"| {t.case.title} | {shown} | {t.estimate / fastest:.2f} | {versus_torch} |")
+    if workload.goals:
+        lines += [""] + [f"Goal: {goal_status(goal, timings)}" for goal in workload.goals]
+    return "\n".join(lines)
+
+
 def plot(results: list[tuple[Workload, list[Timing]]], png) -> None:
     """One horizontal bar chart per workload, log time axis (needs matplotlib, the `plot` extra)."""
     try:

@@ -24,6 +24,7 @@ def register(cli) -> None:
                         "the process's CPU time, robust to other load on the machine but fair only with --threads 1")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="bar chart per workload "
                         "(needs matplotlib)")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
     parser.set_defaults(run=run)
 
@@ -52,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         timings = runner.run_workload(workload, quick=args.quick, report=lambda line: print(line, file=sys.stderr),
                                       clock=args.clock)
         results.append((workload, timings))
-        print(runner.format_table(workload, timings) + "\n", flush=True)
+        table = runner.format_markdown if args.markdown else runner.format_table
+        print(table(workload, timings) + "\n", flush=True)
     if STARTUP in args.groups:
         print(startup.format_startup(startup.measure(1 if args.quick else 3)), flush=True)
     if args.plot is not None and results:

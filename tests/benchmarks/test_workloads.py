@@ -124,6 +124,9 @@ def test_table_scales_slices_and_ranks_against_the_fastest():
     python_row = next(line for line in table.splitlines() if "python loops" in line)
     assert "~80 ms" in python_row and "40.00" in python_row  # 10 ms x 8, 40x the fastest
     assert "met" in table
+    markdown = runner.format_markdown(workload, fake_timings(workload, {workloads.PYTHON: 0.01,
+                                                                        workloads.FASTGRAD: 0.002}))
+    assert "| python loops (fitted from 8 and 16 of 64 rows) | ~80 ms | 40.00 | - |" in markdown
 
 
 @pytest.mark.parametrize("clock", ["wall", "cpu"])
