@@ -224,7 +224,7 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
     The input projection of all T steps is one matrix product; only the recurrence is a loop.
     """
     steps, batch, _ = x.shape
-    pre = (x.reshape(steps * batch, -1) @ w_ih.T + bias).reshape(steps, batch, -1)
+    pre = (x.reshape(steps * batch, x.shape[2]) @ w_ih.T + bias).reshape(steps, batch, w_ih.shape[0])
     hs = np.empty_like(pre)
     h = h0
     for t in range(steps):
@@ -246,8 +246,8 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
         deltas[t] = g * (1 - hs[t] * hs[t]) if nonlinearity == "tanh" else g * (hs[t] > 0)
         carry = deltas[t] @ w_hh
     flat_deltas = deltas.reshape(steps * batch, hidden)
-    h_prev = np.concatenate([h0[None], hs[:-1]]).reshape(steps * batch, hidden)
-    dw_ih = flat_deltas.T @ x.reshape(steps * batch, -1)
+    h_prev = np.concatenate([h0[None], hs[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps] for T=0
+    dw_ih = flat_deltas.T @ x.reshape(steps * batch, x.shape[2])
     dw_hh = flat_deltas.T @ h_prev
     db = flat_deltas.sum(axis=0)
     dx = (flat_deltas @ w_ih).reshape(x.shape) if need_x else None

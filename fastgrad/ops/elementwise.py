@@ -188,66 +188,45 @@ class Clamp(Op):
 
 
 # -- activations (the backend may fuse forward/backward passes) ------------------------------------
-class Relu(Op):
-    saves_inputs = False
+class Activation(Op):
+    """y = K.<kernel>(x, **params); backward K.<kernel>_backward(g, saved, **params), where `saved` is the
+    output when the derivative is a function of it (relu, tanh, sigmoid) and the input otherwise."""
 
-    def forward(ctx, K, x):
-        ctx.saved = K.relu(x)
-        return ctx.saved
+    kernel = ""
+    from_output = False
 
-    def backward(ctx, K, g):
-        return (K.relu_backward(g, ctx.saved),)
-
-
-class LeakyRelu(Op):
-    def forward(ctx, K, x, slope):
-        ctx.saved = (x, slope)
-        return K.leaky_relu(x, slope)
+    def forward(ctx, K, x, **params):
+        y = getattr(K, ctx.op.kernel)(x, **params)
+        ctx.saved = (y if ctx.op.from_output else x, params)
+        return y
 
     def backward(ctx, K, g):
-        x, slope = ctx.saved
-        return (K.leaky_relu_backward(g, x, slope),)
+        saved, params = ctx.saved
+        return (getattr(K, ctx.op.kernel + "_backward")(g, saved, **params),)
 
 
-class Hardtanh(Op):
-    def forward(ctx, K, x, low, high):
-        ctx.saved = (x, low, high)
-        return K.hardtanh(x, low, high)
-
-    def backward(ctx, K, g):
-        x, low, high = ctx.saved
-        return (K.hardtanh_backward(g, x, low, high),)
+class Relu(Activation):
+    kernel, from_output, saves_inputs = "relu", True, False  # relu' = [y > 0]
 
 
-class Tanh(Op):
-    saves_inputs = False
-
-    def forward(ctx, K, x):
-        ctx.saved = K.tanh(x)
-        return ctx.saved
-
-    def backward(ctx, K, g):
-        return (K.tanh_backward(g, ctx.saved),)
+class Tanh(Activation):
+    kernel, from_output, saves_inputs = "tanh", True, False  # tanh' = 1 - y^2
 
 
-class Sigmoid(Op):
-    saves_inputs = False
-
-    def forward(ctx, K, x):
-        ctx.saved = K.sigmoid(x)
-        return ctx.saved
-
-    def backward(ctx, K, g):
-        return (K.sigmoid_backward(g, ctx.saved),)
+class Sigmoid(Activation):
+    kernel, from_output, saves_inputs = "sigmoid", True, False  # sigmoid' = y (1 - y)
 
 
-class Silu(Op):
-    def forward(ctx, K, x):
-        ctx.saved = x
-        return K.silu(x)
+class LeakyRelu(Activation):
+    kernel = "leaky_relu"
 
-    def backward(ctx, K, g):
-        return (K.silu_backward(g, ctx.saved),)
+
+class Hardtanh(Activation):
+    kernel = "hardtanh"
+
+
+class Silu(Activation):
+    kernel = "silu"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
 
 
 class Prelu(Op):

@@ -9,31 +9,25 @@ from fastgrad.sparse import SparseRowGrad
 
 # -- softmax family: the kernels work on the last axis; other dims are moved there and back -------
 class LogSoftmax(Op):
+    """log softmax over `axis`; backward from the saved output: g - softmax * sum(g)."""
+
+    kernel = "log_softmax"
     saves_inputs = False
 
     def forward(ctx, K, x, axis):
-        y = np.moveaxis(K.log_softmax(np.ascontiguousarray(np.moveaxis(x, axis, -1))), -1, axis)
-        ctx.saved = (y, axis)
-        return y
+        last = getattr(K, ctx.op.kernel)(np.ascontiguousarray(np.moveaxis(x, axis, -1)))
+        ctx.saved = (last, axis)
+        return np.moveaxis(last, -1, axis)
 
     def backward(ctx, K, g):
-        y, axis = ctx.saved
-        last = K.log_softmax_backward(np.moveaxis(g, axis, -1), np.moveaxis(y, axis, -1))
-        return (np.moveaxis(last, -1, axis),)
+        last, axis = ctx.saved
+        return (np.moveaxis(getattr(K, ctx.op.kernel + "_backward")(np.moveaxis(g, axis, -1), last), -1, axis),)
 
 
-class Softmax(Op):
-    saves_inputs = False
+class Softmax(LogSoftmax):
+    """softmax over `axis`; backward from the saved output: y (g - sum(g y))."""
 
-    def forward(ctx, K, x, axis):
-        y = np.moveaxis(K.softmax(np.ascontiguousarray(np.moveaxis(x, axis, -1))), -1, axis)
-        ctx.saved = (y, axis)
-        return y
-
-    def backward(ctx, K, g):
-        y, axis = ctx.saved
-        last = K.softmax_backward(np.moveaxis(g, axis, -1), np.moveaxis(y, axis, -1))
-        return (np.moveaxis(last, -1, axis),)
+    kernel = "softmax"
 
 
 class SoftmaxCrossEntropy(Op):
