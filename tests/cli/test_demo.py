@@ -1,0 +1,19 @@
+import re
+
+from fastgrad.cli import main
+
+
+def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys):
+    png = tmp_path / "curve.png"
+    assert main(["demo", "--seconds", "1", "--threads", "1", "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    rates = {name: float(rate.replace(",", "")) for name, rate in
+             re.findall(r"^\s+(python|numpy|compiled)\s+([\d,.]+) tokens/s", out, flags=re.M)}
+    assert set(rates) == {"python", "numpy", "compiled"} and min(rates.values()) > 0
+    assert "SoftmaxCrossEntropy" in out and "RNN" in out  # the profile table
+    untrained = float(re.search(r"untrained: validation perplexity ([\d,]+)", out).group(1).replace(",", ""))
+    trained = [float(p) for p in re.findall(r"validation perplexity\s+([\d.]+)$", out, flags=re.M)]
+    assert 5000 < untrained < 20000  # about the vocabulary size before training
+    assert trained and trained[-1] < 0.9 * untrained
+    assert "4. a sample" in out and "fastgrad bench" in out and "fastgrad train rnnlm" in out
+    assert png.stat().st_size > 0

@@ -1,0 +1,113 @@
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.cli import main
+from fastgrad.cli.lm import evaluate_model, generate_text, predict_lines
+from fastgrad.data.lm_corpus import load_lm_corpus
+from fastgrad.models.ngram import KneserNeyLM
+
+TINY_RNN = ["--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6", "--lr", "1.0"]
+TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--batch-size", "16", "--lr", "0.3"]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """Sentences from a small grammar: 'the cat sat on a mat', 'a dog ran to the log', ..."""
+    rng = np.random.default_rng(0)
+    paths = {}
+    for split, lines in (("train", 300), ("valid", 40), ("test", 40)):
+        path = tmp_path / f"{split}.txt"
+        with open(path, "w", encoding="utf-8") as f:
+            for _ in range(lines):
+                f.write(" ".join([rng.choice(["the", "a"]), rng.choice(["cat", "dog"]), rng.choice(["sat", "ran"]),
+                                  rng.choice(["on", "to"]), rng.choice(["the", "a"]), rng.choice(["mat", "log"])]) + "\n")
+        paths[split] = path
+    return paths
+
+
+def corpus_args(corpus):
+    return ["--train", str(corpus["train"]), "--valid", str(corpus["valid"]), "--test", str(corpus["test"])]
+
+
+def metrics(out):
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def generate_args(**kwargs):
+    return argparse.Namespace(**{"prompt": "the", "tokens": 12, "temperature": 1.0, "top_k": 0, "seed": 0, **kwargs})
+
+
+def test_ngram_train_eval_generate(corpus, tmp_path, capsys):
+    out = tmp_path / "ngram"
+    assert main(["train", "ngram", *corpus_args(corpus), "--order", "3", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["cli_module"] == "fastgrad.cli.lm" and config["model"] == "ngram"
+    data = load_lm_corpus(corpus["train"], corpus["valid"], corpus["test"])
+    expected = KneserNeyLM(3).fit(data.train, len(data.vocab)).perplexity(data.test)
+    assert evaluate_model(out, corpus["test"], None)["perplexity"] == pytest.approx(expected)
+    assert metrics(out)[0]["test_ppl"] == pytest.approx(expected)
+    text = generate_text(out, generate_args())
+    assert text.split()[0] == "the" and len(text.split()) + text.count("\n") in (12, 13)  # <eos> is a line break
+    capsys.readouterr()
+    assert main(["generate", str(out), "--prompt", "the", "--tokens", "12"]) == 0
+    assert capsys.readouterr().out.strip() == text
+
+
+def test_rnnlm_train_eval_generate_round_trip(corpus, tmp_path, capsys):
+    out = tmp_path / "rnnlm"
+    assert main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--epochs", "3", "--out", str(out)]) == 0
+    records = metrics(out)
+    assert [r["epoch"] for r in records[:3]] == [1, 2, 3]
+    best = min(r["valid_ppl"] for r in records[:3])
+    assert best < 6  # about 2 is reachable (two choices per word); 11 words in all
+    # the saved model is the best epoch's: evaluating it on the validation file gives the same number
+    assert evaluate_model(out, corpus["valid"], None)["perplexity"] == pytest.approx(best, rel=1e-4)
+    assert records[-1]["test_ppl"] == pytest.approx(evaluate_model(out, corpus["test"], None)["perplexity"], rel=1e-4)
+    greedy = generate_text(out, generate_args(temperature=0.0, seed=1))
+    assert greedy == generate_text(out, generate_args(temperature=0.0, seed=2))
+    sample = generate_text(out, generate_args(seed=3))
+    assert sample == generate_text(out, generate_args(seed=3))
+    assert set(sample.split()) <= {"the", "a", "cat", "dog", "sat", "ran", "on", "to", "mat", "log", "<unk>"}
+    assert list(predict_lines(out, ["the cat sat on a mat", "mat mat mat mat"], None))[0] < "9"
+    capsys.readouterr()
+    assert main(["eval", str(out), str(corpus["test"])]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == "rnnlm"
+
+
+def test_fflm_train_and_eval(corpus, tmp_path):
+    out = tmp_path / "fflm"
+    assert main(["train", "fflm", *corpus_args(corpus), *TINY_FFLM, "--epochs", "2", "--out", str(out)]) == 0
+    best = min(r["valid_ppl"] for r in metrics(out)[:2])
+    assert best < 6
+    assert evaluate_model(out, corpus["valid"], None)["perplexity"] == pytest.approx(best, rel=1e-4)
+    assert generate_text(out, generate_args(tokens=5)).startswith("the ")
+
+
+@pytest.mark.parametrize("model, extra", [("rnnlm", TINY_RNN + ["--dropout", "0.3"]),
+                                          ("fflm", TINY_FFLM + ["--dropout", "0.3"])])
+def test_resume_continues_exactly(corpus, tmp_path, model, extra):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    common = ["train", model, *corpus_args(corpus), *extra, "--seed", "3"]
+    main([*common, "--epochs", "3", "--out", str(straight)])
+    main([*common, "--epochs", "1", "--out", str(resumed)])
+    main([*common, "--epochs", "3", "--out", str(resumed), "--resume"])
+    epochs = lambda out: [(r["epoch"], r["valid_ppl"], r["lr"]) for r in metrics(out) if "epoch" in r]
+    assert epochs(resumed) == epochs(straight)
+    a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
+
+
+def test_resume_needs_out(corpus):
+    with pytest.raises(SystemExit, match="--out"):
+        main(["train", "rnnlm", *corpus_args(corpus), "--resume"])
+
+
+def test_missing_default_data_says_what_to_pass(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTGRAD_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(SystemExit, match="--train"):
+        main(["train", "ngram"])

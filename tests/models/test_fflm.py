@@ -1,0 +1,73 @@
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import optim
+from fastgrad.models.fflm import FixedWindowLM, context_windows, evaluate, train_epoch
+
+
+def test_context_windows_pad_the_start_and_align_with_targets():
+    windows = context_windows(np.array([5, 6, 7, 8]), context_size=3, pad_id=0)
+    assert windows.tolist() == [[0, 0, 5], [0, 5, 6], [5, 6, 7]]  # predict 6, 7, 8
+
+
+def test_forward_concatenates_the_window_embeddings():
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=9, context_size=2, embedding_dim=3, hidden_size=4).eval()
+    ids = np.array([[1, 7], [4, 4]])
+    table = model.embedding.weight.numpy()
+    x = np.concatenate([table[ids[:, 0]], table[ids[:, 1]]], axis=1)
+    hidden = np.tanh(x @ model.hidden.weight.numpy().T + model.hidden.bias.numpy())
+    expected = hidden @ model.output.weight.numpy().T + model.output.bias.numpy()
+    with fastgrad.no_grad():
+        np.testing.assert_allclose(model(fastgrad.tensor(ids)).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_fflm_gradient_matches_central_differences(tied):
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=6, context_size=2, embedding_dim=3, hidden_size=3, tie_weights=tied).double()
+    windows, targets = np.array([[0, 1], [2, 2], [5, 3]]), np.array([4, 0, 1])
+    assert fastgrad.gradcheck(lambda *p: F.cross_entropy(model(fastgrad.tensor(windows)), targets),
+                              list(model.parameters()))
+
+
+def test_evaluate_matches_the_mean_loss():
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=8, context_size=2, embedding_dim=3, hidden_size=4)
+    ids = np.random.default_rng(0).integers(0, 8, 30)
+    total, count = evaluate(model, ids, pad_id=0, batch_size=7)
+    assert count == 29
+    with fastgrad.no_grad():
+        mean = F.cross_entropy(model(fastgrad.tensor(context_windows(ids, 2, 0).copy())), ids[1:]).item()
+    assert total / count == pytest.approx(mean, rel=1e-5)
+
+
+def test_bad_window_shape_and_ids():
+    model = FixedWindowLM(vocab_size=8, context_size=2, embedding_dim=3, hidden_size=4)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        model(fastgrad.tensor(np.zeros((4, 3), dtype=np.int64)))
+    with pytest.raises(IndexError, match="8"):
+        model(fastgrad.tensor(np.array([[0, 8]])))
+
+
+def test_short_training_beats_the_unigram_baseline():
+    # the next word is the sum of the previous two (mod 16) most of the time: a trigram rule
+    rng = np.random.default_rng(0)
+    ids = [0, 1]
+    for noise in rng.random(5000):
+        ids.append((ids[-1] + ids[-2]) % 16 if noise < 0.85 else int(rng.integers(16)))
+    ids = np.array(ids)
+    train, valid = ids[:4000], ids[4000:]
+    unigram = np.bincount(train, minlength=16) / len(train)
+    unigram_ppl = math.exp(-np.log(unigram[valid[1:]]).mean())
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=16, context_size=2, embedding_dim=8, hidden_size=32)
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(5):
+        train_epoch(model, train, 0, optimizer, batch_size=32, rng=np.random.default_rng(0))
+    ppl = math.exp(evaluate(model, valid, 0)[0] / (len(valid) - 1))
+    assert ppl < 0.5 * unigram_ppl  # unigram is about 16, the rule allows about 2

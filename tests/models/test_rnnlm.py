@@ -1,0 +1,157 @@
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import optim
+from fastgrad.data.lm_corpus import batchify
+from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT, evaluate
+
+
+class RecordingOptimizer:
+    """Keeps a copy of every gradient it is asked to apply and changes nothing."""
+
+    def __init__(self, params):
+        self.params = list(params)
+        self.param_groups = [{"params": self.params, "lr": 0.0}]
+        self.grads: list[list[np.ndarray]] = []
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        self.grads.append([p.grad.numpy().copy() for p in self.params])
+
+
+def tiny_model(seed=0, **kwargs):
+    fastgrad.manual_seed(seed)
+    return RNNLM(vocab_size=kwargs.pop("vocab_size", 11), embedding_dim=kwargs.pop("embedding_dim", 5),
+                 hidden_size=kwargs.pop("hidden_size", 5), **kwargs)
+
+
+def stream(length=80, vocab_size=11, seed=0):
+    return np.random.default_rng(seed).integers(0, vocab_size, length)
+
+
+def test_hidden_state_is_carried_between_segments():
+    model = tiny_model()
+    ids = stream()
+    run = TruncatedBPTT(model, RecordingOptimizer(model.parameters()), ids, batch_size=2, bptt=5, clip=None)
+    run.step()
+    run.step()
+    batched = batchify(ids, 2)
+    with fastgrad.no_grad():  # ten steps at once from a zero state reach the same hidden state
+        _, expected = model.eval()(fastgrad.from_numpy(batched[:10]), model.init_hidden(2))
+    np.testing.assert_allclose(run.hidden.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+    assert run.hidden.is_leaf and not run.hidden.requires_grad
+
+
+def test_gradients_stop_at_the_segment_boundary():
+    model = tiny_model()
+    ids = stream()
+    optimizer = RecordingOptimizer(model.parameters())
+    run = TruncatedBPTT(model, optimizer, ids, batch_size=2, bptt=5, clip=None)
+    run.step()
+    carried = run.hidden.numpy().copy()
+    run.step()
+    # the second segment's gradient is that of a fresh graph starting from the carried state as a constant
+    batched = batchify(ids, 2)
+    model.zero_grad()
+    logits, _ = model(fastgrad.from_numpy(batched[5:10]), fastgrad.from_numpy(carried))
+    F.cross_entropy(logits.reshape(-1, 11), batched[6:11].reshape(-1)).backward()
+    for recorded, param in zip(optimizer.grads[1], model.parameters()):
+        np.testing.assert_allclose(recorded, param.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_epoch_end_resets_the_hidden_state_and_counts_tokens():
+    model = tiny_model()
+    ids = stream(41)  # batch 2 -> 20 steps per stream, 19 predictions each
+    run = TruncatedBPTT(model, RecordingOptimizer(model.parameters()), ids, batch_size=2, bptt=7, clip=None)
+    assert run.tokens_per_epoch == 38
+    tokens = [run.step()[1] for _ in range(3)]
+    assert tokens == [14, 14, 10]  # segments of 7, 7 and the remaining 5 steps
+    assert run.epoch == 1 and run.segment == 0
+    assert not run.hidden.numpy().any()
+
+
+def test_state_dict_resumes_exactly():
+    ids = stream(200)
+
+    def make():
+        model = tiny_model(dropout=0.3)
+        return TruncatedBPTT(model, RecordingOptimizer(model.parameters()), ids, batch_size=3, bptt=4, clip=1.0)
+
+    straight = make()
+    straight.step()
+    saved, rng_state = straight.state_dict(), fastgrad.get_rng_state()
+    later = [straight.step()[0] for _ in range(3)]
+
+    resumed = make()
+    resumed.load_state_dict(saved)
+    fastgrad.set_rng_state(rng_state)  # dropout masks come from fastgrad's generator
+    assert [resumed.step()[0] for _ in range(3)] == later
+
+
+def test_load_state_dict_checks_the_hidden_shape():
+    model = tiny_model()
+    run = TruncatedBPTT(model, RecordingOptimizer(model.parameters()), stream(), batch_size=2, bptt=5)
+    with pytest.raises(ValueError, match="hidden"):
+        run.load_state_dict({"epoch": 0, "segment": 0, "hidden": np.zeros((1, 3, 5))})
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_rnnlm_gradient_matches_central_differences(tied):
+    model = tiny_model(vocab_size=6, embedding_dim=4, hidden_size=4, tie_weights=tied).double()
+    ids = stream(13, vocab_size=6).reshape(-1)
+    inputs, targets = ids[:12].reshape(4, 3), ids[1:13].reshape(4, 3)
+    hidden = fastgrad.from_numpy(np.random.default_rng(1).uniform(-0.5, 0.5, (1, 3, 4)))
+
+    def loss(*params):
+        logits, last = model(fastgrad.from_numpy(inputs), hidden)
+        return F.cross_entropy(logits.reshape(-1, 6), targets.reshape(-1)), last
+
+    assert fastgrad.gradcheck(loss, list(model.parameters()))
+
+
+def test_evaluate_scores_every_token_but_the_first():
+    model = tiny_model()
+    ids = stream(50)
+    total, count = evaluate(model, ids, batch_size=1, bptt=7)
+    assert count == 49
+    with fastgrad.no_grad():
+        logits, _ = model(fastgrad.from_numpy(ids[:-1].reshape(-1, 1)), model.init_hidden(1))
+        expected = F.cross_entropy(logits.reshape(-1, 11), ids[1:], reduction="sum").item()
+    assert total == pytest.approx(expected, rel=1e-5)
+
+
+def test_shape_errors_name_the_argument():
+    model = tiny_model()
+    with pytest.raises(ValueError, match="hidden"):
+        model(fastgrad.tensor(np.zeros((3, 2), dtype=np.int64)), model.init_hidden(4))
+    with pytest.raises(ValueError, match="ids"):
+        model(fastgrad.tensor(np.zeros(3, dtype=np.int64)), model.init_hidden(1))
+    with pytest.raises(IndexError, match="11"):
+        model(fastgrad.tensor(np.full((2, 1), 11)), model.init_hidden(1))
+    with pytest.raises(ValueError, match="tie_weights"):
+        RNNLM(10, embedding_dim=4, hidden_size=5, tie_weights=True)
+
+
+def test_short_training_beats_the_unigram_baseline():
+    # a corpus with structure: after word w comes w + 1 (mod 20) most of the time
+    rng = np.random.default_rng(0)
+    ids = np.cumsum(np.where(rng.random(6000) < 0.8, 1, rng.integers(0, 20, 6000))) % 20
+    train, valid = ids[:5000], ids[5000:]
+    unigram = np.bincount(train, minlength=20) / len(train)
+    unigram_ppl = math.exp(-np.log(unigram[valid[1:]]).mean())
+    model = tiny_model(vocab_size=20, embedding_dim=16, hidden_size=16)
+    run = TruncatedBPTT(model, optim.SGD(model.parameters(), lr=1.0), train, batch_size=10, bptt=10,
+                        clip=1.0)
+    before = math.exp(evaluate(model, valid)[0] / (len(valid) - 1))
+    for _ in range(3):
+        run.run_epoch()
+    after = math.exp(evaluate(model, valid)[0] / (len(valid) - 1))
+    assert before > 15
+    assert after < 0.5 * unigram_ppl  # the best possible here is about 2.2; unigram is about 20
