@@ -6,7 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.backends import get_backend_kernels
-from fastgrad.optim.optimizer import Optimizer, chunks
+from fastgrad.optim.optimizer import CHUNK, Optimizer, chunks
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -35,18 +35,25 @@ class SGD(Optimizer):
                 self._reject_sparse(grad, " with momentum or weight decay")
             get_backend_kernels().sgd_rows_update(param._data, grad.rows, grad.values, lr)
             return
+        grad = np.ascontiguousarray(grad)
         if momentum == 0:
-            if weight_decay == 0:
-                param._data -= lr * grad
-            else:
-                param._data -= lr * (grad + weight_decay * param._data)
+            scratch_buffer = np.empty(min(param._data.size, CHUNK), dtype=param.dtype)
+            for p, g in chunks(param._data, grad):
+                scratch = scratch_buffer[:p.size]
+                if weight_decay != 0:
+                    np.multiply(p, weight_decay, out=scratch)
+                    scratch += g
+                    scratch *= lr
+                else:
+                    np.multiply(g, lr, out=scratch)
+                p -= scratch
             return
         buffer = state.get("momentum_buffer")
         first = buffer is None
         if first:
             buffer = state["momentum_buffer"] = np.zeros(param.shape, dtype=param.dtype)
         damp, nesterov = 1 - group["dampening"], group["nesterov"]
-        for p, g, b in chunks(param._data, np.ascontiguousarray(grad), buffer):
+        for p, g, b in chunks(param._data, grad, buffer):
             if weight_decay != 0:
                 g = g + weight_decay * p
             if first:
