@@ -247,6 +247,16 @@ def train_skipgram_pairs(input_vectors, output_vectors, contexts, targets, negat
 
 
 @njit(inline="always")
+def _prefetch_window_rows(kept, n, i, window, input_vectors, output_vectors):
+    """Before centre i: start loading the input row of the word about to enter the window and the
+    output row of the next centre word."""
+    if i + window + 1 < n:
+        _prefetch_row(input_vectors, kept[i + window + 1])
+    if i + 1 < n:
+        _prefetch_row(output_vectors, kept[i + 1])
+
+
+@njit(inline="always")
 def _longest_sentence(sentence_starts, first_sentence, last_sentence):
     longest = 0
     for s in range(first_sentence, last_sentence):
@@ -284,6 +294,7 @@ def train_skipgram_part(corpus, sentence_starts, first_sentence, last_sentence, 
         effective_words += n
         alpha = alpha_start + alpha_step * np.float32(sentence_starts[s] - part_start)
         for i in range(n):
+            _prefetch_window_rows(kept, n, i, window, input_vectors, output_vectors)
             state, bits = _next_random(state)
             reach = window - np.int64(bits % np.uint64(window))
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
@@ -324,6 +335,7 @@ def train_cbow_part(corpus, sentence_starts, first_sentence, last_sentence, inpu
         effective_words += n
         alpha = alpha_start + alpha_step * np.float32(sentence_starts[s] - part_start)
         for i in range(n):
+            _prefetch_window_rows(kept, n, i, window, input_vectors, output_vectors)
             state, bits = _next_random(state)
             reach = window - np.int64(bits % np.uint64(window))
             lo = max(0, i - reach)
