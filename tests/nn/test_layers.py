@@ -147,3 +147,17 @@ def test_loss_modules_match_functional(rng):
         F.binary_cross_entropy_with_logits(logits, y).item())
     with pytest.raises(ValueError, match="reduction"):
         nn.CrossEntropyLoss(reduction="avg")
+
+
+def test_rnn_dropout_between_layers_only_in_training(rng):
+    rnn = nn.RNN(3, 4, num_layers=2, dropout=0.5).double()
+    x = fastgrad.tensor(rng.standard_normal((5, 2, 3)))
+    layers = [layer_arrays(rnn, k) for k in range(2)]
+    no_dropout, _ = rnn_reference(x.numpy(), np.zeros((2, 2, 4)), layers)
+    rnn.eval()
+    np.testing.assert_allclose(rnn(x)[0].numpy(), no_dropout, rtol=1e-10)
+    rnn.train()
+    assert not np.allclose(rnn(x)[0].numpy(), no_dropout)
+    single = nn.RNN(3, 4, num_layers=1, dropout=0.5).double()  # nothing between layers: no dropout at all
+    expected, _ = rnn_reference(x.numpy(), np.zeros((1, 2, 4)), [layer_arrays(single, 0)])
+    np.testing.assert_allclose(single(x)[0].numpy(), expected, rtol=1e-10)
