@@ -1,7 +1,8 @@
 """Sparse optimizer steps: update only the rows a row-sparse gradient touches, in place.
 
 Same semantics as `fastgrad.backends.numpy`: hyperparameters are cast to the weight's dtype where the
-reference's Python floats would be, so float32 updates round as the reference's do. Adagrad and
+reference's Python floats would be, so float32 updates round as the reference's do (Adam's last
+step excepted, see below). Adagrad and
 Adam need unique rows (`coalesce_rows` first); their wrappers check it, cheaply when rows are
 sorted, as `coalesce_rows` returns them.
 """
@@ -23,15 +24,18 @@ def _coalesce(rows, order, values):
         if t == 0 or rows[order[t]] != rows[order[t - 1]]:
             num_unique += 1
     unique = np.empty(num_unique, dtype=np.int64)
-    summed = np.zeros((num_unique, values.shape[1]), dtype=values.dtype)
+    summed = np.empty((num_unique, values.shape[1]), dtype=values.dtype)
     k = -1
     for t in range(order.size):
         i = order[t]
         if t == 0 or rows[i] != rows[order[t - 1]]:
             k += 1
             unique[k] = rows[i]
-        for j in range(values.shape[1]):
-            summed[k, j] += values[i, j]
+            for j in range(values.shape[1]):  # a row's first value starts its sum: no zero-fill pass
+                summed[k, j] = values[i, j]
+        else:
+            for j in range(values.shape[1]):
+                summed[k, j] += values[i, j]
     return unique, summed
 
 
@@ -60,7 +64,9 @@ def _adagrad_rows(weight, state_sum, rows, values, lr, eps):
 def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, one_minus_beta1, beta2, one_minus_beta2,
                       eps, step_size):
     # Kingma and Ba 2015, Algorithm 1 with the bias corrections folded into step_size, applied to
-    # the touched rows only (PyTorch's SparseAdam). step_size is float64, as in the reference.
+    # the touched rows only (PyTorch's SparseAdam). All in the weight's dtype, as PyTorch does: the
+    # reference's step is float64 (NumPy promotes its float64 step size), 1.3x slower for float32
+    # and equal to within float32 rounding.
     for i in prange(rows.size):
         row = rows[i]
         for j in range(values.shape[1]):
@@ -69,7 +75,7 @@ def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, one_minu
             v = exp_avg_sq[row, j] * beta2 + one_minus_beta2 * grad * grad
             exp_avg[row, j] = m
             exp_avg_sq[row, j] = v
-            weight[row, j] -= weight.dtype.type(step_size * m / (np.sqrt(v) + eps))
+            weight[row, j] -= step_size * m / (np.sqrt(v) + eps)
 
 
 def _checked_rows(rows: np.ndarray, values: np.ndarray, num_rows: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -142,4 +148,4 @@ def sparse_adam_rows_update(weight: np.ndarray, exp_avg: np.ndarray, exp_avg_sq:
     step_size = lr * math.sqrt(1 - beta2**step) / (1 - beta1**step)
     dtype = weight.dtype.type
     _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, dtype(beta1), dtype(1 - beta1), dtype(beta2),
-                      dtype(1 - beta2), dtype(eps), float(step_size))
+                      dtype(1 - beta2), dtype(eps), dtype(step_size))
