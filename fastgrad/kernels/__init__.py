@@ -8,7 +8,6 @@ cached on disk (`cache=True`), so later processes load it instead.
 from fastgrad.kernels import activation, dropout, embedding, optim
 
 KERNELS = {
-    "embedding": embedding.embedding,
     "embedding_backward": embedding.embedding_backward,
     "embedding_bag": embedding.embedding_bag,
     "embedding_bag_backward": embedding.embedding_bag_backward,

@@ -1,7 +1,8 @@
-"""Embedding lookups and bags, and their gradients (dense or one sparse row per looked-up id).
+"""Embedding gradients (dense, or one sparse row per looked-up id) and embedding bags.
 
 Same signatures and results as `fastgrad.backends.numpy`; the wrappers check indices before the
 compiled loops run. A bag is the slice ids[offsets[b]:offsets[b+1]] (the last one runs to the end).
+The plain lookup weight[ids] stays NumPy's: a compiled gather measured no faster.
 """
 from __future__ import annotations
 
@@ -11,14 +12,6 @@ from numba import njit, prange
 from fastgrad.kernels.checks import float_array, index_array, offsets_array
 
 NO_PADDING = -1  # ids are never negative after checking, so this matches none of them
-
-
-@njit(cache=True, parallel=True)
-def _gather_rows(weight, ids, out):
-    for i in prange(ids.size):
-        row = ids[i]
-        for j in range(weight.shape[1]):
-            out[i, j] = weight[row, j]
 
 
 @njit(cache=True)
@@ -31,23 +24,21 @@ def _scatter_add_rows(ids, values, padding_idx, out):
                 out[row, j] += values[i, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _rows_without_padding(ids, values, padding_idx):
-    # Where each kept id goes, serially (cheap); then the rows are copied in parallel.
-    destination = np.empty(ids.size, dtype=np.int64)
     count = 0
     for i in range(ids.size):
-        destination[i] = count
         if ids[i] != padding_idx:
             count += 1
     rows = np.empty(count, dtype=np.int64)
     kept = np.empty((count, values.shape[1]), dtype=values.dtype)
-    for i in prange(ids.size):
+    k = 0
+    for i in range(ids.size):
         if ids[i] != padding_idx:
-            k = destination[i]
             rows[k] = ids[i]
             for j in range(values.shape[1]):
                 kept[k, j] = values[i, j]
+            k += 1
     return rows, kept
 
 
@@ -132,15 +123,6 @@ def _flat_ids(ids: np.ndarray, num_rows: int) -> np.ndarray:
     if checked.ndim != 1:
         raise ValueError(f"ids: expected a 1-D array, got shape {ids.shape}")
     return checked
-
-
-def embedding(weight: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """weight[ids]: shape ids.shape + (d,)."""
-    weight = float_array("weight", weight, ndim=2)
-    flat_ids = index_array("ids", ids, weight.shape[0]).reshape(-1)
-    out = np.empty((flat_ids.size, weight.shape[1]), dtype=weight.dtype)
-    _gather_rows(weight, flat_ids, out)
-    return out.reshape(ids.shape + (weight.shape[1],))
 
 
 def embedding_backward(ids: np.ndarray, g: np.ndarray, num_rows: int, padding_idx: int, sparse: bool):
