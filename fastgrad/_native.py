@@ -97,9 +97,16 @@ def _by_dtype(name: str) -> dict:
     return {np.dtype(np.float32): getattr(lib, f"{name}_f32"), np.dtype(np.float64): getattr(lib, f"{name}_f64")}
 
 
-def _num_threads() -> int:
+# Below this many elements a row-parallel loop runs on one thread: waking the thread pool costs more
+# than the work, and on a busy machine a wake-up can wait a whole scheduler slice (~20 ms).
+PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+def _num_threads(elements: int) -> int:
     """Threads for row-parallel C loops: numba's setting (NUMBA_NUM_THREADS, numba.set_num_threads),
-    so one knob governs all compiled kernels."""
+    so one knob governs all compiled kernels; one thread for small inputs."""
+    if elements < PARALLEL_MIN_ELEMENTS:
+        return 1
     import numba
 
     return numba.get_num_threads()
@@ -165,7 +172,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
     dlogits = np.empty_like(logits) if need_grad else None
     _SOFTMAX_XENT[logits.dtype](_pointer(logits), ffi.from_buffer("int64_t[]", targets), rows, classes,
                                 int(ignore_index), grad_scale, _pointer(row_loss),
-                                _pointer(dlogits) if need_grad else ffi.NULL, _num_threads())
+                                _pointer(dlogits) if need_grad else ffi.NULL, _num_threads(logits.size))
     if reduction == "none":
         loss = row_loss.astype(logits.dtype)
     elif reduction == "sum":
