@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from fastgrad.autograd.grad_mode import enable_grad
+from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -95,8 +96,6 @@ class Optimizer:
                                "momentum and weight decay), Adagrad or SparseAdam for Embedding(sparse=True)")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        from fastgrad.nn.modules.module import zero_grad_of
-
         for group in self.param_groups:
             for param in group["params"]:
                 zero_grad_of(param, set_to_none)
