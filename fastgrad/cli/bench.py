@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         table = runner.format_markdown if args.markdown else runner.format_table
         print(table(workload, timings) + "\n", flush=True)
     if STARTUP in args.groups:
-        print(startup.format_startup(startup.measure(1 if args.quick else 3)), flush=True)
+        print(startup.format_startup(startup.measure(1 if args.quick else 3, count)), flush=True)
     if args.plot is not None and results:
         runner.plot(results, args.plot)
         print(f"plot written to {args.plot}")
