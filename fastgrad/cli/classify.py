@@ -411,9 +411,9 @@ def register(cli) -> None:
                    help="sst: 'LABEL tokenized sentence' lines; tsv: 'raw text<TAB>LABEL' lines")
     p.add_argument("--model", choices=("nbow", "dan"), default="dan", help="nbow: no hidden layers (default dan)")
     p.add_argument("--layers", type=int, default=2, help="hidden ReLU layers of the DAN (default 2)")
-    p.add_argument("--word-dropout", type=float, default=0.3,
-                   help="probability of dropping each token before averaging, at train time (default 0.3)")
-    _add_training_arguments(p, epochs=30, lr=0.01, optimizer="adagrad", batch_size=32, dropout=0.3, hidden=300,
+    p.add_argument("--word-dropout", type=float, default=0.4,
+                   help="probability of dropping each token before averaging, at train time (default 0.4)")
+    _add_training_arguments(p, epochs=30, lr=0.01, optimizer="adagrad", batch_size=16, dropout=0.5, hidden=300,
                             min_count=1, patience=5)
     p.set_defaults(run=_run(run_train_nbow))
 

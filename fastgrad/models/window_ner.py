@@ -65,15 +65,18 @@ class WindowTagger(nn.Module):
     """Embeddings of a (2w+1)-word window, concatenated -> Linear -> tanh or ReLU -> dropout -> Linear to tags.
 
     `caps_dim > 0` adds a `caps_dim`-wide embedding of each window word's case pattern to its word vector.
+    Word vectors start N(0, init_std^2): small, so that rarely updated rows stay near zero (see `DAN`).
     """
 
     def __init__(self, vocab_size: int, num_tags: int, window: int = 2, dim: int = 50, hidden: int = 300,
-                 caps_dim: int = 0, activation: str = "tanh", dropout: float = 0.0, sparse: bool = True):
+                 caps_dim: int = 0, activation: str = "tanh", dropout: float = 0.0, sparse: bool = True,
+                 init_std: float = 0.1):
         super().__init__()
         if activation not in ("tanh", "relu"):
             raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
         self.window, self.activation = window, activation
         self.words = nn.Embedding(vocab_size, dim, sparse=sparse)
+        nn.init.normal_(self.words.weight, std=init_std)
         self.caps = nn.Embedding(len(CAPS_PATTERNS), caps_dim) if caps_dim > 0 else None
         self.hidden = nn.Linear((2 * window + 1) * (dim + max(caps_dim, 0)), hidden)
         self.dropout = nn.Dropout(dropout)
