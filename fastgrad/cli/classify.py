@@ -23,7 +23,7 @@ from fastgrad.cli.common import (MetricsLog, Progress, add_run_arguments, plot_c
                                  set_threads, write_json_atomic)
 from fastgrad.data.readers import (LabelledSentences, TaggedSentences, read_conll, read_label_first,
                                    read_text_tab_label, simple_tokenize, split_tag)
-from fastgrad.data.vectors import load_into, vector_file_dim
+from fastgrad.data.vectors import iter_vectors, load_into, vector_file_dim
 from fastgrad.data.vocab import Vocab
 from fastgrad.metrics import accuracy, conll_evaluate
 from fastgrad.models.nbow import DAN, pack_bags
@@ -151,6 +151,16 @@ def _save_checkpoint(out: Path, model: nn.Module, config: dict[str, Any]) -> Non
     write_json_atomic(out / CONFIG_FILE, config)
 
 
+def _with_pretrained_words(vocab: Vocab, path: Path | None) -> Vocab:
+    """The training vocabulary plus every word of the vector file, so that words first seen at test time keep
+    their pretrained vectors (Collobert et al. 2011 likewise take their dictionary from the unlabelled corpus)."""
+    if path is None:
+        return vocab
+    extra = [word for word, _ in iter_vectors(path) if word not in vocab.stoi]
+    return Vocab(vocab.itos + extra, np.concatenate([vocab.counts, np.zeros(len(extra), np.int64)]),
+                 vocab.specials, vocab.unk)
+
+
 def _load_pretrained(weight: nn.Parameter, itos: Sequence[str], path: Path) -> None:
     coverage = load_into(weight.numpy(), itos, path)
     print(f"pretrained vectors {path}: {coverage.found}/{coverage.total} vocabulary entries found "
@@ -204,7 +214,7 @@ def run_train_nbow(args: argparse.Namespace) -> dict[str, Any]:
     train = _read_sentences(args.train, args.format)
     dev = _read_sentences(args.dev, args.format, train.label_names)
     test = _read_sentences(args.test, args.format, train.label_names) if args.test else None
-    vocab = Vocab.build(train.tokens, min_count=args.min_count)
+    vocab = _with_pretrained_words(Vocab.build(train.tokens, min_count=args.min_count), args.pretrained)
     layers = 0 if args.model == "nbow" else args.layers
     config = {"cli_module": CLI_MODULE, "task": "classify", "format": args.format, "labels": train.label_names,
               "seed": args.seed, "threads": threads,
@@ -291,8 +301,8 @@ def run_train_ner(args: argparse.Namespace) -> dict[str, Any]:
     dev = _read_tagged(args.dev, config)
     test = _read_tagged(args.test, config) if args.test else None
     labels = sorted({t for sentence in train.tags for t in sentence})
-    vocab = Vocab.build(([normalize_word(t) for t in s] for s in train.tokens), min_count=args.min_count,
-                        specials=WORD_SPECIALS)
+    vocab = _with_pretrained_words(Vocab.build(([normalize_word(t) for t in s] for s in train.tokens),
+                                               min_count=args.min_count, specials=WORD_SPECIALS), args.pretrained)
     config.update(labels=labels, model={"window": args.window, "dim": _embedding_dim(args, 50), "hidden": args.hidden,
                                         "caps_dim": args.caps_dim if args.caps else 0,
                                         "activation": args.activation, "dropout": args.dropout})
@@ -387,7 +397,8 @@ def _add_training_arguments(p: argparse.ArgumentParser, epochs: int, lr: float, 
     p.add_argument("--min-count", type=int, default=min_count,
                    help=f"rarer training words map to <unk> (default {min_count})")
     p.add_argument("--pretrained", type=Path, default=None,
-                   help="word2vec text/binary or GloVe vectors to initialise the word embeddings")
+                   help="word2vec text/binary or GloVe vectors to initialise the word embeddings; "
+                        "their words join the vocabulary")
     add_run_arguments(p)
 
 

@@ -108,7 +108,7 @@ def test_nbow_same_seed_same_run_different_seed_different_run(sentiment_files, t
     assert runs[0][0] != runs[2][0]
 
 
-def test_nbow_tsv_format_and_pretrained_vectors(tmp_path, rng, capsys):
+def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, rng, capsys):
     files = {}
     for split, count in (("train", 100), ("dev", 20), ("test", 20)):
         files[split] = tmp_path / f"{split}.tsv"
@@ -123,7 +123,7 @@ def test_nbow_tsv_format_and_pretrained_vectors(tmp_path, rng, capsys):
     assert "pretrained vectors" in capsys.readouterr().out
     itos = [line.split("\t")[0] for line in (out / "vocab.txt").read_text().splitlines()[1:]]
     weights = np.asarray(fastgrad.load(out / "model.npz")["embedding.weight"])
-    for word, vector in vectors.items():
+    for word, vector in [*vectors.items(), ("unused", np.zeros(16))]:  # words only in the file join the vocabulary
         np.testing.assert_array_equal(weights[itos.index(word)], vector)
     with pytest.raises(SystemExit, match="--dim 32"):
         _train("nbow", files, tmp_path / "bad", "--format", "tsv", "--pretrained", str(vector_file), "--dim", "32")
