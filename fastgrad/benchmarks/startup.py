@@ -11,33 +11,42 @@ import sys
 import tempfile
 import time
 
-# A tiny RNN LM step touching the kernels a real first step does: embedding lookup and its sparse
-# backward, the RNN, the output layer, softmax + cross-entropy and an SGD update.
+# A small RNN LM (the lecture's model, built from fastgrad.nn) and its first SGD steps: sparse
+# embedding, dropout, the RNN, the output layer, softmax + cross-entropy, gradient clipping and the
+# sparse and dense parameter updates - the kernels a real first step needs.
 _FIRST_STEP = r"""
 import json, time
 start, start_cpu = time.perf_counter(), time.process_time()
 import numpy as np
 import fastgrad
-import fastgrad.nn.functional as F
+from fastgrad import nn, optim
 imported, imported_cpu = time.perf_counter(), time.process_time()
+
+class SmallLM(nn.Module):
+    def __init__(self, vocab, dim, hidden):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim, sparse=True)
+        self.drop = nn.Dropout(0.2)
+        self.rnn = nn.RNN(dim, hidden)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, ids):
+        states, _ = self.rnn(self.drop(self.embed(ids)))
+        return self.out(self.drop(states)).reshape(-1, self.out.out_features)
 
 def step():
     tokens = rng.integers(0, 200, size=(36, 8))
-    x = F.embedding(tokens[:-1], params[0], sparse=False)
-    hs = F.rnn(x, fastgrad.zeros(8, 64), *params[1:5])
-    logits = F.linear(hs.reshape(-1, 64), params[5], params[6])
-    loss = F.cross_entropy(logits, tokens[1:].reshape(-1))
+    optimizer.zero_grad()
+    loss = loss_fn(model(tokens[:-1]), tokens[1:].reshape(-1))
     loss.backward()
-    with fastgrad.no_grad():
-        for p in params:
-            p.sub_(p.grad, alpha=0.1)
-            p.grad = None
-    return float(loss.item())
+    nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+    optimizer.step()
+    return loss.item()
 
 fastgrad.manual_seed(0)
 rng = np.random.default_rng(0)
-shapes = [(200, 32), (64, 32), (64, 64), (64,), (64,), (200, 64), (200,)]
-params = [fastgrad.tensor(rng.normal(0, 0.1, size=s).astype(np.float32), requires_grad=True) for s in shapes]
+model, loss_fn = SmallLM(200, 32, 64), nn.CrossEntropyLoss()
+optimizer = optim.SGD(model.parameters(), lr=1.0)
 step()
 first, first_cpu = time.perf_counter(), time.process_time()
 step()

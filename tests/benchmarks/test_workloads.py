@@ -145,3 +145,14 @@ def test_cli_lists_groups_and_names_unknown_ones(capsys):
     assert all(group in listed for group in [*workloads.GROUPS, "startup"])
     with pytest.raises(SystemExit, match="unknown benchmark group.*nope"):
         main(["bench", "nope"])
+
+
+def test_startup_runs_a_first_training_step_in_a_fresh_process():
+    from fastgrad.benchmarks import startup
+
+    result = startup.measure_once(None, threads=1)
+    assert result["backend"] in ("compiled", "numpy", "python")  # FASTGRAD_BACKEND may choose
+    assert 0 < result["import_s"] < result["process_s"] and result["first_step_s"] > 0
+    table = startup.format_startup({"warm": {**result, "import_s": 0.5, "first_step_s": 1.0},
+                                    "cold": result})
+    assert "goal: warm import + first step < 2 s: met (1.50 s)" in table
