@@ -48,9 +48,9 @@ class Task:
     train_size: int                      # examples per epoch (sentences or tokens)
     unit: str                            # progress unit: "sent" or "tok"
     batches: Callable[[np.random.Generator, int], Iterator[tuple[int, tuple, np.ndarray]]]  # (count, inputs, gold)
-    evaluate: Callable[[Any], dict[str, float]]   # a split -> metrics
+    evaluate: Callable[[Any], dict[str, float]]   # a split (dev or test, in the task's own form) -> metrics
     dev: Any
-    test: Any
+    test: Any | None
     metric: str                          # the dev metric that early stopping maximises
 
 
@@ -315,18 +315,17 @@ def run_train_ner(args: argparse.Namespace) -> dict[str, Any]:
     tag_ids = {t: i for i, t in enumerate(labels)}
     train_inputs = _tagger_inputs(train.tokens, vocab, args.window)
     train_gold = np.array([tag_ids[t] for s in train.tags for t in s], dtype=np.int64)
-    splits = {id(dev): _tagger_inputs(dev.tokens, vocab, args.window)}
-    if test:
-        splits[id(test)] = _tagger_inputs(test.tokens, vocab, args.window)
 
     def batches(rng: np.random.Generator, batch_size: int):
         for batch in _batched(rng.permutation(len(train_gold)), batch_size):
             yield len(batch), (train_inputs[0][batch], train_inputs[1][batch]), train_gold[batch]
 
-    def evaluate(data: TaggedSentences) -> dict[str, float]:
-        return _score_tags(model, labels, data, splits[id(data)])
+    def evaluate(split: tuple[TaggedSentences, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+        return _score_tags(model, labels, *split)
 
-    task = Task(model, vocab, labels, config, len(train_gold), "tok", batches, evaluate, dev, test, "f1")
+    task = Task(model, vocab, labels, config, len(train_gold), "tok", batches, evaluate,
+                (dev, _tagger_inputs(dev.tokens, vocab, args.window)),
+                (test, _tagger_inputs(test.tokens, vocab, args.window)) if test else None, "f1")
     return fit(task, args)
 
 

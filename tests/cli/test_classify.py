@@ -177,3 +177,10 @@ def test_nbow_on_shippable_review_sentences(data_dir, tmp_path):
         files[split].write_text("\n".join(lines[i] for i in part) + "\n", encoding="utf-8")
     config = _train("nbow", files, tmp_path / "yelp", "--format", "tsv", "--model", "nbow", "--epochs", "8")
     assert config["test"]["accuracy"] > 0.65  # the classes are balanced: the majority baseline is about 0.5
+
+
+def test_plot_writes_the_curves(sentiment_files, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "curves.png"
+    _train("nbow", sentiment_files, tmp_path / "m", "--epochs", "2", "--model", "nbow", "--plot", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
