@@ -1,13 +1,16 @@
 """Shared set-up for the benchmark suite: `python -m pytest bench/ [--threads N]`.
 
-One thread count for Numba, OpenBLAS and PyTorch (default: all cores) is set when the session
-starts, so every group compares implementations on equal terms; group names carry the count.
+One thread count for Numba, OpenBLAS and PyTorch (--threads, else $FASTGRAD_BENCH_THREADS, else all
+cores) is set when the session starts and again before each timed case (a module may have changed
+it), so every group compares implementations on equal terms; group names carry the count. On a
+busy machine add `--benchmark-timer=time.process_time` (CPU time; fair with --threads 1).
 The `time_case` fixture times one case of a workload from fastgrad.benchmarks.workloads, the
 definitions `fastgrad bench` uses too. A pure-Python-loop case too slow for the full size is timed on
 its larger slice only (its id says "fitted from A and B of N rows"); `fastgrad bench` times both
 slices and prints the full-size estimate.
 """
 import contextlib
+import os
 import time
 
 import pytest
@@ -20,11 +23,13 @@ SLOW_CALL_SECONDS = 0.05  # slower calls get a fixed, small number of rounds
 
 def pytest_addoption(parser):
     parser.addoption("--threads", type=int, default=None,
-                     help="threads for Numba, BLAS and PyTorch in benchmarks (default: all cores)")
+                     help="threads for Numba, BLAS and PyTorch in benchmarks (default: $FASTGRAD_BENCH_THREADS, "
+                     "else all cores)")
 
 
 def pytest_configure(config):
-    config.bench_threads = thread_control.set_threads(config.getoption("--threads"))
+    threads = config.getoption("--threads") or int(os.environ.get("FASTGRAD_BENCH_THREADS", "0"))
+    config.bench_threads = thread_control.set_threads(threads or None)
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +45,8 @@ def time_case(benchmark, threads):
     def run(workload, case):
         if case.needs_torch:
             pytest.importorskip("torch")
-        benchmark.group = f"{workload.group}/{workload.name} ({threads} threads)"
+        thread_control.set_threads(threads)
+        benchmark.group = f"{workload.group}/{workload.name} ({threads} thread{'s' if threads > 1 else ''})"
         benchmark.extra_info.update(implementation=case.title, threads=threads, description=workload.description,
                                     full_size=case.slices is None)
         with fastgrad.backend(case.backend) if case.backend else contextlib.nullcontext():
