@@ -12,7 +12,7 @@ the runner fits time = fixed + per-unit x size through them and reads it off at 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -42,9 +42,8 @@ class Slices:
     def estimate(self, small_seconds: float, large_seconds: float) -> float:
         small, large = self.parts
         per_unit = (large_seconds - small_seconds) / (large - small)
-        if per_unit <= 0:  # timing noise swamped the difference: fall back to proportional (an upper bound)
-            per_unit = large_seconds / large
-            return per_unit * self.full
+        if per_unit <= 0:  # timing noise swamped the difference: proportional scaling, an upper bound
+            return large_seconds / large * self.full
         return large_seconds + per_unit * (self.full - large)
 
 
@@ -89,7 +88,7 @@ class Workload:
     name: str
     description: str
     cases: tuple[Case, ...]
-    goals: tuple[Goal, ...] = field(default=())
+    goals: tuple[Goal, ...] = ()
 
 
 def _rng() -> np.random.Generator:
