@@ -161,10 +161,15 @@ def _with_pretrained_words(vocab: Vocab, path: Path | None) -> Vocab:
                  vocab.specials, vocab.unk)
 
 
-def _load_pretrained(weight: nn.Parameter, itos: Sequence[str], path: Path) -> None:
-    coverage = load_into(weight.numpy(), itos, path)
-    print(f"pretrained vectors {path}: {coverage.found}/{coverage.total} vocabulary entries found "
-          f"({100 * coverage.fraction:.1f}%)", flush=True)
+def _load_pretrained(weight: nn.Parameter, vocab: Vocab, path: Path) -> None:
+    """Copy the vectors in and report coverage of the training words (those with a count; specials aside)."""
+    missing = set(load_into(weight.numpy(), vocab.itos, path).missing)
+    words = [(w, c) for w, c in zip(vocab.itos, vocab.counts) if w not in vocab.specials]
+    training_words = [w for w, c in words if c > 0]
+    found = sum(w not in missing for w in training_words)
+    print(f"pretrained vectors {path}: {found}/{len(training_words)} training words found "
+          f"({100 * found / max(len(training_words), 1):.1f}%), {len(words) - len(training_words)} more words "
+          f"from the file", flush=True)
 
 
 def _embedding_dim(args: argparse.Namespace, default: int) -> int:
@@ -223,7 +228,7 @@ def run_train_nbow(args: argparse.Namespace) -> dict[str, Any]:
     model = _build_dan(config, len(vocab))
     if args.pretrained:
         with fastgrad.no_grad():
-            _load_pretrained(model.embedding.weight, vocab.itos, args.pretrained)
+            _load_pretrained(model.embedding.weight, vocab, args.pretrained)
     print(f"{args.model}: {len(train)} train / {len(dev)} dev / {len(test) if test else 0} test sentences, "
           f"{len(vocab)} words, {len(train.label_names)} labels", flush=True)
     encode = lambda data: [vocab.encode(tokens) for tokens in data.tokens]  # noqa: E731
@@ -309,7 +314,7 @@ def run_train_ner(args: argparse.Namespace) -> dict[str, Any]:
     model = _build_tagger(config, len(vocab))
     if args.pretrained:
         with fastgrad.no_grad():
-            _load_pretrained(model.words.weight, vocab.itos, args.pretrained)
+            _load_pretrained(model.words.weight, vocab, args.pretrained)
     print(f"ner: {len(train)} train / {len(dev)} dev / {len(test) if test else 0} test sentences, "
           f"{len(vocab)} words, tags {labels}", flush=True)
     tag_ids = {t: i for i, t in enumerate(labels)}
