@@ -163,10 +163,10 @@ def _kept_words(corpus, start, stop, keep_thresholds, state, kept):
 
 @intrinsic
 def _prefetch_row(typingctx, matrix, row):
-    """Ask the CPU to start loading row `row` of a C-contiguous 2-d array into cache (llvm.prefetch).
+    """Start loading row `row` of a C-contiguous 2-d array into cache, one prefetch per 64-byte line.
 
-    The negatives are drawn before any of them is used, so their rows, usually not in cache for a
-    large vocabulary, load while the previous rows are being updated.
+    A row of a large vocabulary is rarely in cache; issued a few updates before the row is used,
+    the load overlaps with that work instead of stalling it.
     """
     def codegen(context, builder, signature, args):
         matrix_type = signature.args[0]
@@ -175,12 +175,14 @@ def _prefetch_row(typingctx, matrix, row):
         zero = context.get_constant(types.intp, 0)
         start = cgutils.get_item_pointer(context, builder, matrix_type, array, [row_index, zero], wraparound=False)
         byte_pointer = builder.bitcast(start, ir.IntType(8).as_pointer())
-        row_bytes = builder.mul(builder.extract_value(array.shape, 1),
-                                context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(matrix_type.dtype))))
+        item_bytes = context.get_abi_sizeof(context.get_data_type(matrix_type.dtype))
+        row_bytes = builder.mul(builder.extract_value(array.shape, 1), context.get_constant(types.intp, item_bytes))
         i32 = ir.IntType(32)
         prefetch_type = ir.FunctionType(ir.VoidType(), [byte_pointer.type, i32, i32, i32])
         prefetch = cgutils.get_or_insert_function(builder.module, prefetch_type, "llvm.prefetch.p0")
-        with cgutils.for_range_slice(builder, zero, row_bytes, context.get_constant(types.intp, 64)) as (offset, _):
+        cache_line = context.get_constant(types.intp, 64)
+        with cgutils.for_range_slice(builder, zero, row_bytes, cache_line) as (offset, _):
+            # llvm.prefetch(address, rw=1: for writing, locality=3: keep in all levels, cache type=1: data)
             builder.call(prefetch, [builder.gep(byte_pointer, [offset]), i32(1), i32(3), i32(1)])
         return context.get_dummy_value()
 
@@ -190,7 +192,8 @@ def _prefetch_row(typingctx, matrix, row):
 @njit(inline="always")
 def _draw_negatives(state, target, negative, thresholds, aliases, negatives, output_vectors):
     """Fill negatives[:count] with `negative` draws from the alias table, minus those equal to `target`
-    (word2vec.c and gensim skip such a draw). Returns (state, count)."""
+    (word2vec.c and gensim skip such a draw), prefetching their output rows: all k are drawn before
+    the first is used. Returns (state, count)."""
     count = 0
     for d in range(negative):
         state, word = _draw_alias(state, thresholds, aliases)
