@@ -45,8 +45,11 @@ class SoftmaxCrossEntropy(Op):
 
     def backward(ctx, K, g):
         dlogits, reduction = ctx.saved
-        scale = g[:, None] if reduction == "none" else g
-        return K.multiply(dlogits, scale), None
+        if reduction == "none":
+            return K.multiply(dlogits, g[:, None]), None
+        if g == 1:  # the usual case, loss.backward(): skip a full pass over the (N, C) gradient
+            return dlogits, None
+        return K.multiply(dlogits, g), None
 
 
 class NLLLoss(Op):
