@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from fastgrad.kernels.checks import float_array, index_array, like, writable_float_array
+from fastgrad.kernels.checks import float_array, first_out_of_order, index_array, like, writable_float_array
 
 
 @njit(cache=True)
@@ -97,7 +97,7 @@ def _check_width(values: np.ndarray, weight: np.ndarray) -> None:
 
 def _check_unique(rows: np.ndarray) -> None:
     """Strictly increasing rows (coalesce_rows' output) pass in one comparison; others are sorted."""
-    if rows.size > 1 and not (rows[1:] > rows[:-1]).all():
+    if first_out_of_order(rows, True) >= 0:
         unique, counts = np.unique(rows, return_counts=True)
         if unique.size != rows.size:
             raise ValueError(f"rows: expected unique rows (coalesce_rows first), but row "
