@@ -437,10 +437,10 @@ def register(cli) -> None:
     p.add_argument("--window", type=int, default=2, help="words on each side of the tagged one (default 2)")
     p.add_argument("--caps", action="store_true", help="add the capitalisation-pattern feature")
     p.add_argument("--caps-dim", type=int, default=5, help="size of the caps feature embedding (default 5)")
-    p.add_argument("--activation", choices=("tanh", "relu"), default="tanh", help="hidden nonlinearity (default tanh)")
+    p.add_argument("--activation", choices=("tanh", "relu"), default="relu", help="hidden nonlinearity (default relu)")
     p.add_argument("--binary-tag", metavar="TYPE", default=None,
                    help="binary task: is the token part of a TYPE entity (e.g. LOC)?")
-    _add_training_arguments(p, epochs=20, lr=0.001, optimizer="adam", batch_size=64, dropout=0.2, hidden=300,
-                            min_count=1, patience=3)
+    _add_training_arguments(p, epochs=20, lr=0.001, optimizer="adam", batch_size=64, dropout=0.5, hidden=300,
+                            min_count=2, patience=3)
     p.set_defaults(run=_run(run_train_ner))
 
