@@ -140,6 +140,10 @@ def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, c
     assert main(["eval", str(out), str(conll_files["test"])]) == 0
     evaluation = json.loads(capsys.readouterr().out)
     assert evaluation["f1"] == pytest.approx(config["test"]["f1"])
+    unseen = tmp_path / "unseen.conll"
+    unseen.write_text("Oslo X B-CITY\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="B-CITY"):
+        main(["eval", str(out), str(unseen)])
     lines = _predict(out, "officials said it rained in Oslo .\n", monkeypatch, capsys)
     assert lines == ["officials/O said/O it/O rained/O in/O Oslo/B-LOC ./O"]
 
