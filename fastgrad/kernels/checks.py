@@ -14,8 +14,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # The scans below are compiled rather than NumPy reductions: right after a compiled kernel, a NumPy
-# ids.min() measured ~10 us slower than on its own (SIMD unit transitions, it seems), more than the
-# scan itself; these loops cost under 1 us for a batch of ids.
+# ids.min() measured ~10 us slower than on its own, while these loops cost under 1 us for a batch of
+# ids (docs/notes/numba.md).
 @njit(cache=True)
 def _min_max(values):
     low = high = values[0]
