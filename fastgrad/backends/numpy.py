@@ -169,7 +169,7 @@ def embedding_backward(ids: np.ndarray, g: np.ndarray, num_rows: int, padding_id
     coalesced); rows equal to padding_idx get no gradient.
     """
     flat_ids = ids.reshape(-1)
-    values = g.reshape(flat_ids.size, -1)
+    values = g.reshape(flat_ids.size, g.shape[-1])
     if padding_idx >= 0:
         keep = flat_ids != padding_idx
         flat_ids, values = flat_ids[keep], values[keep]
