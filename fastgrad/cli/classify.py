@@ -43,7 +43,6 @@ class Task:
 
     model: nn.Module
     vocab: Vocab
-    labels: list[str]
     config: dict[str, Any]               # saved as config.json; rebuilds the model with `load_model`
     train_size: int                      # examples per epoch (sentences or tokens)
     unit: str                            # progress unit: "sent" or "tok"
@@ -242,7 +241,7 @@ def run_train_nbow(args: argparse.Namespace) -> dict[str, Any]:
     def evaluate(split: tuple[list[np.ndarray], np.ndarray]) -> dict[str, float]:
         return {"accuracy": accuracy(_predict_sentences(model, split[0]), split[1])}
 
-    task = Task(model, vocab, train.label_names, config, len(train), "sent", batches, evaluate,
+    task = Task(model, vocab, config, len(train), "sent", batches, evaluate,
                 (dev_ids, dev.labels), (test_ids, test.labels) if test else None, "accuracy")
     return fit(task, args)
 
@@ -328,7 +327,7 @@ def run_train_ner(args: argparse.Namespace) -> dict[str, Any]:
     def evaluate(split: tuple[TaggedSentences, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
         return _score_tags(model, labels, *split)
 
-    task = Task(model, vocab, labels, config, len(train_gold), "tok", batches, evaluate,
+    task = Task(model, vocab, config, len(train_gold), "tok", batches, evaluate,
                 (dev, _tagger_inputs(dev.tokens, vocab, args.window)),
                 (test, _tagger_inputs(test.tokens, vocab, args.window)) if test else None, "f1")
     return fit(task, args)
