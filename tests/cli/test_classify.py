@@ -119,14 +119,15 @@ def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, 
     vector_file.write_text(f"{len(vectors) + 1} 16\n" + "".join(
         f"{w} {' '.join(str(x) for x in v)}\n" for w, v in [*vectors.items(), ("unused", np.zeros(16))]))
     out = tmp_path / "model"
-    # lr 0: the saved embedding rows are exactly the pretrained vectors
+    # lr 0: the saved embedding rows are the pretrained vectors scaled to unit length
     _train("nbow", files, out, "--format", "tsv", "--epochs", "1", "--pretrained", str(vector_file), "--lr", "0")
     assert re.search(r"pretrained vectors .*: 2/\d+ training words found \(.*\), 1 more words from the file",
                      capsys.readouterr().out)
     itos = [line.split("\t")[0] for line in (out / "vocab.txt").read_text().splitlines()[1:]]
     weights = np.asarray(fastgrad.load(out / "model.npz")["embedding.weight"])
-    for word, vector in [*vectors.items(), ("unused", np.zeros(16))]:  # words only in the file join the vocabulary
-        np.testing.assert_array_equal(weights[itos.index(word)], vector)
+    for word, vector in vectors.items():
+        np.testing.assert_allclose(weights[itos.index(word)], vector / np.linalg.norm(vector), rtol=1e-6)
+    np.testing.assert_array_equal(weights[itos.index("unused")], 0)  # words only in the file join the vocabulary
     with pytest.raises(SystemExit, match="--dim 32"):
         _train("nbow", files, tmp_path / "bad", "--format", "tsv", "--pretrained", str(vector_file), "--dim", "32")
 
