@@ -44,14 +44,15 @@ def _add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_neural_arguments(parser: argparse.ArgumentParser, *, embedding_dim: int, hidden: int, dropout: float,
-                          epochs: int, batch_size: int, lr: float, clip: float) -> None:
+                          epochs: int, batch_size: int, optimizer: str, lr: float, clip: float) -> None:
     parser.add_argument("--embedding-dim", type=int, default=embedding_dim, help=f"word vector size (default {embedding_dim})")
     parser.add_argument("--hidden", type=int, default=hidden, help=f"hidden layer size (default {hidden})")
     parser.add_argument("--dropout", type=float, default=dropout, help=f"dropout probability (default {dropout})")
     parser.add_argument("--tied", action="store_true", help="share the input embedding and output matrices")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"minibatch size (default {batch_size})")
-    parser.add_argument("--lr", type=float, default=lr, help=f"SGD learning rate (default {lr})")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=optimizer, help=f"default {optimizer}")
+    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
     parser.add_argument("--lr-decay", type=float, default=0.5,
                         help="multiply the learning rate by this when validation perplexity stops improving (default 0.5)")
     parser.add_argument("--clip", type=float, default=clip, help=f"gradient-norm clipping threshold, 0 for none (default {clip})")
@@ -67,13 +68,15 @@ def register(cli) -> None:
     p = cli.add_train_model("fflm", help="fixed-window neural language model (Bengio et al. 2003)")
     _add_corpus_arguments(p)
     p.add_argument("--context", type=int, default=4, help="words of context, n-1 (default 4)")
-    _add_neural_arguments(p, embedding_dim=128, hidden=512, dropout=0.3, epochs=5, batch_size=256, lr=0.5, clip=1.0)
+    _add_neural_arguments(p, embedding_dim=128, hidden=512, dropout=0.3, epochs=5, batch_size=256, optimizer="adam",
+                          lr=1e-3, clip=1.0)
     p.set_defaults(run=run_train_neural, model="fflm")
 
     p = cli.add_train_model("rnnlm", help="Elman RNN language model with truncated BPTT")
     _add_corpus_arguments(p)
     p.add_argument("--bptt", type=int, default=35, help="truncated BPTT length in steps (default 35)")
-    _add_neural_arguments(p, embedding_dim=200, hidden=200, dropout=0.2, epochs=6, batch_size=20, lr=20.0, clip=0.25)
+    _add_neural_arguments(p, embedding_dim=200, hidden=200, dropout=0.2, epochs=6, batch_size=20, optimizer="sgd",
+                          lr=4.0, clip=0.25)
     p.set_defaults(run=run_train_neural, model="rnnlm")
 
 
@@ -206,7 +209,7 @@ def _train_neural(args: argparse.Namespace, threads: int) -> int:
     config = _model_config(args, len(corpus.vocab))
     fastgrad.manual_seed(args.seed)
     model = build_model(config)
-    optimizer = optim.SGD(model.parameters(), lr=args.lr)
+    optimizer = (optim.Adam if args.optimizer == "adam" else optim.SGD)(model.parameters(), lr=args.lr)
     runner = _EpochRunner(args, model, optimizer, corpus)
     progress_state = {"epoch": 0, "lr": args.lr, "best_valid_ppl": math.inf}
     resume_path = args.out / "resume.npz" if args.out is not None else None
@@ -250,10 +253,10 @@ def _train_neural(args: argparse.Namespace, threads: int) -> int:
         progress_state["epoch"] = epoch
         if resume_path is not None:
             _save_resume(resume_path, model, optimizer, runner, progress_state)
-    if args.out is not None and (args.out / "model.npz").exists():
-        model.load_state_dict(fastgrad.load(args.out / "model.npz"))
-    elif best_state is not None:
-        model.load_state_dict({name: fastgrad.from_numpy(value) for name, value in best_state.items()})
+    if best_state is None and args.out is not None and (args.out / "model.npz").exists():  # best before resuming
+        best_state = fastgrad.load(args.out / "model.npz")
+    if best_state is not None:
+        model.load_state_dict(best_state)
     test_nll, test_count = negative_log_likelihood(config, model, corpus.test, corpus.vocab)
     result = {"best_valid_ppl": progress_state["best_valid_ppl"], "test_ppl": perplexity(test_nll, test_count)}
     metrics.write(**result)

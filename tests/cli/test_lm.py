@@ -11,7 +11,7 @@ from fastgrad.data.lm_corpus import load_lm_corpus
 from fastgrad.models.ngram import KneserNeyLM
 
 TINY_RNN = ["--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6", "--lr", "1.0"]
-TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--batch-size", "16", "--lr", "0.3"]
+TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--batch-size", "16", "--lr", "0.02"]
 
 
 @pytest.fixture
