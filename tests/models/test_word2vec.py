@@ -282,3 +282,12 @@ def test_cli_train_eval_similar(tmp_path, rng, capsys):
 
     assert main(["eval", str(out), str(questions)]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["analogies"]["asked"] == 1
+
+
+def test_fit_reads_builds_and_trains(tmp_path, rng):
+    _, vocab = topic_corpus(rng)
+    text = "\n".join(" ".join(rng.choice(vocab[rng.integers(2)], size=10)) for _ in range(300))
+    model = Word2Vec(dim=8, min_count=1, epochs=1, seed=2)
+    stats = model.fit(write(tmp_path, "c.txt", text))
+    assert stats.raw_words == 3000 and len(model.words) == 16
+    assert model.vectors.vectors is model.input_vectors
