@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -162,7 +162,7 @@ def _kept_words(corpus, start, stop, keep_thresholds, state, kept):
 
 
 @intrinsic
-def _prefetch_row(typingctx, matrix, row):
+def _prefetch_row_intrinsic(typingctx, matrix, row):
     """Start loading row `row` of a C-contiguous 2-d array into cache, one prefetch per 64-byte line.
 
     A row of a large vocabulary is rarely in cache; issued a few updates before the row is used,
@@ -187,6 +187,13 @@ def _prefetch_row(typingctx, matrix, row):
         return context.get_dummy_value()
 
     return types.void(matrix, row), codegen
+
+
+def _skip_prefetch(matrix, row):
+    """Prefetching is only a hint: without the JIT (NUMBA_DISABLE_JIT=1, coverage runs) do nothing."""
+
+
+_prefetch_row = _skip_prefetch if config.DISABLE_JIT else _prefetch_row_intrinsic
 
 
 @njit(inline="always")
