@@ -73,7 +73,8 @@ def compare_backends(vocab_size: int, train: np.ndarray, seconds: float, seed: i
                 run = _fresh_run(vocab_size, train, seed)
                 run.step()  # untimed warm-up: kernel compilation and loading
                 rates[name] = _tokens_per_second(run, seconds)
-        print(f"   {name:<9}{rates[name]:>12,.1f} tokens/s", flush=True)
+        rate = f"{rates[name]:,.0f}" if rates[name] >= 10 else f"{rates[name]:.2f}"
+        print(f"   {name:<9}{rate:>12} tokens/s", flush=True)
     print(f"   compiled is {rates['compiled'] / rates['numpy']:.1f}x NumPy and "
           f"{rates['compiled'] / rates['python']:,.0f}x the pure-Python loops", flush=True)
     return rates
