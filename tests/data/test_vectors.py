@@ -1,5 +1,4 @@
 """Word vectors: word2vec text/binary and GloVe formats, gensim interop, neighbours, load_into."""
-import gzip
 
 import numpy as np
 import pytest
