@@ -39,7 +39,14 @@ def set_threads(threads: int | None) -> int:
 
 def print_config(args: argparse.Namespace, stream=sys.stdout) -> dict[str, Any]:
     """Print the run's full configuration (seed included) as one JSON line and return it."""
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "run"}
+    def plain(value):
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    config = {k: plain(v) for k, v in vars(args).items() if k != "run"}
     print("config " + json.dumps(config, sort_keys=True), file=stream, flush=True)
     return config
 
