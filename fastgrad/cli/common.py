@@ -21,23 +21,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def set_threads(threads: int | None) -> int:
-    """Use `threads` threads in Numba and (where it can still be changed) BLAS; returns the count in force."""
-    import numba
+    """Use `threads` threads (default: every core) in Numba and OpenBLAS; returns the count in force."""
+    from fastgrad.benchmarks.threads import set_threads as set_library_threads
 
-    count = threads or numba.config.NUMBA_NUM_THREADS
-    if count < 1:
-        raise ValueError(f"--threads must be at least 1, got {count}")
-    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
-    try:  # threadpoolctl is optional; without it BLAS keeps the count it started with
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(count)
-    except ImportError:
-        pass
-    return count
+    return set_library_threads(threads)
 
 
-def print_config(args: argparse.Namespace, stream=sys.stdout) -> dict[str, Any]:
+def print_config(args: argparse.Namespace, stream=None) -> dict[str, Any]:
     """Print the run's full configuration (seed included) as one JSON line and return it."""
     def plain(value):
         if isinstance(value, Path):
@@ -47,14 +37,15 @@ def print_config(args: argparse.Namespace, stream=sys.stdout) -> dict[str, Any]:
         return value
 
     config = {k: plain(v) for k, v in vars(args).items() if k != "run"}
-    print("config " + json.dumps(config, sort_keys=True), file=stream, flush=True)
+    print("config " + json.dumps(config, sort_keys=True), file=stream or sys.stdout, flush=True)
     return config
 
 
 class Progress:
     """A one-line progress bar with a rate and free-form fields; tqdm when installed."""
 
-    def __init__(self, total: int | None, unit: str, desc: str = "", stream=sys.stderr):
+    def __init__(self, total: int | None, unit: str, desc: str = "", stream=None):
+        stream = stream or sys.stderr  # looked up now, not at import, so redirection works
         self.total, self.unit, self.desc, self.stream = total, unit, desc, stream
         self.count = 0
         self.start = time.perf_counter()
