@@ -15,7 +15,6 @@ from typing import Iterable, Iterator
 from fastgrad.cli.common import MetricsLog, Progress, add_run_arguments, plot_curves, print_config, set_threads, write_json_atomic
 from fastgrad.data.vectors import WordVectors
 from fastgrad.metrics.word_vectors import evaluate_analogies, evaluate_similarity
-from fastgrad.models.word2vec import Word2Vec, read_corpus
 
 VECTORS_FILE = "vectors.bin"
 TEXT_VECTORS_FILE = "vectors.txt"
@@ -60,6 +59,10 @@ def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    # Imported here: the kernels have explicit signatures and compile (or load) at import, which
+    # every other `fastgrad` command would otherwise pay for when the parser is built.
+    from fastgrad.models.word2vec import Word2Vec, read_corpus
+
     if args.backend != "compiled":
         raise SystemExit("word2vec trains with its compiled kernels only; drop --backend")
     threads = set_threads(args.threads)
