@@ -80,28 +80,20 @@ class Maximum(Op):
     """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
 
     broadcasts = True
+    kernel, a_wins = "maximum", staticmethod(np.greater)
 
     def forward(ctx, K, a, b):
         ctx.saved = (a, b)
-        return K.maximum(a, b)
+        return getattr(K, ctx.op.kernel)(a, b)
 
     def backward(ctx, K, g):
         a, b = ctx.saved
-        share_a = (a > b) + 0.5 * (a == b)
-        return K.multiply(g, share_a.astype(g.dtype)), K.multiply(g, (1 - share_a).astype(g.dtype))
+        share_a = (ctx.op.a_wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
+        return K.multiply(g, share_a), K.multiply(g, 1 - share_a)
 
 
-class Minimum(Op):
-    broadcasts = True
-
-    def forward(ctx, K, a, b):
-        ctx.saved = (a, b)
-        return K.minimum(a, b)
-
-    def backward(ctx, K, g):
-        a, b = ctx.saved
-        share_a = (a < b) + 0.5 * (a == b)
-        return K.multiply(g, share_a.astype(g.dtype)), K.multiply(g, (1 - share_a).astype(g.dtype))
+class Minimum(Maximum):
+    kernel, a_wins = "minimum", staticmethod(np.less)
 
 
 class Where(Op):
