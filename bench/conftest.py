@@ -16,7 +16,7 @@ import time
 import pytest
 
 import fastgrad
-from fastgrad.benchmarks import threads as thread_control
+from fastgrad import threads as thread_control
 
 SLOW_CALL_SECONDS = 0.05  # slower calls get a fixed, small number of rounds
 

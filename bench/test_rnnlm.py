@@ -14,7 +14,7 @@ import pytest
 
 import fastgrad
 import fastgrad.optim as optim
-from fastgrad.benchmarks.threads import import_torch, set_threads
+from fastgrad.threads import import_torch, set_threads
 from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT
 
 THREADS = set_threads(int(os.environ.get("FASTGRAD_BENCH_THREADS", "2")))

@@ -18,7 +18,7 @@ import fastgrad
 import fastgrad.nn as nn
 import fastgrad.nn.functional as F
 import fastgrad.optim as optim
-from fastgrad.benchmarks.threads import import_torch, set_threads
+from fastgrad.threads import import_torch, set_threads
 
 THREADS = set_threads(int(os.environ.get("FASTGRAD_BENCH_THREADS", "2")))
 VOCAB = 20000

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import fastgrad
-from fastgrad.benchmarks.threads import import_torch
+from fastgrad.threads import import_torch
 from fastgrad.benchmarks.workloads import TORCH, Case, Goal, Workload
 
 

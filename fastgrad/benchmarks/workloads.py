@@ -21,7 +21,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad.backends import numpy as numpy_kernels
 from fastgrad.backends import python_loops as loop_kernels
-from fastgrad.benchmarks.threads import import_torch
+from fastgrad.threads import import_torch
 from fastgrad.sparse import SparseRowGrad
 
 PYTHON, NUMPY, FASTGRAD_NUMPY, FASTGRAD, TORCH = (

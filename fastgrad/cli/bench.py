@@ -30,7 +30,8 @@ def register(cli) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fastgrad.benchmarks import runner, startup, threads, workloads
+    from fastgrad import threads
+    from fastgrad.benchmarks import runner, startup, workloads
 
     if args.list:
         for name, description in {**workloads.GROUPS, STARTUP: "import + first training step, warm and empty "

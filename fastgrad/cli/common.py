@@ -22,9 +22,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def set_threads(threads: int | None) -> int:
     """Use `threads` threads (default: every core) in Numba and OpenBLAS; returns the count in force."""
-    from fastgrad.benchmarks.threads import set_threads as set_library_threads
+    from fastgrad import threads as thread_control
 
-    return set_library_threads(threads)
+    return thread_control.set_threads(threads)
 
 
 def print_config(args: argparse.Namespace, stream=None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One thread count for every library a benchmark touches: Numba, OpenBLAS (NumPy) and PyTorch.
+"""One thread count for every library fastgrad touches: Numba, OpenBLAS (NumPy) and, in benchmarks, PyTorch.
 
 Ratios between implementations only mean something when all of them may use the same number of
 threads, so the count is set once here and applied to PyTorch when a workload first imports it.
