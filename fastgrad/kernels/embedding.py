@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastgrad.kernels.checks import float_array, index_array, offsets_array
+from fastgrad.kernels.parallel import threaded_or_serial
 
 NO_PADDING = -1  # ids are never negative after checking, so this matches none of them
 
@@ -49,7 +50,7 @@ def _bag_bounds(offsets, num_ids, b):
     return offsets[b], stop
 
 
-@njit(cache=True, parallel=True)
+@threaded_or_serial
 def _bag_reduce(weight, ids, offsets, mean, out):
     width = weight.shape[1]
     for b in prange(offsets.size):
@@ -80,7 +81,7 @@ def _bag_gradient_row(g, b, length, mean):
     return row
 
 
-@njit(cache=True, parallel=True)
+@threaded_or_serial
 def _bag_grad_per_id(ids, offsets, g, mean, out):
     """Row k of out is the gradient of the k-th id (the sparse gradient's values)."""
     for b in prange(offsets.size):
@@ -150,7 +151,7 @@ def embedding_bag(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray, mode
     ids = _flat_ids(ids, weight.shape[0])
     offsets = offsets_array(offsets, ids.size)
     out = np.empty((offsets.size, weight.shape[1]), dtype=weight.dtype)
-    _bag_reduce(weight, ids, offsets, mean, out)
+    _bag_reduce(ids.size * weight.shape[1], weight, ids, offsets, mean, out)
     return out
 
 
@@ -167,7 +168,7 @@ def embedding_bag_backward(ids: np.ndarray, offsets: np.ndarray, g: np.ndarray, 
         raise ValueError(f"g: expected one row per bag ({offsets.size}), got shape {g.shape}")
     if sparse:
         values = np.empty((ids.size, g.shape[1]), dtype=g.dtype)
-        _bag_grad_per_id(ids, offsets, g, mean, values)
+        _bag_grad_per_id(values.size, ids, offsets, g, mean, values)
         return ids.copy(), values
     dense = np.zeros((num_rows, g.shape[1]), dtype=g.dtype)
     _bag_grad_scatter(ids, offsets, g, mean, dense)

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastgrad.kernels.checks import float_array, first_out_of_order, index_array, like, writable_float_array
+from fastgrad.kernels.parallel import threaded_or_serial
 
 
 @njit(cache=True)
@@ -48,7 +49,7 @@ def _sgd_rows(weight, rows, values, lr):
             weight[row, j] -= lr * values[i, j]
 
 
-@njit(cache=True, parallel=True)
+@threaded_or_serial
 def _adagrad_rows(weight, state_sum, rows, values, lr, eps):
     # Duchi, Hazan and Singer 2011: G += g^2; w -= lr * g / (sqrt(G) + eps). Rows are unique, so
     # rows can be split among threads.
@@ -60,7 +61,7 @@ def _adagrad_rows(weight, state_sum, rows, values, lr, eps):
             weight[row, j] -= lr * grad / (np.sqrt(state_sum[row, j]) + eps)
 
 
-@njit(cache=True, parallel=True)
+@threaded_or_serial
 def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, one_minus_beta1, beta2, one_minus_beta2,
                       eps, step_size):
     # Kingma and Ba 2015, Algorithm 1 with the bias corrections folded into step_size, applied to
@@ -130,7 +131,7 @@ def adagrad_rows_update(weight: np.ndarray, state_sum: np.ndarray, rows: np.ndar
     _check_width(values, weight)
     _check_unique(rows)
     dtype = weight.dtype.type
-    _adagrad_rows(weight, state_sum, rows, values, dtype(lr), dtype(eps))
+    _adagrad_rows(values.size, weight, state_sum, rows, values, dtype(lr), dtype(eps))
 
 
 def sparse_adam_rows_update(weight: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, rows: np.ndarray,
@@ -147,5 +148,5 @@ def sparse_adam_rows_update(weight: np.ndarray, exp_avg: np.ndarray, exp_avg_sq:
         raise ValueError(f"step: expected the number of steps taken so far, counting from 1, got {step}")
     step_size = lr * math.sqrt(1 - beta2**step) / (1 - beta1**step)
     dtype = weight.dtype.type
-    _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, dtype(beta1), dtype(1 - beta1), dtype(beta2),
+    _sparse_adam_rows(values.size, weight, exp_avg, exp_avg_sq, rows, values, dtype(beta1), dtype(1 - beta1), dtype(beta2),
                       dtype(1 - beta2), dtype(eps), dtype(step_size))

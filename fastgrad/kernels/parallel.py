@@ -1,0 +1,38 @@
+"""Loops compiled twice, threaded (`parallel=True`) and serial, the size of each call choosing.
+
+Waking a thread pool costs more than a small loop, and when other processes hold the cores a
+wake-up can wait a whole scheduler slice (~20 ms) even for a few rows. So calls below
+PARALLEL_MIN_ELEMENTS run the serial build (PyTorch's "grain size" plays the same role).
+"""
+from __future__ import annotations
+
+import types
+
+from numba import njit
+
+PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+class ThreadedOrSerial:
+    def __init__(self, loop):
+        self.threaded = njit(cache=True, parallel=True)(loop)
+        # A copy under another name, so that Numba's on-disk cache keeps the two builds apart.
+        serial_loop = types.FunctionType(loop.__code__, loop.__globals__, f"{loop.__name__}_serial",
+                                         loop.__defaults__, loop.__closure__)
+        serial_loop.__qualname__ = f"{loop.__qualname__}_serial"
+        self.serial = njit(cache=True)(serial_loop)
+
+    def __call__(self, elements: int, *args):
+        """Run on `args`; `elements` is the amount of work (e.g. rows x width)."""
+        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS else self.serial
+        return loop(*args)
+
+    @property
+    def signatures(self) -> list:
+        """Every specialisation compiled so far, of both builds."""
+        return list(self.serial.signatures) + list(self.threaded.signatures)
+
+
+def threaded_or_serial(loop) -> ThreadedOrSerial:
+    """Decorator for a loop written with `prange`."""
+    return ThreadedOrSerial(loop)

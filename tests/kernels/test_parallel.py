@@ -1,0 +1,48 @@
+"""The threaded and serial builds of each parallel loop agree with each other and with the NumPy
+reference, and calls choose the build by size."""
+import numba
+import numpy as np
+
+from fastgrad.backends import numpy as reference
+from fastgrad.kernels import embedding, optim
+from fastgrad.kernels.parallel import PARALLEL_MIN_ELEMENTS, ThreadedOrSerial
+
+
+def test_large_embedding_bag_runs_threaded_and_matches_reference(rng):
+    weight = rng.standard_normal((500, 64)).astype(np.float32)
+    ids = rng.integers(0, 500, 64 * 20)
+    offsets = np.arange(0, ids.size, 20)
+    assert ids.size * weight.shape[1] >= PARALLEL_MIN_ELEMENTS
+    out = embedding.embedding_bag(weight, ids, offsets, "mean")
+    np.testing.assert_allclose(out, reference.embedding_bag(weight, ids, offsets, "mean"), rtol=1e-5, atol=1e-6)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    rows, values = embedding.embedding_bag_backward(ids, offsets, g, "mean", 500, True)
+    ref_rows, ref_values = reference.embedding_bag_backward(ids, offsets, g, "mean", 500, True)
+    np.testing.assert_array_equal(rows, ref_rows)
+    np.testing.assert_allclose(values, ref_values, rtol=1e-6)
+    if not numba.config.DISABLE_JIT:  # the threaded builds were the ones used
+        assert embedding._bag_reduce.threaded.signatures and embedding._bag_grad_per_id.threaded.signatures
+
+
+def test_threaded_and_serial_builds_give_identical_results(rng):
+    weight = rng.standard_normal((300, 256)).astype(np.float64)
+    rows = np.unique(rng.integers(0, 300, 280))
+    values = rng.standard_normal((rows.size, 256))
+    results = []
+    for build in ("threaded", "serial"):
+        w, m, v = weight.copy(), np.zeros_like(weight), np.zeros_like(weight)
+        getattr(optim._sparse_adam_rows, build)(w, m, v, rows, values, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3)
+        s = np.zeros_like(weight)
+        getattr(optim._adagrad_rows, build)(w, s, rows, values, 0.1, 1e-10)
+        results.append((w, m, v, s))
+    for threaded, serial in zip(*results):
+        np.testing.assert_array_equal(threaded, serial)
+
+
+def test_size_chooses_the_build():
+    calls = []
+    kernel = ThreadedOrSerial.__new__(ThreadedOrSerial)
+    kernel.threaded, kernel.serial = (lambda: calls.append("threaded")), (lambda: calls.append("serial"))
+    kernel(PARALLEL_MIN_ELEMENTS - 1)
+    kernel(PARALLEL_MIN_ELEMENTS)
+    assert calls == ["serial", "threaded"]
