@@ -224,11 +224,11 @@ class Tensor:
         return Tensor._wrap(np.asarray(other), False, None)
 
     def _binary(self, op, other, reflected: bool = False) -> "Tensor":
-        if isinstance(other, float) and self._data.dtype.kind != "f":
-            self = self.float()  # int tensor with a float number: float32, as in PyTorch
-        a, b = self, self._operand(other)
-        if reflected:
-            a, b = b, a
+        if type(other) is not Tensor:  # the common case, two tensors, skips the conversions
+            if isinstance(other, float) and self._data.dtype.kind != "f":
+                self = self.float()  # int tensor with a float number: float32, as in PyTorch
+            other = self._operand(other)
+        a, b = (other, self) if reflected else (self, other)
         try:
             return apply(op, a, b)
         except ValueError as err:

@@ -70,10 +70,14 @@ def apply(op, *inputs, **attrs):
         PROFILE.active.record(op.__name__, K.name, False, time.perf_counter() - start)
     if type(out) is not np.ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
+    result = Tensor.__new__(Tensor)  # Tensor._wrap, inlined: this line runs for every op
+    result._data, result._version, result.grad = out, 0, None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
-        return Tensor._wrap(out, False, None)
-    node.versions = tuple([t._version for t in inputs])
-    return Tensor._wrap(out, True, node)
+        result.requires_grad, result._node = False, None
+    else:
+        node.versions = tuple([t._version for t in inputs])
+        result.requires_grad, result._node = True, node
+    return result
 
 
 def _topological_order(root) -> list:
