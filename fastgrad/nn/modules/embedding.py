@@ -63,13 +63,8 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
                         sparse: bool = False) -> "Embedding":
         """An Embedding whose weight is a copy of `embeddings` (2-D), frozen unless freeze=False."""
-        array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if array.ndim != 2 or array.dtype.kind != "f":
-            raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
-                             f"and dtype {array.dtype}")
-        module = cls(array.shape[0], array.shape[1], padding_idx, sparse, _weight=Parameter(array.copy()))
-        module.weight.requires_grad_(not freeze)
-        return module
+        weight = _pretrained_weight(embeddings, freeze)
+        return cls(weight.shape[0], weight.shape[1], padding_idx, sparse, _weight=weight)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
@@ -102,13 +97,17 @@ class EmbeddingBag(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, mode: str = "mean",
                         sparse: bool = False) -> "EmbeddingBag":
-        array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if array.ndim != 2 or array.dtype.kind != "f":
-            raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
-                             f"and dtype {array.dtype}")
-        module = cls(array.shape[0], array.shape[1], mode, sparse, _weight=Parameter(array.copy()))
-        module.weight.requires_grad_(not freeze)
-        return module
+        weight = _pretrained_weight(embeddings, freeze)
+        return cls(weight.shape[0], weight.shape[1], mode, sparse, _weight=weight)
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}" + (", sparse=True" if self.sparse else "")
+
+
+def _pretrained_weight(embeddings, freeze: bool) -> Parameter:
+    """A copy of a 2-D float array or tensor as a Parameter, trainable unless `freeze`."""
+    array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+    if array.ndim != 2 or array.dtype.kind != "f":
+        raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
+                         f"and dtype {array.dtype}")
+    return Parameter(array.copy(), requires_grad=not freeze)
