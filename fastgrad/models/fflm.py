@@ -33,6 +33,13 @@ class FixedWindowLM(nn.Module):
         self.hidden = nn.Linear(context_size * embedding_dim, hidden_size)
         self.output = nn.Linear(hidden_size, vocab_size)
         self.dropout = nn.Dropout(dropout)
+        # Small uniform word matrices, as in the RNN LM: with Embedding's N(0, 1) default, Adam's ~lr-sized
+        # steps barely move the input vectors for the first epochs, and a tied output layer starts with
+        # logits of standard deviation ~sqrt(hidden_size), so the loss begins far above log(V).
+        with fastgrad.no_grad():
+            self.embedding.weight.uniform_(-0.1, 0.1)
+            self.output.weight.uniform_(-0.1, 0.1)
+            self.output.bias.zero_()
         if tie_weights:  # Press & Wolf 2017: one matrix for input embeddings and output word vectors
             self.output.weight = self.embedding.weight
 

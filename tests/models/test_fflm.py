@@ -55,11 +55,13 @@ def test_bad_window_shape_and_ids():
 
 
 def test_short_training_beats_the_unigram_baseline():
-    # the next word is the sum of the previous two (mod 16) most of the time: a trigram rule
+    # the next word is one more than the word two back (mod 16) most of the time: a rule no bigram model
+    # can follow. (Modular addition of both words is a poor test: from a small init it sits on a plateau
+    # for a varying number of epochs before it is learned.)
     rng = np.random.default_rng(0)
     ids = [0, 1]
     for noise in rng.random(5000):
-        ids.append((ids[-1] + ids[-2]) % 16 if noise < 0.85 else int(rng.integers(16)))
+        ids.append((ids[-2] + 1) % 16 if noise < 0.85 else int(rng.integers(16)))
     ids = np.array(ids)
     train, valid = ids[:4000], ids[4000:]
     unigram = np.bincount(train, minlength=16) / len(train)
@@ -70,4 +72,14 @@ def test_short_training_beats_the_unigram_baseline():
     for _ in range(5):
         train_epoch(model, train, 0, optimizer, batch_size=32, rng=np.random.default_rng(0))
     ppl = math.exp(evaluate(model, valid, 0)[0] / (len(valid) - 1))
-    assert ppl < 0.5 * unigram_ppl  # unigram is about 16, the rule allows about 2
+    assert ppl < 0.25 * unigram_ppl  # unigram is about 16, the rule allows about 2.2
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_initial_loss_is_close_to_uniform(tied):
+    # small word matrices: an untrained model predicts nearly uniformly, so training starts near log(V)
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=1000, context_size=3, embedding_dim=64, hidden_size=64, tie_weights=tied)
+    ids = np.random.default_rng(0).integers(1000, size=(512, 4))
+    loss = F.cross_entropy(model(fastgrad.from_numpy(ids[:, :3])), ids[:, 3]).item()
+    assert abs(loss - math.log(1000)) < 0.1
