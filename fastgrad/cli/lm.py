@@ -44,11 +44,13 @@ def _add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_neural_arguments(parser: argparse.ArgumentParser, *, embedding_dim: int, hidden: int, dropout: float,
-                          epochs: int, batch_size: int, optimizer: str, lr: float, clip: float) -> None:
+                          tied: bool, epochs: int, batch_size: int, optimizer: str, lr: float, clip: float) -> None:
     parser.add_argument("--embedding-dim", type=int, default=embedding_dim, help=f"word vector size (default {embedding_dim})")
     parser.add_argument("--hidden", type=int, default=hidden, help=f"hidden layer size (default {hidden})")
     parser.add_argument("--dropout", type=float, default=dropout, help=f"dropout probability (default {dropout})")
-    parser.add_argument("--tied", action="store_true", help="share the input embedding and output matrices")
+    parser.add_argument("--tied", action=argparse.BooleanOptionalAction, default=tied,
+                        help="share the input embedding and output matrices; needs --hidden equal to --embedding-dim "
+                             f"(default {'on' if tied else 'off'})")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"minibatch size (default {batch_size})")
     parser.add_argument("--optimizer", choices=("sgd", "adam"), default=optimizer, help=f"default {optimizer}")
@@ -68,15 +70,15 @@ def register(cli) -> None:
     p = cli.add_train_model("fflm", help="fixed-window neural language model (Bengio et al. 2003)")
     _add_corpus_arguments(p)
     p.add_argument("--context", type=int, default=4, help="words of context, n-1 (default 4)")
-    _add_neural_arguments(p, embedding_dim=128, hidden=512, dropout=0.3, epochs=5, batch_size=256, optimizer="adam",
-                          lr=1e-3, clip=1.0)
+    _add_neural_arguments(p, embedding_dim=256, hidden=256, dropout=0.3, tied=True, epochs=10, batch_size=256,
+                          optimizer="adam", lr=1e-3, clip=1.0)
     p.set_defaults(run=run_train_neural, model="fflm")
 
     p = cli.add_train_model("rnnlm", help="Elman RNN language model with truncated BPTT")
     _add_corpus_arguments(p)
     p.add_argument("--bptt", type=int, default=35, help="truncated BPTT length in steps (default 35)")
-    _add_neural_arguments(p, embedding_dim=200, hidden=200, dropout=0.2, epochs=6, batch_size=20, optimizer="sgd",
-                          lr=4.0, clip=0.25)
+    _add_neural_arguments(p, embedding_dim=256, hidden=256, dropout=0.25, tied=True, epochs=20, batch_size=20,
+                          optimizer="sgd", lr=4.0, clip=0.25)
     p.set_defaults(run=run_train_neural, model="rnnlm")
 
 
@@ -198,6 +200,9 @@ def _set_lr(optimizer, lr: float) -> None:
 def run_train_neural(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
         raise SystemExit("--resume needs --out (the directory of the run to continue)")
+    if args.tied and args.hidden != args.embedding_dim:
+        raise SystemExit(f"--tied (the default) needs --hidden equal to --embedding-dim, got --hidden {args.hidden} "
+                         f"and --embedding-dim {args.embedding_dim}; pass --no-tied for different sizes")
     threads = set_threads(args.threads)
     with fastgrad.backend(args.backend):
         return _train_neural(args, threads)

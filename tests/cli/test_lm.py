@@ -6,12 +6,13 @@ import pytest
 
 import fastgrad
 from fastgrad.cli import main
-from fastgrad.cli.lm import evaluate_model, generate_text, predict_lines
+from fastgrad.cli.lm import evaluate_model, generate_text, load_model, predict_lines
 from fastgrad.data.lm_corpus import load_lm_corpus
 from fastgrad.models.ngram import KneserNeyLM
 
 TINY_RNN = ["--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6", "--lr", "1.0"]
-TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--batch-size", "16", "--lr", "0.02"]
+TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--no-tied", "--batch-size", "16",
+             "--lr", "0.02"]
 
 
 @pytest.fixture
@@ -105,6 +106,20 @@ def test_resume_continues_exactly(corpus, tmp_path, model, extra):
 def test_resume_needs_out(corpus):
     with pytest.raises(SystemExit, match="--out"):
         main(["train", "rnnlm", *corpus_args(corpus), "--resume"])
+
+
+def test_tied_default_with_unequal_sizes_says_what_to_pass(corpus):
+    with pytest.raises(SystemExit, match=r"--hidden 12 and --embedding-dim 6; pass --no-tied"):
+        main(["train", "fflm", *corpus_args(corpus), "--embedding-dim", "6", "--hidden", "12"])
+
+
+def test_tied_flag_reaches_the_model(corpus, tmp_path):
+    out = tmp_path / "tied"
+    main(["train", "fflm", *corpus_args(corpus), "--threads", "1", "--context", "2", "--embedding-dim", "6",
+          "--hidden", "6", "--epochs", "1", "--out", str(out)])
+    assert json.loads((out / "config.json").read_text())["tied"] is True
+    model = load_model(out)[2]
+    assert model.output.weight is model.embedding.weight
 
 
 def test_missing_default_data_says_what_to_pass(tmp_path, monkeypatch):
