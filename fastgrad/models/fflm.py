@@ -15,6 +15,7 @@ import numpy as np
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
 
@@ -26,22 +27,12 @@ class FixedWindowLM(nn.Module):
         super().__init__()
         if context_size < 1:
             raise ValueError(f"context_size must be at least 1, got {context_size}")
-        if tie_weights and hidden_size != embedding_dim:
-            raise ValueError(f"tie_weights needs hidden_size == embedding_dim, got {hidden_size} and {embedding_dim}")
         self.context_size = context_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.hidden = nn.Linear(context_size * embedding_dim, hidden_size)
         self.output = nn.Linear(hidden_size, vocab_size)
         self.dropout = nn.Dropout(dropout)
-        # Small uniform word matrices, as in the RNN LM: with Embedding's N(0, 1) default, Adam's ~lr-sized
-        # steps barely move the input vectors for the first epochs, and a tied output layer starts with
-        # logits of standard deviation ~sqrt(hidden_size), so the loss begins far above log(V).
-        with fastgrad.no_grad():
-            self.embedding.weight.uniform_(-0.1, 0.1)
-            self.output.weight.uniform_(-0.1, 0.1)
-            self.output.bias.zero_()
-        if tie_weights:  # Press & Wolf 2017: one matrix for input embeddings and output word vectors
-            self.output.weight = self.embedding.weight
+        init_word_matrices(self.embedding, self.output, tie_weights)
 
     def forward(self, context: Tensor) -> Tensor:
         if context.ndim != 2 or context.shape[1] != self.context_size:

@@ -19,6 +19,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
 from fastgrad.data.lm_corpus import batchify, bptt_segments
+from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
 
@@ -28,19 +29,12 @@ class RNNLM(nn.Module):
     def __init__(self, vocab_size: int, embedding_dim: int = 200, hidden_size: int = 200, dropout: float = 0.0,
                  tie_weights: bool = False, nonlinearity: str = "tanh"):
         super().__init__()
-        if tie_weights and hidden_size != embedding_dim:
-            raise ValueError(f"tie_weights needs hidden_size == embedding_dim, got {hidden_size} and {embedding_dim}")
         self.vocab_size, self.hidden_size = vocab_size, hidden_size
         self.encoder = nn.Embedding(vocab_size, embedding_dim)
         self.rnn = nn.RNN(embedding_dim, hidden_size, nonlinearity=nonlinearity)
         self.decoder = nn.Linear(hidden_size, vocab_size)
         self.dropout = nn.Dropout(dropout)
-        with fastgrad.no_grad():  # small uniform init of the word matrices, as in PyTorch's word_language_model
-            self.encoder.weight.uniform_(-0.1, 0.1)
-            self.decoder.weight.uniform_(-0.1, 0.1)
-            self.decoder.bias.zero_()
-        if tie_weights:
-            self.decoder.weight = self.encoder.weight
+        init_word_matrices(self.encoder, self.decoder, tie_weights)
 
     def init_hidden(self, batch_size: int) -> Tensor:
         return fastgrad.zeros(1, batch_size, self.hidden_size, dtype=self.encoder.weight.dtype)
