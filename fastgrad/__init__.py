@@ -10,7 +10,8 @@
 import os as _os
 
 from fastgrad import backends as _backends
-from fastgrad.autograd import Function, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
+from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
+                               set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
 from fastgrad.functions import (abs, argmax, cat, clamp, concat, exp, flatten, log, matmul, max, maximum, mean, min,
@@ -30,3 +31,6 @@ long = int64
 __version__ = "0.1.0"
 
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
+
+# `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
+from fastgrad import autograd, nn, optim  # noqa: E402  (they need the package above)

@@ -27,3 +27,56 @@ def as_dtype(dtype) -> np.dtype:
 
 def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
+
+
+# -- type promotion: PyTorch's rules, in one place ------------------------------------------------
+# Operands rank by category, bool < integer < floating. Within the highest category present, tensors
+# with dims decide over 0-dim tensors, which decide over Python numbers; a Python number (or NumPy
+# scalar) of a higher category than every tensor gives the default dtype of its category.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _category(dtype: np.dtype) -> int:
+    return _CATEGORY[dtype.kind]
+
+
+def scalar_dtype(value) -> np.dtype:
+    """The dtype a Python number or NumPy scalar takes when it stands alone (`tensor(value)`)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    return default_float
+
+
+def result_type(*operands) -> np.dtype:
+    """The dtype of an elementwise op on `operands`: arrays (0-dim or not) and Python numbers.
+
+    Mirrors torch.result_type: int64 tensor + float32 tensor -> float32; float32 tensor + 2.5 ->
+    float32; int64 tensor + 2.5 -> float32; float32 tensor + float64 0-dim tensor -> float32;
+    int64 tensor + float64 0-dim tensor -> float64."""
+    ranked = {0: [], 1: [], 2: []}  # priority: dimensioned tensors, 0-dim tensors, numbers
+    for x in operands:
+        if isinstance(x, np.ndarray):
+            ranked[0 if x.ndim else 1].append(x.dtype)
+        else:
+            ranked[2].append(scalar_dtype(x))
+    dtype = None
+    for priority in (0, 1, 2):
+        dtypes = ranked[priority]
+        if not dtypes:
+            continue
+        top = max(_category(d) for d in dtypes)
+        if dtype is not None and top <= _category(dtype):
+            continue
+        if priority == 2:  # numbers of a higher category: that category's default dtype
+            dtype = (bool_, int64, default_float)[top]
+        else:
+            best = [d for d in dtypes if _category(d) == top]
+            dtype = np.result_type(*best)
+    return dtype
+
+
+def can_cast_in_place(result: np.dtype, target: np.dtype) -> bool:
+    """An in-place op may write `result` into `target` unless that lowers the category (float into int)."""
+    return _category(result) <= _category(target)

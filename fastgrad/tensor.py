@@ -14,8 +14,8 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
-from fastgrad.autograd.graph import apply, run_backward
-from fastgrad.dtypes import as_dtype, default_float, int64
+from fastgrad.autograd.graph import VersionCounter, apply, run_backward
+from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type, scalar_dtype
 from fastgrad.random import GENERATOR
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -65,7 +65,9 @@ def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_version", "__weakref__")
+    # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
+    # this one views (None when it owns its memory).
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_counter", "_base", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -73,11 +75,12 @@ class Tensor:
         array = data._data if isinstance(data, Tensor) else np.asarray(data)
         if dtype is not None:
             array = array.astype(as_dtype(dtype), copy=False)
-        elif array.dtype.kind == "f" and not isinstance(data, np.ndarray) and not isinstance(data, Tensor):
+        elif array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
             array = array.astype(default_float, copy=False)  # Python floats become float32, as in PyTorch
         self._data = array
         self._node = None
-        self._version = 0
+        self._counter = VersionCounter()
+        self._base = None
         self.grad = None
         self.requires_grad = False
         if requires_grad:
@@ -90,8 +93,15 @@ class Tensor:
         t._data = array
         t.requires_grad = requires_grad
         t._node = node
-        t._version = 0
+        t._counter = VersionCounter()
+        t._base = None
         t.grad = None
+        return t
+
+    def _alias(self) -> "Tensor":
+        """A new handle on the same memory and version counter, outside the graph."""
+        t = Tensor._wrap(self._data, False, None)
+        t._counter = self._counter
         return t
 
     # -- what it is -------------------------------------------------------------------------------
@@ -110,6 +120,11 @@ class Tensor:
     @property
     def device(self) -> device:
         return CPU
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was changed in place (as PyTorch's `_version`)."""
+        return self._counter.value
 
     @property
     def is_leaf(self) -> bool:
@@ -186,8 +201,14 @@ class Tensor:
         return self
 
     def detach(self) -> "Tensor":
-        """The same values, cut from the graph (shares memory)."""
-        return Tensor._wrap(self._data, False, None)
+        """The same values, cut from the graph (shares memory and its version counter)."""
+        return self._alias()
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("detach_(): cannot detach a view of a tensor that requires grad in place; use detach()")
+        self._node, self.requires_grad = None, False
+        return self
 
     def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad."""
@@ -199,15 +220,17 @@ class Tensor:
                                    "pass gradient=ones_like(output) or reduce the output first")
             grad = np.ones(self.shape, dtype=self.dtype)
         else:
-            grad = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            # A copy: the caller's array must never become (part of) a leaf's .grad.
+            grad = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {grad.shape}, expected the output's shape {self.shape}")
         run_backward(self, grad, retain_graph)
 
     @property
     def data(self) -> "Tensor":
-        """The values without autograd: in-place changes through it are not recorded."""
-        return Tensor._wrap(self._data, False, None)
+        """The values without autograd: in-place changes through it are not recorded (but they do
+        count as changes for graphs that saved these values)."""
+        return self._alias()
 
     @data.setter
     def data(self, value: "Tensor | np.ndarray") -> None:
@@ -215,19 +238,24 @@ class Tensor:
 
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":
-        """Wrap a Python number or array for a binary op; a number takes this tensor's dtype (as in
-        PyTorch, `x * 2.0` stays float32)."""
+        """Wrap a Python number, NumPy scalar or array for a binary op with this tensor."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, int, float)):
-            return Tensor._wrap(np.array(other, dtype=self._data.dtype), False, None)
+        if isinstance(other, (bool, int, float, np.generic)):
+            return Tensor._wrap(np.array(other, dtype=result_type(self._data, other)), False, None)
         return Tensor._wrap(np.asarray(other), False, None)
 
+    def _promoted(self, other: "Tensor") -> tuple["Tensor", "Tensor"]:
+        """Both operands in the dtype PyTorch's promotion rules give (see fastgrad.dtypes.result_type)."""
+        dtype = result_type(self._data, other._data)
+        return (self if self._data.dtype == dtype else self.to(dtype),
+                other if other._data.dtype == dtype else other.to(dtype))
+
     def _binary(self, op, other, reflected: bool = False) -> "Tensor":
-        if type(other) is not Tensor:  # the common case, two tensors, skips the conversions
-            if isinstance(other, float) and self._data.dtype.kind != "f":
-                self = self.float()  # int tensor with a float number: float32, as in PyTorch
+        if type(other) is not Tensor:
             other = self._operand(other)
+        if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
+            self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
             return apply(op, a, b)
@@ -259,10 +287,14 @@ class Tensor:
         return self._binary(ops.Mul, other, reflected=True)
 
     def __truediv__(self, other):
-        return self._binary(ops.Div, other)
+        return self._float_for_division()._binary(ops.Div, other)
 
     def __rtruediv__(self, other):
-        return self._binary(ops.Div, other, reflected=True)
+        return self._float_for_division()._binary(ops.Div, other, reflected=True)
+
+    def _float_for_division(self) -> "Tensor":
+        """True division of integers gives the default float dtype, as in PyTorch."""
+        return self if self._data.dtype.kind == "f" else self.to(default_float)
 
     def __pow__(self, other):
         return self._binary(ops.Pow, other)
@@ -494,11 +526,29 @@ class Tensor:
         return apply(ops.GetItem, self, key=np_key, advanced=advanced)
 
     def __setitem__(self, key, value) -> None:
-        """In-place assignment (outside autograd, like the other in-place methods)."""
-        self._check_inplace("__setitem__")
+        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad."""
         np_key, _ = self._index_key(key)
-        self._data[np_key] = value._data if isinstance(value, Tensor) else value
-        self._version += 1
+        self._put(np_key, value, accumulate=False, name="__setitem__")
+
+    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
+        np_key, _ = self._index_key(tuple(indices))
+        return self._put(np_key, values, accumulate, "index_put_")
+
+    def _put(self, np_key, value, accumulate: bool, name: str) -> "Tensor":
+        value = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
+        if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
+            if accumulate:
+                np.add.at(self._data, np_key, value._data)
+            else:
+                self._data[np_key] = value._data
+            self._counter.value += 1
+            return self
+        if value._data.dtype != self._data.dtype:
+            value = value.to(self._data.dtype)
+        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -558,48 +608,79 @@ class Tensor:
     def new_full(self, size, fill_value, dtype=None) -> "Tensor":
         return Tensor(np.full(_size((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype))
 
-    # -- in place, outside autograd -----------------------------------------------------------------
+    # -- in place ------------------------------------------------------------------------------------
+    # Arithmetic and activations in place follow autograd's rules (fastgrad.autograd.graph.apply_inplace):
+    # recorded when grad mode is on, refused on a leaf that requires grad. Under no_grad they are the
+    # parameter updates of a training loop. Every change bumps the memory's version counter.
+    def _inplace_binary(self, name: str, op, other) -> "Tensor":
+        other = self._operand(other)
+        dtype = result_type(self._data, other._data)
+        if not can_cast_in_place(dtype, self._data.dtype):
+            raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
+        if other._data.dtype != self._data.dtype:
+            other = other.to(self._data.dtype)
+        return graph.apply_inplace(op, name, self, other)
+
+    def add_(self, other, alpha: float = 1) -> "Tensor":
+        return self._inplace_binary("add_", ops.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha: float = 1) -> "Tensor":
+        return self._inplace_binary("sub_", ops.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> "Tensor":
+        return self._inplace_binary("mul_", ops.Mul, other)
+
+    def div_(self, other) -> "Tensor":
+        return self._inplace_binary("div_", ops.Div, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def exp_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Exp, "exp_", self)
+
+    def relu_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Relu, "relu_", self)
+
+    def tanh_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Tanh, "tanh_", self)
+
+    def sigmoid_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Sigmoid, "sigmoid_", self)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def fill_(self, value) -> "Tensor":
+        value = value._data if isinstance(value, Tensor) else value
+        return graph.apply_inplace(ops.Fill, "fill_", self, value=value)
+
+    def copy_(self, src) -> "Tensor":
+        src = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src), False, None)
+        try:
+            np.broadcast_to(src._data, self.shape)
+        except ValueError:
+            raise ValueError(f"copy_: source shape {src.shape} cannot be broadcast to {self.shape}") from None
+        return graph.apply_inplace(ops.CopyFrom, "copy_", self, src)
+
+    # Random fills are not differentiable: refused on a tensor that requires grad in grad mode.
     def _check_inplace(self, name: str) -> None:
         if GRAD_MODE.enabled and self.requires_grad:
             raise RuntimeError(f"{name}: a tensor that requires grad cannot be changed in place while grad mode is "
-                               "on; do it under `with fastgrad.no_grad():` or through `.data`")
+                               "on; do it under `with fastgrad.no_grad():`")
 
     def _set(self, name: str, values) -> "Tensor":
         self._check_inplace(name)
         self._data[...] = values
-        self._version += 1
+        self._counter.value += 1
         return self
-
-    def add_(self, other, alpha: float = 1) -> "Tensor":
-        other = other._data if isinstance(other, Tensor) else other
-        return self._set("add_", self._data + (other if alpha == 1 else alpha * other))
-
-    def sub_(self, other, alpha: float = 1) -> "Tensor":
-        other = other._data if isinstance(other, Tensor) else other
-        return self._set("sub_", self._data - (other if alpha == 1 else alpha * other))
-
-    def mul_(self, other) -> "Tensor":
-        return self._set("mul_", self._data * (other._data if isinstance(other, Tensor) else other))
-
-    def div_(self, other) -> "Tensor":
-        return self._set("div_", self._data / (other._data if isinstance(other, Tensor) else other))
-
-    def zero_(self) -> "Tensor":
-        return self._set("zero_", 0)
-
-    def fill_(self, value) -> "Tensor":
-        return self._set("fill_", value)
-
-    def copy_(self, src) -> "Tensor":
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.broadcast_to(src, self.shape)
-        except ValueError:
-            raise ValueError(f"copy_: source shape {src.shape} cannot be broadcast to {self.shape}") from None
-        return self._set("copy_", src)
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
-        return self._set("clamp_", np.clip(self._data, min, max))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
         return self._set("uniform_", GENERATOR.rng.uniform(a, b, self.shape))

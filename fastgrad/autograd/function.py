@@ -22,28 +22,51 @@ from fastgrad.autograd.graph import Node, Op
 
 
 class FunctionCtx:
+    """What forward leaves for backward. `needs_input_grad` has one entry per argument of forward."""
+
     def __init__(self, needs_input_grad: tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
-        self.saved_tensors: tuple = ()
+        self._saved: tuple = ()
 
     def save_for_backward(self, *tensors) -> None:
-        self.saved_tensors = tensors
+        """Keep tensors for backward; reading them after an in-place change raises, as in PyTorch."""
+        self._saved = tuple((t, None if t is None else t._counter.value) for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        for t, version in self._saved:
+            if t is not None and t._counter.value != version:
+                raise RuntimeError(
+                    f"one of the tensors saved for backward (shape {t.shape}) was modified by an in-place operation: "
+                    f"it is at version {t._counter.value}, expected version {version}")
+        return tuple(t for t, _ in self._saved)
 
 
 class _FunctionOp(Op):
-    """Adapts a user Function to the op protocol: its backward sees and returns Tensors."""
+    """Adapts a user Function to the op protocol: its backward sees and returns Tensors. Only what
+    forward saved is version-checked (by `saved_tensors`)."""
+
+    saves_inputs = False
+    grads_may_alias = True
 
     def backward(node, K, g):
         from fastgrad.tensor import Tensor
 
-        function, ctx = node.saved
+        function, ctx, tensor_positions = node.saved
         with no_grad():
             grads = function.backward(ctx, Tensor._wrap(g, False, None))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        if len(grads) != len(node.inputs):
+        if len(grads) != len(ctx.needs_input_grad):
             raise RuntimeError(f"{function.__name__}.backward returned {len(grads)} gradients, expected "
-                               f"{len(node.inputs)} (one per tensor input of forward)")
-        return tuple(None if grad is None else grad._data for grad in grads)
+                               f"{len(ctx.needs_input_grad)} (one per argument of forward, None for non-tensors)")
+        arrays = []
+        for position in tensor_positions:
+            grad = grads[position]
+            if grad is not None and not isinstance(grad, Tensor):
+                raise TypeError(f"{function.__name__}.backward returned a {type(grad).__name__} for argument "
+                                f"{position}, expected a Tensor or None")
+            arrays.append(None if grad is None else grad._data)
+        return tuple(arrays)
 
 
 class Function:
@@ -59,15 +82,18 @@ class Function:
     def apply(cls, *args):
         from fastgrad.tensor import Tensor
 
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        ctx = FunctionCtx(tuple(t.requires_grad for t in tensors))
+        tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
         with no_grad():
             out = cls.forward(ctx, *args)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
         if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)):
             return out
         op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {})
         cls._op = op
-        node = Node(op, tensors, backends.CURRENT.kernels)
-        node.saved = (cls, ctx)
-        node.versions = tuple(t._version for t in tensors)
-        return Tensor._wrap(out._data, True, node)
+        node = Node(op, tuple(args[i] for i in tensor_positions), backends.CURRENT.kernels)
+        node.saved = (cls, ctx, tensor_positions)
+        result = Tensor._wrap(out._data, True, node)
+        result._counter = out._counter  # a tensor forward saved and the result are the same memory
+        return result

@@ -16,10 +16,17 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager and decorator that sets grad mode and restores the previous one."""
+    """Context manager and decorator that sets grad mode and restores the previous one. Like
+    PyTorch's, the classes below work as `with no_grad():`, `@no_grad()` and bare `@no_grad`."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
+    enabled = True
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], bool):
+            return cls()(args[0])  # used as a bare decorator: @no_grad
+        return super().__new__(cls)
+
+    def __init__(self):
         self._previous: list[bool] = []
 
     def __enter__(self):
@@ -33,30 +40,72 @@ class _SetGradMode:
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with _SetGradMode(self.enabled):
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         return wrapper
 
+    def _fresh(self) -> "_SetGradMode":
+        """A new manager with the same mode (each decorated call nests on its own)."""
+        return type(self)()
 
-def no_grad() -> _SetGradMode:
+
+class no_grad(_SetGradMode):
     """Ops inside do not record the graph (evaluation, optimizer steps)."""
-    return _SetGradMode(False)
+
+    enabled = False
 
 
-def enable_grad() -> _SetGradMode:
-    return _SetGradMode(True)
+class enable_grad(_SetGradMode):
+    """Ops inside record the graph again, e.g. inside a no_grad block."""
+
+    enabled = True
 
 
-class set_grad_enabled:
-    """Set grad mode now (a plain call), or for a `with` block, after which the old mode returns."""
+class inference_mode(_SetGradMode):
+    """`inference_mode(True)` is no_grad for fastgrad (there is no separate inference tensor type, so
+    tensors made inside can later take part in autograd, where PyTorch would refuse);
+    `inference_mode(False)` leaves grad mode as it is."""
+
+    def __init__(self, mode: bool = True):
+        super().__init__()
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._previous.append(GRAD_MODE.enabled)
+        if self.mode:
+            GRAD_MODE.enabled = False
+        return self
+
+    def _fresh(self) -> "inference_mode":
+        return inference_mode(self.mode)
+
+
+class set_grad_enabled(_SetGradMode):
+    """Set grad mode now (a plain call), or for a `with` block or a decorated function, after which
+    the old mode returns."""
+
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
 
     def __init__(self, mode: bool):
-        self._previous = GRAD_MODE.enabled
-        GRAD_MODE.enabled = bool(mode)
+        super().__init__()
+        self.enabled = bool(mode)
+        self._previous.append(GRAD_MODE.enabled)
+        GRAD_MODE.enabled = self.enabled
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
-        GRAD_MODE.enabled = self._previous
+    def __call__(self, fn):
+        GRAD_MODE.enabled = self._previous.pop()  # as a decorator it changes nothing until fn runs
+        return super().__call__(fn)
+
+    def _fresh(self) -> "_SetGradMode":
+        return _Toggle(self.enabled)
+
+
+class _Toggle(_SetGradMode):
+    def __init__(self, enabled: bool):
+        super().__init__()
+        self.enabled = enabled

@@ -13,17 +13,25 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
 
 
 class Op:
-    """Base of the op table. `broadcasts`: inputs may broadcast, so each input's gradient is summed
-    back to its shape here, once, rather than in every backward. `saves_inputs`: backward reads input
-    values, so modifying an input in place before backward is an error."""
+    """Base of the op table. The flags tell the graph layer what backward reads, so it can refuse to
+    run on values that were changed in place since the forward (PyTorch's version-counter check):
+    `saves_inputs`, backward reads input values (an op may exempt inputs with `ctx.mark_unsaved`);
+    `saves_output`, backward reads the forward's output. `returns_view`: the output may share memory
+    with input 0, so it shares that input's version counter. Gradients are summed back to each
+    input's shape when broadcasting stretched it, once, in the graph walk."""
 
-    broadcasts = False
     saves_inputs = True
+    saves_output = False
+    returns_view = False
+    # A user Function's backward may hand back arrays that live on (its saved tensors), so a leaf's
+    # .grad must copy them.
+    grads_may_alias = False
 
     @staticmethod
     def forward(ctx: "Node", K, *arrays, **attrs) -> np.ndarray:
@@ -34,15 +42,42 @@ class Op:
         raise NotImplementedError
 
 
-class Node:
-    """One recorded application of an op: its inputs, what forward saved, and the backend it ran on."""
+class VersionCounter:
+    """How many times a block of memory was changed in place. It belongs to the memory, not to a
+    tensor: views, `detach()` and `.data` share their base's counter, so a change made through any of
+    them is seen by every graph node that saved the values."""
 
-    __slots__ = ("op", "inputs", "saved", "backend", "versions", "released")
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Node:
+    """One recorded application of an op: its inputs, what forward saved, the backend it ran on, and
+    the versions of the inputs and output that backward may read."""
+
+    __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version", "released")
 
     def __init__(self, op, inputs, backend):
         self.op, self.inputs, self.backend = op, inputs, backend
         self.saved = None
+        self.versions = None
+        self.output_counter = None
         self.released = False
+
+    def mark_unsaved(self, index: int) -> None:
+        """Forward did not save input `index` (its gradient is not needed), so backward does not care
+        whether it changes in place afterwards."""
+        if self.versions is None:  # not recorded
+            return
+        versions = list(self.versions)
+        versions[index] = None
+        self.versions = tuple(versions)
+
+    def record_output(self, counter: VersionCounter) -> None:
+        """Remember the output's version now; backward refuses to read it once it has changed."""
+        self.output_counter, self.output_version = counter, counter.value
 
 
 # The Tensor class; fastgrad.tensor sets it once the class exists (it imports this module first).
@@ -61,6 +96,8 @@ def apply(op, *inputs, **attrs):
                 record = True
                 break
     node = Node(op, inputs, K)
+    if record and op.saves_inputs:
+        node.versions = tuple([t._counter.value for t in inputs])
     arrays = [t._data for t in inputs]
     if PROFILE.active is None:
         out = op.forward(node, K, *arrays, **attrs)
@@ -71,13 +108,58 @@ def apply(op, *inputs, **attrs):
     if type(out) is not np.ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)  # Tensor._wrap, inlined: this line runs for every op
-    result._data, result._version, result.grad = out, 0, None
+    result._data, result.grad = out, None
+    if op.returns_view and np.may_share_memory(out, arrays[0]):
+        base = inputs[0]
+        result._counter, result._base = base._counter, (base if base._base is None else base._base)
+    else:
+        result._counter, result._base = VersionCounter(), None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result.requires_grad, result._node = False, None
     else:
-        node.versions = tuple([t._version for t in inputs])
+        if op.saves_output:
+            node.record_output(result._counter)
         result.requires_grad, result._node = True, node
     return result
+
+
+def apply_inplace(op, name: str, target, *others, **attrs):
+    """Run `op` on (target, *others) and write the result into target's memory, as PyTorch's in-place
+    ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
+    becomes `op` applied to its old history, so gradients flow through it."""
+    record = False
+    if GRAD_MODE.enabled:
+        for t in (target,) + others:
+            if t.requires_grad:
+                record = True
+                break
+    if record:
+        if target.requires_grad and target._node is None:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
+                               "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
+        if target._base is not None:
+            raise RuntimeError(f"{name}: fastgrad does not record in-place changes of a view (a slice, reshape or "
+                               f"transpose of another tensor, here of shape {target._base.shape}) while grad mode is "
+                               "on; change the tensor itself (e.g. x[key] = value) or use an out-of-place operation")
+        old = Tensor._wrap(target._data, target.requires_grad, target._node)
+        old._counter = target._counter
+        out = apply(op, old, *others, **attrs)
+    else:
+        out = apply(op, target, *others, **attrs)
+    if out._data.shape != target._data.shape:
+        raise RuntimeError(f"{name}: output with shape {tuple(target._data.shape)} doesn't match the broadcast shape "
+                           f"{tuple(out._data.shape)}")
+    if not can_cast_in_place(out._data.dtype, target._data.dtype):
+        raise RuntimeError(f"{name}: result type {out._data.dtype} can't be cast to the desired output type "
+                           f"{target._data.dtype}")
+    target._data[...] = out._data
+    target._counter.value += 1
+    if record and out._node is not None:
+        node = out._node
+        if node.output_counter is not None:  # backward reads the result, which now lives in target
+            node.record_output(target._counter)
+        target._node, target.requires_grad = node, True
+    return target
 
 
 def _topological_order(root) -> list:
@@ -102,36 +184,61 @@ def _topological_order(root) -> list:
 
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo broadcasting: sum over the axes that broadcasting added or stretched from size 1."""
-    if grad.shape == shape:
-        return grad
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     summed = grad.sum(axis=axes, keepdims=True) if axes else grad
     return summed.reshape(shape)
 
 
+def _validated(node, index: int, parent, grad):
+    """The gradient for input `index`, shaped and typed like that input (PyTorch's validate_outputs):
+    broadcast gradients are summed back; any other shape is a bug in the op and raises."""
+    shape = parent._data.shape
+    if grad.shape != shape:
+        try:
+            if np.broadcast_shapes(grad.shape, shape) != grad.shape:
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(
+                f"{node.op.__name__}.backward returned a gradient of shape {tuple(grad.shape)} for input {index}, "
+                f"which has shape {tuple(shape)}") from None
+        grad = _sum_to_shape(grad, shape)
+    if not isinstance(grad, SparseRowGrad) and grad.dtype != parent._data.dtype:
+        grad = grad.astype(parent._data.dtype)
+    return grad
+
+
 def _accumulate(current, new):
     """Gradients sum where branches meet; never in place, since `current` may be shared."""
-    if current is None:
-        return new
     if isinstance(current, SparseRowGrad) or isinstance(new, SparseRowGrad):
         return current + new if isinstance(current, SparseRowGrad) else new + current
     return current + new
 
 
 def _check_versions(node) -> None:
-    for t, version in zip(node.inputs, node.versions):
-        if t._version != version:
-            raise RuntimeError(
-                f"one of the tensors needed for gradient computation ({node.op.__name__} input of shape "
-                f"{t.shape}) was modified by an in-place operation: it is at version {t._version}, expected "
-                f"version {version}")
+    """Refuse to differentiate with values that changed in place after the forward saved them."""
+    if node.versions is not None:
+        for t, version in zip(node.inputs, node.versions):
+            if version is not None and t._counter.value != version:
+                _raise_modified(node, f"input of shape {t.shape}", t._counter.value, version)
+    if node.output_counter is not None and node.output_counter.value != node.output_version:
+        _raise_modified(node, "output", node.output_counter.value, node.output_version)
+
+
+def _raise_modified(node, what: str, version: int, expected: int):
+    raise RuntimeError(
+        f"one of the tensors needed for gradient computation ({node.op.__name__} {what}) was modified by an "
+        f"in-place operation: it is at version {version}, expected version {expected}. Use an out-of-place "
+        "operation, or clone() the tensor before changing it")
 
 
 def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
-    """Backpropagate `grad` (dLoss/droot) to every leaf that requires grad, accumulating into `.grad`."""
+    """Backpropagate `grad` (dLoss/droot) to every leaf that requires grad, accumulating into `.grad`.
+
+    Without retain_graph each node lets go of its saved values and its inputs once it has run, so
+    after backward only what the caller still references stays alive."""
     if root._node is None:  # a leaf: its gradient is the given one
-        _store_leaf_grad(root, grad, set())
+        _store_leaf_grad(root, grad, set(), True)
         return
     grads = {id(root): grad}
     handed_to_leaves: set[int] = set()
@@ -146,31 +253,31 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        if op.saves_inputs:
-            _check_versions(node)
+        _check_versions(node)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:
             start = time.perf_counter()
             input_grads = op.backward(node, node.backend, g)
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
-        for parent, parent_grad in zip(node.inputs, input_grads):
+        copy_for_leaves = retain_graph or op.grads_may_alias
+        for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
             if parent_grad is None or not parent.requires_grad:
                 continue
-            if op.broadcasts and parent_grad.shape != parent._data.shape:
-                parent_grad = _sum_to_shape(parent_grad, parent._data.shape)
+            parent_grad = _validated(node, index, parent, parent_grad)
             if parent._node is None:
-                _store_leaf_grad(parent, parent_grad, handed_to_leaves)
+                _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
             else:  # gradients sum where branches meet
                 key = id(parent)
                 grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
         if not retain_graph:
-            node.saved = None
-            node.released = True
+            node.saved, node.inputs, node.released = None, (), True
 
 
-def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int]) -> None:
-    """Accumulate into leaf.grad (as PyTorch does across backward calls)."""
+def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) -> None:
+    """Accumulate into leaf.grad (as PyTorch does across backward calls). A leaf's .grad owns its
+    memory: an array that the graph (retain_graph), the caller or another leaf may still hold is
+    copied, so that `x.grad.zero_()` never changes anything else."""
     if isinstance(grad, SparseRowGrad):
         leaf.grad = grad if leaf.grad is None else _accumulate(leaf.grad if leaf.grad.is_sparse else leaf.grad._data, grad)
         if not isinstance(leaf.grad, SparseRowGrad):
@@ -180,12 +287,12 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int]) -> None:
         grad = grad.astype(leaf._data.dtype)
     if leaf.grad is None:
         # The same array may reach several leaves (a + b hands g to both), or be a view of another
-        # gradient: copy it then, so that in-place changes to one .grad never show in another.
-        if id(grad) in handed_to_leaves or not grad.flags.owndata:
+        # gradient: copy it then too.
+        if must_copy or id(grad) in handed_to_leaves or not grad.flags.owndata:
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
         leaf.grad = Tensor._wrap(grad, False, None)
     elif leaf.grad.is_sparse:
         leaf.grad = Tensor(leaf.grad + grad)
-    else:
+    else:  # a new array: the old one may be an array the walk still hands to other inputs
         leaf.grad._data = leaf.grad._data + grad

@@ -3,6 +3,7 @@
 Ops take and return NumPy arrays and call kernels of the current backend; `fastgrad.autograd.graph.apply`
 records them. Users reach them through Tensor methods and `fastgrad.nn.functional`.
 """
+from fastgrad.ops.assign import CopyFrom, Fill, IndexPut
 from fastgrad.ops.elementwise import (Abs, Add, Clamp, Div, Exp, Hardtanh, LeakyRelu, Log, Maximum, Minimum, Mul,
                                       Neg, Pow, Prelu, Relu, Sigmoid, Silu, Sqrt, Sub, Tanh, Where)
 from fastgrad.ops.linalg import Linear, Matmul

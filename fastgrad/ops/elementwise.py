@@ -11,7 +11,7 @@ from fastgrad.autograd.graph import Op
 
 # -- arithmetic (inputs broadcast; the graph layer sums gradients back to each input's shape) ------
 class Add(Op):
-    broadcasts, saves_inputs = True, False
+    saves_inputs = False
 
     def forward(ctx, K, a, b):
         return K.add(a, b)
@@ -21,7 +21,7 @@ class Add(Op):
 
 
 class Sub(Op):
-    broadcasts, saves_inputs = True, False
+    saves_inputs = False
 
     def forward(ctx, K, a, b):
         return K.subtract(a, b)
@@ -31,34 +31,39 @@ class Sub(Op):
 
 
 class Mul(Op):
-    broadcasts = True
-
     def forward(ctx, K, a, b):
-        ctx.saved = (a, b)
+        need_a, need_b = ctx.inputs[0].requires_grad, ctx.inputs[1].requires_grad
+        if not need_b:  # d/da needs only b: a may change in place afterwards (y = x * 2; y.mul_(3))
+            ctx.mark_unsaved(0)
+        if not need_a:
+            ctx.mark_unsaved(1)
+        ctx.saved = (a if need_b else None, b if need_a else None)
         return K.multiply(a, b)
 
     def backward(ctx, K, g):
         a, b = ctx.saved
-        return K.multiply(g, b), K.multiply(g, a)
+        return (None if b is None else K.multiply(g, b)), (None if a is None else K.multiply(g, a))
 
 
 class Div(Op):
-    broadcasts = True
-
     def forward(ctx, K, a, b):
-        ctx.saved = (a, b)
+        if not ctx.inputs[1].requires_grad:  # d/da = 1/b: a is not needed
+            ctx.mark_unsaved(0)
+        ctx.saved = (a if ctx.inputs[1].requires_grad else None, b)
         return K.divide(a, b)
 
     def backward(ctx, K, g):
         a, b = ctx.saved
         g_a = K.divide(g, b)
+        if a is None:
+            return g_a, None
         return g_a, K.negative(K.multiply(g_a, K.divide(a, b)))  # d(a/b)/db = -a/b^2
 
 
 class Pow(Op):
     """a ** b for tensors a, b (b may be a constant tensor built from a Python number)."""
 
-    broadcasts = True
+    saves_output = True
 
     def forward(ctx, K, a, b):
         out = K.power(a, b)
@@ -79,7 +84,6 @@ class Pow(Op):
 class Maximum(Op):
     """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
 
-    broadcasts = True
     kernel, a_wins = "maximum", staticmethod(np.greater)
 
     def forward(ctx, K, a, b):
@@ -98,8 +102,6 @@ class Minimum(Maximum):
 
 class Where(Op):
     """cond ? a : b; the condition gets no gradient."""
-
-    broadcasts = True
 
     def forward(ctx, K, cond, a, b):
         ctx.saved = (cond,)
@@ -123,7 +125,7 @@ class Neg(Op):
 
 
 class Exp(Op):
-    saves_inputs = False
+    saves_inputs, saves_output = False, True
 
     def forward(ctx, K, a):
         ctx.saved = K.exp(a)
@@ -143,7 +145,7 @@ class Log(Op):
 
 
 class Sqrt(Op):
-    saves_inputs = False
+    saves_inputs, saves_output = False, True
 
     def forward(ctx, K, a):
         ctx.saved = K.sqrt(a)
@@ -198,15 +200,15 @@ class Activation(Op):
 
 
 class Relu(Activation):
-    kernel, from_output, saves_inputs = "relu", True, False  # relu' = [y > 0]
+    kernel, from_output, saves_inputs, saves_output = "relu", True, False, True  # relu' = [y > 0]
 
 
 class Tanh(Activation):
-    kernel, from_output, saves_inputs = "tanh", True, False  # tanh' = 1 - y^2
+    kernel, from_output, saves_inputs, saves_output = "tanh", True, False, True  # tanh' = 1 - y^2
 
 
 class Sigmoid(Activation):
-    kernel, from_output, saves_inputs = "sigmoid", True, False  # sigmoid' = y (1 - y)
+    kernel, from_output, saves_inputs, saves_output = "sigmoid", True, False, True  # sigmoid' = y (1 - y)
 
 
 class LeakyRelu(Activation):

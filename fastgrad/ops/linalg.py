@@ -9,8 +9,6 @@ from fastgrad.autograd.graph import Op
 class Matmul(Op):
     """a @ b with NumPy's rules: 1-D operands are promoted then squeezed; batch dims broadcast."""
 
-    broadcasts = True
-
     def forward(ctx, K, a, b):
         ctx.saved = (a, b)
         return K.matmul(a, b)

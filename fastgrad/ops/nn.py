@@ -12,7 +12,7 @@ class LogSoftmax(Op):
     """log softmax over `axis`; backward from the saved output: g - softmax * sum(g)."""
 
     kernel = "log_softmax"
-    saves_inputs = False
+    saves_inputs, saves_output = False, True
 
     def forward(ctx, K, x, axis):
         last = getattr(K, ctx.op.kernel)(np.ascontiguousarray(np.moveaxis(x, axis, -1)))
@@ -160,6 +160,8 @@ class EmbeddingBag(Op):
 class RNN(Op):
     """One Elman RNN layer over a whole sequence, h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh):
     the forward and the backpropagation through time are one kernel call each."""
+
+    saves_output = True
 
     def forward(ctx, K, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
         x = np.ascontiguousarray(x)

@@ -45,6 +45,7 @@ class Max(Op):
     one dim (gradient to the first maximal element, the index PyTorch's max(dim) returns)."""
 
     kernel, arg_index = "amax", staticmethod(np.argmax)
+    saves_output = True
 
     def forward(ctx, K, x, axis=None, keepdims=False):
         out = getattr(K, ctx.op.kernel)(x, axis, keepdims)

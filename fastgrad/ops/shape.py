@@ -7,7 +7,7 @@ from fastgrad.autograd.graph import Op
 
 
 class Reshape(Op):
-    saves_inputs = False
+    saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, shape):
         ctx.saved = x.shape
@@ -18,7 +18,7 @@ class Reshape(Op):
 
 
 class Permute(Op):
-    saves_inputs = False
+    saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, axes):
         ctx.saved = axes
@@ -31,7 +31,7 @@ class Permute(Op):
 class Expand(Op):
     """A broadcast view; its gradient sums over the broadcast dims (done by the graph layer)."""
 
-    broadcasts, saves_inputs = True, False
+    saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, shape):
         return np.broadcast_to(x, shape)
@@ -44,7 +44,7 @@ class GetItem(Op):
     """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
     backward scatters g back, adding where an index repeats."""
 
-    saves_inputs = False
+    saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, key, advanced):
         ctx.saved = (x.shape, x.dtype, key, advanced)

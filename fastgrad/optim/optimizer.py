@@ -84,7 +84,7 @@ class Optimizer:
                 if not param._data.flags.c_contiguous:  # updates work on flat views of the array
                     param._data = np.ascontiguousarray(param._data)
                 self._update(param, grad if grad.is_sparse else grad._data, state, group)
-                param._version += 1  # parameters changed in place: graphs recorded before are stale
+                param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray | SparseRowGrad, state: dict, group: dict) -> None:

@@ -268,7 +268,7 @@ class Module:
         for name, array in arrays.items():
             target = own[name]
             target._data[...] = array
-            target._version += 1
+            target._counter.value += 1
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ---------------------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""Ops that overwrite values: fill, copy and indexed assignment. The in-place methods (`fill_`,
+`copy_`, `x[key] = v`, `index_put_`) run them through `apply_inplace`, which writes the result
+back into the tensor's memory and, under autograd, records the op as the tensor's new history."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd.graph import Op
+
+
+class Fill(Op):
+    """Every element becomes `value`; nothing of the old values reaches the output."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, value):
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    def backward(ctx, K, g):
+        return (np.zeros_like(g),)
+
+
+class CopyFrom(Op):
+    """dest.copy_(src): src broadcast to dest's shape and cast to its dtype."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, dest, src):
+        out = np.empty_like(dest)
+        out[...] = src
+        return out
+
+    def backward(ctx, K, g):
+        return np.zeros_like(g), g  # the graph sums g back to src's shape and casts it to src's dtype
+
+
+class IndexPut(Op):
+    """x[key] = values (or += with `accumulate`, repeated indices adding up). The gradient reaches the
+    old x where it was not overwritten, and the values through the positions they were written to."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, values, key, accumulate):
+        ctx.saved = (key, accumulate)
+        out = x.copy()
+        if accumulate:
+            np.add.at(out, key, values)
+        else:
+            out[key] = values
+        return out
+
+    def backward(ctx, K, g):
+        key, accumulate = ctx.saved
+        g_x = g
+        if not accumulate:
+            g_x = g.copy()
+            g_x[key] = 0
+        return g_x, g[key]
