@@ -49,6 +49,8 @@ def where(condition, input, other) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
     a, b = _as_tensor(input, like), _as_tensor(other, like)
+    if a.dtype != b.dtype:
+        a, b = a._promoted(b)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:

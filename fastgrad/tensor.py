@@ -275,9 +275,11 @@ class Tensor:
         return self._binary(ops.Add, other, reflected=True)
 
     def __sub__(self, other):
+        _refuse_bool_subtraction(self, other)
         return self._binary(ops.Sub, other)
 
     def __rsub__(self, other):
+        _refuse_bool_subtraction(self, other)
         return self._binary(ops.Sub, other, reflected=True)
 
     def __mul__(self, other):
@@ -287,14 +289,19 @@ class Tensor:
         return self._binary(ops.Mul, other, reflected=True)
 
     def __truediv__(self, other):
-        return self._float_for_division()._binary(ops.Div, other)
+        return self._divide(other, reflected=False)
 
     def __rtruediv__(self, other):
-        return self._float_for_division()._binary(ops.Div, other, reflected=True)
+        return self._divide(other, reflected=True)
 
-    def _float_for_division(self) -> "Tensor":
-        """True division of integers gives the default float dtype, as in PyTorch."""
-        return self if self._data.dtype.kind == "f" else self.to(default_float)
+    def _divide(self, other, reflected: bool) -> "Tensor":
+        """True division: promoted as usual, then floating (integers give the default float dtype)."""
+        other = self._operand(other)
+        dtype = result_type(self._data, other._data)
+        if dtype.kind != "f":
+            dtype = default_float
+        a = self if self._data.dtype == dtype else self.to(dtype)
+        return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
     def __pow__(self, other):
         return self._binary(ops.Pow, other)
@@ -303,10 +310,10 @@ class Tensor:
         return self._binary(ops.Pow, other, reflected=True)
 
     def __matmul__(self, other):
-        return self._binary(ops.Matmul, other)
+        return _matmul(self, other)
 
     def __rmatmul__(self, other):
-        return self._binary(ops.Matmul, other, reflected=True)
+        return _matmul(self._operand(other), self)
 
     def __neg__(self):
         return apply(ops.Neg, self)
@@ -692,6 +699,20 @@ class Tensor:
 graph.Tensor = Tensor
 
 
+def _refuse_bool_subtraction(a: Tensor, b) -> None:
+    if a._data.dtype == np.bool_ or isinstance(b, (bool, np.bool_)) or (isinstance(b, Tensor) and b.dtype == np.bool_):
+        raise RuntimeError("subtraction (the - operator) with a bool tensor is not supported; "
+                           "use ~ or logical_not() to invert a bool tensor")
+
+
+def _matmul(a: Tensor, b) -> Tensor:
+    """a @ b; both operands must have one dtype, as PyTorch requires of matrix products."""
+    b = a._operand(b)
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}")
+    return a._binary(ops.Matmul, b)
+
+
 def _is_bool_index(part) -> bool:
     data = part._data if isinstance(part, Tensor) else part
     return isinstance(data, np.ndarray) and data.dtype.kind == "b"
@@ -706,13 +727,21 @@ def _size(size: Sequence) -> tuple[int, ...]:
 
 # -- creation -------------------------------------------------------------------------------------
 def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data`; Python floats become float32 and ints int64."""
+    """A new tensor holding a copy of `data`. As in PyTorch, Python floats become float32 and ints
+    int64, while arrays, tensors and NumPy scalars (also inside lists) keep their dtype."""
     array = np.array(data._data if isinstance(data, Tensor) else data)
-    if dtype is None and array.dtype.kind == "f" and not isinstance(data, np.ndarray):
-        dtype = default_float
-    elif dtype is None and array.dtype.kind in "iu" and not isinstance(data, np.ndarray):
-        dtype = int64
+    if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
+        dtype = default_float if array.dtype.kind == "f" else int64
     return Tensor(array, dtype=dtype, requires_grad=requires_grad)
+
+
+def _has_own_dtype(data) -> bool:
+    """Whether `data` carries a dtype of its own (an array, a tensor, a NumPy scalar, or a list of them)."""
+    if isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _has_own_dtype(data[0])
+    return False
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

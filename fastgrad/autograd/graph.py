@@ -141,8 +141,12 @@ def apply_inplace(op, name: str, target, *others, **attrs):
             raise RuntimeError(f"{name}: fastgrad does not record in-place changes of a view (a slice, reshape or "
                                f"transpose of another tensor, here of shape {target._base.shape}) while grad mode is "
                                "on; change the tensor itself (e.g. x[key] = value) or use an out-of-place operation")
-        old = Tensor._wrap(target._data, target.requires_grad, target._node)
-        old._counter = target._counter
+        # The old values as the op's input. An op whose backward reads its inputs gets a copy, since
+        # the write below replaces them (PyTorch saves the original self the same way).
+        old = Tensor._wrap(target._data.copy() if op.saves_inputs else target._data, target.requires_grad,
+                           target._node)
+        if not op.saves_inputs:
+            old._counter = target._counter
         out = apply(op, old, *others, **attrs)
     else:
         out = apply(op, target, *others, **attrs)

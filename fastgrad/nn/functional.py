@@ -148,6 +148,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 

@@ -1,0 +1,62 @@
+import pytest
+
+import fastgrad
+
+
+def test_no_grad_works_as_context_decorator_and_bare_decorator():
+    x = fastgrad.randn(2, requires_grad=True)
+
+    @fastgrad.no_grad
+    def bare():
+        return x * 2
+
+    @fastgrad.no_grad()
+    def called():
+        return x * 2
+
+    with fastgrad.no_grad():
+        assert not (x * 2).requires_grad
+    assert not bare().requires_grad and not called().requires_grad
+    assert (x * 2).requires_grad and bare.__name__ == "bare"
+
+
+def test_enable_grad_inside_no_grad_and_set_grad_enabled():
+    x = fastgrad.randn(2, requires_grad=True)
+    with fastgrad.no_grad():
+        with fastgrad.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+
+    @fastgrad.set_grad_enabled(False)
+    def off():
+        return x * 2
+
+    assert fastgrad.is_grad_enabled()  # decorating changes nothing until the call
+    assert not off().requires_grad
+    fastgrad.set_grad_enabled(False)
+    assert not fastgrad.is_grad_enabled()
+    fastgrad.set_grad_enabled(True)
+    with fastgrad.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert fastgrad.is_grad_enabled()
+
+
+def test_inference_mode():
+    x = fastgrad.randn(2, requires_grad=True)
+    with fastgrad.inference_mode():
+        assert not (x * 2).requires_grad
+    with fastgrad.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @fastgrad.inference_mode()
+    def predict():
+        return x * 2
+
+    assert not predict().requires_grad and fastgrad.is_grad_enabled()
+
+
+def test_grad_mode_is_restored_after_an_exception():
+    with pytest.raises(ValueError):
+        with fastgrad.no_grad():
+            raise ValueError
+    assert fastgrad.is_grad_enabled()

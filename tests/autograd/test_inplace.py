@@ -1,0 +1,136 @@
+"""In-place operations under autograd's rules: recorded on non-leaf tensors, refused on leaves
+that require grad, plain updates under no_grad (the textbook manual SGD step)."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+
+def test_manual_sgd_under_no_grad_updates_the_parameters():
+    model = fastgrad.nn.Linear(3, 2)
+    before = [p.detach().clone() for p in model.parameters()]
+    model(fastgrad.randn(4, 3)).pow(2).sum().backward() if hasattr(fastgrad.Tensor, "pow") else \
+        (model(fastgrad.randn(4, 3)) ** 2).sum().backward()
+    with fastgrad.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_allclose(p.numpy(), old.numpy() - 0.1 * p.grad.numpy(), rtol=1e-6)
+        assert p.is_leaf and p.requires_grad and isinstance(p, fastgrad.nn.Parameter)
+
+
+@pytest.mark.parametrize("update", ["__iadd__", "__isub__", "__imul__", "__itruediv__"])
+def test_augmented_assignment_changes_the_same_tensor(update):
+    x = fastgrad.tensor([2.0, 4.0])
+    same = x
+    memory = x.numpy()
+    x = getattr(x, update)(2.0)
+    assert x is same and memory is x.numpy()
+    expected = {"__iadd__": [4, 6], "__isub__": [0, 2], "__imul__": [4, 8], "__itruediv__": [1, 2]}[update]
+    np.testing.assert_allclose(x.numpy(), expected)
+    assert x._version == 1
+
+
+def test_in_place_on_a_leaf_that_requires_grad_raises_outside_no_grad():
+    w = fastgrad.randn(3, requires_grad=True)
+    for change in (lambda: w.__iadd__(1), lambda: w.mul_(2), lambda: w.exp_(), lambda: w.zero_(),
+                   lambda: w.__setitem__(0, 1.0)):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            change()
+
+
+def test_in_place_ops_on_non_leaf_tensors_are_recorded():
+    x = fastgrad.tensor([0.5, -1.0, 2.0], dtype=fastgrad.float64, requires_grad=True)
+
+    def f(x):
+        y = x * 1.5
+        y.exp_()
+        z = x + 0.0
+        z.tanh_()
+        u = x * 1.0
+        u.sigmoid_()
+        v = x - 0.25
+        v.relu_()
+        w = x * 1.0
+        w.clamp_(-0.7, 0.7)
+        return y + z * u + v * w
+
+    assert fastgrad.gradcheck(f, [x])
+
+
+def test_indexed_assignment_on_a_non_leaf_is_recorded():
+    x = fastgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y[y > 3] = 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 0.0, 0.0])
+
+
+def test_assigning_tensors_that_require_grad_into_a_buffer_records_them():
+    x = fastgrad.tensor([1.0, 2.0], dtype=fastgrad.float64, requires_grad=True)
+
+    def f(x):
+        h = fastgrad.zeros(3, 2, dtype=fastgrad.float64)
+        h[0] = x
+        h[2] = x * x
+        h.index_put_((fastgrad.tensor([2, 2]),), x, accumulate=True)
+        return h
+
+    assert fastgrad.gradcheck(f, [x])
+    out = f(x)
+    assert not out.is_leaf
+    np.testing.assert_allclose(out.detach().numpy(), [[1, 2], [0, 0], [3, 8]])
+
+
+def test_copy_and_fill_are_recorded():
+    x = fastgrad.tensor([1.0, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    y = fastgrad.zeros(2, 2, dtype=fastgrad.float64)
+    y.copy_(x * 3)  # broadcast over rows
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+    x.grad = None
+    z = x * 2
+    z.fill_(7.0)
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0])  # PyTorch: zeros, not None
+
+
+def test_in_place_on_a_view_while_recording_raises_clearly():
+    x = fastgrad.randn(2, 3, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="view"):
+        y[0].mul_(3)
+
+
+def test_in_place_dtype_and_shape_rules_follow_pytorch():
+    a = fastgrad.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        a += 1.5
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        a /= 2
+    b = fastgrad.zeros(3)
+    with pytest.raises(RuntimeError, match="broadcast shape"):
+        b += fastgrad.zeros(2, 3)
+    c = fastgrad.zeros(2, dtype=fastgrad.float32)
+    c += fastgrad.ones(2, dtype=fastgrad.float64)  # float into float: allowed, stays float32
+    assert c.dtype == fastgrad.float32 and c.tolist() == [1.0, 1.0]
+
+
+def test_in_place_ops_match_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.3, -1.2, 2.0], [0.7, 0.1, -0.4]])
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = x * 2
+        y.exp_()
+        y = y + 0
+        y[y > 3] = 0.5
+        y.add_(x, alpha=2)
+        y.sub_(0.25)
+        y.mul_(x)
+        y.div_(1.5)
+        y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)

@@ -1,0 +1,74 @@
+"""PyTorch's type promotion (fastgrad.dtypes.result_type), checked against torch where installed."""
+import itertools
+import operator
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.dtypes import result_type
+
+OPERANDS = {
+    "f32": lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float32),
+    "f64": lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float64),
+    "i64": lambda lib: lib.tensor([1, 2]),
+    "i32": lambda lib: lib.tensor([1, 2], dtype=lib.int32),
+    "b": lambda lib: lib.tensor([True, False]),
+    "f64-0d": lambda lib: lib.tensor(1.5, dtype=lib.float64),
+    "f32-0d": lambda lib: lib.tensor(1.5),
+    "i64-0d": lambda lib: lib.tensor(3),
+    "py-float": lambda lib: 2.5,
+    "py-int": lambda lib: 3,
+    "py-bool": lambda lib: True,
+    "np-float64": lambda lib: np.float64(2.5),
+}
+PAIRS = [p for p in itertools.product(OPERANDS, repeat=2) if not (p[0].startswith(("py", "np")) and
+                                                                   p[1].startswith(("py", "np")))]
+
+
+def test_documented_examples():
+    a = np.array
+    assert result_type(a([1, 2]), a([1.5], np.float32)) == np.float32
+    assert result_type(a([1.0], np.float32), 2.5) == np.float32
+    assert result_type(a([1, 2]), 2.5) == np.float32
+    assert result_type(a([1.0], np.float32), a(1.5)) == np.float32
+    assert result_type(a([1, 2]), a(1.5)) == np.float64
+
+
+def test_creation_keeps_numpy_dtypes_and_defaults_python_numbers():
+    assert fastgrad.tensor(np.float64(0.1)).dtype == fastgrad.float64
+    assert fastgrad.tensor([np.float64(0.1)]).dtype == fastgrad.float64
+    assert fastgrad.tensor(fastgrad.tensor([1.0], dtype=fastgrad.float64)).dtype == fastgrad.float64
+    assert fastgrad.tensor(0.1).dtype == fastgrad.float32
+    assert fastgrad.tensor([1, 2]).dtype == fastgrad.int64
+    assert (fastgrad.tensor([1, 2]) / 2).dtype == fastgrad.float32
+
+
+def test_matrix_products_need_one_dtype():
+    with pytest.raises(RuntimeError, match="same dtype"):
+        fastgrad.ones(2, 2) @ fastgrad.ones(2, 2, dtype=fastgrad.float64)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        fastgrad.nn.Linear(2, 2)(fastgrad.ones(1, 2, dtype=fastgrad.float64))
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "truediv"])
+@pytest.mark.parametrize("left,right", PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_binary_op_dtypes_match_pytorch(left, right, op):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (fastgrad, torch):
+        a, b = OPERANDS[left](lib), OPERANDS[right](lib)
+        try:
+            results.append(str(getattr(operator, op)(a, b).dtype).replace("torch.", ""))
+        except (RuntimeError, TypeError) as err:
+            results.append(type(err).__name__)
+    assert results[0] == results[1]
+
+
+def test_gradients_come_back_in_each_inputs_dtype():
+    a = fastgrad.randn(3, requires_grad=True)
+    b = fastgrad.randn(3, dtype=fastgrad.float64, requires_grad=True)
+    out = a * b
+    assert out.dtype == fastgrad.float64
+    out.sum().backward()
+    assert a.grad.dtype == fastgrad.float32 and b.grad.dtype == fastgrad.float64
