@@ -187,7 +187,7 @@ def test_nbow_on_shippable_review_sentences(data_dir, tmp_path):
 
 
 def test_plot_writes_the_curves(sentiment_files, tmp_path):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="needs the plot extra: pip install -e '.[plot]'")
     png = tmp_path / "curves.png"
     _train("nbow", sentiment_files, tmp_path / "m", "--epochs", "2", "--model", "nbow", "--plot", str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
