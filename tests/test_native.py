@@ -153,7 +153,8 @@ def test_exp_special_values(simd_level, dtype):
     assert y[0] == 1 and y[1] == 0 and y[2] == np.inf and np.isnan(y[3])
     assert y[4] == np.inf and y[5] == 0
     assert np.isfinite(y[6]) and y[6] > info.max / 2
-    assert y[7] == pytest.approx(info.tiny, rel=4 * info.eps)
+    # approx takes Python numbers as tolerances, not NumPy scalars
+    assert y[7] == pytest.approx(float(info.tiny), rel=4 * float(info.eps))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -31,7 +31,6 @@ from fastgrad.models.window_ner import (CAPS_PAD, LEFT_PAD, RIGHT_PAD, WORD_SPEC
                                         normalize_word, sentence_windows)
 from fastgrad.nn import functional as F
 
-CLI_MODULE = "fastgrad.cli.classify"
 WEIGHTS_FILE, VOCAB_FILE, CONFIG_FILE, METRICS_FILE = "model.npz", "vocab.txt", "config.json", "metrics.jsonl"
 EVAL_BATCH = 1024
 
@@ -228,7 +227,7 @@ def run_train_nbow(args: argparse.Namespace) -> dict[str, Any]:
     test = _read_sentences(args.test, args.format, train.label_names) if args.test else None
     vocab = _with_pretrained_words(Vocab.build(train.tokens, min_count=args.min_count), args.pretrained)
     layers = 0 if args.model == "nbow" else args.layers
-    config = {"cli_module": CLI_MODULE, "task": "classify", "format": args.format, "labels": train.label_names,
+    config = {"kind": "nbow", "task": "classify", "format": args.format, "labels": train.label_names,
               "seed": args.seed, "threads": threads,
               "model": {"kind": args.model, "dim": _embedding_dim(args, 300), "hidden": args.hidden, "layers": layers,
                         "dropout": args.dropout, "word_dropout": args.word_dropout}}
@@ -307,7 +306,7 @@ def _score_tags(model: WindowTagger, labels: Sequence[str], data: TaggedSentence
 
 def run_train_ner(args: argparse.Namespace) -> dict[str, Any]:
     threads = _setup(args)
-    config = {"cli_module": CLI_MODULE, "task": "tag", "binary_tag": args.binary_tag, "seed": args.seed,
+    config = {"kind": "ner", "task": "tag", "binary_tag": args.binary_tag, "seed": args.seed,
               "threads": threads}
     train = _read_tagged(args.train, config)
     dev = _read_tagged(args.dev, config)

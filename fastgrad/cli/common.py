@@ -144,9 +144,15 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 
 
 def read_model_config(model_dir: Path) -> dict[str, Any]:
-    """A saved model directory holds `config.json` whose "cli_module" names the module that can load it."""
+    """A saved model directory holds `config.json`, a JSON object whose "kind" says what model it is."""
     path = Path(model_dir) / "config.json"
     if not path.is_file():
         raise SystemExit(f"{model_dir}: not a fastgrad model directory (no config.json)")
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            config = json.load(f)
+        except json.JSONDecodeError as err:
+            raise SystemExit(f"{path}: not valid JSON ({err})") from err
+    if not isinstance(config, dict):
+        raise SystemExit(f"{path}: expected a JSON object, got {type(config).__name__}")
+    return config

@@ -1,7 +1,7 @@
 """`fastgrad train ngram|fflm|rnnlm` and, for the model directories they write, `fastgrad eval` (perplexity),
 `fastgrad generate` (sampling) and `fastgrad predict` (per-line perplexity).
 
-A model directory holds `config.json` ("cli_module", "model" and the hyper-parameters), `vocab.txt`, the
+A model directory holds `config.json` ("kind", "model" and the hyper-parameters), `vocab.txt`, the
 best weights (`model.npz` via `fastgrad.save`, or `kneser_ney.*` for the n-gram model), `metrics.jsonl`
 and, for the neural models, `resume.npz` (weights, optimizer, learning rate, random states and position
 after the last finished epoch) which `--resume` continues from.
@@ -29,7 +29,6 @@ from fastgrad.models import fflm, rnnlm
 from fastgrad.models.generation import NgramScorer, RecurrentScorer, WindowScorer, generate
 from fastgrad.models.ngram import KneserNeyLM
 
-CLI_MODULE = "fastgrad.cli.lm"
 EVAL_BATCH = 1  # evaluation scores every token but the first, from its whole history
 
 
@@ -102,7 +101,7 @@ def _stream(vocab: Vocab, path: Path) -> np.ndarray:
 
 
 def _model_config(args: argparse.Namespace, vocab_size: int) -> dict[str, Any]:
-    config = {"cli_module": CLI_MODULE, "model": args.model, "vocab_size": vocab_size}
+    config = {"kind": args.model, "model": args.model, "vocab_size": vocab_size}
     if args.model == "ngram":
         return config | {"order": args.order}
     config |= {"embedding_dim": args.embedding_dim, "hidden": args.hidden, "dropout": args.dropout, "tied": args.tied}

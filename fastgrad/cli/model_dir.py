@@ -1,39 +1,68 @@
 """Commands that use a saved model directory: `eval`, `predict`, `generate`.
 
-`config.json` in the directory names the command module that trained the model ("cli_module");
-that module provides `evaluate_model(model_dir, path, args) -> dict`, `predict_lines(model_dir, lines, args)`
-(an iterator of output lines) and, for language models, `generate_text(model_dir, args) -> str`.
+`config.json` in the directory says which kind of model it holds ("kind": the `fastgrad train` command
+that wrote it). `MODEL_KINDS` maps each kind to the command module that can load it; that module provides
+`evaluate_model(model_dir, path, args) -> dict`, `predict_lines(model_dir, lines, args)` (an iterator of
+output lines) and, for language models, `generate_text(model_dir, args) -> str`.
+
+A model directory is data: nothing in it chooses which code runs beyond picking a row of that table.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
+from fastgrad.cli import classify, lm, word2vec
 from fastgrad.cli.common import read_model_config
 
+MODEL_KINDS: dict[str, ModuleType] = {
+    "ngram": lm, "fflm": lm, "rnnlm": lm,
+    "nbow": classify, "ner": classify,
+    "word2vec": word2vec,
+}
 
-def _module_for(model_dir: Path):
+# Directories written before "kind" existed named their command module instead ("cli_module");
+# fastgrad's own modules are recognised by name, and no other name is ever imported.
+LEGACY_CLI_MODULES: dict[str, ModuleType] = {module.__name__: module for module in (lm, classify, word2vec)}
+
+
+def commands_for(model_dir: Path) -> ModuleType:
+    """The command module that loads the model in `model_dir`, chosen by its config.json's "kind"."""
     config = read_model_config(model_dir)
-    return importlib.import_module(config["cli_module"])
+    path = Path(model_dir) / "config.json"
+    kinds = ", ".join(repr(kind) for kind in MODEL_KINDS)
+    if "kind" in config:
+        kind = config["kind"]
+        if not isinstance(kind, str) or kind not in MODEL_KINDS:
+            raise SystemExit(f"{path}: unknown model kind {kind!r}; expected one of {kinds}")
+        return MODEL_KINDS[kind]
+    if "cli_module" in config:
+        name = config["cli_module"]
+        if not isinstance(name, str) or name not in LEGACY_CLI_MODULES:
+            modules = ", ".join(repr(module) for module in LEGACY_CLI_MODULES)
+            raise SystemExit(f"{path}: unknown \"cli_module\" {name!r}; expected one of {modules} "
+                             f"(or, instead, \"kind\": one of {kinds})")
+        return LEGACY_CLI_MODULES[name]
+    raise SystemExit(f"{path}: no \"kind\"; expected one of {kinds}")
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    result = _module_for(args.model_dir).evaluate_model(args.model_dir, args.file, args)
+    result = commands_for(args.model_dir).evaluate_model(args.model_dir, args.file, args)
     print(json.dumps(result, sort_keys=True))
     return 0
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    for line in _module_for(args.model_dir).predict_lines(args.model_dir, sys.stdin, args):
+    for line in commands_for(args.model_dir).predict_lines(args.model_dir, sys.stdin, args):
         print(line, flush=True)
     return 0
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    module = _module_for(args.model_dir)
+    module = commands_for(args.model_dir)
     if not hasattr(module, "generate_text"):
         raise SystemExit(f"{args.model_dir}: this model does not generate text")
     print(module.generate_text(args.model_dir, args))

@@ -96,7 +96,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.text:
             vectors.save(args.out / TEXT_VECTORS_FILE, binary=False)
         write_json_atomic(args.out / "config.json", {
-            "cli_module": __name__, "model": model.config(), "args": config, "threads": threads,
+            "kind": "word2vec", "model": model.config(), "args": config, "threads": threads,
             "corpus": {"path": str(args.corpus), "raw_words": corpus.raw_words, "vocabulary": len(corpus.words)},
             "training": {"seconds": stats.seconds, "raw_words_per_second": stats.raw_words_per_second,
                          "effective_words_per_second": stats.effective_words_per_second,

@@ -83,7 +83,7 @@ def test_nbow_train_eval_predict_round_trip(sentiment_files, tmp_path, monkeypat
     config = _train("nbow", sentiment_files, out, "--epochs", "4", "--model", "dan", "--layers", "1")
     printed = capsys.readouterr().out
     assert printed.startswith("config ") and '"seed": 0' in printed.splitlines()[0]
-    assert config["cli_module"] == "fastgrad.cli.classify" and config["labels"] == ["0", "1"]
+    assert config["kind"] == "nbow" and config["labels"] == ["0", "1"]
     assert config["test"]["accuracy"] > 0.9  # majority class: about 0.6
     assert {"vocab.txt", "model.npz", "metrics.jsonl"} <= {p.name for p in out.iterdir()}
     epochs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -135,7 +135,7 @@ def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, 
 def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, capsys):
     out = tmp_path / "ner"
     config = _train("ner", conll_files, out, "--epochs", "4", "--caps", "--window", "2")
-    assert config["labels"] == ["B-LOC", "B-PER", "O"]
+    assert config["kind"] == "ner" and config["labels"] == ["B-LOC", "B-PER", "O"]
     assert config["test"]["f1"] > 0.9
     capsys.readouterr()
     assert main(["eval", str(out), str(conll_files["test"])]) == 0
@@ -187,7 +187,7 @@ def test_nbow_on_shippable_review_sentences(data_dir, tmp_path):
 
 
 def test_plot_writes_the_curves(sentiment_files, tmp_path):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="needs the plot extra: pip install -e '.[plot]'")
     png = tmp_path / "curves.png"
     _train("nbow", sentiment_files, tmp_path / "m", "--epochs", "2", "--model", "nbow", "--plot", str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,9 +1,14 @@
 import re
 
-from fastgrad.cli import main
+import pytest
+
+from fastgrad.cli import demo, main
 
 
-def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys):
+def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys, monkeypatch):
+    # matplotlib is an optional extra: record what would be drawn (plot_curves has its own tests).
+    plotted = []
+    monkeypatch.setattr(demo, "plot_curves", lambda records, png, x: plotted.append((list(records), png, x)))
     png = tmp_path / "curve.png"
     assert main(["demo", "--seconds", "1", "--threads", "1", "--plot", str(png)]) == 0
     out = capsys.readouterr().out
@@ -16,4 +21,7 @@ def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys):
     assert 5000 < untrained < 20000  # about the vocabulary size before training
     assert trained and trained[-1] < 0.9 * untrained
     assert "4. a sample" in out and "fastgrad bench" in out and "fastgrad train rnnlm" in out
-    assert png.stat().st_size > 0
+    [(curve, plotted_png, x)] = plotted
+    assert plotted_png == png and x == "seconds"
+    assert curve[0]["seconds"] == 0 and curve[-1]["valid_ppl"] == pytest.approx(trained[-1], abs=0.05)  # printed to 0.1
+    assert f"validation curve written to {png}" in out

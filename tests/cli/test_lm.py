@@ -46,7 +46,7 @@ def test_ngram_train_eval_generate(corpus, tmp_path, capsys):
     out = tmp_path / "ngram"
     assert main(["train", "ngram", *corpus_args(corpus), "--order", "3", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["cli_module"] == "fastgrad.cli.lm" and config["model"] == "ngram"
+    assert config["kind"] == config["model"] == "ngram"
     data = load_lm_corpus(corpus["train"], corpus["valid"], corpus["test"])
     expected = KneserNeyLM(3).fit(data.train, len(data.vocab)).perplexity(data.test)
     assert evaluate_model(out, corpus["test"], None)["perplexity"] == pytest.approx(expected)

@@ -262,7 +262,7 @@ def test_cli_train_eval_similar(tmp_path, rng, capsys):
                  "--epochs", "2", "--workers", "2", "--alpha", "0.05", "--text", "--out", str(out),
                  "--analogies", str(questions), "--similarity", str(pairs)]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["cli_module"] == "fastgrad.cli.word2vec" and config["model"]["model"] == "cbow"
+    assert config["kind"] == "word2vec" and config["model"]["model"] == "cbow"
     assert config["corpus"]["raw_words"] == 800 * 12
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records[:2]] == [1, 2]
