@@ -640,14 +640,14 @@ class Tensor:
     def roll(self, shifts, dims=None) -> "Tensor":
         """Elements shifted cyclically by shifts[i] along dims[i]; without dims, over the flattened
         tensor (then shifts must be one number)."""
-        shift_tuple = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        shift_tuple = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in shift_tuple):
             raise TypeError(f"roll: shifts must be an int or a sequence of ints, got {shifts!r}")
         if dims is None:
             if len(shift_tuple) != 1:
                 raise ValueError(f"roll: without dims, shifts must be a single number, got {shifts}")
             return apply(ops.Roll, self, shifts=int(shift_tuple[0]), axes=None)
-        dim_tuple = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        dim_tuple = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if len(dim_tuple) != len(shift_tuple) or not dim_tuple:
             raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same, non-zero length")
         if self.ndim == 0:
@@ -826,7 +826,7 @@ def _fill_value(name: str, value, dtype: np.dtype) -> np.ndarray:
         info = np.iinfo(dtype)
         fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
     elif dtype.kind == "f":
-        fits = not np.isfinite(value) or abs(value) <= np.finfo(dtype).max
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
     else:
         fits = True
     if not fits:
