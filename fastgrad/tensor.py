@@ -813,7 +813,8 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     try:
         np.broadcast_shapes(shape, mask.shape)
     except ValueError:
-        raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape {shape}") from None
+        raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
+                         f"{shape}") from None
     return mask._data
 
 
@@ -934,7 +935,8 @@ def randint_like(input: Tensor, low: int | None = None, high: int | None = None,
     if dtype.kind in "iub":
         smallest, largest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
         if low < smallest or high - 1 > largest:
-            raise ValueError(f"randint_like: [{low}, {high}) does not fit dtype {dtype} (range [{smallest}, {largest}])")
+            raise ValueError(f"randint_like: [{low}, {high}) does not fit dtype {dtype} "
+                             f"(range [{smallest}, {largest}])")
     values = rng_of(generator).integers(low, high, input.shape)
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 

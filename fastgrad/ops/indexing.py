@@ -1,8 +1,8 @@
 """Ops that pick, place or reorder elements by index: gather/scatter, index_select/index_add, masks,
 triangles, flip and roll (sort and topk are an argsort followed by a gather).
 
-`dim` arrives normalized (non-negative) and index arrays as int32/int64 arrays the op may keep (the
-Tensor methods pass copies). Each forward checks shapes and index ranges itself, so callers that
+`dim` arrives normalized (non-negative) and index arrays as integer arrays the op may keep (the
+Tensor methods pass arrays no one else holds). Each forward checks shapes and index ranges itself, so callers that
 apply an op directly (the in-place variants) get the same errors as the Tensor methods.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastgrad.autograd.graph import Op
 
 
 # -- checks ----------------------------------------------------------------------------------------
-def check_index_range(name: str, index: np.ndarray, dim: int, size: int) -> None:
+def _check_index_range(name: str, index: np.ndarray, dim: int, size: int) -> None:
     """Indices must lie in [0, size): negative ones are out of range here, as in PyTorch."""
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.min() if index.min() < 0 else index.max()
@@ -35,7 +35,7 @@ def _check_along_dim(name: str, shape: tuple, index: np.ndarray, dim: int, src_s
                 limit = f"input shape {shape} outside dim {dim}" + ("" if src_shape is None else
                                                                    f" and src shape {src_shape}")
                 raise ValueError(f"{name}: index shape {index.shape} is larger than {limit} at dim {d}")
-    check_index_range(name, index, dim, shape[dim])
+    _check_index_range(name, index, dim, shape[dim])
 
 
 def _along_dim_key(index: np.ndarray, dim: int) -> tuple:
@@ -140,7 +140,7 @@ class IndexSelect(Op):
         x_1d = np.atleast_1d(x)
         if x.ndim == 0 and flat_index.size != 1:
             raise ValueError(f"index_select: a 0-d input needs a one-element index, got {flat_index.size} elements")
-        check_index_range("index_select", flat_index, dim, x_1d.shape[dim])
+        _check_index_range("index_select", flat_index, dim, x_1d.shape[dim])
         ctx.saved = (x.shape, x_1d.shape, dim, flat_index)
         out = np.take(x_1d, flat_index, axis=dim)
         return out.reshape(()) if x.ndim == 0 else out
@@ -170,7 +170,7 @@ class IndexAdd(Op):
         if source_1d.shape != expected:
             raise ValueError(f"index_add: source must have shape {expected} (the input's shape {x.shape} with "
                              f"dim {dim} resized to the {flat_index.size} indices), got {source.shape}")
-        check_index_range("index_add", flat_index, dim, x_1d.shape[dim])
+        _check_index_range("index_add", flat_index, dim, x_1d.shape[dim])
         scale = x.dtype.type(alpha)
         out = x_1d.copy()
         np.add.at(out, (slice(None),) * dim + (flat_index,), source_1d if alpha == 1 else source_1d * scale)

@@ -223,7 +223,8 @@ def test_argmin_argmax_dims_keepdim_and_nan():
 def test_index_arguments_must_be_integer_tensors():
     x = fastgrad.ones(2, 3)
     for name, fn in [("gather", lambda i: x.gather(1, i)), ("scatter", lambda i: x.scatter(1, i, 1.0)),
-                     ("scatter_add", lambda i: x.scatter_add(1, i, x)), ("index_select", lambda i: x.index_select(1, i)),
+                     ("scatter_add", lambda i: x.scatter_add(1, i, x)),
+                     ("index_select", lambda i: x.index_select(1, i)),
                      ("index_add", lambda i: x.index_add(1, i, fastgrad.ones(2, 1)))]:
         with pytest.raises(TypeError, match=rf"{name}: index must be an int64 \(or int32\) tensor, got dtype float32"):
             fn(fastgrad.tensor([[0.0]]))
@@ -303,7 +304,8 @@ def test_mask_and_value_checks():
         x.masked_fill(x > 0, "a")
     ints = fastgrad.zeros(3, dtype=fastgrad.int32)
     for bad in (float("inf"), float("nan"), 2**40):
-        with pytest.raises(ValueError, match=rf"masked_fill: value {bad} cannot be converted to int32 without overflow"):
+        with pytest.raises(ValueError, match=rf"masked_fill: value {bad} cannot be converted to int32 without "
+                                             "overflow"):
             ints.masked_fill(ints == 0, bad)
     with pytest.raises(ValueError, match=r"scatter: value 1e\+300 cannot be converted to float32 without overflow"):
         x.scatter(1, fastgrad.tensor([[0]]), 1e300)
