@@ -14,15 +14,17 @@ from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.functions import (abs, argmax, cat, clamp, concat, exp, flatten, log, matmul, max, maximum, mean, min,
-                                minimum, permute, relu, reshape, sigmoid, sqrt, squeeze, stack, sum, tanh, transpose,
-                                unsqueeze, where)
+from fastgrad.functions import (abs, argmax, argmin, argsort, bernoulli, cat, clamp, concat, exp, flatten, flip,
+                                gather, index_add, index_select, log, masked_fill, masked_select, matmul, max, maximum,
+                                mean, min, minimum, multinomial, nonzero, permute, relu, reshape, roll, scatter,
+                                scatter_add, sigmoid, sort, sqrt, squeeze, stack, sum, tanh, topk, transpose, tril,
+                                triu, unsqueeze, where)
 from fastgrad.profiler import profile
-from fastgrad.random import get_rng_state, manual_seed, set_rng_state
+from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint, randn,
-                             tensor, zeros, zeros_like)
+from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint,
+                             randint_like, randn, randperm, tensor, zeros, zeros_like)
 
 float = float32
 double = float64

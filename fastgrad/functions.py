@@ -122,6 +122,10 @@ def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return x.argmax(dim, keepdim)
 
 
+def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return x.argmin(dim, keepdim)
+
+
 def reshape(x: Tensor, shape) -> Tensor:
     return x.reshape(shape)
 
@@ -144,3 +148,72 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return x.flatten(start_dim, end_dim)
+
+
+# -- indexing, ordering and sampling (the Tensor methods check the arguments) ------------------------
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    return input.gather(dim, index)
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce: str | None = None) -> Tensor:
+    return input.scatter(dim, index, src, value, reduce=reduce)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    return input.scatter_add(dim, index, src)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    return input.index_select(dim, index)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1) -> Tensor:
+    return input.index_add(dim, index, source, alpha=alpha)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    return input.masked_fill(mask, value)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    return input.masked_select(mask)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    return input.nonzero(as_tuple=as_tuple)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    return input.sort(dim, descending, stable=stable)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    return input.argsort(dim, descending, stable=stable)
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    return input.topk(k, dim, largest, sorted)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    return input.tril(diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    return input.triu(diagonal)
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    return input.flip(dims)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    return input.roll(shifts, dims)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    return input.multinomial(num_samples, replacement, generator=generator)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tensor:
+    return input.bernoulli(p, generator=generator)

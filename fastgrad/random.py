@@ -1,32 +1,122 @@
-"""fastgrad's random number generator: one seeded NumPy Generator behind init, rand/randn and dropout."""
+"""fastgrad's random number generators: one seeded global generator behind init, rand/randn, dropout and
+sampling, plus `Generator` objects for code that wants its own stream (`generator=` arguments).
+
+The draws below take and return NumPy arrays; the Tensor API wraps them.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-
-class _Generator:
-    rng = np.random.default_rng(0)
+TORCH_DEFAULT_SEED = 67280421310721  # what torch.Generator().initial_seed() reports
 
 
-GENERATOR = _Generator()
+class Generator:
+    """A seeded random stream, like torch.Generator: `g = fastgrad.Generator().manual_seed(0)` and pass
+    `generator=g` to sampling functions. The same seed gives the same draws (not torch's draws)."""
+
+    def __init__(self, device: str = "cpu"):
+        if str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"fastgrad runs on the CPU only; device {device!r} is not available")
+        self.manual_seed(TORCH_DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._initial_seed = int(seed)
+        self.rng = np.random.default_rng(self._initial_seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The state as plain JSON-compatible data (for checkpoints)."""
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator.state = state
+        self.rng = np.random.Generator(bit_generator)
+        return self
+
+
+GENERATOR = Generator().manual_seed(0)
 
 
 def manual_seed(seed: int) -> None:
     """Reseed fastgrad's generator; the same seed gives the same initial weights and dropout masks."""
-    GENERATOR.rng = np.random.default_rng(seed)
+    GENERATOR.manual_seed(seed)
 
 
 def get_rng_state() -> dict:
     """The generator's state as plain JSON-compatible data (for checkpoints)."""
-    return GENERATOR.rng.bit_generator.state
+    return GENERATOR.get_state()
 
 
 def set_rng_state(state: dict) -> None:
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    GENERATOR.rng = np.random.Generator(bit_generator)
+    GENERATOR.set_state(state)
 
 
 def next_seed() -> int:
     """A fresh 63-bit seed for kernels that run their own generator (dropout masks)."""
     return int(GENERATOR.rng.integers(0, 2**63 - 1))
+
+
+def rng_of(generator: Generator | None) -> np.random.Generator:
+    """The NumPy stream behind a `generator=` argument: the global one for None."""
+    if generator is None:
+        return GENERATOR.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a fastgrad.Generator or None, got {type(generator).__module__}."
+                        f"{type(generator).__name__}")
+    return generator.rng
+
+
+# -- draws --------------------------------------------------------------------------------------------
+def draw_multinomial(rng: np.random.Generator, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+    """`num_samples` category ids per row of the 1-D or 2-D weights `probs` (non-negative, finite, not all
+    zero in a row; they need not sum to 1), as int64 of shape probs.shape[:-1] + (num_samples,).
+
+    With replacement: inverse-CDF sampling, one uniform per draw. Without: the exponential race
+    (draw E_i ~ Exp(1) and take the categories in order of E_i / p_i), which picks the categories in
+    the order of sequential sampling without replacement, renormalising after each pick."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+        raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__}")
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"multinomial: probs must be 1-D or 2-D, got shape {probs.shape}")
+    if probs.dtype.kind != "f":
+        raise TypeError(f"multinomial: probs must be a floating point tensor, got dtype {probs.dtype}")
+    if num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    categories = probs.shape[-1]
+    if not replacement and num_samples > categories:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                         f"{categories} categories")
+    rows = np.atleast_2d(probs).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: probs must be finite and non-negative (it contains inf, nan or a negative "
+                         "element)")
+    if rows.shape[0] and (rows.sum(axis=1) <= 0).any():
+        bad = int(np.flatnonzero(rows.sum(axis=1) <= 0)[0])
+        raise ValueError(f"multinomial: the probabilities of row {bad} sum to 0; every row needs a positive weight")
+    if replacement:
+        samples = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+        for r, row in enumerate(rows):
+            cdf = np.cumsum(row)
+            cdf /= cdf[-1]  # exactly 1 at the end, so every uniform in [0, 1) lands on a category
+            samples[r] = np.searchsorted(cdf, rng.random(num_samples), side="right")  # zero-weight ids never
+    else:
+        possible = int((rows > 0).sum(axis=1).min()) if rows.shape[0] else categories
+        if num_samples > possible:
+            raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row with "
+                             f"only {possible} categories of non-zero probability")
+        with np.errstate(divide="ignore"):
+            arrival = rng.standard_exponential(rows.shape) / rows  # zero weight: never arrives (inf)
+        samples = np.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
+    return samples.reshape(probs.shape[:-1] + (num_samples,))
+
+
+def draw_bernoulli(rng: np.random.Generator, probs: np.ndarray, shape: tuple) -> np.ndarray:
+    """Booleans of `shape`, each True with its probability in `probs` (broadcast to shape)."""
+    if not ((probs >= 0) & (probs <= 1)).all():  # NaN fails both
+        bad = probs[~((probs >= 0) & (probs <= 1))].flat[0]
+        raise ValueError(f"bernoulli: probabilities must be in [0, 1], got {bad}")
+    return rng.random(shape) < probs

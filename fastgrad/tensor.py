@@ -15,8 +15,8 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import VersionCounter, apply, run_backward
-from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type, scalar_dtype
-from fastgrad.random import GENERATOR
+from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
+from fastgrad.random import GENERATOR, draw_bernoulli, draw_multinomial, rng_of
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -56,6 +56,14 @@ def _normalize_dims(dim, ndim: int):
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"dims {dims} name the same dimension more than once")
     return normalized
+
+
+def _one_dim(dim, ndim: int) -> int:
+    """A single dim (an int, negative allowed) as a non-negative int."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    (axis,) = _normalize_dims(dim, ndim)
+    return axis
 
 
 def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
@@ -413,13 +421,29 @@ class Tensor:
     def min(self, dim: int | None = None, keepdim: bool = False):
         return self._extremum(ops.Min, np.argmin, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        out = np.argmax(self._data, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self._data)
+    def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
+        """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
+        the flattened tensor when dim is None."""
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
+        if dim is None:
+            if self._data.size == 0:
+                raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
+            out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
+        else:
+            axis = _one_dim(dim, self.ndim)
+            data = self._data.reshape(-1) if self.ndim == 0 else self._data
+            if data.shape[axis] == 0:
+                raise IndexError(f"{name}: dim {dim} has size 0 in shape {self.shape}; there is no extreme element")
+            out = arg(data, axis=axis, keepdims=keepdim)
+            out = out.reshape(()) if self.ndim == 0 else out  # a 0-d input gives a 0-d index, keepdim or not
         return Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
 
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return self._arg_extremum("argmax", np.argmax, dim, keepdim)
+
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        out = np.argmin(self._data, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self._data)
-        return Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+        return self._arg_extremum("argmin", np.argmin, dim, keepdim)
 
     # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape) -> "Tensor":
@@ -561,6 +585,148 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        """out[i][j] = self[i][index[i][j]] for dim=1; the gradient scatter-adds back."""
+        return apply(ops.Gather, self, dim=_one_dim(dim, self.ndim), index=_index_array("gather", index))
+
+    def scatter(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
+                reduce: str | None = None) -> "Tensor":
+        """A copy with src[i][j] (or the number `value`) written at [i][index[i][j]] for dim=1."""
+        if reduce is not None:
+            raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use scatter_add for sums")
+        if (src is None) == (value is None):
+            raise TypeError("scatter: expected exactly one of src (a tensor or number) and value (a number)")
+        index_array = _index_array("scatter", index)
+        if not isinstance(src, Tensor):
+            fill = _fill_value("scatter", src if value is None else value, self.dtype)
+            src = Tensor._wrap(np.full(index_array.shape, fill), False, None)
+        return apply(ops.Scatter, self, src, dim=_one_dim(dim, self.ndim), index=index_array)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """A copy with src[i][j] added at [i][index[i][j]] for dim=1 (repeated indices accumulate)."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+        return apply(ops.ScatterAdd, self, src, dim=_one_dim(dim, self.ndim), index=_index_array("scatter_add", index))
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        """The slices along dim picked by the 1-D index, in its order (repeats allowed)."""
+        return apply(ops.IndexSelect, self, dim=_one_dim(dim, self.ndim), index=_index_array("index_select", index))
+
+    def index_add(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        """A copy with alpha * source's slices along dim added to the slices named by the 1-D index."""
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add: source must be a Tensor, got {type(source).__name__}")
+        return apply(ops.IndexAdd, self, source, dim=_one_dim(dim, self.ndim), index=_index_array("index_add", index),
+                     alpha=alpha)
+
+    def index_add_(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        """index_add in place (recorded by autograd on tensors that are not leaves)."""
+        if not isinstance(source, Tensor):
+            raise TypeError(f"index_add_: source must be a Tensor, got {type(source).__name__}")
+        return graph.apply_inplace(ops.IndexAdd, "index_add_", self, source, dim=_one_dim(dim, self.ndim),
+                                   index=_index_array("index_add_", index), alpha=alpha)
+
+    def masked_fill(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
+        """A copy with `value` (a number, or a 0-d tensor, which then gets a gradient) where the bool
+        mask is True; self and mask broadcast."""
+        fill, attrs = self._masked_fill_args("masked_fill", mask, value)
+        return apply(ops.MaskedFill, self, fill, **attrs)
+
+    def masked_fill_(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
+        """masked_fill in place (recorded by autograd on tensors that are not leaves)."""
+        fill, attrs = self._masked_fill_args("masked_fill_", mask, value)
+        return graph.apply_inplace(ops.MaskedFill, "masked_fill_", self, fill, **attrs)
+
+    def _masked_fill_args(self, name: str, mask, value) -> tuple["Tensor", dict]:
+        mask_array = _mask_array(name, mask, self.shape)
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+            fill = value.to(self.dtype)
+        else:
+            fill = Tensor._wrap(_fill_value(name, value, self.dtype), False, None)
+        return fill, {"mask": mask_array}
+
+    def masked_select(self, mask: "Tensor") -> "Tensor":
+        """The elements where the bool mask is True (self and mask broadcast), as a 1-D tensor."""
+        return apply(ops.MaskedSelect, self, mask=_mask_array("masked_select", mask, self.shape))
+
+    def nonzero(self, *, as_tuple: bool = False) -> "Tensor | tuple[Tensor, ...]":
+        """The indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+        if as_tuple:  # a 0-d tensor counts as 1-d here, as in PyTorch
+            return tuple(Tensor._wrap(i, False, None) for i in np.nonzero(np.atleast_1d(self._data)))
+        return Tensor._wrap(np.argwhere(self._data), False, None)
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> ValuesIndices:
+        """(values, indices) sorted along dim; always stable, so `stable` changes nothing. NaN sorts as
+        the largest value. The values' gradient goes back to the positions the indices name."""
+        axis = _one_dim(dim, self.ndim)
+        order = apply(ops.Argsort, self, dim=axis, descending=descending)._data
+        return self._take_ordered(axis, order)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> "Tensor":
+        """The indices that sort along dim (always stable; NaN sorts as the largest value)."""
+        return apply(ops.Argsort, self, dim=_one_dim(dim, self.ndim), descending=descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+        """(values, indices) of the k largest (or smallest) elements along dim, always best first, which
+        also satisfies sorted=False. NaN counts as the largest value."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
+        if self._data.dtype.kind == "b":
+            raise TypeError("topk: bool tensors are not supported; convert with .long() first")
+        axis = _one_dim(dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise ValueError(f"topk: k must be in [0, {size}] (the size of dim {dim}), got {k}")
+        order = apply(ops.Argsort, self, dim=axis, descending=largest)._data
+        return self._take_ordered(axis, order[(slice(None),) * axis + (slice(0, k),)] if self.ndim else order)
+
+    def _take_ordered(self, axis: int, indices: np.ndarray) -> ValuesIndices:
+        """(values, indices) with values gathered at `indices` along axis: the gradient flows back to
+        the positions the indices name. The returned indices are a copy of the ones backward uses."""
+        values = apply(ops.Gather, self, dim=axis, index=indices)
+        return ValuesIndices(values, Tensor._wrap(indices.copy(), False, None))
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """The lower triangle of the last two dims (on and below `diagonal`), zeros above it."""
+        return apply(ops.Tril, self, diagonal=self._diagonal("tril", diagonal))
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """The upper triangle of the last two dims (on and above `diagonal`), zeros below it."""
+        return apply(ops.Triu, self, diagonal=self._diagonal("triu", diagonal))
+
+    def _diagonal(self, name: str, diagonal) -> int:
+        if self.ndim < 2:
+            raise ValueError(f"{name}: input must have at least 2 dims, got shape {self.shape}")
+        if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+            raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__}")
+        return int(diagonal)
+
+    def flip(self, *dims) -> "Tensor":
+        """A copy reversed along dims (`x.flip(0, 1)` or `x.flip((0, 1))`)."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = _normalize_dims(dims, self.ndim)
+        return apply(ops.Flip, self, axes=axes if self.ndim else ())  # a 0-d tensor has nothing to reverse
+
+    def roll(self, shifts, dims=None) -> "Tensor":
+        """Elements shifted cyclically by shifts[i] along dims[i]; without dims, over the flattened
+        tensor (then shifts must be one number)."""
+        shift_tuple = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in shift_tuple):
+            raise TypeError(f"roll: shifts must be an int or a sequence of ints, got {shifts!r}")
+        if dims is None:
+            if len(shift_tuple) != 1:
+                raise ValueError(f"roll: without dims, shifts must be a single number, got {shifts}")
+            return apply(ops.Roll, self, shifts=int(shift_tuple[0]), axes=None)
+        dim_tuple = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if len(dim_tuple) != len(shift_tuple) or not dim_tuple:
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same, non-zero length")
+        if self.ndim == 0:
+            raise IndexError(f"roll: dims {dims} given, but a 0-d tensor has no dims")
+        axes = tuple(_one_dim(d, self.ndim) for d in dim_tuple)  # a dim may repeat: its shifts add up
+        return apply(ops.Roll, self, shifts=tuple(int(s) for s in shift_tuple), axes=axes)
+
     # -- dtype, device, copies ----------------------------------------------------------------------
     def to(self, *args, dtype=None, **kwargs) -> "Tensor":
         """`.to(dtype)`, `.to("cpu")` / `.to(device)` (a no-op) or both."""
@@ -695,6 +861,34 @@ class Tensor:
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
         return self._set("normal_", GENERATOR.rng.normal(mean, std, self.shape))
 
+    # -- sampling (no gradient; `generator=None` draws from fastgrad's global generator) -------------
+    def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
+        """Fill with 1 with probability p (a number, or a tensor broadcast to this shape), else 0."""
+        if isinstance(p, Tensor):
+            probs = p._data
+        elif isinstance(p, (int, float, np.number)) and not isinstance(p, bool):
+            probs = np.asarray(p, dtype=np.float64)
+        else:
+            raise TypeError(f"bernoulli_: p must be a number or a Tensor, got {type(p).__name__}")
+        try:
+            np.broadcast_to(probs, self.shape)
+        except ValueError:
+            raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
+        return self._set("bernoulli_", draw_bernoulli(rng_of(generator), probs, self.shape))
+
+    def bernoulli(self, p: float | None = None, *, generator=None) -> "Tensor":
+        """0/1 draws of this dtype: 1 with the probability each element holds, or with p everywhere."""
+        if p is not None:
+            return zeros_like(self).bernoulli_(p, generator=generator)
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"bernoulli: probabilities must be a floating point tensor, got dtype {self.dtype}")
+        draws = draw_bernoulli(rng_of(generator), self._data, self.shape)
+        return Tensor._wrap(draws.astype(self.dtype), False, None)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None) -> "Tensor":
+        """int64 category ids drawn from each row of these 1-D or 2-D non-negative weights."""
+        return Tensor._wrap(draw_multinomial(rng_of(generator), self._data, num_samples, replacement), False, None)
+
 
 graph.Tensor = Tensor
 
@@ -716,6 +910,46 @@ def _matmul(a: Tensor, b) -> Tensor:
 def _is_bool_index(part) -> bool:
     data = part._data if isinstance(part, Tensor) else part
     return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _index_array(name: str, index) -> np.ndarray:
+    """An int64 copy of an index tensor (int32 is accepted too, as in PyTorch). A copy, so that changing
+    the index tensor in place later cannot change where backward sends the gradient."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}: index must be a Tensor, got {type(index).__name__}")
+    if index.dtype not in (np.int64, np.int32):
+        raise TypeError(f"{name}: index must be an int64 (or int32) tensor, got dtype {index.dtype}")
+    return index._data.astype(np.int64)
+
+
+def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{name}: mask must be a Tensor, got {type(mask).__name__}")
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{name}: mask must be a bool tensor, got dtype {mask.dtype}")
+    try:
+        np.broadcast_shapes(shape, mask.shape)
+    except ValueError:
+        raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
+                         f"{shape}") from None
+    return mask._data
+
+
+def _fill_value(name: str, value, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of `dtype`. Floats written into integer tensors are truncated
+    (as PyTorch), but a value the dtype cannot hold is an error, never a wrapped-around number."""
+    if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
+    elif dtype.kind == "f":
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        fits = True
+    if not fits:
+        raise ValueError(f"{name}: value {value} cannot be converted to {dtype} without overflow")
+    return np.array(value).astype(dtype)
 
 
 def _size(size: Sequence) -> tuple[int, ...]:
@@ -806,3 +1040,42 @@ def randint(low: int, high: int | None = None, size=(), dtype=None) -> Tensor:
     if high is None:
         low, high = 0, low
     return Tensor(GENERATOR.rng.integers(low, high, _size((size,))), dtype=dtype or int64)
+
+
+def randint_like(input: Tensor, low: int | None = None, high: int | None = None, *, dtype=None, generator=None,
+                 requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high) in input's shape (and dtype, unless given); `randint_like(x, 10)`
+    draws from [0, 10)."""
+    if high is None:
+        if low is None:
+            raise TypeError("randint_like: missing the upper bound high")
+        low, high = 0, low
+    low = 0 if low is None else low
+    for bound_name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint_like: {bound_name} must be an int, got {type(bound).__name__}")
+    if low >= high:
+        raise ValueError(f"randint_like: low must be less than high, got low={low}, high={high}")
+    dtype = as_dtype(dtype) if dtype is not None else input.dtype
+    if dtype.kind in "iub":
+        smallest, largest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < smallest or high - 1 > largest:
+            raise ValueError(f"randint_like: [{low}, {high}) does not fit dtype {dtype} "
+                             f"(range [{smallest}, {largest}])")
+    values = rng_of(generator).integers(low, high, input.shape)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0, ..., n-1."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    dtype = as_dtype(dtype)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randperm: dtype must be an integer or floating point type, got {dtype}")
+    largest = np.iinfo(dtype).max if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)  # exact integers
+    if n - 1 > largest:
+        raise ValueError(f"randperm: n={n} is too large for dtype {dtype} (its largest exact value is {largest})")
+    return Tensor(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)

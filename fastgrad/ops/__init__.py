@@ -6,6 +6,8 @@ records them. Users reach them through Tensor methods and `fastgrad.nn.functiona
 from fastgrad.ops.assign import CopyFrom, Fill, IndexPut
 from fastgrad.ops.elementwise import (Abs, Add, Clamp, Div, Exp, Hardtanh, LeakyRelu, Log, Maximum, Minimum, Mul,
                                       Neg, Pow, Prelu, Relu, Sigmoid, Silu, Sqrt, Sub, Tanh, Where)
+from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
+                                   Scatter, ScatterAdd, Tril, Triu)
 from fastgrad.ops.linalg import Linear, Matmul
 from fastgrad.ops.nn import (RNN, BCEWithLogits, Dropout, Embedding, EmbeddingBag, LogSoftmax, NLLLoss, Softmax,
                              SoftmaxCrossEntropy)

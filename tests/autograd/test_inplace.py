@@ -134,3 +134,18 @@ def test_in_place_ops_match_pytorch():
         results.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_masked_fill_and_index_add_in_place_are_recorded():
+    x = fastgrad.tensor([1.0, 2.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
+
+    def f(x):
+        y = x * 2
+        y.masked_fill_(x > 1.5, 0.5)
+        z = x * 1.0
+        z.index_add_(0, fastgrad.tensor([0, 0, 2]), x * x)
+        return y + z
+
+    assert fastgrad.gradcheck(f, [x])
+    with pytest.raises(RuntimeError, match="leaf tensor"):
+        x.masked_fill_(x > 1.5, 0.0)

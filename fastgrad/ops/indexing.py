@@ -1,0 +1,287 @@
+"""Ops that pick, place or reorder elements by index: gather/scatter, index_select/index_add, masks,
+triangles, flip and roll (sort and topk are an argsort followed by a gather).
+
+`dim` arrives normalized (non-negative) and index arrays as integer arrays the op may keep (the
+Tensor methods pass arrays no one else holds). Each forward checks shapes and index ranges itself, so callers that
+apply an op directly (the in-place variants) get the same errors as the Tensor methods.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd.graph import Op
+
+
+# -- checks ----------------------------------------------------------------------------------------
+def _check_index_range(name: str, index: np.ndarray, dim: int, size: int) -> None:
+    """Indices must lie in [0, size): negative ones are out of range here, as in PyTorch."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{name}: index {int(bad)} is out of range for dimension {dim} with size {size}")
+
+
+def _check_along_dim(name: str, shape: tuple, index: np.ndarray, dim: int, src_shape: tuple | None = None) -> None:
+    """gather/scatter rules: index has the dims of the input (and of src), is no larger than the input
+    outside `dim` and no larger than src anywhere, and its values index dim `dim`."""
+    if index.ndim != len(shape):
+        raise ValueError(f"{name}: index must have as many dims as input, got index shape {index.shape} "
+                         f"for input shape {shape}")
+    if src_shape is not None and len(src_shape) != index.ndim:
+        raise ValueError(f"{name}: src must have as many dims as index, got src shape {src_shape} "
+                         f"for index shape {index.shape}")
+    if index.size:  # an empty index selects nothing, whatever its other sizes (as PyTorch)
+        for d, n in enumerate(index.shape):
+            if (d != dim and n > shape[d]) or (src_shape is not None and n > src_shape[d]):
+                limit = f"input shape {shape} outside dim {dim}" + ("" if src_shape is None else
+                                                                   f" and src shape {src_shape}")
+                raise ValueError(f"{name}: index shape {index.shape} is larger than {limit} at dim {d}")
+    _check_index_range(name, index, dim, shape[dim])
+
+
+def _along_dim_key(index: np.ndarray, dim: int) -> tuple:
+    """The NumPy key that reads x[i0, ..., index[i0, ..., ik], ..., ik] for every position of index:
+    `index` on axis `dim`, each other axis its own position (an arange broadcast along it)."""
+    key = []
+    for d, n in enumerate(index.shape):
+        if d == dim:
+            key.append(index)
+        else:
+            position = [1] * index.ndim
+            position[d] = n
+            key.append(np.arange(n).reshape(position))
+    return tuple(key)
+
+
+def _leading(shape: tuple) -> tuple:
+    """The key of the leading block of that shape (src may be larger than index in scatter)."""
+    return tuple(slice(0, n) for n in shape)
+
+
+# -- gather / scatter ------------------------------------------------------------------------------
+class Gather(Op):
+    """out[i][j] = x[i][index[i][j]] for dim=1 (likewise along any dim); 0-d tensors act as 1-d.
+    Backward: g is scatter-added back to the gathered positions (repeated indices accumulate)."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, dim, index):
+        x_1d, index_1d = np.atleast_1d(x), np.atleast_1d(index)
+        _check_along_dim("gather", x_1d.shape, index_1d, dim)
+        key = _along_dim_key(index_1d, dim)
+        ctx.saved = (x.shape, x_1d.shape, key, index_1d.shape)
+        return x_1d[key].reshape(index.shape)
+
+    def backward(ctx, K, g):
+        shape, shape_1d, key, index_shape_1d = ctx.saved
+        grad = np.zeros(shape_1d, dtype=g.dtype)
+        np.add.at(grad, key, g.reshape(index_shape_1d))  # repeated indices accumulate
+        return (grad.reshape(shape),)
+
+
+class Scatter(Op):
+    """out = x with out[i][index[i][j]] = src[i][j] (dim=1); where an index repeats, one of the
+    writes wins. Backward: x gets g except at the written positions, src gets g gathered from them
+    (PyTorch's formula, so with repeated indices every write receives its position's gradient)."""
+
+    saves_inputs = False
+    accumulate = False  # ScatterAdd adds instead of writing
+
+    def forward(ctx, K, x, src, dim, index):
+        name = "scatter_add" if ctx.op.accumulate else "scatter"
+        if src.dtype != x.dtype:
+            raise TypeError(f"{name}: src must have the input's dtype {x.dtype}, got {src.dtype}")
+        x_1d, src_1d, index_1d = np.atleast_1d(x), np.atleast_1d(src), np.atleast_1d(index)
+        _check_along_dim(name, x_1d.shape, index_1d, dim, src_1d.shape)
+        key = _along_dim_key(index_1d, dim)
+        values = src_1d[_leading(index_1d.shape)]
+        out = x_1d.copy()
+        if ctx.op.accumulate:
+            np.add.at(out, key, values)
+        else:
+            out[key] = values
+        ctx.saved = (key, src.shape, src_1d.shape, index_1d.shape)
+        return out.reshape(x.shape)
+
+    def backward(ctx, K, g):
+        key, src_shape, src_shape_1d, index_shape = ctx.saved
+        g_1d = np.atleast_1d(g)
+        g_src = np.zeros(src_shape_1d, dtype=g.dtype)
+        g_src[_leading(index_shape)] = g_1d[key]
+        if ctx.op.accumulate:
+            g_x = g
+        else:
+            g_x = g_1d.copy()
+            g_x[key] = 0  # overwritten values do not reach the output
+        return g_x.reshape(g.shape), g_src.reshape(src_shape)
+
+
+class ScatterAdd(Scatter):
+    """out = x with src[i][j] added at out[i][index[i][j]] (dim=1); repeated indices accumulate.
+    Backward: x gets g, src gets g gathered from the positions it was added to."""
+
+    accumulate = True
+
+
+# -- index_select / index_add (a 1-d index along one dim) -------------------------------------------
+def _check_vector_index(name: str, index: np.ndarray) -> np.ndarray:
+    if index.ndim > 1:
+        raise ValueError(f"{name}: index must be 1-D (or 0-d), got shape {index.shape}")
+    return index.reshape(-1)
+
+
+class IndexSelect(Op):
+    """The slices x[..., index[k], ...] along dim, stacked in index order; a 0-d input takes a
+    one-element index. Backward: g's slices are added back into the slices they came from."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, dim, index):
+        flat_index = _check_vector_index("index_select", index)
+        x_1d = np.atleast_1d(x)
+        if x.ndim == 0 and flat_index.size != 1:
+            raise ValueError(f"index_select: a 0-d input needs a one-element index, got {flat_index.size} elements")
+        _check_index_range("index_select", flat_index, dim, x_1d.shape[dim])
+        ctx.saved = (x.shape, x_1d.shape, dim, flat_index)
+        out = np.take(x_1d, flat_index, axis=dim)
+        return out.reshape(()) if x.ndim == 0 else out
+
+    def backward(ctx, K, g):
+        shape, shape_1d, dim, flat_index = ctx.saved
+        grad = np.zeros(shape_1d, dtype=g.dtype)
+        np.add.at(grad, (slice(None),) * dim + (flat_index,), np.atleast_1d(g))
+        return (grad.reshape(shape),)
+
+
+class IndexAdd(Op):
+    """out = x with alpha * source[..., k, ...] added to out[..., index[k], ...] along dim (repeated
+    indices accumulate); `apply(IndexAdd, x, source, dim=, index=, alpha=)`.
+    Backward: x gets g, source gets alpha times g's slices at index."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, source, dim, index, alpha=1):
+        flat_index = _check_vector_index("index_add", index)
+        if source.dtype != x.dtype:
+            raise TypeError(f"index_add: source must have the input's dtype {x.dtype}, got {source.dtype}")
+        if x.dtype.kind != "f" and not float(alpha).is_integer():
+            raise TypeError(f"index_add: alpha must be an integer for an input of dtype {x.dtype}, got {alpha}")
+        x_1d, source_1d = np.atleast_1d(x), np.atleast_1d(source)
+        expected = x_1d.shape[:dim] + (flat_index.size,) + x_1d.shape[dim + 1:]
+        if source_1d.shape != expected:
+            raise ValueError(f"index_add: source must have shape {expected} (the input's shape {x.shape} with "
+                             f"dim {dim} resized to the {flat_index.size} indices), got {source.shape}")
+        _check_index_range("index_add", flat_index, dim, x_1d.shape[dim])
+        scale = x.dtype.type(alpha)
+        out = x_1d.copy()
+        np.add.at(out, (slice(None),) * dim + (flat_index,), source_1d if alpha == 1 else source_1d * scale)
+        ctx.saved = (source.shape, dim, flat_index, scale)
+        return out.reshape(x.shape)
+
+    def backward(ctx, K, g):
+        source_shape, dim, flat_index, scale = ctx.saved
+        g_source = np.take(np.atleast_1d(g), flat_index, axis=dim)
+        return g, (g_source if scale == 1 else g_source * scale).reshape(source_shape)
+
+
+# -- masks ------------------------------------------------------------------------------------------
+class MaskedFill(Op):
+    """`value` (a 0-d array of x's dtype) where mask is True, x elsewhere; x and mask broadcast.
+    Backward: x gets g where the mask is False, value the sum of g where it is True."""
+
+    broadcasts, saves_inputs = True, False
+
+    def forward(ctx, K, x, value, mask):
+        ctx.saved = mask
+        return K.where(mask, value, x)
+
+    def backward(ctx, K, g):
+        mask = ctx.saved
+        zero = g.dtype.type(0)
+        return K.where(mask, zero, g), K.where(mask, g, zero)  # the graph sums value's share to its 0-d shape
+
+
+class MaskedSelect(Op):
+    """The elements of x where mask is True (x and mask broadcast), as a 1-d array in row-major
+    order. Backward: g goes back to those positions, zero elsewhere."""
+
+    broadcasts, saves_inputs = True, False
+
+    def forward(ctx, K, x, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        full_mask = np.broadcast_to(mask, shape)
+        ctx.saved = full_mask
+        return np.broadcast_to(x, shape)[full_mask]
+
+    def backward(ctx, K, g):
+        full_mask = ctx.saved
+        grad = np.zeros(full_mask.shape, dtype=g.dtype)
+        grad[full_mask] = g
+        return (grad,)
+
+
+# -- ordering ---------------------------------------------------------------------------------------
+class Argsort(Op):
+    """The int64 indices that sort x along dim (no gradient). Always stable: equal elements keep their
+    order, descending too; NaN counts as larger than every number (PyTorch's order)."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, dim, descending):
+        x_1d = np.atleast_1d(x)
+        if not descending:
+            order = np.argsort(x_1d, axis=dim, kind="stable")
+        else:
+            # Reverse, sort ascending, reverse again: largest (and NaN) first, ties in original order,
+            # without negating (which would overflow the smallest integer and misplace NaN).
+            size = x_1d.shape[dim]
+            order = size - 1 - np.flip(np.argsort(np.flip(x_1d, dim), axis=dim, kind="stable"), dim)
+        return order.astype(np.int64, copy=False).reshape(x.shape)
+
+
+# -- triangles, flip, roll --------------------------------------------------------------------------
+class Tril(Op):
+    """The lower triangle (on and below `diagonal`) of the last two dims, zeros above; the gradient is
+    the same triangle of g."""
+
+    saves_inputs = False
+    triangle = staticmethod(np.tril)
+
+    def forward(ctx, K, x, diagonal):
+        ctx.saved = diagonal
+        return ctx.op.triangle(x, diagonal)
+
+    def backward(ctx, K, g):
+        return (ctx.op.triangle(g, ctx.saved),)
+
+
+class Triu(Tril):
+    triangle = staticmethod(np.triu)
+
+
+class Flip(Op):
+    """x reversed along `axes` (a copy, as PyTorch); the gradient is g reversed the same way."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, axes):
+        ctx.saved = axes
+        return np.flip(x, axes).copy()
+
+    def backward(ctx, K, g):
+        return (np.flip(g, ctx.saved),)
+
+
+class Roll(Op):
+    """x shifted cyclically by `shifts` along `axes` (or over the flattened tensor when axes is None);
+    the gradient is g shifted back."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, shifts, axes):
+        ctx.saved = (shifts, axes)
+        return np.roll(x, shifts, axes)
+
+    def backward(ctx, K, g):
+        shifts, axes = ctx.saved
+        back = -shifts if axes is None else tuple(-s for s in shifts)
+        return (np.roll(g, back, axes),)

@@ -1,0 +1,227 @@
+"""Indexing and ordering ops against PyTorch: the same call on the same data gives the same values and
+gradients, and the calls PyTorch rejects are rejected."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+
+
+def distinct(shape, seed):
+    """Values at least 0.3 apart (no ties, so sort orders and argmin are unambiguous)."""
+    rng = np.random.default_rng(seed)
+    size = int(np.prod(shape))
+    return ((rng.permutation(size) - size / 2) * 0.5 + rng.uniform(-0.1, 0.1, size)).reshape(shape)
+
+
+def run(lib, fn, arrays):
+    tensors = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    return tensors, fn(lib, *tensors)
+
+
+def assert_same(fn, *arrays, seed=0):
+    """fn(lib, *leaves) with lib = fastgrad and torch: equal outputs, and equal gradients of a random
+    projection of every float output."""
+    fg_leaves, fg_out = run(fastgrad, fn, arrays)
+    t_leaves, t_out = run(torch, fn, arrays)
+    fg_outs = fg_out if isinstance(fg_out, tuple) else (fg_out,)
+    t_outs = t_out if isinstance(t_out, tuple) else (t_out,)
+    assert len(fg_outs) == len(t_outs)
+    rng = np.random.default_rng(seed)
+    fg_loss = t_loss = 0
+    for a, b in zip(fg_outs, t_outs):
+        expected = b.detach().numpy()
+        assert a.shape == tuple(b.shape) and a.dtype == expected.dtype, (a.shape, b.shape, a.dtype, b.dtype)
+        np.testing.assert_allclose(a.numpy(), expected, rtol=1e-12, atol=0)
+        if b.requires_grad:
+            v = rng.standard_normal(a.shape)
+            fg_loss = fg_loss + (a * fastgrad.tensor(v)).sum()
+            t_loss = t_loss + (b * torch.tensor(v)).sum()
+    if isinstance(t_loss, torch.Tensor):
+        fg_loss.backward()
+        t_loss.backward()
+    for a, b in zip(fg_leaves, t_leaves):
+        if b.grad is None:
+            assert a.grad is None or not a.grad.numpy().any()
+        else:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _leading(shape):
+    return tuple(slice(0, n) for n in shape)
+
+
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), data=st.data())
+def test_gather_scatter_family(shape, seed, data):
+    rng = np.random.default_rng(seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    axis = dim % len(shape)
+    index_shape = tuple(int(rng.integers(1, n + 1)) if d != axis else int(rng.integers(1, 6))
+                        for d, n in enumerate(shape))
+    index = rng.integers(0, shape[axis], index_shape)
+    x, src = distinct(shape, seed), distinct(index_shape, seed + 1)
+    larger_src = distinct(tuple(n + 1 for n in index_shape), seed + 2)
+    assert_same(lambda lib, x: lib.gather(x, dim, lib.tensor(index)), x)
+    assert_same(lambda lib, x, s: lib.scatter_add(x, dim, lib.tensor(index), s), x, src)
+    # PyTorch cannot backpropagate to a src larger than index (it raises), so compare values only there
+    assert_same(lambda lib, x, s: x.scatter_add(dim, lib.tensor(index), s.detach() * 2), x, larger_src)
+    # scatter overwrites: with a repeated index which write wins is unspecified, so keep them unique
+    unique = np.argsort(rng.random(index_shape[:axis] + (shape[axis],) + index_shape[axis + 1:]), axis=dim)
+    unique = np.take(unique, np.arange(min(index_shape[axis], shape[axis])), axis=dim)
+    assert_same(lambda lib, x, s: lib.scatter(x, dim, lib.tensor(unique), s), x, src[_leading(unique.shape)])
+    assert_same(lambda lib, x, s: lib.scatter(x, dim, lib.tensor(unique), s.detach()), x, larger_src)
+    assert_same(lambda lib, x: x.scatter(dim, lib.tensor(unique), -3.5), x)
+    assert_same(lambda lib, x: lib.scatter(x, dim, lib.tensor(unique), value=2), x)
+
+
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), count=st.integers(0, 5), alpha=st.sampled_from([1, 0.5, -3]),
+       data=st.data())
+def test_index_select_and_index_add(shape, seed, count, alpha, data):
+    rng = np.random.default_rng(seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    axis = dim % len(shape)
+    index = rng.integers(0, shape[axis], count)
+    x = distinct(shape, seed)
+    source = distinct(shape[:axis] + (count,) + shape[axis + 1:], seed + 1)
+    assert_same(lambda lib, x: lib.index_select(x, dim, lib.tensor(index, dtype=lib.int64)), x)
+    assert_same(lambda lib, x, s: lib.index_add(x, dim, lib.tensor(index, dtype=lib.int64), s, alpha=alpha),
+                x, source)
+    assert_same(lambda lib, x: x.index_select(dim, lib.tensor(index, dtype=lib.int32)), x)
+
+
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), mask_kind=st.sampled_from(["same", "trailing", "larger"]))
+def test_masks_and_nonzero(shape, seed, mask_kind):
+    rng = np.random.default_rng(seed)
+    mask_shape = {"same": shape, "trailing": shape[1:], "larger": (2,) + shape}[mask_kind]
+    mask = rng.random(mask_shape) < 0.5  # broadcasts against x either way
+    x = distinct(shape, seed)
+    assert_same(lambda lib, x: lib.masked_fill(x, lib.tensor(mask), 1.25), x)
+    assert_same(lambda lib, x, v: x.masked_fill(lib.tensor(mask), v.sum()), x, np.array([0.5, 2.0]))
+    assert_same(lambda lib, x: lib.masked_select(x, lib.tensor(mask)), x)
+    x[rng.random(shape) < 0.4] = 0
+    assert_same(lambda lib, x: lib.nonzero(x.detach()), x)
+    assert_same(lambda lib, x: lib.nonzero(x.detach(), as_tuple=True), x)
+
+
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), descending=st.booleans(), keepdim=st.booleans(), data=st.data())
+def test_ordering(shape, seed, descending, keepdim, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    k = data.draw(st.integers(0, shape[dim]))
+    x = distinct(shape, seed)
+    assert_same(lambda lib, x: tuple(lib.sort(x, dim, descending)), x)
+    assert_same(lambda lib, x: tuple(x.sort(dim=dim, descending=descending, stable=True)), x)
+    assert_same(lambda lib, x: lib.argsort(x, dim, descending), x)
+    assert_same(lambda lib, x: tuple(lib.topk(x, k, dim, largest=descending)), x)
+    assert_same(lambda lib, x: tuple(x.topk(k, dim=dim)), x)
+    assert_same(lambda lib, x: (lib.argmin(x, dim, keepdim), lib.argmax(x, dim, keepdim), x.argmin(),
+                                x.argmax(keepdim=keepdim)), x)
+
+
+def test_ordering_with_nan_and_ties():
+    x = np.array([[1.0, np.nan, 2.0, 1.0, np.nan, 2.0], [0.0, -1.0, 0.0, 3.0, 3.0, -1.0]])
+    assert_same(lambda lib, x: tuple(lib.sort(x, stable=True)), x)
+    assert_same(lambda lib, x: tuple(lib.sort(x, descending=True, stable=True)), x)
+    assert_same(lambda lib, x: (lib.argmin(x.detach(), 1), lib.argmax(x.detach(), 1)), x)
+    # PyTorch's topk picks among tied elements in no specified order: compare the values only
+    assert_same(lambda lib, x: lib.topk(x.detach(), 2).values, x)
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16),
+       diagonal=st.integers(-4, 4), data=st.data())
+def test_triangles_flip_roll(shape, seed, diagonal, data):
+    x = distinct(shape, seed)
+    assert_same(lambda lib, x: (lib.tril(x, diagonal), x.triu(diagonal)), x)
+    dims = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), max_size=len(shape),
+                              unique_by=lambda d: d % len(shape)))
+    shifts = data.draw(st.lists(st.integers(-6, 6), min_size=len(dims), max_size=len(dims)))
+    assert_same(lambda lib, x: (lib.flip(x, dims), x.flip(dims)), x)
+    if dims:
+        assert_same(lambda lib, x: lib.roll(x, shifts, dims), x)
+    assert_same(lambda lib, x: (lib.roll(x, diagonal), x.roll(diagonal, 0)), x)
+
+
+def test_zero_dim_inputs():
+    x = np.array(1.5)
+    assert_same(lambda lib, x: lib.gather(x, 0, lib.tensor([0, 0])), x)
+    assert_same(lambda lib, x: lib.index_select(x, 0, lib.tensor(0)), x)
+    assert_same(lambda lib, x: tuple(lib.sort(x)) + tuple(lib.topk(x, 1)), x)
+    assert_same(lambda lib, x: (lib.flip(x, (0,)), lib.roll(x, 3), x.argmin(0, keepdim=True)), x)
+    assert_same(lambda lib, x: lib.nonzero(x.detach(), as_tuple=True), x)
+
+
+def test_integer_tensors():
+    ints = np.array([[3, 1, 7], [2, 5, 0]])
+    for fn in (lambda lib, x: lib.gather(x, 1, lib.tensor([[2], [0]])),
+               lambda lib, x: lib.masked_fill(x, x > 2, 1.9),
+               lambda lib, x: lib.scatter(x, 0, lib.tensor([[1, 0, 1]]), 9),
+               lambda lib, x: tuple(lib.sort(x, 0, descending=True)),
+               lambda lib, x: tuple(lib.topk(x, 2)),
+               lambda lib, x: lib.tril(x, -1)):
+        expected = fn(torch, torch.tensor(ints))
+        got = fn(fastgrad, fastgrad.tensor(ints))
+        for a, b in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple)
+                        else (expected,)):
+            assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
+
+
+BAD_CALLS = {
+    "gather float index": lambda lib, x: lib.gather(x, 1, lib.tensor([[0.0]])),
+    "gather int16 index": lambda lib, x: lib.gather(x, 1, lib.tensor(np.array([[0]], dtype=np.int16))),
+    "gather index too many dims": lambda lib, x: lib.gather(x, 1, lib.tensor([[[0]]])),
+    "gather index too large": lambda lib, x: lib.gather(x, 1, lib.tensor([[0], [0], [0]])),
+    "gather out of range": lambda lib, x: lib.gather(x, 1, lib.tensor([[3]])),
+    "gather negative": lambda lib, x: lib.gather(x, 1, lib.tensor([[-1]])),
+    "gather bad dim": lambda lib, x: lib.gather(x, 2, lib.tensor([[0]])),
+    "scatter src dtype": lambda lib, x: lib.scatter(x, 1, lib.tensor([[0]]), lib.tensor([[1.0]])),
+    "scatter src small": lambda lib, x: lib.scatter(x, 1, lib.tensor([[0, 1]]), x[:, :1]),
+    "scatter out of range": lambda lib, x: lib.scatter(x, 1, lib.tensor([[5]]), 1.0),
+    "scatter_add number": lambda lib, x: lib.scatter_add(x, 1, lib.tensor([[0]]), 1.0),
+    "index_select 2-d index": lambda lib, x: lib.index_select(x, 1, lib.tensor([[0]])),
+    "index_select out of range": lambda lib, x: lib.index_select(x, 0, lib.tensor([2])),
+    "index_select negative": lambda lib, x: lib.index_select(x, 0, lib.tensor([-1])),
+    "index_add count": lambda lib, x: lib.index_add(x, 1, lib.tensor([0, 1]), x),
+    "index_add shape": lambda lib, x: lib.index_add(x, 1, lib.tensor([0, 1, 2]), x.reshape(3, 2)),
+    "index_add out of range": lambda lib, x: lib.index_add(x, 0, lib.tensor([0, 2]), x),
+    "masked_fill float mask": lambda lib, x: lib.masked_fill(x, x * 0, 1.0),
+    "masked_fill 1-d value": lambda lib, x: lib.masked_fill(x, x > 0, x[0, :1]),
+    "masked_fill no broadcast": lambda lib, x: lib.masked_fill(x, lib.tensor([True, False]), 1.0),
+    "masked_select float mask": lambda lib, x: lib.masked_select(x, x * 0),
+    "topk k too large": lambda lib, x: lib.topk(x, 4),
+    "topk negative k": lambda lib, x: lib.topk(x, -1),
+    "topk float k": lambda lib, x: lib.topk(x, 1.0),
+    "topk bool": lambda lib, x: lib.topk(x > 0, 1),
+    "sort bad dim": lambda lib, x: lib.sort(x, 2),
+    "argmin bool": lambda lib, x: lib.argmin(x > 0),
+    "argmin empty": lambda lib, x: lib.argmin(x[:0]),
+    "argmin empty dim": lambda lib, x: lib.argmin(x[:, :0], 1),
+    "argmin bad dim": lambda lib, x: lib.argmin(x, -3),
+    "tril 1-d": lambda lib, x: lib.tril(x[0]),
+    "triu float diagonal": lambda lib, x: lib.triu(x, 1.0),
+    "flip repeated dim": lambda lib, x: lib.flip(x, (0, -2)),
+    "flip bad dim": lambda lib, x: lib.flip(x, (2,)),
+    "roll mismatch": lambda lib, x: lib.roll(x, (1, 1), 0),
+    "roll shifts without dims": lambda lib, x: lib.roll(x, (1, 1)),
+    "roll bad dim": lambda lib, x: lib.roll(x, 1, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS))
+def test_rejected_by_both(name):
+    call = BAD_CALLS[name]
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(Exception):
+        call(torch, torch.tensor(x))
+    with pytest.raises((TypeError, ValueError, IndexError)):
+        call(fastgrad, fastgrad.tensor(x))

@@ -1,0 +1,214 @@
+"""Sampling (fastgrad/random.py and its Tensor wrappers): multinomial, bernoulli, randperm, randint_like
+and Generator. Draws cannot be compared with PyTorch's, so these test the distributions (chi-square
+statistics against the 0.1% critical value, with fixed seeds), the invariants (no repeats without
+replacement, zero-probability categories never drawn), reproducibility, and the errors."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+# chi-square critical values at p = 0.001 by degrees of freedom
+CRITICAL = {1: 10.83, 2: 13.82, 3: 16.27, 4: 18.47, 5: 20.52, 9: 27.88}
+
+
+def chi_square(counts, probs) -> float:
+    counts, probs = np.asarray(counts, dtype=float), np.asarray(probs, dtype=float)
+    expected = counts.sum() * probs
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+# -- multinomial -----------------------------------------------------------------------------------
+def test_multinomial_with_replacement_follows_the_weights():
+    fastgrad.manual_seed(0)
+    weights = fastgrad.tensor([1.0, 2.0, 0.0, 7.0])  # unnormalized, with a zero
+    draws = fastgrad.multinomial(weights, 20000, replacement=True)
+    assert draws.shape == (20000,) and draws.dtype == fastgrad.int64
+    counts = np.bincount(draws.numpy(), minlength=4)
+    assert counts[2] == 0
+    assert chi_square(counts[[0, 1, 3]], [0.1, 0.2, 0.7]) < CRITICAL[2]
+
+
+def test_multinomial_rows_are_separate_distributions():
+    probs = fastgrad.tensor([[0.5, 0.5, 0.0], [0.0, 0.1, 0.9]], dtype=fastgrad.float64)
+    draws = probs.multinomial(5000, replacement=True, generator=fastgrad.Generator().manual_seed(1))
+    assert draws.shape == (2, 5000)
+    first, second = (np.bincount(row, minlength=3) for row in draws.numpy())
+    assert first[2] == 0 and second[0] == 0
+    assert chi_square(first[:2], [0.5, 0.5]) < CRITICAL[1] and chi_square(second[1:], [0.1, 0.9]) < CRITICAL[1]
+
+
+def test_multinomial_without_replacement_never_repeats_and_follows_sequential_sampling():
+    p = np.array([0.5, 0.3, 0.2])
+    fastgrad.manual_seed(2)
+    draws = fastgrad.tensor(np.tile(p, (6000, 1))).multinomial(2).numpy()  # 6000 rows, 2 draws each
+    assert (draws[:, 0] != draws[:, 1]).all()
+    assert chi_square(np.bincount(draws[:, 0], minlength=3), p) < CRITICAL[2]
+    # the second draw renormalizes after removing the first: P(j) = sum_i p_i p_j / (1 - p_i)
+    second = np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(3) if i != j) for j in range(3)])
+    assert chi_square(np.bincount(draws[:, 1], minlength=3), second) < CRITICAL[2]
+
+
+def test_multinomial_without_replacement_skips_zero_weights_and_can_draw_all():
+    fastgrad.manual_seed(3)
+    draws = fastgrad.tensor([[0.0, 1.0, 2.0, 0.0, 3.0]] * 50).multinomial(3).numpy()
+    assert all(sorted(row) == [1, 2, 4] for row in draws)
+    perm = fastgrad.multinomial(fastgrad.ones(6), 6).numpy()
+    assert sorted(perm) == list(range(6))
+
+
+def test_multinomial_is_reproducible_and_generators_are_independent():
+    probs = fastgrad.tensor([0.2, 0.3, 0.5])
+    fastgrad.manual_seed(5)
+    a = probs.multinomial(10, True).tolist()
+    fastgrad.manual_seed(5)
+    g = fastgrad.Generator().manual_seed(9)
+    b = probs.multinomial(10, True, generator=g).tolist()  # must not advance the global stream
+    assert probs.multinomial(10, True).tolist() == a
+    assert probs.multinomial(10, True, generator=fastgrad.Generator().manual_seed(9)).tolist() == b
+
+
+@pytest.mark.parametrize("probs,num_samples,replacement,error,message", [
+    ([0.2, 0.8], 0, True, ValueError, "multinomial: num_samples must be positive, got 0"),
+    ([0.2, 0.8], 3, False, ValueError, "multinomial: cannot draw 3 samples without replacement from 2 categories"),
+    ([1.0, 0.0, 0.0], 2, False, ValueError,
+     "multinomial: cannot draw 2 samples without replacement from a row with only 1 categories of non-zero"),
+    ([-0.1, 1.0], 1, True, ValueError, "multinomial: probs must be finite and non-negative"),
+    ([float("nan"), 1.0], 1, True, ValueError, "multinomial: probs must be finite and non-negative"),
+    ([float("inf"), 1.0], 1, True, ValueError, "multinomial: probs must be finite and non-negative"),
+    ([[1.0, 0.0], [0.0, 0.0]], 1, True, ValueError, "multinomial: the probabilities of row 1 sum to 0"),
+    (1.0, 1, True, ValueError, r"multinomial: probs must be 1-D or 2-D, got shape \(\)"),
+    (np.ones((2, 2, 2)), 1, True, ValueError, r"multinomial: probs must be 1-D or 2-D, got shape \(2, 2, 2\)"),
+    ([1, 2], 1, True, TypeError, "multinomial: probs must be a floating point tensor, got dtype int64"),
+    ([0.2, 0.8], 1.0, True, TypeError, "multinomial: num_samples must be an int, got float"),
+])
+def test_multinomial_errors(probs, num_samples, replacement, error, message):
+    with pytest.raises(error, match=message):
+        fastgrad.multinomial(fastgrad.tensor(probs), num_samples, replacement)
+
+
+def test_multinomial_generator_must_be_a_fastgrad_generator():
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator or None, got numpy.random"):
+        fastgrad.multinomial(fastgrad.ones(2), 1, generator=np.random.default_rng(0))
+
+
+def test_multinomial_with_no_rows():
+    assert fastgrad.multinomial(fastgrad.ones(0, 3), 2).shape == (0, 2)
+
+
+# -- bernoulli -------------------------------------------------------------------------------------
+def test_bernoulli_draws_each_element_with_its_probability():
+    fastgrad.manual_seed(4)
+    p = np.array([0.0, 0.25, 0.5, 1.0])
+    draws = fastgrad.bernoulli(fastgrad.tensor(np.tile(p, (4000, 1)), dtype=fastgrad.float32)).numpy()
+    assert draws.dtype == np.float32 and set(np.unique(draws)) <= {0.0, 1.0}
+    ones = draws.sum(axis=0)
+    assert ones[0] == 0 and ones[3] == 4000
+    for column in (1, 2):
+        assert chi_square([ones[column], 4000 - ones[column]], [p[column], 1 - p[column]]) < CRITICAL[1]
+    assert fastgrad.tensor([0.3], dtype=fastgrad.float64).bernoulli().dtype == fastgrad.float64
+
+
+def test_bernoulli_in_place_with_number_or_tensor_p():
+    fastgrad.manual_seed(6)
+    x = fastgrad.zeros(20000)
+    assert x.bernoulli_() is x
+    assert chi_square([x.numpy().sum(), 20000 - x.numpy().sum()], [0.5, 0.5]) < CRITICAL[1]
+    rows = fastgrad.zeros(3, 2).bernoulli_(fastgrad.tensor([0.0, 1.0]))  # p broadcasts
+    assert rows.tolist() == [[0.0, 1.0]] * 3
+    assert fastgrad.zeros(3, dtype=fastgrad.int64).bernoulli_(1.0).tolist() == [1, 1, 1]
+    assert fastgrad.bernoulli(fastgrad.zeros(2, 2), p=1.0).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    a = fastgrad.zeros(8).bernoulli_(0.5, generator=fastgrad.Generator().manual_seed(3))
+    assert a.tolist() == fastgrad.zeros(8).bernoulli_(0.5, generator=fastgrad.Generator().manual_seed(3)).tolist()
+
+
+def test_bernoulli_errors():
+    for bad in (1.5, -0.5, float("nan")):
+        with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
+            fastgrad.bernoulli(fastgrad.tensor([0.5, bad]))
+        with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
+            fastgrad.zeros(2).bernoulli_(bad)
+    with pytest.raises(TypeError, match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
+        fastgrad.bernoulli(fastgrad.tensor([0, 1]))
+    with pytest.raises(ValueError, match=r"bernoulli_: p of shape \(2,\) cannot be broadcast to \(3,\)"):
+        fastgrad.zeros(3).bernoulli_(fastgrad.tensor([0.5, 0.5]))
+    with pytest.raises(TypeError, match="bernoulli_: p must be a number or a Tensor, got str"):
+        fastgrad.zeros(3).bernoulli_("0.5")
+    with pytest.raises(RuntimeError, match="bernoulli_: a tensor that requires grad cannot be changed in place"):
+        fastgrad.zeros(3, requires_grad=True).bernoulli_()
+
+
+# -- randperm and randint_like ---------------------------------------------------------------------
+def test_randperm_is_a_uniform_permutation():
+    fastgrad.manual_seed(7)
+    perms = np.stack([fastgrad.randperm(4).numpy() for _ in range(4000)])
+    assert all(sorted(p) == [0, 1, 2, 3] for p in perms[:50]) and perms.dtype == np.int64
+    for position in range(4):
+        assert chi_square(np.bincount(perms[:, position], minlength=4), [0.25] * 4) < CRITICAL[3]
+    assert fastgrad.randperm(0).shape == (0,)
+    assert fastgrad.randperm(5, dtype=fastgrad.float32).dtype == fastgrad.float32
+    g = fastgrad.Generator().manual_seed(1)
+    assert fastgrad.randperm(10, generator=g).tolist() == fastgrad.randperm(
+        10, generator=fastgrad.Generator().manual_seed(1)).tolist()
+
+
+def test_randperm_errors():
+    with pytest.raises(ValueError, match="randperm: n must be non-negative, got -1"):
+        fastgrad.randperm(-1)
+    with pytest.raises(TypeError, match="randperm: n must be an int, got float"):
+        fastgrad.randperm(3.0)
+    with pytest.raises(TypeError, match="randperm: dtype must be an integer or floating point type, got bool"):
+        fastgrad.randperm(3, dtype=fastgrad.bool_)
+    with pytest.raises(ValueError, match="randperm: n=300 is too large for dtype int8"):
+        fastgrad.randperm(300, dtype=np.int8)
+
+
+def test_randint_like_shape_dtype_range_and_uniformity():
+    fastgrad.manual_seed(8)
+    x = fastgrad.zeros(200, 50)
+    draws = fastgrad.randint_like(x, 3, 13)
+    assert draws.shape == (200, 50) and draws.dtype == fastgrad.float32
+    values = draws.numpy().astype(int)
+    assert values.min() >= 3 and values.max() <= 12
+    assert chi_square(np.bincount(values.ravel() - 3, minlength=10), [0.1] * 10) < CRITICAL[9]
+    assert set(np.unique(fastgrad.randint_like(x, 2).numpy())) == {0.0, 1.0}  # high alone: [0, high)
+    assert fastgrad.randint_like(x, high=4, dtype=fastgrad.int64).dtype == fastgrad.int64
+    assert fastgrad.randint_like(x, 5, requires_grad=True).requires_grad
+    flags = fastgrad.randint_like(x.bool(), 2)
+    assert flags.dtype == fastgrad.bool_ and flags.numpy().any() and not flags.numpy().all()
+
+
+def test_randint_like_errors():
+    x = fastgrad.zeros(2)
+    with pytest.raises(ValueError, match="randint_like: low must be less than high, got low=5, high=5"):
+        fastgrad.randint_like(x, 5, 5)
+    with pytest.raises(ValueError, match="randint_like: low must be less than high, got low=0, high=-1"):
+        fastgrad.randint_like(x, -1)
+    with pytest.raises(TypeError, match="randint_like: missing the upper bound high"):
+        fastgrad.randint_like(x)
+    with pytest.raises(TypeError, match="randint_like: high must be an int, got float"):
+        fastgrad.randint_like(x, 5.5)
+    with pytest.raises(ValueError, match=r"randint_like: \[0, 3\) does not fit dtype bool"):
+        fastgrad.randint_like(x.bool(), 3)
+    with pytest.raises(ValueError, match=r"randint_like: \[0, 1099511627776\) does not fit dtype int32"):
+        fastgrad.randint_like(x.int(), 2**40)
+
+
+# -- Generator ---------------------------------------------------------------------------------------
+def test_generator_seed_and_state():
+    g = fastgrad.Generator()
+    assert g.initial_seed() == 67280421310721  # torch.Generator's default
+    assert g.manual_seed(11) is g and g.initial_seed() == 11
+    state = g.get_state()
+    first = fastgrad.randperm(20, generator=g).tolist()
+    g.set_state(state)
+    assert fastgrad.randperm(20, generator=g).tolist() == first
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fastgrad.Generator("cuda")
+
+
+def test_global_state_round_trip_still_works():
+    fastgrad.manual_seed(12)
+    state = fastgrad.get_rng_state()
+    a = fastgrad.rand(3).tolist()
+    fastgrad.set_rng_state(state)
+    assert fastgrad.rand(3).tolist() == a
