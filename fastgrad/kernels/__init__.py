@@ -5,7 +5,7 @@ kernels. Only kernels measured faster than their NumPy reference are listed (doc
 Importing compiles nothing: each kernel compiles on its first call, once per float dtype, and is
 cached on disk (`cache=True`), so later processes load it instead.
 """
-from fastgrad.kernels import activation, dropout, embedding, optim
+from fastgrad.kernels import activation, dropout, embedding, gated_rnn, optim
 
 KERNELS = {
     "embedding_backward": embedding.embedding_backward,
@@ -26,4 +26,8 @@ KERNELS = {
     "sgd_rows_update": optim.sgd_rows_update,
     "adagrad_rows_update": optim.adagrad_rows_update,
     "sparse_adam_rows_update": optim.sparse_adam_rows_update,
+    "lstm_forward": gated_rnn.lstm_forward,
+    "lstm_backward": gated_rnn.lstm_backward,
+    "gru_forward": gated_rnn.gru_forward,
+    "gru_backward": gated_rnn.gru_backward,
 }

@@ -6,7 +6,7 @@ records them. Users reach them through Tensor methods and `fastgrad.nn.functiona
 from fastgrad.ops.elementwise import (Abs, Add, Clamp, Div, Exp, Hardtanh, LeakyRelu, Log, Maximum, Minimum, Mul,
                                       Neg, Pow, Prelu, Relu, Sigmoid, Silu, Sqrt, Sub, Tanh, Where)
 from fastgrad.ops.linalg import Linear, Matmul
-from fastgrad.ops.nn import (RNN, BCEWithLogits, Dropout, Embedding, EmbeddingBag, LogSoftmax, NLLLoss, Softmax,
-                             SoftmaxCrossEntropy)
+from fastgrad.ops.nn import (GRU, LSTM, RNN, BCEWithLogits, Dropout, Embedding, EmbeddingBag, LogSoftmax, NLLLoss,
+                             Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import Max, Mean, Min, Sum
 from fastgrad.ops.shape import Cast, Cat, Expand, GetItem, Permute, Reshape, Stack
