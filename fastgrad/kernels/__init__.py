@@ -1,7 +1,8 @@
 """Numba kernels, one module per family, with the signatures of `fastgrad.backends.numpy`.
 
 `KERNELS` maps a kernel's name to its compiled version; the compiled backend lays it over the NumPy
-kernels. Only kernels measured faster than their NumPy reference are listed (docs/notes/numba.md).
+kernels. Only kernels measured faster than their NumPy reference are listed (docs/notes/numba.md), except
+the LSTM/GRU kernels of `gated_rnn`, which are listed but not measured yet.
 Importing compiles nothing: each kernel compiles on its first call, once per float dtype, and is
 cached on disk (`cache=True`), so later processes load it instead.
 """
