@@ -65,8 +65,9 @@ class RNNBase(Module):
             raise ValueError(f"{name}: dropout must be a number in [0, 1] (the probability of zeroing an element), "
                              f"got {dropout!r}")
         if dropout > 0 and num_layers == 1:
+            caller = 2 if type(self).__init__ is RNNBase.__init__ else 3  # point at the user's line, past RNN/LSTM
             warnings.warn(f"{name}: dropout is applied between recurrent layers, so dropout={dropout} with "
-                          "num_layers=1 does nothing", UserWarning, stacklevel=2)
+                          "num_layers=1 does nothing", UserWarning, stacklevel=caller)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional = bool(bidirectional)
