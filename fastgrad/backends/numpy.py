@@ -254,6 +254,136 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     return dx, carry, dw_ih, dw_hh, db
 
 
+# -- gated recurrent layers over a whole sequence, in PyTorch's gate order -------------------------
+def _input_projection(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """x_t W_ih^T + b for all T steps as one matrix product: (T, B, I) -> (T, B, rows of W_ih)."""
+    steps, batch, inputs = x.shape
+    projected = x.reshape(steps * batch, inputs) @ w_ih.T + bias
+    return projected.astype(dtype, copy=False).reshape(steps, batch, w_ih.shape[0])
+
+
+def _previous_states(first: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """[first, states[0], ..., states[T-2]] as (T * B, H) rows: the state each step started from."""
+    steps, batch, hidden = states.shape
+    return np.concatenate([first[None], states[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps]: T = 0
+
+
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                 bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An LSTM layer (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000) over T steps:
+
+        i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four H-blocks of x_t W_ih^T + h_{t-1} W_hh^T + b
+        c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
+
+    x (T, B, I), h0 and c0 (B, H), w_ih (4H, I), w_hh (4H, H), b (4H,) = b_ih + b_hh. Returns states
+    (2, T, B, H) (states[0] the h_t, states[1] the c_t) and the activated gates (T, B, 4H), which the
+    backward reads. The input projection of all steps is one matrix product.
+    """
+    dtype = np.result_type(x, h0, c0, w_ih, w_hh, bias)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    gates = _input_projection(x, w_ih, bias, dtype)
+    states = np.empty((2, steps, batch, hidden), dtype=dtype)
+    h, c = h0, c0
+    for t in range(steps):
+        pre = gates[t] + h @ w_hh.T
+        activated = sigmoid(pre)
+        activated[:, 2 * hidden:3 * hidden] = np.tanh(pre[:, 2 * hidden:3 * hidden])
+        gates[t] = activated
+        i, f, g, o = np.split(activated, 4, axis=1)
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        states[0, t], states[1, t] = h, c
+    return states, gates
+
+
+def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                  states: np.ndarray, gates: np.ndarray, g_states: np.ndarray, need_x: bool):
+    """Backpropagation through time for `lstm_forward`. g_states (2, T, B, H) is dLoss/dh_t and dLoss/dc_t
+    from outside the layer. Per step, from the last: dh = g_h + carry_h, dc = g_c + carry_c + dh o (1 -
+    tanh^2 c_t); the gate pre-activations get di = dc g, df = dc c_{t-1}, dg = dc i, do = dh tanh(c_t)
+    times each activation's derivative; carry_c = dc f and carry_h = d_gates W_hh flow to step t-1.
+    Returns (dx or None, dh0, dc0, dW_ih, dW_hh, db); the weight gradients are single products over all
+    steps."""
+    steps, batch, hidden = states.shape[1:]
+    d_gates = np.empty_like(gates)
+    carry_h = np.zeros((batch, hidden), dtype=states.dtype)
+    carry_c = np.zeros((batch, hidden), dtype=states.dtype)
+    for t in range(steps - 1, -1, -1):
+        i, f, g, o = np.split(gates[t], 4, axis=1)
+        c_prev = states[1, t - 1] if t > 0 else c0
+        tanh_c = np.tanh(states[1, t])
+        dh = g_states[0, t] + carry_h
+        dc = g_states[1, t] + carry_c + dh * o * (1 - tanh_c * tanh_c)
+        d_gates[t] = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
+                                     dh * tanh_c * o * (1 - o)], axis=1)
+        carry_c = dc * f
+        carry_h = d_gates[t] @ w_hh
+    flat = d_gates.reshape(steps * batch, 4 * hidden)
+    dw_ih = flat.T @ x.reshape(steps * batch, x.shape[2])
+    dw_hh = flat.T @ _previous_states(h0, states[0])
+    dx = (flat @ w_ih).reshape(x.shape) if need_x else None
+    return dx, carry_h, carry_c, dw_ih, dw_hh, flat.sum(axis=0)
+
+
+def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
+                b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A GRU layer (Cho et al. 2014) over T steps, as PyTorch defines it (b_hn inside the reset product):
+
+        r = sigmoid(W_ir x_t + b_ir + W_hr h + b_hr)      z = sigmoid(W_iz x_t + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x_t + b_in + r * (W_hn h + b_hn))   h_t = (1 - z) * n + z * h    (h = h_{t-1})
+
+    x (T, B, I), h0 (B, H), w_ih (3H, I), w_hh (3H, H), b_ih and b_hh (3H,). Returns the states (T, B, H)
+    and, for the backward, gates (T, B, 4H): r, z, n and W_hn h + b_hn per step.
+    """
+    dtype = np.result_type(x, h0, w_ih, w_hh, b_ih, b_hh)
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    input_part = _input_projection(x, w_ih, b_ih, dtype)
+    hs = np.empty((steps, batch, hidden), dtype=dtype)
+    gates = np.empty((steps, batch, 4 * hidden), dtype=dtype)
+    h = h0
+    for t in range(steps):
+        hidden_part = h @ w_hh.T + b_hh
+        reset_update = sigmoid(input_part[t, :, :2 * hidden] + hidden_part[:, :2 * hidden])
+        r, z = reset_update[:, :hidden], reset_update[:, hidden:]
+        hidden_n = hidden_part[:, 2 * hidden:]
+        n = np.tanh(input_part[t, :, 2 * hidden:] + r * hidden_n)
+        h = (1 - z) * n + z * h
+        hs[t] = h
+        gates[t] = np.concatenate([r, z, n, hidden_n], axis=1)
+    return hs, gates
+
+
+def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, hs: np.ndarray,
+                 gates: np.ndarray, g_hs: np.ndarray, need_x: bool):
+    """Backpropagation through time for `gru_forward`. Per step, from the last: dh = g_hs[t] + carry,
+    dn = dh (1 - z), dz = dh (h_{t-1} - n), dr = dn_pre (W_hn h + b_hn), each times its activation's
+    derivative. The input-side and hidden-side pre-activations differ only in the n block (the hidden
+    side's is r times the input side's), so there are two gate gradients; carry = dh z + d_hidden W_hh.
+    Returns (dx or None, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    steps, batch, hidden = hs.shape
+    d_input = np.empty((steps, batch, 3 * hidden), dtype=hs.dtype)
+    d_hidden = np.empty_like(d_input)
+    carry = np.zeros((batch, hidden), dtype=hs.dtype)
+    for t in range(steps - 1, -1, -1):
+        r, z, n, hidden_n = np.split(gates[t], 4, axis=1)
+        h_prev = hs[t - 1] if t > 0 else h0
+        dh = g_hs[t] + carry
+        d_n = dh * (1 - z) * (1 - n * n)
+        d_z = dh * (h_prev - n) * z * (1 - z)
+        d_r = d_n * hidden_n * r * (1 - r)
+        d_input[t] = np.concatenate([d_r, d_z, d_n], axis=1)
+        d_hidden[t] = np.concatenate([d_r, d_z, d_n * r], axis=1)
+        carry = dh * z + d_hidden[t] @ w_hh
+    flat_input = d_input.reshape(steps * batch, 3 * hidden)
+    flat_hidden = d_hidden.reshape(steps * batch, 3 * hidden)
+    dw_ih = flat_input.T @ x.reshape(steps * batch, x.shape[2])
+    dw_hh = flat_hidden.T @ _previous_states(h0, hs)
+    dx = (flat_input @ w_ih).reshape(x.shape) if need_x else None
+    return dx, carry, dw_ih, dw_hh, flat_input.sum(axis=0), flat_hidden.sum(axis=0)
+
+
 # -- sparse row updates for optimizers (rows may repeat; values are summed per row first) ----------
 def coalesce_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique sorted rows and the sum of the values given for each."""

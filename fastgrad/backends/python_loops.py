@@ -268,6 +268,171 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
             _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db, dtype, (hidden,)))
 
 
+# -- gated recurrent layers (LSTM, GRU) ----------------------------------------------------------------
+def _sigmoid(v: float) -> float:
+    if v >= 0:  # split by sign so exp never overflows
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+
+def _gate_preactivations(w_ih_rows: Matrix, w_hh_rows: Matrix, bias: list[float], x_row: list[float],
+                         h_row: list[float]) -> list[float]:
+    """One batch row's W_ih x_t + b + W_hh h_{t-1}: a dot product per gate unit."""
+    return [_dot(w_in, x_row) + b_k + _dot(w_rec, h_row) for w_in, w_rec, b_k in zip(w_ih_rows, w_hh_rows, bias)]
+
+
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                 bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per step and batch row: gates i, f, g, o from 4H dot products, then c = f c + i g, h = o tanh(c)
+    unit by unit. Returns states (2, T, B, H) and the activated gates (T, B, 4H)."""
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    w_ih_rows, w_hh_rows, b = w_ih.tolist(), w_hh.tolist(), bias.tolist()
+    h, c = h0.tolist(), c0.tolist()
+    hs, cs, gates = [], [], []
+    for x_t in x.tolist():
+        step_gates, h_next, c_next = [], [], []
+        for x_row, h_row, c_row in zip(x_t, h, c):
+            pre = _gate_preactivations(w_ih_rows, w_hh_rows, b, x_row, h_row)
+            i = [_sigmoid(v) for v in pre[:hidden]]
+            f = [_sigmoid(v) for v in pre[hidden:2 * hidden]]
+            g = [math.tanh(v) for v in pre[2 * hidden:3 * hidden]]
+            o = [_sigmoid(v) for v in pre[3 * hidden:]]
+            c_row = [f_j * c_j + i_j * g_j for f_j, c_j, i_j, g_j in zip(f, c_row, i, g)]
+            h_next.append([o_j * math.tanh(c_j) for o_j, c_j in zip(o, c_row)])
+            c_next.append(c_row)
+            step_gates.append(i + f + g + o)
+        h, c = h_next, c_next
+        hs.append(h)
+        cs.append(c)
+        gates.append(step_gates)
+    dtype = np.result_type(x, h0, c0, w_ih, w_hh, bias)
+    return _array([hs, cs], dtype, (2, steps, batch, hidden)), _array(gates, dtype, (steps, batch, 4 * hidden))
+
+
+def _accumulate_outer(d_rows: Matrix, input_rows: Matrix, dw: Matrix, db: list[float] | None) -> None:
+    """dw += d^T inputs (and db += the sum of d's rows), one batch row at a time."""
+    for d_row, input_row in zip(d_rows, input_rows):
+        for k, d in enumerate(d_row):
+            _add_into(dw[k], input_row, d)
+            if db is not None:
+                db[k] += d
+
+
+def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                  states: np.ndarray, gates: np.ndarray, g_states: np.ndarray, need_x: bool):
+    """From the last step to the first, unit by unit: dh = g_h + carry_h, dc = g_c + carry_c + dh o (1 -
+    tanh^2 c_t), the four gate gradients dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o);
+    carry_c = dc f and carry_h = d_gates W_hh go to step t-1. Returns (dx or None, dh0, dc0, dW_ih,
+    dW_hh, db)."""
+    steps, batch, hidden = states.shape[1:]
+    x_list, gate_list = x.tolist(), gates.tolist()
+    (h_list, c_list), (g_h_list, g_c_list) = states.tolist(), g_states.tolist()
+    w_ih_columns, w_hh_columns = _columns(w_ih.tolist()), _columns(w_hh.tolist())
+    dw_ih = [[0.0] * x.shape[2] for _ in range(4 * hidden)]
+    dw_hh = [[0.0] * hidden for _ in range(4 * hidden)]
+    db = [0.0] * (4 * hidden)
+    dx = [None] * steps
+    carry_h = [[0.0] * hidden for _ in range(batch)]
+    carry_c = [[0.0] * hidden for _ in range(batch)]
+    for t in range(steps - 1, -1, -1):
+        c_prev = c_list[t - 1] if t > 0 else c0.tolist()
+        d_rows = []
+        for n in range(batch):
+            gate_row, d_row = gate_list[t][n], [0.0] * (4 * hidden)
+            for j in range(hidden):
+                i, f, g, o = (gate_row[k * hidden + j] for k in range(4))
+                tanh_c = math.tanh(c_list[t][n][j])
+                dh = g_h_list[t][n][j] + carry_h[n][j]
+                dc = g_c_list[t][n][j] + carry_c[n][j] + dh * o * (1.0 - tanh_c * tanh_c)
+                d_row[j] = dc * g * i * (1.0 - i)
+                d_row[hidden + j] = dc * c_prev[n][j] * f * (1.0 - f)
+                d_row[2 * hidden + j] = dc * i * (1.0 - g * g)
+                d_row[3 * hidden + j] = dh * tanh_c * o * (1.0 - o)
+                carry_c[n][j] = dc * f
+            d_rows.append(d_row)
+        _accumulate_outer(d_rows, x_list[t], dw_ih, db)
+        _accumulate_outer(d_rows, h_list[t - 1] if t > 0 else h0.tolist(), dw_hh, None)
+        if need_x:
+            dx[t] = matmul_lists(d_rows, w_ih_columns)
+        carry_h = matmul_lists(d_rows, w_hh_columns)
+    dtype = np.result_type(x, h0, c0, w_ih, w_hh, states, gates, g_states)
+    return (_array(dx, dtype, x.shape) if need_x else None, _array(carry_h, dtype, h0.shape),
+            _array(carry_c, dtype, c0.shape), _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape),
+            _array(db, dtype, (4 * hidden,)))
+
+
+def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
+                b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per step, batch row and unit: r and z from sums of dot products, n = tanh(W_in x + b_in + r (W_hn h
+    + b_hn)), h = (1 - z) n + z h. Returns the states (T, B, H) and gates (T, B, 4H): r, z, n, W_hn h + b_hn."""
+    steps, batch, _ = x.shape
+    hidden = w_hh.shape[1]
+    w_ih_rows, w_hh_rows, bias_ih, bias_hh = w_ih.tolist(), w_hh.tolist(), b_ih.tolist(), b_hh.tolist()
+    h = h0.tolist()
+    hs, gates = [], []
+    for x_t in x.tolist():
+        step_gates, h_next = [], []
+        for x_row, h_row in zip(x_t, h):
+            input_part = [_dot(w, x_row) + b for w, b in zip(w_ih_rows, bias_ih)]
+            hidden_part = [_dot(w, h_row) + b for w, b in zip(w_hh_rows, bias_hh)]
+            r = [_sigmoid(input_part[j] + hidden_part[j]) for j in range(hidden)]
+            z = [_sigmoid(input_part[hidden + j] + hidden_part[hidden + j]) for j in range(hidden)]
+            hidden_n = hidden_part[2 * hidden:]
+            n = [math.tanh(input_part[2 * hidden + j] + r[j] * hidden_n[j]) for j in range(hidden)]
+            h_next.append([(1.0 - z_j) * n_j + z_j * h_j for z_j, n_j, h_j in zip(z, n, h_row)])
+            step_gates.append(r + z + n + hidden_n)
+        h = h_next
+        hs.append(h)
+        gates.append(step_gates)
+    dtype = np.result_type(x, h0, w_ih, w_hh, b_ih, b_hh)
+    return _array(hs, dtype, (steps, batch, hidden)), _array(gates, dtype, (steps, batch, 4 * hidden))
+
+
+def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, hs: np.ndarray,
+                 gates: np.ndarray, g_hs: np.ndarray, need_x: bool):
+    """From the last step to the first, unit by unit: dh = g_hs[t] + carry, dn = dh (1 - z)(1 - n^2),
+    dz = dh (h_{t-1} - n) z (1 - z), dr = dn (W_hn h + b_hn) r (1 - r); the hidden side's n gradient is
+    dn r. carry = dh z + d_hidden W_hh. Returns (dx or None, dh0, dW_ih, dW_hh, db_ih, db_hh)."""
+    steps, batch, hidden = hs.shape
+    x_list, h_list, gate_list, g_list = x.tolist(), hs.tolist(), gates.tolist(), g_hs.tolist()
+    w_ih_columns, w_hh_columns = _columns(w_ih.tolist()), _columns(w_hh.tolist())
+    dw_ih = [[0.0] * x.shape[2] for _ in range(3 * hidden)]
+    dw_hh = [[0.0] * hidden for _ in range(3 * hidden)]
+    db_ih, db_hh = [0.0] * (3 * hidden), [0.0] * (3 * hidden)
+    dx = [None] * steps
+    carry = [[0.0] * hidden for _ in range(batch)]
+    for t in range(steps - 1, -1, -1):
+        h_prev = h_list[t - 1] if t > 0 else h0.tolist()
+        input_rows, hidden_rows, direct = [], [], []
+        for n_row in range(batch):
+            gate_row = gate_list[t][n_row]
+            d_input, d_hidden, carry_row = [0.0] * (3 * hidden), [0.0] * (3 * hidden), [0.0] * hidden
+            for j in range(hidden):
+                r, z, n, hidden_n = (gate_row[k * hidden + j] for k in range(4))
+                dh = g_list[t][n_row][j] + carry[n_row][j]
+                d_n = dh * (1.0 - z) * (1.0 - n * n)
+                d_z = dh * (h_prev[n_row][j] - n) * z * (1.0 - z)
+                d_r = d_n * hidden_n * r * (1.0 - r)
+                d_input[j], d_input[hidden + j], d_input[2 * hidden + j] = d_r, d_z, d_n
+                d_hidden[j], d_hidden[hidden + j], d_hidden[2 * hidden + j] = d_r, d_z, d_n * r
+                carry_row[j] = dh * z
+            input_rows.append(d_input)
+            hidden_rows.append(d_hidden)
+            direct.append(carry_row)
+        _accumulate_outer(input_rows, x_list[t], dw_ih, db_ih)
+        _accumulate_outer(hidden_rows, h_prev, dw_hh, db_hh)
+        if need_x:
+            dx[t] = matmul_lists(input_rows, w_ih_columns)
+        carry = [[a + b for a, b in zip(row_direct, row_product)]
+                 for row_direct, row_product in zip(direct, matmul_lists(hidden_rows, w_hh_columns))]
+    dtype = np.result_type(x, h0, w_ih, w_hh, hs, gates, g_hs)
+    return (_array(dx, dtype, x.shape) if need_x else None, _array(carry, dtype, h0.shape),
+            _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db_ih, dtype, (3 * hidden,)),
+            _array(db_hh, dtype, (3 * hidden,)))
+
+
 LOOP_KERNELS = {
     "tanh": tanh, "tanh_backward": tanh_backward, "relu": relu, "relu_backward": relu_backward,
     "matmul": matmul, "linear": linear, "linear_backward": linear_backward,
@@ -275,6 +440,8 @@ LOOP_KERNELS = {
     "embedding": embedding, "embedding_backward": embedding_backward,
     "embedding_bag": embedding_bag, "embedding_bag_backward": embedding_bag_backward,
     "rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
+    "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
+    "gru_forward": gru_forward, "gru_backward": gru_backward,
 }
 
 

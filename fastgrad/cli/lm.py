@@ -42,22 +42,72 @@ def _add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser)
 
 
-def _add_neural_arguments(parser: argparse.ArgumentParser, *, embedding_dim: int, hidden: int, dropout: float,
-                          tied: bool, epochs: int, batch_size: int, optimizer: str, lr: float, clip: float) -> None:
-    parser.add_argument("--embedding-dim", type=int, default=embedding_dim, help=f"word vector size (default {embedding_dim})")
-    parser.add_argument("--hidden", type=int, default=hidden, help=f"hidden layer size (default {hidden})")
-    parser.add_argument("--dropout", type=float, default=dropout, help=f"dropout probability (default {dropout})")
-    parser.add_argument("--tied", action=argparse.BooleanOptionalAction, default=tied,
+FFLM_DEFAULTS = {"embedding_dim": 256, "hidden": 256, "dropout": 0.3, "tied": True, "epochs": 10, "batch_size": 256,
+                 "optimizer": "adam", "lr": 1e-3, "clip": 1.0, "decay_after": 0}
+# `train rnnlm` defaults by --cell. "rnn": the tied Elman recipe measured on PTB (docs/notes/language_models.md).
+# "lstm": the small configuration of Zaremba, Sutskever & Vinyals 2014 - 2 layers of 200 units, no dropout,
+# weights from U(-0.1, 0.1), SGD at lr 1 halved after every epoch from the 4th on, 13 epochs, BPTT 20, batch 20,
+# gradient norm clipped at 5. "gru": the LSTM's recipe, not tuned separately.
+RNNLM_DEFAULTS = {
+    "rnn": {"layers": 1, "embedding_dim": 256, "hidden": 256, "dropout": 0.25, "tied": True, "epochs": 20,
+            "batch_size": 20, "optimizer": "sgd", "lr": 4.0, "clip": 0.25, "bptt": 35, "init_range": 0.0,
+            "decay_after": 0},
+    "lstm": {"layers": 2, "embedding_dim": 200, "hidden": 200, "dropout": 0.0, "tied": False, "epochs": 13,
+             "batch_size": 20, "optimizer": "sgd", "lr": 1.0, "clip": 5.0, "bptt": 20, "init_range": 0.1,
+             "decay_after": 4},
+}
+RNNLM_DEFAULTS["gru"] = RNNLM_DEFAULTS["lstm"]
+
+
+def _default_text(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+def _cell_defaults_text(key: str) -> str:
+    return "default " + ", ".join(f"{_default_text(RNNLM_DEFAULTS[cell][key])} for --cell {cell}"
+                                  for cell in rnnlm.CELLS)
+
+
+def _add_neural_arguments(parser: argparse.ArgumentParser, defaults: dict[str, Any] | None) -> None:
+    """The options of the neural LMs. With `defaults` None (`train rnnlm`) each default depends on --cell:
+    argparse leaves it None, `_fill_cell_defaults` sets it after parsing, and the help lists it per cell."""
+    def default(key: str) -> Any:
+        return None if defaults is None else defaults[key]
+
+    def shown(key: str) -> str:
+        return _cell_defaults_text(key) if defaults is None else f"default {_default_text(defaults[key])}"
+
+    parser.add_argument("--embedding-dim", type=int, default=default("embedding_dim"),
+                        help=f"word vector size ({shown('embedding_dim')})")
+    parser.add_argument("--hidden", type=int, default=default("hidden"), help=f"hidden layer size ({shown('hidden')})")
+    parser.add_argument("--dropout", type=float, default=default("dropout"),
+                        help=f"dropout probability ({shown('dropout')})")
+    parser.add_argument("--tied", action=argparse.BooleanOptionalAction, default=default("tied"),
                         help="share the input embedding and output matrices; needs --hidden equal to --embedding-dim "
-                             f"(default {'on' if tied else 'off'})")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
-    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"minibatch size (default {batch_size})")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=optimizer, help=f"default {optimizer}")
-    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+                             f"({shown('tied')})")
+    parser.add_argument("--epochs", type=int, default=default("epochs"), help=f"training epochs ({shown('epochs')})")
+    parser.add_argument("--batch-size", type=int, default=default("batch_size"),
+                        help=f"minibatch size ({shown('batch_size')})")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=default("optimizer"), help=shown("optimizer"))
+    parser.add_argument("--lr", type=float, default=default("lr"), help=f"learning rate ({shown('lr')})")
     parser.add_argument("--lr-decay", type=float, default=0.5,
-                        help="multiply the learning rate by this when validation perplexity stops improving (default 0.5)")
-    parser.add_argument("--clip", type=float, default=clip, help=f"gradient-norm clipping threshold, 0 for none (default {clip})")
+                        help="multiply the learning rate by this after each epoch from --decay-after on, or, with "
+                             "--decay-after 0, when validation perplexity stops improving (default 0.5)")
+    parser.add_argument("--decay-after", type=int, default=default("decay_after"),
+                        help="N > 0: a fixed schedule, the learning rate decays after every epoch from the N-th on "
+                             f"(Zaremba et al. 2014); 0: only on validation plateaus ({shown('decay_after')})")
+    parser.add_argument("--clip", type=float, default=default("clip"),
+                        help=f"gradient-norm clipping threshold, 0 for none ({shown('clip')})")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+
+
+def _fill_cell_defaults(args: argparse.Namespace) -> None:
+    """Set the `train rnnlm` options not given on the command line to the defaults of args.cell."""
+    for key, value in RNNLM_DEFAULTS[args.cell].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.layers < 1:
+        raise SystemExit(f"--layers must be at least 1, got {args.layers}")
 
 
 def register(cli) -> None:
@@ -69,15 +119,21 @@ def register(cli) -> None:
     p = cli.add_train_model("fflm", help="fixed-window neural language model (Bengio et al. 2003)")
     _add_corpus_arguments(p)
     p.add_argument("--context", type=int, default=4, help="words of context, n-1 (default 4)")
-    _add_neural_arguments(p, embedding_dim=256, hidden=256, dropout=0.3, tied=True, epochs=10, batch_size=256,
-                          optimizer="adam", lr=1e-3, clip=1.0)
+    _add_neural_arguments(p, FFLM_DEFAULTS)
     p.set_defaults(run=run_train_neural, model="fflm")
 
-    p = cli.add_train_model("rnnlm", help="Elman RNN language model with truncated BPTT")
+    p = cli.add_train_model("rnnlm", help="recurrent language model (Elman RNN, LSTM or GRU) with truncated BPTT")
     _add_corpus_arguments(p)
-    p.add_argument("--bptt", type=int, default=35, help="truncated BPTT length in steps (default 35)")
-    _add_neural_arguments(p, embedding_dim=256, hidden=256, dropout=0.25, tied=True, epochs=20, batch_size=20,
-                          optimizer="sgd", lr=4.0, clip=0.25)
+    p.add_argument("--cell", choices=rnnlm.CELLS, default="rnn",
+                   help="recurrent layer: Elman RNN (tanh), LSTM or GRU; the other defaults depend on it (default rnn)")
+    p.add_argument("--layers", type=int, default=None,
+                   help=f"recurrent layers, with --dropout between them ({_cell_defaults_text('layers')})")
+    p.add_argument("--bptt", type=int, default=None,
+                   help=f"truncated BPTT length in steps ({_cell_defaults_text('bptt')})")
+    p.add_argument("--init-range", type=float, default=None,
+                   help="R > 0: recurrent weights from U(-R, R); 0: PyTorch's U(-1/sqrt(H), 1/sqrt(H)) "
+                        f"({_cell_defaults_text('init_range')})")
+    _add_neural_arguments(p, None)
     p.set_defaults(run=run_train_neural, model="rnnlm")
 
 
@@ -105,7 +161,9 @@ def _model_config(args: argparse.Namespace, vocab_size: int) -> dict[str, Any]:
     if args.model == "ngram":
         return config | {"order": args.order}
     config |= {"embedding_dim": args.embedding_dim, "hidden": args.hidden, "dropout": args.dropout, "tied": args.tied}
-    return config | ({"context": args.context} if args.model == "fflm" else {"bptt": args.bptt})
+    if args.model == "fflm":
+        return config | {"context": args.context}
+    return config | {"bptt": args.bptt, "cell": args.cell, "layers": args.layers, "init_range": args.init_range}
 
 
 def build_model(config: dict[str, Any]) -> nn.Module:
@@ -114,8 +172,9 @@ def build_model(config: dict[str, Any]) -> nn.Module:
                   tie_weights=config["tied"])
     if config["model"] == "fflm":
         return fflm.FixedWindowLM(config["vocab_size"], context_size=config["context"], **common)
-    if config["model"] == "rnnlm":
-        return rnnlm.RNNLM(config["vocab_size"], **common)
+    if config["model"] == "rnnlm":  # directories written before --cell existed hold one Elman layer
+        return rnnlm.RNNLM(config["vocab_size"], cell=config.get("cell", "rnn"), num_layers=config.get("layers", 1),
+                           init_range=config.get("init_range", 0.0), **common)
     raise ValueError(f"unknown neural LM {config['model']!r}; expected 'fflm' or 'rnnlm'")
 
 
@@ -197,6 +256,8 @@ def _set_lr(optimizer, lr: float) -> None:
 
 
 def run_train_neural(args: argparse.Namespace) -> int:
+    if args.model == "rnnlm":
+        _fill_cell_defaults(args)
     if args.resume and args.out is None:
         raise SystemExit("--resume needs --out (the directory of the run to continue)")
     if args.tied and args.hidden != args.embedding_dim:
@@ -218,6 +279,7 @@ def _train_neural(args: argparse.Namespace, threads: int) -> int:
     progress_state = {"epoch": 0, "lr": args.lr, "best_valid_ppl": math.inf}
     resume_path = args.out / "resume.npz" if args.out is not None else None
     if args.resume:
+        _check_same_model(args.out, config)
         progress_state = _load_resume(resume_path, model, optimizer, runner)
         print(f"resuming after epoch {progress_state['epoch']} (lr {progress_state['lr']:.4g}, best valid perplexity "
               f"{progress_state['best_valid_ppl']:.2f})", flush=True)
@@ -252,7 +314,10 @@ def _train_neural(args: argparse.Namespace, threads: int) -> int:
             best_state = {name: value.numpy().copy() for name, value in model.state_dict().items()}
             if args.out is not None:
                 fastgrad.save(model.state_dict(), args.out / "model.npz")
-        else:  # learning-rate annealing on a validation plateau (Mikolov 2010; word_language_model)
+        if args.decay_after > 0:  # a fixed schedule (Zaremba et al. 2014)
+            if epoch >= args.decay_after:
+                progress_state["lr"] *= args.lr_decay
+        elif not improved:  # learning-rate annealing on a validation plateau (Mikolov 2010; word_language_model)
             progress_state["lr"] *= args.lr_decay
         progress_state["epoch"] = epoch
         if resume_path is not None:
@@ -273,6 +338,16 @@ def _train_neural(args: argparse.Namespace, threads: int) -> int:
 def _save_resume(path: Path, model: nn.Module, optimizer, runner: _EpochRunner, state: dict[str, Any]) -> None:
     fastgrad.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "runner": runner.state(),
                    "progress": state, "rng": fastgrad.get_rng_state()}, path)
+
+
+def _check_same_model(out: Path, config: dict[str, Any]) -> None:
+    """--resume continues the run in `out`: the options that shape the model must be the ones it was trained with."""
+    saved = read_model_config(out)
+    differing = [f"{key} {saved[key]!r} there, {config[key]!r} here" for key in config
+                 if key in saved and saved[key] != config[key]]
+    if differing:
+        raise SystemExit(f"--resume: the run in {out} was trained with other options ({'; '.join(differing)}); "
+                         "pass the options it was trained with")
 
 
 def _load_resume(path: Path, model: nn.Module, optimizer, runner: _EpochRunner) -> dict[str, Any]:

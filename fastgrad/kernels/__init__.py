@@ -1,11 +1,12 @@
 """Numba kernels, one module per family, with the signatures of `fastgrad.backends.numpy`.
 
 `KERNELS` maps a kernel's name to its compiled version; the compiled backend lays it over the NumPy
-kernels. Only kernels measured faster than their NumPy reference are listed (docs/notes/numba.md).
+kernels. Only kernels measured faster than their NumPy reference are listed (docs/notes/numba.md), except
+the LSTM/GRU kernels of `gated_rnn`, which are listed but not measured yet.
 Importing compiles nothing: each kernel compiles on its first call, once per float dtype, and is
 cached on disk (`cache=True`), so later processes load it instead.
 """
-from fastgrad.kernels import activation, dropout, embedding, optim
+from fastgrad.kernels import activation, dropout, embedding, gated_rnn, optim
 
 KERNELS = {
     "embedding_backward": embedding.embedding_backward,
@@ -26,4 +27,8 @@ KERNELS = {
     "sgd_rows_update": optim.sgd_rows_update,
     "adagrad_rows_update": optim.adagrad_rows_update,
     "sparse_adam_rows_update": optim.sparse_adam_rows_update,
+    "lstm_forward": gated_rnn.lstm_forward,
+    "lstm_backward": gated_rnn.lstm_backward,
+    "gru_forward": gated_rnn.gru_forward,
+    "gru_backward": gated_rnn.gru_backward,
 }

@@ -50,6 +50,14 @@ def float_array(name: str, x: np.ndarray, ndim: int | None = None) -> np.ndarray
     return np.asarray(x, order="C")
 
 
+def common_float_arrays(**arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays, each checked by `float_array`, as C-contiguous arrays of one dtype: NumPy's promotion
+    of theirs (float32 with float64 gives float64), so a kernel sees a single float type."""
+    checked = [float_array(name, x) for name, x in arrays.items()]
+    dtype = np.result_type(*checked)
+    return [np.ascontiguousarray(x, dtype=dtype) for x in checked]
+
+
 def writable_float_array(name: str, x: np.ndarray, ndim: int) -> np.ndarray:
     """An array updated in place: it must already be C-contiguous and writable, since working on a
     copy would silently drop the update."""

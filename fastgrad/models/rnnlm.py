@@ -1,13 +1,15 @@
 """Recurrent neural network language model (Mikolov et al. 2010, "Recurrent neural network based language
-model"): embedding -> Elman RNN -> linear -> softmax over the vocabulary,
+model"): embedding -> recurrent layers -> linear -> softmax over the vocabulary,
 
     h_t = tanh(W_ih e(w_t) + W_hh h_{t-1} + b)        P(w_{t+1} | w_1..w_t) = softmax(U h_t + c)
 
-trained with truncated backpropagation through time (Williams & Peng 1990): the corpus is cut into
-`batch_size` parallel streams, the hidden state is carried from one `bptt`-step segment to the next but
-detached, so gradients flow back at most `bptt` steps. Dropout on the embeddings and on the RNN outputs
-(not the recurrence) follows Zaremba, Sutskever & Vinyals 2014; `tie_weights` shares the embedding and
-output matrices (Press & Wolf 2017; Inan et al. 2017).
+with an Elman RNN as above, or LSTM (Zaremba, Sutskever & Vinyals 2014, "Recurrent neural network
+regularization") or GRU layers in its place. Trained with truncated backpropagation through time
+(Williams & Peng 1990): the corpus is cut into `batch_size` parallel streams, the recurrent state is
+carried from one `bptt`-step segment to the next but detached, so gradients flow back at most `bptt`
+steps. Dropout on the embeddings, between recurrent layers and on the last layer's outputs (the
+non-recurrent connections, never the recurrence) follows Zaremba et al. 2014; `tie_weights` shares the
+embedding and output matrices (Press & Wolf 2017; Inan et al. 2017).
 """
 from __future__ import annotations
 
@@ -23,28 +25,62 @@ from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
 
+CELLS = ("rnn", "lstm", "gru")
+State = Tensor | tuple[Tensor, Tensor]  # (layers, B, H); a pair (h, c) of them for the LSTM
+
+
+def detach_state(state: State) -> State:
+    """The state's values without their history: gradients stop here (truncated BPTT)."""
+    return tuple(t.detach() for t in state) if isinstance(state, tuple) else state.detach()
+
+
+def state_tensors(state: State) -> tuple[Tensor, ...]:
+    return state if isinstance(state, tuple) else (state,)
+
+
 class RNNLM(nn.Module):
-    """ids (T, B) and hidden (1, B, H) -> logits (T, B, V) and the last hidden state (1, B, H)."""
+    """ids (T, B) and a recurrent state -> logits (T, B, V) and the last state. The state is a tensor
+    (num_layers, B, H) for `cell` "rnn" (Elman, with `nonlinearity`) and "gru", and a pair (h, c) of them
+    for "lstm". `init_range` > 0 draws the recurrent weights from U(-init_range, init_range), as Zaremba et
+    al. 2014 do (0 keeps PyTorch's U(-1/sqrt(H), 1/sqrt(H))); the word matrices always start from U(-0.1, 0.1)."""
 
     def __init__(self, vocab_size: int, embedding_dim: int = 200, hidden_size: int = 200, dropout: float = 0.0,
-                 tie_weights: bool = False, nonlinearity: str = "tanh"):
+                 tie_weights: bool = False, nonlinearity: str = "tanh", cell: str = "rnn", num_layers: int = 1,
+                 init_range: float = 0.0):
         super().__init__()
-        self.vocab_size, self.hidden_size = vocab_size, hidden_size
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        self.vocab_size, self.hidden_size, self.cell, self.num_layers = vocab_size, hidden_size, cell, num_layers
         self.encoder = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = nn.RNN(embedding_dim, hidden_size, nonlinearity=nonlinearity)
+        between_layers = dropout if num_layers > 1 else 0.0
+        if cell == "rnn":
+            self.rnn = nn.RNN(embedding_dim, hidden_size, num_layers, nonlinearity=nonlinearity, dropout=between_layers)
+        else:
+            self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(embedding_dim, hidden_size, num_layers,
+                                                                dropout=between_layers)
         self.decoder = nn.Linear(hidden_size, vocab_size)
         self.dropout = nn.Dropout(dropout)
+        if init_range > 0:
+            with fastgrad.no_grad():
+                for param in self.rnn.parameters():
+                    param.uniform_(-init_range, init_range)
         init_word_matrices(self.encoder, self.decoder, tie_weights)
 
-    def init_hidden(self, batch_size: int) -> Tensor:
-        return fastgrad.zeros(1, batch_size, self.hidden_size, dtype=self.encoder.weight.dtype)
+    def init_hidden(self, batch_size: int) -> State:
+        def zeros() -> Tensor:
+            return fastgrad.zeros(self.num_layers, batch_size, self.hidden_size, dtype=self.encoder.weight.dtype)
 
-    def forward(self, ids: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
+        return (zeros(), zeros()) if self.cell == "lstm" else zeros()
+
+    def forward(self, ids: Tensor, hidden: State) -> tuple[Tensor, State]:
         if ids.ndim != 2:
             raise ValueError(f"ids must have shape (steps, batch), got {tuple(ids.shape)}")
-        if tuple(hidden.shape) != (1, ids.shape[1], self.hidden_size):
-            raise ValueError(f"hidden must have shape (1, {ids.shape[1]}, {self.hidden_size}) for ids of shape "
-                             f"{tuple(ids.shape)}, got {tuple(hidden.shape)}")
+        expected = (self.num_layers, ids.shape[1], self.hidden_size)
+        shapes = [tuple(t.shape) for t in state_tensors(hidden)]
+        if shapes != [expected] * (2 if self.cell == "lstm" else 1):
+            kind = "a pair (h, c) of tensors of " if self.cell == "lstm" else ""
+            raise ValueError(f"hidden must have {kind}shape {expected} for ids of shape {tuple(ids.shape)}, got "
+                             f"{shapes if isinstance(hidden, tuple) else shapes[0]}")
         outputs, hidden = self.rnn(self.dropout(self.encoder(ids)), hidden)
         return self.decoder(self.dropout(outputs)), hidden
 
@@ -52,8 +88,8 @@ class RNNLM(nn.Module):
 class TruncatedBPTT:
     """Training on `batch_size` parallel streams of `ids`, one `bptt`-step segment per `step()`.
 
-    The hidden state starts at zero each epoch and is carried (detached) from segment to segment; the
-    position and hidden state are part of `state_dict()`, so a run restored from it continues exactly.
+    The recurrent state starts at zero each epoch and is carried (detached) from segment to segment; the
+    position and state are part of `state_dict()`, so a run restored from it continues exactly.
     """
 
     def __init__(self, model: RNNLM, optimizer, ids: np.ndarray, batch_size: int, bptt: int,
@@ -76,14 +112,14 @@ class TruncatedBPTT:
         length = min(self.bptt, len(self.batched) - 1 - start)
         inputs, targets = self.batched[start:start + length], self.batched[start + 1:start + 1 + length]
         # truncated BPTT: the carried state keeps its value but gradients stop at the segment boundary
-        logits, hidden = self.model(fastgrad.from_numpy(inputs), self.hidden.detach())
+        logits, hidden = self.model(fastgrad.from_numpy(inputs), detach_state(self.hidden))
         loss = F.cross_entropy(logits.reshape(-1, self.model.vocab_size), targets.reshape(-1))
         self.optimizer.zero_grad()
         loss.backward()
         if self.clip:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
         self.optimizer.step()
-        self.hidden = hidden.detach()
+        self.hidden = detach_state(hidden)
         self.segment += 1
         if self.segment == len(self.segments):
             self.epoch, self.segment = self.epoch + 1, 0
@@ -101,16 +137,21 @@ class TruncatedBPTT:
         return total / max(count, 1)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "segment": self.segment, "hidden": self.hidden.numpy().copy()}
+        arrays = tuple(t.numpy().copy() for t in state_tensors(self.hidden))
+        return {"epoch": self.epoch, "segment": self.segment, "hidden": arrays if len(arrays) > 1 else arrays[0]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        hidden = np.asarray(state["hidden"])
-        if hidden.shape != tuple(self.hidden.shape):
-            raise ValueError(f"saved hidden state has shape {hidden.shape}, expected {tuple(self.hidden.shape)}")
+        saved = state["hidden"]
+        arrays = [np.asarray(a) for a in (saved if isinstance(saved, (tuple, list)) else (saved,))]
+        current = state_tensors(self.hidden)
+        if [a.shape for a in arrays] != [tuple(t.shape) for t in current]:
+            raise ValueError(f"saved hidden state has shape(s) {[a.shape for a in arrays]}, expected "
+                             f"{[tuple(t.shape) for t in current]}")
         if not 0 <= int(state["segment"]) < len(self.segments):
             raise ValueError(f"saved segment {state['segment']} is outside 0..{len(self.segments) - 1}")
         self.epoch, self.segment = int(state["epoch"]), int(state["segment"])
-        self.hidden = fastgrad.from_numpy(hidden.astype(self.hidden.dtype))
+        restored = tuple(fastgrad.from_numpy(a.astype(t.dtype)) for a, t in zip(arrays, current))
+        self.hidden = restored if isinstance(self.hidden, tuple) else restored[0]
 
 
 def evaluate(model: RNNLM, ids: np.ndarray, batch_size: int = 1, bptt: int = 256) -> tuple[float, int]:

@@ -1,4 +1,4 @@
-"""`fastgrad.nn.functional` (import as F): activations, losses, dropout, linear, embeddings, RNN.
+"""`fastgrad.nn.functional` (import as F): activations, losses, dropout, linear, embeddings, RNN, LSTM, GRU.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
 integers inside their range, shapes must agree, and errors say which argument was wrong.
@@ -199,17 +199,62 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[ids], False, None)
 
 
+# -- recurrent layers: each function runs one layer in one direction over a whole sequence ---------------
+def _layer_biases(name: str, input: Tensor, states: dict[str, Tensor], weight_ih: Tensor, weight_hh: Tensor,
+                  bias_ih: Tensor | None, bias_hh: Tensor | None, gate_count: int) -> tuple[Tensor, Tensor]:
+    """Check one layer's arguments (weights hold `gate_count` blocks of `hidden` rows); returns the two
+    biases, zeros where None."""
+    if input.ndim != 3:
+        raise ValueError(f"{name}: input has shape {input.shape}, expected a 3-D (T, B, I) sequence")
+    if weight_hh.ndim != 2 or weight_hh.shape[0] != gate_count * weight_hh.shape[1]:
+        raise ValueError(f"{name}: weight_hh has shape {weight_hh.shape}, expected ({gate_count} * hidden, hidden)")
+    hidden = weight_hh.shape[1]
+    rows = gate_count * hidden
+    if weight_ih.shape != (rows, input.shape[2]):
+        raise ValueError(f"{name}: weight_ih has shape {weight_ih.shape}, expected ({gate_count} * hidden, input "
+                         f"size) = ({rows}, {input.shape[2]}) for input of shape {input.shape}")
+    for state_name, state in states.items():
+        if state.shape != (input.shape[1], hidden):
+            raise ValueError(f"{name}: {state_name} has shape {state.shape}, expected (batch, hidden) = "
+                             f"({input.shape[1]}, {hidden})")
+    for bias_name, bias in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
+        if bias is not None and bias.shape != (rows,):
+            raise ValueError(f"{name}: {bias_name} has shape {bias.shape}, expected ({rows},)")
+    zeros = Tensor._wrap(np.zeros(rows, dtype=weight_ih.dtype), False, None)
+    return (bias_ih if bias_ih is not None else zeros), (bias_hh if bias_hh is not None else zeros)
+
+
 def rnn(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-        bias_hh: Tensor | None = None, nonlinearity: str = "tanh") -> Tensor:
-    """One Elman layer over a whole sequence: input (T, B, I), hx (B, H) -> every hidden state (T, B, H)."""
+        bias_hh: Tensor | None = None, nonlinearity: str = "tanh", reverse: bool = False) -> Tensor:
+    """One Elman layer over a whole sequence: input (T, B, I), hx (B, H) -> every hidden state (T, B, H).
+    With `reverse` the layer reads the sequence from its last step to its first (the second direction of
+    a bidirectional layer); output[t] still belongs to input[t], and its final state is output[0]."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    hidden = weight_hh.shape[0]
-    if input.ndim != 3 or weight_ih.shape != (hidden, input.shape[2]) or weight_hh.shape != (hidden, hidden):
-        raise ValueError(f"rnn: input {input.shape} (expected (T, B, I)), weight_ih {weight_ih.shape} and weight_hh "
-                         f"{weight_hh.shape} do not fit (expected ({hidden}, I) and ({hidden}, {hidden}))")
-    if hx.shape != (input.shape[1], hidden):
-        raise ValueError(f"rnn: hx has shape {hx.shape}, expected (batch, hidden) = ({input.shape[1]}, {hidden})")
-    zeros = Tensor._wrap(np.zeros(hidden, dtype=weight_ih.dtype), False, None)
-    return apply(ops.RNN, input, hx, weight_ih, weight_hh, bias_ih if bias_ih is not None else zeros,
-                 bias_hh if bias_hh is not None else zeros, nonlinearity=nonlinearity)
+    biases = _layer_biases("rnn", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
+    return apply(ops.RNN, input, hx, weight_ih, weight_hh, *biases, nonlinearity=nonlinearity, reverse=bool(reverse))
+
+
+def gru(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
+        bias_hh: Tensor | None = None, reverse: bool = False) -> Tensor:
+    """One GRU layer over a whole sequence, with PyTorch's gates and parameter layout (weight_ih (3H, I) in
+    the order r, z, n): input (T, B, I), hx (B, H) -> every hidden state (T, B, H). `reverse` as in `rnn`."""
+    biases = _layer_biases("gru", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
+    return apply(ops.GRU, input, hx, weight_ih, weight_hh, *biases, reverse=bool(reverse))
+
+
+def lstm(input: Tensor, hx: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh: Tensor,
+         bias_ih: Tensor | None = None, bias_hh: Tensor | None = None,
+         reverse: bool = False) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """One LSTM layer over a whole sequence, with PyTorch's gates and parameter layout (weight_ih (4H, I) in
+    the order i, f, g, o): input (T, B, I), hx = (h_0, c_0), each (B, H) -> (output (T, B, H), the hidden
+    state of every step, and (h_n, c_n), the final states). `reverse` as in `rnn`."""
+    if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+        raise TypeError(f"lstm: hx must be a pair (h_0, c_0) of (batch, hidden) tensors, got {type(hx).__name__}")
+    h0, c0 = hx
+    biases = _layer_biases("lstm", input, {"h_0": h0, "c_0": c0}, weight_ih, weight_hh, bias_ih, bias_hh, 4)
+    states = apply(ops.LSTM, input, h0, c0, weight_ih, weight_hh, *biases, reverse=bool(reverse))
+    if input.shape[0] == 0:  # no steps: the final states are the initial ones
+        return states[0], (h0, c0)
+    last = 0 if reverse else -1
+    return states[0], (states[0, last], states[1, last])

@@ -1,4 +1,4 @@
-"""Neural-network ops: softmax family and losses, dropout, embeddings, the Elman RNN."""
+"""Neural-network ops: softmax family and losses, dropout, embeddings, recurrent layers (Elman RNN, LSTM, GRU)."""
 from __future__ import annotations
 
 import numpy as np
@@ -157,21 +157,79 @@ class EmbeddingBag(Op):
         return _weight_grad(ctx, result, num_rows), None, None
 
 
+# -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------
+def _in_direction(array: np.ndarray, reverse: bool, time_axis: int = 0) -> np.ndarray:
+    """The array with its time axis reversed (a view) when `reverse`: a backward-direction layer (as in a
+    bidirectional RNN) runs the same kernels over the reversed sequence, and its outputs and input
+    gradients are reversed back, so that index t always belongs to input step t."""
+    return np.flip(array, time_axis) if reverse else array
+
+
 class RNN(Op):
     """One Elman RNN layer over a whole sequence, h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh):
     the forward and the backpropagation through time are one kernel call each."""
 
     saves_output = True
 
-    def forward(ctx, K, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
-        x = np.ascontiguousarray(x)
+    def forward(ctx, K, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse):
+        x = np.ascontiguousarray(_in_direction(x, reverse))
         h0 = np.ascontiguousarray(h0)
         hs = K.rnn_forward(x, h0, w_ih, w_hh, b_ih + b_hh, nonlinearity)
-        ctx.saved = (x, h0, w_ih, w_hh, hs, nonlinearity)
-        return hs
+        ctx.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, reverse)
+        return _in_direction(hs, reverse)
 
     def backward(ctx, K, g):
-        x, h0, w_ih, w_hh, hs, nonlinearity = ctx.saved
-        dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(x, h0, w_ih, w_hh, hs, np.ascontiguousarray(g), nonlinearity,
-                                                   ctx.inputs[0].requires_grad)
+        x, h0, w_ih, w_hh, hs, nonlinearity, reverse = ctx.saved
+        g = np.ascontiguousarray(_in_direction(g, reverse))
+        dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(x, h0, w_ih, w_hh, hs, g, nonlinearity, ctx.inputs[0].requires_grad)
+        dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
+
+
+class LSTM(Op):
+    """One LSTM layer over a whole sequence, gates i, f, g, o as in PyTorch:
+    c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), h_t = sigmoid(o) tanh(c_t) (formulas and shapes in
+    `lstm_forward` of fastgrad/backends/numpy.py). Its output, states (2, T, B, H), holds h_t and c_t of
+    every step, so that gradients can reach both h_n and c_n; the forward and the backpropagation
+    through time are one kernel call each."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+        x = np.ascontiguousarray(_in_direction(x, reverse))
+        h0, c0 = np.ascontiguousarray(h0), np.ascontiguousarray(c0)
+        states, gates = K.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih + b_hh)
+        ctx.saved = (x, h0, c0, w_ih, w_hh, states, gates, reverse)
+        return _in_direction(states, reverse, time_axis=1)
+
+    def backward(ctx, K, g):
+        x, h0, c0, w_ih, w_hh, states, gates, reverse = ctx.saved
+        g = np.ascontiguousarray(_in_direction(g, reverse, time_axis=1))
+        dx, dh0, dc0, dw_ih, dw_hh, db = K.lstm_backward(x, h0, c0, w_ih, w_hh, states, gates, g,
+                                                         ctx.inputs[0].requires_grad)
+        dx = None if dx is None else _in_direction(dx, reverse)
+        return dx, dh0, dc0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
+
+
+class GRU(Op):
+    """One GRU layer over a whole sequence, gates r, z, n as in PyTorch (b_hn inside the reset product):
+    n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1} (all formulas in
+    `gru_forward` of fastgrad/backends/numpy.py). The forward and the backpropagation through time are
+    one kernel call each."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+        x = np.ascontiguousarray(_in_direction(x, reverse))
+        h0 = np.ascontiguousarray(h0)
+        hs, gates = K.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.saved = (x, h0, w_ih, w_hh, hs, gates, reverse)
+        return _in_direction(hs, reverse)
+
+    def backward(ctx, K, g):
+        x, h0, w_ih, w_hh, hs, gates, reverse = ctx.saved
+        g = np.ascontiguousarray(_in_direction(g, reverse))
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = K.gru_backward(x, h0, w_ih, w_hh, hs, gates, g,
+                                                             ctx.inputs[0].requires_grad)
+        dx = None if dx is None else _in_direction(dx, reverse)
+        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh

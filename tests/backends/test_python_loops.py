@@ -159,6 +159,45 @@ def test_rnn_one_step_by_hand():
     assert hs[0, 0, 0] == pytest.approx(np.tanh(1.75))
 
 
+@pytest.mark.parametrize("need_x", [True, False])
+@pytest.mark.parametrize("steps, batch", [(4, 3), (1, 1), (0, 2)])
+def test_lstm_forward_and_bptt(rng, need_x, steps, batch):
+    inputs, hidden = 5, 3
+    x = rng.normal(size=(steps, batch, inputs))
+    h0, c0 = rng.normal(size=(batch, hidden)), rng.normal(size=(batch, hidden))
+    w_ih, w_hh = rng.normal(size=(4 * hidden, inputs)), rng.normal(size=(4 * hidden, hidden))
+    bias = rng.normal(size=4 * hidden)
+    states, gates = loops.lstm_forward(x, h0, c0, w_ih, w_hh, bias)
+    assert_same((states, gates), reference.lstm_forward(x, h0, c0, w_ih, w_hh, bias))
+    g_states = rng.normal(size=states.shape)
+    assert_same(loops.lstm_backward(x, h0, c0, w_ih, w_hh, states, gates, g_states, need_x),
+                reference.lstm_backward(x, h0, c0, w_ih, w_hh, states, gates, g_states, need_x))
+
+
+@pytest.mark.parametrize("need_x", [True, False])
+@pytest.mark.parametrize("steps, batch", [(4, 3), (1, 1), (0, 2)])
+def test_gru_forward_and_bptt(rng, need_x, steps, batch):
+    inputs, hidden = 5, 3
+    x, h0 = rng.normal(size=(steps, batch, inputs)), rng.normal(size=(batch, hidden))
+    w_ih, w_hh = rng.normal(size=(3 * hidden, inputs)), rng.normal(size=(3 * hidden, hidden))
+    b_ih, b_hh = rng.normal(size=3 * hidden), rng.normal(size=3 * hidden)
+    hs, gates = loops.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    assert_same((hs, gates), reference.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh))
+    g_hs = rng.normal(size=hs.shape)
+    assert_same(loops.gru_backward(x, h0, w_ih, w_hh, hs, gates, g_hs, need_x),
+                reference.gru_backward(x, h0, w_ih, w_hh, hs, gates, g_hs, need_x))
+
+
+def test_gru_one_step_by_hand():
+    # H = I = B = 1, W = 0: r = sigmoid(1), z = sigmoid(-2), n = tanh(0.5 + r * 0.25), h = (1 - z) n + z h0
+    hs, gates = loops.gru_forward(np.zeros((1, 1, 1)), np.array([[3.0]]), np.zeros((3, 1)), np.zeros((3, 1)),
+                                  np.array([1.0, -2.0, 0.5]), np.array([0.0, 0.0, 0.25]))
+    r, z = 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(2.0))
+    n = np.tanh(0.5 + r * 0.25)
+    np.testing.assert_allclose(gates.reshape(-1), [r, z, n, 0.25])
+    assert hs[0, 0, 0] == pytest.approx((1 - z) * n + z * 3.0)
+
+
 def small_lm_gradients(backend: str) -> dict[str, np.ndarray]:
     """Embedding -> RNN -> linear -> cross-entropy on one batch; the gradients of every parameter."""
     rng = np.random.default_rng(7)

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.cli import main
-from fastgrad.cli.lm import evaluate_model, generate_text, load_model, predict_lines
+from fastgrad import nn
+from fastgrad.cli import build_parser, main
+from fastgrad.cli.lm import (RNNLM_DEFAULTS, _fill_cell_defaults, evaluate_model, generate_text, load_model,
+                             predict_lines)
 from fastgrad.data.lm_corpus import load_lm_corpus
 from fastgrad.models.ngram import KneserNeyLM
 
@@ -101,6 +103,85 @@ def test_resume_continues_exactly(corpus, tmp_path, model, extra):
     a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
     for name, value in a["model"].items():
         np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cells_train_eval_generate_and_resume(corpus, tmp_path, capsys, cell):
+    """One epoch, then --resume to a second: the same numbers and weights as two epochs straight; the
+    model directory records the cell as data, and eval / generate rebuild the right model from it."""
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    common = ["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--cell", cell, "--layers", "2", "--dropout", "0.2",
+              "--seed", "3", "--optimizer", "adam", "--lr", "0.01"]  # SGD needs more than 2 epochs to get going here
+    assert main([*common, "--epochs", "2", "--out", str(straight)]) == 0
+    assert main([*common, "--epochs", "1", "--out", str(resumed)]) == 0
+    config = json.loads((resumed / "config.json").read_text())
+    assert config["cell"] == cell and config["layers"] == 2 and config["init_range"] == 0.1
+    assert main([*common, "--epochs", "2", "--out", str(resumed), "--resume"]) == 0
+    epochs = lambda out: [(r["epoch"], r["valid_ppl"], r["lr"]) for r in metrics(out) if "epoch" in r]
+    assert epochs(resumed) == epochs(straight)
+    a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
+    for name, value in a["model"].items():
+        np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
+    best = min(r["valid_ppl"] for r in metrics(resumed) if "epoch" in r)
+    assert best < 5  # 12 words with <eos> (a uniform guess: 12); the grammar allows about 2 per position
+    model = load_model(resumed)[2]
+    assert isinstance(model.rnn, nn.LSTM if cell == "lstm" else nn.GRU) and model.rnn.num_layers == 2
+    assert evaluate_model(resumed, corpus["valid"], None)["perplexity"] == pytest.approx(best, rel=1e-4)
+    sample = generate_text(resumed, generate_args(seed=5))
+    assert sample == generate_text(resumed, generate_args(seed=5))
+    assert set(sample.split()) <= {"the", "a", "cat", "dog", "sat", "ran", "on", "to", "mat", "log", "<unk>"}
+    capsys.readouterr()
+    assert main(["generate", str(resumed), "--prompt", "the", "--tokens", "12", "--seed", "5"]) == 0
+    assert capsys.readouterr().out.strip() == sample
+    assert main(["eval", str(resumed), str(corpus["test"])]) == 0
+    assert json.loads(capsys.readouterr().out)["perplexity"] == pytest.approx(metrics(resumed)[-1]["test_ppl"])
+
+
+def test_defaults_depend_on_the_cell():
+    def parsed(*argv):
+        args = build_parser().parse_args(["train", "rnnlm", *argv])
+        _fill_cell_defaults(args)
+        return args
+
+    lstm = parsed("--cell", "lstm")  # Zaremba et al. 2014, small configuration
+    assert (lstm.layers, lstm.hidden, lstm.embedding_dim, lstm.dropout, lstm.tied) == (2, 200, 200, 0.0, False)
+    assert (lstm.lr, lstm.clip, lstm.epochs, lstm.bptt, lstm.batch_size, lstm.init_range, lstm.decay_after) == \
+        (1.0, 5.0, 13, 20, 20, 0.1, 4)
+    rnn = parsed()  # the Elman recipe, unchanged
+    assert (rnn.cell, rnn.layers, rnn.hidden, rnn.embedding_dim, rnn.dropout, rnn.tied, rnn.lr, rnn.clip, rnn.epochs,
+            rnn.bptt, rnn.init_range, rnn.decay_after) == ("rnn", 1, 256, 256, 0.25, True, 4.0, 0.25, 20, 35, 0.0, 0)
+    given = parsed("--cell", "gru", "--hidden", "64", "--tied", "--lr", "0.5")
+    assert (given.hidden, given.tied, given.lr, given.epochs) == (64, True, 0.5, RNNLM_DEFAULTS["gru"]["epochs"])
+    with pytest.raises(SystemExit, match="--layers must be at least 1, got 0"):
+        parsed("--cell", "lstm", "--layers", "0")
+
+
+def test_fixed_schedule_decays_after_the_given_epoch(corpus, tmp_path):
+    out = tmp_path / "schedule"
+    main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--cell", "gru", "--layers", "1", "--epochs", "4",
+          "--decay-after", "2", "--lr-decay", "0.5", "--out", str(out)])
+    assert [r["lr"] for r in metrics(out) if "epoch" in r] == [1.0, 1.0, 0.5, 0.25]
+
+
+def test_resume_with_another_cell_says_which_option_differs(corpus, tmp_path):
+    out = tmp_path / "lstm"
+    common = ["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--layers", "1", "--out", str(out)]
+    main([*common, "--cell", "lstm", "--epochs", "1"])
+    with pytest.raises(SystemExit, match="cell 'lstm' there, 'gru' here"):
+        main([*common, "--cell", "gru", "--epochs", "2", "--resume"])
+
+
+def test_directories_from_before_cells_load_as_one_elman_layer(corpus, tmp_path):
+    out = tmp_path / "old"
+    main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--epochs", "1", "--out", str(out)])
+    config = json.loads((out / "config.json").read_text())
+    expected = evaluate_model(out, corpus["test"], None)["perplexity"]
+    for key in ("cell", "layers", "init_range"):
+        del config[key]
+    (out / "config.json").write_text(json.dumps(config))
+    model = load_model(out)[2]
+    assert type(model.rnn) is nn.RNN and model.rnn.num_layers == 1
+    assert evaluate_model(out, corpus["test"], None)["perplexity"] == pytest.approx(expected)
 
 
 def test_resume_needs_out(corpus):

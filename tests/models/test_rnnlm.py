@@ -7,7 +7,10 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import optim
 from fastgrad.data.lm_corpus import batchify
-from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT, evaluate
+from fastgrad import nn
+from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT, evaluate, state_tensors
+
+CELLS = ["rnn", "lstm", "gru"]
 
 
 class RecordingOptimizer:
@@ -36,8 +39,9 @@ def stream(length=80, vocab_size=11, seed=0):
     return np.random.default_rng(seed).integers(0, vocab_size, length)
 
 
-def test_hidden_state_is_carried_between_segments():
-    model = tiny_model()
+@pytest.mark.parametrize("cell", CELLS)
+def test_hidden_state_is_carried_between_segments(cell):
+    model = tiny_model(cell=cell, num_layers=2)
     ids = stream()
     run = TruncatedBPTT(model, RecordingOptimizer(model.parameters()), ids, batch_size=2, bptt=5, clip=None)
     run.step()
@@ -45,22 +49,25 @@ def test_hidden_state_is_carried_between_segments():
     batched = batchify(ids, 2)
     with fastgrad.no_grad():  # ten steps at once from a zero state reach the same hidden state
         _, expected = model.eval()(fastgrad.from_numpy(batched[:10]), model.init_hidden(2))
-    np.testing.assert_allclose(run.hidden.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
-    assert run.hidden.is_leaf and not run.hidden.requires_grad
+    assert len(state_tensors(run.hidden)) == (2 if cell == "lstm" else 1)
+    for carried, reference in zip(state_tensors(run.hidden), state_tensors(expected)):
+        np.testing.assert_allclose(carried.numpy(), reference.numpy(), rtol=1e-5, atol=1e-6)
+        assert carried.is_leaf and not carried.requires_grad
 
 
-def test_gradients_stop_at_the_segment_boundary():
-    model = tiny_model()
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_stop_at_the_segment_boundary(cell):
+    model = tiny_model(cell=cell)
     ids = stream()
     optimizer = RecordingOptimizer(model.parameters())
     run = TruncatedBPTT(model, optimizer, ids, batch_size=2, bptt=5, clip=None)
     run.step()
-    carried = run.hidden.numpy().copy()
+    carried = tuple(fastgrad.from_numpy(t.numpy().copy()) for t in state_tensors(run.hidden))
     run.step()
     # the second segment's gradient is that of a fresh graph starting from the carried state as a constant
     batched = batchify(ids, 2)
     model.zero_grad()
-    logits, _ = model(fastgrad.from_numpy(batched[5:10]), fastgrad.from_numpy(carried))
+    logits, _ = model(fastgrad.from_numpy(batched[5:10]), carried if cell == "lstm" else carried[0])
     F.cross_entropy(logits.reshape(-1, 11), batched[6:11].reshape(-1)).backward()
     for recorded, param in zip(optimizer.grads[1], model.parameters()):
         np.testing.assert_allclose(recorded, param.grad.numpy(), rtol=1e-5, atol=1e-7)
@@ -77,11 +84,12 @@ def test_epoch_end_resets_the_hidden_state_and_counts_tokens():
     assert not run.hidden.numpy().any()
 
 
-def test_state_dict_resumes_exactly():
+@pytest.mark.parametrize("cell", CELLS)
+def test_state_dict_resumes_exactly(cell):
     ids = stream(200)
 
     def make():
-        model = tiny_model(dropout=0.3)
+        model = tiny_model(dropout=0.3, cell=cell, num_layers=2)
         return TruncatedBPTT(model, RecordingOptimizer(model.parameters()), ids, batch_size=3, bptt=4, clip=1.0)
 
     straight = make()
@@ -102,16 +110,21 @@ def test_load_state_dict_checks_the_hidden_shape():
         run.load_state_dict({"epoch": 0, "segment": 0, "hidden": np.zeros((1, 3, 5))})
 
 
-@pytest.mark.parametrize("tied", [False, True])
-def test_rnnlm_gradient_matches_central_differences(tied):
-    model = tiny_model(vocab_size=6, embedding_dim=4, hidden_size=4, tie_weights=tied).double()
+@pytest.mark.parametrize("tied, cell, layers", [(False, "rnn", 1), (True, "rnn", 1), (True, "lstm", 2),
+                                               (False, "gru", 2)])
+def test_rnnlm_gradient_matches_central_differences(tied, cell, layers):
+    model = tiny_model(vocab_size=6, embedding_dim=4, hidden_size=4, tie_weights=tied, cell=cell,
+                       num_layers=layers).double()
     ids = stream(13, vocab_size=6).reshape(-1)
     inputs, targets = ids[:12].reshape(4, 3), ids[1:13].reshape(4, 3)
-    hidden = fastgrad.from_numpy(np.random.default_rng(1).uniform(-0.5, 0.5, (1, 3, 4)))
+    rng = np.random.default_rng(1)
+    state_count = 2 if cell == "lstm" else 1
+    states = tuple(fastgrad.from_numpy(rng.uniform(-0.5, 0.5, (layers, 3, 4))) for _ in range(state_count))
+    hidden = states if cell == "lstm" else states[0]
 
     def loss(*params):
         logits, last = model(fastgrad.from_numpy(inputs), hidden)
-        return F.cross_entropy(logits.reshape(-1, 6), targets.reshape(-1)), last
+        return (F.cross_entropy(logits.reshape(-1, 6), targets.reshape(-1)),) + state_tensors(last)
 
     assert fastgrad.gradcheck(loss, list(model.parameters()))
 
@@ -127,6 +140,25 @@ def test_evaluate_scores_every_token_but_the_first():
     assert total == pytest.approx(expected, rel=1e-5)
 
 
+def test_cells_layers_and_init_range_reach_the_recurrent_module():
+    lstm = tiny_model(cell="lstm", num_layers=2, init_range=0.3, hidden_size=40)
+    assert isinstance(lstm.rnn, nn.LSTM) and lstm.rnn.num_layers == 2
+    values = np.concatenate([p.numpy().reshape(-1) for p in lstm.rnn.parameters()])
+    assert 0.28 < np.abs(values).max() <= 0.3  # U(-0.3, 0.3), wider than PyTorch's 1/sqrt(40) = 0.16
+    gru = tiny_model(cell="gru", hidden_size=40)
+    assert isinstance(gru.rnn, nn.GRU) and np.abs(np.concatenate(
+        [p.numpy().reshape(-1) for p in gru.rnn.parameters()])).max() <= 1 / np.sqrt(40)
+    h, c = lstm.init_hidden(3)
+    assert h.shape == c.shape == (2, 3, 40) and not h.numpy().any()
+    with pytest.raises(ValueError, match="cell must be one of rnn, lstm, gru, got 'elman'"):
+        tiny_model(cell="elman")
+
+
+def test_dropout_between_layers_only_with_several_layers():
+    assert tiny_model(dropout=0.5, cell="lstm", num_layers=2).rnn.dropout == 0.5
+    assert tiny_model(dropout=0.5, cell="lstm").rnn.dropout == 0.0  # one layer: nothing between layers
+
+
 def test_shape_errors_name_the_argument():
     model = tiny_model()
     with pytest.raises(ValueError, match="hidden"):
@@ -137,6 +169,9 @@ def test_shape_errors_name_the_argument():
         model(fastgrad.tensor(np.full((2, 1), 11)), model.init_hidden(1))
     with pytest.raises(ValueError, match="tie_weights"):
         RNNLM(10, embedding_dim=4, hidden_size=5, tie_weights=True)
+    lstm = tiny_model(cell="lstm")
+    with pytest.raises(ValueError, match=r"hidden must have a pair \(h, c\) of tensors of shape \(1, 2, 5\)"):
+        lstm(fastgrad.tensor(np.zeros((3, 2), dtype=np.int64)), lstm.init_hidden(2)[0])
 
 
 def test_short_training_beats_the_unigram_baseline():

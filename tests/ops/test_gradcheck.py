@@ -10,6 +10,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 
 BACKENDS = ["numpy", "compiled"]
+ALL_BACKENDS = BACKENDS + ["python"]
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
@@ -172,17 +173,52 @@ def test_embeddings(backend_name, sparse, num, dim, seed):
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("reverse", [False, True])
 @SETTINGS
 @given(steps=st.integers(1, 3), batch=st.integers(1, 3), n_in=st.integers(1, 3), hidden=st.integers(1, 3),
        seed=st.integers(0, 2**16))
-def test_rnn(backend_name, nonlinearity, steps, batch, n_in, hidden, seed):
+def test_rnn(backend_name, nonlinearity, reverse, steps, batch, n_in, hidden, seed):
     x = leaf((steps, batch, n_in), seed)
     h0 = leaf((batch, hidden), seed + 1)
     w_ih = leaf((hidden, n_in), seed + 2, -0.8, 0.8)
     w_hh = leaf((hidden, hidden), seed + 3, -0.8, 0.8)
     b_ih = leaf((hidden,), seed + 4, 0.05, 0.5)
     b_hh = leaf((hidden,), seed + 5, 0.05, 0.5)
-    check(backend_name, lambda *t: F.rnn(*t, nonlinearity=nonlinearity), x, h0, w_ih, w_hh, b_ih, b_hh)
+    check(backend_name, lambda *t: F.rnn(*t, nonlinearity=nonlinearity, reverse=reverse), x, h0, w_ih, w_hh, b_ih, b_hh)
+
+
+def recurrent_layer(shape, gate_count, seed, states):
+    """Leaves for one recurrent layer: x (T, B, I), `states` initial states (B, H), weight_ih, weight_hh and
+    the two biases, with weights small enough that the gates stay away from saturation."""
+    steps, batch, n_in, hidden = shape
+    rows = gate_count * hidden
+    return ([leaf((steps, batch, n_in), seed)] + [leaf((batch, hidden), seed + 1 + k) for k in range(states)]
+            + [leaf((rows, n_in), seed + 5, -0.8, 0.8), leaf((rows, hidden), seed + 6, -0.8, 0.8),
+               leaf((rows,), seed + 7, -0.5, 0.5), leaf((rows,), seed + 8, -0.5, 0.5)])
+
+
+layer_shapes = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("reverse", [False, True])
+@SETTINGS
+@given(shape=layer_shapes, seed=st.integers(0, 2**16))
+def test_lstm(backend_name, reverse, shape, seed):
+    """Every input of the LSTM op: x, h_0, c_0, both weights and both biases, through output, h_n and c_n."""
+    def run(x, h0, c0, *weights):
+        output, (h_n, c_n) = F.lstm(x, (h0, c0), *weights, reverse=reverse)
+        return output, h_n, c_n
+
+    check(backend_name, run, *recurrent_layer(shape, 4, seed, states=2))
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("reverse", [False, True])
+@SETTINGS
+@given(shape=layer_shapes, seed=st.integers(0, 2**16))
+def test_gru(backend_name, reverse, shape, seed):
+    check(backend_name, lambda *t: F.gru(*t, reverse=reverse), *recurrent_layer(shape, 3, seed, states=1))
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

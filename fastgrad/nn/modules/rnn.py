@@ -1,12 +1,18 @@
-"""Elman RNN, stacked layer by layer over the whole-sequence kernel `F.rnn`."""
+"""Recurrent layers as in `torch.nn`: RNN, LSTM and GRU stacked layer by layer (and direction by direction)
+over the whole-sequence functions `F.rnn`, `F.lstm` and `F.gru`, and the single-step LSTMCell and GRUCell.
+
+Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict loads as
+it is (`Module.load_state_dict` after `nn.utils.convert_torch_state_dict`).
+"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from fastgrad.dtypes import as_dtype, default_float
-from fastgrad.functions import stack
+from fastgrad.functions import cat, stack
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
@@ -14,85 +20,306 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor
 
 
-class RNN(Module):
-    """h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) with f = tanh or relu, as `torch.nn.RNN`.
+def _uniform_init(module: Module, hidden_size: int) -> None:
+    # PyTorch's default for every recurrent weight and bias: U(-1/sqrt(H), 1/sqrt(H)).
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    for param in module.parameters():
+        init.uniform_(param, -bound, bound)
 
-    Parameters per layer k: weight_ih_lk (H, I or H), weight_hh_lk (H, H), bias_ih_lk, bias_hh_lk (H,).
-    `forward(input, hx=None)`: input (T, B, I) ((B, T, I) if batch_first, or unbatched (T, I)),
-    hx (num_layers, B, H) -> (output (T, B, H): the last layer's states, h_n (num_layers, B, H)).
-    With dropout > 0, dropout is applied to every layer's output except the last, at train time.
+
+def _check_sizes(name: str, input_size: int, hidden_size: int) -> None:
+    for argument, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name}: {argument} must be an integer, got {type(value).__name__}")
+    if input_size < 0:
+        raise ValueError(f"{name}: input_size must be non-negative, got {input_size}")
+    if hidden_size <= 0:
+        raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: PyTorch's constructor arguments, parameters and init, the checks on
+    the input and initial state, and the stacking of layers and directions.
+
+    Per layer k and direction ("" or "_reverse"): weight_ih_lk (G*H, I for k = 0, else D*H),
+    weight_hh_lk (G*H, H), bias_ih_lk and bias_hh_lk (G*H,), where G is the number of gate blocks
+    (`gate_count`) and D = 2 if bidirectional else 1. `forward(input, hx=None)`: input (T, B, I), or
+    (B, T, I) with batch_first, or unbatched (T, I); the initial state (each tensor (num_layers * D, B, H),
+    or (num_layers * D, H) unbatched) defaults to zeros. Returns (output, final state): output (T, B, D*H)
+    holds the last layer's hidden states (both directions side by side), the final state is indexed by
+    layer * D + direction as in PyTorch. Dropout, when > 0, is applied at train time to every layer's
+    output except the last one's.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, dtype=None) -> None:
+    gate_count = 1
+    state_names: tuple[str, ...] = ("hx",)  # the tensors of the recurrent state, as error messages name them
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None) -> None:
         super().__init__()
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        if num_layers < 1:
-            raise ValueError(f"RNN: num_layers must be at least 1, got {num_layers}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"RNN: dropout must be in [0, 1], got {dropout}")
+        name = type(self).__name__
+        _check_sizes(name, input_size, hidden_size)
+        if not isinstance(num_layers, (int, np.integer)) or isinstance(num_layers, bool) or num_layers < 1:
+            raise ValueError(f"{name}: num_layers must be an integer greater than zero, got {num_layers!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1] (the probability of zeroing an element), "
+                             f"got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            caller = 2 if type(self).__init__ is RNNBase.__init__ else 3  # point at the user's line, past RNN/LSTM
+            warnings.warn(f"{name}: dropout is applied between recurrent layers, so dropout={dropout} with "
+                          "num_layers=1 does nothing", UserWarning, stacklevel=caller)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.nonlinearity, self.bias, self.batch_first, self.dropout = nonlinearity, bias, batch_first, dropout
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bool(bidirectional)
         dtype = as_dtype(dtype) if dtype is not None else default_float
+        rows = self.gate_count * hidden_size
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size
-            setattr(self, f"weight_ih_l{layer}", Parameter(np.empty((hidden_size, layer_input), dtype=dtype)))
-            setattr(self, f"weight_hh_l{layer}", Parameter(np.empty((hidden_size, hidden_size), dtype=dtype)))
-            if bias:
-                setattr(self, f"bias_ih_l{layer}", Parameter(np.empty(hidden_size, dtype=dtype)))
-                setattr(self, f"bias_hh_l{layer}", Parameter(np.empty(hidden_size, dtype=dtype)))
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes():
+                setattr(self, f"weight_ih_l{layer}{suffix}", Parameter(np.empty((rows, layer_input), dtype=dtype)))
+                setattr(self, f"weight_hh_l{layer}{suffix}", Parameter(np.empty((rows, hidden_size), dtype=dtype)))
+                if bias:
+                    setattr(self, f"bias_ih_l{layer}{suffix}", Parameter(np.empty(rows, dtype=dtype)))
+                    setattr(self, f"bias_hh_l{layer}{suffix}", Parameter(np.empty(rows, dtype=dtype)))
         self.reset_parameters()
 
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
     def reset_parameters(self) -> None:
-        # PyTorch's default: every weight and bias U(-1/sqrt(H), 1/sqrt(H)).
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
-        for param in self.parameters():
-            init.uniform_(param, -bound, bound)
+        _uniform_init(self, self.hidden_size)
 
-    def _layer_weights(self, layer: int) -> tuple:
-        biases = (getattr(self, f"bias_ih_l{layer}"), getattr(self, f"bias_hh_l{layer}")) if self.bias else (None, None)
-        return (getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}")) + biases
+    def _layer_weights(self, layer: int, suffix: str) -> tuple:
+        names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
+        if self.bias:
+            names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
+        return tuple(getattr(self, name) for name in names) + (None,) * (4 - len(names))
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def _run_layer(self, input: Tensor, state: tuple[Tensor, ...], weights: tuple,
+                   reverse: bool) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """One layer in one direction: (every hidden state (T, B, H), the final state's tensors)."""
+        raise NotImplementedError
+
+    def _initial_state(self, hx) -> tuple[Tensor, ...] | None:
+        """The initial state as a tuple of tensors (one per name in `state_names`)."""
+        if hx is None:
+            return None
+        if not isinstance(hx, Tensor):
+            raise TypeError(f"{type(self).__name__}: hx must be a Tensor, got {type(hx).__name__}")
+        return (hx,)
+
+    def _final_state(self, states: tuple[Tensor, ...]):
+        return states[0]
+
+    def forward(self, input: Tensor, hx=None):
+        name = type(self).__name__
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
-            raise ValueError(f"RNN: input has shape {input.shape}, expected (T, B, {self.input_size}), "
+            raise ValueError(f"{name}: input has shape {input.shape}, expected (T, B, {self.input_size}), "
                              f"(B, T, {self.input_size}) with batch_first, or unbatched (T, {self.input_size})")
         unbatched = input.ndim == 2
-        batch = 1 if unbatched else input.shape[0 if self.batch_first else 1]
-        expected_hx = (self.num_layers, self.hidden_size) if unbatched else (self.num_layers, batch, self.hidden_size)
-        if hx is not None and hx.shape != expected_hx:
-            raise ValueError(f"RNN: hx has shape {hx.shape}, expected {expected_hx} (num_layers, "
-                             f"{'' if unbatched else 'batch, '}hidden_size)")
+        time_axis = 1 if self.batch_first and not unbatched else 0
+        if input.shape[time_axis] == 0:
+            raise ValueError(f"{name}: input has shape {input.shape} with no time steps; expected a sequence "
+                             "length of at least 1")
+        batch = 1 if unbatched else input.shape[1 - time_axis]
+        count = self.num_layers * self.num_directions
+        expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
+        states = self._initial_state(hx)
+        for state_name, state in zip(self.state_names, states or ()):
+            if state.shape != expected:
+                raise ValueError(f"{name}: {state_name} has shape {state.shape}, expected {expected} (num_layers * "
+                                 f"num_directions, {'' if unbatched else 'batch, '}hidden_size)")
         if unbatched:
             input = input.unsqueeze(1)
-            hx = hx.unsqueeze(1) if hx is not None else None
+            states = None if states is None else tuple(state.unsqueeze(1) for state in states)
         elif self.batch_first:
             input = input.transpose(0, 1)
-        if hx is None:
-            hx = Tensor(np.zeros((self.num_layers, batch, self.hidden_size), dtype=input.dtype))
-        last_states = []
+        if states is None:
+            zeros = Tensor(np.zeros((count, batch, self.hidden_size), dtype=input.dtype))
+            states = (zeros,) * len(self.state_names)
+        finals: list[list[Tensor]] = [[] for _ in states]
         output = input
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 output = F.dropout(output, self.dropout, self.training)
-            output = F.rnn(output, hx[layer], *self._layer_weights(layer), nonlinearity=self.nonlinearity)
-            last_states.append(output[-1])
-        h_n = stack(last_states)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes()):
+                index = layer * self.num_directions + direction
+                layer_output, final = self._run_layer(output, tuple(state[index] for state in states),
+                                                      self._layer_weights(layer, suffix), reverse=direction == 1)
+                outputs.append(layer_output)
+                for collected, tensor in zip(finals, final):
+                    collected.append(tensor)
+            output = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
+        final_states = tuple(stack(collected) for collected in finals)
         if unbatched:
-            return output.squeeze(1), h_n.squeeze(1)
-        return (output.transpose(0, 1) if self.batch_first else output), h_n
+            output = output.squeeze(1)
+            final_states = tuple(state.squeeze(1) for state in final_states)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, self._final_state(final_states)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
         if not self.bias:
             text += ", bias=False"
         if self.batch_first:
             text += ", batch_first=True"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text
+
+
+class RNN(RNNBase):
+    """Elman RNN, h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) with f = tanh or relu, as `torch.nn.RNN`.
+    forward(input, hx=None) -> (output, h_n); shapes and options in `RNNBase`."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
+        self.nonlinearity = nonlinearity
+
+    def _run_layer(self, input, state, weights, reverse):
+        output = F.rnn(input, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse)
+        return output, (output[0 if reverse else -1],)
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity!r}"
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit (Cho et al. 2014) as `torch.nn.GRU`, gates r, z, n:
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)     z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  h' = (1 - z) * n + z * h
+
+    forward(input, hx=None) -> (output, h_n); shapes and options in `RNNBase` (G = 3 gate blocks)."""
+
+    gate_count = 3
+
+    def _run_layer(self, input, state, weights, reverse):
+        output = F.gru(input, state[0], *weights, reverse=reverse)
+        return output, (output[0 if reverse else -1],)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000) as
+    `torch.nn.LSTM`, gates i, f, g, o:
+
+        i, f, o = sigmoid(W_i* x + b_i* + W_h* h + b_h*)   g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+        c' = f * c + i * g                               h' = o * tanh(c')
+
+    forward(input, hx=None) with hx = (h_0, c_0) -> (output, (h_n, c_n)); shapes and options in `RNNBase`
+    (G = 4 gate blocks). `proj_size` (LSTM with projections) is not implemented.
+    """
+
+    gate_count = 4
+    state_names = ("hx[0] (h_0)", "hx[1] (c_0)")
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype=None) -> None:
+        if proj_size < 0:
+            raise ValueError(f"LSTM: proj_size must be zero (no projection) or positive, got {proj_size}")
+        if proj_size > 0:
+            raise NotImplementedError(f"LSTM: proj_size={proj_size} (LSTM with projections) is not implemented in "
+                                      "fastgrad; use proj_size=0")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
+        self.proj_size = 0
+
+    def _initial_state(self, hx):
+        if hx is None:
+            return None
+        if not (isinstance(hx, (tuple, list)) and len(hx) == 2 and all(isinstance(t, Tensor) for t in hx)):
+            raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two Tensors, got {type(hx).__name__}"
+                            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
+        return tuple(hx)
+
+    def _final_state(self, states):
+        return states
+
+    def _run_layer(self, input, state, weights, reverse):
+        return F.lstm(input, state, *weights, reverse=reverse)
+
+
+class RNNCellBase(Module):
+    """A single recurrent step with PyTorch's parameters: weight_ih (G*H, I), weight_hh (G*H, H), bias_ih
+    and bias_hh (G*H,), initialised U(-1/sqrt(H), 1/sqrt(H)). It runs the sequence kernels for one step,
+    so a cell and a one-layer sequence module compute the same numbers."""
+
+    gate_count = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None) -> None:
+        super().__init__()
+        _check_sizes(type(self).__name__, input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        rows = self.gate_count * hidden_size
+        self.weight_ih = Parameter(np.empty((rows, input_size), dtype=dtype))
+        self.weight_hh = Parameter(np.empty((rows, hidden_size), dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(np.empty(rows, dtype=dtype))
+            self.bias_hh = Parameter(np.empty(rows, dtype=dtype))
+        else:
+            self.bias_ih = self.bias_hh = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _uniform_init(self, self.hidden_size)
+
+    def _step_arguments(self, input: Tensor, states: tuple[Tensor | None, ...], state_names: tuple[str, ...]):
+        """(input (1, B, I), states (B, H) each, zeros for None, unbatched) after checking the shapes."""
+        name = type(self).__name__
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input has shape {input.shape}, expected (batch, {self.input_size}) or "
+                             f"unbatched ({self.input_size},)")
+        unbatched = input.ndim == 1
+        expected = (self.hidden_size,) if unbatched else (input.shape[0], self.hidden_size)
+        for state_name, state in zip(state_names, states):
+            if state is not None and state.shape != expected:
+                raise ValueError(f"{name}: {state_name} has shape {state.shape}, expected {expected} "
+                                 f"({'' if unbatched else 'batch, '}hidden_size) for input of shape {input.shape}")
+        if unbatched:
+            input = input.unsqueeze(0)
+            states = tuple(None if state is None else state.unsqueeze(0) for state in states)
+        zeros = Tensor(np.zeros((input.shape[0], self.hidden_size), dtype=input.dtype))
+        return input.unsqueeze(0), tuple(zeros if state is None else state for state in states), unbatched
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step as `torch.nn.LSTMCell`: forward(input (B, I) or (I,), hx=(h, c) or None) -> (h', c')."""
+
+    gate_count = 4
+
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"LSTMCell: hx must be a tuple (h, c) of two Tensors, got {type(hx).__name__}")
+        sequence, (h, c), unbatched = self._step_arguments(input, hx or (None, None), ("hx[0] (h)", "hx[1] (c)"))
+        _, (h_next, c_next) = F.lstm(sequence, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return (h_next.squeeze(0), c_next.squeeze(0)) if unbatched else (h_next, c_next)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step as `torch.nn.GRUCell`: forward(input (B, I) or (I,), hx (B, H) or None) -> h'."""
+
+    gate_count = 3
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        sequence, (h,), unbatched = self._step_arguments(input, (hx,), ("hx",))
+        h_next = F.gru(sequence, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)[0]
+        return h_next.squeeze(0) if unbatched else h_next

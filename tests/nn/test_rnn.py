@@ -1,0 +1,205 @@
+"""nn.LSTM, nn.GRU and their cells without PyTorch: shapes, consistency between cells and sequences,
+directions, dropout, and the errors for bad arguments (PyTorch parity is in test_rnn_parity.py)."""
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import nn
+
+
+def double(module):
+    fastgrad.manual_seed(0)
+    return module.double()
+
+
+@pytest.mark.parametrize("kind, gate_count", [("LSTM", 4), ("GRU", 3), ("RNN", 1)])
+def test_parameters_have_torchs_names_and_shapes(kind, gate_count):
+    module = getattr(nn, kind)(3, 5, num_layers=2, bidirectional=True)
+    shapes = {name: p.shape for name, p in module.named_parameters()}
+    rows = gate_count * 5
+    assert list(shapes) == [f"{w}_l{k}{s}" for k in range(2) for s in ("", "_reverse")
+                            for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    assert shapes["weight_ih_l0"] == (rows, 3) and shapes["weight_ih_l1_reverse"] == (rows, 10)
+    assert shapes["weight_hh_l1"] == (rows, 5) and shapes["bias_hh_l0_reverse"] == (rows,)
+    assert [n for n, _ in getattr(nn, kind)(3, 5, bias=False).named_parameters()] == ["weight_ih_l0", "weight_hh_l0"]
+
+
+def test_output_shapes():
+    x = fastgrad.randn(7, 2, 3)
+    output, (h_n, c_n) = nn.LSTM(3, 5, num_layers=3, bidirectional=True)(x)
+    assert output.shape == (7, 2, 10) and h_n.shape == c_n.shape == (6, 2, 5)
+    output, h_n = nn.GRU(3, 5, batch_first=True)(x)
+    assert output.shape == (7, 2, 5) and h_n.shape == (1, 7, 5)
+    output, (h_n, c_n) = nn.LSTM(3, 5, num_layers=2)(fastgrad.randn(4, 3))  # unbatched
+    assert output.shape == (4, 5) and h_n.shape == c_n.shape == (2, 5)
+    assert nn.LSTMCell(3, 5)(fastgrad.randn(3))[1].shape == (5,)
+    assert nn.GRUCell(3, 5)(fastgrad.randn(2, 3)).shape == (2, 5)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_final_states_are_the_last_outputs_of_each_direction(rng, kind):
+    module = double(getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True))
+    output, state = module(fastgrad.tensor(rng.standard_normal((6, 2, 3))))
+    h_n = state[0] if kind == "LSTM" else state
+    np.testing.assert_array_equal(h_n.numpy()[2], output.numpy()[-1, :, :4])  # last layer, forward: step T-1
+    np.testing.assert_array_equal(h_n.numpy()[3], output.numpy()[0, :, 4:])  # last layer, reverse: step 0
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_reverse_direction_is_the_forward_layer_on_the_reversed_sequence(rng, kind):
+    module = double(getattr(nn, kind)(3, 4, bidirectional=True))
+    x = rng.standard_normal((5, 2, 3))
+    both, _ = module(fastgrad.tensor(x))
+    forward_only = double(getattr(nn, kind)(3, 4))
+    forward_only.load_state_dict({name.replace("_reverse", ""): value for name, value in module.state_dict().items()
+                                  if name.endswith("_reverse")})
+    reversed_run, _ = forward_only(fastgrad.tensor(x[::-1].copy()))
+    np.testing.assert_allclose(both.numpy()[:, :, 4:], reversed_run.numpy()[::-1], rtol=1e-12, atol=1e-12)
+
+
+def test_cells_equal_one_step_of_the_sequence_modules(rng):
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    cell, layer = double(nn.LSTMCell(3, 4)), double(nn.LSTM(3, 4))
+    layer.load_state_dict({f"{name}_l0": value for name, value in cell.state_dict().items()})
+    h1, c1 = cell(fastgrad.tensor(x), (fastgrad.tensor(h), fastgrad.tensor(c)))
+    _, (h_n, c_n) = layer(fastgrad.tensor(x[None]), (fastgrad.tensor(h[None]), fastgrad.tensor(c[None])))
+    np.testing.assert_array_equal(h1.numpy(), h_n.numpy()[0])
+    np.testing.assert_array_equal(c1.numpy(), c_n.numpy()[0])
+    gru_cell, gru = double(nn.GRUCell(3, 4)), double(nn.GRU(3, 4))
+    gru.load_state_dict({f"{name}_l0": value for name, value in gru_cell.state_dict().items()})
+    np.testing.assert_array_equal(gru_cell(fastgrad.tensor(x)).numpy(), gru(fastgrad.tensor(x[None]))[1].numpy()[0])
+
+
+def test_lstm_forward_by_hand(rng):
+    """One unit, one step: the gate order i, f, g, o of the weight rows, and c' = f c + i g, h' = o tanh(c')."""
+    lstm = double(nn.LSTM(1, 1))
+    with fastgrad.no_grad():
+        lstm.weight_ih_l0.copy_(fastgrad.tensor([[1.0], [2.0], [3.0], [4.0]]))
+        lstm.weight_hh_l0.zero_()
+        lstm.bias_ih_l0.zero_()
+        lstm.bias_hh_l0.zero_()
+    _, (h, c) = lstm(fastgrad.tensor([[[0.5]]]), (fastgrad.zeros(1, 1, 1).double(), fastgrad.ones(1, 1, 1).double()))
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))
+    expected_c = sigmoid(1.0) * 1.0 + sigmoid(0.5) * np.tanh(1.5)
+    assert c.item() == pytest.approx(expected_c, rel=1e-12)
+    assert h.item() == pytest.approx(sigmoid(2.0) * np.tanh(expected_c), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_dropout_only_between_layers_and_only_in_training(rng, kind):
+    module = double(getattr(nn, kind)(3, 4, num_layers=2, dropout=0.5))
+    x = fastgrad.tensor(rng.standard_normal((5, 2, 3)))
+    module.eval()
+    evaluated = module(x)[0].numpy()
+    np.testing.assert_array_equal(module(x)[0].numpy(), evaluated)
+    module.train()
+    fastgrad.manual_seed(1)
+    trained = module(x)[0].numpy()
+    assert not np.allclose(trained, evaluated)
+    with pytest.warns(UserWarning, match="num_layers=1"):
+        single = double(getattr(nn, kind)(3, 4, dropout=0.5))
+    single.train()
+    single_train = single(x)[0].numpy()
+    single.eval()
+    np.testing.assert_array_equal(single(x)[0].numpy(), single_train)  # nothing after the last layer
+
+
+def test_gradients_reach_every_parameter_and_the_initial_states(rng):
+    lstm = double(nn.LSTM(2, 3, num_layers=2, bidirectional=True))
+    x = fastgrad.tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    h0 = fastgrad.tensor(rng.standard_normal((4, 2, 3)), requires_grad=True)
+    c0 = fastgrad.tensor(rng.standard_normal((4, 2, 3)), requires_grad=True)
+
+    def run(x, h0, c0, *params):
+        output, (h_n, c_n) = lstm(x, (h0, c0))
+        return output, h_n, c_n
+
+    assert fastgrad.gradcheck(run, [x, h0, c0] + list(lstm.parameters()))
+
+
+def test_repr_reads_like_torch():
+    assert repr(nn.LSTM(3, 4, num_layers=2, bias=False, batch_first=True, dropout=0.1, bidirectional=True)) == \
+        "LSTM(3, 4, num_layers=2, bias=False, batch_first=True, dropout=0.1, bidirectional=True)"
+    assert repr(nn.GRU(3, 4)) == "GRU(3, 4)"
+    assert repr(nn.LSTMCell(3, 4, bias=False)) == "LSTMCell(3, 4, bias=False)"
+    assert repr(nn.GRUCell(3, 4)) == "GRUCell(3, 4)"
+    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity='relu')"
+
+
+# -- bad arguments ---------------------------------------------------------------------------------------
+def test_constructor_errors():
+    with pytest.raises(NotImplementedError, match=r"proj_size=2 \(LSTM with projections\) is not implemented"):
+        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size must be zero .* got -1"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match=r"GRU: dropout must be a number in \[0, 1\].*got 1.5"):
+        nn.GRU(3, 4, dropout=1.5)
+    with pytest.raises(ValueError, match="LSTM: num_layers must be an integer greater than zero, got 0"):
+        nn.LSTM(3, 4, num_layers=0)
+    with pytest.raises(ValueError, match="GRU: hidden_size must be greater than zero, got 0"):
+        nn.GRU(3, 0)
+    with pytest.raises(TypeError, match="LSTMCell: hidden_size must be an integer, got float"):
+        nn.LSTMCell(3, 4.0)
+
+
+def test_input_and_state_shape_errors():
+    lstm, gru = nn.LSTM(3, 4, num_layers=2), nn.GRU(3, 4)
+    with pytest.raises(ValueError, match=r"LSTM: input has shape \(5, 2, 6\), expected \(T, B, 3\)"):
+        lstm(fastgrad.randn(5, 2, 6))
+    with pytest.raises(ValueError, match=r"GRU: input has shape \(2, 5, 2, 3\)"):
+        gru(fastgrad.randn(2, 5, 2, 3))
+    with pytest.raises(ValueError, match=r"LSTM: hx\[0\] \(h_0\) has shape \(1, 2, 4\), expected \(2, 2, 4\) "
+                                         r"\(num_layers \* num_directions, batch, hidden_size\)"):
+        lstm(fastgrad.randn(5, 2, 3), (fastgrad.zeros(1, 2, 4), fastgrad.zeros(2, 2, 4)))
+    with pytest.raises(ValueError, match=r"LSTM: hx\[1\] \(c_0\) has shape \(2, 3, 4\), expected \(2, 2, 4\)"):
+        lstm(fastgrad.randn(5, 2, 3), (fastgrad.zeros(2, 2, 4), fastgrad.zeros(2, 3, 4)))
+    with pytest.raises(ValueError, match=r"GRU: hx has shape \(1, 2, 4\), expected \(1, 4\) "
+                                         r"\(num_layers \* num_directions, hidden_size\)"):
+        gru(fastgrad.randn(5, 3), fastgrad.zeros(1, 2, 4))  # unbatched input needs an unbatched state
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\) of two Tensors, got Tensor"):
+        lstm(fastgrad.randn(5, 2, 3), fastgrad.zeros(2, 2, 4))
+    with pytest.raises(TypeError, match="LSTM: hx must be a tuple .* got tuple of length 1"):
+        lstm(fastgrad.randn(5, 2, 3), (fastgrad.zeros(2, 2, 4),))
+    with pytest.raises(TypeError, match="GRU: hx must be a Tensor, got tuple"):
+        gru(fastgrad.randn(5, 2, 3), (fastgrad.zeros(1, 2, 4),))
+    with pytest.raises(ValueError, match=r"GRU: input has shape \(0, 2, 3\) with no time steps"):
+        gru(fastgrad.randn(0, 2, 3))
+
+
+def test_cell_errors():
+    cell = nn.LSTMCell(3, 4)
+    with pytest.raises(ValueError, match=r"LSTMCell: input has shape \(2, 5\), expected \(batch, 3\)"):
+        cell(fastgrad.randn(2, 5))
+    with pytest.raises(ValueError, match=r"LSTMCell: input has shape \(1, 2, 3\)"):
+        cell(fastgrad.randn(1, 2, 3))
+    with pytest.raises(ValueError, match=r"LSTMCell: hx\[0\] \(h\) has shape \(3, 4\), expected \(2, 4\)"):
+        cell(fastgrad.randn(2, 3), (fastgrad.zeros(3, 4), fastgrad.zeros(2, 4)))
+    with pytest.raises(TypeError, match=r"LSTMCell: hx must be a tuple \(h, c\)"):
+        cell(fastgrad.randn(2, 3), fastgrad.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"GRUCell: hx has shape \(4,\), expected \(2, 4\)"):
+        nn.GRUCell(3, 4)(fastgrad.randn(2, 3), fastgrad.zeros(4))
+
+
+def test_functional_errors_name_the_argument():
+    x = fastgrad.randn(5, 2, 3)
+    h = fastgrad.zeros(2, 4)
+    with pytest.raises(ValueError, match=r"lstm: weight_hh has shape \(12, 4\), expected \(4 \* hidden, hidden\)"):
+        F.lstm(x, (h, h), fastgrad.zeros(16, 3), fastgrad.zeros(12, 4))
+    with pytest.raises(ValueError, match=r"gru: weight_ih has shape \(12, 2\), expected \(3 \* hidden, input size\) = "
+                                         r"\(12, 3\)"):
+        F.gru(x, h, fastgrad.zeros(12, 2), fastgrad.zeros(12, 4))
+    with pytest.raises(ValueError, match=r"lstm: c_0 has shape \(2, 5\), expected \(batch, hidden\) = \(2, 4\)"):
+        F.lstm(x, (h, fastgrad.zeros(2, 5)), fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"gru: bias_hh has shape \(4,\), expected \(12,\)"):
+        F.gru(x, h, fastgrad.zeros(12, 3), fastgrad.zeros(12, 4), None, fastgrad.zeros(4))
+    with pytest.raises(TypeError, match=r"lstm: hx must be a pair \(h_0, c_0\)"):
+        F.lstm(x, h, fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"gru: input has shape \(2, 3\), expected a 3-D \(T, B, I\) sequence"):
+        F.gru(fastgrad.randn(2, 3), h, fastgrad.zeros(12, 3), fastgrad.zeros(12, 4))
+
+
+def test_functional_lstm_on_an_empty_sequence_returns_the_initial_state():
+    h, c = fastgrad.ones(2, 4), fastgrad.full((2, 4), 2.0)
+    output, (h_n, c_n) = F.lstm(fastgrad.zeros(0, 2, 3), (h, c), fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
+    assert output.shape == (0, 2, 4) and h_n is h and c_n is c

@@ -1,0 +1,144 @@
+"""nn.RNN / nn.LSTM / nn.GRU and the LSTM and GRU cells against PyTorch, in float64 on every backend: the
+same state dict loads unchanged, and outputs, final states and the gradients of every input and
+parameter agree to 1e-9."""
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad import nn
+from fastgrad.nn.utils import convert_torch_state_dict
+
+torch = pytest.importorskip("torch")
+
+BACKENDS = ["numpy", "compiled", "python"]
+TOL = dict(rtol=1e-9, atol=1e-9)
+INPUT, HIDDEN = 4, 5
+
+
+def twins(kind: str, **options):
+    """A PyTorch module and a fastgrad one of the same kind, the latter loaded from the former's state dict."""
+    theirs = getattr(torch.nn, kind)(INPUT, HIDDEN, **options).double()
+    ours = getattr(nn, kind)(INPUT, HIDDEN, **options).double()
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+           [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    ours.load_state_dict(convert_torch_state_dict({k: v.detach() for k, v in theirs.state_dict().items()}))
+    return theirs, ours
+
+
+def leaves(arrays):
+    """The same values as a torch leaf and a fastgrad leaf, both requiring grad."""
+    return ([torch.tensor(a, requires_grad=True) for a in arrays],
+            [fastgrad.tensor(a, requires_grad=True) for a in arrays])
+
+
+def flat_outputs(result):
+    """(output, h_n) or (output, (h_n, c_n)) as a flat list."""
+    output, state = result
+    return [output, *state] if isinstance(state, tuple) else [output, state]
+
+
+def weighted_sum(outputs, weights, library):
+    """A scalar that depends on every output element with its own weight, so gradients are distinct."""
+    return sum((o * library.tensor(w)).sum() for o, w in zip(outputs, weights))
+
+
+def assert_same_results(theirs_outputs, ours_outputs, theirs_inputs, ours_inputs, theirs_module, ours_module, rng):
+    for t, o in zip(theirs_outputs, ours_outputs):
+        assert tuple(t.shape) == o.shape
+        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), **TOL)
+    weights = [rng.standard_normal(tuple(t.shape)) for t in theirs_outputs]
+    weighted_sum(theirs_outputs, weights, torch).backward()
+    weighted_sum(ours_outputs, weights, fastgrad).backward()
+    for t, o in zip(theirs_inputs, ours_inputs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), **TOL)
+    their_params = dict(theirs_module.named_parameters())
+    for name, param in ours_module.named_parameters():
+        np.testing.assert_allclose(param.grad.numpy(), their_params[name].grad.numpy(), **TOL, err_msg=name)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("initial_state", [False, True])
+def test_sequence_modules_match_torch(rng, backend_name, kind, num_layers, bidirectional, batch_first, initial_state):
+    theirs, ours = twins(kind, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    steps, batch = 6, 3
+    arrays = [rng.standard_normal((batch, steps, INPUT) if batch_first else (steps, batch, INPUT))]
+    state_count = 2 if kind == "LSTM" else 1
+    if initial_state:
+        arrays += [rng.standard_normal((num_layers * (2 if bidirectional else 1), batch, HIDDEN))
+                   for _ in range(state_count)]
+    (tx, *t_states), (fx, *f_states) = leaves(arrays)
+
+    def hx(states):
+        return None if not states else (tuple(states) if kind == "LSTM" else states[0])
+
+    with fastgrad.backend(backend_name):
+        ours_outputs = flat_outputs(ours(fx, hx(f_states)))
+        theirs_outputs = flat_outputs(theirs(tx, hx(t_states)))
+        assert_same_results(theirs_outputs, ours_outputs, [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("no_bias", [False, True])
+def test_unbatched_input_and_no_bias_match_torch(rng, backend_name, kind, no_bias):
+    theirs, ours = twins(kind, num_layers=2, bidirectional=True, bias=not no_bias)
+    state_count = 2 if kind == "LSTM" else 1
+    arrays = [rng.standard_normal((7, INPUT))] + [rng.standard_normal((4, HIDDEN)) for _ in range(state_count)]
+    (tx, *t_states), (fx, *f_states) = leaves(arrays)
+    with fastgrad.backend(backend_name):
+        hx = (lambda states: tuple(states)) if kind == "LSTM" else (lambda states: states[0])
+        ours_outputs = flat_outputs(ours(fx, hx(f_states)))
+        theirs_outputs = flat_outputs(theirs(tx, hx(t_states)))
+        assert_same_results(theirs_outputs, ours_outputs, [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_dropout_between_layers_matches_torch_in_eval_mode(rng, kind):
+    theirs, ours = twins(kind, num_layers=3, dropout=0.4)
+    x = rng.standard_normal((5, 2, INPUT))
+    theirs.eval()
+    ours.eval()
+    expected = theirs(torch.tensor(x))[0].detach().numpy()
+    np.testing.assert_allclose(ours(fastgrad.tensor(x))[0].numpy(), expected, **TOL)
+    ours.train()  # at train time the two inner layer outputs are dropped out, so the output changes
+    assert not np.allclose(ours(fastgrad.tensor(x))[0].numpy(), expected)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("initial_state", [False, True])
+def test_cells_match_torch(rng, backend_name, kind, batched, initial_state):
+    theirs, ours = twins(kind)
+    lead = (3,) if batched else ()
+    arrays = [rng.standard_normal(lead + (INPUT,))]
+    if initial_state:
+        arrays += [rng.standard_normal(lead + (HIDDEN,)) for _ in range(2 if kind == "LSTMCell" else 1)]
+    (tx, *t_states), (fx, *f_states) = leaves(arrays)
+
+    def hx(states):
+        return None if not states else (tuple(states) if kind == "LSTMCell" else states[0])
+
+    with fastgrad.backend(backend_name):
+        ours_result, theirs_result = ours(fx, hx(f_states)), theirs(tx, hx(t_states))
+        ours_outputs = list(ours_result) if kind == "LSTMCell" else [ours_result]
+        theirs_outputs = list(theirs_result) if kind == "LSTMCell" else [theirs_result]
+        assert_same_results(theirs_outputs, ours_outputs, [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "LSTMCell", "GRUCell"])
+def test_initialisation_has_torchs_range(kind):
+    """Every parameter is drawn from U(-1/sqrt(H), 1/sqrt(H)), like PyTorch's (and spans that range)."""
+    fastgrad.manual_seed(0)
+    hidden = 64
+    module = getattr(nn, kind)(3, hidden)
+    values = np.concatenate([p.numpy().reshape(-1) for p in module.parameters()])
+    bound = 1 / np.sqrt(hidden)
+    theirs = np.concatenate([p.detach().numpy().reshape(-1) for p in getattr(torch.nn, kind)(3, hidden).parameters()])
+    assert np.abs(values).max() <= bound and np.abs(theirs).max() <= bound
+    assert np.abs(values).max() > 0.95 * bound and abs(values.mean()) < 0.1 * bound
+    assert abs(values.std() - bound / np.sqrt(3)) < 0.05 * bound  # the standard deviation of U(-a, a)
