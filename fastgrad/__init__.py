@@ -13,15 +13,18 @@ from fastgrad import backends as _backends
 from fastgrad.autograd import Function, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
 from fastgrad.backends import backend, get_backend, set_backend
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.functions import (abs, argmax, cat, clamp, concat, exp, flatten, log, matmul, max, maximum, mean, min,
-                                minimum, permute, relu, reshape, sigmoid, sqrt, squeeze, stack, sum, tanh, transpose,
-                                unsqueeze, where)
+from fastgrad.functions import (abs, all, any, argmax, bmm, cat, chunk, clamp, concat, cos, cumsum, einsum, exp, expm1,
+                                flatten, floor_divide, is_tensor, isfinite, isinf, isnan, log, log1p, log_softmax,
+                                logsumexp, matmul, max, maximum, mean, min, minimum, mm, narrow, norm, numel, outer,
+                                permute, prod, reciprocal, relu, remainder, repeat_interleave, reshape, rsqrt, sigmoid,
+                                sign, sin, softmax, split, sqrt, square, squeeze, stack, std, sum, tanh, transpose,
+                                unbind, unflatten, unsqueeze, var, where)
 from fastgrad.profiler import profile
 from fastgrad.random import get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint, randn,
-                             tensor, zeros, zeros_like)
+from fastgrad.tensor import (Tensor, arange, device, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+                             ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros, zeros_like)
 
 float = float32
 double = float64
