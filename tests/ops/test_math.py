@@ -24,8 +24,13 @@ def leaf(shape, seed, low=-2.0, high=2.0):
 
 
 def check(backend_name, fn, *inputs):
+    """gradcheck, plus what it does not look at: each gradient it computed (left in .grad) has its input's
+    shape (a broadcastable wrong shape would pass the comparison) and is finite (NaN compares as no error)."""
+    shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
     with fastgrad.backend(backend_name):
         assert fastgrad.gradcheck(fn, inputs)
+    for t, shape in zip(inputs, shapes):
+        assert t.grad.shape == shape and np.isfinite(t.grad.numpy()).all()
 
 
 # -- gradients -------------------------------------------------------------------------------------
