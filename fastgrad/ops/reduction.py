@@ -193,7 +193,8 @@ class Norm(Op):
         elif p == 0:
             out = K.sum(x != 0, axis, keepdims).astype(x.dtype)
         else:
-            out = K.power(K.sum(K.power(magnitude, x.dtype.type(p)), axis, keepdims), x.dtype.type(1 / p))
+            with np.errstate(divide="ignore"):  # 0^p = inf for p < 0, which makes the norm 0
+                out = K.power(K.sum(K.power(magnitude, x.dtype.type(p)), axis, keepdims), x.dtype.type(1 / p))
         ctx.saved = (x, magnitude, out, p, axis, keepdims)
         return out
 
