@@ -6,6 +6,7 @@ autograd, for parameter updates and initialisation.
 """
 from __future__ import annotations
 
+import operator
 import warnings
 from collections import namedtuple
 from typing import Any, Sequence
@@ -48,7 +49,9 @@ def _normalize_dims(dim, ndim: int):
     """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
     low, high = -max(ndim, 1), max(ndim, 1) - 1
     for d in dims:
         if not low <= d <= high:
@@ -57,6 +60,13 @@ def _normalize_dims(dim, ndim: int):
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"dims {dims} name the same dimension more than once")
     return normalized
+
+
+def _int_arg(value, name: str) -> int:
+    """An int argument (a Python or NumPy int, or a one-element integer tensor), else TypeError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, Tensor)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return operator.index(value)
 
 
 def _reduced_axes(dim, ndim: int):
@@ -538,6 +548,8 @@ class Tensor:
 
     def prod(self, dim: int | None = None, keepdim: bool = False, dtype=None) -> "Tensor":
         """The product of all elements, or along one dim; integer and bool tensors give int64."""
+        if dim is None and keepdim:
+            raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
         x = self._integers_as_int64(dtype)
@@ -558,13 +570,11 @@ class Tensor:
 
     # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":
-        axis = _reduced_axes(dim, self.ndim)
-        return Tensor._wrap(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim and axis is not None)),
+        return Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
                             False, None)
 
     def any(self, dim=None, keepdim: bool = False) -> "Tensor":
-        axis = _reduced_axes(dim, self.ndim)
-        return Tensor._wrap(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim and axis is not None)),
+        return Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
                             False, None)
 
     # -- shape ------------------------------------------------------------------------------------
@@ -647,7 +657,7 @@ class Tensor:
         if self.ndim == 0:
             raise ValueError("unflatten: needs a tensor with at least 1 dim, got a 0-dim tensor")
         (axis,) = _normalize_dims(dim, self.ndim)
-        sizes, size = tuple(int(n) for n in sizes), self.shape[axis]
+        sizes, size = tuple(_int_arg(n, "unflatten: sizes") for n in sizes), self.shape[axis]
         known = int(np.prod([n for n in sizes if n != -1]))
         free = sizes.count(-1)
         if (not sizes or free > 1 or any(n < -1 for n in sizes) or (free == 0 and known != size)
@@ -659,7 +669,8 @@ class Tensor:
     def repeat(self, *sizes) -> "Tensor":
         """The tensor tiled sizes[d] times along each dim d, as torch.Tensor.repeat (np.tile): `sizes` may
         be longer than the shape, which then gets leading dims of size 1."""
-        sizes = _size(sizes)
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        sizes = tuple(_int_arg(n, "repeat: sizes") for n in sizes)
         if not sizes and self.ndim == 0:
             raise TypeError("repeat: missing the repeat sizes")
         if len(sizes) < self.ndim or any(n < 0 for n in sizes):
@@ -691,7 +702,7 @@ class Tensor:
         if self.ndim == 0:
             raise ValueError("narrow: cannot be applied to a 0-dim tensor")
         (axis,) = _normalize_dims(dim, self.ndim)
-        start, size = int(start), self.shape[axis]
+        start, length, size = _int_arg(start, "narrow: start"), _int_arg(length, "narrow: length"), self.shape[axis]
         if not -size <= start <= size:
             raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {size} (expected in "
                              f"[{-size}, {size}])")
@@ -715,7 +726,7 @@ class Tensor:
                                  f"dim {dim} of size {size}")
             sections = [min(step, size - start) for start in range(0, size, step)] if step else []
         elif isinstance(split_size, (list, tuple)):
-            sections = [int(n) for n in split_size]
+            sections = [_int_arg(n, "split: split_size") for n in split_size]
             if any(n < 0 for n in sections) or sum(sections) != size:
                 raise ValueError(f"split: sizes {sections} must be non-negative and add up to {size}, the size of "
                                  f"dim {dim}")
@@ -727,7 +738,7 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
         """At most `chunks` views along `dim`, each of ceil(size / chunks) elements but the last (so fewer
         than `chunks` pieces can come back, as in PyTorch)."""
-        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        if _int_arg(chunks, "chunk: chunks") <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         if self.ndim == 0:
             raise ValueError("chunk: expects a tensor with at least 1 dim, got a 0-dim tensor")
@@ -1054,9 +1065,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
     are exact, and an integer dtype truncates toward zero."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"linspace: steps must be an int, got {type(steps).__name__}")
-    if steps < 0:
+    if _int_arg(steps, "linspace: steps") < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     start, end = float(start), float(end)
     if steps == 1:
@@ -1071,9 +1080,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
     """The n x m (n x n when m is None) matrix with ones on the diagonal."""
     for name, value in (("n", n), ("m", n if m is None else m)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"eye: {name} must be an int, got {type(value).__name__}")
-        if value < 0:
+        if _int_arg(value, f"eye: {name}") < 0:
             raise ValueError(f"eye: {name} must be >= 0, got {value}")
     return Tensor(np.eye(n, n if m is None else m, dtype=as_dtype(dtype) if dtype else default_float),
                   requires_grad=requires_grad)

@@ -251,7 +251,7 @@ def test_nan_inf_tests_and_all_any_give_bool_tensors_outside_the_graph():
     m = fastgrad.tensor([[1.0, 0.0], [2.0, 3.0]], requires_grad=True)
     assert m.all().item() is False and m.any().item() is True and not m.all().requires_grad
     assert fastgrad.all(m, 1).tolist() == [False, True] and m.any(dim=0, keepdim=True).shape == (1, 2)
-    assert fastgrad.all(m, (0, 1), keepdim=True).shape == (1, 1)
+    assert fastgrad.all(m, (0, 1), keepdim=True).shape == (1, 1) and m.any(keepdim=True).shape == (1, 1)
     assert fastgrad.zeros(0).all().item() is True and fastgrad.zeros(0).any().item() is False
 
 
@@ -296,3 +296,7 @@ def test_bad_reduction_arguments_name_the_argument_and_value():
         x.all(2)
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'dim'"):
         x.logsumexp()
+    with pytest.raises(TypeError, match="dim must be an int or a tuple of ints, got 0.5"):
+        x.cumsum(0.5)
+    with pytest.raises(TypeError, match="prod: keepdim=True needs a dim"):
+        x.prod(keepdim=True)
