@@ -75,6 +75,11 @@ def _reduced_axes(dim, ndim: int):
     return None if ndim == 0 else axes
 
 
+def _reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many elements a reduction over `axis` (None: all) combines into each result."""
+    return int(np.prod(shape if axis is None else [shape[a] for a in axis]))
+
+
 def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
     if index.size and (index.max() >= size or index.min() < -size):
         bad = index.max() if index.max() >= size else index.min()
@@ -518,7 +523,7 @@ class Tensor:
         if correction is None:
             correction = 0 if unbiased is False else 1
         axis = _reduced_axes(dim, self.ndim)
-        count = self._data.size if axis is None else int(np.prod([self.shape[a] for a in axis]))
+        count = _reduced_count(self.shape, axis)
         if count - correction <= 0:
             warnings.warn(f"{name}(): degrees of freedom is <= 0 ({count} elements per result, correction "
                           f"{correction}); the result is inf or nan", UserWarning, stacklevel=3)
@@ -540,7 +545,7 @@ class Tensor:
         elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
             raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {type(p).__name__} {p!r}")
         axis = _reduced_axes(dim, x.ndim)
-        count = x._data.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        count = _reduced_count(x.shape, axis)
         if count == 0 and abs(p) == np.inf:
             raise ValueError(f"norm: the {p} norm of an empty tensor (shape {x.shape}, dim {dim}) is undefined, "
                              "since max and min have no identity")
@@ -1065,7 +1070,8 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
     are exact, and an integer dtype truncates toward zero."""
-    if _int_arg(steps, "linspace: steps") < 0:
+    steps = _int_arg(steps, "linspace: steps")
+    if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     start, end = float(start), float(end)
     if steps == 1:
@@ -1079,8 +1085,9 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
     """The n x m (n x n when m is None) matrix with ones on the diagonal."""
-    for name, value in (("n", n), ("m", n if m is None else m)):
-        if _int_arg(value, f"eye: {name}") < 0:
+    n = _int_arg(n, "eye: n")
+    m = n if m is None else _int_arg(m, "eye: m")
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
             raise ValueError(f"eye: {name} must be >= 0, got {value}")
-    return Tensor(np.eye(n, n if m is None else m, dtype=as_dtype(dtype) if dtype else default_float),
-                  requires_grad=requires_grad)
+    return Tensor(np.eye(n, m, dtype=as_dtype(dtype) if dtype else default_float), requires_grad=requires_grad)
