@@ -437,6 +437,8 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         x._check_floating(name)
         (axis,) = _normalize_dims(dim, x.ndim)
+        if x.ndim == 0:  # the softmax of one number, over its only "dim"
+            return apply(op, x.reshape(1), axis=0).reshape(())
         return apply(op, x, axis=axis)
 
     # -- matrix products ----------------------------------------------------------------------------

@@ -82,6 +82,12 @@ def test_unary_math_matches_torch(dtype, name, ours, theirs, make):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_of_a_0_dim_tensor_matches_torch(dtype):
+    for call in (lambda x: x.softmax(0), lambda x: x.log_softmax(-1)):
+        assert_matches_torch(call, call, np.array(1.5, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_remainder_and_floor_divide_match_torch(dtype):
     a, b = uniform((3, 4), dtype, -5.0, 5.0), away_from_zero((4,), dtype, seed=1)
     assert_matches_torch(lambda a, b: a % b, lambda a, b: a % b, a, b)
