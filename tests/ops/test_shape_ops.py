@@ -23,10 +23,10 @@ def leaf(shape, seed):
 def check(backend_name, fn, *inputs):
     """gradcheck, plus what it does not look at: each gradient it computed (left in .grad) has its input's
     shape (a broadcastable wrong shape would pass the comparison) and is finite (NaN compares as no error)."""
-    shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
+    input_shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
     with fastgrad.backend(backend_name):
         assert fastgrad.gradcheck(fn, inputs)
-    for t, shape in zip(inputs, shapes):
+    for t, shape in zip(inputs, input_shapes):
         assert t.grad.shape == shape and np.isfinite(t.grad.numpy()).all()
 
 
