@@ -14,17 +14,21 @@ from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.functions import (abs, argmax, argmin, argsort, bernoulli, cat, clamp, concat, exp, flatten, flip,
-                                gather, index_add, index_select, log, masked_fill, masked_select, matmul, max, maximum,
-                                mean, min, minimum, multinomial, nonzero, permute, relu, reshape, roll, scatter,
-                                scatter_add, sigmoid, sort, sqrt, squeeze, stack, sum, tanh, topk, transpose, tril,
-                                triu, unsqueeze, where)
+from fastgrad.functions import (abs, all, any, argmax, argmin, argsort, bernoulli, bmm, cat, chunk, clamp, concat,
+                                cos, cumsum, einsum, exp, expm1, flatten, flip, floor_divide, gather, index_add,
+                                index_select, is_tensor, isfinite, isinf, isnan, log, log1p, log_softmax, logsumexp,
+                                masked_fill, masked_select, matmul, max, maximum, mean, min, minimum, mm, multinomial,
+                                narrow, nonzero, norm, numel, outer, permute, prod, reciprocal, relu, remainder,
+                                repeat_interleave, reshape, roll, rsqrt, scatter, scatter_add, sigmoid, sign, sin,
+                                softmax, sort, split, sqrt, square, squeeze, stack, std, sum, tanh, topk, transpose,
+                                tril, triu, unbind, unflatten, unsqueeze, var, where)
 from fastgrad.profiler import profile
 from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import (Tensor, arange, device, empty, from_numpy, full, ones, ones_like, rand, randint,
-                             randint_like, randn, randperm, tensor, zeros, zeros_like)
+from fastgrad.tensor import (Tensor, arange, device, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+                             ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                             tensor, zeros, zeros_like)
 
 float = float32
 double = float64

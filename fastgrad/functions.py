@@ -7,6 +7,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
+from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor, _normalize_dims
 
 
@@ -217,3 +218,191 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tensor:
     return input.bernoulli(p, generator=generator)
+
+
+# -- math, reductions, shapes, matrix products -----------------------------------------------------
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__}")
+    return input.numel()
+
+
+def log1p(input: Tensor) -> Tensor:
+    return input.log1p()
+
+
+def expm1(input: Tensor) -> Tensor:
+    return input.expm1()
+
+
+def sin(input: Tensor) -> Tensor:
+    return input.sin()
+
+
+def cos(input: Tensor) -> Tensor:
+    return input.cos()
+
+
+def square(input: Tensor) -> Tensor:
+    return input.square()
+
+
+def sign(input: Tensor) -> Tensor:
+    return input.sign()
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    return input.reciprocal()
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    return input.rsqrt()
+
+
+def floor_divide(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).floor_divide(other)
+
+
+def remainder(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).remainder(other)
+
+
+def isnan(input: Tensor) -> Tensor:
+    return input.isnan()
+
+
+def isinf(input: Tensor) -> Tensor:
+    return input.isinf()
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return input.isfinite()
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.softmax(dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.log_softmax(dim, dtype)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    return input.logsumexp(dim, keepdim)
+
+
+def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    return input.norm(p, dim, keepdim, dtype)
+
+
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype=None) -> Tensor:
+    return input.prod(dim, keepdim, dtype)
+
+
+def cumsum(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.cumsum(dim, dtype)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return input.all(dim, keepdim)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return input.any(dim, keepdim)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element repeated in place (see Tensor.repeat_interleave); with only an int tensor of counts,
+    the indices 0, 1, ... each repeated its count times, as torch.repeat_interleave(repeats)."""
+    if repeats is None:
+        if input.ndim != 1 or input.dtype.kind not in "iu":
+            raise ValueError(f"repeat_interleave: without repeats, input must be a 1-D integer tensor of counts, got "
+                             f"shape {input.shape} and dtype {input.dtype}")
+        return Tensor(np.arange(input.shape[0])).repeat_interleave(input, output_size=output_size)
+    return input.repeat_interleave(repeats, dim, output_size=output_size)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    return input.chunk(chunks, dim)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    return tensor.split(split_size_or_sections, dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    return input.unbind(dim)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    return input.narrow(dim, start, length)
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    return input.unflatten(dim, sizes)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    return _as_tensor(input).mm(mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    return _as_tensor(input).bmm(mat2)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    return _as_tensor(input).outer(vec2)
+
+
+def einsum(equation: str, *operands: Tensor) -> Tensor:
+    """Einstein summation, e.g. einsum("bij,bjk->bik", a, b), with '...' and implicit outputs as in
+    PyTorch; operands may also come as one list. Size-1 dims broadcast against the other operands'.
+    More than two operands are contracted left to right, two at a time. Subscripts repeated within one
+    operand (diagonals, traces such as "ii->i") raise NotImplementedError."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: expected at least one operand after the equation")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(t).__name__}")
+        if t.dtype != operands[0].dtype:
+            raise RuntimeError(f"einsum: operands must have one dtype, got {operands[0].dtype} (operand 0) and "
+                               f"{t.dtype} (operand {i})")
+    subscripts, output = parse_einsum_equation(equation, [t.ndim for t in operands])
+    operands = _expand_einsum_operands(list(operands), subscripts)
+    while len(operands) > 2:  # contract the first two, keeping the subscripts still needed later
+        needed = set(output).union(*subscripts[2:])
+        joint = "".join(dict.fromkeys(c for c in subscripts[0] + subscripts[1] if c in needed))
+        first = apply(ops.Einsum, operands[0], operands[1], subscripts=tuple(subscripts[:2]), output=joint)
+        operands, subscripts = [first] + operands[2:], [joint] + subscripts[2:]
+    return apply(ops.Einsum, *operands, subscripts=tuple(subscripts), output=output)
+
+
+def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> list[Tensor]:
+    """Give every subscript one size: size-1 dims are expanded (broadcast) to the size the other operands
+    have, so that the Einsum op sees matching shapes; sizes that differ otherwise are an error."""
+    sizes: dict[str, int] = {}
+    for i, (t, subs) in enumerate(zip(operands, subscripts)):
+        for c, n in zip(subs, t.shape):
+            if n != 1 and sizes.get(c, 1) not in (1, n):
+                raise ValueError(f"einsum: subscript {c!r} has size {n} in operand {i} but size {sizes[c]} in an "
+                                 "earlier operand")
+            if n != 1 or c not in sizes:
+                sizes[c] = n
+    return [t if t.shape == tuple(sizes[c] for c in subs) else t.expand(tuple(sizes[c] for c in subs))
+            for t, subs in zip(operands, subscripts)]

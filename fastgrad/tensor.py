@@ -6,6 +6,8 @@ autograd, for parameter updates and initialisation.
 """
 from __future__ import annotations
 
+import operator
+import warnings
 from collections import namedtuple
 from typing import Any, Sequence
 
@@ -47,7 +49,9 @@ def _normalize_dims(dim, ndim: int):
     """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
     low, high = -max(ndim, 1), max(ndim, 1) - 1
     for d in dims:
         if not low <= d <= high:
@@ -64,6 +68,24 @@ def _one_dim(dim, ndim: int) -> int:
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     (axis,) = _normalize_dims(dim, ndim)
     return axis
+
+
+def _int_arg(value, name: str) -> int:
+    """An int argument (a Python or NumPy int, or a one-element integer tensor), else TypeError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, Tensor)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return operator.index(value)
+
+
+def _reduced_axes(dim, ndim: int):
+    """Like `_normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole."""
+    axes = _normalize_dims(dim, ndim)
+    return None if ndim == 0 else axes
+
+
+def _reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many elements a reduction over `axis` (None: all) combines into each result."""
+    return int(np.prod(shape if axis is None else [shape[a] for a in axis]))
 
 
 def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
@@ -395,6 +417,102 @@ class Tensor:
 
     clip = clamp
 
+    def _floating(self) -> "Tensor":
+        """Integer and bool tensors as float32, for math whose values are not integers (as in PyTorch)."""
+        return self if self._data.dtype.kind == "f" else self.float()
+
+    def _check_floating(self, name: str) -> None:
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"{name}() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
+
+    def log1p(self) -> "Tensor":
+        return apply(ops.Log1p, self._floating())
+
+    def expm1(self) -> "Tensor":
+        return apply(ops.Expm1, self._floating())
+
+    def sin(self) -> "Tensor":
+        return apply(ops.Sin, self._floating())
+
+    def cos(self) -> "Tensor":
+        return apply(ops.Cos, self._floating())
+
+    def reciprocal(self) -> "Tensor":
+        return apply(ops.Reciprocal, self._floating())
+
+    def rsqrt(self) -> "Tensor":
+        return apply(ops.Rsqrt, self._floating())
+
+    def square(self) -> "Tensor":
+        return apply(ops.Square, self.long() if self._data.dtype.kind == "b" else self)  # bool squares to int64
+
+    def sign(self) -> "Tensor":
+        return self.clone() if self._data.dtype.kind == "b" else apply(ops.Sign, self)
+
+    def floor_divide(self, other) -> "Tensor":
+        return self._binary(ops.FloorDivide, other)
+
+    def __rfloordiv__(self, other) -> "Tensor":
+        return self._binary(ops.FloorDivide, other, reflected=True)
+
+    def remainder(self, other) -> "Tensor":
+        return self._binary(ops.Remainder, other)
+
+    def __rmod__(self, other) -> "Tensor":
+        return self._binary(ops.Remainder, other, reflected=True)
+
+    __floordiv__ = floor_divide
+    __mod__ = remainder
+
+    # NaN/inf tests give bool tensors outside the graph, like the comparisons.
+    def isnan(self) -> "Tensor":
+        return Tensor._wrap(np.isnan(self._data), False, None)
+
+    def isinf(self) -> "Tensor":
+        return Tensor._wrap(np.isinf(self._data), False, None)
+
+    def isfinite(self) -> "Tensor":
+        return Tensor._wrap(np.isfinite(self._data), False, None)
+
+    def softmax(self, dim: int, dtype=None) -> "Tensor":
+        return self._softmax_family(ops.Softmax, "softmax", dim, dtype)
+
+    def log_softmax(self, dim: int, dtype=None) -> "Tensor":
+        return self._softmax_family(ops.LogSoftmax, "log_softmax", dim, dtype)
+
+    def _softmax_family(self, op, name: str, dim: int, dtype) -> "Tensor":
+        x = self if dtype is None else self.to(dtype)
+        x._check_floating(name)
+        (axis,) = _normalize_dims(dim, x.ndim)
+        if x.ndim == 0:  # the softmax of one number, over its only "dim"
+            return apply(op, x.reshape(1), axis=0).reshape(())
+        return apply(op, x, axis=axis)
+
+    # -- matrix products ----------------------------------------------------------------------------
+    def mm(self, mat2: "Tensor") -> "Tensor":
+        """The 2-D matrix product (no broadcasting, operands of one dtype), as torch.mm."""
+        _check_product_operands("mm", self, mat2, 2)
+        if self.shape[1] != mat2.shape[0]:
+            raise ValueError(f"mm: shapes {self.shape} and {mat2.shape} cannot be multiplied ({self.shape[1]} "
+                             f"columns in self, {mat2.shape[0]} rows in mat2)")
+        return apply(ops.Matmul, self, mat2)
+
+    def bmm(self, mat2: "Tensor") -> "Tensor":
+        """Batched matrix products of 3-D tensors (b, n, m) and (b, m, p), as torch.bmm (no broadcasting)."""
+        _check_product_operands("bmm", self, mat2, 3)
+        if mat2.shape[:2] != (self.shape[0], self.shape[2]):
+            raise ValueError(f"bmm: shapes {self.shape} and {mat2.shape} cannot be multiplied (expected mat2 of "
+                             f"shape ({self.shape[0]}, {self.shape[2]}, p))")
+        return apply(ops.Matmul, self, mat2)
+
+    def outer(self, vec2: "Tensor") -> "Tensor":
+        """out[i, j] = self[i] * vec2[j], for 1-D tensors."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if not isinstance(t, Tensor) or t.ndim != 1:
+                got = f"{t.ndim}-D" if isinstance(t, Tensor) else type(t).__name__
+                raise ValueError(f"outer: expected {name} to be a 1-D tensor, got {got}")
+        return self.reshape(-1, 1) * vec2
+
     # -- reductions -------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
         return apply(ops.Sum, self, axis=_normalize_dims(dim, self.ndim), keepdims=keepdim)
@@ -445,6 +563,90 @@ class Tensor:
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return self._arg_extremum("argmin", np.argmin, dim, keepdim)
 
+    def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
+        """log(sum(exp(x))) over `dim` (an int or a tuple), computed without overflow."""
+        x = self._floating()
+        return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
+
+    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> "Tensor":
+        """Variance over `dim` (all elements when None), dividing by N - correction (default 1, Bessel's
+        correction); `unbiased=False` means correction=0. As PyTorch, var(False) is var(unbiased=False)."""
+        return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> "Tensor":
+        """The square root of `var` with the same arguments."""
+        return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name: str, dim, unbiased, keepdim: bool, correction) -> "Tensor":
+        if isinstance(dim, bool):  # PyTorch's (input, unbiased) overload
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{name}: give either unbiased ({unbiased}) or correction ({correction}), not both")
+        self._check_floating(name)
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axis = _reduced_axes(dim, self.ndim)
+        count = _reduced_count(self.shape, axis)
+        if count - correction <= 0:
+            warnings.warn(f"{name}(): degrees of freedom is <= 0 ({count} elements per result, correction "
+                          f"{correction}); the result is inf or nan", UserWarning, stacklevel=3)
+        return apply(op, self, axis=axis, correction=correction, keepdims=keepdim)
+
+    def norm(self, p: "float | str" = "fro", dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """The vector p-norm over `dim` (all elements when None): p a number (inf and -inf included) or
+        'fro' (the 2-norm over at most 2 dims), as torch.norm."""
+        x = self if dtype is None else self.to(dtype)
+        x._check_floating("norm")
+        if isinstance(p, str):
+            if p == "nuc":
+                raise NotImplementedError("norm: the nuclear norm (p='nuc') is not implemented")
+            if p != "fro":
+                raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+            if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
+                raise ValueError(f"norm: p='fro' needs dim to be None, one dim or two dims, got {dim}")
+            p = 2
+        elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {type(p).__name__} {p!r}")
+        axis = _reduced_axes(dim, x.ndim)
+        count = _reduced_count(x.shape, axis)
+        if count == 0 and abs(p) == np.inf:
+            raise ValueError(f"norm: the {p} norm of an empty tensor (shape {x.shape}, dim {dim}) is undefined, "
+                             "since max and min have no identity")
+        return apply(ops.Norm, x, p=float(p), axis=axis, keepdims=keepdim)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """The product of all elements, or along one dim; integer and bool tensors give int64."""
+        if dim is None and keepdim:
+            raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
+        x = self._integers_as_int64(dtype)
+        axis = _reduced_axes(dim, x.ndim)
+        return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
+
+    def cumsum(self, dim: int, dtype=None) -> "Tensor":
+        """Running sums along `dim`; integer and bool tensors give int64."""
+        x = self._integers_as_int64(dtype)
+        (axis,) = _normalize_dims(dim, x.ndim)
+        return x.clone() if x.ndim == 0 else apply(ops.Cumsum, x, axis=axis)
+
+    def _integers_as_int64(self, dtype) -> "Tensor":
+        """The input of sums and products: cast to `dtype`, else integers widened to int64 (as PyTorch)."""
+        if dtype is not None:
+            return self.to(dtype)
+        return self.long() if self._data.dtype.kind in "biu" else self
+
+    # all/any give bool tensors outside the graph.
+    def all(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+                            False, None)
+
+    def any(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+                            False, None)
+
     # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape) -> "Tensor":
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -460,7 +662,9 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = _normalize_dims((start_dim, end_dim), self.ndim)
+        (start,), (end,) = _normalize_dims(start_dim, self.ndim), _normalize_dims(end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def permute(self, *dims) -> "Tensor":
@@ -511,6 +715,116 @@ class Tensor:
 
     def expand_as(self, other: "Tensor") -> "Tensor":
         return self.expand(other.shape)
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return self.view(other.shape)
+
+    def reshape_as(self, other: "Tensor") -> "Tensor":
+        return self.reshape(other.shape)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> "Tensor":
+        """Dim `dim` split into `sizes` (one of them may be -1, inferred), as torch.unflatten."""
+        if self.ndim == 0:
+            raise ValueError("unflatten: needs a tensor with at least 1 dim, got a 0-dim tensor")
+        (axis,) = _normalize_dims(dim, self.ndim)
+        sizes, size = tuple(_int_arg(n, "unflatten: sizes") for n in sizes), self.shape[axis]
+        known = int(np.prod([n for n in sizes if n != -1]))
+        free = sizes.count(-1)
+        if (not sizes or free > 1 or any(n < -1 for n in sizes) or (free == 0 and known != size)
+                or (free == 1 and (known == 0 or size % known))):
+            raise ValueError(f"unflatten: sizes {list(sizes)} do not multiply up to the size {size} of dim {dim} "
+                             f"(shape {self.shape}); expected non-empty sizes with at most one -1")
+        return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
+
+    def repeat(self, *sizes) -> "Tensor":
+        """The tensor tiled sizes[d] times along each dim d, as torch.Tensor.repeat (np.tile): `sizes` may
+        be longer than the shape, which then gets leading dims of size 1."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        sizes = tuple(_int_arg(n, "repeat: sizes") for n in sizes)
+        if not sizes and self.ndim == 0:
+            raise TypeError("repeat: missing the repeat sizes")
+        if len(sizes) < self.ndim or any(n < 0 for n in sizes):
+            raise ValueError(f"repeat: expected at least {self.ndim} non-negative sizes (one per dim of shape "
+                             f"{self.shape}), got {sizes}")
+        return apply(ops.Repeat, self, repeats=sizes)
+
+    def repeat_interleave(self, repeats, dim: int | None = None, *, output_size: int | None = None) -> "Tensor":
+        """Each element repeated in place: `repeats` an int, or an int tensor with one count per element
+        along `dim` (the flattened tensor when dim is None)."""
+        if dim is None:
+            x, axis = self.reshape(-1), 0
+        elif self.ndim == 0:
+            raise IndexError(f"repeat_interleave: dim {dim} given for a 0-dim tensor")
+        else:
+            x, (axis,) = self, _normalize_dims(dim, self.ndim)
+        counts = _repeat_counts(repeats, x.shape[axis])
+        if output_size is not None and output_size != counts.sum():
+            raise ValueError(f"repeat_interleave: output_size is {output_size}, but the repeats give "
+                             f"{int(counts.sum())} elements along dim {axis}")
+        return apply(ops.RepeatInterleave, x, repeats=counts, axis=axis)
+
+    def _slice(self, axis: int, start: int, stop: int) -> "Tensor":
+        """self[..., start:stop] along `axis`: basic slicing, a view."""
+        return apply(ops.GetItem, self, key=(slice(None),) * axis + (slice(start, stop),), advanced=False)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        """The view of `length` elements from `start` along `dim` (start may be negative)."""
+        if self.ndim == 0:
+            raise ValueError("narrow: cannot be applied to a 0-dim tensor")
+        (axis,) = _normalize_dims(dim, self.ndim)
+        start, length, size = _int_arg(start, "narrow: start"), _int_arg(length, "narrow: length"), self.shape[axis]
+        if not -size <= start <= size:
+            raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {size} (expected in "
+                             f"[{-size}, {size}])")
+        start = start + size if start < 0 else start
+        if length < 0 or start + length > size:
+            raise ValueError(f"narrow: length {length} from start {start} does not fit dim {dim} of size {size} "
+                             f"(expected 0 <= length <= {size - start})")
+        return self._slice(axis, start, start + length)
+
+    def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
+        """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
+        which must add up to the dim's size."""
+        if self.ndim == 0:
+            raise ValueError("split: expects a tensor with at least 1 dim, got a 0-dim tensor")
+        (axis,) = _normalize_dims(dim, self.ndim)
+        size = self.shape[axis]
+        if isinstance(split_size, (int, np.integer)) and not isinstance(split_size, bool):
+            step = int(split_size)
+            if step < 0 or (step == 0 and size != 0):
+                raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got {step} for "
+                                 f"dim {dim} of size {size}")
+            sections = [min(step, size - start) for start in range(0, size, step)] if step else []
+        elif isinstance(split_size, (list, tuple)):
+            sections = [_int_arg(n, "split: split_size") for n in split_size]
+            if any(n < 0 for n in sections) or sum(sections) != size:
+                raise ValueError(f"split: sizes {sections} must be non-negative and add up to {size}, the size of "
+                                 f"dim {dim}")
+        else:
+            raise TypeError(f"split: split_size must be an int or a list of ints, got {type(split_size).__name__}")
+        starts = np.cumsum([0] + sections[:-1])
+        return tuple(self._slice(axis, int(start), int(start) + n) for start, n in zip(starts, sections or [0]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        """At most `chunks` views along `dim`, each of ceil(size / chunks) elements but the last (so fewer
+        than `chunks` pieces can come back, as in PyTorch)."""
+        if _int_arg(chunks, "chunk: chunks") <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        if self.ndim == 0:
+            raise ValueError("chunk: expects a tensor with at least 1 dim, got a 0-dim tensor")
+        (axis,) = _normalize_dims(dim, self.ndim)
+        size = self.shape[axis]
+        if size == 0:
+            return tuple(self._slice(axis, 0, 0) for _ in range(chunks))
+        return self.split(-(-size // chunks), axis)
+
+    def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
+        """The slices along `dim`, each without that dim."""
+        if self.ndim == 0:
+            raise IndexError("unbind: dim given but the tensor has no dimensions")
+        (axis,) = _normalize_dims(dim, self.ndim)
+        return tuple(apply(ops.GetItem, self, key=(slice(None),) * axis + (i,), advanced=False)
+                     for i in range(self.shape[axis]))
 
     # -- indexing ---------------------------------------------------------------------------------
     def _index_key(self, key):
@@ -959,6 +1273,35 @@ def _size(size: Sequence) -> tuple[int, ...]:
     return tuple(int(s) for s in size)
 
 
+def _repeat_counts(repeats, size: int) -> np.ndarray:
+    """repeat_interleave's `repeats` (an int, or an int tensor of 1 or `size` counts) as `size` int64 counts."""
+    if isinstance(repeats, Tensor):
+        if repeats._data.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave: repeats must be an integer tensor, got dtype {repeats.dtype}")
+        if repeats.ndim > 1 or repeats.numel() not in (1, size):
+            raise ValueError(f"repeat_interleave: repeats must be an int or a 0-dim/1-dim tensor of 1 or {size} "
+                             f"counts (the size of the repeated dim), got shape {repeats.shape}")
+        counts = repeats._data
+    elif isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        counts = np.asarray(repeats)
+    else:
+        raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {type(repeats).__name__}")
+    if (counts < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    return np.broadcast_to(counts.astype(np.int64).reshape(-1), (size,)).copy()
+
+
+def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
+    """mm and bmm take tensors of exactly `ndim` dims and one dtype (PyTorch does not promote here)."""
+    for arg, t in (("self", a), ("mat2", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: {arg} must be a Tensor, got {type(t).__name__}")
+        if t.ndim != ndim:
+            raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
+
+
 # -- creation -------------------------------------------------------------------------------------
 def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data`. As in PyTorch, Python floats become float32 and ints
@@ -1079,3 +1422,57 @@ def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False
     if n - 1 > largest:
         raise ValueError(f"randperm: n={n} is too large for dtype {dtype} (its largest exact value is {largest})")
     return Tensor(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
+    return Tensor(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tensor:
+    dtype = as_dtype(dtype) if dtype else t.dtype
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating point dtype, got {dtype}; pass dtype=fastgrad.float32")
+    return Tensor(draw(t.shape), dtype=dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    return _random_like("rand_like", GENERATOR.rng.random, t, dtype, requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal, t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    return _random_like("randn_like", GENERATOR.rng.standard_normal, t, dtype, requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive (float32 unless `dtype` says otherwise).
+
+    As PyTorch, the first half counts up from start and the second half down from end, so both ends
+    are exact, and an integer dtype truncates toward zero."""
+    steps = _int_arg(steps, "linspace: steps")
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    start, end = float(start), float(end)
+    if steps == 1:
+        values = np.array([start])
+    else:
+        step, index = (end - start) / (steps - 1), np.arange(steps)
+        values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
+    dtype = as_dtype(dtype) if dtype is not None else default_float
+    return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The n x m (n x n when m is None) matrix with ones on the diagonal."""
+    n = _int_arg(n, "eye: n")
+    m = n if m is None else _int_arg(m, "eye: m")
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise ValueError(f"eye: {name} must be >= 0, got {value}")
+    return Tensor(np.eye(n, m, dtype=as_dtype(dtype) if dtype else default_float), requires_grad=requires_grad)

@@ -27,6 +27,21 @@ clip = np.clip
 where = np.where
 matmul = np.matmul
 tanh = np.tanh
+log1p = np.log1p
+expm1 = np.expm1
+sin = np.sin
+cos = np.cos
+square = np.square
+floor_divide = np.floor_divide
+remainder = np.remainder
+
+
+def reciprocal(x: np.ndarray) -> np.ndarray:
+    return 1 / x  # np.reciprocal would divide integers as integers
+
+
+def rsqrt(x: np.ndarray) -> np.ndarray:
+    return 1 / np.sqrt(x)
 
 
 # Reductions call the ufuncs' reduce directly: np.sum & co. add microseconds of Python dispatch.
@@ -40,6 +55,24 @@ def amax(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
 
 def amin(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def prod(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.add.accumulate(x, axis=axis)
+
+
+def logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """log(sum(exp(x))) with the maximum m taken out first, log(sum(exp(x - m))) + m, so exp never
+    overflows; an infinite (or empty, -inf) maximum is not taken out, since inf - inf is NaN."""
+    shift = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+    shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
+    with np.errstate(divide="ignore"):  # log(0) = -inf when every term is -inf
+        out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdims else np.squeeze(out, axis=axis)
 
 
 # -- activations: forward, and backward from the upstream gradient g -------------------------------
@@ -155,6 +188,13 @@ def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bo
     gw = g.T @ x if need_weight else None
     gb = g.sum(axis=0) if need_bias else None
     return gx, gw, gb
+
+
+# -- contractions ----------------------------------------------------------------------------------
+def einsum(equation: str, *operands: np.ndarray) -> np.ndarray:
+    """np.einsum on an explicit equation ("ij,jk->ik"); with two or more operands NumPy is allowed to
+    route the contraction through BLAS (`optimize`), which plain einsum loops never do."""
+    return np.einsum(equation, *operands, optimize=len(operands) > 1)
 
 
 # -- embeddings (indices are range-checked by the op before any kernel runs) ------------------------

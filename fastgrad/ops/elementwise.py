@@ -113,6 +113,42 @@ class Where(Op):
         return None, K.where(cond, g, zero), K.where(cond, zero, g)
 
 
+def _check_integer_divisor(a: np.ndarray, b: np.ndarray, name: str) -> None:
+    """Integer division by zero raises (as in PyTorch); NumPy would warn and return 0."""
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu" and not np.all(b):
+        raise ZeroDivisionError(f"{name}: integer division by zero (the divisor holds a 0)")
+
+
+class FloorDivide(Op):
+    """floor(a / b). PyTorch defines no derivative for it: its output still requires grad, and a
+    backward pass through it raises, so fastgrad's does the same."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, b):
+        _check_integer_divisor(a, b, "floor_divide")
+        return K.floor_divide(a, b)
+
+    def backward(ctx, K, g):
+        raise RuntimeError("the derivative for floor_divide is not implemented (as in PyTorch); detach its "
+                           "inputs or compute it under fastgrad.no_grad()")
+
+
+class Remainder(Op):
+    """a - floor(a / b) * b, with the sign of b as Python's %; d/da = 1 and d/db = -floor(a / b)."""
+
+    def forward(ctx, K, a, b):
+        _check_integer_divisor(a, b, "remainder")
+        ctx.saved = (a, b)
+        return K.remainder(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        if not ctx.inputs[1].requires_grad:
+            return g, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g, K.multiply(g, K.negative(K.floor_divide(a, b)))
+
 # -- unary math ------------------------------------------------------------------------------------
 class Neg(Op):
     saves_inputs = False
@@ -123,7 +159,6 @@ class Neg(Op):
     def backward(ctx, K, g):
         return (K.negative(g),)
 
-
 class Exp(Op):
     saves_inputs, saves_output = False, True
 
@@ -133,7 +168,6 @@ class Exp(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved),)  # d e^a = e^a, the saved output
-
 
 class Log(Op):
     def forward(ctx, K, a):
@@ -179,6 +213,88 @@ class Clamp(Op):
         if high is not None:
             inside &= a <= high
         return (K.multiply(g, inside),)
+
+
+class Log1p(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.log1p(a)
+
+    def backward(ctx, K, g):
+        return (K.divide(g, 1 + ctx.saved),)  # d log(1 + a) = 1 / (1 + a)
+
+
+class Expm1(Op):
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, a):
+        ctx.saved = K.expm1(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, ctx.saved + 1),)  # d (e^a - 1) = e^a, the output plus 1
+
+
+class Sin(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.sin(a)
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, K.cos(ctx.saved)),)
+
+
+class Cos(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.cos(a)
+
+    def backward(ctx, K, g):
+        return (K.negative(K.multiply(g, K.sin(ctx.saved))),)
+
+
+class Square(Op):
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return K.square(a)
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, 2 * ctx.saved),)
+
+
+class Sign(Op):
+    """-1, 0 or 1; flat everywhere it is differentiable, so the gradient is zero (as in PyTorch)."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a):
+        return K.sign(a)
+
+    def backward(ctx, K, g):
+        return (np.zeros_like(g),)
+
+
+class Reciprocal(Op):
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, a):
+        ctx.saved = K.reciprocal(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        return (K.negative(K.multiply(g, K.square(ctx.saved))),)  # d (1/a) = -1/a^2 = -out^2
+
+
+class Rsqrt(Op):
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, a):
+        ctx.saved = K.rsqrt(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        out = ctx.saved
+        return (K.multiply(g, -0.5 * out * out * out),)  # d a^(-1/2) = -a^(-3/2) / 2 = -out^3 / 2
 
 
 # -- activations (the backend may fuse forward/backward passes) ------------------------------------

@@ -188,7 +188,7 @@ class MaskedFill(Op):
     """`value` (a 0-d array of x's dtype) where mask is True, x elsewhere; x and mask broadcast.
     Backward: x gets g where the mask is False, value the sum of g where it is True."""
 
-    broadcasts, saves_inputs = True, False
+    saves_inputs = False
 
     def forward(ctx, K, x, value, mask):
         ctx.saved = mask
@@ -204,7 +204,7 @@ class MaskedSelect(Op):
     """The elements of x where mask is True (x and mask broadcast), as a 1-d array in row-major
     order. Backward: g goes back to those positions, zero elsewhere."""
 
-    broadcasts, saves_inputs = True, False
+    saves_inputs = False
 
     def forward(ctx, K, x, mask):
         shape = np.broadcast_shapes(x.shape, mask.shape)

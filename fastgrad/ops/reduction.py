@@ -67,3 +67,152 @@ class Max(Op):
 
 class Min(Max):
     kernel, arg_index = "amin", staticmethod(np.argmin)
+
+
+def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
+    """A reduced array reshaped to broadcast against the input (size-1 dims where it was reduced)."""
+    if axis is None:
+        return reduced.reshape((1,) * ndim)
+    return reduced if keepdims else np.expand_dims(reduced, axis)
+
+
+class Prod(Op):
+    """Product over all elements or one dim. d prod / d x_i is the product of the other elements:
+    prod / x_i when no element is 0; with exactly one 0 only that element has a nonzero slope (the
+    product of the rest); with two or more every slope is 0. Division alone would give NaN at zeros."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, axis=None, keepdims=False):
+        out = K.prod(x, axis, keepdims)
+        ctx.saved = (x, out, axis, keepdims)
+        return out
+
+    def backward(ctx, K, g):
+        x, out, axis, keepdims = ctx.saved
+        is_zero = x == 0
+        zeros = _kept(np.add.reduce(is_zero, axis=axis, keepdims=keepdims), x.ndim, axis, keepdims)
+        product_of_rest = K.prod(np.where(is_zero, x.dtype.type(1), x), axis, True)  # of the non-zeros
+        with np.errstate(divide="ignore", invalid="ignore"):
+            without_zeros = K.divide(_kept(out, x.ndim, axis, keepdims), x)
+        slope = np.where(zeros == 0, without_zeros, np.where(is_zero & (zeros == 1), product_of_rest, 0))
+        return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
+
+
+class Cumsum(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x, axis):
+        ctx.saved = axis
+        return K.cumsum(x, axis)
+
+    def backward(ctx, K, g):
+        # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i: a cumsum from the end.
+        axis = ctx.saved
+        return (np.flip(K.cumsum(np.flip(g, axis), axis), axis),)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(x))) over `axis`; d/dx = exp(x - out), the softmax of x along the reduced dims."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, axis, keepdims):
+        out = K.logsumexp(x, axis, keepdims)
+        ctx.saved = (x, out, axis, keepdims)
+        return out
+
+    def backward(ctx, K, g):
+        x, out, axis, keepdims = ctx.saved
+        softmax = K.exp(K.subtract(x, _kept(out, x.ndim, axis, keepdims)))
+        return (K.multiply(_kept(g, x.ndim, axis, keepdims), softmax),)
+
+
+def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
+    """Sum of squared deviations from the mean, over N - correction (clamped at 0, as PyTorch, so that
+    no degrees of freedom give inf or NaN rather than a negative variance). Saves what backward needs."""
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    deviation = K.subtract(x, K.divide(K.sum(x, axis, True), x.dtype.type(count)))
+    divisor = x.dtype.type(max(count - correction, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
+    ctx.saved = (deviation, divisor, axis, keepdims)
+    return variance
+
+
+def _variance_backward(ctx, K, g_variance: np.ndarray) -> tuple:
+    deviation, divisor, axis, keepdims = ctx.saved[:4]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = K.divide(2 * deviation, divisor)  # d var / dx_i = 2 (x_i - mean) / (N - correction)
+    return (K.multiply(_kept(g_variance, deviation.ndim, axis, keepdims), slope),)
+
+
+class Var(Op):
+    saves_inputs = False
+
+    def forward(ctx, K, x, axis, correction, keepdims):
+        return _variance(ctx, K, x, axis, correction, keepdims)
+
+    def backward(ctx, K, g):
+        return _variance_backward(ctx, K, g)
+
+
+class Std(Op):
+    """sqrt(var); d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's choice at constant input)."""
+
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, x, axis, correction, keepdims):
+        std = K.sqrt(_variance(ctx, K, x, axis, correction, keepdims))
+        ctx.saved += (std,)
+        return std
+
+    def backward(ctx, K, g):
+        std = ctx.saved[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g_variance = np.where(std == 0, 0, K.divide(g, 2 * std)).astype(g.dtype, copy=False)
+        return _variance_backward(ctx, K, g_variance)
+
+
+class Norm(Op):
+    """Vector p-norm over `axis` (all elements when None): (sum |x|^p)^(1/p), max |x| for p = inf,
+    min |x| for p = -inf, the count of nonzeros for p = 0. Gradients are PyTorch's subgradients: 0
+    where the norm is 0 (and at x = 0 for p < 1), split evenly among ties for p = +-inf."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, p, axis, keepdims):
+        magnitude = K.absolute(x)
+        if p == 2:
+            out = K.sqrt(K.sum(K.multiply(x, x), axis, keepdims))
+        elif p == 1:
+            out = K.sum(magnitude, axis, keepdims)
+        elif p == np.inf:
+            out = K.amax(magnitude, axis, keepdims)
+        elif p == -np.inf:
+            out = K.amin(magnitude, axis, keepdims)
+        elif p == 0:
+            out = K.sum(x != 0, axis, keepdims).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore"):  # 0^p = inf for p < 0, which makes the norm 0
+                out = K.power(K.sum(K.power(magnitude, x.dtype.type(p)), axis, keepdims), x.dtype.type(1 / p))
+        ctx.saved = (x, magnitude, out, p, axis, keepdims)
+        return out
+
+    def backward(ctx, K, g):
+        x, magnitude, out, p, axis, keepdims = ctx.saved
+        norm = _kept(out, x.ndim, axis, keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                slope = np.where(norm == 0, 0, K.divide(x, norm))
+            elif p == 1:
+                slope = K.sign(x)
+            elif p in (np.inf, -np.inf):
+                ties = magnitude == norm
+                slope = K.divide(K.multiply(K.sign(x), ties), np.add.reduce(ties, axis=axis, keepdims=True))
+            elif p == 0:
+                slope = np.zeros_like(x)
+            else:  # d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1)
+                ratio = K.divide(magnitude, norm)
+                slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
+        return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)

@@ -94,3 +94,43 @@ class Cast(Op):
 
     def backward(ctx, K, g):
         return (g.astype(ctx.saved, copy=False),)
+
+
+class Repeat(Op):
+    """x tiled `repeats[d]` times along each dim d (x's shape padded with leading 1s when `repeats` is
+    longer), as torch.Tensor.repeat; each input element gets the sum of the gradients of its copies."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, repeats):
+        ctx.saved = (x.shape, repeats)
+        return np.tile(x, repeats)
+
+    def backward(ctx, K, g):
+        shape, repeats = ctx.saved
+        padded = (1,) * (len(repeats) - len(shape)) + shape
+        # Output index k * size + i along a dim is copy k of element i: split each dim into (copy, element).
+        copies_and_elements = [n for pair in zip(repeats, padded) for n in pair]
+        copy_axes = tuple(range(0, 2 * len(repeats), 2))
+        return (g.reshape(copies_and_elements).sum(axis=copy_axes).reshape(shape),)
+
+
+class RepeatInterleave(Op):
+    """Element i along `axis` repeated repeats[i] times in place (np.repeat); its gradient is the sum
+    of the gradients of its repeats[i] consecutive copies (0 when it was repeated 0 times)."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, repeats, axis):
+        ctx.saved = (x.shape, repeats, axis)
+        return np.repeat(x, repeats, axis=axis)
+
+    def backward(ctx, K, g):
+        shape, repeats, axis = ctx.saved
+        grad = np.zeros(shape, dtype=g.dtype)
+        present = repeats > 0
+        if present.any():  # reduceat sums each run of copies, given where the runs start
+            starts = np.cumsum(repeats) - repeats
+            index = (slice(None),) * axis + (present,)
+            grad[index] = np.add.reduceat(g, starts[present], axis=axis)
+        return (grad,)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import fastgrad
 from fastgrad.autograd import Function
@@ -40,3 +41,18 @@ def test_custom_function_passes_gradcheck_and_profiles_under_its_name():
 def test_custom_function_without_grad_inputs_records_nothing():
     out = MultiplyGate.apply(fastgrad.tensor([1.0]), fastgrad.tensor([2.0]))
     assert not out.requires_grad
+
+
+def test_gradcheck_fails_on_a_nan_gradient():
+    class NanBackward(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * float("nan")
+
+    x = fastgrad.randn(3, dtype=fastgrad.float64, requires_grad=True)
+    with pytest.raises(fastgrad.autograd.GradcheckError):
+        fastgrad.gradcheck(NanBackward.apply, (x,))

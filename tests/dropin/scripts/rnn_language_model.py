@@ -4,7 +4,7 @@ repeated sampling from the softmax."""
 import numpy as np
 import torch
 
-VOCAB, EMBED, HIDDEN, BATCH, BPTT, STEPS, LR = 50, 16, 24, 4, 7, 12, 0.5
+VOCAB, EMBED, HIDDEN, BATCH, BPTT, STEPS, LR = 50, 16, 24, 4, 7, 20, 1.0
 
 
 class RNNLM(torch.nn.Module):
@@ -21,7 +21,8 @@ class RNNLM(torch.nn.Module):
 
 def run(seed=0):
     rng = np.random.default_rng(seed)
-    stream = rng.integers(0, VOCAB, size=(BPTT * STEPS + 1, BATCH))
+    phrase = rng.integers(0, VOCAB, size=11)  # a repeated phrase: something to learn
+    stream = np.resize(phrase, (BATCH, BPTT * STEPS + 1)).T.copy()
     model = RNNLM()
     with torch.no_grad():
         for _, p in sorted(model.named_parameters()):

@@ -1,0 +1,302 @@
+"""Unary math, floor_divide/remainder, and the reductions logsumexp, var/std, norm, prod, cumsum, all/any:
+gradcheck over hypothesis shapes on every backend, the subgradients PyTorch picks at kinks and zeros,
+dtypes, and errors for bad arguments."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+BACKENDS = ["numpy", "compiled", "python"]
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+nonscalar_shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+
+
+def leaf(shape, seed, low=-2.0, high=2.0):
+    values = np.random.default_rng(seed).uniform(low, high, shape)
+    return fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
+
+
+def check(backend_name, fn, *inputs):
+    """gradcheck, plus what it does not look at: each gradient it computed (left in .grad) has its input's
+    shape (a broadcastable wrong shape would pass the comparison) and is finite (NaN compares as no error)."""
+    input_shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.gradcheck(fn, inputs)
+    for t, shape in zip(inputs, input_shapes):
+        assert t.grad.shape == shape and np.isfinite(t.grad.numpy()).all()
+
+
+# -- gradients -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("unary,low,high", [
+    (lambda x: x.log1p(), -0.9, 2.0), (lambda x: fastgrad.expm1(x), -2.0, 2.0), (lambda x: x.sin(), -4.0, 4.0),
+    (lambda x: fastgrad.cos(x), -4.0, 4.0), (lambda x: x.square(), -2.0, 2.0), (lambda x: x.reciprocal(), 0.3, 2.0),
+    (lambda x: (-x).reciprocal(), 0.3, 2.0), (lambda x: fastgrad.rsqrt(x), 0.2, 3.0), (lambda x: x.sign() * x, 0.1, 2.0),
+    (lambda x: x.softmax(-1), -3.0, 3.0), (lambda x: x.log_softmax(0), -3.0, 3.0),
+], ids=["log1p", "expm1", "sin", "cos", "square", "reciprocal", "reciprocal_negative", "rsqrt", "sign", "softmax",
+        "log_softmax"])
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_unary_math_gradients(backend_name, unary, low, high, shape, seed):
+    check(backend_name, unary, leaf(shape, seed, low, high))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_remainder_gradients_with_broadcasting(backend_name, shapes, seed):
+    """d/da = 1, d/db = -floor(a / b); the jumps at whole quotients are almost surely not within eps."""
+    a_shape, b_shape = shapes.input_shapes
+    a = leaf(a_shape, seed, -5.0, 5.0)
+    signs = np.where(np.random.default_rng(seed + 1).random(b_shape) < 0.5, -1.0, 1.0)
+    b = fastgrad.tensor(signs * np.random.default_rng(seed + 2).uniform(0.5, 2.0, b_shape), dtype=fastgrad.float64,
+                        requires_grad=True)
+    check(backend_name, lambda a, b: a % b, a, b)
+    check(backend_name, lambda a, b: fastgrad.remainder(a, b) * 1.5, a, b)
+    check(backend_name, lambda a: 3.0 % (a * a + 1.0), a)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=st.integers(0, 2**16), keepdim=st.booleans(), data=st.data())
+def test_reduction_gradients(backend_name, shape, seed, keepdim, data):
+    ndim = len(shape)
+    dim = data.draw(st.integers(-ndim, ndim - 1))
+    dims = tuple(sorted(data.draw(st.sets(st.integers(0, ndim - 1), min_size=1))))
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.logsumexp(dim, keepdim), x)
+    check(backend_name, lambda x: fastgrad.logsumexp(x * 30.0, dims), x)  # large values: the shift matters
+    check(backend_name, lambda x: x.cumsum(dim), x)
+    check(backend_name, lambda x: x.prod(dim, keepdim), x)
+    check(backend_name, lambda x: fastgrad.prod(x), x)
+    counted = int(np.prod([shape[d] for d in dims]))
+    correction = 1 if counted > 1 else 0  # 0 degrees of freedom give NaN, which gradcheck cannot compare
+    check(backend_name, lambda x: x.var(dims, keepdim=keepdim, correction=correction), x)
+    check(backend_name, lambda x: fastgrad.std(x, dims, correction=correction, keepdim=keepdim), x)
+    check(backend_name, lambda x: x.std(unbiased=False), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("p", [1, 2, math.inf, -math.inf, "fro", 3, 0.5])
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=st.integers(0, 2**16), keepdim=st.booleans(), data=st.data())
+def test_norm_gradients(backend_name, p, shape, seed, keepdim, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = leaf(shape, seed)
+    x._data[np.abs(x._data) < 0.05] += 0.1  # away from the kink of |x| at 0
+    check(backend_name, lambda x: x.norm(p), x)
+    check(backend_name, lambda x: fastgrad.norm(x, p, dim, keepdim), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), seed=st.integers(0, 2**16),
+       zeros=st.integers(1, 3), data=st.data())
+def test_prod_gradients_with_zeros_in_the_input(backend_name, shape, seed, zeros, data):
+    """prod is linear in each element, so central differences are exact at zeros too."""
+    x = leaf(shape, seed)
+    flat_positions = np.random.default_rng(seed).choice(x.numel(), size=min(zeros, x.numel()), replace=False)
+    x._data.reshape(-1)[flat_positions] = 0.0
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    check(backend_name, lambda x: x.prod(dim), x)
+    check(backend_name, lambda x: x.prod(), x)
+
+
+# -- values at zeros, kinks and infinities --------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_prod_gradient_is_the_product_of_the_others(backend_name):
+    x = fastgrad.tensor([[0.0, 2.0, 3.0], [0.0, 0.0, 5.0], [1.0, 2.0, 3.0]], requires_grad=True)
+    with fastgrad.backend(backend_name):
+        x.prod(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[6, 0, 0], [0, 0, 0], [6, 3, 2]])
+    y = fastgrad.tensor([4.0, 0.0, 3.0], requires_grad=True)
+    y.prod().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0, 12, 0])
+
+
+@pytest.mark.parametrize("p", [1, 2, math.inf, "fro", 3, 0.5])
+def test_norm_gradient_at_zero_is_zero(p):
+    x = fastgrad.zeros(2, 3, requires_grad=True)
+    x.norm(p).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
+    rows = fastgrad.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    rows.norm(dim=1).sum().backward()
+    np.testing.assert_allclose(rows.grad.numpy(), [[0, 0], [0.6, 0.8]])
+
+
+def test_inf_norm_splits_the_gradient_among_ties():
+    x = fastgrad.tensor([1.0, -3.0, 3.0, 2.0], requires_grad=True)
+    assert x.norm(math.inf).item() == 3.0 and x.norm(-math.inf).item() == 1.0
+    x.norm(math.inf).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, -0.5, 0.5, 0])
+
+
+def test_norm_p0_counts_nonzeros_and_has_zero_gradient():
+    x = fastgrad.tensor([0.0, 2.0, -1.0], requires_grad=True)
+    assert x.norm(0).item() == 2.0
+    x.norm(0).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0])
+
+
+def test_std_of_constant_input_has_zero_gradient_and_one_element_gives_nan():
+    x = fastgrad.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    x.std().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0])
+    one = fastgrad.tensor([1.0], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"degrees of freedom is <= 0 \(1 elements per result, correction 1\)"):
+        out = one.std()
+    out.backward()
+    assert math.isnan(out.item()) and math.isnan(one.grad.item())
+    assert one.var(correction=0).item() == 0.0
+
+
+def test_var_divides_by_n_minus_correction():
+    x = fastgrad.tensor([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
+    np.testing.assert_allclose(x.var(1).numpy(), [7 / 3, 3.0], rtol=1e-6)
+    np.testing.assert_allclose(x.var(1, unbiased=False).numpy(), [14 / 9, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(x.var(1, correction=2).numpy(), [14 / 3, 6.0], rtol=1e-6)
+    np.testing.assert_allclose(fastgrad.var(x, False).numpy(), np.var(x.numpy()), rtol=1e-6)  # var(input, unbiased)
+    assert x.std(1, keepdim=True).shape == (2, 1) and x.var((0, 1)).shape == ()
+
+
+def test_logsumexp_handles_infinities_and_large_values():
+    assert fastgrad.tensor([-math.inf, -math.inf]).logsumexp(0).item() == -math.inf
+    assert fastgrad.tensor([math.inf, 1.0]).logsumexp(0).item() == math.inf
+    np.testing.assert_allclose(fastgrad.tensor([1000.0, 1000.0]).logsumexp(0).item(), 1000 + math.log(2))
+    assert fastgrad.zeros(0, 3).logsumexp(0).tolist() == [-math.inf] * 3
+    assert fastgrad.tensor(3.0).logsumexp(0).item() == 3.0
+
+
+def test_cumsum_sums_along_dim_and_its_gradient_counts_later_positions():
+    x = fastgrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    np.testing.assert_array_equal(x.cumsum(1).numpy(), [[1, 3, 6], [4, 9, 15]])
+    np.testing.assert_array_equal(fastgrad.cumsum(x, dim=0).numpy(), [[1, 2, 3], [5, 7, 9]])
+    x.cumsum(-1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[3, 2, 1], [3, 2, 1]])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_sign_has_zero_gradient(backend_name):
+    x = fastgrad.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    with fastgrad.backend(backend_name):
+        y = x.sign()
+        y.sum().backward()
+    assert y.tolist() == [-1, 0, 1]
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0])
+    assert fastgrad.sign(fastgrad.tensor([True, False])).tolist() == [True, False]
+
+
+# -- floor_divide and remainder --------------------------------------------------------------------
+def test_floor_divide_rounds_down_and_has_no_derivative():
+    a = fastgrad.tensor([3.0, -3.0, 0.5], requires_grad=True)
+    b = fastgrad.tensor([2.0, 2.0, -0.3])
+    q = a // b
+    assert q.tolist() == [1.0, -2.0, -2.0] and q.requires_grad  # as PyTorch: recorded, not differentiable
+    with pytest.raises(RuntimeError, match="derivative for floor_divide is not implemented"):
+        q.sum().backward()
+    assert (7 // fastgrad.tensor([2, -2])).tolist() == [3, -4]
+    assert fastgrad.floor_divide(fastgrad.tensor([5, -5]), 2).tolist() == [2, -3]
+    assert (fastgrad.tensor([5, -5]) // 2.5).tolist() == [2.0, -2.0]
+
+
+def test_remainder_takes_the_sign_of_the_divisor():
+    assert (fastgrad.tensor([5, -7]) % fastgrad.tensor([-2, 3])).tolist() == [-1, 2]
+    np.testing.assert_allclose((fastgrad.tensor([5.5, -5.5]) % 2.0).numpy(), [1.5, 0.5])
+    np.testing.assert_allclose((7.0 % fastgrad.tensor([5.0, -5.0])).numpy(), [2.0, -3.0])
+    np.testing.assert_allclose(fastgrad.remainder(3, fastgrad.tensor([2.0, 4.0])).numpy(), [1.0, 3.0])
+    a = fastgrad.tensor([3.0, -3.0, 0.5], requires_grad=True)
+    b = fastgrad.tensor([2.0, 2.0, -0.3], requires_grad=True)
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1, 1, 1])
+    np.testing.assert_array_equal(b.grad.numpy(), [-1, 2, 2])
+
+
+def test_integer_division_by_zero_raises_instead_of_returning_zero():
+    with pytest.raises(ZeroDivisionError, match="floor_divide: integer division by zero"):
+        fastgrad.tensor([5, -5]) // 0
+    with pytest.raises(ZeroDivisionError, match="remainder: integer division by zero"):
+        fastgrad.tensor([5, -5]) % fastgrad.tensor([1, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert (fastgrad.tensor([5.0, -5.0]) // 0.0).tolist() == [math.inf, -math.inf]  # floats follow IEEE
+        assert np.isnan((fastgrad.tensor([5.0]) % 0.0).numpy()).all()
+
+
+# -- dtypes, bool results --------------------------------------------------------------------------
+def test_float_math_on_integers_gives_float32_and_sums_of_integers_int64():
+    ints = fastgrad.tensor([1, 2], dtype=fastgrad.int32)
+    for fn in (fastgrad.log1p, fastgrad.expm1, fastgrad.sin, fastgrad.cos, fastgrad.reciprocal, fastgrad.rsqrt,
+               lambda t: t.logsumexp(0)):
+        assert fn(ints).dtype == fastgrad.float32
+    assert ints.prod().dtype == fastgrad.int64 and ints.cumsum(0).dtype == fastgrad.int64
+    assert ints.square().dtype == fastgrad.int32 and fastgrad.tensor([True, False]).square().tolist() == [1, 0]
+    assert fastgrad.tensor([True, True]).prod().item() == 1 and fastgrad.tensor([True, True]).cumsum(0).tolist() == [1, 2]
+    assert ints.cumsum(0, dtype=fastgrad.float64).dtype == fastgrad.float64
+    x = fastgrad.tensor([1.0, 2.0])
+    assert x.softmax(0, dtype=fastgrad.float64).dtype == fastgrad.float64
+
+
+def test_nan_inf_tests_and_all_any_give_bool_tensors_outside_the_graph():
+    x = fastgrad.tensor([1.0, math.nan, math.inf, -math.inf], requires_grad=True)
+    for result, expected in ((x.isnan(), [False, True, False, False]), (fastgrad.isinf(x), [False, False, True, True]),
+                             (fastgrad.isfinite(x), [True, False, False, False])):
+        assert result.dtype == fastgrad.bool_ and result.tolist() == expected and not result.requires_grad
+    m = fastgrad.tensor([[1.0, 0.0], [2.0, 3.0]], requires_grad=True)
+    assert m.all().item() is False and m.any().item() is True and not m.all().requires_grad
+    assert fastgrad.all(m, 1).tolist() == [False, True] and m.any(dim=0, keepdim=True).shape == (1, 2)
+    assert fastgrad.all(m, (0, 1), keepdim=True).shape == (1, 1) and m.any(keepdim=True).shape == (1, 1)
+    assert fastgrad.zeros(0).all().item() is True and fastgrad.zeros(0).any().item() is False
+
+
+def test_softmax_methods_match_the_functional_forms():
+    x = fastgrad.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    np.testing.assert_allclose(x.softmax(1).numpy(), F.softmax(x, dim=1).numpy())
+    np.testing.assert_allclose(fastgrad.log_softmax(x, 0).numpy(), F.log_softmax(x, dim=0).numpy())
+    for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
+        assert callable(getattr(fastgrad, name)) and callable(getattr(x, name))
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def test_float_only_reductions_reject_integer_tensors():
+    ints = fastgrad.tensor([1, 2, 3])
+    for fn, name in ((lambda t: t.std(), "std"), (lambda t: fastgrad.var(t), "var"), (lambda t: t.norm(), "norm"),
+                     (lambda t: t.softmax(0), "softmax"), (lambda t: fastgrad.log_softmax(t, 0), "log_softmax")):
+        with pytest.raises(TypeError, match=rf"{name}\(\) needs a floating point tensor, got dtype int64"):
+            fn(ints)
+
+
+def test_bad_reduction_arguments_name_the_argument_and_value():
+    x = fastgrad.ones(2, 3)
+    with pytest.raises(TypeError, match=r"var: give either unbiased \(True\) or correction \(0\), not both"):
+        x.var(1, unbiased=True, correction=0)
+    with pytest.raises(NotImplementedError, match="nuclear norm"):
+        x.norm("nuc")
+    with pytest.raises(ValueError, match="p must be a number, 'fro' or 'nuc', got 'abc'"):
+        x.norm("abc")
+    with pytest.raises(TypeError, match="p must be a number, 'fro' or 'nuc', got list"):
+        x.norm([2])
+    with pytest.raises(ValueError, match=r"p='fro' needs dim to be None, one dim or two dims, got \(0, 1, 2\)"):
+        fastgrad.ones(2, 2, 2).norm("fro", dim=(0, 1, 2))
+    with pytest.raises(ValueError, match=r"the inf norm of an empty tensor \(shape \(0,\)"):
+        fastgrad.zeros(0).norm(math.inf)
+    with pytest.raises(TypeError, match=r"prod: dim must be an int or None .*got \(0, 1\)"):
+        x.prod((0, 1))
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        x.logsumexp(2)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.cumsum(-3)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.all(2)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'dim'"):
+        x.logsumexp()
+    with pytest.raises(TypeError, match="dim must be an int or a tuple of ints, got 0.5"):
+        x.cumsum(0.5)
+    with pytest.raises(TypeError, match="prod: keepdim=True needs a dim"):
+        x.prod(keepdim=True)

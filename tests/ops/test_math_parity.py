@@ -1,0 +1,226 @@
+"""The new math, reduction, shape and product ops against PyTorch: values, dtypes and gradients, in float32
+and float64 (integer and bool inputs for values and dtypes only)."""
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+FLOATS = [np.float32, np.float64]
+
+
+def uniform(shape, dtype, low=-2.0, high=2.0, seed=0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(dtype)
+
+
+def away_from_zero(shape, dtype, seed=0):
+    """Values in +-[0.5, 2]: safe divisors."""
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)).astype(dtype)
+
+
+def with_zeros(shape, dtype, seed=0):
+    values = uniform(shape, dtype, seed=seed)
+    values.reshape(-1)[::3] = 0
+    return values
+
+
+def as_tuple(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def assert_matches_torch(fastgrad_fn, torch_fn, *arrays, grad: bool = True):
+    """Same values, shapes and dtypes as PyTorch; with `grad`, the same gradients of a random weighting of
+    the outputs for every floating input."""
+    differentiable = [grad and a.dtype.kind == "f" for a in arrays]
+    ours = [fastgrad.tensor(a, requires_grad=d) for a, d in zip(arrays, differentiable)]
+    theirs = [torch.tensor(a, requires_grad=d) for a, d in zip(arrays, differentiable)]
+    got, expected = as_tuple(fastgrad_fn(*ours)), as_tuple(torch_fn(*theirs))
+    assert len(got) == len(expected)
+    float32 = any(a.dtype == np.float32 for a in arrays) or any(g.dtype == np.float32 for g in got)
+    tol = dict(rtol=2e-5, atol=2e-6) if float32 else dict(rtol=1e-10, atol=1e-12)
+    for g, e in zip(got, expected):
+        assert g.shape == tuple(e.shape) and str(g.dtype) == str(e.dtype).replace("torch.", "")
+        np.testing.assert_allclose(g.numpy(), e.detach().numpy(), equal_nan=True, **tol)
+    if not any(differentiable):
+        return
+    rng = np.random.default_rng(1)
+    weights = [rng.standard_normal(e.shape).astype(g.dtype) if g.dtype.kind == "f" else None
+               for g, e in zip(got, expected)]
+    sum(((g * fastgrad.tensor(w)).sum() for g, w in zip(got, weights) if w is not None)).backward()
+    sum(((e * torch.tensor(w)).sum() for e, w in zip(expected, weights) if w is not None)).backward()
+    for mine, reference in zip(ours, theirs):
+        if reference.grad is None:
+            assert mine.grad is None or not mine.grad.numpy().any()
+        else:
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), equal_nan=True, **tol)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name,ours,theirs,make", [
+    ("log1p", fastgrad.log1p, torch.log1p, lambda s, d: uniform(s, d, -0.9, 2.0)),
+    ("expm1", lambda x: x.expm1(), torch.expm1, uniform),
+    ("sin", fastgrad.sin, torch.sin, uniform),
+    ("cos", lambda x: x.cos(), torch.cos, uniform),
+    ("square", fastgrad.square, torch.square, uniform),
+    ("sign", lambda x: x.sign(), torch.sign, with_zeros),
+    ("reciprocal", fastgrad.reciprocal, torch.reciprocal, away_from_zero),
+    ("rsqrt", lambda x: x.rsqrt(), torch.rsqrt, lambda s, d: uniform(s, d, 0.2, 3.0)),
+    ("relu", fastgrad.relu, torch.relu, uniform),
+    ("sigmoid", lambda x: x.sigmoid(), torch.sigmoid, uniform),
+    ("tanh", fastgrad.tanh, torch.tanh, uniform),
+    ("softmax", lambda x: x.softmax(1), lambda x: x.softmax(1), uniform),
+    ("softmax_fn", lambda x: fastgrad.softmax(x, dim=0), lambda x: torch.softmax(x, dim=0), uniform),
+    ("log_softmax", lambda x: x.log_softmax(-1), lambda x: x.log_softmax(-1), uniform),
+    ("log_softmax_fn", lambda x: fastgrad.log_softmax(x, 0), lambda x: torch.log_softmax(x, 0), uniform),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_unary_math_matches_torch(dtype, name, ours, theirs, make):
+    assert_matches_torch(ours, theirs, make((3, 4), dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_of_a_0_dim_tensor_matches_torch(dtype):
+    for call in (lambda x: x.softmax(0), lambda x: x.log_softmax(-1)):
+        assert_matches_torch(call, call, np.array(1.5, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_remainder_and_floor_divide_match_torch(dtype):
+    a, b = uniform((3, 4), dtype, -5.0, 5.0), away_from_zero((4,), dtype, seed=1)
+    assert_matches_torch(lambda a, b: a % b, lambda a, b: a % b, a, b)
+    assert_matches_torch(fastgrad.remainder, torch.remainder, b, a[0])
+    assert_matches_torch(lambda a: a % 1.5, lambda a: a % 1.5, a)
+    assert_matches_torch(lambda b: 3.0 % b, lambda b: 3.0 % b, b, grad=False)
+    # PyTorch has no derivative for number % tensor (its Scalar overload); fastgrad's is the tensor % tensor one.
+    assert_matches_torch(lambda b: 3.0 % b, lambda b: torch.full_like(b, 3.0) % b, b)
+    assert_matches_torch(lambda a, b: a // b, lambda a, b: a // b, a, b, grad=False)
+    assert_matches_torch(fastgrad.floor_divide, torch.floor_divide, a, b, grad=False)
+    assert_matches_torch(lambda b: 5.0 // b, lambda b: 5.0 // b, b, grad=False)
+
+
+def test_integer_floor_divide_and_remainder_match_torch():
+    a, b = np.array([7, -7, 5, -5, 0]), np.array([2, 2, -3, -3, 4])
+    assert_matches_torch(lambda a, b: a // b, lambda a, b: a // b, a, b)
+    assert_matches_torch(lambda a, b: a % b, lambda a, b: a % b, a, b)
+    assert_matches_torch(lambda a: 9 // a, lambda a: 9 // a, b)
+    assert_matches_torch(lambda a: a % 2.5, lambda a: a % 2.5, a)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.logsumexp(x, 1), lambda m, x: m.logsumexp(x, (0, 2), keepdim=True),
+    lambda m, x: m.logsumexp(x * 50, -1),
+    lambda m, x: m.var(x), lambda m, x: m.var(x, 1), lambda m, x: m.var(x, dim=(0, 2), correction=0),
+    lambda m, x: m.var(x, 1, keepdim=True, unbiased=False), lambda m, x: m.var(x, -1, correction=2),
+    lambda m, x: m.var(x, 1, True, True), lambda m, x: m.var(x, False),
+    lambda m, x: m.std(x), lambda m, x: m.std(x, 0), lambda m, x: m.std(x, dim=(1, 2), correction=0, keepdim=True),
+    lambda m, x: m.std(x, 2, unbiased=False), lambda m, x: m.std(x, correction=0.5),
+    lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.prod(x, -1, keepdim=True),
+    lambda m, x: m.cumsum(x, 0), lambda m, x: m.cumsum(x, dim=-1),
+], ids=["lse", "lse_dims_keepdim", "lse_large", "var", "var_dim", "var_dims_c0", "var_biased_keepdim", "var_c2",
+        "var_positional", "var_unbiased_false", "std", "std_dim", "std_dims", "std_biased", "std_c_half", "prod",
+        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last"])
+def test_reductions_match_torch(dtype, call):
+    x = with_zeros((3, 4, 5), dtype)  # zeros make prod's gradient interesting
+    assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("p", [1, 2, math.inf, -math.inf, "fro", 3, 0.5, -1, 0])
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), (-1, True), ((0, 2), False)])
+def test_norm_matches_torch(dtype, p, dim, keepdim):
+    if p == "fro" and dim is not None and not isinstance(dim, tuple):
+        dim = (dim, 0)
+    x = uniform((3, 4, 5), dtype)
+    assert_matches_torch(lambda x: x.norm(p, dim, keepdim), lambda x: x.norm(p, dim, keepdim), x)
+    assert_matches_torch(lambda x: fastgrad.norm(x * 0, p, dim), lambda x: torch.norm(x * 0, p, dim), x)  # at zero
+
+
+def test_norm_default_and_dtype_match_torch():
+    x = uniform((3, 4), np.float32)
+    assert_matches_torch(lambda x: fastgrad.norm(x), torch.norm, x)
+    assert_matches_torch(lambda x: x.norm(dim=0), lambda x: x.norm(dim=0), x)
+    assert_matches_torch(lambda x: x.norm(dtype=fastgrad.float64), lambda x: x.norm(dtype=torch.float64), x)
+
+
+def test_integer_and_bool_reductions_match_torch():
+    ints = np.array([[1, 2, 0], [3, -1, 2]], dtype=np.int32)
+    bools = np.array([[True, False, True], [True, True, True]])
+    for array in (ints, bools):
+        for call in (lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.cumsum(x, 1),
+                     lambda m, x: m.all(x), lambda m, x: m.any(x, 1), lambda m, x: m.all(x, 0, keepdim=True),
+                     lambda m, x: m.square(x), lambda m, x: m.sign(x)):
+            assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), array)
+    for fn in ("log1p", "expm1", "sin", "cos", "reciprocal", "rsqrt", "isnan", "isinf", "isfinite"):
+        assert_matches_torch(getattr(fastgrad, fn), getattr(torch, fn), np.array([1, 2, 4]))
+    assert_matches_torch(lambda x: x.logsumexp(0), lambda x: x.logsumexp(0), np.array([1, 2, 4]))
+
+
+def test_all_any_and_nan_inf_tests_match_torch():
+    x = np.array([[1.0, 0.0, math.nan], [math.inf, -math.inf, 2.0]], dtype=np.float32)
+    for call in (lambda m, x: m.all(x), lambda m, x: m.any(x), lambda m, x: m.all(x, 1), lambda m, x: m.any(x, dim=0),
+                 lambda m, x: m.all(x, (0, 1), keepdim=True), lambda m, x: m.isnan(x), lambda m, x: m.isinf(x),
+                 lambda m, x: m.isfinite(x)):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x, grad=False)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("call", [
+    lambda x: x.repeat(2, 1, 3), lambda x: x.repeat(1, 1), lambda x: x.repeat(0, 2),
+    lambda x: x.repeat_interleave(2), lambda x: x.repeat_interleave(3, dim=1),
+    lambda x: x.chunk(3, 1), lambda x: x.chunk(2), lambda x: x.split(2, 1), lambda x: x.split([1, 3], dim=-1),
+    lambda x: x.unbind(1), lambda x: x.unbind(), lambda x: x.narrow(1, -3, 2), lambda x: x.narrow(0, 1, 2),
+    lambda x: x.unflatten(1, (2, -1)), lambda x: x.unflatten(0, [3, 1]), lambda x: x.flatten(0, 1),
+    lambda x: x.view_as(x.reshape(2, 6)), lambda x: x.T.reshape_as(x.reshape(12)), lambda x: x.expand_as(x.repeat(2, 1, 1)),
+], ids=["repeat", "repeat_ones", "repeat_zero", "ri_flat", "ri_dim", "chunk_dim1", "chunk", "split_int",
+        "split_list", "unbind1", "unbind0", "narrow_negative", "narrow", "unflatten", "unflatten_list", "flatten",
+        "view_as", "reshape_as", "expand_as"])
+def test_shape_methods_match_torch(dtype, call):
+    assert_matches_torch(call, call, uniform((3, 4), dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_shape_functions_match_torch(dtype):
+    x = uniform((3, 4), dtype)
+    for name, args in (("chunk", (3, 1)), ("split", (3, 1)), ("unbind", (1,)), ("narrow", (0, 1, 1)),
+                       ("unflatten", (1, (2, 2))), ("repeat_interleave", (2, 0))):
+        assert_matches_torch(lambda x: getattr(fastgrad, name)(x, *args), lambda x: getattr(torch, name)(x, *args), x)
+    counts = np.array([2, 0, 1])
+    assert_matches_torch(lambda x, c: x.repeat_interleave(c, dim=0), lambda x, c: x.repeat_interleave(c, dim=0), x, counts)
+    assert_matches_torch(lambda c: fastgrad.repeat_interleave(c), lambda c: torch.repeat_interleave(c), counts)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_matrix_products_match_torch(dtype):
+    a, b = uniform((2, 3), dtype, seed=1), uniform((3, 4), dtype, seed=2)
+    assert_matches_torch(fastgrad.mm, torch.mm, a, b)
+    assert_matches_torch(lambda a, b: a.mm(b), lambda a, b: a.mm(b), a, b)
+    batch_a, batch_b = uniform((5, 2, 3), dtype, seed=3), uniform((5, 3, 4), dtype, seed=4)
+    assert_matches_torch(fastgrad.bmm, torch.bmm, batch_a, batch_b)
+    u, v = uniform((3,), dtype, seed=5), uniform((4,), dtype, seed=6)
+    assert_matches_torch(fastgrad.outer, torch.outer, u, v)
+    assert_matches_torch(lambda u, v: u.outer(v), lambda u, v: u.outer(v), u, v)
+
+
+def test_integer_matrix_products_match_torch():
+    a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
+    assert_matches_torch(fastgrad.mm, torch.mm, a, b)
+    assert_matches_torch(lambda a, b: fastgrad.einsum("ij,jk->ik", a, b), lambda a, b: torch.einsum("ij,jk->ik", a, b),
+                         a, b)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("equation,shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]), ("i,j->ij", [(3,), (2,)]),
+    ("bi,bi->b", [(3, 4), (3, 4)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ij", [(2, 3)]), ("ji", [(2, 3)]),
+    ("ij,jk", [(2, 3), (3, 4)]), ("ij,j->i", [(2, 3), (1,)]), ("ij,kj->ik", [(2, 3), (1, 3)]),
+    ("...ij,...jk->...ik", [(5, 2, 3), (3, 4)]), ("...i,...i->...", [(2, 3), (4, 1, 3)]), ("i...->i", [(2, 3)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("bA,c", [(3, 2), (4,)]), ("i,i", [(3,), (3,)]),
+    ("bsh,hd->bsd", [(2, 5, 3), (3, 4)]), ("bqd,bkd->bqk", [(2, 3, 4), (2, 5, 4)]),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_einsum_matches_torch(dtype, equation, shapes):
+    arrays = [uniform(shape, dtype, seed=i) for i, shape in enumerate(shapes)]
+    assert_matches_torch(lambda *t: fastgrad.einsum(equation, *t), lambda *t: torch.einsum(equation, *t), *arrays)

@@ -1,0 +1,226 @@
+"""Shape ops (repeat, repeat_interleave, chunk, split, unbind, narrow, unflatten, view_as, reshape_as, flatten)
+and matrix products (mm, bmm, outer, einsum): gradcheck over hypothesis shapes on every backend, views,
+and errors for bad arguments."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+import fastgrad
+from fastgrad import ops
+
+BACKENDS = ["numpy", "compiled", "python"]
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+nonscalar_shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+
+
+def leaf(shape, seed):
+    values = np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
+    return fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
+
+
+def check(backend_name, fn, *inputs):
+    """gradcheck, plus what it does not look at: each gradient it computed (left in .grad) has its input's
+    shape (a broadcastable wrong shape would pass the comparison) and is finite (NaN compares as no error)."""
+    input_shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.gradcheck(fn, inputs)
+    for t, shape in zip(inputs, input_shapes):
+        assert t.grad.shape == shape and np.isfinite(t.grad.numpy()).all()
+
+
+# -- shape ops: gradients --------------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), extra=st.integers(0, 2),
+       data=st.data(), seed=st.integers(0, 2**16))
+def test_repeat_gradients(backend_name, shape, extra, data, seed):
+    sizes = tuple(data.draw(st.lists(st.integers(0, 3), min_size=len(shape) + extra, max_size=len(shape) + extra)))
+    if not sizes:
+        sizes = (2,)
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.repeat(*sizes), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=nonscalar_shapes, data=st.data(), seed=st.integers(0, 2**16))
+def test_repeat_interleave_gradients(backend_name, shape, data, seed):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    counts = data.draw(st.lists(st.integers(0, 3), min_size=shape[dim], max_size=shape[dim]))
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.repeat_interleave(2), x)
+    check(backend_name, lambda x: x.repeat_interleave(fastgrad.tensor(counts), dim=dim) * 1.5, x)
+    check(backend_name, lambda x: fastgrad.repeat_interleave(x, fastgrad.tensor([2]), dim), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=nonscalar_shapes, data=st.data(), seed=st.integers(0, 2**16))
+def test_pieces_and_views_gradients(backend_name, shape, data, seed):
+    ndim = len(shape)
+    dim = data.draw(st.integers(-ndim, ndim - 1))
+    size = shape[dim]
+    chunks = data.draw(st.integers(1, 5))
+    split_size = data.draw(st.integers(1, 4))
+    cut = data.draw(st.integers(0, size))
+    start = data.draw(st.integers(-size, size - 1))
+    length = data.draw(st.integers(0, size - start % size))
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.chunk(chunks, dim), x)  # tuple outputs: every piece is projected
+    check(backend_name, lambda x: fastgrad.split(x, split_size, dim), x)
+    check(backend_name, lambda x: x.split([cut, size - cut], dim), x)
+    check(backend_name, lambda x: [piece * (i + 1) for i, piece in enumerate(x.unbind(dim))], x)
+    check(backend_name, lambda x: fastgrad.narrow(x, dim, start, length), x)
+    check(backend_name, lambda x: x.unflatten(dim, (1, size, 1)), x)
+    check(backend_name, lambda x: x.flatten().view_as(x).reshape_as(x.flatten()), x)
+    check(backend_name, lambda x: x.flatten(dim), x)
+
+
+def test_split_chunk_and_unbind_pieces_follow_pytorch():
+    x = fastgrad.arange(5)
+    assert [p.tolist() for p in x.split(2)] == [[0, 1], [2, 3], [4]]
+    assert [p.tolist() for p in x.split([1, 4])] == [[0], [1, 2, 3, 4]]
+    assert [p.shape for p in x.chunk(3)] == [(2,), (2,), (1,)]
+    assert [p.shape for p in fastgrad.arange(6).chunk(4)] == [(2,), (2,), (2,)]  # fewer pieces than asked for
+    assert [p.shape for p in fastgrad.arange(0).chunk(2)] == [(0,), (0,)]
+    assert [p.shape for p in fastgrad.arange(0).split(0)] == [(0,)]
+    m = fastgrad.arange(6).reshape(2, 3)
+    assert [p.tolist() for p in fastgrad.unbind(m, dim=-1)] == [[0, 3], [1, 4], [2, 5]]
+    assert m.narrow(1, -2, 2).tolist() == [[1, 2], [4, 5]] and m.narrow(1, 3, 0).shape == (2, 0)
+    assert m.narrow(1, fastgrad.tensor(1), 1).tolist() == [[1], [4]]
+    assert fastgrad.arange(12).unflatten(0, (-1, 4)).shape == (3, 4)
+    assert fastgrad.unflatten(fastgrad.ones(2, 6), -1, [2, 3]).shape == (2, 2, 3)
+    assert fastgrad.ones(2, 3, 4).flatten(1, 1).shape == (2, 3, 4) and fastgrad.ones(2, 3, 4).flatten(-2).shape == (2, 12)
+
+
+def test_pieces_share_memory_with_the_input():
+    x = fastgrad.arange(12.0).reshape(3, 4)
+    for piece in x.chunk(2, 1) + x.split([1, 2]) + x.unbind(1) + (x.narrow(0, 1, 2),):
+        assert np.shares_memory(piece.numpy(), x.numpy())
+    assert ops.Einsum.returns_view  # "ij->ji" is a NumPy view
+
+
+def test_repeat_interleave_values_follow_pytorch():
+    x = fastgrad.tensor([[1, 2], [3, 4]])
+    assert x.repeat_interleave(2).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert x.repeat_interleave(fastgrad.tensor([1, 2]), dim=0).tolist() == [[1, 2], [3, 4], [3, 4]]
+    assert x.repeat_interleave(fastgrad.tensor([0, 3]), dim=1).tolist() == [[2, 2, 2], [4, 4, 4]]
+    assert fastgrad.repeat_interleave(fastgrad.tensor([1, 2, 3])).tolist() == [0, 1, 1, 2, 2, 2]
+    assert fastgrad.tensor(5.0).repeat_interleave(3).tolist() == [5.0, 5.0, 5.0]
+    assert x.repeat(2, 1, 2).shape == (2, 2, 4) and fastgrad.tensor(3.0).repeat(2, 3).tolist() == [[3.0] * 3] * 2
+
+
+# -- matrix products: gradients --------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(b=st.integers(1, 3), n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_matrix_product_gradients(backend_name, b, n, k, m, seed):
+    a, c = leaf((n, k), seed), leaf((k, m), seed + 1)
+    check(backend_name, lambda a, c: a.mm(c), a, c)
+    check(backend_name, lambda a, c: fastgrad.mm(c.T, a.T), a, c)
+    batch_a, batch_c = leaf((b, n, k), seed + 2), leaf((b, k, m), seed + 3)
+    check(backend_name, lambda a, c: fastgrad.bmm(a, c), batch_a, batch_c)
+    u, v = leaf((n,), seed + 4), leaf((m,), seed + 5)
+    check(backend_name, lambda u, v: u.outer(v), u, v)
+    check(backend_name, lambda u, v: fastgrad.outer(u, v * v), u, v)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("equation,shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]), ("i,j->ij", [(3,), (2,)]),
+    ("bi,bi->b", [(3, 4), (3, 4)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]),
+    ("ij,jk", [(2, 3), (3, 4)]), ("ij,kj->ik", [(2, 3), (1, 3)]), ("ij,j->i", [(2, 3), (1,)]),
+    ("...ij,...jk->...ik", [(5, 2, 3), (3, 4)]), ("bn,nd->d", [(2, 3), (3, 4)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("i,i->", [(4,), (4,)]), ("i j , j k -> k i", [(2, 3), (3, 4)]), ("bA,c", [(3, 2), (4,)]),
+], ids=lambda value: value if isinstance(value, str) else "")
+@SETTINGS
+@given(seed=st.integers(0, 2**16))
+def test_einsum_gradients_and_values(backend_name, equation, shapes, seed):
+    operands = [leaf(shape, seed + i) for i, shape in enumerate(shapes)]
+    check(backend_name, lambda *t: fastgrad.einsum(equation, *t), *operands)
+    arrays = [t.numpy() for t in operands]
+    np.testing.assert_allclose(fastgrad.einsum(equation, operands).numpy(), np.einsum(equation.replace(" ", ""), *arrays))
+
+
+def test_mm_and_bmm_values_match_numpy():
+    a, b = fastgrad.randn(2, 3), fastgrad.randn(3, 4)
+    np.testing.assert_allclose(fastgrad.mm(a, b).numpy(), a.numpy() @ b.numpy(), rtol=1e-6)
+    ints = fastgrad.tensor([[1, 2], [3, 4]])
+    assert ints.mm(ints).tolist() == [[7, 10], [15, 22]]
+    assert fastgrad.outer(fastgrad.tensor([1.0, 2.0]), fastgrad.tensor([1.0, 0.0, -1.0])).tolist() == [
+        [1.0, 0.0, -1.0], [2.0, 0.0, -2.0]]
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def test_bad_shape_op_arguments_name_the_argument_and_value():
+    x = fastgrad.ones(2, 3)
+    cases = [
+        (lambda: x.repeat(2), ValueError, r"repeat: expected at least 2 non-negative sizes .* got \(2,\)"),
+        (lambda: x.repeat(-1, 2), ValueError, r"got \(-1, 2\)"),
+        (lambda: fastgrad.tensor(1.0).repeat(), TypeError, "missing the repeat sizes"),
+        (lambda: x.repeat(2.5, 1), TypeError, "repeat: sizes must be an int, got float 2.5"),
+        (lambda: x.repeat_interleave(fastgrad.tensor([1, 2]), dim=1), ValueError,
+         r"repeats must be an int or a 0-dim/1-dim tensor of 1 or 3 counts .* got shape \(2,\)"),
+        (lambda: x.repeat_interleave(fastgrad.tensor([1, -2]), dim=0), ValueError, r"non-negative, got \[1, -2\]"),
+        (lambda: x.repeat_interleave(-1), ValueError, "non-negative"),
+        (lambda: x.repeat_interleave(fastgrad.tensor([1.0, 2.0]), dim=0), TypeError, "integer tensor, got dtype float32"),
+        (lambda: x.repeat_interleave(2, dim=1, output_size=5), ValueError, "output_size is 5, but the repeats give 6"),
+        (lambda: fastgrad.repeat_interleave(x), ValueError, "1-D integer tensor of counts"),
+        (lambda: x.chunk(0), ValueError, "chunks must be a positive int, got 0"),
+        (lambda: x.chunk(2.0), TypeError, "chunk: chunks must be an int, got float 2.0"),
+        (lambda: x.split([1.0, 2.0], 1), TypeError, "split: split_size must be an int, got float 1.0"),
+        (lambda: x.narrow(0, 0, 1.5), TypeError, "narrow: length must be an int, got float 1.5"),
+        (lambda: x.unflatten(1, (3.0,)), TypeError, "unflatten: sizes must be an int, got float 3.0"),
+        (lambda: x.unbind(0.5), TypeError, "dim must be an int or a tuple of ints, got 0.5"),
+        (lambda: fastgrad.tensor(1.0).chunk(2), ValueError, "at least 1 dim, got a 0-dim tensor"),
+        (lambda: x.split(0, 1), ValueError, "split_size must be positive .* got 0 for dim 1 of size 3"),
+        (lambda: x.split([1, 3], 1), ValueError, r"sizes \[1, 3\] must be non-negative and add up to 3"),
+        (lambda: x.split(fastgrad.tensor([1, 2]), 1), TypeError, "split_size must be an int or a list of ints"),
+        (lambda: fastgrad.tensor(1.0).unbind(), IndexError, "no dimensions"),
+        (lambda: x.unbind(2), IndexError, "dimension out of range"),
+        (lambda: x.narrow(1, 2, 2), ValueError, r"length 2 from start 2 does not fit dim 1 of size 3"),
+        (lambda: x.narrow(1, 4, 0), IndexError, r"start 4 is out of range for dim 1 of size 3 \(expected in \[-3, 3\]\)"),
+        (lambda: x.narrow(1, 0, -1), ValueError, "length -1"),
+        (lambda: fastgrad.tensor(1.0).narrow(0, 0, 1), ValueError, "0-dim"),
+        (lambda: fastgrad.arange(12).unflatten(0, (5, -1)), ValueError, r"sizes \[5, -1\] do not multiply up to the size 12"),
+        (lambda: fastgrad.arange(12).unflatten(0, (-1, -1)), ValueError, "at most one -1"),
+        (lambda: fastgrad.arange(12).unflatten(0, ()), ValueError, "non-empty"),
+        (lambda: fastgrad.ones(2, 3, 4).flatten(2, 1), ValueError, "start_dim 2 comes after end_dim 1"),
+        (lambda: x.view_as(fastgrad.ones(3, 3)), ValueError, r"cannot reshape a tensor of shape \(2, 3\)"),
+    ]
+    for fn, error, message in cases:
+        with pytest.raises(error, match=message):
+            fn()
+
+
+def test_bad_matrix_product_arguments_name_shapes_and_dtypes():
+    a, b = fastgrad.ones(2, 3), fastgrad.ones(3, 4)
+    cases = [
+        (lambda: a.mm(fastgrad.ones(4, 3)), ValueError, r"mm: shapes \(2, 3\) and \(4, 3\) cannot be multiplied"),
+        (lambda: a.mm(fastgrad.ones(3)), ValueError, r"mm: mat2 must be a 2-D tensor, got shape \(3,\)"),
+        (lambda: fastgrad.mm(fastgrad.ones(2, 2, 3), b), ValueError, r"mm: self must be a 2-D tensor, got shape \(2, 2, 3\)"),
+        (lambda: a.mm(b.double()), RuntimeError, "mm: expected self and mat2 to have the same dtype, but got float32 != float64"),
+        (lambda: a.mm(3), TypeError, "mm: mat2 must be a Tensor, got int"),
+        (lambda: fastgrad.bmm(a, b), ValueError, r"bmm: self must be a 3-D tensor, got shape \(2, 3\)"),
+        (lambda: fastgrad.bmm(fastgrad.ones(2, 2, 3), fastgrad.ones(1, 3, 4)), ValueError,
+         r"expected mat2 of shape \(2, 3, p\)"),
+        (lambda: fastgrad.bmm(fastgrad.ones(2, 2, 3), fastgrad.ones(2, 3, 4).long()), RuntimeError, "float32 != int64"),
+        (lambda: fastgrad.outer(a, fastgrad.ones(3)), ValueError, "outer: expected self to be a 1-D tensor, got 2-D"),
+        (lambda: fastgrad.einsum("ii->i", fastgrad.ones(3, 3)), NotImplementedError, "repeated within operand 0 .*'ii'"),
+        (lambda: fastgrad.einsum("ij,jk->ik", a), ValueError, r"subscripts for 2 operand\(s\), got 1 tensor"),
+        (lambda: fastgrad.einsum("ij,jk->ik", a, b.double()), RuntimeError, "float32 .* and float64 .*operand 1"),
+        (lambda: fastgrad.einsum("ij,jk->ik", a, fastgrad.ones(4, 4)), ValueError,
+         "subscript 'j' has size 4 in operand 1 but size 3"),
+        (lambda: fastgrad.einsum("i1,jk->ik", a, b), ValueError, "invalid subscript '1'"),
+        (lambda: fastgrad.einsum("i.j->i", a), ValueError, "invalid subscript '.'"),
+        (lambda: fastgrad.einsum("i->", a), ValueError, r"operand 0 has 2 dims but 1 subscripts \('i'\) and no '...'"),
+        (lambda: fastgrad.einsum("ij,jk->iz", a, b), ValueError, "output subscript 'z' .* is in no operand"),
+        (lambda: fastgrad.einsum("ij,jk->ikk", a, b), ValueError, "appears more than once"),
+        (lambda: fastgrad.einsum("ij"), ValueError, "at least one operand"),
+        (lambda: fastgrad.einsum("ij", [[1.0]]), TypeError, "operand 0 must be a Tensor, got list"),
+    ]
+    for fn, error, message in cases:
+        with pytest.raises(error, match=message):
+            fn()

@@ -1,0 +1,94 @@
+"""Creation functions: full_like, empty_like, rand_like, randn_like, linspace, eye, and is_tensor/numel;
+shapes, dtypes and requires_grad as PyTorch gives them, values against PyTorch where they are not random."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+
+def test_like_functions_take_shape_and_dtype_from_the_tensor():
+    doubles, longs = fastgrad.ones(2, 3, dtype=fastgrad.float64), fastgrad.tensor([1, 2])
+    assert fastgrad.full_like(doubles, 7).dtype == fastgrad.float64 and fastgrad.full_like(doubles, 7).tolist() == [[7.0] * 3] * 2
+    assert fastgrad.full_like(longs, 7.5).tolist() == [7, 7]  # truncated to the int dtype, as PyTorch
+    assert fastgrad.full_like(longs, 7.5, dtype=fastgrad.float32).tolist() == [7.5, 7.5]
+    assert fastgrad.full_like(doubles, 2, requires_grad=True).requires_grad
+    empty = fastgrad.empty_like(longs)
+    assert empty.shape == (2,) and empty.dtype == fastgrad.int64
+    for random_like in (fastgrad.rand_like, fastgrad.randn_like):
+        sample = random_like(doubles)
+        assert sample.shape == (2, 3) and sample.dtype == fastgrad.float64 and not sample.requires_grad
+        assert random_like(longs, dtype=fastgrad.float32).dtype == fastgrad.float32
+        assert random_like(doubles, requires_grad=True).requires_grad
+    uniform = fastgrad.rand_like(fastgrad.zeros(1000)).numpy()
+    assert 0 <= uniform.min() and uniform.max() < 1 and abs(uniform.mean() - 0.5) < 0.05
+    assert abs(fastgrad.randn_like(fastgrad.zeros(1000)).numpy().std() - 1) < 0.1
+
+
+def test_random_like_functions_follow_the_seed():
+    x = fastgrad.zeros(3, 2)
+    fastgrad.manual_seed(5)
+    first = (fastgrad.rand_like(x).numpy(), fastgrad.randn_like(x).numpy())
+    fastgrad.manual_seed(5)
+    np.testing.assert_array_equal(fastgrad.rand_like(x).numpy(), first[0])
+    np.testing.assert_array_equal(fastgrad.randn_like(x).numpy(), first[1])
+
+
+def test_linspace_and_eye_values():
+    assert fastgrad.linspace(0, 1, 5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert fastgrad.linspace(0, 1, 5).dtype == fastgrad.float32
+    assert fastgrad.linspace(-1, 1, 4, dtype=fastgrad.int64).tolist() == [-1, 0, 0, 1]  # truncated toward zero
+    assert fastgrad.linspace(2, 3, 1).tolist() == [2.0] and fastgrad.linspace(0, 1, 0).shape == (0,)
+    assert fastgrad.linspace(fastgrad.tensor(0.0), fastgrad.tensor(1.0), 3).tolist() == [0.0, 0.5, 1.0]
+    assert fastgrad.linspace(0, 1, 3, requires_grad=True).requires_grad
+    assert fastgrad.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]] and fastgrad.eye(2).dtype == fastgrad.float32
+    assert fastgrad.eye(2, 3).shape == (2, 3) and fastgrad.eye(2, dtype=fastgrad.int64).dtype == fastgrad.int64
+    assert fastgrad.eye(0).shape == (0, 0) and fastgrad.eye(3, requires_grad=True).requires_grad
+
+
+def test_is_tensor_and_numel():
+    x = fastgrad.ones(2, 3)
+    assert fastgrad.is_tensor(x) and not fastgrad.is_tensor([1]) and not fastgrad.is_tensor(np.ones(2))
+    assert fastgrad.numel(x) == 6 and fastgrad.numel(fastgrad.tensor(1.0)) == 1
+
+
+def test_bad_creation_arguments_name_the_argument_and_value():
+    cases = [
+        (lambda: fastgrad.linspace(0, 1, -1), ValueError, "steps must be non-negative, got -1"),
+        (lambda: fastgrad.linspace(0, 1, 2.5), TypeError, "linspace: steps must be an int, got float 2.5"),
+        (lambda: fastgrad.eye(-1), ValueError, "eye: n must be >= 0, got -1"),
+        (lambda: fastgrad.eye(2, -1), ValueError, "eye: m must be >= 0, got -1"),
+        (lambda: fastgrad.eye(2.5), TypeError, "eye: n must be an int, got float 2.5"),
+        (lambda: fastgrad.rand_like(fastgrad.tensor([1, 2])), TypeError, "rand_like: needs a floating point dtype, got int64"),
+        (lambda: fastgrad.randn_like(fastgrad.ones(2), dtype=fastgrad.int32), TypeError, "randn_like: .* got int32"),
+        (lambda: fastgrad.full_like(fastgrad.tensor([1, 2]), 7, requires_grad=True), RuntimeError,
+         "only floating point tensors can require gradients, got dtype int64"),
+        (lambda: fastgrad.numel([1, 2]), TypeError, "numel: input must be a Tensor, got list"),
+    ]
+    for fn, error, message in cases:
+        with pytest.raises(error, match=message):
+            fn()
+
+
+@pytest.mark.parametrize("start,end,steps,dtype", [
+    (0, 1, 7, "float32"), (-3.5, 2.25, 10, "float64"), (0, 10, 5, "int64"), (-1, 1, 4, "int64"), (5, -5, 6, "float32"),
+    (0, 1, 1, "float32"), (0, 1, 0, "float32"), (1e6, 1e6 + 1, 9, "float32"),
+])
+def test_linspace_matches_torch(start, end, steps, dtype):
+    torch = pytest.importorskip("torch")
+    got = fastgrad.linspace(start, end, steps, dtype=dtype)
+    expected = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+    assert str(got.dtype) == dtype and got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_eye_full_like_and_empty_like_match_torch():
+    torch = pytest.importorskip("torch")
+    for n, m in ((3, None), (2, 4), (4, 1), (0, 2)):
+        expected = torch.eye(n) if m is None else torch.eye(n, m)
+        np.testing.assert_array_equal(fastgrad.eye(n, m).numpy(), expected.numpy())
+    for values, fill in ((np.zeros((2, 3)), 2.5), (np.zeros(3, dtype=np.int64), -7.9), (np.zeros(2, dtype=np.int32), 4)):
+        got, expected = fastgrad.full_like(fastgrad.tensor(values), fill), torch.full_like(torch.tensor(values), fill)
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+        empty, torch_empty = fastgrad.empty_like(fastgrad.tensor(values)), torch.empty_like(torch.tensor(values))
+        assert empty.shape == tuple(torch_empty.shape) and str(empty.dtype) == str(torch_empty.dtype).replace("torch.", "")
