@@ -47,7 +47,7 @@ def test_repr_reads_like_pytorch():
         "  (body): Sequential(\n"
         "    (0): Linear(in_features=3, out_features=5, bias=True)\n"
         "    (1): ReLU()\n"
-        "    (2): Dropout(p=0.5)\n"
+        "    (2): Dropout(p=0.5, inplace=False)\n"
         "    (3): Linear(in_features=5, out_features=2, bias=False)\n"
         "  )\n"
         ")")

@@ -88,11 +88,55 @@ class RNN(Module):
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
+            text += f", nonlinearity={self.nonlinearity}"  # unquoted, as PyTorch prints it
         if not self.bias:
             text += ", bias=False"
         if self.batch_first:
             text += ", batch_first=True"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        return text
+
+
+class RNNCell(Module):
+    """One Elman step, h' = f(x W_ih^T + b_ih + h W_hh^T + b_hh), as `torch.nn.RNNCell`: parameters
+    weight_ih (H, I), weight_hh (H, H), bias_ih, bias_hh (H,), initialized like RNN's.
+    `forward(input, hx=None)`: input (B, I) or unbatched (I,), hx of shape (B, H) / (H,) (zeros if
+    omitted) -> h' of hx's shape."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 dtype=None) -> None:
+        super().__init__()
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.weight_ih = Parameter(np.empty((hidden_size, input_size), dtype=dtype))
+        self.weight_hh = Parameter(np.empty((hidden_size, hidden_size), dtype=dtype))
+        self.register_parameter("bias_ih", Parameter(np.empty(hidden_size, dtype=dtype)) if bias else None)
+        self.register_parameter("bias_hh", Parameter(np.empty(hidden_size, dtype=dtype)) if bias else None)
+        self.reset_parameters()
+
+    reset_parameters = RNN.reset_parameters  # every weight and bias U(-1/sqrt(H), 1/sqrt(H))
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"RNNCell: input has shape {input.shape}, expected (batch, {self.input_size}) or "
+                             f"unbatched ({self.input_size},)")
+        unbatched = input.ndim == 1
+        expected_hx = (self.hidden_size,) if unbatched else (input.shape[0], self.hidden_size)
+        if hx is not None and hx.shape != expected_hx:
+            raise ValueError(f"RNNCell: hx has shape {hx.shape}, expected {expected_hx}")
+        steps = input.reshape(1, -1, self.input_size)  # a sequence of one step for the whole-sequence kernel
+        h = (Tensor(np.zeros((steps.shape[1], self.hidden_size), dtype=input.dtype)) if hx is None
+             else hx.reshape(-1, self.hidden_size))
+        h_next = F.rnn(steps, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)[0]
+        return h_next.reshape(expected_hx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.nonlinearity != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
         return text
