@@ -57,7 +57,7 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         analytical = np.zeros(t.shape) if t.grad is None else (
             t.grad.to_dense_array() if getattr(t.grad, "is_sparse", False) else t.grad._data)
         numerical = np.zeros(t.shape)
-        t._data = np.ascontiguousarray(t._data)
+        t._data = np.ascontiguousarray(t._data).reshape(t.shape)  # ascontiguousarray makes 0-d arrays 1-d
         flat = t._data.reshape(-1)  # a view: perturbing it perturbs the input
         for i in range(flat.size):
             original = flat[i]
