@@ -339,8 +339,11 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
     if log_target:
         pointwise = target.exp() * (target - input)
-    else:  # target log target with 0 log 0 = 0; log of a negative target stays NaN
-        pointwise = target * where(target == 0, 1.0, target).log() - target * input
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # target log target, with 0 log 0 = 0 (its gradient in the target stays NaN there, as PyTorch's);
+            # a negative target gives NaN
+            pointwise = where(target == 0, 0.0, target * target.log()) - target * input
     if reduction == "mean":
         warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
                       "size; 'batchmean' divides by the batch size only, which is the KL divergence",

@@ -45,7 +45,8 @@ class Mean(Op):
 class VectorNorm(Op):
     """The p-norm over `axis` (all dims for None), as torch.linalg.vector_norm: (sum |x|^p)^(1/p),
     max |x| for p = inf, min |x| for p = -inf, the number of non-zeros for p = 0 (no gradient).
-    The gradient is 0 where the norm is 0 (PyTorch's choice for the kink of the 2-norm at the origin)."""
+    The gradient is 0 where the norm is 0 (PyTorch's choice for the kink of the 2-norm at the origin)
+    and at zero elements."""
 
     def forward(ctx, K, x, ord, axis, keepdims):
         magnitude = K.absolute(x)
@@ -78,7 +79,8 @@ class VectorNorm(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             # d ||x||_p / dx = sign(x) |x|^(p-1) / ||x||^(p-1), which is x / ||x|| for p = 2
             slope = x / norm if ord == 2 else np.sign(x) * (K.absolute(x) / norm) ** (ord - 1)
-        return (np.where(norm == 0, 0, K.multiply(g, slope)).astype(g.dtype, copy=False),)
+        # 0 at a zero norm and at zero elements (where p < 1 makes the slope infinite), as PyTorch
+        return (np.where((norm == 0) | (x == 0), 0, K.multiply(g, slope)).astype(g.dtype, copy=False),)
 
 
 class Max(Op):
