@@ -91,7 +91,7 @@ class Module:
         self._check_new_name("parameter", name, self.__dict__.get("_parameters", {}))
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got {type(param).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._parameters)  # re-registering keeps the name's place
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
@@ -100,7 +100,7 @@ class Module:
         self._check_new_name("buffer", name, self.__dict__.get("_buffers", {}))
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
@@ -110,7 +110,7 @@ class Module:
         self._check_new_name("module", name, self.__dict__.get("_modules", {}))
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}): expected a Module or None, got {type(module).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._modules)
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
