@@ -87,8 +87,6 @@ class RNN(Module):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity}"  # unquoted, as PyTorch prints it
         if not self.bias:
             text += ", bias=False"
         if self.batch_first:
