@@ -48,6 +48,8 @@ class VectorNorm(Op):
     The gradient is 0 where the norm is 0 (PyTorch's choice for the kink of the 2-norm at the origin)
     and at zero elements."""
 
+    saves_output = True  # backward reads the norm
+
     def forward(ctx, K, x, ord, axis, keepdims):
         magnitude = K.absolute(x)
         if ord == math.inf:
