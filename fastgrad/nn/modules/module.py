@@ -75,10 +75,11 @@ class Module:
                 registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
-    def _check_new_name(self, kind: str, name: str, registry: dict) -> None:
+    def _check_new_name(self, kind: str, name: str, registry_name: str) -> None:
         """PyTorch's rules for a registered name: a non-empty string without dots that is not already an
         attribute of another kind."""
-        if "_parameters" not in self.__dict__:
+        registry = self.__dict__.get(registry_name)
+        if registry is None:
             raise AttributeError(f"cannot register {kind} {name!r} before Module.__init__() call")
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
@@ -88,7 +89,7 @@ class Module:
             raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        self._check_new_name("parameter", name, self.__dict__.get("_parameters", {}))
+        self._check_new_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got {type(param).__name__}")
         self._unregister(name, keep=self._parameters)  # re-registering keeps the name's place
@@ -97,7 +98,7 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that belongs to the module's state (saved in state_dict when persistent) but is not trained."""
-        self._check_new_name("buffer", name, self.__dict__.get("_buffers", {}))
+        self._check_new_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}")
         self._unregister(name, keep=self._buffers)
@@ -107,7 +108,7 @@ class Module:
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: "Module | None") -> None:
-        self._check_new_name("module", name, self.__dict__.get("_modules", {}))
+        self._check_new_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}): expected a Module or None, got {type(module).__name__}")
         self._unregister(name, keep=self._modules)
@@ -185,7 +186,7 @@ class Module:
         if not isinstance(mode, bool):
             raise ValueError(f"train(): mode must be a bool, got {type(mode).__name__}")
         for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self) -> "Module":
@@ -304,10 +305,8 @@ class Module:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
         child_lines = [f"({name}): " + _indent(repr(child)) for name, child in self._modules.items()]
-        if len(extra_lines) == 1 and not child_lines:
+        if len(extra_lines) <= 1 and not child_lines:
             return f"{type(self).__name__}({extra})"
-        if not extra_lines and not child_lines:
-            return f"{type(self).__name__}()"
         return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
 
 

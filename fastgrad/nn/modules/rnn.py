@@ -122,13 +122,15 @@ class RNNCell(Module):
             raise ValueError(f"RNNCell: input has shape {input.shape}, expected (batch, {self.input_size}) or "
                              f"unbatched ({self.input_size},)")
         unbatched = input.ndim == 1
-        expected_hx = (self.hidden_size,) if unbatched else (input.shape[0], self.hidden_size)
+        batch = 1 if unbatched else input.shape[0]
+        expected_hx = (self.hidden_size,) if unbatched else (batch, self.hidden_size)
         if hx is not None and hx.shape != expected_hx:
             raise ValueError(f"RNNCell: hx has shape {hx.shape}, expected {expected_hx}")
-        steps = input.reshape(1, -1, self.input_size)  # a sequence of one step for the whole-sequence kernel
-        h = (Tensor(np.zeros((steps.shape[1], self.hidden_size), dtype=input.dtype)) if hx is None
-             else hx.reshape(-1, self.hidden_size))
-        h_next = F.rnn(steps, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)[0]
+        steps = input.reshape(1, batch, self.input_size)  # a sequence of one step for the whole-sequence kernel
+        h = (Tensor(np.zeros((batch, self.hidden_size), dtype=input.dtype)) if hx is None
+             else hx.reshape(batch, self.hidden_size))
+        h_next = F.rnn(steps, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                       nonlinearity=self.nonlinearity)[0]
         return h_next.reshape(expected_hx)
 
     def extra_repr(self) -> str:
