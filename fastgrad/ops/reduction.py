@@ -75,7 +75,8 @@ class VectorNorm(Op):
             return (np.zeros(x.shape, dtype=g.dtype),)
         if ord in (math.inf, -math.inf):  # split evenly among the elements that attain the norm
             attains = K.absolute(x) == norm
-            return (K.multiply(g, np.sign(x) * attains / K.sum(attains, axis, True)),)
+            share = np.sign(x) * attains / K.sum(attains, axis, True)
+            return (K.multiply(g, share).astype(g.dtype, copy=False),)
         if ord == 1:
             return (K.multiply(g, np.sign(x)),)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -29,6 +29,7 @@ def parity(dtype_name, ours, theirs, *arrays):
         warnings.simplefilter("ignore")
         our_out, their_out = ours(*our_leaves), theirs(*their_leaves)
     assert our_out.shape == tuple(their_out.shape)
+    assert our_out.dtype == np.dtype(str(their_out.dtype).removeprefix("torch."))
     np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), **tolerance)
     upstream = np.random.default_rng(0).standard_normal(our_out.shape).astype(our_out.dtype)
     (our_out * fastgrad.tensor(upstream)).sum().backward()
