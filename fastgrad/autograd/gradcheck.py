@@ -70,7 +70,7 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         if analytical.shape != t.shape:
             raise GradcheckError(f"gradcheck: the gradient of input {index} has shape {analytical.shape}, "
                                  f"expected {t.shape}")
-        error = np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical))
+        error = np.asarray(np.abs(analytical - numerical) - (atol + rtol * np.abs(numerical)))
         error[np.isnan(error)] = np.inf  # a NaN on either side is a failure, never a pass
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), t.shape)

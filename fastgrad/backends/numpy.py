@@ -5,6 +5,8 @@ some of these by Numba/C versions with the same signatures, and the tests hold t
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 name = "numpy"
@@ -123,6 +125,66 @@ def silu_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
     return g * (s * (1 + x * (1 - s)))
 
 
+# NumPy has no erf: libm's, one element at a time (exact, but slow next to the other kernels).
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_TWO_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+def _gelu_tanh_inner(x: np.ndarray) -> np.ndarray:
+    return _SQRT_TWO_OVER_PI * (x + _GELU_CUBIC * x * x * x)
+
+
+def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
+    """x Phi(x) with Phi the standard normal CDF (Hendrycks & Gimpel, 2016), or its tanh approximation
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_gelu_tanh_inner(x)))
+    return (0.5 * x * (1 + _erf(x * _SQRT_HALF))).astype(x.dtype, copy=False)
+
+
+def gelu_backward(g: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
+    if approximate == "tanh":
+        t = np.tanh(_gelu_tanh_inner(x))
+        d_inner = _SQRT_TWO_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+    cdf = 0.5 * (1 + _erf(x * _SQRT_HALF))
+    pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)  # d(x Phi(x)) = Phi(x) + x phi(x)
+
+
+def elu(x: np.ndarray, alpha: float) -> np.ndarray:
+    # min(x, 0) keeps expm1 from overflowing on the positive side, which np.where discards anyway
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+def elu_backward(g: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+    return np.where(x > 0, g, g * (alpha * np.exp(np.minimum(x, 0)))).astype(g.dtype, copy=False)
+
+
+def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (where the two agree to
+    rounding), as PyTorch."""
+    scaled = x * beta
+    smooth = np.log1p(np.exp(np.minimum(scaled, threshold))) / beta
+    return np.where(scaled > threshold, x, smooth).astype(x.dtype, copy=False)
+
+
+def softplus_backward(g: np.ndarray, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    scaled = x * beta
+    return np.where(scaled > threshold, g, g * sigmoid(np.minimum(scaled, threshold))).astype(g.dtype, copy=False)
+
+
+def log_sigmoid(x: np.ndarray) -> np.ndarray:
+    # log sigmoid(x) = min(x, 0) - log(1 + e^-|x|): no overflow and no log(0) for any finite x
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def log_sigmoid_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return g * sigmoid(-x)
+
+
 # -- softmax family (over the last axis) -----------------------------------------------------------
 def log_softmax(x: np.ndarray) -> np.ndarray:
     shifted = x - x.max(axis=-1, keepdims=True)
@@ -171,6 +233,33 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
     if reduction == "mean" and count:
         grad /= count
     return loss, grad.astype(logits.dtype, copy=False)
+
+
+# -- layer normalization over the last axis of 2-D (rows, features) x --------------------------------
+def layer_norm(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
+               eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(biased var + eps) per row, and
+    y = xhat * weight + bias; xhat and rstd (rows, 1) are what the backward needs."""
+    centered = x - x.mean(axis=1, keepdims=True)
+    rstd = 1 / np.sqrt((centered * centered).mean(axis=1, keepdims=True) + x.dtype.type(eps))
+    xhat = centered * rstd
+    y = xhat if weight is None else xhat * weight
+    if bias is not None:
+        y = y + bias
+    return y, xhat, rstd
+
+
+def layer_norm_backward(g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, weight: np.ndarray | None,
+                        need_x: bool, need_weight: bool, need_bias: bool):
+    """(dx, dweight, dbias); dx projects d = g * weight off the directions the normalization removes
+    (the row mean and xhat itself): dx = rstd (d - mean(d) - xhat mean(d xhat))."""
+    g_x = None
+    if need_x:
+        d = g if weight is None else g * weight
+        g_x = rstd * (d - d.mean(axis=1, keepdims=True) - xhat * (d * xhat).mean(axis=1, keepdims=True))
+    g_weight = (g * xhat).sum(axis=0) if need_weight else None
+    g_bias = g.sum(axis=0) if need_bias else None
+    return g_x, g_weight, g_bias
 
 
 # -- linear layer: y = x W^T + b on 2-D x ----------------------------------------------------------

@@ -5,10 +5,15 @@ integers inside their range, shapes must agree, and errors say which argument wa
 """
 from __future__ import annotations
 
+import warnings
+from typing import Sequence
+
 import numpy as np
 
 from fastgrad import ops
+from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
+from fastgrad.functions import where
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor, _normalize_dims
 
@@ -33,6 +38,18 @@ def _reduction(reduction: str) -> str:
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return reduction
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def _floating(input: Tensor, name: str) -> Tensor:
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
+    return input
 
 
 # -- activations -----------------------------------------------------------------------------------
@@ -75,20 +92,58 @@ def silu(x: Tensor) -> Tensor:
 swish = silu
 
 
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF; approximate="tanh" uses the tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(ops.Gelu, _floating(input, "gelu"), approximate=approximate)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    return apply(ops.Elu, _floating(input, "elu"), alpha=float(alpha))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, a smooth relu; x itself where beta x > threshold."""
+    return apply(ops.Softplus, _floating(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+def log_sigmoid(input: Tensor) -> Tensor:
+    """log(1 / (1 + e^-x)), computed without overflow."""
+    return apply(ops.LogSigmoid, _floating(input, "log_sigmoid"))
+
+
+logsigmoid = log_sigmoid  # PyTorch's spelling
+
+
 # -- softmax family and losses ------------------------------------------------------------------------
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    (axis,) = _normalize_dims(dim, x.ndim)
-    return apply(ops.Softmax, x, axis=axis)
+def _softmax_axis(name: str, dim: int | None, ndim: int) -> int:
+    """dim, or PyTorch's deprecated implicit choice when it is None: 0 for 0-, 1- and 3-d inputs, else 1."""
+    if dim is None:
+        dim = 0 if ndim in (0, 1, 3) else 1
+        warnings.warn(f"{name}: implicit dimension choice is deprecated (as in PyTorch); pass dim={dim} explicitly",
+                      UserWarning, stacklevel=3)
+    (axis,) = _normalize_dims(dim, ndim)
+    return axis
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    (axis,) = _normalize_dims(dim, x.ndim)
-    return apply(ops.LogSoftmax, x, axis=axis)
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    return apply(ops.Softmax, x, axis=_softmax_axis("softmax", dim, x.ndim))
 
 
-def _class_scores(input: Tensor, target, name: str):
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    return apply(ops.LogSoftmax, x, axis=_softmax_axis("log_softmax", dim, x.ndim))
+
+
+def _class_count(input: Tensor, name: str) -> int:
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
+    return input.shape[1] if input.ndim >= 2 else input.shape[0]
+
+
+def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.ndarray]:
     """(N, C) scores and (N,) targets from (N, C) / (N,), (C,) / (), or (N, C, d...) / (N, d...)."""
-    target_array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 1:
         scores, expected = input.reshape(1, -1), ()
     elif input.ndim == 2:
@@ -96,29 +151,207 @@ def _class_scores(input: Tensor, target, name: str):
     else:  # class dim 1, any number of extra dims
         scores = input.permute((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, input.shape[1])
         expected = (input.shape[0],) + input.shape[2:]
-    if target_array.shape != expected:
-        raise ValueError(f"{name}: target has shape {target_array.shape}, expected {expected} for input of shape "
+    if target.shape != expected:
+        raise ValueError(f"{name}: target has shape {target.shape}, expected {expected} for input of shape "
                          f"{input.shape}")
-    return scores, target_array.reshape(-1)
+    return scores, target._data.reshape(-1)
 
 
-def cross_entropy(input: Tensor, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Softmax + negative log-likelihood over dim 1 (class scores), fused into one kernel."""
+def _class_weight(weight, classes: int, name: str) -> Tensor | None:
+    if weight is None:
+        return None
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if weight.shape != (classes,):
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
+    return weight
+
+
+def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np.ndarray | None:
+    """Class weights for index targets: constants of the input's dtype (PyTorch's nll_loss does not
+    differentiate them, and raises when they require grad)."""
+    weight = _class_weight(weight, classes, name)
+    if weight is None:
+        return None
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
+    if weight.requires_grad and GRAD_MODE.enabled:
+        raise RuntimeError(f"{name}: weight requires grad, but the loss is not differentiable with respect to the "
+                           "class weights of index targets (as in PyTorch); pass weight.detach()")
+    return weight._data
+
+
+def _as_target(target) -> Tensor:
+    return target if isinstance(target, Tensor) else Tensor(target)
+
+
+def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax over the class dim (1; 0 for an unbatched (C,) input) + negative log-likelihood, as PyTorch.
+
+    `target` holds class indices ((N,), or (N, d...) for an (N, C, d...) input) or, as floats of the
+    input's shape, class probabilities. `weight` (C,) scales each class's term; with index targets
+    "mean" divides by the summed weights of the non-ignored targets, with probabilities by the number
+    of rows. `label_smoothing` e mixes the target with the uniform distribution: (1 - e) target + e / C.
+    Index targets without smoothing run the fused softmax + cross-entropy kernel.
+    """
+    _reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    classes = _class_count(input, "cross_entropy")
+    target = _as_target(target)
+    if target.dtype.kind == "f":
+        return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
+                                                 ignore_index, reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
-    targets = _ids(targets, scores.shape[1], "cross_entropy target", allowed=ignore_index)
-    loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
-                 reduction=_reduction(reduction))
+    targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index)
+    weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
+    if label_smoothing == 0:
+        loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
+                     reduction=reduction, weight=weight_array)
+    else:
+        loss = _smoothed_cross_entropy(scores, targets, weight_array, ignore_index, reduction, label_smoothing)
     if reduction == "none" and input.ndim != 2:
-        loss = loss.reshape(np.asarray(target._data if isinstance(target, Tensor) else target).shape)
+        loss = loss.reshape(target.shape)
     return loss
 
 
-def nll_loss(input: Tensor, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets."""
+def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndarray | None, ignore_index: int,
+                            reduction: str, smoothing: float) -> Tensor:
+    """Per row (1 - e) w[t] (-log p_t) + (e / C) sum_c w[c] (-log p_c), zero on ignored rows; "mean" divides
+    by the summed w[t] of the counted rows, PyTorch's normalization of both terms."""
+    classes = scores.shape[1]
+    logp = log_softmax(scores, dim=1)
+    targets_tensor = Tensor._wrap(targets, False, None)
+    hard = apply(ops.NLLLoss, logp, targets_tensor, ignore_index=ignore_index, reduction="none", weight=weight)
+    counted = targets != ignore_index
+    weighted_logp = logp if weight is None else logp * Tensor._wrap(weight, False, None)
+    uniform = -weighted_logp.sum(1) * Tensor._wrap(counted.astype(logp.dtype), False, None)
+    rows = hard * (1 - smoothing) + uniform * (smoothing / classes)
+    if reduction != "mean":
+        return _reduce(rows, reduction)
+    total_weight = float(counted.sum() if weight is None else weight[targets[counted]].sum(dtype=np.float64))
+    if total_weight == 0:  # no counted row: NaN as PyTorch, with zero gradients
+        return rows.sum() + float("nan")
+    return rows.sum() / total_weight
+
+
+def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                                      reduction: str, smoothing: float) -> Tensor:
+    """-sum_c w[c] q_c log p_c per row, q the (smoothed) target distribution; differentiable in the
+    target and the weights too, as PyTorch's."""
+    if ignore_index >= 0:
+        raise ValueError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
+                         f"targets, got ignore_index={ignore_index}")
+    if target.shape != input.shape:
+        raise ValueError(f"cross_entropy: class-probability target has shape {target.shape}, expected the input's "
+                         f"shape {input.shape} (or integer class indices)")
+    class_dim = 1 if input.ndim >= 2 else 0
+    classes = input.shape[class_dim]
+    if smoothing > 0:
+        target = target * (1 - smoothing) + smoothing / classes
+    if weight is not None:
+        target = target * weight.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
+    rows = -(log_softmax(input, dim=class_dim) * target).sum(class_dim)
+    return _reduce(rows, reduction)  # "mean": over the N (x d...) rows, not over the weights
+
+
+def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
+    (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
+    _reduction(reduction)
+    classes = _class_count(input, "nll_loss")
+    target = _as_target(target)
     scores, targets = _class_scores(input, target, "nll_loss")
-    targets = _ids(targets, scores.shape[1], "nll_loss target", allowed=ignore_index)
-    return apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
-                 reduction=_reduction(reduction))
+    targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index)
+    loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
+                 reduction=reduction, weight=_constant_class_weight(weight, input, classes, "nll_loss"))
+    if reduction == "none" and input.ndim != 2:
+        loss = loss.reshape(target.shape)
+    return loss
+
+
+def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True) -> Tensor:
+    """The target as a tensor that broadcasts with input (integers take the input's float dtype); a
+    differing shape warns, as PyTorch does, since it is usually a mistake."""
+    target = _as_target(target)
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise TypeError(f"{name}: expected floating point input or target, got dtypes {input.dtype} and {target.dtype}")
+    if target.dtype.kind != "f":
+        target = target.to(input.dtype)
+    if target.shape != input.shape:
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ValueError(f"{name}: target shape {target.shape} does not broadcast with input shape "
+                             f"{input.shape}") from None
+        if warn_on_broadcast:
+            warnings.warn(f"{name}: using a target size ({target.shape}) that is different to the input size "
+                          f"({input.shape}); this will likely lead to incorrect results due to broadcasting. "
+                          "Please ensure they have the same size.", UserWarning, stacklevel=3)
+    return target
+
+
+def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction: str) -> Tensor:
+    """Elementwise weights (the input's shape) scale the losses; "mean" is then sum / sum(weight)."""
+    if weight is None:
+        return _reduce(losses, reduction)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if weight.shape != input.shape:
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected the input's shape {input.shape}")
+    losses = losses * weight
+    return losses.sum() / weight.sum() if reduction == "mean" else _reduce(losses, reduction)
+
+
+def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """(input - target)^2, reduced."""
+    _reduction(reduction)
+    difference = input - _loss_target("mse_loss", input, target)
+    return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
+
+
+def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """|input - target|, reduced; the gradient at a zero difference is 0."""
+    _reduction(reduction)
+    return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
+                            reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
+    linear beyond; beta = 0 is l1_loss."""
+    _reduction(reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    target = _loss_target("smooth_l1_loss", input, target)
+    if beta == 0:
+        return _reduce((input - target).abs(), reduction)
+    distance = (input - target).abs()
+    return _reduce(where(distance < beta, distance * distance * (0.5 / beta), distance - 0.5 * beta), reduction)
+
+
+def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || q) pointwise, with input = log q: target (log target - input), 0 where target is 0
+    (or exp(target) (target - input) when log_target). "batchmean" (sum / batch size) is the KL
+    divergence; "mean" divides by every element, as PyTorch (which warns about it)."""
+    if reduction not in ("mean", "batchmean", "sum", "none"):
+        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
+    if log_target:
+        pointwise = target.exp() * (target - input)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # target log target, with 0 log 0 = 0 (its gradient in the target stays NaN there, as PyTorch's);
+            # a negative target gives NaN
+            pointwise = where(target == 0, 0.0, target * target.log()) - target * input
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
+                      "size; 'batchmean' divides by the batch size only, which is the KL divergence",
+                      UserWarning, stacklevel=2)
+    if reduction == "batchmean":
+        total = pointwise.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(pointwise, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -140,6 +373,54 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return apply(ops.Dropout, x, p=float(p), seed=next_seed())
 
 
+# -- distances and normalization ------------------------------------------------------------------
+def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
+    """The p-norm of x along dim (of every element for a 0-d x)."""
+    (axis,) = _normalize_dims(dim, x.ndim)
+    return apply(ops.VectorNorm, x, ord=float(p), axis=(axis,) if x.ndim else None, keepdims=keepdim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps) along dim: unit vectors, and zero vectors stay zero."""
+    _floating(input, "normalize")
+    return input / _norm(input, p, dim, keepdim=True).clamp(min=eps)
+
+
+def _broadcast_pair(name: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"{name}: x1 of shape {x1.shape} and x2 of shape {x2.shape} cannot be broadcast together") \
+            from None
+    return (x1 if x1.shape == shape else x1.expand(shape)), (x2 if x2.shape == shape else x2.expand(shape))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along dim, after broadcasting x1 with x2.
+
+    As PyTorch, each input is divided by its own clamped norm before the product (the result stays in
+    [-1, 1]), and the clamp only changes values: the gradient is that of the unclamped norm.
+    """
+    if x1.dtype.kind != "f" and x2.dtype.kind != "f":
+        raise TypeError(f"cosine_similarity: expected floating point inputs, got dtypes {x1.dtype} and {x2.dtype}")
+    x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+
+    def unit(x: Tensor) -> Tensor:
+        norm = _norm(x, 2, dim, keepdim=True)
+        floored = np.maximum(norm._data, eps)
+        return x / (norm + Tensor._wrap((floored - norm._data).astype(norm.dtype), False, None))
+
+    product = unit(x1) * unit(x2)
+    return product.sum(dim) if product.ndim else product
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim (after broadcasting): eps keeps the gradient finite for
+    equal rows."""
+    x1, x2 = _broadcast_pair("pairwise_distance", x1, x2)
+    return _norm(x1 - x2 + eps, p, -1, keepdim)
+
+
 # -- layers ---------------------------------------------------------------------------------------------
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b over the last dim of x; W is (out_features, in_features) as in PyTorch."""
@@ -152,6 +433,28 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if t is not None and t.dtype != x.dtype:
             raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing dims `normalized_shape` to zero mean and unit (biased) variance, then
+    scale by weight and shift by bias (each of shape normalized_shape, each optional)."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    _floating(input, "layer_norm")
+    if not shape or len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must be non-empty and match the trailing dims of "
+                         f"the input, got input of shape {input.shape}")
+    affine, params = [], []
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is None:
+            continue
+        if param.shape != shape:
+            raise ValueError(f"layer_norm: {name} has shape {param.shape}, expected normalized_shape {shape}")
+        if param.dtype != input.dtype:
+            raise TypeError(f"layer_norm: {name} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+        affine.append(name)
+        params.append(param)
+    return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None, sparse: bool = False) -> Tensor:
@@ -258,3 +561,28 @@ def lstm(input: Tensor, hx: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh:
         return states[0], (h0, c0)
     last = 0 if reverse else -1
     return states[0], (states[0, last], states[1, last])
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad with `value` (0 by default): `pad` holds (before, after) widths for the last dim, then the one
+    before it, and so on; negative widths crop. Only mode "constant" is implemented."""
+    if mode != "constant":
+        if mode in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"pad: mode {mode!r} is not implemented in fastgrad; only 'constant' is")
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    widths = tuple(pad)
+    if not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths):
+        raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}")
+    if len(widths) % 2:
+        raise ValueError(f"pad: the padding length must be divisible by 2 (before, after pairs), got {len(widths)}")
+    if len(widths) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length {len(widths)} pads {len(widths) // 2} dims, but the input has "
+                         f"{input.ndim} (shape {input.shape})")
+    per_dim = [(0, 0)] * input.ndim
+    for k in range(len(widths) // 2):
+        per_dim[input.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
+    for dim, (n, (before, after)) in enumerate(zip(input.shape, per_dim)):
+        if n + before + after < 0:
+            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) gives a negative size "
+                             f"{n + before + after}")
+    return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)

@@ -4,13 +4,15 @@ Ops take and return NumPy arrays and call kernels of the current backend; `fastg
 records them. Users reach them through Tensor methods and `fastgrad.nn.functional`.
 """
 from fastgrad.ops.assign import CopyFrom, Fill, IndexPut
-from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Exp, Expm1, FloorDivide, Hardtanh, LeakyRelu, Log,
-                                      Log1p, Maximum, Minimum, Mul, Neg, Pow, Prelu, Reciprocal, Relu, Remainder,
-                                      Rsqrt, Sigmoid, Sign, Silu, Sin, Sqrt, Square, Sub, Tanh, Where)
+from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1, FloorDivide, Gelu, Hardtanh,
+                                      LeakyRelu, Log, Log1p, LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu,
+                                      Reciprocal, Relu, Remainder, Rsqrt, Sigmoid, Sign, Silu, Sin, Softplus, Sqrt,
+                                      Square, Sub, Tanh, Where)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
-from fastgrad.ops.nn import (GRU, LSTM, RNN, BCEWithLogits, Dropout, Embedding, EmbeddingBag, LogSoftmax, NLLLoss,
-                             Softmax, SoftmaxCrossEntropy)
-from fastgrad.ops.reduction import Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
-from fastgrad.ops.shape import Cast, Cat, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape, Stack
+from fastgrad.ops.nn import (BCEWithLogits, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm, LogSoftmax, LSTM,
+                             NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
+from fastgrad.ops.reduction import Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
+from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,
+                                Stack)

@@ -339,6 +339,22 @@ class Silu(Activation):
     kernel = "silu"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
 
 
+class Gelu(Activation):
+    kernel = "gelu"  # gelu' = Phi(x) + x phi(x) (or the derivative of the tanh approximation)
+
+
+class Elu(Activation):
+    kernel = "elu"  # elu' = 1 for x > 0, alpha e^x otherwise
+
+
+class Softplus(Activation):
+    kernel = "softplus"  # softplus' = sigmoid(beta x), and 1 above the threshold
+
+
+class LogSigmoid(Activation):
+    kernel = "log_sigmoid"  # (log sigmoid)' = 1 - sigmoid(x) = sigmoid(-x)
+
+
 class Prelu(Op):
     """max(0, x) + weight * min(0, x), one learned slope per channel (dim 1) or one for all."""
 

@@ -32,14 +32,19 @@ class Softmax(LogSoftmax):
 
 class SoftmaxCrossEntropy(Op):
     """Fused softmax + cross-entropy on (N, C) logits: the forward pass also produces d(logits), so
-    backward is one scaling by the upstream gradient."""
+    backward is one scaling by the upstream gradient. With class weights w, row i counts w[target_i]
+    times and "mean" divides by the summed weights of the counted rows (PyTorch's weighted mean)."""
 
     saves_inputs = False
 
-    def forward(ctx, K, logits, targets, ignore_index, reduction):
+    def forward(ctx, K, logits, targets, ignore_index, reduction, weight=None):
         need_grad = ctx.inputs[0].requires_grad
-        loss, dlogits = K.softmax_cross_entropy(np.ascontiguousarray(logits), targets, ignore_index, reduction,
-                                                need_grad)
+        logits = np.ascontiguousarray(logits)
+        if weight is None:  # the common case: one kernel call does everything
+            loss, dlogits = K.softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad)
+        else:
+            loss, dlogits = _class_weighted_cross_entropy(K, logits, targets, ignore_index, reduction, need_grad,
+                                                          weight)
         ctx.saved = (dlogits, reduction)
         return loss
 
@@ -52,30 +57,62 @@ class SoftmaxCrossEntropy(Op):
         return K.multiply(dlogits, g), None
 
 
+def _row_weights(targets: np.ndarray, ignore_index: int, weight: np.ndarray | None, dtype) -> np.ndarray:
+    """Each row's weight: its target class's weight (1 without class weights), 0 for ignored rows."""
+    keep = targets != ignore_index
+    if weight is None:
+        return keep.astype(dtype)
+    return np.where(keep, weight[np.where(keep, targets, 0)], 0).astype(dtype)
+
+
+def _class_weighted_cross_entropy(K, logits, targets, ignore_index, reduction, need_grad, weight):
+    """The unweighted kernel's per-row losses and gradients, scaled by each row's class weight."""
+    row_loss, dlogits = K.softmax_cross_entropy(logits, targets, ignore_index, "none", need_grad)
+    row_weight = _row_weights(targets, ignore_index, weight, logits.dtype)
+    row_loss = row_loss * row_weight
+    if dlogits is not None:
+        dlogits *= row_weight[:, None]
+    if reduction == "none":
+        return row_loss, dlogits
+    if reduction == "sum":
+        return np.asarray(row_loss.sum(), dtype=logits.dtype), dlogits
+    total_weight = row_weight.sum(dtype=np.float64)
+    if dlogits is not None and total_weight:
+        dlogits /= logits.dtype.type(total_weight)
+    # NaN when no row counts (every target ignored), as PyTorch; the gradient is zero then
+    loss = row_loss.sum(dtype=np.float64) / total_weight if total_weight else np.nan
+    return np.asarray(loss, dtype=logits.dtype), dlogits
+
+
 class NLLLoss(Op):
-    """Negative log-likelihood of log-probabilities (N, C) at int targets."""
+    """Negative log-likelihood of log-probabilities (N, C) at int targets, each row weighted by its
+    target's class weight (1 without `weight`); "mean" divides by the summed weights of the counted rows."""
 
     saves_inputs = False
 
-    def forward(ctx, K, logp, targets, ignore_index, reduction):
+    def forward(ctx, K, logp, targets, ignore_index, reduction, weight=None):
         keep = targets != ignore_index
         rows = np.arange(logp.shape[0])
-        picked = np.where(keep, -logp[rows, np.where(keep, targets, 0)], 0).astype(logp.dtype)
-        count = int(keep.sum())
-        ctx.saved = (logp.shape, targets, keep, count, reduction)
+        safe_targets = np.where(keep, targets, 0)
+        row_weight = _row_weights(targets, ignore_index, weight, logp.dtype)
+        picked = np.where(keep, -logp[rows, safe_targets] * row_weight, 0).astype(logp.dtype)
+        total_weight = row_weight.sum(dtype=np.float64)
+        ctx.saved = (logp.shape, safe_targets, keep, row_weight, total_weight, reduction)
         if reduction == "none":
             return picked
         total = picked.sum()
-        return np.asarray(total if reduction == "sum" else (total / count if count else np.nan), dtype=logp.dtype)
+        return np.asarray(total if reduction == "sum" else (total / total_weight if total_weight else np.nan),
+                          dtype=logp.dtype)
 
     def backward(ctx, K, g):
-        shape, targets, keep, count, reduction = ctx.saved
+        shape, targets, keep, row_weight, total_weight, reduction = ctx.saved
         grad = np.zeros(shape, dtype=g.dtype)
         rows = np.nonzero(keep)[0]
         if reduction == "none":
-            grad[rows, targets[rows]] = -g[rows]
+            grad[rows, targets[rows]] = -g[rows] * row_weight[rows]
         else:
-            grad[rows, targets[rows]] = -(g / count if reduction == "mean" else g)
+            scale = g / total_weight if reduction == "mean" and total_weight else g
+            grad[rows, targets[rows]] = -scale * row_weight[rows]
         return grad, None
 
 
@@ -97,6 +134,34 @@ class BCEWithLogits(Op):
         g_x = K.multiply(s - y, scale)
         g_y = K.multiply(-x, scale) if ctx.inputs[1].requires_grad else None
         return g_x, g_y
+
+
+# -- normalization ---------------------------------------------------------------------------------
+class LayerNorm(Op):
+    """Layer normalization (Ba et al., 2016) over the last `normalized_ndim` dims: xhat = (x - mean) / sqrt(var
+    + eps) with the biased variance, y = xhat * weight + bias (each optional; `affine` names the inputs
+    after x). Backward per row with d = g * weight: dx = rstd (d - mean(d) - xhat mean(d xhat)),
+    dweight = sum over rows of g xhat, dbias = sum over rows of g."""
+
+    def forward(ctx, K, x, *params, normalized_ndim, eps, affine):
+        normalized_shape = x.shape[x.ndim - normalized_ndim:]
+        named = dict(zip(affine, (param.reshape(-1) for param in params)))
+        rows = x.reshape(-1, int(np.prod(normalized_shape)))
+        y, xhat, rstd = K.layer_norm(rows, named.get("weight"), named.get("bias"), eps)
+        ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine)
+        return y.reshape(x.shape)
+
+    def backward(ctx, K, g):
+        xhat, rstd, weight, x_shape, normalized_shape, affine = ctx.saved
+        needs = dict(zip(("input",) + affine, (t.requires_grad for t in ctx.inputs)))
+        g_x, g_weight, g_bias = K.layer_norm_backward(g.reshape(xhat.shape), xhat, rstd, weight, needs["input"],
+                                                      needs.get("weight", False), needs.get("bias", False))
+        by_name = {"weight": g_weight, "bias": g_bias}
+        return (_reshaped(g_x, x_shape),) + tuple(_reshaped(by_name[name], normalized_shape) for name in affine)
+
+
+def _reshaped(grad: np.ndarray | None, shape: tuple) -> np.ndarray | None:
+    return None if grad is None else grad.reshape(shape)
 
 
 class Dropout(Op):

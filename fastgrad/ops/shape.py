@@ -60,6 +60,39 @@ class GetItem(Op):
         return (grad,)
 
 
+class ConstantPad(Op):
+    """Widen each dim by (before, after) cells filled with `value`; a negative width crops instead.
+    The gradient is the part of g that holds the input's surviving cells."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, widths, value):
+        kept, placed = _pad_windows(x.shape, widths)
+        out = np.full([n + before + after for n, (before, after) in zip(x.shape, widths)], value, dtype=x.dtype)
+        out[placed] = x[kept]
+        ctx.saved = (x.shape, widths)
+        return out
+
+    def backward(ctx, K, g):
+        shape, widths = ctx.saved
+        kept, placed = _pad_windows(shape, widths)
+        grad = np.zeros(shape, dtype=g.dtype)
+        grad[kept] = g[placed]
+        return (grad,)
+
+
+def _pad_windows(shape: tuple, widths: tuple) -> tuple[tuple, tuple]:
+    """For padding `shape` by `widths` ((before, after) per dim): the slices of the input that survive
+    cropping, and where they land in the output."""
+    kept, placed = [], []
+    for n, (before, after) in zip(shape, widths):
+        start, stop = max(-before, 0), n - max(-after, 0)
+        length = max(stop - start, 0)
+        kept.append(slice(start, start + length))
+        placed.append(slice(max(before, 0), max(before, 0) + length))
+    return tuple(kept), tuple(placed)
+
+
 class Cat(Op):
     saves_inputs = False
 

@@ -4,6 +4,7 @@ import pytest
 import fastgrad
 import fastgrad.nn as nn
 import fastgrad.nn.functional as F
+import fastgrad.optim
 
 
 def rnn_reference(x, h0, layers, nonlinearity="tanh"):
@@ -139,7 +140,7 @@ def test_loss_modules_match_functional(rng):
     logits = fastgrad.tensor(rng.standard_normal((4, 3)))
     target = fastgrad.tensor([0, 2, 1, 2])
     assert nn.CrossEntropyLoss()(logits, target).item() == pytest.approx(F.cross_entropy(logits, target).item())
-    logp = F.log_softmax(logits)
+    logp = F.log_softmax(logits, dim=1)
     assert nn.NLLLoss(reduction="sum")(logp, target).item() == pytest.approx(
         -logp.numpy()[np.arange(4), target.numpy()].sum(), rel=1e-6)
     y = fastgrad.tensor(rng.random((4, 3)))
@@ -161,3 +162,124 @@ def test_rnn_dropout_between_layers_only_in_training(rng):
     single = nn.RNN(3, 4, num_layers=1, dropout=0.5).double()  # nothing between layers: no dropout at all
     expected, _ = rnn_reference(x.numpy(), np.zeros((1, 2, 4)), [layer_arrays(single, 0)])
     np.testing.assert_allclose(single(x)[0].numpy(), expected, rtol=1e-10)
+
+
+def test_rnn_cell_is_one_step_of_rnn(rng):
+    cell = nn.RNNCell(3, 4, nonlinearity="relu").double()
+    assert [name for name, _ in cell.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert all(np.abs(p.numpy()).max() <= 0.5 for p in cell.parameters())  # U(+-1/sqrt(4))
+    x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+    w_ih, w_hh, b_ih, b_hh = (p.numpy() for p in cell.parameters())
+    expected = np.maximum(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 0)
+    np.testing.assert_allclose(cell(fastgrad.tensor(x), fastgrad.tensor(h)).numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(cell(fastgrad.tensor(x[0])).numpy(), np.maximum(x[0] @ w_ih.T + b_ih + b_hh, 0),
+                               rtol=1e-12)
+    no_bias = nn.RNNCell(3, 4, bias=False)
+    assert [name for name, _ in no_bias.named_parameters()] == ["weight_ih", "weight_hh"] and no_bias.bias_ih is None
+    x_leaf = fastgrad.tensor(x, requires_grad=True)
+    h_leaf = fastgrad.tensor(h, requires_grad=True)
+    assert fastgrad.gradcheck(lambda x, h, *params: cell(x, h), [x_leaf, h_leaf] + list(cell.parameters()))
+
+
+def test_rnn_cell_errors():
+    cell = nn.RNNCell(3, 4)
+    with pytest.raises(ValueError, match=r"RNNCell: input has shape \(2, 5\), expected \(batch, 3\) or unbatched"):
+        cell(fastgrad.randn(2, 5))
+    with pytest.raises(ValueError, match=r"RNNCell: hx has shape \(3, 4\), expected \(2, 4\)"):
+        cell(fastgrad.randn(2, 3), fastgrad.randn(3, 4))
+    with pytest.raises(ValueError, match="RNNCell: nonlinearity must be 'tanh' or 'relu', got 'gelu'"):
+        nn.RNNCell(3, 4, nonlinearity="gelu")
+
+
+def test_layer_norm_module():
+    norm = nn.LayerNorm((2, 3))
+    assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
+    np.testing.assert_array_equal(norm.weight.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(norm.bias.numpy(), np.zeros((2, 3)))
+    y = norm(fastgrad.randn(4, 2, 3) * 5).numpy().reshape(4, -1)
+    np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-5)
+    assert list(nn.LayerNorm(3, elementwise_affine=False).parameters()) == []
+    assert [name for name, _ in nn.LayerNorm(3, bias=False).named_parameters()] == ["weight"]
+    assert nn.LayerNorm(3, dtype=fastgrad.float64).weight.dtype == np.float64
+
+
+def test_softmax_modules_and_flatten():
+    x = fastgrad.randn(2, 3, 4)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).numpy().sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(x).numpy(), F.log_softmax(x, -1).numpy())
+    assert nn.Flatten()(x).shape == (2, 12) and nn.Flatten(0, 1)(x).shape == (6, 4)
+    assert nn.Unflatten(1, (3, 1))(x).shape == (2, 3, 1, 4) and nn.Unflatten(-1, [2, -1])(x).shape == (2, 3, 2, 2)
+    with pytest.raises(ValueError, match=r"Unflatten: sizes \(2, 2\) don't multiply up to the size 3 of dim 1"):
+        nn.Unflatten(1, (2, 2))(x)
+    with pytest.raises(ValueError, match=r"sizes \(-1, -1\)"):
+        nn.Unflatten(1, (-1, -1))(x)
+    with pytest.raises(TypeError, match="unflattened_size must be a tuple or list of ints, got 3"):
+        nn.Unflatten(1, 3)
+
+
+def test_regression_loss_modules(rng):
+    a, b = fastgrad.tensor(rng.standard_normal((3, 2))), fastgrad.tensor(rng.standard_normal((3, 2)))
+    assert nn.MSELoss()(a, b).item() == pytest.approx(((a.numpy() - b.numpy()) ** 2).mean())
+    assert nn.L1Loss(reduction="sum")(a, b).item() == pytest.approx(np.abs(a.numpy() - b.numpy()).sum())
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        nn.L1Loss(reduction="avg")
+
+
+def test_weighted_loss_modules_keep_the_weight_as_a_buffer():
+    loss = nn.CrossEntropyLoss(fastgrad.tensor([1.0, 2.0, 3.0]), ignore_index=0, label_smoothing=0.1)
+    assert list(loss.state_dict()) == ["weight"] and list(loss.parameters()) == []
+    loss.double()
+    assert loss.weight.dtype == np.float64
+    assert list(nn.NLLLoss().state_dict()) == []
+    with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0, got -0.1"):
+        nn.CrossEntropyLoss(label_smoothing=-0.1)
+
+
+def test_module_dict():
+    layers = nn.ModuleDict({"encoder": nn.Linear(2, 3), "act": nn.ReLU()})
+    layers["decoder"] = nn.Linear(3, 2)
+    assert list(layers) == ["encoder", "act", "decoder"] and len(layers) == 3 and "act" in layers
+    assert list(layers.state_dict()) == ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
+    assert isinstance(layers.pop("act"), nn.ReLU) and "act" not in layers and not hasattr(layers, "act")
+    layers.update([("act", nn.Tanh())])
+    assert [type(m).__name__ for m in layers.values()] == ["Linear", "Linear", "Tanh"]
+    del layers["encoder"]
+    assert list(layers.keys()) == ["decoder", "act"]
+    with pytest.raises(KeyError):
+        layers["missing"]
+    with pytest.raises(KeyError, match="module name must be non-empty"):
+        layers["a.b"] = nn.ReLU()
+    with pytest.raises(KeyError, match="attribute 'training' already exists"):
+        layers["training"] = nn.ReLU()
+    layers.clear()
+    assert len(layers) == 0 and list(layers.parameters()) == []
+
+
+def test_parameter_list_and_dict():
+    params = nn.ParameterList([nn.Parameter(fastgrad.zeros(3)), fastgrad.ones(2)])
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in params)
+    params.append(fastgrad.zeros(1)).extend([fastgrad.zeros(4)])
+    assert len(params) == 4 and params[-1].shape == (4,) and [p.shape for p in params[1:3]] == [(2,), (1,)]
+    assert list(params.state_dict()) == ["0", "1", "2", "3"]
+    params[0] = fastgrad.ones(5)
+    assert params[0].shape == (5,)
+    with pytest.raises(IndexError, match="index 4 is out of range for a container of 4 parameters"):
+        params[4]
+    with pytest.raises(TypeError, match=r"ParameterList.append: expected a Parameter or Tensor, got ndarray"):
+        params.append(np.zeros(2))
+
+    table = nn.ParameterDict({"scale": fastgrad.ones(2)})
+    table["shift"] = nn.Parameter(fastgrad.zeros(2), requires_grad=False)
+    assert list(table) == ["scale", "shift"] and not table["shift"].requires_grad
+    assert [name for name, _ in table.named_parameters()] == ["scale", "shift"]
+    assert table.get("missing") is None and table.pop("scale").shape == (2,) and list(table.keys()) == ["shift"]
+
+    class Holder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = nn.ParameterList([fastgrad.ones(2)])
+            self.named = nn.ParameterDict({"w": fastgrad.ones(3)})
+
+    assert list(Holder().state_dict()) == ["weights.0", "named.w"]
+    optimizer = fastgrad.optim.SGD(Holder().parameters(), lr=0.1)
+    assert [p.shape for p in optimizer.param_groups[0]["params"]] == [(2,), (3,)]

@@ -47,7 +47,7 @@ def test_repr_reads_like_pytorch():
         "  (body): Sequential(\n"
         "    (0): Linear(in_features=3, out_features=5, bias=True)\n"
         "    (1): ReLU()\n"
-        "    (2): Dropout(p=0.5)\n"
+        "    (2): Dropout(p=0.5, inplace=False)\n"
         "    (3): Linear(in_features=5, out_features=2, bias=False)\n"
         "  )\n"
         ")")
@@ -167,3 +167,86 @@ def test_containers():
     seq.append(nn.Linear(3, 1))
     assert len(seq) == 3 and isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
     assert seq(fastgrad.randn(4, 2)).shape == (4, 1)
+
+
+def test_registered_names_follow_pytorch_rules():
+    net = Net()
+    with pytest.raises(KeyError, match="buffer name must be non-empty"):
+        net.register_buffer("a.b", fastgrad.zeros(1))
+    with pytest.raises(KeyError, match="parameter name must be non-empty"):
+        net.register_parameter("", None)
+    with pytest.raises(KeyError, match="attribute 'embed' already exists on Net"):
+        net.register_buffer("embed", fastgrad.zeros(1))
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        net.add_module("forward", nn.ReLU())
+    with pytest.raises(TypeError, match="module name should be a string, got int"):
+        net.add_module(3, nn.ReLU())
+    with pytest.raises(TypeError, match=r"register_buffer\('extra'\): expected a Tensor or None, got int"):
+        net.register_buffer("extra", 3)
+    net.register_buffer("counts", fastgrad.ones(2))  # re-registering the same buffer is fine
+    net.register_module("head", nn.Linear(2, 1))
+    assert "head" in dict(net.named_children())
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.register_buffer("x", fastgrad.zeros(1))
+
+    with pytest.raises(AttributeError, match="cannot register buffer 'x' before Module.__init__"):
+        Early()
+
+
+def test_named_modules_takes_memo_prefix_and_remove_duplicate():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1"]
+    assert [name for name, _ in model.named_modules(prefix="net")] == ["net", "net.0", "net.1"]
+    assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [name for name, _ in model.named_modules({id(shared)})] == ["", "1"]
+    assert len(list(model.named_parameters(remove_duplicate=False))) == 4
+    assert [type(m).__name__ for m in model.children()] == ["Linear", "ReLU"]
+    holder = nn.Module()
+    holder.register_buffer("a", fastgrad.zeros(1))
+    holder.register_buffer("b", holder.a)
+    assert [n for n, _ in holder.named_buffers()] == ["a"]
+    assert [n for n, _ in holder.named_buffers(remove_duplicate=False)] == ["a", "b"]
+    with pytest.raises(ValueError, match="train\\(\\): mode must be a bool, got str"):
+        model.train("no")
+
+
+def test_non_persistent_buffers_stay_out_of_state_dict_but_move_with_the_module():
+    net = Net().double()
+    assert "scratch" not in net.state_dict() and net.scratch.dtype == np.float64
+    assert [n for n, _ in net.named_buffers()] == ["counts", "scratch"]
+    net.load_state_dict(Net().state_dict())  # no "scratch" key expected
+
+
+def test_repr_layouts():
+    class TwoLines(nn.Module):
+        def extra_repr(self):
+            return "first\nsecond"
+
+    assert repr(TwoLines()) == "TwoLines(\n  first\n  second\n)"
+    stack = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)])
+    assert repr(stack) == ("ModuleList(\n"
+                           "  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n"
+                           "  (2): ReLU()\n"
+                           "  (3): Linear(in_features=2, out_features=2, bias=True)\n"
+                           ")")
+    assert repr(nn.ModuleList()) == "ModuleList()" and repr(nn.Sequential()) == "Sequential()"
+    nested = nn.Sequential(nn.ModuleList([nn.ReLU(), nn.ReLU()]))
+    assert repr(nested) == "Sequential(\n  (0): ModuleList(\n    (0-1): 2 x ReLU()\n  )\n)"
+    params = nn.ParameterList([fastgrad.zeros(3), fastgrad.zeros(2, 2, dtype=fastgrad.float64)])
+    assert repr(params) == ("ParameterList(\n"
+                            "    (0): Parameter containing: [fastgrad.float32 of size 3]\n"
+                            "    (1): Parameter containing: [fastgrad.float64 of size 2x2]\n"
+                            ")")
+    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4)"  # PyTorch's RNN does not show it either
+
+
+def test_replacing_a_registered_entry_keeps_its_place():
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+    layers[0] = nn.Identity()
+    assert [type(m).__name__ for m in layers] == ["Identity", "Tanh", "Sigmoid"]
+    net = Net()
+    net.register_buffer("counts", fastgrad.ones(2))
+    assert list(net.state_dict())[0] == "counts"

@@ -134,9 +134,10 @@ def test_softmax_family_and_losses(backend_name, n, c, seed, lead):
               logits)
         y = fastgrad.tensor(rng.uniform(0, 1, (n, c)))
         check(backend_name, lambda z: F.binary_cross_entropy_with_logits(z, y, reduction=reduction), logits)
-    ignored = targets.copy()
-    ignored[0] = -100
-    check(backend_name, lambda z: F.cross_entropy(z, fastgrad.tensor(ignored)), logits)
+    if n > 1:  # with every target ignored the mean is NaN (as in PyTorch): nothing to check
+        ignored = targets.copy()
+        ignored[0] = -100
+        check(backend_name, lambda z: F.cross_entropy(z, fastgrad.tensor(ignored)), logits)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

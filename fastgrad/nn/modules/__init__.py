@@ -1,13 +1,18 @@
 """The layers of fastgrad.nn, one small module per family."""
-from fastgrad.nn.modules.activation import Hardtanh, LeakyReLU, PReLU, ReLU, Sigmoid, SiLU, Tanh
-from fastgrad.nn.modules.container import ModuleList, Sequential
+from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU,
+                                            Softmax, Tanh)
+from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
+from fastgrad.nn.modules.flatten import Flatten, Unflatten
 from fastgrad.nn.modules.linear import Identity, Linear
-from fastgrad.nn.modules.loss import BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+from fastgrad.nn.modules.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from fastgrad.nn.modules.module import Module
-from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCellBase
+from fastgrad.nn.modules.normalization import LayerNorm
+from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag", "GRU", "GRUCell",
-           "Hardtanh", "Identity", "LeakyReLU", "Linear", "LSTM", "LSTMCell", "Module", "ModuleList", "NLLLoss", "PReLU",
-           "ReLU", "RNN", "RNNBase", "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "Tanh"]
+__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten", "GELU",
+           "GRU", "GRUCell", "Hardtanh", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "LSTM",
+           "LSTMCell", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "ParameterDict", "ParameterList",
+           "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "Softmax", "Tanh",
+           "Unflatten"]

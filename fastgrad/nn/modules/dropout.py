@@ -20,4 +20,4 @@ class Dropout(Module):
         return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace=False"  # PyTorch's repr; fastgrad's dropout is never in place

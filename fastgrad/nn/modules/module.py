@@ -75,41 +75,62 @@ class Module:
                 registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
+    def _check_new_name(self, kind: str, name: str, registry_name: str) -> None:
+        """PyTorch's rules for a registered name: a non-empty string without dots that is not already an
+        attribute of another kind."""
+        registry = self.__dict__.get(registry_name)
+        if registry is None:
+            raise AttributeError(f"cannot register {kind} {name!r} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{kind} name must be non-empty and can't contain \".\", got {name!r}")
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_new_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got {type(param).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._parameters)  # re-registering keeps the name's place
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that belongs to the module's state (saved in state_dict when persistent) but is not trained."""
+        self._check_new_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: "Module | None") -> None:
+        self._check_new_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}): expected a Module or None, got {type(module).__name__}")
-        self._unregister(name)
+        self._unregister(name, keep=self._modules)
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
+    register_module = add_module
+
     # -- walking the tree ---------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple[str, "Module"]]:
-        """This module and every descendant, each once (a module shared by two parents is visited once)."""
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """This module and every descendant, each once (a module shared by two parents is visited once,
+        unless remove_duplicate is False)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
@@ -128,7 +149,7 @@ class Module:
 
     def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
         seen = set()
-        owners = self.named_modules(prefix) if recurse else [(prefix, self)]
+        owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for owner_name, owner in owners:
             for name, value in getattr(owner, registry).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -145,8 +166,9 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse, True)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
@@ -161,8 +183,10 @@ class Module:
 
     # -- modes and gradients ------------------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(): mode must be a bool, got {type(mode).__name__}")
         for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self) -> "Module":
@@ -277,12 +301,18 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
+        """PyTorch's layout: `Name(extra)` on one line, or the extra lines and `(child): repr` lines indented."""
         extra = self.extra_repr()
-        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
-        if not children:
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _indent(repr(child)) for name, child in self._modules.items()]
+        if len(extra_lines) <= 1 and not child_lines:
             return f"{type(self).__name__}({extra})"
-        lines = ([extra] if extra else []) + children
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
+
+
+def _indent(text: str) -> str:
+    """Indent every line but the first by two spaces (a child's repr inside its parent's)."""
+    return text.replace("\n", "\n  ")
 
 
 def zero_grad_of(param: Tensor, set_to_none: bool) -> None:

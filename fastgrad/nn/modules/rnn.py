@@ -194,10 +194,6 @@ class RNN(RNNBase):
         output = F.rnn(input, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse)
         return output, (output[0 if reverse else -1],)
 
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity!r}"
-
 
 class GRU(RNNBase):
     """Gated recurrent unit (Cho et al. 2014) as `torch.nn.GRU`, gates r, z, n:
@@ -323,3 +319,25 @@ class GRUCell(RNNCellBase):
         sequence, (h,), unbatched = self._step_arguments(input, (hx,), ("hx",))
         h_next = F.gru(sequence, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)[0]
         return h_next.squeeze(0) if unbatched else h_next
+
+
+class RNNCell(RNNCellBase):
+    """One Elman step, h' = f(x W_ih^T + b_ih + h W_hh^T + b_hh) with f = tanh or relu, as
+    `torch.nn.RNNCell`: forward(input (B, I) or (I,), hx (B, H) or None) -> h'."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        sequence, (h,), unbatched = self._step_arguments(input, (hx,), ("hx",))
+        h_next = F.rnn(sequence, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                       nonlinearity=self.nonlinearity)[0]
+        return h_next.squeeze(0) if unbatched else h_next
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity}"

@@ -1,0 +1,200 @@
+"""fastgrad.nn.functional without PyTorch: bad arguments give clear errors, and the results hold the
+identities that define them."""
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+
+def floats(*shape, seed=0):
+    return fastgrad.tensor(np.random.default_rng(seed).standard_normal(shape))
+
+
+# -- activations -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", [F.gelu, F.elu, F.softplus, F.log_sigmoid])
+def test_activations_reject_integer_input(activation):
+    with pytest.raises(TypeError, match=rf"{activation.__name__}: expected a floating point input, got dtype int64"):
+        activation(fastgrad.tensor([1, 2]))
+
+
+def test_gelu_approximate_must_be_none_or_tanh():
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'fast'"):
+        F.gelu(floats(3), approximate="fast")
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'fast'"):
+        fastgrad.nn.GELU("fast")
+
+
+def test_activation_identities():
+    x = fastgrad.tensor([-50.0, -1.0, 0.0, 1.0, 50.0], dtype=fastgrad.float64)
+    np.testing.assert_allclose(F.log_sigmoid(x).numpy(), -np.logaddexp(0, -x.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(F.softplus(x).numpy(), np.logaddexp(0, x.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(F.elu(x, alpha=2.0).numpy(), np.where(x.numpy() > 0, x.numpy(), 2 * np.expm1(x.numpy())))
+    np.testing.assert_allclose(F.gelu(x).numpy(), [-0.0, -0.15865525393145707, 0.0, 0.8413447460685429, 50.0],
+                               rtol=1e-12)
+    assert F.gelu(fastgrad.tensor([1.0])).dtype == fastgrad.float32
+
+
+# -- class losses ----------------------------------------------------------------------------------
+def test_cross_entropy_weight_checks():
+    logits, targets = floats(4, 3), fastgrad.tensor([0, 2, 1, 1])
+    with pytest.raises(ValueError, match=r"cross_entropy: weight has shape \(4,\), expected \(3,\)"):
+        F.cross_entropy(logits, targets, fastgrad.ones(4, dtype=fastgrad.float64))
+    with pytest.raises(TypeError, match="cross_entropy: weight has dtype float32, expected the input's dtype float64"):
+        F.cross_entropy(logits, targets, fastgrad.ones(3))
+    with pytest.raises(RuntimeError, match="nll_loss: weight requires grad"):
+        F.nll_loss(logits, targets, fastgrad.ones(3, dtype=fastgrad.float64, requires_grad=True))
+    with fastgrad.no_grad():  # no graph, so nothing would differentiate the weights
+        F.nll_loss(logits, targets, fastgrad.ones(3, dtype=fastgrad.float64, requires_grad=True))
+
+
+def test_cross_entropy_argument_errors():
+    logits = floats(4, 3)
+    with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0, got 1.5"):
+        F.cross_entropy(logits, fastgrad.tensor([0, 1, 2, 0]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"class-probability target has shape \(4, 2\), expected the input's shape"):
+        F.cross_entropy(logits, floats(4, 2))
+    with pytest.raises(ValueError, match="ignore_index is not supported for class-probability"):
+        F.cross_entropy(logits, floats(4, 3), ignore_index=1)
+    with pytest.raises(IndexError, match=r"cross_entropy target contains index 3, outside the valid range \[0, 3\)"):
+        F.cross_entropy(logits, fastgrad.tensor([0, 3, 1, 1]))
+    with pytest.raises(ValueError, match="input must have a class dim"):
+        F.cross_entropy(fastgrad.tensor(1.0), fastgrad.tensor(0))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.nll_loss(logits, fastgrad.tensor([0, 1, 2, 0]), reduction="avg")
+    with pytest.raises(TypeError, match="positional"):
+        F.cross_entropy(logits, fastgrad.tensor([0, 1, 2, 0]), None, -100)  # PyTorch's 4th is size_average
+
+
+def test_weighted_cross_entropy_is_the_weighted_mean_of_row_losses():
+    logits = floats(5, 3, seed=1)
+    targets = np.array([0, 2, 1, -100, 2])
+    weight = np.array([0.5, 2.0, 3.0])
+    rows = F.cross_entropy(logits, fastgrad.tensor(targets), reduction="none").numpy()
+    counted = targets != -100
+    row_weights = weight[targets[counted]]
+    weighted = F.cross_entropy(logits, fastgrad.tensor(targets), fastgrad.tensor(weight))
+    assert weighted.item() == pytest.approx((rows[counted] * row_weights).sum() / row_weights.sum(), rel=1e-12)
+    ones = F.cross_entropy(logits, fastgrad.tensor(targets), fastgrad.ones(3, dtype=fastgrad.float64))
+    assert ones.item() == pytest.approx(F.cross_entropy(logits, fastgrad.tensor(targets)).item(), rel=1e-12)
+
+
+def test_label_smoothing_one_is_uniform_target_cross_entropy():
+    logits = floats(4, 5, seed=2)
+    targets = fastgrad.tensor([0, 4, 2, 2])
+    uniform = fastgrad.tensor(np.full((4, 5), 0.2))
+    assert F.cross_entropy(logits, targets, label_smoothing=1.0).item() == pytest.approx(
+        F.cross_entropy(logits, uniform).item(), rel=1e-12)
+
+
+def test_nll_loss_none_keeps_the_target_shape():
+    logp = F.log_softmax(floats(2, 3, 4), dim=1)
+    assert F.nll_loss(logp, fastgrad.tensor(np.zeros((2, 4), dtype=np.int64)), reduction="none").shape == (2, 4)
+
+
+# -- regression and KL losses ----------------------------------------------------------------------
+def test_regression_loss_errors():
+    with pytest.raises(ValueError, match=r"mse_loss: target shape \(3,\) does not broadcast with input shape \(4, 2\)"):
+        F.mse_loss(floats(4, 2), floats(3))
+    with pytest.raises(TypeError, match="l1_loss: expected floating point input or target"):
+        F.l1_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 3]))
+    with pytest.raises(ValueError, match=r"mse_loss: weight has shape \(2,\), expected the input's shape \(4, 2\)"):
+        F.mse_loss(floats(4, 2), floats(4, 2), weight=floats(2))
+    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be >= 0, got -1.0"):
+        F.smooth_l1_loss(floats(3), floats(3), beta=-1.0)
+    with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'avg'"):
+        F.kl_div(floats(3), floats(3), reduction="avg")
+
+
+def test_regression_losses_by_definition():
+    prediction, target = floats(3, 4, seed=3), floats(3, 4, seed=4)
+    difference = prediction.numpy() - target.numpy()
+    assert F.mse_loss(prediction, target).item() == pytest.approx((difference ** 2).mean(), rel=1e-12)
+    assert F.l1_loss(prediction, target, reduction="sum").item() == pytest.approx(np.abs(difference).sum(), rel=1e-12)
+    expected = np.where(np.abs(difference) < 0.5, difference ** 2, np.abs(difference) - 0.25)  # beta 0.5
+    np.testing.assert_allclose(F.smooth_l1_loss(prediction, target, reduction="none", beta=0.5).numpy(), expected)
+    weight = np.random.default_rng(5).uniform(0, 1, (3, 4))
+    weighted = F.mse_loss(prediction, target, weight=fastgrad.tensor(weight))
+    assert weighted.item() == pytest.approx((weight * difference ** 2).sum() / weight.sum(), rel=1e-12)
+    # integer targets take the input's dtype
+    assert F.mse_loss(fastgrad.tensor([0.5, 1.5]), fastgrad.tensor([0, 1])).dtype == fastgrad.float32
+
+
+def test_kl_div_batchmean_is_the_kl_divergence():
+    p = np.array([[0.2, 0.3, 0.5], [0.0, 0.5, 0.5]])
+    q = np.array([[0.1, 0.6, 0.3], [0.3, 0.3, 0.4]])
+    kl = np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / q), 0), axis=1).mean()
+    log_q = fastgrad.tensor(np.log(q))
+    assert F.kl_div(log_q, fastgrad.tensor(p), reduction="batchmean").item() == pytest.approx(kl, rel=1e-12)
+    assert F.kl_div(log_q, fastgrad.tensor(np.log(p + 1e-300)), reduction="batchmean",
+                    log_target=True).item() == pytest.approx(kl, rel=1e-9)
+    with pytest.warns(UserWarning, match="'batchmean' divides by the batch size only"):
+        assert F.kl_div(log_q, fastgrad.tensor(p)).item() == pytest.approx(kl * 2 / 6, rel=1e-12)
+    assert F.kl_div(log_q, log_q.exp(), reduction="sum").item() == pytest.approx(0.0, abs=1e-15)
+
+
+# -- distances and normalization -------------------------------------------------------------------
+def test_distance_argument_errors():
+    with pytest.raises(TypeError, match="normalize: expected a floating point input, got dtype int64"):
+        F.normalize(fastgrad.tensor([[1, 2]]))
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
+        F.normalize(floats(3))
+    with pytest.raises(ValueError, match=r"cosine_similarity: x1 of shape \(3, 4\) and x2 of shape \(3, 5\) cannot"):
+        F.cosine_similarity(floats(3, 4), floats(3, 5))
+    with pytest.raises(TypeError, match="cosine_similarity: expected floating point inputs, got dtypes int64"):
+        F.cosine_similarity(fastgrad.tensor([[1, 2]]), fastgrad.tensor([[1, 2]]))
+    with pytest.raises(ValueError, match="pairwise_distance: x1 of shape"):
+        F.pairwise_distance(floats(3, 4), floats(2, 4))
+
+
+def test_distances_by_definition():
+    x = fastgrad.tensor([[3.0, -4.0], [0.0, 0.0]], dtype=fastgrad.float64)
+    np.testing.assert_allclose(F.normalize(x).numpy(), [[0.6, -0.8], [0.0, 0.0]])
+    np.testing.assert_allclose(F.normalize(x, p=1).numpy(), [[3 / 7, -4 / 7], [0.0, 0.0]])
+    np.testing.assert_allclose(F.normalize(x, p=math.inf, dim=0).numpy(), [[1.0, -1.0], [0.0, 0.0]])
+    y = fastgrad.tensor([[6.0, -8.0], [1.0, 1.0]], dtype=fastgrad.float64)
+    np.testing.assert_allclose(F.cosine_similarity(x, y).numpy(), [1.0, 0.0], atol=1e-15)
+    np.testing.assert_allclose(F.pairwise_distance(x, y, eps=0.0).numpy(), [5.0, math.sqrt(2)])
+    np.testing.assert_allclose(F.pairwise_distance(x, y, p=1, eps=0.0, keepdim=True).numpy(), [[7.0], [2.0]])
+
+
+# -- layers ----------------------------------------------------------------------------------------
+def test_layer_norm_normalizes_each_row_and_checks_shapes():
+    x = floats(4, 3, 5, seed=6) * 3 + 2
+    y = F.layer_norm(x, (3, 5), eps=0.0).numpy().reshape(4, -1)
+    np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=1), 1, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"normalized_shape \(4,\) must be non-empty and match the trailing dims"):
+        F.layer_norm(x, 4)
+    with pytest.raises(ValueError, match=r"layer_norm: bias has shape \(3,\), expected normalized_shape \(5,\)"):
+        F.layer_norm(x, 5, bias=floats(3))
+    with pytest.raises(TypeError, match="layer_norm: weight has dtype float32, expected the input's dtype float64"):
+        F.layer_norm(x, 5, weight=fastgrad.ones(5))
+    with pytest.raises(TypeError, match="layer_norm: expected a floating point input"):
+        F.layer_norm(fastgrad.tensor([[1, 2]]), 2)
+
+
+def test_pad_places_the_input_and_crops_with_negative_widths():
+    x = fastgrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    np.testing.assert_array_equal(F.pad(x, (1, 0, 0, 1), value=9).numpy(),
+                                  [[9, 1, 2, 3], [9, 4, 5, 6], [9, 9, 9, 9]])
+    np.testing.assert_array_equal(F.pad(x, (-1, 1)).numpy(), [[2, 3, 0], [5, 6, 0]])
+    assert F.pad(fastgrad.tensor([1, 2]), (1, 1), value=2.7).numpy().tolist() == [2, 1, 2, 2]  # truncated, as torch
+
+
+def test_pad_argument_errors():
+    x = floats(2, 3)
+    with pytest.raises(ValueError, match="padding length must be divisible by 2"):
+        F.pad(x, (1,))
+    with pytest.raises(ValueError, match=r"padding length 6 pads 3 dims, but the input has 2 \(shape \(2, 3\)\)"):
+        F.pad(x, (1, 1, 1, 1, 1, 1))
+    with pytest.raises(ValueError, match=r"padding \(-3, -1\) of dim 1 \(size 3\) gives a negative size -1"):
+        F.pad(x, (-3, -1))
+    with pytest.raises(TypeError, match="pad must be a sequence of ints"):
+        F.pad(x, (1.0, 1))
+    with pytest.raises(NotImplementedError, match="mode 'reflect' is not implemented"):
+        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(ValueError, match="mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'zeros'"):
+        F.pad(x, (1, 1), mode="zeros")

@@ -1,0 +1,175 @@
+"""gradcheck (float64 central differences) of the activations, losses, distances and layers of
+fastgrad.nn.functional, over hypothesis-generated shapes, on every backend."""
+import contextlib
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+BACKENDS = ["numpy", "compiled", "python"]
+SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+seeds = st.integers(0, 2**16)
+
+
+def values(shape, seed, low=-2.0, high=2.0, away_from=()):
+    """float64 values that stay 0.05 or more from each kink in `away_from` (central differences across a
+    kink measure neither side's slope)."""
+    array = np.random.default_rng(seed).uniform(low, high, shape)
+    for kink in away_from:
+        array = np.where(np.abs(array - kink) < 0.05, kink + 0.1 * np.sign(array - kink + 1e-12), array)
+    return np.asarray(array)
+
+
+def check(backend_name, fn, *arrays):
+    """gradcheck fn on fresh float64 leaves holding `arrays` (fresh, because gradcheck may reshape a 0-d
+    leaf it perturbs)."""
+    leaves = [fastgrad.tensor(a, dtype=fastgrad.float64, requires_grad=True) for a in arrays]
+    with fastgrad.backend(backend_name):
+        assert fastgrad.gradcheck(fn, leaves)
+
+
+# -- activations -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=shapes, seed=seeds, alpha=st.floats(0.1, 2.0), beta=st.sampled_from([0.5, 1.0, 3.0]))
+def test_activations(backend_name, shape, seed, alpha, beta):
+    x = values(shape, seed, -4, 4)
+    check(backend_name, lambda x: F.gelu(x), x)
+    check(backend_name, lambda x: F.gelu(x, approximate="tanh"), x)
+    check(backend_name, lambda x: F.log_sigmoid(x), x)
+    check(backend_name, lambda x: F.softplus(x, beta=beta), x)
+    x_away = values(shape, seed, -4, 4, away_from=(0.0, 1.0 / beta))  # elu's kink at 0; softplus switches at threshold
+    check(backend_name, lambda x: F.elu(x, alpha=alpha), x_away)
+    check(backend_name, lambda x: F.softplus(x, beta=beta, threshold=1.0), x_away)
+
+
+# -- losses ----------------------------------------------------------------------------------------
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=shapes, seed=seeds, beta=st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+def test_regression_losses(backend_name, reduction, shape, seed, beta):
+    prediction, target = values(shape, seed), values(shape, seed + 1)
+    # l1 (and smooth_l1 with beta 0) have a kink where prediction == target: keep them apart
+    target = np.where(np.abs(prediction - target) < 0.05, prediction + 0.1, target)
+    weight = fastgrad.tensor(values(shape, seed + 2, 0.1, 2.0), dtype=fastgrad.float64)
+    check(backend_name, lambda a, b: F.mse_loss(a, b, reduction=reduction), prediction, target)
+    check(backend_name, lambda a, b: F.l1_loss(a, b, reduction=reduction), prediction, target)
+    check(backend_name, lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta), prediction, target)
+    check(backend_name, lambda a, b: F.mse_loss(a, b, reduction=reduction, weight=weight), prediction, target)
+    check(backend_name, lambda a, b: F.l1_loss(a, b, reduction=reduction, weight=weight), prediction, target)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
+def test_kl_div(backend_name, reduction, shape, seed):
+    log_q = values(shape, seed, -3, 0)
+    p = values(shape, seed + 1, 0.05, 1.0)
+    with pytest.warns(UserWarning, match="batchmean") if reduction == "mean" else contextlib.nullcontext():
+        check(backend_name, lambda x, t: F.kl_div(x, t, reduction=reduction), log_q, p)
+        check(backend_name, lambda x, t: F.kl_div(x, t, reduction=reduction, log_target=True), log_q, p)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(n=st.integers(1, 5), c=st.integers(1, 5), seed=seeds, smoothing=st.sampled_from([0.0, 0.1, 0.7]),
+       extra=st.sampled_from([(), (3,)]))
+def test_cross_entropy_with_weights_smoothing_and_probabilities(backend_name, reduction, n, c, seed, smoothing,
+                                                                extra):
+    rng = np.random.default_rng(seed)
+    logits = values((n, c) + extra, seed, -3, 3)
+    targets = rng.integers(0, c, size=(n,) + extra)
+    if targets.size > 1:  # all ignored: a mean over nothing is NaN (as in PyTorch), not a gradient to check
+        targets.reshape(-1)[0] = -100  # one ignored position; the others count
+    weight = fastgrad.tensor(rng.uniform(0.2, 2.0, c))
+    target_tensor = fastgrad.tensor(targets)
+    check(backend_name, lambda z: F.cross_entropy(z, target_tensor, weight, reduction=reduction,
+                                                  label_smoothing=smoothing), logits)
+    check(backend_name, lambda z: F.cross_entropy(z, target_tensor, reduction=reduction, label_smoothing=smoothing),
+          logits)
+    check(backend_name, lambda z: F.nll_loss(F.log_softmax(z, 1), target_tensor, weight, reduction=reduction),
+          logits)
+    # class probabilities: differentiable in the logits, the target and the class weights
+    probabilities = rng.dirichlet(np.ones(c), size=(n,) + extra).transpose(
+        (0, len(extra) + 1) + tuple(range(1, len(extra) + 1)))
+    weight_values = values((c,), seed + 3, 0.2, 2.0)
+    check(backend_name, lambda z, q, w: F.cross_entropy(z, q, w, reduction=reduction, label_smoothing=smoothing),
+          logits, probabilities, weight_values)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_unbatched_cross_entropy(backend_name):
+    logits = values((4,), 0, -3, 3)
+    weight = fastgrad.tensor([1.0, 2.0, 0.5, 1.5], dtype=fastgrad.float64)
+    check(backend_name, lambda z: F.cross_entropy(z, fastgrad.tensor(2), weight, label_smoothing=0.2), logits)
+    probabilities = fastgrad.tensor([0.1, 0.6, 0.2, 0.1], dtype=fastgrad.float64)
+    check(backend_name, lambda z: F.cross_entropy(z, probabilities, weight), logits)
+
+
+# -- distances and normalization -------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, 0.5, math.inf])
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
+def test_normalize_and_pairwise_distance(backend_name, p, shape, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    # away from 0 (the kink of |x|) and, for the inf-norm, without ties for the maximum
+    x = values(shape, seed, 0.2, 2.0) * np.random.default_rng(seed).choice([-1, 1], size=shape)
+    if p == math.inf:
+        x += np.sign(x) * np.arange(x.size).reshape(shape) * 0.3
+    check(backend_name, lambda x: F.normalize(x, p=p, dim=dim), x)
+    y = values(shape, seed + 1, -0.1, 0.1)
+    check(backend_name, lambda x, y: F.pairwise_distance(x, y, p=p), x, y)
+    check(backend_name, lambda x, y: F.pairwise_distance(x, y, p=p, keepdim=True), x, y)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(rows=st.integers(1, 4), features=st.integers(1, 5), seed=seeds, broadcast=st.booleans())
+def test_cosine_similarity(backend_name, rows, features, seed, broadcast):
+    x1 = values((rows, features), seed)
+    x2 = values((1, features) if broadcast else (rows, features), seed + 1)
+    check(backend_name, lambda a, b: F.cosine_similarity(a, b), x1, x2)
+    check(backend_name, lambda a, b: F.cosine_similarity(a, b, dim=0), x1, x2)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(lead=st.sampled_from([(), (1,), (3,), (2, 3)]), normalized=st.sampled_from([(1,), (4,), (2, 3)]), seed=seeds,
+       affine=st.sampled_from(["both", "weight", "bias", "none"]), eps=st.sampled_from([1e-5, 0.1]))
+def test_layer_norm(backend_name, lead, normalized, seed, affine, eps):
+    x = values(lead + normalized, seed)
+    weight = values(normalized, seed + 1, 0.5, 1.5) if affine in ("both", "weight") else None
+    bias = values(normalized, seed + 2) if affine in ("both", "bias") else None
+
+    def normalized_fn(x, *params):
+        named = dict(zip([name for name, p in (("weight", weight), ("bias", bias)) if p is not None], params))
+        return F.layer_norm(x, normalized, named.get("weight"), named.get("bias"), eps)
+
+    check(backend_name, normalized_fn, x, *[p for p in (weight, bias) if p is not None])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), seed=seeds, data=st.data())
+def test_constant_pad(backend_name, shape, seed, data):
+    widths = []
+    for n in reversed(shape[-data.draw(st.integers(1, len(shape))):]):
+        before = data.draw(st.integers(-(n - 1), 2))
+        after = data.draw(st.integers(-(n - 1 + min(before, 0)), 2))
+        widths += [before, after]
+    x = values(shape, seed)
+    check(backend_name, lambda x: F.pad(x, widths, value=0.5) * 2, x)

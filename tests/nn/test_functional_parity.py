@@ -1,0 +1,268 @@
+"""fastgrad.nn.functional against torch.nn.functional: values and gradients, float32 and float64."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+DTYPES = {"float32": (np.float32, dict(rtol=2e-5, atol=2e-6)), "float64": (np.float64, dict(rtol=1e-10, atol=1e-12))}
+
+
+@pytest.fixture(params=sorted(DTYPES))
+def dtype(request):
+    return request.param
+
+
+def parity(dtype_name, ours, theirs, *arrays):
+    """Run ours(*fastgrad leaves) and theirs(*torch leaves) on the same values; compare the outputs, then
+    the gradients of every leaf for one random upstream gradient."""
+    dtype, tolerance = DTYPES[dtype_name]
+    our_leaves = [fastgrad.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    their_leaves = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        our_out, their_out = ours(*our_leaves), theirs(*their_leaves)
+    assert our_out.shape == tuple(their_out.shape)
+    assert our_out.dtype == np.dtype(str(their_out.dtype).removeprefix("torch."))
+    np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), **tolerance)
+    upstream = np.random.default_rng(0).standard_normal(our_out.shape).astype(our_out.dtype)
+    (our_out * fastgrad.tensor(upstream)).sum().backward()
+    (their_out * torch.tensor(upstream)).sum().backward()
+    for index, (ours_leaf, theirs_leaf) in enumerate(zip(our_leaves, their_leaves)):
+        ours_grad = np.zeros(ours_leaf.shape) if ours_leaf.grad is None else ours_leaf.grad.numpy()
+        theirs_grad = np.zeros(ours_leaf.shape) if theirs_leaf.grad is None else theirs_leaf.grad.numpy()
+        np.testing.assert_allclose(ours_grad, theirs_grad, err_msg=f"gradient of input {index}", **tolerance)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+# -- activations -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("gelu", lambda x: F.gelu(x), lambda x: TF.gelu(x)),
+    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    ("elu", lambda x: F.elu(x), lambda x: TF.elu(x)),
+    ("elu_alpha", lambda x: F.elu(x, alpha=0.3), lambda x: TF.elu(x, alpha=0.3)),
+    ("softplus", lambda x: F.softplus(x), lambda x: TF.softplus(x)),
+    ("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=5.0), lambda x: TF.softplus(x, 2.0, 5.0)),
+    ("log_sigmoid", lambda x: F.log_sigmoid(x), lambda x: TF.logsigmoid(x)),
+])
+def test_activations(dtype, rng, name, ours, theirs):
+    # wide range: both sides of 0, the softplus threshold, and where exp overflows
+    x = np.concatenate([rng.uniform(-6, 6, 40), [-800.0, -40.0, -1e-3, 0.0, 1e-3, 2.5, 10.0, 25.0, 800.0]])
+    parity(dtype, ours, theirs, x.reshape(7, 7))
+
+
+def test_logsigmoid_alias_and_modules(rng):
+    x = rng.standard_normal((3, 4))
+    assert F.logsigmoid is F.log_sigmoid
+    for ours, theirs in [(fastgrad.nn.GELU("tanh"), torch.nn.GELU("tanh")), (fastgrad.nn.ELU(0.5), torch.nn.ELU(0.5))]:
+        parity("float64", ours, theirs, x)
+
+
+# -- losses ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses(dtype, rng, reduction):
+    prediction, target = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    target[0, :2] = prediction[0, :2]  # equal entries: the kinks of l1 and smooth_l1(beta=0)
+    weight = rng.uniform(0.1, 2.0, (4, 5))
+    for ours, theirs in [(F.mse_loss, TF.mse_loss), (F.l1_loss, TF.l1_loss)]:
+        parity(dtype, lambda a, b: ours(a, b, reduction=reduction), lambda a, b: theirs(a, b, reduction=reduction),
+               prediction, target)
+        our_weight = fastgrad.tensor(weight.astype(DTYPES[dtype][0]))
+        their_weight = torch.tensor(weight.astype(DTYPES[dtype][0]))
+        parity(dtype, lambda a, b: ours(a, b, reduction=reduction, weight=our_weight),
+               lambda a, b: theirs(a, b, reduction=reduction, weight=their_weight), prediction, target)
+    for beta in (0.0, 0.5, 1.0, 3.0):
+        parity(dtype, lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta),
+               lambda a, b: TF.smooth_l1_loss(a, b, reduction=reduction, beta=beta), prediction, target)
+
+
+def test_regression_losses_broadcast_with_a_warning(rng):
+    prediction, target = rng.standard_normal((4, 5)), rng.standard_normal(5)
+    with pytest.warns(UserWarning, match=r"target size \(\(5,\)\) that is different to the input size \(\(4, 5\)\)"):
+        F.mse_loss(fastgrad.tensor(prediction), fastgrad.tensor(target))
+    parity("float64", F.mse_loss, TF.mse_loss, prediction, target)
+    parity("float64", F.l1_loss, TF.l1_loss, prediction, target)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(dtype, rng, reduction, log_target):
+    log_q = np.log(rng.dirichlet(np.ones(5), size=4))
+    p = rng.dirichlet(np.ones(5), size=4)
+    p[0, 1] = 0.0  # 0 log 0 = 0
+    target = np.log(p + 1e-3) if log_target else p
+    parity(dtype, lambda x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target),
+           lambda x, t: TF.kl_div(x, t, reduction=reduction, log_target=log_target), log_q, target)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_with_index_targets(dtype, rng, reduction, smoothing, weighted):
+    logits = rng.normal(0, 3, (6, 4))
+    targets = np.array([0, 3, -100, 1, 1, 2])
+    weight = rng.uniform(0.2, 3.0, 4).astype(DTYPES[dtype][0]) if weighted else None
+
+    def ours(z):
+        return F.cross_entropy(z, fastgrad.tensor(targets), None if weight is None else fastgrad.tensor(weight),
+                               reduction=reduction, label_smoothing=smoothing)
+
+    def theirs(z):
+        return TF.cross_entropy(z, torch.tensor(targets), None if weight is None else torch.tensor(weight),
+                                reduction=reduction, label_smoothing=smoothing)
+
+    parity(dtype, ours, theirs, logits)
+    # nll_loss with the same weights, and the (N, C, d) layout
+    our_weight = None if weight is None else fastgrad.tensor(weight)
+    their_weight = None if weight is None else torch.tensor(weight)
+    parity(dtype, lambda z: F.nll_loss(F.log_softmax(z, 1), fastgrad.tensor(targets), our_weight, reduction=reduction),
+           lambda z: TF.nll_loss(TF.log_softmax(z, 1), torch.tensor(targets), their_weight, reduction=reduction),
+           logits)
+    spatial_targets = targets.reshape(2, 3)
+    parity(dtype, lambda z: F.cross_entropy(z, fastgrad.tensor(spatial_targets), our_weight, reduction=reduction,
+                                            label_smoothing=smoothing),
+           lambda z: TF.cross_entropy(z, torch.tensor(spatial_targets), their_weight, reduction=reduction,
+                                      label_smoothing=smoothing), logits.reshape(2, 3, 4).transpose(0, 2, 1))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_probability_targets(dtype, rng, smoothing, weighted, reduction):
+    logits, probabilities = rng.normal(0, 2, (5, 4)), rng.dirichlet(np.ones(4), size=5)
+    weight = rng.uniform(0.2, 3.0, 4)
+    # the target and the weights get gradients too
+    arrays = (logits, probabilities, weight) if weighted else (logits, probabilities)
+    parity(dtype, lambda z, q, *w: F.cross_entropy(z, q, *w, reduction=reduction, label_smoothing=smoothing),
+           lambda z, q, *w: TF.cross_entropy(z, q, *w, reduction=reduction, label_smoothing=smoothing), *arrays)
+    spatial = rng.dirichlet(np.ones(4), size=(2, 3)).transpose(0, 2, 1)
+    parity(dtype, lambda z, q: F.cross_entropy(z, q, reduction=reduction, label_smoothing=smoothing),
+           lambda z, q: TF.cross_entropy(z, q, reduction=reduction, label_smoothing=smoothing),
+           rng.normal(0, 2, (2, 4, 3)), spatial)
+
+
+def test_cross_entropy_unbatched_and_all_ignored(rng):
+    logits = rng.normal(0, 2, 4)
+    parity("float64", lambda z: F.cross_entropy(z, fastgrad.tensor(2), label_smoothing=0.1),
+           lambda z: TF.cross_entropy(z, torch.tensor(2), label_smoothing=0.1), logits)
+    parity("float64", lambda z, q: F.cross_entropy(z, q), lambda z, q: TF.cross_entropy(z, q), logits,
+           rng.dirichlet(np.ones(4)))
+    ignored = np.full(3, -100)
+    weight = np.array([1.0, 2.0, 3.0, 4.0])
+    for kwargs in (dict(), dict(label_smoothing=0.2), dict(reduction="sum", label_smoothing=0.2)):
+        for our_weight, their_weight in ((None, None), (fastgrad.tensor(weight), torch.tensor(weight))):
+            ours = F.cross_entropy(fastgrad.tensor(rng.normal(size=(3, 4)), requires_grad=True),
+                                   fastgrad.tensor(ignored), our_weight, **kwargs)
+            theirs = TF.cross_entropy(torch.tensor(rng.normal(size=(3, 4))), torch.tensor(ignored), their_weight,
+                                      **kwargs)
+            assert (math.isnan(ours.item()) and math.isnan(theirs.item())) or ours.item() == theirs.item()
+    # the gradient of an all-ignored mean is zero (and finite), as PyTorch's
+    logits_leaf = fastgrad.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    F.cross_entropy(logits_leaf, fastgrad.tensor(ignored), label_smoothing=0.2).backward()
+    np.testing.assert_array_equal(logits_leaf.grad.numpy(), 0)
+
+
+def test_loss_modules(rng):
+    logits, targets = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, -100])
+    weight = np.array([0.5, 2.0, 1.0])
+    ours = fastgrad.nn.CrossEntropyLoss(fastgrad.tensor(weight), label_smoothing=0.1, reduction="sum")
+    theirs = torch.nn.CrossEntropyLoss(torch.tensor(weight), label_smoothing=0.1, reduction="sum")
+    parity("float64", lambda z: ours(z, fastgrad.tensor(targets)), lambda z: theirs(z, torch.tensor(targets)), logits)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    ours_nll, theirs_nll = fastgrad.nn.NLLLoss(fastgrad.tensor(weight)), torch.nn.NLLLoss(torch.tensor(weight))
+    parity("float64", lambda z: ours_nll(z, fastgrad.tensor(targets)), lambda z: theirs_nll(z, torch.tensor(targets)),
+           logits)
+    for reduction in ("mean", "sum", "none"):
+        for ours_cls, theirs_cls in ((fastgrad.nn.MSELoss, torch.nn.MSELoss), (fastgrad.nn.L1Loss, torch.nn.L1Loss)):
+            parity("float64", ours_cls(reduction=reduction), theirs_cls(reduction=reduction), logits,
+                   rng.normal(size=(5, 3)))
+
+
+# -- distances and normalization -------------------------------------------------------------------
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, 0.5, math.inf, 0.0])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_normalize(dtype, rng, p, dim):
+    x = rng.standard_normal((3, 4))
+    x[1] = 0.0  # a zero row: stays zero, gradient as PyTorch's
+    if p == math.inf:
+        x[0, 1] = x[0, 3] = 5.0  # a tie for the maximum
+    parity(dtype, lambda x: F.normalize(x, p=p, dim=dim), lambda x: TF.normalize(x, p=p, dim=dim), x)
+
+
+@pytest.mark.parametrize("shapes, dim", [(((4, 5), (4, 5)), 1), (((4, 5), (1, 5)), 1), (((3, 1, 4), (5, 4)), -1),
+                                         (((4,), (4,)), 0), (((2, 3), (2, 3)), 0)])
+def test_cosine_similarity(dtype, rng, shapes, dim):
+    x1, x2 = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    parity(dtype, lambda a, b: F.cosine_similarity(a, b, dim=dim), lambda a, b: TF.cosine_similarity(a, b, dim=dim),
+           x1, x2)
+
+
+def test_cosine_similarity_of_tiny_vectors_clamps_the_norm_but_not_its_gradient(rng):
+    x1 = np.array([[1e-10, -2e-10, 3e-10], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    x2 = rng.standard_normal((3, 3))
+    parity("float64", lambda a, b: F.cosine_similarity(a, b, eps=1e-6),
+           lambda a, b: TF.cosine_similarity(a, b, eps=1e-6), x1, x2)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf, 0.0])
+@pytest.mark.parametrize("shapes", [((4, 5), (4, 5)), ((4, 5), (1, 5)), ((4, 5), (5,)), ((5,), (5,)), ((), ())])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_pairwise_distance(dtype, rng, p, shapes, keepdim):
+    x1, x2 = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    parity(dtype, lambda a, b: F.pairwise_distance(a, b, p=p, keepdim=keepdim),
+           lambda a, b: TF.pairwise_distance(a, b, p=p, keepdim=keepdim), x1, x2)
+
+
+# -- layers ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("normalized_shape", [(5,), (3, 5)])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_layer_norm(dtype, rng, normalized_shape, affine):
+    x = rng.normal(2.0, 3.0, (2, 3, 5))
+    params = [rng.uniform(0.5, 1.5, normalized_shape), rng.standard_normal(normalized_shape)]
+    params = params[:{"both": 2, "weight": 1, "none": 0}[affine]]
+    parity(dtype, lambda x, *wb: F.layer_norm(x, normalized_shape, *wb, eps=1e-4),
+           lambda x, *wb: TF.layer_norm(x, normalized_shape, *wb, eps=1e-4), x, *params)
+
+
+def test_layer_norm_module_matches_torch(rng):
+    ours, theirs = fastgrad.nn.LayerNorm((3, 5)).double(), torch.nn.LayerNorm((3, 5)).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, (3, 5))))
+        theirs.bias.copy_(torch.tensor(rng.standard_normal((3, 5))))
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = rng.standard_normal((4, 3, 5))
+    parity("float64", lambda x: ours(x), lambda x: theirs(x), x)
+    our_x = fastgrad.tensor(x, requires_grad=True)
+    their_x = torch.tensor(x, requires_grad=True)
+    ours(our_x).sum().backward()
+    theirs(their_x).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("widths", [(1, 2), (0, 0, 2, 1), (-1, 2), (2, -3, 1, 0, 1, 1), (-2, -1)])
+def test_constant_pad(dtype, rng, widths):
+    x = rng.standard_normal((2, 3, 4))
+    parity(dtype, lambda x: F.pad(x, widths, value=1.5), lambda x: TF.pad(x, widths, value=1.5), x)
+    parity(dtype, lambda x: F.pad(x, widths), lambda x: TF.pad(x, widths), x)
+
+
+def test_implicit_softmax_dim_follows_pytorch(rng):
+    for shape in [(4,), (3, 4), (2, 3, 4), (2, 3, 4, 5)]:
+        x = rng.standard_normal(shape)
+        with pytest.warns(UserWarning, match="implicit dimension choice"):
+            ours = F.softmax(fastgrad.tensor(x))
+        with pytest.warns(UserWarning):
+            theirs = TF.softmax(torch.tensor(x))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        parity("float64", fastgrad.nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1), x)

@@ -1,0 +1,146 @@
+"""fastgrad.nn layers and Module methods against torch.nn: reprs, names, state_dict keys, outputs and
+gradients with PyTorch's weights loaded."""
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+
+torch = pytest.importorskip("torch")
+
+
+def both(build):
+    """The same construction with fastgrad.nn and torch.nn."""
+    return build(nn, fastgrad), build(torch.nn, torch)
+
+
+@pytest.mark.parametrize("build", [
+    lambda nn, lib: nn.Dropout(0.2), lambda nn, lib: nn.GELU(), lambda nn, lib: nn.GELU("tanh"),
+    lambda nn, lib: nn.ELU(0.5), lambda nn, lib: nn.Softmax(dim=1), lambda nn, lib: nn.LogSoftmax(dim=-1),
+    lambda nn, lib: nn.Softmax(), lambda nn, lib: nn.Flatten(), lambda nn, lib: nn.Flatten(0, 2),
+    lambda nn, lib: nn.Unflatten(1, (2, 5)), lambda nn, lib: nn.Unflatten(-1, [2, -1]), lambda nn, lib: nn.MSELoss(),
+    lambda nn, lib: nn.L1Loss(reduction="sum"), lambda nn, lib: nn.CrossEntropyLoss(lib.ones(3), label_smoothing=0.1),
+    lambda nn, lib: nn.NLLLoss(), lambda nn, lib: nn.LayerNorm(10), lambda nn, lib: nn.LayerNorm([3, 4], eps=1e-6),
+    lambda nn, lib: nn.LayerNorm(4, elementwise_affine=False), lambda nn, lib: nn.LayerNorm(4, bias=False),
+    lambda nn, lib: nn.RNNCell(3, 4), lambda nn, lib: nn.RNNCell(3, 4, bias=False, nonlinearity="relu"),
+    lambda nn, lib: nn.RNN(3, 4, nonlinearity="relu", num_layers=2), lambda nn, lib: nn.EmbeddingBag(10, 3),
+    lambda nn, lib: nn.ModuleDict({"a": nn.ReLU(), "b": nn.Linear(2, 3)}), lambda nn, lib: nn.ModuleDict(),
+    lambda nn, lib: nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.Linear(2, 2)]),
+    lambda nn, lib: nn.ParameterList(), lambda nn, lib: nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Tanh()),
+    lambda nn, lib: nn.Sequential(nn.ModuleDict({"x": nn.ModuleList([nn.GELU(), nn.GELU()])}), nn.Dropout()),
+])
+def test_repr_matches_pytorch(build):
+    ours, theirs = both(build)
+    assert repr(ours) == repr(theirs)
+
+
+def test_parameter_container_reprs_match_pytorch_up_to_the_dtype_name():
+    ours, theirs = both(lambda nn, lib: nn.ParameterList([nn.Parameter(lib.zeros(3)),
+                                                          nn.Parameter(lib.zeros(2, 2, dtype=lib.float64))]))
+    assert repr(ours) == repr(theirs).replace("torch.", "fastgrad.")
+    ours, theirs = both(lambda nn, lib: nn.ParameterDict({"x": nn.Parameter(lib.zeros(3)),
+                                                          "y": nn.Parameter(lib.zeros(2, 3))}))
+    assert repr(ours) == repr(theirs).replace("torch.FloatTensor", "fastgrad.float32")  # PyTorch's legacy name here
+
+
+class Model:
+    """The same model in both libraries: containers, a shared layer, a non-persistent buffer."""
+
+    @staticmethod
+    def build(nn, lib):
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                shared = nn.Linear(3, 3)
+                self.blocks = nn.ModuleDict({"first": nn.Sequential(shared, nn.GELU()),
+                                             "second": nn.ModuleList([shared, nn.LayerNorm(3)])})
+                self.cell = nn.RNNCell(3, 2)
+                self.scales = nn.ParameterList([nn.Parameter(lib.ones(2)), nn.Parameter(lib.ones(2))])
+                self.offsets = nn.ParameterDict({"a": nn.Parameter(lib.zeros(2))})
+                self.register_buffer("steps", lib.zeros(1))
+                self.register_buffer("cache", lib.zeros(1), persistent=False)
+
+        return Net()
+
+
+def test_module_walks_and_names_match_pytorch():
+    ours, theirs = both(Model.build)
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert ([n for n, _ in ours.named_modules(remove_duplicate=False, prefix="m")]
+            == [n for n, _ in theirs.named_modules(remove_duplicate=False, prefix="m")])
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert ([n for n, _ in ours.named_parameters(remove_duplicate=False)]
+            == [n for n, _ in theirs.named_parameters(remove_duplicate=False)])
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs).replace("torch.FloatTensor", "fastgrad.float32").replace("torch.", "fastgrad.")
+    ours_order, theirs_order = [], []
+    ours.apply(lambda m: ours_order.append(type(m).__name__))
+    theirs.apply(lambda m: theirs_order.append(type(m).__name__))
+    assert ours_order == theirs_order
+
+
+def test_pytorch_weights_load_by_name_and_give_the_same_outputs():
+    ours, theirs = both(Model.build)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    for model, lib in ((ours, fastgrad), (theirs, torch)):
+        hidden = model.blocks["second"][1](model.blocks["first"](lib.tensor(x)))
+        model.out = model.cell(hidden) * model.scales[1] + model.offsets["a"]
+    np.testing.assert_allclose(ours.out.numpy(), theirs.out.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_zero_grad_and_requires_grad_match_pytorch():
+    ours, theirs = both(lambda nn, lib: nn.Linear(2, 2))
+    for model, lib in ((ours, fastgrad), (theirs, torch)):
+        model(lib.ones(1, 2)).sum().backward()
+        model.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+    ours.zero_grad(), theirs.zero_grad()
+    assert ours.weight.grad is None and theirs.weight.grad is None
+    ours.requires_grad_(False), theirs.requires_grad_(False)
+    assert [p.requires_grad for p in ours.parameters()] == [p.requires_grad for p in theirs.parameters()]
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_rnn_cell_matches_pytorch(nonlinearity, bias):
+    theirs = torch.nn.RNNCell(3, 4, bias=bias, nonlinearity=nonlinearity).double()
+    ours = nn.RNNCell(3, 4, bias=bias, nonlinearity=nonlinearity).double()
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(1)
+    for x, h in [(rng.standard_normal((2, 3)), rng.standard_normal((2, 4))), (rng.standard_normal(3), None),
+                 (rng.standard_normal((5, 3)), None), (rng.standard_normal(3), rng.standard_normal(4))]:
+        our_x, their_x = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        our_h = None if h is None else fastgrad.tensor(h, requires_grad=True)
+        their_h = None if h is None else torch.tensor(h, requires_grad=True)
+        our_out, their_out = ours(our_x, our_h), theirs(their_x, their_h)
+        np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-12, atol=1e-14)
+        upstream = rng.standard_normal(our_out.shape)
+        (our_out * fastgrad.tensor(upstream)).sum().backward()
+        (their_out * torch.tensor(upstream)).sum().backward()
+        np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(), rtol=1e-12, atol=1e-14)
+        if h is not None:
+            np.testing.assert_allclose(our_h.grad.numpy(), their_h.grad.numpy(), rtol=1e-12, atol=1e-14)
+    for (name, ours_param), theirs_param in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(ours_param.grad.numpy(), theirs_param.grad.numpy(), rtol=1e-12, err_msg=name)
+
+
+def test_rnn_cell_initialization_has_pytorchs_bound():
+    fastgrad.manual_seed(0)
+    weights = nn.RNNCell(10, 400).weight_hh.numpy()
+    bound = 1 / np.sqrt(400)
+    assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.99 * bound
+    assert abs(weights.std() - bound / np.sqrt(3)) < 0.01 * bound  # U(-b, b) has std b / sqrt(3)
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda nn, lib: nn.Flatten(), (2, 3, 4)), (lambda nn, lib: nn.Flatten(0, -2), (2, 3, 4)),
+    (lambda nn, lib: nn.Unflatten(1, (3, 1)), (2, 3, 4)), (lambda nn, lib: nn.Unflatten(-1, (-1, 2)), (2, 3, 4)),
+])
+def test_flatten_layers_match_pytorch(build, shape):
+    ours, theirs = both(build)
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    np.testing.assert_array_equal(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())

@@ -1,0 +1,184 @@
+"""Learning-rate schedulers against torch.optim.lr_scheduler: the rates (and OneCycleLR's momenta) over
+30 steps, state_dict keys, resuming from a state dict (ours or PyTorch's)."""
+import math
+
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+import fastgrad.optim as optim
+from fastgrad.optim import lr_scheduler
+
+torch = pytest.importorskip("torch")
+
+STEPS = 30
+
+
+class Warmup:
+    """A callable object: LambdaLR saves its attributes (not the function itself)."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.steps)
+
+
+CASES = {
+    "StepLR": dict(step_size=4, gamma=0.5),
+    "MultiStepLR": dict(milestones=[3, 8, 8, 20], gamma=0.3),
+    "ExponentialLR": dict(gamma=0.9),
+    "LambdaLR": dict(lr_lambda=lambda epoch: 0.95 ** epoch + 0.01 * (epoch % 3)),
+    "LambdaLR-object": dict(lr_lambda=Warmup(7)),
+    "LinearLR": dict(start_factor=0.25, end_factor=0.9, total_iters=10),
+    "LinearLR-default": dict(),
+    "CosineAnnealingLR": dict(T_max=7, eta_min=0.001),
+    "OneCycleLR": dict(max_lr=[1.0, 0.5], total_steps=STEPS),
+    "OneCycleLR-linear-three-phase": dict(max_lr=0.8, epochs=3, steps_per_epoch=10, pct_start=0.25,
+                                          anneal_strategy="linear", three_phase=True, div_factor=10.0),
+    "OneCycleLR-no-momentum": dict(max_lr=0.5, total_steps=STEPS, cycle_momentum=False),
+}
+
+
+def optimizers(momentum=0.9):
+    """The same two-group SGD in both libraries."""
+    ours = optim.SGD([{"params": nn.Linear(2, 2).parameters()}, {"params": nn.Linear(2, 1).parameters(),
+                                                                   "lr": 0.05}], lr=0.1, momentum=momentum)
+    theirs = torch.optim.SGD([{"params": torch.nn.Linear(2, 2).parameters()},
+                              {"params": torch.nn.Linear(2, 1).parameters(), "lr": 0.05}], lr=0.1, momentum=momentum)
+    return ours, theirs
+
+
+def schedulers(case, ours_optimizer, theirs_optimizer, **overrides):
+    name = case.split("-")[0]
+    kwargs = {**CASES[case], **overrides}
+    return (getattr(lr_scheduler, name)(ours_optimizer, **kwargs),
+            getattr(torch.optim.lr_scheduler, name)(theirs_optimizer, **kwargs))
+
+
+def run(scheduler, optimizer, steps):
+    """The rates and momenta in effect at each step, stepping optimizer then scheduler."""
+    seen = []
+    for _ in range(steps):
+        seen.append([(group["lr"], group.get("momentum")) for group in optimizer.param_groups])
+        optimizer.step()
+        scheduler.step()
+    return seen
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rates_and_state_keys_match_pytorch(case):
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours, theirs = schedulers(case, ours_optimizer, theirs_optimizer)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours_seen = run(ours, ours_optimizer, STEPS - 1)
+    theirs_seen = run(theirs, theirs_optimizer, STEPS - 1)
+    assert ours_seen == theirs_seen  # exactly: the same arithmetic in the same order
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
+    for key in theirs_state:
+        assert ours_state[key] == theirs_state[key], key
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_resuming_from_a_state_dict_continues_the_schedule(case, tmp_path):
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours, theirs = schedulers(case, ours_optimizer, theirs_optimizer)
+    run(ours, ours_optimizer, 12)
+    run(theirs, theirs_optimizer, 12)
+    fastgrad.save({"scheduler": ours.state_dict(), "optimizer": ours_optimizer.state_dict()}, tmp_path / "ckpt")
+    checkpoint = fastgrad.load(tmp_path / "ckpt")
+    expected = run(theirs, theirs_optimizer, STEPS - 13)
+    # a fresh optimizer and scheduler, as a restarted run builds them, then the saved state
+    resumed_optimizer, _ = optimizers()
+    if case == "LambdaLR-object":
+        resumed, _ = schedulers(case, resumed_optimizer, optimizers()[1], lr_lambda=Warmup(99))
+    else:
+        resumed, _ = schedulers(case, resumed_optimizer, optimizers()[1])
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed.load_state_dict(checkpoint["scheduler"])
+    assert run(resumed, resumed_optimizer, STEPS - 13) == expected
+
+
+@pytest.mark.parametrize("case", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR"])
+def test_pytorch_state_dicts_load(case):
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours, theirs = schedulers(case, ours_optimizer, theirs_optimizer)
+    run(theirs, theirs_optimizer, 9)
+    for ours_group, theirs_group in zip(ours_optimizer.param_groups, theirs_optimizer.param_groups):
+        ours_group.update({key: value for key, value in theirs_group.items() if key in ours_group and key != "params"})
+    ours.load_state_dict(theirs.state_dict())
+    assert run(ours, ours_optimizer, STEPS - 10) == run(theirs, theirs_optimizer, STEPS - 10)
+
+
+def test_lambda_functions_are_not_saved_but_callable_objects_are():
+    optimizer, _ = optimizers()
+    warmup = Warmup(5)
+    scheduler = lr_scheduler.LambdaLR(optimizer, [lambda epoch: 1.0, warmup])
+    assert scheduler.state_dict()["lr_lambdas"] == [None, {"steps": 5}]
+    other = Warmup(50)
+    restored = lr_scheduler.LambdaLR(optimizers()[0], [lambda epoch: 0.5, other])
+    restored.load_state_dict(scheduler.state_dict())
+    assert other.steps == 5 and restored.lr_lambdas[1] is other
+
+
+def test_one_cycle_cycles_adams_beta1():
+    ours_optimizer = optim.Adam(nn.Linear(2, 2).parameters(), lr=0.1, betas=(0.9, 0.99))
+    theirs_optimizer = torch.optim.Adam(torch.nn.Linear(2, 2).parameters(), lr=0.1, betas=(0.9, 0.99))
+    ours = lr_scheduler.OneCycleLR(ours_optimizer, max_lr=0.2, total_steps=STEPS)
+    theirs = torch.optim.lr_scheduler.OneCycleLR(theirs_optimizer, max_lr=0.2, total_steps=STEPS)
+    for _ in range(STEPS - 1):
+        assert ours_optimizer.param_groups[0]["betas"] == theirs_optimizer.param_groups[0]["betas"]
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        ours_optimizer.step(), theirs_optimizer.step()
+        ours.step(), theirs.step()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_resuming_through_last_epoch_matches_pytorch():
+    for name, kwargs in (("CosineAnnealingLR", dict(T_max=6)), ("StepLR", dict(step_size=3)),
+                         ("ExponentialLR", dict(gamma=0.8))):
+        ours_optimizer, theirs_optimizer = optimizers()
+        for group in ours_optimizer.param_groups + theirs_optimizer.param_groups:
+            group["initial_lr"] = group["lr"]
+        ours = getattr(lr_scheduler, name)(ours_optimizer, last_epoch=4, **kwargs)
+        theirs = getattr(torch.optim.lr_scheduler, name)(theirs_optimizer, last_epoch=4, **kwargs)
+        assert run(ours, ours_optimizer, 10) == run(theirs, theirs_optimizer, 10), name
+
+
+def test_scheduler_argument_errors():
+    optimizer, _ = optimizers()
+    with pytest.raises(ValueError, match="LambdaLR: expected 2 lr_lambdas \\(one per param group\\), got 1"):
+        lr_scheduler.LambdaLR(optimizer, [lambda epoch: 1.0])
+    with pytest.raises(ValueError, match=r"LinearLR: start_factor must be in \(0, 1\], got 0"):
+        lr_scheduler.LinearLR(optimizer, start_factor=0)
+    with pytest.raises(ValueError, match=r"LinearLR: end_factor must be in \[0, 1\], got 1.5"):
+        lr_scheduler.LinearLR(optimizer, end_factor=1.5)
+    with pytest.raises(ValueError, match="CosineAnnealingLR: T_max must be positive, got 0"):
+        lr_scheduler.CosineAnnealingLR(optimizer, T_max=0)
+    with pytest.raises(ValueError, match="give either total_steps or both epochs and steps_per_epoch"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, epochs=3)
+    with pytest.raises(ValueError, match="total_steps must be a positive int, got 0"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=0)
+    with pytest.raises(ValueError, match=r"max_lr has 3 values, expected one per param group \(2\)"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=[1.0, 1.0, 1.0], total_steps=10)
+    with pytest.raises(ValueError, match="pct_start must be in \\[0, 1\\], got 1.5"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10, pct_start=1.5)
+    with pytest.raises(ValueError, match="anneal_strategy must be 'cos' or 'linear', got 'exp'"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10, anneal_strategy="exp")
+    with pytest.raises(ValueError, match="Adagrad has neither"):
+        lr_scheduler.OneCycleLR(optim.Adagrad(nn.Linear(1, 1).parameters()), max_lr=1.0, total_steps=10)
+    one_cycle = lr_scheduler.OneCycleLR(optimizers()[0], max_lr=1.0, total_steps=3)
+    one_cycle.step(), one_cycle.step(), one_cycle.step()
+    with pytest.raises(ValueError, match="tried to step 4 times, but total_steps is 3"):
+        one_cycle.step()
+    with pytest.raises(TypeError, match="StepLR needs an Optimizer, got list"):
+        lr_scheduler.StepLR([], step_size=1)
+
+
+def test_get_lr_outside_step_warns():
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizers()[0], T_max=4)
+    with pytest.warns(UserWarning, match=r"get_lr\(\) called outside step\(\): use get_last_lr\(\)"):
+        scheduler.get_lr()
+    assert math.isclose(scheduler.get_last_lr()[0], 0.1)
