@@ -12,6 +12,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import where
 from fastgrad.random import next_seed
@@ -53,12 +54,21 @@ def _floating(input: Tensor, name: str) -> Tensor:
 
 
 # -- activations -----------------------------------------------------------------------------------
-def relu(x: Tensor) -> Tensor:
-    return apply(ops.Relu, x)
+def _activation(op, name: str, x: Tensor, inplace: bool, **attrs) -> Tensor:
+    """`op` on x, or in place with PyTorch's `inplace=True` (under autograd's in-place rules)."""
+    return graph.apply_inplace(op, f"{name}(inplace=True)", x, **attrs) if inplace else apply(op, x, **attrs)
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return apply(ops.LeakyRelu, x, slope=float(negative_slope))
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(ops.Relu, "relu", x, inplace)
+
+
+def relu_(x: Tensor) -> Tensor:
+    return relu(x, inplace=True)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _activation(ops.LeakyRelu, "leaky_relu", x, inplace, slope=float(negative_slope))
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
@@ -70,10 +80,10 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     return apply(ops.Prelu, x, weight)
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
-    return apply(ops.Hardtanh, x, low=float(min_val), high=float(max_val))
+    return _activation(ops.Hardtanh, "hardtanh", x, inplace, low=float(min_val), high=float(max_val))
 
 
 def tanh(x: Tensor) -> Tensor:
@@ -99,9 +109,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return apply(ops.Gelu, _floating(input, "gelu"), approximate=approximate)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
-    return apply(ops.Elu, _floating(input, "elu"), alpha=float(alpha))
+    return _activation(ops.Elu, "elu", _floating(input, "elu"), inplace, alpha=float(alpha))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -362,15 +372,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "me
     return apply(ops.BCEWithLogits, input, target.to(input.dtype), reduction=_reduction(reduction))
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: at train time zero each element with probability p and scale the rest by 1/(1-p)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return x * 0.0
-    return apply(ops.Dropout, x, p=float(p), seed=next_seed())
+        return x.mul_(0.0) if inplace else x * 0.0
+    return _activation(ops.Dropout, "dropout", x, inplace, p=float(p), seed=next_seed())
 
 
 # -- distances and normalization ------------------------------------------------------------------

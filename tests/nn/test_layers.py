@@ -283,3 +283,30 @@ def test_parameter_list_and_dict():
     assert list(Holder().state_dict()) == ["weights.0", "named.w"]
     optimizer = fastgrad.optim.SGD(Holder().parameters(), lr=0.1)
     assert [p.shape for p in optimizer.param_groups[0]["params"]] == [(2,), (3,)]
+
+
+@pytest.mark.parametrize("make,functional", [
+    (lambda: fastgrad.nn.ReLU(inplace=True), lambda x: F.relu(x, inplace=True)),
+    (lambda: fastgrad.nn.LeakyReLU(0.1, inplace=True), lambda x: F.leaky_relu(x, 0.1, inplace=True)),
+    (lambda: fastgrad.nn.Hardtanh(-0.5, 0.5, inplace=True), lambda x: F.hardtanh(x, -0.5, 0.5, inplace=True)),
+    (lambda: fastgrad.nn.ELU(inplace=True), lambda x: F.elu(x, inplace=True)),
+], ids=["relu", "leaky_relu", "hardtanh", "elu"])
+def test_inplace_activations_change_their_input_and_keep_gradients(make, functional):
+    x = fastgrad.tensor([-1.5, -0.3, 0.2, 0.8], dtype=fastgrad.float64, requires_grad=True)
+    for activation in (make(), functional):
+        h = x * 1.0
+        out = activation(h)
+        assert out is h and "inplace=True" in repr(make())
+        expected = activation(x * 1.0).detach().numpy()  # the same values out of place on a copy
+        np.testing.assert_allclose(h.detach().numpy(), expected)
+        assert fastgrad.gradcheck(lambda x: activation(x * 1.0), [x])
+    with pytest.raises(RuntimeError, match="leaf tensor"):
+        make()(x)
+
+
+def test_inplace_dropout_scales_the_same_tensor():
+    fastgrad.manual_seed(0)
+    x = fastgrad.ones(1000)
+    out = fastgrad.nn.Dropout(0.5, inplace=True)(x)
+    assert out is x and set(np.unique(x.numpy())) == {0.0, 2.0}
+    assert repr(fastgrad.nn.Dropout(0.2, inplace=True)) == "Dropout(p=0.2, inplace=True)"

@@ -10,14 +10,14 @@ class Dropout(Module):
     """At train time zero each element with probability p and scale the survivors by 1/(1-p)
     (Srivastava et al., 2014, in the inverted form), so eval() needs no rescaling."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"  # PyTorch's repr; fastgrad's dropout is never in place
+        return f"p={self.p}, inplace={self.inplace}"
