@@ -387,7 +387,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     """The p-norm of x along dim (of every element for a 0-d x)."""
     (axis,) = _normalize_dims(dim, x.ndim)
-    return apply(ops.VectorNorm, x, ord=float(p), axis=(axis,) if x.ndim else None, keepdims=keepdim)
+    return apply(ops.Norm, x, p=float(p), axis=(axis,) if x.ndim else None, keepdims=keepdim)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:

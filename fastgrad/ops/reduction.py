@@ -42,50 +42,6 @@ class Mean(Op):
         return (_expand_back(K.divide(g, g.dtype.type(count)), shape, axis, keepdims),)
 
 
-class VectorNorm(Op):
-    """The p-norm over `axis` (all dims for None), as torch.linalg.vector_norm: (sum |x|^p)^(1/p),
-    max |x| for p = inf, min |x| for p = -inf, the number of non-zeros for p = 0 (no gradient).
-    The gradient is 0 where the norm is 0 (PyTorch's choice for the kink of the 2-norm at the origin)
-    and at zero elements."""
-
-    saves_output = True  # backward reads the norm
-
-    def forward(ctx, K, x, ord, axis, keepdims):
-        magnitude = K.absolute(x)
-        if ord == math.inf:
-            norm = K.amax(magnitude, axis, True)
-        elif ord == -math.inf:
-            norm = K.amin(magnitude, axis, True)
-        elif ord == 0:
-            norm = K.sum((magnitude != 0).astype(x.dtype), axis, True)
-        elif ord == 1:
-            norm = K.sum(magnitude, axis, True)
-        elif ord == 2:
-            norm = K.sqrt(K.sum(K.multiply(x, x), axis, True))
-        else:
-            norm = K.power(K.sum(K.power(magnitude, ord), axis, True), x.dtype.type(1 / ord))
-        ctx.saved = (x, norm, ord, axis)
-        return norm if keepdims else norm.reshape([n for i, n in enumerate(norm.shape)
-                                                   if axis is not None and i not in axis])
-
-    def backward(ctx, K, g):
-        x, norm, ord, axis = ctx.saved
-        g = g.reshape(norm.shape)
-        if ord == 0:
-            return (np.zeros(x.shape, dtype=g.dtype),)
-        if ord in (math.inf, -math.inf):  # split evenly among the elements that attain the norm
-            attains = K.absolute(x) == norm
-            share = np.sign(x) * attains / K.sum(attains, axis, True)
-            return (K.multiply(g, share).astype(g.dtype, copy=False),)
-        if ord == 1:
-            return (K.multiply(g, np.sign(x)),)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # d ||x||_p / dx = sign(x) |x|^(p-1) / ||x||^(p-1), which is x / ||x|| for p = 2
-            slope = x / norm if ord == 2 else np.sign(x) * (K.absolute(x) / norm) ** (ord - 1)
-        # 0 at a zero norm and at zero elements (where p < 1 makes the slope infinite), as PyTorch
-        return (np.where((norm == 0) | (x == 0), 0, K.multiply(g, slope)).astype(g.dtype, copy=False),)
-
-
 class Max(Op):
     """Max over all elements (gradient split evenly among ties, as PyTorch's full reduction) or over
     one dim (gradient to the first maximal element, the index PyTorch's max(dim) returns)."""
