@@ -149,6 +149,7 @@ class Remainder(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g, K.multiply(g, K.negative(K.floor_divide(a, b)))
 
+
 # -- unary math ------------------------------------------------------------------------------------
 class Neg(Op):
     saves_inputs = False
@@ -159,6 +160,7 @@ class Neg(Op):
     def backward(ctx, K, g):
         return (K.negative(g),)
 
+
 class Exp(Op):
     saves_inputs, saves_output = False, True
 
@@ -168,6 +170,7 @@ class Exp(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved),)  # d e^a = e^a, the saved output
+
 
 class Log(Op):
     def forward(ctx, K, a):

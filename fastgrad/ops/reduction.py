@@ -1,7 +1,6 @@
 """Reductions over all elements or over some dims, with `keepdim`."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import fastgrad
+from fastgrad.testing import check_gradients as check, float64_leaf as leaf
 import fastgrad.nn.functional as F
 
 BACKENDS = ["numpy", "compiled"]
@@ -14,20 +15,6 @@ ALL_BACKENDS = BACKENDS + ["python"]
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
-
-
-def leaf(shape, seed, low=-2.0, high=2.0, away_from=None):
-    """A float64 leaf with values that keep central differences away from kinks (|x - k| > 0.05)."""
-    values = np.random.default_rng(seed).uniform(low, high, shape)
-    if away_from is not None:
-        close = np.abs(values - away_from) < 0.05
-        values[close] += 0.1
-    return fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
-
-
-def check(backend_name, fn, *inputs):
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, inputs)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
+from fastgrad.testing import check_gradients as check
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
 
@@ -22,11 +23,6 @@ def leaf(shape, seed):
     size = int(np.prod(shape))
     values = (rng.permutation(size) - size / 2) * 0.5 + rng.uniform(-0.1, 0.1, size)
     return fastgrad.tensor(values.reshape(shape), dtype=fastgrad.float64, requires_grad=True)
-
-
-def check(backend_name, fn, *inputs):
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, inputs)
 
 
 def index_along(rng, shape, dim, size_along_dim, unique=False):

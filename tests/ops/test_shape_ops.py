@@ -8,26 +8,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
+from fastgrad.testing import check_gradients as check, float64_leaf as leaf
 from fastgrad import ops
 
 BACKENDS = ["numpy", "compiled", "python"]
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 nonscalar_shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
-
-
-def leaf(shape, seed):
-    values = np.random.default_rng(seed).uniform(-2.0, 2.0, shape)
-    return fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
-
-
-def check(backend_name, fn, *inputs):
-    """gradcheck, plus what it does not look at: each gradient it computed (left in .grad) has its input's
-    shape (a broadcastable wrong shape would pass the comparison) and is finite (NaN compares as no error)."""
-    input_shapes = [t.shape for t in inputs]  # gradcheck turns 0-dim inputs into shape (1,)
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, inputs)
-    for t, shape in zip(inputs, input_shapes):
-        assert t.grad.shape == shape and np.isfinite(t.grad.numpy()).all()
 
 
 # -- shape ops: gradients --------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""Helpers for testing code built on fastgrad (as `torch.testing` is for PyTorch's): random float64
+leaves for gradient checks, and a gradient check on a named backend."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from fastgrad.autograd.gradcheck import gradcheck
+from fastgrad.backends import backend
+from fastgrad.tensor import Tensor, tensor
+
+
+def float64_leaf(shape: tuple[int, ...], seed: int, low: float = -2.0, high: float = 2.0,
+                 away_from: float | None = None) -> Tensor:
+    """A float64 leaf of uniform values in [low, high) that requires grad; with `away_from`, values are
+    kept more than 0.05 from that kink, so central differences do not straddle it."""
+    values = np.random.default_rng(seed).uniform(low, high, shape)
+    if away_from is not None:
+        values[np.abs(values - away_from) < 0.05] += 0.1
+    return tensor(values, requires_grad=True)
+
+
+def check_gradients(backend_name: str, fn: Callable, *inputs: Tensor) -> None:
+    """fastgrad.gradcheck of fn at inputs, with the kernels of backend `backend_name`."""
+    with backend(backend_name):
+        assert gradcheck(fn, inputs)
