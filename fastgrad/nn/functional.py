@@ -24,7 +24,9 @@ def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
     array = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer tensor, got dtype {array.dtype}")
-    array = np.ascontiguousarray(array, dtype=np.int64)
+    source, array = array, np.ascontiguousarray(array, dtype=np.int64)
+    if np.may_share_memory(array, source):  # ops keep ids for backward: a later change of the caller's
+        array = array.copy()                 # tensor in place must not change the gradient
     if array.size:
         valid = (array >= 0) & (array < size)
         if allowed is not None:

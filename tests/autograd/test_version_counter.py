@@ -94,3 +94,18 @@ def test_softmax_output_changed_in_place_raises():
     p.detach()[0, 0] = 0.0
     with pytest.raises(RuntimeError, match=MODIFIED):
         (p * p).sum().backward()
+
+
+def test_changing_index_tensors_after_the_forward_does_not_change_gradients():
+    weight = fastgrad.randn(5, 3, requires_grad=True)
+    ids = fastgrad.tensor([0, 1, 1])
+    logits = fastgrad.randn(3, 4, requires_grad=True)
+    targets = fastgrad.tensor([0, 2, 3])
+    loss = F.embedding(ids, weight).sum() + F.nll_loss(F.log_softmax(logits, 1), targets)
+    ids.fill_(4)
+    targets.fill_(1)
+    loss.backward()
+    np.testing.assert_array_equal(weight.grad.numpy().sum(axis=1), [3.0, 6.0, 0.0, 0.0, 0.0])
+    expected = fastgrad.tensor(logits.detach().numpy(), requires_grad=True)
+    F.nll_loss(F.log_softmax(expected, 1), fastgrad.tensor([0, 2, 3])).backward()
+    np.testing.assert_allclose(logits.grad.numpy(), expected.grad.numpy())
