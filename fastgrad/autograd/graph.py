@@ -322,9 +322,11 @@ def register_post_accumulate_grad_hook(leaf, hook: Callable) -> RemovableHandle:
     entry = _POST_ACCUMULATE_HOOKS.get(key)
     if entry is None or entry[0]() is not leaf:  # a dead tensor's id may be reused
 
-        def forget(ref: weakref.ref) -> None:  # the leaf died: drop its hooks, not a newer tensor's
-            if _POST_ACCUMULATE_HOOKS.get(key, (None,))[0] is ref:
-                del _POST_ACCUMULATE_HOOKS[key]
+        # The leaf died: drop its hooks, not a newer tensor's. The registry is bound now because
+        # module globals may already be gone when this runs at interpreter exit.
+        def forget(ref: weakref.ref, registry: dict = _POST_ACCUMULATE_HOOKS) -> None:
+            if registry.get(key, (None,))[0] is ref:
+                del registry[key]
 
         entry = (weakref.ref(leaf, forget), [])
         _POST_ACCUMULATE_HOOKS[key] = entry

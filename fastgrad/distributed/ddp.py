@@ -14,6 +14,7 @@ the batch touched.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Any, Iterator
 
 import numpy as np
@@ -109,9 +110,18 @@ class DistributedDataParallel(Module):
         self._parameter_names = {id(p): name for name, p in module.named_parameters()}
         if self._group.size > 1:
             self._build_buckets(float(bucket_cap_mb) * 2**20)
+            # The hook registry outlives this wrapper; a weak reference lets the wrapper (and the
+            # model) be freed, after which the hooks do nothing.
+            gradient_ready = weakref.WeakMethod(self._gradient_ready)
+
+            def hook(param) -> None:
+                method = gradient_ready()
+                if method is not None:
+                    method(param)
+
             for param in module.parameters():
                 if param.requires_grad:
-                    param.register_post_accumulate_grad_hook(self._gradient_ready)
+                    param.register_post_accumulate_grad_hook(hook)
         self._reset_reduction()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -19,6 +19,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
 from fastgrad.data.lm_corpus import batchify, bptt_segments
+from fastgrad.distributed import DistributedDataParallel
 from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
@@ -54,16 +55,28 @@ class TruncatedBPTT:
 
     The hidden state starts at zero each epoch and is carried (detached) from segment to segment; the
     position and hidden state are part of `state_dict()`, so a run restored from it continues exactly.
+
+    Data-parallel (`shard=(rank, world_size)`, `model` an RNNLM wrapped in DistributedDataParallel): each rank
+    trains the rank-th contiguous `batch_size / world_size` of the streams, so the ranks together see
+    exactly the streams of one process. `state_dict()` then gathers every rank's hidden state (a
+    collective: call it on every rank), so a checkpoint is the same for any world size.
     """
 
-    def __init__(self, model: RNNLM, optimizer, ids: np.ndarray, batch_size: int, bptt: int,
-                 clip: float | None = 0.25):
+    def __init__(self, model: "RNNLM | DistributedDataParallel", optimizer, ids: np.ndarray, batch_size: int,
+                 bptt: int, clip: float | None = 0.25, shard: tuple[int, int] = (0, 1)):
+        rank, world_size = shard
+        if not 0 <= rank < world_size or batch_size % world_size:
+            raise ValueError(f"shard must be (rank, world_size) with 0 <= rank < world_size and world_size dividing "
+                             f"batch_size {batch_size}, got {shard}")
         self.model, self.optimizer, self.clip = model, optimizer, clip
-        self.batched = batchify(ids, batch_size)
+        self.lm = model.module if isinstance(model, DistributedDataParallel) else model  # what the model is
+        self.batch_size, self.world_size = batch_size, world_size
+        self.streams = slice(rank * batch_size // world_size, (rank + 1) * batch_size // world_size)
+        self.batched = np.ascontiguousarray(batchify(ids, batch_size)[:, self.streams])
         self.segments = list(range(0, len(self.batched) - 1, bptt))
         self.bptt = bptt
         self.epoch, self.segment = 0, 0
-        self.hidden = model.init_hidden(batch_size)
+        self.hidden = self.lm.init_hidden(self.batched.shape[1])
 
     @property
     def tokens_per_epoch(self) -> int:
@@ -77,7 +90,7 @@ class TruncatedBPTT:
         inputs, targets = self.batched[start:start + length], self.batched[start + 1:start + 1 + length]
         # truncated BPTT: the carried state keeps its value but gradients stop at the segment boundary
         logits, hidden = self.model(fastgrad.from_numpy(inputs), self.hidden.detach())
-        loss = F.cross_entropy(logits.reshape(-1, self.model.vocab_size), targets.reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, self.lm.vocab_size), targets.reshape(-1))
         self.optimizer.zero_grad()
         loss.backward()
         if self.clip:
@@ -87,7 +100,7 @@ class TruncatedBPTT:
         self.segment += 1
         if self.segment == len(self.segments):
             self.epoch, self.segment = self.epoch + 1, 0
-            self.hidden = self.model.init_hidden(self.batched.shape[1])
+            self.hidden = self.lm.init_hidden(self.batched.shape[1])
         return loss.item(), targets.size
 
     def run_epoch(self, progress=None) -> float:
@@ -101,16 +114,23 @@ class TruncatedBPTT:
         return total / max(count, 1)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "segment": self.segment, "hidden": self.hidden.numpy().copy()}
+        """Position and the hidden state of all `batch_size` streams (gathered from every rank)."""
+        hidden = self.hidden.numpy()
+        if self.world_size > 1:
+            from fastgrad.distributed import group
+
+            hidden = group().allgather_rows(np.ascontiguousarray(hidden[0]))[0][None]
+        return {"epoch": self.epoch, "segment": self.segment, "hidden": hidden.copy()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         hidden = np.asarray(state["hidden"])
-        if hidden.shape != tuple(self.hidden.shape):
-            raise ValueError(f"saved hidden state has shape {hidden.shape}, expected {tuple(self.hidden.shape)}")
+        expected = (1, self.batch_size, self.hidden.shape[2])
+        if hidden.shape != expected:
+            raise ValueError(f"saved hidden state has shape {hidden.shape}, expected {expected}")
         if not 0 <= int(state["segment"]) < len(self.segments):
             raise ValueError(f"saved segment {state['segment']} is outside 0..{len(self.segments) - 1}")
         self.epoch, self.segment = int(state["epoch"]), int(state["segment"])
-        self.hidden = fastgrad.from_numpy(hidden.astype(self.hidden.dtype))
+        self.hidden = fastgrad.from_numpy(np.ascontiguousarray(hidden[:, self.streams], dtype=self.hidden.dtype))
 
 
 def evaluate(model: RNNLM, ids: np.ndarray, batch_size: int = 1, bptt: int = 256) -> tuple[float, int]:
