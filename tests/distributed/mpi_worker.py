@@ -5,6 +5,8 @@ DistributedDataParallel on a global batch split across the ranks, and writes to 
 the first step's gradients (grads_nbow.npz, grads_rnnlm.npz), the per-step losses averaged over the
 ranks (losses.json) and, with --checkpoint-at, an RNN LM checkpoint. --resume continues the RNN LM from
 a checkpoint. --fail die|hang makes rank 1 die (SIGKILL) or stop calling collectives at NBOW step 2.
+--word2vec CORPUS instead trains skip-gram data-parallel on CORPUS and writes each rank's matrices
+(word2vec_rank<r>.npz) and the vocabulary and statistics (word2vec.json).
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ import fastgrad.distributed as dist
 import fastgrad.nn.functional as F
 from fastgrad import optim
 from fastgrad.models.nbow import DAN, pack_bags
+from fastgrad.distributed.word2vec import read_corpus_shard, train_data_parallel
 from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT
+from fastgrad.models.word2vec import Word2Vec
 
 NBOW_SENTENCES, NBOW_BATCH, NBOW_EPOCHS = 64, 16, 2
 RNN_TOKENS, RNN_BATCH, RNN_BPTT, RNN_STEPS = 600, 4, 5, 12
@@ -125,15 +129,32 @@ def train_rnnlm(out: Path, checkpoint_at: int | None, resume: Path | None) -> li
     return losses
 
 
+def train_word2vec(out: Path, corpus_path: Path) -> None:
+    group = dist.group()
+    shard = read_corpus_shard(corpus_path, min_count=2)
+    model = Word2Vec(model="sg", dim=16, window=3, negative=4, sample=0, min_count=2, epochs=3, alpha=0.05, seed=3)
+    model.build(shard)
+    stats = train_data_parallel(model, shard, sync_words=3000)
+    np.savez(out / f"word2vec_rank{group.rank}.npz", input=model.input_vectors, output=model.output_vectors)
+    if dist.is_main_process():
+        summary = {"words": model.words, "counts": model.counts.tolist(), "raw_words": stats.raw_words,
+                   "shard_words": shard.raw_words}
+        (out / "word2vec.json").write_text(json.dumps(summary))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--checkpoint-at", type=int, default=None)
     parser.add_argument("--resume", type=Path, default=None)
     parser.add_argument("--fail", choices=("die", "hang"), default=None)
+    parser.add_argument("--word2vec", type=Path, default=None)
     args = parser.parse_args()
     group = dist.init()
     fastgrad.set_backend("compiled")
+    if args.word2vec is not None:
+        train_word2vec(args.out, args.word2vec)
+        return
     result = {"world_size": group.size}
     if args.resume is None:
         result["nbow"] = train_nbow(args.out, args.fail)

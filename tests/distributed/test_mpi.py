@@ -102,3 +102,49 @@ def test_a_stuck_rank_makes_the_others_time_out_with_a_clear_error(tmp_path):
     assert time.monotonic() - start < JOB_SECONDS / 2
     assert "CollectiveTimeout" in result.stderr and "did not complete within 2 s on rank 0 of 2" in result.stderr
     assert "aborting the MPI job" in result.stderr
+
+
+def topic_text(rng, topics=3, words_per_topic=8, sentences=1200, length=12) -> tuple[str, list[list[str]]]:
+    """Each line draws its words from one topic; "split" occurs once at each end of the file, so each of
+    2 shards sees it once and only the summed count reaches min_count=2."""
+    vocab = [[f"t{t}w{i}" for i in range(words_per_topic)] for t in range(topics)]
+    lines = [" ".join(rng.choice(vocab[rng.integers(topics)], size=length)) for _ in range(sentences)]
+    return "split " + "\n".join(lines) + " split\n", vocab
+
+
+def topic_purity(vectors: np.ndarray, words: list[str], vocab: list[list[str]]) -> float:
+    """Share of each topic word's 3 nearest neighbours (cosine) that are in its topic."""
+    index = {w: i for i, w in enumerate(words)}
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    hits = total = 0
+    for topic in vocab:
+        for word in topic:
+            similarity = unit @ unit[index[word]]
+            similarity[index[word]] = -np.inf
+            hits += sum(words[j] in topic for j in np.argsort(-similarity)[:3])
+            total += 3
+    return hits / total
+
+
+def test_word2vec_data_parallel_shares_one_vocabulary_and_one_model(tmp_path):
+    from fastgrad.models.word2vec import read_corpus
+
+    text, vocab = topic_text(np.random.default_rng(0))
+    corpus_path = tmp_path / "topics.txt"
+    corpus_path.write_text(text)
+    whole = read_corpus(corpus_path, min_count=2)
+    for ranks in (1, 2):
+        out = tmp_path / f"ranks{ranks}"
+        result = run_job(ranks, out, "--word2vec", str(corpus_path))
+        assert result.returncode == 0, result.stdout + result.stderr
+        summary = json.loads((out / "word2vec.json").read_text())
+        assert summary["words"] == whole.words and summary["counts"] == whole.counts.tolist()
+        assert "split" in summary["words"]
+        assert summary["raw_words"] == 3 * whole.raw_words  # the shards together hold every word once
+        if ranks == 2:
+            assert summary["shard_words"] < whole.raw_words
+            matrices = [np.load(out / f"word2vec_rank{r}.npz") for r in range(2)]
+            for name in ("input", "output"):  # averaged after the last span: one model
+                np.testing.assert_array_equal(matrices[0][name], matrices[1][name])
+        vectors = np.load(out / "word2vec_rank0.npz")["input"]
+        assert topic_purity(vectors, summary["words"], vocab) >= 0.95, ranks
