@@ -18,6 +18,9 @@ import time
 import numpy as np
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
+# A collective that finishes within this is polled without sleeping: a nap costs ~60 us or more,
+# longer than a small message takes between ranks of one machine.
+_SPIN_SECONDS = 0.002
 # Variables the MPI launchers set for each process they start: MPICH's Hydra (PMI_*), Open MPI.
 _WORLD_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 
@@ -47,17 +50,20 @@ class ProcessGroup:
     # -- waiting ----------------------------------------------------------------------------------
     def wait(self, requests: list, what: str) -> None:
         """Poll `requests` until all complete; past the deadline raise CollectiveTimeout."""
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        deadline = start + self.timeout
         pause = 0.0
         while not self._mpi.Request.Testall(requests):
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise CollectiveTimeout(
                     f"{what} did not complete within {self.timeout:g} s on rank {self.rank} of {self.size}: another "
                     "rank died, hangs, or called a different collective (every rank must call the same collectives "
                     "in the same order); set the limit with fastgrad.distributed.init(timeout=...) or "
                     "$FASTGRAD_DIST_TIMEOUT")
-            time.sleep(pause)  # short naps: a busy wait would take a core from the rank's own work
-            pause = min(2 * pause or 1e-5, 1e-3)
+            if now - start > _SPIN_SECONDS:  # then short naps: a long busy wait would take a core from other work
+                time.sleep(pause)
+                pause = min(2 * pause or 1e-5, 1e-3)
 
     def progress(self, requests: list) -> bool:
         """Let MPI move started collectives along (MPICH progresses them only inside MPI calls);

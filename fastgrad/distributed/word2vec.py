@@ -22,9 +22,10 @@ from fastgrad.distributed.comm import ProcessGroup, ReduceOp, group
 from fastgrad.models.word2vec import (MAX_SENTENCE_LENGTH, Corpus, ProgressCallback, TrainingStats, Word2Vec,
                                       _CorpusEncoder, encode_text, text_size)
 
-# Words of a rank's shard between two averages. At about 0.4 M words/s per rank (skip-gram, 100
-# dimensions, one thread) this is ~2.5 s of training per average, against ~0.1 s to average the
-# 57 MB of text8's two matrices over loopback (docs/distributed.md): communication stays under 5%.
+# Words of a rank's shard between two averages. One thread trains ~230k raw words/s (skip-gram) or
+# ~780k (CBOW) at 100 dimensions (docs/notes/word2vec.md): 4.3 s or 1.3 s per average, against ~90 ms
+# to average text8's two matrices (57 MB) between 2 ranks of this machine (docs/distributed.md), so
+# communication stays under 10% (2% and 7%).
 DEFAULT_SYNC_WORDS = 1_000_000
 
 
