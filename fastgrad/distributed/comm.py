@@ -192,6 +192,7 @@ def _abort_job_on_uncaught_exception(group: ProcessGroup) -> None:
     previous = sys.excepthook
 
     def report_and_abort(kind, value, traceback) -> None:
+        sys.stderr = sys.__stderr__  # a rank whose output was silenced still reports its failure
         previous(kind, value, traceback)
         sys.stderr.write(f"fastgrad.distributed: rank {group.rank} of {group.size} failed; aborting the MPI job\n")
         sys.stderr.flush()

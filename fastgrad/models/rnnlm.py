@@ -80,7 +80,8 @@ class TruncatedBPTT:
 
     @property
     def tokens_per_epoch(self) -> int:
-        return (len(self.batched) - 1) * self.batched.shape[1]
+        """Tokens predicted in one epoch (by all ranks together when data-parallel)."""
+        return (len(self.batched) - 1) * self.batch_size
 
     def step(self) -> tuple[float, int]:
         """Train on the next segment; returns (mean loss, tokens predicted). Wraps to a new epoch at the end."""
@@ -104,13 +105,18 @@ class TruncatedBPTT:
         return loss.item(), targets.size
 
     def run_epoch(self, progress=None) -> float:
-        """Train up to the end of the current epoch; returns the mean loss over the segments trained."""
+        """Train up to the end of the current epoch; returns the mean loss over the segments trained (and
+        over all ranks: a collective when data-parallel, where `progress` counts every rank's tokens)."""
         epoch, total, count = self.epoch, 0.0, 0
         while self.epoch == epoch:
             loss, tokens = self.step()
             total, count = total + loss * tokens, count + tokens
             if progress is not None:
-                progress.update(tokens, loss=loss)
+                progress.update(tokens * self.world_size, loss=loss)
+        if self.world_size > 1:
+            from fastgrad.distributed import group
+
+            total, count = group().allreduce_(np.array([total, count], dtype=np.float64)).tolist()
         return total / max(count, 1)
 
     def state_dict(self) -> dict[str, Any]:
