@@ -230,6 +230,11 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    def register_post_accumulate_grad_hook(self, hook) -> "graph.RemovableHandle":
+        """Call `hook(self)` in each backward once this leaf's `.grad` holds all of that backward's
+        contributions (see fastgrad.autograd.graph.register_post_accumulate_grad_hook)."""
+        return graph.register_post_accumulate_grad_hook(self, hook)
+
     def detach(self) -> "Tensor":
         """The same values, cut from the graph (shares memory and its version counter)."""
         return self._alias()

@@ -10,6 +10,8 @@ import importlib
 import sys
 from typing import Callable, Sequence
 
+from fastgrad.cli import distributed_hooks
+
 # Modules that add commands; a module that is not present (yet) is skipped.
 COMMAND_MODULES = (
     "fastgrad.cli.demo",
@@ -57,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    distributed_hooks.start(args, argv)  # under mpiexec: join the job, rank 0 alone prints
     run: Callable[[argparse.Namespace], int | None] = args.run
     return int(run(args) or 0)
 

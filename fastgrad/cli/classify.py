@@ -19,6 +19,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import nn, optim
+from fastgrad.cli import distributed_hooks
 from fastgrad.cli.common import (MetricsLog, Progress, add_run_arguments, plot_curves, print_config, read_model_config,
                                  set_threads, write_json_atomic)
 from fastgrad.data.readers import (LabelledSentences, TaggedSentences, read_conll, read_label_first,
@@ -88,6 +89,7 @@ def _state_copy(model: nn.Module) -> dict[str, np.ndarray]:
 def fit(task: Task, args: argparse.Namespace) -> dict[str, Any]:
     """Train with early stopping on the dev metric; returns the summary of the best epoch with its test scores."""
     model, out = task.model, args.out
+    trained = distributed_hooks.parallel(model)  # averages gradients across ranks under mpiexec
     optimizers = make_optimizers(model, args.optimizer, args.lr, args.weight_decay)
     log = MetricsLog(out / METRICS_FILE if out else None)
     if out:
@@ -100,12 +102,15 @@ def fit(task: Task, args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(1, args.epochs + 1):
         model.train()
         start = time.perf_counter()
-        progress = Progress(task.train_size, task.unit, desc=f"epoch {epoch}", stream=sys.stderr)
+        progress = distributed_hooks.count_all_ranks(Progress(task.train_size, task.unit, desc=f"epoch {epoch}",
+                                                              stream=sys.stderr))
         loss_sum = seen = 0.0
         for count, inputs, gold in task.batches(shuffle_rng, args.batch_size):
             for optimizer in optimizers:
                 optimizer.zero_grad()
-            loss = F.cross_entropy(model(*inputs), gold)
+            if not count:  # this rank's share of a last batch smaller than the number of ranks
+                continue
+            loss = F.cross_entropy(trained(*inputs), gold)
             loss.backward()
             for optimizer in optimizers:
                 optimizer.step()
@@ -113,6 +118,7 @@ def fit(task: Task, args: argparse.Namespace) -> dict[str, Any]:
             seen += count
             progress.update(count, loss=loss_sum / seen)
         progress.close()
+        loss_sum, seen = distributed_hooks.sum_over_ranks(loss_sum, seen)
         train_seconds = time.perf_counter() - start
         dev = task.evaluate(task.dev)
         record = {"epoch": epoch, "train_loss": loss_sum / seen, "seconds": round(train_seconds, 2),
@@ -190,7 +196,7 @@ def _embedding_dim(args: argparse.Namespace, default: int) -> int:
 
 def _batched(order: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     for start in range(0, len(order), batch_size):
-        yield order[start:start + batch_size]
+        yield distributed_hooks.share(order[start:start + batch_size])
 
 
 # -- sentence classification: NBOW / DAN -------------------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import nn, optim
+from fastgrad.cli import distributed_hooks
 from fastgrad.cli.common import (MetricsLog, Progress, add_run_arguments, plot_curves, print_config,
                                  read_model_config, set_threads, write_json_atomic)
 from fastgrad.data.lm_corpus import EOS, PTB_FILES, LMCorpus, load_lm_corpus, read_lm_tokens
@@ -225,7 +226,8 @@ class _EpochRunner:
     def __init__(self, args: argparse.Namespace, model: nn.Module, optimizer, corpus: LMCorpus):
         self.model, self.args = model, args
         if args.model == "rnnlm":
-            self.bptt = rnnlm.TruncatedBPTT(model, optimizer, corpus.train, args.batch_size, args.bptt, args.clip)
+            self.bptt = rnnlm.TruncatedBPTT(distributed_hooks.parallel(model), optimizer, corpus.train, args.batch_size,
+                                            args.bptt, args.clip, shard=distributed_hooks.shard())
             self.tokens_per_epoch = self.bptt.tokens_per_epoch
         else:
             self.optimizer, self.train_ids, self.pad_id = optimizer, corpus.train, corpus.vocab.stoi[EOS]

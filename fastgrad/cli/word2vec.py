@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from fastgrad.cli import distributed_hooks
 from fastgrad.cli.common import MetricsLog, Progress, add_run_arguments, plot_curves, print_config, set_threads, write_json_atomic
 from fastgrad.data.vectors import WordVectors
 from fastgrad.metrics.word_vectors import evaluate_analogies, evaluate_similarity
@@ -34,6 +35,8 @@ def register(cli) -> None:
     p.add_argument("--min-alpha", type=float, default=0.0001, help="final learning rate (default 0.0001)")
     p.add_argument("--workers", type=int, default=2, help="training threads (default 2)")
     p.add_argument("--text", action="store_true", help=f"also write {TEXT_VECTORS_FILE} (word2vec text format)")
+    p.add_argument("--sync-words", type=int, default=1_000_000,
+                   help="under mpiexec: words of each rank's shard between averages of the matrices (default 1000000)")
     _add_eval_arguments(p)
     add_run_arguments(p)
     p.set_defaults(run=run_train)
@@ -61,7 +64,7 @@ def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
 def run_train(args: argparse.Namespace) -> int:
     # Imported here: the kernels have explicit signatures and compile (or load) at import, which
     # every other `fastgrad` command would otherwise pay for when the parser is built.
-    from fastgrad.models.word2vec import Word2Vec, read_corpus
+    from fastgrad.models.word2vec import Word2Vec
 
     if args.backend != "compiled":
         raise SystemExit("word2vec trains with its compiled kernels only; drop --backend")
@@ -71,19 +74,22 @@ def run_train(args: argparse.Namespace) -> int:
                      min_count=args.min_count, alpha=args.alpha, min_alpha=args.min_alpha, epochs=args.epochs,
                      workers=args.workers, seed=args.seed)
     start = time.perf_counter()
-    corpus = read_corpus(args.corpus, min_count=args.min_count)
+    corpus = distributed_hooks.read_word2vec_corpus(args.corpus, args.min_count)  # this rank's shard under mpiexec
     read_seconds = time.perf_counter() - start
     model.build(corpus)
-    print(f"corpus: {corpus.raw_words:,} words, {corpus.sentences:,} sentences, vocabulary {len(corpus.words):,} "
+    raw_words, sentences = (int(n) for n in distributed_hooks.sum_over_ranks(corpus.raw_words, corpus.sentences))
+    print(f"corpus: {raw_words:,} words, {sentences:,} sentences, vocabulary {len(corpus.words):,} "
           f"(min count {args.min_count}), read in {read_seconds:.1f}s", flush=True)
     metrics = MetricsLog(args.out / "metrics.jsonl" if args.out else None)
-    bar = Progress(total=corpus.raw_words * args.epochs, unit="words", desc=f"word2vec {args.model}")
+    bar = distributed_hooks.count_all_ranks(Progress(total=raw_words * args.epochs, unit="words",
+                                                     desc=f"word2vec {args.model}"))
 
     def epoch_end(epoch: int, stats) -> None:
         metrics.write(epoch=epoch + 1, seconds=round(stats.seconds, 3), raw_words_per_second=round(stats.raw_words_per_second),
                       effective_words_per_second=round(stats.effective_words_per_second))
 
-    stats = model.train(corpus, progress=lambda words, alpha: bar.update(words, alpha=alpha), epoch_end=epoch_end)
+    stats = distributed_hooks.train_word2vec(model, corpus, args.sync_words,
+                                             lambda words, alpha: bar.update(words, alpha=alpha), epoch_end)
     bar.close()
     print(f"trained {stats.epochs} epochs in {stats.seconds:.1f}s: {stats.raw_words_per_second:,.0f} raw words/s, "
           f"{stats.effective_words_per_second:,.0f} effective words/s ({args.workers} workers)", flush=True)
@@ -97,7 +103,7 @@ def run_train(args: argparse.Namespace) -> int:
             vectors.save(args.out / TEXT_VECTORS_FILE, binary=False)
         write_json_atomic(args.out / "config.json", {
             "kind": "word2vec", "model": model.config(), "args": config, "threads": threads,
-            "corpus": {"path": str(args.corpus), "raw_words": corpus.raw_words, "vocabulary": len(corpus.words)},
+            "corpus": {"path": str(args.corpus), "raw_words": raw_words, "vocabulary": len(corpus.words)},
             "training": {"seconds": stats.seconds, "raw_words_per_second": stats.raw_words_per_second,
                          "effective_words_per_second": stats.effective_words_per_second,
                          "read_seconds": read_seconds}})

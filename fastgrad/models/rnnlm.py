@@ -21,6 +21,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
 from fastgrad.data.lm_corpus import batchify, bptt_segments
+from fastgrad.distributed import DistributedDataParallel
 from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
@@ -90,20 +91,33 @@ class TruncatedBPTT:
 
     The recurrent state starts at zero each epoch and is carried (detached) from segment to segment; the
     position and state are part of `state_dict()`, so a run restored from it continues exactly.
+
+    Data-parallel (`shard=(rank, world_size)`, `model` an RNNLM wrapped in DistributedDataParallel): each rank
+    trains the rank-th contiguous `batch_size / world_size` of the streams, so the ranks together see
+    exactly the streams of one process. `state_dict()` then gathers every rank's recurrent state (a
+    collective: call it on every rank), so a checkpoint is the same for any world size.
     """
 
-    def __init__(self, model: RNNLM, optimizer, ids: np.ndarray, batch_size: int, bptt: int,
-                 clip: float | None = 0.25):
+    def __init__(self, model: "RNNLM | DistributedDataParallel", optimizer, ids: np.ndarray, batch_size: int,
+                 bptt: int, clip: float | None = 0.25, shard: tuple[int, int] = (0, 1)):
+        rank, world_size = shard
+        if not 0 <= rank < world_size or batch_size % world_size:
+            raise ValueError(f"shard must be (rank, world_size) with 0 <= rank < world_size and world_size dividing "
+                             f"batch_size {batch_size}, got {shard}")
         self.model, self.optimizer, self.clip = model, optimizer, clip
-        self.batched = batchify(ids, batch_size)
+        self.lm = model.module if isinstance(model, DistributedDataParallel) else model  # what the model is
+        self.batch_size, self.world_size = batch_size, world_size
+        self.streams = slice(rank * batch_size // world_size, (rank + 1) * batch_size // world_size)
+        self.batched = np.ascontiguousarray(batchify(ids, batch_size)[:, self.streams])
         self.segments = list(range(0, len(self.batched) - 1, bptt))
         self.bptt = bptt
         self.epoch, self.segment = 0, 0
-        self.hidden = model.init_hidden(batch_size)
+        self.hidden = self.lm.init_hidden(self.batched.shape[1])
 
     @property
     def tokens_per_epoch(self) -> int:
-        return (len(self.batched) - 1) * self.batched.shape[1]
+        """Tokens predicted in one epoch (by all ranks together when data-parallel)."""
+        return (len(self.batched) - 1) * self.batch_size
 
     def step(self) -> tuple[float, int]:
         """Train on the next segment; returns (mean loss, tokens predicted). Wraps to a new epoch at the end."""
@@ -113,7 +127,7 @@ class TruncatedBPTT:
         inputs, targets = self.batched[start:start + length], self.batched[start + 1:start + 1 + length]
         # truncated BPTT: the carried state keeps its value but gradients stop at the segment boundary
         logits, hidden = self.model(fastgrad.from_numpy(inputs), detach_state(self.hidden))
-        loss = F.cross_entropy(logits.reshape(-1, self.model.vocab_size), targets.reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, self.lm.vocab_size), targets.reshape(-1))
         self.optimizer.zero_grad()
         loss.backward()
         if self.clip:
@@ -123,34 +137,52 @@ class TruncatedBPTT:
         self.segment += 1
         if self.segment == len(self.segments):
             self.epoch, self.segment = self.epoch + 1, 0
-            self.hidden = self.model.init_hidden(self.batched.shape[1])
+            self.hidden = self.lm.init_hidden(self.batched.shape[1])
         return loss.item(), targets.size
 
     def run_epoch(self, progress=None) -> float:
-        """Train up to the end of the current epoch; returns the mean loss over the segments trained."""
+        """Train up to the end of the current epoch; returns the mean loss over the segments trained (and
+        over all ranks: a collective when data-parallel, where `progress` counts every rank's tokens)."""
         epoch, total, count = self.epoch, 0.0, 0
         while self.epoch == epoch:
             loss, tokens = self.step()
             total, count = total + loss * tokens, count + tokens
             if progress is not None:
-                progress.update(tokens, loss=loss)
+                progress.update(tokens * self.world_size, loss=loss)
+        if self.world_size > 1:
+            from fastgrad.distributed import group
+
+            total, count = group().allreduce_(np.array([total, count], dtype=np.float64)).tolist()
         return total / max(count, 1)
 
     def state_dict(self) -> dict[str, Any]:
-        arrays = tuple(t.numpy().copy() for t in state_tensors(self.hidden))
+        """Position and the recurrent state of all `batch_size` streams (gathered from every rank)."""
+        arrays = tuple(self._all_streams(t.numpy()) for t in state_tensors(self.hidden))
         return {"epoch": self.epoch, "segment": self.segment, "hidden": arrays if len(arrays) > 1 else arrays[0]}
+
+    def _all_streams(self, state: np.ndarray) -> np.ndarray:
+        """A (layers, local streams, H) state as (layers, batch_size, H), the ranks' streams in order."""
+        if self.world_size == 1:
+            return state.copy()
+        from fastgrad.distributed import group
+
+        layers, _, size = state.shape
+        rows = np.ascontiguousarray(state.transpose(1, 0, 2)).reshape(-1, layers * size)
+        gathered = group().allgather_rows(rows)[0]
+        return np.ascontiguousarray(gathered.reshape(-1, layers, size).transpose(1, 0, 2))
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         saved = state["hidden"]
         arrays = [np.asarray(a) for a in (saved if isinstance(saved, (tuple, list)) else (saved,))]
         current = state_tensors(self.hidden)
-        if [a.shape for a in arrays] != [tuple(t.shape) for t in current]:
-            raise ValueError(f"saved hidden state has shape(s) {[a.shape for a in arrays]}, expected "
-                             f"{[tuple(t.shape) for t in current]}")
+        expected = [(t.shape[0], self.batch_size, t.shape[2]) for t in current]
+        if [a.shape for a in arrays] != expected:
+            raise ValueError(f"saved hidden state has shape(s) {[a.shape for a in arrays]}, expected {expected}")
         if not 0 <= int(state["segment"]) < len(self.segments):
             raise ValueError(f"saved segment {state['segment']} is outside 0..{len(self.segments) - 1}")
         self.epoch, self.segment = int(state["epoch"]), int(state["segment"])
-        restored = tuple(fastgrad.from_numpy(a.astype(t.dtype)) for a, t in zip(arrays, current))
+        restored = tuple(fastgrad.from_numpy(np.ascontiguousarray(a[:, self.streams], dtype=t.dtype))
+                         for a, t in zip(arrays, current))
         self.hidden = restored if isinstance(self.hidden, tuple) else restored[0]
 
 

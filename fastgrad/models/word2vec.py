@@ -10,6 +10,7 @@ batch equals `train_skipgram_pairs` on that batch (tests/models/test_word2vec.py
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import itertools
 import threading
@@ -17,7 +18,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from fastgrad.kernels import word2vec as kernels
 
 # gensim's cap (MAX_WORDS_IN_BATCH): longer lines, such as text8's single line, become several sentences.
 MAX_SENTENCE_LENGTH = 10_000
-_READ_BLOCK_CHARS = 1 << 22
+_READ_BLOCK_BYTES = 1 << 22
 _PROGRESS_POLL_SECONDS = 0.2
 
 
@@ -90,19 +91,30 @@ class _CorpusEncoder:
             self._boundaries.append(self._size)
             self._sentence_length = 0
 
-    def finish(self, min_count: int) -> Corpus:
-        self.end_sentence()
+    def word_counts(self) -> tuple[list[str], np.ndarray]:
+        """The words seen so far and how often each occurred."""
         words = list(self._provisional_ids)  # insertion order is provisional id order
+        counts = np.zeros(len(words), dtype=np.int64)
+        for chunk in self._chunks:
+            counts += np.bincount(chunk, minlength=len(words))
+        return words, counts
+
+    def finish(self, min_count: int, total_counts: dict[str, int] | None = None) -> Corpus:
+        """The encoded corpus with the words seen at least `min_count` times. `total_counts`: every
+        word's count over the whole text when this encoder read only a shard of it (data parallel), so
+        that all shards get one vocabulary; by default, the counts of what this encoder read."""
+        self.end_sentence()
+        words, counts = self.word_counts()
         ids = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=np.int32)
         self._chunks = []
-        counts = np.bincount(ids, minlength=len(words))
-        count_list = counts.tolist()
+        if total_counts is None:
+            total_counts = dict(zip(words, counts.tolist()))
         # Most frequent first; ties by the word itself so the order never depends on the text's order.
-        kept = sorted((i for i, c in enumerate(count_list) if c >= min_count), key=lambda i: (-count_list[i], words[i]))
-        final_ids = np.full(len(words), -1, dtype=np.int32)
-        final_ids[kept] = np.arange(len(kept), dtype=np.int32)
+        kept = sorted((w for w, c in total_counts.items() if c >= min_count), key=lambda w: (-total_counts[w], w))
+        final_id = {w: i for i, w in enumerate(kept)}
+        final_ids = np.fromiter((final_id.get(w, -1) for w in words), dtype=np.int32, count=len(words))
         np.take(final_ids, ids, out=ids)
-        return Corpus(words=[words[i] for i in kept], counts=counts[kept].astype(np.int64), ids=ids,
+        return Corpus(words=kept, counts=np.array([total_counts[w] for w in kept], dtype=np.int64), ids=ids,
                       sentence_starts=np.asarray(self._boundaries, dtype=np.int64))
 
 
@@ -119,15 +131,24 @@ def read_corpus(path: str | Path, min_count: int = 5, max_sentence_length: int =
     than a block (text8 is one 100 MB line) is encoded block by block.
     """
     _check_min_count(min_count)
+    encoder = _CorpusEncoder(max_sentence_length)
+    encode_text(encoder, path)
+    return encoder.finish(min_count)
+
+
+def encode_text(encoder: _CorpusEncoder, path: str | Path, byte_range: tuple[int, int] | None = None) -> None:
+    """Feed the words of a text file to `encoder`. With `byte_range=(start, stop)` (bytes of the
+    decompressed text), only the words whose first byte lies in [start, stop): the shards of
+    consecutive ranges hold every word exactly once (data-parallel word2vec)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"corpus file not found: {path}")
-    encoder = _CorpusEncoder(max_sentence_length)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as f:
+        with opener(path, "rb") as f:
+            blocks = _read_blocks(f) if byte_range is None else _read_byte_range(f, *byte_range)
             unfinished = ""
-            while block := f.read(_READ_BLOCK_CHARS):
+            for block in _decode_utf8(blocks):
                 lines = (unfinished + block).split("\n")
                 unfinished = lines.pop()
                 for line in lines:
@@ -143,7 +164,57 @@ def read_corpus(path: str | Path, min_count: int = 5, max_sentence_length: int =
         raise ValueError(f"{path}: not UTF-8 text ({err})") from err
     except (OSError, EOFError) as err:
         raise ValueError(f"{path}: cannot read corpus ({err})") from err
-    return encoder.finish(min_count)
+
+
+def _read_blocks(f) -> Iterator[bytes]:
+    while block := f.read(_READ_BLOCK_BYTES):
+        yield block
+
+
+def _read_byte_range(f, start: int, stop: int) -> Iterator[bytes]:
+    """The bytes of the words that start in [start, stop) (with the whitespace between them)."""
+    if start > 0:
+        f.seek(start - 1)  # a gzip file seeks forward by decompressing
+        previous = f.read(1)
+        if previous and not previous.isspace():  # the word under `start` began before it: not ours
+            while (byte := f.read(1)) and not byte.isspace():
+                start += 1
+            start += 1
+    else:
+        f.seek(0)
+    remaining = max(stop - start, 0)
+    last_byte = b" "
+    while remaining > 0 and (block := f.read(min(_READ_BLOCK_BYTES, remaining))):
+        remaining -= len(block)
+        last_byte = block[-1:]
+        yield block
+    if not last_byte.isspace():  # finish the word that straddles `stop`
+        tail = bytearray()
+        while (byte := f.read(1)) and not byte.isspace():
+            tail += byte
+        yield bytes(tail)
+
+
+def _decode_utf8(blocks: Iterable[bytes]) -> Iterator[str]:
+    """UTF-8 text from byte blocks whose edges may cut a character."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for block in blocks:
+        yield decoder.decode(block)
+    yield decoder.decode(b"", final=True)
+
+
+def text_size(path: str | Path) -> int:
+    """Bytes of (decompressed) text in a corpus file; a `.gz` file is read through once to count them."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus file not found: {path}")
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    try:
+        with gzip.open(path, "rb") as f:
+            return sum(len(block) for block in _read_blocks(f))
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: cannot read corpus ({err})") from err
 
 
 def corpus_from_sentences(sentences: Iterable[Sequence[str]], min_count: int = 5,
@@ -234,54 +305,72 @@ class Word2Vec:
         return self.train(corpus, progress)
 
     def train(self, corpus: Corpus, progress: ProgressCallback | None = None,
-              epoch_end: Callable[[int, TrainingStats], None] | None = None) -> TrainingStats:
+              epoch_end: Callable[[int, TrainingStats], None] | None = None, spans_per_epoch: int = 1,
+              span_end: Callable[[], None] | None = None, rank: int = 0) -> TrainingStats:
         """Train for `epochs` passes over `corpus` (built with the same vocabulary).
 
         `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second;
-        `epoch_end(epoch, stats_so_far)` after each epoch.
+        `epoch_end(epoch, stats_so_far)` after each epoch. Data-parallel training
+        (fastgrad.distributed.word2vec) cuts each epoch into `spans_per_epoch` runs of sentences of
+        about equal word counts and calls `span_end()` after each, where the ranks average their
+        matrices; `rank` gives each rank random draws of its own.
         """
         self._check_corpus(corpus)
         kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
         keep = kernels.probability_thresholds(kernels.subsample_keep_probability(self.counts, self.sample))
         negative_thresholds, negative_aliases = kernels.unigram_alias_table(self.counts)
-        parts = _split_sentences(corpus.sentence_starts, self.workers)
+        spans = _split_sentences(corpus.sentence_starts, 0, corpus.sentences, spans_per_epoch)
         effective_words = 0
         start = time.perf_counter()
         for epoch in range(self.epochs):
-            alpha_start = self._alpha_at(epoch / self.epochs)
-            alpha_end = self._alpha_at((epoch + 1) / self.epochs)
-            seeds = np.random.SeedSequence([self.seed, epoch]).generate_state(len(parts), dtype=np.uint64)
-            done = np.zeros(len(parts), dtype=np.int64)
-            results: list[int | BaseException] = [0] * len(parts)
-
-            def run(slot: int, first: int, last: int) -> None:
-                try:
-                    results[slot] = kernel(corpus.ids, corpus.sentence_starts, first, last, self.input_vectors,
-                                           self.output_vectors, keep, negative_thresholds, negative_aliases,
-                                           self.window, self.negative, np.float32(alpha_start), np.float32(alpha_end),
-                                           seeds[slot], done, slot)
-                except BaseException as err:  # re-raised in the calling thread below
-                    results[slot] = err
-
-            threads = [threading.Thread(target=run, args=(slot, first, last), daemon=True)
-                       for slot, (first, last) in enumerate(parts)]
-            for thread in threads:
-                thread.start()
-            reported = 0
-            while any(thread.is_alive() for thread in threads):
-                threads[0].join(_PROGRESS_POLL_SECONDS)
-                reported = self._report(progress, done, reported, corpus.raw_words, epoch)
-            for thread in threads:
-                thread.join()
-            self._report(progress, done, reported, corpus.raw_words, epoch)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
-                effective_words += result
+            for span, (first, last) in enumerate(spans):
+                # One process keeps the seeds it always had, so earlier runs repeat exactly.
+                key = [self.seed, epoch] if (span, rank) == (0, 0) else [self.seed, epoch, span, rank]
+                effective_words += self._train_span(kernel, corpus, first, last, epoch, key, keep,
+                                                    negative_thresholds, negative_aliases, progress)
+                if span_end is not None:
+                    span_end()
             if epoch_end is not None:
                 epoch_end(epoch, TrainingStats(epoch + 1, corpus.raw_words * (epoch + 1), effective_words,
                                                time.perf_counter() - start))
         return TrainingStats(self.epochs, corpus.raw_words * self.epochs, effective_words, time.perf_counter() - start)
+
+    def _train_span(self, kernel, corpus: Corpus, first: int, last: int, epoch: int, seed_key: list[int],
+                    keep: np.ndarray, negative_thresholds: np.ndarray, negative_aliases: np.ndarray,
+                    progress: ProgressCallback | None) -> int:
+        """Sentences first..last-1 in `workers` threads (Hogwild); returns the effective words."""
+        starts = corpus.sentence_starts
+        words_before = int(starts[first])
+        alpha_start = self._alpha_at((epoch + words_before / max(corpus.raw_words, 1)) / self.epochs)
+        alpha_end = self._alpha_at((epoch + int(starts[last]) / max(corpus.raw_words, 1)) / self.epochs)
+        parts = _split_sentences(starts, first, last, self.workers)
+        seeds = np.random.SeedSequence(seed_key).generate_state(len(parts), dtype=np.uint64)
+        done = np.zeros(len(parts), dtype=np.int64)
+        results: list[int | BaseException] = [0] * len(parts)
+
+        def run(slot: int, first: int, last: int) -> None:
+            try:
+                results[slot] = kernel(corpus.ids, starts, first, last, self.input_vectors, self.output_vectors, keep,
+                                       negative_thresholds, negative_aliases, self.window, self.negative,
+                                       np.float32(alpha_start), np.float32(alpha_end), seeds[slot], done, slot)
+            except BaseException as err:  # re-raised in the calling thread below
+                results[slot] = err
+
+        threads = [threading.Thread(target=run, args=(slot, first, last), daemon=True)
+                   for slot, (first, last) in enumerate(parts)]
+        for thread in threads:
+            thread.start()
+        reported = 0
+        while any(thread.is_alive() for thread in threads):
+            threads[0].join(_PROGRESS_POLL_SECONDS)
+            reported = self._report(progress, done, reported, corpus.raw_words, epoch, words_before)
+        for thread in threads:
+            thread.join()
+        self._report(progress, done, reported, corpus.raw_words, epoch, words_before)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(results)
 
     @property
     def vectors(self) -> WordVectors:
@@ -292,10 +381,11 @@ class Word2Vec:
         return self.alpha - (self.alpha - self.min_alpha) * fraction_done
 
     def _report(self, progress: ProgressCallback | None, done: np.ndarray, reported: int, epoch_words: int,
-                epoch: int) -> int:
+                epoch: int, words_before: int) -> int:
         words_done = int(done.sum())
         if progress is not None and words_done > reported:
-            progress(words_done - reported, self._alpha_at((epoch + words_done / max(epoch_words, 1)) / self.epochs))
+            position = (words_before + words_done) / max(epoch_words, 1)
+            progress(words_done - reported, self._alpha_at((epoch + position) / self.epochs))
         return words_done
 
     def _check_corpus(self, corpus: Corpus) -> None:
@@ -321,12 +411,11 @@ class Word2Vec:
                              f"got {starts[0]} .. {starts[-1]}")
 
 
-def _split_sentences(sentence_starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
-    """Cut the sentences into `parts` contiguous runs of about equal word counts (one per worker)."""
-    sentences = sentence_starts.size - 1
-    targets = np.linspace(0, sentence_starts[-1], parts + 1)[1:-1]
-    cuts = np.concatenate(([0], np.searchsorted(sentence_starts, targets), [sentences]))
-    cuts = np.clip(cuts, 0, sentences)
+def _split_sentences(sentence_starts: np.ndarray, first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """Cut sentences first..last-1 into `parts` contiguous runs of about equal word counts."""
+    targets = np.linspace(sentence_starts[first], sentence_starts[last], parts + 1)[1:-1]
+    cuts = np.concatenate(([first], np.searchsorted(sentence_starts, targets), [last]))
+    cuts = np.clip(cuts, first, last)
     return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
 
 

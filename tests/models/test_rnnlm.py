@@ -190,3 +190,17 @@ def test_short_training_beats_the_unigram_baseline():
     after = math.exp(evaluate(model, valid)[0] / (len(valid) - 1))
     assert before > 15
     assert after < 0.5 * unigram_ppl  # the best possible here is about 2.2; unigram is about 20
+
+
+def test_a_shard_trains_its_contiguous_streams_and_checks_its_arguments():
+    ids = np.arange(120) % 7
+    model = RNNLM(7, embedding_dim=4, hidden_size=4)
+    optimizer = fastgrad.optim.SGD(model.parameters(), lr=0.1)
+    whole = TruncatedBPTT(model, optimizer, ids, batch_size=4, bptt=5, clip=None)
+    second = TruncatedBPTT(model, optimizer, ids, batch_size=4, bptt=5, clip=None, shard=(1, 2))
+    np.testing.assert_array_equal(second.batched, whole.batched[:, 2:4])
+    assert second.tokens_per_epoch == whole.tokens_per_epoch  # counted for all ranks together
+    with pytest.raises(ValueError, match=r"world_size dividing batch_size 4, got \(0, 3\)"):
+        TruncatedBPTT(model, optimizer, ids, batch_size=4, bptt=5, shard=(0, 3))
+    with pytest.raises(ValueError, match=r"0 <= rank < world_size .*got \(2, 2\)"):
+        TruncatedBPTT(model, optimizer, ids, batch_size=4, bptt=5, shard=(2, 2))

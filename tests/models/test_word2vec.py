@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from fastgrad.data.vectors import WordVectors
 from fastgrad.models import word2vec as w2v
@@ -42,7 +43,7 @@ def test_read_corpus_vocabulary_ids_and_sentences(tmp_path):
 
 def test_gzip_and_small_blocks_give_the_same_corpus(tmp_path, monkeypatch):
     plain = read_corpus(write(tmp_path, "c.txt", TEXT), min_count=1)
-    monkeypatch.setattr(w2v, "_READ_BLOCK_CHARS", 3)  # words and lines cut by block edges
+    monkeypatch.setattr(w2v, "_READ_BLOCK_BYTES", 3)  # words and lines cut by block edges
     for name in ("c.txt", "c.txt.gz"):
         other = read_corpus(write(tmp_path, name, TEXT), min_count=1)
         assert other.words == plain.words
@@ -50,8 +51,47 @@ def test_gzip_and_small_blocks_give_the_same_corpus(tmp_path, monkeypatch):
         assert np.array_equal(other.sentence_starts, plain.sentence_starts)
 
 
+@settings(max_examples=15, deadline=None)
+@given(words=st.lists(st.sampled_from(["a", "bb", "ccc", "é", "日本", "x\ny", "z\t"]), max_size=30),
+       shards=st.integers(1, 5), block=st.integers(1, 7), gz=st.booleans())
+def test_byte_range_shards_hold_every_word_once(tmp_path_factory, words, shards, block, gz):
+    text = " ".join(words) + ("\n" if len(words) % 2 else "")
+    path = write(tmp_path_factory.mktemp("shards"), "c.txt.gz" if gz else "c.txt", text)
+    size = w2v.text_size(path)
+    assert size == len(text.encode("utf-8"))
+    original, w2v._READ_BLOCK_BYTES = w2v._READ_BLOCK_BYTES, block  # ranges cut inside words and characters
+    try:
+        sharded = []
+        for rank in range(shards):
+            encoder = w2v._CorpusEncoder(1000)
+            w2v.encode_text(encoder, path, (size * rank // shards, size * (rank + 1) // shards))
+            corpus = encoder.finish(1)
+            sharded += [corpus.words[i] for i in corpus.ids]
+    finally:
+        w2v._READ_BLOCK_BYTES = original
+    assert sharded == text.split()
+
+
+def test_a_shard_takes_the_vocabulary_of_the_whole_text():
+    encoder = w2v._CorpusEncoder(100)
+    encoder.add("b a b c".split())
+    assert encoder.word_counts() == (["b", "a", "c"], pytest.approx(np.array([2, 1, 1])))
+    corpus = encoder.finish(min_count=3, total_counts={"a": 5, "b": 3, "z": 4, "c": 1})
+    assert corpus.words == ["a", "z", "b"] and corpus.counts.tolist() == [5, 4, 3]
+    assert corpus.ids.tolist() == [2, 0, 2, -1]
+
+
+def test_spans_cover_each_epoch_once_and_call_back_between_them():
+    corpus = corpus_from_sentences([["a", "b", "c"]] * 40, min_count=1)
+    model = Word2Vec(dim=8, min_count=1, epochs=2, seed=0)
+    model.build(corpus)
+    calls = []
+    stats = model.train(corpus, spans_per_epoch=3, span_end=lambda: calls.append(1))
+    assert len(calls) == 6 and stats.raw_words == 2 * 120
+
+
 def test_long_lines_are_cut_into_sentences(tmp_path, monkeypatch):
-    monkeypatch.setattr(w2v, "_READ_BLOCK_CHARS", 5)
+    monkeypatch.setattr(w2v, "_READ_BLOCK_BYTES", 5)
     text = " " + " ".join(f"w{i % 7}" for i in range(23))  # one line without newline, like text8
     corpus = read_corpus(write(tmp_path, "one_line.txt", text), min_count=1, max_sentence_length=10)
     assert corpus.sentence_starts.tolist() == [0, 10, 20, 23]

@@ -1,0 +1,226 @@
+"""The process group: who this process is among the ranks, and collectives on NumPy arrays over MPI.
+
+A run started without `mpiexec` (or with one process) is a world of one: every collective returns its
+input and mpi4py is never imported. Under `mpiexec -n N` the world is MPI's COMM_WORLD.
+
+Every collective is started non-blocking and its request is polled against a deadline (`timeout`,
+default 300 s or $FASTGRAD_DIST_TIMEOUT): a rank that died, hangs or skipped a collective makes the
+others raise `CollectiveTimeout` naming the collective instead of waiting forever, and `init` makes any
+uncaught exception abort the whole MPI job (as `python -m mpi4py` does), so one failing rank stops all.
+"""
+from __future__ import annotations
+
+import enum
+import os
+import sys
+import time
+
+import numpy as np
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+# A collective that finishes within this is polled without sleeping: a nap costs ~60 us or more,
+# longer than a small message takes between ranks of one machine.
+_SPIN_SECONDS = 0.002
+# Variables the MPI launchers set for each process they start: MPICH's Hydra (PMI_*), Open MPI.
+_WORLD_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
+
+
+class CollectiveTimeout(RuntimeError):
+    """A collective did not complete in time: another rank died, hangs, or called a different collective."""
+
+
+class ReduceOp(enum.Enum):
+    """How `all_reduce` combines the ranks' values (PyTorch's names)."""
+
+    SUM = "sum"
+    PRODUCT = "product"
+    MIN = "min"
+    MAX = "max"
+    AVG = "avg"
+
+
+class ProcessGroup:
+    """This process's rank and the world size, the MPI communicator (None in a world of one) and the
+    collective timeout. Collectives take and fill NumPy arrays; every rank must call the same
+    collectives in the same order."""
+
+    def __init__(self, rank: int, size: int, timeout: float, comm=None, mpi=None):
+        self.rank, self.size, self.timeout, self.comm, self._mpi = rank, size, timeout, comm, mpi
+
+    # -- waiting ----------------------------------------------------------------------------------
+    def wait(self, requests: list, what: str) -> None:
+        """Poll `requests` until all complete; past the deadline raise CollectiveTimeout."""
+        start = time.monotonic()
+        deadline = start + self.timeout
+        pause = 0.0
+        while not self._mpi.Request.Testall(requests):
+            now = time.monotonic()
+            if now > deadline:
+                raise CollectiveTimeout(
+                    f"{what} did not complete within {self.timeout:g} s on rank {self.rank} of {self.size}: another "
+                    "rank died, hangs, or called a different collective (every rank must call the same collectives "
+                    "in the same order); set the limit with fastgrad.distributed.init(timeout=...) or "
+                    "$FASTGRAD_DIST_TIMEOUT")
+            if now - start > _SPIN_SECONDS:  # then short naps: a long busy wait would take a core from other work
+                time.sleep(pause)
+                pause = min(2 * pause or 1e-5, 1e-3)
+
+    def progress(self, requests: list) -> bool:
+        """Let MPI move started collectives along (MPICH progresses them only inside MPI calls);
+        True when all are complete."""
+        return bool(self._mpi.Request.Testall(requests))
+
+    # -- collectives --------------------------------------------------------------------------------
+    def start_allreduce(self, array: np.ndarray, op: ReduceOp = ReduceOp.SUM):
+        """Begin combining `array` (contiguous) in place across ranks; returns the request to wait on."""
+        mpi_op = {ReduceOp.SUM: self._mpi.SUM, ReduceOp.AVG: self._mpi.SUM, ReduceOp.PRODUCT: self._mpi.PROD,
+                  ReduceOp.MIN: self._mpi.MIN, ReduceOp.MAX: self._mpi.MAX}[op]
+        return self.comm.Iallreduce(self._mpi.IN_PLACE, array, op=mpi_op)
+
+    def allreduce_(self, array: np.ndarray, op: ReduceOp = ReduceOp.SUM) -> np.ndarray:
+        """Combine a contiguous array in place across ranks (AVG: the sum divided by the world size)."""
+        if self.size > 1:
+            self.wait([self.start_allreduce(array, op)], f"all_reduce({op.name}) of {array.nbytes} bytes")
+        if op is ReduceOp.AVG:
+            array /= self.size
+        return array
+
+    def broadcast_(self, array: np.ndarray, src: int) -> np.ndarray:
+        """Overwrite a contiguous array on every rank with rank `src`'s."""
+        if self.size > 1:
+            self.wait([self.comm.Ibcast(array, root=src)], f"broadcast of {array.nbytes} bytes from rank {src}")
+        return array
+
+    def allgather_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every rank's `rows` (any number of rows each, same trailing shape and dtype) concatenated in
+        rank order, and how many rows each rank sent."""
+        rows = np.ascontiguousarray(rows)
+        row_counts = self.allgather_count(rows.shape[0])
+        if self.size == 1:
+            return rows, row_counts
+        return self.finish_allgather_rows(*self.start_allgather_rows(rows, row_counts)), row_counts
+
+    def allgather_count(self, count: int) -> np.ndarray:
+        """Every rank's `count`, in rank order (int64)."""
+        counts = np.full(self.size, count, dtype=np.int64)
+        if self.size > 1:
+            self.wait([self.comm.Iallgather(np.array([count], dtype=np.int64), counts)], "allgather of counts")
+        return counts
+
+    def start_allgather_rows(self, rows: np.ndarray, row_counts: np.ndarray) -> tuple[list, np.ndarray]:
+        """Begin gathering contiguous `rows` from every rank, given every rank's row count; returns
+        (requests, output)."""
+        row_size = int(np.prod(rows.shape[1:], dtype=np.int64))
+        counts = row_counts * row_size
+        displacements = np.zeros_like(counts)
+        np.cumsum(counts[:-1], out=displacements[1:])
+        gathered = np.empty((int(row_counts.sum()),) + rows.shape[1:], dtype=rows.dtype)
+        request = self.comm.Iallgatherv(rows.reshape(-1), [gathered.reshape(-1), (counts, displacements)])
+        return [request], gathered
+
+    def finish_allgather_rows(self, requests: list, gathered: np.ndarray) -> np.ndarray:
+        self.wait(requests, f"allgather of {gathered.nbytes} bytes")
+        return gathered
+
+    def barrier(self) -> None:
+        if self.size > 1:
+            self.wait([self.comm.Ibarrier()], "barrier")
+
+    def abort(self, code: int = 1) -> None:
+        """End every rank of the job now (what an uncaught exception on any rank does after init)."""
+        if self.size > 1:
+            self.comm.Abort(code)
+
+
+_GROUP: ProcessGroup | None = None
+
+
+def _world_size_from_environment() -> int:
+    for name in _WORLD_SIZE_VARIABLES:
+        value = os.environ.get(name)
+        if value is not None:
+            try:
+                return int(value)
+            except ValueError:
+                raise RuntimeError(f"${name} should be the number of MPI processes, got {value!r}") from None
+    return 1
+
+
+def _timeout_from(timeout: float | None) -> float:
+    if timeout is None:
+        text = os.environ.get("FASTGRAD_DIST_TIMEOUT")
+        if text is None:
+            return DEFAULT_TIMEOUT_SECONDS
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise ValueError(f"$FASTGRAD_DIST_TIMEOUT should be a number of seconds, got {text!r}") from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def init(timeout: float | None = None) -> ProcessGroup:
+    """Join the job that `mpiexec` started (or make a world of one without it); returns the group.
+
+    `timeout` (seconds) bounds every collective. Calling it again returns the existing group."""
+    global _GROUP
+    if _GROUP is not None:
+        return _GROUP
+    seconds = _timeout_from(timeout)
+    size = _world_size_from_environment()
+    if size <= 1:
+        _GROUP = ProcessGroup(0, 1, seconds)
+        return _GROUP
+    try:
+        from mpi4py import MPI
+    except ImportError as error:
+        raise RuntimeError(f"this process was started by mpiexec with {size} processes, but mpi4py cannot be "
+                           f"imported ({error}); install it with pip install 'fastgrad[mpi]'") from None
+    comm = MPI.COMM_WORLD
+    if comm.Get_size() != size:
+        raise RuntimeError(f"the launcher says {size} processes but MPI's COMM_WORLD has {comm.Get_size()}: "
+                           "mpi4py is linked to another MPI than the mpiexec that started this job")
+    _GROUP = ProcessGroup(comm.Get_rank(), size, seconds, comm, MPI)
+    _abort_job_on_uncaught_exception(_GROUP)
+    return _GROUP
+
+
+def _abort_job_on_uncaught_exception(group: ProcessGroup) -> None:
+    """Without this, a rank that raises leaves the others blocked in their next collective until the
+    timeout, or in MPI_Finalize forever."""
+    previous = sys.excepthook
+
+    def report_and_abort(kind, value, traceback) -> None:
+        sys.stderr = sys.__stderr__  # a rank whose output was silenced still reports its failure
+        previous(kind, value, traceback)
+        sys.stderr.write(f"fastgrad.distributed: rank {group.rank} of {group.size} failed; aborting the MPI job\n")
+        sys.stderr.flush()
+        group.abort(1)
+
+    sys.excepthook = report_and_abort
+
+
+def is_initialized() -> bool:
+    return _GROUP is not None
+
+
+def group() -> ProcessGroup:
+    """The group `init` made; raises when `init` was not called."""
+    if _GROUP is None:
+        raise RuntimeError("fastgrad.distributed is not initialized: call fastgrad.distributed.init() first")
+    return _GROUP
+
+
+def get_rank() -> int:
+    return group().rank
+
+
+def get_world_size() -> int:
+    return group().size
+
+
+def destroy_process_group() -> None:
+    """Forget the group (MPI itself is finalized when the process exits)."""
+    global _GROUP
+    _GROUP = None

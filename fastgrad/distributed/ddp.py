@@ -1,0 +1,239 @@
+"""DistributedDataParallel: every rank runs the same model on its share of the batch; the backward
+averages the gradients across ranks, so each rank's optimizer takes the same step as one process on
+the whole batch would (the sum of per-rank mean losses over N ranks of B/N samples is N times the mean
+over B).
+
+Dense gradients travel in flat buckets of about `bucket_cap_mb` MB: parameters are grouped in reverse
+registration order (roughly the order the backward finishes them) and a bucket's allreduce starts from
+the post-accumulate-grad hook of its last parameter, while the backward goes on. Buckets start in
+index order on every rank, since MPI needs the same collectives in the same order everywhere.
+Row-sparse gradients (`Embedding(sparse=True)`, sparse `EmbeddingBag`) are coalesced and exchanged as
+(rows, values) with an allgather, never densified: a (V, d) table costs bytes in proportion to the rows
+the batch touched.
+"""
+from __future__ import annotations
+
+import contextlib
+import weakref
+from typing import Any, Iterator
+
+import numpy as np
+
+from fastgrad.distributed.collectives import broadcast_parameters
+from fastgrad.distributed.comm import group
+from fastgrad.nn.modules.module import Module
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import Tensor
+
+
+class _DenseBucket:
+    """Parameters whose gradients are reduced together through one flat buffer."""
+
+    def __init__(self, params: list, dtype: np.dtype):
+        self.params = params
+        sizes = [p._data.size for p in params]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.buffer = np.empty(int(self.offsets[-1]), dtype=dtype)
+        self.requests: list = []
+
+    def start(self, process_group) -> None:
+        for param, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:]):
+            if isinstance(param.grad, SparseRowGrad):
+                raise RuntimeError(f"DistributedDataParallel: a parameter of shape {tuple(param.shape)} got a sparse "
+                                   "gradient but is not the weight of a module with sparse=True (Embedding, "
+                                   "EmbeddingBag), so it was put in a dense bucket")
+            self.buffer[start:stop] = param.grad._data.reshape(-1)
+        self.requests = [process_group.start_allreduce(self.buffer)]
+
+    def finish(self, process_group) -> None:
+        process_group.wait(self.requests, f"gradient allreduce of a {self.buffer.nbytes}-byte bucket")
+        scale = self.buffer.dtype.type(1.0 / process_group.size)
+        for param, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:]):
+            np.multiply(self.buffer[start:stop].reshape(param.grad._data.shape), scale, out=param.grad._data)
+
+
+class _SparseBucket:
+    """One parameter with a row-sparse gradient, exchanged as every rank's (rows, values)."""
+
+    def __init__(self, param):
+        self.params = [param]
+        self.pending: tuple = ()
+
+    def start(self, process_group) -> None:
+        grad = self.params[0].grad
+        if not isinstance(grad, SparseRowGrad):
+            raise RuntimeError(f"DistributedDataParallel: the parameter of shape {tuple(self.params[0].shape)} "
+                               "belongs to a sparse module but got a dense gradient")
+        grad = grad.coalesce()  # repeated rows are summed before they are sent
+        # The row counts must be known before the data can be gathered: a short blocking exchange.
+        row_counts = process_group.allgather_count(grad.rows.size)
+        rows = process_group.start_allgather_rows(np.ascontiguousarray(grad.rows, dtype=np.int64), row_counts)
+        values = process_group.start_allgather_rows(np.ascontiguousarray(grad.values), row_counts)
+        self.pending = (rows, values, grad.shape)
+
+    def finish(self, process_group) -> None:
+        rows, values, shape = self.pending
+        all_rows = process_group.finish_allgather_rows(*rows)
+        all_values = process_group.finish_allgather_rows(*values)
+        all_values *= all_values.dtype.type(1.0 / process_group.size)
+        self.params[0].grad = SparseRowGrad(all_rows, all_values, shape)
+        self.pending = ()
+
+    @property
+    def requests(self) -> list:
+        return self.pending[0][0] + self.pending[1][0] if self.pending else []
+
+
+class DistributedDataParallel(Module):
+    """Wrap `module` so that backward averages its gradients over all ranks (PyTorch's name and use).
+
+    Construction copies rank 0's parameters and buffers to every rank. Inside `no_sync()` gradients
+    only accumulate locally; the first backward after it averages the accumulated sums. Every
+    parameter must receive a gradient in every synchronised backward, unless
+    `find_unused_parameters=True`, which walks the graph after each forward and lets the parameters it
+    does not reach contribute zeros. In a world of one process the wrapper only calls `module`.
+    """
+
+    def __init__(self, module: Module, bucket_cap_mb: float = 4.0, find_unused_parameters: bool = False):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"DistributedDataParallel: module must be a fastgrad.nn.Module, got {type(module).__name__}")
+        if isinstance(bucket_cap_mb, bool) or not isinstance(bucket_cap_mb, (int, float)) or not bucket_cap_mb > 0:
+            raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
+        self.module = module
+        self.find_unused_parameters = find_unused_parameters
+        self._group = group()
+        self._sync = True
+        broadcast_parameters(module)
+        self._buckets: list = []
+        self._bucket_of: dict[int, int] = {}
+        self._parameter_names = {id(p): name for name, p in module.named_parameters()}
+        if self._group.size > 1:
+            self._build_buckets(float(bucket_cap_mb) * 2**20)
+            # The hook registry outlives this wrapper; a weak reference lets the wrapper (and the
+            # model) be freed, after which the hooks do nothing.
+            gradient_ready = weakref.WeakMethod(self._gradient_ready)
+
+            def hook(param) -> None:
+                method = gradient_ready()
+                if method is not None:
+                    method(param)
+
+            for param in module.parameters():
+                if param.requires_grad:
+                    param.register_post_accumulate_grad_hook(hook)
+        self._reset_reduction()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        if self._missing:  # checked on every forward: a partial reduction means ranks already disagree
+            self._raise_unfinished_reduction()
+        output = self.module(*args, **kwargs)
+        if self.find_unused_parameters and self._sync and self._group.size > 1:
+            reached = _leaves_reached_from(output)
+            for param in self.module.parameters():
+                if param.requires_grad and id(param) not in reached:
+                    if param.grad is None:
+                        param.grad = Tensor(np.zeros_like(param._data))
+                    self._gradient_ready(param)
+        return output
+
+    @contextlib.contextmanager
+    def no_sync(self) -> Iterator[None]:
+        """Backward passes inside accumulate gradients locally, without communicating."""
+        previous, self._sync = self._sync, False
+        try:
+            yield
+        finally:
+            self._sync = previous
+
+    # -- buckets --------------------------------------------------------------------------------
+    def _build_buckets(self, cap_bytes: float) -> None:
+        sparse_weights = {id(m.weight) for m in self.module.modules() if getattr(m, "sparse", False) is True}
+        dense: list = []
+        for param in reversed([p for p in self.module.parameters() if p.requires_grad]):
+            if id(param) in sparse_weights:
+                self._add_bucket(_SparseBucket(param))
+                continue
+            if dense and (dense[0].dtype != param.dtype or sum(p._data.nbytes for p in dense) >= cap_bytes):
+                self._add_bucket(_DenseBucket(dense, dense[0].dtype))
+                dense = []
+            dense.append(param)
+        if dense:
+            self._add_bucket(_DenseBucket(dense, dense[0].dtype))
+
+    def _add_bucket(self, bucket) -> None:
+        for param in bucket.params:
+            self._bucket_of[id(param)] = len(self._buckets)
+        self._buckets.append(bucket)
+
+    # -- one reduction per synchronised backward ------------------------------------------------
+    def _reset_reduction(self) -> None:
+        self._missing = 0  # parameters of this backward not ready yet (0: no reduction under way)
+        self._waiting_in_bucket = [len(b.params) for b in self._buckets]
+        self._ready = set()
+        self._next_to_start = 0
+
+    def _gradient_ready(self, param) -> None:
+        """A parameter's gradient is final for this backward (the graph's post-accumulate hook)."""
+        if not self._sync:
+            return
+        if not self._missing:
+            self._missing = len(self._bucket_of)
+        if id(param) in self._ready:
+            raise RuntimeError(f"DistributedDataParallel: parameter {self._name(param)} got its gradient twice before "
+                               "the reduction finished (a second backward through the same forward?)")
+        self._ready.add(id(param))
+        self._missing -= 1
+        self._waiting_in_bucket[self._bucket_of[id(param)]] -= 1
+        in_flight = []
+        while self._next_to_start < len(self._buckets) and self._waiting_in_bucket[self._next_to_start] == 0:
+            self._buckets[self._next_to_start].start(self._group)
+            self._next_to_start += 1
+        for bucket in self._buckets[:self._next_to_start]:
+            in_flight.extend(bucket.requests)
+        if self._missing == 0:  # the last gradient of this backward: collect every bucket
+            for bucket in self._buckets:
+                bucket.finish(self._group)
+            self._reset_reduction()
+        elif in_flight:
+            self._group.progress(in_flight)
+
+    def _raise_unfinished_reduction(self) -> None:
+        missing = [name for param_id, name in self._parameter_names.items()
+                   if param_id in self._bucket_of and param_id not in self._ready]
+        raise RuntimeError(
+            "DistributedDataParallel: the previous backward did not produce gradients for parameter(s) "
+            f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}, so their gradients were not averaged "
+            "across ranks; make every parameter take part in the loss, or pass find_unused_parameters=True")
+
+    def _name(self, param) -> str:
+        return self._parameter_names.get(id(param), f"of shape {tuple(param.shape)}")
+
+
+def _leaves_reached_from(output: Any) -> set[int]:
+    """ids of the leaf tensors that the graphs behind `output` (a Tensor or nested tuples, lists, dicts
+    of them) lead to."""
+    stack = list(_tensors_in(output))
+    seen: set[int] = set()
+    leaves: set[int] = set()
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        if tensor._node is None:
+            leaves.add(id(tensor))
+        else:
+            stack.extend(tensor._node.inputs)
+    return leaves
+
+
+def _tensors_in(value: Any) -> Iterator[Tensor]:
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_in(item)

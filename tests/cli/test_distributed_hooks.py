@@ -1,0 +1,111 @@
+"""`fastgrad train ...` under `mpiexec -n 2` (skipped without mpi4py and mpiexec): the first line says how
+the batch is split, rank 0 alone prints and writes, the losses are those of one process on the same
+global batches, and an RNN LM run written by 2 ranks resumes in 1."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mpi4py", reason="needs mpi4py (pip install 'fastgrad[mpi]')")
+MPIEXEC = (str(Path(sys.executable).with_name("mpiexec")) if Path(sys.executable).with_name("mpiexec").exists()
+           else shutil.which("mpiexec"))
+pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="needs mpiexec (pip install 'fastgrad[mpi]')")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def fastgrad_command(ranks: int, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "fastgrad", *args]
+    if ranks > 1:
+        command = [MPIEXEC, "-n", str(ranks)] + command
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+
+
+def succeeded(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def metrics(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def sentences(tmp_path) -> list[str]:
+    rng = np.random.default_rng(0)
+    words = {0: ["bad", "dull", "awful"], 1: ["good", "fine", "great"]}
+    paths = []
+    for split, count in (("train", 64), ("dev", 16)):
+        lines = []
+        for _ in range(count):
+            label = int(rng.integers(2))
+            lines.append(f"{label} the film was " + " ".join(rng.choice(words[label], size=2)))
+        path = tmp_path / f"{split}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(str(path))
+    return paths
+
+
+def test_nbow_on_two_ranks_prints_once_and_matches_one_process(sentences, tmp_path):
+    common = ["train", "nbow", "--train", sentences[0], "--dev", sentences[1], "--epochs", "2", "--batch-size", "8",
+              "--dim", "8", "--hidden", "8", "--dropout", "0", "--word-dropout", "0", "--threads", "1"]
+    one = succeeded(fastgrad_command(1, *common, "--out", str(tmp_path / "one")))
+    two = succeeded(fastgrad_command(2, *common, "--out", str(tmp_path / "two")))
+    assert two.splitlines()[0] == "data parallel over MPI: 2 ranks, global batch 8 = 2 x 4 per rank"
+    assert two.count("config ") == 1 and two.count("epoch   1") == 1  # rank 1 printed nothing
+    for a, b in zip(metrics(tmp_path / "one"), metrics(tmp_path / "two")):
+        if "train_loss" in a:  # the same global batches: the same losses, summed over both ranks
+            assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
+            assert b["dev_accuracy"] == a["dev_accuracy"]
+    assert "epoch   2" in one and (tmp_path / "two" / "model.npz").exists()
+
+
+def test_rnnlm_written_by_two_ranks_resumes_in_one(tmp_path):
+    rng = np.random.default_rng(0)
+    splits = {}
+    for split, count in (("train", 200), ("valid", 20), ("test", 20)):
+        path = tmp_path / f"{split}.txt"
+        path.write_text("\n".join(" ".join(rng.choice(["the", "a", "cat", "dog", "sat", "ran"], size=6))
+                                  for _ in range(count)) + "\n")
+        splits[split] = str(path)
+    common = ["train", "rnnlm", "--train", splits["train"], "--valid", splits["valid"], "--test", splits["test"],
+              "--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6",
+              "--lr", "1.0", "--dropout", "0"]
+    out = tmp_path / "run"
+    two = succeeded(fastgrad_command(2, *common, "--epochs", "1", "--out", str(out)))
+    assert two.splitlines()[0] == "data parallel over MPI: 2 ranks, global batch 4 = 2 x 2 per rank"
+    one = succeeded(fastgrad_command(1, *common, "--epochs", "2", "--out", str(out), "--resume"))
+    assert "resuming after epoch 1" in one and "epoch 2:" in one
+    straight = tmp_path / "straight"
+    succeeded(fastgrad_command(1, *common, "--epochs", "2", "--out", str(straight)))
+    by_epoch = lambda run: {r["epoch"]: r["valid_ppl"] for r in metrics(run) if "epoch" in r}  # noqa: E731
+    expected, got = by_epoch(straight), by_epoch(out)  # 2 ranks, then 1, follow the 1-process run
+    assert sorted(got) == sorted(expected) == [1, 2]
+    for epoch in expected:
+        assert got[epoch] == pytest.approx(expected[epoch], rel=1e-3)
+
+
+def test_word2vec_on_two_ranks_counts_the_whole_corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(["a", "b", "c", "d", "e"], size=10)) for _ in range(300)) + "\n")
+    out = succeeded(fastgrad_command(2, "train", "word2vec", "--corpus", str(corpus), "--dim", "8", "--min-count", "1",
+                                     "--epochs", "1", "--workers", "1", "--sync-words", "500", "--threads", "1",
+                                     "--out", str(tmp_path / "vectors")))
+    assert out.splitlines()[0] == "data parallel over MPI: 2 ranks, the corpus split into one byte range per rank"
+    assert "corpus: 3,000 words, " in out  # both shards, not rank 0's
+    assert (tmp_path / "vectors" / "vectors.bin").exists()
+
+
+def test_commands_without_a_data_parallel_loop_refuse_to_run_on_several_ranks(tmp_path):
+    result = fastgrad_command(2, "train", "ngram", "--train", str(tmp_path / "missing.txt"))
+    assert result.returncode != 0
+    assert "fastgrad train ngram does not run data-parallel" in result.stderr
