@@ -15,7 +15,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd import graph
+from fastgrad.autograd import graph, hooks
 from fastgrad.autograd.graph import VersionCounter, apply, run_backward
 from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
 from fastgrad.random import GENERATOR, draw_bernoulli, draw_multinomial, rng_of
@@ -230,10 +230,10 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
-    def register_post_accumulate_grad_hook(self, hook) -> "graph.RemovableHandle":
+    def register_post_accumulate_grad_hook(self, hook) -> "hooks.RemovableHandle":
         """Call `hook(self)` in each backward once this leaf's `.grad` holds all of that backward's
-        contributions (see fastgrad.autograd.graph.register_post_accumulate_grad_hook)."""
-        return graph.register_post_accumulate_grad_hook(self, hook)
+        contributions (see fastgrad.autograd.hooks)."""
+        return hooks.register_post_accumulate_grad_hook(self, hook)
 
     def detach(self) -> "Tensor":
         """The same values, cut from the graph (shares memory and its version counter)."""

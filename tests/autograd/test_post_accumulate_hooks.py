@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.autograd import graph
+from fastgrad.autograd import hooks
 
 
 def test_hook_sees_the_complete_gradient_of_a_leaf_used_many_times():
@@ -42,7 +42,7 @@ def test_hook_runs_each_backward_and_sees_accumulated_grad_and_remove_stops_it()
     handle.remove()
     (w * 1).sum().backward()
     assert seen == [2.0, 7.0]
-    assert id(w) not in graph._POST_ACCUMULATE_HOOKS
+    assert id(w) not in hooks._POST_ACCUMULATE_HOOKS
 
 
 def test_hook_on_a_root_leaf_and_with_retain_graph():
@@ -77,11 +77,11 @@ def test_sparse_gradient_reaches_the_hook():
 def test_registry_forgets_dead_leaves():
     w = fastgrad.tensor([1.0], requires_grad=True)
     w.register_post_accumulate_grad_hook(lambda leaf: None)
-    assert id(w) in graph._POST_ACCUMULATE_HOOKS
+    assert id(w) in hooks._POST_ACCUMULATE_HOOKS
     key = id(w)
     del w
     gc.collect()
-    assert key not in graph._POST_ACCUMULATE_HOOKS
+    assert key not in hooks._POST_ACCUMULATE_HOOKS
 
 
 def test_bad_registrations_raise_like_pytorch():
