@@ -8,7 +8,8 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
 from fastgrad.ops.linalg import parse_einsum_equation
-from fastgrad.tensor import Tensor, _normalize_dims
+from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import normalize_dims
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -21,7 +22,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    (axis,) = _normalize_dims(dim, tensors[0].ndim)
+    (axis,) = normalize_dims(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
             raise ValueError(f"cat: tensor {i} has shape {t.shape}, which does not match {tensors[0].shape} "
@@ -39,7 +40,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape} like tensor 0")
-    (axis,) = _normalize_dims(dim, tensors[0].ndim + 1)
+    (axis,) = normalize_dims(dim, tensors[0].ndim + 1)
     return apply(ops.Stack, *tensors, axis=axis)
 
 

@@ -8,7 +8,8 @@ import numpy as np
 
 from fastgrad.autograd.gradcheck import gradcheck
 from fastgrad.backends import backend
-from fastgrad.tensor import Tensor, tensor
+from fastgrad.creation import tensor
+from fastgrad.tensor import Tensor
 
 
 def float64_leaf(shape: tuple[int, ...], seed: int, low: float = -2.0, high: float = 2.0,

@@ -109,3 +109,29 @@ def test_repr_shows_values_and_grad_state():
     assert repr(fastgrad.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert "requires_grad=True" in repr(fastgrad.tensor([1.0], requires_grad=True))
     assert "grad_fn=<MulBackward>" in repr(fastgrad.tensor([1.0], requires_grad=True) * 2)
+
+
+def test_tensors_keep_no_instance_dict():
+    """Every mixin Tensor inherits has empty __slots__; one without them would give each tensor a __dict__."""
+    from fastgrad.nn import Parameter
+    leaf = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    for t in (leaf, leaf * 2, leaf.sum(), leaf.reshape(2, 1), leaf[0], leaf.detach(), Parameter(leaf)):
+        assert not hasattr(t, "__dict__"), type(t)
+    with pytest.raises(AttributeError):
+        leaf.not_an_attribute = 1
+
+
+def test_method_families_live_in_mixins_and_old_import_paths_still_work():
+    from fastgrad import creation
+    from fastgrad.tensor import Tensor, ValuesIndices, tensor, zeros, zeros_like
+    from fastgrad.tensor_methods.math import MathMethods
+    from fastgrad.tensor_methods.reductions import ReductionMethods
+    from fastgrad.tensor_methods.indexing import IndexingMethods
+    from fastgrad.tensor_methods.sampling import SamplingMethods
+    from fastgrad.tensor_methods.shape import ShapeMethods
+    assert Tensor.__mro__[1:6] == (MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods)
+    assert Tensor.exp is MathMethods.exp and Tensor.__getitem__ is IndexingMethods.__getitem__
+    assert (tensor, zeros, zeros_like) == (creation.tensor, creation.zeros, creation.zeros_like)
+    assert fastgrad.tensor is creation.tensor and fastgrad.zeros is creation.zeros
+    values, indices = fastgrad.tensor([[1.0, 3.0]]).max(dim=1)
+    assert isinstance(fastgrad.tensor([1.0]).max(dim=0), ValuesIndices) and indices.tolist() == [1]

@@ -16,7 +16,8 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import where
 from fastgrad.random import next_seed
-from fastgrad.tensor import Tensor, _normalize_dims
+from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import normalize_dims
 
 
 def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
@@ -136,7 +137,7 @@ def _softmax_axis(name: str, dim: int | None, ndim: int) -> int:
         dim = 0 if ndim in (0, 1, 3) else 1
         warnings.warn(f"{name}: implicit dimension choice is deprecated (as in PyTorch); pass dim={dim} explicitly",
                       UserWarning, stacklevel=3)
-    (axis,) = _normalize_dims(dim, ndim)
+    (axis,) = normalize_dims(dim, ndim)
     return axis
 
 
@@ -388,7 +389,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
 # -- distances and normalization ------------------------------------------------------------------
 def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     """The p-norm of x along dim (of every element for a 0-d x)."""
-    (axis,) = _normalize_dims(dim, x.ndim)
+    (axis,) = normalize_dims(dim, x.ndim)
     return apply(ops.Norm, x, p=float(p), axis=(axis,) if x.ndim else None, keepdims=keepdim)
 
 

@@ -5,7 +5,8 @@ import math
 from typing import Sequence
 
 from fastgrad.nn.modules.module import Module
-from fastgrad.tensor import Tensor, _normalize_dims
+from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import normalize_dims
 
 
 class Flatten(Module):
@@ -33,7 +34,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
-        (axis,) = _normalize_dims(self.dim, input.ndim)
+        (axis,) = normalize_dims(self.dim, input.ndim)
         sizes, length = tuple(self.unflattened_size), input.shape[axis]
         known = math.prod(n for n in sizes if n != -1)
         inferred = sizes.count(-1)

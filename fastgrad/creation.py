@@ -1,0 +1,186 @@
+"""Creation functions (`fastgrad.tensor`, `zeros`, `arange`, `rand`, ...), as in PyTorch."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fastgrad.dtypes import as_dtype, default_float, int64
+from fastgrad.random import GENERATOR, rng_of
+from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import int_arg, size_arg
+
+
+def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data`. As in PyTorch, Python floats become float32 and ints
+    int64, while arrays, tensors and NumPy scalars (also inside lists) keep their dtype."""
+    array = np.array(data._data if isinstance(data, Tensor) else data)
+    if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
+        dtype = default_float if array.dtype.kind == "f" else int64
+    return Tensor(array, dtype=dtype, requires_grad=requires_grad)
+
+
+def _has_own_dtype(data) -> bool:
+    """Whether `data` carries a dtype of its own (an array, a tensor, a NumPy scalar, or a list of them)."""
+    if isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _has_own_dtype(data[0])
+    return False
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array, False, None)
+
+
+def _filled(fill, size, dtype, requires_grad) -> Tensor:
+    return Tensor(fill(size_arg(size), dtype=as_dtype(dtype) if dtype is not None else default_float),
+                  requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.zeros, size, dtype, requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.ones, size, dtype, requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.zeros, size, dtype, requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = default_float if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = default_float if is_float else int64
+    return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1) from fastgrad's seeded generator."""
+    return Tensor(GENERATOR.rng.random(size_arg(size)), dtype=dtype or default_float, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal from fastgrad's seeded generator."""
+    return Tensor(GENERATOR.rng.standard_normal(size_arg(size)), dtype=dtype or default_float,
+                  requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size=(), dtype=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return Tensor(GENERATOR.rng.integers(low, high, size_arg((size,))), dtype=dtype or int64)
+
+
+def randint_like(input: Tensor, low: int | None = None, high: int | None = None, *, dtype=None, generator=None,
+                 requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high) in input's shape (and dtype, unless given); `randint_like(x, 10)`
+    draws from [0, 10)."""
+    if high is None:
+        if low is None:
+            raise TypeError("randint_like: missing the upper bound high")
+        low, high = 0, low
+    low = 0 if low is None else low
+    for bound_name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint_like: {bound_name} must be an int, got {type(bound).__name__}")
+    if low >= high:
+        raise ValueError(f"randint_like: low must be less than high, got low={low}, high={high}")
+    dtype = as_dtype(dtype) if dtype is not None else input.dtype
+    if dtype.kind in "iub":
+        smallest, largest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < smallest or high - 1 > largest:
+            raise ValueError(f"randint_like: [{low}, {high}) does not fit dtype {dtype} "
+                             f"(range [{smallest}, {largest}])")
+    values = rng_of(generator).integers(low, high, input.shape)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0, ..., n-1."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    dtype = as_dtype(dtype)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"randperm: dtype must be an integer or floating point type, got {dtype}")
+    largest = np.iinfo(dtype).max if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)  # exact integers
+    if n - 1 > largest:
+        raise ValueError(f"randperm: n={n} is too large for dtype {dtype} (its largest exact value is {largest})")
+    return Tensor(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
+    return Tensor(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tensor:
+    dtype = as_dtype(dtype) if dtype else t.dtype
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating point dtype, got {dtype}; pass dtype=fastgrad.float32")
+    return Tensor(draw(t.shape), dtype=dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1), t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    return _random_like("rand_like", GENERATOR.rng.random, t, dtype, requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal, t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    return _random_like("randn_like", GENERATOR.rng.standard_normal, t, dtype, requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive (float32 unless `dtype` says otherwise).
+
+    As PyTorch, the first half counts up from start and the second half down from end, so both ends
+    are exact, and an integer dtype truncates toward zero."""
+    steps = int_arg(steps, "linspace: steps")
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    start, end = float(start), float(end)
+    if steps == 1:
+        values = np.array([start])
+    else:
+        step, index = (end - start) / (steps - 1), np.arange(steps)
+        values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
+    dtype = as_dtype(dtype) if dtype is not None else default_float
+    return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The n x m (n x n when m is None) matrix with ones on the diagonal."""
+    n = int_arg(n, "eye: n")
+    m = n if m is None else int_arg(m, "eye: m")
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise ValueError(f"eye: {name} must be >= 0, got {value}")
+    return Tensor(np.eye(n, m, dtype=as_dtype(dtype) if dtype else default_float), requires_grad=requires_grad)

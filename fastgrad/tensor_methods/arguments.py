@@ -1,0 +1,49 @@
+"""Argument parsing shared by Tensor's methods, fastgrad's free functions and creation functions:
+dims, ints and sizes, with errors that name the argument."""
+from __future__ import annotations
+
+import operator
+from typing import Sequence
+
+import numpy as np
+
+from fastgrad.autograd import graph
+
+
+def normalize_dims(dim, ndim: int):
+    """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
+    low, high = -max(ndim, 1), max(ndim, 1) - 1
+    for d in dims:
+        if not low <= d <= high:
+            raise IndexError(f"dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
+    normalized = tuple(d % max(ndim, 1) for d in dims)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"dims {dims} name the same dimension more than once")
+    return normalized
+
+
+def one_dim(dim, ndim: int) -> int:
+    """A single dim (an int, negative allowed) as a non-negative int."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    (axis,) = normalize_dims(dim, ndim)
+    return axis
+
+
+def int_arg(value, name: str) -> int:
+    """An int argument (a Python or NumPy int, or a one-element integer tensor), else TypeError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, graph.Tensor)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return operator.index(value)
+
+
+def size_arg(size: Sequence) -> tuple[int, ...]:
+    """Accept f(2, 3) and f((2, 3)) alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(int(s) for s in size)

@@ -1,0 +1,287 @@
+"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter, index_*, masks, sorting, triangles,
+flip and roll."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fastgrad import ops
+from fastgrad.autograd import graph
+from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.graph import apply
+from fastgrad.tensor_methods.arguments import normalize_dims, one_dim
+from fastgrad.tensor_methods.reductions import ValuesIndices
+
+if TYPE_CHECKING:
+    from fastgrad.tensor import Tensor
+
+
+class IndexingMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+    def _index_key(self, key):
+        """Turn a user key into a NumPy key, range-checking integer index arrays per dimension."""
+        parts = key if isinstance(key, tuple) else (key,)
+        converted, advanced = [], False
+        consumes = sum(0 if p is None or p is Ellipsis else
+                       (np.asarray(p._data if isinstance(p, graph.Tensor) else p).ndim
+                        if _is_bool_index(p) else 1) for p in parts)
+        dim = 0
+        for part in parts:
+            if isinstance(part, graph.Tensor):
+                part = part._data
+            elif isinstance(part, list):
+                part = np.asarray(part)
+            if part is Ellipsis:
+                dim += self.ndim - consumes
+            elif part is None:
+                pass
+            elif isinstance(part, np.ndarray):
+                advanced = True
+                if part.dtype.kind == "b":
+                    dim += part.ndim
+                elif part.dtype.kind in "iu":
+                    if dim >= self.ndim:
+                        raise IndexError(f"too many indices for a tensor of shape {self.shape}")
+                    _check_index_array(part, self.shape[dim], dim)
+                    dim += 1
+                else:
+                    raise IndexError(f"tensors used as indices must be integer or bool, got dtype {part.dtype}")
+            elif isinstance(part, (int, np.integer)):
+                if dim >= self.ndim:
+                    raise IndexError(f"too many indices for a tensor of shape {self.shape}")
+                if not -self.shape[dim] <= part < self.shape[dim]:
+                    raise IndexError(f"index {part} is out of range for dimension {dim} with size {self.shape[dim]}")
+                dim += 1
+            else:
+                dim += 1
+            converted.append(part)
+        return tuple(converted), advanced
+
+    def __getitem__(self, key) -> "Tensor":
+        np_key, advanced = self._index_key(key)
+        return apply(ops.GetItem, self, key=np_key, advanced=advanced)
+
+    def __setitem__(self, key, value) -> None:
+        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad."""
+        np_key, _ = self._index_key(key)
+        self._put(np_key, value, accumulate=False, name="__setitem__")
+
+    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
+        np_key, _ = self._index_key(tuple(indices))
+        return self._put(np_key, values, accumulate, "index_put_")
+
+    def _put(self, np_key, value, accumulate: bool, name: str) -> "Tensor":
+        if not isinstance(value, graph.Tensor):
+            value = graph.Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
+        if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
+            if accumulate:
+                np.add.at(self._data, np_key, value._data)
+            else:
+                self._data[np_key] = value._data
+            self._counter.value += 1
+            return self
+        if value._data.dtype != self._data.dtype:
+            value = value.to(self._data.dtype)
+        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        """out[i][j] = self[i][index[i][j]] for dim=1; the gradient scatter-adds back."""
+        return apply(ops.Gather, self, dim=one_dim(dim, self.ndim), index=_index_array("gather", index))
+
+    def scatter(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
+                reduce: str | None = None) -> "Tensor":
+        """A copy with src[i][j] (or the number `value`) written at [i][index[i][j]] for dim=1."""
+        if reduce is not None:
+            raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use scatter_add for sums")
+        if (src is None) == (value is None):
+            raise TypeError("scatter: expected exactly one of src (a tensor or number) and value (a number)")
+        index_array = _index_array("scatter", index)
+        if not isinstance(src, graph.Tensor):
+            fill = _fill_value("scatter", src if value is None else value, self.dtype)
+            src = graph.Tensor._wrap(np.full(index_array.shape, fill), False, None)
+        return apply(ops.Scatter, self, src, dim=one_dim(dim, self.ndim), index=index_array)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """A copy with src[i][j] added at [i][index[i][j]] for dim=1 (repeated indices accumulate)."""
+        if not isinstance(src, graph.Tensor):
+            raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+        return apply(ops.ScatterAdd, self, src, dim=one_dim(dim, self.ndim), index=_index_array("scatter_add", index))
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        """The slices along dim picked by the 1-D index, in its order (repeats allowed)."""
+        return apply(ops.IndexSelect, self, dim=one_dim(dim, self.ndim), index=_index_array("index_select", index))
+
+    def index_add(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        """A copy with alpha * source's slices along dim added to the slices named by the 1-D index."""
+        if not isinstance(source, graph.Tensor):
+            raise TypeError(f"index_add: source must be a Tensor, got {type(source).__name__}")
+        return apply(ops.IndexAdd, self, source, dim=one_dim(dim, self.ndim), index=_index_array("index_add", index),
+                     alpha=alpha)
+
+    def index_add_(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        """index_add in place (recorded by autograd on tensors that are not leaves)."""
+        if not isinstance(source, graph.Tensor):
+            raise TypeError(f"index_add_: source must be a Tensor, got {type(source).__name__}")
+        return graph.apply_inplace(ops.IndexAdd, "index_add_", self, source, dim=one_dim(dim, self.ndim),
+                                   index=_index_array("index_add_", index), alpha=alpha)
+
+    def masked_fill(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
+        """A copy with `value` (a number, or a 0-d tensor, which then gets a gradient) where the bool
+        mask is True; self and mask broadcast."""
+        fill, attrs = self._masked_fill_args("masked_fill", mask, value)
+        return apply(ops.MaskedFill, self, fill, **attrs)
+
+    def masked_fill_(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
+        """masked_fill in place (recorded by autograd on tensors that are not leaves)."""
+        fill, attrs = self._masked_fill_args("masked_fill_", mask, value)
+        return graph.apply_inplace(ops.MaskedFill, "masked_fill_", self, fill, **attrs)
+
+    def _masked_fill_args(self, name: str, mask, value) -> tuple["Tensor", dict]:
+        mask_array = _mask_array(name, mask, self.shape)
+        if isinstance(value, graph.Tensor):
+            if value.ndim != 0:
+                raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+            fill = value.to(self.dtype)
+        else:
+            fill = graph.Tensor._wrap(_fill_value(name, value, self.dtype), False, None)
+        return fill, {"mask": mask_array}
+
+    def masked_select(self, mask: "Tensor") -> "Tensor":
+        """The elements where the bool mask is True (self and mask broadcast), as a 1-D tensor."""
+        return apply(ops.MaskedSelect, self, mask=_mask_array("masked_select", mask, self.shape))
+
+    def nonzero(self, *, as_tuple: bool = False) -> "Tensor | tuple[Tensor, ...]":
+        """The indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+        if as_tuple:  # a 0-d tensor counts as 1-d here, as in PyTorch
+            return tuple(graph.Tensor._wrap(i, False, None) for i in np.nonzero(np.atleast_1d(self._data)))
+        return graph.Tensor._wrap(np.argwhere(self._data), False, None)
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> ValuesIndices:
+        """(values, indices) sorted along dim; always stable, so `stable` changes nothing. NaN sorts as
+        the largest value. The values' gradient goes back to the positions the indices name."""
+        axis = one_dim(dim, self.ndim)
+        order = apply(ops.Argsort, self, dim=axis, descending=descending)._data
+        return self._take_ordered(axis, order)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> "Tensor":
+        """The indices that sort along dim (always stable; NaN sorts as the largest value)."""
+        return apply(ops.Argsort, self, dim=one_dim(dim, self.ndim), descending=descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+        """(values, indices) of the k largest (or smallest) elements along dim, always best first, which
+        also satisfies sorted=False. NaN counts as the largest value."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
+        if self._data.dtype.kind == "b":
+            raise TypeError("topk: bool tensors are not supported; convert with .long() first")
+        axis = one_dim(dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise ValueError(f"topk: k must be in [0, {size}] (the size of dim {dim}), got {k}")
+        order = apply(ops.Argsort, self, dim=axis, descending=largest)._data
+        return self._take_ordered(axis, order[(slice(None),) * axis + (slice(0, k),)] if self.ndim else order)
+
+    def _take_ordered(self, axis: int, indices: np.ndarray) -> ValuesIndices:
+        """(values, indices) with values gathered at `indices` along axis: the gradient flows back to
+        the positions the indices name. The returned indices are a copy of the ones backward uses."""
+        values = apply(ops.Gather, self, dim=axis, index=indices)
+        return ValuesIndices(values, graph.Tensor._wrap(indices.copy(), False, None))
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """The lower triangle of the last two dims (on and below `diagonal`), zeros above it."""
+        return apply(ops.Tril, self, diagonal=self._diagonal("tril", diagonal))
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """The upper triangle of the last two dims (on and above `diagonal`), zeros below it."""
+        return apply(ops.Triu, self, diagonal=self._diagonal("triu", diagonal))
+
+    def _diagonal(self, name: str, diagonal) -> int:
+        if self.ndim < 2:
+            raise ValueError(f"{name}: input must have at least 2 dims, got shape {self.shape}")
+        if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+            raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__}")
+        return int(diagonal)
+
+    def flip(self, *dims) -> "Tensor":
+        """A copy reversed along dims (`x.flip(0, 1)` or `x.flip((0, 1))`)."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = normalize_dims(dims, self.ndim)
+        return apply(ops.Flip, self, axes=axes if self.ndim else ())  # a 0-d tensor has nothing to reverse
+
+    def roll(self, shifts, dims=None) -> "Tensor":
+        """Elements shifted cyclically by shifts[i] along dims[i]; without dims, over the flattened
+        tensor (then shifts must be one number)."""
+        shift_tuple = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in shift_tuple):
+            raise TypeError(f"roll: shifts must be an int or a sequence of ints, got {shifts!r}")
+        if dims is None:
+            if len(shift_tuple) != 1:
+                raise ValueError(f"roll: without dims, shifts must be a single number, got {shifts}")
+            return apply(ops.Roll, self, shifts=int(shift_tuple[0]), axes=None)
+        dim_tuple = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if len(dim_tuple) != len(shift_tuple) or not dim_tuple:
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same, non-zero length")
+        if self.ndim == 0:
+            raise IndexError(f"roll: dims {dims} given, but a 0-d tensor has no dims")
+        axes = tuple(one_dim(d, self.ndim) for d in dim_tuple)  # a dim may repeat: its shifts add up
+        return apply(ops.Roll, self, shifts=tuple(int(s) for s in shift_tuple), axes=axes)
+
+
+def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
+    if index.size and (index.max() >= size or index.min() < -size):
+        bad = index.max() if index.max() >= size else index.min()
+        raise IndexError(f"index {int(bad)} is out of range for dimension {dim} with size {size}")
+
+
+def _is_bool_index(part) -> bool:
+    data = part._data if isinstance(part, graph.Tensor) else part
+    return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _index_array(name: str, index) -> np.ndarray:
+    """An int64 copy of an index tensor (int32 is accepted too, as in PyTorch). A copy, so that changing
+    the index tensor in place later cannot change where backward sends the gradient."""
+    if not isinstance(index, graph.Tensor):
+        raise TypeError(f"{name}: index must be a Tensor, got {type(index).__name__}")
+    if index.dtype not in (np.int64, np.int32):
+        raise TypeError(f"{name}: index must be an int64 (or int32) tensor, got dtype {index.dtype}")
+    return index._data.astype(np.int64)
+
+
+def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
+    if not isinstance(mask, graph.Tensor):
+        raise TypeError(f"{name}: mask must be a Tensor, got {type(mask).__name__}")
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{name}: mask must be a bool tensor, got dtype {mask.dtype}")
+    try:
+        np.broadcast_shapes(shape, mask.shape)
+    except ValueError:
+        raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
+                         f"{shape}") from None
+    return mask._data
+
+
+def _fill_value(name: str, value, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of `dtype`. Floats written into integer tensors are truncated
+    (as PyTorch), but a value the dtype cannot hold is an error, never a wrapped-around number."""
+    if isinstance(value, graph.Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
+    elif dtype.kind == "f":
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        fits = True
+    if not fits:
+        raise ValueError(f"{name}: value {value} cannot be converted to {dtype} without overflow")
+    return np.array(value).astype(dtype)

@@ -1,0 +1,94 @@
+"""Elementwise math and softmax as Tensor methods: each calls one op of the op table."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fastgrad import ops
+from fastgrad.autograd import graph
+from fastgrad.autograd.graph import apply
+from fastgrad.tensor_methods.arguments import normalize_dims
+
+if TYPE_CHECKING:
+    from fastgrad.tensor import Tensor
+
+
+class MathMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+    def exp(self):
+        return apply(ops.Exp, self)
+
+    def log(self):
+        return apply(ops.Log, self)
+
+    def sqrt(self):
+        return apply(ops.Sqrt, self)
+
+    def abs(self):
+        return apply(ops.Abs, self)
+
+    def tanh(self):
+        return apply(ops.Tanh, self)
+
+    def sigmoid(self):
+        return apply(ops.Sigmoid, self)
+
+    def relu(self):
+        return apply(ops.Relu, self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return apply(ops.Clamp, self, low=min, high=max)
+
+    clip = clamp
+
+    def log1p(self) -> "Tensor":
+        return apply(ops.Log1p, self._floating())
+
+    def expm1(self) -> "Tensor":
+        return apply(ops.Expm1, self._floating())
+
+    def sin(self) -> "Tensor":
+        return apply(ops.Sin, self._floating())
+
+    def cos(self) -> "Tensor":
+        return apply(ops.Cos, self._floating())
+
+    def reciprocal(self) -> "Tensor":
+        return apply(ops.Reciprocal, self._floating())
+
+    def rsqrt(self) -> "Tensor":
+        return apply(ops.Rsqrt, self._floating())
+
+    def square(self) -> "Tensor":
+        return apply(ops.Square, self.long() if self._data.dtype.kind == "b" else self)  # bool squares to int64
+
+    def sign(self) -> "Tensor":
+        return self.clone() if self._data.dtype.kind == "b" else apply(ops.Sign, self)
+
+    # NaN/inf tests give bool tensors outside the graph, like the comparisons.
+    def isnan(self) -> "Tensor":
+        return graph.Tensor._wrap(np.isnan(self._data), False, None)
+
+    def isinf(self) -> "Tensor":
+        return graph.Tensor._wrap(np.isinf(self._data), False, None)
+
+    def isfinite(self) -> "Tensor":
+        return graph.Tensor._wrap(np.isfinite(self._data), False, None)
+
+    def softmax(self, dim: int, dtype=None) -> "Tensor":
+        return self._softmax_family(ops.Softmax, "softmax", dim, dtype)
+
+    def log_softmax(self, dim: int, dtype=None) -> "Tensor":
+        return self._softmax_family(ops.LogSoftmax, "log_softmax", dim, dtype)
+
+    def _softmax_family(self, op, name: str, dim: int, dtype) -> "Tensor":
+        x = self if dtype is None else self.to(dtype)
+        x._check_floating(name)
+        (axis,) = normalize_dims(dim, x.ndim)
+        if x.ndim == 0:  # the softmax of one number, over its only "dim"
+            return apply(op, x.reshape(1), axis=0).reshape(())
+        return apply(op, x, axis=axis)

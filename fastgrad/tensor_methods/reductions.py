@@ -1,0 +1,166 @@
+"""Reductions as Tensor methods: sums, means, extrema, spreads, norms, products, all/any."""
+from __future__ import annotations
+
+import warnings
+from collections import namedtuple
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fastgrad import ops
+from fastgrad.autograd import graph
+from fastgrad.autograd.graph import apply
+from fastgrad.tensor_methods.arguments import normalize_dims, one_dim
+
+if TYPE_CHECKING:
+    from fastgrad.tensor import Tensor
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _reduced_axes(dim, ndim: int):
+    """Like `normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole."""
+    axes = normalize_dims(dim, ndim)
+    return None if ndim == 0 else axes
+
+
+def _reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many elements a reduction over `axis` (None: all) combines into each result."""
+    return int(np.prod(shape if axis is None else [shape[a] for a in axis]))
+
+
+class ReductionMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+    def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return apply(ops.Sum, self, axis=normalize_dims(dim, self.ndim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
+        return apply(ops.Mean, self, axis=normalize_dims(dim, self.ndim), keepdims=keepdim)
+
+    def _extremum(self, op, arg, dim, keepdim):
+        if dim is None:
+            return apply(op, self, axis=None, keepdims=False)
+        axis = normalize_dims(dim, self.ndim)
+        values = apply(op, self, axis=axis, keepdims=keepdim)
+        indices = arg(self._data, axis=axis[0])
+        if keepdim:
+            indices = np.expand_dims(indices, axis[0])
+        return ValuesIndices(values, graph.Tensor._wrap(indices.astype(np.int64), False, None))
+
+    def max(self, dim: int | None = None, keepdim: bool = False):
+        """The maximum over all elements, or (values, indices) along `dim`, as PyTorch."""
+        return self._extremum(ops.Max, np.argmax, dim, keepdim)
+
+    def min(self, dim: int | None = None, keepdim: bool = False):
+        return self._extremum(ops.Min, np.argmin, dim, keepdim)
+
+    def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
+        """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
+        the flattened tensor when dim is None."""
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
+        if dim is None:
+            if self._data.size == 0:
+                raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
+            out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
+        else:
+            axis = one_dim(dim, self.ndim)
+            data = self._data.reshape(-1) if self.ndim == 0 else self._data
+            if data.shape[axis] == 0:
+                raise IndexError(f"{name}: dim {dim} has size 0 in shape {self.shape}; there is no extreme element")
+            out = arg(data, axis=axis, keepdims=keepdim)
+            out = out.reshape(()) if self.ndim == 0 else out  # a 0-d input gives a 0-d index, keepdim or not
+        return graph.Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return self._arg_extremum("argmax", np.argmax, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return self._arg_extremum("argmin", np.argmin, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
+        """log(sum(exp(x))) over `dim` (an int or a tuple), computed without overflow."""
+        x = self._floating()
+        return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
+
+    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> "Tensor":
+        """Variance over `dim` (all elements when None), dividing by N - correction (default 1, Bessel's
+        correction); `unbiased=False` means correction=0. As PyTorch, var(False) is var(unbiased=False)."""
+        return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None) -> "Tensor":
+        """The square root of `var` with the same arguments."""
+        return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name: str, dim, unbiased, keepdim: bool, correction) -> "Tensor":
+        if isinstance(dim, bool):  # PyTorch's (input, unbiased) overload
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError(f"{name}: give either unbiased ({unbiased}) or correction ({correction}), not both")
+        self._check_floating(name)
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axis = _reduced_axes(dim, self.ndim)
+        count = _reduced_count(self.shape, axis)
+        if count - correction <= 0:
+            warnings.warn(f"{name}(): degrees of freedom is <= 0 ({count} elements per result, correction "
+                          f"{correction}); the result is inf or nan", UserWarning, stacklevel=3)
+        return apply(op, self, axis=axis, correction=correction, keepdims=keepdim)
+
+    def norm(self, p: "float | str" = "fro", dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """The vector p-norm over `dim` (all elements when None): p a number (inf and -inf included) or
+        'fro' (the 2-norm over at most 2 dims), as torch.norm."""
+        x = self if dtype is None else self.to(dtype)
+        x._check_floating("norm")
+        if isinstance(p, str):
+            if p == "nuc":
+                raise NotImplementedError("norm: the nuclear norm (p='nuc') is not implemented")
+            if p != "fro":
+                raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+            if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
+                raise ValueError(f"norm: p='fro' needs dim to be None, one dim or two dims, got {dim}")
+            p = 2
+        elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {type(p).__name__} {p!r}")
+        axis = _reduced_axes(dim, x.ndim)
+        count = _reduced_count(x.shape, axis)
+        if count == 0 and abs(p) == np.inf:
+            raise ValueError(f"norm: the {p} norm of an empty tensor (shape {x.shape}, dim {dim}) is undefined, "
+                             "since max and min have no identity")
+        return apply(ops.Norm, x, p=float(p), axis=axis, keepdims=keepdim)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """The product of all elements, or along one dim; integer and bool tensors give int64."""
+        if dim is None and keepdim:
+            raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
+        x = self._integers_as_int64(dtype)
+        axis = _reduced_axes(dim, x.ndim)
+        return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
+
+    def cumsum(self, dim: int, dtype=None) -> "Tensor":
+        """Running sums along `dim`; integer and bool tensors give int64."""
+        x = self._integers_as_int64(dtype)
+        (axis,) = normalize_dims(dim, x.ndim)
+        return x.clone() if x.ndim == 0 else apply(ops.Cumsum, x, axis=axis)
+
+    def _integers_as_int64(self, dtype) -> "Tensor":
+        """The input of sums and products: cast to `dtype`, else integers widened to int64 (as PyTorch)."""
+        if dtype is not None:
+            return self.to(dtype)
+        return self.long() if self._data.dtype.kind in "biu" else self
+
+    # all/any give bool tensors outside the graph.
+    def all(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+                            False, None)
+
+    def any(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return graph.Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+                            False, None)

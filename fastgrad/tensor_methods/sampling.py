@@ -1,0 +1,64 @@
+"""Random fills and sampling as Tensor methods (no gradient; `generator=None` draws from fastgrad's
+global generator)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fastgrad.autograd import graph
+from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.random import GENERATOR, draw_bernoulli, draw_multinomial, rng_of
+
+if TYPE_CHECKING:
+    from fastgrad.tensor import Tensor
+
+
+class SamplingMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+    # Random fills are not differentiable: refused on a tensor that requires grad in grad mode.
+    def _check_inplace(self, name: str) -> None:
+        if GRAD_MODE.enabled and self.requires_grad:
+            raise RuntimeError(f"{name}: a tensor that requires grad cannot be changed in place while grad mode is "
+                               "on; do it under `with fastgrad.no_grad():`")
+
+    def _set(self, name: str, values) -> "Tensor":
+        self._check_inplace(name)
+        self._data[...] = values
+        self._counter.value += 1
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        return self._set("uniform_", GENERATOR.rng.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        return self._set("normal_", GENERATOR.rng.normal(mean, std, self.shape))
+
+    def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
+        """Fill with 1 with probability p (a number, or a tensor broadcast to this shape), else 0."""
+        if isinstance(p, graph.Tensor):
+            probs = p._data
+        elif isinstance(p, (int, float, np.number)) and not isinstance(p, bool):
+            probs = np.asarray(p, dtype=np.float64)
+        else:
+            raise TypeError(f"bernoulli_: p must be a number or a Tensor, got {type(p).__name__}")
+        try:
+            np.broadcast_to(probs, self.shape)
+        except ValueError:
+            raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
+        return self._set("bernoulli_", draw_bernoulli(rng_of(generator), probs, self.shape))
+
+    def bernoulli(self, p: float | None = None, *, generator=None) -> "Tensor":
+        """0/1 draws of this dtype: 1 with the probability each element holds, or with p everywhere."""
+        if p is not None:
+            return self.new_zeros(self.shape).bernoulli_(p, generator=generator)
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"bernoulli: probabilities must be a floating point tensor, got dtype {self.dtype}")
+        draws = draw_bernoulli(rng_of(generator), self._data, self.shape)
+        return graph.Tensor._wrap(draws.astype(self.dtype), False, None)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None) -> "Tensor":
+        """int64 category ids drawn from each row of these 1-D or 2-D non-negative weights."""
+        ids = draw_multinomial(rng_of(generator), self._data, num_samples, replacement)
+        return graph.Tensor._wrap(ids, False, None)
