@@ -52,7 +52,7 @@ CPU = device("cpu")
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_counter", "_base", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "_node", "_counter", "_base", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -66,7 +66,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         self._node = None
         self._counter = VersionCounter()
         self._base = None
-        self.grad = None
+        self._grad = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -80,7 +80,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         t._node = node
         t._counter = VersionCounter()
         t._base = None
-        t.grad = None
+        t._grad = None
         return t
 
     def _alias(self) -> "Tensor":
@@ -177,6 +177,24 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     __hash__ = object.__hash__
 
     # -- autograd ---------------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (a Tensor, a row-sparse gradient, or None)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        # As PyTorch, refuse a gradient that does not fit: an optimizer would broadcast it silently.
+        if value is not None:
+            if not (isinstance(value, Tensor) or getattr(value, "is_sparse", False)):
+                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+            if tuple(value.shape) != self._data.shape:
+                raise RuntimeError(f"assigned grad has shape {tuple(value.shape)}, expected the tensor's shape "
+                                   f"{self._data.shape}")
+            if value.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, expected the tensor's dtype {self.dtype}")
+        self._grad = value
+
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")

@@ -110,7 +110,7 @@ def apply(op, *inputs, **attrs):
     if type(out) is not np.ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)  # Tensor._wrap, inlined: this line runs for every op
-    result._data, result.grad = out, None
+    result._data, result._grad = out, None
     if op.returns_view and np.may_share_memory(out, arrays[0]):
         base = inputs[0]
         result._counter, result._base = base._counter, (base if base._base is None else base._base)
@@ -293,9 +293,8 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     memory: an array that the graph (retain_graph), the caller or another leaf may still hold is
     copied, so that `x.grad.zero_()` never changes anything else."""
     if isinstance(grad, SparseRowGrad):
-        leaf.grad = grad if leaf.grad is None else _accumulate(leaf.grad if leaf.grad.is_sparse else leaf.grad._data, grad)
-        if not isinstance(leaf.grad, SparseRowGrad):
-            leaf.grad = Tensor(leaf.grad)
+        total = grad if leaf.grad is None else _accumulate(leaf.grad if leaf.grad.is_sparse else leaf.grad._data, grad)
+        leaf.grad = total if isinstance(total, SparseRowGrad) else Tensor(total)
         return
     if grad.dtype != leaf._data.dtype:
         grad = grad.astype(leaf._data.dtype)

@@ -29,8 +29,8 @@ class IndexingMethods:
                         if _is_bool_index(p) else 1) for p in parts)
         dim = 0
         for part in parts:
-            if isinstance(part, graph.Tensor):
-                part = part._data
+            if isinstance(part, graph.Tensor):  # a copy: backward reuses the key after the caller may change it
+                part = part._data.copy()
             elif isinstance(part, list):
                 part = np.asarray(part)
             if part is Ellipsis:
@@ -267,7 +267,7 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     except ValueError:
         raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
                          f"{shape}") from None
-    return mask._data
+    return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
 
 
 def _fill_value(name: str, value, dtype: np.dtype) -> np.ndarray:

@@ -133,3 +133,15 @@ def test_retain_graph_keeps_the_graph():
     gc.collect()
     assert ref() is not None
     loss.backward()
+
+
+def test_assigned_grad_must_fit_the_tensor():
+    w = fastgrad.randn(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"assigned grad has shape \(3,\)"):
+        w.grad = fastgrad.ones(3)
+    with pytest.raises(RuntimeError, match="assigned grad has dtype float64"):
+        w.grad = fastgrad.ones(2, 3, dtype=fastgrad.float64)
+    with pytest.raises(TypeError, match="Tensor or None"):
+        w.grad = np.ones((2, 3), dtype=np.float32)
+    w.grad = fastgrad.ones(2, 3)
+    w.grad = None

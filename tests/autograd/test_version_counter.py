@@ -109,3 +109,18 @@ def test_changing_index_tensors_after_the_forward_does_not_change_gradients():
     expected = fastgrad.tensor(logits.detach().numpy(), requires_grad=True)
     F.nll_loss(F.log_softmax(expected, 1), fastgrad.tensor([0, 2, 3])).backward()
     np.testing.assert_allclose(logits.grad.numpy(), expected.grad.numpy())
+
+
+def test_changing_a_mask_or_an_index_tensor_after_the_forward_does_not_change_gradients():
+    x = fastgrad.randn(4, requires_grad=True)
+    mask = fastgrad.tensor([True, False, True, False])
+    index = fastgrad.tensor([0, 0, 3])
+    loss = x.masked_fill(mask, 0.0).sum() + x[index].sum() + x[mask].sum()
+    mask.fill_(False)
+    index.fill_(1)
+    loss.backward()
+    first = x.grad.numpy().copy()
+    x.grad = None
+    (x.masked_fill(fastgrad.tensor([True, False, True, False]), 0.0).sum() + x[fastgrad.tensor([0, 0, 3])].sum()
+     + x[fastgrad.tensor([True, False, True, False])].sum()).backward()
+    np.testing.assert_array_equal(first, x.grad.numpy())
