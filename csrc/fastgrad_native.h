@@ -1,10 +1,7 @@
 /* Public C kernels of fastgrad. Every buffer is C-contiguous; sizes are passed explicitly.
- * Callers (fastgrad/_native.py) check shapes, dtypes and index ranges before calling. */
+ * The kernel registry checks shapes, dtypes and index ranges before fastgrad/_native.py calls them
+ * (fastgrad/kernels/checks.py). */
 #include <stdint.h>
-
-/* db[j] (+)= sum_i delta[i, j] for an (n x m) delta: the bias gradient of a linear layer. */
-void fg_bias_grad_f32(const float *delta, int64_t n, int64_t m, float *db, int accumulate);
-void fg_bias_grad_f64(const double *delta, int64_t n, int64_t m, double *db, int accumulate);
 
 /* Softmax cross-entropy of n rows of c logits against targets in [0, c) or == ignore_index.
  * row_loss[i] = logsumexp(z_i) - z_i[t_i] (0 on ignored rows); if dlogits is not NULL it receives
@@ -15,15 +12,6 @@ void fg_softmax_xent_f32(const float *logits, const int64_t *targets, int64_t n,
 void fg_softmax_xent_f64(const double *logits, const int64_t *targets, int64_t n, int64_t c,
                          int64_t ignore_index, double grad_scale, double *row_loss, double *dlogits,
                          int n_threads);
-
-/* One Elman step after the recurrent product: pre <- f(pre + hw), f = relu if relu else tanh. */
-void fg_rnn_step_f32(float *pre, const float *hw, int64_t n, int relu);
-void fg_rnn_step_f64(double *pre, const double *hw, int64_t n, int relu);
-/* delta = (g + carry) * f'(.) with f' from the step's output h; carry may be NULL (last step). */
-void fg_rnn_delta_f32(const float *g, const float *carry, const float *h, int64_t n, int relu,
-                      float *delta);
-void fg_rnn_delta_f64(const double *g, const double *carry, const double *h, int64_t n, int relu,
-                      double *delta);
 
 /* Elementwise exp and tanh as the kernels compute them (for accuracy tests). */
 void fg_exp_f32(const float *x, int64_t n, float *out);

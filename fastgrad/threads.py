@@ -1,13 +1,56 @@
-"""One thread count for every library fastgrad touches: Numba, OpenBLAS (NumPy) and, in benchmarks, PyTorch.
+"""One thread count for every library fastgrad touches: Numba, the C kernels, OpenBLAS (NumPy) and, in
+benchmarks, PyTorch; and one pool running at a time, so that `--threads N` means N threads in total.
 
-Ratios between implementations only mean something when all of them may use the same number of
-threads, so the count is set once here and applied to PyTorch when a workload first imports it.
+Three thread pools live in a fastgrad process: OpenBLAS's workers (matrix products), libgomp's (the C
+kernels' OpenMP loops, and Numba's parallel loops, whose "omp" threading layer fastgrad asks for, so
+both run on one OpenMP runtime and one team of threads), and PyTorch's if it is loaded. Each pool
+has at most N threads (the caller's included), and only one of them works at a time, since the
+kernels run one after another. What made them fight for the cores was idling: an OpenBLAS worker
+polls for new work for 2^28 cycles (about 0.1 s) after each product, libgomp's spin for a while after
+each loop, so the next pool's threads ran next to spinning ones. So, before the libraries load (they
+read these settings once, at load), fastgrad asks every pool to sleep as soon as its work is done:
+`IDLE_POLICY` below, applied where the user has not set the variable. NumPy imported before fastgrad
+has loaded OpenBLAS already; `set_threads` then warns that its workers keep polling.
+tests/test_threads.py counts the runnable threads during training steps.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import sys
+import warnings
+
+IDLE_POLICY = {
+    "OMP_WAIT_POLICY": "PASSIVE",  # libgomp's workers sleep as soon as a parallel loop ends
+    "OPENBLAS_THREAD_TIMEOUT": "4",  # OpenBLAS's workers sleep after 2^4 idle cycles instead of 2^28
+    "NUMBA_THREADING_LAYER_PRIORITY": "omp tbb workqueue",  # Numba on the C kernels' OpenMP runtime
+}
+# Which library must not be loaded yet for each setting to take effect.
+_READ_AT_LOAD_BY = {"OMP_WAIT_POLICY": "gomp", "OPENBLAS_THREAD_TIMEOUT": "openblas",
+                    "NUMBA_THREADING_LAYER_PRIORITY": "numba"}
+
+
+def _mapped_libraries() -> str:
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            return maps.read().lower()
+    except OSError:  # not Linux
+        return ""
+
+
+def _apply_idle_policy() -> dict[str, bool]:
+    """Set IDLE_POLICY's variables the user left unset; returns, per variable, whether its library reads
+    the environment's value (the user's or ours): False when the library was loaded before and the
+    variable was not set then."""
+    loaded = _mapped_libraries() + " ".join(sys.modules)
+    applied = {}
+    for name, value in IDLE_POLICY.items():
+        applied[name] = name in os.environ or _READ_AT_LOAD_BY[name] not in loaded
+        os.environ.setdefault(name, value)
+    return applied
+
+
+IDLE_POLICY_APPLIED = _apply_idle_policy()
 
 _BLAS_SETTERS = ("openblas_set_num_threads", "openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_",
                  "scipy_openblas_set_num_threads")
@@ -63,13 +106,19 @@ def blas_threads() -> int | None:
 
 
 def set_threads(count: int | None) -> int:
-    """Use `count` threads (default: every available core) in Numba, OpenBLAS and PyTorch."""
+    """Use `count` threads (default: every available core) in Numba (and so the C kernels), OpenBLAS and
+    PyTorch; each pool runs alone, so that is `count` threads in total."""
     import numba
     import numpy  # noqa: F401  (loads OpenBLAS so its thread count can be set)
 
     count = count or available_cores()
     if count < 1:
         raise ValueError(f"threads must be at least 1, got {count}")
+    if count > 1 and not IDLE_POLICY_APPLIED["OPENBLAS_THREAD_TIMEOUT"]:
+        warnings.warn("NumPy was imported before fastgrad, so OpenBLAS's idle workers keep polling for about "
+                      "0.1 s after each matrix product and compete with fastgrad's other threads; import "
+                      "fastgrad first, or set OPENBLAS_THREAD_TIMEOUT=4 before starting Python", RuntimeWarning,
+                      stacklevel=2)
     STATE.count = count
     numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
     set_blas_threads(count)

@@ -43,13 +43,14 @@ def test_indices_out_of_range_name_the_index_and_size():
                lambda ids: F.embedding_bag(ids.reshape(1, -1), weight),
                lambda ids: F.cross_entropy(fastgrad.ones(2, 10), ids)):
         for bad in (10, -1):
-            with pytest.raises(IndexError, match=rf"index {bad}, outside the valid range \[0, 10\)"):
+            with pytest.raises(IndexError, match=rf"index {bad} at position .*1\)? is out of range "
+                                                 rf"\(expected 0 <= index < 10.*size 10\)"):
                 fn(fastgrad.tensor([0, bad]))
 
 
 def test_embedding_rejects_float_ids_and_bad_offsets():
     weight = fastgrad.ones(10, 3)
-    with pytest.raises(TypeError, match="integer tensor, got dtype float32"):
+    with pytest.raises(TypeError, match="embedding input: expected an integer dtype, got float32"):
         F.embedding(fastgrad.tensor([1.0]), weight)
     with pytest.raises(ValueError, match="offsets must be 1-D, start at 0"):
         F.embedding_bag(fastgrad.tensor([1, 2, 3]), weight, fastgrad.tensor([1, 2]))

@@ -1,7 +1,6 @@
 """The C kernels (fastgrad._native) against the NumPy reference kernels, on every instruction-set
-variant this CPU can run; argument checking; and the fallback when the library is missing."""
+variant this CPU can run; their checks; and the fallback when the library is missing."""
 import importlib.util
-import inspect
 import sys
 import warnings
 
@@ -11,9 +10,11 @@ import pytest
 
 from fastgrad import _native
 from fastgrad.backends import numpy as reference
+from fastgrad.kernels import registry
 
 pytestmark = pytest.mark.skipif(not _native.AVAILABLE, reason=f"C kernels not built: {_native.IMPORT_ERROR}")
 
+native = registry.implementations("native")  # each C kernel behind its check, as the compiled backend runs it
 DTYPES = [np.float32, np.float64]
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
 
@@ -54,13 +55,13 @@ def test_softmax_cross_entropy_matches_reference(simd_level, rng, dtype, rows, c
     logits = make_logits(rng, rows, classes, dtype)
     targets = rng.integers(0, classes, rows)
     targets[::3] = -100  # ignored rows, including the first
-    loss, grad = _native.softmax_cross_entropy(logits, targets, -100, reduction, True)
+    loss, grad = native.softmax_cross_entropy(logits, targets, -100, reduction, True)
     expected_loss, expected_grad = reference.softmax_cross_entropy(logits, targets, -100, reduction, True)
     assert loss.dtype == grad.dtype == dtype
     assert loss.shape == expected_loss.shape and grad.shape == logits.shape
     assert_close(loss, expected_loss, dtype)
     assert_close(grad, expected_grad, dtype)
-    no_grad_loss, none = _native.softmax_cross_entropy(logits, targets, -100, reduction, False)
+    no_grad_loss, none = native.softmax_cross_entropy(logits, targets, -100, reduction, False)
     assert none is None
     np.testing.assert_array_equal(no_grad_loss, loss)
 
@@ -72,7 +73,7 @@ def test_softmax_cross_entropy_large_logits_are_stable(simd_level, rng, dtype):
     logits[1] = -1e4
     logits[2, 5] = 1e4 - 1  # target just below the maximum
     targets = np.array([3, 0, 5, 7, 36, 1])
-    loss, grad = _native.softmax_cross_entropy(logits, targets, -100, "none", True)
+    loss, grad = native.softmax_cross_entropy(logits, targets, -100, "none", True)
     expected_loss, expected_grad = reference.softmax_cross_entropy(logits.astype(np.float64), targets, -100,
                                                                    "none", True)
     assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))
@@ -85,19 +86,19 @@ def test_softmax_cross_entropy_large_logits_are_stable(simd_level, rng, dtype):
 def test_softmax_cross_entropy_all_rows_ignored(rng, dtype):
     logits = make_logits(rng, 4, 9, dtype)
     targets = np.full(4, 2)
-    loss, grad = _native.softmax_cross_entropy(logits, targets, 2, "mean", True)  # ignore_index inside [0, C)
+    loss, grad = native.softmax_cross_entropy(logits, targets, 2, "mean", True)  # ignore_index inside [0, C)
     assert np.isnan(loss) and loss.shape == ()
     np.testing.assert_array_equal(grad, np.zeros_like(logits))
-    loss, _ = _native.softmax_cross_entropy(logits, targets, 2, "sum", False)
+    loss, _ = native.softmax_cross_entropy(logits, targets, 2, "sum", False)
     assert loss == 0
 
 
 def test_softmax_cross_entropy_gradient_rows_sum_to_zero_and_are_exact_for_one_class(rng):
     logits = make_logits(rng, 50, 123, np.float32, scale=10.0)
     targets = rng.integers(0, 123, 50)
-    _, grad = _native.softmax_cross_entropy(logits, targets, -100, "sum", True)
+    _, grad = native.softmax_cross_entropy(logits, targets, -100, "sum", True)
     np.testing.assert_allclose(grad.sum(axis=1), 0, atol=1e-6)
-    loss, grad = _native.softmax_cross_entropy(logits[:, :1], np.zeros(50, dtype=np.int64), -100, "none", True)
+    loss, grad = native.softmax_cross_entropy(logits[:, :1], np.zeros(50, dtype=np.int64), -100, "none", True)
     np.testing.assert_array_equal(loss, 0)
     np.testing.assert_array_equal(grad, 0)
 
@@ -110,7 +111,7 @@ def test_softmax_cross_entropy_is_deterministic_across_thread_counts(rng):
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(threads)
-            results.append(_native.softmax_cross_entropy(logits, targets, -100, "mean", True))
+            results.append(native.softmax_cross_entropy(logits, targets, -100, "mean", True))
     finally:
         numba.set_num_threads(previous)
     for loss, grad in results[1:]:
@@ -122,7 +123,7 @@ def test_softmax_cross_entropy_accepts_non_contiguous_logits_and_narrow_targets(
     wide = make_logits(rng, 9, 40, np.float32)
     logits = wide[:, ::2]
     targets = rng.integers(0, 20, 9).astype(np.int32)
-    loss, grad = _native.softmax_cross_entropy(logits, targets, -100, "mean", True)
+    loss, grad = native.softmax_cross_entropy(logits, targets, -100, "mean", True)
     expected_loss, expected_grad = reference.softmax_cross_entropy(logits, targets.astype(np.int64), -100, "mean",
                                                                    True)
     assert_close(loss, expected_loss, np.float32)
@@ -169,170 +170,31 @@ def test_tanh_is_within_four_ulp(simd_level, dtype):
     assert errors.max() <= 4.0, f"max error {errors.max():.2f} ulp at x = {x[np.argmax(errors)]!r}"
 
 
-# -- Elman RNN -------------------------------------------------------------------------------------
-def make_rnn(rng, steps, batch, inputs, hidden, dtype):
-    scale = 1 / np.sqrt(hidden)
-    return (rng.standard_normal((steps, batch, inputs)).astype(dtype),
-            rng.standard_normal((batch, hidden)).astype(dtype) * dtype(0.5),
-            (rng.standard_normal((hidden, inputs)) * scale).astype(dtype),
-            (rng.standard_normal((hidden, hidden)) * scale).astype(dtype),
-            rng.standard_normal(hidden).astype(dtype) * dtype(0.1))
-
-
-RNN_SHAPES = [(1, 1, 1, 1), (1, 3, 4, 5), (6, 1, 3, 2), (7, 4, 9, 17), (5, 3, 33, 65)]
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-@pytest.mark.parametrize("steps, batch, inputs, hidden", RNN_SHAPES)
-def test_rnn_forward_and_backward_match_reference(simd_level, rng, dtype, nonlinearity, steps, batch, inputs,
-                                                  hidden):
-    x, h0, w_ih, w_hh, bias = make_rnn(rng, steps, batch, inputs, hidden, dtype)
-    hs = _native.rnn_forward(x, h0, w_ih, w_hh, bias, nonlinearity)
-    expected_hs = reference.rnn_forward(x, h0, w_ih, w_hh, bias, nonlinearity)
-    assert hs.dtype == dtype and hs.shape == (steps, batch, hidden)
-    assert_close(hs, expected_hs, dtype)
-    g_hs = rng.standard_normal(hs.shape).astype(dtype)
-    grads = _native.rnn_backward(x, h0, w_ih, w_hh, expected_hs, g_hs, nonlinearity, True)
-    expected = reference.rnn_backward(x, h0, w_ih, w_hh, expected_hs, g_hs, nonlinearity, True)
-    for name, actual, wanted in zip(["dx", "dh0", "dw_ih", "dw_hh", "db"], grads, expected):
-        assert actual.shape == wanted.shape and actual.dtype == dtype, name
-        assert_close(actual, wanted, dtype)
-    assert _native.rnn_backward(x, h0, w_ih, w_hh, expected_hs, g_hs, nonlinearity, False)[0] is None
-
-
-def test_rnn_with_no_steps_gives_empty_states_and_zero_gradients(rng):
-    x, h0, w_ih, w_hh, bias = make_rnn(rng, 0, 2, 3, 4, np.float32)
-    hs = _native.rnn_forward(x, h0, w_ih, w_hh, bias, "tanh")
-    assert hs.shape == (0, 2, 4)
-    dx, dh0, dw_ih, dw_hh, db = _native.rnn_backward(x, h0, w_ih, w_hh, hs, hs, "tanh", True)
-    assert dx.shape == (0, 2, 3)
-    for grad, like in [(dh0, h0), (dw_ih, w_ih), (dw_hh, w_hh), (db, bias)]:
-        np.testing.assert_array_equal(grad, np.zeros_like(like))
-
-
-def test_rnn_gradient_matches_finite_differences(rng):
-    x, h0, w_ih, w_hh, bias = make_rnn(rng, 4, 2, 3, 5, np.float64)
-    g_hs = rng.standard_normal((4, 2, 5))
-
-    def loss(w):
-        return float(np.sum(g_hs * _native.rnn_forward(x, h0, w_ih, w, bias, "tanh")))
-
-    hs = _native.rnn_forward(x, h0, w_ih, w_hh, bias, "tanh")
-    dw_hh = _native.rnn_backward(x, h0, w_ih, w_hh, hs, g_hs, "tanh", False)[3]
-    step = 1e-6
-    for i, j in [(0, 0), (2, 4), (4, 1)]:
-        bump = np.zeros_like(w_hh)
-        bump[i, j] = step
-        numeric = (loss(w_hh + bump) - loss(w_hh - bump)) / (2 * step)
-        assert dw_hh[i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
-
-
-def test_rnn_promotes_mixed_dtypes_and_accepts_non_contiguous_inputs(rng):
-    x, h0, w_ih, w_hh, bias = make_rnn(rng, 3, 2, 4, 6, np.float32)
-    x_strided = np.asfortranarray(x)
-    hs = _native.rnn_forward(x_strided, h0, w_ih.astype(np.float64), w_hh, bias, "tanh")
-    assert hs.dtype == np.float64
-    assert_close(hs, reference.rnn_forward(x.astype(np.float64), h0, w_ih.astype(np.float64), w_hh, bias, "tanh"),
-                 np.float32)
-
-
-# -- linear layer ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("rows, fan_in, fan_out", [(1, 1, 1), (7, 5, 3), (64, 300, 2), (33, 17, 129)])
-def test_linear_backward_matches_reference(rng, dtype, rows, fan_in, fan_out):
-    x = rng.standard_normal((rows, fan_in)).astype(dtype)
-    weight = rng.standard_normal((fan_out, fan_in)).astype(dtype)
-    g = rng.standard_normal((rows, fan_out)).astype(dtype)
-    for need in [(True, True, True), (False, True, False), (True, False, True), (False, False, False)]:
-        actual = _native.linear_backward(x, weight, g, *need)
-        expected = reference.linear_backward(x, weight, g, *need)
-        for got, wanted in zip(actual, expected):
-            if wanted is None:
-                assert got is None
-            else:
-                assert got.dtype == dtype
-                assert_close(got, wanted, dtype)
-
-
-def test_linear_backward_accumulates_into_given_arrays(rng):
-    x, weight, g = (rng.standard_normal(shape).astype(np.float32) for shape in [(9, 4), (3, 4), (9, 3)])
-    out_weight = np.ones((3, 4), dtype=np.float32)
-    out_bias = np.full(3, 2.0, dtype=np.float32)
-    _, gw, gb = _native.linear_backward(x, weight, g, False, True, True, out_weight=out_weight, out_bias=out_bias)
-    assert gw is out_weight and gb is out_bias
-    _, expected_gw, expected_gb = reference.linear_backward(x, weight, g, False, True, True)
-    assert_close(out_weight, 1 + expected_gw, np.float32)
-    assert_close(out_bias, 2 + expected_gb, np.float32)
-
-
 # -- bad input: clear Python exceptions, never a crash ----------------------------------------------
 def test_softmax_cross_entropy_rejects_bad_arguments(rng):
     logits = make_logits(rng, 4, 5, np.float32)
     targets = np.array([0, 1, 2, 3])
-    with pytest.raises(IndexError, match=r"targets: index 5 at position 2 .*5 classes"):
-        _native.softmax_cross_entropy(logits, np.array([0, 1, 5, 3]), -100, "mean", True)
+    with pytest.raises(IndexError, match=r"targets: index 5 at position 2 .*or ignore_index -100, size 5"):
+        native.softmax_cross_entropy(logits, np.array([0, 1, 5, 3]), -100, "mean", True)
     with pytest.raises(IndexError, match=r"index -1 at position 0"):
-        _native.softmax_cross_entropy(logits, np.array([-1, 1, 2, 3]), -100, "mean", True)
+        native.softmax_cross_entropy(logits, np.array([-1, 1, 2, 3]), -100, "mean", True)
     with pytest.raises(ValueError, match=r"targets: expected shape \(N,\) = \(4,\), got \(3,\)"):
-        _native.softmax_cross_entropy(logits, targets[:3], -100, "mean", True)
-    with pytest.raises(TypeError, match="targets: expected a numpy.ndarray of int64"):
-        _native.softmax_cross_entropy(logits, targets.astype(np.float32), -100, "mean", True)
+        native.softmax_cross_entropy(logits, targets[:3], -100, "mean", True)
+    with pytest.raises(TypeError, match="targets: expected an integer dtype, got float32"):
+        native.softmax_cross_entropy(logits, targets.astype(np.float32), -100, "mean", True)
     with pytest.raises(TypeError, match="logits: expected dtype float32 or float64, got int64"):
-        _native.softmax_cross_entropy(targets.reshape(2, 2), targets[:2], -100, "mean", True)
+        native.softmax_cross_entropy(targets.reshape(2, 2), targets[:2], -100, "mean", True)
     with pytest.raises(TypeError, match="logits: expected a numpy.ndarray, got list"):
-        _native.softmax_cross_entropy([[1.0]], targets[:1], -100, "mean", True)
+        native.softmax_cross_entropy([[1.0]], targets[:1], -100, "mean", True)
     with pytest.raises(ValueError, match=r"logits: expected a 2-D array \(N, C\), got shape \(5,\)"):
-        _native.softmax_cross_entropy(logits[0], targets[:1], -100, "mean", True)
+        native.softmax_cross_entropy(logits[0], targets[:1], -100, "mean", True)
     with pytest.raises(ValueError, match="logits: expected at least one class"):
-        _native.softmax_cross_entropy(logits[:, :0], targets, -100, "mean", True)
+        native.softmax_cross_entropy(logits[:, :0], targets, -100, "mean", True)
     with pytest.raises(ValueError, match="reduction: expected one of"):
-        _native.softmax_cross_entropy(logits, targets, -100, "avg", True)
+        native.softmax_cross_entropy(logits, targets, -100, "avg", True)
 
 
-def test_rnn_rejects_bad_arguments(rng):
-    x, h0, w_ih, w_hh, bias = make_rnn(rng, 3, 2, 4, 6, np.float32)
-    with pytest.raises(ValueError, match=r"w_hh: expected shape \(H, H\) = \(6, 6\), got \(6, 5\)"):
-        _native.rnn_forward(x, h0, w_ih, w_hh[:, :5], bias, "tanh")
-    with pytest.raises(ValueError, match=r"w_ih: expected shape \(H, I\) = \(6, 4\), got \(6, 3\)"):
-        _native.rnn_forward(x, h0, w_ih[:, :3], w_hh, bias, "tanh")
-    with pytest.raises(ValueError, match=r"h0: expected shape \(B, H\) = \(2, 6\)"):
-        _native.rnn_forward(x, h0[:1], w_ih, w_hh, bias, "tanh")
-    with pytest.raises(ValueError, match=r"bias: expected shape \(H,\) = \(6,\), got \(5,\)"):
-        _native.rnn_forward(x, h0, w_ih, w_hh, bias[:5], "tanh")
-    with pytest.raises(ValueError, match=r"x: expected a 3-D array"):
-        _native.rnn_forward(x[0], h0, w_ih, w_hh, bias, "tanh")
-    with pytest.raises(ValueError, match="nonlinearity: expected one of"):
-        _native.rnn_forward(x, h0, w_ih, w_hh, bias, "sigmoid")
-    with pytest.raises(TypeError, match="h0: expected dtype float32 or float64, got int64"):
-        _native.rnn_forward(x, h0.astype(np.int64), w_ih, w_hh, bias, "tanh")
-    hs = _native.rnn_forward(x, h0, w_ih, w_hh, bias, "tanh")
-    with pytest.raises(ValueError, match=r"g_hs: expected shape \(T, B, H\) = \(3, 2, 6\), got \(2, 2, 6\)"):
-        _native.rnn_backward(x, h0, w_ih, w_hh, hs, hs[:2], "tanh", True)
-    with pytest.raises(ValueError, match=r"hs: expected shape"):
-        _native.rnn_backward(x, h0, w_ih, w_hh, hs[:, :1], hs, "tanh", True)
-
-
-def test_linear_backward_rejects_bad_arguments(rng):
-    x, weight, g = (rng.standard_normal(shape).astype(np.float32) for shape in [(9, 4), (3, 4), (9, 3)])
-    with pytest.raises(ValueError, match=r"weight: expected shape \(out, in\) = \(3, 4\), got \(3, 5\)"):
-        _native.linear_backward(x, np.zeros((3, 5), np.float32), g, True, True, True)
-    with pytest.raises(ValueError, match=r"g: expected shape \(N, out\) = \(9, 3\), got \(8, 3\)"):
-        _native.linear_backward(x, weight, g[:8], True, True, True)
-    with pytest.raises(ValueError, match="out_weight: expected a float32 array of shape"):
-        _native.linear_backward(x, weight, g, False, True, False, out_weight=np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="out_bias: expected a writable C-contiguous array"):
-        _native.linear_backward(x, weight, g, False, False, True, out_bias=np.zeros(6, np.float32)[::2])
-
-
-# -- the kernel table and the missing-library fallback ----------------------------------------------
-def test_kernels_have_the_reference_signatures():
-    assert set(_native.KERNELS) == {"linear_backward", "softmax_cross_entropy", "rnn_forward", "rnn_backward"}
-    for name, kernel in _native.KERNELS.items():
-        positional = [p for p in inspect.signature(kernel).parameters.values() if p.kind != p.KEYWORD_ONLY]
-        assert [p.name for p in positional] == list(inspect.signature(getattr(reference, name)).parameters), name
-
-
+# -- the missing-library fallback ------------------------------------------------------------------
 def load_native_without_library(monkeypatch):
     """A fresh copy of fastgrad._native imported as if the compiled library were absent."""
     monkeypatch.setitem(sys.modules, "fastgrad._native_lib", None)  # makes the import raise ImportError
@@ -345,12 +207,13 @@ def load_native_without_library(monkeypatch):
 def test_missing_library_falls_back_with_one_warning(monkeypatch):
     module = load_native_without_library(monkeypatch)
     assert module.AVAILABLE is False and isinstance(module.IMPORT_ERROR, ImportError)
-    with pytest.warns(RuntimeWarning, match="C kernels are unavailable.*_native_lib"):
-        assert module.KERNELS == {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert module.KERNELS == {}  # only the first request warns
     with pytest.raises(RuntimeError, match="not built"):
         module.softmax_cross_entropy(np.zeros((1, 2)), np.zeros(1, np.int64), -100, "mean", True)
-    with pytest.raises(AttributeError):
-        module.no_such_kernel
+    monkeypatch.setattr(registry, "_native", module)
+    monkeypatch.setattr(registry, "_warned_missing_native", False)
+    with pytest.warns(RuntimeWarning, match="C kernels are unavailable.*_native_lib"):
+        table = registry.backend_table("compiled")
+    assert table.softmax_cross_entropy is reference.softmax_cross_entropy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry.backend_table("compiled")  # only the first table warns

@@ -5,8 +5,8 @@ between is `for` loops over Python floats and `math.exp`/`math.tanh`. It is slow
 baseline that shows what vectorizing (NumPy) and compiling (Numba, C) buy - and simple enough to be
 an obviously-right oracle for the other backends. Every kernel has the signature and return
 convention of its NumPy reference in `fastgrad/backends/numpy.py`; the arithmetic runs in float64
-and is cast to the reference's output dtype at the end. Kernels not listed in LOOP_KERNELS come from
-the NumPy backend.
+and is cast to the reference's output dtype at the end. The kernel registry (fastgrad/kernels/registry.py)
+lists which kernels have a loop version; the others come from the NumPy backend.
 """
 from __future__ import annotations
 
@@ -431,21 +431,3 @@ def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     return (_array(dx, dtype, x.shape) if need_x else None, _array(carry, dtype, h0.shape),
             _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db_ih, dtype, (3 * hidden,)),
             _array(db_hh, dtype, (3 * hidden,)))
-
-
-LOOP_KERNELS = {
-    "tanh": tanh, "tanh_backward": tanh_backward, "relu": relu, "relu_backward": relu_backward,
-    "matmul": matmul, "linear": linear, "linear_backward": linear_backward,
-    "softmax_cross_entropy": softmax_cross_entropy,
-    "embedding": embedding, "embedding_backward": embedding_backward,
-    "embedding_bag": embedding_bag, "embedding_bag_backward": embedding_bag_backward,
-    "rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
-    "lstm_forward": lstm_forward, "lstm_backward": lstm_backward,
-    "gru_forward": gru_forward, "gru_backward": gru_backward,
-}
-
-
-def build_kernel_table():
-    from fastgrad.backends import kernel_table
-
-    return kernel_table(name, LOOP_KERNELS)

@@ -5,7 +5,9 @@ reads each input once and writes the output once. Same signatures and dtype rule
 `fastgrad.backends.numpy`: inputs are float32/float64, the result has the input's dtype, and
 constants are cast to that dtype (`x.dtype.type(...)`) so float32 arithmetic stays float32.
 
-Only the kernels measured faster than NumPy are here (docs/notes/numba.md): hardtanh and tanh
+The arguments arrive checked (`fastgrad.kernels.checks`, run by the kernel registry): C-contiguous
+float arrays, the saved array of g's shape and dtype. Only the kernels measured faster than NumPy are
+here (docs/notes/numba.md): hardtanh and tanh
 forward are single NumPy passes already, and NumPy's SIMD exp beats Numba's scalar libm calls, so the
 sigmoid family takes exp(-|x|) from NumPy and fuses only the rest.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from fastgrad.kernels.checks import float_array, like
 
 
 @njit(cache=True)
@@ -100,15 +101,12 @@ def _silu_backward_from_exp(g, x, e, out):
 
 
 def _unary(kernel, x: np.ndarray, *constants) -> np.ndarray:
-    x = float_array("x", x)
     out = np.empty_like(x)
     kernel(x.reshape(-1), *[x.dtype.type(c) for c in constants], out.reshape(-1))
     return out
 
 
-def _backward(kernel, g: np.ndarray, saved_name: str, saved: np.ndarray, *constants) -> np.ndarray:
-    g = float_array("g", g)
-    saved = like(saved_name, saved, "g", g)
+def _backward(kernel, g: np.ndarray, saved: np.ndarray, *constants) -> np.ndarray:
     out = np.empty_like(g)
     kernel(g.reshape(-1), saved.reshape(-1), *[g.dtype.type(c) for c in constants], out.reshape(-1))
     return out
@@ -119,7 +117,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _backward(_relu_backward, g, "y", y)
+    return _backward(_relu_backward, g, y)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
@@ -127,38 +125,34 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
 
 
 def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarray:
-    return _backward(_leaky_relu_backward, g, "x", x, slope)
+    return _backward(_leaky_relu_backward, g, x, slope)
 
 
 def hardtanh_backward(g: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
-    return _backward(_hardtanh_backward, g, "x", x, low, high)
+    return _backward(_hardtanh_backward, g, x, low, high)
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _backward(_tanh_backward, g, "y", y)
+    return _backward(_tanh_backward, g, y)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    x = float_array("x", x)
     out = _exp_minus_abs(x)  # overwritten in place: element i reads e[i] before writing out[i]
     _sigmoid_from_exp(x.reshape(-1), out.reshape(-1), out.reshape(-1))
     return out
 
 
 def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _backward(_sigmoid_backward, g, "y", y)
+    return _backward(_sigmoid_backward, g, y)
 
 
 def silu(x: np.ndarray) -> np.ndarray:
-    x = float_array("x", x)
     out = _exp_minus_abs(x)
     _silu_from_exp(x.reshape(-1), out.reshape(-1), out.reshape(-1))
     return out
 
 
 def silu_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
-    g = float_array("g", g)
-    x = like("x", x, "g", g)
     out = _exp_minus_abs(x)
     _silu_backward_from_exp(g.reshape(-1), x.reshape(-1), out.reshape(-1), out.reshape(-1))
     return out

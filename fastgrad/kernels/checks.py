@@ -1,9 +1,13 @@
-"""Argument checks shared by the kernel wrappers.
+"""The argument checks in front of every compiled kernel (Numba and C): the one place they are written.
 
 Compiled loops trust their inputs: an out-of-range index would read or write outside an array. So
-every wrapper passes its arguments through these checks first, and they also pin the types the
-jitted code sees (C-contiguous float32/float64 arrays, int64 indices), so each kernel compiles at
-most once per float dtype whatever the shapes or layouts it is called with.
+the kernel registry (`fastgrad.kernels.registry`) runs a kernel's check, named like the kernel, before
+its Numba or C implementation; the implementations themselves check nothing. A check takes the
+kernel's arguments and returns them checked and normalized: C-contiguous float32/float64 arrays of
+one dtype, int64 indices inside their range, so each kernel compiles at most once per float dtype
+whatever the shapes or layouts it is called with. Errors name the argument, what was expected and
+what came. The NumPy and loop kernels need no checks (NumPy raises on bad indices by itself);
+`fastgrad.nn.functional` checks the user-facing tensor arguments and uses `index_array` for ids.
 """
 from __future__ import annotations
 
@@ -17,12 +21,13 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # ids.min() measured ~10 us slower than on its own, while these loops cost under 1 us for a batch of
 # ids (docs/notes/numba.md).
 @njit(cache=True)
-def _min_max(values):
-    low = high = values[0]
-    for i in range(1, values.size):
-        low = min(low, values[i])
-        high = max(high, values[i])
-    return low, high
+def _first_invalid(values, size, allowed, has_allowed):
+    """The first i with values[i] outside [0, size) (size < 0: no upper bound) other than `allowed`, or -1."""
+    for i in range(values.size):
+        value = values[i]
+        if (value < 0 or (size >= 0 and value >= size)) and not (has_allowed and value == allowed):
+            return i
+    return -1
 
 
 @njit(cache=True)
@@ -34,6 +39,7 @@ def first_out_of_order(values, strictly):
     return -1
 
 
+# -- building blocks -------------------------------------------------------------------------------
 def float_array(name: str, x: np.ndarray, ndim: int | None = None) -> np.ndarray:
     """`x` as a C-contiguous float32/float64 array (no copy when it already is one).
 
@@ -82,8 +88,9 @@ def like(name: str, x: np.ndarray, reference_name: str, reference: np.ndarray) -
     return np.asarray(x, order="C")
 
 
-def index_array(name: str, ids: np.ndarray, size: int | None) -> np.ndarray:
-    """Integer `ids` as a C-contiguous int64 array, each in [0, size) (only >= 0 when size is None).
+def index_array(name: str, ids: np.ndarray, size: int | None, allowed: int | None = None) -> np.ndarray:
+    """Integer `ids` as a C-contiguous int64 array, each in [0, size) (only >= 0 when size is None) or
+    equal to `allowed` (an ignore_index).
 
     The IndexError names the first offending index, its position and the size.
     """
@@ -94,14 +101,15 @@ def index_array(name: str, ids: np.ndarray, size: int | None) -> np.ndarray:
     if ids.dtype == np.uint64 and ids.size and ids.max() > np.iinfo(np.int64).max:
         raise IndexError(f"{name}: index {int(ids.max())} is out of range (size {size})")
     checked = np.asarray(ids, dtype=np.int64, order="C")
-    if checked.size:
-        low, high = _min_max(checked.reshape(-1))
-        if low < 0 or (size is not None and high >= size):
-            bad = low if low < 0 else high
-            position = np.unravel_index(int(np.argmax(checked == bad)), ids.shape)
-            bound = "a non-negative index" if size is None else f"0 <= index < {size}"
-            raise IndexError(f"{name}: index {int(bad)} at position {position} is out of range "
-                             f"(expected {bound}, size {size})")
+    at = _first_invalid(checked.reshape(-1), -1 if size is None else size, 0 if allowed is None else allowed,
+                        allowed is not None)
+    if at >= 0:
+        position = at if checked.ndim == 1 else tuple(int(i) for i in np.unravel_index(at, ids.shape))
+        bound = "a non-negative index" if size is None else f"0 <= index < {size}"
+        if allowed is not None:
+            bound += f" or ignore_index {allowed}"
+        raise IndexError(f"{name}: index {int(checked.reshape(-1)[at])} at position {position} is out of range "
+                         f"(expected {bound}, size {size})")
     return checked
 
 
@@ -127,3 +135,245 @@ def offsets_array(offsets: np.ndarray, num_ids: int) -> np.ndarray:
     if checked[-1] > num_ids:
         raise IndexError(f"offsets: last offset {int(offsets[-1])} is past the end of ids (size {num_ids})")
     return checked
+
+
+def count(name: str, value: int, minimum: int) -> int:
+    """An int argument (not a bool or float) that is at least `minimum`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def one_of(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
+    return value
+
+
+def expect_shape(name: str, array: np.ndarray, shape: tuple[int, ...], symbols: str) -> None:
+    """ValueError unless array.shape == shape; `symbols` spells the shape out, e.g. "(B, H)"."""
+    if array.shape != shape:
+        raise ValueError(f"{name}: expected shape {symbols} = {shape}, got {array.shape}")
+
+
+def expect_ndim(name: str, array: np.ndarray, ndim: int, symbols: str) -> None:
+    if array.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-D array {symbols}, got shape {array.shape}")
+
+
+# -- one check per kernel, named like the kernel and taking its arguments (same names, so keyword
+# arguments pass too), returning them checked, in order ---------------------------------------------
+# activations: x, or the upstream gradient g and the saved input x or output y, plus float constants
+def relu(x) -> tuple:
+    return (float_array("x", x),)
+
+
+def leaky_relu(x, slope) -> tuple:
+    return float_array("x", x), slope
+
+
+def _gradient_and(g: np.ndarray, saved_name: str, saved: np.ndarray, *constants: float) -> tuple:
+    g = float_array("g", g)
+    return (g, like(saved_name, saved, "g", g), *constants)
+
+
+sigmoid = silu = relu
+
+
+def relu_backward(g, y) -> tuple:
+    return _gradient_and(g, "y", y)
+
+
+def tanh_backward(g, y) -> tuple:
+    return _gradient_and(g, "y", y)
+
+
+def sigmoid_backward(g, y) -> tuple:
+    return _gradient_and(g, "y", y)
+
+
+def leaky_relu_backward(g, x, slope) -> tuple:
+    return _gradient_and(g, "x", x, slope)
+
+
+def hardtanh_backward(g, x, low, high) -> tuple:
+    return _gradient_and(g, "x", x, low, high)
+
+
+def silu_backward(g, x) -> tuple:
+    return _gradient_and(g, "x", x)
+
+
+# embeddings
+NO_PADDING = -1  # ids are never negative after checking, so this padding index matches none of them
+
+
+def _flat_ids(ids: np.ndarray, num_rows: int) -> np.ndarray:
+    checked = index_array("ids", ids, num_rows)
+    if checked.ndim != 1:
+        raise ValueError(f"ids: expected a 1-D array, got shape {ids.shape}")
+    return checked
+
+
+def embedding_backward(ids, g, num_rows, padding_idx, sparse) -> tuple:
+    num_rows = count("num_rows", num_rows, 0)
+    padding_idx = count("padding_idx", padding_idx, NO_PADDING)
+    ids = index_array("ids", ids, num_rows)
+    g = float_array("g", g)
+    if g.ndim == 0 or g.size != ids.size * g.shape[-1]:
+        raise ValueError(f"g: expected one row of d values per id ({ids.size} ids, e.g. shape "
+                         f"{ids.shape} + (d,) or ({ids.size}, d)), got shape {g.shape}")
+    return ids, g, num_rows, padding_idx, bool(sparse)
+
+
+def embedding_bag(weight, ids, offsets, mode) -> tuple:
+    mode = one_of("mode", mode, ("sum", "mean"))
+    weight = float_array("weight", weight, ndim=2)
+    ids = _flat_ids(ids, weight.shape[0])
+    return weight, ids, offsets_array(offsets, ids.size), mode
+
+
+def embedding_bag_backward(ids, offsets, g, mode, num_rows, sparse) -> tuple:
+    mode = one_of("mode", mode, ("sum", "mean"))
+    num_rows = count("num_rows", num_rows, 0)
+    ids = _flat_ids(ids, num_rows)
+    offsets = offsets_array(offsets, ids.size)
+    g = float_array("g", g, ndim=2)
+    if g.shape[0] != offsets.size:
+        raise ValueError(f"g: expected one row per bag ({offsets.size}), got shape {g.shape}")
+    return ids, offsets, g, mode, num_rows, bool(sparse)
+
+
+# dropout
+def dropout_mask(shape, p, dtype, seed) -> tuple:
+    dtype = np.dtype(dtype)
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
+    if not 0 <= p < 1:
+        raise ValueError(f"p: expected a drop probability in [0, 1), got {p}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise ValueError(f"seed: expected an int in [0, 2**64), got {seed!r}")
+    return tuple(shape), float(p), dtype, int(seed)
+
+
+# sparse row updates of optimizers
+def _rows_and_values(rows: np.ndarray, values: np.ndarray, num_rows: int | None) -> tuple[np.ndarray, np.ndarray]:
+    rows = index_array("rows", rows, num_rows)
+    if rows.ndim != 1:
+        raise ValueError(f"rows: expected a 1-D array, got shape {rows.shape}")
+    values = float_array("values", values, ndim=2)
+    if values.shape[0] != rows.size:
+        raise ValueError(f"values: expected one row per entry of rows ({rows.size}), got shape {values.shape}")
+    return rows, values
+
+
+def _updated_rows(weight: np.ndarray, rows: np.ndarray, values: np.ndarray, unique: bool):
+    """The weight to update in place, and rows and values that fit it (unique rows when `unique`)."""
+    weight = writable_float_array("weight", weight, ndim=2)
+    rows, values = _rows_and_values(rows, values, weight.shape[0])
+    if values.dtype != weight.dtype:
+        raise TypeError(f"values: expected dtype {weight.dtype} (that of weight), got {values.dtype}")
+    if values.shape[1] != weight.shape[1]:
+        raise ValueError(f"values: expected rows of width {weight.shape[1]} (that of weight), got shape {values.shape}")
+    # strictly increasing rows (coalesce_rows' output) pass in one comparison; others are sorted
+    if unique and first_out_of_order(rows, True) >= 0:
+        distinct, counts = np.unique(rows, return_counts=True)
+        if distinct.size != rows.size:
+            raise ValueError(f"rows: expected unique rows (coalesce_rows first), but row "
+                             f"{int(distinct[np.argmax(counts > 1)])} repeats")
+    return weight, rows, values
+
+
+def _state_like(name: str, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    return like(name, writable_float_array(name, state, ndim=2), "weight", weight)
+
+
+def coalesce_rows(rows, values) -> tuple:
+    return _rows_and_values(rows, values, None)
+
+
+def sgd_rows_update(weight, rows, values, lr) -> tuple:
+    return (*_updated_rows(weight, rows, values, unique=False), lr)
+
+
+def adagrad_rows_update(weight, state_sum, rows, values, lr, eps) -> tuple:
+    weight, rows, values = _updated_rows(weight, rows, values, unique=True)
+    return weight, _state_like("state_sum", state_sum, weight), rows, values, lr, eps
+
+
+def sparse_adam_rows_update(weight, exp_avg, exp_avg_sq, rows, values, lr, beta1, beta2, eps, step) -> tuple:
+    weight, rows, values = _updated_rows(weight, rows, values, unique=True)
+    if step < 1:
+        raise ValueError(f"step: expected the number of steps taken so far, counting from 1, got {step}")
+    return (weight, _state_like("exp_avg", exp_avg, weight), _state_like("exp_avg_sq", exp_avg_sq, weight), rows,
+            values, lr, beta1, beta2, eps, step)
+
+
+# softmax cross-entropy
+REDUCTIONS = ("none", "sum", "mean")
+
+
+def softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad) -> tuple:
+    logits = float_array("logits", logits)
+    expect_ndim("logits", logits, 2, "(N, C)")
+    rows, classes = logits.shape
+    if classes < 1:
+        raise ValueError(f"logits: expected at least one class (C >= 1), got shape {logits.shape}")
+    reduction = one_of("reduction", reduction, REDUCTIONS)
+    ignore_index = int(ignore_index)
+    targets = index_array("targets", targets, classes, allowed=ignore_index)
+    expect_shape("targets", targets, (rows,), "(N,)")
+    return logits, targets, ignore_index, reduction, bool(need_grad)
+
+
+# gated recurrent layers over a whole sequence (T steps, batch B, input I, hidden H)
+def _layer_shapes(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                  gate_count: int) -> tuple[int, int, int, int]:
+    """(T, B, I, H) of a layer whose weights hold `gate_count` H-blocks of rows."""
+    expect_ndim("x", x, 3, "(T, B, I)")
+    if w_hh.ndim != 2 or w_hh.shape[0] != gate_count * w_hh.shape[1]:
+        raise ValueError(f"w_hh: expected shape ({gate_count}H, H), got {w_hh.shape}")
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
+    expect_shape("w_ih", w_ih, (gate_count * hidden, inputs), f"({gate_count}H, I)")
+    expect_shape("h0", h0, (batch, hidden), "(B, H)")
+    return steps, batch, inputs, hidden
+
+
+def lstm_forward(x, h0, c0, w_ih, w_hh, bias) -> tuple:
+    x, h0, c0, w_ih, w_hh, bias = common_float_arrays(x=x, h0=h0, c0=c0, w_ih=w_ih, w_hh=w_hh, bias=bias)
+    steps, batch, inputs, hidden = _layer_shapes(x, h0, w_ih, w_hh, 4)
+    expect_shape("c0", c0, (batch, hidden), "(B, H)")
+    expect_shape("bias", bias, (4 * hidden,), "(4H,)")
+    return x, h0, c0, w_ih, w_hh, bias
+
+
+def lstm_backward(x, h0, c0, w_ih, w_hh, states, gates, g_states, need_x) -> tuple:
+    x, h0, c0, w_ih, w_hh, states, gates, g_states = common_float_arrays(
+        x=x, h0=h0, c0=c0, w_ih=w_ih, w_hh=w_hh, states=states, gates=gates, g_states=g_states)
+    steps, batch, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 4)
+    expect_shape("c0", c0, (batch, hidden), "(B, H)")
+    expect_shape("states", states, (2, steps, batch, hidden), "(2, T, B, H)")
+    expect_shape("g_states", g_states, (2, steps, batch, hidden), "(2, T, B, H)")
+    expect_shape("gates", gates, (steps, batch, 4 * hidden), "(T, B, 4H)")
+    return x, h0, c0, w_ih, w_hh, states, gates, g_states, bool(need_x)
+
+
+def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh) -> tuple:
+    x, h0, w_ih, w_hh, b_ih, b_hh = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, b_ih=b_ih, b_hh=b_hh)
+    _, _, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 3)
+    expect_shape("b_ih", b_ih, (3 * hidden,), "(3H,)")
+    expect_shape("b_hh", b_hh, (3 * hidden,), "(3H,)")
+    return x, h0, w_ih, w_hh, b_ih, b_hh
+
+
+def gru_backward(x, h0, w_ih, w_hh, hs, gates, g_hs, need_x) -> tuple:
+    x, h0, w_ih, w_hh, hs, gates, g_hs = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, hs=hs, gates=gates,
+                                                             g_hs=g_hs)
+    steps, batch, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 3)
+    expect_shape("hs", hs, (steps, batch, hidden), "(T, B, H)")
+    expect_shape("g_hs", g_hs, (steps, batch, hidden), "(T, B, H)")
+    expect_shape("gates", gates, (steps, batch, 4 * hidden), "(T, B, 4H)")
+    return x, h0, w_ih, w_hh, hs, gates, g_hs, bool(need_x)

@@ -7,14 +7,13 @@ h_{t-1} W_hh^T. What lies between the products - the gate nonlinearities and the
 backward the gate gradients - is one compiled pass per step, where NumPy would make about a dozen
 passes with a temporary each. The weight gradients are again single products over all steps.
 
-The compiled loops index their arrays without bounds checks, so the wrappers check every shape first.
+The compiled loops index their arrays without bounds checks: the arguments arrive checked and of one
+float dtype (`fastgrad.kernels.checks`, run by the kernel registry).
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-from fastgrad.kernels.checks import common_float_arrays
 
 
 @njit(cache=True)
@@ -99,26 +98,6 @@ def _gru_step_backward(g_h, carry_product, carry_direct, gates, h_prev, d_input,
             carry_direct[b, j] = dh * z
 
 
-# -- argument checks -------------------------------------------------------------------------------
-def _expect(name: str, array: np.ndarray, shape: tuple[int, ...], symbols: str) -> None:
-    if array.shape != shape:
-        raise ValueError(f"{name}: expected shape {symbols} = {shape}, got {array.shape}")
-
-
-def _layer_shapes(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-                  gate_count: int) -> tuple[int, int, int, int]:
-    """(T, B, I, H) of a layer with `gate_count` H-blocks of gates, or ValueError naming the argument."""
-    if x.ndim != 3:
-        raise ValueError(f"x: expected a 3-D array (T, B, I), got shape {x.shape}")
-    if w_hh.ndim != 2 or w_hh.shape[0] != gate_count * w_hh.shape[1]:
-        raise ValueError(f"w_hh: expected shape ({gate_count}H, H), got {w_hh.shape}")
-    steps, batch, inputs = x.shape
-    hidden = w_hh.shape[1]
-    _expect("w_ih", w_ih, (gate_count * hidden, inputs), f"({gate_count}H, I)")
-    _expect("h0", h0, (batch, hidden), "(B, H)")
-    return steps, batch, inputs, hidden
-
-
 def _step_inputs(x: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What every step read, as (T * B, .) rows: x_t, and the state h_{t-1} it started from. The weight
     gradients are then one product each over all steps: dW_ih = d^T x, dW_hh = d^T h_{t-1}."""
@@ -130,10 +109,8 @@ def _step_inputs(x: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> tuple[np.ndar
 # -- LSTM --------------------------------------------------------------------------------------------
 def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
                  bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, h0, c0, w_ih, w_hh, bias = common_float_arrays(x=x, h0=h0, c0=c0, w_ih=w_ih, w_hh=w_hh, bias=bias)
-    steps, batch, inputs, hidden = _layer_shapes(x, h0, w_ih, w_hh, 4)
-    _expect("c0", c0, (batch, hidden), "(B, H)")
-    _expect("bias", bias, (4 * hidden,), "(4H,)")
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
     gates = np.matmul(x.reshape(steps * batch, inputs), w_ih.T).reshape(steps, batch, 4 * hidden)
     gates += bias
     states = np.empty((2, steps, batch, hidden), dtype=x.dtype)
@@ -149,13 +126,7 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray
 
 def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
                   states: np.ndarray, gates: np.ndarray, g_states: np.ndarray, need_x: bool):
-    x, h0, c0, w_ih, w_hh, states, gates, g_states = common_float_arrays(
-        x=x, h0=h0, c0=c0, w_ih=w_ih, w_hh=w_hh, states=states, gates=gates, g_states=g_states)
-    steps, batch, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 4)
-    _expect("c0", c0, (batch, hidden), "(B, H)")
-    _expect("states", states, (2, steps, batch, hidden), "(2, T, B, H)")
-    _expect("g_states", g_states, (2, steps, batch, hidden), "(2, T, B, H)")
-    _expect("gates", gates, (steps, batch, 4 * hidden), "(T, B, 4H)")
+    steps, batch, hidden = states.shape[1:]
     d_gates = np.empty_like(gates)
     carry_h = np.zeros((batch, hidden), dtype=x.dtype)
     carry_c = np.zeros((batch, hidden), dtype=x.dtype)
@@ -173,10 +144,8 @@ def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarra
 # -- GRU ---------------------------------------------------------------------------------------------
 def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
                 b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, h0, w_ih, w_hh, b_ih, b_hh = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, b_ih=b_ih, b_hh=b_hh)
-    steps, batch, inputs, hidden = _layer_shapes(x, h0, w_ih, w_hh, 3)
-    _expect("b_ih", b_ih, (3 * hidden,), "(3H,)")
-    _expect("b_hh", b_hh, (3 * hidden,), "(3H,)")
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
     input_part = np.matmul(x.reshape(steps * batch, inputs), w_ih.T).reshape(steps, batch, 3 * hidden)
     input_part += b_ih
     hs = np.empty((steps, batch, hidden), dtype=x.dtype)
@@ -193,12 +162,7 @@ def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
 
 def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, hs: np.ndarray,
                  gates: np.ndarray, g_hs: np.ndarray, need_x: bool):
-    x, h0, w_ih, w_hh, hs, gates, g_hs = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, hs=hs, gates=gates,
-                                                             g_hs=g_hs)
-    steps, batch, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 3)
-    _expect("hs", hs, (steps, batch, hidden), "(T, B, H)")
-    _expect("g_hs", g_hs, (steps, batch, hidden), "(T, B, H)")
-    _expect("gates", gates, (steps, batch, 4 * hidden), "(T, B, 4H)")
+    steps, batch, hidden = hs.shape
     d_input = np.empty((steps, batch, 3 * hidden), dtype=x.dtype)
     d_hidden = np.empty_like(d_input)
     carry_product = np.zeros((batch, hidden), dtype=x.dtype)

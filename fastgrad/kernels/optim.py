@@ -3,8 +3,8 @@
 Same semantics as `fastgrad.backends.numpy`: hyperparameters are cast to the weight's dtype where the
 reference's Python floats would be, so float32 updates round as the reference's do (Adam's last
 step excepted, see below). Adagrad and
-Adam need unique rows (`coalesce_rows` first); their wrappers check it, cheaply when rows are
-sorted, as `coalesce_rows` returns them.
+Adam need unique rows (`coalesce_rows` first); `fastgrad.kernels.checks` checks that and every other
+argument before these run.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from fastgrad.kernels.checks import float_array, first_out_of_order, index_array, like, writable_float_array
 from fastgrad.kernels.parallel import threaded_or_serial
 
 
@@ -79,35 +78,8 @@ def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, one_minu
             weight[row, j] -= step_size * m / (np.sqrt(v) + eps)
 
 
-def _checked_rows(rows: np.ndarray, values: np.ndarray, num_rows: int | None) -> tuple[np.ndarray, np.ndarray]:
-    rows = index_array("rows", rows, num_rows)
-    if rows.ndim != 1:
-        raise ValueError(f"rows: expected a 1-D array, got shape {rows.shape}")
-    values = float_array("values", values, ndim=2)
-    if values.shape[0] != rows.size:
-        raise ValueError(f"values: expected one row per entry of rows ({rows.size}), got shape {values.shape}")
-    return rows, values
-
-
-def _check_width(values: np.ndarray, weight: np.ndarray) -> None:
-    if values.dtype != weight.dtype:
-        raise TypeError(f"values: expected dtype {weight.dtype} (that of weight), got {values.dtype}")
-    if values.shape[1] != weight.shape[1]:
-        raise ValueError(f"values: expected rows of width {weight.shape[1]} (that of weight), got shape {values.shape}")
-
-
-def _check_unique(rows: np.ndarray) -> None:
-    """Strictly increasing rows (coalesce_rows' output) pass in one comparison; others are sorted."""
-    if first_out_of_order(rows, True) >= 0:
-        unique, counts = np.unique(rows, return_counts=True)
-        if unique.size != rows.size:
-            raise ValueError(f"rows: expected unique rows (coalesce_rows first), but row "
-                             f"{int(unique[np.argmax(counts > 1)])} repeats")
-
-
 def coalesce_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique sorted rows and the sum of the values given for each."""
-    rows, values = _checked_rows(rows, values, None)
     # A stable sort keeps each row's values in their original order, so every sum is added in the
     # same order as the reference's np.add.at and rounds identically. NumPy's stable integer sort
     # is ~3x faster than Numba's mergesort here.
@@ -116,20 +88,12 @@ def coalesce_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
 
 def sgd_rows_update(weight: np.ndarray, rows: np.ndarray, values: np.ndarray, lr: float) -> None:
     """weight[rows] -= lr * values, in place; repeated rows subtract once per repeat."""
-    weight = writable_float_array("weight", weight, ndim=2)
-    rows, values = _checked_rows(rows, values, weight.shape[0])
-    _check_width(values, weight)
     _sgd_rows(weight, rows, values, weight.dtype.type(lr))
 
 
 def adagrad_rows_update(weight: np.ndarray, state_sum: np.ndarray, rows: np.ndarray, values: np.ndarray,
                         lr: float, eps: float) -> None:
     """Adagrad on the touched rows only, in place; `rows` must be unique (coalesced)."""
-    weight = writable_float_array("weight", weight, ndim=2)
-    state_sum = like("state_sum", writable_float_array("state_sum", state_sum, ndim=2), "weight", weight)
-    rows, values = _checked_rows(rows, values, weight.shape[0])
-    _check_width(values, weight)
-    _check_unique(rows)
     dtype = weight.dtype.type
     _adagrad_rows(values.size, weight, state_sum, rows, values, dtype(lr), dtype(eps))
 
@@ -138,14 +102,6 @@ def sparse_adam_rows_update(weight: np.ndarray, exp_avg: np.ndarray, exp_avg_sq:
                             values: np.ndarray, lr: float, beta1: float, beta2: float, eps: float, step: int) -> None:
     """Adam's moments and step on the touched rows only (PyTorch's SparseAdam), in place; `rows` must be
     unique (coalesced) and `step` counts from 1."""
-    weight = writable_float_array("weight", weight, ndim=2)
-    exp_avg = like("exp_avg", writable_float_array("exp_avg", exp_avg, ndim=2), "weight", weight)
-    exp_avg_sq = like("exp_avg_sq", writable_float_array("exp_avg_sq", exp_avg_sq, ndim=2), "weight", weight)
-    rows, values = _checked_rows(rows, values, weight.shape[0])
-    _check_width(values, weight)
-    _check_unique(rows)
-    if step < 1:
-        raise ValueError(f"step: expected the number of steps taken so far, counting from 1, got {step}")
     step_size = lr * math.sqrt(1 - beta2**step) / (1 - beta1**step)
     dtype = weight.dtype.type
     _sparse_adam_rows(values.size, weight, exp_avg, exp_avg_sq, rows, values, dtype(beta1), dtype(1 - beta1), dtype(beta2),

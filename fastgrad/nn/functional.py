@@ -1,7 +1,8 @@
 """`fastgrad.nn.functional` (import as F): activations, losses, dropout, linear, embeddings, RNN, LSTM, GRU.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
-integers inside their range, shapes must agree, and errors say which argument was wrong.
+integers inside their range (checked by `fastgrad.kernels.checks.index_array`, as in front of the compiled
+kernels), shapes must agree, and errors say which argument was wrong.
 """
 from __future__ import annotations
 
@@ -15,27 +16,19 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import where
+from fastgrad.kernels.checks import index_array
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
 
 
 def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
-    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError."""
-    array = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an integer tensor, got dtype {array.dtype}")
-    source, array = array, np.ascontiguousarray(array, dtype=np.int64)
-    if np.may_share_memory(array, source):  # ops keep ids for backward: a later change of the caller's
-        array = array.copy()                 # tensor in place must not change the gradient
-    if array.size:
-        valid = (array >= 0) & (array < size)
-        if allowed is not None:
-            valid |= array == allowed
-        if not valid.all():
-            bad = int(array[~valid].flat[0])
-            raise IndexError(f"{name} contains index {bad}, outside the valid range [0, {size})")
-    return array
+    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
+    own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
+    ids for backward, and a later in-place change of the caller's tensor must not change the gradient."""
+    source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
+    array = index_array(name, source, size, allowed)
+    return array.copy() if np.may_share_memory(array, source) else array
 
 
 def _reduction(reduction: str) -> str:

@@ -302,60 +302,66 @@ class Rsqrt(Op):
 
 # -- activations (the backend may fuse forward/backward passes) ------------------------------------
 class Activation(Op):
-    """y = K.<kernel>(x, **params); backward K.<kernel>_backward(g, saved, **params), where `saved` is the
-    output when the derivative is a function of it (relu, tanh, sigmoid) and the input otherwise."""
+    """y = K.<forward_kernel>(x, **params); backward K.<backward_kernel>(g, saved, **params), where `saved`
+    is the output when the derivative is a function of it (relu, tanh, sigmoid) and the input otherwise."""
 
-    kernel = ""
+    forward_kernel = backward_kernel = ""
     from_output = False
 
     def forward(ctx, K, x, **params):
-        y = getattr(K, ctx.op.kernel)(x, **params)
+        y = getattr(K, ctx.op.forward_kernel)(x, **params)
         ctx.saved = (y if ctx.op.from_output else x, params)
         return y
 
     def backward(ctx, K, g):
         saved, params = ctx.saved
-        return (getattr(K, ctx.op.kernel + "_backward")(g, saved, **params),)
+        return (getattr(K, ctx.op.backward_kernel)(g, saved, **params),)
 
 
 class Relu(Activation):
-    kernel, from_output, saves_inputs, saves_output = "relu", True, False, True  # relu' = [y > 0]
+    forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [y > 0]
+    from_output, saves_inputs, saves_output = True, False, True
 
 
 class Tanh(Activation):
-    kernel, from_output, saves_inputs, saves_output = "tanh", True, False, True  # tanh' = 1 - y^2
+    forward_kernel, backward_kernel = "tanh", "tanh_backward"  # tanh' = 1 - y^2
+    from_output, saves_inputs, saves_output = True, False, True
 
 
 class Sigmoid(Activation):
-    kernel, from_output, saves_inputs, saves_output = "sigmoid", True, False, True  # sigmoid' = y (1 - y)
+    forward_kernel, backward_kernel = "sigmoid", "sigmoid_backward"  # sigmoid' = y (1 - y)
+    from_output, saves_inputs, saves_output = True, False, True
 
 
 class LeakyRelu(Activation):
-    kernel = "leaky_relu"
+    forward_kernel, backward_kernel = "leaky_relu", "leaky_relu_backward"
 
 
 class Hardtanh(Activation):
-    kernel = "hardtanh"
+    forward_kernel, backward_kernel = "hardtanh", "hardtanh_backward"
 
 
 class Silu(Activation):
-    kernel = "silu"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
+    forward_kernel, backward_kernel = "silu", "silu_backward"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
 
 
 class Gelu(Activation):
-    kernel = "gelu"  # gelu' = Phi(x) + x phi(x) (or the derivative of the tanh approximation)
+    # gelu' = Phi(x) + x phi(x) (or the derivative of the tanh approximation)
+    forward_kernel, backward_kernel = "gelu", "gelu_backward"
 
 
 class Elu(Activation):
-    kernel = "elu"  # elu' = 1 for x > 0, alpha e^x otherwise
+    forward_kernel, backward_kernel = "elu", "elu_backward"  # elu' = 1 for x > 0, alpha e^x otherwise
 
 
 class Softplus(Activation):
-    kernel = "softplus"  # softplus' = sigmoid(beta x), and 1 above the threshold
+    # softplus' = sigmoid(beta x), and 1 above the threshold
+    forward_kernel, backward_kernel = "softplus", "softplus_backward"
 
 
 class LogSigmoid(Activation):
-    kernel = "log_sigmoid"  # (log sigmoid)' = 1 - sigmoid(x) = sigmoid(-x)
+    # (log sigmoid)' = 1 - sigmoid(x) = sigmoid(-x)
+    forward_kernel, backward_kernel = "log_sigmoid", "log_sigmoid_backward"
 
 
 class Prelu(Op):

@@ -11,23 +11,23 @@ from fastgrad.sparse import SparseRowGrad
 class LogSoftmax(Op):
     """log softmax over `axis`; backward from the saved output: g - softmax * sum(g)."""
 
-    kernel = "log_softmax"
+    forward_kernel, backward_kernel = "log_softmax", "log_softmax_backward"
     saves_inputs, saves_output = False, True
 
     def forward(ctx, K, x, axis):
-        last = getattr(K, ctx.op.kernel)(np.ascontiguousarray(np.moveaxis(x, axis, -1)))
+        last = getattr(K, ctx.op.forward_kernel)(np.ascontiguousarray(np.moveaxis(x, axis, -1)))
         ctx.saved = (last, axis)
         return np.moveaxis(last, -1, axis)
 
     def backward(ctx, K, g):
         last, axis = ctx.saved
-        return (np.moveaxis(getattr(K, ctx.op.kernel + "_backward")(np.moveaxis(g, axis, -1), last), -1, axis),)
+        return (np.moveaxis(getattr(K, ctx.op.backward_kernel)(np.moveaxis(g, axis, -1), last), -1, axis),)
 
 
 class Softmax(LogSoftmax):
     """softmax over `axis`; backward from the saved output: y (g - sum(g y))."""
 
-    kernel = "softmax"
+    forward_kernel, backward_kernel = "softmax", "softmax_backward"
 
 
 class SoftmaxCrossEntropy(Op):

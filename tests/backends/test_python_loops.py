@@ -6,6 +6,7 @@ import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad.backends import numpy as reference
 from fastgrad.backends import python_loops as loops
+from fastgrad.kernels import KERNELS
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -23,12 +24,12 @@ def assert_same(actual, expected):
         np.testing.assert_allclose(actual, expected, **TOL)
 
 
-def test_backend_table_overrides_exactly_the_loop_kernels():
-    table = loops.build_kernel_table()
+def test_python_backend_runs_the_loop_kernels_and_numpy_for_the_rest():
+    table = fastgrad.backends.load("python")
     assert table.name == "python"
-    for kernel_name, kernel in loops.LOOP_KERNELS.items():
-        assert getattr(table, kernel_name) is kernel
-    assert table.sigmoid is reference.sigmoid  # everything else is the NumPy reference
+    for name, kernel in KERNELS.items():
+        assert getattr(table, name) is (kernel.loops or kernel.numpy), name
+    assert table.sigmoid is reference.sigmoid and table.rnn_forward is loops.rnn_forward
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

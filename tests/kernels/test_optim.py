@@ -5,6 +5,9 @@ import pytest
 
 from fastgrad.backends import numpy as reference
 from fastgrad.kernels import optim as kernels
+from fastgrad.kernels.registry import implementations
+
+compiled = implementations("numba")  # each kernel behind its check, as the compiled backend runs it
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-10}
@@ -25,7 +28,7 @@ def sparse_gradient(rng, num_rows, dim, count, dtype, unique):
 def test_coalesce_rows_matches_reference(rng, dtype, rows):
     rows = np.array(rows, dtype=np.int64)
     values = rng.standard_normal((rows.size, 4)).astype(dtype)
-    unique, summed = kernels.coalesce_rows(rows, values)
+    unique, summed = compiled.coalesce_rows(rows, values)
     expected_unique, expected_summed = reference.coalesce_rows(rows, values)
     np.testing.assert_array_equal(unique, expected_unique)
     assert unique.dtype == np.int64
@@ -36,7 +39,7 @@ def test_coalesce_rows_adds_in_the_reference_order(rng):
     """Same order of additions, so the same rounding: float32 sums agree exactly."""
     rows = rng.integers(0, 50, 2000)
     values = rng.standard_normal((2000, 7)).astype(np.float32)
-    np.testing.assert_array_equal(kernels.coalesce_rows(rows, values)[1], reference.coalesce_rows(rows, values)[1])
+    np.testing.assert_array_equal(compiled.coalesce_rows(rows, values)[1], reference.coalesce_rows(rows, values)[1])
 
 
 def check_update(rng, dtype, update, state_names, *hyper, unique=True):
@@ -93,9 +96,9 @@ def test_empty_gradient_changes_nothing(rng):
     weight = rng.standard_normal((4, 3))
     before = weight.copy()
     rows, values = np.array([], dtype=np.int64), np.zeros((0, 3))
-    kernels.sgd_rows_update(weight, rows, values, 0.1)
-    kernels.adagrad_rows_update(weight, np.ones_like(weight), rows, values, 0.1, 1e-10)
-    kernels.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
+    compiled.sgd_rows_update(weight, rows, values, 0.1)
+    compiled.adagrad_rows_update(weight, np.ones_like(weight), rows, values, 0.1, 1e-10)
+    compiled.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
                                     1e-3, 0.9, 0.999, 1e-8, 1)
     np.testing.assert_array_equal(weight, before)
 
@@ -113,49 +116,49 @@ def test_out_of_range_rows_raise_index_error(no_kernel, bad_row):
     weight, values = np.zeros((4, 2)), np.ones((2, 2))
     rows = np.array([0, bad_row])
     with pytest.raises(IndexError, match=rf"rows: index {bad_row} .*size 4"):
-        kernels.sgd_rows_update(weight, rows, values, 0.1)
+        compiled.sgd_rows_update(weight, rows, values, 0.1)
     with pytest.raises(IndexError, match=rf"index {bad_row}"):
-        kernels.adagrad_rows_update(weight, np.zeros_like(weight), rows, values, 0.1, 1e-10)
+        compiled.adagrad_rows_update(weight, np.zeros_like(weight), rows, values, 0.1, 1e-10)
     with pytest.raises(IndexError, match=rf"index {bad_row}"):
-        kernels.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
+        compiled.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
                                         1e-3, 0.9, 0.999, 1e-8, 1)
     if bad_row < 0:
         with pytest.raises(IndexError, match="index -1"):
-            kernels.coalesce_rows(rows, values)
+            compiled.coalesce_rows(rows, values)
 
 
 def test_repeated_rows_are_refused_where_they_must_be_unique(no_kernel):
     weight, values, rows = np.zeros((5, 2)), np.ones((3, 2)), np.array([4, 1, 4])
     with pytest.raises(ValueError, match="rows: expected unique rows .*row 4 repeats"):
-        kernels.adagrad_rows_update(weight, np.zeros_like(weight), rows, values, 0.1, 1e-10)
+        compiled.adagrad_rows_update(weight, np.zeros_like(weight), rows, values, 0.1, 1e-10)
     with pytest.raises(ValueError, match="row 4 repeats"):
-        kernels.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
+        compiled.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
                                         1e-3, 0.9, 0.999, 1e-8, 1)
 
 
 def test_bad_arguments_raise_clearly(no_kernel):
     weight, rows, values = np.zeros((5, 2)), np.array([1, 2]), np.ones((2, 2))
     with pytest.raises(ValueError, match="weight: expected a C-contiguous array to update in place"):
-        kernels.sgd_rows_update(np.zeros((5, 4))[:, ::2], rows, values, 0.1)
+        compiled.sgd_rows_update(np.zeros((5, 4))[:, ::2], rows, values, 0.1)
     read_only = np.zeros((5, 2))
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="weight: expected a writable array"):
-        kernels.sgd_rows_update(read_only, rows, values, 0.1)
+        compiled.sgd_rows_update(read_only, rows, values, 0.1)
     with pytest.raises(TypeError, match=r"values: expected dtype float64 \(that of weight\), got float32"):
-        kernels.sgd_rows_update(weight, rows, values.astype(np.float32), 0.1)
+        compiled.sgd_rows_update(weight, rows, values.astype(np.float32), 0.1)
     with pytest.raises(ValueError, match=r"values: expected rows of width 2"):
-        kernels.sgd_rows_update(weight, rows, np.ones((2, 3)), 0.1)
+        compiled.sgd_rows_update(weight, rows, np.ones((2, 3)), 0.1)
     with pytest.raises(ValueError, match=r"values: expected one row per entry of rows \(2\)"):
-        kernels.coalesce_rows(rows, np.ones((3, 2)))
+        compiled.coalesce_rows(rows, np.ones((3, 2)))
     with pytest.raises(TypeError, match="rows: expected an integer dtype, got float64"):
-        kernels.coalesce_rows(rows.astype(float), values)
+        compiled.coalesce_rows(rows.astype(float), values)
     with pytest.raises(TypeError, match=r"state_sum: expected dtype float64 \(that of weight\), got float32"):
-        kernels.adagrad_rows_update(weight, np.zeros((5, 2), np.float32), rows, values, 0.1, 1e-10)
+        compiled.adagrad_rows_update(weight, np.zeros((5, 2), np.float32), rows, values, 0.1, 1e-10)
     with pytest.raises(ValueError, match=r"exp_avg_sq: expected shape \(5, 2\)"):
-        kernels.sparse_adam_rows_update(weight, np.zeros((5, 2)), np.zeros((4, 2)), rows, values,
+        compiled.sparse_adam_rows_update(weight, np.zeros((5, 2)), np.zeros((4, 2)), rows, values,
                                         1e-3, 0.9, 0.999, 1e-8, 1)
     with pytest.raises(ValueError, match="step: expected .* counting from 1, got 0"):
-        kernels.sparse_adam_rows_update(weight, np.zeros((5, 2)), np.zeros((5, 2)), rows, values,
+        compiled.sparse_adam_rows_update(weight, np.zeros((5, 2)), np.zeros((5, 2)), rows, values,
                                         1e-3, 0.9, 0.999, 1e-8, 0)
 
 
@@ -166,8 +169,8 @@ def test_each_kernel_compiles_once_per_float_dtype(rng):
             weight = rng.standard_normal((num_rows, dim)).astype(dtype)
             for rows in (np.array([0, 3]), np.array([1, 5], dtype=np.int32)):
                 values = rng.standard_normal((2, 2 * dim)).astype(dtype)[:, ::2]
-                kernels.sgd_rows_update(weight, rows, values, 0.1)
-                kernels.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
+                compiled.sgd_rows_update(weight, rows, values, 0.1)
+                compiled.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
                                                 1e-3, 0.9, 0.999, 1e-8, 3)
     assert len(kernels._sgd_rows.signatures) == 2
     assert len(kernels._sparse_adam_rows.signatures) == 2

@@ -1,0 +1,91 @@
+"""`--threads N` means N threads in total: during training steps, count the threads of the process that
+are runnable (state R in /proc/<pid>/task/*/stat) - working or waiting for a core, never sleeping."""
+import collections
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fastgrad import threads
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux's /proc")
+
+# RNN LM steps whose matrix products (OpenBLAS), softmax cross-entropy (C, OpenMP) and embedding and
+# dropout kernels (Numba) all run threaded at 2 threads; steps go on for `seconds` after a warm-up.
+TRAINING = r"""
+import sys, time
+import fastgrad  # first, as the command line does
+import numpy as np
+from fastgrad import nn, optim
+import fastgrad.nn.functional as F
+from fastgrad.models.rnnlm import RNNLM
+
+fastgrad.threads.set_threads(int(sys.argv[1]))
+fastgrad.manual_seed(0)
+vocab = 4000
+model = RNNLM(vocab, 128, 128, dropout=0.2)
+optimizer = optim.SGD(model.parameters(), lr=1.0)
+ids = np.random.default_rng(0).integers(0, vocab, (36, 20))
+
+def step():
+    logits, _ = model(fastgrad.from_numpy(ids[:-1]), model.init_hidden(20))
+    loss = F.cross_entropy(logits.reshape(-1, vocab), ids[1:].reshape(-1))
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+    optimizer.step()
+
+step()
+print("ready", flush=True)
+end = time.perf_counter() + float(sys.argv[2])
+while time.perf_counter() < end:
+    step()
+"""
+
+
+def runnable(pid: int) -> int | None:
+    """How many threads of process `pid` are runnable now; None once it has exited."""
+    task_dir = f"/proc/{pid}/task"
+    try:
+        tids = os.listdir(task_dir)
+    except OSError:
+        return None
+    count = 0
+    for tid in tids:
+        try:
+            with open(f"{task_dir}/{tid}/stat", "rb") as stat:
+                text = stat.read()
+        except OSError:  # the thread ended
+            continue
+        count += text[text.rindex(b")") + 2:text.rindex(b")") + 3] == b"R"  # state follows "(comm) "
+    return count
+
+
+def runnable_counts_while_training(thread_count: int, seconds: float = 2.0, **environment: str) -> collections.Counter:
+    """{runnable threads: samples} over the training steps of a fresh process, sampled from this one."""
+    env = {k: v for k, v in os.environ.items() if k not in threads.IDLE_POLICY}  # fastgrad must set them itself
+    env.update(environment)
+    process = subprocess.Popen([sys.executable, "-c", TRAINING, str(thread_count), str(seconds)], env=env,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    counts = collections.Counter()
+    while (count := runnable(process.pid)) is not None and process.poll() is None:
+        counts[count] += 1
+        time.sleep(0.0002)
+    assert process.wait() == 0
+    return counts
+
+
+@pytest.mark.parametrize("thread_count", [1, 2])
+def test_at_most_the_requested_threads_run_at_once(thread_count):
+    counts = runnable_counts_while_training(thread_count)
+    samples = sum(counts.values())
+    assert samples >= 100, counts
+    oversubscribed = sum(n for runnable_now, n in counts.items() if runnable_now > thread_count)
+    # Threads are read one after another, so a sample can catch one pool's worker just before it
+    # sleeps and the next pool's just after it wakes; that stays far below a percent of the samples.
+    assert oversubscribed <= 0.01 * samples, counts
+    if thread_count == 2:
+        assert counts[2] > 0, counts  # the second thread did work, or this test proves nothing
