@@ -1,4 +1,4 @@
-/* The ISA level the multiversioned kernels run with, and elementwise exp/tanh for measuring the
+/* The ISA level the multiversioned kernels run with, and elementwise exp/tanh/sigmoid for measuring the
  * accuracy of simd_math.h's functions. */
 #include "fastgrad_native.h"
 #include "simd_math.h"
@@ -30,7 +30,7 @@ int fg_set_simd_level(int level) {
     return fg_current_level;
 }
 
-/* Elementwise exp and tanh with the same code the kernels use, so tests can measure their error. */
+/* Elementwise exp, tanh and sigmoid with the same code the kernels use, so tests can measure their error. */
 #define MAP(NAME, FN, T)                                                               \
     FG_INLINE void NAME##_body(const T *x, int64_t n, T *out) {                        \
         _Pragma("omp simd") for (int64_t i = 0; i < n; i++) out[i] = FN(x[i]);         \
@@ -41,8 +41,12 @@ MAP(map_exp_f32, fg_expf, float)
 MAP(map_exp_f64, fg_exp, double)
 MAP(map_tanh_f32, fg_tanhf, float)
 MAP(map_tanh_f64, fg_tanh, double)
+MAP(map_sigmoid_f32, fg_sigmoidf, float)
+MAP(map_sigmoid_f64, fg_sigmoid, double)
 
 void fg_exp_f32(const float *x, int64_t n, float *out) { map_exp_f32(x, n, out); }
 void fg_exp_f64(const double *x, int64_t n, double *out) { map_exp_f64(x, n, out); }
 void fg_tanh_f32(const float *x, int64_t n, float *out) { map_tanh_f32(x, n, out); }
 void fg_tanh_f64(const double *x, int64_t n, double *out) { map_tanh_f64(x, n, out); }
+void fg_sigmoid_f32(const float *x, int64_t n, float *out) { map_sigmoid_f32(x, n, out); }
+void fg_sigmoid_f64(const double *x, int64_t n, double *out) { map_sigmoid_f64(x, n, out); }

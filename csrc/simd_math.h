@@ -185,6 +185,18 @@ FG_INLINE double fg_tanh(double x) {
     return x < 0.0 ? -t : t;
 }
 
+/* sigmoid(x) = 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, both from e = exp(-|x|) <= 1, so
+ * nothing overflows; branch-free like the functions above. */
+FG_INLINE float fg_sigmoidf(float x) {
+    float e = fg_expf_nonpositive(x < 0.0f ? x : -x);
+    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+
+FG_INLINE double fg_sigmoid(double x) {
+    double e = fg_exp_nonpositive(x < 0.0 ? x : -x);
+    return (x >= 0.0 ? 1.0 : e) / (1.0 + e);
+}
+
 /* -- ISA dispatch ------------------------------------------------------------------------------
  * FG_MULTIVERSION(NAME, PARAMS, ARGS) defines static NAME(PARAMS) which calls the always-inline
  * NAME##_body compiled for AVX-512, AVX2+FMA or the baseline ISA, whichever the CPU supports (see

@@ -72,6 +72,119 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
     return loss, dlogits
 
 
+# -- LSTM and GRU layers over a whole sequence ------------------------------------------------------
+# Per step one BLAS product (h_{t-1} W_hh^T forward, d_gates W_hh backward) and one C pass for everything
+# between products (csrc/gated_rnn.c); everything else is a single product over all T steps. Formulas and
+# shapes: the references in fastgrad/backends/numpy.py.
+def _step_inputs(x: np.ndarray, h0: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """What every step's gates read, as (T * B, I + H + 1) rows [x_t, h_{t-1}, 1]: the weight and bias
+    gradients are then one product, d^T [x, h_prev, 1] = [dW_ih, dW_hh, db]."""
+    steps, batch, hidden = hs.shape
+    width = x.shape[2] + hidden + 1
+    rows = np.empty((steps, batch, width), dtype=hs.dtype)
+    rows[..., :x.shape[2]] = x
+    if steps:
+        rows[0, :, x.shape[2]:-1] = h0
+        rows[1:, :, x.shape[2]:-1] = hs[:-1]
+    rows[..., -1] = 1
+    return rows.reshape(steps * batch, width)
+
+
+def _weight_gradients(d_gates: np.ndarray, rows: np.ndarray, inputs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dW_ih, dW_hh, db) from d_gates (T * B, G) and the step inputs [x, h_prev, 1] in one product."""
+    dw_ih, dw_hh, db = np.hsplit(d_gates.T @ rows, [inputs, rows.shape[1] - 1])
+    return np.ascontiguousarray(dw_ih), np.ascontiguousarray(dw_hh), np.ascontiguousarray(db[:, 0])
+
+
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                 bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
+    gates = np.matmul(x.reshape(steps * batch, inputs), w_ih.T).reshape(steps, batch, 4 * hidden)
+    gates += bias
+    states = np.empty((2, steps, batch, hidden), dtype=x.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ W^T as a plain product: BLAS runs it faster
+    recurrent = np.empty((batch, 4 * hidden), dtype=x.dtype)
+    step = _LSTM_STEP[x.dtype]
+    gates_at, states_at, recurrent_at = _pointer(gates), _pointer(states), _pointer(recurrent)
+    gate_size, size = batch * 4 * hidden, batch * hidden
+    h_prev, c_prev_at = h0, _pointer(c0)
+    for t in range(steps):
+        np.matmul(h_prev, w_hh_t, out=recurrent)
+        c_at = states_at + (steps + t) * size
+        step(gates_at + t * gate_size, recurrent_at, c_prev_at, states_at + t * size, c_at, batch, hidden)
+        h_prev, c_prev_at = states[0, t], c_at
+    return states, gates
+
+
+def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                  states: np.ndarray, gates: np.ndarray, g_states: np.ndarray, need_x: bool):
+    steps, batch, hidden = states.shape[1:]
+    d_gates = np.empty_like(gates)
+    carry_h = np.zeros((batch, hidden), dtype=x.dtype)
+    carry_c = np.zeros((batch, hidden), dtype=x.dtype)
+    step = _LSTM_STEP_BACKWARD[x.dtype]
+    g_at, states_at, gates_at, d_gates_at = _pointer(g_states), _pointer(states), _pointer(gates), _pointer(d_gates)
+    carry_h_at, carry_c_at, c0_at = _pointer(carry_h), _pointer(carry_c), _pointer(c0)
+    gate_size, size = batch * 4 * hidden, batch * hidden
+    for t in range(steps - 1, -1, -1):
+        c_prev_at = states_at + (steps + t - 1) * size if t > 0 else c0_at
+        step(g_at + t * size, g_at + (steps + t) * size, carry_h_at, carry_c_at, gates_at + t * gate_size,
+             states_at + (steps + t) * size, c_prev_at, d_gates_at + t * gate_size, batch, hidden)
+        np.matmul(d_gates[t], w_hh, out=carry_h)
+    flat = d_gates.reshape(steps * batch, 4 * hidden)
+    dx = (flat @ w_ih).reshape(x.shape) if need_x else None
+    return (dx, carry_h, carry_c, *_weight_gradients(flat, _step_inputs(x, h0, states[0]), x.shape[2]))
+
+
+def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
+                b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    steps, batch, inputs = x.shape
+    hidden = w_hh.shape[1]
+    input_part = np.matmul(x.reshape(steps * batch, inputs), w_ih.T).reshape(steps, batch, 3 * hidden)
+    input_part += b_ih
+    hs = np.empty((steps, batch, hidden), dtype=x.dtype)
+    gates = np.empty((steps, batch, 4 * hidden), dtype=x.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    recurrent = np.empty((batch, 3 * hidden), dtype=x.dtype)
+    step = _GRU_STEP[x.dtype]
+    input_at, hs_at, gates_at, recurrent_at, b_hh_at = (_pointer(a) for a in (input_part, hs, gates, recurrent, b_hh))
+    size = batch * hidden
+    h_prev, h_prev_at = h0, _pointer(h0)
+    for t in range(steps):
+        np.matmul(h_prev, w_hh_t, out=recurrent)
+        step(input_at + t * 3 * size, recurrent_at, b_hh_at, h_prev_at, hs_at + t * size, gates_at + t * 4 * size,
+             batch, hidden)
+        h_prev, h_prev_at = hs[t], hs_at + t * size
+    return hs, gates
+
+
+def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, hs: np.ndarray,
+                 gates: np.ndarray, g_hs: np.ndarray, need_x: bool):
+    steps, batch, hidden = hs.shape
+    d_input = np.empty((steps, batch, 3 * hidden), dtype=x.dtype)
+    d_hidden = np.empty_like(d_input)
+    carry_product = np.zeros((batch, hidden), dtype=x.dtype)
+    carry_direct = np.zeros((batch, hidden), dtype=x.dtype)
+    step = _GRU_STEP_BACKWARD[x.dtype]
+    g_at, hs_at, h0_at, gates_at = _pointer(g_hs), _pointer(hs), _pointer(h0), _pointer(gates)
+    d_input_at, d_hidden_at = _pointer(d_input), _pointer(d_hidden)
+    product_at, direct_at = _pointer(carry_product), _pointer(carry_direct)
+    size = batch * hidden
+    for t in range(steps - 1, -1, -1):
+        h_prev_at = hs_at + (t - 1) * size if t > 0 else h0_at
+        step(g_at + t * size, product_at, direct_at, gates_at + t * 4 * size, h_prev_at, d_input_at + t * 3 * size,
+             d_hidden_at + t * 3 * size, batch, hidden)
+        np.matmul(d_hidden[t], w_hh, out=carry_product)
+    flat_input = d_input.reshape(steps * batch, 3 * hidden)
+    flat_hidden = d_hidden.reshape(steps * batch, 3 * hidden)
+    dx = (flat_input @ w_ih).reshape(x.shape) if need_x else None
+    rows, inputs = _step_inputs(x, h0, hs), x.shape[2]
+    dw_hh, db_hh = np.hsplit(flat_hidden.T @ rows[:, inputs:], [hidden])  # [dW_hh, db_hh] = d_hidden^T [h_prev, 1]
+    return (dx, carry_product + carry_direct, flat_input.T @ rows[:, :inputs], np.ascontiguousarray(dw_hh),
+            flat_input.sum(axis=0), np.ascontiguousarray(db_hh[:, 0]))
+
+
 # -- elementwise exp/tanh as the kernels compute them (for accuracy tests and measurements) --------
 def _elementwise(name: str, x: np.ndarray) -> np.ndarray:
     x = np.ascontiguousarray(x)
@@ -92,6 +205,11 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return _elementwise("tanh", x)
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The sigmoid of the gated recurrent kernels, elementwise."""
+    return _elementwise("sigmoid", x)
+
+
 def simd_level() -> int:
     """Instruction set the kernels run with: 0 baseline (SSE2/NEON), 1 AVX2+FMA, 2 AVX-512."""
     return lib.fg_simd_level()
@@ -108,6 +226,8 @@ def max_simd_level() -> int:
 
 if AVAILABLE:
     _SOFTMAX_XENT = _by_dtype("fg_softmax_xent")
+    _LSTM_STEP, _LSTM_STEP_BACKWARD = _by_dtype("fg_lstm_step"), _by_dtype("fg_lstm_step_backward")
+    _GRU_STEP, _GRU_STEP_BACKWARD = _by_dtype("fg_gru_step"), _by_dtype("fg_gru_step_backward")
 else:
     class _MissingLibrary:
         """Stands in for lib, ffi and the kernel tables: any use raises, naming the import error."""
@@ -117,4 +237,4 @@ else:
 
         __getattr__ = __getitem__ = _fail
 
-    lib = ffi = _SOFTMAX_XENT = _MissingLibrary()
+    lib = ffi = _SOFTMAX_XENT = _LSTM_STEP = _LSTM_STEP_BACKWARD = _GRU_STEP = _GRU_STEP_BACKWARD = _MissingLibrary()

@@ -26,7 +26,7 @@ from typing import Callable, TextIO
 from fastgrad import _native
 from fastgrad.backends import numpy as reference
 from fastgrad.backends import python_loops as loops
-from fastgrad.kernels import activation, checks, dropout, embedding, gated_rnn, optim
+from fastgrad.kernels import activation, checks, dropout, embedding, optim
 
 IMPLEMENTATIONS = ("numpy", "numba", "native", "loops")
 BACKENDS = {"numpy": ("numpy",), "compiled": ("native", "numba", "numpy"), "python": ("loops", "numpy")}
@@ -115,10 +115,10 @@ _DECLARATIONS = [
     _compiled("embedding_bag_backward", numba=embedding.embedding_bag_backward, loops=loops.embedding_bag_backward),
     _compiled("dropout_mask", numba=dropout.dropout_mask),
     # gated recurrent layers over a whole sequence
-    _compiled("lstm_forward", numba=gated_rnn.lstm_forward, loops=loops.lstm_forward),
-    _compiled("lstm_backward", numba=gated_rnn.lstm_backward, loops=loops.lstm_backward),
-    _compiled("gru_forward", numba=gated_rnn.gru_forward, loops=loops.gru_forward),
-    _compiled("gru_backward", numba=gated_rnn.gru_backward, loops=loops.gru_backward),
+    _compiled("lstm_forward", native=_native.lstm_forward, loops=loops.lstm_forward, c_source="csrc/gated_rnn.c"),
+    _compiled("lstm_backward", native=_native.lstm_backward, loops=loops.lstm_backward, c_source="csrc/gated_rnn.c"),
+    _compiled("gru_forward", native=_native.gru_forward, loops=loops.gru_forward, c_source="csrc/gated_rnn.c"),
+    _compiled("gru_backward", native=_native.gru_backward, loops=loops.gru_backward, c_source="csrc/gated_rnn.c"),
     # sparse row updates of the optimizers
     _compiled("coalesce_rows", numba=optim.coalesce_rows),
     _compiled("sgd_rows_update", numba=optim.sgd_rows_update),

@@ -34,12 +34,21 @@ class FixedWindowLM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         init_word_matrices(self.embedding, self.output, tie_weights)
 
-    def forward(self, context: Tensor) -> Tensor:
+    def features(self, context: Tensor) -> Tensor:
+        """What the output layer reads: (N, hidden_size) after dropout."""
         if context.ndim != 2 or context.shape[1] != self.context_size:
             raise ValueError(f"context must have shape (N, {self.context_size}), got {tuple(context.shape)}")
         embedded = self.embedding(context).reshape(context.shape[0], -1)  # concatenation of the n-1 rows
-        hidden = self.dropout(F.tanh(self.hidden(self.dropout(embedded))))
-        return self.output(hidden)
+        return self.dropout(F.tanh(self.hidden(self.dropout(embedded))))
+
+    def forward(self, context: Tensor) -> Tensor:
+        return self.output(self.features(context))
+
+    def loss(self, context: Tensor, targets: np.ndarray, reduction: str = "mean") -> Tensor:
+        """Cross-entropy of the next-word distributions against targets (N,): the output layer and the loss
+        as one op (F.linear_cross_entropy), without the (N, V) logits."""
+        return F.linear_cross_entropy(self.features(context), self.output.weight, self.output.bias, targets,
+                                      reduction=reduction)
 
 
 def context_windows(ids: np.ndarray, context_size: int, pad_id: int) -> np.ndarray:
@@ -61,7 +70,7 @@ def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, b
     total, count = 0.0, 0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        loss = F.cross_entropy(model(fastgrad.from_numpy(windows[batch])), targets[batch])
+        loss = model.loss(fastgrad.from_numpy(windows[batch]), targets[batch])
         optimizer.zero_grad()
         loss.backward()
         if clip:
@@ -81,6 +90,6 @@ def evaluate(model: FixedWindowLM, ids: np.ndarray, pad_id: int, batch_size: int
     total = 0.0
     with fastgrad.no_grad():
         for start in range(0, len(targets), batch_size):
-            logits = model(fastgrad.from_numpy(np.ascontiguousarray(windows[start:start + batch_size])))
-            total += F.cross_entropy(logits, targets[start:start + batch_size], reduction="sum").item()
+            context = fastgrad.from_numpy(np.ascontiguousarray(windows[start:start + batch_size]))
+            total += model.loss(context, targets[start:start + batch_size], reduction="sum").item()
     return total, len(targets)

@@ -73,7 +73,8 @@ class RNNLM(nn.Module):
 
         return (zeros(), zeros()) if self.cell == "lstm" else zeros()
 
-    def forward(self, ids: Tensor, hidden: State) -> tuple[Tensor, State]:
+    def features(self, ids: Tensor, hidden: State) -> tuple[Tensor, State]:
+        """What the output layer reads, (T, B, H) after dropout, and the last state."""
         if ids.ndim != 2:
             raise ValueError(f"ids must have shape (steps, batch), got {tuple(ids.shape)}")
         expected = (self.num_layers, ids.shape[1], self.hidden_size)
@@ -83,7 +84,22 @@ class RNNLM(nn.Module):
             raise ValueError(f"hidden must have {kind}shape {expected} for ids of shape {tuple(ids.shape)}, got "
                              f"{shapes if isinstance(hidden, tuple) else shapes[0]}")
         outputs, hidden = self.rnn(self.dropout(self.encoder(ids)), hidden)
-        return self.decoder(self.dropout(outputs)), hidden
+        return self.dropout(outputs), hidden
+
+    def forward(self, ids: Tensor, hidden: State, targets: np.ndarray | None = None) -> tuple[Tensor, State]:
+        """(logits (T, B, V), last state); with `targets`, (the mean loss, last state) through `loss`, so
+        that a DistributedDataParallel wrapper, which calls forward, trains the fused output layer too."""
+        if targets is not None:
+            return self.loss(ids, hidden, targets)
+        outputs, hidden = self.features(ids, hidden)
+        return self.decoder(outputs), hidden
+
+    def loss(self, ids: Tensor, hidden: State, targets: np.ndarray, reduction: str = "mean") -> tuple[Tensor, State]:
+        """Cross-entropy of the next-word distributions against targets (T, B), and the last state: the
+        decoder and the loss as one op (F.linear_cross_entropy), without the (T * B, V) logits."""
+        outputs, hidden = self.features(ids, hidden)
+        return F.linear_cross_entropy(outputs, self.decoder.weight, self.decoder.bias, targets,
+                                      reduction=reduction), hidden
 
 
 class TruncatedBPTT:
@@ -126,8 +142,7 @@ class TruncatedBPTT:
         length = min(self.bptt, len(self.batched) - 1 - start)
         inputs, targets = self.batched[start:start + length], self.batched[start + 1:start + 1 + length]
         # truncated BPTT: the carried state keeps its value but gradients stop at the segment boundary
-        logits, hidden = self.model(fastgrad.from_numpy(inputs), detach_state(self.hidden))
-        loss = F.cross_entropy(logits.reshape(-1, self.lm.vocab_size), targets.reshape(-1))
+        loss, hidden = self.model(fastgrad.from_numpy(inputs), detach_state(self.hidden), targets)
         self.optimizer.zero_grad()
         loss.backward()
         if self.clip:
@@ -195,8 +210,7 @@ def evaluate(model: RNNLM, ids: np.ndarray, batch_size: int = 1, bptt: int = 256
     total, count = 0.0, 0
     with fastgrad.no_grad():
         for inputs, targets in bptt_segments(batched, bptt):
-            logits, hidden = model(fastgrad.from_numpy(inputs), hidden)
-            total += F.cross_entropy(logits.reshape(-1, model.vocab_size), targets.reshape(-1),
-                                     reduction="sum").item()
+            loss, hidden = model.loss(fastgrad.from_numpy(inputs), hidden, targets, reduction="sum")
+            total += loss.item()
             count += targets.size
     return total, count

@@ -1,4 +1,5 @@
-"""`fastgrad.nn.functional` (import as F): activations, losses, dropout, linear, embeddings, RNN, LSTM, GRU.
+"""`fastgrad.nn.functional` (import as F): activations, losses (and the fused linear_cross_entropy), dropout,
+linear, embeddings, RNN, LSTM, GRU.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
 integers inside their range (checked by `fastgrad.kernels.checks.index_array`, as in front of the compiled
@@ -219,6 +220,39 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     if reduction == "none" and input.ndim != 2:
         loss = loss.reshape(target.shape)
     return loss
+
+
+def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor | None, target, *, ignore_index: int = -100,
+                         reduction: str = "mean") -> Tensor:
+    """cross_entropy(linear(hidden, weight, bias), target), the output layer of a language model and its
+    loss in one op that never holds all (N, V) logits (see ops.LinearCrossEntropy): same loss and
+    gradients, a fraction of the memory. hidden (..., H), weight (V, H), bias (V,) or None, target (...)
+    of class indices in [0, V) or ignore_index; "none" gives one loss per target, of the target's shape.
+    """
+    _reduction(reduction)
+    if weight.ndim != 2 or hidden.ndim < 1 or hidden.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear_cross_entropy: hidden of shape {hidden.shape} does not fit weight of shape "
+                         f"{weight.shape} (expected hidden (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
+    classes = weight.shape[0]
+    if classes < 1:
+        raise ValueError(f"linear_cross_entropy: weight must have at least one row (class), got shape {weight.shape}")
+    if bias is not None and bias.shape != (classes,):
+        raise ValueError(f"linear_cross_entropy: bias has shape {bias.shape}, expected ({classes},)")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != hidden.dtype:
+            raise RuntimeError(f"linear_cross_entropy: hidden and {name} must have the same dtype, but got "
+                               f"{hidden.dtype} and {t.dtype}")
+    _floating(hidden, "linear_cross_entropy")
+    target = _as_target(target)
+    if target.shape != hidden.shape[:-1]:
+        raise ValueError(f"linear_cross_entropy: target has shape {target.shape}, expected {hidden.shape[:-1]} "
+                         f"(hidden's shape without its last dim) for hidden of shape {hidden.shape}")
+    targets = _ids(target._data.reshape(-1), classes, "linear_cross_entropy target", allowed=ignore_index)
+    if bias is None:  # zeros that need no gradient: one op either way
+        bias = Tensor._wrap(np.zeros(classes, dtype=weight.dtype), False, None)
+    loss = apply(ops.LinearCrossEntropy, hidden.reshape(-1, hidden.shape[-1]), weight, bias,
+                 Tensor._wrap(targets, False, None), ignore_index=int(ignore_index), reduction=reduction)
+    return loss.reshape(target.shape) if reduction == "none" else loss
 
 
 def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndarray | None, ignore_index: int,

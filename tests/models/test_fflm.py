@@ -35,6 +35,22 @@ def test_fflm_gradient_matches_central_differences(tied):
                               list(model.parameters()))
 
 
+@pytest.mark.parametrize("tied", [False, True])
+def test_fused_loss_matches_the_output_layer_and_cross_entropy(tied):
+    """train_epoch trains on model.loss (output layer and cross-entropy as one op): same loss and gradients."""
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=6, context_size=2, embedding_dim=3, hidden_size=3, tie_weights=tied).double()
+    windows, targets = fastgrad.tensor(np.array([[0, 1], [2, 2], [5, 3]])), np.array([4, 0, 1])
+    results = []
+    for loss_fn in (lambda: model.loss(windows, targets), lambda: F.cross_entropy(model(windows), targets)):
+        model.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        results.append([loss.item()] + [p.grad.numpy().copy() for p in model.parameters()])
+    for fused, unfused in zip(*results):
+        np.testing.assert_allclose(fused, unfused, rtol=1e-10, atol=1e-14)
+
+
 def test_evaluate_matches_the_mean_loss():
     fastgrad.manual_seed(0)
     model = FixedWindowLM(vocab_size=8, context_size=2, embedding_dim=3, hidden_size=4)

@@ -129,6 +129,26 @@ def test_rnnlm_gradient_matches_central_differences(tied, cell, layers):
     assert fastgrad.gradcheck(loss, list(model.parameters()))
 
 
+@pytest.mark.parametrize("tied", [False, True])
+def test_fused_loss_matches_the_decoder_and_cross_entropy(tied):
+    """TruncatedBPTT trains on model.loss (decoder and cross-entropy as one op): same loss and gradients."""
+    model = tiny_model(tie_weights=tied, dropout=0.0).double()
+    ids = stream(31)
+    inputs, targets = ids[:30].reshape(6, 5), ids[1:31].reshape(6, 5)
+    results = []
+    for fused in (True, False):
+        model.zero_grad()
+        if fused:
+            loss, _ = model.loss(fastgrad.from_numpy(inputs), model.init_hidden(5), targets)
+        else:
+            logits, _ = model(fastgrad.from_numpy(inputs), model.init_hidden(5))
+            loss = F.cross_entropy(logits.reshape(-1, 11), targets.reshape(-1))
+        loss.backward()
+        results.append([loss.item()] + [p.grad.numpy().copy() for p in model.parameters()])
+    for fused, unfused in zip(*results):
+        np.testing.assert_allclose(fused, unfused, rtol=1e-10, atol=1e-14)
+
+
 def test_evaluate_scores_every_token_but_the_first():
     model = tiny_model()
     ids = stream(50)
