@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from fastgrad.benchmarks.workloads import TORCH, Case, Goal, Workload, sgemm_peak_workload
+from fastgrad.threads import IDLE_POLICY_SET_HERE
 
 WORKER = Path(__file__).with_name("worker.py")
 
@@ -55,8 +56,12 @@ class Settings:
 
 
 def worker_environment(engine: str, threads: int) -> dict[str, str]:
-    """The environment of a worker: OpenMP's thread count for PyTorch, read when torch loads."""
-    env = dict(os.environ)
+    """The environment of a worker: a peer's without the thread-pool settings fastgrad put into this
+    process's environment (PyTorch would read OMP_WAIT_POLICY too), and OpenMP's thread count for
+    PyTorch, read when torch loads."""
+    if engine == "fastgrad":
+        return dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in IDLE_POLICY_SET_HERE}
     if engine == "torch":
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
     return env

@@ -202,9 +202,12 @@ def test_each_case_runs_alone_in_a_process_of_its_engine_in_alternating_rounds()
         assert timing.minimum == (None if timing.estimated else min(samples))
 
 
-def test_a_peer_process_gets_the_thread_count_before_it_loads():
+def test_a_peer_process_gets_the_thread_count_and_not_fastgrads_pool_settings(monkeypatch):
+    monkeypatch.setattr(runner, "IDLE_POLICY_SET_HERE", frozenset({"OMP_WAIT_POLICY"}))
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
     env = runner.worker_environment("torch", 2)
     assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "2"
+    assert "OMP_WAIT_POLICY" not in env and "OMP_WAIT_POLICY" not in runner.worker_environment("gensim", 2)
     assert runner.worker_environment("fastgrad", 2) == dict(os.environ)  # fastgrad sets its own, first thing
 
 
