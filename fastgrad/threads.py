@@ -38,6 +38,11 @@ def _mapped_libraries() -> str:
         return ""
 
 
+# The variables fastgrad set itself (the user left them unset): a benchmark's PyTorch process must not
+# inherit them (fastgrad/benchmarks/runner.py).
+IDLE_POLICY_SET_HERE = frozenset(name for name in IDLE_POLICY if name not in os.environ)
+
+
 def _apply_idle_policy() -> dict[str, bool]:
     """Set IDLE_POLICY's variables the user left unset; returns, per variable, whether its library reads
     the environment's value (the user's or ours): False when the library was loaded before and the

@@ -1,102 +1,135 @@
-"""A small timing loop for the workloads (no pytest needed): median of repeats, tables, goals, plots."""
+"""Time the workloads with every engine alone in its own process, and print tables, goals and plots.
+
+Each case of a workload is timed in a fresh process of its engine (`worker.py`): fastgrad's cases in a
+fastgrad process, PyTorch's in a process that never imports fastgrad, so no engine's thread pool
+competes with another's. Processes run one after another, cycling through the cases, for several
+rounds (each round in the opposite order of the last, so no case always runs first), all at the same
+thread count. A case's time is the median of all its repeats over all rounds; the minimum is shown
+beside it. With a measured matrix-product peak (`measure_peak`, the "peak" group), workloads that
+count their matrix products' FLOPs also show the GFLOP/s reached and the share of the peak.
+"""
 from __future__ import annotations
 
-import contextlib
+import json
+import os
 import statistics
-import time
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
-import fastgrad
-from fastgrad.threads import import_torch
-from fastgrad.benchmarks.workloads import TORCH, Case, Goal, Workload
+from fastgrad.benchmarks.workloads import TORCH, Case, Goal, Workload, sgemm_peak_workload
+from fastgrad.threads import IDLE_POLICY_SET_HERE
+
+WORKER = Path(__file__).with_name("worker.py")
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Median seconds per call of one case as run, and the estimate at the workload's full size
-    (the same number unless the case runs on slices)."""
+    """Seconds per call of one case: median and minimum over every repeat of every round, and the
+    median's estimate at the workload's full size (the same number unless the case runs on slices)."""
 
     case: Case
     seconds: float
     estimate: float
     calls: int
     repeats: int
+    minimum: float | None = None
 
     @property
     def estimated(self) -> bool:
         return self.case.slices is not None
 
 
-def _backend(case: Case):
-    return fastgrad.backend(case.backend) if case.backend else contextlib.nullcontext()
+@dataclass(frozen=True)
+class Settings:
+    threads: int
+    rounds: int = 3
+    repeats: int = 5
+    seconds: float = 0.2  # one repeat
+    clock: str = "wall"
+
+    @classmethod
+    def quick(cls, threads: int, clock: str = "wall") -> Settings:
+        return cls(threads, rounds=2, repeats=3, seconds=0.02, clock=clock)
 
 
-CLOCKS = {
-    "wall": time.perf_counter,
-    # CPU seconds of the whole process: unaffected by other processes competing for the cores, so
-    # comparable on a busy machine, but it counts every thread's work (and spin-waits), so it is only
-    # a fair measure of speed with one thread.
-    "cpu": time.process_time,
-}
+def worker_environment(engine: str, threads: int) -> dict[str, str]:
+    """The environment of a worker: a peer's without the thread-pool settings fastgrad put into this
+    process's environment (PyTorch would read OMP_WAIT_POLICY too), and OpenMP's thread count for
+    PyTorch, read when torch loads."""
+    if engine == "fastgrad":
+        return dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in IDLE_POLICY_SET_HERE}
+    if engine == "torch":
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    return env
 
 
-def _time_calls(function: Callable[[], object], calls: int, clock: Callable[[], float]) -> float:
-    start = clock()
-    for _ in range(calls):
-        function()
-    return (clock() - start) / calls
+def recipe_at(workload: Workload, threads: int) -> tuple[str, dict]:
+    """The workload's recipe, with `threads` as its `workers` if it has threads of its own (word2vec)."""
+    name, arguments = workload.recipe
+    return (name, {**arguments, "workers": threads}) if "workers" in arguments else (name, arguments)
 
 
-def _prepare(case: Case, make: Callable[[], Callable[[], object]], repeat_seconds: float,
-             clock: Callable[[], float]):
-    """Build the function, call it once (compilation, caches), then choose how many calls make one
-    repeat last about `repeat_seconds`; a batch is measured before the count is trusted, since the
-    first call may include one-off costs."""
-    with _backend(case):
-        function = make()
-        first = _time_calls(function, 1, clock)
-        calls = max(1, int(repeat_seconds / max(first, 1e-7)))
-        if calls > 1:
-            calls = max(1, int(repeat_seconds / max(_time_calls(function, calls, clock), 1e-9)))
-    return function, calls
+def run_in_worker(workload: Workload, index: int, settings: Settings) -> dict:
+    """Time case `index` of `workload` in a fresh process of its engine; returns the worker's result."""
+    case = workload.cases[index]
+    request = {"recipe": recipe_at(workload, settings.threads), "case": index, "engine": case.engine,
+               "threads": settings.threads, "seconds": settings.seconds, "repeats": settings.repeats,
+               "clock": settings.clock}
+    done = subprocess.run([sys.executable, str(WORKER), json.dumps(request)], capture_output=True, text=True,
+                          env=worker_environment(case.engine, settings.threads))
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker for {workload.name} / {case.title} failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def torch_available() -> bool:
-    return import_torch() is not None
-
-
-def run_workload(workload: Workload, quick: bool = False, report: Callable[[str], None] | None = None,
-                 clock: str = "wall") -> list[Timing]:
-    """Time every case of `workload` that can run here (PyTorch cases need torch). The repeats of
-    all cases are interleaved, so that load from other processes hits every case alike and the
-    ratios within the run stay fair; each case's time is the median over its repeats. A sliced case
-    is timed at its smaller slice too, and its estimate is read off the line through the two.
-    `clock` is "wall" (elapsed time) or "cpu" (the process's CPU time, see CLOCKS)."""
-    repeat_seconds, repeats = (0.02, 3) if quick else (0.2, 5)
-    timer = CLOCKS[clock]
-    cases = [case for case in workload.cases if torch_available() or not case.needs_torch]
-    runs = []  # (case, function, calls), the smaller slice of a sliced case right after its case
-    for case in cases:
-        if report:
-            report(f"  {workload.name}: {case.title}")
-        runs.append((case, *_prepare(case, case.make, repeat_seconds, timer)))
-        if case.slices is not None:
-            small = case.slices.parts[0]
-            runs.append((case, *_prepare(case, lambda: case.slices.make_part(small), repeat_seconds, timer)))
-    samples: list[list[float]] = [[] for _ in runs]
-    for _ in range(repeats):
-        for (case, function, calls), run_samples in zip(runs, samples):
-            with _backend(case):
-                run_samples.append(_time_calls(function, calls, timer))
-    medians = [statistics.median(run_samples) for run_samples in samples]
-    timings, i = [], 0
-    for case in cases:
-        seconds, calls = medians[i], runs[i][2]
-        estimate = seconds if case.slices is None else case.slices.estimate(medians[i + 1], seconds)
-        timings.append(Timing(case, seconds, estimate, calls, repeats))
-        i += 1 if case.slices is None else 2
+def measure(workload: Workload, settings: Settings, report: Callable[[str], None] | None = None,
+            runs: list[dict] | None = None) -> list[Timing]:
+    """Time every case of `workload` (PyTorch's where it is installed), each in its own process, cycling
+    through the cases for settings.rounds rounds; `runs`, when given, receives every worker's result."""
+    indices = list(range(len(workload.cases)))
+    results: dict[int, list[dict]] = {i: [] for i in indices}
+    for round_number in range(settings.rounds):
+        for index in indices if round_number % 2 == 0 else indices[::-1]:
+            if report:
+                report(f"  {workload.name}: {workload.cases[index].title} (round {round_number + 1})")
+            result = run_in_worker(workload, index, settings)
+            results[index].append(result)
+            if runs is not None:
+                runs.append(result)
+    timings = []
+    for index in indices:
+        unavailable = [result["unavailable"] for result in results[index] if "unavailable" in result]
+        if unavailable:
+            if report:
+                report(f"  {workload.name}: {workload.cases[index].title} skipped: {unavailable[0]}")
+            continue
+        case = workload.cases[index]
+        samples = [s for result in results[index] for s in result["samples"]]
+        median, minimum = statistics.median(samples), min(samples)
+        estimate = median
+        if case.slices is not None:  # a line fitted through two medians; through minima it means nothing
+            small = [s for result in results[index] for s in result["small_samples"]]
+            estimate, minimum = case.slices.estimate(statistics.median(small), median), None
+        timings.append(Timing(case, median, estimate, results[index][0]["calls"], len(samples), minimum))
     return timings
+
+
+def measure_peak(thread_counts: list[int], settings: Settings,
+                 report: Callable[[str], None] | None = None) -> dict[int, float]:
+    """The machine's float32 matrix-product peak in GFLOP/s at each thread count: a long sgemm (several
+    seconds) in a fastgrad process, the best repeat."""
+    workload = sgemm_peak_workload()
+    peaks = {}
+    for threads in thread_counts:
+        long_settings = Settings(threads, rounds=1, repeats=max(settings.repeats, 3),
+                                 seconds=max(settings.seconds, 1.0), clock=settings.clock)
+        timing = measure(workload, long_settings, report)[0]
+        peaks[threads] = workload.flops / timing.minimum / 1e9
+    return peaks
 
 
 def format_seconds(seconds: float) -> str:
@@ -128,32 +161,47 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
     return f"{goal.describe()}: {verdict} ({goal.case} takes {ratio:.2f}x the time of {goal.reference})"
 
 
-def format_table(workload: Workload, timings: list[Timing]) -> str:
-    """One row per case: time per call (~ marks an estimate fitted from slices), ratio to the fastest
-    and to PyTorch."""
+def _rate_columns(workload: Workload, timing: Timing, peak: float | None) -> tuple[str, str]:
+    """GFLOP/s of the workload's matrix products at the median time, and that as a share of the peak."""
+    if workload.flops is None:
+        return "-", "-"
+    rate = workload.flops / timing.estimate / 1e9
+    return f"{rate:.1f}", (f"{100 * rate / peak:.0f}%" if peak else "-")
+
+
+def _rows(workload: Workload, timings: list[Timing], peak: float | None) -> list[list[str]]:
+    """Per case: title, median, min, x fastest, x torch, GFLOP/s, % of peak (~ marks a slice-fitted estimate)."""
     fastest = min(t.estimate for t in timings)
     torch = _find(timings, TORCH)
-    width = max(len(t.case.title) for t in timings) + 2
-    lines = [f"{workload.group} / {workload.name}: {workload.description}",
-             f"  {'implementation':<{width}}{'time':>12}{'x fastest':>11}{'x torch':>9}"]
+    rows = []
     for t in timings:
-        shown = ("~" if t.estimated else "") + format_seconds(t.estimate)
+        mark = "~" if t.estimated else ""
+        minimum = "-" if t.minimum is None else mark + format_seconds(t.minimum)
         versus_torch = f"{t.estimate / torch.estimate:.2f}" if torch else "-"
-        lines.append(f"  {t.case.title:<{width}}{shown:>12}{t.estimate / fastest:>11.2f}{versus_torch:>9}")
+        rows.append([t.case.title, mark + format_seconds(t.estimate), minimum, f"{t.estimate / fastest:.2f}",
+                     versus_torch, *_rate_columns(workload, t, peak)])
+    return rows
+
+
+HEADERS = ["implementation", "median", "min", "x fastest", "x torch", "GFLOP/s", "% of peak"]
+
+
+def format_table(workload: Workload, timings: list[Timing], peak: float | None = None) -> str:
+    """One row per case (see `_rows`); `peak` is the machine's measured GFLOP/s at this thread count."""
+    rows = _rows(workload, timings, peak)
+    width = max(len(row[0]) for row in rows) + 2
+    lines = [f"{workload.group} / {workload.name}: {workload.description}",
+             f"  {HEADERS[0]:<{width}}" + "".join(f"{h:>11}" for h in HEADERS[1:])]
+    lines += [f"  {row[0]:<{width}}" + "".join(f"{cell:>11}" for cell in row[1:]) for row in rows]
     lines += [f"  goal: {goal_status(goal, timings)}" for goal in workload.goals]
     return "\n".join(lines)
 
 
-def format_markdown(workload: Workload, timings: list[Timing]) -> str:
+def format_markdown(workload: Workload, timings: list[Timing], peak: float | None = None) -> str:
     """The same as `format_table`, as a Markdown table (for docs/benchmarks.md)."""
-    fastest = min(t.estimate for t in timings)
-    torch = _find(timings, TORCH)
     lines = [f"**{workload.group} / {workload.name}**: {workload.description}", "",
-             "| implementation | time | x fastest | x torch |", "|---|---:|---:|---:|"]
-    for t in timings:
-        versus_torch = f"{t.estimate / torch.estimate:.2f}" if torch else "-"
-        shown = ("~" if t.estimated else "") + format_seconds(t.estimate)
-        lines.append(f"| {t.case.title} | {shown} | {t.estimate / fastest:.2f} | {versus_torch} |")
+             "| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 1)]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(workload, timings, peak)]
     if workload.goals:
         lines += [""] + [f"Goal: {goal_status(goal, timings)}" for goal in workload.goals]
     return "\n".join(lines)

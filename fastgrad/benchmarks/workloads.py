@@ -2,30 +2,60 @@
 
 A `Workload` is one computation at one size (e.g. softmax + cross-entropy forward and backward on
 (700, 10000) float32 logits); its `Case`s are the implementations: pure-Python loops, NumPy,
-fastgrad on the "numpy" and "compiled" backends, PyTorch. A case's `make()` builds the inputs
+fastgrad on the "numpy" and "compiled" backends, PyTorch, gensim. A case's `make()` builds the inputs
 (seeded) and returns the zero-argument function to time; that function returns the numbers it
 computed (outputs, gradients or updated parameters), so that tests can hold every implementation
 to the same values at a tiny size (the `*_workload` builders take sizes). Pure-Python loops are too
 slow at the full size of most workloads, so they run on two slices (e.g. 8 and 16 of 256 rows) and
 the runner fits time = fixed + per-unit x size through them and reads it off at the full size (see
 `Slices`); the case's label says so. Goals are stated as `Goal`s and checked by the runner.
+
+Each case is timed in a process of its own engine (`isolated.py` and `worker.py`): PyTorch and gensim
+never share a process with fastgrad's thread pools. So this module imports no part of fastgrad when
+it loads: a peer's process loads it from its file, and fastgrad's modules below are imported on
+first use, which only fastgrad's own cases make.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import functools
+import importlib
+import inspect
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-import fastgrad
-import fastgrad.nn.functional as F
-from fastgrad.backends import numpy as numpy_kernels
-from fastgrad.backends import python_loops as loop_kernels
-from fastgrad.threads import import_torch
-from fastgrad.sparse import SparseRowGrad
 
-PYTHON, NUMPY, FASTGRAD_NUMPY, FASTGRAD, TORCH = (
-    "python loops", "numpy", "fastgrad numpy backend", "fastgrad compiled", "torch")
+class _OnFirstUse:
+    """A module imported when one of its attributes is first read."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+fastgrad = _OnFirstUse("fastgrad")
+F = _OnFirstUse("fastgrad.nn.functional")
+numpy_kernels = _OnFirstUse("fastgrad.backends.numpy")
+loop_kernels = _OnFirstUse("fastgrad.backends.python_loops")
+fastgrad_sparse = _OnFirstUse("fastgrad.sparse")
+
+
+def import_torch():
+    """PyTorch, or None when it is not installed (its thread count is set by the worker process)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+PYTHON, NUMPY, FASTGRAD_NUMPY, FASTGRAD, TORCH, GENSIM = (
+    "python loops", "numpy", "fastgrad numpy backend", "fastgrad compiled", "torch", "gensim")
+PEERS = {TORCH: "torch", GENSIM: "gensim"}  # label -> the engine whose process runs the case
 DTYPE = np.float32  # PyTorch's default, and what the models train in
 
 
@@ -64,6 +94,11 @@ class Case:
     def title(self) -> str:
         return f"{self.label} ({self.note})" if self.note else self.label
 
+    @property
+    def engine(self) -> str:
+        """"torch" or "gensim" for a peer's case, else "fastgrad" (loops and NumPy run in fastgrad's process)."""
+        return PEERS.get(self.label, "fastgrad")
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -84,11 +119,38 @@ class Goal:
 
 @dataclass(frozen=True)
 class Workload:
+    """`flops`: the floating-point operations of the matrix products in one call, for the share of the
+    machine's measured matrix-product peak a case reaches; `recipe`: (builder name, keyword arguments),
+    so that a worker process can build the same workload (set by `@workload_builder`)."""
+
     group: str
     name: str
     description: str
     cases: tuple[Case, ...]
     goals: tuple[Goal, ...] = ()
+    flops: float | None = None
+    recipe: tuple[str, dict] = field(default=("", {}), compare=False)
+
+
+def workload_builder(build: Callable[..., Workload]) -> Callable[..., Workload]:
+    """Records how the workload was built (all arguments, defaults included) in its `recipe`."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def recorded(*args, **kwargs) -> Workload:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dataclasses.replace(build(*args, **kwargs), recipe=(build.__name__, dict(bound.arguments)))
+
+    return recorded
+
+
+def build_from_recipe(recipe: tuple[str, dict]) -> Workload:
+    name, arguments = recipe
+    builder = globals().get(name)
+    if not hasattr(builder, "__wrapped__"):
+        raise ValueError(f"recipe: no workload builder named {name!r}")
+    return builder(**arguments)
 
 
 def _rng() -> np.random.Generator:
@@ -127,6 +189,7 @@ def _python_case(make_part: Callable[[int], Callable[[], object]], full: int, pa
 
 
 # -- core: what the engine itself costs ----------------------------------------------------------------
+@workload_builder
 def add_tiny_workload(size: int = 4) -> Workload:
     rng = _rng()
     a, b = _normal(rng, size), _normal(rng, size)
@@ -149,6 +212,7 @@ def add_tiny_workload(size: int = 4) -> Workload:
                     (Goal(FASTGRAD, 1.0, TORCH),))
 
 
+@workload_builder
 def mul_sum_backward_workload(size: int = 4) -> Workload:
     rng = _rng()
     a, b = _normal(rng, size), _normal(rng, size)
@@ -242,6 +306,7 @@ def _mlp_torch_step(batch: int, sizes, lr: float):
     return step
 
 
+@workload_builder
 def mlp_step_workload(batch: int = 256, inputs: int = 300, hidden: int = 256, classes: int = 10,
                       lr: float = 0.1) -> Workload:
     sizes = (inputs, hidden, classes)
@@ -255,6 +320,7 @@ def mlp_step_workload(batch: int = 256, inputs: int = 300, hidden: int = 256, cl
          Case(TORCH, lambda: _mlp_torch_step(batch, sizes, lr), needs_torch=True)))
 
 
+@workload_builder
 def matmul_workload(size: int = 1024) -> Workload:
     def inputs():
         rng = _rng()
@@ -277,10 +343,11 @@ def matmul_workload(size: int = 1024) -> Workload:
                     "the graph)",
                     (_python_case(python, size, (2, 4), "rows of a"), Case(NUMPY, numpy),
                      Case(FASTGRAD, engine, "compiled"), Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
-                    (Goal(FASTGRAD, 1.05, NUMPY),))
+                    (Goal(FASTGRAD, 1.05, NUMPY),), flops=2.0 * size**3)
 
 
 # -- the lecture's example: one window at a time vs one matrix product --------------------------------
+@workload_builder
 def window_scoring_workload(windows: int = 500, dim: int = 300, outputs: int = 5) -> Workload:
     """Results: one-at-a-time cases return one (outputs,) vector per window, the others the
     (outputs, windows) product."""
@@ -320,6 +387,7 @@ def window_scoring_workload(windows: int = 500, dim: int = 300, outputs: int = 5
 
 
 # -- linear layer ------------------------------------------------------------------------------------
+@workload_builder
 def linear_workload(batch: int = 256, features: int = 300) -> Workload:
     """Results: y, dx, dW, db."""
     def inputs(part: int):
@@ -355,10 +423,11 @@ def linear_workload(batch: int = 256, features: int = 300) -> Workload:
          Case(NUMPY, numpy, note="the four raw matrix products"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, lambda: engine(import_torch()), needs_torch=True)),
-        (Goal(FASTGRAD, 1.10, NUMPY),))
+        (Goal(FASTGRAD, 1.10, NUMPY),), flops=3 * 2.0 * batch * features * features)
 
 
 # -- softmax + cross-entropy ---------------------------------------------------------------------------
+@workload_builder
 def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
     """Results: the mean loss and d(loss)/d(logits)."""
     def inputs(part: int):
@@ -392,7 +461,13 @@ def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
         (Goal(FASTGRAD, 1 / 3, TORCH),))
 
 
-# -- Elman RNN forward + BPTT ---------------------------------------------------------------------------
+# -- recurrent layers: forward + BPTT ---------------------------------------------------------------------
+def recurrent_flops(gate_count: int, steps: int, batch: int, inputs: int, hidden: int) -> float:
+    """Matrix-product FLOPs of one layer's forward and BPTT with gradients for x and the weights: the
+    input and recurrent products forward, and per weight matrix the gradient and the product back."""
+    forward = 2.0 * steps * batch * gate_count * hidden * (inputs + hidden)
+    return 3 * forward
+@workload_builder
 def rnn_workload(hidden: int, batch: int = 20, steps: int = 35) -> Workload:
     """Results: all hidden states, then the gradients of x, W_ih, W_hh, b_ih, b_hh."""
     def inputs(part_steps: int, part_batch: int):
@@ -452,10 +527,11 @@ def rnn_workload(hidden: int, batch: int = 20, steps: int = 35) -> Workload:
          Case(NUMPY, lambda: kernels(numpy_kernels, steps, batch), note="the NumPy reference kernels"),
          Case(FASTGRAD_NUMPY, engine, "numpy"), Case(FASTGRAD, engine, "compiled"),
          Case(TORCH, torch_case, note="nn.RNN", needs_torch=True)),
-        (Goal(FASTGRAD, 1.0 if hidden <= 200 else 1.2, TORCH),))
+        (Goal(FASTGRAD, 1.0 if hidden <= 200 else 1.2, TORCH),), flops=recurrent_flops(1, steps, batch, hidden, hidden))
 
 
 # -- embedding bag -----------------------------------------------------------------------------------
+@workload_builder
 def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, length: int = 20) -> Workload:
     """Results: the bag means and the sparse gradient of the table."""
     def inputs():
@@ -469,7 +545,8 @@ def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, l
 
         def step():
             rows, values = module.embedding_bag_backward(ids, offsets, g, "mean", vocab, True)
-            return module.embedding_bag(weight, ids, offsets, "mean"), SparseRowGrad(rows, values, weight.shape)
+            bags = module.embedding_bag(weight, ids, offsets, "mean")
+            return bags, fastgrad_sparse.SparseRowGrad(rows, values, weight.shape)
         return step
 
     def engine():
@@ -506,15 +583,272 @@ def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, l
         (Goal(FASTGRAD, 0.5, TORCH),))
 
 
+@workload_builder
+def gated_workload(cell: str, hidden: int = 200, batch: int = 20, steps: int = 35) -> Workload:
+    """One LSTM or GRU layer over a sequence, forward and BPTT. Results: the outputs (hidden states),
+    then the gradients of x, W_ih, W_hh, b_ih, b_hh."""
+    gate_count = {"lstm": 4, "gru": 3}[cell]
+
+    def inputs():
+        rng = _rng()
+        bound = 1 / np.sqrt(hidden)  # PyTorch's initialisation range
+        weights = [rng.uniform(-bound, bound, size=shape).astype(DTYPE) for shape in
+                   [(gate_count * hidden, hidden), (gate_count * hidden, hidden), (gate_count * hidden,),
+                    (gate_count * hidden,)]]
+        return _normal(rng, steps, batch, hidden), weights, _normal(rng, steps, batch, hidden, scale=0.01)
+
+    def kernels():
+        x, (w_ih, w_hh, b_ih, b_hh), g = inputs()
+        zeros = np.zeros((batch, hidden), DTYPE)
+
+        def step():
+            if cell == "lstm":
+                states, gates = numpy_kernels.lstm_forward(x, zeros, zeros, w_ih, w_hh, b_ih + b_hh)
+                g_states = np.stack([g, np.zeros_like(g)])
+                dx, _, _, dw_ih, dw_hh, db = numpy_kernels.lstm_backward(x, zeros, zeros, w_ih, w_hh, states, gates,
+                                                                         g_states, True)
+                return states[0], dx, dw_ih, dw_hh, db, db
+            hs, gates = numpy_kernels.gru_forward(x, zeros, w_ih, w_hh, b_ih, b_hh)
+            dx, _, dw_ih, dw_hh, db_ih, db_hh = numpy_kernels.gru_backward(x, zeros, w_ih, w_hh, hs, gates, g, True)
+            return hs, dx, dw_ih, dw_hh, db_ih, db_hh
+        return step
+
+    def engine():
+        x, weights, g = inputs()
+        leaves = _leaves(x, *weights)
+        zeros = fastgrad.zeros(batch, hidden)
+
+        def step():
+            _clear_grads(leaves)
+            if cell == "lstm":
+                outputs, _ = F.lstm(leaves[0], (zeros, zeros), *leaves[1:])
+            else:
+                outputs = F.gru(leaves[0], zeros, *leaves[1:])
+            outputs.backward(g)
+            return (outputs, *_grads(leaves))
+        return step
+
+    def torch_case():
+        torch = import_torch()
+        x, weights, g = inputs()
+        layer = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(hidden, hidden)
+        parameters = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
+        with torch.no_grad():
+            for parameter, value in zip(parameters, weights):
+                parameter.copy_(torch.tensor(value))
+        (x,), g = _torch_leaves(torch, x), torch.tensor(g)
+        leaves = [x, *parameters]
+
+        def step():
+            _clear_grads(leaves)
+            outputs = layer(x)[0]
+            outputs.backward(g)
+            return (outputs, *_grads(leaves))
+        return step
+
+    return Workload(
+        "rnn", f"{cell}_h{hidden}", f"{cell.upper()} layer forward + BPTT, B={batch}, T={steps}, I=H={hidden}, float32 "
+        "(gradients for x and all weights)",
+        (Case(NUMPY, kernels, note="the NumPy reference kernels"), Case(FASTGRAD_NUMPY, engine, "numpy"),
+         Case(FASTGRAD, engine, "compiled"), Case(TORCH, torch_case, note=f"nn.{cell.upper()}", needs_torch=True)),
+        (Goal(FASTGRAD, 1 / 1.5, TORCH),), flops=recurrent_flops(gate_count, steps, batch, hidden, hidden))
+
+
+# -- language-model training steps (issues 12 and 14) -----------------------------------------------------
+rnnlm = _OnFirstUse("fastgrad.models.rnnlm")
+fastgrad_optim = _OnFirstUse("fastgrad.optim")
+fastgrad_nn = _OnFirstUse("fastgrad.nn")
+
+
+@workload_builder
+def lm_step_workload(cell: str = "rnn", layers: int = 1, vocab: int = 10000, dim: int = 200, batch: int = 20,
+                     bptt: int = 35, clip: float = 0.25, lr: float = 1.0) -> Workload:
+    """One truncated-BPTT training step of the RNN LM: ids (bptt, batch) -> embedding -> `layers` recurrent
+    layers of `dim` -> linear to the vocabulary -> cross-entropy -> backward -> clip_grad_norm_ -> SGD, the
+    recurrent state carried (detached) from step to step. Results: the step's loss."""
+    stream = np.random.default_rng(0).integers(0, vocab, batch * (50 * bptt + 1))  # 50 segments, then it wraps
+
+    def engine():
+        fastgrad.manual_seed(0)
+        model = rnnlm.RNNLM(vocab, dim, dim, cell=cell, num_layers=layers)
+        run = rnnlm.TruncatedBPTT(model, fastgrad_optim.SGD(model.parameters(), lr=lr), stream, batch, bptt, clip)
+        return lambda: run.step()[0]
+
+    def torch_case():
+        torch = import_torch()
+        torch.manual_seed(0)
+        recurrent = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](dim, dim, layers)
+        encoder, decoder = torch.nn.Embedding(vocab, dim), torch.nn.Linear(dim, vocab)
+        params = [*encoder.parameters(), *recurrent.parameters(), *decoder.parameters()]
+        optimizer = torch.optim.SGD(params, lr=lr)
+        batched = torch.from_numpy(stream.reshape(batch, -1).T.copy())
+        zeros = torch.zeros(layers, batch, dim)
+        state = {"hidden": (zeros, zeros) if cell == "lstm" else zeros, "start": 0}
+
+        def step():
+            start = state["start"]
+            inputs, targets = batched[start:start + bptt], batched[start + 1:start + 1 + bptt]
+            hidden = state["hidden"]
+            hidden = tuple(h.detach() for h in hidden) if cell == "lstm" else hidden.detach()
+            outputs, hidden = recurrent(encoder(inputs), hidden)
+            loss = torch.nn.functional.cross_entropy(decoder(outputs).reshape(-1, vocab), targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, clip)
+            optimizer.step()
+            state["hidden"], state["start"] = hidden, (start + bptt) % (len(batched) - 1 - bptt)
+            return loss.item()
+        return step
+
+    gate_count = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    output_layer = 3 * 2.0 * bptt * batch * dim * vocab  # logits, and the products back to W and to h
+    return Workload(
+        "lm", f"{cell}lm_step" + (f"_{layers}layers" if layers > 1 else ""),
+        f"{cell.upper()} LM training step: V={vocab}, E=H={dim}, {layers} layer{'s' * (layers > 1)}, B={batch}, "
+        f"T={bptt}, full softmax, clip {clip}, SGD",
+        (Case(FASTGRAD, engine, "compiled"), Case(TORCH, torch_case, needs_torch=True)),
+        (Goal(FASTGRAD, 1 / (1.25 if cell == "rnn" else 1.2), TORCH),),
+        flops=output_layer + layers * recurrent_flops(gate_count, bptt, batch, dim, dim))
+
+
+# -- training steps of the lecture's classifiers ------------------------------------------------------------
+@workload_builder
+def training_step_workload(model: str, sparse: bool, vocab: int = 20000) -> Workload:
+    """One training step (forward, backward, optimizer) written once against the PyTorch-shaped API, so
+    fastgrad and PyTorch run the same code. "ner": the window network, 5 word ids -> Embedding(vocab, 50)
+    -> concatenation (250) -> Linear 100 -> tanh -> Linear 5 -> cross-entropy, batch 256, SGD, embedding
+    gradient dense or row-sparse. "dan": 64 sentences x 20 ids -> mean of Embedding(vocab, 300) (or
+    EmbeddingBag(mode="mean", sparse=True)) -> Linear 300 -> ReLU -> Linear 2 -> cross-entropy, Adam (or
+    SparseAdam for the table). Results: the step's loss."""
+    rng = _rng()
+    if model == "ner":
+        ids, labels = rng.integers(0, vocab, (256, 5)), rng.integers(0, 5, 256)
+    else:
+        ids, labels = rng.integers(0, vocab, (64, 20)), rng.integers(0, 2, 64)
+
+    def step(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        if model == "ner":
+            embed = nn.Embedding(vocab, 50, sparse=sparse)
+            layers = nn.Sequential(nn.Linear(250, 100), nn.Tanh(), nn.Linear(100, 5))
+            optimizers = [lib.optim.SGD([*embed.parameters(), *layers.parameters()], lr=0.01)]
+        else:
+            embed = nn.EmbeddingBag(vocab, 300, mode="mean", sparse=True) if sparse else nn.Embedding(vocab, 300)
+            layers = nn.Sequential(nn.Linear(300, 300), nn.ReLU(), nn.Linear(300, 2))
+            optimizers = ([lib.optim.SparseAdam(list(embed.parameters())), lib.optim.Adam(list(layers.parameters()))]
+                          if sparse else [lib.optim.Adam([*embed.parameters(), *layers.parameters()])])
+        inputs, targets = lib.from_numpy(ids), lib.from_numpy(labels)
+
+        def run():
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            if model == "ner":
+                features = embed(inputs).reshape(inputs.shape[0], -1)
+            else:
+                features = embed(inputs) if sparse else embed(inputs).mean(dim=1)
+            loss = lib.nn.functional.cross_entropy(layers(features), targets)
+            loss.backward()
+            for optimizer in optimizers:
+                optimizer.step()
+            return loss.item()
+        return run
+
+    described = {"ner": "NER window network, SGD", "dan": "DAN, Adam" + (" / SparseAdam" if sparse else "")}[model]
+    return Workload("training", f"{model}_step_{'sparse' if sparse else 'dense'}",
+                    f"training step: {described}, {'row-sparse' if sparse else 'dense'} embedding gradient, V={vocab}",
+                    (Case(FASTGRAD, lambda: step(fastgrad), "compiled"),
+                     Case(TORCH, lambda: step(import_torch()), needs_torch=True)))
+
+
+# -- word2vec against gensim ----------------------------------------------------------------------------------
+class Unavailable(Exception):
+    """A case cannot run here (a data set or an optional package is missing); the message says what."""
+
+
+word2vec_model = _OnFirstUse("fastgrad.models.word2vec")
+W2V_CORPUS = "w2v-corpus/wiki2015-text8.gz"
+W2V_SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
+
+
+def _corpus_prefix(words: int) -> str:
+    """A text file of the first `words` words of the text8-layout corpus (one line), in a temporary folder."""
+    import gzip
+    import os
+    import tempfile
+    from pathlib import Path
+
+    # fastgrad.data.paths.data_dir's rule, which a gensim process cannot import: $FASTGRAD_DATA, else ../shared/data
+    data = os.environ.get("FASTGRAD_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
+    source = Path(data) / W2V_CORPUS
+    if not source.is_file():
+        raise Unavailable(f"{source} not found (set FASTGRAD_DATA)")
+    with gzip.open(source, "rt", encoding="ascii") as f:
+        text = f.read(8 * words)  # about 6 characters per word
+    prefix = text[:text.rfind(" ")].split()[:words]  # drop the word the read may have cut
+    path = Path(tempfile.mkdtemp(prefix="w2v-bench-")) / "prefix.txt"
+    path.write_text(" ".join(prefix), encoding="ascii")
+    return str(path)
+
+
+@workload_builder
+def word2vec_workload(model: str, words: int = 2_000_000, workers: int = 2) -> Workload:
+    """One epoch of word2vec training (skip-gram or CBOW, negative sampling) over the first `words` words of
+    the shared text8-layout corpus, cut into 10,000-word sentences by both engines: dim 100, window 5,
+    negative 5, sample 1e-3, min_count 5, alpha 0.025 -> 0.0001, `workers` threads (the runner passes its
+    thread count). The vocabulary is built once, outside the timed epochs. Results: words trained."""
+    def engine():
+        corpus = word2vec_model.read_corpus(_corpus_prefix(words), min_count=W2V_SETTINGS["min_count"])
+        trainer = word2vec_model.Word2Vec(model=model, workers=workers, seed=1, epochs=1, **W2V_SETTINGS)
+        trainer.build(corpus)
+        return lambda: trainer.train(corpus).raw_words
+
+    def gensim_case():
+        try:
+            from gensim.models import word2vec as gensim_word2vec
+        except ImportError as err:
+            raise Unavailable("gensim is not installed") from err
+        sentences = list(gensim_word2vec.LineSentence(_corpus_prefix(words)))  # 10,000-word sentences
+        trainer = gensim_word2vec.Word2Vec(vector_size=W2V_SETTINGS["dim"], window=W2V_SETTINGS["window"],
+                                           negative=W2V_SETTINGS["negative"], hs=0, sample=W2V_SETTINGS["sample"],
+                                           min_count=W2V_SETTINGS["min_count"], alpha=W2V_SETTINGS["alpha"],
+                                           min_alpha=W2V_SETTINGS["min_alpha"], sg=int(model == "sg"),
+                                           workers=workers, seed=1)
+        trainer.build_vocab(sentences)
+        return lambda: trainer.train(sentences, total_examples=len(sentences), epochs=1)[1]
+
+    return Workload("word2vec", f"word2vec_{model}", f"word2vec {model} with negative sampling, one epoch over "
+                    f"{words:,} words, {workers} worker threads",
+                    (Case(FASTGRAD, engine, "compiled"), Case(GENSIM, gensim_case)))
+
+
+# -- the machine's matrix-product peak ------------------------------------------------------------------
+@workload_builder
+def sgemm_peak_workload(size: int = 2048) -> Workload:
+    """A long float32 matrix product in NumPy's BLAS: the machine's peak, against which the other workloads'
+    matrix products are measured (the "% of peak" column)."""
+    def product():
+        rng = _rng()
+        a, b = _normal(rng, size, size), _normal(rng, size, size)
+        out = np.empty((size, size), DTYPE)
+        return lambda: np.matmul(a, b, out=out)
+
+    return Workload("peak", f"sgemm_{size}", f"{size}x{size} @ {size}x{size} float32 (OpenBLAS through NumPy)",
+                    (Case(NUMPY, product, note="sgemm"),), flops=2.0 * size**3)
+
+
 XENT_ROWS = (64, 700, 2240)
 RNN_HIDDEN = (200, 650)
 
 
 def all_workloads() -> list[Workload]:
-    """Every workload at its benchmark size."""
+    """Every workload at its benchmark size (the peak's only when asked for by group)."""
     return [add_tiny_workload(), mul_sum_backward_workload(), mlp_step_workload(), matmul_workload(),
             window_scoring_workload(), linear_workload(), *[cross_entropy_workload(rows) for rows in XENT_ROWS],
-            *[rnn_workload(hidden) for hidden in RNN_HIDDEN], embedding_bag_workload()]
+            *[rnn_workload(hidden) for hidden in RNN_HIDDEN], gated_workload("lstm"), gated_workload("gru"),
+            embedding_bag_workload(), lm_step_workload("rnn"), lm_step_workload("lstm", layers=2),
+            *[training_step_workload(model, sparse) for model in ("ner", "dan") for sparse in (False, True)],
+            word2vec_workload("sg"), word2vec_workload("cbow")]
 
 
 GROUPS = {
@@ -522,14 +856,21 @@ GROUPS = {
     "window": "the lecture's example: W (5x300) on 500 windows one by one vs as one matrix",
     "linear": "linear layer forward + backward, B=256, 300->300",
     "softmax_xent": "softmax + cross-entropy forward + backward at (64|700|2240, 10000)",
-    "rnn": "tanh RNN forward + BPTT, B=20, T=35, H=200 and 650",
+    "rnn": "recurrent layers forward + BPTT, B=20, T=35: tanh RNN (H=200, 650), LSTM and GRU (H=200)",
     "embedding_bag": "embedding-bag mean forward + backward, sparse gradient, V=20000, d=300",
+    "lm": "RNN LM and 2-layer LSTM LM training steps, V=10000, E=H=200, B=20, T=35",
+    "training": "training steps of the NER window network and the DAN classifier, dense and sparse embeddings",
+    "word2vec": "word2vec skip-gram and CBOW epochs against gensim (needs the shared text8 corpus)",
 }
+ON_REQUEST = {"peak": "the machine's sgemm peak at 1 and N threads (fills the % of peak columns; runs only when "
+                      "named)"}
 
 
 def workloads_in(groups: list[str] | None = None) -> list[Workload]:
-    """The workloads of `groups` (all when None), in definition order; unknown names raise ValueError."""
-    unknown = [g for g in groups or [] if g not in GROUPS]
+    """The workloads of `groups` (all of GROUPS when None), in definition order; unknown names raise ValueError."""
+    unknown = [g for g in groups or [] if g not in GROUPS and g not in ON_REQUEST]
     if unknown:
-        raise ValueError(f"unknown benchmark group(s) {', '.join(unknown)}; expected some of {', '.join(GROUPS)}")
-    return [w for w in all_workloads() if groups is None or w.group in groups]
+        raise ValueError(f"unknown benchmark group(s) {', '.join(unknown)}; expected some of "
+                         f"{', '.join([*GROUPS, *ON_REQUEST])}")
+    chosen = [w for w in all_workloads() if groups is None or w.group in groups]
+    return chosen + ([sgemm_peak_workload()] if groups and "peak" in groups else [])

@@ -1,6 +1,11 @@
 """Every benchmark implementation computes the same numbers (at tiny sizes), slices are labelled
-honestly, goals name cases that exist, and the runner's tables and goal checks say what they should."""
+honestly, goals name cases that exist, each case runs alone in a process of its own engine, and the
+runner's tables and goal checks say what they should. No test here looks at a timing."""
 import contextlib
+import os
+import statistics
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +18,8 @@ TINY = [workloads.add_tiny_workload(4), workloads.mul_sum_backward_workload(4),
         workloads.mlp_step_workload(batch=6, inputs=5, hidden=4, classes=3), workloads.matmul_workload(3),
         workloads.window_scoring_workload(windows=4, dim=6, outputs=2), workloads.linear_workload(batch=5, features=4),
         workloads.cross_entropy_workload(rows=6, classes=7), workloads.rnn_workload(hidden=4, batch=1, steps=3),
+        workloads.gated_workload("lstm", hidden=4, batch=2, steps=3), workloads.gated_workload("gru", hidden=4, batch=2,
+                                                                                             steps=3),
         workloads.embedding_bag_workload(vocab=9, dim=3, bags=3, length=4)]
 
 
@@ -94,15 +101,18 @@ def test_goals_name_measured_cases():
 
 def test_groups_select_workloads_and_unknown_groups_are_named():
     assert {w.group for w in workloads.workloads_in(["rnn", "linear"])} == {"rnn", "linear"}
-    assert [w.name for w in workloads.workloads_in(["rnn"])] == ["rnn_h200", "rnn_h650"]
+    assert [w.name for w in workloads.workloads_in(["rnn"])] == ["rnn_h200", "rnn_h650", "lstm_h200", "gru_h200"]
+    assert [w.name for w in workloads.workloads_in(["lm"])] == ["rnnlm_step", "lstmlm_step_2layers"]
+    assert "peak" not in {w.group for w in workloads.workloads_in()}  # only on request
+    assert [w.name for w in workloads.workloads_in(["peak"])] == ["sgemm_2048"]
     with pytest.raises(ValueError, match="unknown benchmark group.*bogus"):
         workloads.workloads_in(["rnn", "bogus"])
 
 
 def fake_timings(workload, seconds: dict[str, float]):
-    """Timings as if measured; a sliced case's estimate is 8x its time."""
-    return [runner.Timing(c, seconds[c.label], seconds[c.label] * (8 if c.slices else 1), 1, 1)
-            for c in workload.cases if c.label in seconds]
+    """Timings as if measured; a sliced case's estimate is 8x its time, the minimum 0.9x the median."""
+    return [runner.Timing(c, seconds[c.label], seconds[c.label] * (8 if c.slices else 1), 1, 1,
+                          None if c.slices else 0.9 * seconds[c.label]) for c in workload.cases if c.label in seconds]
 
 
 def test_goal_checks_compare_full_size_estimates():
@@ -124,17 +134,81 @@ def test_table_scales_slices_and_ranks_against_the_fastest():
     python_row = next(line for line in table.splitlines() if "python loops" in line)
     assert "~80 ms" in python_row and "40.00" in python_row  # 10 ms x 8, 40x the fastest
     assert "met" in table
+    compiled_row = next(line for line in table.splitlines() if "fastgrad compiled" in line)
+    assert "2 ms" in compiled_row and "1.8 ms" in compiled_row and "0.25" in compiled_row  # median, min, x torch
     markdown = runner.format_markdown(workload, fake_timings(workload, {workloads.PYTHON: 0.01,
                                                                         workloads.FASTGRAD: 0.002}))
-    assert "| python loops (fitted from 8 and 16 of 64 rows) | ~80 ms | 40.00 | - |" in markdown
+    assert "| implementation | median | min | x fastest | x torch | GFLOP/s | % of peak |" in markdown
+    assert "| python loops (fitted from 8 and 16 of 64 rows) | ~80 ms | - | 40.00 | - | - | - |" in markdown
 
 
-@pytest.mark.parametrize("clock", ["wall", "cpu"])
-def test_runner_times_every_case_at_a_tiny_size(clock):
+def test_peak_columns_give_the_matrix_products_rate_and_share():
+    workload = workloads.linear_workload(batch=100, features=100)  # 3 products of 2 x 100^3: 6 MFLOP
+    timings = fake_timings(workload, {workloads.FASTGRAD: 0.001})
+    row = runner.format_markdown(workload, timings, peak=12.0).splitlines()[4]
+    assert row == "| fastgrad compiled | 1 ms | 900 us | 1.00 | - | 6.0 | 50% |"
+    assert runner.format_markdown(workload, timings).splitlines()[4].endswith("| 6.0 | - |")  # no peak measured
+    no_flops = workloads.cross_entropy_workload(rows=4, classes=3)
+    assert runner.format_markdown(no_flops, fake_timings(no_flops, {workloads.FASTGRAD: 0.001}),
+                                  peak=12.0).splitlines()[4].endswith("| - | - |")
+
+
+def test_flop_counts_of_the_language_model_steps():
+    assert workloads.recurrent_flops(4, 35, 20, 200, 200) == pytest.approx(1.344e9)
+    assert workloads.lm_step_workload("rnn").flops == pytest.approx(8.4e9 + 0.336e9)  # output layer + RNN
+    assert workloads.lm_step_workload("lstm", layers=2).flops == pytest.approx(8.4e9 + 2 * 1.344e9)
+
+
+def test_recipes_rebuild_every_workload():
+    for workload in [*workloads.all_workloads(), workloads.sgemm_peak_workload()]:
+        rebuilt = workloads.build_from_recipe(workload.recipe)
+        assert (rebuilt.name, [c.title for c in rebuilt.cases]) == (workload.name, [c.title for c in workload.cases])
+    assert runner.recipe_at(workloads.word2vec_workload("sg"), 3)[1]["workers"] == 3  # the run's thread count
+    assert runner.recipe_at(workloads.linear_workload(), 3) == workloads.linear_workload().recipe
+    with pytest.raises(ValueError, match="no workload builder named 'os'"):
+        workloads.build_from_recipe(("os", {}))
+
+
+def test_the_workloads_file_loads_without_fastgrad_or_peers():
+    """What a PyTorch or gensim process loads: no part of fastgrad comes with it."""
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import worker; w = worker.load_workloads(); "
+              "w.all_workloads(); print([m for m in ('fastgrad', 'torch', 'gensim') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", script, str(runner.WORKER.parent)], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_each_case_runs_alone_in_a_process_of_its_engine_in_alternating_rounds():
     workload = workloads.linear_workload(batch=4, features=3)
-    timings = runner.run_workload(workload, quick=True, clock=clock)
-    assert [t.case for t in timings] == [c for c in workload.cases if runner.torch_available() or not c.needs_torch]
-    assert all(t.seconds > 0 and t.calls >= 1 for t in timings)
+    runs = []
+    settings = runner.Settings(threads=1, rounds=2, repeats=2, seconds=0.001)
+    timings = runner.measure(workload, settings, runs=runs)
+    available = [c for c in workload.cases if c.engine != "torch" or workloads.import_torch() is not None]
+    assert [t.case for t in timings] == available
+    titles = [c.title for c in workload.cases]
+    assert [r["case"] for r in runs] == titles + titles[::-1]  # every case in turn, the second round reversed
+    pids = [r["pid"] for r in runs]
+    assert len(set(pids)) == len(pids) and os.getpid() not in pids  # a fresh process for every run
+    for run in runs:
+        case = next(c for c in workload.cases if c.title == run["case"])
+        if "unavailable" in run:
+            continue
+        assert run["fastgrad_loaded"] == (case.engine == "fastgrad")
+        assert set(run["threads"].values()) == {1}
+        assert len(run["samples"]) == 2 and ("small_samples" in run) == (case.slices is not None)
+    for timing in timings:
+        samples = [s for r in runs if r["case"] == timing.case.title for s in r.get("samples", [])]
+        assert timing.seconds == statistics.median(samples) and timing.repeats == 4
+        assert timing.minimum == (None if timing.estimated else min(samples))
+
+
+def test_a_peer_process_gets_the_thread_count_and_not_fastgrads_pool_settings(monkeypatch):
+    monkeypatch.setattr(runner, "IDLE_POLICY_SET_HERE", frozenset({"OMP_WAIT_POLICY"}))
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    env = runner.worker_environment("torch", 2)
+    assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "2"
+    assert "OMP_WAIT_POLICY" not in env and "OMP_WAIT_POLICY" not in runner.worker_environment("gensim", 2)
+    assert runner.worker_environment("fastgrad", 2) == dict(os.environ)  # fastgrad sets its own, first thing
 
 
 def test_cli_lists_groups_and_names_unknown_ones(capsys):
@@ -142,9 +216,11 @@ def test_cli_lists_groups_and_names_unknown_ones(capsys):
 
     assert main(["bench", "--list"]) == 0
     listed = capsys.readouterr().out
-    assert all(group in listed for group in [*workloads.GROUPS, "startup"])
+    assert all(group in listed for group in [*workloads.GROUPS, "peak", "startup"])
     with pytest.raises(SystemExit, match="unknown benchmark group.*nope"):
         main(["bench", "nope"])
+    with pytest.raises(SystemExit, match="--rounds must be at least 1, got 0"):
+        main(["bench", "linear", "--rounds", "0"])
 
 
 def test_startup_runs_a_first_training_step_in_a_fresh_process():

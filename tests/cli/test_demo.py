@@ -15,7 +15,7 @@ def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys, monkeypatch):
     rates = {name: float(rate.replace(",", "")) for name, rate in
              re.findall(r"^\s+(python|numpy|compiled)\s+([\d,.]+) tokens/s", out, flags=re.M)}
     assert set(rates) == {"python", "numpy", "compiled"} and min(rates.values()) > 0
-    assert "SoftmaxCrossEntropy" in out and "RNN" in out  # the profile table
+    assert "LinearCrossEntropy" in out and "RNN" in out  # the profile table (the LM's fused output layer)
     untrained = float(re.search(r"untrained: validation perplexity ([\d,]+)", out).group(1).replace(",", ""))
     trained = [float(p) for p in re.findall(r"validation perplexity\s+([\d.]+)$", out, flags=re.M)]
     assert 5000 < untrained < 20000  # about the vocabulary size before training
