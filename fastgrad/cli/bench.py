@@ -10,6 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from fastgrad.train.errors import ConfigError
+
+
 STARTUP = "startup"
 
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         chosen = workloads.workloads_in(selected or None) if selected or not args.groups else []
     except ValueError as err:
-        raise SystemExit(f"fastgrad bench: {err}") from err
+        raise ConfigError(f"fastgrad bench: {err}") from err
     count = threads.set_threads(args.threads)
     torch = threads.import_torch()
     print(f"threads: {count} ({', '.join(f'{k} {v}' for k, v in threads.in_force().items())}); "

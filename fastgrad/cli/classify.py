@@ -19,7 +19,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import nn, optim
-from fastgrad.cli.common import (MetricsLog, Progress, add_run_arguments, plot_curves, print_config, read_model_config,
+from fastgrad.cli.common import (load_weights, MetricsLog, Progress, add_run_arguments, plot_curves, print_config, read_model_config,
                                  set_threads, write_json_atomic)
 from fastgrad.data.readers import (LabelledSentences, TaggedSentences, read_conll, read_label_first,
                                    read_text_tab_label, simple_tokenize, split_tag)
@@ -30,6 +30,7 @@ from fastgrad.models.nbow import DAN, pack_bags
 from fastgrad.models.window_ner import (CAPS_PAD, LEFT_PAD, RIGHT_PAD, WORD_SPECIALS, WindowTagger, caps_pattern,
                                         normalize_word, sentence_windows)
 from fastgrad.nn import functional as F
+from fastgrad.train.errors import ConfigError
 
 WEIGHTS_FILE, VOCAB_FILE, CONFIG_FILE, METRICS_FILE = "model.npz", "vocab.txt", "config.json", "metrics.jsonl"
 EVAL_BATCH = 1024
@@ -184,7 +185,7 @@ def _embedding_dim(args: argparse.Namespace, default: int) -> int:
         return args.dim or default
     file_dim = vector_file_dim(args.pretrained)
     if args.dim and args.dim != file_dim:
-        raise SystemExit(f"--dim {args.dim} differs from the dimension {file_dim} of --pretrained {args.pretrained}")
+        raise ConfigError(f"--dim {args.dim} differs from the dimension {file_dim} of --pretrained {args.pretrained}")
     return file_dim
 
 
@@ -348,7 +349,7 @@ def load_model(model_dir: Path) -> tuple[nn.Module, Vocab, dict[str, Any]]:
     vocab = Vocab.load(model_dir / VOCAB_FILE)
     build = _build_dan if config["task"] == "classify" else _build_tagger
     model = build(config, len(vocab))
-    model.load_state_dict(fastgrad.load(model_dir / WEIGHTS_FILE))
+    load_weights(model, model_dir / WEIGHTS_FILE)
     model.eval()
     return model, vocab, config
 
@@ -363,7 +364,7 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     data = _read_tagged(path, config)
     unknown = sorted({t for s in data.tags for t in s} - set(config["labels"]))
     if unknown:
-        raise SystemExit(f"{path}: tags {unknown} were not in the training data (model tags: {config['labels']})")
+        raise ValueError(f"{path}: tags {unknown} were not in the training data (model tags: {config['labels']})")
     return {**_score_tags(model, config["labels"], data, _tagger_inputs(data.tokens, vocab, config["model"]["window"])),
             "sentences": len(data)}
 
@@ -416,10 +417,10 @@ def _run(train: Callable[[argparse.Namespace], dict[str, Any]]) -> Callable[[arg
     def run(args: argparse.Namespace) -> int:
         for name in ("epochs", "batch_size", "patience", "min_count"):
             if getattr(args, name) < 1:
-                raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
         for name in ("dropout", "word_dropout"):
             if not 0.0 <= getattr(args, name, 0.0) < 1.0:
-                raise SystemExit(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(args, name)}")
+                raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(args, name)}")
         train(args)
         return 0
     return run

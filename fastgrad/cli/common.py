@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
+from fastgrad.train.errors import ConfigError, ModelDirectoryError
+
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every training command takes."""
@@ -36,7 +38,7 @@ def print_config(args: argparse.Namespace, stream=None) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
 
-    config = {k: plain(v) for k, v in vars(args).items() if k != "run"}
+    config = {k: plain(v) for k, v in vars(args).items() if k not in ("run", "debug")}
     print("config " + json.dumps(config, sort_keys=True), file=stream or sys.stdout, flush=True)
     return config
 
@@ -116,7 +118,7 @@ def plot_curves(records: Iterable[dict[str, Any]], png: Path, x: str = "epoch") 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as err:
-        raise SystemExit("--plot needs matplotlib: pip install 'fastgrad[plot]'") from err
+        raise ConfigError("--plot needs matplotlib: pip install 'fastgrad[plot]'") from err
     records = [r for r in records if x in r]
     keys = sorted({k for r in records for k, v in r.items() if k != x and isinstance(v, (int, float)) and not isinstance(v, bool)})
     fig, axes = plt.subplots(1, max(len(keys), 1), figsize=(4 * max(len(keys), 1), 3.2), squeeze=False)
@@ -147,12 +149,23 @@ def read_model_config(model_dir: Path) -> dict[str, Any]:
     """A saved model directory holds `config.json`, a JSON object whose "kind" says what model it is."""
     path = Path(model_dir) / "config.json"
     if not path.is_file():
-        raise SystemExit(f"{model_dir}: not a fastgrad model directory (no config.json)")
+        raise ModelDirectoryError(f"{model_dir}: not a fastgrad model directory (no config.json)")
     with open(path, encoding="utf-8") as f:
         try:
             config = json.load(f)
         except json.JSONDecodeError as err:
-            raise SystemExit(f"{path}: not valid JSON ({err})") from err
+            raise ModelDirectoryError(f"{path}: not valid JSON ({err})") from err
     if not isinstance(config, dict):
-        raise SystemExit(f"{path}: expected a JSON object, got {type(config).__name__}")
+        raise ModelDirectoryError(f"{path}: expected a JSON object, got {type(config).__name__}")
     return config
+
+
+def load_weights(model, path: Path) -> None:
+    """Load a saved state dict into `model`; weights that do not fit the model its config.json describes
+    (another vocabulary, other sizes) raise ModelDirectoryError naming the file."""
+    import fastgrad
+
+    try:
+        model.load_state_dict(fastgrad.load(path))
+    except RuntimeError as err:  # load_state_dict's missing/unexpected keys and shape mismatches
+        raise ModelDirectoryError(f"{path}: the weights do not fit the model in config.json: {err}") from None

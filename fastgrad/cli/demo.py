@@ -21,6 +21,7 @@ from fastgrad.data.lm_corpus import EOS
 from fastgrad.metrics.language_model import perplexity
 from fastgrad.models.generation import RecurrentScorer, generate
 from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT, evaluate
+from fastgrad.train.errors import ConfigError
 
 # The demo model: small enough to learn visibly in a minute on two cores.
 VOCAB_SIZE = 10_000
@@ -122,7 +123,7 @@ def train_with_validation(vocab_size: int, train: np.ndarray, valid: np.ndarray,
 
 def run_demo(args: argparse.Namespace) -> int:
     if not args.seconds > 0:
-        raise SystemExit(f"--seconds must be positive, got {args.seconds}")
+        raise ConfigError(f"--seconds must be positive, got {args.seconds}")
     threads = set_threads(args.threads)
     print(f"fastgrad {fastgrad.__version__} demo: {threads} threads, seed {args.seed}", flush=True)
     start = time.perf_counter()

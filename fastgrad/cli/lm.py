@@ -19,7 +19,7 @@ import numpy as np
 
 import fastgrad
 from fastgrad import nn, optim
-from fastgrad.cli.common import (MetricsLog, Progress, add_run_arguments, plot_curves, print_config,
+from fastgrad.cli.common import (load_weights, MetricsLog, Progress, add_run_arguments, plot_curves, print_config,
                                  read_model_config, set_threads, write_json_atomic)
 from fastgrad.data.lm_corpus import EOS, PTB_FILES, LMCorpus, load_lm_corpus, read_lm_tokens
 from fastgrad.data.paths import data_dir
@@ -28,6 +28,7 @@ from fastgrad.metrics.language_model import perplexity
 from fastgrad.models import fflm, rnnlm
 from fastgrad.models.generation import NgramScorer, RecurrentScorer, WindowScorer, generate
 from fastgrad.models.ngram import KneserNeyLM
+from fastgrad.train.errors import ConfigError, ModelDirectoryError
 
 EVAL_BATCH = 1  # evaluation scores every token but the first, from its whole history
 
@@ -89,7 +90,7 @@ def _corpus(args: argparse.Namespace) -> LMCorpus:
             return given
         default = data_dir() / PTB_FILES[split]
         if not default.exists():
-            raise SystemExit(f"--{split} not given and the default {default} does not exist "
+            raise ConfigError(f"--{split} not given and the default {default} does not exist "
                              "(set FASTGRAD_DATA or pass --train/--valid/--test)")
         return default
 
@@ -126,7 +127,7 @@ def load_model(model_dir: Path) -> tuple[dict[str, Any], Vocab, Any]:
     if config["model"] == "ngram":
         return config, vocab, KneserNeyLM.load(model_dir)
     model = build_model(config)
-    model.load_state_dict(fastgrad.load(Path(model_dir) / "model.npz"))
+    load_weights(model, Path(model_dir) / "model.npz")
     model.eval()
     return config, vocab, model
 
@@ -198,9 +199,9 @@ def _set_lr(optimizer, lr: float) -> None:
 
 def run_train_neural(args: argparse.Namespace) -> int:
     if args.resume and args.out is None:
-        raise SystemExit("--resume needs --out (the directory of the run to continue)")
+        raise ConfigError("--resume needs --out (the directory of the run to continue)")
     if args.tied and args.hidden != args.embedding_dim:
-        raise SystemExit(f"--tied (the default) needs --hidden equal to --embedding-dim, got --hidden {args.hidden} "
+        raise ConfigError(f"--tied (the default) needs --hidden equal to --embedding-dim, got --hidden {args.hidden} "
                          f"and --embedding-dim {args.embedding_dim}; pass --no-tied for different sizes")
     threads = set_threads(args.threads)
     with fastgrad.backend(args.backend):
@@ -277,7 +278,7 @@ def _save_resume(path: Path, model: nn.Module, optimizer, runner: _EpochRunner, 
 
 def _load_resume(path: Path, model: nn.Module, optimizer, runner: _EpochRunner) -> dict[str, Any]:
     if not path.is_file():
-        raise SystemExit(f"--resume: no saved run at {path}")
+        raise ModelDirectoryError(f"--resume: no saved run at {path}")
     saved = fastgrad.load(path)
     model.load_state_dict(saved["model"])
     optimizer.load_state_dict(saved["optimizer"])

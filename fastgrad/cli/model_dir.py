@@ -17,6 +17,7 @@ from types import ModuleType
 
 from fastgrad.cli import classify, lm, word2vec
 from fastgrad.cli.common import read_model_config
+from fastgrad.train.errors import ConfigError, ModelDirectoryError
 
 MODEL_KINDS: dict[str, ModuleType] = {
     "ngram": lm, "fflm": lm, "rnnlm": lm,
@@ -37,16 +38,16 @@ def commands_for(model_dir: Path) -> ModuleType:
     if "kind" in config:
         kind = config["kind"]
         if not isinstance(kind, str) or kind not in MODEL_KINDS:
-            raise SystemExit(f"{path}: unknown model kind {kind!r}; expected one of {kinds}")
+            raise ModelDirectoryError(f"{path}: unknown model kind {kind!r}; expected one of {kinds}")
         return MODEL_KINDS[kind]
     if "cli_module" in config:
         name = config["cli_module"]
         if not isinstance(name, str) or name not in LEGACY_CLI_MODULES:
             modules = ", ".join(repr(module) for module in LEGACY_CLI_MODULES)
-            raise SystemExit(f"{path}: unknown \"cli_module\" {name!r}; expected one of {modules} "
+            raise ModelDirectoryError(f"{path}: unknown \"cli_module\" {name!r}; expected one of {modules} "
                              f"(or, instead, \"kind\": one of {kinds})")
         return LEGACY_CLI_MODULES[name]
-    raise SystemExit(f"{path}: no \"kind\"; expected one of {kinds}")
+    raise ModelDirectoryError(f"{path}: no \"kind\"; expected one of {kinds}")
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -64,7 +65,7 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_generate(args: argparse.Namespace) -> int:
     module = commands_for(args.model_dir)
     if not hasattr(module, "generate_text"):
-        raise SystemExit(f"{args.model_dir}: this model does not generate text")
+        raise ConfigError(f"{args.model_dir}: this model does not generate text")
     print(module.generate_text(args.model_dir, args))
     return 0
 

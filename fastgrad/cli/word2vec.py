@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 from fastgrad.cli.common import MetricsLog, Progress, add_run_arguments, plot_curves, print_config, set_threads, write_json_atomic
 from fastgrad.data.vectors import WordVectors
 from fastgrad.metrics.word_vectors import evaluate_analogies, evaluate_similarity
+from fastgrad.train.errors import ConfigError
 
 VECTORS_FILE = "vectors.bin"
 TEXT_VECTORS_FILE = "vectors.txt"
@@ -64,7 +65,7 @@ def run_train(args: argparse.Namespace) -> int:
     from fastgrad.models.word2vec import Word2Vec, read_corpus
 
     if args.backend != "compiled":
-        raise SystemExit("word2vec trains with its compiled kernels only; drop --backend")
+        raise ConfigError("word2vec trains with its compiled kernels only; drop --backend")
     threads = set_threads(args.threads)
     config = print_config(args)
     model = Word2Vec(model=args.model, dim=args.dim, window=args.window, negative=args.negative, sample=args.sample,
@@ -131,7 +132,7 @@ def _load_vectors(path: Path) -> WordVectors:
 
 def run_eval_vectors(args: argparse.Namespace) -> int:
     if not args.analogies and not args.similarity:
-        raise SystemExit("eval-vectors: give --analogies FILE and/or --similarity FILE [FILE ...]")
+        raise ConfigError("eval-vectors: give --analogies FILE and/or --similarity FILE [FILE ...]")
     print(json.dumps(_evaluate(_load_vectors(args.vectors), args), sort_keys=True))
     return 0
 
@@ -139,7 +140,7 @@ def run_eval_vectors(args: argparse.Namespace) -> int:
 def run_similar(args: argparse.Namespace) -> int:
     vectors = _load_vectors(args.vectors)
     if args.word not in vectors:
-        raise SystemExit(f"{args.word!r} is not in the vocabulary of {args.vectors} ({len(vectors):,} words)")
+        raise ConfigError(f"{args.word!r} is not in the vocabulary of {args.vectors} ({len(vectors):,} words)")
     for word, score in vectors.most_similar(args.word, topn=args.topn):
         print(f"{word}\t{score:.4f}")
     return 0

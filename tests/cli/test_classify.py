@@ -109,7 +109,7 @@ def test_nbow_same_seed_same_run_different_seed_different_run(sentiment_files, t
     assert runs[0][0] != runs[2][0]
 
 
-def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, rng, capsys):
+def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, rng, capsys, cli):
     files = {}
     for split, count in (("train", 100), ("dev", 20), ("test", 20)):
         files[split] = tmp_path / f"{split}.tsv"
@@ -128,11 +128,12 @@ def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, 
     for word, vector in vectors.items():
         np.testing.assert_allclose(weights[itos.index(word)], vector / np.linalg.norm(vector), rtol=1e-6)
     np.testing.assert_array_equal(weights[itos.index("unused")], 0)  # words only in the file join the vocabulary
-    with pytest.raises(SystemExit, match="--dim 32"):
-        _train("nbow", files, tmp_path / "bad", "--format", "tsv", "--pretrained", str(vector_file), "--dim", "32")
+    result = cli("train", "nbow", "--train", files["train"], "--dev", files["dev"], "--format", "tsv",
+                 "--pretrained", vector_file, "--dim", "32")
+    assert result.code == 2 and "--dim 32 differs from the dimension 16" in result.err
 
 
-def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, capsys):
+def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, capsys, cli):
     out = tmp_path / "ner"
     config = _train("ner", conll_files, out, "--epochs", "4", "--caps", "--window", "2")
     assert config["kind"] == "ner" and config["labels"] == ["B-LOC", "B-PER", "O"]
@@ -143,8 +144,8 @@ def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, c
     assert evaluation["f1"] == pytest.approx(config["test"]["f1"])
     unseen = tmp_path / "unseen.conll"
     unseen.write_text("Oslo X B-CITY\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match="B-CITY"):
-        main(["eval", str(out), str(unseen)])
+    result = cli("eval", out, unseen)
+    assert result.code == 3 and "B-CITY" in result.err
     lines = _predict(out, "officials said it rained in Oslo .\n", monkeypatch, capsys)
     assert lines == ["officials/O said/O it/O rained/O in/O Oslo/B-LOC ./O"]
 
@@ -157,21 +158,23 @@ def test_ner_binary_location_task(conll_files, tmp_path, monkeypatch, capsys):
     assert _predict(out, "talks in Rome\n", monkeypatch, capsys) == ["talks/O in/O Rome/I-LOC"]
 
 
-def test_bad_files_name_the_file_and_line(sentiment_files, conll_files, tmp_path):
+def test_bad_files_name_the_file_and_line(sentiment_files, conll_files, tmp_path, cli):
+    def train(kind, files):
+        return cli("train", kind, "--train", files["train"], "--dev", files["dev"], "--test", files["test"],
+                   *(NBOW_SMALL if kind == "nbow" else NER_SMALL))
+
     broken = tmp_path / "broken.txt"
     broken.write_text("1 a fine film\n0\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{broken}:2"):
-        _train("nbow", {**sentiment_files, "dev": broken}, tmp_path / "m")
+    result = train("nbow", {**sentiment_files, "dev": broken})
+    assert result.code == 3 and f"{broken}:2: " in result.err
     broken_conll = tmp_path / "broken.conll"
     broken_conll.write_text("Paris X B-LOC\nis X O\nnice O\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{broken_conll}:3"):
-        _train("ner", {**conll_files, "train": broken_conll}, tmp_path / "n")
+    result = train("ner", {**conll_files, "train": broken_conll})
+    assert result.code == 3 and f"{broken_conll}:3: " in result.err
     unseen = tmp_path / "unseen.txt"
     unseen.write_text("7 an unseen label\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{unseen}:1: unknown label '7'"):
-        _train("nbow", {**sentiment_files, "test": unseen}, tmp_path / "u")
-    with pytest.raises(SystemExit, match="--epochs"):
-        _train("nbow", sentiment_files, tmp_path / "e", "--epochs", "0")
+    result = train("nbow", {**sentiment_files, "test": unseen})
+    assert result.code == 3 and f"{unseen}:1: unknown label '7'" in result.err
 
 
 @pytest.mark.data

@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from fastgrad.cli.common import plot_curves
+from fastgrad.train.errors import ConfigError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -18,6 +19,6 @@ def test_plot_curves_writes_a_png_against_the_chosen_axis(tmp_path):
 def test_plot_curves_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
     png = tmp_path / "curve.png"
-    with pytest.raises(SystemExit, match=r"--plot needs matplotlib: pip install 'fastgrad\[plot\]'"):
+    with pytest.raises(ConfigError, match=r"--plot needs matplotlib: pip install 'fastgrad\[plot\]'"):
         plot_curves([{"epoch": 1, "loss": 1.0}], png)
     assert not png.exists()
