@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     train = _with_debug(commands.add_parser("train", help="train a model", description="train a model"))
-    train_models = train.add_subparsers(dest="model", metavar="MODEL")
+    train_models = train.add_subparsers(dest="train_model", metavar="MODEL")
     train_models.required = True
     table = CommandTable(commands, train_models)
     for name in COMMAND_MODULES:

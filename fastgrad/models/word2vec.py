@@ -234,12 +234,19 @@ class Word2Vec:
         return self.train(corpus, progress)
 
     def train(self, corpus: Corpus, progress: ProgressCallback | None = None,
-              epoch_end: Callable[[int, TrainingStats], None] | None = None) -> TrainingStats:
-        """Train for `epochs` passes over `corpus` (built with the same vocabulary).
+              epoch_end: Callable[[int, TrainingStats], None] | None = None, first_epoch: int = 0,
+              stop_epoch: int | None = None) -> TrainingStats:
+        """Train for `epochs` passes over `corpus` (built with the same vocabulary), or only the passes
+        `first_epoch` .. `stop_epoch - 1` of them (the learning rate and the random streams depend on the
+        epoch number only, so training them in pieces gives what one call gives with `workers=1`).
 
         `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second;
         `epoch_end(epoch, stats_so_far)` after each epoch.
         """
+        stop_epoch = self.epochs if stop_epoch is None else stop_epoch
+        if not 0 <= first_epoch < stop_epoch <= self.epochs:
+            raise ValueError(f"need 0 <= first_epoch < stop_epoch <= epochs={self.epochs}, got first_epoch="
+                             f"{first_epoch} and stop_epoch={stop_epoch}")
         self._check_corpus(corpus)
         kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
         keep = kernels.probability_thresholds(kernels.subsample_keep_probability(self.counts, self.sample))
@@ -247,7 +254,7 @@ class Word2Vec:
         parts = _split_sentences(corpus.sentence_starts, self.workers)
         effective_words = 0
         start = time.perf_counter()
-        for epoch in range(self.epochs):
+        for epoch in range(first_epoch, stop_epoch):
             alpha_start = self._alpha_at(epoch / self.epochs)
             alpha_end = self._alpha_at((epoch + 1) / self.epochs)
             seeds = np.random.SeedSequence([self.seed, epoch]).generate_state(len(parts), dtype=np.uint64)
@@ -279,9 +286,10 @@ class Word2Vec:
                     raise result
                 effective_words += result
             if epoch_end is not None:
-                epoch_end(epoch, TrainingStats(epoch + 1, corpus.raw_words * (epoch + 1), effective_words,
-                                               time.perf_counter() - start))
-        return TrainingStats(self.epochs, corpus.raw_words * self.epochs, effective_words, time.perf_counter() - start)
+                done = epoch + 1 - first_epoch
+                epoch_end(epoch, TrainingStats(done, corpus.raw_words * done, effective_words, time.perf_counter() - start))
+        done = stop_epoch - first_epoch
+        return TrainingStats(done, corpus.raw_words * done, effective_words, time.perf_counter() - start)
 
     @property
     def vectors(self) -> WordVectors:

@@ -7,6 +7,7 @@ import pytest
 
 import fastgrad
 from fastgrad.cli import main
+from fastgrad.train.directory import model_files
 
 POSITIVE = ["good", "great", "fun", "moving", "superb", "witty"]
 NEGATIVE = ["bad", "dull", "awful", "boring", "flat", "tedious"]
@@ -68,7 +69,7 @@ def _train(kind, files, out, *extra):
     args = ["train", kind, "--train", str(files["train"]), "--dev", str(files["dev"]), "--test", str(files["test"]),
             "--out", str(out), *small, *extra]
     assert main(args) == 0
-    return json.loads((out / "config.json").read_text())
+    return json.loads((model_files(out) / "config.json").read_text())
 
 
 def _predict(model_dir, text, monkeypatch, capsys):
@@ -85,8 +86,8 @@ def test_nbow_train_eval_predict_round_trip(sentiment_files, tmp_path, monkeypat
     assert printed.startswith("config ") and '"seed": 0' in printed.splitlines()[0]
     assert config["kind"] == "nbow" and config["labels"] == ["0", "1"]
     assert config["test"]["accuracy"] > 0.9  # majority class: about 0.6
-    assert {"vocab.txt", "model.npz", "metrics.jsonl"} <= {p.name for p in out.iterdir()}
-    epochs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert {"vocab.txt", "model.npz", "metrics.jsonl", "resume.npz"} <= {p.name for p in model_files(out).iterdir()}
+    epochs = [json.loads(line) for line in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in epochs if "epoch" in r] == [1, 2, 3, 4]
 
     assert main(["eval", str(out), str(sentiment_files["test"])]) == 0
@@ -101,8 +102,9 @@ def test_nbow_same_seed_same_run_different_seed_different_run(sentiment_files, t
     runs = []
     for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         _train("nbow", sentiment_files, tmp_path / name, "--epochs", "2", "--seed", seed, "--model", "nbow")
-        losses = [json.loads(line).get("train_loss") for line in (tmp_path / name / "metrics.jsonl").read_text().splitlines()]
-        runs.append((losses, fastgrad.load(tmp_path / name / "model.npz")))
+        files = model_files(tmp_path / name)
+        losses = [json.loads(line).get("train_loss") for line in (files / "metrics.jsonl").read_text().splitlines()]
+        runs.append((losses, fastgrad.load(files / "model.npz")))
     assert runs[0][0] == runs[1][0]
     for key, value in runs[0][1].items():
         np.testing.assert_array_equal(np.asarray(value), np.asarray(runs[1][1][key]))
@@ -121,10 +123,10 @@ def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, 
     out = tmp_path / "model"
     # lr 0: the saved embedding rows are the pretrained vectors scaled to unit length
     _train("nbow", files, out, "--format", "tsv", "--epochs", "1", "--pretrained", str(vector_file), "--lr", "0")
-    assert re.search(r"pretrained vectors .*: 2/\d+ training words found \(.*\), 1 more words from the file",
+    assert re.search(r"pretrained vectors .*: 2/\d+ training words found \(.*\), 1 more word from the file",
                      capsys.readouterr().out)
-    itos = [line.split("\t")[0] for line in (out / "vocab.txt").read_text().splitlines()[1:]]
-    weights = np.asarray(fastgrad.load(out / "model.npz")["embedding.weight"])
+    itos = [line.split("\t")[0] for line in (model_files(out) / "vocab.txt").read_text().splitlines()[1:]]
+    weights = np.asarray(fastgrad.load(model_files(out) / "model.npz")["embedding.weight"])
     for word, vector in vectors.items():
         np.testing.assert_allclose(weights[itos.index(word)], vector / np.linalg.norm(vector), rtol=1e-6)
     np.testing.assert_array_equal(weights[itos.index("unused")], 0)  # words only in the file join the vocabulary

@@ -10,6 +10,7 @@ import pytest
 from fastgrad.cli import (EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MODEL_DIR, EXIT_OS, EXIT_USAGE,
                           exit_code, lm)
 from fastgrad.serialization import CheckpointError
+from fastgrad.train.directory import model_files
 from fastgrad.train.errors import ConfigError, ModelDirectoryError, TrainingDiverged
 
 
@@ -74,14 +75,14 @@ def test_a_bug_keeps_its_traceback(monkeypatch, ngram_dir, text, cli):
 
 
 def test_truncated_ngram_model_names_the_file(ngram_dir, text, cli):
-    arrays = next(ngram_dir.rglob("kneser_ney.npz"))
+    arrays = model_files(ngram_dir) / "kneser_ney.npz"
     arrays.write_bytes(arrays.read_bytes()[:100])
     result = cli("eval", ngram_dir, text)
     assert result.code == EXIT_MODEL_DIR and str(arrays) in one_line(result.err) and "truncated" in result.err
 
 
 def test_altered_ngram_arrays_are_refused_before_use(ngram_dir, text, cli):
-    arrays = next(ngram_dir.rglob("kneser_ney.npz"))
+    arrays = model_files(ngram_dir) / "kneser_ney.npz"
     with np.load(arrays) as saved:
         content = dict(saved)
     content["keys_2"] = content["keys_2"][::-1].copy()  # unsorted: binary searches would read garbage
@@ -107,7 +108,7 @@ def rnnlm_dir(tmp_path, text, cli):
     '{"dict": [["w", ' + "7" * 1000 + "]]}",                     # an integer of thousands of bits
 ], ids=["json-depth", "depth", "digits", "float", "bits"])
 def test_crafted_checkpoint_header_names_the_file(rnnlm_dir, text, cli, root):
-    weights = next(rnnlm_dir.rglob("model.npz"))
+    weights = model_files(rnnlm_dir) / "model.npz"
     header = '{"format": "fastgrad-checkpoint", "version": 1, "root": ' + root + "}"
     np.savez(weights, __fastgrad__=np.frombuffer(header.encode(), dtype=np.uint8))
     result = cli("eval", rnnlm_dir, text)
@@ -115,7 +116,7 @@ def test_crafted_checkpoint_header_names_the_file(rnnlm_dir, text, cli, root):
 
 
 def test_weights_that_do_not_fit_the_config_name_the_file(rnnlm_dir, text, cli):
-    config_path = next(rnnlm_dir.rglob("config.json"))
+    config_path = model_files(rnnlm_dir) / "config.json"
     config = json.loads(config_path.read_text())
     config_path.write_text(json.dumps({**config, "hidden": 8, "embedding_dim": 8}))
     result = cli("eval", rnnlm_dir, text)

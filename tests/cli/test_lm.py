@@ -6,9 +6,11 @@ import pytest
 
 import fastgrad
 from fastgrad.cli import main
-from fastgrad.cli.lm import evaluate_model, generate_text, load_model, predict_lines
+from fastgrad.cli.lm import evaluate_model, generate_text, predict_lines
 from fastgrad.data.lm_corpus import load_lm_corpus
 from fastgrad.models.ngram import KneserNeyLM
+from fastgrad.train.directory import model_files
+from fastgrad.train.language_models import load_language_model
 
 TINY_RNN = ["--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6", "--lr", "1.0"]
 TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--no-tied", "--batch-size", "16",
@@ -35,7 +37,11 @@ def corpus_args(corpus):
 
 
 def metrics(out):
-    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
+
+
+def saved_config(out):
+    return json.loads((model_files(out) / "config.json").read_text())
 
 
 def generate_args(**kwargs):
@@ -45,7 +51,7 @@ def generate_args(**kwargs):
 def test_ngram_train_eval_generate(corpus, tmp_path, capsys):
     out = tmp_path / "ngram"
     assert main(["train", "ngram", *corpus_args(corpus), "--order", "3", "--out", str(out)]) == 0
-    config = json.loads((out / "config.json").read_text())
+    config = saved_config(out)
     assert config["kind"] == config["model"] == "ngram"
     data = load_lm_corpus(corpus["train"], corpus["valid"], corpus["test"])
     expected = KneserNeyLM(3).fit(data.train, len(data.vocab)).perplexity(data.test)
@@ -98,7 +104,7 @@ def test_resume_continues_exactly(corpus, tmp_path, model, extra):
     main([*common, "--epochs", "3", "--out", str(resumed), "--resume"])
     epochs = lambda out: [(r["epoch"], r["valid_ppl"], r["lr"]) for r in metrics(out) if "epoch" in r]
     assert epochs(resumed) == epochs(straight)
-    a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
+    a, b = (fastgrad.load(model_files(out) / "resume.npz")["task"] for out in (straight, resumed))
     for name, value in a["model"].items():
         np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
 
@@ -117,8 +123,8 @@ def test_tied_flag_reaches_the_model(corpus, tmp_path):
     out = tmp_path / "tied"
     main(["train", "fflm", *corpus_args(corpus), "--threads", "1", "--context", "2", "--embedding-dim", "6",
           "--hidden", "6", "--epochs", "1", "--out", str(out)])
-    assert json.loads((out / "config.json").read_text())["tied"] is True
-    model = load_model(out)[2]
+    assert saved_config(out)["tied"] is True
+    model = load_language_model(out)[2]
     assert model.output.weight is model.embedding.weight
 
 

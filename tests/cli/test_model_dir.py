@@ -8,6 +8,7 @@ import pytest
 
 from fastgrad.cli import classify, lm, main, word2vec
 from fastgrad.cli.model_dir import MODEL_KINDS, commands_for
+from fastgrad.train.directory import model_files
 from fastgrad.train.errors import ModelDirectoryError
 
 KINDS = "'ngram', 'fflm', 'rnnlm', 'nbow', 'ner', 'word2vec'"
@@ -108,8 +109,9 @@ def test_a_directory_written_before_kind_existed_still_evaluates(tmp_path, capsy
     capsys.readouterr()
     assert main(["eval", str(out), str(train)]) == 0
     current = json.loads(capsys.readouterr().out)
-    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    config_path = model_files(out) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
     del config["kind"]
-    (out / "config.json").write_text(json.dumps({**config, "cli_module": "fastgrad.cli.lm"}), encoding="utf-8")
+    config_path.write_text(json.dumps({**config, "cli_module": "fastgrad.cli.lm"}), encoding="utf-8")
     assert main(["eval", str(out), str(train)]) == 0
     assert json.loads(capsys.readouterr().out) == current and current["model"] == "ngram"

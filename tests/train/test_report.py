@@ -1,9 +1,9 @@
-"""Conventions shared by the training commands: curve plots with and without the optional matplotlib."""
+"""What a training run shows: curve plots with and without the optional matplotlib."""
 import sys
 
 import pytest
 
-from fastgrad.cli.common import plot_curves
+from fastgrad.train.report import plot_curves
 from fastgrad.train.errors import ConfigError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
