@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from fastgrad.train.errors import ConfigError
+from fastgrad.train.settings import POSITIVE_INT
 
 
 STARTUP = "startup"
@@ -20,8 +21,8 @@ def register(cli) -> None:
     parser = cli.add_command("bench", help="time fastgrad against pure-Python loops, NumPy and PyTorch")
     parser.add_argument("groups", nargs="*", metavar="GROUP", help="groups to run (default: all but startup); "
                         "see --list")
-    parser.add_argument("--threads", type=int, default=None, help="threads for Numba, BLAS and PyTorch "
-                        "(default: all cores)")
+    parser.add_argument("--threads", type=POSITIVE_INT.parse, default=None, help="threads for Numba, BLAS and "
+                        "PyTorch (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (noisier)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="wall: elapsed time (default); cpu: "
                         "the process's CPU time, robust to other load on the machine but fair only with --threads 1")

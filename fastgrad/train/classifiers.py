@@ -251,7 +251,12 @@ class SupervisedTask(Task):
         self.best = _state_copy(self.model)
         self.model.load_state_dict(state["model"])
         for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
+            saved_lr = [group["lr"] for group in optimizer.param_groups]
             optimizer.load_state_dict(saved)
+            for group, lr in zip(optimizer.param_groups, saved_lr):
+                if group["lr"] != lr:  # this command's --lr, not the saved one
+                    print(f"--lr {lr:g} replaces the saved run's learning rate {group['lr']:g}", flush=True)
+                    group["lr"] = lr
         self.shuffle.bit_generator.state = state["shuffle"]
 
 
@@ -274,10 +279,13 @@ def tokenize_line(line: str, fmt: str) -> list[str]:
 
 def check_inferred_labels(data: LabelledSentences, path: Path, fmt: str) -> None:
     """An inferred label set must be small (at most MAX_INFERRED_LABELS), every label must occur at least twice,
-    and the labels must be all numbers or no numbers; otherwise the file is probably not in `fmt`."""
+    the labels must be all numbers or no numbers, and none may be one of the text's most frequent words (as the
+    first words of unlabelled lines are); otherwise the file is probably not in `fmt`."""
     counts = Counter(data.label_names[i] for i in data.labels)
     examples = ", ".join(f"{label!r} (line {data.first_lines[label]})" for label in list(counts)[:4])
     numeric = [bool(re.fullmatch(r"-?[0-9]+", label)) for label in counts]
+    frequent_words = {word for word, _ in Counter(t for tokens in data.tokens for t in tokens).most_common(20)}
+    also_words = [label for label in counts if label.lower() in frequent_words]
     if len(counts) > MAX_INFERRED_LABELS:
         problem = f"{len(counts)} distinct labels (at most {MAX_INFERRED_LABELS} are inferred)"
     elif min(counts.values()) < 2:
@@ -285,11 +293,13 @@ def check_inferred_labels(data: LabelledSentences, path: Path, fmt: str) -> None
         problem = f"{plural(len(once), 'label')} seen only once ({', '.join(map(repr, once[:4]))})"
     elif any(numeric) and not all(numeric):
         problem = "labels that mix numbers and words"
+    elif also_words:
+        problem = f"labels that are also frequent words of the text ({', '.join(map(repr, also_words[:4]))})"
     else:
         return
     where = "first field" if fmt == "sst" else "last tab-separated column"
-    raise ConfigError(f"{path}: the {where} of each line gives {problem}, e.g. {examples}; is --format {fmt} right? "
-                      "If these are the labels, declare them with --labels A,B,...")
+    raise ValueError(f"{path}: the {where} of each line gives {problem}, e.g. {examples}; is --format {fmt} right? "
+                     "If these are the labels, declare them with --labels A,B,...")
 
 
 def build_dan(config: dict[str, Any], vocab_size: int) -> DAN:

@@ -231,6 +231,7 @@ class NeuralLMTask(Task):
 
     def __init__(self, config: NeuralLMConfig, kind: str, corpus: LMCorpus):
         self.kind, self.corpus, self.lr, self.lr_decay = kind, corpus, config.lr, config.lr_decay
+        self.given_lr = config.lr
         self._model_config = model_config(config, kind, len(corpus.vocab))
         self.model = build_model(self._model_config)
         self.optimizer = (optim.Adam if config.optimizer == "adam" else optim.SGD)(self.model.parameters(), lr=config.lr)
@@ -240,8 +241,9 @@ class NeuralLMTask(Task):
             self.examples_per_epoch = self.bptt.tokens_per_epoch
         else:
             self.shuffle = np.random.default_rng(config.seed)
-            self.batch_size, self.clip = config.batch_size, config.clip
+            self.batch_size = config.batch_size
             self.examples_per_epoch = len(corpus.train) - 1
+        self.clip = config.clip
         self.best = _state_copy(self.model)
         self.last_loss = math.nan
         parameters = sum(p.numel() for p in self.model.parameters())
@@ -266,10 +268,10 @@ class NeuralLMTask(Task):
         return ((name, p.numpy()) for name, p in self.model.named_parameters())
 
     def format_loss(self, loss: float) -> str:
-        return f"{loss:.4f} (ppl {perplexity_of_loss(loss):.2f})"
+        return f"{loss:.4f} (ppl {self.format_metric(perplexity_of_loss(loss))})"
 
     def format_metric(self, value: float) -> str:
-        return f"{value:.2f}"
+        return f"{value:.2f}" if value < 1e6 else f"{value:.3g}"
 
     def epoch_fields(self) -> dict[str, str]:
         return {"lr": f"{self.lr:.4g}"}
@@ -298,7 +300,7 @@ class NeuralLMTask(Task):
     def state_dict(self) -> dict[str, Any]:
         position = self.bptt.state_dict() if self.kind == "rnnlm" else {"shuffle": self.shuffle.bit_generator.state}
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "position": position,
-                "lr": self.lr}
+                "lr": self.lr, "given_lr": self.given_lr}
 
     def load_state_dict(self, state: dict[str, Any], snapshot: Path) -> None:
         load_weights(self.model, snapshot / WEIGHTS_FILE)
@@ -309,10 +311,15 @@ class NeuralLMTask(Task):
             self.bptt.load_state_dict(state["position"])
         else:
             self.shuffle.bit_generator.state = state["position"]["shuffle"]
-        self.lr = float(state["lr"])
+        # The annealed rate continues, unless this command asks for another one than the saved run was given.
+        self.lr = float(state["lr"]) if float(state["given_lr"]) == self.given_lr else self.given_lr
+        if self.lr != float(state["lr"]):
+            print(f"--lr {self.given_lr:g} replaces the saved run's learning rate {float(state['lr']):g}", flush=True)
+        else:
+            self.given_lr = float(state["given_lr"])
 
     def divergence_hint(self) -> str:
-        return f"try a smaller --lr (it was {self.lr:g}) or a smaller --clip"
+        return f"try a smaller --lr (it was {self.lr:g})" + ("" if self.clip else " or gradient clipping (--clip)")
 
 
 def _neural(config_class: type, kind: str, config: NeuralLMConfig | None, settings: dict[str, Any]) -> TrainingResult:

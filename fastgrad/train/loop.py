@@ -61,6 +61,8 @@ def session(config: RunConfig, inputs: dict[str, Path | None], stream=None) -> I
         fastgrad.manual_seed(config.seed)
         print("config " + json.dumps(config.as_json(), sort_keys=True), file=stream, flush=True)
         data = describe_inputs(inputs, stream)
+        if getattr(config, "resume", False):
+            model_files(config.out)  # says why there is nothing to resume: no such directory, no finished epoch, ...
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(ModelDirectory(config.out)) if config.out is not None else None
             if out is not None and out.removed:
@@ -224,10 +226,9 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
                                       counters, out)) from None
     task.restore_best()
     test = task.evaluate("test") if task.has_split("test") else {}
-    if test:
-        summary = ", ".join(f"{k} {task.format_metric(v)}" for k, v in test.items() if k == task.metric) or \
-            ", ".join(f"{k} {v:.4g}" for k, v in test.items())
-        print(f"best epoch {counters.best_epoch}: test {summary}", file=stream, flush=True)
+    if task.metric in test:
+        print(f"best epoch {counters.best_epoch}: test {task.metric} {task.format_metric(test[task.metric])}",
+              file=stream, flush=True)
     history.append({"best_epoch": counters.best_epoch, **{f"test_{k}": v for k, v in test.items()}})
     if out is not None:
         _commit(task, out, counters, history, data, new_best=False, test=test)
@@ -241,13 +242,14 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
 def _one_epoch(task: Task, config: EpochConfig, epoch: int, counters: _Progress, stream) -> dict[str, Any]:
     progress = StepMonitor(task.examples_per_epoch, task.unit, desc=f"epoch {epoch}")
     start = time.perf_counter()
-    loss = task.train_epoch(progress)
-    seconds = time.perf_counter() - start
-    progress.close()
-    for name, array in task.parameters():
-        if not np.isfinite(array).all():
-            raise TrainingDiverged(f"parameter {name} holds NaN or infinite values after the epoch")
-    scores = task.evaluate(task.split) if task.split is not None else {}
+    with np.errstate(over="ignore", invalid="ignore"):  # NumPy's warnings would repeat what the checks below say
+        loss = task.train_epoch(progress)
+        seconds = time.perf_counter() - start
+        progress.close()
+        for name, array in task.parameters():
+            if not np.isfinite(array).all():
+                raise TrainingDiverged(f"parameter {name} holds NaN or infinite values after the epoch")
+        scores = task.evaluate(task.split) if task.split is not None else {}
     for key, value in scores.items():
         if not math.isfinite(value):
             raise TrainingDiverged(f"the {task.split} {key} is {value}")

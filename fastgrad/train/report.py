@@ -184,7 +184,8 @@ def plan_curves(records: Iterable[dict[str, Any]], path: Path, x: str = "epoch",
         plan.figures.append(Figure(path, panels(quality), x, x == "epoch", best_x, "quality"))
     if throughput:
         speed_path = path.with_name(f"{path.stem}-throughput{path.suffix}")
-        plan.figures.append(Figure(speed_path, panels(throughput), x, x == "epoch", None, "throughput"))
+        plan.figures.append(Figure(speed_path, panels(throughput), x, x == "epoch", None,
+                                   "throughput and learning rate"))
     return plan
 
 
@@ -193,6 +194,7 @@ def check_plot_format(path: Path, name: str = "--plot") -> str:
     matplotlib is missing or does not write that format. Called before training, so a run never ends
     with a plot that cannot be drawn."""
     try:
+        import matplotlib  # noqa: F401  (first: a submodule imported earlier would hide a missing package)
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError as err:
         raise ConfigError(f"{name} needs matplotlib: pip install 'fastgrad[plot]'") from err
@@ -212,7 +214,7 @@ def plot_curves(records: Iterable[dict[str, Any]], path: Path, x: str = "epoch",
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     written = []
     for figure in plan_curves(records, path, x, best_x).figures:
@@ -227,6 +229,9 @@ def plot_curves(records: Iterable[dict[str, Any]], path: Path, x: str = "epoch",
                 ax.legend(loc="best", fontsize="small")
             if panel.log_scale:
                 ax.set_yscale("log")
+                plain = FuncFormatter(lambda value, _: f"{value:g}")  # 150, not 1.5 x 10^2
+                ax.yaxis.set_major_formatter(plain)
+                ax.yaxis.set_minor_formatter(plain)
             if figure.integer_ticks:
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel(figure.x_label)

@@ -82,7 +82,7 @@ class Word2VecTask(Task):
     unit, split, metric = "words", None, None
 
     def __init__(self, config: Word2VecConfig, model, corpus):
-        self.model, self.corpus, self.config = model, corpus, config
+        self.model, self.corpus, self.settings = model, corpus, config
         self.examples_per_epoch = corpus.raw_words
         self.weight_files = (VECTORS_FILE, TEXT_VECTORS_FILE) if config.text else (VECTORS_FILE,)
         self.next_epoch, self.alpha, self.effective_rate = 0, config.alpha, 0.0
@@ -99,13 +99,13 @@ class Word2VecTask(Task):
         return math.nan  # the kernels do not compute the loss
 
     def evaluate(self, split: str) -> dict[str, float]:
-        result = evaluate_vectors(self.model.vectors, self.config.analogies, self.config.similarity,
-                                  self.config.restrict_vocab)
-        flat = {f"analogy_{k}": v for k, v in result.get("analogies", {}).items() if k.endswith("accuracy")}
-        return flat | {f"{k}:spearman": v["spearman"] for k, v in result.items() if k.startswith("similarity:")}
+        result = evaluate_vectors(self.model.vectors, self.settings.analogies, self.settings.similarity,
+                                  self.settings.restrict_vocab)
+        return {f"{'analogies' if file == 'analogies' else file}:{k}": v for file, scores in result.items()
+                for k, v in scores.items() if isinstance(v, (int, float))}
 
     def has_split(self, split: str) -> bool:
-        return split == "test" and (self.config.analogies is not None or bool(self.config.similarity))
+        return split == "test" and (self.settings.analogies is not None or bool(self.settings.similarity))
 
     def parameters(self):
         return (("input_vectors", self.model.input_vectors), ("output_vectors", self.model.output_vectors))
@@ -124,13 +124,17 @@ class Word2VecTask(Task):
 
     def write_weights(self):
         writers = {VECTORS_FILE: lambda path: self.model.vectors.save(path, binary=True)}
-        if self.config.text:
+        if self.settings.text:
             writers[TEXT_VECTORS_FILE] = lambda path: self.model.vectors.save(path, binary=False)
         return writers
 
     def model_config(self) -> dict[str, Any]:
         settings = {k: v for k, v in self.model.config().items() if k not in ("epochs", "workers", "seed")}
         return {"kind": "word2vec", "model": settings, "vocabulary": len(self.model.words)}
+
+    def config(self) -> dict[str, Any]:
+        corpus = {"raw_words": self.corpus.raw_words, "sentences": self.corpus.sentences}
+        return {**self.model_config(), "corpus": corpus, **self.run_info}
 
     def state_dict(self) -> dict[str, Any]:
         return {"input_vectors": self.model.input_vectors, "output_vectors": self.model.output_vectors,
@@ -146,7 +150,7 @@ class Word2VecTask(Task):
         self.next_epoch = int(state["next_epoch"])
 
     def divergence_hint(self) -> str:
-        return f"try a smaller --alpha (it was {self.config.alpha:g})"
+        return f"try a smaller --alpha (it was {self.settings.alpha:g})"
 
 
 def word2vec(config: Word2VecConfig | None = None, **settings: Any) -> TrainingResult:
