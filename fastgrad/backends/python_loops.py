@@ -268,6 +268,21 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
             _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db, dtype, (hidden,)))
 
 
+def _crf_loops(kernel_name: str):
+    """The CRF kernels of fastgrad/kernels/crf.py with their loops run by the interpreter, in float64."""
+    def kernel(*args):
+        from fastgrad.kernels import crf
+
+        arrays = [np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+                  for a in args]
+        dtype = next(a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+        result = getattr(crf, kernel_name)(*arrays, loops=crf.INTERPRETED_LOOPS)
+        if kernel_name == "crf_viterbi":
+            return result
+        return tuple(r.astype(dtype) for r in result)
+    return kernel
+
+
 LOOP_KERNELS = {
     "tanh": tanh, "tanh_backward": tanh_backward, "relu": relu, "relu_backward": relu_backward,
     "matmul": matmul, "linear": linear, "linear_backward": linear_backward,
@@ -275,6 +290,8 @@ LOOP_KERNELS = {
     "embedding": embedding, "embedding_backward": embedding_backward,
     "embedding_bag": embedding_bag, "embedding_bag_backward": embedding_bag_backward,
     "rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
+    "crf_forward": _crf_loops("crf_forward"), "crf_backward": _crf_loops("crf_backward"),
+    "crf_viterbi": _crf_loops("crf_viterbi"),
 }
 
 

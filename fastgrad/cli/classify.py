@@ -47,7 +47,7 @@ def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespac
             if not tokens:
                 yield ""
                 continue
-            tags = predict_tags(model, tagger_inputs([tokens], vocab, config["model"]["window"]))
+            tags = predict_tags(model, tagger_inputs([tokens], vocab, config["model"]["window"]), [len(tokens)])
             yield " ".join(f"{token}/{config['labels'][tag]}" for token, tag in zip(tokens, tags))
 
 
@@ -99,7 +99,10 @@ def register(cli) -> None:
     add_option(p, NERConfig, "activation", "hidden nonlinearity", choices=("tanh", "relu"))
     add_option(p, NERConfig, "binary_tag", "binary task: is the token part of a TYPE entity (e.g. LOC)?",
                metavar="TYPE")
-    add_option(p, NERConfig, "tag_scheme", "train on the tags rewritten in this scheme (default: as in the files)",
-               choices=("iob", "iobes"))
+    add_option(p, NERConfig, "tag_scheme", "train on the tags rewritten in this scheme (default: as in the files; "
+                                           "IOB1 becomes IOB2 with --crf)", choices=("iob", "iobes"))
+    add_option(p, NERConfig, "crf", "sentence-level log-likelihood (Collobert et al. 2011): tag transition scores "
+                                    "learnt with the network, Viterbi decoding, so every predicted sentence is a "
+                                    "valid IOB2/IOBES sequence; --batch-size then counts sentences")
     _add_training_arguments(p, NERConfig)
     p.set_defaults(run=run_training(fastgrad.train.ner, NERConfig))

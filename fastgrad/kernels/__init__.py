@@ -5,7 +5,7 @@ kernels. Only kernels measured faster than their NumPy reference are listed (doc
 Importing compiles nothing: each kernel compiles on its first call, once per float dtype, and is
 cached on disk (`cache=True`), so later processes load it instead.
 """
-from fastgrad.kernels import activation, dropout, embedding, optim
+from fastgrad.kernels import activation, crf, dropout, embedding, optim
 
 KERNELS = {
     "embedding_backward": embedding.embedding_backward,
@@ -26,4 +26,7 @@ KERNELS = {
     "sgd_rows_update": optim.sgd_rows_update,
     "adagrad_rows_update": optim.adagrad_rows_update,
     "sparse_adam_rows_update": optim.sparse_adam_rows_update,
+    "crf_forward": crf.crf_forward,
+    "crf_backward": crf.crf_backward,
+    "crf_viterbi": crf.crf_viterbi,
 }

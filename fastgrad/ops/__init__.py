@@ -9,7 +9,7 @@ from fastgrad.ops.elementwise import (Abs, Add, Clamp, Div, Exp, Hardtanh, Leaky
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu)
 from fastgrad.ops.linalg import Linear, Matmul
-from fastgrad.ops.nn import (RNN, BCEWithLogits, Dropout, Embedding, EmbeddingBag, LogSoftmax, NLLLoss, Softmax,
-                             SoftmaxCrossEntropy)
+from fastgrad.ops.nn import (RNN, BCEWithLogits, CRFLogPartition, Dropout, Embedding, EmbeddingBag, LogSoftmax,
+                             NLLLoss, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import Max, Mean, Min, Sum
 from fastgrad.ops.shape import Cast, Cat, Expand, GetItem, Permute, Reshape, Stack

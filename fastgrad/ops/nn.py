@@ -1,4 +1,4 @@
-"""Neural-network ops: softmax family and losses, dropout, embeddings, the Elman RNN."""
+"""Neural-network ops: softmax family and losses, dropout, embeddings, the Elman RNN, the CRF's log partition."""
 from __future__ import annotations
 
 import numpy as np
@@ -175,3 +175,19 @@ class RNN(Op):
         dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(x, h0, w_ih, w_hh, hs, np.ascontiguousarray(g), nonlinearity,
                                                    ctx.inputs[0].requires_grad)
         return dx, dh0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
+
+
+class CRFLogPartition(Op):
+    """log Z of a linear-chain CRF for each sentence of a batch (Collobert et al. 2011's sentence-level
+    likelihood): the forward algorithm over emissions (N, K) stacked sentence by sentence, `lengths` (B,)
+    tokens each, with transitions (K, K) and start/end scores (K,). Backward: the tag and transition
+    marginals times the upstream gradient (forward-backward); see fastgrad/kernels/crf.py."""
+
+    def forward(ctx, K, emissions, transitions, start, end, lengths):
+        log_z, alphas = K.crf_forward(emissions, lengths, transitions, start, end)
+        ctx.saved = (emissions, transitions, start, end, lengths, alphas, log_z)
+        return log_z
+
+    def backward(ctx, K, g):
+        emissions, transitions, start, end, lengths, alphas, log_z = ctx.saved
+        return K.crf_backward(np.ascontiguousarray(g), emissions, lengths, transitions, start, end, alphas, log_z)

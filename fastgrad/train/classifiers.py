@@ -30,8 +30,8 @@ from fastgrad.data.vectors import iter_vectors, load_into, vector_file_dim
 from fastgrad.data.vocab import Vocab
 from fastgrad.metrics import accuracy, conll_evaluate
 from fastgrad.models.nbow import DAN, pack_bags
-from fastgrad.models.window_ner import (CAPS_PAD, LEFT_PAD, RIGHT_PAD, WORD_SPECIALS, WindowTagger, caps_pattern,
-                                        normalize_word, sentence_windows)
+from fastgrad.models.window_ner import (CAPS_PAD, LEFT_PAD, RIGHT_PAD, WORD_SPECIALS, WindowCRFTagger, WindowTagger,
+                                        caps_pattern, normalize_word, sentence_windows)
 from fastgrad.nn import functional as F
 from fastgrad.train.directory import model_files, read_config
 from fastgrad.train.errors import ConfigError, ModelDirectoryError
@@ -390,7 +390,7 @@ def read_tagged(path: Path, config: dict[str, Any], types: Sequence[str] | None 
     check_tags(data, path, types)
     if config.get("binary_tag"):
         data.tags = _binary_tags(data.tags, config["binary_tag"])
-    elif config.get("tag_scheme"):
+    if config.get("tag_scheme"):
         data.tags = [tag_grammar.convert(sentence, config["tag_scheme"]) for sentence in data.tags]
     return data
 
@@ -405,20 +405,27 @@ def tagger_inputs(sentences: Sequence[Sequence[str]], vocab: Vocab, window: int)
 
 def build_tagger(config: dict[str, Any], vocab_size: int) -> WindowTagger:
     m = config["model"]
-    return WindowTagger(vocab_size, len(config["labels"]), window=m["window"], dim=m["dim"], hidden=m["hidden"],
-                        caps_dim=m["caps_dim"], activation=m["activation"], dropout=m["dropout"])
+    sizes = dict(window=m["window"], dim=m["dim"], hidden=m["hidden"], caps_dim=m["caps_dim"],
+                 activation=m["activation"], dropout=m["dropout"])
+    if config.get("crf"):
+        allowed = tag_grammar.allowed_transitions(config["labels"], config["tag_scheme"])
+        return WindowCRFTagger(vocab_size, len(config["labels"]), allowed, **sizes)
+    return WindowTagger(vocab_size, len(config["labels"]), **sizes)
 
 
-def predict_tags(model: WindowTagger, inputs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """The best tag of every token on its own (greedy)."""
+def predict_tags(model: WindowTagger, inputs: tuple[np.ndarray, np.ndarray], lengths: Sequence[int]) -> np.ndarray:
+    """The tag ids of every token of sentences of `lengths` tokens: the best path of each sentence (Viterbi)
+    for a CRF tagger, the best tag of each token on its own otherwise."""
     model.eval()
     word_windows, caps_windows = inputs
-    predictions = []
+    scores = []
     with fastgrad.no_grad():
         for start in range(0, len(word_windows), EVAL_BATCH):
-            scores = model(word_windows[start:start + EVAL_BATCH], caps_windows[start:start + EVAL_BATCH])
-            predictions.append(scores.numpy().argmax(axis=1))
-    return np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
+            scores.append(model(word_windows[start:start + EVAL_BATCH], caps_windows[start:start + EVAL_BATCH]).numpy())
+    if not scores:
+        return np.zeros(0, np.int64)
+    scores = np.concatenate(scores)
+    return model.decode(scores, np.asarray(lengths)) if isinstance(model, WindowCRFTagger) else scores.argmax(axis=1)
 
 
 def split_like(flat: Sequence[str], sentences: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -427,8 +434,14 @@ def split_like(flat: Sequence[str], sentences: Sequence[Sequence[str]]) -> list[
 
 
 def score_tags(model: WindowTagger, labels: Sequence[str], data: TaggedSentences, inputs) -> dict[str, float]:
-    predicted = np.asarray(labels, dtype=object)[predict_tags(model, inputs)]
-    result = conll_evaluate(data.tags, split_like(predicted, data.tokens))
+    """conlleval's chunk F1. conlleval reads IOB1, IOB2 and B/I/E but not S-: IOBES tags are scored after
+    rewriting both sides to IOB2 (the same chunks)."""
+    predicted = np.asarray(labels, dtype=object)[predict_tags(model, inputs, [len(s) for s in data.tokens])]
+    gold, predicted = data.tags, split_like(predicted, data.tokens)
+    if any(tag.startswith(("S-", "E-")) for tag in [*labels, *data.first_lines]):
+        gold = [tag_grammar.convert(s, "iob") for s in gold]
+        predicted = [tag_grammar.convert(s, "iob") for s in predicted]
+    result = conll_evaluate(gold, predicted)
     return {"f1": result.overall.f1, "precision": result.overall.precision, "recall": result.overall.recall,
             "token_accuracy": result.token_accuracy}
 
@@ -445,13 +458,19 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
         if config.binary_tag is not None and config.binary_tag not in types:
             raise ConfigError(f"--binary-tag {config.binary_tag}: no such entity type in {config.train} "
                               f"(types: {', '.join(types)})")
-        model_config = {"kind": "ner", "task": "tag", "binary_tag": config.binary_tag,
-                        "tag_scheme": config.tag_scheme}
+        # The CRF's grammar is IOB2 or IOBES: IOB1 files are rewritten (chunks unchanged) to the scheme it learns.
+        tag_scheme = config.tag_scheme or (scheme if config.crf else None)
+        model_config = {"kind": "ner", "task": "tag", "binary_tag": config.binary_tag, "tag_scheme": tag_scheme,
+                        "crf": config.crf}
         train = read_tagged(config.train, model_config)
         dev = read_tagged(config.dev, model_config, types)
         test = read_tagged(config.test, model_config, types) if config.test else None
-        labels = sorted({t for sentence in train.tags for t in sentence})
-        print(f"tags ({'binary' if config.binary_tag else (config.tag_scheme or scheme).upper()}, "
+        if config.crf:  # every tag of the scheme, seen in training or not, so that any valid path can be decoded
+            labels = tag_grammar.tag_set([config.binary_tag] if config.binary_tag else types, tag_scheme)
+        else:
+            labels = sorted({t for sentence in train.tags for t in sentence})
+        print(f"tags ({'binary, ' if config.binary_tag else ''}{(tag_scheme or scheme).upper()}"
+              f"{', CRF' if config.crf else ''}, "
               f"{plural(len(types), 'entity type')} inferred from the training file: {', '.join(types)}): "
               f"{', '.join(labels)}", flush=True)
         vocab = _with_pretrained_words(Vocab.build(([normalize_word(t) for t in s] for s in train.tokens),
@@ -469,15 +488,24 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
         tag_ids = {t: i for i, t in enumerate(labels)}
         splits = {name: (split, tagger_inputs(split.tokens, vocab, config.window))
                   for name, split in (("train", train), ("dev", dev), ("test", test)) if split is not None}
-        train_inputs = splits["train"][1]
-        train_gold = np.array([tag_ids[t] for s in train.tags for t in s], dtype=np.int64)
+        (words, caps), train_gold = splits["train"][1], np.array([tag_ids[t] for s in train.tags for t in s])
+        lengths = np.array([len(s) for s in train.tokens])
+        starts = np.cumsum(lengths) - lengths
 
-        def batches(rng: np.random.Generator, batch_size: int):
+        def token_batches(rng: np.random.Generator, batch_size: int):
             for batch in _batched(rng.permutation(len(train_gold)), batch_size):
-                yield len(batch), (train_inputs[0][batch], train_inputs[1][batch]), train_gold[batch]
+                yield len(batch), (words[batch], caps[batch]), train_gold[batch]
 
-        task = SupervisedTask(model, vocab, model_config, config, batches,
-                              lambda inputs, gold: F.cross_entropy(model(*inputs), gold),
+        def sentence_batches(rng: np.random.Generator, batch_size: int):  # --batch-size sentences per step
+            for batch in _batched(rng.permutation(len(lengths)), batch_size):
+                tokens = np.concatenate([np.arange(starts[s], starts[s] + lengths[s]) for s in batch])
+                yield len(tokens), (words[tokens], caps[tokens], lengths[batch]), train_gold[tokens]
+
+        if config.crf:
+            batches, loss = sentence_batches, lambda inputs, gold: model.loss(inputs[0], inputs[1], gold, inputs[2])
+        else:
+            batches, loss = token_batches, lambda inputs, gold: F.cross_entropy(model(*inputs), gold)
+        task = SupervisedTask(model, vocab, model_config, config, batches, loss,
                               lambda split: score_tags(model, labels, *splits[split]),
                               [name for name in splits if name != "train"], len(train_gold), "tokens", "f1")
         result = run.train(task, config)
