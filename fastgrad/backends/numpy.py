@@ -296,7 +296,8 @@ def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, tran
         for t in range(stop - first - 2, -1, -1):  # betas[t, i] = logadd_j (A[i, j] + e[t+1, j] + betas[t+1, j])
             betas[t] = _logaddexp_over(transitions + (emissions[first + t + 1] + betas[t + 1])[None, :], 1)
         d_emissions[first:stop] = g[b] * np.exp(alphas[first:stop] + betas - log_z[b])
-        pairs = (alphas[first:stop - 1][:, :, None] + transitions[None] + (emissions[first + 1:stop] + betas[1:])[:, None, :])
+        after = emissions[first + 1:stop] + betas[1:]  # pairs[t, i, j]: tag i at t, tag j at t + 1
+        pairs = alphas[first:stop - 1][:, :, None] + transitions[None] + after[:, None, :]
         d_transitions += g[b] * np.exp(pairs - log_z[b]).sum(axis=0)
         d_start += d_emissions[first]
         d_end += g[b] * np.exp(alphas[stop - 1] + end - log_z[b])

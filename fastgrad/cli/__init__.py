@@ -17,7 +17,7 @@ import traceback
 from typing import Callable, Sequence
 
 from fastgrad.serialization import CheckpointError
-from fastgrad.train.errors import ConfigError, ModelDirectoryError, TrainingDiverged, TrainingInterrupted
+from fastgrad.train.errors import ConfigError, ModelDirectoryError, TrainingDiverged
 
 EXIT_USAGE = 2          # bad arguments (argparse's own code)
 EXIT_INPUT = 3          # a data file that cannot be read as the command expects

@@ -47,7 +47,8 @@ class LinearChainCRF(nn.Module):
         tags = np.asarray(tags, dtype=np.int64)
         lengths = np.asarray(lengths, dtype=np.int64)
         if tags.shape != (emissions.shape[0],):
-            raise ValueError(f"tags must have one entry per emission row ({emissions.shape[0]}), got shape {tags.shape}")
+            raise ValueError(f"tags must have one entry per emission row ({emissions.shape[0]}), "
+                             f"got shape {tags.shape}")
         start, transitions, end = self.scores()
         log_z = F.crf_log_partition(emissions, lengths, transitions, start, end)
         stops = np.cumsum(lengths)
@@ -55,9 +56,13 @@ class LinearChainCRF(nn.Module):
         follows = np.ones(len(tags), dtype=bool)
         follows[firsts] = False  # a sentence's first tag follows nothing
         k = self.num_tags
-        gold = (emissions.reshape(-1).index_select(0, Tensor(np.arange(len(tags)) * k + tags)).sum()
-                + transitions.reshape(-1).index_select(0, Tensor(tags[np.flatnonzero(follows) - 1] * k + tags[follows])).sum()
-                + start.index_select(0, Tensor(tags[firsts])).sum() + end.index_select(0, Tensor(tags[stops - 1])).sum())
+
+        def picked(scores: Tensor, flat_index: np.ndarray) -> Tensor:  # sum of scores.flat[flat_index]
+            return scores.reshape(-1).index_select(0, Tensor(flat_index)).sum()
+
+        gold = (picked(emissions, np.arange(len(tags)) * k + tags)
+                + picked(transitions, tags[np.flatnonzero(follows) - 1] * k + tags[follows])
+                + picked(start, tags[firsts]) + picked(end, tags[stops - 1]))
         return log_z.sum() - gold
 
     def decode(self, emissions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -65,4 +70,5 @@ class LinearChainCRF(nn.Module):
         with fastgrad.no_grad():
             start, transitions, end = (t.numpy() for t in self.scores())
         emissions = np.ascontiguousarray(emissions, dtype=start.dtype)
-        return get_backend_kernels().crf_viterbi(emissions, np.asarray(lengths, dtype=np.int64), transitions, start, end)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        return get_backend_kernels().crf_viterbi(emissions, lengths, transitions, start, end)
