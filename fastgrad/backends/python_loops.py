@@ -268,19 +268,35 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
             _array(dw_ih, dtype, w_ih.shape), _array(dw_hh, dtype, w_hh.shape), _array(db, dtype, (hidden,)))
 
 
-def _crf_loops(kernel_name: str):
-    """The CRF kernels of fastgrad/kernels/crf.py with their loops run by the interpreter, in float64."""
+def _in_float64(run):
+    """A CRF kernel of fastgrad/kernels/crf.py with its loops run by the interpreter, in float64, its float
+    results cast back to the inputs' dtype."""
     def kernel(*args):
         from fastgrad.kernels import crf
 
-        arrays = [np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-                  for a in args]
         dtype = next(a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f")
-        result = getattr(crf, kernel_name)(*arrays, loops=crf.INTERPRETED_LOOPS)
-        if kernel_name == "crf_viterbi":
-            return result
-        return tuple(r.astype(dtype) for r in result)
+        wide = [a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in args]
+        result = run(crf.INTERPRETED, *wide)
+        return result if isinstance(result, np.ndarray) else tuple(r.astype(dtype) for r in result)
     return kernel
+
+
+def crf_forward(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from fastgrad.kernels.crf import forward_with
+    return _in_float64(forward_with)(emissions, lengths, transitions, start, end)
+
+
+def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, alphas: np.ndarray, log_z: np.ndarray) -> tuple:
+    from fastgrad.kernels.crf import backward_with
+    return _in_float64(backward_with)(g, emissions, lengths, transitions, start, end, alphas, log_z)
+
+
+def crf_viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> np.ndarray:
+    from fastgrad.kernels.crf import viterbi_with
+    return _in_float64(viterbi_with)(emissions, lengths, transitions, start, end)
 
 
 LOOP_KERNELS = {
@@ -290,8 +306,7 @@ LOOP_KERNELS = {
     "embedding": embedding, "embedding_backward": embedding_backward,
     "embedding_bag": embedding_bag, "embedding_bag_backward": embedding_bag_backward,
     "rnn_forward": rnn_forward, "rnn_backward": rnn_backward,
-    "crf_forward": _crf_loops("crf_forward"), "crf_backward": _crf_loops("crf_backward"),
-    "crf_viterbi": _crf_loops("crf_viterbi"),
+    "crf_forward": crf_forward, "crf_backward": crf_backward, "crf_viterbi": crf_viterbi,
 }
 
 

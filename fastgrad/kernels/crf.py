@@ -141,28 +141,24 @@ def _viterbi_loop(emissions, offsets, transitions, start, end, scores, pointers,
             best[t - 1] = pointers[t, best[t]]
 
 
-_forward = threaded_or_serial(_forward_loop)
-_backward = threaded_or_serial(_backward_loop)
-_viterbi = threaded_or_serial(_viterbi_loop)
+COMPILED = (threaded_or_serial(_forward_loop), threaded_or_serial(_backward_loop), threaded_or_serial(_viterbi_loop))
+# The same loops run by the interpreter (the "python" backend); like the compiled ones, called with the
+# amount of work first.
+INTERPRETED = tuple((lambda elements, *args, loop=loop: loop(*args))
+                    for loop in (_forward_loop, _backward_loop, _viterbi_loop))
 
 
-def crf_forward(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
-                end: np.ndarray, loops=None) -> tuple[np.ndarray, np.ndarray]:
-    """(log Z per sentence (B,), the forward scores alpha (N, K)); `loops` replaces the compiled loops
-    (the python backend passes the interpreted ones)."""
+def forward_with(loops: tuple, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                 start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     emissions, offsets, transitions, start, end = check_crf(emissions, lengths, transitions, start, end)
     alphas = np.empty_like(emissions)
     log_z = np.empty(offsets.size - 1, dtype=emissions.dtype)
-    if loops is None:
-        _forward(emissions.size * emissions.shape[1], emissions, offsets, transitions, start, end, alphas, log_z)
-    else:
-        loops[0](emissions, offsets, transitions, start, end, alphas, log_z)
+    loops[0](emissions.size * emissions.shape[1], emissions, offsets, transitions, start, end, alphas, log_z)
     return log_z, alphas
 
 
-def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
-                 start: np.ndarray, end: np.ndarray, alphas: np.ndarray, log_z: np.ndarray, loops=None) -> tuple:
-    """Gradients of sum_b g[b] * log Z_b for (emissions, transitions, start, end)."""
+def backward_with(loops: tuple, g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                  start: np.ndarray, end: np.ndarray, alphas: np.ndarray, log_z: np.ndarray) -> tuple:
     emissions, offsets, transitions, start, end = check_crf(emissions, lengths, transitions, start, end)
     batch, tags = offsets.size - 1, emissions.shape[1]
     g = like("g", np.asarray(g, dtype=emissions.dtype), "log Z", np.empty(batch, emissions.dtype))
@@ -173,28 +169,35 @@ def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, tran
     d_transitions = np.zeros((batch, tags, tags), dtype=emissions.dtype)
     d_start = np.zeros((batch, tags), dtype=emissions.dtype)
     d_end = np.zeros((batch, tags), dtype=emissions.dtype)
-    args = (g, emissions, offsets, transitions, end, alphas, log_z, betas, d_emissions, d_transitions, d_start, d_end)
-    if loops is None:
-        _backward(emissions.size * tags, *args)
-    else:
-        loops[1](*args)
+    loops[1](emissions.size * tags, g, emissions, offsets, transitions, end, alphas, log_z, betas, d_emissions,
+             d_transitions, d_start, d_end)
     return d_emissions, d_transitions.sum(axis=0), d_start.sum(axis=0), d_end.sum(axis=0)
 
 
-def crf_viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
-                end: np.ndarray, loops=None) -> np.ndarray:
-    """The highest-scoring tag path of each sentence, stacked: (N,) int64."""
+def viterbi_with(loops: tuple, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                 start: np.ndarray, end: np.ndarray) -> np.ndarray:
     emissions, offsets, transitions, start, end = check_crf(emissions, lengths, transitions, start, end)
     scores = np.empty_like(emissions)
     pointers = np.zeros(emissions.shape, dtype=np.int64)
     best = np.zeros(emissions.shape[0], dtype=np.int64)
-    if loops is None:
-        _viterbi(emissions.size * emissions.shape[1], emissions, offsets, transitions, start, end, scores, pointers,
-                 best)
-    else:
-        loops[2](emissions, offsets, transitions, start, end, scores, pointers, best)
+    loops[2](emissions.size * emissions.shape[1], emissions, offsets, transitions, start, end, scores, pointers, best)
     return best
 
 
-# The uncompiled loops: what the "python" backend runs.
-INTERPRETED_LOOPS = (_forward_loop, _backward_loop, _viterbi_loop)
+# The compiled kernels, with the signatures of fastgrad.backends.numpy's.
+def crf_forward(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log Z per sentence (B,), the forward scores alpha (N, K))."""
+    return forward_with(COMPILED, emissions, lengths, transitions, start, end)
+
+
+def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, alphas: np.ndarray, log_z: np.ndarray) -> tuple:
+    """Gradients of sum_b g[b] * log Z_b for (emissions, transitions, start, end)."""
+    return backward_with(COMPILED, g, emissions, lengths, transitions, start, end, alphas, log_z)
+
+
+def crf_viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> np.ndarray:
+    """The highest-scoring tag path of each sentence, stacked: (N,) int64."""
+    return viterbi_with(COMPILED, emissions, lengths, transitions, start, end)
