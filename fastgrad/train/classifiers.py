@@ -36,12 +36,11 @@ from fastgrad.nn import functional as F
 from fastgrad.train import data_parallel
 from fastgrad.train.directory import model_files, read_config
 from fastgrad.train.errors import ConfigError, ModelDirectoryError
-from fastgrad.train.loop import Task, TrainingResult, session
+from fastgrad.train.loop import VOCAB_FILE, WEIGHTS_FILE, ModuleTask, TrainingResult, load_weights, session
 from fastgrad.train.report import plural
 from fastgrad.train.settings import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY, AsPath, Choice,
                                      EpochConfig, required, setting)
 
-WEIGHTS_FILE, VOCAB_FILE = "model.npz", "vocab.txt"
 EVAL_BATCH = 1024
 MAX_INFERRED_LABELS = 20   # more distinct "labels" than this is a file read in the wrong format, not a label set
 
@@ -179,22 +178,8 @@ def _batched(order: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
             yield batch
 
 
-def _state_copy(model: nn.Module) -> dict[str, np.ndarray]:
-    return {name: np.array(value.numpy(), copy=True) for name, value in model.state_dict().items()}
-
-
-def load_weights(model: nn.Module, path: Path) -> None:
-    """Load a saved state dict into `model`; weights that do not fit the model its config.json describes
-    (another vocabulary, other sizes) raise ModelDirectoryError naming the file."""
-    try:
-        model.load_state_dict(fastgrad.load(path))
-    except RuntimeError as err:  # load_state_dict's missing/unexpected keys and shape mismatches
-        raise ModelDirectoryError(f"{path}: the weights do not fit the model in config.json: {err}") from None
-
-
-class SupervisedTask(Task):
-    """Mini-batches of (inputs, gold labels), a loss per batch, and a score per split; the best weights are
-    kept in memory and written as model.npz. `loss(module, inputs, gold)` runs the model as `module`: the
+class SupervisedTask(ModuleTask):
+    """Mini-batches of (inputs, gold labels), a loss per batch, and a score per split. `loss(module, inputs, gold)` runs the model as `module`: the
     model itself, or, data-parallel, the model wrapped in DistributedDataParallel."""
 
     def __init__(self, model: nn.Module, vocab: Vocab, model_config: dict[str, Any], config: ClassifierConfig,
@@ -208,7 +193,7 @@ class SupervisedTask(Task):
         self.patience, self.batch_size = config.patience, config.batch_size
         self.optimizers = make_optimizers(model, config.optimizer, config.lr, config.weight_decay)
         self.shuffle = np.random.default_rng(config.seed)
-        self.best = _state_copy(model)
+        self.remember_best()
 
     def train_epoch(self, progress) -> float:
         self.model.train()
@@ -233,31 +218,12 @@ class SupervisedTask(Task):
     def has_split(self, split: str) -> bool:
         return split in self._splits
 
-    def parameters(self):
-        return ((name, p.numpy()) for name, p in self.model.named_parameters())
-
-    def remember_best(self) -> None:
-        self.best = _state_copy(self.model)
-
-    def restore_best(self) -> None:
-        self.model.load_state_dict({name: fastgrad.from_numpy(value) for name, value in self.best.items()})
-
-    def write_weights(self):
-        return {WEIGHTS_FILE: lambda path: fastgrad.save(self.model.state_dict(), path)}
-
-    def write_static(self):
-        return {VOCAB_FILE: self.vocab.save}
-
-    def model_config(self) -> dict[str, Any]:
-        return self._model_config
-
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizers": [o.state_dict() for o in self.optimizers],
                 "shuffle": self.shuffle.bit_generator.state}
 
     def load_state_dict(self, state: dict[str, Any], snapshot: Path) -> None:
-        load_weights(self.model, snapshot / WEIGHTS_FILE)
-        self.best = _state_copy(self.model)
+        self.load_best(snapshot)
         self.model.load_state_dict(state["model"])
         for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
             saved_lr = [group["lr"] for group in optimizer.param_groups]

@@ -27,15 +27,14 @@ from fastgrad.metrics.language_model import perplexity
 from fastgrad.models import fflm as fixed_window, rnnlm as recurrent
 from fastgrad.models.ngram import KneserNeyLM
 from fastgrad.train import data_parallel
-from fastgrad.train.classifiers import _settings, _state_copy, load_weights
+from fastgrad.train.classifiers import _settings
 from fastgrad.train.directory import model_files, read_config
 from fastgrad.train.errors import ConfigError, ModelDirectoryError
-from fastgrad.train.loop import Task, TrainingResult, session
+from fastgrad.train.loop import VOCAB_FILE, WEIGHTS_FILE, ModuleTask, TrainingResult, load_weights, session
 from fastgrad.train.report import plural
 from fastgrad.train.settings import (DECAY_FACTOR, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY, AsPath,
                                      Check, Choice, EpochConfig, RunConfig, setting)
 
-WEIGHTS_FILE, VOCAB_FILE = "model.npz", "vocab.txt"
 EVAL_BATCH = 1  # evaluation scores every token but the first, from its whole history
 
 
@@ -259,7 +258,7 @@ def _json(obj: Any, indent: int | None = 2) -> str:
     return json.dumps(obj, indent=indent, sort_keys=True) + "\n"
 
 
-class NeuralLMTask(Task):
+class NeuralLMTask(ModuleTask):
     """The fixed-window or recurrent LM: one epoch is a pass over the training stream; the learning rate is
     multiplied by `lr_decay` after every epoch from the `decay_after`-th on (a fixed schedule, Zaremba et al.
     2014) or, with `decay_after` 0, after every epoch that does not lower the validation perplexity (Mikolov
@@ -268,7 +267,8 @@ class NeuralLMTask(Task):
     unit, split, metric, maximize = "tokens", "valid", "ppl", False
 
     def __init__(self, config: NeuralLMConfig, kind: str, corpus: LMCorpus):
-        self.kind, self.corpus, self.lr, self.lr_decay = kind, corpus, config.lr, config.lr_decay
+        self.kind, self.corpus, self.vocab = kind, corpus, corpus.vocab
+        self.lr, self.lr_decay = config.lr, config.lr_decay
         self.decay_after = config.decay_after
         self.given_lr = config.lr
         self._model_config = model_config(config, kind, len(corpus.vocab))
@@ -283,7 +283,7 @@ class NeuralLMTask(Task):
             self.batch_size = config.batch_size
             self.examples_per_epoch = len(corpus.train) - 1
         self.clip = config.clip
-        self.best = _state_copy(self.model)
+        self.remember_best()
         self.last_loss = math.nan
         parameters = sum(p.numel() for p in self.model.parameters())
         print(f"{kind}: {parameters:,} parameters, {plural(self.examples_per_epoch, 'training token')} per epoch, "
@@ -302,9 +302,6 @@ class NeuralLMTask(Task):
     def evaluate(self, split: str) -> dict[str, float]:
         nll, count = negative_log_likelihood(self._model_config, self.model, getattr(self.corpus, split), self.corpus.vocab)
         return {"ppl": perplexity(nll, count)}
-
-    def parameters(self):
-        return ((name, p.numpy()) for name, p in self.model.named_parameters())
 
     def format_loss(self, loss: float) -> str:
         return f"{loss:.4f} (ppl {self.format_metric(perplexity_of_loss(loss))})"
@@ -325,29 +322,13 @@ class NeuralLMTask(Task):
         elif not improved:  # learning-rate annealing on a validation plateau (Mikolov 2010; word_language_model)
             self.lr *= self.lr_decay
 
-    def remember_best(self) -> None:
-        self.best = _state_copy(self.model)
-
-    def restore_best(self) -> None:
-        self.model.load_state_dict({name: fastgrad.from_numpy(value) for name, value in self.best.items()})
-
-    def write_weights(self):
-        return {WEIGHTS_FILE: lambda path: fastgrad.save(self.model.state_dict(), path)}
-
-    def write_static(self):
-        return {VOCAB_FILE: self.corpus.vocab.save}
-
-    def model_config(self) -> dict[str, Any]:
-        return self._model_config
-
     def state_dict(self) -> dict[str, Any]:
         position = self.bptt.state_dict() if self.kind == "rnnlm" else {"shuffle": self.shuffle.bit_generator.state}
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "position": position,
                 "lr": self.lr, "given_lr": self.given_lr}
 
     def load_state_dict(self, state: dict[str, Any], snapshot: Path) -> None:
-        load_weights(self.model, snapshot / WEIGHTS_FILE)
-        self.best = _state_copy(self.model)
+        self.load_best(snapshot)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.kind == "rnnlm":

@@ -31,6 +31,7 @@ from fastgrad.train.report import Progress, describe_inputs, epoch_line, plot_cu
 from fastgrad.train.settings import EpochConfig, RunConfig
 
 CONFIG_FILE, METRICS_FILE, RESUME_FILE = "config.json", "metrics.jsonl", "resume.npz"
+WEIGHTS_FILE, VOCAB_FILE = "model.npz", "vocab.txt"
 
 
 @dataclass
@@ -155,6 +156,51 @@ class Task:
 
     def divergence_hint(self) -> str:
         return "try a smaller --lr"
+
+
+class ModuleTask(Task):
+    """A task whose `model` is a fastgrad.nn.Module trained over a `vocab`: the best weights are kept in memory
+    and written as WEIGHTS_FILE beside the vocabulary; config.json describes the model as `_model_config`."""
+
+    vocab: Any = None
+    _model_config: dict[str, Any] = {}
+
+    def parameters(self):
+        return ((name, p.numpy()) for name, p in self.model.named_parameters())
+
+    def remember_best(self) -> None:
+        self.best = state_copy(self.model)
+
+    def restore_best(self) -> None:
+        self.model.load_state_dict({name: fastgrad.from_numpy(value) for name, value in self.best.items()})
+
+    def write_weights(self):
+        return {WEIGHTS_FILE: lambda path: fastgrad.save(self.model.state_dict(), path)}
+
+    def write_static(self):
+        return {VOCAB_FILE: self.vocab.save}
+
+    def model_config(self) -> dict[str, Any]:
+        return self._model_config
+
+    def load_best(self, snapshot: Path) -> None:
+        """Resuming: the best weights so far are the snapshot's WEIGHTS_FILE."""
+        load_weights(self.model, snapshot / WEIGHTS_FILE)
+        self.remember_best()
+
+
+def state_copy(model) -> dict[str, np.ndarray]:
+    """The module's state dict as NumPy arrays of its own."""
+    return {name: np.array(value.numpy(), copy=True) for name, value in model.state_dict().items()}
+
+
+def load_weights(model, path: Path) -> None:
+    """Load a saved state dict into `model`; weights that do not fit the model its config.json describes
+    (another vocabulary, other sizes) raise ModelDirectoryError naming the file."""
+    try:
+        model.load_state_dict(fastgrad.load(path))
+    except RuntimeError as err:  # load_state_dict's missing/unexpected keys and shape mismatches
+        raise ModelDirectoryError(f"{path}: the weights do not fit the model in config.json: {err}") from None
 
 
 class StepMonitor(Progress):
