@@ -276,7 +276,7 @@ def _one_epoch(task: Task, config: EpochConfig, epoch: int, counters: _Progress,
 def _commit(task: Task, out: ModelDirectory, counters: _Progress, history: list[dict[str, Any]],
             data: dict[str, Any], new_best: bool, test: dict[str, float] | None = None) -> None:
     config = {**task.config(), "data": data, "best_epoch": counters.best_epoch, "epochs_trained": counters.epoch,
-              task.split or "valid": counters.best_scores, **({"test": test} if test is not None else {})}
+              **({task.split: counters.best_scores} if task.split else {}), **({"test": test} if test else {})}
     metrics = "".join(json.dumps(r, sort_keys=True) + "\n" for r in history)
     resume = {"task": task.state_dict(), "rng": fastgrad.get_rng_state(),
               "loop": {"epoch": counters.epoch, "best_epoch": counters.best_epoch,
