@@ -252,12 +252,14 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
     if config.resume:
         counters, history = _resume(task, config, data, out, stream)
     started = time.perf_counter()
+    ours = config.resume  # whether out/current holds this run's state (the message on Ctrl-C reads it)
     try:
         for epoch in range(counters.epoch + 1, config.epochs + 1):
             history.append(_one_epoch(task, config, epoch, counters, stream))
             counters.epoch = epoch
             if out is not None:
                 _commit(task, out, counters, history, data, new_best=counters.best_epoch == epoch)
+                ours = True
             if task.patience is not None and epoch - counters.best_epoch >= task.patience:
                 print(f"early stop: no better {task.split} {task.metric} for {plural(task.patience, 'epoch')}",
                       file=stream, flush=True)
@@ -268,10 +270,10 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
                           + (" (continue with --resume)" if out is not None else ""), file=stream, flush=True)
                 break
     except KeyboardInterrupt:
-        raise TrainingInterrupted(_where(f"interrupted during epoch {counters.epoch + 1}", counters, out)) from None
+        raise TrainingInterrupted(_where(f"interrupted during epoch {counters.epoch + 1}", out, ours)) from None
     except TrainingDiverged as err:
-        raise TrainingDiverged(_where(f"epoch {counters.epoch + 1} diverged: {err}; {task.divergence_hint()}",
-                                      counters, out)) from None
+        raise TrainingDiverged(_where(f"epoch {counters.epoch + 1} diverged: {err}; {task.divergence_hint()}", out,
+                                      ours)) from None
     task.restore_best()
     test = task.evaluate("test") if task.has_split("test") else {}
     if task.metric in test:
@@ -323,7 +325,7 @@ def _one_epoch(task: Task, config: EpochConfig, epoch: int, counters: _Progress,
 def _commit(task: Task, out: ModelDirectory, counters: _Progress, history: list[dict[str, Any]],
             data: dict[str, Any], new_best: bool, test: dict[str, float] | None = None) -> None:
     config = {**task.config(), "data": data, "best_epoch": counters.best_epoch, "epochs_trained": counters.epoch,
-              task.split or "valid": counters.best_scores, **({"test": test} if test is not None else {})}
+              **({task.split: counters.best_scores} if task.split else {}), **({"test": test} if test else {})}
     metrics = "".join(json.dumps(r, sort_keys=True) + "\n" for r in history)
     resume = {"task": task.state_dict(), "rng": fastgrad.get_rng_state(),
               "loop": {"epoch": counters.epoch, "best_epoch": counters.best_epoch,
@@ -370,13 +372,14 @@ def _resume(task: Task, config: EpochConfig, data: dict[str, Any], out: ModelDir
     return counters, history
 
 
-def _where(what: str, counters: _Progress, out: ModelDirectory | None) -> str:
-    """`what`, then where the best and the resumable checkpoints are."""
+def _where(what: str, out: ModelDirectory | None, ours: bool) -> str:
+    """`what`, then where the best and the resumable checkpoints are, as the model directory holds them (a
+    snapshot being written when the run stopped does not count)."""
     if out is None:
         return f"{what}; nothing was saved (no --out)"
-    if counters.epoch == 0:
+    if not ours or out.current is None:
         earlier = f"; {out.path} still holds the model of an earlier run" if out.current is not None else ""
         return f"{what}; no epoch finished, so nothing of this run was saved{earlier}"
-    snapshot = out.current
-    return (f"{what}; best model (epoch {counters.best_epoch}): {snapshot}, resumable after epoch {counters.epoch}: "
-            f"{snapshot / RESUME_FILE} (run the same command with --resume)")
+    saved = json.loads((out.current / CONFIG_FILE).read_text(encoding="utf-8"))
+    return (f"{what}; best model (epoch {saved['best_epoch']}): {out.current}, resumable after epoch "
+            f"{saved['epochs_trained']}: {out.current / RESUME_FILE} (run the same command with --resume)")

@@ -158,7 +158,8 @@ class Figure:
 @dataclass
 class CurvePlan:
     """What `plot_curves` draws: a figure of quality curves at the given path and, when the records hold any,
-    a second figure of throughput beside it (`NAME-throughput.SUFFIX`)."""
+    a second figure of throughput beside it (`NAME-throughput.SUFFIX`; at the given path when the records
+    have no quality curves)."""
 
     figures: list[Figure] = field(default_factory=list)
 
@@ -182,8 +183,8 @@ def plan_curves(records: Iterable[dict[str, Any]], path: Path, x: str = "epoch",
     plan = CurvePlan()
     if quality:
         plan.figures.append(Figure(path, panels(quality), x, x == "epoch", best_x, "quality"))
-    if throughput:
-        speed_path = path.with_name(f"{path.stem}-throughput{path.suffix}")
+    if throughput:  # beside the quality figure, or at the given path when there is none (word2vec)
+        speed_path = path.with_name(f"{path.stem}-throughput{path.suffix}") if quality else path
         plan.figures.append(Figure(speed_path, panels(throughput), x, x == "epoch", None,
                                    "throughput and learning rate"))
     return plan

@@ -80,3 +80,10 @@ def test_plural_and_the_epoch_line():
     assert [plural(n, "epoch") for n in (0, 1, 2, 1000)] == ["0 epochs", "1 epoch", "2 epochs", "1,000 epochs"]
     assert epoch_line(3, 20, [("train loss", "0.4123"), ("dev f1", "0.8123")], 12.34, 123_456, "tokens",
                       best="dev f1") == "epoch 3/20: train loss 0.4123, dev f1 0.8123 (best), 12.3 s, 10,005 tokens/s"
+
+
+def test_records_without_quality_curves_draw_throughput_at_the_given_path():
+    from fastgrad.train.report import plan_curves
+
+    [figure] = plan_curves([{"epoch": 1, "alpha": 0.02, "words_per_s": 9e5}], Path("w2v.png")).figures
+    assert figure.path == Path("w2v.png") and [p.key for p in figure.panels] == ["alpha", "words_per_s"]
