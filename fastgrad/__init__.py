@@ -43,3 +43,13 @@ _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
 # `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
 from fastgrad import autograd, nn, optim  # noqa: E402  (they need the package above)
+
+
+def __getattr__(name: str):
+    # `fastgrad.train` (the models' training functions) is imported on first use: it pulls in the models,
+    # readers and metrics, which `import fastgrad` does not need.
+    if name == "train":
+        import importlib
+
+        return importlib.import_module("fastgrad.train")
+    raise AttributeError(f"module 'fastgrad' has no attribute {name!r}")

@@ -11,7 +11,7 @@ File format (version 1): one NumPy `.npz` archive (a zip of `.npy` files, writte
 - `a0.npy`, `a1.npy`, ...: the arrays, in the order the structure first refers to them.
 
 A NODE is one of
-- a JSON string, integer (any size), true/false or null: that value;
+- a JSON string, integer (at most `MAX_INT_BITS` bits), true/false or null: that value;
 - `{"float": x}` for a finite float, `{"float": "nan" | "inf" | "-inf"}` otherwise (JSON has no NaN);
 - `{"dict": [[key, NODE], ...]}` (keys str or int, order kept), `{"list": [NODE, ...]}`,
   `{"tuple": [NODE, ...]}`;
@@ -21,7 +21,8 @@ A NODE is one of
 Loading reads the archive with `allow_pickle=False` and builds the object from the JSON: it never
 runs code from the file. Object arrays are refused on save. A truncated or altered file (the zip
 stores a CRC-32 per member, checked on read) or an unknown structure raises `CheckpointError`
-naming the file. `save` writes a temporary file in the target folder, syncs it and renames it over
+naming the file; so does a crafted structure entry (nesting deeper than `MAX_DEPTH`, integers
+beyond `MAX_INT_BITS` bits, floats given as huge integers). `save` writes a temporary file in the target folder, syncs it and renames it over
 the target (`os.replace`), so a crash mid-write leaves the previous checkpoint intact.
 """
 from __future__ import annotations
@@ -41,6 +42,8 @@ from fastgrad.tensor import Tensor
 FORMAT = "fastgrad-checkpoint"
 VERSION = 1
 STRUCTURE_KEY = "__fastgrad__"
+MAX_DEPTH = 100       # state dicts nest a few levels; far deeper is a crafted file, refused before recursing
+MAX_INT_BITS = 1024   # RNG states hold 128-bit integers; far larger ones are refused (they cost quadratic time)
 
 
 class CheckpointError(ValueError):
@@ -121,19 +124,23 @@ class _Decoder:
             raise self.fail(f"the structure refers to array {name!r}, which the file does not contain")
         return self.arrays[name]
 
-    def decode(self, node: Any) -> Any:
+    def decode(self, node: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"the structure nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > MAX_INT_BITS:
+            raise self.fail(f"an integer of {node.bit_length()} bits (at most {MAX_INT_BITS} are allowed)")
         if node is None or isinstance(node, (bool, int, str)):
             return node
         if not isinstance(node, dict) or len(node) not in (1, 2):
             raise self.fail(f"unexpected structure node {str(node)[:80]}")
         if "float" in node:
-            return float(node["float"])
+            return self._float(node["float"])
         if "dict" in node:
-            return {key: self.decode(value) for key, value in self._pairs(node["dict"])}
+            return {self.decode(key, depth + 1): self.decode(value, depth + 1) for key, value in self._pairs(node["dict"])}
         if "list" in node:
-            return [self.decode(value) for value in self._sequence(node["list"])]
+            return [self.decode(value, depth + 1) for value in self._sequence(node["list"])]
         if "tuple" in node:
-            return tuple(self.decode(value) for value in self._sequence(node["tuple"]))
+            return tuple(self.decode(value, depth + 1) for value in self._sequence(node["tuple"]))
         if "tensor" in node:
             tensor = Tensor._wrap(self.array(node["tensor"]), False, None)
             if node.get("requires_grad") is True:
@@ -144,6 +151,17 @@ class _Decoder:
         if "scalar" in node:
             return self.array(node["scalar"])[()]
         raise self.fail(f"unknown structure node kind {sorted(node)}")
+
+    def _float(self, value: Any) -> float:
+        if isinstance(value, float) or value in ("nan", "inf", "-inf"):
+            return float(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.decode(value)  # the size check
+            try:
+                return float(value)
+            except OverflowError:
+                raise self.fail(f"the float {str(value)[:20]}... is too large") from None
+        raise self.fail(f"malformed structure: a float node holds {str(value)[:80]!r}")
 
     def _sequence(self, values: Any) -> list:
         if not isinstance(values, list):
@@ -173,8 +191,10 @@ def load(path: str | os.PathLike) -> Any:
         raise decoder.fail(f"it has no {STRUCTURE_KEY} structure entry")
     try:
         document = json.loads(header.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: also integers of more than 4300 digits
         raise decoder.fail(f"its structure entry is not valid JSON ({error})") from None
+    except RecursionError:
+        raise decoder.fail("its structure entry nests too deeply to read") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT or "root" not in document:
         raise decoder.fail("the structure entry does not describe a fastgrad checkpoint")
     if document.get("version") != VERSION:
@@ -183,5 +203,5 @@ def load(path: str | os.PathLike) -> Any:
         return decoder.decode(document["root"])
     except CheckpointError:
         raise
-    except (TypeError, ValueError, RecursionError) as error:
+    except (TypeError, ValueError, OverflowError, RecursionError) as error:
         raise decoder.fail(f"malformed structure ({error})") from None

@@ -527,6 +527,68 @@ def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     dw_hh = flat_hidden.T @ _previous_states(h0, hs)
     dx = (flat_input @ w_ih).reshape(x.shape) if need_x else None
     return dx, carry, dw_ih, dw_hh, flat_input.sum(axis=0), flat_hidden.sum(axis=0)
+# -- linear-chain CRF: forward algorithm, its gradient, Viterbi (fastgrad/kernels/crf.py has the formulas) ----
+def _logaddexp_over(x: np.ndarray, axis: int) -> np.ndarray:
+    """log(sum(exp(x))) over `axis`, -inf where every term is -inf (forbidden paths)."""
+    high = x.max(axis=axis, keepdims=True)
+    finite = np.where(np.isfinite(high), high, 0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(np.log(np.exp(x - finite).sum(axis=axis, keepdims=True)) + finite, axis=axis)
+
+
+def _sentences(lengths: np.ndarray):
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return zip(offsets[:-1], offsets[1:])
+
+
+def crf_forward(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log Z per sentence, alphas (N, K)) for the sentences stacked in `emissions`, `lengths` tokens each."""
+    alphas = np.empty_like(emissions)
+    log_z = np.empty(len(lengths), dtype=emissions.dtype)
+    for b, (first, stop) in enumerate(_sentences(lengths)):
+        alphas[first] = start + emissions[first]
+        for t in range(first + 1, stop):  # alphas[t, j] = e[t, j] + logadd_i (alphas[t-1, i] + A[i, j])
+            alphas[t] = _logaddexp_over(alphas[t - 1][:, None] + transitions, 0) + emissions[t]
+        log_z[b] = _logaddexp_over(alphas[stop - 1] + end, 0)
+    return log_z, alphas
+
+
+def crf_backward(g: np.ndarray, emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, alphas: np.ndarray, log_z: np.ndarray) -> tuple:
+    """Gradients of sum_b g[b] log Z_b: the tag and transition marginals from the backward recursion."""
+    d_emissions = np.empty_like(emissions)
+    d_transitions = np.zeros_like(transitions)
+    d_start, d_end = np.zeros_like(start), np.zeros_like(end)
+    for b, (first, stop) in enumerate(_sentences(lengths)):
+        betas = np.empty((stop - first, len(end)), dtype=emissions.dtype)
+        betas[-1] = end
+        for t in range(stop - first - 2, -1, -1):  # betas[t, i] = logadd_j (A[i, j] + e[t+1, j] + betas[t+1, j])
+            betas[t] = _logaddexp_over(transitions + (emissions[first + t + 1] + betas[t + 1])[None, :], 1)
+        d_emissions[first:stop] = g[b] * np.exp(alphas[first:stop] + betas - log_z[b])
+        after = emissions[first + 1:stop] + betas[1:]  # pairs[t, i, j]: tag i at t, tag j at t + 1
+        pairs = alphas[first:stop - 1][:, :, None] + transitions[None] + after[:, None, :]
+        d_transitions += g[b] * np.exp(pairs - log_z[b]).sum(axis=0)
+        d_start += d_emissions[first]
+        d_end += g[b] * np.exp(alphas[stop - 1] + end - log_z[b])
+    return d_emissions, d_transitions, d_start, d_end
+
+
+def crf_viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndarray, start: np.ndarray,
+                end: np.ndarray) -> np.ndarray:
+    """The best tag path of every sentence, stacked (N,); ties go to the lowest tag id."""
+    best = np.zeros(emissions.shape[0], dtype=np.int64)
+    for first, stop in _sentences(lengths):
+        scores = start + emissions[first]
+        pointers = np.zeros((stop - first, len(end)), dtype=np.int64)
+        for t in range(first + 1, stop):
+            candidates = scores[:, None] + transitions
+            pointers[t - first] = candidates.argmax(axis=0)
+            scores = candidates.max(axis=0) + emissions[t]
+        best[stop - 1] = int(np.argmax(scores + end))
+        for t in range(stop - 1, first, -1):
+            best[t - 1] = pointers[t - first, best[t]]
+    return best
 
 
 # -- sparse row updates for optimizers (rows may repeat; values are summed per row first) ----------

@@ -13,6 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from fastgrad.train.errors import ConfigError
+from fastgrad.train.settings import POSITIVE_INT
+
+
 STARTUP = "startup"
 
 
@@ -20,10 +24,10 @@ def register(cli) -> None:
     parser = cli.add_command("bench", help="time fastgrad against pure-Python loops, NumPy and PyTorch")
     parser.add_argument("groups", nargs="*", metavar="GROUP", help="groups to run (default: all but startup); "
                         "see --list")
-    parser.add_argument("--threads", type=int, default=None, help="threads of every engine, in total (default: "
-                        "all cores)")
-    parser.add_argument("--rounds", type=int, default=3, help="processes per implementation, taken in turn "
-                        "(default: 3)")
+    parser.add_argument("--threads", type=POSITIVE_INT.parse, default=None, help="threads of every engine, in "
+                        "total (default: all cores)")
+    parser.add_argument("--rounds", type=POSITIVE_INT.parse, default=3, help="processes per implementation, taken "
+                        "in turn (default: 3)")
     parser.add_argument("--quick", action="store_true", help="two rounds of fewer, shorter repeats (noisier)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="wall: elapsed time (default); cpu: "
                         "the process's CPU time, robust to other load on the machine but fair only with --threads 1")
@@ -49,9 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         chosen = workloads.workloads_in(selected or None) if selected or not args.groups else []
     except ValueError as err:
-        raise SystemExit(f"fastgrad bench: {err}") from err
-    if args.rounds < 1:
-        raise SystemExit(f"fastgrad bench: --rounds must be at least 1, got {args.rounds}")
+        raise ConfigError(f"fastgrad bench: {err}") from err
     count = args.threads or threads.available_cores()
     settings = (runner.Settings.quick(count, args.clock) if args.quick
                 else runner.Settings(count, rounds=args.rounds, clock=args.clock))

@@ -1,23 +1,72 @@
-"""Conventions every training command shares: configuration banner, seeding and threads,
-a progress bar, JSON-lines metrics, curve plots and the model directory layout."""
+"""Conventions every `fastgrad` command shares: options declared from the typed training configs (so an option's
+default and range check are the config field's own), and the run options every command has."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
-import time
-from pathlib import Path
-from typing import Any, Iterable
+import dataclasses
+from typing import Any, Callable
+
+from fastgrad.train.errors import ConfigError
+from fastgrad.train.settings import POSITIVE_INT, Check, from_namespace, option
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+def parse_with(check: Any, name: str):
+    """argparse's `type=` for a config field's check: the value is refused while the arguments are parsed,
+    with "argument --NAME: expected ..., got ..."."""
+    if isinstance(check, Check):
+        return check.parse
+
+    def parse(text: str):
+        try:
+            return check(text, name)
+        except ConfigError as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix(f"{name} ")) from None
+    parse.__name__ = name.lstrip("-")
+    return parse
+
+
+def add_option(parser: argparse.ArgumentParser, config_class: type, name: str, help: str, **kwargs: Any) -> None:
+    """`--name` for the field `name` of `config_class`: its default, its check as the type, "(default X)"
+    appended to `help`. A boolean that defaults to True also gets --no-name."""
+    item = {f.name: f for f in dataclasses.fields(config_class)}[name]
+    default = item.default if item.default is not dataclasses.MISSING else None
+    if default is True:
+        parser.add_argument(option(name), action=argparse.BooleanOptionalAction, default=True,
+                            help=f"{help} (default on)", **kwargs)
+        return
+    if default is False:
+        parser.add_argument(option(name), action="store_true", help=help, **kwargs)
+        return
+    check = item.metadata.get("check")
+    if check is not None:
+        kwargs.setdefault("type", parse_with(check, option(name)))
+    if item.default is dataclasses.MISSING and "nargs" not in kwargs:
+        kwargs.setdefault("required", True)
+    shown = f" (default {default})" if default is not None and "required" not in kwargs else ""
+    parser.add_argument(option(name), default=default, help=help + shown, **kwargs)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
     """The options every training command takes."""
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for BLAS and Numba (default: all cores)")
-    parser.add_argument("--backend", choices=("compiled", "numpy", "python"), default="compiled", help="kernel backend")
-    parser.add_argument("--out", type=Path, default=None, help="directory for the best checkpoint and metrics")
-    parser.add_argument("--plot", type=Path, default=None, help="write a PNG of the loss/metric curves here")
+    add_option(parser, config_class, "seed", "random seed")
+    add_threads_argument(parser)
+    add_option(parser, config_class, "backend", "kernel backend", choices=("compiled", "numpy", "python"))
+    add_option(parser, config_class, "out", "model directory: the best checkpoint, its vocabulary and config, the "
+                                            "metrics and the state to resume from", metavar="DIR")
+
+
+def add_epoch_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """The options every epoch-based training command takes."""
+    add_option(parser, config_class, "resume", "continue the run saved in --out (after its last finished epoch)")
+    add_option(parser, config_class, "max_minutes", "time budget: stop at the end of the epoch during which it "
+                                                    "runs out", metavar="M")
+    add_option(parser, config_class, "plot", "write the quality curves to this image file (its suffix is the "
+                                             "format; PNG without one) and the throughput beside it", metavar="FILE")
+
+
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=POSITIVE_INT.parse, default=None,
+                        help="threads for BLAS and Numba (default: all cores)")
 
 
 def set_threads(threads: int | None) -> int:
@@ -27,132 +76,10 @@ def set_threads(threads: int | None) -> int:
     return thread_control.set_threads(threads)
 
 
-def print_config(args: argparse.Namespace, stream=None) -> dict[str, Any]:
-    """Print the run's full configuration (seed included) as one JSON line and return it."""
-    def plain(value):
-        if isinstance(value, Path):
-            return str(value)
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    config = {k: plain(v) for k, v in vars(args).items() if k != "run"}
-    print("config " + json.dumps(config, sort_keys=True), file=stream or sys.stdout, flush=True)
-    return config
-
-
-class Progress:
-    """A one-line progress bar with a rate and free-form fields; tqdm when installed."""
-
-    def __init__(self, total: int | None, unit: str, desc: str = "", stream=None):
-        stream = stream or sys.stderr  # looked up now, not at import, so redirection works
-        self.total, self.unit, self.desc, self.stream = total, unit, desc, stream
-        self.count = 0
-        self.start = time.perf_counter()
-        self._last_draw = 0.0
-        self._fields: dict[str, Any] = {}
-        try:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit=unit, desc=desc, file=stream, dynamic_ncols=True, leave=False)
-        except ImportError:
-            self._bar = None
-
-    def update(self, n: int = 1, **fields: Any) -> None:
-        self.count += n
-        self._fields.update(fields)
-        if self._bar is not None:
-            self._bar.update(n)
-            if fields:
-                self._bar.set_postfix({k: _fmt(v) for k, v in self._fields.items()}, refresh=False)
-            return
-        now = time.perf_counter()
-        if now - self._last_draw > 0.2 or (self.total is not None and self.count >= self.total):
-            self._last_draw = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        rate = self.count / max(now - self.start, 1e-9)
-        done = f"{self.count}/{self.total}" if self.total else f"{self.count}"
-        extra = " ".join(f"{k}={_fmt(v)}" for k, v in self._fields.items())
-        print(f"\r{self.desc} {done} {self.unit} {rate:,.0f} {self.unit}/s {extra}", end="", file=self.stream, flush=True)
-
-    @property
-    def rate(self) -> float:
-        return self.count / max(time.perf_counter() - self.start, 1e-9)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        else:
-            print(file=self.stream, flush=True)
-
-
-def _fmt(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-class MetricsLog:
-    """Appends one JSON object per line (epoch summaries, evaluations) to `path`."""
-
-    def __init__(self, path: Path | None):
-        self.path = path
-        self.records: list[dict[str, Any]] = []
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-
-    def write(self, **record: Any) -> None:
-        self.records.append(record)
-        if self.path is not None:
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(record, sort_keys=True) + "\n")
-
-
-def plot_curves(records: Iterable[dict[str, Any]], png: Path, x: str = "epoch") -> None:
-    """One panel per numeric metric against `x` (needs matplotlib, the `plot` extra)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        raise SystemExit("--plot needs matplotlib: pip install 'fastgrad[plot]'") from err
-    records = [r for r in records if x in r]
-    keys = sorted({k for r in records for k, v in r.items() if k != x and isinstance(v, (int, float)) and not isinstance(v, bool)})
-    fig, axes = plt.subplots(1, max(len(keys), 1), figsize=(4 * max(len(keys), 1), 3.2), squeeze=False)
-    for ax, key in zip(axes[0], keys):
-        points = [(r[x], r[key]) for r in records if key in r]
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o")
-        ax.set_xlabel(x)
-        ax.set_title(key)
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=100)
-    plt.close(fig)
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def read_model_config(model_dir: Path) -> dict[str, Any]:
-    """A saved model directory holds `config.json`, a JSON object whose "kind" says what model it is."""
-    path = Path(model_dir) / "config.json"
-    if not path.is_file():
-        raise SystemExit(f"{model_dir}: not a fastgrad model directory (no config.json)")
-    with open(path, encoding="utf-8") as f:
-        try:
-            config = json.load(f)
-        except json.JSONDecodeError as err:
-            raise SystemExit(f"{path}: not valid JSON ({err})") from err
-    if not isinstance(config, dict):
-        raise SystemExit(f"{path}: expected a JSON object, got {type(config).__name__}")
-    return config
+def run_training(train: Callable[[Any], Any], config_class: type, ignore: tuple[str, ...] = ()
+                 ) -> Callable[[argparse.Namespace], int]:
+    """A command's `run`: the parsed arguments (but `ignore`) as a `config_class`, passed to the training function."""
+    def run(args: argparse.Namespace) -> int:
+        train(from_namespace(config_class, args, ignore))
+        return 0
+    return run

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
 import fastgrad
 from fastgrad import optim
-from fastgrad.cli.common import Progress, plot_curves, set_threads
+from fastgrad.cli.common import add_threads_argument, parse_with, set_threads
 from fastgrad.cli.lm import format_tokens
 from fastgrad.data.builtin_corpus import builtin_lm_splits
 from fastgrad.data.lm_corpus import EOS
 from fastgrad.metrics.language_model import perplexity
 from fastgrad.models.generation import RecurrentScorer, generate
 from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT, evaluate
+from fastgrad.train.report import Progress, plot_curves
+from fastgrad.train.settings import NON_NEGATIVE_INT, POSITIVE, PlotPath
 
 # The demo model: small enough to learn visibly in a minute on two cores.
 VOCAB_SIZE = 10_000
@@ -33,12 +34,13 @@ BACKENDS = ("python", "numpy", "compiled")
 
 def register(cli) -> None:
     p = cli.add_command("demo", help="train a small RNN language model on a built-in corpus, on every backend")
-    p.add_argument("--seconds", type=float, default=60.0,
+    p.add_argument("--seconds", type=POSITIVE.parse, default=60.0,
                    help="training time of the main run (default 60); the speed comparison takes a fifth of it")
     p.add_argument("--backend", choices=BACKENDS, default="compiled", help="backend of the profile and main run")
-    p.add_argument("--plot", type=Path, default=None, help="write a PNG of validation perplexity against time")
-    p.add_argument("--threads", type=int, default=None, help="threads for BLAS and Numba (default: all cores)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--plot", type=parse_with(PlotPath(), "--plot"), default=None, metavar="FILE",
+                   help="write an image of validation perplexity against time (its suffix is the format; PNG without)")
+    add_threads_argument(p)
+    p.add_argument("--seed", type=NON_NEGATIVE_INT.parse, default=0, help="random seed (default 0)")
     p.set_defaults(run=run_demo)
 
 
@@ -121,8 +123,6 @@ def train_with_validation(vocab_size: int, train: np.ndarray, valid: np.ndarray,
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    if not args.seconds > 0:
-        raise SystemExit(f"--seconds must be positive, got {args.seconds}")
     threads = set_threads(args.threads)
     print(f"fastgrad {fastgrad.__version__} demo: {threads} threads, seed {args.seed}", flush=True)
     start = time.perf_counter()
@@ -141,8 +141,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print("   " + format_tokens(["the"] + vocab.decode(ids)).replace("\n", "\n   "), flush=True)
 
     if args.plot is not None:
-        plot_curves(curve, args.plot, x="seconds")
-        print(f"\nvalidation curve written to {args.plot}", flush=True)
+        written = plot_curves(curve, args.plot, x="seconds")
+        print(f"\nvalidation curve written to {', '.join(map(str, written))}", flush=True)
     print(f"\n5. next steps (this demo took {time.perf_counter() - start:.0f} s):\n"
           "   fastgrad bench                                   measure every backend against PyTorch\n"
           "   fastgrad train rnnlm --train T --valid V --test E --out runs/rnnlm    an RNN LM on your own text\n"

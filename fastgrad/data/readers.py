@@ -9,7 +9,7 @@ import gzip
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -54,6 +54,7 @@ class LabelledSentences:
     tokens: list[list[str]]
     labels: np.ndarray
     label_names: list[str]
+    first_lines: dict[str, int] = field(default_factory=dict)  # the line where each label first appears
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -68,6 +69,9 @@ def read_label_first(path: str | os.PathLike, label_names: Sequence[str] | None 
     """
     rows = []
     for number, line in _nonblank_lines(path):
+        if "\t" in line:
+            raise ValueError(f"{path}:{number}: a tab in a 'LABEL SENTENCE' line; is this a TEXT<TAB>LABEL file "
+                             "(--format tsv)?")
         label, _, text = line.partition(" ")
         tokens = text.split()
         if not label or not tokens:
@@ -113,7 +117,10 @@ def _labelled(path, rows: list[tuple[int, str, list[str]]], label_names: Sequenc
         if label not in label_ids:
             raise ValueError(f"{path}:{number}: unknown label {label!r}; known labels are {list(label_names)}")
         labels[i] = label_ids[label]
-    return LabelledSentences([tokens for _, _, tokens in rows], labels, list(label_names))
+    first_lines: dict[str, int] = {}
+    for number, label, _ in rows:
+        first_lines.setdefault(label, number)
+    return LabelledSentences([tokens for _, _, tokens in rows], labels, list(label_names), first_lines)
 
 
 def _sorted_labels(labels: set[str]) -> list[str]:
@@ -130,6 +137,7 @@ class TaggedSentences:
     tokens: list[list[str]]
     tags: list[list[str]]
     documents: int = 0  # how many -DOCSTART- lines were read (and dropped)
+    first_lines: dict[str, int] = field(default_factory=dict)  # the line where each tag first appears
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -148,6 +156,7 @@ def read_conll(path: str | os.PathLike, delimiter: str | None = None) -> TaggedS
     tags: list[list[str]] = []
     sentence_tokens: list[str] = []
     sentence_tags: list[str] = []
+    first_lines: dict[str, int] = {}
     columns = documents = 0
 
     def end_sentence() -> None:
@@ -178,10 +187,11 @@ def read_conll(path: str | os.PathLike, delimiter: str | None = None) -> TaggedS
             raise ValueError(f"{path}:{number}: empty token or tag in {line!r}")
         sentence_tokens.append(fields[0])
         sentence_tags.append(fields[-1])
+        first_lines.setdefault(fields[-1], number)
     end_sentence()
     if not tokens:
         raise ValueError(f"{path}: no sentences found")
-    return TaggedSentences(tokens, tags, documents)
+    return TaggedSentences(tokens, tags, documents, first_lines)
 
 
 def split_tag(tag: str) -> tuple[str, str]:

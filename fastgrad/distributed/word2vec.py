@@ -63,15 +63,17 @@ def sum_word_counts(words: list[str], counts: np.ndarray, process_group: Process
 
 
 def train_data_parallel(model: Word2Vec, shard: Corpus, sync_words: int = DEFAULT_SYNC_WORDS,
-                        progress: ProgressCallback | None = None, epoch_end=None) -> TrainingStats:
+                        progress: ProgressCallback | None = None, epoch_end=None, first_epoch: int = 0,
+                        stop_epoch: int | None = None) -> TrainingStats:
     """Train `model` (built from `shard`, so with the shared vocabulary) on this rank's shard, averaging
     the matrices across ranks every `sync_words` words of the largest shard; a collective. Returns and
-    reports (`epoch_end(epoch, stats)`) the statistics summed over all ranks."""
+    reports (`epoch_end(epoch, stats)`) the statistics summed over all ranks. `first_epoch` and
+    `stop_epoch` train only some of the epochs, as in `Word2Vec.train`."""
     if isinstance(sync_words, bool) or not isinstance(sync_words, (int, np.integer)) or sync_words < 1:
         raise ValueError(f"sync_words must be a positive integer, got {sync_words!r}")
     process_group = group()
     if process_group.size == 1:
-        return model.train(shard, progress, epoch_end)
+        return model.train(shard, progress, epoch_end, first_epoch=first_epoch, stop_epoch=stop_epoch)
     process_group.broadcast_(model.input_vectors, 0)  # one starting point, whatever each rank drew
     process_group.broadcast_(model.output_vectors, 0)
     largest_shard = int(process_group.allreduce_(np.array([shard.raw_words], np.int64), ReduceOp.MAX)[0])
@@ -91,5 +93,6 @@ def train_data_parallel(model: Word2Vec, shard: Corpus, sync_words: int = DEFAUL
             epoch_end(epoch, all_ranks)
 
     stats = model.train(shard, progress, report_epoch, spans_per_epoch=max(1, math.ceil(largest_shard / sync_words)),
-                        span_end=average_matrices, rank=process_group.rank)
+                        span_end=average_matrices, rank=process_group.rank, first_epoch=first_epoch,
+                        stop_epoch=stop_epoch)
     return summed(stats)

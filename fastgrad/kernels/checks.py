@@ -377,3 +377,41 @@ def gru_backward(x, h0, w_ih, w_hh, hs, gates, g_hs, need_x) -> tuple:
     expect_shape("g_hs", g_hs, (steps, batch, hidden), "(T, B, H)")
     expect_shape("gates", gates, (steps, batch, 4 * hidden), "(T, B, 4H)")
     return x, h0, w_ih, w_hh, hs, gates, g_hs, bool(need_x)
+
+
+# linear-chain CRF: N emission rows of K tags, stacked sentence by sentence, `lengths` (B,) tokens each
+def _tag_table(name: str, x: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """`x` with the shape the K tags of the emissions give and their dtype, as a C-contiguous array."""
+    x = float_array(name, x)
+    if x.shape != shape or x.dtype != dtype:
+        raise ValueError(f"{name}: expected shape {shape} and dtype {dtype} (from emissions with {shape[0]} tags), "
+                         f"got shape {x.shape} and dtype {x.dtype}")
+    return x
+
+
+def crf_forward(emissions, lengths, transitions, start, end) -> tuple:
+    """Lengths must be >= 1 and add up to the number of emission rows: the loops index rows by them."""
+    emissions = float_array("emissions", emissions, 2)
+    tags = emissions.shape[1]
+    transitions = _tag_table("transitions", transitions, (tags, tags), emissions.dtype)
+    start = _tag_table("start", start, (tags,), emissions.dtype)
+    end = _tag_table("end", end, (tags,), emissions.dtype)
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
+        raise TypeError(f"lengths: expected a 1-D integer array, got dtype {lengths.dtype} and shape {lengths.shape}")
+    if lengths.size and lengths.min() < 1:
+        raise ValueError(f"lengths: every sentence needs at least one token, got a length {int(lengths.min())}")
+    if int(lengths.sum()) != emissions.shape[0]:
+        raise ValueError(f"lengths: add up to {int(lengths.sum())}, but emissions has {emissions.shape[0]} rows")
+    return emissions, np.asarray(lengths, dtype=np.int64, order="C"), transitions, start, end
+
+
+crf_viterbi = crf_forward
+
+
+def crf_backward(g, emissions, lengths, transitions, start, end, alphas, log_z) -> tuple:
+    emissions, lengths, transitions, start, end = crf_forward(emissions, lengths, transitions, start, end)
+    g = like("g", np.asarray(g, dtype=emissions.dtype), "log Z", np.empty(lengths.size, emissions.dtype))
+    alphas = like("alphas", alphas, "emissions", emissions)
+    log_z = like("log_z", log_z, "g", g)
+    return g, emissions, lengths, transitions, start, end, alphas, log_z

@@ -6,7 +6,8 @@ view of this table, taking per kernel the first implementation it prefers (`BACK
 
     numpy      the reference, vectorized NumPy
     compiled   C (`fastgrad/_native.py`, csrc/), else Numba (`fastgrad/kernels/*`), else the reference
-    python     the pure-Python loops (`fastgrad/backends/python_loops.py`), else the reference
+    python     the pure-Python loops (`fastgrad/backends/python_loops.py`; the CRF's Numba loops run by the
+               interpreter), else the reference
 
 The compiled implementations trust their arguments, so the kernel's check from
 `fastgrad.kernels.checks` (`check`, named like the kernel) runs in front of them. Only what was measured
@@ -26,7 +27,7 @@ from typing import Callable, TextIO
 from fastgrad import _native
 from fastgrad.backends import numpy as reference
 from fastgrad.backends import python_loops as loops
-from fastgrad.kernels import activation, checks, dropout, embedding, optim
+from fastgrad.kernels import activation, checks, crf, dropout, embedding, optim
 
 IMPLEMENTATIONS = ("numpy", "numba", "native", "loops")
 BACKENDS = {"numpy": ("numpy",), "compiled": ("native", "numba", "numpy"), "python": ("loops", "numpy")}
@@ -119,6 +120,11 @@ _DECLARATIONS = [
     _compiled("lstm_backward", native=_native.lstm_backward, loops=loops.lstm_backward, c_source="csrc/gated_rnn.c"),
     _compiled("gru_forward", native=_native.gru_forward, loops=loops.gru_forward, c_source="csrc/gated_rnn.c"),
     _compiled("gru_backward", native=_native.gru_backward, loops=loops.gru_backward, c_source="csrc/gated_rnn.c"),
+    # linear-chain CRF (forward algorithm, its gradient, Viterbi); the loop version is the Numba loops' own
+    # source run by the interpreter
+    _compiled("crf_forward", numba=crf.crf_forward, loops=crf.interpreted_forward),
+    _compiled("crf_backward", numba=crf.crf_backward, loops=crf.interpreted_backward),
+    _compiled("crf_viterbi", numba=crf.crf_viterbi, loops=crf.interpreted_viterbi),
     # sparse row updates of the optimizers
     _compiled("coalesce_rows", numba=optim.coalesce_rows),
     _compiled("sgd_rows_update", numba=optim.sgd_rows_update),

@@ -45,8 +45,9 @@ def sample_token(scores: np.ndarray, temperature: float = 1.0, top_k: int | None
 
 
 def generate(scorer: NextTokenScorer, prompt: Sequence[int], tokens: int, temperature: float = 1.0,
-             top_k: int | None = None, seed: int | None = 0) -> np.ndarray:
-    """`tokens` ids sampled after the non-empty `prompt`; the same seed gives the same ids."""
+             top_k: int | None = None, seed: int | None = 0, banned: Sequence[int] = ()) -> np.ndarray:
+    """`tokens` ids sampled after the non-empty `prompt`; the same seed gives the same ids. Ids in `banned`
+    (such as `<unk>`) are never drawn: their scores are set to -inf before sampling."""
     if len(prompt) == 0:
         raise ValueError("prompt must hold at least one id (use the <eos> id to start a sentence)")
     if tokens < 0:
@@ -54,7 +55,11 @@ def generate(scorer: NextTokenScorer, prompt: Sequence[int], tokens: int, temper
     rng = np.random.default_rng(seed)
     drawn = np.empty(tokens, dtype=np.int64)
     scores = scorer.feed(list(prompt)) if tokens else None
+    banned = np.asarray(banned, dtype=np.int64)
     for i in range(tokens):
+        if banned.size:
+            scores = np.array(scores, dtype=np.float64)
+            scores[banned] = -np.inf
         drawn[i] = sample_token(scores, temperature, top_k, rng)
         if i + 1 < tokens:
             scores = scorer.feed([int(drawn[i])])

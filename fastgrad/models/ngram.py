@@ -22,18 +22,21 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from fastgrad.metrics.language_model import perplexity as perplexity_from_nll
+from fastgrad.serialization import CheckpointError
 
 # Used for an order whose count-of-counts make the formulas above undefined or out of range
 # (tiny corpora); the same defaults as KenLM's --discount_fallback.
 FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
 FORMAT = "fastgrad.kneser_ney"
 FORMAT_VERSION = 1
+MAX_ORDER = 20  # a loaded model's order beyond this is taken as a damaged file
 _CHUNK = 1 << 16  # positions scored per vectorised pass in `logprobs`
 
 
@@ -253,23 +256,64 @@ class KneserNeyLM:
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "KneserNeyLM":
+        """Read a model written by `save`; a truncated, altered or hand-made file raises CheckpointError
+        naming it (the arrays are checked before any lookup can index with them)."""
         directory = Path(directory)
-        meta = json.loads((directory / "kneser_ney.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{directory / 'kneser_ney.json'}: not a {FORMAT} v{FORMAT_VERSION} model")
-        model = cls(meta["order"])
-        model.vocab_size = int(meta["vocab_size"])
-        model.discounts = np.array(meta["discounts"], dtype=np.float64).reshape(model.order, 3)
-        model.discount_fallback = [bool(f) for f in meta["discount_fallback"]]
-        with np.load(directory / "kneser_ney.npz", allow_pickle=False) as arrays:
-            model._keys = [np.zeros(1, dtype=np.int64)] + [arrays[f"keys_{k}"] for k in range(1, model.order + 1)]
-            model._counts = [np.zeros(1, dtype=np.int64)] + [arrays[f"counts_{k}"] for k in range(1, model.order + 1)]
+        meta_path, arrays_path = directory / "kneser_ney.json", directory / "kneser_ney.npz"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise CheckpointError(f"{meta_path}: not a valid {FORMAT} model ({err})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
+            raise CheckpointError(f"{meta_path}: not a {FORMAT} v{FORMAT_VERSION} model")
+        order, vocab_size = meta.get("order"), meta.get("vocab_size")
+        if not (_is_int(order) and 1 <= order <= MAX_ORDER and _is_int(vocab_size) and 1 <= vocab_size < 2**31):
+            raise CheckpointError(f"{meta_path}: order {order!r} or vocab_size {vocab_size!r} out of range "
+                                  f"(order 1..{MAX_ORDER}, vocab_size 1..2**31-1)")
+        model = cls(order)
+        model.vocab_size = vocab_size
+        try:
+            model.discounts = np.array(meta["discounts"], dtype=np.float64).reshape(order, 3)
+            model.discount_fallback = [bool(f) for f in meta["discount_fallback"]]
+        except (KeyError, TypeError, ValueError) as err:
+            raise CheckpointError(f"{meta_path}: malformed discounts ({err})") from None
+        if not np.isfinite(model.discounts).all():
+            raise CheckpointError(f"{meta_path}: non-finite discounts")
+        try:
+            with np.load(arrays_path, allow_pickle=False) as arrays:
+                keys = [arrays[f"keys_{k}"] for k in range(1, order + 1)]
+                counts = [arrays[f"counts_{k}"] for k in range(1, order + 1)]
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+            raise CheckpointError(f"{arrays_path}: not a valid {FORMAT} model (truncated or altered?): {err}") from None
+        model._keys = [np.zeros(1, dtype=np.int64)] + keys
+        model._counts = [np.zeros(1, dtype=np.int64)] + counts
+        problem = model._storage_problem()
+        if problem:
+            raise CheckpointError(f"{arrays_path}: not a valid {FORMAT} model: {problem}")
         model._prepare()
         return model
+
+    def _storage_problem(self) -> str | None:
+        """What is wrong with the loaded arrays, if anything: every k-gram's parent must exist one order down."""
+        for k in range(1, self.order + 1):
+            keys, counts = self._keys[k], self._counts[k]
+            if keys.dtype != np.int64 or counts.dtype != np.int64 or keys.ndim != 1 or keys.shape != counts.shape:
+                return f"order {k}: keys and counts must be 1-d int64 arrays of one length"
+            if keys.size and (keys[0] < 0 or np.any(np.diff(keys) <= 0) or counts.min() < 0):
+                return f"order {k}: keys must rise strictly from 0 and counts be non-negative"
+            if keys.size and keys[-1] // self.vocab_size >= len(self._keys[k - 1]):
+                return f"order {k}: a key refers to a missing order-{k - 1} prefix"
+        return None
 
     def _check_fitted(self) -> None:
         if not self.vocab_size:
             raise RuntimeError("the model is not fitted: call fit(ids) or KneserNeyLM.load(directory) first")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_ids(ids: np.ndarray, vocab_size: int, name: str) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from fastgrad import nn
 from fastgrad.functions import cat
+from fastgrad.models.crf import LinearChainCRF
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
 
@@ -93,3 +94,21 @@ class WindowTagger(nn.Module):
         h = self.hidden(self.dropout(x))
         h = F.tanh(h) if self.activation == "tanh" else F.relu(h)
         return self.output(self.dropout(h))
+
+
+class WindowCRFTagger(WindowTagger):
+    """The window network with Collobert et al. 2011's sentence-level log-likelihood: its tag scores feed a
+    linear-chain CRF (`LinearChainCRF`), trained on whole sentences and decoded with Viterbi, so that with
+    `allowed` from a tag scheme every predicted sentence is a valid tag sequence."""
+
+    def __init__(self, vocab_size: int, num_tags: int, allowed=None, **kwargs):
+        super().__init__(vocab_size, num_tags, **kwargs)
+        self.crf = LinearChainCRF(num_tags, allowed)
+
+    def loss(self, word_windows: np.ndarray, caps_windows: np.ndarray | None, tags: np.ndarray,
+             lengths: np.ndarray) -> Tensor:
+        """-log p(gold tags) summed over the sentences, divided by their tokens (the scale of a per-token loss)."""
+        return self.crf.neg_log_likelihood(self(word_windows, caps_windows), tags, lengths) / max(len(tags), 1)
+
+    def decode(self, scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        return self.crf.decode(scores, lengths)

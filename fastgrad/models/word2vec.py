@@ -306,8 +306,11 @@ class Word2Vec:
 
     def train(self, corpus: Corpus, progress: ProgressCallback | None = None,
               epoch_end: Callable[[int, TrainingStats], None] | None = None, spans_per_epoch: int = 1,
-              span_end: Callable[[], None] | None = None, rank: int = 0) -> TrainingStats:
-        """Train for `epochs` passes over `corpus` (built with the same vocabulary).
+              span_end: Callable[[], None] | None = None, rank: int = 0, first_epoch: int = 0,
+              stop_epoch: int | None = None) -> TrainingStats:
+        """Train for `epochs` passes over `corpus` (built with the same vocabulary), or only the passes
+        `first_epoch` .. `stop_epoch - 1` of them (the learning rate and the random streams depend on the
+        epoch number only, so training them in pieces gives what one call gives with `workers=1`).
 
         `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second;
         `epoch_end(epoch, stats_so_far)` after each epoch. Data-parallel training
@@ -315,6 +318,10 @@ class Word2Vec:
         about equal word counts and calls `span_end()` after each, where the ranks average their
         matrices; `rank` gives each rank random draws of its own.
         """
+        stop_epoch = self.epochs if stop_epoch is None else stop_epoch
+        if not 0 <= first_epoch < stop_epoch <= self.epochs:
+            raise ValueError(f"need 0 <= first_epoch < stop_epoch <= epochs={self.epochs}, got first_epoch="
+                             f"{first_epoch} and stop_epoch={stop_epoch}")
         self._check_corpus(corpus)
         kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
         keep = kernels.probability_thresholds(kernels.subsample_keep_probability(self.counts, self.sample))
@@ -322,7 +329,7 @@ class Word2Vec:
         spans = _split_sentences(corpus.sentence_starts, 0, corpus.sentences, spans_per_epoch)
         effective_words = 0
         start = time.perf_counter()
-        for epoch in range(self.epochs):
+        for epoch in range(first_epoch, stop_epoch):
             for span, (first, last) in enumerate(spans):
                 # One process keeps the seeds it always had, so earlier runs repeat exactly.
                 key = [self.seed, epoch] if (span, rank) == (0, 0) else [self.seed, epoch, span, rank]
@@ -331,9 +338,10 @@ class Word2Vec:
                 if span_end is not None:
                     span_end()
             if epoch_end is not None:
-                epoch_end(epoch, TrainingStats(epoch + 1, corpus.raw_words * (epoch + 1), effective_words,
-                                               time.perf_counter() - start))
-        return TrainingStats(self.epochs, corpus.raw_words * self.epochs, effective_words, time.perf_counter() - start)
+                done = epoch + 1 - first_epoch
+                epoch_end(epoch, TrainingStats(done, corpus.raw_words * done, effective_words, time.perf_counter() - start))
+        done = stop_epoch - first_epoch
+        return TrainingStats(done, corpus.raw_words * done, effective_words, time.perf_counter() - start)
 
     def _train_span(self, kernel, corpus: Corpus, first: int, last: int, epoch: int, seed_key: list[int],
                     keep: np.ndarray, negative_thresholds: np.ndarray, negative_aliases: np.ndarray,

@@ -1,5 +1,5 @@
 """`fastgrad.nn.functional` (import as F): activations, losses (and the fused linear_cross_entropy), dropout,
-linear, embeddings, RNN, LSTM, GRU.
+linear, embeddings, RNN, LSTM, GRU, CRF.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
 integers inside their range (checked by `fastgrad.kernels.checks.index_array`, as in front of the compiled
@@ -626,3 +626,28 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) gives a negative size "
                              f"{n + before + after}")
     return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)
+
+
+def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Tensor, end: Tensor) -> Tensor:
+    """log Z of a linear-chain CRF for each of B sentences (the forward algorithm; not a PyTorch function):
+    emissions (N, K) are the sentences' tag scores stacked, `lengths` (B,) their token counts (each >= 1,
+    summing to N), transitions (K, K) the score of tag j after tag i, start/end (K,) the scores of the first
+    and last tags. -inf scores forbid a transition. Returns (B,); the gradient is the tag marginals."""
+    lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
+        raise TypeError(f"crf_log_partition: lengths must be a 1-D integer array, got dtype {lengths.dtype} "
+                        f"and shape {lengths.shape}")
+    if emissions.ndim != 2:
+        raise ValueError(f"crf_log_partition: emissions must be (N, K), got shape {tuple(emissions.shape)}")
+    tags = emissions.shape[1]
+    for name, value, shape in (("transitions", transitions, (tags, tags)), ("start", start, (tags,)),
+                               ("end", end, (tags,))):
+        if tuple(value.shape) != shape:
+            raise ValueError(f"crf_log_partition: {name} must have shape {shape} for {tags} tags, "
+                             f"got {tuple(value.shape)}")
+    if lengths.size and lengths.min() < 1:
+        raise ValueError(f"crf_log_partition: every sentence needs a token, got a length of {int(lengths.min())}")
+    if int(lengths.sum()) != emissions.shape[0]:
+        raise ValueError(f"crf_log_partition: lengths add up to {int(lengths.sum())}, but emissions has "
+                         f"{emissions.shape[0]} rows")
+    return apply(ops.CRFLogPartition, emissions, transitions, start, end, lengths=lengths.astype(np.int64))

@@ -11,8 +11,8 @@ from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
-from fastgrad.ops.nn import (BCEWithLogits, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm, LinearCrossEntropy,
-                             LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
+from fastgrad.ops.nn import (BCEWithLogits, CRFLogPartition, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm,
+                             LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
 from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,
                                 Stack)

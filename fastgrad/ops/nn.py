@@ -1,4 +1,5 @@
-"""Neural-network ops: softmax family and losses, dropout, embeddings, recurrent layers (Elman RNN, LSTM, GRU)."""
+"""Neural-network ops: softmax family and losses, dropout, embeddings, recurrent layers (Elman RNN, LSTM, GRU),
+the CRF's log partition."""
 from __future__ import annotations
 
 import numpy as np
@@ -376,3 +377,19 @@ class GRU(Op):
                                                              ctx.inputs[0].requires_grad)
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+class CRFLogPartition(Op):
+    """log Z of a linear-chain CRF for each sentence of a batch (Collobert et al. 2011's sentence-level
+    likelihood): the forward algorithm over emissions (N, K) stacked sentence by sentence, `lengths` (B,)
+    tokens each, with transitions (K, K) and start/end scores (K,). Backward: the tag and transition
+    marginals times the upstream gradient (forward-backward); see fastgrad/kernels/crf.py."""
+
+    saves_output = True  # the backward reads log Z
+
+    def forward(ctx, K, emissions, transitions, start, end, lengths):
+        log_z, alphas = K.crf_forward(emissions, lengths, transitions, start, end)
+        ctx.saved = (emissions, transitions, start, end, lengths, alphas, log_z)
+        return log_z
+
+    def backward(ctx, K, g):
+        emissions, transitions, start, end, lengths, alphas, log_z = ctx.saved
+        return K.crf_backward(np.ascontiguousarray(g), emissions, lengths, transitions, start, end, alphas, log_z)

@@ -7,6 +7,7 @@ import pytest
 
 import fastgrad
 from fastgrad.cli import main
+from fastgrad.train.directory import model_files
 
 POSITIVE = ["good", "great", "fun", "moving", "superb", "witty"]
 NEGATIVE = ["bad", "dull", "awful", "boring", "flat", "tedious"]
@@ -68,7 +69,7 @@ def _train(kind, files, out, *extra):
     args = ["train", kind, "--train", str(files["train"]), "--dev", str(files["dev"]), "--test", str(files["test"]),
             "--out", str(out), *small, *extra]
     assert main(args) == 0
-    return json.loads((out / "config.json").read_text())
+    return json.loads((model_files(out) / "config.json").read_text())
 
 
 def _predict(model_dir, text, monkeypatch, capsys):
@@ -85,8 +86,8 @@ def test_nbow_train_eval_predict_round_trip(sentiment_files, tmp_path, monkeypat
     assert printed.startswith("config ") and '"seed": 0' in printed.splitlines()[0]
     assert config["kind"] == "nbow" and config["labels"] == ["0", "1"]
     assert config["test"]["accuracy"] > 0.9  # majority class: about 0.6
-    assert {"vocab.txt", "model.npz", "metrics.jsonl"} <= {p.name for p in out.iterdir()}
-    epochs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert {"vocab.txt", "model.npz", "metrics.jsonl", "resume.npz"} <= {p.name for p in model_files(out).iterdir()}
+    epochs = [json.loads(line) for line in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in epochs if "epoch" in r] == [1, 2, 3, 4]
 
     assert main(["eval", str(out), str(sentiment_files["test"])]) == 0
@@ -101,15 +102,16 @@ def test_nbow_same_seed_same_run_different_seed_different_run(sentiment_files, t
     runs = []
     for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         _train("nbow", sentiment_files, tmp_path / name, "--epochs", "2", "--seed", seed, "--model", "nbow")
-        losses = [json.loads(line).get("train_loss") for line in (tmp_path / name / "metrics.jsonl").read_text().splitlines()]
-        runs.append((losses, fastgrad.load(tmp_path / name / "model.npz")))
+        files = model_files(tmp_path / name)
+        losses = [json.loads(line).get("train_loss") for line in (files / "metrics.jsonl").read_text().splitlines()]
+        runs.append((losses, fastgrad.load(files / "model.npz")))
     assert runs[0][0] == runs[1][0]
     for key, value in runs[0][1].items():
         np.testing.assert_array_equal(np.asarray(value), np.asarray(runs[1][1][key]))
     assert runs[0][0] != runs[2][0]
 
 
-def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, rng, capsys):
+def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, rng, capsys, cli):
     files = {}
     for split, count in (("train", 100), ("dev", 20), ("test", 20)):
         files[split] = tmp_path / f"{split}.tsv"
@@ -121,18 +123,19 @@ def test_nbow_tsv_format_and_pretrained_vectors_extend_the_vocabulary(tmp_path, 
     out = tmp_path / "model"
     # lr 0: the saved embedding rows are the pretrained vectors scaled to unit length
     _train("nbow", files, out, "--format", "tsv", "--epochs", "1", "--pretrained", str(vector_file), "--lr", "0")
-    assert re.search(r"pretrained vectors .*: 2/\d+ training words found \(.*\), 1 more words from the file",
+    assert re.search(r"pretrained vectors .*: 2/\d+ training words found \(.*\), 1 more word from the file",
                      capsys.readouterr().out)
-    itos = [line.split("\t")[0] for line in (out / "vocab.txt").read_text().splitlines()[1:]]
-    weights = np.asarray(fastgrad.load(out / "model.npz")["embedding.weight"])
+    itos = [line.split("\t")[0] for line in (model_files(out) / "vocab.txt").read_text().splitlines()[1:]]
+    weights = np.asarray(fastgrad.load(model_files(out) / "model.npz")["embedding.weight"])
     for word, vector in vectors.items():
         np.testing.assert_allclose(weights[itos.index(word)], vector / np.linalg.norm(vector), rtol=1e-6)
     np.testing.assert_array_equal(weights[itos.index("unused")], 0)  # words only in the file join the vocabulary
-    with pytest.raises(SystemExit, match="--dim 32"):
-        _train("nbow", files, tmp_path / "bad", "--format", "tsv", "--pretrained", str(vector_file), "--dim", "32")
+    result = cli("train", "nbow", "--train", files["train"], "--dev", files["dev"], "--format", "tsv",
+                 "--pretrained", vector_file, "--dim", "32")
+    assert result.code == 2 and "--dim 32 differs from the dimension 16" in result.err
 
 
-def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, capsys):
+def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, capsys, cli):
     out = tmp_path / "ner"
     config = _train("ner", conll_files, out, "--epochs", "4", "--caps", "--window", "2")
     assert config["kind"] == "ner" and config["labels"] == ["B-LOC", "B-PER", "O"]
@@ -143,8 +146,8 @@ def test_ner_train_eval_predict_round_trip(conll_files, tmp_path, monkeypatch, c
     assert evaluation["f1"] == pytest.approx(config["test"]["f1"])
     unseen = tmp_path / "unseen.conll"
     unseen.write_text("Oslo X B-CITY\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match="B-CITY"):
-        main(["eval", str(out), str(unseen)])
+    result = cli("eval", out, unseen)
+    assert result.code == 3 and "B-CITY" in result.err
     lines = _predict(out, "officials said it rained in Oslo .\n", monkeypatch, capsys)
     assert lines == ["officials/O said/O it/O rained/O in/O Oslo/B-LOC ./O"]
 
@@ -157,21 +160,23 @@ def test_ner_binary_location_task(conll_files, tmp_path, monkeypatch, capsys):
     assert _predict(out, "talks in Rome\n", monkeypatch, capsys) == ["talks/O in/O Rome/I-LOC"]
 
 
-def test_bad_files_name_the_file_and_line(sentiment_files, conll_files, tmp_path):
+def test_bad_files_name_the_file_and_line(sentiment_files, conll_files, tmp_path, cli):
+    def train(kind, files):
+        return cli("train", kind, "--train", files["train"], "--dev", files["dev"], "--test", files["test"],
+                   *(NBOW_SMALL if kind == "nbow" else NER_SMALL))
+
     broken = tmp_path / "broken.txt"
     broken.write_text("1 a fine film\n0\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{broken}:2"):
-        _train("nbow", {**sentiment_files, "dev": broken}, tmp_path / "m")
+    result = train("nbow", {**sentiment_files, "dev": broken})
+    assert result.code == 3 and f"{broken}:2: " in result.err
     broken_conll = tmp_path / "broken.conll"
     broken_conll.write_text("Paris X B-LOC\nis X O\nnice O\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{broken_conll}:3"):
-        _train("ner", {**conll_files, "train": broken_conll}, tmp_path / "n")
+    result = train("ner", {**conll_files, "train": broken_conll})
+    assert result.code == 3 and f"{broken_conll}:3: " in result.err
     unseen = tmp_path / "unseen.txt"
     unseen.write_text("7 an unseen label\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"{unseen}:1: unknown label '7'"):
-        _train("nbow", {**sentiment_files, "test": unseen}, tmp_path / "u")
-    with pytest.raises(SystemExit, match="--epochs"):
-        _train("nbow", sentiment_files, tmp_path / "e", "--epochs", "0")
+    result = train("nbow", {**sentiment_files, "test": unseen})
+    assert result.code == 3 and f"{unseen}:1: unknown label '7'" in result.err
 
 
 @pytest.mark.data

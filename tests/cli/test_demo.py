@@ -8,7 +8,8 @@ from fastgrad.cli import demo, main
 def test_demo_runs_every_step_with_a_tiny_budget(tmp_path, capsys, monkeypatch):
     # matplotlib is an optional extra: record what would be drawn (plot_curves has its own tests).
     plotted = []
-    monkeypatch.setattr(demo, "plot_curves", lambda records, png, x: plotted.append((list(records), png, x)))
+    monkeypatch.setattr(demo, "plot_curves", lambda records, png, x: plotted.append((list(records), png, x)) or [png])
+    monkeypatch.setattr("fastgrad.train.report.check_plot_format", lambda path, name="--plot": "png")
     png = tmp_path / "curve.png"
     assert main(["demo", "--seconds", "1", "--threads", "1", "--plot", str(png)]) == 0
     out = capsys.readouterr().out

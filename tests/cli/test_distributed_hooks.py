@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fastgrad.train.directory import model_files
+
 pytest.importorskip("mpi4py", reason="needs mpi4py (pip install 'fastgrad[mpi]')")
 MPIEXEC = (str(Path(sys.executable).with_name("mpiexec")) if Path(sys.executable).with_name("mpiexec").exists()
            else shutil.which("mpiexec"))
@@ -35,7 +37,7 @@ def succeeded(result: subprocess.CompletedProcess) -> str:
 
 
 def metrics(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture
@@ -60,12 +62,12 @@ def test_nbow_on_two_ranks_prints_once_and_matches_one_process(sentences, tmp_pa
     one = succeeded(fastgrad_command(1, *common, "--out", str(tmp_path / "one")))
     two = succeeded(fastgrad_command(2, *common, "--out", str(tmp_path / "two")))
     assert two.splitlines()[0] == "data parallel over MPI: 2 ranks, global batch 8 = 2 x 4 per rank"
-    assert two.count("config ") == 1 and two.count("epoch   1") == 1  # rank 1 printed nothing
+    assert two.count("config ") == 1 and two.count("epoch 1/2:") == 1  # rank 1 printed nothing
     for a, b in zip(metrics(tmp_path / "one"), metrics(tmp_path / "two")):
         if "train_loss" in a:  # the same global batches: the same losses, summed over both ranks
             assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
             assert b["dev_accuracy"] == a["dev_accuracy"]
-    assert "epoch   2" in one and (tmp_path / "two" / "model.npz").exists()
+    assert "epoch 2/2:" in one and (model_files(tmp_path / "two") / "model.npz").exists()
 
 
 def test_rnnlm_written_by_two_ranks_resumes_in_one(tmp_path):
@@ -83,7 +85,7 @@ def test_rnnlm_written_by_two_ranks_resumes_in_one(tmp_path):
     two = succeeded(fastgrad_command(2, *common, "--epochs", "1", "--out", str(out)))
     assert two.splitlines()[0] == "data parallel over MPI: 2 ranks, global batch 4 = 2 x 2 per rank"
     one = succeeded(fastgrad_command(1, *common, "--epochs", "2", "--out", str(out), "--resume"))
-    assert "resuming after epoch 1" in one and "epoch 2:" in one
+    assert "resuming after epoch 1" in one and "epoch 2/2:" in one
     straight = tmp_path / "straight"
     succeeded(fastgrad_command(1, *common, "--epochs", "2", "--out", str(straight)))
     by_epoch = lambda run: {r["epoch"]: r["valid_ppl"] for r in metrics(run) if "epoch" in r}  # noqa: E731
@@ -102,7 +104,7 @@ def test_word2vec_on_two_ranks_counts_the_whole_corpus(tmp_path):
                                      "--out", str(tmp_path / "vectors")))
     assert out.splitlines()[0] == "data parallel over MPI: 2 ranks, the corpus split into one byte range per rank"
     assert "corpus: 3,000 words, " in out  # both shards, not rank 0's
-    assert (tmp_path / "vectors" / "vectors.bin").exists()
+    assert (model_files(tmp_path / "vectors") / "vectors.bin").exists()
 
 
 def test_commands_without_a_data_parallel_loop_refuse_to_run_on_several_ranks(tmp_path):

@@ -7,10 +7,12 @@ import pytest
 import fastgrad
 from fastgrad import nn
 from fastgrad.cli import build_parser, main
-from fastgrad.cli.lm import (RNNLM_DEFAULTS, _fill_cell_defaults, evaluate_model, generate_text, load_model,
-                             predict_lines)
+from fastgrad.cli.lm import evaluate_model, generate_text, predict_lines
 from fastgrad.data.lm_corpus import load_lm_corpus
 from fastgrad.models.ngram import KneserNeyLM
+from fastgrad.train.directory import model_files
+from fastgrad.train.language_models import RNNLM_DEFAULTS, RNNLMConfig, load_language_model
+from fastgrad.train.settings import from_namespace
 
 TINY_RNN = ["--threads", "1", "--embedding-dim", "8", "--hidden", "8", "--batch-size", "4", "--bptt", "6", "--lr", "1.0"]
 TINY_FFLM = ["--threads", "1", "--context", "2", "--embedding-dim", "6", "--hidden", "12", "--no-tied", "--batch-size", "16",
@@ -37,7 +39,11 @@ def corpus_args(corpus):
 
 
 def metrics(out):
-    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
+
+
+def saved_config(out):
+    return json.loads((model_files(out) / "config.json").read_text())
 
 
 def generate_args(**kwargs):
@@ -47,7 +53,7 @@ def generate_args(**kwargs):
 def test_ngram_train_eval_generate(corpus, tmp_path, capsys):
     out = tmp_path / "ngram"
     assert main(["train", "ngram", *corpus_args(corpus), "--order", "3", "--out", str(out)]) == 0
-    config = json.loads((out / "config.json").read_text())
+    config = saved_config(out)
     assert config["kind"] == config["model"] == "ngram"
     data = load_lm_corpus(corpus["train"], corpus["valid"], corpus["test"])
     expected = KneserNeyLM(3).fit(data.train, len(data.vocab)).perplexity(data.test)
@@ -100,7 +106,7 @@ def test_resume_continues_exactly(corpus, tmp_path, model, extra):
     main([*common, "--epochs", "3", "--out", str(resumed), "--resume"])
     epochs = lambda out: [(r["epoch"], r["valid_ppl"], r["lr"]) for r in metrics(out) if "epoch" in r]
     assert epochs(resumed) == epochs(straight)
-    a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
+    a, b = (fastgrad.load(model_files(out) / "resume.npz")["task"] for out in (straight, resumed))
     for name, value in a["model"].items():
         np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
 
@@ -114,17 +120,17 @@ def test_gated_cells_train_eval_generate_and_resume(corpus, tmp_path, capsys, ce
               "--seed", "3", "--optimizer", "adam", "--lr", "0.01"]  # SGD needs more than 2 epochs to get going here
     assert main([*common, "--epochs", "2", "--out", str(straight)]) == 0
     assert main([*common, "--epochs", "1", "--out", str(resumed)]) == 0
-    config = json.loads((resumed / "config.json").read_text())
+    config = saved_config(resumed)
     assert config["cell"] == cell and config["layers"] == 2 and config["init_range"] == 0.1
     assert main([*common, "--epochs", "2", "--out", str(resumed), "--resume"]) == 0
     epochs = lambda out: [(r["epoch"], r["valid_ppl"], r["lr"]) for r in metrics(out) if "epoch" in r]
     assert epochs(resumed) == epochs(straight)
-    a, b = fastgrad.load(straight / "resume.npz"), fastgrad.load(resumed / "resume.npz")
+    a, b = (fastgrad.load(model_files(out) / "resume.npz")["task"] for out in (straight, resumed))
     for name, value in a["model"].items():
         np.testing.assert_array_equal(value.numpy(), b["model"][name].numpy())
     best = min(r["valid_ppl"] for r in metrics(resumed) if "epoch" in r)
     assert best < 5  # 12 words with <eos> (a uniform guess: 12); the grammar allows about 2 per position
-    model = load_model(resumed)[2]
+    model = load_language_model(resumed)[2]
     assert isinstance(model.rnn, nn.LSTM if cell == "lstm" else nn.GRU) and model.rnn.num_layers == 2
     assert evaluate_model(resumed, corpus["valid"], None)["perplexity"] == pytest.approx(best, rel=1e-4)
     sample = generate_text(resumed, generate_args(seed=5))
@@ -139,9 +145,7 @@ def test_gated_cells_train_eval_generate_and_resume(corpus, tmp_path, capsys, ce
 
 def test_defaults_depend_on_the_cell():
     def parsed(*argv):
-        args = build_parser().parse_args(["train", "rnnlm", *argv])
-        _fill_cell_defaults(args)
-        return args
+        return from_namespace(RNNLMConfig, build_parser().parse_args(["train", "rnnlm", *argv]))
 
     lstm = parsed("--cell", "lstm")  # Zaremba et al. 2014, small configuration
     assert (lstm.layers, lstm.hidden, lstm.embedding_dim, lstm.dropout, lstm.tied) == (2, 200, 200, 0.0, False)
@@ -150,60 +154,70 @@ def test_defaults_depend_on_the_cell():
     rnn = parsed()  # the Elman recipe, unchanged
     assert (rnn.cell, rnn.layers, rnn.hidden, rnn.embedding_dim, rnn.dropout, rnn.tied, rnn.lr, rnn.clip, rnn.epochs,
             rnn.bptt, rnn.init_range, rnn.decay_after) == ("rnn", 1, 256, 256, 0.25, True, 4.0, 0.25, 20, 35, 0.0, 0)
-    given = parsed("--cell", "gru", "--hidden", "64", "--tied", "--lr", "0.5")
+    given = parsed("--cell", "gru", "--hidden", "64", "--embedding-dim", "64", "--tied", "--lr", "0.5")
     assert (given.hidden, given.tied, given.lr, given.epochs) == (64, True, 0.5, RNNLM_DEFAULTS["gru"]["epochs"])
-    with pytest.raises(SystemExit, match="--layers must be at least 1, got 0"):
-        parsed("--cell", "lstm", "--layers", "0")
+    assert RNNLMConfig(cell="lstm", hidden=300, embedding_dim=300).as_json()["layers"] == 2  # from Python alike
+
+
+def test_bad_cell_settings_are_refused(cli):
+    result = cli("train", "rnnlm", "--cell", "lstm", "--layers", "0")
+    assert result.code == 2 and "argument --layers: expected an integer >= 1, got '0'" in result.err
+    result = cli("train", "rnnlm", "--cell", "cnn")
+    assert result.code == 2 and "--cell" in result.err
+    with pytest.raises(fastgrad.train.ConfigError, match="--cell must be one of 'rnn', 'lstm', 'gru', got 'cnn'"):
+        RNNLMConfig(cell="cnn")
+    with pytest.raises(fastgrad.train.ConfigError, match="--init-range must be a number >= 0, got -0.1"):
+        RNNLMConfig(cell="gru", init_range=-0.1)
 
 
 def test_fixed_schedule_decays_after_the_given_epoch(corpus, tmp_path):
     out = tmp_path / "schedule"
-    main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--cell", "gru", "--layers", "1", "--epochs", "4",
-          "--decay-after", "2", "--lr-decay", "0.5", "--out", str(out)])
+    assert main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--cell", "gru", "--layers", "1", "--epochs", "4",
+                 "--decay-after", "2", "--lr-decay", "0.5", "--out", str(out)]) == 0
     assert [r["lr"] for r in metrics(out) if "epoch" in r] == [1.0, 1.0, 0.5, 0.25]
 
 
-def test_resume_with_another_cell_says_which_option_differs(corpus, tmp_path):
+def test_resume_with_another_cell_says_which_setting_differs(corpus, tmp_path, cli):
     out = tmp_path / "lstm"
     common = ["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--layers", "1", "--out", str(out)]
-    main([*common, "--cell", "lstm", "--epochs", "1"])
-    with pytest.raises(SystemExit, match="cell 'lstm' there, 'gru' here"):
-        main([*common, "--cell", "gru", "--epochs", "2", "--resume"])
+    assert cli(*common, "--cell", "lstm", "--epochs", "1").code == 0
+    result = cli(*common, "--cell", "gru", "--epochs", "2", "--resume")
+    assert result.code == 2 and "is a different model (cell: saved 'lstm', now 'gru')" in result.err
 
 
 def test_directories_from_before_cells_load_as_one_elman_layer(corpus, tmp_path):
     out = tmp_path / "old"
-    main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--epochs", "1", "--out", str(out)])
-    config = json.loads((out / "config.json").read_text())
+    assert main(["train", "rnnlm", *corpus_args(corpus), *TINY_RNN, "--epochs", "1", "--out", str(out)]) == 0
+    config = saved_config(out)
     expected = evaluate_model(out, corpus["test"], None)["perplexity"]
     for key in ("cell", "layers", "init_range"):
         del config[key]
-    (out / "config.json").write_text(json.dumps(config))
-    model = load_model(out)[2]
+    (model_files(out) / "config.json").write_text(json.dumps(config))
+    model = load_language_model(out)[2]
     assert type(model.rnn) is nn.RNN and model.rnn.num_layers == 1
     assert evaluate_model(out, corpus["test"], None)["perplexity"] == pytest.approx(expected)
 
 
-def test_resume_needs_out(corpus):
-    with pytest.raises(SystemExit, match="--out"):
-        main(["train", "rnnlm", *corpus_args(corpus), "--resume"])
+def test_resume_needs_out(corpus, cli):
+    result = cli("train", "rnnlm", *corpus_args(corpus), "--resume")
+    assert result.code == 2 and "--resume needs --out" in result.err
 
 
-def test_tied_default_with_unequal_sizes_says_what_to_pass(corpus):
-    with pytest.raises(SystemExit, match=r"--hidden 12 and --embedding-dim 6; pass --no-tied"):
-        main(["train", "fflm", *corpus_args(corpus), "--embedding-dim", "6", "--hidden", "12"])
+def test_tied_default_with_unequal_sizes_says_what_to_pass(corpus, cli):
+    result = cli("train", "fflm", *corpus_args(corpus), "--embedding-dim", "6", "--hidden", "12")
+    assert result.code == 2 and "--hidden 12 and --embedding-dim 6; pass --no-tied" in result.err
 
 
 def test_tied_flag_reaches_the_model(corpus, tmp_path):
     out = tmp_path / "tied"
     main(["train", "fflm", *corpus_args(corpus), "--threads", "1", "--context", "2", "--embedding-dim", "6",
           "--hidden", "6", "--epochs", "1", "--out", str(out)])
-    assert json.loads((out / "config.json").read_text())["tied"] is True
-    model = load_model(out)[2]
+    assert saved_config(out)["tied"] is True
+    model = load_language_model(out)[2]
     assert model.output.weight is model.embedding.weight
 
 
-def test_missing_default_data_says_what_to_pass(tmp_path, monkeypatch):
+def test_missing_default_data_says_what_to_pass(tmp_path, monkeypatch, cli):
     monkeypatch.setenv("FASTGRAD_DATA", str(tmp_path / "nowhere"))
-    with pytest.raises(SystemExit, match="--train"):
-        main(["train", "ngram"])
+    result = cli("train", "ngram")
+    assert result.code == 2 and "--train" in result.err

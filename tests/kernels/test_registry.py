@@ -162,6 +162,14 @@ def example(name, rng, dtype):
         x_in, h0, w_ih, w_hh = layer(3)
         hs, gates = reference.gru_forward(x_in, h0, w_ih, w_hh, floats(3 * hidden), floats(3 * hidden))
         return x_in, h0, w_ih, w_hh, hs, gates, floats(*hs.shape), True
+    if name in ("crf_forward", "crf_backward", "crf_viterbi"):
+        transitions = floats(4, 4)
+        transitions[0, 1] = -np.inf  # a forbidden transition
+        chain = floats(6, 4), np.array([3, 1, 2]), transitions, floats(4), floats(4)
+        if name != "crf_backward":
+            return chain
+        log_z, alphas = reference.crf_forward(*chain)
+        return (floats(3), *chain, alphas, log_z)
     if name == "coalesce_rows":
         return ids, floats(12, 3)
     if name == "sgd_rows_update":

@@ -289,6 +289,7 @@ def test_ptb_corpus_counts_and_a_short_training_run(data_dir):
 
 def test_cli_train_eval_similar(tmp_path, rng, capsys):
     from fastgrad.cli import main
+    from fastgrad.train.directory import model_files
 
     _, vocab = topic_corpus(rng)
     text = "\n".join(" ".join(rng.choice(vocab[rng.integers(2)], size=12)) for _ in range(800))
@@ -301,14 +302,15 @@ def test_cli_train_eval_similar(tmp_path, rng, capsys):
     assert main(["train", "word2vec", "--corpus", str(corpus_path), "--model", "cbow", "--dim", "12", "--min-count", "1",
                  "--epochs", "2", "--workers", "2", "--alpha", "0.05", "--text", "--out", str(out),
                  "--analogies", str(questions), "--similarity", str(pairs)]) == 0
-    config = json.loads((out / "config.json").read_text())
+    files = model_files(out)
+    config = json.loads((files / "config.json").read_text())
     assert config["kind"] == "word2vec" and config["model"]["model"] == "cbow"
     assert config["corpus"]["raw_words"] == 800 * 12
-    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (files / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records[:2]] == [1, 2]
-    assert records[2]["analogies"]["oov_questions"] == 1
-    assert records[2]["similarity:pairs.tsv"]["pairs"] == 4
-    binary, text_vectors = WordVectors.load(out / "vectors.bin"), WordVectors.load(out / "vectors.txt")
+    assert records[2]["test_analogies:oov_questions"] == 1
+    assert records[2]["test_similarity:pairs.tsv:pairs"] == 4
+    binary, text_vectors = WordVectors.load(files / "vectors.bin"), WordVectors.load(files / "vectors.txt")
     assert binary.words == text_vectors.words and len(binary.words) == 16
     capsys.readouterr()
 
@@ -316,9 +318,10 @@ def test_cli_train_eval_similar(tmp_path, rng, capsys):
     neighbours = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
     assert len(neighbours) == 3 and all(w.startswith("t0") for w in neighbours)
 
-    assert main(["eval-vectors", str(out / "vectors.txt"), "--similarity", str(pairs)]) == 0
+    assert main(["eval-vectors", str(files / "vectors.txt"), "--similarity", str(pairs)]) == 0
     result = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert result["similarity:pairs.tsv"]["spearman"] == pytest.approx(records[2]["similarity:pairs.tsv"]["spearman"], abs=1e-4)
+    assert result["similarity:pairs.tsv"]["spearman"] == pytest.approx(records[2]["test_similarity:pairs.tsv:spearman"],
+                                                                       abs=1e-4)
 
     assert main(["eval", str(out), str(questions)]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["analogies"]["asked"] == 1

@@ -231,3 +231,32 @@ def test_embedding_padding_row_gets_no_gradient(backend_name, sparse):
         F.embedding(ids, weight, padding_idx=0, sparse=sparse).sum().backward()
     grad = weight.grad.to_dense().numpy() if sparse else weight.grad.numpy()
     np.testing.assert_array_equal(grad, [[0, 0, 0], [1, 1, 1], [2, 2, 2], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@SETTINGS
+@given(lengths=st.lists(st.integers(1, 4), min_size=1, max_size=3), tags=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_crf_log_partition(backend_name, lengths, tags, seed):
+    emissions = leaf((sum(lengths), tags), seed)
+    transitions = leaf((tags, tags), seed + 1)
+    start, end = leaf((tags,), seed + 2), leaf((tags,), seed + 3)
+    check(backend_name, lambda *t: F.crf_log_partition(t[0], lengths, *t[1:]), emissions, transitions, start, end)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+def test_crf_log_partition_with_forbidden_transitions(backend_name):
+    """-inf scores (a tag scheme's grammar) added to learnt ones: gradients stay finite, zero where forbidden."""
+    rng = np.random.default_rng(0)
+    forbidden = np.where(rng.random((3, 3)) < 0.4, -np.inf, 0.0)
+    forbidden[:, 0] = 0.0  # tag 0 may follow anything, so some path is always allowed
+    emissions, transitions = leaf((6, 3), 1), leaf((3, 3), 2)
+    start, end = leaf((3,), 3), leaf((3,), 4)
+    mask = fastgrad.tensor(forbidden, dtype=fastgrad.float64)
+
+    def log_z(e, a, s, t):
+        return F.crf_log_partition(e, [4, 2], a + mask, s, t)
+
+    check(backend_name, log_z, emissions, transitions, start, end)
+    with fastgrad.backend(backend_name):
+        log_z(emissions, transitions, start, end).sum().backward()
+    assert np.isfinite(transitions.grad.numpy()).all() and (transitions.grad.numpy()[forbidden == -np.inf] == 0).all()

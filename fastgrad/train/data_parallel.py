@@ -1,0 +1,91 @@
+"""Data-parallel training over MPI: the few calls the training functions make so that `fastgrad train
+nbow|ner|rnnlm|word2vec` under `mpiexec -n N` splits each global batch (or, for word2vec, the corpus)
+across the ranks. Until `join` is called (the `fastgrad` command calls it when it runs under mpiexec,
+see fastgrad/cli/distributed_hooks.py) the world is one process: each function returns its input
+unchanged and mpi4py is never imported.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class _Run:
+    group = None  # the process group, when launched on more than one rank
+    seed = 0
+
+
+_RUN = _Run()
+
+
+def join(group, seed: int) -> None:
+    """Train data-parallel over `group` (a fastgrad.distributed process group) from now on; `seed` is the
+    run's seed, from which each rank draws its own dropout masks."""
+    _RUN.group, _RUN.seed = group, seed
+
+
+def shard() -> tuple[int, int]:
+    """(rank, world size)."""
+    return (0, 1) if _RUN.group is None else (_RUN.group.rank, _RUN.group.size)
+
+
+def parallel(model):
+    """The module to train with: `model` wrapped in DistributedDataParallel on several ranks. Each rank
+    then draws its own dropout masks (the weights all come from rank 0)."""
+    if _RUN.group is None:
+        return model
+    import fastgrad
+    from fastgrad.distributed import DistributedDataParallel
+
+    wrapped = DistributedDataParallel(model)
+    fastgrad.manual_seed(int(np.random.SeedSequence([_RUN.seed, _RUN.group.rank]).generate_state(1)[0]))
+    return wrapped
+
+
+def share(batch: np.ndarray) -> np.ndarray:
+    """This rank's contiguous part of a global batch of indices (every rank sees the same batches). A
+    last batch smaller than the world size would leave a rank without examples: it is dropped."""
+    if _RUN.group is None:
+        return batch
+    if len(batch) < _RUN.group.size:
+        return batch[:0]
+    return np.array_split(batch, _RUN.group.size)[_RUN.group.rank]
+
+
+def sum_over_ranks(*numbers: float) -> tuple[float, ...]:
+    """The numbers summed over all ranks (a collective)."""
+    if _RUN.group is None:
+        return numbers
+    return tuple(_RUN.group.allreduce_(np.array(numbers, dtype=np.float64)).tolist())
+
+
+def count_all_ranks(progress):
+    """A progress bar updated with this rank's counts but showing all ranks' (they advance in step)."""
+    if _RUN.group is None:
+        return progress
+    update, size = progress.update, _RUN.group.size
+    progress.update = lambda n=1, **fields: update(n * size, **fields)
+    return progress
+
+
+def read_word2vec_corpus(path: Path, min_count: int) -> Any:
+    """The corpus (this rank's byte-range shard of it, with the vocabulary of the whole file)."""
+    if _RUN.group is None:
+        from fastgrad.models.word2vec import read_corpus
+
+        return read_corpus(path, min_count=min_count)
+    from fastgrad.distributed.word2vec import read_corpus_shard
+
+    return read_corpus_shard(path, min_count=min_count)
+
+
+def train_word2vec(model, corpus, sync_words: int, progress, first_epoch: int, stop_epoch: int) -> Any:
+    """model.train over epochs first_epoch .. stop_epoch - 1, or data-parallel training that averages the
+    matrices every `sync_words` words; the statistics are summed over the ranks."""
+    if _RUN.group is None:
+        return model.train(corpus, progress=progress, first_epoch=first_epoch, stop_epoch=stop_epoch)
+    from fastgrad.distributed.word2vec import train_data_parallel
+
+    return train_data_parallel(model, corpus, sync_words, progress, first_epoch=first_epoch, stop_epoch=stop_epoch)

@@ -1,0 +1,89 @@
+"""No silent substitution of data files, and every file a run read is named by absolute path and sha256,
+on stdout and in config.json."""
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from fastgrad.cli import EXIT_USAGE
+from fastgrad.train.directory import model_files
+
+SENTENCE = ["the", "a"], ["cat", "dog"], ["sat", "ran"], ["on", "to"], ["the", "a"], ["mat", "log"]
+
+
+@pytest.fixture
+def lm_files(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = {}
+    for split, lines in (("train", 200), ("valid", 30), ("test", 30)):
+        paths[split] = tmp_path / f"{split}.txt"
+        words = [[str(rng.choice(choices)) for choices in SENTENCE] for _ in range(lines)]
+        if split != "train":
+            words[0][2] = "purred"      # outside the training vocabulary
+            words[1][2] = "<unk>"       # written <unk> in the file, as in Penn Treebank
+        paths[split].write_text("".join(" ".join(w) + "\n" for w in words), encoding="utf-8")
+    return paths
+
+
+@pytest.mark.parametrize("model", ["ngram", "fflm", "rnnlm"])
+@pytest.mark.parametrize("given", [("train",), ("train", "valid"), ("train", "test"), ("valid", "test")])
+def test_a_file_without_its_partners_is_an_error_not_penn_treebank(cli, lm_files, model, given):
+    argv = [arg for split in given for arg in (f"--{split}", lm_files[split])]
+    result = cli("train", model, *argv, "--threads", "1")
+    assert result.code == EXIT_USAGE
+    assert "give --train, --valid and --test together (or none of them for Penn Treebank)" in result.err
+    assert "perplexity" not in result.out
+
+
+def test_every_file_read_is_printed_and_recorded_with_its_sha256(cli, lm_files, tmp_path):
+    out = tmp_path / "kn"
+    result = cli("train", "ngram", "--train", lm_files["train"], "--valid", lm_files["valid"], "--test",
+                 lm_files["test"], "--order", "2", "--out", out)
+    assert result.code == 0
+    recorded = json.loads((model_files(out) / "config.json").read_text())["data"]
+    assert set(recorded) == {"train", "valid", "test"}
+    for split, path in lm_files.items():
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert recorded[split] == {"path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": digest}
+        assert f"{split}: {path.resolve()}, {path.stat().st_size:,} bytes, sha256 {digest}" in result.out
+
+
+def test_penn_treebank_is_used_only_when_no_file_is_given_and_then_said(cli, tmp_path, monkeypatch, lm_files):
+    data = tmp_path / "data"
+    (data / "ptb").mkdir(parents=True)
+    for split, name in (("train", "ptb.train.txt.gz"), ("valid", "ptb.valid.txt"), ("test", "ptb.test.txt")):
+        content = lm_files[split].read_bytes()
+        if name.endswith(".gz"):
+            import gzip
+            content = gzip.compress(content)
+        (data / "ptb" / name).write_bytes(content)
+    monkeypatch.setenv("FASTGRAD_DATA", str(data))
+    result = cli("train", "ngram", "--order", "2")
+    assert result.code == 0
+    assert f"no --train/--valid/--test: Penn Treebank from {data}" in result.out
+    assert f"train: {(data / 'ptb' / 'ptb.train.txt.gz').resolve()}" in result.out
+
+
+def test_resume_refuses_data_that_changed(cli, lm_files, tmp_path):
+    out = tmp_path / "rnn"
+    common = ["train", "rnnlm", "--train", lm_files["train"], "--valid", lm_files["valid"], "--test", lm_files["test"],
+              "--embedding-dim", "4", "--hidden", "4", "--batch-size", "4", "--bptt", "5", "--threads", "1", "--out", out]
+    assert cli(*common, "--epochs", "1").code == 0
+    lm_files["train"].write_text(lm_files["train"].read_text() + "a cat sat on a log\n", encoding="utf-8")
+    result = cli(*common, "--epochs", "2", "--resume")
+    assert result.code == EXIT_USAGE and "--resume: the train file changed since the saved run" in result.err
+
+
+@pytest.mark.parametrize("model, extra", [
+    ("ngram", ["--order", "2"]),
+    ("rnnlm", ["--embedding-dim", "4", "--hidden", "4", "--batch-size", "4", "--bptt", "5", "--epochs", "1"]),
+])
+def test_the_unk_share_of_valid_and_test_is_reported(cli, lm_files, model, extra):
+    result = cli("train", model, "--train", lm_files["train"], "--valid", lm_files["valid"], "--test", lm_files["test"],
+                 "--threads", "1", *extra)
+    assert result.code == 0
+    # 30 lines of 6 words + <eos>: 210 tokens, one word unseen in training and one written <unk>
+    for split in ("valid", "test"):
+        assert (f"{split}: 210 tokens, 0.95% are <unk>: 0.48% words outside the vocabulary, 0.48% written <unk> in "
+                "the file") in result.out
