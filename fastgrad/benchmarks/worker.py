@@ -39,8 +39,10 @@ def set_threads(engine: str, threads: int) -> dict[str, int | None]:
         thread_control.set_threads(threads)
         return thread_control.in_force()
     if engine == "torch":
-        import torch
-
+        try:
+            import torch
+        except ImportError:  # reported as unavailable by run(), not as a failed worker
+            return {}
         torch.set_num_threads(threads)
         return {"torch": torch.get_num_threads()}
     return {}  # gensim: the workload's `workers` argument
