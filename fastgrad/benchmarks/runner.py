@@ -7,9 +7,14 @@ rounds (each round in the opposite order of the last, so no case always runs fir
 thread count. A case's time is the median of all its repeats over all rounds; the minimum is shown
 beside it. With a measured matrix-product peak (`measure_peak`, the "peak" group), workloads that
 count their matrix products' FLOPs also show the GFLOP/s reached and the share of the peak.
+
+With a baseline (`Settings.baseline`: the folder of another fastgrad checkout, built), every case that
+runs on a fastgrad backend is also timed with that checkout's fastgrad, in its own processes, in the same
+alternating rounds: the before/after comparison of a change, measured like everything else.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -49,10 +54,11 @@ class Settings:
     repeats: int = 5
     seconds: float = 0.2  # one repeat
     clock: str = "wall"
+    baseline: Path | None = None  # another fastgrad checkout whose fastgrad cases are timed too
 
     @classmethod
-    def quick(cls, threads: int, clock: str = "wall") -> Settings:
-        return cls(threads, rounds=2, repeats=3, seconds=0.02, clock=clock)
+    def quick(cls, threads: int, clock: str = "wall", baseline: Path | None = None) -> Settings:
+        return cls(threads, rounds=2, repeats=3, seconds=0.02, clock=clock, baseline=baseline)
 
 
 def worker_environment(engine: str, threads: int) -> dict[str, str]:
@@ -73,48 +79,72 @@ def recipe_at(workload: Workload, threads: int) -> tuple[str, dict]:
     return (name, {**arguments, "workers": threads}) if "workers" in arguments else (name, arguments)
 
 
-def run_in_worker(workload: Workload, index: int, settings: Settings) -> dict:
-    """Time case `index` of `workload` in a fresh process of its engine; returns the worker's result."""
+def run_in_worker(workload: Workload, index: int, settings: Settings, baseline: bool = False) -> dict:
+    """Time case `index` of `workload` in a fresh process of its engine; returns the worker's result.
+    `baseline`: with the fastgrad of settings.baseline (first on the worker's PYTHONPATH)."""
     case = workload.cases[index]
     request = {"recipe": recipe_at(workload, settings.threads), "case": index, "engine": case.engine,
                "threads": settings.threads, "seconds": settings.seconds, "repeats": settings.repeats,
                "clock": settings.clock}
-    done = subprocess.run([sys.executable, str(WORKER), json.dumps(request)], capture_output=True, text=True,
-                          env=worker_environment(case.engine, settings.threads))
+    env = worker_environment(case.engine, settings.threads)
+    if baseline:
+        request["fastgrad_from"] = str(settings.baseline.resolve() / "fastgrad")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.baseline.resolve()), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, str(WORKER), json.dumps(request)], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark worker for {workload.name} / {case.title} failed:\n{done.stderr.strip()}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def compared_with_baseline(case: Case) -> bool:
+    """Whether a baseline run times this case too: it runs on a fastgrad backend, at full size."""
+    return case.backend is not None and case.slices is None
+
+
+BASELINE = "baseline"
+SAME_WITHIN = 0.05  # a before/after ratio this close to 1 is reported as no change
+
+
+def baseline_case(case: Case) -> Case:
+    """How the baseline's timing of `case` is labelled."""
+    return dataclasses.replace(case, label=f"{case.label} {BASELINE}")
+
+
 def measure(workload: Workload, settings: Settings, report: Callable[[str], None] | None = None,
             runs: list[dict] | None = None) -> list[Timing]:
     """Time every case of `workload` (PyTorch's where it is installed), each in its own process, cycling
-    through the cases for settings.rounds rounds; `runs`, when given, receives every worker's result."""
-    indices = list(range(len(workload.cases)))
-    results: dict[int, list[dict]] = {i: [] for i in indices}
+    through the cases for settings.rounds rounds; `runs`, when given, receives every worker's result. With
+    settings.baseline, the fastgrad cases are timed with the baseline's fastgrad too (labelled "... baseline")."""
+    slots = [(i, False) for i in range(len(workload.cases))]
+    if settings.baseline is not None:
+        slots += [(i, True) for i, case in enumerate(workload.cases) if compared_with_baseline(case)]
+    results: dict[tuple[int, bool], list[dict]] = {slot: [] for slot in slots}
     for round_number in range(settings.rounds):
-        for index in indices if round_number % 2 == 0 else indices[::-1]:
+        for slot in slots if round_number % 2 == 0 else slots[::-1]:
+            index, baseline = slot
             if report:
-                report(f"  {workload.name}: {workload.cases[index].title} (round {round_number + 1})")
-            result = run_in_worker(workload, index, settings)
-            results[index].append(result)
+                which = " with the baseline" if baseline else ""
+                report(f"  {workload.name}: {workload.cases[index].title}{which} (round {round_number + 1})")
+            result = run_in_worker(workload, index, settings, baseline)
+            results[slot].append(result)
             if runs is not None:
                 runs.append(result)
     timings = []
-    for index in indices:
-        unavailable = [result["unavailable"] for result in results[index] if "unavailable" in result]
+    for slot in slots:
+        index, baseline = slot
+        case = baseline_case(workload.cases[index]) if baseline else workload.cases[index]
+        unavailable = [result["unavailable"] for result in results[slot] if "unavailable" in result]
         if unavailable:
             if report:
-                report(f"  {workload.name}: {workload.cases[index].title} skipped: {unavailable[0]}")
+                report(f"  {workload.name}: {case.title} skipped: {unavailable[0]}")
             continue
-        case = workload.cases[index]
-        samples = [s for result in results[index] for s in result["samples"]]
+        samples = [s for result in results[slot] for s in result["samples"]]
         median, minimum = statistics.median(samples), min(samples)
         estimate = median
         if case.slices is not None:  # a line fitted through two medians; through minima it means nothing
-            small = [s for result in results[index] for s in result["small_samples"]]
+            small = [s for result in results[slot] for s in result["small_samples"]]
             estimate, minimum = case.slices.estimate(statistics.median(small), median), None
-        timings.append(Timing(case, median, estimate, results[index][0]["calls"], len(samples), minimum))
+        timings.append(Timing(case, median, estimate, results[slot][0]["calls"], len(samples), minimum))
     return timings
 
 
@@ -161,6 +191,21 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
     return f"{goal.describe()}: {verdict} ({goal.case} takes {ratio:.2f}x the time of {goal.reference})"
 
 
+def baseline_status(timings: list[Timing]) -> list[str]:
+    """Per case timed with the baseline too: its time over the baseline's (median and minimum)."""
+    lines = []
+    for before in (t for t in timings if t.case.label.endswith(" " + BASELINE)):
+        label = before.case.label[:-len(BASELINE) - 1]
+        after = next((t for t in timings if t.case.label == label and t.case.note == before.case.note), None)
+        if after is None:
+            continue
+        ratio = after.estimate / before.estimate
+        minima = (f", min {after.minimum / before.minimum:.2f}x" if after.minimum and before.minimum else "")
+        verdict = "slower" if ratio > 1 + SAME_WITHIN else "faster" if ratio < 1 - SAME_WITHIN else "the same within 5%"
+        lines.append(f"{after.case.title} vs baseline: {ratio:.2f}x its time (median{minima}): {verdict}")
+    return lines
+
+
 def _rate_columns(workload: Workload, timing: Timing, peak: float | None) -> tuple[str, str]:
     """GFLOP/s of the workload's matrix products at the median time, and that as a share of the peak."""
     if workload.flops is None:
@@ -194,6 +239,7 @@ def format_table(workload: Workload, timings: list[Timing], peak: float | None =
              f"  {HEADERS[0]:<{width}}" + "".join(f"{h:>11}" for h in HEADERS[1:])]
     lines += [f"  {row[0]:<{width}}" + "".join(f"{cell:>11}" for cell in row[1:]) for row in rows]
     lines += [f"  goal: {goal_status(goal, timings)}" for goal in workload.goals]
+    lines += [f"  {line}" for line in baseline_status(timings)]
     return "\n".join(lines)
 
 
@@ -204,6 +250,9 @@ def format_markdown(workload: Workload, timings: list[Timing], peak: float | Non
     lines += ["| " + " | ".join(row) + " |" for row in _rows(workload, timings, peak)]
     if workload.goals:
         lines += [""] + [f"Goal: {goal_status(goal, timings)}" for goal in workload.goals]
+    compared = baseline_status(timings)
+    if compared:
+        lines += [""] + [f"Before/after: {line}" for line in compared]
     return "\n".join(lines)
 
 

@@ -7,7 +7,9 @@ repeats to time. The engine's threads are set before anything else loads: fastgr
 `set_threads` (imported before NumPy, so that its thread pools' settings apply), PyTorch's
 `set_num_threads` (and OMP_NUM_THREADS, set by the parent). The last line of the output is the result
 as JSON: seconds per call of every repeat (and of the smaller slice's, for a sliced case), the calls
-per repeat, the thread counts in force, the process id and whether fastgrad was loaded.
+per repeat, the thread counts in force, the process id and whether fastgrad was loaded. A request with
+"fastgrad_from" (a baseline run) fails unless fastgrad was imported from that folder, and reports a case
+the baseline cannot build (an API it lacks) as unavailable.
 """
 from __future__ import annotations
 
@@ -65,8 +67,18 @@ def time_function(function, seconds: float, repeats: int, clock) -> tuple[list[f
     return [time_calls(function, calls, clock) for _ in range(repeats)], calls
 
 
+def check_origin(expected: str) -> None:
+    """A baseline run must time the baseline's fastgrad, not the installed one."""
+    loaded = Path(sys.modules["fastgrad"].__file__).resolve().parent
+    if loaded != Path(expected):
+        raise RuntimeError(f"the baseline's fastgrad should come from {expected}, but {loaded} was imported")
+
+
 def run(request: dict) -> dict:
     threads_in_force = set_threads(request["engine"], request["threads"])
+    baseline = request.get("fastgrad_from")
+    if baseline:
+        check_origin(baseline)
     workloads = load_workloads()
     workload = workloads.build_from_recipe(tuple(request["recipe"]))
     case = workload.cases[request["case"]]
@@ -82,6 +94,10 @@ def run(request: dict) -> dict:
             function = case.make()
         except workloads.Unavailable as why:
             return {**result, "unavailable": str(why)}
+        except Exception as error:  # noqa: BLE001 - an older fastgrad may lack what the workload calls
+            if not baseline:
+                raise
+            return {**result, "unavailable": f"the baseline cannot run it ({type(error).__name__}: {error})"}
         result["samples"], result["calls"] = time_function(function, request["seconds"], request["repeats"], clock)
         if case.slices is not None:
             small = case.slices.make_part(case.slices.parts[0])

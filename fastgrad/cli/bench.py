@@ -6,6 +6,8 @@ table per workload (median and minimum time per call, ratio to the fastest imple
 PyTorch, goals met or missed, and with the "peak" group the GFLOP/s of the matrix products and their
 share of the machine's measured sgemm peak); `--plot` draws the same as bar charts. The groups "peak"
 (sgemm at 1 and N threads) and "startup" (cold and warm start in fresh processes) run only when named.
+`--baseline DIR` also times every fastgrad case with the fastgrad of another checkout (an older commit,
+built), in the same alternating rounds, and prints this one's time over the baseline's.
 """
 from __future__ import annotations
 
@@ -33,6 +35,10 @@ def register(cli) -> None:
                         "the process's CPU time, robust to other load on the machine but fair only with --threads 1")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="bar chart per workload "
                         "(needs matplotlib)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR", help="also time fastgrad's cases with "
+                        "the fastgrad package in DIR, another checkout with its C kernels built in place (`git "
+                        "worktree add DIR COMMIT`, then `python setup.py build_ext --inplace` in DIR), and print "
+                        "the ratios")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--list", action="store_true", help="list the groups and exit")
     parser.set_defaults(run=run)
@@ -55,11 +61,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise ConfigError(f"fastgrad bench: {err}") from err
     count = args.threads or threads.available_cores()
-    settings = (runner.Settings.quick(count, args.clock) if args.quick
-                else runner.Settings(count, rounds=args.rounds, clock=args.clock))
+    if args.baseline is not None and not (args.baseline / "fastgrad" / "__init__.py").is_file():
+        raise ConfigError(f"--baseline: expected a fastgrad checkout (a folder holding fastgrad/__init__.py), got "
+                          f"{args.baseline}")
+    settings = (runner.Settings.quick(count, args.clock, args.baseline) if args.quick
+                else runner.Settings(count, rounds=args.rounds, clock=args.clock, baseline=args.baseline))
     torch = "installed" if importlib.util.find_spec("torch") else "not installed"
     print(f"threads: {count} per engine, each engine in its own process, {settings.rounds} rounds; torch: {torch}; "
           f"clock: {args.clock}", flush=True)
+    if args.baseline is not None:
+        print(f"baseline: the fastgrad package in {args.baseline.resolve()}", flush=True)
     if args.clock == "cpu" and count > 1:
         print("warning: CPU time adds up the work of all threads; use --threads 1 with --clock cpu", file=sys.stderr)
     report = lambda line: print(line, file=sys.stderr)  # noqa: E731

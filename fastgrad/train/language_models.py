@@ -105,14 +105,17 @@ class FFLMConfig(NeuralLMConfig):
 
 # `rnnlm` defaults by cell. "rnn": the tied Elman recipe measured on PTB (docs/notes/language_models.md).
 # "lstm": the small configuration of Zaremba, Sutskever & Vinyals 2014 - 2 layers of 200 units, no dropout,
-# weights from U(-0.1, 0.1), SGD at lr 1 halved after every epoch from the 4th on, 13 epochs, BPTT 20, batch 20,
-# gradient norm clipped at 5. "gru": the LSTM's recipe, not tuned separately.
+# weights from U(-0.1, 0.1), SGD halved after every epoch from the 4th on, 13 epochs, BPTT 20, batch 20. Their
+# loss is summed over the 20 time steps (and averaged over the batch), with lr 1 and the gradient norm clipped
+# at 5; ours is the mean over all tokens, 1/20 of theirs, so the same steps are lr 20 and a clip at 5/20 = 0.25
+# (PyTorch's word_language_model example uses these numbers for the same reason). "gru": the LSTM's recipe,
+# not tuned separately.
 RNNLM_DEFAULTS = {
     "rnn": {"layers": 1, "embedding_dim": 256, "hidden": 256, "dropout": 0.25, "tied": True, "epochs": 20,
             "batch_size": 20, "optimizer": "sgd", "lr": 4.0, "clip": 0.25, "bptt": 35, "init_range": 0.0,
             "decay_after": 0},
     "lstm": {"layers": 2, "embedding_dim": 200, "hidden": 200, "dropout": 0.0, "tied": False, "epochs": 13,
-             "batch_size": 20, "optimizer": "sgd", "lr": 1.0, "clip": 5.0, "bptt": 20, "init_range": 0.1,
+             "batch_size": 20, "optimizer": "sgd", "lr": 20.0, "clip": 0.25, "bptt": 20, "init_range": 0.1,
              "decay_after": 4},
 }
 RNNLM_DEFAULTS["gru"] = RNNLM_DEFAULTS["lstm"]

@@ -2,6 +2,7 @@
 honestly, goals name cases that exist, each case runs alone in a process of its own engine, and the
 runner's tables and goal checks say what they should. No test here looks at a timing."""
 import contextlib
+import json
 import os
 import re
 import statistics
@@ -201,6 +202,37 @@ def test_each_case_runs_alone_in_a_process_of_its_engine_in_alternating_rounds()
         samples = [s for r in runs if r["case"] == timing.case.title for s in r.get("samples", [])]
         assert timing.seconds == statistics.median(samples) and timing.repeats == 4
         assert timing.minimum == (None if timing.estimated else min(samples))
+
+
+def test_a_baseline_times_the_fastgrad_cases_with_the_baselines_package(tmp_path):
+    """Here the baseline is this very checkout, so both labels must appear and the worker must have
+    imported fastgrad from it; a fastgrad from elsewhere makes the worker fail, never a silent comparison."""
+    checkout = runner.WORKER.parents[2]
+    workload = workloads.add_tiny_workload(4)
+    runs = []
+    settings = runner.Settings(threads=1, rounds=2, repeats=1, seconds=0.001, baseline=checkout)
+    timings = runner.measure(workload, settings, runs=runs)
+    labels = [t.case.label for t in timings]
+    assert labels.count(f"{workloads.FASTGRAD} {runner.BASELINE}") == 1 and workloads.FASTGRAD in labels
+    assert len(runs) == 2 * (len(workload.cases) + 1)
+    status = runner.baseline_status(timings)
+    assert len(status) == 1 and re.match(r"fastgrad compiled vs baseline: \d+\.\d\dx its time", status[0])
+    assert "Before/after: fastgrad compiled vs baseline" in runner.format_markdown(workload, timings)
+    elsewhere = tmp_path / "other"
+    (elsewhere / "fastgrad").mkdir(parents=True)
+    request = {"recipe": workload.recipe, "case": 2, "engine": "fastgrad", "threads": 1, "seconds": 0.001,
+               "repeats": 1, "clock": "wall", "fastgrad_from": str(elsewhere / "fastgrad")}
+    done = subprocess.run([sys.executable, str(runner.WORKER), json.dumps(request)], capture_output=True,
+                          text=True)
+    assert done.returncode != 0 and "the baseline's fastgrad should come from" in done.stderr
+
+
+def test_cli_refuses_a_baseline_that_is_no_checkout(tmp_path, capsys):
+    from fastgrad.cli import main
+
+    assert main(["bench", "core", "--baseline", str(tmp_path)]) == 2
+    assert f"--baseline: expected a fastgrad checkout (a folder holding fastgrad/__init__.py), got {tmp_path}" in \
+        capsys.readouterr().err
 
 
 def test_a_peer_process_gets_the_thread_count_and_not_fastgrads_pool_settings(monkeypatch):

@@ -150,7 +150,7 @@ def test_defaults_depend_on_the_cell():
     lstm = parsed("--cell", "lstm")  # Zaremba et al. 2014, small configuration
     assert (lstm.layers, lstm.hidden, lstm.embedding_dim, lstm.dropout, lstm.tied) == (2, 200, 200, 0.0, False)
     assert (lstm.lr, lstm.clip, lstm.epochs, lstm.bptt, lstm.batch_size, lstm.init_range, lstm.decay_after) == \
-        (1.0, 5.0, 13, 20, 20, 0.1, 4)
+        (20.0, 0.25, 13, 20, 20, 0.1, 4)  # their lr 1 and clip 5 on a loss summed over 20 steps, for our mean
     rnn = parsed()  # the Elman recipe, unchanged
     assert (rnn.cell, rnn.layers, rnn.hidden, rnn.embedding_dim, rnn.dropout, rnn.tied, rnn.lr, rnn.clip, rnn.epochs,
             rnn.bptt, rnn.init_range, rnn.decay_after) == ("rnn", 1, 256, 256, 0.25, True, 4.0, 0.25, 20, 35, 0.0, 0)
