@@ -55,6 +55,13 @@ def result_type(*operands) -> np.dtype:
     Mirrors torch.result_type: int64 tensor + float32 tensor -> float32; float32 tensor + 2.5 ->
     float32; int64 tensor + 2.5 -> float32; float32 tensor + float64 0-dim tensor -> float32;
     int64 tensor + float64 0-dim tensor -> float64."""
+    first = operands[0] if operands else None
+    if type(first) is np.ndarray:  # the common case, arrays of one dtype: no rule can pick another
+        for x in operands:
+            if type(x) is not np.ndarray or x.dtype != first.dtype:
+                break
+        else:
+            return first.dtype
     ranked = {0: [], 1: [], 2: []}  # priority: dimensioned tensors, 0-dim tensors, numbers
     for x in operands:
         if isinstance(x, np.ndarray):

@@ -1,0 +1,159 @@
+"""Data-parallel scaling on one machine (docs/distributed.md):
+
+    python -m fastgrad.benchmarks.scaling [--rounds 3] [--steps 30] [rnnlm] [nbow]
+
+times a model's training steps in one process with one thread, and under `mpiexec -n 2` with one thread
+per rank, the two in turn for several rounds (each round in the opposite order of the last), and prints
+the throughput of each (median and best round) and their ratio. Every rank trains the one-process run's
+batch (weak scaling): two ranks do twice the work per step, plus one gradient exchange, so the ratio is
+2 x the throughput each core keeps. Models, with synthetic ids of the CLI's sizes:
+
+- rnnlm: `fastgrad train rnnlm` defaults (V=10,000, E=H=256 tied, BPTT 35, batch 20, clip 0.25, SGD);
+- nbow: `fastgrad train nbow`'s DAN on SST-2's vocabulary (14,830 words, 300/300, 2 layers, batch 64 bags of
+  20 words, sparse embedding gradient: rows allgathered, the rest allreduced; Adagrad).
+
+A run is `python -m fastgrad.benchmarks.scaling --worker MODEL`, alone or under mpiexec; rank 0 prints one
+JSON line. word2vec's scaling comes from two `fastgrad train word2vec` runs (docs/distributed.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MODELS = ("rnnlm", "nbow")
+WARMUP_STEPS = 3
+
+
+def _rnnlm_step(world_size: int, rank: int):
+    """One truncated-BPTT step per call; returns the tokens all ranks trained."""
+    import numpy as np
+
+    from fastgrad import optim
+    from fastgrad.models.rnnlm import RNNLM, TruncatedBPTT
+    from fastgrad.train import data_parallel
+
+    batch, bptt = 20, 35
+    model = RNNLM(10_000, 256, 256, dropout=0.25, tie_weights=True)
+    stream = np.random.default_rng(0).integers(0, 10_000, world_size * batch * (200 * bptt + 1))
+    trained = data_parallel.parallel(model)
+    run = TruncatedBPTT(trained, optim.SGD(model.parameters(), lr=4.0), stream, world_size * batch, bptt, 0.25,
+                        shard=(rank, world_size))
+
+    def step() -> int:
+        run.step()
+        return world_size * batch * bptt
+    return step
+
+
+def _nbow_step(world_size: int, rank: int):
+    """One DAN step on `batch` bags per rank per call; returns the bags all ranks trained."""
+    import numpy as np
+
+    import fastgrad.nn.functional as F
+    from fastgrad import optim
+    from fastgrad.models.nbow import DAN
+    from fastgrad.train import data_parallel
+
+    batch, length, vocab = 64, 20, 14_830
+    model = DAN(vocab, 2, dim=300, hidden=300, layers=2)
+    trained = data_parallel.parallel(model)
+    optimizer = optim.Adagrad(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(rank)
+    offsets = np.arange(0, batch * length, length, dtype=np.int64)
+
+    def step() -> int:
+        ids = rng.zipf(1.3, batch * length) % vocab  # word frequencies roughly as in text
+        labels = rng.integers(0, 2, batch)
+        optimizer.zero_grad()
+        F.cross_entropy(trained(ids.astype(np.int64), offsets), labels).backward()
+        optimizer.step()
+        return world_size * batch
+    return step
+
+
+STEPS = {"rnnlm": (_rnnlm_step, "tokens"), "nbow": (_nbow_step, "bags")}
+
+
+def worker(model: str, steps: int) -> None:
+    """Time `steps` steps after a warm-up, on every rank; rank 0 prints the throughput as JSON."""
+    from fastgrad import distributed as dist
+    from fastgrad.threads import set_threads
+    from fastgrad.train import data_parallel
+
+    set_threads(1)
+    group = dist.init()
+    if group.size > 1:
+        data_parallel.join(group, seed=0)
+    make, unit = STEPS[model]
+    step = make(group.size, group.rank)
+    for _ in range(WARMUP_STEPS):
+        step()
+    dist.barrier()
+    start, cpu = time.perf_counter(), time.process_time()
+    done = sum(step() for _ in range(steps))
+    dist.barrier()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if group.rank == 0:
+        print(json.dumps({"model": model, "ranks": group.size, "unit": unit, "per_second": done / seconds,
+                          "cpu_per_step": cpu / steps}))
+
+
+def find_mpiexec() -> str | None:
+    beside_python = Path(sys.executable).with_name("mpiexec")  # the mpich wheel installs it there
+    return str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
+
+
+def run_once(model: str, ranks: int, steps: int, mpiexec: str) -> dict:
+    command = [sys.executable, "-m", "fastgrad.benchmarks.scaling", "--worker", model, "--steps", str(steps)]
+    if ranks > 1:
+        command = [mpiexec, "-n", str(ranks), *command]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "FASTGRAD_DIST_TIMEOUT": "600"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="*", metavar="MODEL", help=f"{', '.join(MODELS)} (default: all)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--worker", choices=MODELS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.steps)
+        return
+    unknown = sorted(set(args.models) - set(MODELS))
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
+    args.models = args.models or list(MODELS)
+    mpiexec = find_mpiexec()
+    if mpiexec is None:
+        raise SystemExit("scaling: no mpiexec found (pip install -e '.[mpi]')")
+    print(f"1 process x 1 thread vs mpiexec -n 2 x 1 thread, {args.rounds} rounds of {args.steps} steps after "
+          f"{WARMUP_STEPS}, weak scaling (each rank trains the 1-process batch); {time.strftime('%Y-%m-%d %H:%M %Z')}",
+          flush=True)
+    for model in args.models:
+        runs: dict[int, list[dict]] = {1: [], 2: []}
+        for round_number in range(args.rounds):
+            for ranks in (1, 2) if round_number % 2 == 0 else (2, 1):
+                runs[ranks].append(run_once(model, ranks, args.steps, mpiexec))
+        rates = {ranks: [r["per_second"] for r in results] for ranks, results in runs.items()}
+        unit = runs[1][0]["unit"]
+        median = {ranks: statistics.median(values) for ranks, values in rates.items()}
+        print(f"{model}: 1 rank {median[1]:,.0f} {unit}/s (best {max(rates[1]):,.0f}), 2 ranks {median[2]:,.0f} "
+              f"(best {max(rates[2]):,.0f}): {median[2] / median[1]:.2f}x (best rounds {max(rates[2]) / max(rates[1]):.2f}x); "
+              f"per core {median[2] / median[1] / 2:.0%} of one rank's; goal >= 1.8x: "
+              f"{'met' if median[2] / median[1] >= 1.8 else 'missed'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
