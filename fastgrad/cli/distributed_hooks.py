@@ -20,7 +20,7 @@ from fastgrad.train import data_parallel
 from fastgrad.train.errors import ConfigError
 
 # The `train` models that know how to split their batches; the others refuse to run on several ranks.
-DATA_PARALLEL_MODELS = ("nbow", "ner", "rnnlm", "word2vec")
+DATA_PARALLEL_MODELS = ("fflm", "nbow", "ner", "rnnlm", "word2vec")
 _WORLD_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 
 

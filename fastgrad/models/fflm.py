@@ -62,14 +62,24 @@ def context_windows(ids: np.ndarray, context_size: int, pad_id: int) -> np.ndarr
 
 
 def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, batch_size: int,
-                rng: np.random.Generator, clip: float | None = None, progress=None) -> float:
-    """One pass over every position of `ids` in shuffled minibatches; returns the mean training loss."""
+                rng: np.random.Generator, clip: float | None = None, progress=None,
+                shard: tuple[int, int] = (0, 1)) -> float:
+    """One pass over every position of `ids` in shuffled minibatches; returns the mean training loss.
+
+    Data-parallel (`shard=(rank, world_size)`, the model's gradients averaged across ranks by a
+    DistributedDataParallel wrapper): every rank draws the same order and trains its rank-th part of each
+    global batch of `batch_size`; a last batch with fewer positions than ranks is left out on all of them.
+    `progress` then counts every rank's positions, and the mean loss is over all ranks (a collective)."""
+    rank, world_size = shard
     model.train()
     windows, targets = context_windows(ids, model.context_size, pad_id), ids[1:]
     order = rng.permutation(len(targets))
     total, count = 0.0, 0
     for start in range(0, len(order), batch_size):
-        batch = order[start:start + batch_size]
+        global_batch = order[start:start + batch_size]
+        if len(global_batch) < world_size:
+            break
+        batch = np.array_split(global_batch, world_size)[rank]
         loss = model.loss(fastgrad.from_numpy(windows[batch]), targets[batch])
         optimizer.zero_grad()
         loss.backward()
@@ -79,7 +89,11 @@ def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, b
         total += loss.item() * len(batch)
         count += len(batch)
         if progress is not None:
-            progress.update(len(batch), loss=loss.item())
+            progress.update(len(global_batch), loss=loss.item())
+    if world_size > 1:
+        from fastgrad.distributed import group
+
+        total, count = group().allreduce_(np.array([total, count], dtype=np.float64)).tolist()
     return total / count
 
 

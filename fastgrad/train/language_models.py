@@ -282,6 +282,8 @@ class NeuralLMTask(ModuleTask):
                                                 config.batch_size, config.bptt, config.clip, shard=data_parallel.shard())
             self.examples_per_epoch = self.bptt.tokens_per_epoch
         else:
+            # under mpiexec: averages the gradients across ranks (hooks on the parameters; model.loss is fine)
+            self.trained = data_parallel.parallel(self.model)
             self.shuffle = np.random.default_rng(config.seed)
             self.batch_size = config.batch_size
             self.examples_per_epoch = len(corpus.train) - 1
@@ -299,7 +301,8 @@ class NeuralLMTask(ModuleTask):
             self.last_loss = self.bptt.run_epoch(progress)
         else:
             self.last_loss = fixed_window.train_epoch(self.model, self.corpus.train, self.corpus.vocab.stoi[EOS],
-                                                      self.optimizer, self.batch_size, self.shuffle, self.clip, progress)
+                                                      self.optimizer, self.batch_size, self.shuffle, self.clip, progress,
+                                                      shard=data_parallel.shard())
         return self.last_loss
 
     def evaluate(self, split: str) -> dict[str, float]:

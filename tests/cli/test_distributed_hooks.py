@@ -95,6 +95,25 @@ def test_rnnlm_written_by_two_ranks_resumes_in_one(tmp_path):
         assert got[epoch] == pytest.approx(expected[epoch], rel=1e-3)
 
 
+def test_fflm_on_two_ranks_follows_one_process(tmp_path):
+    rng = np.random.default_rng(1)
+    splits = []
+    for split, count in (("train", 120), ("valid", 20), ("test", 20)):
+        path = tmp_path / f"{split}.txt"
+        path.write_text("\n".join(" ".join(rng.choice(["the", "a", "cat", "dog", "sat", "ran"], size=6))
+                                  for _ in range(count)) + "\n")
+        splits += [f"--{split}", str(path)]
+    common = ["train", "fflm", *splits, "--threads", "1", "--context", "2", "--embedding-dim", "8", "--hidden", "8",
+              "--batch-size", "16", "--dropout", "0", "--epochs", "2"]
+    one = succeeded(fastgrad_command(1, *common, "--out", str(tmp_path / "one")))
+    two = succeeded(fastgrad_command(2, *common, "--out", str(tmp_path / "two")))
+    assert two.splitlines()[0] == "data parallel over MPI: 2 ranks, global batch 16 = 2 x 8 per rank"
+    assert two.count("epoch 1/2:") == 1 and "epoch 2/2:" in one
+    curves = [[r["train_loss"] for r in metrics(tmp_path / run) if "train_loss" in r] for run in ("one", "two")]
+    assert len(curves[0]) == len(curves[1]) == 2  # the same global batches: the same mean losses
+    np.testing.assert_allclose(curves[1], curves[0], rtol=1e-3)
+
+
 def test_word2vec_on_two_ranks_counts_the_whole_corpus(tmp_path):
     rng = np.random.default_rng(0)
     corpus = tmp_path / "corpus.txt"
