@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from fastgrad import ops
+from fastgrad import backends, ops
 from fastgrad.autograd import graph, hooks
+from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply, run_backward
 from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
+from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import size_arg
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.math import MathMethods
@@ -479,6 +481,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
+        if PROFILE.active is None and not (GRAD_MODE.enabled and (self.requires_grad or other.requires_grad)):
+            # Nothing to record or profile (an optimizer step under no_grad, say): the backend's kernel and a
+            # write, without the graph layer's bookkeeping. A result of another shape, or one that cannot be
+            # written back (int / int is float), goes the general way below, which raises PyTorch's errors.
+            try:
+                result = _IN_PLACE_KERNELS[op](backends.CURRENT.kernels)(self._data, other._data)
+            except ValueError:
+                result = None
+            if (result is not None and result.shape == self._data.shape
+                    and can_cast_in_place(result.dtype, self._data.dtype)):
+                self._data[...] = result
+                self._counter.value += 1
+                return self
         return graph.apply_inplace(op, name, self, other)
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
@@ -557,6 +572,11 @@ def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
             raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
+
+
+# The kernel of each in-place arithmetic op, for updates that nothing records.
+_IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
+                     ops.Div: lambda K: K.divide}
 
 
 # The creation functions lived here; `from fastgrad.tensor import tensor, zeros, ...` keeps working.

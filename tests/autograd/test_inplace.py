@@ -19,6 +19,31 @@ def test_manual_sgd_under_no_grad_updates_the_parameters():
         assert p.is_leaf and p.requires_grad and isinstance(p, fastgrad.nn.Parameter)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])
+def test_unrecorded_updates_run_the_backends_kernel_and_count_as_changes(backend, name):
+    """Under no_grad nothing is recorded: the update is the backend's kernel written into the tensor (the
+    profiler still sees it), and it still bumps the version that saved values are checked against."""
+    with fastgrad.backend(backend):
+        p = fastgrad.nn.Parameter(fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        memory, version = p.numpy(), p._version
+        expected = getattr(np, {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "divide"}[name])(
+            memory, np.float32([0.5, 2.0]))
+        with fastgrad.no_grad():
+            assert getattr(p, name)(fastgrad.tensor([0.5, 2.0])) is p
+        np.testing.assert_array_equal(p.numpy(), expected)
+        assert p.numpy() is memory and p._version == version + 1
+        with fastgrad.no_grad(), pytest.raises(RuntimeError, match=r"output with shape \(2, 2\) doesn't match the "
+                                                                    r"broadcast shape \(3, 2, 2\)"):
+            getattr(p, name)(fastgrad.ones(3, 2, 2))
+        with fastgrad.no_grad(), pytest.raises(ValueError):
+            getattr(p, name)(fastgrad.ones(3))
+        with fastgrad.profile() as prof, fastgrad.no_grad():
+            getattr(p, name)(1.0)
+        op = {"add_": "Add", "sub_": "Sub", "mul_": "Mul", "div_": "Div"}[name]
+        assert prof.to_dict()[f"{op}[{backend}]"]["forward_calls"] == 1
+
+
 @pytest.mark.parametrize("update", ["__iadd__", "__isub__", "__imul__", "__itruediv__"])
 def test_augmented_assignment_changes_the_same_tensor(update):
     x = fastgrad.tensor([2.0, 4.0])
