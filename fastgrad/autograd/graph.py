@@ -265,7 +265,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        _check_versions(node)
+        if node.versions is not None or node.output_counter is not None:
+            _check_versions(node)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:
@@ -273,10 +274,15 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             input_grads = op.backward(node, node.backend, g)
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         copy_for_leaves = retain_graph or op.grads_may_alias
-        for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
+        index = -1
+        for parent, parent_grad in zip(node.inputs, input_grads):
+            index += 1
             if parent_grad is None or not parent.requires_grad:
                 continue
-            parent_grad = _validated(node, index, parent, parent_grad)
+            data = parent._data
+            # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
+            if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
+                parent_grad = _validated(node, index, parent, parent_grad)
             if parent._node is None:
                 _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
             else:  # gradients sum where branches meet
@@ -292,20 +298,23 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     """Accumulate into leaf.grad (as PyTorch does across backward calls). A leaf's .grad owns its
     memory: an array that the graph (retain_graph), the caller or another leaf may still hold is
     copied, so that `x.grad.zero_()` never changes anything else."""
+    # The gradient was validated against the leaf (_validated), so it is stored without the .grad
+    # setter's checks, which are there for user assignments.
+    current = leaf._grad
     if isinstance(grad, SparseRowGrad):
-        total = grad if leaf.grad is None else _accumulate(leaf.grad if leaf.grad.is_sparse else leaf.grad._data, grad)
-        leaf.grad = total if isinstance(total, SparseRowGrad) else Tensor(total)
+        total = grad if current is None else _accumulate(current if current.is_sparse else current._data, grad)
+        leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor(total)
         return
     if grad.dtype != leaf._data.dtype:
         grad = grad.astype(leaf._data.dtype)
-    if leaf.grad is None:
+    if current is None:
         # The same array may reach several leaves (a + b hands g to both), or be a view of another
         # gradient: copy it then too.
         if must_copy or id(grad) in handed_to_leaves or not grad.flags.owndata:
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
-        leaf.grad = Tensor._wrap(grad, False, None)
-    elif leaf.grad.is_sparse:
-        leaf.grad = Tensor(leaf.grad + grad)
+        leaf._grad = Tensor._wrap(grad, False, None)
+    elif current.is_sparse:
+        leaf._grad = Tensor(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
-        leaf.grad._data = leaf.grad._data + grad
+        current._data = current._data + grad

@@ -1,6 +1,6 @@
 """Data-parallel scaling on one machine (docs/distributed.md):
 
-    python -m fastgrad.benchmarks.scaling [--rounds 3] [--steps 30] [rnnlm] [nbow]
+    python -m fastgrad.benchmarks.scaling [--rounds 3] [--steps N] [rnnlm] [nbow]
 
 times a model's training steps in one process with one thread, and under `mpiexec -n 2` with one thread
 per rank, the two in turn for several rounds (each round in the opposite order of the last), and prints
@@ -78,7 +78,8 @@ def _nbow_step(world_size: int, rank: int):
     return step
 
 
-STEPS = {"rnnlm": (_rnnlm_step, "tokens"), "nbow": (_nbow_step, "bags")}
+# model -> (step builder, what it counts, steps timed by default: a few seconds of work)
+STEPS = {"rnnlm": (_rnnlm_step, "tokens", 30), "nbow": (_nbow_step, "bags", 500)}
 
 
 def worker(model: str, steps: int) -> None:
@@ -91,7 +92,7 @@ def worker(model: str, steps: int) -> None:
     group = dist.init()
     if group.size > 1:
         data_parallel.join(group, seed=0)
-    make, unit = STEPS[model]
+    make, unit, _ = STEPS[model]
     step = make(group.size, group.rank)
     for _ in range(WARMUP_STEPS):
         step()
@@ -125,11 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", metavar="MODEL", help=f"{', '.join(MODELS)} (default: all)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=None, help="steps timed per run (default: 30 for rnnlm, "
+                        "500 for nbow)")
     parser.add_argument("--worker", choices=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.steps)
+        worker(args.worker, args.steps or STEPS[args.worker][2])
         return
     unknown = sorted(set(args.models) - set(MODELS))
     if unknown:
@@ -138,14 +140,15 @@ def main() -> None:
     mpiexec = find_mpiexec()
     if mpiexec is None:
         raise SystemExit("scaling: no mpiexec found (pip install -e '.[mpi]')")
-    print(f"1 process x 1 thread vs mpiexec -n 2 x 1 thread, {args.rounds} rounds of {args.steps} steps after "
-          f"{WARMUP_STEPS}, weak scaling (each rank trains the 1-process batch); {time.strftime('%Y-%m-%d %H:%M %Z')}",
-          flush=True)
+    counts = ", ".join(f"{model} {args.steps or STEPS[model][2]}" for model in args.models)
+    print(f"1 process x 1 thread vs mpiexec -n 2 x 1 thread, {args.rounds} rounds; per run {WARMUP_STEPS} warm-up "
+          f"steps, then timed steps ({counts}); weak scaling (each rank trains the 1-process batch); "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
     for model in args.models:
         runs: dict[int, list[dict]] = {1: [], 2: []}
         for round_number in range(args.rounds):
             for ranks in (1, 2) if round_number % 2 == 0 else (2, 1):
-                runs[ranks].append(run_once(model, ranks, args.steps, mpiexec))
+                runs[ranks].append(run_once(model, ranks, args.steps or STEPS[model][2], mpiexec))
         rates = {ranks: [r["per_second"] for r in results] for ranks, results in runs.items()}
         unit = runs[1][0]["unit"]
         median = {ranks: statistics.median(values) for ranks, values in rates.items()}

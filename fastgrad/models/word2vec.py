@@ -315,7 +315,7 @@ class Word2Vec:
         `progress(raw_words_since_last_call, alpha)` is called from this thread a few times a second;
         `epoch_end(epoch, stats_so_far)` after each epoch. Data-parallel training
         (fastgrad.distributed.word2vec) cuts each epoch into `spans_per_epoch` runs of sentences of
-        about equal word counts and calls `span_end()` after each, where the ranks average their
+        about equal word counts and calls `span_end()` after each, where the ranks synchronise their
         matrices; `rank` gives each rank random draws of its own.
         """
         stop_epoch = self.epochs if stop_epoch is None else stop_epoch

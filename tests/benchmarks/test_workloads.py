@@ -267,3 +267,21 @@ def test_startup_runs_a_first_training_step_in_a_fresh_process():
     table = startup.format_startup({"warm": {**result, "import_s": 0.5, "first_step_s": 1.0},
                                     "cold": result})
     assert "goal: warm import + first step < 2 s: met (1.50 s)" in table
+
+
+def test_a_slow_first_call_does_not_size_the_repeats():
+    """Loading compiled kernels can make the first call slower than a whole repeat: the repeats must still
+    hold many calls of the warm function, or they time the warm-up."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark_worker", runner.WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    ticks = {"now": 0.0, "calls": 0}
+
+    def function():  # 1 s the first time, then 1 ms, on a fake clock
+        ticks["now"] += 1.0 if ticks["calls"] == 0 else 0.001
+        ticks["calls"] += 1
+
+    samples, calls = worker.time_function(function, 0.1, 3, lambda: ticks["now"])
+    assert calls == 100 and samples == pytest.approx([0.001] * 3)
