@@ -274,9 +274,7 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             input_grads = op.backward(node, node.backend, g)
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         copy_for_leaves = retain_graph or op.grads_may_alias
-        index = -1
-        for parent, parent_grad in zip(node.inputs, input_grads):
-            index += 1
+        for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
             if parent_grad is None or not parent.requires_grad:
                 continue
             data = parent._data

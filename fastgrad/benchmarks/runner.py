@@ -41,6 +41,7 @@ class Timing:
     calls: int
     repeats: int
     minimum: float | None = None
+    baseline_of: Case | None = None  # for a baseline's timing: the case it is the baseline of
 
     @property
     def estimated(self) -> bool:
@@ -144,7 +145,8 @@ def measure(workload: Workload, settings: Settings, report: Callable[[str], None
         if case.slices is not None:  # a line fitted through two medians; through minima it means nothing
             small = [s for result in results[slot] for s in result["small_samples"]]
             estimate, minimum = case.slices.estimate(statistics.median(small), median), None
-        timings.append(Timing(case, median, estimate, results[slot][0]["calls"], len(samples), minimum))
+        timings.append(Timing(case, median, estimate, results[slot][0]["calls"], len(samples), minimum,
+                              workload.cases[index] if baseline else None))
     return timings
 
 
@@ -194,9 +196,8 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
 def baseline_status(timings: list[Timing]) -> list[str]:
     """Per case timed with the baseline too: its time over the baseline's (median and minimum)."""
     lines = []
-    for before in (t for t in timings if t.case.label.endswith(" " + BASELINE)):
-        label = before.case.label[:-len(BASELINE) - 1]
-        after = next((t for t in timings if t.case.label == label and t.case.note == before.case.note), None)
+    for before in (t for t in timings if t.baseline_of is not None):
+        after = next((t for t in timings if t.case is before.baseline_of), None)
         if after is None:
             continue
         ratio = after.estimate / before.estimate

@@ -20,12 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 MODELS = ("rnnlm", "nbow")
 WARMUP_STEPS = 3
@@ -106,11 +104,6 @@ def worker(model: str, steps: int) -> None:
                           "cpu_per_step": cpu / steps}))
 
 
-def find_mpiexec() -> str | None:
-    beside_python = Path(sys.executable).with_name("mpiexec")  # the mpich wheel installs it there
-    return str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
-
-
 def run_once(model: str, ranks: int, steps: int, mpiexec: str) -> dict:
     command = [sys.executable, "-m", "fastgrad.benchmarks.scaling", "--worker", model, "--steps", str(steps)]
     if ranks > 1:
@@ -137,10 +130,13 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
     args.models = args.models or list(MODELS)
+    from fastgrad.distributed.comm import find_mpiexec
+
     mpiexec = find_mpiexec()
     if mpiexec is None:
         raise SystemExit("scaling: no mpiexec found (pip install -e '.[mpi]')")
-    counts = ", ".join(f"{model} {args.steps or STEPS[model][2]}" for model in args.models)
+    steps = {model: args.steps or STEPS[model][2] for model in args.models}
+    counts = ", ".join(f"{model} {count}" for model, count in steps.items())
     print(f"1 process x 1 thread vs mpiexec -n 2 x 1 thread, {args.rounds} rounds; per run {WARMUP_STEPS} warm-up "
           f"steps, then timed steps ({counts}); weak scaling (each rank trains the 1-process batch); "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
@@ -148,7 +144,7 @@ def main() -> None:
         runs: dict[int, list[dict]] = {1: [], 2: []}
         for round_number in range(args.rounds):
             for ranks in (1, 2) if round_number % 2 == 0 else (2, 1):
-                runs[ranks].append(run_once(model, ranks, args.steps or STEPS[model][2], mpiexec))
+                runs[ranks].append(run_once(model, ranks, steps[model], mpiexec))
         rates = {ranks: [r["per_second"] for r in results] for ranks, results in runs.items()}
         unit = runs[1][0]["unit"]
         median = {ranks: statistics.median(values) for ranks, values in rates.items()}

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import enum
 import os
+import shutil
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -133,6 +135,13 @@ class ProcessGroup:
 
 
 _GROUP: ProcessGroup | None = None
+
+
+def find_mpiexec() -> str | None:
+    """The mpiexec that launches jobs of this Python: the one beside it (the mpich wheel installs it
+    there), else the first on PATH; None when there is none."""
+    beside_python = Path(sys.executable).with_name("mpiexec")
+    return str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
 
 
 def _world_size_from_environment() -> int:

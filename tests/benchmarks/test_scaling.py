@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from fastgrad.benchmarks import scaling
+from fastgrad.distributed.comm import find_mpiexec
 
 
 @pytest.mark.parametrize("model", scaling.MODELS)
@@ -18,7 +19,7 @@ def test_a_worker_alone_reports_one_ranks_throughput(model):
 
 
 def test_two_ranks_train_twice_the_batch():
-    mpiexec = scaling.find_mpiexec()
+    mpiexec = find_mpiexec()
     pytest.importorskip("mpi4py")
     if mpiexec is None:
         pytest.skip("no mpiexec (pip install -e '.[mpi]')")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fastgrad.distributed.comm import find_mpiexec
 from fastgrad.train.directory import model_files
 
 pytest.importorskip("mpi4py", reason="needs mpi4py (pip install 'fastgrad[mpi]')")
-MPIEXEC = (str(Path(sys.executable).with_name("mpiexec")) if Path(sys.executable).with_name("mpiexec").exists()
-           else shutil.which("mpiexec"))
+MPIEXEC = find_mpiexec()
 pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="needs mpiexec (pip install 'fastgrad[mpi]')")
 REPO = Path(__file__).resolve().parents[2]
 

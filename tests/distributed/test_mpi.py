@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,16 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fastgrad.distributed.comm import find_mpiexec
+
 pytest.importorskip("mpi4py", reason="needs mpi4py (pip install 'fastgrad[mpi]')")
 
 WORKER = Path(__file__).with_name("mpi_worker.py")
 REPO = Path(__file__).resolve().parents[2]
 JOB_SECONDS = 120
-
-
-def find_mpiexec() -> str | None:
-    beside_python = Path(sys.executable).with_name("mpiexec")  # the mpich wheel installs it there
-    return str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
 
 
 MPIEXEC = find_mpiexec()
