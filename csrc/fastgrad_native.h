@@ -13,6 +13,15 @@ void fg_softmax_xent_f64(const double *logits, const int64_t *targets, int64_t n
                          int64_t ignore_index, double grad_scale, double *row_loss, double *dlogits,
                          int n_threads);
 
+/* One Elman RNN step after its recurrent product (csrc/elman_rnn.c): pre (n = batch * hidden) holds
+ * x_t W_ih^T + b on entry and h_t = f(pre + recurrent) on return, f = tanh, or max(0, .) if relu. */
+void fg_elman_step_f32(float *pre, const float *recurrent, int64_t n, int relu);
+void fg_elman_step_f64(double *pre, const double *recurrent, int64_t n, int relu);
+/* Its backward pass: delta = (g + carry) f'(.) with f' read off the step's output h. */
+void fg_elman_delta_f32(const float *g, const float *carry, const float *h, int64_t n, int relu, float *delta);
+void fg_elman_delta_f64(const double *g, const double *carry, const double *h, int64_t n, int relu,
+                        double *delta);
+
 /* One LSTM step after its recurrent product (csrc/gated_rnn.c): gates (batch, 4 hidden) = x_t W_ih^T + b
  * on entry, activated i, f, g, o on return; writes h_t and c_t. */
 void fg_lstm_step_f32(float *gates, const float *recurrent, const float *c_prev, float *h, float *c,

@@ -181,7 +181,7 @@ def test_sigmoid_is_within_three_ulp(simd_level, dtype):
     assert (native_sigmoid(x)[tiny] == 0).all()
 
 
-# -- LSTM and GRU steps ------------------------------------------------------------------------------
+# -- Elman, LSTM and GRU steps -----------------------------------------------------------------------
 GATED_TOLERANCE = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 GATED_SHAPES = [(1, 1, 1, 1), (1, 3, 4, 5), (6, 1, 3, 2), (7, 4, 9, 17), (3, 2, 33, 65), (0, 2, 3, 4), (3, 0, 2, 3)]
 # Saturated gates (scale 30) only in float64: float32 BLAS rounding of pre-activations in the hundreds,
@@ -208,6 +208,32 @@ def assert_all_close(actual, expected, dtype):
             continue
         assert a.dtype == e.dtype == dtype and a.shape == e.shape
         np.testing.assert_allclose(a, e, **GATED_TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("shape", GATED_SHAPES)
+@pytest.mark.parametrize("dtype, scale", DTYPE_SCALES)
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_elman_rnn_matches_reference(simd_level, rng, shape, dtype, scale, nonlinearity):
+    x, h0, _, w_ih, w_hh, b_ih, _ = layer(rng, shape, 1, dtype, scale)
+    hs = reference.rnn_forward(x, h0, w_ih, w_hh, b_ih, nonlinearity)
+    assert_all_close([native.rnn_forward(x, h0, w_ih, w_hh, b_ih, nonlinearity)], [hs], dtype)
+    g_hs = rng.standard_normal(hs.shape).astype(dtype)
+    for need_x in (True, False):
+        assert_all_close(native.rnn_backward(x, h0, w_ih, w_hh, hs, g_hs, nonlinearity, need_x),
+                         reference.rnn_backward(x, h0, w_ih, w_hh, hs, g_hs, nonlinearity, need_x), dtype)
+
+
+def test_elman_rnn_rejects_bad_arguments(rng):
+    x, h0, _, w_ih, w_hh, b_ih, _ = layer(rng, (3, 2, 4, 5), 1, np.float64)
+    with pytest.raises(ValueError, match=r"w_hh: expected shape \(H, H\), got \(5, 4\)"):
+        native.rnn_forward(x, h0, w_ih, w_hh[:, :4], b_ih, "tanh")
+    with pytest.raises(ValueError, match=r"bias: expected shape \(H,\) = \(5,\), got \(4,\)"):
+        native.rnn_forward(x, h0, w_ih, w_hh, b_ih[:4], "tanh")
+    with pytest.raises(ValueError, match=r"nonlinearity: expected one of \('tanh', 'relu'\), got 'sigmoid'"):
+        native.rnn_forward(x, h0, w_ih, w_hh, b_ih, "sigmoid")
+    hs = native.rnn_forward(x, h0, w_ih, w_hh, b_ih, "relu")
+    with pytest.raises(ValueError, match=r"g_hs: expected shape \(T, B, H\) = \(3, 2, 5\), got \(2, 2, 5\)"):
+        native.rnn_backward(x, h0, w_ih, w_hh, hs, hs[:2], "relu", True)
 
 
 @pytest.mark.parametrize("shape", GATED_SHAPES)

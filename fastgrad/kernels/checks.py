@@ -328,18 +328,37 @@ def softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad) -
     return logits, targets, ignore_index, reduction, bool(need_grad)
 
 
-# gated recurrent layers over a whole sequence (T steps, batch B, input I, hidden H)
+# recurrent layers over a whole sequence (T steps, batch B, input I, hidden H)
+NONLINEARITIES = ("tanh", "relu")
+
+
 def _layer_shapes(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
                   gate_count: int) -> tuple[int, int, int, int]:
     """(T, B, I, H) of a layer whose weights hold `gate_count` H-blocks of rows."""
     expect_ndim("x", x, 3, "(T, B, I)")
+    rows = f"{gate_count}H" if gate_count > 1 else "H"
     if w_hh.ndim != 2 or w_hh.shape[0] != gate_count * w_hh.shape[1]:
-        raise ValueError(f"w_hh: expected shape ({gate_count}H, H), got {w_hh.shape}")
+        raise ValueError(f"w_hh: expected shape ({rows}, H), got {w_hh.shape}")
     steps, batch, inputs = x.shape
     hidden = w_hh.shape[1]
-    expect_shape("w_ih", w_ih, (gate_count * hidden, inputs), f"({gate_count}H, I)")
+    expect_shape("w_ih", w_ih, (gate_count * hidden, inputs), f"({rows}, I)")
     expect_shape("h0", h0, (batch, hidden), "(B, H)")
     return steps, batch, inputs, hidden
+
+
+def rnn_forward(x, h0, w_ih, w_hh, bias, nonlinearity) -> tuple:
+    x, h0, w_ih, w_hh, bias = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, bias=bias)
+    _, _, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 1)
+    expect_shape("bias", bias, (hidden,), "(H,)")
+    return x, h0, w_ih, w_hh, bias, one_of("nonlinearity", nonlinearity, NONLINEARITIES)
+
+
+def rnn_backward(x, h0, w_ih, w_hh, hs, g_hs, nonlinearity, need_x) -> tuple:
+    x, h0, w_ih, w_hh, hs, g_hs = common_float_arrays(x=x, h0=h0, w_ih=w_ih, w_hh=w_hh, hs=hs, g_hs=g_hs)
+    steps, batch, _, hidden = _layer_shapes(x, h0, w_ih, w_hh, 1)
+    expect_shape("hs", hs, (steps, batch, hidden), "(T, B, H)")
+    expect_shape("g_hs", g_hs, (steps, batch, hidden), "(T, B, H)")
+    return x, h0, w_ih, w_hh, hs, g_hs, one_of("nonlinearity", nonlinearity, NONLINEARITIES), bool(need_x)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, bias) -> tuple:

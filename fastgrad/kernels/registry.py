@@ -91,7 +91,7 @@ _DECLARATIONS = [
                      "sign", "maximum", "minimum", "clip", "where", "log1p", "expm1", "sin", "cos", "square",
                      "floor_divide", "remainder", "reciprocal", "rsqrt", "sum", "amax", "amin", "prod", "cumsum",
                      "logsumexp", "einsum"),
-    *_with_loops("matmul", "linear", "linear_backward", "embedding", "rnn_forward", "rnn_backward"),
+    *_with_loops("matmul", "linear", "linear_backward", "embedding"),
     # activations
     _compiled("relu", numba=activation.relu, loops=loops.relu),
     _compiled("relu_backward", numba=activation.relu_backward, loops=loops.relu_backward),
@@ -115,7 +115,9 @@ _DECLARATIONS = [
     _compiled("embedding_bag", numba=embedding.embedding_bag, loops=loops.embedding_bag),
     _compiled("embedding_bag_backward", numba=embedding.embedding_bag_backward, loops=loops.embedding_bag_backward),
     _compiled("dropout_mask", numba=dropout.dropout_mask),
-    # gated recurrent layers over a whole sequence
+    # recurrent layers over a whole sequence
+    _compiled("rnn_forward", native=_native.rnn_forward, loops=loops.rnn_forward, c_source="csrc/elman_rnn.c"),
+    _compiled("rnn_backward", native=_native.rnn_backward, loops=loops.rnn_backward, c_source="csrc/elman_rnn.c"),
     _compiled("lstm_forward", native=_native.lstm_forward, loops=loops.lstm_forward, c_source="csrc/gated_rnn.c"),
     _compiled("lstm_backward", native=_native.lstm_backward, loops=loops.lstm_backward, c_source="csrc/gated_rnn.c"),
     _compiled("gru_forward", native=_native.gru_forward, loops=loops.gru_forward, c_source="csrc/gated_rnn.c"),
