@@ -152,6 +152,9 @@ class DistributedDataParallel(Module):
         dense: list = []
         for param in reversed([p for p in self.module.parameters() if p.requires_grad]):
             if id(param) in sparse_weights:
+                if dense:  # the dense parameters before it come first: their gradients are ready first
+                    self._add_bucket(_DenseBucket(dense, dense[0].dtype))
+                    dense = []
                 self._add_bucket(_SparseBucket(param))
                 continue
             if dense and (dense[0].dtype != param.dtype or sum(p._data.nbytes for p in dense) >= cap_bytes):

@@ -108,6 +108,28 @@ def test_buckets_start_in_order_while_the_backward_runs(pair, monkeypatch):
     assert [id(p) for p in wrapped._buckets[0].params] == [id(model.second.bias)]
 
 
+def test_a_sparse_bucket_keeps_its_place_in_the_order(pair, monkeypatch):
+    """The embedding is registered first, so its gradient is ready last: the dense parameters collected before
+    it in reverse registration order form the first bucket and go out before the embedding's gradient exists
+    (once, a sparse bucket went first and held them back until the end of the backward)."""
+    fastgrad.manual_seed(0)
+    model = TwoLayers(sparse=True)
+    wrapped = dist.DistributedDataParallel(model)  # all dense parameters fit one bucket
+    assert [type(b) for b in wrapped._buckets] == [ddp_module._DenseBucket, ddp_module._SparseBucket]
+    assert len(wrapped._buckets[0].params) == 4
+    embedding_grad_at_start = []
+    original = ddp_module._DenseBucket.start
+
+    def start(bucket, group):
+        embedding_grad_at_start.append(model.embedding.weight.grad is None)
+        original(bucket, group)
+
+    monkeypatch.setattr(ddp_module._DenseBucket, "start", start)
+    loss_of(wrapped).backward()
+    assert embedding_grad_at_start == [True]
+    assert [kind for kind, _ in pair.log] == ["allreduce", "count", "allgather", "allgather"]
+
+
 def test_no_sync_accumulates_locally_and_the_next_backward_averages_the_sum(pair):
     fastgrad.manual_seed(0)
     model = TwoLayers()
