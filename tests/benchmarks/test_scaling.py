@@ -30,3 +30,21 @@ def test_two_ranks_train_twice_the_batch():
 def test_unknown_models_are_named():
     done = subprocess.run([sys.executable, "-m", "fastgrad.benchmarks.scaling", "cnn"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown model(s) cnn; choose from rnnlm, nbow" in done.stderr
+
+
+def test_independent_runs_start_together_and_add_up():
+    result = scaling.run_independent("nbow", 1)
+    assert result["ranks"] == 2 and result["unit"] == "bags" and result["per_second"] > 0
+
+
+def test_a_waiting_worker_times_nothing_before_it_is_released():
+    run = subprocess.Popen([sys.executable, "-m", "fastgrad.benchmarks.scaling", "--worker", "nbow", "--steps", "1",
+                            "--wait"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        assert run.poll() is None  # still waiting for its release
+        out, _ = run.communicate("go\n", timeout=600)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert json.loads(out.strip().splitlines()[-1])["ranks"] == 1
