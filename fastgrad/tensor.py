@@ -496,11 +496,23 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
                 return self
         return graph.apply_inplace(op, name, self, other)
 
+    def _scaled(self, other, alpha) -> "Tensor":
+        """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
+        product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
+        if alpha == 1:
+            return other
+        other = self._operand(other)
+        data = other._data
+        if (PROFILE.active is None and not (GRAD_MODE.enabled and other.requires_grad) and data.dtype.kind == "f"
+                and type(alpha) in (int, float)):
+            return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
+        return other * alpha
+
     def add_(self, other, alpha: float = 1) -> "Tensor":
-        return self._inplace_binary("add_", ops.Add, other if alpha == 1 else other * alpha)
+        return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
     def sub_(self, other, alpha: float = 1) -> "Tensor":
-        return self._inplace_binary("sub_", ops.Sub, other if alpha == 1 else other * alpha)
+        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
 
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)

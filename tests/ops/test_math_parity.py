@@ -224,3 +224,29 @@ def test_integer_matrix_products_match_torch():
 def test_einsum_matches_torch(dtype, equation, shapes):
     arrays = [uniform(shape, dtype, seed=i) for i, shape in enumerate(shapes)]
     assert_matches_torch(lambda *t: fastgrad.einsum(equation, *t), lambda *t: torch.einsum(equation, *t), *arrays)
+
+
+IN_PLACE_ALPHA_CASES = [  # (self dtype, other dtype, alpha)
+    (np.float32, np.float32, 0.1), (np.float64, np.float64, -2.5), (np.float32, np.float64, 0.3),
+    (np.float64, np.float32, 3), (np.float32, np.int64, 0.5), (np.int64, np.int64, 2), (np.float32, np.float32, 1)]
+
+
+@pytest.mark.parametrize("self_dtype, other_dtype, alpha", IN_PLACE_ALPHA_CASES)
+@pytest.mark.parametrize("name", ["add_", "sub_"])
+def test_in_place_add_and_sub_with_alpha_match_torch_outside_autograd(name, self_dtype, other_dtype, alpha):
+    """An optimizer's update, p.sub_(grad, alpha=lr) under no_grad: values and the kept dtype as PyTorch's."""
+    start, other = uniform((3, 4), self_dtype), uniform((3, 4), other_dtype, seed=1)
+    ours, theirs = fastgrad.tensor(start), torch.tensor(start)
+    with fastgrad.no_grad(), torch.no_grad():
+        getattr(ours, name)(fastgrad.tensor(other), alpha=alpha)
+        getattr(theirs, name)(torch.tensor(other), alpha=alpha)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6 if np.float32 in (self_dtype, other_dtype)
+                               else 1e-12)
+
+
+def test_in_place_sub_with_a_float_alpha_into_an_integer_tensor_raises_as_torch_does():
+    with pytest.raises(RuntimeError):
+        torch.ones(3, dtype=torch.int64).sub_(torch.ones(3, dtype=torch.int64), alpha=0.5)
+    with pytest.raises(RuntimeError, match="sub_: result type"):
+        fastgrad.ones(3, dtype=fastgrad.int64).sub_(fastgrad.ones(3, dtype=fastgrad.int64), alpha=0.5)
