@@ -122,7 +122,8 @@ def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index,
                                                             any(want))
         if not any(want):
             continue
-        delta *= scale if scale.ndim == 0 else scale[start:stop, None]
+        if scale.ndim:  # one scale per row ("none"); a single scale goes onto the smaller gradients at the end
+            delta *= scale[start:stop, None]
         g_hidden, g_weight, g_bias = K.linear_backward(hidden[start:stop], weight, delta, *want)
         if want[0]:
             d_hidden[start:stop] = g_hidden
@@ -133,6 +134,10 @@ def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index,
     if rows == 0:  # no block ran: zero gradients of the right shapes
         d_weight = np.zeros_like(weight) if want[1] else None
         d_bias = np.zeros_like(bias) if want[2] else None
+    if scale.ndim == 0 and scale != 1:
+        for grad in (d_hidden, d_weight, d_bias):
+            if grad is not None:
+                grad *= scale
     return losses, d_hidden, d_weight, d_bias
 
 
