@@ -56,6 +56,10 @@ def test_embedding_rejects_float_ids_and_bad_offsets():
         F.embedding_bag(fastgrad.tensor([1, 2, 3]), weight, fastgrad.tensor([1, 2]))
     with pytest.raises(ValueError, match="offsets must be 1-D, start at 0"):
         F.embedding_bag(fastgrad.tensor([1, 2, 3]), weight, fastgrad.tensor([0, 5]))
+    with pytest.raises(ValueError, match="offsets must be 1-D, start at 0"):
+        F.embedding_bag(fastgrad.tensor([1, 2, 3]), weight, fastgrad.tensor([0, 2, 1]))
+    with pytest.raises(TypeError, match="embedding_bag: offsets must be integers .* got dtype float32"):
+        F.embedding_bag(fastgrad.tensor([1, 2, 3]), weight, fastgrad.tensor([0.0, 1.5]))
 
 
 def test_loss_target_shape_and_reduction_are_checked():

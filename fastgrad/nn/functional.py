@@ -17,7 +17,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import where
-from fastgrad.kernels.checks import index_array
+from fastgrad.kernels.checks import first_out_of_order, index_array
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
@@ -523,9 +523,12 @@ def embedding_bag(input, weight: Tensor, offsets=None, mode: str = "mean", spars
     elif ids.ndim == 1:
         if offsets is None:
             raise ValueError("embedding_bag: a 1-D input needs offsets (the start of each bag)")
-        offset_array = np.ascontiguousarray(offsets._data if isinstance(offsets, Tensor) else offsets, dtype=np.int64)
-        if offset_array.ndim != 1 or (offset_array.size and (offset_array[0] != 0 or (np.diff(offset_array) < 0).any()
-                                                             or offset_array[-1] > ids.size)):
+        offset_array = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
+        if offset_array.dtype.kind not in "iu":  # a float offset would be truncated to a different bag boundary
+            raise TypeError(f"embedding_bag: offsets must be integers (int64 or int32), got dtype {offset_array.dtype}")
+        offset_array = np.ascontiguousarray(offset_array, dtype=np.int64)
+        if offset_array.ndim != 1 or (offset_array.size and (offset_array[0] != 0 or offset_array[-1] > ids.size
+                                                             or first_out_of_order(offset_array, False) >= 0)):
             raise ValueError(f"embedding_bag: offsets must be 1-D, start at 0, not decrease and stay <= {ids.size} "
                              f"(the number of ids), got {offset_array.tolist()[:10]}")
     else:
