@@ -2,6 +2,7 @@
 reference, and calls choose the build by size."""
 import numba
 import numpy as np
+import pytest
 
 from fastgrad.backends import numpy as reference
 from fastgrad.kernels import embedding, optim
@@ -11,7 +12,17 @@ from fastgrad.kernels.registry import implementations
 compiled = implementations("numba")
 
 
-def test_large_embedding_bag_runs_threaded_and_matches_reference(rng):
+@pytest.fixture
+def two_numba_threads():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has fewer than 2 threads on this machine")
+    before = numba.get_num_threads()
+    numba.set_num_threads(2)
+    yield
+    numba.set_num_threads(before)
+
+
+def test_large_embedding_bag_runs_threaded_and_matches_reference(rng, two_numba_threads):
     weight = rng.standard_normal((500, 64)).astype(np.float32)
     ids = rng.integers(0, 500, 64 * 20)
     offsets = np.arange(0, ids.size, 20)
@@ -42,10 +53,12 @@ def test_threaded_and_serial_builds_give_identical_results(rng):
         np.testing.assert_array_equal(threaded, serial)
 
 
-def test_size_chooses_the_build():
+def test_size_and_thread_count_choose_the_build(two_numba_threads):
     calls = []
     kernel = ThreadedOrSerial.__new__(ThreadedOrSerial)
     kernel.threaded, kernel.serial = (lambda: calls.append("threaded")), (lambda: calls.append("serial"))
     kernel(PARALLEL_MIN_ELEMENTS - 1)
     kernel(PARALLEL_MIN_ELEMENTS)
-    assert calls == ["serial", "threaded"]
+    numba.set_num_threads(1)
+    kernel(PARALLEL_MIN_ELEMENTS)  # one thread: the threaded build would only add its launch
+    assert calls == ["serial", "threaded", "serial"]
