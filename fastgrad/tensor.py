@@ -481,9 +481,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
-        if PROFILE.active is None and not (GRAD_MODE.enabled and (self.requires_grad or other.requires_grad)):
-            # Nothing to record or profile (an optimizer step under no_grad, say): the backend's kernel and a
-            # write, without the graph layer's bookkeeping. A result of another shape, or one that cannot be
+        if _unrecorded(self, other):
+            # An optimizer step under no_grad, say: the backend's kernel and a write, without the graph
+            # layer's bookkeeping. A result of another shape, or one that cannot be
             # written back (int / int is float), goes the general way below, which raises PyTorch's errors.
             try:
                 result = _IN_PLACE_KERNELS[op](backends.CURRENT.kernels)(self._data, other._data)
@@ -503,8 +503,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
             return other
         other = self._operand(other)
         data = other._data
-        if (PROFILE.active is None and not (GRAD_MODE.enabled and other.requires_grad) and data.dtype.kind == "f"
-                and type(alpha) in (int, float)):
+        if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
         return other * alpha
 
@@ -584,6 +583,19 @@ def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
             raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
+
+
+def _unrecorded(*tensors: Tensor) -> bool:
+    """Nothing would record or profile an op on these tensors: no profiler runs, and grad mode is off or
+    none of them requires grad."""
+    if PROFILE.active is not None:
+        return False
+    if not GRAD_MODE.enabled:
+        return True
+    for tensor in tensors:
+        if tensor.requires_grad:
+            return False
+    return True
 
 
 # The kernel of each in-place arithmetic op, for updates that nothing records.

@@ -16,7 +16,8 @@ the CLI's sizes:
 
 A run is `python -m fastgrad.benchmarks.scaling --worker MODEL`, alone or under mpiexec; rank 0 prints one
 JSON line. With `--wait`, a run says "ready" after its warm-up and starts timing when a line arrives on
-its standard input, so that the two independent runs time their steps together. word2vec's scaling comes from two `fastgrad train word2vec` runs (docs/distributed.md).
+its standard input, so that the two independent runs time their steps together. word2vec's scaling
+comes from `fastgrad train word2vec` runs in the same three configurations (docs/distributed.md).
 """
 from __future__ import annotations
 
