@@ -65,17 +65,18 @@ def _bag_reduce(weight, ids, offsets, mean, out):
 
 
 @njit(cache=True)
-def _bag_gradient_row(g, b, length, mean):
-    """What each id of bag b receives: g[b], divided by the bag's length for a mean.
+def _bag_gradient_row(g, b, length, mean, row):
+    """Writes into `row` what each id of bag b receives: g[b], divided by the bag's length for a mean.
 
     Divided once per bag rather than once per id: the division, not memory, was the bottleneck.
     """
-    row = g[b].copy()
     if mean and length > 0:
         scale = g.dtype.type(length)
         for j in range(row.size):
-            row[j] /= scale
-    return row
+            row[j] = g[b, j] / scale
+    else:
+        for j in range(row.size):
+            row[j] = g[b, j]
 
 
 @threaded_or_serial
@@ -83,18 +84,20 @@ def _bag_grad_per_id(ids, offsets, g, mean, out):
     """Row k of out is the gradient of the k-th id (the sparse gradient's values)."""
     for b in prange(offsets.size):
         start, stop = _bag_bounds(offsets, ids.size, b)
-        row = _bag_gradient_row(g, b, stop - start, mean)
-        for k in range(start, stop):
-            for j in range(row.size):
-                out[k, j] = row[j]
+        if stop > start:  # the bag's first row is formed in place and copied to the others: no scratch row
+            _bag_gradient_row(g, b, stop - start, mean, out[start])
+            for k in range(start + 1, stop):
+                for j in range(out.shape[1]):
+                    out[k, j] = out[start, j]
 
 
 @njit(cache=True)
 def _bag_grad_scatter(ids, offsets, g, mean, out):
     # Straight into the dense (num_rows, d) gradient, adding in id order as the reference does.
+    row = np.empty(g.shape[1], dtype=g.dtype)
     for b in range(offsets.size):
         start, stop = _bag_bounds(offsets, ids.size, b)
-        row = _bag_gradient_row(g, b, stop - start, mean)
+        _bag_gradient_row(g, b, stop - start, mean, row)
         for k in range(start, stop):
             for j in range(row.size):
                 out[ids[k], j] += row[j]

@@ -211,5 +211,8 @@ def test_each_kernel_compiles_once_per_float_dtype(rng):
             for ids in (rng.integers(0, num_rows, 6), rng.integers(0, num_rows, 6).astype(np.int32)):
                 compiled.embedding_bag(weight, ids, np.array([0, 2], dtype=ids.dtype), "mean")
                 compiled.embedding_bag_backward(ids, np.array([0, 2]), weight[:2], "sum", num_rows, True)
-    assert len(kernels._bag_reduce.signatures) == 2
-    assert len(kernels._bag_grad_per_id.signatures) == 2
+    for loop in (kernels._bag_reduce, kernels._bag_grad_per_id):
+        # These small calls ran the serial build; other tests may have compiled the threaded one, at
+        # most once per dtype as well.
+        assert len(loop.serial.signatures) == 2
+        assert len(loop.threaded.signatures) <= 2
