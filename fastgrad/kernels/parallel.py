@@ -16,13 +16,6 @@ from numba import njit
 PARALLEL_MIN_ELEMENTS = 1 << 16
 
 
-@njit(cache=True)
-def _numba_threads() -> int:
-    # The same thread-local count as numba.get_num_threads(), read from compiled code: the Python
-    # function takes two locks per call (about 2-5 us), on every large kernel call.
-    return numba.get_num_threads()
-
-
 class ThreadedOrSerial:
     def __init__(self, loop):
         self.threaded = njit(cache=True, parallel=True)(loop)
@@ -34,7 +27,7 @@ class ThreadedOrSerial:
 
     def __call__(self, elements: int, *args):
         """Run on `args`; `elements` is the amount of work (e.g. rows x width)."""
-        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and _numba_threads() > 1 else self.serial
+        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else self.serial
         return loop(*args)
 
     @property
