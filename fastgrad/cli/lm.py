@@ -98,12 +98,13 @@ def register(cli) -> None:
 # ---- model-directory commands -------------------------------------------------------------------------
 def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Perplexity of the saved model on a text file (one sentence per line, `<eos>` after each), with the share
-    of its tokens that are `<unk>` to the model."""
+    of its tokens that are `<unk>` to the model. `tokens` counts the file's tokens, as the training log does;
+    `predicted_tokens` the ones scored: all but the first, which has no context."""
     config, vocab, model = load_language_model(model_dir)
     tokens = read_lm_tokens(path)
     ids = vocab.encode(tokens)
     nll, count = negative_log_likelihood(config, model, ids, vocab)
-    return {"model": config["model"], "tokens": count, "perplexity": perplexity(nll, count),
+    return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count, "perplexity": perplexity(nll, count),
             "unk_share": float((ids == vocab.stoi[UNK]).mean()) if len(ids) else 0.0}
 
 

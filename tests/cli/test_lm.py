@@ -8,7 +8,7 @@ import fastgrad
 from fastgrad import nn
 from fastgrad.cli import build_parser, main
 from fastgrad.cli.lm import evaluate_model, generate_text, predict_lines
-from fastgrad.data.lm_corpus import load_lm_corpus
+from fastgrad.data.lm_corpus import load_lm_corpus, read_lm_tokens
 from fastgrad.models.ngram import KneserNeyLM
 from fastgrad.train.directory import model_files
 from fastgrad.train.language_models import RNNLM_DEFAULTS, RNNLMConfig, load_language_model
@@ -75,7 +75,10 @@ def test_rnnlm_train_eval_generate_round_trip(corpus, tmp_path, capsys):
     assert best < 6  # about 2 is reachable (two choices per word); 11 words in all
     # the saved model is the best epoch's: evaluating it on the validation file gives the same number
     assert evaluate_model(out, corpus["valid"], None)["perplexity"] == pytest.approx(best, rel=1e-4)
-    assert records[-1]["test_ppl"] == pytest.approx(evaluate_model(out, corpus["test"], None)["perplexity"], rel=1e-4)
+    scored = evaluate_model(out, corpus["test"], None)
+    assert records[-1]["test_ppl"] == pytest.approx(scored["perplexity"], rel=1e-4)
+    # the file's tokens, as the training log counts them, and the scored ones: all but the first
+    assert scored["tokens"] == len(read_lm_tokens(corpus["test"])) == scored["predicted_tokens"] + 1
     greedy = generate_text(out, generate_args(temperature=0.0, seed=1))
     assert greedy == generate_text(out, generate_args(temperature=0.0, seed=2))
     sample = generate_text(out, generate_args(seed=3))
