@@ -230,8 +230,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
                                    "pass gradient=ones_like(output) or reduce the output first")
             grad = np.ones(self.shape, dtype=self.dtype)
         else:
-            # A copy: the caller's array must never become (part of) a leaf's .grad.
-            grad = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            # Not copied here: run_backward copies the root's gradient wherever it would become (part of)
+            # a leaf's .grad, so the caller's array never does, and a step whose gradient reaches no
+            # leaf unchanged (most) skips the copy.
+            grad = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {grad.shape}, expected the output's shape {self.shape}")
         run_backward(self, grad, retain_graph)

@@ -249,7 +249,7 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             _run_post_accumulate_hooks(root)
         return
     grads = {id(root): grad}
-    handed_to_leaves: set[int] = set()
+    handed_to_leaves = {id(grad)}  # the root's gradient may be the caller's array: copied if it reaches a leaf
     profile = PROFILE.active
     order = _topological_order(root)
     hooked_edges = _count_hooked_leaf_edges(order) if _POST_ACCUMULATE_HOOKS else None

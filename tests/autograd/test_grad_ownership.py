@@ -33,6 +33,30 @@ def test_backward_does_not_store_the_callers_gradient():
     np.testing.assert_array_equal(gt.numpy(), 1.0)
 
 
+def test_backward_reads_the_callers_gradient_without_copying_it_but_never_stores_it():
+    seen = []
+
+    class Spy(fastgrad.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(g.numpy())
+            return g  # reaches the leaf unchanged: the walk must copy it there
+
+    x = fastgrad.randn(2, 3, requires_grad=True)
+    g = np.full((2, 3), 2.0, dtype=np.float32)
+    Spy.apply(x).backward(gradient=g)
+    assert np.shares_memory(seen[0], g)  # no copy on the way in
+    assert not np.shares_memory(x.grad.numpy(), g)
+    y = fastgrad.randn(6, requires_grad=True)
+    y.reshape(2, 3).backward(gradient=g)  # a view of the caller's array reaches the leaf
+    y.grad.zero_()
+    np.testing.assert_array_equal(g, 2.0)
+
+
 def test_grads_of_two_leaves_never_share_memory():
     a, b = fastgrad.randn(3, requires_grad=True), fastgrad.randn(3, requires_grad=True)
     (a + b).sum().backward()
