@@ -10,6 +10,12 @@ import fastgrad
 import fastgrad.nn.functional as F
 
 
+def _identity_function(name: str, backward) -> type:
+    """A custom Function named `name` computing x * 1.0, with the given backward(ctx, g)."""
+    return type(name, (fastgrad.Function,), {"forward": staticmethod(lambda ctx, x: x * 1.0),
+                                             "backward": staticmethod(backward)})
+
+
 def test_grad_survives_zeroing_between_retained_backwards():
     x = fastgrad.randn(4, 5, requires_grad=True)
     loss = F.cross_entropy(x, fastgrad.tensor([0, 1, 2, 3]))
@@ -35,17 +41,8 @@ def test_backward_does_not_store_the_callers_gradient():
 
 def test_backward_reads_the_callers_gradient_without_copying_it_but_never_stores_it():
     seen = []
-
-    class Spy(fastgrad.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1.0
-
-        @staticmethod
-        def backward(ctx, g):
-            seen.append(g.numpy())
-            return g  # reaches the leaf unchanged: the walk must copy it there
-
+    # its backward hands g on unchanged, so g reaches the leaf: the walk must copy it there
+    Spy = _identity_function("Spy", lambda ctx, g: seen.append(g.numpy()) or g)
     x = fastgrad.randn(2, 3, requires_grad=True)
     g = np.full((2, 3), 2.0, dtype=np.float32)
     Spy.apply(x).backward(gradient=g)
@@ -84,15 +81,7 @@ def test_custom_function_returning_a_saved_tensor_as_gradient_is_copied():
 
 
 def test_custom_function_gradient_of_the_wrong_shape_raises():
-    class Wrong(fastgrad.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return fastgrad.ones(5)
-
+    Wrong = _identity_function("Wrong", lambda ctx, g: fastgrad.ones(5))
     x = fastgrad.randn(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"Wrong.backward returned a gradient of shape \(5,\) for input 0, "
                                            r"which has shape \(2, 3\)"):
