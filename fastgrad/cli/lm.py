@@ -104,8 +104,8 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     tokens = read_lm_tokens(path)
     ids = vocab.encode(tokens)
     nll, count = negative_log_likelihood(config, model, ids, vocab)
-    return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count, "perplexity": perplexity(nll, count),
-            "unk_share": float((ids == vocab.stoi[UNK]).mean()) if len(ids) else 0.0}
+    return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count,
+            "perplexity": perplexity(nll, count), "unk_share": float((ids == vocab.stoi[UNK]).mean()) if len(ids) else 0.0}
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
