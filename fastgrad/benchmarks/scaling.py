@@ -116,6 +116,13 @@ def _worker_command(model: str, steps: int) -> list[str]:
     return [sys.executable, "-m", "fastgrad.benchmarks.scaling", "--worker", model, "--steps", str(steps)]
 
 
+def _worker_result(command: list[str], returncode: int, stdout: str, stderr: str) -> dict:
+    """The JSON line a worker run printed last, or the run's error."""
+    if returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr.strip()}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 _ENV = {"OMP_NUM_THREADS": "1", "FASTGRAD_DIST_TIMEOUT": "600"}
 
 
@@ -124,9 +131,7 @@ def run_once(model: str, ranks: int, steps: int, mpiexec: str) -> dict:
     if ranks > 1:
         command = [mpiexec, "-n", str(ranks), *command]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **_ENV}, timeout=1800)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr.strip()}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _worker_result(command, done.returncode, done.stdout, done.stderr)
 
 
 def run_independent(model: str, steps: int, copies: int = 2) -> dict:
@@ -147,11 +152,7 @@ def run_independent(model: str, steps: int, copies: int = 2) -> dict:
         for run in runs:
             if run.poll() is None:
                 run.kill()
-    results = []
-    for run, (out, err) in zip(runs, outputs):
-        if run.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed:\n{err.strip()}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = [_worker_result(command, run.returncode, out, err) for run, (out, err) in zip(runs, outputs)]
     return {**results[0], "ranks": copies, "per_second": sum(r["per_second"] for r in results)}
 
 

@@ -150,19 +150,21 @@ class DistributedDataParallel(Module):
     def _build_buckets(self, cap_bytes: float) -> None:
         sparse_weights = {id(m.weight) for m in self.module.modules() if getattr(m, "sparse", False) is True}
         dense: list = []
+
+        def close_dense_bucket() -> None:
+            if dense:
+                self._add_bucket(_DenseBucket(dense.copy(), dense[0].dtype))
+                dense.clear()
+
         for param in reversed([p for p in self.module.parameters() if p.requires_grad]):
             if id(param) in sparse_weights:
-                if dense:  # the dense parameters before it come first: their gradients are ready first
-                    self._add_bucket(_DenseBucket(dense, dense[0].dtype))
-                    dense = []
+                close_dense_bucket()  # the dense parameters before it come first: their gradients are ready first
                 self._add_bucket(_SparseBucket(param))
-                continue
-            if dense and (dense[0].dtype != param.dtype or sum(p._data.nbytes for p in dense) >= cap_bytes):
-                self._add_bucket(_DenseBucket(dense, dense[0].dtype))
-                dense = []
-            dense.append(param)
-        if dense:
-            self._add_bucket(_DenseBucket(dense, dense[0].dtype))
+            else:
+                if dense and (dense[0].dtype != param.dtype or sum(p._data.nbytes for p in dense) >= cap_bytes):
+                    close_dense_bucket()
+                dense.append(param)
+        close_dense_bucket()
 
     def _add_bucket(self, bucket) -> None:
         for param in bucket.params:
