@@ -17,7 +17,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import where
-from fastgrad.kernels.checks import first_out_of_order, index_array
+from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
@@ -26,10 +26,11 @@ from fastgrad.tensor_methods.arguments import normalize_dims
 def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
     """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
     own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
-    ids for backward, and a later in-place change of the caller's tensor must not change the gradient."""
+    ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
+    Marked as checked, so the compiled kernels' checks do not scan it again."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
     array = index_array(name, source, size, allowed)
-    return array.copy() if np.may_share_memory(array, source) else array
+    return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
 
 def _reduction(reduction: str) -> str:
@@ -519,20 +520,24 @@ def embedding_bag(input, weight: Tensor, offsets=None, mode: str = "mean", spars
         if offsets is not None:
             raise ValueError("embedding_bag: offsets must be None when input is 2-D (B, L)")
         offset_array = np.arange(0, ids.size, max(ids.shape[1], 1), dtype=np.int64)[: ids.shape[0]]
-        ids = ids.reshape(-1)
+        ids = mark_passed(ids.reshape(-1), ("index", weight.shape[0], None))
     elif ids.ndim == 1:
         if offsets is None:
             raise ValueError("embedding_bag: a 1-D input needs offsets (the start of each bag)")
-        offset_array = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
-        if offset_array.dtype.kind not in "iu":  # a float offset would be truncated to a different bag boundary
-            raise TypeError(f"embedding_bag: offsets must be integers (int64 or int32), got dtype {offset_array.dtype}")
-        offset_array = np.ascontiguousarray(offset_array, dtype=np.int64)
+        source = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
+        if source.dtype.kind not in "iu":  # a float offset would be truncated to a different bag boundary
+            raise TypeError(f"embedding_bag: offsets must be integers (int64 or int32), got dtype {source.dtype}")
+        offset_array = np.ascontiguousarray(source, dtype=np.int64)
+        if np.may_share_memory(offset_array, source):  # the caller's memory may change before backward
+            offset_array = offset_array.copy()
         if offset_array.ndim != 1 or (offset_array.size and (offset_array[0] != 0 or offset_array[-1] > ids.size
                                                              or first_out_of_order(offset_array, False) >= 0)):
             raise ValueError(f"embedding_bag: offsets must be 1-D, start at 0, not decrease and stay <= {ids.size} "
                              f"(the number of ids), got {offset_array.tolist()[:10]}")
     else:
         raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D, got shape {ids.shape}")
+    if offset_array.size:  # the kernels' check refuses empty offsets when there are ids; this one does not
+        mark_passed(offset_array, ("offsets", ids.size))
     return apply(ops.EmbeddingBag, weight, Tensor._wrap(ids, False, None), Tensor._wrap(offset_array, False, None),
                  mode=mode, sparse=sparse)
 
