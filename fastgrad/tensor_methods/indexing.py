@@ -29,10 +29,11 @@ class IndexingMethods:
                         if _is_bool_index(p) else 1) for p in parts)
         dim = 0
         for part in parts:
-            if isinstance(part, graph.Tensor):  # a copy: backward reuses the key after the caller may change it
+            # A copy of an index array, whoever made it: backward reuses the key after the caller may change it.
+            if isinstance(part, graph.Tensor):
                 part = part._data.copy()
-            elif isinstance(part, list):
-                part = np.asarray(part)
+            elif isinstance(part, (list, np.ndarray)):
+                part = np.array(part)
             if part is Ellipsis:
                 dim += self.ndim - consumes
             elif part is None:

@@ -166,6 +166,17 @@ def test_gradient_uses_the_index_as_it_was_at_forward():
     assert x.grad.tolist() == [0.0, 0.0, 2.0]
 
 
+@pytest.mark.parametrize("make_index", [np.array, fastgrad.tensor], ids=["numpy", "tensor"])
+def test_subscript_gradient_uses_the_key_as_it_was_at_forward(make_index):
+    """x[index]: the caller's index array (NumPy's too) is copied, so changing it later cannot move the gradient."""
+    x = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    index = make_index([0, 1])
+    y = x[index] * fastgrad.tensor([1.0, 2.0])
+    index[0] = 3
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 0.0, 0.0]
+
+
 def test_repeated_scatter_index_follows_pytorch_gradient_formula():
     """With a repeated index one write wins; PyTorch still gives every src element its target's
     gradient (g gathered at index), and the input no gradient where anything was written."""
