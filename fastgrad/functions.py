@@ -13,9 +13,11 @@ from fastgrad.tensor_methods.arguments import normalize_dims
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """A tensor as it is; anything else as a new tensor of its own memory (a NumPy array is copied:
+    backward may read it after the caller has changed it)."""
     if isinstance(x, Tensor):
         return x
-    return like._operand(x) if like is not None else Tensor(x)
+    return like._operand(x) if like is not None else Tensor(np.array(x) if isinstance(x, np.ndarray) else x)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -46,7 +48,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def where(condition, input, other) -> Tensor:
     """Elementwise `input` where condition holds, else `other`; gradients flow to both branches."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    # The condition is an input of the op: a tensor's version counter then guards it, and an array is copied.
+    condition = condition if isinstance(condition, Tensor) else Tensor._wrap(np.array(condition), False, None)
+    cond = condition._data
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
@@ -57,7 +61,7 @@ def where(condition, input, other) -> Tensor:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be broadcast together") from None
-    return apply(ops.Where, Tensor._wrap(cond, False, None), a, b)
+    return apply(ops.Where, condition, a, b)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:

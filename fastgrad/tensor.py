@@ -250,12 +250,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":
-        """Wrap a Python number, NumPy scalar or array for a binary op with this tensor."""
+        """Wrap a Python number, NumPy scalar or array for a binary op with this tensor. An array is
+        copied, since backward may read it after the caller has changed it (a tensor's own changes are
+        caught by its version counter)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float, np.generic)):
             return Tensor._wrap(np.array(other, dtype=result_type(self._data, other)), False, None)
-        return Tensor._wrap(np.asarray(other), False, None)
+        return Tensor._wrap(np.array(other), False, None)
 
     def _promoted(self, other: "Tensor") -> tuple["Tensor", "Tensor"]:
         """Both operands in the dtype PyTorch's promotion rules give (see fastgrad.dtypes.result_type)."""
@@ -453,7 +455,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         return self._data.flags.c_contiguous
 
     def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
-        return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
+        return Tensor(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
+                      requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None) -> "Tensor":
         return Tensor(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype))

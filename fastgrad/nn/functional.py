@@ -165,10 +165,16 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
     return scores, target._data.reshape(-1)
 
 
+def _tensor_of(value) -> Tensor:
+    """A tensor as it is (its version counter guards it); anything else as a new tensor of its own
+    memory: backward may read the values after the caller has changed their array."""
+    return value if isinstance(value, Tensor) else Tensor(np.array(value) if isinstance(value, np.ndarray) else value)
+
+
 def _class_weight(weight, classes: int, name: str) -> Tensor | None:
     if weight is None:
         return None
-    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    weight = _tensor_of(weight)
     if weight.shape != (classes,):
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
     return weight
@@ -188,10 +194,6 @@ def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np
     return weight._data
 
 
-def _as_target(target) -> Tensor:
-    return target if isinstance(target, Tensor) else Tensor(target)
-
-
 def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax over the class dim (1; 0 for an unbatched (C,) input) + negative log-likelihood, as PyTorch.
@@ -206,7 +208,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     classes = _class_count(input, "cross_entropy")
-    target = _as_target(target)
+    target = _tensor_of(target)
     if target.dtype.kind == "f":
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
@@ -244,7 +246,7 @@ def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor | None, ta
             raise RuntimeError(f"linear_cross_entropy: hidden and {name} must have the same dtype, but got "
                                f"{hidden.dtype} and {t.dtype}")
     _floating(hidden, "linear_cross_entropy")
-    target = _as_target(target)
+    target = _tensor_of(target)
     if target.shape != hidden.shape[:-1]:
         raise ValueError(f"linear_cross_entropy: target has shape {target.shape}, expected {hidden.shape[:-1]} "
                          f"(hidden's shape without its last dim) for hidden of shape {hidden.shape}")
@@ -265,7 +267,8 @@ def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndar
     targets_tensor = Tensor._wrap(targets, False, None)
     hard = apply(ops.NLLLoss, logp, targets_tensor, ignore_index=ignore_index, reduction="none", weight=weight)
     counted = targets != ignore_index
-    weighted_logp = logp if weight is None else logp * Tensor._wrap(weight, False, None)
+    # a copy of the weights: the caller's tensor may change before backward reads them
+    weighted_logp = logp if weight is None else logp * Tensor._wrap(weight.copy(), False, None)
     uniform = -weighted_logp.sum(1) * Tensor._wrap(counted.astype(logp.dtype), False, None)
     rows = hard * (1 - smoothing) + uniform * (smoothing / classes)
     if reduction != "mean":
@@ -302,7 +305,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     _reduction(reduction)
     classes = _class_count(input, "nll_loss")
-    target = _as_target(target)
+    target = _tensor_of(target)
     scores, targets = _class_scores(input, target, "nll_loss")
     targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index)
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
@@ -315,7 +318,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
 def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True) -> Tensor:
     """The target as a tensor that broadcasts with input (integers take the input's float dtype); a
     differing shape warns, as PyTorch does, since it is usually a mistake."""
-    target = _as_target(target)
+    target = _tensor_of(target)
     if input.dtype.kind != "f" and target.dtype.kind != "f":
         raise TypeError(f"{name}: expected floating point input or target, got dtypes {input.dtype} and {target.dtype}")
     if target.dtype.kind != "f":
@@ -337,7 +340,7 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     """Elementwise weights (the input's shape) scale the losses; "mean" is then sum / sum(weight)."""
     if weight is None:
         return _reduce(losses, reduction)
-    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    weight = _tensor_of(weight)
     if weight.shape != input.shape:
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected the input's shape {input.shape}")
     losses = losses * weight
@@ -396,7 +399,7 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} differs from input shape "
                          f"{input.shape}")

@@ -19,6 +19,8 @@ class Matmul(Op):
 
     def backward(ctx, K, g):
         a, b = ctx.saved
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a 0-d array
+            return K.multiply(g, b), K.multiply(g, a)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g

@@ -38,10 +38,28 @@ class MathMethods:
     def relu(self):
         return apply(ops.Relu, self)
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+    def clamp(self, min=None, max=None) -> "Tensor":
+        """Each element limited to [min, max]. Number bounds are one op; tensor (or array) bounds broadcast
+        and get their gradient where they clip, the input where it is inside (ties go to the input), as
+        in PyTorch."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return apply(ops.Clamp, self, low=min, high=max)
+        numbers = [isinstance(bound, (int, float, np.generic)) for bound in (min, max) if bound is not None]
+        if all(numbers):
+            return apply(ops.Clamp, self, low=min, high=max)
+        if any(numbers):
+            raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
+                            f"{type(min).__name__} and {type(max).__name__}")
+        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
+
+        clamped = self
+        if min is not None:
+            low = self._operand(min)
+            clamped = where(clamped < low, low, clamped)
+        if max is not None:
+            high = self._operand(max)
+            clamped = where(clamped > high, high, clamped)
+        return clamped
 
     clip = clamp
 

@@ -250,3 +250,23 @@ def test_in_place_sub_with_a_float_alpha_into_an_integer_tensor_raises_as_torch_
         torch.ones(3, dtype=torch.int64).sub_(torch.ones(3, dtype=torch.int64), alpha=0.5)
     with pytest.raises(RuntimeError, match="sub_: result type"):
         fastgrad.ones(3, dtype=fastgrad.int64).sub_(fastgrad.ones(3, dtype=fastgrad.int64), alpha=0.5)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("bounds", ["min", "max", "both", "crossed"])
+def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds):
+    """Tensor bounds broadcast and get gradients where they clip; min > max gives max, as PyTorch."""
+    x = uniform((3, 4), dtype)
+    low, high = uniform((4,), dtype, -1.0, 0.0, seed=1), uniform((3, 1), dtype, 0.0, 1.0, seed=2)
+    if bounds == "crossed":
+        low, high = high.reshape(3, 1) + 0.5, low.reshape(1, 4) + 0.25
+    calls = {"min": (lambda t, lo, hi: t.clamp(min=lo)), "max": (lambda t, lo, hi: t.clamp(max=hi))}
+    call = calls.get(bounds, lambda t, lo, hi: t.clamp(min=lo, max=hi))
+    assert_matches_torch(call, call, x, low, high)
+
+
+def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
+    x, bound = uniform((3,), np.float32), uniform((3,), np.float32)
+    for module in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            module.tensor(x).clamp(min=0.0, max=module.tensor(bound))
