@@ -7,6 +7,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
@@ -20,8 +21,14 @@ def _as_tensor(x, like: Tensor | None = None) -> Tensor:
     return like._operand(x) if like is not None else Tensor(np.array(x) if isinstance(x, np.ndarray) else x)
 
 
+def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors in their common dtype by PyTorch's promotion (int64 with float32 gives float32)."""
+    dtype = result_type(*[t._data for t in tensors])
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    tensors = [_as_tensor(t) for t in tensors]
+    tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     (axis,) = normalize_dims(dim, tensors[0].ndim)
@@ -36,7 +43,7 @@ concat = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    tensors = [_as_tensor(t) for t in tensors]
+    tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
     for i, t in enumerate(tensors):

@@ -299,6 +299,9 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     # The gradient was validated against the leaf (_validated), so it is stored without the .grad
     # setter's checks, which are there for user assignments.
     current = leaf._grad
+    if leaf._data.dtype.kind != "f":  # `requires_grad = True` set on an integer tensor: a cast would truncate
+        raise RuntimeError(f"only tensors of floating point dtype can require gradients; a leaf of shape {leaf.shape} "
+                           f"and dtype {leaf._data.dtype} has requires_grad=True")
     if isinstance(grad, SparseRowGrad):
         total = grad if current is None else _accumulate(current if current.is_sparse else current._data, grad)
         leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor(total)

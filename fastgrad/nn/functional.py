@@ -126,22 +126,21 @@ logsigmoid = log_sigmoid  # PyTorch's spelling
 
 
 # -- softmax family and losses ------------------------------------------------------------------------
-def _softmax_axis(name: str, dim: int | None, ndim: int) -> int:
+def _softmax_dim(name: str, dim: int | None, ndim: int) -> int:
     """dim, or PyTorch's deprecated implicit choice when it is None: 0 for 0-, 1- and 3-d inputs, else 1."""
     if dim is None:
         dim = 0 if ndim in (0, 1, 3) else 1
         warnings.warn(f"{name}: implicit dimension choice is deprecated (as in PyTorch); pass dim={dim} explicitly",
                       UserWarning, stacklevel=3)
-    (axis,) = normalize_dims(dim, ndim)
-    return axis
+    return dim
 
 
-def softmax(x: Tensor, dim: int | None = None) -> Tensor:
-    return apply(ops.Softmax, x, axis=_softmax_axis("softmax", dim, x.ndim))
+def softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    return x.softmax(_softmax_dim("softmax", dim, x.ndim), dtype)
 
 
-def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
-    return apply(ops.LogSoftmax, x, axis=_softmax_axis("log_softmax", dim, x.ndim))
+def log_softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    return x.log_softmax(_softmax_dim("log_softmax", dim, x.ndim), dtype)
 
 
 def _class_count(input: Tensor, name: str) -> int:

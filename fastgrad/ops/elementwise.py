@@ -72,12 +72,13 @@ class Pow(Op):
 
     def backward(ctx, K, g):
         a, b, out = ctx.saved
-        g_a = K.multiply(g, K.multiply(b, K.power(a, b - 1)))
-        if not ctx.inputs[1].requires_grad:  # the common case: a constant exponent
-            return g_a, None
-        # d(a^b)/db = a^b ln a, defined for a > 0; 0 where a^b is 0 (as PyTorch)
+        # PyTorch's conventions: d(a^b)/da = b a^(b-1), but 0 where b == 0 (also at a == 0, where the
+        # formula gives 0 * inf); d(a^b)/db = a^b ln a, NaN for a < 0, and 0 at a == 0 with b >= 0.
         with np.errstate(divide="ignore", invalid="ignore"):
-            g_b = K.multiply(g, np.where(out != 0, K.multiply(out, K.log(np.abs(a))), 0))
+            g_a = K.multiply(g, np.where(b == 0, 0, K.multiply(b, K.power(a, b - 1))))
+            if not ctx.inputs[1].requires_grad:  # the common case: a constant exponent
+                return g_a, None
+            g_b = K.multiply(g, np.where((a == 0) & (b >= 0), 0, K.multiply(out, K.log(a))))
         return g_a, g_b
 
 

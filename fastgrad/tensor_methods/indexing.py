@@ -56,6 +56,8 @@ class IndexingMethods:
                     raise IndexError(f"index {part} is out of range for dimension {dim} with size {self.shape[dim]}")
                 dim += 1
             else:
+                if isinstance(part, slice) and part.step is not None and part.step <= 0:
+                    raise ValueError(f"slice step must be positive (as in PyTorch; use flip() to reverse), got {part.step}")
                 dim += 1
             converted.append(part)
         return tuple(converted), advanced

@@ -17,20 +17,21 @@ if TYPE_CHECKING:
 class MathMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
+    # exp, log, sqrt and tanh of integers are float32, as in PyTorch (NumPy would give float64)
     def exp(self):
-        return apply(ops.Exp, self)
+        return apply(ops.Exp, self._floating())
 
     def log(self):
-        return apply(ops.Log, self)
+        return apply(ops.Log, self._floating())
 
     def sqrt(self):
-        return apply(ops.Sqrt, self)
+        return apply(ops.Sqrt, self._floating())
 
     def abs(self):
         return apply(ops.Abs, self)
 
     def tanh(self):
-        return apply(ops.Tanh, self)
+        return apply(ops.Tanh, self._floating())
 
     def sigmoid(self):
         return apply(ops.Sigmoid, self)
@@ -46,7 +47,9 @@ class MathMethods:
             raise ValueError("clamp: at least one of min and max must be given")
         numbers = [isinstance(bound, (int, float, np.generic)) for bound in (min, max) if bound is not None]
         if all(numbers):
-            return apply(ops.Clamp, self, low=min, high=max)
+            # an integer tensor with a float bound is clamped as float32 (PyTorch's promotion; NumPy's gives float64)
+            floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
+            return apply(ops.Clamp, self._floating() if floats else self, low=min, high=max)
         if any(numbers):
             raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
                             f"{type(min).__name__} and {type(max).__name__}")

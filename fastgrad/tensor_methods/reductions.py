@@ -19,9 +19,10 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _reduced_axes(dim, ndim: int):
-    """Like `normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole."""
+    """Like `normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole, and an
+    empty dim list reduces every dim, as in PyTorch (NumPy's axis=() would reduce none)."""
     axes = normalize_dims(dim, ndim)
-    return None if ndim == 0 else axes
+    return None if ndim == 0 or axes == () else axes
 
 
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
@@ -33,17 +34,20 @@ class ReductionMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
     def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return apply(ops.Sum, self, axis=normalize_dims(dim, self.ndim), keepdims=keepdim)
+        return apply(ops.Sum, self, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
         if self._data.dtype.kind != "f":
             raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
-        return apply(ops.Mean, self, axis=normalize_dims(dim, self.ndim), keepdims=keepdim)
+        return apply(ops.Mean, self, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)
 
     def _extremum(self, op, arg, dim, keepdim):
         if dim is None:
+            if keepdim:
+                raise TypeError(f"{op.__name__.lower()}: keepdim=True needs a dim (the maximum or minimum of all "
+                                "elements has no keepdim in PyTorch)")
             return apply(op, self, axis=None, keepdims=False)
-        axis = normalize_dims(dim, self.ndim)
+        axis = (one_dim(dim, self.ndim),)  # one dim, as torch.max/min: values and indices along it
         values = apply(op, self, axis=axis, keepdims=keepdim)
         indices = arg(self._data, axis=axis[0])
         if keepdim:
@@ -82,7 +86,9 @@ class ReductionMethods:
         return self._arg_extremum("argmin", np.argmin, dim, keepdim)
 
     def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
-        """log(sum(exp(x))) over `dim` (an int or a tuple), computed without overflow."""
+        """log(sum(exp(x))) over `dim` (an int or a non-empty tuple), computed without overflow."""
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+            raise TypeError(f"logsumexp: dim must be an int or a non-empty tuple of ints (as PyTorch), got {dim!r}")
         x = self._floating()
         return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 

@@ -155,3 +155,12 @@ def test_backward_on_a_leaf_and_with_explicit_gradient():
     y = x * 3
     y.backward(fastgrad.tensor([1.0, 10.0]))
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 30.0])
+
+
+def test_an_integer_leaf_set_to_require_grad_raises_at_backward_rather_than_truncate():
+    """`requires_grad_()` refuses integer tensors; the plain attribute cannot, so the walk refuses to
+    store a float gradient into an integer leaf (a cast would truncate 2.5 to 2)."""
+    x = fastgrad.tensor([1, 2])
+    x.requires_grad = True
+    with pytest.raises(RuntimeError, match="only tensors of floating point dtype can require gradients"):
+        (x * 2.5).sum().backward()

@@ -270,3 +270,77 @@ def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
     for module in (fastgrad, torch):
         with pytest.raises(TypeError):
             module.tensor(x).clamp(min=0.0, max=module.tensor(bound))
+
+
+def _outcome(module, call):
+    """What `call(module)` gives: (values, dtype, shape), or the exception's type for a raise."""
+    try:
+        out = call(module)
+    except (TypeError, ValueError, RuntimeError, IndexError) as error:
+        return type(error).__name__ if module is fastgrad else "raises"
+    outs = out if isinstance(out, tuple) else (out,)
+    return [(np.asarray(o.detach().numpy() if module is torch else o.numpy()).tolist(), str(o.dtype).replace("torch.", ""),
+             tuple(o.shape)) for o in outs]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.arange(6.0).reshape(2, 3).sum(()),
+    lambda m: m.arange(6.0).reshape(2, 3).sum(dim=[], keepdim=True),
+    lambda m: m.arange(6.0).reshape(2, 3).mean([]),
+    lambda m: m.arange(6.0).reshape(2, 3).var(dim=()),
+    lambda m: m.arange(6.0).reshape(2, 3).std(dim=[]),
+    lambda m: m.arange(6.0).reshape(2, 3).norm(dim=()),
+    lambda m: m.tensor([[1, 2]]).sum([]),
+    lambda m: m.tensor(3.0).sum(0),
+    lambda m: m.arange(24.0).reshape(2, 3, 4).max((0, 1)),
+    lambda m: m.arange(24.0).reshape(2, 3, 4).min([1, 2], keepdim=True),
+    lambda m: m.arange(6.0).reshape(2, 3).max(keepdim=True),
+    lambda m: m.logsumexp(m.arange(6.0).reshape(2, 3), dim=()),
+    lambda m: m.tensor([1, 2]).exp(),
+    lambda m: m.tensor([1, 4]).sqrt(),
+    lambda m: m.tensor([1, 2]).log(),
+    lambda m: m.tensor([1, 2]).tanh(),
+    lambda m: m.tensor([True, False]).exp(),
+    lambda m: m.tensor([1, 5]).clamp(0.5, 2.5),
+    lambda m: m.tensor([1, 5]).clamp(min=2.5),
+    lambda m: m.tensor([1, 5]).clamp(0, 2),
+    lambda m: m.cat([m.tensor([1, 2]), m.tensor([1.5])]),
+    lambda m: m.stack([m.tensor([1]), m.tensor([1.5], dtype=m.float64)]),
+    lambda m: m.nn.functional.softmax(m.tensor([1, 2]), 0),
+    lambda m: m.nn.functional.log_softmax(m.tensor([1.0, 2.0]), 0, dtype=m.float64),
+    lambda m: m.arange(6.0).reshape(2, 3).t().view(-1),
+    lambda m: m.ones(3, 1).expand(3, 4).view(12),
+    lambda m: m.arange(6.0).reshape(2, 3).view(3, 2),
+    lambda m: m.arange(6.0).reshape(2, 3).t().view(3, 2),
+    lambda m: m.arange(4.0)[::-1],
+    lambda m: m.arange(6.0).reshape(2, 3)[:, ::-2],
+], ids=["sum ()", "sum [] keepdim", "mean []", "var ()", "std []", "norm ()", "int sum []", "0-d sum 0",
+        "max tuple", "min list keepdim", "max keepdim without dim", "logsumexp ()", "int exp", "int sqrt",
+        "int log", "int tanh", "bool exp", "int clamp float bounds", "int clamp float min", "int clamp int bounds",
+        "cat int float", "stack int float64", "F.softmax int", "F.log_softmax dtype", "view of transpose",
+        "view of expand", "view contiguous", "view transpose same layout", "negative step", "negative step 2-d"])
+def test_values_dtypes_and_refusals_match_torch(call):
+    """Each call gives PyTorch's values, dtype and shape, or raises where PyTorch raises."""
+    ours, theirs = _outcome(fastgrad, call), _outcome(torch, call)
+    if theirs == "raises":
+        assert isinstance(ours, str), f"fastgrad returned {ours} where torch raises"
+    else:
+        assert not isinstance(ours, str), f"fastgrad raised {ours} where torch returns {theirs}"
+        for (values, dtype, shape), (their_values, their_dtype, their_shape) in zip(ours, theirs):
+            assert (dtype, shape) == (their_dtype, their_shape)
+            np.testing.assert_allclose(values, their_values, rtol=1e-6)
+
+
+@pytest.mark.parametrize("base, exponent", [(0.0, 0.0), (0.0, 2.0), (0.0, -1.0), (0.0, 0.5), (-2.0, 2.0),
+                                            (-8.0, 1 / 3), (2.0, 0.0), (3.0, 1.5)])
+def test_pow_gradients_at_zero_and_negative_bases_match_torch(base, exponent):
+    """PyTorch's conventions: no gradient to the base where the exponent is 0, none to the exponent at a
+    zero base with a non-negative exponent, NaN for the exponent at a negative base."""
+    grads = []
+    for module in (fastgrad, torch):
+        a = module.tensor([base], dtype=module.float64, requires_grad=True)
+        b = module.tensor([exponent], dtype=module.float64, requires_grad=True)
+        (a ** b).sum().backward()
+        grads.append([a.grad.item(), b.grad.item()])
+    np.testing.assert_allclose(grads[0], grads[1], equal_nan=True)
+
