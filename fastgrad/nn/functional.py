@@ -521,7 +521,9 @@ def embedding_bag(input, weight: Tensor, offsets=None, mode: str = "mean", spars
     if ids.ndim == 2:
         if offsets is not None:
             raise ValueError("embedding_bag: offsets must be None when input is 2-D (B, L)")
-        offset_array = np.arange(0, ids.size, max(ids.shape[1], 1), dtype=np.int64)[: ids.shape[0]]
+        if ids.shape[1] == 0:  # (PyTorch raises too; empty bags are spelled with a 1-D input and offsets)
+            raise ValueError(f"embedding_bag: a 2-D input needs bags of at least one id, got shape {ids.shape}")
+        offset_array = np.arange(0, ids.size, ids.shape[1], dtype=np.int64)
         ids = mark_passed(ids.reshape(-1), ("index", weight.shape[0], None))
     elif ids.ndim == 1:
         if offsets is None:
@@ -573,6 +575,12 @@ def _layer_biases(name: str, input: Tensor, states: dict[str, Tensor], weight_ih
     for bias_name, bias in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
         if bias is not None and bias.shape != (rows,):
             raise ValueError(f"{name}: {bias_name} has shape {bias.shape}, expected ({rows},)")
+    arguments = {"input": input, **states, "weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih,
+                 "bias_hh": bias_hh}
+    for argument_name, argument in arguments.items():  # (NumPy would promote silently; PyTorch raises)
+        if argument is not None and argument.dtype != weight_ih.dtype:
+            raise RuntimeError(f"{name}: {argument_name} has dtype {argument.dtype}, expected the weights' dtype "
+                               f"{weight_ih.dtype}")
     zeros = Tensor._wrap(np.zeros(rows, dtype=weight_ih.dtype), False, None)
     return (bias_ih if bias_ih is not None else zeros), (bias_hh if bias_hh is not None else zeros)
 

@@ -52,7 +52,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if scale < 1.0:
         for v in values:
             v *= v.dtype.type(scale)
-    return Tensor(np.array(total, dtype=params[0].dtype))
+    # in the widest of the gradients' dtypes, as PyTorch's stacked norms are
+    return Tensor(np.array(total, dtype=np.result_type(*[v.dtype for v in values])))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

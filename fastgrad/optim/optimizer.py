@@ -16,6 +16,10 @@ from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
+# Options of PyTorch's optimizers that change the update and that fastgrad's optimizers do not have. A
+# state dict (e.g. converted from PyTorch) that turns one on is refused: steps would silently differ.
+_UNSUPPORTED_OPTIONS = ("maximize", "decoupled_weight_decay")
+
 CHUNK = 65536  # elements per chunk: 256 KiB of float32, several arrays of it fit in L2
 
 
@@ -133,6 +137,12 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for parameter {index}, which no group lists")
             param = param_of[index]
             new_state[param] = {name: self._restored(value, param, name, index) for name, value in saved_state.items()}
+        for number, saved in enumerate(saved_groups):
+            for option in _UNSUPPORTED_OPTIONS:
+                if saved.get(option) and option not in self.defaults:
+                    raise ValueError(f"loaded state dict's parameter group {number} has {option}={saved[option]!r}, "
+                                     f"which fastgrad's {type(self).__name__} does not implement; its steps would "
+                                     "differ from the optimizer that saved it")
         for group, saved in zip(self.param_groups, saved_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state

@@ -310,3 +310,17 @@ def test_inplace_dropout_scales_the_same_tensor():
     out = fastgrad.nn.Dropout(0.5, inplace=True)(x)
     assert out is x and set(np.unique(x.numpy())) == {0.0, 2.0}
     assert repr(fastgrad.nn.Dropout(0.2, inplace=True)) == "Dropout(p=0.2, inplace=True)"
+
+
+def test_embedding_bag_of_a_2d_input_with_empty_bags_raises_as_torch():
+    """(B, 0) ids: PyTorch raises; empty bags are spelled with a 1-D input and offsets."""
+    with pytest.raises(ValueError, match=r"needs bags of at least one id, got shape \(3, 0\)"):
+        nn.EmbeddingBag(5, 2)(fastgrad.zeros(3, 0, dtype=fastgrad.int64))
+
+
+def test_from_pretrained_shares_the_given_tensors_memory_as_torch():
+    weights = fastgrad.ones(3, 2)
+    embedding = nn.Embedding.from_pretrained(weights, freeze=False)
+    with fastgrad.no_grad():
+        embedding.weight[0, 0] = 5.0
+    assert weights[0, 0].item() == 5.0

@@ -250,3 +250,27 @@ def test_replacing_a_registered_entry_keeps_its_place():
     net = Net()
     net.register_buffer("counts", fastgrad.ones(2))
     assert list(net.state_dict())[0] == "counts"
+
+
+def test_train_goes_through_each_childs_own_train():
+    """A child that overrides train() to stay frozen stays frozen, as in PyTorch."""
+    class Frozen(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dropout = nn.Dropout(0.5)
+
+        def train(self, mode=True):
+            return super().train(False)
+
+    model = nn.Sequential(nn.Linear(2, 2), Frozen())
+    model.train()
+    assert model.training and model[0].training
+    assert not model[1].training and not model[1].dropout.training
+
+
+def test_parameter_dict_from_a_plain_dict_sorts_its_keys_as_torch():
+    """So parameters() (and an optimizer state's indices) come in PyTorch's order."""
+    from collections import OrderedDict
+    plain = nn.ParameterDict({"b": nn.Parameter(np.zeros(1)), "a": nn.Parameter(np.ones(1))})
+    ordered = nn.ParameterDict(OrderedDict([("b", nn.Parameter(np.zeros(1))), ("a", nn.Parameter(np.ones(1)))]))
+    assert list(plain.keys()) == ["a", "b"] and list(ordered.keys()) == ["b", "a"]

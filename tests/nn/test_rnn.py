@@ -79,7 +79,7 @@ def test_lstm_forward_by_hand(rng):
         lstm.weight_hh_l0.zero_()
         lstm.bias_ih_l0.zero_()
         lstm.bias_hh_l0.zero_()
-    _, (h, c) = lstm(fastgrad.tensor([[[0.5]]]), (fastgrad.zeros(1, 1, 1).double(), fastgrad.ones(1, 1, 1).double()))
+    _, (h, c) = lstm(fastgrad.tensor([[[0.5]]]).double(), (fastgrad.zeros(1, 1, 1).double(), fastgrad.ones(1, 1, 1).double()))
     sigmoid = lambda v: 1 / (1 + np.exp(-v))
     expected_c = sigmoid(1.0) * 1.0 + sigmoid(0.5) * np.tanh(1.5)
     assert c.item() == pytest.approx(expected_c, rel=1e-12)
@@ -203,3 +203,14 @@ def test_functional_lstm_on_an_empty_sequence_returns_the_initial_state():
     h, c = fastgrad.ones(2, 4), fastgrad.full((2, 4), 2.0)
     output, (h_n, c_n) = F.lstm(fastgrad.zeros(0, 2, 3), (h, c), fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
     assert output.shape == (0, 2, 4) and h_n is h and c_n is c
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.LSTM(3, 4)(fastgrad.zeros(2, 1, 3, dtype=fastgrad.float64)),
+    lambda: nn.GRU(3, 4)(fastgrad.zeros(2, 1, 3), fastgrad.zeros(1, 1, 4, dtype=fastgrad.float64)),
+    lambda: nn.RNNCell(3, 4)(fastgrad.zeros(1, 3, dtype=fastgrad.float64)),
+], ids=["LSTM input", "GRU h0", "RNNCell input"])
+def test_recurrent_layers_refuse_a_dtype_other_than_their_weights(make):
+    """NumPy would promote to float64 silently; PyTorch raises, and so does fastgrad."""
+    with pytest.raises(RuntimeError, match="expected the weights' dtype float32"):
+        make()

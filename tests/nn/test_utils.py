@@ -77,3 +77,11 @@ def test_torch_weights_give_identical_outputs():
     torch_output, torch_h_n = torch_rnn(torch.from_numpy(sequence))
     np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h_n.numpy(), torch_h_n.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_clip_grad_norm_returns_the_norm_in_the_widest_gradient_dtype():
+    """As PyTorch, which stacks the per-gradient norms: float32 with float64 gives float64."""
+    small, wide = nn.Parameter(np.ones(2, dtype=np.float32)), nn.Parameter(np.ones(2, dtype=np.float64))
+    small.grad, wide.grad = fastgrad.tensor([3.0, 4.0]), fastgrad.tensor([1.0, 1.0], dtype=np.float64) / 3
+    total = clip_grad_norm_([small, wide], 100.0)
+    assert total.dtype == np.float64 and total.item() == pytest.approx(np.sqrt(25 + 2 / 9), rel=1e-15)

@@ -292,3 +292,16 @@ def test_closure_is_evaluated_with_grad():
     with fastgrad.no_grad():
         loss = optimizer.step(closure)
     assert math.isfinite(loss.item())
+
+
+@pytest.mark.parametrize("option", ["maximize", "decoupled_weight_decay"])
+def test_loading_a_state_dict_that_turns_on_an_option_fastgrad_lacks_raises(option):
+    """A PyTorch state dict with maximize=True (say) would otherwise load and then step the other way."""
+    param = nn.Parameter(np.ones(2))
+    optimizer = optim.Adam([param], lr=0.1)
+    state = optimizer.state_dict()
+    state["param_groups"][0][option] = False  # PyTorch's default: harmless
+    optimizer.load_state_dict(state)
+    state["param_groups"][0][option] = True
+    with pytest.raises(ValueError, match=f"{option}=True, which fastgrad's Adam does not implement"):
+        optimizer.load_state_dict(state)

@@ -242,5 +242,12 @@ class ParameterDict(_KeyedContainer):
     def __setitem__(self, key: str, value: Tensor) -> None:
         self.register_parameter(key, _as_parameter(value, f"ParameterDict[{key!r}]"))
 
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """As PyTorch's: a plain dict's entries go in sorted by key, an OrderedDict's or a ParameterDict's in
+        their own order, so that parameters() (and an optimizer's state indices) follow PyTorch's order."""
+        if isinstance(entries, Mapping) and not isinstance(entries, (OrderedDict, ParameterDict)):
+            entries = sorted(entries.items())
+        super().update(entries)
+
     def extra_repr(self) -> str:
         return _parameter_lines(self._parameters.items())

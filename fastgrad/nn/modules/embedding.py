@@ -105,9 +105,9 @@ class EmbeddingBag(Module):
 
 
 def _pretrained_weight(embeddings, freeze: bool) -> Parameter:
-    """A copy of a 2-D float array or tensor as a Parameter, trainable unless `freeze`."""
+    """A 2-D float array or tensor as a Parameter sharing its memory (as PyTorch's), trainable unless `freeze`."""
     array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
     if array.ndim != 2 or array.dtype.kind != "f":
         raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
                          f"and dtype {array.dtype}")
-    return Parameter(array.copy(), requires_grad=not freeze)
+    return Parameter(array, requires_grad=not freeze)

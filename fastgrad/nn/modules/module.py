@@ -185,8 +185,9 @@ class Module:
     def train(self, mode: bool = True) -> "Module":
         if not isinstance(mode, bool):
             raise ValueError(f"train(): mode must be a bool, got {type(mode).__name__}")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():  # through each child's train(), which a subclass may override
+            child.train(mode)
         return self
 
     def eval(self) -> "Module":
