@@ -21,6 +21,8 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 def _reduced_axes(dim, ndim: int):
     """Like `normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole, and an
     empty dim list reduces every dim, as in PyTorch (NumPy's axis=() would reduce none)."""
+    if dim is None:  # the usual case, first: sum() runs for every loss
+        return None
     axes = normalize_dims(dim, ndim)
     return None if ndim == 0 or axes == () else axes
 
