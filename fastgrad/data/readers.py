@@ -62,7 +62,8 @@ class LabelledSentences:
 
 def read_label_first(path: str | os.PathLike, label_names: Sequence[str] | None = None) -> LabelledSentences:
     """`LABEL SENTENCE` lines (the SST `stsa.*` files): the label, one space, then text that is already
-    tokenized and lowercased, so tokens are the space-separated fields.
+    tokenized, so tokens are the space-separated fields, lower-cased (the SST files already are; lower-casing
+    here keeps training, `eval` and `predict`, which lower-cases typed text, on the same tokens).
 
     `label_names=None` builds the label set from this file (use it for the training file); pass the training
     set's `label_names` for dev/test files so an unseen label raises instead of getting a new id.
@@ -73,7 +74,7 @@ def read_label_first(path: str | os.PathLike, label_names: Sequence[str] | None 
             raise ValueError(f"{path}:{number}: a tab in a 'LABEL SENTENCE' line; is this a TEXT<TAB>LABEL file "
                              "(--format tsv)?")
         label, _, text = line.partition(" ")
-        tokens = text.split()
+        tokens = text.lower().split()
         if not label or not tokens:
             raise ValueError(f"{path}:{number}: expected 'LABEL SENTENCE' (label, one space, text), got {line!r}")
         rows.append((number, label, tokens))

@@ -280,8 +280,8 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
         print(f"best epoch {counters.best_epoch}: test {task.metric} {task.format_metric(test[task.metric])}",
               file=stream, flush=True)
     history.append({"best_epoch": counters.best_epoch, **{f"test_{k}": v for k, v in test.items()}})
-    if out is not None:
-        _commit(task, out, counters, history, data, new_best=False, test=test)
+    if out is not None:  # the last epoch's resume state stays: the task now holds the best epoch's weights
+        _commit(task, out, counters, history, data, new_best=False, test=test, resume_from_last_commit=True)
     if config.plot is not None:
         written = plot_curves([r for r in history if "epoch" in r], config.plot, best_x=counters.best_epoch or None)
         print(f"plot: {', '.join(map(str, written)) if written else 'nothing to draw'}", file=stream, flush=True)
@@ -323,7 +323,8 @@ def _one_epoch(task: Task, config: EpochConfig, epoch: int, counters: _Progress,
 
 
 def _commit(task: Task, out: ModelDirectory, counters: _Progress, history: list[dict[str, Any]],
-            data: dict[str, Any], new_best: bool, test: dict[str, float] | None = None) -> None:
+            data: dict[str, Any], new_best: bool, test: dict[str, float] | None = None,
+            resume_from_last_commit: bool = False) -> None:
     config = {**task.config(), "data": data, "best_epoch": counters.best_epoch, "epochs_trained": counters.epoch,
               **({task.split: counters.best_scores} if task.split else {}), **({"test": test} if test else {})}
     metrics = "".join(json.dumps(r, sort_keys=True) + "\n" for r in history)
@@ -332,9 +333,13 @@ def _commit(task: Task, out: ModelDirectory, counters: _Progress, history: list[
                        "best_score": counters.best_score, "best_scores": counters.best_scores}}
     writers = {CONFIG_FILE: _text(json.dumps(config, indent=2, sort_keys=True) + "\n"), METRICS_FILE: _text(metrics),
                RESUME_FILE: lambda path: fastgrad.save(resume, path), **task.write_static()}
+    keep = () if new_best or out.current is None else task.weight_files
+    if resume_from_last_commit and out.current is not None and (out.current / RESUME_FILE).is_file():
+        del writers[RESUME_FILE]
+        keep += (RESUME_FILE,)
     if new_best or out.current is None:
         writers.update(task.write_weights())
-    out.commit(writers, keep=() if new_best or out.current is None else task.weight_files)
+    out.commit(writers, keep=keep)
 
 
 def _text(text: str) -> Writer:

@@ -163,3 +163,38 @@ def test_the_python_entry_point_is_what_the_command_runs(cli, files, tmp_path):
     assert isinstance(result.model, fastgrad.nn.Module)
     with pytest.raises(fastgrad.train.ConfigError, match="--bptt must be an integer >= 1, got 0"):
         fastgrad.train.RNNLMConfig(train=files["train"], valid=files["valid"], test=files["test"], bptt=0)
+
+
+@pytest.mark.parametrize("model", ["nbow", "ner", "fflm", "rnnlm"])  # (word2vec's every epoch is its best)
+def test_resume_after_a_run_whose_last_epoch_was_not_the_best(cli, files, tmp_path, model, monkeypatch):
+    """The finished run's model is its best epoch, but --resume must go on from its last epoch."""
+    from fastgrad.train import loop
+    monkeypatch.setattr(loop._Progress, "improves", lambda self, score, maximize: self.best_epoch == 0)
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    command = commands(files)[model]
+    assert cli(*command, "--epochs", "3", "--out", straight).code == 0
+    assert cli(*command, "--epochs", "2", "--out", resumed).code == 0
+    assert cli(*command, "--epochs", "3", "--out", resumed, "--resume").code == 0
+
+    def epochs(out):
+        records = [json.loads(r) for r in (model_files(out) / "metrics.jsonl").read_text().splitlines()]
+        return [{k: v for k, v in r.items() if k != "seconds" and not k.endswith("_per_s")} for r in records]
+    assert epochs(resumed) == epochs(straight)
+    _assert_same_state(*(fastgrad.load(model_files(out) / "resume.npz") for out in (straight, resumed)))
+
+
+def _assert_same_state(a, b):
+    """Nested dicts and lists of tensors, arrays and plain values, equal to the bit."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for key in a:
+            _assert_same_state(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _assert_same_state(x, y)
+    elif isinstance(a, (fastgrad.Tensor, np.ndarray)):
+        np.testing.assert_array_equal(np.asarray(a.numpy() if isinstance(a, fastgrad.Tensor) else a),
+                                      np.asarray(b.numpy() if isinstance(b, fastgrad.Tensor) else b))
+    else:
+        assert a == b

@@ -28,10 +28,10 @@ def test_read_lines_splits_on_newline_only(tmp_path):
 
 
 def test_label_first(tmp_path):
-    train = write(tmp_path, "train", "1 a stirring , funny film\n0 dull\n10 odd label\n2 fine\n")
+    train = write(tmp_path, "train", "1 a Stirring , funny film\n0 dull\n10 odd label\n2 fine\n")
     data = read_label_first(train)
     assert data.label_names == ["0", "1", "2", "10"]  # numeric labels sort numerically
-    assert data.tokens[0] == ["a", "stirring", ",", "funny", "film"]
+    assert data.tokens[0] == ["a", "stirring", ",", "funny", "film"]  # lower-cased, as `predict` does
     np.testing.assert_array_equal(data.labels, [1, 0, 3, 2])
     assert len(data) == 4
     dev = write(tmp_path, "dev", "0 ok\n7 unseen label\n")
