@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.distributed.collectives import broadcast_parameters
 from fastgrad.distributed.comm import group
 from fastgrad.nn.modules.module import Module
@@ -87,14 +88,18 @@ class _SparseBucket:
 class DistributedDataParallel(Module):
     """Wrap `module` so that backward averages its gradients over all ranks (PyTorch's name and use).
 
-    Construction copies rank 0's parameters and buffers to every rank. Inside `no_sync()` gradients
-    only accumulate locally; the first backward after it averages the accumulated sums. Every
-    parameter must receive a gradient in every synchronised backward, unless
-    `find_unused_parameters=True`, which walks the graph after each forward and lets the parameters it
-    does not reach contribute zeros. In a world of one process the wrapper only calls `module`.
+    Construction copies rank 0's parameters and buffers to every rank, and with `broadcast_buffers`
+    (the default, as PyTorch's) each training forward copies rank 0's buffers again, so replicas never
+    drift apart. A forward under `no_grad()` exchanges nothing. As in PyTorch, whether a backward
+    averages is decided by its forward: a forward inside `no_sync()` gives a backward that only
+    accumulates locally; the first synchronised backward after it averages the accumulated sums. Every parameter must receive a gradient in every synchronised
+    backward, unless `find_unused_parameters=True`, which walks the graph after each forward (with grad
+    mode on) and lets the parameters it does not reach contribute zeros; a parameter that no rank used
+    keeps a .grad of None, as in PyTorch. In a world of one process the wrapper only calls `module`.
     """
 
-    def __init__(self, module: Module, bucket_cap_mb: float = 4.0, find_unused_parameters: bool = False):
+    def __init__(self, module: Module, bucket_cap_mb: float = 4.0, find_unused_parameters: bool = False,
+                 broadcast_buffers: bool = True):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a fastgrad.nn.Module, got {type(module).__name__}")
@@ -102,8 +107,10 @@ class DistributedDataParallel(Module):
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
         self.module = module
         self.find_unused_parameters = find_unused_parameters
+        self.broadcast_buffers = broadcast_buffers
         self._group = group()
-        self._sync = True
+        self._sync = True  # inside no_sync() or not
+        self._backward_syncs = True  # what the last forward decided for its backward
         broadcast_parameters(module)
         self._buckets: list = []
         self._bucket_of: dict[int, int] = {}
@@ -127,19 +134,28 @@ class DistributedDataParallel(Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self._missing:  # checked on every forward: a partial reduction means ranks already disagree
             self._raise_unfinished_reduction()
+        # Under no_grad (an evaluation, perhaps on rank 0 alone) nothing is exchanged: no backward follows.
+        if not GRAD_MODE.enabled:
+            return self.module(*args, **kwargs)
+        if self.broadcast_buffers and self._group.size > 1:
+            for buffer in self.module.buffers():
+                broadcast_parameters([buffer])
         output = self.module(*args, **kwargs)
+        self._backward_syncs = self._sync
         if self.find_unused_parameters and self._sync and self._group.size > 1:
             reached = _leaves_reached_from(output)
             for param in self.module.parameters():
                 if param.requires_grad and id(param) not in reached:
+                    self._locally_unused.add(id(param))
                     if param.grad is None:
                         param.grad = Tensor(np.zeros_like(param._data))
+                        self._zero_filled.add(id(param))
                     self._gradient_ready(param)
         return output
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
-        """Backward passes inside accumulate gradients locally, without communicating."""
+        """The backward of a forward run inside accumulates gradients locally, without communicating."""
         previous, self._sync = self._sync, False
         try:
             yield
@@ -177,10 +193,12 @@ class DistributedDataParallel(Module):
         self._waiting_in_bucket = [len(b.params) for b in self._buckets]
         self._ready = set()
         self._next_to_start = 0
+        self._locally_unused: set[int] = set()  # parameters the forward did not reach (find_unused_parameters)
+        self._zero_filled: set[int] = set()  # ... of them, those whose .grad the forward created as zeros
 
     def _gradient_ready(self, param) -> None:
         """A parameter's gradient is final for this backward (the graph's post-accumulate hook)."""
-        if not self._sync:
+        if not self._backward_syncs:
             return
         if not self._missing:
             self._missing = len(self._bucket_of)
@@ -199,9 +217,22 @@ class DistributedDataParallel(Module):
         if self._missing == 0:  # the last gradient of this backward: collect every bucket
             for bucket in self._buckets:
                 bucket.finish(self._group)
+            if self.find_unused_parameters:
+                self._forget_globally_unused()
             self._reset_reduction()
         elif in_flight:
             self._group.progress(in_flight)
+
+    def _forget_globally_unused(self) -> None:
+        """Parameters that no rank's forward reached get back the .grad of None they had (PyTorch leaves them
+        untouched), so that an optimizer's weight decay does not move them. Which ones: one small
+        allreduce of every rank's use of each parameter."""
+        params = [p for p in self.module.parameters() if id(p) in self._bucket_of]
+        used = np.array([id(p) not in self._locally_unused for p in params], dtype=np.int32)
+        self._group.allreduce_(used)
+        for param, uses in zip(params, used):
+            if uses == 0 and id(param) in self._zero_filled:
+                param.grad = None
 
     def _raise_unfinished_reduction(self) -> None:
         missing = [name for param_id, name in self._parameter_names.items()

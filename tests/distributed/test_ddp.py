@@ -39,6 +39,7 @@ class MirroredPair(ProcessGroup):
         return True
 
     def broadcast_(self, array, src):
+        self.log.append(("broadcast", array.size))
         return array
 
 
@@ -115,6 +116,7 @@ def test_a_sparse_bucket_keeps_its_place_in_the_order(pair, monkeypatch):
     fastgrad.manual_seed(0)
     model = TwoLayers(sparse=True)
     wrapped = dist.DistributedDataParallel(model)  # all dense parameters fit one bucket
+    pair.log.clear()  # (construction broadcast rank 0's parameters)
     assert [type(b) for b in wrapped._buckets] == [ddp_module._DenseBucket, ddp_module._SparseBucket]
     assert len(wrapped._buckets[0].params) == 4
     embedding_grad_at_start = []
@@ -134,6 +136,7 @@ def test_no_sync_accumulates_locally_and_the_next_backward_averages_the_sum(pair
     fastgrad.manual_seed(0)
     model = TwoLayers()
     wrapped = dist.DistributedDataParallel(model)
+    pair.log.clear()  # (construction broadcast rank 0's parameters)
     with wrapped.no_sync():
         loss_of(wrapped).backward()
     assert pair.log == []
@@ -158,8 +161,36 @@ def test_an_unused_parameter_is_an_error_at_the_next_forward_unless_declared(pai
     wrapped = dist.DistributedDataParallel(model, find_unused_parameters=True)
     loss_of(wrapped).backward()
     loss_of(wrapped).backward()
-    np.testing.assert_array_equal(model.spare.weight.grad.numpy(), 0)
+    assert model.spare.weight.grad is None  # no rank used it (both ranks are alike here): as PyTorch, no gradient
     np.testing.assert_allclose(model.first.weight.grad.numpy(), 2 * reference_grads(False)["first.weight"], rtol=1e-6)
+
+
+def test_a_forward_under_no_grad_exchanges_nothing_and_leaves_gradients_alone(pair):
+    """An evaluation (perhaps on rank 0 only) must not start a reduction that the other rank never joins."""
+    model = TwoLayers()
+    model.register_buffer("counter", fastgrad.zeros(1))
+    wrapped = dist.DistributedDataParallel(model, find_unused_parameters=True)
+    pair.log.clear()
+    with fastgrad.no_grad():
+        wrapped(fastgrad.tensor([1, 2]))
+    assert pair.log == [] and all(p.grad is None for p in model.parameters())
+    wrapped(fastgrad.tensor([1, 2]))
+    assert pair.log[0] == ("broadcast", 1)  # a training forward copies rank 0's buffers first
+
+
+def test_no_sync_is_decided_by_the_forward_as_in_pytorch(pair):
+    model = TwoLayers()
+    wrapped = dist.DistributedDataParallel(model)
+    pair.log.clear()
+    with wrapped.no_sync():
+        loss = loss_of(wrapped)
+    loss.backward()  # the forward ran inside no_sync: local
+    assert pair.log == []
+    model.zero_grad()
+    loss = loss_of(wrapped)
+    with wrapped.no_sync():
+        loss.backward()  # the forward ran outside: averaged
+    assert [kind for kind, _ in pair.log] == ["allreduce"] * len(wrapped._buckets)
 
 
 def test_world_of_one_only_calls_the_module(world_of_one):
