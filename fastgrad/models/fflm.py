@@ -15,6 +15,7 @@ import numpy as np
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.distributed.batch_parts import batch_part
 from fastgrad.models.word_matrices import init_word_matrices
 from fastgrad.tensor import Tensor
 
@@ -68,28 +69,26 @@ def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, b
 
     Data-parallel (`shard=(rank, world_size)`, the model's gradients averaged across ranks by a
     DistributedDataParallel wrapper): every rank draws the same order and trains its rank-th part of each
-    global batch of `batch_size`; a last batch with fewer positions than ranks is left out on all of them.
-    `progress` then counts every rank's positions, and the mean loss is over all ranks (a collective)."""
+    global batch of `batch_size`, its mean loss weighted so that the averaged gradient is the whole
+    batch's (`fastgrad.distributed.batch_parts`). `progress` then counts every rank's positions (its
+    running loss is rank 0's), and the mean loss is over all ranks (a collective)."""
     rank, world_size = shard
     model.train()
     windows, targets = context_windows(ids, model.context_size, pad_id), ids[1:]
     order = rng.permutation(len(targets))
     total, count = 0.0, 0
     for start in range(0, len(order), batch_size):
-        global_batch = order[start:start + batch_size]
-        if len(global_batch) < world_size:
-            break
-        batch = np.array_split(global_batch, world_size)[rank]
-        loss = model.loss(fastgrad.from_numpy(windows[batch]), targets[batch])
+        part = batch_part(order[start:start + batch_size], rank, world_size)
+        loss = model.loss(fastgrad.from_numpy(windows[part.items]), targets[part.items])
         optimizer.zero_grad()
-        loss.backward()
+        (loss if part.weight == 1.0 else loss * part.weight).backward()
         if clip:
             nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
-        total += loss.item() * len(batch)
-        count += len(batch)
+        total += loss.item() * part.count
+        count += part.count
         if progress is not None:
-            progress.update(len(global_batch), loss=loss.item())
+            progress.update(part.total, loss=loss.item())
     if world_size > 1:
         from fastgrad.distributed import group
 

@@ -28,6 +28,7 @@ from fastgrad.data.readers import LabelledSentences, TaggedSentences, read_conll
     read_text_tab_label, simple_tokenize
 from fastgrad.data.vectors import iter_vectors, load_into, vector_file_dim
 from fastgrad.data.vocab import Vocab
+from fastgrad.distributed.batch_parts import BatchPart
 from fastgrad.metrics import accuracy, conll_evaluate
 from fastgrad.models.nbow import DAN, pack_bags
 from fastgrad.models.window_ner import (CAPS_PAD, LEFT_PAD, RIGHT_PAD, WORD_SPECIALS, WindowCRFTagger, WindowTagger,
@@ -169,13 +170,11 @@ def _embedding_dim(config: ClassifierConfig, default: int) -> int:
     return file_dim
 
 
-def _batched(order: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
-    """Batches of `order`; data-parallel, this rank's share of each (a last batch too small to share is
-    skipped on every rank alike)."""
+def _batched(order: np.ndarray, batch_size: int, units: Callable[[np.ndarray], int] = len) -> Iterator[BatchPart]:
+    """Batches of `order`; data-parallel, this rank's part of each, with the weight of its mean loss
+    (`data_parallel.part_of`; `units` counts what the loss averages over)."""
     for start in range(0, len(order), batch_size):
-        batch = data_parallel.share(order[start:start + batch_size])
-        if len(batch):
-            yield batch
+        yield data_parallel.part_of(order[start:start + batch_size], units)
 
 
 class SupervisedTask(ModuleTask):
@@ -183,7 +182,7 @@ class SupervisedTask(ModuleTask):
     model itself, or, data-parallel, the model wrapped in DistributedDataParallel."""
 
     def __init__(self, model: nn.Module, vocab: Vocab, model_config: dict[str, Any], config: ClassifierConfig,
-                 batches: Callable[[np.random.Generator, int], Iterator[tuple[int, tuple, Any]]],
+                 batches: Callable[[np.random.Generator, int], Iterator[tuple[BatchPart, tuple, Any]]],
                  loss: Callable[[nn.Module, tuple, Any], fastgrad.Tensor], scores: Callable[[str], dict[str, float]],
                  splits: Sequence[str], examples: int, unit: str, metric: str):
         self.model, self.vocab, self._model_config, self._batches, self._loss = model, vocab, model_config, batches, loss
@@ -197,18 +196,19 @@ class SupervisedTask(ModuleTask):
 
     def train_epoch(self, progress) -> float:
         self.model.train()
-        progress = data_parallel.count_all_ranks(progress)
         loss_sum = seen = 0.0
-        for count, inputs, gold in self._batches(self.shuffle, self.batch_size):
+        # Data-parallel, the running loss on the progress line is rank 0's (the epoch's is every rank's).
+        loss_field = "loss" if data_parallel.shard()[1] == 1 else "rank 0 loss"
+        for part, inputs, gold in self._batches(self.shuffle, self.batch_size):
             for optimizer in self.optimizers:
                 optimizer.zero_grad()
             loss = self._loss(self.trained, inputs, gold)
-            loss.backward()
+            (loss if part.weight == 1.0 else loss * part.weight).backward()
             for optimizer in self.optimizers:
                 optimizer.step()
-            loss_sum += loss.item() * count
-            seen += count
-            progress.update(count, loss=loss_sum / seen)
+            loss_sum += loss.item() * part.count
+            seen += part.count
+            progress.update(part.total, **({loss_field: loss_sum / seen} if seen else {}))
         loss_sum, seen = data_parallel.sum_over_ranks(loss_sum, seen)
         return loss_sum / max(seen, 1)
 
@@ -325,8 +325,8 @@ def nbow(config: NBOWConfig | None = None, **settings: Any) -> TrainingResult:
         gold = {"train": train.labels, "dev": dev.labels, **({"test": test.labels} if test else {})}
 
         def batches(rng: np.random.Generator, batch_size: int):
-            for batch in _batched(rng.permutation(len(train)), batch_size):
-                yield len(batch), pack_bags([encoded["train"][i] for i in batch]), train.labels[batch]
+            for part in _batched(rng.permutation(len(train)), batch_size):
+                yield part, pack_bags([encoded["train"][i] for i in part.items]), train.labels[part.items]
 
         task = SupervisedTask(model, vocab, model_config, config, batches,
                               lambda module, inputs, labels: F.cross_entropy(module(*inputs), labels),
@@ -468,13 +468,14 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
         starts = np.cumsum(lengths) - lengths
 
         def token_batches(rng: np.random.Generator, batch_size: int):
-            for batch in _batched(rng.permutation(len(train_gold)), batch_size):
-                yield len(batch), (words[batch], caps[batch]), train_gold[batch]
+            for part in _batched(rng.permutation(len(train_gold)), batch_size):
+                yield part, (words[part.items], caps[part.items]), train_gold[part.items]
 
         def sentence_batches(rng: np.random.Generator, batch_size: int):  # --batch-size sentences per step
-            for batch in _batched(rng.permutation(len(lengths)), batch_size):
-                tokens = np.concatenate([np.arange(starts[s], starts[s] + lengths[s]) for s in batch])
-                yield len(tokens), (words[tokens], caps[tokens], lengths[batch]), train_gold[tokens]
+            # the CRF's loss is a mean over tokens, so a part's weight counts its tokens
+            for part in _batched(rng.permutation(len(lengths)), batch_size, units=lambda s: int(lengths[s].sum())):
+                tokens = np.concatenate([np.arange(starts[s], starts[s] + lengths[s]) for s in part.items])
+                yield part, (words[tokens], caps[tokens], lengths[part.items]), train_gold[tokens]
 
         if config.crf:  # DistributedDataParallel averages gradients from hooks on the parameters: model.loss is fine
             batches, loss = sentence_batches, lambda module, inputs, gold: model.loss(inputs[0], inputs[1], gold,

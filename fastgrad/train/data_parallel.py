@@ -7,9 +7,11 @@ unchanged and mpi4py is never imported.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+
+from fastgrad.distributed.batch_parts import BatchPart, batch_part
 
 
 class _Run:
@@ -44,14 +46,11 @@ def parallel(model):
     return wrapped
 
 
-def share(batch: np.ndarray) -> np.ndarray:
-    """This rank's contiguous part of a global batch of indices (every rank sees the same batches). A
-    last batch smaller than the world size would leave a rank without examples: it is dropped."""
-    if _RUN.group is None:
-        return batch
-    if len(batch) < _RUN.group.size:
-        return batch[:0]
-    return np.array_split(batch, _RUN.group.size)[_RUN.group.rank]
+def part_of(batch: np.ndarray, units: Callable[[np.ndarray], int] = len) -> BatchPart:
+    """This rank's part of a global batch (every rank sees the same batches) and the weight of its mean
+    loss (`fastgrad.distributed.batch_parts`); `units(part)` counts what the loss averages over."""
+    rank, size = shard()
+    return batch_part(batch, rank, size, units)
 
 
 def sum_over_ranks(*numbers: float) -> tuple[float, ...]:

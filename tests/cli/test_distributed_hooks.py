@@ -69,6 +69,47 @@ def test_nbow_on_two_ranks_prints_once_and_matches_one_process(sentences, tmp_pa
     assert "epoch 2/2:" in one and (model_files(tmp_path / "two") / "model.npz").exists()
 
 
+def _same_weights(one: Path, two: Path, tolerance: float) -> None:
+    import fastgrad
+    a, b = (fastgrad.load(model_files(out) / "model.npz") for out in (one, two))
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_allclose(np.asarray(a[name].numpy()), np.asarray(b[name].numpy()), atol=tolerance)
+
+
+def test_uneven_and_tiny_last_batches_train_as_one_process(sentences, tmp_path):
+    """65 sentences in batches of 8 leave a last batch of 1, smaller than the world: the rank without a
+    sentence trains a stand-in with weight 0, and parts of unequal size are weighted by their size, so
+    nothing is dropped and the model is the one-process model."""
+    train = Path(sentences[0])
+    train.write_text(train.read_text() + "1 the film was good fine\n")
+    common = ["train", "nbow", "--train", sentences[0], "--dev", sentences[1], "--epochs", "2", "--batch-size", "8",
+              "--dim", "8", "--hidden", "8", "--dropout", "0", "--word-dropout", "0", "--threads", "1"]
+    succeeded(fastgrad_command(1, *common, "--out", str(tmp_path / "one")))
+    succeeded(fastgrad_command(2, *common, "--out", str(tmp_path / "two")))
+    losses = lambda out: [r["train_loss"] for r in metrics(out) if "train_loss" in r]
+    assert losses(tmp_path / "two") == pytest.approx(losses(tmp_path / "one"), rel=1e-5)
+    _same_weights(tmp_path / "one", tmp_path / "two", 1e-5)
+
+
+def test_crf_tagger_on_two_ranks_weighs_parts_by_their_tokens(tmp_path):
+    """The CRF's loss is a mean over a part's tokens, and sentences differ in length: weighted by tokens,
+    two ranks train the one-process model."""
+    rng = np.random.default_rng(1)
+    sentences = []
+    for _ in range(24):
+        words = [str(w) for w in rng.choice(["in", "Paris", "Rome", "said", "Mr", "Ito", "the"], size=int(rng.integers(2, 7)))]
+        sentences.append("\n".join(f"{w} X {'B-LOC' if w in ('Paris', 'Rome') else 'B-PER' if w == 'Ito' else 'O'}"
+                                   for w in words))
+    conll = tmp_path / "ner.conll"
+    conll.write_text("\n\n".join(sentences) + "\n")
+    common = ["train", "ner", "--crf", "--train", str(conll), "--dev", str(conll), "--dim", "8", "--hidden", "8",
+              "--min-count", "1", "--epochs", "1", "--batch-size", "4", "--dropout", "0", "--threads", "1"]
+    succeeded(fastgrad_command(1, *common, "--out", str(tmp_path / "one")))
+    succeeded(fastgrad_command(2, *common, "--out", str(tmp_path / "two")))
+    _same_weights(tmp_path / "one", tmp_path / "two", 1e-5)
+
+
 def test_rnnlm_written_by_two_ranks_resumes_in_one(tmp_path):
     rng = np.random.default_rng(0)
     splits = {}
