@@ -4,7 +4,10 @@
   correctly when the nearest word by cosine to b - a + c (3CosAdd, unit vectors), among the
   `restrict_vocab` most frequent words and excluding a, b and c, is d. As word2vec.c's
   compute-accuracy and gensim do, questions with a word outside those words are not asked (counted as OOV).
-  Sections named `gram*` are syntactic, the others semantic.
+  Case-insensitive (the default), as theirs: a word's vector is its most frequent spelling's, any
+  spelling of a, b or c is excluded, and any spelling of d is a correct answer.
+  Sections named `gram*` are syntactic, the others semantic. A group with no question asked has no
+  accuracy (NaN; None in `summary()`), never 0.
 * Word similarity (WordSim-353, SimLex-999, MEN ...): Spearman's rho between human scores and
   cosine similarities over the pairs whose two words have vectors (gensim's evaluate_word_pairs).
 """
@@ -33,7 +36,7 @@ class AnalogySection:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.asked if self.asked else 0.0
+        return self.correct / self.asked if self.asked else float("nan")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class AnalogyResult:
     def accuracy(self, semantic: bool | None = None) -> float:
         """Accuracy over the questions asked: all (None), semantic (True) or syntactic (False) sections."""
         correct, asked, _ = self._sum(semantic)
-        return correct / asked if asked else 0.0
+        return correct / asked if asked else float("nan")
 
     @property
     def oov_questions(self) -> int:
@@ -56,8 +59,9 @@ class AnalogyResult:
 
     def summary(self) -> dict:
         correct, asked, questions = self._sum(None)
-        return {"semantic_accuracy": self.accuracy(True), "syntactic_accuracy": self.accuracy(False),
-                "total_accuracy": self.accuracy(), "correct": correct, "asked": asked, "questions": questions,
+        defined = lambda value: None if value != value else value  # NaN (nothing asked): no number
+        return {"semantic_accuracy": defined(self.accuracy(True)), "syntactic_accuracy": defined(self.accuracy(False)),
+                "total_accuracy": defined(self.accuracy()), "correct": correct, "asked": asked, "questions": questions,
                 "oov_questions": questions - asked}
 
 
@@ -92,6 +96,13 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
     limit = min(restrict_vocab, len(vectors))
     lookup = _word_ids(vectors, limit, lowercase)
     unit = vectors.unit_vectors[:limit]
+    # Each row's word as the row of its most frequent spelling (itself when case matters), and the other
+    # spellings of each word that has several.
+    spelled = (np.array([lookup[w.lower()] for w in vectors.words[:limit]], dtype=np.int64) if lowercase
+               else np.arange(limit))
+    other_spellings: dict[int, list[int]] = {}
+    for row in np.flatnonzero(spelled != np.arange(limit)):
+        other_spellings.setdefault(int(spelled[row]), []).append(int(row))
     result = AnalogyResult()
     for name, questions in read_analogies(path):
         section = AnalogySection(name, questions=len(questions))
@@ -105,7 +116,11 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
             rows = np.arange(len(batch))
             for excluded in (a, b, c):
                 scores[rows, excluded] = -np.inf
-            section.correct += int(np.count_nonzero(scores.argmax(axis=1) == d))
+            if other_spellings:
+                for row, question in enumerate(batch[:, :3].tolist()):
+                    for word in question:
+                        scores[row, other_spellings.get(word, [])] = -np.inf
+            section.correct += int(np.count_nonzero(spelled[scores.argmax(axis=1)] == d))
         result.sections.append(section)
     return result
 

@@ -68,8 +68,9 @@ def evaluate_vectors(vectors: WordVectors, analogies: Path | None, similarity: l
     result: dict[str, Any] = {}
     if analogies:
         summary = evaluate_analogies(vectors, analogies, restrict_vocab=restrict_vocab).summary()
-        print(f"analogies {analogies.name}: total {summary['total_accuracy']:.2%} "
-              f"(semantic {summary['semantic_accuracy']:.2%}, syntactic {summary['syntactic_accuracy']:.2%}) "
+        percent = lambda value: "n/a" if value is None else f"{value:.2%}"  # None: no question of the kind asked
+        print(f"analogies {analogies.name}: total {percent(summary['total_accuracy'])} "
+              f"(semantic {percent(summary['semantic_accuracy'])}, syntactic {percent(summary['syntactic_accuracy'])}) "
               f"on {summary['asked']:,} of {plural(summary['questions'], 'question')}, {summary['oov_questions']:,} "
               "out of the vocabulary", flush=True)
         result["analogies"] = summary

@@ -75,6 +75,27 @@ def test_case_sensitive_lookup(tmp_path, table):
     assert evaluate_analogies(table, questions, lowercase=False).oov_questions == 1
 
 
+def test_other_spellings_are_excluded_and_accepted_as_gensim_does(tmp_path):
+    """Case-insensitive: a spelling of a query word is never the answer, and a spelling of d is right.
+    "Man" (rarer than "man") lies exactly at woman - man + king, so it would be answered without the
+    exclusion of the spellings of a, b and c; next comes "Queen", a spelling of the answer."""
+    words = ["man", "woman", "king", "queen", "Queen", "Man"]
+    woman = np.array([1, 0.6, 0, 0]) / np.linalg.norm([1, 0.6, 0, 0])
+    rows = np.array([[1, 0, 0, 0], woman, [0, 0, 1, 0], [0, 0.55, 1, 0.3], [0, 0.6, 1, 0],
+                     woman - [1, 0, 0, 0] + [0, 0, 1, 0]], np.float32)
+    vectors = WordVectors(words, rows)
+    questions = write_questions(tmp_path, ": family\nman woman king queen\n")
+    assert evaluate_analogies(vectors, questions).accuracy() == 1.0
+    assert evaluate_analogies(vectors, questions, lowercase=False).accuracy() == 0.0  # "Man" answers
+
+
+def test_a_group_without_questions_has_no_accuracy(tmp_path, table):
+    """Only semantic questions: the syntactic accuracy is undefined, not 0%."""
+    result = evaluate_analogies(table, write_questions(tmp_path, ": family\nman woman king queen\n"))
+    assert np.isnan(result.accuracy(semantic=False))
+    assert result.summary()["syntactic_accuracy"] is None and result.summary()["semantic_accuracy"] == 1.0
+
+
 def test_read_analogies_errors(tmp_path):
     with pytest.raises(ValueError, match=r"questions.txt:2: expected 4 words"):
         read_analogies(write_questions(tmp_path, ": s\na b c\n"))
