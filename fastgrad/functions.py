@@ -124,11 +124,13 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):
-    return x.max(dim, keepdim)
+    """The maximum (of all elements, or (values, indices) along `dim`); with a tensor as the second
+    argument, the elementwise maximum, as torch.max(input, other)."""
+    return x.maximum(dim) if isinstance(dim, Tensor) else x.max(dim, keepdim)
 
 
 def min(x: Tensor, dim=None, keepdim: bool = False):
-    return x.min(dim, keepdim)
+    return x.minimum(dim) if isinstance(dim, Tensor) else x.min(dim, keepdim)
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:

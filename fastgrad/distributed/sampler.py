@@ -35,6 +35,8 @@ class DistributedSampler:
         rank = _check_count(rank, "rank", 0)
         if rank >= num_replicas:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):  # int(1.5) would quietly be 1
+            raise TypeError(f"DistributedSampler: seed must be an int, got {type(seed).__name__} {seed!r}")
         self.rank, self.shuffle, self.seed, self.drop_last = rank, shuffle, int(seed), drop_last
         self.dataset_size = len(dataset)
         self.epoch = 0
@@ -53,7 +55,8 @@ class DistributedSampler:
     def indices(self) -> np.ndarray:
         """This rank's indices for the current epoch, as an int64 array."""
         if self.shuffle:
-            order = np.random.default_rng(self.seed + self.epoch).permutation(self.dataset_size)
+            # (modulo 2**64: a negative seed is valid, as in PyTorch; NumPy takes only non-negative ones)
+            order = np.random.default_rng((self.seed + self.epoch) % 2**64).permutation(self.dataset_size)
         else:
             order = np.arange(self.dataset_size)
         if self.total_size > order.size:  # pad by repeating the start (as often as needed)

@@ -42,7 +42,7 @@ class Linear(Op):
     (the lecture's point that delta is computed once and reused for W and b)."""
 
     def forward(ctx, K, x, weight, bias=None):
-        x2 = x.reshape(-1, x.shape[-1])
+        x2 = x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])  # (not -1: ambiguous with 0 features)
         ctx.saved = (x2, weight, x.shape)
         return K.linear(x2, weight, bias).reshape(x.shape[:-1] + (weight.shape[0],))
 

@@ -39,6 +39,9 @@ def test_bad_arguments_are_named():
         dist.DistributedSampler(range(4), num_replicas=0, rank=0)
     with pytest.raises(ValueError, match="epoch must be an integer >= 0, got -1"):
         dist.DistributedSampler(range(4), 1, 0).set_epoch(-1)
+    with pytest.raises(TypeError, match="seed must be an int, got float 1.5"):  # int() would make it 1
+        dist.DistributedSampler(range(4), 1, 0, seed=1.5)
+    assert sorted(dist.DistributedSampler(range(4), 1, 0, seed=-1)) == [0, 1, 2, 3]  # negative seeds are valid
 
 
 def test_defaults_come_from_the_process_group(world_of_one):

@@ -324,3 +324,12 @@ def test_from_pretrained_shares_the_given_tensors_memory_as_torch():
     with fastgrad.no_grad():
         embedding.weight[0, 0] = 5.0
     assert weights[0, 0].item() == 5.0
+
+
+def test_a_linear_layer_without_input_features_works_as_torch():
+    """Linear(0, n): its empty weight is left alone (PyTorch warns), and the output is the bias."""
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        layer = nn.Linear(0, 3)
+    x = fastgrad.zeros(2, 0, requires_grad=True)
+    layer(x).sum().backward()
+    assert layer(x).tolist() == [[0.0] * 3] * 2 and layer.bias.grad.tolist() == [2.0] * 3

@@ -344,3 +344,9 @@ def test_pow_gradients_at_zero_and_negative_bases_match_torch(base, exponent):
         grads.append([a.grad.item(), b.grad.item()])
     np.testing.assert_allclose(grads[0], grads[1], equal_nan=True)
 
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_of_two_tensors_are_elementwise_as_torch(name):
+    a, b = uniform((3, 4), np.float64), uniform((3, 4), np.float64, seed=1)
+    assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y), lambda x, y: getattr(torch, name)(x, y), a, b)
