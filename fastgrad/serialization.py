@@ -62,6 +62,8 @@ class _Encoder:
         return name
 
     def encode(self, obj: Any, where: str = "obj") -> Any:
+        if isinstance(obj, np.generic):  # first: np.float64 is also a Python float, and would lose its type
+            return {"scalar": self._add(np.asarray(obj), where)}
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int):
@@ -72,8 +74,6 @@ class _Encoder:
             return {"tensor": self._add(obj._data, where), "requires_grad": bool(obj.requires_grad)}
         if isinstance(obj, np.ndarray):
             return {"array": self._add(obj, where)}
-        if isinstance(obj, np.generic):
-            return {"scalar": self._add(np.asarray(obj), where)}
         if isinstance(obj, dict):
             items = []
             for key, value in obj.items():
@@ -91,9 +91,21 @@ class _Encoder:
                         "dict, list, tuple, Tensor, NumPy array or scalar, int, float, str, bool or None)")
 
 
+def _mode_for(path: str) -> int:
+    """The permissions a plain open(path, "wb") would leave: an existing file's, else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write obj to path atomically in the format described in this module's docstring."""
-    path = os.fspath(path)
+    """Write obj to path atomically in the format described in this module's docstring. As a plain write
+    would: through a symbolic link to its target, keeping an existing file's permissions, and giving a
+    new file the umask's."""
+    path = os.path.realpath(os.fspath(path))
     encoder = _Encoder()
     root = encoder.encode(obj)
     header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
@@ -105,6 +117,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
             np.savez(file, allow_pickle=False, **members)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temp_path, _mode_for(path))  # (mkstemp makes the file private: 0600)
         os.replace(temp_path, path)
     except BaseException:
         if os.path.exists(temp_path):

@@ -56,7 +56,7 @@ def trained_state():
     plateau.step(1.5)
     states["SparseAdam"] = {"optimizer": sparse_optimizer.state_dict(), "scheduler": plateau.state_dict()}
     return {"model": model.state_dict(), "optimizers": states, "rng": fastgrad.get_rng_state(), "step": 7,
-            "extras": [None, True, "text", 2.5, float("nan"), float("-inf"), (1, np.float32(0.25), np.int64(3)),
+            "extras": [None, True, "text", 2.5, float("nan"), float("-inf"), (1, np.float32(0.25), np.int64(3), np.float64(0.5)),
                        fastgrad.tensor([1.0], requires_grad=True), 2**70, {3: "int key"}]}
 
 
@@ -225,3 +225,23 @@ def test_resumed_run_matches_uninterrupted_run_bit_for_bit(tmp_path):
     train_steps(model, optimizer, scheduler, range(checkpoint["step"], 10))
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value.numpy(), expected[name], err_msg=name)
+
+
+def test_save_writes_through_a_link_and_with_the_permissions_of_a_plain_write(tmp_path):
+    """As torch.save's open(): a link's target is written (the link stays), an existing file keeps its mode,
+    a new file gets the umask's (mkstemp alone would make it 0600)."""
+    real = tmp_path / "real.npz"
+    fastgrad.save({"a": 1}, real)
+    link = tmp_path / "link.npz"
+    link.symlink_to(real)
+    fastgrad.save({"a": 2}, link)
+    assert link.is_symlink() and fastgrad.load(real) == {"a": 2}
+    os.chmod(real, 0o640)
+    fastgrad.save({"a": 3}, real)
+    assert (real.stat().st_mode & 0o777) == 0o640
+    umask = os.umask(0o022)
+    try:
+        fastgrad.save({"a": 4}, tmp_path / "new.npz")
+    finally:
+        os.umask(umask)
+    assert ((tmp_path / "new.npz").stat().st_mode & 0o777) == 0o644

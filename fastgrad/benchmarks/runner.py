@@ -190,7 +190,8 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
         return f"{goal.describe()}: not checked ({goal.reference} not measured)"
     ratio = case.estimate / reference.estimate
     verdict = "met" if ratio <= goal.factor else "missed"
-    return f"{goal.describe()}: {verdict} ({goal.case} takes {ratio:.2f}x the time of {goal.reference})"
+    return (f"{goal.describe()}: {verdict} ({goal.case} takes {ratio_text(ratio, goal.factor)}x the time of "
+            f"{goal.reference})")
 
 
 def baseline_status(timings: list[Timing]) -> list[str]:
@@ -203,8 +204,18 @@ def baseline_status(timings: list[Timing]) -> list[str]:
         ratio = after.estimate / before.estimate
         minima = (f", min {after.minimum / before.minimum:.2f}x" if after.minimum and before.minimum else "")
         verdict = "slower" if ratio > 1 + SAME_WITHIN else "faster" if ratio < 1 - SAME_WITHIN else "the same within 5%"
-        lines.append(f"{after.case.title} vs baseline: {ratio:.2f}x its time (median{minima}): {verdict}")
+        lines.append(f"{after.case.title} vs baseline: {ratio_text(ratio, 1 + SAME_WITHIN, 1 - SAME_WITHIN)}x its "
+                     f"time (median{minima}): {verdict}")
     return lines
+
+
+def ratio_text(ratio: float, *thresholds: float) -> str:
+    """The ratio to two decimals, or to as many more as it takes not to print a threshold that the verdict
+    put it on the other side of (0.8049 against 0.80 prints 0.805, not 0.80)."""
+    digits = 2
+    while digits < 6 and any(ratio != t and round(ratio, digits) == round(t, digits) for t in thresholds):
+        digits += 1
+    return f"{ratio:.{digits}f}"
 
 
 def _rate_columns(workload: Workload, timing: Timing, peak: float | None) -> tuple[str, str]:

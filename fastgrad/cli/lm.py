@@ -4,6 +4,7 @@ directories they write, `fastgrad eval` (perplexity), `fastgrad generate` (sampl
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -131,6 +132,10 @@ def generate_text(model_dir: Path, args: argparse.Namespace) -> str:
     With `args.no_unk` the `<unk>` token is never drawn."""
     config, vocab, model = load_language_model(model_dir)
     prompt = [EOS, *args.prompt.split()]
+    unknown = [word for word in prompt[1:] if word not in vocab.stoi]
+    if unknown:  # the text echoes the prompt as typed; say what the model was given instead
+        print(f"prompt: {', '.join(repr(w) for w in unknown)} not in the model's vocabulary, read as {UNK}",
+              file=sys.stderr, flush=True)
     if args.top_k > len(vocab):
         raise ConfigError(f"--top-k {args.top_k} is larger than the vocabulary ({len(vocab):,} words)")
     banned = [vocab.stoi[UNK]] if getattr(args, "no_unk", False) and UNK in vocab.stoi else []

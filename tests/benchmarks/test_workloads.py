@@ -129,6 +129,14 @@ def test_goal_checks_compare_full_size_estimates():
     assert "missed (25 us)" in runner.goal_status(absolute.goals[0], fake_timings(absolute, {workloads.FASTGRAD: 25e-6}))
 
 
+def test_a_ratio_near_its_threshold_prints_the_digits_that_decide_the_verdict():
+    """0.3349 against the 3x goal's 1/3 would print 0.33 and "missed"; 1.0504 against 1.05 would print 1.05."""
+    workload = workloads.cross_entropy_workload(rows=64)
+    near = fake_timings(workload, {workloads.FASTGRAD: 1.0047, workloads.TORCH: 3.0})
+    assert "missed (fastgrad compiled takes 0.335x the time of torch)" in runner.goal_status(workload.goals[0], near)
+    assert runner.ratio_text(1.0504, 1.05, 0.95) == "1.0504" and runner.ratio_text(1.2, 1.05, 0.95) == "1.20"
+
+
 def test_table_scales_slices_and_ranks_against_the_fastest():
     workload = workloads.cross_entropy_workload(rows=64)
     table = runner.format_table(workload, fake_timings(workload, {workloads.PYTHON: 0.01, workloads.FASTGRAD: 0.002,
