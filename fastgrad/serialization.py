@@ -191,6 +191,9 @@ class _Decoder:
 def load(path: str | os.PathLike) -> Any:
     """Read a checkpoint written by `save`. Arrays come back as NumPy arrays, Tensors as Tensors."""
     path = os.fspath(path)
+    with open(path, "rb") as file:  # (FileNotFoundError as it is)
+        if file.read(4) != b"PK\x03\x04":  # not a zip archive: NumPy would guess at a .npy or pickled data
+            raise CheckpointError(f"{path} is not a fastgrad checkpoint: not a zip archive (an .npz file)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}  # reads every member, checking its CRC

@@ -151,8 +151,11 @@ def test_pickled_arrays_and_foreign_files_are_refused(tmp_path):
         fastgrad.load(plain)
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(CheckpointError, match="notes.txt"):
+    with pytest.raises(CheckpointError, match="notes.txt is not a fastgrad checkpoint: not a zip archive"):
         fastgrad.load(text)
+    np.save(tmp_path / "array.npy", np.zeros(3))  # NumPy would load it as an array
+    with pytest.raises(CheckpointError, match="array.npy is not a fastgrad checkpoint: not a zip archive"):
+        fastgrad.load(tmp_path / "array.npy")
     with pytest.raises(FileNotFoundError):
         fastgrad.load(tmp_path / "missing.npz")
 
