@@ -54,7 +54,7 @@ CPU = device("cpu")
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
-    __slots__ = ("_data", "requires_grad", "_grad", "_node", "_counter", "_base", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -69,7 +69,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         self._counter = VersionCounter()
         self._base = None
         self._grad = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -78,7 +78,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         """Fast path for op outputs: no conversion, no checks."""
         t = object.__new__(cls)
         t._data = array
-        t.requires_grad = requires_grad
+        t._requires_grad = requires_grad
         t._node = node
         t._counter = VersionCounter()
         t._base = None
@@ -202,8 +202,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
             raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        # With requires_grad_()'s checks, as PyTorch: turning it off on a computed tensor would cut the
+        # gradient of everything computed from it, and an integer tensor cannot hold a gradient.
+        self.requires_grad_(bool(value))
 
     def register_post_accumulate_grad_hook(self, hook) -> "hooks.RemovableHandle":
         """Call `hook(self)` in each backward once this leaf's `.grad` holds all of that backward's
@@ -217,7 +227,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def detach_(self) -> "Tensor":
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("detach_(): cannot detach a view of a tensor that requires grad in place; use detach()")
-        self._node, self.requires_grad = None, False
+        self._node, self._requires_grad = None, False
         return self
 
     def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool = False) -> None:
@@ -246,7 +256,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     @data.setter
     def data(self, value: "Tensor | np.ndarray") -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if self._requires_grad and array.dtype.kind != "f":  # (its .grad could not hold a gradient)
+            raise RuntimeError(f"data: a tensor that requires grad must hold floating point values, got dtype "
+                               f"{array.dtype}")
+        self._data = array
 
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":

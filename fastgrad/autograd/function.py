@@ -16,6 +16,8 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd.graph import Node, Op
@@ -59,6 +61,10 @@ class _FunctionOp(Op):
         if len(grads) != len(ctx.needs_input_grad):
             raise RuntimeError(f"{function.__name__}.backward returned {len(grads)} gradients, expected "
                                f"{len(ctx.needs_input_grad)} (one per argument of forward, None for non-tensors)")
+        for position, grad in enumerate(grads):
+            if grad is not None and position not in tensor_positions:
+                raise RuntimeError(f"{function.__name__}.backward returned a gradient for argument {position}, which "
+                                   "is not a Tensor; return None there (as PyTorch requires)")
         arrays = []
         for position in tensor_positions:
             grad = grads[position]
@@ -88,7 +94,8 @@ class Function:
             out = cls.forward(ctx, *args)
         if not isinstance(out, Tensor):
             raise TypeError(f"{cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
-        if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)):
+        # an integer result carries no gradient (as an op's: fastgrad.autograd.graph.apply)
+        if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)) or out._data.dtype.kind != "f":
             return out
         op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {})
         cls._op = op
@@ -96,4 +103,8 @@ class Function:
         node.saved = (cls, ctx, tensor_positions)
         result = Tensor._wrap(out._data, True, node)
         result._counter = out._counter  # a tensor forward saved and the result are the same memory
+        for i in tensor_positions:  # a result that is (a view of) an input is a view: in-place changes refuse
+            if np.may_share_memory(out._data, args[i]._data):
+                result._base = args[i] if args[i]._base is None else args[i]._base
+                break
         return result

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 
 
-class _GradMode:
+class _GradMode(threading.local):
+    """Per thread, as PyTorch's: a thread started inside `no_grad` still records, and one thread's
+    `no_grad` does not stop another's graph."""
+
     enabled = True
 
 
@@ -38,10 +43,40 @@ class _SetGradMode:
         GRAD_MODE.enabled = self._previous.pop()
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self._fresh():
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """A generator's body runs in the mode, step by step (as PyTorch's); between steps the caller runs,
+        in its own mode. What the caller sends or throws in is passed on."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            generator = fn(*args, **kwargs)
+            try:
+                with self._fresh():
+                    value = generator.send(None)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        with self._fresh():
+                            generator.close()
+                        raise
+                    except BaseException as error:
+                        with self._fresh():
+                            value = generator.throw(error)
+                    else:
+                        with self._fresh():
+                            value = generator.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 

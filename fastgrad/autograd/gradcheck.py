@@ -17,7 +17,9 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     The output is projected on a fixed random tensor v, L = sum(v * fn(x)), so one backward gives the
     vector-Jacobian product v^T J for every input, and each input element is perturbed by +-eps to get
     the numerical one. Inputs that require grad must be float64. Returns True, or raises
-    GradcheckError naming the input, the worst element and both values.
+    GradcheckError naming the input, the worst element and both values. The inputs' `.grad` and memory
+    are as they were afterwards; a parameter that `fn` uses but does not take as an input gets the
+    check's gradient added to its `.grad`, as by any backward.
     """
     from fastgrad.autograd.grad_mode import no_grad
     from fastgrad.tensor import Tensor
@@ -41,8 +43,22 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         with no_grad():
             return float(sum((o._data * v).sum() for o, v in zip(outputs(), projections)))
 
+    saved = [(t, t._grad, t._data) for t in checked]  # restored at the end: the caller's, not the check's
+    try:
+        _compare(checked, outputs, projections, projected_loss, eps, atol, rtol)
+    finally:
+        for t, grad, data in saved:
+            t._grad, t._data = grad, data
+    return True
+
+
+def _compare(checked, outputs, projections, projected_loss, eps: float, atol: float, rtol: float) -> None:
+    """Backward's vector-Jacobian product against central differences, input by input."""
+    from fastgrad.tensor import Tensor
+
     for t in checked:
         t.grad = None
+        t._data = np.array(t._data, order="C")  # a private C-contiguous copy to perturb (0-d stays 0-d)
     graph_outputs = [o for o in outputs() if isinstance(o, Tensor) and o.dtype.kind == "f"]
     total = None
     for o, v in zip(graph_outputs, projections):
@@ -57,7 +73,6 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         analytical = np.zeros(t.shape) if t.grad is None else (
             t.grad.to_dense_array() if getattr(t.grad, "is_sparse", False) else t.grad._data)
         numerical = np.zeros(t.shape)
-        t._data = np.ascontiguousarray(t._data).reshape(t.shape)  # ascontiguousarray makes 0-d arrays 1-d
         flat = t._data.reshape(-1)  # a view: perturbing it perturbs the input
         for i in range(flat.size):
             original = flat[i]
@@ -78,4 +93,3 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
                 f"gradcheck failed for input {index} (shape {t.shape}) at element {tuple(int(i) for i in worst)}: "
                 f"backward gave {analytical[worst]:.8g}, central differences gave {numerical[worst]:.8g} "
                 f"(atol={atol}, rtol={rtol})")
-    return True

@@ -94,7 +94,7 @@ def apply(op, *inputs, **attrs):
     record = False
     if GRAD_MODE.enabled:
         for t in inputs:
-            if t.requires_grad:
+            if t._requires_grad:
                 record = True
                 break
     node = Node(op, inputs, K)
@@ -117,11 +117,11 @@ def apply(op, *inputs, **attrs):
     else:
         result._counter, result._base = VersionCounter(), None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
-        result.requires_grad, result._node = False, None
+        result._requires_grad, result._node = False, None
     else:
         if op.saves_output:
             node.record_output(result._counter)
-        result.requires_grad, result._node = True, node
+        result._requires_grad, result._node = True, node
     return result
 
 
@@ -132,7 +132,7 @@ def apply_inplace(op, name: str, target, *others, **attrs):
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
-            if t.requires_grad:
+            if t._requires_grad:
                 record = True
                 break
     if record:
@@ -164,7 +164,7 @@ def apply_inplace(op, name: str, target, *others, **attrs):
         node = out._node
         if node.output_counter is not None:  # backward reads the result, which now lives in target
             node.record_output(target._counter)
-        target._node, target.requires_grad = node, True
+        target._node, target._requires_grad = node, True
     return target
 
 
@@ -275,7 +275,7 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
-            if parent_grad is None or not parent.requires_grad:
+            if parent_grad is None or not parent._requires_grad:
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
@@ -299,9 +299,6 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     # The gradient was validated against the leaf (_validated), so it is stored without the .grad
     # setter's checks, which are there for user assignments.
     current = leaf._grad
-    if leaf._data.dtype.kind != "f":  # `requires_grad = True` set on an integer tensor: a cast would truncate
-        raise RuntimeError(f"only tensors of floating point dtype can require gradients; a leaf of shape {leaf.shape} "
-                           f"and dtype {leaf._data.dtype} has requires_grad=True")
     if isinstance(grad, SparseRowGrad):
         total = grad if current is None else _accumulate(current if current.is_sparse else current._data, grad)
         leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor(total)

@@ -56,3 +56,40 @@ def test_gradcheck_fails_on_a_nan_gradient():
     x = fastgrad.randn(3, dtype=fastgrad.float64, requires_grad=True)
     with pytest.raises(fastgrad.autograd.GradcheckError):
         fastgrad.gradcheck(NanBackward.apply, (x,))
+
+
+def test_function_results_follow_pytorch_rules_for_views_integers_and_extra_gradients():
+    class Identity(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    class Rounded(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x * 2).long()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 5
+
+    class Scaled(Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 3, grad  # a gradient for the float argument: PyTorch refuses it
+
+    leaf = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place changes of a view"):
+        Identity.apply(leaf).mul_(2)  # would change the leaf itself
+    assert leaf.tolist() == [1.0, 2.0]
+    assert not Rounded.apply(leaf).requires_grad  # an integer result carries no gradient
+    with pytest.raises(RuntimeError, match="returned a gradient for argument 1, which is not a Tensor"):
+        Scaled.apply(leaf, 3.0).sum().backward()

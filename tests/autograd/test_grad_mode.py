@@ -60,3 +60,50 @@ def test_grad_mode_is_restored_after_an_exception():
         with fastgrad.no_grad():
             raise ValueError
     assert fastgrad.is_grad_enabled()
+
+
+def test_grad_mode_belongs_to_the_thread_as_in_pytorch():
+    import threading
+    x = fastgrad.tensor([1.0], requires_grad=True)
+    seen = {}
+    with fastgrad.no_grad():
+        thread = threading.Thread(target=lambda: seen.setdefault("records", (x * 2).requires_grad))
+        thread.start()
+        thread.join()
+    assert seen["records"]  # a thread started inside no_grad records
+    entered, leave = threading.Event(), threading.Event()
+
+    def hold_no_grad():
+        with fastgrad.no_grad():
+            entered.set()
+            leave.wait(10)
+    other = threading.Thread(target=hold_no_grad)
+    other.start()
+    entered.wait(10)
+    try:
+        assert (x * 2).requires_grad  # another thread's no_grad does not stop this one's graph
+    finally:
+        leave.set()
+        other.join()
+
+
+def test_a_decorated_generator_runs_its_body_in_the_mode():
+    @fastgrad.no_grad()
+    def steps():
+        received = yield fastgrad.is_grad_enabled()
+        yield fastgrad.is_grad_enabled(), received
+        return "done"
+
+    generator = steps()
+    assert next(generator) is False and fastgrad.is_grad_enabled()  # the caller's mode between steps
+    assert generator.send("sent") == (False, "sent")
+    with pytest.raises(StopIteration) as stop:
+        next(generator)
+    assert stop.value.value == "done"
+
+    @fastgrad.enable_grad
+    def enabled():
+        yield fastgrad.is_grad_enabled()
+
+    with fastgrad.no_grad():
+        assert list(enabled()) == [True] and not fastgrad.is_grad_enabled()

@@ -1,3 +1,5 @@
+import numpy as np
+
 import fastgrad
 
 
@@ -13,3 +15,14 @@ def test_gradcheck_keeps_0d_inputs_0d():
 
     assert fastgrad.gradcheck(product, (a, b))
     assert set(shapes) == {((), ())} and a.shape == () and b.shape == ()
+
+
+def test_gradcheck_leaves_the_inputs_grad_and_memory_as_they_were():
+    base = fastgrad.tensor(np.arange(6.0).reshape(2, 3))
+    x = base.t().detach().requires_grad_()  # a transposed view of base's memory
+    x.grad = fastgrad.ones(3, 2, dtype=fastgrad.float64) * 5
+    assert fastgrad.autograd.gradcheck(lambda t: (t * t).sum(), [x])
+    assert x.grad.tolist() == [[5.0, 5.0]] * 3
+    with fastgrad.no_grad():
+        base[0, 0] = 100.0
+    assert x[0, 0].item() == 100.0  # still a view of base

@@ -157,10 +157,22 @@ def test_backward_on_a_leaf_and_with_explicit_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 30.0])
 
 
-def test_an_integer_leaf_set_to_require_grad_raises_at_backward_rather_than_truncate():
-    """`requires_grad_()` refuses integer tensors; the plain attribute cannot, so the walk refuses to
-    store a float gradient into an integer leaf (a cast would truncate 2.5 to 2)."""
-    x = fastgrad.tensor([1, 2])
-    x.requires_grad = True
-    with pytest.raises(RuntimeError, match="only tensors of floating point dtype can require gradients"):
-        (x * 2.5).sum().backward()
+def test_requires_grad_assignments_are_checked_as_in_pytorch():
+    """An integer tensor cannot hold a gradient (a cast would truncate 2.5 to 2), and turning requires_grad
+    off on a computed tensor would silently cut the gradient of everything computed from it."""
+    with pytest.raises(RuntimeError, match="only floating point tensors can require gradients"):
+        fastgrad.tensor([1, 2]).requires_grad = True
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="requires_grad can only be turned off on a leaf tensor"):
+        y.requires_grad = False
+    x.requires_grad = False  # a leaf may
+    assert not x.requires_grad
+
+
+def test_data_of_a_tensor_that_requires_grad_stays_floating_point():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="must hold floating point values, got dtype int64"):
+        x.data = fastgrad.tensor([1, 2])
+    x.data = fastgrad.tensor([3.0, 4.0])
+    assert x.tolist() == [3.0, 4.0]
