@@ -57,12 +57,18 @@ def commands_for(model_dir: Path) -> ModuleType:
 def run_eval(args: argparse.Namespace) -> int:
     set_threads(args.threads)
     result = commands_for(args.model_dir).evaluate_model(args.model_dir, args.file, args)
-    print(json.dumps({**result, "file": fingerprint(args.file)}, sort_keys=True))
+    print(json.dumps({**result, "file": fingerprint(args.file), "model_dir": _model_read(args.model_dir)}, sort_keys=True))
     return 0
+
+
+def _model_read(model_dir: Path) -> str:
+    """The snapshot of the model directory that a command reads (its `current`, resolved)."""
+    return str(model_files(model_dir).resolve())
 
 
 def run_predict(args: argparse.Namespace) -> int:
     set_threads(args.threads)
+    print(f"model: {_model_read(args.model_dir)}", file=sys.stderr, flush=True)  # (stdout holds only predictions)
     for line in commands_for(args.model_dir).predict_lines(args.model_dir, sys.stdin, args):
         print(line, flush=True)
     return 0
@@ -73,6 +79,7 @@ def run_generate(args: argparse.Namespace) -> int:
     module = commands_for(args.model_dir)
     if not hasattr(module, "generate_text"):
         raise ConfigError(f"{args.model_dir}: this model does not generate text")
+    print(f"model: {_model_read(args.model_dir)}", file=sys.stderr, flush=True)  # (stdout holds only the text)
     print(module.generate_text(args.model_dir, args))
     return 0
 

@@ -29,12 +29,13 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     """(line number from 1, text) for each line of a UTF-8 file, gzip-compressed if it ends in `.gz`.
 
     Lines are split on b"\\n" only, so characters Python would also treat as line breaks (U+0085,
-    U+2028, form feed) stay inside their line; a trailing "\\r" is dropped.
+    U+2028, form feed) stay inside their line; a trailing "\\r" is dropped, and so is a byte-order mark
+    at the start of the file (some editors write one; it would stick to the first word).
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
-        raw = f.read()
+        raw = f.read().removeprefix(b"\xef\xbb\xbf")
     if not raw.strip():
         raise ValueError(f"{path}: file is empty")
     pieces = raw.split(b"\n")

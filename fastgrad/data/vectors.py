@@ -14,12 +14,13 @@ import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 
 _BINARY_CHUNK_BYTES = 1 << 20
 _MAX_WORD_BYTES = 10_000
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # some editors start UTF-8 text with it; it is not part of the first word
 
 
 class WordVectors:
@@ -152,7 +153,7 @@ def vector_file_dim(path: str | Path, binary: bool | None = None) -> int:
     """The dimension of the vectors in a file, from its header (word2vec) or first line (GloVe)."""
     path = Path(path)
     with _open_binary(path) as f:
-        first = f.readline()
+        first = f.readline().removeprefix(_BYTE_ORDER_MARK)
     header = _parse_header(first, path)
     if header is not None:
         return header[1]
@@ -172,7 +173,7 @@ def iter_vectors(path: str | Path, binary: bool | None = None, wanted: set[str] 
     binary = _is_binary_name(path) if binary is None else binary
     with _open_binary(path) as f:
         try:
-            first = f.readline()
+            first = f.readline().removeprefix(_BYTE_ORDER_MARK)
             header = _parse_header(first, path)
             if binary:
                 if header is None:
@@ -212,9 +213,16 @@ def _iter_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
             vector = np.array(fields[1:], dtype=np.float32)
         except ValueError:
             raise ValueError(f"{path}:{line_no}: non-numeric value in the vector of {word!r}") from None
+        _check_finite(vector, f"{path}:{line_no}", word)
         yield word, vector
     if header and count != header[0]:
         raise ValueError(f"{path}: header says {header[0]} vectors, the file has {count}")
+
+
+def _check_finite(vector: np.ndarray, where: str, word: str) -> None:
+    """A NaN or infinite value would only surface as a diverged training run, far from its cause."""
+    if not np.isfinite(vector).all():
+        raise ValueError(f"{where}: the vector of {word!r} holds NaN or infinite values")
 
 
 def _prepend(first: bytes, rest: IO[bytes]) -> Iterator[bytes]:
@@ -251,7 +259,9 @@ def _iter_binary(f: IO[bytes], path: Path, count: int, dim: int, wanted: set[str
                              f"(header says {count} vectors of dimension {dim})")
         pos = space + 1 + vector_bytes
         if wanted is None or word in wanted:
-            yield word, np.frombuffer(data, dtype="<f4").astype(np.float32)
+            vector = np.frombuffer(data, dtype="<f4").astype(np.float32)
+            _check_finite(vector, f"{path}: record {record}", word)
+            yield word, vector
     trailing = buffer[pos:] + f.read(2)
     if trailing.startswith(b"\n"):  # word2vec.c ends the last record with a newline
         trailing = trailing[1:]
@@ -272,12 +282,24 @@ class Coverage:
         return self.found / self.total if self.total else 0.0
 
 
+class _KeyedWords:
+    """The file words whose key is one of `keys` (for iter_vectors' `wanted`)."""
+
+    def __init__(self, keys: set[str], key: Callable[[str], str]):
+        self.keys, self.key = keys, key
+
+    def __contains__(self, word: str) -> bool:
+        return self.key(word) in self.keys
+
+
 def load_into(embedding_weight: np.ndarray, itos: Sequence[str], path: str | Path, binary: bool | None = None,
-              lowercase_fallback: bool = True) -> Coverage:
+              lowercase_fallback: bool = True, key: Callable[[str], str] | None = None) -> Coverage:
     """Copy pretrained vectors into rows of `embedding_weight` (in place) for the words of `itos`.
 
     Row i gets the vector of `itos[i]`, or, when `lowercase_fallback` and only the lowercased word
-    is in the file (GloVe is lowercase), that one. Rows of missing words are left as they are.
+    is in the file (GloVe is lowercase), that one. With `key`, the vocabulary holds keys (e.g.
+    lower-cased words with digits as 0) and row i gets the first file word whose key(word) is `itos[i]`
+    (vector files list frequent words first). Rows of missing words are left as they are.
     Reads word2vec text/binary or GloVe text; the file's dimension must equal the embedding's.
     """
     if not isinstance(embedding_weight, np.ndarray) or embedding_weight.ndim != 2:
@@ -289,10 +311,16 @@ def load_into(embedding_weight: np.ndarray, itos: Sequence[str], path: str | Pat
     file_dim = vector_file_dim(path, binary)
     if file_dim != dim:
         raise ValueError(f"{path}: vectors have dimension {file_dim}, embedding_weight expects {dim}")
-    wanted = set(itos) | ({w.lower() for w in itos} if lowercase_fallback else set())
     found: dict[str, np.ndarray] = {}
-    for word, vector in iter_vectors(path, binary=binary, wanted=wanted):
-        found.setdefault(word, vector)
+    if key is not None:
+        keys = set(itos)
+        for word, vector in iter_vectors(path, binary=binary, wanted=_KeyedWords(keys, key)):
+            found.setdefault(key(word), vector)
+        lowercase_fallback = False
+    else:
+        wanted = set(itos) | ({w.lower() for w in itos} if lowercase_fallback else set())
+        for word, vector in iter_vectors(path, binary=binary, wanted=wanted):
+            found.setdefault(word, vector)
     missing = []
     for i, word in enumerate(itos):
         vector = found.get(word)

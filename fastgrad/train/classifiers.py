@@ -131,23 +131,24 @@ def vectors_file(path: Path | None) -> Path | None:
     return model_files(path) / "vectors.bin"
 
 
-def _with_pretrained_words(vocab: Vocab, path: Path | None) -> Vocab:
-    """The training vocabulary plus every word of the vector file, so that words first seen at test time keep
-    their pretrained vectors (Collobert et al. 2011 likewise take their dictionary from the unlabelled corpus)."""
+def _with_pretrained_words(vocab: Vocab, path: Path | None, key: Callable[[str], str]) -> Vocab:
+    """The training vocabulary plus the key of every word of the vector file (`key`: how the model looks words
+    up, e.g. lower-cased), so that words first seen at test time keep their pretrained vectors (Collobert et
+    al. 2011 likewise take their dictionary from the unlabelled corpus)."""
     if path is None:
         return vocab
-    extra = [word for word, _ in iter_vectors(path) if word not in vocab.stoi]
+    extra = list(dict.fromkeys(k for k in (key(word) for word, _ in iter_vectors(path)) if k not in vocab.stoi))
     return Vocab(vocab.itos + extra, np.concatenate([vocab.counts, np.zeros(len(extra), np.int64)]),
                  vocab.specials, vocab.unk)
 
 
-def _load_pretrained(weight: nn.Parameter, vocab: Vocab, path: Path) -> None:
+def _load_pretrained(weight: nn.Parameter, vocab: Vocab, path: Path, key: Callable[[str], str]) -> None:
     """Copy the vectors in, scaled to unit length, and report coverage of the training words (those with a
     count; specials aside). word2vec norms grow with word frequency (6 on average, 10-17 for "the", "of",
     "and" in our CBOW vectors); unit rows keep function words from dominating an average and stay near
     the scale of the random N(0, 0.1^2) rows (per coordinate 1/sqrt(dim), 0.1 at 100 dimensions)."""
     array = weight.numpy()
-    missing = set(load_into(array, vocab.itos, path).missing)
+    missing = set(load_into(array, vocab.itos, path, key=key).missing)
     found_rows = np.array([i for i, w in enumerate(vocab.itos) if w not in missing], dtype=np.int64)
     if found_rows.size:
         norms = np.linalg.norm(array[found_rows], axis=1, keepdims=True)
@@ -309,7 +310,8 @@ def nbow(config: NBOWConfig | None = None, **settings: Any) -> TrainingResult:
               flush=True)
         dev = read_sentences(config.dev, config.format, train.label_names)
         test = read_sentences(config.test, config.format, train.label_names) if config.test else None
-        vocab = _with_pretrained_words(Vocab.build(train.tokens, min_count=config.min_count), pretrained)
+        # both formats' readers lower-case, so a vector file's words are looked up lower-cased
+        vocab = _with_pretrained_words(Vocab.build(train.tokens, min_count=config.min_count), pretrained, str.lower)
         model_config = {"kind": "nbow", "task": "classify", "format": config.format, "labels": train.label_names,
                         "model": {"kind": config.model, "dim": _embedding_dim(config, 300), "hidden": config.hidden,
                                   "layers": 0 if config.model == "nbow" else config.layers,
@@ -317,7 +319,7 @@ def nbow(config: NBOWConfig | None = None, **settings: Any) -> TrainingResult:
         model = build_dan(model_config, len(vocab))
         if pretrained:
             with fastgrad.no_grad():
-                _load_pretrained(model.embedding.weight, vocab, pretrained)
+                _load_pretrained(model.embedding.weight, vocab, pretrained, str.lower)
         print(f"{config.model}: {plural(len(train), 'train sentence')}, {plural(len(dev), 'dev sentence')}, "
               f"{plural(len(test) if test else 0, 'test sentence')}, {plural(len(vocab), 'word')}", flush=True)
         encoded = {name: [vocab.encode(tokens) for tokens in split.tokens]
@@ -449,7 +451,8 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
               f"{plural(len(types), 'entity type')} inferred from the training file: {', '.join(types)}): "
               f"{', '.join(labels)}", flush=True)
         vocab = _with_pretrained_words(Vocab.build(([normalize_word(t) for t in s] for s in train.tokens),
-                                                   min_count=config.min_count, specials=WORD_SPECIALS), pretrained)
+                                                   min_count=config.min_count, specials=WORD_SPECIALS), pretrained,
+                                       normalize_word)
         model_config.update(labels=labels, model={
             "window": config.window, "dim": _embedding_dim(config, 50), "hidden": config.hidden,
             "caps_dim": config.caps_dim if config.caps else 0, "activation": config.activation,
@@ -457,7 +460,7 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
         model = build_tagger(model_config, len(vocab))
         if pretrained:
             with fastgrad.no_grad():
-                _load_pretrained(model.words.weight, vocab, pretrained)
+                _load_pretrained(model.words.weight, vocab, pretrained, normalize_word)
         print(f"ner: {plural(len(train), 'train sentence')}, {plural(len(dev), 'dev sentence')}, "
               f"{plural(len(test) if test else 0, 'test sentence')}, {plural(len(vocab), 'word')}", flush=True)
         tag_ids = {t: i for i, t in enumerate(labels)}

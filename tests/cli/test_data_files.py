@@ -87,3 +87,24 @@ def test_the_unk_share_of_valid_and_test_is_reported(cli, lm_files, model, extra
     for split in ("valid", "test"):
         assert (f"{split}: 210 tokens, 0.95% are <unk>: 0.48% words outside the vocabulary, 0.48% written <unk> in "
                 "the file") in result.out
+
+
+def test_commands_that_read_a_model_or_vectors_name_what_they_read(cli, lm_files, tmp_path):
+    """eval's JSON names the snapshot it read; predict and generate say it on stderr (stdout is their
+    output); eval-vectors prints every file with its sha256, similar on stderr."""
+    out = tmp_path / "kn"
+    assert cli("train", "ngram", "--train", lm_files["train"], "--valid", lm_files["valid"], "--test",
+               lm_files["test"], "--order", "2", "--out", out).code == 0
+    snapshot = str(model_files(out).resolve())
+    assert json.loads(cli("eval", out, lm_files["test"]).out)["model_dir"] == snapshot
+    assert f"model: {snapshot}" in cli("generate", out, "--tokens", "3").err
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("the 1 0\ncat 0 1\ndog 0.5 0.5\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat dog 5\nthe cat 1\n", encoding="utf-8")
+    digest = hashlib.sha256(vectors.read_bytes()).hexdigest()
+    result = cli("eval-vectors", vectors, "--similarity", pairs)
+    assert result.code == 0 and f"vectors: {vectors.resolve()}, 28 bytes, sha256 {digest}" in result.out
+    assert f"similarity 1: {pairs.resolve()}" in result.out
+    result = cli("similar", vectors, "cat", "--topn", "1")
+    assert result.out.splitlines() == ["dog\t0.7071"] and f"vectors: {vectors.resolve()}" in result.err

@@ -149,4 +149,6 @@ def test_closed_pipe_is_one_line_and_its_own_exit_code(ngram_dir, tmp_path):
     process.stdout.close()
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == EXIT_BROKEN_PIPE
-    assert one_line(err) == "fastgrad: output closed before everything was written (broken pipe)"
+    model_line, rest = err.split("\n", 1)
+    assert model_line.startswith("model: ")  # which model directory predict read
+    assert one_line(rest) == "fastgrad: output closed before everything was written (broken pipe)"

@@ -25,6 +25,8 @@ def test_read_lines_splits_on_newline_only(tmp_path):
     with gzip.open(tmp_path / "b.txt.gz", "wb") as f:
         f.write(b"zipped\nlines\n")
     assert [text for _, text in read_lines(tmp_path / "b.txt.gz")] == ["zipped", "lines"]
+    (tmp_path / "bom.txt").write_bytes("\ufeff-DOCSTART- -X- O\nword\n".encode("utf-8"))
+    assert list(read_lines(tmp_path / "bom.txt")) == [(1, "-DOCSTART- -X- O"), (2, "word")]  # no BOM on a word
 
 
 def test_label_first(tmp_path):

@@ -159,6 +159,16 @@ def test_load_into_prefers_the_exact_spelling(tmp_path):
     assert load_into(weight, ["Apple", "APPLE"], tmp_path / "g.txt", lowercase_fallback=False).found == 1
 
 
+def test_load_into_with_a_key_reads_file_words_as_the_model_looks_words_up(tmp_path):
+    """The NER vocabulary holds lower-cased words with digits as 0: "Paris", "John" and "1999" in the file
+    fill the rows "paris", "john" and "0000", the first spelling of a key winning (frequent words come first)."""
+    from fastgrad.models.window_ner import normalize_word
+    (tmp_path / "g.txt").write_text("Paris 1 1\nparis 2 2\nJohn 3 3\n1999 4 4\n2024 5 5\n", encoding="utf-8")
+    weight = np.zeros((4, 2), dtype=np.float32)
+    coverage = load_into(weight, ["paris", "john", "0000", "rome"], tmp_path / "g.txt", key=normalize_word)
+    assert weight.tolist() == [[1, 1], [3, 3], [4, 4], [0, 0]] and coverage.missing == ["rome"]
+
+
 def test_load_into_errors(tmp_path, vectors):
     vectors.save(tmp_path / "v.txt")
     with pytest.raises(ValueError, match="v.txt: vectors have dimension 7, embedding_weight expects 5"):
@@ -197,3 +207,12 @@ def test_we_read_gensim_files(tmp_path, vectors, binary):
     loaded = WordVectors.load(path)
     assert loaded.words == vectors.words
     np.testing.assert_allclose(loaded.vectors, vectors.vectors, rtol=1e-5)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header_and_nan_values_are_refused(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes("\ufeff2 2\nthe 1 2\ncat 3 4\n".encode("utf-8"))
+    assert [w for w, _ in iter_vectors(path)] == ["the", "cat"] and vector_file_dim(path) == 2
+    path.write_text("the 1 2\ncat nan 4\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"v.txt:2: the vector of 'cat' holds NaN or infinite values"):
+        list(iter_vectors(path))
