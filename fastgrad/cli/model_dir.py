@@ -57,7 +57,8 @@ def commands_for(model_dir: Path) -> ModuleType:
 def run_eval(args: argparse.Namespace) -> int:
     set_threads(args.threads)
     result = commands_for(args.model_dir).evaluate_model(args.model_dir, args.file, args)
-    print(json.dumps({**result, "file": fingerprint(args.file), "model_dir": _model_read(args.model_dir)}, sort_keys=True))
+    print(json.dumps({**result, "file": fingerprint(args.file), "model_dir": _model_read(args.model_dir)},
+                     sort_keys=True))
     return 0
 
 

@@ -92,10 +92,11 @@ class DistributedDataParallel(Module):
     (the default, as PyTorch's) each training forward copies rank 0's buffers again, so replicas never
     drift apart. A forward under `no_grad()` exchanges nothing. As in PyTorch, whether a backward
     averages is decided by its forward: a forward inside `no_sync()` gives a backward that only
-    accumulates locally; the first synchronised backward after it averages the accumulated sums. Every parameter must receive a gradient in every synchronised
-    backward, unless `find_unused_parameters=True`, which walks the graph after each forward (with grad
-    mode on) and lets the parameters it does not reach contribute zeros; a parameter that no rank used
-    keeps a .grad of None, as in PyTorch. In a world of one process the wrapper only calls `module`.
+    accumulates locally; the first synchronised backward after it averages the accumulated sums.
+    Every parameter must receive a gradient in every synchronised backward, unless
+    `find_unused_parameters=True`, which walks the graph after each forward (with grad mode on) and
+    lets the parameters it does not reach contribute zeros; a parameter that no rank used keeps a
+    .grad of None, as in PyTorch. In a world of one process the wrapper only calls `module`.
     """
 
     def __init__(self, module: Module, bucket_cap_mb: float = 4.0, find_unused_parameters: bool = False,
