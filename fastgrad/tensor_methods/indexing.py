@@ -57,7 +57,8 @@ class IndexingMethods:
                 dim += 1
             else:
                 if isinstance(part, slice) and part.step is not None and part.step <= 0:
-                    raise ValueError(f"slice step must be positive (as in PyTorch; use flip() to reverse), got {part.step}")
+                    raise ValueError(f"slice step must be positive (as in PyTorch; use flip() to reverse), got "
+                                     f"{part.step}")
                 dim += 1
             converted.append(part)
         return tuple(converted), advanced
