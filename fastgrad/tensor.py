@@ -215,6 +215,22 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         # gradient of everything computed from it, and an integer tensor cannot hold a gradient.
         self.requires_grad_(bool(value))
 
+    def register_hook(self, hook) -> "hooks.RemovableHandle":
+        """Call `hook(grad)` with this tensor's gradient in each backward (summed over every path); a Tensor
+        it returns replaces the gradient (see fastgrad.autograd.hooks)."""
+        return hooks.register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf's gradient as its `.grad` in later backwards (a leaf keeps it anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if self._node is not None and not hooks.retains_grad(self):
+            hooks.register_hook(self, hooks.RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._node is not None and hooks.retains_grad(self)
+
     def register_post_accumulate_grad_hook(self, hook) -> "hooks.RemovableHandle":
         """Call `hook(self)` in each backward once this leaf's `.grad` holds all of that backward's
         contributions (see fastgrad.autograd.hooks)."""

@@ -13,8 +13,8 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _count_down_hooked_leaves, _count_hooked_leaf_edges,
-                                     _run_post_accumulate_hooks)
+from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
+                                     _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks)
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
@@ -244,6 +244,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
     if root._node is None:  # a leaf: its gradient is the given one
+        if id(root) in _TENSOR_HOOKS:
+            grad = _run_tensor_hooks(root, grad)
         _store_leaf_grad(root, grad, set(), True)
         if id(root) in _POST_ACCUMULATE_HOOKS:
             _run_post_accumulate_hooks(root)
@@ -253,6 +255,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
     profile = PROFILE.active
     order = _topological_order(root)
     hooked_edges = _count_hooked_leaf_edges(order) if _POST_ACCUMULATE_HOOKS else None
+    # Leaves with tensor hooks: their contributions are summed here, and the hooks see the sum at the end.
+    hooked_leaves: dict[int, list] | None = {} if _TENSOR_HOOKS else None
     for tensor in order:
         node = tensor._node
         g = grads.pop(id(tensor), None)
@@ -260,6 +264,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             if hooked_edges:
                 _count_down_hooked_leaves(node.inputs, hooked_edges)
             continue
+        if hooked_leaves is not None and id(tensor) in _TENSOR_HOOKS:  # g is complete: every path has run
+            g = _run_tensor_hooks(tensor, g)
         op = node.op
         if node.released:
             raise RuntimeError(
@@ -282,7 +288,14 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
                 parent_grad = _validated(node, index, parent, parent_grad)
             if parent._node is None:
-                _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
+                if hooked_leaves is not None and id(parent) in _TENSOR_HOOKS:
+                    entry = hooked_leaves.get(id(parent))
+                    if entry is None:
+                        hooked_leaves[id(parent)] = [parent, parent_grad]
+                    else:
+                        entry[1] = _accumulate(entry[1], parent_grad)
+                else:
+                    _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
             else:  # gradients sum where branches meet
                 key = id(parent)
                 grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
@@ -290,6 +303,10 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             _count_down_hooked_leaves(node.inputs, hooked_edges)
         if not retain_graph:
             node.saved, node.inputs, node.released = None, (), True
+    for leaf, leaf_grad in (hooked_leaves or {}).values():
+        _store_leaf_grad(leaf, _run_tensor_hooks(leaf, leaf_grad), handed_to_leaves, True)
+        if id(leaf) in _POST_ACCUMULATE_HOOKS:
+            _run_post_accumulate_hooks(leaf)
 
 
 def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) -> None:

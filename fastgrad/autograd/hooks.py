@@ -1,29 +1,84 @@
-"""Post-accumulate-grad hooks (PyTorch's name): code run on a leaf once a backward has put every
-contribution into its `.grad`. Data-parallel training starts exchanging a gradient from here while
-the rest of the backward still runs; the graph walk (graph.run_backward) calls the functions below."""
+"""Hooks that the graph walk (graph.run_backward) calls, with PyTorch's names:
+
+* tensor hooks (`Tensor.register_hook`): `hook(grad)` sees the gradient of a tensor in a backward,
+  summed over every path, and may return a replacement; `retain_grad()` is one that keeps a non-leaf's
+  gradient as its `.grad`;
+* post-accumulate-grad hooks: code run on a leaf once a backward has put every contribution into its
+  `.grad`. Data-parallel training starts exchanging a gradient from here while the rest of the
+  backward still runs.
+"""
 from __future__ import annotations
 
 import weakref
 from typing import Callable
 
-# id(leaf) -> (weak reference to the leaf, its hooks).
-# Kept here rather than on Tensor so that creating a tensor costs nothing more; empty, it costs the
+# id(tensor) -> (weak reference to the tensor, its hooks), one registry per kind.
+# Kept here rather than on Tensor so that creating a tensor costs nothing more; empty, each costs the
 # backward walk one dict test.
+_TENSOR_HOOKS: dict[int, tuple[weakref.ref, list]] = {}
 _POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, list]] = {}
 
 
 class RemovableHandle:
     """What registering a hook returns; `remove()` unregisters it."""
 
-    def __init__(self, leaf_id: int, hook: Callable) -> None:
-        self._leaf_id, self._hook = leaf_id, hook
+    def __init__(self, registry: dict, tensor_id: int, hook: Callable) -> None:
+        self._registry, self._tensor_id, self._hook = registry, tensor_id, hook
 
     def remove(self) -> None:
-        entry = _POST_ACCUMULATE_HOOKS.get(self._leaf_id)
+        entry = self._registry.get(self._tensor_id)
         if entry is not None and self._hook in entry[1]:
             entry[1].remove(self._hook)
             if not entry[1]:
-                del _POST_ACCUMULATE_HOOKS[self._leaf_id]
+                del self._registry[self._tensor_id]
+
+
+def _register(registry: dict, tensor, hook: Callable) -> RemovableHandle:
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    key = id(tensor)
+    entry = registry.get(key)
+    if entry is None or entry[0]() is not tensor:  # a dead tensor's id may be reused
+
+        # The tensor died: drop its hooks, not a newer tensor's. The registry is bound now because
+        # module globals may already be gone when this runs at interpreter exit.
+        def forget(ref: weakref.ref, registry: dict = registry) -> None:
+            if registry.get(key, (None,))[0] is ref:
+                del registry[key]
+
+        entry = (weakref.ref(tensor, forget), [])
+        registry[key] = entry
+    entry[1].append(hook)
+    return RemovableHandle(registry, key, hook)
+
+
+def register_hook(tensor, hook: Callable) -> RemovableHandle:
+    """Call `hook(grad)` with the tensor's gradient in every backward that reaches it (the sum over all
+    paths, before a leaf accumulates it into `.grad`); a Tensor it returns replaces that gradient."""
+    return _register(_TENSOR_HOOKS, tensor, hook)
+
+
+class RetainGrad:
+    """The hook of `retain_grad()`: a non-leaf keeps its gradient as `.grad`, summed over backwards (a
+    weak reference, so the hook does not keep the tensor alive)."""
+
+    def __init__(self, tensor) -> None:
+        self.tensor = weakref.ref(tensor)
+
+    def __call__(self, grad) -> None:
+        from fastgrad.tensor import Tensor
+
+        tensor = self.tensor()
+        if tensor is not None:
+            total = grad._data.copy() if tensor._grad is None else tensor._grad._data + grad._data
+            tensor._grad = Tensor._wrap(total, False, None)
+
+
+def retains_grad(tensor) -> bool:
+    entry = _TENSOR_HOOKS.get(id(tensor))
+    return entry is not None and entry[0]() is tensor and any(isinstance(h, RetainGrad) for h in entry[1])
 
 
 def register_post_accumulate_grad_hook(leaf, hook: Callable) -> RemovableHandle:
@@ -32,32 +87,40 @@ def register_post_accumulate_grad_hook(leaf, hook: Callable) -> RemovableHandle:
     starts communicating a gradient from here, while the rest of the backward still runs."""
     if leaf._node is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-    if not leaf.requires_grad:
-        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if not callable(hook):
-        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
-    key = id(leaf)
-    entry = _POST_ACCUMULATE_HOOKS.get(key)
-    if entry is None or entry[0]() is not leaf:  # a dead tensor's id may be reused
+    return _register(_POST_ACCUMULATE_HOOKS, leaf, hook)
 
-        # The leaf died: drop its hooks, not a newer tensor's. The registry is bound now because
-        # module globals may already be gone when this runs at interpreter exit.
-        def forget(ref: weakref.ref, registry: dict = _POST_ACCUMULATE_HOOKS) -> None:
-            if registry.get(key, (None,))[0] is ref:
-                del registry[key]
 
-        entry = (weakref.ref(leaf, forget), [])
-        _POST_ACCUMULATE_HOOKS[key] = entry
-    entry[1].append(hook)
-    return RemovableHandle(key, hook)
+def _run_tensor_hooks(tensor, grad):
+    """The gradient after the tensor's hooks (each sees the previous one's result), checked to keep the
+    gradient's shape and dtype, as PyTorch checks a hook's result."""
+    from fastgrad.sparse import SparseRowGrad
+    from fastgrad.tensor import Tensor
+
+    if isinstance(grad, SparseRowGrad):
+        raise NotImplementedError("tensor hooks on a row-sparse gradient (Embedding(sparse=True)) are not "
+                                  "supported; use register_post_accumulate_grad_hook, or a dense embedding")
+    hooks = _TENSOR_HOOKS[id(tensor)][1]
+    # retain_grad's hook last, whenever it was registered, as PyTorch: .grad holds the final gradient
+    for hook in [h for h in hooks if not isinstance(h, RetainGrad)] + [h for h in hooks if isinstance(h, RetainGrad)]:
+        result = hook(Tensor._wrap(grad, False, None))
+        if result is None:
+            continue
+        if not isinstance(result, Tensor):
+            raise TypeError(f"a tensor hook returned a {type(result).__name__}; expected a Tensor or None")
+        if result._data.shape != grad.shape or result._data.dtype != grad.dtype:
+            raise RuntimeError(f"a tensor hook returned a gradient of shape {result.shape} and dtype {result.dtype}, "
+                               f"expected shape {tuple(grad.shape)} and dtype {grad.dtype}")
+        grad = result._data
+    return grad
 
 
 def _count_hooked_leaf_edges(order: list) -> dict[int, list]:
-    """id(leaf) -> [leaf, number of nodes in `order` that feed it], for the hooked leaves."""
+    """id(leaf) -> [leaf, number of nodes in `order` that feed it], for the leaves with post-accumulate
+    hooks (and no tensor hooks: their gradients are stored, and the hooks run, at the end of the walk)."""
     edges: dict[int, list] = {}
     for tensor in order:
         for parent in tensor._node.inputs:
-            if parent._node is None and id(parent) in _POST_ACCUMULATE_HOOKS:
+            if parent._node is None and id(parent) in _POST_ACCUMULATE_HOOKS and id(parent) not in _TENSOR_HOOKS:
                 entry = edges.setdefault(id(parent), [parent, 0])
                 entry[1] += 1
     return edges
