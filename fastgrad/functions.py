@@ -153,6 +153,54 @@ def permute(x: Tensor, dims) -> Tensor:
     return x.permute(dims)
 
 
+def movedim(x: Tensor, source, destination) -> Tensor:
+    return x.movedim(source, destination)
+
+
+moveaxis = movedim
+swapaxes = swapdims = transpose
+
+
+def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return x.amax(dim, keepdim)
+
+
+def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return x.amin(dim, keepdim)
+
+
+def logical_and(x: Tensor, other) -> Tensor:
+    return x.logical_and(other)
+
+
+def logical_or(x: Tensor, other) -> Tensor:
+    return x.logical_or(other)
+
+
+def logical_xor(x: Tensor, other) -> Tensor:
+    return x.logical_xor(other)
+
+
+def logical_not(x: Tensor) -> Tensor:
+    return x.logical_not()
+
+
+def bitwise_and(x: Tensor, other) -> Tensor:
+    return x & other
+
+
+def bitwise_or(x: Tensor, other) -> Tensor:
+    return x | other
+
+
+def bitwise_xor(x: Tensor, other) -> Tensor:
+    return x ^ other
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    return ~x
+
+
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return x.unsqueeze(dim)
 

@@ -417,6 +417,46 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def __ge__(self, other):
         return self._compare(np.greater_equal, other)
 
+    # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
+    def _bitwise(self, ufunc, other, name: str) -> "Tensor":
+        other = self._operand(other)
+        for t in (self, other):
+            if t._data.dtype.kind not in "biu":
+                raise TypeError(f"{name}: expected bool or integer tensors, got dtype {t._data.dtype}")
+        return Tensor._wrap(ufunc(*(t._data for t in self._promoted(other))), False, None)
+
+    def __and__(self, other):
+        return self._bitwise(np.bitwise_and, other, "bitwise_and")
+
+    def __or__(self, other):
+        return self._bitwise(np.bitwise_or, other, "bitwise_or")
+
+    def __xor__(self, other):
+        return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError(f"bitwise_not: expected a bool or integer tensor, got dtype {self._data.dtype}")
+        return Tensor._wrap(np.invert(self._data), False, None)
+
+    bitwise_not = __invert__
+
+    # Logical operators: any dtype, nonzero is true, a bool result.
+    def logical_and(self, other):
+        return self._compare(np.logical_and, other)
+
+    def logical_or(self, other):
+        return self._compare(np.logical_or, other)
+
+    def logical_xor(self, other):
+        return self._compare(np.logical_xor, other)
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data), False, None)
+
     # -- matrix products ----------------------------------------------------------------------------
     def mm(self, mat2: "Tensor") -> "Tensor":
         """The 2-D matrix product (no broadcasting, operands of one dtype), as torch.mm."""

@@ -70,6 +70,29 @@ class Min(Max):
     kernel, arg_index = "amin", staticmethod(np.argmin)
 
 
+class AMax(Op):
+    """Max over any dims (torch.amax): the gradient is split evenly among the maximal elements of each
+    reduced group, as PyTorch's amax does (max(dim) instead gives it all to one index)."""
+
+    kernel = "amax"
+    saves_output = True
+
+    def forward(ctx, K, x, axis=None, keepdims=False):
+        out = getattr(K, ctx.op.kernel)(x, axis, keepdims)
+        ctx.saved = (x, out, axis, keepdims)
+        return out
+
+    def backward(ctx, K, g):
+        x, out, axis, keepdims = ctx.saved
+        hit = x == _kept(out, x.ndim, axis, keepdims)
+        share = hit / hit.sum(axis=axis, keepdims=True)
+        return (K.multiply(_expand_back(g, x.shape, axis, keepdims), share.astype(g.dtype)),)
+
+
+class AMin(AMax):
+    kernel = "amin"
+
+
 def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
     """A reduced array reshaped to broadcast against the input (size-1 dims where it was reduced)."""
     if axis is None:

@@ -56,6 +56,20 @@ class ReductionMethods:
             indices = np.expand_dims(indices, axis[0])
         return ValuesIndices(values, graph.Tensor._wrap(indices.astype(np.int64), False, None))
 
+    def amax(self, dim=(), keepdim: bool = False) -> "Tensor":
+        """The maximum over `dim` (an int or a tuple; every dim when empty), the gradient split evenly
+        among tied maxima, as torch.amax."""
+        return self._all_extrema(ops.AMax, "amax", dim, keepdim)
+
+    def amin(self, dim=(), keepdim: bool = False) -> "Tensor":
+        return self._all_extrema(ops.AMin, "amin", dim, keepdim)
+
+    def _all_extrema(self, op, name: str, dim, keepdim: bool) -> "Tensor":
+        axis = _reduced_axes(dim, self.ndim)
+        if _reduced_count(self.shape, axis) == 0 and self._data.size == 0:
+            raise IndexError(f"{name}: the reduced dims of shape {self.shape} are empty; there is no extreme element")
+        return apply(op, self, axis=axis, keepdims=keepdim)
+
     def max(self, dim: int | None = None, keepdim: bool = False):
         """The maximum over all elements, or (values, indices) along `dim`, as PyTorch."""
         return self._extremum(ops.Max, np.argmax, dim, keepdim)

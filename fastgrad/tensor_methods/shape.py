@@ -8,7 +8,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -54,14 +54,35 @@ class ShapeMethods:
         return apply(ops.Permute, self, axes=axes)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
-        d0, d1 = normalize_dims((dim0, dim1), self.ndim)
+        d0, d1 = one_dim(dim0, self.ndim), one_dim(dim1, self.ndim)  # (the same dim twice: no change, as PyTorch)
         axes = list(range(self.ndim))
         axes[d0], axes[d1] = axes[d1], axes[d0]
         return apply(ops.Permute, self, axes=tuple(axes))
 
+    swapaxes = swapdims = transpose
+
+    def movedim(self, source, destination) -> "Tensor":
+        """The dims `source` (an int or a tuple) moved to positions `destination`, the others keeping their
+        order, as torch.movedim."""
+        sources, destinations = normalize_dims(source, self.ndim), normalize_dims(destination, self.ndim)
+        if len(sources) != len(destinations):
+            raise ValueError(f"movedim: source {source} and destination {destination} name different numbers of dims")
+        rest = iter(d for d in range(self.ndim) if d not in sources)
+        placed = dict(zip(destinations, sources))
+        return apply(ops.Permute, self, axes=tuple(placed[i] if i in placed else next(rest) for i in range(self.ndim)))
+
+    moveaxis = movedim
+
     @property
     def T(self) -> "Tensor":
         return apply(ops.Permute, self, axes=tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (a batch of matrices transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: expected a tensor with at least 2 dims, got shape {self.shape}")
+        return self.transpose(-2, -1)
 
     def t(self) -> "Tensor":
         if self.ndim > 2:

@@ -68,6 +68,8 @@ def test_reductions(backend_name, shape, seed, keepdim, data):
     check(backend_name, lambda x: x.max(dim, keepdim).values, x)
     check(backend_name, lambda x: x.min(dim, keepdim).values, x)
     check(backend_name, lambda x: x.max(), x)
+    check(backend_name, lambda x: x.amax(dim, keepdim), x)
+    check(backend_name, lambda x: x.amin((0, dim), keepdim) if dim % len(shape) else x.amin(), x)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -87,6 +89,9 @@ def test_shape_ops(backend_name, shape, seed):
     check(backend_name, lambda x: fastgrad.cat([x, x * 2], dim=-1), x)
     check(backend_name, lambda x: fastgrad.stack([x, x.exp()], dim=1), x)
     check(backend_name, lambda x: x.T, x)
+    check(backend_name, lambda x: x.mT * 2, x)
+    check(backend_name, lambda x: x.movedim(0, -1) * 2, x)
+    check(backend_name, lambda x: x.swapaxes(0, -1) * 2, x)
     check(backend_name, lambda x: x.clone() * x.contiguous(), x)
 
 

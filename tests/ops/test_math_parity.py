@@ -350,3 +350,42 @@ def test_pow_gradients_at_zero_and_negative_bases_match_torch(base, exponent):
 def test_max_and_min_of_two_tensors_are_elementwise_as_torch(name):
     a, b = uniform((3, 4), np.float64), uniform((3, 4), np.float64, seed=1)
     assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y), lambda x, y: getattr(torch, name)(x, y), a, b)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.amax(x, (0, 2)),
+    lambda m, x: x.amin(1, keepdim=True),
+    lambda m, x: x.amax(),
+    lambda m, x: (x * 0).amax(-1),  # every element tied: the gradient split evenly
+    lambda m, x: x.movedim((0, 1), (2, 0)),
+    lambda m, x: m.moveaxis(x, -1, 0),
+    lambda m, x: x.swapaxes(0, 2),
+    lambda m, x: m.swapdims(x, 1, 2),
+    lambda m, x: x.mT,
+    lambda m, x: x.transpose(1, 1),
+], ids=["amax tuple", "amin keepdim", "amax all", "amax ties", "movedim", "moveaxis", "swapaxes", "swapdims", "mT",
+        "transpose same dim"])
+def test_new_reductions_and_dim_moves_match_torch(dtype, call):
+    module_of = lambda x: fastgrad if isinstance(x, fastgrad.Tensor) else torch
+    assert_matches_torch(lambda x: call(module_of(x), x), lambda x: call(module_of(x), x), uniform((2, 3, 4), dtype))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a, b, i: a & b, lambda m, a, b, i: a | b, lambda m, a, b, i: a ^ b, lambda m, a, b, i: ~a,
+    lambda m, a, b, i: i & 6, lambda m, a, b, i: ~i, lambda m, a, b, i: a & i, lambda m, a, b, i: True ^ a,
+    lambda m, a, b, i: m.logical_and(a, i), lambda m, a, b, i: m.logical_or(i, b), lambda m, a, b, i: m.logical_not(i),
+    lambda m, a, b, i: m.logical_xor(a, b), lambda m, a, b, i: m.bitwise_and(i, i + 1),
+    lambda m, a, b, i: m.tensor([1.5]) & m.tensor([2.5]),
+], ids=["and", "or", "xor", "not", "int and", "int not", "bool and int", "reflected xor", "logical_and",
+        "logical_or", "logical_not", "logical_xor", "bitwise_and", "float refused"])
+def test_bitwise_and_logical_operators_match_torch(call):
+    outcomes = []
+    for m in (fastgrad, torch):
+        a, b, i = m.tensor([True, False, True, False]), m.tensor([True, True, False, False]), m.tensor([0, 3, 5, -2])
+        try:
+            out = call(m, a, b, i)
+            outcomes.append((out.tolist(), str(out.dtype).replace("torch.", "")))
+        except (TypeError, RuntimeError, NotImplementedError):
+            outcomes.append("raises")
+    assert outcomes[0] == outcomes[1]
