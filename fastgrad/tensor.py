@@ -365,8 +365,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def __pos__(self):
         return self
 
-    add = __add__
-    sub = __sub__
+    def add(self, other, alpha: float = 1) -> "Tensor":
+        """self + alpha * other, as torch.add."""
+        return self + self._scaled(other, alpha)
+
+    def sub(self, other, alpha: float = 1) -> "Tensor":
+        """self - alpha * other, as torch.sub."""
+        return self - self._scaled(other, alpha)
+
     mul = __mul__
     div = __truediv__
     pow = __pow__

@@ -389,3 +389,11 @@ def test_bitwise_and_logical_operators_match_torch(call):
         except (TypeError, RuntimeError, NotImplementedError):
             outcomes.append("raises")
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["add", "sub"])
+def test_add_and_sub_with_alpha_match_torch(dtype, name):
+    a, b = uniform((3, 4), dtype), uniform((4,), dtype, seed=1)
+    assert_matches_torch(lambda x, y: getattr(x, name)(y, alpha=2.5), lambda x, y: getattr(x, name)(y, alpha=2.5), a, b)
+    assert_matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
