@@ -281,13 +281,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":
         """Wrap a Python number, NumPy scalar or array for a binary op with this tensor. An array is
-        copied, since backward may read it after the caller has changed it (a tensor's own changes are
-        caught by its version counter)."""
+        copied when the op will be recorded (grad mode on and this tensor requiring grad), since backward
+        may read it after the caller has changed it (a tensor's own changes are caught by its version
+        counter); otherwise, as in an optimizer's update, it is used as it is."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float, np.generic)):
             return Tensor._wrap(np.array(other, dtype=result_type(self._data, other)), False, None)
-        return Tensor._wrap(np.array(other), False, None)
+        recorded = GRAD_MODE.enabled and self._requires_grad
+        return Tensor._wrap(np.array(other) if recorded else np.asarray(other), False, None)
 
     def _promoted(self, other: "Tensor") -> tuple["Tensor", "Tensor"]:
         """Both operands in the dtype PyTorch's promotion rules give (see fastgrad.dtypes.result_type)."""

@@ -56,12 +56,12 @@ class MathMethods:
         from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
 
         clamped = self
-        if min is not None:
+        if min is not None:  # a NaN bound gives NaN, as in PyTorch
             low = self._operand(min)
-            clamped = where(clamped < low, low, clamped)
+            clamped = where((clamped < low) | (low != low), low, clamped)
         if max is not None:
             high = self._operand(max)
-            clamped = where(clamped > high, high, clamped)
+            clamped = where((clamped > high) | (high != high), high, clamped)
         return clamped
 
     clip = clamp

@@ -18,13 +18,14 @@ if TYPE_CHECKING:
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
-def _reduced_axes(dim, ndim: int):
+def _reduced_axes(dim, ndim: int, empty_reduces_all: bool = True):
     """Like `normalize_dims`, for reductions: a 0-dim tensor accepts dim 0 or -1 and is reduced whole, and an
-    empty dim list reduces every dim, as in PyTorch (NumPy's axis=() would reduce none)."""
+    empty dim list reduces every dim, as PyTorch's sum, mean, std, var, norm and amax do (NumPy's axis=()
+    reduces none, as PyTorch's all and any do: `empty_reduces_all=False`)."""
     if dim is None:  # the usual case, first: sum() runs for every loss
         return None
     axes = normalize_dims(dim, ndim)
-    return None if ndim == 0 or axes == () else axes
+    return None if ndim == 0 or (axes == () and empty_reduces_all) else axes
 
 
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
@@ -180,9 +181,9 @@ class ReductionMethods:
 
     # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+        return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
                             False, None)
 
     def any(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)),
+        return graph.Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
                             False, None)

@@ -333,3 +333,12 @@ def test_a_linear_layer_without_input_features_works_as_torch():
     x = fastgrad.zeros(2, 0, requires_grad=True)
     layer(x).sum().backward()
     assert layer(x).tolist() == [[0.0] * 3] * 2 and layer.bias.grad.tolist() == [2.0] * 3
+
+
+def test_from_pretrained_copies_a_read_only_array_that_training_would_write():
+    array = np.ones((3, 2), dtype=np.float32)
+    array.flags.writeable = False  # as a memory-mapped vector file is
+    embedding = nn.Embedding.from_pretrained(array, freeze=False)
+    embedding(fastgrad.tensor([0, 1])).sum().backward()
+    fastgrad.optim.SGD(embedding.parameters(), lr=0.5).step()
+    assert embedding.weight[0].tolist() == [0.5, 0.5] and array[0].tolist() == [1.0, 1.0]

@@ -314,11 +314,15 @@ def _outcome(module, call):
     lambda m: m.arange(6.0).reshape(2, 3).t().view(3, 2),
     lambda m: m.arange(4.0)[::-1],
     lambda m: m.arange(6.0).reshape(2, 3)[:, ::-2],
+    lambda m: m.tensor([[True, False], [True, True]]).all(dim=()),
+    lambda m: m.tensor([[True, False], [False, False]]).any(()),
+    lambda m: m.tensor([float("nan"), 1.0, 3.0]).clamp(m.tensor([0.0, float("nan"), 1.0])),
 ], ids=["sum ()", "sum [] keepdim", "mean []", "var ()", "std []", "norm ()", "int sum []", "0-d sum 0",
         "max tuple", "min list keepdim", "max keepdim without dim", "logsumexp ()", "int exp", "int sqrt",
         "int log", "int tanh", "bool exp", "int clamp float bounds", "int clamp float min", "int clamp int bounds",
         "cat int float", "stack int float64", "F.softmax int", "F.log_softmax dtype", "view of transpose",
-        "view of expand", "view contiguous", "view transpose same layout", "negative step", "negative step 2-d"])
+        "view of expand", "view contiguous", "view transpose same layout", "negative step", "negative step 2-d",
+        "all ()", "any ()", "clamp NaN bound"])
 def test_values_dtypes_and_refusals_match_torch(call):
     """Each call gives PyTorch's values, dtype and shape, or raises where PyTorch raises."""
     ours, theirs = _outcome(fastgrad, call), _outcome(torch, call)

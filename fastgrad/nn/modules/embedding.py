@@ -105,9 +105,10 @@ class EmbeddingBag(Module):
 
 
 def _pretrained_weight(embeddings, freeze: bool) -> Parameter:
-    """A 2-D float array or tensor as a Parameter sharing its memory (as PyTorch's), trainable unless `freeze`."""
+    """A 2-D float array or tensor as a Parameter sharing its memory (as PyTorch's), trainable unless `freeze`;
+    a read-only array (a memory map, say) is copied, since training writes the weights in place."""
     array = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
     if array.ndim != 2 or array.dtype.kind != "f":
         raise ValueError(f"from_pretrained: embeddings must be a 2-D float array, got shape {array.shape} "
                          f"and dtype {array.dtype}")
-    return Parameter(array, requires_grad=not freeze)
+    return Parameter(array if array.flags.writeable else array.copy(), requires_grad=not freeze)
