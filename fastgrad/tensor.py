@@ -51,6 +51,15 @@ class device:
 CPU = device("cpu")
 
 
+def _bool_method(ufunc):
+    """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons)."""
+    def method(self, other):
+        return self._compare(ufunc, other)
+
+    method.__name__ = ufunc.__name__
+    return method
+
+
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
@@ -407,23 +416,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         other = other._data if isinstance(other, Tensor) else other
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
-    def __eq__(self, other):
-        return self._compare(np.equal, other)
-
-    def __ne__(self, other):
-        return self._compare(np.not_equal, other)
-
-    def __lt__(self, other):
-        return self._compare(np.less, other)
-
-    def __le__(self, other):
-        return self._compare(np.less_equal, other)
-
-    def __gt__(self, other):
-        return self._compare(np.greater, other)
-
-    def __ge__(self, other):
-        return self._compare(np.greater_equal, other)
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (
+        _bool_method(ufunc) for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
     def _bitwise(self, ufunc, other, name: str) -> "Tensor":
@@ -453,14 +447,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     bitwise_not = __invert__
 
     # Logical operators: any dtype, nonzero is true, a bool result.
-    def logical_and(self, other):
-        return self._compare(np.logical_and, other)
-
-    def logical_or(self, other):
-        return self._compare(np.logical_or, other)
-
-    def logical_xor(self, other):
-        return self._compare(np.logical_xor, other)
+    logical_and, logical_or, logical_xor = (_bool_method(ufunc) for ufunc in (np.logical_and, np.logical_or,
+                                                                               np.logical_xor))
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._data), False, None)

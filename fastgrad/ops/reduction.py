@@ -41,38 +41,9 @@ class Mean(Op):
         return (_expand_back(K.divide(g, g.dtype.type(count)), shape, axis, keepdims),)
 
 
-class Max(Op):
-    """Max over all elements (gradient split evenly among ties, as PyTorch's full reduction) or over
-    one dim (gradient to the first maximal element, the index PyTorch's max(dim) returns)."""
-
-    kernel, arg_index = "amax", staticmethod(np.argmax)
-    saves_output = True
-
-    def forward(ctx, K, x, axis=None, keepdims=False):
-        out = getattr(K, ctx.op.kernel)(x, axis, keepdims)
-        ctx.saved = (x, out, axis, keepdims)
-        return out
-
-    def backward(ctx, K, g):
-        x, out, axis, keepdims = ctx.saved
-        if axis is None:
-            hit = x == (out if keepdims else out.reshape((1,) * x.ndim))
-            return (K.multiply(_expand_back(g, x.shape, None, keepdims), hit / hit.sum()),)
-        (dim,) = axis
-        index = ctx.op.arg_index(x, axis=dim)
-        grad = np.zeros(x.shape, dtype=g.dtype)
-        g_kept = g if keepdims else np.expand_dims(g, dim)
-        np.put_along_axis(grad, np.expand_dims(index, dim), g_kept, axis=dim)
-        return (grad,)
-
-
-class Min(Max):
-    kernel, arg_index = "amin", staticmethod(np.argmin)
-
-
 class AMax(Op):
-    """Max over any dims (torch.amax): the gradient is split evenly among the maximal elements of each
-    reduced group, as PyTorch's amax does (max(dim) instead gives it all to one index)."""
+    """Max over any dims (torch.amax, and max() over all elements): the gradient is split evenly among
+    the maximal elements of each reduced group, as PyTorch does for these reductions."""
 
     kernel = "amax"
     saves_output = True
@@ -91,6 +62,28 @@ class AMax(Op):
 
 class AMin(AMax):
     kernel = "amin"
+
+
+class Max(AMax):
+    """Max over all elements (AMax's gradient) or over one dim (the gradient to the first maximal element,
+    the index PyTorch's max(dim) returns)."""
+
+    arg_index = staticmethod(np.argmax)
+
+    def backward(ctx, K, g):
+        x, out, axis, keepdims = ctx.saved
+        if axis is None:
+            return AMax.backward(ctx, K, g)
+        (dim,) = axis
+        index = ctx.op.arg_index(x, axis=dim)
+        grad = np.zeros(x.shape, dtype=g.dtype)
+        g_kept = g if keepdims else np.expand_dims(g, dim)
+        np.put_along_axis(grad, np.expand_dims(index, dim), g_kept, axis=dim)
+        return (grad,)
+
+
+class Min(Max):
+    kernel, arg_index = "amin", staticmethod(np.argmin)
 
 
 def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
