@@ -26,17 +26,10 @@ class ShapeMethods:
                              f"into shape {shape}")
         return apply(ops.Reshape, self, shape=shape)
 
-    def view(self, *shape) -> "Tensor":
-        """`reshape` that shares memory: where the strides allow no view (a transpose flattened, an expand),
-        PyTorch's view raises rather than copy, and so does this, since a write through a copy would not
-        reach the tensor."""
-        out = self.reshape(*shape)
-        if out._data.size and not np.may_share_memory(out._data, self._data):
-            raise RuntimeError(f"view: a tensor of shape {self.shape} and strides (in elements) "
-                               f"{tuple(s // self._data.itemsize for s in self._data.strides)} cannot be viewed as "
-                               f"shape {out.shape} (at least one dimension spans across two contiguous subspaces); "
-                               "use .reshape(...) instead")
-        return out
+    # PyTorch's view raises where the strides allow no view; this one copies there, as reshape does.
+    # Raising would refuse PyTorch code that works: some results are laid out differently here (an
+    # einsum's, a softmax over dim 0), so their view needs a copy where PyTorch's does not.
+    view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         if self.ndim == 0:

@@ -308,10 +308,10 @@ def _outcome(module, call):
     lambda m: m.stack([m.tensor([1]), m.tensor([1.5], dtype=m.float64)]),
     lambda m: m.nn.functional.softmax(m.tensor([1, 2]), 0),
     lambda m: m.nn.functional.log_softmax(m.tensor([1.0, 2.0]), 0, dtype=m.float64),
-    lambda m: m.arange(6.0).reshape(2, 3).t().view(-1),
-    lambda m: m.ones(3, 1).expand(3, 4).view(12),
     lambda m: m.arange(6.0).reshape(2, 3).view(3, 2),
     lambda m: m.arange(6.0).reshape(2, 3).t().view(3, 2),
+    lambda m: m.einsum("bij,bjk->bik", m.ones(2, 3, 4), m.ones(2, 4, 5)).view(-1),
+    lambda m: m.ones(3, 4).softmax(0).view(-1),
     lambda m: m.arange(4.0)[::-1],
     lambda m: m.arange(6.0).reshape(2, 3)[:, ::-2],
     lambda m: m.tensor([[True, False], [True, True]]).all(dim=()),
@@ -320,8 +320,9 @@ def _outcome(module, call):
 ], ids=["sum ()", "sum [] keepdim", "mean []", "var ()", "std []", "norm ()", "int sum []", "0-d sum 0",
         "max tuple", "min list keepdim", "max keepdim without dim", "logsumexp ()", "int exp", "int sqrt",
         "int log", "int tanh", "bool exp", "int clamp float bounds", "int clamp float min", "int clamp int bounds",
-        "cat int float", "stack int float64", "F.softmax int", "F.log_softmax dtype", "view of transpose",
-        "view of expand", "view contiguous", "view transpose same layout", "negative step", "negative step 2-d",
+        "cat int float", "stack int float64", "F.softmax int", "F.log_softmax dtype", "view contiguous",
+        "view transpose same layout", "view of an einsum", "view of a softmax over dim 0", "negative step",
+        "negative step 2-d",
         "all ()", "any ()", "clamp NaN bound"])
 def test_values_dtypes_and_refusals_match_torch(call):
     """Each call gives PyTorch's values, dtype and shape, or raises where PyTorch raises."""
