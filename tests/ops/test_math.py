@@ -286,3 +286,17 @@ def test_bad_reduction_arguments_name_the_argument_and_value():
         x.cumsum(0.5)
     with pytest.raises(TypeError, match="prod: keepdim=True needs a dim"):
         x.prod(keepdim=True)
+
+
+def test_new_reductions_and_dim_moves_refuse_bad_arguments_clearly():
+    x = fastgrad.ones(2, 0, 3)
+    with pytest.raises(IndexError, match=r"amax: the reduced dims of shape \(2, 0, 3\) are empty"):
+        x.amax(1)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        fastgrad.ones(2, 3).amin(2)
+    with pytest.raises(ValueError, match=r"movedim: source \(0, 1\) and destination 2 name different numbers"):
+        fastgrad.ones(2, 3, 4).movedim((0, 1), 2)
+    with pytest.raises(RuntimeError, match=r"mT: expected a tensor with at least 2 dims, got shape \(3,\)"):
+        fastgrad.ones(3).mT
+    with pytest.raises(TypeError, match="bitwise_not: expected a bool or integer tensor, got dtype float32"):
+        ~fastgrad.ones(3)

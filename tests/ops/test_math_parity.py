@@ -402,3 +402,4 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name):
     a, b = uniform((3, 4), dtype), uniform((4,), dtype, seed=1)
     assert_matches_torch(lambda x, y: getattr(x, name)(y, alpha=2.5), lambda x, y: getattr(x, name)(y, alpha=2.5), a, b)
     assert_matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
+
