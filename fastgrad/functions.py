@@ -169,36 +169,10 @@ def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     return x.amin(dim, keepdim)
 
 
-def logical_and(x: Tensor, other) -> Tensor:
-    return x.logical_and(other)
-
-
-def logical_or(x: Tensor, other) -> Tensor:
-    return x.logical_or(other)
-
-
-def logical_xor(x: Tensor, other) -> Tensor:
-    return x.logical_xor(other)
-
-
-def logical_not(x: Tensor) -> Tensor:
-    return x.logical_not()
-
-
-def bitwise_and(x: Tensor, other) -> Tensor:
-    return x & other
-
-
-def bitwise_or(x: Tensor, other) -> Tensor:
-    return x | other
-
-
-def bitwise_xor(x: Tensor, other) -> Tensor:
-    return x ^ other
-
-
-def bitwise_not(x: Tensor) -> Tensor:
-    return ~x
+logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
+                                                    Tensor.logical_not)
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor,
+                                                    Tensor.bitwise_not)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:

@@ -18,6 +18,7 @@ import numpy as np
 # A number with inner points or commas ("2.5", "1,000"), a word (letters/digits/underscore, with inner
 # hyphens or apostrophes: "slow-moving", "don't"), or any single other non-space character.
 _TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*|[^\w\s]")
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # some editors start UTF-8 text with it; it is not part of the first word
 
 
 def simple_tokenize(text: str, lowercase: bool = True) -> list[str]:
@@ -35,7 +36,7 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
-        raw = f.read().removeprefix(b"\xef\xbb\xbf")
+        raw = f.read().removeprefix(BYTE_ORDER_MARK)
     if not raw.strip():
         raise ValueError(f"{path}: file is empty")
     pieces = raw.split(b"\n")

@@ -18,9 +18,10 @@ from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 
+from fastgrad.data.readers import BYTE_ORDER_MARK
+
 _BINARY_CHUNK_BYTES = 1 << 20
 _MAX_WORD_BYTES = 10_000
-_BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # some editors start UTF-8 text with it; it is not part of the first word
 
 
 class WordVectors:
@@ -153,7 +154,7 @@ def vector_file_dim(path: str | Path, binary: bool | None = None) -> int:
     """The dimension of the vectors in a file, from its header (word2vec) or first line (GloVe)."""
     path = Path(path)
     with _open_binary(path) as f:
-        first = f.readline().removeprefix(_BYTE_ORDER_MARK)
+        first = f.readline().removeprefix(BYTE_ORDER_MARK)
     header = _parse_header(first, path)
     if header is not None:
         return header[1]
@@ -173,7 +174,7 @@ def iter_vectors(path: str | Path, binary: bool | None = None, wanted: set[str] 
     binary = _is_binary_name(path) if binary is None else binary
     with _open_binary(path) as f:
         try:
-            first = f.readline().removeprefix(_BYTE_ORDER_MARK)
+            first = f.readline().removeprefix(BYTE_ORDER_MARK)
             header = _parse_header(first, path)
             if binary:
                 if header is None:

@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import where
+from fastgrad.functions import _as_tensor, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
@@ -164,16 +164,10 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
     return scores, target._data.reshape(-1)
 
 
-def _tensor_of(value) -> Tensor:
-    """A tensor as it is (its version counter guards it); anything else as a new tensor of its own
-    memory: backward may read the values after the caller has changed their array."""
-    return value if isinstance(value, Tensor) else Tensor(np.array(value) if isinstance(value, np.ndarray) else value)
-
-
 def _class_weight(weight, classes: int, name: str) -> Tensor | None:
     if weight is None:
         return None
-    weight = _tensor_of(weight)
+    weight = _as_tensor(weight)
     if weight.shape != (classes,):
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
     return weight
@@ -207,7 +201,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     classes = _class_count(input, "cross_entropy")
-    target = _tensor_of(target)
+    target = _as_tensor(target)
     if target.dtype.kind == "f":
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
@@ -245,7 +239,7 @@ def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor | None, ta
             raise RuntimeError(f"linear_cross_entropy: hidden and {name} must have the same dtype, but got "
                                f"{hidden.dtype} and {t.dtype}")
     _floating(hidden, "linear_cross_entropy")
-    target = _tensor_of(target)
+    target = _as_tensor(target)
     if target.shape != hidden.shape[:-1]:
         raise ValueError(f"linear_cross_entropy: target has shape {target.shape}, expected {hidden.shape[:-1]} "
                          f"(hidden's shape without its last dim) for hidden of shape {hidden.shape}")
@@ -304,7 +298,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     _reduction(reduction)
     classes = _class_count(input, "nll_loss")
-    target = _tensor_of(target)
+    target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
     targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index)
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
@@ -317,7 +311,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
 def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True) -> Tensor:
     """The target as a tensor that broadcasts with input (integers take the input's float dtype); a
     differing shape warns, as PyTorch does, since it is usually a mistake."""
-    target = _tensor_of(target)
+    target = _as_tensor(target)
     if input.dtype.kind != "f" and target.dtype.kind != "f":
         raise TypeError(f"{name}: expected floating point input or target, got dtypes {input.dtype} and {target.dtype}")
     if target.dtype.kind != "f":
@@ -339,7 +333,7 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     """Elementwise weights (the input's shape) scale the losses; "mean" is then sum / sum(weight)."""
     if weight is None:
         return _reduce(losses, reduction)
-    weight = _tensor_of(weight)
+    weight = _as_tensor(weight)
     if weight.shape != input.shape:
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected the input's shape {input.shape}")
     losses = losses * weight
