@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from fastgrad import backends, ops
-from fastgrad.autograd import graph, hooks
+from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd.graph import VersionCounter, apply, run_backward
+from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import size_arg
@@ -255,23 +255,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         self._node, self._requires_grad = None, False
         return self
 
-    def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad."""
-        if not self.requires_grad:
-            raise RuntimeError("backward() on a tensor that does not require grad and has no graph behind it")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(f"backward() without `gradient` needs a scalar output, got shape {self.shape}; "
-                                   "pass gradient=ones_like(output) or reduce the output first")
-            grad = np.ones(self.shape, dtype=self.dtype)
-        else:
-            # Not copied here: run_backward copies the root's gradient wherever it would become (part of)
-            # a leaf's .grad, so the caller's array never does, and a step whose gradient reaches no
-            # leaf unchanged (most) skips the copy.
-            grad = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {grad.shape}, expected the output's shape {self.shape}")
-        run_backward(self, grad, retain_graph)
+    def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad (of `inputs` only,
+        when given); see fastgrad.autograd.backward."""
+        differentiate.backward(self, gradient, retain_graph, create_graph, inputs)
 
     @property
     def data(self) -> "Tensor":

@@ -1,7 +1,8 @@
 """Autodiff: grad mode, the graph walk, custom Functions and gradcheck."""
+from fastgrad.autograd.differentiate import backward, grad
 from fastgrad.autograd.function import Function, FunctionCtx
 from fastgrad.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from fastgrad.autograd.gradcheck import GradcheckError, gradcheck
 
-__all__ = ["Function", "FunctionCtx", "GradcheckError", "enable_grad", "gradcheck", "inference_mode", "is_grad_enabled", "no_grad",
-           "set_grad_enabled"]
+__all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
+           "is_grad_enabled", "no_grad", "set_grad_enabled"]

@@ -17,9 +17,8 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     The output is projected on a fixed random tensor v, L = sum(v * fn(x)), so one backward gives the
     vector-Jacobian product v^T J for every input, and each input element is perturbed by +-eps to get
     the numerical one. Inputs that require grad must be float64. Returns True, or raises
-    GradcheckError naming the input, the worst element and both values. The inputs' `.grad` and memory
-    are as they were afterwards; a parameter that `fn` uses but does not take as an input gets the
-    check's gradient added to its `.grad`, as by any backward.
+    GradcheckError naming the input, the worst element and both values. No tensor's `.grad` changes
+    (the gradients come from `autograd.grad`), and the inputs' memory is as it was afterwards.
     """
     from fastgrad.autograd.grad_mode import no_grad
     from fastgrad.tensor import Tensor
@@ -43,21 +42,21 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         with no_grad():
             return float(sum((o._data * v).sum() for o, v in zip(outputs(), projections)))
 
-    saved = [(t, t._grad, t._data) for t in checked]  # restored at the end: the caller's, not the check's
+    saved = [(t, t._data) for t in checked]  # restored at the end: the caller's memory, not the check's copy
     try:
         _compare(checked, outputs, projections, projected_loss, eps, atol, rtol)
     finally:
-        for t, grad, data in saved:
-            t._grad, t._data = grad, data
+        for t, data in saved:
+            t._data = data
     return True
 
 
 def _compare(checked, outputs, projections, projected_loss, eps: float, atol: float, rtol: float) -> None:
     """Backward's vector-Jacobian product against central differences, input by input."""
+    from fastgrad.autograd.differentiate import grad
     from fastgrad.tensor import Tensor
 
     for t in checked:
-        t.grad = None
         t._data = np.array(t._data, order="C")  # a private C-contiguous copy to perturb (0-d stays 0-d)
     graph_outputs = [o for o in outputs() if isinstance(o, Tensor) and o.dtype.kind == "f"]
     total = None
@@ -67,11 +66,11 @@ def _compare(checked, outputs, projections, projected_loss, eps: float, atol: fl
             total = term if total is None else total + term
     if total is None:
         raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")
-    total.backward()
+    gradients = grad(total, checked, allow_unused=True)
 
-    for index, t in enumerate(checked):
-        analytical = np.zeros(t.shape) if t.grad is None else (
-            t.grad.to_dense_array() if getattr(t.grad, "is_sparse", False) else t.grad._data)
+    for index, (t, gradient) in enumerate(zip(checked, gradients)):
+        analytical = np.zeros(t.shape) if gradient is None else (
+            gradient.to_dense_array() if getattr(gradient, "is_sparse", False) else gradient._data)
         numerical = np.zeros(t.shape)
         flat = t._data.reshape(-1)  # a view: perturbing it perturbs the input
         for i in range(flat.size):

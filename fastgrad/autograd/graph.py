@@ -168,24 +168,44 @@ def apply_inplace(op, name: str, target, *others, **attrs):
     return target
 
 
-def _topological_order(root) -> list:
-    """Non-leaf tensors reachable from root, each after every tensor that was computed from it.
+def _topological_order(roots) -> list:
+    """Non-leaf tensors reachable from the roots, each after every tensor that was computed from it.
 
     Iterative depth-first search (no recursion, so a 100,000-op chain is fine)."""
-    order, visited = [], {id(root)}
-    stack = [(root, iter(root._node.inputs))]
-    while stack:
-        tensor, parents = stack[-1]
-        for parent in parents:
-            if parent._node is not None and id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent._node.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(tensor)
-    order.reverse()  # root first: every tensor comes before the tensors it was computed from
+    order, visited = [], set()
+    for root in roots:
+        if root._node is None or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root._node.inputs))]
+        while stack:
+            tensor, parents = stack[-1]
+            for parent in parents:
+                if parent._node is not None and id(parent) not in visited:
+                    visited.add(id(parent))
+                    stack.append((parent, iter(parent._node.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(tensor)
+    order.reverse()  # roots first: every tensor comes before the tensors it was computed from
     return order
+
+
+def _nodes_leading_to(order: list, targets: dict) -> set[int]:
+    """ids of the tensors in `order` whose backward reaches a target: only these nodes need to run. A
+    node freed by an earlier backward has forgotten its inputs; it counts as needed, so that reaching
+    it raises rather than reporting the targets as unused."""
+    needed: set[int] = set()
+    for tensor in reversed(order):  # every tensor after the tensors it was computed from
+        if tensor._node.released:
+            needed.add(id(tensor))
+            continue
+        for parent in tensor._node.inputs:
+            if id(parent) in targets or id(parent) in needed:
+                needed.add(id(tensor))
+                break
+    return needed
 
 
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -238,34 +258,62 @@ def _raise_modified(node, what: str, version: int, expected: int):
         "operation, or clone() the tensor before changing it")
 
 
-def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
-    """Backpropagate `grad` (dLoss/droot) to every leaf that requires grad, accumulating into `.grad`.
+def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list | None = None,
+                 accumulate: bool = True) -> list | None:
+    """Backpropagate `root_grads` (dLoss/droot for each root) to every leaf that requires grad,
+    accumulating into `.grad`. With `inputs`, only the paths that reach those tensors run, and only
+    they get gradients: accumulated into their `.grad` (`backward(inputs=...)`; a non-leaf input must
+    retain its grad), or, with accumulate=False, returned in their order, None where nothing reached
+    them, with no `.grad` changed (`autograd.grad`).
 
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
-    if root._node is None:  # a leaf: its gradient is the given one
-        if id(root) in _TENSOR_HOOKS:
-            grad = _run_tensor_hooks(root, grad)
-        _store_leaf_grad(root, grad, set(), True)
-        if id(root) in _POST_ACCUMULATE_HOOKS:
-            _run_post_accumulate_hooks(root)
-        return
-    grads = {id(root): grad}
-    handed_to_leaves = {id(grad)}  # the root's gradient may be the caller's array: copied if it reaches a leaf
+    grads: dict[int, np.ndarray] = {}
+    handed_to_leaves = set()  # a root's gradient may be the caller's array: copied if it reaches a leaf
+    leaf_roots = []
+    for root, grad in zip(roots, root_grads):
+        handed_to_leaves.add(id(grad))
+        if root._node is None:
+            leaf_roots.append((root, grad))
+        else:
+            key = id(root)
+            grads[key] = _accumulate(grads[key], grad) if key in grads else grad
     profile = PROFILE.active
-    order = _topological_order(root)
-    hooked_edges = _count_hooked_leaf_edges(order) if _POST_ACCUMULATE_HOOKS else None
-    # Leaves with tensor hooks: their contributions are summed here, and the hooks see the sum at the end.
-    hooked_leaves: dict[int, list] | None = {} if _TENSOR_HOOKS else None
+    order = _topological_order(roots)
+    targets = needed = None
+    if inputs is not None:  # prune: only the nodes on a path to an input run
+        targets = {id(t): t for t in inputs}
+        needed = _nodes_leading_to(order, targets)
+        order = [t for t in order if id(t) in needed or id(t) in targets]
+        relevant = needed | targets.keys()
+    captured: dict[int, np.ndarray] | None = None if accumulate else {}
+    hooked_edges = (_count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None)
+    # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
+    summed_leaves: dict[int, list] | None = {} if _TENSOR_HOOKS or not accumulate else None
+    for root, grad in leaf_roots:
+        if targets is not None and id(root) not in targets:
+            continue
+        if summed_leaves is not None and (captured is not None or id(root) in _TENSOR_HOOKS):
+            _sum_for_leaf(summed_leaves, root, grad)
+        else:
+            _store_leaf_grad(root, grad, handed_to_leaves, True)
+            if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
+                _run_post_accumulate_hooks(root)  # nothing else feeds it
     for tensor in order:
         node = tensor._node
-        g = grads.pop(id(tensor), None)
+        key = id(tensor)
+        g = grads.pop(key, None)
         if g is None:  # nothing flowed here (e.g. every path was an integer output)
             if hooked_edges:
                 _count_down_hooked_leaves(node.inputs, hooked_edges)
             continue
-        if hooked_leaves is not None and id(tensor) in _TENSOR_HOOKS:  # g is complete: every path has run
+        if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
             g = _run_tensor_hooks(tensor, g)
+        if targets is not None and key in targets:
+            if captured is not None:
+                captured[key] = g
+            if key not in needed:
+                continue
         op = node.op
         if node.released:
             raise RuntimeError(
@@ -281,32 +329,44 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
-            if parent_grad is None or not parent._requires_grad:
+            if parent_grad is None or not parent._requires_grad or (targets is not None and id(parent) not in relevant):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
             if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
                 parent_grad = _validated(node, index, parent, parent_grad)
             if parent._node is None:
-                if hooked_leaves is not None and id(parent) in _TENSOR_HOOKS:
-                    entry = hooked_leaves.get(id(parent))
-                    if entry is None:
-                        hooked_leaves[id(parent)] = [parent, parent_grad]
-                    else:
-                        entry[1] = _accumulate(entry[1], parent_grad)
+                if summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
+                    _sum_for_leaf(summed_leaves, parent, parent_grad)
                 else:
                     _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
             else:  # gradients sum where branches meet
-                key = id(parent)
-                grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
+                parent_key = id(parent)
+                grads[parent_key] = _accumulate(grads[parent_key], parent_grad) if parent_key in grads else parent_grad
         if hooked_edges:
             _count_down_hooked_leaves(node.inputs, hooked_edges)
         if not retain_graph:
             node.saved, node.inputs, node.released = None, (), True
-    for leaf, leaf_grad in (hooked_leaves or {}).values():
-        _store_leaf_grad(leaf, _run_tensor_hooks(leaf, leaf_grad), handed_to_leaves, True)
+    for leaf, leaf_grad in (summed_leaves or {}).values():
+        if id(leaf) in _TENSOR_HOOKS:
+            leaf_grad = _run_tensor_hooks(leaf, leaf_grad)
+        if captured is not None:
+            captured[id(leaf)] = leaf_grad
+            continue
+        _store_leaf_grad(leaf, leaf_grad, handed_to_leaves, True)
         if id(leaf) in _POST_ACCUMULATE_HOOKS:
             _run_post_accumulate_hooks(leaf)
+    if captured is None:
+        return None
+    return [captured.get(id(t)) for t in inputs]
+
+
+def _sum_for_leaf(summed_leaves: dict, leaf, grad) -> None:
+    entry = summed_leaves.get(id(leaf))
+    if entry is None:
+        summed_leaves[id(leaf)] = [leaf, grad]
+    else:
+        entry[1] = _accumulate(entry[1], grad)
 
 
 def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) -> None:

@@ -114,13 +114,15 @@ def _run_tensor_hooks(tensor, grad):
     return grad
 
 
-def _count_hooked_leaf_edges(order: list) -> dict[int, list]:
+def _count_hooked_leaf_edges(order: list, targets: dict | None) -> dict[int, list]:
     """id(leaf) -> [leaf, number of nodes in `order` that feed it], for the leaves with post-accumulate
-    hooks (and no tensor hooks: their gradients are stored, and the hooks run, at the end of the walk)."""
+    hooks (and no tensor hooks: their gradients are stored, and the hooks run, at the end of the walk)
+    that get gradients in this walk (all, or those in `targets`)."""
     edges: dict[int, list] = {}
     for tensor in order:
         for parent in tensor._node.inputs:
-            if parent._node is None and id(parent) in _POST_ACCUMULATE_HOOKS and id(parent) not in _TENSOR_HOOKS:
+            if (parent._node is None and id(parent) in _POST_ACCUMULATE_HOOKS and id(parent) not in _TENSOR_HOOKS
+                    and (targets is None or id(parent) in targets)):
                 entry = edges.setdefault(id(parent), [parent, 0])
                 entry[1] += 1
     return edges

@@ -1,0 +1,119 @@
+"""The entry points of a backward pass, with PyTorch's names and arguments: `backward` (and
+`Tensor.backward`) accumulates gradients into `.grad`; `grad` returns the gradients of the inputs it
+is given and changes no `.grad`. Both check their arguments here and walk the graph with
+`graph.run_backward`.
+
+Backward functions compute on arrays, not on recorded ops, so there are no higher-order gradients:
+`create_graph=True` raises.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from fastgrad.autograd import graph
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate d(sum of tensors . grad_tensors)/d(leaf) into the `.grad` of every leaf that requires
+    grad, or, with `inputs`, of those tensors only (a non-leaf among them retains its grad)."""
+    roots = _tensor_list(tensors, "tensors")
+    root_grads = _root_gradients(roots, grad_tensors, "grad_tensors")
+    retain_graph = _retain_graph(retain_graph, create_graph)
+    targets = None
+    if inputs is not None:
+        targets = _tensor_list(inputs, "inputs")
+        if not targets:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
+        for index, t in enumerate(targets):
+            if not t._requires_grad:
+                raise RuntimeError(f"backward(): inputs[{index}] does not require grad, so it can't get a gradient")
+            t.retain_grad()  # a no-op on leaves; a non-leaf input keeps its gradient as .grad, as in PyTorch
+    graph.run_backward(roots, root_grads, retain_graph, targets)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple:
+    """The gradients of sum(outputs . grad_outputs) with respect to each of `inputs`, as new tensors;
+    no tensor's `.grad` changes. An input that no output depends on raises, unless allow_unused (then
+    its gradient is None, or zeros with materialize_grads). `only_inputs` is accepted and ignored, as
+    in PyTorch."""
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) is not supported; call grad once per grad_outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad(): materialize_grads=True needs allow_unused=True or not passed, got allow_unused=False")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    roots = _tensor_list(outputs, "outputs")
+    targets = _tensor_list(inputs, "inputs")
+    if not targets:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty")
+    for index, t in enumerate(targets):
+        if not t._requires_grad:
+            raise RuntimeError(f"grad(): inputs[{index}] does not require grad, so it has no gradient")
+    root_grads = _root_gradients(roots, grad_outputs, "grad_outputs")
+    retain_graph = _retain_graph(retain_graph, create_graph)
+    arrays = graph.run_backward(roots, root_grads, retain_graph, targets, accumulate=False) if roots else [None] * len(targets)
+    results = []
+    for index, (t, array) in enumerate(zip(targets, arrays)):
+        if array is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the graph; "
+                                   "pass allow_unused=True if this is expected")
+            results.append(graph.Tensor(np.zeros_like(t._data)) if materialize_grads else None)
+        elif getattr(array, "is_sparse", False):
+            results.append(array)
+        else:  # a fresh array: the graph or the caller may hold the one the walk produced
+            results.append(graph.Tensor._wrap(array.copy(), False, None))
+    return tuple(results)
+
+
+def _tensor_list(value, name: str) -> list:
+    """A tensor or a sequence of tensors, as a list."""
+    Tensor = graph.Tensor
+    if isinstance(value, Tensor):
+        return [value]
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise TypeError(f"{name} must be a Tensor or a sequence of Tensors, got {type(value).__name__}")
+    for index, t in enumerate(value):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}[{index}] must be a Tensor, got {type(t).__name__}")
+    return list(value)
+
+
+def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
+    """One gradient array per root, in the root's dtype: the given one, or 1 for a one-element root.
+    Not copied: run_backward copies a root's gradient wherever it would become (part of) a `.grad`, so
+    the caller's array never does."""
+    Tensor = graph.Tensor
+    if given is None:
+        given = [None] * len(roots)
+    elif isinstance(given, (Tensor, np.ndarray)) or not isinstance(given, Sequence):
+        given = [given]
+    if len(given) != len(roots):
+        raise ValueError(f"{name} has {len(given)} entries for {len(roots)} outputs; give one per output")
+    arrays = []
+    for index, (root, g) in enumerate(zip(roots, given)):
+        if not root._requires_grad:
+            raise RuntimeError(f"element {index} of the outputs does not require grad and has no graph behind it")
+        if g is None:
+            if root._data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {index} has shape "
+                                   f"{root.shape}; pass its gradient or reduce it first")
+            arrays.append(np.ones(root.shape, dtype=root.dtype))
+            continue
+        array = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=root.dtype)
+        if array.shape != root.shape:
+            raise RuntimeError(f"Mismatch in shape: the gradient of output {index} has a shape of {tuple(array.shape)} and "
+                               f"the output has a shape of {root.shape}")
+        arrays.append(array)
+    return arrays
+
+
+def _retain_graph(retain_graph: bool | None, create_graph: bool) -> bool:
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported: fastgrad's backward "
+                                  "functions compute on arrays, not on recorded ops")
+    return bool(retain_graph)
