@@ -259,7 +259,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad (of `inputs` only,
         when given); see fastgrad.autograd.backward."""
-        differentiate.backward(self, gradient, retain_graph, create_graph, inputs)
+        if gradient is None and inputs is None and not create_graph and self._requires_grad and self._data.size == 1:
+            # loss.backward(), the common call: nothing to check but what the condition did
+            graph.run_backward((self,), (np.ones(self._data.shape, self._data.dtype),), bool(retain_graph))
+        else:
+            differentiate.backward(self, gradient, retain_graph, create_graph, inputs)
 
     @property
     def data(self) -> "Tensor":

@@ -10,7 +10,8 @@ class _GradMode(threading.local):
     """Per thread, as PyTorch's: a thread started inside `no_grad` still records, and one thread's
     `no_grad` does not stop another's graph."""
 
-    enabled = True
+    def __init__(self) -> None:  # run in each thread: the flag is then in the thread's own dict, a quick lookup
+        self.enabled = True
 
 
 GRAD_MODE = _GradMode()

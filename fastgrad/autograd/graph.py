@@ -7,6 +7,7 @@ visits the recorded nodes in reverse topological order, summing gradients where 
 """
 from __future__ import annotations
 
+import operator
 import time
 
 import numpy as np
@@ -59,14 +60,13 @@ class Node:
     """One recorded application of an op: its inputs, what forward saved, the backend it ran on, and
     the versions of the inputs and output that backward may read."""
 
-    __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version", "released")
+    # A node that a backward has freed has no inputs (a recorded node has at least one: the input that
+    # required grad).
+    __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version")
 
     def __init__(self, op, inputs, backend):
         self.op, self.inputs, self.backend = op, inputs, backend
-        self.saved = None
-        self.versions = None
-        self.output_counter = None
-        self.released = False
+        self.saved = self.versions = self.output_counter = None
 
     def mark_unsaved(self, index: int) -> None:
         """Forward did not save input `index` (its gradient is not needed), so backward does not care
@@ -84,6 +84,8 @@ class Node:
 
 # The Tensor class; fastgrad.tensor sets it once the class exists (it imports this module first).
 Tensor = None
+# What apply reads of every input, in C (a comprehension costs a Python frame per op).
+_DATA_OF = operator.attrgetter("_data")
 
 
 def apply(op, *inputs, **attrs):
@@ -100,7 +102,7 @@ def apply(op, *inputs, **attrs):
     node = Node(op, inputs, K)
     if record and op.saves_inputs:
         node.versions = tuple([t._counter.value for t in inputs])
-    arrays = [t._data for t in inputs]
+    arrays = list(map(_DATA_OF, inputs))
     if PROFILE.active is None:
         out = op.forward(node, K, *arrays, **attrs)
     else:
@@ -198,7 +200,7 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
     it raises rather than reporting the targets as unused."""
     needed: set[int] = set()
     for tensor in reversed(order):  # every tensor after the tensors it was computed from
-        if tensor._node.released:
+        if not tensor._node.inputs:  # freed
             needed.add(id(tensor))
             continue
         for parent in tensor._node.inputs:
@@ -216,11 +218,12 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return summed.reshape(shape)
 
 
-def _validated(node, index: int, parent, grad):
-    """The gradient for input `index`, shaped and typed like that input (PyTorch's validate_outputs):
+def _validated(node, parent, grad):
+    """The gradient for input `parent`, shaped and typed like it (PyTorch's validate_outputs):
     broadcast gradients are summed back; any other shape is a bug in the op and raises."""
     shape = parent._data.shape
     if grad.shape != shape:
+        index = next(i for i, t in enumerate(node.inputs) if t is parent)
         try:
             if np.broadcast_shapes(grad.shape, shape) != grad.shape:
                 raise ValueError
@@ -241,16 +244,6 @@ def _accumulate(current, new):
     return current + new
 
 
-def _check_versions(node) -> None:
-    """Refuse to differentiate with values that changed in place after the forward saved them."""
-    if node.versions is not None:
-        for t, version in zip(node.inputs, node.versions):
-            if version is not None and t._counter.value != version:
-                _raise_modified(node, f"input of shape {t.shape}", t._counter.value, version)
-    if node.output_counter is not None and node.output_counter.value != node.output_version:
-        _raise_modified(node, "output", node.output_counter.value, node.output_version)
-
-
 def _raise_modified(node, what: str, version: int, expected: int):
     raise RuntimeError(
         f"one of the tensors needed for gradient computation ({node.op.__name__} {what}) was modified by an "
@@ -269,10 +262,9 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
     grads: dict[int, np.ndarray] = {}
-    handed_to_leaves = set()  # a root's gradient may be the caller's array: copied if it reaches a leaf
+    handed_to_leaves = set(map(id, root_grads))  # a root's gradient may be the caller's: copied if it reaches a leaf
     leaf_roots = []
     for root, grad in zip(roots, root_grads):
-        handed_to_leaves.add(id(grad))
         if root._node is None:
             leaf_roots.append((root, grad))
         else:
@@ -280,7 +272,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             grads[key] = _accumulate(grads[key], grad) if key in grads else grad
     profile = PROFILE.active
     order = _topological_order(roots)
-    targets = needed = None
+    targets = needed = relevant = None
     if inputs is not None:  # prune: only the nodes on a path to an input run
         targets = {id(t): t for t in inputs}
         needed = _nodes_leading_to(order, targets)
@@ -299,28 +291,34 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             _store_leaf_grad(root, grad, handed_to_leaves, True)
             if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
                 _run_post_accumulate_hooks(root)  # nothing else feeds it
+    hooks_or_targets = summed_leaves is not None or targets is not None
     for tensor in order:
         node = tensor._node
-        key = id(tensor)
-        g = grads.pop(key, None)
+        g = grads.pop(id(tensor), None)
         if g is None:  # nothing flowed here (e.g. every path was an integer output)
             if hooked_edges:
                 _count_down_hooked_leaves(node.inputs, hooked_edges)
             continue
-        if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
-            g = _run_tensor_hooks(tensor, g)
-        if targets is not None and key in targets:
-            if captured is not None:
-                captured[key] = g
-            if key not in needed:
-                continue
-        op = node.op
-        if node.released:
+        if hooks_or_targets:
+            key = id(tensor)
+            if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
+                g = _run_tensor_hooks(tensor, g)
+            if targets is not None and key in targets:
+                if captured is not None:
+                    captured[key] = g
+                if key not in needed:
+                    continue
+        op, parents = node.op, node.inputs
+        if not parents:
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        if node.versions is not None or node.output_counter is not None:
-            _check_versions(node)
+        if node.versions is not None:  # refuse values changed in place since the forward saved them
+            for parent, version in zip(parents, node.versions):
+                if version is not None and parent._counter.value != version:
+                    _raise_modified(node, f"input of shape {parent.shape}", parent._counter.value, version)
+        if node.output_counter is not None and node.output_counter.value != node.output_version:
+            _raise_modified(node, "output", node.output_counter.value, node.output_version)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:
@@ -328,25 +326,25 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             input_grads = op.backward(node, node.backend, g)
             profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
         copy_for_leaves = retain_graph or op.grads_may_alias
-        for index, (parent, parent_grad) in enumerate(zip(node.inputs, input_grads)):
-            if parent_grad is None or not parent._requires_grad or (targets is not None and id(parent) not in relevant):
+        for parent, parent_grad in zip(parents, input_grads):
+            if parent_grad is None or not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
             if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
-                parent_grad = _validated(node, index, parent, parent_grad)
+                parent_grad = _validated(node, parent, parent_grad)
             if parent._node is None:
                 if summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
                     _sum_for_leaf(summed_leaves, parent, parent_grad)
                 else:
                     _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
             else:  # gradients sum where branches meet
-                parent_key = id(parent)
-                grads[parent_key] = _accumulate(grads[parent_key], parent_grad) if parent_key in grads else parent_grad
+                key = id(parent)
+                grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
         if hooked_edges:
-            _count_down_hooked_leaves(node.inputs, hooked_edges)
+            _count_down_hooked_leaves(parents, hooked_edges)
         if not retain_graph:
-            node.saved, node.inputs, node.released = None, (), True
+            node.saved, node.inputs = None, ()
     for leaf, leaf_grad in (summed_leaves or {}).values():
         if id(leaf) in _TENSOR_HOOKS:
             leaf_grad = _run_tensor_hooks(leaf, leaf_grad)
@@ -380,12 +378,11 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
         total = grad if current is None else _accumulate(current if current.is_sparse else current._data, grad)
         leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor(total)
         return
-    if grad.dtype != leaf._data.dtype:
-        grad = grad.astype(leaf._data.dtype)
+    # (its dtype is the leaf's: the walk validated it, and hooks must keep it)
     if current is None:
         # The same array may reach several leaves (a + b hands g to both), or be a view of another
         # gradient: copy it then too.
-        if must_copy or id(grad) in handed_to_leaves or not grad.flags.owndata:
+        if must_copy or id(grad) in handed_to_leaves or grad.base is not None:
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
         leaf._grad = Tensor._wrap(grad, False, None)

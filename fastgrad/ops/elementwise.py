@@ -32,7 +32,7 @@ class Sub(Op):
 
 class Mul(Op):
     def forward(ctx, K, a, b):
-        need_a, need_b = ctx.inputs[0].requires_grad, ctx.inputs[1].requires_grad
+        need_a, need_b = ctx.inputs[0]._requires_grad, ctx.inputs[1]._requires_grad
         if not need_b:  # d/da needs only b: a may change in place afterwards (y = x * 2; y.mul_(3))
             ctx.mark_unsaved(0)
         if not need_a:
@@ -47,9 +47,9 @@ class Mul(Op):
 
 class Div(Op):
     def forward(ctx, K, a, b):
-        if not ctx.inputs[1].requires_grad:  # d/da = 1/b: a is not needed
+        if not ctx.inputs[1]._requires_grad:  # d/da = 1/b: a is not needed
             ctx.mark_unsaved(0)
-        ctx.saved = (a if ctx.inputs[1].requires_grad else None, b)
+        ctx.saved = (a if ctx.inputs[1]._requires_grad else None, b)
         return K.divide(a, b)
 
     def backward(ctx, K, g):
