@@ -353,6 +353,10 @@ def cumsum(input: Tensor, dim: int, dtype=None) -> Tensor:
     return input.cumsum(dim, dtype)
 
 
+def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.cumprod(dim, dtype)
+
+
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return input.all(dim, keepdim)
 

@@ -13,6 +13,6 @@ from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect,
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
 from fastgrad.ops.nn import (BCEWithLogits, CRFLogPartition, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
-from fastgrad.ops.reduction import AMax, AMin, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
+from fastgrad.ops.reduction import AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
 from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,
                                 Stack)

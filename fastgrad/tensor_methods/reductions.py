@@ -169,9 +169,17 @@ class ReductionMethods:
 
     def cumsum(self, dim: int, dtype=None) -> "Tensor":
         """Running sums along `dim`; integer and bool tensors give int64."""
+        return self._running(ops.Cumsum, dim, dtype)
+
+    def cumprod(self, dim: int, dtype=None) -> "Tensor":
+        """Running products along `dim`; integer and bool tensors give int64. The gradient is exact at
+        zeros (see ops.Cumprod)."""
+        return self._running(ops.Cumprod, dim, dtype)
+
+    def _running(self, op, dim: int, dtype) -> "Tensor":
         x = self._integers_as_int64(dtype)
-        (axis,) = normalize_dims(dim, x.ndim)
-        return x.clone() if x.ndim == 0 else apply(ops.Cumsum, x, axis=axis)
+        axis = one_dim(dim, x.ndim)
+        return x.clone() if x.ndim == 0 else apply(op, x, axis=axis)
 
     def _integers_as_int64(self, dtype) -> "Tensor":
         """The input of sums and products: cast to `dtype`, else integers widened to int64 (as PyTorch)."""

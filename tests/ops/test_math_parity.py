@@ -120,11 +120,13 @@ def test_integer_floor_divide_and_remainder_match_torch():
     lambda m, x: m.std(x, 2, unbiased=False), lambda m, x: m.std(x, correction=0.5),
     lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.prod(x, -1, keepdim=True),
     lambda m, x: m.cumsum(x, 0), lambda m, x: m.cumsum(x, dim=-1),
+    lambda m, x: m.cumprod(x, 0), lambda m, x: m.cumprod(x, dim=-1), lambda m, x: x.cumprod(1, dtype=m.float64),
 ], ids=["lse", "lse_dims_keepdim", "lse_large", "var", "var_dim", "var_dims_c0", "var_biased_keepdim", "var_c2",
         "var_positional", "var_unbiased_false", "std", "std_dim", "std_dims", "std_biased", "std_c_half", "prod",
-        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last"])
+        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last", "cumprod0", "cumprod_last", "cumprod_dtype"])
 def test_reductions_match_torch(dtype, call):
-    x = with_zeros((3, 4, 5), dtype)  # zeros make prod's gradient interesting
+    # zeros make the gradients of prod and cumprod interesting: one per line along dim 0, two along dim 2
+    x = with_zeros((3, 4, 5), dtype)
     assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x)
 
 
@@ -151,6 +153,7 @@ def test_integer_and_bool_reductions_match_torch():
     bools = np.array([[True, False, True], [True, True, True]])
     for array in (ints, bools):
         for call in (lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.cumsum(x, 1),
+                     lambda m, x: m.cumprod(x, 1), lambda m, x: x.cumprod(0, dtype=m.float32),
                      lambda m, x: m.all(x), lambda m, x: m.any(x, 1), lambda m, x: m.all(x, 0, keepdim=True),
                      lambda m, x: m.square(x), lambda m, x: m.sign(x)):
             assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), array)
