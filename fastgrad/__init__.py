@@ -25,7 +25,7 @@ from fastgrad.functions import (abs, all, amax, amin, any, argmax, argmin, argso
                                 permute, prod, reciprocal, relu, remainder, repeat_interleave, reshape, roll, rsqrt,
                                 scatter, scatter_add, sigmoid, sign, sin, softmax, sort, split, sqrt, square, squeeze,
                                 stack, std, sum, swapaxes, swapdims, tanh, topk, transpose, tril, triu, unbind,
-                                unflatten, unsqueeze, var, where)
+                                unflatten, unique, unsqueeze, var, where)
 from fastgrad.profiler import profile
 from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save

@@ -228,6 +228,11 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     return input.argsort(dim, descending, stable=stable)
 
 
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
+
+
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     return input.topk(k, dim, largest, sorted)
 

@@ -9,7 +9,7 @@ from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1
                                       Reciprocal, Relu, Remainder, Rsqrt, Sigmoid, Sign, Silu, Sin, Softplus, Sqrt,
                                       Square, Sub, Tanh, Where)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
-                                   Scatter, ScatterAdd, Tril, Triu)
+                                   Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
 from fastgrad.ops.nn import (BCEWithLogits, CRFLogPartition, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
