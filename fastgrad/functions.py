@@ -115,12 +115,12 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return x.clamp(min, max)
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return x.sum(dim, keepdim)
+def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return x.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return x.mean(dim, keepdim)
+def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return x.mean(dim, keepdim, dtype=dtype)
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):

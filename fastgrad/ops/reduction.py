@@ -7,6 +7,12 @@ import numpy as np
 from fastgrad.autograd.graph import Op
 
 
+def _in_dtype_of(out, x: np.ndarray):
+    """A sum or product in x's dtype: NumPy widens bool and integers below int64 to int64, but the Tensor
+    method has already chosen the dtype (int64 by default, else its dtype argument), as PyTorch."""
+    return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+
 def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
     """Copy a reduced gradient back over the reduced axes of an input of `shape`."""
     if axis is not None and not keepdims:
@@ -21,7 +27,7 @@ class Sum(Op):
 
     def forward(ctx, K, x, axis=None, keepdims=False):
         ctx.saved = (x.shape, axis, keepdims)
-        return K.sum(x, axis, keepdims)
+        return _in_dtype_of(K.sum(x, axis, keepdims), x)
 
     def backward(ctx, K, g):
         shape, axis, keepdims = ctx.saved
@@ -101,7 +107,7 @@ class Prod(Op):
     saves_output = True
 
     def forward(ctx, K, x, axis=None, keepdims=False):
-        out = K.prod(x, axis, keepdims)
+        out = _in_dtype_of(K.prod(x, axis, keepdims), x)
         ctx.saved = (x, out, axis, keepdims)
         return out
 
@@ -126,7 +132,7 @@ class Cumsum(Op):
 
     def forward(ctx, K, x, axis):
         ctx.saved = axis
-        return K.cumsum(x, axis)
+        return _in_dtype_of(K.cumsum(x, axis), x)
 
     def backward(ctx, K, g):
         # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i.
@@ -143,7 +149,7 @@ class Cumprod(Op):
     saves_output = True
 
     def forward(ctx, K, x, axis):
-        out = K.cumprod(x, axis)
+        out = _in_dtype_of(K.cumprod(x, axis), x)
         ctx.saved = (x, out, axis)
         return out
 

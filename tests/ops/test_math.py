@@ -265,6 +265,48 @@ def test_float_math_on_integers_gives_float32_and_sums_of_integers_int64():
     assert x.softmax(0, dtype=fastgrad.float64).dtype == fastgrad.float64
 
 
+def test_reduction_dtype_casts_the_input_first_and_the_gradient_comes_back_in_the_input_dtype():
+    x = fastgrad.tensor([[1.5, 2.25], [3.0, 4.0]], requires_grad=True)
+    total, average = x.sum(dtype=fastgrad.float64), fastgrad.mean(x, 1, keepdim=True, dtype=fastgrad.float64)
+    assert total.dtype == average.dtype == fastgrad.float64 and average.shape == (2, 1)
+    (total + average.sum()).backward()
+    assert x.grad.dtype == fastgrad.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.5, 1.5], [1.5, 1.5]])
+    ints = fastgrad.tensor([[1, 2], [3, 4]], dtype=fastgrad.int32)
+    assert ints.sum().dtype == fastgrad.int64 and fastgrad.tensor([True, True]).sum().dtype == fastgrad.int64
+    # an explicit integer dtype is kept (NumPy would widen int32 to int64)
+    for result in (ints.sum(dtype=fastgrad.int32), fastgrad.sum(ints, 0, dtype=fastgrad.int32),
+                   ints.prod(dtype=fastgrad.int32), ints.cumsum(1, dtype=fastgrad.int32),
+                   ints.cumprod(0, dtype=fastgrad.int32)):
+        assert result.dtype == fastgrad.int32
+    assert fastgrad.tensor([True, True]).sum(dtype=fastgrad.bool_).tolist() is True
+    assert ints.mean(dtype=fastgrad.float64).item() == 2.5
+    assert ints.sum(dtype=fastgrad.float32).dtype == fastgrad.float32
+    with fastgrad.no_grad():  # nothing to differentiate: a cast to integers is allowed, as in PyTorch
+        assert x.sum(dtype=fastgrad.int64).item() == 10
+
+
+def test_reduction_dtype_refusals_match_pytorch():
+    x = fastgrad.tensor([1.5, 2.5], requires_grad=True)
+    for name, call in (("sum", lambda: x.sum(dtype=fastgrad.int64)), ("prod", lambda: x.prod(dtype=fastgrad.int32)),
+                       ("cumsum", lambda: fastgrad.cumsum(x, 0, dtype=fastgrad.int64)),
+                       ("cumprod", lambda: x.cumprod(0, dtype=fastgrad.int64))):
+        with pytest.raises(RuntimeError, match=f"{name}: autograd does not support dtype int(64|32) .the input "
+                                               "requires grad.; detach the input"):
+            call()
+    with pytest.raises(TypeError, match=r"mean\(\): dtype must be a floating point dtype, got int64"):
+        x.detach().mean(dtype=fastgrad.int64)
+    with pytest.raises(TypeError, match=r"mean\(\) needs a floating point tensor, got dtype int32"):
+        fastgrad.mean(fastgrad.tensor([1, 2], dtype=fastgrad.int32))
+    for running in ("cumsum", "cumprod"):
+        with pytest.raises(NotImplementedError, match=f"{running}: dtype bool is not supported"):
+            getattr(fastgrad.tensor([True, False]), running)(0, dtype=fastgrad.bool_)
+    with pytest.raises(TypeError, match="takes from 1 to 3 positional arguments but 4 were given"):
+        x.sum(0, False, fastgrad.float64)  # dtype is keyword-only, as PyTorch's
+    with pytest.raises(TypeError, match="unknown dtype 'float16'"):
+        x.mean(dtype="float16")
+
+
 def test_nan_inf_tests_and_all_any_give_bool_tensors_outside_the_graph():
     x = fastgrad.tensor([1.0, math.nan, math.inf, -math.inf], requires_grad=True)
     for result, expected in ((x.isnan(), [False, True, False, False]), (fastgrad.isinf(x), [False, False, True, True]),

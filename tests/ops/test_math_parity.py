@@ -121,9 +121,13 @@ def test_integer_floor_divide_and_remainder_match_torch():
     lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.prod(x, -1, keepdim=True),
     lambda m, x: m.cumsum(x, 0), lambda m, x: m.cumsum(x, dim=-1),
     lambda m, x: m.cumprod(x, 0), lambda m, x: m.cumprod(x, dim=-1), lambda m, x: x.cumprod(1, dtype=m.float64),
+    lambda m, x: x.sum(dtype=m.float64), lambda m, x: m.sum(x, (0, 2), True, dtype=m.float32),
+    lambda m, x: x.mean(dtype=m.float64), lambda m, x: m.mean(x, -1, dtype=m.float32),
+    lambda m, x: x.prod(1, dtype=m.float64),
 ], ids=["lse", "lse_dims_keepdim", "lse_large", "var", "var_dim", "var_dims_c0", "var_biased_keepdim", "var_c2",
         "var_positional", "var_unbiased_false", "std", "std_dim", "std_dims", "std_biased", "std_c_half", "prod",
-        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last", "cumprod0", "cumprod_last", "cumprod_dtype"])
+        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last", "cumprod0", "cumprod_last", "cumprod_dtype",
+        "sum_dtype", "sum_dims_dtype", "mean_dtype", "mean_dim_dtype", "prod_dtype"])
 def test_reductions_match_torch(dtype, call):
     # zeros make the gradients of prod and cumprod interesting: one per line along dim 0, two along dim 2
     x = with_zeros((3, 4, 5), dtype)
@@ -157,9 +161,32 @@ def test_integer_and_bool_reductions_match_torch():
                      lambda m, x: m.all(x), lambda m, x: m.any(x, 1), lambda m, x: m.all(x, 0, keepdim=True),
                      lambda m, x: m.square(x), lambda m, x: m.sign(x)):
             assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), array)
+    for call in (lambda m, x: m.sum(x), lambda m, x: x.sum(1, dtype=m.int32), lambda m, x: x.sum(dtype=m.float32),
+                 lambda m, x: x.prod(dtype=m.int32), lambda m, x: m.cumsum(x, 0, dtype=m.int32),
+                 lambda m, x: x.cumprod(1, dtype=m.int32), lambda m, x: m.mean(x, dtype=m.float64),
+                 lambda m, x: x.mean(0, keepdim=True, dtype=m.float32)):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), ints)
+    assert_matches_torch(lambda x: x.sum(dtype=fastgrad.bool_), lambda x: x.sum(dtype=torch.bool), bools)
     for fn in ("log1p", "expm1", "sin", "cos", "reciprocal", "rsqrt", "isnan", "isinf", "isfinite"):
         assert_matches_torch(getattr(fastgrad, fn), getattr(torch, fn), np.array([1, 2, 4]))
     assert_matches_torch(lambda x: x.logsumexp(0), lambda x: x.logsumexp(0), np.array([1, 2, 4]))
+
+
+def test_reduction_dtype_refusals_match_torch():
+    """Where PyTorch refuses a dtype argument, fastgrad does too (the message and, for mean, the type differ:
+    fastgrad's dtype refusals are TypeErrors)."""
+    x = uniform((2, 3), np.float32)
+    for call, error in ((lambda m, x: x.sum(dtype=m.int64), RuntimeError),
+                        (lambda m, x: x.prod(dtype=m.int32), RuntimeError),
+                        (lambda m, x: x.cumsum(0, dtype=m.int64), RuntimeError),
+                        (lambda m, x: m.cumprod(x, 1, dtype=m.int64), RuntimeError),
+                        (lambda m, x: x.detach().mean(dtype=m.int64), (TypeError, RuntimeError)),
+                        (lambda m, x: (x > 0).cumsum(0, dtype=m.bool_ if m is fastgrad else m.bool),
+                         NotImplementedError)):
+        with pytest.raises(error):
+            call(torch, torch.tensor(x, requires_grad=True))
+        with pytest.raises(error):
+            call(fastgrad, fastgrad.tensor(x, requires_grad=True))
 
 
 def test_all_any_and_nan_inf_tests_match_torch():
