@@ -55,17 +55,16 @@ class ReductionMethods:
         return apply(ops.Mean, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
     def _extremum(self, op, arg, dim, keepdim):
+        name = op.__name__.lower()
         if dim is None:
             if keepdim:
-                raise TypeError(f"{op.__name__.lower()}: keepdim=True needs a dim (the maximum or minimum of all "
+                raise TypeError(f"{name}: keepdim=True needs a dim (the maximum or minimum of all "
                                 "elements has no keepdim in PyTorch)")
             return apply(op, self, axis=None, keepdims=False)
-        axis = (one_dim(dim, self.ndim),)  # one dim, as torch.max/min: values and indices along it
-        values = apply(op, self, axis=axis, keepdims=keepdim)
-        indices = arg(self._data, axis=axis[0])
-        if keepdim:
-            indices = np.expand_dims(indices, axis[0])
-        return ValuesIndices(values, graph.Tensor._wrap(indices.astype(np.int64), False, None))
+        # one dim, as torch.max/min: values and indices along it; a 0-d tensor is its own extremum, at index 0
+        axis = one_dim(dim, self.ndim)
+        indices = self._extreme_indices(name, arg, axis, keepdim)
+        return ValuesIndices(apply(op, self, axis=None if self.ndim == 0 else (axis,), keepdims=keepdim), indices)
 
     def amax(self, dim=(), keepdim: bool = False) -> "Tensor":
         """The maximum over `dim` (an int or a tuple; every dim when empty), the gradient split evenly
@@ -93,17 +92,22 @@ class ReductionMethods:
         the flattened tensor when dim is None."""
         if self._data.dtype.kind == "b":
             raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
-        if dim is None:
-            if self._data.size == 0:
-                raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
-            out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
-        else:
-            axis = one_dim(dim, self.ndim)
-            data = self._data.reshape(-1) if self.ndim == 0 else self._data
-            if data.shape[axis] == 0:
-                raise IndexError(f"{name}: dim {dim} has size 0 in shape {self.shape}; there is no extreme element")
-            out = arg(data, axis=axis, keepdims=keepdim)
-            out = out.reshape(()) if self.ndim == 0 else out  # a 0-d input gives a 0-d index, keepdim or not
+        if dim is not None:
+            return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
+        if self._data.size == 0:
+            raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
+        out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
+        return graph.Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+
+    def _extreme_indices(self, name: str, arg, axis: int, keepdim: bool) -> "Tensor":
+        """The int64 indices of the first extreme elements along `axis` (normalized), for max/min(dim) and
+        argmax/argmin(dim). A 0-d tensor's dim 0 (or -1) is one element long: index 0, 0-d whatever
+        keepdim, as PyTorch."""
+        data = self._data.reshape(-1) if self.ndim == 0 else self._data
+        if data.shape[axis] == 0:
+            raise IndexError(f"{name}: dim {axis} has size 0 in shape {self.shape}; there is no extreme element")
+        out = arg(data, axis=axis, keepdims=keepdim)
+        out = out.reshape(()) if self.ndim == 0 else out
         return graph.Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":

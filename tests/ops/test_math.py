@@ -327,6 +327,36 @@ def test_softmax_methods_match_the_functional_forms():
         assert callable(getattr(fastgrad, name)) and callable(getattr(x, name))
 
 
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_extrema_along_the_only_dim_of_a_0_dim_tensor_are_the_value_at_index_0(backend_name):
+    x = fastgrad.tensor(2.5, requires_grad=True)
+    with fastgrad.backend(backend_name):
+        for dim in (0, -1):
+            for keepdim in (False, True):
+                for values, indices in (x.max(dim, keepdim), fastgrad.min(x, dim, keepdim=keepdim)):
+                    assert values.shape == indices.shape == () and values.item() == 2.5 and indices.item() == 0
+                    assert indices.dtype == fastgrad.int64 and values.requires_grad
+                for index in (x.argmax(dim, keepdim), fastgrad.argmin(x, dim=dim, keepdim=keepdim)):
+                    assert index.shape == () and index.item() == 0 and index.dtype == fastgrad.int64
+        (x.max(0).values * 3).backward()
+    assert x.grad.item() == 3.0
+    assert fastgrad.tensor(7).min(-1, True).values.dtype == fastgrad.int64
+
+
+def test_extrema_dims_out_of_range_raise_index_errors():
+    for dim in (1, -2):
+        for call in (lambda t: t.max(dim), lambda t: fastgrad.min(t, dim, keepdim=True), lambda t: t.argmax(dim),
+                     lambda t: fastgrad.argmin(t, dim)):
+            with pytest.raises(IndexError, match=rf"dimension out of range \(expected to be in range of \[-1, 0\], "
+                                                 rf"but got {dim}\)"):
+                call(fastgrad.tensor(1.0))
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        fastgrad.ones(2, 3).max(2)
+    with pytest.raises(IndexError, match=r"max: dim 1 has size 0 in shape \(2, 0\); there is no extreme element"):
+        fastgrad.ones(2, 0).max(1)
+    assert fastgrad.ones(0, 2).min(1).indices.shape == (0,)
+
+
 # -- errors ----------------------------------------------------------------------------------------
 def test_float_only_reductions_reject_integer_tensors():
     ints = fastgrad.tensor([1, 2, 3])

@@ -189,6 +189,27 @@ def test_reduction_dtype_refusals_match_torch():
             call(fastgrad, fastgrad.tensor(x, requires_grad=True))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_extrema_of_a_0_dim_tensor_along_a_dim_match_torch(dtype, dim, keepdim):
+    x = np.array(-1.5, dtype=dtype)
+    for call in (lambda m, x: tuple(x.max(dim, keepdim)), lambda m, x: tuple(m.min(x, dim, keepdim=keepdim))):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x)
+    for call in (lambda m, x: x.argmax(dim, keepdim), lambda m, x: m.argmin(x, dim=dim, keepdim=keepdim)):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x, grad=False)
+    assert_matches_torch(lambda x: tuple(x.max(dim, keepdim)), lambda x: tuple(x.max(dim, keepdim)), np.array(4))
+
+
+@pytest.mark.parametrize("dim", [1, -2])
+def test_extrema_of_a_0_dim_tensor_refuse_other_dims_as_torch(dim):
+    for name in ("max", "min", "argmax", "argmin"):
+        for lib in (torch, fastgrad):
+            with pytest.raises(IndexError, match=rf"(?i)dimension out of range \(expected to be in range of \[-1, 0\], "
+                                                 rf"but got {dim}\)"):
+                getattr(lib.tensor(1.0), name)(dim)
+
+
 def test_all_any_and_nan_inf_tests_match_torch():
     x = np.array([[1.0, 0.0, math.nan], [math.inf, -math.inf, 2.0]], dtype=np.float32)
     for call in (lambda m, x: m.all(x), lambda m, x: m.any(x), lambda m, x: m.all(x, 1), lambda m, x: m.any(x, dim=0),
