@@ -115,12 +115,12 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return x.clamp(min, max)
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return x.sum(dim, keepdim)
+def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return x.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return x.mean(dim, keepdim)
+def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return x.mean(dim, keepdim, dtype=dtype)
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):
@@ -226,6 +226,11 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     return input.argsort(dim, descending, stable=stable)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
@@ -351,6 +356,10 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype=Non
 
 def cumsum(input: Tensor, dim: int, dtype=None) -> Tensor:
     return input.cumsum(dim, dtype)
+
+
+def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return input.cumprod(dim, dtype)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:

@@ -68,6 +68,10 @@ def cumsum(x: np.ndarray, axis: int) -> np.ndarray:
     return np.add.accumulate(x, axis=axis)
 
 
+def cumprod(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.multiply.accumulate(x, axis=axis)
+
+
 def logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     """log(sum(exp(x))) with the maximum m taken out first, log(sum(exp(x - m))) + m, so exp never
     overflows; an infinite (or empty, -inf) maximum is not taken out, since inf - inf is NaN."""

@@ -90,7 +90,7 @@ _DECLARATIONS = [
     *_reference_only("add", "subtract", "multiply", "divide", "power", "negative", "exp", "log", "sqrt", "absolute",
                      "sign", "maximum", "minimum", "clip", "where", "log1p", "expm1", "sin", "cos", "square",
                      "floor_divide", "remainder", "reciprocal", "rsqrt", "sum", "amax", "amin", "prod", "cumsum",
-                     "logsumexp", "einsum"),
+                     "cumprod", "logsumexp", "einsum"),
     *_with_loops("matmul", "linear", "linear_backward", "embedding"),
     # activations
     _compiled("relu", numba=activation.relu, loops=loops.relu),

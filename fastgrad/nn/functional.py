@@ -391,12 +391,39 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     return _reduce(pointwise, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(input) against targets in [0, 1], in one numerically stable op.
+    `weight` scales each element's loss; `pos_weight` scales the positive term (target y) of each, so
+    p > 1 favours recall: a (C,) pos_weight weighs the classes along the last dim. Both broadcast to the
+    input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
+    name = "binary_cross_entropy_with_logits"
+    _reduction(reduction)
     target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target shape {target.shape} differs from input shape "
-                         f"{input.shape}")
-    return apply(ops.BCEWithLogits, input, target.to(input.dtype), reduction=_reduction(reduction))
+        raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    weights = {label: _constant_elementwise_weight(name, label, value, input)
+               for label, value in (("weight", weight), ("pos_weight", pos_weight)) if value is not None}
+    return apply(ops.BCEWithLogits, input, target.to(input.dtype), *weights.values(), reduction=reduction,
+                 weighted=tuple(weights))
+
+
+def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -> Tensor:
+    """A loss weight that broadcasts to the input's shape, in the input's dtype; a constant, as PyTorch's
+    (which refuses one that requires grad). It is an input of the op, so an in-place change of it before
+    backward is caught by its version counter."""
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}: {label} must be a Tensor or None, got {type(weight).__name__}")
+    if weight.requires_grad and GRAD_MODE.enabled:
+        raise RuntimeError(f"{name} is not differentiable with respect to {label} (as in PyTorch), which requires "
+                           f"grad; pass {label}.detach()")
+    try:
+        if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: {label} of shape {weight.shape} does not broadcast to the input's shape "
+                         f"{input.shape}") from None
+    return weight.to(input.dtype)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

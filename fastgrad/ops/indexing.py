@@ -1,5 +1,5 @@
 """Ops that pick, place or reorder elements by index: gather/scatter, index_select/index_add, masks,
-triangles, flip and roll (sort and topk are an argsort followed by a gather).
+triangles, flip and roll (sort and topk are an argsort followed by a gather), unique.
 
 `dim` arrives normalized (non-negative) and index arrays as integer arrays the op may keep (the
 Tensor methods pass arrays no one else holds). Each forward checks shapes and index ranges itself, so callers that
@@ -236,6 +236,45 @@ class Argsort(Op):
             size = x_1d.shape[dim]
             order = size - 1 - np.flip(np.argsort(np.flip(x_1d, dim), axis=dim, kind="stable"), dim)
         return order.astype(np.int64, copy=False).reshape(x.shape)
+
+
+def unique_sorted(x: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """torch.unique's (values, inverse, counts): the distinct elements of x in ascending order (axis None),
+    or its distinct slices along `axis` in lexicographic order; the int64 index into values of each
+    element (of x's shape) or slice; how often each value occurs. Equal means == as PyTorch: each NaN is
+    distinct (sorted last, in input order) and 0.0 equals -0.0 (the first one met is kept)."""
+    moved = x.reshape(-1) if axis is None else np.moveaxis(x, axis, 0)
+    rows = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))  # one row per element or slice
+    if rows.shape[1] == 1:
+        order = np.argsort(rows[:, 0], kind="stable")
+    else:  # lexsort's last key is the primary one; it sorts stably, NaN last
+        order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    starts_value = np.ones(len(order), dtype=bool)
+    starts_value[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    starts = np.flatnonzero(starts_value)
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(starts_value) - 1
+    counts = np.diff(np.append(starts, len(order))).astype(np.int64, copy=False)
+    values = ordered[starts].reshape((len(starts),) + moved.shape[1:])
+    if axis is None:
+        return values, inverse.reshape(x.shape), counts
+    return np.moveaxis(values, 0, axis), inverse, counts
+
+
+class Unique(Op):
+    """The values of `unique_sorted`, computed by the caller together with the inverse and counts it also
+    returns. PyTorch defines no derivative for unique: the values require grad when the input does, and
+    a backward pass through them raises, as here."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x, values):
+        return values
+
+    def backward(ctx, K, g):
+        raise NotImplementedError("the derivative for unique is not implemented (as in PyTorch); detach its input "
+                                  "or compute it under fastgrad.no_grad()")
 
 
 # -- triangles, flip, roll --------------------------------------------------------------------------

@@ -201,23 +201,38 @@ class NLLLoss(Op):
 
 
 class BCEWithLogits(Op):
-    """Binary cross-entropy of sigmoid(x) against targets y in [0, 1], in the stable form
-    max(x, 0) - x y + log(1 + exp(-|x|)); its derivative is sigmoid(x) - y."""
+    """Binary cross-entropy of sigmoid(x) against targets y in [0, 1], each term scaled by `weight` w and
+    its positive part by `pos_weight` p (both optional constants broadcast to x's shape, as in PyTorch;
+    `weighted` names those given): -w [p y log sigmoid(x) + (1 - y) log sigmoid(-x)], computed as
+    w [(1 - y) x - (1 + (p - 1) y) log sigmoid(x)], where the log-sigmoid kernel never overflows.
+    Derivatives: d/dx = w [(1 + (p - 1) y) sigmoid(x) - p y] (w (sigmoid(x) - y) without pos_weight) and
+    d/dy = -w [x + (p - 1) log sigmoid(x)]. "mean" divides by the number of elements, whatever the weights."""
 
-    def forward(ctx, K, x, y, reduction):
-        losses = K.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
-        ctx.saved = (x, y, reduction)
+    def forward(ctx, K, x, y, *weights, reduction, weighted):
+        named = dict(zip(weighted, weights))
+        weight, pos_weight = named.get("weight"), named.get("pos_weight")
+        log_sigmoid = K.log_sigmoid(x)
+        positive_scale = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        losses = (1 - y) * x - positive_scale * log_sigmoid
+        if weight is not None:
+            losses = losses * weight
+        ctx.saved = (x, y, log_sigmoid, weight, pos_weight, reduction)
         if reduction == "none":
             return losses
         return np.asarray(losses.sum() if reduction == "sum" else losses.mean(), dtype=losses.dtype)
 
     def backward(ctx, K, g):
-        x, y, reduction = ctx.saved
+        x, y, log_sigmoid, weight, pos_weight, reduction = ctx.saved
         scale = g / x.size if reduction == "mean" else g
+        if weight is not None:
+            scale = scale * weight
         s = K.sigmoid(x)
-        g_x = K.multiply(s - y, scale)
-        g_y = K.multiply(-x, scale) if ctx.inputs[1].requires_grad else None
-        return g_x, g_y
+        slope_x = s - y if pos_weight is None else (1 + (pos_weight - 1) * y) * s - pos_weight * y
+        g_y = None
+        if ctx.inputs[1].requires_grad:
+            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * log_sigmoid
+            g_y = K.multiply(slope_y, scale)
+        return (K.multiply(slope_x, scale), g_y) + (None,) * len(ctx.inputs[2:])
 
 
 # -- normalization ---------------------------------------------------------------------------------

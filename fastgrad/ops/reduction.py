@@ -7,6 +7,12 @@ import numpy as np
 from fastgrad.autograd.graph import Op
 
 
+def _in_dtype_of(out, x: np.ndarray):
+    """A sum or product in x's dtype: NumPy widens bool and integers below int64 to int64, but the Tensor
+    method has already chosen the dtype (int64 by default, else its dtype argument), as PyTorch."""
+    return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+
 def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
     """Copy a reduced gradient back over the reduced axes of an input of `shape`."""
     if axis is not None and not keepdims:
@@ -21,7 +27,7 @@ class Sum(Op):
 
     def forward(ctx, K, x, axis=None, keepdims=False):
         ctx.saved = (x.shape, axis, keepdims)
-        return K.sum(x, axis, keepdims)
+        return _in_dtype_of(K.sum(x, axis, keepdims), x)
 
     def backward(ctx, K, g):
         shape, axis, keepdims = ctx.saved
@@ -101,7 +107,7 @@ class Prod(Op):
     saves_output = True
 
     def forward(ctx, K, x, axis=None, keepdims=False):
-        out = K.prod(x, axis, keepdims)
+        out = _in_dtype_of(K.prod(x, axis, keepdims), x)
         ctx.saved = (x, out, axis, keepdims)
         return out
 
@@ -116,17 +122,49 @@ class Prod(Op):
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
 
 
+def _reversed_cumsum(K, g: np.ndarray, axis: int) -> np.ndarray:
+    """sum_{j >= i} g_j at every i along `axis`: a cumsum from the end."""
+    return np.flip(K.cumsum(np.flip(g, axis), axis), axis)
+
+
 class Cumsum(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, axis):
         ctx.saved = axis
-        return K.cumsum(x, axis)
+        return _in_dtype_of(K.cumsum(x, axis), x)
 
     def backward(ctx, K, g):
-        # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i: a cumsum from the end.
-        axis = ctx.saved
-        return (np.flip(K.cumsum(np.flip(g, axis), axis), axis),)
+        # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i.
+        return (_reversed_cumsum(K, g, ctx.saved),)
+
+
+class Cumprod(Op):
+    """Running products along `axis`. d out_j / d x_i (j >= i) is the product of x_0..x_j without x_i, so
+    up to the first zero along the axis the gradient is sum_{j >= i} g_j out_j / x_i. Every product past
+    the first zero z contains x_z, so the slopes of the later elements are 0, and x_z's own is
+    sum_{j >= z} g_j times the running product with x_z taken as 1 (later zeros included). The division
+    alone would give NaN or inf at zeros (PyTorch computes the same case split)."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, axis):
+        out = _in_dtype_of(K.cumprod(x, axis), x)
+        ctx.saved = (x, out, axis)
+        return out
+
+    def backward(ctx, K, g):
+        x, out, axis = ctx.saved
+        is_zero = x == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = K.divide(_reversed_cumsum(K, K.multiply(g, out), axis), x)
+        if not is_zero.any():
+            return (grad,)
+        zeros_so_far = K.cumsum(is_zero, axis)
+        first_zero = is_zero & (zeros_so_far == 1)
+        without_first_zero = K.cumprod(np.where(first_zero, x.dtype.type(1), x), axis)
+        at_first_zero = _reversed_cumsum(K, K.multiply(g, without_first_zero), axis)
+        return (np.where(zeros_so_far == 0, grad, np.where(first_zero, at_first_zero, 0)).astype(g.dtype, copy=False),)
 
 
 class LogSumExp(Op):

@@ -1,5 +1,5 @@
-"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter, index_*, masks, sorting, triangles,
-flip and roll."""
+"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter, index_*, masks, sorting, unique,
+triangles, flip and roll."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -179,6 +179,32 @@ class IndexingMethods:
     def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> "Tensor":
         """The indices that sort along dim (always stable; NaN sorts as the largest value)."""
         return apply(ops.Argsort, self, dim=one_dim(dim, self.ndim), descending=descending)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None):
+        """The distinct elements in ascending order, or with `dim` the distinct slices along it in
+        lexicographic order, as torch.unique; with return_inverse also the index of each element's value
+        (a tensor of the input's shape; one per slice with dim), with return_counts how often each value
+        occurs (both int64). Always sorted, as PyTorch on the CPU, whatever `sorted` says. Each NaN is a
+        value of its own. No derivative, as in PyTorch: backward through the values raises."""
+        for name, flag in (("sorted", sorted), ("return_inverse", return_inverse), ("return_counts", return_counts)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"unique: {name} must be a bool, got {type(flag).__name__} {flag!r}")
+        axis = None
+        if dim is not None:
+            if self.ndim == 0:
+                raise IndexError(f"unique: dimension specified as {dim} but tensor has no dimensions")
+            axis = one_dim(dim, self.ndim)
+            if any(n == 0 for d, n in enumerate(self.shape) if d != axis):
+                raise RuntimeError(f"unique: shape {self.shape} has 0-sized dims besides dim {dim}, so there are no "
+                                   "slices to compare (PyTorch refuses it too)")
+        values, inverse, counts = ops.unique_sorted(self._data, axis)
+        result = (apply(ops.Unique, self, values=values),)
+        if return_inverse:
+            result += (graph.Tensor._wrap(inverse, False, None),)
+        if return_counts:
+            result += (graph.Tensor._wrap(counts, False, None),)
+        return result if len(result) > 1 else result[0]
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
         """(values, indices) of the k largest (or smallest) elements along dim, always best first, which

@@ -9,7 +9,9 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd import graph
+from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import as_dtype
 from fastgrad.tensor_methods.arguments import normalize_dims, one_dim
 
 if TYPE_CHECKING:
@@ -36,26 +38,33 @@ def _reduced_count(shape: tuple[int, ...], axis) -> int:
 class ReductionMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
-    def sum(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return apply(ops.Sum, self, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
+        """The sum over `dim` (every dim when None); integer and bool tensors give int64, and `dtype`
+        casts the input first, as PyTorch."""
+        x = self._integers_as_int64("sum", dtype)
+        return apply(ops.Sum, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False) -> "Tensor":
-        if self._data.dtype.kind != "f":
-            raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
-        return apply(ops.Mean, self, axis=_reduced_axes(dim, self.ndim), keepdims=keepdim)
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
+        """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
+        first to `dtype`, which must be floating point (as PyTorch)."""
+        if dtype is not None and as_dtype(dtype).kind != "f":
+            raise TypeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
+                            "integers is no integer; PyTorch refuses it too)")
+        x = self if dtype is None else self._in_dtype("mean", dtype)
+        x._check_floating("mean")
+        return apply(ops.Mean, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
     def _extremum(self, op, arg, dim, keepdim):
+        name = op.__name__.lower()
         if dim is None:
             if keepdim:
-                raise TypeError(f"{op.__name__.lower()}: keepdim=True needs a dim (the maximum or minimum of all "
+                raise TypeError(f"{name}: keepdim=True needs a dim (the maximum or minimum of all "
                                 "elements has no keepdim in PyTorch)")
             return apply(op, self, axis=None, keepdims=False)
-        axis = (one_dim(dim, self.ndim),)  # one dim, as torch.max/min: values and indices along it
-        values = apply(op, self, axis=axis, keepdims=keepdim)
-        indices = arg(self._data, axis=axis[0])
-        if keepdim:
-            indices = np.expand_dims(indices, axis[0])
-        return ValuesIndices(values, graph.Tensor._wrap(indices.astype(np.int64), False, None))
+        # one dim, as torch.max/min: values and indices along it; a 0-d tensor is its own extremum, at index 0
+        axis = one_dim(dim, self.ndim)
+        indices = self._extreme_indices(name, arg, axis, keepdim)
+        return ValuesIndices(apply(op, self, axis=None if self.ndim == 0 else (axis,), keepdims=keepdim), indices)
 
     def amax(self, dim=(), keepdim: bool = False) -> "Tensor":
         """The maximum over `dim` (an int or a tuple; every dim when empty), the gradient split evenly
@@ -83,17 +92,22 @@ class ReductionMethods:
         the flattened tensor when dim is None."""
         if self._data.dtype.kind == "b":
             raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
-        if dim is None:
-            if self._data.size == 0:
-                raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
-            out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
-        else:
-            axis = one_dim(dim, self.ndim)
-            data = self._data.reshape(-1) if self.ndim == 0 else self._data
-            if data.shape[axis] == 0:
-                raise IndexError(f"{name}: dim {dim} has size 0 in shape {self.shape}; there is no extreme element")
-            out = arg(data, axis=axis, keepdims=keepdim)
-            out = out.reshape(()) if self.ndim == 0 else out  # a 0-d input gives a 0-d index, keepdim or not
+        if dim is not None:
+            return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
+        if self._data.size == 0:
+            raise IndexError(f"{name}: an empty tensor (shape {self.shape}) needs a dim to reduce over")
+        out = arg(self._data.reshape(-1)).reshape((1,) * self.ndim if keepdim else ())
+        return graph.Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
+
+    def _extreme_indices(self, name: str, arg, axis: int, keepdim: bool) -> "Tensor":
+        """The int64 indices of the first extreme elements along `axis` (normalized), for max/min(dim) and
+        argmax/argmin(dim). A 0-d tensor's dim 0 (or -1) is one element long: index 0, 0-d whatever
+        keepdim, as PyTorch."""
+        data = self._data.reshape(-1) if self.ndim == 0 else self._data
+        if data.shape[axis] == 0:
+            raise IndexError(f"{name}: dim {axis} has size 0 in shape {self.shape}; there is no extreme element")
+        out = arg(data, axis=axis, keepdims=keepdim)
+        out = out.reshape(()) if self.ndim == 0 else out
         return graph.Tensor._wrap(np.asarray(out, dtype=np.int64), False, None)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
@@ -163,21 +177,42 @@ class ReductionMethods:
             raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
-        x = self._integers_as_int64(dtype)
+        x = self._integers_as_int64("prod", dtype)
         axis = _reduced_axes(dim, x.ndim)
         return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
 
     def cumsum(self, dim: int, dtype=None) -> "Tensor":
         """Running sums along `dim`; integer and bool tensors give int64."""
-        x = self._integers_as_int64(dtype)
-        (axis,) = normalize_dims(dim, x.ndim)
-        return x.clone() if x.ndim == 0 else apply(ops.Cumsum, x, axis=axis)
+        return self._running(ops.Cumsum, dim, dtype)
 
-    def _integers_as_int64(self, dtype) -> "Tensor":
+    def cumprod(self, dim: int, dtype=None) -> "Tensor":
+        """Running products along `dim`; integer and bool tensors give int64. The gradient is exact at
+        zeros (see ops.Cumprod)."""
+        return self._running(ops.Cumprod, dim, dtype)
+
+    def _running(self, op, dim: int, dtype) -> "Tensor":
+        name = op.__name__.lower()
+        if dtype is not None and as_dtype(dtype).kind == "b":
+            raise NotImplementedError(f"{name}: dtype bool is not supported (as in PyTorch); use an integer dtype")
+        x = self._integers_as_int64(name, dtype)
+        axis = one_dim(dim, x.ndim)
+        return x.clone() if x.ndim == 0 else apply(op, x, axis=axis)
+
+    def _integers_as_int64(self, name: str, dtype) -> "Tensor":
         """The input of sums and products: cast to `dtype`, else integers widened to int64 (as PyTorch)."""
         if dtype is not None:
-            return self.to(dtype)
+            return self._in_dtype(name, dtype)
         return self.long() if self._data.dtype.kind in "biu" else self
+
+    def _in_dtype(self, name: str, dtype) -> "Tensor":
+        """A reduction's input cast to its `dtype` argument first, as PyTorch; the gradient comes back in
+        the input's dtype. A result of an integer or bool dtype has no gradient, so PyTorch refuses such a
+        dtype for an input that requires grad rather than drop the gradient."""
+        dtype = as_dtype(dtype)
+        if dtype.kind != "f" and self._requires_grad and GRAD_MODE.enabled:
+            raise RuntimeError(f"{name}: autograd does not support dtype {dtype} (the input requires grad); detach the "
+                               "input or compute under fastgrad.no_grad()")
+        return self.to(dtype)
 
     # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":

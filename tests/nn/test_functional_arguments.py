@@ -136,6 +136,62 @@ def test_kl_div_batchmean_is_the_kl_divergence():
     assert F.kl_div(log_q, log_q.exp(), reduction="sum").item() == pytest.approx(0.0, abs=1e-15)
 
 
+def test_binary_cross_entropy_with_logits_argument_errors():
+    logits, targets = floats(2, 3), fastgrad.tensor(np.full((2, 3), 0.5))
+    bce = F.binary_cross_entropy_with_logits
+    with pytest.raises(TypeError, match="binary_cross_entropy_with_logits: weight must be a Tensor or None, got str"):
+        bce(logits, targets, "sum")  # the third argument is the weight, as in PyTorch
+    with pytest.raises(TypeError, match="pos_weight must be a Tensor or None, got list"):
+        bce(logits, targets, pos_weight=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape "
+                                         r"\(2, 3\)"):
+        bce(logits, targets, pos_weight=fastgrad.ones(2))
+    with pytest.raises(ValueError, match=r"weight of shape \(4, 2, 3\) does not broadcast to the input's shape"):
+        bce(logits, targets, weight=fastgrad.ones(4, 2, 3))
+    with pytest.raises(RuntimeError, match=r"not differentiable with respect to pos_weight .*pass "
+                                           r"pos_weight.detach\(\)"):
+        bce(logits, targets, pos_weight=fastgrad.ones(3, requires_grad=True))
+    with fastgrad.no_grad():
+        bce(logits, targets, pos_weight=fastgrad.ones(3, requires_grad=True))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'max'"):
+        bce(logits, targets, reduction="max")
+    with pytest.raises(ValueError, match=r"target shape \(3,\) differs from input shape \(2, 3\)"):
+        bce(logits, targets[0])
+    with pytest.raises(TypeError, match="register_buffer\\('weight'\\): expected a Tensor or None, got str"):
+        fastgrad.nn.BCEWithLogitsLoss("sum")
+
+
+def test_binary_cross_entropy_with_logits_by_definition():
+    """-w [p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], finite where sigmoid saturates; the gradient
+    w [(1 + (p - 1) y) sigmoid(x) - p y]; "mean" divides by the element count, not by the weights."""
+    x = fastgrad.tensor([[0.5, -1.0, 2.0], [1000.0, -1000.0, 0.0]], dtype=fastgrad.float64, requires_grad=True)
+    y = fastgrad.tensor([[1.0, 0.0, 0.25], [0.0, 1.0, 1.0]], dtype=fastgrad.float64)
+    weight = fastgrad.tensor([[2.0], [0.5]], dtype=fastgrad.float64)
+    pos_weight = fastgrad.tensor([3.0, 0.5, 2.0], dtype=fastgrad.float64)
+    loss = F.binary_cross_entropy_with_logits(x, y, weight, reduction="none", pos_weight=pos_weight)
+    xs, ys, ws, ps = x.detach().numpy(), y.numpy(), weight.numpy(), pos_weight.numpy()
+    log_sigmoid = -np.logaddexp(0, -xs)
+    expected = -ws * (ps * ys * log_sigmoid + (1 - ys) * (log_sigmoid - xs))  # log(1 - sigmoid(x)) = log sigmoid(x) - x
+    np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
+    assert loss[1].tolist() == [500.0, 250.0, 0.5 * 2 * math.log(2)]  # w x, w p |x|, w p log 2
+    F.binary_cross_entropy_with_logits(x, y, weight, pos_weight=pos_weight).backward()
+    sigmoid = np.exp(log_sigmoid)
+    np.testing.assert_allclose(x.grad.numpy(), ws * ((1 + (ps - 1) * ys) * sigmoid - ps * ys) / 6, rtol=1e-12)
+    assert fastgrad.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="sum")(x, y).item() == pytest.approx(
+        F.binary_cross_entropy_with_logits(x, y, reduction="sum", pos_weight=pos_weight).item())
+
+
+def test_binary_cross_entropy_with_logits_weights_changed_before_backward_raise():
+    """A weight of the input's dtype is the op's input itself (one of another dtype is cast: a copy)."""
+    x = floats(2, 3).requires_grad_()
+    for name in ("weight", "pos_weight"):
+        weight = fastgrad.ones(3, dtype=x.dtype)
+        loss = F.binary_cross_entropy_with_logits(x, fastgrad.zeros(2, 3), **{name: weight})
+        weight.add_(1.0)
+        with pytest.raises(RuntimeError, match=r"BCEWithLogits input of shape \(3,\)\) was modified by an in-place"):
+            loss.backward()
+
+
 # -- distances and normalization -------------------------------------------------------------------
 def test_distance_argument_errors():
     with pytest.raises(TypeError, match="normalize: expected a floating point input, got dtype int64"):

@@ -71,6 +71,23 @@ def test_regression_losses(backend_name, reduction, shape, seed, beta):
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
+def test_binary_cross_entropy_with_logits_weights(backend_name, reduction, shape, seed, data):
+    """Gradients for the logits and the targets, with weight and pos_weight broadcast over the leading dims
+    (pos_weight per class, the last dim) or of the input's shape, and logits large enough to saturate."""
+    logits, targets = values(shape, seed, -6, 6), values(shape, seed + 1, 0, 1)
+    weight_shape = data.draw(st.sampled_from([shape, shape[-1:], ()]))
+    pos_weight_shape = data.draw(st.sampled_from([shape, shape[-1:], ()]))
+    weight = fastgrad.tensor(values(weight_shape, seed + 2, 0.1, 2.0), dtype=fastgrad.float64)
+    pos_weight = fastgrad.tensor(values(pos_weight_shape, seed + 3, 0.1, 4.0), dtype=fastgrad.float64)
+    for kwargs in (dict(pos_weight=pos_weight), dict(weight=weight, pos_weight=pos_weight), dict(weight=weight)):
+        check(backend_name, lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction, **kwargs),
+              logits, targets)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)

@@ -94,6 +94,51 @@ def test_regression_losses_broadcast_with_a_warning(rng):
     parity("float64", F.l1_loss, TF.l1_loss, prediction, target)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight_shape", [None, (4,), (3, 1), (3, 4)], ids=str)
+@pytest.mark.parametrize("pos_weight_shape", [None, (4,), (), (3, 4)], ids=str)
+def test_binary_cross_entropy_with_logits(dtype, rng, reduction, weight_shape, pos_weight_shape):
+    """Logits from -800 to 800 (exp overflows there unless the loss is computed stably), soft targets, and
+    weight and pos_weight broadcast to the (3, 4) input; gradients for logits and targets."""
+    logits = np.concatenate([rng.normal(0, 3, 8), [-800.0, -30.0, 30.0, 800.0]]).reshape(3, 4)
+    targets = rng.uniform(0, 1, (3, 4))
+    targets[0, :2] = [0.0, 1.0]
+    numpy_dtype = DTYPES[dtype][0]
+    weights = {name: rng.uniform(0.2, 3.0, shape).astype(numpy_dtype)
+               for name, shape in (("weight", weight_shape), ("pos_weight", pos_weight_shape)) if shape is not None}
+    parity(dtype, lambda x, y: F.binary_cross_entropy_with_logits(
+               x, y, reduction=reduction, **{k: fastgrad.tensor(v) for k, v in weights.items()}),
+           lambda x, y: TF.binary_cross_entropy_with_logits(
+               x, y, reduction=reduction, **{k: torch.tensor(v) for k, v in weights.items()}), logits, targets)
+    # positionally, as PyTorch orders them: (input, target, weight), and the module with both weights
+    if "weight" in weights and "pos_weight" in weights:
+        parity(dtype, lambda x, y: F.binary_cross_entropy_with_logits(x, y, fastgrad.tensor(weights["weight"])),
+               lambda x, y: TF.binary_cross_entropy_with_logits(x, y, torch.tensor(weights["weight"])),
+               logits, targets)
+        ours = fastgrad.nn.BCEWithLogitsLoss(fastgrad.tensor(weights["weight"]), reduction=reduction,
+                                             pos_weight=fastgrad.tensor(weights["pos_weight"]))
+        theirs = torch.nn.BCEWithLogitsLoss(torch.tensor(weights["weight"]), reduction=reduction,
+                                            pos_weight=torch.tensor(weights["pos_weight"]))
+        parity(dtype, ours, theirs, logits, targets)
+        assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "pos_weight"]
+
+
+def test_binary_cross_entropy_with_logits_weight_dtype_and_refusals(rng):
+    """Weights of another dtype take the input's (float32 here, as PyTorch's result); PyTorch and fastgrad
+    refuse weights that require grad, that do not broadcast to the input, and a list."""
+    logits, targets = rng.normal(0, 2, (2, 3)), rng.uniform(0, 1, (2, 3))
+    parity("float32", lambda x, y: F.binary_cross_entropy_with_logits(
+               x, y, fastgrad.tensor(np.ones(3)), pos_weight=fastgrad.tensor([1, 2, 3])),
+           lambda x, y: TF.binary_cross_entropy_with_logits(
+               x, y, torch.tensor(np.ones(3)), pos_weight=torch.tensor([1, 2, 3])), logits, targets)
+    for bad in (lambda lib: dict(weight=lib.ones(3, 3)), lambda lib: dict(pos_weight=lib.ones(2, 2, 3)),
+                lambda lib: dict(pos_weight=lib.ones(2)), lambda lib: dict(weight=lib.ones(3, requires_grad=True)),
+                lambda lib: dict(pos_weight=[1.0, 2.0, 3.0])):
+        for lib, functional in ((fastgrad, F), (torch, TF)):
+            with pytest.raises((TypeError, ValueError, RuntimeError)):
+                functional.binary_cross_entropy_with_logits(lib.tensor(logits), lib.tensor(targets), **bad(lib))
+
+
 @pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div(dtype, rng, reduction, log_target):

@@ -1,5 +1,7 @@
 """Indexing and ordering ops (fastgrad/ops/indexing.py): gradcheck over hypothesis-generated shapes on
 every backend, values against plain NumPy loops, and the errors for bad arguments."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -339,6 +341,43 @@ def test_ordering_argument_checks():
         fastgrad.zeros(2, 0).argmin(1)
     with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
         x.argmin(2)
+
+
+def test_unique_sorts_counts_and_inverts():
+    x = fastgrad.tensor([[3.0, 1.0, math.nan], [1.0, math.nan, -0.0], [0.0, 3.0, 1.0]], requires_grad=True)
+    values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(values.numpy(), [-0.0, 1.0, 3.0, math.nan, math.nan])  # each NaN on its own
+    assert np.signbit(values.numpy()[0])  # of the equal -0.0 and 0.0, the first met
+    assert inverse.tolist() == [[2, 1, 3], [1, 4, 0], [0, 2, 1]] and counts.tolist() == [2, 3, 2, 1, 1]
+    assert inverse.dtype == counts.dtype == fastgrad.int64 and not inverse.requires_grad
+    assert values.requires_grad  # as PyTorch's, though backward through it raises
+    with pytest.raises(NotImplementedError, match="the derivative for unique is not implemented"):
+        values.sum().backward()
+    rows = fastgrad.tensor([[2, 1], [1, 5], [2, 1], [2, 0]])
+    values, inverse, counts = fastgrad.unique(rows, return_inverse=True, return_counts=True, dim=0)
+    assert values.tolist() == [[1, 5], [2, 0], [2, 1]]
+    assert inverse.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
+    assert rows.unique(dim=1).tolist() == [[1, 2], [5, 1], [1, 2], [0, 2]]
+    values, inverse = fastgrad.tensor(7).unique(return_inverse=True)
+    assert values.tolist() == [7] and inverse.shape == () and inverse.item() == 0
+    assert fastgrad.tensor([True, False, True]).unique().tolist() == [False, True]
+    assert fastgrad.zeros(0, 3).unique(dim=0).shape == (0, 3)
+
+
+def test_unique_argument_checks():
+    x = fastgrad.ones(2, 3)
+    with pytest.raises(TypeError, match="unique: sorted must be a bool, got int 1"):
+        x.unique(sorted=1)
+    with pytest.raises(TypeError, match="unique: return_inverse must be a bool, got NoneType None"):
+        fastgrad.unique(x, return_inverse=None)
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        x.unique(dim=2)
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        x.unique(dim=1.0)
+    with pytest.raises(IndexError, match="unique: dimension specified as 0 but tensor has no dimensions"):
+        fastgrad.tensor(1.0).unique(dim=0)
+    with pytest.raises(RuntimeError, match=r"unique: shape \(0, 3\) has 0-sized dims besides dim 1"):
+        fastgrad.zeros(0, 3).unique(dim=1)
 
 
 def test_triangle_flip_roll_argument_checks():

@@ -152,6 +152,77 @@ def test_triangles_flip_roll(shape, seed, diagonal, data):
     assert_same(lambda lib, x: (lib.roll(x, diagonal), x.roll(diagonal, 0)), x)
 
 
+def assert_unique_matches_torch(array, **kwargs):
+    """Values (with their signs: 0.0 and -0.0 are equal, the first met is kept), inverse and counts, with
+    their shapes and dtypes, and whether the values require grad."""
+    ours = fastgrad.unique(fastgrad.tensor(array, requires_grad=array.dtype.kind == "f"), return_inverse=True,
+                           return_counts=True, **kwargs)
+    theirs = torch.unique(torch.tensor(array, requires_grad=array.dtype.kind == "f"), return_inverse=True,
+                          return_counts=True, **kwargs)
+    for a, b in zip(ours, theirs):
+        expected = b.detach().numpy()
+        assert a.shape == expected.shape and a.dtype == expected.dtype and a.requires_grad == b.requires_grad
+        np.testing.assert_array_equal(a.numpy(), expected)
+        np.testing.assert_array_equal(np.signbit(a.numpy()), np.signbit(expected))
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4), seed=st.integers(0, 2**16),
+       kind=st.sampled_from(["float64", "float32", "int64", "int32", "bool"]), data=st.data())
+def test_unique(shape, seed, kind, data):
+    """Few distinct values, so that elements and slices repeat; NaN and -0.0 among the floats."""
+    rng = np.random.default_rng(seed)
+    array = rng.integers(-1, 2, shape).astype(kind)
+    if kind.startswith("float") and array.size:
+        array.reshape(-1)[rng.integers(array.size, size=2)] = [np.nan, -0.0]
+    assert_unique_matches_torch(array)
+    assert_unique_matches_torch(array, sorted=False)
+    if len(shape) and all(n for n in shape):
+        assert_unique_matches_torch(np.nan_to_num(array), dim=data.draw(st.integers(-len(shape), len(shape) - 1)))
+
+
+def test_unique_calls_and_results_as_torch():
+    x = np.array([[2, 1, 2], [1, 5, 1], [2, 1, 2]])
+    for call in (lambda lib, x: lib.unique(x), lambda lib, x: x.unique(return_counts=True),
+                 lambda lib, x: lib.unique(x, True, True), lambda lib, x: x.unique(False, True, True, 0),
+                 lambda lib, x: lib.unique(x, dim=-1, return_inverse=True), lambda lib, x: x.unique(dim=1)):
+        got, expected = call(fastgrad, fastgrad.tensor(x)), call(torch, torch.tensor(x))
+        assert isinstance(got, tuple) == isinstance(expected, tuple)  # one tensor alone, else a tuple
+        got, expected = (got, expected) if isinstance(got, tuple) else ((got,), (expected,))
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
+    assert_unique_matches_torch(np.array([3.0, np.nan, 1.0, np.nan, 3.0]))  # each NaN last, in input order
+
+
+def test_unique_slices_with_nan_are_kept_as_in_torch_though_ordered_nan_last():
+    """Slices holding a NaN equal nothing, so each is kept, as in PyTorch. Their order differs: fastgrad
+    sorts NaN last (NumPy's order); PyTorch's comparison takes NaN as tied with every number, which is no
+    ordering, so where its sort leaves such slices depends on its sort algorithm. The same slices, the same
+    counts, and values[inverse] gives back the input in both."""
+    x = np.array([[np.nan, 1.0], [1.0, 2.0], [np.nan, 1.0], [1.0, 2.0], [0.0, np.nan]])
+    for lib in (fastgrad, torch):
+        values, inverse, counts = lib.unique(lib.tensor(x), dim=0, return_inverse=True, return_counts=True)
+        np.testing.assert_array_equal(values[inverse].numpy(), x)
+        assert sorted(zip(map(str, values.tolist()), counts.tolist())) == [
+            ("[0.0, nan]", 1), ("[1.0, 2.0]", 2), ("[nan, 1.0]", 1), ("[nan, 1.0]", 1)]
+    assert str(fastgrad.tensor(x).unique(dim=0).tolist()) == "[[0.0, nan], [1.0, 2.0], [nan, 1.0], [nan, 1.0]]"
+    assert_unique_matches_torch(np.zeros((3, 0, 2)), dim=1)
+    assert_unique_matches_torch(np.zeros((0, 3)), dim=0)
+    assert_unique_matches_torch(np.array(2.5))
+
+
+def test_unique_has_no_derivative_as_in_torch():
+    for lib, error in ((fastgrad, NotImplementedError), (torch, NotImplementedError)):
+        x = lib.tensor([3.0, 1.0, 3.0], requires_grad=True)
+        for values in (lib.unique(x), x.reshape(3, 1).unique(dim=0)):
+            assert values.requires_grad
+            with pytest.raises(error, match="derivative for .*unique.* is not implemented"):
+                values.sum().backward()
+        with lib.no_grad():
+            assert not x.unique().requires_grad
+
+
 def test_zero_dim_inputs():
     x = np.array(1.5)
     assert_same(lambda lib, x: lib.gather(x, 0, lib.tensor([0, 0])), x)
@@ -214,6 +285,12 @@ BAD_CALLS = {
     "roll mismatch": lambda lib, x: lib.roll(x, (1, 1), 0),
     "roll shifts without dims": lambda lib, x: lib.roll(x, (1, 1)),
     "roll bad dim": lambda lib, x: lib.roll(x, 1, 2),
+    "unique bad dim": lambda lib, x: lib.unique(x, dim=2),
+    "unique float dim": lambda lib, x: lib.unique(x, dim=1.0),
+    "unique dim of 0-d": lambda lib, x: lib.unique(x[0, 0], dim=0),
+    "unique sorted not bool": lambda lib, x: lib.unique(x, sorted=1),
+    "unique return_counts not bool": lambda lib, x: lib.unique(x, return_counts=None),
+    "unique 0-sized other dim": lambda lib, x: lib.unique(x[:0], dim=1),
 }
 
 
@@ -223,5 +300,5 @@ def test_rejected_by_both(name):
     x = np.arange(6.0).reshape(2, 3)
     with pytest.raises(Exception):
         call(torch, torch.tensor(x))
-    with pytest.raises((TypeError, ValueError, IndexError)):
+    with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)):
         call(fastgrad, fastgrad.tensor(x))

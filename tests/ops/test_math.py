@@ -1,4 +1,4 @@
-"""Unary math, floor_divide/remainder, and the reductions logsumexp, var/std, norm, prod, cumsum, all/any:
+"""Unary math, floor_divide/remainder, and the reductions logsumexp, var/std, norm, prod, cumsum, cumprod, all/any:
 gradcheck over hypothesis shapes on every backend, the subgradients PyTorch picks at kinks and zeros,
 dtypes, and errors for bad arguments."""
 import math
@@ -61,6 +61,7 @@ def test_reduction_gradients(backend_name, shape, seed, keepdim, data):
     check(backend_name, lambda x: x.logsumexp(dim, keepdim), x)
     check(backend_name, lambda x: fastgrad.logsumexp(x * 30.0, dims), x)  # large values: the shift matters
     check(backend_name, lambda x: x.cumsum(dim), x)
+    check(backend_name, lambda x: fastgrad.cumprod(x, dim), x)
     check(backend_name, lambda x: x.prod(dim, keepdim), x)
     check(backend_name, lambda x: fastgrad.prod(x), x)
     counted = int(np.prod([shape[d] for d in dims]))
@@ -96,6 +97,23 @@ def test_prod_gradients_with_zeros_in_the_input(backend_name, shape, seed, zeros
     check(backend_name, lambda x: x.prod(), x)
 
 
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), seed=st.integers(0, 2**16),
+       zeros=st.integers(1, 3), data=st.data())
+def test_cumprod_gradients_with_zeros_along_the_dim(backend_name, shape, seed, zeros, data):
+    """cumprod is linear in each element too. The zeros lie on one line along dim (one, or several: past
+    the first, only the first zero's slope is not 0), plus one elsewhere."""
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    rng = np.random.default_rng(seed)
+    x = leaf(shape, seed)
+    line = [rng.integers(n) for n in shape]
+    line[dim] = rng.choice(shape[dim], size=min(zeros, shape[dim]), replace=False)
+    x._data[tuple(line)] = 0.0
+    x._data.reshape(-1)[rng.integers(x.numel())] = 0.0
+    check(backend_name, lambda x: x.cumprod(dim), x)
+
+
 # -- values at zeros, kinks and infinities --------------------------------------------------------
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_prod_gradient_is_the_product_of_the_others(backend_name):
@@ -106,6 +124,21 @@ def test_prod_gradient_is_the_product_of_the_others(backend_name):
     y = fastgrad.tensor([4.0, 0.0, 3.0], requires_grad=True)
     y.prod().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [0, 12, 0])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_cumprod_gradient_is_finite_at_one_and_several_zeros(backend_name):
+    """Each slope is the product of the other factors of the running products it is in; out / x would
+    give NaN at the zeros."""
+    x = fastgrad.tensor([[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 5.0, 2.0], [1.0, 2.0, 3.0, 4.0]], requires_grad=True)
+    with fastgrad.backend(backend_name):
+        y = x.cumprod(1)
+        y.backward(fastgrad.ones_like(y))
+    np.testing.assert_array_equal(y.numpy(), [[2, 0, 0, 0], [0, 0, 0, 0], [1, 2, 6, 24]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 32, 0, 0], [1, 0, 0, 0], [33, 16, 10, 6]])
+    z = fastgrad.tensor([3.0, 0.0, 2.0, 0.0, 5.0], requires_grad=True)
+    z.cumprod(0).backward(fastgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+    np.testing.assert_array_equal(z.grad.numpy(), [1, 24, 0, 0, 0])  # 24 = 3 * (2 + 3 * 2 + 0 + 0)
 
 
 @pytest.mark.parametrize("p", [1, 2, math.inf, "fro", 3, 0.5])
@@ -222,11 +255,56 @@ def test_float_math_on_integers_gives_float32_and_sums_of_integers_int64():
                lambda t: t.logsumexp(0)):
         assert fn(ints).dtype == fastgrad.float32
     assert ints.prod().dtype == fastgrad.int64 and ints.cumsum(0).dtype == fastgrad.int64
+    assert ints.cumprod(0).dtype == fastgrad.int64 and fastgrad.cumprod(ints, 0).tolist() == [1, 2]
+    assert fastgrad.tensor([True, False]).cumprod(0).tolist() == [1, 0]
+    assert fastgrad.tensor(3.0).cumprod(-1).item() == 3.0 and fastgrad.zeros(2, 0).cumprod(1).shape == (2, 0)
     assert ints.square().dtype == fastgrad.int32 and fastgrad.tensor([True, False]).square().tolist() == [1, 0]
     assert fastgrad.tensor([True, True]).prod().item() == 1 and fastgrad.tensor([True, True]).cumsum(0).tolist() == [1, 2]
     assert ints.cumsum(0, dtype=fastgrad.float64).dtype == fastgrad.float64
     x = fastgrad.tensor([1.0, 2.0])
     assert x.softmax(0, dtype=fastgrad.float64).dtype == fastgrad.float64
+
+
+def test_reduction_dtype_casts_the_input_first_and_the_gradient_comes_back_in_the_input_dtype():
+    x = fastgrad.tensor([[1.5, 2.25], [3.0, 4.0]], requires_grad=True)
+    total, average = x.sum(dtype=fastgrad.float64), fastgrad.mean(x, 1, keepdim=True, dtype=fastgrad.float64)
+    assert total.dtype == average.dtype == fastgrad.float64 and average.shape == (2, 1)
+    (total + average.sum()).backward()
+    assert x.grad.dtype == fastgrad.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.5, 1.5], [1.5, 1.5]])
+    ints = fastgrad.tensor([[1, 2], [3, 4]], dtype=fastgrad.int32)
+    assert ints.sum().dtype == fastgrad.int64 and fastgrad.tensor([True, True]).sum().dtype == fastgrad.int64
+    # an explicit integer dtype is kept (NumPy would widen int32 to int64)
+    for result in (ints.sum(dtype=fastgrad.int32), fastgrad.sum(ints, 0, dtype=fastgrad.int32),
+                   ints.prod(dtype=fastgrad.int32), ints.cumsum(1, dtype=fastgrad.int32),
+                   ints.cumprod(0, dtype=fastgrad.int32)):
+        assert result.dtype == fastgrad.int32
+    assert fastgrad.tensor([True, True]).sum(dtype=fastgrad.bool_).tolist() is True
+    assert ints.mean(dtype=fastgrad.float64).item() == 2.5
+    assert ints.sum(dtype=fastgrad.float32).dtype == fastgrad.float32
+    with fastgrad.no_grad():  # nothing to differentiate: a cast to integers is allowed, as in PyTorch
+        assert x.sum(dtype=fastgrad.int64).item() == 10
+
+
+def test_reduction_dtype_refusals_match_pytorch():
+    x = fastgrad.tensor([1.5, 2.5], requires_grad=True)
+    for name, call in (("sum", lambda: x.sum(dtype=fastgrad.int64)), ("prod", lambda: x.prod(dtype=fastgrad.int32)),
+                       ("cumsum", lambda: fastgrad.cumsum(x, 0, dtype=fastgrad.int64)),
+                       ("cumprod", lambda: x.cumprod(0, dtype=fastgrad.int64))):
+        with pytest.raises(RuntimeError, match=f"{name}: autograd does not support dtype int(64|32) .the input "
+                                               "requires grad.; detach the input"):
+            call()
+    with pytest.raises(TypeError, match=r"mean\(\): dtype must be a floating point dtype, got int64"):
+        x.detach().mean(dtype=fastgrad.int64)
+    with pytest.raises(TypeError, match=r"mean\(\) needs a floating point tensor, got dtype int32"):
+        fastgrad.mean(fastgrad.tensor([1, 2], dtype=fastgrad.int32))
+    for running in ("cumsum", "cumprod"):
+        with pytest.raises(NotImplementedError, match=f"{running}: dtype bool is not supported"):
+            getattr(fastgrad.tensor([True, False]), running)(0, dtype=fastgrad.bool_)
+    with pytest.raises(TypeError, match="takes from 1 to 3 positional arguments but 4 were given"):
+        x.sum(0, False, fastgrad.float64)  # dtype is keyword-only, as PyTorch's
+    with pytest.raises(TypeError, match="unknown dtype 'float16'"):
+        x.mean(dtype="float16")
 
 
 def test_nan_inf_tests_and_all_any_give_bool_tensors_outside_the_graph():
@@ -247,6 +325,36 @@ def test_softmax_methods_match_the_functional_forms():
     np.testing.assert_allclose(fastgrad.log_softmax(x, 0).numpy(), F.log_softmax(x, dim=0).numpy())
     for name in ("relu", "sigmoid", "tanh", "softmax", "log_softmax"):
         assert callable(getattr(fastgrad, name)) and callable(getattr(x, name))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_extrema_along_the_only_dim_of_a_0_dim_tensor_are_the_value_at_index_0(backend_name):
+    x = fastgrad.tensor(2.5, requires_grad=True)
+    with fastgrad.backend(backend_name):
+        for dim in (0, -1):
+            for keepdim in (False, True):
+                for values, indices in (x.max(dim, keepdim), fastgrad.min(x, dim, keepdim=keepdim)):
+                    assert values.shape == indices.shape == () and values.item() == 2.5 and indices.item() == 0
+                    assert indices.dtype == fastgrad.int64 and values.requires_grad
+                for index in (x.argmax(dim, keepdim), fastgrad.argmin(x, dim=dim, keepdim=keepdim)):
+                    assert index.shape == () and index.item() == 0 and index.dtype == fastgrad.int64
+        (x.max(0).values * 3).backward()
+    assert x.grad.item() == 3.0
+    assert fastgrad.tensor(7).min(-1, True).values.dtype == fastgrad.int64
+
+
+def test_extrema_dims_out_of_range_raise_index_errors():
+    for dim in (1, -2):
+        for call in (lambda t: t.max(dim), lambda t: fastgrad.min(t, dim, keepdim=True), lambda t: t.argmax(dim),
+                     lambda t: fastgrad.argmin(t, dim)):
+            with pytest.raises(IndexError, match=rf"dimension out of range \(expected to be in range of \[-1, 0\], "
+                                                 rf"but got {dim}\)"):
+                call(fastgrad.tensor(1.0))
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        fastgrad.ones(2, 3).max(2)
+    with pytest.raises(IndexError, match=r"max: dim 1 has size 0 in shape \(2, 0\); there is no extreme element"):
+        fastgrad.ones(2, 0).max(1)
+    assert fastgrad.ones(0, 2).min(1).indices.shape == (0,)
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -282,8 +390,14 @@ def test_bad_reduction_arguments_name_the_argument_and_value():
         x.all(2)
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'dim'"):
         x.logsumexp()
-    with pytest.raises(TypeError, match="dim must be an int or a tuple of ints, got 0.5"):
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
         x.cumsum(0.5)
+    with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+        x.cumprod(2)
+    with pytest.raises(TypeError, match="dim must be an int, got tuple"):
+        fastgrad.cumprod(x, (0,))
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'dim'"):
+        x.cumprod()
     with pytest.raises(TypeError, match="prod: keepdim=True needs a dim"):
         x.prod(keepdim=True)
 

@@ -120,11 +120,17 @@ def test_integer_floor_divide_and_remainder_match_torch():
     lambda m, x: m.std(x, 2, unbiased=False), lambda m, x: m.std(x, correction=0.5),
     lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.prod(x, -1, keepdim=True),
     lambda m, x: m.cumsum(x, 0), lambda m, x: m.cumsum(x, dim=-1),
+    lambda m, x: m.cumprod(x, 0), lambda m, x: m.cumprod(x, dim=-1), lambda m, x: x.cumprod(1, dtype=m.float64),
+    lambda m, x: x.sum(dtype=m.float64), lambda m, x: m.sum(x, (0, 2), True, dtype=m.float32),
+    lambda m, x: x.mean(dtype=m.float64), lambda m, x: m.mean(x, -1, dtype=m.float32),
+    lambda m, x: x.prod(1, dtype=m.float64),
 ], ids=["lse", "lse_dims_keepdim", "lse_large", "var", "var_dim", "var_dims_c0", "var_biased_keepdim", "var_c2",
         "var_positional", "var_unbiased_false", "std", "std_dim", "std_dims", "std_biased", "std_c_half", "prod",
-        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last"])
+        "prod_dim", "prod_keepdim", "cumsum0", "cumsum_last", "cumprod0", "cumprod_last", "cumprod_dtype",
+        "sum_dtype", "sum_dims_dtype", "mean_dtype", "mean_dim_dtype", "prod_dtype"])
 def test_reductions_match_torch(dtype, call):
-    x = with_zeros((3, 4, 5), dtype)  # zeros make prod's gradient interesting
+    # zeros make the gradients of prod and cumprod interesting: one per line along dim 0, two along dim 2
+    x = with_zeros((3, 4, 5), dtype)
     assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x)
 
 
@@ -151,12 +157,57 @@ def test_integer_and_bool_reductions_match_torch():
     bools = np.array([[True, False, True], [True, True, True]])
     for array in (ints, bools):
         for call in (lambda m, x: m.prod(x), lambda m, x: m.prod(x, 1), lambda m, x: m.cumsum(x, 1),
+                     lambda m, x: m.cumprod(x, 1), lambda m, x: x.cumprod(0, dtype=m.float32),
                      lambda m, x: m.all(x), lambda m, x: m.any(x, 1), lambda m, x: m.all(x, 0, keepdim=True),
                      lambda m, x: m.square(x), lambda m, x: m.sign(x)):
             assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), array)
+    for call in (lambda m, x: m.sum(x), lambda m, x: x.sum(1, dtype=m.int32), lambda m, x: x.sum(dtype=m.float32),
+                 lambda m, x: x.prod(dtype=m.int32), lambda m, x: m.cumsum(x, 0, dtype=m.int32),
+                 lambda m, x: x.cumprod(1, dtype=m.int32), lambda m, x: m.mean(x, dtype=m.float64),
+                 lambda m, x: x.mean(0, keepdim=True, dtype=m.float32)):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), ints)
+    assert_matches_torch(lambda x: x.sum(dtype=fastgrad.bool_), lambda x: x.sum(dtype=torch.bool), bools)
     for fn in ("log1p", "expm1", "sin", "cos", "reciprocal", "rsqrt", "isnan", "isinf", "isfinite"):
         assert_matches_torch(getattr(fastgrad, fn), getattr(torch, fn), np.array([1, 2, 4]))
     assert_matches_torch(lambda x: x.logsumexp(0), lambda x: x.logsumexp(0), np.array([1, 2, 4]))
+
+
+def test_reduction_dtype_refusals_match_torch():
+    """Where PyTorch refuses a dtype argument, fastgrad does too (the message and, for mean, the type differ:
+    fastgrad's dtype refusals are TypeErrors)."""
+    x = uniform((2, 3), np.float32)
+    for call, error in ((lambda m, x: x.sum(dtype=m.int64), RuntimeError),
+                        (lambda m, x: x.prod(dtype=m.int32), RuntimeError),
+                        (lambda m, x: x.cumsum(0, dtype=m.int64), RuntimeError),
+                        (lambda m, x: m.cumprod(x, 1, dtype=m.int64), RuntimeError),
+                        (lambda m, x: x.detach().mean(dtype=m.int64), (TypeError, RuntimeError)),
+                        (lambda m, x: (x > 0).cumsum(0, dtype=m.bool_ if m is fastgrad else m.bool),
+                         NotImplementedError)):
+        with pytest.raises(error):
+            call(torch, torch.tensor(x, requires_grad=True))
+        with pytest.raises(error):
+            call(fastgrad, fastgrad.tensor(x, requires_grad=True))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_extrema_of_a_0_dim_tensor_along_a_dim_match_torch(dtype, dim, keepdim):
+    x = np.array(-1.5, dtype=dtype)
+    for call in (lambda m, x: tuple(x.max(dim, keepdim)), lambda m, x: tuple(m.min(x, dim, keepdim=keepdim))):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x)
+    for call in (lambda m, x: x.argmax(dim, keepdim), lambda m, x: m.argmin(x, dim=dim, keepdim=keepdim)):
+        assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), x, grad=False)
+    assert_matches_torch(lambda x: tuple(x.max(dim, keepdim)), lambda x: tuple(x.max(dim, keepdim)), np.array(4))
+
+
+@pytest.mark.parametrize("dim", [1, -2])
+def test_extrema_of_a_0_dim_tensor_refuse_other_dims_as_torch(dim):
+    for name in ("max", "min", "argmax", "argmin"):
+        for lib in (torch, fastgrad):
+            with pytest.raises(IndexError, match=rf"(?i)dimension out of range \(expected to be in range of \[-1, 0\], "
+                                                 rf"but got {dim}\)"):
+                getattr(lib.tensor(1.0), name)(dim)
 
 
 def test_all_any_and_nan_inf_tests_match_torch():
