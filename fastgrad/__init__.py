@@ -35,9 +35,12 @@ from fastgrad.creation import (arange, empty, empty_like, eye, from_numpy, full,
                                rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
                                zeros_like)
 
+# PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
 float = float32
 double = float64
 long = int64
+int = int32
+bool = bool_
 
 __version__ = "0.1.0"
 

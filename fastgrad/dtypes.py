@@ -18,10 +18,13 @@ def as_dtype(dtype) -> np.dtype:
         if dtype not in _BY_NAME:
             raise TypeError(f"unknown dtype {dtype!r}; expected one of {sorted(_BY_NAME)}")
         return _BY_NAME[dtype]
+    # Python's types stand for PyTorch's: float is float64 (not the default float32), int is int64
     if dtype is float:
-        return default_float
+        return float64
     if dtype is int:
         return int64
+    if dtype is bool:
+        return bool_
     return np.dtype(dtype)
 
 

@@ -72,3 +72,21 @@ def test_gradients_come_back_in_each_inputs_dtype():
     assert out.dtype == fastgrad.float64
     out.sum().backward()
     assert a.grad.dtype == fastgrad.float32 and b.grad.dtype == fastgrad.float64
+
+
+def python_types_as_dtypes(module):
+    """Python's float, int and bool as dtypes, and the dtype names, as PyTorch reads them."""
+    x = module.tensor([1, 2])
+    return [str(t.dtype).replace("torch.", "") for t in
+            (module.zeros(2, dtype=float), module.zeros(2, dtype=int), module.zeros(2, dtype=bool), x.to(float),
+             module.ones(2, dtype=module.bool), module.ones(2, dtype=module.int), module.ones(2, dtype=module.float))]
+
+
+def test_python_types_as_dtypes_are_pytorchs():
+    # float is float64 as a dtype (it was the default float32 here), as in PyTorch
+    assert python_types_as_dtypes(fastgrad) == ["float64", "int64", "bool", "float64", "bool", "int32", "float32"]
+
+
+def test_python_types_as_dtypes_match_torch():
+    torch = pytest.importorskip("torch")
+    assert python_types_as_dtypes(fastgrad) == python_types_as_dtypes(torch)
