@@ -13,7 +13,19 @@ import types
 import numba
 from numba import njit
 
+from fastgrad.threads import STATE
+
 PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+def kernel_threads() -> int:
+    """The threads a kernel called from this Python thread may use: fastgrad's count (`set_threads`).
+    Numba keeps its count per Python thread, so a count set in the main thread is applied here first."""
+    count = numba.get_num_threads()
+    if STATE.count is not None and count != STATE.count:
+        numba.set_num_threads(STATE.count)
+        count = STATE.count
+    return count
 
 
 class ThreadedOrSerial:
@@ -27,7 +39,7 @@ class ThreadedOrSerial:
 
     def __call__(self, elements: int, *args):
         """Run on `args`; `elements` is the amount of work (e.g. rows x width)."""
-        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else self.serial
+        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and kernel_threads() > 1 else self.serial
         return loop(*args)
 
     @property
