@@ -193,6 +193,34 @@ def test_randint_like_errors():
         fastgrad.randint_like(x.int(), 2**40)
 
 
+def test_randint_takes_pytorchs_high_size_form_and_checks_like_randint_like():
+    fastgrad.manual_seed(10)
+    draws = fastgrad.randint(10, (4000,))  # PyTorch's randint(high, size): [0, 10)
+    assert draws.shape == (4000,) and draws.dtype == fastgrad.int64
+    assert chi_square(np.bincount(draws.numpy(), minlength=10), [0.1] * 10) < CRITICAL[9]
+    values = fastgrad.randint(3, 6, (500,), dtype=fastgrad.float32)
+    assert values.dtype == fastgrad.float32 and set(values.tolist()) == {3.0, 4.0, 5.0}
+    assert fastgrad.randint(2, size=(3,)).shape == (3,)
+    g = fastgrad.Generator().manual_seed(4)
+    first = fastgrad.randint(100, (8,), generator=g).tolist()
+    assert fastgrad.randint(100, (8,), generator=g.manual_seed(4)).tolist() == first
+    with pytest.raises(ValueError, match="randint: low must be less than high, got low=5, high=5"):
+        fastgrad.randint(5, 5, (2,))
+    with pytest.raises(ValueError, match=r"randint: \[0, 300\) does not fit dtype uint8"):
+        fastgrad.randint(0, 300, (4,), dtype=np.uint8)  # would wrap around to small numbers
+    with pytest.raises(TypeError, match="randint: high must be an int, got float"):
+        fastgrad.randint(0, 2.5, (2,))
+
+
+@pytest.mark.parametrize("make", [lambda: fastgrad.rand(3, dtype=fastgrad.int64),
+                                  lambda: fastgrad.randn(3, dtype=fastgrad.int64),
+                                  lambda: fastgrad.rand(3, dtype=fastgrad.bool_)])
+def test_rand_and_randn_refuse_integer_dtypes(make):
+    """PyTorch raises; a cast would truncate the draws (rand's to all zeros)."""
+    with pytest.raises(TypeError, match="needs a floating point dtype"):
+        make()
+
+
 # -- Generator ---------------------------------------------------------------------------------------
 def test_generator_seed_and_state():
     g = fastgrad.Generator()
