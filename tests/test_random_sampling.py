@@ -240,3 +240,32 @@ def test_global_state_round_trip_still_works():
     a = fastgrad.rand(3).tolist()
     fastgrad.set_rng_state(state)
     assert fastgrad.rand(3).tolist() == a
+
+
+def test_seeds_take_pytorchs_range_negative_ones_modulo_2_64():
+    assert fastgrad.Generator().manual_seed(-1).initial_seed() == 2**64 - 1  # as torch.Generator reports
+    assert fastgrad.Generator().manual_seed(-2**63).initial_seed() == 2**63
+    fastgrad.manual_seed(-1)
+    drawn = fastgrad.rand(4).tolist()
+    fastgrad.manual_seed(2**64 - 1)
+    assert fastgrad.rand(4).tolist() == drawn
+
+
+@pytest.mark.parametrize("seed, error, message", [
+    (1.5, TypeError, "manual_seed: seed must be an int, got float"),  # was truncated to 1
+    ("3", TypeError, "manual_seed: seed must be an int, got str"),
+    (True, TypeError, "manual_seed: seed must be an int, got bool"),
+    (2**64, ValueError, r"manual_seed: seed must be in \[-2\*\*63, 2\*\*64 - 1\], got 18446744073709551616"),
+])
+def test_bad_seeds_raise(seed, error, message):
+    with pytest.raises(error, match=message):
+        fastgrad.manual_seed(seed)
+    with pytest.raises(error, match=message):
+        fastgrad.Generator().manual_seed(seed)
+
+
+def test_set_state_refuses_what_is_not_a_generator_state():
+    with pytest.raises(ValueError, match="set_state: state must be a dict from get_state"):
+        fastgrad.set_rng_state({"bit_generator": "seed"})  # np.random.seed is not a bit generator
+    with pytest.raises(ValueError, match="set_state: state must be a dict from get_state"):
+        fastgrad.Generator().set_state([1, 2])
