@@ -141,6 +141,23 @@ def set_threads(count: int | None) -> int:
     return count
 
 
+def set_num_threads(count: int) -> None:
+    """PyTorch's name for `set_threads`: `count` threads in Numba, the C kernels and OpenBLAS (at most
+    Numba's pool size, with a warning)."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError(f"set_num_threads: count must be an int, got {type(count).__name__}")
+    if count < 1:
+        raise RuntimeError(f"set_num_threads: count must be a positive int, got {count}")
+    set_threads(count)
+
+
+def get_num_threads() -> int:
+    """The threads fastgrad's kernels use when called from this Python thread (PyTorch's name)."""
+    from fastgrad.kernels.parallel import kernel_threads
+
+    return kernel_threads()
+
+
 def import_torch():
     """PyTorch with the benchmark's thread count applied, or None when it is not installed."""
     try:

@@ -127,3 +127,14 @@ def test_kernels_called_from_another_python_thread_use_the_count(restore_threads
     worker.start()
     worker.join()
     assert seen == {"c_loop_threads": 1}
+
+
+def test_set_and_get_num_threads_as_in_pytorch(restore_threads):
+    import fastgrad
+
+    fastgrad.set_num_threads(1)
+    assert fastgrad.get_num_threads() == 1 and threads.in_force()["numba"] == 1
+    with pytest.raises(RuntimeError, match="set_num_threads: count must be a positive int, got 0"):
+        fastgrad.set_num_threads(0)
+    with pytest.raises(TypeError, match="set_num_threads: count must be an int, got float"):
+        fastgrad.set_num_threads(1.5)
