@@ -75,3 +75,29 @@ def test_tags_outside_the_tag_set_raise_naming_tags(bad):
     tags = np.array([0, bad, 1])
     with pytest.raises(ValueError, match=rf"tags must be tag ids in \[0, {TAGS}\), got {bad}"):
         crf.neg_log_likelihood(fastgrad.zeros(3, TAGS, dtype=fastgrad.float64), tags, np.array([3]))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+def test_a_float32_layer_scores_float64_emissions_on_every_backend(backend):
+    """The scores are promoted to one dtype, as PyTorch's arithmetic would (the compiled kernels raised)."""
+    crf, rng = layer(5)
+    crf.float()
+    emissions = rng.normal(size=(4, TAGS))
+    tags, lengths = np.array([0, 1, 1, 0]), np.array([2, 2])
+    scores = tuple(t.numpy().astype(np.float64) for t in crf.scores())
+    with fastgrad.backend(backend):
+        emitted = fastgrad.tensor(emissions, requires_grad=True)
+        nll = crf.neg_log_likelihood(emitted, tags, lengths)
+        nll.backward()
+    assert nll.dtype == fastgrad.float64 and crf.transitions.grad.dtype == fastgrad.float32
+    # the gold path's float32 scores are summed in float32
+    assert nll.item() == pytest.approx(brute_force_nll(scores, emissions, tags, lengths)[0], rel=1e-6)
+
+
+def test_integer_scores_raise_naming_the_dtypes():
+    from fastgrad.nn import functional as F
+
+    with pytest.raises(TypeError, match=r"crf_log_partition: scores must be floating point, got dtypes \['int64'"):
+        F.crf_log_partition(fastgrad.zeros(2, TAGS, dtype=fastgrad.int64), np.array([2]),
+                            fastgrad.zeros(TAGS, TAGS, dtype=fastgrad.int64), fastgrad.zeros(TAGS, dtype=fastgrad.int64),
+                            fastgrad.zeros(TAGS, dtype=fastgrad.int64))
