@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 import warnings
 
 IDLE_POLICY = {
@@ -68,6 +69,9 @@ class _State:
 
 
 STATE = _State()
+# Numba keeps its thread count per Python thread: the count that `STATE.count` was last given to Numba as in
+# this thread (`fastgrad.kernels.parallel.kernel_threads` gives it in threads that have not had it yet).
+GIVEN_TO_NUMBA_HERE = threading.local()
 
 
 def available_cores() -> int:
@@ -135,6 +139,7 @@ def set_threads(count: int | None) -> int:
                       stacklevel=2)
     STATE.count = count
     numba.set_num_threads(count)
+    GIVEN_TO_NUMBA_HERE.count = count
     set_blas_threads(count)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(count)
