@@ -31,6 +31,7 @@ from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor, device
+from fastgrad.threads import get_num_threads, set_num_threads
 from fastgrad.creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
                                rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
                                zeros_like)

@@ -37,13 +37,13 @@ def _by_dtype(name: str) -> dict:
 
 
 def _num_threads(elements: int) -> int:
-    """Threads for row-parallel C loops: fastgrad's one thread count (`fastgrad.threads`), which Numba's
-    setting carries; one thread for small inputs."""
+    """Threads for row-parallel C loops: fastgrad's one thread count (`fastgrad.threads`), as the Numba
+    loops get it; one thread for small inputs."""
     if elements < PARALLEL_MIN_ELEMENTS:
         return 1
-    import numba
+    from fastgrad.kernels.parallel import kernel_threads
 
-    return numba.get_num_threads()
+    return kernel_threads()
 
 
 # -- fused softmax cross-entropy -------------------------------------------------------------------

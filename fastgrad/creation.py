@@ -76,21 +76,53 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
+def _floating(name: str, dtype) -> np.dtype:
+    """The dtype of a uniform or normal draw: floating point, as PyTorch requires (an integer dtype would
+    truncate the draws, e.g. rand's to all zeros)."""
+    dtype = as_dtype(dtype) if dtype is not None else default_float
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating point dtype, got {dtype}; pass dtype=fastgrad.float32")
+    return dtype
+
+
 def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1) from fastgrad's seeded generator."""
-    return Tensor(GENERATOR.rng.random(size_arg(size)), dtype=dtype or default_float, requires_grad=requires_grad)
+    return Tensor(GENERATOR.rng.random(size_arg(size)), dtype=_floating("rand", dtype), requires_grad=requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal from fastgrad's seeded generator."""
-    return Tensor(GENERATOR.rng.standard_normal(size_arg(size)), dtype=dtype or default_float,
+    return Tensor(GENERATOR.rng.standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
                   requires_grad=requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), dtype=None) -> Tensor:
-    if high is None:
+def _integers(name: str, low, high, shape: tuple, dtype: np.dtype, generator, requires_grad: bool) -> Tensor:
+    """Integers uniform in [low, high) of `shape`, checked as PyTorch checks them: int bounds, low < high,
+    and both inside `dtype`'s range."""
+    for bound_name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"{name}: {bound_name} must be an int, got {type(bound).__name__}")
+    if low >= high:
+        raise ValueError(f"{name}: low must be less than high, got low={low}, high={high}")
+    if dtype.kind in "iub":
+        smallest, largest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if low < smallest or high - 1 > largest:
+            raise ValueError(f"{name}: [{low}, {high}) does not fit dtype {dtype} (range [{smallest}, {largest}])")
+    values = rng_of(generator).integers(low, high, shape)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def randint(low: int, high=None, size=(), *, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high), int64 unless `dtype` is given. As in PyTorch, `randint(10, (3,))`
+    draws 3 from [0, 10) and `randint(2, 5, (3,))` 3 from [2, 5)."""
+    if isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
+        if size != ():
+            raise TypeError(f"randint: size given twice ({high} and {size})")
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
-    return Tensor(GENERATOR.rng.integers(low, high, size_arg((size,))), dtype=dtype or int64)
+    return _integers("randint", low, high, size_arg((size,)), as_dtype(dtype) if dtype is not None else int64,
+                     generator, requires_grad)
 
 
 def randint_like(input: Tensor, low: int | None = None, high: int | None = None, *, dtype=None, generator=None,
@@ -102,19 +134,8 @@ def randint_like(input: Tensor, low: int | None = None, high: int | None = None,
             raise TypeError("randint_like: missing the upper bound high")
         low, high = 0, low
     low = 0 if low is None else low
-    for bound_name, bound in (("low", low), ("high", high)):
-        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
-            raise TypeError(f"randint_like: {bound_name} must be an int, got {type(bound).__name__}")
-    if low >= high:
-        raise ValueError(f"randint_like: low must be less than high, got low={low}, high={high}")
     dtype = as_dtype(dtype) if dtype is not None else input.dtype
-    if dtype.kind in "iub":
-        smallest, largest = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
-        if low < smallest or high - 1 > largest:
-            raise ValueError(f"randint_like: [{low}, {high}) does not fit dtype {dtype} "
-                             f"(range [{smallest}, {largest}])")
-    values = rng_of(generator).integers(low, high, input.shape)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return _integers("randint_like", low, high, input.shape, dtype, generator, requires_grad)
 
 
 def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False) -> Tensor:
@@ -142,10 +163,7 @@ def empty_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tensor:
-    dtype = as_dtype(dtype) if dtype else t.dtype
-    if dtype.kind != "f":
-        raise TypeError(f"{name}: needs a floating point dtype, got {dtype}; pass dtype=fastgrad.float32")
-    return Tensor(draw(t.shape), dtype=dtype, requires_grad=requires_grad)
+    return Tensor(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -20,7 +20,12 @@ class Generator:
         self.manual_seed(TORCH_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> "Generator":
-        self._initial_seed = int(seed)
+        """Seeds from -2^63 to 2^64 - 1, as PyTorch; a negative one is taken modulo 2^64, as PyTorch does."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+        if not -2**63 <= seed < 2**64:
+            raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64 - 1], got {seed}")
+        self._initial_seed = int(seed) % 2**64
         self.rng = np.random.default_rng(self._initial_seed)
         return self
 
@@ -32,7 +37,12 @@ class Generator:
         return self.rng.bit_generator.state
 
     def set_state(self, state: dict) -> "Generator":
-        bit_generator = getattr(np.random, state["bit_generator"])()
+        """Restore a state from `get_state`."""
+        kind = getattr(np.random, str(state.get("bit_generator")), None) if isinstance(state, dict) else None
+        if not (isinstance(kind, type) and issubclass(kind, np.random.BitGenerator)):
+            raise ValueError("set_state: state must be a dict from get_state(), whose 'bit_generator' names a NumPy "
+                             f"bit generator such as 'PCG64', got {state!r:.200}")
+        bit_generator = kind()
         bit_generator.state = state
         self.rng = np.random.Generator(bit_generator)
         return self

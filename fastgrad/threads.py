@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 import warnings
 
 IDLE_POLICY = {
@@ -68,6 +69,9 @@ class _State:
 
 
 STATE = _State()
+# Numba keeps its thread count per Python thread: the count that `STATE.count` was last given to Numba as in
+# this thread (`fastgrad.kernels.parallel.kernel_threads` gives it in threads that have not had it yet).
+GIVEN_TO_NUMBA_HERE = threading.local()
 
 
 def available_cores() -> int:
@@ -112,24 +116,51 @@ def blas_threads() -> int | None:
 
 def set_threads(count: int | None) -> int:
     """Use `count` threads (default: every available core) in Numba (and so the C kernels), OpenBLAS and
-    PyTorch; each pool runs alone, so that is `count` threads in total."""
+    PyTorch; each pool runs alone, so that is `count` threads in total. Returns the count in force: at most
+    the size of Numba's pool (NUMBA_NUM_THREADS), with a warning when `count` was more. Numba keeps its
+    count per Python thread; the kernels apply this one in whichever thread calls them
+    (`fastgrad.kernels.parallel.kernel_threads`)."""
     import numba
     import numpy  # noqa: F401  (loads OpenBLAS so its thread count can be set)
 
     count = count or available_cores()
     if count < 1:
         raise ValueError(f"threads must be at least 1, got {count}")
+    most = numba.config.NUMBA_NUM_THREADS  # Numba's pool, which the C kernels share, was sized at start-up
+    if count > most:
+        warnings.warn(f"threads: {count} requested, but Numba and the C kernels can use at most {most} "
+                      f"(NUMBA_NUM_THREADS, read when Numba starts); every library gets {most}", RuntimeWarning,
+                      stacklevel=2)
+        count = most
     if count > 1 and not IDLE_POLICY_APPLIED["OPENBLAS_THREAD_TIMEOUT"]:
         warnings.warn("NumPy was imported before fastgrad, so OpenBLAS's idle workers keep polling for about "
                       "0.1 s after each matrix product and compete with fastgrad's other threads; import "
                       "fastgrad first, or set OPENBLAS_THREAD_TIMEOUT=4 before starting Python", RuntimeWarning,
                       stacklevel=2)
     STATE.count = count
-    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(count)
+    GIVEN_TO_NUMBA_HERE.count = count
     set_blas_threads(count)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(count)
     return count
+
+
+def set_num_threads(count: int) -> None:
+    """PyTorch's name for `set_threads`: `count` threads in Numba, the C kernels and OpenBLAS (at most
+    Numba's pool size, with a warning)."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError(f"set_num_threads: count must be an int, got {type(count).__name__}")
+    if count < 1:
+        raise RuntimeError(f"set_num_threads: count must be a positive int, got {count}")
+    set_threads(count)
+
+
+def get_num_threads() -> int:
+    """The threads fastgrad's kernels use when called from this Python thread (PyTorch's name)."""
+    from fastgrad.kernels.parallel import kernel_threads
+
+    return kernel_threads()
 
 
 def import_torch():

@@ -24,3 +24,45 @@ def test_backend_switching():
     with fastgrad.backend("numpy"):
         assert fastgrad.get_backend() == "numpy"
     assert fastgrad.get_backend() == before
+
+
+def test_the_kernel_table_says_which_implementation_each_backend_ran():
+    """The compiled backend runs NumPy's reference where it has no kernel of its own (the embedding lookup,
+    the linear layer): the op table's backend column cannot say so, the kernel table does."""
+    from fastgrad import _native
+
+    weight = fastgrad.randn(50, 8, requires_grad=True)
+    ids = fastgrad.tensor([[1, 2, 3], [4, 5, 6]])
+
+    def step():
+        F.cross_entropy(F.relu(F.embedding(ids, weight)).reshape(-1, 8), fastgrad.tensor([0, 1, 2, 3, 4, 5])).backward()
+
+    ran = {}
+    for backend in ("compiled", "numpy", "python"):
+        with fastgrad.backend(backend), fastgrad.profile() as prof:
+            step()
+        assert {row["backend"] for row in prof.to_dict().values()} == {backend}  # the backend selected
+        ran[backend] = {row["kernel"]: row["implementation"] for row in prof.kernels().values()}
+        assert all(row["calls"] >= 1 and row["total_s"] >= 0 for row in prof.kernels().values())
+        assert prof.kernel_table().splitlines()[0].split()[:2] == ["kernel", "ran"]
+    assert ran["compiled"]["embedding"] == "numpy" and ran["compiled"]["relu"] == "numba"
+    assert ran["compiled"]["embedding_backward"] == "numba"
+    assert ran["compiled"]["softmax_cross_entropy"] == ("native" if _native.AVAILABLE else "numpy")
+    assert set(ran["numpy"].values()) == {"numpy"}
+    assert ran["python"]["embedding"] == "loops" and ran["python"]["relu"] == "loops"
+
+
+def test_kernels_are_untimed_again_after_the_profile():
+    from fastgrad import backends
+
+    x = fastgrad.randn(4, requires_grad=True)
+    with fastgrad.backend("compiled"):
+        before = backends.CURRENT.kernels
+        with fastgrad.profile() as prof:
+            y = F.relu(x)
+            with fastgrad.backend("numpy"):
+                F.relu(x)
+        assert backends.CURRENT.kernels is before
+        y.sum().backward()  # recorded during the profile, run after it: nothing more is counted
+    assert prof.kernels()["relu[numba]"]["calls"] == 1 and prof.kernels()["relu[numpy]"]["calls"] == 1
+    assert not any(key.startswith("relu_backward") for key in prof.kernels())

@@ -193,6 +193,34 @@ def test_randint_like_errors():
         fastgrad.randint_like(x.int(), 2**40)
 
 
+def test_randint_takes_pytorchs_high_size_form_and_checks_like_randint_like():
+    fastgrad.manual_seed(10)
+    draws = fastgrad.randint(10, (4000,))  # PyTorch's randint(high, size): [0, 10)
+    assert draws.shape == (4000,) and draws.dtype == fastgrad.int64
+    assert chi_square(np.bincount(draws.numpy(), minlength=10), [0.1] * 10) < CRITICAL[9]
+    values = fastgrad.randint(3, 6, (500,), dtype=fastgrad.float32)
+    assert values.dtype == fastgrad.float32 and set(values.tolist()) == {3.0, 4.0, 5.0}
+    assert fastgrad.randint(2, size=(3,)).shape == (3,)
+    g = fastgrad.Generator().manual_seed(4)
+    first = fastgrad.randint(100, (8,), generator=g).tolist()
+    assert fastgrad.randint(100, (8,), generator=g.manual_seed(4)).tolist() == first
+    with pytest.raises(ValueError, match="randint: low must be less than high, got low=5, high=5"):
+        fastgrad.randint(5, 5, (2,))
+    with pytest.raises(ValueError, match=r"randint: \[0, 300\) does not fit dtype uint8"):
+        fastgrad.randint(0, 300, (4,), dtype=np.uint8)  # would wrap around to small numbers
+    with pytest.raises(TypeError, match="randint: high must be an int, got float"):
+        fastgrad.randint(0, 2.5, (2,))
+
+
+@pytest.mark.parametrize("make", [lambda: fastgrad.rand(3, dtype=fastgrad.int64),
+                                  lambda: fastgrad.randn(3, dtype=fastgrad.int64),
+                                  lambda: fastgrad.rand(3, dtype=fastgrad.bool_)])
+def test_rand_and_randn_refuse_integer_dtypes(make):
+    """PyTorch raises; a cast would truncate the draws (rand's to all zeros)."""
+    with pytest.raises(TypeError, match="needs a floating point dtype"):
+        make()
+
+
 # -- Generator ---------------------------------------------------------------------------------------
 def test_generator_seed_and_state():
     g = fastgrad.Generator()
@@ -212,3 +240,32 @@ def test_global_state_round_trip_still_works():
     a = fastgrad.rand(3).tolist()
     fastgrad.set_rng_state(state)
     assert fastgrad.rand(3).tolist() == a
+
+
+def test_seeds_take_pytorchs_range_negative_ones_modulo_2_64():
+    assert fastgrad.Generator().manual_seed(-1).initial_seed() == 2**64 - 1  # as torch.Generator reports
+    assert fastgrad.Generator().manual_seed(-2**63).initial_seed() == 2**63
+    fastgrad.manual_seed(-1)
+    drawn = fastgrad.rand(4).tolist()
+    fastgrad.manual_seed(2**64 - 1)
+    assert fastgrad.rand(4).tolist() == drawn
+
+
+@pytest.mark.parametrize("seed, error, message", [
+    (1.5, TypeError, "manual_seed: seed must be an int, got float"),  # was truncated to 1
+    ("3", TypeError, "manual_seed: seed must be an int, got str"),
+    (True, TypeError, "manual_seed: seed must be an int, got bool"),
+    (2**64, ValueError, r"manual_seed: seed must be in \[-2\*\*63, 2\*\*64 - 1\], got 18446744073709551616"),
+])
+def test_bad_seeds_raise(seed, error, message):
+    with pytest.raises(error, match=message):
+        fastgrad.manual_seed(seed)
+    with pytest.raises(error, match=message):
+        fastgrad.Generator().manual_seed(seed)
+
+
+def test_set_state_refuses_what_is_not_a_generator_state():
+    with pytest.raises(ValueError, match="set_state: state must be a dict from get_state"):
+        fastgrad.set_rng_state({"bit_generator": "seed"})  # np.random.seed is not a bit generator
+    with pytest.raises(ValueError, match="set_state: state must be a dict from get_state"):
+        fastgrad.Generator().set_state([1, 2])

@@ -89,3 +89,52 @@ def test_at_most_the_requested_threads_run_at_once(thread_count):
     assert oversubscribed <= 0.01 * samples, counts
     if thread_count == 2:
         assert counts[2] > 0, counts  # the second thread did work, or this test proves nothing
+
+
+@pytest.fixture
+def restore_threads():
+    before = threads.STATE.count
+    yield
+    threads.set_threads(before)
+
+
+def test_a_count_above_numbas_pool_is_lowered_everywhere_and_reported(restore_threads):
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    with pytest.warns(RuntimeWarning, match=f"{most + 3} requested.*at most {most}"):
+        in_force = threads.set_threads(most + 3)
+    assert in_force == most  # the count the command line prints and config.json records
+    assert threads.in_force()["numba"] == most
+    blas = threads.in_force()["blas"]
+    assert blas is None or blas == most
+
+
+def test_kernels_called_from_another_python_thread_use_the_count(restore_threads):
+    """Numba keeps its thread count per Python thread: set in the main one, it must still bound kernels run
+    from others (the C loops take Numba's count)."""
+    import threading
+
+    from fastgrad import _native
+
+    threads.set_threads(1)
+    seen = {}
+
+    def run():
+        seen["c_loop_threads"] = _native._num_threads(1 << 20)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == {"c_loop_threads": 1}
+
+
+def test_set_and_get_num_threads_as_in_pytorch(restore_threads):
+    import fastgrad
+
+    fastgrad.set_num_threads(1)
+    assert fastgrad.get_num_threads() == 1 and threads.in_force()["numba"] == 1
+    with pytest.raises(RuntimeError, match="set_num_threads: count must be a positive int, got 0"):
+        fastgrad.set_num_threads(0)
+    with pytest.raises(TypeError, match="set_num_threads: count must be an int, got float"):
+        fastgrad.set_num_threads(1.5)

@@ -10,19 +10,23 @@ from __future__ import annotations
 import contextlib
 from types import SimpleNamespace
 
+from fastgrad.profiler import PROFILE
+
 NAMES = ("numpy", "compiled", "python")
-_loaded: dict[str, SimpleNamespace] = {}
+_loaded: dict[tuple[str, bool], SimpleNamespace] = {}
 
 
 def load(name: str) -> SimpleNamespace:
-    """The kernel table of backend `name` (built on first use)."""
+    """The kernel table of backend `name` (built on first use); while a profile runs, the table whose
+    kernels report to it which implementation ran and for how long."""
     if name not in NAMES:
         raise ValueError(f"unknown backend {name!r}; expected one of {', '.join(NAMES)}")
-    if name not in _loaded:
+    key = (name, PROFILE.active is not None)
+    if key not in _loaded:
         from fastgrad.kernels.registry import backend_table
 
-        _loaded[name] = backend_table(name)
-    return _loaded[name]
+        _loaded[key] = backend_table(name, profiled=key[1])
+    return _loaded[key]
 
 
 class _Current:

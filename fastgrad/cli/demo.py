@@ -91,6 +91,10 @@ def show_profile(vocab_size: int, train: np.ndarray, seed: int, steps: int = 5) 
     print(f"\n2. where the time goes on the {fastgrad.get_backend()} backend ({steps} training steps, "
           f"{prof.wall_seconds * 1e3 / steps:.0f} ms each):", flush=True)
     print("   " + prof.table(top=8).replace("\n", "\n   "), flush=True)
+    print("   the kernels inside them, and which implementation ran (native = C, numba, numpy = the reference "
+          "where\n   the backend has none of its own; views, indexing and stacking are NumPy on every backend):",
+          flush=True)
+    print("   " + prof.kernel_table(top=8).replace("\n", "\n   "), flush=True)
 
 
 def train_with_validation(vocab_size: int, train: np.ndarray, valid: np.ndarray, seconds: float, seed: int,

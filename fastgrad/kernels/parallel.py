@@ -13,7 +13,19 @@ import types
 import numba
 from numba import njit
 
+from fastgrad.threads import GIVEN_TO_NUMBA_HERE, STATE
+
 PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+def kernel_threads() -> int:
+    """The threads a kernel called from this Python thread may use. Numba keeps its count per Python
+    thread, so fastgrad's count (`set_threads`, maybe called in another thread) is given to Numba here
+    first if this thread has not had it yet; a count set with numba.set_num_threads after that stands."""
+    if STATE.count is not None and getattr(GIVEN_TO_NUMBA_HERE, "count", None) != STATE.count:
+        numba.set_num_threads(STATE.count)
+        GIVEN_TO_NUMBA_HERE.count = STATE.count
+    return numba.get_num_threads()
 
 
 class ThreadedOrSerial:
@@ -27,7 +39,7 @@ class ThreadedOrSerial:
 
     def __call__(self, elements: int, *args):
         """Run on `args`; `elements` is the amount of work (e.g. rows x width)."""
-        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and numba.get_num_threads() > 1 else self.serial
+        loop = self.threaded if elements >= PARALLEL_MIN_ELEMENTS and kernel_threads() > 1 else self.serial
         return loop(*args)
 
     @property

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from functools import wraps
@@ -28,6 +29,7 @@ from fastgrad import _native
 from fastgrad.backends import numpy as reference
 from fastgrad.backends import python_loops as loops
 from fastgrad.kernels import activation, checks, crf, dropout, embedding, optim
+from fastgrad.profiler import PROFILE
 
 IMPLEMENTATIONS = ("numpy", "numba", "native", "loops")
 BACKENDS = {"numpy": ("numpy",), "compiled": ("native", "numba", "numpy"), "python": ("loops", "numpy")}
@@ -158,10 +160,28 @@ def chosen_kind(kernel: Kernel, backend: str) -> str:
     return next(kind for kind in BACKENDS[backend] if _usable(kernel, kind))
 
 
-def backend_table(backend: str) -> SimpleNamespace:
-    """The kernels of `backend` as a namespace (K.relu, K.softmax_cross_entropy, ...), named `backend`."""
-    table = {name: kernel.implementation(chosen_kind(kernel, backend)) for name, kernel in KERNELS.items()}
+def backend_table(backend: str, profiled: bool = False) -> SimpleNamespace:
+    """The kernels of `backend` as a namespace (K.relu, K.softmax_cross_entropy, ...), named `backend`.
+    `profiled`: each kernel reports its time and the implementation that ran to the active profile."""
+    table = {}
+    for name, kernel in KERNELS.items():
+        kind = chosen_kind(kernel, backend)
+        table[name] = _timed(name, kind, kernel.implementation(kind)) if profiled else kernel.implementation(kind)
     return SimpleNamespace(name=backend, **table)
+
+
+def _timed(name: str, kind: str, function: Callable) -> Callable:
+    def timed(*args, **kwargs):
+        profile = PROFILE.active
+        if profile is None:  # a node recorded during a profile, run backward after it ended
+            return function(*args, **kwargs)
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            profile.record_kernel(name, kind, time.perf_counter() - start)
+
+    return timed
 
 
 def implementations(kind: str) -> SimpleNamespace:

@@ -49,6 +49,9 @@ class LinearChainCRF(nn.Module):
         if tags.shape != (emissions.shape[0],):
             raise ValueError(f"tags must have one entry per emission row ({emissions.shape[0]}), "
                              f"got shape {tags.shape}")
+        if tags.size and not 0 <= tags.min() <= tags.max() < self.num_tags:
+            bad = tags[(tags < 0) | (tags >= self.num_tags)][0]
+            raise ValueError(f"tags must be tag ids in [0, {self.num_tags}), got {bad}")
         start, transitions, end = self.scores()
         log_z = F.crf_log_partition(emissions, lengths, transitions, start, end)
         stops = np.cumsum(lengths)

@@ -689,4 +689,11 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
     if int(lengths.sum()) != emissions.shape[0]:
         raise ValueError(f"crf_log_partition: lengths add up to {int(lengths.sum())}, but emissions has "
                          f"{emissions.shape[0]} rows")
-    return apply(ops.CRFLogPartition, emissions, transitions, start, end, lengths=lengths.astype(np.int64))
+    # One floating dtype for the four, promoted as PyTorch's arithmetic would (the compiled kernels need one).
+    scores = (emissions, transitions, start, end)
+    dtype = np.result_type(*(score.dtype for score in scores))
+    if dtype.kind != "f":
+        raise TypeError(f"crf_log_partition: scores must be floating point, got dtypes "
+                        f"{[str(score.dtype) for score in scores]}")
+    scores = tuple(score if score.dtype == dtype else score.to(dtype) for score in scores)
+    return apply(ops.CRFLogPartition, *scores, lengths=lengths.astype(np.int64))

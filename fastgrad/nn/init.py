@@ -8,7 +8,8 @@ import warnings
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
 
-_LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid")
+_LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+                "sigmoid")
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -21,6 +22,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if param is not None and (isinstance(param, bool) or not isinstance(param, (int, float))):
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
         slope = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":

@@ -27,6 +27,8 @@ def test_kaiming_uniform_bound_and_gain():
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         init.calculate_gain("softplus")
+    with pytest.raises(ValueError, match="calculate_gain: negative_slope True is not a valid number"):
+        init.calculate_gain("leaky_relu", True)  # was taken as a slope of 1
 
 
 def test_module_default_inits_follow_pytorch():

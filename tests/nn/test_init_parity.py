@@ -1,0 +1,44 @@
+"""fastgrad.nn.init against torch.nn.init: gains, and the bounds and standard deviations that the fans give
+for 2-D to 5-D weights, every mode and nonlinearity (the draws differ; the distributions' parameters must not)."""
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.nn import init
+
+torch = pytest.importorskip("torch")
+
+NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+                  "sigmoid", "tanh", "relu", "leaky_relu", "selu"]
+
+
+@pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
+@pytest.mark.parametrize("param", [None, 0, 0.2, 3])
+def test_calculate_gain_matches_torch(nonlinearity, param):
+    assert init.calculate_gain(nonlinearity, param) == torch.nn.init.calculate_gain(nonlinearity, param)
+
+
+def test_a_bad_leaky_relu_slope_raises_as_in_torch():
+    with pytest.raises(ValueError):
+        torch.nn.init.calculate_gain("leaky_relu", True)
+    with pytest.raises(ValueError):
+        init.calculate_gain("leaky_relu", True)
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (4, 6, 5), (8, 3, 2, 5), (2, 3, 4, 5, 6)])
+@pytest.mark.parametrize("name, kwargs", [
+    ("xavier_uniform_", {}), ("xavier_normal_", {"gain": 2.0}), ("kaiming_uniform_", {}), ("kaiming_normal_", {}),
+    ("kaiming_uniform_", {"a": 0.3, "mode": "fan_out"}), ("kaiming_normal_", {"a": 5 ** 0.5, "nonlinearity": "relu"}),
+    ("kaiming_normal_", {"nonlinearity": "tanh", "mode": "fan_out"}), ("kaiming_uniform_", {"nonlinearity": "selu"})])
+def test_bounds_and_stds_match_torch(monkeypatch, shape, name, kwargs):
+    """The (low, high) or (mean, std) each passes to its uniform or normal fill."""
+    ours, theirs = [], []
+    monkeypatch.setattr(fastgrad.Tensor, "uniform_", lambda self, a, b: ours.append((a, b)) or self)
+    monkeypatch.setattr(fastgrad.Tensor, "normal_", lambda self, mean, std: ours.append((mean, std)) or self)
+    monkeypatch.setattr(torch.Tensor, "uniform_", lambda self, a, b, generator=None: theirs.append((a, b)) or self)
+    monkeypatch.setattr(torch.Tensor, "normal_", lambda self, mean, std, generator=None: theirs.append((mean, std))
+                        or self)
+    getattr(init, name)(fastgrad.zeros(*shape), **kwargs)
+    getattr(torch.nn.init, name)(torch.zeros(*shape), **kwargs)
+    assert len(ours) == len(theirs) == 1
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
