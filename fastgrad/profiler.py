@@ -20,12 +20,19 @@ PROFILE = _ProfileState()
 
 
 class Profile:
+    """Op times are self times: an op that runs other ops (a custom Function's forward or backward) is
+    charged its time minus theirs, so that no time is counted twice and the ops' total stays within
+    the wall time. An op belongs to the pass it ran in: one that a Function's backward or a tensor hook
+    runs during backward counts as backward."""
+
     def __init__(self):
         # (op name, backend name) -> [forward calls, forward seconds, backward calls, backward seconds]
         self._stats: dict[tuple[str, str], list] = {}
         # (kernel name, implementation) -> [calls, seconds]
         self._kernels: dict[tuple[str, str], list] = {}
         self._outer: Profile | None = None
+        self._nested: list[float] = []  # per op running now, outermost first: the time of the ops it ran
+        self._backward_depth = 0  # backward walks running now
 
     def __enter__(self) -> "Profile":
         from fastgrad import backends
@@ -42,11 +49,27 @@ class Profile:
         PROFILE.active = self._outer
         backends.CURRENT.kernels = backends.load(backends.CURRENT.kernels.name)  # untimed again once none runs
 
-    def record(self, op: str, backend: str, backward: bool, seconds: float) -> None:
+    def start_op(self) -> float:
+        """An op starts; returns the time to hand to `end_op`."""
+        self._nested.append(0.0)
+        return time.perf_counter()
+
+    def end_op(self, op: str, backend: str, backward: bool, start: float) -> None:
+        """The op that started at `start` ended: record its self time under the pass it ran in."""
+        seconds = time.perf_counter() - start
+        nested = self._nested.pop()
+        if self._nested:
+            self._nested[-1] += seconds
         stats = self._stats.setdefault((op, backend), [0, 0.0, 0, 0.0])
-        base = 2 if backward else 0
+        base = 2 if backward or self._backward_depth else 0
         stats[base] += 1
-        stats[base + 1] += seconds
+        stats[base + 1] += seconds - nested
+
+    def enter_backward(self) -> None:
+        self._backward_depth += 1
+
+    def exit_backward(self) -> None:
+        self._backward_depth -= 1
 
     def record_kernel(self, kernel: str, implementation: str, seconds: float) -> None:
         stats = self._kernels.setdefault((kernel, implementation), [0, 0.0])
@@ -69,8 +92,8 @@ class Profile:
                 for (kernel, implementation), (calls, seconds) in self._kernels.items()}
 
     def table(self, top: int | None = None) -> str:
-        """Ops sorted by total time, with each one's share of the profiled ops' total. `backend` is the
-        backend selected; which implementation each kernel ran is in `kernel_table()`."""
+        """Ops sorted by total (self) time, with each one's share of the profiled ops' total. `backend` is
+        the backend selected; which implementation each kernel ran is in `kernel_table()`."""
         rows = sorted(self.to_dict().values(), key=lambda r: r["total_s"], reverse=True)[:top]
         total = sum(r["total_s"] for r in self.to_dict().values()) or 1e-12
         lines = [f"{'op':<26}{'backend':<10}{'fwd calls':>10}{'fwd ms':>10}{'bwd calls':>10}{'bwd ms':>10}{'total ms':>10}{'share':>8}"]

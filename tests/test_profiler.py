@@ -66,3 +66,33 @@ def test_kernels_are_untimed_again_after_the_profile():
         y.sum().backward()  # recorded during the profile, run after it: nothing more is counted
     assert prof.kernels()["relu[numba]"]["calls"] == 1 and prof.kernels()["relu[numpy]"]["calls"] == 1
     assert not any(key.startswith("relu_backward") for key in prof.kernels())
+
+
+class Square(fastgrad.autograd.Function):
+    """x @ x in forward; its backward runs two more matrix products."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x @ x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g @ x.T + x.T @ g
+
+
+def test_ops_inside_ops_count_once_and_in_the_pass_they_ran_in():
+    x = fastgrad.randn(200, 200, requires_grad=True)
+    x.register_hook(lambda g: g * 1.0)  # a hook's op runs in backward too
+    with fastgrad.backend("numpy"), fastgrad.profile() as prof:
+        for _ in range(3):
+            Square.apply(x).sum().backward()
+    stats = prof.to_dict()
+    matmul = stats["Matmul[numpy]"]
+    assert (matmul["forward_calls"], matmul["backward_calls"]) == (3, 6)  # 1 in forward, 2 in Square's backward
+    assert (stats["Mul[numpy]"]["forward_calls"], stats["Mul[numpy]"]["backward_calls"]) == (0, 3)  # the hook's
+    assert stats["Square[numpy]"]["forward_calls"] == 3 and stats["Square[numpy]"]["backward_calls"] == 3
+    # self times: Square's backward is charged little beyond its two products, and nothing twice
+    assert stats["Square[numpy]"]["backward_s"] < matmul["backward_s"]
+    assert sum(r["total_s"] for r in stats.values()) <= prof.wall_seconds

@@ -21,6 +21,7 @@ import numpy as np
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd.graph import Node, Op
+from fastgrad.profiler import PROFILE
 
 
 class FunctionCtx:
@@ -90,8 +91,14 @@ class Function:
 
         tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
-        with no_grad():
-            out = cls.forward(ctx, *args)
+        profile = PROFILE.active
+        start = None if profile is None else profile.start_op()
+        try:
+            with no_grad():
+                out = cls.forward(ctx, *args)
+        finally:
+            if profile is not None:  # its own time, apart from the ops it ran
+                profile.end_op(cls.__name__, backends.CURRENT.kernels.name, False, start)
         if not isinstance(out, Tensor):
             raise TypeError(f"{cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
         # an integer result carries no gradient (as an op's: fastgrad.autograd.graph.apply)

@@ -8,7 +8,6 @@ visits the recorded nodes in reverse topological order, summing gradients where 
 from __future__ import annotations
 
 import operator
-import time
 
 import numpy as np
 
@@ -103,12 +102,15 @@ def apply(op, *inputs, **attrs):
     if record and op.saves_inputs:
         node.versions = tuple([t._counter.value for t in inputs])
     arrays = list(map(_DATA_OF, inputs))
-    if PROFILE.active is None:
+    profile = PROFILE.active
+    if profile is None:
         out = op.forward(node, K, *arrays, **attrs)
     else:
-        start = time.perf_counter()
-        out = op.forward(node, K, *arrays, **attrs)
-        PROFILE.active.record(op.__name__, K.name, False, time.perf_counter() - start)
+        start = profile.start_op()
+        try:
+            out = op.forward(node, K, *arrays, **attrs)
+        finally:
+            profile.end_op(op.__name__, K.name, False, start)
     if type(out) is not np.ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)  # Tensor._wrap, inlined: this line runs for every op
@@ -261,6 +263,18 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
 
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
+    profile = PROFILE.active
+    if profile is None:
+        return _walk(roots, root_grads, retain_graph, inputs, accumulate, None)
+    profile.enter_backward()  # ops that hooks and custom backwards run count as backward
+    try:
+        return _walk(roots, root_grads, retain_graph, inputs, accumulate, profile)
+    finally:
+        profile.exit_backward()
+
+
+def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None, accumulate: bool,
+          profile) -> list | None:
     grads: dict[int, np.ndarray] = {}
     handed_to_leaves = set(map(id, root_grads))  # a root's gradient may be the caller's: copied if it reaches a leaf
     leaf_roots = []
@@ -270,7 +284,6 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         else:
             key = id(root)
             grads[key] = _accumulate(grads[key], grad) if key in grads else grad
-    profile = PROFILE.active
     order = _topological_order(roots)
     targets = needed = relevant = None
     if inputs is not None:  # prune: only the nodes on a path to an input run
@@ -322,9 +335,11 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:
-            start = time.perf_counter()
-            input_grads = op.backward(node, node.backend, g)
-            profile.record(op.__name__, node.backend.name, True, time.perf_counter() - start)
+            start = profile.start_op()
+            try:
+                input_grads = op.backward(node, node.backend, g)
+            finally:
+                profile.end_op(op.__name__, node.backend.name, True, start)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for parent, parent_grad in zip(parents, input_grads):
             if parent_grad is None or not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
