@@ -30,6 +30,9 @@ class FunctionCtx:
     def __init__(self, needs_input_grad: tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
         self._saved: tuple = ()
+        self._non_differentiable: tuple = ()
+        self._dirty: tuple = ()
+        self.materialize_grads = True
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; reading them after an in-place change raises, as in PyTorch."""
@@ -44,6 +47,29 @@ class FunctionCtx:
                     f"it is at version {t._counter.value}, expected version {version}")
         return tuple(t for t, _ in self._saved)
 
+    def mark_non_differentiable(self, *outputs) -> None:
+        """These outputs get no gradient: they do not require grad, and backward sees zeros (or None,
+        without materialized grads) for them, as in PyTorch (e.g. the indices of a sort)."""
+        self._non_differentiable = _tensors_only("mark_non_differentiable", outputs)
+
+    def mark_dirty(self, *inputs) -> None:
+        """These inputs were changed in place by forward and are returned: each becomes the Function's
+        output, with its history continued through the Function (PyTorch's in-place Functions)."""
+        self._dirty = _tensors_only("mark_dirty", inputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward gets None instead of zeros for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
+
+
+def _tensors_only(method: str, values: tuple) -> tuple:
+    from fastgrad.tensor import Tensor
+
+    for value in values:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{method} takes Tensors, got {type(value).__name__}")
+    return values
+
 
 class _FunctionOp(Op):
     """Adapts a user Function to the op protocol: its backward sees and returns Tensors. Only what
@@ -55,9 +81,13 @@ class _FunctionOp(Op):
     def backward(node, K, g):
         from fastgrad.tensor import Tensor
 
-        function, ctx, tensor_positions = node.saved
+        function, ctx, tensor_positions, output_specs = node.saved
+        if output_specs is None:  # one output: g is its gradient
+            output_grads = (Tensor._wrap(g, False, None),)
+        else:  # several: g has a slot per output (see _FunctionOutput)
+            output_grads = tuple(_output_grad(ctx, spec, slot) for spec, slot in zip(output_specs, g))
         with no_grad():
-            grads = function.backward(ctx, Tensor._wrap(g, False, None))
+            grads = function.backward(ctx, *output_grads)
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(ctx.needs_input_grad):
             raise RuntimeError(f"{function.__name__}.backward returned {len(grads)} gradients, expected "
@@ -76,6 +106,33 @@ class _FunctionOp(Op):
         return tuple(arrays)
 
 
+def _output_grad(ctx: FunctionCtx, spec, slot):
+    """The gradient backward sees for one output: what came, else zeros (None without materialized
+    grads, and always None for an output that is not a tensor)."""
+    from fastgrad.tensor import Tensor
+
+    if isinstance(slot, np.ndarray):
+        return Tensor._wrap(slot, False, None)
+    if spec is None or not ctx.materialize_grads:
+        return None
+    shape, dtype = spec
+    return Tensor._wrap(np.zeros(shape, dtype), False, None)
+
+
+class _FunctionOutput(Op):
+    """Output `index` of a custom Function with several outputs. The Function's node produces a hidden
+    tensor with one object slot per output; each output's gradient lands in its slot (0 in the others,
+    so that gradients arriving from several outputs sum slot by slot where branches meet)."""
+
+    saves_inputs = False
+
+    def backward(node, K, g):
+        index, count = node.saved
+        slots = np.zeros(count, dtype=object)
+        slots[index] = g
+        return (slots,)
+
+
 class Function:
     @staticmethod
     def forward(ctx: FunctionCtx, *args):
@@ -87,6 +144,9 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        """Run forward without recording its inside, then record the Function as one op. forward may
+        return a Tensor or a tuple (of Tensors and other values); backward then gets one gradient
+        per output."""
         from fastgrad.tensor import Tensor
 
         tensor_positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
@@ -99,19 +159,76 @@ class Function:
         finally:
             if profile is not None:  # its own time, apart from the ops it ran
                 profile.end_op(cls.__name__, backends.CURRENT.kernels.name, False, start)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return one Tensor, got {type(out).__name__}")
+        several = isinstance(out, tuple)
+        outputs = out if several else (out,)
+        if not several and not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple, got {type(out).__name__}")
+        _check_dirty(cls, ctx, args, outputs)
         # an integer result carries no gradient (as an op's: fastgrad.autograd.graph.apply)
-        if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)) or out._data.dtype.kind != "f":
+        differentiable = [j for j, o in enumerate(outputs) if isinstance(o, Tensor) and o._data.dtype.kind == "f"
+                          and not any(o is t for t in ctx._non_differentiable)]
+        if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)) or not differentiable:
             return out
         op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {})
         cls._op = op
-        node = Node(op, tuple(args[i] for i in tensor_positions), backends.CURRENT.kernels)
-        node.saved = (cls, ctx, tensor_positions)
-        result = Tensor._wrap(out._data, True, node)
-        result._counter = out._counter  # a tensor forward saved and the result are the same memory
-        for i in tensor_positions:  # a result that is (a view of) an input is a view: in-place changes refuse
-            if np.may_share_memory(out._data, args[i]._data):
-                result._base = args[i] if args[i]._base is None else args[i]._base
-                break
-        return result
+        K = backends.CURRENT.kernels
+        node = Node(op, tuple(_history_of(args[i], ctx) for i in tensor_positions), K)
+        if not several:
+            node.saved = (cls, ctx, tensor_positions, None)
+            return _result(out, node, args, tensor_positions, ctx)
+        node.saved = (cls, ctx, tensor_positions,
+                      tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs))
+        hub = Tensor._wrap(np.zeros(len(outputs), dtype=object), True, node)
+        results = list(outputs)
+        for j in differentiable:
+            output_node = Node(_FunctionOutput, (hub,), K)
+            output_node.saved = (j, len(outputs))
+            results[j] = _result(outputs[j], output_node, args, tensor_positions, ctx)
+        return tuple(results)
+
+
+def _check_dirty(cls, ctx: FunctionCtx, args: tuple, outputs: tuple) -> None:
+    """Tensors marked dirty must be inputs that forward returns; while recording, not leaves that
+    require grad, nor views (as fastgrad's in-place ops)."""
+    for t in ctx._dirty:
+        if not any(t is a for a in args):
+            raise ValueError(f"{cls.__name__}: mark_dirty was given a tensor (shape {t.shape}) that is not an input "
+                             "of forward")
+        if not any(t is o for o in outputs):
+            raise RuntimeError(f"{cls.__name__}: a tensor marked dirty (shape {t.shape}) must be returned by forward")
+        if GRAD_MODE.enabled and t._requires_grad and t._node is None:
+            raise RuntimeError(f"{cls.__name__}: a leaf tensor that requires grad was changed in place (mark_dirty); "
+                               "change it under `with fastgrad.no_grad():`")
+        if GRAD_MODE.enabled and any(ctx.needs_input_grad) and t._base is not None:
+            raise RuntimeError(f"{cls.__name__}: fastgrad does not record in-place changes of a view (mark_dirty on "
+                               f"a view of a tensor of shape {t._base.shape}); change the tensor itself")
+
+
+def _history_of(tensor, ctx: FunctionCtx):
+    """The Function's input: the tensor itself, or for one forward changed in place (marked dirty), a
+    stand-in holding its history before the change, since the tensor itself becomes the output."""
+    from fastgrad.tensor import Tensor
+
+    if not any(tensor is t for t in ctx._dirty):
+        return tensor
+    before = Tensor._wrap(tensor._data, tensor._requires_grad, tensor._node)
+    before._counter = tensor._counter
+    return before
+
+
+def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: FunctionCtx):
+    """An output of the recorded Function: a dirty input continues as itself (one more version), any
+    other output is a new tensor on its memory."""
+    from fastgrad.tensor import Tensor
+
+    if any(out is t for t in ctx._dirty):
+        out._node, out._requires_grad = node, True
+        out._counter.value += 1
+        return out
+    result = Tensor._wrap(out._data, True, node)
+    result._counter = out._counter  # a tensor forward saved and the result are the same memory
+    for i in tensor_positions:  # a result that is (a view of) an input is a view: in-place changes refuse
+        if np.may_share_memory(out._data, args[i]._data):
+            result._base = args[i] if args[i]._base is None else args[i]._base
+            break
+    return result
