@@ -128,7 +128,8 @@ def train_with_validation(vocab_size: int, train: np.ndarray, valid: np.ndarray,
 
 def run_demo(args: argparse.Namespace) -> int:
     threads = set_threads(args.threads)
-    print(f"fastgrad {fastgrad.__version__} demo: {threads} thread{'s' if threads != 1 else ''}, seed {args.seed}", flush=True)
+    plural = "" if threads == 1 else "s"
+    print(f"fastgrad {fastgrad.__version__} demo: {threads} thread{plural}, seed {args.seed}", flush=True)
     start = time.perf_counter()
     vocab, train, valid = builtin_lm_splits(max_size=VOCAB_SIZE)
     valid = valid[:VALID_TOKENS]
