@@ -9,6 +9,7 @@ attribute check per op and the kernels nothing.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 
@@ -31,8 +32,7 @@ class Profile:
         # (kernel name, implementation) -> [calls, seconds]
         self._kernels: dict[tuple[str, str], list] = {}
         self._outer: Profile | None = None
-        self._nested: list[float] = []  # per op running now, outermost first: the time of the ops it ran
-        self._backward_depth = 0  # backward walks running now
+        self._running = threading.local()  # per thread: ops running now (`nested`), backward walks (`backwards`)
 
     def __enter__(self) -> "Profile":
         from fastgrad import backends
@@ -49,27 +49,34 @@ class Profile:
         PROFILE.active = self._outer
         backends.CURRENT.kernels = backends.load(backends.CURRENT.kernels.name)  # untimed again once none runs
 
+    def _thread(self):
+        running = self._running
+        if not hasattr(running, "nested"):
+            running.nested, running.backwards = [], 0  # per op running, outermost first: time of the ops it ran
+        return running
+
     def start_op(self) -> float:
         """An op starts; returns the time to hand to `end_op`."""
-        self._nested.append(0.0)
+        self._thread().nested.append(0.0)
         return time.perf_counter()
 
     def end_op(self, op: str, backend: str, backward: bool, start: float) -> None:
         """The op that started at `start` ended: record its self time under the pass it ran in."""
         seconds = time.perf_counter() - start
-        nested = self._nested.pop()
-        if self._nested:
-            self._nested[-1] += seconds
+        running = self._thread()
+        nested = running.nested.pop()
+        if running.nested:
+            running.nested[-1] += seconds
         stats = self._stats.setdefault((op, backend), [0, 0.0, 0, 0.0])
-        base = 2 if backward or self._backward_depth else 0
+        base = 2 if backward or running.backwards else 0
         stats[base] += 1
         stats[base + 1] += seconds - nested
 
     def enter_backward(self) -> None:
-        self._backward_depth += 1
+        self._thread().backwards += 1
 
     def exit_backward(self) -> None:
-        self._backward_depth -= 1
+        self._thread().backwards -= 1
 
     def record_kernel(self, kernel: str, implementation: str, seconds: float) -> None:
         stats = self._kernels.setdefault((kernel, implementation), [0, 0.0])
