@@ -116,7 +116,8 @@ def train_with_validation(vocab_size: int, train: np.ndarray, valid: np.ndarray,
         progress.update(tokens, loss=loss)
         if trained >= next_check or trained >= seconds:
             next_check += every
-            curve.append({"seconds": trained, "valid_ppl": perplexity(*evaluate(run.model, valid))})
+            with progress.paused():  # its tokens/s is the training's, as the summary below
+                curve.append({"seconds": trained, "valid_ppl": perplexity(*evaluate(run.model, valid))})
             progress.update(0, valid_ppl=curve[-1]["valid_ppl"])
     progress.close()
     for point in curve[1:]:

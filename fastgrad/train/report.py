@@ -2,13 +2,14 @@
 model), the files it read (absolute path, size, sha256) and, with `--plot`, its curves."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 from fastgrad.train.errors import ConfigError
 
@@ -87,6 +88,15 @@ class Progress:
     @property
     def rate(self) -> float:
         return self.count / max(time.perf_counter() - self.start, 1e-9)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time spent inside (an evaluation between training steps) does not count toward the rate."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.start += time.perf_counter() - began
 
     def close(self) -> None:
         if self._bar is not None:

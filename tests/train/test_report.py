@@ -87,3 +87,18 @@ def test_records_without_quality_curves_draw_throughput_at_the_given_path():
 
     [figure] = plan_curves([{"epoch": 1, "alpha": 0.02, "words_per_s": 9e5}], Path("w2v.png")).figures
     assert figure.path == Path("w2v.png") and [p.key for p in figure.panels] == ["alpha", "words_per_s"]
+
+
+def test_time_while_paused_does_not_count_toward_the_rate(monkeypatch):
+    import io
+
+    from fastgrad.train import report
+
+    clock = [100.0]
+    monkeypatch.setattr(report.time, "perf_counter", lambda: clock[0])
+    progress = report.Progress(None, "tokens", stream=io.StringIO())
+    clock[0] += 2.0
+    progress.update(1000)
+    with progress.paused():  # an evaluation of 8 s
+        clock[0] += 8.0
+    assert progress.rate == 500.0  # 1,000 tokens in 2 s of training, not in 10 s
