@@ -133,8 +133,47 @@ def test_bernoulli_errors():
         fastgrad.zeros(3).bernoulli_(fastgrad.tensor([0.5, 0.5]))
     with pytest.raises(TypeError, match="bernoulli_: p must be a number or a Tensor, got str"):
         fastgrad.zeros(3).bernoulli_("0.5")
-    with pytest.raises(RuntimeError, match="bernoulli_: a tensor that requires grad cannot be changed in place"):
-        fastgrad.zeros(3, requires_grad=True).bernoulli_()
+
+
+# -- in-place fills under autograd ------------------------------------------------------------------
+FILLS = {"uniform_": lambda t, **kw: t.uniform_(**kw), "normal_": lambda t, **kw: t.normal_(**kw),
+         "bernoulli_": lambda t, **kw: t.bernoulli_(**kw)}
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_refuse_a_leaf_that_requires_grad_and_take_no_draws(name):
+    """As PyTorch: "a leaf Variable that requires grad is being used in an in-place operation"."""
+    leaf = fastgrad.zeros(3, requires_grad=True)
+    fastgrad.manual_seed(0)
+    with pytest.raises(RuntimeError, match=f"{name}: a leaf tensor that requires grad is being used in an in-place"):
+        FILLS[name](leaf)
+    assert leaf.tolist() == [0.0, 0.0, 0.0] and leaf._version == 0
+    after_refusal = FILLS[name](fastgrad.zeros(5)).tolist()
+    fastgrad.manual_seed(0)
+    assert FILLS[name](fastgrad.zeros(5)).tolist() == after_refusal  # the refused fill drew nothing
+    with fastgrad.no_grad():
+        assert FILLS[name](leaf) is leaf and leaf._version == 1 and leaf.requires_grad
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fill_of_a_non_leaf_is_recorded_with_a_zero_gradient(name):
+    """PyTorch records it (NormalBackward0 and the like): the old values no longer reach the output."""
+    x = fastgrad.ones(4, requires_grad=True)
+    y = x * 3
+    assert FILLS[name](y) is y and y.requires_grad and not y.is_leaf
+    (y * 2).sum().backward()
+    assert x.grad.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_bump_the_version_so_saved_values_refuse_to_backward(name):
+    x = fastgrad.ones(3, requires_grad=True)
+    factor = fastgrad.ones(3)
+    product = x * factor  # backward reads factor
+    FILLS[name](factor[1:])  # through a view: the counter belongs to the memory
+    assert factor._version == 1
+    with pytest.raises(RuntimeError, match="was modified by an in-place operation: it is at version 1, expected version 0"):
+        product.sum().backward()
 
 
 # -- randperm and randint_like ---------------------------------------------------------------------

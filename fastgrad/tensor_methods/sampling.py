@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fastgrad import ops
 from fastgrad.autograd import graph
-from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.random import GENERATOR, draw_bernoulli, draw_multinomial, rng_of
 
 if TYPE_CHECKING:
@@ -17,23 +17,18 @@ if TYPE_CHECKING:
 class SamplingMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
-    # Random fills are not differentiable: refused on a tensor that requires grad in grad mode.
-    def _check_inplace(self, name: str) -> None:
-        if GRAD_MODE.enabled and self.requires_grad:
-            raise RuntimeError(f"{name}: a tensor that requires grad cannot be changed in place while grad mode is "
-                               "on; do it under `with fastgrad.no_grad():`")
-
-    def _set(self, name: str, values) -> "Tensor":
-        self._check_inplace(name)
-        self._data[...] = values
-        self._counter.value += 1
-        return self
+    # Through autograd's in-place path, as PyTorch's fills: refused on a leaf that requires grad while
+    # grad mode is on, recorded on a non-leaf (whose old values then get a zero gradient), and the
+    # version counter bumped, so a graph that saved the old values refuses to backward.
+    def _fill(self, name: str, draw) -> "Tensor":
+        """Overwrite every element with `draw(shape)`."""
+        return graph.apply_inplace(ops.RandomFill, name, self, draw=draw)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
-        return self._set("uniform_", GENERATOR.rng.uniform(a, b, self.shape))
+        return self._fill("uniform_", lambda shape: GENERATOR.rng.uniform(a, b, shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
-        return self._set("normal_", GENERATOR.rng.normal(mean, std, self.shape))
+        return self._fill("normal_", lambda shape: GENERATOR.rng.normal(mean, std, shape))
 
     def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
         """Fill with 1 with probability p (a number, or a tensor broadcast to this shape), else 0."""
@@ -47,7 +42,8 @@ class SamplingMethods:
             np.broadcast_to(probs, self.shape)
         except ValueError:
             raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
-        return self._set("bernoulli_", draw_bernoulli(rng_of(generator), probs, self.shape))
+        rng = rng_of(generator)
+        return self._fill("bernoulli_", lambda shape: draw_bernoulli(rng, probs, shape))
 
     def bernoulli(self, p: float | None = None, *, generator=None) -> "Tensor":
         """0/1 draws of this dtype: 1 with the probability each element holds, or with p everywhere."""

@@ -1,0 +1,46 @@
+"""The in-place random fills (uniform_, normal_, bernoulli_) against PyTorch's: which calls raise, and
+what autograd makes of a fill. The draws themselves differ (fastgrad's generator is NumPy's); where a fill
+is determined (std=0, a == b, p in {0, 1}) the values must agree."""
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+FILLS = ["uniform_", "normal_", "bernoulli_"]
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_leaf_that_requires_grad_is_refused_as_in_torch(name):
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="leaf .* that requires grad is being used in an in-place operation"):
+            getattr(lib.zeros(3, requires_grad=True), name)()
+        with lib.no_grad():
+            leaf = lib.zeros(3, requires_grad=True)
+            getattr(leaf, name)()
+        assert leaf.requires_grad and leaf._version == 1
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_filled_non_leaf_passes_a_zero_gradient_as_in_torch(name):
+    grads = []
+    for lib in (fastgrad, torch):
+        x = lib.ones(4, requires_grad=True)
+        y = x * 3
+        getattr(y, name)()
+        assert y.requires_grad and not y.is_leaf
+        (y * 2).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [0.0] * 4
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_fill_bumps_the_version_and_breaks_a_graph_that_saved_the_values(name):
+    for lib in (fastgrad, torch):
+        x = lib.ones(3, requires_grad=True)
+        factor = lib.ones(3)
+        product = x * factor
+        getattr(factor, name)()
+        assert factor._version == 1
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            product.sum().backward()
