@@ -127,12 +127,30 @@ def test_bernoulli_errors():
             fastgrad.bernoulli(fastgrad.tensor([0.5, bad]))
         with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
             fastgrad.zeros(2).bernoulli_(bad)
-    with pytest.raises(TypeError, match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
+    with pytest.raises(NotImplementedError,
+                       match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
         fastgrad.bernoulli(fastgrad.tensor([0, 1]))
+    for p in (fastgrad.tensor([0, 1, 1]), fastgrad.tensor([True, False, True])):  # PyTorch has no kernel for these
+        with pytest.raises(NotImplementedError, match=f"bernoulli_: p must be a floating point tensor, got dtype "
+                                                      f"{p.dtype}"):
+            fastgrad.zeros(3).bernoulli_(p)
     with pytest.raises(ValueError, match=r"bernoulli_: p of shape \(2,\) cannot be broadcast to \(3,\)"):
         fastgrad.zeros(3).bernoulli_(fastgrad.tensor([0.5, 0.5]))
     with pytest.raises(TypeError, match="bernoulli_: p must be a number or a Tensor, got str"):
         fastgrad.zeros(3).bernoulli_("0.5")
+
+
+# -- uniform_ and normal_ ----------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.int32, np.uint8, fastgrad.bool_])
+@pytest.mark.parametrize("name, args", [("uniform_", (0, 1)), ("normal_", (5, 0.1))])
+def test_uniform_and_normal_refuse_integer_and_bool_tensors(name, args, dtype):
+    """PyTorch has no kernel for them; the cast truncated the draws (uniform_(0, 1) gave zeros, normal_(5, 0.1)
+    gave 4s and 5s)."""
+    target = fastgrad.zeros(3, dtype=dtype)
+    with pytest.raises(NotImplementedError, match=f"{name}: expected a floating point tensor, got dtype "
+                                                  f"{np.dtype(dtype).name}"):
+        getattr(target, name)(*args)
+    assert target._version == 0
 
 
 # -- in-place fills under autograd ------------------------------------------------------------------

@@ -8,6 +8,27 @@ import fastgrad
 torch = pytest.importorskip("torch")
 
 FILLS = ["uniform_", "normal_", "bernoulli_"]
+INTEGER_DTYPES = ["int64", "int32", "bool"]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+@pytest.mark.parametrize("name, args", [("uniform_", (0, 1)), ("normal_", (5, 0.1))])
+def test_uniform_and_normal_refuse_integer_tensors_as_in_torch(name, args, dtype):
+    for lib in (fastgrad, torch):
+        with pytest.raises(NotImplementedError):
+            getattr(lib.zeros(3, dtype=getattr(lib, dtype)), name)(*args)
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_bernoulli_fills_integer_tensors_but_takes_only_floating_p_as_in_torch(dtype):
+    ours, theirs = (lib.zeros(3, dtype=getattr(lib, dtype)) for lib in (fastgrad, torch))
+    assert ours.bernoulli_(1.0).tolist() == theirs.bernoulli_(1.0).tolist()
+    assert ours.bernoulli_(0).tolist() == theirs.bernoulli_(0).tolist()
+    for lib in (fastgrad, torch):
+        with pytest.raises(NotImplementedError):
+            lib.zeros(3).bernoulli_(lib.zeros(3, dtype=getattr(lib, dtype)))
+        with pytest.raises(NotImplementedError):
+            lib.bernoulli(lib.zeros(3, dtype=getattr(lib, dtype)))
 
 
 @pytest.mark.parametrize("name", FILLS)

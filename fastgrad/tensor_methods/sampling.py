@@ -24,15 +24,25 @@ class SamplingMethods:
         """Overwrite every element with `draw(shape)`."""
         return graph.apply_inplace(ops.RandomFill, name, self, draw=draw)
 
+    def _check_floating_fill(self, name: str) -> None:
+        """PyTorch has no uniform or normal kernel for integer and bool tensors (a cast would truncate
+        the draws: uniform_(0, 1) would give zeros)."""
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
+
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        self._check_floating_fill("uniform_")
         return self._fill("uniform_", lambda shape: GENERATOR.rng.uniform(a, b, shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        self._check_floating_fill("normal_")
         return self._fill("normal_", lambda shape: GENERATOR.rng.normal(mean, std, shape))
 
     def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
         """Fill with 1 with probability p (a number, or a tensor broadcast to this shape), else 0."""
         if isinstance(p, graph.Tensor):
+            if p._data.dtype.kind != "f":
+                raise NotImplementedError(f"bernoulli_: p must be a floating point tensor, got dtype {p.dtype}")
             probs = p._data
         elif isinstance(p, (int, float, np.number)) and not isinstance(p, bool):
             probs = np.asarray(p, dtype=np.float64)
@@ -50,7 +60,8 @@ class SamplingMethods:
         if p is not None:
             return self.new_zeros(self.shape).bernoulli_(p, generator=generator)
         if self._data.dtype.kind != "f":
-            raise TypeError(f"bernoulli: probabilities must be a floating point tensor, got dtype {self.dtype}")
+            raise NotImplementedError(f"bernoulli: probabilities must be a floating point tensor, got dtype "
+                                      f"{self.dtype}")
         draws = draw_bernoulli(rng_of(generator), self._data, self.shape)
         return graph.Tensor._wrap(draws.astype(self.dtype), False, None)
 

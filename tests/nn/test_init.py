@@ -57,3 +57,27 @@ def test_constant_fills():
     np.testing.assert_array_equal(init.constant_(t, 0.5).numpy(), 0.5)
     with pytest.raises(ValueError, match="at least 2 dims"):
         init.xavier_uniform_(nn.Parameter(np.empty(3, dtype=np.float32)))
+
+
+RANDOM_INITS = {"uniform_": init.uniform_, "normal_": init.normal_, "xavier_uniform_": init.xavier_uniform_,
+                "xavier_normal_": init.xavier_normal_, "kaiming_uniform_": init.kaiming_uniform_,
+                "kaiming_normal_": init.kaiming_normal_}
+
+
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.bool_])
+@pytest.mark.parametrize("name", RANDOM_INITS)
+def test_random_inits_refuse_integer_tensors(name, dtype):
+    """As torch.nn.init's, which fail in the uniform or normal fill; the draws were truncated."""
+    fill = "uniform_" if "uniform" in name else "normal_"
+    with pytest.raises(NotImplementedError, match=f"{fill}: expected a floating point tensor, got dtype "
+                                                  f"{np.dtype(dtype).name}"):
+        RANDOM_INITS[name](fastgrad.zeros(4, 3, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.bool_])
+def test_constant_inits_fill_integer_tensors(dtype):
+    """torch.nn.init's constant_, zeros_ and ones_ work on any dtype."""
+    t = fastgrad.zeros(2, 2, dtype=dtype)
+    assert init.ones_(t).tolist() == [[1, 1], [1, 1]] and t.dtype == dtype
+    assert init.zeros_(t).tolist() == [[0, 0], [0, 0]]
+    assert init.constant_(fastgrad.zeros(2, dtype=fastgrad.int64), 7).tolist() == [7, 7]

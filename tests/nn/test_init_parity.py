@@ -42,3 +42,20 @@ def test_bounds_and_stds_match_torch(monkeypatch, shape, name, kwargs):
     getattr(torch.nn.init, name)(torch.zeros(*shape), **kwargs)
     assert len(ours) == len(theirs) == 1
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                                  "kaiming_normal_"])
+def test_random_inits_refuse_integer_tensors_as_in_torch(name, dtype):
+    for lib, module in ((fastgrad, init), (torch, torch.nn.init)):
+        with pytest.raises(NotImplementedError):
+            getattr(module, name)(lib.zeros(4, 3, dtype=getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float64"])
+@pytest.mark.parametrize("name, args", [("constant_", (3,)), ("zeros_", ()), ("ones_", ())])
+def test_constant_inits_fill_any_dtype_as_in_torch(name, args, dtype):
+    ours = getattr(init, name)(fastgrad.full((2, 3), 5, dtype=getattr(fastgrad, dtype)), *args)
+    theirs = getattr(torch.nn.init, name)(torch.full((2, 3), 5, dtype=getattr(torch, dtype)), *args)
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
