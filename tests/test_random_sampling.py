@@ -125,8 +125,10 @@ def test_bernoulli_errors():
     for bad in (1.5, -0.5, float("nan")):
         with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
             fastgrad.bernoulli(fastgrad.tensor([0.5, bad]))
-        with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
+        with pytest.raises(ValueError, match=rf"bernoulli_: p must be in \[0, 1\], got {bad}"):
             fastgrad.zeros(2).bernoulli_(bad)
+        with pytest.raises(ValueError, match=rf"bernoulli_: p must be in \[0, 1\], got {bad}"):
+            fastgrad.zeros(2).bernoulli_(fastgrad.tensor([0.5, bad]))
     with pytest.raises(NotImplementedError,
                        match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
         fastgrad.bernoulli(fastgrad.tensor([0, 1]))
@@ -136,8 +138,9 @@ def test_bernoulli_errors():
             fastgrad.zeros(3).bernoulli_(p)
     with pytest.raises(ValueError, match=r"bernoulli_: p of shape \(2,\) cannot be broadcast to \(3,\)"):
         fastgrad.zeros(3).bernoulli_(fastgrad.tensor([0.5, 0.5]))
-    with pytest.raises(TypeError, match="bernoulli_: p must be a number or a Tensor, got str"):
-        fastgrad.zeros(3).bernoulli_("0.5")
+    for bad in ("0.5", True, 0.5j, None):
+        with pytest.raises(TypeError, match=f"bernoulli_: p must be a real number, got {type(bad).__name__}"):
+            fastgrad.zeros(3).bernoulli_(bad)
 
 
 # -- uniform_ and normal_ ----------------------------------------------------------------------------
@@ -151,6 +154,47 @@ def test_uniform_and_normal_refuse_integer_and_bool_tensors(name, args, dtype):
                                                   f"{np.dtype(dtype).name}"):
         getattr(target, name)(*args)
     assert target._version == 0
+
+
+def test_uniform_and_normal_take_degenerate_but_valid_arguments():
+    """PyTorch's answers: a == b fills with a, std=0 with the mean, an empty tensor stays empty; a
+    one-element tensor is a number."""
+    assert fastgrad.zeros(3).uniform_(2, 2).tolist() == [2.0] * 3
+    assert fastgrad.zeros(3, dtype=fastgrad.float64).normal_(-1.5, 0).tolist() == [-1.5] * 3
+    assert fastgrad.zeros(2).normal_(fastgrad.tensor(4.0), fastgrad.tensor([0.0])).tolist() == [4.0, 4.0]
+    assert fastgrad.zeros(0).uniform_(-1, 1).shape == (0,)
+    assert fastgrad.zeros(3).normal_(float("inf"), 1).tolist() == [float("inf")] * 3  # mean may be infinite
+    big = fastgrad.zeros(100).uniform_(-1.7e38, 1.7e38)  # b - a is just within float32's range
+    assert np.abs(big.numpy()).max() <= 1.7e38 and np.isfinite(big.numpy()).all()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: fastgrad.zeros(3).normal_(0, -1), ValueError, "normal_: std must be non-negative, got -1.0"),
+    (lambda: fastgrad.zeros(3).normal_(0, float("nan")), ValueError, "normal_: std must be non-negative, got nan"),
+    (lambda: fastgrad.zeros(0).normal_(0, -0.5), ValueError, "normal_: std must be non-negative, got -0.5"),
+    (lambda: fastgrad.zeros(3).uniform_(1, 0), ValueError,
+     r"uniform_: the range \[a, b\) needs a <= b, got a=1.0, b=0.0"),
+    (lambda: fastgrad.zeros(0).uniform_(5, 1), ValueError, r"uniform_: the range \[a, b\) needs a <= b"),
+    (lambda: fastgrad.zeros(3).uniform_(float("nan"), 1), ValueError,
+     "uniform_: a must be finite and at most 3.40282e[+]38 in magnitude for dtype float32, got nan"),
+    (lambda: fastgrad.zeros(3).uniform_(0, float("inf")), ValueError,
+     "uniform_: b must be finite and at most 3.40282e[+]38 in magnitude for dtype float32, got inf"),
+    (lambda: fastgrad.zeros(3).uniform_(0, 1e39), ValueError, "uniform_: b must be finite .* got 1e[+]39"),
+    (lambda: fastgrad.zeros(3).uniform_(-3e38, 3e38), ValueError,
+     "uniform_: b - a must be at most 3.40282e[+]38, the largest float32, got a=-3e[+]38, b=3e[+]38"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.float64).uniform_(-1e308, 1e308), ValueError,
+     "uniform_: b - a must be at most 1.79769e[+]308, the largest float64"),
+    (lambda: fastgrad.zeros(3).uniform_("0", 1), TypeError, "uniform_: a must be a real number, got str '0'"),
+    (lambda: fastgrad.zeros(3).uniform_(0, None), TypeError, "uniform_: b must be a real number, got NoneType"),
+    (lambda: fastgrad.zeros(3).normal_(1j), TypeError, "normal_: mean must be a real number, got complex"),
+    (lambda: fastgrad.zeros(3).normal_(0, fastgrad.ones(2)), TypeError, "normal_: std must be a real number, got "
+                                                                        "Tensor"),
+    (lambda: fastgrad.zeros(3).normal_(0, True), TypeError, "normal_: std must be a real number, got bool"),
+])
+def test_uniform_and_normal_argument_errors(call, error, message):
+    """PyTorch raises for each of these; NumPy said only "scale < 0", or drew from a reversed range."""
+    with pytest.raises(error, match=message):
+        call()
 
 
 # -- in-place fills under autograd ------------------------------------------------------------------
@@ -190,7 +234,7 @@ def test_fills_bump_the_version_so_saved_values_refuse_to_backward(name):
     product = x * factor  # backward reads factor
     FILLS[name](factor[1:])  # through a view: the counter belongs to the memory
     assert factor._version == 1
-    with pytest.raises(RuntimeError, match="was modified by an in-place operation: it is at version 1, expected version 0"):
+    with pytest.raises(RuntimeError, match="modified by an in-place operation: it is at version 1, expected version 0"):
         product.sum().backward()
 
 

@@ -1,6 +1,7 @@
 """The in-place random fills (uniform_, normal_, bernoulli_) against PyTorch's: which calls raise, and
 what autograd makes of a fill. The draws themselves differ (fastgrad's generator is NumPy's); where a fill
 is determined (std=0, a == b, p in {0, 1}) the values must agree."""
+import numpy as np
 import pytest
 
 import fastgrad
@@ -65,3 +66,42 @@ def test_a_fill_bumps_the_version_and_breaks_a_graph_that_saved_the_values(name)
         assert factor._version == 1
         with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
             product.sum().backward()
+
+
+BAD_ARGUMENTS = [
+    ("float32", "normal_", (0, -1)), ("float32", "normal_", (0, float("nan"))), ("float32", "uniform_", (1, 0)),
+    ("float32", "uniform_", (float("nan"), 1)), ("float32", "uniform_", (0, float("inf"))),
+    ("float32", "uniform_", (float("-inf"), 0)), ("float32", "uniform_", (0, 1e39)),
+    ("float32", "uniform_", (-3e38, 3e38)), ("float64", "uniform_", (-1e308, 1e308)),
+    ("float32", "bernoulli_", (1.5,)), ("float32", "bernoulli_", (-0.5,)), ("float32", "bernoulli_", (float("nan"),)),
+]
+
+
+@pytest.mark.parametrize("dtype, name, args", BAD_ARGUMENTS)
+def test_bad_arguments_raise_where_torch_raises(dtype, name, args):
+    """torch raises RuntimeError; fastgrad raises ValueError naming the argument, as for its other bad values."""
+    with pytest.raises(RuntimeError):
+        getattr(torch.zeros(3, dtype=getattr(torch, dtype)), name)(*args)
+    with pytest.raises(ValueError):
+        getattr(fastgrad.zeros(3, dtype=getattr(fastgrad, dtype)), name)(*args)
+
+
+@pytest.mark.parametrize("dtype, name, args", [
+    ("float32", "uniform_", (2, 2)), ("float64", "uniform_", (-0.5, -0.5)), ("float32", "normal_", (3, 0)),
+    ("float64", "normal_", (-1.25, 0)), ("float32", "normal_", (float("inf"), 1)),
+    ("float32", "normal_", (float("nan"), 1)),
+    ("float32", "bernoulli_", (0.0,)), ("float64", "bernoulli_", (1,)), ("float32", "uniform_", (0, 0)),
+])
+def test_determined_fills_give_torchs_values(dtype, name, args):
+    ours, theirs = (getattr(lib.zeros(2, 3, dtype=getattr(lib, dtype)), name)(*args) for lib in (fastgrad, torch))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == theirs.numpy().dtype
+
+
+def test_fills_that_torch_accepts_stay_in_range():
+    """Ranges up to the dtype's largest value, as torch allows."""
+    for lib in (fastgrad, torch):
+        values = lib.zeros(1000).uniform_(-1.7e38, 1.7e38).numpy()
+        assert np.isfinite(values).all() and np.abs(values).max() <= 1.7e38
+        values = lib.zeros(1000, dtype=lib.float64).uniform_(-5, -4).numpy()
+        assert values.min() >= -5 and values.max() < -4

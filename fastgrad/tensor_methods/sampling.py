@@ -8,7 +8,8 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd import graph
-from fastgrad.random import GENERATOR, draw_bernoulli, draw_multinomial, rng_of
+from fastgrad.random import GENERATOR, check_probabilities, draw_bernoulli, draw_multinomial, rng_of
+from fastgrad.tensor_methods.arguments import real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -31,11 +32,28 @@ class SamplingMethods:
             raise NotImplementedError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        """Draws from U[a, b); a == b fills with a. As PyTorch, a and b must lie within the dtype's range,
+        and so must b - a."""
         self._check_floating_fill("uniform_")
-        return self._fill("uniform_", lambda shape: GENERATOR.rng.uniform(a, b, shape))
+        low, high = real_arg(a, "uniform_: a"), real_arg(b, "uniform_: b")
+        largest = float(np.finfo(self._data.dtype).max)
+        for arg, value in (("a", low), ("b", high)):
+            if not abs(value) <= largest:  # NaN fails too
+                raise ValueError(f"uniform_: {arg} must be finite and at most {largest:g} in magnitude for dtype "
+                                 f"{self.dtype}, got {value}")
+        if low > high:
+            raise ValueError(f"uniform_: the range [a, b) needs a <= b, got a={low}, b={high}")
+        if high - low > largest:
+            raise ValueError(f"uniform_: b - a must be at most {largest:g}, the largest {self.dtype}, got a={low}, "
+                             f"b={high}")
+        return self._fill("uniform_", lambda shape: GENERATOR.rng.uniform(low, high, shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        """Draws from N(mean, std^2); std=0 fills with mean."""
         self._check_floating_fill("normal_")
+        mean, std = real_arg(mean, "normal_: mean"), real_arg(std, "normal_: std")
+        if not std >= 0:  # NaN fails too
+            raise ValueError(f"normal_: std must be non-negative, got {std}")
         return self._fill("normal_", lambda shape: GENERATOR.rng.normal(mean, std, shape))
 
     def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
@@ -44,14 +62,13 @@ class SamplingMethods:
             if p._data.dtype.kind != "f":
                 raise NotImplementedError(f"bernoulli_: p must be a floating point tensor, got dtype {p.dtype}")
             probs = p._data
-        elif isinstance(p, (int, float, np.number)) and not isinstance(p, bool):
-            probs = np.asarray(p, dtype=np.float64)
+            try:
+                np.broadcast_to(probs, self.shape)
+            except ValueError:
+                raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
         else:
-            raise TypeError(f"bernoulli_: p must be a number or a Tensor, got {type(p).__name__}")
-        try:
-            np.broadcast_to(probs, self.shape)
-        except ValueError:
-            raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
+            probs = np.float64(real_arg(p, "bernoulli_: p"))
+        check_probabilities(probs, "bernoulli_: p")
         rng = rng_of(generator)
         return self._fill("bernoulli_", lambda shape: draw_bernoulli(rng, probs, shape))
 
@@ -62,6 +79,7 @@ class SamplingMethods:
         if self._data.dtype.kind != "f":
             raise NotImplementedError(f"bernoulli: probabilities must be a floating point tensor, got dtype "
                                       f"{self.dtype}")
+        check_probabilities(self._data, "bernoulli: probabilities")
         draws = draw_bernoulli(rng_of(generator), self._data, self.shape)
         return graph.Tensor._wrap(draws.astype(self.dtype), False, None)
 
