@@ -238,6 +238,19 @@ def test_fills_bump_the_version_so_saved_values_refuse_to_backward(name):
         product.sum().backward()
 
 
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_draw_from_the_generator_given_and_reproduce_under_manual_seed(name):
+    fastgrad.manual_seed(21)
+    seeded = FILLS[name](fastgrad.zeros(6)).tolist()
+    fastgrad.manual_seed(21)
+    drawn = FILLS[name](fastgrad.zeros(6), generator=fastgrad.Generator().manual_seed(4)).tolist()
+    assert FILLS[name](fastgrad.zeros(6)).tolist() == seeded  # the generator's draw left the global stream alone
+    assert FILLS[name](fastgrad.zeros(6), generator=fastgrad.Generator().manual_seed(4)).tolist() == drawn
+    assert drawn != seeded
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator or None, got builtins.int"):
+        FILLS[name](fastgrad.zeros(6), generator=4)
+
+
 # -- randperm and randint_like ---------------------------------------------------------------------
 def test_randperm_is_a_uniform_permutation():
     fastgrad.manual_seed(7)

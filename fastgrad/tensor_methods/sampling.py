@@ -8,7 +8,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd import graph
-from fastgrad.random import GENERATOR, check_probabilities, draw_bernoulli, draw_multinomial, rng_of
+from fastgrad.random import check_probabilities, draw_bernoulli, draw_multinomial, rng_of
 from fastgrad.tensor_methods.arguments import real_arg
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class SamplingMethods:
         if self._data.dtype.kind != "f":
             raise NotImplementedError(f"{name}: expected a floating point tensor, got dtype {self.dtype}")
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> "Tensor":
         """Draws from U[a, b); a == b fills with a. As PyTorch, a and b must lie within the dtype's range,
         and so must b - a."""
         self._check_floating_fill("uniform_")
@@ -46,15 +46,17 @@ class SamplingMethods:
         if high - low > largest:
             raise ValueError(f"uniform_: b - a must be at most {largest:g}, the largest {self.dtype}, got a={low}, "
                              f"b={high}")
-        return self._fill("uniform_", lambda shape: GENERATOR.rng.uniform(low, high, shape))
+        rng = rng_of(generator)
+        return self._fill("uniform_", lambda shape: rng.uniform(low, high, shape))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
         """Draws from N(mean, std^2); std=0 fills with mean."""
         self._check_floating_fill("normal_")
         mean, std = real_arg(mean, "normal_: mean"), real_arg(std, "normal_: std")
         if not std >= 0:  # NaN fails too
             raise ValueError(f"normal_: std must be non-negative, got {std}")
-        return self._fill("normal_", lambda shape: GENERATOR.rng.normal(mean, std, shape))
+        rng = rng_of(generator)
+        return self._fill("normal_", lambda shape: rng.normal(mean, std, shape))
 
     def bernoulli_(self, p: "float | Tensor" = 0.5, *, generator=None) -> "Tensor":
         """Fill with 1 with probability p (a number, or a tensor broadcast to this shape), else 0."""

@@ -81,3 +81,36 @@ def test_constant_inits_fill_integer_tensors(dtype):
     assert init.ones_(t).tolist() == [[1, 1], [1, 1]] and t.dtype == dtype
     assert init.zeros_(t).tolist() == [[0, 0], [0, 0]]
     assert init.constant_(fastgrad.zeros(2, dtype=fastgrad.int64), 7).tolist() == [7, 7]
+
+
+@pytest.mark.parametrize("name", RANDOM_INITS)
+def test_random_inits_take_a_generator_and_leave_the_global_stream_alone(name):
+    fastgrad.manual_seed(3)
+    seeded = RANDOM_INITS[name](fastgrad.zeros(4, 3)).tolist()
+    fastgrad.manual_seed(3)
+    drawn = RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=fastgrad.Generator().manual_seed(8)).tolist()
+    assert RANDOM_INITS[name](fastgrad.zeros(4, 3)).tolist() == seeded
+    assert RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=fastgrad.Generator().manual_seed(8)).tolist() == drawn
+    assert drawn != seeded
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator or None"):
+        RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("name", list(RANDOM_INITS) + ["zeros_", "ones_"])
+def test_inits_change_a_leaf_that_requires_grad_and_bump_its_version(name):
+    """They run under no_grad, as PyTorch's: the leaf stays a leaf that requires grad."""
+    weight = fastgrad.full((4, 3), 0.5, requires_grad=True)
+    assert getattr(init, name)(weight) is weight
+    assert weight.is_leaf and weight.requires_grad and weight._version == 1 and (weight.numpy() != 0.5).all()
+
+
+@pytest.mark.parametrize("name, args, error, message", [
+    ("uniform_", (1, 0), ValueError, r"uniform_: the range \[a, b\) needs a <= b, got a=1.0, b=0.0"),
+    ("normal_", (0, -1), ValueError, "normal_: std must be non-negative, got -1.0"),
+    ("xavier_uniform_", (-1,), ValueError, r"uniform_: the range \[a, b\) needs a <= b"),
+    ("xavier_normal_", (-1,), ValueError, "normal_: std must be non-negative, got -0.6"),
+])
+def test_inits_pass_on_the_fills_argument_errors(name, args, error, message):
+    """A negative gain gives a reversed range or a negative std, which PyTorch refuses too."""
+    with pytest.raises(error, match=message):
+        getattr(init, name)(fastgrad.zeros(3, 2), *args)
