@@ -124,9 +124,13 @@ def draw_multinomial(rng: np.random.Generator, probs: np.ndarray, num_samples: i
     return samples.reshape(probs.shape[:-1] + (num_samples,))
 
 
+def check_probabilities(probs: np.ndarray, what: str) -> None:
+    """Every element of `probs` in [0, 1], else ValueError naming `what` and the first one outside."""
+    outside = ~((probs >= 0) & (probs <= 1))  # NaN fails both
+    if outside.any():
+        raise ValueError(f"{what} must be in [0, 1], got {np.asarray(probs)[outside].flat[0]}")
+
+
 def draw_bernoulli(rng: np.random.Generator, probs: np.ndarray, shape: tuple) -> np.ndarray:
-    """Booleans of `shape`, each True with its probability in `probs` (broadcast to shape)."""
-    if not ((probs >= 0) & (probs <= 1)).all():  # NaN fails both
-        bad = probs[~((probs >= 0) & (probs <= 1))].flat[0]
-        raise ValueError(f"bernoulli: probabilities must be in [0, 1], got {bad}")
+    """Booleans of `shape`, each True with its probability in `probs` (in [0, 1], broadcast to shape)."""
     return rng.random(shape) < probs

@@ -125,16 +125,130 @@ def test_bernoulli_errors():
     for bad in (1.5, -0.5, float("nan")):
         with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
             fastgrad.bernoulli(fastgrad.tensor([0.5, bad]))
-        with pytest.raises(ValueError, match=rf"bernoulli: probabilities must be in \[0, 1\], got {bad}"):
+        with pytest.raises(ValueError, match=rf"bernoulli_: p must be in \[0, 1\], got {bad}"):
             fastgrad.zeros(2).bernoulli_(bad)
-    with pytest.raises(TypeError, match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
+        with pytest.raises(ValueError, match=rf"bernoulli_: p must be in \[0, 1\], got {bad}"):
+            fastgrad.zeros(2).bernoulli_(fastgrad.tensor([0.5, bad]))
+    with pytest.raises(NotImplementedError,
+                       match="bernoulli: probabilities must be a floating point tensor, got dtype int64"):
         fastgrad.bernoulli(fastgrad.tensor([0, 1]))
+    for p in (fastgrad.tensor([0, 1, 1]), fastgrad.tensor([True, False, True])):  # PyTorch has no kernel for these
+        with pytest.raises(NotImplementedError, match=f"bernoulli_: p must be a floating point tensor, got dtype "
+                                                      f"{p.dtype}"):
+            fastgrad.zeros(3).bernoulli_(p)
     with pytest.raises(ValueError, match=r"bernoulli_: p of shape \(2,\) cannot be broadcast to \(3,\)"):
         fastgrad.zeros(3).bernoulli_(fastgrad.tensor([0.5, 0.5]))
-    with pytest.raises(TypeError, match="bernoulli_: p must be a number or a Tensor, got str"):
-        fastgrad.zeros(3).bernoulli_("0.5")
-    with pytest.raises(RuntimeError, match="bernoulli_: a tensor that requires grad cannot be changed in place"):
-        fastgrad.zeros(3, requires_grad=True).bernoulli_()
+    for bad in ("0.5", True, 0.5j, None):
+        with pytest.raises(TypeError, match=f"bernoulli_: p must be a real number, got {type(bad).__name__}"):
+            fastgrad.zeros(3).bernoulli_(bad)
+
+
+# -- uniform_ and normal_ ----------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.int32, np.uint8, fastgrad.bool_])
+@pytest.mark.parametrize("name, args", [("uniform_", (0, 1)), ("normal_", (5, 0.1))])
+def test_uniform_and_normal_refuse_integer_and_bool_tensors(name, args, dtype):
+    """PyTorch has no kernel for them; the cast truncated the draws (uniform_(0, 1) gave zeros, normal_(5, 0.1)
+    gave 4s and 5s)."""
+    target = fastgrad.zeros(3, dtype=dtype)
+    with pytest.raises(NotImplementedError, match=f"{name}: expected a floating point tensor, got dtype "
+                                                  f"{np.dtype(dtype).name}"):
+        getattr(target, name)(*args)
+    assert target._version == 0
+
+
+def test_uniform_and_normal_take_degenerate_but_valid_arguments():
+    """PyTorch's answers: a == b fills with a, std=0 with the mean, an empty tensor stays empty; a
+    one-element tensor is a number."""
+    assert fastgrad.zeros(3).uniform_(2, 2).tolist() == [2.0] * 3
+    assert fastgrad.zeros(3, dtype=fastgrad.float64).normal_(-1.5, 0).tolist() == [-1.5] * 3
+    assert fastgrad.zeros(2).normal_(fastgrad.tensor(4.0), fastgrad.tensor([0.0])).tolist() == [4.0, 4.0]
+    assert fastgrad.zeros(0).uniform_(-1, 1).shape == (0,)
+    assert fastgrad.zeros(3).normal_(float("inf"), 1).tolist() == [float("inf")] * 3  # mean may be infinite
+    big = fastgrad.zeros(100).uniform_(-1.7e38, 1.7e38)  # b - a is just within float32's range
+    assert np.abs(big.numpy()).max() <= 1.7e38 and np.isfinite(big.numpy()).all()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: fastgrad.zeros(3).normal_(0, -1), ValueError, "normal_: std must be non-negative, got -1.0"),
+    (lambda: fastgrad.zeros(3).normal_(0, float("nan")), ValueError, "normal_: std must be non-negative, got nan"),
+    (lambda: fastgrad.zeros(0).normal_(0, -0.5), ValueError, "normal_: std must be non-negative, got -0.5"),
+    (lambda: fastgrad.zeros(3).uniform_(1, 0), ValueError,
+     r"uniform_: the range \[a, b\) needs a <= b, got a=1.0, b=0.0"),
+    (lambda: fastgrad.zeros(0).uniform_(5, 1), ValueError, r"uniform_: the range \[a, b\) needs a <= b"),
+    (lambda: fastgrad.zeros(3).uniform_(float("nan"), 1), ValueError,
+     "uniform_: a must be finite and at most 3.40282e[+]38 in magnitude for dtype float32, got nan"),
+    (lambda: fastgrad.zeros(3).uniform_(0, float("inf")), ValueError,
+     "uniform_: b must be finite and at most 3.40282e[+]38 in magnitude for dtype float32, got inf"),
+    (lambda: fastgrad.zeros(3).uniform_(0, 1e39), ValueError, "uniform_: b must be finite .* got 1e[+]39"),
+    (lambda: fastgrad.zeros(3).uniform_(-3e38, 3e38), ValueError,
+     "uniform_: b - a must be at most 3.40282e[+]38, the largest float32, got a=-3e[+]38, b=3e[+]38"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.float64).uniform_(-1e308, 1e308), ValueError,
+     "uniform_: b - a must be at most 1.79769e[+]308, the largest float64"),
+    (lambda: fastgrad.zeros(3).uniform_("0", 1), TypeError, "uniform_: a must be a real number, got str '0'"),
+    (lambda: fastgrad.zeros(3).uniform_(0, None), TypeError, "uniform_: b must be a real number, got NoneType"),
+    (lambda: fastgrad.zeros(3).normal_(1j), TypeError, "normal_: mean must be a real number, got complex"),
+    (lambda: fastgrad.zeros(3).normal_(0, fastgrad.ones(2)), TypeError, "normal_: std must be a real number, got "
+                                                                        "Tensor"),
+    (lambda: fastgrad.zeros(3).normal_(0, True), TypeError, "normal_: std must be a real number, got bool"),
+])
+def test_uniform_and_normal_argument_errors(call, error, message):
+    """PyTorch raises for each of these; NumPy said only "scale < 0", or drew from a reversed range."""
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- in-place fills under autograd ------------------------------------------------------------------
+FILLS = {"uniform_": lambda t, **kw: t.uniform_(**kw), "normal_": lambda t, **kw: t.normal_(**kw),
+         "bernoulli_": lambda t, **kw: t.bernoulli_(**kw)}
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_refuse_a_leaf_that_requires_grad_and_take_no_draws(name):
+    """As PyTorch: "a leaf Variable that requires grad is being used in an in-place operation"."""
+    leaf = fastgrad.zeros(3, requires_grad=True)
+    fastgrad.manual_seed(0)
+    with pytest.raises(RuntimeError, match=f"{name}: a leaf tensor that requires grad is being used in an in-place"):
+        FILLS[name](leaf)
+    assert leaf.tolist() == [0.0, 0.0, 0.0] and leaf._version == 0
+    after_refusal = FILLS[name](fastgrad.zeros(5)).tolist()
+    fastgrad.manual_seed(0)
+    assert FILLS[name](fastgrad.zeros(5)).tolist() == after_refusal  # the refused fill drew nothing
+    with fastgrad.no_grad():
+        assert FILLS[name](leaf) is leaf and leaf._version == 1 and leaf.requires_grad
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fill_of_a_non_leaf_is_recorded_with_a_zero_gradient(name):
+    """PyTorch records it (NormalBackward0 and the like): the old values no longer reach the output."""
+    x = fastgrad.ones(4, requires_grad=True)
+    y = x * 3
+    assert FILLS[name](y) is y and y.requires_grad and not y.is_leaf
+    (y * 2).sum().backward()
+    assert x.grad.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_bump_the_version_so_saved_values_refuse_to_backward(name):
+    x = fastgrad.ones(3, requires_grad=True)
+    factor = fastgrad.ones(3)
+    product = x * factor  # backward reads factor
+    FILLS[name](factor[1:])  # through a view: the counter belongs to the memory
+    assert factor._version == 1
+    with pytest.raises(RuntimeError, match="modified by an in-place operation: it is at version 1, expected version 0"):
+        product.sum().backward()
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_fills_draw_from_the_generator_given_and_reproduce_under_manual_seed(name):
+    fastgrad.manual_seed(21)
+    seeded = FILLS[name](fastgrad.zeros(6)).tolist()
+    fastgrad.manual_seed(21)
+    drawn = FILLS[name](fastgrad.zeros(6), generator=fastgrad.Generator().manual_seed(4)).tolist()
+    assert FILLS[name](fastgrad.zeros(6)).tolist() == seeded  # the generator's draw left the global stream alone
+    assert FILLS[name](fastgrad.zeros(6), generator=fastgrad.Generator().manual_seed(4)).tolist() == drawn
+    assert drawn != seeded
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator or None, got builtins.int"):
+        FILLS[name](fastgrad.zeros(6), generator=4)
 
 
 # -- randperm and randint_like ---------------------------------------------------------------------

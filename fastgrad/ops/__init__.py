@@ -3,7 +3,7 @@
 Ops take and return NumPy arrays and call kernels of the current backend; `fastgrad.autograd.graph.apply`
 records them. Users reach them through Tensor methods and `fastgrad.nn.functional`.
 """
-from fastgrad.ops.assign import CopyFrom, Fill, IndexPut
+from fastgrad.ops.assign import CopyFrom, Fill, IndexPut, RandomFill
 from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1, FloorDivide, Gelu, Hardtanh,
                                       LeakyRelu, Log, Log1p, LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu,
                                       Reciprocal, Relu, Remainder, Rsqrt, Sigmoid, Sign, Silu, Sin, Softplus, Sqrt,

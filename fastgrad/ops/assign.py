@@ -1,5 +1,5 @@
-"""Ops that overwrite values: fill, copy and indexed assignment. The in-place methods (`fill_`,
-`copy_`, `x[key] = v`, `index_put_`) run them through `apply_inplace`, which writes the result
+"""Ops that overwrite values: fill, random fill, copy and indexed assignment. The in-place methods
+(`fill_`, `uniform_`, `copy_`, `x[key] = v`, `index_put_`) run them through `apply_inplace`, which writes the result
 back into the tensor's memory and, under autograd, records the op as the tensor's new history."""
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ class Fill(Op):
 
     def backward(ctx, K, g):
         return (np.zeros_like(g),)
+
+
+class RandomFill(Fill):
+    """Every element becomes a draw: `draw(shape)` returns the values (`uniform_`, `normal_`,
+    `bernoulli_`). The draw runs inside the op, after apply_inplace's checks, so a refused fill takes
+    nothing from the generator."""
+
+    def forward(ctx, K, x, draw):
+        with np.errstate(over="ignore"):  # a draw beyond the dtype's range becomes inf, as in PyTorch
+            return draw(x.shape).astype(x.dtype)
 
 
 class CopyFrom(Op):

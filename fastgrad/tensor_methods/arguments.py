@@ -1,5 +1,5 @@
 """Argument parsing shared by Tensor's methods, fastgrad's free functions and creation functions:
-dims, ints and sizes, with errors that name the argument."""
+dims, ints, real numbers and sizes, with errors that name the argument."""
 from __future__ import annotations
 
 import operator
@@ -40,6 +40,16 @@ def int_arg(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer, graph.Tensor)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     return operator.index(value)
+
+
+def real_arg(value, name: str) -> float:
+    """A real-number argument (a Python or NumPy int or float, or a one-element tensor) as a float, else
+    TypeError naming it. A bool is refused, as by int_arg: a flag where a number goes is a slip."""
+    if isinstance(value, graph.Tensor) and value.numel() == 1 and value.dtype.kind in "iuf":
+        return float(value.item())
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r:.80}")
+    return float(value)
 
 
 def size_arg(size: Sequence) -> tuple[int, ...]:

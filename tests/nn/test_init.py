@@ -57,3 +57,60 @@ def test_constant_fills():
     np.testing.assert_array_equal(init.constant_(t, 0.5).numpy(), 0.5)
     with pytest.raises(ValueError, match="at least 2 dims"):
         init.xavier_uniform_(nn.Parameter(np.empty(3, dtype=np.float32)))
+
+
+RANDOM_INITS = {"uniform_": init.uniform_, "normal_": init.normal_, "xavier_uniform_": init.xavier_uniform_,
+                "xavier_normal_": init.xavier_normal_, "kaiming_uniform_": init.kaiming_uniform_,
+                "kaiming_normal_": init.kaiming_normal_}
+
+
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.bool_])
+@pytest.mark.parametrize("name", RANDOM_INITS)
+def test_random_inits_refuse_integer_tensors(name, dtype):
+    """As torch.nn.init's, which fail in the uniform or normal fill; the draws were truncated."""
+    fill = "uniform_" if "uniform" in name else "normal_"
+    with pytest.raises(NotImplementedError, match=f"{fill}: expected a floating point tensor, got dtype "
+                                                  f"{np.dtype(dtype).name}"):
+        RANDOM_INITS[name](fastgrad.zeros(4, 3, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", [fastgrad.int64, fastgrad.bool_])
+def test_constant_inits_fill_integer_tensors(dtype):
+    """torch.nn.init's constant_, zeros_ and ones_ work on any dtype."""
+    t = fastgrad.zeros(2, 2, dtype=dtype)
+    assert init.ones_(t).tolist() == [[1, 1], [1, 1]] and t.dtype == dtype
+    assert init.zeros_(t).tolist() == [[0, 0], [0, 0]]
+    assert init.constant_(fastgrad.zeros(2, dtype=fastgrad.int64), 7).tolist() == [7, 7]
+
+
+@pytest.mark.parametrize("name", RANDOM_INITS)
+def test_random_inits_take_a_generator_and_leave_the_global_stream_alone(name):
+    fastgrad.manual_seed(3)
+    seeded = RANDOM_INITS[name](fastgrad.zeros(4, 3)).tolist()
+    fastgrad.manual_seed(3)
+    drawn = RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=fastgrad.Generator().manual_seed(8)).tolist()
+    assert RANDOM_INITS[name](fastgrad.zeros(4, 3)).tolist() == seeded
+    assert RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=fastgrad.Generator().manual_seed(8)).tolist() == drawn
+    assert drawn != seeded
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator or None"):
+        RANDOM_INITS[name](fastgrad.zeros(4, 3), generator=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("name", list(RANDOM_INITS) + ["zeros_", "ones_"])
+def test_inits_change_a_leaf_that_requires_grad_and_bump_its_version(name):
+    """They run under no_grad, as PyTorch's: the leaf stays a leaf that requires grad."""
+    weight = fastgrad.full((4, 3), 0.5, requires_grad=True)
+    assert getattr(init, name)(weight) is weight
+    assert weight.is_leaf and weight.requires_grad and weight._version == 1 and (weight.numpy() != 0.5).all()
+
+
+@pytest.mark.parametrize("name, args, error, message", [
+    ("uniform_", (1, 0), ValueError, r"uniform_: the range \[a, b\) needs a <= b, got a=1.0, b=0.0"),
+    ("normal_", (0, -1), ValueError, "normal_: std must be non-negative, got -1.0"),
+    ("xavier_uniform_", (-1,), ValueError, r"uniform_: the range \[a, b\) needs a <= b"),
+    ("xavier_normal_", (-1,), ValueError, "normal_: std must be non-negative, got -0.6"),
+])
+def test_inits_pass_on_the_fills_argument_errors(name, args, error, message):
+    """A negative gain gives a reversed range or a negative std, which PyTorch refuses too."""
+    with pytest.raises(error, match=message):
+        getattr(init, name)(fastgrad.zeros(3, 2), *args)

@@ -1,5 +1,7 @@
 """fastgrad.nn.init against torch.nn.init: gains, and the bounds and standard deviations that the fans give
 for 2-D to 5-D weights, every mode and nonlinearity (the draws differ; the distributions' parameters must not)."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -33,8 +35,9 @@ def test_a_bad_leaky_relu_slope_raises_as_in_torch():
 def test_bounds_and_stds_match_torch(monkeypatch, shape, name, kwargs):
     """The (low, high) or (mean, std) each passes to its uniform or normal fill."""
     ours, theirs = [], []
-    monkeypatch.setattr(fastgrad.Tensor, "uniform_", lambda self, a, b: ours.append((a, b)) or self)
-    monkeypatch.setattr(fastgrad.Tensor, "normal_", lambda self, mean, std: ours.append((mean, std)) or self)
+    monkeypatch.setattr(fastgrad.Tensor, "uniform_", lambda self, a, b, generator=None: ours.append((a, b)) or self)
+    monkeypatch.setattr(fastgrad.Tensor, "normal_",
+                        lambda self, mean, std, generator=None: ours.append((mean, std)) or self)
     monkeypatch.setattr(torch.Tensor, "uniform_", lambda self, a, b, generator=None: theirs.append((a, b)) or self)
     monkeypatch.setattr(torch.Tensor, "normal_", lambda self, mean, std, generator=None: theirs.append((mean, std))
                         or self)
@@ -42,3 +45,49 @@ def test_bounds_and_stds_match_torch(monkeypatch, shape, name, kwargs):
     getattr(torch.nn.init, name)(torch.zeros(*shape), **kwargs)
     assert len(ours) == len(theirs) == 1
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                                  "kaiming_normal_"])
+def test_random_inits_refuse_integer_tensors_as_in_torch(name, dtype):
+    for lib, module in ((fastgrad, init), (torch, torch.nn.init)):
+        with pytest.raises(NotImplementedError):
+            getattr(module, name)(lib.zeros(4, 3, dtype=getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float64"])
+@pytest.mark.parametrize("name, args", [("constant_", (3,)), ("zeros_", ()), ("ones_", ())])
+def test_constant_inits_fill_any_dtype_as_in_torch(name, args, dtype):
+    ours = getattr(init, name)(fastgrad.full((2, 3), 5, dtype=getattr(fastgrad, dtype)), *args)
+    theirs = getattr(torch.nn.init, name)(torch.full((2, 3), 5, dtype=getattr(torch, dtype)), *args)
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
+                                  "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"])
+def test_signatures_match_torch(name):
+    """The same parameters in the same order and with the same defaults, generator included, so positional
+    and keyword calls written for torch.nn.init work."""
+    ours = inspect.signature(getattr(init, name)).parameters
+    theirs = inspect.signature(getattr(torch.nn.init, name)).parameters
+    assert [(p.name, p.default, p.kind) for p in ours.values()] == [(p.name, p.default, p.kind)
+                                                                    for p in theirs.values()]
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                                  "kaiming_normal_", "zeros_", "ones_"])
+def test_inits_change_leaves_that_require_grad_as_torch(name):
+    for lib, module in ((fastgrad, init), (torch, torch.nn.init)):
+        weight = lib.full((4, 3), 0.5, requires_grad=True)
+        assert getattr(module, name)(weight) is weight
+        assert weight.is_leaf and weight.requires_grad and weight._version == 1
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "bernoulli_"])
+def test_fill_methods_take_generator_by_keyword_only_as_torch(name):
+    ours = inspect.signature(getattr(fastgrad.Tensor, name)).parameters["generator"]
+    assert ours.kind == inspect.Parameter.KEYWORD_ONLY and ours.default is None
+    with pytest.raises(TypeError):
+        getattr(torch.zeros(2), name)(0.5, 1, torch.Generator())  # torch too refuses it positionally
+    getattr(torch.zeros(2), name)(generator=torch.Generator())

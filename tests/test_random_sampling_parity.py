@@ -1,0 +1,107 @@
+"""The in-place random fills (uniform_, normal_, bernoulli_) against PyTorch's: which calls raise, and
+what autograd makes of a fill. The draws themselves differ (fastgrad's generator is NumPy's); where a fill
+is determined (std=0, a == b, p in {0, 1}) the values must agree."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+FILLS = ["uniform_", "normal_", "bernoulli_"]
+INTEGER_DTYPES = ["int64", "int32", "bool"]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+@pytest.mark.parametrize("name, args", [("uniform_", (0, 1)), ("normal_", (5, 0.1))])
+def test_uniform_and_normal_refuse_integer_tensors_as_in_torch(name, args, dtype):
+    for lib in (fastgrad, torch):
+        with pytest.raises(NotImplementedError):
+            getattr(lib.zeros(3, dtype=getattr(lib, dtype)), name)(*args)
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_bernoulli_fills_integer_tensors_but_takes_only_floating_p_as_in_torch(dtype):
+    ours, theirs = (lib.zeros(3, dtype=getattr(lib, dtype)) for lib in (fastgrad, torch))
+    assert ours.bernoulli_(1.0).tolist() == theirs.bernoulli_(1.0).tolist()
+    assert ours.bernoulli_(0).tolist() == theirs.bernoulli_(0).tolist()
+    for lib in (fastgrad, torch):
+        with pytest.raises(NotImplementedError):
+            lib.zeros(3).bernoulli_(lib.zeros(3, dtype=getattr(lib, dtype)))
+        with pytest.raises(NotImplementedError):
+            lib.bernoulli(lib.zeros(3, dtype=getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_leaf_that_requires_grad_is_refused_as_in_torch(name):
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="leaf .* that requires grad is being used in an in-place operation"):
+            getattr(lib.zeros(3, requires_grad=True), name)()
+        with lib.no_grad():
+            leaf = lib.zeros(3, requires_grad=True)
+            getattr(leaf, name)()
+        assert leaf.requires_grad and leaf._version == 1
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_filled_non_leaf_passes_a_zero_gradient_as_in_torch(name):
+    grads = []
+    for lib in (fastgrad, torch):
+        x = lib.ones(4, requires_grad=True)
+        y = x * 3
+        getattr(y, name)()
+        assert y.requires_grad and not y.is_leaf
+        (y * 2).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [0.0] * 4
+
+
+@pytest.mark.parametrize("name", FILLS)
+def test_a_fill_bumps_the_version_and_breaks_a_graph_that_saved_the_values(name):
+    for lib in (fastgrad, torch):
+        x = lib.ones(3, requires_grad=True)
+        factor = lib.ones(3)
+        product = x * factor
+        getattr(factor, name)()
+        assert factor._version == 1
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            product.sum().backward()
+
+
+BAD_ARGUMENTS = [
+    ("float32", "normal_", (0, -1)), ("float32", "normal_", (0, float("nan"))), ("float32", "uniform_", (1, 0)),
+    ("float32", "uniform_", (float("nan"), 1)), ("float32", "uniform_", (0, float("inf"))),
+    ("float32", "uniform_", (float("-inf"), 0)), ("float32", "uniform_", (0, 1e39)),
+    ("float32", "uniform_", (-3e38, 3e38)), ("float64", "uniform_", (-1e308, 1e308)),
+    ("float32", "bernoulli_", (1.5,)), ("float32", "bernoulli_", (-0.5,)), ("float32", "bernoulli_", (float("nan"),)),
+]
+
+
+@pytest.mark.parametrize("dtype, name, args", BAD_ARGUMENTS)
+def test_bad_arguments_raise_where_torch_raises(dtype, name, args):
+    """torch raises RuntimeError; fastgrad raises ValueError naming the argument, as for its other bad values."""
+    with pytest.raises(RuntimeError):
+        getattr(torch.zeros(3, dtype=getattr(torch, dtype)), name)(*args)
+    with pytest.raises(ValueError):
+        getattr(fastgrad.zeros(3, dtype=getattr(fastgrad, dtype)), name)(*args)
+
+
+@pytest.mark.parametrize("dtype, name, args", [
+    ("float32", "uniform_", (2, 2)), ("float64", "uniform_", (-0.5, -0.5)), ("float32", "normal_", (3, 0)),
+    ("float64", "normal_", (-1.25, 0)), ("float32", "normal_", (float("inf"), 1)),
+    ("float32", "normal_", (float("nan"), 1)),
+    ("float32", "bernoulli_", (0.0,)), ("float64", "bernoulli_", (1,)), ("float32", "uniform_", (0, 0)),
+])
+def test_determined_fills_give_torchs_values(dtype, name, args):
+    ours, theirs = (getattr(lib.zeros(2, 3, dtype=getattr(lib, dtype)), name)(*args) for lib in (fastgrad, torch))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == theirs.numpy().dtype
+
+
+def test_fills_that_torch_accepts_stay_in_range():
+    """Ranges up to the dtype's largest value, as torch allows."""
+    for lib in (fastgrad, torch):
+        values = lib.zeros(1000).uniform_(-1.7e38, 1.7e38).numpy()
+        assert np.isfinite(values).all() and np.abs(values).max() <= 1.7e38
+        values = lib.zeros(1000, dtype=lib.float64).uniform_(-5, -4).numpy()
+        assert values.min() >= -5 and values.max() < -4
