@@ -261,7 +261,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         when given); see fastgrad.autograd.backward."""
         if gradient is None and inputs is None and not create_graph and self._requires_grad and self._data.size == 1:
             # loss.backward(), the common call: nothing to check but what the condition did
-            graph.run_backward((self,), (np.ones(self._data.shape, self._data.dtype),), bool(retain_graph))
+            one = np.empty(self._data.shape, self._data.dtype)  # (np.ones, in C)
+            one.fill(1)
+            graph.run_backward((self,), (one,), bool(retain_graph))
         else:
             differentiate.backward(self, gradient, retain_graph, create_graph, inputs)
 

@@ -264,13 +264,13 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
     profile = PROFILE.active
-    if profile is None:
-        return _walk(roots, root_grads, retain_graph, inputs, accumulate, None)
-    profile.enter_backward()  # ops that hooks and custom backwards run count as backward
+    if profile is not None:
+        profile.enter_backward()  # ops that hooks and custom backwards run count as backward
     try:
         return _walk(roots, root_grads, retain_graph, inputs, accumulate, profile)
     finally:
-        profile.exit_backward()
+        if profile is not None:
+            profile.exit_backward()
 
 
 def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None, accumulate: bool,
