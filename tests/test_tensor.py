@@ -81,6 +81,17 @@ def test_conveniences():
         fastgrad.device("cuda:0")
 
 
+def test_legacy_new_and_new_empty():
+    weight = fastgrad.zeros(1, dtype=fastgrad.float64)
+    assert weight.new(2, 3).shape == (2, 3) and weight.new(2, 3).dtype == fastgrad.float64
+    assert weight.new(2, 3).zero_().tolist() == [[0.0] * 3] * 2
+    assert weight.new((2, 3)).tolist() == [2.0, 3.0] and weight.new([1, 2]).dtype == fastgrad.float64  # data
+    assert weight.new().shape == (0,)
+    assert weight.new_empty(2, 3).shape == (2, 3) and weight.new_empty((4,), dtype=fastgrad.int64).dtype == fastgrad.int64
+    with pytest.raises(TypeError, match="sizes"):
+        weight.new(2.5)
+
+
 def test_in_place_idioms_bump_the_version():
     t = fastgrad.zeros(3)
     t.fill_(2.0).add_(fastgrad.ones(3), alpha=3).mul_(2).sub_(1.0).clamp_(0, 8)
