@@ -83,6 +83,71 @@ def minimum(a: Tensor, b) -> Tensor:
     return _as_tensor(a).minimum(b)
 
 
+def add(input, other, *, alpha: float = 1) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha: float = 1) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).sub(other, alpha=alpha)
+
+
+def mul(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
+
+
+def div(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) / other
+
+
+def pow(input, exponent) -> Tensor:
+    return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
+
+
+def neg(input: Tensor) -> Tensor:
+    return -input
+
+
+def clone(input: Tensor) -> Tensor:
+    return input.clone()
+
+
+# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor.
+def eq(input: Tensor, other) -> Tensor:
+    return input == other
+
+
+def ne(input: Tensor, other) -> Tensor:
+    return input != other
+
+
+def lt(input: Tensor, other) -> Tensor:
+    return input < other
+
+
+def le(input: Tensor, other) -> Tensor:
+    return input <= other
+
+
+def gt(input: Tensor, other) -> Tensor:
+    return input > other
+
+
+def ge(input: Tensor, other) -> Tensor:
+    return input >= other
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return input.equal(other)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return input.allclose(other, rtol, atol, equal_nan)
+
+
 def exp(x: Tensor) -> Tensor:
     return x.exp()
 
@@ -231,6 +296,10 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
            dim: int | None = None):
     return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    return input.bincount(weights, minlength)
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):

@@ -446,6 +446,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (
         _bool_method(ufunc) for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
     def _bitwise(self, ufunc, other, name: str) -> "Tensor":

@@ -206,6 +206,28 @@ class IndexingMethods:
             result += (graph.Tensor._wrap(counts, False, None),)
         return result if len(result) > 1 else result[0]
 
+    def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
+        """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (at least
+        `minlength` counts), int64; with `weights`, the sum of the weights of each value (float32 weights
+        give float32, any other dtype float64, as in PyTorch). Outside the graph: PyTorch has no derivative
+        for the weights, so weights that require grad are refused rather than silently given none."""
+        if self.ndim != 1 or self._data.dtype.kind not in "iu" or (self.numel() and self._data.min() < 0):
+            raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
+                               f"{self.shape} and dtype {self.dtype}" + (" with negative values" if self.ndim == 1
+                                                                          and self._data.dtype.kind in "iu" else ""))
+        if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) or minlength < 0:
+            raise RuntimeError(f"bincount: minlength must be an int >= 0, got {minlength!r}")
+        if weights is None:
+            return graph.Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64), False, None)
+        if not isinstance(weights, graph.Tensor) or weights.shape != self.shape:
+            got = weights.shape if isinstance(weights, graph.Tensor) else type(weights).__name__
+            raise RuntimeError(f"bincount: weights must be a 1-D tensor of the input's length {self.shape}, got {got}")
+        if weights.requires_grad and GRAD_MODE.enabled:
+            raise RuntimeError("bincount: there is no derivative for weights (as in PyTorch); pass weights.detach()")
+        dtype = np.float32 if weights.dtype == np.float32 else np.float64
+        counts = np.bincount(self._data, weights=weights._data.astype(np.float64), minlength=minlength)
+        return graph.Tensor._wrap(counts.astype(dtype), False, None)
+
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
         """(values, indices) of the k largest (or smallest) elements along dim, always best first, which
         also satisfies sorted=False. NaN counts as the largest value."""

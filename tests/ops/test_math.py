@@ -414,3 +414,15 @@ def test_new_reductions_and_dim_moves_refuse_bad_arguments_clearly():
         fastgrad.ones(3).mT
     with pytest.raises(TypeError, match="bitwise_not: expected a bool or integer tensor, got dtype float32"):
         ~fastgrad.ones(3)
+
+
+def test_whole_tensor_comparisons_refuse_bad_arguments():
+    x = fastgrad.tensor([1.0, 2.0])
+    for call in (lambda: fastgrad.equal(x, 1.0), lambda: fastgrad.allclose(x, [1.0, 2.0]), lambda: x.isclose(1.0)):
+        with pytest.raises(TypeError, match="other must be a Tensor, got"):
+            call()
+    with pytest.raises(RuntimeError, match="float32 but other has dtype int64"):
+        fastgrad.isclose(x, fastgrad.tensor([1, 2]))
+    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) cannot be broadcast"):
+        fastgrad.allclose(x, fastgrad.ones(3))
+    assert fastgrad.equal(x, fastgrad.ones(3)) is False

@@ -454,3 +454,52 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name):
     assert_matches_torch(lambda x, y: getattr(x, name)(y, alpha=2.5), lambda x, y: getattr(x, name)(y, alpha=2.5), a, b)
     assert_matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
 
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
+def test_arithmetic_as_free_functions_matches_torch(dtype, name):
+    a, b = np.abs(away_from_zero((3, 4), dtype)), away_from_zero((4,), dtype, seed=1)  # pow needs a > 0
+    assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y), lambda x, y: getattr(torch, name)(x, y), a, b)
+    assert_matches_torch(lambda x: getattr(fastgrad, name)(x, 2), lambda x: getattr(torch, name)(x, 2), a)
+    if name in ("add", "sub"):
+        assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y, alpha=0.5),
+                             lambda x, y: getattr(torch, name)(x, y, alpha=0.5), a, b)
+
+
+@pytest.mark.parametrize("name", ["neg", "clone"])
+def test_neg_and_clone_as_free_functions_match_torch(name):
+    a = uniform((2, 3), np.float64)
+    assert_matches_torch(getattr(fastgrad, name), getattr(torch, name), a)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparison_functions_and_methods_match_torch(name):
+    a, b = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), np.array([2.0, 2.0, 2.0])
+    for other in (b, 2, np.array([2, 2, 2])):
+        ours, theirs = (m.tensor(other) if isinstance(other, np.ndarray) else other for m in (fastgrad, torch))
+        expected = getattr(torch, name)(torch.tensor(a), theirs)
+        for got in (getattr(fastgrad, name)(fastgrad.tensor(a), ours), getattr(fastgrad.tensor(a), name)(ours)):
+            assert got.dtype == fastgrad.bool and got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("a, b", [
+    ([1.0, 2.0], [1.0, 2.0]), ([1.0, 2.0], [1.0, 2.000001]), ([1.0, 2.0], [1.0, 2.1]), ([1.0, 2.0], [1.0]),
+    ([float("nan")], [float("nan")]), ([1e-9], [0.0]), ([1.0, 2.0], [[1.0, 2.0], [1.0, 2.0]]), ([], []),
+])
+def test_equal_isclose_and_allclose_match_torch(a, b):
+    for kwargs in ({}, {"rtol": 1e-2}, {"atol": 0.2}, {"equal_nan": True}):
+        x, y = np.array(a, dtype=np.float32), np.array(b, dtype=np.float32)
+        assert fastgrad.allclose(fastgrad.tensor(x), fastgrad.tensor(y), **kwargs) == torch.allclose(
+            torch.tensor(x), torch.tensor(y), **kwargs)
+        assert fastgrad.tensor(x).isclose(fastgrad.tensor(y), **kwargs).tolist() == torch.tensor(x).isclose(
+            torch.tensor(y), **kwargs).tolist()
+    assert fastgrad.equal(fastgrad.tensor(x), fastgrad.tensor(y)) == torch.equal(torch.tensor(x), torch.tensor(y))
+    assert fastgrad.tensor(x).equal(fastgrad.tensor(y).double()) == torch.tensor(x).equal(torch.tensor(y).double())
+
+
+def test_isclose_refuses_mixed_dtypes_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.allclose(torch.zeros(2), torch.zeros(2, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="dtype"):
+        fastgrad.allclose(fastgrad.zeros(2), fastgrad.zeros(2, dtype=fastgrad.float64))
