@@ -28,6 +28,7 @@ def both(build):
     lambda nn, lib: nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.Linear(2, 2)]),
     lambda nn, lib: nn.ParameterList(), lambda nn, lib: nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Tanh()),
     lambda nn, lib: nn.Sequential(nn.ModuleDict({"x": nn.ModuleList([nn.GELU(), nn.GELU()])}), nn.Dropout()),
+    lambda nn, lib: nn.CosineSimilarity(dim=0), lambda nn, lib: nn.PairwiseDistance(p=1.0),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
@@ -144,3 +145,18 @@ def test_flatten_layers_match_pytorch(build, shape):
     ours, theirs = both(build)
     x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
     np.testing.assert_array_equal(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("build", [lambda nn: nn.CosineSimilarity(), lambda nn: nn.CosineSimilarity(dim=0, eps=1e-3),
+                                   lambda nn: nn.PairwiseDistance(), lambda nn: nn.PairwiseDistance(1.0, 1e-3, True)])
+def test_distance_layers_match_pytorch(build):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    ours = [fastgrad.tensor(v, requires_grad=True) for v in (a, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    got, expected = build(nn)(*ours), build(torch.nn)(*theirs)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10)
+    (got * fastgrad.arange(got.numel(), dtype=fastgrad.float64).reshape(got.shape)).sum().backward()
+    (expected * torch.arange(expected.numel(), dtype=torch.float64).reshape(expected.shape)).sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12)

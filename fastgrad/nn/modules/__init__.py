@@ -2,6 +2,7 @@
 from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU,
                                             Softmax, Tanh)
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
@@ -11,8 +12,8 @@ from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import LayerNorm
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten", "GELU",
-           "GRU", "GRUCell", "Hardtanh", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "LSTM",
-           "LSTMCell", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "ParameterDict", "ParameterList",
-           "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "Softmax", "Tanh",
-           "Unflatten"]
+__all__ = ["BCEWithLogitsLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag",
+           "Flatten", "GELU", "GRU", "GRUCell", "Hardtanh", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+           "LogSoftmax", "LSTM", "LSTMCell", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss",
+           "PairwiseDistance", "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell",
+           "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "Softmax", "Tanh", "Unflatten"]
