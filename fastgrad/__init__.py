@@ -19,14 +19,14 @@ from fastgrad.dtypes import bool_, float32, float64, int32, int64
 from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
                                 bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, cat, chunk, clamp, clone,
                                 concat, cos, cumprod, cumsum, div, einsum, eq, equal, exp, expm1, flatten, flip,
-                                floor_divide, gather, ge, gt, index_add, index_select, is_tensor, isclose, isfinite,
-                                isinf, isnan, le, log, log1p, log_softmax, logical_and, logical_not, logical_or,
-                                logical_xor, logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean,
-                                min, minimum, mm, moveaxis, movedim, mul, multinomial, narrow, ne, neg, nonzero, norm,
-                                numel, outer, permute, pow, prod, reciprocal, relu, remainder, repeat_interleave,
-                                reshape, roll, rsqrt, scatter, scatter_add, sigmoid, sign, sin, softmax, sort, split,
-                                sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims, tanh, topk, transpose,
-                                tril, triu, unbind, unflatten, unique, unsqueeze, var, where)
+                                floor_divide, gather, ge, gt, index_add, index_select, is_floating_point, is_tensor,
+                                isclose, isfinite, isinf, isnan, le, log, log1p, log_softmax, logical_and, logical_not,
+                                logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select, matmul, max,
+                                maximum, mean, min, minimum, mm, moveaxis, movedim, mul, multinomial, narrow, ne, neg,
+                                nonzero, norm, numel, outer, permute, pow, prod, reciprocal, relu, remainder,
+                                repeat_interleave, reshape, roll, rsqrt, scatter, scatter_add, sigmoid, sign, sin,
+                                softmax, sort, split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims,
+                                tanh, topk, transpose, tril, triu, unbind, unflatten, unique, unsqueeze, var, where)
 from fastgrad.profiler import profile
 from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
 from fastgrad.serialization import load, save

@@ -335,6 +335,12 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
+def is_floating_point(input: Tensor) -> bool:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: input must be a Tensor, got {type(input).__name__}")
+    return input.is_floating_point()
+
+
 def numel(input: Tensor) -> int:
     if not isinstance(input, Tensor):
         raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__}")

@@ -519,6 +519,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def type(self, dtype) -> "Tensor":
         return self.to(dtype)
 
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """self in other's dtype."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
     def float(self) -> "Tensor":
         return self.to(np.float32)
 

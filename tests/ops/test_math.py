@@ -426,3 +426,11 @@ def test_whole_tensor_comparisons_refuse_bad_arguments():
     with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) cannot be broadcast"):
         fastgrad.allclose(x, fastgrad.ones(3))
     assert fastgrad.equal(x, fastgrad.ones(3)) is False
+
+
+def test_type_as_and_is_floating_point_refuse_non_tensors():
+    with pytest.raises(TypeError, match="type_as: other must be a Tensor, got float"):
+        fastgrad.ones(2).type_as(1.0)
+    with pytest.raises(TypeError, match="is_floating_point: input must be a Tensor, got list"):
+        fastgrad.is_floating_point([1.0])
+    assert fastgrad.ones(2).is_floating_point() and not fastgrad.tensor([1]).is_floating_point()

@@ -503,3 +503,21 @@ def test_isclose_refuses_mixed_dtypes_as_torch():
         torch.allclose(torch.zeros(2), torch.zeros(2, dtype=torch.float64))
     with pytest.raises(RuntimeError, match="dtype"):
         fastgrad.allclose(fastgrad.zeros(2), fastgrad.zeros(2, dtype=fastgrad.float64))
+
+
+@pytest.mark.parametrize("values", [[1.5, -2.0], [1, 2], [True, False]])
+@pytest.mark.parametrize("other_dtype", ["float64", "int32", "bool"])
+def test_type_as_and_is_floating_point_match_torch(values, other_dtype):
+    ours = fastgrad.tensor(values).type_as(fastgrad.zeros(1, dtype=getattr(fastgrad, other_dtype)))
+    theirs = torch.tensor(values).type_as(torch.zeros(1, dtype=getattr(torch, other_dtype)))
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert fastgrad.is_floating_point(fastgrad.tensor(values)) == torch.is_floating_point(torch.tensor(values))
+    assert ours.is_floating_point() == theirs.is_floating_point()
+
+
+def test_type_as_passes_the_gradient_back_in_the_input_dtype():
+    ours = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    theirs = torch.tensor([1.0, 2.0], requires_grad=True)
+    (ours.type_as(fastgrad.zeros(1, dtype=fastgrad.float64)) ** 2).sum().backward()
+    (theirs.type_as(torch.zeros(1, dtype=torch.float64)) ** 2).sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist() and ours.grad.dtype == fastgrad.float32
