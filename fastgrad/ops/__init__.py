@@ -15,4 +15,4 @@ from fastgrad.ops.nn import (BCEWithLogits, CRFLogPartition, Dropout, Embedding,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
 from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,
-                                Stack)
+                                Stack, Unfold)

@@ -521,3 +521,10 @@ def test_type_as_passes_the_gradient_back_in_the_input_dtype():
     (ours.type_as(fastgrad.zeros(1, dtype=fastgrad.float64)) ** 2).sum().backward()
     (theirs.type_as(torch.zeros(1, dtype=torch.float64)) ** 2).sum().backward()
     assert ours.grad.tolist() == theirs.grad.tolist() and ours.grad.dtype == fastgrad.float32
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, dim, size, step", [((7,), 0, 3, 1), ((2, 5), 1, 2, 2), ((2, 5), -1, 5, 1),
+                                                    ((4, 3), 0, 2, 3), ((2, 5), 1, 0, 1), ((), 0, 1, 1)])
+def test_unfold_matches_torch(dtype, shape, dim, size, step):
+    assert_matches_torch(lambda x: x.unfold(dim, size, step), lambda x: x.unfold(dim, size, step), uniform(shape, dtype))
