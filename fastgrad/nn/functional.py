@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, where
+from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
@@ -697,3 +697,105 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
                         f"{[str(score.dtype) for score in scores]}")
     scores = tuple(score if score.dtype == dtype else score.to(dtype) for score in scores)
     return apply(ops.CRFLogPartition, *scores, lengths=lengths.astype(np.int64))
+
+
+# -- convolution and pooling over time (Kim 2014's sentence CNN) ---------------------------------------
+def _one_int(name: str, value, low: int) -> int:
+    """An int argument (or a 1-tuple of one, as PyTorch's 1-D layers store them) of at least `low`."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int or a 1-tuple of one, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    return int(value)
+
+
+def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
+    """(N, C, L) as it is, or an unbatched (C, L) with a batch dim of 1 added; and whether it was added."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        got = input.shape if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got {got}")
+    return (input, False) if input.ndim == 3 else (input.unsqueeze(0), True)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """The 1-D cross-correlation of input (N, C_in, L) with weight (C_out, C_in / groups, K), plus bias
+    (C_out,): out[n, o, t] = sum over c, k of input[n, c, t * stride + k * dilation] * weight[o, c, k]
+    (after zero padding). `padding` is a number of zeros on each side, "valid" (none) or "same" (the
+    input's length; stride 1 only). Built from pad, unfold and einsum, so its gradients are theirs."""
+    x, unbatched = _sequence_input("conv1d", input)
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be a 3-D tensor (C_out, C_in / groups, K), got "
+                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
+    stride, dilation = _one_int("conv1d: stride", stride, 1), _one_int("conv1d: dilation", dilation, 1)
+    groups = _one_int("conv1d: groups", groups, 1)
+    out_channels, group_channels, width = weight.shape
+    if x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"conv1d: weight of shape {weight.shape} with groups={groups} expects input with "
+                         f"{group_channels * groups} channels and out channels divisible by groups; got input of "
+                         f"shape {input.shape}")
+    if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(f"conv1d: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
+                        + (f" and {bias.dtype}" if bias is not None else ""))
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"conv1d: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+    span = dilation * (width - 1) + 1
+    if padding == "same":
+        if stride != 1:
+            raise ValueError("conv1d: padding='same' needs stride 1 (as in PyTorch)")
+        left, right = (span - 1) // 2, span - 1 - (span - 1) // 2
+    elif padding == "valid":
+        left = right = 0
+    elif isinstance(padding, str):
+        raise ValueError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+    else:
+        left = right = _one_int("conv1d: padding", padding, 0)
+    if x.shape[2] + left + right < span:
+        raise ValueError(f"conv1d: the padded input length {x.shape[2] + left + right} is shorter than the "
+                         f"kernel's span {span}")
+    if left or right:
+        x = pad(x, (left, right))
+    windows = x.unfold(2, span, stride)[..., ::dilation]          # (N, C_in, L_out, K)
+    n, _, length, _ = windows.shape
+    windows = windows.reshape(n, groups, group_channels, length, width)
+    kernels = weight.reshape(groups, out_channels // groups, group_channels, width)
+    out = einsum("ngclk,gock->ngol", windows, kernels).reshape(n, out_channels, length)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """The maximum of each window of kernel_size elements (dilation apart), stride apart (kernel_size by
+    default), over the last dim of (N, C, L) or (C, L), after padding both ends with -inf; with ceil_mode
+    a last partial window counts. Each window's gradient goes to its first maximum, as in PyTorch.
+    `F.max_pool1d(x, x.size(2))` is max-pooling over time. With return_indices, also the positions."""
+    x, unbatched = _sequence_input("max_pool1d", input)
+    _floating(x, "max_pool1d")
+    kernel_size = _one_int("max_pool1d: kernel_size", kernel_size, 1)
+    stride = kernel_size if stride is None or stride == () or stride == [] else _one_int("max_pool1d: stride",
+                                                                                          stride, 1)
+    padding, dilation = _one_int("max_pool1d: padding", padding, 0), _one_int("max_pool1d: dilation", dilation, 1)
+    if padding > kernel_size // 2:
+        raise ValueError(f"max_pool1d: padding should be at most half of kernel_size, got padding={padding} and "
+                         f"kernel_size={kernel_size}")
+    span, length = dilation * (kernel_size - 1) + 1, x.shape[2]
+    reach = length + 2 * padding - span
+    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
+    if ceil_mode and (count - 1) * stride >= length + padding:
+        count -= 1  # a last window may not start in the right padding
+    if count < 1:
+        raise ValueError(f"max_pool1d: input length {length} gives no window of span {span} (padding {padding})")
+    right = max(0, (count - 1) * stride + span - length - padding)
+    padded = pad(x, (padding, right), value=-np.inf) if padding or right else x
+    windows = padded.unfold(2, span, stride)[:, :, :count, ::dilation]     # (N, C, L_out, kernel_size)
+    values, positions = windows.max(dim=-1)
+    if unbatched:
+        values, positions = values.squeeze(0), positions.squeeze(0)
+    if not return_indices:
+        return values
+    starts = Tensor(np.arange(count) * stride - padding)
+    return values, positions * dilation + starts

@@ -190,3 +190,31 @@ def test_constant_pad(backend_name, shape, seed, data):
         widths += [before, after]
     x = values(shape, seed)
     check(backend_name, lambda x: F.pad(x, widths, value=0.5) * 2, x)
+
+
+# -- convolution and pooling over time ---------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 2), groups=st.integers(1, 2), group_channels=st.integers(1, 2), outs=st.integers(1, 2),
+       width=st.integers(1, 3), length=st.integers(3, 6), stride=st.integers(1, 2), padding=st.integers(0, 1),
+       dilation=st.integers(1, 2), seed=seeds)
+def test_conv1d(backend_name, batch, groups, group_channels, outs, width, length, stride, padding, dilation, seed):
+    length = max(length, dilation * (width - 1) + 1)
+    x = values((batch, groups * group_channels, length), seed)
+    w = values((groups * outs, group_channels, width), seed + 1)
+    b = values((groups * outs,), seed + 2)
+    check(backend_name, lambda x, w, b: F.conv1d(x, w, b, stride, padding, dilation, groups), x, w, b)
+    check(backend_name, lambda x, w: F.conv1d(x[0], w, padding="same", dilation=dilation, groups=groups), x, w)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(3, 7)), kernel=st.integers(1, 3),
+       stride=st.integers(1, 3), dilation=st.integers(1, 2), ceil_mode=st.booleans(), seed=seeds)
+def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, seed):
+    x = np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) * 0.1  # no ties: one max each
+    padding = kernel // 2
+    if shape[2] + 2 * padding < dilation * (kernel - 1) + 1:
+        dilation = 1
+    check(backend_name, lambda x: F.max_pool1d(x, kernel, stride, padding, dilation, ceil_mode), x)
+    check(backend_name, lambda x: F.max_pool1d(x, x.size(2)).squeeze(2), x)

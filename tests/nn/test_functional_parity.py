@@ -311,3 +311,27 @@ def test_implicit_softmax_dim_follows_pytorch(rng):
             theirs = TF.softmax(torch.tensor(x))
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
         parity("float64", fastgrad.nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1), x)
+
+
+# -- convolution and pooling over time ---------------------------------------------------------------
+@pytest.mark.parametrize("shapes, kwargs", [
+    (((2, 4, 7), (6, 4, 3), (6,)), {}), (((2, 4, 7), (6, 2, 3), (6,)), dict(groups=2, stride=2, padding=1, dilation=2)),
+    (((4, 7), (6, 4, 2), (6,)), dict(padding="same")), (((2, 4, 8), (6, 4, 4), (6,)), dict(padding="same", dilation=2)),
+    (((3, 2, 5), (4, 2, 5), (4,)), dict(padding="valid")), (((1, 3, 6), (3, 1, 2), (3,)), dict(groups=3, stride=(2,))),
+])
+def test_conv1d(dtype, rng, shapes, kwargs):
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    parity(dtype, lambda x, w, b: F.conv1d(x, w, b, **kwargs), lambda x, w, b: TF.conv1d(x, w, b, **kwargs), *arrays)
+    parity(dtype, lambda x, w, b: F.conv1d(x, w, **kwargs), lambda x, w, b: TF.conv1d(x, w, **kwargs), *arrays)
+
+
+@pytest.mark.parametrize("shape, args", [((2, 4, 7), (3,)), ((2, 4, 7), (3, 2, 1)), ((2, 4, 7), (2, None, 0, 1, True)),
+                                         ((2, 4, 7), (3, 2, 1, 2, True)), ((2, 4, 7), (7,)), ((4, 7), (3, 1, 1)),
+                                         ((1, 2, 6), (4, 3, 2, 1, True))])
+def test_max_pool1d(dtype, shape, args):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
+    parity(dtype, lambda x: F.max_pool1d(x, *args), lambda x: TF.max_pool1d(x, *args), x)
+    ours = F.max_pool1d(fastgrad.tensor(x), *args, return_indices=True)[1]
+    theirs = TF.max_pool1d(torch.tensor(x), *args, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64

@@ -29,6 +29,9 @@ def both(build):
     lambda nn, lib: nn.ParameterList(), lambda nn, lib: nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Tanh()),
     lambda nn, lib: nn.Sequential(nn.ModuleDict({"x": nn.ModuleList([nn.GELU(), nn.GELU()])}), nn.Dropout()),
     lambda nn, lib: nn.CosineSimilarity(dim=0), lambda nn, lib: nn.PairwiseDistance(p=1.0),
+    lambda nn, lib: nn.Conv1d(10, 6, 3), lambda nn, lib: nn.Conv1d(4, 6, 3, 2, 1, 2, groups=2, bias=False),
+    lambda nn, lib: nn.Conv1d(4, 6, (3,), padding="same"), lambda nn, lib: nn.MaxPool1d(3),
+    lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
@@ -160,3 +163,26 @@ def test_distance_layers_match_pytorch(build):
     (expected * torch.arange(expected.numel(), dtype=torch.float64).reshape(expected.shape)).sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_conv1d_layer_loads_pytorchs_weights_and_matches_it():
+    theirs = torch.nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    ours = nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2, dtype=fastgrad.float64)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4, 9))
+    got, expected = ours(fastgrad.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    got.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
+
+
+def test_conv1d_default_initialisation_has_pytorchs_bounds():
+    ours, theirs = nn.Conv1d(8, 16, 5), torch.nn.Conv1d(8, 16, 5)
+    bound = 1 / np.sqrt(8 * 5)  # kaiming_uniform_ with a = sqrt(5), and the bias's own bound, agree here
+    for name in ("weight", "bias"):
+        for layer in (ours, theirs):
+            assert 0.8 * bound < float(getattr(layer, name).detach().abs().max()) <= bound + 1e-7
