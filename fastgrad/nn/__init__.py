@@ -1,6 +1,6 @@
 """Neural-network building blocks with PyTorch names: Module, layers, losses, init and utils."""
 from fastgrad.nn import functional, init, utils
-from fastgrad.nn.modules import (BCEWithLogitsLoss, Conv1d, CosineSimilarity, CrossEntropyLoss, Dropout, ELU,
+from fastgrad.nn.modules import (BCELoss, BCEWithLogitsLoss, Conv1d, CosineSimilarity, CrossEntropyLoss, Dropout, ELU,
                                  Embedding, EmbeddingBag, Flatten, GELU, GRU, GRUCell, Hardtanh, Identity, L1Loss,
                                  LayerNorm, LeakyReLU, Linear, LogSoftmax, LSTM, LSTMCell, MaxPool1d, Module,
                                  ModuleDict, ModuleList, MSELoss, NLLLoss, PairwiseDistance, ParameterDict,

@@ -391,6 +391,30 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     return _reduce(pointwise, reduction)
 
 
+def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities `input` (each in [0, 1], e.g. a sigmoid's output) against
+    targets of the input's shape and dtype, each log clamped at -100 as PyTorch's. `weight` (a constant)
+    scales each element's loss and broadcasts to the input's shape. binary_cross_entropy_with_logits on
+    the logits is the numerically safer form of the same loss."""
+    name = "binary_cross_entropy"
+    _reduction(reduction)
+    _floating(input, name)
+    target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    if target.dtype != input.dtype:
+        raise TypeError(f"{name}: target must have the input's dtype {input.dtype}, got {target.dtype}")
+    data = input._data
+    if not ((data >= 0) & (data <= 1)).all():
+        raise ValueError(f"{name}: every element of input must be a probability in [0, 1], got values in "
+                         f"[{np.nanmin(data) if not np.isnan(data).all() else np.nan}, {np.nanmax(data)}]"
+                         + (" and NaN" if np.isnan(data).any() else ""))
+    losses = apply(ops.BinaryCrossEntropy, input, target)
+    if weight is not None:
+        losses = losses * _constant_elementwise_weight(name, "weight", weight, input)
+    return _reduce(losses, reduction)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input) against targets in [0, 1], in one numerically stable op.

@@ -11,7 +11,7 @@ from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
-from fastgrad.ops.nn import (BCEWithLogits, CRFLogPartition, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm,
+from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, Dropout, Embedding, EmbeddingBag, GRU, LayerNorm,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var
 from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,

@@ -260,7 +260,7 @@ def test_pad_argument_errors():
 def test_conv1d_and_max_pool1d_refuse_bad_arguments():
     x, w = fastgrad.zeros(2, 4, 7), fastgrad.zeros(6, 4, 3)
     cases = [
-        (lambda: F.conv1d(fastgrad.zeros(7), w), ValueError, r"expected a 2-D \(C, L\) or 3-D \(N, C, L\) input, got \(7,\)"),
+        (lambda: F.conv1d(fastgrad.zeros(7), w), ValueError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got \(7,\)"),
         (lambda: F.conv1d(x, fastgrad.zeros(6, 4)), ValueError, "weight must be a 3-D tensor"),
         (lambda: F.conv1d(x, fastgrad.zeros(6, 3, 3)), ValueError, "expects input with 3 channels"),
         (lambda: F.conv1d(x, w, groups=4), ValueError, "expects input with 16 channels"),
@@ -281,6 +281,23 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="reflect"), NotImplementedError, "padding_mode 'reflect'"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding="same", stride=2), ValueError, "'same' needs stride 1"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, device="cuda"), RuntimeError, "CPU only"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_binary_cross_entropy_refuses_what_is_not_a_probability():
+    half = fastgrad.tensor([0.5, 0.5])
+    cases = [
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1.5, 0.5]), half), ValueError, r"probability in \[0, 1\]"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([float("nan"), 0.5]), half), ValueError, "and NaN"),
+        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1.0])), ValueError, "target shape"),
+        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1, 0])), TypeError, "target must have the input's"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1, 0]), half), TypeError, "floating point input"),
+        (lambda: F.binary_cross_entropy(half, half, reduction="avg"), ValueError, "reduction must be"),
+        (lambda: F.binary_cross_entropy(half, half, fastgrad.ones(2, requires_grad=True)), RuntimeError,
+         "not differentiable with respect to weight"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):

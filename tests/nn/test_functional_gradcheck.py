@@ -88,6 +88,17 @@ def test_binary_cross_entropy_with_logits_weights(backend_name, reduction, shape
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=seeds, weighted=st.booleans())
+def test_binary_cross_entropy(backend_name, reduction, shape, seed, weighted):
+    """Gradients for the probabilities (kept away from 0 and 1, where the loss is clamped) and the targets."""
+    probabilities, targets = values(shape, seed, 0.05, 0.95), values(shape, seed + 1, 0, 1)
+    weight = fastgrad.tensor(values(shape[-1:], seed + 2, 0.1, 2.0)) if weighted else None
+    check(backend_name, lambda x, y: F.binary_cross_entropy(x, y, weight, reduction=reduction), probabilities, targets)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)

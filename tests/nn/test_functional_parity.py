@@ -335,3 +335,28 @@ def test_max_pool1d(dtype, shape, args):
     ours = F.max_pool1d(fastgrad.tensor(x), *args, return_indices=True)[1]
     theirs = TF.max_pool1d(torch.tensor(x), *args, return_indices=True)[1]
     assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(dtype, rng, reduction, weighted):
+    probabilities, targets = rng.uniform(0.01, 0.99, (4, 3)), rng.uniform(0, 1, (4, 3))
+    weight = rng.uniform(0.5, 2, 3) if weighted else None
+    kwargs = lambda lib: {"weight": lib.tensor(weight, dtype=getattr(lib, dtype))} if weighted else {}
+    parity(dtype, lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction, **kwargs(fastgrad)),
+           lambda x, y: TF.binary_cross_entropy(x, y, reduction=reduction, **kwargs(torch)), probabilities, targets)
+    parity(dtype, lambda x: fastgrad.nn.BCELoss(reduction=reduction)(x.sigmoid(), fastgrad.tensor(targets).type_as(x)),
+           lambda x: torch.nn.BCELoss(reduction=reduction)(x.sigmoid(), torch.tensor(targets).type_as(x)),
+           rng.standard_normal((4, 3)))
+
+
+def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
+    values = np.array([0.0, 1.0, 0.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    ours = [fastgrad.tensor(v, requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    got, expected = F.binary_cross_entropy(*ours, reduction="none"), TF.binary_cross_entropy(*theirs, reduction="none")
+    np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())  # 100 where the log is clamped
+    got.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)  # +-1e12, +-inf as PyTorch

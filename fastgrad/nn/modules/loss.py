@@ -60,6 +60,13 @@ class BCEWithLogitsLoss(_WeightedLoss):
                                                   pos_weight=self.pos_weight)
 
 
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities; see F.binary_cross_entropy."""
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
 class MSELoss(_Loss):
     def forward(self, input: Tensor, target) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
