@@ -15,7 +15,7 @@ from fastgrad import backends as _backends
 from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
-from fastgrad.dtypes import bool_, float32, float64, int32, int64
+from fastgrad.dtypes import bool_, float32, float64, get_default_dtype, int32, int64
 from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
                                 bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, cat, chunk, clamp, clone,
                                 concat, cos, cumprod, cumsum, div, einsum, eq, equal, exp, expm1, flatten, flip,
@@ -28,14 +28,15 @@ from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax
                                 softmax, sort, split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims,
                                 tanh, topk, transpose, tril, triu, unbind, unflatten, unique, unsqueeze, var, where)
 from fastgrad.profiler import profile
-from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
+from fastgrad.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import Tensor, device
+from fastgrad.tensor import Size, Tensor, device
 from fastgrad.threads import get_num_threads, set_num_threads
-from fastgrad.creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
-                               rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
-                               zeros_like)
+from fastgrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+                               ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
+                               zeros, zeros_like)
+from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
 float = float32

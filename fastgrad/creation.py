@@ -30,6 +30,18 @@ def _has_own_dtype(data) -> bool:
     return False
 
 
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
+    """data as a tensor, without a copy where none is needed, as torch.as_tensor: a tensor of the asked
+    dtype is returned as it is, and a NumPy array of it shares its memory (as from_numpy); anything else
+    (a list, or a different dtype) is converted into a new tensor, like `tensor(data, dtype)`."""
+    check_device("as_tensor", device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or as_dtype(dtype) == data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (no copy)."""
     if not isinstance(array, np.ndarray):
@@ -93,16 +105,17 @@ def _floating(name: str, dtype) -> np.dtype:
     return dtype
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1) from fastgrad's seeded generator."""
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1) from fastgrad's seeded generator (or `generator`)."""
     check_device("rand", device)
-    return Tensor(GENERATOR.rng.random(size_arg(size)), dtype=_floating("rand", dtype), requires_grad=requires_grad)
+    return Tensor(rng_of(generator).random(size_arg(size)), dtype=_floating("rand", dtype),
+                  requires_grad=requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal from fastgrad's seeded generator."""
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal from fastgrad's seeded generator (or `generator`)."""
     check_device("randn", device)
-    return Tensor(GENERATOR.rng.standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
+    return Tensor(rng_of(generator).standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
                   requires_grad=requires_grad)
 
 

@@ -12,6 +12,11 @@ _BY_NAME = {"float32": float32, "float": float32, "float64": float64, "double": 
             "long": int64, "int32": int32, "int": int32, "bool": bool_}
 
 
+def get_default_dtype() -> np.dtype:
+    """The dtype of Python floats in new tensors: float32, as PyTorch's default."""
+    return default_float
+
+
 def as_dtype(dtype) -> np.dtype:
     """Accept fastgrad/NumPy dtypes, Python types and names like "float32"."""
     if isinstance(dtype, str):

@@ -51,6 +51,16 @@ class device:
 CPU = device("cpu")
 
 
+class Size(tuple):
+    """A shape, as torch.Size: a tuple (equal to the plain tuple of the same sizes) with numel()."""
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"fastgrad.Size({list(self)})"
+
+
 def check_device(where: str, value) -> None:
     """A `device=` argument: None or the CPU (a `device`, a string such as "cpu"); anything else raises."""
     if value is not None:

@@ -88,3 +88,11 @@ def test_module_to_takes_pytorchs_forms():
     with pytest.raises(TypeError, match="floating point"):
         layer.to(fastgrad.int64)
     assert np.isfinite(layer(fastgrad.ones(1, 2)).numpy()).all()
+
+
+def test_seeding_boilerplate_runs():
+    fastgrad.backends.cudnn.deterministic = True
+    fastgrad.backends.cudnn.benchmark = False
+    assert fastgrad.backends.cudnn.is_available() is False
+    assert fastgrad.manual_seed(3) is not None and fastgrad.initial_seed() == 3
+    assert fastgrad.get_default_dtype() == fastgrad.float32
