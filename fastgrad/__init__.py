@@ -15,18 +15,19 @@ from fastgrad import backends as _backends
 from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
-from fastgrad.dtypes import bool_, float32, float64, get_default_dtype, int32, int64
+from fastgrad.dtypes import bool_, finfo, float32, float64, get_default_dtype, iinfo, int32, int64
 from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
-                                bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, cat, chunk, clamp, clone,
-                                concat, cos, cumprod, cumsum, div, einsum, eq, equal, exp, expm1, flatten, flip,
-                                floor_divide, gather, ge, gt, index_add, index_select, is_floating_point, is_tensor,
-                                isclose, isfinite, isinf, isnan, le, log, log1p, log_softmax, logical_and, logical_not,
-                                logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select, matmul, max,
-                                maximum, mean, min, minimum, mm, moveaxis, movedim, mul, multinomial, narrow, ne, neg,
-                                nonzero, norm, numel, outer, permute, pow, prod, reciprocal, relu, remainder,
-                                repeat_interleave, reshape, roll, rsqrt, scatter, scatter_add, sigmoid, sign, sin,
-                                softmax, sort, split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims,
-                                tanh, topk, transpose, tril, triu, unbind, unflatten, unique, unsqueeze, var, where)
+                                bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, cat, ceil, chunk,
+                                clamp, clamp_max, clamp_min, clip, clone, concat, cos, cumprod, cumsum, div, dot,
+                                einsum, eq, equal, exp, expm1, flatten, flip, floor, floor_divide, gather, ge, gt,
+                                index_add, index_select, is_floating_point, is_tensor, isclose, isfinite, isinf, isnan,
+                                le, log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+                                logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean, min, minimum,
+                                mm, moveaxis, movedim, mul, multinomial, mv, narrow, ne, neg, nonzero, norm, numel,
+                                outer, permute, pow, prod, reciprocal, relu, remainder, repeat_interleave, reshape,
+                                roll, round, rsqrt, scatter, scatter_add, select, sigmoid, sign, sin, softmax, sort,
+                                split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims, t, tanh, topk,
+                                transpose, tril, triu, trunc, unbind, unflatten, unique, unsqueeze, var, where)
 from fastgrad.profiler import profile
 from fastgrad.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from fastgrad.serialization import load, save

@@ -182,6 +182,20 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def dim(self) -> int:
         return self._data.ndim
 
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
     def numel(self) -> int:
         return self._data.size
 
@@ -202,8 +216,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         return f"tensor({body}{extra})"
 
     # -- conversion -------------------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared, not copied; `force` changes nothing on the CPU)."""
         return self._data
 
     def __array__(self, dtype=None, copy=None):

@@ -6,7 +6,7 @@ records them. Users reach them through Tensor methods and `fastgrad.nn.functiona
 from fastgrad.ops.assign import CopyFrom, Fill, IndexPut
 from fastgrad.ops.elementwise import (Abs, Add, Clamp, Cos, Div, Elu, Exp, Expm1, FloorDivide, Gelu, Hardtanh,
                                       LeakyRelu, Log, Log1p, LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu,
-                                      Reciprocal, Relu, Remainder, Rsqrt, Sigmoid, Sign, Silu, Sin, Softplus, Sqrt,
+                                      Reciprocal, Relu, Remainder, Round, Rsqrt, Sigmoid, Sign, Silu, Sin, Softplus, Sqrt,
                                       Square, Sub, Tanh, Where)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)

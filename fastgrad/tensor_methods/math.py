@@ -66,6 +66,37 @@ class MathMethods:
 
     clip = clamp
 
+    def clamp_min(self, min) -> "Tensor":
+        return self.clamp(min=min)
+
+    def clamp_max(self, max) -> "Tensor":
+        return self.clamp(max=max)
+
+    # Rounding: integers are returned as they are (a copy), bools refused, as in PyTorch; the gradient is zero.
+    def _rounded(self, mode: str, decimals: int = 0) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{mode}: not defined for bool tensors")
+        if self._data.dtype.kind != "f":
+            if decimals:
+                raise TypeError(f"round: decimals={decimals} needs a floating point tensor, got dtype {self.dtype}")
+            return self.clone()
+        return apply(ops.Round, self, mode=mode, decimals=decimals)
+
+    def floor(self) -> "Tensor":
+        return self._rounded("floor")
+
+    def ceil(self) -> "Tensor":
+        return self._rounded("ceil")
+
+    def trunc(self) -> "Tensor":
+        return self._rounded("trunc")
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """Half to even, as PyTorch (and NumPy): round(2.5) is 2; with decimals, at that many places."""
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+        return self._rounded("round", int(decimals))
+
     def log1p(self) -> "Tensor":
         return apply(ops.Log1p, self._floating())
 

@@ -528,3 +528,69 @@ def test_type_as_passes_the_gradient_back_in_the_input_dtype():
                                                     ((4, 3), 0, 2, 3), ((2, 5), 1, 0, 1), ((), 0, 1, 1)])
 def test_unfold_matches_torch(dtype, shape, dim, size, step):
     assert_matches_torch(lambda x: x.unfold(dim, size, step), lambda x: x.unfold(dim, size, step), uniform(shape, dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name, kwargs", [("floor", {}), ("ceil", {}), ("trunc", {}), ("round", {}),
+                                          ("round", {"decimals": 1}), ("round", {"decimals": 2})])
+def test_rounding_matches_torch(dtype, name, kwargs):
+    values = np.array([1.25, -2.5, 2.5, 0.35, -0.7, 3.0, 0.125], dtype=dtype)
+    assert_matches_torch(lambda x: getattr(fastgrad, name)(x, **kwargs), lambda x: getattr(torch, name)(x, **kwargs),
+                         values)
+    assert_matches_torch(lambda x: getattr(x, name)(**kwargs), lambda x: getattr(x, name)(**kwargs), values)
+
+
+def test_rounding_integers_matches_torch():
+    for name in ("floor", "ceil", "trunc", "round"):
+        ours, theirs = getattr(fastgrad, name)(fastgrad.tensor([1, -2])), getattr(torch, name)(torch.tensor([1, -2]))
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda m, x: m.clamp_min(x, 0.1), (3, 4)), (lambda m, x: x.clamp_max(-0.2), (3, 4)),
+    (lambda m, x: m.clamp_max(x, 0.0), (3, 4)), (lambda m, x: x.clamp_min(0.0), (3, 4)),
+    (lambda m, x: m.clip(x, -0.5, 0.5), (3, 4)), (lambda m, x: m.t(x), (3, 4)), (lambda m, x: x.select(1, -1), (3, 4)),
+    (lambda m, x: m.select(x, 0, 2), (3, 4)), (lambda m, x: m.broadcast_to(x[0], (2, 3, 4)), (3, 4)),
+    (lambda m, x: m.dot(x[0], x[1]), (3, 4)), (lambda m, x: m.mv(x[:, :3], x[0, :3]), (3, 4)),
+])
+def test_small_conveniences_match_torch(call, shape):
+    assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), uniform(shape, np.float64))
+
+
+def test_scatter_in_place_and_where_with_the_condition_alone_match_torch():
+    for m in (fastgrad, torch):
+        one_hot = m.zeros(3, 4).scatter_(1, m.tensor([[0], [3], [1]]), 1.0)
+        filled = m.ones(2, 3).scatter_(1, m.tensor([[2], [0]]), m.tensor([[5.0], [6.0]]))
+        rows, cols = m.where(m.tensor([[True, False], [False, True]]))
+        if m is fastgrad:
+            ours = (one_hot.tolist(), filled.tolist(), rows.tolist(), cols.tolist())
+        else:
+            assert ours == (one_hot.tolist(), filled.tolist(), rows.tolist(), cols.tolist())
+
+
+def test_scatter_in_place_inside_the_graph_matches_torch():
+    grads = []
+    for m in (fastgrad, torch):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        src = m.tensor([[10.0], [20.0]], requires_grad=True)
+        y = x * 2
+        y.scatter_(1, m.tensor([[1], [2]]), src)
+        (y * m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        grads.append((y.tolist(), x.grad.tolist(), src.grad.tolist()))
+    assert grads[0] == grads[1]
+
+
+def test_introspection_helpers_match_torch():
+    for dtype in ("float32", "float64"):
+        ours, theirs = fastgrad.finfo(getattr(fastgrad, dtype)), torch.finfo(getattr(torch, dtype))
+        for field in ("eps", "max", "min", "tiny", "resolution", "bits"):
+            assert float(getattr(ours, field)) == float(getattr(theirs, field)), (dtype, field)
+    for dtype in ("int32", "int64"):
+        ours, theirs = fastgrad.iinfo(getattr(fastgrad, dtype)), torch.iinfo(getattr(torch, dtype))
+        assert (ours.min, ours.max, ours.bits) == (theirs.min, theirs.max, theirs.bits)
+    for m in (fastgrad, torch):
+        x = m.ones(2, 3, dtype=m.float64)
+        got = (x.nelement(), x.ndimension(), x.element_size(), x.is_cuda, x.numpy(force=True).shape)
+        if m is fastgrad:
+            ours = got
+    assert ours == got
