@@ -117,6 +117,11 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return apply(ops.Softplus, _floating(input, "softplus"), beta=float(beta), threshold=float(threshold))
 
 
+def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """softmax of -input: weights that favour the smallest values."""
+    return softmax(-input, dim, dtype)
+
+
 def log_sigmoid(input: Tensor) -> Tensor:
     """log(1 / (1 + e^-x)), computed without overflow."""
     return apply(ops.LogSigmoid, _floating(input, "log_sigmoid"))
@@ -365,6 +370,13 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
         return _reduce((input - target).abs(), reduction)
     distance = (input - target).abs()
     return _reduce(where(distance < beta, distance * distance * (0.5 / beta), distance - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:

@@ -302,3 +302,11 @@ def test_binary_cross_entropy_refuses_what_is_not_a_probability():
     for call, error, match in cases:
         with pytest.raises(error, match=match):
             call()
+
+
+def test_huber_loss_needs_a_positive_delta():
+    for delta in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="huber_loss: delta must be positive"):
+            F.huber_loss(fastgrad.ones(2), fastgrad.zeros(2), delta=delta)
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'batchmean'"):
+        fastgrad.nn.KLDivLoss(reduction="avg")

@@ -229,3 +229,14 @@ def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, se
         dilation = 1
     check(backend_name, lambda x: F.max_pool1d(x, kernel, stride, padding, dilation, ceil_mode), x)
     check(backend_name, lambda x: F.max_pool1d(x, x.size(2)).squeeze(2), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
+def test_huber_loss_and_softmin(backend_name, shape, seed):
+    x, y = values(shape, seed, away_from=()), values(shape, seed + 1)
+    distance = np.abs(x - y)
+    x = np.where(np.abs(distance - 0.7) < 0.05, x + 0.1, x)  # away from the kink at |d| = delta
+    check(backend_name, lambda a, b: F.huber_loss(a, b, delta=0.7), x, y)
+    check(backend_name, lambda a: F.softmin(a, dim=-1), x)

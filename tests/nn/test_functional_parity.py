@@ -360,3 +360,16 @@ def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
     expected.sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)  # +-1e12, +-inf as PyTorch
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
+def test_huber_loss(dtype, rng, reduction, delta):
+    parity(dtype, lambda x, y: F.huber_loss(x, y, reduction=reduction, delta=delta),
+           lambda x, y: TF.huber_loss(x, y, reduction=reduction, delta=delta),
+           rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3)))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmin(dtype, rng, dim):
+    parity(dtype, lambda x: F.softmin(x, dim), lambda x: TF.softmin(x, dim), rng.standard_normal((3, 4)))

@@ -31,7 +31,10 @@ def both(build):
     lambda nn, lib: nn.CosineSimilarity(dim=0), lambda nn, lib: nn.PairwiseDistance(p=1.0),
     lambda nn, lib: nn.Conv1d(10, 6, 3), lambda nn, lib: nn.Conv1d(4, 6, 3, 2, 1, 2, groups=2, bias=False),
     lambda nn, lib: nn.Conv1d(4, 6, (3,), padding="same"), lambda nn, lib: nn.MaxPool1d(3),
-    lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True),
+    lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True), lambda nn, lib: nn.Softplus(beta=2, threshold=10),
+    lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
+    lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
+    lambda nn, lib: nn.BCELoss(),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
@@ -186,3 +189,34 @@ def test_conv1d_default_initialisation_has_pytorchs_bounds():
     for name in ("weight", "bias"):
         for layer in (ours, theirs):
             assert 0.8 * bound < float(getattr(layer, name).detach().abs().max()) <= bound + 1e-7
+
+
+@pytest.mark.parametrize("build, inputs", [
+    (lambda nn: nn.Softplus(beta=2.0, threshold=3.0), 1), (lambda nn: nn.LogSigmoid(), 1),
+    (lambda nn: nn.Softmin(dim=1), 1), (lambda nn: nn.SmoothL1Loss(beta=0.5), 2),
+    (lambda nn: nn.HuberLoss(delta=0.7, reduction="sum"), 2), (lambda nn: nn.KLDivLoss(reduction="batchmean"), 2),
+    (lambda nn: nn.KLDivLoss(reduction="sum", log_target=True), 2),
+])
+def test_activation_and_loss_layers_match_pytorch(build, inputs):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 4)) for _ in range(inputs)]
+    if "KLDiv" in repr(build(nn)):
+        arrays = [np.log(rng.dirichlet(np.ones(4), 3)) for _ in range(inputs)]
+        if not build(nn).log_target:
+            arrays[1] = np.exp(arrays[1])
+    ours = [fastgrad.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got, expected = build(nn)(*ours), build(torch.nn)(*theirs)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    got.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_flatten_parameters_is_accepted_and_changes_nothing():
+    for cls in ("LSTM", "GRU", "RNN"):
+        layer = getattr(nn, cls)(3, 4)
+        before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+        assert layer.flatten_parameters() is None and getattr(torch.nn, cls)(3, 4).flatten_parameters() is None
+        assert all(np.array_equal(before[k], v.numpy()) for k, v in layer.state_dict().items())
