@@ -835,3 +835,53 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
         return values
     starts = Tensor(np.arange(count) * stride - padding)
     return values, positions * dilation + starts
+
+
+# -- attention -------------------------------------------------------------------------------------
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q k^T * scale + mask) v over the last two dims (..., L, E) x (..., S, E) -> (..., L, Ev), as
+    PyTorch's: scale defaults to 1/sqrt(E); a bool attn_mask says which keys each query may attend to
+    (True: attend), a float one is added to the scores; is_causal lets query i see keys 0..i; dropout
+    (dropout_p, always applied, as PyTorch's) acts on the attention weights. A query that may attend to no
+    key gets zeros (and no gradient), as PyTorch's CPU kernel gives, not NaN."""
+    name = "scaled_dot_product_attention"
+    for label, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor) or t.ndim < 2:
+            raise ValueError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
+                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
+                         "and key need one feature size, key and value one length")
+    if enable_gqa:
+        raise NotImplementedError(f"{name}: enable_gqa=True (grouped-query attention) is not implemented")
+    if attn_mask is not None and is_causal:
+        raise ValueError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
+    length, keys = query.shape[-2], key.shape[-2]
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else float(scale)
+    scores = (query @ key.transpose(-2, -1)) * scale
+    if is_causal:
+        attn_mask = Tensor(np.tril(np.ones((length, keys), dtype=bool)))
+    blocked_rows = None
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"{name}: attn_mask must be a Tensor or None, got {type(attn_mask).__name__}")
+        try:
+            np.broadcast_shapes(attn_mask.shape, scores.shape)
+        except ValueError:
+            raise ValueError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
+                             f"shape {scores.shape}") from None
+        if attn_mask.dtype == np.bool_:
+            blocked = ~attn_mask._data
+            blocked_rows = blocked.all(axis=-1, keepdims=True)
+            # rows with no allowed key keep finite scores (their weights are zeroed below): no NaN anywhere
+            scores = scores.masked_fill(Tensor(blocked & ~blocked_rows), float("-inf"))
+        else:
+            scores = scores + attn_mask.to(scores.dtype)
+    weights = softmax(scores, dim=-1)
+    if blocked_rows is not None and blocked_rows.any():
+        weights = weights.masked_fill(Tensor(np.broadcast_to(blocked_rows, weights.shape)), 0.0)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value

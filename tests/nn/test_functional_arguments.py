@@ -310,3 +310,24 @@ def test_huber_loss_needs_a_positive_delta():
             F.huber_loss(fastgrad.ones(2), fastgrad.zeros(2), delta=delta)
     with pytest.raises(ValueError, match="reduction must be 'mean', 'batchmean'"):
         fastgrad.nn.KLDivLoss(reduction="avg")
+
+
+def test_scaled_dot_product_attention_refuses_bad_arguments():
+    q, k, v = fastgrad.ones(2, 3, 4), fastgrad.ones(2, 5, 4), fastgrad.ones(2, 5, 6)
+    sdpa = F.scaled_dot_product_attention
+    cases = [
+        (lambda: sdpa(fastgrad.ones(4), k, v), ValueError, "query must be a tensor of at least 2 dims"),
+        (lambda: sdpa(q, fastgrad.ones(2, 5, 3), v), ValueError, "do not fit"),
+        (lambda: sdpa(q, k, fastgrad.ones(2, 4, 6)), ValueError, "do not fit"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(3, 5, dtype=fastgrad.bool), is_causal=True), ValueError,
+         "not both"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(4, 5, dtype=fastgrad.bool)), ValueError, "does not broadcast"),
+        (lambda: sdpa(q, k, v, attn_mask=[[True]]), TypeError, "attn_mask must be a Tensor or None, got list"),
+        (lambda: sdpa(q, k, v, enable_gqa=True), NotImplementedError, "enable_gqa"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+    blocked = fastgrad.ones(3, 5, dtype=fastgrad.bool)
+    blocked[0] = False
+    assert sdpa(q, k, v, attn_mask=blocked)[:, 0].tolist() == [[0.0] * 6] * 2  # no key to attend to: zeros

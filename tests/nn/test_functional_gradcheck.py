@@ -240,3 +240,15 @@ def test_huber_loss_and_softmin(backend_name, shape, seed):
     x = np.where(np.abs(distance - 0.7) < 0.05, x + 0.1, x)  # away from the kink at |d| = delta
     check(backend_name, lambda a, b: F.huber_loss(a, b, delta=0.7), x, y)
     check(backend_name, lambda a: F.softmin(a, dim=-1), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 2), length=st.integers(1, 3), keys=st.integers(1, 3), features=st.integers(1, 3),
+       causal=st.booleans(), seed=seeds)
+def test_scaled_dot_product_attention(backend_name, batch, length, keys, features, causal, seed):
+    q, k, v = values((batch, length, features), seed), values((batch, keys, features), seed + 1), \
+        values((batch, keys, 2), seed + 2)
+    mask = fastgrad.tensor(np.random.default_rng(seed).random((length, keys)) > 0.5)
+    check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal), q, k, v)
+    check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), q, k, v)

@@ -373,3 +373,24 @@ def test_huber_loss(dtype, rng, reduction, delta):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_softmin(dtype, rng, dim):
     parity(dtype, lambda x: F.softmin(x, dim), lambda x: TF.softmin(x, dim), rng.standard_normal((3, 4)))
+
+
+# -- attention -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 5, 4), (2, 5, 6)), ((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4))])
+@pytest.mark.parametrize("mask_kind, kwargs", [(None, {}), (None, {"is_causal": True}), (None, {"scale": 0.3}),
+                                               ("bool", {}), ("bool with a blocked row", {}), ("float", {})])
+def test_scaled_dot_product_attention(dtype, rng, shapes, mask_kind, kwargs):
+    length, keys = shapes[0][-2], shapes[1][-2]
+    mask = None
+    if mask_kind == "float":
+        mask = rng.standard_normal((length, keys))
+    elif mask_kind is not None:
+        mask = rng.random((length, keys)) > 0.3
+        mask[:, 0] = mask_kind == "bool"  # every query may see key 0, except in the blocked row below
+        if mask_kind != "bool":
+            mask[1] = False
+    masks = {lib: None if mask is None else lib.tensor(mask if mask.dtype == bool else mask.astype(DTYPES[dtype][0]))
+             for lib in (fastgrad, torch)}
+    parity(dtype, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=masks[fastgrad], **kwargs),
+           lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, attn_mask=masks[torch], **kwargs),
+           *[rng.standard_normal(shape) for shape in shapes])
