@@ -231,6 +231,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def tolist(self):
         return self._data.tolist()
 
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (f"{loss:.4f}"), as in PyTorch; others only with an empty spec."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __float__(self) -> float:
         return float(self.item())
 

@@ -1,4 +1,4 @@
-"""fastgrad.cuda, the forms of .to() and the legacy constructors (new, new_empty) against PyTorch on a
+"""fastgrad.cuda, the forms of .to(), the legacy constructors (new, new_empty) and format() against PyTorch on a
 machine without CUDA."""
 import numpy as np
 import pytest
@@ -44,3 +44,9 @@ def test_legacy_constructors_match_pytorch(form):
     ours, theirs = form(fastgrad.zeros(1, dtype=fastgrad.float64)), form(torch.zeros(1, dtype=torch.float64))
     assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("spec", ["", ".2f", ".3e", ">8.1f"])
+def test_format_matches_pytorch(spec):
+    for value in (2.5, 3, True):
+        assert format(fastgrad.tensor(value), spec) == format(torch.tensor(value), spec)

@@ -146,3 +146,11 @@ def test_method_families_live_in_mixins_and_old_import_paths_still_work():
     assert fastgrad.tensor is creation.tensor and fastgrad.zeros is creation.zeros
     values, indices = fastgrad.tensor([[1.0, 3.0]]).max(dim=1)
     assert isinstance(fastgrad.tensor([1.0]).max(dim=0), ValuesIndices) and indices.tolist() == [1]
+
+
+def test_format_of_a_0_dim_tensor_is_its_number():
+    loss = fastgrad.tensor(2.5, requires_grad=True) * 1.0
+    assert f"{loss:.2f}" == "2.50" and f"{loss}" == "2.5" and "{:.3f}".format(fastgrad.tensor(3)) == "3.000"
+    assert f"{fastgrad.tensor([2.5])}" == str(fastgrad.tensor([2.5]))
+    with pytest.raises(TypeError):
+        f"{fastgrad.tensor([2.5]):.2f}"
