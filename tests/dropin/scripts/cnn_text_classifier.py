@@ -1,7 +1,7 @@
 """A convolutional sentence classifier (Kim 2014) written for PyTorch: variable-length sentences padded
 with nn.utils.rnn.pad_sequence, embeddings transposed to (batch, channels, length), parallel Conv1d
 filters of widths 2, 3 and 4 in an nn.ModuleList, ReLU, max-pooling over time with F.max_pool1d,
-the pooled features concatenated, dropout, a sigmoid output with nn.BCELoss, Adagrad, and the
+the pooled features concatenated, dropout, a sigmoid output with nn.BCELoss, Adadelta as Kim used, and the
 precision of the positive class under no_grad."""
 import numpy as np
 import torch
@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pad_sequence
 
-VOCAB, EMBED, FILTERS, WIDTHS, BATCH, STEPS, PAD = 30, 10, 6, (2, 3, 4), 16, 30, 0
+VOCAB, EMBED, FILTERS, WIDTHS, BATCH, STEPS, PAD = 30, 10, 6, (2, 3, 4), 16, 60, 0
 GOOD, BAD, NOT = 1, 2, 3  # "not good" is bad: the phrase matters, not the word
 
 
@@ -49,7 +49,7 @@ def run(seed=0):
         for _, p in sorted(model.named_parameters()):
             p.copy_(torch.from_numpy(rng.normal(0, 0.3, tuple(p.shape)).astype(np.float32)))
         model.embedding.weight[PAD].fill_(0)
-    optimizer = torch.optim.Adagrad(model.parameters(), lr=0.1)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0, rho=0.95, eps=1e-6)
     criterion = nn.BCELoss()
 
     losses = []
