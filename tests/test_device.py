@@ -90,7 +90,9 @@ def test_module_to_takes_pytorchs_forms():
     assert np.isfinite(layer(fastgrad.ones(1, 2)).numpy()).all()
 
 
-def test_seeding_boilerplate_runs():
+def test_seeding_boilerplate_runs(monkeypatch):
+    monkeypatch.setattr(fastgrad.backends.cudnn, "deterministic", False)  # restored after the test
+    monkeypatch.setattr(fastgrad.backends.cudnn, "benchmark", False)
     fastgrad.backends.cudnn.deterministic = True
     fastgrad.backends.cudnn.benchmark = False
     assert fastgrad.backends.cudnn.is_available() is False
