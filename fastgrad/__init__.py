@@ -15,26 +15,29 @@ from fastgrad import backends as _backends
 from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
-from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.functions import (abs, all, amax, amin, any, argmax, argmin, argsort, bernoulli, bitwise_and, bitwise_not,
-                                bitwise_or, bitwise_xor, bmm, cat, chunk, clamp, concat, cos, cumprod, cumsum, einsum,
-                                exp, expm1, flatten, flip, floor_divide, gather, index_add, index_select, is_tensor,
-                                isfinite, isinf, isnan, log, log1p, log_softmax, logical_and, logical_not, logical_or,
-                                logical_xor, logsumexp, masked_fill, masked_select, matmul, max, maximum, mean, min,
-                                minimum, mm, moveaxis, movedim, multinomial, narrow, nonzero, norm, numel, outer,
-                                permute, prod, reciprocal, relu, remainder, repeat_interleave, reshape, roll, rsqrt,
-                                scatter, scatter_add, sigmoid, sign, sin, softmax, sort, split, sqrt, square, squeeze,
-                                stack, std, sum, swapaxes, swapdims, tanh, topk, transpose, tril, triu, unbind,
-                                unflatten, unique, unsqueeze, var, where)
+from fastgrad.dtypes import bool_, finfo, float32, float64, get_default_dtype, iinfo, int32, int64
+from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
+                                bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, cat, ceil, chunk,
+                                clamp, clamp_max, clamp_min, clip, clone, concat, cos, cumprod, cumsum, div, dot,
+                                einsum, eq, equal, exp, expm1, flatten, flip, floor, floor_divide, gather, ge, gt,
+                                index_add, index_select, is_floating_point, is_tensor, isclose, isfinite, isinf, isnan,
+                                le, log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+                                logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean, min, minimum,
+                                mm, moveaxis, movedim, mul, multinomial, mv, narrow, ne, neg, nonzero, norm, numel,
+                                outer, permute, pow, prod, reciprocal, relu, remainder, repeat_interleave, reshape,
+                                roll, round, rsqrt, scatter, scatter_add, select, sigmoid, sign, sin, softmax, sort,
+                                split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims, t, tanh, topk,
+                                transpose, tril, triu, trunc, unbind, unflatten, unique, unsqueeze, var, where)
 from fastgrad.profiler import profile
-from fastgrad.random import Generator, get_rng_state, manual_seed, set_rng_state
+from fastgrad.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from fastgrad.serialization import load, save
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import Tensor, device
+from fastgrad.tensor import Size, Tensor, device
 from fastgrad.threads import get_num_threads, set_num_threads
-from fastgrad.creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
-                               rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
-                               zeros_like)
+from fastgrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+                               ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
+                               zeros, zeros_like)
+from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
 float = float32
@@ -48,7 +51,7 @@ __version__ = "0.1.0"
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
 # `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
-from fastgrad import autograd, nn, optim  # noqa: E402  (they need the package above)
+from fastgrad import autograd, cuda, nn, optim  # noqa: E402  (they need the package above)
 
 
 def __getattr__(name: str):

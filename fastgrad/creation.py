@@ -7,13 +7,14 @@ import numpy as np
 
 from fastgrad.dtypes import as_dtype, default_float, int64
 from fastgrad.random import GENERATOR, rng_of
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 from fastgrad.tensor_methods.arguments import int_arg, size_arg
 
 
-def tensor(data: Any, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data`. As in PyTorch, Python floats become float32 and ints
     int64, while arrays, tensors and NumPy scalars (also inside lists) keep their dtype."""
+    check_device("tensor", device)
     array = np.array(data._data if isinstance(data, Tensor) else data)
     if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
         dtype = default_float if array.dtype.kind == "f" else int64
@@ -29,6 +30,18 @@ def _has_own_dtype(data) -> bool:
     return False
 
 
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
+    """data as a tensor, without a copy where none is needed, as torch.as_tensor: a tensor of the asked
+    dtype is returned as it is, and a NumPy array of it shares its memory (as from_numpy); anything else
+    (a list, or a different dtype) is converted into a new tensor, like `tensor(data, dtype)`."""
+    check_device("as_tensor", device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or as_dtype(dtype) == data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (no copy)."""
     if not isinstance(array, np.ndarray):
@@ -41,33 +54,40 @@ def _filled(fill, size, dtype, requires_grad) -> Tensor:
                   requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("zeros", device)
     return _filled(np.zeros, size, dtype, requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("ones", device)
     return _filled(np.ones, size, dtype, requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("empty", device)
     return _filled(np.zeros, size, dtype, requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("full", device)
     if dtype is None:
         dtype = default_float if isinstance(fill_value, float) else np.asarray(fill_value).dtype
     return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("zeros_like", device)
     return Tensor(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("ones_like", device)
     return Tensor(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("arange", device)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -85,14 +105,17 @@ def _floating(name: str, dtype) -> np.dtype:
     return dtype
 
 
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1) from fastgrad's seeded generator."""
-    return Tensor(GENERATOR.rng.random(size_arg(size)), dtype=_floating("rand", dtype), requires_grad=requires_grad)
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1) from fastgrad's seeded generator (or `generator`)."""
+    check_device("rand", device)
+    return Tensor(rng_of(generator).random(size_arg(size)), dtype=_floating("rand", dtype),
+                  requires_grad=requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal from fastgrad's seeded generator."""
-    return Tensor(GENERATOR.rng.standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal from fastgrad's seeded generator (or `generator`)."""
+    check_device("randn", device)
+    return Tensor(rng_of(generator).standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
                   requires_grad=requires_grad)
 
 
@@ -112,9 +135,11 @@ def _integers(name: str, low, high, shape: tuple, dtype: np.dtype, generator, re
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
-def randint(low: int, high=None, size=(), *, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randint(low: int, high=None, size=(), *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
     """Integers uniform in [low, high), int64 unless `dtype` is given. As in PyTorch, `randint(10, (3,))`
     draws 3 from [0, 10) and `randint(2, 5, (3,))` 3 from [2, 5)."""
+    check_device("randint", device)
     if isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
         if size != ():
             raise TypeError(f"randint: size given twice ({high} and {size})")
@@ -126,9 +151,10 @@ def randint(low: int, high=None, size=(), *, generator=None, dtype=None, require
 
 
 def randint_like(input: Tensor, low: int | None = None, high: int | None = None, *, dtype=None, generator=None,
-                 requires_grad: bool = False) -> Tensor:
+                 device=None, requires_grad: bool = False) -> Tensor:
     """Integers uniform in [low, high) in input's shape (and dtype, unless given); `randint_like(x, 10)`
     draws from [0, 10)."""
+    check_device("randint_like", device)
     if high is None:
         if low is None:
             raise TypeError("randint_like: missing the upper bound high")
@@ -138,8 +164,9 @@ def randint_like(input: Tensor, low: int | None = None, high: int | None = None,
     return _integers("randint_like", low, high, input.shape, dtype, generator, requires_grad)
 
 
-def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, dtype=int64, generator=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0, ..., n-1."""
+    check_device("randperm", device)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"randperm: n must be an int, got {type(n).__name__}")
     if n < 0:
@@ -153,12 +180,14 @@ def randperm(n: int, *, dtype=int64, generator=None, requires_grad: bool = False
     return Tensor(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
+    check_device("full_like", device)
     return Tensor(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
 
 
-def empty_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device("empty_like", device)
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -166,21 +195,24 @@ def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tens
     return Tensor(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1), t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    check_device("rand_like", device)
     return _random_like("rand_like", GENERATOR.rng.random, t, dtype, requires_grad)
 
 
-def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal, t's shape and (floating) dtype, from fastgrad's seeded generator."""
+    check_device("randn_like", device)
     return _random_like("randn_like", GENERATOR.rng.standard_normal, t, dtype, requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end inclusive (float32 unless `dtype` says otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
     are exact, and an integer dtype truncates toward zero."""
+    check_device("linspace", device)
     steps = int_arg(steps, "linspace: steps")
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
@@ -194,8 +226,9 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """The n x m (n x n when m is None) matrix with ones on the diagonal."""
+    check_device("eye", device)
     n = int_arg(n, "eye: n")
     m = n if m is None else int_arg(m, "eye: m")
     for name, value in (("n", n), ("m", m)):

@@ -12,6 +12,38 @@ _BY_NAME = {"float32": float32, "float": float32, "float64": float64, "double": 
             "long": int64, "int32": int32, "int": int32, "bool": bool_}
 
 
+class finfo:
+    """Limits of a floating point dtype as Python floats, as torch.finfo: bits, eps, max, min, tiny (=
+    smallest_normal) and resolution (10^-decimal digits); the default float's without an argument."""
+
+    def __init__(self, dtype=None) -> None:
+        dtype = default_float if dtype is None else as_dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: expected a floating point dtype, got {dtype}; use iinfo for integers")
+        info = np.finfo(dtype)
+        self.dtype, self.bits = str(dtype), info.bits
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+def iinfo(dtype) -> np.iinfo:
+    """Limits of an integer dtype (min, max, bits), as torch.iinfo."""
+    dtype = as_dtype(dtype)
+    if dtype.kind not in "iu":
+        raise TypeError(f"iinfo: expected an integer dtype, got {dtype}; use finfo for floating point")
+    return np.iinfo(dtype)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of Python floats in new tensors: float32, as PyTorch's default."""
+    return default_float
+
+
 def as_dtype(dtype) -> np.dtype:
     """Accept fastgrad/NumPy dtypes, Python types and names like "float32"."""
     if isinstance(dtype, str):

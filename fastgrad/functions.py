@@ -53,8 +53,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return apply(ops.Stack, *tensors, axis=axis)
 
 
-def where(condition, input, other) -> Tensor:
-    """Elementwise `input` where condition holds, else `other`; gradients flow to both branches."""
+def where(condition, input=None, other=None) -> Tensor:
+    """Elementwise `input` where condition holds, else `other`; gradients flow to both branches. With the
+    condition alone, the indices where it holds, one tensor per dim (nonzero(as_tuple=True)), as PyTorch."""
+    if input is None and other is None:
+        return _as_tensor(condition).nonzero(as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: expected both input and other, or neither (for the indices of the condition)")
     # The condition is an input of the op: a tensor's version counter then guards it, and an array is copied.
     condition = condition if isinstance(condition, Tensor) else Tensor._wrap(np.array(condition), False, None)
     cond = condition._data
@@ -81,6 +86,71 @@ def maximum(a: Tensor, b) -> Tensor:
 
 def minimum(a: Tensor, b) -> Tensor:
     return _as_tensor(a).minimum(b)
+
+
+def add(input, other, *, alpha: float = 1) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha: float = 1) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).sub(other, alpha=alpha)
+
+
+def mul(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
+
+
+def div(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) / other
+
+
+def pow(input, exponent) -> Tensor:
+    return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
+
+
+def neg(input: Tensor) -> Tensor:
+    return -input
+
+
+def clone(input: Tensor) -> Tensor:
+    return input.clone()
+
+
+# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor.
+def eq(input: Tensor, other) -> Tensor:
+    return input == other
+
+
+def ne(input: Tensor, other) -> Tensor:
+    return input != other
+
+
+def lt(input: Tensor, other) -> Tensor:
+    return input < other
+
+
+def le(input: Tensor, other) -> Tensor:
+    return input <= other
+
+
+def gt(input: Tensor, other) -> Tensor:
+    return input > other
+
+
+def ge(input: Tensor, other) -> Tensor:
+    return input >= other
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return input.equal(other)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return input.allclose(other, rtol, atol, equal_nan)
 
 
 def exp(x: Tensor) -> Tensor:
@@ -115,6 +185,33 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return x.clamp(min, max)
 
 
+def clamp_min(x: Tensor, min) -> Tensor:
+    return x.clamp(min=min)
+
+
+def clamp_max(x: Tensor, max) -> Tensor:
+    return x.clamp(max=max)
+
+
+clip = clamp
+
+
+def floor(input: Tensor) -> Tensor:
+    return input.floor()
+
+
+def ceil(input: Tensor) -> Tensor:
+    return input.ceil()
+
+
+def trunc(input: Tensor) -> Tensor:
+    return input.trunc()
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    return input.round(decimals)
+
+
 def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return x.sum(dim, keepdim, dtype=dtype)
 
@@ -147,6 +244,18 @@ def reshape(x: Tensor, shape) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     return x.transpose(dim0, dim1)
+
+
+def t(input: Tensor) -> Tensor:
+    return input.t()
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    return input.select(dim, index)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return input.expand(size)
 
 
 def permute(x: Tensor, dims) -> Tensor:
@@ -233,6 +342,10 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     return input.unique(sorted, return_inverse, return_counts, dim)
 
 
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    return input.bincount(weights, minlength)
+
+
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     return input.topk(k, dim, largest, sorted)
 
@@ -264,6 +377,12 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tenso
 # -- math, reductions, shapes, matrix products -----------------------------------------------------
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: input must be a Tensor, got {type(input).__name__}")
+    return input.is_floating_point()
 
 
 def numel(input: Tensor) -> int:
@@ -407,6 +526,29 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return _as_tensor(input).bmm(mat2)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """The inner product of two 1-D tensors of one size and dtype (no broadcasting, as PyTorch)."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor) or t.ndim != 1:
+            raise ValueError(f"dot: {name} must be a 1-D tensor, got "
+                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+    if input.shape != other.shape:
+        raise ValueError(f"dot: input and other must have the same size, got {input.shape[0]} and {other.shape[0]}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"dot: expected both vectors to have the same dtype, got {input.dtype} and {other.dtype}")
+    return input @ other
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """The product of a matrix (n, m) and a vector (m,), as torch.mv."""
+    if not isinstance(input, Tensor) or input.ndim != 2 or not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise ValueError(f"mv: expected a 2-D input and a 1-D vec, got {getattr(input, 'shape', input)!r} and "
+                         f"{getattr(vec, 'shape', vec)!r}")
+    if input.dtype != vec.dtype:
+        raise RuntimeError(f"mv: expected input and vec to have the same dtype, got {input.dtype} and {vec.dtype}")
+    return input @ vec
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:

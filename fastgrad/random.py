@@ -51,9 +51,15 @@ class Generator:
 GENERATOR = Generator().manual_seed(0)
 
 
-def manual_seed(seed: int) -> None:
-    """Reseed fastgrad's generator; the same seed gives the same initial weights and dropout masks."""
-    GENERATOR.manual_seed(seed)
+def manual_seed(seed: int) -> Generator:
+    """Reseed fastgrad's generator; the same seed gives the same initial weights and dropout masks.
+    Returns the generator, as torch.manual_seed does."""
+    return GENERATOR.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed the global generator was last seeded with."""
+    return GENERATOR.initial_seed()
 
 
 def get_rng_state() -> dict:

@@ -27,17 +27,18 @@ the target (`os.replace`), so a crash mid-write leaves the previous checkpoint i
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import tempfile
 import zipfile
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device, device
 
 FORMAT = "fastgrad-checkpoint"
 VERSION = 1
@@ -114,15 +115,21 @@ def _umask() -> int:
     return umask
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write obj to path atomically in the format described in this module's docstring. As a plain write
-    would: through a symbolic link to its target, keeping an existing file's permissions, and giving a
-    new file the umask's."""
-    path = os.path.realpath(os.fspath(path))
+def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+    """Write obj to f in the format described in this module's docstring: to a path atomically, as a
+    plain write would (through a symbolic link to its target, keeping an existing file's permissions, and
+    giving a new file the umask's), or into a binary file object (io.BytesIO, an open file) at its
+    position, as torch.save does."""
     encoder = _Encoder()
     root = encoder.encode(obj)
     header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
     members = {STRUCTURE_KEY: np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **encoder.arrays}
+    if hasattr(f, "write"):
+        np.savez(f, allow_pickle=False, **members)
+        return
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: f must be a path or a binary file object with a write method, got {type(f).__name__}")
+    path = os.path.realpath(os.fspath(f))
     folder = os.path.dirname(os.path.abspath(path))
     handle, temp_path = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
@@ -136,6 +143,15 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         if os.path.exists(temp_path):
             os.remove(temp_path)
         raise
+
+
+def _check_map_location(map_location) -> None:
+    """PyTorch's map_location forms, each of which must lead to the CPU."""
+    if map_location is None or callable(map_location) and not isinstance(map_location, (str, device)):
+        return
+    targets = map_location.values() if isinstance(map_location, dict) else (map_location,)
+    for target in targets:
+        check_device("load: map_location", target)
 
 
 class _Decoder:
@@ -201,14 +217,34 @@ class _Decoder:
         return items
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read a checkpoint written by `save`. Arrays come back as NumPy arrays, Tensors as Tensors."""
-    path = os.fspath(path)
-    with open(path, "rb") as file:  # (FileNotFoundError as it is)
-        if file.read(4) != b"PK\x03\x04":  # not a zip archive: NumPy would guess at a .npy or pickled data
-            raise CheckpointError(f"{path} is not a fastgrad checkpoint: not a zip archive (an .npz file)")
+def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool | None = None,
+         mmap: bool | None = None, **kwargs) -> Any:
+    """Read a checkpoint written by `save`, from a path or a binary file object (from its position).
+    Arrays come back as NumPy arrays, Tensors as Tensors. PyTorch's arguments are accepted for the code
+    that passes them: every tensor is on the CPU, so `map_location` may only name the CPU (a device, a
+    string, a {from: to} dict, or a function, which has nothing to move); the file never holds code, so
+    `weights_only` changes nothing, and neither does `mmap` (the arrays are read into memory)."""
+    _check_map_location(map_location)
+    for name, flag in (("weights_only", weights_only), ("mmap", mmap)):
+        if not isinstance(flag, (bool, type(None))):
+            raise TypeError(f"load: {name} must be a bool or None, got {type(flag).__name__}")
+    if kwargs:
+        raise TypeError(f"load: unexpected keyword arguments {sorted(kwargs)}")
+    if hasattr(f, "read"):
+        path, source = getattr(f, "name", "<file object>"), io.BytesIO(f.read())
+    elif isinstance(f, (str, bytes, os.PathLike)):
+        path = source = os.fspath(f)
+    else:
+        raise TypeError(f"load: f must be a path or a binary file object with a read method, got {type(f).__name__}")
+    if isinstance(source, io.BytesIO):
+        magic = source.getvalue()[:4]
+    else:
+        with open(path, "rb") as file:  # (FileNotFoundError as it is)
+            magic = file.read(4)
+    if magic != b"PK\x03\x04":  # not a zip archive: NumPy would guess at a .npy or pickled data
+        raise CheckpointError(f"{path} is not a fastgrad checkpoint: not a zip archive (an .npz file)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(source, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}  # reads every member, checking its CRC
     except FileNotFoundError:
         raise

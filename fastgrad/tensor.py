@@ -51,6 +51,52 @@ class device:
 CPU = device("cpu")
 
 
+class Size(tuple):
+    """A shape, as torch.Size: a tuple (equal to the plain tuple of the same sizes) with numel()."""
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"fastgrad.Size({list(self)})"
+
+
+def check_device(where: str, value) -> None:
+    """A `device=` argument: None or the CPU (a `device`, a string such as "cpu"); anything else raises."""
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (device, str, int)):
+            raise TypeError(f"{where}: device must be a fastgrad.device or a string such as 'cpu', "
+                            f"got {type(value).__name__}")
+        device(value if not isinstance(value, int) else f"cuda:{value}")  # an int names an accelerator
+
+
+def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
+    """PyTorch's forms of `.to(...)`: (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) and
+    (tensor, non_blocking, copy), each argument also by keyword (and memory_format, which has no meaning
+    here). Checks the device and returns (dtype or None, copy)."""
+    rest, given = list(args), {}
+    if rest and isinstance(rest[0], Tensor):
+        given["dtype"] = rest.pop(0).dtype
+    else:
+        if rest and (isinstance(rest[0], (device, str)) or (isinstance(rest[0], int) and not isinstance(rest[0], bool))):
+            given["device"] = rest.pop(0)
+        if rest and not isinstance(rest[0], bool):
+            given["dtype"] = rest.pop(0)
+    if len(rest) > 2 or not all(isinstance(flag, bool) for flag in rest):
+        raise TypeError(f"{where}: expected (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) or "
+                        f"(tensor, non_blocking, copy), got {tuple(type(a).__name__ for a in args)}")
+    given.update(zip(("non_blocking", "copy"), rest))
+    for key, value in kwargs.items():
+        if key not in ("device", "dtype", "non_blocking", "copy", "memory_format"):
+            raise TypeError(f"{where}: unexpected keyword argument {key!r}")
+        if key in given:
+            raise TypeError(f"{where}: {key} given twice")
+        given[key] = value
+    check_device(where, given.get("device"))
+    dtype = given.get("dtype")
+    return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False))
+
+
 def _bool_method(ufunc):
     """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons)."""
     def method(self, other):
@@ -136,6 +182,20 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def dim(self) -> int:
         return self._data.ndim
 
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
     def numel(self) -> int:
         return self._data.size
 
@@ -156,8 +216,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         return f"tensor({body}{extra})"
 
     # -- conversion -------------------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared, not copied; `force` changes nothing on the CPU)."""
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -170,6 +230,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     def tolist(self):
         return self._data.tolist()
+
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (f"{loss:.4f}"), as in PyTorch; others only with an empty spec."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -412,6 +478,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (
         _bool_method(ufunc) for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
     def _bitwise(self, ufunc, other, name: str) -> "Tensor":
@@ -473,19 +540,25 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         return self.reshape(-1, 1) * vec2
 
     # -- dtype, device, copies ----------------------------------------------------------------------
-    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
-        """`.to(dtype)`, `.to("cpu")` / `.to(device)` (a no-op) or both."""
-        for arg in args + tuple(kwargs.values()):
-            if isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")):
-                device(arg)  # raises for anything but the CPU
-            else:
-                dtype = arg
-        if dtype is None or as_dtype(dtype) == self.dtype:
+    def to(self, *args, **kwargs) -> "Tensor":
+        """`.to(dtype)`, `.to("cpu")` / `.to(device)`, `.to(other)` (other's dtype), with PyTorch's
+        `non_blocking` and `copy`: self when nothing changes, unless copy=True."""
+        dtype, copy = to_arguments("Tensor.to", args, kwargs)
+        if (dtype is None or dtype == self.dtype) and not copy:
             return self
-        return apply(ops.Cast, self, dtype=as_dtype(dtype))
+        return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype)
 
     def type(self, dtype) -> "Tensor":
         return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """self in other's dtype."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -514,19 +587,44 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
-    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
+        check_device("new_tensor", device)
         return Tensor(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
                       requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None) -> "Tensor":
-        return Tensor(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype))
+    def new(self, *args, device=None) -> "Tensor":
+        """The legacy constructor old PyTorch code still uses: `w.new(2, 3)` a tensor of that size (zeros
+        here, uninitialized in PyTorch), `w.new([1, 2])` one of that data, `w.new()` an empty one; all in
+        self's dtype."""
+        check_device("new", device)
+        if not args:
+            return self.new_zeros(0)
+        if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
+            return self.new_zeros(args)
+        if len(args) == 1 and isinstance(args[0], (list, tuple)):
+            return self.new_tensor(args[0])
+        raise TypeError(f"new: expected sizes (ints) or one sequence of data, got "
+                        f"{tuple(type(a).__name__ for a in args)}")
 
-    def new_ones(self, *size, dtype=None) -> "Tensor":
-        return Tensor(np.ones(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype))
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
+        """As new_zeros: fastgrad's empty tensors are zeros."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None) -> "Tensor":
-        return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype))
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
+        check_device("new_zeros", device)
+        return Tensor(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
+                      requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
+        check_device("new_ones", device)
+        return Tensor(np.ones(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
+                      requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
+        check_device("new_full", device)
+        return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
+                      requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":
         """Integer and bool tensors as float32, for math whose values are not integers (as in PyTorch)."""

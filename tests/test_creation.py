@@ -92,3 +92,27 @@ def test_eye_full_like_and_empty_like_match_torch():
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
         empty, torch_empty = fastgrad.empty_like(fastgrad.tensor(values)), torch.empty_like(torch.tensor(values))
         assert empty.shape == tuple(torch_empty.shape) and str(empty.dtype) == str(torch_empty.dtype).replace("torch.", "")
+
+
+def test_as_tensor_shares_what_it_can_and_copies_the_rest():
+    array = np.zeros(3)
+    shared = fastgrad.as_tensor(array)
+    array[0] = 5.0
+    assert shared.tolist() == [5.0, 0.0, 0.0] and shared.dtype == fastgrad.float64
+    converted = fastgrad.as_tensor(array, dtype=fastgrad.float32)
+    array[1] = 5.0
+    assert converted.tolist() == [5.0, 0.0, 0.0]
+    t = fastgrad.ones(2)
+    assert fastgrad.as_tensor(t) is t and fastgrad.as_tensor(t, dtype=fastgrad.float64).dtype == fastgrad.float64
+    assert fastgrad.as_tensor([1, 2]).dtype == fastgrad.int64 and fastgrad.as_tensor([1.5]).dtype == fastgrad.float32
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fastgrad.as_tensor([1], device="cuda")
+
+
+def test_rand_and_randn_take_a_generator():
+    for draw in (fastgrad.rand, fastgrad.randn):
+        first = draw(3, generator=fastgrad.Generator().manual_seed(4)).tolist()
+        assert first == draw(3, generator=fastgrad.Generator().manual_seed(4)).tolist()
+        assert first != draw(3, generator=fastgrad.Generator().manual_seed(5)).tolist()
+    with pytest.raises(TypeError, match="generator must be a fastgrad.Generator"):
+        fastgrad.rand(2, generator=3)

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 
@@ -248,3 +249,35 @@ def test_save_writes_through_a_link_and_with_the_permissions_of_a_plain_write(tm
     finally:
         os.umask(umask)
     assert ((tmp_path / "new.npz").stat().st_mode & 0o777) == 0o644
+
+
+def test_file_objects_and_pytorchs_load_arguments(tmp_path):
+    state = {"weight": fastgrad.arange(3, dtype=fastgrad.float32), "step": 4}
+    buffer = io.BytesIO()
+    fastgrad.save(state, buffer)
+    buffer.seek(0)
+    loaded = fastgrad.load(buffer, map_location="cpu", weights_only=True)
+    assert loaded["step"] == 4 and loaded["weight"].tolist() == [0.0, 1.0, 2.0]
+    fastgrad.save(state, tmp_path / "c.pt")
+    with open(tmp_path / "c.pt", "rb") as file:
+        assert fastgrad.load(file)["step"] == 4
+    for map_location in (None, fastgrad.device("cpu"), {"cuda:0": "cpu"}, lambda storage, location: storage):
+        assert fastgrad.load(tmp_path / "c.pt", map_location=map_location)["step"] == 4
+
+
+def test_bad_targets_and_arguments_are_refused(tmp_path):
+    fastgrad.save({"a": 1}, tmp_path / "c.pt")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fastgrad.load(tmp_path / "c.pt", map_location="cuda:0")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fastgrad.load(tmp_path / "c.pt", map_location={"cpu": "cuda:1"})
+    with pytest.raises(TypeError, match="weights_only must be a bool or None, got str"):
+        fastgrad.load(tmp_path / "c.pt", weights_only="yes")
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments \['mmap_mode'\]"):
+        fastgrad.load(tmp_path / "c.pt", mmap_mode=True)
+    with pytest.raises(TypeError, match="f must be a path or a binary file object with a write method, got int"):
+        fastgrad.save({"a": 1}, 3)
+    with pytest.raises(TypeError, match="f must be a path or a binary file object with a read method, got int"):
+        fastgrad.load(3)
+    with pytest.raises(CheckpointError, match="<file object> is not a fastgrad checkpoint: not a zip archive"):
+        fastgrad.load(io.BytesIO(b"not a checkpoint"))

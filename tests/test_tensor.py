@@ -81,6 +81,17 @@ def test_conveniences():
         fastgrad.device("cuda:0")
 
 
+def test_legacy_new_and_new_empty():
+    weight = fastgrad.zeros(1, dtype=fastgrad.float64)
+    assert weight.new(2, 3).shape == (2, 3) and weight.new(2, 3).dtype == fastgrad.float64
+    assert weight.new(2, 3).zero_().tolist() == [[0.0] * 3] * 2
+    assert weight.new((2, 3)).tolist() == [2.0, 3.0] and weight.new([1, 2]).dtype == fastgrad.float64  # data
+    assert weight.new().shape == (0,)
+    assert weight.new_empty(2, 3).shape == (2, 3) and weight.new_empty((4,), dtype=fastgrad.int64).dtype == fastgrad.int64
+    with pytest.raises(TypeError, match="sizes"):
+        weight.new(2.5)
+
+
 def test_in_place_idioms_bump_the_version():
     t = fastgrad.zeros(3)
     t.fill_(2.0).add_(fastgrad.ones(3), alpha=3).mul_(2).sub_(1.0).clamp_(0, 8)
@@ -135,3 +146,11 @@ def test_method_families_live_in_mixins_and_old_import_paths_still_work():
     assert fastgrad.tensor is creation.tensor and fastgrad.zeros is creation.zeros
     values, indices = fastgrad.tensor([[1.0, 3.0]]).max(dim=1)
     assert isinstance(fastgrad.tensor([1.0]).max(dim=0), ValuesIndices) and indices.tolist() == [1]
+
+
+def test_format_of_a_0_dim_tensor_is_its_number():
+    loss = fastgrad.tensor(2.5, requires_grad=True) * 1.0
+    assert f"{loss:.2f}" == "2.50" and f"{loss}" == "2.5" and "{:.3f}".format(fastgrad.tensor(3)) == "3.000"
+    assert f"{fastgrad.tensor([2.5])}" == str(fastgrad.tensor([2.5]))
+    with pytest.raises(TypeError):
+        f"{fastgrad.tensor([2.5]):.2f}"

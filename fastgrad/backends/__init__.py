@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from types import SimpleNamespace
 
+from fastgrad.backends import cudnn  # noqa: F401  (torch.backends.cudnn's flags, for seeding boilerplate)
 from fastgrad.profiler import PROFILE
 
 NAMES = ("numpy", "compiled", "python")

@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, where
+from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
@@ -115,6 +115,11 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, a smooth relu; x itself where beta x > threshold."""
     return apply(ops.Softplus, _floating(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """softmax of -input: weights that favour the smallest values."""
+    return softmax(-input, dim, dtype)
 
 
 def log_sigmoid(input: Tensor) -> Tensor:
@@ -367,6 +372,13 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     return _reduce(where(distance < beta, distance * distance * (0.5 / beta), distance - 0.5 * beta), reduction)
 
 
+def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
+
+
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) pointwise, with input = log q: target (log target - input), 0 where target is 0
     (or exp(target) (target - input) when log_target). "batchmean" (sum / batch size) is the KL
@@ -389,6 +401,30 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
         total = pointwise.sum()
         return total / input.shape[0] if input.ndim else total
     return _reduce(pointwise, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities `input` (each in [0, 1], e.g. a sigmoid's output) against
+    targets of the input's shape and dtype, each log clamped at -100 as PyTorch's. `weight` (a constant)
+    scales each element's loss and broadcasts to the input's shape. binary_cross_entropy_with_logits on
+    the logits is the numerically safer form of the same loss."""
+    name = "binary_cross_entropy"
+    _reduction(reduction)
+    _floating(input, name)
+    target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    if target.dtype != input.dtype:
+        raise TypeError(f"{name}: target must have the input's dtype {input.dtype}, got {target.dtype}")
+    data = input._data
+    if not ((data >= 0) & (data <= 1)).all():
+        raise ValueError(f"{name}: every element of input must be a probability in [0, 1], got values in "
+                         f"[{np.nanmin(data) if not np.isnan(data).all() else np.nan}, {np.nanmax(data)}]"
+                         + (" and NaN" if np.isnan(data).any() else ""))
+    losses = apply(ops.BinaryCrossEntropy, input, target)
+    if weight is not None:
+        losses = losses * _constant_elementwise_weight(name, "weight", weight, input)
+    return _reduce(losses, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean",
@@ -697,3 +733,155 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
                         f"{[str(score.dtype) for score in scores]}")
     scores = tuple(score if score.dtype == dtype else score.to(dtype) for score in scores)
     return apply(ops.CRFLogPartition, *scores, lengths=lengths.astype(np.int64))
+
+
+# -- convolution and pooling over time (Kim 2014's sentence CNN) ---------------------------------------
+def _one_int(name: str, value, low: int) -> int:
+    """An int argument (or a 1-tuple of one, as PyTorch's 1-D layers store them) of at least `low`."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int or a 1-tuple of one, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    return int(value)
+
+
+def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
+    """(N, C, L) as it is, or an unbatched (C, L) with a batch dim of 1 added; and whether it was added."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        got = input.shape if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got {got}")
+    return (input, False) if input.ndim == 3 else (input.unsqueeze(0), True)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """The 1-D cross-correlation of input (N, C_in, L) with weight (C_out, C_in / groups, K), plus bias
+    (C_out,): out[n, o, t] = sum over c, k of input[n, c, t * stride + k * dilation] * weight[o, c, k]
+    (after zero padding). `padding` is a number of zeros on each side, "valid" (none) or "same" (the
+    input's length; stride 1 only). Built from pad, unfold and einsum, so its gradients are theirs."""
+    x, unbatched = _sequence_input("conv1d", input)
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be a 3-D tensor (C_out, C_in / groups, K), got "
+                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
+    stride, dilation = _one_int("conv1d: stride", stride, 1), _one_int("conv1d: dilation", dilation, 1)
+    groups = _one_int("conv1d: groups", groups, 1)
+    out_channels, group_channels, width = weight.shape
+    if x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"conv1d: weight of shape {weight.shape} with groups={groups} expects input with "
+                         f"{group_channels * groups} channels and out channels divisible by groups; got input of "
+                         f"shape {input.shape}")
+    if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(f"conv1d: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
+                        + (f" and {bias.dtype}" if bias is not None else ""))
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"conv1d: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+    span = dilation * (width - 1) + 1
+    if padding == "same":
+        if stride != 1:
+            raise ValueError("conv1d: padding='same' needs stride 1 (as in PyTorch)")
+        left, right = (span - 1) // 2, span - 1 - (span - 1) // 2
+    elif padding == "valid":
+        left = right = 0
+    elif isinstance(padding, str):
+        raise ValueError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+    else:
+        left = right = _one_int("conv1d: padding", padding, 0)
+    if x.shape[2] + left + right < span:
+        raise ValueError(f"conv1d: the padded input length {x.shape[2] + left + right} is shorter than the "
+                         f"kernel's span {span}")
+    if left or right:
+        x = pad(x, (left, right))
+    windows = x.unfold(2, span, stride)[..., ::dilation]          # (N, C_in, L_out, K)
+    n, _, length, _ = windows.shape
+    windows = windows.reshape(n, groups, group_channels, length, width)
+    kernels = weight.reshape(groups, out_channels // groups, group_channels, width)
+    out = einsum("ngclk,gock->ngol", windows, kernels).reshape(n, out_channels, length)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """The maximum of each window of kernel_size elements (dilation apart), stride apart (kernel_size by
+    default), over the last dim of (N, C, L) or (C, L), after padding both ends with -inf; with ceil_mode
+    a last partial window counts. Each window's gradient goes to its first maximum, as in PyTorch.
+    `F.max_pool1d(x, x.size(2))` is max-pooling over time. With return_indices, also the positions."""
+    x, unbatched = _sequence_input("max_pool1d", input)
+    _floating(x, "max_pool1d")
+    kernel_size = _one_int("max_pool1d: kernel_size", kernel_size, 1)
+    stride = kernel_size if stride is None or stride == () or stride == [] else _one_int("max_pool1d: stride",
+                                                                                          stride, 1)
+    padding, dilation = _one_int("max_pool1d: padding", padding, 0), _one_int("max_pool1d: dilation", dilation, 1)
+    if padding > kernel_size // 2:
+        raise ValueError(f"max_pool1d: padding should be at most half of kernel_size, got padding={padding} and "
+                         f"kernel_size={kernel_size}")
+    span, length = dilation * (kernel_size - 1) + 1, x.shape[2]
+    reach = length + 2 * padding - span
+    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
+    if ceil_mode and (count - 1) * stride >= length + padding:
+        count -= 1  # a last window may not start in the right padding
+    if count < 1:
+        raise ValueError(f"max_pool1d: input length {length} gives no window of span {span} (padding {padding})")
+    right = max(0, (count - 1) * stride + span - length - padding)
+    padded = pad(x, (padding, right), value=-np.inf) if padding or right else x
+    windows = padded.unfold(2, span, stride)[:, :, :count, ::dilation]     # (N, C, L_out, kernel_size)
+    values, positions = windows.max(dim=-1)
+    if unbatched:
+        values, positions = values.squeeze(0), positions.squeeze(0)
+    if not return_indices:
+        return values
+    starts = Tensor(np.arange(count) * stride - padding)
+    return values, positions * dilation + starts
+
+
+# -- attention -------------------------------------------------------------------------------------
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q k^T * scale + mask) v over the last two dims (..., L, E) x (..., S, E) -> (..., L, Ev), as
+    PyTorch's: scale defaults to 1/sqrt(E); a bool attn_mask says which keys each query may attend to
+    (True: attend), a float one is added to the scores; is_causal lets query i see keys 0..i; dropout
+    (dropout_p, always applied, as PyTorch's) acts on the attention weights. A query that may attend to no
+    key gets zeros (and no gradient), as PyTorch's CPU kernel gives, not NaN."""
+    name = "scaled_dot_product_attention"
+    for label, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor) or t.ndim < 2:
+            raise ValueError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
+                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
+                         "and key need one feature size, key and value one length")
+    if enable_gqa:
+        raise NotImplementedError(f"{name}: enable_gqa=True (grouped-query attention) is not implemented")
+    if attn_mask is not None and is_causal:
+        raise ValueError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
+    length, keys = query.shape[-2], key.shape[-2]
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else float(scale)
+    scores = (query @ key.transpose(-2, -1)) * scale
+    if is_causal:
+        attn_mask = Tensor(np.tril(np.ones((length, keys), dtype=bool)))
+    blocked_rows = None
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"{name}: attn_mask must be a Tensor or None, got {type(attn_mask).__name__}")
+        try:
+            np.broadcast_shapes(attn_mask.shape, scores.shape)
+        except ValueError:
+            raise ValueError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
+                             f"shape {scores.shape}") from None
+        if attn_mask.dtype == np.bool_:
+            blocked = ~attn_mask._data
+            blocked_rows = blocked.all(axis=-1, keepdims=True)
+            # rows with no allowed key keep finite scores (their weights are zeroed below): no NaN anywhere
+            scores = scores.masked_fill(Tensor(blocked & ~blocked_rows), float("-inf"))
+        else:
+            scores = scores + attn_mask.to(scores.dtype)
+    weights = softmax(scores, dim=-1)
+    if blocked_rows is not None and blocked_rows.any():
+        weights = weights.masked_fill(Tensor(np.broadcast_to(blocked_rows, weights.shape)), 0.0)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value

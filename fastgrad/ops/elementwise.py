@@ -278,6 +278,21 @@ class Sign(Op):
         return (np.zeros_like(g),)
 
 
+class Round(Op):
+    """floor, ceil, trunc or round (half to even, at `decimals` places) of each element: steps, flat
+    wherever they are differentiable, so the gradient is zero, as in PyTorch."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, mode, decimals):
+        if mode == "round":
+            return np.round(a, decimals)
+        return {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}[mode](a)
+
+    def backward(ctx, K, g):
+        return (np.zeros_like(g),)
+
+
 class Reciprocal(Op):
     saves_inputs, saves_output = False, True
 

@@ -235,6 +235,27 @@ class BCEWithLogits(Op):
         return (K.multiply(slope_x, scale), g_y) + (None,) * len(ctx.inputs[2:])
 
 
+class BinaryCrossEntropy(Op):
+    """-(y log x + (1 - y) log(1 - x)) elementwise, for probabilities x in [0, 1] and targets y, each log
+    clamped at -100 as in PyTorch (x = 0 or 1 gives a loss of 100, not inf). Derivatives as PyTorch
+    defines them: d/dx = (x - y) / max(x (1 - x), 1e-12), finite at 0 and 1; d/dy = log(1 - x) - log(x)
+    (unclamped: infinite at 0 and 1)."""
+
+    def forward(ctx, K, x, y):
+        ctx.saved = (x, y)
+        with np.errstate(divide="ignore"):
+            log_x, log_not_x = np.log(x), np.log1p(-x)
+        return -(y * np.maximum(log_x, -100) + (1 - y) * np.maximum(log_not_x, -100))
+
+    def backward(ctx, K, g):
+        x, y = ctx.saved
+        g_y = None
+        if ctx.inputs[1].requires_grad:
+            with np.errstate(divide="ignore"):
+                g_y = g * (np.log1p(-x) - np.log(x))
+        return g * (x - y) / np.maximum(x * (1 - x), 1e-12), g_y
+
+
 # -- normalization ---------------------------------------------------------------------------------
 class LayerNorm(Op):
     """Layer normalization (Ba et al., 2016) over the last `normalized_ndim` dims: xhat = (x - mean) / sqrt(var

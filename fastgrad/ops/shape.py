@@ -40,6 +40,29 @@ class Expand(Op):
         return (g,)
 
 
+class Unfold(Op):
+    """Every window of `size` elements, `step` apart, along `axis`, as torch.Tensor.unfold: the axis
+    becomes the window count and the windows' elements a new last axis. A read-only strided view
+    (windows overlap when step < size); the gradient of each input element sums over the windows that
+    hold it."""
+
+    saves_inputs, returns_view = False, True
+
+    def forward(ctx, K, x, axis, size, step):
+        count = (x.shape[axis] - size) // step + 1
+        ctx.saved = (x.shape, axis, size, step, count)
+        shape = x.shape[:axis] + (count,) + x.shape[axis + 1:] + (size,)
+        strides = x.strides[:axis] + (x.strides[axis] * step,) + x.strides[axis + 1:] + (x.strides[axis],)
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+    def backward(ctx, K, g):
+        shape, axis, size, step, count = ctx.saved
+        grad = np.zeros(shape, dtype=g.dtype)
+        for offset in range(size):  # element `offset` of every window: one strided slice, no overlaps
+            grad[(slice(None),) * axis + (slice(offset, offset + step * (count - 1) + 1, step),)] += g[..., offset]
+        return (grad,)
+
+
 class GetItem(Op):
     """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
     backward scatters g back, adding where an index repeats."""

@@ -10,7 +10,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
-from fastgrad.tensor_methods.arguments import normalize_dims, one_dim
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
 if TYPE_CHECKING:
@@ -104,15 +104,34 @@ class IndexingMethods:
     def scatter(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
                 reduce: str | None = None) -> "Tensor":
         """A copy with src[i][j] (or the number `value`) written at [i][index[i][j]] for dim=1."""
+        src, attrs = self._scatter_args("scatter", dim, index, src, value, reduce)
+        return apply(ops.Scatter, self, src, **attrs)
+
+    def scatter_(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
+                 reduce: str | None = None) -> "Tensor":
+        """scatter in place (recorded by autograd on tensors that are not leaves), as in the one-hot idiom
+        `torch.zeros(n, k).scatter_(1, labels.unsqueeze(1), 1.0)`."""
+        src, attrs = self._scatter_args("scatter_", dim, index, src, value, reduce)
+        return graph.apply_inplace(ops.Scatter, "scatter_", self, src, **attrs)
+
+    def _scatter_args(self, name: str, dim, index, src, value, reduce) -> tuple["Tensor", dict]:
         if reduce is not None:
-            raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use scatter_add for sums")
+            raise NotImplementedError(f"{name}: reduce={reduce!r} is not supported; use scatter_add for sums")
         if (src is None) == (value is None):
-            raise TypeError("scatter: expected exactly one of src (a tensor or number) and value (a number)")
-        index_array = _index_array("scatter", index)
+            raise TypeError(f"{name}: expected exactly one of src (a tensor or number) and value (a number)")
+        index_array = _index_array(name, index)
         if not isinstance(src, graph.Tensor):
-            fill = _fill_value("scatter", src if value is None else value, self.dtype)
+            fill = _fill_value(name, src if value is None else value, self.dtype)
             src = graph.Tensor._wrap(np.full(index_array.shape, fill), False, None)
-        return apply(ops.Scatter, self, src, dim=one_dim(dim, self.ndim), index=index_array)
+        return src, {"dim": one_dim(dim, self.ndim), "index": index_array}
+
+    def select(self, dim: int, index: int) -> "Tensor":
+        """The slice at `index` along `dim`, without that dim (a view), as x[:, index] for dim=1."""
+        axis = one_dim(dim, self.ndim)
+        index = int_arg(index, "select: index")
+        if not -self.shape[axis] <= index < self.shape[axis]:
+            raise IndexError(f"select: index {index} is out of range for dim {dim} of size {self.shape[axis]}")
+        return self[(slice(None),) * axis + (index,)]
 
     def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
         """A copy with src[i][j] added at [i][index[i][j]] for dim=1 (repeated indices accumulate)."""
@@ -205,6 +224,28 @@ class IndexingMethods:
         if return_counts:
             result += (graph.Tensor._wrap(counts, False, None),)
         return result if len(result) > 1 else result[0]
+
+    def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
+        """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (at least
+        `minlength` counts), int64; with `weights`, the sum of the weights of each value (float32 weights
+        give float32, any other dtype float64, as in PyTorch). Outside the graph: PyTorch has no derivative
+        for the weights, so weights that require grad are refused rather than silently given none."""
+        if self.ndim != 1 or self._data.dtype.kind not in "iu" or (self.numel() and self._data.min() < 0):
+            raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
+                               f"{self.shape} and dtype {self.dtype}" + (" with negative values" if self.ndim == 1
+                                                                          and self._data.dtype.kind in "iu" else ""))
+        if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) or minlength < 0:
+            raise RuntimeError(f"bincount: minlength must be an int >= 0, got {minlength!r}")
+        if weights is None:
+            return graph.Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64), False, None)
+        if not isinstance(weights, graph.Tensor) or weights.shape != self.shape:
+            got = weights.shape if isinstance(weights, graph.Tensor) else type(weights).__name__
+            raise RuntimeError(f"bincount: weights must be a 1-D tensor of the input's length {self.shape}, got {got}")
+        if weights.requires_grad and GRAD_MODE.enabled:
+            raise RuntimeError("bincount: there is no derivative for weights (as in PyTorch); pass weights.detach()")
+        dtype = np.float32 if weights.dtype == np.float32 else np.float64
+        counts = np.bincount(self._data, weights=weights._data.astype(np.float64), minlength=minlength)
+        return graph.Tensor._wrap(counts.astype(dtype), False, None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
         """(values, indices) of the k largest (or smallest) elements along dim, always best first, which

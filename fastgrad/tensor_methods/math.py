@@ -66,6 +66,37 @@ class MathMethods:
 
     clip = clamp
 
+    def clamp_min(self, min) -> "Tensor":
+        return self.clamp(min=min)
+
+    def clamp_max(self, max) -> "Tensor":
+        return self.clamp(max=max)
+
+    # Rounding: integers are returned as they are (a copy), bools refused, as in PyTorch; the gradient is zero.
+    def _rounded(self, mode: str, decimals: int = 0) -> "Tensor":
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{mode}: not defined for bool tensors")
+        if self._data.dtype.kind != "f":
+            if decimals:
+                raise TypeError(f"round: decimals={decimals} needs a floating point tensor, got dtype {self.dtype}")
+            return self.clone()
+        return apply(ops.Round, self, mode=mode, decimals=decimals)
+
+    def floor(self) -> "Tensor":
+        return self._rounded("floor")
+
+    def ceil(self) -> "Tensor":
+        return self._rounded("ceil")
+
+    def trunc(self) -> "Tensor":
+        return self._rounded("trunc")
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """Half to even, as PyTorch (and NumPy): round(2.5) is 2; with decimals, at that many places."""
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+        return self._rounded("round", int(decimals))
+
     def log1p(self) -> "Tensor":
         return apply(ops.Log1p, self._floating())
 
@@ -99,6 +130,31 @@ class MathMethods:
 
     def isfinite(self) -> "Tensor":
         return graph.Tensor._wrap(np.isfinite(self._data), False, None)
+
+    # Whole-tensor comparisons (PyTorch's equal, isclose, allclose), outside the graph.
+    def equal(self, other: "Tensor") -> bool:
+        """Whether other has self's shape and the same values (NaN equals nothing); dtypes may differ."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"equal: other must be a Tensor, got {type(other).__name__}")
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def isclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> "Tensor":
+        """|self - other| <= atol + rtol * |other| elementwise (broadcast), as a bool tensor. As in PyTorch,
+        both must be tensors of one dtype (a float32 result compared with a float64 one is a mistake)."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"isclose: other must be a Tensor, got {type(other).__name__}")
+        if other.dtype != self.dtype:
+            raise RuntimeError(f"isclose: self has dtype {self.dtype} but other has dtype {other.dtype}; "
+                               "convert one with .to()")
+        try:
+            close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        except ValueError:
+            raise ValueError(f"isclose: shapes {self.shape} and {other.shape} cannot be broadcast together") from None
+        return graph.Tensor._wrap(np.asarray(close), False, None)
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """Whether isclose holds everywhere."""
+        return bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
 
     def softmax(self, dim: int, dtype=None) -> "Tensor":
         return self._softmax_family(ops.Softmax, "softmax", dim, dtype)

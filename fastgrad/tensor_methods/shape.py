@@ -175,6 +175,23 @@ class ShapeMethods:
                              f"(expected 0 <= length <= {size - start})")
         return self._slice(axis, start, start + length)
 
+    def unfold(self, dimension: int, size: int, step: int) -> "Tensor":
+        """The windows of `size` elements, `step` apart, along `dimension`: that dim becomes the number of
+        windows and a new last dim holds each window (`stream.unfold(0, n, 1)` gives a stream's n-grams).
+        A read-only view; a 0-dim tensor counts as one element."""
+        size, step = int_arg(size, "unfold: size"), int_arg(step, "unfold: step")
+        if self.ndim == 0:
+            one_dim(dimension, 1)
+            return self.reshape(1).unfold(0, size, step).reshape(size)
+        axis = one_dim(dimension, self.ndim)
+        if size < 0:
+            raise ValueError(f"unfold: size must be >= 0, got {size}")
+        if size > self.shape[axis]:
+            raise ValueError(f"unfold: size {size} is larger than dimension {dimension} of size {self.shape[axis]}")
+        if step <= 0:
+            raise ValueError(f"unfold: step must be > 0, got {step}")
+        return apply(ops.Unfold, self, axis=axis, size=size, step=step)
+
     def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
         which must add up to the dim's size."""

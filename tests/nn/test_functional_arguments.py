@@ -255,3 +255,79 @@ def test_pad_argument_errors():
         F.pad(x, (1, 1), mode="reflect")
     with pytest.raises(ValueError, match="mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'zeros'"):
         F.pad(x, (1, 1), mode="zeros")
+
+
+def test_conv1d_and_max_pool1d_refuse_bad_arguments():
+    x, w = fastgrad.zeros(2, 4, 7), fastgrad.zeros(6, 4, 3)
+    cases = [
+        (lambda: F.conv1d(fastgrad.zeros(7), w), ValueError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got \(7,\)"),
+        (lambda: F.conv1d(x, fastgrad.zeros(6, 4)), ValueError, "weight must be a 3-D tensor"),
+        (lambda: F.conv1d(x, fastgrad.zeros(6, 3, 3)), ValueError, "expects input with 3 channels"),
+        (lambda: F.conv1d(x, w, groups=4), ValueError, "expects input with 16 channels"),
+        (lambda: F.conv1d(x, w.double()), TypeError, "one dtype, got float32, float64"),
+        (lambda: F.conv1d(x, w, fastgrad.zeros(5)), ValueError, r"bias must have shape \(6,\)"),
+        (lambda: F.conv1d(x, w, stride=0), ValueError, "stride must be at least 1, got 0"),
+        (lambda: F.conv1d(x, w, padding=-1), ValueError, "padding must be at least 0, got -1"),
+        (lambda: F.conv1d(x, w, padding="full"), ValueError, "padding must be an int, 'valid' or 'same', got 'full'"),
+        (lambda: F.conv1d(x, w, padding="same", stride=2), ValueError, "'same' needs stride 1"),
+        (lambda: F.conv1d(x[:, :, :2], w), ValueError, "padded input length 2 is shorter than the kernel's span 3"),
+        (lambda: F.conv1d(x, w, dilation=1.5), TypeError, "dilation must be an int"),
+        (lambda: F.max_pool1d(x, 3, padding=2), ValueError, "padding should be at most half of kernel_size"),
+        (lambda: F.max_pool1d(x, 0), ValueError, "kernel_size must be at least 1, got 0"),
+        (lambda: F.max_pool1d(x, 3, stride=0), ValueError, "stride must be at least 1, got 0"),
+        (lambda: F.max_pool1d(x, 8), ValueError, "input length 7 gives no window of span 8"),
+        (lambda: F.max_pool1d(fastgrad.zeros(2, 3, dtype=fastgrad.int64), 2), TypeError, "floating point input"),
+        (lambda: fastgrad.nn.Conv1d(4, 6, 3, groups=4), ValueError, "divisible by groups"),
+        (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="reflect"), NotImplementedError, "padding_mode 'reflect'"),
+        (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding="same", stride=2), ValueError, "'same' needs stride 1"),
+        (lambda: fastgrad.nn.Conv1d(4, 6, 3, device="cuda"), RuntimeError, "CPU only"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_binary_cross_entropy_refuses_what_is_not_a_probability():
+    half = fastgrad.tensor([0.5, 0.5])
+    cases = [
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1.5, 0.5]), half), ValueError, r"probability in \[0, 1\]"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([float("nan"), 0.5]), half), ValueError, "and NaN"),
+        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1.0])), ValueError, "target shape"),
+        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1, 0])), TypeError, "target must have the input's"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1, 0]), half), TypeError, "floating point input"),
+        (lambda: F.binary_cross_entropy(half, half, reduction="avg"), ValueError, "reduction must be"),
+        (lambda: F.binary_cross_entropy(half, half, fastgrad.ones(2, requires_grad=True)), RuntimeError,
+         "not differentiable with respect to weight"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_huber_loss_needs_a_positive_delta():
+    for delta in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="huber_loss: delta must be positive"):
+            F.huber_loss(fastgrad.ones(2), fastgrad.zeros(2), delta=delta)
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'batchmean'"):
+        fastgrad.nn.KLDivLoss(reduction="avg")
+
+
+def test_scaled_dot_product_attention_refuses_bad_arguments():
+    q, k, v = fastgrad.ones(2, 3, 4), fastgrad.ones(2, 5, 4), fastgrad.ones(2, 5, 6)
+    sdpa = F.scaled_dot_product_attention
+    cases = [
+        (lambda: sdpa(fastgrad.ones(4), k, v), ValueError, "query must be a tensor of at least 2 dims"),
+        (lambda: sdpa(q, fastgrad.ones(2, 5, 3), v), ValueError, "do not fit"),
+        (lambda: sdpa(q, k, fastgrad.ones(2, 4, 6)), ValueError, "do not fit"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(3, 5, dtype=fastgrad.bool), is_causal=True), ValueError,
+         "not both"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(4, 5, dtype=fastgrad.bool)), ValueError, "does not broadcast"),
+        (lambda: sdpa(q, k, v, attn_mask=[[True]]), TypeError, "attn_mask must be a Tensor or None, got list"),
+        (lambda: sdpa(q, k, v, enable_gqa=True), NotImplementedError, "enable_gqa"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+    blocked = fastgrad.ones(3, 5, dtype=fastgrad.bool)
+    blocked[0] = False
+    assert sdpa(q, k, v, attn_mask=blocked)[:, 0].tolist() == [[0.0] * 6] * 2  # no key to attend to: zeros

@@ -88,6 +88,17 @@ def test_binary_cross_entropy_with_logits_weights(backend_name, reduction, shape
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=seeds, weighted=st.booleans())
+def test_binary_cross_entropy(backend_name, reduction, shape, seed, weighted):
+    """Gradients for the probabilities (kept away from 0 and 1, where the loss is clamped) and the targets."""
+    probabilities, targets = values(shape, seed, 0.05, 0.95), values(shape, seed + 1, 0, 1)
+    weight = fastgrad.tensor(values(shape[-1:], seed + 2, 0.1, 2.0)) if weighted else None
+    check(backend_name, lambda x, y: F.binary_cross_entropy(x, y, weight, reduction=reduction), probabilities, targets)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
@@ -190,3 +201,54 @@ def test_constant_pad(backend_name, shape, seed, data):
         widths += [before, after]
     x = values(shape, seed)
     check(backend_name, lambda x: F.pad(x, widths, value=0.5) * 2, x)
+
+
+# -- convolution and pooling over time ---------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 2), groups=st.integers(1, 2), group_channels=st.integers(1, 2), outs=st.integers(1, 2),
+       width=st.integers(1, 3), length=st.integers(3, 6), stride=st.integers(1, 2), padding=st.integers(0, 1),
+       dilation=st.integers(1, 2), seed=seeds)
+def test_conv1d(backend_name, batch, groups, group_channels, outs, width, length, stride, padding, dilation, seed):
+    length = max(length, dilation * (width - 1) + 1)
+    x = values((batch, groups * group_channels, length), seed)
+    w = values((groups * outs, group_channels, width), seed + 1)
+    b = values((groups * outs,), seed + 2)
+    check(backend_name, lambda x, w, b: F.conv1d(x, w, b, stride, padding, dilation, groups), x, w, b)
+    check(backend_name, lambda x, w: F.conv1d(x[0], w, padding="same", dilation=dilation, groups=groups), x, w)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(3, 7)), kernel=st.integers(1, 3),
+       stride=st.integers(1, 3), dilation=st.integers(1, 2), ceil_mode=st.booleans(), seed=seeds)
+def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, seed):
+    x = np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) * 0.1  # no ties: one max each
+    padding = kernel // 2
+    if shape[2] + 2 * padding < dilation * (kernel - 1) + 1:
+        dilation = 1
+    check(backend_name, lambda x: F.max_pool1d(x, kernel, stride, padding, dilation, ceil_mode), x)
+    check(backend_name, lambda x: F.max_pool1d(x, x.size(2)).squeeze(2), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
+def test_huber_loss_and_softmin(backend_name, shape, seed):
+    x, y = values(shape, seed, away_from=()), values(shape, seed + 1)
+    distance = np.abs(x - y)
+    x = np.where(np.abs(distance - 0.7) < 0.05, x + 0.1, x)  # away from the kink at |d| = delta
+    check(backend_name, lambda a, b: F.huber_loss(a, b, delta=0.7), x, y)
+    check(backend_name, lambda a: F.softmin(a, dim=-1), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 2), length=st.integers(1, 3), keys=st.integers(1, 3), features=st.integers(1, 3),
+       causal=st.booleans(), seed=seeds)
+def test_scaled_dot_product_attention(backend_name, batch, length, keys, features, causal, seed):
+    q, k, v = values((batch, length, features), seed), values((batch, keys, features), seed + 1), \
+        values((batch, keys, 2), seed + 2)
+    mask = fastgrad.tensor(np.random.default_rng(seed).random((length, keys)) > 0.5)
+    check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal), q, k, v)
+    check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), q, k, v)

@@ -311,3 +311,86 @@ def test_implicit_softmax_dim_follows_pytorch(rng):
             theirs = TF.softmax(torch.tensor(x))
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
         parity("float64", fastgrad.nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1), x)
+
+
+# -- convolution and pooling over time ---------------------------------------------------------------
+@pytest.mark.parametrize("shapes, kwargs", [
+    (((2, 4, 7), (6, 4, 3), (6,)), {}), (((2, 4, 7), (6, 2, 3), (6,)), dict(groups=2, stride=2, padding=1, dilation=2)),
+    (((4, 7), (6, 4, 2), (6,)), dict(padding="same")), (((2, 4, 8), (6, 4, 4), (6,)), dict(padding="same", dilation=2)),
+    (((3, 2, 5), (4, 2, 5), (4,)), dict(padding="valid")), (((1, 3, 6), (3, 1, 2), (3,)), dict(groups=3, stride=(2,))),
+])
+def test_conv1d(dtype, rng, shapes, kwargs):
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    parity(dtype, lambda x, w, b: F.conv1d(x, w, b, **kwargs), lambda x, w, b: TF.conv1d(x, w, b, **kwargs), *arrays)
+    parity(dtype, lambda x, w, b: F.conv1d(x, w, **kwargs), lambda x, w, b: TF.conv1d(x, w, **kwargs), *arrays)
+
+
+@pytest.mark.parametrize("shape, args", [((2, 4, 7), (3,)), ((2, 4, 7), (3, 2, 1)), ((2, 4, 7), (2, None, 0, 1, True)),
+                                         ((2, 4, 7), (3, 2, 1, 2, True)), ((2, 4, 7), (7,)), ((4, 7), (3, 1, 1)),
+                                         ((1, 2, 6), (4, 3, 2, 1, True))])
+def test_max_pool1d(dtype, shape, args):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
+    parity(dtype, lambda x: F.max_pool1d(x, *args), lambda x: TF.max_pool1d(x, *args), x)
+    ours = F.max_pool1d(fastgrad.tensor(x), *args, return_indices=True)[1]
+    theirs = TF.max_pool1d(torch.tensor(x), *args, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(dtype, rng, reduction, weighted):
+    probabilities, targets = rng.uniform(0.01, 0.99, (4, 3)), rng.uniform(0, 1, (4, 3))
+    weight = rng.uniform(0.5, 2, 3) if weighted else None
+    kwargs = lambda lib: {"weight": lib.tensor(weight, dtype=getattr(lib, dtype))} if weighted else {}
+    parity(dtype, lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction, **kwargs(fastgrad)),
+           lambda x, y: TF.binary_cross_entropy(x, y, reduction=reduction, **kwargs(torch)), probabilities, targets)
+    parity(dtype, lambda x: fastgrad.nn.BCELoss(reduction=reduction)(x.sigmoid(), fastgrad.tensor(targets).type_as(x)),
+           lambda x: torch.nn.BCELoss(reduction=reduction)(x.sigmoid(), torch.tensor(targets).type_as(x)),
+           rng.standard_normal((4, 3)))
+
+
+def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
+    values = np.array([0.0, 1.0, 0.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    ours = [fastgrad.tensor(v, requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    got, expected = F.binary_cross_entropy(*ours, reduction="none"), TF.binary_cross_entropy(*theirs, reduction="none")
+    np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())  # 100 where the log is clamped
+    got.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)  # +-1e12, +-inf as PyTorch
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
+def test_huber_loss(dtype, rng, reduction, delta):
+    parity(dtype, lambda x, y: F.huber_loss(x, y, reduction=reduction, delta=delta),
+           lambda x, y: TF.huber_loss(x, y, reduction=reduction, delta=delta),
+           rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3)))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmin(dtype, rng, dim):
+    parity(dtype, lambda x: F.softmin(x, dim), lambda x: TF.softmin(x, dim), rng.standard_normal((3, 4)))
+
+
+# -- attention -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 5, 4), (2, 5, 6)), ((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4))])
+@pytest.mark.parametrize("mask_kind, kwargs", [(None, {}), (None, {"is_causal": True}), (None, {"scale": 0.3}),
+                                               ("bool", {}), ("bool with a blocked row", {}), ("float", {})])
+def test_scaled_dot_product_attention(dtype, rng, shapes, mask_kind, kwargs):
+    length, keys = shapes[0][-2], shapes[1][-2]
+    mask = None
+    if mask_kind == "float":
+        mask = rng.standard_normal((length, keys))
+    elif mask_kind is not None:
+        mask = rng.random((length, keys)) > 0.3
+        mask[:, 0] = mask_kind == "bool"  # every query may see key 0, except in the blocked row below
+        if mask_kind != "bool":
+            mask[1] = False
+    masks = {lib: None if mask is None else lib.tensor(mask if mask.dtype == bool else mask.astype(DTYPES[dtype][0]))
+             for lib in (fastgrad, torch)}
+    parity(dtype, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=masks[fastgrad], **kwargs),
+           lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, attn_mask=masks[torch], **kwargs),
+           *[rng.standard_normal(shape) for shape in shapes])

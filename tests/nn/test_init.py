@@ -114,3 +114,36 @@ def test_inits_pass_on_the_fills_argument_errors(name, args, error, message):
     """A negative gain gives a reversed range or a negative std, which PyTorch refuses too."""
     with pytest.raises(error, match=message):
         getattr(init, name)(fastgrad.zeros(3, 2), *args)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3), (4, 4)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain(shape):
+    weight = fastgrad.nn.init.orthogonal_(fastgrad.empty(*shape), gain=1.5).numpy().reshape(shape[0], -1)
+    product = weight @ weight.T if weight.shape[0] <= weight.shape[1] else weight.T @ weight
+    np.testing.assert_allclose(product, 1.5**2 * np.eye(len(product)), atol=1e-5)
+
+
+def test_orthogonal_follows_the_seed_and_refuses_vectors():
+    fastgrad.manual_seed(3)
+    first = fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).numpy().copy()
+    fastgrad.manual_seed(3)
+    assert np.array_equal(first, fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).numpy())
+    with pytest.raises(ValueError, match="only tensors with 2 or more dimensions"):
+        fastgrad.nn.init.orthogonal_(fastgrad.empty(3))
+
+
+def test_trunc_normal_stays_inside_its_bounds():
+    values = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), mean=0.5, std=1.0, a=0.0, b=1.0).numpy()
+    assert values.min() >= 0.0 and values.max() <= 1.0 and abs(values.mean() - 0.5) < 0.01
+    wide = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), std=0.02).numpy()  # bounds at 100 std: normal
+    assert abs(wide.std() - 0.02) < 0.001
+    with pytest.raises(ValueError, match="a must be less than b"):
+        fastgrad.nn.init.trunc_normal_(fastgrad.empty(3), a=1.0, b=0.0)
+    with pytest.raises(ValueError, match="too far"):
+        fastgrad.nn.init.trunc_normal_(fastgrad.empty(3), a=50.0, b=60.0)
+
+
+def test_eye_is_the_identity_and_refuses_other_ranks():
+    assert fastgrad.nn.init.eye_(fastgrad.empty(2, 3)).tolist() == [[1, 0, 0], [0, 1, 0]]
+    with pytest.raises(ValueError, match="only 2-D tensors"):
+        fastgrad.nn.init.eye_(fastgrad.empty(2, 2, 2))

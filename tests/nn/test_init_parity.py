@@ -91,3 +91,18 @@ def test_fill_methods_take_generator_by_keyword_only_as_torch(name):
     with pytest.raises(TypeError):
         getattr(torch.zeros(2), name)(0.5, 1, torch.Generator())  # torch too refuses it positionally
     getattr(torch.zeros(2), name)(generator=torch.Generator())
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3)])
+def test_orthogonal_has_pytorchs_properties(shape):
+    for lib in (fastgrad, torch):
+        weight = lib.nn.init.orthogonal_(lib.empty(*shape), gain=2.0).detach().numpy().reshape(shape[0], -1)
+        product = weight @ weight.T if weight.shape[0] <= weight.shape[1] else weight.T @ weight
+        np.testing.assert_allclose(product, 4.0 * np.eye(len(product)), atol=1e-4)
+
+
+def test_eye_and_trunc_normal_match_pytorch():
+    assert fastgrad.nn.init.eye_(fastgrad.empty(3, 2)).tolist() == torch.nn.init.eye_(torch.empty(3, 2)).tolist()
+    for lib in (fastgrad, torch):
+        values = lib.nn.init.trunc_normal_(lib.empty(5000), mean=0.1, std=0.5, a=-0.2, b=0.3).numpy()
+        assert -0.2 <= values.min() and values.max() <= 0.3

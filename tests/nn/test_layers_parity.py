@@ -28,6 +28,13 @@ def both(build):
     lambda nn, lib: nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.Linear(2, 2)]),
     lambda nn, lib: nn.ParameterList(), lambda nn, lib: nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Tanh()),
     lambda nn, lib: nn.Sequential(nn.ModuleDict({"x": nn.ModuleList([nn.GELU(), nn.GELU()])}), nn.Dropout()),
+    lambda nn, lib: nn.CosineSimilarity(dim=0), lambda nn, lib: nn.PairwiseDistance(p=1.0),
+    lambda nn, lib: nn.Conv1d(10, 6, 3), lambda nn, lib: nn.Conv1d(4, 6, 3, 2, 1, 2, groups=2, bias=False),
+    lambda nn, lib: nn.Conv1d(4, 6, (3,), padding="same"), lambda nn, lib: nn.MaxPool1d(3),
+    lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True), lambda nn, lib: nn.Softplus(beta=2, threshold=10),
+    lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
+    lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
+    lambda nn, lib: nn.BCELoss(),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
@@ -144,3 +151,72 @@ def test_flatten_layers_match_pytorch(build, shape):
     ours, theirs = both(build)
     x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
     np.testing.assert_array_equal(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("build", [lambda nn: nn.CosineSimilarity(), lambda nn: nn.CosineSimilarity(dim=0, eps=1e-3),
+                                   lambda nn: nn.PairwiseDistance(), lambda nn: nn.PairwiseDistance(1.0, 1e-3, True)])
+def test_distance_layers_match_pytorch(build):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    ours = [fastgrad.tensor(v, requires_grad=True) for v in (a, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    got, expected = build(nn)(*ours), build(torch.nn)(*theirs)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10)
+    (got * fastgrad.arange(got.numel(), dtype=fastgrad.float64).reshape(got.shape)).sum().backward()
+    (expected * torch.arange(expected.numel(), dtype=torch.float64).reshape(expected.shape)).sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_conv1d_layer_loads_pytorchs_weights_and_matches_it():
+    theirs = torch.nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    ours = nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2, dtype=fastgrad.float64)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4, 9))
+    got, expected = ours(fastgrad.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    got.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
+
+
+def test_conv1d_default_initialisation_has_pytorchs_bounds():
+    ours, theirs = nn.Conv1d(8, 16, 5), torch.nn.Conv1d(8, 16, 5)
+    bound = 1 / np.sqrt(8 * 5)  # kaiming_uniform_ with a = sqrt(5), and the bias's own bound, agree here
+    for name in ("weight", "bias"):
+        for layer in (ours, theirs):
+            assert 0.8 * bound < float(getattr(layer, name).detach().abs().max()) <= bound + 1e-7
+
+
+@pytest.mark.parametrize("build, inputs", [
+    (lambda nn: nn.Softplus(beta=2.0, threshold=3.0), 1), (lambda nn: nn.LogSigmoid(), 1),
+    (lambda nn: nn.Softmin(dim=1), 1), (lambda nn: nn.SmoothL1Loss(beta=0.5), 2),
+    (lambda nn: nn.HuberLoss(delta=0.7, reduction="sum"), 2), (lambda nn: nn.KLDivLoss(reduction="batchmean"), 2),
+    (lambda nn: nn.KLDivLoss(reduction="sum", log_target=True), 2),
+])
+def test_activation_and_loss_layers_match_pytorch(build, inputs):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((3, 4)) for _ in range(inputs)]
+    if "KLDiv" in repr(build(nn)):
+        arrays = [np.log(rng.dirichlet(np.ones(4), 3)) for _ in range(inputs)]
+        if not build(nn).log_target:
+            arrays[1] = np.exp(arrays[1])
+    ours = [fastgrad.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got, expected = build(nn)(*ours), build(torch.nn)(*theirs)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    got.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_flatten_parameters_is_accepted_and_changes_nothing():
+    for cls in ("LSTM", "GRU", "RNN"):
+        layer = getattr(nn, cls)(3, 4)
+        before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+        assert layer.flatten_parameters() is None and getattr(torch.nn, cls)(3, 4).flatten_parameters() is None
+        assert all(np.array_equal(before[k], v.numpy()) for k, v in layer.state_dict().items())

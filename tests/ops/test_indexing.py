@@ -399,3 +399,20 @@ def test_triangle_flip_roll_argument_checks():
     with pytest.raises(IndexError, match="roll: dims 0 given, but a 0-d tensor has no dims"):
         fastgrad.tensor(1.0).roll(1, 0)
     assert x.roll((1, 1), (1, 1)).tolist() == fastgrad.roll(x, 2, 1).tolist()  # a repeated dim adds its shifts
+
+
+def test_bincount_counts_and_refuses_bad_input():
+    assert fastgrad.tensor([0, 2, 2]).bincount().tolist() == [1, 0, 2]
+    assert fastgrad.bincount(fastgrad.tensor([1]), minlength=3).dtype == fastgrad.int64
+    with pytest.raises(RuntimeError, match="non-negative integers, got shape \\(2,\\) and dtype float32"):
+        fastgrad.bincount(fastgrad.tensor([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="with negative values"):
+        fastgrad.bincount(fastgrad.tensor([1, -2]))
+    with pytest.raises(RuntimeError, match="minlength must be an int >= 0, got -1"):
+        fastgrad.bincount(fastgrad.tensor([1]), minlength=-1)
+    with pytest.raises(RuntimeError, match="weights must be a 1-D tensor of the input's length"):
+        fastgrad.bincount(fastgrad.tensor([1]), weights=fastgrad.ones(2))
+    weights = fastgrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="no derivative for weights"):
+        fastgrad.bincount(fastgrad.tensor([1, 1]), weights=weights)
+    assert fastgrad.bincount(fastgrad.tensor([1, 1]), weights=weights.detach()).tolist() == [0.0, 2.0]

@@ -302,3 +302,25 @@ def test_rejected_by_both(name):
         call(torch, torch.tensor(x))
     with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)):
         call(fastgrad, fastgrad.tensor(x))
+
+
+@pytest.mark.parametrize("values, weights, minlength", [
+    ([0, 2, 2, 5], None, 0), ([0, 2, 2, 5], None, 8), ([], None, 0), ([], None, 3), ([3, 1, 3], [0.5, 2.0, 1.5], 0),
+    ([3, 1, 3], np.array([1.0, 2.0, 3.0]), 5), ([3, 1, 3], np.array([1, 2, 3], dtype=np.int32), 0),
+])
+def test_bincount_matches_torch(values, weights, minlength):
+    results = []
+    for m in (fastgrad, torch):
+        w = m.from_numpy(weights) if isinstance(weights, np.ndarray) else None if weights is None else m.tensor(weights)
+        counts = m.bincount(m.tensor(values, dtype=m.long), weights=w, minlength=minlength)
+        results.append((counts.tolist(), str(counts.dtype).replace("torch.", "")))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("values, kwargs", [([-1, 2], {}), ([[1, 2]], {}), ([1, 2], {"minlength": -1}),
+                                            ([1, 2], {"weights": [1.0, 2.0, 3.0]})])
+def test_bincount_refuses_what_torch_refuses(values, kwargs):
+    for m in (fastgrad, torch):
+        args = {k: m.tensor(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+        with pytest.raises(RuntimeError):
+            m.bincount(m.tensor(values), **args)

@@ -213,6 +213,50 @@ def test_sign_has_zero_gradient(backend_name):
     assert fastgrad.sign(fastgrad.tensor([True, False])).tolist() == [True, False]
 
 
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16))
+def test_rounding_has_zero_gradient(backend_name, shape, seed):
+    x = leaf(shape, seed)
+    x._data += 0.22 - np.mod(x._data, 0.5)  # k/2 + 0.22: away from every jump (of x and of 10 x)
+    for rounded in (lambda x: x.floor(), lambda x: x.ceil(), lambda x: x.trunc(), lambda x: fastgrad.round(x),
+                    lambda x: x.round(decimals=1) * 2.0):
+        check(backend_name, rounded, x)
+
+
+def test_rounding_values_and_refusals():
+    x = fastgrad.tensor([1.25, -2.5, 2.5, -0.7])
+    assert x.floor().tolist() == [1, -3, 2, -1] and x.ceil().tolist() == [2, -2, 3, -0.0]
+    assert x.trunc().tolist() == [1, -2, 2, -0.0] and x.round().tolist() == [1, -2, 2, -1]  # half to even
+    ints = fastgrad.tensor([1, -2])
+    assert ints.floor().tolist() == [1, -2] and ints.round().dtype == fastgrad.int64
+    with pytest.raises(TypeError, match="floor: not defined for bool tensors"):
+        fastgrad.tensor([True]).floor()
+    with pytest.raises(TypeError, match="decimals=1 needs a floating point tensor"):
+        ints.round(decimals=1)
+    with pytest.raises(TypeError, match="decimals must be an int, got float"):
+        x.round(decimals=1.0)
+
+
+def test_small_conveniences_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="dot: input must be a 1-D tensor"):
+        fastgrad.dot(fastgrad.ones(2, 2), fastgrad.ones(2))
+    with pytest.raises(ValueError, match="same size, got 2 and 3"):
+        fastgrad.dot(fastgrad.ones(2), fastgrad.ones(3))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        fastgrad.dot(fastgrad.ones(2), fastgrad.ones(2, dtype=fastgrad.float64))
+    with pytest.raises(ValueError, match="mv: expected a 2-D input and a 1-D vec"):
+        fastgrad.mv(fastgrad.ones(2), fastgrad.ones(2))
+    with pytest.raises(IndexError, match="select: index 3 is out of range for dim 1 of size 3"):
+        fastgrad.ones(2, 3).select(1, 3)
+    with pytest.raises(TypeError, match="both input and other, or neither"):
+        fastgrad.where(fastgrad.tensor([True]), 1.0)
+    with pytest.raises(TypeError, match="finfo: expected a floating point dtype"):
+        fastgrad.finfo(fastgrad.int64)
+    with pytest.raises(TypeError, match="iinfo: expected an integer dtype"):
+        fastgrad.iinfo(fastgrad.float32)
+
+
 # -- floor_divide and remainder --------------------------------------------------------------------
 def test_floor_divide_rounds_down_and_has_no_derivative():
     a = fastgrad.tensor([3.0, -3.0, 0.5], requires_grad=True)
@@ -414,3 +458,23 @@ def test_new_reductions_and_dim_moves_refuse_bad_arguments_clearly():
         fastgrad.ones(3).mT
     with pytest.raises(TypeError, match="bitwise_not: expected a bool or integer tensor, got dtype float32"):
         ~fastgrad.ones(3)
+
+
+def test_whole_tensor_comparisons_refuse_bad_arguments():
+    x = fastgrad.tensor([1.0, 2.0])
+    for call in (lambda: fastgrad.equal(x, 1.0), lambda: fastgrad.allclose(x, [1.0, 2.0]), lambda: x.isclose(1.0)):
+        with pytest.raises(TypeError, match="other must be a Tensor, got"):
+            call()
+    with pytest.raises(RuntimeError, match="float32 but other has dtype int64"):
+        fastgrad.isclose(x, fastgrad.tensor([1, 2]))
+    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) cannot be broadcast"):
+        fastgrad.allclose(x, fastgrad.ones(3))
+    assert fastgrad.equal(x, fastgrad.ones(3)) is False
+
+
+def test_type_as_and_is_floating_point_refuse_non_tensors():
+    with pytest.raises(TypeError, match="type_as: other must be a Tensor, got float"):
+        fastgrad.ones(2).type_as(1.0)
+    with pytest.raises(TypeError, match="is_floating_point: input must be a Tensor, got list"):
+        fastgrad.is_floating_point([1.0])
+    assert fastgrad.ones(2).is_floating_point() and not fastgrad.tensor([1]).is_floating_point()

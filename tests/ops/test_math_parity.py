@@ -454,3 +454,143 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name):
     assert_matches_torch(lambda x, y: getattr(x, name)(y, alpha=2.5), lambda x, y: getattr(x, name)(y, alpha=2.5), a, b)
     assert_matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
 
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
+def test_arithmetic_as_free_functions_matches_torch(dtype, name):
+    a, b = np.abs(away_from_zero((3, 4), dtype)), away_from_zero((4,), dtype, seed=1)  # pow needs a > 0
+    assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y), lambda x, y: getattr(torch, name)(x, y), a, b)
+    assert_matches_torch(lambda x: getattr(fastgrad, name)(x, 2), lambda x: getattr(torch, name)(x, 2), a)
+    if name in ("add", "sub"):
+        assert_matches_torch(lambda x, y: getattr(fastgrad, name)(x, y, alpha=0.5),
+                             lambda x, y: getattr(torch, name)(x, y, alpha=0.5), a, b)
+
+
+@pytest.mark.parametrize("name", ["neg", "clone"])
+def test_neg_and_clone_as_free_functions_match_torch(name):
+    a = uniform((2, 3), np.float64)
+    assert_matches_torch(getattr(fastgrad, name), getattr(torch, name), a)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparison_functions_and_methods_match_torch(name):
+    a, b = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), np.array([2.0, 2.0, 2.0])
+    for other in (b, 2, np.array([2, 2, 2])):
+        ours, theirs = (m.tensor(other) if isinstance(other, np.ndarray) else other for m in (fastgrad, torch))
+        expected = getattr(torch, name)(torch.tensor(a), theirs)
+        for got in (getattr(fastgrad, name)(fastgrad.tensor(a), ours), getattr(fastgrad.tensor(a), name)(ours)):
+            assert got.dtype == fastgrad.bool and got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("a, b", [
+    ([1.0, 2.0], [1.0, 2.0]), ([1.0, 2.0], [1.0, 2.000001]), ([1.0, 2.0], [1.0, 2.1]), ([1.0, 2.0], [1.0]),
+    ([float("nan")], [float("nan")]), ([1e-9], [0.0]), ([1.0, 2.0], [[1.0, 2.0], [1.0, 2.0]]), ([], []),
+])
+def test_equal_isclose_and_allclose_match_torch(a, b):
+    for kwargs in ({}, {"rtol": 1e-2}, {"atol": 0.2}, {"equal_nan": True}):
+        x, y = np.array(a, dtype=np.float32), np.array(b, dtype=np.float32)
+        assert fastgrad.allclose(fastgrad.tensor(x), fastgrad.tensor(y), **kwargs) == torch.allclose(
+            torch.tensor(x), torch.tensor(y), **kwargs)
+        assert fastgrad.tensor(x).isclose(fastgrad.tensor(y), **kwargs).tolist() == torch.tensor(x).isclose(
+            torch.tensor(y), **kwargs).tolist()
+    assert fastgrad.equal(fastgrad.tensor(x), fastgrad.tensor(y)) == torch.equal(torch.tensor(x), torch.tensor(y))
+    assert fastgrad.tensor(x).equal(fastgrad.tensor(y).double()) == torch.tensor(x).equal(torch.tensor(y).double())
+
+
+def test_isclose_refuses_mixed_dtypes_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.allclose(torch.zeros(2), torch.zeros(2, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="dtype"):
+        fastgrad.allclose(fastgrad.zeros(2), fastgrad.zeros(2, dtype=fastgrad.float64))
+
+
+@pytest.mark.parametrize("values", [[1.5, -2.0], [1, 2], [True, False]])
+@pytest.mark.parametrize("other_dtype", ["float64", "int32", "bool"])
+def test_type_as_and_is_floating_point_match_torch(values, other_dtype):
+    ours = fastgrad.tensor(values).type_as(fastgrad.zeros(1, dtype=getattr(fastgrad, other_dtype)))
+    theirs = torch.tensor(values).type_as(torch.zeros(1, dtype=getattr(torch, other_dtype)))
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert fastgrad.is_floating_point(fastgrad.tensor(values)) == torch.is_floating_point(torch.tensor(values))
+    assert ours.is_floating_point() == theirs.is_floating_point()
+
+
+def test_type_as_passes_the_gradient_back_in_the_input_dtype():
+    ours = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    theirs = torch.tensor([1.0, 2.0], requires_grad=True)
+    (ours.type_as(fastgrad.zeros(1, dtype=fastgrad.float64)) ** 2).sum().backward()
+    (theirs.type_as(torch.zeros(1, dtype=torch.float64)) ** 2).sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist() and ours.grad.dtype == fastgrad.float32
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, dim, size, step", [((7,), 0, 3, 1), ((2, 5), 1, 2, 2), ((2, 5), -1, 5, 1),
+                                                    ((4, 3), 0, 2, 3), ((2, 5), 1, 0, 1), ((), 0, 1, 1)])
+def test_unfold_matches_torch(dtype, shape, dim, size, step):
+    assert_matches_torch(lambda x: x.unfold(dim, size, step), lambda x: x.unfold(dim, size, step), uniform(shape, dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name, kwargs", [("floor", {}), ("ceil", {}), ("trunc", {}), ("round", {}),
+                                          ("round", {"decimals": 1}), ("round", {"decimals": 2})])
+def test_rounding_matches_torch(dtype, name, kwargs):
+    values = np.array([1.25, -2.5, 2.5, 0.35, -0.7, 3.0, 0.125], dtype=dtype)
+    assert_matches_torch(lambda x: getattr(fastgrad, name)(x, **kwargs), lambda x: getattr(torch, name)(x, **kwargs),
+                         values)
+    assert_matches_torch(lambda x: getattr(x, name)(**kwargs), lambda x: getattr(x, name)(**kwargs), values)
+
+
+def test_rounding_integers_matches_torch():
+    for name in ("floor", "ceil", "trunc", "round"):
+        ours, theirs = getattr(fastgrad, name)(fastgrad.tensor([1, -2])), getattr(torch, name)(torch.tensor([1, -2]))
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda m, x: m.clamp_min(x, 0.1), (3, 4)), (lambda m, x: x.clamp_max(-0.2), (3, 4)),
+    (lambda m, x: m.clamp_max(x, 0.0), (3, 4)), (lambda m, x: x.clamp_min(0.0), (3, 4)),
+    (lambda m, x: m.clip(x, -0.5, 0.5), (3, 4)), (lambda m, x: m.t(x), (3, 4)), (lambda m, x: x.select(1, -1), (3, 4)),
+    (lambda m, x: m.select(x, 0, 2), (3, 4)), (lambda m, x: m.broadcast_to(x[0], (2, 3, 4)), (3, 4)),
+    (lambda m, x: m.dot(x[0], x[1]), (3, 4)), (lambda m, x: m.mv(x[:, :3], x[0, :3]), (3, 4)),
+])
+def test_small_conveniences_match_torch(call, shape):
+    assert_matches_torch(lambda x: call(fastgrad, x), lambda x: call(torch, x), uniform(shape, np.float64))
+
+
+def test_scatter_in_place_and_where_with_the_condition_alone_match_torch():
+    for m in (fastgrad, torch):
+        one_hot = m.zeros(3, 4).scatter_(1, m.tensor([[0], [3], [1]]), 1.0)
+        filled = m.ones(2, 3).scatter_(1, m.tensor([[2], [0]]), m.tensor([[5.0], [6.0]]))
+        rows, cols = m.where(m.tensor([[True, False], [False, True]]))
+        if m is fastgrad:
+            ours = (one_hot.tolist(), filled.tolist(), rows.tolist(), cols.tolist())
+        else:
+            assert ours == (one_hot.tolist(), filled.tolist(), rows.tolist(), cols.tolist())
+
+
+def test_scatter_in_place_inside_the_graph_matches_torch():
+    grads = []
+    for m in (fastgrad, torch):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        src = m.tensor([[10.0], [20.0]], requires_grad=True)
+        y = x * 2
+        y.scatter_(1, m.tensor([[1], [2]]), src)
+        (y * m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        grads.append((y.tolist(), x.grad.tolist(), src.grad.tolist()))
+    assert grads[0] == grads[1]
+
+
+def test_introspection_helpers_match_torch():
+    for dtype in ("float32", "float64"):
+        ours, theirs = fastgrad.finfo(getattr(fastgrad, dtype)), torch.finfo(getattr(torch, dtype))
+        for field in ("eps", "max", "min", "tiny", "resolution", "bits"):
+            assert float(getattr(ours, field)) == float(getattr(theirs, field)), (dtype, field)
+    for dtype in ("int32", "int64"):
+        ours, theirs = fastgrad.iinfo(getattr(fastgrad, dtype)), torch.iinfo(getattr(torch, dtype))
+        assert (ours.min, ours.max, ours.bits) == (theirs.min, theirs.max, theirs.bits)
+    for m in (fastgrad, torch):
+        x = m.ones(2, 3, dtype=m.float64)
+        got = (x.nelement(), x.ndimension(), x.element_size(), x.is_cuda, x.numpy(force=True).shape)
+        if m is fastgrad:
+            ours = got
+    assert ours == got

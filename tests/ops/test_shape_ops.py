@@ -1,4 +1,4 @@
-"""Shape ops (repeat, repeat_interleave, chunk, split, unbind, narrow, unflatten, view_as, reshape_as, flatten)
+"""Shape ops (repeat, repeat_interleave, unfold, chunk, split, unbind, narrow, unflatten, view_as, reshape_as, flatten)
 and matrix products (mm, bmm, outer, einsum): gradcheck over hypothesis shapes on every backend, views,
 and errors for bad arguments."""
 import numpy as np
@@ -27,6 +27,41 @@ def test_repeat_gradients(backend_name, shape, extra, data, seed):
         sizes = (2,)
     x = leaf(shape, seed)
     check(backend_name, lambda x: x.repeat(*sizes), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=nonscalar_shapes, data=st.data(), seed=st.integers(0, 2**16))
+def test_unfold_gradients(backend_name, shape, data, seed):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    size = data.draw(st.integers(0, shape[dim]))
+    step = data.draw(st.integers(1, 3))
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.unfold(dim, size, step) * 1.5, x)
+
+
+def test_unfold_windows_overlap_and_their_gradients_add_up():
+    x = fastgrad.arange(5, dtype=fastgrad.float64).requires_grad_()
+    windows = x.unfold(0, 3, 1)
+    assert windows.tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+    windows.sum().backward()
+    assert x.grad.tolist() == [1, 2, 3, 2, 1]  # each element counted once per window that holds it
+    assert fastgrad.arange(6).view(2, 3).unfold(1, 2, 2).tolist() == [[[0, 1]], [[3, 4]]]
+    assert fastgrad.tensor(3.0).unfold(0, 1, 1).tolist() == [3.0]
+
+
+def test_unfold_refuses_bad_windows():
+    x = fastgrad.zeros(2, 5)
+    with pytest.raises(ValueError, match="unfold: size 6 is larger than dimension 1 of size 5"):
+        x.unfold(1, 6, 1)
+    with pytest.raises(ValueError, match="unfold: step must be > 0, got 0"):
+        x.unfold(1, 2, 0)
+    with pytest.raises(ValueError, match="unfold: size must be >= 0, got -1"):
+        x.unfold(1, -1, 1)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.unfold(2, 2, 1)
+    with pytest.raises(TypeError, match="unfold: size must be an int, got float"):
+        x.unfold(1, 2.0, 1)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

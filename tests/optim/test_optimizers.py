@@ -73,6 +73,16 @@ def rmsprop_rule(lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     return update
 
 
+def adadelta_rule(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    def update(p, g, t, state):
+        g = g + weight_decay * p
+        state["v"] = rho * state.get("v", 0) + (1 - rho) * g * g
+        delta = np.sqrt(state.get("u", 0) + eps) / np.sqrt(state["v"] + eps) * g
+        state["u"] = rho * state.get("u", 0) + (1 - rho) * delta * delta
+        return p - lr * delta
+    return update
+
+
 def adam_rule(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
     b1, b2 = betas
 
@@ -102,6 +112,9 @@ CASES = {
     "rmsprop-centered-momentum": (lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, weight_decay=0.1, momentum=0.5,
                                                           centered=True),
                                   rmsprop_rule(0.01, 0.9, weight_decay=0.1, momentum=0.5, centered=True)),
+    "adadelta": (lambda p: optim.Adadelta(p), adadelta_rule()),
+    "adadelta-decay": (lambda p: optim.Adadelta(p, lr=0.5, rho=0.95, eps=1e-4, weight_decay=0.1),
+                       adadelta_rule(0.5, 0.95, 1e-4, 0.1)),
     "adam": (lambda p: optim.Adam(p, lr=0.1), adam_rule(0.1)),
     "adam-l2-amsgrad": (lambda p: optim.Adam(p, lr=0.1, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True),
                         adam_rule(0.1, (0.8, 0.9), weight_decay=0.1, amsgrad=True)),
@@ -197,7 +210,7 @@ def test_sparse_and_dense_paths_agree_on_touched_rows(make_sparse, make_dense):
 @pytest.mark.parametrize("make", [lambda p: optim.Adam(p), lambda p: optim.AdamW(p), lambda p: optim.RMSprop(p),
                                   lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
                                   lambda p: optim.SGD(p, lr=0.1, weight_decay=0.1),
-                                  lambda p: optim.Adagrad(p, weight_decay=0.1)])
+                                  lambda p: optim.Adagrad(p, weight_decay=0.1), lambda p: optim.Adadelta(p)])
 def test_dense_only_rules_refuse_sparse_gradients(make):
     emb = nn.Embedding(5, 2, sparse=True)
     optimizer = make(emb.parameters())
@@ -305,3 +318,9 @@ def test_loading_a_state_dict_that_turns_on_an_option_fastgrad_lacks_raises(opti
     state["param_groups"][0][option] = True
     with pytest.raises(ValueError, match=f"{option}=True, which fastgrad's Adam does not implement"):
         optimizer.load_state_dict(state)
+
+
+@pytest.mark.parametrize("kwargs", [{"lr": -1.0}, {"rho": 1.5}, {"eps": -1.0}, {"weight_decay": -0.1}])
+def test_adadelta_refuses_bad_hyperparameters(kwargs):
+    with pytest.raises(ValueError, match="Adadelta: lr, eps and weight_decay must be >= 0 and rho in"):
+        optim.Adadelta([nn.Parameter(fastgrad.zeros(2))], **kwargs)

@@ -1,18 +1,23 @@
 """The layers of fastgrad.nn, one small module per family."""
-from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU,
-                                            Softmax, Tanh)
+from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
+                                            Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from fastgrad.nn.modules.conv import Conv1d
+from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
 from fastgrad.nn.modules.linear import Identity, Linear
-from fastgrad.nn.modules.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                                      MSELoss, NLLLoss, SmoothL1Loss)
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import LayerNorm
+from fastgrad.nn.modules.pooling import MaxPool1d
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten", "GELU",
-           "GRU", "GRUCell", "Hardtanh", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "LSTM",
-           "LSTMCell", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "ParameterDict", "ParameterList",
-           "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "Softmax", "Tanh",
-           "Unflatten"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
+           "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity",
+           "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
+           "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",
+           "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential",
+           "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]

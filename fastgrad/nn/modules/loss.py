@@ -60,6 +60,44 @@ class BCEWithLogitsLoss(_WeightedLoss):
                                                   pos_weight=self.pos_weight)
 
 
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities; see F.binary_cross_entropy."""
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """See F.kl_div: the input holds log-probabilities; reduction="batchmean" is the KL divergence."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        if reduction not in ("mean", "batchmean", "sum", "none"):
+            raise ValueError(f"reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+        Module.__init__(self)
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
 class MSELoss(_Loss):
     def forward(self, input: Tensor, target) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)

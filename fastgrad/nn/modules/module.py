@@ -7,9 +7,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype
 from fastgrad.nn.parameter import Parameter
-from fastgrad.tensor import Tensor, device
+from fastgrad.tensor import Tensor, to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -203,15 +202,11 @@ class Module:
             zero_grad_of(param, set_to_none)
 
     # -- dtype and device -------------------------------------------------------------------------------
-    def to(self, *args, dtype=None, **kwargs) -> "Module":
-        """`.to("cpu")` (the only device) and/or `.to(dtype)` for the floating point parameters and buffers."""
-        for arg in args + tuple(kwargs.values()):
-            if isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")):
-                device(arg)  # raises for anything but the CPU
-            else:
-                dtype = arg
+    def to(self, *args, **kwargs) -> "Module":
+        """`.to("cpu")` (the only device) and/or `.to(dtype)` (or a tensor's dtype) for the floating point
+        parameters and buffers, with the arguments of `Tensor.to`."""
+        dtype, _ = to_arguments("Module.to", args, kwargs)
         if dtype is not None:
-            dtype = as_dtype(dtype)
             if dtype.kind != "f":
                 raise TypeError(f"Module.to() only accepts floating point dtypes, got {dtype}")
             self._cast_floats(dtype)

@@ -115,6 +115,9 @@ class RNNBase(Module):
     def _final_state(self, states: tuple[Tensor, ...]):
         return states[0]
 
+    def flatten_parameters(self) -> None:
+        """PyTorch packs the weights into one cuDNN buffer here; on the CPU there is nothing to do."""
+
     def forward(self, input: Tensor, hx=None):
         name = type(self).__name__
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:

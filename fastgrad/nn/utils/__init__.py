@@ -1,4 +1,4 @@
-"""Gradient clipping and importing PyTorch weights."""
+"""Gradient clipping, importing PyTorch weights, and (in rnn) padding sequences into batches."""
 from __future__ import annotations
 
 import math
@@ -92,3 +92,6 @@ def convert_torch_state_dict(arrays: Mapping[str, object]) -> dict[str, np.ndarr
             raise ValueError(f"convert_torch_state_dict: two entries map to the name {name!r}")
         converted[name] = array
     return converted
+
+
+from fastgrad.nn.utils import rnn  # noqa: E402  (torch.nn.utils.rnn is there after `import torch`, as here)

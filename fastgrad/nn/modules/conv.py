@@ -1,0 +1,71 @@
+"""Conv1d: the sentence CNN's filters over time (the work is F.conv1d)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.nn import functional as F
+from fastgrad.nn import init
+from fastgrad.nn.modules.module import Module
+from fastgrad.nn.parameter import Parameter
+from fastgrad.tensor import Tensor, check_device
+
+
+def _single(name: str, value) -> tuple[int]:
+    """PyTorch keeps a 1-D layer's sizes as 1-tuples."""
+    return (F._one_int(name, value, 0),)
+
+
+class Conv1d(Module):
+    """weight (out_channels, in_channels / groups, kernel_size), bias (out_channels,), as in PyTorch, with
+    its default initialisation (kaiming_uniform_ with a = sqrt(5); the bias uniform in +-1/sqrt(fan_in))."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__()
+        check_device("Conv1d", device)
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv1d: padding_mode {padding_mode!r} is not implemented; only 'zeros' is")
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv1d: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                             f"divisible by groups ({groups})")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.groups, self.padding_mode = groups, padding_mode
+        self.kernel_size, self.stride = _single("Conv1d: kernel_size", kernel_size), _single("Conv1d: stride", stride)
+        self.dilation = _single("Conv1d: dilation", dilation)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1,):
+                raise ValueError("Conv1d: padding='same' needs stride 1 (as in PyTorch)")
+            self.padding = padding
+        else:
+            self.padding = _single("Conv1d: padding", padding)
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
+        self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.weight.shape[2]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
