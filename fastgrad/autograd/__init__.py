@@ -3,6 +3,7 @@ from fastgrad.autograd.differentiate import backward, grad
 from fastgrad.autograd.function import Function, FunctionCtx
 from fastgrad.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from fastgrad.autograd.gradcheck import GradcheckError, gradcheck
+from fastgrad.autograd.variable import Variable
 
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
-           "is_grad_enabled", "no_grad", "set_grad_enabled"]
+           "is_grad_enabled", "no_grad", "set_grad_enabled", "Variable"]

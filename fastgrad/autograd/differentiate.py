@@ -55,13 +55,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             raise RuntimeError(f"grad(): inputs[{index}] does not require grad, so it has no gradient")
     root_grads = _root_gradients(roots, grad_outputs, "grad_outputs")
     retain_graph = _retain_graph(retain_graph, create_graph)
-    arrays = graph.run_backward(roots, root_grads, retain_graph, targets, accumulate=False) if roots else [None] * len(targets)
+    arrays = [None] * len(targets)
+    if roots:
+        arrays = graph.run_backward(roots, root_grads, retain_graph, targets, accumulate=False)
     results = []
     for index, (t, array) in enumerate(zip(targets, arrays)):
         if array is None:
             if not allow_unused:
-                raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the graph; "
-                                   "pass allow_unused=True if this is expected")
+                raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the "
+                                   "graph; pass allow_unused=True if this is expected")
             results.append(graph.Tensor(np.zeros_like(t._data)) if materialize_grads else None)
         elif getattr(array, "is_sparse", False):
             results.append(array)
@@ -106,8 +108,8 @@ def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
             continue
         array = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=root.dtype)
         if array.shape != root.shape:
-            raise RuntimeError(f"Mismatch in shape: the gradient of output {index} has a shape of {tuple(array.shape)} and "
-                               f"the output has a shape of {root.shape}")
+            raise RuntimeError(f"Mismatch in shape: the gradient of output {index} has a shape of "
+                               f"{tuple(array.shape)} and the output has a shape of {root.shape}")
         arrays.append(array)
     return arrays
 
