@@ -24,12 +24,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     retain_graph = _retain_graph(retain_graph, create_graph)
     targets = None
     if inputs is not None:
-        targets = _tensor_list(inputs, "inputs")
-        if not targets:
-            raise RuntimeError("`inputs` argument to `backward()` cannot be empty")
-        for index, t in enumerate(targets):
-            if not t._requires_grad:
-                raise RuntimeError(f"backward(): inputs[{index}] does not require grad, so it can't get a gradient")
+        targets = _inputs(inputs, "backward")
+        for t in targets:
             t.retain_grad()  # a no-op on leaves; a non-leaf input keeps its gradient as .grad, as in PyTorch
     graph.run_backward(roots, root_grads, retain_graph, targets)
 
@@ -47,12 +43,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         raise ValueError("grad(): materialize_grads=True needs allow_unused=True or not passed, got allow_unused=False")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     roots = _tensor_list(outputs, "outputs")
-    targets = _tensor_list(inputs, "inputs")
-    if not targets:
-        raise RuntimeError("`inputs` argument to `grad()` cannot be empty")
-    for index, t in enumerate(targets):
-        if not t._requires_grad:
-            raise RuntimeError(f"grad(): inputs[{index}] does not require grad, so it has no gradient")
+    targets = _inputs(inputs, "grad")
     root_grads = _root_gradients(roots, grad_outputs, "grad_outputs")
     retain_graph = _retain_graph(retain_graph, create_graph)
     arrays = [None] * len(targets)
@@ -83,6 +74,17 @@ def _tensor_list(value, name: str) -> list:
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}[{index}] must be a Tensor, got {type(t).__name__}")
     return list(value)
+
+
+def _inputs(value, caller: str) -> list:
+    """The tensors to differentiate with respect to: at least one, each requiring grad."""
+    targets = _tensor_list(value, "inputs")
+    if not targets:
+        raise RuntimeError(f"`inputs` argument to `{caller}()` cannot be empty")
+    for index, t in enumerate(targets):
+        if not t._requires_grad:
+            raise RuntimeError(f"{caller}(): inputs[{index}] does not require grad, so it has no gradient")
+    return targets
 
 
 def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
