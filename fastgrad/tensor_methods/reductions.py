@@ -41,8 +41,9 @@ class ReductionMethods:
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The sum over `dim` (every dim when None); integer and bool tensors give int64, and `dtype`
         casts the input first, as PyTorch."""
-        x = self._integers_as_int64("sum", dtype)
-        return apply(ops.Sum, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
+        # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
+        x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
+        return apply(ops.Sum, x, axis=_reduced_axes(dim, x._data.ndim), keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
