@@ -878,7 +878,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             # rows with no allowed key keep finite scores (their weights are zeroed below): no NaN anywhere
             scores = scores.masked_fill(Tensor(blocked & ~blocked_rows), float("-inf"))
         else:
-            scores = scores + attn_mask.to(scores.dtype)
+            if attn_mask.dtype != query.dtype:
+                raise RuntimeError(f"{name}: attn_mask must be bool or of the query's dtype {query.dtype}, got "
+                                   f"{attn_mask.dtype} (as PyTorch)")
+            scores = scores + attn_mask
+            # a row that the mask blocks entirely (all -inf) gets zeros too, as PyTorch's: not NaN
+            blocked_rows = np.isneginf(scores._data).all(axis=-1, keepdims=True)
+            if blocked_rows.any():
+                scores = scores.masked_fill(Tensor(np.broadcast_to(blocked_rows, scores.shape)), 0.0)
     weights = softmax(scores, dim=-1)
     if blocked_rows is not None and blocked_rows.any():
         weights = weights.masked_fill(Tensor(np.broadcast_to(blocked_rows, weights.shape)), 0.0)

@@ -331,3 +331,9 @@ def test_scaled_dot_product_attention_refuses_bad_arguments():
     blocked = fastgrad.ones(3, 5, dtype=fastgrad.bool)
     blocked[0] = False
     assert sdpa(q, k, v, attn_mask=blocked)[:, 0].tolist() == [[0.0] * 6] * 2  # no key to attend to: zeros
+
+
+def test_attention_refuses_a_float_mask_of_another_dtype():
+    q = fastgrad.zeros(1, 2, 4)
+    with pytest.raises(RuntimeError, match="attn_mask must be bool or of the query's dtype float32, got float64"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=fastgrad.zeros(2, 2, dtype=fastgrad.float64))

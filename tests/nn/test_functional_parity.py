@@ -378,12 +378,16 @@ def test_softmin(dtype, rng, dim):
 # -- attention -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 5, 4), (2, 5, 6)), ((1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4))])
 @pytest.mark.parametrize("mask_kind, kwargs", [(None, {}), (None, {"is_causal": True}), (None, {"scale": 0.3}),
-                                               ("bool", {}), ("bool with a blocked row", {}), ("float", {})])
+                                               ("bool", {}), ("bool with a blocked row", {}), ("float", {}),
+                                               ("float with a blocked row", {})])
 def test_scaled_dot_product_attention(dtype, rng, shapes, mask_kind, kwargs):
     length, keys = shapes[0][-2], shapes[1][-2]
     mask = None
-    if mask_kind == "float":
+    if mask_kind.startswith("float") if mask_kind else False:
         mask = rng.standard_normal((length, keys))
+        mask[0, 1] = -np.inf
+        if mask_kind != "float":
+            mask[1] = -np.inf  # PyTorch gives this query zeros, and its weights no gradient
     elif mask_kind is not None:
         mask = rng.random((length, keys)) > 0.3
         mask[:, 0] = mask_kind == "bool"  # every query may see key 0, except in the blocked row below
