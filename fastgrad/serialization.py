@@ -231,7 +231,12 @@ def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool 
     if kwargs:
         raise TypeError(f"load: unexpected keyword arguments {sorted(kwargs)}")
     if hasattr(f, "read"):
-        path, source = getattr(f, "name", "<file object>"), io.BytesIO(f.read())
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("load: f must be a file opened in binary mode ('rb'), got a text file")
+        path, data = getattr(f, "name", "<file object>"), f.read()
+        if not isinstance(data, bytes):
+            raise TypeError(f"load: f must be opened in binary mode ('rb'), got {type(data).__name__} from read()")
+        source = io.BytesIO(data)
     elif isinstance(f, (str, bytes, os.PathLike)):
         path = source = os.fspath(f)
     else:
@@ -244,12 +249,19 @@ def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool 
     if magic != b"PK\x03\x04":  # not a zip archive: NumPy would guess at a .npy or pickled data
         raise CheckpointError(f"{path} is not a fastgrad checkpoint: not a zip archive (an .npz file)")
     try:
+        with zipfile.ZipFile(source) as archive:
+            first_member = min((member.header_offset for member in archive.infolist()), default=0)
         with np.load(source, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}  # reads every member, checking its CRC
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
         raise CheckpointError(f"{path} is not a valid fastgrad checkpoint (truncated or altered?): {error}") from None
+    if first_member != 0:
+        # Two checkpoints written one after the other: the zip reader finds the last one, where torch.load
+        # would read the first. Refused: one checkpoint per file or file object here.
+        raise CheckpointError(f"{path} holds data before its checkpoint (two checkpoints written one after the "
+                              "other?); fastgrad.load reads a file holding exactly one")
     decoder = _Decoder(arrays, path)
     header = arrays.pop(STRUCTURE_KEY, None)
     if header is None or header.dtype != np.uint8 or header.ndim != 1:

@@ -281,3 +281,19 @@ def test_bad_targets_and_arguments_are_refused(tmp_path):
         fastgrad.load(3)
     with pytest.raises(CheckpointError, match="<file object> is not a fastgrad checkpoint: not a zip archive"):
         fastgrad.load(io.BytesIO(b"not a checkpoint"))
+
+
+def test_two_checkpoints_in_one_stream_are_refused_not_read_as_the_last(tmp_path):
+    """torch.load would read the first; the zip reader finds the last one. One checkpoint per file here."""
+    buffer = io.BytesIO()
+    fastgrad.save({"a": 1}, buffer)
+    fastgrad.save({"b": 2}, buffer)
+    buffer.seek(0)
+    with pytest.raises(CheckpointError, match="holds data before its checkpoint"):
+        fastgrad.load(buffer)
+    (tmp_path / "two.pt").write_bytes(buffer.getvalue())
+    with pytest.raises(CheckpointError, match="holds data before its checkpoint"):
+        fastgrad.load(tmp_path / "two.pt")
+    fastgrad.save({"a": 1}, tmp_path / "c.pt")
+    with open(tmp_path / "c.pt") as text_file, pytest.raises(TypeError, match="opened in binary mode"):
+        fastgrad.load(text_file)
