@@ -224,6 +224,8 @@ def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: Function
     if any(out is t for t in ctx._dirty):
         out._node, out._requires_grad = node, True
         out._counter.value += 1
+        # forward may have saved it after changing it (the usual pattern): that is the version backward reads
+        ctx._saved = tuple((t, t._counter.value if t is out else version) for t, version in ctx._saved)
         return out
     result = Tensor._wrap(out._data, True, node)
     result._counter = out._counter  # a tensor forward saved and the result are the same memory

@@ -149,12 +149,26 @@ def function_classes(module):
         def backward(ctx, g):
             return g * 2
 
+    class Squared(Function):  # in place, saving its changed input for backward
+        @staticmethod
+        def forward(ctx, x):
+            before = x.clone()
+            x.mul_(x)
+            ctx.mark_dirty(x)
+            ctx.save_for_backward(before, x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            before, after = ctx.saved_tensors
+            return g * 2 * before + 0 * after
+
     seen = []
-    return Two, Sorted, Unmaterialized, Doubled, seen
+    return Two, Sorted, Unmaterialized, Doubled, Squared, seen
 
 
 def several_outputs(module):
-    Two, Sorted, Unmaterialized, Doubled, seen = function_classes(module)
+    Two, Sorted, Unmaterialized, Doubled, Squared, seen = function_classes(module)
     out = {}
     x = module.tensor([1.0, 2.0], requires_grad=True)
     a, b, k, i = Two.apply(x, 5)
@@ -178,6 +192,10 @@ def several_outputs(module):
     out["dirty: same tensor, values"] = [z is y, y.tolist()]
     (z * module.tensor([1.0, 10.0])).sum().backward()
     out["dirty: grad"] = leaf.grad.tolist()
+    base = module.tensor([1.0, 2.0], requires_grad=True)
+    squared = Squared.apply(base * 1)
+    squared.sum().backward()
+    out["dirty and saved: values, grad"] = [squared.tolist(), base.grad.tolist()]
     out["seen"] = seen
     return out
 
@@ -190,6 +208,7 @@ def test_functions_with_several_outputs_by_hand():
     assert out["sorted: grad"] == [3.0, 1.0, 2.0]
     assert out["unmaterialized: grad"] == [3.0, 3.0]
     assert out["dirty: same tensor, values"] == [True, [2.0, 4.0]] and out["dirty: grad"] == [2.0, 20.0]
+    assert out["dirty and saved: values, grad"] == [[1.0, 4.0], [2.0, 4.0]]
     assert out["seen"] == [("Two", [1.0, 1.0], [10.0, 10.0], None, [0, 0, 0]),
                            ("Two", [1.0, 1.0], [0.0, 0.0], None, [0, 0, 0]),
                            ("Sorted", [0, 0, 0]), ("Unmaterialized", None, [1.0, 1.0])]
@@ -201,7 +220,7 @@ def test_functions_with_several_outputs_match_torch():
 
 
 def test_bad_marks_raise_clearly():
-    Two, Sorted, Unmaterialized, Doubled, seen = function_classes(fastgrad)
+    Two, Sorted, Unmaterialized, Doubled, Squared, seen = function_classes(fastgrad)
     leaf = fastgrad.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf tensor that requires grad was changed in place"):
         Doubled.apply(leaf)
@@ -246,7 +265,7 @@ def test_bad_marks_raise_clearly():
 
 
 def test_several_outputs_pass_gradcheck_and_autograd_grad():
-    Two, Sorted, Unmaterialized, Doubled, seen = function_classes(fastgrad)
+    Two, Sorted, Unmaterialized, Doubled, Squared, seen = function_classes(fastgrad)
     x = fastgrad.tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
     assert fastgrad.gradcheck(lambda t: Two.apply(t, 5)[:2], [x])
     assert fastgrad.gradcheck(lambda t: Sorted.apply(t)[0], [x])
