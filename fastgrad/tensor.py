@@ -60,6 +60,9 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"fastgrad.Size({list(self)})"
 
+    # In messages and print(), a plain tuple's form: "shape (2, 3)" (repr() still names the type).
+    __str__ = tuple.__repr__
+
 
 def check_device(where: str, value) -> None:
     """A `device=` argument: None or the CPU (a `device`, a string such as "cpu"); anything else raises."""
@@ -148,8 +151,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
 
     # -- what it is -------------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -177,7 +180,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         return self._node
 
     def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -600,6 +603,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         check_device("new", device)
         if not args:
             return self.new_zeros(0)
+        if len(args) == 1 and isinstance(args[0], Size):  # w.new(x.size()): a size, as in PyTorch (a tuple is data)
+            return self.new_zeros(tuple(args[0]))
         if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
             return self.new_zeros(args)
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
@@ -663,6 +668,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def _scaled(self, other, alpha) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
+        if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu" and (
+                not isinstance(other, Tensor) and not isinstance(other, (float, np.floating))
+                or isinstance(other, Tensor) and other._data.dtype.kind in "biu"):
+            # PyTorch's rule, since the product would be truncated into the integer result
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
+                               f"(got alpha={alpha})")
         if alpha == 1:
             return other
         other = self._operand(other)

@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.creation import tensor, zeros
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 
 
 class _TypedTensorMeta(type):
@@ -19,6 +19,8 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
     dtype: np.dtype
 
     def __new__(cls, *args) -> Tensor:
+        if len(args) == 1 and isinstance(args[0], Size):  # FloatTensor(x.size()): a size (a tuple is data)
+            args = tuple(args[0])
         if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
             return zeros(*args, dtype=cls.dtype) if args else zeros(0, dtype=cls.dtype)
         if len(args) != 1:
@@ -31,7 +33,13 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
             return data
         if isinstance(data, (int, float, bool, np.generic)):
             raise TypeError(f"{cls.__name__}: data must be a sequence, got {type(data).__name__}")
-        return tensor(np.array(data).astype(cls.dtype), dtype=cls.dtype)
+        values = np.array(data)
+        if cls.dtype.kind in "iu" and values.size and values.dtype.kind in "iuf":
+            info = np.iinfo(cls.dtype)  # PyTorch refuses values out of range; NumPy's cast wraps them around
+            if not (np.isfinite(values).all() and info.min <= values.min() and values.max() <= info.max):
+                raise RuntimeError(f"{cls.__name__}: value cannot be converted to type {cls.dtype} without overflow "
+                                   f"(values in [{values.min()}, {values.max()}])")
+        return tensor(values.astype(cls.dtype), dtype=cls.dtype)
 
 
 class FloatTensor(_TypedTensor):

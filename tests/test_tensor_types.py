@@ -32,3 +32,20 @@ def test_size_is_a_tuple_with_numel():
     size = fastgrad.Size([2, 3])
     assert size == (2, 3) and fastgrad.ones(2, 3).size() == size and fastgrad.ones(2, 3).shape == size
     assert size.numel() == 6 and fastgrad.Size([]).numel() == 1 and repr(size) == "fastgrad.Size([2, 3])"
+
+
+def test_sizes_from_size_and_shape_are_sizes_and_a_tuple_is_data():
+    """x.new(h.size()) and FloatTensor(x.size()) made a 1-D tensor holding the sizes."""
+    h = fastgrad.zeros(2, 3)
+    assert type(h.shape) is fastgrad.Size and type(h.size()) is fastgrad.Size and h.size().numel() == 6
+    assert str(h.shape) == "(2, 3)" and f"{h.shape}" == "(2, 3)"  # messages keep a plain tuple's form
+    assert h.new(h.size()).shape == (2, 3) and fastgrad.FloatTensor(h.size()).shape == (2, 3)
+    assert h.new((2, 3)).tolist() == [2.0, 3.0] and fastgrad.FloatTensor((2, 3)).tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("name, data", [("IntTensor", [2**40]), ("IntTensor", [3e10]), ("LongTensor", [float("inf")]),
+                                        ("IntTensor", [-(2**31) - 1])])
+def test_typed_constructors_refuse_values_out_of_range(name, data):
+    """NumPy's cast wrapped them around (IntTensor([2**40]) gave [0]); PyTorch refuses."""
+    with pytest.raises(RuntimeError, match="cannot be converted to type .* without overflow"):
+        getattr(fastgrad, name)(data)

@@ -37,3 +37,13 @@ def test_seeding_helpers_match_torch():
         assert getattr(fastgrad.backends.cudnn, flag) == getattr(torch.backends.cudnn, flag)
     assert fastgrad.backends.cudnn.is_available() == torch.backends.cudnn.is_available()
     assert fastgrad.Size([2, 3]) == torch.Size([2, 3]) and fastgrad.Size([2, 3]).numel() == torch.Size([2, 3]).numel()
+
+
+def test_sizes_and_overflow_as_torch():
+    ours, theirs = fastgrad.zeros(2, 3), torch.zeros(2, 3)
+    assert ours.new(ours.size()).shape == tuple(theirs.new(theirs.size()).shape)
+    assert fastgrad.FloatTensor(ours.size()).shape == tuple(torch.FloatTensor(theirs.size()).shape)
+    assert ours.new((2, 3)).tolist() == theirs.new((2, 3)).tolist()
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="without overflow"):
+            lib.IntTensor([2**40])

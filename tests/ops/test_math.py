@@ -478,3 +478,14 @@ def test_type_as_and_is_floating_point_refuse_non_tensors():
     with pytest.raises(TypeError, match="is_floating_point: input must be a Tensor, got list"):
         fastgrad.is_floating_point([1.0])
     assert fastgrad.ones(2).is_floating_point() and not fastgrad.tensor([1]).is_floating_point()
+
+
+def test_a_float_alpha_with_integer_tensors_raises_as_in_pytorch():
+    """The product would be truncated into the integer result: [1, 2] + 0.5 [1, 1] gave [1.5, 2.5]."""
+    ints = fastgrad.tensor([1, 2])
+    for call in (lambda: fastgrad.add(ints, ints, alpha=0.5), lambda: ints.sub(2, alpha=1.0),
+                 lambda: ints.clone().add_(ints, alpha=0.5)):
+        with pytest.raises(RuntimeError, match="For integral input tensors, argument alpha must not be a floating"):
+            call()
+    assert fastgrad.add(ints, fastgrad.tensor([1.0, 1.0]), alpha=0.5).tolist() == [1.5, 2.5]  # a float result
+    assert ints.add(ints, alpha=2).tolist() == [3, 6]
