@@ -108,14 +108,6 @@ def pow(input, exponent) -> Tensor:
     return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
 
 
-def neg(input: Tensor) -> Tensor:
-    return -input
-
-
-def clone(input: Tensor) -> Tensor:
-    return input.clone()
-
-
 # Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor.
 def eq(input: Tensor, other) -> Tensor:
     return input == other
@@ -139,18 +131,6 @@ def gt(input: Tensor, other) -> Tensor:
 
 def ge(input: Tensor, other) -> Tensor:
     return input >= other
-
-
-def equal(input: Tensor, other: Tensor) -> bool:
-    return input.equal(other)
-
-
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    return input.isclose(other, rtol, atol, equal_nan)
-
-
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    return input.allclose(other, rtol, atol, equal_nan)
 
 
 def exp(x: Tensor) -> Tensor:
@@ -185,27 +165,7 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return x.clamp(min, max)
 
 
-def clamp_min(x: Tensor, min) -> Tensor:
-    return x.clamp(min=min)
-
-
-def clamp_max(x: Tensor, max) -> Tensor:
-    return x.clamp(max=max)
-
-
 clip = clamp
-
-
-def floor(input: Tensor) -> Tensor:
-    return input.floor()
-
-
-def ceil(input: Tensor) -> Tensor:
-    return input.ceil()
-
-
-def trunc(input: Tensor) -> Tensor:
-    return input.trunc()
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -246,14 +206,6 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     return x.transpose(dim0, dim1)
 
 
-def t(input: Tensor) -> Tensor:
-    return input.t()
-
-
-def select(input: Tensor, dim: int, index: int) -> Tensor:
-    return input.select(dim, index)
-
-
 def broadcast_to(input: Tensor, size) -> Tensor:
     return input.expand(size)
 
@@ -262,20 +214,15 @@ def permute(x: Tensor, dims) -> Tensor:
     return x.permute(dims)
 
 
-def movedim(x: Tensor, source, destination) -> Tensor:
-    return x.movedim(source, destination)
-
-
+# Functions that are the Tensor methods themselves: the same arguments, the tensor first.
+neg, clone, floor, ceil, trunc, t, select = (Tensor.neg, Tensor.clone, Tensor.floor, Tensor.ceil, Tensor.trunc,
+                                            Tensor.t, Tensor.select)
+clamp_min, clamp_max, equal, isclose, allclose = (Tensor.clamp_min, Tensor.clamp_max, Tensor.equal, Tensor.isclose,
+                                                  Tensor.allclose)
+bincount, cumprod, unique, amax, amin, movedim = (Tensor.bincount, Tensor.cumprod, Tensor.unique, Tensor.amax,
+                                                  Tensor.amin, Tensor.movedim)
 moveaxis = movedim
 swapaxes = swapdims = transpose
-
-
-def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return x.amax(dim, keepdim)
-
-
-def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return x.amin(dim, keepdim)
 
 
 logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
@@ -335,15 +282,6 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     return input.argsort(dim, descending, stable=stable)
-
-
-def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
-           dim: int | None = None):
-    return input.unique(sorted, return_inverse, return_counts, dim)
-
-
-def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
-    return input.bincount(weights, minlength)
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
@@ -475,10 +413,6 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype=Non
 
 def cumsum(input: Tensor, dim: int, dtype=None) -> Tensor:
     return input.cumsum(dim, dtype)
-
-
-def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:
-    return input.cumprod(dim, dtype)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:

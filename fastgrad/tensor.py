@@ -64,6 +64,16 @@ class Size(tuple):
     __str__ = tuple.__repr__
 
 
+def legacy_sizes(args: tuple) -> tuple | None:
+    """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints, or one
+    Size (`x.size()`); None when the arguments are data instead (a tuple or list is data)."""
+    if len(args) == 1 and isinstance(args[0], Size):
+        return tuple(args[0])
+    if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
+        return tuple(args)
+    return None
+
+
 def check_device(where: str, value) -> None:
     """A `device=` argument: None or the CPU (a `device`, a string such as "cpu"); anything else raises."""
     if value is not None:
@@ -601,12 +611,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
         here, uninitialized in PyTorch), `w.new([1, 2])` one of that data, `w.new()` an empty one; all in
         self's dtype."""
         check_device("new", device)
-        if not args:
-            return self.new_zeros(0)
-        if len(args) == 1 and isinstance(args[0], Size):  # w.new(x.size()): a size, as in PyTorch (a tuple is data)
-            return self.new_zeros(tuple(args[0]))
-        if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
-            return self.new_zeros(args)
+        sizes = legacy_sizes(args)
+        if sizes is not None:
+            return self.new_zeros(sizes or (0,))
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             return self.new_tensor(args[0])
         raise TypeError(f"new: expected sizes (ints) or one sequence of data, got "
@@ -668,12 +675,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def _scaled(self, other, alpha) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
-        if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu" and (
-                not isinstance(other, Tensor) and not isinstance(other, (float, np.floating))
-                or isinstance(other, Tensor) and other._data.dtype.kind in "biu"):
-            # PyTorch's rule, since the product would be truncated into the integer result
-            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
-                               f"(got alpha={alpha})")
+        if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu":
+            integral = other._data.dtype.kind in "biu" if isinstance(other, Tensor) else not isinstance(
+                other, (float, np.floating))
+            if integral:  # PyTorch's rule, since the product would be truncated into the integer result
+                raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
+                                   f"(got alpha={alpha})")
         if alpha == 1:
             return other
         other = self._operand(other)

@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.creation import tensor, zeros
 from fastgrad.dtypes import bool_, float32, float64, int32, int64
-from fastgrad.tensor import Size, Tensor
+from fastgrad.tensor import Tensor, legacy_sizes
 
 
 class _TypedTensorMeta(type):
@@ -19,10 +19,9 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
     dtype: np.dtype
 
     def __new__(cls, *args) -> Tensor:
-        if len(args) == 1 and isinstance(args[0], Size):  # FloatTensor(x.size()): a size (a tuple is data)
-            args = tuple(args[0])
-        if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
-            return zeros(*args, dtype=cls.dtype) if args else zeros(0, dtype=cls.dtype)
+        sizes = legacy_sizes(args)
+        if sizes is not None:
+            return zeros(*(sizes or (0,)), dtype=cls.dtype)
         if len(args) != 1:
             raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data, got "
                             f"{tuple(type(a).__name__ for a in args)}")
