@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from fastgrad.autograd.grad_mode import no_grad
-from fastgrad.random import GENERATOR, Generator
+from fastgrad.random import Generator, rng_of
 from fastgrad.tensor import Tensor
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -114,16 +114,17 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlin
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)), generator)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Saxe et al. (2014): a (semi-)orthogonal matrix times gain (the dims after the first flattened into
     columns), as PyTorch makes it: Q of the QR decomposition of a standard normal draw, with the signs of
     R's diagonal, so that the result is uniform over orthogonal matrices. Often used for recurrent weights."""
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
+    tensor._check_floating_fill("orthogonal_")  # as PyTorch's, whose normal draw refuses integer tensors
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    flat = GENERATOR.rng.standard_normal((rows, tensor.numel() // rows))
+    flat = rng_of(generator).standard_normal((rows, tensor.numel() // rows))
     wide = flat.shape[0] < flat.shape[1]
     q, r = np.linalg.qr(flat.T if wide else flat)
     q = q * np.sign(np.diag(r))
@@ -131,17 +132,20 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         return tensor.copy_(Tensor((q.T if wide else q).reshape(tensor.shape) * gain))
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: Generator | None = None) -> Tensor:
     """N(mean, std^2) restricted to [a, b] (absolute bounds, as PyTorch's), drawn by redrawing the values
     that fall outside."""
     if not a < b:
         raise ValueError(f"trunc_normal_: a must be less than b, got a={a}, b={b}")
     if not (mean - 12 * std < b and a < mean + 12 * std):
         raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] lies too far from N({mean}, {std}^2) to draw from")
-    values = GENERATOR.rng.normal(mean, std, tensor.shape)
+    tensor._check_floating_fill("trunc_normal_")
+    rng = rng_of(generator)
+    values = rng.normal(mean, std, tensor.shape)
     outside = (values < a) | (values > b)
     while outside.any():
-        values[outside] = GENERATOR.rng.normal(mean, std, int(outside.sum()))
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
         outside = (values < a) | (values > b)
     with no_grad():
         return tensor.copy_(Tensor(values))

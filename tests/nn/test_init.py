@@ -147,3 +147,13 @@ def test_eye_is_the_identity_and_refuses_other_ranks():
     assert fastgrad.nn.init.eye_(fastgrad.empty(2, 3)).tolist() == [[1, 0, 0], [0, 1, 0]]
     with pytest.raises(ValueError, match="only 2-D tensors"):
         fastgrad.nn.init.eye_(fastgrad.empty(2, 2, 2))
+
+
+@pytest.mark.parametrize("name", ["orthogonal_", "trunc_normal_"])
+def test_orthogonal_and_trunc_normal_refuse_integer_tensors_and_take_a_generator(name):
+    """They copied truncated draws into an integer tensor; PyTorch's refuse it in their normal draw."""
+    with pytest.raises(NotImplementedError, match=f"{name}: expected a floating point tensor, got dtype int64"):
+        getattr(init, name)(fastgrad.zeros(3, 3, dtype=fastgrad.int64))
+    drawn = [getattr(init, name)(fastgrad.empty(3, 3), generator=fastgrad.Generator().manual_seed(5)).tolist()
+             for _ in range(2)]
+    assert drawn[0] == drawn[1]

@@ -65,7 +65,8 @@ def test_constant_inits_fill_any_dtype_as_in_torch(name, args, dtype):
 
 
 @pytest.mark.parametrize("name", ["uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
-                                  "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"])
+                                  "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+                                  "trunc_normal_"])
 def test_signatures_match_torch(name):
     """The same parameters in the same order and with the same defaults, generator included, so positional
     and keyword calls written for torch.nn.init work."""
