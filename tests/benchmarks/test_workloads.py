@@ -224,7 +224,8 @@ def test_a_baseline_times_the_fastgrad_cases_with_the_baselines_package(tmp_path
     assert labels.count(f"{workloads.FASTGRAD} {runner.BASELINE}") == 1 and workloads.FASTGRAD in labels
     assert len(runs) == 2 * (len(workload.cases) + 1)
     status = runner.baseline_status(timings)
-    assert len(status) == 1 and re.match(r"fastgrad compiled vs baseline: \d+\.\d\dx its time", status[0])
+    # a ratio next to the 5% thresholds prints more decimals (ratio_text), so the count varies with timing
+    assert len(status) == 1 and re.match(r"fastgrad compiled vs baseline: \d+\.\d{2,6}x its time", status[0])
     assert "Before/after: fastgrad compiled vs baseline" in runner.format_markdown(workload, timings)
     elsewhere = tmp_path / "other"
     (elsewhere / "fastgrad").mkdir(parents=True)
