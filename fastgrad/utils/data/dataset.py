@@ -1,0 +1,146 @@
+"""Data sets with torch.utils.data's names: anything with `__getitem__` and `__len__` (map-style), or
+`__iter__` (IterableDataset), and the combinators over them."""
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import warnings
+from typing import Iterable, Sequence
+
+from fastgrad.random import Generator, rng_of
+from fastgrad.tensor import Tensor
+
+
+class Dataset:
+    """A map-style data set: `dataset[i]` for i in range(len(dataset)). `a + b` concatenates."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A data set read as a stream (`__iter__`); the DataLoader batches it in the order it yields."""
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other: "IterableDataset") -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Example i is (t[i] for t in tensors): tensors that share their first dimension."""
+
+    def __init__(self, *tensors: Tensor) -> None:
+        for position, tensor in enumerate(tensors):
+            if not isinstance(tensor, Tensor):
+                raise TypeError(f"TensorDataset: tensors[{position}] must be a Tensor, got {type(tensor).__name__}")
+        sizes = [tensor.shape[0] if tensor.ndim else None for tensor in tensors]
+        if tensors and (None in sizes or len(set(sizes)) > 1):
+            raise ValueError(f"TensorDataset: Size mismatch between tensors: their first dimensions are {sizes} "
+                             "(expected one common size; a 0-d tensor has none)")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(tensor[index] for tensor in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0] if self.tensors else 0
+
+
+class ConcatDataset(Dataset):
+    """The map-style data sets one after another."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for position, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise TypeError(f"ConcatDataset does not support IterableDataset (datasets[{position}]); "
+                                "use ChainDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(dataset) for dataset in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(f"ConcatDataset: absolute value of index should not exceed dataset length "
+                                 f"{len(self)}, got {index}")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        if which == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for length {len(self)}")
+        return self.datasets[which][index - (self.cumulative_sizes[which - 1] if which else 0)]
+
+
+class ChainDataset(IterableDataset):
+    """The iterable data sets one after another."""
+
+    def __init__(self, datasets: Iterable[IterableDataset]) -> None:
+        self.datasets = list(datasets)
+        for position, dataset in enumerate(self.datasets):
+            if not isinstance(dataset, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset; datasets[{position}] is a "
+                                f"{type(dataset).__name__}")
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)
+
+
+class Subset(Dataset):
+    """The examples of `dataset` at `indices`, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _split_lengths(lengths: Sequence, total: int) -> list[int]:
+    """Counts per split: `lengths` as they are, or fractions summing to 1 turned into counts (each
+    floor(fraction * total), the remainder given out one by one from the first split on)."""
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for position, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"random_split: fraction at index {position} is not between 0 and 1, got {fraction}")
+        counts = [math.floor(total * fraction) for fraction in lengths]
+        for position in range(total - sum(counts)):
+            counts[position % len(counts)] += 1
+        for position, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"Length of split at index {position} is 0. This might result in an empty dataset.",
+                              UserWarning, stacklevel=3)
+        return counts
+    for position, count in enumerate(lengths):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"random_split: lengths[{position}] must be a non-negative int (or all lengths "
+                             f"fractions that sum to 1), got {count!r}")
+    if sum(lengths) != total:
+        raise ValueError(f"random_split: Sum of input lengths does not equal the length of the input dataset! "
+                         f"({sum(lengths)} against {total})")
+    return list(lengths)
+
+
+def random_split(dataset: Dataset, lengths: Sequence, generator: Generator | None = None) -> list[Subset]:
+    """Non-overlapping random subsets of the given lengths (or fractions summing to 1), drawn from
+    `generator` (fastgrad's global generator by default)."""
+    counts = _split_lengths(lengths, len(dataset))
+    order = rng_of(generator).permutation(len(dataset)).tolist()
+    return [Subset(dataset, order[end - count:end]) for end, count in zip(itertools.accumulate(counts), counts)]
