@@ -14,12 +14,13 @@ others fail with `CollectiveTimeout` instead of hanging, and an uncaught excepti
 the whole job. docs/distributed.md has the cost model.
 """
 from fastgrad.distributed.collectives import all_reduce, barrier, broadcast, broadcast_parameters
-from fastgrad.distributed.comm import (CollectiveTimeout, ProcessGroup, ReduceOp, destroy_process_group,
-                                       get_rank, get_world_size, group, init, is_initialized)
+from fastgrad.distributed.comm import (CollectiveTimeout, ProcessGroup, ReduceOp, destroy_process_group, get_backend,
+                                       get_rank, get_world_size, group, init, init_process_group, is_initialized)
 from fastgrad.distributed.ddp import DistributedDataParallel
 from fastgrad.distributed.main_process import is_main_process, print_on_main, save_on_main
 from fastgrad.distributed.sampler import DistributedSampler
 
 __all__ = ["CollectiveTimeout", "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp",
-           "all_reduce", "barrier", "broadcast", "broadcast_parameters", "destroy_process_group", "get_rank",
-           "get_world_size", "group", "init", "is_initialized", "is_main_process", "print_on_main", "save_on_main"]
+           "all_reduce", "barrier", "broadcast", "broadcast_parameters", "destroy_process_group", "get_backend",
+           "get_rank", "get_world_size", "group", "init", "init_process_group", "is_initialized", "is_main_process",
+           "print_on_main", "save_on_main"]

@@ -10,6 +10,7 @@ uncaught exception abort the whole MPI job (as `python -m mpi4py` does), so one 
 """
 from __future__ import annotations
 
+import datetime
 import enum
 import os
 import shutil
@@ -193,6 +194,38 @@ def init(timeout: float | None = None) -> ProcessGroup:
     _GROUP = ProcessGroup(comm.Get_rank(), size, seconds, comm, MPI)
     _abort_job_on_uncaught_exception(_GROUP)
     return _GROUP
+
+
+def init_process_group(backend: str | None = None, init_method: str | None = None, timeout=None,
+                       world_size: int = -1, rank: int = -1, store=None, group_name: str = "", pg_options=None,
+                       device_id=None) -> None:
+    """PyTorch's entry point, for scripts written for torch.distributed: the job is always the one
+    `mpiexec` started (run the script under `mpiexec -n N`), over MPI. The CPU backends' names ("gloo",
+    "mpi", or None) are accepted; rank and world size, if given, must be MPI's; `timeout` (seconds or a
+    timedelta) bounds every collective. A rendezvous of its own (`init_method` other than "env://", a
+    `store`) is refused: fastgrad does not carry its own transport."""
+    if backend is not None and str(backend).lower() not in ("gloo", "mpi", "cpu:gloo"):
+        raise ValueError(f"init_process_group: backend must be 'gloo' or 'mpi' (fastgrad runs its collectives on the "
+                         f"CPU over MPI), got {backend!r}")
+    if (init_method not in (None, "env://")) or store is not None:
+        raise NotImplementedError("init_process_group: fastgrad joins the job that mpiexec started; init_method "
+                                  f"{init_method!r} and store= are not supported (run the script under mpiexec -n N)")
+    if device_id is not None:
+        raise ValueError(f"init_process_group: device_id must be None (CPU only), got {device_id!r}")
+    if _GROUP is not None:
+        raise ValueError("trying to initialize the default process group twice!")
+    seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else timeout
+    joined = init(seconds)
+    for name, given, actual in (("world_size", world_size, joined.size), ("rank", rank, joined.rank)):
+        if given != -1 and given != actual:
+            destroy_process_group()
+            raise ValueError(f"init_process_group: {name}={given}, but mpiexec started this process with {name} "
+                             f"{actual}")
+
+
+def get_backend(group=None) -> str:
+    """The collectives' transport: always MPI."""
+    return "mpi"
 
 
 def _abort_job_on_uncaught_exception(group: ProcessGroup) -> None:

@@ -85,6 +85,26 @@ class _SparseBucket:
         return self.pending[0][0] + self.pending[1][0] if self.pending else []
 
 
+# Gradients per bucket: PyTorch's default is 25 MB; smaller buckets start exchanging earlier in the backward,
+# which on one machine's shared memory costs little per bucket (docs/distributed.md).
+DEFAULT_BUCKET_MB = 4.0
+
+
+def _check_cpu_only(device_ids, output_device, process_group, mixed_precision, device_mesh) -> None:
+    """Refuse PyTorch's arguments that fastgrad cannot honour (devices, subgroups, mixed precision)."""
+    if device_ids:
+        raise ValueError(f"DistributedDataParallel: device_ids must be None for a CPU module (fastgrad runs on the "
+                         f"CPU only), got {device_ids!r}")
+    if output_device is not None and str(output_device) != "cpu":
+        raise ValueError(f"DistributedDataParallel: output_device must be None or 'cpu', got {output_device!r}")
+    if process_group is not None and process_group is not group():
+        raise NotImplementedError("DistributedDataParallel: process_group must be None (the whole world); fastgrad "
+                                  "has no subgroups")
+    for name, value in (("mixed_precision", mixed_precision), ("device_mesh", device_mesh)):
+        if value is not None:
+            raise NotImplementedError(f"DistributedDataParallel: {name} is not supported, got {value!r}")
+
+
 class DistributedDataParallel(Module):
     """Wrap `module` so that backward averages its gradients over all ranks (PyTorch's name and use).
 
@@ -97,13 +117,23 @@ class DistributedDataParallel(Module):
     `find_unused_parameters=True`, which walks the graph after each forward (with grad mode on) and
     lets the parameters it does not reach contribute zeros; a parameter that no rank used keeps a
     .grad of None, as in PyTorch. In a world of one process the wrapper only calls `module`.
+
+    PyTorch's arguments: `init_sync=False` skips the first copy; `dim`, `check_reduction`,
+    `gradient_as_bucket_view` and `static_graph` tune how PyTorch lays out its work and change no
+    result, so they are accepted and change nothing here; devices, subgroups and mixed precision are
+    refused. `bucket_cap_mb` defaults to 4 (PyTorch: 25).
     """
 
-    def __init__(self, module: Module, bucket_cap_mb: float = 4.0, find_unused_parameters: bool = False,
-                 broadcast_buffers: bool = True):
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers: bool = True,
+                 init_sync: bool = True, process_group=None, bucket_cap_mb: float | None = None,
+                 find_unused_parameters: bool = False, check_reduction: bool = False,
+                 gradient_as_bucket_view: bool = False, static_graph: bool = False, *,
+                 mixed_precision=None, device_mesh=None):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a fastgrad.nn.Module, got {type(module).__name__}")
+        _check_cpu_only(device_ids, output_device, process_group, mixed_precision, device_mesh)
+        bucket_cap_mb = DEFAULT_BUCKET_MB if bucket_cap_mb is None else bucket_cap_mb
         if isinstance(bucket_cap_mb, bool) or not isinstance(bucket_cap_mb, (int, float)) or not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
         self.module = module
@@ -112,7 +142,8 @@ class DistributedDataParallel(Module):
         self._group = group()
         self._sync = True  # inside no_sync() or not
         self._backward_syncs = True  # what the last forward decided for its backward
-        broadcast_parameters(module)
+        if init_sync:
+            broadcast_parameters(module)
         self._buckets: list = []
         self._bucket_of: dict[int, int] = {}
         self._parameter_names = {id(p): name for name, p in module.named_parameters()}

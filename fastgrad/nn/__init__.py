@@ -1,5 +1,5 @@
 """Neural-network building blocks with PyTorch names: Module, layers, losses, init and utils."""
-from fastgrad.nn import functional, init, utils
+from fastgrad.nn import functional, init, parallel, utils
 from fastgrad.nn.modules import (BCELoss, BCEWithLogitsLoss, Conv1d, CosineSimilarity, CrossEntropyLoss, Dropout, ELU,
                                  Embedding, EmbeddingBag, Flatten, GELU, GRU, GRUCell, Hardtanh, HuberLoss, Identity,
                                  KLDivLoss, L1Loss, LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, LSTM,

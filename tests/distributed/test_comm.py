@@ -68,3 +68,38 @@ def test_timeout_comes_from_the_environment(monkeypatch):
         assert dist.init().timeout == 2.5
     finally:
         dist.destroy_process_group()
+
+
+def test_init_process_group_joins_as_init_does(monkeypatch):
+    """PyTorch's entry point: the CPU backends' names, env:// and a timedelta; the group is then `init`'s."""
+    import datetime
+
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    dist.destroy_process_group()
+    try:
+        dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta(seconds=30), world_size=1,
+                                rank=0)
+        assert dist.is_initialized() and dist.get_world_size() == 1 and dist.group().timeout == 30
+        assert dist.get_backend() == "mpi"
+        with pytest.raises(ValueError, match="trying to initialize the default process group twice"):
+            dist.init_process_group("gloo")
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"backend": "nccl"}, ValueError, "backend must be 'gloo' or 'mpi'.*got 'nccl'"),
+    ({"init_method": "tcp://10.0.0.1:23456"}, NotImplementedError, "joins the job that mpiexec started"),
+    ({"store": object()}, NotImplementedError, "store= are not supported"),
+    ({"device_id": 0}, ValueError, "device_id must be None"),
+    ({"world_size": 4}, ValueError, "world_size=4, but mpiexec started this process with world_size 1"),
+    ({"rank": 1}, ValueError, "rank=1, but mpiexec started this process with rank 0"),
+])
+def test_init_process_group_refuses_what_it_cannot_honour(monkeypatch, arguments, error, message):
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    dist.destroy_process_group()
+    with pytest.raises(error, match=message):
+        dist.init_process_group(**arguments)
+    assert not dist.is_initialized()

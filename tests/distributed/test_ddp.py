@@ -208,6 +208,26 @@ def test_bad_arguments_are_named(world_of_one):
         dist.DistributedDataParallel(lambda x: x)
     with pytest.raises(ValueError, match="bucket_cap_mb must be a positive number, got 0"):
         dist.DistributedDataParallel(nn.Linear(2, 2), bucket_cap_mb=0)
+    with pytest.raises(ValueError, match=r"device_ids must be None for a CPU module.*got \[0\]"):
+        dist.DistributedDataParallel(nn.Linear(2, 2), device_ids=[0])
+    with pytest.raises(ValueError, match="output_device must be None or 'cpu', got 'cuda:0'"):
+        dist.DistributedDataParallel(nn.Linear(2, 2), output_device="cuda:0")
+    with pytest.raises(NotImplementedError, match="process_group must be None"):
+        dist.DistributedDataParallel(nn.Linear(2, 2), process_group=object())
+    with pytest.raises(NotImplementedError, match="mixed_precision is not supported"):
+        dist.DistributedDataParallel(nn.Linear(2, 2), mixed_precision="bf16")
+
+
+def test_pytorchs_arguments_are_accepted_and_in_torchs_order(world_of_one):
+    """PyTorch's positional order (module, device_ids, output_device, dim, broadcast_buffers, ...), the
+    nn.parallel import path."""
+    model = nn.Linear(2, 2)
+    wrapped = fastgrad.nn.parallel.DistributedDataParallel(model, None, None, 0, False, init_sync=False,
+                                                           process_group=world_of_one, bucket_cap_mb=25,
+                                                           check_reduction=False, gradient_as_bucket_view=True,
+                                                           static_graph=True)
+    assert wrapped.module is model and wrapped.broadcast_buffers is False
+    assert fastgrad.nn.parallel.DistributedDataParallel is dist.DistributedDataParallel
 
 
 def test_a_dropped_wrapper_frees_the_model(pair):

@@ -144,3 +144,29 @@ def test_word2vec_data_parallel_shares_one_vocabulary_and_one_model(tmp_path):
                 np.testing.assert_array_equal(matrices[0][name], matrices[1][name])
         vectors = np.load(out / "word2vec_rank0.npz")["input"]
         assert topic_purity(vectors, summary["words"], vocab) >= 0.95, ranks
+
+
+def test_a_pytorch_data_parallel_script_runs_unchanged_on_two_ranks(tmp_path):
+    """tests/dropin/scripts/ddp_classifier.py, written for torch.distributed (init_process_group,
+    DistributedSampler, DataLoader, nn.parallel.DistributedDataParallel, all_reduce), with only its imports
+    changed: 2 ranks with half the global batch each follow the 1-process run, and end with the same
+    weights on both ranks."""
+    runner = REPO / "tests" / "dropin" / "test_dropin.py"
+    environment = {k: v for k, v in os.environ.items() if k not in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")}
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO), environment.get("PYTHONPATH", "")])
+    results = {}
+    for ranks in (1, 2):
+        out = tmp_path / f"ranks{ranks}"
+        out.mkdir()
+        command = [sys.executable, str(runner), "ddp_classifier", str(out)]
+        if ranks > 1:
+            command = [MPIEXEC, "-n", str(ranks)] + command
+        job = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=JOB_SECONDS)
+        assert job.returncode == 0, job.stdout + job.stderr
+        results[ranks] = [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(ranks)]
+    one, (first, second) = results[1][0], results[2]
+    assert one["world"] == [1] and first["world"] == second["world"] == [2]
+    np.testing.assert_allclose(first["losses"], one["losses"], rtol=1e-5, atol=1e-6)
+    for name in one["weights"]:
+        np.testing.assert_array_equal(first["weights"][name], second["weights"][name])
+        np.testing.assert_allclose(first["weights"][name], one["weights"][name], rtol=1e-5, atol=1e-6)

@@ -12,7 +12,7 @@ import pytest
 SCRIPTS = pathlib.Path(__file__).parent / "scripts"
 NAMES = ["rnn_language_model", "window_ner", "averaging_classifier", "bilstm_tagger", "skipgram_negative_sampling",
          "char_rnn", "seq2seq_attention", "attention_classifier", "ngram_feedforward_lm", "cnn_text_classifier",
-         "dataloader_classifier"]
+         "dataloader_classifier", "ddp_classifier"]
 SAMPLED = {"sample"}  # drawn from each engine's own random generator: not comparable
 
 
@@ -91,3 +91,22 @@ def test_word_language_model_example_with_dropout_reaches_pytorchs_perplexity():
     pytest.importorskip("torch")
     theirs = run_script("word_language_model", "torch", dropout=0.3, epochs=3)
     assert abs(ours["valid_ppl"] / theirs["valid_ppl"] - 1) < 0.05, (ours["valid_ppl"], theirs["valid_ppl"])
+
+
+def plain_result(result: dict) -> dict:
+    """A script's result as JSON-ready lists."""
+    return {key: plain_result(value) if isinstance(value, dict) else np.asarray(value).tolist()
+            for key, value in result.items()}
+
+
+if __name__ == "__main__":
+    # One script on fastgrad, its result as JSON in OUT/rank<r>.json: tests/distributed/test_mpi.py runs
+    # the data-parallel script this way under mpiexec.
+    import json
+    import sys
+
+    import fastgrad.distributed as dist
+
+    script, out = sys.argv[1], pathlib.Path(sys.argv[2])
+    result = run_script(script, "fastgrad")
+    (out / f"rank{dist.get_rank()}.json").write_text(json.dumps(plain_result(result)))
