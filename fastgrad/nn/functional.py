@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from fastgrad import ops
-from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import _as_tensor, einsum, where
@@ -557,19 +557,57 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
 
 
-def embedding(input, weight: Tensor, padding_idx: int | None = None, sparse: bool = False) -> Tensor:
-    """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,)."""
+def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_type: float, what: str) -> None:
+    """PyTorch's max_norm: each looked-up row whose p-norm exceeds max_norm is scaled, in place and outside
+    autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch). Bumps the weight's version, so a
+    graph that saved the old rows refuses to backward, as in PyTorch."""
+    if max_norm is None:
+        return
+    for name, value in (("max_norm", max_norm), ("norm_type", norm_type)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(f"{what}: {name} must be a number, got {type(value).__name__}")
+    if max_norm < 0:
+        raise ValueError(f"{what}: max_norm must be non-negative, got {max_norm}")
+    rows = np.unique(ids)
+    norms = np.linalg.norm(weight._data[rows].astype(np.float64), ord=norm_type, axis=1)
+    too_long = norms > max_norm
+    if too_long.any():
+        with no_grad():
+            scale = (max_norm / (norms[too_long] + 1e-7)).astype(weight.dtype)
+            weight[rows[too_long]] = weight._data[rows[too_long]] * scale[:, None]
+
+
+def _refuse_frequency_scaling(scale_grad_by_freq: bool, what: str) -> None:
+    if scale_grad_by_freq:
+        raise NotImplementedError(f"{what}: scale_grad_by_freq=True is not implemented (it would divide each row's "
+                                  "gradient by the id's count in the mini-batch)")
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,).
+    With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_)."""
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
+    _refuse_frequency_scaling(scale_grad_by_freq, "embedding")
     ids = _ids(input, weight.shape[0], "embedding input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
+    _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
     return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse)
 
 
-def embedding_bag(input, weight: Tensor, offsets=None, mode: str = "mean", sparse: bool = False) -> Tensor:
+def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, per_sample_weights=None,
+                  include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
     """Sum or mean of embedding rows per bag: input (B, L) gives B bags of L ids; a 1-D input with
-    `offsets` (B,) gives bag b = input[offsets[b]:offsets[b+1]]. Empty bags give zeros."""
+    `offsets` (B,) gives bag b = input[offsets[b]:offsets[b+1]]. Empty bags give zeros. With max_norm,
+    the looked-up rows are first renormalised in place, as in `embedding`."""
+    _refuse_frequency_scaling(scale_grad_by_freq, "embedding_bag")
+    for name, value, default in (("per_sample_weights", per_sample_weights, None),
+                                 ("include_last_offset", include_last_offset, False), ("padding_idx", padding_idx, None)):
+        if value is not default and value != default:
+            raise NotImplementedError(f"embedding_bag: {name} is not implemented, got {name}={value!r}")
     if mode not in ("mean", "sum"):
         raise ValueError(f"embedding_bag: mode must be 'mean' or 'sum', got {mode!r}")
     if weight.ndim != 2:
@@ -599,6 +637,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, mode: str = "mean", spars
         raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D, got shape {ids.shape}")
     if offset_array.size:  # the kernels' check refuses empty offsets when there are ids; this one does not
         mark_passed(offset_array, ("offsets", ids.size))
+    _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")
     return apply(ops.EmbeddingBag, weight, Tensor._wrap(ids, False, None), Tensor._wrap(offset_array, False, None),
                  mode=mode, sparse=sparse)
 

@@ -9,7 +9,7 @@ from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
@@ -41,12 +41,17 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 sparse: bool = False, _weight=None, dtype=None) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight=None, _freeze: bool = False, device=None, dtype=None) -> None:
         super().__init__()
+        check_device("Embedding", device)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.sparse = sparse
         self.weight, is_new = _weight_of(num_embeddings, embedding_dim, _weight, dtype)
+        if _freeze:
+            self.weight.requires_grad_(False)
         if is_new:
             self.reset_parameters()
 
@@ -57,19 +62,26 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx, self.sparse)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> "Embedding":
         """An Embedding whose weight is a copy of `embeddings` (2-D), frozen unless freeze=False."""
         weight = _pretrained_weight(embeddings, freeze)
-        return cls(weight.shape[0], weight.shape[1], padding_idx, sparse, _weight=weight)
+        return cls(weight.shape[0], weight.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=weight)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
         return text + (", sparse=True" if self.sparse else "")
 
 
@@ -77,13 +89,17 @@ class EmbeddingBag(Module):
     """Sum or mean of the rows of each bag, without materialising the per-id vectors: input (B, L)
     is B bags of L ids, or a 1-D input is cut into bags at `offsets`."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, mode: str = "mean", sparse: bool = False,
-                 _weight=None, dtype=None) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
+                 include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None) -> None:
         super().__init__()
+        check_device("EmbeddingBag", device)
         if mode not in ("mean", "sum"):
             raise ValueError(f"EmbeddingBag: mode must be 'mean' or 'sum', got {mode!r}")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse = mode, sparse
+        self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
         self.weight, is_new = _weight_of(num_embeddings, embedding_dim, _weight, dtype)
         if is_new:
             self.reset_parameters()
@@ -91,14 +107,17 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
 
-    def forward(self, input, offsets=None) -> Tensor:
-        return F.embedding_bag(input, self.weight, offsets, self.mode, self.sparse)
+    def forward(self, input, offsets=None, per_sample_weights=None) -> Tensor:
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                               self.mode, self.sparse, per_sample_weights, self.include_last_offset, self.padding_idx)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, mode: str = "mean",
-                        sparse: bool = False) -> "EmbeddingBag":
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx: int | None = None) -> "EmbeddingBag":
         weight = _pretrained_weight(embeddings, freeze)
-        return cls(weight.shape[0], weight.shape[1], mode, sparse, _weight=weight)
+        return cls(weight.shape[0], weight.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                   _weight=weight, include_last_offset=include_last_offset, padding_idx=padding_idx)
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}" + (", sparse=True" if self.sparse else "")
