@@ -557,6 +557,47 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
 
 
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dim 1) over the batch and any trailing dims, then scale and shift.
+
+    In training (or without running statistics) the batch's mean and biased variance normalize, and the
+    running statistics, when given, move towards the batch's mean and unbiased variance by `momentum`
+    (in place, outside autograd). Otherwise the running statistics normalize. Built from differentiable
+    ops, so the gradient includes the paths through the batch mean and variance."""
+    _floating(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and tensor.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} has shape {tensor.shape}, expected ({channels},) (the input's "
+                             f"channels, dim 1 of shape {input.shape})")
+    reduced = (0,) + tuple(range(2, input.ndim))
+    broadcast = (1, channels) + (1,) * (input.ndim - 2)
+    if training or running_mean is None or running_var is None:
+        count = input.numel() // channels
+        if training and count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dim=reduced, keepdim=True)
+        variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
+        if training and running_mean is not None and running_var is not None:
+            with no_grad():
+                unbiased = variance.detach().reshape(channels) * (count / max(count - 1, 1))
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(channels).to(running_mean.dtype),
+                                                     alpha=momentum)
+                running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype), alpha=momentum)
+    else:
+        mean, variance = running_mean.reshape(broadcast), running_var.reshape(broadcast)
+    output = (input - mean) / (variance + eps).sqrt()
+    if weight is not None:
+        output = output * weight.reshape(broadcast)
+    if bias is not None:
+        output = output + bias.reshape(broadcast)
+    return output
+
+
 def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_type: float, what: str) -> None:
     """PyTorch's max_norm: each looked-up row whose p-norm exceeds max_norm is scaled, in place and outside
     autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch). Bumps the weight's version, so a

@@ -192,6 +192,22 @@ def test_layer_norm(backend_name, lead, normalized, seed, affine, eps):
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
+@given(shape=st.sampled_from([(4, 2), (3, 2, 3), (2, 3, 2, 2)]), seed=seeds, training=st.booleans(),
+       eps=st.sampled_from([1e-5, 0.1]))
+def test_batch_norm(backend_name, shape, seed, training, eps):
+    """Through the batch statistics in training (the mean and variance depend on every input), through
+    fixed running statistics in evaluation."""
+    channels = shape[1]
+    x, weight, bias = values(shape, seed), values(channels, seed + 1, 0.5, 1.5), values(channels, seed + 2)
+    running_mean = fastgrad.tensor(values(channels, seed + 3))
+    running_var = fastgrad.tensor(values(channels, seed + 4, 0.5, 2.0))
+    # (training updates running statistics in place; fresh copies per call keep each call the same function)
+    check(backend_name, lambda x, w, b: F.batch_norm(x, running_mean.clone(), running_var.clone(), w, b, training,
+                                                     0.1, eps), x, weight, bias)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), seed=seeds, data=st.data())
 def test_constant_pad(backend_name, shape, seed, data):
     widths = []

@@ -1,4 +1,5 @@
-"""LayerNorm: normalization over the trailing dims of each example (Ba et al., 2016)."""
+"""LayerNorm: normalization over the trailing dims of each example (Ba et al., 2016); BatchNorm1d/2d/3d:
+per channel over the batch (Ioffe and Szegedy, 2015)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -10,7 +11,8 @@ from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
-from fastgrad.tensor import Tensor
+from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.tensor import Tensor, check_device
 
 
 class LayerNorm(Module):
@@ -42,3 +44,84 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d/2d/3d share (Ioffe and Szegedy, 2015): per-channel weight (1) and bias (0) unless
+    not `affine` (no bias with bias=False); buffers running_mean (0), running_var (1) and num_batches_tracked with
+    `track_running_stats`. Training normalizes with the batch's statistics and updates the running ones
+    by `momentum` (None: a cumulative average over the batches seen); evaluation uses the running ones."""
+
+    input_dims: tuple[int, ...] = ()  # the input ranks the subclass accepts
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        check_device(type(self).__name__, device)
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
+        if momentum is not None and (isinstance(momentum, bool) or not 0 <= momentum <= 1):
+            raise ValueError(f"{type(self).__name__}: momentum must be None or a number in [0, 1], got {momentum!r}")
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.register_parameter("weight", Parameter(np.ones(num_features, dtype=dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in self.input_dims:
+            raise ValueError(f"{type(self).__name__}: expected {' or '.join(f'{d}D' for d in self.input_dims)} input "
+                             f"(got {input.ndim}D input of shape {input.shape})")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        # (without track_running_stats the running statistics are None, and the batch's always normalize)
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats, momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs over N (and L)."""
+
+    input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) inputs over N, H and W."""
+
+    input_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) inputs over N, D, H and W."""
+
+    input_dims = (5,)
