@@ -1,6 +1,6 @@
 """Neural-network building blocks with PyTorch names: Module, layers, losses, init and utils."""
 from fastgrad.nn import functional, init, parallel, utils
-from fastgrad.nn.modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss, BCEWithLogitsLoss, Conv1d,
+from fastgrad.nn.modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d,
                                  CosineSimilarity, CrossEntropyLoss, Dropout, ELU, Embedding, EmbeddingBag, Flatten,
                                  GELU, GRU, GRUCell, Hardtanh, HuberLoss, Identity, KLDivLoss, L1Loss, LayerNorm,
                                  LeakyReLU, Linear, LogSigmoid, LogSoftmax, LSTM, LSTMCell, MaxPool1d, Module,

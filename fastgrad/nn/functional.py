@@ -816,23 +816,89 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
 
 
 # -- convolution and pooling over time (Kim 2014's sentence CNN) ---------------------------------------
+def _sizes(name: str, value, dims: int, low: int) -> tuple[int, ...]:
+    """A size argument of a `dims`-D layer: one int for every dim, or a tuple of `dims` ints (a 1-D layer
+    stores 1-tuples, as PyTorch's), each at least `low`."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{name} must be an int or a tuple of {dims} int{'s' if dims > 1 else ''}, got {value!r}")
+    for v in values:
+        if v < low:
+            raise ValueError(f"{name} must be at least {low}, got {v}")
+    return tuple(int(v) for v in values)
+
+
 def _one_int(name: str, value, low: int) -> int:
     """An int argument (or a 1-tuple of one, as PyTorch's 1-D layers store them) of at least `low`."""
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int or a 1-tuple of one, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
+    return _sizes(name, value, 1, low)[0]
+
+
+def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
+    """(N, C, *spatial) as it is, or an unbatched (C, *spatial) with a batch dim of 1 added; and whether
+    it was added."""
+    if not isinstance(input, Tensor) or input.ndim not in (dims + 1, dims + 2):
+        got = input.shape if isinstance(input, Tensor) else type(input).__name__
+        spatial = "L" if dims == 1 else ", ".join("DHW"[3 - dims:])
+        raise ValueError(f"{name}: expected a {dims + 1}-D (C, {spatial}) or {dims + 2}-D (N, C, {spatial}) input, "
+                         f"got {got}")
+    return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
 def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
     """(N, C, L) as it is, or an unbatched (C, L) with a batch dim of 1 added; and whether it was added."""
-    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        raise ValueError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got {got}")
-    return (input, False) if input.ndim == 3 else (input.unsqueeze(0), True)
+    return _spatial_input(name, input, 1)
+
+
+def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups,
+                 dims: int) -> Tensor:
+    """The `dims`-D cross-correlation behind conv1d and conv2d: zero padding, then every window of the
+    kernel's span (unfold per spatial dim, dilation as a step within the window) contracted with the
+    kernels by einsum, per group."""
+    x, unbatched = _spatial_input(name, input, dims)
+    if not isinstance(weight, Tensor) or weight.ndim != dims + 2:
+        kernel = "K" if dims == 1 else ", ".join(f"K{'HW'[d]}" for d in range(dims))
+        raise ValueError(f"{name}: weight must be a {dims + 2}-D tensor (C_out, C_in / groups, {kernel}), got "
+                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
+    stride, dilation = _sizes(f"{name}: stride", stride, dims, 1), _sizes(f"{name}: dilation", dilation, dims, 1)
+    groups = _one_int(f"{name}: groups", groups, 1)
+    out_channels, group_channels, *kernel = weight.shape
+    if x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
+                         f"{group_channels * groups} channels and out channels divisible by groups; got input of "
+                         f"shape {input.shape}")
+    if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
+                        + (f" and {bias.dtype}" if bias is not None else ""))
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+    spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
+        sides = [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
+    elif padding == "valid":
+        sides = [(0, 0)] * dims
+    elif isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+    else:
+        sides = [(p, p) for p in _sizes(f"{name}: padding", padding, dims, 0)]
+    for d, ((left, right), span) in enumerate(zip(sides, spans)):
+        if x.shape[2 + d] + left + right < span:
+            raise ValueError(f"{name}: the padded input size {x.shape[2 + d] + left + right} (spatial dim {d}) is "
+                             f"smaller than the kernel's span {span}")
+    if any(left or right for left, right in sides):
+        x = pad(x, tuple(size for side in reversed(sides) for size in side))  # pad lists the last dim first
+    windows = x
+    for d in range(dims):  # (N, C_in, *out_sizes, *kernel): one window axis appended per spatial dim
+        windows = windows.unfold(2 + d, spans[d], stride[d])[..., ::dilation[d]]
+    n, out_sizes = windows.shape[0], tuple(windows.shape[2:2 + dims])
+    windows = windows.reshape(n, groups, group_channels, *out_sizes, *kernel)
+    kernels = weight.reshape(groups, out_channels // groups, group_channels, *kernel)
+    spatial, taps = "hwd"[:dims], "ijk"[:dims]
+    out = einsum(f"ngc{spatial}{taps},goc{taps}->ngo{spatial}", windows, kernels).reshape(n, out_channels, *out_sizes)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, *(1,) * dims)
+    return out.squeeze(0) if unbatched else out
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
@@ -841,46 +907,15 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     (C_out,): out[n, o, t] = sum over c, k of input[n, c, t * stride + k * dilation] * weight[o, c, k]
     (after zero padding). `padding` is a number of zeros on each side, "valid" (none) or "same" (the
     input's length; stride 1 only). Built from pad, unfold and einsum, so its gradients are theirs."""
-    x, unbatched = _sequence_input("conv1d", input)
-    if not isinstance(weight, Tensor) or weight.ndim != 3:
-        raise ValueError(f"conv1d: weight must be a 3-D tensor (C_out, C_in / groups, K), got "
-                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
-    stride, dilation = _one_int("conv1d: stride", stride, 1), _one_int("conv1d: dilation", dilation, 1)
-    groups = _one_int("conv1d: groups", groups, 1)
-    out_channels, group_channels, width = weight.shape
-    if x.shape[1] != group_channels * groups or out_channels % groups:
-        raise ValueError(f"conv1d: weight of shape {weight.shape} with groups={groups} expects input with "
-                         f"{group_channels * groups} channels and out channels divisible by groups; got input of "
-                         f"shape {input.shape}")
-    if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        raise TypeError(f"conv1d: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
-                        + (f" and {bias.dtype}" if bias is not None else ""))
-    if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"conv1d: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
-    span = dilation * (width - 1) + 1
-    if padding == "same":
-        if stride != 1:
-            raise ValueError("conv1d: padding='same' needs stride 1 (as in PyTorch)")
-        left, right = (span - 1) // 2, span - 1 - (span - 1) // 2
-    elif padding == "valid":
-        left = right = 0
-    elif isinstance(padding, str):
-        raise ValueError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
-    else:
-        left = right = _one_int("conv1d: padding", padding, 0)
-    if x.shape[2] + left + right < span:
-        raise ValueError(f"conv1d: the padded input length {x.shape[2] + left + right} is shorter than the "
-                         f"kernel's span {span}")
-    if left or right:
-        x = pad(x, (left, right))
-    windows = x.unfold(2, span, stride)[..., ::dilation]          # (N, C_in, L_out, K)
-    n, _, length, _ = windows.shape
-    windows = windows.reshape(n, groups, group_channels, length, width)
-    kernels = weight.reshape(groups, out_channels // groups, group_channels, width)
-    out = einsum("ngclk,gock->ngol", windows, kernels).reshape(n, out_channels, length)
-    if bias is not None:
-        out = out + bias.reshape(out_channels, 1)
-    return out.squeeze(0) if unbatched else out
+    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """The 2-D cross-correlation of input (N, C_in, H, W) with weight (C_out, C_in / groups, KH, KW), plus
+    bias, as conv1d per spatial dim (stride, padding and dilation: an int or a pair). Kim (2014)'s CNN is
+    often written with it: a (N, 1, L, E) sentence and kernels of (k, E)."""
+    return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,

@@ -268,9 +268,9 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
         (lambda: F.conv1d(x, w, fastgrad.zeros(5)), ValueError, r"bias must have shape \(6,\)"),
         (lambda: F.conv1d(x, w, stride=0), ValueError, "stride must be at least 1, got 0"),
         (lambda: F.conv1d(x, w, padding=-1), ValueError, "padding must be at least 0, got -1"),
-        (lambda: F.conv1d(x, w, padding="full"), ValueError, "padding must be an int, 'valid' or 'same', got 'full'"),
+        (lambda: F.conv1d(x, w, padding="full"), ValueError, "padding must be an int, a tuple of ints, 'valid' or 'same', got 'full'"),
         (lambda: F.conv1d(x, w, padding="same", stride=2), ValueError, "'same' needs stride 1"),
-        (lambda: F.conv1d(x[:, :, :2], w), ValueError, "padded input length 2 is shorter than the kernel's span 3"),
+        (lambda: F.conv1d(x[:, :, :2], w), ValueError, r"padded input size 2 \(spatial dim 0\) is smaller than the kernel's span 3"),
         (lambda: F.conv1d(x, w, dilation=1.5), TypeError, "dilation must be an int"),
         (lambda: F.max_pool1d(x, 3, padding=2), ValueError, "padding should be at most half of kernel_size"),
         (lambda: F.max_pool1d(x, 0), ValueError, "kernel_size must be at least 1, got 0"),
@@ -281,6 +281,13 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="reflect"), NotImplementedError, "padding_mode 'reflect'"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding="same", stride=2), ValueError, "'same' needs stride 1"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, device="cuda"), RuntimeError, "CPU only"),
+        (lambda: F.conv2d(fastgrad.zeros(4, 7), fastgrad.zeros(6, 4, 3, 3)), ValueError, r"3-D \(C, H, W\) or 4-D \(N, C, H, W\) input"),
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), w), ValueError, r"weight must be a 4-D tensor \(C_out, C_in / groups, KH, KW\)"),
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), fastgrad.zeros(6, 4, 3, 3), stride=(1, 2, 3)), TypeError,
+         "stride must be an int or a tuple of 2 ints"),
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 2), fastgrad.zeros(6, 4, 3, 3)), ValueError,
+         r"padded input size 2 \(spatial dim 1\) is smaller than the kernel's span 3"),
+        (lambda: fastgrad.nn.Conv2d(4, 6, (3, 0)), ValueError, "kernel_size must be at least 1, got 0"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):

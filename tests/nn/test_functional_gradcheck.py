@@ -236,6 +236,18 @@ def test_conv1d(backend_name, batch, groups, group_channels, outs, width, length
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
+@given(groups=st.integers(1, 2), kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       stride=st.tuples(st.integers(1, 2), st.integers(1, 2)), padding=st.tuples(st.integers(0, 1), st.integers(0, 1)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), seed=seeds)
+def test_conv2d(backend_name, groups, kernel, stride, padding, dilation, seed):
+    x = values((2, groups, 5, 4), seed)
+    w = values((2 * groups, 1, *kernel), seed + 1)
+    b = values((2 * groups,), seed + 2)
+    check(backend_name, lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), x, w, b)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
 @given(shape=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(3, 7)), kernel=st.integers(1, 3),
        stride=st.integers(1, 3), dilation=st.integers(1, 2), ceil_mode=st.booleans(), seed=seeds)
 def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, seed):

@@ -325,6 +325,17 @@ def test_conv1d(dtype, rng, shapes, kwargs):
     parity(dtype, lambda x, w, b: F.conv1d(x, w, **kwargs), lambda x, w, b: TF.conv1d(x, w, **kwargs), *arrays)
 
 
+@pytest.mark.parametrize("shapes, kwargs", [
+    (((2, 4, 7, 6), (6, 4, 3, 2), (6,)), {}),
+    (((1, 4, 9, 8), (4, 2, 3, 3), (4,)), dict(groups=2, stride=(2, 1), padding=(1, 2), dilation=(2, 1))),
+    (((3, 1, 10, 5), (3, 1, 2, 5), (3,)), dict(padding="same")),  # Kim's (k, E) kernels over a sentence
+    (((2, 7, 7), (2, 2, 3, 3), (2,)), dict(stride=2, padding="valid")),  # unbatched
+])
+def test_conv2d(dtype, rng, shapes, kwargs):
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    parity(dtype, lambda x, w, b: F.conv2d(x, w, b, **kwargs), lambda x, w, b: TF.conv2d(x, w, b, **kwargs), *arrays)
+
+
 @pytest.mark.parametrize("shape, args", [((2, 4, 7), (3,)), ((2, 4, 7), (3, 2, 1)), ((2, 4, 7), (2, None, 0, 1, True)),
                                          ((2, 4, 7), (3, 2, 1, 2, True)), ((2, 4, 7), (7,)), ((4, 7), (3, 1, 1)),
                                          ((1, 2, 6), (4, 3, 2, 1, True))])

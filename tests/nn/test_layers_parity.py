@@ -31,6 +31,8 @@ def both(build):
     lambda nn, lib: nn.CosineSimilarity(dim=0), lambda nn, lib: nn.PairwiseDistance(p=1.0),
     lambda nn, lib: nn.Conv1d(10, 6, 3), lambda nn, lib: nn.Conv1d(4, 6, 3, 2, 1, 2, groups=2, bias=False),
     lambda nn, lib: nn.Conv1d(4, 6, (3,), padding="same"), lambda nn, lib: nn.MaxPool1d(3),
+    lambda nn, lib: nn.Conv2d(1, 6, (3, 50)), lambda nn, lib: nn.Conv2d(4, 6, 3, (2, 1), (1, 0), 2, groups=2, bias=False),
+    lambda nn, lib: nn.Conv2d(2, 2, 3, padding="same"),
     lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True), lambda nn, lib: nn.Softplus(beta=2, threshold=10),
     lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
     lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
@@ -181,6 +183,18 @@ def test_conv1d_layer_loads_pytorchs_weights_and_matches_it():
     expected.sum().backward()
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
+
+
+def test_conv2d_layer_loads_pytorchs_weights_and_matches_it():
+    theirs = torch.nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, groups=2).double()
+    ours = nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, groups=2, dtype=fastgrad.float64)
+    ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4, 7, 5))
+    got, expected = ours(fastgrad.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    got.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
 
 
 def test_conv1d_default_initialisation_has_pytorchs_bounds():

@@ -2,7 +2,7 @@
 from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
                                             Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from fastgrad.nn.modules.conv import Conv1d
+from fastgrad.nn.modules.conv import Conv1d, Conv2d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
@@ -15,7 +15,7 @@ from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNor
 from fastgrad.nn.modules.pooling import MaxPool1d
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
            "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity",
            "KLDivLoss", "L1Loss", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
            "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",

@@ -1,4 +1,5 @@
-"""Conv1d: the sentence CNN's filters over time (the work is F.conv1d)."""
+"""Conv1d and Conv2d: the sentence CNN's filters over time, or over (time, embedding) (the work is
+F.conv1d / F.conv2d)."""
 from __future__ import annotations
 
 import math
@@ -13,36 +14,37 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, check_device
 
 
-def _single(name: str, value) -> tuple[int]:
-    """PyTorch keeps a 1-D layer's sizes as 1-tuples."""
-    return (F._one_int(name, value, 0),)
+class _ConvNd(Module):
+    """weight (out_channels, in_channels / groups, *kernel_size), bias (out_channels,), as in PyTorch, with
+    its default initialisation (kaiming_uniform_ with a = sqrt(5); the bias uniform in +-1/sqrt(fan_in)).
+    Sizes are kept as tuples of `dims` ints, as PyTorch keeps them."""
 
-
-class Conv1d(Module):
-    """weight (out_channels, in_channels / groups, kernel_size), bias (out_channels,), as in PyTorch, with
-    its default initialisation (kaiming_uniform_ with a = sqrt(5); the bias uniform in +-1/sqrt(fan_in))."""
+    dims = 0  # spatial dims
+    functional = None  # F.conv1d or F.conv2d
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        check_device("Conv1d", device)
+        name = type(self).__name__
+        check_device(name, device)
         if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv1d: padding_mode {padding_mode!r} is not implemented; only 'zeros' is")
+            raise NotImplementedError(f"{name}: padding_mode {padding_mode!r} is not implemented; only 'zeros' is")
         if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv1d: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
                              f"divisible by groups ({groups})")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode = groups, padding_mode
-        self.kernel_size, self.stride = _single("Conv1d: kernel_size", kernel_size), _single("Conv1d: stride", stride)
-        self.dilation = _single("Conv1d: dilation", dilation)
+        self.kernel_size = F._sizes(f"{name}: kernel_size", kernel_size, self.dims, 1)
+        self.stride = F._sizes(f"{name}: stride", stride, self.dims, 1)
+        self.dilation = F._sizes(f"{name}: dilation", dilation, self.dims, 1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"Conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError("Conv1d: padding='same' needs stride 1 (as in PyTorch)")
+                raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
             self.padding = padding
         else:
-            self.padding = _single("Conv1d: padding", padding)
+            self.padding = F._sizes(f"{name}: padding", padding, self.dims, 0)
         dtype = as_dtype(dtype) if dtype is not None else default_float
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
@@ -51,21 +53,35 @@ class Conv1d(Module):
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.weight.shape[2]
+            fan_in = int(np.prod(self.weight.shape[1:]))
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self.functional(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
+        if self.padding != (0,) * self.dims:
             text += f", padding={self.padding}"
-        if self.dilation != (1,):
+        if self.dilation != (1,) * self.dims:
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         return text
+
+
+class Conv1d(_ConvNd):
+    """Filters over the last dim of (N, C, L) inputs."""
+
+    dims = 1
+    functional = staticmethod(F.conv1d)
+
+
+class Conv2d(_ConvNd):
+    """Filters over the last two dims of (N, C, H, W) inputs."""
+
+    dims = 2
+    functional = staticmethod(F.conv2d)
