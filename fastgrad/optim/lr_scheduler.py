@@ -280,7 +280,8 @@ class PolynomialLR(LRScheduler):
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current_lrs()
         # chainable form: the ratio of this epoch's factor to the previous one's
-        ratio = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        epoch, total = self.last_epoch, self.total_iters
+        ratio = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
         return [lr * ratio for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
