@@ -6,7 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import Optimizer, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
 from fastgrad.tensor import Tensor
 
 
@@ -15,11 +15,13 @@ class Adadelta(Optimizer):
     u <- rho u + (1 - rho) d^2; p <- p - lr d."""
 
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, foreach: bool | None = None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         if lr < 0 or eps < 0 or weight_decay < 0 or not 0 <= rho <= 1:
             raise ValueError(f"Adadelta: lr, eps and weight_decay must be >= 0 and rho in [0, 1], got lr={lr}, "
                              f"rho={rho}, eps={eps}, weight_decay={weight_decay}")
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+        check_speed_options("Adadelta", capturable=capturable, differentiable=differentiable)
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         self._reject_sparse(grad)

@@ -6,7 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.backends import get_backend_kernels
-from fastgrad.optim.optimizer import Optimizer, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -16,11 +16,13 @@ class Adagrad(Optimizer):
     p <- p - clr g / (sqrt(s) + eps). A sparse gradient updates only its rows (no weight decay)."""
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
             raise ValueError("Adagrad: lr, lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0")
+        check_speed_options("Adagrad", differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         if not state:

@@ -6,31 +6,51 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import CHUNK, Optimizer, chunks
+from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks
 from fastgrad.tensor import Tensor
 
 
-class Adam(Optimizer):
-    """t <- t + 1; g <- g + wd p (L2); m <- m + (1 - b1)(g - m); v <- b2 v + (1 - b2) g^2;
-    p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps); with amsgrad, v is replaced by
-    the running maximum of v in the denominator. This is PyTorch's arrangement of the constants."""
+def check_adam_hyperparameters(name: str, lr: float, betas: tuple[float, float], eps: float,
+                               weight_decay: float) -> None:
+    """The checks the Adam family shares (Adam, AdamW, NAdam, RAdam, Adamax)."""
+    if lr < 0 or eps < 0 or weight_decay < 0:
+        raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
+    if not all(0 <= beta < 1 for beta in betas):
+        raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
 
-    decoupled_weight_decay = False
+
+def decay_weights(p: np.ndarray, g: np.ndarray, lr: float, weight_decay: float, decoupled: bool) -> np.ndarray:
+    """Weight decay on one chunk: decoupled, p <- p (1 - lr wd) in place (Loshchilov & Hutter, 2019);
+    else L2, the gradient g + wd p (returned)."""
+    if weight_decay == 0:
+        return g
+    if decoupled:
+        p *= 1 - lr * weight_decay
+        return g
+    return g + weight_decay * p
+
+
+class Adam(Optimizer):
+    """t <- t + 1; g <- g + wd p (L2) or p <- p (1 - lr wd) (decoupled_weight_decay); m <- m + (1 - b1)(g - m);
+    v <- b2 v + (1 - b2) g^2; p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps); with
+    amsgrad, v is replaced by the running maximum of v in the denominator. This is PyTorch's arrangement
+    of the constants."""
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        if lr < 0 or eps < 0 or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, "
-                             f"{weight_decay}")
-        if not all(0 <= beta < 1 for beta in betas):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        name = type(self).__name__
+        check_adam_hyperparameters(name, lr, betas, eps, weight_decay)
+        check_speed_options(name, capturable=capturable, differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         self._reject_sparse(grad, " (SparseAdam does)")
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+        weight_decay, amsgrad, decoupled = group["weight_decay"], group["amsgrad"], group["decoupled_weight_decay"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros(param.shape, dtype=param.dtype)
@@ -46,11 +66,7 @@ class Adam(Optimizer):
         scratch_buffer = np.empty(min(param._data.size, CHUNK), dtype=param.dtype)
         for p, g, m, v, v_max in chunks(*arrays):
             scratch = scratch_buffer[:p.size]
-            if weight_decay != 0:
-                if self.decoupled_weight_decay:
-                    p *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * p
+            g = decay_weights(p, g, lr, weight_decay, decoupled)
             np.subtract(g, m, out=scratch)
             scratch *= 1 - beta1
             m += scratch
@@ -72,8 +88,10 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: p <- p (1 - lr wd) before the Adam step, instead of adding
     wd p to the gradient (default wd 0.01, as PyTorch)."""
 
-    decoupled_weight_decay = True
-
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -1,5 +1,7 @@
-"""Learning-rate schedules with PyTorch's names, arguments and state: StepLR, MultiStepLR, ExponentialLR,
-LambdaLR, LinearLR, CosineAnnealingLR and OneCycleLR (per step or epoch), ReduceLROnPlateau (on a metric).
+"""Learning-rate schedules with PyTorch's names, arguments and state: StepLR, MultiStepLR, ConstantLR,
+ExponentialLR, LambdaLR, MultiplicativeLR, LinearLR, PolynomialLR, CosineAnnealingLR,
+CosineAnnealingWarmRestarts and OneCycleLR (per step or epoch), ReduceLROnPlateau (on a metric), and the
+combinations SequentialLR (one schedule after another) and ChainedScheduler (all at once).
 
 Each writes the new rate into `optimizer.param_groups[i]["lr"]`; its own counters are in
 `state_dict()` (everything but the optimizer, under PyTorch's keys), so a checkpoint resumes the
@@ -11,10 +13,15 @@ from __future__ import annotations
 import math
 import types
 import warnings
+from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
 from fastgrad.optim.optimizer import Optimizer
+
+EPOCH_DEPRECATION_WARNING = ("scheduler.step(epoch) is deprecated, as in PyTorch: call scheduler.step() without an "
+                             "epoch. With an epoch, the closed form is used instead of the chainable form, where the "
+                             "scheduler has one")
 
 
 class _Schedule:
@@ -36,8 +43,10 @@ class _Schedule:
 class LRScheduler(_Schedule):
     """Call `step()` after the optimizer's step, once per epoch (or per batch for OneCycleLR).
 
-    Subclasses implement `get_lr()`, the rates for epoch `last_epoch`; `_is_initial` is true during the
-    step the constructor takes, and `_step_count` counts steps including that one (PyTorch's names).
+    Subclasses implement `get_lr()`, the rates for epoch `last_epoch`, and may implement
+    `_get_closed_form_lr()`, the rates from `base_lrs` alone, used when `step(epoch)` jumps to an epoch;
+    `_is_initial` is true during the step the constructor takes, and `_step_count` counts steps
+    including that one (PyTorch's names).
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -52,9 +61,12 @@ class LRScheduler(_Schedule):
                                f"last_epoch={last_epoch}")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The step the constructor takes (SequentialLR takes it again for the schedule it starts with)."""
         self._step_count = 0
         self._is_initial = True
-        self._get_lr_called_within_step = False
         self.step()
         self._is_initial = False
 
@@ -67,12 +79,25 @@ class LRScheduler(_Schedule):
             warnings.warn(f"{type(self).__name__}.get_lr() called outside step(): use get_last_lr() for the rates "
                           "last set", UserWarning, stacklevel=3)
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         self._step_count += 1
-        self.last_epoch += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Go to the next epoch, or jump to `epoch` (by the closed form, where there is one)."""
+        if epoch is None:
+            self.last_epoch += 1
+            self._set_rates(self.get_lr)
+        else:
+            self.last_epoch = epoch
+            self._set_rates(getattr(self, "_get_closed_form_lr", self.get_lr))
+
+    def _set_rates(self, compute_rates: Callable[[], list[float]]) -> None:
         self._get_lr_called_within_step = True
         try:
-            rates = self.get_lr()
+            rates = compute_rates()
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, rates):
@@ -97,6 +122,9 @@ class StepLR(LRScheduler):
         decay = self.last_epoch != 0 and self.last_epoch % self.step_size == 0
         return [lr * self.gamma if decay else lr for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma^(number of milestones <= epoch); a milestone listed twice counts twice."""
@@ -113,6 +141,33 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """lr = initial_lr * factor for the first total_iters epochs, then initial_lr."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base_lr * factor for base_lr in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """lr = initial_lr * gamma^epoch."""
@@ -125,26 +180,30 @@ class ExponentialLR(LRScheduler):
         self._warn_outside_step()
         return self._current_lrs() if self._is_initial else [lr * self.gamma for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
-class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch), one function for all groups or one per group. Functions are
+
+class _FunctionSchedule(LRScheduler):
+    """A schedule given by functions of the epoch, one for all groups or one per group. Functions are
     not saved in state_dict (None in their place); a callable object's attributes are."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         groups = len(optimizer.param_groups)
+        name = type(self).__name__
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != groups:
-                raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per param group), got {len(lr_lambda)}")
+                raise ValueError(f"{name}: expected {groups} lr_lambdas (one per param group), got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * groups
+        for number, function in enumerate(self.lr_lambdas):
+            if not callable(function):
+                raise TypeError(f"{name}: lr_lambda {number} must be a function of the epoch, got "
+                                f"{type(function).__name__}")
         super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        self._warn_outside_step()
-        return [base_lr * factor(self.last_epoch) for factor, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
         state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
@@ -159,6 +218,24 @@ class LambdaLR(LRScheduler):
         for fn, attributes in zip(self.lr_lambdas, saved_lambdas):
             if attributes is not None:
                 fn.__dict__.update(attributes)
+
+
+class LambdaLR(_FunctionSchedule):
+    """lr = initial_lr * lr_lambda(epoch)."""
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        return [base_lr * factor(self.last_epoch) for factor, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_FunctionSchedule):
+    """lr <- lr * lr_lambda(epoch) at every step after the first."""
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * factor(self.last_epoch) for factor, lr in zip(self.lr_lambdas, self._current_lrs())]
 
 
 class LinearLR(LRScheduler):
@@ -185,6 +262,32 @@ class LinearLR(LRScheduler):
         ratio = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
         return [lr * ratio for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        progress = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+                for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr = initial_lr * (1 - min(epoch, total_iters) / total_iters)^power: down to 0 at total_iters."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # chainable form: the ratio of this epoch's factor to the previous one's
+        epoch, total = self.last_epoch, self.total_iters
+        ratio = ((1.0 - epoch / total) / (1.0 - (epoch - 1) / total)) ** self.power
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base_lr * factor for base_lr in self.base_lrs]
+
 
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2 (Loshchilov & Hutter, 2017,
@@ -210,6 +313,57 @@ class CosineAnnealingLR(LRScheduler):
         # chainable form: scale the distance above eta_min by the ratio of consecutive cosine terms
         ratio = (1 + math.cos(math.pi * epoch / period)) / (1 + math.cos(math.pi * (epoch - 1) / period))
         return [ratio * (lr - floor) + floor for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter, 2017): lr = eta_min + (initial_lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2,
+    where T_cur counts epochs since the last restart and the i-th period T_i = T_0 T_mult^i. `step(epoch)`
+    takes fractional epochs (e.g. epoch + batch / batches per epoch), without a deprecation warning."""
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0!r}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult!r}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"CosineAnnealingWarmRestarts: eta_min must be a float, got {type(eta_min).__name__}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        # as in PyTorch, this step neither counts in _step_count nor warns about an epoch
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:  # restart, with a period T_mult times longer
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: epoch must be >= 0, got {epoch}")
+        elif epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            # periods T_0, T_0 m, T_0 m^2, ... end at T_0 (m^n - 1) / (m - 1): solve for the current n
+            restarts = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** restarts - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** restarts
+        self.last_epoch = math.floor(epoch)
+        self._set_rates(self.get_lr)
 
 
 def _per_group(name: str, optimizer: Optimizer, value: float | Sequence[float]) -> list[float]:
@@ -366,3 +520,99 @@ class ReduceLROnPlateau(_Schedule):
             new_lr = max(group["lr"] * self.factor, min_lr)
             if group["lr"] - new_lr > self.eps:
                 group["lr"] = new_lr
+
+
+def _check_combined(name: str, schedulers: Sequence[LRScheduler], optimizer: Optimizer) -> None:
+    if len(schedulers) < 1:
+        raise ValueError(f"{name} needs at least one scheduler, got none")
+    for index, scheduler in enumerate(schedulers):
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support ReduceLROnPlateau (scheduler {index}): its step needs a metric")
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(f"{name}: scheduler {index} must be a learning-rate scheduler, got "
+                            f"{type(scheduler).__name__}")
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(f"{name} needs all schedulers to belong to the same optimizer, but scheduler {index} "
+                             f"({type(scheduler).__name__}) has a different {type(scheduler.optimizer).__name__}")
+
+
+class _Combination(LRScheduler):
+    """Schedulers run by another; their states are saved inside its state dict, under "_schedulers"."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved_schedulers = state.pop("_schedulers")
+        if len(saved_schedulers) != len(self._schedulers):
+            raise ValueError(f"{type(self).__name__}: the state dict has {len(saved_schedulers)} schedulers, this "
+                             f"one has {len(self._schedulers)}")
+        self.__dict__.update(state)
+        for scheduler, saved in zip(self._schedulers, saved_schedulers):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_Combination):
+    """Run `schedulers[0]` until epoch `milestones[0]`, then `schedulers[1]`, and so on (e.g. a LinearLR
+    warm-up, then a decay). As in PyTorch: the constructor resets the rates to `initial_lr`, undoes the
+    first step each scheduler took in its own constructor and retakes it for the first schedule only;
+    at a milestone the next scheduler restarts at its epoch 0 (from `initial_lr`, not from where the
+    previous one ended); get_last_lr() is the rates the active scheduler set."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int],
+                 last_epoch: int = -1) -> None:
+        _check_combined("SequentialLR", schedulers, optimizer)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR needs one milestone fewer than schedulers: got {len(schedulers)} "
+                             f"schedulers and {len(milestones)} milestones")
+        self._schedulers = list(schedulers)
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self._undo_initial_steps(self)
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def _undo_initial_steps(self, scheduler: LRScheduler) -> None:
+        if isinstance(scheduler, _Combination):
+            for inner in scheduler._schedulers:
+                self._undo_initial_steps(inner)
+        else:
+            scheduler.last_epoch -= 1
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_Combination):
+    """Step every scheduler, in order, at each step: their changes to the rates compound (e.g.
+    ConstantLR's warm-up factor on top of ExponentialLR's decay). Takes no step of its own when built."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler needs at least one scheduler, got none")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_combined("ChainedScheduler", schedulers, optimizer)
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()

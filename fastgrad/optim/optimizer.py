@@ -1,6 +1,7 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad and state_dict, as in `torch.optim`.
 
-Subclasses implement `_update(param, grad, state, group)` on NumPy arrays, in place. Dense updates
+Subclasses implement `_update(param, grad, state, group)` on NumPy arrays, in place; with the group
+option `maximize` they receive the negated gradient, so every rule ascends instead. Dense updates
 run over the flattened arrays in chunks of `CHUNK` elements (see `chunks`): each chunk's
 temporaries stay in cache, so a multi-step rule such as Adam reads and writes each large array
 about once instead of once per NumPy expression.
@@ -16,11 +17,23 @@ from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
-# Options of PyTorch's optimizers that change the update and that fastgrad's optimizers do not have. A
-# state dict (e.g. converted from PyTorch) that turns one on is refused: steps would silently differ.
-_UNSUPPORTED_OPTIONS = ("maximize", "decoupled_weight_decay")
+# Options of PyTorch's optimizers that fastgrad's optimizers either lack (decoupled_weight_decay outside
+# the Adam family) or never store (the speed options, accepted only when off). A state dict (e.g.
+# converted from PyTorch) that turns one on is refused: steps would silently differ.
+_UNSUPPORTED_OPTIONS = ("maximize", "decoupled_weight_decay", "capturable", "differentiable", "fused")
 
 CHUNK = 65536  # elements per chunk: 256 KiB of float32, several arrays of it fit in L2
+
+
+def check_speed_options(name: str, capturable: bool = False, differentiable: bool = False,
+                        fused: bool | None = None) -> None:
+    """PyTorch's options that choose how an update runs, not what it computes. fastgrad has one way (NumPy
+    over each parameter, outside the graph), so `foreach` is accepted as any value and these only when
+    off; on they are refused rather than ignored."""
+    for option, value in (("capturable", capturable), ("differentiable", differentiable), ("fused", fused)):
+        if value:
+            raise NotImplementedError(f"{name}: {option}={value!r} is not implemented (fastgrad updates parameters "
+                                      f"with NumPy, outside the autograd graph); pass {option}=False")
 
 
 def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
@@ -32,6 +45,12 @@ def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         return
     for start in range(0, size, CHUNK):
         yield tuple(f[start:start + CHUNK] for f in flats)
+
+
+def _negated(grad: np.ndarray | SparseRowGrad) -> np.ndarray | SparseRowGrad:
+    if isinstance(grad, SparseRowGrad):
+        return SparseRowGrad(grad.rows, -grad.values, grad.shape)
+    return -grad
 
 
 class Optimizer:
@@ -87,7 +106,10 @@ class Optimizer:
                     state = self.state[param] = {}
                 if not param._data.flags.c_contiguous:  # updates work on flat views of the array
                     param._data = np.ascontiguousarray(param._data)
-                self._update(param, grad if grad.is_sparse else grad._data, state, group)
+                grad = grad if grad.is_sparse else grad._data
+                if group.get("maximize"):
+                    grad = _negated(grad)
+                self._update(param, grad, state, group)
                 param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
         return loss
 

@@ -5,7 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import Optimizer, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
 from fastgrad.tensor import Tensor
 
 
@@ -15,12 +15,14 @@ class RMSprop(Optimizer):
     p <- p - lr b, else p <- p - lr g / denom."""
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
         if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or not 0 <= alpha <= 1:
             raise ValueError(f"RMSprop: lr, eps, weight_decay, momentum must be >= 0 and alpha in [0, 1], got "
                              f"lr={lr}, eps={eps}, weight_decay={weight_decay}, momentum={momentum}, alpha={alpha}")
+        check_speed_options("RMSprop", capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered))
+                                      centered=centered, maximize=maximize))
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         self._reject_sparse(grad)

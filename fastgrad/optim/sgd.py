@@ -6,7 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.backends import get_backend_kernels
-from fastgrad.optim.optimizer import CHUNK, Optimizer, chunks
+from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -20,13 +20,15 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        check_speed_options("SGD", differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+                                      nesterov=nesterov, maximize=maximize))
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]

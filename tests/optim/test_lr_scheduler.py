@@ -110,3 +110,48 @@ def test_reduce_on_plateau_matches_pytorch():
     for metric in metrics:
         ours.step(metric), theirs.step(metric)
         assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
+
+
+def test_new_scheduler_argument_errors():
+    from fastgrad.optim import lr_scheduler
+
+    optimizer = make_optimizer()
+    with pytest.raises(ValueError, match=r"ConstantLR: factor must be in \[0, 1\], got 1.5"):
+        lr_scheduler.ConstantLR(optimizer, factor=1.5)
+    with pytest.raises(TypeError, match="MultiplicativeLR: lr_lambda 1 must be a function of the epoch, got float"):
+        lr_scheduler.MultiplicativeLR(optimizer, [lambda epoch: 1.0, 0.5])
+    with pytest.raises(ValueError, match=r"MultiplicativeLR: expected 2 lr_lambdas \(one per param group\), got 3"):
+        lr_scheduler.MultiplicativeLR(optimizer, [lambda epoch: 1.0] * 3)
+    with pytest.raises(ValueError, match="T_0 must be a positive int, got 0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=0)
+    with pytest.raises(ValueError, match="T_0 must be a positive int, got 2.5"):
+        lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2.5)
+    with pytest.raises(ValueError, match="T_mult must be an int >= 1, got 0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=0)
+    with pytest.raises(ValueError, match="eta_min must be a float, got str"):
+        lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, eta_min="0")
+    restarts = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2)
+    with pytest.raises(ValueError, match="epoch must be >= 0, got -1"):
+        restarts.step(-1)
+
+
+def test_combination_argument_errors():
+    from fastgrad.optim import lr_scheduler
+
+    optimizer, other = make_optimizer(), make_optimizer()
+    warmup = lr_scheduler.LinearLR(optimizer)
+    with pytest.raises(ValueError, match="SequentialLR needs at least one scheduler, got none"):
+        lr_scheduler.SequentialLR(optimizer, [], milestones=[])
+    with pytest.raises(ValueError, match="one milestone fewer than schedulers: got 2 schedulers and 2 milestones"):
+        lr_scheduler.SequentialLR(optimizer, [warmup, StepLR(optimizer, 2)], milestones=[3, 5])
+    with pytest.raises(ValueError, match="scheduler 1 \\(StepLR\\) has a different SGD"):
+        lr_scheduler.SequentialLR(optimizer, [warmup, StepLR(other, 2)], milestones=[3])
+    with pytest.raises(ValueError, match="ChainedScheduler does not support ReduceLROnPlateau \\(scheduler 1\\)"):
+        lr_scheduler.ChainedScheduler([warmup, ReduceLROnPlateau(optimizer)])
+    with pytest.raises(TypeError, match="scheduler 0 must be a learning-rate scheduler, got str"):
+        lr_scheduler.ChainedScheduler(["StepLR"], optimizer)
+    with pytest.raises(ValueError, match="ChainedScheduler needs at least one scheduler, got none"):
+        lr_scheduler.ChainedScheduler([])
+    chained = lr_scheduler.ChainedScheduler([warmup, StepLR(optimizer, 2)])
+    with pytest.raises(ValueError, match="the state dict has 1 schedulers, this one has 2"):
+        chained.load_state_dict({"_last_lr": [1.0, 2.0], "_schedulers": [warmup.state_dict()]})

@@ -1,6 +1,8 @@
 """Learning-rate schedulers against torch.optim.lr_scheduler: the rates (and OneCycleLR's momenta) over
-30 steps, state_dict keys, resuming from a state dict (ours or PyTorch's)."""
+30 steps, state_dict keys, resuming from a state dict (ours or PyTorch's), step(epoch), and the
+combinations SequentialLR and ChainedScheduler."""
 import math
+import warnings
 
 import pytest
 
@@ -33,6 +35,13 @@ CASES = {
     "LinearLR": dict(start_factor=0.25, end_factor=0.9, total_iters=10),
     "LinearLR-default": dict(),
     "CosineAnnealingLR": dict(T_max=7, eta_min=0.001),
+    "ConstantLR": dict(factor=0.4, total_iters=6),
+    "ConstantLR-default": dict(),
+    "MultiplicativeLR": dict(lr_lambda=lambda epoch: 0.9 if epoch % 2 else 1.05),
+    "PolynomialLR": dict(total_iters=12, power=2.0),
+    "PolynomialLR-default": dict(),
+    "CosineAnnealingWarmRestarts": dict(T_0=4, eta_min=0.002),
+    "CosineAnnealingWarmRestarts-T_mult": dict(T_0=3, T_mult=2),
     "OneCycleLR": dict(max_lr=[1.0, 0.5], total_steps=STEPS),
     "OneCycleLR-linear-three-phase": dict(max_lr=0.8, epochs=3, steps_per_epoch=10, pct_start=0.25,
                                           anneal_strategy="linear", three_phase=True, div_factor=10.0),
@@ -182,3 +191,79 @@ def test_get_lr_outside_step_warns():
     with pytest.warns(UserWarning, match=r"get_lr\(\) called outside step\(\): use get_last_lr\(\)"):
         scheduler.get_lr()
     assert math.isclose(scheduler.get_last_lr()[0], 0.1)
+
+
+@pytest.mark.parametrize("case", ["StepLR", "MultiStepLR", "ConstantLR", "ExponentialLR", "LinearLR", "PolynomialLR",
+                                  "CosineAnnealingLR", "MultiplicativeLR"])
+def test_step_with_an_epoch_uses_the_closed_form_and_warns_as_pytorch(case):
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours, theirs = schedulers(case, ours_optimizer, theirs_optimizer)
+    for epoch in (3, 9, 2, 20, 0, 5):
+        with pytest.warns(UserWarning, match="deprecated"):
+            ours.step(epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.step(epoch)
+        assert ours.get_last_lr() == theirs.get_last_lr(), epoch
+        assert ours.last_epoch == theirs.last_epoch
+
+
+@pytest.mark.parametrize("kwargs", [dict(T_0=4), dict(T_0=3, T_mult=2, eta_min=0.01)])
+def test_warm_restarts_take_fractional_epochs(kwargs):
+    """The documented use: step(epoch + batch / batches) after every batch; also jumps back and forth."""
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours = lr_scheduler.CosineAnnealingWarmRestarts(ours_optimizer, **kwargs)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs_optimizer, **kwargs)
+    epochs = [epoch + batch / 5 for epoch in range(12) for batch in range(5)] + [2.5, 30.25, 0, 7]
+    for epoch in epochs:
+        ours.step(epoch), theirs.step(epoch)
+        assert ours.get_last_lr() == theirs.get_last_lr(), epoch
+        assert (ours.T_cur, ours.T_i, ours.last_epoch) == (theirs.T_cur, theirs.T_i, theirs.last_epoch)
+    ours.step(), theirs.step()  # and on by whole epochs from there
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    assert ours.state_dict() == theirs.state_dict()
+
+
+def combinations(library, optimizer, kind):
+    """The same SequentialLR or ChainedScheduler built from `library`'s schedulers."""
+    schedule = library.optim.lr_scheduler if library is torch else lr_scheduler
+    if kind == "warmup-then-cosine":
+        return schedule.SequentialLR(optimizer, [schedule.LinearLR(optimizer, start_factor=0.1, total_iters=4),
+                                                 schedule.CosineAnnealingLR(optimizer, T_max=10)], milestones=[4])
+    if kind == "three-phases":
+        return schedule.SequentialLR(optimizer, [schedule.ConstantLR(optimizer, factor=0.5, total_iters=10),
+                                                 schedule.ExponentialLR(optimizer, gamma=0.8),
+                                                 schedule.StepLR(optimizer, step_size=3, gamma=0.5)],
+                                     milestones=[3, 9])
+    if kind == "sequential-of-chained":
+        chained = schedule.ChainedScheduler([schedule.ConstantLR(optimizer, factor=0.2, total_iters=3),
+                                             schedule.ExponentialLR(optimizer, gamma=0.9)])
+        return schedule.SequentialLR(optimizer, [chained, schedule.MultiplicativeLR(optimizer, lambda e: 0.95)],
+                                     milestones=[6])
+    return schedule.ChainedScheduler([schedule.ConstantLR(optimizer, factor=0.1, total_iters=2),
+                                      schedule.ExponentialLR(optimizer, gamma=0.9),
+                                      schedule.CosineAnnealingWarmRestarts(optimizer, T_0=5)])
+
+
+COMBINATIONS = ["warmup-then-cosine", "three-phases", "sequential-of-chained", "chained"]
+
+
+@pytest.mark.parametrize("kind", COMBINATIONS)
+def test_combinations_match_pytorch(kind, tmp_path):
+    ours_optimizer, theirs_optimizer = optimizers()
+    ours, theirs = combinations(fastgrad, ours_optimizer, kind), combinations(torch, theirs_optimizer, kind)
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    assert ours.state_dict() == theirs.state_dict()
+    assert run(ours, ours_optimizer, 12) == run(theirs, theirs_optimizer, 12)
+    assert ours.get_last_lr() == theirs.get_last_lr()
+    assert ours.state_dict() == theirs.state_dict()
+    # resume: a checkpoint (plain data) into freshly built schedulers
+    fastgrad.save({"scheduler": ours.state_dict(), "optimizer": ours_optimizer.state_dict()}, tmp_path / "ckpt")
+    checkpoint = fastgrad.load(tmp_path / "ckpt")
+    resumed_optimizer = optimizers()[0]
+    resumed = combinations(fastgrad, resumed_optimizer, kind)
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed.load_state_dict(checkpoint["scheduler"])
+    expected = run(theirs, theirs_optimizer, 10)
+    assert run(resumed, resumed_optimizer, 10) == expected
+    assert resumed.get_last_lr() == theirs.get_last_lr()

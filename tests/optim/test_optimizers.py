@@ -1,4 +1,5 @@
-"""Each optimizer against a plain NumPy transcription of its update rule (and PyTorch's, when installed)."""
+"""Each optimizer against a plain NumPy transcription of its update rule (PyTorch parity is in
+test_optimizers_parity.py), maximize=, sparse gradients, state dicts and argument errors."""
 import math
 
 import numpy as np
@@ -126,22 +127,6 @@ CASES = {
 def test_trajectory_matches_numpy_transcription(name):
     make, rule = CASES[name]
     np.testing.assert_allclose(run_fastgrad(make), run_transcription(rule), rtol=1e-9, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_trajectory_matches_pytorch(name):
-    torch = pytest.importorskip("torch")
-    make, _ = CASES[name]
-    ours = make([nn.Parameter(P0.copy())])
-    group = {k: v for k, v in ours.param_groups[0].items() if k != "params"}
-    param = torch.tensor(P0.copy(), requires_grad=True)
-    torch_optimizer = getattr(torch.optim, type(ours).__name__)([param], **group)
-    trajectory = []
-    for _ in range(STEPS):
-        param.grad = torch.tensor(gradient(param.detach().numpy()))
-        torch_optimizer.step()
-        trajectory.append(param.detach().numpy().copy())
-    np.testing.assert_allclose(run_fastgrad(make), np.array(trajectory), rtol=1e-9, atol=1e-12)
 
 
 def test_chunked_updates_equal_whole_array_updates(monkeypatch):
@@ -307,17 +292,85 @@ def test_closure_is_evaluated_with_grad():
     assert math.isfinite(loss.item())
 
 
-@pytest.mark.parametrize("option", ["maximize", "decoupled_weight_decay"])
-def test_loading_a_state_dict_that_turns_on_an_option_fastgrad_lacks_raises(option):
-    """A PyTorch state dict with maximize=True (say) would otherwise load and then step the other way."""
+@pytest.mark.parametrize("make, option", [(optim.SGD, "decoupled_weight_decay"), (optim.Adam, "differentiable"),
+                                          (optim.Adam, "capturable"), (optim.SGD, "fused")])
+def test_loading_a_state_dict_that_turns_on_an_option_fastgrad_lacks_raises(make, option):
+    """A PyTorch state dict with decoupled_weight_decay=True on SGD (say) would otherwise load and then
+    step differently."""
     param = nn.Parameter(np.ones(2))
-    optimizer = optim.Adam([param], lr=0.1)
+    optimizer = make([param], lr=0.1)
     state = optimizer.state_dict()
     state["param_groups"][0][option] = False  # PyTorch's default: harmless
     optimizer.load_state_dict(state)
     state["param_groups"][0][option] = True
-    with pytest.raises(ValueError, match=f"{option}=True, which fastgrad's Adam does not implement"):
+    with pytest.raises(ValueError, match=f"{option}=True, which fastgrad's {make.__name__} does not implement"):
         optimizer.load_state_dict(state)
+
+
+ALL_OPTIMIZERS = [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad, optim.Adadelta, optim.RMSprop, optim.NAdam,
+                  optim.RAdam, optim.Adamax]
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+def test_maximize_ascends_exactly_as_minimizing_the_negated_gradient(make):
+    grads = [gradient(P0 + step) for step in range(4)]
+    ascending, descending = nn.Parameter(P0.copy()), nn.Parameter(P0.copy())
+    ascent, descent = make([ascending], lr=0.01, maximize=True), make([descending], lr=0.01)
+    for g in grads:
+        ascending.grad, descending.grad = fastgrad.tensor(g), fastgrad.tensor(-g)
+        ascent.step(), descent.step()
+    np.testing.assert_array_equal(ascending.numpy(), descending.numpy())
+    first = nn.Parameter(P0.copy())
+    one_step = make([first], lr=0.01, maximize=True)
+    first.grad = fastgrad.tensor(grads[0])
+    one_step.step()
+    assert np.all(np.sign(first.numpy() - P0) == np.sign(grads[0]))  # moved up the gradient, coordinate-wise
+
+
+@pytest.mark.parametrize("make", [lambda p, **kw: optim.SGD(p, lr=0.1, **kw), lambda p, **kw: optim.Adagrad(p, **kw),
+                                  lambda p, **kw: optim.SparseAdam(p, lr=0.1, **kw)])
+def test_maximize_with_sparse_gradients(make):
+    sparse, _ = embedding_pair()
+    start = sparse.weight.numpy().copy()
+    ascended = train(sparse, make(sparse.parameters(), maximize=True), steps=1)
+    # one step: the loss (a sum of squares) grows, so the touched rows move away from the target
+    descended_embedding, _ = embedding_pair()
+    descended = train(descended_embedding, make(descended_embedding.parameters()), steps=1)
+    touched = sorted({i for row in IDS for i in row})
+    np.testing.assert_allclose(ascended[touched] - start[touched], start[touched] - descended[touched], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make, option", [(optim.SGD, "differentiable"), (optim.SGD, "fused"),
+                                          (optim.Adam, "capturable"), (optim.AdamW, "fused"),
+                                          (optim.Adagrad, "fused"), (optim.Adadelta, "capturable"),
+                                          (optim.RMSprop, "differentiable"), (optim.NAdam, "capturable"),
+                                          (optim.RAdam, "differentiable"), (optim.Adamax, "capturable")])
+def test_speed_options_are_accepted_off_and_refused_on(make, option):
+    param = nn.Parameter(np.ones(2))
+    make([param], **{option: False}, foreach=True)
+    with pytest.raises(NotImplementedError, match=f"{make.__name__}: {option}=True is not implemented .* pass "
+                                                  f"{option}=False"):
+        make([param], **{option: True})
+
+
+@pytest.mark.parametrize("make, kwargs, message", [
+    (optim.NAdam, {"momentum_decay": -0.1}, "NAdam: momentum_decay must be >= 0, got -0.1"),
+    (optim.NAdam, {"betas": (1.0, 0.9)}, r"NAdam: betas must be in \[0, 1\), got \(1.0, 0.9\)"),
+    (optim.RAdam, {"lr": -1.0}, "RAdam: lr, eps and weight_decay must be >= 0, got -1.0, 1e-08, 0.0"),
+    (optim.Adamax, {"weight_decay": -1.0}, "Adamax: lr, eps and weight_decay must be >= 0, got 0.002, 1e-08, -1.0"),
+])
+def test_new_optimizers_refuse_bad_hyperparameters(make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make([nn.Parameter(np.ones(2))], **kwargs)
+
+
+@pytest.mark.parametrize("make", [optim.NAdam, optim.RAdam, optim.Adamax])
+def test_new_optimizers_refuse_sparse_gradients(make):
+    emb = nn.Embedding(5, 2, sparse=True)
+    optimizer = make(emb.parameters())
+    emb(fastgrad.tensor([1])).sum().backward()
+    with pytest.raises(RuntimeError, match=f"{make.__name__} does not support sparse gradients"):
+        optimizer.step()
 
 
 @pytest.mark.parametrize("kwargs", [{"lr": -1.0}, {"rho": 1.5}, {"eps": -1.0}, {"weight_decay": -0.1}])

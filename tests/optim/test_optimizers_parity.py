@@ -1,0 +1,130 @@
+"""Optimizers against torch.optim: the parameters after every one of several steps, in float32 and float64,
+with and without weight decay, each option and maximize=; param-group keys; state dict round trips."""
+import numpy as np
+import pytest
+
+import fastgrad
+import fastgrad.nn as nn
+import fastgrad.optim as optim
+
+torch = pytest.importorskip("torch")
+
+STEPS = 10
+C = np.array([[0.5, -1.0, 2.0], [0.1, 0.0, -0.3]])
+D = np.array([[1.0, 2.0, 0.5], [3.0, 0.2, 1.5]])
+P0 = np.array([[1.0, -2.0, 0.5], [0.3, 0.7, -1.2]])
+
+CASES = {
+    "SGD": ("SGD", dict(lr=0.1)),
+    "SGD-momentum-decay": ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    "SGD-nesterov": ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    "Adam": ("Adam", dict(lr=0.1)),
+    "Adam-l2-amsgrad": ("Adam", dict(lr=0.1, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True)),
+    "Adam-decoupled": ("Adam", dict(lr=0.1, weight_decay=0.1, decoupled_weight_decay=True)),
+    "AdamW": ("AdamW", dict(lr=0.1)),
+    "AdamW-amsgrad": ("AdamW", dict(lr=0.1, weight_decay=0.1, amsgrad=True)),
+    "Adagrad": ("Adagrad", dict(lr=0.3)),
+    "Adagrad-decay": ("Adagrad", dict(lr=0.3, lr_decay=0.1, weight_decay=0.02, initial_accumulator_value=0.1)),
+    "Adadelta": ("Adadelta", dict()),
+    "Adadelta-decay": ("Adadelta", dict(lr=0.5, rho=0.95, eps=1e-4, weight_decay=0.1)),
+    "RMSprop": ("RMSprop", dict(lr=0.01)),
+    "RMSprop-centered-momentum": ("RMSprop", dict(lr=0.01, alpha=0.9, weight_decay=0.1, momentum=0.5, centered=True)),
+    "NAdam": ("NAdam", dict()),
+    "NAdam-l2": ("NAdam", dict(lr=0.05, weight_decay=0.1)),
+    "NAdam-decoupled": ("NAdam", dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01,
+                                      decoupled_weight_decay=True)),
+    "RAdam": ("RAdam", dict()),  # rho_t passes 5 at step 6: both branches
+    "RAdam-l2": ("RAdam", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
+    "RAdam-decoupled": ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    "Adamax": ("Adamax", dict()),
+    "Adamax-decay": ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.1)),
+}
+TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, atol=1e-6)}
+
+
+def gradient(p):
+    """d/dp of sum(c p + d p^2 / 2): a different curvature per coordinate."""
+    return (C + D * p).astype(p.dtype)
+
+
+def run_fastgrad(name, kwargs, dtype, steps=STEPS):
+    param = nn.Parameter(P0.astype(dtype))
+    optimizer = getattr(optim, name)([param], **kwargs)
+    trajectory = []
+    for _ in range(steps):
+        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        optimizer.step()
+        trajectory.append(param.numpy().copy())
+    return np.array(trajectory), optimizer
+
+
+def run_torch(name, kwargs, dtype, steps=STEPS):
+    param = torch.tensor(P0.astype(dtype), requires_grad=True)
+    optimizer = getattr(torch.optim, name)([param], **kwargs)
+    trajectory = []
+    for _ in range(steps):
+        param.grad = torch.tensor(gradient(param.detach().numpy()))
+        optimizer.step()
+        trajectory.append(param.detach().numpy().copy())
+    return np.array(trajectory), optimizer
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", list(CASES))
+def test_parameters_match_pytorch_at_every_step(case, dtype, maximize):
+    name, kwargs = CASES[case]
+    kwargs = {**kwargs, "maximize": maximize}
+    ours, _ = run_fastgrad(name, kwargs, dtype)
+    theirs, _ = run_torch(name, kwargs, dtype)
+    assert ours.dtype == dtype
+    np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_param_groups_hold_pytorchs_options_and_state_pytorchs_keys(case):
+    name, kwargs = CASES[case]
+    _, ours = run_fastgrad(name, kwargs, np.float64, steps=2)
+    _, theirs = run_torch(name, kwargs, np.float64, steps=2)
+    speed_options = {"foreach", "capturable", "differentiable", "fused"}  # not stored by fastgrad
+    theirs_group = {k: v for k, v in theirs.param_groups[0].items() if k not in speed_options | {"params"}}
+    ours_group = {k: v for k, v in ours.param_groups[0].items() if k != "params"}
+    assert ours_group == theirs_group
+    ours_param, theirs_param = ours.param_groups[0]["params"][0], theirs.param_groups[0]["params"][0]
+    assert list(ours.state[ours_param]) == list(theirs.state[theirs_param])
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_state_dict_round_trip_resumes_pytorchs_trajectory(case, tmp_path):
+    name, kwargs = CASES[case]
+    expected, _ = run_torch(name, kwargs, np.float64)
+    first_steps, optimizer = run_fastgrad(name, kwargs, np.float64, steps=4)
+    fastgrad.save({"optimizer": optimizer.state_dict()}, tmp_path / "ckpt")
+    param = nn.Parameter(first_steps[-1].copy())
+    resumed = getattr(optim, name)([param], lr=123.0)  # the loaded hyperparameters replace these
+    resumed.load_state_dict(fastgrad.load(tmp_path / "ckpt")["optimizer"])
+    for step in range(4, STEPS):
+        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        resumed.step()
+        np.testing.assert_allclose(param.numpy(), expected[step], **TOLERANCE[np.float64])
+
+
+@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1)), ("Adagrad", dict(lr=0.5)),
+                                          ("SparseAdam", dict(lr=0.1))])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_sparse_gradients_match_pytorch(name, kwargs, maximize):
+    weight = np.linspace(-1, 1, 30).reshape(10, 3)
+    ids, target = [[1, 4, 4], [7, 1, 2]], np.linspace(-1, 1, 18).reshape(2, 3, 3)
+    ours_embedding = nn.Embedding(10, 3, sparse=True).double()
+    ours_embedding.weight.data = fastgrad.tensor(weight.copy())
+    theirs_embedding = torch.nn.Embedding(10, 3, sparse=True).double()
+    theirs_embedding.weight.data = torch.tensor(weight.copy())
+    ours = getattr(optim, name)(ours_embedding.parameters(), maximize=maximize, **kwargs)
+    theirs = getattr(torch.optim, name)(theirs_embedding.parameters(), maximize=maximize, **kwargs)
+    for _ in range(4):
+        ours.zero_grad(), theirs.zero_grad()
+        ((ours_embedding(fastgrad.tensor(ids)) - fastgrad.tensor(target)) ** 2).sum().backward()
+        ((theirs_embedding(torch.tensor(ids)) - torch.tensor(target)) ** 2).sum().backward()
+        ours.step(), theirs.step()
+    np.testing.assert_allclose(ours_embedding.weight.numpy(), theirs_embedding.weight.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
