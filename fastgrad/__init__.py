@@ -51,7 +51,7 @@ __version__ = "0.1.0"
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
 # `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
-from fastgrad import autograd, cuda, nn, optim, utils  # noqa: E402  (they need the package above)
+from fastgrad import autograd, cuda, distributions, nn, optim, utils  # noqa: E402  (they need the package above)
 
 
 def __getattr__(name: str):
