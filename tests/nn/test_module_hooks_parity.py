@@ -258,8 +258,8 @@ def test_module_with_no_input_requiring_grad_runs_the_full_hook_early_and_refuse
             model(lib.tensor([[1, 2], [4, 1]])).sum().backward()
         results.append((log, grads(model.weight)))
         model.register_full_backward_hook(lambda m, gi, go: (go[0],))
-        with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="Backward hook for Modules where no input "
-                                                                          "requires gradient should always return None"):
+        refused = "Backward hook for Modules where no input requires gradient should always return None"
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError, match=refused):
             model(lib.tensor([1])).sum().backward()
     assert_same(results[0], results[1])
 
