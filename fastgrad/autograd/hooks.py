@@ -25,10 +25,12 @@ class RemovableHandle:
     calls do nothing), and `with handle:` removes it when the block ends."""
 
     def __init__(self, unregister: Callable[[], None]) -> None:
-        self._unregister = unregister
+        self._unregister: Callable[[], None] | None = unregister
 
     def remove(self) -> None:
-        self._unregister()
+        if self._unregister is not None:  # a tensor's hook registered twice has two handles, one removal each
+            self._unregister()
+            self._unregister = None
 
     def __enter__(self) -> "RemovableHandle":
         return self

@@ -45,11 +45,13 @@ def test_retain_grad_accumulates_and_a_removed_hook_is_gone():
 
 def test_a_hook_handle_removes_its_hook_when_its_with_block_ends_and_only_once():
     x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
-    kept = x.register_hook(lambda g: g * 10)
-    with x.register_hook(lambda g: g * 0) as handle:
+    scale = lambda g: g * 10  # noqa: E731
+    kept = x.register_hook(scale)
+    with x.register_hook(scale) as handle:  # the same function twice: each handle removes one
         (x * 1).sum().backward()
-    assert x.grad.tolist() == [0.0, 0.0]
-    handle.remove()  # already removed: the other hook stays
+    assert x.grad.tolist() == [100.0, 100.0]
+    handle.remove()  # already removed: the other registration stays
+    x.grad = None
     (x * 1).sum().backward()
     assert x.grad.tolist() == [10.0, 10.0]
     kept.remove()

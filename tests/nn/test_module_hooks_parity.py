@@ -75,6 +75,8 @@ MODELS = {
     "linear": lambda nn, lib: nn.Linear(3, 2),
     "sequential": lambda nn, lib: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)),
     "nested": lambda nn, lib: nn.Sequential(nn.Sequential(nn.Linear(3, 3), nn.ReLU()), nn.Linear(3, 2)),
+    "identity": lambda nn, lib: nn.Sequential(nn.Identity(), nn.Linear(3, 2), nn.Identity()),
+    "shared": lambda nn, lib: (lambda shared: nn.Sequential(shared, nn.Tanh(), shared))(nn.Linear(3, 3)),
 }
 
 
