@@ -145,8 +145,10 @@ def apply_inplace(op, name: str, target, *others, **attrs):
                                "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
         if target._base is not None:
             raise RuntimeError(f"{name}: fastgrad does not record in-place changes of a view (a slice, reshape or "
-                               f"transpose of another tensor, here of shape {target._base.shape}) while grad mode is "
-                               "on; change the tensor itself (e.g. x[key] = value) or use an out-of-place operation")
+                               "transpose of another tensor, or a custom Function's output on its input's memory, as "
+                               "the arguments and outputs of a module with backward hooks are; here a view of a "
+                               f"tensor of shape {target._base.shape}) while grad mode is on; change the tensor itself "
+                               "(e.g. x[key] = value) or use an out-of-place operation")
         # The old values as the op's input. An op whose backward reads its inputs gets a copy, since
         # the write below replaces them (PyTorch saves the original self the same way).
         old = Tensor._wrap(target._data.copy() if op.saves_inputs else target._data, target.requires_grad,

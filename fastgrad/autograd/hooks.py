@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Callable
 
@@ -20,17 +21,30 @@ _POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, list]] = {}
 
 
 class RemovableHandle:
-    """What registering a hook returns; `remove()` unregisters it."""
+    """What registering a hook (on a tensor or a module) returns: `remove()` unregisters it, once (later
+    calls do nothing), and `with handle:` removes it when the block ends."""
 
-    def __init__(self, registry: dict, tensor_id: int, hook: Callable) -> None:
-        self._registry, self._tensor_id, self._hook = registry, tensor_id, hook
+    def __init__(self, unregister: Callable[[], None]) -> None:
+        self._unregister: Callable[[], None] | None = unregister
 
     def remove(self) -> None:
-        entry = self._registry.get(self._tensor_id)
-        if entry is not None and self._hook in entry[1]:
-            entry[1].remove(self._hook)
-            if not entry[1]:
-                del self._registry[self._tensor_id]
+        if self._unregister is not None:  # a tensor's hook registered twice has two handles, one removal each
+            self._unregister()
+            self._unregister = None
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.remove()
+
+
+def _unregister(registry: dict, tensor_id: int, hook: Callable) -> None:
+    entry = registry.get(tensor_id)
+    if entry is not None and hook in entry[1]:
+        entry[1].remove(hook)
+        if not entry[1]:
+            del registry[tensor_id]
 
 
 def _register(registry: dict, tensor, hook: Callable) -> RemovableHandle:
@@ -51,7 +65,7 @@ def _register(registry: dict, tensor, hook: Callable) -> RemovableHandle:
         entry = (weakref.ref(tensor, forget), [])
         registry[key] = entry
     entry[1].append(hook)
-    return RemovableHandle(registry, key, hook)
+    return RemovableHandle(functools.partial(_unregister, registry, key, hook))
 
 
 def register_hook(tensor, hook: Callable) -> RemovableHandle:

@@ -43,6 +43,20 @@ def test_retain_grad_accumulates_and_a_removed_hook_is_gone():
     assert not x.retains_grad  # a leaf keeps its .grad without it
 
 
+def test_a_hook_handle_removes_its_hook_when_its_with_block_ends_and_only_once():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    scale = lambda g: g * 10  # noqa: E731
+    kept = x.register_hook(scale)
+    with x.register_hook(scale) as handle:  # the same function twice: each handle removes one
+        (x * 1).sum().backward()
+    assert x.grad.tolist() == [100.0, 100.0]
+    handle.remove()  # already removed: the other registration stays
+    x.grad = None
+    (x * 1).sum().backward()
+    assert x.grad.tolist() == [10.0, 10.0]
+    kept.remove()
+
+
 def test_a_leaf_with_both_kinds_of_hooks_runs_the_post_accumulate_hook_after_storing():
     x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
     order = []

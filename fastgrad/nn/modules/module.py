@@ -1,5 +1,6 @@
 """Module: the base of every layer. Attributes that are Parameters, Modules or buffers register
-themselves, so `parameters()`, `state_dict()`, `train()` and friends find them by walking the tree."""
+themselves, so `parameters()`, `state_dict()`, `train()` and friends find them by walking the tree.
+Hooks (fastgrad.nn.modules.hooks) run around a call and in its backward."""
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
@@ -7,6 +8,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from fastgrad.autograd.hooks import RemovableHandle
+from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_PRE, GLOBAL_HOOKS, add_hook,
+                                       call_with_hooks)
+# The global hooks, importable from here as from torch.nn.modules.module.
+from fastgrad.nn.modules.hooks import (register_module_forward_hook, register_module_forward_pre_hook,  # noqa: F401
+                                       register_module_full_backward_hook, register_module_full_backward_pre_hook)
 from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, to_arguments
 
@@ -28,12 +35,55 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_hooks", OrderedDict())  # id -> ModuleHook, in the order they run
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        if self._hooks or GLOBAL_HOOKS:
+            return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- hooks (PyTorch's signatures; each returns a handle whose remove() unregisters the hook) -----------
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """`hook(module, args)` before each forward; what it returns (unless None) replaces args, a value
+        that is not a tuple becoming a 1-tuple. With with_kwargs, `hook(module, args, kwargs)` may return
+        a new (args, kwargs) pair. Hooks run in registration order; prepend puts this one first."""
+        return add_hook(self._hooks, "register_forward_pre_hook", FORWARD_PRE, hook, prepend,
+                        with_kwargs=bool(with_kwargs))
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """`hook(module, args, output)` (with with_kwargs, `hook(module, args, kwargs, output)`) after each
+        forward; what it returns (unless None) replaces the output. With always_call it also runs when
+        the call raises (with output None if forward did not return)."""
+        return add_hook(self._hooks, "register_forward_hook", FORWARD, hook, prepend, with_kwargs=bool(with_kwargs),
+                        always_call=bool(always_call))
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_output)` in each backward through the module, once the gradients w.r.t. its
+        tensor outputs are known (a tuple, None for outputs that are not tensors or got no gradient); a
+        tuple it returns replaces grad_output. The module's forward then sees views of its tensor
+        arguments and the caller gets views of its outputs, which cannot be changed in place."""
+        return add_hook(self._hooks, "register_full_backward_pre_hook", BACKWARD_PRE, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` in each backward through the module, once the gradients
+        w.r.t. its positional tensor arguments are known (None for arguments that are not tensors, zeros
+        for tensors that got no gradient); a tuple it returns replaces grad_input. When no argument
+        requires grad, it runs as soon as grad_output is known, with grad_input all None. The same views
+        as with the pre-hook."""
+        return add_hook(self._hooks, "register_full_backward_hook", BACKWARD, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Not supported: PyTorch's deprecated backward hook passes the gradients of the inputs of the
+        module's last operation (for Linear, the bias, input and transposed weight gradients), which
+        fastgrad's operations do not reproduce."""
+        raise NotImplementedError(
+            "register_backward_hook (deprecated in PyTorch) is not supported: its grad_input holds the gradients of "
+            "the inputs of the module's last operation, not of the module's inputs; use register_full_backward_hook")
 
     # -- registration ----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
