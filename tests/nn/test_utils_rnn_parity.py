@@ -33,6 +33,12 @@ def test_pad_sequence_takes_the_first_dtype_as_torch():
     assert got.tolist() == expected.tolist() and str(got.dtype) == str(expected.dtype).replace("torch.", "")
 
 
+def leaves(arrays):
+    """The same values as fastgrad leaves and torch leaves, all requiring grad."""
+    return ([fastgrad.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
 def same_tensor(ours, theirs):
     """Equal values and dtype (None for None)."""
     if theirs is None:
@@ -110,8 +116,3 @@ def test_pad_packed_sequence_casts_the_padding_value_as_torch():
     for value in (-1.7, 7, True):
         same_tensor(fastgrad.nn.utils.rnn.pad_packed_sequence(ours, padding_value=value)[0],
                     torch.nn.utils.rnn.pad_packed_sequence(theirs, padding_value=value)[0])
-
-
-def leaves(arrays):
-    return ([fastgrad.tensor(a, requires_grad=True) for a in arrays],
-            [torch.tensor(a, requires_grad=True) for a in arrays])

@@ -1,5 +1,6 @@
 """Recurrent layers as in `torch.nn`: RNN, LSTM and GRU stacked layer by layer (and direction by direction)
-over the whole-sequence functions `F.rnn`, `F.lstm` and `F.gru`, and the single-step LSTMCell and GRUCell.
+over the whole-sequence functions `F.rnn`, `F.lstm` and `F.gru`, on padded batches or packed sequences,
+and the single-step LSTMCell and GRUCell.
 
 Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict loads as
 it is (`Module.load_state_dict` after `nn.utils.convert_torch_state_dict`).
@@ -50,6 +51,13 @@ class RNNBase(Module):
     holds the last layer's hidden states (both directions side by side), the final state is indexed by
     layer * D + direction as in PyTorch. Dropout, when > 0, is applied at train time to every layer's
     output except the last one's.
+
+    The input may be a PackedSequence (`nn.utils.rnn.pack_padded_sequence`), as in PyTorch: the output is
+    then a PackedSequence with the input's batch_sizes and indices, hx and the final state (each
+    (num_layers * D, B, H)) are in the caller's batch order, and each sequence's final state is the one
+    after its own last step (for the reverse direction, after reading it from its last step back to
+    its first); batch_first does not apply. It costs what the padded batch costs: the layers run over
+    the padding too and those steps are thrown away.
     """
 
     gate_count = 1
