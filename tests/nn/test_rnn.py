@@ -257,7 +257,8 @@ def test_packed_input_and_state_errors():
 def test_functional_lengths_errors():
     x, h = fastgrad.randn(4, 2, 3), fastgrad.zeros(2, 4)
     weights = (fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
-    with pytest.raises(ValueError, match=r"lstm: lengths must lie in \[1, 4\] \(the input's time steps\), got \[5, 1\]"):
+    with pytest.raises(ValueError, match=r"lstm: lengths must lie in \[1, 4\] \(the input's time steps\), "
+                                         r"got \[5, 1\]"):
         F.lstm(x, (h, h), *weights, lengths=[5, 1])
     with pytest.raises(ValueError, match=r"rnn: lengths must lie in \[1, 4\] .* got \[0, 1\]"):
         F.rnn(x, h, fastgrad.zeros(4, 3), fastgrad.zeros(4, 4), lengths=[0, 1])

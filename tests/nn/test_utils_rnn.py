@@ -74,7 +74,8 @@ def test_pad_packed_sequence_restores_the_callers_order_and_pads(batch_first):
     assert padded.tolist() == (expected if batch_first else np.transpose(expected).tolist())
     assert lengths.tolist() == [2, 3, 1] and lengths.dtype == fastgrad.int64
     assert [s.tolist() for s in unpack_sequence(packed)] == [s.tolist() for s in sequences]
-    integers, _ = pad_packed_sequence(pack_sequence([fastgrad.tensor([7, 8]), fastgrad.tensor([9])]), padding_value=-1.7)
+    integers = pack_sequence([fastgrad.tensor([7, 8]), fastgrad.tensor([9])])
+    integers, _ = pad_packed_sequence(integers, padding_value=-1.7)
     assert integers.tolist() == [[7, 9], [8, -1]] and integers.dtype == fastgrad.int64  # truncated, as PyTorch
 
 
