@@ -722,40 +722,96 @@ def _layer_biases(name: str, input: Tensor, states: dict[str, Tensor], weight_ih
     return (bias_ih if bias_ih is not None else zeros), (bias_hh if bias_hh is not None else zeros)
 
 
+def _sequence_lengths(name: str, lengths, input: Tensor) -> np.ndarray | None:
+    """`lengths` as an int64 array (B,) of valid step counts, each in [1, T]; None stays None."""
+    if lengths is None:
+        return None
+    array = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
+    steps, batch = input.shape[:2]
+    if array.dtype.kind not in "iu" or array.shape != (batch,):
+        raise ValueError(f"{name}: lengths must be {batch} integers (one per sequence of input {input.shape}), got "
+                         f"dtype {array.dtype} and shape {array.shape}")
+    if array.size and (array.min() < 1 or array.max() > steps):
+        raise ValueError(f"{name}: lengths must lie in [1, {steps}] (the input's time steps), got {array.tolist()}")
+    return array.astype(np.int64)
+
+
+def _within_lengths(run, input: Tensor, lengths: np.ndarray | None, reverse: bool) -> Tensor:
+    """run(input, reverse) -> the states of every step, time on axis -3 ((T, B, H), or (2, T, B, H) for
+    h and c), over sequences whose valid steps come first and whose padding follows. The forward direction
+    reaches each valid step before any padding, so it runs as it is; the reverse direction must start at
+    each sequence's own last valid step, so each sequence's valid steps are reversed in place (a
+    per-sequence gather, its own inverse), run forward, and reversed back. Padding never reaches a valid
+    step; the states computed on it are set to zero."""
+    if lengths is None:
+        return run(input, reverse)
+    step = np.arange(input.shape[0])[:, None]
+    valid = step < lengths  # (T, B)
+    if reverse:
+        time = np.where(valid, lengths - 1 - step, step)
+        batch = np.broadcast_to(np.arange(len(lengths)), time.shape)
+        states = run(input[time, batch], False)[..., time, batch, :]
+    else:
+        states = run(input, False)
+    return states.masked_fill(Tensor(~valid[:, :, None]), 0.0)
+
+
+def _final_states(states: Tensor, reverse: bool, lengths: np.ndarray | None) -> Tensor:
+    """Each sequence's state after the last step its direction reads, from the states of every step (time
+    on axis -3): step 0 in reverse, else step T - 1, or each sequence's lengths - 1."""
+    if reverse:
+        return states[..., 0, :, :]
+    if lengths is None:
+        return states[..., -1, :, :]
+    return states[..., lengths - 1, np.arange(len(lengths)), :]
+
+
 def rnn(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-        bias_hh: Tensor | None = None, nonlinearity: str = "tanh", reverse: bool = False) -> Tensor:
+        bias_hh: Tensor | None = None, nonlinearity: str = "tanh", reverse: bool = False, lengths=None) -> Tensor:
     """One Elman layer over a whole sequence: input (T, B, I), hx (B, H) -> every hidden state (T, B, H).
     With `reverse` the layer reads the sequence from its last step to its first (the second direction of
-    a bidirectional layer); output[t] still belongs to input[t], and its final state is output[0]."""
+    a bidirectional layer); output[t] still belongs to input[t], and its final state is output[0].
+    With `lengths` (B integers in [1, T]) sequence b holds lengths[b] valid steps followed by padding:
+    its final state is output[lengths[b] - 1, b] (output[0, b] in reverse, which starts at its last valid
+    step), and the output on its padding is zero."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     biases = _layer_biases("rnn", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
-    return apply(ops.RNN, input, hx, weight_ih, weight_hh, *biases, nonlinearity=nonlinearity, reverse=bool(reverse))
+    return _within_lengths(lambda x, backwards: apply(ops.RNN, x, hx, weight_ih, weight_hh, *biases,
+                                                      nonlinearity=nonlinearity, reverse=backwards),
+                           input, _sequence_lengths("rnn", lengths, input), bool(reverse))
 
 
 def gru(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None = None,
-        bias_hh: Tensor | None = None, reverse: bool = False) -> Tensor:
+        bias_hh: Tensor | None = None, reverse: bool = False, lengths=None) -> Tensor:
     """One GRU layer over a whole sequence, with PyTorch's gates and parameter layout (weight_ih (3H, I) in
-    the order r, z, n): input (T, B, I), hx (B, H) -> every hidden state (T, B, H). `reverse` as in `rnn`."""
+    the order r, z, n): input (T, B, I), hx (B, H) -> every hidden state (T, B, H). `reverse` and `lengths`
+    as in `rnn`."""
     biases = _layer_biases("gru", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
-    return apply(ops.GRU, input, hx, weight_ih, weight_hh, *biases, reverse=bool(reverse))
+    return _within_lengths(lambda x, backwards: apply(ops.GRU, x, hx, weight_ih, weight_hh, *biases,
+                                                      reverse=backwards),
+                           input, _sequence_lengths("gru", lengths, input), bool(reverse))
 
 
 def lstm(input: Tensor, hx: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh: Tensor,
          bias_ih: Tensor | None = None, bias_hh: Tensor | None = None,
-         reverse: bool = False) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+         reverse: bool = False, lengths=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
     """One LSTM layer over a whole sequence, with PyTorch's gates and parameter layout (weight_ih (4H, I) in
     the order i, f, g, o): input (T, B, I), hx = (h_0, c_0), each (B, H) -> (output (T, B, H), the hidden
-    state of every step, and (h_n, c_n), the final states). `reverse` as in `rnn`."""
+    state of every step, and (h_n, c_n), the final states). `reverse` and `lengths` as in `rnn`: with
+    lengths, (h_n, c_n) are each sequence's states after its last valid step read."""
     if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
         raise TypeError(f"lstm: hx must be a pair (h_0, c_0) of (batch, hidden) tensors, got {type(hx).__name__}")
     h0, c0 = hx
     biases = _layer_biases("lstm", input, {"h_0": h0, "c_0": c0}, weight_ih, weight_hh, bias_ih, bias_hh, 4)
-    states = apply(ops.LSTM, input, h0, c0, weight_ih, weight_hh, *biases, reverse=bool(reverse))
+    lengths = _sequence_lengths("lstm", lengths, input)
+    states = _within_lengths(lambda x, backwards: apply(ops.LSTM, x, h0, c0, weight_ih, weight_hh, *biases,
+                                                        reverse=backwards),
+                             input, lengths, bool(reverse))
     if input.shape[0] == 0:  # no steps: the final states are the initial ones
         return states[0], (h0, c0)
-    last = 0 if reverse else -1
-    return states[0], (states[0, last], states[1, last])
+    final = _final_states(states, bool(reverse), lengths)
+    return states[0], (final[0], final[1])
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:

@@ -1,11 +1,16 @@
 """nn.LSTM, nn.GRU and their cells without PyTorch: shapes, consistency between cells and sequences,
-directions, dropout, and the errors for bad arguments (PyTorch parity is in test_rnn_parity.py)."""
+directions, dropout, packed sequences (against each sequence run alone, and gradcheck), and the errors
+for bad arguments (PyTorch parity is in test_rnn_parity.py)."""
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence
+from fastgrad.testing import check_gradients as check, float64_leaf as leaf
 
 
 def double(module):
@@ -127,6 +132,70 @@ def test_repr_reads_like_torch():
     assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4)"  # torch.nn.RNN's repr omits it too
 
 
+# -- packed sequences ------------------------------------------------------------------------------------
+def states_of(kind, state):
+    """h_n, or (h_n, c_n), as a list."""
+    return list(state) if kind == "LSTM" else [state]
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_a_packed_batch_gives_what_each_sequence_gives_alone(rng, kind):
+    """The oracle without PyTorch: each sequence run by itself (unpadded, batch of one) from its own
+    initial state gives its packed output steps and its column of h_n (and c_n), in both directions."""
+    module = double(getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True))
+    lengths = [2, 5, 1, 5, 3]
+    x = rng.standard_normal((5, len(lengths), 3))
+    initial = [rng.standard_normal((4, len(lengths), 4)) for _ in range(2 if kind == "LSTM" else 1)]
+    hx = tuple(map(fastgrad.tensor, initial)) if kind == "LSTM" else fastgrad.tensor(initial[0])
+    packed = pack_padded_sequence(fastgrad.tensor(x), lengths, enforce_sorted=False)
+    output, state = module(packed, hx)
+    assert isinstance(output, PackedSequence) and output.batch_sizes is packed.batch_sizes
+    assert output.sorted_indices is packed.sorted_indices and output.unsorted_indices is packed.unsorted_indices
+    padded, _ = pad_packed_sequence(output)
+    for b, n in enumerate(lengths):
+        alone_hx = [fastgrad.tensor(s[:, b:b + 1]) for s in initial]
+        alone_output, alone_state = module(fastgrad.tensor(x[:n, b:b + 1]),
+                                           tuple(alone_hx) if kind == "LSTM" else alone_hx[0])
+        np.testing.assert_allclose(padded.numpy()[:n, b:b + 1], alone_output.numpy(), rtol=1e-12, atol=1e-12)
+        assert not padded.numpy()[n:, b].any()
+        for final, alone_final in zip(states_of(kind, state), states_of(kind, alone_state)):
+            np.testing.assert_allclose(final.numpy()[:, b:b + 1], alone_final.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_packed_output_feeds_the_next_recurrent_layer(rng):
+    first, second = double(nn.GRU(3, 4, bidirectional=True)), double(nn.LSTM(8, 2))
+    packed = pack_sequence([fastgrad.tensor(rng.standard_normal((n, 3))) for n in (2, 4, 3)], enforce_sorted=False)
+    output, (h_n, _) = second(first(packed)[0])
+    assert isinstance(output, PackedSequence) and output.data.shape == (9, 2) and h_n.shape == (1, 3, 2)
+    padded, lengths = pad_packed_sequence(output, batch_first=True)
+    assert lengths.tolist() == [2, 4, 3]
+    np.testing.assert_array_equal(h_n.numpy()[0], padded.numpy()[[0, 1, 2], [1, 3, 2]])  # each one's last step
+
+
+packed_batches = st.lists(st.integers(1, 3), min_size=1, max_size=3).flatmap(
+    lambda lengths: st.tuples(st.just(lengths), st.integers(0, 2**16)))
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=packed_batches)
+def test_packed_gradients(backend_name, kind, batch):
+    """Through packing, two bidirectional layers and padding back: the padded input, the initial state
+    (in the caller's order) and the weights of the second layer's reverse direction."""
+    lengths, seed = batch
+    module = double(getattr(nn, kind)(2, 2, num_layers=2, bidirectional=True))
+    x = leaf((max(lengths), len(lengths), 2), seed)
+    states = [leaf((4, len(lengths), 2), seed + 1 + k) for k in range(2 if kind == "LSTM" else 1)]
+
+    def run(x, *states_and_weights):  # the weights are the module's own: gradcheck perturbs them in place
+        hx = tuple(states_and_weights[:2]) if kind == "LSTM" else states_and_weights[0]
+        output, state = module(pack_padded_sequence(x, lengths, enforce_sorted=False), hx)
+        return [pad_packed_sequence(output)[0]] + states_of(kind, state)
+
+    check(backend_name, run, x, *states, module.weight_ih_l1_reverse, module.weight_hh_l1_reverse)
+
+
 # -- bad arguments ---------------------------------------------------------------------------------------
 def test_constructor_errors():
     with pytest.raises(NotImplementedError, match=r"proj_size=2 \(LSTM with projections\) is not implemented"):
@@ -165,6 +234,39 @@ def test_input_and_state_shape_errors():
         gru(fastgrad.randn(5, 2, 3), (fastgrad.zeros(1, 2, 4),))
     with pytest.raises(ValueError, match=r"GRU: input has shape \(0, 2, 3\) with no time steps"):
         gru(fastgrad.randn(0, 2, 3))
+
+
+def test_packed_input_and_state_errors():
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    packed = pack_sequence([fastgrad.randn(3, 3), fastgrad.randn(2, 3)])
+    with pytest.raises(ValueError, match=r"LSTM: a packed input's data has shape \(5, 2\), expected \(N, 3\)"):
+        lstm(pack_sequence([fastgrad.randn(3, 2), fastgrad.randn(2, 2)]))
+    with pytest.raises(ValueError, match=r"GRU: a packed input's data has shape \(5, 1, 3\), expected \(N, 3\)"):
+        nn.GRU(3, 4)(pack_sequence([fastgrad.randn(3, 1, 3), fastgrad.randn(2, 1, 3)]))
+    with pytest.raises(ValueError, match=r"LSTM: hx\[0\] \(h_0\) has shape \(2, 3, 4\), expected \(2, 2, 4\) "
+                                         r"\(num_layers \* num_directions, batch, hidden_size\)"):
+        lstm(packed, (fastgrad.zeros(2, 3, 4), fastgrad.zeros(2, 3, 4)))
+    with pytest.raises(ValueError, match=r"RNN: hx has shape \(1, 4\), expected \(1, 2, 4\)"):
+        nn.RNN(3, 4)(packed, fastgrad.zeros(1, 4))  # a packed batch needs a batched state
+    with pytest.raises(TypeError, match="GRU: hx must be a Tensor, got tuple"):
+        nn.GRU(3, 4)(packed, (fastgrad.zeros(1, 2, 4),))
+    with pytest.raises(RuntimeError, match="gru: input has dtype float64, expected the weights' dtype float32"):
+        nn.GRU(3, 4)(packed.double())
+
+
+def test_functional_lengths_errors():
+    x, h = fastgrad.randn(4, 2, 3), fastgrad.zeros(2, 4)
+    weights = (fastgrad.zeros(16, 3), fastgrad.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"lstm: lengths must lie in \[1, 4\] \(the input's time steps\), "
+                                         r"got \[5, 1\]"):
+        F.lstm(x, (h, h), *weights, lengths=[5, 1])
+    with pytest.raises(ValueError, match=r"rnn: lengths must lie in \[1, 4\] .* got \[0, 1\]"):
+        F.rnn(x, h, fastgrad.zeros(4, 3), fastgrad.zeros(4, 4), lengths=[0, 1])
+    with pytest.raises(ValueError, match=r"gru: lengths must be 2 integers \(one per sequence of input \(4, 2, 3\)\), "
+                                         r"got dtype int64 and shape \(3,\)"):
+        F.gru(x, h, fastgrad.zeros(12, 3), fastgrad.zeros(12, 4), lengths=[1, 2, 3])
+    with pytest.raises(ValueError, match="lstm: lengths must be 2 integers .* got dtype float64"):
+        F.lstm(x, (h, h), *weights, lengths=[1.0, 2.0])
 
 
 def test_cell_errors():

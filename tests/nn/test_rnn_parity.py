@@ -1,6 +1,6 @@
 """nn.RNN / nn.LSTM / nn.GRU and the LSTM and GRU cells against PyTorch, in float64 on every backend: the
 same state dict loads unchanged, and outputs, final states and the gradients of every input and
-parameter agree to 1e-9."""
+parameter agree to 1e-9 (packed sequences to 1e-10, and in float32 to 1e-6)."""
 import numpy as np
 import pytest
 
@@ -42,18 +42,19 @@ def weighted_sum(outputs, weights, library):
     return sum((o * library.tensor(w)).sum() for o, w in zip(outputs, weights))
 
 
-def assert_same_results(theirs_outputs, ours_outputs, theirs_inputs, ours_inputs, theirs_module, ours_module, rng):
+def assert_same_results(theirs_outputs, ours_outputs, theirs_inputs, ours_inputs, theirs_module, ours_module, rng,
+                        tol=TOL):
     for t, o in zip(theirs_outputs, ours_outputs):
-        assert tuple(t.shape) == o.shape
-        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), **TOL)
+        assert tuple(t.shape) == o.shape and str(o.dtype) == str(t.dtype).replace("torch.", "")
+        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), **tol)
     weights = [rng.standard_normal(tuple(t.shape)) for t in theirs_outputs]
     weighted_sum(theirs_outputs, weights, torch).backward()
     weighted_sum(ours_outputs, weights, fastgrad).backward()
     for t, o in zip(theirs_inputs, ours_inputs):
-        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), **TOL)
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), **tol)
     their_params = dict(theirs_module.named_parameters())
     for name, param in ours_module.named_parameters():
-        np.testing.assert_allclose(param.grad.numpy(), their_params[name].grad.numpy(), **TOL, err_msg=name)
+        np.testing.assert_allclose(param.grad.numpy(), their_params[name].grad.numpy(), **tol, err_msg=name)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -142,3 +143,70 @@ def test_initialisation_has_torchs_range(kind):
     assert np.abs(values).max() <= bound and np.abs(theirs).max() <= bound
     assert np.abs(values).max() > 0.95 * bound and abs(values.mean()) < 0.1 * bound
     assert abs(values.std() - bound / np.sqrt(3)) < 0.05 * bound  # the standard deviation of U(-a, a)
+
+
+# -- packed sequences: PyTorch's packed path, hx and final states in the caller's order ----------------
+def pack_twins(array, lengths, enforce_sorted):
+    """The same padded (T, B, I) leaf packed by each library: (torch leaf, torch packed, ours, ours packed)."""
+    (theirs,), (ours,) = leaves([array])
+    return (theirs, torch.nn.utils.rnn.pack_padded_sequence(theirs, lengths, enforce_sorted=enforce_sorted),
+            ours, fastgrad.nn.utils.rnn.pack_padded_sequence(ours, lengths, enforce_sorted=enforce_sorted))
+
+
+def packed_outputs(result):
+    """(packed output, state) as a flat list: the packed data, then h_n (and c_n)."""
+    output, state = result
+    return flat_outputs((output.data, state))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [2, 5, 1, 3]], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize("initial_state", [False, True])
+def test_packed_sequences_match_torch(rng, backend_name, kind, num_layers, bidirectional, lengths, initial_state):
+    """batch_first=True is ignored for packed input, as in PyTorch; one padded step past the longest."""
+    theirs, ours = twins(kind, num_layers=num_layers, bidirectional=bidirectional, batch_first=True)
+    enforce_sorted = lengths == sorted(lengths, reverse=True)
+    tx, t_packed, fx, f_packed = pack_twins(rng.standard_normal((6, len(lengths), INPUT)), lengths, enforce_sorted)
+    state_count = 2 if kind == "LSTM" else 1
+    states = [rng.standard_normal((num_layers * (2 if bidirectional else 1), len(lengths), HIDDEN))
+              for _ in range(state_count if initial_state else 0)]
+    t_states, f_states = leaves(states)
+
+    def hx(states):
+        return None if not states else (tuple(states) if kind == "LSTM" else states[0])
+
+    with fastgrad.backend(backend_name):
+        ours_result, theirs_result = ours(f_packed, hx(f_states)), theirs(t_packed, hx(t_states))
+        for mine, reference in zip(ours_result[0][1:], theirs_result[0][1:]):  # batch_sizes and indices
+            assert (mine is None) == (reference is None)
+            assert mine is None or mine.tolist() == reference.tolist()
+        assert_same_results(packed_outputs(theirs_result), packed_outputs(ours_result), [tx, *t_states],
+                            [fx, *f_states], theirs, ours, rng, tol=dict(rtol=1e-10, atol=1e-10))
+
+
+@pytest.mark.parametrize("kind, options", [("LSTM", {}), ("GRU", {}), ("RNN", {"nonlinearity": "relu"}),
+                                           ("RNN", {"bias": False})])
+def test_packed_sequences_match_torch_in_float32(rng, kind, options):
+    theirs = getattr(torch.nn, kind)(INPUT, HIDDEN, num_layers=2, bidirectional=True, **options)
+    ours = getattr(nn, kind)(INPUT, HIDDEN, num_layers=2, bidirectional=True, **options)
+    ours.load_state_dict(convert_torch_state_dict({k: v.detach() for k, v in theirs.state_dict().items()}))
+    lengths = [3, 7, 1, 7, 4]
+    array = rng.standard_normal((7, len(lengths), INPUT)).astype(np.float32)
+    tx, t_packed, fx, f_packed = pack_twins(array, lengths, enforce_sorted=False)
+    assert_same_results(packed_outputs(theirs(t_packed)), packed_outputs(ours(f_packed)), [tx], [fx], theirs, ours,
+                        rng, tol=dict(rtol=1e-5, atol=1e-6))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_packed_sequences_with_dropout_match_torch_in_eval_mode(rng, kind):
+    theirs, ours = twins(kind, num_layers=3, dropout=0.4, bidirectional=True)
+    theirs.eval()
+    ours.eval()
+    lengths = [2, 4, 3]
+    _, t_packed, _, f_packed = pack_twins(rng.standard_normal((4, 3, INPUT)), lengths, enforce_sorted=False)
+    np.testing.assert_allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy(), **TOL)
+    ours.train()  # at train time the inner layers' outputs are dropped out
+    assert not np.allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy())

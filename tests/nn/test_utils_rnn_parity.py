@@ -1,4 +1,5 @@
-"""nn.utils.rnn.pad_sequence against PyTorch: values, dtypes and gradients."""
+"""nn.utils.rnn against PyTorch: pad_sequence and packed sequences (pack_padded_sequence,
+pad_packed_sequence, pack_sequence, unpack_sequence, unpad_sequence): values, dtypes, indices and gradients."""
 import numpy as np
 import pytest
 
@@ -30,3 +31,88 @@ def test_pad_sequence_takes_the_first_dtype_as_torch():
     got = fastgrad.nn.utils.rnn.pad_sequence([fastgrad.tensor(v) for v in values], padding_value=1.5)
     expected = torch.nn.utils.rnn.pad_sequence([torch.tensor(v) for v in values], padding_value=1.5)
     assert got.tolist() == expected.tolist() and str(got.dtype) == str(expected.dtype).replace("torch.", "")
+
+
+def leaves(arrays):
+    """The same values as fastgrad leaves and torch leaves, all requiring grad."""
+    return ([fastgrad.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+def same_tensor(ours, theirs):
+    """Equal values and dtype (None for None)."""
+    if theirs is None:
+        assert ours is None
+        return
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), (ours.dtype, theirs.dtype)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def same_packed(ours, theirs):
+    assert type(ours).__name__ == type(theirs).__name__ == "PackedSequence"
+    for mine, reference in zip(ours, theirs):  # data, batch_sizes, sorted_indices, unsorted_indices
+        same_tensor(mine, reference)
+
+
+@pytest.mark.parametrize("lengths, enforce_sorted", [([3, 2, 2], True), ([4], True), ([1, 4, 2], False),
+                                                     ([2, 3, 2, 3, 1], False), ([3, 3], False)])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("trailing", [(), (3,), (2, 2)])
+@pytest.mark.parametrize("lengths_as", [list, np.array, "tensor"])
+def test_pack_and_pad_match_torch(lengths, enforce_sorted, batch_first, trailing, lengths_as):
+    rng = np.random.default_rng(len(lengths))
+    steps = max(lengths) + 1  # one step of padding past the longest, which packing drops
+    array = rng.standard_normal(((len(lengths), steps) if batch_first else (steps, len(lengths))) + trailing)
+    ours, theirs = fastgrad.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    our_lengths = fastgrad.tensor(lengths) if lengths_as == "tensor" else lengths_as(lengths)
+    their_lengths = torch.tensor(lengths) if lengths_as == "tensor" else lengths_as(lengths)
+    packed = fastgrad.nn.utils.rnn.pack_padded_sequence(ours, our_lengths, batch_first, enforce_sorted)
+    expected = torch.nn.utils.rnn.pack_padded_sequence(theirs, their_lengths, batch_first, enforce_sorted)
+    same_packed(packed, expected)
+    for kwargs in ({}, {"batch_first": not batch_first, "padding_value": -2.5, "total_length": steps + 1}):
+        padded, padded_lengths = fastgrad.nn.utils.rnn.pad_packed_sequence(packed, **kwargs)
+        reference, reference_lengths = torch.nn.utils.rnn.pad_packed_sequence(expected, **kwargs)
+        same_tensor(padded, reference)
+        same_tensor(padded_lengths, reference_lengths)
+    weights = rng.standard_normal(tuple(reference.shape))
+    (padded * fastgrad.tensor(weights)).sum().backward()  # through pad and pack back to the padded input
+    (reference * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_pack_sequence_and_unpack_sequence_match_torch(enforce_sorted):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 2)) for n in ((4, 2, 2, 1) if enforce_sorted else (2, 4, 1, 2))]
+    ours, theirs = leaves(arrays)
+    packed = fastgrad.nn.utils.rnn.pack_sequence(ours, enforce_sorted=enforce_sorted)
+    expected = torch.nn.utils.rnn.pack_sequence(theirs, enforce_sorted=enforce_sorted)
+    same_packed(packed, expected)
+    unpacked = fastgrad.nn.utils.rnn.unpack_sequence(packed)
+    reference = torch.nn.utils.rnn.unpack_sequence(expected)
+    for mine, theirs_unpacked in zip(unpacked, reference):
+        same_tensor(mine, theirs_unpacked)
+    weights = [rng.standard_normal(a.shape) for a in arrays]
+    sum((u * fastgrad.tensor(w)).sum() for u, w in zip(unpacked, weights)).backward()
+    sum((u * torch.tensor(w)).sum() for u, w in zip(reference, weights)).backward()
+    for mine, reference_leaf in zip(ours, theirs):
+        np.testing.assert_array_equal(mine.grad.numpy(), reference_leaf.grad.numpy())
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_sequence_matches_torch(batch_first):
+    array = np.arange(24.0).reshape(4, 3, 2)
+    lengths = [2, 3, 0, 1] if batch_first else [4, 1, 3]
+    ours = fastgrad.nn.utils.rnn.unpad_sequence(fastgrad.tensor(array), fastgrad.tensor(lengths), batch_first)
+    theirs = torch.nn.utils.rnn.unpad_sequence(torch.tensor(array), torch.tensor(lengths), batch_first)
+    assert len(ours) == len(theirs)
+    for mine, reference in zip(ours, theirs):
+        same_tensor(mine, reference)
+
+
+def test_pad_packed_sequence_casts_the_padding_value_as_torch():
+    ours = fastgrad.nn.utils.rnn.pack_sequence([fastgrad.tensor([1, 2, 3]), fastgrad.tensor([4])])
+    theirs = torch.nn.utils.rnn.pack_sequence([torch.tensor([1, 2, 3]), torch.tensor([4])])
+    for value in (-1.7, 7, True):
+        same_tensor(fastgrad.nn.utils.rnn.pad_packed_sequence(ours, padding_value=value)[0],
+                    torch.nn.utils.rnn.pad_packed_sequence(theirs, padding_value=value)[0])

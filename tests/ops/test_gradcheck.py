@@ -214,6 +214,29 @@ def test_gru(backend_name, reverse, shape, seed):
     check(backend_name, lambda *t: F.gru(*t, reverse=reverse), *recurrent_layer(shape, 3, seed, states=1))
 
 
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("kind, gate_count", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+@pytest.mark.parametrize("reverse", [False, True])
+@SETTINGS
+@given(shape=layer_shapes, data=st.data(), seed=st.integers(0, 2**16))
+def test_recurrent_layers_over_sequences_of_their_own_lengths(backend_name, kind, gate_count, reverse, shape, data,
+                                                              seed):
+    """`lengths`: each sequence of the padded batch read within its own steps (the reverse direction from
+    its own last one), through the outputs and, for the LSTM, the final states of each sequence."""
+    steps, batch = shape[:2]
+    lengths = data.draw(st.lists(st.integers(1, steps), min_size=batch, max_size=batch))
+    layer = recurrent_layer(shape, gate_count, seed, states=2 if kind == "lstm" else 1)
+
+    def run(x, *states_and_weights):
+        if kind != "lstm":
+            return getattr(F, kind)(x, *states_and_weights, reverse=reverse, lengths=lengths)
+        output, (h_n, c_n) = F.lstm(x, states_and_weights[:2], *states_and_weights[2:], reverse=reverse,
+                                    lengths=lengths)
+        return output, h_n, c_n
+
+    check(backend_name, run, *layer)
+
+
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_dropout_gradient_uses_the_forward_mask(backend_name):
     x = leaf((50, 4), 0)

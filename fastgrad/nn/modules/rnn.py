@@ -1,5 +1,6 @@
 """Recurrent layers as in `torch.nn`: RNN, LSTM and GRU stacked layer by layer (and direction by direction)
-over the whole-sequence functions `F.rnn`, `F.lstm` and `F.gru`, and the single-step LSTMCell and GRUCell.
+over the whole-sequence functions `F.rnn`, `F.lstm` and `F.gru`, on padded batches or packed sequences,
+and the single-step LSTMCell and GRUCell.
 
 Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict loads as
 it is (`Module.load_state_dict` after `nn.utils.convert_torch_state_dict`).
@@ -17,6 +18,7 @@ from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
+from fastgrad.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from fastgrad.tensor import Tensor
 
 
@@ -49,6 +51,13 @@ class RNNBase(Module):
     holds the last layer's hidden states (both directions side by side), the final state is indexed by
     layer * D + direction as in PyTorch. Dropout, when > 0, is applied at train time to every layer's
     output except the last one's.
+
+    The input may be a PackedSequence (`nn.utils.rnn.pack_padded_sequence`), as in PyTorch: the output is
+    then a PackedSequence with the input's batch_sizes and indices, hx and the final state (each
+    (num_layers * D, B, H)) are in the caller's batch order, and each sequence's final state is the one
+    after its own last step (for the reverse direction, after reading it from its last step back to
+    its first); batch_first does not apply. It costs what the padded batch costs: the layers run over
+    the padding too and those steps are thrown away.
     """
 
     gate_count = 1
@@ -99,9 +108,10 @@ class RNNBase(Module):
             names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
         return tuple(getattr(self, name) for name in names) + (None,) * (4 - len(names))
 
-    def _run_layer(self, input: Tensor, state: tuple[Tensor, ...], weights: tuple,
-                   reverse: bool) -> tuple[Tensor, tuple[Tensor, ...]]:
-        """One layer in one direction: (every hidden state (T, B, H), the final state's tensors)."""
+    def _run_layer(self, input: Tensor, state: tuple[Tensor, ...], weights: tuple, reverse: bool,
+                   lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """One layer in one direction, over sequences `lengths[b]` valid steps long if given: (every hidden
+        state (T, B, H), the final state's tensors)."""
         raise NotImplementedError
 
     def _initial_state(self, hx) -> tuple[Tensor, ...] | None:
@@ -118,7 +128,20 @@ class RNNBase(Module):
     def flatten_parameters(self) -> None:
         """PyTorch packs the weights into one cuDNN buffer here; on the CPU there is nothing to do."""
 
-    def forward(self, input: Tensor, hx=None):
+    def _checked_states(self, hx, batch: int, unbatched: bool) -> tuple[Tensor, ...] | None:
+        """The initial state's tensors after checking their shapes against a batch of `batch` sequences."""
+        count = self.num_layers * self.num_directions
+        expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
+        states = self._initial_state(hx)
+        for state_name, state in zip(self.state_names, states or ()):
+            if state.shape != expected:
+                raise ValueError(f"{type(self).__name__}: {state_name} has shape {state.shape}, expected {expected} "
+                                 f"(num_layers * num_directions, {'' if unbatched else 'batch, '}hidden_size)")
+        return states
+
+    def forward(self, input: Tensor | PackedSequence, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         name = type(self).__name__
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input has shape {input.shape}, expected (T, B, {self.input_size}), "
@@ -128,21 +151,47 @@ class RNNBase(Module):
         if input.shape[time_axis] == 0:
             raise ValueError(f"{name}: input has shape {input.shape} with no time steps; expected a sequence "
                              "length of at least 1")
-        batch = 1 if unbatched else input.shape[1 - time_axis]
-        count = self.num_layers * self.num_directions
-        expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
-        states = self._initial_state(hx)
-        for state_name, state in zip(self.state_names, states or ()):
-            if state.shape != expected:
-                raise ValueError(f"{name}: {state_name} has shape {state.shape}, expected {expected} (num_layers * "
-                                 f"num_directions, {'' if unbatched else 'batch, '}hidden_size)")
+        states = self._checked_states(hx, 1 if unbatched else input.shape[1 - time_axis], unbatched)
         if unbatched:
             input = input.unsqueeze(1)
             states = None if states is None else tuple(state.unsqueeze(1) for state in states)
         elif self.batch_first:
             input = input.transpose(0, 1)
+        output, final_states = self._run_layers(input, states)
+        if unbatched:
+            output = output.squeeze(1)
+            final_states = tuple(state.squeeze(1) for state in final_states)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, self._final_state(final_states)
+
+    def _forward_packed(self, packed: PackedSequence, hx):
+        """PyTorch's packed path: hx and the final state are in the caller's batch order, the sequences run
+        longest first (packed.sorted_indices). The packed data is padded, every layer runs over the padded
+        batch with each sequence's length (so that each direction starts and ends at its own steps), and
+        the valid steps of the output are packed again; the steps computed on padding are thrown away."""
+        if packed.data.ndim != 2 or packed.data.shape[1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: a packed input's data has shape {packed.data.shape}, expected "
+                             f"(N, {self.input_size}): one row of input_size {self.input_size} per valid step")
+        padded, lengths = pad_packed_sequence(PackedSequence(packed.data, packed.batch_sizes))  # longest first
+        states = self._checked_states(hx, padded.shape[1], unbatched=False)
+        if states is not None and packed.sorted_indices is not None:
+            states = tuple(state.index_select(1, packed.sorted_indices) for state in states)
+        output, final_states = self._run_layers(padded, states, lengths.numpy())
+        if packed.unsorted_indices is not None:
+            final_states = tuple(state.index_select(1, packed.unsorted_indices) for state in final_states)
+        output = PackedSequence(pack_padded_sequence(output, lengths).data, packed.batch_sizes,
+                                packed.sorted_indices, packed.unsorted_indices)
+        return output, self._final_state(final_states)
+
+    def _run_layers(self, input: Tensor, states: tuple[Tensor, ...] | None,
+                    lengths: np.ndarray | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """Every layer and direction over input (T, B, I) from the initial states (zeros for None), each
+        sequence `lengths[b]` valid steps long if given: (the last layer's output (T, B, D*H), the final
+        states, each (num_layers * D, B, H))."""
         if states is None:
-            zeros = Tensor(np.zeros((count, batch, self.hidden_size), dtype=input.dtype))
+            zeros = Tensor(np.zeros((self.num_layers * self.num_directions, input.shape[1], self.hidden_size),
+                                    dtype=input.dtype))
             states = (zeros,) * len(self.state_names)
         finals: list[list[Tensor]] = [[] for _ in states]
         output = input
@@ -153,18 +202,12 @@ class RNNBase(Module):
             for direction, suffix in enumerate(self._suffixes()):
                 index = layer * self.num_directions + direction
                 layer_output, final = self._run_layer(output, tuple(state[index] for state in states),
-                                                      self._layer_weights(layer, suffix), reverse=direction == 1)
+                                                      self._layer_weights(layer, suffix), direction == 1, lengths)
                 outputs.append(layer_output)
                 for collected, tensor in zip(finals, final):
                     collected.append(tensor)
             output = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
-        final_states = tuple(stack(collected) for collected in finals)
-        if unbatched:
-            output = output.squeeze(1)
-            final_states = tuple(state.squeeze(1) for state in final_states)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return output, self._final_state(final_states)
+        return output, tuple(stack(collected) for collected in finals)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -193,9 +236,9 @@ class RNN(RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
         self.nonlinearity = nonlinearity
 
-    def _run_layer(self, input, state, weights, reverse):
-        output = F.rnn(input, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse)
-        return output, (output[0 if reverse else -1],)
+    def _run_layer(self, input, state, weights, reverse, lengths):
+        output = F.rnn(input, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths)
+        return output, (F._final_states(output, reverse, lengths),)
 
 
 class GRU(RNNBase):
@@ -208,9 +251,9 @@ class GRU(RNNBase):
 
     gate_count = 3
 
-    def _run_layer(self, input, state, weights, reverse):
-        output = F.gru(input, state[0], *weights, reverse=reverse)
-        return output, (output[0 if reverse else -1],)
+    def _run_layer(self, input, state, weights, reverse, lengths):
+        output = F.gru(input, state[0], *weights, reverse=reverse, lengths=lengths)
+        return output, (F._final_states(output, reverse, lengths),)
 
 
 class LSTM(RNNBase):
@@ -249,8 +292,8 @@ class LSTM(RNNBase):
     def _final_state(self, states):
         return states
 
-    def _run_layer(self, input, state, weights, reverse):
-        return F.lstm(input, state, *weights, reverse=reverse)
+    def _run_layer(self, input, state, weights, reverse, lengths):
+        return F.lstm(input, state, *weights, reverse=reverse, lengths=lengths)
 
 
 class RNNCellBase(Module):

@@ -1,4 +1,4 @@
-"""Gradient clipping, importing PyTorch weights, and (in rnn) padding sequences into batches."""
+"""Gradient clipping, importing PyTorch weights, and (in rnn) padding and packing sequences into batches."""
 from __future__ import annotations
 
 import math
