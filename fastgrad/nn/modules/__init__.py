@@ -1,6 +1,7 @@
 """The layers of fastgrad.nn, one small module per family."""
 from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
                                             Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
+from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
@@ -18,6 +19,6 @@ from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
            "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity",
            "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
-           "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",
-           "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential",
-           "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]
+           "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss",
+           "PairwiseDistance", "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell",
+           "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]
