@@ -7,5 +7,5 @@ from fastgrad.nn.modules import (BCELoss, BCEWithLogitsLoss, Conv1d, CosineSimil
                                  PairwiseDistance, ParameterDict, ParameterList, PReLU, ReLU, RNN, RNNBase, RNNCell,
                                  RNNCellBase, Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softmin, Softplus,
                                  Tanh, Unflatten)
-from fastgrad.nn.modules import MultiheadAttention
+from fastgrad.nn.modules import MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer
 from fastgrad.nn.parameter import Parameter

@@ -14,6 +14,7 @@ from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLo
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import LayerNorm
 from fastgrad.nn.modules.pooling import MaxPool1d
+from fastgrad.nn.modules.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
@@ -21,4 +22,5 @@ __all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "CosineSimilarity", "CrossE
            "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
            "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss",
            "PairwiseDistance", "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell",
-           "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]
+           "RNNCellBase", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh",
+           "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "Unflatten"]

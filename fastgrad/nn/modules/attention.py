@@ -79,10 +79,11 @@ class MultiheadAttention(Module):
         for name, t in (("query", query), ("key", key), ("value", value)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got {type(t).__name__}")
-        # PyTorch's fast path (inference on batched self-attention) gives NaN for a query that may attend to
-        # no key even with need_weights=False, as its need_weights path does: take that path, drop the weights
+        # PyTorch's fast path (inference on batched self-attention with bool masks) gives NaN for a query that
+        # may attend to no key even with need_weights=False, as its need_weights path does (its other paths give
+        # zeros): take that path and drop the weights
         weights_wanted = need_weights
-        need_weights = need_weights or self._takes_pytorch_fast_path(query, key, value)
+        need_weights = need_weights or self._takes_pytorch_fast_path(query, key, value, key_padding_mask, attn_mask)
         if self.batch_first and query.ndim == 3:
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         output, weights = multi_head_attention_forward(
@@ -96,11 +97,14 @@ class MultiheadAttention(Module):
             output = output.transpose(0, 1)
         return output, weights if weights_wanted else None
 
-    def _takes_pytorch_fast_path(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
+    def _takes_pytorch_fast_path(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None,
+                                 attn_mask: Tensor | None) -> bool:
         """PyTorch's conditions for its native inference kernel (MultiheadAttention.forward's fast path)."""
         tensors = (query, key, value, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
                    self.out_proj.bias)
+        float_masks = any(isinstance(m, Tensor) and m.dtype.kind == "f" for m in (key_padding_mask, attn_mask))
         return (query.ndim == 3 and query is key and key is value and not self.training and self.batch_first
+                and not float_masks
                 and self._qkv_same_embed_dim and self.in_proj_bias is not None and self.num_heads % 2 == 0
                 and self.bias_k is None and not self.add_zero_attn
                 and all(t.dtype == query.dtype for t in tensors if t is not None)
