@@ -1,10 +1,4 @@
 """Neural-network building blocks with PyTorch names: Module, layers, losses, init and utils."""
 from fastgrad.nn import functional, init, parallel, utils
-from fastgrad.nn.modules import (BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d,
-                                 CosineSimilarity, CrossEntropyLoss, Dropout, ELU, Embedding, EmbeddingBag, Flatten,
-                                 GELU, GRU, GRUCell, Hardtanh, HuberLoss, Identity, KLDivLoss, L1Loss, LayerNorm,
-                                 LeakyReLU, Linear, LogSigmoid, LogSoftmax, LSTM, LSTMCell, MaxPool1d, Module,
-                                 ModuleDict, ModuleList, MSELoss, NLLLoss, PairwiseDistance, ParameterDict,
-                                 ParameterList, PReLU, ReLU, RNN, RNNBase, RNNCell, RNNCellBase, Sequential, Sigmoid,
-                                 SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Tanh, Unflatten)
+from fastgrad.nn.modules import *  # noqa: F401,F403  (the layers; the list is modules.__all__)
 from fastgrad.nn.parameter import Parameter

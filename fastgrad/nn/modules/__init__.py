@@ -1,6 +1,7 @@
 """The layers of fastgrad.nn, one small module per family."""
 from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
                                             Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
+from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d, Conv2d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
@@ -14,10 +15,13 @@ from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from fastgrad.nn.modules.pooling import MaxPool1d
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from fastgrad.nn.modules.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "Conv1d", "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
-           "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity",
-           "KLDivLoss", "L1Loss", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
-           "MaxPool1d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",
-           "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential",
-           "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Conv1d", "Conv2d",
+           "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten", "GELU",
+           "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+           "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "Module", "ModuleDict",
+           "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss", "PairwiseDistance", "ParameterDict",
+           "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential", "Sigmoid",
+           "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Transformer", "TransformerEncoder",
+           "TransformerEncoderLayer", "Unflatten"]
