@@ -1063,3 +1063,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+# Built on the functions above, so imported last; PyTorch users call it as F.multi_head_attention_forward.
+from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401

@@ -20,5 +20,12 @@ class Parameter(Tensor):
             data = np.zeros(0, dtype=default_float)
         super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
+    def __deepcopy__(self, memo: dict) -> "Parameter":
+        """A Parameter holding a copy of the values and no .grad, as PyTorch's: a copied layer (the stack of a
+        TransformerEncoder, say) starts without the original's gradients."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._data.copy(), self.requires_grad)
+        return memo[id(self)]
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -274,3 +274,17 @@ def test_parameter_dict_from_a_plain_dict_sorts_its_keys_as_torch():
     plain = nn.ParameterDict({"b": nn.Parameter(np.zeros(1)), "a": nn.Parameter(np.ones(1))})
     ordered = nn.ParameterDict(OrderedDict([("b", nn.Parameter(np.zeros(1))), ("a", nn.Parameter(np.ones(1)))]))
     assert list(plain.keys()) == ["a", "b"] and list(ordered.keys()) == ["b", "a"]
+
+
+def test_a_deep_copied_parameter_has_the_values_and_no_gradient():
+    """As PyTorch's: copy.deepcopy of a layer that has gradients gives a layer without them."""
+    import copy
+
+    layer = nn.Linear(2, 2)
+    layer(fastgrad.ones(1, 2)).sum().backward()
+    copied = copy.deepcopy(layer)
+    assert copied.weight.grad is None and layer.weight.grad is not None
+    np.testing.assert_array_equal(copied.weight.numpy(), layer.weight.numpy())
+    copied.weight.data.fill_(0)
+    assert layer.weight.numpy().any()  # a copy, not a view
+    assert copy.deepcopy([layer.weight, layer.weight])[0] is not layer.weight
