@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, einsum, where
+from fastgrad.functions import _as_tensor, einsum, stack, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
@@ -818,8 +818,9 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
 # -- convolution and pooling over time (Kim 2014's sentence CNN) ---------------------------------------
 def _sizes(name: str, value, dims: int, low: int) -> tuple[int, ...]:
     """A size argument of a `dims`-D layer: one int for every dim, or a tuple of `dims` ints (a 1-D layer
-    stores 1-tuples, as PyTorch's), each at least `low`."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    stores 1-tuples, as PyTorch's; a 1-tuple counts for every dim, as PyTorch accepts), each at least `low`."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    values = values * dims if len(values) == 1 else values
     if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
         raise TypeError(f"{name} must be an int or a tuple of {dims} int{'s' if dims > 1 else ''}, got {value!r}")
     for v in values:
@@ -918,38 +919,152 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
+                  fill: float) -> tuple[Tensor, bool, dict]:
+    """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
+    axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
+    as much as the last window needs on the right with `fill`. Also whether a batch dim was added, and the
+    geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
+    dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
+    with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
+    rule)."""
+    x, unbatched = _spatial_input(name, input, dims)
+    _floating(x, name)
+    kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
+    padding, dilation = _sizes(f"{name}: padding", padding, dims, 0), _sizes(f"{name}: dilation", dilation, dims, 1)
+    sizes, counts, rights = x.shape[2:], [], []
+    for k, s, p, d, length in zip(kernel, stride, padding, dilation, sizes):
+        if p > k // 2:
+            raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding={padding} and "
+                             f"kernel_size={kernel}")
+        span = d * (k - 1) + 1
+        reach = length + 2 * p - span
+        count = (-(-reach // s) if ceil_mode else reach // s) + 1
+        if ceil_mode and (count - 1) * s >= length + p:
+            count -= 1  # a last window may not start in the right padding
+        if count < 1:
+            raise ValueError(f"{name}: input size {tuple(sizes)} gives no window of kernel_size {kernel} "
+                             f"(dilation {dilation}, padding {padding})")
+        counts.append(count)
+        rights.append(max(0, (count - 1) * s + span - length - p))
+    if any(padding) or any(rights):
+        x = pad(x, tuple(w for p, r in zip(reversed(padding), reversed(rights)) for w in (p, r)), value=fill)
+    windows = x
+    for axis, (k, s, d, count) in enumerate(zip(kernel, stride, dilation, counts)):  # one window axis per dim
+        windows = windows.unfold(2 + axis, d * (k - 1) + 1, s).narrow(2 + axis, 0, count)[..., ::d]
+    windows = windows.reshape(*windows.shape[:2 + dims], -1)
+    geometry = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, sizes=tuple(sizes),
+                    counts=tuple(counts))
+    return windows, unbatched, geometry
+
+
+def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
+              return_indices: bool):
+    """The maximum of each window (see _pool_windows, padding with -inf); each window's gradient goes to
+    its first maximum in row-major order, as PyTorch's. The indices are positions in the flattened spatial
+    dims of the input."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode,
+                                          -np.inf)
+    values, positions = windows.max(dim=-1)
+    if unbatched:
+        values, positions = values.squeeze(0), positions.squeeze(0)
+    if not return_indices:
+        return values
+    offsets = np.unravel_index(positions._data, g["kernel"])  # each maximum's place in its window, per dim
+    coordinates = []
+    for axis in range(dims):
+        starts = np.arange(g["counts"][axis]) * g["stride"][axis] - g["padding"][axis]
+        starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
+        coordinates.append(starts + offsets[axis] * g["dilation"][axis])
+    return values, Tensor(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
+
+
+def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, ceil_mode: bool,
+              count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    """The mean of each window (see _pool_windows, padding with zeros), as PyTorch divides: by the part of
+    the window inside the padded input (count_include_pad) or inside the input itself (not), or by
+    divisor_override."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0.0)
+    if divisor_override is not None:
+        divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
+    else:
+        divisor = np.ones((), dtype=np.float64)
+        for k, s, p, length, count in zip(g["kernel"], g["stride"], g["padding"], g["sizes"], g["counts"]):
+            starts = np.arange(count) * s - p
+            ends = np.minimum(starts + k, length + p)  # a window of the last partial (ceil_mode) window is cut
+            if not count_include_pad:
+                starts, ends = np.maximum(starts, 0), np.minimum(ends, length)
+            divisor = divisor[..., None] * (ends - starts)  # outer product over the dims
+    out = windows.sum(dim=-1) / Tensor(divisor.astype(windows.dtype))
+    return out.squeeze(0) if unbatched else out
+
+
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """The maximum of each window of kernel_size elements (dilation apart), stride apart (kernel_size by
     default), over the last dim of (N, C, L) or (C, L), after padding both ends with -inf; with ceil_mode
     a last partial window counts. Each window's gradient goes to its first maximum, as in PyTorch.
     `F.max_pool1d(x, x.size(2))` is max-pooling over time. With return_indices, also the positions."""
-    x, unbatched = _sequence_input("max_pool1d", input)
-    _floating(x, "max_pool1d")
-    kernel_size = _one_int("max_pool1d: kernel_size", kernel_size, 1)
-    stride = kernel_size if stride is None or stride == () or stride == [] else _one_int("max_pool1d: stride",
-                                                                                          stride, 1)
-    padding, dilation = _one_int("max_pool1d: padding", padding, 0), _one_int("max_pool1d: dilation", dilation, 1)
-    if padding > kernel_size // 2:
-        raise ValueError(f"max_pool1d: padding should be at most half of kernel_size, got padding={padding} and "
-                         f"kernel_size={kernel_size}")
-    span, length = dilation * (kernel_size - 1) + 1, x.shape[2]
-    reach = length + 2 * padding - span
-    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
-    if ceil_mode and (count - 1) * stride >= length + padding:
-        count -= 1  # a last window may not start in the right padding
-    if count < 1:
-        raise ValueError(f"max_pool1d: input length {length} gives no window of span {span} (padding {padding})")
-    right = max(0, (count - 1) * stride + span - length - padding)
-    padded = pad(x, (padding, right), value=-np.inf) if padding or right else x
-    windows = padded.unfold(2, span, stride)[:, :, :count, ::dilation]     # (N, C, L_out, kernel_size)
-    values, positions = windows.max(dim=-1)
+    return _max_pool("max_pool1d", input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """max_pool1d over the last two dims of (N, C, H, W) or (C, H, W): each size argument is an int or a
+    pair. The indices (return_indices) are positions in the flattened H * W plane, as PyTorch's."""
+    return _max_pool("max_pool2d", input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """The mean of each window of kernel_size elements, stride apart (kernel_size by default), over the last
+    dim of (N, C, L) or (C, L), after zero padding of both ends; the zeros count in the mean unless
+    count_include_pad=False. With ceil_mode a last partial window counts (divided by its own size)."""
+    return _avg_pool("avg_pool1d", input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """avg_pool1d over the last two dims of (N, C, H, W) or (C, H, W) (each size an int or a pair);
+    divisor_override, when given, divides every window's sum instead."""
+    return _avg_pool("avg_pool2d", input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def _adaptive_windows(name: str, input: Tensor, output_size) -> tuple[list[Tensor], list[int], bool]:
+    """output_size windows covering the last dim of (N, C, L) or (C, L): window i spans
+    [floor(i L / n), ceil((i + 1) L / n)), so windows differ by at most one element and may overlap, as
+    PyTorch's. Also their starts, and whether a batch dim was added."""
+    x, unbatched = _sequence_input(name, input)
+    _floating(x, name)
+    count, length = _one_int(f"{name}: output_size", output_size, 1), x.shape[2]
+    if length == 0:
+        raise ValueError(f"{name}: expected an input with a non-empty last dim, got shape {input.shape}")
+    starts = [i * length // count for i in range(count)]
+    windows = [x[:, :, start:-(-(i + 1) * length // count)] for i, start in enumerate(starts)]
+    return windows, starts, unbatched
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """The maximum of each of output_size windows covering the last dim (see adaptive_avg_pool1d);
+    `F.adaptive_max_pool1d(x, 1)` is max-pooling over time. With return_indices, also the positions."""
+    windows, starts, unbatched = _adaptive_windows("adaptive_max_pool1d", input, output_size)
+    maxima = [window.max(dim=-1) for window in windows]
+    values = stack([value for value, _ in maxima], dim=-1)
+    positions = stack([position + start for (_, position), start in zip(maxima, starts)], dim=-1)
     if unbatched:
         values, positions = values.squeeze(0), positions.squeeze(0)
-    if not return_indices:
-        return values
-    starts = Tensor(np.arange(count) * stride - padding)
-    return values, positions * dilation + starts
+    return (values, positions) if return_indices else values
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """The mean of each of output_size windows covering the last dim of (N, C, L) or (C, L): window i
+    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's."""
+    windows, _, unbatched = _adaptive_windows("adaptive_avg_pool1d", input, output_size)
+    values = stack([window.mean(dim=-1) for window in windows], dim=-1)
+    return values.squeeze(0) if unbatched else values
 
 
 # -- attention -------------------------------------------------------------------------------------

@@ -275,7 +275,7 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
         (lambda: F.max_pool1d(x, 3, padding=2), ValueError, "padding should be at most half of kernel_size"),
         (lambda: F.max_pool1d(x, 0), ValueError, "kernel_size must be at least 1, got 0"),
         (lambda: F.max_pool1d(x, 3, stride=0), ValueError, "stride must be at least 1, got 0"),
-        (lambda: F.max_pool1d(x, 8), ValueError, "input length 7 gives no window of span 8"),
+        (lambda: F.max_pool1d(x, 8), ValueError, r"input size \(7,\) gives no window of kernel_size \(8,\)"),
         (lambda: F.max_pool1d(fastgrad.zeros(2, 3, dtype=fastgrad.int64), 2), TypeError, "floating point input"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, groups=4), ValueError, "divisible by groups"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="reflect"), NotImplementedError, "padding_mode 'reflect'"),
@@ -292,6 +292,41 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
     for call, error, match in cases:
         with pytest.raises(error, match=match):
             call()
+
+
+def test_pools_refuse_bad_arguments():
+    x, image = fastgrad.zeros(2, 4, 7), fastgrad.zeros(2, 4, 7, 6)
+    cases = [
+        (lambda: F.max_pool2d(image, 3, padding=(1, 2)), ValueError, r"padding should be at most half of kernel_size, got padding=\(1, 2\)"),
+        (lambda: F.max_pool2d(image, (2, 7)), ValueError, r"input size \(7, 6\) gives no window of kernel_size \(2, 7\)"),
+        (lambda: F.max_pool2d(image, (2, 2, 2)), TypeError, "max_pool2d: kernel_size must be an int or a tuple of 2 ints"),
+        (lambda: F.max_pool2d(x[0, 0], 2), ValueError, r"max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got \(7,\)"),
+        (lambda: F.max_pool2d(image, 2, dilation=0), ValueError, "max_pool2d: dilation must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x, 3, padding=2), ValueError, "avg_pool1d: padding should be at most half of kernel_size"),
+        (lambda: F.avg_pool1d(x, 8), ValueError, r"avg_pool1d: input size \(7,\) gives no window"),
+        (lambda: F.avg_pool1d(x, 2, stride=0), ValueError, "avg_pool1d: stride must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x.long(), 2), TypeError, "avg_pool1d: expected a floating point input, got dtype int64"),
+        (lambda: F.avg_pool2d(image, 2, divisor_override=0), ValueError, "avg_pool2d: divisor_override must be at least 1, got 0"),
+        (lambda: F.avg_pool2d(image, -1), ValueError, "avg_pool2d: kernel_size must be at least 1, got -1"),
+        (lambda: F.adaptive_avg_pool1d(x, 0), ValueError, "adaptive_avg_pool1d: output_size must be at least 1, got 0"),
+        (lambda: F.adaptive_max_pool1d(x, (2, 3)), TypeError, "adaptive_max_pool1d: output_size must be an int or a tuple of 1 int"),
+        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), ValueError, r"non-empty last dim, got shape \(2, 4, 0\)"),
+        (lambda: F.adaptive_avg_pool1d(image, 2), ValueError, r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_pools_of_constants_and_identities():
+    x = fastgrad.ones(1, 1, 5, 5)
+    np.testing.assert_array_equal(F.avg_pool2d(x, 3, padding=1, count_include_pad=False).numpy(), 1.0)
+    corner, edge, middle = 4 / 9, 6 / 9, 1.0  # the padded zeros count: a corner window holds 4 ones of 9
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, 1, padding=1)[0, 0, :2, :2].numpy(), [[corner, edge], [edge, middle]],
+                               rtol=1e-6)
+    sentence = floats(2, 3, 6)
+    np.testing.assert_array_equal(F.adaptive_max_pool1d(sentence, 1).numpy(), F.max_pool1d(sentence, 6).numpy())
+    np.testing.assert_allclose(F.adaptive_avg_pool1d(sentence, 1).numpy()[..., 0], sentence.numpy().mean(-1), rtol=1e-6)
 
 
 def test_binary_cross_entropy_refuses_what_is_not_a_probability():

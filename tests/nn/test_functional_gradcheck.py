@@ -261,6 +261,37 @@ def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, se
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)), stride=st.tuples(st.integers(1, 2), st.integers(1, 3)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), ceil_mode=st.booleans(), seed=seeds)
+def test_max_pool2d(backend_name, kernel, stride, dilation, ceil_mode, seed):
+    x = np.random.default_rng(seed).permutation(2 * 5 * 4).reshape(1, 2, 5, 4) * 0.1  # no ties: one max each
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    check(backend_name, lambda x: F.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), stride=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       ceil_mode=st.booleans(), count_include_pad=st.booleans(), seed=seeds)
+def test_avg_pool(backend_name, kernel, stride, ceil_mode, count_include_pad, seed):
+    x = values((2, 2, 5, 4), seed)
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    check(backend_name, lambda x: F.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad), x)
+    check(backend_name, lambda x: F.avg_pool2d(x[0], kernel, divisor_override=3), x)
+    check(backend_name, lambda x: F.avg_pool1d(x[0], kernel[0], stride[0], padding[0], ceil_mode, count_include_pad), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(length=st.integers(1, 7), output_size=st.integers(1, 5), seed=seeds)
+def test_adaptive_pools(backend_name, length, output_size, seed):
+    x = np.random.default_rng(seed).permutation(2 * 3 * length).reshape(2, 3, length) * 0.1  # no ties
+    check(backend_name, lambda x: F.adaptive_max_pool1d(x, output_size), x)
+    check(backend_name, lambda x: F.adaptive_avg_pool1d(x[0], output_size), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
 def test_huber_loss_and_softmin(backend_name, shape, seed):
     x, y = values(shape, seed, away_from=()), values(shape, seed + 1)

@@ -348,6 +348,45 @@ def test_max_pool1d(dtype, shape, args):
     assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
 
 
+@pytest.mark.parametrize("shape, args", [((2, 3, 7, 6), (3,)), ((2, 3, 7, 6), (3, 2, 1)), ((3, 7, 6), ((2, 3), 1)),
+                                         ((2, 3, 7, 6), ((2, 3), (1, 2), (1, 1), (2, 1), True)),
+                                         ((1, 2, 6, 5), (2, None, 0, 1, True)), ((1, 2, 8, 8), (4, 3, 2, 2, True))])
+def test_max_pool2d(dtype, shape, args):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
+    parity(dtype, lambda x: F.max_pool2d(x, *args), lambda x: TF.max_pool2d(x, *args), x)
+    ours = F.max_pool2d(fastgrad.tensor(x), *args, return_indices=True)[1]
+    theirs = TF.max_pool2d(torch.tensor(x), *args, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
+@pytest.mark.parametrize("args", [(3,), (3, 2, 1), (2, None, 1, True), (3, 2, 1, True, False), (4, 3, 2, True),
+                                  (4, 3, 2, True, False), (1, 1), ((3,), (2,), (1,), False, False)])
+def test_avg_pool(dtype, rng, args):
+    parity(dtype, lambda x: F.avg_pool1d(x, *args), lambda x: TF.avg_pool1d(x, *args), rng.standard_normal((2, 3, 8)))
+    parity(dtype, lambda x: F.avg_pool2d(x, *args), lambda x: TF.avg_pool2d(x, *args), rng.standard_normal((2, 3, 8, 7)))
+    parity(dtype, lambda x: F.avg_pool1d(x, *args), lambda x: TF.avg_pool1d(x, *args), rng.standard_normal((3, 8)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), divisor_override=4),
+                                    dict(kernel_size=3, ceil_mode=True, count_include_pad=False, padding=1)])
+def test_avg_pool2d_divisor(dtype, rng, kwargs):
+    parity(dtype, lambda x: F.avg_pool2d(x, **kwargs), lambda x: TF.avg_pool2d(x, **kwargs),
+           rng.standard_normal((3, 7, 5)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7), (3, 5), (1, 2, 1)])
+@pytest.mark.parametrize("output_size", [1, 2, 3, 5, 9])
+def test_adaptive_pools(dtype, shape, output_size):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::4] = x.reshape(-1).max()  # ties
+    parity(dtype, lambda x: F.adaptive_avg_pool1d(x, output_size), lambda x: TF.adaptive_avg_pool1d(x, output_size), x)
+    parity(dtype, lambda x: F.adaptive_max_pool1d(x, output_size), lambda x: TF.adaptive_max_pool1d(x, output_size), x)
+    ours = F.adaptive_max_pool1d(fastgrad.tensor(x), (output_size,), return_indices=True)[1]
+    theirs = TF.adaptive_max_pool1d(torch.tensor(x), output_size, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_binary_cross_entropy(dtype, rng, reduction, weighted):

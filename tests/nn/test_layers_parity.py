@@ -37,6 +37,10 @@ def both(build):
     lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
     lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
     lambda nn, lib: nn.BCELoss(),
+    lambda nn, lib: nn.MaxPool2d(3), lambda nn, lib: nn.MaxPool2d((2, 3), 1, (1, 0), 2, True, True),
+    lambda nn, lib: nn.AvgPool1d(3), lambda nn, lib: nn.AvgPool1d(4, 2, 1, True, False),
+    lambda nn, lib: nn.AvgPool2d((3, 2), padding=1, divisor_override=2), lambda nn, lib: nn.AdaptiveMaxPool1d(3),
+    lambda nn, lib: nn.AdaptiveMaxPool1d(1, return_indices=True), lambda nn, lib: nn.AdaptiveAvgPool1d(2),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
