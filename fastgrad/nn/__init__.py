@@ -7,4 +7,5 @@ from fastgrad.nn.modules import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d
                                  ModuleDict, ModuleList, MSELoss, NLLLoss, PairwiseDistance, ParameterDict,
                                  ParameterList, PReLU, ReLU, RNN, RNNBase, RNNCell, RNNCellBase, Sequential, Sigmoid,
                                  SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Tanh, Unflatten)
+from fastgrad.nn.modules import CELU, GLU, Hardsigmoid, Hardswish, Mish, ReLU6, SELU, Softsign, Tanhshrink, Threshold
 from fastgrad.nn.parameter import Parameter

@@ -130,6 +130,94 @@ def log_sigmoid(input: Tensor) -> Tensor:
 logsigmoid = log_sigmoid  # PyTorch's spelling
 
 
+def _unrecorded_inplace(name: str, compute, input: Tensor, inplace: bool) -> Tensor:
+    """compute(input), or with inplace=True its result copied into input. fastgrad cannot record that
+    copy under autograd (the graph's edges are tensors, and input's history would feed itself), so then
+    it refuses rather than give a wrong gradient."""
+    _floating(input, name)
+    if not inplace:
+        return compute(input)
+    if GRAD_MODE.enabled and input.requires_grad:
+        raise NotImplementedError(f"{name}(inplace=True) on a tensor that requires grad is not supported by "
+                                  f"fastgrad; use inplace=False")
+    return input.copy_(compute(input))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6): hardtanh on [0, 6], so the gradient is 0 at both corners, as PyTorch's."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946  # Klambauer et al.
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
+    _floating(input, "selu")
+    if inplace:
+        return elu(input, SELU_ALPHA, inplace=True).mul_(SELU_SCALE)
+    return elu(input, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+
+    _floating(input, "celu")
+    if inplace:  # elu of x / alpha, scaled back (x > 0 may differ from x in the last bit, for alpha != 1)
+        return elu(input.div_(alpha), 1.0, inplace=True).mul_(alpha)
+    # the exp branch sees x <= 0 only, so it never overflows
+    return where(input > 0, input, (input.clamp(max=0.0) / alpha).expm1() * alpha)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)) (Misra, 2019)."""
+    return _unrecorded_inplace("mish", lambda x: x * softplus(x).tanh(), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6 (Howard et al., 2019), written piecewise so that the gradient at -3 and 3 is
+    PyTorch's: that of the outer pieces, 0 and 1."""
+    return _unrecorded_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
+                               inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid; the gradient is 0 at -3 and 3, as PyTorch's."""
+    if inplace:
+        return hardtanh(_floating(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
+    return hardtanh(_floating(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
+    taken."""
+    below = input <= threshold
+    return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a sigmoid(b), a and b the first and second halves of input along dim (Dauphin et al., 2017)."""
+    if input.ndim == 0:
+        raise ValueError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
+    (axis,) = normalize_dims(dim, input.ndim)
+    if input.shape[axis] % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {axis} is size {input.shape[axis]}")
+    a, b = input.chunk(2, dim=axis)
+    return a * b.sigmoid()
+
+
 # -- softmax family and losses ------------------------------------------------------------------------
 def _softmax_dim(name: str, dim: int | None, ndim: int) -> int:
     """dim, or PyTorch's deprecated implicit choice when it is None: 0 for 0-, 1- and 3-d inputs, else 1."""

@@ -27,6 +27,47 @@ def test_gelu_approximate_must_be_none_or_tanh():
         fastgrad.nn.GELU("fast")
 
 
+@pytest.mark.parametrize("activation", [F.selu, F.celu, F.mish, F.hardswish, F.hardsigmoid])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_more_activations_reject_integer_input(activation, inplace):
+    with pytest.raises(TypeError, match=rf"{activation.__name__}: expected a floating point input, got dtype int64"):
+        activation(fastgrad.tensor([1, 2]), inplace=inplace)
+
+
+def test_more_activations_refuse_bad_arguments():
+    cases = [
+        (lambda: F.glu(floats(2, 3)), ValueError, "glu: halving dimension must be even, but dimension 1 is size 3"),
+        (lambda: F.glu(floats(3, 2), dim=0), ValueError, "dimension 0 is size 3"),
+        (lambda: F.glu(fastgrad.tensor(1.0)), ValueError, "glu: a 0-dim input cannot be halved"),
+        (lambda: F.celu(floats(3), alpha=0.0), ValueError, "celu: alpha cannot be 0"),
+        # fastgrad cannot record these two in place; it refuses rather than return a wrong gradient
+        (lambda: F.mish(floats(3).requires_grad_() * 1, inplace=True), NotImplementedError, r"mish\(inplace=True\)"),
+        (lambda: fastgrad.nn.Hardswish(inplace=True)(floats(3).requires_grad_() * 1), NotImplementedError,
+         r"hardswish\(inplace=True\) on a tensor that requires grad"),
+        (lambda: F.selu(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_more_activation_identities():
+    x = fastgrad.tensor([-50.0, -3.0, -1.0, 0.0, 1.0, 3.0, 50.0], dtype=fastgrad.float64)
+    data = x.numpy()
+    np.testing.assert_allclose(F.relu6(x).numpy(), np.clip(data, 0, 6))
+    np.testing.assert_allclose(F.hardsigmoid(x).numpy(), np.clip(data + 3, 0, 6) / 6)
+    np.testing.assert_allclose(F.hardswish(x).numpy(), data * np.clip(data + 3, 0, 6) / 6)
+    np.testing.assert_allclose(F.celu(x, 2.0).numpy(), np.where(data > 0, data, 2 * np.expm1(data / 2)), rtol=1e-12)
+    np.testing.assert_allclose(F.selu(x).numpy(), 1.0507009873554805 * np.where(data > 0, data, 1.6732632423543772 *
+                                                                                np.expm1(data)), rtol=1e-12)
+    np.testing.assert_allclose(F.mish(x).numpy(), data * np.tanh(np.logaddexp(0, data)), rtol=1e-12)
+    np.testing.assert_allclose(F.softsign(x).numpy(), data / (1 + np.abs(data)), rtol=1e-12)
+    np.testing.assert_allclose(F.tanhshrink(x).numpy(), data - np.tanh(data), rtol=1e-12)
+    assert F.threshold(fastgrad.tensor([0.5, 1.0, float("nan")]), 0.5, 9.0).tolist()[:2] == [9.0, 1.0]
+    assert math.isnan(F.threshold(fastgrad.tensor([float("nan")]), 0.5, 9.0).item())  # NaN stays, as PyTorch's
+    np.testing.assert_allclose(F.glu(fastgrad.tensor([[1.0, 2.0, 0.0, 50.0]])).numpy(), [[0.5, 2.0]], rtol=1e-6)
+
+
 def test_activation_identities():
     x = fastgrad.tensor([-50.0, -1.0, 0.0, 1.0, 50.0], dtype=fastgrad.float64)
     np.testing.assert_allclose(F.log_sigmoid(x).numpy(), -np.logaddexp(0, -x.numpy()), rtol=1e-12)

@@ -50,6 +50,19 @@ def test_activations(backend_name, shape, seed, alpha, beta):
     check(backend_name, lambda x: F.softplus(x, beta=beta, threshold=1.0), x_away)
 
 
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=shapes, seed=seeds, alpha=st.floats(0.2, 2.0), cut=st.floats(-1.0, 1.0))
+def test_more_activations(backend_name, shape, seed, alpha, cut):
+    x = values(shape, seed, -8, 8, away_from=(-3.0, 0.0, 3.0, 6.0, cut))  # the kinks of each piecewise activation
+    for activation in (F.relu6, F.selu, F.mish, F.hardswish, F.hardsigmoid, F.softsign, F.tanhshrink):
+        check(backend_name, activation, x)
+    check(backend_name, lambda x: F.celu(x, alpha), x)
+    check(backend_name, lambda x: F.threshold(x, cut, -0.5), x)
+    check(backend_name, lambda x: F.glu(x.unsqueeze(-1).expand(*x.shape, 4) * fastgrad.tensor([1.0, 2.0, -1.0, 0.5],
+                                                                                             dtype=fastgrad.float64)), x)
+
+
 # -- losses ----------------------------------------------------------------------------------------
 REDUCTIONS = ["mean", "sum", "none"]
 

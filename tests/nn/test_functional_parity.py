@@ -61,6 +61,38 @@ def test_activations(dtype, rng, name, ours, theirs):
     parity(dtype, ours, theirs, x.reshape(7, 7))
 
 
+# celu's alpha is exact in float32: PyTorch's float64 gradient uses a float32 1 / alpha (off by ~1e-8 for 0.4)
+@pytest.mark.parametrize("name, args", [("relu6", ()), ("selu", ()), ("celu", ()), ("celu", (0.25,)), ("mish", ()),
+                                        ("hardswish", ()), ("softsign", ()), ("tanhshrink", ()),
+                                        ("threshold", (0.5, -2.0)), ("threshold", (0.0, 0.0))])
+def test_more_activations(dtype, rng, name, args):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-800.0, -3.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 6.0, 800.0]])
+    parity(dtype, lambda x: getattr(F, name)(x, *args), lambda x: getattr(TF, name)(x, *args), x.reshape(7, 7))
+    if name not in ("softsign", "tanhshrink", "mish", "hardswish"):  # in place, recorded by autograd
+        parity(dtype, lambda x: getattr(F, name)(x * 1, *args, inplace=True),
+               lambda x: getattr(TF, name)(x * 1, *args, inplace=True), x)
+
+
+def test_hardsigmoid_and_inplace_activations_without_autograd(rng):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-3.0, 0.0, 3.0]])
+    # PyTorch's float64 gradient is a float32 1/6 (0.1666666716); fastgrad's is 1/6
+    parity("float32", F.hardsigmoid, TF.hardsigmoid, x)
+    ours, theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.hardsigmoid(ours).sum().backward()
+    TF.hardsigmoid(theirs).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-7)
+    for name in ("mish", "hardswish", "hardsigmoid"):
+        ours, theirs = fastgrad.tensor(x.copy()), torch.tensor(x.copy())
+        assert getattr(F, name)(ours, inplace=True) is ours
+        getattr(TF, name)(theirs, inplace=True)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 6), -1), ((4, 6), 0), ((2, 4, 3), 1), ((8,), 0)])
+def test_glu(dtype, rng, shape, dim):
+    parity(dtype, lambda x: F.glu(x, dim), lambda x: TF.glu(x, dim), rng.standard_normal(shape))
+
+
 def test_logsigmoid_alias_and_modules(rng):
     x = rng.standard_normal((3, 4))
     assert F.logsigmoid is F.log_sigmoid

@@ -41,6 +41,11 @@ def both(build):
     lambda nn, lib: nn.AvgPool1d(3), lambda nn, lib: nn.AvgPool1d(4, 2, 1, True, False),
     lambda nn, lib: nn.AvgPool2d((3, 2), padding=1, divisor_override=2), lambda nn, lib: nn.AdaptiveMaxPool1d(3),
     lambda nn, lib: nn.AdaptiveMaxPool1d(1, return_indices=True), lambda nn, lib: nn.AdaptiveAvgPool1d(2),
+    lambda nn, lib: nn.ReLU6(), lambda nn, lib: nn.ReLU6(True), lambda nn, lib: nn.SELU(inplace=True),
+    lambda nn, lib: nn.CELU(), lambda nn, lib: nn.CELU(0.5, True), lambda nn, lib: nn.Mish(True),
+    lambda nn, lib: nn.Hardswish(True), lambda nn, lib: nn.Hardsigmoid(), lambda nn, lib: nn.Softsign(),
+    lambda nn, lib: nn.Tanhshrink(), lambda nn, lib: nn.Threshold(0.1, 20), lambda nn, lib: nn.Threshold(0.1, 2.5, True),
+    lambda nn, lib: nn.GLU(), lambda nn, lib: nn.GLU(1),
 ])
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
@@ -214,6 +219,10 @@ def test_conv1d_default_initialisation_has_pytorchs_bounds():
     (lambda nn: nn.Softmin(dim=1), 1), (lambda nn: nn.SmoothL1Loss(beta=0.5), 2),
     (lambda nn: nn.HuberLoss(delta=0.7, reduction="sum"), 2), (lambda nn: nn.KLDivLoss(reduction="batchmean"), 2),
     (lambda nn: nn.KLDivLoss(reduction="sum", log_target=True), 2),
+    (lambda nn: nn.ReLU6(), 1), (lambda nn: nn.SELU(), 1), (lambda nn: nn.Mish(), 1),
+    (lambda nn: nn.CELU(0.5), 1),  # an alpha exact in float32: PyTorch's float64 gradient uses a float32 1 / alpha
+    (lambda nn: nn.Hardswish(), 1), (lambda nn: nn.Softsign(), 1), (lambda nn: nn.Tanhshrink(), 1),
+    (lambda nn: nn.Threshold(0.2, -1.0), 1), (lambda nn: nn.GLU(dim=1), 1),
 ])
 def test_activation_and_loss_layers_match_pytorch(build, inputs):
     rng = np.random.default_rng(0)

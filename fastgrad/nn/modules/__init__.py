@@ -1,6 +1,7 @@
 """The layers of fastgrad.nn, one small module per family."""
-from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
-                                            Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
+from fastgrad.nn.modules.activation import (CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                                            LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU,
+                                            Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink, Threshold)
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d, Conv2d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
@@ -21,4 +22,5 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "AvgPool2d", "
            "KLDivLoss", "L1Loss", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
            "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",
            "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential",
-           "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten"]
+           "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten",
+           "CELU", "GLU", "Hardsigmoid", "Hardswish", "Mish", "ReLU6", "SELU", "Softsign", "Tanhshrink", "Threshold"]
