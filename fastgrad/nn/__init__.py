@@ -8,4 +8,6 @@ from fastgrad.nn.modules import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d
                                  ParameterList, PReLU, ReLU, RNN, RNNBase, RNNCell, RNNCellBase, Sequential, Sigmoid,
                                  SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Tanh, Unflatten)
 from fastgrad.nn.modules import CELU, GLU, Hardsigmoid, Hardswish, Mish, ReLU6, SELU, Softsign, Tanhshrink, Threshold
+from fastgrad.nn.modules import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
+                                 MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
 from fastgrad.nn.parameter import Parameter

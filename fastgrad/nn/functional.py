@@ -550,6 +550,175 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
     return weight.to(input.dtype)
 
 
+def _same_shapes(name: str, **tensors: Tensor) -> None:
+    shapes = {label: tuple(t.shape) for label, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"{name}: expected inputs of one shape, got " +
+                         ", ".join(f"{label} {shape}" for label, shape in shapes.items()))
+
+
+def _signs(name: str, target, like: Tensor) -> Tensor:
+    """A target of 1s and -1s (or any values: PyTorch does not check them) in the input's dtype."""
+    target = _as_tensor(target)
+    return target if target.dtype == like.dtype else target.to(like.dtype)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
+    _reduction(reduction)
+    target = _signs("margin_ranking_loss", target, input1)
+    _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
+    a target that is neither 1 nor -1 gets both terms."""
+    _reduction(reduction)
+    target = _signs("hinge_embedding_loss", target, input)
+    _same_shapes("hinge_embedding_loss", input=input, target=target)
+    losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
+    return _reduce(losses, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
+    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)
+    (|x2|^2 + 1e-12))."""
+    _reduction(reduction)
+    target = _signs("cosine_embedding_loss", target, input1)
+    _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
+    if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
+        raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
+                         f"got inputs {input1.shape} and target {target.shape}")
+    tiny = 1e-12  # keeps zero vectors finite
+    products = (input1 * input2).sum(-1)
+    cosine = products / (((input1 * input1).sum(-1) + tiny) * ((input2 * input2).sum(-1) + tiny)).sqrt()
+    losses = where(target == 1, 1 - cosine, 0.0) + where(target == -1, (cosine - margin).clamp(min=0), 0.0)
+    return _reduce(losses, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with d the pairwise_distance (p-norm, eps); with swap, d(a, n)
+    is the smaller of it and d(p, n) (Balntas et al., 2016)."""
+    _reduction(reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have one number of dims, got "
+                         f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
+
+
+def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """log(1 + e^(-y x)), computed as -log_sigmoid(y x) so it never overflows (PyTorch's gives inf for
+    y x below about -710)."""
+    _reduction(reduction)
+    target = _signs("soft_margin_loss", target, _floating(input, "soft_margin_loss"))
+    _same_shapes("soft_margin_loss", input=input, target=target)
+    if target.requires_grad and GRAD_MODE.enabled:
+        raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
+                           "requires grad; pass target.detach()")
+    return _reduce(-log_sigmoid(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = None, *,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
+    each class's term scaled by weight (C,), when given."""
+    _reduction(reduction)
+    target = _signs("multilabel_soft_margin_loss", target, _floating(input, "multilabel_soft_margin_loss"))
+    _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
+    if input.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
+    losses = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
+    if weight is not None:
+        losses = losses * _constant_elementwise_weight("multilabel_soft_margin_loss", "weight", weight, input)
+    return _reduce(losses.sum(-1) / input.shape[-1], reduction)
+
+
+def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
+                      reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C, for scores (N, C)
+    or (C,) and class targets (N,) or 0-d; weight (C,) scales each sample's terms by weight[y]."""
+    _reduction(reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
+    _floating(input, "multi_margin_loss")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,), got shape {input.shape}")
+    scores = input if input.ndim == 2 else input.unsqueeze(0)
+    target = _as_tensor(target)
+    if target.numel() != scores.shape[0] or target.ndim != input.ndim - 1:
+        raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
+                         f"got {target.shape}")
+    classes = scores.shape[1]
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target")
+    true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
+    true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
+    margins = margin - true_scores + scores
+    terms = where(Tensor(~true_class) & (margins > 0), margins, 0.0)
+    if p == 2:
+        terms = terms * terms
+    if weight is not None:
+        weight = _class_weight(weight, classes, "multi_margin_loss")
+        terms = terms * weight[Tensor(targets)].to(input.dtype).unsqueeze(1)
+    losses = terms.sum(1) / classes
+    return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False, eps: float = 1e-8, *,
+                     reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of target ~ Poisson(rate), up to a constant: e^x - y x with x = log rate
+    (log_input), else rate - y log(rate + eps). full adds Stirling's approximation of log(y!),
+    y log y - y + log(2 pi y) / 2, where y > 1."""
+    _reduction(reduction)
+    target = _loss_target("poisson_nll_loss", _floating(input, "poisson_nll_loss"), target, warn_on_broadcast=False)
+    losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:  # (the logs see y >= 1 only, so the branch left out stays finite, and so does its gradient)
+        at_least_1 = target.clamp(min=1)
+        stirling = target * at_least_1.log() - target + 0.5 * (2 * np.pi * at_least_1).log()
+        losses = losses + where(target > 1, stirling, 0.0)
+    return _reduce(losses, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float = 1e-6, *,
+                      reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of target ~ N(input, var), up to a constant: (log var + (x - y)^2 / var) / 2
+    (plus log(2 pi) / 2 with full). var has the input's shape, or one dim of size 1 (or the last dim left
+    out): one variance shared along it. var is clamped at eps for stability, as PyTorch, which leaves
+    the gradient that of the unclamped var."""
+    name = "gaussian_nll_loss"
+    _reduction(reduction)
+    target = _loss_target(name, _floating(input, name), target, warn_on_broadcast=False)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        var = Tensor(np.full(input.shape, var, dtype=input.dtype))
+    if not isinstance(var, Tensor):
+        raise TypeError(f"{name}: var must be a Tensor or a float, got {type(var).__name__}")
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1]:
+            var = var.unsqueeze(-1)
+        elif var.ndim != input.ndim or sum(v != n for v, n in zip(var.shape, input.shape)) != 1 or \
+                any(v != n and v != 1 for v, n in zip(var.shape, input.shape)):
+            raise ValueError(f"{name}: var of shape {var.shape} is of incorrect size for input of shape {input.shape}: "
+                             "expected the input's shape, one dim of size 1, or the last dim left out")
+    if (var._data < 0).any():
+        raise ValueError(f"{name}: var has negative entry/entries")
+    floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
+    var = var + Tensor(floor.astype(var.dtype))
+    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * np.log(2 * np.pi)
+    return _reduce(losses, reduction)
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: at train time zero each element with probability p and scale the rest by 1/(1-p)."""
     if not 0.0 <= p <= 1.0:

@@ -370,6 +370,46 @@ def test_pools_of_constants_and_identities():
     np.testing.assert_allclose(F.adaptive_avg_pool1d(sentence, 1).numpy()[..., 0], sentence.numpy().mean(-1), rtol=1e-6)
 
 
+def test_margin_and_likelihood_losses_refuse_bad_arguments():
+    x, y = floats(3, 4), fastgrad.ones(3, 4)
+    cases = [
+        (lambda: F.margin_ranking_loss(x, floats(3, 5), y), ValueError, r"margin_ranking_loss: expected inputs of one shape, got input1 \(3, 4\), input2 \(3, 5\)"),
+        (lambda: F.hinge_embedding_loss(x, y[0]), ValueError, r"hinge_embedding_loss: expected inputs of one shape"),
+        (lambda: F.hinge_embedding_loss(x, y, reduction="avg"), ValueError, "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        (lambda: F.cosine_embedding_loss(x, x, y), ValueError, r"target \(N,\).*got inputs \(3, 4\) and target \(3, 4\)"),
+        (lambda: F.triplet_margin_loss(x, x, x[0]), ValueError, "one number of dims, got 2, 2 and 1"),
+        (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
+        (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
+        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), TypeError, "soft_margin_loss: expected a floating point input"),
+        (lambda: F.multilabel_soft_margin_loss(x, y, fastgrad.ones(3)), ValueError, r"weight of shape \(3,\) does not broadcast"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
+        (lambda: F.multi_margin_loss(x, [0, 1]), ValueError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 4]), IndexError, "multi_margin_loss target"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), ValueError, r"weight has shape \(3,\), expected \(4,\)"),
+        (lambda: F.multi_margin_loss(floats(2, 3, 4), [0, 1]), ValueError, r"expected input \(N, C\) or \(C,\)"),
+        (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(2, 4)), ValueError, r"var of shape \(2, 4\) is of incorrect size"),
+        (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
+        (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
+        (lambda: F.poisson_nll_loss(x, floats(2, 4)), ValueError, r"target shape \(2, 4\) does not broadcast"),
+        (lambda: fastgrad.nn.MultiMarginLoss(p=3), ValueError, "only p == 1 and p == 2"),
+        (lambda: fastgrad.nn.TripletMarginLoss(margin=-1), ValueError, "margin must be greater than 0"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_margin_and_likelihood_loss_identities():
+    x = fastgrad.tensor([[-800.0, 0.0, 800.0]], dtype=fastgrad.float64)
+    # log(1 + e^-yx) without overflow: 800 for y x = -800 (PyTorch's gives inf)
+    np.testing.assert_allclose(F.soft_margin_loss(x, [[1.0, 1.0, -1.0]], reduction="none").numpy(),
+                               [[800.0, np.log(2), 800.0]])
+    np.testing.assert_allclose(F.gaussian_nll_loss(fastgrad.zeros(2), fastgrad.ones(2), 1.0).item(), 0.5)
+    np.testing.assert_allclose(F.poisson_nll_loss(fastgrad.zeros(2), fastgrad.ones(2)).item(), 1.0)
+    scores = fastgrad.tensor([[0.0, 0.5, -2.0]])
+    np.testing.assert_allclose(F.multi_margin_loss(scores, [1]).item(), (0.5 + 0.0) / 3)  # max(0, 1 - 0.5 + 0), ...
+
+
 def test_binary_cross_entropy_refuses_what_is_not_a_probability():
     half = fastgrad.tensor([0.5, 0.5])
     cases = [

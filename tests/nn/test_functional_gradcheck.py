@@ -304,6 +304,40 @@ def test_adaptive_pools(backend_name, length, output_size, seed):
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(batch=st.integers(1, 3), features=st.integers(1, 4), seed=seeds, swap=st.booleans())
+def test_margin_losses(backend_name, reduction, batch, features, seed, swap):
+    shape = (batch, features)
+    signs = fastgrad.tensor(np.where(np.random.default_rng(seed).random(shape) < 0.5, -1.0, 1.0))
+    a, b, c = values(shape, seed), values(shape, seed + 1), values(shape, seed + 2)
+    a = np.where(np.abs(a - b) < 0.1, a + 0.3, a)  # margin 0: away from the kink at a == b
+    r = dict(reduction=reduction)
+    check(backend_name, lambda a, b: F.margin_ranking_loss(a, b, signs, **r), a, b)
+    check(backend_name, lambda a: F.hinge_embedding_loss(a, signs, 2.5, **r), a)  # |a| < 2: margin - a stays > 0
+    check(backend_name, lambda a, b: F.cosine_embedding_loss(a, b, signs[:, 0], -1.5, **r), a, b)  # cos - margin > 0
+    check(backend_name, lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=50.0, swap=swap, **r), a, b, c)
+    check(backend_name, lambda a: F.soft_margin_loss(a, signs, **r), a)
+    check(backend_name, lambda a: F.multilabel_soft_margin_loss(a, (signs + 1) / 2, **r), a)
+    classes = np.random.default_rng(seed).integers(0, features, batch)
+    # margins of 2 over scores in [-0.4, 0.4] keep every term of the hinge positive (away from its kink)
+    check(backend_name, lambda a: F.multi_margin_loss(a / 5, classes, p=2, margin=2.0, **r), a)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, full=st.booleans())
+def test_likelihood_losses(backend_name, reduction, shape, seed, full):
+    x, y, var = values(shape, seed), values(shape, seed + 1, 0.2, 4.0), values(shape, seed + 2, 0.2, 2.0)
+    y = np.where(np.abs(y - 1) < 0.05, 1.1, y)  # the Stirling term starts at y = 1
+    check(backend_name, lambda x, y: F.poisson_nll_loss(x, y, full=full, reduction=reduction), x, y)
+    check(backend_name, lambda r, y: F.poisson_nll_loss(r, y, log_input=False, full=full, reduction=reduction),
+          np.abs(x) + 0.1, y)
+    check(backend_name, lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=full, reduction=reduction), x, y, var)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds)
 def test_huber_loss_and_softmin(backend_name, shape, seed):

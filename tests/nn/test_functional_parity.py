@@ -445,6 +445,69 @@ def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_and_embedding_losses(dtype, rng, reduction):
+    x1, x2, x3 = rng.standard_normal((3, 5, 4))
+    signs, row_signs = np.sign(rng.standard_normal((5, 4))), np.array([1.0, -1.0, 1.0, -1.0, -1.0])
+    r = dict(reduction=reduction)
+    parity(dtype, lambda a, b, y: F.margin_ranking_loss(a, b, y, 0.3, **r),
+           lambda a, b, y: TF.margin_ranking_loss(a, b, y, 0.3, **r), x1, x2, signs)
+    parity(dtype, lambda a, y: F.hinge_embedding_loss(a, y, 0.5, **r),
+           lambda a, y: TF.hinge_embedding_loss(a, y, 0.5, **r), x1, signs)
+    for inputs, target in [((x1, x2), row_signs), ((x1[0], x2[0]), row_signs[1])]:  # batched and one pair
+        parity(dtype, lambda a, b, y: F.cosine_embedding_loss(a, b, y, 0.1, **r),
+               lambda a, b, y: TF.cosine_embedding_loss(a, b, y, 0.1, **r), *inputs, target)
+    for kwargs in [{}, dict(margin=0.5, p=1.0, swap=True), dict(swap=True, eps=1e-3)]:
+        parity(dtype, lambda a, p, n: F.triplet_margin_loss(a, p, n, **kwargs, **r),
+               lambda a, p, n: TF.triplet_margin_loss(a, p, n, **kwargs, **r), x1, x2, x3)
+    parity(dtype, lambda a: F.soft_margin_loss(a, fastgrad.tensor(signs * 10).type_as(a), **r),
+           lambda a: TF.soft_margin_loss(a, torch.tensor(signs * 10).type_as(a), **r), x1)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted):
+    scores, labels, classes = rng.standard_normal((5, 4)), (rng.random((5, 4)) > 0.5) * 1.0, rng.integers(0, 4, 5)
+    scores[0, 1] = scores[0, classes[0]] - 1.0  # a margin of exactly 0: no loss and no gradient, as PyTorch's
+    weight = rng.uniform(0.5, 2, 4)
+    weights = {lib: lib.tensor(weight, dtype=getattr(lib, dtype)) if weighted else None for lib in (fastgrad, torch)}
+    parity(dtype, lambda x, y: F.multilabel_soft_margin_loss(x, y, weights[fastgrad], reduction=reduction),
+           lambda x, y: TF.multilabel_soft_margin_loss(x, y, weights[torch], reduction=reduction), scores, labels)
+    for p, margin in [(1, 1.0), (2, 0.5)]:
+        parity(dtype, lambda x: F.multi_margin_loss(x, classes, p, margin, weights[fastgrad], reduction=reduction),
+               lambda x: TF.multi_margin_loss(x, torch.tensor(classes), p, margin, weights[torch], reduction=reduction),
+               scores)
+    parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
+           lambda x: TF.multi_margin_loss(x, torch.tensor(2), reduction=reduction), scores[0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("log_input, full", [(True, False), (False, False), (True, True), (False, True)])
+def test_poisson_nll_loss(dtype, rng, reduction, log_input, full):
+    counts = np.concatenate([rng.integers(1, 6, 10), [0.5, 1.0]]).astype(float).reshape(3, 4)  # no 0: see below
+    rates = rng.uniform(0.1, 3, (3, 4))
+    parity(dtype, lambda x, y: F.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
+           lambda x, y: TF.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
+           np.log(rates) if log_input else rates, counts)
+
+
+def test_poisson_nll_loss_gradient_at_a_zero_count_is_finite():
+    """PyTorch's target gradient is NaN there (its Stirling term's log(0), masked out after the fact)."""
+    target = fastgrad.tensor([0.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
+    F.poisson_nll_loss(fastgrad.tensor([0.5, 1.0], dtype=fastgrad.float64), target, full=True).backward()
+    np.testing.assert_allclose(target.grad.numpy(), [-0.25, (-1.0 + np.log(3) + 1 - 1 + 0.5 / 3) / 2])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("var_shape", [(5, 4), (5,), (5, 1), (1, 4)])
+def test_gaussian_nll_loss(dtype, rng, reduction, var_shape):
+    var = rng.uniform(0.1, 2, var_shape)
+    var.reshape(-1)[0] = 1e-9  # below eps: clamped, with the gradient of the unclamped var, as PyTorch's
+    parity(dtype, lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction=reduction),
+           lambda x, y, v: TF.gaussian_nll_loss(x, y, v, full=True, reduction=reduction),
+           rng.standard_normal((5, 4)), rng.standard_normal((5, 4)), var)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("delta", [0.5, 1.0, 2.0])
 def test_huber_loss(dtype, rng, reduction, delta):
     parity(dtype, lambda x, y: F.huber_loss(x, y, reduction=reduction, delta=delta),

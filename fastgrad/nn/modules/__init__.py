@@ -9,8 +9,10 @@ from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
 from fastgrad.nn.modules.linear import Identity, Linear
-from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                                      MSELoss, NLLLoss, SmoothL1Loss)
+from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                                      GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                                      MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
+                                      PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from fastgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, AvgPool2d, MaxPool1d,
@@ -23,4 +25,5 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "AvgPool2d", "
            "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "MSELoss", "NLLLoss", "PairwiseDistance",
            "ParameterDict", "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential",
            "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten",
-           "CELU", "GLU", "Hardsigmoid", "Hardswish", "Mish", "ReLU6", "SELU", "Softsign", "Tanhshrink", "Threshold"]
+           "CELU", "GLU", "Hardsigmoid", "Hardswish", "Mish", "ReLU6", "SELU", "Softsign", "Tanhshrink", "Threshold",
+           "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss"]
