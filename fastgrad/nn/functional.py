@@ -1,5 +1,5 @@
 """`fastgrad.nn.functional` (import as F): activations, losses (and the fused linear_cross_entropy), dropout,
-linear, embeddings, RNN, LSTM, GRU, CRF.
+linear, normalization, embeddings, RNN, LSTM, GRU, CRF, convolution and pooling, attention.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
 integers inside their range (checked by `fastgrad.kernels.checks.index_array`, as in front of the compiled
