@@ -1,5 +1,5 @@
 """`fastgrad.nn.functional` (import as F): activations, losses (and the fused linear_cross_entropy), dropout,
-linear, embeddings, RNN, LSTM, GRU, CRF.
+linear, normalization, embeddings, RNN, LSTM, GRU, CRF, convolution and pooling, attention.
 
 Arguments are checked here, at the Python boundary, before any kernel runs: index tensors must be
 integers inside their range (checked by `fastgrad.kernels.checks.index_array`, as in front of the compiled
@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, einsum, where
+from fastgrad.functions import _as_tensor, einsum, stack, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed
 from fastgrad.tensor import Tensor
@@ -128,6 +128,94 @@ def log_sigmoid(input: Tensor) -> Tensor:
 
 
 logsigmoid = log_sigmoid  # PyTorch's spelling
+
+
+def _unrecorded_inplace(name: str, compute, input: Tensor, inplace: bool) -> Tensor:
+    """compute(input), or with inplace=True its result copied into input. fastgrad cannot record that
+    copy under autograd (the graph's edges are tensors, and input's history would feed itself), so then
+    it refuses rather than give a wrong gradient."""
+    _floating(input, name)
+    if not inplace:
+        return compute(input)
+    if GRAD_MODE.enabled and input.requires_grad:
+        raise NotImplementedError(f"{name}(inplace=True) on a tensor that requires grad is not supported by "
+                                  f"fastgrad; use inplace=False")
+    return input.copy_(compute(input))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6): hardtanh on [0, 6], so the gradient is 0 at both corners, as PyTorch's."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946  # Klambauer et al.
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
+    _floating(input, "selu")
+    if inplace:
+        return elu(input, SELU_ALPHA, inplace=True).mul_(SELU_SCALE)
+    return elu(input, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+
+    _floating(input, "celu")
+    if inplace:  # elu of x / alpha, scaled back (x > 0 may differ from x in the last bit, for alpha != 1)
+        return elu(input.div_(alpha), 1.0, inplace=True).mul_(alpha)
+    # the exp branch sees x <= 0 only, so it never overflows
+    return where(input > 0, input, (input.clamp(max=0.0) / alpha).expm1() * alpha)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)) (Misra, 2019)."""
+    return _unrecorded_inplace("mish", lambda x: x * softplus(x).tanh(), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6 (Howard et al., 2019), written piecewise so that the gradient at -3 and 3 is
+    PyTorch's: that of the outer pieces, 0 and 1."""
+    return _unrecorded_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
+                               inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid; the gradient is 0 at -3 and 3, as PyTorch's."""
+    if inplace:
+        return hardtanh(_floating(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
+    return hardtanh(_floating(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
+    taken."""
+    below = input <= threshold
+    return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a sigmoid(b), a and b the first and second halves of input along dim (Dauphin et al., 2017)."""
+    if input.ndim == 0:
+        raise ValueError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
+    (axis,) = normalize_dims(dim, input.ndim)
+    if input.shape[axis] % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {axis} is size {input.shape[axis]}")
+    a, b = input.chunk(2, dim=axis)
+    return a * b.sigmoid()
 
 
 # -- softmax family and losses ------------------------------------------------------------------------
@@ -460,6 +548,175 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
         raise ValueError(f"{name}: {label} of shape {weight.shape} does not broadcast to the input's shape "
                          f"{input.shape}") from None
     return weight.to(input.dtype)
+
+
+def _same_shapes(name: str, **tensors: Tensor) -> None:
+    shapes = {label: tuple(t.shape) for label, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"{name}: expected inputs of one shape, got " +
+                         ", ".join(f"{label} {shape}" for label, shape in shapes.items()))
+
+
+def _signs(name: str, target, like: Tensor) -> Tensor:
+    """A target of 1s and -1s (or any values: PyTorch does not check them) in the input's dtype."""
+    target = _as_tensor(target)
+    return target if target.dtype == like.dtype else target.to(like.dtype)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
+    _reduction(reduction)
+    target = _signs("margin_ranking_loss", target, input1)
+    _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
+    a target that is neither 1 nor -1 gets both terms."""
+    _reduction(reduction)
+    target = _signs("hinge_embedding_loss", target, input)
+    _same_shapes("hinge_embedding_loss", input=input, target=target)
+    losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
+    return _reduce(losses, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
+    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)
+    (|x2|^2 + 1e-12))."""
+    _reduction(reduction)
+    target = _signs("cosine_embedding_loss", target, input1)
+    _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
+    if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
+        raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
+                         f"got inputs {input1.shape} and target {target.shape}")
+    tiny = 1e-12  # keeps zero vectors finite
+    products = (input1 * input2).sum(-1)
+    cosine = products / (((input1 * input1).sum(-1) + tiny) * ((input2 * input2).sum(-1) + tiny)).sqrt()
+    losses = where(target == 1, 1 - cosine, 0.0) + where(target == -1, (cosine - margin).clamp(min=0), 0.0)
+    return _reduce(losses, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with d the pairwise_distance (p-norm, eps); with swap, d(a, n)
+    is the smaller of it and d(p, n) (Balntas et al., 2016)."""
+    _reduction(reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have one number of dims, got "
+                         f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
+
+
+def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """log(1 + e^(-y x)), computed as -log_sigmoid(y x) so it never overflows (PyTorch's gives inf for
+    y x below about -710)."""
+    _reduction(reduction)
+    target = _signs("soft_margin_loss", target, _floating(input, "soft_margin_loss"))
+    _same_shapes("soft_margin_loss", input=input, target=target)
+    if target.requires_grad and GRAD_MODE.enabled:
+        raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
+                           "requires grad; pass target.detach()")
+    return _reduce(-log_sigmoid(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = None, *,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
+    each class's term scaled by weight (C,), when given."""
+    _reduction(reduction)
+    target = _signs("multilabel_soft_margin_loss", target, _floating(input, "multilabel_soft_margin_loss"))
+    _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
+    if input.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
+    losses = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
+    if weight is not None:
+        losses = losses * _constant_elementwise_weight("multilabel_soft_margin_loss", "weight", weight, input)
+    return _reduce(losses.sum(-1) / input.shape[-1], reduction)
+
+
+def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
+                      reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C, for scores (N, C)
+    or (C,) and class targets (N,) or 0-d; weight (C,) scales each sample's terms by weight[y]."""
+    _reduction(reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
+    _floating(input, "multi_margin_loss")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,), got shape {input.shape}")
+    scores = input if input.ndim == 2 else input.unsqueeze(0)
+    target = _as_tensor(target)
+    if target.numel() != scores.shape[0] or target.ndim != input.ndim - 1:
+        raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
+                         f"got {target.shape}")
+    classes = scores.shape[1]
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target")
+    true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
+    true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
+    margins = margin - true_scores + scores
+    terms = where(Tensor(~true_class) & (margins > 0), margins, 0.0)
+    if p == 2:
+        terms = terms * terms
+    if weight is not None:
+        weight = _class_weight(weight, classes, "multi_margin_loss")
+        terms = terms * weight[Tensor(targets)].to(input.dtype).unsqueeze(1)
+    losses = terms.sum(1) / classes
+    return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False, eps: float = 1e-8, *,
+                     reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of target ~ Poisson(rate), up to a constant: e^x - y x with x = log rate
+    (log_input), else rate - y log(rate + eps). full adds Stirling's approximation of log(y!),
+    y log y - y + log(2 pi y) / 2, where y > 1."""
+    _reduction(reduction)
+    target = _loss_target("poisson_nll_loss", _floating(input, "poisson_nll_loss"), target, warn_on_broadcast=False)
+    losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:  # (the logs see y >= 1 only, so the branch left out stays finite, and so does its gradient)
+        at_least_1 = target.clamp(min=1)
+        stirling = target * at_least_1.log() - target + 0.5 * (2 * np.pi * at_least_1).log()
+        losses = losses + where(target > 1, stirling, 0.0)
+    return _reduce(losses, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float = 1e-6, *,
+                      reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of target ~ N(input, var), up to a constant: (log var + (x - y)^2 / var) / 2
+    (plus log(2 pi) / 2 with full). var has the input's shape, or one dim of size 1 (or the last dim left
+    out): one variance shared along it. var is clamped at eps for stability, as PyTorch, which leaves
+    the gradient that of the unclamped var."""
+    name = "gaussian_nll_loss"
+    _reduction(reduction)
+    target = _loss_target(name, _floating(input, name), target, warn_on_broadcast=False)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        var = Tensor(np.full(input.shape, var, dtype=input.dtype))
+    if not isinstance(var, Tensor):
+        raise TypeError(f"{name}: var must be a Tensor or a float, got {type(var).__name__}")
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1]:
+            var = var.unsqueeze(-1)
+        elif var.ndim != input.ndim or sum(v != n for v, n in zip(var.shape, input.shape)) != 1 or \
+                any(v != n and v != 1 for v, n in zip(var.shape, input.shape)):
+            raise ValueError(f"{name}: var of shape {var.shape} is of incorrect size for input of shape {input.shape}: "
+                             "expected the input's shape, one dim of size 1, or the last dim left out")
+    if (var._data < 0).any():
+        raise ValueError(f"{name}: var has negative entry/entries")
+    floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
+    var = var + Tensor(floor.astype(var.dtype))
+    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * np.log(2 * np.pi)
+    return _reduce(losses, reduction)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -874,8 +1131,9 @@ def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Te
 # -- convolution and pooling over time (Kim 2014's sentence CNN) ---------------------------------------
 def _sizes(name: str, value, dims: int, low: int) -> tuple[int, ...]:
     """A size argument of a `dims`-D layer: one int for every dim, or a tuple of `dims` ints (a 1-D layer
-    stores 1-tuples, as PyTorch's), each at least `low`."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    stores 1-tuples, as PyTorch's; a 1-tuple counts for every dim, as PyTorch accepts), each at least `low`."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    values = values * dims if len(values) == 1 else values
     if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
         raise TypeError(f"{name} must be an int or a tuple of {dims} int{'s' if dims > 1 else ''}, got {value!r}")
     for v in values:
@@ -974,38 +1232,152 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
+                  fill: float) -> tuple[Tensor, bool, dict]:
+    """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
+    axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
+    as much as the last window needs on the right with `fill`. Also whether a batch dim was added, and the
+    geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
+    dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
+    with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
+    rule)."""
+    x, unbatched = _spatial_input(name, input, dims)
+    _floating(x, name)
+    kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
+    padding, dilation = _sizes(f"{name}: padding", padding, dims, 0), _sizes(f"{name}: dilation", dilation, dims, 1)
+    sizes, counts, rights = x.shape[2:], [], []
+    for k, s, p, d, length in zip(kernel, stride, padding, dilation, sizes):
+        if p > k // 2:
+            raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding={padding} and "
+                             f"kernel_size={kernel}")
+        span = d * (k - 1) + 1
+        reach = length + 2 * p - span
+        count = (-(-reach // s) if ceil_mode else reach // s) + 1
+        if ceil_mode and (count - 1) * s >= length + p:
+            count -= 1  # a last window may not start in the right padding
+        if count < 1:
+            raise ValueError(f"{name}: input size {tuple(sizes)} gives no window of kernel_size {kernel} "
+                             f"(dilation {dilation}, padding {padding})")
+        counts.append(count)
+        rights.append(max(0, (count - 1) * s + span - length - p))
+    if any(padding) or any(rights):
+        x = pad(x, tuple(w for p, r in zip(reversed(padding), reversed(rights)) for w in (p, r)), value=fill)
+    windows = x
+    for axis, (k, s, d, count) in enumerate(zip(kernel, stride, dilation, counts)):  # one window axis per dim
+        windows = windows.unfold(2 + axis, d * (k - 1) + 1, s).narrow(2 + axis, 0, count)[..., ::d]
+    windows = windows.reshape(*windows.shape[:2 + dims], -1)
+    geometry = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, sizes=tuple(sizes),
+                    counts=tuple(counts))
+    return windows, unbatched, geometry
+
+
+def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
+              return_indices: bool):
+    """The maximum of each window (see _pool_windows, padding with -inf); each window's gradient goes to
+    its first maximum in row-major order, as PyTorch's. The indices are positions in the flattened spatial
+    dims of the input."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode,
+                                          -np.inf)
+    values, positions = windows.max(dim=-1)
+    if unbatched:
+        values, positions = values.squeeze(0), positions.squeeze(0)
+    if not return_indices:
+        return values
+    offsets = np.unravel_index(positions._data, g["kernel"])  # each maximum's place in its window, per dim
+    coordinates = []
+    for axis in range(dims):
+        starts = np.arange(g["counts"][axis]) * g["stride"][axis] - g["padding"][axis]
+        starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
+        coordinates.append(starts + offsets[axis] * g["dilation"][axis])
+    return values, Tensor(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
+
+
+def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, ceil_mode: bool,
+              count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    """The mean of each window (see _pool_windows, padding with zeros), as PyTorch divides: by the part of
+    the window inside the padded input (count_include_pad) or inside the input itself (not), or by
+    divisor_override."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0.0)
+    if divisor_override is not None:
+        divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
+    else:
+        divisor = np.ones((), dtype=np.float64)
+        for k, s, p, length, count in zip(g["kernel"], g["stride"], g["padding"], g["sizes"], g["counts"]):
+            starts = np.arange(count) * s - p
+            ends = np.minimum(starts + k, length + p)  # a window of the last partial (ceil_mode) window is cut
+            if not count_include_pad:
+                starts, ends = np.maximum(starts, 0), np.minimum(ends, length)
+            divisor = divisor[..., None] * (ends - starts)  # outer product over the dims
+    out = windows.sum(dim=-1) / Tensor(divisor.astype(windows.dtype))
+    return out.squeeze(0) if unbatched else out
+
+
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """The maximum of each window of kernel_size elements (dilation apart), stride apart (kernel_size by
     default), over the last dim of (N, C, L) or (C, L), after padding both ends with -inf; with ceil_mode
     a last partial window counts. Each window's gradient goes to its first maximum, as in PyTorch.
     `F.max_pool1d(x, x.size(2))` is max-pooling over time. With return_indices, also the positions."""
-    x, unbatched = _sequence_input("max_pool1d", input)
-    _floating(x, "max_pool1d")
-    kernel_size = _one_int("max_pool1d: kernel_size", kernel_size, 1)
-    stride = kernel_size if stride is None or stride == () or stride == [] else _one_int("max_pool1d: stride",
-                                                                                          stride, 1)
-    padding, dilation = _one_int("max_pool1d: padding", padding, 0), _one_int("max_pool1d: dilation", dilation, 1)
-    if padding > kernel_size // 2:
-        raise ValueError(f"max_pool1d: padding should be at most half of kernel_size, got padding={padding} and "
-                         f"kernel_size={kernel_size}")
-    span, length = dilation * (kernel_size - 1) + 1, x.shape[2]
-    reach = length + 2 * padding - span
-    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
-    if ceil_mode and (count - 1) * stride >= length + padding:
-        count -= 1  # a last window may not start in the right padding
-    if count < 1:
-        raise ValueError(f"max_pool1d: input length {length} gives no window of span {span} (padding {padding})")
-    right = max(0, (count - 1) * stride + span - length - padding)
-    padded = pad(x, (padding, right), value=-np.inf) if padding or right else x
-    windows = padded.unfold(2, span, stride)[:, :, :count, ::dilation]     # (N, C, L_out, kernel_size)
-    values, positions = windows.max(dim=-1)
+    return _max_pool("max_pool1d", input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """max_pool1d over the last two dims of (N, C, H, W) or (C, H, W): each size argument is an int or a
+    pair. The indices (return_indices) are positions in the flattened H * W plane, as PyTorch's."""
+    return _max_pool("max_pool2d", input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """The mean of each window of kernel_size elements, stride apart (kernel_size by default), over the last
+    dim of (N, C, L) or (C, L), after zero padding of both ends; the zeros count in the mean unless
+    count_include_pad=False. With ceil_mode a last partial window counts (divided by its own size)."""
+    return _avg_pool("avg_pool1d", input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """avg_pool1d over the last two dims of (N, C, H, W) or (C, H, W) (each size an int or a pair);
+    divisor_override, when given, divides every window's sum instead."""
+    return _avg_pool("avg_pool2d", input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def _adaptive_windows(name: str, input: Tensor, output_size) -> tuple[list[Tensor], list[int], bool]:
+    """output_size windows covering the last dim of (N, C, L) or (C, L): window i spans
+    [floor(i L / n), ceil((i + 1) L / n)), so windows differ by at most one element and may overlap, as
+    PyTorch's. Also their starts, and whether a batch dim was added."""
+    x, unbatched = _sequence_input(name, input)
+    _floating(x, name)
+    count, length = _one_int(f"{name}: output_size", output_size, 1), x.shape[2]
+    if length == 0:
+        raise ValueError(f"{name}: expected an input with a non-empty last dim, got shape {input.shape}")
+    starts = [i * length // count for i in range(count)]
+    windows = [x[:, :, start:-(-(i + 1) * length // count)] for i, start in enumerate(starts)]
+    return windows, starts, unbatched
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """The maximum of each of output_size windows covering the last dim (see adaptive_avg_pool1d);
+    `F.adaptive_max_pool1d(x, 1)` is max-pooling over time. With return_indices, also the positions."""
+    windows, starts, unbatched = _adaptive_windows("adaptive_max_pool1d", input, output_size)
+    maxima = [window.max(dim=-1) for window in windows]
+    values = stack([value for value, _ in maxima], dim=-1)
+    positions = stack([position + start for (_, position), start in zip(maxima, starts)], dim=-1)
     if unbatched:
         values, positions = values.squeeze(0), positions.squeeze(0)
-    if not return_indices:
-        return values
-    starts = Tensor(np.arange(count) * stride - padding)
-    return values, positions * dilation + starts
+    return (values, positions) if return_indices else values
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """The mean of each of output_size windows covering the last dim of (N, C, L) or (C, L): window i
+    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's."""
+    windows, _, unbatched = _adaptive_windows("adaptive_avg_pool1d", input, output_size)
+    values = stack([window.mean(dim=-1) for window in windows], dim=-1)
+    return values.squeeze(0) if unbatched else values
 
 
 # -- attention -------------------------------------------------------------------------------------

@@ -27,6 +27,47 @@ def test_gelu_approximate_must_be_none_or_tanh():
         fastgrad.nn.GELU("fast")
 
 
+@pytest.mark.parametrize("activation", [F.selu, F.celu, F.mish, F.hardswish, F.hardsigmoid])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_more_activations_reject_integer_input(activation, inplace):
+    with pytest.raises(TypeError, match=rf"{activation.__name__}: expected a floating point input, got dtype int64"):
+        activation(fastgrad.tensor([1, 2]), inplace=inplace)
+
+
+def test_more_activations_refuse_bad_arguments():
+    cases = [
+        (lambda: F.glu(floats(2, 3)), ValueError, "glu: halving dimension must be even, but dimension 1 is size 3"),
+        (lambda: F.glu(floats(3, 2), dim=0), ValueError, "dimension 0 is size 3"),
+        (lambda: F.glu(fastgrad.tensor(1.0)), ValueError, "glu: a 0-dim input cannot be halved"),
+        (lambda: F.celu(floats(3), alpha=0.0), ValueError, "celu: alpha cannot be 0"),
+        # fastgrad cannot record these two in place; it refuses rather than return a wrong gradient
+        (lambda: F.mish(floats(3).requires_grad_() * 1, inplace=True), NotImplementedError, r"mish\(inplace=True\)"),
+        (lambda: fastgrad.nn.Hardswish(inplace=True)(floats(3).requires_grad_() * 1), NotImplementedError,
+         r"hardswish\(inplace=True\) on a tensor that requires grad"),
+        (lambda: F.selu(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_more_activation_identities():
+    x = fastgrad.tensor([-50.0, -3.0, -1.0, 0.0, 1.0, 3.0, 50.0], dtype=fastgrad.float64)
+    data = x.numpy()
+    np.testing.assert_allclose(F.relu6(x).numpy(), np.clip(data, 0, 6))
+    np.testing.assert_allclose(F.hardsigmoid(x).numpy(), np.clip(data + 3, 0, 6) / 6)
+    np.testing.assert_allclose(F.hardswish(x).numpy(), data * np.clip(data + 3, 0, 6) / 6)
+    np.testing.assert_allclose(F.celu(x, 2.0).numpy(), np.where(data > 0, data, 2 * np.expm1(data / 2)), rtol=1e-12)
+    np.testing.assert_allclose(F.selu(x).numpy(), 1.0507009873554805 * np.where(data > 0, data, 1.6732632423543772 *
+                                                                                np.expm1(data)), rtol=1e-12)
+    np.testing.assert_allclose(F.mish(x).numpy(), data * np.tanh(np.logaddexp(0, data)), rtol=1e-12)
+    np.testing.assert_allclose(F.softsign(x).numpy(), data / (1 + np.abs(data)), rtol=1e-12)
+    np.testing.assert_allclose(F.tanhshrink(x).numpy(), data - np.tanh(data), rtol=1e-12)
+    assert F.threshold(fastgrad.tensor([0.5, 1.0, float("nan")]), 0.5, 9.0).tolist()[:2] == [9.0, 1.0]
+    assert math.isnan(F.threshold(fastgrad.tensor([float("nan")]), 0.5, 9.0).item())  # NaN stays, as PyTorch's
+    np.testing.assert_allclose(F.glu(fastgrad.tensor([[1.0, 2.0, 0.0, 50.0]])).numpy(), [[0.5, 2.0]], rtol=1e-6)
+
+
 def test_activation_identities():
     x = fastgrad.tensor([-50.0, -1.0, 0.0, 1.0, 50.0], dtype=fastgrad.float64)
     np.testing.assert_allclose(F.log_sigmoid(x).numpy(), -np.logaddexp(0, -x.numpy()), rtol=1e-12)
@@ -275,7 +316,7 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
         (lambda: F.max_pool1d(x, 3, padding=2), ValueError, "padding should be at most half of kernel_size"),
         (lambda: F.max_pool1d(x, 0), ValueError, "kernel_size must be at least 1, got 0"),
         (lambda: F.max_pool1d(x, 3, stride=0), ValueError, "stride must be at least 1, got 0"),
-        (lambda: F.max_pool1d(x, 8), ValueError, "input length 7 gives no window of span 8"),
+        (lambda: F.max_pool1d(x, 8), ValueError, r"input size \(7,\) gives no window of kernel_size \(8,\)"),
         (lambda: F.max_pool1d(fastgrad.zeros(2, 3, dtype=fastgrad.int64), 2), TypeError, "floating point input"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, groups=4), ValueError, "divisible by groups"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="reflect"), NotImplementedError, "padding_mode 'reflect'"),
@@ -292,6 +333,81 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
     for call, error, match in cases:
         with pytest.raises(error, match=match):
             call()
+
+
+def test_pools_refuse_bad_arguments():
+    x, image = fastgrad.zeros(2, 4, 7), fastgrad.zeros(2, 4, 7, 6)
+    cases = [
+        (lambda: F.max_pool2d(image, 3, padding=(1, 2)), ValueError, r"padding should be at most half of kernel_size, got padding=\(1, 2\)"),
+        (lambda: F.max_pool2d(image, (2, 7)), ValueError, r"input size \(7, 6\) gives no window of kernel_size \(2, 7\)"),
+        (lambda: F.max_pool2d(image, (2, 2, 2)), TypeError, "max_pool2d: kernel_size must be an int or a tuple of 2 ints"),
+        (lambda: F.max_pool2d(x[0, 0], 2), ValueError, r"max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got \(7,\)"),
+        (lambda: F.max_pool2d(image, 2, dilation=0), ValueError, "max_pool2d: dilation must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x, 3, padding=2), ValueError, "avg_pool1d: padding should be at most half of kernel_size"),
+        (lambda: F.avg_pool1d(x, 8), ValueError, r"avg_pool1d: input size \(7,\) gives no window"),
+        (lambda: F.avg_pool1d(x, 2, stride=0), ValueError, "avg_pool1d: stride must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x.long(), 2), TypeError, "avg_pool1d: expected a floating point input, got dtype int64"),
+        (lambda: F.avg_pool2d(image, 2, divisor_override=0), ValueError, "avg_pool2d: divisor_override must be at least 1, got 0"),
+        (lambda: F.avg_pool2d(image, -1), ValueError, "avg_pool2d: kernel_size must be at least 1, got -1"),
+        (lambda: F.adaptive_avg_pool1d(x, 0), ValueError, "adaptive_avg_pool1d: output_size must be at least 1, got 0"),
+        (lambda: F.adaptive_max_pool1d(x, (2, 3)), TypeError, "adaptive_max_pool1d: output_size must be an int or a tuple of 1 int"),
+        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), ValueError, r"non-empty last dim, got shape \(2, 4, 0\)"),
+        (lambda: F.adaptive_avg_pool1d(image, 2), ValueError, r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_pools_of_constants_and_identities():
+    x = fastgrad.ones(1, 1, 5, 5)
+    np.testing.assert_array_equal(F.avg_pool2d(x, 3, padding=1, count_include_pad=False).numpy(), 1.0)
+    corner, edge, middle = 4 / 9, 6 / 9, 1.0  # the padded zeros count: a corner window holds 4 ones of 9
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, 1, padding=1)[0, 0, :2, :2].numpy(), [[corner, edge], [edge, middle]],
+                               rtol=1e-6)
+    sentence = floats(2, 3, 6)
+    np.testing.assert_array_equal(F.adaptive_max_pool1d(sentence, 1).numpy(), F.max_pool1d(sentence, 6).numpy())
+    np.testing.assert_allclose(F.adaptive_avg_pool1d(sentence, 1).numpy()[..., 0], sentence.numpy().mean(-1), rtol=1e-6)
+
+
+def test_margin_and_likelihood_losses_refuse_bad_arguments():
+    x, y = floats(3, 4), fastgrad.ones(3, 4)
+    cases = [
+        (lambda: F.margin_ranking_loss(x, floats(3, 5), y), ValueError, r"margin_ranking_loss: expected inputs of one shape, got input1 \(3, 4\), input2 \(3, 5\)"),
+        (lambda: F.hinge_embedding_loss(x, y[0]), ValueError, r"hinge_embedding_loss: expected inputs of one shape"),
+        (lambda: F.hinge_embedding_loss(x, y, reduction="avg"), ValueError, "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        (lambda: F.cosine_embedding_loss(x, x, y), ValueError, r"target \(N,\).*got inputs \(3, 4\) and target \(3, 4\)"),
+        (lambda: F.triplet_margin_loss(x, x, x[0]), ValueError, "one number of dims, got 2, 2 and 1"),
+        (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
+        (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
+        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), TypeError, "soft_margin_loss: expected a floating point input"),
+        (lambda: F.multilabel_soft_margin_loss(x, y, fastgrad.ones(3)), ValueError, r"weight of shape \(3,\) does not broadcast"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
+        (lambda: F.multi_margin_loss(x, [0, 1]), ValueError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 4]), IndexError, "multi_margin_loss target"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), ValueError, r"weight has shape \(3,\), expected \(4,\)"),
+        (lambda: F.multi_margin_loss(floats(2, 3, 4), [0, 1]), ValueError, r"expected input \(N, C\) or \(C,\)"),
+        (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(2, 4)), ValueError, r"var of shape \(2, 4\) is of incorrect size"),
+        (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
+        (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
+        (lambda: F.poisson_nll_loss(x, floats(2, 4)), ValueError, r"target shape \(2, 4\) does not broadcast"),
+        (lambda: fastgrad.nn.MultiMarginLoss(p=3), ValueError, "only p == 1 and p == 2"),
+        (lambda: fastgrad.nn.TripletMarginLoss(margin=-1), ValueError, "margin must be greater than 0"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_margin_and_likelihood_loss_identities():
+    x = fastgrad.tensor([[-800.0, 0.0, 800.0]], dtype=fastgrad.float64)
+    # log(1 + e^-yx) without overflow: 800 for y x = -800 (PyTorch's gives inf)
+    np.testing.assert_allclose(F.soft_margin_loss(x, [[1.0, 1.0, -1.0]], reduction="none").numpy(),
+                               [[800.0, np.log(2), 800.0]])
+    np.testing.assert_allclose(F.gaussian_nll_loss(fastgrad.zeros(2), fastgrad.ones(2), 1.0).item(), 0.5)
+    np.testing.assert_allclose(F.poisson_nll_loss(fastgrad.zeros(2), fastgrad.ones(2)).item(), 1.0)
+    scores = fastgrad.tensor([[0.0, 0.5, -2.0]])
+    np.testing.assert_allclose(F.multi_margin_loss(scores, [1]).item(), (0.5 + 0.0) / 3)  # max(0, 1 - 0.5 + 0), ...
 
 
 def test_binary_cross_entropy_refuses_what_is_not_a_probability():

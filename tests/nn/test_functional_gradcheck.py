@@ -50,6 +50,19 @@ def test_activations(backend_name, shape, seed, alpha, beta):
     check(backend_name, lambda x: F.softplus(x, beta=beta, threshold=1.0), x_away)
 
 
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=shapes, seed=seeds, alpha=st.floats(0.2, 2.0), cut=st.floats(-1.0, 1.0))
+def test_more_activations(backend_name, shape, seed, alpha, cut):
+    x = values(shape, seed, -8, 8, away_from=(-3.0, 0.0, 3.0, 6.0, cut))  # the kinks of each piecewise activation
+    for activation in (F.relu6, F.selu, F.mish, F.hardswish, F.hardsigmoid, F.softsign, F.tanhshrink):
+        check(backend_name, activation, x)
+    check(backend_name, lambda x: F.celu(x, alpha), x)
+    check(backend_name, lambda x: F.threshold(x, cut, -0.5), x)
+    check(backend_name, lambda x: F.glu(x.unsqueeze(-1).expand(*x.shape, 4) * fastgrad.tensor([1.0, 2.0, -1.0, 0.5],
+                                                                                             dtype=fastgrad.float64)), x)
+
+
 # -- losses ----------------------------------------------------------------------------------------
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -257,6 +270,71 @@ def test_max_pool1d(backend_name, shape, kernel, stride, dilation, ceil_mode, se
         dilation = 1
     check(backend_name, lambda x: F.max_pool1d(x, kernel, stride, padding, dilation, ceil_mode), x)
     check(backend_name, lambda x: F.max_pool1d(x, x.size(2)).squeeze(2), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)), stride=st.tuples(st.integers(1, 2), st.integers(1, 3)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), ceil_mode=st.booleans(), seed=seeds)
+def test_max_pool2d(backend_name, kernel, stride, dilation, ceil_mode, seed):
+    x = np.random.default_rng(seed).permutation(2 * 5 * 4).reshape(1, 2, 5, 4) * 0.1  # no ties: one max each
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    check(backend_name, lambda x: F.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), stride=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       ceil_mode=st.booleans(), count_include_pad=st.booleans(), seed=seeds)
+def test_avg_pool(backend_name, kernel, stride, ceil_mode, count_include_pad, seed):
+    x = values((2, 2, 5, 4), seed)
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    check(backend_name, lambda x: F.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad), x)
+    check(backend_name, lambda x: F.avg_pool2d(x[0], kernel, divisor_override=3), x)
+    check(backend_name, lambda x: F.avg_pool1d(x[0], kernel[0], stride[0], padding[0], ceil_mode, count_include_pad), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(length=st.integers(1, 7), output_size=st.integers(1, 5), seed=seeds)
+def test_adaptive_pools(backend_name, length, output_size, seed):
+    x = np.random.default_rng(seed).permutation(2 * 3 * length).reshape(2, 3, length) * 0.1  # no ties
+    check(backend_name, lambda x: F.adaptive_max_pool1d(x, output_size), x)
+    check(backend_name, lambda x: F.adaptive_avg_pool1d(x[0], output_size), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(batch=st.integers(1, 3), features=st.integers(1, 4), seed=seeds, swap=st.booleans())
+def test_margin_losses(backend_name, reduction, batch, features, seed, swap):
+    shape = (batch, features)
+    signs = fastgrad.tensor(np.where(np.random.default_rng(seed).random(shape) < 0.5, -1.0, 1.0))
+    a, b, c = values(shape, seed), values(shape, seed + 1), values(shape, seed + 2)
+    a = np.where(np.abs(a - b) < 0.1, a + 0.3, a)  # margin 0: away from the kink at a == b
+    r = dict(reduction=reduction)
+    check(backend_name, lambda a, b: F.margin_ranking_loss(a, b, signs, **r), a, b)
+    check(backend_name, lambda a: F.hinge_embedding_loss(a, signs, 2.5, **r), a)  # |a| < 2: margin - a stays > 0
+    check(backend_name, lambda a, b: F.cosine_embedding_loss(a, b, signs[:, 0], -1.5, **r), a, b)  # cos - margin > 0
+    check(backend_name, lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=50.0, swap=swap, **r), a, b, c)
+    check(backend_name, lambda a: F.soft_margin_loss(a, signs, **r), a)
+    check(backend_name, lambda a: F.multilabel_soft_margin_loss(a, (signs + 1) / 2, **r), a)
+    classes = np.random.default_rng(seed).integers(0, features, batch)
+    # margins of 2 over scores in [-0.4, 0.4] keep every term of the hinge positive (away from its kink)
+    check(backend_name, lambda a: F.multi_margin_loss(a / 5, classes, p=2, margin=2.0, **r), a)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, full=st.booleans())
+def test_likelihood_losses(backend_name, reduction, shape, seed, full):
+    x, y, var = values(shape, seed), values(shape, seed + 1, 0.2, 4.0), values(shape, seed + 2, 0.2, 2.0)
+    y = np.where(np.abs(y - 1) < 0.05, 1.1, y)  # the Stirling term starts at y = 1
+    check(backend_name, lambda x, y: F.poisson_nll_loss(x, y, full=full, reduction=reduction), x, y)
+    check(backend_name, lambda r, y: F.poisson_nll_loss(r, y, log_input=False, full=full, reduction=reduction),
+          np.abs(x) + 0.1, y)
+    check(backend_name, lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=full, reduction=reduction), x, y, var)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

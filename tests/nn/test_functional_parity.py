@@ -61,6 +61,38 @@ def test_activations(dtype, rng, name, ours, theirs):
     parity(dtype, ours, theirs, x.reshape(7, 7))
 
 
+# celu's alpha is exact in float32: PyTorch's float64 gradient uses a float32 1 / alpha (off by ~1e-8 for 0.4)
+@pytest.mark.parametrize("name, args", [("relu6", ()), ("selu", ()), ("celu", ()), ("celu", (0.25,)), ("mish", ()),
+                                        ("hardswish", ()), ("softsign", ()), ("tanhshrink", ()),
+                                        ("threshold", (0.5, -2.0)), ("threshold", (0.0, 0.0))])
+def test_more_activations(dtype, rng, name, args):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-800.0, -3.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 6.0, 800.0]])
+    parity(dtype, lambda x: getattr(F, name)(x, *args), lambda x: getattr(TF, name)(x, *args), x.reshape(7, 7))
+    if name not in ("softsign", "tanhshrink", "mish", "hardswish"):  # in place, recorded by autograd
+        parity(dtype, lambda x: getattr(F, name)(x * 1, *args, inplace=True),
+               lambda x: getattr(TF, name)(x * 1, *args, inplace=True), x)
+
+
+def test_hardsigmoid_and_inplace_activations_without_autograd(rng):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-3.0, 0.0, 3.0]])
+    # PyTorch's float64 gradient is a float32 1/6 (0.1666666716); fastgrad's is 1/6
+    parity("float32", F.hardsigmoid, TF.hardsigmoid, x)
+    ours, theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.hardsigmoid(ours).sum().backward()
+    TF.hardsigmoid(theirs).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-7)
+    for name in ("mish", "hardswish", "hardsigmoid"):
+        ours, theirs = fastgrad.tensor(x.copy()), torch.tensor(x.copy())
+        assert getattr(F, name)(ours, inplace=True) is ours
+        getattr(TF, name)(theirs, inplace=True)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 6), -1), ((4, 6), 0), ((2, 4, 3), 1), ((8,), 0)])
+def test_glu(dtype, rng, shape, dim):
+    parity(dtype, lambda x: F.glu(x, dim), lambda x: TF.glu(x, dim), rng.standard_normal(shape))
+
+
 def test_logsigmoid_alias_and_modules(rng):
     x = rng.standard_normal((3, 4))
     assert F.logsigmoid is F.log_sigmoid
@@ -348,6 +380,45 @@ def test_max_pool1d(dtype, shape, args):
     assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
 
 
+@pytest.mark.parametrize("shape, args", [((2, 3, 7, 6), (3,)), ((2, 3, 7, 6), (3, 2, 1)), ((3, 7, 6), ((2, 3), 1)),
+                                         ((2, 3, 7, 6), ((2, 3), (1, 2), (1, 1), (2, 1), True)),
+                                         ((1, 2, 6, 5), (2, None, 0, 1, True)), ((1, 2, 8, 8), (4, 3, 2, 2, True))])
+def test_max_pool2d(dtype, shape, args):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
+    parity(dtype, lambda x: F.max_pool2d(x, *args), lambda x: TF.max_pool2d(x, *args), x)
+    ours = F.max_pool2d(fastgrad.tensor(x), *args, return_indices=True)[1]
+    theirs = TF.max_pool2d(torch.tensor(x), *args, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
+@pytest.mark.parametrize("args", [(3,), (3, 2, 1), (2, None, 1, True), (3, 2, 1, True, False), (4, 3, 2, True),
+                                  (4, 3, 2, True, False), (1, 1), ((3,), (2,), (1,), False, False)])
+def test_avg_pool(dtype, rng, args):
+    parity(dtype, lambda x: F.avg_pool1d(x, *args), lambda x: TF.avg_pool1d(x, *args), rng.standard_normal((2, 3, 8)))
+    parity(dtype, lambda x: F.avg_pool2d(x, *args), lambda x: TF.avg_pool2d(x, *args), rng.standard_normal((2, 3, 8, 7)))
+    parity(dtype, lambda x: F.avg_pool1d(x, *args), lambda x: TF.avg_pool1d(x, *args), rng.standard_normal((3, 8)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), divisor_override=4),
+                                    dict(kernel_size=3, ceil_mode=True, count_include_pad=False, padding=1)])
+def test_avg_pool2d_divisor(dtype, rng, kwargs):
+    parity(dtype, lambda x: F.avg_pool2d(x, **kwargs), lambda x: TF.avg_pool2d(x, **kwargs),
+           rng.standard_normal((3, 7, 5)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7), (3, 5), (1, 2, 1)])
+@pytest.mark.parametrize("output_size", [1, 2, 3, 5, 9])
+def test_adaptive_pools(dtype, shape, output_size):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
+    x.reshape(-1)[::4] = x.reshape(-1).max()  # ties
+    parity(dtype, lambda x: F.adaptive_avg_pool1d(x, output_size), lambda x: TF.adaptive_avg_pool1d(x, output_size), x)
+    parity(dtype, lambda x: F.adaptive_max_pool1d(x, output_size), lambda x: TF.adaptive_max_pool1d(x, output_size), x)
+    ours = F.adaptive_max_pool1d(fastgrad.tensor(x), (output_size,), return_indices=True)[1]
+    theirs = TF.adaptive_max_pool1d(torch.tensor(x), output_size, return_indices=True)[1]
+    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_binary_cross_entropy(dtype, rng, reduction, weighted):
@@ -371,6 +442,69 @@ def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
     expected.sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)  # +-1e12, +-inf as PyTorch
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_and_embedding_losses(dtype, rng, reduction):
+    x1, x2, x3 = rng.standard_normal((3, 5, 4))
+    signs, row_signs = np.sign(rng.standard_normal((5, 4))), np.array([1.0, -1.0, 1.0, -1.0, -1.0])
+    r = dict(reduction=reduction)
+    parity(dtype, lambda a, b, y: F.margin_ranking_loss(a, b, y, 0.3, **r),
+           lambda a, b, y: TF.margin_ranking_loss(a, b, y, 0.3, **r), x1, x2, signs)
+    parity(dtype, lambda a, y: F.hinge_embedding_loss(a, y, 0.5, **r),
+           lambda a, y: TF.hinge_embedding_loss(a, y, 0.5, **r), x1, signs)
+    for inputs, target in [((x1, x2), row_signs), ((x1[0], x2[0]), row_signs[1])]:  # batched and one pair
+        parity(dtype, lambda a, b, y: F.cosine_embedding_loss(a, b, y, 0.1, **r),
+               lambda a, b, y: TF.cosine_embedding_loss(a, b, y, 0.1, **r), *inputs, target)
+    for kwargs in [{}, dict(margin=0.5, p=1.0, swap=True), dict(swap=True, eps=1e-3)]:
+        parity(dtype, lambda a, p, n: F.triplet_margin_loss(a, p, n, **kwargs, **r),
+               lambda a, p, n: TF.triplet_margin_loss(a, p, n, **kwargs, **r), x1, x2, x3)
+    parity(dtype, lambda a: F.soft_margin_loss(a, fastgrad.tensor(signs * 10).type_as(a), **r),
+           lambda a: TF.soft_margin_loss(a, torch.tensor(signs * 10).type_as(a), **r), x1)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted):
+    scores, labels, classes = rng.standard_normal((5, 4)), (rng.random((5, 4)) > 0.5) * 1.0, rng.integers(0, 4, 5)
+    scores[0, 1] = scores[0, classes[0]] - 1.0  # a margin of exactly 0: no loss and no gradient, as PyTorch's
+    weight = rng.uniform(0.5, 2, 4)
+    weights = {lib: lib.tensor(weight, dtype=getattr(lib, dtype)) if weighted else None for lib in (fastgrad, torch)}
+    parity(dtype, lambda x, y: F.multilabel_soft_margin_loss(x, y, weights[fastgrad], reduction=reduction),
+           lambda x, y: TF.multilabel_soft_margin_loss(x, y, weights[torch], reduction=reduction), scores, labels)
+    for p, margin in [(1, 1.0), (2, 0.5)]:
+        parity(dtype, lambda x: F.multi_margin_loss(x, classes, p, margin, weights[fastgrad], reduction=reduction),
+               lambda x: TF.multi_margin_loss(x, torch.tensor(classes), p, margin, weights[torch], reduction=reduction),
+               scores)
+    parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
+           lambda x: TF.multi_margin_loss(x, torch.tensor(2), reduction=reduction), scores[0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("log_input, full", [(True, False), (False, False), (True, True), (False, True)])
+def test_poisson_nll_loss(dtype, rng, reduction, log_input, full):
+    counts = np.concatenate([rng.integers(1, 6, 10), [0.5, 1.0]]).astype(float).reshape(3, 4)  # no 0: see below
+    rates = rng.uniform(0.1, 3, (3, 4))
+    parity(dtype, lambda x, y: F.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
+           lambda x, y: TF.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
+           np.log(rates) if log_input else rates, counts)
+
+
+def test_poisson_nll_loss_gradient_at_a_zero_count_is_finite():
+    """PyTorch's target gradient is NaN there (its Stirling term's log(0), masked out after the fact)."""
+    target = fastgrad.tensor([0.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
+    F.poisson_nll_loss(fastgrad.tensor([0.5, 1.0], dtype=fastgrad.float64), target, full=True).backward()
+    np.testing.assert_allclose(target.grad.numpy(), [-0.25, (-1.0 + np.log(3) + 1 - 1 + 0.5 / 3) / 2])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("var_shape", [(5, 4), (5,), (5, 1), (1, 4)])
+def test_gaussian_nll_loss(dtype, rng, reduction, var_shape):
+    var = rng.uniform(0.1, 2, var_shape)
+    var.reshape(-1)[0] = 1e-9  # below eps: clamped, with the gradient of the unclamped var, as PyTorch's
+    parity(dtype, lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction=reduction),
+           lambda x, y, v: TF.gaussian_nll_loss(x, y, v, full=True, reduction=reduction),
+           rng.standard_normal((5, 4)), rng.standard_normal((5, 4)), var)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -37,10 +37,52 @@ def both(build):
     lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
     lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
     lambda nn, lib: nn.BCELoss(),
+    lambda nn, lib: nn.MaxPool2d(3), lambda nn, lib: nn.MaxPool2d((2, 3), 1, (1, 0), 2, True, True),
+    lambda nn, lib: nn.AvgPool1d(3), lambda nn, lib: nn.AvgPool1d(4, 2, 1, True, False),
+    lambda nn, lib: nn.AvgPool2d((3, 2), padding=1, divisor_override=2), lambda nn, lib: nn.AdaptiveMaxPool1d(3),
+    lambda nn, lib: nn.AdaptiveMaxPool1d(1, return_indices=True), lambda nn, lib: nn.AdaptiveAvgPool1d(2),
+    lambda nn, lib: nn.ReLU6(), lambda nn, lib: nn.ReLU6(True), lambda nn, lib: nn.SELU(inplace=True),
+    lambda nn, lib: nn.CELU(), lambda nn, lib: nn.CELU(0.5, True), lambda nn, lib: nn.Mish(True),
+    lambda nn, lib: nn.Hardswish(True), lambda nn, lib: nn.Hardsigmoid(), lambda nn, lib: nn.Softsign(),
+    lambda nn, lib: nn.Tanhshrink(), lambda nn, lib: nn.Threshold(0.1, 20), lambda nn, lib: nn.Threshold(0.1, 2.5, True),
+    lambda nn, lib: nn.GLU(), lambda nn, lib: nn.GLU(1),
+    lambda nn, lib: nn.MarginRankingLoss(0.5), lambda nn, lib: nn.HingeEmbeddingLoss(),
+    lambda nn, lib: nn.CosineEmbeddingLoss(), lambda nn, lib: nn.TripletMarginLoss(swap=True),
+    lambda nn, lib: nn.SoftMarginLoss(), lambda nn, lib: nn.MultiLabelSoftMarginLoss(lib.ones(3)),
+    lambda nn, lib: nn.MultiMarginLoss(p=2), lambda nn, lib: nn.PoissonNLLLoss(), lambda nn, lib: nn.GaussianNLLLoss(),
 ])
+
 def test_repr_matches_pytorch(build):
     ours, theirs = both(build)
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("build, inputs", [
+    (lambda nn, lib: nn.MarginRankingLoss(0.2, reduction="sum"), lambda lib, x: (x[0], x[1], lib.sign(x[2]))),
+    (lambda nn, lib: nn.HingeEmbeddingLoss(0.5), lambda lib, x: (x[0], lib.sign(x[1]))),
+    (lambda nn, lib: nn.CosineEmbeddingLoss(0.1), lambda lib, x: (x[0], x[1], lib.sign(x[2][:, 0]))),
+    (lambda nn, lib: nn.TripletMarginLoss(0.5, p=1.0, swap=True), lambda lib, x: tuple(x)),
+    (lambda nn, lib: nn.SoftMarginLoss(reduction="none"), lambda lib, x: (x[0], lib.sign(x[1]).detach())),
+    (lambda nn, lib: nn.MultiLabelSoftMarginLoss(lib.arange(1.0, 5.0, dtype=lib.float64)),
+     lambda lib, x: (x[0], (x[1] > 0).double())),
+    (lambda nn, lib: nn.MultiMarginLoss(2, 0.5, lib.arange(1.0, 5.0, dtype=lib.float64)),
+     lambda lib, x: (x[0], lib.tensor([0, 3, 1]))),
+    (lambda nn, lib: nn.PoissonNLLLoss(full=True), lambda lib, x: (x[0], x[1].abs() * 3)),
+    (lambda nn, lib: nn.GaussianNLLLoss(full=True), lambda lib, x: (x[0], x[1], x[2].abs())),
+])
+def test_new_loss_layers_match_pytorch(build, inputs):
+    arrays = np.random.default_rng(0).standard_normal((3, 3, 4))
+    ours, theirs = build(nn, fastgrad), build(torch.nn, torch)
+    our_leaves = [fastgrad.tensor(a, requires_grad=True) for a in arrays]
+    their_leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got, expected = ours(*inputs(fastgrad, our_leaves)), theirs(*inputs(torch, their_leaves))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10)
+    got.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(our_leaves, their_leaves):
+        if reference.grad is not None:
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
 def test_parameter_container_reprs_match_pytorch_up_to_the_dtype_name():
@@ -210,6 +252,10 @@ def test_conv1d_default_initialisation_has_pytorchs_bounds():
     (lambda nn: nn.Softmin(dim=1), 1), (lambda nn: nn.SmoothL1Loss(beta=0.5), 2),
     (lambda nn: nn.HuberLoss(delta=0.7, reduction="sum"), 2), (lambda nn: nn.KLDivLoss(reduction="batchmean"), 2),
     (lambda nn: nn.KLDivLoss(reduction="sum", log_target=True), 2),
+    (lambda nn: nn.ReLU6(), 1), (lambda nn: nn.SELU(), 1), (lambda nn: nn.Mish(), 1),
+    (lambda nn: nn.CELU(0.5), 1),  # an alpha exact in float32: PyTorch's float64 gradient uses a float32 1 / alpha
+    (lambda nn: nn.Hardswish(), 1), (lambda nn: nn.Softsign(), 1), (lambda nn: nn.Tanhshrink(), 1),
+    (lambda nn: nn.Threshold(0.2, -1.0), 1), (lambda nn: nn.GLU(dim=1), 1),
 ])
 def test_activation_and_loss_layers_match_pytorch(build, inputs):
     rng = np.random.default_rng(0)

@@ -1,6 +1,7 @@
 """The layers of fastgrad.nn, one small module per family."""
-from fastgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, PReLU, ReLU,
-                                            Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
+from fastgrad.nn.modules.activation import (CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                                            LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU,
+                                            Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink, Threshold)
 from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d, Conv2d
@@ -9,19 +10,26 @@ from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
 from fastgrad.nn.modules.linear import Identity, Linear
-from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                                      MSELoss, NLLLoss, SmoothL1Loss)
+from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                                      GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                                      MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
+                                      PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
-from fastgrad.nn.modules.pooling import MaxPool1d
+from fastgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, AvgPool2d, MaxPool1d,
+                                         MaxPool2d)
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from fastgrad.nn.modules.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Conv1d", "Conv2d",
-           "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten", "GELU",
-           "GRU", "GRUCell", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
-           "Linear", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "Module", "ModuleDict",
-           "ModuleList", "MSELoss", "MultiheadAttention", "NLLLoss", "PairwiseDistance", "ParameterDict",
-           "ParameterList", "PReLU", "ReLU", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "Sequential", "Sigmoid",
-           "SiLU", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Transformer", "TransformerEncoder",
-           "TransformerEncoderLayer", "Unflatten"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
+           "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "CELU", "Conv1d", "Conv2d", "CosineEmbeddingLoss",
+           "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten",
+           "GaussianNLLLoss", "GELU", "GLU", "GRU", "GRUCell", "Hardsigmoid", "Hardswish", "Hardtanh",
+           "HingeEmbeddingLoss", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+           "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell", "MarginRankingLoss", "MaxPool1d", "MaxPool2d", "Mish",
+           "Module", "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "MultiLabelSoftMarginLoss",
+           "MultiMarginLoss", "NLLLoss", "PairwiseDistance", "ParameterDict", "ParameterList", "PoissonNLLLoss",
+           "PReLU", "ReLU", "ReLU6", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "SELU", "Sequential", "Sigmoid",
+           "SiLU", "SmoothL1Loss", "SoftMarginLoss", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh",
+           "Tanhshrink", "Threshold", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
+           "TripletMarginLoss", "Unflatten"]

@@ -147,3 +147,87 @@ class LogSigmoid(Module):
 class Softmin(Softmax):
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim)
+
+
+class _InplaceActivation(Module):
+    """An activation whose only argument is PyTorch's inplace= (shown in the repr when set, except by
+    Hardswish and Hardsigmoid, whose PyTorch reprs never show it)."""
+
+    function = None  # the functional form, set by each subclass
+    shows_inplace = True
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self).function(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace and self.shows_inplace else ""
+
+
+class ReLU6(_InplaceActivation):
+    function = staticmethod(F.relu6)
+
+
+class SELU(_InplaceActivation):
+    function = staticmethod(F.selu)
+
+
+class Mish(_InplaceActivation):
+    function = staticmethod(F.mish)
+
+
+class Hardswish(_InplaceActivation):
+    function, shows_inplace = staticmethod(F.hardswish), False
+
+
+class Hardsigmoid(_InplaceActivation):
+    function, shows_inplace = staticmethod(F.hardsigmoid), False
+
+
+class CELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_repr(self)
+
+
+class Softsign(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
+
+
+class Threshold(Module):
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + _inplace_repr(self)
+
+
+class GLU(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
