@@ -1,6 +1,9 @@
 """Free-function forms of tensor ops (`fastgrad.cat`, `fastgrad.where`, ...), as in PyTorch."""
 from __future__ import annotations
 
+import builtins
+import itertools
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -10,7 +13,7 @@ from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import normalize_dims
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -223,6 +226,9 @@ bincount, cumprod, unique, amax, amin, movedim = (Tensor.bincount, Tensor.cumpro
                                                   Tensor.amin, Tensor.movedim)
 moveaxis = movedim
 swapaxes = swapdims = transpose
+addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
+diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
+                                                 Tensor.tile, Tensor.kron)
 
 
 logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
@@ -527,3 +533,165 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
                 sizes[c] = n
     return [t if t.shape == tuple(sizes[c] for c in subs) else t.expand(tuple(sizes[c] for c in subs))
             for t, subs in zip(operands, subscripts)]
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """The sum of products over dims of a paired with dims of b: `dims` an int n (a's last n with b's first
+    n), or two lists ([dims of a], [dims of b]); the free dims of a, then of b, remain, as torch.tensordot."""
+    for label, t in (("a", a), ("b", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"tensordot: {label} must be a Tensor, got {type(t).__name__}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        most = builtins.min(a.ndim, b.ndim)  # (min is fastgrad.min in this module)
+        if not 0 <= dims <= most:
+            raise ValueError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
+                             f"{b.shape}, got {dims}")
+        dims_a, dims_b = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
+    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+        dims_a, dims_b = (normalize_dims(d, t.ndim) for d, t in zip(dims, (a, b)))
+        if len(dims_a) != len(dims_b):
+            raise ValueError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
+    else:
+        raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise ValueError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
+                             "must have the same size")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = int(np.prod([a.shape[d] for d in dims_a]))
+    # one matrix product: (free of a, summed) @ (summed, free of b)
+    left = a.permute(free_a + list(dims_a)).reshape(int(np.prod([a.shape[d] for d in free_a])), size)
+    right = b.permute(list(dims_b) + free_b).reshape(size, int(np.prod([b.shape[d] for d in free_b])))
+    return (left @ right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+
+
+# -- stacking and broadcasting several tensors -------------------------------------------------------
+def _tensors_of(name: str, tensors) -> list[Tensor]:
+    """The tensors of f(t1, t2, ...) or f([t1, t2, ...])."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected tensors, got {type(t).__name__} at position {i}")
+    return list(tensors)
+
+
+def _at_least(name: str, tensors, ndim: int):
+    ts = _tensors_of(name, tensors)
+    grown = [_grown(t, ndim) for t in ts]
+    return grown[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else tuple(grown)
+
+
+def _grown(t: Tensor, ndim: int) -> Tensor:
+    """t with dims of size 1 added up to `ndim` where numpy's atleast_*d puts them: (n,) -> (1, n) -> (1, n, 1),
+    (m, n) -> (m, n, 1)."""
+    if t.ndim >= ndim:
+        return t
+    if t.ndim == 0:
+        return t.reshape((1,) * ndim)
+    if t.ndim == 1:
+        return t.reshape((1,) + tuple(t.shape) + (1,) * (ndim - 2))
+    return t.unsqueeze(-1)
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (one tensor for one, a tuple for several or a list)."""
+    return _at_least("atleast_1d", tensors, 1)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: a 1-D (n,) becomes (1, n)."""
+    return _at_least("atleast_2d", tensors, 2)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: (n,) becomes (1, n, 1) and (m, n) becomes (m, n, 1)."""
+    return _at_least("atleast_3d", tensors, 3)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors (1-D ones as rows) concatenated along dim 0."""
+    return cat([_grown(t, 2) for t in _tensors_of("vstack", (tensors,))], 0)
+
+
+row_stack = vstack
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors concatenated along dim 1, or along dim 0 when they are 1-D (0-D ones count as 1-D)."""
+    ts = [_grown(t, 1) for t in _tensors_of("hstack", (tensors,))]
+    return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors, made at least 3-D, concatenated along dim 2."""
+    return cat([_grown(t, 3) for t in _tensors_of("dstack", (tensors,))], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors as columns (0-D and 1-D ones become (n, 1)) concatenated along dim 1."""
+    ts = _tensors_of("column_stack", (tensors,))
+    return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 0-D or 1-D tensors of one dtype: with indexing="ij" output k varies along dim k;
+    with "xy" the first two dims are swapped. Without indexing, "ij" with PyTorch's warning."""
+    ts = _tensors_of("meshgrid", tensors)
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming PyTorch release, it will be required to pass the indexing "
+                      "argument; using indexing='ij'", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not ts:
+        raise ValueError("meshgrid: expected at least one tensor")
+    for i, t in enumerate(ts):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape} at position {i}")
+        if t.dtype != ts[0].dtype:
+            raise RuntimeError(f"meshgrid: expected all tensors to have the same dtype, got {ts[0].dtype} and "
+                               f"{t.dtype} (position {i})")
+    swap = indexing == "xy" and len(ts) >= 2
+    order = [1, 0] + list(range(2, len(ts))) if swap else list(range(len(ts)))
+    shape = tuple(ts[k].numel() for k in order)  # the output's dims, in order
+    grids = []
+    for k, t in enumerate(ts):
+        position = order.index(k)
+        view = [1] * len(ts)
+        view[position] = t.numel()
+        grids.append(t.reshape(view).expand(shape))
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of one element of each 1-D tensor, as rows (n1 * n2 * ..., k); one tensor is
+    returned as it is."""
+    ts = _tensors_of("cartesian_prod", tensors)
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise ValueError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
+    if len(ts) == 1:
+        return ts[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*ts, indexing="ij")], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-element combinations of a 1-D tensor's elements, in itertools' order, as rows (n_combinations, r);
+    r=0 gives an empty 1-D tensor, as torch.combinations."""
+    if not isinstance(input, Tensor) or input.ndim != 1:
+        raise ValueError(f"combinations: expected a 1-D tensor, got "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    r = int_arg(r, "combinations: r")
+    if r < 0:
+        raise ValueError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return input.new_zeros(0)  # outside the graph, as PyTorch
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return input[rows]

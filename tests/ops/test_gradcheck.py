@@ -265,3 +265,19 @@ def test_crf_log_partition_with_forbidden_transitions(backend_name):
     with fastgrad.backend(backend_name):
         log_z(emissions, transitions, start, end).sum().backward()
     assert np.isfinite(transitions.grad.numpy()).all() and (transitions.grad.numpy()[forbidden == -np.inf] == 0).all()
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@SETTINGS
+@given(n=st.integers(1, 3), k=st.integers(1, 3), m=st.integers(1, 3), offset=st.integers(-3, 3),
+       seed=st.integers(0, 2**16))
+def test_matrix_functions(backend_name, n, k, m, offset, seed):
+    c, a, b = leaf((n, m), seed), leaf((n, k), seed + 1), leaf((k, m), seed + 2)
+    check(backend_name, lambda c, a, b: fastgrad.addmm(c, a, b, beta=0.5, alpha=-2), c, a, b)
+    check(backend_name, lambda c, a, b: c[0].addmv(b.T, a[0], beta=3), c, a, b)
+    check(backend_name, lambda c, a, b: fastgrad.baddbmm(c, a.expand(2, n, k), b.expand(2, k, m)), c, a, b)
+    check(backend_name, lambda c, a, b: c.clone().addbmm_(a.expand(2, n, k), b.expand(2, k, m), alpha=0.5), c, a, b)
+    check(backend_name, lambda a: (a.diagonal(offset), a.diag_embed(offset, 0, 2), a.trace()), a)
+    check(backend_name, lambda a, b: (fastgrad.kron(a, b), fastgrad.tensordot(a, b, 1), a.tile(2, 1, 2)), a, b)
+    check(backend_name, lambda a, b: fastgrad.cartesian_prod(a[0], b[0]).sum(1) + fastgrad.combinations(b[0]).sum(),
+          a, b)
