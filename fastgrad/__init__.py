@@ -40,6 +40,12 @@ from fastgrad.creation import (arange, as_tensor, empty, empty_like, eye, from_n
 from fastgrad.functions import (atleast_1d, atleast_2d, atleast_3d, baddbmm, cartesian_prod, column_stack, combinations,
                                 diag, diag_embed, diagonal, dstack, hstack, kron, meshgrid, row_stack, tensordot, tile,
                                 trace, vstack)
+from fastgrad.functions import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan,
+                                atan2, atanh, cosh, erf, erfc, fmod, heaviside, hypot, lerp, logaddexp, logaddexp2, sinh,
+                                tan, true_divide)
+from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero, cross, dist, histc, index_copy,
+                                index_fill, masked_scatter, median, mode, nanmean, nansum, renorm, searchsorted,
+                                std_mean, take, var_mean)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)

@@ -13,7 +13,7 @@ from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -226,6 +226,19 @@ bincount, cumprod, unique, amax, amin, movedim = (Tensor.bincount, Tensor.cumpro
                                                   Tensor.amin, Tensor.movedim)
 moveaxis = movedim
 swapaxes = swapdims = transpose
+tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc = (
+    Tensor.tan, Tensor.asin, Tensor.acos, Tensor.atan, Tensor.sinh, Tensor.cosh, Tensor.asinh, Tensor.acosh, Tensor.atanh,
+    Tensor.erf, Tensor.erfc)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = (Tensor.atan2, Tensor.hypot, Tensor.logaddexp,
+                                                        Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp)
+arctan2, true_divide = atan2, div
+nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
+                                                                Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
+                                                                Tensor.take)
+addcmul, addcdiv, renorm, dist, cross, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist,
+                                                Tensor.cross, Tensor.histc)
+index_fill, index_copy, masked_scatter = Tensor.index_fill, Tensor.index_copy, Tensor.masked_scatter
 addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
 diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
                                                  Tensor.tile, Tensor.kron)
@@ -369,6 +382,10 @@ def rsqrt(input: Tensor) -> Tensor:
 
 def floor_divide(input, other) -> Tensor:
     return _as_tensor(input, other if isinstance(other, Tensor) else None).floor_divide(other)
+
+
+def fmod(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).fmod(other)
 
 
 def remainder(input, other) -> Tensor:
@@ -695,3 +712,63 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return input[rows]
+
+
+def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over dim, with var's arguments."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over dim, with std's arguments."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value, the index where it would go in the innermost dim of sorted_sequence to keep it sorted
+    (the first such place, or the last with right=True or side="right"); a 1-D sequence serves every value,
+    else one row per row of input. int64 (int32 with out_int32); not differentiable: outside the graph."""
+    if not isinstance(sorted_sequence, Tensor):
+        raise TypeError(f"searchsorted: sorted_sequence must be a Tensor, got {type(sorted_sequence).__name__}")
+    if side not in (None, "left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if side == "left" and right:
+        raise ValueError("searchsorted: side='left' contradicts right=True")
+    side = "right" if right or side == "right" else "left"
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    sequence = sorted_sequence._data
+    if sorter is not None:
+        if not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape or sorter.dtype.kind not in "iu":
+            raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")
+        sequence = np.take_along_axis(sequence, sorter._data, axis=-1)
+    if sequence.ndim == 1:
+        out = np.searchsorted(sequence, values, side=side)
+    else:
+        if values.ndim != sequence.ndim or values.shape[:-1] != sequence.shape[:-1]:
+            raise ValueError(f"searchsorted: input of shape {values.shape} must match sorted_sequence of shape "
+                             f"{sequence.shape} in all but the last dim")
+        rows, values_2d = sequence.reshape(-1, sequence.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=side) for r, v in zip(rows, values_2d)]).reshape(values.shape)
+    return Tensor._wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64), False, None)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R),
+    batch dims broadcast. The gradient at a zero distance is zero, as PyTorch's."""
+    for label, t in (("x1", x1), ("x2", x2)):
+        if not isinstance(t, Tensor) or t.ndim < 2:
+            raise ValueError(f"cdist: {label} must be a tensor of at least 2 dims, got "
+                             f"{getattr(t, 'shape', type(t).__name__)}")
+        t._check_floating("cdist")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
+                         f"{x2.shape[-1]}")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype} and {x2.dtype}")
+    p = real_arg(p, "cdist: p")
+    if p < 0:
+        raise ValueError(f"cdist: p must be non-negative, got {p}")
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)

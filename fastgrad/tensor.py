@@ -21,7 +21,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import size_arg
+from fastgrad.tensor_methods.arguments import one_dim, size_arg
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
 from fastgrad.tensor_methods.math import MathMethods
@@ -205,6 +205,29 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def element_size(self) -> int:
         """Bytes per element."""
         return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of the elements (numel * itemsize; an expanded view counts every element, as PyTorch)."""
+        return self._data.size * self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """The step in elements between neighbours along each dim, of the memory this tensor views (0 along
+        an expanded dim), as PyTorch's."""
+        strides = tuple(step // self._data.itemsize for step in self._data.strides)
+        return strides if dim is None else strides[one_dim(dim, self.ndim)]
+
+    def storage_offset(self) -> int:
+        """Where this view starts, in elements from the start of the memory of the tensor it views."""
+        base = self
+        while base._base is not None:
+            base = base._base
+        start = self._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
+        return start // self._data.itemsize
 
     @property
     def is_cuda(self) -> bool:
