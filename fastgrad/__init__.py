@@ -16,7 +16,7 @@ from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
 from fastgrad.dtypes import bool_, finfo, float32, float64, get_default_dtype, iinfo, int32, int64
-from fastgrad.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
+from fastgrad.functions import (abs, add, addbmm, addmm, addmv, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
                                 bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, cat, ceil, chunk,
                                 clamp, clamp_max, clamp_min, clip, clone, concat, cos, cumprod, cumsum, div, dot,
                                 einsum, eq, equal, exp, expm1, flatten, flip, floor, floor_divide, gather, ge, gt,
@@ -36,7 +36,16 @@ from fastgrad.tensor import Size, Tensor, device
 from fastgrad.threads import get_num_threads, set_num_threads
 from fastgrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
                                ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
-                               zeros, zeros_like)
+                               tril_indices, triu_indices, zeros, zeros_like)
+from fastgrad.functions import (atleast_1d, atleast_2d, atleast_3d, baddbmm, cartesian_prod, column_stack, combinations,
+                                diag, diag_embed, diagonal, dstack, hstack, kron, meshgrid, row_stack, tensordot, tile,
+                                trace, vstack)
+from fastgrad.functions import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan,
+                                atan2, atanh, cosh, erf, erfc, fmod, heaviside, hypot, lerp, logaddexp, logaddexp2, sinh,
+                                tan, true_divide)
+from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero, cross, dist, histc, index_copy,
+                                index_fill, masked_scatter, median, mode, nanmean, nansum, renorm, searchsorted,
+                                std_mean, take, var_mean)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)

@@ -235,3 +235,26 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
         if value < 0:
             raise ValueError(f"eye: {name} must be >= 0, got {value}")
     return Tensor(np.eye(n, m, dtype=as_dtype(dtype) if dtype else default_float), requires_grad=requires_grad)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=int64, device=None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle (on and below the `offset` diagonal) of a
+    row x col matrix, row by row, as torch.tril_indices."""
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=int64, device=None) -> Tensor:
+    """The (2, N) indices of the upper triangle (on and above the `offset` diagonal), row by row."""
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
+
+
+def _triangle_indices(name: str, indices, row, col, offset, dtype, device) -> Tensor:
+    check_device(name, device)
+    row, col, offset = (int_arg(v, f"{name}: {label}") for v, label in ((row, "row"), (col, "col"),
+                                                                        (offset, "offset")))
+    if row < 0 or col < 0:
+        raise ValueError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    dtype = as_dtype(dtype)
+    if dtype.kind not in "iu":
+        raise TypeError(f"{name}: dtype must be an integer dtype, got {dtype}")
+    return Tensor(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))

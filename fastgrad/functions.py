@@ -1,6 +1,9 @@
 """Free-function forms of tensor ops (`fastgrad.cat`, `fastgrad.where`, ...), as in PyTorch."""
 from __future__ import annotations
 
+import builtins
+import itertools
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -10,7 +13,7 @@ from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import normalize_dims
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -223,6 +226,22 @@ bincount, cumprod, unique, amax, amin, movedim = (Tensor.bincount, Tensor.cumpro
                                                   Tensor.amin, Tensor.movedim)
 moveaxis = movedim
 swapaxes = swapdims = transpose
+tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc = (
+    Tensor.tan, Tensor.asin, Tensor.acos, Tensor.atan, Tensor.sinh, Tensor.cosh, Tensor.asinh, Tensor.acosh, Tensor.atanh,
+    Tensor.erf, Tensor.erfc)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = (Tensor.atan2, Tensor.hypot, Tensor.logaddexp,
+                                                        Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp)
+arctan2, true_divide = atan2, div
+nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
+                                                                Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
+                                                                Tensor.take)
+addcmul, addcdiv, renorm, dist, cross, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist,
+                                                Tensor.cross, Tensor.histc)
+index_fill, index_copy, masked_scatter = Tensor.index_fill, Tensor.index_copy, Tensor.masked_scatter
+addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
+diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
+                                                 Tensor.tile, Tensor.kron)
 
 
 logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
@@ -363,6 +382,10 @@ def rsqrt(input: Tensor) -> Tensor:
 
 def floor_divide(input, other) -> Tensor:
     return _as_tensor(input, other if isinstance(other, Tensor) else None).floor_divide(other)
+
+
+def fmod(input, other) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).fmod(other)
 
 
 def remainder(input, other) -> Tensor:
@@ -527,3 +550,225 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
                 sizes[c] = n
     return [t if t.shape == tuple(sizes[c] for c in subs) else t.expand(tuple(sizes[c] for c in subs))
             for t, subs in zip(operands, subscripts)]
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """The sum of products over dims of a paired with dims of b: `dims` an int n (a's last n with b's first
+    n), or two lists ([dims of a], [dims of b]); the free dims of a, then of b, remain, as torch.tensordot."""
+    for label, t in (("a", a), ("b", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"tensordot: {label} must be a Tensor, got {type(t).__name__}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        most = builtins.min(a.ndim, b.ndim)  # (min is fastgrad.min in this module)
+        if not 0 <= dims <= most:
+            raise ValueError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
+                             f"{b.shape}, got {dims}")
+        dims_a, dims_b = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
+    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+        dims_a, dims_b = (normalize_dims(d, t.ndim) for d, t in zip(dims, (a, b)))
+        if len(dims_a) != len(dims_b):
+            raise ValueError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
+    else:
+        raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise ValueError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
+                             "must have the same size")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = int(np.prod([a.shape[d] for d in dims_a]))
+    # one matrix product: (free of a, summed) @ (summed, free of b)
+    left = a.permute(free_a + list(dims_a)).reshape(int(np.prod([a.shape[d] for d in free_a])), size)
+    right = b.permute(list(dims_b) + free_b).reshape(size, int(np.prod([b.shape[d] for d in free_b])))
+    return (left @ right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+
+
+# -- stacking and broadcasting several tensors -------------------------------------------------------
+def _tensors_of(name: str, tensors) -> list[Tensor]:
+    """The tensors of f(t1, t2, ...) or f([t1, t2, ...])."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected tensors, got {type(t).__name__} at position {i}")
+    return list(tensors)
+
+
+def _at_least(name: str, tensors, ndim: int):
+    ts = _tensors_of(name, tensors)
+    grown = [_grown(t, ndim) for t in ts]
+    return grown[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else tuple(grown)
+
+
+def _grown(t: Tensor, ndim: int) -> Tensor:
+    """t with dims of size 1 added up to `ndim` where numpy's atleast_*d puts them: (n,) -> (1, n) -> (1, n, 1),
+    (m, n) -> (m, n, 1)."""
+    if t.ndim >= ndim:
+        return t
+    if t.ndim == 0:
+        return t.reshape((1,) * ndim)
+    if t.ndim == 1:
+        return t.reshape((1,) + tuple(t.shape) + (1,) * (ndim - 2))
+    return t.unsqueeze(-1)
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (one tensor for one, a tuple for several or a list)."""
+    return _at_least("atleast_1d", tensors, 1)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: a 1-D (n,) becomes (1, n)."""
+    return _at_least("atleast_2d", tensors, 2)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: (n,) becomes (1, n, 1) and (m, n) becomes (m, n, 1)."""
+    return _at_least("atleast_3d", tensors, 3)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors (1-D ones as rows) concatenated along dim 0."""
+    return cat([_grown(t, 2) for t in _tensors_of("vstack", (tensors,))], 0)
+
+
+row_stack = vstack
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors concatenated along dim 1, or along dim 0 when they are 1-D (0-D ones count as 1-D)."""
+    ts = [_grown(t, 1) for t in _tensors_of("hstack", (tensors,))]
+    return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors, made at least 3-D, concatenated along dim 2."""
+    return cat([_grown(t, 3) for t in _tensors_of("dstack", (tensors,))], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors as columns (0-D and 1-D ones become (n, 1)) concatenated along dim 1."""
+    ts = _tensors_of("column_stack", (tensors,))
+    return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 0-D or 1-D tensors of one dtype: with indexing="ij" output k varies along dim k;
+    with "xy" the first two dims are swapped. Without indexing, "ij" with PyTorch's warning."""
+    ts = _tensors_of("meshgrid", tensors)
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming PyTorch release, it will be required to pass the indexing "
+                      "argument; using indexing='ij'", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not ts:
+        raise ValueError("meshgrid: expected at least one tensor")
+    for i, t in enumerate(ts):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape} at position {i}")
+        if t.dtype != ts[0].dtype:
+            raise RuntimeError(f"meshgrid: expected all tensors to have the same dtype, got {ts[0].dtype} and "
+                               f"{t.dtype} (position {i})")
+    swap = indexing == "xy" and len(ts) >= 2
+    order = [1, 0] + list(range(2, len(ts))) if swap else list(range(len(ts)))
+    shape = tuple(ts[k].numel() for k in order)  # the output's dims, in order
+    grids = []
+    for k, t in enumerate(ts):
+        position = order.index(k)
+        view = [1] * len(ts)
+        view[position] = t.numel()
+        grids.append(t.reshape(view).expand(shape))
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of one element of each 1-D tensor, as rows (n1 * n2 * ..., k); one tensor is
+    returned as it is."""
+    ts = _tensors_of("cartesian_prod", tensors)
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise ValueError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
+    if len(ts) == 1:
+        return ts[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*ts, indexing="ij")], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-element combinations of a 1-D tensor's elements, in itertools' order, as rows (n_combinations, r);
+    r=0 gives an empty 1-D tensor, as torch.combinations."""
+    if not isinstance(input, Tensor) or input.ndim != 1:
+        raise ValueError(f"combinations: expected a 1-D tensor, got "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    r = int_arg(r, "combinations: r")
+    if r < 0:
+        raise ValueError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return input.new_zeros(0)  # outside the graph, as PyTorch
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return input[rows]
+
+
+def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over dim, with var's arguments."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over dim, with std's arguments."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value, the index where it would go in the innermost dim of sorted_sequence to keep it sorted
+    (the first such place, or the last with right=True or side="right"); a 1-D sequence serves every value,
+    else one row per row of input. int64 (int32 with out_int32); not differentiable: outside the graph."""
+    if not isinstance(sorted_sequence, Tensor):
+        raise TypeError(f"searchsorted: sorted_sequence must be a Tensor, got {type(sorted_sequence).__name__}")
+    if side not in (None, "left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if side == "left" and right:
+        raise ValueError("searchsorted: side='left' contradicts right=True")
+    side = "right" if right or side == "right" else "left"
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    sequence = sorted_sequence._data
+    if sorter is not None:
+        if not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape or sorter.dtype.kind not in "iu":
+            raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")
+        sequence = np.take_along_axis(sequence, sorter._data, axis=-1)
+    if sequence.ndim == 1:
+        out = np.searchsorted(sequence, values, side=side)
+    else:
+        if values.ndim != sequence.ndim or values.shape[:-1] != sequence.shape[:-1]:
+            raise ValueError(f"searchsorted: input of shape {values.shape} must match sorted_sequence of shape "
+                             f"{sequence.shape} in all but the last dim")
+        rows, values_2d = sequence.reshape(-1, sequence.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=side) for r, v in zip(rows, values_2d)]).reshape(values.shape)
+    return Tensor._wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64), False, None)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R),
+    batch dims broadcast. The gradient at a zero distance is zero, as PyTorch's."""
+    for label, t in (("x1", x1), ("x2", x2)):
+        if not isinstance(t, Tensor) or t.ndim < 2:
+            raise ValueError(f"cdist: {label} must be a tensor of at least 2 dims, got "
+                             f"{getattr(t, 'shape', type(t).__name__)}")
+        t._check_floating("cdist")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
+                         f"{x2.shape[-1]}")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype} and {x2.dtype}")
+    p = real_arg(p, "cdist: p")
+    if p < 0:
+        raise ValueError(f"cdist: p must be non-negative, got {p}")
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)

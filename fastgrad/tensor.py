@@ -21,8 +21,9 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import size_arg
+from fastgrad.tensor_methods.arguments import one_dim, size_arg
 from fastgrad.tensor_methods.indexing import IndexingMethods
+from fastgrad.tensor_methods.linalg import LinalgMethods
 from fastgrad.tensor_methods.math import MathMethods
 from fastgrad.tensor_methods.reductions import ReductionMethods, ValuesIndices  # noqa: F401 (re-exported)
 from fastgrad.tensor_methods.sampling import SamplingMethods
@@ -119,7 +120,7 @@ def _bool_method(ufunc):
     return method
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "__weakref__")
@@ -204,6 +205,29 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
     def element_size(self) -> int:
         """Bytes per element."""
         return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of the elements (numel * itemsize; an expanded view counts every element, as PyTorch)."""
+        return self._data.size * self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """The step in elements between neighbours along each dim, of the memory this tensor views (0 along
+        an expanded dim), as PyTorch's."""
+        strides = tuple(step // self._data.itemsize for step in self._data.strides)
+        return strides if dim is None else strides[one_dim(dim, self.ndim)]
+
+    def storage_offset(self) -> int:
+        """Where this view starts, in elements from the start of the memory of the tensor it views."""
+        base = self
+        while base._base is not None:
+            base = base._base
+        start = self._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
+        return start // self._data.itemsize
 
     @property
     def is_cuda(self) -> bool:
@@ -723,6 +747,53 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Sampl
             raise ValueError("clamp_: at least one of min and max must be given")
         return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
 
+    def sqrt_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Sqrt, "sqrt_", self)
+
+    def log_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Log, "log_", self)
+
+    def abs_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Abs, "abs_", self)
+
+    def neg_(self) -> "Tensor":
+        return graph.apply_inplace(ops.Neg, "neg_", self)
+
+    def sign_(self) -> "Tensor":
+        return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
+
+    def pow_(self, exponent) -> "Tensor":
+        return self._inplace_binary("pow_", ops.Pow, exponent)
+
+    def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
+        """The in-place form of an op composed of others: compute(old values) written into self's memory
+        with copy_'s machinery (version-bumped, refused on a leaf that requires grad). When recorded, the
+        old values are copied into a new handle that takes over self's history, so that the write can
+        neither spoil what the graph saved nor make the graph run self's old node twice."""
+        recorded = GRAD_MODE.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in (self,) + others)
+        if not recorded:
+            return self._write_result(name, compute(self))
+        if self._requires_grad and self._node is None:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
+                               "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
+        history = self._node, self._requires_grad
+        result = compute(Tensor._wrap(self._data.copy(), *history[::-1]))
+        self._node, self._requires_grad = None, False
+        try:
+            return self._write_result(name, result)
+        except Exception:
+            self._node, self._requires_grad = history
+            raise
+
+    def _write_result(self, name: str, result: "Tensor") -> "Tensor":
+        if result.shape != self.shape:
+            raise RuntimeError(f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+                               f"{tuple(result.shape)}")
+        if not can_cast_in_place(result.dtype, self._data.dtype):
+            raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the desired output type "
+                               f"{self.dtype}")
+        return graph.apply_inplace(ops.CopyFrom, name, self, result)
+
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 
@@ -782,7 +853,7 @@ def _unrecorded(*tensors: Tensor) -> bool:
 
 # The kernel of each in-place arithmetic op, for updates that nothing records.
 _IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
-                     ops.Div: lambda K: K.divide}
+                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: K.power}
 
 
 # The creation functions lived here; `from fastgrad.tensor import tensor, zeros, ...` keeps working.

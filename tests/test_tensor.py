@@ -138,9 +138,11 @@ def test_method_families_live_in_mixins_and_old_import_paths_still_work():
     from fastgrad.tensor_methods.math import MathMethods
     from fastgrad.tensor_methods.reductions import ReductionMethods
     from fastgrad.tensor_methods.indexing import IndexingMethods
+    from fastgrad.tensor_methods.linalg import LinalgMethods
     from fastgrad.tensor_methods.sampling import SamplingMethods
     from fastgrad.tensor_methods.shape import ShapeMethods
-    assert Tensor.__mro__[1:6] == (MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, SamplingMethods)
+    assert Tensor.__mro__[1:7] == (MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods,
+                                   SamplingMethods)
     assert Tensor.exp is MathMethods.exp and Tensor.__getitem__ is IndexingMethods.__getitem__
     assert (tensor, zeros, zeros_like) == (creation.tensor, creation.zeros, creation.zeros_like)
     assert fastgrad.tensor is creation.tensor and fastgrad.zeros is creation.zeros

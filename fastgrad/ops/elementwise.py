@@ -4,6 +4,8 @@ Each op reads: forward kernel, then the backward formula (the local derivative t
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fastgrad.autograd.graph import Op
@@ -399,3 +401,137 @@ class Prelu(Op):
         else:
             g_w = np.asarray(g_w_full.sum(), dtype=g.dtype).reshape(weight_shape)
         return g_x, g_w
+
+
+# -- trigonometric, hyperbolic and error functions: NumPy's ufunc, and the derivative of the input --------
+class UnaryMath(Op):
+    """y = function(a); backward g * derivative(a). The backends have no kernels for these (NumPy's run)."""
+
+    function = derivative = None
+
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return ctx.op.function(a).astype(a.dtype, copy=False)
+
+    def backward(ctx, K, g):
+        with np.errstate(divide="ignore", invalid="ignore"):  # outside the domain: inf or NaN, as in PyTorch
+            return (K.multiply(g, ctx.op.derivative(ctx.saved).astype(g.dtype, copy=False)),)
+
+
+# NumPy has no erf: libm's, one element at a time (exact, but slow next to the ufuncs).
+_erf, _erfc = (np.vectorize(f, otypes=[np.float64]) for f in (math.erf, math.erfc))
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+class Tan(UnaryMath):
+    function, derivative = staticmethod(np.tan), staticmethod(lambda a: 1 + np.tan(a) ** 2)  # sec^2
+
+
+class Asin(UnaryMath):
+    function, derivative = staticmethod(np.arcsin), staticmethod(lambda a: 1 / np.sqrt(1 - a * a))
+
+
+class Acos(UnaryMath):
+    function, derivative = staticmethod(np.arccos), staticmethod(lambda a: -1 / np.sqrt(1 - a * a))
+
+
+class Atan(UnaryMath):
+    function, derivative = staticmethod(np.arctan), staticmethod(lambda a: 1 / (1 + a * a))
+
+
+class Sinh(UnaryMath):
+    function, derivative = staticmethod(np.sinh), staticmethod(np.cosh)
+
+
+class Cosh(UnaryMath):
+    function, derivative = staticmethod(np.cosh), staticmethod(np.sinh)
+
+
+class Asinh(UnaryMath):
+    function, derivative = staticmethod(np.arcsinh), staticmethod(lambda a: 1 / np.sqrt(a * a + 1))
+
+
+class Acosh(UnaryMath):
+    # 1 / sqrt(a^2 - 1), written as PyTorch's 1 / (sqrt(a - 1) sqrt(a + 1)): NaN below 1, not a number
+    function, derivative = staticmethod(np.arccosh), staticmethod(lambda a: 1 / (np.sqrt(a - 1) * np.sqrt(a + 1)))
+
+
+class Atanh(UnaryMath):
+    function, derivative = staticmethod(np.arctanh), staticmethod(lambda a: 1 / (1 - a * a))
+
+
+class Erf(UnaryMath):
+    function, derivative = staticmethod(_erf), staticmethod(lambda a: _TWO_OVER_SQRT_PI * np.exp(-a * a))
+
+
+class Erfc(UnaryMath):
+    function, derivative = staticmethod(_erfc), staticmethod(lambda a: -_TWO_OVER_SQRT_PI * np.exp(-a * a))
+
+
+# -- binary math (inputs broadcast) --------------------------------------------------------------------
+class Atan2(Op):
+    """The angle of the point (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return np.arctan2(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = g / (a * a + b * b)
+        return K.multiply(scaled, b), K.negative(K.multiply(scaled, a))
+
+
+class Hypot(Op):
+    """sqrt(a^2 + b^2) without overflow: d/da = a / out, d/db = b / out."""
+
+    saves_output = True
+
+    def forward(ctx, K, a, b):
+        out = np.hypot(a, b)
+        ctx.saved = (a, b, out)
+        return out
+
+    def backward(ctx, K, g):
+        a, b, out = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = g / out
+        return K.multiply(scaled, a), K.multiply(scaled, b)
+
+
+class LogAddExp(Op):
+    """log(base^a + base^b) for base e or 2, without overflow: d/da = base^(a - out), d/db = base^(b - out)."""
+
+    function, power = staticmethod(np.logaddexp), staticmethod(np.exp)
+    saves_output = True
+
+    def forward(ctx, K, a, b):
+        out = ctx.op.function(a, b)
+        ctx.saved = (a, b, out)
+        return out
+
+    def backward(ctx, K, g):
+        a, b, out = ctx.saved
+        with np.errstate(invalid="ignore"):
+            return K.multiply(g, ctx.op.power(a - out)), K.multiply(g, ctx.op.power(b - out))
+
+
+class LogAddExp2(LogAddExp):
+    function, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)
+
+
+class Fmod(Op):
+    """a - trunc(a / b) * b, with the sign of a (C's fmod); d/da = 1 and d/db = -trunc(a / b)."""
+
+    def forward(ctx, K, a, b):
+        _check_integer_divisor(a, b, "fmod")
+        ctx.saved = (a, b)
+        return np.fmod(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        if not ctx.inputs[1].requires_grad:
+            return g, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g, K.multiply(g, K.negative(np.trunc(a / b).astype(g.dtype, copy=False)))

@@ -271,3 +271,21 @@ class Norm(Op):
                 ratio = K.divide(magnitude, norm)
                 slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
+
+
+class Median(Op):
+    """The median of all elements: the lower of the two middle values for an even count, NaN if any element
+    is NaN. The gradient is split evenly among the elements equal to it (among the NaNs for NaN), as
+    PyTorch's median() without a dim."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        flat = np.sort(x.reshape(-1))  # NaN sorts last
+        value = flat[-1] if flat.dtype.kind == "f" and np.isnan(flat[-1]) else flat[(flat.size - 1) // 2]
+        ctx.saved = np.isnan(x) if value != value else x == value
+        return np.asarray(value)
+
+    def backward(ctx, K, g):
+        hit = ctx.saved
+        return (K.multiply(hit.astype(g.dtype), g / hit.sum()),)

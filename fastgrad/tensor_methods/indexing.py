@@ -178,6 +178,86 @@ class IndexingMethods:
             fill = graph.Tensor._wrap(_fill_value(name, value, self.dtype), False, None)
         return fill, {"mask": mask_array}
 
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """scatter_add in place (recorded by autograd on tensors that are not leaves)."""
+        if not isinstance(src, graph.Tensor):
+            raise TypeError(f"scatter_add_: src must be a Tensor, got {type(src).__name__}")
+        return graph.apply_inplace(ops.ScatterAdd, "scatter_add_", self, src, dim=one_dim(dim, self.ndim),
+                                   index=_index_array("scatter_add_", index))
+
+    def index_fill(self, dim: int, index: "Tensor", value: "float | Tensor") -> "Tensor":
+        """A copy with the slices along dim named by the 1-D index set to `value` (a number, or a 0-d
+        tensor, which then gets a gradient)."""
+        return self.masked_fill(self._index_mask("index_fill", dim, index), value)
+
+    def index_fill_(self, dim: int, index: "Tensor", value: "float | Tensor") -> "Tensor":
+        return self.masked_fill_(self._index_mask("index_fill_", dim, index), value)
+
+    def _index_mask(self, name: str, dim, index) -> "Tensor":
+        """A bool tensor, broadcastable to self, true on the slices along dim that the index names."""
+        axis = one_dim(dim, max(self.ndim, 1))
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        mask = np.zeros([self.shape[axis] if d == axis else 1 for d in range(self.ndim)], dtype=bool)
+        mask.reshape(-1)[rows] = True
+        return graph.Tensor._wrap(mask, False, None)
+
+    def index_copy(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
+        """A copy with slice i of source (along dim) written to slice index[i]; the gradient reaches source
+        from there and self everywhere else."""
+        return self.scatter(*self._index_copy_args("index_copy", dim, index, source))
+
+    def index_copy_(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
+        return self.scatter_(*self._index_copy_args("index_copy_", dim, index, source))
+
+    def _index_copy_args(self, name: str, dim, index, source) -> tuple:
+        """index_copy as a scatter along dim: the index repeated over source's other dims."""
+        if not isinstance(source, graph.Tensor):
+            raise TypeError(f"{name}: source must be a Tensor, got {type(source).__name__}")
+        axis = one_dim(dim, max(self.ndim, 1))
+        if source.ndim != self.ndim:
+            raise ValueError(f"{name}: source must have self's {self.ndim} dims, got shape {source.shape}")
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        if self.ndim and (len(rows) != source.shape[axis] or any(
+                source.shape[d] != self.shape[d] for d in range(self.ndim) if d != axis)):
+            raise ValueError(f"{name}: source of shape {source.shape} does not fit self of shape {self.shape} with "
+                             f"{len(rows)} indices along dim {dim}")
+        along = np.broadcast_to(rows.reshape([-1 if d == axis else 1 for d in range(self.ndim)]), source.shape)
+        return axis, graph.Tensor._wrap(along.copy(), False, None), source
+
+    def masked_scatter(self, mask: "Tensor", source: "Tensor") -> "Tensor":
+        """A copy with source's first elements (in row-major order) written where the bool mask is true
+        (mask and self broadcast); the gradient reaches source from there and self everywhere else."""
+        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
+
+        if not isinstance(source, graph.Tensor):
+            raise TypeError(f"masked_scatter: source must be a Tensor, got {type(source).__name__}")
+        if source.dtype != self.dtype:
+            raise RuntimeError(f"masked_scatter: source must have self's dtype {self.dtype}, got {source.dtype}")
+        mask_array = np.broadcast_to(_mask_array("masked_scatter", mask, self.shape),
+                                     np.broadcast_shapes(self.shape, mask.shape))
+        taken = int(mask_array.sum())
+        if taken > source.numel():
+            raise ValueError(f"masked_scatter: the mask is true at {taken} places but source has only "
+                             f"{source.numel()} elements")
+        position = np.maximum(np.cumsum(mask_array.reshape(-1)) - 1, 0).reshape(mask_array.shape)
+        return where(graph.Tensor._wrap(mask_array.copy(), False, None), source.reshape(-1)[position], self)
+
+    def masked_scatter_(self, mask: "Tensor", source: "Tensor") -> "Tensor":
+        return self._assign_in_place("masked_scatter_", lambda old: old.masked_scatter(mask, source), source)
+
+    def take(self, index: "Tensor") -> "Tensor":
+        """The elements of the flattened tensor at `index` (negative counts from the end), in index's shape."""
+        flat = _index_array("take", index)
+        size = self.numel()
+        if flat.size and not (-size <= flat.min() and flat.max() < size):
+            raise IndexError(f"take: index out of range for a tensor of {size} elements (got values in "
+                             f"[{flat.min()}, {flat.max()}])")
+        return self.reshape(-1)[graph.Tensor._wrap(flat % max(size, 1), False, None)]
+
+    def argwhere(self) -> "Tensor":
+        """The (n, ndim) int64 indices of the non-zero elements, as nonzero(); outside the graph."""
+        return self.nonzero()
+
     def masked_select(self, mask: "Tensor") -> "Tensor":
         """The elements where the bool mask is True (self and mask broadcast), as a 1-D tensor."""
         return apply(ops.MaskedSelect, self, mask=_mask_array("masked_select", mask, self.shape))
@@ -326,6 +406,18 @@ def _index_array(name: str, index) -> np.ndarray:
     if index.dtype not in (np.int64, np.int32):
         raise TypeError(f"{name}: index must be an int64 (or int32) tensor, got dtype {index.dtype}")
     return index._data.astype(np.int64)
+
+
+def _slice_indices(name: str, index, size: int) -> np.ndarray:
+    """A 0-d or 1-D index of slices along a dim of `size`, range-checked, negative ones counted from the end."""
+    rows = _index_array(name, index)
+    if rows.ndim > 1:
+        raise ValueError(f"{name}: index must be a 0-D or 1-D tensor, got shape {index.shape}")
+    rows = rows.reshape(-1)
+    if rows.size and not (-size <= rows.min() and rows.max() < size):
+        raise IndexError(f"{name}: index out of range for a dim of size {size} (got values in "
+                         f"[{rows.min()}, {rows.max()}])")
+    return rows % max(size, 1)
 
 
 def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.tensor_methods.arguments import normalize_dims
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -120,6 +120,201 @@ class MathMethods:
 
     def sign(self) -> "Tensor":
         return self.clone() if self._data.dtype.kind == "b" else apply(ops.Sign, self)
+
+    # Trigonometric, hyperbolic and error functions; integers and bools give float32, as in PyTorch.
+    def tan(self) -> "Tensor":
+        return apply(ops.Tan, self._floating())
+
+    def asin(self) -> "Tensor":
+        return apply(ops.Asin, self._floating())
+
+    def acos(self) -> "Tensor":
+        return apply(ops.Acos, self._floating())
+
+    def atan(self) -> "Tensor":
+        return apply(ops.Atan, self._floating())
+
+    def sinh(self) -> "Tensor":
+        return apply(ops.Sinh, self._floating())
+
+    def cosh(self) -> "Tensor":
+        return apply(ops.Cosh, self._floating())
+
+    def asinh(self) -> "Tensor":
+        return apply(ops.Asinh, self._floating())
+
+    def acosh(self) -> "Tensor":
+        return apply(ops.Acosh, self._floating())
+
+    def atanh(self) -> "Tensor":
+        return apply(ops.Atanh, self._floating())
+
+    def erf(self) -> "Tensor":
+        return apply(ops.Erf, self._floating())
+
+    def erfc(self) -> "Tensor":
+        return apply(ops.Erfc, self._floating())
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    # Binary math of two tensors (broadcast, promoted), as PyTorch's.
+    def atan2(self, other: "Tensor") -> "Tensor":
+        """The angle of the point (other, self) in (-pi, pi]; integers and bools give float32."""
+        return self._tensor_binary("atan2", ops.Atan2, other, floating=True)
+
+    arctan2 = atan2
+
+    def hypot(self, other: "Tensor") -> "Tensor":
+        """sqrt(self^2 + other^2), for floating point tensors (PyTorch refuses integer pairs)."""
+        return self._tensor_binary("hypot", ops.Hypot, other, floats_only=True)
+
+    def logaddexp(self, other: "Tensor") -> "Tensor":
+        """log(e^self + e^other), without overflow."""
+        return self._tensor_binary("logaddexp", ops.LogAddExp, other, floats_only=True)
+
+    def logaddexp2(self, other: "Tensor") -> "Tensor":
+        """log2(2^self + 2^other), without overflow."""
+        return self._tensor_binary("logaddexp2", ops.LogAddExp2, other, floats_only=True)
+
+    def fmod(self, other) -> "Tensor":
+        """self - trunc(self / other) * other: the remainder with the sign of self (C's fmod), where
+        remainder() takes the sign of other."""
+        other = self._operand(other)
+        if self._data.dtype.kind == "b" and other._data.dtype.kind == "b":
+            raise TypeError("fmod: not defined for two bool tensors")
+        return self._binary(ops.Fmod, other)
+
+    def heaviside(self, values: "Tensor") -> "Tensor":
+        """0 where self < 0, 1 where self > 0 and `values` where self == 0. Not differentiable (PyTorch has no
+        derivative for it): computed outside the graph."""
+        if not isinstance(values, graph.Tensor):
+            raise TypeError(f"heaviside: values must be a Tensor, got {type(values).__name__}")
+        if values.dtype != self.dtype:
+            raise RuntimeError(f"heaviside: self and values must have the same dtype, got {self.dtype} and "
+                               f"{values.dtype}")
+        try:
+            out = np.heaviside(self._data, values._data).astype(self.dtype)
+        except ValueError:
+            raise ValueError(f"heaviside: shapes {self.shape} and {values.shape} cannot be broadcast together") from None
+        return graph.Tensor._wrap(out, False, None)
+
+    def true_divide(self, other) -> "Tensor":
+        return self / other
+
+    def lerp(self, end: "Tensor", weight) -> "Tensor":
+        """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor
+        (of that dtype too), all broadcast. The gradient reaches all three."""
+        self._lerp_arguments("lerp", end, weight)
+        return self + weight * (end - self)
+
+    def lerp_(self, end: "Tensor", weight) -> "Tensor":
+        self._lerp_arguments("lerp_", end, weight)
+        return self._assign_in_place("lerp_", lambda old: old + weight * (end - old), end, weight)
+
+    def _lerp_arguments(self, name: str, end, weight) -> None:
+        self._check_floating(name)
+        if not isinstance(end, graph.Tensor):
+            raise TypeError(f"{name}: end must be a Tensor, got {type(end).__name__}")
+        for label, value in (("end", end), ("weight", weight)):
+            if isinstance(value, graph.Tensor) and value.dtype != self.dtype:
+                raise RuntimeError(f"{name}: expected dtype {self.dtype} for {label}, got {value.dtype}")
+        if not isinstance(weight, graph.Tensor):
+            real_arg(weight, f"{name}: weight")
+
+    def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
+        """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul."""
+        real_arg(value, "addcmul: value")
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
+        """self + value * tensor1 / tensor2; PyTorch refuses two integer tensors (no integer division here)."""
+        real_arg(value, "addcdiv: value")
+        if all(isinstance(t, graph.Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
+            raise RuntimeError("addcdiv: integer division of tensor1 by tensor2 is not supported (as in PyTorch); "
+                               "use a floating point tensor1 or tensor2")
+        return self + value * tensor1 / tensor2
+
+    def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
+        return self._assign_in_place("addcmul_", lambda old: old.addcmul(tensor1, tensor2, value=value),
+                                     tensor1, tensor2)
+
+    def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
+        return self._assign_in_place("addcdiv_", lambda old: old.addcdiv(tensor1, tensor2, value=value),
+                                     tensor1, tensor2)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> "Tensor":
+        """Each slice along dim whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm +
+        1e-7), PyTorch's factor); the gradient includes the norm's dependence on the slice."""
+        from fastgrad.functions import where
+
+        p, maxnorm = real_arg(p, "renorm: p"), real_arg(maxnorm, "renorm: maxnorm")
+        self._check_floating("renorm")
+        if p <= 0 or maxnorm < 0:
+            raise ValueError(f"renorm: expected p > 0 and maxnorm >= 0, got p={p} and maxnorm={maxnorm}")
+        axis = normalize_dims(dim, self.ndim)[0]
+        norms = self.norm(p, tuple(d for d in range(self.ndim) if d != axis), keepdim=True)
+        return self * where(norms > maxnorm, maxnorm / (norms + 1e-7), norms.new_ones(()))
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> "Tensor":
+        return self._assign_in_place("renorm_", lambda old: old.renorm(p, dim, maxnorm))
+
+    def dist(self, other: "Tensor", p: float = 2) -> "Tensor":
+        """The p-norm of self - other (broadcast)."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"dist: other must be a Tensor, got {type(other).__name__}")
+        return (self - other).norm(real_arg(p, "dist: p"))
+
+    def cross(self, other: "Tensor", dim: int | None = None) -> "Tensor":
+        """The cross product of 3-vectors along dim (broadcast); without dim, along the first dim of size 3,
+        as torch.cross (torch.linalg.cross takes -1)."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"cross: other must be a Tensor, got {type(other).__name__}")
+        a, b = self._promoted(other)
+        shape = np.broadcast_shapes(a.shape, b.shape) if a.ndim == b.ndim else None
+        if shape is None:
+            raise ValueError(f"cross: self and other must have the same number of dims, got shapes {a.shape} and "
+                             f"{b.shape}")
+        if dim is None:
+            dim = next((d for d, n in enumerate(shape) if n == 3), None)
+            if dim is None:
+                raise ValueError(f"cross: no dim of size 3 in shapes {a.shape} and {b.shape}")
+        axis = normalize_dims(dim, len(shape))[0]
+        if a.shape[axis] != 3 or b.shape[axis] != 3:
+            raise ValueError(f"cross: dim {dim} must have size 3 in both, got shapes {a.shape} and {b.shape}")
+        (a0, a1, a2), (b0, b1, b2) = a.unbind(axis), b.unbind(axis)
+        from fastgrad.functions import stack
+
+        return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> "Tensor":
+        """Counts of the elements in `bins` equal bins over [min, max] (the data's range when min == max),
+        in self's dtype, elements outside ignored, as torch.histc. Not differentiable: outside the graph."""
+        self._check_floating("histc")
+        bins, low, high = int_arg(bins, "histc: bins"), real_arg(min, "histc: min"), real_arg(max, "histc: max")
+        if bins <= 0 or low > high:
+            raise ValueError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
+        if low == high and self.numel():
+            low, high = float(self._data.min()), float(self._data.max())
+        if low == high:
+            low, high = low - 1, high + 1
+        counts, _ = np.histogram(self._data, bins, (low, high))
+        return graph.Tensor._wrap(counts.astype(self.dtype), False, None)
+
+    def _tensor_binary(self, name: str, op, other, floating: bool = False, floats_only: bool = False) -> "Tensor":
+        """op on self and other, two tensors promoted as usual; with `floating`, integer results as float32;
+        with `floats_only`, a pair without a floating point tensor refused, as PyTorch does."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"{name}: other must be a Tensor, got {type(other).__name__}")
+        a, b = self._promoted(other)
+        if a._data.dtype.kind != "f":
+            if floats_only:
+                raise TypeError(f"{name}: not defined for dtype {a.dtype}; expected a floating point tensor")
+            a, b = a.float(), b.float()
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+        return apply(op, a, b)
 
     # NaN/inf tests give bool tensors outside the graph, like the comparisons.
     def isnan(self) -> "Tensor":

@@ -215,6 +215,74 @@ class ReductionMethods:
                                "input or compute under fastgrad.no_grad()")
         return self.to(dtype)
 
+    # -- NaN-skipping reductions, medians and modes ------------------------------------------------------
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
+        """The sum with NaNs counted as zero (their gradient is zero)."""
+        return self._without_nan().sum(dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
+        """The mean of the elements that are not NaN (NaN where all are)."""
+        x = self if dtype is None else self._in_dtype("nanmean", dtype)
+        x._check_floating("nanmean")
+        present = graph.Tensor._wrap(~np.isnan(x._data), False, None)
+        return x._without_nan().sum(dim, keepdim) / present.sum(dim, keepdim).to(x.dtype)
+
+    def _without_nan(self) -> "Tensor":
+        if self._data.dtype.kind != "f":
+            return self
+        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
+
+        return where(graph.Tensor._wrap(np.isnan(self._data), False, None), self.new_zeros(()), self)
+
+    def median(self, dim=None, keepdim: bool = False):
+        """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
+        element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
+        equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
+        if dim is None:
+            if self.numel() == 0:
+                raise ValueError("median: the median of an empty tensor is undefined")
+            return apply(ops.Median, self)
+        return self._middle_along(one_dim(dim, self.ndim), keepdim)
+
+    def _middle_along(self, axis: int, keepdim: bool) -> ValuesIndices:
+        x = self.reshape(1) if self.ndim == 0 else self
+        size = x.shape[axis]
+        if size == 0:
+            raise IndexError(f"median: dim {axis} has size 0 in shape {self.shape}; there is no median")
+        order = np.argsort(x._data, axis=axis, kind="stable")  # NaN sorts last
+        picked = np.take(order, [(size - 1) // 2], axis=axis)
+        if x._data.dtype.kind == "f":  # a NaN anywhere in the line is the median: the first one, as PyTorch
+            nan = np.isnan(x._data)
+            picked = np.where(nan.any(axis=axis, keepdims=True), np.argmax(nan, axis=axis, keepdims=True), picked)
+        return self._picked(x, axis, picked, keepdim)
+
+    def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
+        """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""
+        values = apply(ops.Gather, x, dim=axis, index=picked)
+        if self.ndim == 0 or not keepdim:
+            values, picked = values.squeeze(axis) if self.ndim else values.reshape(()), picked.squeeze(axis)
+        return ValuesIndices(values, graph.Tensor._wrap(picked.reshape(values.shape).astype(np.int64), False, None))
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+        """(values, indices): the most frequent value along dim (the smallest of equally frequent ones) and
+        the index of its last occurrence, as PyTorch's CPU mode. The gradient goes to that element."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = one_dim(dim, x.ndim)
+        if x.shape[axis] == 0:
+            raise IndexError(f"mode: dim {axis} has size 0 in shape {self.shape}; there is no mode")
+        lines = np.moveaxis(x._data, axis, -1).reshape(-1, x.shape[axis])
+        picked = np.empty(len(lines), dtype=np.int64)
+        for i, line in enumerate(lines):
+            values, counts = np.unique(line, return_counts=True)  # ascending: argmax finds the smallest tie
+            picked[i] = np.flatnonzero(line == values[np.argmax(counts)])[-1]
+        shape = np.moveaxis(x._data, axis, -1).shape[:-1] + (1,)
+        return self._picked(x, axis, np.moveaxis(picked.reshape(shape), -1, axis), keepdim)
+
+    def count_nonzero(self, dim=None) -> "Tensor":
+        """The number of non-zero elements (over `dim`, an int or a tuple), int64; outside the graph."""
+        axis = None if dim is None else normalize_dims(dim, self.ndim)
+        return graph.Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64), False, None)
+
     # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":
         return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),

@@ -288,3 +288,60 @@ def test_crf_log_partition_with_forbidden_transitions(backend_name):
     with fastgrad.backend(backend_name):
         log_z(emissions, transitions, start, end).sum().backward()
     assert np.isfinite(transitions.grad.numpy()).all() and (transitions.grad.numpy()[forbidden == -np.inf] == 0).all()
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@SETTINGS
+@given(n=st.integers(1, 3), k=st.integers(1, 3), m=st.integers(1, 3), offset=st.integers(-3, 3),
+       seed=st.integers(0, 2**16))
+def test_matrix_functions(backend_name, n, k, m, offset, seed):
+    c, a, b = leaf((n, m), seed), leaf((n, k), seed + 1), leaf((k, m), seed + 2)
+    check(backend_name, lambda c, a, b: fastgrad.addmm(c, a, b, beta=0.5, alpha=-2), c, a, b)
+    check(backend_name, lambda c, a, b: c[0].addmv(b.T, a[0], beta=3), c, a, b)
+    check(backend_name, lambda c, a, b: fastgrad.baddbmm(c, a.expand(2, n, k), b.expand(2, k, m)), c, a, b)
+    check(backend_name, lambda c, a, b: c.clone().addbmm_(a.expand(2, n, k), b.expand(2, k, m), alpha=0.5), c, a, b)
+    check(backend_name, lambda a: (a.diagonal(offset), a.diag_embed(offset, 0, 2), a.trace()), a)
+    check(backend_name, lambda a, b: (fastgrad.kron(a, b), fastgrad.tensordot(a, b, 1), a.tile(2, 1, 2)), a, b)
+    check(backend_name, lambda a, b: fastgrad.cartesian_prod(a[0], b[0]).sum(1) + fastgrad.combinations(b[0]).sum(),
+          a, b)
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("unary", [
+    lambda x: x.tan(), lambda x: (x * 0.4).asin(), lambda x: (x * 0.4).acos(), lambda x: x.atan(), lambda x: x.sinh(),
+    lambda x: x.cosh(), lambda x: x.asinh(), lambda x: (x * x + 1.1).acosh(), lambda x: (x * 0.4).atanh(),
+    lambda x: x.erf(), lambda x: x.erfc(),
+], ids=["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc"])
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_trigonometric_and_error_functions(backend_name, unary, shape, seed):
+    check(backend_name, unary, leaf(shape, seed, -1.2, 1.2))
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("binary", [
+    fastgrad.atan2, fastgrad.hypot, fastgrad.logaddexp, fastgrad.logaddexp2, lambda a, b: fastgrad.fmod(a, b),
+    lambda a, b: a.lerp(b, 0.3), lambda a, b: fastgrad.lerp(a, b, b.sigmoid()),
+    lambda a, b: a.addcmul(a, b, value=0.5), lambda a, b: a.addcdiv(a, b, value=2),
+], ids=["atan2", "hypot", "logaddexp", "logaddexp2", "fmod", "lerp", "lerp_weight", "addcmul", "addcdiv"])
+@SETTINGS
+@given(shapes=pairs, seed=st.integers(0, 2**16))
+def test_binary_math(backend_name, binary, shapes, seed):
+    a_shape, b_shape = shapes.input_shapes
+    a = leaf(a_shape, seed)
+    b = leaf(b_shape, seed + 1, 0.5, 2.0)  # a divisor away from zero; fmod's quotients away from integers below
+    a._data[np.abs(a._data / b._data.mean() - np.round(a._data / b._data.mean())) < 0.05] += 0.1
+    check(backend_name, binary, a, b)
+
+
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16))
+def test_picking_and_spreading_functions(backend_name, shape, seed):
+    x = fastgrad.tensor(np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) * 0.3 - 1.05,
+                        dtype=fastgrad.float64, requires_grad=True)  # distinct values: medians and modes are unique
+    check(backend_name, lambda x: (x.median(), x.median(-1).values, x.mode(0).values, x.nansum(1), x.nanmean(),
+                                   x.take(fastgrad.tensor([0, -1]))), x)
+    check(backend_name, lambda x: (x.renorm(2, 0, 1.0), x.dist(x.flip(0)), fastgrad.cdist(x, x.flip(-1) + 0.1)), x)
+    check(backend_name, lambda x: (x.index_fill(-1, fastgrad.tensor([0]), 2.0),
+                                   x.masked_scatter(x > 0, x.flip(0) * 2), x.index_copy(0, fastgrad.tensor([0]), x[:1] * 3)), x)

@@ -1,0 +1,170 @@
+"""Matrix methods built from differentiable ops: the scaled products (addmm, addmv, baddbmm, addbmm),
+diagonals and traces, tiling and the Kronecker product. Each composes existing ops, so its gradient is
+right by construction."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fastgrad.autograd import graph
+from fastgrad.tensor_methods.arguments import int_arg, one_dim, real_arg
+
+if TYPE_CHECKING:
+    from fastgrad.tensor import Tensor
+
+
+class LinalgMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+    # -- beta * self + alpha * (a product) --------------------------------------------------------------
+    def addmm(self, mat1: "Tensor", mat2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (mat1 @ mat2), self broadcast to the (n, p) product, as torch.addmm."""
+        return self._plus_scaled_product("addmm", _operand("addmm", "mat1", mat1).mm(mat2), beta, alpha)
+
+    def addmv(self, mat: "Tensor", vec: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (mat @ vec), as torch.addmv."""
+        from fastgrad.functions import mv  # (functions imports the Tensor class, which this module builds)
+
+        return self._plus_scaled_product("addmv", mv(mat, vec), beta, alpha)
+
+    def baddbmm(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (batch1 @ batch2) for each of the b matrices, as torch.baddbmm."""
+        return self._plus_scaled_product("baddbmm", _operand("baddbmm", "batch1", batch1).bmm(batch2), beta, alpha)
+
+    def addbmm(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * (the sum over the batch of batch1[i] @ batch2[i]), as torch.addbmm."""
+        products = _operand("addbmm", "batch1", batch1).bmm(batch2)
+        return self._plus_scaled_product("addbmm", products.sum(0, dtype=products.dtype), beta, alpha)
+
+    def addmm_(self, mat1: "Tensor", mat2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        return self._assign_in_place("addmm_", lambda old: old.addmm(mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat: "Tensor", vec: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        return self._assign_in_place("addmv_", lambda old: old.addmv(mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def baddbmm_(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        return self._assign_in_place("baddbmm_", lambda old: old.baddbmm(batch1, batch2, beta=beta, alpha=alpha),
+                                     batch1, batch2)
+
+    def addbmm_(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        return self._assign_in_place("addbmm_", lambda old: old.addbmm(batch1, batch2, beta=beta, alpha=alpha),
+                                     batch1, batch2)
+
+    def _plus_scaled_product(self, name: str, product: "Tensor", beta, alpha) -> "Tensor":
+        from fastgrad.functions import where
+
+        if self.dtype != product.dtype:
+            raise RuntimeError(f"{name}: expected self and the matrices to have the same dtype, got {self.dtype} "
+                               f"and {product.dtype}")
+        beta, alpha = (_scale(name, label, value, product.dtype) for label, value in (("beta", beta), ("alpha", alpha)))
+        try:
+            fits = np.broadcast_shapes(self.shape, product.shape) == product.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{name}: self of shape {self.shape} cannot be broadcast to the product's shape "
+                             f"{product.shape}")
+        scaled = product if alpha == 1 else product * alpha
+        if beta == 0:
+            # self is ignored (a NaN in it does not spread) yet gets a zero gradient, as in PyTorch
+            return where(graph.Tensor._wrap(np.zeros(product.shape, bool), False, None), self, scaled)
+        return scaled + (self if beta == 1 else self * beta)
+
+    # -- diagonals ------------------------------------------------------------------------------------
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> "Tensor":
+        """The diagonal of the matrices in dims (dim1, dim2), `offset` above the main one (below when
+        negative), as a new last dim. PyTorch returns a view; this is a copy (writing to it leaves self)."""
+        offset = int_arg(offset, "diagonal: offset")
+        first, second = one_dim(dim1, self.ndim), one_dim(dim2, self.ndim)
+        if first == second:
+            raise ValueError(f"diagonal: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
+        matrices = self.movedim((first, second), (-2, -1))
+        rows, cols = matrices.shape[-2:]
+        count = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+        steps = np.arange(count)
+        return matrices[..., steps + max(-offset, 0), steps + max(offset, 0)]
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
+        """Matrices in dims (dim1, dim2) of the result (which has one dim more) with the last dim of self
+        on their `offset` diagonal and zeros elsewhere, as torch.diag_embed."""
+        from fastgrad.functions import where
+
+        offset = int_arg(offset, "diag_embed: offset")
+        first, second = one_dim(dim1, self.ndim + 1), one_dim(dim2, self.ndim + 1)
+        if first == second:
+            raise ValueError(f"diag_embed: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
+        vectors = self.reshape(1) if self.ndim == 0 else self
+        length = vectors.shape[-1]
+        size = length + abs(offset)
+        rows, cols = np.arange(length) + max(-offset, 0), np.arange(length) + max(offset, 0)
+        source = np.zeros((size, size), dtype=np.int64)  # which element lands at [i, j]; 0 off the diagonal
+        source[rows, cols] = np.arange(length)
+        on_diagonal = np.zeros((size, size), dtype=bool)
+        on_diagonal[rows, cols] = True
+        matrices = where(graph.Tensor._wrap(on_diagonal, False, None), vectors[..., source], vectors.new_zeros(()))
+        return matrices.movedim((-2, -1), (first, second))
+
+    def diag(self, diagonal: int = 0) -> "Tensor":
+        """For a 1-D tensor, the square matrix with it on the `diagonal`-th diagonal; for a 2-D tensor,
+        that diagonal as a 1-D tensor, as torch.diag."""
+        if self.ndim == 1:
+            return self.diag_embed(diagonal)
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+
+    def trace(self) -> "Tensor":
+        """The sum of the main diagonal of a 2-D tensor (int64 for integer tensors, as PyTorch)."""
+        if self.ndim != 2:
+            raise ValueError(f"trace: expected a 2-D tensor, got shape {self.shape}")
+        return self.diagonal().sum()
+
+    # -- tiling ---------------------------------------------------------------------------------------
+    def tile(self, *dims) -> "Tensor":
+        """self repeated dims[d] times along each dim d; fewer dims than self's count as leading 1s,
+        more add leading dims, as torch.tile."""
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        dims = tuple(int_arg(n, "tile: dims") for n in dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def kron(self, other: "Tensor") -> "Tensor":
+        """The Kronecker product: block (i, j, ...) is self[i, j, ...] * other, as torch.kron (dtypes
+        promote; the shorter shape gets leading 1s)."""
+        other = _operand("kron", "other", other)
+        ndim = max(self.ndim, other.ndim)
+        a_shape = (1,) * (ndim - self.ndim) + tuple(self.shape)
+        b_shape = (1,) * (ndim - other.ndim) + tuple(other.shape)
+        # a's dims interleaved with b's: (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...), then each pair merged
+        a = self.reshape(tuple(n for size in a_shape for n in (size, 1)))
+        b = other.reshape(tuple(n for size in b_shape for n in (1, size)))
+        return (a * b).reshape(tuple(m * n for m, n in zip(a_shape, b_shape)))
+
+    # -- the conjugate transposes (the plain ones: fastgrad's tensors are real) --------------------------
+    @property
+    def H(self) -> "Tensor":
+        """The conjugate transpose of a matrix: its transpose, for real tensors (and a 0-d tensor itself)."""
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors), got a {self.ndim}-D tensor")
+        return self if self.ndim == 0 else self.mT
+
+    @property
+    def mH(self) -> "Tensor":
+        """The conjugate transpose of each matrix in the last two dims: .mT, for real tensors."""
+        return self.mT
+
+
+def _operand(name: str, label: str, value) -> "Tensor":
+    if not isinstance(value, graph.Tensor):
+        raise TypeError(f"{name}: {label} must be a Tensor, got {type(value).__name__}")
+    return value
+
+
+def _scale(name: str, label: str, value, dtype: np.dtype):
+    """A beta or alpha: a real number; a float one with integer tensors is refused (PyTorch truncates it
+    silently, which would print a plausible wrong number)."""
+    number = real_arg(value, f"{name}: {label}")
+    if dtype.kind in "biu" and not number.is_integer():
+        raise RuntimeError(f"{name}: {label}={value!r} is not an integer, but the tensors have the integer dtype "
+                           f"{dtype}")
+    return int(number) if dtype.kind in "biu" else number

@@ -1,0 +1,115 @@
+"""Arguments of the math, reduction, indexing and in-place functions: refusals name the argument, the
+expectation and what came; non-differentiable results record no graph."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+
+def randn(*shape, dtype=fastgrad.float32, requires_grad=False):
+    return fastgrad.tensor(np.random.default_rng(0).standard_normal(shape), dtype=dtype, requires_grad=requires_grad)
+
+
+INT = fastgrad.tensor([1, 2, 3])
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: fastgrad.atan2(randn(2), 1.0), TypeError, "atan2: other must be a Tensor"),
+    (lambda: fastgrad.hypot(INT, INT), TypeError, "hypot: not defined for dtype int64"),
+    (lambda: fastgrad.logaddexp(randn(2), randn(3)), ValueError, "cannot be broadcast"),
+    (lambda: fastgrad.fmod(INT, fastgrad.tensor([1, 0, 1])), ZeroDivisionError, "fmod"),
+    (lambda: fastgrad.heaviside(randn(2), randn(1, dtype=fastgrad.float64)), RuntimeError, "same dtype"),
+    (lambda: fastgrad.heaviside(randn(2), 0.5), TypeError, "values must be a Tensor"),
+    (lambda: fastgrad.lerp(randn(2), randn(2, dtype=fastgrad.float64), 0.5), RuntimeError, "for end"),
+    (lambda: fastgrad.lerp(randn(2), randn(2), "half"), TypeError, "weight"),
+    (lambda: fastgrad.lerp(INT, INT, 1), TypeError, "floating point"),
+    (lambda: fastgrad.nanmean(INT), TypeError, "floating point"),
+    (lambda: fastgrad.median(randn(0)), ValueError, "empty"),
+    (lambda: randn(2, 0).median(1), IndexError, "size 0"),
+    (lambda: randn(2, 3).median(2), IndexError, "out of range"),
+    (lambda: randn(2, 0).mode(1), IndexError, "size 0"),
+    (lambda: randn(3).take(fastgrad.tensor([3])), IndexError, "out of range"),
+    (lambda: randn(3).take(fastgrad.tensor([0.0])), TypeError, "int64"),
+    (lambda: fastgrad.searchsorted(randn(3), randn(2), side="middle"), ValueError, "'left' or 'right'"),
+    (lambda: fastgrad.searchsorted(randn(3), randn(2), side="left", right=True), ValueError, "contradicts"),
+    (lambda: fastgrad.searchsorted(randn(2, 3), randn(3, 2)), ValueError, "all but the last dim"),
+    (lambda: fastgrad.searchsorted([1, 2], randn(2)), TypeError, "sorted_sequence"),
+    (lambda: fastgrad.cross(randn(2, 2), randn(2, 2)), ValueError, "no dim of size 3"),
+    (lambda: fastgrad.cross(randn(3, 2), randn(3, 2), dim=1), ValueError, "size 3"),
+    (lambda: fastgrad.cross(randn(3), randn(1, 3)), ValueError, "same number of dims"),
+    (lambda: fastgrad.cdist(randn(3), randn(3, 3)), ValueError, "x1 must be a tensor of at least 2 dims"),
+    (lambda: fastgrad.cdist(randn(2, 3), randn(2, 4)), ValueError, "same number of columns"),
+    (lambda: fastgrad.cdist(randn(2, 3), randn(2, 3), p=-1), ValueError, "non-negative"),
+    (lambda: fastgrad.histc(randn(3), bins=0), ValueError, "bins > 0"),
+    (lambda: fastgrad.histc(randn(3), 4, 1, 0), ValueError, "min <= max"),
+    (lambda: fastgrad.histc(INT), TypeError, "floating point"),
+    (lambda: fastgrad.addcdiv(randn(3), INT, INT), RuntimeError, "integer division"),
+    (lambda: fastgrad.addcmul(randn(3), randn(3), randn(3), value="2"), TypeError, "value"),
+    (lambda: randn(2, 3).renorm(0, 0, 1.0), ValueError, "p > 0"),
+    (lambda: randn(2, 3).index_fill(1, fastgrad.tensor([3]), 0.0), IndexError, "out of range"),
+    (lambda: randn(2, 3).index_fill(1, fastgrad.tensor([[0]]), 0.0), ValueError, "0-D or 1-D"),
+    (lambda: randn(2, 3).index_copy(1, fastgrad.tensor([0]), randn(2, 2)), ValueError, "does not fit"),
+    (lambda: randn(2, 3).index_copy(1, fastgrad.tensor([0]), randn(2)), ValueError, "self's 2 dims"),
+    (lambda: randn(2, 3).masked_scatter(fastgrad.ones(2, 3, dtype=fastgrad.bool_), randn(5)), ValueError,
+     "only 5 elements"),
+    (lambda: randn(2, 3).masked_scatter(fastgrad.ones(2, 3), randn(6)), TypeError, "bool tensor"),
+    (lambda: randn(2, 3).masked_scatter(fastgrad.ones(2, 3, dtype=fastgrad.bool_), randn(6, dtype=fastgrad.float64)),
+     RuntimeError, "dtype"),
+    (lambda: randn(2, 3).stride(2), IndexError, "out of range"),
+])
+def test_bad_arguments_are_refused(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_non_differentiable_results_record_no_graph():
+    x = randn(3, 4, requires_grad=True)
+    for out in (fastgrad.argwhere(x), fastgrad.count_nonzero(x), fastgrad.searchsorted(x.detach()[0].sort().values, x),
+                fastgrad.histc(x), fastgrad.heaviside(x, x), x.median(1).indices, x.mode(0).indices):
+        assert not out.requires_grad and out.grad_fn is None
+
+
+@pytest.mark.parametrize("method,args", [
+    ("sqrt_", ()), ("log_", ()), ("abs_", ()), ("neg_", ()), ("sign_", ()), ("pow_", (2,)), ("lerp_", (None, 0.5)),
+    ("addcmul_", (None, None)), ("addcdiv_", (None, None)), ("renorm_", (2, 0, 1.0)),
+    ("index_fill_", (0, fastgrad.tensor([1]), 0.0)), ("masked_scatter_", ("mask", None)),
+    ("scatter_add_", (0, fastgrad.tensor([[0, 1, 0]]), None)), ("index_copy_", (0, fastgrad.tensor([1]), "row")),
+])
+def test_in_place_methods_bump_the_version_refuse_leaves_and_guard_saved_values(method, args):
+    def call(target):
+        filled = []
+        for a in args:
+            filled.append({None: lambda: randn(2, 3).abs() + 0.5, "mask": lambda: randn(2, 3) > 0,
+                           "row": lambda: randn(1, 3)}[a]() if a is None or isinstance(a, str) else a)
+        return getattr(target, method)(*filled)
+
+    leaf = (randn(2, 3).abs() + 0.5).requires_grad_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        call(leaf)
+    y = leaf * 1
+    reads_y = y * y  # its backward reads y's old values
+    version = y._version
+    assert call(y) is y and y._version == version + 1
+    with pytest.raises(RuntimeError):
+        reads_y.sum().backward()
+    y.sum().backward()  # y's own history, through the in-place change, still works
+    assert leaf.grad is not None and leaf.grad.shape == leaf.shape
+    with fastgrad.no_grad():
+        assert call(leaf) is leaf and leaf.is_leaf
+
+
+def test_in_place_math_refuses_a_result_the_dtype_cannot_hold():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        fastgrad.tensor([1, 4]).sqrt_()
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        fastgrad.tensor([1, 4]).pow_(0.5)
+    with pytest.raises(RuntimeError, match="output with shape"):
+        randn(1, 3).addcmul_(randn(2, 3), randn(2, 3))
+
+
+def test_view_metadata_follows_the_memory():
+    x = fastgrad.arange(12.0).reshape(3, 4)
+    view = x.T[1:]
+    assert view.stride() == (1, 4) and view.storage_offset() == 1 and view.is_contiguous() is False
+    assert x.nbytes == 48 and x.itemsize == 4 and fastgrad.tensor([1, 2]).itemsize == 8
+    assert x.H.shape == (4, 3) and randn(2, 3, 4).mH.shape == (2, 4, 3)
