@@ -123,7 +123,9 @@ def _bool_method(ufunc):
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
-    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "__weakref__")
+    # _previous: for a tensor changed in place under autograd, a stand-in holding its history before the
+    # change (set only then; see fastgrad.autograd.graph.rebase).
+    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -777,22 +779,23 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
                                "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
         history = self._node, self._requires_grad
-        result = compute(Tensor._wrap(self._data.copy(), *history[::-1]))
+        before = Tensor._wrap(self._data.copy(), *history[::-1])
+        result = compute(before)
         self._node, self._requires_grad = None, False
         try:
-            return self._write_result(name, result)
+            return self._write_result(name, result, before)
         except Exception:
             self._node, self._requires_grad = history
             raise
 
-    def _write_result(self, name: str, result: "Tensor") -> "Tensor":
+    def _write_result(self, name: str, result: "Tensor", before: "Tensor | None" = None) -> "Tensor":
         if result.shape != self.shape:
             raise RuntimeError(f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                                f"{tuple(result.shape)}")
         if not can_cast_in_place(result.dtype, self._data.dtype):
             raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the desired output type "
                                f"{self.dtype}")
-        return graph.apply_inplace(ops.CopyFrom, name, self, result)
+        return graph.apply_inplace(ops.CopyFrom, name, self, result, before=before)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)

@@ -20,7 +20,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
-from fastgrad.autograd.graph import Node, Op
+from fastgrad.autograd.graph import Node, Op, rebase
 from fastgrad.profiler import PROFILE
 
 
@@ -216,13 +216,20 @@ def _history_of(tensor, ctx: FunctionCtx):
     return before
 
 
+def _stand_in_for(dirty, args: tuple, tensor_positions: tuple, node: Node):
+    """The stand-in (_history_of) holding a dirty input's history before forward changed it: among the
+    Function node's inputs (behind the hub when the Function has several outputs)."""
+    function_node = node.inputs[0]._node if node.op is _FunctionOutput else node
+    return next(h for h, i in zip(function_node.inputs, tensor_positions) if args[i] is dirty)
+
+
 def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: FunctionCtx):
     """An output of the recorded Function: a dirty input continues as itself (one more version), any
     other output is a new tensor on its memory."""
     from fastgrad.tensor import Tensor
 
     if any(out is t for t in ctx._dirty):
-        out._node, out._requires_grad = node, True
+        rebase(out, node, _stand_in_for(out, args, tensor_positions, node))
         out._counter.value += 1
         # forward may have saved it after changing it (the usual pattern): that is the version backward reads
         ctx._saved = tuple((t, t._counter.value if t is out else version) for t, version in ctx._saved)

@@ -7,6 +7,7 @@ visits the recorded nodes in reverse topological order, summing gradients where 
 """
 from __future__ import annotations
 
+import itertools
 import operator
 
 import numpy as np
@@ -55,17 +56,21 @@ class VersionCounter:
         self.value = 0
 
 
+_NODE_NUMBERS = itertools.count()
+
+
 class Node:
     """One recorded application of an op: its inputs, what forward saved, the backend it ran on, and
     the versions of the inputs and output that backward may read."""
 
     # A node that a backward has freed has no inputs (a recorded node has at least one: the input that
-    # required grad).
-    __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version")
+    # required grad). `seq` numbers nodes in the order they were made (see _history_at).
+    __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version", "seq")
 
     def __init__(self, op, inputs, backend):
         self.op, self.inputs, self.backend = op, inputs, backend
         self.saved = self.versions = self.output_counter = None
+        self.seq = next(_NODE_NUMBERS)
 
     def mark_unsaved(self, index: int) -> None:
         """Forward did not save input `index` (its gradient is not needed), so backward does not care
@@ -129,10 +134,11 @@ def apply(op, *inputs, **attrs):
     return result
 
 
-def apply_inplace(op, name: str, target, *others, **attrs):
+def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     """Run `op` on (target, *others) and write the result into target's memory, as PyTorch's in-place
     ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
-    becomes `op` applied to its old history, so gradients flow through it."""
+    becomes `op` applied to its old history, so gradients flow through it. `before`: a tensor holding
+    target's history before the change, when the caller made one (else the op's input is that)."""
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
@@ -170,8 +176,27 @@ def apply_inplace(op, name: str, target, *others, **attrs):
         node = out._node
         if node.output_counter is not None:  # backward reads the result, which now lives in target
             node.record_output(target._counter)
-        target._node, target._requires_grad = node, True
+        rebase(target, node, old if before is None else before)
     return target
+
+
+def rebase(target, node, before) -> None:
+    """An in-place change was recorded: `target`'s history becomes `node`, and `before` (a stand-in
+    tensor) keeps the history it had. Nodes recorded earlier that used `target` go on reading that
+    older history, as PyTorch's graph keeps the edge it saw: the walk follows `_previous` back to it
+    (_history_at). Without this, a gradient through `y + 1` recorded before `y.mul_(5)` would be
+    multiplied by 5."""
+    before._previous = getattr(target, "_previous", None)
+    target._previous = before
+    target._node, target._requires_grad = node, True
+
+
+def _history_at(tensor, node):
+    """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`)
+    left the history `node` used in the chain of `_previous` stand-ins."""
+    while tensor._node is not None and tensor._node.seq > node.seq:
+        tensor = tensor._previous
+    return tensor
 
 
 def _topological_order(roots) -> list:
@@ -344,13 +369,22 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 profile.end_op(op.__name__, node.backend.name, True, start)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for parent, parent_grad in zip(parents, input_grads):
-            if parent_grad is None or not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
+            if parent_grad is None:
+                continue
+            parent_node = parent._node
+            if parent_node is not None and parent_node.seq > node.seq:  # changed in place since node used it
+                data = parent._data
+                if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
+                    parent_grad = _validated(node, parent, parent_grad)
+                parent = _history_at(parent, node)
+                parent_node = parent._node
+            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
             if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
                 parent_grad = _validated(node, parent, parent_grad)
-            if parent._node is None:
+            if parent_node is None:
                 if summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
                     _sum_for_leaf(summed_leaves, parent, parent_grad)
                 else:

@@ -174,3 +174,68 @@ def test_masked_fill_and_index_add_in_place_are_recorded():
     assert fastgrad.gradcheck(f, [x])
     with pytest.raises(RuntimeError, match="leaf tensor"):
         x.masked_fill_(x > 1.5, 0.0)
+
+
+# -- a graph recorded before an in-place change keeps the history it saw --------------------------------
+def _doubled_then_used_then_changed(change):
+    """a -> y = 2a -> z = y + 1 (Add saves nothing), then `change(y)` recorded in place; d sum(z) / da is 2
+    whatever happens to y afterwards (PyTorch's answer)."""
+    a = fastgrad.ones(3, requires_grad=True)
+    y = a * 2
+    z = y + 1
+    change(y)
+    z.sum().backward()
+    return a.grad.numpy()
+
+
+@pytest.mark.parametrize("change", [
+    lambda y: y.mul_(5),
+    lambda y: y.add_(1).mul_(3),  # two changes: the chain of stand-ins is followed back
+    lambda y: y.clamp_(max=1.5),
+    lambda y: y.addcmul_(y.detach(), fastgrad.full((3,), 2.0)),  # composed in place (_assign_in_place)
+    lambda y: y.lerp_(fastgrad.zeros(3), 0.5),
+], ids=["mul_", "add_-mul_", "clamp_", "addcmul_", "lerp_"])
+def test_an_earlier_consumer_keeps_the_history_before_an_in_place_change(change):
+    np.testing.assert_allclose(_doubled_then_used_then_changed(change), [2.0, 2.0, 2.0])
+
+
+def test_earlier_and_later_consumers_each_get_their_own_history():
+    a = fastgrad.ones(3, requires_grad=True)
+    y = a * 2
+    z = y + 1           # dz/da = 2
+    y.mul_(3)           # y = 6a
+    w = y * 3           # dw/da = 18
+    y.sub_(a)           # y = 5a
+    (z.sum() + w.sum() + y.sum()).backward()
+    np.testing.assert_allclose(a.grad.numpy(), [25.0, 25.0, 25.0])
+
+
+def test_a_function_changing_its_input_in_place_keeps_earlier_consumers_history():
+    class Doubled(fastgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    a = fastgrad.ones(3, requires_grad=True)
+    y = a * 3
+    z = y + 1
+    Doubled.apply(y)
+    (z.sum() + y.sum()).backward()
+    np.testing.assert_allclose(a.grad.numpy(), [3.0 + 6.0] * 3)
+
+
+def test_autograd_grad_of_the_changed_tensor_is_not_the_earlier_consumers():
+    """As in PyTorch: z used y's old version, so the current y is not on z's graph."""
+    a = fastgrad.ones(2, requires_grad=True)
+    y = a * 2
+    z = (y + 1).sum()
+    y.mul_(5)
+    with pytest.raises(RuntimeError, match="not have been used in the graph"):
+        fastgrad.autograd.grad(z, [y], retain_graph=True)
+    assert list(fastgrad.autograd.grad(z, [y], allow_unused=True)) == [None]
