@@ -123,8 +123,8 @@ def _bool_method(ufunc):
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
-    # _previous: for a tensor changed in place under autograd, a stand-in holding its history before the
-    # change (set only then; see fastgrad.autograd.graph.rebase).
+    # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
+    # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False

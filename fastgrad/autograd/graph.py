@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import weakref
 
 import numpy as np
 
@@ -185,9 +186,11 @@ def rebase(target, node, before) -> None:
     tensor) keeps the history it had. Nodes recorded earlier that used `target` go on reading that
     older history, as PyTorch's graph keeps the edge it saw: the walk follows `_previous` back to it
     (_history_at). Without this, a gradient through `y + 1` recorded before `y.mul_(5)` would be
-    multiplied by 5."""
+    multiplied by 5. The links are weak: a stand-in lives as long as the graph that holds it (the
+    in-place node's inputs), so a tensor changed in place again and again does not keep every older
+    copy alive."""
     before._previous = getattr(target, "_previous", None)
-    target._previous = before
+    target._previous = weakref.ref(before)
     target._node, target._requires_grad = node, True
 
 
@@ -195,7 +198,13 @@ def _history_at(tensor, node):
     """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`)
     left the history `node` used in the chain of `_previous` stand-ins."""
     while tensor._node is not None and tensor._node.seq > node.seq:
-        tensor = tensor._previous
+        previous = tensor._previous()
+        if previous is None:  # the graph after the change was freed by a backward, and the stand-in with it
+            raise RuntimeError(
+                f"trying to backward through the graph a second time ({node.op.__name__}): the history that an "
+                "input had before an in-place change was freed by an earlier backward; pass retain_graph=True to "
+                "the first call")
+        tensor = previous
     return tensor
 
 

@@ -239,3 +239,28 @@ def test_autograd_grad_of_the_changed_tensor_is_not_the_earlier_consumers():
     with pytest.raises(RuntimeError, match="not have been used in the graph"):
         fastgrad.autograd.grad(z, [y], retain_graph=True)
     assert list(fastgrad.autograd.grad(z, [y], allow_unused=True)) == [None]
+
+
+def test_in_place_changes_do_not_keep_older_copies_alive_after_backward():
+    import gc
+    import weakref
+
+    a = fastgrad.ones(1000, requires_grad=True)
+    y = a * 2
+    copies = []
+    for _ in range(5):
+        y.mul_(1.5)  # each recorded change keeps a copy of the old values for its backward
+        copies.append(weakref.ref(y._node.inputs[0]))
+    y.sum().backward()
+    gc.collect()
+    assert all(copy() is None for copy in copies)  # freed with the graph, not held by y
+
+
+def test_an_earlier_consumer_after_the_changed_history_was_freed_raises():
+    a = fastgrad.ones(3, requires_grad=True)
+    y = a * 2
+    z = y + 1  # saves nothing: no version check stops it
+    y.mul_(5)
+    y.sum().backward()  # frees y's history, with the stand-in for y's old history (PyTorch frees it too)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.sum().backward()
