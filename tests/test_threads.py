@@ -85,8 +85,10 @@ def test_at_most_the_requested_threads_run_at_once(thread_count):
     assert samples >= 100, counts
     oversubscribed = sum(n for runnable_now, n in counts.items() if runnable_now > thread_count)
     # Threads are read one after another, so a sample can catch one pool's worker just before it
-    # sleeps and the next pool's just after it wakes; that stays far below a percent of the samples.
-    assert oversubscribed <= 0.01 * samples, counts
+    # sleeps and the next pool's just after it wakes: about 0.1% of the samples on a quiet machine, and
+    # up to 2% measured while other jobs loaded both cores (a thread stays runnable longer when it waits
+    # for a core). Two pools working at once would be oversubscribed in a large share of the samples.
+    assert oversubscribed <= 0.05 * samples, counts
     if thread_count == 2:
         assert counts[2] > 0, counts  # the second thread did work, or this test proves nothing
 
