@@ -130,17 +130,11 @@ def log_sigmoid(input: Tensor) -> Tensor:
 logsigmoid = log_sigmoid  # PyTorch's spelling
 
 
-def _unrecorded_inplace(name: str, compute, input: Tensor, inplace: bool) -> Tensor:
-    """compute(input), or with inplace=True its result copied into input. fastgrad cannot record that
-    copy under autograd (the graph's edges are tensors, and input's history would feed itself), so then
-    it refuses rather than give a wrong gradient."""
+def _composed_inplace(name: str, compute, input: Tensor, inplace: bool) -> Tensor:
+    """compute(input), or with inplace=True its result written into input's memory; recorded under
+    autograd as the in-place forms of composed tensor methods are (Tensor._assign_in_place)."""
     _floating(input, name)
-    if not inplace:
-        return compute(input)
-    if GRAD_MODE.enabled and input.requires_grad:
-        raise NotImplementedError(f"{name}(inplace=True) on a tensor that requires grad is not supported by "
-                                  f"fastgrad; use inplace=False")
-    return input.copy_(compute(input))
+    return input._assign_in_place(name, compute) if inplace else compute(input)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -173,13 +167,13 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)) (Misra, 2019)."""
-    return _unrecorded_inplace("mish", lambda x: x * softplus(x).tanh(), input, inplace)
+    return _composed_inplace("mish", lambda x: x * softplus(x).tanh(), input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6 (Howard et al., 2019), written piecewise so that the gradient at -3 and 3 is
     PyTorch's: that of the outer pieces, 0 and 1."""
-    return _unrecorded_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
+    return _composed_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
                                inplace)
 
 
