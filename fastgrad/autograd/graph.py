@@ -194,6 +194,44 @@ def rebase(target, node, before) -> None:
     target._node, target._requires_grad = node, True
 
 
+def _as_seen_by(node, parent, grad):
+    """`parent` and its gradient as `node` used it, when an in-place change recorded since may have given
+    it a newer history: the parent itself changed (follow its stand-ins back), or it is a view whose
+    base changed after the view was made. PyTorch gives such a view a new history at the change; here
+    the view's gradient goes into the base's shape, by the view's place in the base's memory, and on
+    to the base's history at `node`'s time."""
+    data = parent._data
+    if type(grad) is not np.ndarray or grad.shape != data.shape or grad.dtype != data.dtype:
+        grad = _validated(node, parent, grad)
+    if parent._node.seq > node.seq:
+        return _history_at(parent, node), grad
+    base = parent._base
+    if base._node is None or base._node.seq < parent._node.seq:  # the base is as it was when the view was made
+        return parent, grad
+    return _history_at(base, node), _into_base(parent._data, base._data, grad)
+
+
+def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """A gradient for `base` (zero outside `view`) from `grad` for `view`, a view of base's memory;
+    elements that several view positions share (expand) sum up."""
+    # each element of base holds its own (C-order) index, in an array laid out like base in memory
+    positions = np.empty_like(base, dtype=np.int64)
+    scale = positions.itemsize / base.itemsize
+    if positions.strides != tuple(int(step * scale) for step in base.strides):
+        raise RuntimeError("backward through a view of a tensor changed in place: the base's memory layout (strides "
+                           f"{base.strides}) is not supported; clone() the view before changing its base")
+    positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    at = np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
+                    strides=tuple(int(step * scale) for step in view.strides))
+    summed = np.zeros(base.size, dtype=grad.dtype)
+    if 0 in view.strides:  # an expanded view: positions repeat, and their gradients add up
+        np.add.at(summed, at.reshape(-1), grad.reshape(-1))
+    else:
+        summed[at.reshape(-1)] = grad.reshape(-1)
+    return summed.reshape(base.shape)
+
+
 def _history_at(tensor, node):
     """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`)
     left the history `node` used in the chain of `_previous` stand-ins."""
@@ -381,11 +419,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             if parent_grad is None:
                 continue
             parent_node = parent._node
-            if parent_node is not None and parent_node.seq > node.seq:  # changed in place since node used it
-                data = parent._data
-                if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
-                    parent_grad = _validated(node, parent, parent_grad)
-                parent = _history_at(parent, node)
+            if parent_node is not None and (parent_node.seq > node.seq or parent._base is not None):
+                parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
             if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
                 continue

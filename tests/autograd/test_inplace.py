@@ -264,3 +264,44 @@ def test_an_earlier_consumer_after_the_changed_history_was_freed_raises():
     y.sum().backward()  # frees y's history, with the stand-in for y's old history (PyTorch frees it too)
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         z.sum().backward()
+
+
+# -- views of a tensor changed in place: PyTorch gives the view a new history at the change --------------
+@pytest.mark.parametrize("make_view", [lambda y: y.T, lambda y: y[0], lambda y: y.reshape(-1), lambda y: y[:, 1:],
+                                       lambda y: y[0].expand(3, 2)], ids=["T", "row", "reshape", "slice", "expand"])
+def test_a_view_used_after_its_base_changed_in_place_sees_the_change(make_view):
+    """y = a * 1; v = view(y); y.mul_(3); loss(v): d/da goes through the change (v holds 3a)."""
+    a = fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = a * 1
+    v = make_view(y)
+    y.mul_(3)
+    (v * v).sum().backward()
+    reference = fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    (make_view(reference * 3) ** 2).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), reference.grad.numpy())
+
+
+def test_a_view_used_before_its_base_changed_in_place_keeps_the_old_history():
+    a = fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = a * 1
+    w = y.T * 2  # recorded before the change: d sum(w) / da = 2
+    y.mul_(3)
+    w.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.full((2, 2), 2.0))
+
+
+def test_rows_written_one_by_one_after_earlier_rows_were_read():
+    """The RNN written with indexed assignment: h[t] = tanh(h[t - 1] * w + x[t]); every row read was
+    written before, every write comes after the reads it depends on."""
+    w = fastgrad.tensor(0.5, requires_grad=True)
+    x = fastgrad.tensor([1.0, 2.0, 3.0])
+    h = fastgrad.zeros(4)
+    for t in range(1, 4):
+        h[t] = (h[t - 1] * w + x[t - 1]).tanh()
+    h.sum().backward()
+    expected = fastgrad.tensor(0.5, requires_grad=True)
+    rows = [fastgrad.tensor(0.0)]
+    for t in range(1, 4):
+        rows.append((rows[-1] * expected + x[t - 1]).tanh())
+    sum(rows).backward()
+    np.testing.assert_allclose(w.grad.item(), expected.grad.item(), rtol=1e-6)
