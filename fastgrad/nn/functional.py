@@ -81,6 +81,8 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
+    if x.dtype.kind in "iu":  # integers stay integers, with the bounds truncated to them, as PyTorch
+        return x.clamp_(int(min_val), int(max_val)) if inplace else x.clamp(int(min_val), int(max_val))
     return _activation(ops.Hardtanh, "hardtanh", x, inplace, low=float(min_val), high=float(max_val))
 
 
@@ -147,22 +149,16 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al. (2017)."""
-    _floating(input, "selu")
-    if inplace:
-        return elu(input, SELU_ALPHA, inplace=True).mul_(SELU_SCALE)
-    return elu(input, SELU_ALPHA) * SELU_SCALE
+    return _composed_inplace("selu", lambda x: elu(x, SELU_ALPHA) * SELU_SCALE, input, inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
-
-    _floating(input, "celu")
-    if inplace:  # elu of x / alpha, scaled back (x > 0 may differ from x in the last bit, for alpha != 1)
-        return elu(input.div_(alpha), 1.0, inplace=True).mul_(alpha)
     # the exp branch sees x <= 0 only, so it never overflows
-    return where(input > 0, input, (input.clamp(max=0.0) / alpha).expm1() * alpha)
+    return _composed_inplace("celu", lambda x: where(x > 0, x, (x.clamp(max=0.0) / alpha).expm1() * alpha), input,
+                             inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -668,11 +664,19 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
 
 
-def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False, eps: float = 1e-8, *,
-                     reduction: str = "mean") -> Tensor:
+def _refuse_legacy_reduction(name: str, size_average, reduce) -> None:
+    """PyTorch's deprecated size_average and reduce, kept in its positional signatures: refused (use reduction=)."""
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{name}: size_average and reduce are deprecated in PyTorch and not supported; use "
+                        f"reduction='mean', 'sum' or 'none' (got size_average={size_average!r}, reduce={reduce!r})")
+
+
+def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of target ~ Poisson(rate), up to a constant: e^x - y x with x = log rate
     (log_input), else rate - y log(rate + eps). full adds Stirling's approximation of log(y!),
     y log y - y + log(2 pi y) / 2, where y > 1."""
+    _refuse_legacy_reduction("poisson_nll_loss", size_average, reduce)
     _reduction(reduction)
     target = _loss_target("poisson_nll_loss", _floating(input, "poisson_nll_loss"), target, warn_on_broadcast=False)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
@@ -812,9 +816,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalize each channel (dim 1) over the batch and any trailing dims, then scale and shift.
 
-    In training (or without running statistics) the batch's mean and biased variance normalize, and the
-    running statistics, when given, move towards the batch's mean and unbiased variance by `momentum`
-    (in place, outside autograd). Otherwise the running statistics normalize. Built from differentiable
+    In training the batch's mean and biased variance normalize, and the running statistics, when given,
+    move towards the batch's mean and unbiased variance by `momentum` (in place, outside autograd).
+    Otherwise the running statistics normalize (they must be given, as in PyTorch). Built from differentiable
     ops, so the gradient includes the paths through the batch mean and variance."""
     _floating(input, "batch_norm")
     if input.ndim < 2:
@@ -827,13 +831,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"channels, dim 1 of shape {input.shape})")
     reduced = (0,) + tuple(range(2, input.ndim))
     broadcast = (1, channels) + (1,) * (input.ndim - 2)
-    if training or running_mean is None or running_var is None:
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode "
+                           "(training=False)")
+    if training:
         count = input.numel() // channels
-        if training and count <= 1:
+        if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         mean = input.mean(dim=reduced, keepdim=True)
         variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
-        if training and running_mean is not None and running_var is not None:
+        if running_mean is not None and running_var is not None:
             with no_grad():
                 unbiased = variance.detach().reshape(channels) * (count / max(count - 1, 1))
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(channels).to(running_mean.dtype),
@@ -896,10 +903,10 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
     `offsets` (B,) gives bag b = input[offsets[b]:offsets[b+1]]. Empty bags give zeros. With max_norm,
     the looked-up rows are first renormalised in place, as in `embedding`."""
     _refuse_frequency_scaling(scale_grad_by_freq, "embedding_bag")
-    for name, value, default in (("per_sample_weights", per_sample_weights, None),
-                                 ("include_last_offset", include_last_offset, False), ("padding_idx", padding_idx, None)):
-        if value is not default and value != default:
-            raise NotImplementedError(f"embedding_bag: {name} is not implemented, got {name}={value!r}")
+    for name, given in (("per_sample_weights", per_sample_weights is not None),
+                        ("include_last_offset", bool(include_last_offset)), ("padding_idx", padding_idx is not None)):
+        if given:
+            raise NotImplementedError(f"embedding_bag: {name} is not implemented (got one)")
     if mode not in ("mean", "sum"):
         raise ValueError(f"embedding_bag: mode must be 'mean' or 'sum', got {mode!r}")
     if weight.ndim != 2:

@@ -36,7 +36,9 @@ def test_cumulative_average_without_momentum():
     (lambda: nn.BatchNorm1d(3, momentum=2.0), ValueError, r"momentum must be None or a number in \[0, 1\], got 2.0"),
     (lambda: nn.BatchNorm1d(3)(fastgrad.ones(2, 4)), ValueError, r"running_mean has shape \(3,\), expected \(4,\)"),
     (lambda: F.batch_norm(fastgrad.ones(4), None, None), ValueError, "at least 2 dims"),
-    (lambda: F.batch_norm(fastgrad.ones(2, 2, dtype=fastgrad.int64), None, None), TypeError, "floating point"),
+    (lambda: F.batch_norm(fastgrad.ones(3, 2), None, None), RuntimeError, "must be defined in evaluation mode"),
+    (lambda: F.batch_norm(fastgrad.ones(2, 2, dtype=fastgrad.int64), None, None, training=True), TypeError,
+     "floating point"),
 ])
 def test_bad_inputs_are_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -30,6 +30,8 @@ def test_max_norm_scales_only_the_rows_looked_up_that_are_too_long():
      NotImplementedError, "include_last_offset is not implemented"),
     (lambda: nn.EmbeddingBag(4, 2)(fastgrad.tensor([[1]]), None, fastgrad.ones(1, 1)), NotImplementedError,
      "per_sample_weights is not implemented"),
+    (lambda: nn.EmbeddingBag(4, 2)(fastgrad.tensor([[1, 2]]), None, fastgrad.ones(1, 2)), NotImplementedError,
+     "per_sample_weights is not implemented"),
     (lambda: nn.Embedding(4, 2, device="cuda"), RuntimeError, "cuda"),
 ])
 def test_unsupported_or_bad_arguments_raise(call, error, message):

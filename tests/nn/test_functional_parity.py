@@ -543,3 +543,28 @@ def test_scaled_dot_product_attention(dtype, rng, shapes, mask_kind, kwargs):
     parity(dtype, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=masks[fastgrad], **kwargs),
            lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, attn_mask=masks[torch], **kwargs),
            *[rng.standard_normal(shape) for shape in shapes])
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 0.5, 2.0])
+def test_celu_and_selu_in_place_match_pytorch_for_every_alpha(alpha):
+    """In place they are written back from the out-of-place formula (a negative alpha once flipped signs)."""
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    for ours_fn, theirs_fn in ((lambda t: F.celu(t, alpha, True), lambda t: TF.celu(t, alpha, True)),
+                               (lambda t: F.selu(t, True), lambda t: TF.selu(t, True))):
+        mine, reference = fastgrad.tensor(x), torch.tensor(x)
+        ours_fn(mine), theirs_fn(reference)
+        np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-12)
+
+
+def test_relu6_and_hardtanh_keep_integer_dtypes_as_pytorch():
+    for ours, theirs in ((F.relu6(fastgrad.tensor([-2, 3, 8])), TF.relu6(torch.tensor([-2, 3, 8]))),
+                         (F.hardtanh(fastgrad.tensor([-2, 3, 8]), -1.5, 6.0),
+                          TF.hardtanh(torch.tensor([-2, 3, 8]), -1.5, 6.0))):
+        assert ours.dtype == fastgrad.int64 and ours.tolist() == theirs.tolist()
+
+
+def test_poisson_nll_loss_takes_pytorchs_positional_order():
+    x, y = np.abs(np.random.default_rng(15).normal(size=4)), np.array([1.0, 2.0, 0.0, 3.0])
+    ours = F.poisson_nll_loss(fastgrad.tensor(x), fastgrad.tensor(y), False, False, None, 0.5)
+    theirs = TF.poisson_nll_loss(torch.tensor(x), torch.tensor(y), False, False, None, 0.5)
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)

@@ -120,7 +120,12 @@ class EmbeddingBag(Module):
                    _weight=weight, include_last_offset=include_last_offset, padding_idx=padding_idx)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}" + (", sparse=True" if self.sparse else "")
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text + f", mode={self.mode!r}" + (", sparse=True" if self.sparse else "")
 
 
 def _pretrained_weight(embeddings, freeze: bool) -> Parameter:
