@@ -56,8 +56,10 @@ class Bernoulli(Distribution):
         if self._validate_args and not np.isin(value.numpy(), (0, 1)).all():
             raise ValueError(f"Expected value to be 0 or 1, got {value}")
         shape = np.broadcast_shapes(value.shape, self.logits.shape)
-        return -binary_cross_entropy_with_logits(self.logits.expand(shape),
-                                                 value.to(self.logits.dtype).expand(shape), reduction="none")
+        # a float value of a wider dtype widens the result, as PyTorch's promotion does
+        dtype = np.promote_types(self.logits.dtype, value.dtype) if value.dtype.kind == "f" else self.logits.dtype
+        return -binary_cross_entropy_with_logits(self.logits.to(dtype).expand(shape), value.to(dtype).expand(shape),
+                                                 reduction="none")
 
     def entropy(self) -> Tensor:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")

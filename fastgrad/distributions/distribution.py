@@ -11,9 +11,11 @@ from fastgrad.tensor import Size, Tensor
 VALIDATE_BY_DEFAULT = True
 
 
-def as_parameter(value, name: str) -> Tensor:
-    """A parameter as a floating tensor (Python numbers become tensors of the default dtype)."""
-    tensor = value if isinstance(value, Tensor) else as_tensor(np.asarray(value, dtype=default_float))
+def as_parameter(value, name: str, like: Tensor | None = None) -> Tensor:
+    """A parameter as a floating tensor: a Python number takes the dtype of the distribution's tensor
+    parameter `like` (the default dtype without one), as PyTorch's broadcast_all does."""
+    dtype = like.dtype if isinstance(like, Tensor) and like.dtype.kind == "f" else default_float
+    tensor = value if isinstance(value, Tensor) else as_tensor(np.asarray(value, dtype=dtype))
     if tensor.dtype.kind != "f":
         raise TypeError(f"{name} must be a floating point tensor, got dtype {tensor.dtype}")
     return tensor

@@ -16,7 +16,7 @@ class Normal(Distribution):
     (loc + scale * eps); `sample` is not."""
 
     def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        loc, scale = as_parameter(loc, "loc"), as_parameter(scale, "scale")
+        loc, scale = as_parameter(loc, "loc", like=scale), as_parameter(scale, "scale", like=loc)
         shape = np.broadcast_shapes(loc.shape, scale.shape)
         super().__init__(shape, (), validate_args)
         if self._validate_args:

@@ -470,7 +470,8 @@ class Erfc(UnaryMath):
 
 # -- binary math (inputs broadcast) --------------------------------------------------------------------
 class Atan2(Op):
-    """The angle of the point (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+    """The angle of the point (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2); 0 at the origin, as
+    PyTorch's."""
 
     def forward(ctx, K, a, b):
         ctx.saved = (a, b)
@@ -478,8 +479,9 @@ class Atan2(Op):
 
     def backward(ctx, K, g):
         a, b = ctx.saved
+        squared = a * a + b * b
         with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = g / (a * a + b * b)
+            scaled = np.where(squared == 0, 0, g / squared).astype(np.result_type(g, squared), copy=False)
         return K.multiply(scaled, b), K.negative(K.multiply(scaled, a))
 
 

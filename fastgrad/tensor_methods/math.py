@@ -222,8 +222,12 @@ class MathMethods:
             real_arg(weight, f"{name}: weight")
 
     def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
-        """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul."""
-        real_arg(value, "addcmul: value")
+        """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul. A fractional value with
+        integer tensors is refused (PyTorch truncates the value to 0 there)."""
+        number = real_arg(value, "addcmul: value")
+        if not number.is_integer() and all(t.dtype.kind in "biu" for t in (self, tensor1, tensor2)
+                                           if isinstance(t, graph.Tensor)):
+            raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
         return self + value * tensor1 * tensor2
 
     def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":

@@ -271,6 +271,8 @@ class ReductionMethods:
         if x.shape[axis] == 0:
             raise IndexError(f"mode: dim {axis} has size 0 in shape {self.shape}; there is no mode")
         lines = np.moveaxis(x._data, axis, -1).reshape(-1, x.shape[axis])
+        if lines.dtype.kind == "f" and np.isnan(lines).any():  # NaN's place in PyTorch's count is its sort's
+            raise NotImplementedError("mode: the input holds NaN; fastgrad's mode does not define where NaN counts")
         picked = np.empty(len(lines), dtype=np.int64)
         for i, line in enumerate(lines):
             values, counts = np.unique(line, return_counts=True)  # ascending: argmax finds the smallest tie

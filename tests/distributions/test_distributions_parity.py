@@ -97,3 +97,10 @@ def test_both_refuse_the_same_arguments(make):
         make(theirs, torch)
     with pytest.raises(ValueError):
         make(ours, fastgrad)
+
+
+def test_python_numbers_and_values_take_the_tensor_parameters_dtype():
+    for make in (lambda d, t: d.Normal(t.tensor([1.0, 2.0], dtype=t.float64), 1.0).entropy(),
+                 lambda d, t: d.Normal(0.0, t.tensor([1.0, 2.0], dtype=t.float64)).log_prob(t.tensor([0.5])),
+                 lambda d, t: d.Bernoulli(probs=0.3).log_prob(t.tensor(1.0, dtype=t.float64))):
+        assert str(make(ours, fastgrad).dtype).split(".")[-1] == str(make(theirs, torch).dtype).split(".")[-1]

@@ -113,3 +113,15 @@ def test_view_metadata_follows_the_memory():
     assert view.stride() == (1, 4) and view.storage_offset() == 1 and view.is_contiguous() is False
     assert x.nbytes == 48 and x.itemsize == 4 and fastgrad.tensor([1, 2]).itemsize == 8
     assert x.H.shape == (4, 3) and randn(2, 3, 4).mH.shape == (2, 4, 3)
+
+
+def test_review_fixes_atan2_at_the_origin_addcmul_of_integers_and_mode_with_nan():
+    a, b = fastgrad.tensor([0.0, 1.0], requires_grad=True), fastgrad.tensor([0.0, 2.0], requires_grad=True)
+    fastgrad.atan2(a, b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [0.0, 0.4])  # 0 at the origin, as PyTorch (not NaN)
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, -0.2])
+    with pytest.raises(RuntimeError, match="value=0.5 is not an integer"):
+        fastgrad.tensor([1, 2]).addcmul(fastgrad.tensor([2, 2]), fastgrad.tensor([2, 2]), value=0.5)
+    assert fastgrad.tensor([1, 2]).addcmul(fastgrad.tensor([2, 2]), fastgrad.tensor([2, 2]), value=2).tolist() == [9, 10]
+    with pytest.raises(NotImplementedError, match="mode: the input holds NaN"):
+        fastgrad.tensor([float("nan"), 1.0, 2.0]).mode()
