@@ -547,7 +547,7 @@ def _same_shapes(name: str, **tensors: Tensor) -> None:
                          ", ".join(f"{label} {shape}" for label, shape in shapes.items()))
 
 
-def _signs(name: str, target, like: Tensor) -> Tensor:
+def _signs(target, like: Tensor) -> Tensor:
     """A target of 1s and -1s (or any values: PyTorch does not check them) in the input's dtype."""
     target = _as_tensor(target)
     return target if target.dtype == like.dtype else target.to(like.dtype)
@@ -557,7 +557,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
     _reduction(reduction)
-    target = _signs("margin_ranking_loss", target, input1)
+    target = _signs(target, input1)
     _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
@@ -566,7 +566,7 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
     a target that is neither 1 nor -1 gets both terms."""
     _reduction(reduction)
-    target = _signs("hinge_embedding_loss", target, input)
+    target = _signs(target, input)
     _same_shapes("hinge_embedding_loss", input=input, target=target)
     losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
     return _reduce(losses, reduction)
@@ -578,7 +578,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)
     (|x2|^2 + 1e-12))."""
     _reduction(reduction)
-    target = _signs("cosine_embedding_loss", target, input1)
+    target = _signs(target, input1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
@@ -611,7 +611,7 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tenso
     """log(1 + e^(-y x)), computed as -log_sigmoid(y x) so it never overflows (PyTorch's gives inf for
     y x below about -710)."""
     _reduction(reduction)
-    target = _signs("soft_margin_loss", target, _floating(input, "soft_margin_loss"))
+    target = _signs(target, _floating(input, "soft_margin_loss"))
     _same_shapes("soft_margin_loss", input=input, target=target)
     if target.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
@@ -624,7 +624,7 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
     each class's term scaled by weight (C,), when given."""
     _reduction(reduction)
-    target = _signs("multilabel_soft_margin_loss", target, _floating(input, "multilabel_soft_margin_loss"))
+    target = _signs(target, _floating(input, "multilabel_soft_margin_loss"))
     _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")

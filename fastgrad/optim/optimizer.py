@@ -20,7 +20,7 @@ from fastgrad.tensor import Tensor
 # Options of PyTorch's optimizers that fastgrad's optimizers either lack (decoupled_weight_decay outside
 # the Adam family) or never store (the speed options, accepted only when off). A state dict (e.g.
 # converted from PyTorch) that turns one on is refused: steps would silently differ.
-_UNSUPPORTED_OPTIONS = ("maximize", "decoupled_weight_decay", "capturable", "differentiable", "fused")
+_UNSUPPORTED_OPTIONS = ("decoupled_weight_decay", "capturable", "differentiable", "fused")
 
 CHUNK = 65536  # elements per chunk: 256 KiB of float32, several arrays of it fit in L2
 

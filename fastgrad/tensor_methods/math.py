@@ -160,7 +160,7 @@ class MathMethods:
     # Binary math of two tensors (broadcast, promoted), as PyTorch's.
     def atan2(self, other: "Tensor") -> "Tensor":
         """The angle of the point (other, self) in (-pi, pi]; integers and bools give float32."""
-        return self._tensor_binary("atan2", ops.Atan2, other, floating=True)
+        return self._tensor_binary("atan2", ops.Atan2, other)
 
     arctan2 = atan2
 
@@ -304,9 +304,9 @@ class MathMethods:
         counts, _ = np.histogram(self._data, bins, (low, high))
         return graph.Tensor._wrap(counts.astype(self.dtype), False, None)
 
-    def _tensor_binary(self, name: str, op, other, floating: bool = False, floats_only: bool = False) -> "Tensor":
-        """op on self and other, two tensors promoted as usual; with `floating`, integer results as float32;
-        with `floats_only`, a pair without a floating point tensor refused, as PyTorch does."""
+    def _tensor_binary(self, name: str, op, other, floats_only: bool = False) -> "Tensor":
+        """op on self and other, two tensors promoted as usual, integer pairs computed in float32; with
+        `floats_only`, a pair without a floating point tensor refused, as PyTorch does."""
         if not isinstance(other, graph.Tensor):
             raise TypeError(f"{name}: other must be a Tensor, got {type(other).__name__}")
         a, b = self._promoted(other)
