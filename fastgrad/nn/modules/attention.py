@@ -13,6 +13,11 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, check_device
 
 
+def no_grad_needed(tensors) -> bool:
+    """Nothing among `tensors` needs a gradient now (one of the conditions of PyTorch's inference paths)."""
+    return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
+
+
 class MultiheadAttention(Module):
     """Attention of each query over the keys in num_heads subspaces of embed_dim / num_heads dims each,
     concatenated and projected by out_proj (Vaswani et al., 2017).
@@ -108,4 +113,4 @@ class MultiheadAttention(Module):
                 and self._qkv_same_embed_dim and self.in_proj_bias is not None and self.num_heads % 2 == 0
                 and self.bias_k is None and not self.add_zero_attn
                 and all(t.dtype == query.dtype for t in tensors if t is not None)
-                and not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)))
+                and no_grad_needed(tensors))

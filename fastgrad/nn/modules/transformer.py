@@ -7,11 +7,10 @@ from typing import Callable
 
 import numpy as np
 
-from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.dtypes import as_dtype, default_float
 from fastgrad.nn import functional as F
 from fastgrad.nn.modules.activation import GELU, ReLU
-from fastgrad.nn.modules.attention import MultiheadAttention
+from fastgrad.nn.modules.attention import MultiheadAttention, no_grad_needed
 from fastgrad.nn.modules.container import ModuleList
 from fastgrad.nn.modules.dropout import Dropout
 from fastgrad.nn.modules.linear import Linear
@@ -29,10 +28,6 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     if not callable(activation):
         raise TypeError(f"activation must be 'relu', 'gelu' or a callable, got {type(activation).__name__}")
     return activation
-
-
-def _no_grad_needed(tensors) -> bool:
-    return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
 
 class TransformerEncoderLayer(Module):
@@ -102,7 +97,7 @@ class TransformerEncoderLayer(Module):
     def _takes_pytorch_fast_path(self, src: Tensor) -> bool:
         """PyTorch's conditions for its native kernel (TransformerEncoderLayer.forward's fast path)."""
         return (not self.training and src.ndim == 3 and self._supports_pytorch_native_kernel()
-                and _no_grad_needed([src, *self.parameters()]))
+                and no_grad_needed([src, *self.parameters()]))
 
 
 class TransformerEncoder(Module):
@@ -152,7 +147,7 @@ class TransformerEncoder(Module):
         blocked = padding._data if padding.dtype == np.bool_ else np.isneginf(padding._data)
         # mask_check: each sequence's padding must be at its end (a left-aligned mask)
         left_aligned = bool(np.all(blocked[:, 1:] >= blocked[:, :-1]))
-        return (left_aligned or not self.mask_check) and _no_grad_needed([src, *first.parameters()])
+        return (left_aligned or not self.mask_check) and no_grad_needed([src, *first.parameters()])
 
 
 def _square_subsequent_mask(size: int, dtype: np.dtype) -> np.ndarray:
