@@ -16,7 +16,8 @@ import numpy as np
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
-                                     _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks)
+                                     _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
+                                     move_tensor_hooks)
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
@@ -192,6 +193,8 @@ def rebase(target, node, before) -> None:
     before._previous = getattr(target, "_previous", None)
     target._previous = weakref.ref(before)
     target._node, target._requires_grad = node, True
+    if _TENSOR_HOOKS:
+        move_tensor_hooks(target, before)
 
 
 def _as_seen_by(node, parent, grad):

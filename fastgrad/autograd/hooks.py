@@ -41,10 +41,32 @@ class RemovableHandle:
 
 def _unregister(registry: dict, tensor_id: int, hook: Callable) -> None:
     entry = registry.get(tensor_id)
-    if entry is not None and hook in entry[1]:
+    if entry is None or hook not in entry[1]:  # moved to a stand-in by an in-place change (move_tensor_hooks)
+        tensor_id = next((key for key, (_, hooks) in registry.items() if hook in hooks), None)
+        entry = registry.get(tensor_id)
+    if entry is not None:
         entry[1].remove(hook)
         if not entry[1]:
             del registry[tensor_id]
+
+
+def move_tensor_hooks(tensor, before) -> None:
+    """An in-place change gave `tensor` a new history, and `before` stands for the old one: the hooks
+    registered so far belong to the old version and move to `before`, as PyTorch keeps them on the old
+    history; retain_grad stays with the tensor (its `.grad` is the new version's)."""
+    entry = _TENSOR_HOOKS.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return
+    moving = [hook for hook in entry[1] if not isinstance(hook, RetainGrad)]
+    if not moving:
+        return
+    staying = [hook for hook in entry[1] if isinstance(hook, RetainGrad)]
+    if staying:
+        entry[1][:] = staying
+    else:
+        del _TENSOR_HOOKS[id(tensor)]
+    for hook in moving:
+        _register(_TENSOR_HOOKS, before, hook)
 
 
 def _register(registry: dict, tensor, hook: Callable) -> RemovableHandle:

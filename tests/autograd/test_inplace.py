@@ -305,3 +305,28 @@ def test_rows_written_one_by_one_after_earlier_rows_were_read():
         rows.append((rows[-1] * expected + x[t - 1]).tanh())
     sum(rows).backward()
     np.testing.assert_allclose(w.grad.item(), expected.grad.item(), rtol=1e-6)
+
+
+def test_hooks_registered_before_an_in_place_change_see_the_old_versions_gradient():
+    """As PyTorch: y's hook from before y.mul_(5) gets d/dy_old = 3 (through z) + 5 (through the change);
+    a hook registered after gets the new version's 1; retain_grad keeps the new version's gradient."""
+    a = fastgrad.ones(2, requires_grad=True)
+    y = a * 2
+    y.retain_grad()
+    seen = []
+    old_hook = y.register_hook(lambda g: seen.append(("old", g.tolist())))
+    z = y * 3
+    y.mul_(5)
+    y.register_hook(lambda g: seen.append(("new", g.tolist())))
+    (z + y).sum().backward()
+    assert sorted(seen) == [("new", [1.0, 1.0]), ("old", [8.0, 8.0])]
+    assert y.grad.tolist() == [1.0, 1.0] and a.grad.tolist() == [16.0, 16.0]
+    old_hook.remove()  # the handle still finds the hook it registered
+    seen.clear()
+    y2 = a * 2
+    y2.register_hook(lambda g: seen.append("kept"))
+    handle = y2.register_hook(lambda g: seen.append("removed"))
+    y2.mul_(2)
+    handle.remove()
+    y2.sum().backward()
+    assert seen == ["kept"]
