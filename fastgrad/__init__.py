@@ -60,14 +60,17 @@ __version__ = "0.1.0"
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
 # `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
-from fastgrad import autograd, cuda, distributions, nn, optim, utils  # noqa: E402  (they need the package above)
+from fastgrad import autograd, cuda, nn, optim  # noqa: E402  (they need the package above)
+
+# Imported on first use, as attributes (`fastgrad.utils.data.DataLoader`) or by import: `train` (the models'
+# training functions) pulls in the models, readers and metrics; `utils` (data loading, with the
+# distributed sampler) and `distributions` are not needed to build and train a model.
+_ON_FIRST_USE = ("train", "utils", "distributions")
 
 
 def __getattr__(name: str):
-    # `fastgrad.train` (the models' training functions) is imported on first use: it pulls in the models,
-    # readers and metrics, which `import fastgrad` does not need.
-    if name == "train":
+    if name in _ON_FIRST_USE:
         import importlib
 
-        return importlib.import_module("fastgrad.train")
+        return importlib.import_module(f"fastgrad.{name}")
     raise AttributeError(f"module 'fastgrad' has no attribute {name!r}")

@@ -208,10 +208,7 @@ def _as_seen_by(node, parent, grad):
         grad = _validated(node, parent, grad)
     if parent._node.seq > node.seq:
         return _history_at(parent, node), grad
-    base = parent._base
-    if base._node is None or base._node.seq < parent._node.seq:  # the base is as it was when the view was made
-        return parent, grad
-    return _history_at(base, node), _into_base(parent._data, base._data, grad)
+    return _history_at(parent._base, node), _into_base(parent._data, parent._base._data, grad)
 
 
 def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -422,7 +419,10 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             if parent_grad is None:
                 continue
             parent_node = parent._node
-            if parent_node is not None and (parent_node.seq > node.seq or parent._base is not None):
+            # rare: the parent, or the base of a parent that is a view, was changed in place since
+            if parent_node is not None and (parent_node.seq > node.seq or (
+                    parent._base is not None and parent._base._node is not None
+                    and parent._base._node.seq > parent_node.seq)):
                 parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
             if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):

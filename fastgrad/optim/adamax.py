@@ -5,7 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.adam import check_adam_hyperparameters
+from fastgrad.optim.adam import check_adam_hyperparameters, decay_weights
 from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
 from fastgrad.tensor import Tensor
 
@@ -32,8 +32,7 @@ class Adamax(Optimizer):
         state["step"] += 1
         step_size = lr / (1 - beta1 ** state["step"])
         for p, g, m, u in chunks(param._data, np.ascontiguousarray(grad), state["exp_avg"], state["exp_inf"]):
-            if weight_decay != 0:
-                g = g + weight_decay * p
+            g = decay_weights(p, g, lr, weight_decay, decoupled=False)
             m += (1 - beta1) * (g - m)
             u *= beta2
             np.maximum(u, np.abs(g) + eps, out=u)

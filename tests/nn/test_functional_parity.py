@@ -368,27 +368,20 @@ def test_conv2d(dtype, rng, shapes, kwargs):
     parity(dtype, lambda x, w, b: F.conv2d(x, w, b, **kwargs), lambda x, w, b: TF.conv2d(x, w, b, **kwargs), *arrays)
 
 
-@pytest.mark.parametrize("shape, args", [((2, 4, 7), (3,)), ((2, 4, 7), (3, 2, 1)), ((2, 4, 7), (2, None, 0, 1, True)),
-                                         ((2, 4, 7), (3, 2, 1, 2, True)), ((2, 4, 7), (7,)), ((4, 7), (3, 1, 1)),
-                                         ((1, 2, 6), (4, 3, 2, 1, True))])
-def test_max_pool1d(dtype, shape, args):
+@pytest.mark.parametrize("pool, shape, args", [
+    ("max_pool1d", (2, 4, 7), (3,)), ("max_pool1d", (2, 4, 7), (3, 2, 1)),
+    ("max_pool1d", (2, 4, 7), (2, None, 0, 1, True)), ("max_pool1d", (2, 4, 7), (3, 2, 1, 2, True)),
+    ("max_pool1d", (2, 4, 7), (7,)), ("max_pool1d", (4, 7), (3, 1, 1)), ("max_pool1d", (1, 2, 6), (4, 3, 2, 1, True)),
+    ("max_pool2d", (2, 3, 7, 6), (3,)), ("max_pool2d", (2, 3, 7, 6), (3, 2, 1)), ("max_pool2d", (3, 7, 6), ((2, 3), 1)),
+    ("max_pool2d", (2, 3, 7, 6), ((2, 3), (1, 2), (1, 1), (2, 1), True)),
+    ("max_pool2d", (1, 2, 6, 5), (2, None, 0, 1, True)), ("max_pool2d", (1, 2, 8, 8), (4, 3, 2, 2, True))])
+def test_max_pool(dtype, pool, shape, args):
     x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
     x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
-    parity(dtype, lambda x: F.max_pool1d(x, *args), lambda x: TF.max_pool1d(x, *args), x)
-    ours = F.max_pool1d(fastgrad.tensor(x), *args, return_indices=True)[1]
-    theirs = TF.max_pool1d(torch.tensor(x), *args, return_indices=True)[1]
-    assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
-
-
-@pytest.mark.parametrize("shape, args", [((2, 3, 7, 6), (3,)), ((2, 3, 7, 6), (3, 2, 1)), ((3, 7, 6), ((2, 3), 1)),
-                                         ((2, 3, 7, 6), ((2, 3), (1, 2), (1, 1), (2, 1), True)),
-                                         ((1, 2, 6, 5), (2, None, 0, 1, True)), ((1, 2, 8, 8), (4, 3, 2, 2, True))])
-def test_max_pool2d(dtype, shape, args):
-    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) * 0.5
-    x.reshape(-1)[::5] = x.reshape(-1)[1::5].max()  # ties: the gradient goes to the first maximum, as PyTorch's
-    parity(dtype, lambda x: F.max_pool2d(x, *args), lambda x: TF.max_pool2d(x, *args), x)
-    ours = F.max_pool2d(fastgrad.tensor(x), *args, return_indices=True)[1]
-    theirs = TF.max_pool2d(torch.tensor(x), *args, return_indices=True)[1]
+    ours_pool, theirs_pool = getattr(F, pool), getattr(TF, pool)
+    parity(dtype, lambda x: ours_pool(x, *args), lambda x: theirs_pool(x, *args), x)
+    ours = ours_pool(fastgrad.tensor(x), *args, return_indices=True)[1]
+    theirs = theirs_pool(torch.tensor(x), *args, return_indices=True)[1]
     assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
 
 
