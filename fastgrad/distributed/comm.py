@@ -136,6 +136,7 @@ class ProcessGroup:
 
 
 _GROUP: ProcessGroup | None = None
+ABORT_GRACE_SECONDS = 0.5  # time for the launcher to pass a failing rank's report on before the abort
 
 
 def find_mpiexec() -> str | None:
@@ -238,6 +239,9 @@ def _abort_job_on_uncaught_exception(group: ProcessGroup) -> None:
         previous(kind, value, traceback)
         sys.stderr.write(f"fastgrad.distributed: rank {group.rank} of {group.size} failed; aborting the MPI job\n")
         sys.stderr.flush()
+        # mpiexec forwards each rank's output asynchronously, and the abort tears the job down: without a
+        # pause the report could be cut short on a busy machine (seen once: the traceback without its error)
+        time.sleep(ABORT_GRACE_SECONDS)
         group.abort(1)
 
     sys.excepthook = report_and_abort
