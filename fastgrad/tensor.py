@@ -125,7 +125,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # this one views (None when it owns its memory).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
-    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "__weakref__")
+    # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
+    # memory it lies in, for storage_offset() (set only then).
+    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "_storage",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -160,7 +163,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """A new handle on the same memory and version counter, outside the graph."""
         t = Tensor._wrap(self._data, False, None)
         t._counter = self._counter
+        if self._base is not None or hasattr(self, "_storage"):
+            t._storage = self._memory_owner()
         return t
+
+    def _memory_owner(self) -> "Tensor":
+        """The tensor that owns the memory this one views (itself when it owns it)."""
+        owner = self
+        while owner._base is not None:
+            owner = owner._base
+        return getattr(owner, "_storage", owner)
 
     # -- what it is -------------------------------------------------------------------------------
     @property
@@ -225,10 +237,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def storage_offset(self) -> int:
         """Where this view starts, in elements from the start of the memory of the tensor it views."""
-        base = self
-        while base._base is not None:
-            base = base._base
-        start = self._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
+        start = self._data.__array_interface__["data"][0] - self._memory_owner()._data.__array_interface__["data"][0]
         return start // self._data.itemsize
 
     @property

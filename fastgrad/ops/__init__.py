@@ -8,7 +8,7 @@ from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, 
                                       Erf, Erfc, Exp, Expm1, FloorDivide, Fmod, Gelu, Hardtanh, Hypot, LeakyRelu, Log,
                                       Log1p, LogAddExp, LogAddExp2, LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu,
                                       Reciprocal, Relu, Remainder, Round, Rsqrt, Sigmoid, Sign, Silu, Sin, Sinh,
-                                      Softplus, Sqrt, Square, Sub, Tan, Tanh, Where)
+                                      Softplus, Sqrt, Square, Sub, Tan, Tanh, Where, ZeroNan)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
@@ -16,5 +16,5 @@ from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Median, Min, Norm, Prod, Std, Sum,
                                     Var)
-from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Expand, GetItem, Permute, Repeat, RepeatInterleave, Reshape,
-                                Stack, Unfold)
+from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat, RepeatInterleave,
+                                Reshape, Stack, Unfold)

@@ -295,6 +295,20 @@ class Round(Op):
         return (np.zeros_like(g),)
 
 
+class ZeroNan(Op):
+    """NaN elements replaced by zero (for nansum and nanmean). The gradient multiplies g by the mask of
+    the other elements, as PyTorch's, rather than selecting: an infinite g (the mean over a slice that is
+    all NaN divides by a count of 0) gives NaN there, not a plausible 0."""
+
+    def forward(ctx, K, a):
+        ctx.saved = kept = ~np.isnan(a)
+        return np.where(kept, a, 0)
+
+    def backward(ctx, K, g):
+        with np.errstate(invalid="ignore"):  # inf * 0 is the NaN wanted
+            return (K.multiply(g, ctx.saved.astype(g.dtype)),)
+
+
 class Reciprocal(Op):
     saves_inputs, saves_output = False, True
 

@@ -63,6 +63,28 @@ class Unfold(Op):
         return (grad,)
 
 
+class Diagonal(Op):
+    """The `offset` diagonal of the matrices in the last two axes, as a new last axis: a writable strided
+    view, as PyTorch's (x.diagonal().fill_(1) sets x's diagonal). The gradient lands on that diagonal."""
+
+    saves_inputs, returns_view = False, True
+
+    def forward(ctx, K, x, offset):
+        rows, cols = x.shape[-2:]
+        count = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+        ctx.saved = (x.shape, offset, count)
+        corner = x[..., max(-offset, 0):, max(offset, 0):] if count else x  # starts at the diagonal's first element
+        return np.lib.stride_tricks.as_strided(corner, x.shape[:-2] + (count,),
+                                               x.strides[:-2] + (x.strides[-2] + x.strides[-1],))
+
+    def backward(ctx, K, g):
+        shape, offset, count = ctx.saved
+        grad = np.zeros(shape, dtype=g.dtype)
+        steps = np.arange(count)
+        grad[..., steps + max(-offset, 0), steps + max(offset, 0)] = g
+        return (grad,)
+
+
 class GetItem(Op):
     """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
     backward scatters g back, adding where an index repeats."""

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fastgrad import ops
 from fastgrad.autograd import graph
+from fastgrad.autograd.graph import apply
 from fastgrad.tensor_methods.arguments import int_arg, one_dim, real_arg
 
 if TYPE_CHECKING:
@@ -74,16 +76,12 @@ class LinalgMethods:
     # -- diagonals ------------------------------------------------------------------------------------
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> "Tensor":
         """The diagonal of the matrices in dims (dim1, dim2), `offset` above the main one (below when
-        negative), as a new last dim. PyTorch returns a view; this is a copy (writing to it leaves self)."""
+        negative), as a new last dim: a view, as PyTorch's (writing to it writes self's diagonal)."""
         offset = int_arg(offset, "diagonal: offset")
         first, second = one_dim(dim1, self.ndim), one_dim(dim2, self.ndim)
         if first == second:
             raise ValueError(f"diagonal: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
-        matrices = self.movedim((first, second), (-2, -1))
-        rows, cols = matrices.shape[-2:]
-        count = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
-        steps = np.arange(count)
-        return matrices[..., steps + max(-offset, 0), steps + max(offset, 0)]
+        return apply(ops.Diagonal, self.movedim((first, second), (-2, -1)), offset=offset)
 
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
         """Matrices in dims (dim1, dim2) of the result (which has one dim more) with the last dim of self
@@ -107,11 +105,11 @@ class LinalgMethods:
 
     def diag(self, diagonal: int = 0) -> "Tensor":
         """For a 1-D tensor, the square matrix with it on the `diagonal`-th diagonal; for a 2-D tensor,
-        that diagonal as a 1-D tensor, as torch.diag."""
+        a copy of that diagonal as a 1-D tensor (not a view: see diagonal), as torch.diag."""
         if self.ndim == 1:
             return self.diag_embed(diagonal)
         if self.ndim == 2:
-            return self.diagonal(diagonal)
+            return self.diagonal(diagonal).clone()
         raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
 
     def trace(self) -> "Tensor":

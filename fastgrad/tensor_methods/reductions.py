@@ -217,7 +217,7 @@ class ReductionMethods:
 
     # -- NaN-skipping reductions, medians and modes ------------------------------------------------------
     def nansum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
-        """The sum with NaNs counted as zero (their gradient is zero)."""
+        """The sum with NaNs counted as zero (their gradient is zero where the upstream one is finite)."""
         return self._without_nan().sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
@@ -228,11 +228,7 @@ class ReductionMethods:
         return x._without_nan().sum(dim, keepdim) / present.sum(dim, keepdim).to(x.dtype)
 
     def _without_nan(self) -> "Tensor":
-        if self._data.dtype.kind != "f":
-            return self
-        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
-
-        return where(graph.Tensor._wrap(np.isnan(self._data), False, None), self.new_zeros(()), self)
+        return self if self._data.dtype.kind != "f" else apply(ops.ZeroNan, self)
 
     def median(self, dim=None, keepdim: bool = False):
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any

@@ -26,10 +26,16 @@ class ShapeMethods:
                              f"into shape {shape}")
         return apply(ops.Reshape, self, shape=shape)
 
-    # PyTorch's view raises where the strides allow no view; this one copies there, as reshape does.
-    # Raising would refuse PyTorch code that works: some results are laid out differently here (an
-    # einsum's, a softmax over dim 0), so their view needs a copy where PyTorch's does not.
-    view = reshape
+    def view(self, *shape) -> "Tensor":
+        """The same memory in another shape. Where the strides allow no view, PyTorch raises; here the
+        result is a read-only copy, so reading it works and a write through it raises instead of silently
+        missing self. Raising at view() would refuse PyTorch code that works: some results are laid out
+        differently here (an einsum's, a softmax over dim 0), so their view needs a copy where PyTorch's
+        does not."""
+        result = self.reshape(*shape)
+        if result._base is None and result._data.size:
+            result._data.flags.writeable = False
+        return result
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         if self.ndim == 0:

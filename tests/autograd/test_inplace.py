@@ -268,7 +268,8 @@ def test_an_earlier_consumer_after_the_changed_history_was_freed_raises():
 
 # -- views of a tensor changed in place: PyTorch gives the view a new history at the change --------------
 @pytest.mark.parametrize("make_view", [lambda y: y.T, lambda y: y[0], lambda y: y.reshape(-1), lambda y: y[:, 1:],
-                                       lambda y: y[0].expand(3, 2)], ids=["T", "row", "reshape", "slice", "expand"])
+                                       lambda y: y[0].expand(3, 2), lambda y: y.diagonal()],
+                         ids=["T", "row", "reshape", "slice", "expand", "diagonal"])
 def test_a_view_used_after_its_base_changed_in_place_sees_the_change(make_view):
     """y = a * 1; v = view(y); y.mul_(3); loss(v): d/da goes through the change (v holds 3a)."""
     a = fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)

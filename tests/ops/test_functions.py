@@ -113,6 +113,31 @@ def test_view_metadata_follows_the_memory():
     assert view.stride() == (1, 4) and view.storage_offset() == 1 and view.is_contiguous() is False
     assert x.nbytes == 48 and x.itemsize == 4 and fastgrad.tensor([1, 2]).itemsize == 8
     assert x.H.shape == (4, 3) and randn(2, 3, 4).mH.shape == (2, 4, 3)
+    assert x[1:].detach().storage_offset() == 4 and x.T.data[2].storage_offset() == 2  # detach keeps the place
+
+
+def test_diagonal_is_a_writable_view():
+    x = fastgrad.zeros(3, 4)
+    x.diagonal().fill_(1.0)
+    x.diagonal(-1)[1] = 2.0
+    np.testing.assert_array_equal(x.numpy(), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 2, 1, 0]])
+    assert x.diagonal(1).stride() == (5,) and x.diagonal(1).storage_offset() == 1
+    version = x._version
+    x.diagonal().add_(1)
+    x.diag().add_(1)  # torch.diag copies
+    assert x._version == version + 1 and x[2, 2].item() == 2.0
+
+
+def test_a_view_that_had_to_copy_is_read_only():
+    x = fastgrad.arange(6.0).reshape(2, 3)
+    flat = x.T.view(6)  # PyTorch raises here; fastgrad copies, and refuses writes that would miss x
+    np.testing.assert_array_equal(flat.numpy(), [0, 3, 1, 4, 2, 5])
+    with pytest.raises(ValueError, match="read-only"):
+        flat.add_(1)
+    with pytest.raises(ValueError, match="read-only"):
+        flat[0] = 1.0
+    x.view(3, 2).add_(1)  # a true view stays writable
+    assert x[0, 0].item() == 1.0
 
 
 def test_review_fixes_atan2_at_the_origin_addcmul_of_integers_and_mode_with_nan():

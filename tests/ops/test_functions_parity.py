@@ -238,6 +238,8 @@ def test_in_place_math_refuses_what_torch_refuses():
     lambda x: x, lambda x: x.T, lambda x: x[1:, 2:], lambda x: x[:, 1], lambda x: x.transpose(0, 2)[1],
     lambda x: x[0].unsqueeze(0), lambda x: x.reshape(6, 4), lambda x: x[..., ::2], lambda x: x.narrow(2, 1, 2),
     lambda x: x[1:, :1].expand(1, 2, 3, 4), lambda x: x[1].t(), lambda x: x.permute(2, 0, 1)[1:],
+    lambda x: x.diagonal(1, 1, 2), lambda x: x.diagonal(-1, 2, 0), lambda x: x[1].diag(), lambda x: x[1:].detach(),
+    lambda x: x.T.data[1], lambda x: x[1].detach()[1:].detach(),
 ], ids=lambda v: "")
 def test_strides_offsets_and_sizes_match_torch(view):
     ours, theirs = view(fastgrad.arange(24.0).reshape(2, 3, 4)), view(torch.arange(24.0).reshape(2, 3, 4))
@@ -245,6 +247,20 @@ def test_strides_offsets_and_sizes_match_torch(view):
     assert ours.storage_offset() == theirs.storage_offset()
     assert ours.stride(-1) == theirs.stride(-1)
     assert (ours.nbytes, ours.itemsize) == (theirs.nbytes, theirs.itemsize)
+
+
+@pytest.mark.parametrize("offset, dims", [(0, (0, 1)), (1, (1, 2)), (-1, (2, 0)), (5, (0, 2))])
+def test_writes_through_a_diagonal_reach_the_tensor_as_in_torch(offset, dims):
+    ours, theirs = fastgrad.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    for x in (ours, theirs):
+        x.diagonal(offset, *dims).add_(5)
+        x.diagonal(offset, *dims)[..., :1] = 7
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_nanmean_of_an_all_nan_slice_has_torch_nan_gradient(same):
+    same(lambda m, x: m.nanmean(x, 1), np.array([[np.nan, np.nan], [1.0, np.nan], [2.0, 3.0]]))
+    same(lambda m, x: m.nansum(x, 0) * float("inf"), np.array([[np.nan, 1.0], [2.0, 3.0]]))
 
 
 def test_median_of_all_elements_splits_the_gradient_among_ties_like_torch(same):
