@@ -23,7 +23,6 @@ exp = np.exp
 log = np.log
 sqrt = np.sqrt
 absolute = np.abs
-sign = np.sign
 maximum = np.maximum
 minimum = np.minimum
 clip = np.clip
@@ -37,6 +36,12 @@ cos = np.cos
 square = np.square
 floor_divide = np.floor_divide
 remainder = np.remainder
+
+
+def sign(a: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1, and 0 for NaN as PyTorch's (NumPy's sign gives NaN), so abs's gradient at NaN is 0 too."""
+    out = np.sign(a)
+    return np.where(np.isnan(a), 0, out).astype(out.dtype, copy=False) if out.dtype.kind == "f" else out
 
 
 def reciprocal(x: np.ndarray) -> np.ndarray:

@@ -61,9 +61,7 @@ class AMax(Op):
 
     def backward(ctx, K, g):
         x, out, axis, keepdims = ctx.saved
-        hit = x == _kept(out, x.ndim, axis, keepdims)
-        share = hit / hit.sum(axis=axis, keepdims=True)
-        return (K.multiply(_expand_back(g, x.shape, axis, keepdims), share.astype(g.dtype)),)
+        return (_split_among(K, x == _kept(out, x.ndim, axis, keepdims), g, axis, keepdims),)
 
 
 class AMin(AMax):
@@ -79,7 +77,10 @@ class Max(AMax):
     def backward(ctx, K, g):
         x, out, axis, keepdims = ctx.saved
         if axis is None:
-            return AMax.backward(ctx, K, g)
+            # Unlike amax (NaN gradients everywhere), PyTorch's max() of all elements sends a NaN result's
+            # gradient to the NaN elements, so one NaN does not spread to every gradient.
+            hit = np.isnan(x) if np.isnan(out) else x == out
+            return (_split_among(K, hit, g, axis, keepdims),)
         (dim,) = axis
         index = ctx.op.arg_index(x, axis=dim)
         grad = np.zeros(x.shape, dtype=g.dtype)
@@ -90,6 +91,12 @@ class Max(AMax):
 
 class Min(Max):
     kernel, arg_index = "amin", staticmethod(np.argmin)
+
+
+def _split_among(K, hit: np.ndarray, g: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """g of each reduced group split evenly among the group's `hit` elements (zero elsewhere)."""
+    share = hit / hit.sum(axis=axis, keepdims=True)
+    return K.multiply(_expand_back(g, hit.shape, axis, keepdims), share.astype(g.dtype))
 
 
 def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:

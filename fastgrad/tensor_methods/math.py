@@ -193,7 +193,8 @@ class MathMethods:
             raise RuntimeError(f"heaviside: self and values must have the same dtype, got {self.dtype} and "
                                f"{values.dtype}")
         try:
-            out = np.heaviside(self._data, values._data).astype(self.dtype)
+            # (NaN gives 0, as PyTorch's x > 0; NumPy's heaviside gives NaN)
+            out = np.heaviside(np.nan_to_num(self._data, nan=-1.0), values._data).astype(self.dtype)
         except ValueError:
             raise ValueError(f"heaviside: shapes {self.shape} and {values.shape} cannot be broadcast together") from None
         return graph.Tensor._wrap(out, False, None)

@@ -263,5 +263,15 @@ def test_nanmean_of_an_all_nan_slice_has_torch_nan_gradient(same):
     same(lambda m, x: m.nansum(x, 0) * float("inf"), np.array([[np.nan, 1.0], [2.0, 3.0]]))
 
 
+def test_nan_inputs_give_torch_signs_and_max_gradients(same):
+    x = np.array([[np.nan, -1.0, 0.0], [2.0, np.nan, 2.0]])
+    same(lambda m, x: x.sign(), x)
+    same(lambda m, x: x.abs(), x)
+    same(lambda m, x: x.max(), x)  # the gradient goes to the NaN elements, not NaN everywhere
+    same(lambda m, x: x.min(), x)
+    same(lambda m, x: x.amax(), x)  # (amax: NaN everywhere, in PyTorch too)
+    same(lambda m, x: m.heaviside(x, m.tensor([0.5], dtype=x.dtype)), x, grad=False)
+
+
 def test_median_of_all_elements_splits_the_gradient_among_ties_like_torch(same):
     same(lambda m, x: m.median(x), np.array([[2.0, 1.0, 2.0], [5.0, 2.0, 0.0]]))
