@@ -11,6 +11,7 @@ reductions, shape, indexing, sampling) are mixins in fastgrad/tensor_methods/; t
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -166,6 +167,33 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._base is not None or hasattr(self, "_storage"):
             t._storage = self._memory_owner()
         return t
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A leaf's copy, as PyTorch's: new memory with the same values, requires_grad and .grad. Tensors
+        sharing memory share it again among their copies made by one deepcopy call (the memory is copied
+        once, through `memo`), a view's copy keeps its strides and storage_offset, and the copies share a
+        version counter. Not a view to autograd. A tensor made by a recorded op raises, as in PyTorch."""
+        if self._node is not None:
+            raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an op recorded for "
+                               "autograd) can be deep-copied, as in PyTorch; detach() it first")
+        owner = self._memory_owner()
+        memory = copy.deepcopy(owner._data, memo)
+        if owner is self:
+            data = memory
+        elif owner._data.flags.c_contiguous:  # (then so is its copy: the view's place carries over)
+            start = self._data.__array_interface__["data"][0] - owner._data.__array_interface__["data"][0]
+            data = np.lib.stride_tricks.as_strided(memory.reshape(-1)[start // self._data.itemsize:],
+                                                   self._data.shape, self._data.strides,
+                                                   writeable=self._data.flags.writeable)
+        else:
+            data = self._data.copy()
+        result = type(self)._wrap(data, self._requires_grad, None)
+        memo[id(self)] = result
+        result._counter = copy.deepcopy(self._counter, memo)
+        if owner is not self and data.base is not None:
+            result._storage = copy.deepcopy(owner, memo)
+        result._grad = copy.deepcopy(self._grad, memo)
+        return result
 
     def _memory_owner(self) -> "Tensor":
         """The tensor that owns the memory this one views (itself when it owns it)."""

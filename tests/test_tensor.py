@@ -156,3 +156,21 @@ def test_format_of_a_0_dim_tensor_is_its_number():
     assert f"{fastgrad.tensor([2.5])}" == str(fastgrad.tensor([2.5]))
     with pytest.raises(TypeError):
         f"{fastgrad.tensor([2.5]):.2f}"
+
+
+def test_deepcopy_copies_leaves_and_keeps_views_of_one_memory_together():
+    import copy
+
+    x = fastgrad.arange(12.0).reshape(3, 4)
+    copied_x, copied_view, copied_detached = copy.deepcopy([x, x[1:], x[1:].T.detach()])
+    assert copied_view.storage_offset() == 4 and copied_detached.storage_offset() == 4  # (was garbage for a view)
+    assert copied_detached.stride() == (1, 4)
+    copied_view.add_(100)  # the copies share one new memory, and x is untouched
+    assert copied_x[1, 0].item() == 104.0 and copied_detached[0, 0].item() == 104.0 and x[1, 0].item() == 4.0
+    assert copied_x._version == 1
+    leaf = fastgrad.ones(2, requires_grad=True)
+    leaf.grad = fastgrad.full((2,), 3.0)
+    copied = copy.deepcopy(leaf)
+    assert copied.requires_grad and copied.grad.tolist() == [3.0, 3.0] and copied.grad is not leaf.grad
+    with pytest.raises(RuntimeError, match="only leaf tensors"):
+        copy.deepcopy(leaf * 2)
