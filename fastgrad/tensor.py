@@ -512,6 +512,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __pos__(self):
         return self
 
+    def __abs__(self):
+        return self.abs()
+
     def add(self, other, alpha: float = 1) -> "Tensor":
         """self + alpha * other, as torch.add."""
         return self + self._scaled(other, alpha)
@@ -575,6 +578,39 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+
+    def _shift(self, other, left: bool, reflected: bool = False) -> "Tensor":
+        """self << other (or >>) with PyTorch's results where C's are undefined: a shift by a negative
+        count or by the bit width or more gives 0 (>> of a negative value: -1)."""
+        name = "bitwise_left_shift" if left else "bitwise_right_shift"
+        given = other._data.dtype if isinstance(other, Tensor) else type(other).__name__
+        a, b = (self._operand(other), self) if reflected else (self, self._operand(other))
+        if any(t._data.dtype.kind not in "biu" for t in (a, b)) or a._data.dtype == b._data.dtype == np.bool_:
+            operands = (given, self._data.dtype) if reflected else (self._data.dtype, given)
+            raise TypeError(f"{name}: expected integer tensors (or a bool one and an integer one), got "
+                            f"{operands[0]} and {operands[1]}")
+        values, counts = (t._data for t in a._promoted(b))
+        outside = (counts < 0) | (counts >= 8 * values.dtype.itemsize)
+        counts = np.where(outside, 0, counts)
+        if left:
+            out = np.where(outside, 0, np.left_shift(values, counts))
+        else:
+            out = np.where(outside, np.where(values < 0, -1, 0), np.right_shift(values, counts))
+        return Tensor._wrap(out.astype(values.dtype, copy=False), False, None)
+
+    def __lshift__(self, other):
+        return self._shift(other, left=True)
+
+    def __rshift__(self, other):
+        return self._shift(other, left=False)
+
+    def __rlshift__(self, other):
+        return self._shift(other, left=True, reflected=True)
+
+    def __rrshift__(self, other):
+        return self._shift(other, left=False, reflected=True)
+
+    bitwise_left_shift, bitwise_right_shift = __lshift__, __rshift__
 
     def __invert__(self):
         if self._data.dtype.kind not in "biu":

@@ -68,7 +68,8 @@ class Pow(Op):
     saves_output = True
 
     def forward(ctx, K, a, b):
-        out = K.power(a, b)
+        # bool ** bool stays bool (NumPy's power gives int8): a ** b is 0 only for 0 ** 1
+        out = np.logical_or(a, ~b) if a.dtype == b.dtype == np.bool_ else K.power(a, b)
         ctx.saved = (a, b, out)
         return out
 

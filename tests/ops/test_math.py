@@ -458,6 +458,10 @@ def test_new_reductions_and_dim_moves_refuse_bad_arguments_clearly():
         fastgrad.ones(3).mT
     with pytest.raises(TypeError, match="bitwise_not: expected a bool or integer tensor, got dtype float32"):
         ~fastgrad.ones(3)
+    with pytest.raises(TypeError, match="bitwise_left_shift: expected integer tensors .* got float32 and int"):
+        fastgrad.tensor([1.5]) << 1
+    with pytest.raises(TypeError, match="bitwise_right_shift: .* got bool and bool"):
+        fastgrad.tensor([True]) >> fastgrad.tensor([True])
 
 
 def test_whole_tensor_comparisons_refuse_bad_arguments():

@@ -403,8 +403,15 @@ def test_new_reductions_and_dim_moves_match_torch(dtype, call, matches_torch):
     lambda m, a, b, i: m.logical_and(a, i), lambda m, a, b, i: m.logical_or(i, b), lambda m, a, b, i: m.logical_not(i),
     lambda m, a, b, i: m.logical_xor(a, b), lambda m, a, b, i: m.bitwise_and(i, i + 1),
     lambda m, a, b, i: m.tensor([1.5]) & m.tensor([2.5]),
+    lambda m, a, b, i: i << m.tensor([64, 2, -1, 70]), lambda m, a, b, i: i >> m.tensor([64, 2, -1, 70]),
+    lambda m, a, b, i: i.int() << 31, lambda m, a, b, i: i.int() >> 40, lambda m, a, b, i: a << 2,
+    lambda m, a, b, i: 2 << i.abs(), lambda m, a, b, i: 100 >> i.abs(), lambda m, a, b, i: i.bitwise_left_shift(i.abs()),
+    lambda m, a, b, i: a << b, lambda m, a, b, i: m.tensor([1.5]) >> 1, lambda m, a, b, i: a ** True,
+    lambda m, a, b, i: abs(i),
 ], ids=["and", "or", "xor", "not", "int and", "int not", "bool and int", "reflected xor", "logical_and",
-        "logical_or", "logical_not", "logical_xor", "bitwise_and", "float refused"])
+        "logical_or", "logical_not", "logical_xor", "bitwise_and", "float refused", "lshift out of range",
+        "rshift out of range", "int32 lshift", "int32 rshift", "bool lshift", "reflected lshift", "reflected rshift",
+        "bitwise_left_shift", "bool by bool refused", "float shift refused", "bool power", "builtin abs"])
 def test_bitwise_and_logical_operators_match_torch(call):
     outcomes = []
     for m in (fastgrad, torch):
