@@ -112,6 +112,15 @@ def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
     return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False))
 
 
+def _operator_of(comparison):
+    """The operator form of a comparison method: None is left to Python, as PyTorch does (x == None is
+    False, x < None a TypeError)."""
+    def operator(self, other):
+        return NotImplemented if other is None else comparison(self, other)
+
+    return operator
+
+
 def _bool_method(ufunc):
     """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons)."""
     def method(self, other):
@@ -552,12 +561,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
+        if other is None:
+            raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
         other = other._data if isinstance(other, Tensor) else other
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (
+    eq, ne, lt, le, gt, ge = (
         _bool_method(ufunc) for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_operator_of(method) for method in (eq, ne, lt, le, gt, ge))
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
     def _bitwise(self, ufunc, other, name: str) -> "Tensor":

@@ -150,3 +150,20 @@ def test_review_fixes_atan2_at_the_origin_addcmul_of_integers_and_mode_with_nan(
     assert fastgrad.tensor([1, 2]).addcmul(fastgrad.tensor([2, 2]), fastgrad.tensor([2, 2]), value=2).tolist() == [9, 10]
     with pytest.raises(NotImplementedError, match="mode: the input holds NaN"):
         fastgrad.tensor([float("nan"), 1.0, 2.0]).mode()
+
+
+def test_cat_skips_empty_1d_tensors_as_pytorch_and_comparisons_with_none():
+    out = fastgrad.tensor([])  # the usual start of an `out = cat([out, batch])` loop
+    for step in range(3):
+        out = fastgrad.cat([out, fastgrad.full((2,), float(step))])
+    assert out.tolist() == [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]
+    assert fastgrad.cat([fastgrad.ones(2, 3), fastgrad.tensor([])], 1).shape == (2, 3)
+    assert fastgrad.cat([fastgrad.tensor([]), fastgrad.ones(2, dtype=fastgrad.int64)]).dtype == fastgrad.float32
+    with pytest.raises(ValueError, match="cat: tensor 1 has shape"):
+        fastgrad.cat([fastgrad.ones(0, 3), fastgrad.ones(2, 4)])
+    x = fastgrad.tensor([1.0, 2.0])
+    assert (x == None) is False and (x != None) is True  # noqa: E711 (the operator is what is tested)
+    with pytest.raises(TypeError, match="not supported"):
+        x < None  # noqa: B015
+    with pytest.raises(TypeError, match="expected a tensor or a number to compare with, got None"):
+        x.eq(None)
