@@ -8,7 +8,7 @@ import numpy as np
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import Distribution, probs_or_logits
-from fastgrad.distributions.utils import logits_to_probs, probs_to_logits
+from fastgrad.distributions.utils import logits_to_probs, probs_to_logits, scoring_dtype
 from fastgrad.functions import bernoulli
 from fastgrad.nn.functional import binary_cross_entropy_with_logits
 from fastgrad.tensor import Tensor
@@ -57,9 +57,7 @@ class Bernoulli(Distribution):
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.logits.dtype)
-        shape = np.broadcast_shapes(value.shape, self.logits.shape)
-        # a float value of a wider dtype widens the result, as PyTorch's promotion does
-        dtype = np.promote_types(self.logits.dtype, value.dtype) if value.dtype.kind == "f" else self.logits.dtype
+        shape, dtype = np.broadcast_shapes(value.shape, self.logits.shape), scoring_dtype(self.logits, value)
         return -binary_cross_entropy_with_logits(self.logits.to(dtype).expand(shape), value.to(dtype).expand(shape),
                                                  reduction="none")
 

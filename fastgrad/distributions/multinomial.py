@@ -6,7 +6,7 @@ import numpy as np
 from fastgrad.distributions import constraints
 from fastgrad.distributions.categorical import Categorical
 from fastgrad.distributions.distribution import Distribution
-from fastgrad.distributions.utils import clamp_probs, log_factorial
+from fastgrad.distributions.utils import clamp_probs, log_factorial, scoring_dtype
 from fastgrad.tensor import Size, Tensor
 
 
@@ -64,9 +64,9 @@ class Multinomial(Distribution):
         shape = self._extended_shape(sample_shape)
         categories = self.event_shape[0]
         draws = self._categorical.sample((self.total_count,) + tuple(sample_shape)).numpy()
-        draws = draws.reshape(self.total_count, -1)  # one column per distribution and sample
-        offsets = np.arange(draws.shape[1]) * categories
-        counts = np.bincount((draws + offsets).ravel(), minlength=draws.shape[1] * categories)
+        columns = int(np.prod(shape[:-1], dtype=np.int64))  # one per distribution and sample
+        offsets = np.arange(columns) * categories
+        counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(), minlength=columns * categories)
         return Tensor(counts.reshape(shape).astype(self.probs.dtype))
 
     def log_prob(self, value) -> Tensor:
@@ -74,10 +74,9 @@ class Multinomial(Distribution):
         if value.requires_grad:
             raise NotImplementedError("Multinomial.log_prob: value requires grad, but its log-factorial terms are "
                                       "constants here (fastgrad has no lgamma op); pass value.detach()")
-        logits = self.logits
-        shape = np.broadcast_shapes(logits.shape, value.shape)
-        counts = value.to(logits.dtype).expand(shape)
-        logits = logits.expand(shape)
+        dtype = scoring_dtype(self.logits, value)
+        shape = np.broadcast_shapes(self.logits.shape, value.shape)
+        counts, logits = value.to(dtype).expand(shape), self.logits.to(dtype).expand(shape)
         # 0 * log 0 = 0: a category of zero probability adds nothing when it is not drawn
         logits = logits.masked_fill((counts == 0) & (logits == -np.inf), 0.0)
         counts_array = counts.numpy()

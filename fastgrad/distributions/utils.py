@@ -28,6 +28,12 @@ def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
     return logits.sigmoid() if is_binary else logits.softmax(-1)
 
 
+def scoring_dtype(parameter: Tensor, value: Tensor) -> np.dtype:
+    """The dtype log_prob works in: the parameter's, widened by a wider floating value, as PyTorch's
+    promotion does (an integer value, such as counts or 0/1 outcomes, does not change it)."""
+    return np.promote_types(parameter.dtype, value.dtype) if value.dtype.kind == "f" else parameter.dtype
+
+
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:
     """value summed over its `dim` rightmost dims."""
     return value.sum(tuple(range(-dim, 0))) if dim > 0 else value
