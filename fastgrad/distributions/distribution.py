@@ -73,9 +73,9 @@ class Distribution:
             for name, constraint in self.arg_constraints.items():
                 value = self.__dict__.get(name)  # the given parameter, not one derived from it on demand
                 if value is not None and not constraint.check(value).numpy().all():
-                    raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) "
-                                     f"of distribution {self!r} to satisfy the constraint {constraint!r}, but found "
-                                     f"invalid values:\n{value}")
+                    raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
+                                     f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
+                                     f"{constraint!r}, but found invalid values:\n{value}")
 
     @property
     def batch_shape(self) -> Size:
@@ -167,21 +167,28 @@ class Distribution:
 
     def _extended_shape(self, sample_shape=()) -> Size:
         if isinstance(sample_shape, (int, np.integer)):
-            raise TypeError(f"sample_shape must be a tuple or torch.Size, got {sample_shape!r} (write ({sample_shape},))")
+            raise TypeError(f"sample_shape must be a tuple or torch.Size, got {sample_shape!r} "
+                            f"(write ({sample_shape},))")
         return Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
 
     def _enumerated(self, values: Tensor, expand: bool) -> Tensor:
         """enumerate_support from the support's values stacked along dim 0 (each of event_shape): a
         singleton dim per batch dim, expanded to the batch shape if asked."""
-        values = values.reshape((values.shape[0],) + (1,) * len(self.batch_shape) + tuple(self.event_shape))
-        return values.expand((values.shape[0],) + tuple(self.batch_shape) + tuple(self.event_shape)) if expand else values
+        count, event = values.shape[0], tuple(self.event_shape)
+        values = values.reshape((count,) + (1,) * len(self.batch_shape) + event)
+        return values.expand((count,) + tuple(self.batch_shape) + event) if expand else values
+
+    @staticmethod
+    def _as_value(value, dtype=None) -> Tensor:
+        """A value (or a probability, for icdf) as a tensor: numbers and arrays are taken as `dtype`."""
+        return value if isinstance(value, Tensor) else as_tensor(np.asarray(value, dtype=dtype))
 
     def _checked(self, value, dtype=None) -> Tensor:
         """A value to score (log_prob, cdf) as a tensor. With validation on it must be a tensor shaped to
         broadcast against batch_shape + event_shape and lie in the support, as PyTorch requires; with it off,
         numbers and arrays are taken too (as `dtype`)."""
         if not self._validate_args:
-            return value if isinstance(value, Tensor) else as_tensor(np.asarray(value, dtype=dtype))
+            return self._as_value(value, dtype)
         if not isinstance(value, Tensor):
             raise ValueError(f"The value argument to log_prob must be a Tensor, got {type(value).__name__}")
         shape, expected = tuple(value.shape), tuple(self._batch_shape) + tuple(self._event_shape)

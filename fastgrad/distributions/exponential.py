@@ -50,6 +50,7 @@ class Exponential(Distribution):
         return 1 - (-self.rate * value).exp()
 
     def icdf(self, value) -> Tensor:
+        value = self._as_value(value, self.rate.dtype)
         return -(-value).log1p() / self.rate
 
     def entropy(self) -> Tensor:

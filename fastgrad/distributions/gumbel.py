@@ -12,8 +12,9 @@ from fastgrad.tensor import Tensor
 
 
 class Gumbel(LocationScale):
-    """PyTorch builds it as a TransformedDistribution of a Uniform; here the closed forms are written
-    out (the same values; isinstance(g, TransformedDistribution) does not hold, as there is none)."""
+    """PyTorch builds it as a TransformedDistribution of a Uniform on [tiny, 1 - eps]; here the closed
+    forms are written out on that range (so cdf and icdf give PyTorch's values, finite icdf at 0 and 1
+    included), but isinstance(g, TransformedDistribution) does not hold, as there is none."""
 
     support = constraints.real
 
@@ -34,10 +35,7 @@ class Gumbel(LocationScale):
         return self.stddev ** 2
 
     def rsample(self, sample_shape=()) -> Tensor:
-        # u in [tiny, 1 - eps), PyTorch's range, keeps both logs finite
-        info = finfo(self.loc.dtype)
-        u = rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype) * (1 - info.eps - info.tiny) + info.tiny
-        return self.loc - self.scale * (-u.log()).log()
+        return self.icdf(rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype))
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.loc.dtype)
@@ -45,11 +43,18 @@ class Gumbel(LocationScale):
         return standardised - standardised.exp() - self.scale.log()
 
     def cdf(self, value) -> Tensor:
+        """exp(-exp(-(value - loc) / scale)), read on the squeezed range as PyTorch's (within eps of it)."""
         value = self._checked(value, self.loc.dtype)
-        return (-(-(value - self.loc) / self.scale).exp()).exp()
+        info = finfo(self.loc.dtype)
+        squeezed = (-(-(value - self.loc) / self.scale).exp()).exp()
+        return ((squeezed - info.tiny) / (1 - info.eps - info.tiny)).clamp(0, 1)
 
     def icdf(self, value) -> Tensor:
-        return self.loc - self.scale * (-value.log()).log()
+        """loc - scale log(-log u), finite at 0 and 1 as PyTorch's: u is squeezed into [tiny, 1 - eps]."""
+        value = self._as_value(value, self.loc.dtype)
+        info = finfo(self.loc.dtype)
+        squeezed = value * (1 - info.eps - info.tiny) + info.tiny
+        return self.loc - self.scale * (-squeezed.log()).log()
 
     def entropy(self) -> Tensor:
         return self.scale.log() + (1 + euler_constant)

@@ -34,8 +34,9 @@ class Laplace(LocationScale):
 
     def rsample(self, sample_shape=()) -> Tensor:
         # the inverse cdf at u in (eps - 1, 1): |u| <= 1 - eps keeps log1p(-|u|) finite
+        dtype = self.loc.dtype
         with no_grad():
-            u = empty(*self._extended_shape(sample_shape), dtype=self.loc.dtype).uniform_(finfo(self.loc.dtype).eps - 1, 1)
+            u = empty(*self._extended_shape(sample_shape), dtype=dtype).uniform_(finfo(dtype).eps - 1, 1)
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value) -> Tensor:
@@ -47,6 +48,7 @@ class Laplace(LocationScale):
         return 0.5 - 0.5 * (value - self.loc).sign() * (-(value - self.loc).abs() / self.scale).expm1()
 
     def icdf(self, value) -> Tensor:
+        value = self._as_value(value, self.loc.dtype)
         centred = value - 0.5
         return self.loc - self.scale * centred.sign() * (-2 * centred.abs()).log1p()
 

@@ -43,5 +43,8 @@ class LogNormal(LocationScale):
     def cdf(self, value) -> Tensor:
         return self.base_dist.cdf(self._checked(value, self.loc.dtype).log())
 
+    def icdf(self, value) -> Tensor:
+        return self.base_dist.icdf(value).exp()
+
     def entropy(self) -> Tensor:
         return self.base_dist.entropy() + self.loc

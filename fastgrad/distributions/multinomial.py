@@ -66,7 +66,8 @@ class Multinomial(Distribution):
         draws = self._categorical.sample((self.total_count,) + tuple(sample_shape)).numpy()
         columns = int(np.prod(shape[:-1], dtype=np.int64))  # one per distribution and sample
         offsets = np.arange(columns) * categories
-        counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(), minlength=columns * categories)
+        counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(),
+                             minlength=columns * categories)
         return Tensor(counts.reshape(shape).astype(self.probs.dtype))
 
     def log_prob(self, value) -> Tensor:

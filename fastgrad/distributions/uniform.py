@@ -65,6 +65,7 @@ class Uniform(Distribution):
         return ((value - self.low) / (self.high - self.low)).clamp(0, 1)
 
     def icdf(self, value) -> Tensor:
+        value = self._as_value(value, self.low.dtype)
         return value * (self.high - self.low) + self.low
 
     def entropy(self) -> Tensor:

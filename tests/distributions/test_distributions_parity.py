@@ -28,12 +28,10 @@ CONTINUOUS = {
     "Uniform": (lambda d, lo, hi: d.Uniform(lo, hi), [_low, _high], _low + _within * (_high - _low)),
     "Exponential": (lambda d, r: d.Exponential(r), [_rng.uniform(0.5, 2.0, size=3)], _rng.exponential(size=(2, 3))),
 }
-NO_ICDF = {"Normal", "LogNormal"}  # PyTorch's needs erfinv, which fastgrad lacks
 QUANTITIES = ["log_prob", "cdf", "icdf", "entropy", "perplexity", "mean", "mode", "variance", "stddev"]
 
 
-@pytest.mark.parametrize("name, quantity", [(name, quantity) for name in CONTINUOUS for quantity in QUANTITIES
-                                            if not (quantity == "icdf" and name in NO_ICDF)])
+@pytest.mark.parametrize("name, quantity", [(name, quantity) for name in CONTINUOUS for quantity in QUANTITIES])
 def test_continuous_quantities_and_their_gradients_match(name, quantity, both, same_with_gradients):
     make, parameters, value = CONTINUOUS[name]
     argument = {"log_prob": value, "cdf": value, "icdf": _within}.get(quantity)
@@ -70,6 +68,14 @@ def test_continuous_shapes_support_and_expand_match(name, both):
     assert expanded.sample((2,)).shape == (2,) + wider
 
 
+@pytest.mark.parametrize("name", ["Normal", "LogNormal", "Gumbel", "Exponential"])
+def test_icdf_at_the_ends_matches(name, both, same_with_gradients):
+    make, parameters, _ = CONTINUOUS[name]
+    ends = np.array([0.0, 0.5, 1.0])[:, None, None]
+    (mine, leaves), (reference, torch_leaves) = both(lambda d, *xs: make(d, *xs[:-1]).icdf(xs[-1]), *parameters, ends)
+    same_with_gradients(mine, reference, leaves, torch_leaves)
+
+
 @pytest.mark.parametrize("name", CONTINUOUS)
 def test_rsample_gradients_are_the_reparameterisations(name, both):
     """d draw / d theta = -(d cdf / d theta) / density at the draw (implicit reparameterisation), with
@@ -91,7 +97,8 @@ CATEGORICAL = [lambda d, x: d.Categorical(logits=x), lambda d, x: d.Categorical(
 
 
 @pytest.mark.parametrize("make", CATEGORICAL)
-@pytest.mark.parametrize("shape, value", [((5,), [0, 4, 2]), ((2, 4), [[1], [3]]), ((3, 2, 3), [[0, 1], [2, 2], [1, 0]])])
+@pytest.mark.parametrize("shape, value", [((5,), [0, 4, 2]), ((2, 4), [[1], [3]]),
+                                          ((3, 2, 3), [[0, 1], [2, 2], [1, 0]])])
 def test_categorical_log_prob_matches(make, shape, value, both, same_with_gradients):
     logits = np.random.default_rng(0).normal(size=shape)
     (mine, leaves), (reference, torch_leaves) = both(make, logits)
@@ -112,7 +119,8 @@ def test_categorical_entropy_moments_and_shapes_match(make, both, same_with_grad
     np.testing.assert_array_equal(mine.mean.numpy(), reference.mean.detach().numpy())
     assert mine.sample((7, 2)).shape == tuple(reference.sample((7, 2)).shape)
     for expand in (True, False):
-        np.testing.assert_array_equal(mine.enumerate_support(expand).numpy(), reference.enumerate_support(expand).numpy())
+        np.testing.assert_array_equal(mine.enumerate_support(expand).numpy(),
+                                      reference.enumerate_support(expand).numpy())
     expanded, their_expanded = mine.expand((2, 3)), reference.expand((2, 3))
     ids = np.array([[0, 1, 3], [2, 2, 0]])
     np.testing.assert_allclose(expanded.log_prob(fastgrad.tensor(ids)).detach().numpy(),
@@ -174,7 +182,8 @@ def test_one_hot_categorical_shapes_samples_and_expand_match(both):
     draws = mine.sample((6,))
     assert draws.shape == (6, 2, 4) and draws.dtype == np.float64 and mine.support.check(draws).numpy().all()
     for expand in (True, False):
-        np.testing.assert_array_equal(mine.enumerate_support(expand).numpy(), reference.enumerate_support(expand).numpy())
+        np.testing.assert_array_equal(mine.enumerate_support(expand).numpy(),
+                                      reference.enumerate_support(expand).numpy())
     expanded, their_expanded = mine.expand((3, 2)), reference.expand((3, 2))
     value = np.eye(4)[[[0, 1], [2, 3], [3, 3]]]
     np.testing.assert_allclose(expanded.log_prob(fastgrad.tensor(value)).detach().numpy(),
@@ -213,7 +222,8 @@ def test_multinomial_quantities_and_gradients_match(make, quantity, both, same_w
 def test_multinomial_with_impossible_categories_and_no_draws_matches(both):
     logits = np.array([0.3, -np.inf, 1.0])
     (mine, _), (reference, _) = both(lambda d, x: d.Multinomial(4, logits=x), logits)
-    for counts in (np.array([1.0, 0.0, 3.0]), np.array([1.0, 1.0, 2.0])):  # log P = -inf when an impossible category is drawn
+    # log P = -inf when an impossible category is drawn
+    for counts in (np.array([1.0, 0.0, 3.0]), np.array([1.0, 1.0, 2.0])):
         np.testing.assert_allclose(mine.log_prob(fastgrad.tensor(counts)).detach().numpy(),
                                    reference.log_prob(torch.tensor(counts)).detach().numpy(), rtol=1e-12)
     (mine, _), (reference, _) = both(lambda d, x: d.Multinomial(0, logits=x), np.zeros(3))
@@ -263,7 +273,8 @@ def test_independent_shapes_support_and_expand_match(both):
     assert mine.has_rsample and not mine.has_enumerate_support and repr(mine.support) == repr(reference.support)
     assert mine.rsample((5,)).shape == (5, 2, 3)
     expanded, their_expanded = mine.expand((4, 2)), reference.expand((4, 2))
-    assert expanded.batch_shape == (4, 2) and expanded.base_dist.batch_shape == tuple(their_expanded.base_dist.batch_shape)
+    assert expanded.batch_shape == (4, 2)
+    assert expanded.base_dist.batch_shape == tuple(their_expanded.base_dist.batch_shape)
     value = rng.normal(size=(4, 2, 3))
     np.testing.assert_allclose(expanded.log_prob(fastgrad.tensor(value)).detach().numpy(),
                                their_expanded.log_prob(torch.tensor(value)).detach().numpy(), rtol=1e-12)

@@ -61,7 +61,8 @@ def test_unregistered_pairs_and_pairs_without_a_closed_form_raise():
     with pytest.raises(NotImplementedError, match="lgamma"):
         kl_divergence(Gumbel(0.0, 1.0), Gumbel(1.0, 2.0))
     with pytest.raises(NotImplementedError, match=r"different reinterpreted_batch_ndims \(1 and 2\)"):
-        kl_divergence(Independent(Normal(fastgrad.zeros(2, 3), 1.0), 1), Independent(Normal(fastgrad.zeros(2, 3), 1.0), 2))
+        kl_divergence(Independent(Normal(fastgrad.zeros(2, 3), 1.0), 1),
+                      Independent(Normal(fastgrad.zeros(2, 3), 1.0), 2))
 
 
 def test_kl_of_a_distribution_with_itself_is_zero_and_gradients_reach_both():
