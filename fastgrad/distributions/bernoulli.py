@@ -11,7 +11,7 @@ from fastgrad.distributions.distribution import Distribution, probs_or_logits
 from fastgrad.distributions.utils import logits_to_probs, probs_to_logits, scoring_dtype
 from fastgrad.functions import bernoulli
 from fastgrad.nn.functional import binary_cross_entropy_with_logits
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 
 
 class Bernoulli(Distribution):
@@ -37,6 +37,10 @@ class Bernoulli(Distribution):
     @cached_property
     def logits(self) -> Tensor:
         return probs_to_logits(self.probs, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self.batch_shape
 
     @property
     def mean(self) -> Tensor:

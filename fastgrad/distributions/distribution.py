@@ -74,7 +74,7 @@ class Distribution:
                 value = self.__dict__.get(name)  # the given parameter, not one derived from it on demand
                 if value is not None and not constraint.check(value).numpy().all():
                     raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
-                                     f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
+                                     f"{np.shape(value)}) of distribution {self!r} to satisfy the constraint "
                                      f"{constraint!r}, but found invalid values:\n{value}")
 
     @property
@@ -204,7 +204,7 @@ class Distribution:
         return value
 
     def __repr__(self) -> str:
-        shown = [f"{name}: {value if value.numel() == 1 else repr(value.shape)}"
+        shown = [f"{name}: {value if np.prod(np.shape(value)) == 1 else repr(Size(np.shape(value)))}"
                  for name, value in ((name, self.__dict__.get(name)) for name in self.arg_constraints)
                  if value is not None]
         return f"{type(self).__name__}({', '.join(shown)})"

@@ -146,7 +146,7 @@ def test_bernoulli_matches(make, both, same_with_gradients):
     np.testing.assert_allclose(mine.variance.detach().numpy(), reference.variance.detach().numpy(), rtol=1e-12)
     np.testing.assert_array_equal(mine.mode.numpy(), reference.mode.numpy())
     assert mine.sample((4,)).shape == tuple(reference.sample((4,)).shape)
-    assert support_name(mine) == support_name(reference)
+    assert support_name(mine) == support_name(reference) and mine.param_shape == tuple(reference.param_shape)
     for expand in (True, False):
         ours_support, their_support = mine.enumerate_support(expand), reference.enumerate_support(expand)
         np.testing.assert_array_equal(ours_support.numpy(), their_support.numpy())
