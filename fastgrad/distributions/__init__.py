@@ -1,10 +1,22 @@
-"""Probability distributions with torch.distributions' names, for sampling text and for
-score-function (REINFORCE) gradients: `Categorical`, `Bernoulli`, `Normal`. log_prob and entropy
-are built from differentiable ops; samples are drawn from fastgrad's generator (not PyTorch's
-draws) and carry no gradient, except Normal.rsample (reparameterised)."""
+"""Probability distributions with torch.distributions' names, for sampling text, for score-function
+(REINFORCE) and reparameterised gradients, and for the KL terms of VAEs. log_prob, entropy and the KLs
+are built from differentiable ops; samples are drawn from fastgrad's generator (not PyTorch's draws)
+and carry no gradient, except `rsample`'s (reparameterised)."""
+from fastgrad.distributions import constraints, kl_pairs  # noqa: F401  (kl_pairs registers the closed forms)
 from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.categorical import Categorical
 from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.gumbel import Gumbel
+from fastgrad.distributions.independent import Independent
+from fastgrad.distributions.kl import kl_divergence, register_kl
+from fastgrad.distributions.laplace import Laplace
+from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.multinomial import Multinomial
 from fastgrad.distributions.normal import Normal
+from fastgrad.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from fastgrad.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Gumbel", "Independent", "Laplace",
+           "LogNormal", "Multinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform",
+           "constraints", "kl_divergence", "register_kl"]

@@ -1,38 +1,46 @@
 """Bernoulli: 1 with probability p, else 0, from probabilities or logits."""
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from fastgrad.autograd.grad_mode import no_grad
-from fastgrad.distributions.categorical import check_one_of
-from fastgrad.distributions.distribution import Distribution, as_parameter
-from fastgrad.dtypes import finfo
+from fastgrad.distributions import constraints
+from fastgrad.distributions.distribution import Distribution, probs_or_logits
+from fastgrad.distributions.utils import logits_to_probs, probs_to_logits, scoring_dtype
 from fastgrad.functions import bernoulli
 from fastgrad.nn.functional import binary_cross_entropy_with_logits
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 
 
 class Bernoulli(Distribution):
-    """probs in [0, 1] or logits (log-odds); values 0. or 1. of the parameter's dtype."""
+    """probs in [0, 1] or logits (log-odds); values 0. or 1. of the parameter's dtype. The parameter not
+    given is derived from the other on first use and kept."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        check_one_of(probs, logits)
-        given = as_parameter(probs if probs is not None else logits, "probs" if probs is not None else "logits")
+        name, given = probs_or_logits(probs, logits)
+        setattr(self, name, given)
         super().__init__(given.shape, (), validate_args)
-        if self._validate_args:
-            values = given.detach().numpy()
-            if probs is not None and not ((values >= 0) & (values <= 1)).all():
-                raise ValueError(f"Expected parameter probs to be in [0, 1], got {values!r:.200}")
-            if np.isnan(values).any():
-                raise ValueError("Expected the parameter to hold no NaN")
-        if probs is not None:
-            self.probs = given
-            eps = finfo(given.dtype).eps
-            clamped = given.clamp(eps, 1 - eps)
-            self.logits = clamped.log() - (-clamped).log1p()
-        else:
-            self.logits, self.probs = given, given.sigmoid()
 
+    def expand(self, batch_shape, _instance=None) -> "Bernoulli":
+        return self._expand_parameters(Bernoulli, batch_shape, _instance)
+
+    @cached_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @cached_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self.batch_shape
 
     @property
     def mean(self) -> Tensor:
@@ -52,14 +60,14 @@ class Bernoulli(Distribution):
             return bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value) -> Tensor:
-        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=self.logits.dtype))
-        if self._validate_args and not np.isin(value.numpy(), (0, 1)).all():
-            raise ValueError(f"Expected value to be 0 or 1, got {value}")
-        shape = np.broadcast_shapes(value.shape, self.logits.shape)
-        # a float value of a wider dtype widens the result, as PyTorch's promotion does
-        dtype = np.promote_types(self.logits.dtype, value.dtype) if value.dtype.kind == "f" else self.logits.dtype
+        value = self._checked(value, self.logits.dtype)
+        shape, dtype = np.broadcast_shapes(value.shape, self.logits.shape), scoring_dtype(self.logits, value)
         return -binary_cross_entropy_with_logits(self.logits.to(dtype).expand(shape), value.to(dtype).expand(shape),
                                                  reduction="none")
 
     def entropy(self) -> Tensor:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        given = self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+        return self._enumerated(Tensor(np.arange(2, dtype=given.dtype)), expand)

@@ -1,53 +1,66 @@
 """Categorical: one of K categories per distribution, from probabilities or unnormalised logits."""
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from fastgrad.autograd.grad_mode import no_grad
-from fastgrad.distributions.distribution import Distribution, as_parameter
+from fastgrad.distributions import constraints
+from fastgrad.distributions.distribution import Distribution, probs_or_logits
+from fastgrad.distributions.utils import logits_to_probs, probs_to_logits
 from fastgrad.dtypes import finfo
 from fastgrad.functions import multinomial
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 
 
-def check_one_of(probs, logits) -> None:
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+def check_weights(probs: np.ndarray) -> None:
+    """Raise, showing the probs as given, if normalising them cannot give a probability vector (the
+    simplex check that follows would show only the NaNs that normalising made)."""
+    if not np.isfinite(probs).all() or (probs < 0).any() or (probs.sum(-1) <= 0).any():
+        raise ValueError("Expected parameter probs to be non-negative and finite with a positive sum in every row, "
+                         f"got {probs!r:.200}")
 
 
 class Categorical(Distribution):
     """probs (..., K) (non-negative, normalised here) or logits (..., K) (normalised by logsumexp); the
-    batch shape is the leading dims. Values are int64 category ids."""
+    batch shape is the leading dims. Values are int64 category ids. The parameter not given is derived
+    from the other on first use and kept, as PyTorch's lazy properties are."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        check_one_of(probs, logits)
-        given = as_parameter(probs if probs is not None else logits, "probs" if probs is not None else "logits")
+        name, given = probs_or_logits(probs, logits)
         if given.ndim < 1:
-            raise ValueError(f"{'probs' if probs is not None else 'logits'} must have at least one dimension, got "
-                             f"shape {given.shape}")
-        super().__init__(given.shape[:-1], (), validate_args)
-        if self._validate_args:
-            values = given.detach().numpy()
-            if probs is not None and (not np.isfinite(values).all() or (values < 0).any()
-                                      or (values.sum(-1) <= 0).any()):
-                raise ValueError("Expected parameter probs to be non-negative and finite with a positive sum in "
-                                 f"every row, got {values!r:.200}")
-            if logits is not None and np.isnan(values).any():
-                raise ValueError("Expected parameter logits to hold no NaN")
-        if probs is not None:
+            raise ValueError(f"{name} must have at least one dimension, got shape {given.shape}")
+        if name == "probs":
+            if (self._validate_args if validate_args is None else validate_args):
+                check_weights(given.detach().numpy())
             self.probs = given / given.sum(-1, keepdim=True)
-            # log of probabilities kept away from 0 (PyTorch's clamp), so that 0 * log 0 terms stay finite
-            eps = finfo(self.probs.dtype).eps
-            self.logits = self.probs.clamp(eps, 1 - eps).log()
         else:
             self.logits = given - given.logsumexp(-1, keepdim=True)
-            self.probs = self.logits.softmax(-1)
         self._num_events = given.shape[-1]
+        super().__init__(given.shape[:-1], (), validate_args)
 
+    def expand(self, batch_shape, _instance=None) -> "Categorical":
+        return self._expand_parameters(Categorical, batch_shape, _instance)
+
+    @cached_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits)
+
+    @cached_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs)
 
     @property
-    def param_shape(self):
-        return self.probs.shape
+    def support(self) -> constraints.Constraint:
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def param_shape(self) -> Size:
+        return Size(tuple(self.batch_shape) + (self._num_events,))
 
     @property
     def mean(self) -> Tensor:
@@ -72,15 +85,7 @@ class Categorical(Distribution):
 
     def log_prob(self, value) -> Tensor:
         """log P(value) for int category ids broadcast against batch_shape."""
-        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
-        if self._validate_args:
-            ids = value.numpy()
-            if ids.dtype.kind not in "iub" and not np.array_equal(ids, np.round(ids)):
-                raise ValueError(f"Expected value to be integer category ids, got {value}")
-            if ids.size and (ids.min() < 0 or ids.max() >= self._num_events):
-                raise ValueError(f"Expected value to be category ids in [0, {self._num_events}), got min "
-                                 f"{ids.min()} and max {ids.max()}")
-        ids = value.long().unsqueeze(-1)
+        ids = self._checked(value, np.int64).long().unsqueeze(-1)
         shape = np.broadcast_shapes(ids.shape, self.logits.shape)
         ids = ids.expand(shape[:-1] + (1,))
         return self.logits.expand(shape).gather(-1, ids).squeeze(-1)
@@ -90,5 +95,4 @@ class Categorical(Distribution):
         return -(self.logits.clamp(min=smallest) * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        values = Tensor(np.arange(self._num_events, dtype=np.int64)).reshape((-1,) + (1,) * len(self.batch_shape))
-        return values.expand((-1,) + tuple(self.batch_shape)) if expand else values
+        return self._enumerated(Tensor(np.arange(self._num_events, dtype=np.int64)), expand)

@@ -5,37 +5,53 @@ import math
 
 import numpy as np
 
-from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.autograd.function import Function
 from fastgrad.creation import randn
-from fastgrad.distributions.distribution import Distribution, as_parameter
+from fastgrad.distributions import constraints
+from fastgrad.distributions.location_scale import LocationScale
 from fastgrad.tensor import Tensor
 
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])  # NumPy has no erfc: libm's, one element at a time
 
-class Normal(Distribution):
-    """loc and scale (> 0) broadcast together into the batch shape. `rsample` is differentiable in both
-    (loc + scale * eps); `sample` is not."""
 
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        loc, scale = as_parameter(loc, "loc", like=scale), as_parameter(scale, "scale", like=loc)
-        shape = np.broadcast_shapes(loc.shape, scale.shape)
-        super().__init__(shape, (), validate_args)
-        if self._validate_args:
-            if not (scale.detach().numpy() > 0).all():
-                raise ValueError(f"Expected parameter scale to be positive, got {scale}")
-            if np.isnan(loc.detach().numpy()).any():
-                raise ValueError("Expected parameter loc to hold no NaN")
-        self._loc, self._scale = loc, scale
+def standard_normal_quantile(probability: np.ndarray) -> np.ndarray:
+    """Phi^-1(p) in float64 (fastgrad has no erfinv op): Abramowitz & Stegun 26.2.23 (error < 4.5e-4)
+    for the lower tail q = min(p, 1 - p), refined by three Newton steps on Phi(z) = erfc(-z / sqrt 2) / 2,
+    each of which about squares the error; mirrored for p > 1/2 (1 - p is exact there). 0 and 1 give
+    -inf and inf; anything outside [0, 1] gives NaN, as PyTorch's erfinv."""
+    p = np.asarray(probability, dtype=np.float64)
+    tail = np.minimum(p, 1 - p)
+    inside = tail > 0  # False for NaN, 0, 1 and everything outside [0, 1]
+    q = np.where(inside, tail, 0.25)
+    t = np.sqrt(-2 * np.log(q))
+    z = -(t - (2.515517 + 0.802853 * t + 0.010328 * t ** 2)
+          / (1 + 1.432788 * t + 0.189269 * t ** 2 + 0.001308 * t ** 3))
+    for _ in range(3):
+        density = np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        z = z - np.divide(0.5 * _erfc(-z / math.sqrt(2)) - q, density, out=np.zeros_like(z), where=density > 0)
+    z = np.where(p > 0.5, -z, z)
+    return np.where(inside, z, np.where(p == 0, -np.inf, np.where(p == 1, np.inf, np.nan)))
 
-    # Broadcast at each use rather than once: a graph node made here would be shared by every log_prob's
-    # graph, and the first backward would free it for the others.
-    @property
-    def loc(self) -> Tensor:
-        return self._loc.expand(*self.batch_shape)
 
-    @property
-    def scale(self) -> Tensor:
-        return self._scale.expand(*self.batch_shape)
+class StandardNormalQuantile(Function):
+    """Phi^-1 with its derivative 1 / phi(z) = sqrt(2 pi) exp(z^2 / 2) (inf at p = 0 and 1)."""
 
+    @staticmethod
+    def forward(ctx, probability: Tensor) -> Tensor:
+        quantile = Tensor(standard_normal_quantile(probability.numpy()).astype(probability.dtype))
+        ctx.save_for_backward(quantile)
+        return quantile
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (quantile,) = ctx.saved_tensors
+        return grad * (quantile ** 2 / 2).exp() * math.sqrt(2 * math.pi)
+
+
+class Normal(LocationScale):
+    """`rsample` is loc + scale * eps for a standard normal eps; `sample` is the same without gradient."""
+
+    support = constraints.real
 
     @property
     def mean(self) -> Tensor:
@@ -57,13 +73,17 @@ class Normal(Distribution):
         noise = randn(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
         return self.loc + noise * self.scale
 
-    def sample(self, sample_shape=()) -> Tensor:
-        with no_grad():
-            return self.rsample(sample_shape)
-
     def log_prob(self, value) -> Tensor:
-        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=self.loc.dtype))
+        value = self._checked(value, self.loc.dtype)
         return -((value - self.loc) ** 2) / (2 * self.variance) - self.scale.log() - math.log(math.sqrt(2 * math.pi))
+
+    def cdf(self, value) -> Tensor:
+        value = self._checked(value, self.loc.dtype)
+        return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
+
+    def icdf(self, value) -> Tensor:
+        value = self._as_value(value, self.loc.dtype)
+        return self.loc + self.scale * StandardNormalQuantile.apply(value)
 
     def entropy(self) -> Tensor:
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()

@@ -1,0 +1,196 @@
+"""Regions a parameter or a value must lie in, as torch.distributions.constraints: each distribution's
+`arg_constraints` and `support` are made of these, and argument validation checks them.
+
+`check(value)` returns a bool tensor with one entry per event: the constraint's `event_dim` rightmost
+dims are reduced. Checks read the values, never their gradients."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.tensor import Tensor
+
+
+def _array(value) -> np.ndarray:
+    return value.detach().numpy() if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _is_integral(x: np.ndarray) -> np.ndarray:
+    return np.floor(x) == x  # NaN is not integral; ±inf is, and the bounds then exclude it
+
+
+class Constraint:
+    """is_discrete: whether the region is countable; event_dim: how many rightmost dims form one event."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value) -> Tensor:
+        return Tensor(np.asarray(self._holds(_array(value))))
+
+    def _holds(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + "()"
+
+
+class Real(Constraint):
+    def _holds(self, x):
+        return x == x  # False only for NaN
+
+
+class Boolean(Constraint):
+    is_discrete = True
+
+    def _holds(self, x):
+        return (x == 0) | (x == 1)
+
+
+class OneHot(Constraint):
+    is_discrete, event_dim = True, 1
+
+    def _holds(self, x):
+        return ((x == 0) | (x == 1)).all(-1) & (x.sum(-1) == 1)
+
+
+class Simplex(Constraint):
+    """Non-negative vectors summing to 1 (within 1e-6, as PyTorch)."""
+
+    event_dim = 1
+
+    def _holds(self, x):
+        return (x >= 0).all(-1) & (np.abs(x.sum(-1) - 1) < 1e-6)
+
+
+class _Bounded(Constraint):
+    """A region given by bounds (numbers or tensors, broadcast against the value)."""
+
+    bounds: tuple[str, ...] = ()
+
+    def __init__(self, *bounds) -> None:
+        for name, bound in zip(self.bounds, bounds):
+            setattr(self, name, bound)
+
+    def _bound(self, name: str) -> np.ndarray:
+        return _array(getattr(self, name))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)}' for name in self.bounds)})"
+
+
+class GreaterThan(_Bounded):
+    bounds = ("lower_bound",)
+
+    def _holds(self, x):
+        return self._bound("lower_bound") < x
+
+
+class GreaterThanEq(_Bounded):
+    bounds = ("lower_bound",)
+
+    def _holds(self, x):
+        return self._bound("lower_bound") <= x
+
+
+class LessThan(_Bounded):
+    bounds = ("upper_bound",)
+
+    def _holds(self, x):
+        return x < self._bound("upper_bound")
+
+
+class Interval(_Bounded):
+    """[lower_bound, upper_bound], both ends included."""
+
+    bounds = ("lower_bound", "upper_bound")
+
+    def _holds(self, x):
+        return (self._bound("lower_bound") <= x) & (x <= self._bound("upper_bound"))
+
+
+class HalfOpenInterval(_Bounded):
+    """[lower_bound, upper_bound)."""
+
+    bounds = ("lower_bound", "upper_bound")
+
+    def _holds(self, x):
+        return (self._bound("lower_bound") <= x) & (x < self._bound("upper_bound"))
+
+
+class IntegerInterval(_Bounded):
+    """The integers in [lower_bound, upper_bound]."""
+
+    is_discrete, bounds = True, ("lower_bound", "upper_bound")
+
+    def _holds(self, x):
+        return _is_integral(x) & (self._bound("lower_bound") <= x) & (x <= self._bound("upper_bound"))
+
+
+class IntegerGreaterThan(_Bounded):
+    """The integers >= lower_bound (PyTorch's name, though the bound is included)."""
+
+    is_discrete, bounds = True, ("lower_bound",)
+
+    def _holds(self, x):
+        return _is_integral(x) & (self._bound("lower_bound") <= x)
+
+
+class Multinomial(_Bounded):
+    """Non-negative count vectors summing to at most upper_bound: PyTorch's check, which neither asks for
+    integers nor for the sum to equal the total count."""
+
+    is_discrete, event_dim, bounds = True, 1, ("upper_bound",)
+
+    def _holds(self, x):
+        return (x >= 0).all(-1) & (x.sum(-1) <= self._bound("upper_bound"))
+
+
+class IndependentConstraint(Constraint):
+    """base_constraint over events that also span the `reinterpreted_batch_ndims` dims left of its own:
+    an event holds only if all its entries do."""
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
+        if not isinstance(reinterpreted_batch_ndims, int) or reinterpreted_batch_ndims < 0:
+            raise ValueError(f"reinterpreted_batch_ndims must be an int >= 0, got {reinterpreted_batch_ndims!r}")
+        self.base_constraint, self.reinterpreted_batch_ndims = base_constraint, reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:
+        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value) -> Tensor:
+        holds = self.base_constraint.check(value).numpy()
+        ndims = self.reinterpreted_batch_ndims
+        if holds.ndim < ndims:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {_array(value).ndim}")
+        return Tensor(np.asarray(holds.reshape(holds.shape[:holds.ndim - ndims] + (-1,)).all(-1)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+# The instances and factories under PyTorch's names.
+real = Real()
+real_vector = IndependentConstraint(real, 1)
+boolean = Boolean()
+one_hot = OneHot()
+simplex = Simplex()
+positive = GreaterThan(0.0)
+nonnegative = GreaterThanEq(0.0)
+unit_interval = Interval(0.0, 1.0)
+nonnegative_integer = IntegerGreaterThan(0)
+positive_integer = IntegerGreaterThan(1)
+greater_than = GreaterThan
+greater_than_eq = GreaterThanEq
+less_than = LessThan
+interval = Interval
+half_open_interval = HalfOpenInterval
+integer_interval = IntegerInterval
+multinomial = Multinomial
+independent = IndependentConstraint

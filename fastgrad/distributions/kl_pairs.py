@@ -1,0 +1,180 @@
+"""The closed forms of KL(p || q) that `kl_divergence` dispatches to, registered by pair of types.
+Each composes differentiable tensor ops, so gradients flow to both distributions' parameters; where
+the divergence is infinite (q gives zero density where p does not) the result is inf, with no gradient,
+as PyTorch's."""
+from __future__ import annotations
+
+import math
+
+from fastgrad.creation import full_like
+from fastgrad.distributions.bernoulli import Bernoulli
+from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.gumbel import Gumbel
+from fastgrad.distributions.independent import Independent
+from fastgrad.distributions.kl import kl_divergence, register_kl
+from fastgrad.distributions.laplace import Laplace
+from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.normal import Normal
+from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.uniform import Uniform
+from fastgrad.distributions.utils import euler_constant, sum_rightmost
+from fastgrad.nn.functional import softplus
+from fastgrad.tensor import Tensor
+
+INF = math.inf
+
+
+# -- one family ------------------------------------------------------------------------------------------
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    # p log(p/q) + (1-p) log((1-p)/(1-q)), with log p = -softplus(-logit); a term is 0 where p has no
+    # mass and inf where only q has none
+    ones = p.probs * (softplus(-q.logits) - softplus(-p.logits))
+    ones = ones.masked_fill(q.probs == 0, INF).masked_fill(p.probs == 0, 0.0)
+    zeros = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
+    zeros = zeros.masked_fill(q.probs == 1, INF).masked_fill(p.probs == 1, 0.0)
+    return ones + zeros
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
+    terms = p.probs * (p.logits - q.logits)
+    terms = terms.masked_fill(q.probs == 0, INF).masked_fill(p.probs == 0, 0.0)
+    return terms.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
+    variance_ratio = (p.scale / q.scale) ** 2
+    squared_distance = ((p.loc - q.loc) / q.scale) ** 2
+    return 0.5 * (variance_ratio + squared_distance - 1 - variance_ratio.log())
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)  # KL is unchanged by the same bijection of both
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    return result.masked_fill((q.low > p.low) | (q.high < p.high), INF)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - rate_ratio.log() - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    # Gil (2011), "Calculating and synthesizing the Kullback-Leibler divergence", as PyTorch cites
+    scale_ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return -scale_ratio.log() + distance / q.scale + scale_ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    raise NotImplementedError("KL(Gumbel || Gumbel) needs lgamma(1 + p.scale / q.scale) with its gradient, and "
+                              "fastgrad has no lgamma op")
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independent distributions of different reinterpreted_batch_ndims "
+                                  f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# -- two families ----------------------------------------------------------------------------------------
+@register_kl(Exponential, Uniform)
+def _kl_exponential_infinity(p: Exponential, q) -> Tensor:
+    return full_like(p.rate, INF)  # p has mass beyond any finite high
+
+
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Uniform)
+@register_kl(Laplace, Exponential)
+@register_kl(Laplace, Uniform)
+@register_kl(Normal, Exponential)
+@register_kl(Normal, Uniform)
+def _kl_real_line_infinity(p, q) -> Tensor:
+    return full_like(p.loc, INF)  # p has mass where q has none
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p: Exponential, q: Gumbel) -> Tensor:
+    scale_rate = p.rate * q.scale
+    loc_scale = q.loc / q.scale
+    return scale_rate.log() - 1 - loc_scale + loc_scale.exp() * scale_rate / (scale_rate + 1) + scale_rate.reciprocal()
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p: Exponential, q: Normal) -> Tensor:
+    variance = q.scale ** 2
+    squared_rate = p.rate ** 2
+    return (0.5 * (squared_rate * variance * 2 * math.pi).log() - 1
+            + (squared_rate.reciprocal() - q.loc / p.rate + q.loc ** 2 * 0.5) / variance)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p: Gumbel, q: Normal) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    return (-(scale_ratio / math.sqrt(2 * math.pi)).log() + (math.pi * scale_ratio * 0.5) ** 2 / 3
+            + ((p.loc + p.scale * euler_constant - q.loc) / q.scale) ** 2 * 0.5 - (euler_constant + 1))
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p: Laplace, q: Normal) -> Tensor:
+    variance = q.scale ** 2
+    squared_scale_ratio = p.scale ** 2 / variance
+    return (-0.5 * (2 * squared_scale_ratio / math.pi).log() + squared_scale_ratio
+            + (0.5 * p.loc ** 2 - p.loc * q.loc + 0.5 * q.loc ** 2) / variance - 1)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p: Normal, q: Gumbel) -> Tensor:
+    mean_scale = p.loc / q.scale
+    squared_scale_ratio = (p.scale / q.scale) ** 2
+    loc_scale = q.loc / q.scale
+    return (-0.5 * squared_scale_ratio.log() + mean_scale - loc_scale
+            + (-mean_scale + 0.5 * squared_scale_ratio + loc_scale).exp() - 0.5 * (1 + math.log(2 * math.pi)))
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p: Normal, q: Laplace) -> Tensor:
+    difference = p.loc - q.loc
+    standardised = difference / p.scale
+    expected_distance = (math.sqrt(2 / math.pi) * p.scale * (-0.5 * standardised ** 2).exp()
+                         + difference * (math.sqrt(0.5) * standardised).erf())  # E|x - q.loc| under p
+    return -(p.scale / q.scale).log() + expected_distance / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p: Uniform, q: Exponential) -> Tensor:
+    result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
+    return result.masked_fill(p.low < 0, INF)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p: Uniform, q: Gumbel) -> Tensor:
+    scale_width = q.scale / (p.high - p.low)
+    high = (p.high - q.loc) / q.scale
+    low = (p.low - q.loc) / q.scale
+    return scale_width.log() + 0.5 * (high + low) - scale_width * ((-high).exp() - (-low).exp())
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
+    width = p.high - p.low
+    return ((math.sqrt(2 * math.pi) * q.scale / width).log()
+            + 0.5 * (width ** 2 / 12 + ((p.high + p.low - 2 * q.loc) / 2) ** 2) / q.scale ** 2)

@@ -1,0 +1,98 @@
+"""Multinomial: counts of total_count draws from a Categorical."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.distributions import constraints
+from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.utils import clamp_probs, log_factorial, scoring_dtype
+from fastgrad.tensor import Size, Tensor
+
+
+class Multinomial(Distribution):
+    """total_count (an int >= 0) and probs or logits (..., K) as Categorical's; event_shape (K,); values
+    are count vectors of the parameter's dtype.
+
+    log_prob and entropy need log-factorials of counts, constants here (fastgrad has no lgamma op), so a
+    value that requires grad is refused rather than given a gradient without their part."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count: int = 1, probs=None, logits=None, validate_args: bool | None = None) -> None:
+        if not isinstance(total_count, (int, np.integer)):
+            raise NotImplementedError(f"Multinomial: total_count must be an int (inhomogeneous total_count is not "
+                                      f"supported), got {total_count!r}")
+        if total_count < 0:
+            raise ValueError(f"Expected parameter total_count to be a non-negative int, got {total_count}")
+        self.total_count = int(total_count)
+        self._categorical = Categorical(probs, logits)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+
+    def expand(self, batch_shape, _instance=None) -> "Multinomial":
+        new = self._copy_for_expand(Multinomial, batch_shape, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        return new
+
+    @property
+    def support(self) -> constraints.Constraint:
+        return constraints.multinomial(self.total_count)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()) -> Tensor:
+        """Counts of shape sample_shape + batch_shape + (K,): total_count category draws per distribution,
+        tallied (no gradient)."""
+        shape = self._extended_shape(sample_shape)
+        categories = self.event_shape[0]
+        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape)).numpy()
+        columns = int(np.prod(shape[:-1], dtype=np.int64))  # one per distribution and sample
+        offsets = np.arange(columns) * categories
+        counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(),
+                             minlength=columns * categories)
+        return Tensor(counts.reshape(shape).astype(self.probs.dtype))
+
+    def log_prob(self, value) -> Tensor:
+        value = self._checked(value, self.probs.dtype)
+        if value.requires_grad:
+            raise NotImplementedError("Multinomial.log_prob: value requires grad, but its log-factorial terms are "
+                                      "constants here (fastgrad has no lgamma op); pass value.detach()")
+        dtype = scoring_dtype(self.logits, value)
+        shape = np.broadcast_shapes(self.logits.shape, value.shape)
+        counts, logits = value.to(dtype).expand(shape), self.logits.to(dtype).expand(shape)
+        # 0 * log 0 = 0: a category of zero probability adds nothing when it is not drawn
+        logits = logits.masked_fill((counts == 0) & (logits == -np.inf), 0.0)
+        counts_array = counts.numpy()
+        log_coefficient = log_factorial(counts_array.sum(-1)) - log_factorial(counts_array).sum(-1)
+        return (logits * counts).sum(-1) + Tensor(log_coefficient.astype(logits.dtype))
+
+    def entropy(self) -> Tensor:
+        """n H(categorical) - log n! + sum over categories i and k = 1..n of Binomial(k; n, p_i) log k!,
+        with the binomials' probabilities clamped as PyTorch's."""
+        n = self.total_count
+        counts = np.arange(1, n + 1, dtype=np.float64).reshape((n,) + (1,) * len(self.param_shape))
+        probs = clamp_probs(self.probs)
+        log_binomial = (Tensor((log_factorial(n) - log_factorial(counts) - log_factorial(n - counts))
+                               .astype(probs.dtype))
+                        + Tensor(counts.astype(probs.dtype)) * probs.log()
+                        + Tensor((n - counts).astype(probs.dtype)) * (-probs).log1p())
+        weighted = (log_binomial.exp() * Tensor(log_factorial(counts).astype(probs.dtype))).sum((0, -1))
+        return n * self._categorical.entropy() - float(log_factorial(n)) + weighted

@@ -1,0 +1,78 @@
+"""OneHotCategorical: a Categorical whose values are one-hot vectors of length K."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.distributions import constraints
+from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.distribution import Distribution
+from fastgrad.tensor import Size, Tensor
+
+
+class OneHotCategorical(Distribution):
+    """probs or logits (..., K) as Categorical's (which, as in PyTorch, checks them whatever validate_args
+    says); event_shape (K,); values are one-hot vectors of the parameter's dtype."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+
+    def expand(self, batch_shape, _instance=None) -> "OneHotCategorical":
+        new = self._copy_for_expand(OneHotCategorical, batch_shape, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        return new
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        return self._one_hot(self.probs.argmax(-1))
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs)
+
+    def _one_hot(self, ids: Tensor) -> Tensor:
+        return Tensor(np.eye(self.event_shape[0], dtype=self.probs.dtype)[ids.numpy()])
+
+    def sample(self, sample_shape=()) -> Tensor:
+        return self._one_hot(self._categorical.sample(sample_shape))
+
+    def log_prob(self, value) -> Tensor:
+        value = self._checked(value, self.probs.dtype)
+        return self._categorical.log_prob(Tensor(value.detach().numpy().argmax(-1)))
+
+    def entropy(self) -> Tensor:
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        return self._enumerated(Tensor(np.eye(self.event_shape[0], dtype=self.probs.dtype)), expand)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """`rsample` is a one-hot draw whose gradient is that of probs: the straight-through estimator
+    (Bengio et al., 2013)."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        probs = self.probs
+        return self.sample(sample_shape) + (probs - probs.detach())

@@ -1,0 +1,74 @@
+"""kl_divergence's dispatch without PyTorch: the most specific registered pair wins, registering clears
+what was looked up before, ties warn, unregistered pairs and bad registrations raise."""
+import warnings
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.distributions import Gumbel, Independent, Normal, kl
+from fastgrad.distributions.kl import kl_divergence, register_kl
+
+
+@pytest.fixture
+def registry():
+    """kl's registry, restored after the test (which may register pairs of its own classes)."""
+    saved = dict(kl._REGISTRY)
+    yield kl._REGISTRY
+    kl._REGISTRY.clear()
+    kl._REGISTRY.update(saved)
+    kl._FOUND.clear()
+
+
+class WideNormal(Normal):
+    pass
+
+
+class WiderNormal(WideNormal):
+    pass
+
+
+def test_a_subclass_uses_its_base_pair_until_a_more_specific_pair_is_registered(registry):
+    p, q = WiderNormal(0.0, 1.0), Normal(1.0, 2.0)
+    np.testing.assert_allclose(kl_divergence(p, q).numpy(), kl_divergence(Normal(0.0, 1.0), q).numpy())
+    register_kl(WideNormal, Normal)(lambda p, q: fastgrad.tensor(-1.0))
+    assert kl_divergence(p, q).item() == -1.0  # the earlier lookup for (WiderNormal, Normal) was forgotten
+    register_kl(WiderNormal, Normal)(lambda p, q: fastgrad.tensor(-2.0))
+    assert kl_divergence(p, q).item() == -2.0 and kl_divergence(WideNormal(0.0, 1.0), q).item() == -1.0
+
+
+def test_a_tie_between_the_two_orders_warns_and_takes_the_more_specific_p(registry):
+    register_kl(WiderNormal, Normal)(lambda p, q: fastgrad.tensor(-1.0))
+    register_kl(Normal, WiderNormal)(lambda p, q: fastgrad.tensor(-2.0))
+    with pytest.warns(RuntimeWarning, match=r"Ambiguous kl_divergence\(WiderNormal, WiderNormal\). Please "
+                                            r"register_kl\(WiderNormal, WiderNormal\)"):
+        assert kl_divergence(WiderNormal(0.0, 1.0), WiderNormal(0.0, 1.0)).item() == -1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per pair of types
+        kl_divergence(WiderNormal(0.0, 1.0), WiderNormal(0.0, 1.0))
+
+
+@pytest.mark.parametrize("type_p, type_q, name", [(int, Normal, "type_p"), (Normal, "Normal", "type_q")])
+def test_register_kl_refuses_what_is_not_a_distribution_type(type_p, type_q, name):
+    with pytest.raises(TypeError, match=f"Expected {name} to be a Distribution subclass but got"):
+        register_kl(type_p, type_q)
+
+
+def test_unregistered_pairs_and_pairs_without_a_closed_form_raise():
+    with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type Normal and q type "
+                                                  "Independent"):
+        kl_divergence(Normal(0.0, 1.0), Independent(Normal(fastgrad.zeros(2), 1.0), 1))
+    with pytest.raises(NotImplementedError, match="lgamma"):
+        kl_divergence(Gumbel(0.0, 1.0), Gumbel(1.0, 2.0))
+    with pytest.raises(NotImplementedError, match=r"different reinterpreted_batch_ndims \(1 and 2\)"):
+        kl_divergence(Independent(Normal(fastgrad.zeros(2, 3), 1.0), 1),
+                      Independent(Normal(fastgrad.zeros(2, 3), 1.0), 2))
+
+
+def test_kl_of_a_distribution_with_itself_is_zero_and_gradients_reach_both():
+    loc = fastgrad.tensor([0.5, -1.0], requires_grad=True)
+    other = fastgrad.tensor([0.0, 0.0], requires_grad=True)
+    assert kl_divergence(Normal(loc, 2.0), Normal(loc, 2.0)).abs().max().item() == 0.0
+    kl_divergence(Normal(loc, 1.0), Normal(other, 1.0)).sum().backward()
+    np.testing.assert_allclose(loc.grad.numpy(), [0.5, -1.0])  # d/d loc of (loc - other)^2 / 2
+    np.testing.assert_allclose(other.grad.numpy(), [-0.5, 1.0])
