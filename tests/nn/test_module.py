@@ -288,3 +288,21 @@ def test_a_deep_copied_parameter_has_the_values_and_no_gradient():
     copied.weight.data.fill_(0)
     assert layer.weight.numpy().any()  # a copy, not a view
     assert copy.deepcopy([layer.weight, layer.weight])[0] is not layer.weight
+
+
+def test_submodules_parameters_and_buffers_by_dotted_path():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+    model.register_buffer("steps", fastgrad.zeros(1))
+    assert model.get_submodule("") is model and model.get_submodule("1.1") is model[1][1]
+    assert model.get_parameter("1.1.bias") is model[1][1].bias and model.get_buffer("steps") is model.steps
+    for call, message in [(lambda: model.get_submodule("2"), "Sequential has no attribute `2`"),
+                          (lambda: model.get_submodule("0.weight"), "`weight` is not an nn.Module"),
+                          (lambda: model.get_parameter("1"), "`1` is not an nn.Parameter"),
+                          (lambda: model.get_buffer("0.weight"), "`weight` is not a buffer"),
+                          (lambda: model.get_parameter("1.0.weight"), "ReLU has no attribute `weight`")]:
+        with pytest.raises(AttributeError, match=message):
+            call()
+    model.set_submodule("1.0", nn.Tanh())
+    assert isinstance(model[1][0], nn.Tanh)
+    with pytest.raises(ValueError, match="set_submodule: target must name a submodule"):
+        model.set_submodule("", nn.Tanh())

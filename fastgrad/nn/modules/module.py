@@ -223,6 +223,42 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
+    def get_submodule(self, target: str) -> "Module":
+        """The descendant at dotted path `target` ("" is self), as PyTorch's; AttributeError naming the
+        part that is missing or not a Module."""
+        module = self
+        for part in target.split(".") if target else []:
+            if not hasattr(module, part):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
+        return module
+
+    def set_submodule(self, target: str, module: "Module") -> None:
+        """Replace (or add) the descendant at dotted path `target`."""
+        if not target:
+            raise ValueError("set_submodule: target must name a submodule, got an empty string")
+        owner_path, _, name = target.rpartition(".")
+        self.get_submodule(owner_path).add_module(name, module)
+
+    def _member_at(self, target: str, registry: str, kind: str):
+        owner_path, _, name = target.rpartition(".")
+        owner = self.get_submodule(owner_path)
+        if not hasattr(owner, name):
+            raise AttributeError(f"{type(owner).__name__} has no attribute `{name}`")
+        if name not in getattr(owner, registry):
+            raise AttributeError(f"`{name}` is not {kind}")
+        return getattr(owner, name)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The Parameter at dotted path `target` (e.g. "encoder.weight")."""
+        return self._member_at(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path `target`."""
+        return self._member_at(target, "_buffers", "a buffer")
+
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call fn on every descendant, then on self (children first, as PyTorch), e.g. for custom init."""
         for child in self.children():
