@@ -413,7 +413,8 @@ def test_copying_pad_modes(backend_name, mode, padded_dims, batched, seed, data)
     widths = []
     for n in reversed(spatial):
         largest = {"reflect": n - 1, "replicate": 3, "circular": n}[mode]
-        widths += [data.draw(st.integers(0, largest), label="before"), data.draw(st.integers(0, largest), label="after")]
+        widths += [data.draw(st.integers(0, largest), label="before"),
+                   data.draw(st.integers(0, largest), label="after")]
     if n > 1 and data.draw(st.booleans(), label="crop"):  # crop the first dim's start instead
         widths[-2] = -1
         widths[-1] = min(widths[-1], n - 1)  # circular wraps around what is left
