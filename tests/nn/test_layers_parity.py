@@ -55,6 +55,7 @@ def both(build):
     lambda nn, lib: nn.RMSNorm([2, 3], 1e-6),
     lambda nn, lib: nn.RMSNorm((3,), elementwise_affine=False), lambda nn, lib: nn.Bilinear(3, 5, 4),
     lambda nn, lib: nn.Bilinear(3, 5, 4, bias=False), lambda nn, lib: nn.Dropout1d(), lambda nn, lib: nn.Dropout2d(0.3),
+    lambda nn, lib: nn.Dropout(0),
     lambda nn, lib: nn.Dropout3d(0.1, True), lambda nn, lib: nn.AlphaDropout(0.2),
     lambda nn, lib: nn.FeatureAlphaDropout(inplace=True), lambda nn, lib: nn.ReflectionPad1d(2),
     lambda nn, lib: nn.ReflectionPad2d((1, 0, 2, 1)), lambda nn, lib: nn.ReflectionPad3d(1),

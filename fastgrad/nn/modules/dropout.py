@@ -12,7 +12,8 @@ class _DropoutNd(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p, self.inplace = F._dropout_probability(type(self).__name__, p), inplace
+        F._dropout_probability(type(self).__name__, p)
+        self.p, self.inplace = p, inplace  # p as given, as PyTorch keeps (and prints) it
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
