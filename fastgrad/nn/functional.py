@@ -18,7 +18,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.functions import _as_tensor, einsum, stack, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
-from fastgrad.random import next_seed
+from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
 
@@ -224,6 +224,27 @@ def softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return x.log_softmax(_softmax_dim("log_softmax", dim, x.ndim), dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution (Jang et al., 2017; Maddison et al., 2017):
+    softmax((logits + g) / tau) along dim, with g ~ Gumbel(0, 1) drawn from fastgrad's generator. With
+    `hard`, the one-hot of that sample's argmax, whose gradient is the soft sample's (straight through).
+    It is written hard + (soft - soft.detach()), whose second term is exactly 0, so the values are exactly
+    one-hot (PyTorch's hard - soft.detach() + soft may round a 1). `eps` is deprecated and unused, as in
+    PyTorch."""
+    _floating(logits, "gumbel_softmax")
+    if eps != 1e-10:
+        warnings.warn("gumbel_softmax: `eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating)) or not 0 < tau < np.inf:
+        raise ValueError(f"gumbel_softmax: tau must be a positive finite number, got {tau!r}")
+    # -log of an Exponential(1) draw is Gumbel(0, 1); the floor keeps a draw that rounds to 0 from giving inf
+    exponential = np.maximum(rng_of(None).standard_exponential(logits.shape), np.finfo(logits.dtype).tiny)
+    soft = ((logits + Tensor(-np.log(exponential).astype(logits.dtype))) / tau).softmax(dim)
+    if not hard:
+        return soft
+    one_hot = soft.new_zeros(soft.shape).scatter(dim, soft.argmax(dim, keepdim=True), 1.0)
+    return one_hot + (soft - soft.detach())
 
 
 def _class_count(input: Tensor, name: str) -> int:
@@ -717,15 +738,118 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     return _reduce(losses, reduction)
 
 
+# -- dropout -----------------------------------------------------------------------------------------
+def _dropout_probability(name: str, p) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: dropout probability p must be a number in [0, 1], got {type(p).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability must be in [0, 1], got {p}")
+    return float(p)
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: at train time zero each element with probability p and scale the rest by 1/(1-p)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    p = _dropout_probability("dropout", p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x.mul_(0.0) if inplace else x * 0.0
     return _activation(ops.Dropout, "dropout", x, inplace, p=float(p), seed=next_seed())
+
+
+SELU_SATURATION = -SELU_SCALE * SELU_ALPHA  # selu's limit at -inf: the value alpha dropout gives dropped units
+
+
+def _masked_dropout(name: str, input: Tensor, p: float, inplace: bool, mask_shape: tuple[int, ...],
+                    alpha: bool) -> Tensor:
+    """Dropout with one keep-or-drop draw (keep with probability 1 - p, from fastgrad's generator) per
+    element of `mask_shape`, which broadcasts to the input's shape: a size-1 dim shares its draw. Plain
+    dropout scales kept values by 1/(1-p) and zeroes dropped ones. Alpha dropout (Klambauer et al., 2017)
+    sets dropped values to selu's saturation a' and maps everything by x -> a x + b, with
+    a = ((1 - p)(1 + p a'^2))^(-1/2) and b = -a a' p, which keeps zero mean and unit variance. Either way
+    the result is input * scale (+ shift) with constant scale and shift, so autograd differentiates it.
+    p = 1 gives zeros in both, as PyTorch's."""
+    _floating(input, name)
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    kept = rng_of(None).random(mask_shape) >= p
+    if not alpha:
+        scale = Tensor(kept.astype(input.dtype) / input.dtype.type(1 - p))
+        return input.mul_(scale) if inplace else input * scale
+    a = ((1 - p) * (1 + p * SELU_SATURATION ** 2)) ** -0.5
+    b = -a * SELU_SATURATION * p
+    scale = Tensor((kept * a).astype(input.dtype))
+    shift = Tensor(np.where(kept, b, a * SELU_SATURATION + b).astype(input.dtype))
+    return input.mul_(scale).add_(shift) if inplace else input * scale + shift
+
+
+def _feature_dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool, batched: bool,
+                     alpha: bool = False) -> Tensor:
+    """Dropout of whole channels: one draw per (sample, channel) of a batched (N, C, *) input, or per
+    channel of an unbatched (C, *) one, shared by all the channel's elements."""
+    if not training or p == 0.0:
+        return input
+    shape = input.shape if batched else (1,) + input.shape
+    if len(shape) < 2:
+        raise ValueError(f"{name}: dropping channels needs at least 2 dims (N, C, *) once a batch dim is added, "
+                         f"got input of shape {input.shape}")
+    mask_shape = shape[:2] + (1,) * (len(shape) - 2)
+    return _masked_dropout(name, input, p, inplace, mask_shape if batched else mask_shape[1:], alpha)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Dropout of whole channels of (N, C, L) or unbatched (C, L) inputs: each channel is zeroed with
+    probability p, and the kept ones are scaled by 1/(1-p)."""
+    p = _dropout_probability("dropout1d", p)
+    if input.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
+    return _feature_dropout("dropout1d", input, p, training, inplace, batched=input.ndim == 3)
+
+
+def _warn_channel_dims(name: str, input: Tensor, spatial: int) -> None:
+    """PyTorch's deprecation warning for dropout2d/3d inputs of other ranks than (C, *spatial) or (N, C, *spatial)."""
+    if input.ndim not in (spatial + 1, spatial + 2):
+        warnings.warn(f"{name}: received a {input.ndim}-D input, which is deprecated (as in PyTorch, where it will "
+                      f"become an error); {name} drops channels of {spatial + 1}-D or {spatial + 2}-D inputs, use "
+                      "dropout for others", UserWarning, stacklevel=3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Dropout of whole channels (N, C, H, W) (dim 1 of any input of 2 dims or more, as PyTorch). A 3-D input is
+    taken as a batch (N, C, L), not as an unbatched (C, H, W) one: PyTorch's current behaviour, which it warns
+    about."""
+    p = _dropout_probability("dropout2d", p)
+    _warn_channel_dims("dropout2d", input, 2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: a 3-D input is taken as (N, C, L) and its channels (dim 1) are dropped, as PyTorch "
+                      "does today (it plans to read it as an unbatched (C, H, W)); use dropout1d for this",
+                      UserWarning, stacklevel=2)
+    return _feature_dropout("dropout2d", input, p, training, inplace, batched=True)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Dropout of whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) inputs (a batch for 5-D
+    inputs, unbatched for any other rank, as PyTorch)."""
+    p = _dropout_probability("dropout3d", p)
+    _warn_channel_dims("dropout3d", input, 3)
+    return _feature_dropout("dropout3d", input, p, training, inplace, batched=input.ndim == 5)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for self-normalizing (selu) networks (Klambauer et al., 2017): dropped elements take selu's
+    saturation value, and an affine map keeps zero mean and unit variance (see _masked_dropout). Note
+    PyTorch's default training=False: the identity unless asked."""
+    p = _dropout_probability("alpha_dropout", p)
+    if not training or p == 0.0:
+        return input
+    return _masked_dropout("alpha_dropout", input, p, inplace, input.shape, alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels (dim 1 of inputs of 2 dims or more); training=False by default, as
+    PyTorch."""
+    p = _dropout_probability("feature_alpha_dropout", p)
+    return _feature_dropout("feature_alpha_dropout", input, p, training, inplace, batched=True, alpha=True)
 
 
 # -- distances and normalization ------------------------------------------------------------------
@@ -790,15 +914,43 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = x1 W[o] x2^T + b[o]: input1 (*, in1) and input2 (*, in2) with the same leading dims,
+    weight (out, in1, in2) and bias (out,) give (*, out). One einsum (x1 with W first, then x2), so its
+    gradients are einsum's."""
+    name = "bilinear"
+    for label, t in (("input1", input1), ("input2", input2), ("weight", weight), ("bias", bias)):
+        if not isinstance(t, Tensor) and not (label == "bias" and t is None):
+            raise TypeError(f"{name}: {label} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 3:
+        raise ValueError(f"{name}: weight must be 3-D (out_features, in1_features, in2_features), got shape "
+                         f"{weight.shape}")
+    if input1.ndim != input2.ndim or input1.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"{name}: input1 and input2 must have the same leading (batch) dims and a feature dim "
+                         f"each, got shapes {input1.shape} and {input2.shape}")
+    out_features, in1_features, in2_features = weight.shape
+    for label, t, size in (("input1", input1, in1_features), ("input2", input2, in2_features)):
+        if t.shape[-1] != size:
+            raise ValueError(f"{name}: {label} has {t.shape[-1]} features (last dim of shape {t.shape}), but weight "
+                             f"of shape {weight.shape} expects {size}")
+    if bias is not None and bias.shape != (out_features,):
+        raise ValueError(f"{name}: bias has shape {bias.shape}, expected ({out_features},)")
+    dtypes = {label: t.dtype for label, t in (("input1", input1), ("input2", input2), ("weight", weight),
+                                              ("bias", bias)) if t is not None}
+    if len(set(dtypes.values())) > 1:
+        raise RuntimeError(f"{name}: all tensors must have one dtype, got " +
+                           ", ".join(f"{label} {dtype}" for label, dtype in dtypes.items()))
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the trailing dims `normalized_shape` to zero mean and unit (biased) variance, then
     scale by weight and shift by bias (each of shape normalized_shape, each optional)."""
     shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     _floating(input, "layer_norm")
-    if not shape or len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: normalized_shape {shape} must be non-empty and match the trailing dims of "
-                         f"the input, got input of shape {input.shape}")
+    _check_normalized_shape("layer_norm", input, shape)
     affine, params = [], []
     for name, param in (("weight", weight), ("bias", bias)):
         if param is None:
@@ -810,6 +962,76 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
         affine.append(name)
         params.append(param)
     return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
+
+
+def _check_normalized_shape(name: str, input: Tensor, shape: tuple[int, ...]) -> None:
+    if not shape or len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(f"{name}: normalized_shape {shape} must be non-empty and match the trailing dims of "
+                         f"the input, got input of shape {input.shape}")
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) * weight over the trailing dims `normalized_shape` (Zhang and Sennrich,
+    2019): layer_norm without centring and bias. eps None is the machine epsilon of the input's dtype, as
+    PyTorch; a weight of another dtype is cast to the input's, the result's dtype, as PyTorch does. Composed
+    of differentiable ops."""
+    name = "rms_norm"
+    _floating(input, name)
+    if not isinstance(normalized_shape, (tuple, list)) or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in normalized_shape):
+        raise TypeError(f"{name}: normalized_shape must be a list or tuple of ints (as PyTorch's), got "
+                        f"{normalized_shape!r}")
+    shape = tuple(int(n) for n in normalized_shape)
+    _check_normalized_shape(name, input, shape)
+    if weight is not None and weight.shape != shape:
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
+    eps = float(np.finfo(input.dtype).eps) if eps is None else float(eps)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    if weight is None:
+        return out
+    return out * (weight if weight.dtype == input.dtype else weight.to(input.dtype))
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Group normalization (Wu and He, 2018): the channels (dim 1) of an (N, C, *) input split into
+    num_groups groups of C / num_groups, and each sample's group, with its trailing dims, is normalized to
+    zero mean and unit (biased) variance; then per-channel weight and bias (C,), each optional. It is
+    layer_norm over the (N, groups, rest) view, so its gradient is layer_norm's."""
+    name = "group_norm"
+    _floating(input, name)
+    if input.ndim < 2:
+        raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
+        raise TypeError(f"{name}: num_groups must be an int, got {type(num_groups).__name__}")
+    channels = input.shape[1]
+    if num_groups < 1 or channels % num_groups:
+        raise ValueError(f"{name}: num_groups must be a positive divisor of the input's {channels} channels (dim 1 "
+                         f"of shape {input.shape}), got num_groups={num_groups}")
+    for label, param in (("weight", weight), ("bias", bias)):
+        if param is None:
+            continue
+        if param.shape != (channels,):
+            raise ValueError(f"{name}: {label} has shape {param.shape}, expected ({channels},) (the input's channels)")
+        if param.dtype != input.dtype:
+            raise TypeError(f"{name}: {label} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+    per_group = channels // num_groups * int(np.prod(input.shape[2:], dtype=np.int64))
+    if input.shape[0] * per_group == 1:  # PyTorch's check: one sample whose groups hold one value each
+        raise ValueError(f"{name}: expected more than 1 value per group, got input of shape {input.shape} with "
+                         f"num_groups={num_groups}")
+    if input.numel():
+        grouped = input.reshape(input.shape[0], num_groups, per_group)
+        out = layer_norm(grouped, (per_group,), eps=eps).reshape(input.shape)
+    else:  # nothing to normalize (and layer_norm refuses rows of 0 values)
+        out = input.clone()
+    broadcast = (channels,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(broadcast)
+    if bias is not None:
+        out = out + bias.reshape(broadcast)
+    return out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
@@ -1073,11 +1295,16 @@ def lstm(input: Tensor, hx: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh:
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad with `value` (0 by default): `pad` holds (before, after) widths for the last dim, then the one
-    before it, and so on; negative widths crop. Only mode "constant" is implemented."""
-    if mode != "constant":
-        if mode in ("reflect", "replicate", "circular"):
-            raise NotImplementedError(f"pad: mode {mode!r} is not implemented in fastgrad; only 'constant' is")
+    """Pad the trailing dims: `pad` holds (before, after) widths for the last dim, then the one before it,
+    and so on; negative widths crop. Modes, as PyTorch's:
+    - "constant": `value` (0 by default), any number of dims;
+    - "reflect": the input mirrored at its edges without repeating them (widths below the dim's size);
+    - "replicate": the edge values repeated;
+    - "circular": the input wrapped around (widths at most the dim's size), after any cropping.
+    The last three pad 1, 2 or 3 trailing dims of a batched or unbatched input: 2 widths need a 2-D or 3-D
+    input, 4 a 3-D or 4-D one, 6 a 4-D or 5-D one. They gather the input along each padded dim by an
+    index (index_select), so their gradients add each copy's gradient back to the element it copies."""
+    if mode not in _PAD_INDEX and mode != "constant":
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     widths = tuple(pad)
     if not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths):
@@ -1090,11 +1317,71 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     per_dim = [(0, 0)] * input.ndim
     for k in range(len(widths) // 2):
         per_dim[input.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
+    if mode != "constant":
+        return _pad_by_index(input, per_dim, len(widths) // 2, mode, value)
     for dim, (n, (before, after)) in enumerate(zip(input.shape, per_dim)):
         if n + before + after < 0:
             raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) gives a negative size "
                              f"{n + before + after}")
     return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)
+
+
+def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: int, mode: str, value) -> Tensor:
+    """pad's reflect, replicate and circular modes: PyTorch's checks, then one gather per padded dim."""
+    if value is not None and value != 0:
+        raise ValueError(f"pad: mode {mode!r} takes no value (it copies the input's), got value={value!r}")
+    if not 1 <= padded_dims <= 3 or input.ndim not in (padded_dims + 1, padded_dims + 2):
+        raise NotImplementedError(f"pad: mode {mode!r} pads 1, 2 or 3 trailing dims of an input with one or two "
+                                  f"more dims (channels, and maybe a batch): padding of length {2 * padded_dims} "
+                                  f"needs a {padded_dims + 1}-D or {padded_dims + 2}-D input, got shape {input.shape}")
+    batched = input.ndim == padded_dims + 2
+    if mode != "circular" and 0 in input.shape[int(batched):]:
+        raise ValueError(f"pad: mode {mode!r} needs non-empty dims (a batch dim may be empty), got shape "
+                         f"{input.shape}")
+    out = input
+    for dim in range(input.ndim - padded_dims, input.ndim):
+        before, after = per_dim[dim]
+        if before or after:
+            index = _PAD_INDEX[mode](input.shape[dim], before, after, dim)
+            out = out.index_select(dim, Tensor(index))
+    return out
+
+
+def _check_padded_size(mode: str, size: int, before: int, after: int, dim: int, smallest: int) -> int:
+    padded = size + before + after
+    if padded < smallest:
+        raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {size}) gives size {padded}; mode "
+                         f"{mode!r} needs at least {smallest}")
+    return padded
+
+
+def _reflect_index(size: int, before: int, after: int, dim: int) -> np.ndarray:
+    """Each output position's source: its place in the input's coordinates, mirrored at 0 and size - 1."""
+    if before >= size or after >= size:
+        raise ValueError(f"pad: reflect padding must be smaller than the padded dim, got ({before}, {after}) for dim "
+                         f"{dim} of size {size}")
+    position = np.abs(np.arange(_check_padded_size("reflect", size, before, after, dim, 1)) - before)
+    return np.where(position > size - 1, 2 * (size - 1) - position, position)
+
+
+def _replicate_index(size: int, before: int, after: int, dim: int) -> np.ndarray:
+    """Each output position's source: its place in the input's coordinates, clamped to the input."""
+    return np.clip(np.arange(_check_padded_size("replicate", size, before, after, dim, 1)) - before, 0, size - 1)
+
+
+def _circular_index(size: int, before: int, after: int, dim: int) -> np.ndarray:
+    """Negative widths crop first; the positive ones then wrap around what is left, as PyTorch's. Each width
+    must be at most the dim's size (PyTorch's rule) and the part left (where PyTorch would read
+    uninitialized memory)."""
+    padded = _check_padded_size("circular", size, before, after, dim, 0)
+    first, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
+    if max(before, after) > size or (padded and max(before, after) > kept):
+        raise ValueError(f"pad: circular padding ({before}, {after}) of dim {dim} (size {size}) wraps around more "
+                         f"than once: each width must be at most the size left after cropping, {max(kept, 0)}")
+    return first + (np.arange(padded) - max(before, 0)) % max(kept, 1)
+
+
+_PAD_INDEX = {"reflect": _reflect_index, "replicate": _replicate_index, "circular": _circular_index}
 
 
 def crf_log_partition(emissions: Tensor, lengths, transitions: Tensor, start: Tensor, end: Tensor) -> Tensor:

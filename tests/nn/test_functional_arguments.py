@@ -305,8 +305,6 @@ def test_pad_argument_errors():
         F.pad(x, (-3, -1))
     with pytest.raises(TypeError, match="pad must be a sequence of ints"):
         F.pad(x, (1.0, 1))
-    with pytest.raises(NotImplementedError, match="mode 'reflect' is not implemented"):
-        F.pad(x, (1, 1), mode="reflect")
     with pytest.raises(ValueError, match="mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'zeros'"):
         F.pad(x, (1, 1), mode="zeros")
 
@@ -475,3 +473,211 @@ def test_attention_refuses_a_float_mask_of_another_dtype():
     q = fastgrad.zeros(1, 2, 4)
     with pytest.raises(RuntimeError, match="attn_mask must be bool or of the query's dtype float32, got float64"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=fastgrad.zeros(2, 2, dtype=fastgrad.float64))
+
+
+# -- group and RMS normalization, bilinear ------------------------------------------------------------------
+def test_group_norm_refuses_bad_arguments():
+    x = floats(2, 6, 3)
+    cases = [
+        (lambda: F.group_norm(floats(6), 2), ValueError, r"at least 2 dims \(N, C, \*\), got shape \(6,\)"),
+        (lambda: F.group_norm(x, 4), ValueError, r"positive divisor of the input's 6 channels .* got num_groups=4"),
+        (lambda: F.group_norm(x, 0), ValueError, "got num_groups=0"),
+        (lambda: F.group_norm(x, -2), ValueError, "got num_groups=-2"),
+        (lambda: F.group_norm(x, 2.0), TypeError, "num_groups must be an int, got float"),
+        (lambda: F.group_norm(x, 3, floats(4)), ValueError, r"weight has shape \(4,\), expected \(6,\)"),
+        (lambda: F.group_norm(x, 3, None, floats(6, 1)), ValueError, r"bias has shape \(6, 1\), expected \(6,\)"),
+        (lambda: F.group_norm(x, 3, fastgrad.ones(6, dtype=fastgrad.float32)), TypeError,
+         "weight has dtype float32, expected the input's dtype float64"),
+        (lambda: F.group_norm(fastgrad.ones(2, 6, dtype=fastgrad.int64), 3), TypeError, "floating point input"),
+        (lambda: F.group_norm(floats(1, 2, 1), 2), ValueError, r"more than 1 value per group, got input of shape "
+                                                              r"\(1, 2, 1\) with num_groups=2"),
+        (lambda: fastgrad.nn.GroupNorm(4, 6), ValueError, r"num_channels \(6\) must be divisible by num_groups \(4\)"),
+        (lambda: fastgrad.nn.GroupNorm(0, 6), ValueError, "num_groups must be a positive int, got 0"),
+        (lambda: fastgrad.nn.GroupNorm(2, 6, device="cuda"), RuntimeError, "CPU only"),
+        (lambda: fastgrad.nn.GroupNorm(2, 6)(floats(2, 4, 3)), ValueError, r"weight has shape \(6,\), expected \(4,\)"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_group_norm_of_groups_of_one_value_is_the_bias_and_of_an_empty_input_has_zero_gradients():
+    """One value per group normalizes to 0 (PyTorch raises only for a batch of one, as fastgrad); an empty
+    input gives an empty output and zero (not NaN, as PyTorch's) parameter gradients."""
+    bias = fastgrad.tensor([1.0, -2.0, 3.0], dtype=fastgrad.float64)
+    out = F.group_norm(floats(2, 3, 1), 3, fastgrad.ones(3, dtype=fastgrad.float64), bias)
+    np.testing.assert_array_equal(out.numpy(), np.broadcast_to(bias.numpy()[:, None], (2, 3, 1)))
+    x = fastgrad.zeros(2, 4, 0, dtype=fastgrad.float64, requires_grad=True)
+    weight = fastgrad.ones(4, dtype=fastgrad.float64, requires_grad=True)
+    out = F.group_norm(x, 2, weight)
+    assert out.shape == (2, 4, 0) and out is not x
+    out.sum().backward()
+    np.testing.assert_array_equal(weight.grad.numpy(), np.zeros(4))
+
+
+def test_group_norm_is_layer_norm_of_each_group():
+    x = floats(2, 6, 4, seed=3)
+    expected = F.layer_norm(x.reshape(2, 3, 8), (8,)).reshape(2, 6, 4).numpy()
+    np.testing.assert_allclose(fastgrad.nn.GroupNorm(3, 6, dtype=fastgrad.float64)(x).detach().numpy(), expected,
+                               rtol=1e-12)
+    layer = fastgrad.nn.GroupNorm(3, 6, affine=False)
+    assert layer.weight is None and layer.bias is None and not list(layer.state_dict())
+    assert list(fastgrad.nn.GroupNorm(3, 6, bias=False).state_dict()) == ["weight"]
+
+
+def test_rms_norm_refuses_bad_arguments():
+    x = floats(2, 3)
+    cases = [
+        (lambda: F.rms_norm(x, 3), TypeError, "normalized_shape must be a list or tuple of ints .*got 3"),
+        (lambda: F.rms_norm(x, (4,)), ValueError, r"normalized_shape \(4,\) must be non-empty and match the trailing"),
+        (lambda: F.rms_norm(x, []), ValueError, r"normalized_shape \(\) must be non-empty"),
+        (lambda: F.rms_norm(x, [1, 2, 3]), ValueError, r"got input of shape \(2, 3\)"),
+        (lambda: F.rms_norm(x, [3], floats(2)), ValueError,
+         r"weight has shape \(2,\), expected normalized_shape \(3,\)"),
+        (lambda: F.rms_norm(fastgrad.ones(2, 3, dtype=fastgrad.int64), [3]), TypeError, "floating point input"),
+        (lambda: fastgrad.nn.RMSNorm(4)(floats(2, 3)), ValueError, r"normalized_shape \(4,\)"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_rms_norm_divides_by_the_root_mean_square_with_the_dtypes_epsilon():
+    x = fastgrad.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=fastgrad.float32)
+    rms = np.sqrt((9 + 16) / 2 + np.finfo(np.float32).eps)
+    np.testing.assert_allclose(F.rms_norm(x, [2]).numpy(), [[3 / rms, 4 / rms], [0, 0]], rtol=1e-6)
+    np.testing.assert_allclose(F.rms_norm(x, [2], eps=12.5).numpy()[0], [3 / 5, 4 / 5], rtol=1e-6)
+    layer = fastgrad.nn.RMSNorm([2], elementwise_affine=False)
+    assert layer.weight is None and layer.eps is None and layer.normalized_shape == (2,)
+    assert fastgrad.nn.RMSNorm(2)(x).dtype == np.float32
+
+
+def test_bilinear_refuses_bad_arguments():
+    x1, x2, w = floats(4, 3), floats(4, 5), floats(2, 3, 5)
+    cases = [
+        (lambda: F.bilinear(x1, x2, floats(3, 5)), ValueError, r"weight must be 3-D .*got shape \(3, 5\)"),
+        (lambda: F.bilinear(x1, floats(2, 4, 5), w), ValueError,
+         r"same leading \(batch\) dims .*\(4, 3\) and \(2, 4, 5\)"),
+        (lambda: F.bilinear(x1, floats(3, 5), w), ValueError, r"got shapes \(4, 3\) and \(3, 5\)"),
+        (lambda: F.bilinear(floats(4, 4), x2, w), ValueError, r"input1 has 4 features .* expects 3"),
+        (lambda: F.bilinear(x1, floats(4, 6), w), ValueError, r"input2 has 6 features .* expects 5"),
+        (lambda: F.bilinear(x1, x2, w, floats(3)), ValueError, r"bias has shape \(3,\), expected \(2,\)"),
+        (lambda: F.bilinear(x1, x2.float(), w), RuntimeError, "one dtype, got input1 float64, input2 float32"),
+        (lambda: F.bilinear(x1, x2.numpy(), w), TypeError, "input2 must be a Tensor, got ndarray"),
+        (lambda: fastgrad.nn.Bilinear(0, 5, 4), ValueError, "in1_features must be > 0"),
+        (lambda: fastgrad.nn.Bilinear(3, -1, 4), ValueError, "in2_features must be a non-negative int, got -1"),
+        (lambda: fastgrad.nn.Bilinear(3, 5, 2.5), ValueError, "out_features must be a non-negative int, got 2.5"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+
+
+def test_bilinear_is_a_quadratic_form_per_output():
+    x1, x2, w, b = floats(4, 3, seed=1), floats(4, 5, seed=2), floats(2, 3, 5, seed=3), floats(2, seed=4)
+    expected = np.einsum("ni,oij,nj->no", x1.numpy(), w.numpy(), x2.numpy()) + b.numpy()
+    np.testing.assert_allclose(F.bilinear(x1, x2, w, b).numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(F.bilinear(x1[0], x2[0], w).numpy(), expected[0] - b.numpy(), rtol=1e-12)
+    layer = fastgrad.nn.Bilinear(3, 5, 2, bias=False)
+    assert layer.weight.shape == (2, 3, 5) and layer.bias is None and list(layer.state_dict()) == ["weight"]
+
+
+# -- pad's copying modes and the padding layers -------------------------------------------------------------
+def test_copying_pad_modes_give_the_mirrored_repeated_or_wrapped_input():
+    x = fastgrad.tensor([[[0.0, 1.0, 2.0, 3.0]]])
+    assert F.pad(x, (2, 3), "reflect").tolist() == [[[2, 1, 0, 1, 2, 3, 2, 1, 0]]]
+    assert F.pad(x, (2, 3), "replicate").tolist() == [[[0, 0, 0, 1, 2, 3, 3, 3, 3]]]
+    assert F.pad(x, (2, 3), "circular").tolist() == [[[2, 3, 0, 1, 2, 3, 0, 1, 2]]]
+    assert F.pad(x, (-1, 2), "circular").tolist() == [[[1, 2, 3, 1, 2]]]  # crops first, then wraps what is left
+    grid = fastgrad.arange(6.0).reshape(1, 2, 3)
+    assert F.pad(grid, (1, 0, 0, 1), "replicate").tolist() == [[[0, 0, 1, 2], [3, 3, 4, 5], [3, 3, 4, 5]]]
+    leaf = fastgrad.tensor([[[1.0, 2.0, 3.0]]], requires_grad=True)
+    F.pad(leaf, (2, 2), "replicate").sum().backward()
+    assert leaf.grad.tolist() == [[[3.0, 1.0, 3.0]]]  # each copy of an edge sends its gradient back to the edge
+
+
+def test_copying_pad_modes_refuse_bad_arguments():
+    x = floats(1, 2, 3)
+    cases = [
+        (lambda: F.pad(x, (1, 1), "reflect", 1.0), ValueError, "mode 'reflect' takes no value"),
+        (lambda: F.pad(floats(3), (1, 1), "reflect"), NotImplementedError,
+         r"padding of length 2 needs a 2-D or 3-D input, got shape \(3,\)"),
+        (lambda: F.pad(floats(1, 1, 1, 3), (1, 1), "replicate"), NotImplementedError, "needs a 2-D or 3-D input"),
+        (lambda: F.pad(floats(2, 3), (1, 1, 1, 1), "circular"), NotImplementedError, "needs a 3-D or 4-D input"),
+        (lambda: F.pad(floats(1, 1, 1, 1, 1, 1, 1), (1,) * 8, "reflect"), NotImplementedError,
+         "1, 2 or 3 trailing dims"),
+        (lambda: F.pad(x, (3, 0), "reflect"), ValueError,
+         r"reflect padding must be smaller than the padded dim, got \(3, 0\) for dim 2 of size 3"),
+        (lambda: F.pad(x, (-2, -1), "reflect"), ValueError, r"gives size 0; mode 'reflect' needs at least 1"),
+        (lambda: F.pad(x, (-3, 0), "replicate"), ValueError, "gives size 0; mode 'replicate' needs at least 1"),
+        (lambda: F.pad(x, (4, 0), "circular"), ValueError,
+         r"circular padding \(4, 0\) of dim 2 \(size 3\) wraps around"),
+        (lambda: F.pad(x, (3, -1), "circular"), ValueError, "at most the size left after cropping, 2"),
+        (lambda: F.pad(x, (-4, 0), "circular"), ValueError, "gives size -1"),
+        (lambda: F.pad(fastgrad.zeros(2, 0, 3), (1, 1), "reflect"), ValueError,
+         r"needs non-empty dims \(a batch dim may be empty\), got shape \(2, 0, 3\)"),
+        (lambda: fastgrad.nn.ReflectionPad1d(1.5), TypeError,
+         "ReflectionPad1d: padding must be an int or a tuple of ints"),
+        (lambda: fastgrad.nn.ConstantPad2d((1, "2"), 0.0), TypeError, "ConstantPad2d: padding must be"),
+        (lambda: fastgrad.nn.CircularPad1d(1)(floats(1, 1, 2, 3)), ValueError,
+         r"CircularPad1d: expected 2D or 3D input \(got 4D input"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+    assert F.pad(fastgrad.zeros(0, 2, 3), (1, 1), "reflect").shape == (0, 2, 5)
+
+
+def test_padding_layers_hold_their_widths():
+    assert fastgrad.nn.ReflectionPad2d(1).padding == (1, 1, 1, 1)
+    assert fastgrad.nn.ReplicationPad3d((1, 2, 3, 4, 5, 6)).padding == (1, 2, 3, 4, 5, 6)
+    assert fastgrad.nn.ZeroPad1d(2).value == 0.0 and isinstance(fastgrad.nn.ZeroPad1d(2), fastgrad.nn.ConstantPad1d)
+    assert fastgrad.nn.ConstantPad1d(1, 2.5)(fastgrad.zeros(1, 2)).tolist() == [[2.5, 0, 0, 2.5]]
+    assert fastgrad.nn.ZeroPad2d((1, 0, 0, 0))(fastgrad.ones(1, 1, 1)).tolist() == [[[0, 1]]]
+
+
+# -- dropout of channels, alpha dropout, Gumbel-softmax ---------------------------------------------------
+@pytest.mark.parametrize("name", ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"])
+def test_dropout_family_refuses_bad_probabilities(name):
+    with pytest.raises(ValueError, match=rf"{name}: dropout probability must be in \[0, 1\], got 1.5"):
+        getattr(F, name)(floats(2, 3, 4), 1.5)
+    with pytest.raises(TypeError, match=rf"{name}: dropout probability p must be a number in \[0, 1\], got str"):
+        getattr(F, name)(floats(2, 3, 4), "0.5")
+
+
+@pytest.mark.parametrize("layer", ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                                   "FeatureAlphaDropout"])
+def test_dropout_layers_refuse_bad_probabilities(layer):
+    with pytest.raises(ValueError, match=rf"{layer}: dropout probability must be in \[0, 1\], got -0.1"):
+        getattr(fastgrad.nn, layer)(-0.1)
+
+
+@pytest.mark.filterwarnings("ignore:dropout3d. received a 0-D input")
+def test_dropout_family_checks_ranks_and_dtypes():
+    cases = [
+        (lambda: F.dropout1d(floats(2, 3, 4, 5)), ValueError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got shape"),
+        (lambda: F.dropout1d(floats(4), training=False), ValueError, "dropout1d: expected a 2-D"),
+        (lambda: F.feature_alpha_dropout(floats(4), training=True), ValueError,
+         r"needs at least 2 dims \(N, C, \*\) once a batch dim is added, got input of shape \(4,\)"),
+        (lambda: F.dropout3d(fastgrad.tensor(1.0)), ValueError, r"got input of shape \(\)"),
+        (lambda: F.dropout1d(fastgrad.ones(2, 3, dtype=fastgrad.int64)), TypeError, "floating point input"),
+        (lambda: F.alpha_dropout(fastgrad.ones(3, dtype=fastgrad.int64), training=True), TypeError, "floating point"),
+    ]
+    for call, error, match in cases:
+        with pytest.raises(error, match=match):
+            call()
+    with pytest.warns(UserWarning, match="dropout2d: received a 5-D input, which is deprecated"):
+        F.dropout2d(floats(1, 2, 1, 1, 1))
+    with pytest.warns(UserWarning, match=r"dropout2d: a 3-D input is taken as \(N, C, L\)"):
+        F.dropout2d(floats(2, 3, 4))
+    with pytest.warns(UserWarning, match="dropout3d: received a 1-D input"):
+        F.dropout3d(floats(3), training=False)
+
+
+@pytest.mark.parametrize("tau", [0, -1.0, float("inf"), float("nan"), "1"])
+def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
+    """(PyTorch gives NaN for tau = 0 and a plausible-looking sample of the wrong distribution for tau < 0.)"""
+    with pytest.raises(ValueError, match=f"gumbel_softmax: tau must be a positive finite number, got {tau!r}"):
+        F.gumbel_softmax(floats(2, 3), tau)
+    with pytest.raises(TypeError, match="gumbel_softmax: expected a floating point input"):
+        F.gumbel_softmax(fastgrad.tensor([1, 2]))

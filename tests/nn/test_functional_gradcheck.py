@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
@@ -358,3 +358,94 @@ def test_scaled_dot_product_attention(backend_name, batch, length, keys, feature
     mask = fastgrad.tensor(np.random.default_rng(seed).random((length, keys)) > 0.5)
     check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal), q, k, v)
     check(backend_name, lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), q, k, v)
+
+
+# -- group and RMS normalization, bilinear, pad's copying modes, channel dropout, Gumbel-softmax ------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 3), groups=st.integers(1, 3), group_channels=st.integers(1, 2),
+       spatial=array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3), seed=seeds, affine=st.booleans(),
+       eps=st.sampled_from([1e-5, 0.1]))
+def test_group_norm(backend_name, batch, groups, group_channels, spatial, seed, affine, eps):
+    assume(group_channels * math.prod(spatial) >= 3)  # (groups of 1 or 2 values normalize to constants)
+    channels = groups * group_channels
+    x = values((batch, channels) + spatial, seed)
+    if affine:
+        weight, bias = values(channels, seed + 1, 0.5, 1.5), values(channels, seed + 2)
+        check(backend_name, lambda x, w, b: F.group_norm(x, groups, w, b, eps), x, weight, bias)
+    else:
+        check(backend_name, lambda x: F.group_norm(x, groups, eps=eps), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(lead=st.sampled_from([(), (1,), (3,), (2, 3)]), normalized=st.sampled_from([(1,), (4,), (2, 3)]), seed=seeds,
+       affine=st.booleans(), eps=st.sampled_from([None, 1e-5, 0.1]))
+def test_rms_norm(backend_name, lead, normalized, seed, affine, eps):
+    x = values(lead + normalized, seed, away_from=(0.0,))
+    if affine:
+        check(backend_name, lambda x, w: F.rms_norm(x, normalized, w, eps), x, values(normalized, seed + 1))
+    else:
+        check(backend_name, lambda x: F.rms_norm(x, list(normalized), eps=eps), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(lead=st.sampled_from([(), (1,), (3,), (2, 2)]), sizes=st.tuples(st.integers(1, 3), st.integers(1, 3),
+                                                                         st.integers(1, 3)),
+       seed=seeds, bias=st.booleans())
+def test_bilinear(backend_name, lead, sizes, seed, bias):
+    out_features, in1, in2 = sizes
+    arrays = [values(lead + (in1,), seed), values(lead + (in2,), seed + 1), values(sizes, seed + 2)]
+    if bias:
+        arrays.append(values(out_features, seed + 3))
+    check(backend_name, lambda *tensors: F.bilinear(*tensors), *arrays)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@SETTINGS
+@given(padded_dims=st.integers(1, 3), batched=st.booleans(), seed=seeds, data=st.data())
+def test_copying_pad_modes(backend_name, mode, padded_dims, batched, seed, data):
+    """Each output element copies one input element, so an input element's gradient is the sum over its
+    copies (several at the edges): widths of every allowed size, cropping ones included."""
+    spatial = tuple(data.draw(st.integers(1, 3), label="size") for _ in range(padded_dims))
+    widths = []
+    for n in reversed(spatial):
+        largest = {"reflect": n - 1, "replicate": 3, "circular": n}[mode]
+        widths += [data.draw(st.integers(0, largest), label="before"),
+                   data.draw(st.integers(0, largest), label="after")]
+    if n > 1 and data.draw(st.booleans(), label="crop"):  # crop the first dim's start instead
+        widths[-2] = -1
+        widths[-1] = min(widths[-1], n - 1)  # circular wraps around what is left
+    x = values((2,) * batched + (2,) + spatial, seed)
+    check(backend_name, lambda x: F.pad(x, widths, mode), x)
+
+
+def seeded(fn):
+    """fn with fastgrad's generator reseeded before each call: the same random mask in every call gradcheck makes."""
+    def call(*args):
+        fastgrad.manual_seed(7)
+        return fn(*args)
+    return call
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=3, max_dims=5, min_side=1, max_side=3), seed=seeds, p=st.sampled_from([0.2, 0.5]))
+def test_channel_and_alpha_dropout(backend_name, shape, seed, p):
+    """The masks are constants: the gradient is the mask (times alpha dropout's scale)."""
+    x = values(shape, seed)
+    by_rank = {3: F.dropout1d, 4: F.dropout2d, 5: F.dropout3d}
+    check(backend_name, seeded(lambda x: by_rank[x.ndim](x, p)), x)
+    check(backend_name, seeded(lambda x: F.alpha_dropout(x, p, training=True)), x)
+    check(backend_name, seeded(lambda x: F.feature_alpha_dropout(x, p, training=True)), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, tau=st.sampled_from([0.5, 1, 2]))
+def test_gumbel_softmax(backend_name, shape, seed, tau):
+    x = values(shape, seed)
+    check(backend_name, seeded(lambda x: F.gumbel_softmax(x, tau)), x)
+    check(backend_name, seeded(lambda x: F.gumbel_softmax(x, tau, dim=0)), x)

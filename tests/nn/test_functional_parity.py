@@ -1,4 +1,5 @@
 """fastgrad.nn.functional against torch.nn.functional: values and gradients, float32 and float64."""
+import inspect
 import math
 import warnings
 
@@ -561,3 +562,220 @@ def test_poisson_nll_loss_takes_pytorchs_positional_order():
     ours = F.poisson_nll_loss(fastgrad.tensor(x), fastgrad.tensor(y), False, False, None, 0.5)
     theirs = TF.poisson_nll_loss(torch.tensor(x), torch.tensor(y), False, False, None, 0.5)
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+
+
+# -- group and RMS normalization, bilinear -----------------------------------------------------------
+@pytest.mark.parametrize("shape, groups", [((2, 6), 3), ((2, 6, 5), 2), ((3, 4, 2, 3), 4), ((1, 6, 3), 1),
+                                           ((2, 4, 1, 1), 2), ((0, 4, 3), 2)])
+@pytest.mark.parametrize("affine", ["both", "weight", "bias", "none"])
+def test_group_norm(dtype, rng, shape, groups, affine):
+    channels = shape[1]
+    arrays = [rng.standard_normal(shape) * 3 + 1]
+    arrays += [rng.uniform(0.5, 1.5, channels)] if affine in ("both", "weight") else []
+    arrays += [rng.standard_normal(channels)] if affine in ("both", "bias") else []
+
+    def run(functional, library):
+        def call(x, *params):
+            named = dict(zip([name for name in ("weight", "bias") if name in affine or affine == "both"], params))
+            if library is torch and affine == "bias":  # (PyTorch's backward fails without a weight: give it ones)
+                named["weight"] = torch.ones(channels, dtype=x.dtype)
+            return functional(x, groups, named.get("weight"), named.get("bias"), eps=1e-3)
+        return call
+
+    parity(dtype, run(F.group_norm, fastgrad), run(TF.group_norm, torch), *arrays)
+
+
+@pytest.mark.parametrize("shape, normalized", [((5,), (5,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 4)), ((3, 1), (1,))])
+@pytest.mark.parametrize("eps", [None, 1e-3])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_rms_norm(dtype, rng, shape, normalized, eps, weighted):
+    arrays = [rng.standard_normal(shape)] + ([rng.standard_normal(normalized)] if weighted else [])
+    parity(dtype, lambda x, *w: F.rms_norm(x, normalized, *w, eps=eps),
+           lambda x, *w: TF.rms_norm(x, normalized, *w, eps=eps), *arrays)
+
+
+def test_rms_norm_casts_a_weight_of_another_dtype_to_the_inputs_as_pytorch(rng):
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    for input_dtype, weight_dtype in ((np.float32, np.float64), (np.float64, np.float32)):
+        ours = [fastgrad.tensor(x.astype(input_dtype), requires_grad=True),
+                fastgrad.tensor(w.astype(weight_dtype), requires_grad=True)]
+        theirs = [torch.tensor(x.astype(input_dtype), requires_grad=True),
+                  torch.tensor(w.astype(weight_dtype), requires_grad=True)]
+        got = F.rms_norm(ours[0], [4], ours[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch warns that it cannot use its fused kernel
+            expected = TF.rms_norm(theirs[0], [4], theirs[1])
+        assert got.dtype == np.dtype(str(expected.dtype).removeprefix("torch."))
+        np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-5)
+        got.sum().backward()
+        expected.sum().backward()
+        for mine, reference in zip(ours, theirs):
+            assert mine.grad.dtype == np.dtype(str(reference.grad.dtype).removeprefix("torch."))
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("lead", [(), (4,), (2, 3), (0,)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_bilinear(dtype, rng, lead, with_bias):
+    arrays = [rng.standard_normal(lead + (3,)), rng.standard_normal(lead + (5,)), rng.standard_normal((2, 3, 5))]
+    arrays += [rng.standard_normal(2)] if with_bias else []
+    parity(dtype, F.bilinear, TF.bilinear, *arrays)
+
+
+# -- pad's reflect, replicate and circular modes --------------------------------------------------------
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, widths", [
+    ((2, 5), (2, 3)), ((1, 2, 5), (4, 0)), ((1, 2, 5), (-1, 2)), ((2, 2, 5), (1, -2)), ((3, 4), (0, 0)),
+    ((3, 4, 5), (1, 2, 3, 0)), ((1, 2, 4, 5), (-1, 2, 2, -1)), ((2, 3, 3, 4), (3, 3, 2, 2)),
+    ((2, 3, 3, 4), (1, 1, 1, 1, 1, 1)), ((1, 2, 3, 3, 4), (2, 1, 0, 2, 1, -1)), ((1, 1, 1, 2, 3), (0, 0, 1, 1, 0, 0)),
+])
+def test_copying_pad_modes(dtype, rng, mode, shape, widths):
+    if mode == "reflect" and any(w >= n for w, n in zip(widths, np.repeat(shape[::-1], 2))):
+        widths = tuple(min(w, n - 1) for w, n in zip(widths, np.repeat(shape[::-1], 2)))  # reflect needs w < n
+    parity(dtype, lambda x: F.pad(x, widths, mode), lambda x: TF.pad(x, widths, mode), rng.standard_normal(shape))
+
+
+def _reads_uninitialized_memory(shape, widths) -> bool:
+    """Where PyTorch's circular padding wraps around more than cropping leaves (its check counts the whole
+    dim) and fills the output from memory it never wrote: fastgrad raises there."""
+    for k in range(len(widths) // 2):
+        size, before, after = shape[len(shape) - 1 - k], widths[2 * k], widths[2 * k + 1]
+        kept = size - max(-before, 0) - max(-after, 0)
+        if size + before + after > 0 and kept < max(before, after) <= size:
+            return True
+    return False
+
+
+def _outcome(call):
+    try:
+        return call().detach().numpy()
+    except (ValueError, RuntimeError, NotImplementedError) as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_copying_pad_modes_accept_and_refuse_what_pytorch_does(mode):
+    """Over a grid of ranks, sizes (empty and size-1 dims too) and widths: the same output where PyTorch
+    gives one, an error where it raises (ValueError for the sizes and widths, where PyTorch's is a
+    RuntimeError; NotImplementedError for the ranks, as PyTorch's)."""
+    shapes = [(3,), (2, 3), (1, 2, 3), (2, 0, 3), (0, 2, 3), (2, 3, 1), (2, 3, 0), (1, 1, 3, 4), (2, 3, 4, 5),
+              (1, 2, 2, 2, 2), (2, 1, 2, 2, 2, 2)]
+    widths_grid = [(1, 1), (2, 2), (3, 3), (4, 0), (-1, 2), (-3, 0), (-2, -1), (-4, 2), (-4, 1), (0, 0), (1, 1, 1, 1),
+                   (1, 1, 3, 0), (0, -2, 1, 1), (1, 1, 1, 1, 1, 1), (1,) * 8, (1,)]
+    compared = 0
+    for shape in shapes:
+        x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+        for widths in widths_grid:
+            ranks_fit = len(shape) - len(widths) // 2 in (1, 2)
+            if mode == "circular" and ranks_fit and _reads_uninitialized_memory(shape, widths):
+                with pytest.raises(ValueError, match="wraps around more than once"):
+                    F.pad(fastgrad.tensor(x), widths, mode)
+                continue
+            ours = _outcome(lambda: F.pad(fastgrad.tensor(x), widths, mode))
+            theirs = _outcome(lambda: TF.pad(torch.tensor(x), widths, mode))
+            where = f"{mode} padding {widths} of shape {shape}"
+            if isinstance(theirs, type):
+                expected = NotImplementedError if theirs is NotImplementedError else ValueError
+                assert ours is expected, f"{where}: PyTorch raises {theirs.__name__}, fastgrad gives {ours}"
+            else:
+                assert not isinstance(ours, type), f"{where}: fastgrad raises {ours.__name__}, PyTorch does not"
+                np.testing.assert_array_equal(ours, theirs, err_msg=where)
+                compared += 1
+    assert compared > 20
+
+
+def test_copying_pad_modes_take_only_a_zero_value_as_pytorch():
+    x = np.ones((1, 2, 3))
+    np.testing.assert_array_equal(F.pad(fastgrad.tensor(x), (1, 1), "reflect", 0.0).numpy(),
+                                  TF.pad(torch.tensor(x), (1, 1), "reflect", 0.0).numpy())
+    with pytest.raises(RuntimeError, match="doesn't take in value"):
+        TF.pad(torch.tensor(x), (1, 1), "reflect", 1.0)
+    with pytest.raises(ValueError, match=r"mode 'reflect' takes no value .*got value=1.0"):
+        F.pad(fastgrad.tensor(x), (1, 1), "reflect", 1.0)
+
+
+# -- dropout of channels, alpha dropout, Gumbel-softmax: structure, not PyTorch's random values -------------
+CHANNEL_DROPOUTS = ["dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout", "alpha_dropout"]
+
+
+def _dropout_outcome(library, name, ndim, training, p=0.5):
+    """What repeated calls do: ("raises", error type), or ("ok", whether they warned, the dims along which the
+    output of an input of ones varies (the dims that do not share one draw), the distinct values). Repeated
+    (30 draws or more in all), so that an input of few channels shows every dim and value that can vary."""
+    functional = F if library is fastgrad else TF
+    x = library.ones((6,) * ndim if ndim <= 4 else (4,) * ndim, dtype=library.float64)
+    warned, varying, values = False, set(), set()
+    for _ in range(40 if ndim == 0 else 5):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = getattr(functional, name)(x, p, training).numpy()
+            except (ValueError, RuntimeError) as error:
+                return "raises", type(error)
+        warned |= bool(caught)
+        varying |= {d for d in range(out.ndim) if out.size and np.ptp(out, axis=d).max() > 0}
+        values |= set(np.unique(out.round(12)).tolist())
+    return "ok", warned, sorted(varying), sorted(values)
+
+
+@pytest.mark.parametrize("name", CHANNEL_DROPOUTS)
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout_family_accepts_warns_and_drops_what_pytorch_does(name, training):
+    """For every rank 0 to 6: raises where PyTorch raises, warns where it warns, otherwise draws once per
+    element of the same dims (whole channels) and gives the same values (0 and 1/(1-p), or alpha dropout's
+    two values); evaluation is the identity."""
+    fastgrad.manual_seed(0), torch.manual_seed(0)
+    for ndim in range(7):
+        ours, theirs = _dropout_outcome(fastgrad, name, ndim, training), _dropout_outcome(torch, name, ndim, training)
+        if theirs[0] == "raises":
+            assert ours[0] == "raises", f"{name}, {ndim}-D: PyTorch raises, fastgrad does not"
+            continue
+        assert ours[0] == "ok", f"{name}, {ndim}-D: fastgrad raises {ours[1].__name__}, PyTorch does not"
+        assert ours[1:3] == theirs[1:3], f"{name}, {ndim}-D: (warned, varying dims) {ours[1:3]} vs {theirs[1:3]}"
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-12, err_msg=f"{name}, {ndim}-D: the values")
+
+
+@pytest.mark.parametrize("name", CHANNEL_DROPOUTS)
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_dropout_family_at_p_0_and_1_gives_pytorchs_values(name, p):
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = getattr(F, name)(fastgrad.tensor(x), p, True).numpy()
+        theirs = getattr(TF, name)(torch.tensor(x), p, True).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_gumbel_softmax_takes_pytorchs_arguments_and_warns_about_eps():
+    logits = np.random.default_rng(0).standard_normal((3, 4))
+    for library, functional in ((fastgrad, F), (torch, TF)):
+        with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect"):
+            soft = functional.gumbel_softmax(library.tensor(logits), 0.5, False, 1e-5, 0)
+        hard = functional.gumbel_softmax(library.tensor(logits), hard=True, dim=0)
+        assert tuple(soft.shape) == tuple(hard.shape) == (3, 4) and str(soft.dtype).endswith("float64")
+        np.testing.assert_allclose(soft.detach().numpy().sum(0), 1.0, rtol=1e-12)
+        np.testing.assert_array_equal(np.sort(hard.detach().numpy(), axis=0)[-1], 1.0)
+
+
+# -- PyTorch's argument names, order and defaults ----------------------------------------------------------
+BILINEAR_PARAMETERS = [("input1", inspect.Parameter.empty), ("input2", inspect.Parameter.empty),
+                       ("weight", inspect.Parameter.empty), ("bias", None)]  # (a builtin in PyTorch: no signature)
+
+
+@pytest.mark.parametrize("name", ["group_norm", "rms_norm", "bilinear", "dropout1d", "dropout2d", "dropout3d",
+                                  "alpha_dropout", "feature_alpha_dropout", "gumbel_softmax", "pad"])
+def test_functional_signatures_are_pytorchs(name):
+    ours = [(p.name, p.default) for p in inspect.signature(getattr(F, name)).parameters.values()]
+    theirs = BILINEAR_PARAMETERS if name == "bilinear" else [
+        (p.name, p.default) for p in inspect.signature(getattr(TF, name)).parameters.values()]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", ["GroupNorm", "RMSNorm", "Bilinear", "Dropout1d", "Dropout2d", "Dropout3d",
+                                  "AlphaDropout", "FeatureAlphaDropout"] +
+                         [f"{kind}Pad{d}d" for kind in ("Reflection", "Replication", "Circular", "Constant", "Zero")
+                          for d in (1, 2, 3)])
+def test_layer_signatures_are_pytorchs(name):
+    def parameters(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+    assert parameters(getattr(fastgrad.nn, name)) == parameters(getattr(torch.nn, name))

@@ -50,6 +50,21 @@ def both(build):
     lambda nn, lib: nn.CosineEmbeddingLoss(), lambda nn, lib: nn.TripletMarginLoss(swap=True),
     lambda nn, lib: nn.SoftMarginLoss(), lambda nn, lib: nn.MultiLabelSoftMarginLoss(lib.ones(3)),
     lambda nn, lib: nn.MultiMarginLoss(p=2), lambda nn, lib: nn.PoissonNLLLoss(), lambda nn, lib: nn.GaussianNLLLoss(),
+    lambda nn, lib: nn.GroupNorm(3, 6), lambda nn, lib: nn.GroupNorm(2, 4, 1e-3, affine=False),
+    lambda nn, lib: nn.GroupNorm(1, 4, bias=False), lambda nn, lib: nn.RMSNorm(4),
+    lambda nn, lib: nn.RMSNorm([2, 3], 1e-6),
+    lambda nn, lib: nn.RMSNorm((3,), elementwise_affine=False), lambda nn, lib: nn.Bilinear(3, 5, 4),
+    lambda nn, lib: nn.Bilinear(3, 5, 4, bias=False), lambda nn, lib: nn.Dropout1d(), lambda nn, lib: nn.Dropout2d(0.3),
+    lambda nn, lib: nn.Dropout(0),
+    lambda nn, lib: nn.Dropout3d(0.1, True), lambda nn, lib: nn.AlphaDropout(0.2),
+    lambda nn, lib: nn.FeatureAlphaDropout(inplace=True), lambda nn, lib: nn.ReflectionPad1d(2),
+    lambda nn, lib: nn.ReflectionPad2d((1, 0, 2, 1)), lambda nn, lib: nn.ReflectionPad3d(1),
+    lambda nn, lib: nn.ReplicationPad1d((0, 3)), lambda nn, lib: nn.ReplicationPad2d(2),
+    lambda nn, lib: nn.ReplicationPad3d(1), lambda nn, lib: nn.CircularPad1d(1),
+    lambda nn, lib: nn.CircularPad2d([1, 2, 3, 4]), lambda nn, lib: nn.CircularPad3d(2),
+    lambda nn, lib: nn.ConstantPad1d(2, 3.5), lambda nn, lib: nn.ConstantPad2d((1, 0, 2, 1), -1),
+    lambda nn, lib: nn.ConstantPad3d(1, 0.0), lambda nn, lib: nn.ZeroPad1d((1, 2)), lambda nn, lib: nn.ZeroPad2d(1),
+    lambda nn, lib: nn.ZeroPad3d((1, 1, 0, 0, 2, 2)),
 ])
 
 def test_repr_matches_pytorch(build):
@@ -280,3 +295,94 @@ def test_flatten_parameters_is_accepted_and_changes_nothing():
         before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
         assert layer.flatten_parameters() is None and getattr(torch.nn, cls)(3, 4).flatten_parameters() is None
         assert all(np.array_equal(before[k], v.numpy()) for k, v in layer.state_dict().items())
+
+
+@pytest.mark.parametrize("build, shapes", [
+    (lambda nn: nn.GroupNorm(2, 4), [(3, 4, 5)]), (lambda nn: nn.GroupNorm(3, 6, eps=1e-3, bias=False), [(2, 6, 2, 2)]),
+    (lambda nn: nn.RMSNorm(5), [(3, 5)]), (lambda nn: nn.RMSNorm([2, 5], eps=1e-4), [(3, 2, 5)]),
+    (lambda nn: nn.Bilinear(3, 5, 4), [(6, 3), (6, 5)]),
+    (lambda nn: nn.Bilinear(3, 2, 4, bias=False), [(2, 7, 3), (2, 7, 2)]),
+])
+def test_normalization_and_bilinear_layers_load_pytorchs_weights_and_match_it(build, shapes):
+    """PyTorch's state dict (names and shapes) loads as it is; then the same outputs and gradients, the weights'
+    included."""
+    theirs, ours = build(torch.nn).double(), build(nn).double()
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        for parameter in theirs.parameters():  # not the initial ones and zeros
+            parameter.copy_(torch.tensor(rng.standard_normal(tuple(parameter.shape))))
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    got, expected = ours(*map(fastgrad.tensor, arrays)), theirs(*map(torch.tensor, arrays))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    upstream = rng.standard_normal(got.shape)
+    (got * fastgrad.tensor(upstream)).sum().backward()
+    (expected * torch.tensor(upstream)).sum().backward()
+    for (name, mine), reference in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_bilinear_initialisation_has_pytorchs_bound():
+    """U(-1/sqrt(in1_features), 1/sqrt(in1_features)) for the weight and the bias, in both libraries."""
+    bound = 1 / np.sqrt(20)
+    fastgrad.manual_seed(0), torch.manual_seed(0)
+    for layer in (nn.Bilinear(20, 3, 400), torch.nn.Bilinear(20, 3, 400)):
+        for name in ("weight", "bias"):
+            values = getattr(layer, name).detach().numpy()
+            assert 0.97 * bound < np.abs(values).max() <= bound
+            assert abs(values.std() - bound / np.sqrt(3)) < 0.1 * bound
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda nn: nn.ReflectionPad1d((2, 1)), (2, 3, 4)), (lambda nn: nn.ReflectionPad2d(1), (3, 4, 5)),
+    (lambda nn: nn.ReflectionPad3d((1, 0, 0, 1, 1, 1)), (1, 2, 2, 3, 4)), (lambda nn: nn.ReplicationPad1d(3), (3, 4)),
+    (lambda nn: nn.ReplicationPad2d((0, 2, 1, 0)), (1, 2, 3, 3)), (lambda nn: nn.ReplicationPad3d(2), (2, 2, 3, 2)),
+    (lambda nn: nn.CircularPad1d((3, 1)), (2, 2, 3)), (lambda nn: nn.CircularPad2d((1, -1, 2, 0)), (2, 3, 4)),
+    (lambda nn: nn.CircularPad3d(1), (1, 1, 2, 3, 2)), (lambda nn: nn.ConstantPad1d(2, 3.5), (2, 3)),
+    (lambda nn: nn.ConstantPad2d((1, 0, -1, 2), -1.0), (2, 3, 4)), (lambda nn: nn.ConstantPad3d(1, 2.0), (2, 2, 2)),
+    (lambda nn: nn.ZeroPad1d((1, 2)), (3, 3)), (lambda nn: nn.ZeroPad2d(1), (1, 2, 2)),
+    (lambda nn: nn.ZeroPad3d((0, 1, 1, 0, 2, 0)), (1, 1, 2, 2, 2)),
+    (lambda nn: nn.ReflectionPad1d((1, 1, 1, 1)), (1, 3, 3)),  # PyTorch's layers take any number of widths
+])
+def test_padding_layers_match_pytorch(build, shape):
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    ours, theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got, expected = build(nn)(ours), build(torch.nn)(theirs)
+    np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())
+    upstream = np.random.default_rng(0).standard_normal(got.shape)
+    (got * fastgrad.tensor(upstream)).sum().backward()
+    (expected * torch.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    assert not list(build(nn).state_dict()) and not list(build(torch.nn).state_dict())
+
+
+@pytest.mark.parametrize("build", [lambda nn: nn.CircularPad1d(1), lambda nn: nn.CircularPad2d(1),
+                                   lambda nn: nn.CircularPad3d(1)])
+def test_circular_padding_layers_check_the_rank_as_pytorch(build):
+    for ndim in range(7):
+        x = np.ones((2,) * ndim)
+        outcomes = []
+        for layer, library in ((build(nn), fastgrad), (build(torch.nn), torch)):
+            try:
+                layer(library.tensor(x))
+                outcomes.append(None)
+            except (ValueError, RuntimeError, NotImplementedError) as error:
+                outcomes.append(type(error))
+        assert outcomes[0] == outcomes[1], f"{ndim}-D input: {outcomes}"
+
+
+@pytest.mark.parametrize("name", ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                                  "FeatureAlphaDropout"])
+def test_dropout_layers_are_the_identity_in_eval_mode_and_never_change_the_input_of_alpha_dropout(name):
+    shape = {"Dropout1d": (2, 3, 4), "Dropout2d": (2, 3, 4, 5)}.get(name, (2, 3, 4, 5, 6))
+    x = np.random.default_rng(0).standard_normal(shape)
+    for library in (fastgrad, torch):
+        layer = getattr(library.nn, name)(0.5, inplace=True).eval()
+        np.testing.assert_array_equal(layer(library.tensor(x)).numpy(), x)
+        layer.train()
+        data = library.tensor(x)
+        layer(data)
+        changed = not np.array_equal(data.numpy(), x)
+        assert changed == (name not in ("AlphaDropout", "FeatureAlphaDropout")), f"{library.__name__}: {name}"

@@ -6,30 +6,37 @@ from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d, Conv2d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
-from fastgrad.nn.modules.dropout import Dropout
+from fastgrad.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
-from fastgrad.nn.modules.linear import Identity, Linear
+from fastgrad.nn.modules.linear import Bilinear, Identity, Linear
 from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                                       GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                       MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
                                       PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from fastgrad.nn.modules.module import Module
-from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
+from fastgrad.nn.modules.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm
+from fastgrad.nn.modules.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                                         ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                                         ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
+                                         ZeroPad3d)
 from fastgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, AvgPool2d, MaxPool1d,
                                          MaxPool2d)
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from fastgrad.nn.modules.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d",
-           "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "CELU", "Conv1d", "Conv2d", "CosineEmbeddingLoss",
-           "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "EmbeddingBag", "Flatten",
-           "GaussianNLLLoss", "GELU", "GLU", "GRU", "GRUCell", "Hardsigmoid", "Hardswish", "Hardtanh",
-           "HingeEmbeddingLoss", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
-           "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell", "MarginRankingLoss", "MaxPool1d", "MaxPool2d", "Mish",
-           "Module", "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "MultiLabelSoftMarginLoss",
-           "MultiMarginLoss", "NLLLoss", "PairwiseDistance", "ParameterDict", "ParameterList", "PoissonNLLLoss",
-           "PReLU", "ReLU", "ReLU6", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "SELU", "Sequential", "Sigmoid",
-           "SiLU", "SmoothL1Loss", "SoftMarginLoss", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh",
-           "Tanhshrink", "Threshold", "Transformer", "TransformerEncoder", "TransformerEncoderLayer",
-           "TripletMarginLoss", "Unflatten"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
+           "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Bilinear", "CELU", "CircularPad1d",
+           "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "Conv1d", "Conv2d",
+           "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d",
+           "Dropout3d", "ELU", "Embedding", "EmbeddingBag", "FeatureAlphaDropout", "Flatten", "GaussianNLLLoss",
+           "GELU", "GLU", "GroupNorm", "GRU", "GRUCell", "Hardsigmoid", "Hardswish", "Hardtanh", "HingeEmbeddingLoss",
+           "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid",
+           "LogSoftmax", "LSTM", "LSTMCell", "MarginRankingLoss", "MaxPool1d", "MaxPool2d", "Mish", "Module",
+           "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+           "NLLLoss", "PairwiseDistance", "ParameterDict", "ParameterList", "PoissonNLLLoss", "PReLU",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReLU", "ReLU6", "ReplicationPad1d",
+           "ReplicationPad2d", "ReplicationPad3d", "RMSNorm", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "SELU",
+           "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "SoftMarginLoss", "Softmax", "Softmin", "Softplus",
+           "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerEncoder",
+           "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]

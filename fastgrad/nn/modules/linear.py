@@ -1,4 +1,4 @@
-"""Linear (y = x W^T + b) and Identity."""
+"""Linear (y = x W^T + b), Bilinear (y = x1 W x2 + b) and Identity."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 class Identity(Module):
@@ -45,3 +45,38 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """y[..., o] = x1 W[o] x2^T + b[o]: weight (out_features, in1_features, in2_features), bias (out_features,),
+    both drawn from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as in PyTorch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        check_device("Bilinear", device)
+        sizes = {"in1_features": in1_features, "in2_features": in2_features, "out_features": out_features}
+        for name, size in sizes.items():
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+                raise ValueError(f"Bilinear: {name} must be a non-negative int, got {size!r}")
+        self.in1_features, self.in2_features, self.out_features = (int(size) for size in sizes.values())
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
+        self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.in1_features <= 0:
+            raise ValueError(f"Bilinear: in1_features must be > 0 (the initial weights' bound is 1/sqrt of it), "
+                             f"got {self.in1_features}")
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -1,5 +1,6 @@
-"""LayerNorm: normalization over the trailing dims of each example (Ba et al., 2016); BatchNorm1d/2d/3d:
-per channel over the batch (Ioffe and Szegedy, 2015)."""
+"""LayerNorm: normalization over the trailing dims of each example (Ba et al., 2016); RMSNorm: its scaling
+alone (Zhang and Sennrich, 2019); GroupNorm: over groups of channels of each example (Wu and He, 2018);
+BatchNorm1d/2d/3d: per channel over the batch (Ioffe and Szegedy, 2015)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -15,6 +16,11 @@ from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor, check_device
 
 
+def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    return tuple(int(n) for n in shape)
+
+
 class LayerNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing dims `normalized_shape`; weight
     starts at 1 and bias at 0 (both absent without elementwise_affine, bias absent with bias=False)."""
@@ -22,8 +28,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, dtype=None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
-        self.normalized_shape = tuple(int(n) for n in shape)
+        self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = as_dtype(dtype) if dtype is not None else default_float
         self.register_parameter("weight", Parameter(np.empty(self.normalized_shape, dtype=dtype))
@@ -43,6 +48,63 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the trailing dims `normalized_shape`; weight starts at 1
+    (absent without elementwise_affine). eps None is the input dtype's machine epsilon, as in PyTorch."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        check_device("RMSNorm", device)
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalization of each example's groups of channels (see F.group_norm), in training and evaluation
+    alike; per-channel weight (1) and bias (0) unless not `affine` (no bias with bias=False)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        check_device("GroupNorm", device)
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
+        dtype = as_dtype(dtype) if dtype is not None else default_float
+        self.register_parameter("weight", Parameter(np.ones(num_channels, dtype=dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
 
 
