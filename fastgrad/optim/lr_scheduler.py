@@ -1,7 +1,7 @@
 """Learning-rate schedules with PyTorch's names, arguments and state: StepLR, MultiStepLR, ConstantLR,
 ExponentialLR, LambdaLR, MultiplicativeLR, LinearLR, PolynomialLR, CosineAnnealingLR,
-CosineAnnealingWarmRestarts and OneCycleLR (per step or epoch), ReduceLROnPlateau (on a metric), and the
-combinations SequentialLR (one schedule after another) and ChainedScheduler (all at once).
+CosineAnnealingWarmRestarts, CyclicLR and OneCycleLR (per step or epoch), ReduceLROnPlateau (on a metric),
+and the combinations SequentialLR (one schedule after another) and ChainedScheduler (all at once).
 
 Each writes the new rate into `optimizer.param_groups[i]["lr"]`; its own counters are in
 `state_dict()` (everything but the optimizer, under PyTorch's keys), so a checkpoint resumes the
@@ -24,30 +24,18 @@ EPOCH_DEPRECATION_WARNING = ("scheduler.step(epoch) is deprecated, as in PyTorch
                              "scheduler has one")
 
 
-class _Schedule:
-    """What every scheduler shares: the last rates set, and its counters as a state dict."""
-
-    optimizer: Optimizer
-    _last_lr: list[float]
-
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-
-
-class LRScheduler(_Schedule):
-    """Call `step()` after the optimizer's step, once per epoch (or per batch for OneCycleLR).
+class LRScheduler:
+    """Call `step()` after the optimizer's step, once per epoch (or per batch for OneCycleLR and CyclicLR).
 
     Subclasses implement `get_lr()`, the rates for epoch `last_epoch`, and may implement
     `_get_closed_form_lr()`, the rates from `base_lrs` alone, used when `step(epoch)` jumps to an epoch;
     `_is_initial` is true during the step the constructor takes, and `_step_count` counts steps
-    including that one (PyTorch's names).
+    including that one (PyTorch's names). `get_last_lr()` is the rates last set; `state_dict()` is
+    every attribute but the optimizer.
     """
+
+    optimizer: Optimizer
+    _last_lr: list[float]
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -69,6 +57,15 @@ class LRScheduler(_Schedule):
         self._is_initial = True
         self.step()
         self._is_initial = False
+
+    def get_last_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(state_dict)
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -184,6 +181,14 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
 
+def _saved_attributes(function: Callable | None) -> dict[str, Any] | None:
+    """What a state dict keeps of a user's function: nothing of a plain function or lambda (its code is
+    not data), a callable object's attributes."""
+    if function is None or isinstance(function, types.FunctionType):
+        return None
+    return dict(function.__dict__)
+
+
 class _FunctionSchedule(LRScheduler):
     """A schedule given by functions of the epoch, one for all groups or one per group. Functions are
     not saved in state_dict (None in their place); a callable object's attributes are."""
@@ -207,8 +212,7 @@ class _FunctionSchedule(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = [_saved_attributes(fn) for fn in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -375,7 +379,120 @@ def _per_group(name: str, optimizer: Optimizer, value: float | Sequence[float]) 
     return [value] * groups
 
 
-class OneCycleLR(LRScheduler):
+class _MomentumCycle(LRScheduler):
+    """A schedule that, with cycle_momentum, moves each group's momentum (or Adam's beta1) opposite to its rate."""
+
+    use_beta1: bool
+
+    def _check_momentum_option(self, optimizer: Optimizer) -> None:
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError(f"{type(self).__name__}: cycle_momentum needs an optimizer with momentum or betas, "
+                             f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)")
+        self.use_beta1 = "betas" in optimizer.defaults
+
+    def _set_momentum(self, group: dict, momentum: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+
+# CyclicLR's built-in modes, and what each one's scale is a function of: the cycle number or the step
+_CYCLIC_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+
+
+class CyclicLR(_MomentumCycle):
+    """Cyclical learning rates (Smith, 2017), stepped after every batch: each group's rate climbs linearly
+    from base_lr to max_lr over step_size_up steps and back over step_size_down, the height of the
+    climb scaled by mode: "triangular" (full height), "triangular2" (halved every cycle), "exp_range"
+    (gamma^step), or by scale_fn of the cycle number (1, 2, ...) or of the step (scale_mode). With
+    cycle_momentum the momentum (or beta1) falls from max_momentum to base_momentum as the rate rises.
+    Unlike other schedules, the constructor sets the rates to base_lr, which are also `base_lrs`."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float], max_lr: float | Sequence[float],
+                 step_size_up: float = 2000, step_size_down: float | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"CyclicLR needs an Optimizer, got {type(optimizer).__name__}")
+        if not step_size_up > 0:
+            raise ValueError(f"CyclicLR: step_size_up must be > 0, got {step_size_up}")
+        if step_size_down is not None and not step_size_down >= 0:
+            raise ValueError(f"CyclicLR: step_size_down must be >= 0 (or None: step_size_up), got {step_size_down}")
+        if scale_fn is None and mode not in _CYCLIC_MODES:
+            raise ValueError(f"CyclicLR: mode must be one of {sorted(_CYCLIC_MODES)} (or give scale_fn), got {mode!r}")
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"CyclicLR: scale_fn must be a function of one number, got {type(scale_fn).__name__}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = step_size_up if step_size_down is None else float(step_size_down)
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size  # the rising part of a cycle
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else _CYCLIC_MODES[mode]
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._check_momentum_option(optimizer)
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for group, high, low in zip(optimizer.param_groups, self.max_momentums, self.base_momentums):
+                    self._set_momentum(group, high)
+                    group["max_momentum"], group["base_momentum"] = high, low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x: float) -> float:
+        """The factor on the climb's height, of the cycle number or the step (scale_mode)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        position = 1.0 + self.last_epoch / self.total_size - cycle  # in [0, 1): where in the cycle
+        if position <= self.step_ratio:
+            climbed = position / self.step_ratio
+        else:
+            climbed = (position - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        rates = [base_lr + (max_lr - base_lr) * climbed * scale for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(group, high - (high - low) * climbed * scale)
+        return rates
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_scale_fn_custom")}
+        state["_scale_fn_custom"] = _saved_attributes(self._scale_fn_custom)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        attributes = state.pop("_scale_fn_custom", None)
+        if attributes is not None and self._scale_fn_custom is None:
+            raise ValueError("CyclicLR: the state dict holds the attributes of a scale_fn object, but this CyclicLR "
+                             "has no scale_fn to give them to")
+        self.__dict__.update(state)
+        if attributes is not None:
+            self._scale_fn_custom.__dict__.update(attributes)
+
+
+class OneCycleLR(_MomentumCycle):
     """The 1cycle policy (Smith & Topin, 2017), stepped after every batch: the rate rises from
     max_lr / div_factor to max_lr over the first pct_start of total_steps, then anneals to
     initial_lr / final_div_factor (three_phase: back to the initial rate first, then down); momentum
@@ -424,22 +541,13 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
-                                 f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self._check_momentum_option(optimizer)
             if last_epoch == -1:
                 for group, high, low in zip(optimizer.param_groups, _per_group("max_momentum", optimizer, max_momentum),
                                             _per_group("base_momentum", optimizer, base_momentum)):
                     self._set_momentum(group, high)
                     group["max_momentum"], group["base_momentum"] = high, low
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict, momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _anneal(self, start: float, end: float, fraction: float) -> float:
         if self._anneal_func_type == "cos":
@@ -466,60 +574,88 @@ class OneCycleLR(LRScheduler):
         return rates
 
 
-class ReduceLROnPlateau(_Schedule):
-    """Multiply the rates by `factor` when the metric passed to `step(metric)` has not improved for more
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the rates by `factor` when the metric passed to `step(metrics)` has not improved for more
     than `patience` epochs; improvement means beating the best by `threshold` (relative or absolute),
     downwards for mode "min", upwards for "max". After a reduction, `cooldown` epochs pass before bad
-    epochs count again; rates never go below `min_lr`, and changes smaller than `eps` are skipped."""
+    epochs count again; rates never go below `min_lr`, and changes smaller than `eps` are skipped.
+    An LRScheduler, as in PyTorch, that takes no step when made and has no get_lr()."""
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float | list[float] = 0.0, eps: float = 1e-8) -> None:
+        if not 0 <= factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau needs an Optimizer, got {type(optimizer).__name__}")
+        groups = optimizer.param_groups
+        # the attributes in PyTorch's order, so that state dicts have its keys in its order
+        self.factor = factor
+        self.optimizer = optimizer
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(groups):
+                raise ValueError(f"ReduceLROnPlateau: {len(min_lr)} min_lr values for {len(groups)} parameter groups")
+            self.default_min_lr, self.min_lrs = None, list(min_lr)
+        else:  # also the floor of groups added later
+            self.default_min_lr, self.min_lrs = min_lr, [min_lr] * len(groups)
+        self.patience, self.cooldown, self.eps = patience, cooldown, eps
+        self.last_epoch = 0
+        self._last_lr = self._current_lrs()
+        self._set_comparison(mode, threshold, threshold_mode)
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    def _set_comparison(self, mode: str, threshold: float, threshold_mode: str) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        if not 0 <= factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
-        groups = optimizer.param_groups
-        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
-        if len(min_lrs) != len(groups):
-            raise ValueError(f"ReduceLROnPlateau: {len(min_lrs)} min_lr values for {len(groups)} parameter groups")
-        self.optimizer = optimizer
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode, self.cooldown = threshold, threshold_mode, cooldown
-        self.min_lrs, self.eps = min_lrs, eps
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
-        self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in groups]
+        self.mode_worse = math.inf if mode == "min" else -math.inf  # the best metric before any step
+        self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
 
     def is_better(self, current: float, best: float) -> bool:
         if self.mode == "min":
             return current < (best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
         return current > (best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
 
-    def step(self, metrics: float) -> None:
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
         else:
             self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
+        if self.in_cooldown:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # bad epochs during cooldown do not count
         if self.num_bad_epochs > self.patience:
             self._reduce_lr()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._current_lrs()
 
     def _reduce_lr(self) -> None:
-        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):  # a group was added since
+            if self.default_min_lr is None:
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups, but min_lr "
+                                   f"gave {len(self.min_lrs)} (one per group when the scheduler was made); set "
+                                   "scheduler.min_lrs to one value per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
             new_lr = max(group["lr"] * self.factor, min_lr)
             if group["lr"] - new_lr > self.eps:
                 group["lr"] = new_lr
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self._set_comparison(self.mode, self.threshold, self.threshold_mode)  # also for state dicts without mode_worse
 
 
 def _check_combined(name: str, schedulers: Sequence[LRScheduler], optimizer: Optimizer) -> None:

@@ -1,5 +1,5 @@
-"""Learning-rate schedulers against torch.optim.lr_scheduler: the rates (and OneCycleLR's momenta) over
-30 steps, state_dict keys, resuming from a state dict (ours or PyTorch's), step(epoch), and the
+"""Learning-rate schedulers against torch.optim.lr_scheduler: the rates (and OneCycleLR's and CyclicLR's
+momenta) over 30 steps, state_dict keys, resuming from a state dict (ours or PyTorch's), step(epoch), and the
 combinations SequentialLR and ChainedScheduler."""
 import math
 import warnings
@@ -26,6 +26,16 @@ class Warmup:
         return min(1.0, (epoch + 1) / self.steps)
 
 
+class HalfLife:
+    """A callable object as CyclicLR's scale_fn: its attributes are saved."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __call__(self, x):
+        return 0.5 ** (x / self.steps)
+
+
 CASES = {
     "StepLR": dict(step_size=4, gamma=0.5),
     "MultiStepLR": dict(milestones=[3, 8, 8, 20], gamma=0.3),
@@ -46,6 +56,15 @@ CASES = {
     "OneCycleLR-linear-three-phase": dict(max_lr=0.8, epochs=3, steps_per_epoch=10, pct_start=0.25,
                                           anneal_strategy="linear", three_phase=True, div_factor=10.0),
     "OneCycleLR-no-momentum": dict(max_lr=0.5, total_steps=STEPS, cycle_momentum=False),
+    "CyclicLR": dict(base_lr=0.01, max_lr=0.1, step_size_up=4),
+    "CyclicLR-triangular2": dict(base_lr=[0.01, 0.02], max_lr=[0.1, 0.05], step_size_up=3, step_size_down=5,
+                                 mode="triangular2", base_momentum=[0.7, 0.75], max_momentum=0.95),
+    "CyclicLR-exp_range": dict(base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=6, mode="exp_range",
+                               gamma=0.9),
+    "CyclicLR-no-momentum": dict(base_lr=0.05, max_lr=0.2, step_size_up=7, step_size_down=0, cycle_momentum=False),
+    "CyclicLR-scale_fn-cycle": dict(base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=lambda cycle: 1 / cycle),
+    "CyclicLR-scale_fn-iterations": dict(base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=HalfLife(5),
+                                         scale_mode="iterations"),
 }
 
 
@@ -103,6 +122,8 @@ def test_resuming_from_a_state_dict_continues_the_schedule(case, tmp_path):
     resumed_optimizer, _ = optimizers()
     if case == "LambdaLR-object":
         resumed, _ = schedulers(case, resumed_optimizer, optimizers()[1], lr_lambda=Warmup(99))
+    elif case == "CyclicLR-scale_fn-iterations":
+        resumed, _ = schedulers(case, resumed_optimizer, optimizers()[1], scale_fn=HalfLife(99))
     else:
         resumed, _ = schedulers(case, resumed_optimizer, optimizers()[1])
     resumed_optimizer.load_state_dict(checkpoint["optimizer"])
@@ -110,7 +131,8 @@ def test_resuming_from_a_state_dict_continues_the_schedule(case, tmp_path):
     assert run(resumed, resumed_optimizer, STEPS - 13) == expected
 
 
-@pytest.mark.parametrize("case", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR"])
+@pytest.mark.parametrize("case", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR", "CyclicLR",
+                                  "CyclicLR-scale_fn-iterations"])
 def test_pytorch_state_dicts_load(case):
     ours_optimizer, theirs_optimizer = optimizers()
     ours, theirs = schedulers(case, ours_optimizer, theirs_optimizer)
@@ -132,17 +154,45 @@ def test_lambda_functions_are_not_saved_but_callable_objects_are():
     assert other.steps == 5 and restored.lr_lambdas[1] is other
 
 
-def test_one_cycle_cycles_adams_beta1():
+@pytest.mark.parametrize("name, kwargs", [("OneCycleLR", dict(max_lr=0.2, total_steps=STEPS)),
+                                          ("CyclicLR", dict(base_lr=0.01, max_lr=0.2, step_size_up=5))])
+def test_momentum_cycling_moves_adams_beta1(name, kwargs):
     ours_optimizer = optim.Adam(nn.Linear(2, 2).parameters(), lr=0.1, betas=(0.9, 0.99))
     theirs_optimizer = torch.optim.Adam(torch.nn.Linear(2, 2).parameters(), lr=0.1, betas=(0.9, 0.99))
-    ours = lr_scheduler.OneCycleLR(ours_optimizer, max_lr=0.2, total_steps=STEPS)
-    theirs = torch.optim.lr_scheduler.OneCycleLR(theirs_optimizer, max_lr=0.2, total_steps=STEPS)
+    ours = getattr(lr_scheduler, name)(ours_optimizer, **kwargs)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_optimizer, **kwargs)
+    betas_seen = set()
     for _ in range(STEPS - 1):
         assert ours_optimizer.param_groups[0]["betas"] == theirs_optimizer.param_groups[0]["betas"]
         assert ours.get_last_lr() == theirs.get_last_lr()
+        betas_seen.add(ours_optimizer.param_groups[0]["betas"])
         ours_optimizer.step(), theirs_optimizer.step()
         ours.step(), theirs.step()
+    assert len(betas_seen) > 5
     assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_reduce_on_plateau_is_pytorchs_lr_scheduler_with_its_state():
+    metrics = [5, 4, 4.1, 4.2, 4.0, 3.9999, 3.5, 3.6, 3.7, 3.8, 3.9, 4.0, 4.1]
+    ours_optimizer, theirs_optimizer = optimizers()
+    kwargs = dict(factor=0.3, patience=2, cooldown=1, threshold=1e-3, min_lr=[0.005, 0.01])
+    ours = lr_scheduler.ReduceLROnPlateau(ours_optimizer, **kwargs)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_optimizer, **kwargs)
+    assert isinstance(ours, lr_scheduler.LRScheduler)
+    assert ours.state_dict() == theirs.state_dict()
+    for metric in metrics[:7]:
+        ours.step(metric), theirs.step(metric)
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        assert ours.in_cooldown == theirs.in_cooldown
+    assert ours.state_dict() == theirs.state_dict()  # keys in PyTorch's order, and values
+    resumed_optimizer, _ = optimizers()
+    resumed = lr_scheduler.ReduceLROnPlateau(resumed_optimizer, mode="max")  # the loaded state replaces these
+    resumed_optimizer.load_state_dict(ours_optimizer.state_dict())
+    resumed.load_state_dict(theirs.state_dict())
+    for metric in metrics[7:]:
+        resumed.step(metric), theirs.step(metric)
+        assert resumed.get_last_lr() == theirs.get_last_lr()
+    assert resumed.state_dict() == theirs.state_dict()
 
 
 def test_resuming_through_last_epoch_matches_pytorch():
@@ -154,36 +204,6 @@ def test_resuming_through_last_epoch_matches_pytorch():
         ours = getattr(lr_scheduler, name)(ours_optimizer, last_epoch=4, **kwargs)
         theirs = getattr(torch.optim.lr_scheduler, name)(theirs_optimizer, last_epoch=4, **kwargs)
         assert run(ours, ours_optimizer, 10) == run(theirs, theirs_optimizer, 10), name
-
-
-def test_scheduler_argument_errors():
-    optimizer, _ = optimizers()
-    with pytest.raises(ValueError, match="LambdaLR: expected 2 lr_lambdas \\(one per param group\\), got 1"):
-        lr_scheduler.LambdaLR(optimizer, [lambda epoch: 1.0])
-    with pytest.raises(ValueError, match=r"LinearLR: start_factor must be in \(0, 1\], got 0"):
-        lr_scheduler.LinearLR(optimizer, start_factor=0)
-    with pytest.raises(ValueError, match=r"LinearLR: end_factor must be in \[0, 1\], got 1.5"):
-        lr_scheduler.LinearLR(optimizer, end_factor=1.5)
-    with pytest.raises(ValueError, match="CosineAnnealingLR: T_max must be positive, got 0"):
-        lr_scheduler.CosineAnnealingLR(optimizer, T_max=0)
-    with pytest.raises(ValueError, match="give either total_steps or both epochs and steps_per_epoch"):
-        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, epochs=3)
-    with pytest.raises(ValueError, match="total_steps must be a positive int, got 0"):
-        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=0)
-    with pytest.raises(ValueError, match=r"max_lr has 3 values, expected one per param group \(2\)"):
-        lr_scheduler.OneCycleLR(optimizer, max_lr=[1.0, 1.0, 1.0], total_steps=10)
-    with pytest.raises(ValueError, match="pct_start must be in \\[0, 1\\], got 1.5"):
-        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10, pct_start=1.5)
-    with pytest.raises(ValueError, match="anneal_strategy must be 'cos' or 'linear', got 'exp'"):
-        lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=10, anneal_strategy="exp")
-    with pytest.raises(ValueError, match="Adagrad has neither"):
-        lr_scheduler.OneCycleLR(optim.Adagrad(nn.Linear(1, 1).parameters()), max_lr=1.0, total_steps=10)
-    one_cycle = lr_scheduler.OneCycleLR(optimizers()[0], max_lr=1.0, total_steps=3)
-    one_cycle.step(), one_cycle.step(), one_cycle.step()
-    with pytest.raises(ValueError, match="tried to step 4 times, but total_steps is 3"):
-        one_cycle.step()
-    with pytest.raises(TypeError, match="StepLR needs an Optimizer, got list"):
-        lr_scheduler.StepLR([], step_size=1)
 
 
 def test_get_lr_outside_step_warns():

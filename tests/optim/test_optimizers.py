@@ -102,6 +102,29 @@ def adam_rule(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     return update
 
 
+def rprop_rule(lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
+    def update(p, g, t, state):
+        product = g * state.get("prev", 0)
+        factor = np.where(product > 0, etas[1], np.where(product < 0, etas[0], 1.0))
+        state["size"] = np.clip(state.get("size", lr) * factor, *step_sizes)
+        g = np.where(product < 0, 0, g)
+        state["prev"] = g
+        return p - np.sign(g) * state["size"]
+    return update
+
+
+def asgd_rule(lr, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+    def update(p, g, t, state):
+        eta, mu = state.get("eta", float(np.float32(lr))), state.get("mu", 1.0)
+        g = g + weight_decay * p
+        p = p * (1 - lambd * eta) - eta * g
+        state["ax"] = p if mu == 1 else state["ax"] + mu * (p - state["ax"])
+        state["eta"] = float(np.float32(lr / (1 + lambd * lr * t) ** alpha))  # kept in float32, as PyTorch
+        state["mu"] = float(np.float32(1 / max(1, t - t0)))
+        return p
+    return update
+
+
 CASES = {
     "sgd": (lambda p: optim.SGD(p, lr=0.1), sgd_rule(0.1)),
     "sgd-momentum-decay": (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
@@ -120,6 +143,11 @@ CASES = {
     "adam-l2-amsgrad": (lambda p: optim.Adam(p, lr=0.1, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True),
                         adam_rule(0.1, (0.8, 0.9), weight_decay=0.1, amsgrad=True)),
     "adamw": (lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.1), adam_rule(0.1, weight_decay=0.1, decoupled=True)),
+    "rprop": (lambda p: optim.Rprop(p, lr=0.1), rprop_rule(0.1)),
+    "rprop-etas-step_sizes": (lambda p: optim.Rprop(p, lr=0.3, etas=(0.3, 1.5), step_sizes=(0.01, 0.5)),
+                              rprop_rule(0.3, (0.3, 1.5), (0.01, 0.5))),
+    "asgd": (lambda p: optim.ASGD(p, lr=0.1, lambd=0.1, alpha=0.5, t0=2, weight_decay=0.1),
+             asgd_rule(0.1, 0.1, 0.5, 2, 0.1)),
 }
 
 
@@ -308,7 +336,7 @@ def test_loading_a_state_dict_that_turns_on_an_option_fastgrad_lacks_raises(make
 
 
 ALL_OPTIMIZERS = [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad, optim.Adadelta, optim.RMSprop, optim.NAdam,
-                  optim.RAdam, optim.Adamax]
+                  optim.RAdam, optim.Adamax, optim.Rprop, optim.ASGD]
 
 
 @pytest.mark.parametrize("make", ALL_OPTIMIZERS)
@@ -344,7 +372,8 @@ def test_maximize_with_sparse_gradients(make):
                                           (optim.Adam, "capturable"), (optim.AdamW, "fused"),
                                           (optim.Adagrad, "fused"), (optim.Adadelta, "capturable"),
                                           (optim.RMSprop, "differentiable"), (optim.NAdam, "capturable"),
-                                          (optim.RAdam, "differentiable"), (optim.Adamax, "capturable")])
+                                          (optim.RAdam, "differentiable"), (optim.Adamax, "capturable"),
+                                          (optim.Rprop, "capturable"), (optim.ASGD, "differentiable")])
 def test_speed_options_are_accepted_off_and_refused_on(make, option):
     param = nn.Parameter(np.ones(2))
     make([param], **{option: False}, foreach=True)
@@ -358,13 +387,21 @@ def test_speed_options_are_accepted_off_and_refused_on(make, option):
     (optim.NAdam, {"betas": (1.0, 0.9)}, r"NAdam: betas must be in \[0, 1\), got \(1.0, 0.9\)"),
     (optim.RAdam, {"lr": -1.0}, "RAdam: lr, eps and weight_decay must be >= 0, got -1.0, 1e-08, 0.0"),
     (optim.Adamax, {"weight_decay": -1.0}, "Adamax: lr, eps and weight_decay must be >= 0, got 0.002, 1e-08, -1.0"),
+    (optim.Rprop, {"lr": -0.1}, "Rprop: lr must be >= 0, got -0.1"),
+    (optim.Rprop, {"etas": (1.2, 0.5)}, r"Rprop: etas must be \(etaminus, etaplus\) with 0 < etaminus < 1 < etaplus, "
+                                        r"got \(1.2, 0.5\)"),
+    (optim.Rprop, {"etas": (0.5, 1.0)}, r"etaminus < 1 < etaplus, got \(0.5, 1.0\)"),
+    (optim.Rprop, {"step_sizes": (1.0, 0.1)}, r"Rprop: step_sizes must be \(min, max\) with 0 <= min <= max, "
+                                              r"got \(1.0, 0.1\)"),
+    (optim.ASGD, {"lr": -1.0}, "ASGD: lr and weight_decay must be >= 0, got -1.0, 0"),
+    (optim.ASGD, {"weight_decay": -0.5}, "ASGD: lr and weight_decay must be >= 0, got 0.01, -0.5"),
 ])
 def test_new_optimizers_refuse_bad_hyperparameters(make, kwargs, message):
     with pytest.raises(ValueError, match=message):
         make([nn.Parameter(np.ones(2))], **kwargs)
 
 
-@pytest.mark.parametrize("make", [optim.NAdam, optim.RAdam, optim.Adamax])
+@pytest.mark.parametrize("make", [optim.NAdam, optim.RAdam, optim.Adamax, optim.Rprop, optim.ASGD])
 def test_new_optimizers_refuse_sparse_gradients(make):
     emb = nn.Embedding(5, 2, sparse=True)
     optimizer = make(emb.parameters())

@@ -38,6 +38,10 @@ CASES = {
     "RAdam-decoupled": ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     "Adamax": ("Adamax", dict()),
     "Adamax-decay": ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.1)),
+    "Rprop": ("Rprop", dict(lr=0.1)),  # signs flip around the minimum: every branch of the step-size rule
+    "Rprop-etas-step_sizes": ("Rprop", dict(lr=0.3, etas=(0.3, 1.5), step_sizes=(0.01, 0.5))),
+    "ASGD": ("ASGD", dict(lr=0.1)),
+    "ASGD-averaging-decay": ("ASGD", dict(lr=0.1, lambd=0.1, alpha=0.5, t0=3, weight_decay=0.1)),  # averages from t0
 }
 TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, atol=1e-6)}
 
@@ -92,6 +96,19 @@ def test_param_groups_hold_pytorchs_options_and_state_pytorchs_keys(case):
     assert ours_group == theirs_group
     ours_param, theirs_param = ours.param_groups[0]["params"][0], theirs.param_groups[0]["params"][0]
     assert list(ours.state[ours_param]) == list(theirs.state[theirs_param])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", ["Rprop-etas-step_sizes", "ASGD-averaging-decay"])
+def test_state_values_match_pytorch(case, dtype):
+    """Rprop's step sizes and ASGD's running average (ax), eta and mu, which the trajectory does not show."""
+    name, kwargs = CASES[case]
+    _, ours = run_fastgrad(name, kwargs, dtype)
+    _, theirs = run_torch(name, kwargs, dtype)
+    ours_state = next(iter(ours.state.values()))
+    theirs_state = next(iter(theirs.state.values()))
+    for key, value in theirs_state.items():
+        np.testing.assert_allclose(ours_state[key], value.numpy(), **TOLERANCE[dtype], err_msg=key)
 
 
 @pytest.mark.parametrize("case", list(CASES))
