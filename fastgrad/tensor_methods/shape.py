@@ -56,23 +56,18 @@ class ShapeMethods:
             what = f"to view {old} as {new} (different element sizes)"
             if self.ndim == 0:
                 raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
+            ratio = new.itemsize // old.itemsize  # (checked in PyTorch's order, so the same rule is named)
+            if ratio > 1 and self.shape[-1] % ratio:
+                raise RuntimeError(f"view: self.size(-1) must be divisible by {ratio} {what}, but got {self.shape[-1]}")
+            if ratio > 1 and self.storage_offset() % ratio:
+                raise RuntimeError(f"view: self.storage_offset() must be divisible by {ratio} {what}, but got "
+                                   f"{self.storage_offset()}")
             if self.stride(-1) != 1:
                 raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {self.stride(-1)}")
-            ratio = new.itemsize // old.itemsize
-            if ratio > 1:
-                if self.shape[-1] % ratio:
-                    raise RuntimeError(f"view: self.size(-1) must be divisible by {ratio} {what}, but got "
-                                       f"{self.shape[-1]}")
-                if self.storage_offset() % ratio:
-                    raise RuntimeError(f"view: self.storage_offset() must be divisible by {ratio} {what}, but got "
-                                       f"{self.storage_offset()}")
-                for d, step in enumerate(self.stride()[:-1]):
-                    if step % ratio:
-                        raise RuntimeError(f"view: self.stride({d}) must be divisible by {ratio} {what}, but got "
-                                           f"{step}")
-        view = graph.Tensor._wrap(self._data.view(new), False, None)
-        view._counter, view._base = self._counter, self._storage_owner()
-        return view
+            for d, step in enumerate(self.stride()[:-1] if ratio > 1 else ()):
+                if step % ratio:
+                    raise RuntimeError(f"view: self.stride({d}) must be divisible by {ratio} {what}, but got {step}")
+        return self._in_memory(graph.Tensor._wrap(self._data.view(new), False, None))
 
     def _storage_owner(self) -> "Tensor":
         """The tensor whose memory this one shows (itself when it is no view): as_strided's storage."""
@@ -236,6 +231,14 @@ class ShapeMethods:
         """self[..., start:stop] along `axis`: basic slicing, a view."""
         return apply(ops.GetItem, self, key=(slice(None),) * axis + (slice(start, stop),), advanced=False)
 
+    def _in_memory(self, view: "Tensor") -> "Tensor":
+        """`view`, a result in self's memory, as a view of that memory even where NumPy sees no shared memory
+        (an empty result, or one showing none of self's elements): storage_offset and the version counter
+        follow the memory, as in PyTorch."""
+        if view._base is None:
+            view._counter, view._base = self._counter, self._storage_owner()
+        return view
+
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
         """The view of `length` elements from `start` along `dim` (start may be negative)."""
         return self._slice(*self._narrowed("narrow", dim, start, length))
@@ -311,10 +314,7 @@ class ShapeMethods:
         if 0 not in size and last >= elements:
             raise RuntimeError(f"as_strided: size {size}, stride {stride} and storage offset {offset} reach element "
                                f"{last}, outside the memory, which holds {elements} elements of {self.dtype}")
-        view = apply(ops.AsStrided, self, memory=memory, size=size, stride=stride, offset=offset)
-        if view._base is None:  # it shows none of self's elements (or none at all), but is a view of the memory
-            view._counter, view._base = self._counter, owner
-        return view
+        return self._in_memory(apply(ops.AsStrided, self, memory=memory, size=size, stride=stride, offset=offset))
 
     def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
