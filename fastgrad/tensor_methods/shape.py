@@ -269,7 +269,11 @@ class ShapeMethods:
     def unfold(self, dimension: int, size: int, step: int) -> "Tensor":
         """The windows of `size` elements, `step` apart, along `dimension`: that dim becomes the number of
         windows and a new last dim holds each window (`stream.unfold(0, n, 1)` gives a stream's n-grams).
-        A read-only view; a 0-dim tensor counts as one element."""
+        A view, writable when no two windows overlap (step >= size). Overlapping windows are read-only,
+        unlike PyTorch's: there, in-place arithmetic updates a shared element once per window that holds
+        it, in its loop's order (x.unfold(0, 3, 1).add_(1) adds up to 3), which fastgrad's whole-array
+        writes would not reproduce; writes through them raise instead. A 0-dim tensor counts as one
+        element."""
         size, step = int_arg(size, "unfold: size"), int_arg(step, "unfold: step")
         if self.ndim == 0:
             one_dim(dimension, 1)
@@ -297,24 +301,34 @@ class ShapeMethods:
         if any(n < 0 for n in size) or any(step < 0 for step in stride):
             raise RuntimeError(f"as_strided: sizes and strides must be non-negative, got size {size} and stride "
                                f"{stride}")
-        owner = self._storage_owner()
-        memory, itemsize = owner._data, self._data.itemsize
-        if any(step < 0 for step in memory.strides):
-            raise RuntimeError(f"as_strided: the memory of this tensor's base (shape {owner.shape}) is laid out with "
-                               f"negative strides {memory.strides} (bytes); clone() it first")
-        start = self._data.__array_interface__["data"][0] - memory.__array_interface__["data"][0]
-        if start % itemsize or any(step % itemsize for step in self._data.strides):
-            raise RuntimeError(f"as_strided: this tensor's place in its memory (offset {start} bytes, strides "
-                               f"{self._data.strides} bytes) is not in whole elements of {self.dtype}")
-        offset = start // itemsize if storage_offset is None else int_arg(storage_offset, "as_strided: storage_offset")
+        owner, own_offset, elements = self._place_in_memory("as_strided")
+        offset = own_offset if storage_offset is None else int_arg(storage_offset, "as_strided: storage_offset")
         if offset < 0:
             raise RuntimeError(f"as_strided: storage_offset must be non-negative, got {offset}")
-        elements = _span_in_bytes(memory.shape, memory.strides, memory.itemsize) // itemsize
         last = offset + sum((n - 1) * step for n, step in zip(size, stride))
         if 0 not in size and last >= elements:
             raise RuntimeError(f"as_strided: size {size}, stride {stride} and storage offset {offset} reach element "
                                f"{last}, outside the memory, which holds {elements} elements of {self.dtype}")
-        return self._in_memory(apply(ops.AsStrided, self, memory=memory, size=size, stride=stride, offset=offset))
+        return self._in_memory(apply(ops.AsStrided, self, memory=owner._data, size=size, stride=stride, offset=offset))
+
+    def _place_in_memory(self, name: str) -> tuple["Tensor", int, int]:
+        """The tensor whose memory this one shows, where this one starts in it, and how many elements of this
+        dtype that memory holds (from its base's first element to the end of its last)."""
+        owner = self._storage_owner()
+        memory, itemsize = owner._data, self._data.itemsize
+        low, high = _byte_bounds(memory)
+        if low != memory.__array_interface__["data"][0]:
+            raise RuntimeError(f"{name}: the memory of this tensor's base (shape {owner.shape}) is laid out with "
+                               f"negative strides {memory.strides} (bytes); clone() it first")
+        own_low, own_high = _byte_bounds(self._data)
+        if self._data.size and not low <= own_low <= own_high <= high:
+            raise RuntimeError(f"{name}: this tensor no longer lies in the memory of its base (shape {owner.shape}), "
+                               "which was replaced (by `.data = ...`, say); clone() it first")
+        start = self._data.__array_interface__["data"][0] - low
+        if start % itemsize or any(step % itemsize for step in self._data.strides):
+            raise RuntimeError(f"{name}: this tensor's place in its memory (offset {start} bytes, strides "
+                               f"{self._data.strides} bytes) is not in whole elements of {self.dtype}")
+        return owner, start // itemsize, (high - low) // itemsize
 
     def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
@@ -443,11 +457,13 @@ def _split_points(name: str, *candidates) -> "int | list[int]":
     return int_arg(value, f"{name}: sections")
 
 
-def _span_in_bytes(shape: tuple, strides: tuple, itemsize: int) -> int:
-    """The bytes from the first element of an array with these (non-negative) strides to the end of its last."""
-    if 0 in shape:
-        return 0
-    return sum((n - 1) * step for n, step in zip(shape, strides)) + itemsize
+def _byte_bounds(array: np.ndarray) -> tuple[int, int]:
+    """The address of the lowest byte of an array's elements and one past its highest."""
+    start = array.__array_interface__["data"][0]
+    if array.size == 0:
+        return start, start
+    extents = [(n - 1) * step for n, step in zip(array.shape, array.strides)]
+    return start + sum(e for e in extents if e < 0), start + sum(e for e in extents if e > 0) + array.itemsize
 
 
 def _int_sequence(name: str, values) -> tuple[int, ...]:

@@ -97,6 +97,11 @@ def test_bad_as_strided_arguments_name_the_argument_and_value():
     for fn, error, message in cases:
         with pytest.raises(error, match=message):
             fn()
+    base = fastgrad.arange(6.0)
+    stale = base[2:]
+    base.data = fastgrad.zeros(2)  # the base's memory is replaced: its old views keep the old memory
+    with pytest.raises(RuntimeError, match="no longer lies in the memory of its base"):
+        stale.as_strided((2,), (1,))
 
 
 # -- view(dtype) -----------------------------------------------------------------------------------
