@@ -46,6 +46,8 @@ from fastgrad.functions import (acos, acosh, arccos, arccosh, arcsin, arcsinh, a
 from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero, cross, dist, histc, index_copy,
                                 index_fill, masked_scatter, median, mode, nanmean, nansum, renorm, searchsorted,
                                 std_mean, take, var_mean)
+from fastgrad.functions import (adjoint, as_strided, dsplit, hsplit, imag, narrow_copy, ravel, real, split_with_sizes,
+                                tensor_split, vsplit)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)

@@ -477,6 +477,51 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return input.narrow(dim, start, length)
 
 
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    return input.narrow_copy(dim, start, length)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    return input.split_with_sizes(split_sizes, dim)
+
+
+def tensor_split(input: Tensor, indices_or_sections=None, /, dim: int = 0, **keywords) -> tuple[Tensor, ...]:
+    """See Tensor.tensor_split (`keywords`: PyTorch's sections=, indices=, tensor_indices_or_sections=)."""
+    return input.tensor_split(indices_or_sections, dim, **keywords)
+
+
+def hsplit(input: Tensor, indices_or_sections=None, /, **keywords) -> tuple[Tensor, ...]:
+    return input.hsplit(indices_or_sections, **keywords)
+
+
+def vsplit(input: Tensor, indices_or_sections=None, /, **keywords) -> tuple[Tensor, ...]:
+    return input.vsplit(indices_or_sections, **keywords)
+
+
+def dsplit(input: Tensor, indices_or_sections=None, /, **keywords) -> tuple[Tensor, ...]:
+    return input.dsplit(indices_or_sections, **keywords)
+
+
+def ravel(input: Tensor) -> Tensor:
+    return input.ravel()
+
+
+def adjoint(input: Tensor) -> Tensor:
+    return input.adjoint()
+
+
+def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None) -> Tensor:
+    return input.as_strided(size, stride, storage_offset)
+
+
+def real(input: Tensor) -> Tensor:
+    return input.real
+
+
+def imag(input: Tensor) -> Tensor:
+    return input.imag
+
+
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return input.unflatten(dim, sizes)
 

@@ -778,7 +778,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 result = None
             if (result is not None and result.shape == self._data.shape
                     and can_cast_in_place(result.dtype, self._data.dtype)):
-                self._data[...] = result
+                try:
+                    self._data[...] = result
+                except ValueError:  # the shape and dtype fit: the memory is read-only
+                    raise graph.read_only_error(name) from None
                 self._counter.value += 1
                 return self
         return graph.apply_inplace(op, name, self, other)

@@ -141,6 +141,8 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
     becomes `op` applied to its old history, so gradients flow through it. `before`: a tensor holding
     target's history before the change, when the caller made one (else the op's input is that)."""
+    if not target._data.flags.writeable:
+        raise read_only_error(name)
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
@@ -182,6 +184,16 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     return target
 
 
+def read_only_error(name: str) -> RuntimeError:
+    """What a write into read-only memory raises (before anything runs: a random fill draws nothing)."""
+    return RuntimeError(
+        f"{name}: this tensor is read-only: it shows one element of memory at several positions (an expand, or "
+        "unfold/as_strided windows that overlap), where an in-place result would depend on the order of the "
+        "writes; or it is the copy that view() made where the strides allow no view (PyTorch's view raises "
+        "there), which a write would not carry to the original; or it holds a read-only array. clone() it, or "
+        "write to the tensor it is a view of")
+
+
 def rebase(target, node, before) -> None:
     """An in-place change was recorded: `target`'s history becomes `node`, and `before` (a stand-in
     tensor) keeps the history it had. Nodes recorded earlier that used `target` go on reading that
@@ -213,7 +225,7 @@ def _as_seen_by(node, parent, grad):
 
 def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """A gradient for `base` (zero outside `view`) from `grad` for `view`, a view of base's memory;
-    elements that several view positions share (expand) sum up."""
+    elements that several view positions share (expand, overlapping windows) sum up."""
     # each element of base holds its own (C-order) index, in an array laid out like base in memory
     positions = np.empty_like(base, dtype=np.int64)
     scale = positions.itemsize / base.itemsize
@@ -225,10 +237,7 @@ def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarr
     at = np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
                     strides=tuple(int(step * scale) for step in view.strides))
     summed = np.zeros(base.size, dtype=grad.dtype)
-    if 0 in view.strides:  # an expanded view: positions repeat, and their gradients add up
-        np.add.at(summed, at.reshape(-1), grad.reshape(-1))
-    else:
-        summed[at.reshape(-1)] = grad.reshape(-1)
+    np.add.at(summed, at.reshape(-1), grad.reshape(-1))
     return summed.reshape(base.shape)
 
 

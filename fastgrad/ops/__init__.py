@@ -16,5 +16,5 @@ from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition,
                              LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax, SoftmaxCrossEntropy)
 from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Median, Min, Norm, Prod, Std, Sum,
                                     Var)
-from fastgrad.ops.shape import (Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat, RepeatInterleave,
-                                Reshape, Stack, Unfold)
+from fastgrad.ops.shape import (AsStrided, Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat,
+                                RepeatInterleave, Reshape, Stack, Unfold)

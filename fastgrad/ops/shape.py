@@ -42,9 +42,12 @@ class Expand(Op):
 
 class Unfold(Op):
     """Every window of `size` elements, `step` apart, along `axis`, as torch.Tensor.unfold: the axis
-    becomes the window count and the windows' elements a new last axis. A read-only strided view
-    (windows overlap when step < size); the gradient of each input element sums over the windows that
-    hold it."""
+    becomes the window count and the windows' elements a new last axis. A strided view, writable as
+    PyTorch's when no two windows overlap (step >= size). Overlapping windows show one element at
+    several positions, and PyTorch's in-place arithmetic on them updates an element once per window
+    that holds it, in its loop's order (`add_(1)` adds 1, 2 or 3), where fastgrad's would add 1 once:
+    rather than give other numbers, that view is read-only and writes through it raise. The gradient of
+    each input element sums over the windows that hold it."""
 
     saves_inputs, returns_view = False, True
 
@@ -53,7 +56,7 @@ class Unfold(Op):
         ctx.saved = (x.shape, axis, size, step, count)
         shape = x.shape[:axis] + (count,) + x.shape[axis + 1:] + (size,)
         strides = x.strides[:axis] + (x.strides[axis] * step,) + x.strides[axis + 1:] + (x.strides[axis],)
-        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=step >= size or count <= 1)
 
     def backward(ctx, K, g):
         shape, axis, size, step, count = ctx.saved
@@ -212,3 +215,80 @@ class RepeatInterleave(Op):
             index = (slice(None),) * axis + (present,)
             grad[index] = np.add.reduceat(g, starts[present], axis=axis)
         return (grad,)
+
+
+class AsStrided(Op):
+    """torch.as_strided: the elements of `memory` (the memory of input 0's base) at offset + sum_d i_d *
+    stride[d], counted in elements of input 0's dtype; they may include elements input 0 does not show.
+    The gradient goes through the memory, as PyTorch's: g is scattered into the memory's elements (output
+    positions that share one add up) and read back at input 0's positions. An element input 0 shows at
+    several positions (an expanded input) shares its gradient equally among them, so that their sum,
+    which the expand's backward forms, is the element's gradient; an element input 0 does not show gets
+    none (PyTorch's rule too). Read-only where output positions share an element (see Unfold) or where
+    the memory is."""
+
+    saves_inputs, returns_view = False, True
+
+    def forward(ctx, K, x, memory, size, stride, offset):
+        itemsize, start = x.itemsize, memory.__array_interface__["data"][0]
+        x_offset = (x.__array_interface__["data"][0] - start) // itemsize
+        ctx.saved = (x.shape, tuple(step // itemsize for step in x.strides), x_offset, size, stride, offset)
+        writeable = memory.flags.writeable and not _overlaps_itself(size, stride)
+        return _strided_view(memory, start + offset * itemsize, size, tuple(step * itemsize for step in stride),
+                             x.dtype, writeable)
+
+    def backward(ctx, K, g):
+        shape, strides, x_offset, size, stride, offset = ctx.saved
+        read = _memory_positions(size, stride, offset).reshape(-1)
+        shown = _memory_positions(shape, strides, x_offset)
+        if read.size == 0 or shown.size == 0:
+            return (np.zeros(shape, dtype=g.dtype),)
+        low = min(read.min(), shown.min())  # a window of the memory, not all of it
+        length = int(max(read.max(), shown.max()) - low) + 1
+        memory_grad = np.zeros(length, dtype=g.dtype)
+        np.add.at(memory_grad, read - low, g.reshape(-1))
+        counts = np.bincount((shown - low).reshape(-1), minlength=length)
+        if counts.max() > 1:
+            memory_grad /= np.maximum(counts, 1)
+        return (memory_grad[shown - low],)
+
+
+def _memory_positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
+    """The element index in memory of every position of a strided view: offset + sum_d i_d * strides[d]."""
+    positions = np.full(shape, offset, dtype=np.int64)
+    for d, (n, step) in enumerate(zip(shape, strides)):
+        positions += (np.arange(n, dtype=np.int64) * step).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return positions
+
+
+def _overlaps_itself(shape: tuple, strides: tuple) -> bool:
+    """Whether two positions of a view with these (non-negative) element strides reach one element."""
+    if 0 in shape:
+        return False
+    reach = 0
+    # Quick answer: taking dims by increasing stride, each stride steps past every element the smaller
+    # ones reach (a contiguous, permuted or sliced layout). Otherwise count the distinct positions.
+    for step, n in sorted((step, n) for n, step in zip(shape, strides) if n > 1):
+        if step <= reach:
+            positions = _memory_positions(shape, strides, 0)
+            return np.unique(positions).size != positions.size
+        reach += step * (n - 1)
+    return False
+
+
+class _MemoryWindow:
+    """What np.asarray reads an array from (NumPy's array interface): an address in `owner`'s memory, a
+    shape, byte strides and a dtype. It holds `owner`, so the memory lives as long as the array does."""
+
+    def __init__(self, owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype,
+                 writeable: bool):
+        self.owner = owner
+        self.__array_interface__ = {"version": 3, "data": (address, not writeable), "shape": shape,
+                                    "strides": strides, "typestr": dtype.str}
+
+
+def _strided_view(owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype,
+                  writeable: bool) -> np.ndarray:
+    """An array of `dtype` over owner's memory, its first element at `address` (the caller keeps every
+    element inside that memory)."""
+    return np.asarray(_MemoryWindow(owner, address, shape, strides, dtype, writeable))

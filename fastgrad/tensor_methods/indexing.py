@@ -80,6 +80,8 @@ class IndexingMethods:
         return self._put(np_key, values, accumulate, "index_put_")
 
     def _put(self, np_key, value, accumulate: bool, name: str) -> "Tensor":
+        if not self._data.flags.writeable:
+            raise graph.read_only_error(name)
         if not isinstance(value, graph.Tensor):
             value = graph.Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):

@@ -1,6 +1,8 @@
-"""Shape changes as Tensor methods: reshapes, permutations, expansion, repetition and views along a dim."""
+"""Shape changes as Tensor methods: reshapes, permutations, expansion, repetition, views along a dim, and
+views of the memory itself (as_strided, view(dtype))."""
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -8,10 +10,13 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import as_dtype
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
+
+_NO_IMAGINARY_PART = "imag is not implemented for tensors with non-complex dtypes."
 
 
 class ShapeMethods:
@@ -26,16 +31,49 @@ class ShapeMethods:
                              f"into shape {shape}")
         return apply(ops.Reshape, self, shape=shape)
 
-    def view(self, *shape) -> "Tensor":
-        """The same memory in another shape. Where the strides allow no view, PyTorch raises; here the
-        result is a read-only copy, so reading it works and a write through it raises instead of silently
-        missing self. Raising at view() would refuse PyTorch code that works: some results are laid out
+    def view(self, *shape, dtype=None) -> "Tensor":
+        """view(*shape): the same memory in another shape; view(dtype): the memory read as another dtype
+        (_view_as_dtype). Where the strides allow no view of the shape, PyTorch raises; here the result is
+        a read-only copy, so reading it works and a write through it raises instead of silently missing
+        self. Raising at view() would refuse PyTorch code that works: some results are laid out
         differently here (an einsum's, a softmax over dim 0), so their view needs a copy where PyTorch's
         does not."""
+        if dtype is not None or (len(shape) == 1 and _is_dtype(shape[0])):
+            if dtype is not None and shape:
+                raise TypeError(f"view: expected a shape or a dtype, got both: {shape} and dtype={dtype}")
+            return self._view_as_dtype(shape[0] if dtype is None else dtype)
         result = self.reshape(*shape)
         if result._base is None and result._data.size:
             result._data.flags.writeable = False
         return result
+
+    def _view_as_dtype(self, dtype) -> "Tensor":
+        """The same memory read as `dtype`, as torch.Tensor.view(dtype). For another element size the last
+        dim (of stride 1) is re-cut into elements of the new size, so (PyTorch's rules) that dim, every
+        other stride and the start in memory must hold whole elements of the new size. Not differentiable,
+        as in PyTorch: the result never requires grad. Writes through it reach self and count as changes
+        of self's memory (one version counter)."""
+        old, new = self._data.dtype, as_dtype(dtype)
+        if new.kind not in "biuf":
+            raise TypeError(f"view: cannot view a tensor as dtype {new}: fastgrad's dtypes are bool, integer and "
+                            "floating point")
+        if new.itemsize != old.itemsize:
+            what = f"to view {old} as {new} (different element sizes)"
+            if self.ndim == 0:
+                raise RuntimeError(f"view: self.dim() cannot be 0 {what}")
+            ratio = new.itemsize // old.itemsize  # (checked in PyTorch's order, so the same rule is named)
+            if ratio > 1 and self.shape[-1] % ratio:
+                raise RuntimeError(f"view: self.size(-1) must be divisible by {ratio} {what}, but got {self.shape[-1]}")
+            if ratio > 1 and self.storage_offset() % ratio:
+                raise RuntimeError(f"view: self.storage_offset() must be divisible by {ratio} {what}, but got "
+                                   f"{self.storage_offset()}")
+            if self.stride(-1) != 1:
+                raise RuntimeError(f"view: self.stride(-1) must be 1 {what}, but got {self.stride(-1)}")
+            for d, step in enumerate(self.stride()[:-1] if ratio > 1 else ()):
+                if step % ratio:
+                    raise RuntimeError(f"view: self.stride({d}) must be divisible by {ratio} {what}, but got {step}")
+        return self._in_memory(graph.Tensor._wrap(self._data.view(new), False, None))
+
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         if self.ndim == 0:
@@ -82,6 +120,35 @@ class ShapeMethods:
         if self.ndim < 2:
             raise RuntimeError(f"mT: expected a tensor with at least 2 dims, got shape {self.shape}")
         return self.transpose(-2, -1)
+
+    def adjoint(self) -> "Tensor":
+        """The conjugate transpose of the last two dims, a view: .mT, for real tensors. A 0-dim tensor gives
+        itself, with PyTorch's deprecation warning."""
+        if self.ndim == 0:
+            warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+            return self
+        if self.ndim == 1:
+            raise RuntimeError("adjoint: tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                               "1-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def real(self) -> "Tensor":
+        """The real part: the tensor itself, since fastgrad's dtypes are real (PyTorch returns self too)."""
+        return self
+
+    @real.setter
+    def real(self, value) -> None:
+        self.copy_(value)
+
+    @property
+    def imag(self) -> "Tensor":
+        """Refused, as PyTorch refuses it for real tensors (fastgrad has no complex dtypes)."""
+        raise RuntimeError(_NO_IMAGINARY_PART)
+
+    @imag.setter
+    def imag(self, value) -> None:
+        raise RuntimeError(_NO_IMAGINARY_PART)
 
     def t(self) -> "Tensor":
         if self.ndim > 2:
@@ -166,25 +233,49 @@ class ShapeMethods:
         """self[..., start:stop] along `axis`: basic slicing, a view."""
         return apply(ops.GetItem, self, key=(slice(None),) * axis + (slice(start, stop),), advanced=False)
 
+    def _in_memory(self, view: "Tensor") -> "Tensor":
+        """`view`, a result in self's memory, as a view of that memory even where NumPy sees no shared memory
+        (an empty result, or one showing none of self's elements): storage_offset and the version counter
+        follow the memory, as in PyTorch."""
+        if view._base is None:
+            view._counter, view._base = self._counter, self._memory_owner()
+        return view
+
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
         """The view of `length` elements from `start` along `dim` (start may be negative)."""
+        return self._slice(*self._narrowed("narrow", dim, start, length))
+
+    def narrow_copy(self, dim: int, start: int, length: int) -> "Tensor":
+        """narrow's elements in new (contiguous) memory."""
+        return self._slice(*self._narrowed("narrow_copy", dim, start, length)).clone()
+
+    def _narrowed(self, name: str, dim, start, length) -> tuple[int, int, int]:
+        """narrow's arguments checked: the axis, and the start and stop along it."""
         if self.ndim == 0:
-            raise ValueError("narrow: cannot be applied to a 0-dim tensor")
+            raise ValueError(f"{name}: cannot be applied to a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
-        start, length, size = int_arg(start, "narrow: start"), int_arg(length, "narrow: length"), self.shape[axis]
+        start, length, size = int_arg(start, f"{name}: start"), int_arg(length, f"{name}: length"), self.shape[axis]
         if not -size <= start <= size:
-            raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {size} (expected in "
+            raise IndexError(f"{name}: start {start} is out of range for dim {dim} of size {size} (expected in "
                              f"[{-size}, {size}])")
         start = start + size if start < 0 else start
         if length < 0 or start + length > size:
-            raise ValueError(f"narrow: length {length} from start {start} does not fit dim {dim} of size {size} "
+            raise ValueError(f"{name}: length {length} from start {start} does not fit dim {dim} of size {size} "
                              f"(expected 0 <= length <= {size - start})")
-        return self._slice(axis, start, start + length)
+        return axis, start, start + length
+
+    def ravel(self) -> "Tensor":
+        """The elements in one dim: a view of a contiguous tensor, else a contiguous copy (as PyTorch)."""
+        return self.contiguous().reshape(-1)
 
     def unfold(self, dimension: int, size: int, step: int) -> "Tensor":
         """The windows of `size` elements, `step` apart, along `dimension`: that dim becomes the number of
         windows and a new last dim holds each window (`stream.unfold(0, n, 1)` gives a stream's n-grams).
-        A read-only view; a 0-dim tensor counts as one element."""
+        A view, writable when no two windows overlap (step >= size). Overlapping windows are read-only,
+        unlike PyTorch's: there, in-place arithmetic updates a shared element once per window that holds
+        it, in its loop's order (x.unfold(0, 3, 1).add_(1) adds up to 3), which fastgrad's whole-array
+        writes would not reproduce; writes through them raise instead. A 0-dim tensor counts as one
+        element."""
         size, step = int_arg(size, "unfold: size"), int_arg(step, "unfold: step")
         if self.ndim == 0:
             one_dim(dimension, 1)
@@ -198,28 +289,132 @@ class ShapeMethods:
             raise ValueError(f"unfold: step must be > 0, got {step}")
         return apply(ops.Unfold, self, axis=axis, size=size, step=step)
 
+    def as_strided(self, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None) -> "Tensor":
+        """A view of the memory this tensor shows, as torch.as_strided: element i_0, i_1, ... is the element
+        storage_offset + sum_d i_d * stride[d] of the memory of the tensor it is a view of (its base, or
+        itself), counted in elements of this dtype; storage_offset defaults to this tensor's own. Writes
+        through it reach that memory, except where two positions share an element: that view is read-only
+        (see Tensor.unfold). The gradient reaches this tensor's elements (see ops.AsStrided). Refused:
+        negative sizes, strides or offset, and any position outside the memory."""
+        size = _int_sequence("as_strided: size", size)
+        stride = _int_sequence("as_strided: stride", stride)
+        if len(size) != len(stride):
+            raise RuntimeError(f"as_strided: size {size} and stride {stride} must have the same length")
+        if any(n < 0 for n in size) or any(step < 0 for step in stride):
+            raise RuntimeError(f"as_strided: sizes and strides must be non-negative, got size {size} and stride "
+                               f"{stride}")
+        owner, own_offset, elements = self._place_in_memory("as_strided")
+        offset = own_offset if storage_offset is None else int_arg(storage_offset, "as_strided: storage_offset")
+        if offset < 0:
+            raise RuntimeError(f"as_strided: storage_offset must be non-negative, got {offset}")
+        last = offset + sum((n - 1) * step for n, step in zip(size, stride))
+        if 0 not in size and last >= elements:
+            raise RuntimeError(f"as_strided: size {size}, stride {stride} and storage offset {offset} reach element "
+                               f"{last}, outside the memory, which holds {elements} elements of {self.dtype}")
+        return self._in_memory(apply(ops.AsStrided, self, memory=owner._data, size=size, stride=stride, offset=offset))
+
+    def _place_in_memory(self, name: str) -> tuple["Tensor", int, int]:
+        """The tensor whose memory this one shows, where this one starts in it, and how many elements of this
+        dtype that memory holds (from its base's first element to the end of its last)."""
+        owner = self._memory_owner()
+        memory, itemsize = owner._data, self._data.itemsize
+        low, high = _byte_bounds(memory)
+        if low != memory.__array_interface__["data"][0]:
+            raise RuntimeError(f"{name}: the memory of this tensor's base (shape {owner.shape}) is laid out with "
+                               f"negative strides {memory.strides} (bytes); clone() it first")
+        own_low, own_high = _byte_bounds(self._data)
+        if self._data.size and not low <= own_low <= own_high <= high:
+            raise RuntimeError(f"{name}: this tensor no longer lies in the memory of its base (shape {owner.shape}), "
+                               "which was replaced (by `.data = ...`, say); clone() it first")
+        start = self._data.__array_interface__["data"][0] - low
+        if start % itemsize or any(step % itemsize for step in self._data.strides):
+            raise RuntimeError(f"{name}: this tensor's place in its memory (offset {start} bytes, strides "
+                               f"{self._data.strides} bytes) is not in whole elements of {self.dtype}")
+        return owner, start // itemsize, (high - low) // itemsize
+
     def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
-        which must add up to the dim's size."""
+        which must add up to the dim's size (split_with_sizes)."""
+        if isinstance(split_size, (list, tuple)):
+            return self._split_with_sizes("split", split_size, dim)
         if self.ndim == 0:
             raise ValueError("split: expects a tensor with at least 1 dim, got a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
         size = self.shape[axis]
-        if isinstance(split_size, (int, np.integer)) and not isinstance(split_size, bool):
-            step = int(split_size)
-            if step < 0 or (step == 0 and size != 0):
-                raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got {step} for "
-                                 f"dim {dim} of size {size}")
-            sections = [min(step, size - start) for start in range(0, size, step)] if step else []
-        elif isinstance(split_size, (list, tuple)):
-            sections = [int_arg(n, "split: split_size") for n in split_size]
-            if any(n < 0 for n in sections) or sum(sections) != size:
-                raise ValueError(f"split: sizes {sections} must be non-negative and add up to {size}, the size of "
-                                 f"dim {dim}")
-        else:
+        if not isinstance(split_size, (int, np.integer)) or isinstance(split_size, bool):
             raise TypeError(f"split: split_size must be an int or a list of ints, got {type(split_size).__name__}")
-        starts = np.cumsum([0] + sections[:-1])
-        return tuple(self._slice(axis, int(start), int(start) + n) for start, n in zip(starts, sections or [0]))
+        step = int(split_size)
+        if step < 0 or (step == 0 and size != 0):
+            raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got {step} for "
+                             f"dim {dim} of size {size}")
+        # an empty dim still gives one (empty) piece, as in PyTorch
+        return self._pieces(axis, [min(step, size - start) for start in range(0, size, step or 1)] or [0])
+
+    def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple["Tensor", ...]:
+        """Views along `dim` of the given sizes, which must add up to the dim's size."""
+        return self._split_with_sizes("split_with_sizes", split_sizes, dim)
+
+    def _split_with_sizes(self, name: str, split_sizes, dim) -> tuple["Tensor", ...]:
+        if not isinstance(split_sizes, (list, tuple)):
+            raise TypeError(f"{name}: split_sizes must be a list of ints, got {type(split_sizes).__name__}")
+        if self.ndim == 0:
+            raise ValueError(f"{name}: expects a tensor with at least 1 dim, got a 0-dim tensor")
+        (axis,) = normalize_dims(dim, self.ndim)
+        sizes = [int_arg(n, f"{name}: split_size") for n in split_sizes]
+        if any(n < 0 for n in sizes) or sum(sizes) != self.shape[axis]:
+            raise ValueError(f"{name}: sizes {sizes} must be non-negative and add up to {self.shape[axis]}, the size "
+                             f"of dim {dim}")
+        return self._pieces(axis, sizes)
+
+    def _pieces(self, axis: int, sizes: list[int]) -> tuple["Tensor", ...]:
+        """Views of consecutive pieces of the given sizes along `axis`, from its start."""
+        stops = np.cumsum(sizes, dtype=np.int64)
+        return tuple(self._slice(axis, int(stop) - n, int(stop)) for stop, n in zip(stops, sizes))
+
+    def tensor_split(self, indices_or_sections=None, /, dim: int = 0, *, sections=None, indices=None,
+                     tensor_indices_or_sections=None) -> tuple["Tensor", ...]:
+        """Views along `dim`, as torch.tensor_split: `sections` (an int, or a 0-dim int64 tensor) pieces, the
+        first size % sections of them one element longer; or the pieces between the given `indices` (a
+        list, or a 1-dim int64 tensor), which clip to the dim as slice bounds do (a piece whose end comes
+        before its start is empty). PyTorch's keyword names are accepted in place of the first argument."""
+        points = _split_points("tensor_split", indices_or_sections, sections, indices, tensor_indices_or_sections)
+        if self.ndim == 0:
+            raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+        axis = one_dim(dim, self.ndim)
+        size = self.shape[axis]
+        if isinstance(points, int):
+            if points <= 0:
+                raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {points}")
+            longer, length = size % points, size // points
+            return self._pieces(axis, [length + 1] * longer + [length] * (points - longer))
+        bounds = [0] + points + [size]
+        pieces = []
+        for first, last in zip(bounds, bounds[1:]):
+            start, stop, _ = slice(first, last).indices(size)
+            pieces.append(self._slice(axis, start, max(start, stop)))
+        return tuple(pieces)
+
+    def hsplit(self, indices_or_sections=None, /, *, sections=None, indices=None) -> tuple["Tensor", ...]:
+        """tensor_split along dim 1 (dim 0 of a 1-dim tensor), into equal pieces when given a count."""
+        return self._split_along("hsplit", 1 if self.ndim > 1 else 0, 1, indices_or_sections, sections, indices)
+
+    def vsplit(self, indices_or_sections=None, /, *, sections=None, indices=None) -> tuple["Tensor", ...]:
+        """tensor_split along dim 0 of a tensor with at least 2 dims, into equal pieces when given a count."""
+        return self._split_along("vsplit", 0, 2, indices_or_sections, sections, indices)
+
+    def dsplit(self, indices_or_sections=None, /, *, sections=None, indices=None) -> tuple["Tensor", ...]:
+        """tensor_split along dim 2 of a tensor with at least 3 dims, into equal pieces when given a count."""
+        return self._split_along("dsplit", 2, 3, indices_or_sections, sections, indices)
+
+    def _split_along(self, name: str, axis: int, min_dims: int, indices_or_sections, sections, indices):
+        points = _split_points(name, indices_or_sections, sections, indices)
+        if self.ndim < min_dims:
+            raise RuntimeError(f"{name}: requires a tensor with at least {min_dims} dimension(s), but got a tensor "
+                               f"with {self.ndim} dimensions")
+        if isinstance(points, int) and (points == 0 or self.shape[axis] % points):
+            raise RuntimeError(f"{name}: attempted to split along dimension {axis}, but the size of the dimension "
+                               f"{self.shape[axis]} is not divisible by the split_size {points}")
+        return self.tensor_split(points, axis)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
         """At most `chunks` views along `dim`, each of ceil(size / chunks) elements but the last (so fewer
@@ -241,6 +436,47 @@ class ShapeMethods:
         (axis,) = normalize_dims(dim, self.ndim)
         return tuple(apply(ops.GetItem, self, key=(slice(None),) * axis + (i,), advanced=False)
                      for i in range(self.shape[axis]))
+
+
+def _split_points(name: str, *candidates) -> "int | list[int]":
+    """The one argument of tensor_split (hsplit, ...), given positionally or by one of PyTorch's keyword
+    names: a number of sections (an int or a 0-dim int64 tensor) or a list of indices (a sequence of ints
+    or a 1-dim int64 tensor)."""
+    given = [value for value in candidates if value is not None]
+    if len(given) != 1:
+        raise TypeError(f"{name}: expected one of indices_or_sections, sections or indices, got {len(given)}")
+    (value,) = given
+    if isinstance(value, graph.Tensor):
+        if value._data.dtype != np.int64:
+            raise RuntimeError(f"{name}: expected indices or sections as a tensor of dtype int64, but got "
+                               f"{value.dtype}")
+        if value.ndim > 1:
+            raise RuntimeError(f"{name}: expected indices or sections as a zero-dimensional or one-dimensional "
+                               f"tensor, but got a tensor with {value.ndim} dims")
+        return int(value._data) if value.ndim == 0 else value._data.tolist()
+    if isinstance(value, (list, tuple)):
+        return [int_arg(index, f"{name}: indices") for index in value]
+    return int_arg(value, f"{name}: sections")
+
+
+def _byte_bounds(array: np.ndarray) -> tuple[int, int]:
+    """The address of the lowest byte of an array's elements and one past its highest."""
+    start = array.__array_interface__["data"][0]
+    if array.size == 0:
+        return start, start
+    extents = [(n - 1) * step for n, step in zip(array.shape, array.strides)]
+    return start + sum(e for e in extents if e < 0), start + sum(e for e in extents if e > 0) + array.itemsize
+
+
+def _int_sequence(name: str, values) -> tuple[int, ...]:
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be a tuple of ints, got {type(values).__name__}")
+    return tuple(int_arg(n, name) for n in values)
+
+
+def _is_dtype(value) -> bool:
+    """A dtype (view(dtype)) rather than a size (view(n)): a NumPy dtype or scalar type, as fastgrad's are."""
+    return isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic))
 
 
 def _repeat_counts(repeats, size: int) -> np.ndarray:

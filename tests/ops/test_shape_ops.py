@@ -1,5 +1,5 @@
-"""Shape ops (repeat, repeat_interleave, unfold, chunk, split, unbind, narrow, unflatten, view_as, reshape_as, flatten)
-and matrix products (mm, bmm, outer, einsum): gradcheck over hypothesis shapes on every backend, views,
+"""Shape ops (repeat, repeat_interleave, unfold, chunk, split, split_with_sizes, tensor_split, hsplit, vsplit,
+dsplit, unbind, narrow, narrow_copy, ravel, adjoint, unflatten, view_as, reshape_as, flatten) and matrix products (mm, bmm, outer, einsum): gradcheck over hypothesis shapes on every backend, views,
 and errors for bad arguments."""
 import numpy as np
 import pytest
@@ -97,6 +97,93 @@ def test_pieces_and_views_gradients(backend_name, shape, data, seed):
     check(backend_name, lambda x: x.unflatten(dim, (1, size, 1)), x)
     check(backend_name, lambda x: x.flatten().view_as(x).reshape_as(x.flatten()), x)
     check(backend_name, lambda x: x.flatten(dim), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5), data=st.data(), seed=st.integers(0, 2**16))
+def test_tensor_split_family_gradients(backend_name, shape, data, seed):
+    ndim = len(shape)
+    dim = data.draw(st.integers(-ndim, ndim - 1))
+    size = shape[dim]
+    sections = data.draw(st.integers(1, 6))
+    indices = data.draw(st.lists(st.integers(-size - 2, size + 2), max_size=3))
+    sizes = data.draw(st.lists(st.integers(0, size), min_size=1, max_size=3).filter(lambda s: sum(s) <= size))
+    sizes[-1] += size - sum(sizes)
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.tensor_split(sections, dim), x)  # tuple outputs: every piece is projected
+    check(backend_name, lambda x: fastgrad.tensor_split(x, indices, dim=dim), x)
+    check(backend_name, lambda x: x.split_with_sizes(sizes, dim), x)
+    axis = 1 if ndim > 1 else 0  # hsplit's; vsplit and dsplit split along 0 and 2
+    divisor = next(n for n in (3, 2, 1) if shape[axis] % n == 0)
+    check(backend_name, lambda x: x.hsplit(divisor), x)
+    if ndim >= 2:
+        check(backend_name, lambda x: fastgrad.vsplit(x, [1]), x)
+    if ndim == 3:
+        check(backend_name, lambda x: x.dsplit([1, -1]), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), data=st.data(), seed=st.integers(0, 2**16))
+def test_ravel_narrow_copy_and_adjoint_gradients(backend_name, shape, data, seed):
+    x = leaf(shape, seed)
+    check(backend_name, lambda x: x.ravel() * 1.5, x)
+    check(backend_name, lambda x: fastgrad.ravel(x.permute(*reversed(range(x.ndim)))), x)
+    if shape:
+        dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+        start = data.draw(st.integers(-shape[dim], shape[dim]))
+        length = data.draw(st.integers(0, -start if start < 0 else shape[dim] - start))
+        check(backend_name, lambda x: x.narrow_copy(dim, start, length) * 2.0, x)
+    if len(shape) >= 2:
+        check(backend_name, lambda x: x.adjoint() * 1.5, x)
+        check(backend_name, lambda x: fastgrad.adjoint(x), x)
+
+
+def test_tensor_split_pieces_follow_pytorch():
+    x = fastgrad.arange(10)
+    assert [p.tolist() for p in x.tensor_split(3)] == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert [p.shape[0] for p in x.tensor_split(11)] == [1] * 10 + [0]
+    # indices clip as slice bounds do; a piece that ends before it starts is empty
+    assert [p.tolist() for p in x.tensor_split((7, 2, 12))] == [list(range(7)), [], list(range(2, 10)), []]
+    assert [p.shape[0] for p in x.tensor_split([-30, 30])] == [0, 10, 0]
+    assert [p.tolist() for p in x.tensor_split([-3, -1])] == [list(range(7)), [7, 8], [9]]
+    assert [p.tolist() for p in x.tensor_split([])] == [list(range(10))]
+    assert [p.shape[0] for p in x.tensor_split(fastgrad.tensor(3))] == [4, 3, 3]  # a 0-dim tensor: sections
+    assert [p.shape[0] for p in fastgrad.tensor_split(x, fastgrad.tensor([2, 5]))] == [2, 3, 5]
+    assert [p.shape[0] for p in x.tensor_split(sections=2)] == [5, 5]
+    assert [p.shape[0] for p in x.tensor_split(indices=[4])] == [4, 6]
+    assert [p.shape for p in fastgrad.arange(0).tensor_split(3)] == [(0,)] * 3
+    m = fastgrad.arange(24).reshape(2, 3, 4)
+    assert [p.shape for p in m.hsplit(3)] == [(2, 1, 4)] * 3 and [p.shape for p in m.vsplit([1])] == [(1, 3, 4)] * 2
+    assert [p.shape for p in fastgrad.dsplit(m, 2)] == [(2, 3, 2)] * 2
+    assert [p.tolist() for p in fastgrad.arange(6).hsplit(3)] == [[0, 1], [2, 3], [4, 5]]
+    assert [p.shape for p in m.split_with_sizes([1, 3], -1)] == [(2, 3, 1), (2, 3, 3)]
+    assert fastgrad.arange(0).split([]) == () and fastgrad.split_with_sizes(fastgrad.arange(0), []) == ()
+    assert [p.shape for p in fastgrad.arange(0).split(2)] == [(0,)]
+
+
+def test_ravel_is_a_view_only_of_a_contiguous_tensor_and_narrow_copy_never():
+    x = fastgrad.arange(6.0).reshape(2, 3)
+    flat, transposed = x.ravel(), x.T.ravel()
+    assert flat.tolist() == list(range(6)) and transposed.tolist() == [0, 3, 1, 4, 2, 5]
+    assert np.shares_memory(flat.numpy(), x.numpy()) and not np.shares_memory(transposed.numpy(), x.numpy())
+    copy = x.narrow_copy(1, 1, 2)
+    assert copy.tolist() == [[1, 2], [4, 5]] and copy.is_contiguous() and not np.shares_memory(copy.numpy(), x.numpy())
+    assert fastgrad.narrow_copy(x, -1, -1, 1).tolist() == [[2], [5]] and fastgrad.tensor(2.0).ravel().shape == (1,)
+
+
+def test_adjoint_real_and_imag_of_real_tensors():
+    x = fastgrad.arange(24.0).reshape(2, 3, 4)
+    assert x.adjoint().shape == (2, 4, 3) and x.adjoint().stride() == (12, 1, 4)
+    assert np.shares_memory(x.adjoint().numpy(), x.numpy())
+    scalar = fastgrad.tensor(2.0)
+    with pytest.warns(UserWarning, match="adjoint.. is deprecated on 0-D tensors"):
+        assert scalar.adjoint() is scalar
+    assert x.real is x and fastgrad.real(x) is x
+    y = fastgrad.zeros(2)
+    y.real = fastgrad.tensor([1.0, 2.0])  # copies into y, as PyTorch's setter
+    assert y.tolist() == [1.0, 2.0] and y._version == 1
 
 
 def test_split_chunk_and_unbind_pieces_follow_pytorch():
@@ -209,6 +296,38 @@ def test_bad_shape_op_arguments_name_the_argument_and_value():
         (lambda: fastgrad.arange(12).unflatten(0, (-1, -1)), ValueError, "at most one -1"),
         (lambda: fastgrad.arange(12).unflatten(0, ()), ValueError, "non-empty"),
         (lambda: fastgrad.ones(2, 3, 4).flatten(2, 1), ValueError, "start_dim 2 comes after end_dim 1"),
+        (lambda: x.tensor_split(0), RuntimeError, "tensor_split: number of sections must be larger than 0, got 0"),
+        (lambda: x.tensor_split(2.0), TypeError, "tensor_split: sections must be an int, got float 2.0"),
+        (lambda: x.tensor_split([1.5]), TypeError, "tensor_split: indices must be an int, got float 1.5"),
+        (lambda: x.tensor_split(True), TypeError, "tensor_split: sections must be an int, got bool"),
+        (lambda: x.tensor_split(fastgrad.tensor([1.0])), RuntimeError, "dtype int64, but got float32"),
+        (lambda: x.tensor_split(fastgrad.tensor([1], dtype=fastgrad.int32)), RuntimeError, "dtype int64, but got int32"),
+        (lambda: x.tensor_split(fastgrad.tensor([[1]])), RuntimeError, "one-dimensional tensor, but got a tensor with 2"),
+        (lambda: x.tensor_split(2, dim=2), IndexError, "dimension out of range"),
+        (lambda: x.tensor_split(), TypeError, "expected one of indices_or_sections, sections or indices, got 0"),
+        (lambda: x.tensor_split(2, sections=2), TypeError, "expected one of .* got 2"),
+        (lambda: fastgrad.tensor(1.0).tensor_split(2), RuntimeError, "at least a 1-dimensional tensor, .* 0 dims"),
+        (lambda: x.hsplit(2), RuntimeError, "hsplit: attempted to split along dimension 1, but the size of the dimension "
+                                            "3 is not divisible by the split_size 2"),
+        (lambda: x.hsplit(0), RuntimeError, "not divisible by the split_size 0"),
+        (lambda: x.hsplit(-1), RuntimeError, "number of sections must be larger than 0, got -1"),
+        (lambda: fastgrad.tensor(1.0).hsplit(1), RuntimeError, "hsplit: requires a tensor with at least 1 dim"),
+        (lambda: fastgrad.ones(3).vsplit(1), RuntimeError, "vsplit: requires a tensor with at least 2 dim.* got a tensor "
+                                                          "with 1 dim"),
+        (lambda: x.dsplit([1]), RuntimeError, "dsplit: requires a tensor with at least 3 dim"),
+        (lambda: x.split_with_sizes([1, 1], 1), ValueError, r"split_with_sizes: sizes \[1, 1\] must be non-negative and "
+                                                            "add up to 3"),
+        (lambda: x.split_with_sizes([-1, 4], 1), ValueError, "non-negative"),
+        (lambda: x.split_with_sizes(3, 1), TypeError, "split_with_sizes: split_sizes must be a list of ints, got int"),
+        (lambda: x.split_with_sizes([1.0, 2.0], 1), TypeError, "split_with_sizes: split_size must be an int, got float"),
+        (lambda: x.narrow_copy(1, 2, 2), ValueError, r"narrow_copy: length 2 from start 2 does not fit dim 1 of size 3"),
+        (lambda: x.narrow_copy(1, -4, 1), IndexError, r"narrow_copy: start -4 is out of range for dim 1 of size 3"),
+        (lambda: x.narrow_copy(1, 1.0, 1), TypeError, "narrow_copy: start must be an int, got float"),
+        (lambda: fastgrad.tensor(1.0).narrow_copy(0, 0, 1), ValueError, "narrow_copy: cannot be applied to a 0-dim"),
+        (lambda: fastgrad.ones(3).adjoint(), RuntimeError, "only supported on matrices or batches of matrices. Got 1-D"),
+        (lambda: x.imag, RuntimeError, "imag is not implemented for tensors with non-complex dtypes"),
+        (lambda: fastgrad.imag(x), RuntimeError, "imag is not implemented"),
+        (lambda: setattr(x, "imag", x), RuntimeError, "imag is not implemented"),
         (lambda: x.view_as(fastgrad.ones(3, 3)), ValueError, r"cannot reshape a tensor of shape \(2, 3\)"),
     ]
     for fn, error, message in cases:
