@@ -3,6 +3,7 @@ DistributedSampler feeding a DataLoader its rank's share of each epoch, Distribu
 loss averaged over ranks with all_reduce. In one process it is a world of one; run under a launcher with
 N processes it trains on N shards with a global batch of GLOBAL_BATCH."""
 import os
+import socket
 
 import numpy as np
 import torch
@@ -16,8 +17,12 @@ FEATURES, HIDDEN, CLASSES, EXAMPLES, GLOBAL_BATCH, EPOCHS = 8, 16, 3, 96, 16, 3
 
 def run(seed=0):
     if not dist.is_initialized():
-        # a one-process run without a launcher: PyTorch's rendezvous reads these (on this machine only)
-        for name, value in {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29517", "RANK": "0", "WORLD_SIZE": "1"}.items():
+        # a one-process run without a launcher: PyTorch's rendezvous reads these (on this machine only), on
+        # a port that is free now (a fixed one clashes with another run of this script)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = str(probe.getsockname()[1])
+        for name, value in {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port, "RANK": "0", "WORLD_SIZE": "1"}.items():
             os.environ.setdefault(name, value)
         dist.init_process_group("gloo")
     world, rank = dist.get_world_size(), dist.get_rank()
