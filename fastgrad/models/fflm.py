@@ -48,8 +48,8 @@ class FixedWindowLM(nn.Module):
     def loss(self, context: Tensor, targets: np.ndarray, reduction: str = "mean") -> Tensor:
         """Cross-entropy of the next-word distributions against targets (N,): the output layer and the loss
         as one op (F.linear_cross_entropy), without the (N, V) logits."""
-        return F.linear_cross_entropy(self.features(context), self.output.weight, self.output.bias, targets,
-                                      reduction=reduction)
+        return F.linear_cross_entropy(self.features(context), self.output.weight, targets,
+                                      linear_bias=self.output.bias, reduction=reduction)
 
 
 def context_windows(ids: np.ndarray, context_size: int, pad_id: int) -> np.ndarray:

@@ -98,8 +98,10 @@ class RNNLM(nn.Module):
         """Cross-entropy of the next-word distributions against targets (T, B), and the last state: the
         decoder and the loss as one op (F.linear_cross_entropy), without the (T * B, V) logits."""
         outputs, hidden = self.features(ids, hidden)
-        return F.linear_cross_entropy(outputs, self.decoder.weight, self.decoder.bias, targets,
-                                      reduction=reduction), hidden
+        loss = F.linear_cross_entropy(outputs.reshape(-1, outputs.shape[-1]), self.decoder.weight,
+                                      np.asarray(targets).reshape(-1), linear_bias=self.decoder.bias,
+                                      reduction=reduction)
+        return (loss.reshape(np.shape(targets)) if reduction == "none" else loss), hidden
 
 
 class TruncatedBPTT:

@@ -322,36 +322,71 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     return loss
 
 
-def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor | None, target, *, ignore_index: int = -100,
-                         reduction: str = "mean") -> Tensor:
-    """cross_entropy(linear(hidden, weight, bias), target), the output layer of a language model and its
-    loss in one op that never holds all (N, V) logits (see ops.LinearCrossEntropy): same loss and
-    gradients, a fraction of the memory. hidden (..., H), weight (V, H), bias (V,) or None, target (...)
-    of class indices in [0, V) or ignore_index; "none" gives one loss per target, of the target's shape.
-    """
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear_bias: Tensor | None = None,
+                         weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options=None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...), as PyTorch's: input (N, H) or
+    (H,); linear_weight (C, H), or (C, d1..dK, H) for a K-dimensional loss with target (N, d1..dK); target
+    class indices (ignore_index None means -100) or probabilities of the logits' shape.
+
+    Class-index targets without class weights or label smoothing (a language model's output layer) go
+    through one fused op that never holds all (N, C) logits (ops.LinearCrossEntropy): the same loss and
+    gradients, a fraction of the memory. That path is exact, so unlike PyTorch's it is taken with
+    `options=None` too; `options.batch_chunk_size` sets its rows per block. The other cases build the
+    logits and call cross_entropy, PyTorch's reference path."""
     _reduction(reduction)
-    if weight.ndim != 2 or hidden.ndim < 1 or hidden.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear_cross_entropy: hidden of shape {hidden.shape} does not fit weight of shape "
-                         f"{weight.shape} (expected hidden (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
-    classes = weight.shape[0]
+    if input.ndim not in (1, 2):
+        raise ValueError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, got {input.ndim} "
+                         f"(shape {input.shape})")
+    if linear_weight.ndim < 2:
+        raise ValueError(f"linear_cross_entropy: expected linear_weight with dimensionality at least 2, got shape "
+                         f"{linear_weight.shape}")
+    if input.shape[-1] != linear_weight.shape[-1]:
+        raise ValueError(f"linear_cross_entropy: input of shape {input.shape} and linear_weight of shape "
+                         f"{linear_weight.shape} must have the same last dim (in_features)")
+    classes, out_features, in_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1]), input.shape[-1]
     if classes < 1:
-        raise ValueError(f"linear_cross_entropy: weight must have at least one row (class), got shape {weight.shape}")
-    if bias is not None and bias.shape != (classes,):
-        raise ValueError(f"linear_cross_entropy: bias has shape {bias.shape}, expected ({classes},)")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != hidden.dtype:
-            raise RuntimeError(f"linear_cross_entropy: hidden and {name} must have the same dtype, but got "
-                               f"{hidden.dtype} and {t.dtype}")
-    _floating(hidden, "linear_cross_entropy")
+        raise ValueError(f"linear_cross_entropy: linear_weight must have at least one row (class), got shape "
+                         f"{linear_weight.shape}")
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise ValueError(f"linear_cross_entropy: expected linear_bias of shape {(classes, *out_features)}, got "
+                         f"{tuple(linear_bias.shape)}")
+    if out_features and input.ndim == 1:
+        raise ValueError(f"linear_cross_entropy: a K-dimensional loss (linear_weight of shape {linear_weight.shape}) "
+                         f"needs batched input (N, {in_features}), got shape {input.shape}")
+    for name, t in (("linear_weight", linear_weight), ("linear_bias", linear_bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(f"linear_cross_entropy: input and {name} must have the same dtype, but got "
+                               f"{input.dtype} and {t.dtype}")
+    _floating(input, "linear_cross_entropy")
     target = _as_tensor(target)
-    if target.shape != hidden.shape[:-1]:
-        raise ValueError(f"linear_cross_entropy: target has shape {target.shape}, expected {hidden.shape[:-1]} "
-                         f"(hidden's shape without its last dim) for hidden of shape {hidden.shape}")
+    logits_shape = (*input.shape[:-1], classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise ValueError("linear_cross_entropy: ignore_index cannot be given when target holds probabilities")
+    ignore_index = -100 if ignore_index is None else ignore_index
+    from fastgrad.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions  # (nn.modules imports F)
+
+    if options is not None and not isinstance(options, LinearCrossEntropyOptions):
+        raise TypeError(f"linear_cross_entropy: options must be a LinearCrossEntropyOptions or None, got "
+                        f"{type(options).__name__}")
+    fused = weight is None and label_smoothing == 0.0 and not out_features and target.dtype.kind in "iu"
+    if not fused:
+        if options is not None:
+            warnings.warn("linear_cross_entropy: options ignored; the chunked path needs class-index targets, no "
+                          "class weights, label_smoothing == 0 and a 2-D linear_weight", stacklevel=2)
+        flat_weight = linear_weight.reshape(-1, in_features)
+        flat_bias = None if linear_bias is None else linear_bias.reshape(-1)
+        return cross_entropy(linear(input, flat_weight, flat_bias).reshape(logits_shape), target, weight,
+                             ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    if target.shape != input.shape[:-1]:
+        raise ValueError(f"linear_cross_entropy: target has shape {target.shape}, expected {input.shape[:-1]} "
+                         f"(input's shape without its last dim) for input of shape {input.shape}")
     targets = _ids(target._data.reshape(-1), classes, "linear_cross_entropy target", allowed=ignore_index)
-    if bias is None:  # zeros that need no gradient: one op either way
-        bias = Tensor._wrap(np.zeros(classes, dtype=weight.dtype), False, None)
-    loss = apply(ops.LinearCrossEntropy, hidden.reshape(-1, hidden.shape[-1]), weight, bias,
-                 Tensor._wrap(targets, False, None), ignore_index=int(ignore_index), reduction=reduction)
+    if linear_bias is None:  # zeros that need no gradient: one op either way
+        linear_bias = Tensor._wrap(np.zeros(classes, dtype=linear_weight.dtype), False, None)
+    loss = apply(ops.LinearCrossEntropy, input.reshape(-1, in_features), linear_weight, linear_bias,
+                 Tensor._wrap(targets, False, None), ignore_index=int(ignore_index), reduction=reduction,
+                 block_rows=None if options is None else options.batch_chunk_size)
     return loss.reshape(target.shape) if reduction == "none" else loss
 
 

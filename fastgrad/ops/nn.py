@@ -76,24 +76,25 @@ class LinearCrossEntropy(Op):
     SoftmaxCrossEntropy does; for "none" the backward runs the blocks again, each row's delta scaled by
     its upstream gradient."""
 
-    def forward(ctx, K, hidden, weight, bias, targets, ignore_index, reduction):
+    def forward(ctx, K, hidden, weight, bias, targets, ignore_index, reduction, block_rows=None):
         needs = tuple(GRAD_MODE.enabled and t.requires_grad for t in ctx.inputs[:3])
         count = targets.size - int(np.count_nonzero(targets == ignore_index))
         grads_now = any(needs) and reduction != "none"
         # "mean": d loss / d row loss = 1 / count (no counted row: NaN loss and zero gradients, as cross_entropy)
         row_scale = (1.0 / count if reduction == "mean" and count else 1.0) if grads_now else None
         losses, *grads = _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, row_scale,
-                                                      needs)
-        ctx.saved = (hidden, weight, bias, targets, ignore_index, reduction, needs, grads)
+                                                      needs, block_rows)
+        ctx.saved = (hidden, weight, bias, targets, ignore_index, reduction, needs, grads, block_rows)
         if reduction == "none":
             return losses
         total = losses.sum(dtype=np.float64)
         return np.asarray(total if reduction == "sum" else (total / count if count else np.nan), dtype=losses.dtype)
 
     def backward(ctx, K, g):
-        hidden, weight, bias, targets, ignore_index, reduction, needs, grads = ctx.saved
+        hidden, weight, bias, targets, ignore_index, reduction, needs, grads, block_rows = ctx.saved
         if reduction == "none":
-            return (*_linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, g, needs)[1:], None)
+            return (*_linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, g, needs,
+                                                  block_rows)[1:], None)
         if g == 1:  # the usual case, loss.backward(): the forward's gradients as they are
             return (*grads, None)
         return (*(None if grad is None else K.multiply(grad, g) for grad in grads), None)
@@ -104,12 +105,12 @@ class LinearCrossEntropy(Op):
 BLOCK_LOGITS = 1 << 22
 
 
-def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, row_scale, needs):
+def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, row_scale, needs, block_rows=None):
     """Per-row losses of softmax(hidden W^T + b) against targets, and, unless row_scale is None, the
     gradients (dh, dW, db) of sum_i row_scale_i loss_i (row_scale: a number or one per row), None for the
-    inputs `needs` leaves out."""
+    inputs `needs` leaves out. Rows go in blocks of `block_rows` (default: about BLOCK_LOGITS logits)."""
     rows, classes = hidden.shape[0], weight.shape[0]
-    block = max(1, BLOCK_LOGITS // max(classes, 1))
+    block = block_rows or max(1, BLOCK_LOGITS // max(classes, 1))
     losses = np.empty(rows, dtype=hidden.dtype)
     want = needs if row_scale is not None else (False, False, False)
     scale = np.asarray(row_scale if row_scale is not None else 1.0, dtype=hidden.dtype)

@@ -10,8 +10,10 @@ from fastgrad.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropou
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.modules.flatten import Flatten, Unflatten
 from fastgrad.nn.modules.linear import Bilinear, Identity, Linear
+from fastgrad.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions
 from fastgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                                       GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                                      LinearCrossEntropyLoss,
                                       MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
                                       PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from fastgrad.nn.modules.module import Module
@@ -31,12 +33,13 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d"
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d",
            "Dropout3d", "ELU", "Embedding", "EmbeddingBag", "FeatureAlphaDropout", "Flatten", "GaussianNLLLoss",
            "GELU", "GLU", "GroupNorm", "GRU", "GRUCell", "Hardsigmoid", "Hardswish", "Hardtanh", "HingeEmbeddingLoss",
-           "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid",
-           "LogSoftmax", "LSTM", "LSTMCell", "MarginRankingLoss", "MaxPool1d", "MaxPool2d", "Mish", "Module",
-           "ModuleDict", "ModuleList", "MSELoss", "MultiheadAttention", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
-           "NLLLoss", "PairwiseDistance", "ParameterDict", "ParameterList", "PoissonNLLLoss", "PReLU",
-           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReLU", "ReLU6", "ReplicationPad1d",
-           "ReplicationPad2d", "ReplicationPad3d", "RMSNorm", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "SELU",
-           "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "SoftMarginLoss", "Softmax", "Softmin", "Softplus",
-           "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerEncoder",
-           "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+           "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+           "LinearCrossEntropyLoss", "LinearCrossEntropyOptions", "LogSigmoid", "LogSoftmax", "LSTM", "LSTMCell",
+           "MarginRankingLoss", "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList", "MSELoss",
+           "MultiheadAttention", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss", "PairwiseDistance",
+           "ParameterDict", "ParameterList", "PoissonNLLLoss", "PReLU", "ReflectionPad1d", "ReflectionPad2d",
+           "ReflectionPad3d", "ReLU", "ReLU6", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "RMSNorm",
+           "RNN", "RNNBase", "RNNCell", "RNNCellBase", "SELU", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss",
+           "SoftMarginLoss", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Tanhshrink", "Threshold",
+           "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten",
+           "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]

@@ -1,9 +1,12 @@
 """Loss layers: thin Modules over fastgrad.nn.functional."""
 from __future__ import annotations
 
+import math
+
 from fastgrad.nn import functional as F
+from fastgrad.nn.modules.linear import Linear
 from fastgrad.nn.modules.module import Module
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 class _Loss(Module):
@@ -20,6 +23,41 @@ class _WeightedLoss(_Loss):
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", weight)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A Linear(in_features, num_classes * prod(out_features), bias) and the cross-entropy of its logits in
+    one module, as PyTorch's; forward(input, target) is F.linear_cross_entropy (fused for class-index
+    targets without class weights or label smoothing). The weight is stored flat, as PyTorch stores it
+    (`linear.weight`), and reshaped to (num_classes, *out_features, in_features) for each call."""
+
+    def __init__(self, in_features: int, num_classes: int, *, out_features: tuple = (), bias: bool = False,
+                 device=None, dtype=None, reduction: str = "mean", weight: Tensor | None = None,
+                 ignore_index: int | None = None, label_smoothing: float = 0.0, options=None) -> None:
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise ValueError(f"LinearCrossEntropyLoss: expected weight of shape {(num_classes,)}, got "
+                             f"{tuple(weight.shape)}")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"LinearCrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got "
+                             f"{label_smoothing}")
+        check_device("LinearCrossEntropyLoss", device)
+        super().__init__(weight, reduction)
+        self.num_classes, self.out_features = num_classes, tuple(out_features)
+        self.ignore_index, self.label_smoothing, self.options = ignore_index, label_smoothing, options
+        self.linear = Linear(in_features, math.prod(self.out_features, start=num_classes), bias=bias, dtype=dtype)
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        shape = (self.num_classes, *self.out_features)
+        bias = None if self.linear.bias is None else self.linear.bias.reshape(shape)
+        return F.linear_cross_entropy(input, self.linear.weight.reshape(*shape, self.linear.in_features), target,
+                                      linear_bias=bias, weight=self.weight, reduction=self.reduction,
+                                      ignore_index=self.ignore_index, label_smoothing=self.label_smoothing,
+                                      options=self.options)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, reduction={self.reduction}, "
+                f"ignore_index={self.ignore_index}, label_smoothing={self.label_smoothing}, options={self.options}")
 
 
 class CrossEntropyLoss(_WeightedLoss):
