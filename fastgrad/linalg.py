@@ -163,7 +163,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
     A = _matrices(name, "A", A, square=True)
     info = zero_pivots(A._data)
     if check_errors and info.any():
-        raise singular_matrix_error(name, A._data, "inversion")
+        raise singular_matrix_error(name, A._data)
     info_tensor = Tensor._wrap(info, False, None)
     if not info.any():
         return InvExResult(apply(Inv, A, name=name), info_tensor)

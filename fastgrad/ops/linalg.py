@@ -220,12 +220,15 @@ def _first_zero_pivot(matrix: np.ndarray) -> int:
     return 0
 
 
-def singular_matrix_error(name: str, a: np.ndarray, action: str) -> LinAlgError:
-    """PyTorch's error for the first singular matrix of `a` (square matrices, batch dims first)."""
+def singular_matrix_error(name: str, a: np.ndarray, inverting: bool = True) -> LinAlgError:
+    """PyTorch's error for the first singular matrix of `a` (square matrices, batch dims first): an
+    inversion names the zero pivot, a solve does not."""
     info = zero_pivots(a).reshape(-1)
     index = int(np.flatnonzero(info)[0]) if info.any() else 0
     batch = f"(Batch element {index}): " if a.ndim > 2 else ""
-    return LinAlgError(f"{name}: {batch}The diagonal element {info[index] or a.shape[-1]} is zero, the {action} could "
+    if not inverting:
+        return LinAlgError(f"{name}: {batch}The solver failed because the input matrix is singular.")
+    return LinAlgError(f"{name}: {batch}The diagonal element {info[index] or a.shape[-1]} is zero, the inversion could "
                        "not be completed because the input matrix is singular.")
 
 
@@ -235,7 +238,7 @@ def inverse(a: np.ndarray, name: str) -> np.ndarray:
     try:
         return _nan_where(has_nan, np.linalg.inv(clean))
     except np.linalg.LinAlgError:
-        raise singular_matrix_error(name, clean, "inversion") from None
+        raise singular_matrix_error(name, clean) from None
 
 
 def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
@@ -275,7 +278,7 @@ class Solve(Op):
             x = _nan_where(has_nan, np.linalg.solve(clean, b))
         except np.linalg.LinAlgError:
             raise singular_matrix_error(name, np.broadcast_to(clean, np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-                                                              + a.shape[-2:]), "solve") from None
+                                                              + a.shape[-2:]), inverting=False) from None
         ctx.saved = (a, x)
         return x
 
@@ -320,7 +323,8 @@ class Det(Op):
 
 
 class Slogdet(Op):
-    """(sign det A, log |det A|), packed in a last dim of 2. The sign is piecewise constant (no gradient);
+    """(sign det A, log |det A|), packed in a last dim of 2 ((0, NaN) for a matrix holding a NaN, as
+    PyTorch's). The sign is piecewise constant (no gradient);
     d log|det A| = tr(A^{-1} dA), so gA = g A^{-T}, NaN at a singular matrix, where it is infinite."""
 
     def forward(ctx, K, a):
@@ -328,7 +332,9 @@ class Slogdet(Op):
         with np.errstate(divide="ignore"):
             sign, logabsdet = np.linalg.slogdet(clean)
         ctx.saved = a
-        return pack(_nan_where(has_nan, sign, False), _nan_where(has_nan, logabsdet, False), batch=a.shape[:-2])
+        if has_nan is not None:  # PyTorch's sign of a NaN determinant is 0
+            sign, logabsdet = np.where(has_nan, 0, sign), np.where(has_nan, np.nan, logabsdet)
+        return pack(sign.astype(a.dtype), logabsdet.astype(a.dtype), batch=a.shape[:-2])
 
     def backward(ctx, K, g):
         return (g[..., 1, None, None] * _mT(_inverse_or_nan(ctx.saved)),)
