@@ -184,10 +184,13 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
     matrices = B.unsqueeze(-1) if vector else B
     rows, columns = matrices.shape[-2:]
-    if (not left and vector) or (rows if left else columns) != n:
+    if (rows if left else columns) != n:
         equation = "AX = B" if left else "XA = B"
         raise ValueError(f"{name}: incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
                          f"{rows}x{columns})")
+    if vector and not left:
+        raise ValueError(f"{name}: B of shape {tuple(B.shape)} is a batch of vectors, which left=False does not take "
+                         "(X A = B is then B / A.squeeze(-1))")
     try:
         np.broadcast_shapes(A.shape[:-2], matrices.shape[:-2])
     except ValueError:

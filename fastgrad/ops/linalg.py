@@ -288,38 +288,30 @@ class Solve(Op):
         return (-K.matmul(g_b, _mT(x)) if ctx.inputs[0].requires_grad else None), g_b
 
 
-def cofactors(a: np.ndarray, det: np.ndarray) -> np.ndarray:
-    """The cofactor matrix adj(A)^T, the derivative of det A: det(A) A^{-T} where det(A) != 0; else, from
-    the SVD A = U S Vh, det(U) det(Vh) U diag(prod of the singular values other than s_i) Vh, which holds
-    for every matrix (PyTorch 2.13 returns 0 for an exactly singular one, though its cofactors need not be 0)."""
-    matrices, dets = _flat(a), det.reshape(-1)
-    out = np.empty_like(matrices)
-    invertible = dets != 0
-    out[invertible] = dets[invertible, None, None] * _mT(_inverse_or_nan(matrices[invertible]))
-    if not invertible.all():
-        u, s, vh = np.linalg.svd(matrices[~invertible])
-        ones = np.ones_like(s[:, :1])
-        before = np.cumprod(np.concatenate([ones, s[:, :-1]], -1), -1)  # s_0 ... s_{i-1}
-        after = np.cumprod(np.concatenate([ones, s[:, :0:-1]], -1), -1)[:, ::-1]  # s_{i+1} ... s_{n-1}
-        signs = np.linalg.det(u) * np.linalg.det(vh)
-        out[~invertible] = signs[:, None, None] * np.matmul(u * (before * after)[:, None, :], vh)
-    return out.reshape(a.shape)
+def cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix adj(A)^T, the derivative of det A, from the SVD A = U S Vh:
+    det(U) det(Vh) U diag(the product of the singular values other than s_i) Vh. It holds for every
+    matrix and stays accurate near singular ones, where det(A) A^{-T} (PyTorch's formula away from
+    them) loses its digits; at an exactly singular matrix PyTorch 2.13 returns 0, though the cofactors
+    need not be 0."""
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # s_0 ... s_{i-1}
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]  # s_{i+1} ... s_{n-1}
+    signs = np.linalg.det(u) * np.linalg.det(vh)
+    return signs[..., None, None] * np.matmul(u * (before * after)[..., None, :], vh)
 
 
 class Det(Op):
     """det A, by LU. d det A = tr(adj(A) dA), so gA = g adj(A)^T, the cofactor matrix (`cofactors`)."""
 
-    saves_output = True
-
     def forward(ctx, K, a):
         clean, has_nan = _without_nan(a)
-        det = _nan_where(has_nan, np.linalg.det(clean), matrix_result=False)
-        ctx.saved = (a, det)
-        return det
+        ctx.saved = a
+        return _nan_where(has_nan, np.linalg.det(clean), matrix_result=False)
 
     def backward(ctx, K, g):
-        a, det = ctx.saved
-        return (g[..., None, None] * cofactors(a, det),)
+        return (g[..., None, None] * cofactors(ctx.saved),)
 
 
 class Slogdet(Op):

@@ -294,9 +294,8 @@ def test_singular_and_indefinite_matrices_raise_linalg_errors_like_torch(call, b
     with pytest.raises(fastgrad.linalg.LinAlgError) as got:
         call(fastgrad, fastgrad.tensor(a))
     assert isinstance(got.value, RuntimeError)
-    # the same batch element, and (for the LU-based ones) the same zero pivot, named
-    for clue in ("Batch element 1", "diagonal element 2", "leading minor of order 2"):
-        assert (clue in str(expected.value)) == (clue in str(got.value)), (str(expected.value), str(got.value))
+    # PyTorch's message: the batch element, and the zero pivot or the leading minor that is not positive-definite
+    assert str(got.value) == str(expected.value).replace("torch.linalg.", "linalg.")
 
 
 @pytest.mark.parametrize("call", [
