@@ -190,7 +190,7 @@ def _without_nan(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 def _nan_where(has_nan: np.ndarray | None, result: np.ndarray, matrix_result: bool = True) -> np.ndarray:
     if has_nan is None:
         return result
-    return np.where(has_nan[..., None, None] if matrix_result else has_nan, np.nan, result).astype(result.dtype)
+    return np.where(has_nan[..., None, None] if matrix_result else has_nan, np.nan, result)
 
 
 def zero_pivots(a: np.ndarray) -> np.ndarray:
@@ -232,7 +232,7 @@ def singular_matrix_error(name: str, a: np.ndarray, inverting: bool = True) -> L
                        "not be completed because the input matrix is singular.")
 
 
-def inverse(a: np.ndarray, name: str) -> np.ndarray:
+def _inverse(a: np.ndarray, name: str) -> np.ndarray:
     """A^{-1} of each matrix; a singular one raises LinAlgError naming it, one with a NaN gives NaN."""
     clean, has_nan = _without_nan(a)
     try:
@@ -259,7 +259,7 @@ class Inv(Op):
     saves_inputs, saves_output = False, True
 
     def forward(ctx, K, a, name):
-        ctx.saved = inverse(a, name)
+        ctx.saved = _inverse(a, name)
         return ctx.saved
 
     def backward(ctx, K, g):
@@ -316,8 +316,8 @@ class Det(Op):
 
 class Slogdet(Op):
     """(sign det A, log |det A|), packed in a last dim of 2 ((0, NaN) for a matrix holding a NaN, as
-    PyTorch's). The sign is piecewise constant (no gradient);
-    d log|det A| = tr(A^{-1} dA), so gA = g A^{-T}, NaN at a singular matrix, where it is infinite."""
+    PyTorch's). The sign is piecewise constant (no gradient); d log|det A| = tr(A^{-1} dA), so
+    gA = g A^{-T}, NaN at a singular matrix, where it is infinite."""
 
     def forward(ctx, K, a):
         clean, has_nan = _without_nan(a)
@@ -387,8 +387,8 @@ class Eigh(Op):
     (or upper) triangle, packed: the (n,) values, then the (n, n) vectors. Gradient (PyTorch's):
     gA = Q (diag(gL) + sym(Q^T gQ) / E) Q^T, sym(X) = (X - X^T) / 2, E_ij = L_j - L_i: symmetric, as if A
     were perturbed symmetrically. It needs distinct eigenvalues: with a repeated one E has a zero and the
-    gradient through the eigenvectors is inf or NaN, as in PyTorch; the eigenvalues alone (eigvectors
-    unused: their gradient is all zero) always have one."""
+    gradient through the eigenvectors is inf or NaN, as in PyTorch; the eigenvalues alone (the
+    eigenvectors unused: their gradient is all zero) always have one."""
 
     saves_inputs, saves_output = False, True
 
@@ -517,8 +517,8 @@ class Qr(Op):
 
 
 def _qr_square_r_backward(K, q, r, g_q, g_r):
-    m_ = K.matmul(r, _mT(g_r)) - K.matmul(_mT(g_q), q)
-    symmetric = np.tril(m_) + _mT(np.tril(m_, -1))
+    middle = K.matmul(r, _mT(g_r)) - K.matmul(_mT(g_q), q)  # the M of Qr's docstring
+    symmetric = np.tril(middle) + _mT(np.tril(middle, -1))
     right = g_q + K.matmul(q, symmetric)
     return _mT(np.linalg.solve(r, _mT(right)))  # right R^{-T}
 
