@@ -195,10 +195,10 @@ class LinalgMethods:
         if not compute_uv:
             values = linalg.svdvals(self)
             m, n = self.shape[-2:]
-            return SvdResult(values.new_zeros(self.shape[:-2] + (m, m)), values,
+            return LegacySvdResult(values.new_zeros(self.shape[:-2] + (m, m)), values,
                              values.new_zeros(self.shape[:-2] + (n, n)))
         u, s, vh = linalg.svd(self, full_matrices=not some)
-        return SvdResult(u, s, vh.mT)
+        return LegacySvdResult(u, s, vh.mT)
 
     def qr(self, some: bool = True):
         """(Q, R), reduced (or complete with some=False), as the deprecated torch.qr."""
@@ -243,7 +243,7 @@ def _linalg():
     return fastgrad.linalg
 
 
-SvdResult = namedtuple("SvdResult", ["U", "S", "V"])  # torch.svd's: V, where torch.linalg.svd gives Vh
+LegacySvdResult = namedtuple("LegacySvdResult", ["U", "S", "V"])  # torch.svd's: V, where torch.linalg.svd gives Vh
 
 
 def _operand(name: str, label: str, value) -> "Tensor":
