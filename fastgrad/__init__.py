@@ -49,6 +49,10 @@ from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero
 from fastgrad.functions import (adjoint, as_strided, dsplit, hsplit, imag, narrow_copy, ravel, real, split_with_sizes,
                                 tensor_split, vsplit)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
+# matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg
+from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_power,
+                                pinverse, qr, slogdet, svd, vdot)
+from fastgrad import linalg
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
 float = float32

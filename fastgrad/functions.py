@@ -821,3 +821,46 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     if p < 0:
         raise ValueError(f"cdist: p must be non-negative, got {p}")
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
+
+
+# -- matrix functions with torch's top-level names (torch.linalg's are in fastgrad/linalg.py) -----------------
+inverse, det, logdet, slogdet, matrix_power, inner, addr = (Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet,
+                                                            Tensor.matrix_power, Tensor.inner, Tensor.addr)
+cholesky, pinverse, svd, qr = Tensor.cholesky, Tensor.pinverse, Tensor.svd, Tensor.qr
+vdot = dot  # vdot conjugates its first argument: for real tensors it is dot
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of 2-D tensors, as the deprecated torch.chain_matmul (fastgrad.linalg.multi_dot takes a list)."""
+    from fastgrad.linalg import multi_dot  # (fastgrad.linalg imports this module)
+
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release; use "
+                  "fastgrad.linalg.multi_dot, which takes a list of two or more tensors", UserWarning, stacklevel=2)
+    for i, m in enumerate(matrices):
+        if not isinstance(m, Tensor) or m.ndim != 2:
+            raise ValueError(f"chain_matmul: expected 2-D tensors, got {getattr(m, 'shape', type(m).__name__)} at "
+                             f"position {i}")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(list(matrices))
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (0-D as 1 x 1, 1-D as one row) as the diagonal blocks of one matrix, zeros elsewhere; dtypes
+    promote, as torch.block_diag (no tensors give a 1 x 0 matrix)."""
+    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", tensors)]
+    for i, block in enumerate(blocks):
+        if block.ndim > 2:
+            raise ValueError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at position {i}")
+    if not blocks:
+        from fastgrad.dtypes import get_default_dtype
+
+        return Tensor._wrap(np.zeros((1, 0), dtype=get_default_dtype()), False, None)
+    blocks = _promoted_all(blocks)
+    width = builtins.sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for block in blocks:
+        right = width - left - block.shape[1]
+        rows.append(cat([block.new_zeros(block.shape[0], left), block, block.new_zeros(block.shape[0], right)], 1))
+        left += block.shape[1]
+    return cat(rows, 0)

@@ -131,3 +131,425 @@ def parse_einsum_equation(equation: str, ndims: Sequence[int]) -> tuple[list[str
     if missing:
         raise ValueError(f"einsum: output subscript {missing[0]!r} of {equation!r} is in no operand's subscripts")
     return subscripts, output
+
+
+# -- inverses, determinants and factorizations (fastgrad.linalg) -------------------------------------------
+# The factorizations are LAPACK's, through numpy.linalg, on every backend; the products in the backward
+# formulas use the backend's matmul kernel. Leading dims are batch dims: every formula is per matrix.
+# An op with several results (slogdet, eigh, svd, qr) returns them packed side by side in one array, as
+# the LSTM op returns h and c (see `pack` and `unpack`).
+
+
+class LinAlgError(RuntimeError):
+    """A matrix is singular (inv, solve) or not positive-definite (cholesky), or a factorization failed
+    to converge, as torch.linalg.LinAlgError."""
+
+
+def pack(*arrays: np.ndarray, batch: tuple) -> np.ndarray:
+    """Several results of one factorization as one array of shape batch + (total,): each result
+    flattened per matrix and laid after the previous one."""
+    return np.concatenate([a.reshape(batch + (int(np.prod(a.shape[len(batch):])),)) for a in arrays], axis=-1)
+
+
+def unpack(packed, shapes: Sequence[tuple]) -> list:
+    """The results `pack` laid side by side, each of its per-matrix shape; views of `packed`, an array
+    or a Tensor (the user's results are views of the op's packed output, so gradients flow through)."""
+    batch, start, parts = tuple(packed.shape[:-1]), 0, []
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(packed[..., start:start + size].reshape(batch + tuple(shape)))
+        start += size
+    return parts
+
+
+def _mT(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """The matrices of `a` in one batch dim (a reshape with -1 would be ambiguous for empty ones)."""
+    return a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
+
+
+def _set_diagonal(a: np.ndarray, values) -> None:
+    index = np.arange(a.shape[-1])
+    a[..., index, index] = values
+
+
+def _without_nan(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """`a` with every matrix that holds a NaN replaced by the identity, and the mask of those matrices
+    (None if there are none). LAPACK, through numpy, calls such a matrix singular (inv, solve) or gives
+    it the determinant 0, where PyTorch's results are NaN: the ops compute on the stand-ins and put NaN
+    in their place (`_nan_where`)."""
+    has_nan = np.isnan(a).any(axis=(-2, -1))
+    if not has_nan.any():
+        return a, None
+    return np.where(has_nan[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a), has_nan
+
+
+def _nan_where(has_nan: np.ndarray | None, result: np.ndarray, matrix_result: bool = True) -> np.ndarray:
+    if has_nan is None:
+        return result
+    return np.where(has_nan[..., None, None] if matrix_result else has_nan, np.nan, result)
+
+
+def zero_pivots(a: np.ndarray) -> np.ndarray:
+    """For each square matrix of `a`, LAPACK getrf's `info`: the 1-based position of the first zero
+    pivot of its LU factorization with partial pivoting, 0 when there is none (it is invertible)."""
+    n = a.shape[-1]
+    matrices = _flat(a)
+    info = np.zeros(len(matrices), dtype=np.int32)
+    if n:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            _, logabsdet = np.linalg.slogdet(matrices)  # -inf exactly when LAPACK met a zero pivot
+        for i in np.flatnonzero(np.isneginf(logabsdet)):
+            # LAPACK's blocked order of operations may round a pivot to zero that this loop does not:
+            # the matrix is singular all the same, and the last position says so
+            info[i] = _first_zero_pivot(matrices[i]) or n
+    return info.reshape(a.shape[:-2])
+
+
+def _first_zero_pivot(matrix: np.ndarray) -> int:
+    lu = matrix.copy()
+    for k in range(len(lu)):
+        pivot = k + int(np.argmax(np.abs(lu[k:, k])))
+        if lu[pivot, k] == 0:
+            return k + 1
+        lu[[k, pivot]] = lu[[pivot, k]]
+        lu[k + 1:, k:] -= np.outer(lu[k + 1:, k] / lu[k, k], lu[k, k:])
+    return 0
+
+
+def singular_matrix_error(name: str, a: np.ndarray, inverting: bool = True) -> LinAlgError:
+    """PyTorch's error for the first singular matrix of `a` (square matrices, batch dims first): an
+    inversion names the zero pivot, a solve does not."""
+    info = zero_pivots(a).reshape(-1)
+    index = int(np.flatnonzero(info)[0]) if info.any() else 0
+    batch = f"(Batch element {index}): " if a.ndim > 2 else ""
+    if not inverting:
+        return LinAlgError(f"{name}: {batch}The solver failed because the input matrix is singular.")
+    return LinAlgError(f"{name}: {batch}The diagonal element {info[index] or a.shape[-1]} is zero, the inversion could "
+                       "not be completed because the input matrix is singular.")
+
+
+def _inverse(a: np.ndarray, name: str) -> np.ndarray:
+    """A^{-1} of each matrix; a singular one raises LinAlgError naming it, one with a NaN gives NaN."""
+    clean, has_nan = _without_nan(a)
+    try:
+        return _nan_where(has_nan, np.linalg.inv(clean))
+    except np.linalg.LinAlgError:
+        raise singular_matrix_error(name, clean) from None
+
+
+def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
+    """A^{-1}, NaN for singular matrices (for gradients that are infinite there)."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        flat = _flat(a)
+        singular = zero_pivots(flat) != 0
+        out = np.full(flat.shape, np.nan, dtype=a.dtype)
+        out[~singular] = np.linalg.inv(flat[~singular])
+        return out.reshape(a.shape)
+
+
+class Inv(Op):
+    """A^{-1}. d(A^{-1}) = -A^{-1} dA A^{-1}, so gA = -A^{-T} g A^{-T}, from the saved output."""
+
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, a, name):
+        ctx.saved = _inverse(a, name)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        inverse_t = _mT(ctx.saved)
+        return (-K.matmul(K.matmul(inverse_t, g), inverse_t),)
+
+
+class Solve(Op):
+    """X = A^{-1} B for matrices B (batch dims broadcast). From A X = B: gB = A^{-T} g and gA = -gB X^T."""
+
+    saves_output = True
+
+    def forward(ctx, K, a, b, name):
+        clean, has_nan = _without_nan(a)
+        try:
+            x = _nan_where(has_nan, np.linalg.solve(clean, b))
+        except np.linalg.LinAlgError:
+            raise singular_matrix_error(name, np.broadcast_to(clean, np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+                                                              + a.shape[-2:]), inverting=False) from None
+        ctx.saved = (a, x)
+        return x
+
+    def backward(ctx, K, g):
+        a, x = ctx.saved
+        g_b = np.linalg.solve(_mT(a), g)
+        return (-K.matmul(g_b, _mT(x)) if ctx.inputs[0].requires_grad else None), g_b
+
+
+def cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix adj(A)^T, the derivative of det A, from the SVD A = U S Vh:
+    det(U) det(Vh) U diag(the product of the singular values other than s_i) Vh. It holds for every
+    matrix and stays accurate near singular ones, where det(A) A^{-T} (PyTorch's formula away from
+    them) loses its digits; at an exactly singular matrix PyTorch 2.13 returns 0, though the cofactors
+    need not be 0."""
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # s_0 ... s_{i-1}
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]  # s_{i+1} ... s_{n-1}
+    signs = np.linalg.det(u) * np.linalg.det(vh)
+    return signs[..., None, None] * np.matmul(u * (before * after)[..., None, :], vh)
+
+
+class Det(Op):
+    """det A, by LU. d det A = tr(adj(A) dA), so gA = g adj(A)^T, the cofactor matrix (`cofactors`)."""
+
+    def forward(ctx, K, a):
+        clean, has_nan = _without_nan(a)
+        ctx.saved = a
+        return _nan_where(has_nan, np.linalg.det(clean), matrix_result=False)
+
+    def backward(ctx, K, g):
+        return (g[..., None, None] * cofactors(ctx.saved),)
+
+
+class Slogdet(Op):
+    """(sign det A, log |det A|), packed in a last dim of 2 ((0, NaN) for a matrix holding a NaN, as
+    PyTorch's). The sign is piecewise constant (no gradient); d log|det A| = tr(A^{-1} dA), so
+    gA = g A^{-T}, NaN at a singular matrix, where it is infinite."""
+
+    def forward(ctx, K, a):
+        clean, has_nan = _without_nan(a)
+        with np.errstate(divide="ignore"):
+            sign, logabsdet = np.linalg.slogdet(clean)
+        ctx.saved = a
+        if has_nan is not None:  # PyTorch's sign of a NaN determinant is 0
+            sign, logabsdet = np.where(has_nan, 0, sign), np.where(has_nan, np.nan, logabsdet)
+        return pack(sign.astype(a.dtype), logabsdet.astype(a.dtype), batch=a.shape[:-2])
+
+    def backward(ctx, K, g):
+        return (g[..., 1, None, None] * _mT(_inverse_or_nan(ctx.saved)),)
+
+
+def _not_positive_definite(name: str, a: np.ndarray) -> LinAlgError:
+    """PyTorch's error for the first matrix of `a` that has no Cholesky factor, naming its first leading
+    minor that is not positive-definite."""
+    n = a.shape[-1]
+    for index, matrix in enumerate(_flat(a)):
+        for order in range(1, n + 1):
+            try:
+                factor = np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                factor = None
+            if factor is None or np.isnan(factor).any():
+                batch = f"(Batch element {index}): " if a.ndim > 2 else ""
+                return LinAlgError(f"{name}: {batch}The factorization could not be completed because the input is not "
+                                   f"positive-definite (the leading minor of order {order} is not positive-definite).")
+    return LinAlgError(f"{name}: the factorization could not be completed")
+
+
+class Cholesky(Op):
+    """The lower-triangular L with L L^T = A, from A's lower triangle. Gradient (PyTorch's; Murray 2016,
+    arXiv:1602.07527): P = tril(L^T g) with its diagonal halved and mirrored to a symmetric matrix,
+    gA = L^{-T} P L^{-1}: symmetric, as if A were perturbed symmetrically (only one triangle is read)."""
+
+    saves_inputs, saves_output = False, True
+
+    def forward(ctx, K, a, name):
+        try:
+            factor = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            factor = None
+        if factor is None or np.isnan(factor).any():  # numpy gives NaN for a NaN input; PyTorch raises
+            raise _not_positive_definite(name, a)
+        ctx.saved = factor
+        return factor
+
+    def backward(ctx, K, g):
+        factor = ctx.saved
+        product = np.tril(K.matmul(_mT(factor), g))
+        product = (product + _mT(np.tril(product, -1))) / 2
+        left = np.linalg.solve(_mT(factor), product)  # L^{-T} P
+        return (_mT(np.linalg.solve(_mT(factor), _mT(left))),)  # (L^{-T} P) L^{-1}
+
+
+def _converged(name: str, factorize, a: np.ndarray):
+    try:
+        return factorize(a)
+    except np.linalg.LinAlgError:
+        cause = " because the input matrix contained non-finite values" if not np.isfinite(a).all() else ""
+        raise LinAlgError(f"{name}: The algorithm failed to converge{cause}.") from None
+
+
+class Eigh(Op):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices, read from the lower
+    (or upper) triangle, packed: the (n,) values, then the (n, n) vectors. Gradient (PyTorch's):
+    gA = Q (diag(gL) + sym(Q^T gQ) / E) Q^T, sym(X) = (X - X^T) / 2, E_ij = L_j - L_i: symmetric, as if A
+    were perturbed symmetrically. It needs distinct eigenvalues: with a repeated one E has a zero and the
+    gradient through the eigenvectors is inf or NaN, as in PyTorch; the eigenvalues alone (the
+    eigenvectors unused: their gradient is all zero) always have one."""
+
+    saves_inputs, saves_output = False, True
+
+    @staticmethod
+    def shapes(n: int) -> list[tuple]:
+        return [(n,), (n, n)]
+
+    def forward(ctx, K, a, upper):
+        values, vectors = _converged("linalg.eigh", lambda m: np.linalg.eigh(m, UPLO="U" if upper else "L"), a)
+        out = pack(values, vectors, batch=a.shape[:-2])
+        ctx.saved = (out, Eigh.shapes(a.shape[-1]))
+        return out
+
+    def backward(ctx, K, g):
+        out, shapes = ctx.saved
+        values, vectors = unpack(out, shapes)
+        g_values, g_vectors = unpack(g, shapes)
+        inner = np.zeros(vectors.shape, dtype=vectors.dtype)
+        if g_vectors.any():
+            projected = K.matmul(_mT(vectors), g_vectors)
+            gaps = values[..., None, :] - values[..., :, None]
+            _set_diagonal(gaps, 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inner = (projected - _mT(projected)) / 2 / gaps
+        _set_diagonal(inner, g_values)
+        return (K.matmul(K.matmul(vectors, inner), _mT(vectors)),)
+
+
+class Svd(Op):
+    """A = U diag(S) Vh, S descending, packed: U, S, Vh. Gradient (PyTorch's svd_backward), with k = min(m, n)
+    and U, Vh cut to k columns and rows (with full_matrices the others are any basis of the complement,
+    and their gradients are ignored, as in PyTorch): skew(X) = X - X^T, E_jk = s_k^2 - s_j^2,
+    gA = U (skew(U^T gU) S / E + S skew(Vh gVh^T) / E + diag(gS)) Vh, plus (I - U U^T) gU S^{-1} Vh when
+    m > n and U S^{-1} gVh (I - Vh^T Vh) when m < n. It needs distinct nonzero singular values where the
+    singular vectors' gradients are used (inf or NaN otherwise, as in PyTorch); S alone always has one."""
+
+    saves_inputs, saves_output = False, True
+
+    @staticmethod
+    def shapes(m: int, n: int, full_matrices: bool) -> list[tuple]:
+        k = min(m, n)
+        return [(m, m if full_matrices else k), (k,), (n if full_matrices else k, n)]
+
+    def forward(ctx, K, a, full_matrices):
+        u, s, vh = _converged("linalg.svd", lambda m: np.linalg.svd(m, full_matrices=full_matrices), a)
+        out = pack(u, s, vh, batch=a.shape[:-2])
+        ctx.saved = (out, Svd.shapes(*a.shape[-2:], full_matrices))
+        return out
+
+    def backward(ctx, K, g):
+        out, shapes = ctx.saved
+        u, s, vh = unpack(out, shapes)
+        g_u, g_s, g_vh = unpack(g, shapes)
+        k = s.shape[-1]
+        u, vh, g_u, g_vh = u[..., :k], vh[..., :k, :], g_u[..., :k], g_vh[..., :k, :]
+        m, n = u.shape[-2], vh.shape[-1]
+        with_u, with_v = g_u.any(), g_vh.any()
+        if not (with_u or with_v):
+            return (K.matmul(u * g_s[..., None, :], vh),)
+        squares = s * s
+        gaps = squares[..., None, :] - squares[..., :, None]
+        _set_diagonal(gaps, 1)
+        inner = np.zeros(gaps.shape, dtype=gaps.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if with_u:
+                projected = K.matmul(_mT(u), g_u)
+                inner = inner + (projected - _mT(projected)) * s[..., None, :] / gaps
+            if with_v:
+                projected = K.matmul(vh, _mT(g_vh))
+                inner = inner + s[..., :, None] * (projected - _mT(projected)) / gaps
+            _set_diagonal(inner, g_s)
+            if m > n and with_u:
+                scaled = g_u / s[..., None, :]
+                g_a = K.matmul(u, inner) + scaled - K.matmul(u, K.matmul(_mT(u), scaled))
+                return (K.matmul(g_a, vh),)
+            if m < n and with_v:
+                scaled = g_vh / s[..., :, None]
+                g_a = K.matmul(inner, vh) + scaled - K.matmul(K.matmul(scaled, _mT(vh)), vh)
+                return (K.matmul(u, g_a),)
+        return (K.matmul(K.matmul(u, inner), vh),)
+
+
+class Qr(Op):
+    """A = QR, Q with orthonormal columns, R upper-triangular, packed: Q, R (mode 'reduced': (m, k) and
+    (k, n) with k = min(m, n); 'complete': (m, m) and (m, n); 'r': no Q). Gradient for R square (m >= n;
+    Walter & Lehmann 2018): M = R gR^T - gQ^T Q, gA = (gQ + Q copyltu(M)) R^{-T}, copyltu(M) the
+    symmetric matrix with M's lower triangle. For m < n, A = [X | Y] with X = Q R_1 square and Y = Q R_2:
+    X's gradient is the square one with gQ + Y gR_2^T (R_2 = Q^T Y moves with Q), and gY = Q gR_2."""
+
+    saves_inputs, saves_output = False, True
+
+    @staticmethod
+    def shapes(m: int, n: int, mode: str) -> list[tuple]:
+        k = min(m, n)
+        if mode == "r":
+            return [(0,), (k, n)]
+        return [(m, k), (k, n)] if mode == "reduced" else [(m, m), (m, n)]
+
+    def forward(ctx, K, a, mode):
+        shapes = Qr.shapes(*a.shape[-2:], mode)
+        if mode == "r":
+            q, r = np.empty(a.shape[:-2] + (0,), a.dtype), np.linalg.qr(a, mode="r")
+        else:
+            q, r = np.linalg.qr(a, mode=mode)
+        out = pack(q, r, batch=a.shape[:-2])
+        ctx.saved = (out, shapes, mode)
+        return out
+
+    def backward(ctx, K, g):
+        out, shapes, mode = ctx.saved
+        if mode == "r":
+            raise RuntimeError("linalg.qr: the derivative depends on Q, which mode='r' does not compute; use "
+                               "mode='reduced' to differentiate through linalg.qr")
+        q, r = unpack(out, shapes)
+        g_q, g_r = unpack(g, shapes)
+        m, n = q.shape[-2], r.shape[-1]
+        if m > n and mode == "complete":
+            raise RuntimeError(f"linalg.qr: mode='complete' with more rows than columns ({m} x {n}) is not "
+                               f"differentiable: the last {m - n} columns of Q are any orthonormal basis of the "
+                               "complement; use mode='reduced'")
+        if m >= n:
+            return (_qr_square_r_backward(K, q, r, g_q, g_r),)
+        y, g_right = K.matmul(q, r[..., m:]), g_r[..., m:]
+        g_x = _qr_square_r_backward(K, q, r[..., :m], g_q + K.matmul(y, _mT(g_right)), g_r[..., :m])
+        return (np.concatenate([g_x, K.matmul(q, g_right)], axis=-1),)
+
+
+def _qr_square_r_backward(K, q, r, g_q, g_r):
+    middle = K.matmul(r, _mT(g_r)) - K.matmul(_mT(g_q), q)  # the M of Qr's docstring
+    symmetric = np.tril(middle) + _mT(np.tril(middle, -1))
+    right = g_q + K.matmul(q, symmetric)
+    return _mT(np.linalg.solve(r, _mT(right)))  # right R^{-T}
+
+
+class Pinv(Op):
+    """The pseudo-inverse A+, from the SVD (the eigendecomposition of the lower triangle when hermitian),
+    singular values at or below max(atol, rtol * the largest) taken as zero. Gradient (Golub & Pereyra
+    1973, as PyTorch's): with P = A+, gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A), exact
+    where the rank does not change near A."""
+
+    saves_output = True
+
+    def forward(ctx, K, a, atol, rtol, hermitian):
+        if hermitian:
+            values, vectors = _converged("linalg.pinv", np.linalg.eigh, a)
+            magnitudes, left, right = np.abs(values), vectors, _mT(vectors)
+        else:
+            left, values, right = _converged("linalg.pinv", lambda m: np.linalg.svd(m, full_matrices=False), a)
+            magnitudes = values
+        cutoff = np.maximum(atol, rtol * magnitudes.max(axis=-1, initial=0))[..., None]
+        kept = magnitudes > cutoff
+        reciprocals = np.where(kept, 1 / np.where(kept, values, 1), 0).astype(a.dtype)
+        pinv = K.matmul(_mT(right) * reciprocals[..., None, :], _mT(left))
+        ctx.saved = (a, pinv)
+        return pinv
+
+    def backward(ctx, K, g):
+        a, p = ctx.saved
+        g_t, p_t = _mT(g), _mT(p)
+        scaled_rows = K.matmul(g_t, K.matmul(p, p_t))  # g^T P P^T
+        scaled_cols = K.matmul(K.matmul(p_t, p), g_t)  # P^T P g^T
+        return (-K.matmul(K.matmul(p_t, g), p_t)
+                + scaled_rows - K.matmul(a, K.matmul(p, scaled_rows))
+                + scaled_cols - K.matmul(K.matmul(scaled_cols, p), a),)

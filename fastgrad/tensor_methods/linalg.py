@@ -1,8 +1,11 @@
-"""Matrix methods built from differentiable ops: the scaled products (addmm, addmv, baddbmm, addbmm),
-diagonals and traces, tiling and the Kronecker product. Each composes existing ops, so its gradient is
-right by construction."""
+"""Matrix methods built from differentiable ops: the scaled products (addmm, addmv, baddbmm, addbmm, addr),
+diagonals and traces, tiling and the Kronecker product; each composes existing ops, so its gradient is
+right by construction. Also PyTorch's matrix functions as methods (inverse, det, svd, ...), which
+fastgrad.linalg computes."""
 from __future__ import annotations
 
+import warnings
+from collections import namedtuple
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -150,6 +153,97 @@ class LinalgMethods:
     def mH(self) -> "Tensor":
         """The conjugate transpose of each matrix in the last two dims: .mT, for real tensors."""
         return self.mT
+
+    # -- PyTorch's matrix functions as methods (computed by fastgrad.linalg) ------------------------------
+    def inverse(self) -> "Tensor":
+        """The inverse of each square matrix, as torch.linalg.inv."""
+        return _linalg().inv(self)
+
+    def det(self) -> "Tensor":
+        return _linalg().det(self)
+
+    def slogdet(self):
+        """(sign, logabsdet) of the determinant, as torch.linalg.slogdet."""
+        return _linalg().slogdet(self)
+
+    def logdet(self) -> "Tensor":
+        """log det of each square matrix: NaN where the determinant is negative, -inf where it is 0, as
+        torch.logdet; the gradient is A^{-T} where the determinant is positive, 0 where it is negative."""
+        from fastgrad.functions import where
+
+        sign, logabsdet = _linalg().slogdet(self)
+        return where(sign < 0, logabsdet.new_full((), np.nan), logabsdet)
+
+    def matrix_power(self, n: int) -> "Tensor":
+        return _linalg().matrix_power(self, n)
+
+    def cholesky(self, upper: bool = False) -> "Tensor":
+        """The Cholesky factor (lower, or upper with upper=True), as the deprecated torch.cholesky."""
+        warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                      "PyTorch release; use fastgrad.linalg.cholesky(A) (and its .mT for upper=True)", UserWarning,
+                      stacklevel=2)
+        return _linalg().cholesky(self, upper=upper)
+
+    def pinverse(self, rcond: float = 1e-15) -> "Tensor":
+        """The pseudo-inverse, singular values at or below rcond times the largest taken as zero."""
+        return _linalg().pinv(self, rtol=rcond)
+
+    def svd(self, some: bool = True, compute_uv: bool = True):
+        """(U, S, V) with self = U diag(S) V^T, as torch.svd: V, not Vh; some=False gives square U and V.
+        With compute_uv=False, U and V are zeros (of the square shapes) and only S is computed."""
+        linalg = _linalg()
+        if not compute_uv:
+            values = linalg.svdvals(self)
+            m, n = self.shape[-2:]
+            return LegacySvdResult(values.new_zeros(self.shape[:-2] + (m, m)), values,
+                             values.new_zeros(self.shape[:-2] + (n, n)))
+        u, s, vh = linalg.svd(self, full_matrices=not some)
+        return LegacySvdResult(u, s, vh.mT)
+
+    def qr(self, some: bool = True):
+        """(Q, R), reduced (or complete with some=False), as the deprecated torch.qr."""
+        warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+                      "release; use fastgrad.linalg.qr(A, 'reduced' if some else 'complete')", UserWarning,
+                      stacklevel=2)
+        return _linalg().qr(self, "reduced" if some else "complete")
+
+    def inner(self, other: "Tensor") -> "Tensor":
+        """The sums of products over the last dims: shape self.shape[:-1] + other.shape[:-1]; a 0-d operand
+        multiplies, as torch.inner."""
+        from fastgrad.functions import tensordot
+
+        other = _operand("inner", "other", other)
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"inner: expected self and other to have the same dtype, got {self.dtype} and "
+                               f"{other.dtype}")
+        if self.shape[-1] != other.shape[-1]:
+            raise ValueError(f"inner: the last dims must match, got shapes {tuple(self.shape)} and "
+                             f"{tuple(other.shape)}")
+        return tensordot(self, other, ([self.ndim - 1], [other.ndim - 1]))
+
+    def addr(self, vec1: "Tensor", vec2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        """beta * self + alpha * outer(vec1, vec2), dtypes promoted, as torch.addr."""
+        for label, vec in (("vec1", vec1), ("vec2", vec2)):
+            if _operand("addr", label, vec).ndim != 1:
+                raise ValueError(f"addr: {label} must be a 1-D tensor, got shape {tuple(vec.shape)}")
+        product = vec1.outer(vec2)
+        input, product = self._promoted(product)
+        return input._plus_scaled_product("addr", product, beta, alpha)
+
+    def addr_(self, vec1: "Tensor", vec2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
+        return self._assign_in_place("addr_", lambda old: old.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)
+
+
+def _linalg():
+    """fastgrad.linalg, imported on first use: it imports the Tensor class, which this module builds."""
+    import fastgrad.linalg
+
+    return fastgrad.linalg
+
+
+LegacySvdResult = namedtuple("LegacySvdResult", ["U", "S", "V"])  # torch.svd's: V, where torch.linalg.svd gives Vh
 
 
 def _operand(name: str, label: str, value) -> "Tensor":

@@ -1,0 +1,429 @@
+"""fastgrad.linalg: torch.linalg's functions, with its signatures, batch dims (leading), dtypes (float32 and
+float64; integer input raises) and errors: a singular matrix raises LinAlgError where PyTorch's does.
+
+Each function checks its arguments, then applies an op of fastgrad/ops/linalg.py (where the forward
+kernels and the backward formulas are) or composes differentiable ones. The decompositions with several
+results return views of one packed output; gradients reach the input through any of them.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Sequence
+
+import numpy as np
+
+from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import as_dtype
+from fastgrad.functions import matmul, where
+from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, Pinv, Qr, Slogdet, Solve, Svd,
+                                 singular_matrix_error, unpack, zero_pivots)
+from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
+           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+           "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+InvExResult = namedtuple("InvExResult", ["inverse", "info"])
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SvdResult = namedtuple("SvdResult", ["U", "S", "Vh"])
+QrResult = namedtuple("QrResult", ["Q", "R"])
+LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+
+_MATRIX_ORDS = ("fro", "nuc", np.inf, -np.inf, 1, -1, 2, -2)
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+# -- argument checks -----------------------------------------------------------------------------------
+def _tensor(name: str, label: str, value) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}: {label} must be a Tensor, got {type(value).__name__}")
+    return value
+
+
+def _floating(name: str, label: str, value, dtype=None) -> Tensor:
+    """A float32 or float64 tensor, cast to `dtype` if given (widening only, as PyTorch)."""
+    x = _tensor(name, label, value)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected {label} to be a floating point tensor (float32 or float64), got dtype "
+                        f"{x.dtype}")
+    if dtype is None:
+        return x
+    target = as_dtype(dtype)
+    if target.kind != "f":
+        raise TypeError(f"{name}: dtype must be a floating point dtype, got {target}")
+    if target.itemsize < x.dtype.itemsize:
+        raise RuntimeError(f"{name}: the dtype of the input ({x.dtype}) should be convertible without narrowing to "
+                           f"the specified dtype ({target})")
+    return x.to(target)
+
+
+def _check_matrices(name: str, label: str, x: Tensor, square: bool = False) -> Tensor:
+    if x.ndim < 2:
+        raise ValueError(f"{name}: {label} must have at least 2 dims (a matrix or a batch of matrices), got shape "
+                         f"{tuple(x.shape)}")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name}: {label} must be square matrices, got {x.shape[-2]} by {x.shape[-1]} matrices "
+                         f"(shape {tuple(x.shape)})")
+    return x
+
+
+def _matrices(name: str, label: str, value, square: bool = False) -> Tensor:
+    return _check_matrices(name, label, _floating(name, label, value), square)
+
+
+def _same_dtype(name: str, labels: str, a: Tensor, b: Tensor) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{name}: expected {labels} to have the same dtype, got {a.dtype} and {b.dtype}")
+
+
+def _tolerances(name: str, A: Tensor, atol, rtol) -> tuple[float, float]:
+    """(atol, rtol) as PyTorch's rank-revealing functions take them: without rtol, eps * max(m, n),
+    or 0 when atol > 0 is given."""
+    atol = 0.0 if atol is None else real_arg(atol, f"{name}: atol")
+    if rtol is None:
+        return atol, (0.0 if atol > 0 else float(np.finfo(A.dtype).eps) * max(A.shape[-2:]))
+    return atol, real_arg(rtol, f"{name}: rtol")
+
+
+# -- norms -----------------------------------------------------------------------------------------------
+def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The ord-norm of the elements over `dim` (every dim when None or empty): (sum |x|^ord)^(1/ord), max |x|
+    for inf, min |x| for -inf, the count of nonzeros for 0. Gradients are PyTorch's (0 where the norm is 0)."""
+    x = _floating("linalg.vector_norm", "x", x, dtype)
+    if isinstance(ord, (bool, np.bool_)) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(f"linalg.vector_norm: ord must be a number, got {type(ord).__name__} {ord!r}")
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None
+    return x.norm(float(ord), dim, keepdim)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The matrix norm of the matrices in dims `dim`: 'fro' (Frobenius), 'nuc' (sum of singular values),
+    inf / -inf (largest / smallest row sum of |A|), 1 / -1 (column sums), 2 / -2 (largest / smallest
+    singular value). The 'nuc' and +-2 norms differentiate through the SVD (see Svd)."""
+    name = "linalg.matrix_norm"
+    A = _floating(name, "A", A, dtype)
+    _check_matrices(name, "A", A)
+    if isinstance(ord, (bool, np.bool_)) or not any(ord == o and isinstance(ord, str) == isinstance(o, str)
+                                                    for o in _MATRIX_ORDS):
+        raise ValueError(f"{name}: ord must be one of 'fro', 'nuc', inf, -inf, 1, -1, 2, -2, got {ord!r}")
+    dims = normalize_dims(dim, A.ndim)
+    if len(dims) != 2:
+        raise ValueError(f"{name}: dim must be a pair of dims, got {dim!r}")
+    kept_shape = tuple(1 if d in dims else size for d, size in enumerate(A.shape))
+    out_shape = kept_shape if keepdim else tuple(size for d, size in enumerate(A.shape) if d not in dims)
+    if ord == "fro":
+        return vector_norm(A, 2, dims, keepdim)
+    if ord == "nuc" or abs(ord) == 2:
+        values = svdvals(A.movedim(dims, (-2, -1)))
+        reduced = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+        return reduced.reshape(out_shape)
+    # 1-norm: the largest column sum, so sum over the rows (dims[0]) first; the inf-norm is that of A^T
+    summed, compared = dims if abs(ord) == 1 else dims[::-1]
+    sums = vector_norm(A, 1, summed, keepdim=True)
+    extreme = sums.amax(compared, keepdim=True) if ord > 0 else sums.amin(compared, keepdim=True)
+    return extreme.reshape(out_shape)
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """A vector or matrix norm, as torch.linalg.norm decides: with one dim (or a 1-D input and no dim) the
+    vector norm (ord 2 by default), with two dims (or a 2-D input and no dim) the matrix norm ('fro' by
+    default); without ord and dim, the 2-norm of all elements, whatever the number of dims."""
+    name = "linalg.norm"
+    A = _tensor(name, "A", A)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        if len(dims) == 1 and not isinstance(ord, str):
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        if len(dims) in (1, 2):
+            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+        raise ValueError(f"{name}: dim must be an int or a pair of dims, got {dim!r}")
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.ndim == 1 and not isinstance(ord, str):
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    if A.ndim in (1, 2):
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    raise ValueError(f"{name}: with ord and without dim, A must be 1-D or 2-D, got shape {tuple(A.shape)}")
+
+
+# -- inverses, determinants, solves ------------------------------------------------------------------------
+def inv(A: Tensor) -> Tensor:
+    """The inverse of each square matrix; a singular one raises LinAlgError, as in PyTorch."""
+    return apply(Inv, _matrices("linalg.inv", "A", A, square=True), name="linalg.inv")
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
+    """(inverse, info): info (int32) is 0 for an invertible matrix, else the 1-based position of the zero
+    pivot of its LU factorization, as LAPACK's. The inverse of a singular matrix is NaN (PyTorch's holds
+    whatever LAPACK left, infinities among them); with check_errors=True one raises instead."""
+    name = "linalg.inv_ex"
+    A = _matrices(name, "A", A, square=True)
+    info = zero_pivots(A._data)
+    if check_errors and info.any():
+        raise singular_matrix_error(name, A._data)
+    info_tensor = Tensor._wrap(info, False, None)
+    if not info.any():
+        return InvExResult(apply(Inv, A, name=name), info_tensor)
+    invertible = Tensor._wrap((info == 0)[..., None, None], False, None)
+    stand_ins = where(invertible, A, Tensor._wrap(np.eye(A.shape[-1], dtype=A.dtype), False, None))
+    return InvExResult(where(invertible, apply(Inv, stand_ins, name=name), A.new_full((), np.nan)), info_tensor)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (X A = B when left=False) for square A; B is a vector (or a batch of them, shape
+    A.shape[:-1]) or matrices; batch dims broadcast. A singular A raises LinAlgError, as in PyTorch."""
+    name = "linalg.solve"
+    A, B = _matrices(name, "A", A, square=True), _floating(name, "B", B)
+    _same_dtype(name, "A and B", A, B)
+    if B.ndim == 0:
+        raise ValueError(f"{name}: B must be a vector or matrices, got a 0-d tensor")
+    n = A.shape[-1]
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    matrices = B.unsqueeze(-1) if vector else B
+    rows, columns = matrices.shape[-2:]
+    if (rows if left else columns) != n:
+        equation = "AX = B" if left else "XA = B"
+        raise ValueError(f"{name}: incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
+                         f"{rows}x{columns})")
+    if vector and not left:
+        raise ValueError(f"{name}: B of shape {tuple(B.shape)} is a batch of vectors, which left=False does not take "
+                         "(X A = B is then B / A.squeeze(-1))")
+    try:
+        np.broadcast_shapes(A.shape[:-2], matrices.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch dims of A {tuple(A.shape[:-2])} and B {tuple(matrices.shape[:-2])} "
+                         "cannot be broadcast together") from None
+    if left:
+        x = apply(Solve, A, matrices, name=name)
+    else:
+        x = apply(Solve, A.mT, matrices.mT, name=name).mT
+    return x.squeeze(-1) if vector else x
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each square matrix. Its gradient is the cofactor matrix, also at a singular
+    matrix (where PyTorch 2.13 gives 0)."""
+    return apply(Det, _matrices("linalg.det", "A", A, square=True))
+
+
+def slogdet(A: Tensor) -> SlogdetResult:
+    """(sign, logabsdet): the sign of the determinant (-1, 0 or 1) and the log of its absolute value
+    (-inf for a singular matrix); only logabsdet has a gradient (A^{-T}, NaN at a singular matrix)."""
+    packed = apply(Slogdet, _matrices("linalg.slogdet", "A", A, square=True))
+    return SlogdetResult(*unpack(packed, [(), ()]))
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A^n for square matrices by repeated squaring; n = 0 gives the identity, a negative n the power of
+    the inverse (floating A only). Integer matrices are allowed for n >= 0, as in PyTorch."""
+    name = "linalg.matrix_power"
+    A = _check_matrices(name, "A", _tensor(name, "A", A), square=True)
+    n = int_arg(n, f"{name}: n")
+    if n == 0:  # the identity, which does not depend on A: a zero gradient, as PyTorch's
+        identity = Tensor._wrap(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape), False, None)
+        return where(Tensor._wrap(np.ones(A.shape, bool), False, None), identity, A)
+    base = inv(A) if n < 0 else A
+    result, n = None, abs(n)
+    while n:
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result.clone() if result is A else result
+
+
+# -- factorizations ------------------------------------------------------------------------------------
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The lower-triangular L with A = L L^T, from A's lower triangle (with upper=True, the upper-triangular
+    U = L^T with A = U^T U, from A's upper triangle). A matrix that is not positive-definite raises
+    LinAlgError. The gradient is symmetric (PyTorch's), as if A were perturbed symmetrically."""
+    name = "linalg.cholesky"
+    A = _matrices(name, "A", A, square=True)
+    if upper:
+        return apply(Cholesky, A.mT, name=name).mT
+    return apply(Cholesky, A, name=name)
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QrResult:
+    """(Q, R) with A = Q R; mode 'reduced' (Q (m, k), R (k, n), k = min(m, n)), 'complete' (Q (m, m)) or
+    'r' (R only; Q is empty, and there is no gradient, as in PyTorch). mode='complete' with m > n has no
+    gradient either (Q's last columns are arbitrary): its backward raises, as PyTorch's."""
+    name = "linalg.qr"
+    A = _matrices(name, "A", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"{name}: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    q, r = unpack(apply(Qr, A, mode=mode), Qr.shapes(*A.shape[-2:], mode))
+    return QrResult(A.new_empty(0) if mode == "r" else q, r)
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> EighResult:
+    """(eigenvalues ascending, eigenvectors as columns) of symmetric matrices, read from the lower ('L') or
+    upper ('U') triangle. The gradient needs distinct eigenvalues where the eigenvectors are used (see
+    Eigh); signs of eigenvectors are LAPACK's, as in PyTorch, but need not agree with PyTorch's."""
+    name = "linalg.eigh"
+    A = _matrices(name, "A", A, square=True)
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{name}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return EighResult(*unpack(apply(Eigh, A, upper=UPLO == "U"), Eigh.shapes(A.shape[-1])))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of symmetric matrices, ascending (see eigh); their gradient is Q diag(g) Q^T."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def _no_driver(name: str, driver) -> None:
+    if driver is not None:
+        raise ValueError(f"{name}: driver= chooses a cuSOLVER algorithm for CUDA inputs; on the CPU it must be None, "
+                         f"got {driver!r}")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> SvdResult:
+    """(U, S, Vh) with A = U diag(S) Vh, S descending; full_matrices=False gives U (m, k) and Vh (k, n),
+    k = min(m, n). The gradient needs distinct (and, for m != n, nonzero) singular values where U or Vh
+    are used (see Svd); signs of singular vectors need not agree with PyTorch's."""
+    name = "linalg.svd"
+    A = _matrices(name, "A", A)
+    _no_driver(name, driver)
+    full_matrices = bool(full_matrices)
+    return SvdResult(*unpack(apply(Svd, A, full_matrices=full_matrices), Svd.shapes(*A.shape[-2:], full_matrices)))
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    """The singular values, descending; their gradient U diag(g) Vh exists for repeated ones too."""
+    _no_driver("linalg.svdvals", driver)
+    return svd(_matrices("linalg.svdvals", "A", A), full_matrices=False).S
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The number of singular values (absolute eigenvalues when hermitian) above max(atol, rtol * the
+    largest); rtol defaults to eps * max(m, n), or 0 when atol > 0 is given. int64, outside the graph."""
+    name = "linalg.matrix_rank"
+    A = _matrices(name, "A", A, square=hermitian)
+    atol, rtol = _tolerances(name, A, atol, rtol)
+    try:
+        values = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{name}: the algorithm failed to converge") from None
+    cutoff = np.maximum(atol, rtol * values.max(axis=-1, initial=0))
+    return Tensor._wrap(np.asarray((values > cutoff[..., None]).sum(axis=-1), dtype=np.int64), False, None)
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, singular values at or below max(atol, rtol * the largest) taken as
+    zero (rtol's default as in matrix_rank; rcond is its older name). The gradient is PyTorch's formula,
+    exact where the rank does not change (see Pinv)."""
+    name = "linalg.pinv"
+    A = _matrices(name, "A", A, square=bool(hermitian))
+    if rcond is not None:
+        if rtol is not None:
+            raise TypeError(f"{name}: give rtol or its older name rcond, not both")
+        rtol = rcond
+    atol, rtol = _tolerances(name, A, atol, rtol)
+    return apply(Pinv, A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> LstsqResult:
+    """The least-squares solution X minimising ||A X - B|| (the smallest such X when A is rank-deficient),
+    with what PyTorch's CPU drivers report: residuals (squared, per column of B) for 'gels', 'gelsd' and
+    'gelss' when m > n and every A has full rank, else empty; rank for all but 'gels'; singular values for
+    'gelsd' and 'gelss'. X = pinv(A) B, so its gradient is pinv's (as PyTorch's is); singular values at
+    or below rcond times the largest (default eps * max(m, n)) count as zero."""
+    name = "linalg.lstsq"
+    A, B = _matrices(name, "A", A), _floating(name, "B", B)
+    _same_dtype(name, "A and B", A, B)
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise ValueError(f"{name}: driver must be one of {', '.join(map(repr, _LSTSQ_DRIVERS))}, got {driver!r}")
+    vector = B.ndim == A.ndim - 1
+    matrices = B.unsqueeze(-1) if vector else B
+    m, n = A.shape[-2:]
+    if matrices.ndim < 2 or matrices.shape[-2] != m:
+        raise ValueError(f"{name}: A and B must have the same number of rows, got shapes {tuple(A.shape)} and "
+                         f"{tuple(B.shape)}")
+    rtol = float(np.finfo(A.dtype).eps) * max(m, n) if rcond is None else real_arg(rcond, f"{name}: rcond")
+    solution = pinv(A, rtol=rtol) @ matrices
+    values = np.linalg.svd(A._data, compute_uv=False)
+    rank = (values > rtol * values.max(axis=-1, initial=0)[..., None]).sum(axis=-1)
+    empty = A.new_empty(0)
+    residuals = empty
+    if driver != "gelsy" and m > n and (rank == n).all():
+        residuals = ((A @ solution - matrices) ** 2).sum(-2)
+    return LstsqResult(solution.squeeze(-1) if vector else solution, residuals,
+                       Tensor._wrap(rank.astype(np.int64), False, None) if driver != "gels" else empty.long(),
+                       Tensor._wrap(values, False, None) if driver in ("gelsd", "gelss") else empty)
+
+
+# -- products ------------------------------------------------------------------------------------------
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along `dim` (the last by default), of one dtype."""
+    name = "linalg.cross"
+    input, other = _tensor(name, "input", input), _tensor(name, "other", other)
+    _same_dtype(name, "input and other", input, other)
+    return input.cross(other, dim=dim)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of the vectors along `dim` (sum of x * y; fastgrad's tensors are real), broadcast."""
+    name = "linalg.vecdot"
+    x, y = _floating(name, "x", x), _floating(name, "y", y)
+    _same_dtype(name, "x and y", x, y)
+    return (x * y).sum(dim)
+
+
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
+    """The product of two or more matrices, in the order of multiplications that costs the fewest scalar
+    products; the first may be a row vector (1-D) and the last a column vector (1-D)."""
+    name = "linalg.multi_dot"
+    tensors = [_tensor(name, f"tensors[{i}]", t) for i, t in enumerate(tensors)]
+    if len(tensors) < 2:
+        raise ValueError(f"{name}: expected at least 2 tensors, got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        _same_dtype(name, f"tensors 0 and {i}", tensors[0], t)
+        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
+        if t.ndim not in allowed:
+            which = "first" if i == 0 else "last" if i == len(tensors) - 1 else "middle"
+            raise ValueError(f"{name}: the {which} tensor must be {' or '.join(f'{d}-D' for d in allowed)}, got "
+                             f"shape {tuple(t.shape)} (tensor {i})")
+    first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    matrices = ([tensors[0].unsqueeze(0)] if first else tensors[:1]) + tensors[1:-1] + (
+        [tensors[-1].unsqueeze(-1)] if last else tensors[-1:])
+    for i in range(len(matrices) - 1):
+        if matrices[i].shape[1] != matrices[i + 1].shape[0]:
+            raise ValueError(f"{name}: tensors {i} and {i + 1} with shapes {tuple(tensors[i].shape)} and "
+                             f"{tuple(tensors[i + 1].shape)} cannot be multiplied")
+    product = _chain_product(matrices, _cheapest_splits([m.shape[0] for m in matrices] + [matrices[-1].shape[1]]),
+                             0, len(matrices) - 1)
+    if first:
+        product = product.squeeze(0)
+    return product.squeeze(-1) if last else product
+
+
+def _cheapest_splits(sizes: list[int]) -> list[list[int]]:
+    """For the chain of matrices sizes[i] x sizes[i + 1], where the cheapest way to multiply matrices i..j
+    splits them (split[i][j] = k: (i..k)(k+1..j)); the classic O(n^3) dynamic programme."""
+    count = len(sizes) - 1
+    cost = [[0] * count for _ in range(count)]
+    split = [[0] * count for _ in range(count)]
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            cost[i][j], split[i][j] = min((cost[i][k] + cost[k + 1][j] + sizes[i] * sizes[k + 1] * sizes[j + 1], k)
+                                          for k in range(i, j))
+    return split
+
+
+def _chain_product(matrices: list[Tensor], split: list[list[int]], i: int, j: int) -> Tensor:
+    if i == j:
+        return matrices[i]
+    k = split[i][j]
+    return _chain_product(matrices, split, i, k) @ _chain_product(matrices, split, k + 1, j)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonal of the matrices in dims (dim1, dim2) as a last dim: a view, as Tensor.diagonal."""
+    return _tensor("linalg.diagonal", "A", A).diagonal(offset, dim1, dim2)
