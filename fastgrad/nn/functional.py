@@ -190,6 +190,36 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - input.tanh()
 
 
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (NaN stays NaN, with gradient 1, as PyTorch's)."""
+    _floating(input, "softshrink")
+    if not 0 <= lambd <= np.finfo(input.dtype).max:
+        raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
+                         f"got {lambd}")
+    inside = Tensor._wrap(np.abs(input._data) <= lambd, False, None)
+    return where(inside, input.new_zeros(()), input - input.sign() * lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (NaN stays NaN)."""
+    _floating(input, "hardshrink")
+    return where(Tensor._wrap(np.abs(input._data) <= lambd, False, None), input.new_zeros(()), input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU whose negative slope is drawn from U[lower, upper] per element in training (from
+    fastgrad's generator: PyTorch's distribution, not its values), and is (lower + upper) / 2 otherwise."""
+    if lower > upper:
+        raise ValueError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    _floating(input, "rrelu")
+    slopes = rng_of(None).uniform(lower, upper, input.shape).astype(input.dtype)
+    scale = Tensor._wrap(np.where(input._data > 0, input.dtype.type(1), slopes), False, None)  # (0 too, as PyTorch)
+    return input.mul_(scale) if inplace else input * scale
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
     taken."""
@@ -688,6 +718,32 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     if weight is not None:
         losses = losses * _constant_elementwise_weight("multilabel_soft_margin_loss", "weight", weight, input)
     return _reduce(losses.sum(-1) / input.shape[-1], reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """Per sample, sum over its target classes j (the target row's leading class indices, up to the first
+    -1; a repeated index counts again) and its other classes i of max(0, 1 - (x[j] - x[i])), over the
+    number of classes, as PyTorch's. input (C,) or (N, C); target of the same shape, int64."""
+    _reduction(reduction)
+    _floating(input, "multilabel_margin_loss")
+    target = _as_tensor(target)
+    if target.dtype != np.int64:
+        raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
+    if input.ndim not in (1, 2) or target.shape != input.shape:
+        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape, got "
+                         f"input {input.shape} and target {target.shape}")
+    rows, classes = (input.reshape(1, -1), target._data.reshape(1, -1)) if input.ndim == 1 else (input, target._data)
+    size = classes.shape[1]
+    if classes.size and (classes.min() < -1 or classes.max() >= size):
+        raise IndexError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
+                         f"values in [{classes.min()}, {classes.max()}]")
+    listed = np.cumprod(classes != -1, axis=1).astype(bool)  # the indices before each row's first -1
+    counts = np.zeros(classes.shape, dtype=input.dtype)
+    np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
+    pair_weights = counts[:, :, None] * (counts == 0)[:, None, :]  # (target j, other class i)
+    margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
+    losses = (margins * Tensor._wrap(pair_weights, False, None)).sum((-2, -1)) / size
+    return _reduce(losses.reshape(()) if input.ndim == 1 else losses, reduction)
 
 
 def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,

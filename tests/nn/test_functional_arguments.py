@@ -42,6 +42,20 @@ def test_more_activations_refuse_bad_arguments():
         (lambda: F.celu(floats(3), alpha=0.0), ValueError, "celu: alpha cannot be 0"),
         (lambda: F.selu(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
         (lambda: F.mish(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
+        (lambda: F.softshrink(floats(3), -1.0), ValueError, r"softshrink: lambd must be in \[0, 1.79769e\+308\] for "
+                                                            "dtype float64, got -1.0"),
+        (lambda: F.softshrink(fastgrad.tensor([1, 2])), TypeError, "softshrink: expected a floating point input"),
+        (lambda: F.hardshrink(fastgrad.tensor([1, 2])), TypeError, "hardshrink: expected a floating point input"),
+        (lambda: F.rrelu(floats(3), 0.5, 0.1), ValueError, "rrelu: lower bound 0.5 should be less than or equal"),
+        (lambda: F.rrelu(fastgrad.tensor([1, 2]), training=True), TypeError, "rrelu: expected a floating point"),
+        (lambda: fastgrad.nn.Softmax2d()(floats(2, 3)), ValueError, r"Softmax2d: expected input of 3 or 4 dims"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), IndexError,
+         r"target values must be class indices in \[0, 3\) or -1, got values in \[-1, 3\]"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, -1], [0, 1]])), ValueError,
+         r"expected input \(C,\) or \(N, C\) and a target of the same shape"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), floats(2, 3)), TypeError, "target must hold int64"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.zeros(2, 3, dtype=fastgrad.int64), reduction="all"),
+         ValueError, "reduction must be"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):

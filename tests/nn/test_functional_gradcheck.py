@@ -55,8 +55,10 @@ def test_activations(backend_name, shape, seed, alpha, beta):
 @given(shape=shapes, seed=seeds, alpha=st.floats(0.2, 2.0), cut=st.floats(-1.0, 1.0))
 def test_more_activations(backend_name, shape, seed, alpha, cut):
     x = values(shape, seed, -8, 8, away_from=(-3.0, 0.0, 3.0, 6.0, cut))  # the kinks of each piecewise activation
-    for activation in (F.relu6, F.selu, F.mish, F.hardswish, F.hardsigmoid, F.softsign, F.tanhshrink):
+    for activation in (F.relu6, F.selu, F.mish, F.hardswish, F.hardsigmoid, F.softsign, F.tanhshrink, F.softshrink,
+                       F.hardshrink, F.rrelu):
         check(backend_name, activation, x)
+    check(backend_name, lambda x: F.softshrink(x, 3.0), x)
     check(backend_name, lambda x: F.celu(x, alpha), x)
     check(backend_name, lambda x: F.threshold(x, cut, -0.5), x)
     check(backend_name, lambda x: F.glu(x.unsqueeze(-1).expand(*x.shape, 4) * fastgrad.tensor([1.0, 2.0, -1.0, 0.5],
@@ -449,3 +451,15 @@ def test_gumbel_softmax(backend_name, shape, seed, tau):
     x = values(shape, seed)
     check(backend_name, seeded(lambda x: F.gumbel_softmax(x, tau)), x)
     check(backend_name, seeded(lambda x: F.gumbel_softmax(x, tau, dim=0)), x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(rows=st.integers(1, 3), classes=st.integers(1, 5), seed=seeds)
+def test_multilabel_margin_loss(backend_name, rows, classes, seed):
+    rng = np.random.default_rng(seed)
+    target = rng.integers(-1, classes, (rows, classes))
+    # margins 1 - x[j] + x[i] kept 0.1 or more from the hinge: x on a grid of step 0.3 plus a small jitter
+    x = rng.integers(-3, 4, (rows, classes)) * 0.3 + rng.uniform(-0.02, 0.02, (rows, classes))
+    for reduction in ("mean", "sum", "none"):
+        check(backend_name, lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(target), reduction=reduction), x)

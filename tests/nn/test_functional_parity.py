@@ -65,11 +65,13 @@ def test_activations(dtype, rng, name, ours, theirs):
 # celu's alpha is exact in float32: PyTorch's float64 gradient uses a float32 1 / alpha (off by ~1e-8 for 0.4)
 @pytest.mark.parametrize("name, args", [("relu6", ()), ("selu", ()), ("celu", ()), ("celu", (0.25,)), ("mish", ()),
                                         ("hardswish", ()), ("softsign", ()), ("tanhshrink", ()),
-                                        ("threshold", (0.5, -2.0)), ("threshold", (0.0, 0.0))])
+                                        ("threshold", (0.5, -2.0)), ("threshold", (0.0, 0.0)), ("softshrink", ()),
+                                        ("softshrink", (3.0,)), ("hardshrink", ()), ("hardshrink", (0.5,)),
+                                        ("rrelu", ()), ("rrelu", (0.1, 0.3))])
 def test_more_activations(dtype, rng, name, args):
     x = np.concatenate([rng.uniform(-8, 8, 40), [-800.0, -3.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 6.0, 800.0]])
     parity(dtype, lambda x: getattr(F, name)(x, *args), lambda x: getattr(TF, name)(x, *args), x.reshape(7, 7))
-    if name not in ("softsign", "tanhshrink", "mish", "hardswish"):  # in place, recorded by autograd
+    if name not in ("softsign", "tanhshrink", "mish", "hardswish", "softshrink", "hardshrink"):  # in place, recorded
         parity(dtype, lambda x: getattr(F, name)(x * 1, *args, inplace=True),
                lambda x: getattr(TF, name)(x * 1, *args, inplace=True), x)
 
@@ -779,3 +781,36 @@ def test_layer_signatures_are_pytorchs(name):
     def parameters(cls):
         return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
     assert parameters(getattr(fastgrad.nn, name)) == parameters(getattr(torch.nn, name))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_margin_loss(dtype, rng, reduction):
+    """Target rows end at their first -1; repeated indices count again; unbatched (C,) input too."""
+    x = rng.standard_normal((4, 5))
+    target = np.array([[3, 0, -1, 1, 7 % 5], [1, 2, 2, -1, 0], [-1, 0, 0, 0, 0], [4, 3, 2, 1, 0]])
+    parity(dtype, lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(target), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(target), reduction=reduction), x)
+    parity(dtype, lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(target[1]), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(target[1]), reduction=reduction), x[1])
+
+
+def test_rrelu_in_training_draws_each_negative_slope_from_its_range():
+    fastgrad.manual_seed(0)
+    x = fastgrad.full((20000,), -1.0, requires_grad=True)
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    y.sum().backward()
+    slopes = -y.numpy()
+    assert 0.1 <= slopes.min() and slopes.max() <= 0.3 and abs(slopes.mean() - 0.2) < 0.003
+    np.testing.assert_array_equal(x.grad.numpy(), slopes)  # the gradient is each element's slope
+    assert (F.rrelu(fastgrad.ones(5), training=True).numpy() == 1).all()
+
+
+def test_shrink_rrelu_softmax2d_and_multilabel_margin_modules_match_torch(rng):
+    x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    for ours, theirs in [(fastgrad.nn.Softshrink(0.3), torch.nn.Softshrink(0.3)), (fastgrad.nn.Hardshrink(),
+                         torch.nn.Hardshrink()), (fastgrad.nn.RReLU(0.1, 0.2).eval(), torch.nn.RReLU(0.1, 0.2).eval()),
+                         (fastgrad.nn.Softmax2d(), torch.nn.Softmax2d())]:
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-6,
+                                   atol=1e-7)
+    assert repr(fastgrad.nn.MultiLabelMarginLoss(reduction="sum")) == repr(torch.nn.MultiLabelMarginLoss(reduction="sum"))
