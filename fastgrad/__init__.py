@@ -46,6 +46,11 @@ from fastgrad.functions import (acos, acosh, arccos, arccosh, arcsin, arcsinh, a
 from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero, cross, dist, histc, index_copy,
                                 index_fill, masked_scatter, median, mode, nanmean, nansum, renorm, searchsorted,
                                 std_mean, take, var_mean)
+from fastgrad.creation import logspace, normal
+from fastgrad.dtypes import can_cast, promote_types, result_type_of as result_type
+from fastgrad.functions import (aminmax, broadcast_tensors, bucketize, cummax, cummin, diff, fliplr, flipud, isin,
+                                kthvalue, logcumsumexp, msort, nanmedian, nanquantile, quantile, rot90, scatter_reduce,
+                                take_along_dim, unique_consecutive)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
