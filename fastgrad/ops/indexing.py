@@ -366,7 +366,8 @@ class ScatterReduce(Op):
         out = x_1d.copy()
         if not include_self:
             out[written] = _identity(reduce, x.dtype)
-        _COMBINE[reduce].at(out, key, values)
+        with np.errstate(invalid="ignore"):  # NaN combined in stays NaN
+            _COMBINE[reduce].at(out, key, values)
         counts = None
         if reduce == "mean":
             counts = np.zeros(x_1d.shape, dtype=np.int64)
@@ -398,7 +399,7 @@ class ScatterReduce(Op):
             np.add.at(ties, key, hit_values)
             with np.errstate(divide="ignore", invalid="ignore"):  # no value equals a NaN result: NaN, as PyTorch
                 share = g_1d / ties.astype(g.dtype)
-            g_x, g_values = hit_x * share, hit_values * share[key]
+                g_x, g_values = hit_x * share, hit_values * share[key]
         if not include_self:
             g_x[written] = 0
         g_src = np.zeros(src_shape_1d, dtype=g.dtype)

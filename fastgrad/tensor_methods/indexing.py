@@ -160,13 +160,16 @@ class IndexingMethods:
 
     def take_along_dim(self, indices: "Tensor", dim: int | None = None) -> "Tensor":
         """The elements at `indices` along dim (negative ones count from the end), self and indices broadcast
-        in the other dims, as torch.take_along_dim; without dim, of the flattened tensor. The gradient
-        scatter-adds back."""
+        in the other dims, as torch.take_along_dim; without dim, of the flattened tensor (indices from 0 then,
+        as PyTorch's). The gradient scatter-adds back."""
         if not isinstance(indices, graph.Tensor):
             raise TypeError(f"take_along_dim: indices must be a Tensor, got {type(indices).__name__}")
         if indices.dtype != np.int64:
             raise TypeError(f"take_along_dim: indices must be an int64 tensor (as PyTorch), got dtype {indices.dtype}")
         if dim is None:
+            if indices.numel() and indices._data.min() < 0:
+                raise IndexError(f"take_along_dim: without dim, indices must be non-negative (as PyTorch), got "
+                                 f"{indices._data.min()}")
             return self.reshape(-1).take_along_dim(indices.reshape(-1), 0)
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: input and indices must have the same number of dims, got shapes "
