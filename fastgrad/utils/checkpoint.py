@@ -56,7 +56,6 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, con
     results = _Checkpoint.apply(segment, *tensor_args, *outside)
     if not several:
         return results
-    results = results if isinstance(results, tuple) else (results,)
     if isinstance(outputs, list):
         return list(results)
     return type(outputs)(*results) if hasattr(outputs, "_fields") else results  # a namedtuple stays one
@@ -185,7 +184,9 @@ def _mapped(outputs, change: Callable):
         raise TypeError(f"checkpoint: the function must return a Tensor, or a tuple or list (of Tensors and other "
                         f"values), got {type(outputs).__name__}")
     changed = [change(o) if isinstance(o, Tensor) else o for o in outputs]
-    return changed if isinstance(outputs, list) else tuple(changed)
+    if isinstance(outputs, list):
+        return changed
+    return type(outputs)(*changed) if hasattr(outputs, "_fields") else tuple(changed)  # a namedtuple stays one
 
 
 def _tensors_from_outside(outputs: list[Tensor], inputs: list[Tensor], first_node: int) -> list[Tensor]:
