@@ -791,7 +791,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     return input.kthvalue(k, dim, keepdim)
 
 
-def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
     return input.quantile(q, dim, keepdim, interpolation=interpolation)
 
 
@@ -812,7 +813,8 @@ def msort(input: Tensor) -> Tensor:
     return input.msort()
 
 
-def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
     return input.diff(n, dim, prepend, append)
 
 

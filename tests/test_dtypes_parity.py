@@ -36,7 +36,8 @@ def test_result_type_matches_torch(first, second):
 
 @pytest.mark.parametrize("first,second", list(itertools.product(DTYPES, repeat=2)))
 def test_promote_types_and_can_cast_match_torch(first, second):
-    ours, theirs = (getattr(fastgrad, first), getattr(fastgrad, second)), (getattr(torch, first), getattr(torch, second))
+    ours = getattr(fastgrad, first), getattr(fastgrad, second)
+    theirs = getattr(torch, first), getattr(torch, second)
     assert name(fastgrad.promote_types(*ours)) == name(torch.promote_types(*theirs))
     assert fastgrad.can_cast(*ours) == torch.can_cast(*theirs)
 

@@ -33,8 +33,8 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
     if strategy == "forward-mode":
-        raise NotImplementedError("jacobian: strategy='forward-mode' needs forward-mode differentiation, which fastgrad "
-                                  "does not have; use strategy='reverse-mode'")
+        raise NotImplementedError("jacobian: strategy='forward-mode' needs forward-mode differentiation, which "
+                                  "fastgrad does not have; use strategy='reverse-mode'")
     inputs_are_tuple, inputs, outputs_are_tuple, outputs = _run("jacobian", func, inputs)
     jacobians = []
     for i, output in enumerate(outputs):
@@ -115,8 +115,11 @@ def _tensors(name: str, value, what: str) -> tuple[bool, tuple[Tensor, ...]]:
         return False, (value,)
     if isinstance(value, tuple) and all(isinstance(t, graph.Tensor) for t in value):
         return True, value
-    raise TypeError(f"{name}: {what} must be a Tensor or a tuple of Tensors, got "
-                    f"{type(value).__name__}" + (" (use a tuple)" if isinstance(value, list) else ""))
+    got = type(value).__name__
+    if isinstance(value, tuple):
+        got = "a tuple holding " + next(type(t).__name__ for t in value if not isinstance(t, graph.Tensor))
+    raise TypeError(f"{name}: {what} must be a Tensor or a tuple of Tensors, got {got}"
+                    + (" (use a tuple)" if isinstance(value, list) else ""))
 
 
 def _run(name: str, func: Callable, inputs) -> tuple[bool, tuple[Tensor, ...], bool, tuple[Tensor, ...]]:

@@ -392,7 +392,8 @@ class ReductionMethods:
         if self._data.dtype not in (np.float32, np.float64):
             raise TypeError(f"{name}: input must be a float32 or float64 tensor, got dtype {self.dtype}")
         if interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"{name}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
+            raise ValueError(f"{name}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, got "
+                             f"{interpolation!r}")
         if self.numel() == 0:
             raise ValueError(f"{name}: input must be non-empty, got shape {self.shape}")
         levels, single = self._quantile_levels(name, q)
