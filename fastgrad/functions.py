@@ -854,6 +854,8 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     for label, value in (("elements", elements), ("test_elements", test_elements)):
         if not isinstance(value, Tensor):
             real_arg(value, f"isin: {label}")  # a number
+        elif value.dtype == np.bool_:
+            raise TypeError(f"isin: {label} must hold numbers, got a bool tensor (PyTorch refuses it too)")
         arrays.append(value._data if isinstance(value, Tensor) else np.asarray(value))
     return Tensor._wrap(np.isin(arrays[0], arrays[1], invert=bool(invert)), False, None)
 

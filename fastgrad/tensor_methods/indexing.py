@@ -174,10 +174,12 @@ class IndexingMethods:
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: input and indices must have the same number of dims, got shapes "
                              f"{self.shape} and {indices.shape}")
+        if self.ndim == 0:
+            raise IndexError(f"take_along_dim: dim {dim} given, but a 0-d tensor has no dims (as PyTorch)")
         axis = one_dim(dim, self.ndim)
-        x = self.reshape(1) if self.ndim == 0 else self
+        x = self
         size = x.shape[axis]
-        index = np.atleast_1d(indices._data)
+        index = indices._data
         if index.size and not (-size <= index.min() and index.max() < size):
             raise IndexError(f"take_along_dim: index out of range for dim {dim} of size {size} (got values in "
                              f"[{index.min()}, {index.max()}])")
@@ -189,8 +191,7 @@ class IndexingMethods:
                              f"be broadcast outside dim {dim}") from None
         x = x.expand(shape[:axis] + (size,) + shape[axis + 1:])
         index = np.broadcast_to(index % max(size, 1), shape[:axis] + (index.shape[axis],) + shape[axis + 1:]).copy()
-        out = apply(ops.Gather, x, dim=axis, index=index)
-        return out.reshape(()) if self.ndim == 0 else out
+        return apply(ops.Gather, x, dim=axis, index=index)
 
     def select(self, dim: int, index: int) -> "Tensor":
         """The slice at `index` along `dim`, without that dim (a view), as x[:, index] for dim=1."""
@@ -385,6 +386,9 @@ class IndexingMethods:
             if self.ndim == 0:
                 raise IndexError(f"unique_consecutive: dimension specified as {dim} but tensor has no dimensions")
             axis = one_dim(dim, self.ndim)
+            if any(n == 0 for d, n in enumerate(self.shape) if d != axis):
+                raise RuntimeError(f"unique_consecutive: shape {self.shape} has 0-sized dims besides dim {dim}, so "
+                                   "there are no slices to compare (PyTorch refuses it too)")
             moved = np.moveaxis(self._data, axis, 0)
             lines = moved.reshape(moved.shape[0], -1)
         starts = np.ones(len(lines), dtype=bool)
