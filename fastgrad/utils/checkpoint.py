@@ -20,6 +20,7 @@ from fastgrad.autograd.differentiate import grad as autograd_grad
 from fastgrad.autograd.function import Function
 from fastgrad.autograd.grad_mode import GRAD_MODE, enable_grad
 from fastgrad.random import get_rng_state, set_rng_state
+from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
@@ -157,8 +158,10 @@ class _Checkpoint(Function):
                 roots.append(output)
                 root_grads.append(output_grad)
         targets = [t for t in inputs if t.requires_grad] + list(tensors[argument_count:])
-        grads = iter(autograd_grad(roots, targets, root_grads, allow_unused=True) if roots and targets else
-                     [None] * len(targets))
+        grads = autograd_grad(roots, targets, root_grads, allow_unused=True) if roots and targets else [None] * len(
+            targets)
+        # a Function hands back dense tensors: a row-sparse gradient (Embedding(sparse=True)) arrives dense
+        grads = iter([g.to_dense() if isinstance(g, SparseRowGrad) else g for g in grads])
         input_grads = [next(grads) if t.requires_grad else None for t in inputs]
         return (None, *input_grads, *grads)
 

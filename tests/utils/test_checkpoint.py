@@ -125,6 +125,15 @@ def test_keyword_tensors_and_nested_checkpoints_get_gradients():
     np.testing.assert_allclose(scale.grad.numpy(), 2 * np.cos(ex * s) * ex, rtol=1e-12)
 
 
+def test_a_sparse_embedding_gradient_inside_arrives_dense_with_the_same_values():
+    embedding = nn.Embedding(5, 3, sparse=True)
+    ids = fastgrad.tensor([1, 2, 1])
+    checkpoint(embedding, ids, use_reentrant=False).sum().backward()
+    expected = np.zeros((5, 3))
+    expected[1], expected[2] = 2.0, 1.0
+    np.testing.assert_array_equal(embedding.weight.grad.numpy(), expected)
+
+
 def test_changing_an_input_in_place_before_backward_raises():
     x = leaf((3,), 0)
     y = x * 1
