@@ -1,5 +1,5 @@
-"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter, index_*, masks, sorting, unique,
-triangles, flip and roll."""
+"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter (and scatter_reduce), take_along_dim,
+index_*, masks, sorting, unique and unique_consecutive, triangles, flips, rot90 and roll."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

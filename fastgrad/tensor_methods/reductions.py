@@ -1,4 +1,5 @@
-"""Reductions as Tensor methods: sums, means, extrema, spreads, norms, products, all/any."""
+"""Reductions as Tensor methods: sums, means, extrema, spreads, norms, products, all/any, running extremes and
+log-sum-exps, medians, order statistics and quantiles, differences."""
 from __future__ import annotations
 
 import warnings
