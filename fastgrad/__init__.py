@@ -48,6 +48,11 @@ from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero
                                 std_mean, take, var_mean)
 from fastgrad.functions import (adjoint, as_strided, dsplit, hsplit, imag, narrow_copy, ravel, real, split_with_sizes,
                                 tensor_split, vsplit)
+from fastgrad.creation import logspace, normal
+from fastgrad.dtypes import can_cast, promote_types, result_type_of as result_type
+from fastgrad.functions import (aminmax, broadcast_tensors, bucketize, cummax, cummin, diff, fliplr, flipud, isin,
+                                kthvalue, logcumsumexp, msort, nanmedian, nanquantile, quantile, rot90, scatter_reduce,
+                                take_along_dim, unique_consecutive)
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 # matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg
 from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_power,

@@ -5,10 +5,13 @@ from typing import Any
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float, int64
+from fastgrad.autograd.grad_mode import is_grad_enabled
+from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import as_dtype, default_float, float64, int64
+from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
-from fastgrad.tensor_methods.arguments import int_arg, size_arg
+from fastgrad.tensor_methods.arguments import int_arg, real_arg, size_arg
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -258,3 +261,54 @@ def _triangle_indices(name: str, indices, row, col, offset, dtype, device) -> Te
     if dtype.kind not in "iu":
         raise TypeError(f"{name}: dtype must be an integer dtype, got {dtype}")
     return Tensor(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))
+
+
+def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` values base ** e for e evenly spaced from start to end inclusive (float32 unless `dtype` says
+    otherwise; an integer dtype truncates), as torch.logspace."""
+    check_device("logspace", device)
+    base = real_arg(base, "logspace: base")
+    exponents = linspace(start, end, steps, dtype=float64)._data
+    with np.errstate(invalid="ignore", over="ignore"):  # a negative base to a fractional power is NaN, as PyTorch
+        values = np.power(base, exponents)
+    dtype = as_dtype(dtype) if dtype is not None else default_float
+    return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Draws from N(mean, std^2), as torch.normal: mean and std tensors (broadcast) or numbers, one of them a
+    tensor, whose dtype the draws take (mean's when both are), or two numbers and `size` (then `dtype` and
+    `requires_grad` apply). As PyTorch, the draws are not reparameterized: when mean or std requires grad the
+    result does too, and their gradient is zero (use mean + std * randn_like(mean) for a pathwise one)."""
+    check_device("normal", device)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with numbers for mean and std, the size of the draw must be given")
+        shape, dtype = size_arg((size,)), _floating("normal", dtype)
+    elif size is not None or dtype is not None or requires_grad:
+        raise TypeError("normal: size, dtype and requires_grad go with numbers for mean and std only; with a tensor, "
+                        "the draws take its shape and dtype")
+    else:
+        for label, t in (("mean", mean), ("std", std)):
+            if isinstance(t, Tensor) and t.dtype.kind != "f":
+                raise NotImplementedError(f"normal: {label} must be a floating point tensor, got dtype {t.dtype}")
+        try:
+            shape = np.broadcast_shapes(*(t.shape for t in tensors))
+        except ValueError:
+            raise ValueError(f"normal: mean of shape {mean.shape} and std of shape {std.shape} cannot be broadcast "
+                             "together") from None
+        dtype = tensors[0].dtype
+    mean_values = mean._data if isinstance(mean, Tensor) else real_arg(mean, "normal: mean")
+    std_values = std._data if isinstance(std, Tensor) else real_arg(std, "normal: std")
+    outside = ~(np.asarray(std_values) >= 0)  # NaN fails too
+    if outside.any():
+        raise ValueError(f"normal: std must be non-negative, got {np.asarray(std_values)[outside].flat[0]}")
+    draws = rng_of(generator).standard_normal(shape) * std_values + mean_values
+    if not any(t.requires_grad for t in tensors) or not is_grad_enabled():
+        return Tensor(draws, dtype=dtype, requires_grad=requires_grad)
+    # Recorded as PyTorch records it: a node whose gradient for mean and std is zero. The sum only carries
+    # both (and the broadcast shape) into the graph; RandomFill gives the draws and sends back zeros.
+    carrier = (mean + std).to(dtype)
+    return apply(RandomFill, carrier, draw=lambda _: draws)

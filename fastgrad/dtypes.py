@@ -122,3 +122,44 @@ def result_type(*operands) -> np.dtype:
 def can_cast_in_place(result: np.dtype, target: np.dtype) -> bool:
     """An in-place op may write `result` into `target` unless that lowers the category (float into int)."""
     return _category(result) <= _category(target)
+
+
+def _checked(dtype, name: str) -> np.dtype:
+    """A dtype argument of the public helpers below: bool, an integer or a floating point type."""
+    try:
+        checked = None if dtype is None else as_dtype(dtype)  # (NumPy reads None as float64)
+    except TypeError:
+        checked = None
+    if checked is None or checked.kind not in _CATEGORY:
+        raise TypeError(f"{name} must be a dtype (bool, an integer or a floating point type), got {dtype!r}")
+    return checked
+
+
+def promote_types(type1, type2) -> np.dtype:
+    """The smallest dtype both can be cast to by PyTorch's rules, as torch.promote_types: the higher category
+    wins whole (int64 with float32 is float32, where NumPy says float64), within one the wider type."""
+    type1, type2 = _checked(type1, "promote_types: type1"), _checked(type2, "promote_types: type2")
+    if _category(type1) != _category(type2):
+        return type1 if _category(type1) > _category(type2) else type2
+    return np.promote_types(type1, type2)
+
+
+def can_cast(from_, to) -> bool:
+    """Whether PyTorch casts `from_` to `to` in type promotion: anything but to a lower category (float to
+    integer, integer to bool), as torch.can_cast."""
+    return can_cast_in_place(_checked(from_, "can_cast: from_"), _checked(to, "can_cast: to"))
+
+
+def result_type_of(tensor, other) -> np.dtype:
+    """torch.result_type (fastgrad.result_type): the dtype an elementwise op on `tensor` and `other` (tensors or
+    numbers) gives by PyTorch's promotion rules (see result_type)."""
+    operands = []
+    for name, value in (("tensor", tensor), ("other", other)):
+        data = getattr(value, "_data", None)  # a fastgrad Tensor's array (this module cannot import the class)
+        if isinstance(data, np.ndarray):
+            operands.append(data)
+        elif isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+            operands.append(value)
+        else:
+            raise TypeError(f"result_type: {name} must be a Tensor or a number, got {type(value).__name__}")
+    return result_type(*operands)

@@ -864,3 +864,111 @@ def block_diag(*tensors: Tensor) -> Tensor:
         rows.append(cat([block.new_zeros(block.shape[0], left), block, block.new_zeros(block.shape[0], right)], 1))
         left += block.shape[1]
     return cat(rows, 0)
+
+
+# -- scans, order statistics, picking along a dim, membership (the Tensor methods' free forms) -----------
+def cummax(input: Tensor, dim: int):
+    return input.cummax(dim)
+
+
+def cummin(input: Tensor, dim: int):
+    return input.cummin(dim)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    return input.logcumsumexp(dim)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    return input.kthvalue(k, dim, keepdim)
+
+
+def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    return input.quantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+                interpolation: str = "linear") -> Tensor:
+    return input.nanquantile(q, dim, keepdim, interpolation=interpolation)
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    return input.nanmedian(dim, keepdim)
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    return input.aminmax(dim=dim, keepdim=keepdim)
+
+
+def msort(input: Tensor) -> Tensor:
+    return input.msort()
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    return input.diff(n, dim, prepend, append)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    return input.take_along_dim(indices, dim)
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    return input.scatter_reduce(dim, index, src, reduce, include_self=include_self)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None):
+    return input.unique_consecutive(return_inverse, return_counts, dim)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    return input.fliplr()
+
+
+def flipud(input: Tensor) -> Tensor:
+    return input.flipud()
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    return input.rot90(k, dims)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of `elements` (a tensor, or one number) equals one of `test_elements` (a tensor or a
+    number), as a bool tensor of elements' shape (negated with invert); NaN equals nothing. Outside the graph."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin: elements or test_elements must be a Tensor, got {type(elements).__name__} and "
+                        f"{type(test_elements).__name__}")
+    arrays = []
+    for label, value in (("elements", elements), ("test_elements", test_elements)):
+        if not isinstance(value, Tensor):
+            real_arg(value, f"isin: {label}")  # a number
+        elif value.dtype == np.bool_:
+            raise TypeError(f"isin: {label} must hold numbers, got a bool tensor (PyTorch refuses it too)")
+        arrays.append(value._data if isinstance(value, Tensor) else np.asarray(value))
+    return Tensor._wrap(np.isin(arrays[0], arrays[1], invert=bool(invert)), False, None)
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """For each value, the index of its bucket among the sorted 1-D `boundaries`: i with boundaries[i-1] < v <=
+    boundaries[i] (with right=True, boundaries[i-1] <= v < boundaries[i]); int64 (int32 with out_int32)."""
+    if not isinstance(boundaries, Tensor) or boundaries.ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be a 1-D tensor, got "
+                         f"{getattr(boundaries, 'shape', type(boundaries).__name__)}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views, as PyTorch's)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        raise ValueError(f"broadcast_tensors: shapes {[tuple(t.shape) for t in tensors]} cannot be broadcast "
+                         "together") from None
+    return tuple(t.expand(shape) for t in tensors)

@@ -116,3 +116,52 @@ def test_rand_and_randn_take_a_generator():
         assert first != draw(3, generator=fastgrad.Generator().manual_seed(5)).tolist()
     with pytest.raises(TypeError, match="generator must be a fastgrad.Generator"):
         fastgrad.rand(2, generator=3)
+
+
+def test_logspace_values_and_dtypes():
+    np.testing.assert_allclose(fastgrad.logspace(0, 2, 3).numpy(), [1, 10, 100])
+    assert fastgrad.logspace(0, 3, 4, base=2, dtype=fastgrad.int64).tolist() == [1, 2, 4, 8]
+    assert fastgrad.logspace(0, 1, 5, dtype=fastgrad.float64).dtype == fastgrad.float64
+
+
+def test_normal_draws_follow_mean_std_and_seed():
+    fastgrad.manual_seed(3)
+    draws = fastgrad.normal(fastgrad.full((20000,), 2.0, dtype=fastgrad.float64), 3.0)
+    assert abs(draws.mean().item() - 2.0) < 0.1 and abs(draws.std().item() - 3.0) < 0.1
+    fastgrad.manual_seed(3)
+    np.testing.assert_array_equal(fastgrad.normal(fastgrad.full((20000,), 2.0, dtype=fastgrad.float64), 3.0).numpy(),
+                                  draws.numpy())
+    generator = fastgrad.Generator().manual_seed(1)
+    assert fastgrad.normal(0.0, 1.0, (3,), generator=generator).tolist() == \
+        fastgrad.normal(0.0, 1.0, (3,), generator=fastgrad.Generator().manual_seed(1)).tolist()
+    assert fastgrad.normal(1.0, 0.0, (2,)).tolist() == [1.0, 1.0]
+
+
+def test_normal_of_tensors_that_require_grad_gives_them_zero_gradients():
+    mean = fastgrad.tensor([0.0, 1.0], requires_grad=True)
+    out = fastgrad.normal(mean, 2.0)
+    assert out.requires_grad
+    (out * 3).sum().backward()
+    assert mean.grad.tolist() == [0.0, 0.0]
+    with fastgrad.no_grad():
+        assert not fastgrad.normal(mean, 2.0).requires_grad
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: fastgrad.logspace(0, 1, -1), ValueError, "steps must be non-negative, got -1"),
+    (lambda: fastgrad.logspace(0, 1, 3, base="2"), TypeError, "logspace: base must be a real number, got str"),
+    (lambda: fastgrad.normal(0.0, -1.0, (2,)), ValueError, "std must be non-negative, got -1.0"),
+    (lambda: fastgrad.normal(fastgrad.zeros(2), fastgrad.tensor([1.0, -2.0])), ValueError,
+     "std must be non-negative, got -2.0"),
+    (lambda: fastgrad.normal(0.0, 1.0), TypeError, "the size of the draw must be given"),
+    (lambda: fastgrad.normal(0.0, 1.0, (2,), dtype=fastgrad.int64), TypeError, "floating point dtype, got int64"),
+    (lambda: fastgrad.normal(fastgrad.zeros(2), 1.0, (3,)), TypeError, "size, dtype and requires_grad go with numbers"),
+    (lambda: fastgrad.normal(fastgrad.tensor([0, 1]), 1.0), NotImplementedError,
+     "mean must be a floating point tensor, got dtype int64"),
+    (lambda: fastgrad.normal(fastgrad.zeros(2), fastgrad.ones(3)), ValueError, r"mean of shape \(2,\) and std of shape "
+                                                                               r"\(3,\) cannot be broadcast"),
+    (lambda: fastgrad.normal("0", 1.0, (2,)), TypeError, "normal: mean must be a real number, got str"),
+])
+def test_logspace_and_normal_refuse_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

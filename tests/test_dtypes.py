@@ -90,3 +90,29 @@ def test_python_types_as_dtypes_are_pytorchs():
 def test_python_types_as_dtypes_match_torch():
     torch = pytest.importorskip("torch")
     assert python_types_as_dtypes(fastgrad) == python_types_as_dtypes(torch)
+
+
+def test_promote_types_can_cast_and_result_type():
+    assert fastgrad.promote_types(fastgrad.int64, fastgrad.float32) == fastgrad.float32  # NumPy says float64
+    assert fastgrad.promote_types(fastgrad.int32, fastgrad.bool) == fastgrad.int32
+    assert fastgrad.promote_types("float32", "float64") == fastgrad.float64
+    assert fastgrad.can_cast(fastgrad.float64, fastgrad.float32) and not fastgrad.can_cast(fastgrad.float32,
+                                                                                            fastgrad.int64)
+    assert not fastgrad.can_cast(fastgrad.int32, fastgrad.bool) and fastgrad.can_cast(fastgrad.bool, fastgrad.int32)
+    assert fastgrad.result_type(fastgrad.tensor([1, 2]), 2.5) == fastgrad.float32
+    assert fastgrad.result_type(fastgrad.tensor([1], dtype=fastgrad.int32), fastgrad.tensor(1)) == fastgrad.int32
+    assert fastgrad.result_type(1, 2.0) == fastgrad.float32
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: fastgrad.promote_types(fastgrad.int32, 3), "promote_types: type2 must be a dtype .*got 3"),
+    (lambda: fastgrad.promote_types(None, fastgrad.int32), "promote_types: type1 must be a dtype .*got None"),
+    (lambda: fastgrad.promote_types(np.complex64, fastgrad.int32), "type1 must be a dtype"),
+    (lambda: fastgrad.can_cast(fastgrad.float32, "double precision"), "can_cast: to must be a dtype"),
+    (lambda: fastgrad.result_type("a", 1), "result_type: tensor must be a Tensor or a number, got str"),
+    (lambda: fastgrad.result_type(fastgrad.tensor([1]), np.array([1.0])), "other must be a Tensor or a number, got "
+                                                                          "ndarray"),
+])
+def test_dtype_helpers_refuse_what_is_not_a_dtype(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()

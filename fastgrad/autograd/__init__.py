@@ -1,9 +1,10 @@
-"""Autodiff: grad mode, the graph walk, custom Functions and gradcheck."""
+"""Autodiff: grad mode, the graph walk, custom Functions, gradcheck, and (functional) Jacobians of functions."""
+from fastgrad.autograd import functional
 from fastgrad.autograd.differentiate import backward, grad
 from fastgrad.autograd.function import Function, FunctionCtx
 from fastgrad.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from fastgrad.autograd.gradcheck import GradcheckError, gradcheck
 from fastgrad.autograd.variable import Variable
 
-__all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
+__all__ = ["Function", "functional", "FunctionCtx", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
            "is_grad_enabled", "no_grad", "set_grad_enabled", "Variable"]

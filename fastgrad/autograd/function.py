@@ -111,8 +111,9 @@ def _output_grad(ctx: FunctionCtx, spec, slot):
     grads, and always None for an output that is not a tensor)."""
     from fastgrad.tensor import Tensor
 
-    if isinstance(slot, np.ndarray):
-        return Tensor._wrap(slot, False, None)
+    # (gradients of a 0-d output summed where branches meet become NumPy scalars; an empty slot is the int 0)
+    if isinstance(slot, (np.ndarray, np.generic)):
+        return Tensor._wrap(np.asarray(slot), False, None)
     if spec is None or not ctx.materialize_grads:
         return None
     shape, dtype = spec

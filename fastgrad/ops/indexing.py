@@ -324,3 +324,121 @@ class Roll(Op):
         shifts, axes = ctx.saved
         back = -shifts if axes is None else tuple(-s for s in shifts)
         return (np.roll(g, back, axes),)
+
+
+# -- scatter with a reduction ------------------------------------------------------------------------
+def _identity(reduce: str, dtype: np.dtype):
+    """The value a reduction starts from when a position's own value is left out (include_self=False)."""
+    if reduce in ("sum", "mean"):
+        return dtype.type(0)
+    if reduce == "prod":
+        return dtype.type(1)
+    if dtype.kind == "b":
+        return reduce == "amin"
+    if dtype.kind == "f":
+        return dtype.type(-np.inf if reduce == "amax" else np.inf)
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+_COMBINE = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+class ScatterReduce(Op):
+    """out = x with each src[i][j] combined into out[i][index[i][j]] (dim=1; likewise along any dim) by
+    `reduce`: "sum", "prod", "mean" (integers: floor division, as PyTorch), "amax" or "amin" (NaN wins). With
+    include_self=False the positions written to start from the scattered values alone; the others keep x.
+
+    Backward, PyTorch's rules: sum, g to x and g gathered to src; mean, both g over the number of values
+    combined at the position; prod, each value gets g times the product of the other values at its position
+    (counted without division where a value is 0); amax/amin, g split evenly among the values equal to the
+    result. Without include_self, x gets no gradient where it was written over."""
+
+    def forward(ctx, K, x, src, dim, index, reduce, include_self):
+        if src.dtype != x.dtype:
+            raise TypeError(f"scatter_reduce: src must have the input's dtype {x.dtype}, got {src.dtype}")
+        x_1d, src_1d, index_1d = np.atleast_1d(x), np.atleast_1d(src), np.atleast_1d(index)
+        _check_along_dim("scatter_reduce", x_1d.shape, index_1d, dim, src_1d.shape)
+        key = _along_dim_key(index_1d, dim)
+        values = src_1d[_leading(index_1d.shape)]
+        written = np.zeros(x_1d.shape, dtype=bool)
+        written[key] = True
+        out = x_1d.copy()
+        if not include_self:
+            out[written] = _identity(reduce, x.dtype)
+        with np.errstate(invalid="ignore"):  # NaN combined in stays NaN
+            _COMBINE[reduce].at(out, key, values)
+        counts = None
+        if reduce == "mean":
+            counts = np.zeros(x_1d.shape, dtype=np.int64)
+            np.add.at(counts, key, 1)
+            counts += include_self | ~written  # a position's own value counts when it is kept
+            out = (np.floor_divide if out.dtype.kind in "iub" else np.divide)(out, counts.astype(out.dtype))
+        ctx.saved = (x.shape, src.shape, src_1d.shape, index_1d.shape, key, written, reduce, include_self, counts,
+                     (x_1d, values, out.copy()) if reduce in ("prod", "amax", "amin") else None)
+        if reduce in ("sum", "mean"):  # backward reads neither input
+            ctx.mark_unsaved(0)
+            ctx.mark_unsaved(1)
+        return out.reshape(x.shape)
+
+    def backward(ctx, K, g):
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved
+        g_1d = np.atleast_1d(g)
+        if reduce == "sum":
+            g_x, g_values = g_1d.copy(), g_1d[key]
+        elif reduce == "mean":
+            g_x = g_1d / counts.astype(g.dtype)
+            g_values = g_x[key]
+        elif reduce == "prod":
+            g_x, g_values = _product_of_others(g_1d, key, written, include_self, *kept)
+        else:
+            x_1d, values, out = kept
+            hit_x = (x_1d == out) & (include_self | ~written)
+            hit_values = values == out[key]
+            ties = hit_x.astype(np.int64)
+            np.add.at(ties, key, hit_values)
+            with np.errstate(divide="ignore", invalid="ignore"):  # no value equals a NaN result: NaN, as PyTorch
+                share = g_1d / ties.astype(g.dtype)
+                g_x, g_values = hit_x * share, hit_values * share[key]
+        if not include_self:
+            g_x[written] = 0
+        g_src = np.zeros(src_shape_1d, dtype=g.dtype)
+        g_src[_leading(index_shape)] = g_values
+        return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+
+def _product_of_others(g: np.ndarray, key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray,
+                       values: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scatter_reduce(prod)'s gradients: g times the product of the other values at the position. With no zero
+    there that is the product over the value; with one zero, the product of the non-zeros for the zero and 0
+    for the others; with more zeros, 0 for all."""
+    one = x.dtype.type(1)
+    self_counts = include_self | ~written
+    zeros = ((x == 0) & self_counts).astype(np.int64)
+    np.add.at(zeros, key, values == 0)
+    nonzero_product = np.where(self_counts & (x != 0), x, one)
+    np.multiply.at(nonzero_product, key, np.where(values == 0, one, values))
+
+    def others(value: np.ndarray, at_zeros: np.ndarray, at_product: np.ndarray) -> np.ndarray:
+        without_value = np.where(value == 0, at_product, at_product / np.where(value == 0, one, value))
+        return np.where(at_zeros - (value == 0) > 0, 0, without_value)
+
+    return g * others(x, zeros, nonzero_product), g[key] * others(values, zeros[key], nonzero_product[key])
+
+
+class ScatterWithReduce(ScatterReduce):
+    """scatter(..., reduce="add" or "multiply"): scatter_reduce's "sum" or "prod" with x included. PyTorch
+    defines no derivative for it, so backward raises, as there."""
+
+    def backward(ctx, K, g):
+        raise NotImplementedError("the derivative of scatter with reduce= is not implemented (as in PyTorch); use "
+                                  "scatter_reduce(dim, index, src, reduce), which has one")
+
+
+class UniqueConsecutive(Unique):
+    """The values of unique_consecutive, computed by the caller. PyTorch defines no derivative: backward
+    through them raises, as there."""
+
+    def backward(ctx, K, g):
+        raise NotImplementedError("the derivative for unique_consecutive is not implemented (as in PyTorch); detach "
+                                  "its input or compute it under fastgrad.no_grad()")

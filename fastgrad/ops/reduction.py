@@ -296,3 +296,63 @@ class Median(Op):
     def backward(ctx, K, g):
         hit = ctx.saved
         return (K.multiply(hit.astype(g.dtype), g / hit.sum()),)
+
+
+# -- running extremes, log-cum-sum-exp, NaN-skipping median ---------------------------------------------
+def running_extreme_indices(x: np.ndarray, axis: int, largest: bool) -> np.ndarray:
+    """The int64 index, at every position along `axis`, of the running maximum (largest) or minimum so far, by
+    PyTorch's cummax/cummin rules: an element equal to the extreme so far takes over (the later index wins a
+    tie), and from the first NaN on the extreme is NaN, at the latest NaN met."""
+    lines = np.moveaxis(x, axis, 0)
+    indices = np.zeros(lines.shape, dtype=np.int64)
+    if lines.shape[0] == 0:
+        return np.moveaxis(indices, 0, axis)
+    takes_over = np.greater_equal if largest else np.less_equal
+    extreme = lines[0]
+    for i in range(1, lines.shape[0]):
+        value = lines[i]
+        new = takes_over(value, extreme)  # False against a NaN extreme: only a later NaN moves it on
+        if value.dtype.kind == "f":
+            new |= np.isnan(value)
+        extreme = np.where(new, value, extreme)
+        indices[i] = np.where(new, i, indices[i - 1])
+    return np.moveaxis(indices, 0, axis)
+
+
+class LogCumSumExp(Op):
+    """out_j = log sum_{i <= j} exp(x_i) along `axis`, as a running logaddexp (no overflow). Since
+    d out_j / d x_i = exp(x_i - out_j) for i <= j, the gradient is exp(x_i) sum_{j >= i} g_j exp(-out_j); that
+    sum is taken in log space (a reversed running logaddexp of log g_j - out_j), for the positive and the
+    negative parts of g apart, so that no exp overflows. Where x_i and out_j are -inf it is NaN, as PyTorch's."""
+
+    saves_output = True
+
+    def forward(ctx, K, x, axis):
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out
+            out = np.logaddexp.accumulate(x, axis=axis)
+        ctx.saved = (x, out, axis)
+        return out
+
+    def backward(ctx, K, g):
+        x, out, axis = ctx.saved
+
+        def log_of_later_sum(part: np.ndarray) -> np.ndarray:  # log sum_{j >= i} part_j exp(-out_j)
+            return np.flip(np.logaddexp.accumulate(np.flip(np.log(part) - out, axis), axis=axis), axis)
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            positive = np.exp(x + log_of_later_sum(np.maximum(g, 0)))
+            negative = np.exp(x + log_of_later_sum(np.maximum(-g, 0)))
+        return (positive - negative,)
+
+
+class NanMedian(Median):
+    """The median of the elements that are not NaN (the lower middle one for an even count), NaN when all
+    are; the gradient is split evenly among the elements equal to it (among the NaNs when all are NaN), as
+    PyTorch's nanmedian() without a dim."""
+
+    def forward(ctx, K, x):
+        flat = np.sort(x.reshape(-1))  # NaN sorts last
+        count = flat.size - int(np.isnan(flat).sum()) if flat.dtype.kind == "f" else flat.size
+        value = flat[(count - 1) // 2] if count else flat[-1]
+        ctx.saved = np.isnan(x) if value != value else x == value
+        return np.asarray(value)

@@ -1,5 +1,5 @@
-"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter, index_*, masks, sorting, unique,
-triangles, flip and roll."""
+"""Indexing as Tensor methods: x[key] and x[key] = v, gather/scatter (and scatter_reduce), take_along_dim,
+index_*, masks, sorting, unique and unique_consecutive, triangles, flips, rot90 and roll."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,6 +10,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
+from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
@@ -105,27 +106,94 @@ class IndexingMethods:
 
     def scatter(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
                 reduce: str | None = None) -> "Tensor":
-        """A copy with src[i][j] (or the number `value`) written at [i][index[i][j]] for dim=1."""
-        src, attrs = self._scatter_args("scatter", dim, index, src, value, reduce)
-        return apply(ops.Scatter, self, src, **attrs)
+        """A copy with src[i][j] (or the number `value`) written at [i][index[i][j]] for dim=1; with reduce="add"
+        or "multiply" combined into it instead (no derivative then, as in PyTorch: use scatter_reduce)."""
+        op, src, attrs = self._scatter_args("scatter", dim, index, src, value, reduce)
+        return apply(op, self, src, **attrs)
 
     def scatter_(self, dim: int, index: "Tensor", src: "Tensor | float | None" = None, value: float | None = None, *,
                  reduce: str | None = None) -> "Tensor":
         """scatter in place (recorded by autograd on tensors that are not leaves), as in the one-hot idiom
         `torch.zeros(n, k).scatter_(1, labels.unsqueeze(1), 1.0)`."""
-        src, attrs = self._scatter_args("scatter_", dim, index, src, value, reduce)
-        return graph.apply_inplace(ops.Scatter, "scatter_", self, src, **attrs)
+        op, src, attrs = self._scatter_args("scatter_", dim, index, src, value, reduce)
+        return graph.apply_inplace(op, "scatter_", self, src, **attrs)
 
-    def _scatter_args(self, name: str, dim, index, src, value, reduce) -> tuple["Tensor", dict]:
-        if reduce is not None:
-            raise NotImplementedError(f"{name}: reduce={reduce!r} is not supported; use scatter_add for sums")
+    def _scatter_args(self, name: str, dim, index, src, value, reduce) -> tuple[type, "Tensor", dict]:
+        if reduce not in (None, "add", "multiply"):
+            raise ValueError(f"{name}: reduce must be None, 'add' or 'multiply', got {reduce!r}")
         if (src is None) == (value is None):
             raise TypeError(f"{name}: expected exactly one of src (a tensor or number) and value (a number)")
         index_array = _index_array(name, index)
         if not isinstance(src, graph.Tensor):
             fill = _fill_value(name, src if value is None else value, self.dtype)
             src = graph.Tensor._wrap(np.full(index_array.shape, fill), False, None)
-        return src, {"dim": one_dim(dim, self.ndim), "index": index_array}
+        attrs = {"dim": one_dim(dim, self.ndim), "index": index_array}
+        if reduce is None:
+            return ops.Scatter, src, attrs
+        return ScatterWithReduce, src, dict(attrs, reduce="sum" if reduce == "add" else "prod", include_self=True)
+
+    def scatter_reduce(self, dim: int, index: "Tensor", src: "Tensor", reduce: str, *,
+                       include_self: bool = True) -> "Tensor":
+        """A copy with each src[i][j] combined into [i][index[i][j]] (dim=1) by `reduce`: "sum", "prod", "mean",
+        "amax" or "amin" (PyTorch's aliases "max" and "min" too); include_self=False leaves out the values of
+        the positions written to. Gradients by PyTorch's rules (see ops.ScatterReduce), except that without
+        include_self a written-over value that happens to equal an amax/amin result takes no share."""
+        return apply(ScatterReduce, self, src, **self._scatter_reduce_args("scatter_reduce", dim, index, src, reduce,
+                                                                          include_self))
+
+    def scatter_reduce_(self, dim: int, index: "Tensor", src: "Tensor", reduce: str, *,
+                        include_self: bool = True) -> "Tensor":
+        """scatter_reduce in place (recorded by autograd on tensors that are not leaves)."""
+        return graph.apply_inplace(ScatterReduce, "scatter_reduce_", self, src, **self._scatter_reduce_args(
+            "scatter_reduce_", dim, index, src, reduce, include_self))
+
+    def _scatter_reduce_args(self, name: str, dim, index, src, reduce, include_self) -> dict:
+        if not isinstance(src, graph.Tensor):
+            raise TypeError(f"{name}: src must be a Tensor, got {type(src).__name__}")
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise ValueError(f"{name}: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got {reduce!r}")
+        if not isinstance(include_self, (bool, np.bool_)):
+            raise TypeError(f"{name}: include_self must be a bool, got {type(include_self).__name__} {include_self!r}")
+        if self._data.dtype.kind == "b" and reduce in ("mean", "prod"):
+            raise TypeError(f"{name}: reduce={reduce!r} is not supported for bool tensors; convert with .long() first")
+        return {"dim": one_dim(dim, self.ndim), "index": _index_array(name, index), "reduce": reduce,
+                "include_self": bool(include_self)}
+
+    def take_along_dim(self, indices: "Tensor", dim: int | None = None) -> "Tensor":
+        """The elements at `indices` along dim (negative ones count from the end), self and indices broadcast
+        in the other dims, as torch.take_along_dim; without dim, of the flattened tensor (indices from 0 then,
+        as PyTorch's). The gradient scatter-adds back."""
+        if not isinstance(indices, graph.Tensor):
+            raise TypeError(f"take_along_dim: indices must be a Tensor, got {type(indices).__name__}")
+        if indices.dtype != np.int64:
+            raise TypeError(f"take_along_dim: indices must be an int64 tensor (as PyTorch), got dtype {indices.dtype}")
+        if dim is None:
+            if indices.numel() and indices._data.min() < 0:
+                raise IndexError(f"take_along_dim: without dim, indices must be non-negative (as PyTorch), got "
+                                 f"{indices._data.min()}")
+            return self.reshape(-1).take_along_dim(indices.reshape(-1), 0)
+        if indices.ndim != self.ndim:
+            raise ValueError(f"take_along_dim: input and indices must have the same number of dims, got shapes "
+                             f"{self.shape} and {indices.shape}")
+        if self.ndim == 0:
+            raise IndexError(f"take_along_dim: dim {dim} given, but a 0-d tensor has no dims (as PyTorch)")
+        axis = one_dim(dim, self.ndim)
+        x = self
+        size = x.shape[axis]
+        index = indices._data
+        if index.size and not (-size <= index.min() and index.max() < size):
+            raise IndexError(f"take_along_dim: index out of range for dim {dim} of size {size} (got values in "
+                             f"[{index.min()}, {index.max()}])")
+        try:
+            shape = np.broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:],
+                                        index.shape[:axis] + (1,) + index.shape[axis + 1:])
+        except ValueError:
+            raise ValueError(f"take_along_dim: input of shape {self.shape} and indices of shape {indices.shape} cannot "
+                             f"be broadcast outside dim {dim}") from None
+        x = x.expand(shape[:axis] + (size,) + shape[axis + 1:])
+        index = np.broadcast_to(index % max(size, 1), shape[:axis] + (index.shape[axis],) + shape[axis + 1:]).copy()
+        return apply(ops.Gather, x, dim=axis, index=index)
 
     def select(self, dim: int, index: int) -> "Tensor":
         """The slice at `index` along `dim`, without that dim (a view), as x[:, index] for dim=1."""
@@ -307,6 +375,37 @@ class IndexingMethods:
             result += (graph.Tensor._wrap(counts, False, None),)
         return result if len(result) > 1 else result[0]
 
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None):
+        """The elements (or with dim, the slices along it) with each run of equal neighbours kept once, as
+        torch.unique_consecutive; with return_inverse the index of each element's (slice's) run, with
+        return_counts the run lengths (both int64). Each NaN is a run of its own. No derivative, as in PyTorch."""
+        for name, flag in (("return_inverse", return_inverse), ("return_counts", return_counts)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"unique_consecutive: {name} must be a bool, got {type(flag).__name__} {flag!r}")
+        if dim is None:
+            lines = self._data.reshape(-1, 1)
+        else:
+            if self.ndim == 0:
+                raise IndexError(f"unique_consecutive: dimension specified as {dim} but tensor has no dimensions")
+            axis = one_dim(dim, self.ndim)
+            if any(n == 0 for d, n in enumerate(self.shape) if d != axis):
+                raise RuntimeError(f"unique_consecutive: shape {self.shape} has 0-sized dims besides dim {dim}, so "
+                                   "there are no slices to compare (PyTorch refuses it too)")
+            moved = np.moveaxis(self._data, axis, 0)
+            lines = moved.reshape(moved.shape[0], -1)
+        starts = np.ones(len(lines), dtype=bool)
+        starts[1:] = np.any(lines[1:] != lines[:-1], axis=1)
+        first = np.flatnonzero(starts)
+        values = self._data.reshape(-1)[first] if dim is None else np.take(self._data, first, axis=axis)
+        result = (apply(UniqueConsecutive, self, values=values),)
+        if return_inverse:
+            inverse = np.cumsum(starts) - 1
+            result += (graph.Tensor._wrap(inverse.reshape(self.shape if dim is None else -1).astype(np.int64),
+                                          False, None),)
+        if return_counts:
+            result += (graph.Tensor._wrap(np.diff(np.append(first, len(lines))).astype(np.int64), False, None),)
+        return result if len(result) > 1 else result[0]
+
     def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (at least
         `minlength` counts), int64; with `weights`, the sum of the weights of each value (float32 weights
@@ -369,6 +468,38 @@ class IndexingMethods:
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         axes = normalize_dims(dims, self.ndim)
         return apply(ops.Flip, self, axes=axes if self.ndim else ())  # a 0-d tensor has nothing to reverse
+
+    def fliplr(self) -> "Tensor":
+        """A copy reversed along dim 1 (left to right), of a tensor of at least 2 dims."""
+        if self.ndim < 2:
+            raise ValueError(f"fliplr: input must have at least 2 dims, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self) -> "Tensor":
+        """A copy reversed along dim 0 (up to down), of a tensor of at least 1 dim."""
+        if self.ndim < 1:
+            raise ValueError("flipud: input must have at least 1 dim, got a 0-d tensor")
+        return self.flip(0)
+
+    def rot90(self, k: int = 1, dims=(0, 1)) -> "Tensor":
+        """A copy rotated by k quarter turns in the plane of dims, from the first dim's direction towards the
+        second's (negative k the other way), as torch.rot90."""
+        k = int_arg(k, "rot90: k")
+        if not isinstance(dims, (tuple, list)) or len(dims) != 2:
+            raise ValueError(f"rot90: dims must be two dims, got {dims!r}")
+        if self.ndim < 2:
+            raise ValueError(f"rot90: input must have at least 2 dims, got shape {self.shape}")
+        first, second = (one_dim(d, self.ndim) for d in dims)
+        if first == second:
+            raise ValueError(f"rot90: the two dims must differ, got {dims}")
+        turns = k % 4
+        if turns == 1:
+            return self.flip(second).transpose(first, second)
+        if turns == 2:
+            return self.flip(first, second)
+        if turns == 3:
+            return self.flip(first).transpose(first, second)
+        return self.clone()
 
     def roll(self, shifts, dims=None) -> "Tensor":
         """Elements shifted cyclically by shifts[i] along dims[i]; without dims, over the flattened

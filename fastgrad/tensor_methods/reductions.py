@@ -1,4 +1,5 @@
-"""Reductions as Tensor methods: sums, means, extrema, spreads, norms, products, all/any."""
+"""Reductions as Tensor methods: sums, means, extrema, spreads, norms, products, all/any, running extremes and
+log-sum-exps, medians, order statistics and quantiles, differences."""
 from __future__ import annotations
 
 import warnings
@@ -12,12 +13,16 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
-from fastgrad.tensor_methods.arguments import normalize_dims, one_dim
+from fastgrad.ops.reduction import LogCumSumExp, NanMedian, running_extreme_indices
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim, real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+MinMax = namedtuple("MinMax", ["min", "max"])
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _reduced_axes(dim, ndim: int, empty_reduces_all: bool = True):
@@ -80,6 +85,15 @@ class ReductionMethods:
         if _reduced_count(self.shape, axis) == 0 and self._data.size == 0:
             raise IndexError(f"{name}: the reduced dims of shape {self.shape} are empty; there is no extreme element")
         return apply(op, self, axis=axis, keepdims=keepdim)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+        """(min, max) over dim (one dim, or all elements when None), as amin and amax: the gradient is split
+        evenly among tied extremes."""
+        axis = None if dim is None or self.ndim == 0 else (one_dim(dim, self.ndim),)
+        if _reduced_count(self.shape, axis) == 0:
+            raise IndexError(f"aminmax: dim {dim} of shape {self.shape} is empty; there is no extreme element")
+        dims = () if dim is None else dim
+        return MinMax(self.amin(dims, keepdim), self.amax(dims, keepdim))
 
     def max(self, dim: int | None = None, keepdim: bool = False):
         """The maximum over all elements, or (values, indices) along `dim`, as PyTorch."""
@@ -199,6 +213,28 @@ class ReductionMethods:
         axis = one_dim(dim, x.ndim)
         return x.clone() if x.ndim == 0 else apply(op, x, axis=axis)
 
+    def cummax(self, dim: int) -> ValuesIndices:
+        """(values, indices): the running maximum along dim and the index it was found at, by PyTorch's rules
+        (a later equal element takes the index over; from the first NaN on the maximum is NaN, at the latest
+        NaN). The gradient goes to the element indexed."""
+        return self._running_extreme(dim, largest=True)
+
+    def cummin(self, dim: int) -> ValuesIndices:
+        """(values, indices): the running minimum along dim, by cummax's rules."""
+        return self._running_extreme(dim, largest=False)
+
+    def _running_extreme(self, dim: int, largest: bool) -> ValuesIndices:
+        axis = one_dim(dim, self.ndim)
+        indices = running_extreme_indices(np.atleast_1d(self._data), axis, largest).reshape(self.shape)
+        values = apply(ops.Gather, self, dim=axis, index=indices)
+        return ValuesIndices(values, graph.Tensor._wrap(indices.copy(), False, None))
+
+    def logcumsumexp(self, dim: int) -> "Tensor":
+        """log(cumsum(exp(x))) along dim, computed without overflow, of a floating point tensor."""
+        self._check_floating("logcumsumexp")
+        axis = one_dim(dim, self.ndim)
+        return self.clone() if self.ndim == 0 else apply(LogCumSumExp, self, axis=axis)
+
     def _integers_as_int64(self, name: str, dtype) -> "Tensor":
         """The input of sums and products: cast to `dtype`, else integers widened to int64 (as PyTorch)."""
         if dtype is not None:
@@ -238,19 +274,49 @@ class ReductionMethods:
             if self.numel() == 0:
                 raise ValueError("median: the median of an empty tensor is undefined")
             return apply(ops.Median, self)
-        return self._middle_along(one_dim(dim, self.ndim), keepdim)
+        return self._middle_along("median", one_dim(dim, self.ndim), keepdim)
 
-    def _middle_along(self, axis: int, keepdim: bool) -> ValuesIndices:
+    def nanmedian(self, dim=None, keepdim: bool = False):
+        """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
+        0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
+        if dim is None:
+            if self.numel() == 0:
+                raise ValueError("nanmedian: the median of an empty tensor is undefined")
+            return apply(NanMedian, self)
+        return self._middle_along("nanmedian", one_dim(dim, self.ndim), keepdim)
+
+    def _middle_along(self, name: str, axis: int, keepdim: bool) -> ValuesIndices:
         x = self.reshape(1) if self.ndim == 0 else self
         size = x.shape[axis]
         if size == 0:
-            raise IndexError(f"median: dim {axis} has size 0 in shape {self.shape}; there is no median")
-        order = np.argsort(x._data, axis=axis, kind="stable")  # NaN sorts last
-        picked = np.take(order, [(size - 1) // 2], axis=axis)
-        if x._data.dtype.kind == "f":  # a NaN anywhere in the line is the median: the first one, as PyTorch
-            nan = np.isnan(x._data)
-            picked = np.where(nan.any(axis=axis, keepdims=True), np.argmax(nan, axis=axis, keepdims=True), picked)
+            raise IndexError(f"{name}: dim {axis} has size 0 in shape {self.shape}; there is no median")
+        nan_count = np.isnan(x._data).sum(axis=axis, keepdims=True) if x._data.dtype.kind == "f" else 0
+        if name == "nanmedian":  # the middle of the numbers; a line of NaNs gives its first NaN
+            rank = np.maximum(size - nan_count - 1, 0) // 2
+        else:  # a NaN anywhere in the line is the median: the first one (NaNs sort last, in their order)
+            rank = np.where(nan_count > 0, size - nan_count, (size - 1) // 2)
+        return self._at_rank(x, axis, rank, keepdim)
+
+    def _at_rank(self, x: "Tensor", axis: int, rank, keepdim: bool) -> ValuesIndices:
+        """(values, indices) of the elements at `rank` (an int, or one per line along axis, keepdim-shaped) in
+        x's stable ascending order along axis, NaN last. Among equal values that is the first one, which need
+        not be the index PyTorch's quickselect returns (the values agree)."""
+        order = np.argsort(x._data, axis=axis, kind="stable")
+        line_shape = tuple(1 if d == axis else n for d, n in enumerate(x.shape))
+        picked = np.take_along_axis(order, np.broadcast_to(rank, line_shape), axis=axis)
         return self._picked(x, axis, picked, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+        """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest;
+        the gradient goes to the element indexed."""
+        if self._data.dtype.kind == "b":
+            raise TypeError("kthvalue: bool tensors are not supported (as in PyTorch); convert with .long() first")
+        k = int_arg(k, "kthvalue: k")
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = one_dim(dim, self.ndim)
+        if not 1 <= k <= x.shape[axis]:
+            raise ValueError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
+        return self._at_rank(x, axis, k - 1, keepdim)
 
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""
@@ -275,6 +341,113 @@ class ReductionMethods:
             picked[i] = np.flatnonzero(line == values[np.argmax(counts)])[-1]
         shape = np.moveaxis(x._data, axis, -1).shape[:-1] + (1,)
         return self._picked(x, axis, np.moveaxis(picked.reshape(shape), -1, axis), keepdim)
+
+    def msort(self) -> "Tensor":
+        """The values sorted along dim 0 (sort(0).values)."""
+        return self.sort(0).values
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: "Tensor | None" = None,
+             append: "Tensor | None" = None) -> "Tensor":
+        """The n-th forward difference along dim (x[i+1] - x[i], n times; x[i+1] != x[i] for bool) of the input
+        with `prepend` and `append` joined on along dim (tensors of its dims that match its shape elsewhere)."""
+        from fastgrad.functions import cat  # (functions imports the Tensor class, which this module builds)
+
+        if self.ndim == 0:
+            raise ValueError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
+        n = int_arg(n, "diff: n")
+        if n < 0:
+            raise ValueError(f"diff: n (the order of the difference) must be non-negative, got {n}")
+        axis = one_dim(dim, self.ndim)
+        parts = [self]
+        for label, extra in (("prepend", prepend), ("append", append)):
+            if extra is None:
+                continue
+            if not isinstance(extra, graph.Tensor):
+                raise TypeError(f"diff: {label} must be a Tensor, got {type(extra).__name__}")
+            if extra.ndim != self.ndim or any(extra.shape[d] != n_d for d, n_d in enumerate(self.shape) if d != axis):
+                raise ValueError(f"diff: {label} must match the input's shape {self.shape} except along dim {dim}, "
+                                 f"got shape {extra.shape}")
+            parts.insert(0 if label == "prepend" else len(parts), extra)
+        x = cat(parts, axis) if len(parts) > 1 else self
+        for _ in range(n):
+            length = x.shape[axis]
+            if length == 0:
+                break
+            later, earlier = x.narrow(axis, 1, length - 1), x.narrow(axis, 0, length - 1)
+            x = later != earlier if x._data.dtype.kind == "b" else later - earlier
+        return self.clone() if x is self else x  # a new tensor, as PyTorch's, also for n=0
+
+    def quantile(self, q, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear") -> "Tensor":
+        """The q-th quantiles over dim (all elements when None) of a float32 or float64 tensor, q a number or a
+        1-D tensor (whose dim then comes first) in [0, 1]: the value at rank q (n - 1) of the sorted line, between
+        its two neighbours by `interpolation` ("linear", "lower", "higher", "midpoint" or "nearest"); NaN for a
+        line that holds a NaN. The gradient reaches the neighbours by their interpolation weights."""
+        return self._quantile("quantile", q, dim, keepdim, interpolation)
+
+    def nanquantile(self, q, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> "Tensor":
+        """quantile() of the values that are not NaN (NaN for a line of NaNs only)."""
+        return self._quantile("nanquantile", q, dim, keepdim, interpolation)
+
+    def _quantile(self, name: str, q, dim, keepdim: bool, interpolation: str) -> "Tensor":
+        if self._data.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{name}: input must be a float32 or float64 tensor, got dtype {self.dtype}")
+        if interpolation not in _INTERPOLATIONS:
+            raise ValueError(f"{name}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, got "
+                             f"{interpolation!r}")
+        if self.numel() == 0:
+            raise ValueError(f"{name}: input must be non-empty, got shape {self.shape}")
+        levels, single = self._quantile_levels(name, q)
+        x = self.reshape(-1) if dim is None or self.ndim == 0 else self
+        axis = 0 if dim is None else one_dim(dim, self.ndim)
+        size, dtype = x.shape[axis], self._data.dtype
+        nan_count = np.isnan(x._data).sum(axis=axis, keepdims=True)
+        count = size - nan_count if name == "nanquantile" else np.full(nan_count.shape, size)
+        undefined = count == 0 if name == "nanquantile" else nan_count > 0
+        # ranks in the input's dtype, as PyTorch computes them (float32 rounding decides where floor lands)
+        levels = levels.reshape([len(levels) if d == axis else 1 for d in range(x.ndim)])
+        rank = np.where(undefined, dtype.type(size - 1), levels * (count - 1).astype(dtype))  # NaN sorts last
+        if interpolation == "nearest":
+            rank = np.round(rank)  # half to even, as torch.round
+        ordered = x.sort(axis).values
+        index_shape = tuple(len(levels.reshape(-1)) if d == axis else n for d, n in enumerate(x.shape))
+
+        def at(position: np.ndarray) -> "Tensor":
+            index = graph.Tensor._wrap(np.broadcast_to(position.astype(np.int64), index_shape).copy(), False, None)
+            return ordered.gather(axis, index)
+
+        if interpolation in ("lower", "nearest"):
+            out = at(np.floor(rank))
+        elif interpolation == "higher":
+            out = at(np.ceil(rank))
+        else:
+            below, above = at(np.floor(rank)), at(np.ceil(rank))
+            weight = 0.5 if interpolation == "midpoint" else graph.Tensor._wrap(
+                np.broadcast_to(rank - np.floor(rank), index_shape).astype(dtype), False, None)
+            out = below + weight * (above - below)
+        out = out.movedim(axis, 0)  # the levels' dim first
+        if dim is None:
+            out = out.reshape((out.shape[0],) + ((1,) * self.ndim if keepdim else ()))
+        elif keepdim and self.ndim:
+            out = out.unsqueeze(axis + 1)
+        return out.squeeze(0) if single else out
+
+    def _quantile_levels(self, name: str, q) -> tuple[np.ndarray, bool]:
+        """q as a 1-D array of levels in the input's dtype, and whether it was a single number (or 0-d)."""
+        if isinstance(q, graph.Tensor):
+            if q.ndim > 1:
+                raise ValueError(f"{name}: q must be a number or a 0-d or 1-D tensor, got shape {q.shape}")
+            if q.dtype != self.dtype:
+                raise TypeError(f"{name}: q must have the input's dtype {self.dtype}, got {q.dtype}")
+            if q.requires_grad and GRAD_MODE.enabled:
+                raise NotImplementedError(f"{name}: fastgrad has no gradient for q; pass q.detach()")
+            levels, single = q._data.reshape(-1), q.ndim == 0
+        else:
+            levels, single = np.array([real_arg(q, f"{name}: q")], dtype=self._data.dtype), True
+        outside = ~((levels >= 0) & (levels <= 1))  # NaN fails both
+        if outside.any():
+            raise ValueError(f"{name}: q must be in [0, 1], got {levels[outside][0]}")
+        return levels, single
 
     def count_nonzero(self, dim=None) -> "Tensor":
         """The number of non-zero elements (over `dim`, an int or a tuple), int64; outside the graph."""

@@ -1,4 +1,5 @@
-"""PyTorch's `torch.utils` namespace: data loading (`fastgrad.utils.data`)."""
-from fastgrad.utils import data
+"""PyTorch's `torch.utils` namespace: data loading (`fastgrad.utils.data`) and activation checkpointing
+(`fastgrad.utils.checkpoint`)."""
+from fastgrad.utils import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

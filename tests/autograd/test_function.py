@@ -272,3 +272,19 @@ def test_several_outputs_pass_gradcheck_and_autograd_grad():
     a, b, _, _ = Two.apply(x, 5)
     (g,) = fastgrad.autograd.grad((a * b).sum(), x)
     assert np.allclose(g.numpy(), 12 * x.detach().numpy())  # d/dx (2x * 3x) = 12 x
+
+
+def test_a_zero_dim_output_among_several_keeps_the_gradients_summed_into_it():
+    class Pair(fastgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x.sum()
+
+        @staticmethod
+        def backward(ctx, g_double, g_sum):
+            return g_double * 2 + g_sum
+
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    doubled, total = Pair.apply(x)
+    (doubled.sum() + total * 3).backward()  # both gradients meet at the outputs' hub: the 0-d one must survive
+    assert x.grad.tolist() == [5.0, 5.0]

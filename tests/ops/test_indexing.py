@@ -290,8 +290,8 @@ def test_shape_mismatches_name_both_shapes():
 
 def test_scatter_arguments():
     x = fastgrad.ones(2, 3)
-    with pytest.raises(NotImplementedError, match="scatter: reduce='add' is not supported; use scatter_add"):
-        x.scatter(1, fastgrad.tensor([[0]]), fastgrad.ones(1, 1), reduce="add")
+    with pytest.raises(ValueError, match="scatter: reduce must be None, 'add' or 'multiply', got 'sum'"):
+        x.scatter(1, fastgrad.tensor([[0]]), fastgrad.ones(1, 1), reduce="sum")
     with pytest.raises(TypeError, match="scatter: expected exactly one of src"):
         x.scatter(1, fastgrad.tensor([[0]]))
     with pytest.raises(TypeError, match="scatter_add: src must be a Tensor, got float"):
@@ -416,3 +416,160 @@ def test_bincount_counts_and_refuses_bad_input():
     with pytest.raises(RuntimeError, match="no derivative for weights"):
         fastgrad.bincount(fastgrad.tensor([1, 1]), weights=weights)
     assert fastgrad.bincount(fastgrad.tensor([1, 1]), weights=weights.detach()).tolist() == [0.0, 2.0]
+
+
+# -- scatter_reduce, take_along_dim, unique_consecutive, rot90 and the free helpers -------------------------
+REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"]
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), include_self=st.booleans(), data=st.data())
+def test_scatter_reduce_gradcheck(backend_name, reduce, shape, seed, include_self, data):
+    rng = np.random.default_rng(seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    index = index_along(rng, shape, dim % len(shape), int(rng.integers(1, 6)))  # repeats: several values meet
+    x, src = leaf(shape, seed), leaf(tuple(n + 1 for n in index.shape), seed + 1)  # src larger than index
+    check(backend_name, lambda x, s: x.scatter_reduce(dim, index, s, reduce, include_self=include_self), x, src)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=shapes, seed=st.integers(0, 2**16), data=st.data())
+def test_picking_and_turning_gradcheck(backend_name, shape, seed, data):
+    rng = np.random.default_rng(seed)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = leaf(shape, seed)
+    # indices broadcast against x outside dim (size 1 there), negative ones counting from the end
+    index_shape = tuple(int(rng.integers(1, 5)) if d == dim % len(shape) else int(rng.choice([1, n]))
+                        for d, n in enumerate(shape))
+    indices = fastgrad.tensor(rng.integers(-shape[dim], shape[dim], index_shape))
+    check(backend_name, lambda x: x.take_along_dim(indices, dim), x)
+    check(backend_name, lambda x: fastgrad.take_along_dim(x, fastgrad.tensor([0, x.numel() - 1, 0])), x)
+    check(backend_name, lambda x: fastgrad.broadcast_tensors(x, x.sum(0, keepdim=True) * 2, x.reshape(-1)[0]), x)
+    check(backend_name, lambda x: x.flipud(), x)
+    if len(shape) >= 2:
+        k = data.draw(st.integers(-5, 5))
+        check(backend_name, lambda x: (x.fliplr(), x.rot90(k, (dim, (dim + 1) % len(shape)))), x)
+
+
+def test_scatter_reduce_values_follow_the_definition():
+    x = fastgrad.tensor([10.0, 20.0, 30.0, 40.0])
+    index, src = fastgrad.tensor([0, 1, 0, 1, 2]), fastgrad.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+    expected = {("sum", True): [14, 26, 35, 40], ("sum", False): [4, 6, 5, 40],
+                ("prod", True): [30, 160, 150, 40], ("prod", False): [3, 8, 5, 40],
+                ("mean", True): [14 / 3, 26 / 3, 17.5, 40], ("mean", False): [2, 3, 5, 40],
+                ("amax", True): [10, 20, 30, 40], ("amax", False): [3, 4, 5, 40],
+                ("amin", True): [1, 2, 5, 40], ("amin", False): [1, 2, 5, 40]}
+    for (reduce, include_self), values in expected.items():
+        got = x.scatter_reduce(0, index, src, reduce, include_self=include_self)
+        np.testing.assert_allclose(got.numpy(), values, rtol=1e-6, err_msg=f"{reduce} {include_self}")
+    # integer means divide with floor, as PyTorch; "max" and "min" are PyTorch's aliases of amax and amin
+    got = fastgrad.tensor([10, 20, 31]).scatter_reduce(0, fastgrad.tensor([0, 0, 2]), fastgrad.tensor([-3, 0, 4]),
+                                                       "mean", include_self=False)
+    assert got.tolist() == [-2, 20, 4]
+    assert x.scatter_reduce(0, index, src, "max").tolist() == x.scatter_reduce(0, index, src, "amax").tolist()
+
+
+def test_scatter_reduce_prod_gradient_is_exact_at_zeros():
+    x = fastgrad.tensor([0.0, 5.0, 2.0], requires_grad=True)
+    src = fastgrad.tensor([0.0, 3.0, 0.0, 4.0], requires_grad=True)
+    x.scatter_reduce(0, fastgrad.tensor([0, 0, 1, 2]), src, "prod").sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 4])  # two zeros at 0; 5 * 0 at 1; 2 * 4 at 2
+    np.testing.assert_array_equal(src.grad.numpy(), [0, 0, 5, 2])
+
+
+def test_scatter_reduce_amax_splits_among_ties_and_leaves_out_a_written_over_value():
+    x = fastgrad.tensor([2.0, 0.0], requires_grad=True)
+    src = fastgrad.tensor([2.0, 1.0, 2.0], requires_grad=True)
+    x.scatter_reduce(0, fastgrad.tensor([0, 0, 0]), src, "amax").sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1 / 3, 1])
+    np.testing.assert_allclose(src.grad.numpy(), [1 / 3, 0, 1 / 3])
+    x.grad = src.grad = None
+    x.scatter_reduce(0, fastgrad.tensor([0, 0, 0]), src, "amax", include_self=False).sum().backward()
+    # x[0] is not one of the values combined, so the two tied 2s of src share the whole gradient
+    np.testing.assert_allclose(x.grad.numpy(), [0, 1])
+    np.testing.assert_allclose(src.grad.numpy(), [0.5, 0, 0.5])
+
+
+def test_scatter_with_reduce_has_values_but_no_derivative():
+    x = fastgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = x.scatter(0, fastgrad.tensor([0, 0]), fastgrad.tensor([4.0, 5.0]), reduce="multiply")
+    assert out.tolist() == [20.0, 2.0, 3.0]
+    assert x.detach().scatter(0, fastgrad.tensor([0, 0]), 2.0, reduce="add").tolist() == [5.0, 2.0, 3.0]
+    with pytest.raises(NotImplementedError, match="derivative of scatter with reduce= is not implemented"):
+        out.sum().backward()
+    y = fastgrad.zeros(3)
+    y.scatter_(0, fastgrad.tensor([1, 1]), fastgrad.tensor([1.0, 2.0]), reduce="add")
+    assert y.tolist() == [0.0, 3.0, 0.0]
+
+
+def test_scatter_reduce_in_place_is_recorded():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y.scatter_reduce_(0, fastgrad.tensor([0, 0]), fastgrad.tensor([3.0, 4.0]), "prod")
+    assert y.tolist() == [12.0, 2.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [12.0, 1.0]
+
+
+def test_unique_consecutive_runs_inverse_and_counts():
+    values, inverse, counts = fastgrad.tensor([1, 1, 2, 2, 3, 1, 1, 2]).unique_consecutive(True, True)
+    assert (values.tolist(), inverse.tolist(), counts.tolist()) == ([1, 2, 3, 1, 2], [0, 0, 1, 1, 2, 3, 3, 4],
+                                                                    [2, 2, 1, 2, 1])
+    rows = fastgrad.unique_consecutive(fastgrad.tensor([[1, 1], [1, 1], [2, 3]]), return_counts=True, dim=0)
+    assert rows[0].tolist() == [[1, 1], [2, 3]] and rows[1].tolist() == [2, 1]
+    assert fastgrad.tensor([float("nan")] * 2).unique_consecutive(return_counts=True)[1].tolist() == [1, 1]
+    x = fastgrad.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="derivative for unique_consecutive is not implemented"):
+        x.unique_consecutive().sum().backward()
+
+
+def test_isin_and_bucketize():
+    assert fastgrad.isin(fastgrad.tensor([1, 2, 3]), fastgrad.tensor([2, 5])).tolist() == [False, True, False]
+    assert fastgrad.isin(fastgrad.tensor([1.0, float("nan")]), fastgrad.tensor([float("nan"), 1.0])).tolist() == [
+        True, False]
+    assert fastgrad.isin(fastgrad.tensor([1, 2]), 2, invert=True).tolist() == [True, False]
+    boundaries = fastgrad.tensor([1, 3, 5, 7, 9])
+    assert fastgrad.bucketize(fastgrad.tensor([1, 5, 9, 10]), boundaries).tolist() == [0, 2, 4, 5]
+    assert fastgrad.bucketize(fastgrad.tensor([1, 5, 9]), boundaries, right=True).tolist() == [1, 3, 5]
+    assert fastgrad.bucketize(3, boundaries, out_int32=True).dtype == fastgrad.int32
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda x, i: x.scatter_reduce(0, i, x, "median"), ValueError, "reduce must be one of .*got 'median'"),
+    (lambda x, i: x.scatter_reduce(0, i, x, "sum", include_self=1), TypeError, "include_self must be a bool, got int"),
+    (lambda x, i: x.scatter_reduce(0, i, 1.0, "sum"), TypeError, "src must be a Tensor, got float"),
+    (lambda x, i: x.scatter_reduce(0, i, x.double(), "sum"), TypeError, "src must have the input's dtype float32"),
+    (lambda x, i: x.scatter_reduce(0, i * 5, x, "sum"), IndexError, "index 5 is out of range for dimension 0 with "
+                                                                    "size 3"),
+    (lambda x, i: x.scatter_reduce(0, i.float(), x, "sum"), TypeError, "index must be an int64"),
+    (lambda x, i: x.bool().scatter_reduce(0, i, x.bool(), "mean"), TypeError, "not supported for bool"),
+    (lambda x, i: x.take_along_dim(i.int(), 0), TypeError, "int64 tensor .*got dtype int32"),
+    (lambda x, i: x.take_along_dim(i.reshape(1, 3), 0), ValueError, "same number of dims"),
+    (lambda x, i: x.take_along_dim(i - 4, 0), IndexError, "out of range for dim 0 of size 3"),
+    (lambda x, i: x.take_along_dim(i - 1), IndexError, "without dim, indices must be non-negative"),
+    (lambda x, i: x.reshape(3, 1).take_along_dim(fastgrad.zeros(2, 2, dtype=fastgrad.int64), 1), ValueError,
+     "cannot be broadcast outside dim 1"),
+    (lambda x, i: x.unique_consecutive(dim=1), IndexError, "out of range"),
+    (lambda x, i: fastgrad.zeros(2, 0).unique_consecutive(dim=0), RuntimeError, "0-sized dims besides dim 0"),
+    (lambda x, i: x[0].take_along_dim(i[0], 0), IndexError, "a 0-d tensor has no dims"),
+    (lambda x, i: fastgrad.isin(x > 1, i), TypeError, "elements must hold numbers, got a bool tensor"),
+    (lambda x, i: x.unique_consecutive(return_counts=1), TypeError, "return_counts must be a bool"),
+    (lambda x, i: x.fliplr(), ValueError, "fliplr: input must have at least 2 dims, got shape"),
+    (lambda x, i: x[0].flipud(), ValueError, "flipud: input must have at least 1 dim"),
+    (lambda x, i: x.rot90(), ValueError, "rot90: input must have at least 2 dims"),
+    (lambda x, i: x.reshape(3, 1).rot90(1, (0, 0)), ValueError, r"the two dims must differ, got \(0, 0\)"),
+    (lambda x, i: x.reshape(3, 1).rot90(1, (0,)), ValueError, "dims must be two dims"),
+    (lambda x, i: x.reshape(3, 1).rot90(1.5), TypeError, "rot90: k must be an int"),
+    (lambda x, i: x.reshape(3, 1).rot90(1, (0, 2)), IndexError, "out of range"),
+    (lambda x, i: fastgrad.isin(1, 2), TypeError, "elements or test_elements must be a Tensor"),
+    (lambda x, i: fastgrad.isin(x, "a"), TypeError, "test_elements must be a real number"),
+    (lambda x, i: fastgrad.bucketize(x, x.reshape(1, 3)), ValueError, "boundaries must be a 1-D tensor"),
+    (lambda x, i: fastgrad.broadcast_tensors(x, fastgrad.ones(2)), ValueError, "cannot be broadcast together"),
+    (lambda x, i: fastgrad.broadcast_tensors(x, 1.0), TypeError, "expected tensors, got float at position 1"),
+])
+def test_scatter_reduce_and_helpers_refuse_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call(fastgrad.tensor([1.0, 2.0, 3.0]), fastgrad.tensor([0, 1, 0]))

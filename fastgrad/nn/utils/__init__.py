@@ -1,4 +1,5 @@
-"""Gradient clipping, importing PyTorch weights, and (in rnn) padding and packing sequences into batches."""
+"""Gradient clipping, importing PyTorch weights, parameters as one vector (convert_parameters), and (in rnn)
+padding and packing sequences into batches."""
 from __future__ import annotations
 
 import math
@@ -95,3 +96,4 @@ def convert_torch_state_dict(arrays: Mapping[str, object]) -> dict[str, np.ndarr
 
 
 from fastgrad.nn.utils import rnn  # noqa: E402  (torch.nn.utils.rnn is there after `import torch`, as here)
+from fastgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: E402,F401

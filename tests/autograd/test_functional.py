@@ -1,0 +1,97 @@
+"""fastgrad.autograd.functional: jacobian and vjp against finite differences and by hand, their output
+structures, and the refusals (second-order functions, create_graph, bad arguments)."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+import fastgrad
+from fastgrad.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
+from fastgrad.backends import backend
+from fastgrad.testing import float64_leaf as leaf
+
+shapes = array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
+
+
+def numerical_jacobian(func, inputs, index, eps=1e-6):
+    """d func(*inputs) / d inputs[index] by central differences, shaped output.shape + input.shape."""
+    base = inputs[index].detach().numpy()
+    columns = []
+    for position in np.ndindex(base.shape):
+        shifted = []
+        for step in (eps, -eps):
+            values = base.copy()
+            values[position] += step
+            args = [fastgrad.tensor(values) if k == index else t.detach() for k, t in enumerate(inputs)]
+            shifted.append(func(*args).numpy())
+        columns.append((shifted[0] - shifted[1]) / (2 * eps))
+    out_shape = columns[0].shape
+    return np.stack(columns, axis=-1).reshape(out_shape + base.shape)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape_a=shapes, shape_b=shapes, seed=st.integers(0, 2**16))
+def test_jacobian_equals_central_differences(backend_name, shape_a, shape_b, seed):
+    a, b = leaf(shape_a, seed), leaf(shape_b, seed + 1)
+
+    def func(a, b):
+        return (a.unsqueeze(-1) * b.reshape(-1)).tanh() + a.sum()
+
+    with backend(backend_name):
+        jac = jacobian(func, (a, b))
+    for index, block in enumerate(jac):
+        np.testing.assert_allclose(block.numpy(), numerical_jacobian(func, (a, b), index), rtol=1e-6, atol=1e-8)
+
+
+def test_jacobian_structure_follows_inputs_and_outputs():
+    a, b = fastgrad.tensor([1.0, 2.0]), fastgrad.tensor([3.0, 4.0])
+    single = jacobian(lambda a: a * 2, a)
+    assert isinstance(single, fastgrad.Tensor) and single.tolist() == [[2.0, 0.0], [0.0, 2.0]]
+    assert isinstance(jacobian(lambda a: a * 2, (a,)), tuple) and isinstance(jacobian(lambda a: (a * 2,), a), tuple)
+    both = jacobian(lambda a, b: (a * b, a.sum()), (a, b))
+    assert [[t.shape for t in row] for row in both] == [[(2, 2), (2, 2)], [(2,), (2,)]]
+    assert both[0][0].tolist() == [[3.0, 0.0], [0.0, 4.0]] and both[1][1].tolist() == [0.0, 0.0]
+    assert jacobian(lambda a: a.long(), a).tolist() == [[0.0, 0.0], [0.0, 0.0]]  # no gradient: zeros
+    assert not a.requires_grad and a.grad is None  # the caller's tensors are left alone
+
+
+def test_vjp_returns_outputs_and_the_weighted_gradient():
+    a, b = fastgrad.tensor([1.0, 2.0]), fastgrad.tensor([3.0, 4.0])
+    outputs, grads = vjp(lambda a, b: a * b, (a, b), fastgrad.tensor([1.0, 10.0]))
+    assert outputs.tolist() == [3.0, 8.0] and not outputs.requires_grad
+    assert [g.tolist() for g in grads] == [[3.0, 40.0], [1.0, 20.0]]
+    total, grad = vjp(lambda a: (a ** 2).sum(), a)
+    assert total.item() == 5.0 and grad.tolist() == [2.0, 4.0]
+    pair, grad = vjp(lambda a: (a * 2, a.sum()), a, (fastgrad.tensor([1.0, 1.0]), fastgrad.tensor(3.0)))
+    assert isinstance(pair, tuple) and grad.tolist() == [5.0, 5.0]
+    _, unused = vjp(lambda a, b: a * 2, (a, b), fastgrad.ones(2))
+    assert unused[1].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("second_order", [hessian, hvp, vhp, jvp])
+def test_second_order_functions_raise_saying_why(second_order):
+    with pytest.raises(NotImplementedError, match="second-order"):
+        second_order(lambda a: (a ** 2).sum(), fastgrad.tensor([1.0]), fastgrad.tensor([1.0]))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda a: jacobian(lambda a: a, a, create_graph=True), NotImplementedError, "create_graph=True"),
+    (lambda a: vjp(lambda a: a, a, a, create_graph=True), NotImplementedError, "create_graph=True"),
+    (lambda a: jacobian(lambda a: a, a, strategy="forward-mode"), NotImplementedError, "forward-mode"),
+    (lambda a: jacobian(lambda a: a, a, strategy="sideways"), ValueError, "strategy must be"),
+    (lambda a: jacobian(lambda a: a, [a]), TypeError, "inputs must be a Tensor or a tuple of Tensors, got list"),
+    (lambda a: jacobian(lambda a: 3, a), TypeError, "the outputs of func must be a Tensor .*got int"),
+    (lambda a: jacobian(lambda a: (a, 3), a), TypeError, "got a tuple holding int"),
+    (lambda a: jacobian(lambda a: a, fastgrad.tensor([1, 2])), TypeError, "floating point tensor, got dtype int64"),
+    (lambda a: jacobian(lambda a: fastgrad.ones(1), a, strict=True), RuntimeError, "does not require gradients"),
+    (lambda a: jacobian(lambda a, b: a * 2, (a, a), strict=True), RuntimeError, "independent of input 1"),
+    (lambda a: vjp(lambda a: a * 2, a), RuntimeError, "v can only be None"),
+    (lambda a: vjp(lambda a: a * 2, a, fastgrad.ones(3)), RuntimeError, r"v\[0\] has invalid size"),
+    (lambda a: vjp(lambda a: (a, a), a, fastgrad.ones(2)), RuntimeError, "invalid length: should be 2 but got 1"),
+    (lambda a: vjp(lambda a, b: a * 2, (a, a), fastgrad.ones(2), strict=True), RuntimeError, "independent of input 1"),
+])
+def test_bad_arguments_raise_naming_them(call, error, match):
+    with pytest.raises(error, match=match):
+        call(fastgrad.tensor([1.0, 2.0]))

@@ -1,0 +1,167 @@
+"""Scans and order statistics against PyTorch: cummax/cummin, logcumsumexp, kthvalue, quantile/nanquantile,
+nanmedian, aminmax, msort and diff give PyTorch's values, indices, dtypes and gradients, NaN and ties
+included, and refuse what PyTorch refuses."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+NAN = float("nan")
+INTERPOLATIONS = ["linear", "lower", "higher", "midpoint", "nearest"]
+
+
+@pytest.fixture
+def same(same_as_torch):
+    return same_as_torch
+
+
+def distinct(shape, seed=0):
+    """float64 values at least 0.3 apart: no ties, so indices and gradients are unambiguous."""
+    rng = np.random.default_rng(seed)
+    size = int(np.prod(shape))
+    return ((rng.permutation(size) - size / 2) * 0.5 + rng.uniform(-0.1, 0.1, size)).reshape(shape)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_running_extremes_match_torch_with_ties_and_nan(same, name):
+    ties = np.array([[1.0, 3.0, 3.0, NAN, 2.0, NAN, 5.0], [2.0, 2.0, 1.0, 1.0, 3.0, 0.0, 3.0]])
+    for dim in (0, 1, -1):
+        same(lambda m, x: getattr(m, name)(x, dim), ties)
+        same(lambda m, x: getattr(x, name)(dim), ties.astype(np.float32))
+    same(lambda m, x: getattr(m, name)(x, 1), distinct((3, 4, 2)))
+    same(lambda m, x: getattr(m, name)(x, 0), np.array([3, 1, 1, 4, 4]))
+    same(lambda m, x: getattr(m, name)(x, 0), np.array([True, False, True, True]))
+    same(lambda m, x: getattr(m, name)(x, -1), np.array(2.5))
+    same(lambda m, x: getattr(m, name)(x, 0), np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logcumsumexp_matches_torch(same, dtype):
+    x = np.random.default_rng(0).uniform(-3, 3, (3, 5)).astype(dtype)
+    for dim in (0, 1, -1):
+        same(lambda m, x: m.logcumsumexp(x, dim), x)
+    same(lambda m, x: x.logcumsumexp(0), np.array([-np.inf, -np.inf, 1.0, 700.0, -np.inf], dtype=dtype))
+    same(lambda m, x: x.logcumsumexp(0), np.array([1.0, NAN, 2.0], dtype=dtype))
+    same(lambda m, x: x.logcumsumexp(0), np.array(1.5, dtype=dtype))
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_kthvalue_matches_torch(same, keepdim):
+    x = distinct((3, 4, 5))
+    for k, dim in ((1, -1), (3, 1), (3, 0), (5, 2)):
+        same(lambda m, x: m.kthvalue(x, k, dim, keepdim), x)
+    same(lambda m, x: x.kthvalue(4, 0, keepdim), np.array([3.0, NAN, 1.0, 2.0]))  # NaN counts as the largest
+    same(lambda m, x: x.kthvalue(1, 0, keepdim), np.array(2.0))
+    same(lambda m, x: x.kthvalue(2), np.array([5, 2, 9]))
+
+
+@pytest.mark.parametrize("interpolation", INTERPOLATIONS)
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantiles_match_torch(same, name, interpolation):
+    x = distinct((3, 6))
+    levels = np.linspace(0, 1, 11)
+    for dim in (None, 0, 1, -1):
+        for keepdim in (False, True):
+            same(lambda m, x, q: getattr(m, name)(x, q, dim, keepdim, interpolation=interpolation), x, levels,
+                 grad=False)  # (q takes no gradient here)
+            same(lambda m, x: getattr(x, name)(m.tensor(levels), dim, keepdim, interpolation=interpolation), x)
+            same(lambda m, x: getattr(x, name)(0.35, dim, keepdim, interpolation=interpolation), x)
+    same(lambda m, x: getattr(m, name)(x, 0.6, 0, True, interpolation=interpolation), np.array(2.0))
+    same(lambda m, x: getattr(m, name)(x, m.tensor(0.25, dtype=m.float64), interpolation=interpolation), x)
+
+
+@pytest.mark.parametrize("interpolation", INTERPOLATIONS)
+def test_quantile_ranks_round_in_float32_as_torch(same, interpolation):
+    """The rank q (n - 1) is computed in the input's dtype: a float32 rank just above or below a whole number
+    decides which neighbour 'lower', 'higher' and 'nearest' pick."""
+    for n in (6, 7, 11, 31):
+        x = distinct((n,), seed=n).astype(np.float32)
+        for q in np.linspace(0, 1, 41, dtype=np.float32):
+            same(lambda m, x: m.quantile(x, float(q), interpolation=interpolation), x)
+
+
+@pytest.mark.parametrize("interpolation", INTERPOLATIONS)
+def test_quantiles_with_nan_match_torch(interpolation):
+    x = np.array([[1.0, NAN, 3.0, 0.5], [NAN, NAN, NAN, NAN], [4.0, 2.0, 8.0, 6.0]])
+    for name in ("quantile", "nanquantile"):
+        got = getattr(fastgrad.tensor(x), name)(fastgrad.tensor([0.2, 0.5], dtype=fastgrad.float64), 1,
+                                                interpolation=interpolation)
+        expected = getattr(torch.tensor(x), name)(torch.tensor([0.2, 0.5], dtype=torch.float64), 1,
+                                                  interpolation=interpolation)
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), equal_nan=True, rtol=1e-12)
+
+
+def test_nanmedian_matches_torch(same):
+    x = distinct((3, 5))
+    x[0, 1] = x[1, 0] = x[1, 3] = NAN
+    for dim in (0, 1, -1):
+        for keepdim in (False, True):
+            same(lambda m, x: m.nanmedian(x, dim, keepdim), x)
+    same(lambda m, x: x.nanmedian(), x)
+    same(lambda m, x: x.nanmedian(), np.array([[NAN, 3.0, 1.0, NAN, 2.0, 2.0]]))  # split between the tied 2s
+    same(lambda m, x: x.nanmedian(), np.array([NAN, NAN]))  # all NaN: NaN, split among the NaNs
+    same(lambda m, x: x.nanmedian(0), np.array(1.5))
+    same(lambda m, x: m.nanmedian(x), np.array([4, 1, 3, 2]))
+
+
+def test_nanmedian_of_a_line_of_nans_is_nan_like_torch():
+    """(Which NaN's index comes back is PyTorch's quickselect's choice; fastgrad gives the first.)"""
+    got = fastgrad.tensor([[NAN, NAN, NAN], [1.0, NAN, 2.0]]).nanmedian(1)
+    np.testing.assert_array_equal(got.values.numpy(), [NAN, 1.0])
+    assert got.indices.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_aminmax_matches_torch_and_splits_ties(same, keepdim):
+    x = distinct((3, 4))
+    for dim in (None, 0, 1, -1):
+        same(lambda m, x: m.aminmax(x, dim=dim, keepdim=keepdim), x)
+    same(lambda m, x: x.aminmax(dim=1, keepdim=keepdim), np.array([[1.0, 3.0, 3.0, 1.0], [2.0, 2.0, 2.0, 2.0]]))
+    same(lambda m, x: x.aminmax(keepdim=keepdim), np.array([1.0, NAN, 2.0]))
+    same(lambda m, x: x.aminmax(dim=0, keepdim=keepdim), np.array(4.0))
+    same(lambda m, x: x.aminmax(), np.array([True, False]))
+    same(lambda m, x: x.aminmax(dim=0), np.array([[3, 1], [2, 5]]))
+
+
+def test_msort_and_diff_match_torch(same):
+    x = distinct((4, 3))
+    same(lambda m, x: m.msort(x), x)
+    same(lambda m, x: x.msort(), np.array([[2, 1], [0, 3]]))
+    for n in (0, 1, 2, 5):
+        for dim in (0, 1, -1):
+            same(lambda m, x: m.diff(x, n, dim), x)
+    same(lambda m, x, p, a: m.diff(x, 2, 0, prepend=p, append=a), x, distinct((2, 3), 1), distinct((1, 3), 2))
+    same(lambda m, x, a: x.diff(append=a), np.array([1, 4, 9]), np.array([2.5]))
+    same(lambda m, x: m.diff(x), np.array([True, False, False, True]))
+    same(lambda m, x, p: m.diff(x, prepend=p), np.array([[1, 2], [3, 5]]), np.array([[0], [0]]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.logcumsumexp(m.tensor([1, 2]), 0),
+    lambda m: m.cummax(m.tensor([1.0]), 1),
+    lambda m: m.kthvalue(m.tensor([1.0, 2.0]), 3),
+    lambda m: m.kthvalue(m.tensor([1.0, 2.0]), 0),
+    lambda m: m.kthvalue(m.tensor([True, False]), 1),
+    lambda m: m.quantile(m.tensor([]), 0.5),
+    lambda m: m.quantile(m.tensor([1, 2]), 0.5),
+    lambda m: m.quantile(m.tensor([1.0, 2.0]), 1.5),
+    lambda m: m.quantile(m.tensor([1.0, 2.0]), -0.1),
+    lambda m: m.quantile(m.tensor([1.0, 2.0]), m.tensor([0.5], dtype=m.float64)),
+    lambda m: m.quantile(m.tensor([1.0, 2.0]), m.tensor([[0.5]])),
+    lambda m: m.nanquantile(m.tensor([1.0, 2.0]), 0.5, interpolation="cubic"),
+    lambda m: m.aminmax(m.zeros(0)),
+    lambda m: m.aminmax(m.zeros(2, 0), dim=1),
+    lambda m: m.diff(m.tensor(3.0)),
+    lambda m: m.diff(m.tensor([1.0, 2.0]), n=-1),
+    lambda m: m.diff(m.tensor([1.0, 2.0]), prepend=1.0),
+    lambda m: m.diff(m.tensor([[1.0, 2.0]]), prepend=m.tensor([1.0])),
+    lambda m: m.diff(m.tensor([[1.0, 2.0, 3.0]]), dim=0, append=m.tensor([[1.0, 2.0]])),
+    lambda m: m.nanmedian(m.zeros(2, 0), 1),
+])
+def test_what_torch_refuses_is_refused(call):
+    with pytest.raises((RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)):
+        call(torch)
+    with pytest.raises((RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)):
+        call(fastgrad)

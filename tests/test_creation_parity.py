@@ -1,0 +1,63 @@
+"""logspace and normal against PyTorch: values (logspace), shapes, dtypes, the zero gradient of normal's draws,
+and the refusals."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("start,end,steps,base,dtype", [
+    (0, 2, 3, 10.0, None), (-1.5, 2.25, 8, 10.0, "float64"), (0, 10, 11, 2.0, "int64"), (0, 3, 4, 2, "int32"),
+    (-1, 1, 4, -2.0, "float64"), (3, -3, 7, 0.5, "float32"), (0, 1, 1, 10.0, None), (0, 1, 0, 10.0, None),
+    (1, 2, 5, np.e, "float64"),
+])
+def test_logspace_matches_torch(start, end, steps, base, dtype):
+    got = fastgrad.logspace(start, end, steps, base, dtype=None if dtype is None else getattr(fastgrad, dtype))
+    expected = torch.logspace(start, end, steps, base, dtype=None if dtype is None else getattr(torch, dtype))
+    assert got.shape == tuple(expected.shape) and str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.normal(m.tensor([0.0, 1.0]), m.tensor([1.0, 2.0])),
+    lambda m: m.normal(m.zeros(2, 1, dtype=m.float64), m.ones(3, dtype=m.float64)),
+    lambda m: m.normal(m.tensor([0.0, 1.0], dtype=m.float64), 1.0),
+    lambda m: m.normal(m.tensor([0.0, 1.0])),
+    lambda m: m.normal(0.0, m.ones(2, 2, dtype=m.float64)),
+    lambda m: m.normal(2.0, 3.0, (4, 1)),
+    lambda m: m.normal(2.0, 3.0, size=(3,), dtype=m.float64),
+    lambda m: m.normal(2.0, 3.0, (2,), requires_grad=True),
+    lambda m: m.normal(2.0, 0.0, (2,)),
+])
+def test_normal_shapes_dtypes_and_recording_match_torch(call):
+    got, expected = call(fastgrad), call(torch)
+    assert got.shape == tuple(expected.shape) and str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    assert got.requires_grad == expected.requires_grad
+
+
+def test_normal_gives_mean_and_std_zero_gradients_like_torch():
+    for lib in (fastgrad, torch):
+        mean = lib.tensor([0.0, 1.0], requires_grad=True)
+        std = lib.tensor([[1.0], [2.0]], requires_grad=True)
+        out = lib.normal(mean, std)
+        assert out.requires_grad and out.shape == (2, 2)
+        out.sum().backward()
+        np.testing.assert_array_equal(mean.grad.numpy(), [0.0, 0.0])
+        np.testing.assert_array_equal(std.grad.numpy(), [[0.0], [0.0]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.normal(m.tensor([0.0, 1.0]), m.tensor([1.0, -1.0])),
+    lambda m: m.normal(0.0, -1.0, (2,)),
+    lambda m: m.normal(0.0, 1.0),
+    lambda m: m.normal(m.tensor([0, 1]), 1.0),
+    lambda m: m.normal(m.tensor([0.0, 1.0]), m.tensor([1.0, 1.0, 1.0])),
+    lambda m: m.normal(m.tensor([0.0]), 1.0, size=(3,)),
+    lambda m: m.logspace(0, 1, -1),
+])
+def test_what_torch_refuses_is_refused(call):
+    for lib in (torch, fastgrad):
+        with pytest.raises((RuntimeError, TypeError, ValueError, NotImplementedError)):
+            call(lib)
