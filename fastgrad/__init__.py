@@ -49,7 +49,7 @@ from fastgrad.functions import (addcdiv, addcmul, argwhere, cdist, count_nonzero
 from fastgrad.functions import (copysign, deg2rad, digamma, erfinv, exp2, float_power, fmax, fmin, frac, gcd, i0, isin,
                                 isneginf, isposinf, isreal, lcm, ldexp, lgamma, log2, log10, logit, nan_to_num, nextafter,
                                 polygamma, rad2deg, signbit, sinc, xlogy)
-from fastgrad import special  # noqa: E402  torch.special's counterpart, loaded with the package as torch's is
+from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)

@@ -433,7 +433,7 @@ class UnaryMath(Op):
             return (K.multiply(g, ctx.op.derivative(ctx.saved).astype(g.dtype, copy=False)),)
 
 
-_erf, _erfc = special_math.erf, special_math.erfc
+_erf, _erfc = special_math.erf, special_math.erfc  # libm's, one element at a time
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 

@@ -91,6 +91,9 @@ def test_xlogy_gradients_at_zero(backend_name):
     assert out.tolist() == [0.0, 0.0, 0.0, -math.inf]  # 0 log 0 = 0, and 0 log(-1) too
     assert x.grad.tolist() == [0.0, 0.0, math.log(3.0), -math.inf]  # no log(y) where x == 0 and y <= 0
     assert math.isnan(y.grad[0].item()) and y.grad[1:].tolist() == [-0.0, 0.0, math.inf]  # x / y
+    x.grad = None
+    (fastgrad.xlogy(x, y) * 0).sum().backward()  # a zero upstream gradient gives xlogy(0, log 0) = 0, not NaN
+    assert x.grad.tolist() == [0.0] * 4
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -163,6 +163,17 @@ def test_binary_gradients_with_broadcasting_match_torch(same, name):
     same(lambda m, a, b: getattr(m, name)(a, b), a.astype(np.float32), b)
 
 
+def test_xlogy_passes_a_zero_gradient_through_log_0_as_torch():
+    grads = []
+    for module in (fastgrad, torch):
+        x = module.tensor([1.0, 0.0, 2.0], requires_grad=True)
+        y = module.tensor([0.0, 0.0, 3.0], requires_grad=True)
+        (module.xlogy(x, y) * module.tensor([0.0, 1.0, 1.0])).sum().backward()
+        grads.append(np.concatenate([x.grad.numpy(), y.grad.numpy()]))
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert grads[0][0] == 0  # xlogy(0, log 0): not 0 * -inf
+
+
 @pytest.mark.parametrize("name", ["xlogy", "copysign", "float_power"])
 def test_binary_functions_with_a_number_match_torch(same, name):
     a = np.array([0.0, -0.0, 1.5, -2.0, nan, 0.5])
