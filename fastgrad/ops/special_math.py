@@ -71,8 +71,8 @@ def _zeta_tail_coefficients(s: int) -> tuple[float, ...]:
 def _hurwitz_zeta(s: int, q: np.ndarray) -> np.ndarray:
     """zeta(s, q) = sum over k >= 0 of (q + k)^-s, for an integer s >= 2 and q > 0.
 
-    The terms up to q + k >= start are summed; the rest is the Euler-Maclaurin formula at a = q + k, whose
-    remainder after B_22 is below 1e-17 relative once a >= start (which grows with s)."""
+    The terms with q + k < start are summed; the rest is the Euler-Maclaurin formula at the first a = q + k >= start,
+    whose remainder after B_22 is below 1e-17 relative there (start grows with s)."""
     start = 12.0 + s
     shifts = np.where(q < start, np.ceil(start - q), 0.0)
     a = q + shifts
@@ -133,6 +133,7 @@ def _cot_pi(x: np.ndarray) -> np.ndarray:
 
 
 def _polygamma(n: int, x: np.ndarray) -> np.ndarray:
+    """The n-th derivative of digamma (digamma for n = 0), by reflection for negative x."""
     out = np.full_like(x, np.nan)
     positive = x > 0
     out[positive] = _polygamma_positive(n, x[positive])
@@ -194,6 +195,7 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
 
 
 def _lgamma(x: np.ndarray) -> np.ndarray:
+    """log |Gamma(x)|, by reflection for negative x."""
     out = np.full_like(x, np.inf)  # poles (the integers <= 0) and both infinities
     out[np.isnan(x)] = np.nan
     positive = (x > 0) & (x < np.inf)
@@ -256,6 +258,7 @@ def _erfcinv(q: np.ndarray) -> np.ndarray:
 
 
 def _erfinv(y: np.ndarray) -> np.ndarray:
+    """x with erf(x) = y: odd, and through erfc's inverse (with 1 - |y| exact) for |y| > 1/2."""
     magnitude = np.abs(y)
     out = np.full_like(y, np.nan)  # outside [-1, 1] and NaN
     out[magnitude == 1] = np.inf

@@ -187,7 +187,7 @@ FLOATS, INTS = fastgrad.tensor([0.5, 1.5]), fastgrad.tensor([1, 2])
     (lambda: FLOATS.float_power("a"), TypeError, "float_power: exponent must be a real number, got str"),
     (lambda: fastgrad.isin(1, 2), TypeError, r"isin\(\): elements or test_elements must be a Tensor, got int and int"),
     (lambda: fastgrad.isin(INTS, [1, 2]), TypeError, "isin: test_elements must be a real number, got list"),
-    (lambda: fastgrad.isin(fastgrad.tensor([True]), INTS), TypeError, r"isin: not defined for bool tensors \(elements\)"),
+    (lambda: fastgrad.isin(fastgrad.tensor([True]), INTS), TypeError, r"isin: not defined for bool tensors \(elem"),
     (lambda: fastgrad.special.ndtr([0.5]), TypeError, r"special.ndtr\(\): input must be a Tensor, got list"),
     (lambda: fastgrad.special.entr(0.5), TypeError, r"special.entr\(\): input must be a Tensor, got float"),
 ], ids=lambda v: v if isinstance(v, str) else "")

@@ -65,7 +65,8 @@ def test_polygamma_is_accurate_on_both_sides_of_zero(n):
 
 
 def test_erfinv_is_accurate_near_zero_and_next_to_one():
-    points = np.concatenate([RNG.uniform(-1, 1, 80), 1 - 10 ** RNG.uniform(-16, -1, 30), 10 ** RNG.uniform(-300, -1, 20)])
+    points = np.concatenate([RNG.uniform(-1, 1, 80), 1 - 10 ** RNG.uniform(-16, -1, 30),
+                             10 ** RNG.uniform(-300, -1, 20)])
     assert worst_relative_error(special_math.erfinv, mpmath.erfinv, points) < 4e-16
 
 
@@ -126,11 +127,13 @@ def test_values_at_poles_and_infinities_are_pytorch_s():
            "polygamma3": special_math.polygamma(3, x), "i0": special_math.bessel_i0(x)}
     for name, values in expected.items():
         np.testing.assert_allclose(got[name], values, rtol=1e-15, err_msg=name)
-    np.testing.assert_array_equal(special_math.erfinv(np.array([1.0, -1.0, 1.5, -0.0, nan])), [inf, -inf, nan, -0.0, nan])
+    np.testing.assert_array_equal(special_math.erfinv(np.array([1.0, -1.0, 1.5, -0.0, nan])),
+                                  [inf, -inf, nan, -0.0, nan])
     assert np.signbit(special_math.erfinv(np.array([-0.0])))[0]
     np.testing.assert_array_equal(special_math.ndtri(np.array([0.0, 1.0, -0.1, 1.1])), [-inf, inf, nan, nan])
     np.testing.assert_array_equal(special_math.log_ndtr(np.array([inf, -inf, 0.0])), [0.0, -inf, math.log(0.5)])
-    np.testing.assert_array_equal(special_math.entr(np.array([0.0, -0.0, -1.0, inf, nan, 1.0])), [0, 0, -inf, -inf, nan, 0])
+    np.testing.assert_array_equal(special_math.entr(np.array([0.0, -0.0, -1.0, inf, nan, 1.0])),
+                                  [0, 0, -inf, -inf, nan, 0])
 
 
 def test_inputs_keep_their_dtype_and_shape_without_warnings():
