@@ -50,9 +50,13 @@ from fastgrad.functions import (adjoint, as_strided, dsplit, hsplit, imag, narro
                                 tensor_split, vsplit)
 from fastgrad.creation import logspace, normal
 from fastgrad.dtypes import can_cast, promote_types, result_type_of as result_type
-from fastgrad.functions import (aminmax, broadcast_tensors, bucketize, cummax, cummin, diff, fliplr, flipud, isin,
-                                kthvalue, logcumsumexp, msort, nanmedian, nanquantile, quantile, rot90, scatter_reduce,
+from fastgrad.functions import (aminmax, broadcast_tensors, bucketize, cummax, cummin, diff, fliplr, flipud, kthvalue,
+                                logcumsumexp, msort, nanmedian, nanquantile, quantile, rot90, scatter_reduce,
                                 take_along_dim, unique_consecutive)
+from fastgrad.functions import (copysign, deg2rad, digamma, erfinv, exp2, float_power, fmax, fmin, frac, gcd, i0, isin,
+                                isneginf, isposinf, isreal, lcm, ldexp, lgamma, log2, log10, logit, nan_to_num, nextafter,
+                                polygamma, rad2deg, signbit, sinc, xlogy)
+from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 # matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg
 from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_power,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import warnings
 from typing import Sequence
@@ -936,22 +937,6 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     return input.rot90(k, dims)
 
 
-def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
-    """Whether each of `elements` (a tensor, or one number) equals one of `test_elements` (a tensor or a
-    number), as a bool tensor of elements' shape (negated with invert); NaN equals nothing. Outside the graph."""
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError(f"isin: elements or test_elements must be a Tensor, got {type(elements).__name__} and "
-                        f"{type(test_elements).__name__}")
-    arrays = []
-    for label, value in (("elements", elements), ("test_elements", test_elements)):
-        if not isinstance(value, Tensor):
-            real_arg(value, f"isin: {label}")  # a number
-        elif value.dtype == np.bool_:
-            raise TypeError(f"isin: {label} must hold numbers, got a bool tensor (PyTorch refuses it too)")
-        arrays.append(value._data if isinstance(value, Tensor) else np.asarray(value))
-    return Tensor._wrap(np.isin(arrays[0], arrays[1], invert=bool(invert)), False, None)
-
-
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """For each value, the index of its bucket among the sorted 1-D `boundaries`: i with boundaries[i-1] < v <=
     boundaries[i] (with right=True, boundaries[i-1] <= v < boundaries[i]); int64 (int32 with out_int32)."""
@@ -972,3 +957,74 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
         raise ValueError(f"broadcast_tensors: shapes {[tuple(t.shape) for t in tensors]} cannot be broadcast "
                          "together") from None
     return tuple(t.expand(shape) for t in tensors)
+
+
+# -- elementwise math: logarithms, special functions, sign and NaN handling, gcd and lcm ---------------------------
+def _method_as_function(method):
+    """torch.<name>(input, ...) for Tensor.<name>: input.<name>(...), with a TypeError naming input when it is not
+    a tensor (as PyTorch's)."""
+
+    @functools.wraps(method)
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{method.__name__}(): input must be a Tensor, got {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    return function
+
+
+(log2, log10, exp2, logit, frac, sinc, deg2rad, rad2deg, nan_to_num, signbit, isposinf, isneginf, isreal, copysign,
+ fmax, fmin, nextafter, ldexp, gcd, lcm, lgamma, digamma, erfinv, i0) = map(_method_as_function, (
+    Tensor.log2, Tensor.log10, Tensor.exp2, Tensor.logit, Tensor.frac, Tensor.sinc, Tensor.deg2rad, Tensor.rad2deg,
+    Tensor.nan_to_num, Tensor.signbit, Tensor.isposinf, Tensor.isneginf, Tensor.isreal, Tensor.copysign, Tensor.fmax,
+    Tensor.fmin, Tensor.nextafter, Tensor.ldexp, Tensor.gcd, Tensor.lcm, Tensor.lgamma, Tensor.digamma, Tensor.erfinv,
+    Tensor.i0))
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The n-th derivative of digamma at each element of input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"polygamma(): input must be a Tensor, got {type(input).__name__}")
+    return input.polygamma(n)
+
+
+def xlogy(input, other) -> Tensor:
+    """input * log(other), 0 where input == 0 (unless other is NaN); one of them may be a number."""
+    if isinstance(input, Tensor):
+        return input.xlogy(other)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"xlogy(): input or other must be a Tensor, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    real_arg(input, "xlogy: input")
+    return other._operand(input).xlogy(other)
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64; one of them may be a number."""
+    if isinstance(input, Tensor):
+        return input.float_power(exponent)
+    if not isinstance(exponent, Tensor):
+        raise TypeError(f"float_power(): input or exponent must be a Tensor, got {type(input).__name__} and "
+                        f"{type(exponent).__name__}")
+    return real_arg(input, "float_power: input") ** exponent.double()
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each element of `elements` is among `test_elements` (compared in their promoted dtype; NaN is
+    never found); either may be a number, and the result has the shape of `elements`. No graph."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin(): elements or test_elements must be a Tensor, got {type(elements).__name__} and "
+                        f"{type(test_elements).__name__}")
+    arrays = []
+    for label, value in (("elements", elements), ("test_elements", test_elements)):
+        if not isinstance(value, Tensor):
+            real_arg(value, f"isin: {label}")  # a number, not a bool
+            arrays.append(value)
+        elif value.dtype.kind == "b":
+            raise TypeError(f"isin: not defined for bool tensors ({label})")
+        else:
+            arrays.append(value._data)
+    dtype = result_type(*arrays)  # a number ranks below the tensors, as in PyTorch
+    found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
+                    invert=invert)
+    return Tensor._wrap(np.asarray(found), False, None)

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from fastgrad.autograd.graph import Op
+from fastgrad.ops import special_math
 
 
 # -- arithmetic (inputs broadcast; the graph layer sums gradients back to each input's shape) ------
@@ -433,8 +434,7 @@ class UnaryMath(Op):
             return (K.multiply(g, ctx.op.derivative(ctx.saved).astype(g.dtype, copy=False)),)
 
 
-# NumPy has no erf: libm's, one element at a time (exact, but slow next to the ufuncs).
-_erf, _erfc = (np.vectorize(f, otypes=[np.float64]) for f in (math.erf, math.erfc))
+_erf, _erfc = special_math.erf, special_math.erfc  # libm's, one element at a time
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
@@ -552,3 +552,192 @@ class Fmod(Op):
             return g, None
         with np.errstate(divide="ignore", invalid="ignore"):
             return g, K.multiply(g, K.negative(np.trunc(a / b).astype(g.dtype, copy=False)))
+
+
+# -- logarithms, exponentials and special functions (fastgrad.ops.special_math computes the hard ones) --------
+_LN2, _LN10 = math.log(2), math.log(10)
+
+
+class Log2(UnaryMath):
+    function, derivative = staticmethod(special_math.log2), staticmethod(lambda a: 1 / (a * _LN2))
+
+
+class Log10(UnaryMath):
+    function, derivative = staticmethod(special_math.log10), staticmethod(lambda a: 1 / (a * _LN10))
+
+
+class Exp2(UnaryMath):
+    function, derivative = staticmethod(special_math.exp2), staticmethod(lambda a: special_math.exp2(a) * _LN2)
+
+
+class Sinc(UnaryMath):
+    """sin(pi a) / (pi a), 1 at 0; its derivative is 0 there."""
+
+    function, derivative = staticmethod(special_math.sinc), staticmethod(special_math.sinc_derivative)
+
+
+class Lgamma(UnaryMath):
+    function, derivative = staticmethod(special_math.lgamma), staticmethod(special_math.digamma)
+
+
+class I0(UnaryMath):
+    """The modified Bessel function of the first kind of order 0; I0' = I1."""
+
+    function, derivative = staticmethod(special_math.bessel_i0), staticmethod(special_math.bessel_i1)
+
+
+class Ndtr(UnaryMath):
+    """The standard normal CDF; its derivative is the density."""
+
+    function, derivative = staticmethod(special_math.ndtr), staticmethod(special_math.normal_density)
+
+
+class LogNdtr(UnaryMath):
+    function, derivative = staticmethod(special_math.log_ndtr), staticmethod(special_math.log_ndtr_derivative)
+
+
+class Entr(UnaryMath):
+    """-a log a (0 at 0, -inf below); derivative -(1 + log a), as PyTorch's (inf at 0, NaN below)."""
+
+    function, derivative = staticmethod(special_math.entr), staticmethod(lambda a: -(1 + np.log(a)))
+
+
+class Polygamma(Op):
+    """The n-th derivative of digamma (digamma itself for n = 0); its derivative is polygamma(n + 1)."""
+
+    def forward(ctx, K, a, n):
+        ctx.saved = (a, n)
+        return special_math.polygamma(n, a)
+
+    def backward(ctx, K, g):
+        a, n = ctx.saved
+        with np.errstate(invalid="ignore"):  # inf * 0 at the poles: NaN, as in PyTorch
+            return (K.multiply(g, special_math.polygamma(n + 1, a)),)
+
+
+class InverseMath(Op):
+    """y = function(a) for an inverse function, whose derivative is easiest from the output:
+    backward g * derivative(y)."""
+
+    saves_inputs, saves_output = False, True
+    function = derivative = None
+
+    def forward(ctx, K, a):
+        ctx.saved = ctx.op.function(a)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf at +-1 for erfinv, at 0 and 1 for ndtri
+            return (K.multiply(g, ctx.op.derivative(ctx.saved)),)
+
+
+class Erfinv(InverseMath):
+    function = staticmethod(special_math.erfinv)
+    derivative = staticmethod(lambda y: 0.5 * math.sqrt(math.pi) * np.exp(y * y))  # sqrt(pi)/2 exp(erfinv(a)^2)
+
+
+class Ndtri(InverseMath):
+    function = staticmethod(special_math.ndtri)
+    derivative = staticmethod(lambda y: math.sqrt(2 * math.pi) * np.exp(0.5 * y * y))  # sqrt(2 pi) exp(ndtri(a)^2 / 2)
+
+
+class Logit(Op):
+    """log(a / (1 - a)), with a first limited to [eps, 1 - eps] when eps is given (PyTorch's order of tests:
+    below eps gives eps, else above 1 - eps gives 1 - eps). The derivative 1 / (a (1 - a)) is 0 where eps
+    clipped, and NaN outside [0, 1] without eps, as PyTorch's."""
+
+    def forward(ctx, K, a, eps):
+        low, high = (0, 1) if eps is None else (a.dtype.type(eps), a.dtype.type(1 - eps))
+        ctx.saved = (a, low, high, eps is None)
+        if eps is not None:
+            a = np.where(a < low, low, np.where(a > high, high, a))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a / (1 - a))
+
+    def backward(ctx, K, g):
+        a, low, high, unclipped = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a))),)
+
+
+class NanToNum(Op):
+    """NaN, +inf and -inf replaced by the given values (in a's dtype: too large a value becomes inf there);
+    the gradient passes where a was finite."""
+
+    def forward(ctx, K, a, nan, posinf, neginf):
+        ctx.saved = a
+        with np.errstate(over="ignore"):
+            nan, posinf, neginf = np.array([nan, posinf, neginf], dtype=np.float64).astype(a.dtype)
+        return np.where(np.isnan(a), nan, np.where(a == np.inf, posinf, np.where(a == -np.inf, neginf, a)))
+
+    def backward(ctx, K, g):
+        return (K.multiply(g, np.isfinite(ctx.saved).astype(g.dtype)),)
+
+
+# -- binary math, continued (inputs broadcast, promoted to one floating dtype by the methods) -----------------
+class Xlogy(Op):
+    """a log b, 0 where a == 0 unless b is NaN. PyTorch's gradients: d/da = log b (xlogy(g, b), so a zero g gives
+    0), also 0 where a == 0 and b <= 0; d/db = a / b."""
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((a == 0) & ~np.isnan(b), a.dtype.type(0), a * np.log(b))
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g_a = np.where(((g == 0) & ~np.isnan(b)) | ((a == 0) & (b <= 0)), g.dtype.type(0), g * np.log(b))
+            g_b = K.multiply(g, a / b) if ctx.inputs[1].requires_grad else None
+        return g_a, g_b
+
+
+class Copysign(Op):
+    """|a| with the sign (bit) of b. d/da = out / a, 0 where a == 0; b gets a zero gradient, as in PyTorch."""
+
+    saves_output = True
+
+    def forward(ctx, K, a, b):
+        out = np.copysign(a, b)
+        ctx.saved = (a, out)
+        return out
+
+    def backward(ctx, K, g):
+        a, out = ctx.saved
+        with np.errstate(invalid="ignore"):
+            ratio = np.where(a == 0, a.dtype.type(0), out / a)
+        return K.multiply(g, ratio), (np.zeros_like(g) if ctx.inputs[1].requires_grad else None)
+
+
+class Fmax(Op):
+    """Elementwise max that ignores NaN (NaN only where both are). PyTorch's gradient: all of g to a where
+    a >= b or b is NaN, else to b (ties go to a, not split as maximum's)."""
+
+    function, a_wins = staticmethod(np.fmax), staticmethod(np.greater_equal)
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return ctx.op.function(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        to_a = ctx.op.a_wins(a, b) | np.isnan(b)
+        zero = g.dtype.type(0)
+        return np.where(to_a, g, zero), np.where(to_a, zero, g)
+
+
+class Fmin(Fmax):
+    function, a_wins = staticmethod(np.fmin), staticmethod(np.less_equal)
+
+
+class Nextafter(Op):
+    """The next floating point number after a towards b. As PyTorch's: g reaches a where a != b, and b gets a
+    zero gradient."""
+
+    def forward(ctx, K, a, b):
+        ctx.saved = (a, b)
+        return np.nextafter(a, b)
+
+    def backward(ctx, K, g):
+        a, b = ctx.saved
+        return np.where(a != b, g, g.dtype.type(0)), (np.zeros_like(g) if ctx.inputs[1].requires_grad else None)

@@ -1,6 +1,7 @@
 """Elementwise math and softmax as Tensor methods: each calls one op of the op table."""
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +13,18 @@ from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
+
+
+def _in_place(name: str):
+    """The method `<name>_`: x.<name>(...) written into x's memory, with autograd's rules for in-place changes,
+    and refused as in PyTorch when the result's dtype cannot be written into x's (an integer tensor's log2_)."""
+
+    def method(self, *args, **kwargs):
+        tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
+        return self._assign_in_place(f"{name}_", lambda old: getattr(old, name)(*args, **kwargs), *tensors)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    return method
 
 
 class MathMethods:
@@ -34,7 +47,7 @@ class MathMethods:
         return apply(ops.Tanh, self._floating())
 
     def sigmoid(self):
-        return apply(ops.Sigmoid, self)
+        return apply(ops.Sigmoid, self._floating())
 
     def relu(self):
         return apply(ops.Relu, self)
@@ -305,21 +318,30 @@ class MathMethods:
         counts, _ = np.histogram(self._data, bins, (low, high))
         return graph.Tensor._wrap(counts.astype(self.dtype), False, None)
 
-    def _tensor_binary(self, name: str, op, other, floats_only: bool = False) -> "Tensor":
-        """op on self and other, two tensors promoted as usual, integer pairs computed in float32; with
-        `floats_only`, a pair without a floating point tensor refused, as PyTorch does."""
-        if not isinstance(other, graph.Tensor):
-            raise TypeError(f"{name}: other must be a Tensor, got {type(other).__name__}")
-        a, b = self._promoted(other)
+    def _tensor_binary(self, name: str, op, other, floats_only: bool = False, numbers: bool = False) -> "Tensor":
+        """op on self and other, two tensors (or, with `numbers`, a tensor and a number) promoted as usual,
+        integer pairs computed in float32; with `floats_only`, a pair without a floating point tensor refused,
+        as PyTorch does."""
+        if numbers and not isinstance(other, graph.Tensor):
+            real_arg(other, f"{name}: other")
+            other = self._operand(other)
+        a, b = self._promoted_pair(name, other)
         if a._data.dtype.kind != "f":
             if floats_only:
                 raise TypeError(f"{name}: not defined for dtype {a.dtype}; expected a floating point tensor")
             a, b = a.float(), b.float()
+        return apply(op, a, b)
+
+    def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
+        """self and other, which must be a tensor that broadcasts with self, in their promoted dtype."""
+        if not isinstance(other, graph.Tensor):
+            raise TypeError(f"{name}: other must be a Tensor, got {type(other).__name__}")
+        a, b = self._promoted(other)
         try:
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
-        return apply(op, a, b)
+        return a, b
 
     # NaN/inf tests give bool tensors outside the graph, like the comparisons.
     def isnan(self) -> "Tensor":
@@ -369,3 +391,161 @@ class MathMethods:
         if x.ndim == 0:  # the softmax of one number, over its only "dim"
             return apply(op, x.reshape(1), axis=0).reshape(())
         return apply(op, x, axis=axis)
+
+    # Logarithms, exponentials and special functions (torch.special's too); integers and bools give float32.
+    def log2(self) -> "Tensor":
+        return apply(ops.Log2, self._floating())
+
+    def log10(self) -> "Tensor":
+        return apply(ops.Log10, self._floating())
+
+    def exp2(self) -> "Tensor":
+        return apply(ops.Exp2, self._floating())
+
+    def sinc(self) -> "Tensor":
+        """sin(pi x) / (pi x), and 1 at 0."""
+        return apply(ops.Sinc, self._floating())
+
+    def lgamma(self) -> "Tensor":
+        """log |Gamma(x)|; inf at the poles 0, -1, -2, ... and at both infinities."""
+        return apply(ops.Lgamma, self._floating())
+
+    def digamma(self) -> "Tensor":
+        """Gamma'(x) / Gamma(x); as PyTorch, -inf at 0, inf at -0 and NaN at the negative integers and -inf."""
+        return apply(ops.Polygamma, self._floating(), n=0)
+
+    def polygamma(self, n: int) -> "Tensor":
+        """The n-th derivative of digamma (digamma for n = 0); +-inf at the poles."""
+        n = int_arg(n, "polygamma: n")
+        if n < 0:
+            raise ValueError(f"polygamma: n must be >= 0, got {n}")
+        return apply(ops.Polygamma, self._floating(), n=n)
+
+    def erfinv(self) -> "Tensor":
+        """The inverse of erf: +-inf at +-1, NaN outside [-1, 1]."""
+        return apply(ops.Erfinv, self._floating())
+
+    def i0(self) -> "Tensor":
+        """The modified Bessel function of the first kind of order 0 (NaN at +-inf, as PyTorch)."""
+        return apply(ops.I0, self._floating())
+
+    def logit(self, eps: float | None = None) -> "Tensor":
+        """log(x / (1 - x)); with eps, x is first limited to [eps, 1 - eps] (a negative eps is ignored, as in
+        PyTorch)."""
+        if eps is not None:
+            eps = real_arg(eps, "logit: eps")
+        return apply(ops.Logit, self._floating(), eps=None if eps is None or eps < 0 else eps)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> "Tensor":
+        """NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and lowest
+        finite values); integer and bool tensors are returned as they are (a copy). The gradient passes where
+        the input was finite."""
+        nan = real_arg(nan, "nan_to_num: nan")
+        posinf, neginf = (None if value is None else real_arg(value, f"nan_to_num: {label}")
+                          for label, value in (("posinf", posinf), ("neginf", neginf)))
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        limits = np.finfo(self._data.dtype)
+        return apply(ops.NanToNum, self, nan=nan, posinf=limits.max if posinf is None else posinf,
+                     neginf=limits.min if neginf is None else neginf)
+
+    def frac(self) -> "Tensor":
+        """x - trunc(x), with x's sign; the gradient is 1. For floating point tensors, as in PyTorch."""
+        self._check_floating("frac")
+        return self - self.trunc()
+
+    def deg2rad(self) -> "Tensor":
+        return self._floating() * (math.pi / 180)
+
+    def rad2deg(self) -> "Tensor":
+        return self._floating() * (180 / math.pi)
+
+    def xlogy(self, other) -> "Tensor":
+        """self * log(other), but 0 where self == 0 (unless other is NaN); other a tensor or a number."""
+        return self._tensor_binary("xlogy", ops.Xlogy, other, numbers=True)
+
+    def copysign(self, other) -> "Tensor":
+        """|self| with the sign of other (a tensor or a number; -0.0 counts as negative); other gets a zero
+        gradient, as in PyTorch."""
+        return self._tensor_binary("copysign", ops.Copysign, other, numbers=True)
+
+    def fmax(self, other: "Tensor") -> "Tensor":
+        """The elementwise maximum, ignoring NaN (NaN only where both are); ties send the gradient to self."""
+        return apply(ops.Fmax, *self._promoted_pair("fmax", other))
+
+    def fmin(self, other: "Tensor") -> "Tensor":
+        """The elementwise minimum, ignoring NaN (NaN only where both are); ties send the gradient to self."""
+        return apply(ops.Fmin, *self._promoted_pair("fmin", other))
+
+    def nextafter(self, other: "Tensor") -> "Tensor":
+        """The next floating point number after self towards other, for floating point tensors."""
+        return self._tensor_binary("nextafter", ops.Nextafter, other, floats_only=True)
+
+    def ldexp(self, other: "Tensor") -> "Tensor":
+        """self * 2**other, computed as PyTorch does (an integer other gives float32 powers of 2)."""
+        self._promoted_pair("ldexp", other)  # a tensor that broadcasts with self
+        return self * (2.0 ** other)
+
+    def float_power(self, exponent) -> "Tensor":
+        """self ** exponent in float64, whatever the dtypes (exponent a tensor or a number), as PyTorch."""
+        if isinstance(exponent, graph.Tensor):
+            return self.double() ** exponent.double()
+        real_arg(exponent, "float_power: exponent")
+        return self.double() ** exponent
+
+    def float_power_(self, exponent) -> "Tensor":
+        if self._data.dtype != np.float64:
+            raise RuntimeError(f"float_power_: the base has dtype {self.dtype} but the result requires float64")
+        return self._assign_in_place("float_power_", lambda old: old.float_power(exponent), exponent)
+
+    def gcd(self, other: "Tensor") -> "Tensor":
+        """The greatest common divisor (non-negative), for integer tensors; no graph."""
+        return self._integer_pair("gcd", np.gcd, other)
+
+    def lcm(self, other: "Tensor") -> "Tensor":
+        """The least common multiple (non-negative), for integer tensors; no graph."""
+        return self._integer_pair("lcm", np.lcm, other)
+
+    def _integer_pair(self, name: str, function, other) -> "Tensor":
+        a, b = self._promoted_pair(name, other)
+        if a._data.dtype.kind not in "iu":
+            raise TypeError(f"{name}: not defined for dtype {a.dtype}; expected integer tensors")
+        return graph.Tensor._wrap(function(a._data, b._data), False, None)
+
+    # Sign and kind tests give bool tensors outside the graph.
+    def signbit(self) -> "Tensor":
+        """Whether the sign bit is set: True for -0.0 and negative NaN too."""
+        data = self._data
+        return graph.Tensor._wrap(np.signbit(data) if data.dtype.kind == "f" else data < 0, False, None)
+
+    def isposinf(self) -> "Tensor":
+        return graph.Tensor._wrap(self._data == np.inf, False, None)
+
+    def isneginf(self) -> "Tensor":
+        return graph.Tensor._wrap(self._data == -np.inf, False, None)
+
+    def isreal(self) -> "Tensor":
+        """True everywhere: fastgrad has no complex dtypes."""
+        return graph.Tensor._wrap(np.ones(self._data.shape, dtype=bool), False, None)
+
+    # In place (float_power_ above), as PyTorch has them.
+    log2_ = _in_place("log2")
+    log10_ = _in_place("log10")
+    exp2_ = _in_place("exp2")
+    sinc_ = _in_place("sinc")
+    lgamma_ = _in_place("lgamma")
+    digamma_ = _in_place("digamma")
+    polygamma_ = _in_place("polygamma")
+    erfinv_ = _in_place("erfinv")
+    i0_ = _in_place("i0")
+    logit_ = _in_place("logit")
+    nan_to_num_ = _in_place("nan_to_num")
+    frac_ = _in_place("frac")
+    deg2rad_ = _in_place("deg2rad")
+    rad2deg_ = _in_place("rad2deg")
+    xlogy_ = _in_place("xlogy")
+    copysign_ = _in_place("copysign")
+    nextafter_ = _in_place("nextafter")
+    ldexp_ = _in_place("ldexp")
+    gcd_ = _in_place("gcd")
+    lcm_ = _in_place("lcm")
