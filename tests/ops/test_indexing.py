@@ -555,7 +555,7 @@ def test_isin_and_bucketize():
     (lambda x, i: x.unique_consecutive(dim=1), IndexError, "out of range"),
     (lambda x, i: fastgrad.zeros(2, 0).unique_consecutive(dim=0), RuntimeError, "0-sized dims besides dim 0"),
     (lambda x, i: x[0].take_along_dim(i[0], 0), IndexError, "a 0-d tensor has no dims"),
-    (lambda x, i: fastgrad.isin(x > 1, i), TypeError, "elements must hold numbers, got a bool tensor"),
+    (lambda x, i: fastgrad.isin(x > 1, i), TypeError, "isin: not defined for bool tensors \\(elements\\)"),
     (lambda x, i: x.unique_consecutive(return_counts=1), TypeError, "return_counts must be a bool"),
     (lambda x, i: x.fliplr(), ValueError, "fliplr: input must have at least 2 dims, got shape"),
     (lambda x, i: x[0].flipud(), ValueError, "flipud: input must have at least 1 dim"),
