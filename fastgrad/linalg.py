@@ -332,26 +332,43 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     with what PyTorch's CPU drivers report: residuals (squared, per column of B) for 'gels', 'gelsd' and
     'gelss' when m > n and every A has full rank, else empty; rank for all but 'gels'; singular values for
     'gelsd' and 'gelss'. X = pinv(A) B, so its gradient is pinv's (as PyTorch's is); singular values at
-    or below rcond times the largest (default eps * max(m, n)) count as zero."""
+    or below rcond times the largest (default eps * max(m, n)) count as zero, except for 'gels', which
+    ignores rcond (as PyTorch's). An rcond that drops larger singular values raises for 'gelsy', whose
+    truncated column-pivoted QR gives another solution. B is vectors when 1-D or of shape A.shape[:-1]."""
     name = "linalg.lstsq"
     A, B = _matrices(name, "A", A), _floating(name, "B", B)
     _same_dtype(name, "A and B", A, B)
     driver = "gelsy" if driver is None else driver
     if driver not in _LSTSQ_DRIVERS:
         raise ValueError(f"{name}: driver must be one of {', '.join(map(repr, _LSTSQ_DRIVERS))}, got {driver!r}")
-    vector = B.ndim == A.ndim - 1
+    # PyTorch's rule (as solve's): B with one dim fewer than A is vectors only if 1-D or of shape A.shape[:-1]
+    vector = B.ndim == A.ndim - 1 and (B.ndim == 1 or B.shape == A.shape[:-1])
+    if B.ndim != A.ndim and not vector:
+        # (PyTorch reads B of A.ndim - 1 dims as matrices but broadcasts its batch dims as vectors': a wrong shape)
+        raise ValueError(f"{name}: B must be matrices with as many dims as A (shape {tuple(A.shape)}) or vectors of "
+                         f"shape A.shape[:-1] = {tuple(A.shape[:-1])}, got shape {tuple(B.shape)}")
     matrices = B.unsqueeze(-1) if vector else B
     m, n = A.shape[-2:]
     if matrices.ndim < 2 or matrices.shape[-2] != m:
         raise ValueError(f"{name}: A and B must have the same number of rows, got shapes {tuple(A.shape)} and "
                          f"{tuple(B.shape)}")
-    rtol = float(np.finfo(A.dtype).eps) * max(m, n) if rcond is None else real_arg(rcond, f"{name}: rcond")
-    solution = pinv(A, rtol=rtol) @ matrices
+    default_rtol = float(np.finfo(A.dtype).eps) * max(m, n)
+    # gels (QR, full rank assumed) ignores rcond, as PyTorch's
+    rtol = default_rtol if rcond is None or driver == "gels" else real_arg(rcond, f"{name}: rcond")
     values = np.linalg.svd(A._data, compute_uv=False)
-    rank = (values > rtol * values.max(axis=-1, initial=0)[..., None]).sum(axis=-1)
+    largest = values.max(axis=-1, initial=0)[..., None]
+    if driver == "gelsy" and ((values > default_rtol * largest) & (values <= rtol * largest)).any():
+        # gelsy drops the trailing part of a column-pivoted QR factorization, not singular values: past the
+        # default tolerance the two least-squares solutions differ
+        raise NotImplementedError(f"{name}: rcond={rcond!r} drops singular values of A above the default tolerance, "
+                                  "where the driver 'gelsy' (a column-pivoted QR) gives another solution than the "
+                                  "SVD here; pass driver='gelsd' or 'gelss' for the solution with those values "
+                                  "dropped")
+    solution = pinv(A, rtol=rtol) @ matrices
+    rank = (values > rtol * largest).sum(axis=-1)
     empty = A.new_empty(0)
     residuals = empty
-    if driver != "gelsy" and m > n and (rank == n).all():
+    if driver == "gels" and m > n or driver in ("gelsd", "gelss") and m > n and (rank == n).all():
         residuals = ((A @ solution - matrices) ** 2).sum(-2)
     return LstsqResult(solution.squeeze(-1) if vector else solution, residuals,
                        Tensor._wrap(rank.astype(np.int64), False, None) if driver != "gels" else empty.long(),

@@ -64,6 +64,12 @@ SINGULAR = [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]
     (lambda: linalg.pinv(randn(2, 2), atol="0"), TypeError, "atol must be a real number"),
     (lambda: linalg.lstsq(randn(3, 2), randn(3, 1), driver="qr"), ValueError, "driver must be one of"),
     (lambda: linalg.lstsq(randn(3, 2), randn(4, 1)), ValueError, "same number of rows"),
+    (lambda: linalg.lstsq(randn(1, 2, 3), randn(2, 2)), ValueError,
+     r"B must be matrices with as many dims as A \(shape \(1, 2, 3\)\) or vectors of shape A.shape\[:-1\] = "
+     r"\(1, 2\), got shape \(2, 2\)"),
+    (lambda: linalg.lstsq(randn(4, 2, 3), randn(2)), ValueError, r"vectors of shape .* got shape \(2,\)"),
+    (lambda: linalg.lstsq(fastgrad.tensor([[1.0, 0.0], [0.0, 1e-3], [0.0, 0.0]]), randn(3, 1), rcond=0.01),
+     NotImplementedError, "rcond=0.01 drops singular values .* driver='gelsd'"),
     (lambda: linalg.cross(randn(3), randn(3, dtype=fastgrad.float64)), RuntimeError, "same dtype"),
     (lambda: linalg.cross(randn(2, 2), randn(2, 2)), ValueError, "size 3"),
     (lambda: linalg.vecdot(randn(3), randn(3, dtype=fastgrad.float64)), RuntimeError, "x and y"),

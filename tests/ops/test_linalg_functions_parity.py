@@ -205,6 +205,22 @@ def test_lstsq_of_a_rank_deficient_matrix_reports_its_rank_like_torch(same):
     same(lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")), np.ones((3, 2)), uniform((3, 1), np.float64))
 
 
+@pytest.mark.parametrize("driver", ["gels", "gelsd", "gelss"])
+def test_lstsq_with_an_rcond_that_drops_singular_values_matches_torch(driver, same):
+    # gels ignores rcond (and still reports residuals); gelsd and gelss drop the singular values below it,
+    # though PyTorch's gradient is then that of the solution without dropping them: gradients only for gels
+    a = well_conditioned((2, 5, 3), np.float64)
+    a[..., 2] *= 1e-3  # singular values about 1e-3 times the largest, which rcond=0.01 drops
+    same(lambda m, a, b: tuple(m.linalg.lstsq(a, b, rcond=0.01, driver=driver)), a,
+         uniform((2, 5, 2), np.float64, seed=1), grad=driver == "gels")
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((2, 3), (2,)), ((4, 2, 3), (4, 2)), ((1, 2, 3), (5, 2, 2))])
+def test_lstsq_reads_b_as_vectors_or_matrices_like_torch(a_shape, b_shape, same):
+    same(lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")), well_conditioned(a_shape, np.float64),
+         uniform(b_shape, np.float64, seed=1))
+
+
 @pytest.mark.parametrize("dtype", FLOATS + [np.int64])
 @pytest.mark.parametrize("shapes", [[(3,), (3, 4), (4, 2), (2,)], [(2, 3), (3, 4)], [(5, 2), (2, 6), (6, 1), (1, 3)],
                                     [(3,), (3,)], [(3,), (3, 2)]])
