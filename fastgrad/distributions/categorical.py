@@ -96,3 +96,32 @@ class Categorical(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         return self._enumerated(Tensor(np.arange(self._num_events, dtype=np.int64)), expand)
+
+
+class CategoricalVectors(Distribution):
+    """Base of the distributions over length-K vectors built on one Categorical (OneHotCategorical,
+    Multinomial): its probs/logits as their parameters, checked by it (whatever validate_args says, as
+    in PyTorch), and the event shape (K,)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def _start(self, probs, logits, validate_args: bool | None) -> None:
+        self._categorical = Categorical(probs, logits)
+        Distribution.__init__(self, self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+
+    def _expanded(self, cls, batch_shape, _instance):
+        new = self._copy_for_expand(cls, batch_shape, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        return new
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape

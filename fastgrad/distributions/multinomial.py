@@ -4,20 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.distributions import constraints
-from fastgrad.distributions.categorical import Categorical
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.categorical import CategoricalVectors
 from fastgrad.distributions.utils import clamp_probs, log_factorial, scoring_dtype
-from fastgrad.tensor import Size, Tensor
+from fastgrad.tensor import Tensor
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalVectors):
     """total_count (an int >= 0) and probs or logits (..., K) as Categorical's; event_shape (K,); values
     are count vectors of the parameter's dtype.
 
     log_prob and entropy need log-factorials of counts, constants here (fastgrad has no lgamma op), so a
     value that requires grad is refused rather than given a gradient without their part."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
 
     def __init__(self, total_count: int = 1, probs=None, logits=None, validate_args: bool | None = None) -> None:
         if not isinstance(total_count, (int, np.integer)):
@@ -26,29 +24,14 @@ class Multinomial(Distribution):
         if total_count < 0:
             raise ValueError(f"Expected parameter total_count to be a non-negative int, got {total_count}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs, logits)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+        self._start(probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None) -> "Multinomial":
-        new = self._copy_for_expand(Multinomial, batch_shape, _instance)
-        new._categorical = self._categorical.expand(batch_shape)
-        return new
+        return self._expanded(Multinomial, batch_shape, _instance)
 
     @property
     def support(self) -> constraints.Constraint:
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

@@ -4,39 +4,22 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.distributions import constraints
-from fastgrad.distributions.categorical import Categorical
-from fastgrad.distributions.distribution import Distribution
-from fastgrad.tensor import Size, Tensor
+from fastgrad.distributions.categorical import CategoricalVectors
+from fastgrad.tensor import Tensor
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(CategoricalVectors):
     """probs or logits (..., K) as Categorical's (which, as in PyTorch, checks them whatever validate_args
     says); event_shape (K,); values are one-hot vectors of the parameter's dtype."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.one_hot
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+        self._start(probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None) -> "OneHotCategorical":
-        new = self._copy_for_expand(OneHotCategorical, batch_shape, _instance)
-        new._categorical = self._categorical.expand(batch_shape)
-        return new
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
+        return self._expanded(OneHotCategorical, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:
