@@ -9,8 +9,8 @@ from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, 
                                       Log1p, LogAddExp, LogAddExp2, LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu,
                                       Reciprocal, Relu, Remainder, Round, Rsqrt, Sigmoid, Sign, Silu, Sin, Sinh,
                                       Softplus, Sqrt, Square, Sub, Tan, Tanh, Where, ZeroNan)
-from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Lgamma, Log2, Log10, Logit, LogNdtr,
-                                      NanToNum, Ndtr, Ndtri, Nextafter, Polygamma, Sinc, Xlogy)
+from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Ldexp, Lgamma, Log2, Log10, Logit,
+                                      LogNdtr, NanToNum, Ndtr, Ndtri, Nextafter, Polygamma, Sinc, Xlogy)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul

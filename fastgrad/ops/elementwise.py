@@ -730,6 +730,20 @@ class Fmin(Fmax):
     function, a_wins = staticmethod(np.fmin), staticmethod(np.less_equal)
 
 
+class Ldexp(Op):
+    """a * 2**n for a floating point a and an integer n, by C's ldexp (exact; no 2**n formed, which may not
+    fit a's dtype). d/da = 2**n, applied to g by ldexp too; n gets no gradient (an integer tensor)."""
+
+    def forward(ctx, K, a, n):
+        ctx.saved = n
+        with np.errstate(over="ignore"):
+            return np.ldexp(a, n)
+
+    def backward(ctx, K, g):
+        with np.errstate(over="ignore"):
+            return np.ldexp(g, ctx.saved), None
+
+
 class Nextafter(Op):
     """The next floating point number after a towards b. As PyTorch's: g reaches a where a != b, and b gets a
     zero gradient."""

@@ -329,7 +329,9 @@ class MathMethods:
         if a._data.dtype.kind != "f":
             if floats_only:
                 raise TypeError(f"{name}: not defined for dtype {a.dtype}; expected a floating point tensor")
-            a, b = a.float(), b.float()
+            # each converted itself, as PyTorch does: their common integer dtype may not hold the other's
+            # values (a 0-dim int64 -3 with a uint8 tensor would read 253 there)
+            a, b = self.float(), other.float()
         return apply(op, a, b)
 
     def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
@@ -482,8 +484,15 @@ class MathMethods:
         return self._tensor_binary("nextafter", ops.Nextafter, other, floats_only=True)
 
     def ldexp(self, other: "Tensor") -> "Tensor":
-        """self * 2**other, computed as PyTorch does (an integer other gives float32 powers of 2)."""
+        """self * 2**other, computed as PyTorch does: for a floating point self and an integer other exactly
+        (C's ldexp, no 2**other formed, which float32 cannot hold past 2**127: ldexp(1e-38, 150) is 1.4e7,
+        not inf), else through float powers of 2 (an integer self gives float32 ones)."""
         self._promoted_pair("ldexp", other)  # a tensor that broadcasts with self
+        if self._data.dtype.kind == "f" and other._data.dtype.kind in "biu":
+            if other._data.dtype == np.bool_:
+                raise TypeError("ldexp: not defined for a bool exponent with a floating point tensor (as in PyTorch); "
+                                "convert it with .long() first")
+            return apply(ops.Ldexp, self, other)
         return self * (2.0 ** other)
 
     def float_power(self, exponent) -> "Tensor":

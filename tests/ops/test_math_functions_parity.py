@@ -195,6 +195,37 @@ def test_binary_promotion_and_refusals_match_torch(name, first, second):
     assert_same_outcome(lambda m: getattr(m, name)(make(m, first), make(m, second)))
 
 
+@pytest.mark.parametrize("name", ["xlogy", "copysign", "atan2"])
+@pytest.mark.parametrize("first,second", [
+    (np.array(-3), np.array([2, 5], np.uint8)), (np.array([2, 5], np.uint8), np.array(-3)),
+    (np.array(300), np.array([1, -2], np.int8)),
+])
+def test_integer_pairs_are_each_converted_to_float_as_in_torch(name, first, second):
+    # The pair's common dtype (uint8 for a 0-dim int64 with a uint8 tensor) cannot hold -3 or 300: PyTorch
+    # converts each value to float32 itself, not through that dtype (where -3 reads 253)
+    assert_same_outcome(lambda m: getattr(m, name)(m.tensor(first), m.tensor(second)))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_ldexp_with_integer_exponents_is_exact_as_in_torch(dtype):
+    # PyTorch computes C's ldexp there: no 2**other is formed, which float32 cannot hold past 2**127
+    a = np.array([1e-38, 0.0, 3.0, -2.5e-30, 1e30, 5e-300], dtype)
+    for exponents in (np.array([150, 200, -2, 120, -230, 1000]), np.array([150, 200, -2, 120, -230, 1000], np.int32),
+                      np.array([200, 255, 1, 0, 3, 7], np.uint8)):
+        assert_same_outcome(lambda m: m.ldexp(m.tensor(a), m.tensor(exponents)))
+        assert_same_outcome(lambda m: m.tensor(a).ldexp(m.tensor(exponents[:1])))
+    assert_same_outcome(lambda m: m.ldexp(m.tensor(a), m.tensor([True])))  # refused for a float tensor
+
+
+def test_ldexp_gradient_with_integer_exponents_is_2_to_the_exponent():
+    # (PyTorch's is 2^other computed in integers: 0 for a negative other, wrong past 2**62)
+    x = fastgrad.tensor([1e-38, 2.0, 3.0, 1.0], requires_grad=True)
+    n = np.array([150, -1, 3, -140])
+    fastgrad.ldexp(x, fastgrad.tensor(n)).backward(fastgrad.tensor([1.0, 1.0, 2.0, 1.0]))
+    with np.errstate(over="ignore"):  # 2**150 is past float32's range
+        np.testing.assert_array_equal(x.grad.numpy(), np.ldexp(np.float32([1.0, 1.0, 2.0, 1.0]), n))
+
+
 def test_gcd_and_lcm_of_negative_and_zero_values_match_torch():
     a, b = np.array([-2, 0, -7, 12, 2**40, 0]), np.array([-4, 0, 0, -18, 3, 5])
     assert_same_outcome(lambda m: m.gcd(m.tensor(a), m.tensor(b)))
