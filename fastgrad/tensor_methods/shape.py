@@ -33,17 +33,22 @@ class ShapeMethods:
 
     def view(self, *shape, dtype=None) -> "Tensor":
         """view(*shape): the same memory in another shape; view(dtype): the memory read as another dtype
-        (_view_as_dtype). Where the strides allow no view of the shape, PyTorch raises; here the result is
-        a read-only copy, so reading it works and a write through it raises instead of silently missing
-        self. Raising at view() would refuse PyTorch code that works: some results are laid out
-        differently here (an einsum's, a softmax over dim 0), so their view needs a copy where PyTorch's
-        does not."""
+        (_view_as_dtype). Where the strides allow no view of the shape, a view of another tensor (a
+        transpose, a slice: the strides PyTorch's would have) raises as PyTorch's does. A tensor that owns
+        memory laid out otherwise (a few results are laid out differently here: an einsum's, a softmax
+        over dim 0) gets a read-only copy instead, since PyTorch's contiguous result would give a view:
+        reading it works, a write through it raises rather than silently missing self; but unlike a
+        view it does not follow later in-place changes of self."""
         if dtype is not None or (len(shape) == 1 and _is_dtype(shape[0])):
             if dtype is not None and shape:
                 raise TypeError(f"view: expected a shape or a dtype, got both: {shape} and dtype={dtype}")
             return self._view_as_dtype(shape[0] if dtype is None else dtype)
         result = self.reshape(*shape)
         if result._base is None and result._data.size:
+            if self._memory_owner() is not self:
+                raise RuntimeError(f"view: size {tuple(result.shape)} is not compatible with the input's size "
+                                   f"{tuple(self.shape)} and stride {self.stride()} (at least one dimension spans "
+                                   "across two contiguous subspaces); use .reshape(...) instead")
             result._data.flags.writeable = False
         return result
 

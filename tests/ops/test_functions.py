@@ -128,9 +128,15 @@ def test_diagonal_is_a_writable_view():
     assert x._version == version + 1 and x[2, 2].item() == 2.0
 
 
-def test_a_view_that_had_to_copy_is_read_only():
+def test_view_where_no_view_exists_raises_for_views_and_copies_read_only_otherwise():
     x = fastgrad.arange(6.0).reshape(2, 3)
-    flat = x.T.view(6)  # PyTorch raises here; fastgrad copies, and refuses writes that would miss x
+    with pytest.raises(RuntimeError, match=r"view: size \(6,\) is not compatible with the input's size \(3, 2\) "
+                                           r"and stride \(1, 3\).*use .reshape"):
+        x.T.view(6)  # as PyTorch: a transpose has PyTorch's strides, and PyTorch raises
+    with pytest.raises(RuntimeError, match="not compatible"):
+        x[:, 1:].detach().view(4)
+    laid_out_otherwise = fastgrad.from_numpy(np.arange(6.0).reshape(2, 3).T.copy(order="F"))  # owns its memory
+    flat = laid_out_otherwise.view(6)  # a copy, read-only: a write would not reach the original
     np.testing.assert_array_equal(flat.numpy(), [0, 3, 1, 4, 2, 5])
     with pytest.raises(RuntimeError, match="the copy that view\\(\\) made where the strides allow no view"):
         flat.add_(1)
@@ -138,7 +144,6 @@ def test_a_view_that_had_to_copy_is_read_only():
         flat[0] = 1.0
     x.view(3, 2).add_(1)  # a true view stays writable
     assert x[0, 0].item() == 1.0
-
 
 def test_review_fixes_atan2_at_the_origin_addcmul_of_integers_and_mode_with_nan():
     a, b = fastgrad.tensor([0.0, 1.0], requires_grad=True), fastgrad.tensor([0.0, 2.0], requires_grad=True)
