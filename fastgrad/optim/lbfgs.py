@@ -14,6 +14,9 @@ from fastgrad.optim.optimizer import Optimizer
 from fastgrad.tensor import Tensor
 
 LINE_SEARCHES = (None, "strong_wolfe")
+# PyTorch's LBFGS calls its line search without the group's tolerance_change, so the search stops zooming
+# at its own default, whatever tolerance_change the optimizer was given
+LINE_SEARCH_TOLERANCE_CHANGE = 1e-9
 
 
 @dataclass
@@ -117,7 +120,8 @@ class LBFGS(Optimizer):
     H0 = s.y / y.y), the first one d = -g; the step t = lr (at the very first iteration
     min(1, 1 / |g|_1) lr), or one satisfying the strong Wolfe conditions with
     line_search_fn="strong_wolfe"; it stops early when max|g| <= tolerance_grad, or the step or
-    the change in loss falls below tolerance_change. Its state (history included) carries over
+    the change in loss falls below tolerance_change (not passed to the line search, as in PyTorch: it zooms
+    down to LINE_SEARCH_TOLERANCE_CHANGE). Its state (history included) carries over
     between calls, kept as PyTorch keeps it under the first parameter. One parameter group only."""
 
     def __init__(self, params: Iterable, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
@@ -241,7 +245,8 @@ class LBFGS(Optimizer):
                     return LinePoint(step_length, trial_loss, trial_grad, trial_grad.dot(d))
 
                 accepted, line_evaluations = strong_wolfe_search(
-                    evaluate, t, d, LinePoint(0, loss, flat_grad, gtd), tolerance_change, max_eval - evaluations)
+                    evaluate, t, d, LinePoint(0, loss, flat_grad, gtd), LINE_SEARCH_TOLERANCE_CHANGE,
+                    max_eval - evaluations)
                 loss, flat_grad, t = accepted.f, accepted.g, accepted.t
                 self._move(t, d)
                 optimal = np.abs(flat_grad).max() <= tolerance_grad

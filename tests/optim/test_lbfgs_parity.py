@@ -32,6 +32,8 @@ LINE_SEARCH_OPTIONS = {
     "undershooting": dict(lr=0.01, max_iter=6, line_search_fn="strong_wolfe", history_size=4),
     "out-of-evaluations": dict(lr=0.01, max_iter=3, max_eval=3, line_search_fn="strong_wolfe"),
     "curved-valley": dict(max_iter=10, line_search_fn="strong_wolfe"),
+    # PyTorch's line search zooms to its own tolerance (1e-9), whatever the group's tolerance_change
+    "coarse-tolerance_change": dict(max_iter=10, tolerance_change=1.0, line_search_fn="strong_wolfe"),
 }
 
 
