@@ -112,18 +112,15 @@ def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
     return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False))
 
 
-def _operator_of(comparison):
-    """The operator form of a comparison method: None is left to Python, as PyTorch does (x == None is
-    False, x < None a TypeError)."""
-    def operator(self, other):
-        return NotImplemented if other is None else comparison(self, other)
-
-    return operator
+_COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
 
 
-def _bool_method(ufunc):
-    """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons)."""
+def _bool_method(ufunc, operator: bool = False):
+    """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons). The
+    operator form leaves None to Python, as PyTorch does (x == None is False, x < None a TypeError)."""
     def method(self, other):
+        if operator and other is None:
+            return NotImplemented
         return self._compare(ufunc, other)
 
     method.__name__ = ufunc.__name__
@@ -566,10 +563,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         other = other._data if isinstance(other, Tensor) else other
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
-    eq, ne, lt, le, gt, ge = (
-        _bool_method(ufunc) for ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
-
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_operator_of(method) for method in (eq, ne, lt, le, gt, ge))
+    eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_bool_method(ufunc, operator=True) for ufunc in _COMPARISONS)
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
     def _bitwise(self, ufunc, other, name: str) -> "Tensor":

@@ -394,11 +394,12 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear
     if tuple(target.shape) == logits_shape and ignore_index is not None:
         raise ValueError("linear_cross_entropy: ignore_index cannot be given when target holds probabilities")
     ignore_index = -100 if ignore_index is None else ignore_index
-    from fastgrad.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions  # (nn.modules imports F)
+    if options is not None:
+        from fastgrad.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions  # (nn.modules imports F)
 
-    if options is not None and not isinstance(options, LinearCrossEntropyOptions):
-        raise TypeError(f"linear_cross_entropy: options must be a LinearCrossEntropyOptions or None, got "
-                        f"{type(options).__name__}")
+        if not isinstance(options, LinearCrossEntropyOptions):
+            raise TypeError(f"linear_cross_entropy: options must be a LinearCrossEntropyOptions or None, got "
+                            f"{type(options).__name__}")
     fused = weight is None and label_smoothing == 0.0 and not out_features and target.dtype.kind in "iu"
     if not fused:
         if options is not None:
