@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import as_dtype, default_float, float64, int64
+from fastgrad.dtypes import as_dtype, dtype_or_default, float64, get_default_dtype, int64
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
@@ -15,12 +15,12 @@ from fastgrad.tensor_methods.arguments import int_arg, real_arg, size_arg
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of `data`. As in PyTorch, Python floats become float32 and ints
+    """A new tensor holding a copy of `data`. As in PyTorch, Python floats take the default dtype and ints
     int64, while arrays, tensors and NumPy scalars (also inside lists) keep their dtype."""
     check_device("tensor", device)
     array = np.array(data._data if isinstance(data, Tensor) else data)
     if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
-        dtype = default_float if array.dtype.kind == "f" else int64
+        dtype = get_default_dtype() if array.dtype.kind == "f" else int64
     return Tensor(array, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -53,7 +53,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(fill, size, dtype, requires_grad) -> Tensor:
-    return Tensor(fill(size_arg(size), dtype=as_dtype(dtype) if dtype is not None else default_float),
+    return Tensor(fill(size_arg(size), dtype=dtype_or_default(dtype)),
                   requires_grad=requires_grad)
 
 
@@ -75,7 +75,7 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
     if dtype is None:
-        dtype = default_float if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+        dtype = get_default_dtype() if isinstance(fill_value, float) else np.asarray(fill_value).dtype
     return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
@@ -95,14 +95,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
         start, end = 0, start
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
-        dtype = default_float if is_float else int64
+        dtype = get_default_dtype() if is_float else int64
     return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
 def _floating(name: str, dtype) -> np.dtype:
     """The dtype of a uniform or normal draw: floating point, as PyTorch requires (an integer dtype would
     truncate the draws, e.g. rand's to all zeros)."""
-    dtype = as_dtype(dtype) if dtype is not None else default_float
+    dtype = dtype_or_default(dtype)
     if dtype.kind != "f":
         raise TypeError(f"{name}: needs a floating point dtype, got {dtype}; pass dtype=fastgrad.float32")
     return dtype
@@ -211,7 +211,7 @@ def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) 
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive (float32 unless `dtype` says otherwise).
+    """`steps` evenly spaced values from start to end inclusive (the default dtype unless `dtype` says otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
     are exact, and an integer dtype truncates toward zero."""
@@ -225,7 +225,7 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     else:
         step, index = (end - start) / (steps - 1), np.arange(steps)
         values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
-    dtype = as_dtype(dtype) if dtype is not None else default_float
+    dtype = dtype_or_default(dtype)
     return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -237,7 +237,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
     for name, value in (("n", n), ("m", m)):
         if value < 0:
             raise ValueError(f"eye: {name} must be >= 0, got {value}")
-    return Tensor(np.eye(n, m, dtype=as_dtype(dtype) if dtype else default_float), requires_grad=requires_grad)
+    return Tensor(np.eye(n, m, dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=int64, device=None) -> Tensor:
@@ -265,14 +265,14 @@ def _triangle_indices(name: str, indices, row, col, offset, dtype, device) -> Te
 
 def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    """`steps` values base ** e for e evenly spaced from start to end inclusive (float32 unless `dtype` says
-    otherwise; an integer dtype truncates), as torch.logspace."""
+    """`steps` values base ** e for e evenly spaced from start to end inclusive (the default dtype unless `dtype`
+    says otherwise; an integer dtype truncates), as torch.logspace."""
     check_device("logspace", device)
     base = real_arg(base, "logspace: base")
     exponents = linspace(start, end, steps, dtype=float64)._data
     with np.errstate(invalid="ignore", over="ignore"):  # a negative base to a fractional power is NaN, as PyTorch
         values = np.power(base, exponents)
-    dtype = as_dtype(dtype) if dtype is not None else default_float
+    dtype = dtype_or_default(dtype)
     return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
 
 

@@ -1,4 +1,5 @@
-"""dtypes are NumPy dtypes; floats default to float32 and indices are int64, as in PyTorch."""
+"""dtypes are NumPy dtypes; floats default to float32 (see set_default_dtype) and indices are int64, as in
+PyTorch."""
 import numpy as np
 
 float32 = np.dtype(np.float32)
@@ -6,7 +7,9 @@ float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
 bool_ = np.dtype(np.bool_)
-default_float = float32
+# The dtype of floating tensors made without one; read it through get_default_dtype() when a tensor is made,
+# never into a name at import time, so that set_default_dtype reaches every such place.
+_default_float = float32
 
 _BY_NAME = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
             "long": int64, "int32": int32, "int": int32, "bool": bool_}
@@ -17,7 +20,7 @@ class finfo:
     smallest_normal) and resolution (10^-decimal digits); the default float's without an argument."""
 
     def __init__(self, dtype=None) -> None:
-        dtype = default_float if dtype is None else as_dtype(dtype)
+        dtype = _default_float if dtype is None else as_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"finfo: expected a floating point dtype, got {dtype}; use iinfo for integers")
         info = np.finfo(dtype)
@@ -40,8 +43,39 @@ def iinfo(dtype) -> np.iinfo:
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype of Python floats in new tensors: float32, as PyTorch's default."""
-    return default_float
+    """The dtype of floating tensors made without a dtype (Python floats, `zeros`, layers' parameters, integer
+    division, ...): float32 unless set_default_dtype changed it, as torch.get_default_dtype."""
+    return _default_float
+
+
+def set_default_dtype(d) -> None:
+    """Make `d` (fastgrad.float32 or fastgrad.float64) the dtype of floating tensors made without one, for
+    the whole process (every thread), as torch.set_default_dtype; tensors already made keep theirs."""
+    global _default_float
+    # As PyTorch, dtype objects only (NumPy's scalar types too): not names ("float64") nor Python's float
+    dtype = None
+    if isinstance(d, np.dtype):
+        dtype = d
+    elif isinstance(d, type) and issubclass(d, np.generic):
+        dtype = np.dtype(d)
+    if dtype not in (float32, float64):
+        shown = dtype if dtype is not None else f"{d!r} of type {type(d).__name__}"
+        raise TypeError(f"set_default_dtype: d must be fastgrad.float32 or fastgrad.float64 (floating point; "
+                        f"fastgrad has no float16 or bfloat16), got {shown}")
+    _default_float = dtype
+
+
+def dtype_or_default(dtype) -> np.dtype:
+    """A dtype argument as a dtype, the default float dtype when None (layers' and creation functions')."""
+    return as_dtype(dtype) if dtype is not None else _default_float
+
+
+def __getattr__(name: str):
+    # `default_float` was a constant, which modules not yet moved to get_default_dtype() import: they get the
+    # default of the moment of their import, so their tensors do not follow set_default_dtype
+    if name == "default_float":
+        return _default_float
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_dtype(dtype) -> np.dtype:
@@ -81,14 +115,14 @@ def scalar_dtype(value) -> np.dtype:
         return bool_
     if isinstance(value, (int, np.integer)):
         return int64
-    return default_float
+    return _default_float
 
 
 def result_type(*operands) -> np.dtype:
     """The dtype of an elementwise op on `operands`: arrays (0-dim or not) and Python numbers.
 
     Mirrors torch.result_type: int64 tensor + float32 tensor -> float32; float32 tensor + 2.5 ->
-    float32; int64 tensor + 2.5 -> float32; float32 tensor + float64 0-dim tensor -> float32;
+    float32; int64 tensor + 2.5 -> the default dtype (float32 unless set); float32 tensor + float64 0-dim tensor -> float32;
     int64 tensor + float64 0-dim tensor -> float64."""
     first = operands[0] if operands else None
     if type(first) is np.ndarray:  # the common case, arrays of one dtype: no rule can pick another
@@ -112,7 +146,7 @@ def result_type(*operands) -> np.dtype:
         if dtype is not None and top <= _category(dtype):
             continue
         if priority == 2:  # numbers of a higher category: that category's default dtype
-            dtype = (bool_, int64, default_float)[top]
+            dtype = (bool_, int64, _default_float)[top]
         else:
             best = [d for d in dtypes if _category(d) == top]
             dtype = np.result_type(*best)

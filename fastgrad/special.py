@@ -1,7 +1,7 @@
 """fastgrad.special: the functions of torch.special that fastgrad has, with its names and signatures.
 
-Integer and bool inputs give float32, as in PyTorch; gradients flow as through the Tensor methods of the same
-functions (`torch.special.gammaln` is `lgamma`, `psi` is `digamma`, `expit` is `sigmoid`).
+Integer and bool inputs give the default float dtype, as in PyTorch; gradients flow as through the Tensor methods
+of the same functions (`torch.special.gammaln` is `lgamma`, `psi` is `digamma`, `expit` is `sigmoid`).
 """
 from __future__ import annotations
 

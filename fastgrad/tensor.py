@@ -20,7 +20,7 @@ from fastgrad import backends, ops
 from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
-from fastgrad.dtypes import as_dtype, can_cast_in_place, default_float, int64, result_type
+from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
 from fastgrad.tensor_methods.indexing import IndexingMethods
@@ -144,7 +144,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if dtype is not None:
             array = array.astype(as_dtype(dtype), copy=False)
         elif array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
-            array = array.astype(default_float, copy=False)  # Python floats become float32, as in PyTorch
+            array = array.astype(get_default_dtype(), copy=False)  # Python floats: the default dtype, as in PyTorch
         self._data = array
         self._node = None
         self._counter = VersionCounter()
@@ -289,7 +289,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self._data.dtype not in (default_float, int64) and self._data.dtype.kind != "b":
+        if self._data.dtype not in (get_default_dtype(), int64) and self._data.dtype.kind != "b":
             extra += f", dtype={self._data.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.op.__name__}Backward>"
@@ -496,7 +496,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         other = self._operand(other)
         dtype = result_type(self._data, other._data)
         if dtype.kind != "f":
-            dtype = default_float
+            dtype = get_default_dtype()
         a = self if self._data.dtype == dtype else self.to(dtype)
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
@@ -745,8 +745,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                       requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":
-        """Integer and bool tensors as float32, for math whose values are not integers (as in PyTorch)."""
-        return self if self._data.dtype.kind == "f" else self.float()
+        """Integer and bool tensors in the default float dtype, for math whose values are not integers (as in
+        PyTorch)."""
+        return self if self._data.dtype.kind == "f" else self.to(get_default_dtype())
 
     def _check_floating(self, name: str) -> None:
         if self._data.dtype.kind != "f":

@@ -9,14 +9,14 @@ import numpy as np
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import as_tensor
 from fastgrad.distributions import constraints
-from fastgrad.dtypes import default_float
+from fastgrad.dtypes import get_default_dtype
 from fastgrad.tensor import Size, Tensor
 
 
 def as_parameter(value, name: str, like: Tensor | None = None) -> Tensor:
     """A parameter as a floating tensor: a Python number takes the dtype of the distribution's tensor
     parameter `like` (the default dtype without one), as PyTorch's broadcast_all does."""
-    dtype = like.dtype if isinstance(like, Tensor) and like.dtype.kind == "f" else default_float
+    dtype = like.dtype if isinstance(like, Tensor) and like.dtype.kind == "f" else get_default_dtype()
     tensor = value if isinstance(value, Tensor) else as_tensor(np.asarray(value, dtype=dtype))
     if tensor.dtype.kind != "f":
         raise TypeError(f"{name} must be a floating point tensor, got dtype {tensor.dtype}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.dtypes import default_float
+from fastgrad.dtypes import get_default_dtype
 from fastgrad.tensor import Tensor
 
 
@@ -17,7 +17,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            data = np.zeros(0, dtype=default_float)
+            data = np.zeros(0, dtype=get_default_dtype())
         super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __deepcopy__(self, memo: dict) -> "Parameter":

@@ -30,7 +30,7 @@ def _in_place(name: str):
 class MathMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
-    # exp, log, sqrt and tanh of integers are float32, as in PyTorch (NumPy would give float64)
+    # exp, log, sqrt and tanh of integers are in the default float dtype, as in PyTorch (NumPy's: float64)
     def exp(self):
         return apply(ops.Exp, self._floating())
 
@@ -60,7 +60,7 @@ class MathMethods:
             raise ValueError("clamp: at least one of min and max must be given")
         numbers = [isinstance(bound, (int, float, np.generic)) for bound in (min, max) if bound is not None]
         if all(numbers):
-            # an integer tensor with a float bound is clamped as float32 (PyTorch's promotion; NumPy's gives float64)
+            # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
             return apply(ops.Clamp, self._floating() if floats else self, low=min, high=max)
         if any(numbers):
@@ -134,7 +134,8 @@ class MathMethods:
     def sign(self) -> "Tensor":
         return self.clone() if self._data.dtype.kind == "b" else apply(ops.Sign, self)
 
-    # Trigonometric, hyperbolic and error functions; integers and bools give float32, as in PyTorch.
+    # Trigonometric, hyperbolic and error functions; integers and bools give the default float dtype, as in
+    # PyTorch.
     def tan(self) -> "Tensor":
         return apply(ops.Tan, self._floating())
 
@@ -172,7 +173,7 @@ class MathMethods:
 
     # Binary math of two tensors (broadcast, promoted), as PyTorch's.
     def atan2(self, other: "Tensor") -> "Tensor":
-        """The angle of the point (other, self) in (-pi, pi]; integers and bools give float32."""
+        """The angle of the point (other, self) in (-pi, pi]; integers and bools give the default float dtype."""
         return self._tensor_binary("atan2", ops.Atan2, other)
 
     arctan2 = atan2
@@ -320,7 +321,7 @@ class MathMethods:
 
     def _tensor_binary(self, name: str, op, other, floats_only: bool = False, numbers: bool = False) -> "Tensor":
         """op on self and other, two tensors (or, with `numbers`, a tensor and a number) promoted as usual,
-        integer pairs computed in float32; with `floats_only`, a pair without a floating point tensor refused,
+        integer pairs computed in the default float dtype; with `floats_only`, a pair without a floating point tensor refused,
         as PyTorch does."""
         if numbers and not isinstance(other, graph.Tensor):
             real_arg(other, f"{name}: other")
@@ -331,7 +332,7 @@ class MathMethods:
                 raise TypeError(f"{name}: not defined for dtype {a.dtype}; expected a floating point tensor")
             # each converted itself, as PyTorch does: their common integer dtype may not hold the other's
             # values (a 0-dim int64 -3 with a uint8 tensor would read 253 there)
-            a, b = self.float(), other.float()
+            a, b = self._floating(), other._floating()
         return apply(op, a, b)
 
     def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
@@ -394,7 +395,8 @@ class MathMethods:
             return apply(op, x.reshape(1), axis=0).reshape(())
         return apply(op, x, axis=axis)
 
-    # Logarithms, exponentials and special functions (torch.special's too); integers and bools give float32.
+    # Logarithms, exponentials and special functions (torch.special's too); integers and bools give the default
+    # float dtype.
     def log2(self) -> "Tensor":
         return apply(ops.Log2, self._floating())
 
@@ -486,7 +488,7 @@ class MathMethods:
     def ldexp(self, other: "Tensor") -> "Tensor":
         """self * 2**other, computed as PyTorch does: for a floating point self and an integer other exactly
         (C's ldexp, no 2**other formed, which float32 cannot hold past 2**127: ldexp(1e-38, 150) is 1.4e7,
-        not inf), else through float powers of 2 (an integer self gives float32 ones)."""
+        not inf), else through float powers of 2 (an integer self gives default-dtype ones)."""
         self._promoted_pair("ldexp", other)  # a tensor that broadcasts with self
         if self._data.dtype.kind == "f" and other._data.dtype.kind in "biu":
             if other._data.dtype == np.bool_:

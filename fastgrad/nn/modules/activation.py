@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
@@ -118,7 +118,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None) -> None:
         super().__init__()
         self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, init, dtype=as_dtype(dtype) if dtype is not None else default_float))
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype_or_default(dtype)))
 
     def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)

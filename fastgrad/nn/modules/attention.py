@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import init
 from fastgrad.nn.modules.linear import Linear
 from fastgrad.nn.modules.module import Module
@@ -46,7 +46,7 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.head_dim = embed_dim // num_heads
         self.add_zero_attn = add_zero_attn
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
 
         def parameter(*shape: int) -> Parameter:
             return Parameter(np.empty(shape, dtype=dtype))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
@@ -45,7 +45,7 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = F._sizes(f"{name}: padding", padding, self.dims, 0)
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.grad_mode import no_grad
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
@@ -23,7 +23,7 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
 def _weight_of(num_embeddings: int, embedding_dim: int, weight, dtype) -> tuple[Parameter, bool]:
     """A given weight (checked for shape) or a new N(0, 1) one; the flag says whether it was new."""
     if weight is None:
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         return Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype)), True
     array = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if array.shape != (num_embeddings, embedding_dim):

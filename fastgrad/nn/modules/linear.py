@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
@@ -27,7 +27,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
@@ -60,7 +60,7 @@ class Bilinear(Module):
             if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
                 raise ValueError(f"Bilinear: {name} must be a non-negative int, got {size!r}")
         self.in1_features, self.in2_features, self.out_features = (int(size) for size in sizes.values())
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
         self.reset_parameters()

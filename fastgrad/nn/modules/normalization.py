@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
@@ -30,7 +30,7 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.register_parameter("weight", Parameter(np.empty(self.normalized_shape, dtype=dtype))
                                 if elementwise_affine else None)
         self.register_parameter("bias", Parameter(np.empty(self.normalized_shape, dtype=dtype))
@@ -58,7 +58,7 @@ class RMSNorm(Module):
         check_device("RMSNorm", device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dtype))
                                 if elementwise_affine else None)
 
@@ -86,7 +86,7 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), eps, affine
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.register_parameter("weight", Parameter(np.ones(num_channels, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None)
 
@@ -119,7 +119,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: momentum must be None or a number in [0, 1], got {momentum!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
         self.register_parameter("weight", Parameter(np.ones(num_features, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None)
         if track_running_stats:
