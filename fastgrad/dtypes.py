@@ -58,7 +58,7 @@ def set_default_dtype(d) -> None:
         dtype = d
     elif isinstance(d, type) and issubclass(d, np.generic):
         dtype = np.dtype(d)
-    if dtype not in (float32, float64):
+    if dtype is None or dtype not in (float32, float64):  # (None first: NumPy's dtypes compare equal to None)
         shown = dtype if dtype is not None else f"{d!r} of type {type(d).__name__}"
         raise TypeError(f"set_default_dtype: d must be fastgrad.float32 or fastgrad.float64 (floating point; "
                         f"fastgrad has no float16 or bfloat16), got {shown}")
@@ -122,8 +122,8 @@ def result_type(*operands) -> np.dtype:
     """The dtype of an elementwise op on `operands`: arrays (0-dim or not) and Python numbers.
 
     Mirrors torch.result_type: int64 tensor + float32 tensor -> float32; float32 tensor + 2.5 ->
-    float32; int64 tensor + 2.5 -> the default dtype (float32 unless set); float32 tensor + float64 0-dim tensor -> float32;
-    int64 tensor + float64 0-dim tensor -> float64."""
+    float32; int64 tensor + 2.5 -> the default dtype (float32 unless set); float32 tensor + float64 0-dim
+    tensor -> float32; int64 tensor + float64 0-dim tensor -> float64."""
     first = operands[0] if operands else None
     if type(first) is np.ndarray:  # the common case, arrays of one dtype: no rule can pick another
         for x in operands:

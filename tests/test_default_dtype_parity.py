@@ -106,7 +106,8 @@ def test_get_default_dtype_matches_torch(default):
 
 def test_repr_names_the_dtype_unless_it_is_the_default(default):
     for dtype in ("float32", "float64"):
-        ours, theirs = fastgrad.tensor([1.5], dtype=getattr(fastgrad, dtype)), torch.tensor([1.5], dtype=getattr(torch, dtype))
+        ours = fastgrad.tensor([1.5], dtype=getattr(fastgrad, dtype))
+        theirs = torch.tensor([1.5], dtype=getattr(torch, dtype))
         assert ("dtype=" in repr(ours)) == ("dtype=" in repr(theirs)) == (dtype != default)
 
 

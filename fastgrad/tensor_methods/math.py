@@ -173,7 +173,8 @@ class MathMethods:
 
     # Binary math of two tensors (broadcast, promoted), as PyTorch's.
     def atan2(self, other: "Tensor") -> "Tensor":
-        """The angle of the point (other, self) in (-pi, pi]; integers and bools give the default float dtype."""
+        """The angle of the point (other, self) in (-pi, pi]; integers and bools give the default float
+        dtype."""
         return self._tensor_binary("atan2", ops.Atan2, other)
 
     arctan2 = atan2
@@ -321,8 +322,8 @@ class MathMethods:
 
     def _tensor_binary(self, name: str, op, other, floats_only: bool = False, numbers: bool = False) -> "Tensor":
         """op on self and other, two tensors (or, with `numbers`, a tensor and a number) promoted as usual,
-        integer pairs computed in the default float dtype; with `floats_only`, a pair without a floating point tensor refused,
-        as PyTorch does."""
+        integer pairs computed in the default float dtype; with `floats_only`, a pair without a floating point
+        tensor refused, as PyTorch does."""
         if numbers and not isinstance(other, graph.Tensor):
             real_arg(other, f"{name}: other")
             other = self._operand(other)
