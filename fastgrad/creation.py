@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import as_dtype, dtype_or_default, float64, get_default_dtype, int64
+from fastgrad.dtypes import as_dtype, dtype_or_default, float64, get_default_dtype, int64, scalar_dtype
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
@@ -74,8 +74,9 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
-    if dtype is None:
-        dtype = get_default_dtype() if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
+        numbers = (bool, int, float, np.bool_, np.integer, np.floating)
+        dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
     return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
@@ -94,7 +95,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
+        is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
         dtype = get_default_dtype() if is_float else int64
     return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
