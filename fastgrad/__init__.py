@@ -29,6 +29,7 @@ from fastgrad.functions import (abs, add, addbmm, addmm, addmv, all, allclose, a
                                 roll, round, rsqrt, scatter, scatter_add, select, sigmoid, sign, sin, softmax, sort,
                                 split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, swapdims, t, tanh, topk,
                                 transpose, tril, triu, trunc, unbind, unflatten, unique, unsqueeze, var, where)
+from fastgrad.printing import get_printoptions, set_printoptions
 from fastgrad.profiler import profile
 from fastgrad.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from fastgrad.serialization import load, save

@@ -21,6 +21,7 @@ from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
+from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
 from fastgrad.tensor_methods.indexing import IndexingMethods
@@ -287,15 +288,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (get_default_dtype(), int64) and self._data.dtype.kind != "b":
-            extra += f", dtype={self._data.dtype}"
         if self._node is not None:
-            extra += f", grad_fn=<{self._node.op.__name__}Backward>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+            suffixes = [f"grad_fn=<{self._node.op.__name__}Backward>"]
+        else:
+            suffixes = ["requires_grad=True"] if self.requires_grad else []
+        return tensor_repr(self._data, suffixes, get_default_dtype())
 
     # -- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:

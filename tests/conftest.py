@@ -19,16 +19,28 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def default_dtype_restored():
-    """A test that calls set_default_dtype (fastgrad's, or torch's in a parity test) leaves the next test the
-    default it found: the setting is global to the process, as PyTorch's."""
-    torch = sys.modules.get("torch")  # (not imported here: the tests without PyTorch must run without it)
-    ours, theirs = fastgrad.get_default_dtype(), torch.get_default_dtype() if torch else None
+def global_settings_restored():
+    """A test that calls set_default_dtype or set_printoptions (fastgrad's, or torch's in a parity test) leaves
+    the next test the settings it found: they are global to the process, as PyTorch's."""
+    ours = fastgrad.get_default_dtype(), fastgrad.get_printoptions()
+    theirs = _torch_settings()
     yield
-    fastgrad.set_default_dtype(ours)
-    torch = sys.modules.get("torch")
+    fastgrad.set_default_dtype(ours[0])
+    fastgrad.set_printoptions(**ours[1])
+    torch = sys.modules.get("torch")  # (never imported here: the tests without PyTorch must run without it)
     if torch is not None:
-        torch.set_default_dtype(theirs if theirs is not None else torch.float32)
+        dtype, printoptions = theirs or (torch.float32, {"profile": "default"})
+        torch.set_default_dtype(dtype)
+        torch.set_printoptions(**printoptions)
+
+
+def _torch_settings():
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    from torch._tensor_str import get_printoptions  # (PyTorch keeps it private)
+
+    return torch.get_default_dtype(), get_printoptions()
 
 
 @pytest.fixture

@@ -51,8 +51,9 @@ def test_new_floating_tensors_follow_the_default_and_old_ones_keep_theirs():
 
 def test_repr_names_the_dtype_only_when_it_is_not_the_default():
     fastgrad.set_default_dtype(fastgrad.float64)
-    assert repr(fastgrad.tensor([1.5])) == "tensor([1.5])"
-    assert repr(fastgrad.tensor([1.5], dtype=fastgrad.float32)) == "tensor([1.5], dtype=float32)"
+    assert repr(fastgrad.tensor([1.5])) == "tensor([1.5000])"
+    assert repr(fastgrad.tensor([1.5], dtype=fastgrad.float32)) == "tensor([1.5000], dtype=float32)"
+    assert repr(fastgrad.zeros(0, dtype=fastgrad.float32)) == "tensor([], dtype=float32)"
 
 
 def test_the_default_is_one_for_all_threads():
