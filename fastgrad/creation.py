@@ -53,8 +53,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(fill, size, dtype, requires_grad) -> Tensor:
-    return Tensor(fill(size_arg(size), dtype=dtype_or_default(dtype)),
-                  requires_grad=requires_grad)
+    return Tensor(fill(size_arg(size), dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -212,7 +211,8 @@ def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) 
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive (the default dtype unless `dtype` says otherwise).
+    """`steps` evenly spaced values from start to end inclusive (the default dtype unless `dtype` says
+    otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
     are exact, and an integer dtype truncates toward zero."""

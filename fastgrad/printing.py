@@ -116,7 +116,8 @@ def _body(array: np.ndarray, indent: int, summarize: bool, element: _ElementForm
         if summarize and edge == 0:
             items = ["..."]
         elif elided:
-            items = [element(v) for v in array[:edge].tolist()] + [" ..."] + [element(v) for v in array[-edge:].tolist()]
+            items = ([element(v) for v in array[:edge].tolist()] + [" ..."]
+                     + [element(v) for v in array[-edge:].tolist()])
         else:
             items = [element(v) for v in array.tolist()]
         per_line = max(1, (linewidth - indent) // (element.width + 2))
