@@ -15,22 +15,50 @@ torch = pytest.importorskip("torch")
 PADDING = np.array([[False, False, True], [False, True, True]])
 
 
-def layer_pair(dtype="float64", **options):
-    ours = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, dtype=getattr(fastgrad, dtype), **options)
-    theirs = torch.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, dtype=getattr(torch, dtype), **options)
+def module_pair(name, *args, dtype="float64", options=lambda lib_nn: {}, **fixed):
+    """fastgrad's and PyTorch's nn.<name>(*args, **fixed, **options(the library's nn)), with PyTorch's
+    state dict loaded into fastgrad's; their reprs and state-dict keys must agree."""
+    with warnings.catch_warnings():  # the encoders' warning about nested tensors, checked on its own below
+        warnings.simplefilter("ignore")
+        ours = getattr(nn, name)(*args, dtype=getattr(fastgrad, dtype), **fixed, **options(nn))
+        theirs = getattr(torch.nn, name)(*args, dtype=getattr(torch, dtype), **fixed, **options(torch.nn))
+    return loaded(ours, theirs)
+
+
+def loaded(ours, theirs):
+    assert repr(ours) == repr(theirs).replace("NonDynamicallyQuantizableLinear", "Linear")
+    assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    return ours, theirs
+    return ours, with_module_activations(theirs)
+
+
+def with_module_activations(theirs):
+    """theirs with its decoder layers running their activation modules: PyTorch's copies of a decoder layer
+    run relu instead (fastgrad's keep the module, and warn; see test_decoder_copies_keep_module_activation)."""
+    for module in theirs.modules():
+        if isinstance(module, torch.nn.TransformerDecoderLayer) and "activation" in module._modules:
+            module.__dict__.pop("activation", None)  # present in copies only
+    return theirs
+
+
+def stack_pair(name, layers, dtype="float64", final_norm=True):
+    """fastgrad's and PyTorch's nn.<name> (TransformerEncoder or TransformerDecoder) of two copies of their
+    layer in `layers`, with a final LayerNorm or none."""
+    stacks = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lib, layer in zip((fastgrad, torch), layers):
+            norm = lib.nn.LayerNorm(4, dtype=getattr(lib, dtype)) if final_norm else None
+            stacks.append(getattr(lib.nn, name)(layer, 2, norm=norm))
+    return loaded(*stacks)
+
+
+def layer_pair(dtype="float64", **options):
+    return module_pair("TransformerEncoderLayer", 4, 2, 8, dtype=dtype, dropout=0.0, **options)
 
 
 def encoder_pair(dtype="float64", final_norm=True, **options):
-    layer, their_layer = layer_pair(dtype, **options)
-    ours = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(4, dtype=getattr(fastgrad, dtype)) if final_norm else None)
-    with warnings.catch_warnings():  # PyTorch warns when its nested-tensor path cannot be used
-        warnings.simplefilter("ignore")
-        theirs = torch.nn.TransformerEncoder(their_layer, 2, norm=torch.nn.LayerNorm(4, dtype=getattr(torch, dtype))
-                                             if final_norm else None)
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    return ours, theirs
+    return stack_pair("TransformerEncoder", layer_pair(dtype, **options), dtype, final_norm)
 
 
 def assert_parity(ours, theirs, *inputs, grads=True, float32_tolerance=1e-5, **masks):
@@ -125,23 +153,11 @@ def test_bad_activation_raises_as_pytorch():
 TGT, MEMORY, BATCH, HEADS = 3, 5, 2, 2  # unequal lengths, so a swapped dim cannot go unnoticed
 
 # each builds the options for one library's nn (a module activation must come from that library)
-DECODER_OPTIONS = {
+MODEL_OPTIONS = {
     "post-norm": lambda lib_nn: {}, "pre-norm": lambda lib_nn: dict(norm_first=True),
     "gelu": lambda lib_nn: dict(activation="gelu"), "callable": lambda lib_nn: dict(activation=lambda x: x.tanh()),
     "module-activation": lambda lib_nn: dict(activation=lib_nn.GELU(), norm_first=True),
     "no-bias": lambda lib_nn: dict(bias=False, layer_norm_eps=1e-3)}
-
-
-def module_pair(name, *args, dtype="float64", options=DECODER_OPTIONS["post-norm"], **fixed):
-    """fastgrad's and PyTorch's nn.<name>(*args), PyTorch's state dict loaded into fastgrad's."""
-    with warnings.catch_warnings():  # the encoders' warning about nested tensors, checked on its own below
-        warnings.simplefilter("ignore")
-        ours = getattr(nn, name)(*args, dtype=getattr(fastgrad, dtype), **fixed, **options(nn))
-        theirs = getattr(torch.nn, name)(*args, dtype=getattr(torch, dtype), **fixed, **options(torch.nn))
-    assert repr(ours) == repr(theirs).replace("NonDynamicallyQuantizableLinear", "Linear")
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    return ours, theirs
 
 
 def sequences(dtype="float64", batch_first=True, lengths=(TGT, MEMORY), batched=True):
@@ -197,7 +213,7 @@ MASK_KINDS = ["none", "bool", "float", "per-head", "causal-hints", "causal-hints
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("options", DECODER_OPTIONS.values(), ids=DECODER_OPTIONS.keys())
+@pytest.mark.parametrize("options", MODEL_OPTIONS.values(), ids=MODEL_OPTIONS.keys())
 @pytest.mark.parametrize("batch_first", [True, False])
 @pytest.mark.parametrize("masks", MASK_KINDS)
 def test_decoder_layer_matches_pytorch(dtype, options, batch_first, masks):
@@ -209,7 +225,7 @@ def test_decoder_layer_matches_pytorch(dtype, options, batch_first, masks):
         assert_parity(ours, theirs, *sequences(dtype, batch_first), **decoder_masks(masks, dtype))
 
 
-@pytest.mark.parametrize("options", DECODER_OPTIONS.values(), ids=DECODER_OPTIONS.keys())
+@pytest.mark.parametrize("options", MODEL_OPTIONS.values(), ids=MODEL_OPTIONS.keys())
 @pytest.mark.parametrize("masks", MASK_KINDS)
 def test_decoder_layer_inference_matches_pytorch(options, masks):
     # eval and no gradients: PyTorch's self-attention takes its native kernel where it can (batch_first,
@@ -221,7 +237,7 @@ def test_decoder_layer_inference_matches_pytorch(options, masks):
         assert_parity(ours, theirs, *sequences("float32"), grads=False, **decoder_masks(masks, "float32"))
 
 
-@pytest.mark.parametrize("options", DECODER_OPTIONS.values(), ids=DECODER_OPTIONS.keys())
+@pytest.mark.parametrize("options", MODEL_OPTIONS.values(), ids=MODEL_OPTIONS.keys())
 @pytest.mark.parametrize("batch_first", [True, False])
 def test_decoder_layer_unbatched_matches_pytorch(options, batch_first):
     ours, theirs = module_pair("TransformerDecoderLayer", 4, HEADS, 8, options=options, dropout=0.0,
@@ -234,31 +250,12 @@ def test_decoder_layer_unbatched_matches_pytorch(options, batch_first):
                   memory_key_padding_mask=np.array([False, True, False, False, True]))
 
 
-def with_module_activations(theirs):
-    """theirs with its decoder layers running their activation modules: PyTorch's copies of a decoder layer
-    run relu instead (fastgrad's keep the module, and warn; see test_decoder_copies_keep_module_activation)."""
-    for module in theirs.modules():
-        if isinstance(module, torch.nn.TransformerDecoderLayer) and "activation" in module._modules:
-            del module.__dict__["activation"]
-    return theirs
+def decoder_pair(dtype="float64", final_norm=True, options=MODEL_OPTIONS["post-norm"], **fixed):
+    layers = module_pair("TransformerDecoderLayer", 4, HEADS, 8, dtype=dtype, options=options, dropout=0.0, **fixed)
+    return stack_pair("TransformerDecoder", layers, dtype, final_norm)
 
 
-def decoder_pair(dtype="float64", final_norm=True, options=DECODER_OPTIONS["post-norm"], **fixed):
-    layer, their_layer = module_pair("TransformerDecoderLayer", 4, HEADS, 8, dtype=dtype, options=options,
-                                     dropout=0.0, **fixed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ours = nn.TransformerDecoder(layer, 2, norm=nn.LayerNorm(4, dtype=getattr(fastgrad, dtype))
-                                     if final_norm else None)
-    theirs = torch.nn.TransformerDecoder(their_layer, 2, norm=torch.nn.LayerNorm(4, dtype=getattr(torch, dtype))
-                                         if final_norm else None)
-    assert repr(ours) == repr(theirs).replace("NonDynamicallyQuantizableLinear", "Linear")
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    return ours, with_module_activations(theirs)
-
-
-@pytest.mark.parametrize("options", DECODER_OPTIONS.values(), ids=DECODER_OPTIONS.keys())
+@pytest.mark.parametrize("options", MODEL_OPTIONS.values(), ids=MODEL_OPTIONS.keys())
 @pytest.mark.parametrize("batch_first", [True, False])
 @pytest.mark.parametrize("final_norm", [True, False])
 def test_decoder_matches_pytorch(options, batch_first, final_norm):
@@ -266,19 +263,20 @@ def test_decoder_matches_pytorch(options, batch_first, final_norm):
     causal = torch.nn.Transformer.generate_square_subsequent_mask(TGT, dtype=torch.float64).numpy()
     padding = decoder_masks("bool")
     # causal masks given without tgt_is_causal are detected as causal, float and bool alike, as PyTorch does
+    # and masks of the same shape that are not causal are not
+    not_causal = np.random.default_rng(5).normal(size=(TGT, TGT))
     for masks in (decoder_masks("float"), dict(tgt_mask=causal), dict(tgt_mask=np.isneginf(causal), **{
             k: v for k, v in padding.items() if k != "tgt_mask"}), dict(tgt_mask=causal, tgt_is_causal=False),
-            decoder_masks("causal-hints"), decoder_masks("per-head")):
+            dict(tgt_mask=not_causal), dict(tgt_mask=np.isneginf(causal).T), decoder_masks("causal-hints"),
+            decoder_masks("per-head")):
         ours.zero_grad(), theirs.zero_grad()
         assert_parity(ours, theirs, *sequences(batch_first=batch_first), **masks)
     ours.zero_grad(), theirs.zero_grad()
     assert_parity(ours, theirs, *sequences(batched=False), tgt_mask=causal)
 
 
-def transformer_pair(dtype="float64", options=DECODER_OPTIONS["post-norm"], **fixed):
-    ours, theirs = module_pair("Transformer", 4, HEADS, 2, 2, 8, dtype=dtype, options=options, dropout=0.0,
-                               **fixed)
-    return ours, with_module_activations(theirs)
+def transformer_pair(dtype="float64", options=MODEL_OPTIONS["post-norm"], **fixed):
+    return module_pair("Transformer", 4, HEADS, 2, 2, 8, dtype=dtype, options=options, dropout=0.0, **fixed)
 
 
 def transformer_masks(dtype="float64"):
@@ -292,14 +290,16 @@ def transformer_masks(dtype="float64"):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("options", DECODER_OPTIONS.values(), ids=DECODER_OPTIONS.keys())
+@pytest.mark.parametrize("options", MODEL_OPTIONS.values(), ids=MODEL_OPTIONS.keys())
 @pytest.mark.parametrize("batch_first", [True, False])
 def test_transformer_matches_pytorch(dtype, options, batch_first):
     ours, theirs = transformer_pair(dtype, options, batch_first=batch_first)
     source, target = sequences(dtype, batch_first, lengths=(MEMORY, TGT))
-    for masks in ({}, transformer_masks(dtype), dict(src_mask=np.triu(np.ones((MEMORY, MEMORY), dtype=bool), 1),
-                                                    tgt_mask=np.triu(np.ones((TGT, TGT), dtype=bool), 1),
-                                                    src_is_causal=True, tgt_is_causal=True)):
+    not_causal = dict(src_mask=np.random.default_rng(5).normal(size=(MEMORY, MEMORY)).astype(dtype),
+                      tgt_mask=np.random.default_rng(6).normal(size=(TGT, TGT)).astype(dtype))
+    causal_hints = dict(src_mask=np.triu(np.ones((MEMORY, MEMORY), dtype=bool), 1),
+                        tgt_mask=np.triu(np.ones((TGT, TGT), dtype=bool), 1), src_is_causal=True, tgt_is_causal=True)
+    for masks in ({}, transformer_masks(dtype), not_causal, causal_hints):
         for mode in ("train", "eval"):
             getattr(ours, mode)(), getattr(theirs, mode)()
             ours.zero_grad(), theirs.zero_grad()
@@ -307,7 +307,7 @@ def test_transformer_matches_pytorch(dtype, options, batch_first):
             assert_parity(ours, theirs, source, target, float32_tolerance=1e-4, **masks)
 
 
-@pytest.mark.parametrize("options", [DECODER_OPTIONS["post-norm"], DECODER_OPTIONS["pre-norm"]],
+@pytest.mark.parametrize("options", [MODEL_OPTIONS["post-norm"], MODEL_OPTIONS["pre-norm"]],
                          ids=["post-norm", "pre-norm"])
 @pytest.mark.parametrize("padding", [blocked((BATCH, MEMORY), (0, 4), (1, 3), (1, 4)),
                                      blocked((BATCH, MEMORY), (0, 1))], ids=["left-aligned", "not-left-aligned"])
@@ -389,8 +389,8 @@ def test_transformer_bad_shapes_raise_as_pytorch():
 def test_decoder_copies_keep_module_activation():
     # PyTorch's TransformerDecoderLayer.__setstate__ puts F.relu over a module activation in each copy the
     # decoder makes: fastgrad keeps the activation asked for, and warns that the results differ from PyTorch's
-    layer, their_layer = module_pair("TransformerDecoderLayer", 4, HEADS, 8, options=DECODER_OPTIONS["module-activation"],
-                                     dropout=0.0, batch_first=True)
+    layer, their_layer = module_pair("TransformerDecoderLayer", 4, HEADS, 8, dropout=0.0, batch_first=True,
+                                     options=MODEL_OPTIONS["module-activation"])
     with pytest.warns(UserWarning, match=r"activation is the module GELU\(approximate='none'\); .* PyTorch's copies "
                                          "use relu instead"):
         ours = nn.TransformerDecoder(layer, 1)

@@ -50,20 +50,27 @@ class _TransformerLayer(Module):
         super().__init__()
         check_device(owner, device)
         dtype = as_dtype(dtype) if dtype is not None else default_float
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
+
+        def attention() -> MultiheadAttention:
+            return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
+
+        def norm() -> LayerNorm:
+            return LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+
+        self.self_attn = attention()
         if cross_attention:
-            self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                     batch_first=batch_first, dtype=dtype)
+            self.multihead_attn = attention()
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        blocks = range(1, 4 if cross_attention else 3)  # self-attention, (cross-attention,) feed-forward
-        for block in blocks:
-            setattr(self, f"norm{block}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
-        for block in blocks:
-            setattr(self, f"dropout{block}", Dropout(dropout))
+        # a LayerNorm and a dropout per block: self-attention, (cross-attention,) feed-forward
+        self.norm1, self.norm2 = norm(), norm()
+        if cross_attention:
+            self.norm3 = norm()
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        if cross_attention:
+            self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation)
 
     def _residual(self, x: Tensor, norm: LayerNorm, block: Callable[[Tensor], Tensor]) -> Tensor:
