@@ -26,7 +26,8 @@ from fastgrad.nn.modules.padding import (CircularPad1d, CircularPad2d, CircularP
 from fastgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, AvgPool2d, MaxPool1d,
                                          MaxPool2d)
 from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from fastgrad.nn.modules.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
+from fastgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                             TransformerEncoder, TransformerEncoderLayer)
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
            "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Bilinear", "CELU", "CircularPad1d",
@@ -42,5 +43,6 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d"
            "ReflectionPad2d", "ReflectionPad3d", "ReLU", "ReLU6", "ReplicationPad1d", "ReplicationPad2d",
            "ReplicationPad3d", "RMSNorm", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "RReLU", "SELU", "Sequential",
            "Sigmoid", "SiLU", "SmoothL1Loss", "SoftMarginLoss", "Softmax", "Softmax2d", "Softmin", "Softplus",
-           "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerEncoder",
-           "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+           "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerDecoder",
+           "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss",
+           "Unflatten", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
