@@ -70,14 +70,6 @@ def dtype_or_default(dtype) -> np.dtype:
     return as_dtype(dtype) if dtype is not None else _default_float
 
 
-def __getattr__(name: str):
-    # `default_float` was a constant, which modules not yet moved to get_default_dtype() import: they get the
-    # default of the moment of their import, so their tensors do not follow set_default_dtype
-    if name == "default_float":
-        return _default_float
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def as_dtype(dtype) -> np.dtype:
     """Accept fastgrad/NumPy dtypes, Python types and names like "float32"."""
     if isinstance(dtype, str):

@@ -145,12 +145,16 @@ def test_layer_parameter_and_buffer_dtypes_match_torch(default, layer):
             == {k: name(v.dtype) for k, v in theirs.state_dict().items()})
 
 
-@pytest.mark.xfail(reason="fastgrad/nn/modules/transformer.py still reads the default at import (not edited here)",
-                   strict=True)
-def test_transformer_parameter_dtypes_match_torch_under_float64():
-    fastgrad.set_default_dtype(fastgrad.float64)
-    layer = fastgrad.nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)
-    assert {name(p.dtype) for p in layer.parameters()} == {"float64"}
+def test_transformer_parameters_and_output_follow_the_default(default):
+    model = fastgrad.nn.Transformer(d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                                    dim_feedforward=8, dropout=0.0)
+    reference = torch.nn.Transformer(d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                                     dim_feedforward=8, dropout=0.0)
+    assert ({k: name(v.dtype) for k, v in model.state_dict().items()}
+            == {k: name(v.dtype) for k, v in reference.state_dict().items()})
+    mask = fastgrad.nn.Transformer.generate_square_subsequent_mask(3)
+    out = model(fastgrad.randn(5, 2, 4), fastgrad.randn(3, 2, 4), tgt_mask=mask)
+    assert {name(mask.dtype), name(out.dtype)} == {default}
 
 
 def test_layer_forward_keeps_the_default_dtype(default):

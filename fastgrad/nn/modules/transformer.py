@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from fastgrad.dtypes import as_dtype, default_float
+from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.activation import GELU, ReLU
@@ -49,7 +49,7 @@ class _TransformerLayer(Module):
                  batch_first: bool, norm_first: bool, bias: bool, device, dtype) -> None:
         super().__init__()
         check_device(owner, device)
-        dtype = as_dtype(dtype) if dtype is not None else default_float
+        dtype = dtype_or_default(dtype)
 
         def attention() -> MultiheadAttention:
             return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
@@ -350,4 +350,4 @@ class Transformer(Module):
         check_device("generate_square_subsequent_mask", device)
         if isinstance(sz, bool) or not isinstance(sz, (int, np.integer)) or sz < 0:
             raise ValueError(f"generate_square_subsequent_mask: sz must be a non-negative int, got {sz!r}")
-        return Tensor(_square_subsequent_mask(int(sz), as_dtype(dtype) if dtype is not None else default_float))
+        return Tensor(_square_subsequent_mask(int(sz), dtype_or_default(dtype)))
