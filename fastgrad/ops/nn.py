@@ -327,20 +327,72 @@ class Embedding(Op):
         return _weight_grad(ctx, result, num_rows), None
 
 
+def _scaled_by_frequency(dense: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """scale_grad_by_freq: each row's gradient divided by how often its id occurs in the mini-batch (every
+    contribution to row r is divided by the same count, so the summed row can be divided once)."""
+    counts = np.bincount(ids, minlength=dense.shape[0])
+    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
+    return dense
+
+
+def _refuse_sparse_frequency_scaling(sparse: bool, scale_grad_by_freq: bool) -> None:
+    if sparse and scale_grad_by_freq:  # (PyTorch raises here, in backward, too)
+        raise RuntimeError("embedding_bag: scale_grad_by_freq=True is not supported with sparse gradients")
+
+
 class EmbeddingBag(Op):
     """Sum or mean of looked-up rows per bag (flat ids cut at offsets), without building the
     (ids, d) intermediate in the compiled backend."""
 
     saves_inputs = False
 
-    def forward(ctx, K, weight, ids, offsets, mode, sparse):
-        ctx.saved = (ids, offsets, mode, weight.shape[0], sparse and ctx.inputs[0]._node is None)
+    def forward(ctx, K, weight, ids, offsets, mode, sparse, scale_grad_by_freq=False):
+        ctx.saved = (ids, offsets, mode, weight.shape[0], sparse and ctx.inputs[0]._node is None, scale_grad_by_freq)
         return K.embedding_bag(weight, ids, offsets, mode)
 
     def backward(ctx, K, g):
-        ids, offsets, mode, num_rows, sparse = ctx.saved
+        ids, offsets, mode, num_rows, sparse, scale_grad_by_freq = ctx.saved
+        _refuse_sparse_frequency_scaling(sparse, scale_grad_by_freq)
         result = K.embedding_bag_backward(ids, offsets, np.ascontiguousarray(g), mode, num_rows, sparse)
+        if scale_grad_by_freq:
+            result = _scaled_by_frequency(result, ids)
         return _weight_grad(ctx, result, num_rows), None, None
+
+
+class WeightedEmbeddingBag(Op):
+    """Sum of looked-up rows per bag, row k scaled by per_sample_weights[k]; differentiable w.r.t. the
+    weight (each id's row receives its bag's gradient times its weight) and per_sample_weights (the dot
+    product of its bag's gradient with its row)."""
+
+    def forward(ctx, K, weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq):
+        ctx.saved = (weight, ids, offsets, per_sample_weights, sparse and ctx.inputs[0]._node is None,
+                     scale_grad_by_freq)
+        return K.embedding_bag_weighted(weight, ids, offsets, per_sample_weights)
+
+    def backward(ctx, K, g):
+        weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq = ctx.saved
+        _refuse_sparse_frequency_scaling(sparse, scale_grad_by_freq)
+        weight_grad, sample_grad = K.embedding_bag_weighted_backward(weight, ids, offsets, per_sample_weights,
+                                                                     np.ascontiguousarray(g), sparse)
+        if scale_grad_by_freq:
+            weight_grad = _scaled_by_frequency(weight_grad, ids)
+        return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad
+
+
+class EmbeddingBagMax(Op):
+    """Per bag and dimension, the largest value among the bag's rows; the gradient goes to the one
+    element it came from (an empty bag gives 0 and sends none). Dense gradients only, as in PyTorch."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, weight, ids, offsets):
+        out, positions = K.embedding_bag_max(weight, ids, offsets)
+        ctx.saved = (ids, positions, weight.shape[0])
+        return out
+
+    def backward(ctx, K, g):
+        ids, positions, num_rows = ctx.saved
+        return K.embedding_bag_max_backward(ids, positions, np.ascontiguousarray(g), num_rows), None, None
 
 
 # -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------
