@@ -8,7 +8,6 @@ of c for a shortlist class, else the head's log-probability of c's cluster plus 
 """
 from __future__ import annotations
 
-import numbers
 from collections import namedtuple
 from typing import Sequence
 
@@ -28,7 +27,8 @@ def _checked_cutoffs(cutoffs: Sequence[int], n_classes: int) -> list[int]:
     cutoffs = list(cutoffs)
     if not cutoffs:
         raise ValueError("AdaptiveLogSoftmaxWithLoss: cutoffs should be a sequence of length larger than 0")
-    valid = (all(isinstance(c, numbers.Real) and int(c) == c for c in cutoffs) and cutoffs == sorted(cutoffs)
+    valid = (all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cutoffs)
+             and cutoffs == sorted(cutoffs)
              and min(cutoffs) > 0 and max(cutoffs) <= n_classes - 1 and len(set(cutoffs)) == len(cutoffs))
     if not valid:
         raise ValueError("AdaptiveLogSoftmaxWithLoss: cutoffs should be a sequence of unique, positive integers sorted "
