@@ -327,17 +327,14 @@ class Embedding(Op):
         return _weight_grad(ctx, result, num_rows), None
 
 
-def _scaled_by_frequency(dense: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _scaled_by_frequency(dense, ids: np.ndarray) -> np.ndarray:
     """scale_grad_by_freq: each row's gradient divided by how often its id occurs in the mini-batch (every
     contribution to row r is divided by the same count, so the summed row can be divided once)."""
+    if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
+        raise RuntimeError("embedding_bag: scale_grad_by_freq=True is not supported with sparse gradients")
     counts = np.bincount(ids, minlength=dense.shape[0])
     dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
     return dense
-
-
-def _refuse_sparse_frequency_scaling(sparse: bool, scale_grad_by_freq: bool) -> None:
-    if sparse and scale_grad_by_freq:  # (PyTorch raises here, in backward, too)
-        raise RuntimeError("embedding_bag: scale_grad_by_freq=True is not supported with sparse gradients")
 
 
 class EmbeddingBag(Op):
@@ -352,7 +349,6 @@ class EmbeddingBag(Op):
 
     def backward(ctx, K, g):
         ids, offsets, mode, num_rows, sparse, scale_grad_by_freq = ctx.saved
-        _refuse_sparse_frequency_scaling(sparse, scale_grad_by_freq)
         result = K.embedding_bag_backward(ids, offsets, np.ascontiguousarray(g), mode, num_rows, sparse)
         if scale_grad_by_freq:
             result = _scaled_by_frequency(result, ids)
@@ -371,7 +367,6 @@ class WeightedEmbeddingBag(Op):
 
     def backward(ctx, K, g):
         weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq = ctx.saved
-        _refuse_sparse_frequency_scaling(sparse, scale_grad_by_freq)
         weight_grad, sample_grad = K.embedding_bag_weighted_backward(weight, ids, offsets, per_sample_weights,
                                                                      np.ascontiguousarray(g), sparse)
         if scale_grad_by_freq:
