@@ -1194,24 +1194,19 @@ def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_
             weight[rows[too_long]] = weight._data[rows[too_long]] * scale[:, None]
 
 
-def _refuse_frequency_scaling(scale_grad_by_freq: bool, what: str) -> None:
-    if scale_grad_by_freq:
-        raise NotImplementedError(f"{what}: scale_grad_by_freq=True is not implemented (it would divide each row's "
-                                  "gradient by the id's count in the mini-batch)")
-
-
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,).
-    With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_)."""
+    With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_);
+    scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
-    _refuse_frequency_scaling(scale_grad_by_freq, "embedding")
     ids = _ids(input, weight.shape[0], "embedding input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
-    return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse)
+    return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse,
+                 scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
 def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = None, norm_type: float = 2,

@@ -309,32 +309,34 @@ def _weight_grad(ctx, result, num_rows: int):
     return result
 
 
+def _scaled_by_frequency(dense, ids: np.ndarray, what: str) -> np.ndarray:
+    """scale_grad_by_freq: each row's gradient divided by how often its id occurs in the mini-batch (every
+    contribution to row r is divided by the same count, so the summed row can be divided once)."""
+    if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
+        raise RuntimeError(f"{what}: scale_grad_by_freq=True is not supported with sparse gradients")
+    counts = np.bincount(ids, minlength=dense.shape[0])
+    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
+    return dense
+
+
 class Embedding(Op):
     """weight[ids]: a row lookup; the backward scatter-adds g into the rows that were looked up, as a
     row-sparse gradient when `sparse` (no dense V x d array) or a dense one otherwise."""
 
     saves_inputs = False
 
-    def forward(ctx, K, weight, ids, padding_idx, sparse):
-        ctx.saved = (ids, weight.shape[0], padding_idx, sparse and ctx.inputs[0]._node is None)
+    def forward(ctx, K, weight, ids, padding_idx, sparse, scale_grad_by_freq=False):
+        ctx.saved = (ids, weight.shape[0], padding_idx, sparse and ctx.inputs[0]._node is None, scale_grad_by_freq)
         return K.embedding(weight, ids)
 
     def backward(ctx, K, g):
-        ids, num_rows, padding_idx, sparse = ctx.saved
+        ids, num_rows, padding_idx, sparse, scale_grad_by_freq = ctx.saved
         dim = g.shape[-1]
         result = K.embedding_backward(ids, np.ascontiguousarray(g.reshape(-1, dim)), num_rows,
                                       -1 if padding_idx is None else padding_idx, sparse)
+        if scale_grad_by_freq:
+            result = _scaled_by_frequency(result, ids.reshape(-1), "embedding")
         return _weight_grad(ctx, result, num_rows), None
-
-
-def _scaled_by_frequency(dense, ids: np.ndarray) -> np.ndarray:
-    """scale_grad_by_freq: each row's gradient divided by how often its id occurs in the mini-batch (every
-    contribution to row r is divided by the same count, so the summed row can be divided once)."""
-    if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
-        raise RuntimeError("embedding_bag: scale_grad_by_freq=True is not supported with sparse gradients")
-    counts = np.bincount(ids, minlength=dense.shape[0])
-    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
-    return dense
 
 
 class EmbeddingBag(Op):
@@ -351,7 +353,7 @@ class EmbeddingBag(Op):
         ids, offsets, mode, num_rows, sparse, scale_grad_by_freq = ctx.saved
         result = K.embedding_bag_backward(ids, offsets, np.ascontiguousarray(g), mode, num_rows, sparse)
         if scale_grad_by_freq:
-            result = _scaled_by_frequency(result, ids)
+            result = _scaled_by_frequency(result, ids, "embedding_bag")
         return _weight_grad(ctx, result, num_rows), None, None
 
 
@@ -370,7 +372,7 @@ class WeightedEmbeddingBag(Op):
         weight_grad, sample_grad = K.embedding_bag_weighted_backward(weight, ids, offsets, per_sample_weights,
                                                                      np.ascontiguousarray(g), sparse)
         if scale_grad_by_freq:
-            weight_grad = _scaled_by_frequency(weight_grad, ids)
+            weight_grad = _scaled_by_frequency(weight_grad, ids, "embedding_bag")
         return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad
 
 

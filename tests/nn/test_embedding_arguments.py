@@ -19,8 +19,6 @@ def test_max_norm_scales_only_the_rows_looked_up_that_are_too_long():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: nn.Embedding(4, 2, scale_grad_by_freq=True)(fastgrad.tensor([1])), NotImplementedError,
-     "scale_grad_by_freq=True is not implemented"),
     (lambda: F.embedding(fastgrad.tensor([1]), fastgrad.ones(4, 2), max_norm="1"), TypeError,
      "embedding: max_norm must be a number, got str"),
     (lambda: F.embedding(fastgrad.tensor([1]), fastgrad.ones(4, 2), max_norm=-1.0), ValueError,
@@ -67,8 +65,17 @@ def test_freeze_and_positional_order():
     assert frozen.sparse is True and not frozen.weight.requires_grad
 
 
-def test_frequency_scaling_with_sparse_gradients_raises_in_backward_as_pytorch():
+@pytest.mark.parametrize("function", ["embedding", "embedding_bag"])
+def test_frequency_scaling_with_sparse_gradients_raises_in_backward_as_pytorch(function):
     weight = fastgrad.ones(4, 2, requires_grad=True)
-    out = F.embedding_bag(fastgrad.tensor([1, 1]), weight, fastgrad.tensor([0]), scale_grad_by_freq=True, sparse=True)
-    with pytest.raises(RuntimeError, match="scale_grad_by_freq=True is not supported with sparse gradients"):
+    ids = fastgrad.tensor([1, 1])
+    out = (F.embedding(ids, weight, scale_grad_by_freq=True, sparse=True) if function == "embedding" else
+           F.embedding_bag(ids, weight, fastgrad.tensor([0]), scale_grad_by_freq=True, sparse=True))
+    with pytest.raises(RuntimeError, match=f"{function}: scale_grad_by_freq=True is not supported with sparse"):
         out.sum().backward()
+
+
+def test_embedding_scale_grad_by_freq_divides_each_rows_gradient_by_its_ids_count():
+    module = nn.Embedding(4, 2, padding_idx=0, scale_grad_by_freq=True)
+    module(fastgrad.tensor([[1, 1, 3], [0, 1, 0]])).sum().backward()
+    np.testing.assert_allclose(module.weight.grad.numpy()[:, 0], [0.0, 1.0, 0.0, 1.0])  # 3 / 3 and 1 / 1
