@@ -358,14 +358,15 @@ def embedding_bag_weighted(weight: np.ndarray, ids: np.ndarray, offsets: np.ndar
 
 
 def embedding_bag_weighted_backward(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray,
-                                    per_sample_weights: np.ndarray, g: np.ndarray, sparse: bool):
+                                    per_sample_weights: np.ndarray, g: np.ndarray, sparse: bool,
+                                    need_sample_grad: bool):
     """Gradients of embedding_bag_weighted: w.r.t. weight, id k's row receives per_sample_weights[k] g[bag]
     (dense, or sparse (rows, values) as embedding_backward); w.r.t. per_sample_weights[k], the dot product
-    g[bag] . weight[ids[k]]."""
+    g[bag] . weight[ids[k]] (None unless need_sample_grad)."""
     bag, _ = _bag_of(ids, offsets)
     bag_grads = g[bag]
     weight_grad = embedding_backward(ids, bag_grads * per_sample_weights[:, None], weight.shape[0], -1, sparse)
-    return weight_grad, np.einsum("kd,kd->k", bag_grads, weight[ids])
+    return weight_grad, np.einsum("kd,kd->k", bag_grads, weight[ids]) if need_sample_grad else None
 
 
 def embedding_bag_max(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -363,14 +363,17 @@ class WeightedEmbeddingBag(Op):
     product of its bag's gradient with its row)."""
 
     def forward(ctx, K, weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq):
+        need_sample_grad = ctx.inputs[3].requires_grad
+        if not need_sample_grad:  # the weight's values are read only for per_sample_weights' gradient
+            ctx.mark_unsaved(0)
         ctx.saved = (weight, ids, offsets, per_sample_weights, sparse and ctx.inputs[0]._node is None,
-                     scale_grad_by_freq)
+                     scale_grad_by_freq, need_sample_grad)
         return K.embedding_bag_weighted(weight, ids, offsets, per_sample_weights)
 
     def backward(ctx, K, g):
-        weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq = ctx.saved
+        weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq, need_sample_grad = ctx.saved
         weight_grad, sample_grad = K.embedding_bag_weighted_backward(weight, ids, offsets, per_sample_weights,
-                                                                     np.ascontiguousarray(g), sparse)
+                                                                     np.ascontiguousarray(g), sparse, need_sample_grad)
         if scale_grad_by_freq:
             weight_grad = _scaled_by_frequency(weight_grad, ids, "embedding_bag")
         return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad

@@ -96,3 +96,18 @@ def test_module_zeroes_the_padding_row_and_from_pretrained_keeps_it_with_every_a
     np.testing.assert_allclose(out.detach().numpy(), [[0.0, 0.0], WEIGHT[1] + WEIGHT[2]])
     assert repr(pretrained) == "EmbeddingBag(4, 2, max_norm=10.0, norm_type=1.0, scale_grad_by_freq=True, " \
                                "mode='sum', padding_idx=0)"
+
+
+def test_weighted_bags_read_the_weight_in_backward_only_for_the_sample_weights_gradient():
+    """As PyTorch: renormalising the weight (max_norm) before backward breaks only a graph that needs it."""
+    for samples_need_grad in (False, True):
+        weight = fastgrad.tensor(WEIGHT, requires_grad=True)
+        samples = fastgrad.tensor([[1.0, 2.0]], dtype=fastgrad.float64, requires_grad=samples_need_grad)
+        out = F.embedding_bag(fastgrad.tensor([[0, 1]]), weight, mode="sum", per_sample_weights=samples)
+        F.embedding_bag(fastgrad.tensor([[3]]), weight, max_norm=1.0)  # changes the weight in place
+        if samples_need_grad:
+            with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+                out.sum().backward()
+        else:
+            out.sum().backward()
+            np.testing.assert_array_equal(weight.grad.numpy()[:2], [[1.0, 1.0], [2.0, 2.0]])
