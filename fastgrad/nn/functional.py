@@ -1239,8 +1239,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")  # (the padding rows too, as PyTorch)
     if padding_idx is not None:
         ids, offset_array, samples = _without_padding(ids, offset_array, samples, padding_idx, weight.shape[0])
-    if offset_array.size:  # the kernels' check refuses empty offsets when there are ids; this one does not
-        mark_passed(offset_array, ("offsets", ids.size))
+    mark_passed(offset_array, ("offsets", ids.size))  # (_bags refused empty offsets for ids)
     ids, offset_array = Tensor._wrap(ids, False, None), Tensor._wrap(offset_array, False, None)
     if samples is not None:
         return apply(ops.WeightedEmbeddingBag, weight, ids, offset_array, samples, sparse=sparse,
