@@ -347,6 +347,63 @@ def embedding_bag_backward(ids: np.ndarray, offsets: np.ndarray, g: np.ndarray, 
     return embedding_backward(ids, values, num_rows, -1, sparse)
 
 
+def embedding_bag_weighted(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray,
+                           per_sample_weights: np.ndarray) -> np.ndarray:
+    """Weighted sum of weight rows per bag: out[b] = sum of per_sample_weights[k] * weight[ids[k]] over the
+    bag's positions k (empty bag -> 0)."""
+    bag, _ = _bag_of(ids, offsets)
+    out = np.zeros((offsets.size, weight.shape[1]), dtype=weight.dtype)
+    np.add.at(out, bag, weight[ids] * per_sample_weights[:, None])
+    return out
+
+
+def embedding_bag_weighted_backward(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray,
+                                    per_sample_weights: np.ndarray, g: np.ndarray, sparse: bool,
+                                    need_sample_grad: bool):
+    """Gradients of embedding_bag_weighted: w.r.t. weight, id k's row receives per_sample_weights[k] g[bag]
+    (dense, or sparse (rows, values) as embedding_backward); w.r.t. per_sample_weights[k], the dot product
+    g[bag] . weight[ids[k]] (None unless need_sample_grad)."""
+    bag, _ = _bag_of(ids, offsets)
+    bag_grads = g[bag]
+    weight_grad = embedding_backward(ids, bag_grads * per_sample_weights[:, None], weight.shape[0], -1, sparse)
+    return weight_grad, np.einsum("kd,kd->k", bag_grads, weight[ids]) if need_sample_grad else None
+
+
+def embedding_bag_max(weight: np.ndarray, ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per bag and dimension, the largest of the bag's rows: (out (num_bags, d), positions (num_bags, d)), where
+    positions holds the index into ids of the row each value came from, -1 for an empty bag (whose out is 0).
+
+    As PyTorch's loop, which starts from the bag's first row and moves only to a strictly larger value: of
+    equal values the first wins, a NaN first row stays and a later NaN is passed over."""
+    num_bags, width = offsets.size, weight.shape[1]
+    positions = np.full((num_bags, width), -1, dtype=np.int64)
+    out = np.zeros((num_bags, width), dtype=weight.dtype)
+    if ids.size == 0:
+        return out, positions
+    bag, lengths = _bag_of(ids, offsets)
+    filled = lengths > 0
+    starts = offsets[filled]  # distinct and increasing: each non-empty bag runs to the next one's start
+    rows = weight[ids]
+    largest = np.fmax.reduceat(rows, starts, axis=0)  # the largest value other than NaN
+    # the first position holding it; a bag starting with NaN keeps its first row, as PyTorch's loop does
+    at_largest = np.where(rows == largest[np.cumsum(filled)[bag] - 1], np.arange(ids.size)[:, None], ids.size)
+    first = np.minimum.reduceat(at_largest, starts, axis=0)
+    first_is_nan = np.isnan(rows[starts])
+    first[first_is_nan] = np.broadcast_to(starts[:, None], first.shape)[first_is_nan]
+    positions[filled] = first
+    out[filled] = np.take_along_axis(rows, first, axis=0)
+    return out, positions
+
+
+def embedding_bag_max_backward(ids: np.ndarray, positions: np.ndarray, g: np.ndarray, num_rows: int) -> np.ndarray:
+    """Gradient of embedding_bag_max w.r.t. weight: g[b, j] goes to row ids[positions[b, j]], column j, only
+    (an empty bag's position is -1 and sends nothing)."""
+    dense = np.zeros((num_rows, g.shape[1]), dtype=g.dtype)
+    bags, columns = np.nonzero(positions >= 0)
+    np.add.at(dense, (ids[positions[bags, columns]], columns), g[bags, columns])
+    return dense
+
+
 # -- dropout ---------------------------------------------------------------------------------------
 def dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype, seed: int) -> np.ndarray:
     """Inverted-dropout mask: 0 with probability p, else 1/(1-p), from a generator seeded by `seed`."""

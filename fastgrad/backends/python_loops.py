@@ -106,10 +106,11 @@ def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bo
     g_rows = g.tolist()
     dtype = np.result_type(x, weight, g)
     gx = gw = gb = None
+    # columns listed from the transposed arrays: a matrix with no rows (0 output features) still has its columns
     if need_x:
-        gx = _array(matmul_lists(g_rows, _columns(weight.tolist())), dtype, x.shape)
+        gx = _array(matmul_lists(g_rows, weight.T.tolist()), dtype, x.shape)
     if need_weight:
-        gw = _array(matmul_lists(_columns(g_rows), _columns(x.tolist())), dtype, weight.shape)
+        gw = _array(matmul_lists(g.T.tolist(), x.T.tolist()), dtype, weight.shape)
     if need_bias:
         gb = _array(_column_sums(g_rows, g.shape[1]), g.dtype, (g.shape[1],))
     return gx, gw, gb

@@ -116,6 +116,9 @@ _DECLARATIONS = [
     _compiled("embedding_backward", numba=embedding.embedding_backward, loops=loops.embedding_backward),
     _compiled("embedding_bag", numba=embedding.embedding_bag, loops=loops.embedding_bag),
     _compiled("embedding_bag_backward", numba=embedding.embedding_bag_backward, loops=loops.embedding_bag_backward),
+    # (the weighted sum and max run the NumPy reference on every backend: they have no compiled version yet)
+    *_reference_only("embedding_bag_weighted", "embedding_bag_weighted_backward", "embedding_bag_max",
+                     "embedding_bag_max_backward"),
     _compiled("dropout_mask", numba=dropout.dropout_mask),
     # recurrent layers over a whole sequence
     _compiled("rnn_forward", native=_native.rnn_forward, loops=loops.rnn_forward, c_source="csrc/elman_rnn.c"),

@@ -1194,69 +1194,122 @@ def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_
             weight[rows[too_long]] = weight._data[rows[too_long]] * scale[:, None]
 
 
-def _refuse_frequency_scaling(scale_grad_by_freq: bool, what: str) -> None:
-    if scale_grad_by_freq:
-        raise NotImplementedError(f"{what}: scale_grad_by_freq=True is not implemented (it would divide each row's "
-                                  "gradient by the id's count in the mini-batch)")
-
-
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,).
-    With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_)."""
+    With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_);
+    scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
-    _refuse_frequency_scaling(scale_grad_by_freq, "embedding")
     ids = _ids(input, weight.shape[0], "embedding input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
-    return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse)
+    return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse,
+                 scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
 def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = None, norm_type: float = 2,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, per_sample_weights=None,
                   include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
-    """Sum or mean of embedding rows per bag: input (B, L) gives B bags of L ids; a 1-D input with
-    `offsets` (B,) gives bag b = input[offsets[b]:offsets[b+1]]. Empty bags give zeros. With max_norm,
-    the looked-up rows are first renormalised in place, as in `embedding`."""
-    _refuse_frequency_scaling(scale_grad_by_freq, "embedding_bag")
-    for name, given in (("per_sample_weights", per_sample_weights is not None),
-                        ("include_last_offset", bool(include_last_offset)), ("padding_idx", padding_idx is not None)):
-        if given:
-            raise NotImplementedError(f"embedding_bag: {name} is not implemented (got one)")
-    if mode not in ("mean", "sum"):
-        raise ValueError(f"embedding_bag: mode must be 'mean' or 'sum', got {mode!r}")
+    """Sum, mean or max of embedding rows per bag: input (B, L) gives B bags of L ids; a 1-D input with
+    `offsets` (B,) gives bag b = input[offsets[b]:offsets[b+1]] (with include_last_offset, offsets has B + 1
+    entries, the last the number of ids). Empty bags give zeros. per_sample_weights (input's shape, mode
+    "sum" only) scales each row before the sum; ids equal to padding_idx leave their bag (and a mean's
+    count). With max_norm, the looked-up rows are first renormalised in place, as in `embedding`;
+    scale_grad_by_freq divides each row's gradient by its id's count in input (not in mode "max")."""
+    if mode not in ("mean", "sum", "max"):
+        raise ValueError(f"embedding_bag: mode must be 'mean', 'sum' or 'max', got {mode!r}")
+    if mode == "max" and (scale_grad_by_freq or sparse):
+        raise ValueError(f"embedding_bag: mode 'max' supports neither scale_grad_by_freq nor sparse gradients, got "
+                         f"scale_grad_by_freq={scale_grad_by_freq}, sparse={sparse}")
+    if per_sample_weights is not None and mode != "sum":  # (PyTorch's error type)
+        raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported with mode='sum', got "
+                                  f"mode={mode!r}")
     if weight.ndim != 2:
         raise ValueError(f"embedding_bag: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding_bag input")
-    if ids.ndim == 2:
+    samples = _per_sample_weights(per_sample_weights, ids.shape, weight.dtype)
+    if padding_idx is not None:
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise IndexError(f"embedding_bag: padding_idx must be in [{-weight.shape[0]}, {weight.shape[0] - 1}] "
+                             f"(the number of embeddings), got {padding_idx}")
+        padding_idx %= weight.shape[0]
+    ids, offset_array = _bags(ids, offsets, include_last_offset, weight.shape[0])
+    _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")  # (the padding rows too, as PyTorch)
+    if padding_idx is not None:
+        ids, offset_array, samples = _without_padding(ids, offset_array, samples, padding_idx, weight.shape[0])
+    mark_passed(offset_array, ("offsets", ids.size))  # (_bags refused empty offsets for ids)
+    ids, offset_array = Tensor._wrap(ids, False, None), Tensor._wrap(offset_array, False, None)
+    if samples is not None:
+        return apply(ops.WeightedEmbeddingBag, weight, ids, offset_array, samples, sparse=sparse,
+                     scale_grad_by_freq=bool(scale_grad_by_freq))
+    if mode == "max":
+        return apply(ops.EmbeddingBagMax, weight, ids, offset_array)
+    return apply(ops.EmbeddingBag, weight, ids, offset_array, mode=mode, sparse=sparse,
+                 scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _per_sample_weights(per_sample_weights, ids_shape: tuple, dtype: np.dtype) -> Tensor | None:
+    """embedding_bag's per_sample_weights as a flat tensor of the weight's dtype (a tensor keeps its graph)."""
+    if per_sample_weights is None:
+        return None
+    samples = _as_tensor(per_sample_weights)
+    if samples.shape != ids_shape:
+        raise ValueError(f"embedding_bag: per_sample_weights must have the input's shape {ids_shape}, got shape "
+                         f"{samples.shape}")
+    if samples.dtype != dtype:  # (PyTorch raises too: no silent promotion)
+        raise TypeError(f"embedding_bag: per_sample_weights must have the weight's dtype {dtype}, got dtype "
+                        f"{samples.dtype}")
+    return samples.reshape(-1)
+
+
+def _bags(ids: np.ndarray, offsets, include_last_offset: bool, num_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """embedding_bag's input as flat ids and the start of each bag (int64, checked)."""
+    if ids.ndim == 2:  # B bags of L ids; include_last_offset does not apply (as PyTorch)
         if offsets is not None:
             raise ValueError("embedding_bag: offsets must be None when input is 2-D (B, L)")
         if ids.shape[1] == 0:  # (PyTorch raises too; empty bags are spelled with a 1-D input and offsets)
             raise ValueError(f"embedding_bag: a 2-D input needs bags of at least one id, got shape {ids.shape}")
         offset_array = np.arange(0, ids.size, ids.shape[1], dtype=np.int64)
-        ids = mark_passed(ids.reshape(-1), ("index", weight.shape[0], None))
-    elif ids.ndim == 1:
-        if offsets is None:
-            raise ValueError("embedding_bag: a 1-D input needs offsets (the start of each bag)")
-        source = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
-        if source.dtype.kind not in "iu":  # a float offset would be truncated to a different bag boundary
-            raise TypeError(f"embedding_bag: offsets must be integers (int64 or int32), got dtype {source.dtype}")
-        offset_array = np.ascontiguousarray(source, dtype=np.int64)
-        if np.may_share_memory(offset_array, source):  # the caller's memory may change before backward
-            offset_array = offset_array.copy()
-        if offset_array.ndim != 1 or (offset_array.size and (offset_array[0] != 0 or offset_array[-1] > ids.size
-                                                             or first_out_of_order(offset_array, False) >= 0)):
-            raise ValueError(f"embedding_bag: offsets must be 1-D, start at 0, not decrease and stay <= {ids.size} "
-                             f"(the number of ids), got {offset_array.tolist()[:10]}")
-    else:
+        return mark_passed(ids.reshape(-1), ("index", num_rows, None)), offset_array
+    if ids.ndim != 1:
         raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D, got shape {ids.shape}")
-    if offset_array.size:  # the kernels' check refuses empty offsets when there are ids; this one does not
-        mark_passed(offset_array, ("offsets", ids.size))
-    _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")
-    return apply(ops.EmbeddingBag, weight, Tensor._wrap(ids, False, None), Tensor._wrap(offset_array, False, None),
-                 mode=mode, sparse=sparse)
+    if offsets is None:
+        raise ValueError("embedding_bag: a 1-D input needs offsets (the start of each bag)")
+    source = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
+    if source.dtype.kind not in "iu":  # a float offset would be truncated to a different bag boundary
+        raise TypeError(f"embedding_bag: offsets must be integers (int64 or int32), got dtype {source.dtype}")
+    offset_array = np.ascontiguousarray(source, dtype=np.int64)
+    if np.may_share_memory(offset_array, source):  # the caller's memory may change before backward
+        offset_array = offset_array.copy()
+    if offset_array.ndim != 1 or (offset_array.size and (offset_array[0] != 0 or offset_array[-1] > ids.size
+                                                         or first_out_of_order(offset_array, False) >= 0)):
+        raise ValueError(f"embedding_bag: offsets must be 1-D, start at 0, not decrease and stay <= {ids.size} "
+                         f"(the number of ids), got {offset_array.tolist()[:10]}")
+    if include_last_offset:
+        # PyTorch's CPU kernel would put ids past the last offset into the last bag, its documentation and
+        # other devices into none: refused rather than choosing
+        if offset_array.size == 0 or offset_array[-1] != ids.size:
+            raise ValueError(f"embedding_bag: with include_last_offset=True, offsets needs at least one entry and "
+                             f"its last must be the number of ids ({ids.size}), got {offset_array.tolist()[-10:]}")
+        return ids, offset_array[:-1]
+    if offset_array.size == 0 and ids.size:  # (PyTorch crashes here)
+        raise ValueError(f"embedding_bag: offsets is empty, but input has {ids.size} ids to put in bags")
+    return ids, offset_array
+
+
+def _without_padding(ids: np.ndarray, offsets: np.ndarray, samples: Tensor | None, padding_idx: int,
+                     num_rows: int) -> tuple[np.ndarray, np.ndarray, Tensor | None]:
+    """The bags with every id equal to padding_idx taken out (so an all-padding bag is empty and gives 0),
+    and the per-sample weights that go with the ids kept (their gradient at the padding positions is 0)."""
+    keep = ids != padding_idx
+    if keep.all():
+        return ids, offsets, samples
+    kept_before = np.concatenate(([0], np.cumsum(keep)))  # ids kept before each position
+    kept = np.flatnonzero(keep)
+    return (mark_passed(ids[kept], ("index", num_rows, None)), kept_before[offsets],
+            None if samples is None else samples[Tensor._wrap(kept, False, None)])
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:

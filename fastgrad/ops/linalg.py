@@ -50,8 +50,9 @@ class Linear(Op):
         x2, weight, x_shape = ctx.saved
         inputs = ctx.inputs
         need_bias = len(inputs) > 2 and inputs[2].requires_grad
-        g_x, g_w, g_b = K.linear_backward(x2, weight, np.ascontiguousarray(g.reshape(-1, weight.shape[0])),
-                                          inputs[0].requires_grad, inputs[1].requires_grad, need_bias)
+        g_rows = g.reshape(x2.shape[0], weight.shape[0])  # (not -1: ambiguous with 0 output features)
+        g_x, g_w, g_b = K.linear_backward(x2, weight, np.ascontiguousarray(g_rows), inputs[0].requires_grad,
+                                          inputs[1].requires_grad, need_bias)
         return (None if g_x is None else g_x.reshape(x_shape)), g_w, g_b
 
 

@@ -309,21 +309,33 @@ def _weight_grad(ctx, result, num_rows: int):
     return result
 
 
+def _scaled_by_frequency(dense, ids: np.ndarray, what: str) -> np.ndarray:
+    """scale_grad_by_freq: each row's gradient divided by how often its id occurs in the mini-batch (every
+    contribution to row r is divided by the same count, so the summed row can be divided once)."""
+    if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
+        raise RuntimeError(f"{what}: scale_grad_by_freq=True is not supported with sparse gradients")
+    counts = np.bincount(ids, minlength=dense.shape[0])
+    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
+    return dense
+
+
 class Embedding(Op):
     """weight[ids]: a row lookup; the backward scatter-adds g into the rows that were looked up, as a
     row-sparse gradient when `sparse` (no dense V x d array) or a dense one otherwise."""
 
     saves_inputs = False
 
-    def forward(ctx, K, weight, ids, padding_idx, sparse):
-        ctx.saved = (ids, weight.shape[0], padding_idx, sparse and ctx.inputs[0]._node is None)
+    def forward(ctx, K, weight, ids, padding_idx, sparse, scale_grad_by_freq=False):
+        ctx.saved = (ids, weight.shape[0], padding_idx, sparse and ctx.inputs[0]._node is None, scale_grad_by_freq)
         return K.embedding(weight, ids)
 
     def backward(ctx, K, g):
-        ids, num_rows, padding_idx, sparse = ctx.saved
+        ids, num_rows, padding_idx, sparse, scale_grad_by_freq = ctx.saved
         dim = g.shape[-1]
         result = K.embedding_backward(ids, np.ascontiguousarray(g.reshape(-1, dim)), num_rows,
                                       -1 if padding_idx is None else padding_idx, sparse)
+        if scale_grad_by_freq:
+            result = _scaled_by_frequency(result, ids.reshape(-1), "embedding")
         return _weight_grad(ctx, result, num_rows), None
 
 
@@ -333,14 +345,54 @@ class EmbeddingBag(Op):
 
     saves_inputs = False
 
-    def forward(ctx, K, weight, ids, offsets, mode, sparse):
-        ctx.saved = (ids, offsets, mode, weight.shape[0], sparse and ctx.inputs[0]._node is None)
+    def forward(ctx, K, weight, ids, offsets, mode, sparse, scale_grad_by_freq=False):
+        ctx.saved = (ids, offsets, mode, weight.shape[0], sparse and ctx.inputs[0]._node is None, scale_grad_by_freq)
         return K.embedding_bag(weight, ids, offsets, mode)
 
     def backward(ctx, K, g):
-        ids, offsets, mode, num_rows, sparse = ctx.saved
+        ids, offsets, mode, num_rows, sparse, scale_grad_by_freq = ctx.saved
         result = K.embedding_bag_backward(ids, offsets, np.ascontiguousarray(g), mode, num_rows, sparse)
+        if scale_grad_by_freq:
+            result = _scaled_by_frequency(result, ids, "embedding_bag")
         return _weight_grad(ctx, result, num_rows), None, None
+
+
+class WeightedEmbeddingBag(Op):
+    """Sum of looked-up rows per bag, row k scaled by per_sample_weights[k]; differentiable w.r.t. the
+    weight (each id's row receives its bag's gradient times its weight) and per_sample_weights (the dot
+    product of its bag's gradient with its row)."""
+
+    def forward(ctx, K, weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq):
+        need_sample_grad = ctx.inputs[3].requires_grad
+        if not need_sample_grad:  # the weight's values are read only for per_sample_weights' gradient
+            ctx.mark_unsaved(0)
+        ctx.saved = (weight, ids, offsets, per_sample_weights, sparse and ctx.inputs[0]._node is None,
+                     scale_grad_by_freq, need_sample_grad)
+        return K.embedding_bag_weighted(weight, ids, offsets, per_sample_weights)
+
+    def backward(ctx, K, g):
+        weight, ids, offsets, per_sample_weights, sparse, scale_grad_by_freq, need_sample_grad = ctx.saved
+        weight_grad, sample_grad = K.embedding_bag_weighted_backward(weight, ids, offsets, per_sample_weights,
+                                                                     np.ascontiguousarray(g), sparse, need_sample_grad)
+        if scale_grad_by_freq:
+            weight_grad = _scaled_by_frequency(weight_grad, ids, "embedding_bag")
+        return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad
+
+
+class EmbeddingBagMax(Op):
+    """Per bag and dimension, the largest value among the bag's rows; the gradient goes to the one
+    element it came from (an empty bag gives 0 and sends none). Dense gradients only, as in PyTorch."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, weight, ids, offsets):
+        out, positions = K.embedding_bag_max(weight, ids, offsets)
+        ctx.saved = (ids, positions, weight.shape[0])
+        return out
+
+    def backward(ctx, K, g):
+        ids, positions, num_rows = ctx.saved
+        return K.embedding_bag_max_backward(ids, positions, np.ascontiguousarray(g), num_rows), None, None
 
 
 # -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------

@@ -224,3 +224,10 @@ def test_engine_on_python_backend_matches_numpy_backend():
     for name, grad in numpy_grads.items():
         assert np.abs(grad).sum() > 0, name  # every parameter actually receives a gradient
         np.testing.assert_allclose(loop_grads[name], grad, **TOL, err_msg=name)
+
+
+def test_linear_backward_with_no_output_features():
+    """g (N, 0): dx is zeros of x's shape (the transposed-list columns of an empty weight keep their count)."""
+    x, weight, g = np.ones((3, 2)), np.zeros((0, 2)), np.zeros((3, 0))
+    gx, gw, gb = loops.linear_backward(x, weight, g, True, True, True)
+    assert gx.shape == (3, 2) and not gx.any() and gw.shape == (0, 2) and gb.shape == (0,)

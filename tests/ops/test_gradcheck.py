@@ -164,6 +164,30 @@ def test_embeddings(backend_name, sparse, num, dim, seed):
         check(backend_name, lambda w: F.embedding_bag(ids, w, mode=mode, sparse=sparse), weight)
 
 
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@SETTINGS
+@given(num=st.integers(1, 6), dim=st.integers(1, 3), lengths=st.lists(st.integers(0, 4), min_size=1, max_size=4),
+       seed=st.integers(0, 2**16), padding=st.booleans(), data=st.data())
+def test_embedding_bag_options(backend_name, num, dim, lengths, seed, padding, data):
+    """max (gradient to each bag's largest element), per_sample_weights (w.r.t. the weight and the sample
+    weights), padding_idx and include_last_offset, on bags of random lengths (empty ones too).
+    (scale_grad_by_freq is no derivative by design: tests/nn/test_embedding_bag.py checks it.)"""
+    rng = np.random.default_rng(seed)
+    weight = leaf((num, dim), seed)
+    ids = fastgrad.tensor(rng.integers(0, num, size=sum(lengths)))
+    offsets = fastgrad.tensor(np.cumsum([0] + lengths))  # the number of ids last: for include_last_offset
+    samples = leaf((sum(lengths),), seed + 1)
+    padding_idx = data.draw(st.integers(-num, num - 1)) if padding else None
+    options = dict(offsets=offsets, include_last_offset=True, padding_idx=padding_idx)
+    check(backend_name, lambda w: F.embedding_bag(ids, w, mode="max", **options), weight)
+    check(backend_name, lambda w, s: F.embedding_bag(ids, w, mode="sum", per_sample_weights=s, **options),
+          weight, samples)
+    check(backend_name, lambda w: F.embedding_bag(ids, w, mode="mean", **options), weight)
+    grid = fastgrad.tensor(rng.integers(0, num, size=(2, 3)))
+    check(backend_name, lambda w, s: F.embedding_bag(grid, w, mode="sum", per_sample_weights=s,
+                                                     padding_idx=padding_idx), weight, leaf((2, 3), seed + 2))
+
+
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 @pytest.mark.parametrize("reverse", [False, True])

@@ -92,3 +92,11 @@ def test_meshgrid_results_are_expanded_views_of_the_inputs():
     gx, gy = fastgrad.meshgrid(x, y, indexing="xy")
     assert gx.shape == gy.shape == (2, 3)
     assert np.shares_memory(gx.numpy(), x.numpy())
+
+
+def test_linear_with_no_output_features_backpropagates_zeros():
+    """(N, 0) outputs: the gradient reshape must not guess the row count from 0 values."""
+    x = fastgrad.ones(3, 2, requires_grad=True)
+    weight = fastgrad.zeros(0, 2, requires_grad=True)
+    fastgrad.nn.functional.linear(x, weight).sum().backward()
+    assert x.grad.shape == (3, 2) and not x.grad.numpy().any() and weight.grad.shape == (0, 2)

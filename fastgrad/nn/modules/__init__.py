@@ -3,6 +3,7 @@ from fastgrad.nn.modules.activation import (CELU, ELU, GELU, GLU, Hardshrink, Ha
                                             LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, SELU,
                                             Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus, Softshrink,
                                             Softsign, Tanh, Tanhshrink, Threshold)
+from fastgrad.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
 from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from fastgrad.nn.modules.conv import Conv1d, Conv2d
@@ -29,7 +30,7 @@ from fastgrad.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, 
 from fastgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                              TransformerEncoder, TransformerEncoderLayer)
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
            "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Bilinear", "CELU", "CircularPad1d",
            "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "Conv1d", "Conv2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d",

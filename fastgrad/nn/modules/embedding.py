@@ -1,4 +1,4 @@
-"""Embedding (a lookup table of rows) and EmbeddingBag (sum or mean of rows per bag)."""
+"""Embedding (a lookup table of rows) and EmbeddingBag (sum, mean or max of rows per bag)."""
 from __future__ import annotations
 
 import numpy as np
@@ -82,30 +82,33 @@ class Embedding(Module):
             text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return text + (", sparse=True" if self.sparse else "")
 
 
 class EmbeddingBag(Module):
-    """Sum or mean of the rows of each bag, without materialising the per-id vectors: input (B, L)
-    is B bags of L ids, or a 1-D input is cut into bags at `offsets`."""
+    """Sum, mean or max of the rows of each bag, without materialising the per-id vectors: input (B, L)
+    is B bags of L ids, or a 1-D input is cut into bags at `offsets` (see F.embedding_bag). The padding
+    row is initialised to zero; ids equal to padding_idx are left out of their bags."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
                  include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None) -> None:
         super().__init__()
         check_device("EmbeddingBag", device)
-        if mode not in ("mean", "sum"):
-            raise ValueError(f"EmbeddingBag: mode must be 'mean' or 'sum', got {mode!r}")
+        if mode not in ("mean", "sum", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'mean', 'sum' or 'max', got {mode!r}")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse = mode, sparse
-        self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
+        self.include_last_offset = include_last_offset
+        self.padding_idx = _padding_index(padding_idx, num_embeddings)
         self.weight, is_new = _weight_of(num_embeddings, embedding_dim, _weight, dtype)
         if is_new:
             self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
+    reset_parameters = Embedding.reset_parameters
 
     def forward(self, input, offsets=None, per_sample_weights=None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
@@ -115,6 +118,8 @@ class EmbeddingBag(Module):
     def from_pretrained(cls, embeddings, freeze: bool = True, max_norm: float | None = None, norm_type: float = 2.0,
                         scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
                         include_last_offset: bool = False, padding_idx: int | None = None) -> "EmbeddingBag":
+        """An EmbeddingBag whose weight shares the memory of `embeddings` (2-D), frozen unless freeze=False;
+        the padding row keeps its values, as in PyTorch."""
         weight = _pretrained_weight(embeddings, freeze)
         return cls(weight.shape[0], weight.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                    _weight=weight, include_last_offset=include_last_offset, padding_idx=padding_idx)
@@ -125,7 +130,10 @@ class EmbeddingBag(Module):
             text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
-        return text + f", mode={self.mode!r}" + (", sparse=True" if self.sparse else "")
+        if self.scale_grad_by_freq:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        text += f", mode={self.mode!r}"
+        return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
 
 
 def _pretrained_weight(embeddings, freeze: bool) -> Parameter:
