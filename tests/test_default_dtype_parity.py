@@ -135,6 +135,8 @@ LAYERS = {
     "Conv2d": lambda nn: nn.Conv2d(2, 3, 3),
     "PReLU": lambda nn: nn.PReLU(),
     "MultiheadAttention": lambda nn: nn.MultiheadAttention(4, 2),
+    "TransformerDecoderLayer": lambda nn: nn.TransformerDecoderLayer(4, 2, dim_feedforward=8),
+    "AdaptiveLogSoftmaxWithLoss": lambda nn: nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6]),
 }
 
 
