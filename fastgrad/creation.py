@@ -21,7 +21,7 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
     array = np.array(data._data if isinstance(data, Tensor) else data)
     if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
         dtype = get_default_dtype() if array.dtype.kind == "f" else int64
-    return Tensor(array, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._from_data(array, dtype=dtype, requires_grad=requires_grad)
 
 
 def _has_own_dtype(data) -> bool:
@@ -53,7 +53,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(fill, size, dtype, requires_grad) -> Tensor:
-    return Tensor(fill(size_arg(size), dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
+    return Tensor._from_data(fill(size_arg(size), dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -76,17 +76,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
         numbers = (bool, int, float, np.bool_, np.integer, np.floating)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
-    return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("zeros_like", device)
-    return Tensor(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    return Tensor._from_data(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype),
+                             requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("ones_like", device)
-    return Tensor(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    return Tensor._from_data(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -96,7 +97,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if dtype is None:
         is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
         dtype = get_default_dtype() if is_float else int64
-    return Tensor(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor._from_data(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
 def _floating(name: str, dtype) -> np.dtype:
@@ -111,14 +112,14 @@ def _floating(name: str, dtype) -> np.dtype:
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1) from fastgrad's seeded generator (or `generator`)."""
     check_device("rand", device)
-    return Tensor(rng_of(generator).random(size_arg(size)), dtype=_floating("rand", dtype),
+    return Tensor._from_data(rng_of(generator).random(size_arg(size)), dtype=_floating("rand", dtype),
                   requires_grad=requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal from fastgrad's seeded generator (or `generator`)."""
     check_device("randn", device)
-    return Tensor(rng_of(generator).standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
+    return Tensor._from_data(rng_of(generator).standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
                   requires_grad=requires_grad)
 
 
@@ -135,7 +136,7 @@ def _integers(name: str, low, high, shape: tuple, dtype: np.dtype, generator, re
         if low < smallest or high - 1 > largest:
             raise ValueError(f"{name}: [{low}, {high}) does not fit dtype {dtype} (range [{smallest}, {largest}])")
     values = rng_of(generator).integers(low, high, shape)
-    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    return Tensor._from_data(values.astype(dtype), requires_grad=requires_grad)
 
 
 def randint(low: int, high=None, size=(), *, generator=None, dtype=None, device=None,
@@ -180,13 +181,14 @@ def randperm(n: int, *, dtype=int64, generator=None, device=None, requires_grad:
     largest = np.iinfo(dtype).max if dtype.kind != "f" else 2 ** (np.finfo(dtype).nmant + 1)  # exact integers
     if n - 1 > largest:
         raise ValueError(f"randperm: n={n} is too large for dtype {dtype} (its largest exact value is {largest})")
-    return Tensor(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
+    return Tensor._from_data(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
     check_device("full_like", device)
-    return Tensor(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    return Tensor._from_data(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype),
+                             requires_grad=requires_grad)
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -195,7 +197,7 @@ def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) 
 
 
 def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tensor:
-    return Tensor(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
+    return Tensor._from_data(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -227,7 +229,8 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
         step, index = (end - start) / (steps - 1), np.arange(steps)
         values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
     dtype = dtype_or_default(dtype)
-    return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._from_data(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype,
+                             requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -238,7 +241,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bo
     for name, value in (("n", n), ("m", m)):
         if value < 0:
             raise ValueError(f"eye: {name} must be >= 0, got {value}")
-    return Tensor(np.eye(n, m, dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
+    return Tensor._from_data(np.eye(n, m, dtype=dtype_or_default(dtype)), requires_grad=requires_grad)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=int64, device=None) -> Tensor:
@@ -261,7 +264,7 @@ def _triangle_indices(name: str, indices, row, col, offset, dtype, device) -> Te
     dtype = as_dtype(dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"{name}: dtype must be an integer dtype, got {dtype}")
-    return Tensor(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))
+    return Tensor._from_data(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))
 
 
 def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None,
@@ -274,7 +277,8 @@ def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None
     with np.errstate(invalid="ignore", over="ignore"):  # a negative base to a fractional power is NaN, as PyTorch
         values = np.power(base, exponents)
     dtype = dtype_or_default(dtype)
-    return Tensor(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._from_data(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype,
+                             requires_grad=requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -308,7 +312,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise ValueError(f"normal: std must be non-negative, got {np.asarray(std_values)[outside].flat[0]}")
     draws = rng_of(generator).standard_normal(shape) * std_values + mean_values
     if not any(t.requires_grad for t in tensors) or not is_grad_enabled():
-        return Tensor(draws, dtype=dtype, requires_grad=requires_grad)
+        return Tensor._from_data(draws, dtype=dtype, requires_grad=requires_grad)
     # Recorded as PyTorch records it: a node whose gradient for mean and std is zero. The sum only carries
     # both (and the broadcast shape) into the graph; RandomFill gives the draws and sends back zeros.
     carrier = (mean + std).to(dtype)

@@ -22,7 +22,7 @@ def _as_tensor(x, like: Tensor | None = None) -> Tensor:
     backward may read it after the caller has changed it)."""
     if isinstance(x, Tensor):
         return x
-    return like._operand(x) if like is not None else Tensor(np.array(x) if isinstance(x, np.ndarray) else x)
+    return like._operand(x) if like is not None else Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
 
 
 def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
@@ -458,7 +458,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
         if input.ndim != 1 or input.dtype.kind not in "iu":
             raise ValueError(f"repeat_interleave: without repeats, input must be a 1-D integer tensor of counts, got "
                              f"shape {input.shape} and dtype {input.dtype}")
-        return Tensor(np.arange(input.shape[0])).repeat_interleave(input, output_size=output_size)
+        return Tensor._from_data(np.arange(input.shape[0])).repeat_interleave(input, output_size=output_size)
     return input.repeat_interleave(repeats, dim, output_size=output_size)
 
 

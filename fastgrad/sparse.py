@@ -36,7 +36,7 @@ class SparseRowGrad:
     def to_dense(self):
         from fastgrad.tensor import Tensor
 
-        return Tensor(self.to_dense_array())
+        return Tensor._from_data(self.to_dense_array())
 
     def __add__(self, other):
         """Sparse + sparse stays sparse (rows concatenated); sparse + dense array is dense."""

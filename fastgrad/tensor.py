@@ -128,6 +128,27 @@ def _bool_method(ufunc, operator: bool = False):
     return method
 
 
+def _legacy_constructor_data(args: tuple):
+    """What `Tensor(*args)` holds, as torch.Tensor(*args) reads its arguments."""
+    if not args:
+        return np.zeros(0, dtype=get_default_dtype())
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]
+    sizes = legacy_sizes(args)
+    if sizes is not None:
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"Tensor(): sizes must be non-negative, got {list(sizes)}")
+        return np.zeros(sizes, dtype=get_default_dtype())
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+        array = np.asarray(args[0])
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor(): data must hold numbers or bools, got dtype {array.dtype}")
+        return array.astype(get_default_dtype(), copy=False)
+    raise TypeError("Tensor(): expected no argument, sizes (ints), a sequence, an array or a tensor, as "
+                    f"torch.Tensor(); got ({', '.join(type(a).__name__ for a in args)}); for a number use "
+                    "fastgrad.tensor(value)")
+
+
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
@@ -140,7 +161,36 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
-    def __init__(self, data: Any, dtype=None, requires_grad: bool = False):
+    def __init__(self, *args, **kwargs):
+        """PyTorch's legacy constructor, `torch.Tensor(...)`: no argument, an empty tensor; sizes (ints or a
+        Size), a tensor of that shape (zero-filled; PyTorch leaves it uninitialized); a sequence or an array,
+        its values in the default float dtype (an array already of that dtype shares its memory); a tensor,
+        a new handle on it. Like PyTorch's, it takes no dtype or requires_grad (use `fastgrad.tensor`)."""
+        if kwargs:
+            raise TypeError(f"Tensor(): takes no keyword arguments, as torch.Tensor() (got {sorted(kwargs)}); "
+                            f"use fastgrad.tensor(data, dtype=..., requires_grad=...)")
+        data = _legacy_constructor_data(args)
+        if not isinstance(data, Tensor):
+            self._init_from(data, None, False)
+            return
+        if data.requires_grad and GRAD_MODE.enabled:  # (PyTorch's is a differentiable alias, a view)
+            raise TypeError("Tensor(t) of a tensor that requires grad is not supported in fastgrad (it would "
+                            "cut the gradient); use t itself or t.view_as(t)")
+        alias = data._alias()
+        self._init_from(alias._data, None, False)
+        self._counter = alias._counter
+        if hasattr(alias, "_storage"):
+            self._storage = alias._storage
+
+    @classmethod
+    def _from_data(cls, data: Any, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """fastgrad's own constructor: an array keeps its dtype and memory, a tensor's array likewise, Python
+        floats take the default float dtype; `dtype` converts."""
+        t = object.__new__(cls)
+        t._init_from(data, dtype, requires_grad)
+        return t
+
+    def _init_from(self, data: Any, dtype, requires_grad: bool) -> None:
         array = data._data if isinstance(data, Tensor) else np.asarray(data)
         if dtype is not None:
             array = array.astype(as_dtype(dtype), copy=False)
@@ -706,7 +756,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
         check_device("new_tensor", device)
-        return Tensor(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
+        return Tensor._from_data(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
                       requires_grad=requires_grad)
 
     def new(self, *args, device=None) -> "Tensor":
@@ -728,17 +778,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_zeros", device)
-        return Tensor(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
+        return Tensor._from_data(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
                       requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_ones", device)
-        return Tensor(np.ones(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
+        return Tensor._from_data(np.ones(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
                       requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_full", device)
-        return Tensor(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
+        return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
                       requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":

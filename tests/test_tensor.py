@@ -1,4 +1,6 @@
 """The Tensor API: creation, dtypes and promotion, conversions, conveniences, in-place idioms."""
+import re
+
 import numpy as np
 import pytest
 
@@ -174,3 +176,40 @@ def test_deepcopy_copies_leaves_and_keeps_views_of_one_memory_together():
     assert copied.requires_grad and copied.grad.tolist() == [3.0, 3.0] and copied.grad is not leaf.grad
     with pytest.raises(RuntimeError, match="only leaf tensors"):
         copy.deepcopy(leaf * 2)
+
+
+def test_legacy_constructor_reads_its_arguments_as_torch_tensor():
+    assert fastgrad.Tensor(2, 3).shape == (2, 3) and fastgrad.Tensor(2, 3).dtype == fastgrad.float32
+    assert fastgrad.Tensor().shape == (0,)
+    assert fastgrad.Tensor([1, 2]).dtype == fastgrad.float32  # (was int64: the values' own dtype)
+    assert fastgrad.Tensor(np.array([1.5])).dtype == fastgrad.float32
+    fastgrad.set_default_dtype(fastgrad.float64)
+    assert fastgrad.Tensor([1, 2]).dtype == fastgrad.float64 and fastgrad.Tensor(3).dtype == fastgrad.float64
+    layer_weight = fastgrad.nn.Parameter(fastgrad.Tensor(4, 3))  # the classic idiom, then an init
+    fastgrad.nn.init.uniform_(layer_weight, -0.1, 0.1)
+    assert layer_weight.shape == (4, 3) and layer_weight.requires_grad
+
+
+@pytest.mark.parametrize("args,kwargs,error,message", [
+    ((2.5,), {}, TypeError, "got (float)"),
+    ((2, 3.0), {}, TypeError, "got (int, float)"),
+    ((["a"],), {}, TypeError, "got dtype <U1"),
+    ((-1, 2), {}, RuntimeError, "non-negative, got [-1, 2]"),
+    (([1.0],), {"dtype": fastgrad.float64}, TypeError, "no keyword arguments"),
+    (([1.0],), {"requires_grad": True}, TypeError, "fastgrad.tensor(data, dtype=..., requires_grad=...)"),
+])
+def test_legacy_constructor_names_what_it_refuses(args, kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        fastgrad.Tensor(*args, **kwargs)
+
+
+def test_legacy_constructor_of_a_tensor_is_an_alias_and_never_cuts_a_gradient():
+    t = fastgrad.tensor([1.0, 2.0])
+    alias = fastgrad.Tensor(t)
+    alias.add_(1)
+    assert t.tolist() == [2.0, 3.0] and t._version == alias._version == 1
+    x = fastgrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="requires grad"):
+        fastgrad.Tensor(x)
+    with fastgrad.no_grad():
+        assert not fastgrad.Tensor(x).requires_grad

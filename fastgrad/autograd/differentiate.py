@@ -55,7 +55,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             if not allow_unused:
                 raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the "
                                    "graph; pass allow_unused=True if this is expected")
-            results.append(graph.Tensor(np.zeros_like(t._data)) if materialize_grads else None)
+            results.append(graph.Tensor._from_data(np.zeros_like(t._data)) if materialize_grads else None)
         elif getattr(array, "is_sparse", False):
             results.append(array)
         else:  # a fresh array: the graph or the caller may hold the one the walk produced

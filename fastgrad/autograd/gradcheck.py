@@ -62,7 +62,7 @@ def _compare(checked, outputs, projections, projected_loss, eps: float, atol: fl
     total = None
     for o, v in zip(graph_outputs, projections):
         if o.requires_grad:
-            term = (o * Tensor(v)).sum()
+            term = (o * Tensor._from_data(v)).sum()
             total = term if total is None else total + term
     if total is None:
         raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")

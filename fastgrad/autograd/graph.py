@@ -483,7 +483,7 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     current = leaf._grad
     if isinstance(grad, SparseRowGrad):
         total = grad if current is None else _accumulate(current if current.is_sparse else current._data, grad)
-        leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor(total)
+        leaf._grad = total if isinstance(total, SparseRowGrad) else Tensor._from_data(total)
         return
     # (its dtype is the leaf's: the walk validated it, and hooks must keep it)
     if current is None:
@@ -494,6 +494,6 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
         handed_to_leaves.add(id(grad))
         leaf._grad = Tensor._wrap(grad, False, None)
     elif current.is_sparse:
-        leaf._grad = Tensor(current + grad)
+        leaf._grad = Tensor._from_data(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
         current._data = current._data + grad

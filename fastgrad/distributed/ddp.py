@@ -180,7 +180,7 @@ class DistributedDataParallel(Module):
                 if param.requires_grad and id(param) not in reached:
                     self._locally_unused.add(id(param))
                     if param.grad is None:
-                        param.grad = Tensor(np.zeros_like(param._data))
+                        param.grad = Tensor._from_data(np.zeros_like(param._data))
                         self._zero_filled.add(id(param))
                     self._gradient_ready(param)
         return output

@@ -70,4 +70,4 @@ class Bernoulli(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         given = self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-        return self._enumerated(Tensor(np.arange(2, dtype=given.dtype)), expand)
+        return self._enumerated(Tensor._from_data(np.arange(2, dtype=given.dtype)), expand)

@@ -64,7 +64,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
+        return Tensor._from_data(np.full(self.batch_shape, np.nan, dtype=self.probs.dtype))
 
     @property
     def mode(self) -> Tensor:
@@ -95,7 +95,7 @@ class Categorical(Distribution):
         return -(self.logits.clamp(min=smallest) * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        return self._enumerated(Tensor(np.arange(self._num_events, dtype=np.int64)), expand)
+        return self._enumerated(Tensor._from_data(np.arange(self._num_events, dtype=np.int64)), expand)
 
 
 class CategoricalVectors(Distribution):

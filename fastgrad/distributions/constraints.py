@@ -25,7 +25,7 @@ class Constraint:
     event_dim = 0
 
     def check(self, value) -> Tensor:
-        return Tensor(np.asarray(self._holds(_array(value))))
+        return Tensor._from_data(np.asarray(self._holds(_array(value))))
 
     def _holds(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -169,7 +169,7 @@ class IndependentConstraint(Constraint):
         ndims = self.reinterpreted_batch_ndims
         if holds.ndim < ndims:
             raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {_array(value).ndim}")
-        return Tensor(np.asarray(holds.reshape(holds.shape[:holds.ndim - ndims] + (-1,)).all(-1)))
+        return Tensor._from_data(np.asarray(holds.reshape(holds.shape[:holds.ndim - ndims] + (-1,)).all(-1)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"

@@ -51,7 +51,7 @@ class Multinomial(CategoricalVectors):
         offsets = np.arange(columns) * categories
         counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(),
                              minlength=columns * categories)
-        return Tensor(counts.reshape(shape).astype(self.probs.dtype))
+        return Tensor._from_data(counts.reshape(shape).astype(self.probs.dtype))
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.probs.dtype)
@@ -65,7 +65,7 @@ class Multinomial(CategoricalVectors):
         logits = logits.masked_fill((counts == 0) & (logits == -np.inf), 0.0)
         counts_array = counts.numpy()
         log_coefficient = log_factorial(counts_array.sum(-1)) - log_factorial(counts_array).sum(-1)
-        return (logits * counts).sum(-1) + Tensor(log_coefficient.astype(logits.dtype))
+        return (logits * counts).sum(-1) + Tensor._from_data(log_coefficient.astype(logits.dtype))
 
     def entropy(self) -> Tensor:
         """n H(categorical) - log n! + sum over categories i and k = 1..n of Binomial(k; n, p_i) log k!,
@@ -73,9 +73,9 @@ class Multinomial(CategoricalVectors):
         n = self.total_count
         counts = np.arange(1, n + 1, dtype=np.float64).reshape((n,) + (1,) * len(self.param_shape))
         probs = clamp_probs(self.probs)
-        log_binomial = (Tensor((log_factorial(n) - log_factorial(counts) - log_factorial(n - counts))
+        log_binomial = (Tensor._from_data((log_factorial(n) - log_factorial(counts) - log_factorial(n - counts))
                                .astype(probs.dtype))
-                        + Tensor(counts.astype(probs.dtype)) * probs.log()
-                        + Tensor((n - counts).astype(probs.dtype)) * (-probs).log1p())
-        weighted = (log_binomial.exp() * Tensor(log_factorial(counts).astype(probs.dtype))).sum((0, -1))
+                        + Tensor._from_data(counts.astype(probs.dtype)) * probs.log()
+                        + Tensor._from_data((n - counts).astype(probs.dtype)) * (-probs).log1p())
+        weighted = (log_binomial.exp() * Tensor._from_data(log_factorial(counts).astype(probs.dtype))).sum((0, -1))
         return n * self._categorical.entropy() - float(log_factorial(n)) + weighted

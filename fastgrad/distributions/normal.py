@@ -38,7 +38,7 @@ class StandardNormalQuantile(Function):
 
     @staticmethod
     def forward(ctx, probability: Tensor) -> Tensor:
-        quantile = Tensor(standard_normal_quantile(probability.numpy()).astype(probability.dtype))
+        quantile = Tensor._from_data(standard_normal_quantile(probability.numpy()).astype(probability.dtype))
         ctx.save_for_backward(quantile)
         return quantile
 

@@ -34,20 +34,20 @@ class OneHotCategorical(CategoricalVectors):
         return self.probs * (1 - self.probs)
 
     def _one_hot(self, ids: Tensor) -> Tensor:
-        return Tensor(np.eye(self.event_shape[0], dtype=self.probs.dtype)[ids.numpy()])
+        return Tensor._from_data(np.eye(self.event_shape[0], dtype=self.probs.dtype)[ids.numpy()])
 
     def sample(self, sample_shape=()) -> Tensor:
         return self._one_hot(self._categorical.sample(sample_shape))
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.probs.dtype)
-        return self._categorical.log_prob(Tensor(value.detach().numpy().argmax(-1)))
+        return self._categorical.log_prob(Tensor._from_data(value.detach().numpy().argmax(-1)))
 
     def entropy(self) -> Tensor:
         return self._categorical.entropy()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        return self._enumerated(Tensor(np.eye(self.event_shape[0], dtype=self.probs.dtype)), expand)
+        return self._enumerated(Tensor._from_data(np.eye(self.event_shape[0], dtype=self.probs.dtype)), expand)
 
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):

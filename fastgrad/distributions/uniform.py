@@ -58,7 +58,7 @@ class Uniform(Distribution):
         value = self._checked(value, self.low.dtype)
         low, high, at = self.low.detach().numpy(), self.high.detach().numpy(), value.detach().numpy()
         outside = np.where((low <= at) & (at < high), 0.0, -np.inf).astype(self.low.dtype)
-        return Tensor(outside) - (self.high - self.low).log()
+        return Tensor._from_data(outside) - (self.high - self.low).log()
 
     def cdf(self, value) -> Tensor:
         value = self._checked(value, self.low.dtype)

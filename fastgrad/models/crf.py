@@ -38,7 +38,7 @@ class LinearChainCRF(nn.Module):
 
     def scores(self) -> tuple[Tensor, Tensor, Tensor]:
         """(start, transitions, end) with the forbidden entries at -inf."""
-        start, transitions, end = (Tensor(mask.astype(p.numpy().dtype)) for mask, p in
+        start, transitions, end = (Tensor._from_data(mask.astype(p.numpy().dtype)) for mask, p in
                                    zip(self._forbidden, (self.start, self.transitions, self.end)))
         return self.start + start, self.transitions + transitions, self.end + end
 
@@ -61,7 +61,7 @@ class LinearChainCRF(nn.Module):
         k = self.num_tags
 
         def picked(scores: Tensor, flat_index: np.ndarray) -> Tensor:  # sum of scores.flat[flat_index]
-            return scores.reshape(-1).index_select(0, Tensor(flat_index)).sum()
+            return scores.reshape(-1).index_select(0, Tensor._from_data(flat_index)).sum()
 
         gold = (picked(emissions, np.arange(len(tags)) * k + tags)
                 + picked(transitions, tags[np.flatnonzero(follows) - 1] * k + tags[follows])

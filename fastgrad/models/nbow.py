@@ -64,7 +64,7 @@ class DAN(nn.Module):
         """Class scores (B, num_classes) for the B bags `ids[offsets[b]:offsets[b+1]]`."""
         if self.training and self.word_dropout > 0:
             ids, offsets = drop_words(ids, offsets, self.word_dropout, GENERATOR.rng)
-        x = self.embedding(Tensor(ids), Tensor(offsets))
+        x = self.embedding(Tensor._from_data(ids), Tensor._from_data(offsets))
         for layer in self.hidden:
             x = F.relu(layer(self.dropout(x)))
         return self.output(self.dropout(x))

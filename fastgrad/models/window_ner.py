@@ -86,11 +86,11 @@ class WindowTagger(nn.Module):
     def forward(self, word_windows: np.ndarray, caps_windows: np.ndarray | None = None) -> Tensor:
         """Tag scores (N, num_tags) for N windows of word ids (and case-pattern ids when the model has caps)."""
         count = len(word_windows)
-        x = self.words(Tensor(word_windows)).reshape(count, -1)
+        x = self.words(Tensor._from_data(word_windows)).reshape(count, -1)
         if self.caps is not None:
             if caps_windows is None:
                 raise ValueError("this model has a caps feature: pass caps_windows with the word windows")
-            x = cat([x, self.caps(Tensor(caps_windows)).reshape(count, -1)], dim=1)
+            x = cat([x, self.caps(Tensor._from_data(caps_windows)).reshape(count, -1)], dim=1)
         h = self.hidden(self.dropout(x))
         h = F.tanh(h) if self.activation == "tanh" else F.relu(h)
         return self.output(self.dropout(h))

@@ -270,7 +270,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
         raise ValueError(f"gumbel_softmax: tau must be a positive finite number, got {tau!r}")
     # -log of an Exponential(1) draw is Gumbel(0, 1); the floor keeps a draw that rounds to 0 from giving inf
     exponential = np.maximum(rng_of(None).standard_exponential(logits.shape), np.finfo(logits.dtype).tiny)
-    soft = ((logits + Tensor(-np.log(exponential).astype(logits.dtype))) / tau).softmax(dim)
+    soft = ((logits + Tensor._from_data(-np.log(exponential).astype(logits.dtype))) / tau).softmax(dim)
     if not hard:
         return soft
     one_hot = soft.new_zeros(soft.shape).scatter(dim, soft.argmax(dim, keepdim=True), 1.0)
@@ -576,7 +576,7 @@ def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *,
     name = "binary_cross_entropy"
     _reduction(reduction)
     _floating(input, name)
-    target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
+    target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     if target.dtype != input.dtype:
@@ -600,7 +600,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
     _reduction(reduction)
-    target = target if isinstance(target, Tensor) else Tensor(np.array(target, dtype=input.dtype))
+    target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     weights = {label: _constant_elementwise_weight(name, label, value, input)
@@ -767,12 +767,12 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
     margins = margin - true_scores + scores
-    terms = where(Tensor(~true_class) & (margins > 0), margins, 0.0)
+    terms = where(Tensor._from_data(~true_class) & (margins > 0), margins, 0.0)
     if p == 2:
         terms = terms * terms
     if weight is not None:
         weight = _class_weight(weight, classes, "multi_margin_loss")
-        terms = terms * weight[Tensor(targets)].to(input.dtype).unsqueeze(1)
+        terms = terms * weight[Tensor._from_data(targets)].to(input.dtype).unsqueeze(1)
     losses = terms.sum(1) / classes
     return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
 
@@ -810,7 +810,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     _reduction(reduction)
     target = _loss_target(name, _floating(input, name), target, warn_on_broadcast=False)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
-        var = Tensor(np.full(input.shape, var, dtype=input.dtype))
+        var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
         raise TypeError(f"{name}: var must be a Tensor or a float, got {type(var).__name__}")
     if var.shape != input.shape:
@@ -823,7 +823,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     if (var._data < 0).any():
         raise ValueError(f"{name}: var has negative entry/entries")
     floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
-    var = var + Tensor(floor.astype(var.dtype))
+    var = var + Tensor._from_data(floor.astype(var.dtype))
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         losses = losses + 0.5 * np.log(2 * np.pi)
@@ -866,12 +866,12 @@ def _masked_dropout(name: str, input: Tensor, p: float, inplace: bool, mask_shap
         return input.mul_(0.0) if inplace else input * 0.0
     kept = rng_of(None).random(mask_shape) >= p
     if not alpha:
-        scale = Tensor(kept.astype(input.dtype) / input.dtype.type(1 - p))
+        scale = Tensor._from_data(kept.astype(input.dtype) / input.dtype.type(1 - p))
         return input.mul_(scale) if inplace else input * scale
     a = ((1 - p) * (1 + p * SELU_SATURATION ** 2)) ** -0.5
     b = -a * SELU_SATURATION * p
-    scale = Tensor((kept * a).astype(input.dtype))
-    shift = Tensor(np.where(kept, b, a * SELU_SATURATION + b).astype(input.dtype))
+    scale = Tensor._from_data((kept * a).astype(input.dtype))
+    shift = Tensor._from_data(np.where(kept, b, a * SELU_SATURATION + b).astype(input.dtype))
     return input.mul_(scale).add_(shift) if inplace else input * scale + shift
 
 
@@ -1382,7 +1382,7 @@ def _within_lengths(run, input: Tensor, lengths: np.ndarray | None, reverse: boo
         states = run(input[time, batch], False)[..., time, batch, :]
     else:
         states = run(input, False)
-    return states.masked_fill(Tensor(~valid[:, :, None]), 0.0)
+    return states.masked_fill(Tensor._from_data(~valid[:, :, None]), 0.0)
 
 
 def _final_states(states: Tensor, reverse: bool, lengths: np.ndarray | None) -> Tensor:
@@ -1492,7 +1492,7 @@ def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: in
         before, after = per_dim[dim]
         if before or after:
             index = _PAD_INDEX[mode](input.shape[dim], before, after, dim)
-            out = out.index_select(dim, Tensor(index))
+            out = out.index_select(dim, Tensor._from_data(index))
     return out
 
 
@@ -1728,7 +1728,7 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
         starts = np.arange(g["counts"][axis]) * g["stride"][axis] - g["padding"][axis]
         starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
         coordinates.append(starts + offsets[axis] * g["dilation"][axis])
-    return values, Tensor(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
+    return values, Tensor._from_data(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
 
 
 def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, ceil_mode: bool,
@@ -1747,7 +1747,7 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
             if not count_include_pad:
                 starts, ends = np.maximum(starts, 0), np.minimum(ends, length)
             divisor = divisor[..., None] * (ends - starts)  # outer product over the dims
-    out = windows.sum(dim=-1) / Tensor(divisor.astype(windows.dtype))
+    out = windows.sum(dim=-1) / Tensor._from_data(divisor.astype(windows.dtype))
     return out.squeeze(0) if unbatched else out
 
 
@@ -1842,7 +1842,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else float(scale)
     scores = (query @ key.transpose(-2, -1)) * scale
     if is_causal:
-        attn_mask = Tensor(np.tril(np.ones((length, keys), dtype=bool)))
+        attn_mask = Tensor._from_data(np.tril(np.ones((length, keys), dtype=bool)))
     blocked_rows = None
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
@@ -1856,7 +1856,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             blocked = ~attn_mask._data
             blocked_rows = blocked.all(axis=-1, keepdims=True)
             # rows with no allowed key keep finite scores (their weights are zeroed below): no NaN anywhere
-            scores = scores.masked_fill(Tensor(blocked & ~blocked_rows), float("-inf"))
+            scores = scores.masked_fill(Tensor._from_data(blocked & ~blocked_rows), float("-inf"))
         else:
             if attn_mask.dtype != query.dtype:
                 raise RuntimeError(f"{name}: attn_mask must be bool or of the query's dtype {query.dtype}, got "
@@ -1865,10 +1865,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             # a row that the mask blocks entirely (all -inf) gets zeros too, as PyTorch's: not NaN
             blocked_rows = np.isneginf(scores._data).all(axis=-1, keepdims=True)
             if blocked_rows.any():
-                scores = scores.masked_fill(Tensor(np.broadcast_to(blocked_rows, scores.shape)), 0.0)
+                scores = scores.masked_fill(Tensor._from_data(np.broadcast_to(blocked_rows, scores.shape)), 0.0)
     weights = softmax(scores, dim=-1)
     if blocked_rows is not None and blocked_rows.any():
-        weights = weights.masked_fill(Tensor(np.broadcast_to(blocked_rows, weights.shape)), 0.0)
+        weights = weights.masked_fill(Tensor._from_data(np.broadcast_to(blocked_rows, weights.shape)), 0.0)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value

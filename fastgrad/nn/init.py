@@ -129,7 +129,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     q, r = np.linalg.qr(flat.T if wide else flat)
     q = q * np.sign(np.diag(r))
     with no_grad():
-        return tensor.copy_(Tensor((q.T if wide else q).reshape(tensor.shape) * gain))
+        return tensor.copy_(Tensor._from_data((q.T if wide else q).reshape(tensor.shape) * gain))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -148,7 +148,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         values[outside] = rng.normal(mean, std, int(outside.sum()))
         outside = (values < a) | (values > b)
     with no_grad():
-        return tensor.copy_(Tensor(values))
+        return tensor.copy_(Tensor._from_data(values))
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -156,4 +156,4 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tensor.shape}")
     with no_grad():
-        return tensor.copy_(Tensor(np.eye(*tensor.shape)))
+        return tensor.copy_(Tensor._from_data(np.eye(*tensor.shape)))

@@ -70,7 +70,7 @@ def float_mask(mask: Tensor | None, name: str, dtype: np.dtype, other: Tensor | 
         warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type for both "
                       "instead.")
     if mask.dtype == np.bool_:
-        return Tensor(np.where(mask._data, -np.inf, 0.0).astype(dtype))
+        return Tensor._from_data(np.where(mask._data, -np.inf, 0.0).astype(dtype))
     if mask.dtype != dtype:
         raise RuntimeError(f"multi_head_attention_forward: {name} must be bool or of the query's dtype {dtype}, got "
                            f"{mask.dtype}")
@@ -126,7 +126,7 @@ def _attention_with_weights(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None
         scores = scores + mask
         blocked_queries = np.isneginf(scores._data).all(axis=-1, keepdims=True)
         if blocked_queries.any():
-            blocked_queries = Tensor(np.broadcast_to(blocked_queries, scores.shape))
+            blocked_queries = Tensor._from_data(np.broadcast_to(blocked_queries, scores.shape))
             scores = scores.masked_fill(blocked_queries, 0.0)
         else:
             blocked_queries = None
@@ -191,7 +191,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         extra_keys.append((bias_k.reshape(1, 1, embed_dim).expand(1, batch, embed_dim),
                            bias_v.reshape(1, 1, embed_dim).expand(1, batch, embed_dim)))
     if add_zero_attn:
-        zeros = Tensor(np.zeros((1, batch, embed_dim), dtype=q.dtype))
+        zeros = Tensor._from_data(np.zeros((1, batch, embed_dim), dtype=q.dtype))
         extra_keys.append((zeros, zeros))
     if extra_keys:
         k = cat([k] + [extra_k for extra_k, _ in extra_keys])

@@ -18,7 +18,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.zeros(0, dtype=get_default_dtype())
-        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        self._init_from(data._data if isinstance(data, Tensor) else data, None, requires_grad)
 
     def __deepcopy__(self, memo: dict) -> "Parameter":
         """A Parameter holding a copy of the values and no .grad, as PyTorch's: a copied layer (the stack of a

@@ -95,14 +95,14 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         cluster = np.searchsorted(self.cutoffs, targets, side="right")
         head_entry = np.where(cluster == 0, targets, self.shortlist_size + cluster - 1)
         head_logprob = F.log_softmax(self.head(rows), dim=1)
-        output = head_logprob.gather(1, Tensor(head_entry[:, None])).squeeze(1)
+        output = head_logprob.gather(1, Tensor._from_data(head_entry[:, None])).squeeze(1)
         for i in range(1, self.n_clusters + 1):
             members = np.flatnonzero(cluster == i)
             if members.size == 0:
                 continue
-            index = Tensor(members)
+            index = Tensor._from_data(members)
             cluster_logprob = F.log_softmax(self.tail[i - 1](rows.index_select(0, index)), dim=1)
-            within = Tensor((targets[members] - self.cutoffs[i - 1])[:, None])
+            within = Tensor._from_data((targets[members] - self.cutoffs[i - 1])[:, None])
             output = output.index_add(0, index, cluster_logprob.gather(1, within).squeeze(1))
         loss = (-output).mean()
         return _ASMoutput(output if batched else output.squeeze(0), loss)
@@ -135,7 +135,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         best = head_output.argmax(dim=1).numpy().copy()
         outside = np.flatnonzero(best >= self.shortlist_size)
         if outside.size:
-            index = Tensor(outside)
+            index = Tensor._from_data(outside)
             log_prob = self._full_log_prob(input.index_select(0, index), head_output.index_select(0, index))
             best[outside] = log_prob.argmax(dim=1).numpy()
-        return Tensor(best)
+        return Tensor._from_data(best)

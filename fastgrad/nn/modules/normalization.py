@@ -123,9 +123,9 @@ class _BatchNorm(Module):
         self.register_parameter("weight", Parameter(np.ones(num_features, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+            self.register_buffer("running_mean", Tensor._from_data(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor._from_data(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._from_data(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

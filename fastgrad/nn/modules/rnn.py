@@ -190,8 +190,8 @@ class RNNBase(Module):
         sequence `lengths[b]` valid steps long if given: (the last layer's output (T, B, D*H), the final
         states, each (num_layers * D, B, H))."""
         if states is None:
-            zeros = Tensor(np.zeros((self.num_layers * self.num_directions, input.shape[1], self.hidden_size),
-                                    dtype=input.dtype))
+            zeros = Tensor._from_data(np.zeros(
+                (self.num_layers * self.num_directions, input.shape[1], self.hidden_size), dtype=input.dtype))
             states = (zeros,) * len(self.state_names)
         finals: list[list[Tensor]] = [[] for _ in states]
         output = input
@@ -336,7 +336,7 @@ class RNNCellBase(Module):
         if unbatched:
             input = input.unsqueeze(0)
             states = tuple(None if state is None else state.unsqueeze(0) for state in states)
-        zeros = Tensor(np.zeros((input.shape[0], self.hidden_size), dtype=input.dtype))
+        zeros = Tensor._from_data(np.zeros((input.shape[0], self.hidden_size), dtype=input.dtype))
         return input.unsqueeze(0), tuple(zeros if state is None else state for state in states), unbatched
 
     def extra_repr(self) -> str:

@@ -240,7 +240,7 @@ class TransformerEncoder(Module):
         if self._takes_pytorch_nested_path(src, mask, padding):
             # PyTorch runs this case on nested tensors holding only the real tokens and pads the result
             # with zeros: padded positions come out as 0 (before the final norm)
-            output = output.masked_fill(Tensor(padding._data[..., None] if padding.dtype == np.bool_ else
+            output = output.masked_fill(Tensor._from_data(padding._data[..., None] if padding.dtype == np.bool_ else
                                                np.isneginf(padding._data)[..., None]), 0.0)
         return output if self.norm is None else self.norm(output)
 
@@ -350,4 +350,4 @@ class Transformer(Module):
         check_device("generate_square_subsequent_mask", device)
         if isinstance(sz, bool) or not isinstance(sz, (int, np.integer)) or sz < 0:
             raise ValueError(f"generate_square_subsequent_mask: sz must be a non-negative int, got {sz!r}")
-        return Tensor(_square_subsequent_mask(int(sz), dtype_or_default(dtype)))
+        return Tensor._from_data(_square_subsequent_mask(int(sz), dtype_or_default(dtype)))

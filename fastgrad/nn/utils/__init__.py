@@ -39,7 +39,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if norm_type <= 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be positive, got {norm_type}")
     if not params:
-        return Tensor(np.array(0.0, dtype=get_default_dtype()))
+        return Tensor._from_data(np.array(0.0, dtype=get_default_dtype()))
     values = [_grad_values(p) for p in params]
     if math.isinf(norm_type):
         total = max(float(np.abs(v).max()) if v.size else 0.0 for v in values)
@@ -55,7 +55,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         for v in values:
             v *= v.dtype.type(scale)
     # in the widest of the gradients' dtypes, as PyTorch's stacked norms are
-    return Tensor(np.array(total, dtype=np.result_type(*[v.dtype for v in values])))
+    return Tensor._from_data(np.array(total, dtype=np.result_type(*[v.dtype for v in values])))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

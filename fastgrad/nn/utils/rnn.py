@@ -153,7 +153,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
         return None
     inverse = np.empty(permutation.shape, dtype=np.int64)
     inverse[permutation.numpy()] = np.arange(len(inverse))
-    return Tensor(inverse)
+    return Tensor._from_data(inverse)
 
 
 def _lengths_array(name: str, lengths) -> np.ndarray:
@@ -204,13 +204,13 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
         order, sorted_indices = np.arange(batch), None
     else:
         order = np.argsort(-lengths, kind="stable")
-        sorted_indices = Tensor(order)
+        sorted_indices = Tensor._from_data(order)
     ordered = lengths[order]
     # valid[t, k]: step t of the k-th longest sequence exists; packed data lists these in row-major order.
     valid = np.arange(ordered[0])[:, None] < ordered
     step, rank = np.nonzero(valid)
     data = input[(order[rank], step) if batch_first else (step, order[rank])]
-    return PackedSequence(data, Tensor(valid.sum(axis=1).astype(np.int64)), sorted_indices)
+    return PackedSequence(data, Tensor._from_data(valid.sum(axis=1).astype(np.int64)), sorted_indices)
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
@@ -241,7 +241,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
         unsorted = sequence.unsorted_indices.numpy()
         source, lengths = source[:, unsorted], lengths[unsorted]
     with_padding_row = pad(data, (0, 0) * (data.ndim - 1) + (0, 1), value=padding_value)
-    return with_padding_row[source.T if batch_first else source], Tensor(lengths.astype(np.int64))
+    return with_padding_row[source.T if batch_first else source], Tensor._from_data(lengths.astype(np.int64))
 
 
 def pack_sequence(sequences: Iterable[Tensor], enforce_sorted: bool = True) -> PackedSequence:

@@ -1,0 +1,71 @@
+"""The legacy constructor `Tensor(...)` against `torch.Tensor(...)`: shapes, dtypes, values, memory sharing
+and the refusals, under both default dtypes."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+ARGUMENTS = {
+    "nothing": lambda lib: (),
+    "sizes": lambda lib: (2, 3),
+    "one size": lambda lib: (4,),
+    "zero size": lambda lib: (0, 2),
+    "numpy int sizes": lambda lib: (np.int64(2), np.int32(1)),
+    "Size": lambda lib: (lib.Size([3, 1]),),
+    "int list": lambda lib: ([1, 2],),
+    "nested list": lambda lib: ([[1, 2.5], [3, 4]],),
+    "bool list": lambda lib: ([True, False],),
+    "tuple": lambda lib: ((2,),),
+    "int array": lambda lib: (np.array([1, 2]),),
+    "float64 array": lambda lib: (np.array([1.5, 2.0]),),
+    "float32 array": lambda lib: (np.array([1.5, 2.0], dtype=np.float32),),
+    "int tensor": lambda lib: (lib.tensor([1, 2]),),
+    "float64 tensor": lambda lib: (lib.tensor([1.0, 2.0], dtype=lib.float64),),
+}
+
+
+@pytest.fixture(params=["float32", "float64"])
+def default(request):
+    fastgrad.set_default_dtype(getattr(fastgrad, request.param))
+    torch.set_default_dtype(getattr(torch, request.param))
+    return request.param
+
+
+@pytest.mark.parametrize("case", ARGUMENTS)
+def test_legacy_constructor_matches_torch(default, case):
+    ours, theirs = fastgrad.Tensor(*ARGUMENTS[case](fastgrad)), torch.Tensor(*ARGUMENTS[case](torch))
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    if case not in ("sizes", "one size", "zero size", "numpy int sizes", "Size"):  # (torch's: uninitialized)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert not ours.requires_grad and not theirs.requires_grad
+
+
+@pytest.mark.parametrize("lib_name", ["fastgrad", "torch"])
+def test_legacy_constructor_shares_what_torch_shares(default, lib_name):
+    lib = fastgrad if lib_name == "fastgrad" else torch
+    same_dtype = np.array([1.0, 2.0], dtype=default)
+    lib.Tensor(same_dtype)[0] = 5
+    assert same_dtype[0] == 5  # an array of the default dtype: shared
+    other_dtype = np.array([1.0, 2.0], dtype="float64" if default == "float32" else "float32")
+    lib.Tensor(other_dtype)[0] = 5
+    assert other_dtype[0] == 1  # converted: a copy
+    t = lib.tensor([1, 2])
+    alias = lib.Tensor(t)
+    alias[0] = 7
+    assert t[0].item() == 7 and alias is not t and t._version == alias._version
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2.5,), {}), ((True,), {}), ((2, 3.0), {}), (([1.0],), {"dtype": "float64"}),
+    (([1.0],), {"requires_grad": True}), ((-1,), {}),
+])
+def test_legacy_constructor_refuses_what_torch_refuses(args, kwargs):
+    def spelled(lib):
+        return {k: getattr(lib, v) if k == "dtype" else v for k, v in kwargs.items()}
+    with pytest.raises((TypeError, RuntimeError)) as theirs:
+        torch.Tensor(*args, **spelled(torch))
+    with pytest.raises(type(theirs.value)):
+        fastgrad.Tensor(*args, **spelled(fastgrad))
