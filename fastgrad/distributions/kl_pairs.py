@@ -261,7 +261,7 @@ def _kl_normal_laplace(p: Normal, q: Laplace) -> Tensor:
 
 def _mean_of_log_over(low: Tensor, high: Tensor) -> Tensor:
     """E[log x] for x ~ Uniform(low, high), 0 <= low: (high log high - low log low) / (high - low) - 1,
-    with 0 log 0 = 0 (PyTorch's x log x gives NaN at low = 0)."""
+    with 0 log 0 = 0."""
     width = high - low
     return (high.xlogy(high) - low.xlogy(low) - width) / width
 

@@ -60,7 +60,8 @@ def _continued_fraction(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nd
         c, dc = b + coefficient / c, db + dcoefficient / c - (coefficient / c) * (dc / c)
         step, dstep = d * c, dd * c + d * dc
         h, dh = h * step, dh * step + h * dstep
-        if np.all(np.abs(step - 1.0) <= _TOLERANCE) and np.all(np.abs(h * dstep) <= _TOLERANCE * (np.abs(h) + np.abs(dh))):
+        converged = (np.abs(step - 1.0) <= _TOLERANCE) & (np.abs(h * dstep) <= _TOLERANCE * (np.abs(h) + np.abs(dh)))
+        if converged.all():
             break
     return h, dh
 

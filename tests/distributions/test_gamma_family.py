@@ -101,7 +101,8 @@ FAMILIES = {
     "Gamma": (lambda c, r: Gamma(c, r), 2, lambda shape, seed: positive(shape, seed + 7)),
     "Chi2": (lambda df: Chi2(df), 1, lambda shape, seed: positive(shape, seed + 7)),
     "Beta": (lambda one, zero: Beta(one, zero), 2, lambda shape, seed: float64_leaf(shape, seed + 7, 0.1, 0.9)),
-    "StudentT": (lambda df, loc, scale: StudentT(df, loc - 1.0, scale), 3, lambda shape, seed: float64_leaf(shape, seed)),
+    "StudentT": (lambda df, loc, scale: StudentT(df, loc - 1.0, scale), 3,
+                 lambda shape, seed: float64_leaf(shape, seed)),
 }
 
 
@@ -160,7 +161,8 @@ def test_log_prob_can_backward_twice_from_one_distribution(make, value):
     (lambda: Gamma(fastgrad.zeros(3) + 1, fastgrad.ones(2)), ValueError, "shape mismatch"),
     (lambda: Gamma(1.0, 1.0).log_prob(fastgrad.tensor(-1.0)), ValueError, r"support \(GreaterThanEq\(lower_bound"),
     (lambda: Gamma(1.0, 1.0).cdf(fastgrad.tensor(-1.0)), ValueError, r"support \(GreaterThanEq\(lower_bound"),
-    (lambda: Gamma(fastgrad.ones(3), 1.0).log_prob(fastgrad.ones(2)), ValueError, r"not broadcastable.*\(2,\) vs \(3,\)"),
+    (lambda: Gamma(fastgrad.ones(3), 1.0).log_prob(fastgrad.ones(2)), ValueError,
+     r"not broadcastable.*\(2,\) vs \(3,\)"),
     (lambda: Gamma(1.0, 1.0).icdf(fastgrad.tensor(0.5)), NotImplementedError, "Gamma does not implement icdf"),
     (lambda: Gamma(fastgrad.ones(3), 1.0).expand((2, 4)), ValueError, r"cannot expand shape \(3,\) to \(2, 4\)"),
     (lambda: Chi2(fastgrad.tensor([0.0])), ValueError, r"parameter df .* GreaterThan\(lower_bound=0.0\)"),
