@@ -23,7 +23,12 @@ from fastgrad.random import rng_of
 from fastgrad.tensor import Tensor
 
 _TOLERANCE = 1e-15  # a few ulps: the steps of converged continued fractions jitter by one
-_MAX_TERMS = 100_000  # both expansions need O(sqrt(a)) terms; this covers concentrations up to about 1e8
+_MAX_TERMS = 100_000  # both expansions need about 9 sqrt(a) terms: this covers concentrations up to about 1e8
+
+
+def _not_converged(a: np.ndarray) -> RuntimeError:
+    return RuntimeError(f"the incomplete gamma function's expansions did not converge in {_MAX_TERMS} terms at "
+                        f"concentrations up to {a.max():g} (they need about 9 sqrt(concentration) terms)")
 
 
 def _series(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,8 +45,8 @@ def _series(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total += term
         total_derivative += term_derivative
         if np.all(np.abs(term) + np.abs(term_derivative) <= _TOLERANCE * (total - total_derivative)):
-            break  # total > 0 > total_derivative: neither sum cancels
-    return total, total_derivative
+            return total, total_derivative  # total > 0 > total_derivative: neither sum cancels
+    raise _not_converged(a)
 
 
 def _continued_fraction(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +67,8 @@ def _continued_fraction(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nd
         h, dh = h * step, dh * step + h * dstep
         converged = (np.abs(step - 1.0) <= _TOLERANCE) & (np.abs(h * dstep) <= _TOLERANCE * (np.abs(h) + np.abs(dh)))
         if converged.all():
-            break
-    return h, dh
+            return h, dh
+    raise _not_converged(a)
 
 
 def _log_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
-from fastgrad.distributions import Beta, Chi2, Dirichlet, Gamma, StudentT
+from fastgrad.distributions import Beta, Chi2, Dirichlet, Gamma, StudentT, standard_gamma
 from fastgrad.testing import check_gradients, float64_leaf
 
 SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,6 +183,14 @@ def test_log_prob_can_backward_twice_from_one_distribution(make, value):
 def test_bad_arguments_are_named(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_concentration_too_large_for_the_expansions_raises_rather_than_giving_a_rough_gradient(monkeypatch):
+    monkeypatch.setattr(standard_gamma, "_MAX_TERMS", 100)  # as 100000 terms are for concentrations above 1e8
+    concentration = fastgrad.tensor([2.0, 1e4], dtype=fastgrad.float64, requires_grad=True)
+    draw = Gamma(concentration, 1.0).rsample()
+    with pytest.raises(RuntimeError, match=r"did not converge in 100 terms at concentrations up to 10000"):
+        draw.sum().backward()
 
 
 def test_cdf_has_no_gradient_in_the_concentration():
