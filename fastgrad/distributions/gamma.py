@@ -8,6 +8,7 @@ from fastgrad.creation import full_like
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
 from fastgrad.distributions.standard_gamma import RegularizedLowerGamma, StandardGamma
+from fastgrad.dtypes import finfo
 from fastgrad.tensor import Tensor
 
 
@@ -43,7 +44,9 @@ class Gamma(Distribution):
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        return StandardGamma.apply(self.concentration.expand(shape)) / self.rate.expand(shape)
+        value = StandardGamma.apply(self.concentration.expand(shape)) / self.rate.expand(shape)
+        value.detach().clamp_(min=finfo(value.dtype).tiny)  # as PyTorch, unrecorded: a draw is never 0
+        return value
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.rate.dtype)

@@ -35,6 +35,12 @@ def test_draws_have_the_distributions_mean_and_variance_and_lie_in_its_support(m
     np.testing.assert_allclose(draws.numpy().var(0), variance, rtol=0.1, atol=1e-12)
 
 
+def test_gamma_draws_are_never_zero_so_their_logs_stay_finite():
+    fastgrad.manual_seed(5)
+    draws = Gamma(fastgrad.tensor([0.01, 0.5]), 1e30).rsample((50,)).numpy()  # underflow after the division
+    assert (draws >= np.finfo(np.float32).tiny).all()
+
+
 def test_gamma_draws_follow_the_cdf():
     """The draws' empirical distribution function is the cdf, within the Kolmogorov-Smirnov bound."""
     fastgrad.manual_seed(2)
