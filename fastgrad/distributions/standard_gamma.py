@@ -26,49 +26,63 @@ _TOLERANCE = 1e-15  # a few ulps: the steps of converged continued fractions jit
 _MAX_TERMS = 100_000  # both expansions need about 9 sqrt(a) terms: this covers concentrations up to about 1e8
 
 
-def _not_converged(a: np.ndarray) -> RuntimeError:
-    return RuntimeError(f"the incomplete gamma function's expansions did not converge in {_MAX_TERMS} terms at "
-                        f"concentrations up to {a.max():g} (they need about 9 sqrt(concentration) terms)")
+def _until_converged(state: list[np.ndarray], advance) -> tuple[np.ndarray, np.ndarray]:
+    """Iterate `advance(state, n) -> (state, converged)` for n = 1, 2, ... over 1-d state arrays (the first
+    two being a and x), dropping each element once it has converged, so that a few large concentrations do
+    not keep the whole batch iterating; returns the last two state arrays, the value and its derivative."""
+    size = state[0].shape[0]
+    value, derivative = np.empty(size), np.empty(size)
+    remaining = np.arange(size)
+    for n in range(1, _MAX_TERMS):
+        state, converged = advance(state, n)
+        if converged.any():
+            value[remaining[converged]], derivative[remaining[converged]] = state[-2][converged], state[-1][converged]
+            remaining = remaining[~converged]
+            state = [array[~converged] for array in state]
+            if not remaining.size:
+                return value, derivative
+    raise RuntimeError(f"the incomplete gamma function's expansions did not converge in {_MAX_TERMS} terms at "
+                       f"concentrations up to {state[0].max():g} (they need about 9 sqrt(concentration) terms)")
 
 
 def _series(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """S and dS/da, for x < a + 1 (each term is x / (a + n) < 1 times the one before)."""
-    term = 1.0 / a
-    term_derivative = -term / a  # d/da of x^n / (a ... (a+n)) is the term times -sum_k 1 / (a + k)
-    total, total_derivative = term.copy(), term_derivative.copy()
-    reciprocal_sum = 1.0 / a
-    for n in range(1, _MAX_TERMS):
-        ratio = x / (a + n)
+
+    def advance(state, n):
+        a, x, term, reciprocal_sum, total, total_derivative = state
         reciprocal_sum = reciprocal_sum + 1.0 / (a + n)
-        term = term * ratio
-        term_derivative = -term * reciprocal_sum
-        total += term
-        total_derivative += term_derivative
-        if np.all(np.abs(term) + np.abs(term_derivative) <= _TOLERANCE * (total - total_derivative)):
-            return total, total_derivative  # total > 0 > total_derivative: neither sum cancels
-    raise _not_converged(a)
+        term = term * x / (a + n)
+        term_derivative = -term * reciprocal_sum  # d/da of x^n / (a ... (a+n)) is the term times -sum_k 1 / (a+k)
+        total, total_derivative = total + term, total_derivative + term_derivative
+        # total > 0 > total_derivative: neither sum cancels
+        converged = np.abs(term) + np.abs(term_derivative) <= _TOLERANCE * (total - total_derivative)
+        return [a, x, term, reciprocal_sum, total, total_derivative], converged
+
+    first = 1.0 / a
+    return _until_converged([a, x, first, first, first, -first / a], advance)
 
 
 def _continued_fraction(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """C and dC/da for x > a + 1, by the modified Lentz method with every quantity paired with its
     derivative in a (b_n = x + 2n + 1 - a and a_n = -n (n - a), so b' = -1 and a_n' = n)."""
-    b, db = x + 1.0 - a, -np.ones_like(a)
-    d, dd = 1.0 / b, db / -(b * b)  # d = 1/b
-    c, dc = np.full_like(a, np.inf), np.zeros_like(a)  # Lentz's 1/tiny, in the limit: the first step gives c = b
-    h, dh = d.copy(), dd.copy()
-    for n in range(1, _MAX_TERMS):
+
+    def advance(state, n):
+        a, x, b, d, dd, c, dc, h, dh = state
         coefficient, dcoefficient = -n * (n - a), float(n)
         b = b + 2.0
         d_inverse = coefficient * d + b
-        dd_inverse = dcoefficient * d + coefficient * dd + db
+        dd_inverse = dcoefficient * d + coefficient * dd - 1.0
         d, dd = 1.0 / d_inverse, -dd_inverse / (d_inverse * d_inverse)
-        c, dc = b + coefficient / c, db + dcoefficient / c - (coefficient / c) * (dc / c)
+        c, dc = b + coefficient / c, -1.0 + dcoefficient / c - (coefficient / c) * (dc / c)
         step, dstep = d * c, dd * c + d * dc
         h, dh = h * step, dh * step + h * dstep
         converged = (np.abs(step - 1.0) <= _TOLERANCE) & (np.abs(h * dstep) <= _TOLERANCE * (np.abs(h) + np.abs(dh)))
-        if converged.all():
-            return h, dh
-    raise _not_converged(a)
+        return [a, x, b, d, dd, c, dc, h, dh], converged
+
+    b = x + 1.0 - a
+    d, dd = 1.0 / b, 1.0 / (b * b)  # d = 1/b, and b' = -1
+    c, dc = np.full_like(a, np.inf), np.zeros_like(a)  # Lentz's 1/tiny, in the limit: the first step gives c = b
+    return _until_converged([a, x, b, d, dd, c, dc, d, dd], advance)
 
 
 def _log_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
