@@ -38,14 +38,15 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        """(concentration - 1)+ normalised; where every concentration is below 1 the density grows towards
-        every corner, and PyTorch's answer is the first corner."""
+        """(concentration - 1)+ normalised: NaN where that is 0 / 0 (every concentration <= 1, so no single
+        mode), except that where every concentration is below 1 (the density grows towards every corner)
+        PyTorch's answer is the first corner."""
         excess = (self.concentration - 1).clamp(min=0)
-        total = excess.sum(-1, keepdim=True)
-        all_below_one = total == 0
+        all_below_one = Tensor(np.all(self.concentration.numpy() < 1, -1, keepdims=True))
         corner = np.zeros(excess.shape, dtype=excess.dtype)
         corner[..., 0] = 1
-        return where(all_below_one, Tensor(corner), excess / total.masked_fill(all_below_one, 1.0))
+        total = excess.sum(-1, keepdim=True).masked_fill(all_below_one, 1.0)  # keeps the corners' gradient finite
+        return where(all_below_one, Tensor(corner), excess / total)
 
     @property
     def variance(self) -> Tensor:

@@ -114,7 +114,7 @@ def regularized_lower_gamma(a, x) -> np.ndarray:
 def standard_gamma_sample_derivative(a, x) -> np.ndarray:
     """dx/da of a standard gamma draw x of concentration a at a fixed level P(a, x), in float64."""
     a, x, lower, upper = _split(a, x)
-    out = np.zeros_like(x)  # a draw clamped to the smallest float: it stays there
+    out = np.zeros_like(x)  # at x = 0, and outside the domain
     with np.errstate(all="ignore"):
         for region, sign, expansion in ((lower, -1.0, _series), (upper, 1.0, _continued_fraction)):
             if region.any():

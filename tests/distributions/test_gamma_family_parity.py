@@ -131,6 +131,14 @@ def test_gamma_cdf_and_its_gradients_match(name, both, same_with_gradients):
         mine.sum().backward()
 
 
+def test_modes_where_there_is_no_single_mode_match(both):
+    concentration = np.array([[1.0, 1.0, 1.0], [1.0, 0.5, 0.5], [0.5, 0.5, 0.3], [2.0, 3.0, 1.0], [0.5, 1.5, 0.2]])
+    (mine, _), (reference, _) = both(lambda d, c: d.Dirichlet(c).mode, concentration)
+    np.testing.assert_array_equal(mine.detach().numpy(), reference.detach().numpy())
+    (mine, _), (reference, _) = both(lambda d, c: d.Beta(c[:, 0], c[:, 1]).mode, concentration)
+    np.testing.assert_array_equal(mine.detach().numpy(), reference.detach().numpy())
+
+
 def d_tensor(d):
     return fastgrad.tensor if d is ours else torch.tensor
 
