@@ -5,8 +5,10 @@ and carry no gradient, except `rsample`'s (reparameterised)."""
 from fastgrad.distributions import constraints, kl_pairs  # noqa: F401  (kl_pairs registers the closed forms)
 from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.dirichlet import Beta, Dirichlet
 from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.gamma import Chi2, Gamma
 from fastgrad.distributions.gumbel import Gumbel
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
@@ -15,8 +17,9 @@ from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.multinomial import Multinomial
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from fastgrad.distributions.student_t import StudentT
 from fastgrad.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Gumbel", "Independent", "Laplace",
-           "LogNormal", "Multinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform",
-           "constraints", "kl_divergence", "register_kl"]
+__all__ = ["Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
+           "Independent", "Laplace", "LogNormal", "Multinomial", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "StudentT", "Uniform", "constraints", "kl_divergence", "register_kl"]

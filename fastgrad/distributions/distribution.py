@@ -32,9 +32,10 @@ def probs_or_logits(probs, logits) -> tuple[str, Tensor]:
 
 
 class BroadcastParameter:
-    """A parameter kept as given and broadcast to the batch shape at each read, rather than once in
-    __init__: a graph node made there would be shared by every log_prob's graph, and the first backward
-    would free it for the others (fastgrad frees every node a backward passes)."""
+    """A parameter kept as given and broadcast to the batch shape (and its own event dims, as many as the
+    distribution's) at each read, rather than once in __init__: a graph node made there would be shared by
+    every log_prob's graph, and the first backward would free it for the others (fastgrad frees every
+    node a backward passes)."""
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -42,7 +43,8 @@ class BroadcastParameter:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        return instance.__dict__[self.name].expand(instance.batch_shape)
+        value = instance.__dict__[self.name]
+        return value.expand(instance.batch_shape + value.shape[value.ndim - len(instance.event_shape):])
 
     def __set__(self, instance, value: Tensor) -> None:
         instance.__dict__[self.name] = value

@@ -9,7 +9,9 @@ import math
 from fastgrad.creation import full_like
 from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.dirichlet import Beta, Dirichlet
 from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.gamma import Gamma
 from fastgrad.distributions.gumbel import Gumbel
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
@@ -83,8 +85,32 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
 
 @register_kl(Gumbel, Gumbel)
 def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
-    raise NotImplementedError("KL(Gumbel || Gumbel) needs lgamma(1 + p.scale / q.scale) with its gradient, and "
-                              "fastgrad has no lgamma op")
+    scale_ratio = p.scale / q.scale
+    q_loc, p_loc = q.loc / q.scale, p.loc / q.scale
+    return (-scale_ratio.log() - q_loc + p_loc + scale_ratio * euler_constant
+            + (q_loc + (1 + scale_ratio).lgamma() - p_loc).exp() - (1 + euler_constant))
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    return (q.concentration * (p.rate / q.rate).log() + q.concentration.lgamma() - p.concentration.lgamma()
+            + (p.concentration - q.concentration) * p.concentration.digamma()
+            + (q.rate - p.rate) * (p.concentration / p.rate))
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    # Kurt (2013), "Kullback-Leibler divergence between two Dirichlet (and Beta) distributions"
+    p_total = p.concentration.sum(-1)
+    log_normalisers = p_total.lgamma() - q.concentration.sum(-1).lgamma()
+    log_normalisers = log_normalisers - (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
+    expected_logs = p.concentration.digamma() - p_total.digamma().unsqueeze(-1)  # E_p[log x_k]
+    return log_normalisers + ((p.concentration - q.concentration) * expected_logs).sum(-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
 
 
 @register_kl(Independent, Independent)
@@ -96,19 +122,93 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
 
 
 # -- two families ----------------------------------------------------------------------------------------
+@register_kl(Exponential, Beta)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p: Exponential, q) -> Tensor:
     return full_like(p.rate, INF)  # p has mass beyond any finite high
 
 
+@register_kl(Gamma, Beta)
+@register_kl(Gamma, Uniform)
+def _kl_gamma_infinity(p: Gamma, q) -> Tensor:
+    return full_like(p.concentration, INF)  # p has mass beyond any finite high
+
+
+@register_kl(Gumbel, Beta)
 @register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
 @register_kl(Gumbel, Uniform)
+@register_kl(Laplace, Beta)
 @register_kl(Laplace, Exponential)
+@register_kl(Laplace, Gamma)
 @register_kl(Laplace, Uniform)
+@register_kl(Normal, Beta)
 @register_kl(Normal, Exponential)
+@register_kl(Normal, Gamma)
 @register_kl(Normal, Uniform)
 def _kl_real_line_infinity(p, q) -> Tensor:
     return full_like(p.loc, INF)  # p has mass where q has none
+
+
+def _gamma_cross_entropy_terms(q: Gamma) -> Tensor:
+    """lgamma(a) - a log(b) of q = Gamma(a, b): the part of -E_p[log q(x)] that does not depend on p."""
+    return q.concentration.lgamma() - q.concentration * q.rate.log()
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p: Beta, q: Exponential) -> Tensor:
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p: Beta, q: Gamma) -> Tensor:
+    expected_log = p.concentration1.digamma() - (p.concentration1 + p.concentration0).digamma()  # E_p[log x]
+    return -p.entropy() + _gamma_cross_entropy_terms(q) - (q.concentration - 1) * expected_log + q.rate * p.mean
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p: Beta, q: Normal) -> Tensor:
+    mean, variance = p.mean, q.scale ** 2
+    second_moment = mean * (1 - mean) / (p.concentration1 + p.concentration0 + 1) + mean ** 2
+    return (-p.entropy() + 0.5 * (variance * 2 * math.pi).log()
+            + (0.5 * second_moment - q.loc * mean + 0.5 * q.loc ** 2) / variance)
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p: Beta, q: Uniform) -> Tensor:
+    result = -p.entropy() + (q.high - q.low).log()
+    return result.masked_fill((q.low > 0) | (q.high < 1), INF)
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
+    rate_ratio = q.rate / p.rate
+    return (-q.concentration * rate_ratio.log() + rate_ratio + q.concentration.lgamma()
+            + q.concentration * euler_constant - (1 + euler_constant))
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p: Gamma, q: Exponential) -> Tensor:
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p: Gamma, q: Gumbel) -> Tensor:
+    rate_scale = p.rate * q.scale
+    loc_scale = q.loc / q.scale
+    return ((p.concentration - 1) * p.concentration.digamma() - p.concentration.lgamma() - p.concentration
+            + rate_scale.log() + p.concentration / rate_scale
+            + loc_scale.exp() * (1 + rate_scale.reciprocal()) ** -p.concentration - loc_scale)
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p: Gamma, q: Normal) -> Tensor:
+    variance, squared_rate = q.scale ** 2, p.rate ** 2
+    concentration = p.concentration
+    return (0.5 * (squared_rate * variance * 2 * math.pi).log() - concentration - concentration.lgamma()
+            + (concentration - 1) * concentration.digamma()
+            + (0.5 * (concentration ** 2 + concentration) / squared_rate - q.loc * concentration / p.rate
+               + 0.5 * q.loc ** 2) / variance)
 
 
 @register_kl(Exponential, Gumbel)
@@ -157,6 +257,29 @@ def _kl_normal_laplace(p: Normal, q: Laplace) -> Tensor:
     expected_distance = (math.sqrt(2 / math.pi) * p.scale * (-0.5 * standardised ** 2).exp()
                          + difference * (math.sqrt(0.5) * standardised).erf())  # E|x - q.loc| under p
     return -(p.scale / q.scale).log() + expected_distance / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+def _mean_of_log_over(low: Tensor, high: Tensor) -> Tensor:
+    """E[log x] for x ~ Uniform(low, high), 0 <= low: (high log high - low log low) / (high - low) - 1,
+    with 0 log 0 = 0."""
+    width = high - low
+    return (high.xlogy(high) - low.xlogy(low) - width) / width
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
+    result = (-(p.high - p.low).log() - (q.concentration1 - 1) * _mean_of_log_over(p.low, p.high)
+              - (q.concentration0 - 1) * _mean_of_log_over(1 - p.high, 1 - p.low)
+              + q.concentration1.lgamma() + q.concentration0.lgamma()
+              - (q.concentration1 + q.concentration0).lgamma())
+    return result.masked_fill((p.high > 1) | (p.low < 0), INF)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
+    result = (-(p.high - p.low).log() + _gamma_cross_entropy_terms(q)
+              + (1 - q.concentration) * _mean_of_log_over(p.low, p.high) + q.rate * (p.high + p.low) / 2)
+    return result.masked_fill(p.low < 0, INF)
 
 
 @register_kl(Uniform, Exponential)

@@ -27,8 +27,23 @@ FAMILIES = {
     "OneHotCategorical": (lambda d, logits: d.OneHotCategorical(logits=logits), lambda rng: [rng.normal(size=(3, 4))]),
     "Independent": (lambda d, loc, scale: d.Independent(d.Normal(loc, scale), 1),
                     lambda rng: [rng.normal(size=(3, 2)), rng.uniform(0.5, 2, (3, 2))]),
+    "Gamma": (lambda d, concentration, rate: d.Gamma(concentration, rate),
+              lambda rng: [rng.uniform(0.3, 4, 3), rng.uniform(0.5, 2, 3)]),
+    "Chi2": (lambda d, df: d.Chi2(df), lambda rng: [rng.uniform(0.5, 6, 3)]),
+    "Beta": (lambda d, one, zero: d.Beta(one, zero), lambda rng: [rng.uniform(0.3, 4, 3), rng.uniform(0.3, 4, 3)]),
+    "Dirichlet": (lambda d, concentration: d.Dirichlet(concentration), lambda rng: [rng.uniform(0.3, 4, (3, 4))]),
 }
-PAIRS = [(name, name) for name in FAMILIES if name != "Gumbel"] + [
+# Uniforms inside [0, 1] (for the KLs to Beta and Gamma, infinite otherwise), and covering it (from Beta)
+FAMILIES["InsideUniform"] = (FAMILIES["Uniform"][0], lambda rng: [rng.uniform(0.05, 0.4, 3), rng.uniform(0.1, 0.5, 3)])
+FAMILIES["CoveringUniform"] = (FAMILIES["Uniform"][0], lambda rng: [rng.uniform(-0.5, 0, 3), rng.uniform(1.5, 2, 3)])
+GAMMA_FAMILIES = {"Gamma", "Chi2", "Beta", "Dirichlet", "Gumbel"}  # KLs with digamma or lgamma: see conftest
+PAIRS = [(name, name) for name in FAMILIES if "Uniform" not in name] + [("Uniform", "Uniform"), ("Chi2", "Gamma")] + [
+    ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform"), ("Beta", "CoveringUniform"),
+    ("Exponential", "Beta"), ("Exponential", "Gamma"), ("Gamma", "Beta"), ("Gamma", "Uniform"),
+    ("Gamma", "Exponential"), ("Gamma", "Gumbel"), ("Gamma", "Normal"), ("Gumbel", "Beta"), ("Gumbel", "Gamma"),
+    ("Laplace", "Beta"), ("Laplace", "Gamma"), ("Normal", "Beta"), ("Normal", "Gamma"),
+    ("Uniform", "Beta"), ("Uniform", "Gamma"), ("InsideUniform", "Beta"), ("InsideUniform", "Gamma"),
+
     ("Exponential", "Gumbel"), ("Exponential", "Normal"), ("Exponential", "Uniform"),
     ("Gumbel", "Normal"), ("Gumbel", "Exponential"), ("Gumbel", "Uniform"),
     ("Laplace", "Normal"), ("Laplace", "Exponential"), ("Laplace", "Uniform"),
@@ -47,7 +62,8 @@ def test_kl_and_its_gradients_match(p_name, q_name, both, same_with_gradients):
     rng = np.random.default_rng(20)
     p_arrays, q_arrays = draw_p(rng), draw_q(rng)  # Uniform's lows are of both signs: some KLs are infinite
     (mine, leaves), (reference, torch_leaves) = both(kl_of(make_p, make_q, len(p_arrays)), *p_arrays, *q_arrays)
-    same_with_gradients(mine, reference, leaves, torch_leaves)
+    same_with_gradients(mine, reference, leaves, torch_leaves, grad_rtol=1e-7 if GAMMA_FAMILIES & {p_name, q_name}
+                        else 1e-9)
 
 
 def test_uniform_kl_is_infinite_where_q_does_not_cover_p(both, same_with_gradients):
@@ -80,6 +96,32 @@ def test_bernoulli_kl_with_certain_outcomes_matches(both, same_with_gradients):
     (mine, leaves), (reference, torch_leaves) = both(
         lambda d, a, b: d.kl_divergence(d.Bernoulli(probs=a), d.Bernoulli(probs=b)), p, q)
     same_with_gradients(mine, reference, leaves, torch_leaves)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p_name, q_name", [("Gamma", "Gamma"), ("Beta", "Beta"), ("Dirichlet", "Dirichlet"),
+                                            ("Gumbel", "Gumbel"), ("Gamma", "Normal")])
+def test_kl_of_the_gamma_families_matches_in_both_dtypes(p_name, q_name, dtype):
+    (make_p, draw_p), (make_q, draw_q) = FAMILIES[p_name], FAMILIES[q_name]
+    rng = np.random.default_rng(22)
+    arrays = [a.astype(dtype) for a in draw_p(rng) + draw_q(rng)]
+    count = len(draw_p(np.random.default_rng(0)))
+    mine = kl_of(make_p, make_q, count)(fastgrad.distributions, *map(fastgrad.tensor, arrays))
+    reference = kl_of(make_p, make_q, count)(torch.distributions, *map(torch.tensor, arrays))
+    assert str(mine.dtype) == dtype and reference.dtype == getattr(torch, dtype)
+    np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=2e-5 if dtype == "float32" else 1e-12,
+                               atol=1e-6 if dtype == "float32" else 1e-12)
+
+
+@pytest.mark.parametrize("q_name", ["Beta", "Gamma"])
+def test_kl_from_a_uniform_starting_or_ending_at_the_edge_of_the_support_matches(q_name, both, same_with_gradients):
+    """0 log 0 = 0 in E[log x] (and E[log(1 - x)] for Beta)."""
+    low, width, one, zero = np.array([0.0, 0.0, 0.5]), np.array([0.5, 1.0, 0.5]), np.array([2.0, 0.7, 3.0]), \
+        np.array([3.0, 1.5, 0.4])
+    (mine, leaves), (reference, torch_leaves) = both(kl_of(FAMILIES["Uniform"][0], FAMILIES[q_name][0], 2),
+                                                     low, width, one, zero)
+    assert np.isfinite(mine.detach().numpy()).all()
+    same_with_gradients(mine, reference, leaves, torch_leaves, grad_rtol=1e-7)
 
 
 def test_kl_broadcasts_batch_shapes_and_is_reachable_from_the_kl_module():
