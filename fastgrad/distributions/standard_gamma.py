@@ -133,7 +133,7 @@ class StandardGamma(Function):
     def forward(ctx, concentration: Tensor) -> Tensor:
         dtype = concentration.dtype
         draws = rng_of(None).standard_gamma(concentration.numpy().astype(np.float64))
-        sample = Tensor(np.maximum(draws, finfo(dtype).tiny).astype(dtype))
+        sample = Tensor._from_data(np.maximum(draws, finfo(dtype).tiny).astype(dtype))
         ctx.save_for_backward(concentration, sample)
         return sample
 
@@ -141,7 +141,7 @@ class StandardGamma(Function):
     def backward(ctx, grad: Tensor) -> Tensor:
         concentration, sample = ctx.saved_tensors
         derivative = standard_gamma_sample_derivative(concentration.numpy(), sample.numpy())
-        return grad * Tensor(derivative.astype(grad.dtype))
+        return grad * Tensor._from_data(derivative.astype(grad.dtype))
 
 
 class RegularizedLowerGamma(Function):
@@ -152,7 +152,7 @@ class RegularizedLowerGamma(Function):
     def forward(ctx, a: Tensor, x: Tensor) -> Tensor:
         ctx.save_for_backward(a, x)
         dtype = np.promote_types(a.dtype, x.dtype)
-        return Tensor(regularized_lower_gamma(a.numpy(), x.numpy()).astype(dtype))
+        return Tensor._from_data(regularized_lower_gamma(a.numpy(), x.numpy()).astype(dtype))
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -164,4 +164,4 @@ class RegularizedLowerGamma(Function):
         with np.errstate(all="ignore"):
             log_power = np.where(a64 == 1, 0.0, (a64 - 1) * np.log(x64))  # x^0 = 1 at x = 0 too
             density = np.exp(log_power - x64 - special_math.lgamma(a64))
-        return None, grad * Tensor(density.astype(grad.dtype))
+        return None, grad * Tensor._from_data(density.astype(grad.dtype))
