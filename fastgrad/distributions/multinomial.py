@@ -11,10 +11,7 @@ from fastgrad.tensor import Tensor
 
 class Multinomial(CategoricalVectors):
     """total_count (an int >= 0) and probs or logits (..., K) as Categorical's; event_shape (K,); values
-    are count vectors of the parameter's dtype.
-
-    log_prob and entropy need log-factorials of counts, constants here (fastgrad has no lgamma op), so a
-    value that requires grad is refused rather than given a gradient without their part."""
+    are count vectors of the parameter's dtype."""
 
 
     def __init__(self, total_count: int = 1, probs=None, logits=None, validate_args: bool | None = None) -> None:
@@ -55,17 +52,14 @@ class Multinomial(CategoricalVectors):
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.probs.dtype)
-        if value.requires_grad:
-            raise NotImplementedError("Multinomial.log_prob: value requires grad, but its log-factorial terms are "
-                                      "constants here (fastgrad has no lgamma op); pass value.detach()")
         dtype = scoring_dtype(self.logits, value)
         shape = np.broadcast_shapes(self.logits.shape, value.shape)
         counts, logits = value.to(dtype).expand(shape), self.logits.to(dtype).expand(shape)
         # 0 * log 0 = 0: a category of zero probability adds nothing when it is not drawn
         logits = logits.masked_fill((counts == 0) & (logits == -np.inf), 0.0)
-        counts_array = counts.numpy()
-        log_coefficient = log_factorial(counts_array.sum(-1)) - log_factorial(counts_array).sum(-1)
-        return (logits * counts).sum(-1) + Tensor._from_data(log_coefficient.astype(logits.dtype))
+        # log n! - sum log x_i!, through lgamma so that a value requiring grad gets its part, as in PyTorch
+        log_coefficient = (counts.sum(-1) + 1).lgamma() - (counts + 1).lgamma().sum(-1)
+        return (logits * counts).sum(-1) + log_coefficient
 
     def entropy(self) -> Tensor:
         """n H(categorical) - log n! + sum over categories i and k = 1..n of Binomial(k; n, p_i) log k!,

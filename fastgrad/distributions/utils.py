@@ -50,8 +50,8 @@ _log_gamma = np.vectorize(_scalar_log_gamma, otypes=[np.float64])
 
 
 def log_factorial(counts: np.ndarray) -> np.ndarray:
-    """log(x!) = lgamma(x + 1) elementwise, in float64: a constant of the counts, with no gradient
-    (fastgrad has no lgamma op). Whole counts, the usual case, are looked up in a table of their range."""
+    """log(x!) = lgamma(x + 1) elementwise, in float64, as a NumPy constant (for counts that are not a
+    tensor, such as the range of counts an entropy sums over; a tensor's goes through the lgamma op). Whole counts, the usual case, are looked up in a table of their range."""
     counts = np.asarray(counts, dtype=np.float64)
     if counts.size and np.isfinite(counts).all() and (counts >= 0).all() and (counts == np.floor(counts)).all():
         table = _log_gamma(np.arange(counts.max() + 1) + 1)

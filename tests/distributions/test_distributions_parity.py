@@ -219,6 +219,20 @@ def test_multinomial_quantities_and_gradients_match(make, quantity, both, same_w
     same_with_gradients(mine, reference, leaves, torch_leaves, rtol=1e-7 if quantity == "entropy" else 1e-10)
 
 
+def test_multinomial_log_prob_gradient_of_the_value_matches():
+    """The log-factorial terms depend on the value: its gradient holds their digammas (was refused)."""
+    counts = np.array([[2.0, 0.0, 3.0], [1.0, 1.0, 3.0]])
+    logits = np.random.default_rng(9).normal(size=3)
+    mine = fastgrad.tensor(counts, requires_grad=True)
+    theirs = torch.tensor(counts, requires_grad=True)
+    got = fastgrad.distributions.Multinomial(5, logits=fastgrad.tensor(logits)).log_prob(mine)
+    expected = torch.distributions.Multinomial(5, logits=torch.tensor(logits)).log_prob(theirs)
+    (got * fastgrad.tensor([1.0, -2.0])).sum().backward()
+    (expected * torch.tensor([1.0, -2.0])).sum().backward()
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+
+
 def test_multinomial_with_impossible_categories_and_no_draws_matches(both):
     logits = np.array([0.3, -np.inf, 1.0])
     (mine, _), (reference, _) = both(lambda d, x: d.Multinomial(4, logits=x), logits)
