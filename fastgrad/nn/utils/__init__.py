@@ -27,11 +27,12 @@ def _grad_values(param: Tensor) -> np.ndarray:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013).
 
     The norm is taken over all gradients as if concatenated into one vector (norm_type inf: the
     largest absolute value). Returns that total norm, before clipping, as a 0-d float tensor.
+    `foreach` (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'.
     """
     params = _with_grads(parameters)
     norm_type = float(norm_type)
@@ -57,8 +58,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     return Tensor(np.array(total, dtype=np.result_type(*[v.dtype for v in values])))
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value]."""
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_."""
     for param in _with_grads(parameters):
         values = _grad_values(param)
         np.clip(values, -clip_value, clip_value, out=values)
