@@ -35,3 +35,12 @@ def assert_same_clipping(clip_pair, grads, **kwargs):
 def test_clip_grad_norm_and_value_accept_foreach(foreach):
     assert_same_clipping((clip_grad_norm_, torch.nn.utils.clip_grad_norm_), GRADS, max_norm=1.0, foreach=foreach)
     assert_same_clipping((clip_grad_value_, torch.nn.utils.clip_grad_value_), GRADS, clip_value=1.0, foreach=foreach)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [1.0, 1e6])
+def test_clip_grad_norm_of_a_nan_gradient_is_nan_and_spreads_as_pytorchs(norm_type, max_norm):
+    # the NaN stands after a finite gradient, where Python's max would skip it
+    grads = GRADS[:2] + [np.array([np.nan, 1.0])]
+    assert_same_clipping((clip_grad_norm_, torch.nn.utils.clip_grad_norm_), grads, max_norm=max_norm,
+                         norm_type=norm_type)

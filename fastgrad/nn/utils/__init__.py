@@ -42,7 +42,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         return Tensor(np.array(0.0, dtype=np.float32))
     values = [_grad_values(p) for p in params]
     if math.isinf(norm_type):
-        total = max(float(np.abs(v).max()) if v.size else 0.0 for v in values)
+        # np.max, not Python's max: a NaN anywhere makes the norm NaN wherever it stands
+        total = float(np.max([np.abs(v).max() if v.size else 0.0 for v in values]))
     elif norm_type == 2.0:
         total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
     else:
@@ -51,7 +52,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
                            "pass error_if_nonfinite=False to clip anyway")
     scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
-    if scale < 1.0:
+    if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
         for v in values:
             v *= v.dtype.type(scale)
     # in the widest of the gradients' dtypes, as PyTorch's stacked norms are
