@@ -44,3 +44,11 @@ def test_clip_grad_norm_of_a_nan_gradient_is_nan_and_spreads_as_pytorchs(norm_ty
     grads = GRADS[:2] + [np.array([np.nan, 1.0])]
     assert_same_clipping((clip_grad_norm_, torch.nn.utils.clip_grad_norm_), grads, max_norm=max_norm,
                          norm_type=norm_type)
+
+
+@pytest.mark.parametrize("norm_type", [0, 0.5, -1.0, -2.5, float("-inf"), 1.0, 3.0, float("inf")])
+def test_clip_grad_norm_of_every_order(norm_type):
+    grads = GRADS + [np.zeros(2)]  # order 0 counts the gradients with a nonzero element: 3, not 10
+    for max_norm in (0.5, 1e6):
+        assert_same_clipping((clip_grad_norm_, torch.nn.utils.clip_grad_norm_), grads, max_norm=max_norm,
+                             norm_type=norm_type)
