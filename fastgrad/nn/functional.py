@@ -1200,6 +1200,14 @@ def _refuse_frequency_scaling(scale_grad_by_freq: bool, what: str) -> None:
                                   "gradient by the id's count in the mini-batch)")
 
 
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,).
@@ -1208,8 +1216,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     _refuse_frequency_scaling(scale_grad_by_freq, "embedding")
     ids = _ids(input, weight.shape[0], "embedding input")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += weight.shape[0]
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
     return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse)
 

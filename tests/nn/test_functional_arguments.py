@@ -695,3 +695,9 @@ def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
         F.gumbel_softmax(floats(2, 3), tau)
     with pytest.raises(TypeError, match="gumbel_softmax: expected a floating point input"):
         F.gumbel_softmax(fastgrad.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("padding_idx", [4, 9, -5, -6])
+def test_embedding_refuses_a_padding_idx_out_of_range(padding_idx):
+    with pytest.raises(IndexError, match=f"padding_idx {padding_idx} is out of range for 4 embeddings"):
+        F.embedding(fastgrad.tensor([1]), fastgrad.ones(4, 2), padding_idx=padding_idx)
