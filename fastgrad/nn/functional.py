@@ -33,6 +33,14 @@ def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
 
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
 def _reduction(reduction: str) -> str:
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -1198,14 +1206,6 @@ def _refuse_frequency_scaling(scale_grad_by_freq: bool, what: str) -> None:
     if scale_grad_by_freq:
         raise NotImplementedError(f"{what}: scale_grad_by_freq=True is not implemented (it would divide each row's "
                                   "gradient by the id's count in the mini-batch)")
-
-
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -num_embeddings <= padding_idx < num_embeddings:
-        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
-    return padding_idx % num_embeddings
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
