@@ -251,7 +251,16 @@ def layer_norm(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None
     """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(biased var + eps) per row, and
     y = xhat * weight + bias; xhat and rstd (rows, 1) are what the backward needs."""
     centered = x - x.mean(axis=1, keepdims=True)
-    rstd = 1 / np.sqrt((centered * centered).mean(axis=1, keepdims=True) + x.dtype.type(eps))
+    with np.errstate(over="ignore"):  # handled below
+        variance = (centered * centered).mean(axis=1, keepdims=True)
+    rstd = 1 / np.sqrt(variance + x.dtype.type(eps))
+    overflowed = np.isinf(variance[:, 0])
+    if overflowed.any():  # squares past the dtype's range gave rstd 0 and rows of zeros: rescale those rows
+        rows = centered[overflowed]
+        largest = np.abs(rows).max(axis=1, keepdims=True)
+        scaled = rows / largest
+        with np.errstate(over="ignore", under="ignore"):  # eps / largest^2 is negligible there
+            rstd[overflowed] = 1 / (largest * np.sqrt((scaled * scaled).mean(axis=1, keepdims=True) + eps / largest**2))
     xhat = centered * rstd
     y = xhat if weight is None else xhat * weight
     if bias is not None:

@@ -33,6 +33,14 @@ def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
 
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
 def _reduction(reduction: str) -> str:
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -1202,8 +1210,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding input")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += weight.shape[0]
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
     return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse,
                  scale_grad_by_freq=bool(scale_grad_by_freq))

@@ -402,7 +402,8 @@ class Prelu(Op):
     """max(0, x) + weight * min(0, x), one learned slope per channel (dim 1) or one for all."""
 
     def forward(ctx, K, x, weight):
-        w = weight.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight
+        # one slope for all is a 0-d factor, so that a 0-d x keeps its shape
+        w = weight.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight.reshape(())
         ctx.saved = (x, w, weight.shape)
         return K.where(x > 0, x, K.multiply(w, x))
 

@@ -236,6 +236,17 @@ class Std(Op):
         return _variance_backward(ctx, K, g_variance)
 
 
+def _rescaled_two_norm(K, x, magnitude, norm, axis, keepdims):
+    """The 2-norms that came out inf, again from x divided by its largest |x| there: still inf where x holds
+    an inf or the norm itself passes the dtype's range."""
+    largest = K.amax(magnitude, axis, True)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # a norm past the range stays inf
+        scaled = K.divide(x, largest)
+        largest = largest.reshape(norm.shape)
+        rescaled = K.multiply(K.sqrt(K.sum(K.multiply(scaled, scaled), axis, keepdims)), largest)
+    return np.where(np.isinf(norm) & np.isfinite(largest), rescaled, norm).astype(norm.dtype)
+
+
 class Norm(Op):
     """Vector p-norm over `axis` (all elements when None): (sum |x|^p)^(1/p), max |x| for p = inf,
     min |x| for p = -inf, the count of nonzeros for p = 0. Gradients are PyTorch's subgradients: 0
@@ -246,7 +257,10 @@ class Norm(Op):
     def forward(ctx, K, x, p, axis, keepdims):
         magnitude = K.absolute(x)
         if p == 2:
-            out = K.sqrt(K.sum(K.multiply(x, x), axis, keepdims))
+            with np.errstate(over="ignore"):
+                out = K.sqrt(K.sum(K.multiply(x, x), axis, keepdims))
+            if np.isinf(out).any():  # squares past the dtype's range (or an infinite x)
+                out = _rescaled_two_norm(K, x, magnitude, out, axis, keepdims)
         elif p == 1:
             out = K.sum(magnitude, axis, keepdims)
         elif p == np.inf:

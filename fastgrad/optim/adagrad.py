@@ -27,7 +27,9 @@ class Adagrad(Optimizer):
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         if not state:
             state["step"] = 0
-            state["sum"] = np.full(param.shape, group["initial_accumulator_value"], dtype=param.dtype)
+            # PyTorch fills the sum from the constructor's value even for a group that names its own
+            # initial_accumulator_value: the same start, so the same steps.
+            state["sum"] = np.full(param.shape, self.defaults["initial_accumulator_value"], dtype=param.dtype)
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         eps, weight_decay = group["eps"], group["weight_decay"]

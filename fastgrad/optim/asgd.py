@@ -21,6 +21,8 @@ class ASGD(Optimizer):
     else ax <- ax + mu (p - ax); then eta <- lr / (1 + lambd lr t)^alpha and mu <- 1 / max(1, t - t0)
     for the next step (eta starts at lr, mu at 1)."""
 
+    scalar_state = ("step", "eta", "mu")
+
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0.0, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:

@@ -18,6 +18,8 @@ class NAdam(Optimizer):
     The product M_t is kept rounded to float32 at every step, as PyTorch keeps it in a float32
     tensor, so the steps equal PyTorch's rather than differing in the eighth digit."""
 
+    scalar_state = ("step", "mu_product")
+
     def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,

@@ -57,6 +57,10 @@ class Optimizer:
     """Holds `param_groups` (dicts with "params" and hyperparameters; change `group["lr"]` freely)
     and `state` (per-parameter dicts of arrays and counters, keyed by the parameter)."""
 
+    # The state entries that are numbers, not arrays shaped as the parameter: what a loaded 0-d value of
+    # these names becomes. Other 0-d values are the state of a 0-d parameter and stay arrays.
+    scalar_state: tuple[str, ...] = ("step",)
+
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
@@ -169,12 +173,13 @@ class Optimizer:
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state
 
-    @staticmethod
-    def _restored(value: Any, param: Tensor, name: str, index: int) -> Any:
+    def _restored(self, value: Any, param: Tensor, name: str, index: int) -> Any:
         if isinstance(value, Tensor):
             value = value._data
-        if not isinstance(value, np.ndarray) or value.ndim == 0:
-            return value.item() if isinstance(value, np.ndarray) else value
+        if not isinstance(value, np.ndarray):
+            return value
+        if name in self.scalar_state:
+            return value.item()
         if value.shape != param.shape:
             raise ValueError(f"loaded optimizer state {name!r} of parameter {index} has shape {value.shape}, the "
                              f"parameter has shape {param.shape}")

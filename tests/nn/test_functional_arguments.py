@@ -301,6 +301,28 @@ def test_layer_norm_normalizes_each_row_and_checks_shapes():
         F.layer_norm(fastgrad.tensor([[1, 2]]), 2)
 
 
+def test_float32_layer_norm_of_rows_whose_squares_overflow_equals_float64s():
+    # (x - mean)^2 passes float32's range in the first two rows: their variance is inf, which gave rows of zeros
+    rows = np.array([[1e30, 1.0, 2.0, 3.0], [1e30, -1e30, 0.0, 0.0], [0.5, -1.0, 2.0, 0.0]])
+    weight, bias = np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.0, 1.0, 0.0, -2.0])
+    upstream = np.arange(12.0).reshape(3, 4)
+    results = []
+    for dtype in (np.float32, np.float64):
+        x = fastgrad.tensor(rows.astype(dtype), requires_grad=True)
+        y = F.layer_norm(x, (4,), fastgrad.tensor(weight.astype(dtype)), fastgrad.tensor(bias.astype(dtype)))
+        (y * fastgrad.tensor(upstream.astype(dtype))).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (y32, grad32), (y64, grad64) = results
+    np.testing.assert_allclose(y32, y64, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad32, grad64.astype(np.float32), rtol=1e-5, atol=1e-36)
+
+
+@pytest.mark.parametrize("padding_idx", [4, 9, -5, -6])
+def test_embedding_refuses_a_padding_idx_out_of_range(padding_idx):
+    with pytest.raises(IndexError, match=f"padding_idx {padding_idx} is out of range for 4 embeddings"):
+        F.embedding(fastgrad.tensor([1]), fastgrad.ones(4, 2), padding_idx=padding_idx)
+
+
 def test_pad_places_the_input_and_crops_with_negative_widths():
     x = fastgrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     np.testing.assert_array_equal(F.pad(x, (1, 0, 0, 1), value=9).numpy(),
@@ -695,3 +717,4 @@ def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
         F.gumbel_softmax(floats(2, 3), tau)
     with pytest.raises(TypeError, match="gumbel_softmax: expected a floating point input"):
         F.gumbel_softmax(fastgrad.tensor([1, 2]))
+

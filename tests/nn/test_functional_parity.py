@@ -96,6 +96,12 @@ def test_glu(dtype, rng, shape, dim):
     parity(dtype, lambda x: F.glu(x, dim), lambda x: TF.glu(x, dim), rng.standard_normal(shape))
 
 
+@pytest.mark.parametrize("x_shape, weight_shape", [((), (1,)), ((5,), (1,)), ((2, 3), (1,)), ((2, 3, 4), (3,)),
+                                                   ((2, 3, 4), (1,))])
+def test_prelu_keeps_the_input_shape(dtype, rng, x_shape, weight_shape):
+    parity(dtype, F.prelu, TF.prelu, rng.standard_normal(x_shape), rng.uniform(0.1, 0.5, weight_shape))
+
+
 def test_logsigmoid_alias_and_modules(rng):
     x = rng.standard_normal((3, 4))
     assert F.logsigmoid is F.log_sigmoid

@@ -31,6 +31,8 @@ def test_clip_grad_norm_inf_and_p_norms():
     assert float(clip_grad_norm_(with_grads([1.0, -2.0], [3.0]), 10.0, norm_type=1)) == pytest.approx(6.0)
     with pytest.raises(RuntimeError, match="nan"):
         clip_grad_norm_(with_grads([np.nan]), 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="nan"):  # a NaN after larger finite values still counts
+        clip_grad_norm_(with_grads([5.0], [np.nan, 1.0]), 1.0, norm_type="inf", error_if_nonfinite=True)
 
 
 def test_clip_grad_norm_coalesces_sparse_gradients_first():

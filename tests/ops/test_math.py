@@ -158,6 +158,20 @@ def test_inf_norm_splits_the_gradient_among_ties():
     np.testing.assert_array_equal(x.grad.numpy(), [0, -0.5, 0.5, 0])
 
 
+def test_float32_two_norm_whose_squares_overflow_is_finite_as_float64s():
+    # 1e30^2 passes float32's range: the sum of squares is inf, the norm (and F.normalize) is not
+    rows = np.array([[1e30, 1.0, -2.0], [0.0, 3.0, 4.0], [-1e30, 1e30, 0.0], [np.inf, 1.0, 0.0], [3e38, 3e38, 0.0]])
+    x = fastgrad.tensor(rows.astype(np.float32), requires_grad=True)
+    norms = x.norm(dim=1)
+    np.testing.assert_allclose(norms.detach().numpy(), [1e30, 5.0, 2**0.5 * 1e30, np.inf, np.inf], rtol=1e-6)
+    assert norms.dtype == fastgrad.float32
+    assert x.norm().item() == np.inf
+    normalized = F.normalize(fastgrad.tensor(rows[:3].astype(np.float32)), dim=1).numpy()
+    np.testing.assert_allclose(normalized, F.normalize(fastgrad.tensor(rows[:3]), dim=1).numpy(), rtol=1e-6, atol=1e-35)
+    norms[:3].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[:3], normalized, rtol=1e-6, atol=1e-35)
+
+
 def test_norm_p0_counts_nonzeros_and_has_zero_gradient():
     x = fastgrad.tensor([0.0, 2.0, -1.0], requires_grad=True)
     assert x.norm(0).item() == 2.0

@@ -283,6 +283,24 @@ def test_state_dict_resumes_the_same_trajectory(name):
     np.testing.assert_array_equal(resumed_param.numpy(), expected[-1])
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_state_dict_of_a_0d_parameter_resumes_the_same_trajectory(name):
+    # The state arrays of a 0-d parameter are 0-d too: loading them must not turn them into numbers.
+    make, _ = CASES[name]
+    params = [nn.Parameter(np.array(0.7)) for _ in range(2)]
+    first, second = make([params[0]]), make([params[1]])
+    for step in range(4):
+        for param in params:
+            param.grad = fastgrad.tensor(np.array(0.3 - 0.2 * step))
+        first.step()
+        second.step()
+        if step == 1:
+            resumed = make([params[1]])
+            resumed.load_state_dict(second.state_dict())
+            second = resumed
+    assert params[1].numpy() == params[0].numpy()
+
+
 def test_load_state_dict_checks_shapes_and_groups():
     optimizer = optim.Adam(nn.Linear(3, 2).parameters())
     other = nn.Linear(3, 4)

@@ -145,3 +145,18 @@ def test_sparse_gradients_match_pytorch(name, kwargs, maximize):
         ours.step(), theirs.step()
     np.testing.assert_allclose(ours_embedding.weight.numpy(), theirs_embedding.weight.detach().numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_adagrad_starts_every_group_from_the_constructors_initial_accumulator_value():
+    # PyTorch ignores a group's own initial_accumulator_value: the sum starts at the constructor's.
+    trajectories = []
+    for library, make in ((fastgrad, optim.Adagrad), (torch, torch.optim.Adagrad)):
+        params = [library.tensor(P0.copy(), requires_grad=True) for _ in range(2)]
+        optimizer = make([{"params": [params[0]]}, {"params": [params[1]], "initial_accumulator_value": 0.7}],
+                         lr=0.3, initial_accumulator_value=0.2)
+        for _ in range(3):
+            for param in params:
+                param.grad = library.tensor(C + D * param.detach().numpy())
+            optimizer.step()
+        trajectories.append([param.detach().numpy() for param in params])
+    np.testing.assert_allclose(trajectories[0], trajectories[1], rtol=1e-12)

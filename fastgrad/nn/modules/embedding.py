@@ -12,14 +12,6 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, check_device
 
 
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
-    if padding_idx is None:
-        return None
-    if not -num_embeddings <= padding_idx < num_embeddings:
-        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
-    return padding_idx % num_embeddings
-
-
 def _weight_of(num_embeddings: int, embedding_dim: int, weight, dtype) -> tuple[Parameter, bool]:
     """A given weight (checked for shape) or a new N(0, 1) one; the flag says whether it was new."""
     if weight is None:
@@ -46,7 +38,7 @@ class Embedding(Module):
         super().__init__()
         check_device("Embedding", device)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.padding_idx = F._padding_index(padding_idx, num_embeddings)
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.sparse = sparse
         self.weight, is_new = _weight_of(num_embeddings, embedding_dim, _weight, dtype)

@@ -28,38 +28,38 @@ def _grad_values(param: Tensor) -> np.ndarray:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013).
 
-    The norm is taken over all gradients as if concatenated into one vector (norm_type inf: the
-    largest absolute value). Returns that total norm, before clipping, as a 0-d float tensor.
+    The norm is PyTorch's: the norm of the gradients' norms, which for a positive order (inf: the largest
+    absolute value) and for -inf (the smallest) is the norm of all gradients as if concatenated into one
+    vector; for order 0 it counts the gradients holding a nonzero element. Returns that total norm,
+    before clipping, as a 0-d float tensor. `foreach` (PyTorch's choice of kernel, not of result) is
+    accepted as any value, as the optimizers'.
     """
     params = _with_grads(parameters)
     norm_type = float(norm_type)
-    if norm_type <= 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be positive, got {norm_type}")
     if not params:
         return Tensor._from_data(np.array(0.0, dtype=get_default_dtype()))
     values = [_grad_values(p) for p in params]
-    if math.isinf(norm_type):
-        total = max(float(np.abs(v).max()) if v.size else 0.0 for v in values)
-    elif norm_type == 2.0:
+    if norm_type == 2.0:
         total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
     else:
-        total = sum(float((np.abs(v) ** norm_type).sum()) for v in values) ** (1.0 / norm_type)
+        norms = [float(Tensor(v).norm(norm_type)) for v in values if v.size]
+        total = float(Tensor(np.array(norms)).norm(norm_type)) if norms else 0.0
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
                            "pass error_if_nonfinite=False to clip anyway")
     scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
-    if scale < 1.0:
+    if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
         for v in values:
             v *= v.dtype.type(scale)
     # in the widest of the gradients' dtypes, as PyTorch's stacked norms are
     return Tensor._from_data(np.array(total, dtype=np.result_type(*[v.dtype for v in values])))
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value]."""
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_."""
     for param in _with_grads(parameters):
         values = _grad_values(param)
         np.clip(values, -clip_value, clip_value, out=values)
