@@ -87,3 +87,10 @@ def test_clip_grad_norm_returns_the_norm_in_the_widest_gradient_dtype():
     small.grad, wide.grad = fastgrad.tensor([3.0, 4.0]), fastgrad.tensor([1.0, 1.0], dtype=np.float64) / 3
     total = clip_grad_norm_([small, wide], 100.0)
     assert total.dtype == np.float64 and total.item() == pytest.approx(np.sqrt(25 + 2 / 9), rel=1e-15)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 3.0, float("inf")])
+def test_clip_grad_norm_of_float64_gradients_stays_in_float64(norm_type):
+    p = nn.Parameter(fastgrad.zeros(2, dtype=fastgrad.float64))
+    p.grad = fastgrad.tensor([1e40, 0.0], dtype=fastgrad.float64)  # past float32's range
+    assert clip_grad_norm_([p], max_norm=1e41, norm_type=norm_type).item() == pytest.approx(1e40)
