@@ -37,7 +37,8 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     if padding_idx is None:
         return None
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings (expected in "
+                         f"[{-num_embeddings}, {num_embeddings - 1}])")
     return padding_idx % num_embeddings
 
 
@@ -1237,11 +1238,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
         raise ValueError(f"embedding_bag: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding_bag input")
     samples = _per_sample_weights(per_sample_weights, ids.shape, weight.dtype)
-    if padding_idx is not None:
-        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
-            raise IndexError(f"embedding_bag: padding_idx must be in [{-weight.shape[0]}, {weight.shape[0] - 1}] "
-                             f"(the number of embeddings), got {padding_idx}")
-        padding_idx %= weight.shape[0]
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
     ids, offset_array = _bags(ids, offsets, include_last_offset, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")  # (the padding rows too, as PyTorch)
     if padding_idx is not None:
