@@ -251,16 +251,21 @@ def layer_norm(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None
     """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(biased var + eps) per row, and
     y = xhat * weight + bias; xhat and rstd (rows, 1) are what the backward needs."""
     centered = x - x.mean(axis=1, keepdims=True)
-    with np.errstate(over="ignore"):  # handled below
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):  # handled below
         variance = (centered * centered).mean(axis=1, keepdims=True)
-    rstd = 1 / np.sqrt(variance + x.dtype.type(eps))
-    overflowed = np.isinf(variance[:, 0])
-    if overflowed.any():  # squares past the dtype's range gave rstd 0 and rows of zeros: rescale those rows
-        rows = centered[overflowed]
+        rstd = 1 / np.sqrt(variance + x.dtype.type(eps))
+    # squares past the dtype's range (float32 values near 1e20) give rstd 0 and a row of zeros; squares
+    # below its normal range (near 1e-20, with eps 0) lose their digits and give a plausible wrong row
+    unrepresentable = np.isinf(variance[:, 0]) | ((variance[:, 0] < np.finfo(x.dtype).tiny) & centered.any(axis=1))
+    if unrepresentable.any():  # rescale those rows by their largest deviation
+        rows = centered[unrepresentable]
         largest = np.abs(rows).max(axis=1, keepdims=True)
         scaled = rows / largest
-        with np.errstate(over="ignore", under="ignore"):  # eps / largest^2 is negligible there
-            rstd[overflowed] = 1 / (largest * np.sqrt((scaled * scaled).mean(axis=1, keepdims=True) + eps / largest**2))
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            scaled_eps = x.dtype.type(eps) / largest / largest
+            rescaled = 1 / (largest * np.sqrt((scaled * scaled).mean(axis=1, keepdims=True) + scaled_eps))
+            # an eps that large next to the row's spread is all of its variance
+            rstd[unrepresentable] = np.where(np.isinf(scaled_eps), 1 / np.sqrt(x.dtype.type(eps)), rescaled)
     xhat = centered * rstd
     y = xhat if weight is None else xhat * weight
     if bias is not None:

@@ -317,6 +317,27 @@ def test_float32_layer_norm_of_rows_whose_squares_overflow_equals_float64s():
     np.testing.assert_allclose(grad32, grad64.astype(np.float32), rtol=1e-5, atol=1e-36)
 
 
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 2.0**-70), (np.float64, 2.0**-530)])
+def test_layer_norm_of_rows_whose_squares_underflow_equals_the_scaled_rows(dtype, scale):
+    # with eps 0, (x - mean)^2 below the dtype's normal range kept a few digits: rows off by 1e-3; a power of
+    # two scale is exact, so the rows times `scale` must normalize as the rows themselves
+    rows = np.random.default_rng(0).standard_normal((3, 5))
+    upstream = np.arange(15.0).reshape(3, 5).astype(dtype)
+    results = []
+    for factor in (scale, 1.0):
+        x = fastgrad.tensor((rows * factor).astype(dtype), requires_grad=True)
+        y = F.layer_norm(x, (5,), eps=0.0)
+        (y * fastgrad.tensor(upstream)).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy() * dtype(factor)))
+    (y_small, grad_small), (y_plain, grad_plain) = results
+    np.testing.assert_allclose(y_small, y_plain, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad_small, grad_plain, rtol=1e-5, atol=1e-5)
+    # next to eps, so small a spread is no variance at all: the rows come out as (x - mean) / sqrt(eps)
+    x = (rows * scale).astype(dtype)
+    expected = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(dtype(1e-5))
+    np.testing.assert_allclose(F.layer_norm(fastgrad.tensor(x), (5,), eps=1e-5).numpy(), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("padding_idx", [4, 9, -5, -6])
 def test_embedding_refuses_a_padding_idx_out_of_range(padding_idx):
     with pytest.raises(IndexError, match=f"padding_idx {padding_idx} is out of range for 4 embeddings"):

@@ -151,6 +151,17 @@ def test_norm_gradient_at_zero_is_zero(p):
     np.testing.assert_allclose(rows.grad.numpy(), [[0, 0], [0.6, 0.8]])
 
 
+@pytest.mark.parametrize("p", [-1, -0.5, -math.inf, math.inf])
+def test_norm_of_a_negative_or_infinite_order_over_no_elements_raises(p):
+    # a negative order's norm of nothing would be inf, a plausible "very large" number: PyTorch raises too
+    with pytest.raises(ValueError, match=f"the {p} norm of an empty tensor .* is undefined"):
+        fastgrad.zeros(0).norm(p)
+    with pytest.raises(ValueError, match="empty tensor"):
+        fastgrad.zeros(2, 0).norm(p, dim=1)
+    assert fastgrad.zeros(0, 3).norm(p, dim=1).shape == (0,)  # no result reduces over nothing
+    assert fastgrad.zeros(0).norm(0).item() == 0.0 and fastgrad.zeros(0).norm(2).item() == 0.0
+
+
 def test_inf_norm_splits_the_gradient_among_ties():
     x = fastgrad.tensor([1.0, -3.0, 3.0, 2.0], requires_grad=True)
     assert x.norm(math.inf).item() == 3.0 and x.norm(-math.inf).item() == 1.0

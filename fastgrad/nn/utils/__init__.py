@@ -45,7 +45,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if norm_type == 2.0:
         total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
     else:
-        norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size]
+        # (an empty gradient's norm of a negative order or -inf raises, as PyTorch's)
+        norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size or norm_type < 0]
         total = float(Tensor._from_data(np.array(norms)).norm(norm_type)) if norms else 0.0
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
