@@ -20,7 +20,7 @@ from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
 from fastgrad.distributions.uniform import Uniform
-from fastgrad.distributions.utils import euler_constant, sum_rightmost
+from fastgrad.distributions.utils import euler_constant, in_float64, sum_rightmost
 from fastgrad.nn.functional import softplus
 from fastgrad.tensor import Tensor
 
@@ -91,21 +91,31 @@ def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
             + (q_loc + (1 + scale_ratio).lgamma() - p_loc).exp() - (1 + euler_constant))
 
 
+# These two work in float64 (see in_float64): their log-gamma terms cancel as those of the entropies do.
 @register_kl(Gamma, Gamma)
 def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
-    return (q.concentration * (p.rate / q.rate).log() + q.concentration.lgamma() - p.concentration.lgamma()
-            + (p.concentration - q.concentration) * p.concentration.digamma()
-            + (q.rate - p.rate) * (p.concentration / p.rate))
+    return in_float64(_gamma_gamma_divergence, p.concentration, p.rate, q.concentration, q.rate)
+
+
+def _gamma_gamma_divergence(p_concentration: Tensor, p_rate: Tensor, q_concentration: Tensor,
+                            q_rate: Tensor) -> Tensor:
+    return (q_concentration * (p_rate / q_rate).log() + q_concentration.lgamma() - p_concentration.lgamma()
+            + (p_concentration - q_concentration) * p_concentration.digamma()
+            + (q_rate - p_rate) * (p_concentration / p_rate))
 
 
 @register_kl(Dirichlet, Dirichlet)
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    return in_float64(_dirichlet_dirichlet_divergence, p.concentration, q.concentration)
+
+
+def _dirichlet_dirichlet_divergence(p_concentration: Tensor, q_concentration: Tensor) -> Tensor:
     # Kurt (2013), "Kullback-Leibler divergence between two Dirichlet (and Beta) distributions"
-    p_total = p.concentration.sum(-1)
-    log_normalisers = p_total.lgamma() - q.concentration.sum(-1).lgamma()
-    log_normalisers = log_normalisers - (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
-    expected_logs = p.concentration.digamma() - p_total.digamma().unsqueeze(-1)  # E_p[log x_k]
-    return log_normalisers + ((p.concentration - q.concentration) * expected_logs).sum(-1)
+    p_total = p_concentration.sum(-1)
+    log_normalisers = p_total.lgamma() - q_concentration.sum(-1).lgamma()
+    log_normalisers = log_normalisers - (p_concentration.lgamma() - q_concentration.lgamma()).sum(-1)
+    expected_logs = p_concentration.digamma() - p_total.digamma().unsqueeze(-1)  # E_p[log x_k]
+    return log_normalisers + ((p_concentration - q_concentration) * expected_logs).sum(-1)
 
 
 @register_kl(Beta, Beta)

@@ -36,7 +36,7 @@ def scoring_dtype(parameter: Tensor, value: Tensor) -> np.dtype:
 
 def in_float64(compute, *tensors: Tensor) -> Tensor:
     """compute(*tensors) carried out in float64 and returned in the tensors' promoted floating dtype, with
-    its gradient. For log_prob and entropy of Gamma, Beta, Dirichlet and StudentT: their log-gamma and
+    its gradient. For log_prob, entropy and KL of Gamma, Beta, Dirichlet and StudentT: their log-gamma and
     digamma terms grow as a log(a) and cancel to O(log a), so in float32 they lose every digit by
     concentrations (or df) near 1e6 (Beta(1e7, 1e7).log_prob(0.5) came out 32 for 8.18, PyTorch's too)."""
     dtype = np.result_type(*(tensor.dtype for tensor in tensors if tensor.dtype.kind == "f"))
