@@ -50,7 +50,7 @@ class Gamma(Distribution):
         return value
 
     def log_prob(self, value) -> Tensor:
-        value = self._checked(value, self.rate.dtype)
+        value = self._checked(value, self.rate.dtype).to(self.rate.dtype)  # as PyTorch's, in the rate's dtype
         return in_float64(_log_density, self.concentration, self.rate, value)
 
     def cdf(self, value) -> Tensor:
