@@ -93,7 +93,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return g * (y > 0)
+    return np.where(y > 0, g, g.dtype.type(0))  # selected, not multiplied: a NaN gradient stays out, as PyTorch's
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
@@ -109,7 +109,7 @@ def hardtanh(x: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 def hardtanh_backward(g: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
-    return g * ((x > low) & (x < high))
+    return np.where((x > low) & (x < high), g, g.dtype.type(0))
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:

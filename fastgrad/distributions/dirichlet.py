@@ -7,6 +7,7 @@ import numpy as np
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
 from fastgrad.distributions.standard_gamma import StandardGamma
+from fastgrad.distributions.utils import in_float64
 from fastgrad.functions import stack, where
 from fastgrad.tensor import Tensor
 
@@ -60,15 +61,21 @@ class Dirichlet(Distribution):
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.concentration.dtype)
-        concentration = self.concentration
-        return ((concentration - 1).xlogy(value).sum(-1) + concentration.sum(-1).lgamma()
-                - concentration.lgamma().sum(-1))
+        return in_float64(_log_density, self.concentration, value)
 
     def entropy(self) -> Tensor:
-        concentration = self.concentration
-        categories, total = concentration.shape[-1], concentration.sum(-1)
-        return (concentration.lgamma().sum(-1) - total.lgamma() - (categories - total) * total.digamma()
-                - ((concentration - 1) * concentration.digamma()).sum(-1))
+        return in_float64(_entropy, self.concentration)
+
+
+def _log_density(concentration: Tensor, value: Tensor) -> Tensor:
+    return ((concentration - 1).xlogy(value).sum(-1) + concentration.sum(-1).lgamma()
+            - concentration.lgamma().sum(-1))
+
+
+def _entropy(concentration: Tensor) -> Tensor:
+    categories, total = concentration.shape[-1], concentration.sum(-1)
+    return (concentration.lgamma().sum(-1) - total.lgamma() - (categories - total) * total.digamma()
+            - ((concentration - 1) * concentration.digamma()).sum(-1))
 
 
 class Beta(Distribution):

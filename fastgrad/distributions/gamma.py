@@ -8,6 +8,7 @@ from fastgrad.creation import full_like
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
 from fastgrad.distributions.standard_gamma import RegularizedLowerGamma, StandardGamma
+from fastgrad.distributions.utils import in_float64
 from fastgrad.dtypes import finfo
 from fastgrad.tensor import Tensor
 
@@ -49,9 +50,8 @@ class Gamma(Distribution):
         return value
 
     def log_prob(self, value) -> Tensor:
-        value = self._checked(value, self.rate.dtype)
-        concentration, rate = self.concentration, self.rate
-        return concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
+        value = self._checked(value, self.rate.dtype).to(self.rate.dtype)  # as PyTorch's, in the rate's dtype
+        return in_float64(_log_density, self.concentration, self.rate, value)
 
     def cdf(self, value) -> Tensor:
         """The regularized lower incomplete gamma function P(concentration, rate * value); differentiable
@@ -60,8 +60,15 @@ class Gamma(Distribution):
         return RegularizedLowerGamma.apply(self.concentration.expand(scaled.shape), scaled)
 
     def entropy(self) -> Tensor:
-        concentration = self.concentration
-        return concentration - self.rate.log() + concentration.lgamma() + (1 - concentration) * concentration.digamma()
+        return in_float64(_entropy, self.concentration, self.rate)
+
+
+def _log_density(concentration: Tensor, rate: Tensor, value: Tensor) -> Tensor:
+    return concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
+
+
+def _entropy(concentration: Tensor, rate: Tensor) -> Tensor:
+    return concentration - rate.log() + concentration.lgamma() + (1 - concentration) * concentration.digamma()
 
 
 class Chi2(Gamma):

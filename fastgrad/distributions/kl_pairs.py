@@ -4,6 +4,7 @@ the divergence is infinite (q gives zero density where p does not) the result is
 as PyTorch's."""
 from __future__ import annotations
 
+import functools
 import math
 
 from fastgrad.creation import full_like
@@ -20,7 +21,7 @@ from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
 from fastgrad.distributions.uniform import Uniform
-from fastgrad.distributions.utils import euler_constant, sum_rightmost
+from fastgrad.distributions.utils import euler_constant, in_float64, sum_rightmost
 from fastgrad.nn.functional import softplus
 from fastgrad.tensor import Tensor
 
@@ -91,7 +92,33 @@ def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
             + (q_loc + (1 + scale_ratio).lgamma() - p_loc).exp() - (1 + euler_constant))
 
 
+def _in_float64(divergence):
+    """A KL pair computed from float64 copies of p and q and returned in their parameters' dtype (see
+    in_float64): for the pairs with a Gamma, Beta or Dirichlet, whose log-gamma terms cancel as those of
+    the entropies do (in float32, KL(Gamma(1e6, 1e6) || Normal(1, 1e-3)) came out -0.52)."""
+
+    @functools.wraps(divergence)
+    def computed(p, q):
+        names = [[name for name in d.arg_constraints if isinstance(d.__dict__.get(name), Tensor)] for d in (p, q)]
+        parameters = [d.__dict__[name] for d, named in zip((p, q), names) for name in named]
+
+        def in_float64_copies(*values):
+            copies = []
+            for d, named in zip((p, q), names):
+                copy = type(d).__new__(type(d))
+                copy.__dict__.update(d.__dict__)
+                copy.__dict__.update(zip(named, values[:len(named)]))
+                values = values[len(named):]
+                copies.append(copy)
+            return divergence(*copies)
+
+        return in_float64(in_float64_copies, *parameters)
+
+    return computed
+
+
 @register_kl(Gamma, Gamma)
+@_in_float64
 def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
     return (q.concentration * (p.rate / q.rate).log() + q.concentration.lgamma() - p.concentration.lgamma()
             + (p.concentration - q.concentration) * p.concentration.digamma()
@@ -99,6 +126,7 @@ def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
 
 
 @register_kl(Dirichlet, Dirichlet)
+@_in_float64
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
     # Kurt (2013), "Kullback-Leibler divergence between two Dirichlet (and Beta) distributions"
     p_total = p.concentration.sum(-1)
@@ -161,12 +189,14 @@ def _kl_beta_exponential(p: Beta, q: Exponential) -> Tensor:
 
 
 @register_kl(Beta, Gamma)
+@_in_float64
 def _kl_beta_gamma(p: Beta, q: Gamma) -> Tensor:
     expected_log = p.concentration1.digamma() - (p.concentration1 + p.concentration0).digamma()  # E_p[log x]
     return -p.entropy() + _gamma_cross_entropy_terms(q) - (q.concentration - 1) * expected_log + q.rate * p.mean
 
 
 @register_kl(Beta, Normal)
+@_in_float64
 def _kl_beta_normal(p: Beta, q: Normal) -> Tensor:
     mean, variance = p.mean, q.scale ** 2
     second_moment = mean * (1 - mean) / (p.concentration1 + p.concentration0 + 1) + mean ** 2
@@ -181,6 +211,7 @@ def _kl_beta_uniform(p: Beta, q: Uniform) -> Tensor:
 
 
 @register_kl(Exponential, Gamma)
+@_in_float64
 def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
     rate_ratio = q.rate / p.rate
     return (-q.concentration * rate_ratio.log() + rate_ratio + q.concentration.lgamma()
@@ -193,6 +224,7 @@ def _kl_gamma_exponential(p: Gamma, q: Exponential) -> Tensor:
 
 
 @register_kl(Gamma, Gumbel)
+@_in_float64
 def _kl_gamma_gumbel(p: Gamma, q: Gumbel) -> Tensor:
     rate_scale = p.rate * q.scale
     loc_scale = q.loc / q.scale
@@ -202,6 +234,7 @@ def _kl_gamma_gumbel(p: Gamma, q: Gumbel) -> Tensor:
 
 
 @register_kl(Gamma, Normal)
+@_in_float64
 def _kl_gamma_normal(p: Gamma, q: Normal) -> Tensor:
     variance, squared_rate = q.scale ** 2, p.rate ** 2
     concentration = p.concentration
@@ -267,6 +300,7 @@ def _mean_of_log_over(low: Tensor, high: Tensor) -> Tensor:
 
 
 @register_kl(Uniform, Beta)
+@_in_float64
 def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
     result = (-(p.high - p.low).log() - (q.concentration1 - 1) * _mean_of_log_over(p.low, p.high)
               - (q.concentration0 - 1) * _mean_of_log_over(1 - p.high, 1 - p.low)
@@ -276,6 +310,7 @@ def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
 
 
 @register_kl(Uniform, Gamma)
+@_in_float64
 def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
     result = (-(p.high - p.low).log() + _gamma_cross_entropy_terms(q)
               + (1 - q.concentration) * _mean_of_log_over(p.low, p.high) + q.rate * (p.high + p.low) / 2)

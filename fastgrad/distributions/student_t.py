@@ -9,6 +9,7 @@ from fastgrad.creation import randn
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
 from fastgrad.distributions.gamma import Chi2
+from fastgrad.distributions.utils import in_float64
 from fastgrad.functions import where
 from fastgrad.tensor import Tensor
 
@@ -57,14 +58,20 @@ class StudentT(Distribution):
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.df.dtype)
-        df, scale = self.df, self.scale
-        standardised = (value - self.loc) / scale
-        log_normaliser = (scale.log() + 0.5 * df.log() + 0.5 * math.log(math.pi) + (0.5 * df).lgamma()
-                          - (0.5 * (df + 1)).lgamma())
-        return -0.5 * (df + 1) * (standardised ** 2 / df).log1p() - log_normaliser
+        return in_float64(_log_density, self.df, self.loc, self.scale, value)
 
     def entropy(self) -> Tensor:
-        df = self.df
-        log_beta = (0.5 * df).lgamma() + math.lgamma(0.5) - (0.5 * (df + 1)).lgamma()
-        return (self.scale.log() + 0.5 * (df + 1) * ((0.5 * (df + 1)).digamma() - (0.5 * df).digamma())
-                + 0.5 * df.log() + log_beta)
+        return in_float64(_entropy, self.df, self.scale)
+
+
+def _log_density(df: Tensor, loc: Tensor, scale: Tensor, value: Tensor) -> Tensor:
+    standardised = (value - loc) / scale
+    log_normaliser = (scale.log() + 0.5 * df.log() + 0.5 * math.log(math.pi) + (0.5 * df).lgamma()
+                      - (0.5 * (df + 1)).lgamma())
+    return -0.5 * (df + 1) * (standardised ** 2 / df).log1p() - log_normaliser
+
+
+def _entropy(df: Tensor, scale: Tensor) -> Tensor:
+    log_beta = (0.5 * df).lgamma() + math.lgamma(0.5) - (0.5 * (df + 1)).lgamma()
+    return (scale.log() + 0.5 * (df + 1) * ((0.5 * (df + 1)).digamma() - (0.5 * df).digamma())
+            + 0.5 * df.log() + log_beta)

@@ -27,7 +27,7 @@ def _relu(x, out):
 @njit(cache=True)
 def _relu_backward(g, y, out):
     for i in range(g.size):
-        out[i] = g[i] * (y[i] > 0)
+        out[i] = g[i] if y[i] > 0 else 0.0  # selected: a NaN gradient stays out, as PyTorch's
 
 
 @njit(cache=True)
@@ -45,7 +45,7 @@ def _leaky_relu_backward(g, x, slope, out):
 @njit(cache=True)
 def _hardtanh_backward(g, x, low, high, out):
     for i in range(g.size):
-        out[i] = g[i] * (low < x[i] < high)
+        out[i] = g[i] if low < x[i] < high else 0.0
 
 
 @njit(cache=True)

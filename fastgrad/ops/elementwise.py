@@ -207,7 +207,8 @@ class Abs(Op):
 
 
 class Clamp(Op):
-    """Clip to [low, high] (either may be None); the gradient passes where the input was inside."""
+    """Clip to [low, high] (either may be None); the gradient passes where the input was inside and is 0
+    elsewhere, even where it is NaN or inf (selected, not multiplied by 0), as PyTorch's."""
 
     def forward(ctx, K, a, low=None, high=None):
         ctx.saved = (a, low, high)
@@ -220,7 +221,7 @@ class Clamp(Op):
             inside &= a >= low
         if high is not None:
             inside &= a <= high
-        return (K.multiply(g, inside),)
+        return (K.where(inside, g, g.dtype.type(0)),)
 
 
 class Log1p(Op):

@@ -191,3 +191,19 @@ def test_both_refuse_the_same_arguments(make):
         make(theirs, torch)
     with pytest.raises(ValueError):
         make(ours, fastgrad)
+
+
+@pytest.mark.parametrize("name", ["Gamma", "Chi2", "Beta", "StudentT"])
+@pytest.mark.parametrize("parameter_dtype, value_dtype", [(np.float32, np.float64), (np.float64, np.float32),
+                                                          (np.float32, np.int64)])
+@pytest.mark.parametrize("parameter_shape, value_shape", [((), ()), ((), (3,)), ((3,), (3,))])
+def test_log_prob_dtype_of_mixed_dtypes_is_torchs(name, parameter_dtype, value_dtype, parameter_shape, value_shape):
+    """Gamma's (and Chi2's) casts the value to the rate's dtype; the others promote, a 0-d tensor ranking below
+    a dimensioned one."""
+    make = {"Gamma": lambda d, c: d.Gamma(c, c), "Chi2": lambda d, c: d.Chi2(c), "Beta": lambda d, c: d.Beta(c, c),
+            "StudentT": lambda d, c: d.StudentT(c, c, c)}[name]
+    parameter = np.full(parameter_shape, 2.0, parameter_dtype)
+    value = np.full(value_shape, 0 if name == "Beta" else 1, value_dtype)
+    dtypes = [str(make(module, convert(parameter)).log_prob(convert(value)).dtype).replace("torch.", "")
+              for module, convert in ((ours, fastgrad.tensor), (theirs, torch.tensor))]
+    assert dtypes[0] == dtypes[1]

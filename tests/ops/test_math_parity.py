@@ -571,3 +571,29 @@ def test_introspection_helpers_match_torch():
         if m is fastgrad:
             ours = got
     assert ours == got
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+def test_clamp_gradient_is_zero_where_clipped_even_for_a_nan_upstream_gradient_as_torch(backend_name):
+    """A NaN upstream gradient (a 0/0 downstream, as in Dirichlet.mode) stays out of the clipped entries."""
+    x = np.array([-1.0, 0.0, 0.5, 2.0])
+    upstream = np.array([np.nan, np.nan, np.inf, np.nan])
+    with fastgrad.backend(backend_name):
+        ours = fastgrad.tensor(x, requires_grad=True)
+        ours.clamp(min=0.0, max=1.0).backward(fastgrad.tensor(upstream))
+    theirs = torch.tensor(x, requires_grad=True)
+    theirs.clamp(min=0.0, max=1.0).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@pytest.mark.parametrize("activation", ["relu", "hardtanh"])
+def test_activation_gradient_is_zero_where_flat_even_for_a_nan_upstream_gradient_as_torch(backend_name, activation):
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    upstream = np.full(5, np.nan)
+    with fastgrad.backend(backend_name):
+        ours = fastgrad.tensor(x, requires_grad=True)
+        getattr(fastgrad.nn.functional, activation)(ours).backward(fastgrad.tensor(upstream))
+    theirs = torch.tensor(x, requires_grad=True)
+    getattr(torch.nn.functional, activation)(theirs).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
