@@ -44,3 +44,22 @@ def same_with_gradients():
                 np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=grad_rtol, atol=1e-12)
 
     return check
+
+
+@pytest.fixture
+def same_when_expanded():
+    """same_when_expanded(ours, theirs, value): both expanded to (5,) + batch_shape agree on the batch
+    shape, the log_prob of `value` and the entropy, and ours draws samples of the expanded shape."""
+    torch = pytest.importorskip("torch")
+
+    def check(ours, theirs, value):
+        wider = (5,) + tuple(theirs.batch_shape)
+        expanded, their_expanded = ours.expand(wider), theirs.expand(wider)
+        assert expanded.batch_shape == tuple(their_expanded.batch_shape) == wider
+        np.testing.assert_allclose(expanded.log_prob(fastgrad.tensor(value)).detach().numpy(),
+                                   their_expanded.log_prob(torch.tensor(value)).detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(expanded.entropy().detach().numpy(), their_expanded.entropy().detach().numpy(),
+                                   rtol=1e-12)
+        assert expanded.sample((2,)).shape == (2,) + wider + tuple(theirs.event_shape)
+
+    return check

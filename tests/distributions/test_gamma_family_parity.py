@@ -68,7 +68,7 @@ def test_float32_values_and_gradients_match(name, quantity):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-def test_shapes_support_and_expand_match(name, both):
+def test_shapes_support_and_expand_match(name, both, same_when_expanded):
     make, parameters, value = FAMILIES[name]
     (mine, _), (reference, _) = both(make, *parameters)
     assert (mine.batch_shape, mine.event_shape) == (tuple(reference.batch_shape), tuple(reference.event_shape))
@@ -80,14 +80,7 @@ def test_shapes_support_and_expand_match(name, both):
     draws = mine.rsample((4,))
     assert draws.shape == tuple(reference.rsample((4,)).shape) and draws.dtype == np.float64 and draws.requires_grad
     assert mine.support.check(draws).numpy().all()
-    wider = (5,) + tuple(reference.batch_shape)
-    expanded, their_expanded = mine.expand(wider), reference.expand(wider)
-    assert expanded.batch_shape == tuple(their_expanded.batch_shape) == wider
-    np.testing.assert_allclose(expanded.log_prob(fastgrad.tensor(value[0])).detach().numpy(),
-                               their_expanded.log_prob(torch.tensor(value[0])).detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(expanded.entropy().detach().numpy(), their_expanded.entropy().detach().numpy(),
-                               rtol=1e-12)
-    assert expanded.sample((2,)).shape == (2,) + wider + tuple(reference.event_shape)
+    same_when_expanded(mine, reference, value[0])
 
 
 @pytest.mark.parametrize("make", [
