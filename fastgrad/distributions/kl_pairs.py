@@ -183,11 +183,6 @@ def _gamma_cross_entropy_terms(q: Gamma) -> Tensor:
     return q.concentration.lgamma() - q.concentration * q.rate.log()
 
 
-@register_kl(Beta, Exponential)
-def _kl_beta_exponential(p: Beta, q: Exponential) -> Tensor:
-    return -p.entropy() - q.rate.log() + q.rate * p.mean
-
-
 @register_kl(Beta, Gamma)
 @_in_float64
 def _kl_beta_gamma(p: Beta, q: Gamma) -> Tensor:
@@ -218,8 +213,10 @@ def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
             + q.concentration * euler_constant - (1 + euler_constant))
 
 
+@register_kl(Beta, Exponential)
 @register_kl(Gamma, Exponential)
-def _kl_gamma_exponential(p: Gamma, q: Exponential) -> Tensor:
+def _kl_positive_exponential(p: Beta | Gamma, q: Exponential) -> Tensor:
+    """-H(p) - E_p[log q(x)] for p on x >= 0, where log q(x) = log(rate) - rate x: only p's mean enters."""
     return -p.entropy() - q.rate.log() + q.rate * p.mean
 
 
