@@ -95,7 +95,7 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse = mode, sparse
         self.include_last_offset = include_last_offset
-        self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.padding_idx = F._padding_index(padding_idx, num_embeddings)
         self.weight, is_new = _weight_of(num_embeddings, embedding_dim, _weight, dtype)
         if is_new:
             self.reset_parameters()
