@@ -37,6 +37,12 @@ CREATIONS = {
     "tensor(mixed list)": lambda lib: lib.tensor([1, 2.5]),
     "tensor(int list)": lambda lib: lib.tensor([1, 2]),
     "tensor(float32 array)": lambda lib: lib.tensor(np.ones(2, np.float32)),
+    # a list's items promote one another by PyTorch's rules (NumPy's would make the first two float64)
+    "tensor([np.float32, float])": lambda lib: lib.tensor([np.float32(1.5), 2.0]),
+    "tensor([np.int32, float])": lambda lib: lib.tensor([np.int32(1), 2.5]),
+    "tensor([float, np.float64])": lambda lib: lib.tensor([1.5, np.float64(2.0)]),
+    "tensor([[np.float32, int], float32 array])": lambda lib: lib.tensor([[np.float32(1), 2], np.ones(2, np.float32)]),
+    "as_tensor([np.float32, float])": lambda lib: lib.as_tensor([np.float32(1.5), 2.0]),
     "from_numpy(float32)": lambda lib: lib.from_numpy(np.ones(2, np.float32)),
     "from_numpy(float64)": lambda lib: lib.from_numpy(np.ones(2)),
     "as_tensor(list)": lambda lib: lib.as_tensor([1.5, 2.0]),
