@@ -49,7 +49,8 @@ class Gamma(Distribution):
         return value
 
     def log_prob(self, value) -> Tensor:
-        value = self._checked(value, self.rate.dtype)
+        # as PyTorch's, in the rate's dtype whatever the value's (a float32 value under float64 parameters)
+        value = self._checked(value, self.rate.dtype).to(self.rate.dtype)
         concentration, rate = self.concentration, self.rate
         return concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
 
