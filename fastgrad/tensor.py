@@ -841,6 +841,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if alpha == 1:
             return other
         other = self._operand(other)
+        if other._data.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
+            # scaled in the sum's dtype (self's floating one, by the checks above), as PyTorch casts alpha to it:
+            # an integer tensor times a float alone would take the default dtype (float64 over a float32 self)
+            other = other.to(result_type(self._data, other._data))
         data = other._data
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
