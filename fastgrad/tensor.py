@@ -840,15 +840,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                                    f"(got alpha={alpha})")
         if alpha == 1:
             return other
-        other = self._operand(other)
-        if other._data.dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
-            # scaled in the sum's dtype (self's floating one, by the checks above), as PyTorch casts alpha to it:
-            # an integer tensor times a float alone would take the default dtype (float64 over a float32 self)
-            other = other.to(result_type(self._data, other._data))
+        other, = self._in_common_dtype(self._operand(other))
         data = other._data
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
         return other * alpha
+
+    def _in_common_dtype(self, *tensors: "Tensor") -> list["Tensor"]:
+        """`tensors` in the dtype of an op on self and all of them, where a product that a Python number scales
+        (add's alpha, addcmul's value) is computed, as in PyTorch: the number times an integer tensor alone would
+        take the default dtype (float64 beside a float32 self under the float64 default)."""
+        dtype = result_type(self._data, *(t._data for t in tensors))
+        return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
