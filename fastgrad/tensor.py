@@ -68,13 +68,20 @@ class Size(tuple):
 
 
 def legacy_sizes(args: tuple) -> tuple | None:
-    """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints, or one
-    Size (`x.size()`); None when the arguments are data instead (a tuple or list is data)."""
+    """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints (NumPy's too,
+    0-dim integer arrays among them, as PyTorch reads anything with __index__), or one Size (`x.size()`); None
+    when the arguments are data instead (a tuple or list is data)."""
     if len(args) == 1 and isinstance(args[0], Size):
         return tuple(args[0])
-    if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
-        return tuple(args)
+    if all(_is_size(n) for n in args):
+        return tuple(int(n) for n in args)
     return None
+
+
+def _is_size(n) -> bool:
+    if isinstance(n, np.ndarray):
+        return n.ndim == 0 and n.dtype.kind in "iu"
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 def check_device(where: str, value) -> None:
@@ -139,7 +146,7 @@ def _legacy_constructor_data(args: tuple):
         if any(n < 0 for n in sizes):
             raise RuntimeError(f"Tensor(): sizes must be non-negative, got {list(sizes)}")
         return np.zeros(sizes, dtype=get_default_dtype())
-    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+    if len(args) == 1 and isinstance(args[0], (list, tuple, range, np.ndarray)):
         array = np.asarray(args[0])
         if array.dtype.kind not in "biuf":
             raise TypeError(f"Tensor(): data must hold numbers or bools, got dtype {array.dtype}")
