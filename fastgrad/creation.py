@@ -32,17 +32,20 @@ _PYTHON_NUMBERS = (bool, int, float)
 def _inferred_dtype(data) -> np.dtype:
     """The dtype torch.tensor(data) takes: an array's, a tensor's or a NumPy scalar's own, a Python number's
     scalar_dtype; in a list, every item's promoted together by PyTorch's rules ([np.float32(1), 2.5] is
-    float32 under the default float32, where NumPy makes it float64). Each level of a list is read once by
-    type, so a long list of Python numbers costs one pass in C."""
+    float32 under the default float32, where NumPy makes it float64). Numbers and NumPy scalars are read by
+    their types, one pass in C per level of the list; only nested items are visited one by one."""
     if isinstance(data, (np.ndarray, np.generic, Tensor)):
         return data.dtype
     if isinstance(data, _PYTHON_NUMBERS):  # (their subclasses too)
         return scalar_dtype(data)
     if not isinstance(data, (list, tuple, range)):  # another array-like: as NumPy reads it
         return np.asarray(data).dtype
-    number_types = set(map(type, data))
-    dtypes = [scalar_dtype(kind()) for kind in _PYTHON_NUMBERS if kind in number_types]
-    dtypes += [_inferred_dtype(item) for item in data if type(item) not in _PYTHON_NUMBERS]
+    types = set(map(type, data))
+    dtypes = {scalar_dtype(kind()) if kind in _PYTHON_NUMBERS else np.dtype(kind)
+              for kind in types if kind in _PYTHON_NUMBERS or issubclass(kind, np.generic)}
+    nested = {kind for kind in types if kind not in _PYTHON_NUMBERS and not issubclass(kind, np.generic)}
+    if nested:
+        dtypes |= {_inferred_dtype(item) for item in data if type(item) in nested}
     return functools.reduce(promote_types, dtypes) if dtypes else get_default_dtype()
 
 
