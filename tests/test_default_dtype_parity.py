@@ -104,8 +104,8 @@ PROMOTIONS = {
     "float32.add(int, alpha=2.5)": lambda lib: lib.ones(3, dtype=lib.float32).add(ints(lib), alpha=2.5),
     "sub(float32 0-dim, int, alpha=2.5)": lambda lib: lib.sub(lib.tensor(1.0, dtype=lib.float32), ints(lib), alpha=2.5),
     "float32.add(bool, alpha=0.5)": lambda lib: lib.ones(3, dtype=lib.float32).add(ints(lib) > 1, alpha=0.5),
-    "addcmul(float32, int, int, value=0.5)": lambda lib: lib.addcmul(lib.ones(3, dtype=lib.float32), ints(lib), ints(lib),
-                                                                 value=0.5),
+    "addcmul(float32, int, int, value=0.5)": lambda lib: lib.addcmul(lib.ones(3, dtype=lib.float32), ints(lib),
+                                                                 ints(lib), value=0.5),
     "addcdiv(float32, int, float32, value=0.5)": lambda lib: lib.ones(3, dtype=lib.float32).addcdiv(
         ints(lib), lib.ones(3, dtype=lib.float32), value=0.5),
     "mean(int, dtype=None) of float": lambda lib: ints(lib).to(lib.get_default_dtype()).mean(),

@@ -49,8 +49,8 @@ def test_quantities_and_their_gradients_match(name, quantity, both, same_with_gr
 @pytest.mark.parametrize("name", list(FAMILIES))
 @pytest.mark.parametrize("parameters_dtype, value_dtype", [("float64", "float32"), ("float32", "float64")])
 def test_log_prob_of_a_value_of_another_dtype_matches(name, parameters_dtype, value_dtype):
-    """Gamma and Chi2 score a value in the rate's dtype, as PyTorch's (fastgrad's followed the value's
-    promotion: a float32 value under float64 parameters came out float32); the others promote."""
+    """Gamma and Chi2 score a value in the rate's dtype, as PyTorch's (fastgrad's promoted: a float64 value
+    under float32 parameters came out float64); the others promote in both."""
     make, parameters, value = FAMILIES[name]
     results = []
     for lib, module in ((fastgrad, ours), (torch, theirs)):
