@@ -1,13 +1,15 @@
 """Creation functions (`fastgrad.tensor`, `zeros`, `arange`, `rand`, ...), as in PyTorch."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import as_dtype, dtype_or_default, float64, get_default_dtype, int64, scalar_dtype
+from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types,
+                             scalar_dtype)
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
@@ -16,21 +18,35 @@ from fastgrad.tensor_methods.arguments import int_arg, real_arg, size_arg
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data`. As in PyTorch, Python floats take the default dtype and ints
-    int64, while arrays, tensors and NumPy scalars (also inside lists) keep their dtype."""
+    int64, while arrays, tensors and NumPy scalars keep their dtype; a list's items promote one another."""
     check_device("tensor", device)
     array = np.array(data._data if isinstance(data, Tensor) else data)
-    if dtype is None and array.dtype.kind in "fiu" and not _has_own_dtype(data):
-        dtype = get_default_dtype() if array.dtype.kind == "f" else int64
+    if dtype is None and array.dtype.kind in "biuf":
+        dtype = _inferred_dtype(data)
     return Tensor._from_data(array, dtype=dtype, requires_grad=requires_grad)
 
 
-def _has_own_dtype(data) -> bool:
-    """Whether `data` carries a dtype of its own (an array, a tensor, a NumPy scalar, or a list of them)."""
+_PYTHON_NUMBERS = (bool, int, float)
+
+
+def _inferred_dtype(data) -> np.dtype:
+    """The dtype torch.tensor(data) takes: an array's, a tensor's or a NumPy scalar's own, a Python number's
+    scalar_dtype; in a list, every item's promoted together by PyTorch's rules ([np.float32(1), 2.5] is
+    float32 under the default float32, where NumPy makes it float64). Numbers and NumPy scalars are read by
+    their types, one pass in C per level of the list; only nested items are visited one by one."""
     if isinstance(data, (np.ndarray, np.generic, Tensor)):
-        return True
-    if isinstance(data, (list, tuple)) and data:
-        return _has_own_dtype(data[0])
-    return False
+        return data.dtype
+    if isinstance(data, _PYTHON_NUMBERS):  # (their subclasses too)
+        return scalar_dtype(data)
+    if not isinstance(data, (list, tuple, range)):  # another array-like: as NumPy reads it
+        return np.asarray(data).dtype
+    types = set(map(type, data))
+    dtypes = {scalar_dtype(kind()) if kind in _PYTHON_NUMBERS else np.dtype(kind)
+              for kind in types if kind in _PYTHON_NUMBERS or issubclass(kind, np.generic)}
+    nested = {kind for kind in types if kind not in _PYTHON_NUMBERS and not issubclass(kind, np.generic)}
+    if nested:
+        dtypes |= {_inferred_dtype(item) for item in data if type(item) in nested}
+    return functools.reduce(promote_types, dtypes) if dtypes else get_default_dtype()
 
 
 def as_tensor(data: Any, dtype=None, device=None) -> Tensor:

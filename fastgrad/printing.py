@@ -71,7 +71,9 @@ class _ElementFormat:
         self.whole = bool((values == np.ceil(values)).all())
         magnitudes = np.abs(values)
         smallest, largest = magnitudes.min(), magnitudes.max()
-        self.scientific = (largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
+        with np.errstate(over="ignore"):  # (1e300 / 1e-300 is inf, as it should be: more than 1000x)
+            spread = largest / smallest
+        self.scientific = (spread > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
                            if _options["sci_mode"] is None else _options["sci_mode"])
         if self.scientific:
             texts = [f"{v:.{precision}e}" for v in values.tolist()]

@@ -68,13 +68,20 @@ class Size(tuple):
 
 
 def legacy_sizes(args: tuple) -> tuple | None:
-    """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints, or one
-    Size (`x.size()`); None when the arguments are data instead (a tuple or list is data)."""
+    """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints (NumPy's too,
+    0-dim integer arrays among them, as PyTorch reads anything with __index__), or one Size (`x.size()`); None
+    when the arguments are data instead (a tuple or list is data)."""
     if len(args) == 1 and isinstance(args[0], Size):
         return tuple(args[0])
-    if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in args):
-        return tuple(args)
+    if all(_is_size(n) for n in args):
+        return tuple(int(n) for n in args)
     return None
+
+
+def _is_size(n) -> bool:
+    if isinstance(n, np.ndarray):
+        return n.ndim == 0 and n.dtype.kind in "iu"
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 def check_device(where: str, value) -> None:
@@ -139,7 +146,7 @@ def _legacy_constructor_data(args: tuple):
         if any(n < 0 for n in sizes):
             raise RuntimeError(f"Tensor(): sizes must be non-negative, got {list(sizes)}")
         return np.zeros(sizes, dtype=get_default_dtype())
-    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+    if len(args) == 1 and isinstance(args[0], (list, tuple, range, np.ndarray)):
         array = np.asarray(args[0])
         if array.dtype.kind not in "biuf":
             raise TypeError(f"Tensor(): data must hold numbers or bools, got dtype {array.dtype}")
@@ -840,11 +847,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                                    f"(got alpha={alpha})")
         if alpha == 1:
             return other
-        other = self._operand(other)
+        other, = self._in_common_dtype(self._operand(other))
         data = other._data
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
         return other * alpha
+
+    def _in_common_dtype(self, *tensors: "Tensor") -> list["Tensor"]:
+        """`tensors` in the dtype of an op on self and all of them, where a product that a Python number scales
+        (add's alpha, addcmul's value) is computed, as in PyTorch: the number times an integer tensor alone would
+        take the default dtype (float64 beside a float32 self under the float64 default)."""
+        dtype = result_type(self._data, *(t._data for t in tensors))
+        return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
 
     def add_(self, other, alpha: float = 1) -> "Tensor":
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))

@@ -37,6 +37,12 @@ CREATIONS = {
     "tensor(mixed list)": lambda lib: lib.tensor([1, 2.5]),
     "tensor(int list)": lambda lib: lib.tensor([1, 2]),
     "tensor(float32 array)": lambda lib: lib.tensor(np.ones(2, np.float32)),
+    # a list's items promote one another by PyTorch's rules (NumPy's would make the first two float64)
+    "tensor([np.float32, float])": lambda lib: lib.tensor([np.float32(1.5), 2.0]),
+    "tensor([np.int32, float])": lambda lib: lib.tensor([np.int32(1), 2.5]),
+    "tensor([float, np.float64])": lambda lib: lib.tensor([1.5, np.float64(2.0)]),
+    "tensor([[np.float32, int], float32 array])": lambda lib: lib.tensor([[np.float32(1), 2], np.ones(2, np.float32)]),
+    "as_tensor([np.float32, float])": lambda lib: lib.as_tensor([np.float32(1.5), 2.0]),
     "from_numpy(float32)": lambda lib: lib.from_numpy(np.ones(2, np.float32)),
     "from_numpy(float64)": lambda lib: lib.from_numpy(np.ones(2)),
     "as_tensor(list)": lambda lib: lib.as_tensor([1.5, 2.0]),
@@ -94,6 +100,14 @@ PROMOTIONS = {
     "float32 + float64 0-dim": lambda lib: lib.ones(2, dtype=lib.float32) + lib.tensor(1.0, dtype=lib.float64),
     "int + float 0-dim": lambda lib: ints(lib) + lib.tensor(1.5),
     "float64 / int": lambda lib: lib.ones(3, dtype=lib.float64) / ints(lib),
+    # alpha and value scale in the result's dtype (int * 2.5 alone would be the default dtype)
+    "float32.add(int, alpha=2.5)": lambda lib: lib.ones(3, dtype=lib.float32).add(ints(lib), alpha=2.5),
+    "sub(float32 0-dim, int, alpha=2.5)": lambda lib: lib.sub(lib.tensor(1.0, dtype=lib.float32), ints(lib), alpha=2.5),
+    "float32.add(bool, alpha=0.5)": lambda lib: lib.ones(3, dtype=lib.float32).add(ints(lib) > 1, alpha=0.5),
+    "addcmul(float32, int, int, value=0.5)": lambda lib: lib.addcmul(lib.ones(3, dtype=lib.float32), ints(lib),
+                                                                 ints(lib), value=0.5),
+    "addcdiv(float32, int, float32, value=0.5)": lambda lib: lib.ones(3, dtype=lib.float32).addcdiv(
+        ints(lib), lib.ones(3, dtype=lib.float32), value=0.5),
     "mean(int, dtype=None) of float": lambda lib: ints(lib).to(lib.get_default_dtype()).mean(),
 }
 

@@ -1,6 +1,7 @@
 """set_printoptions without PyTorch: the arguments refused, and what each option does to repr(tensor). (The
 text is compared with torch's over generated tensors and options in test_printing_parity.py.)"""
 import math
+import warnings
 
 import pytest
 
@@ -64,3 +65,11 @@ def test_a_test_may_change_the_options_and_leave_them():
 
 def test_the_next_test_finds_the_options_restored():
     assert fastgrad.get_printoptions()["precision"] == 4 and fastgrad.get_printoptions()["sci_mode"] is None
+
+
+def test_magnitudes_spanning_past_the_float_range_print_without_a_warning():
+    """Their ratio overflowed with a RuntimeWarning from repr (the printout itself was right)."""
+    values = fastgrad.tensor([1e300, 1e-300], dtype=fastgrad.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert repr(values) == "tensor([1.0000e+300, 1.0000e-300], dtype=float64)"

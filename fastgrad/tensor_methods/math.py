@@ -244,6 +244,7 @@ class MathMethods:
         if not number.is_integer() and all(t.dtype.kind in "biu" for t in (self, tensor1, tensor2)
                                            if isinstance(t, graph.Tensor)):
             raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
+        tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
         return self + value * tensor1 * tensor2
 
     def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
@@ -252,6 +253,7 @@ class MathMethods:
         if all(isinstance(t, graph.Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
             raise RuntimeError("addcdiv: integer division of tensor1 by tensor2 is not supported (as in PyTorch); "
                                "use a floating point tensor1 or tensor2")
+        tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
         return self + value * tensor1 / tensor2
 
     def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":

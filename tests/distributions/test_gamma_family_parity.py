@@ -46,6 +46,25 @@ def test_quantities_and_their_gradients_match(name, quantity, both, same_with_gr
     same_with_gradients(mine, reference, leaves, torch_leaves, grad_rtol=GRAD_RTOL)
 
 
+@pytest.mark.parametrize("name", list(FAMILIES))
+@pytest.mark.parametrize("parameters_dtype, value_dtype", [("float64", "float32"), ("float32", "float64")])
+def test_log_prob_of_a_value_of_another_dtype_matches(name, parameters_dtype, value_dtype):
+    """Gamma and Chi2 score a value in the rate's dtype, as PyTorch's (fastgrad's promoted: a float64 value
+    under float32 parameters came out float64); the others promote in both."""
+    make, parameters, value = FAMILIES[name]
+    results = []
+    for lib, module in ((fastgrad, ours), (torch, theirs)):
+        leaves = [lib.tensor(a, dtype=getattr(lib, parameters_dtype)) for a in parameters]
+        scored = lib.tensor(value, dtype=getattr(lib, value_dtype), requires_grad=True)
+        log_prob = make(module, *leaves).log_prob(scored)
+        log_prob.sum().backward()
+        results.append((log_prob, scored.grad))
+    (mine, mine_grad), (reference, reference_grad) = results
+    assert str(mine.dtype) == str(reference.dtype).replace("torch.", "")
+    np.testing.assert_allclose(mine.detach().numpy(), reference.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(mine_grad.numpy(), reference_grad.numpy(), rtol=1e-5)
+
+
 @pytest.mark.parametrize("name, quantity", [(name, quantity) for name in FAMILIES
                                             for quantity in ("log_prob", "entropy", "mean", "variance")])
 def test_float32_values_and_gradients_match(name, quantity):
