@@ -129,14 +129,14 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = F
     """Uniform on [0, 1) from fastgrad's seeded generator (or `generator`)."""
     check_device("rand", device)
     return Tensor._from_data(rng_of(generator).random(size_arg(size)), dtype=_floating("rand", dtype),
-                  requires_grad=requires_grad)
+                             requires_grad=requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal from fastgrad's seeded generator (or `generator`)."""
     check_device("randn", device)
     return Tensor._from_data(rng_of(generator).standard_normal(size_arg(size)), dtype=_floating("randn", dtype),
-                  requires_grad=requires_grad)
+                             requires_grad=requires_grad)
 
 
 def _integers(name: str, low, high, shape: tuple, dtype: np.dtype, generator, requires_grad: bool) -> Tensor:

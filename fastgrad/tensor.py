@@ -764,7 +764,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
         check_device("new_tensor", device)
         return Tensor._from_data(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
-                      requires_grad=requires_grad)
+                                 requires_grad=requires_grad)
 
     def new(self, *args, device=None) -> "Tensor":
         """The legacy constructor old PyTorch code still uses: `w.new(2, 3)` a tensor of that size (zeros
@@ -786,17 +786,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_zeros", device)
         return Tensor._from_data(np.zeros(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
-                      requires_grad=requires_grad)
+                                 requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_ones", device)
         return Tensor._from_data(np.ones(size_arg(size), dtype=as_dtype(dtype) if dtype else self.dtype),
-                      requires_grad=requires_grad)
+                                 requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_full", device)
         return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
-                      requires_grad=requires_grad)
+                                 requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":
         """Integer and bool tensors in the default float dtype, for math whose values are not integers (as in

@@ -68,7 +68,7 @@ class Multinomial(CategoricalVectors):
         counts = np.arange(1, n + 1, dtype=np.float64).reshape((n,) + (1,) * len(self.param_shape))
         probs = clamp_probs(self.probs)
         log_binomial = (Tensor._from_data((log_factorial(n) - log_factorial(counts) - log_factorial(n - counts))
-                               .astype(probs.dtype))
+                                          .astype(probs.dtype))
                         + Tensor._from_data(counts.astype(probs.dtype)) * probs.log()
                         + Tensor._from_data((n - counts).astype(probs.dtype)) * (-probs).log1p())
         weighted = (log_binomial.exp() * Tensor._from_data(log_factorial(counts).astype(probs.dtype))).sum((0, -1))

@@ -36,9 +36,9 @@ def scoring_dtype(parameter: Tensor, value: Tensor) -> np.dtype:
 
 def in_float64(compute, *tensors: Tensor) -> Tensor:
     """compute(*tensors) carried out in float64, with its gradient, and returned in the dtype PyTorch's
-    promotion gives the tensors. For log_prob, entropy and KL of Gamma, Beta, Dirichlet and StudentT: their log-gamma and
-    digamma terms grow as a log(a) and cancel to O(log a), so in float32 they lose every digit by
-    concentrations (or df) near 1e6 (Beta(1e7, 1e7).log_prob(0.5) came out 32 for 8.18, PyTorch's too)."""
+    promotion gives the tensors. For log_prob, entropy and KL of Gamma, Beta, Dirichlet and StudentT: their
+    log-gamma and digamma terms grow as a log(a) and cancel to O(log a), so in float32 they lose every digit
+    by concentrations (or df) near 1e6 (Beta(1e7, 1e7).log_prob(0.5) came out 32 for 8.18, PyTorch's too)."""
     dtype = result_type(*(tensor.numpy() for tensor in tensors))  # PyTorch's promotion: 0-d ones rank below
     return compute(*(tensor.to(float64) for tensor in tensors)).to(dtype)
 
@@ -60,7 +60,8 @@ _log_gamma = np.vectorize(_scalar_log_gamma, otypes=[np.float64])
 
 def log_factorial(counts: np.ndarray) -> np.ndarray:
     """log(x!) = lgamma(x + 1) elementwise, in float64, as a NumPy constant (for counts that are not a
-    tensor, such as the range of counts an entropy sums over; a tensor's goes through the lgamma op). Whole counts, the usual case, are looked up in a table of their range."""
+    tensor, such as the range of counts an entropy sums over; a tensor's goes through the lgamma op). Whole
+    counts, the usual case, are looked up in a table of their range."""
     counts = np.asarray(counts, dtype=np.float64)
     if counts.size and np.isfinite(counts).all() and (counts >= 0).all() and (counts == np.floor(counts)).all():
         table = _log_gamma(np.arange(counts.max() + 1) + 1)

@@ -15,8 +15,8 @@ from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
 from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, Dropout, Embedding, EmbeddingBag,
-                             EmbeddingBagMax, GRU, LayerNorm, LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN, Softmax,
-                             SoftmaxCrossEntropy, WeightedEmbeddingBag)
+                             EmbeddingBagMax, GRU, LayerNorm, LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN,
+                             Softmax, SoftmaxCrossEntropy, WeightedEmbeddingBag)
 from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Median, Min, Norm, Prod, Std, Sum,
                                     Var)
 from fastgrad.ops.shape import (AsStrided, Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat,

@@ -241,7 +241,7 @@ class TransformerEncoder(Module):
             # PyTorch runs this case on nested tensors holding only the real tokens and pads the result
             # with zeros: padded positions come out as 0 (before the final norm)
             output = output.masked_fill(Tensor._from_data(padding._data[..., None] if padding.dtype == np.bool_ else
-                                               np.isneginf(padding._data)[..., None]), 0.0)
+                                                          np.isneginf(padding._data)[..., None]), 0.0)
         return output if self.norm is None else self.norm(output)
 
     def _takes_pytorch_nested_path(self, src: Tensor, mask: Tensor | None, padding: Tensor | None) -> bool:
