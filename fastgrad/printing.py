@@ -153,13 +153,16 @@ def tensor_repr(array: np.ndarray, suffixes: list[str], default_dtype: np.dtype)
         summarize = array.size > _options["threshold"]
         text = prefix + _body(array, indent, summarize, _ElementFormat(_shown_values(array, summarize)))
     # each suffix after a comma, on a line of its own where it would pass linewidth (the last line's length
-    # counted as PyTorch counts it, two more than its characters)
+    # counted as PyTorch counts it, two more than its characters). Widths are those of PyTorch's spelling,
+    # "dtype=torch.float64" and "grad_fn=<MulBackward0>", so that lines break where PyTorch's do.
     pieces, line_length = [text], len(text) - text.rfind("\n") + 1
     for suffix in named + suffixes:
-        if line_length + len(suffix) + 2 > _options["linewidth"]:
+        width = len(suffix) + (len("torch.") if suffix.startswith("dtype=") else
+                               len("0") if suffix.startswith("grad_fn=") else 0)
+        if line_length + width + 2 > _options["linewidth"]:
             pieces.append(",\n" + " " * indent + suffix)
-            line_length = indent + len(suffix)
+            line_length = indent + width
         else:
             pieces.append(", " + suffix)
-            line_length += len(suffix) + 2
+            line_length += width + 2
     return "".join(pieces) + ")"

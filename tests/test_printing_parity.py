@@ -1,6 +1,6 @@
-"""repr(tensor) and set_printoptions against torch's: the same text for the same values and options (float
-tensors printed with their dtype as the default, so that neither names it: fastgrad writes `dtype=float64`
-where PyTorch writes `dtype=torch.float64`, six characters less, which can move a line break)."""
+"""repr(tensor) and set_printoptions against torch's: the same text for the same values and options, but for
+the spelling of a named dtype (`dtype=float64` where PyTorch writes `dtype=torch.float64`) and of grad_fn
+(`MulBackward`, PyTorch's `MulBackward0`); lines break where PyTorch's do all the same."""
 import math
 
 import numpy as np
@@ -58,7 +58,17 @@ def test_integer_and_bool_tensors_print_as_torch_prints_them(array, options):
     assert ours == theirs.replace("torch.", "")
 
 
+@SETTINGS
+@given(array=arrays("float64", array_shapes(min_dims=0, max_dims=3, max_side=7), elements=FLOATS),
+       options=OPTIONS, requires_grad=st.booleans())
+def test_named_dtypes_and_grad_fns_break_lines_as_torchs(array, options, requires_grad):
+    set_both(options)
+    ours, theirs = (repr(lib.tensor(array, requires_grad=requires_grad) * 2) for lib in (fastgrad, torch))
+    assert ours == theirs.replace("torch.", "").replace("MulBackward0", "MulBackward")
+
+
 @pytest.mark.parametrize("make", [
+    lambda lib: lib.tensor([-10000000] * 5, dtype=lib.int32),  # the suffix fits fastgrad's spelling only
     lambda lib: lib.zeros(0, 3),
     lambda lib: lib.zeros(0, dtype=lib.int64),
     lambda lib: lib.ones(2, dtype=lib.float64),
