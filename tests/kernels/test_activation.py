@@ -66,6 +66,16 @@ def test_relu_propagates_nan_like_np_maximum():
     np.testing.assert_array_equal(compiled.relu(x), reference.relu(x))
 
 
+@pytest.mark.parametrize("name", ["relu_backward", "hardtanh_backward"])
+def test_flat_regions_get_zero_even_from_a_nan_or_inf_upstream_gradient(name):
+    """Selected, not multiplied by 0 (0 * NaN would be NaN), in both implementations."""
+    g = np.array([np.nan, np.inf, np.nan, 1.0, -np.inf])
+    saved = np.array([0.0, 0.0, 0.5, 3.0, 0.5]) if name == "relu_backward" else np.array([-2.0, 2.0, 0.5, 3.0, 0.5])
+    expected = np.array([0.0, 0.0, np.nan, 1.0 if name == "relu_backward" else 0.0, -np.inf])
+    for implementation in (reference, compiled):
+        np.testing.assert_array_equal(getattr(implementation, name)(g, saved, *BACKWARD[name]), expected)
+
+
 def test_tanh_backward_keeps_float32_arithmetic():
     """1 - y^2 near |y| = 1 cancels; computing it in float64 would not match the float32 reference."""
     y = np.array([np.nextafter(np.float32(1), np.float32(0)), 0.9999], dtype=np.float32)
