@@ -988,13 +988,19 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     return input.polygamma(n)
 
 
+def _check_either_is_a_tensor(name: str, first: tuple[str, object], second: tuple[str, object]) -> None:
+    """For functions where one of two operands may be a number: refuse when neither is a Tensor."""
+    (first_label, first_value), (second_label, second_value) = first, second
+    if not isinstance(first_value, Tensor) and not isinstance(second_value, Tensor):
+        raise TypeError(f"{name}(): {first_label} or {second_label} must be a Tensor, got "
+                        f"{type(first_value).__name__} and {type(second_value).__name__}")
+
+
 def xlogy(input, other) -> Tensor:
     """input * log(other), 0 where input == 0 (unless other is NaN); one of them may be a number."""
     if isinstance(input, Tensor):
         return input.xlogy(other)
-    if not isinstance(other, Tensor):
-        raise TypeError(f"xlogy(): input or other must be a Tensor, got {type(input).__name__} and "
-                        f"{type(other).__name__}")
+    _check_either_is_a_tensor("xlogy", ("input", input), ("other", other))
     real_arg(input, "xlogy: input")
     return other._operand(input).xlogy(other)
 
@@ -1003,18 +1009,14 @@ def float_power(input, exponent) -> Tensor:
     """input ** exponent computed in float64; one of them may be a number."""
     if isinstance(input, Tensor):
         return input.float_power(exponent)
-    if not isinstance(exponent, Tensor):
-        raise TypeError(f"float_power(): input or exponent must be a Tensor, got {type(input).__name__} and "
-                        f"{type(exponent).__name__}")
+    _check_either_is_a_tensor("float_power", ("input", input), ("exponent", exponent))
     return real_arg(input, "float_power: input") ** exponent.double()
 
 
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
     """Whether each element of `elements` is among `test_elements` (compared in their promoted dtype; NaN is
     never found); either may be a number, and the result has the shape of `elements`. No graph."""
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError(f"isin(): elements or test_elements must be a Tensor, got {type(elements).__name__} and "
-                        f"{type(test_elements).__name__}")
+    _check_either_is_a_tensor("isin", ("elements", elements), ("test_elements", test_elements))
     arrays = []
     for label, value in (("elements", elements), ("test_elements", test_elements)):
         if not isinstance(value, Tensor):
