@@ -25,7 +25,7 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
             raise TypeError(f"ctc_loss: {name} must be an integer tensor, got dtype {value.dtype}")
     elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                                   for v in value):
-        lengths = np.array(value, dtype=np.int64).reshape(len(value))
+        lengths = np.array(value, dtype=np.int64)
     else:
         raise TypeError(f"ctc_loss: {name} must be an integer tensor or a sequence of ints, got "
                         f"{type(value).__name__}")
@@ -42,8 +42,12 @@ def _concatenated(targets: Tensor, target_lengths: np.ndarray, batched: bool) ->
     if targets._data.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: targets must be an integer tensor, got dtype {targets.dtype}")
     labels = targets._data
-    if labels.ndim == 2 or (not batched and labels.ndim == 1):
-        labels = labels.reshape(target_lengths.size, -1)
+    if not batched and labels.ndim == 1:
+        labels = labels[None]
+    if labels.ndim == 2:
+        if labels.shape[0] != target_lengths.size:
+            raise ValueError(f"ctc_loss: padded targets must have a row per sequence ({target_lengths.size}), "
+                             f"got shape {tuple(targets.shape)}")
         widest = int(target_lengths.max(initial=0))
         if widest > labels.shape[1]:
             raise ValueError(f"ctc_loss: a target length of {widest} does not fit targets padded to "

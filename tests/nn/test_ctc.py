@@ -23,6 +23,8 @@ TARGETS = fastgrad.tensor([[1, 2], [2, 2]])
     (dict(reduction="average"), ValueError, "reduction must be 'mean', 'sum' or 'none', got 'average'"),
     (dict(targets=fastgrad.tensor([1, 2, 2, 1])), ValueError,
      "concatenated targets must hold the 3 labels target_lengths add up to, got 4"),
+    (dict(targets=fastgrad.tensor([[1, 2], [2, 2], [1, 1]])), ValueError,
+     r"padded targets must have a row per sequence \(2\), got shape \(3, 2\)"),
     (dict(targets=fastgrad.tensor([[1.0, 2.0], [2.0, 2.0]])), TypeError,
      "targets must be an integer tensor, got dtype float32"),
     (dict(targets=fastgrad.tensor([[1, 0], [2, 2]])), ValueError,

@@ -125,7 +125,8 @@ TARGETS = np.array([[1, 2], [2, 2]])
     dict(input_lengths=[5, 4]), dict(input_lengths=[-1, 4]), dict(target_lengths=[3, 1]),
     dict(target_lengths=[-1, 1]), dict(input_lengths=[4, 4, 4]), dict(blank=3), dict(blank=-1),
     dict(reduction="average"), dict(targets=np.array([1, 2, 2, 1])), dict(input_lengths="tensor-list mix"),
-    dict(log_probs=np.zeros((4, 0, 3))),
+    dict(log_probs=np.zeros((4, 0, 3))), dict(targets=np.array([[1, 2], [2, 2], [1, 1]])),
+    dict(targets=np.array([[1, 2, 2, 1]])),
 ])
 def test_both_refuse(change):
     def call(engine, functional):
