@@ -674,6 +674,77 @@ def crf_viterbi(emissions: np.ndarray, lengths: np.ndarray, transitions: np.ndar
     return best
 
 
+# -- connectionist temporal classification (fastgrad/kernels/ctc.py has the formulas) ------------------------
+def _ctc_sequences(targets: np.ndarray, target_lengths: np.ndarray, blank: int):
+    """Per sequence b: b, its extended target (blank, l_1, blank, ..., l_S, blank) and where a position may
+    be reached from two positions before (a label unlike the label before it)."""
+    offsets = np.concatenate([[0], np.cumsum(target_lengths)]).astype(np.int64)
+    for b in range(target_lengths.size):
+        extended = np.full(2 * target_lengths[b] + 1, blank, dtype=np.int64)
+        extended[1::2] = targets[offsets[b]:offsets[b + 1]]
+        skip = np.zeros(extended.size, dtype=bool)
+        skip[3::2] = extended[3::2] != extended[1:-2:2]
+        yield b, extended, skip
+
+
+def _ctc_step(previous: np.ndarray, skip: np.ndarray, shift: int) -> np.ndarray:
+    """logadd of `previous` at s, s - shift and (where skip allows) s - 2 shift: shift 1 runs the forward
+    recursion, -1 the backward one (on the reversed positions, so skip is read reversed too)."""
+    one = np.full_like(previous, -np.inf)
+    two = np.full_like(previous, -np.inf)
+    if shift == 1:
+        one[1:], two[2:] = previous[:-1], previous[:-2]
+    else:
+        one[:-1], two[:-2] = previous[1:], previous[2:]
+        skip = np.concatenate([skip[2:], np.zeros(min(2, skip.size), dtype=bool)])  # s reads the rule of s + 2
+    two[~skip] = -np.inf
+    return np.logaddexp(np.logaddexp(previous, one), two)
+
+
+def ctc_forward(log_probs: np.ndarray, targets: np.ndarray, target_lengths: np.ndarray, input_lengths: np.ndarray,
+                blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the loss of each sequence (N,) in log_probs' dtype, the forward variables (N, T, L) in float64)."""
+    positions = 2 * int(target_lengths.max(initial=0)) + 1
+    log_alpha = np.full((log_probs.shape[1], log_probs.shape[0], positions), -np.inf)
+    nll = np.empty(log_probs.shape[1])
+    for b, extended, skip in _ctc_sequences(targets, target_lengths, blank):
+        frames, size = int(input_lengths[b]), extended.size
+        if frames == 0:
+            nll[b] = 0.0 if size == 1 else np.inf
+            continue
+        emitted = log_probs[:frames, b, :].astype(np.float64)[:, extended]
+        alpha = log_alpha[b, :, :size]
+        alpha[0, :2] = emitted[0, :2]
+        for t in range(1, frames):
+            alpha[t] = _ctc_step(alpha[t - 1], skip, 1) + emitted[t]
+        nll[b] = -np.logaddexp.reduce(alpha[frames - 1, -2:])
+    return nll.astype(log_probs.dtype), log_alpha
+
+
+def ctc_backward(g: np.ndarray, log_probs: np.ndarray, targets: np.ndarray, target_lengths: np.ndarray,
+                 input_lengths: np.ndarray, blank: int, nll: np.ndarray, log_alpha: np.ndarray) -> np.ndarray:
+    """The gradient of sum_b g[b] * loss_b with respect to log_probs (T, N, C): minus the posterior of each
+    label at each frame, NaN over the frames of a sequence whose loss is infinite."""
+    grad = np.zeros(log_probs.shape)
+    for b, extended, skip in _ctc_sequences(targets, target_lengths, blank):
+        frames, size = int(input_lengths[b]), extended.size
+        if frames == 0:
+            continue
+        if np.isinf(nll[b]):
+            grad[:frames, b] = np.nan
+            continue
+        emitted = log_probs[:frames, b, :].astype(np.float64)[:, extended]
+        beta = np.full((frames, size), -np.inf)
+        beta[-1, -2:] = emitted[-1, -2:]
+        for t in range(frames - 2, -1, -1):
+            beta[t] = _ctc_step(beta[t + 1], skip, -1) + emitted[t]
+        with np.errstate(invalid="ignore"):  # -inf - -inf where a label has probability 0: never occupied
+            log_occupancy = log_alpha[b, :frames, :size] + beta - emitted + float(nll[b])
+        occupancy = np.where(emitted == -np.inf, 0.0, np.exp(log_occupancy))
+        np.add.at(grad[:frames, b], (slice(None), extended), -float(g[b]) * occupancy)
+    return grad.astype(log_probs.dtype)
+
+
 # -- sparse row updates for optimizers (rows may repeat; values are summed per row first) ----------
 def coalesce_rows(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique sorted rows and the sum of the values given for each."""

@@ -464,3 +464,42 @@ def crf_backward(g, emissions, lengths, transitions, start, end, alphas, log_z) 
     alphas = like("alphas", alphas, "emissions", emissions)
     log_z = like("log_z", log_z, "g", g)
     return g, emissions, lengths, transitions, start, end, alphas, log_z
+
+
+def _lengths(name: str, lengths: np.ndarray, batch: int, most: int | None) -> np.ndarray:
+    """(batch,) integer lengths, each in [0, most] (most None: no upper bound), as int64."""
+    lengths = np.asarray(lengths)
+    if lengths.dtype.kind not in "iu" or lengths.shape != (batch,):
+        raise TypeError(f"{name}: expected a ({batch},) integer array, got dtype {lengths.dtype} and shape "
+                        f"{lengths.shape}")
+    if lengths.size and (lengths.min() < 0 or (most is not None and lengths.max() > most)):
+        bad = int(lengths.min()) if lengths.min() < 0 else int(lengths.max())
+        raise ValueError(f"{name}: expected values in [0, {'inf' if most is None else most}], got {bad}")
+    return np.asarray(lengths, dtype=np.int64, order="C")
+
+
+def ctc_forward(log_probs, targets, target_lengths, input_lengths, blank) -> tuple:
+    """The loops index log_probs by the labels and frames: both must be in range, the targets as many as
+    their lengths add up to."""
+    log_probs = float_array("log_probs", log_probs, 3)
+    frames, batch, classes = log_probs.shape
+    if not 0 <= blank < classes:
+        raise ValueError(f"blank: expected a class in [0, {classes}), got {blank}")
+    target_lengths = _lengths("target_lengths", target_lengths, batch, None)
+    input_lengths = _lengths("input_lengths", input_lengths, batch, frames)
+    targets = index_array("targets", targets, classes)
+    if targets.shape != (int(target_lengths.sum()),):
+        raise ValueError(f"targets: expected the {int(target_lengths.sum())} labels target_lengths add up to, "
+                         f"concatenated, got shape {targets.shape}")
+    return log_probs, targets, target_lengths, input_lengths, int(blank)
+
+
+def ctc_backward(g, log_probs, targets, target_lengths, input_lengths, blank, nll, log_alpha) -> tuple:
+    log_probs, targets, target_lengths, input_lengths, blank = ctc_forward(log_probs, targets, target_lengths,
+                                                                           input_lengths, blank)
+    frames, batch, _ = log_probs.shape
+    g = like("g", np.asarray(g, dtype=log_probs.dtype), "the losses", np.empty(batch, log_probs.dtype))
+    nll = like("nll", nll, "g", g)
+    expected = np.empty((batch, frames, 2 * int(target_lengths.max(initial=0)) + 1))
+    log_alpha = like("log_alpha", log_alpha, "the forward variables", expected)
+    return g, log_probs, targets, target_lengths, input_lengths, blank, nll, log_alpha

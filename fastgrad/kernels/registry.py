@@ -28,7 +28,7 @@ from typing import Callable, TextIO
 from fastgrad import _native
 from fastgrad.backends import numpy as reference
 from fastgrad.backends import python_loops as loops
-from fastgrad.kernels import activation, checks, crf, dropout, embedding, optim
+from fastgrad.kernels import activation, checks, crf, ctc, dropout, embedding, optim
 from fastgrad.profiler import PROFILE
 
 IMPLEMENTATIONS = ("numpy", "numba", "native", "loops")
@@ -132,6 +132,10 @@ _DECLARATIONS = [
     _compiled("crf_forward", numba=crf.crf_forward, loops=crf.interpreted_forward),
     _compiled("crf_backward", numba=crf.crf_backward, loops=crf.interpreted_backward),
     _compiled("crf_viterbi", numba=crf.crf_viterbi, loops=crf.interpreted_viterbi),
+    # connectionist temporal classification (its loss and gradient); the loop version is the Numba loops'
+    # own source run by the interpreter
+    _compiled("ctc_forward", numba=ctc.ctc_forward, loops=ctc.interpreted_forward),
+    _compiled("ctc_backward", numba=ctc.ctc_backward, loops=ctc.interpreted_backward),
     # sparse row updates of the optimizers
     _compiled("coalesce_rows", numba=optim.coalesce_rows),
     _compiled("sgd_rows_update", numba=optim.sgd_rows_update),

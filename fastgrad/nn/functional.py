@@ -1878,5 +1878,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     return weights @ value
 
 
-# Built on the functions above, so imported last; PyTorch users call it as F.multi_head_attention_forward.
+# Built on the functions above, so imported last; PyTorch users call them as F.multi_head_attention_forward
+# and F.ctc_loss.
 from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
+from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401

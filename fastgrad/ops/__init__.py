@@ -14,7 +14,7 @@ from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, 
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
                                    Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
-from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, Dropout, Embedding, EmbeddingBag,
+from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, CTCLoss, Dropout, Embedding, EmbeddingBag,
                              EmbeddingBagMax, GRU, LayerNorm, LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN,
                              Softmax, SoftmaxCrossEntropy, WeightedEmbeddingBag)
 from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Median, Min, Norm, Prod, Std, Sum,

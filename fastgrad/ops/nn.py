@@ -487,3 +487,24 @@ class CRFLogPartition(Op):
     def backward(ctx, K, g):
         emissions, transitions, start, end, lengths, alphas, log_z = ctx.saved
         return K.crf_backward(np.ascontiguousarray(g), emissions, lengths, transitions, start, end, alphas, log_z)
+
+
+class CTCLoss(Op):
+    """The CTC loss of each sequence of a batch (Graves et al. 2006): -log p(target | log_probs) summed over
+    every alignment, from log_probs (T, N, C), the targets concatenated (sum of target_lengths,) and the
+    lengths (N,). Backward: minus each label's posterior at each frame (fastgrad/kernels/ctc.py). With
+    `zero_infinity`, a sequence no alignment fits gets loss 0 and gradient 0 (else inf and NaN)."""
+
+    def forward(ctx, K, log_probs, targets, target_lengths, input_lengths, blank, zero_infinity):
+        nll, log_alpha = K.ctc_forward(log_probs, targets, target_lengths, input_lengths, blank)
+        ctx.saved = (targets, target_lengths, input_lengths, blank, nll, log_alpha, zero_infinity)
+        return np.where(nll == np.inf, np.zeros_like(nll), nll) if zero_infinity else nll
+
+    def backward(ctx, K, g):
+        log_probs = ctx.inputs[0]._data
+        targets, target_lengths, input_lengths, blank, nll, log_alpha, zero_infinity = ctx.saved
+        grad = K.ctc_backward(np.ascontiguousarray(g), log_probs, targets, target_lengths, input_lengths, blank, nll,
+                              log_alpha)
+        if zero_infinity:
+            grad[:, nll == np.inf, :] = 0
+        return (grad,)

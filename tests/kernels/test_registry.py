@@ -170,6 +170,13 @@ def example(name, rng, dtype):
             return chain
         log_z, alphas = reference.crf_forward(*chain)
         return (floats(3), *chain, alphas, log_z)
+    if name in ("ctc_forward", "ctc_backward"):
+        # repeated labels (2, 2), an empty target and one too long for its input (an infinite loss)
+        sequence = floats(5, 4, 4), np.array([1, 2, 2, 3, 1, 1, 1]), np.array([3, 0, 1, 3]), np.array([5, 2, 4, 2]), 0
+        if name == "ctc_forward":
+            return sequence
+        nll, log_alpha = reference.ctc_forward(*sequence)
+        return (floats(4), *sequence, nll, log_alpha)
     if name == "coalesce_rows":
         return ids, floats(12, 3)
     if name == "sgd_rows_update":

@@ -314,6 +314,20 @@ def test_crf_log_partition_with_forbidden_transitions(backend_name):
     assert np.isfinite(transitions.grad.numpy()).all() and (transitions.grad.numpy()[forbidden == -np.inf] == 0).all()
 
 
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@SETTINGS
+@given(sizes=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 6)), min_size=1, max_size=3),
+       classes=st.integers(2, 4), reduction=st.sampled_from(["none", "mean", "sum"]), seed=st.integers(0, 2**16))
+def test_ctc_loss(backend_name, sizes, classes, reduction, seed):
+    """The exact gradient with respect to log_probs themselves, not normalized (targets that fit their input)."""
+    target_lengths = [min(target, frames // 2) for target, frames in sizes]
+    input_lengths = [frames for _, frames in sizes]
+    rng = np.random.default_rng(seed)
+    targets = fastgrad.tensor(rng.integers(1, classes, size=sum(target_lengths)))
+    log_probs = leaf((max(input_lengths), len(sizes), classes), seed)
+    check(backend_name, lambda x: F.ctc_loss(x, targets, input_lengths, target_lengths, reduction=reduction), log_probs)
+
+
 @pytest.mark.parametrize("backend_name", ALL_BACKENDS)
 @SETTINGS
 @given(n=st.integers(1, 3), k=st.integers(1, 3), m=st.integers(1, 3), offset=st.integers(-3, 3),
