@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import constant
 from fastgrad.sparse import SparseRowGrad
 
 
@@ -25,11 +26,17 @@ class LogSoftmax(Op):
         last, axis = ctx.saved
         return (np.moveaxis(getattr(K, ctx.op.backward_kernel)(np.moveaxis(g, axis, -1), last), -1, axis),)
 
+    def backward_graph(ctx, g, out):
+        return (g - out.exp() * g.sum(ctx.saved[1], keepdim=True),)
+
 
 class Softmax(LogSoftmax):
     """softmax over `axis`; backward from the saved output: y (g - sum(g y))."""
 
     forward_kernel, backward_kernel = "softmax", "softmax_backward"
+
+    def backward_graph(ctx, g, out):
+        return (out * (g - (g * out).sum(ctx.saved[1], keepdim=True)),)
 
 
 class SoftmaxCrossEntropy(Op):
@@ -47,16 +54,41 @@ class SoftmaxCrossEntropy(Op):
         else:
             loss, dlogits = _class_weighted_cross_entropy(K, logits, targets, ignore_index, reduction, need_grad,
                                                           weight)
-        ctx.saved = (dlogits, reduction)
+        # the rest is for backward_graph, which recomputes the softmax from the logits as they were then
+        ctx.saved = (dlogits, reduction, targets, ignore_index, weight, ctx.inputs[0]._counter.value)
         return loss
 
     def backward(ctx, K, g):
-        dlogits, reduction = ctx.saved
+        dlogits, reduction = ctx.saved[:2]
         if reduction == "none":
             return K.multiply(dlogits, g[:, None]), None
         if g == 1:  # the usual case, loss.backward(): skip a full pass over the (N, C) gradient
             return dlogits, None
         return K.multiply(dlogits, g), None
+
+    def backward_graph(ctx, g, out):
+        _, reduction, targets, ignore_index, weight, version = ctx.saved
+        logits = ctx.inputs[0]
+        if logits._counter.value != version:
+            raise RuntimeError("one of the tensors needed for gradient computation (the logits of cross_entropy) was "
+                               f"modified by an in-place operation: it is at version {logits._counter.value}, "
+                               f"expected version {version}")
+        one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, weight)
+        grad = (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None])
+        return grad * (g.unsqueeze(1) if reduction == "none" else g), None
+
+
+def _target_coefficients(scores: np.ndarray, targets, ignore_index, reduction, weight) -> tuple:
+    """For a loss over (N, C) scores at int targets: the one-hot matrix of the counted rows' targets and each
+    row's factor (its class weight, divided by the summed weights of the counted rows for "mean")."""
+    row_weight = _row_weights(targets, ignore_index, weight, scores.dtype)
+    rows = np.nonzero(targets != ignore_index)[0]
+    one_hot = np.zeros(scores.shape, dtype=scores.dtype)
+    one_hot[rows, targets[rows]] = 1
+    total_weight = row_weight.sum(dtype=np.float64)
+    if reduction == "mean" and total_weight:
+        row_weight = (row_weight / total_weight).astype(scores.dtype)
+    return one_hot, row_weight
 
 
 class LinearCrossEntropy(Op):
@@ -200,6 +232,14 @@ class NLLLoss(Op):
             grad[rows, targets[rows]] = -scale * row_weight[rows]
         return grad, None
 
+    def backward_graph(ctx, g, out):
+        shape, targets, keep, row_weight, total_weight, reduction = ctx.saved
+        scale = row_weight / total_weight if reduction == "mean" and total_weight else row_weight
+        coefficients = np.zeros(shape, dtype=g._data.dtype)
+        rows = np.nonzero(keep)[0]
+        coefficients[rows, targets[rows]] = -scale[rows]
+        return constant(coefficients) * (g.unsqueeze(1) if reduction == "none" else g), None
+
 
 class BCEWithLogits(Op):
     """Binary cross-entropy of sigmoid(x) against targets y in [0, 1], each term scaled by `weight` w and
@@ -298,6 +338,9 @@ class Dropout(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved),)
+
+    def backward_graph(ctx, g, out):
+        return (g * constant(ctx.saved),)
 
 
 # -- embeddings: ids are range-checked by fastgrad.nn.functional before these run -------------------

@@ -22,6 +22,12 @@ def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarra
     return out
 
 
+def _expand_back_recorded(g, shape: tuple, axis, keepdims: bool):
+    """_expand_back on tensors, recorded: a reshape and a broadcast, both differentiable."""
+    kept = tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape))
+    return g.reshape(kept).expand(shape)
+
+
 class Sum(Op):
     saves_inputs = False
 
@@ -32,6 +38,10 @@ class Sum(Op):
     def backward(ctx, K, g):
         shape, axis, keepdims = ctx.saved
         return (_expand_back(g, shape, axis, keepdims),)  # every input element contributed with slope 1
+
+    def backward_graph(ctx, g, out):
+        shape, axis, keepdims = ctx.saved
+        return (_expand_back_recorded(g, shape, axis, keepdims),)
 
 
 class Mean(Op):
@@ -45,6 +55,10 @@ class Mean(Op):
     def backward(ctx, K, g):
         shape, axis, keepdims, count = ctx.saved
         return (_expand_back(K.divide(g, g.dtype.type(count)), shape, axis, keepdims),)
+
+    def backward_graph(ctx, g, out):
+        shape, axis, keepdims, count = ctx.saved
+        return (_expand_back_recorded(g / count, shape, axis, keepdims),)
 
 
 class AMax(Op):
