@@ -135,8 +135,8 @@ def _given(grads) -> list:
 
 
 def _as_tensors(root_grads: list[np.ndarray], given) -> list:
-    """Root gradients for a recorded backward: a tensor the caller gave, as it is (if it requires grad,
-    the gradients depend on it), else the checked array as a tensor."""
+    """Root gradients for a recorded backward: a tensor the caller gave (cast to its root's dtype by a recorded
+    cast: if it requires grad, the gradients depend on it), else the checked array as a tensor."""
     given = _given(given) or [None] * len(root_grads)
-    return [g if isinstance(g, graph.Tensor) and g._data.dtype == array.dtype else graph.Tensor._from_data(array)
-            for g, array in zip(given, root_grads)]
+    return [(g if g._data.dtype == array.dtype else g.to(array.dtype)) if isinstance(g, graph.Tensor)
+            else graph.Tensor._from_data(array) for g, array in zip(given, root_grads)]
