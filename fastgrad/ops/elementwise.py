@@ -467,32 +467,67 @@ class Sigmoid(Activation):
 class LeakyRelu(Activation):
     forward_kernel, backward_kernel = "leaky_relu", "leaky_relu_backward"
 
+    def backward_graph(ctx, g, out):
+        x, params = ctx.saved
+        return (select(x > 0, g, g * params["slope"]),)
+
 
 class Hardtanh(Activation):
     forward_kernel, backward_kernel = "hardtanh", "hardtanh_backward"
 
+    def backward_graph(ctx, g, out):
+        x, params = ctx.saved
+        return (select((x > params["low"]) & (x < params["high"]), g),)
+
 
 class Silu(Activation):
     forward_kernel, backward_kernel = "silu", "silu_backward"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
+
+    def backward_graph(ctx, g, out):
+        x = ctx.inputs[0]
+        s = x.sigmoid()
+        return (g * (s * (1 + x * (1 - s))),)
 
 
 class Gelu(Activation):
     # gelu' = Phi(x) + x phi(x) (or the derivative of the tanh approximation)
     forward_kernel, backward_kernel = "gelu", "gelu_backward"
 
+    def backward_graph(ctx, g, out):
+        x, approximate = ctx.inputs[0], ctx.saved[1]["approximate"]
+        if approximate == "tanh":
+            c = math.sqrt(2 / math.pi)
+            t = ((x + x * x * x * 0.044715) * c).tanh()
+            return (g * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * 0.044715)) * (0.5 * c)),)
+        cdf = ((x * math.sqrt(0.5)).erf() + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return (g * (cdf + x * pdf),)
+
 
 class Elu(Activation):
     forward_kernel, backward_kernel = "elu", "elu_backward"  # elu' = 1 for x > 0, alpha e^x otherwise
+
+    def backward_graph(ctx, g, out):
+        x, params = ctx.inputs[0], ctx.saved[1]
+        return (select(x._data > 0, g, g * x.clamp(max=0).exp() * params["alpha"]),)
 
 
 class Softplus(Activation):
     # softplus' = sigmoid(beta x), and 1 above the threshold
     forward_kernel, backward_kernel = "softplus", "softplus_backward"
 
+    def backward_graph(ctx, g, out):
+        x, params = ctx.inputs[0], ctx.saved[1]
+        scaled = x * params["beta"]
+        return (select(scaled._data > params["threshold"], g, g * scaled.clamp(max=params["threshold"]).sigmoid()),)
+
 
 class LogSigmoid(Activation):
     # (log sigmoid)' = 1 - sigmoid(x) = sigmoid(-x)
     forward_kernel, backward_kernel = "log_sigmoid", "log_sigmoid_backward"
+
+    def backward_graph(ctx, g, out):
+        return (g * (-ctx.inputs[0]).sigmoid(),)
 
 
 class Prelu(Op):

@@ -309,16 +309,30 @@ class LayerNorm(Op):
         named = dict(zip(affine, (param.reshape(-1) for param in params)))
         rows = x.reshape(-1, int(np.prod(normalized_shape)))
         y, xhat, rstd = K.layer_norm(rows, named.get("weight"), named.get("bias"), eps)
-        ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine)
+        ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine, eps)
         return y.reshape(x.shape)
 
     def backward(ctx, K, g):
-        xhat, rstd, weight, x_shape, normalized_shape, affine = ctx.saved
+        xhat, rstd, weight, x_shape, normalized_shape, affine, _ = ctx.saved
         needs = dict(zip(("input",) + affine, (t.requires_grad for t in ctx.inputs)))
         g_x, g_weight, g_bias = K.layer_norm_backward(g.reshape(xhat.shape), xhat, rstd, weight, needs["input"],
                                                       needs.get("weight", False), needs.get("bias", False))
         by_name = {"weight": g_weight, "bias": g_bias}
         return (_reshaped(g_x, x_shape),) + tuple(_reshaped(by_name[name], normalized_shape) for name in affine)
+
+    def backward_graph(ctx, g, out):
+        # the array kernels' formula on tensors (without their rescaling of rows beyond the float range)
+        *_, x_shape, normalized_shape, affine, eps = ctx.saved
+        x, params = ctx.inputs[0], dict(zip(affine, ctx.inputs[1:]))
+        width = int(np.prod(normalized_shape))
+        rows, g_rows = x.reshape(-1, width), g.reshape(-1, width)
+        centered = rows - rows.mean(1, keepdim=True)
+        rstd = ((centered * centered).mean(1, keepdim=True) + eps).rsqrt()
+        xhat = centered * rstd
+        d = g_rows * params["weight"].reshape(width) if "weight" in params else g_rows
+        g_x = rstd * (d - d.mean(1, keepdim=True) - xhat * (d * xhat).mean(1, keepdim=True))
+        by_name = {"weight": lambda: (g_rows * xhat).sum(0), "bias": lambda: g_rows.sum(0)}
+        return (g_x.reshape(x_shape),) + tuple(by_name[name]().reshape(normalized_shape) for name in affine)
 
 
 def _reshaped(grad: np.ndarray | None, shape: tuple) -> np.ndarray | None:
@@ -380,6 +394,38 @@ class Embedding(Op):
         if scale_grad_by_freq:
             result = _scaled_by_frequency(result, ids.reshape(-1), "embedding")
         return _weight_grad(ctx, result, num_rows), None
+
+    def backward_graph(ctx, g, out):
+        ids, num_rows, padding_idx, sparse, scale_grad_by_freq = ctx.saved
+        if sparse:
+            raise NotImplementedError("create_graph=True: Embedding(sparse=True) gives a row-sparse gradient, which is "
+                                      "not recorded; use sparse=False to differentiate twice")
+        return apply(EmbeddingGradient, g, ids=ids, num_rows=num_rows, padding_idx=padding_idx,
+                     scale_grad_by_freq=scale_grad_by_freq), None
+
+
+class EmbeddingGradient(Op):
+    """The dense gradient of an embedding lookup as an op of its own, so that it can be differentiated again:
+    g's rows added into zeros (num_rows, d) at their ids (none for padding_idx; divided by each id's count
+    with scale_grad_by_freq). It is linear in g; its own gradient reads rows back at the ids, scaled alike."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, ids, num_rows, padding_idx, scale_grad_by_freq):
+        ctx.saved = (ids, padding_idx, scale_grad_by_freq)
+        grad = K.embedding_backward(ids, np.ascontiguousarray(g.reshape(-1, g.shape[-1])), num_rows,
+                                    -1 if padding_idx is None else padding_idx, False)
+        return _scaled_by_frequency(grad, ids.reshape(-1), "embedding") if scale_grad_by_freq else grad
+
+    def backward(ctx, K, gg):
+        ids, padding_idx, scale_grad_by_freq = ctx.saved
+        rows = gg[ids]
+        if scale_grad_by_freq:
+            _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+            rows = rows / counts[inverse.reshape(ids.shape)][..., None].astype(rows.dtype)
+        if padding_idx is not None:
+            rows = np.where((ids == padding_idx)[..., None], rows.dtype.type(0), rows)
+        return (rows,)
 
 
 class EmbeddingBag(Op):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op
+from fastgrad.ops.recorded import constant
 
 
 def _in_dtype_of(out, x: np.ndarray):
@@ -77,9 +78,15 @@ class AMax(Op):
         x, out, axis, keepdims = ctx.saved
         return (_split_among(K, x == _kept(out, x.ndim, axis, keepdims), g, axis, keepdims),)
 
+    def backward_graph(ctx, g, out):
+        x, out, axis, keepdims = ctx.saved
+        hit = x == _kept(out, x.ndim, axis, keepdims)
+        return (_expand_back_recorded(g, x.shape, axis, keepdims) * constant(_share(hit, axis, g)),)
+
 
 class AMin(AMax):
     kernel = "amin"
+    backward_graph = AMax.backward_graph
 
 
 class Max(AMax):
@@ -102,15 +109,29 @@ class Max(AMax):
         np.put_along_axis(grad, np.expand_dims(index, dim), g_kept, axis=dim)
         return (grad,)
 
+    def backward_graph(ctx, g, out):
+        x, out, axis, keepdims = ctx.saved
+        if axis is None:
+            hit = np.isnan(x) if np.isnan(out) else x == out
+        else:
+            hit = np.zeros(x.shape, dtype=bool)
+            np.put_along_axis(hit, np.expand_dims(ctx.op.arg_index(x, axis=axis[0]), axis[0]), True, axis=axis[0])
+        return (_expand_back_recorded(g, x.shape, axis, keepdims) * constant(_share(hit, axis, g)),)
+
 
 class Min(Max):
     kernel, arg_index = "amin", staticmethod(np.argmin)
+    backward_graph = Max.backward_graph
 
 
 def _split_among(K, hit: np.ndarray, g: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     """g of each reduced group split evenly among the group's `hit` elements (zero elsewhere)."""
-    share = hit / hit.sum(axis=axis, keepdims=True)
-    return K.multiply(_expand_back(g, hit.shape, axis, keepdims), share.astype(g.dtype))
+    return K.multiply(_expand_back(g, hit.shape, axis, keepdims), _share(hit, axis, g))
+
+
+def _share(hit: np.ndarray, axis, g) -> np.ndarray:
+    """Each `hit` element's share of its reduced group's gradient (1 / the group's hits), in g's dtype."""
+    return (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype)
 
 
 def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
@@ -159,6 +180,9 @@ class Cumsum(Op):
         # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i.
         return (_reversed_cumsum(K, g, ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        return (g.flip(ctx.saved).cumsum(ctx.saved).flip(ctx.saved),)
+
 
 class Cumprod(Op):
     """Running products along `axis`. d out_j / d x_i (j >= i) is the product of x_0..x_j without x_i, so
@@ -202,6 +226,12 @@ class LogSumExp(Op):
         x, out, axis, keepdims = ctx.saved
         softmax = K.exp(K.subtract(x, _kept(out, x.ndim, axis, keepdims)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), softmax),)
+
+    def backward_graph(ctx, g, out):
+        _, _, axis, keepdims = ctx.saved
+        x = ctx.inputs[0]
+        return (_expand_back_recorded(g, x.shape, axis, keepdims)
+                * (x - _expand_back_recorded(out, x.shape, axis, keepdims)).exp(),)
 
 
 def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:

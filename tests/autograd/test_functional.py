@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
-import fastgrad.nn.functional as F
 from fastgrad.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
 from fastgrad.backends import backend
 from fastgrad.testing import float64_leaf as leaf
@@ -112,7 +111,7 @@ def test_create_graph_results_are_differentiable_with_respect_to_the_callers_inp
     (lambda a: jvp(lambda a: a * 2, a, fastgrad.ones(3)), RuntimeError, r"v\[0\] has invalid size"),
     (lambda a: hessian(lambda a: a.sum(), a, outer_jacobian_strategy="forward-mode"), NotImplementedError,
      "forward-mode"),
-    (lambda a: hessian(lambda a: F.layer_norm(a, (2,)).sum(), a), NotImplementedError, "backward of LayerNorm"),
+    (lambda a: hessian(lambda a: a.prod(), a), NotImplementedError, "backward of Prod"),
     (lambda a: jacobian(lambda a: a, a, strategy="forward-mode"), NotImplementedError, "forward-mode"),
     (lambda a: jacobian(lambda a: a, a, strategy="sideways"), ValueError, "strategy must be"),
     (lambda a: jacobian(lambda a: a, [a]), TypeError, "inputs must be a Tensor or a tuple of Tensors, got list"),
