@@ -55,6 +55,9 @@ CASES = {
     "more reductions": ({"AMax", "AMin", "Max", "Min", "LogSumExp", "Cumsum"},
                         lambda a, b: (a * b).amax(1).sum() * (a - b).amin(0).sum() + a.max() * b.min()
                         + a.max(1)[0].sum() * b.min(0)[0].sum() + (a * b).logsumexp(1).sum() * b + (a * b).cumsum(1)),
+    "spread": ({"Var", "Std", "Norm"},
+               lambda a, b: (a * b).var(1, keepdim=True) * a.std() + a.var((0, 1), correction=0) * b
+               + (a * b).norm(dim=1).sum() * b.norm(p=1) + a.norm() * b),
     "embedding": ({"Embedding", "EmbeddingGradient"},
                   lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
                   + F.embedding(IDS, a * a).sum() * b),  # (padding_idx and scale_grad_by_freq: no derivatives)
@@ -208,3 +211,9 @@ def test_values_changed_in_place_are_refused():
     grad(loss, x, retain_graph=True)
     with pytest.raises(RuntimeError, match="the logits of cross_entropy.* modified by an in-place operation"):
         grad(loss, x, create_graph=True)
+    spread = x * 1.0
+    variance = spread.var()
+    with fastgrad.no_grad():
+        spread.mul_(3)
+    with pytest.raises(RuntimeError, match="the input of var or std.* modified by an in-place operation"):
+        grad(variance, x, create_graph=True)
