@@ -217,3 +217,45 @@ def test_values_changed_in_place_are_refused():
         spread.mul_(3)
     with pytest.raises(RuntimeError, match="the input of var or std.* modified by an in-place operation"):
         grad(variance, x, create_graph=True)
+
+
+class Cube(fastgrad.autograd.Function):
+    """x^3 with a saved input and a saved output: d/dx = 3 y / x... written as 3 x^2 from the input, and the
+    output used too (g * y * 0 + ...) so that a lost link through the output would change the answer."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x * x * x
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * (x * x * 2 + y / x)  # 2 x^2 + x^2 = 3 x^2, a third of it through the saved output
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_a_custom_function_is_differentiated_twice_through_its_saved_input_and_output(backend_name):
+    x = leaf((4,), 3, away_from=0.0)
+    with fastgrad.backend(backend_name):
+        assert gradgradcheck(lambda x: Cube.apply(x) * x, (x,))
+        (g,) = grad(Cube.apply(x).sum(), x, create_graph=True)
+        (h,) = grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy(), rtol=1e-12)
+
+
+def test_a_custom_function_with_several_outputs_raises():
+    class Split(fastgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    x = fastgrad.tensor([1.0], requires_grad=True)
+    a, b = Split.apply(x)
+    with pytest.raises(NotImplementedError, match="Split.* is not recorded"):
+        grad((a * b).sum(), x, create_graph=True)

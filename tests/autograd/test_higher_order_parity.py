@@ -50,3 +50,27 @@ def test_hessian_vector_product_of_the_loss(dtype):
         results.append([p.numpy() for p in products])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
+
+
+def test_a_custom_function_saving_its_input_and_output():
+    """PyTorch records a Function's backward under create_graph; a saved output is the output with its history."""
+    results = []
+    for lib in (fastgrad, torch):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x * x * x
+                ctx.save_for_backward(x, y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                x, y = ctx.saved_tensors
+                return g * (x * x * 2 + y / x)
+
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((Cube.apply(x) * x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g.detach().numpy(), h.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
