@@ -3,8 +3,8 @@
 is given and changes no `.grad`. Both check their arguments here and walk the graph with
 `graph.run_backward`.
 
-Backward functions compute on arrays, not on recorded ops, so there are no higher-order gradients:
-`create_graph=True` raises.
+With `create_graph=True` the backward pass is recorded (`fastgrad.autograd.higher_order`), so its
+gradients can be differentiated again, through the ops that declare a recorded backward.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from fastgrad.autograd import graph
+from fastgrad.autograd import graph, higher_order
 
 
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -21,13 +21,19 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     grad, or, with `inputs`, of those tensors only (a non-leaf among them retains its grad)."""
     roots = _tensor_list(tensors, "tensors")
     root_grads = _root_gradients(roots, grad_tensors, "grad_tensors")
-    retain_graph = _retain_graph(retain_graph, create_graph)
+    retain_graph = create_graph if retain_graph is None else bool(retain_graph)
     targets = None
     if inputs is not None:
         targets = _inputs(inputs, "backward")
+        if create_graph and any(t._node is not None for t in targets):
+            raise NotImplementedError("backward(create_graph=True, inputs=...) with a non-leaf input is not supported; "
+                                      "use fastgrad.autograd.grad for its gradient")
         for t in targets:
             t.retain_grad()  # a no-op on leaves; a non-leaf input keeps its gradient as .grad, as in PyTorch
-    graph.run_backward(roots, root_grads, retain_graph, targets)
+    if create_graph:
+        higher_order.run_backward_recording(roots, _as_tensors(root_grads, grad_tensors), retain_graph, targets)
+    else:
+        graph.run_backward(roots, root_grads, retain_graph, targets)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -45,9 +51,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     roots = _tensor_list(outputs, "outputs")
     targets = _inputs(inputs, "grad")
     root_grads = _root_gradients(roots, grad_outputs, "grad_outputs")
-    retain_graph = _retain_graph(retain_graph, create_graph)
+    retain_graph = create_graph if retain_graph is None else bool(retain_graph)
     arrays = [None] * len(targets)
-    if roots:
+    if roots and create_graph:
+        arrays = higher_order.run_backward_recording(roots, _as_tensors(root_grads, grad_outputs), retain_graph,
+                                                     targets, accumulate=False)
+    elif roots:
         arrays = graph.run_backward(roots, root_grads, retain_graph, targets, accumulate=False)
     results = []
     for index, (t, array) in enumerate(zip(targets, arrays)):
@@ -56,6 +65,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                 raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the "
                                    "graph; pass allow_unused=True if this is expected")
             results.append(graph.Tensor._from_data(np.zeros_like(t._data)) if materialize_grads else None)
+        elif create_graph:  # a recorded tensor; one the caller gave (grad of x with respect to x) is copied
+            results.append(array.clone() if any(array is g for g in _given(grad_outputs)) else array)
         elif getattr(array, "is_sparse", False):
             results.append(array)
         else:  # a fresh array: the graph or the caller may hold the one the walk produced
@@ -116,8 +127,16 @@ def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
     return arrays
 
 
-def _retain_graph(retain_graph: bool | None, create_graph: bool) -> bool:
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported: fastgrad's backward "
-                                  "functions compute on arrays, not on recorded ops")
-    return bool(retain_graph)
+def _given(grads) -> list:
+    """The root gradients as the caller passed them, one per root (None where not given)."""
+    if grads is None:
+        return []
+    return [grads] if isinstance(grads, (graph.Tensor, np.ndarray)) or not isinstance(grads, Sequence) else list(grads)
+
+
+def _as_tensors(root_grads: list[np.ndarray], given) -> list:
+    """Root gradients for a recorded backward: a tensor the caller gave (cast to its root's dtype by a recorded
+    cast: if it requires grad, the gradients depend on it), else the checked array as a tensor."""
+    given = _given(given) or [None] * len(root_grads)
+    return [(g if g._data.dtype == array.dtype else g.to(array.dtype)) if isinstance(g, graph.Tensor)
+            else graph.Tensor._from_data(array) for g, array in zip(given, root_grads)]

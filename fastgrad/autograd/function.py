@@ -87,23 +87,44 @@ class _FunctionOp(Op):
         else:  # several: g has a slot per output (see _FunctionOutput)
             output_grads = tuple(_output_grad(ctx, spec, slot) for spec, slot in zip(output_specs, g))
         with no_grad():
-            grads = function.backward(ctx, *output_grads)
-        grads = grads if isinstance(grads, tuple) else (grads,)
-        if len(grads) != len(ctx.needs_input_grad):
-            raise RuntimeError(f"{function.__name__}.backward returned {len(grads)} gradients, expected "
-                               f"{len(ctx.needs_input_grad)} (one per argument of forward, None for non-tensors)")
-        for position, grad in enumerate(grads):
-            if grad is not None and position not in tensor_positions:
-                raise RuntimeError(f"{function.__name__}.backward returned a gradient for argument {position}, which "
-                                   "is not a Tensor; return None there (as PyTorch requires)")
-        arrays = []
-        for position in tensor_positions:
-            grad = grads[position]
-            if grad is not None and not isinstance(grad, Tensor):
-                raise TypeError(f"{function.__name__}.backward returned a {type(grad).__name__} for argument "
-                                f"{position}, expected a Tensor or None")
-            arrays.append(None if grad is None else grad._data)
-        return tuple(arrays)
+            grads = _user_gradients(function, ctx, tensor_positions, output_grads)
+        return tuple(None if grad is None else grad._data for grad in grads)
+
+    def backward_graph(node, g, out):
+        """The user's backward run on tensors with grad mode on (as PyTorch's under create_graph), so that its
+        ops are recorded. A tensor forward saved and returned is its recorded output here, so that terms
+        through it are not lost; tensors forward computed and saved otherwise carry no graph, as in PyTorch."""
+        function, ctx, tensor_positions, output_specs = node.saved
+        if output_specs is not None or ctx._dirty:
+            raise NotImplementedError(f"create_graph=True: the backward of {function.__name__} (a custom Function "
+                                      "that changes its input in place) is not recorded")
+        saved = ctx._saved
+        ctx._saved = tuple((out if t is not None and t._data is out._data else t, version) for t, version in saved)
+        try:
+            return _user_gradients(function, ctx, tensor_positions, (g,))
+        finally:
+            ctx._saved = saved
+
+
+def _user_gradients(function, ctx: FunctionCtx, tensor_positions: tuple, output_grads: tuple) -> tuple:
+    """The user's backward, its results checked: one per argument of forward, a Tensor or None for each
+    tensor argument (returned in tensor_positions' order) and None for the others."""
+    from fastgrad.tensor import Tensor
+
+    grads = function.backward(ctx, *output_grads)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    if len(grads) != len(ctx.needs_input_grad):
+        raise RuntimeError(f"{function.__name__}.backward returned {len(grads)} gradients, expected "
+                           f"{len(ctx.needs_input_grad)} (one per argument of forward, None for non-tensors)")
+    for position, grad in enumerate(grads):
+        if grad is not None and position not in tensor_positions:
+            raise RuntimeError(f"{function.__name__}.backward returned a gradient for argument {position}, which "
+                               "is not a Tensor; return None there (as PyTorch requires)")
+    for position in tensor_positions:
+        if grads[position] is not None and not isinstance(grads[position], Tensor):
+            raise TypeError(f"{function.__name__}.backward returned a {type(grads[position]).__name__} for argument "
+                            f"{position}, expected a Tensor or None")
+    return tuple(grads[position] for position in tensor_positions)
 
 
 def _output_grad(ctx: FunctionCtx, spec, slot):
@@ -132,6 +153,11 @@ class _FunctionOutput(Op):
         slots = np.zeros(count, dtype=object)
         slots[index] = g
         return (slots,)
+
+    def backward_graph(node, g, out):
+        function = node.inputs[0]._node.saved[0]
+        raise NotImplementedError(f"create_graph=True: the backward of {function.__name__} (a custom Function with "
+                                  "several outputs) is not recorded")
 
 
 class Function:
@@ -170,7 +196,8 @@ class Function:
                           and not any(o is t for t in ctx._non_differentiable)]
         if not (GRAD_MODE.enabled and any(ctx.needs_input_grad)) or not differentiable:
             return out
-        op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {})
+        # (the recorded backward is declared on each Function's own op class: the walk takes only an op's own)
+        op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {"backward_graph": _FunctionOp.backward_graph})
         cls._op = op
         K = backends.CURRENT.kernels
         node = Node(op, tuple(_history_of(args[i], ctx) for i in tensor_positions), K)

@@ -92,3 +92,31 @@ def _compare(checked, outputs, projections, projected_loss, eps: float, atol: fl
                 f"gradcheck failed for input {index} (shape {t.shape}) at element {tuple(int(i) for i in worst)}: "
                 f"backward gave {analytical[worst]:.8g}, central differences gave {numerical[worst]:.8g} "
                 f"(atol={atol}, rtol={rtol})")
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of the gradient function x -> d(sum(v * fn(x)))/dx computed with
+    create_graph=True (v a fixed random tensor per output), so the recorded backward's own derivative is
+    compared with central differences of the gradient. First derivatives are gradcheck's."""
+    from fastgrad.autograd.differentiate import grad
+    from fastgrad.autograd.grad_mode import enable_grad
+    from fastgrad.tensor import Tensor
+
+    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    weights: list = []
+
+    def gradients(*args):
+        with enable_grad():  # also where gradcheck evaluates this function under no_grad
+            outs = fn(*args)
+            outs = [o for o in (outs if isinstance(outs, (tuple, list)) else (outs,))
+                    if isinstance(o, Tensor) and o.requires_grad]
+            if not weights:
+                weights.extend(Tensor._from_data(rng.standard_normal(o.shape)) for o in outs)
+            return tuple(grad(outs, [a for a in args if isinstance(a, Tensor) and a.requires_grad], weights,
+                              create_graph=True, allow_unused=True, materialize_grads=True))
+
+    if not checked:
+        raise ValueError("gradgradcheck: no input requires grad")
+    return gradcheck(gradients, inputs, eps, atol, rtol, seed)

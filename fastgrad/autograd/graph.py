@@ -329,6 +329,16 @@ def _accumulate(current, new):
     return current + new
 
 
+def refuse_modified(node) -> None:
+    """Raise if a value the node's backward reads (a saved input, its output) changed in place since."""
+    if node.versions is not None:
+        for parent, version in zip(node.inputs, node.versions):
+            if version is not None and parent._counter.value != version:
+                _raise_modified(node, f"input of shape {parent.shape}", parent._counter.value, version)
+    if node.output_counter is not None and node.output_counter.value != node.output_version:
+        _raise_modified(node, "output", node.output_counter.value, node.output_version)
+
+
 def _raise_modified(node, what: str, version: int, expected: int):
     raise RuntimeError(
         f"one of the tensors needed for gradient computation ({node.op.__name__} {what}) was modified by an "
@@ -409,12 +419,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        if node.versions is not None:  # refuse values changed in place since the forward saved them
-            for parent, version in zip(parents, node.versions):
-                if version is not None and parent._counter.value != version:
-                    _raise_modified(node, f"input of shape {parent.shape}", parent._counter.value, version)
-        if node.output_counter is not None and node.output_counter.value != node.output_version:
-            _raise_modified(node, "output", node.output_counter.value, node.output_version)
+        if node.versions is not None or node.output_counter is not None:
+            refuse_modified(node)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:

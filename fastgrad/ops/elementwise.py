@@ -10,6 +10,7 @@ import numpy as np
 
 from fastgrad.autograd.graph import Op
 from fastgrad.ops import special_math
+from fastgrad.ops.recorded import constant, select, zeros_like
 
 
 # -- arithmetic (inputs broadcast; the graph layer sums gradients back to each input's shape) ------
@@ -22,6 +23,9 @@ class Add(Op):
     def backward(ctx, K, g):
         return g, g
 
+    def backward_graph(ctx, g, out):
+        return g, g
+
 
 class Sub(Op):
     saves_inputs = False
@@ -31,6 +35,9 @@ class Sub(Op):
 
     def backward(ctx, K, g):
         return g, K.negative(g)
+
+    def backward_graph(ctx, g, out):
+        return g, -g
 
 
 class Mul(Op):
@@ -47,6 +54,10 @@ class Mul(Op):
         a, b = ctx.saved
         return (None if b is None else K.multiply(g, b)), (None if a is None else K.multiply(g, a))
 
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        return (g * b if a._requires_grad else None), (g * a if b._requires_grad else None)
+
 
 class Div(Op):
     def forward(ctx, K, a, b):
@@ -61,6 +72,11 @@ class Div(Op):
         if a is None:
             return g_a, None
         return g_a, K.negative(K.multiply(g_a, K.divide(a, b)))  # d(a/b)/db = -a/b^2
+
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        g_a = g / b
+        return g_a, (-(g_a * a / b) if b._requires_grad else None)
 
 
 class Pow(Op):
@@ -85,6 +101,16 @@ class Pow(Op):
             g_b = K.multiply(g, np.where((a == 0) & (b >= 0), 0, K.multiply(out, K.log(a))))
         return g_a, g_b
 
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        g_a = g_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a._requires_grad:
+                g_a = g * select(b._data != 0, b * a ** (b - 1))
+            if b._requires_grad:
+                g_b = g * select(~((a._data == 0) & (b._data >= 0)), out * a.log())
+        return g_a, g_b
+
 
 class Maximum(Op):
     """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
@@ -100,9 +126,15 @@ class Maximum(Op):
         share_a = (ctx.op.a_wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
         return K.multiply(g, share_a), K.multiply(g, 1 - share_a)
 
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        share_a = (ctx.op.a_wins(a._data, b._data) + 0.5 * (a._data == b._data)).astype(g._data.dtype)
+        return g * constant(share_a), g * constant(1 - share_a)
+
 
 class Minimum(Maximum):
     kernel, a_wins = "minimum", staticmethod(np.less)
+    backward_graph = Maximum.backward_graph  # the same formula, with a_wins = less
 
 
 class Where(Op):
@@ -116,6 +148,10 @@ class Where(Op):
         (cond,) = ctx.saved
         zero = g.dtype.type(0)
         return None, K.where(cond, g, zero), K.where(cond, zero, g)
+
+    def backward_graph(ctx, g, out):
+        (cond,) = ctx.saved
+        return None, select(cond, g), select(~cond, g)
 
 
 def _check_integer_divisor(a: np.ndarray, b: np.ndarray, name: str) -> None:
@@ -165,6 +201,9 @@ class Neg(Op):
     def backward(ctx, K, g):
         return (K.negative(g),)
 
+    def backward_graph(ctx, g, out):
+        return (-g,)
+
 
 class Exp(Op):
     saves_inputs, saves_output = False, True
@@ -176,6 +215,9 @@ class Exp(Op):
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved),)  # d e^a = e^a, the saved output
 
+    def backward_graph(ctx, g, out):
+        return (g * out,)
+
 
 class Log(Op):
     def forward(ctx, K, a):
@@ -184,6 +226,9 @@ class Log(Op):
 
     def backward(ctx, K, g):
         return (K.divide(g, ctx.saved),)
+
+    def backward_graph(ctx, g, out):
+        return (g / ctx.inputs[0],)
 
 
 class Sqrt(Op):
@@ -196,6 +241,9 @@ class Sqrt(Op):
     def backward(ctx, K, g):
         return (K.divide(g, 2 * ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        return (g / (out * 2),)
+
 
 class Abs(Op):
     def forward(ctx, K, a):
@@ -204,6 +252,9 @@ class Abs(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, K.sign(ctx.saved)),)
+
+    def backward_graph(ctx, g, out):
+        return (g * constant(np.sign(ctx.inputs[0]._data)),)
 
 
 class Clamp(Op):
@@ -223,6 +274,15 @@ class Clamp(Op):
             inside &= a <= high
         return (K.where(inside, g, g.dtype.type(0)),)
 
+    def backward_graph(ctx, g, out):
+        a, low, high = ctx.saved
+        inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        return (select(inside, g),)
+
 
 class Log1p(Op):
     def forward(ctx, K, a):
@@ -231,6 +291,9 @@ class Log1p(Op):
 
     def backward(ctx, K, g):
         return (K.divide(g, 1 + ctx.saved),)  # d log(1 + a) = 1 / (1 + a)
+
+    def backward_graph(ctx, g, out):
+        return (g / (ctx.inputs[0] + 1),)
 
 
 class Expm1(Op):
@@ -243,6 +306,9 @@ class Expm1(Op):
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved + 1),)  # d (e^a - 1) = e^a, the output plus 1
 
+    def backward_graph(ctx, g, out):
+        return (g * (out + 1),)
+
 
 class Sin(Op):
     def forward(ctx, K, a):
@@ -251,6 +317,9 @@ class Sin(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, K.cos(ctx.saved)),)
+
+    def backward_graph(ctx, g, out):
+        return (g * ctx.inputs[0].cos(),)
 
 
 class Cos(Op):
@@ -261,6 +330,9 @@ class Cos(Op):
     def backward(ctx, K, g):
         return (K.negative(K.multiply(g, K.sin(ctx.saved))),)
 
+    def backward_graph(ctx, g, out):
+        return (-(g * ctx.inputs[0].sin()),)
+
 
 class Square(Op):
     def forward(ctx, K, a):
@@ -269,6 +341,9 @@ class Square(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, 2 * ctx.saved),)
+
+    def backward_graph(ctx, g, out):
+        return (g * (ctx.inputs[0] * 2),)
 
 
 class Sign(Op):
@@ -281,6 +356,9 @@ class Sign(Op):
 
     def backward(ctx, K, g):
         return (np.zeros_like(g),)
+
+    def backward_graph(ctx, g, out):
+        return (zeros_like(g),)
 
 
 class Round(Op):
@@ -296,6 +374,9 @@ class Round(Op):
 
     def backward(ctx, K, g):
         return (np.zeros_like(g),)
+
+    def backward_graph(ctx, g, out):
+        return (zeros_like(g),)
 
 
 class ZeroNan(Op):
@@ -322,6 +403,9 @@ class Reciprocal(Op):
     def backward(ctx, K, g):
         return (K.negative(K.multiply(g, K.square(ctx.saved))),)  # d (1/a) = -1/a^2 = -out^2
 
+    def backward_graph(ctx, g, out):
+        return (-(g * out * out),)
+
 
 class Rsqrt(Op):
     saves_inputs, saves_output = False, True
@@ -333,6 +417,9 @@ class Rsqrt(Op):
     def backward(ctx, K, g):
         out = ctx.saved
         return (K.multiply(g, -0.5 * out * out * out),)  # d a^(-1/2) = -a^(-3/2) / 2 = -out^3 / 2
+
+    def backward_graph(ctx, g, out):
+        return (g * (out * out * out) * -0.5,)
 
 
 # -- activations (the backend may fuse forward/backward passes) ------------------------------------
@@ -357,46 +444,90 @@ class Relu(Activation):
     forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [y > 0]
     from_output, saves_inputs, saves_output = True, False, True
 
+    def backward_graph(ctx, g, out):
+        return (select(out._data > 0, g),)
+
 
 class Tanh(Activation):
     forward_kernel, backward_kernel = "tanh", "tanh_backward"  # tanh' = 1 - y^2
     from_output, saves_inputs, saves_output = True, False, True
+
+    def backward_graph(ctx, g, out):
+        return (g * (1 - out * out),)
 
 
 class Sigmoid(Activation):
     forward_kernel, backward_kernel = "sigmoid", "sigmoid_backward"  # sigmoid' = y (1 - y)
     from_output, saves_inputs, saves_output = True, False, True
 
+    def backward_graph(ctx, g, out):
+        return (g * out * (1 - out),)
+
 
 class LeakyRelu(Activation):
     forward_kernel, backward_kernel = "leaky_relu", "leaky_relu_backward"
+
+    def backward_graph(ctx, g, out):
+        x, params = ctx.saved
+        return (select(x > 0, g, g * params["slope"]),)
 
 
 class Hardtanh(Activation):
     forward_kernel, backward_kernel = "hardtanh", "hardtanh_backward"
 
+    def backward_graph(ctx, g, out):
+        x, params = ctx.saved
+        return (select((x > params["low"]) & (x < params["high"]), g),)
+
 
 class Silu(Activation):
     forward_kernel, backward_kernel = "silu", "silu_backward"  # silu' = s (1 + x (1 - s)) with s = sigmoid(x)
+
+    def backward_graph(ctx, g, out):
+        x = ctx.inputs[0]
+        s = x.sigmoid()
+        return (g * (s * (1 + x * (1 - s))),)
 
 
 class Gelu(Activation):
     # gelu' = Phi(x) + x phi(x) (or the derivative of the tanh approximation)
     forward_kernel, backward_kernel = "gelu", "gelu_backward"
 
+    def backward_graph(ctx, g, out):
+        x, approximate = ctx.inputs[0], ctx.saved[1]["approximate"]
+        if approximate == "tanh":
+            c = math.sqrt(2 / math.pi)
+            t = ((x + x * x * x * 0.044715) * c).tanh()
+            return (g * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * 0.044715)) * (0.5 * c)),)
+        cdf = ((x * math.sqrt(0.5)).erf() + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return (g * (cdf + x * pdf),)
+
 
 class Elu(Activation):
     forward_kernel, backward_kernel = "elu", "elu_backward"  # elu' = 1 for x > 0, alpha e^x otherwise
+
+    def backward_graph(ctx, g, out):
+        x, params = ctx.inputs[0], ctx.saved[1]
+        return (select(x._data > 0, g, g * x.clamp(max=0).exp() * params["alpha"]),)
 
 
 class Softplus(Activation):
     # softplus' = sigmoid(beta x), and 1 above the threshold
     forward_kernel, backward_kernel = "softplus", "softplus_backward"
 
+    def backward_graph(ctx, g, out):
+        x, params = ctx.inputs[0], ctx.saved[1]
+        scaled = x * params["beta"]
+        return (select(scaled._data > params["threshold"], g, g * scaled.clamp(max=params["threshold"]).sigmoid()),)
+
 
 class LogSigmoid(Activation):
     # (log sigmoid)' = 1 - sigmoid(x) = sigmoid(-x)
     forward_kernel, backward_kernel = "log_sigmoid", "log_sigmoid_backward"
+
+    def backward_graph(ctx, g, out):
+        return (g * (-ctx.inputs[0]).sigmoid(),)
 
 
 class Prelu(Op):

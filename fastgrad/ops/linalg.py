@@ -36,6 +36,22 @@ class Matmul(Op):
             g_b = g_b.reshape(g_b.shape[:-2] + (b.shape[0],))
         return g_a, g_b
 
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        if a.ndim == 1 and b.ndim == 1:
+            return g * b, g * a
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(1) if b.ndim == 1 else b
+        g2 = g.unsqueeze(-2) if a.ndim == 1 else g
+        g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+        g_a = g2 @ b2.transpose(-1, -2) if a._requires_grad else None  # broadcast batch dims: summed by the walk
+        g_b = a2.transpose(-1, -2) @ g2 if b._requires_grad else None
+        if g_a is not None and a.ndim == 1:
+            g_a = g_a.squeeze(-2)
+        if g_b is not None and b.ndim == 1:
+            g_b = g_b.squeeze(-1)
+        return g_a, g_b
+
 
 class Linear(Op):
     """y = x W^T + b over the last dim of x. One upstream delta gives dx = g W, dW = g^T x and db = sum g
@@ -54,6 +70,14 @@ class Linear(Op):
         g_x, g_w, g_b = K.linear_backward(x2, weight, np.ascontiguousarray(g_rows), inputs[0].requires_grad,
                                           inputs[1].requires_grad, need_bias)
         return (None if g_x is None else g_x.reshape(x_shape)), g_w, g_b
+
+    def backward_graph(ctx, g, out):
+        x, weight = ctx.inputs[:2]
+        g_rows = g.reshape(-1, weight.shape[0])
+        g_x = (g @ weight) if x._requires_grad else None
+        g_w = g_rows.transpose(0, 1) @ x.reshape(-1, x.shape[-1]) if weight._requires_grad else None
+        g_b = g_rows.sum(0) if len(ctx.inputs) > 2 and ctx.inputs[2]._requires_grad else None
+        return g_x, g_w, g_b
 
 
 class Einsum(Op):

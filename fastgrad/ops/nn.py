@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import constant
 from fastgrad.sparse import SparseRowGrad
 
 
@@ -25,11 +26,17 @@ class LogSoftmax(Op):
         last, axis = ctx.saved
         return (np.moveaxis(getattr(K, ctx.op.backward_kernel)(np.moveaxis(g, axis, -1), last), -1, axis),)
 
+    def backward_graph(ctx, g, out):
+        return (g - out.exp() * g.sum(ctx.saved[1], keepdim=True),)
+
 
 class Softmax(LogSoftmax):
     """softmax over `axis`; backward from the saved output: y (g - sum(g y))."""
 
     forward_kernel, backward_kernel = "softmax", "softmax_backward"
+
+    def backward_graph(ctx, g, out):
+        return (out * (g - (g * out).sum(ctx.saved[1], keepdim=True)),)
 
 
 class SoftmaxCrossEntropy(Op):
@@ -47,16 +54,41 @@ class SoftmaxCrossEntropy(Op):
         else:
             loss, dlogits = _class_weighted_cross_entropy(K, logits, targets, ignore_index, reduction, need_grad,
                                                           weight)
-        ctx.saved = (dlogits, reduction)
+        # the rest is for backward_graph, which recomputes the softmax from the logits as they were then
+        ctx.saved = (dlogits, reduction, targets, ignore_index, weight, ctx.inputs[0]._counter.value)
         return loss
 
     def backward(ctx, K, g):
-        dlogits, reduction = ctx.saved
+        dlogits, reduction = ctx.saved[:2]
         if reduction == "none":
             return K.multiply(dlogits, g[:, None]), None
         if g == 1:  # the usual case, loss.backward(): skip a full pass over the (N, C) gradient
             return dlogits, None
         return K.multiply(dlogits, g), None
+
+    def backward_graph(ctx, g, out):
+        _, reduction, targets, ignore_index, weight, version = ctx.saved
+        logits = ctx.inputs[0]
+        if logits._counter.value != version:
+            raise RuntimeError("one of the tensors needed for gradient computation (the logits of cross_entropy) was "
+                               f"modified by an in-place operation: it is at version {logits._counter.value}, "
+                               f"expected version {version}")
+        one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, weight)
+        grad = (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None])
+        return grad * (g.unsqueeze(1) if reduction == "none" else g), None
+
+
+def _target_coefficients(scores: np.ndarray, targets, ignore_index, reduction, weight) -> tuple:
+    """For a loss over (N, C) scores at int targets: the one-hot matrix of the counted rows' targets and each
+    row's factor (its class weight, divided by the summed weights of the counted rows for "mean")."""
+    row_weight = _row_weights(targets, ignore_index, weight, scores.dtype)
+    rows = np.nonzero(targets != ignore_index)[0]
+    one_hot = np.zeros(scores.shape, dtype=scores.dtype)
+    one_hot[rows, targets[rows]] = 1
+    total_weight = row_weight.sum(dtype=np.float64)
+    if reduction == "mean" and total_weight:
+        row_weight = (row_weight / total_weight).astype(scores.dtype)
+    return one_hot, row_weight
 
 
 class LinearCrossEntropy(Op):
@@ -200,6 +232,14 @@ class NLLLoss(Op):
             grad[rows, targets[rows]] = -scale * row_weight[rows]
         return grad, None
 
+    def backward_graph(ctx, g, out):
+        shape, targets, keep, row_weight, total_weight, reduction = ctx.saved
+        scale = row_weight / total_weight if reduction == "mean" and total_weight else row_weight
+        coefficients = np.zeros(shape, dtype=g._data.dtype)
+        rows = np.nonzero(keep)[0]
+        coefficients[rows, targets[rows]] = -scale[rows]
+        return constant(coefficients) * (g.unsqueeze(1) if reduction == "none" else g), None
+
 
 class BCEWithLogits(Op):
     """Binary cross-entropy of sigmoid(x) against targets y in [0, 1], each term scaled by `weight` w and
@@ -269,16 +309,30 @@ class LayerNorm(Op):
         named = dict(zip(affine, (param.reshape(-1) for param in params)))
         rows = x.reshape(-1, int(np.prod(normalized_shape)))
         y, xhat, rstd = K.layer_norm(rows, named.get("weight"), named.get("bias"), eps)
-        ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine)
+        ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine, eps)
         return y.reshape(x.shape)
 
     def backward(ctx, K, g):
-        xhat, rstd, weight, x_shape, normalized_shape, affine = ctx.saved
+        xhat, rstd, weight, x_shape, normalized_shape, affine, _ = ctx.saved
         needs = dict(zip(("input",) + affine, (t.requires_grad for t in ctx.inputs)))
         g_x, g_weight, g_bias = K.layer_norm_backward(g.reshape(xhat.shape), xhat, rstd, weight, needs["input"],
                                                       needs.get("weight", False), needs.get("bias", False))
         by_name = {"weight": g_weight, "bias": g_bias}
         return (_reshaped(g_x, x_shape),) + tuple(_reshaped(by_name[name], normalized_shape) for name in affine)
+
+    def backward_graph(ctx, g, out):
+        # the array kernels' formula on tensors (without their rescaling of rows beyond the float range)
+        *_, x_shape, normalized_shape, affine, eps = ctx.saved
+        x, params = ctx.inputs[0], dict(zip(affine, ctx.inputs[1:]))
+        width = int(np.prod(normalized_shape))
+        rows, g_rows = x.reshape(-1, width), g.reshape(-1, width)
+        centered = rows - rows.mean(1, keepdim=True)
+        rstd = ((centered * centered).mean(1, keepdim=True) + eps).rsqrt()
+        xhat = centered * rstd
+        d = g_rows * params["weight"].reshape(width) if "weight" in params else g_rows
+        g_x = rstd * (d - d.mean(1, keepdim=True) - xhat * (d * xhat).mean(1, keepdim=True))
+        by_name = {"weight": lambda: (g_rows * xhat).sum(0), "bias": lambda: g_rows.sum(0)}
+        return (g_x.reshape(x_shape),) + tuple(by_name[name]().reshape(normalized_shape) for name in affine)
 
 
 def _reshaped(grad: np.ndarray | None, shape: tuple) -> np.ndarray | None:
@@ -298,6 +352,9 @@ class Dropout(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, ctx.saved),)
+
+    def backward_graph(ctx, g, out):
+        return (g * constant(ctx.saved),)
 
 
 # -- embeddings: ids are range-checked by fastgrad.nn.functional before these run -------------------
@@ -337,6 +394,38 @@ class Embedding(Op):
         if scale_grad_by_freq:
             result = _scaled_by_frequency(result, ids.reshape(-1), "embedding")
         return _weight_grad(ctx, result, num_rows), None
+
+    def backward_graph(ctx, g, out):
+        ids, num_rows, padding_idx, sparse, scale_grad_by_freq = ctx.saved
+        if sparse:
+            raise NotImplementedError("create_graph=True: Embedding(sparse=True) gives a row-sparse gradient, which is "
+                                      "not recorded; use sparse=False to differentiate twice")
+        return apply(EmbeddingGradient, g, ids=ids, num_rows=num_rows, padding_idx=padding_idx,
+                     scale_grad_by_freq=scale_grad_by_freq), None
+
+
+class EmbeddingGradient(Op):
+    """The dense gradient of an embedding lookup as an op of its own, so that it can be differentiated again:
+    g's rows added into zeros (num_rows, d) at their ids (none for padding_idx; divided by each id's count
+    with scale_grad_by_freq). It is linear in g; its own gradient reads rows back at the ids, scaled alike."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, ids, num_rows, padding_idx, scale_grad_by_freq):
+        ctx.saved = (ids, padding_idx, scale_grad_by_freq)
+        grad = K.embedding_backward(ids, np.ascontiguousarray(g.reshape(-1, g.shape[-1])), num_rows,
+                                    -1 if padding_idx is None else padding_idx, False)
+        return _scaled_by_frequency(grad, ids.reshape(-1), "embedding") if scale_grad_by_freq else grad
+
+    def backward(ctx, K, gg):
+        ids, padding_idx, scale_grad_by_freq = ctx.saved
+        rows = gg[ids]
+        if scale_grad_by_freq:
+            _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+            rows = rows / counts[inverse.reshape(ids.shape)][..., None].astype(rows.dtype)
+        if padding_idx is not None:
+            rows = np.where((ids == padding_idx)[..., None], rows.dtype.type(0), rows)
+        return (rows,)
 
 
 class EmbeddingBag(Op):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op
+from fastgrad.ops.recorded import constant, select
 
 
 def _in_dtype_of(out, x: np.ndarray):
@@ -22,6 +23,17 @@ def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarra
     return out
 
 
+def _count(shape: tuple, axis) -> int:
+    """How many elements a reduction over `axis` (all when None) combines."""
+    return int(np.prod(shape)) if axis is None else int(np.prod([shape[a] for a in axis]))
+
+
+def _expand_back_recorded(g, shape: tuple, axis, keepdims: bool):
+    """_expand_back on tensors, recorded: a reshape and a broadcast, both differentiable."""
+    kept = tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape))
+    return g.reshape(kept).expand(shape)
+
+
 class Sum(Op):
     saves_inputs = False
 
@@ -33,18 +45,26 @@ class Sum(Op):
         shape, axis, keepdims = ctx.saved
         return (_expand_back(g, shape, axis, keepdims),)  # every input element contributed with slope 1
 
+    def backward_graph(ctx, g, out):
+        shape, axis, keepdims = ctx.saved
+        return (_expand_back_recorded(g, shape, axis, keepdims),)
+
 
 class Mean(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, axis=None, keepdims=False):
-        count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        count = _count(x.shape, axis)
         ctx.saved = (x.shape, axis, keepdims, count)
         return K.divide(K.sum(x, axis, keepdims), x.dtype.type(count))
 
     def backward(ctx, K, g):
         shape, axis, keepdims, count = ctx.saved
         return (_expand_back(K.divide(g, g.dtype.type(count)), shape, axis, keepdims),)
+
+    def backward_graph(ctx, g, out):
+        shape, axis, keepdims, count = ctx.saved
+        return (_expand_back_recorded(g / count, shape, axis, keepdims),)
 
 
 class AMax(Op):
@@ -63,9 +83,15 @@ class AMax(Op):
         x, out, axis, keepdims = ctx.saved
         return (_split_among(K, x == _kept(out, x.ndim, axis, keepdims), g, axis, keepdims),)
 
+    def backward_graph(ctx, g, out):
+        x, out, axis, keepdims = ctx.saved
+        hit = x == _kept(out, x.ndim, axis, keepdims)
+        return (_expand_back_recorded(g, x.shape, axis, keepdims) * constant(_share(hit, axis, g)),)
+
 
 class AMin(AMax):
     kernel = "amin"
+    backward_graph = AMax.backward_graph
 
 
 class Max(AMax):
@@ -88,15 +114,29 @@ class Max(AMax):
         np.put_along_axis(grad, np.expand_dims(index, dim), g_kept, axis=dim)
         return (grad,)
 
+    def backward_graph(ctx, g, out):
+        x, out, axis, keepdims = ctx.saved
+        if axis is None:
+            hit = np.isnan(x) if np.isnan(out) else x == out
+        else:
+            hit = np.zeros(x.shape, dtype=bool)
+            np.put_along_axis(hit, np.expand_dims(ctx.op.arg_index(x, axis=axis[0]), axis[0]), True, axis=axis[0])
+        return (_expand_back_recorded(g, x.shape, axis, keepdims) * constant(_share(hit, axis, g)),)
+
 
 class Min(Max):
     kernel, arg_index = "amin", staticmethod(np.argmin)
+    backward_graph = Max.backward_graph
 
 
 def _split_among(K, hit: np.ndarray, g: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     """g of each reduced group split evenly among the group's `hit` elements (zero elsewhere)."""
-    share = hit / hit.sum(axis=axis, keepdims=True)
-    return K.multiply(_expand_back(g, hit.shape, axis, keepdims), share.astype(g.dtype))
+    return K.multiply(_expand_back(g, hit.shape, axis, keepdims), _share(hit, axis, g))
+
+
+def _share(hit: np.ndarray, axis, g) -> np.ndarray:
+    """Each `hit` element's share of its reduced group's gradient (1 / the group's hits), in g's dtype."""
+    return (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype)
 
 
 def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
@@ -145,6 +185,9 @@ class Cumsum(Op):
         # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i.
         return (_reversed_cumsum(K, g, ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        return (g.flip(ctx.saved).cumsum(ctx.saved).flip(ctx.saved),)
+
 
 class Cumprod(Op):
     """Running products along `axis`. d out_j / d x_i (j >= i) is the product of x_0..x_j without x_i, so
@@ -189,17 +232,37 @@ class LogSumExp(Op):
         softmax = K.exp(K.subtract(x, _kept(out, x.ndim, axis, keepdims)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), softmax),)
 
+    def backward_graph(ctx, g, out):
+        _, _, axis, keepdims = ctx.saved
+        x = ctx.inputs[0]
+        return (_expand_back_recorded(g, x.shape, axis, keepdims)
+                * (x - _expand_back_recorded(out, x.shape, axis, keepdims)).exp(),)
+
 
 def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     """Sum of squared deviations from the mean, over N - correction (clamped at 0, as PyTorch, so that
     no degrees of freedom give inf or NaN rather than a negative variance). Saves what backward needs."""
-    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    count = _count(x.shape, axis)
     deviation = K.subtract(x, K.divide(K.sum(x, axis, True), x.dtype.type(count)))
     divisor = x.dtype.type(max(count - correction, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
-    ctx.saved = (deviation, divisor, axis, keepdims)
+    # the input's version, for the recorded backward, which reads the input again (Var saves no input)
+    ctx.saved = (deviation, divisor, axis, keepdims, ctx.inputs[0]._counter.value)
     return variance
+
+
+def _variance_backward_recorded(ctx, g_variance) -> tuple:
+    """_variance_backward on tensors, recorded: 2 (x - mean) / (N - correction) times the expanded gradient."""
+    deviation, divisor, axis, keepdims, version = ctx.saved[:5]
+    x = ctx.inputs[0]
+    if x._counter.value != version:
+        raise RuntimeError("one of the tensors needed for gradient computation (the input of var or std) was modified "
+                           f"by an in-place operation: it is at version {x._counter.value}, expected version {version}")
+    centered = x - (x.sum() if axis is None else x.sum(dim=axis, keepdim=True)) / _count(x.shape, axis)
+    with np.errstate(divide="ignore"):
+        scale = np.divide(2, divisor, dtype=deviation.dtype)
+    return (_expand_back_recorded(g_variance, x.shape, axis, keepdims) * centered * float(scale),)
 
 
 def _variance_backward(ctx, K, g_variance: np.ndarray) -> tuple:
@@ -218,6 +281,9 @@ class Var(Op):
     def backward(ctx, K, g):
         return _variance_backward(ctx, K, g)
 
+    def backward_graph(ctx, g, out):
+        return _variance_backward_recorded(ctx, g)
+
 
 class Std(Op):
     """sqrt(var); d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's choice at constant input)."""
@@ -234,6 +300,10 @@ class Std(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             g_variance = np.where(std == 0, 0, K.divide(g, 2 * std)).astype(g.dtype, copy=False)
         return _variance_backward(ctx, K, g_variance)
+
+    def backward_graph(ctx, g, out):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _variance_backward_recorded(ctx, select(out._data != 0, g / (out * 2)))
 
 
 def _rescaled_two_norm(K, x, magnitude, norm, axis, keepdims):
@@ -292,6 +362,18 @@ class Norm(Op):
                 ratio = K.divide(magnitude, norm)
                 slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
+
+    def backward_graph(ctx, g, out):
+        x, magnitude, _, p, axis, keepdims = ctx.saved
+        upstream = _expand_back_recorded(g, x.shape, axis, keepdims)
+        if p == 1:
+            return (upstream * constant(np.sign(x)),)
+        if p != 2:
+            raise NotImplementedError(f"create_graph=True: the backward of a norm of order {p} is not recorded; "
+                                      "orders 1 and 2 are")
+        norm = _expand_back_recorded(out, x.shape, axis, keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (upstream * select(norm._data != 0, ctx.inputs[0] / norm),)
 
 
 class Median(Op):

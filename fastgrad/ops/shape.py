@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
 
 
 class Reshape(Op):
@@ -14,6 +14,9 @@ class Reshape(Op):
         return x.reshape(shape)
 
     def backward(ctx, K, g):
+        return (g.reshape(ctx.saved),)
+
+    def backward_graph(ctx, g, out):
         return (g.reshape(ctx.saved),)
 
 
@@ -27,6 +30,9 @@ class Permute(Op):
     def backward(ctx, K, g):
         return (g.transpose(np.argsort(ctx.saved)),)  # the inverse permutation
 
+    def backward_graph(ctx, g, out):
+        return (g.permute(*np.argsort(ctx.saved).tolist()),)
+
 
 class Expand(Op):
     """A broadcast view; its gradient sums over the broadcast dims (done by the graph layer)."""
@@ -37,6 +43,9 @@ class Expand(Op):
         return np.broadcast_to(x, shape)
 
     def backward(ctx, K, g):
+        return (g,)
+
+    def backward_graph(ctx, g, out):
         return (g,)
 
 
@@ -100,12 +109,40 @@ class GetItem(Op):
 
     def backward(ctx, K, g):
         shape, dtype, key, advanced = ctx.saved
-        grad = np.zeros(shape, dtype=g.dtype)
-        if advanced:
-            np.add.at(grad, key, g)  # repeated indices accumulate
-        else:
-            grad[key] = g
-        return (grad,)
+        return (_scattered(g, shape, key, advanced),)
+
+    def backward_graph(ctx, g, out):
+        shape, dtype, key, advanced = ctx.saved
+        return (apply(ScatterIndexed, g, shape=shape, key=key, advanced=advanced),)
+
+
+def _scattered(g: np.ndarray, shape: tuple, key, advanced: bool) -> np.ndarray:
+    """Zeros of `shape` with g at x[key] (summed where an advanced index repeats)."""
+    grad = np.zeros(shape, dtype=g.dtype)
+    if advanced:
+        np.add.at(grad, key, g)  # repeated indices accumulate
+    else:
+        grad[key] = g
+    return grad
+
+
+class ScatterIndexed(Op):
+    """The gradient of x[key] as an op of its own, so that it can be differentiated again: g put into
+    zeros of x's shape at key. It is linear in g, and its gradient is gg[key], the indexing itself."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, shape, key, advanced):
+        ctx.saved = (key, advanced)
+        return _scattered(g, shape, key, advanced)
+
+    def backward(ctx, K, gg):
+        key, _ = ctx.saved
+        return (gg[key],)
+
+    def backward_graph(ctx, gg, out):
+        key, advanced = ctx.saved
+        return (apply(GetItem, gg, key=key, advanced=advanced),)
 
 
 class ConstantPad(Op):
@@ -152,6 +189,12 @@ class Cat(Op):
         axis, splits = ctx.saved
         return tuple(np.split(g, splits, axis=axis))
 
+    def backward_graph(ctx, g, out):
+        axis, splits = ctx.saved
+        axis %= g.ndim
+        bounds = [0, *splits.tolist(), g.shape[axis]]
+        return tuple(g[(slice(None),) * axis + (slice(start, stop),)] for start, stop in zip(bounds, bounds[1:]))
+
 
 class Stack(Op):
     saves_inputs = False
@@ -162,6 +205,10 @@ class Stack(Op):
 
     def backward(ctx, K, g):
         return tuple(np.moveaxis(g, ctx.saved, 0))
+
+    def backward_graph(ctx, g, out):
+        axis = ctx.saved % g.ndim
+        return tuple(g[(slice(None),) * axis + (i,)] for i in range(g.shape[axis]))
 
 
 class Cast(Op):
@@ -175,6 +222,9 @@ class Cast(Op):
 
     def backward(ctx, K, g):
         return (g.astype(ctx.saved, copy=False),)
+
+    def backward_graph(ctx, g, out):
+        return (g.to(ctx.saved),)
 
 
 class Repeat(Op):

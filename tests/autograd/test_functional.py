@@ -1,5 +1,5 @@
-"""fastgrad.autograd.functional: jacobian and vjp against finite differences and by hand, their output
-structures, and the refusals (second-order functions, create_graph, bad arguments)."""
+"""fastgrad.autograd.functional: jacobian and vjp against finite differences and by hand, the second-order
+functions (hessian, hvp, vhp, jvp) and create_graph by hand, output structures, and the refusals."""
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -70,15 +70,48 @@ def test_vjp_returns_outputs_and_the_weighted_gradient():
     assert unused[1].tolist() == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("second_order", [hessian, hvp, vhp, jvp])
-def test_second_order_functions_raise_saying_why(second_order):
-    with pytest.raises(NotImplementedError, match="second-order"):
-        second_order(lambda a: (a ** 2).sum(), fastgrad.tensor([1.0]), fastgrad.tensor([1.0]))
+def cubic(a, b):
+    """f = sum(a^3 b): gradient (3 a^2 b, a^3), Hessian [[diag(6 a b), diag(3 a^2)], [diag(3 a^2), 0]]."""
+    return (a ** 3 * b).sum()
+
+
+def test_second_order_functions_by_hand():
+    a, b = fastgrad.tensor([1.0, 2.0]), fastgrad.tensor([3.0, -1.0])
+    u, w = fastgrad.tensor([1.0, 0.5]), fastgrad.tensor([2.0, 1.0])
+    ((h_aa, h_ab), (h_ba, h_bb)) = hessian(cubic, (a, b))
+    np.testing.assert_allclose(h_aa.numpy(), np.diag([18.0, -12.0]))
+    np.testing.assert_allclose(h_ab.numpy(), np.diag([3.0, 12.0]))
+    np.testing.assert_allclose(h_ba.numpy(), np.diag([3.0, 12.0]))
+    np.testing.assert_allclose(h_bb.numpy(), np.zeros((2, 2)))
+    expected = ([18.0 * 1 + 3.0 * 2, -12.0 * 0.5 + 12.0 * 1], [3.0 * 1, 12.0 * 0.5])  # H . (u, w)
+    for product in (hvp, vhp):
+        value, (p_a, p_b) = product(cubic, (a, b), (u, w))
+        assert value.item() == 3.0 - 8.0 and not value.requires_grad
+        np.testing.assert_allclose(p_a.numpy(), expected[0])
+        np.testing.assert_allclose(p_b.numpy(), expected[1])
+    outputs, tangent = jvp(lambda a: (a * a, a.sum()), a, u)  # J . u
+    np.testing.assert_allclose(tangent[0].numpy(), [2.0, 2.0])
+    assert tangent[1].item() == 1.5 and outputs[0].tolist() == [1.0, 4.0]
+
+
+def test_create_graph_results_are_differentiable_with_respect_to_the_callers_inputs():
+    a = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    _, (g,) = vjp(lambda a: (a ** 3,), (a,), (fastgrad.ones(2),), create_graph=True)  # 3 a^2
+    (second,) = fastgrad.autograd.grad(g.sum(), a)
+    np.testing.assert_allclose(second.numpy(), [6.0, 12.0])
+    h = hessian(lambda a: (a ** 3).sum(), a, create_graph=True)  # diag(6 a)
+    (third,) = fastgrad.autograd.grad(h.sum(), a)
+    np.testing.assert_allclose(third.numpy(), [6.0, 6.0])
+    assert not jacobian(lambda a: a * a, a).requires_grad and jacobian(lambda a: a * a, a, True).requires_grad
 
 
 @pytest.mark.parametrize("call,error,match", [
-    (lambda a: jacobian(lambda a: a, a, create_graph=True), NotImplementedError, "create_graph=True"),
-    (lambda a: vjp(lambda a: a, a, a, create_graph=True), NotImplementedError, "create_graph=True"),
+    (lambda a: hessian(lambda a: a * 2, a), RuntimeError, "should return a single element Tensor, got shape"),
+    (lambda a: hvp(lambda a: a.sum(), a), RuntimeError, "v can only be None if the inputs are a single Tensor"),
+    (lambda a: jvp(lambda a: a * 2, a, fastgrad.ones(3)), RuntimeError, r"v\[0\] has invalid size"),
+    (lambda a: hessian(lambda a: a.sum(), a, outer_jacobian_strategy="forward-mode"), NotImplementedError,
+     "forward-mode"),
+    (lambda a: hessian(lambda a: a.prod(), a), NotImplementedError, "backward of Prod"),
     (lambda a: jacobian(lambda a: a, a, strategy="forward-mode"), NotImplementedError, "forward-mode"),
     (lambda a: jacobian(lambda a: a, a, strategy="sideways"), ValueError, "strategy must be"),
     (lambda a: jacobian(lambda a: a, [a]), TypeError, "inputs must be a Tensor or a tuple of Tensors, got list"),

@@ -1,5 +1,5 @@
-"""fastgrad.autograd.functional.jacobian and vjp against torch.autograd.functional: values, shapes, dtypes and
-output structures, and the same refusals."""
+"""fastgrad.autograd.functional (jacobian, vjp, jvp, hessian, hvp, vhp) against torch.autograd.functional:
+values, shapes, dtypes and output structures, with and without create_graph, and the same refusals."""
 import numpy as np
 import pytest
 
@@ -53,8 +53,33 @@ def test_vjp_matches_torch():
                 torch_functional.vjp(lambda a: (a ** 3).sum(), torch.tensor(A)))
 
 
+SCALAR_FUNCTIONS = [
+    lambda m: (lambda a, b: (b @ a.exp()).sum() * a[0]),
+    lambda m: (lambda a, b: m.nn.functional.cross_entropy(b * a, m.tensor([2, 0]))),
+    lambda m: (lambda a, b: (m.nn.functional.linear(b, b, a[:2]).tanh() ** 2).mean()),
+]
+
+
+@pytest.mark.parametrize("make", SCALAR_FUNCTIONS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_second_order_functions_match_torch(make, dtype, create_graph):
+    def args(lib):
+        return lib.tensor(A, dtype=getattr(lib, dtype)), lib.tensor(B, dtype=getattr(lib, dtype))
+
+    vectors = (np.array([0.5, -1.0, 2.0]), np.arange(6.0).reshape(2, 3) / 5)
+    tangents = {lib: tuple(lib.tensor(v, dtype=getattr(lib, dtype)) for v in vectors) for lib in (fastgrad, torch)}
+    for name in ("hessian", "hvp", "vhp", "jvp"):
+        call = {"hessian": lambda f, lib, fn: f.hessian(fn, args(lib), create_graph=create_graph)}.get(
+            name, lambda f, lib, fn, name=name: getattr(f, name)(fn, args(lib), tangents[lib], create_graph=create_graph))
+        assert_same(call(functional, fastgrad, make(fastgrad)), call(torch_functional, torch, make(torch)))
+
+
 @pytest.mark.parametrize("call", [
     lambda m, f: f.jacobian(lambda a: a, [m.tensor(A)]),
+    lambda m, f: f.hessian(lambda a: a * 2, m.tensor(A)),
+    lambda m, f: f.hvp(lambda a: a.sum(), m.tensor(A)),
+    lambda m, f: f.jvp(lambda a: a * 2, m.tensor(A), m.ones(2)),
     lambda m, f: f.jacobian(lambda a: 3, m.tensor(A)),
     lambda m, f: f.jacobian(lambda a: m.ones(1), m.tensor(A), strict=True),
     lambda m, f: f.jacobian(lambda a, b: a * 2, (m.tensor(A), m.tensor(A)), strict=True),

@@ -1,0 +1,26 @@
+"""Small pieces of the recorded backward formulas (`backward_graph`, see fastgrad.autograd.higher_order):
+constants and masked selections as tensors, made with the same ops a user's code would record."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd import graph
+
+
+def constant(array) -> "graph.Tensor":
+    """An array (a mask, a one-hot matrix, a scale) as a tensor that needs no gradient."""
+    return graph.Tensor._from_data(np.asarray(array))
+
+
+def select(mask: np.ndarray, g, other=None):
+    """g where mask holds, else `other` (zero by default): selected, not multiplied, so a NaN or inf in g
+    outside the mask does not leak, as the array backward selects."""
+    from fastgrad.ops.elementwise import Where
+
+    zero = constant(np.zeros((), dtype=g._data.dtype)) if other is None else other
+    return graph.apply(Where, constant(mask), g, zero)
+
+
+def zeros_like(g):
+    """The gradient of a step function (sign, round): zero everywhere, with no graph behind it."""
+    return constant(np.zeros(g.shape, dtype=g._data.dtype))

@@ -1,0 +1,261 @@
+"""create_graph=True: every op that declares a recorded backward (backward_graph) is checked by gradgradcheck
+(its gradient differentiated again, against central differences of the gradient) on every backend, its
+recorded gradient equals the array backward's, and whatever is not covered raises instead of answering."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import fastgrad
+import fastgrad.nn.functional as F
+from fastgrad import ops
+from fastgrad.autograd import grad, gradgradcheck
+from fastgrad.autograd.graph import Op
+from fastgrad.testing import float64_leaf as leaf
+
+BACKENDS = ["numpy", "compiled", "python"]
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+TARGETS = fastgrad.tensor([2, 0, 1])
+IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
+
+# one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
+CASES = {
+    "arithmetic": ({"Add", "Sub", "Mul", "Div", "Neg"}, lambda a, b: (a + b) * (a - b) / (b * b + 1) - a * 3),
+    "pow": ({"Pow"}, lambda a, b: (a * a + 0.5) ** b + (a * a + 0.5) ** 3 + 2 ** b),
+    "maximum": ({"Maximum", "Minimum"}, lambda a, b: fastgrad.maximum(a, b) * fastgrad.minimum(a, b * 2)),
+    "where": ({"Where"}, lambda a, b: fastgrad.where(a > b, a * b, b.exp())),
+    "exp-log": ({"Exp", "Log", "Log1p", "Expm1"}, lambda a, b: (a.exp() + (a * a + 1).log() + (b * b).log1p()) * b.expm1()),
+    "roots": ({"Sqrt", "Rsqrt", "Reciprocal", "Square"},
+              lambda a, b: (a * a + 1).sqrt() * (b * b + 1).rsqrt() + (a * a + 0.5).reciprocal() * b.square()),
+    "trig": ({"Sin", "Cos"}, lambda a, b: a.sin() * b.cos() * a),
+    "steps": ({"Abs", "Sign", "Round", "Clamp"},
+              lambda a, b: a.abs() * b + a.sign() * b * b + a.floor() * b + (a * b).clamp(-1, 1) * a),
+    "activations": ({"Relu", "Tanh", "Sigmoid"}, lambda a, b: (a * b).relu() * a + (a * b).tanh() * b.sigmoid()),
+    "reductions": ({"Sum", "Mean"}, lambda a, b: (a * b).sum(1, keepdim=True) * a.mean(0) + (a * a * b).sum()),
+    "views": ({"Reshape", "Permute", "Expand", "GetItem", "ScatterIndexed"},
+              lambda a, b: (a.reshape(4, 3).T * b).permute(1, 0)[1:, ::2] * a[[0, 2, 2]].sum(0)[:2].expand(3, 2)),
+    "joins": ({"Cat", "Stack", "Cast"},
+              lambda a, b: (fastgrad.cat([a * b, a], 1).sum(1) * fastgrad.stack([a, b * b], 0).sum((0, 2)))[:, None]
+              + a.clone() * b),  # clone is a Cast to the same dtype (a float32 round trip would spoil the differences)
+    "products": ({"Matmul", "Linear"},
+                 lambda a, b: ((a @ b.T).tanh() @ a[:, 0])[:, None] + F.linear(a, b, b[0, :3]).sin().sum() + (a[0] @ b[1]) * a),
+    "softmax": ({"LogSoftmax", "Softmax"}, lambda a, b: F.log_softmax(a * b, 1) * F.softmax(a, 0)),
+    "losses": ({"SoftmaxCrossEntropy", "NLLLoss"},
+               lambda a, b: F.cross_entropy(a * b, TARGETS) + F.nll_loss(F.log_softmax(a, 1) * b, TARGETS,
+                                                                         reduction="none")
+               + F.cross_entropy(b * b, TARGETS, reduction="none", weight=fastgrad.tensor([1.0, 2.0, 0.5, 1.0], dtype=fastgrad.float64))),
+    "dropout": ({"Dropout"}, lambda a, b: F.dropout(a * b, 0.5, training=True) * a),
+    "more activations": ({"LeakyRelu", "Hardtanh", "Silu", "Gelu", "Elu", "Softplus", "LogSigmoid"},
+                         lambda a, b: F.leaky_relu(a * b, 0.1) + F.hardtanh(a, -5.0, 5.0) * b + F.silu(a) * b
+                         + F.gelu(a * b) + F.gelu(a, approximate="tanh") * b + F.elu(a * b) + F.softplus(a * b, beta=2)
+                         + F.logsigmoid(a) * b),
+    "more reductions": ({"AMax", "AMin", "Max", "Min", "LogSumExp", "Cumsum"},
+                        lambda a, b: (a * b).amax(1).sum() * (a - b).amin(0).sum() + a.max() * b.min()
+                        + a.max(1)[0].sum() * b.min(0)[0].sum() + (a * b).logsumexp(1).sum() * b + (a * b).cumsum(1)),
+    "spread": ({"Var", "Std", "Norm"},
+               lambda a, b: (a * b).var(1, keepdim=True) * a.std() + a.var((0, 1), correction=0) * b
+               + (a * b).norm(dim=1).sum() * b.norm(p=1) + a.norm() * b),
+    "embedding": ({"Embedding", "EmbeddingGradient"},
+                  lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
+                  + F.embedding(IDS, a * a).sum() * b),  # (padding_idx and scale_grad_by_freq: no derivatives)
+    "layer norm": ({"LayerNorm"},
+                   lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
+}
+
+
+def test_every_recorded_backward_has_a_case():
+    declared = {name for name in dir(ops) if isinstance(getattr(ops, name), type) and issubclass(getattr(ops, name), Op)
+                and "backward_graph" in vars(getattr(ops, name))}
+    declared |= {"ScatterIndexed", "EmbeddingGradient"}  # not exported: the gradients of indexing and lookups
+    covered = set().union(*(names for names, _ in CASES.values()))
+    assert declared == covered
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("case", sorted(CASES))
+@SETTINGS
+@given(seed=st.integers(0, 2**16))
+def test_gradgradcheck(backend_name, case, seed):
+    _, fn = CASES[case]
+    a, b = leaf((3, 4), seed, away_from=0.0), leaf((3, 4), seed + 1, away_from=0.0)
+    with fastgrad.backend(backend_name):
+        fastgrad.manual_seed(seed)  # the same dropout mask on every run of fn
+
+        def seeded(a, b):
+            fastgrad.manual_seed(seed)
+            return fn(a, b)
+
+        assert gradgradcheck(seeded, (a, b))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_recorded_gradient_is_the_array_backward_gradient(backend_name, case):
+    _, fn = CASES[case]
+    a, b = leaf((3, 4), 7, away_from=0.0), leaf((3, 4), 8, away_from=0.0)
+    with fastgrad.backend(backend_name):
+        fastgrad.manual_seed(0)
+        out = fn(a, b)
+        weights = fastgrad.tensor(np.random.default_rng(0).normal(size=out.shape))
+        plain = grad(out, (a, b), weights, retain_graph=True)
+        recorded = grad(out, (a, b), weights, create_graph=True)
+    for p, r in zip(plain, recorded):
+        assert r.requires_grad and not p.requires_grad
+        np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shapes=pairs, seed=st.integers(0, 2**16))
+def test_broadcasting_is_summed_back_through_recorded_ops(backend_name, shapes, seed):
+    a, b = leaf(shapes.input_shapes[0], seed), leaf(shapes.input_shapes[1], seed + 1)
+    with fastgrad.backend(backend_name):
+        assert gradgradcheck(lambda a, b: (a * b).tanh() * a + b / (a * a + 1), (a, b))
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])
+def test_the_recorded_embedding_gradient_and_its_own_gradient(padding_idx, scale_grad_by_freq):
+    """padding_idx and scale_grad_by_freq make the lookup's gradient another one than its derivative (as in
+    PyTorch), so gradgradcheck cannot cover them: the recorded op is checked on its own (its backward is the
+    exact transpose of its forward), and its values against the array backward."""
+    from fastgrad.autograd.graph import apply
+    from fastgrad.ops.nn import EmbeddingGradient
+
+    g = leaf((3, 2, 4), 0)
+    assert fastgrad.gradcheck(lambda g: apply(EmbeddingGradient, g, ids=IDS.numpy(), num_rows=3, padding_idx=padding_idx,
+                                              scale_grad_by_freq=scale_grad_by_freq), (g,))
+    weight = leaf((3, 4), 1)
+    out = F.embedding(IDS, weight, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    plain = grad(out, weight, g.detach(), retain_graph=True)[0]
+    recorded = grad(out, weight, g.detach(), create_graph=True)[0]
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12)
+
+
+def test_hessian_vector_product_of_a_cubic():
+    """f(x) = sum(x^3): the gradient 3x^2, the Hessian diag(6x)."""
+    x = fastgrad.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    (g,) = grad((x ** 3).sum(), x, create_graph=True)
+    v = fastgrad.tensor([1.0, 1.0, 2.0])
+    (hv,) = grad(g, x, v)
+    np.testing.assert_allclose(g.detach().numpy(), [3.0, 12.0, 0.75])
+    np.testing.assert_allclose(hv.numpy(), [6.0, -12.0, 6.0])
+
+
+def test_backward_with_create_graph_leaves_differentiable_grads_and_keeps_the_graph():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x * x).sum()
+    y.backward(create_graph=True)  # retain_graph defaults to create_graph, as in PyTorch
+    first = x.grad
+    assert first.requires_grad and first.grad_fn is not None
+    np.testing.assert_allclose(first.detach().numpy(), [3.0, 12.0])
+    y.backward(create_graph=True)  # accumulates out of place: the first .grad is unchanged
+    np.testing.assert_allclose(x.grad.detach().numpy(), [6.0, 24.0])
+    np.testing.assert_allclose(first.detach().numpy(), [3.0, 12.0])
+    (second,) = grad(x.grad.sum(), x)
+    np.testing.assert_allclose(second.numpy(), [12.0, 24.0])  # d/dx of 2 * 3x^2
+
+
+def test_the_gradient_of_a_differentiable_grad_output():
+    """The double-backward trick of jvp: the gradient is linear in grad_outputs, which may require grad."""
+    x = fastgrad.tensor([0.3, -1.2], requires_grad=True)
+    for dtype in (fastgrad.float32, fastgrad.float64):  # float64 u for a float32 output: cast, and recorded
+        u = fastgrad.zeros(2, dtype=dtype, requires_grad=True)
+        (vjp,) = grad(x.sin() * x, x, u, create_graph=True)  # u . J, J diagonal
+        (jv,) = grad(vjp, u, fastgrad.tensor([1.0, 1.0]))  # J . v
+        xs = x.detach().numpy()
+        np.testing.assert_allclose(jv.numpy(), np.cos(xs) * xs + np.sin(xs), rtol=1e-6)
+        assert jv.dtype == dtype
+
+
+def test_a_gradient_that_is_the_callers_own_tensor_is_copied():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    v = fastgrad.tensor([3.0, 4.0])
+    (g,) = grad(x + 1, x, v, create_graph=True)
+    assert g is not v
+    g.detach().zero_()
+    np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
+
+
+def test_an_op_without_a_recorded_backward_raises():
+    x = fastgrad.tensor([[1.0, 2.0], [3.0, 0.5]], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="create_graph=True: the backward of Prod is not "
+                                                  "differentiable in fastgrad"):
+        grad(x.prod(), x, create_graph=True)
+    assert x.grad is None
+
+
+def test_tensor_hooks_raise():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.register_hook(lambda g: g * 2)
+    with pytest.raises(NotImplementedError, match="tensor hooks"):
+        grad(y.sum(), x, create_graph=True)
+
+
+def test_values_changed_in_place_are_refused():
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    y = h.exp()
+    h.add_(1)  # exp saved its output, not h: the array backward handles the new history, the recorded one refuses
+    np.testing.assert_allclose(grad(y.sum(), x, retain_graph=True)[0].numpy(), 2 * np.exp([2.0, 4.0]), rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="Exp read a tensor that was changed in place afterwards"):
+        grad(y.sum(), x, create_graph=True)
+    logits = x.reshape(1, 2) * 1.0
+    loss = F.cross_entropy(logits, fastgrad.tensor([1]))
+    with fastgrad.no_grad():  # no new history, only a new version: the array backward needs no logits
+        logits.mul_(3)
+    grad(loss, x, retain_graph=True)
+    with pytest.raises(RuntimeError, match="the logits of cross_entropy.* modified by an in-place operation"):
+        grad(loss, x, create_graph=True)
+    spread = x * 1.0
+    variance = spread.var()
+    with fastgrad.no_grad():
+        spread.mul_(3)
+    with pytest.raises(RuntimeError, match="the input of var or std.* modified by an in-place operation"):
+        grad(variance, x, create_graph=True)
+
+
+class Cube(fastgrad.autograd.Function):
+    """x^3 with a saved input and a saved output: d/dx = 3 y / x... written as 3 x^2 from the input, and the
+    output used too (g * y * 0 + ...) so that a lost link through the output would change the answer."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x * x * x
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * (x * x * 2 + y / x)  # 2 x^2 + x^2 = 3 x^2, a third of it through the saved output
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_a_custom_function_is_differentiated_twice_through_its_saved_input_and_output(backend_name):
+    x = leaf((4,), 3, away_from=0.0)
+    with fastgrad.backend(backend_name):
+        assert gradgradcheck(lambda x: Cube.apply(x) * x, (x,))
+        (g,) = grad(Cube.apply(x).sum(), x, create_graph=True)
+        (h,) = grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy(), rtol=1e-12)
+
+
+def test_a_custom_function_with_several_outputs_raises():
+    class Split(fastgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    x = fastgrad.tensor([1.0], requires_grad=True)
+    a, b = Split.apply(x)
+    with pytest.raises(NotImplementedError, match="Split.* is not recorded"):
+        grad((a * b).sum(), x, create_graph=True)

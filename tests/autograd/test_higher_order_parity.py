@@ -1,0 +1,76 @@
+"""create_graph=True against PyTorch: a gradient penalty's parameter gradients and a Hessian-vector product of
+a small classifier's loss (Linear, tanh, relu, log_softmax, cross-entropy, nll), float32 and float64."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+TOLERANCE = {"float32": dict(rtol=2e-4, atol=2e-5), "float64": dict(rtol=1e-10, atol=1e-12)}
+
+
+def classifier(lib, dtype):
+    rng = np.random.default_rng(0)
+    first, second = lib.nn.Linear(4, 5), lib.nn.Linear(5, 3)
+    with lib.no_grad():
+        for layer in (first, second):
+            layer.weight.copy_(lib.tensor(rng.normal(size=tuple(layer.weight.shape))))
+            layer.bias.copy_(lib.tensor(rng.normal(size=tuple(layer.bias.shape))))
+    model = lib.nn.Sequential(first, lib.nn.Tanh(), second, lib.nn.ReLU()).to(getattr(lib, dtype))
+    x = lib.tensor(rng.normal(size=(6, 4)), dtype=getattr(lib, dtype), requires_grad=True)
+    return model, x, lib.tensor([0, 2, 1, 1, 0, 2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gradient_penalty_parameter_gradients(dtype):
+    results = []
+    for lib in (fastgrad, torch):
+        model, x, targets = classifier(lib, dtype)
+        loss = lib.nn.functional.cross_entropy(model(x), targets)
+        (g,) = lib.autograd.grad(loss, x, create_graph=True)
+        total = loss + 10 * (g * g).sum(1).sqrt().sub(1).pow(2).mean()
+        total.backward()
+        results.append([total.detach().numpy()] + [p.grad.numpy() for p in model.parameters()] + [x.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hessian_vector_product_of_the_loss(dtype):
+    results = []
+    for lib in (fastgrad, torch):
+        model, x, targets = classifier(lib, dtype)
+        params = list(model.parameters())
+        loss = lib.nn.functional.nll_loss(lib.log_softmax(model(x), 1), targets, reduction="sum")
+        grads = lib.autograd.grad(loss, params, create_graph=True)
+        rng = np.random.default_rng(1)
+        vectors = [lib.tensor(rng.normal(size=tuple(p.shape)), dtype=getattr(lib, dtype)) for p in params]
+        products = lib.autograd.grad(grads, params, vectors)
+        results.append([p.numpy() for p in products])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
+
+
+def test_a_custom_function_saving_its_input_and_output():
+    """PyTorch records a Function's backward under create_graph; a saved output is the output with its history."""
+    results = []
+    for lib in (fastgrad, torch):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x * x * x
+                ctx.save_for_backward(x, y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                x, y = ctx.saved_tensors
+                return g * (x * x * 2 + y / x)
+
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((Cube.apply(x) * x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g.detach().numpy(), h.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
