@@ -50,6 +50,20 @@ class BroadcastParameter:
         instance.__dict__[self.name] = value
 
 
+class TrialParameter(BroadcastParameter):
+    """probs or logits (log-odds) of the Bernoulli trials of Binomial, Geometric and NegativeBinomial: the
+    one given, broadcast to the batch shape at each read (see BroadcastParameter), or else derived from
+    the other at each read by `derive(other)`."""
+
+    def __init__(self, other: str, derive) -> None:
+        self.other, self.derive = other, derive
+
+    def __get__(self, instance, owner=None):
+        if instance is None or self.name in instance.__dict__:
+            return super().__get__(instance, owner)
+        return self.derive(getattr(instance, self.other))
+
+
 class Distribution:
     """batch_shape: the shape of independent distributions; event_shape: the shape of one draw of one of them.
 
