@@ -162,7 +162,8 @@ def test_random_without_bounds_spans_torchs_range(dtype):
     ("float32", "geometric_", (0,)), ("float32", "geometric_", (1,)), ("float32", "geometric_", (1.5,)),
     ("float32", "geometric_", (float("nan"),)),
     ("float32", "cauchy_", (0, 0)), ("float32", "cauchy_", (0, -1)), ("float32", "cauchy_", (0, float("nan"))),
-    ("float32", "log_normal_", (0, 0)), ("float32", "log_normal_", (0, -1)), ("float32", "log_normal_", (0, float("nan"))),
+    ("float32", "log_normal_", (0, 0)), ("float32", "log_normal_", (0, -1)),
+    ("float32", "log_normal_", (0, float("nan"))),
 ])
 def test_new_fills_raise_where_torch_raises(dtype, name, args):
     """torch raises RuntimeError; fastgrad raises ValueError naming the argument, as for its other fills."""

@@ -2,7 +2,8 @@
 (REINFORCE) and reparameterised gradients, and for the KL terms of VAEs. log_prob, entropy and the KLs
 are built from differentiable ops; samples are drawn from fastgrad's generator (not PyTorch's draws)
 and carry no gradient, except `rsample`'s (reparameterised)."""
-from fastgrad.distributions import constraints, kl_pairs  # noqa: F401  (kl_pairs registers the closed forms)
+# kl_pairs registers the closed forms
+from fastgrad.distributions import constraints, kl_pairs, transforms  # noqa: F401
 from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
@@ -23,10 +24,19 @@ from fastgrad.distributions.negative_binomial import NegativeBinomial
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from fastgrad.distributions.poisson import Poisson
+from fastgrad.distributions.relaxed_bernoulli import RelaxedBernoulli
+from fastgrad.distributions.relaxed_categorical import RelaxedOneHotCategorical
 from fastgrad.distributions.student_t import StudentT
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
+from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                                               PowerTransform, SigmoidTransform, SoftmaxTransform, TanhTransform,
+                                               Transform)
 from fastgrad.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution", "Exponential",
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
+           "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential",
            "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "Multinomial", "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-           "Poisson", "StudentT", "Uniform", "constraints", "kl_divergence", "register_kl"]
+           "Multinomial", "NegativeBinomial", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Poisson", "PowerTransform", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "StudentT", "TanhTransform", "Transform",
+           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

@@ -25,6 +25,7 @@ from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
 from fastgrad.distributions.poisson import Poisson
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.uniform import Uniform
 from fastgrad.distributions.utils import euler_constant, in_float64, sum_rightmost
 from fastgrad.nn.functional import softplus
@@ -101,6 +102,15 @@ def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     divergence = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
     return divergence.masked_fill(p.total_count > q.total_count, INF)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
+    """KL is unchanged by the same bijection of both; other pairs have no closed form here (as PyTorch)."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError("KL between TransformedDistributions needs the same transforms and event shape, "
+                                  f"got {p.transforms} and {q.transforms}")
+    return kl_divergence(p.base_dist, q.base_dist)
 
 
 @register_kl(Uniform, Uniform)
