@@ -1,6 +1,6 @@
 """HalfNormal(scale) and HalfCauchy(scale): |X| for X ~ Normal(0, scale) or Cauchy(0, scale), the base
-distribution folded at 0 (PyTorch builds them as TransformedDistributions with AbsTransform; here the
-folded closed forms are written out: the density doubles on x >= 0)."""
+distribution folded at 0 by AbsTransform, as PyTorch's. The transform is not bijective, so the scores are
+written out: the density doubles on x >= 0."""
 from __future__ import annotations
 
 import math
@@ -8,39 +8,39 @@ import math
 from fastgrad.creation import full_like, zeros_like
 from fastgrad.distributions import constraints
 from fastgrad.distributions.cauchy import Cauchy
-from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
+from fastgrad.distributions.distribution import Distribution, as_parameter
 from fastgrad.distributions.normal import Normal
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
+from fastgrad.distributions.transforms import AbsTransform
 from fastgrad.functions import where
 from fastgrad.tensor import Tensor
 
 
-class FoldedAtZero(Distribution):
-    """scale > 0; values >= 0. `base_dist` is the unfolded distribution; `rsample` is |its rsample|."""
+class FoldedAtZero(TransformedDistribution):
+    """scale > 0 (that of `base_dist`, centred at 0); values >= 0."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
     base_family: type = Distribution
-    scale = BroadcastParameter()
 
     def __init__(self, scale, validate_args: bool | None = None) -> None:
-        self.scale = as_parameter(scale, "scale")
-        super().__init__(self.__dict__["scale"].shape, (), validate_args)
+        scale = as_parameter(scale, "scale")
+        super().__init__(self.base_family(0.0, scale, validate_args=False), AbsTransform(), validate_args)
+        if self._validate_args:  # the base does not check it: its support is the whole line
+            self._validate_parameter("scale", scale, constraints.positive)
 
     def expand(self, batch_shape, _instance=None) -> "FoldedAtZero":
-        return self._expand_parameters(FoldedAtZero, batch_shape, _instance)
+        new = self._copy_for_expand(FoldedAtZero, batch_shape, _instance)
+        return TransformedDistribution.expand(self, batch_shape, new)
 
     @property
-    def base_dist(self) -> Distribution:
-        unfolded = self.base_family(0.0, self.__dict__["scale"], validate_args=False)
-        return unfolded.expand(self.batch_shape)
+    def scale(self) -> Tensor:
+        return self.base_dist.scale
 
     @property
     def mode(self) -> Tensor:
         return zeros_like(self.scale.detach())
-
-    def rsample(self, sample_shape=()) -> Tensor:
-        return self.base_dist.rsample(sample_shape).abs()
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.scale.dtype)

@@ -17,7 +17,7 @@ from fastgrad.distributions.exponential import Exponential
 from fastgrad.distributions.gamma import Gamma
 from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.gumbel import Gumbel
-from fastgrad.distributions.half import HalfCauchy, HalfNormal
+from fastgrad.distributions.half import HalfNormal
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.laplace import Laplace
@@ -71,10 +71,10 @@ def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
 
 
 @register_kl(HalfNormal, HalfNormal)
-@register_kl(HalfCauchy, HalfCauchy)
-def _kl_folded_folded(p: HalfNormal | HalfCauchy, q: HalfNormal | HalfCauchy) -> Tensor:
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
     # both halves of a base symmetric about 0 fold onto the same x >= 0, each doubling its density there
-    return kl_divergence(p.base_dist, q.base_dist)
+    # (HalfCauchy pairs reach their bases' KL through the TransformedDistribution pair, as in PyTorch)
+    return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
 @register_kl(Cauchy, Cauchy)

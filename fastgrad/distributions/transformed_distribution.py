@@ -78,8 +78,17 @@ class TransformedDistribution(Distribution):
     def rsample(self, sample_shape=()) -> Tensor:
         return self._pushed(self.base_dist.rsample(sample_shape))
 
+    def _number_dtype(self):
+        """The dtype a number or array to score takes (with validation off; PyTorch raises): that of the
+        base distribution's floating parameters."""
+        base = self.base_dist
+        while isinstance(base, Independent):
+            base = base.base_dist
+        floating = [value for value in base.__dict__.values() if isinstance(value, Tensor) and value.dtype.kind == "f"]
+        return floating[0].dtype if floating else None
+
     def log_prob(self, value) -> Tensor:
-        y = self._checked(value)
+        y = self._checked(value, self._number_dtype())
         event_dim, log_prob = len(self.event_shape), 0.0
         for transform in reversed(self.transforms):
             x = transform.inv(y)
@@ -99,10 +108,10 @@ class TransformedDistribution(Distribution):
         return sign * (value - 0.5) + 0.5
 
     def cdf(self, value) -> Tensor:
-        value = self._as_value(value)
+        value = self._as_value(value, self._number_dtype())
         for transform in reversed(self.transforms):
             value = transform.inv(value)
         return self._monotonize_cdf(self.base_dist.cdf(value))
 
     def icdf(self, value) -> Tensor:
-        return self._pushed(self.base_dist.icdf(self._monotonize_cdf(self._as_value(value))))
+        return self._pushed(self.base_dist.icdf(self._monotonize_cdf(self._as_value(value, self._number_dtype()))))

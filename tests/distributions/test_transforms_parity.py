@@ -286,3 +286,20 @@ def test_relaxed_distributions_refuse_what_torch_refuses():
             d.RelaxedBernoulli(t.tensor(0.5), logits=t.zeros(3)).log_prob(t.tensor([0.5, 1.5, 0.1]))
         with pytest.raises((TypeError, AttributeError)):  # a Python number temperature
             d.RelaxedBernoulli(0.5, probs=t.tensor([0.3])).log_prob(t.tensor([0.2]))
+
+
+def test_lognormal_and_the_halves_are_transformed_distributions_as_in_torch(both, same_with_gradients):
+    for name in ("LogNormal", "HalfNormal", "HalfCauchy", "RelaxedBernoulli", "RelaxedOneHotCategorical"):
+        assert issubclass(getattr(ours, name), ours.TransformedDistribution) == \
+            issubclass(getattr(theirs, name), theirs.TransformedDistribution)
+
+    def kl(d, loc, scale):  # found through the TransformedDistribution pair: equal ExpTransforms
+        pushed = d.TransformedDistribution(d.Normal(loc * 0.5, scale), d.transforms.ExpTransform())
+        return d.kl_divergence(d.LogNormal(loc, scale), pushed)
+
+    (mine, leaves), (reference, torch_leaves) = both(kl, _loc, _scale)
+    same_with_gradients(mine, reference, leaves, torch_leaves)
+    for d, t in ((ours, fastgrad), (theirs, torch)):
+        assert repr(d.HalfNormal(t.tensor([1.0])).base_dist).startswith("Normal(")
+        with pytest.raises(ValueError, match="Expected parameter scale"):
+            d.HalfCauchy(t.tensor([-1.0]))
