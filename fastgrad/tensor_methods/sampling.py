@@ -19,9 +19,9 @@ _UNSET = object()  # random_'s `to` not given (None means "up to the dtype's lar
 
 
 def _integer_range(dtype: np.dtype) -> tuple[int, int]:
-    """The integers random_ may draw for a dtype: its own range for bool and integer dtypes; for a floating
-    one, the range it represents exactly at the top ([0, 2^digits] is what random_() fills with) and the
-    range its finite values span (bounds beyond it are refused)."""
+    """The lowest and highest integers random_ takes as bounds for a dtype: its own range for bool and
+    integer dtypes; for a floating one, 0 and 2^digits (random_()'s range, up to which every integer is
+    exact; bounds of larger magnitude are taken with PyTorch's warning)."""
     if dtype.kind == "b":
         return 0, 1
     if dtype.kind in "iu":
