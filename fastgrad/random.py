@@ -140,3 +140,13 @@ def check_probabilities(probs: np.ndarray, what: str) -> None:
 def draw_bernoulli(rng: np.random.Generator, probs: np.ndarray, shape: tuple) -> np.ndarray:
     """Booleans of `shape`, each True with its probability in `probs` (in [0, 1], broadcast to shape)."""
     return rng.random(shape) < probs
+
+
+def draw_geometric(rng: np.random.Generator, p, shape: tuple) -> np.ndarray:
+    """Bernoulli(p) trials up to the first success (1, 2, ...), as float64 of `shape`, p in (0, 1] (a
+    number or an array broadcast to shape): by inversion, floor(log v / log(1 - p)) + 1 for v uniform on
+    (0, 1], whose tail is P(X > k) = (1 - p)^k. Float64 so that a tiny p gives its huge counts rather than
+    wrapping an int64."""
+    v = 1.0 - rng.random(shape)  # (0, 1]: log v is finite
+    with np.errstate(divide="ignore"):  # p = 1: log(1 - p) = -inf, and every draw is 1
+        return np.floor(np.log(v) / np.log1p(-np.asarray(p, dtype=np.float64))) + 1

@@ -197,9 +197,148 @@ def test_uniform_and_normal_argument_errors(call, error, message):
         call()
 
 
+# -- random_, exponential_, geometric_, cauchy_, log_normal_ ----------------------------------------
+def test_random_with_bounds_is_uniform_over_them_and_keeps_the_dtype():
+    fastgrad.manual_seed(30)
+    for dtype in (fastgrad.int64, fastgrad.int32, np.int8, fastgrad.float32, fastgrad.float64):
+        draws = fastgrad.zeros(14000, dtype=dtype).random_(-3, 4)
+        assert draws.dtype == np.dtype(dtype)
+        values = draws.numpy().astype(np.int64)
+        assert (values == draws.numpy()).all() and values.min() == -3 and values.max() == 3
+        assert chi_square(np.bincount(values + 3, minlength=7), [1 / 7] * 7) < CRITICAL[9]
+    to_only = fastgrad.zeros(5000, dtype=np.uint8).random_(6).numpy()  # random_(to): [0, to)
+    assert chi_square(np.bincount(to_only, minlength=6), [1 / 6] * 6) < CRITICAL[5]
+    keyword = fastgrad.zeros(5000).random_(2, to=5).numpy()
+    assert set(np.unique(keyword)) == {2.0, 3.0, 4.0}
+    flags = fastgrad.zeros(4000, dtype=fastgrad.bool_).random_(0, 2).numpy()
+    assert chi_square([flags.sum(), (~flags).sum()], [0.5, 0.5]) < CRITICAL[1]
+
+
+@pytest.mark.parametrize("dtype, largest", [(fastgrad.float32, 2**24), (fastgrad.float64, 2**53), (np.int8, 127),
+                                            (np.uint8, 255), (fastgrad.int32, 2**31 - 1), (fastgrad.int64, 2**63 - 1),
+                                            (fastgrad.bool_, 1)])
+def test_random_without_bounds_spans_zero_to_the_dtypes_largest(dtype, largest):
+    """PyTorch's ranges: the integer dtype's, [0, 2^digits] for a floating one (every integer exact)."""
+    fastgrad.manual_seed(31)
+    values = fastgrad.zeros(20000, dtype=dtype).random_().numpy().astype(np.float64) / largest
+    assert values.min() >= 0 and values.max() <= 1
+    assert abs(values.mean() - 0.5) < 0.02 and abs(np.quantile(values, 0.9) - 0.9) < 0.02 or largest == 1
+    from_only = fastgrad.zeros(20000, dtype=dtype).random_(1, None).numpy().astype(np.float64)
+    assert from_only.min() >= 1 and from_only.max() <= largest and (largest == 1 or from_only.max() > largest / 2)
+
+
+def test_random_takes_the_full_int64_range_and_warns_where_a_float_rounds():
+    fastgrad.manual_seed(32)
+    values = fastgrad.zeros(1000, dtype=fastgrad.int64).random_(-2**63, 2**63 - 1).numpy()
+    assert values.min() < -2**61 and values.max() > 2**61
+    with pytest.warns(UserWarning, match=r"random_: to - 1 = 16777217 is outside \[-\(2\^24\), 2\^24\], where dtype "
+                                         "float32 holds every integer; draws there are rounded"):
+        fastgrad.zeros(3).random_(0, 2**24 + 2)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: fastgrad.zeros(3).random_(0, 0), ValueError, "random_: expected from < to, got from=0, to=0"),
+    (lambda: fastgrad.zeros(0).random_(3, 2), ValueError, "random_: expected from < to, got from=3, to=2"),
+    (lambda: fastgrad.zeros(3).random_(-1), ValueError, "random_: expected from < to, got from=0, to=-1"),
+    (lambda: fastgrad.zeros(3).random_(0.5), TypeError, "random_: to must be an int, got float 0.5"),
+    (lambda: fastgrad.zeros(3).random_(1.5, 3), TypeError, "random_: from must be an int, got float 1.5"),
+    (lambda: fastgrad.zeros(3).random_(True), TypeError, "random_: to must be an int, got bool"),
+    (lambda: fastgrad.zeros(3).random_(None), TypeError, "random_: to must be an int, got NoneType"),
+    (lambda: fastgrad.zeros(3).random_(1, 2, 3), TypeError,
+     "random_: expected random_.., random_.to. or random_.from, to., got 3"),
+    (lambda: fastgrad.zeros(3).random_(1, 2, to=3), TypeError, "got 2 positional bounds and to="),
+    (lambda: fastgrad.zeros(3).random_(2**70), ValueError, "random_: to must fit in int64, got 1180591620717411303424"),
+    (lambda: fastgrad.zeros(3, dtype=np.int8).random_(0, 200), ValueError,
+     r"random_: to - 1 must be in \[-128, 127\] for dtype int8, got 199"),
+    (lambda: fastgrad.zeros(3, dtype=np.int8).random_(-200, 0), ValueError,
+     r"random_: from must be in \[-128, 127\] for dtype int8, got -200"),
+    (lambda: fastgrad.zeros(3, dtype=np.uint8).random_(-1, 3), ValueError, r"random_: from must be in \[0, 255\]"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.bool_).random_(0, 3), ValueError,
+     r"random_: to - 1 must be in \[0, 1\] for dtype bool, got 2"),
+    (lambda: fastgrad.zeros(3, dtype=np.int8).random_(200, None), ValueError,
+     "random_: from must be at most 127, the largest value random_ draws for dtype int8, got from=200"),
+    (lambda: fastgrad.zeros(3).random_(2**24 + 1, None), ValueError,
+     "random_: from must be at most 16777216, the largest value random_ draws for dtype float32"),
+    (lambda: fastgrad.zeros(3).exponential_(0), ValueError, "exponential_: lambd must be positive, got 0.0"),
+    (lambda: fastgrad.zeros(3).exponential_(-1), ValueError, "exponential_: lambd must be positive, got -1.0"),
+    (lambda: fastgrad.zeros(3).exponential_(float("nan")), ValueError, "exponential_: lambd must be positive, got nan"),
+    (lambda: fastgrad.zeros(3).geometric_(0), ValueError, r"geometric_: p must be in \(0, 1\), got 0.0"),
+    (lambda: fastgrad.zeros(3).geometric_(1), ValueError, r"geometric_: p must be in \(0, 1\), got 1.0"),
+    (lambda: fastgrad.zeros(3).geometric_(float("nan")), ValueError, r"geometric_: p must be in \(0, 1\), got nan"),
+    (lambda: fastgrad.zeros(3).geometric_(), TypeError, "missing 1 required positional argument: 'p'"),
+    (lambda: fastgrad.zeros(3).cauchy_(0, 0), ValueError, "cauchy_: sigma must be positive, got 0.0"),
+    (lambda: fastgrad.zeros(3).cauchy_(0, float("nan")), ValueError, "cauchy_: sigma must be positive, got nan"),
+    (lambda: fastgrad.zeros(3).cauchy_("0"), TypeError, "cauchy_: median must be a real number, got str"),
+    (lambda: fastgrad.zeros(3).log_normal_(0, 0), ValueError, "log_normal_: std must be positive, got 0.0"),
+    (lambda: fastgrad.zeros(3).log_normal_(0, -1), ValueError, "log_normal_: std must be positive, got -1.0"),
+    (lambda: fastgrad.zeros(3).log_normal_(None), TypeError, "log_normal_: mean must be a real number, got NoneType"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.int64).exponential_(), NotImplementedError,
+     "exponential_: expected a floating point tensor, got dtype int64"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.int32).cauchy_(), NotImplementedError,
+     "cauchy_: expected a floating point tensor, got dtype int32"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.bool_).log_normal_(), NotImplementedError,
+     "log_normal_: expected a floating point tensor, got dtype bool"),
+    (lambda: fastgrad.zeros(3, dtype=fastgrad.bool_).geometric_(0.5), NotImplementedError,
+     "geometric_: expected a floating point or integer tensor, got dtype bool"),
+])
+def test_random_exponential_geometric_cauchy_log_normal_argument_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_geometric_into_a_too_narrow_integer_dtype_raises_rather_than_wrapping():
+    """PyTorch wraps around (uint8 with p=1e-9 gives numbers below 256 that look like draws)."""
+    target = fastgrad.zeros(3, dtype=np.uint8)
+    with pytest.raises(OverflowError, match="geometric_: a draw of .* trials does not fit dtype uint8"):
+        target.geometric_(1e-9)
+    assert target.tolist() == [0, 0, 0]
+
+
+def test_exponential_mean_and_median_follow_the_rate():
+    fastgrad.manual_seed(33)
+    for dtype in (fastgrad.float32, fastgrad.float64):
+        draws = fastgrad.zeros(40000, dtype=dtype).exponential_(4.0)
+        values = draws.numpy()
+        assert draws.dtype == dtype and values.min() >= 0
+        assert abs(values.mean() - 0.25) < 0.01  # standard error 0.25 / 200
+        assert abs(np.median(values) - np.log(2) / 4) < 0.01
+    assert fastgrad.zeros(3).exponential_(float("inf")).tolist() == [0.0] * 3  # as PyTorch
+
+
+@pytest.mark.parametrize("dtype", [fastgrad.float32, fastgrad.int64, np.int16])
+def test_geometric_counts_trials_to_the_first_success(dtype):
+    fastgrad.manual_seed(34)
+    draws = fastgrad.zeros(30000, dtype=dtype).geometric_(0.3)
+    values = draws.numpy().astype(np.int64)
+    assert draws.dtype == np.dtype(dtype) and values.min() == 1
+    assert abs(values.mean() - 1 / 0.3) < 0.05  # standard error sqrt(0.7) / 0.3 / 173 = 0.016
+    observed = [np.sum(values == k) for k in (1, 2, 3)] + [np.sum(values > 3)]
+    expected = [0.3, 0.3 * 0.7, 0.3 * 0.49, 0.7 ** 3]
+    assert chi_square(observed, expected) < CRITICAL[3]
+
+
+def test_cauchy_quartiles_are_median_plus_minus_sigma():
+    fastgrad.manual_seed(35)
+    values = fastgrad.zeros(40000, dtype=fastgrad.float64).cauchy_(1.0, 2.0).numpy()
+    low, middle, high = np.quantile(values, [0.25, 0.5, 0.75])
+    assert abs(middle - 1) < 0.05 and abs(low + 1) < 0.08 and abs(high - 3) < 0.08
+    assert abs(np.mean(np.abs(values - 1) < 2 * np.tan(np.pi * 0.45)) - 0.9) < 0.01  # the 5%-95% range
+
+
+def test_log_normal_takes_the_logs_mean_and_std():
+    fastgrad.manual_seed(36)
+    draws = fastgrad.zeros(40000).log_normal_(0.5, 0.25)
+    logs = np.log(draws.numpy().astype(np.float64))
+    assert draws.dtype == fastgrad.float32 and abs(logs.mean() - 0.5) < 0.005 and abs(logs.std() - 0.25) < 0.005
+    defaults = np.log(fastgrad.zeros(40000, dtype=fastgrad.float64).log_normal_().numpy())
+    assert abs(defaults.mean() - 1) < 0.04 and abs(defaults.std() - 2) < 0.04  # PyTorch's mean=1, std=2
+
+
 # -- in-place fills under autograd ------------------------------------------------------------------
 FILLS = {"uniform_": lambda t, **kw: t.uniform_(**kw), "normal_": lambda t, **kw: t.normal_(**kw),
-         "bernoulli_": lambda t, **kw: t.bernoulli_(**kw)}
+         "bernoulli_": lambda t, **kw: t.bernoulli_(**kw), "random_": lambda t, **kw: t.random_(0, 100, **kw),
+         "exponential_": lambda t, **kw: t.exponential_(**kw), "geometric_": lambda t, **kw: t.geometric_(0.2, **kw),
+         "cauchy_": lambda t, **kw: t.cauchy_(**kw), "log_normal_": lambda t, **kw: t.log_normal_(**kw)}
 
 
 @pytest.mark.parametrize("name", FILLS)

@@ -105,3 +105,97 @@ def test_fills_that_torch_accepts_stay_in_range():
         assert np.isfinite(values).all() and np.abs(values).max() <= 1.7e38
         values = lib.zeros(1000, dtype=lib.float64).uniform_(-5, -4).numpy()
         assert values.min() >= -5 and values.max() < -4
+
+
+# -- random_, exponential_, geometric_, cauchy_, log_normal_ ----------------------------------------
+NEW_FILLS = {"random_": (0, 10), "exponential_": (2.0,), "geometric_": (0.4,), "cauchy_": (1.0, 2.0),
+             "log_normal_": (0.0, 0.5)}
+
+
+@pytest.mark.parametrize("name", NEW_FILLS)
+def test_new_fills_under_autograd_as_in_torch(name):
+    """Refused on a leaf that requires grad, recorded with a zero gradient on a non-leaf, version bumped."""
+    args = NEW_FILLS[name]
+    grads = []
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="leaf .* that requires grad is being used in an in-place operation"):
+            getattr(lib.zeros(3, requires_grad=True), name)(*args)
+        x = lib.ones(4, requires_grad=True)
+        y = x * 3
+        assert getattr(y, name)(*args) is y and y._version == 1
+        (y * 2).sum().backward()
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1] == [0.0] * 4
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("name", NEW_FILLS)
+def test_new_fills_accept_and_refuse_the_dtypes_torch_does_and_keep_the_dtype(name, dtype):
+    args = (0, 2) if name == "random_" else NEW_FILLS[name]
+    outcomes = []
+    for lib in (fastgrad, torch):
+        try:
+            filled = getattr(lib.zeros(50, dtype=getattr(lib, dtype) if lib is torch else np.dtype(dtype)), name)(*args)
+            outcomes.append(np.asarray(filled.numpy()).dtype)
+        except (RuntimeError, NotImplementedError):
+            outcomes.append("refused")
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_random_without_bounds_spans_torchs_range(dtype):
+    ours, theirs = (lib.zeros(20000, dtype=getattr(lib, dtype) if lib is torch else np.dtype(dtype)).random_()
+                    for lib in (fastgrad, torch))
+    ours, theirs = ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64)
+    assert ours.min() >= 0 and theirs.min() >= 0
+    largest = max(ours.max(), theirs.max())
+    assert ours.max() > 0.99 * largest and theirs.max() > 0.99 * largest  # the same top of the range
+    assert abs(ours.mean() - theirs.mean()) < 0.03 * largest
+
+
+@pytest.mark.parametrize("dtype, name, args", [
+    ("float32", "random_", (0, 0)), ("float32", "random_", (3, 2)), ("float32", "random_", (-1,)),
+    ("int8", "random_", (0, 200)), ("int8", "random_", (-200, 0)), ("uint8", "random_", (-1, 3)),
+    ("bool", "random_", (0, 3)), ("int8", "random_", (200, None)), ("float32", "random_", (2**24 + 1, None)),
+    ("int32", "random_", (0, 2**40)),
+    ("float32", "exponential_", (0,)), ("float32", "exponential_", (-1,)), ("float32", "exponential_", (float("nan"),)),
+    ("float32", "geometric_", (0,)), ("float32", "geometric_", (1,)), ("float32", "geometric_", (1.5,)),
+    ("float32", "geometric_", (float("nan"),)),
+    ("float32", "cauchy_", (0, 0)), ("float32", "cauchy_", (0, -1)), ("float32", "cauchy_", (0, float("nan"))),
+    ("float32", "log_normal_", (0, 0)), ("float32", "log_normal_", (0, -1)),
+    ("float32", "log_normal_", (0, float("nan"))),
+])
+def test_new_fills_raise_where_torch_raises(dtype, name, args):
+    """torch raises RuntimeError; fastgrad raises ValueError naming the argument, as for its other fills."""
+    with pytest.raises(RuntimeError):
+        getattr(torch.zeros(3, dtype=getattr(torch, dtype)), name)(*args)
+    with pytest.raises(ValueError):
+        getattr(fastgrad.zeros(3, dtype=np.dtype(dtype)), name)(*args)
+
+
+@pytest.mark.parametrize("name, args", [("random_", (0.5,)), ("random_", (1.5, 3)), ("random_", (True,)),
+                                        ("random_", (None,)), ("random_", (2**70,)), ("geometric_", ())])
+def test_new_fills_refuse_argument_types_torch_refuses(name, args):
+    for lib in (fastgrad, torch):
+        with pytest.raises((TypeError, ValueError)):
+            getattr(lib.zeros(3), name)(*args)
+
+
+@pytest.mark.parametrize("dtype, name, args", [("float32", "exponential_", (float("inf"),)),
+                                               ("float64", "random_", (4, 5)), ("int64", "random_", (-7, -6)),
+                                               ("bool", "random_", (1, None))])
+def test_determined_new_fills_give_torchs_values(dtype, name, args):
+    ours = getattr(fastgrad.zeros(2, 3, dtype=np.dtype(dtype)), name)(*args)
+    theirs = getattr(torch.zeros(2, 3, dtype=getattr(torch, dtype)), name)(*args)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.numpy().dtype == theirs.numpy().dtype
+
+
+@pytest.mark.parametrize("name, args, statistic", [
+    ("exponential_", (3.0,), np.mean), ("geometric_", (0.25,), np.mean), ("cauchy_", (-1.0, 0.5), np.median),
+    ("log_normal_", (0.3, 0.2), np.mean), ("random_", (-5, 7), np.mean)])
+def test_new_fills_draw_from_torchs_distributions(name, args, statistic):
+    """The draws differ, the distributions must not: a statistic of 40000 draws each agrees closely."""
+    ours = getattr(fastgrad.zeros(40000, dtype=fastgrad.float64), name)(*args).numpy()
+    theirs = getattr(torch.zeros(40000, dtype=torch.float64), name)(*args).numpy()
+    assert abs(statistic(ours) - statistic(theirs)) < 0.05 * max(1.0, abs(statistic(theirs)))

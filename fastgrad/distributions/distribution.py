@@ -50,6 +50,20 @@ class BroadcastParameter:
         instance.__dict__[self.name] = value
 
 
+class TrialParameter(BroadcastParameter):
+    """probs or logits (log-odds) of the Bernoulli trials of Binomial, Geometric and NegativeBinomial: the
+    one given, broadcast to the batch shape at each read (see BroadcastParameter), or else derived from
+    the other at each read by `derive(other)`."""
+
+    def __init__(self, other: str, derive) -> None:
+        self.other, self.derive = other, derive
+
+    def __get__(self, instance, owner=None):
+        if instance is None or self.name in instance.__dict__:
+            return super().__get__(instance, owner)
+        return self.derive(getattr(instance, self.other))
+
+
 class Distribution:
     """batch_shape: the shape of independent distributions; event_shape: the shape of one draw of one of them.
 
@@ -74,10 +88,14 @@ class Distribution:
         if self._validate_args:
             for name, constraint in self.arg_constraints.items():
                 value = self.__dict__.get(name)  # the given parameter, not one derived from it on demand
-                if value is not None and not constraint.check(value).numpy().all():
-                    raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
-                                     f"{np.shape(value)}) of distribution {self!r} to satisfy the constraint "
-                                     f"{constraint!r}, but found invalid values:\n{value}")
+                if value is not None:
+                    self._validate_parameter(name, value, constraint)
+
+    def _validate_parameter(self, name: str, value: Tensor, constraint: constraints.Constraint) -> None:
+        if not constraint.check(value).numpy().all():
+            raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape {np.shape(value)}) of "
+                             f"distribution {self!r} to satisfy the constraint {constraint!r}, but found invalid "
+                             f"values:\n{value}")
 
     @property
     def batch_shape(self) -> Size:

@@ -9,17 +9,23 @@ import math
 
 from fastgrad.creation import full_like
 from fastgrad.distributions.bernoulli import Bernoulli
+from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.cauchy import Cauchy
 from fastgrad.distributions.dirichlet import Beta, Dirichlet
 from fastgrad.distributions.exponential import Exponential
 from fastgrad.distributions.gamma import Gamma
+from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.gumbel import Gumbel
+from fastgrad.distributions.half import HalfNormal
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.poisson import Poisson
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.uniform import Uniform
 from fastgrad.distributions.utils import euler_constant, in_float64, sum_rightmost
 from fastgrad.nn.functional import softplus
@@ -62,6 +68,49 @@ def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
 @register_kl(LogNormal, LogNormal)
 def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
     return _kl_normal_normal(p.base_dist, q.base_dist)  # KL is unchanged by the same bijection of both
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    # both halves of a base symmetric about 0 fold onto the same x >= 0, each doubling its density there
+    # (HalfCauchy pairs reach their bases' KL through the TransformedDistribution pair, as in PyTorch)
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    # Chyzak & Nielsen (2019), "A closed-form formula for the Kullback-Leibler divergence between Cauchy
+    # distributions", as PyTorch cites
+    return ((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2).log() - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    """n KL(Bernoulli(p) || Bernoulli(q)) for equal counts; inf where p's count exceeds q's (p reaches
+    counts q cannot). PyTorch has no closed form for p's count below q's, and raises there."""
+    if (p.total_count < q.total_count).numpy().any():
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    divergence = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return divergence.masked_fill(p.total_count > q.total_count, INF)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
+    """KL is unchanged by the same bijection of both; other pairs have no closed form here (as PyTorch)."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError("KL between TransformedDistributions needs the same transforms and event shape, "
+                                  f"got {p.transforms} and {q.transforms}")
+    return kl_divergence(p.base_dist, q.base_dist)
 
 
 @register_kl(Uniform, Uniform)
@@ -176,6 +225,18 @@ def _kl_gamma_infinity(p: Gamma, q) -> Tensor:
 @register_kl(Normal, Uniform)
 def _kl_real_line_infinity(p, q) -> Tensor:
     return full_like(p.loc, INF)  # p has mass where q has none
+
+
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p: Poisson, q) -> Tensor:
+    return full_like(p.rate, INF)  # p has mass on every count, q on finitely many
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
+    # -H(p) - E_p[log q(x)], where log q(x) = x log(rate) - rate - log x! and log x! = 0 for x in {0, 1}
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
 
 
 def _gamma_cross_entropy_terms(q: Gamma) -> Tensor:

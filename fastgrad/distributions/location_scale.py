@@ -1,4 +1,4 @@
-"""The families given by a location and a scale (Normal, Laplace, Gumbel, LogNormal): one constructor,
+"""The families given by a location and a scale (Normal, Laplace, Gumbel, Cauchy): one constructor,
 one expand."""
 from __future__ import annotations
 

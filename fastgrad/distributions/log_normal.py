@@ -1,24 +1,35 @@
-"""LogNormal: exp of a Normal(loc, scale) draw."""
+"""LogNormal: exp of a Normal(loc, scale) draw, a TransformedDistribution as PyTorch's."""
 from __future__ import annotations
 
 from fastgrad.distributions import constraints
-from fastgrad.distributions.location_scale import LocationScale
 from fastgrad.distributions.normal import Normal
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
+from fastgrad.distributions.transforms import ExpTransform
 from fastgrad.tensor import Tensor
 
 
-class LogNormal(LocationScale):
-    """loc and scale (> 0) are those of the underlying Normal, `base_dist`. PyTorch builds it as a
-    TransformedDistribution; here the same closed forms are written out: log_prob(y) =
-    Normal.log_prob(log y) - log y."""
+class LogNormal(TransformedDistribution):
+    """loc and scale (> 0) are those of the underlying Normal, `base_dist`, which checks them; log_prob(y)
+    = Normal.log_prob(log y) - log y by the change of variables."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(), validate_args)
+
+    def expand(self, batch_shape, _instance=None) -> "LogNormal":
+        new = self._copy_for_expand(LogNormal, batch_shape, _instance)
+        return TransformedDistribution.expand(self, batch_shape, new)
 
     @property
-    def base_dist(self) -> Normal:
-        normal = Normal(self.__dict__["loc"], self.__dict__["scale"], validate_args=False)
-        normal._validate_args = self._validate_args  # the parameters were checked here already
-        return normal.expand(self.batch_shape)
+    def loc(self) -> Tensor:
+        return self.base_dist.loc
+
+    @property
+    def scale(self) -> Tensor:
+        return self.base_dist.scale
 
     @property
     def mean(self) -> Tensor:
@@ -32,19 +43,6 @@ class LogNormal(LocationScale):
     def variance(self) -> Tensor:
         squared_scale = self.scale ** 2
         return squared_scale.expm1() * (2 * self.loc + squared_scale).exp()
-
-    def rsample(self, sample_shape=()) -> Tensor:
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value) -> Tensor:
-        log_value = self._checked(value, self.loc.dtype).log()
-        return self.base_dist.log_prob(log_value) - log_value
-
-    def cdf(self, value) -> Tensor:
-        return self.base_dist.cdf(self._checked(value, self.loc.dtype).log())
-
-    def icdf(self, value) -> Tensor:
-        return self.base_dist.icdf(value).exp()
 
     def entropy(self) -> Tensor:
         return self.base_dist.entropy() + self.loc

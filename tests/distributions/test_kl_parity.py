@@ -32,6 +32,12 @@ FAMILIES = {
     "Chi2": (lambda d, df: d.Chi2(df), lambda rng: [rng.uniform(0.5, 6, 3)]),
     "Beta": (lambda d, one, zero: d.Beta(one, zero), lambda rng: [rng.uniform(0.3, 4, 3), rng.uniform(0.3, 4, 3)]),
     "Dirichlet": (lambda d, concentration: d.Dirichlet(concentration), lambda rng: [rng.uniform(0.3, 4, (3, 4))]),
+    "Poisson": (lambda d, rate: d.Poisson(rate), lambda rng: [rng.uniform(0.1, 5, 3)]),
+    "Binomial": (lambda d, logits: d.Binomial(6, logits=logits), lambda rng: [rng.normal(size=3)]),
+    "Geometric": (lambda d, probs: d.Geometric(probs=probs), lambda rng: [rng.uniform(0.05, 0.95, 3)]),
+    "Cauchy": location_scale("Cauchy"),
+    "HalfNormal": (lambda d, scale: d.HalfNormal(scale), lambda rng: [rng.uniform(0.5, 2, 3)]),
+    "HalfCauchy": (lambda d, scale: d.HalfCauchy(scale), lambda rng: [rng.uniform(0.5, 2, 3)]),
 }
 # Uniforms inside [0, 1] (for the KLs to Beta and Gamma, infinite otherwise), and covering it (from Beta)
 FAMILIES["InsideUniform"] = (FAMILIES["Uniform"][0], lambda rng: [rng.uniform(0.05, 0.4, 3), rng.uniform(0.1, 0.5, 3)])
@@ -49,6 +55,7 @@ PAIRS = [(name, name) for name in FAMILIES if "Uniform" not in name] + [("Unifor
     ("Laplace", "Normal"), ("Laplace", "Exponential"), ("Laplace", "Uniform"),
     ("Normal", "Gumbel"), ("Normal", "Laplace"), ("Normal", "Exponential"), ("Normal", "Uniform"),
     ("Uniform", "Exponential"), ("Uniform", "Gumbel"), ("Uniform", "Normal"),
+    ("Bernoulli", "Poisson"), ("Poisson", "Bernoulli"), ("Poisson", "Binomial"),
 ]
 
 
@@ -147,3 +154,22 @@ def test_both_refuse_the_same_pairs(make):
         make(torch.distributions, torch)
     with pytest.raises(NotImplementedError):
         make(fastgrad.distributions, fastgrad)
+
+
+def test_binomial_kl_is_infinite_where_p_has_more_trials_and_refused_where_fewer(both, same_with_gradients):
+    """PyTorch's answers: inf where p reaches counts q cannot; no closed form (NotImplementedError) the
+    other way."""
+    counts = np.array([6.0, 9.0, 4.0])
+
+    def binomial_kl(d, p_logits, q_logits):
+        tensor = fastgrad.tensor if d is fastgrad.distributions else torch.tensor
+        return d.kl_divergence(d.Binomial(tensor(counts), logits=p_logits), d.Binomial(6, logits=q_logits))
+
+    rng = np.random.default_rng(21)
+    for module, tensor in ((fastgrad.distributions, fastgrad.tensor), (torch.distributions, torch.tensor)):
+        with pytest.raises(NotImplementedError):
+            binomial_kl(module, tensor(rng.normal(size=3)), tensor(rng.normal(size=3)))
+    counts[2] = 6.0
+    (mine, leaves), (reference, torch_leaves) = both(binomial_kl, rng.normal(size=3), rng.normal(size=3))
+    assert np.isinf(mine.detach().numpy()).tolist() == [False, True, False]
+    same_with_gradients(mine, reference, leaves, torch_leaves)

@@ -1,0 +1,50 @@
+"""Poisson(rate): the number of events of a Poisson process of the given rate in unit time."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.distributions import constraints
+from fastgrad.distributions.distribution import Distribution, as_parameter
+from fastgrad.distributions.utils import scoring_dtype
+from fastgrad.random import rng_of
+from fastgrad.tensor import Tensor
+
+
+class Poisson(Distribution):
+    """rate >= 0; values are counts of the rate's dtype. log_prob is exact for integer values too, where
+    PyTorch takes their log-factorials in float32."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args: bool | None = None) -> None:
+        self.rate = as_parameter(rate, "rate")
+        super().__init__(self.rate.shape, (), validate_args)
+
+    def expand(self, batch_shape, _instance=None) -> "Poisson":
+        return self._expand_parameters(Poisson, batch_shape, _instance)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        return self.rate.floor()
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate
+
+    def sample(self, sample_shape=()) -> Tensor:
+        with no_grad():
+            shape = tuple(self._extended_shape(sample_shape))
+            draws = rng_of(None).poisson(np.broadcast_to(self.rate.numpy().astype(np.float64), shape))
+            return Tensor._from_data(draws.astype(self.rate.dtype))
+
+    def log_prob(self, value) -> Tensor:
+        value = self._checked(value, self.rate.dtype)
+        dtype = scoring_dtype(self.rate, value)
+        value, rate = value.to(dtype), self.rate.to(dtype)
+        return value.xlogy(rate) - rate - (value + 1).lgamma()
