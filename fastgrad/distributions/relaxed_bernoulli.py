@@ -21,6 +21,22 @@ def checked_temperature(temperature) -> Tensor:
     return temperature
 
 
+class RelaxedParameters:
+    """The parameters of a relaxed distribution, read from the base distribution it transforms."""
+
+    @property
+    def temperature(self) -> Tensor:
+        return self.base_dist.temperature
+
+    @property
+    def probs(self) -> Tensor:
+        return self.base_dist.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self.base_dist.logits
+
+
 class LogitRelaxedBernoulli(BernoulliTrials):
     """The logit of a RelaxedBernoulli draw: (logit(u) + logits) / temperature for u uniform on (0, 1)."""
 
@@ -47,7 +63,7 @@ class LogitRelaxedBernoulli(BernoulliTrials):
         return self.temperature.log() + difference - 2 * difference.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedBernoulli(RelaxedParameters, TransformedDistribution):
     """temperature (a tensor > 0) and probs in [0, 1] or logits; values in [0, 1] (sigmoid of a
     LogitRelaxedBernoulli draw, kept within [tiny, 1 - eps])."""
 
@@ -61,15 +77,3 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None) -> "RelaxedBernoulli":
         new = self._copy_for_expand(RelaxedBernoulli, batch_shape, _instance)
         return TransformedDistribution.expand(self, batch_shape, new)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastgrad.creation import full_like, rand
 from fastgrad.distributions import constraints
 from fastgrad.distributions.categorical import CategoricalVectors
-from fastgrad.distributions.relaxed_bernoulli import checked_temperature
+from fastgrad.distributions.relaxed_bernoulli import RelaxedParameters, checked_temperature
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.transforms import ExpTransform
 from fastgrad.distributions.utils import clamp_probs
@@ -43,7 +43,7 @@ class ExpRelaxedCategorical(CategoricalVectors):
         return (score - score.logsumexp(-1, keepdim=True)).sum(-1) + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(RelaxedParameters, TransformedDistribution):
     """temperature (a tensor > 0) and probs or logits (..., K); event_shape (K,); values on the simplex
     (exp of an ExpRelaxedCategorical draw)."""
 
@@ -57,15 +57,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def expand(self, batch_shape, _instance=None) -> "RelaxedOneHotCategorical":
         new = self._copy_for_expand(RelaxedOneHotCategorical, batch_shape, _instance)
         return TransformedDistribution.expand(self, batch_shape, new)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits

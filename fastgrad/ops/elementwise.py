@@ -266,22 +266,20 @@ class Clamp(Op):
         return K.clip(a, low, high)
 
     def backward(ctx, K, g):
-        a, low, high = ctx.saved
-        inside = np.ones(a.shape, dtype=bool)
-        if low is not None:
-            inside &= a >= low
-        if high is not None:
-            inside &= a <= high
-        return (K.where(inside, g, g.dtype.type(0)),)
+        return (K.where(_inside(*ctx.saved), g, g.dtype.type(0)),)
 
     def backward_graph(ctx, g, out):
-        a, low, high = ctx.saved
-        inside = np.ones(a.shape, dtype=bool)
-        if low is not None:
-            inside &= a >= low
-        if high is not None:
-            inside &= a <= high
-        return (select(inside, g),)
+        return (select(_inside(*ctx.saved), g),)
+
+
+def _inside(a: np.ndarray, low, high) -> np.ndarray:
+    """Where a lies within [low, high] (either bound may be None), as a mask."""
+    inside = np.ones(a.shape, dtype=bool)
+    if low is not None:
+        inside &= a >= low
+    if high is not None:
+        inside &= a <= high
+    return inside
 
 
 class Log1p(Op):
