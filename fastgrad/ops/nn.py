@@ -445,6 +445,33 @@ class EmbeddingBag(Op):
             result = _scaled_by_frequency(result, ids, "embedding_bag")
         return _weight_grad(ctx, result, num_rows), None, None
 
+    def backward_graph(ctx, g, out):
+        ids, offsets, mode, num_rows, sparse, scale_grad_by_freq = ctx.saved
+        if sparse:
+            raise NotImplementedError("create_graph=True: EmbeddingBag(sparse=True) gives a row-sparse gradient, "
+                                      "which is not recorded; use sparse=False to differentiate twice")
+        return apply(EmbeddingBagGradient, g, ids=ids, offsets=offsets, mode=mode, num_rows=num_rows,
+                     scale_grad_by_freq=scale_grad_by_freq), None, None
+
+
+class EmbeddingBagGradient(Op):
+    """The dense gradient of a sum or mean embedding bag as an op of its own, so that it can be differentiated
+    again: each bag's gradient (divided by its size for "mean") added into zeros (num_rows, d) at its ids,
+    rows divided by their ids' counts with scale_grad_by_freq. Linear in g: its own gradient is the bag
+    itself applied to the (count-scaled) upstream rows."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, ids, offsets, mode, num_rows, scale_grad_by_freq):
+        ctx.saved = (ids, offsets, mode, scale_grad_by_freq)
+        grad = K.embedding_bag_backward(ids, offsets, np.ascontiguousarray(g), mode, num_rows, False)
+        return _scaled_by_frequency(grad, ids, "embedding_bag") if scale_grad_by_freq else grad
+
+    def backward(ctx, K, gg):
+        ids, offsets, mode, scale_grad_by_freq = ctx.saved
+        rows = _scaled_by_frequency(gg.copy(), ids, "embedding_bag") if scale_grad_by_freq else gg
+        return (K.embedding_bag(np.ascontiguousarray(rows), ids, offsets, mode),)
+
 
 class WeightedEmbeddingBag(Op):
     """Sum of looked-up rows per bag, row k scaled by per_sample_weights[k]; differentiable w.r.t. the

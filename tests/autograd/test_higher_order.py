@@ -20,6 +20,7 @@ pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_
 shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
 TARGETS = fastgrad.tensor([2, 0, 1])
 IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
+BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
 
 # one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
 CASES = {
@@ -61,6 +62,9 @@ CASES = {
     "embedding": ({"Embedding", "EmbeddingGradient"},
                   lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
                   + F.embedding(IDS, a * a).sum() * b),  # (padding_idx and scale_grad_by_freq: no derivatives)
+    "embedding bag": ({"EmbeddingBag", "EmbeddingBagGradient"},
+                      lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="mean").tanh().sum(0) * a
+                      + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="sum").sum() * b),
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
 }
@@ -69,7 +73,8 @@ CASES = {
 def test_every_recorded_backward_has_a_case():
     declared = {name for name in dir(ops) if isinstance(getattr(ops, name), type) and issubclass(getattr(ops, name), Op)
                 and "backward_graph" in vars(getattr(ops, name))}
-    declared |= {"ScatterIndexed", "EmbeddingGradient"}  # not exported: the gradients of indexing and lookups
+    declared |= {"ScatterIndexed", "EmbeddingGradient", "EmbeddingBagGradient"}  # the gradients of indexing and
+    # lookups, not exported
     covered = set().union(*(names for names, _ in CASES.values()))
     assert declared == covered
 
@@ -114,6 +119,21 @@ def test_broadcasting_is_summed_back_through_recorded_ops(backend_name, shapes, 
     a, b = leaf(shapes.input_shapes[0], seed), leaf(shapes.input_shapes[1], seed + 1)
     with fastgrad.backend(backend_name):
         assert gradgradcheck(lambda a, b: (a * b).tanh() * a + b / (a * a + 1), (a, b))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_the_recorded_embedding_bag_gradient_with_frequency_scaling(mode):
+    from fastgrad.autograd.graph import apply
+    from fastgrad.ops.nn import EmbeddingBagGradient
+
+    g = leaf((3, 4), 0)
+    assert fastgrad.gradcheck(lambda g: apply(EmbeddingBagGradient, g, ids=BAG_IDS.numpy(), offsets=BAG_OFFSETS.numpy(),
+                                              mode=mode, num_rows=3, scale_grad_by_freq=True), (g,))
+    weight = leaf((3, 4), 1)
+    out = F.embedding_bag(BAG_IDS, weight, BAG_OFFSETS, mode=mode, scale_grad_by_freq=True)
+    plain = grad(out, weight, g.detach(), retain_graph=True)[0]
+    recorded = grad(out, weight, g.detach(), create_graph=True)[0]
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("padding_idx", [None, 1])
