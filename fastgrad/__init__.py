@@ -76,8 +76,8 @@ __version__ = "0.1.0"
 
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
-# `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
-from fastgrad import autograd, cuda, nn, optim  # noqa: E402  (they need the package above)
+# `import fastgrad` gives fastgrad.nn, fastgrad.optim, fastgrad.autograd and fastgrad.func, as `import torch` does.
+from fastgrad import autograd, cuda, func, nn, optim  # noqa: E402  (they need the package above)
 
 # Imported on first use, as attributes (`fastgrad.utils.data.DataLoader`) or by import: `train` (the models'
 # training functions) pulls in the models, readers and metrics; `utils` (data loading, with the
