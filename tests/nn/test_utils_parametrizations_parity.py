@@ -1,0 +1,150 @@
+"""nn.utils.parametrizations.weight_norm and spectral_norm against PyTorch's: values, gradients of the
+originals (g and v; the original weight), state-dict keys, PyTorch state dicts loaded as they are and
+fastgrad's loaded back, and spectral norm's power iteration from the same u and v."""
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.nn.utils import convert_torch_state_dict
+
+torch = pytest.importorskip("torch")
+
+LIBRARIES = {"fastgrad": fastgrad, "torch": torch}
+
+
+def module_pair(rng, make):
+    """The same module (a double-precision layer `make(library)`) in each library, with equal values."""
+    values = {k: v.numpy() for k, v in make(torch).double().state_dict().items()}
+    values = {k: rng.standard_normal(v.shape) for k, v in values.items()}
+    pair = {}
+    for name, library in LIBRARIES.items():
+        module = make(library).double()
+        module.load_state_dict({k: library.tensor(v) for k, v in values.items()})
+        pair[name] = module
+    return pair
+
+
+LAYERS = {
+    "linear": (lambda library: library.nn.Linear(4, 3), (5, 4)),
+    "conv1d": (lambda library: library.nn.Conv1d(2, 3, 3), (2, 2, 6)),
+    "embedding": (lambda library: library.nn.Embedding(6, 3), None),
+}
+
+
+def run(module, library, input_shape, rng_seed=0):
+    if input_shape is None:
+        out = module(library.tensor([1, 4, 4, 0]))
+    else:
+        out = module(library.tensor(np.random.default_rng(rng_seed).standard_normal(input_shape)))
+    (out * out).sum().backward()
+    return out.detach().numpy()
+
+
+def close(a, b, rtol=1e-10):
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+@pytest.mark.parametrize("dim", [0, 1, -1, -2, None])
+def test_weight_norm_values_gradients_and_state_dict(rng, layer, dim):
+    make, input_shape = LAYERS[layer]
+    pair = module_pair(rng, make)
+    results = {}
+    for name, library in LIBRARIES.items():
+        module = library.nn.utils.parametrizations.weight_norm(pair[name], dim=dim)
+        out = run(module, library, input_shape)
+        weights = module.parametrizations.weight
+        results[name] = (list(module.state_dict()), out, module.weight.detach().numpy(),
+                         [t.detach().numpy() for t in (weights.original0, weights.original1)],
+                         [t.grad.numpy() for t in (weights.original0, weights.original1)])
+    ours, theirs = results["fastgrad"], results["torch"]
+    assert ours[0] == theirs[0]  # [..., 'parametrizations.weight.original0', 'parametrizations.weight.original1']
+    close(ours[1], theirs[1])
+    close(ours[2], theirs[2])
+    for mine, expected in zip(ours[3] + ours[4], theirs[3] + theirs[4]):
+        assert mine.shape == expected.shape
+        close(mine, expected)
+
+
+def test_weight_norm_state_dicts_cross_both_ways(rng):
+    make, input_shape = LAYERS["linear"]
+    pair = module_pair(rng, make)
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.weight_norm(pair[name])
+    with torch.no_grad():
+        pair["torch"].parametrizations.weight.original0.mul_(3.0)  # a g that is no longer ||v||
+    pair["fastgrad"].load_state_dict(convert_torch_state_dict(pair["torch"].state_dict()))
+    close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
+    back = torch.nn.utils.parametrizations.weight_norm(make(torch).double())
+    back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in pair["fastgrad"].state_dict().items()})
+    close(back.weight.detach().numpy(), pair["torch"].weight.detach().numpy(), rtol=0)
+
+
+def copy_spectral_buffers(source, target, name="weight"):
+    """Give fastgrad's module PyTorch's u and v (their random start is drawn from each library's generator)."""
+    for buffer in ("_u", "_v"):
+        value = getattr(getattr(source.parametrizations, name)[0], buffer).numpy()
+        getattr(getattr(target.parametrizations, name)[0], buffer).copy_(fastgrad.tensor(value))
+
+
+@pytest.mark.parametrize("layer", ["linear", "conv1d"])
+@pytest.mark.parametrize("n_power_iterations, dim", [(1, None), (3, 0), (2, 1), (1, -1)])
+def test_spectral_norm_from_the_same_u_and_v(rng, layer, n_power_iterations, dim):
+    make, input_shape = LAYERS[layer]
+    pair = module_pair(rng, make)
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.spectral_norm(pair[name], n_power_iterations=n_power_iterations, dim=dim)
+    copy_spectral_buffers(pair["torch"], pair["fastgrad"])
+    assert list(pair["fastgrad"].state_dict()) == list(pair["torch"].state_dict())
+    for mode in ("train", "train", "eval", "eval"):  # eval leaves u and v as they are
+        results = {}
+        for name, library in LIBRARIES.items():
+            module = getattr(pair[name], mode)()
+            out = run(module, library, input_shape)
+            spectral = module.parametrizations.weight[0]
+            original = module.parametrizations.weight.original
+            weight = module.weight.detach().numpy()
+            # sigma: the factor between the original and the normalized weight
+            sigma = original.detach().numpy().reshape(-1)[0] / weight.reshape(-1)[0]
+            results[name] = (out, weight, sigma, spectral._u.numpy().copy(), spectral._v.numpy().copy(),
+                             original.grad.numpy().copy())
+            original.grad = None
+        for mine, theirs in zip(results["fastgrad"], results["torch"]):
+            close(mine, theirs, rtol=1e-9)
+
+
+def test_spectral_norm_of_a_1d_weight_divides_by_its_norm(rng):
+    results = {}
+    for name, library in LIBRARIES.items():
+        module = library.nn.LayerNorm(4).double()
+        module.weight.data.copy_(library.tensor(np.array([3.0, -4.0, 0.0, 12.0])))
+        library.nn.utils.parametrizations.spectral_norm(module)
+        results[name] = list(module.state_dict()), module.weight.detach().numpy()
+    assert results["fastgrad"][0] == results["torch"][0]
+    close(results["fastgrad"][1], results["torch"][1])
+
+
+def test_spectral_norm_state_dict_loads_from_pytorch(rng):
+    make, input_shape = LAYERS["linear"]
+    pair = module_pair(rng, make)
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.spectral_norm(pair[name])
+    pair["fastgrad"].load_state_dict(convert_torch_state_dict(pair["torch"].state_dict()))
+    for name in LIBRARIES:
+        pair[name].eval()
+    close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, m: lib.nn.utils.parametrizations.spectral_norm(m, n_power_iterations=0),
+    lambda lib, m: lib.nn.utils.parametrizations.spectral_norm(m, dim=2),
+    lambda lib, m: lib.nn.utils.parametrizations.spectral_norm(m, name="missing"),
+], ids=["iterations", "dim", "name"])
+def test_spectral_norm_errors_are_pytorchs(rng, call):
+    pair = module_pair(rng, LAYERS["linear"][0])
+    errors = {}
+    for name, library in LIBRARIES.items():
+        with pytest.raises(Exception) as info:
+            call(library, pair[name])
+        errors[name] = type(info.value), str(info.value)
+    assert errors["fastgrad"] == errors["torch"]
