@@ -110,7 +110,7 @@ def merged_dicts(parameter_and_buffer_dicts: dict[str, Tensor] | Sequence[dict[s
     """torch.func's argument: one dict, or a sequence of dicts whose keys do not repeat."""
     if isinstance(parameter_and_buffer_dicts, dict):
         return parameter_and_buffer_dicts
-    if not isinstance(parameter_and_buffer_dicts, Sequence) or isinstance(parameter_and_buffer_dicts, str):
+    if not isinstance(parameter_and_buffer_dicts, Sequence):
         raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, "
                          f"but got {type(parameter_and_buffer_dicts)}")
     if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
