@@ -148,3 +148,19 @@ def test_spectral_norm_errors_are_pytorchs(rng, call):
             call(library, pair[name])
         errors[name] = type(info.value), str(info.value)
     assert errors["fastgrad"] == errors["torch"]
+
+
+def test_weight_norm_loads_a_state_dict_of_the_hook_based_weight_norm(rng):
+    make, input_shape = LAYERS["linear"]
+    pair = module_pair(rng, make)
+    old = torch.nn.utils.weight_norm(make(torch).double())  # (its FutureWarning is PyTorch's own)
+    with torch.no_grad():
+        old.weight_g.mul_(2.0)
+    saved = {k: v.numpy() for k, v in old.state_dict().items()}
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.weight_norm(pair[name])
+        pair[name].load_state_dict({k: library.tensor(v) for k, v in saved.items()})
+    np.testing.assert_array_equal(pair["fastgrad"].parametrizations.weight.original0.numpy(), saved["weight_g"])
+    close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
+    old(torch.zeros(1, 4, dtype=torch.float64))  # (the hook-based weight is recomputed by a forward)
+    close(pair["fastgrad"].weight.detach().numpy(), old.weight.detach().numpy())

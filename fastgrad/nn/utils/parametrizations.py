@@ -28,8 +28,18 @@ class _WeightNorm(Module):
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Parametrize `module.<name>` as g v / ||v|| (the norm over every dimension but dim; dim=None: over
-    the whole tensor), with g at `parametrizations.<name>.original0` and v at `...original1`."""
+    the whole tensor), with g at `parametrizations.<name>.original0` and v at `...original1`. A state
+    dict saved with the hook-based weight_norm (`<name>_g`, `<name>_v`) loads into it, as in PyTorch."""
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def rename_hook_based_keys(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                               error_msgs) -> None:
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(rename_hook_based_keys)
     return module
 
 
