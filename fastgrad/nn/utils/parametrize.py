@@ -175,7 +175,7 @@ def _parametrized_setattr(module: Module, name: str, value) -> None:
     a name that is already an attribute; other values go through the property (right_inverse)."""
     if isinstance(value, Parameter) and is_parametrized(module, name):
         raise KeyError(f"attribute '{name}' already exists")
-    Module.__setattr__(module, name, value)
+    type(module).__bases__[0].__setattr__(module, name, value)  # the module's own class's assignment
 
 
 def _make_parametrized_class(module: Module) -> None:
