@@ -21,7 +21,8 @@ def test_the_module_is_restored_after_the_call_and_after_an_error():
     model = Failing()
     weight, bias = model.layer.weight, model.layer.bias
     with pytest.raises(ValueError, match="inside forward"):
-        functional_call(model, {"layer.weight": fastgrad.zeros(2, 2), "layer.extra": fastgrad.ones(1)}, fastgrad.ones(1))
+        functional_call(model, {"layer.weight": fastgrad.zeros(2, 2), "layer.extra": fastgrad.ones(1)},
+                        fastgrad.ones(1))
     assert model.layer.weight is weight and model.layer._parameters["weight"] is weight
     assert model.layer.bias is bias and not hasattr(model.layer, "extra")
 

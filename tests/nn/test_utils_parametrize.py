@@ -76,7 +76,8 @@ def test_an_optimizer_step_on_the_original_changes_the_parametrized_value():
 def test_state_dict_round_trip_and_deepcopy():
     module = linear()
     parametrize.register_parametrization(module, "weight", Split())
-    assert list(module.state_dict()) == ["bias", "parametrizations.weight.original0", "parametrizations.weight.original1"]
+    assert list(module.state_dict()) == ["bias", "parametrizations.weight.original0",
+                                         "parametrizations.weight.original1"]
     other = linear()
     parametrize.register_parametrization(other, "weight", Split())
     other.load_state_dict(module.state_dict())

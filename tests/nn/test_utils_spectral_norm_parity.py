@@ -38,8 +38,8 @@ def test_power_iteration_from_the_same_u_and_v(rng, n_power_iterations, dim):
             out = module(library.tensor(x))
             (out * out).sum().backward()
             sigma = module.weight_orig.detach().numpy()[0, 0, 0] / module.weight.detach().numpy()[0, 0, 0]
-            results[name] = [out.detach().numpy(), sigma, module.weight_u.numpy().copy(), module.weight_v.numpy().copy(),
-                             module.weight_orig.grad.numpy().copy()]
+            results[name] = [out.detach().numpy(), sigma, module.weight_u.numpy().copy(),
+                             module.weight_v.numpy().copy(), module.weight_orig.grad.numpy().copy()]
             module.weight_orig.grad = None
         for mine, theirs in zip(results["fastgrad"], results["torch"]):
             np.testing.assert_allclose(mine, theirs, rtol=1e-9)

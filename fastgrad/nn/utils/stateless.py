@@ -45,11 +45,16 @@ def _swap(module: Module, dotted_name: str, value) -> Any:
     return previous
 
 
+def _named_tensors(module: Module) -> list[tuple[str, Tensor]]:
+    """Every parameter and buffer under every name (a tied one under each of its names)."""
+    return [*module.named_parameters(remove_duplicate=False), *module.named_buffers(remove_duplicate=False)]
+
+
 def _tied_values(module: Module, values: dict[str, Tensor]) -> dict[str, Tensor]:
     """`values` plus, for every given name of a tensor the module holds under several names (tied
     weights), the same value under the other names; two different values for one tied tensor raise."""
     names_of: dict[int, list[str]] = {}
-    for name, tensor in [*module.named_parameters(remove_duplicate=False), *module.named_buffers(remove_duplicate=False)]:
+    for name, tensor in _named_tensors(module):
         names_of.setdefault(id(tensor), []).append(name)
     untied = dict(values)
     for names in names_of.values():
@@ -68,8 +73,7 @@ def _tied_values(module: Module, values: dict[str, Tensor]) -> dict[str, Tensor]
 def _reparametrized(module: Module, given: dict[str, Tensor], tie_weights: bool, strict: bool) -> Iterator[None]:
     values = _tied_values(module, given) if tie_weights else given
     if strict:
-        own = {name for name, _ in [*module.named_parameters(remove_duplicate=False),
-                                    *module.named_buffers(remove_duplicate=False)]}
+        own = {name for name, _ in _named_tensors(module)}
         problems = []
         unexpected, missing = sorted(set(values) - own), sorted(own - set(values))
         if unexpected:
