@@ -61,8 +61,8 @@ from fastgrad.functions import (copysign, deg2rad, digamma, erfinv, exp2, float_
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 # matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg
-from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_power,
-                                pinverse, qr, slogdet, svd, vdot)
+from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_exp,
+                                matrix_power, pinverse, qr, slogdet, svd, vdot)
 from fastgrad import linalg
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
