@@ -164,3 +164,77 @@ def test_weight_norm_loads_a_state_dict_of_the_hook_based_weight_norm(rng):
     close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
     old(torch.zeros(1, 4, dtype=torch.float64))  # (the hook-based weight is recomputed by a forward)
     close(pair["fastgrad"].weight.detach().numpy(), old.weight.detach().numpy())
+
+
+def holder_pair(weight):
+    pair = {}
+    for name, library in LIBRARIES.items():
+        class Holder(library.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = library.nn.Parameter(library.tensor(weight))
+        pair[name] = Holder()
+    return pair
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 4), (2, 5, 3)])
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder", None])
+@pytest.mark.parametrize("use_trivialization", [True, False])
+def test_orthogonal_values_gradients_and_state_dict(rng, shape, orthogonal_map, use_trivialization):
+    pair = holder_pair(rng.standard_normal(shape))
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.orthogonal(pair[name], orthogonal_map=orthogonal_map,
+                                                     use_trivialization=use_trivialization)
+    ours, theirs = pair["fastgrad"], pair["torch"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    if use_trivialization and shape[-1] != shape[-2]:  # the base's completion is random: give fastgrad PyTorch's
+        ours.parametrizations.weight[0].base.copy_(fastgrad.tensor(theirs.parametrizations.weight[0].base.numpy()))
+    step, upstream = 0.3 * rng.standard_normal(shape), rng.standard_normal(shape)
+    results = {}
+    for name, library in LIBRARIES.items():
+        original = pair[name].parametrizations.weight.original
+        with library.no_grad():
+            original.add_(library.tensor(step))  # away from the starting point, where gradients are special
+        weight = pair[name].weight
+        (weight * library.tensor(upstream)).sum().backward()
+        results[name] = [t.detach().numpy() for t in (original, weight, original.grad)]
+    for mine, expected in zip(results["fastgrad"], results["torch"]):
+        close(mine, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("orthogonal_map, use_trivialization, shape", [
+    ("matrix_exp", True, (4, 4)),  # (square: the base is the assigned matrix, no random completion)
+    ("householder", False, (3, 5)),
+])
+def test_orthogonal_assignment_and_float32(rng, orthogonal_map, use_trivialization, shape):
+    weight = rng.standard_normal(shape).astype(np.float32)
+    target = np.linalg.qr(rng.standard_normal(shape[::-1]))[0].T.astype(np.float32)
+    pair = holder_pair(weight)
+    results = {}
+    for name, library in LIBRARIES.items():
+        library.nn.utils.parametrizations.orthogonal(pair[name], orthogonal_map=orthogonal_map,
+                                                     use_trivialization=use_trivialization)
+        pair[name].weight = library.tensor(target)
+        results[name] = [t.detach().numpy() for t in (pair[name].parametrizations.weight.original, pair[name].weight)]
+    for mine, expected in zip(results["fastgrad"], results["torch"]):
+        assert mine.dtype == expected.dtype == np.float32
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(results["fastgrad"][1], target, atol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, m: lib.nn.utils.parametrizations.orthogonal(m, orthogonal_map="qr"),
+    lambda lib, m: lib.nn.utils.parametrizations.orthogonal(m, name="bias"),
+    lambda lib, m: lib.nn.utils.parametrizations.orthogonal(m, name="missing"),
+    lambda lib, m: setattr(lib.nn.utils.parametrizations.orthogonal(m, "weight", "cayley", use_trivialization=False),
+                           "weight", lib.zeros(3, 4, dtype=lib.float64)),
+    lambda lib, m: setattr(lib.nn.utils.parametrizations.orthogonal(m), "weight", lib.zeros(4, 3, dtype=lib.float64)),
+], ids=["map", "1d", "missing", "not_invertible", "shape"])
+def test_orthogonal_errors_are_pytorchs(rng, call):
+    pair = module_pair(rng, LAYERS["linear"][0])
+    errors = {}
+    for name, library in LIBRARIES.items():
+        with pytest.raises(Exception) as info:
+            call(library, pair[name])
+        errors[name] = type(info.value), str(info.value).replace("torch.Size([", "(").replace("])", ")")
+    assert errors["fastgrad"] == errors["torch"]
