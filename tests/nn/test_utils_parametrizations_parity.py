@@ -238,3 +238,21 @@ def test_orthogonal_errors_are_pytorchs(rng, call):
             call(library, pair[name])
         errors[name] = type(info.value), str(info.value).replace("torch.Size([", "(").replace("])", ")")
     assert errors["fastgrad"] == errors["torch"]
+
+
+def test_a_parametrized_lstm_matches_pytorchs(rng):
+    """Orthogonal recurrent weights and weight-normed input weights, the NLP use; state dicts both ways."""
+    ours, theirs = fastgrad.nn.LSTM(3, 4).double(), torch.nn.LSTM(3, 4).double()
+    for library, lstm in ((fastgrad, ours), (torch, theirs)):
+        library.nn.utils.parametrizations.orthogonal(lstm, "weight_hh_l0")
+        library.nn.utils.parametrizations.weight_norm(lstm, "weight_ih_l0")
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(convert_torch_state_dict(theirs.state_dict()))  # (with PyTorch's random base)
+    x = rng.standard_normal((5, 2, 3))
+    out, out_theirs = ours(fastgrad.tensor(x))[0], theirs(torch.tensor(x))[0]
+    (out * out).sum().backward()
+    (out_theirs * out_theirs).sum().backward()
+    close(out.detach().numpy(), out_theirs.detach().numpy())
+    for name in ("weight_hh_l0.original", "weight_ih_l0.original0", "weight_ih_l0.original1"):
+        mine, expected = ours.get_parameter("parametrizations." + name), theirs.get_parameter("parametrizations." + name)
+        close(mine.grad.numpy(), expected.grad.numpy())
