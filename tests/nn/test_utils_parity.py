@@ -1,4 +1,6 @@
 """nn.utils' gradient clipping against torch.nn.utils: the total norm returned and the gradients left."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,16 @@ def test_skip_init_builds_the_module_and_needs_a_device_argument():
             library.utils.skip_init(module_cls)
         errors.append(str(info.value))
     assert errors[0] == errors[1] == "Module must support a 'device' arg to skip initialization"
+
+
+def test_deprecated_clip_grad_norm_and_an_empty_generator_warn_as_pytorchs():
+    caught = {}
+    for library in (fastgrad, torch):
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            library.nn.utils.clip_grad_norm_((p for p in []), 1.0)
+            param = library.tensor([3.0, 4.0], requires_grad=True)
+            param.grad = library.tensor([3.0, 4.0])
+            total = library.nn.utils.clip_grad_norm([param], 1.0)
+        caught[library.__name__] = [(r.category, str(r.message)) for r in records], float(total)
+    assert caught["fastgrad"] == caught["torch"] and len(caught["torch"][0]) == 2

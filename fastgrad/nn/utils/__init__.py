@@ -4,6 +4,8 @@ hook-based weight_norm and spectral_norm, skip_init and (in stateless) functiona
 from __future__ import annotations
 
 import math
+import types
+import warnings
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -90,11 +92,24 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013):
     get_total_norm of the gradients, then clip_grads_with_norm_ (with the norm before its rounding to
     the gradients' dtype). Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
-    (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'."""
+    (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
+    generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
+    if isinstance(parameters, types.GeneratorType):
+        parameters = list(parameters)
+        if not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
     values = [_grad_values(p) for p in _with_grads(parameters)]
     total = _total_norm(values, float(norm_type), error_if_nonfinite) if values else 0.0
     _scale_by_norm(values, max_norm, total)
     return _norm_tensor(total, values)
+
+
+def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Deprecated in PyTorch (a FutureWarning, as there): clip_grad_norm_."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
