@@ -1,6 +1,7 @@
 """Gradient clipping, importing PyTorch weights, parameters as one vector (convert_parameters), (in rnn)
 padding and packing sequences into batches, parametrizations (parametrize, parametrizations), the older
-hook-based weight_norm and spectral_norm, skip_init and (in stateless) functional_call."""
+hook-based weight_norm and spectral_norm, folding BatchNorm into a layer (fusion), skip_init and (in
+stateless) functional_call."""
 from __future__ import annotations
 
 import math
@@ -153,6 +154,8 @@ def convert_torch_state_dict(arrays: Mapping[str, object]) -> dict[str, np.ndarr
 from fastgrad.nn.utils import rnn  # noqa: E402  (torch.nn.utils.rnn is there after `import torch`, as here)
 from fastgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: E402,F401
 from fastgrad.nn.utils import parametrizations, parametrize, stateless  # noqa: E402,F401
+from fastgrad.nn.utils.fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: E402,F401
+                                      fuse_linear_bn_weights)
 from fastgrad.nn.utils.init import skip_init  # noqa: E402,F401
 from fastgrad.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402,F401
 from fastgrad.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402,F401
