@@ -10,7 +10,7 @@ from fastgrad.autograd import no_grad
 from fastgrad.nn import functional as F
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
-from fastgrad.nn.utils.weight_norm import _hook_of
+from fastgrad.nn.utils.weight_norm import forward_pre_hook_of
 from fastgrad.tensor import Tensor
 
 
@@ -68,7 +68,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     random unit vectors (drawn from fastgrad's generator) and are refined by n_power_iterations steps per
     forward in training mode; eval mode uses them as they are. dim (the output dimension) defaults to 0
     (PyTorch's 1 for ConvTranspose does not arise: fastgrad has no ConvTranspose)."""
-    if _hook_of(module, SpectralNorm, name)[0] is not None:
+    if forward_pre_hook_of(module, SpectralNorm, name)[0] is not None:
         raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
     hook = SpectralNorm(name, n_power_iterations, 0 if dim is None else dim, eps)
     weight = module._parameters[name]
@@ -86,7 +86,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Make `name` a Parameter again, holding `<name>_orig` / sigma for the current u and v."""
-    key, hook = _hook_of(module, SpectralNorm, name)
+    key, hook = forward_pre_hook_of(module, SpectralNorm, name)
     if key is None:
         raise ValueError(f"spectral_norm of '{name}' not found in {module}")
     with no_grad():

@@ -43,7 +43,7 @@ class WeightNorm:
         setattr(module, self.name, self.compute_weight(module))
 
 
-def _hook_of(module: Module, hook_type: type, name: str):
+def forward_pre_hook_of(module: Module, hook_type: type, name: str):
     """The key and object of the forward pre-hook of `hook_type` for tensor `name` (None, None if absent)."""
     for key, hook in module._hooks.items():
         if isinstance(hook.function, hook_type) and hook.function.name == name:
@@ -57,7 +57,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     (a FutureWarning, as there): use fastgrad.nn.utils.parametrizations.weight_norm."""
     warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
                   "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
-    if _hook_of(module, WeightNorm, name)[0] is not None:
+    if forward_pre_hook_of(module, WeightNorm, name)[0] is not None:
         raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
     hook = WeightNorm(name, dim)
     weight = getattr(module, name)
@@ -73,7 +73,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Turn `<name>_g` and `<name>_v` back into one Parameter `name` holding the current weight."""
-    key, hook = _hook_of(module, WeightNorm, name)
+    key, hook = forward_pre_hook_of(module, WeightNorm, name)
     if key is None:
         raise ValueError(f"weight_norm of '{name}' not found in {module}")
     weight = hook.compute_weight(module)
