@@ -150,10 +150,11 @@ def test_spectral_norm_errors_are_pytorchs(rng, call):
     assert errors["fastgrad"] == errors["torch"]
 
 
+@pytest.mark.filterwarnings("ignore:`torch.nn.utils.weight_norm` is deprecated:FutureWarning")
 def test_weight_norm_loads_a_state_dict_of_the_hook_based_weight_norm(rng):
     make, input_shape = LAYERS["linear"]
     pair = module_pair(rng, make)
-    old = torch.nn.utils.weight_norm(make(torch).double())  # (its FutureWarning is PyTorch's own)
+    old = torch.nn.utils.weight_norm(make(torch).double())
     with torch.no_grad():
         old.weight_g.mul_(2.0)
     saved = {k: v.numpy() for k, v in old.state_dict().items()}
