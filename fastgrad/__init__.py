@@ -61,8 +61,8 @@ from fastgrad.functions import (copysign, deg2rad, digamma, erfinv, exp2, float_
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 # matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg
-from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_power,
-                                pinverse, qr, slogdet, svd, vdot)
+from fastgrad.functions import (addr, block_diag, chain_matmul, cholesky, det, inner, inverse, logdet, matrix_exp,
+                                matrix_power, pinverse, qr, slogdet, svd, vdot)
 from fastgrad import linalg
 
 # PyTorch's dtype names. (These shadow the builtins in this module only; nothing below uses them.)
@@ -76,8 +76,8 @@ __version__ = "0.1.0"
 
 _backends.set_backend(_os.environ.get("FASTGRAD_BACKEND", "compiled"))
 
-# `import fastgrad` gives fastgrad.nn, fastgrad.optim and fastgrad.autograd, as `import torch` does.
-from fastgrad import autograd, cuda, nn, optim  # noqa: E402  (they need the package above)
+# `import fastgrad` gives fastgrad.nn, fastgrad.optim, fastgrad.autograd and fastgrad.func, as `import torch` does.
+from fastgrad import autograd, cuda, func, nn, optim  # noqa: E402  (they need the package above)
 
 # Imported on first use, as attributes (`fastgrad.utils.data.DataLoader`) or by import: `train` (the models'
 # training functions) pulls in the models, readers and metrics; `utils` (data loading, with the

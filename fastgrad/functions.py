@@ -825,8 +825,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
 
 
 # -- matrix functions with torch's top-level names (torch.linalg's are in fastgrad/linalg.py) -----------------
-inverse, det, logdet, slogdet, matrix_power, inner, addr = (Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet,
-                                                            Tensor.matrix_power, Tensor.inner, Tensor.addr)
+inverse, det, logdet, slogdet, matrix_power, matrix_exp, inner, addr = (
+    Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet, Tensor.matrix_power, Tensor.matrix_exp, Tensor.inner,
+    Tensor.addr)
 cholesky, pinverse, svd, qr = Tensor.cholesky, Tensor.pinverse, Tensor.svd, Tensor.qr
 vdot = dot  # vdot conjugates its first argument: for real tensors it is dot
 

@@ -15,14 +15,14 @@ import numpy as np
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
 from fastgrad.functions import matmul, where
-from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, Pinv, Qr, Slogdet, Solve, Svd,
+from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet, Solve, Svd,
                                  singular_matrix_error, unpack, zero_pivots)
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
-           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-           "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+           "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 InvExResult = namedtuple("InvExResult", ["inverse", "info"])
@@ -153,6 +153,11 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
 def inv(A: Tensor) -> Tensor:
     """The inverse of each square matrix; a singular one raises LinAlgError, as in PyTorch."""
     return apply(Inv, _matrices("linalg.inv", "A", A, square=True), name="linalg.inv")
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) of each square matrix (Padé approximation with scaling and squaring, in float64)."""
+    return apply(MatrixExp, _matrices("linalg.matrix_exp", "A", A, square=True))
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:

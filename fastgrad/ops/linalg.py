@@ -292,6 +292,54 @@ class Inv(Op):
         return (-K.matmul(K.matmul(inverse_t, g), inverse_t),)
 
 
+# Padé approximant of degree 13 with scaling and squaring (Higham, "The scaling and squaring method for
+# the matrix exponential revisited", 2005): its coefficients b_0..b_13 and the largest 1-norm, theta_13,
+# for which it is accurate to double precision without scaling.
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+           10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp of each square matrix of a (..., n, n), computed in float64."""
+    flat = a.astype(np.float64).reshape(int(np.prod(a.shape[:-2])), *a.shape[-2:])  # (not -1: ambiguous when empty)
+    result = np.empty_like(flat)
+    identity = np.eye(a.shape[-1])
+    b = _PADE13
+    for index, matrix in enumerate(flat):
+        norm = np.abs(matrix).sum(axis=0).max(initial=0.0)
+        squarings = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if np.isfinite(norm) and norm > 0 else 0
+        m = matrix / 2.0 ** squarings
+        m2 = m @ m
+        m4 = m2 @ m2
+        m6 = m4 @ m2
+        u = m @ (m6 @ (b[13] * m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4 + b[3] * m2 + b[1] * identity)
+        v = m6 @ (b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 + b[2] * m2 + b[0] * identity
+        exp = np.linalg.solve(v - u, v + u) if np.isfinite(norm) else np.full_like(m, np.nan)
+        for _ in range(squarings):
+            exp = exp @ exp
+        result[index] = exp
+    return result.reshape(a.shape).astype(a.dtype, copy=False)
+
+
+class MatrixExp(Op):
+    """exp(A) = sum A^k / k!. Its vector-Jacobian product is the upper-right block of the exponential of
+    [[A^T, g], [0, A^T]] (Najfeld & Havel, 1995; the derivative of exp along g, transposed)."""
+
+    def forward(ctx, K, a):
+        ctx.saved = a
+        return _expm(a)
+
+    def backward(ctx, K, g):
+        a_t = _mT(ctx.saved)
+        n = a_t.shape[-1]
+        block = np.zeros(np.broadcast_shapes(a_t.shape, g.shape)[:-2] + (2 * n, 2 * n), dtype=g.dtype)
+        block[..., :n, :n] = a_t
+        block[..., n:, n:] = a_t
+        block[..., :n, n:] = g
+        return (_expm(block)[..., :n, n:],)
+
+
 class Solve(Op):
     """X = A^{-1} B for matrices B (batch dims broadcast). From A X = B: gB = A^{-T} g and gA = -gB X^T."""
 

@@ -177,6 +177,9 @@ class LinalgMethods:
     def matrix_power(self, n: int) -> "Tensor":
         return _linalg().matrix_power(self, n)
 
+    def matrix_exp(self) -> "Tensor":
+        return _linalg().matrix_exp(self)
+
     def cholesky(self, upper: bool = False) -> "Tensor":
         """The Cholesky factor (lower, or upper with upper=True), as the deprecated torch.cholesky."""
         warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "

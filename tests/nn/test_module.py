@@ -306,3 +306,25 @@ def test_submodules_parameters_and_buffers_by_dotted_path():
     assert isinstance(model[1][0], nn.Tanh)
     with pytest.raises(ValueError, match="set_submodule: target must name a submodule"):
         model.set_submodule("", nn.Tanh())
+
+
+def test_load_state_dict_pre_hooks_rename_keys_in_a_copy_and_their_errors_fail_the_load():
+    parent = nn.Sequential(nn.Linear(2, 2))
+    seen = []
+
+    def rename(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        seen.append((type(module).__name__, prefix))
+        if prefix + "old_weight" in state_dict:
+            state_dict[prefix + "weight"] = state_dict.pop(prefix + "old_weight")
+
+    handle = parent[0].register_load_state_dict_pre_hook(rename)
+    saved = {"0.old_weight": np.ones((2, 2)), "0.bias": np.zeros(2)}
+    parent.load_state_dict(saved)
+    assert seen == [("Linear", "0.")] and list(saved) == ["0.old_weight", "0.bias"]
+    np.testing.assert_array_equal(parent[0].weight.numpy(), np.ones((2, 2)))
+    parent[0]._register_load_state_dict_pre_hook(lambda state_dict, prefix, *rest: rest[-1].append("refused"))
+    with pytest.raises(RuntimeError, match="refused"):
+        parent.load_state_dict(saved)
+    handle.remove()
+    with pytest.raises(TypeError, match="hook must be callable, got int"):
+        parent.register_load_state_dict_pre_hook(3)

@@ -391,3 +391,26 @@ def test_a_forward_hook_registered_by_a_pre_hook_runs_in_the_same_call():
         model(tensor(lib, (2, 3)))
         orders.append(order)
     assert orders[0] == orders[1] == ["pre", "forward", "forward"]
+
+
+def test_load_state_dict_pre_hook_sees_pytorchs_prefixes_and_may_rename_keys():
+    results = {}
+    for library in (fastgrad, torch):
+        model = library.nn.Sequential(library.nn.Linear(2, 2), library.nn.Sequential(library.nn.Linear(2, 1)))
+        seen = []
+
+        def rename(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+            seen.append((type(module).__name__, prefix, strict))
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+
+        for module in model.modules():
+            module.register_load_state_dict_pre_hook(rename)
+        saved = {k: np.arange(v.numel(), dtype=np.float32).reshape(tuple(v.shape)) + 1.0
+                 for k, v in model.state_dict().items()}
+        saved["1.0.w"] = saved.pop("1.0.weight")
+        model.load_state_dict({k: library.tensor(v) for k, v in saved.items()}, strict=False)
+        results[library.__name__] = seen, model[1][0].weight.detach().numpy(), sorted(saved)
+    assert results["fastgrad"][0] == results["torch"][0]
+    np.testing.assert_array_equal(results["fastgrad"][1], results["torch"][1])
+    assert results["fastgrad"][2] == results["torch"][2]  # the caller's dict is not changed

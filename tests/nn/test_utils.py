@@ -106,3 +106,33 @@ def test_clip_grad_norm_of_float64_gradients_stays_in_float64(norm_type):
     p = nn.Parameter(fastgrad.zeros(2, dtype=fastgrad.float64))
     p.grad = fastgrad.tensor([1e40, 0.0], dtype=fastgrad.float64)  # past float32's range
     assert clip_grad_norm_([p], max_norm=1e41, norm_type=norm_type).item() == pytest.approx(1e40)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_clip_grad_norm_is_get_total_norm_then_clip_grads_with_norm(norm_type):
+    grads = ([0.5, -3.0], [[4.0, 1.0]], [2.0])
+    composed, direct = with_grads(*grads), with_grads(*grads)
+    total = nn.utils.get_total_norm([p.grad for p in composed], norm_type)
+    nn.utils.clip_grads_with_norm_(composed, 1.0, total)
+    assert float(clip_grad_norm_(direct, 1.0, norm_type)) == float(total)
+    for a, b in zip(composed, direct):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+def test_clip_grads_with_norm_leaves_gradients_under_the_limit_and_accepts_a_number():
+    params = with_grads([0.3, 0.4])
+    nn.utils.clip_grads_with_norm_(params, 1.0, 0.5)
+    np.testing.assert_array_equal(params[0].grad.numpy(), [0.3, 0.4])
+    nn.utils.clip_grads_with_norm_(params, 0.25, 0.5)
+    np.testing.assert_allclose(params[0].grad.numpy(), [0.15, 0.2], rtol=1e-5)
+
+
+def test_get_total_norm_and_skip_init_errors():
+    with pytest.raises(TypeError, match="get_total_norm: tensors must be tensors, got list at index 1"):
+        nn.utils.get_total_norm([fastgrad.ones(2), [1.0]])
+    with pytest.raises(RuntimeError, match="is non-finite \\(nan\\), so it cannot be clipped"):
+        nn.utils.get_total_norm(fastgrad.tensor([np.nan]), error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="Expected a Module; got 3"):
+        nn.utils.skip_init(3)
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        nn.utils.skip_init(nn.Tanh)

@@ -1,4 +1,6 @@
 """nn.utils' gradient clipping against torch.nn.utils: the total norm returned and the gradients left."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -52,3 +54,67 @@ def test_clip_grad_norm_of_every_order(norm_type):
     for max_norm in (0.5, 1e6):
         assert_same_clipping((clip_grad_norm_, torch.nn.utils.clip_grad_norm_), grads, max_norm=max_norm,
                              norm_type=norm_type)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 0.5, float("inf"), float("-inf"), 0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_get_total_norm_and_clip_grads_with_norm(norm_type, dtype):
+    results = {}
+    for library, get_norm, clip in ((fastgrad, nn.utils.get_total_norm, nn.utils.clip_grads_with_norm_),
+                                    (torch, torch.nn.utils.get_total_norm, torch.nn.utils.clip_grads_with_norm_)):
+        params = []
+        for g in GRADS:
+            param = library.tensor(np.zeros(np.shape(g), dtype=dtype), requires_grad=True)
+            param.grad = library.tensor(np.array(g, dtype=dtype))
+            params.append(param)
+        total = get_norm([p.grad for p in params], norm_type)
+        clip(params, 1.0, total)
+        results[library.__name__] = total.numpy(), [p.grad.numpy() for p in params]
+    (total, grads), (torch_total, torch_grads) = results["fastgrad"], results["torch"]
+    assert total.dtype == torch_total.dtype and total.shape == ()
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(total, torch_total, rtol=rtol)
+    for mine, theirs in zip(grads, torch_grads):
+        np.testing.assert_allclose(mine, theirs, rtol=rtol)
+
+
+def test_get_total_norm_of_one_tensor_of_none_and_its_error():
+    for tensors in ([], GRADS[0]):
+        ours = nn.utils.get_total_norm([fastgrad.tensor(g) for g in tensors] if isinstance(tensors, list)
+                                       else fastgrad.tensor(tensors))
+        theirs = torch.nn.utils.get_total_norm([torch.tensor(g) for g in tensors] if isinstance(tensors, list)
+                                               else torch.tensor(tensors))
+        assert ours.numpy().dtype == theirs.numpy().dtype
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    errors = []
+    for library, get_norm in ((fastgrad, nn.utils.get_total_norm), (torch, torch.nn.utils.get_total_norm)):
+        with pytest.raises(RuntimeError) as info:
+            get_norm([library.tensor([1.0, np.inf])], error_if_nonfinite=True)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1].replace("is non-finite,", "is non-finite (inf),")
+
+
+def test_skip_init_builds_the_module_and_needs_a_device_argument():
+    layer = nn.utils.skip_init(nn.Linear, 4, 3, bias=False, dtype=fastgrad.float64)
+    theirs = torch.nn.utils.skip_init(torch.nn.Linear, 4, 3, bias=False, dtype=torch.float64)
+    assert repr(layer) == repr(theirs)
+    assert layer.weight.shape == tuple(theirs.weight.shape) and layer.weight.dtype == np.float64
+    errors = []
+    for library, module_cls in ((nn, nn.ReLU), (torch.nn, torch.nn.ReLU)):
+        with pytest.raises(RuntimeError) as info:
+            library.utils.skip_init(module_cls)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] == "Module must support a 'device' arg to skip initialization"
+
+
+def test_deprecated_clip_grad_norm_and_an_empty_generator_warn_as_pytorchs():
+    caught = {}
+    for library in (fastgrad, torch):
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            library.nn.utils.clip_grad_norm_((p for p in []), 1.0)
+            param = library.tensor([3.0, 4.0], requires_grad=True)
+            param.grad = library.tensor([3.0, 4.0])
+            total = library.nn.utils.clip_grad_norm([param], 1.0)
+        caught[library.__name__] = [(r.category, str(r.message)) for r in records], float(total)
+    assert caught["fastgrad"] == caught["torch"] and len(caught["torch"][0]) == 2

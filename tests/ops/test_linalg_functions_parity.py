@@ -281,6 +281,15 @@ def test_linalg_diagonal_is_tensor_diagonal_on_the_last_dims(same):
     same(lambda m, a: m.linalg.diagonal(a, offset=1, dim1=0, dim2=2), uniform((2, 3, 4), np.float64))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape, scale", [((3, 3), 0.1), ((2, 4, 4), 1.0), ((5, 5), 2.0), ((1, 1), 2.0),
+                                          ((2, 0, 0), 1.0)])
+def test_matrix_exp_matches_torch(same, dtype, shape, scale):
+    a = uniform(shape, dtype) * dtype(scale)
+    for call in (lambda m, a: m.linalg.matrix_exp(a), lambda m, a: m.matrix_exp(a), lambda m, a: a.matrix_exp()):
+        same(call, a)
+
+
 def test_integer_matrix_power_matches_torch(same):
     same(lambda m, a: m.linalg.matrix_power(a, 3), np.arange(9).reshape(3, 3))
     same(lambda m, a: m.linalg.matrix_power(a, 0), np.arange(8).reshape(2, 2, 2))

@@ -52,6 +52,15 @@ def test_inverses_determinants_and_powers(backend_name, batch, n, seed):
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
+@given(batch=batches, n=sizes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.5, 4.0]))
+def test_matrix_exp(backend_name, batch, n, seed, scale):
+    """Entries up to 8 in size scale the matrix before the Padé approximant (and square after)."""
+    x = leaf(batch + (n, n), seed, -scale, scale)
+    check(backend_name, linalg.matrix_exp, x)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
 @given(n=st.integers(2, 4), seed=st.integers(0, 2**16))
 def test_det_at_singular_matrices(backend_name, n, seed):
     """det is a polynomial: its gradient, the cofactor matrix, exists at singular matrices too."""

@@ -24,8 +24,9 @@ class Identity(Module):
 class Linear(Module):
     """weight (out_features, in_features), bias (out_features,), as in PyTorch."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        check_device("Linear", device)
         self.in_features, self.out_features = in_features, out_features
         dtype = dtype_or_default(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

@@ -3,6 +3,8 @@ themselves, so `parameters()`, `state_dict()`, `train()` and friends find them b
 Hooks (fastgrad.nn.modules.hooks) run around a call and in its backward."""
 from __future__ import annotations
 
+import functools
+import itertools
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
@@ -18,6 +20,7 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_LOAD_HOOK_IDS = itertools.count()
 
 
 class Module:
@@ -349,6 +352,7 @@ class Module:
         Checks everything before copying anything: with `strict`, missing and unexpected keys are
         errors; a shape mismatch is always an error. The message lists every problem.
         """
+        state_dict, hook_problems = self._run_load_state_dict_pre_hooks(state_dict)
         own = self._state_tensors()
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
@@ -369,6 +373,7 @@ class Module:
                 problems.append(f"size mismatch for {name}: copying a param with shape {array.shape} from "
                                 f"checkpoint, the shape in current model is {target.shape}.")
             arrays[name] = array
+        problems += hook_problems
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, array in arrays.items():
@@ -376,6 +381,40 @@ class Module:
             target._data[...] = array
             target._counter.value += 1
         return IncompatibleKeys(missing, unexpected)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)`
+        before load_state_dict reads this module's entries (those starting with `prefix`). It may change
+        state_dict, a copy of the caller's, in place (to rename a checkpoint's old keys, say); messages it
+        appends to error_msgs fail the load. local_metadata is always {}: fastgrad's state dicts carry none."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False) -> RemovableHandle:
+        """As register_load_state_dict_pre_hook; without with_module the hook is not passed the module."""
+        if not callable(hook):
+            raise TypeError(f"register_load_state_dict_pre_hook(): hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())  # made on first use
+        key = next(_LOAD_HOOK_IDS)
+        hooks[key] = (hook, with_module)
+        return RemovableHandle(functools.partial(hooks.pop, key, None))
+
+    def _run_load_state_dict_pre_hooks(self, state_dict: dict) -> tuple[dict, list[str]]:
+        """The state dict as the modules' pre-hooks leave a copy of it (parents first, as PyTorch's load
+        reaches them), and the error messages they added; the caller's dict as it is when there are none.
+        The hooks' `strict` is always True, whatever load_state_dict was given, as in PyTorch."""
+        hooked = [(prefix, module, hooks) for prefix, module in self._all_modules()
+                  if (hooks := module.__dict__.get("_load_state_dict_pre_hooks"))]
+        if not hooked:
+            return state_dict, []
+        state_dict, errors = OrderedDict(state_dict), []
+        for prefix, module, hooks in hooked:
+            for hook, with_module in list(hooks.values()):
+                arguments = (state_dict, prefix, {}, True, [], [], errors)
+                if with_module:
+                    hook(module, *arguments)
+                else:
+                    hook(*arguments)
+        return state_dict, errors
 
     # -- printing ---------------------------------------------------------------------------------------
     def extra_repr(self) -> str:

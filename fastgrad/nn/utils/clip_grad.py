@@ -1,0 +1,119 @@
+"""Gradient clipping, as torch.nn.utils.clip_grad: the total norm of the gradients (get_total_norm),
+scaling them to a norm (clip_grads_with_norm_, and both in one: clip_grad_norm_), and clamping them
+(clip_grad_value_)."""
+from __future__ import annotations
+
+import math
+import types
+import warnings
+from typing import Iterable
+
+import numpy as np
+
+from fastgrad.dtypes import get_default_dtype
+from fastgrad.sparse import SparseRowGrad
+from fastgrad.tensor import Tensor
+
+
+def _with_grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def _stored_values(gradient: Tensor | SparseRowGrad) -> np.ndarray:
+    """The stored numbers of a gradient (of a sparse one, its rows' values, assumed coalesced)."""
+    return gradient.values if isinstance(gradient, SparseRowGrad) else gradient._data
+
+
+def _grad_values(param: Tensor) -> np.ndarray:
+    """The stored numbers of a parameter's gradient. A sparse one is coalesced first (and kept coalesced),
+    since repeated rows add up before any norm is taken: |g1 + g2| is not |g1| and |g2| combined."""
+    if isinstance(param.grad, SparseRowGrad):
+        param.grad = param.grad.coalesce()
+    return _stored_values(param.grad)
+
+
+def _total_norm(values: list[np.ndarray], norm_type: float, error_if_nonfinite: bool) -> float:
+    """PyTorch's total norm: the norm of the arrays' norms, which for a positive order (inf: the largest
+    absolute value) and for -inf (the smallest) is the norm of all arrays as if concatenated into one
+    vector; for order 0 it counts the arrays holding a nonzero element."""
+    if norm_type == 2.0:
+        total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
+    else:
+        # (an empty array's norm of a negative order or -inf raises, as PyTorch's)
+        norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size or norm_type < 0]
+        total = float(Tensor._from_data(np.array(norms)).norm(norm_type)) if norms else 0.0
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite "
+                           f"({total}), so it cannot be clipped. To disable this error and scale the gradients by "
+                           "the non-finite norm anyway, set `error_if_nonfinite=False`")
+    return total
+
+
+def _norm_tensor(total: float, values: list[np.ndarray]) -> Tensor:
+    """The total norm as a 0-d tensor, in the widest of the arrays' dtypes, as PyTorch's stacked norms are."""
+    dtype = np.result_type(*[v.dtype for v in values]) if values else get_default_dtype()
+    return Tensor._from_data(np.array(total, dtype=dtype))
+
+
+def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: float) -> None:
+    scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
+    if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
+        for v in values:
+            v *= v.dtype.type(scale)
+
+
+def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach: bool | None = None) -> Tensor:
+    """The norm of the tensors (usually gradients) as if concatenated into one vector, as a 0-d tensor
+    (0.0 for none); see clip_grad_norm_. `foreach` (PyTorch's choice of kernel) is accepted as any value."""
+    if isinstance(tensors, (Tensor, SparseRowGrad)):
+        tensors = [tensors]
+    values = []
+    for index, tensor in enumerate(tensors):
+        if not isinstance(tensor, (Tensor, SparseRowGrad)):
+            raise TypeError(f"get_total_norm: tensors must be tensors, got {type(tensor).__name__} at index {index}")
+        values.append(_stored_values(tensor.coalesce() if isinstance(tensor, SparseRowGrad) else tensor))
+    return _norm_tensor(_total_norm(values, float(norm_type), error_if_nonfinite), values)
+
+
+def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Tensor | float,
+                          foreach: bool | None = None) -> None:
+    """Scale the parameters' gradients in place by min(max_norm / (total_norm + 1e-6), 1), total_norm
+    being given (from get_total_norm, say); `foreach` as in get_total_norm."""
+    values = [_grad_values(p) for p in _with_grads(parameters)]
+    if values:
+        _scale_by_norm(values, max_norm, float(total_norm))
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013):
+    get_total_norm of the gradients, then clip_grads_with_norm_ (with the norm before its rounding to
+    the gradients' dtype). Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
+    (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
+    generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
+    if isinstance(parameters, types.GeneratorType):
+        parameters = list(parameters)
+        if not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    values = [_grad_values(p) for p in _with_grads(parameters)]
+    total = _total_norm(values, float(norm_type), error_if_nonfinite) if values else 0.0
+    _scale_by_norm(values, max_norm, total)
+    return _norm_tensor(total, values)
+
+
+def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Deprecated in PyTorch (a FutureWarning, as there): clip_grad_norm_."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_."""
+    for param in _with_grads(parameters):
+        values = _grad_values(param)
+        np.clip(values, -clip_value, clip_value, out=values)
