@@ -24,6 +24,7 @@ from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int6
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
+from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
 from fastgrad.tensor_methods.math import MathMethods
@@ -156,7 +157,8 @@ def _legacy_constructor_data(args: tuple):
                     "fastgrad.tensor(value)")
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods,
+             InPlaceMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
@@ -502,14 +504,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False) -> "Tensor":
+    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
         if type(other) is not Tensor:
             other = self._operand(other)
         if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
-            return apply(op, a, b)
+            return apply(op, a, b, **attrs)
         except ValueError as err:
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
@@ -583,11 +585,32 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """self - alpha * other, as torch.sub."""
         return self - self._scaled(other, alpha)
 
-    mul = __mul__
-    div = __truediv__
+    def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        """self / other, as torch.div: true division (integers give the default float dtype), or with
+        rounding_mode "trunc" or "floor" the quotient rounded, in the promoted dtype (integers stay integers;
+        an integer divisor of 0 raises), with a zero gradient."""
+        if rounding_mode is None:
+            return self._divide(other, reflected=False)
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got {rounding_mode!r}")
+        other = self._operand(other)
+        if self._data.dtype.kind == other._data.dtype.kind == "b":
+            raise TypeError(f"div: rounding_mode={rounding_mode!r} is not defined for two bool tensors (as in PyTorch)")
+        return self._binary(ops.RoundedDivide, other, mode=rounding_mode)
+
+    def positive(self) -> "Tensor":
+        """self itself, as torch.positive (which refuses bool tensors)."""
+        if self._data.dtype.kind == "b":
+            raise TypeError("positive: not defined for bool tensors (as in PyTorch)")
+        return self
+
+    # PyTorch's other names for the same methods
+    mul = multiply = __mul__
+    divide = div
+    subtract = sub
     pow = __pow__
     matmul = __matmul__
-    neg = __neg__
+    neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
         return self._binary(ops.Maximum, other)
@@ -618,6 +641,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_bool_method(ufunc, operator=True) for ufunc in _COMPARISONS)
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
@@ -869,13 +893,20 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)
 
-    def div_(self, other) -> "Tensor":
-        return self._inplace_binary("div_", ops.Div, other)
+    def div_(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        if rounding_mode is None:
+            return self._inplace_binary("div_", ops.Div, other)
+        return self._assign_in_place("div_", lambda old: old.div(other, rounding_mode=rounding_mode),
+                                     *([other] if isinstance(other, Tensor) else []))
+
+    def true_divide_(self, other) -> "Tensor":
+        return self.div_(other)
 
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    multiply_, subtract_, divide_ = mul_, sub_, div_
 
     def exp_(self) -> "Tensor":
         return graph.apply_inplace(ops.Exp, "exp_", self)
@@ -903,11 +934,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def abs_(self) -> "Tensor":
         return graph.apply_inplace(ops.Abs, "abs_", self)
 
+    absolute_ = abs_
+
     def neg_(self) -> "Tensor":
         return graph.apply_inplace(ops.Neg, "neg_", self)
 
+    negative_ = neg_
+
     def sign_(self) -> "Tensor":
         return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
+
+    sgn_ = sign_  # (sgn differs from sign only for complex numbers)
 
     def pow_(self, exponent) -> "Tensor":
         return self._inplace_binary("pow_", ops.Pow, exponent)
@@ -926,6 +963,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         history = self._node, self._requires_grad
         before = Tensor._wrap(self._data.copy(), *history[::-1])
         result = compute(before)
+        if not result.requires_grad and result.shape == self.shape:
+            # (a comparison's bools): self keeps a history, with a zero gradient as PyTorch's, through which the
+            # nodes recorded before the change find theirs
+            result = apply(ops.CopyFrom, before, result)
         self._node, self._requires_grad = None, False
         try:
             return self._write_result(name, result, before)

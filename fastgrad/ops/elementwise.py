@@ -139,6 +139,26 @@ class FloorDivide(Op):
                            "inputs or compute it under fastgrad.no_grad()")
 
 
+class RoundedDivide(Op):
+    """a / b rounded toward zero ("trunc") or down ("floor"), as torch.div's rounding modes: integers stay
+    integers (exact, no float detour), floats round the quotient (floor as NumPy's and PyTorch's floor_divide,
+    which corrects the quotient with fmod). A step function: the gradient is zero for both, as PyTorch's."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, b, mode):
+        _check_integer_divisor(a, b, "div")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN as PyTorch gives them
+            if mode == "floor":
+                return K.floor_divide(a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(K.divide(a, b))
+            return np.floor_divide(a - np.fmod(a, b), b)  # a - fmod(a, b) is a multiple of b: exact
+
+    def backward(ctx, K, g):
+        return np.zeros_like(g), np.zeros_like(g)
+
+
 class Remainder(Op):
     """a - floor(a / b) * b, with the sign of b as Python's %; d/da = 1 and d/db = -floor(a / b)."""
 
