@@ -289,10 +289,26 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
             needed.add(id(tensor))
             continue
         for parent in tensor._node.inputs:
-            if id(parent) in targets or id(parent) in needed:
+            # (an input changed in place since: its history at the node's time, which the walk will follow)
+            seen = _input_as_seen_by(tensor._node, parent)
+            if id(parent) in targets or id(seen) in targets or id(seen) in needed:
                 needed.add(id(tensor))
                 break
     return needed
+
+
+def _input_as_seen_by(node, parent):
+    """The tensor whose history `node`'s gradient for `parent` goes to (see _as_seen_by): parent itself,
+    unless it or the base it views was changed in place after node was recorded."""
+    parent_node = parent._node
+    if parent_node is None:
+        return parent
+    if parent_node.seq > node.seq:
+        return _history_at(parent, node)
+    base = parent._base
+    if base is not None and base._node is not None and base._node.seq > parent_node.seq:
+        return _history_at(base, node)
+    return parent
 
 
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
