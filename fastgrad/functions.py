@@ -580,6 +580,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return _as_tensor(input).outer(vec2)
 
 
+ger = outer
+
+
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b), with '...' and implicit outputs as in
     PyTorch; operands may also come as one list. Size-1 dims broadcast against the other operands'.
@@ -997,6 +1000,9 @@ def _method_as_function(method):
     Tensor.nan_to_num, Tensor.signbit, Tensor.isposinf, Tensor.isneginf, Tensor.isreal, Tensor.copysign, Tensor.fmax,
     Tensor.fmin, Tensor.nextafter, Tensor.ldexp, Tensor.gcd, Tensor.lcm, Tensor.lgamma, Tensor.digamma, Tensor.erfinv,
     Tensor.i0, Tensor.positive))
+(diagflat, cov, corrcoef, is_nonzero, is_same_size, is_complex, is_signed, index_put, index_put_) = map(
+    _method_as_function, (Tensor.diagflat, Tensor.cov, Tensor.corrcoef, Tensor.is_nonzero, Tensor.is_same_size,
+                          Tensor.is_complex, Tensor.is_signed, Tensor.index_put, Tensor.index_put_))
 
 
 def polygamma(n: int, input: Tensor) -> Tensor:

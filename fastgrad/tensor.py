@@ -55,6 +55,20 @@ class device:
 CPU = device("cpu")
 
 
+class layout:
+    """How a tensor's elements lie in memory, as torch.layout: fastgrad's are all `strided` (dense, with
+    strides); there is no sparse layout."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"fastgrad.{self.name}"
+
+
+strided = layout("strided")
+
+
 class Size(tuple):
     """A shape, as torch.Size: a tuple (equal to the plain tuple of the same sizes) with numel()."""
 
@@ -736,6 +750,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise ValueError(f"outer: expected {name} to be a 1-D tensor, got {got}")
         return self.reshape(-1, 1) * vec2
 
+    ger = outer  # (PyTorch's older name)
+
     # -- dtype, device, copies ----------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """`.to(dtype)`, `.to("cpu")` / `.to(device)`, `.to(other)` (other's dtype), with PyTorch's
@@ -771,6 +787,69 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(np.uint8)
+
+    def char(self) -> "Tensor":
+        return self.to(np.int8)
+
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
+    def half(self) -> "Tensor":
+        raise TypeError("half: fastgrad has no float16 (its floating point dtypes are float32 and float64); use "
+                        ".float()")
+
+    def bfloat16(self) -> "Tensor":
+        raise TypeError("bfloat16: fastgrad has no bfloat16 (its floating point dtypes are float32 and float64); use "
+                        ".float()")
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "if"
+
+    def is_complex(self) -> bool:
+        return False  # fastgrad has no complex dtypes
+
+    def is_nonzero(self) -> bool:
+        """Whether the one element is not zero (NaN counts as nonzero); more or fewer elements raise, as in
+        PyTorch."""
+        if self._data.size != 1:
+            how_many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {how_many} is ambiguous (shape "
+                               f"{tuple(self.shape)})")
+        return bool(self._data.reshape(-1)[0])
+
+    def is_same_size(self, other: "Tensor") -> bool:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"is_same_size: other must be a Tensor, got {type(other).__name__}")
+        return self.shape == other.shape
+
+    # Memory: a CPU array of NumPy's, never pinned (there is no accelerator to copy to) nor shared between processes.
+    is_cpu = True
+    layout = property(lambda self: strided)
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return self._data.__array_interface__["data"][0]
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self) -> "Tensor":
+        raise RuntimeError("pin_memory: pinned memory is for copies to an accelerator, and fastgrad runs on the CPU "
+                           "only (PyTorch without an accelerator raises too)")
+
+    def is_shared(self) -> bool:
+        return False
+
+    def share_memory_(self) -> "Tensor":
+        # A no-op would let processes that are meant to update one tensor (Hogwild training) each change a copy.
+        raise RuntimeError("share_memory_: fastgrad cannot move a tensor's memory to memory shared between "
+                           "processes; train in one process, or exchange updates explicitly (fastgrad.distributed)")
 
     def cpu(self) -> "Tensor":
         return self
