@@ -606,7 +606,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if rounding_mode is None:
             return self._divide(other, reflected=False)
         if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got {rounding_mode!r}")
+            raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
         other = self._operand(other)
         if self._data.dtype.kind == other._data.dtype.kind == "b":
             raise TypeError(f"div: rounding_mode={rounding_mode!r} is not defined for two bool tensors (as in PyTorch)")

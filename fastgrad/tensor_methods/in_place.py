@@ -9,13 +9,8 @@ fastgrad/tensor.py, where their unrecorded fast paths are.)
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
-
-if TYPE_CHECKING:
-    from fastgrad.tensor import Tensor
 
 VALUE_FORMS = (
     # trigonometric, hyperbolic, exponential and error functions

@@ -30,7 +30,8 @@ def changed_in_place(change):
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("change", [
-    lambda y: y.sin_(), lambda y: y.atan2_(fastgrad.full(y.shape, 0.7, dtype=fastgrad.float64)), lambda y: y.clamp_min_(0.3), lambda y: y.cumsum_(-1),
+    lambda y: y.sin_(), lambda y: y.atan2_(fastgrad.full(y.shape, 0.7, dtype=fastgrad.float64)),
+    lambda y: y.clamp_min_(0.3), lambda y: y.cumsum_(-1),
     lambda y: y.tril_(), lambda y: y.erf_(), lambda y: y.square_(), lambda y: y.hypot_(y * 0.5 + 2),
     lambda y: y.t_(), lambda y: y.unsqueeze_(0), lambda y: y.transpose_(0, 1).squeeze_(), lambda y: y.gt_(1.0),
 ], ids=["sin_", "atan2_", "clamp_min_", "cumsum_", "tril_", "erf_", "square_", "hypot_", "t_", "unsqueeze_",

@@ -343,7 +343,8 @@ def test_div_with_a_rounding_mode_rounds_and_keeps_integers():
 
 
 def test_div_refuses_bad_rounding_modes_bool_pairs_and_zero_integer_divisors():
-    with pytest.raises(ValueError, match="div: expected rounding_mode to be one of None, 'trunc' or 'floor', got 'round'"):
+    with pytest.raises(ValueError, match="div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
+                                         "'round'"):
         fastgrad.tensor([1.0]).div(2, rounding_mode="round")
     with pytest.raises(ValueError, match="got 'Floor'"):
         fastgrad.tensor([1]).div_(2, rounding_mode="Floor")
