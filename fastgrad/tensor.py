@@ -1029,6 +1029,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def pow_(self, exponent) -> "Tensor":
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
+    __ipow__ = pow_
+
     def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
         with copy_'s machinery (version-bumped, refused on a leaf that requires grad). When recorded, the

@@ -29,6 +29,10 @@ VALUE_FORMS = (
     "cumsum", "cumprod", "tril", "triu",
 )
 VIEW_FORMS = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
+# Python's augmented assignments that change the tensor in place, as PyTorch's do (a view of x sees x //= 2)
+OPERATORS = {"__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__iand__": "bitwise_and_",
+             "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_", "__ilshift__": "bitwise_left_shift_",
+             "__irshift__": "bitwise_right_shift_"}
 
 
 def value_form(name: str):
@@ -80,4 +84,6 @@ for _name in VALUE_FORMS:
     setattr(InPlaceMethods, f"{_name}_", value_form(_name))
 for _name in VIEW_FORMS:
     setattr(InPlaceMethods, f"{_name}_", view_form(_name))
-del _name
+for _operator, _name in OPERATORS.items():
+    setattr(InPlaceMethods, _operator, getattr(InPlaceMethods, _name))
+del _name, _operator

@@ -133,3 +133,35 @@ def test_a_float_result_in_an_integer_tensor_raises_as_torch(name):
     with pytest.raises((RuntimeError, TypeError)):
         getattr(x, f"{name}_")()
     assert x.tolist() == [1, 2] and x._version == 0
+
+
+@pytest.mark.parametrize("statement,values", [
+    ("x //= 2", [5, -7, 8]), ("x //= 2.5", [5.0, -7.0, 8.0]), ("x %= 3", [5, -7, 8]), ("x %= -1.5", [5.0, -7.0, 8.5]),
+    ("x **= 2", [5, -7, 8]), ("x **= 0.5", [4.0, 9.0, 2.0]), ("x &= 6", [5, -7, 8]), ("x |= 6", [5, -7, 8]),
+    ("x ^= 6", [5, -7, 8]), ("x <<= 2", [5, -7, 8]), ("x >>= 1", [5, -7, 8]),
+    ("x &= y", [True, False, True]), ("x |= y", [True, False, False]), ("x ^= y", [True, False, True]),
+])
+def test_augmented_assignments_change_the_tensor_in_place_as_torch(statement, values):
+    """The tensor itself changes, so a view made before sees the new values (they used to go to a new tensor)."""
+    seen = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor(values)
+        view, y = x[:], lib.tensor([True, True, False])
+        before = x
+        exec(statement)
+        assert x is before and x._version == 1
+        seen.append((view.tolist(), str(x.dtype).replace("torch.", "")))
+    assert seen[0] == seen[1]
+
+
+def test_augmented_assignments_refuse_what_torch_refuses():
+    for statement in ("x //= 2.5", "x %= 2.5", "x **= 0.5", "x &= 1"):
+        with pytest.raises((RuntimeError, TypeError)):
+            x = torch.tensor([5, 7]) if "&" not in statement else torch.tensor([5.0])
+            exec(statement)
+        with pytest.raises((RuntimeError, TypeError)):
+            x = fastgrad.tensor([5, 7]) if "&" not in statement else fastgrad.tensor([5.0])
+            exec(statement)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        x = fastgrad.ones(2, requires_grad=True)
+        x //= 2
