@@ -118,10 +118,14 @@ class Where(Op):
         return None, K.where(cond, g, zero), K.where(cond, zero, g)
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Python's error for it, and a RuntimeError, which is what PyTorch raises (saying "ZeroDivisionError")."""
+
+
 def _check_integer_divisor(a: np.ndarray, b: np.ndarray, name: str) -> None:
     """Integer division by zero raises (as in PyTorch); NumPy would warn and return 0."""
     if a.dtype.kind in "iu" and b.dtype.kind in "iu" and not np.all(b):
-        raise ZeroDivisionError(f"{name}: integer division by zero (the divisor holds a 0)")
+        raise IntegerDivisionByZero(f"{name}: integer division by zero (the divisor holds a 0)")
 
 
 class FloorDivide(Op):
