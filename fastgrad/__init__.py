@@ -58,6 +58,11 @@ from fastgrad.functions import (aminmax, broadcast_tensors, bucketize, cummax, c
 from fastgrad.functions import (copysign, deg2rad, digamma, erfinv, exp2, float_power, fmax, fmin, frac, gcd, i0, isin,
                                 isneginf, isposinf, isreal, lcm, ldexp, lgamma, log2, log10, logit, nan_to_num, nextafter,
                                 polygamma, rad2deg, signbit, sinc, xlogy)
+from fastgrad.functions import (absolute, divide, fix, greater, greater_equal, less, less_equal, multiply, negative,
+                                not_equal, positive, sgn, subtract)
+from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_put_, is_complex, is_nonzero,
+                                is_same_size, is_signed)
+from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 # matrix functions: torch's top-level names, and fastgrad.linalg as torch.linalg

@@ -108,8 +108,16 @@ def mul(input, other) -> Tensor:
     return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
 
 
-def div(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) / other
+def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).div(other, rounding_mode=rounding_mode)
+
+
+def true_divide(input, other) -> Tensor:
+    return div(input, other)
+
+
+# PyTorch's other names for the same functions
+multiply, divide, subtract = mul, div, sub
 
 
 def pow(input, exponent) -> Tensor:
@@ -141,6 +149,9 @@ def ge(input: Tensor, other) -> Tensor:
     return input >= other
 
 
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
 def exp(x: Tensor) -> Tensor:
     return x.exp()
 
@@ -155,6 +166,9 @@ def sqrt(x: Tensor) -> Tensor:
 
 def abs(x: Tensor) -> Tensor:
     return x.abs()
+
+
+absolute = abs
 
 
 def tanh(x: Tensor) -> Tensor:
@@ -225,6 +239,7 @@ def permute(x: Tensor, dims) -> Tensor:
 # Functions that are the Tensor methods themselves: the same arguments, the tensor first.
 neg, clone, floor, ceil, trunc, t, select = (Tensor.neg, Tensor.clone, Tensor.floor, Tensor.ceil, Tensor.trunc,
                                             Tensor.t, Tensor.select)
+negative, fix = neg, trunc
 clamp_min, clamp_max, equal, isclose, allclose = (Tensor.clamp_min, Tensor.clamp_max, Tensor.equal, Tensor.isclose,
                                                   Tensor.allclose)
 bincount, cumprod, unique, amax, amin, movedim = (Tensor.bincount, Tensor.cumprod, Tensor.unique, Tensor.amax,
@@ -237,7 +252,7 @@ tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc = (
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = (Tensor.atan2, Tensor.hypot, Tensor.logaddexp,
                                                         Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp)
-arctan2, true_divide = atan2, div
+arctan2 = atan2
 nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
                                                                 Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
                                                                 Tensor.take)
@@ -375,6 +390,9 @@ def square(input: Tensor) -> Tensor:
 
 def sign(input: Tensor) -> Tensor:
     return input.sign()
+
+
+sgn = sign
 
 
 def reciprocal(input: Tensor) -> Tensor:
@@ -560,6 +578,9 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return _as_tensor(input).outer(vec2)
+
+
+ger = outer
 
 
 def einsum(equation: str, *operands: Tensor) -> Tensor:
@@ -975,11 +996,14 @@ def _method_as_function(method):
 
 
 (log2, log10, exp2, logit, frac, sinc, deg2rad, rad2deg, nan_to_num, signbit, isposinf, isneginf, isreal, copysign,
- fmax, fmin, nextafter, ldexp, gcd, lcm, lgamma, digamma, erfinv, i0) = map(_method_as_function, (
+ fmax, fmin, nextafter, ldexp, gcd, lcm, lgamma, digamma, erfinv, i0, positive) = map(_method_as_function, (
     Tensor.log2, Tensor.log10, Tensor.exp2, Tensor.logit, Tensor.frac, Tensor.sinc, Tensor.deg2rad, Tensor.rad2deg,
     Tensor.nan_to_num, Tensor.signbit, Tensor.isposinf, Tensor.isneginf, Tensor.isreal, Tensor.copysign, Tensor.fmax,
     Tensor.fmin, Tensor.nextafter, Tensor.ldexp, Tensor.gcd, Tensor.lcm, Tensor.lgamma, Tensor.digamma, Tensor.erfinv,
-    Tensor.i0))
+    Tensor.i0, Tensor.positive))
+(diagflat, cov, corrcoef, is_nonzero, is_same_size, is_complex, is_signed, index_put, index_put_) = map(
+    _method_as_function, (Tensor.diagflat, Tensor.cov, Tensor.corrcoef, Tensor.is_nonzero, Tensor.is_same_size,
+                          Tensor.is_complex, Tensor.is_signed, Tensor.index_put, Tensor.index_put_))
 
 
 def polygamma(n: int, input: Tensor) -> Tensor:

@@ -24,6 +24,7 @@ from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int6
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
+from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
 from fastgrad.tensor_methods.math import MathMethods
@@ -52,6 +53,20 @@ class device:
 
 
 CPU = device("cpu")
+
+
+class layout:
+    """How a tensor's elements lie in memory, as torch.layout: fastgrad's are all `strided` (dense, with
+    strides); there is no sparse layout."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"fastgrad.{self.name}"
+
+
+strided = layout("strided")
 
 
 class Size(tuple):
@@ -156,7 +171,8 @@ def _legacy_constructor_data(args: tuple):
                     "fastgrad.tensor(value)")
 
 
-class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods):
+class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods,
+             InPlaceMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
@@ -502,14 +518,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False) -> "Tensor":
+    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
         if type(other) is not Tensor:
             other = self._operand(other)
         if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
-            return apply(op, a, b)
+            return apply(op, a, b, **attrs)
         except ValueError as err:
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
@@ -583,11 +599,33 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """self - alpha * other, as torch.sub."""
         return self - self._scaled(other, alpha)
 
-    mul = __mul__
-    div = __truediv__
+    def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        """self / other, as torch.div: true division (integers give the default float dtype), or with
+        rounding_mode "trunc" or "floor" the quotient rounded, in the promoted dtype (integers stay integers;
+        an integer divisor of 0 raises), with a zero gradient."""
+        if rounding_mode is None:
+            return self._divide(other, reflected=False)
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        other = self._operand(other)
+        if self._data.dtype.kind == other._data.dtype.kind == "b":
+            raise TypeError(f"div: rounding_mode={rounding_mode!r} is not defined for two bool tensors (as in PyTorch)")
+        return self._binary(ops.RoundedDivide, other, mode=rounding_mode)
+
+    def positive(self) -> "Tensor":
+        """self itself, as torch.positive (which refuses bool tensors)."""
+        if self._data.dtype.kind == "b":
+            raise TypeError("positive: not defined for bool tensors (as in PyTorch)")
+        return self
+
+    # PyTorch's other names for the same methods
+    mul = multiply = __mul__
+    divide = div
+    subtract = sub
     pow = __pow__
     matmul = __matmul__
-    neg = __neg__
+    neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
         return self._binary(ops.Maximum, other)
@@ -618,6 +656,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_bool_method(ufunc, operator=True) for ufunc in _COMPARISONS)
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
@@ -712,6 +751,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise ValueError(f"outer: expected {name} to be a 1-D tensor, got {got}")
         return self.reshape(-1, 1) * vec2
 
+    ger = outer  # (PyTorch's older name)
+
     # -- dtype, device, copies ----------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """`.to(dtype)`, `.to("cpu")` / `.to(device)`, `.to(other)` (other's dtype), with PyTorch's
@@ -747,6 +788,69 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(np.uint8)
+
+    def char(self) -> "Tensor":
+        return self.to(np.int8)
+
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
+    def half(self) -> "Tensor":
+        raise TypeError("half: fastgrad has no float16 (its floating point dtypes are float32 and float64); use "
+                        ".float()")
+
+    def bfloat16(self) -> "Tensor":
+        raise TypeError("bfloat16: fastgrad has no bfloat16 (its floating point dtypes are float32 and float64); use "
+                        ".float()")
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "if"
+
+    def is_complex(self) -> bool:
+        return False  # fastgrad has no complex dtypes
+
+    def is_nonzero(self) -> bool:
+        """Whether the one element is not zero (NaN counts as nonzero); more or fewer elements raise, as in
+        PyTorch."""
+        if self._data.size != 1:
+            how_many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {how_many} is ambiguous (shape "
+                               f"{tuple(self.shape)})")
+        return bool(self._data.reshape(-1)[0])
+
+    def is_same_size(self, other: "Tensor") -> bool:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"is_same_size: other must be a Tensor, got {type(other).__name__}")
+        return self.shape == other.shape
+
+    # Memory: a CPU array of NumPy's, never pinned (there is no accelerator to copy to) nor shared between processes.
+    is_cpu = True
+    layout = property(lambda self: strided)
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return self._data.__array_interface__["data"][0]
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self) -> "Tensor":
+        raise RuntimeError("pin_memory: pinned memory is for copies to an accelerator, and fastgrad runs on the CPU "
+                           "only (PyTorch without an accelerator raises too)")
+
+    def is_shared(self) -> bool:
+        return False
+
+    def share_memory_(self) -> "Tensor":
+        # A no-op would let processes that are meant to update one tensor (Hogwild training) each change a copy.
+        raise RuntimeError("share_memory_: fastgrad cannot move a tensor's memory to memory shared between "
+                           "processes; train in one process, or exchange updates explicitly (fastgrad.distributed)")
 
     def cpu(self) -> "Tensor":
         return self
@@ -869,13 +973,20 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)
 
-    def div_(self, other) -> "Tensor":
-        return self._inplace_binary("div_", ops.Div, other)
+    def div_(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        if rounding_mode is None:
+            return self._inplace_binary("div_", ops.Div, other)
+        return self._assign_in_place("div_", lambda old: old.div(other, rounding_mode=rounding_mode),
+                                     *([other] if isinstance(other, Tensor) else []))
+
+    def true_divide_(self, other) -> "Tensor":
+        return self.div_(other)
 
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    multiply_, subtract_, divide_ = mul_, sub_, div_
 
     def exp_(self) -> "Tensor":
         return graph.apply_inplace(ops.Exp, "exp_", self)
@@ -903,14 +1014,22 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def abs_(self) -> "Tensor":
         return graph.apply_inplace(ops.Abs, "abs_", self)
 
+    absolute_ = abs_
+
     def neg_(self) -> "Tensor":
         return graph.apply_inplace(ops.Neg, "neg_", self)
+
+    negative_ = neg_
 
     def sign_(self) -> "Tensor":
         return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
 
+    sgn_ = sign_  # (sgn differs from sign only for complex numbers)
+
     def pow_(self, exponent) -> "Tensor":
         return self._inplace_binary("pow_", ops.Pow, exponent)
+
+    __ipow__ = pow_
 
     def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
@@ -926,6 +1045,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         history = self._node, self._requires_grad
         before = Tensor._wrap(self._data.copy(), *history[::-1])
         result = compute(before)
+        if not result.requires_grad and result.shape == self.shape:
+            # (a comparison's bools): self keeps a history, with a zero gradient as PyTorch's, through which the
+            # nodes recorded before the change find theirs
+            result = apply(ops.CopyFrom, before, result)
         self._node, self._requires_grad = None, False
         try:
             return self._write_result(name, result, before)

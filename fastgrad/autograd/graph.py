@@ -215,12 +215,12 @@ def _as_seen_by(node, parent, grad):
     base changed after the view was made. PyTorch gives such a view a new history at the change; here
     the view's gradient goes into the base's shape, by the view's place in the base's memory, and on
     to the base's history at `node`'s time."""
-    data = parent._data
-    if type(grad) is not np.ndarray or grad.shape != data.shape or grad.dtype != data.dtype:
-        grad = _validated(node, parent, grad)
     if parent._node.seq > node.seq:
-        return _history_at(parent, node), grad
-    return _history_at(parent._base, node), _into_base(parent._data, parent._base._data, grad)
+        # validated against the stand-in, which has the shape `node` saw (t_() or unsqueeze_() change it)
+        seen = _history_at(parent, node)
+        return seen, _validated(node, seen, grad, parent)
+    return _history_at(parent._base, node), _into_base(parent._data, parent._base._data,
+                                                       _validated(node, parent, grad))
 
 
 def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -289,10 +289,26 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
             needed.add(id(tensor))
             continue
         for parent in tensor._node.inputs:
-            if id(parent) in targets or id(parent) in needed:
+            # (an input changed in place since: its history at the node's time, which the walk will follow)
+            seen = _input_as_seen_by(tensor._node, parent)
+            if id(parent) in targets or id(seen) in targets or id(seen) in needed:
                 needed.add(id(tensor))
                 break
     return needed
+
+
+def _input_as_seen_by(node, parent):
+    """The tensor whose history `node`'s gradient for `parent` goes to (see _as_seen_by): parent itself,
+    unless it or the base it views was changed in place after node was recorded."""
+    parent_node = parent._node
+    if parent_node is None:
+        return parent
+    if parent_node.seq > node.seq:
+        return _history_at(parent, node)
+    base = parent._base
+    if base is not None and base._node is not None and base._node.seq > parent_node.seq:
+        return _history_at(base, node)
+    return parent
 
 
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -303,12 +319,15 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return summed.reshape(shape)
 
 
-def _validated(node, parent, grad):
+def _validated(node, parent, grad, given=None):
     """The gradient for input `parent`, shaped and typed like it (PyTorch's validate_outputs):
-    broadcast gradients are summed back; any other shape is a bug in the op and raises."""
+    broadcast gradients are summed back; any other shape is a bug in the op and raises. `given`: the
+    tensor among node.inputs, when `parent` is the stand-in for its history at node's time."""
     shape = parent._data.shape
+    if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == parent._data.dtype:
+        return grad
     if grad.shape != shape:
-        index = next(i for i, t in enumerate(node.inputs) if t is parent)
+        index = next(i for i, t in enumerate(node.inputs) if t is (parent if given is None else given))
         try:
             if np.broadcast_shapes(grad.shape, shape) != grad.shape:
                 raise ValueError

@@ -154,10 +154,14 @@ class Where(Op):
         return None, select(cond, g), select(~cond, g)
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Python's error for it, and a RuntimeError, which is what PyTorch raises (saying "ZeroDivisionError")."""
+
+
 def _check_integer_divisor(a: np.ndarray, b: np.ndarray, name: str) -> None:
     """Integer division by zero raises (as in PyTorch); NumPy would warn and return 0."""
     if a.dtype.kind in "iu" and b.dtype.kind in "iu" and not np.all(b):
-        raise ZeroDivisionError(f"{name}: integer division by zero (the divisor holds a 0)")
+        raise IntegerDivisionByZero(f"{name}: integer division by zero (the divisor holds a 0)")
 
 
 class FloorDivide(Op):
@@ -173,6 +177,26 @@ class FloorDivide(Op):
     def backward(ctx, K, g):
         raise RuntimeError("the derivative for floor_divide is not implemented (as in PyTorch); detach its "
                            "inputs or compute it under fastgrad.no_grad()")
+
+
+class RoundedDivide(Op):
+    """a / b rounded toward zero ("trunc") or down ("floor"), as torch.div's rounding modes: integers stay
+    integers (exact, no float detour), floats round the quotient (floor as NumPy's and PyTorch's floor_divide,
+    which corrects the quotient with fmod). A step function: the gradient is zero for both, as PyTorch's."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, b, mode):
+        _check_integer_divisor(a, b, "div")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN as PyTorch gives them
+            if mode == "floor":
+                return K.floor_divide(a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(K.divide(a, b))
+            return np.floor_divide(a - np.fmod(a, b), b)  # a - fmod(a, b) is a multiple of b: exact
+
+    def backward(ctx, K, g):
+        return np.zeros_like(g), np.zeros_like(g)
 
 
 class Remainder(Op):

@@ -80,6 +80,29 @@ class IndexingMethods:
         np_key, _ = self._index_key(tuple(indices))
         return self._put(np_key, values, accumulate, "index_put_")
 
+    def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """index_put_ on a copy of self."""
+        return self.clone().index_put_(indices, values, accumulate)
+
+    def fill_diagonal_(self, fill_value, wrap: bool = False) -> "Tensor":
+        """The elements [i, i, ..., i] become fill_value, in place, for a matrix or a tensor whose dims all have one
+        size; with wrap, a tall matrix's diagonal starts again N + 1 rows further down (NumPy's and PyTorch's
+        rule)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"fill_diagonal_: expected a tensor with at least 2 dims, got shape {tuple(self.shape)}")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError(f"fill_diagonal_: all dims of the tensor must have one size, got shape "
+                               f"{tuple(self.shape)}")
+        on_diagonal = np.zeros(self.shape, dtype=bool)
+        np.fill_diagonal(on_diagonal, True, wrap=bool(wrap))
+        return self.masked_fill_(graph.Tensor._wrap(on_diagonal, False, None), fill_value)
+
+    def where(self, condition: "Tensor", other) -> "Tensor":
+        """self where condition holds, else other: fastgrad.where(condition, self, other)."""
+        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
+
+        return where(condition, self, other)
+
     def _put(self, np_key, value, accumulate: bool, name: str) -> "Tensor":
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)

@@ -115,6 +115,82 @@ class LinalgMethods:
             return self.diagonal(diagonal).clone()
         raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
 
+    def diagflat(self, offset: int = 0) -> "Tensor":
+        """The square matrix with self's elements (flattened) on the `offset`-th diagonal, as torch.diagflat."""
+        return self.reshape(-1).diag(int_arg(offset, "diagflat: offset"))
+
+    # The vector products as methods: the checks live in fastgrad.functions (imported when called: it imports the
+    # Tensor class this module helps build).
+    def dot(self, other: "Tensor") -> "Tensor":
+        from fastgrad import functions
+
+        return functions.dot(self, other)
+
+    vdot = dot  # vdot conjugates self: for real tensors it is dot
+
+    def mv(self, vec: "Tensor") -> "Tensor":
+        from fastgrad import functions
+
+        return functions.mv(self, vec)
+
+    # -- statistics of variables (rows) over observations (columns) --------------------------------------
+    def cov(self, *, correction: int = 1, fweights: "Tensor | None" = None,
+            aweights: "Tensor | None" = None) -> "Tensor":
+        """The covariance matrix of the variables in self's rows (a 1-D tensor: one variable; 0-dim result), with
+        observation weights fweights (integer counts) and aweights (floats), as torch.cov; integers give the
+        default float dtype. No degrees of freedom left (correction >= the observations) give inf or NaN, with
+        PyTorch's warning."""
+        if self.ndim > 2:
+            raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                               f"{self.ndim} dimensions")
+        correction = int_arg(correction, "cov: correction")
+        x = self._floating().reshape(1, -1) if self.ndim < 2 else self._floating()
+        observations = x.shape[1]
+        weights = None
+        for name, given, kinds in (("fweights", fweights, "iu"), ("aweights", aweights, "f")):
+            if given is None:
+                continue
+            if not isinstance(given, graph.Tensor):
+                raise TypeError(f"cov(): {name} must be a Tensor, got {type(given).__name__}")
+            if given.ndim > 1 or given.numel() != observations:
+                raise RuntimeError(f"cov(): expected {name} to be a scalar or 1-D tensor with {observations} elements "
+                                   f"(the observations in the input), got shape {tuple(given.shape)}")
+            if given.dtype.kind not in kinds:
+                kind = "integral" if kinds == "iu" else "floating point"
+                raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} with dtype "
+                                   f"{given.dtype}")
+            if (given._data < 0).any():
+                raise RuntimeError(f"cov(): {name} cannot be negative")
+            weights = given if weights is None else weights * given
+        if weights is None:
+            mean = x.mean(1)
+            degrees = observations - correction
+        else:
+            total = weights.sum()
+            mean = (x * weights).sum(1) / total
+            if correction == 0:
+                degrees = total
+            elif aweights is None:
+                degrees = total - correction
+            else:
+                degrees = total - correction * (weights * aweights).sum() / total
+        if float(degrees) <= 0:
+            warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                          "observations.", UserWarning, stacklevel=2)
+            degrees = 0
+        centred = x - mean.reshape(-1, 1)
+        weighted = centred if weights is None else centred * weights
+        return ((centred @ weighted.T) / degrees).squeeze()
+
+    def corrcoef(self) -> "Tensor":
+        """Pearson's correlation coefficients of the variables in self's rows (cov scaled by the standard
+        deviations, limited to [-1, 1]), as torch.corrcoef."""
+        covariance = self.cov()
+        if covariance.ndim == 0:
+            return covariance / covariance
+        deviations = covariance.diagonal().sqrt()
+        return (covariance / deviations.reshape(-1, 1) / deviations.reshape(1, -1)).clamp(-1, 1)
+
     def trace(self) -> "Tensor":
         """The sum of the main diagonal of a 2-D tensor (int64 for integer tensors, as PyTorch)."""
         if self.ndim != 2:

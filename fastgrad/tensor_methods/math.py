@@ -15,18 +15,6 @@ if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
 
 
-def _in_place(name: str):
-    """The method `<name>_`: x.<name>(...) written into x's memory, with autograd's rules for in-place changes,
-    and refused as in PyTorch when the result's dtype cannot be written into x's (an integer tensor's log2_)."""
-
-    def method(self, *args, **kwargs):
-        tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
-        return self._assign_in_place(f"{name}_", lambda old: getattr(old, name)(*args, **kwargs), *tensors)
-
-    method.__name__ = method.__qualname__ = f"{name}_"
-    return method
-
-
 class MathMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
@@ -42,6 +30,8 @@ class MathMethods:
 
     def abs(self):
         return apply(ops.Abs, self)
+
+    absolute = abs
 
     def tanh(self):
         return apply(ops.Tanh, self._floating())
@@ -104,6 +94,8 @@ class MathMethods:
     def trunc(self) -> "Tensor":
         return self._rounded("trunc")
 
+    fix = trunc
+
     def round(self, decimals: int = 0) -> "Tensor":
         """Half to even, as PyTorch (and NumPy): round(2.5) is 2; with decimals, at that many places."""
         if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
@@ -133,6 +125,8 @@ class MathMethods:
 
     def sign(self) -> "Tensor":
         return self.clone() if self._data.dtype.kind == "b" else apply(ops.Sign, self)
+
+    sgn = sign  # (they differ only for complex numbers)
 
     # Trigonometric, hyperbolic and error functions; integers and bools give the default float dtype, as in
     # PyTorch.
@@ -541,25 +535,3 @@ class MathMethods:
     def isreal(self) -> "Tensor":
         """True everywhere: fastgrad has no complex dtypes."""
         return graph.Tensor._wrap(np.ones(self._data.shape, dtype=bool), False, None)
-
-    # In place (float_power_ above), as PyTorch has them.
-    log2_ = _in_place("log2")
-    log10_ = _in_place("log10")
-    exp2_ = _in_place("exp2")
-    sinc_ = _in_place("sinc")
-    lgamma_ = _in_place("lgamma")
-    digamma_ = _in_place("digamma")
-    polygamma_ = _in_place("polygamma")
-    erfinv_ = _in_place("erfinv")
-    i0_ = _in_place("i0")
-    logit_ = _in_place("logit")
-    nan_to_num_ = _in_place("nan_to_num")
-    frac_ = _in_place("frac")
-    deg2rad_ = _in_place("deg2rad")
-    rad2deg_ = _in_place("rad2deg")
-    xlogy_ = _in_place("xlogy")
-    copysign_ = _in_place("copysign")
-    nextafter_ = _in_place("nextafter")
-    ldexp_ = _in_place("ldexp")
-    gcd_ = _in_place("gcd")
-    lcm_ = _in_place("lcm")

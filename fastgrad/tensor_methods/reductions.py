@@ -14,7 +14,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
 from fastgrad.ops.reduction import LogCumSumExp, NanMedian, running_extreme_indices
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim, real_arg
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim, real_arg, size_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -197,6 +197,17 @@ class ReductionMethods:
         x = self._integers_as_int64("prod", dtype)
         axis = _reduced_axes(dim, x.ndim)
         return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
+
+    def sum_to_size(self, *size) -> "Tensor":
+        """self summed over the dims where `size` (which must expand to self's shape) has fewer elements: the
+        gradient of a broadcast undone, as torch.sum_to_size. Self when the sizes are self's."""
+        size = size_arg(size)
+        lead = self.ndim - len(size)
+        if lead < 0 or any(n not in (1, m) for n, m in zip(size, self.shape[lead:])):
+            raise RuntimeError(f"sum_to_size: size {list(size)} is not expandable to the tensor's shape "
+                               f"{list(self.shape)}")
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(size) if n == 1 and self.shape[lead + i] != 1)
+        return self.sum(dims, keepdim=True).reshape(size) if dims else self
 
     def cumsum(self, dim: int, dtype=None) -> "Tensor":
         """Running sums along `dim`; integer and bool tensors give int64."""

@@ -184,6 +184,9 @@ class ShapeMethods:
             raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
         return apply(ops.Expand, self, shape=shape)
 
+    def broadcast_to(self, *sizes) -> "Tensor":
+        return self.expand(*sizes)
+
     def expand_as(self, other: "Tensor") -> "Tensor":
         return self.expand(other.shape)
 

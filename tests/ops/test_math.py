@@ -317,6 +317,63 @@ def test_integer_division_by_zero_raises_instead_of_returning_zero():
         assert np.isnan((fastgrad.tensor([5.0]) % 0.0).numpy()).all()
 
 
+# -- div with a rounding mode ----------------------------------------------------------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_div_with_a_rounding_mode_has_zero_gradient(backend_name, shapes, seed):
+    # random quotients lie far (on the scale of the differences' step) from the jumps, with probability ~1
+    a_shape, b_shape = shapes.input_shapes
+    a, b = leaf(a_shape, seed, -6.0, 6.0), leaf(b_shape, seed + 1, 0.5, 2.0)
+    for mode in ("trunc", "floor"):
+        check(backend_name, lambda x, y: x.div(y, rounding_mode=mode) + x * y, a, b)
+
+
+def test_div_with_a_rounding_mode_rounds_and_keeps_integers():
+    ints = fastgrad.tensor([7, -7, 6])
+    assert ints.div(2, rounding_mode="trunc").tolist() == [3, -3, 3]
+    assert ints.div(2, rounding_mode="floor").tolist() == [3, -4, 3]
+    assert ints.div(2, rounding_mode="floor").dtype == fastgrad.int64 and ints.div(2).dtype == fastgrad.float32
+    assert ints.div(-2.0, rounding_mode="floor").tolist() == [-4.0, 3.0, -3.0]
+    floats = fastgrad.tensor([7.5, -7.5], requires_grad=True)
+    assert floats.div(2, rounding_mode="trunc").tolist() == [3.0, -3.0]
+    assert fastgrad.divide(floats, 2, rounding_mode="floor").tolist() == [3.0, -4.0]
+    assert fastgrad.div(15, fastgrad.tensor([4, -4]), rounding_mode="trunc").tolist() == [3, -3]
+
+
+def test_div_refuses_bad_rounding_modes_bool_pairs_and_zero_integer_divisors():
+    with pytest.raises(ValueError, match="div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
+                                         "'round'"):
+        fastgrad.tensor([1.0]).div(2, rounding_mode="round")
+    with pytest.raises(ValueError, match="got 'Floor'"):
+        fastgrad.tensor([1]).div_(2, rounding_mode="Floor")
+    with pytest.raises(TypeError, match="rounding_mode='floor' is not defined for two bool tensors"):
+        fastgrad.tensor([True]).div(fastgrad.tensor([True]), rounding_mode="floor")
+    for mode in ("trunc", "floor"):
+        with pytest.raises(ZeroDivisionError, match="div: integer division by zero"):
+            fastgrad.tensor([5, 6]).div(fastgrad.tensor([1, 0]), rounding_mode=mode)
+        with pytest.raises(ZeroDivisionError, match="div: integer division by zero"):
+            fastgrad.tensor([5, 6]).div_(0, rounding_mode=mode)
+    x = fastgrad.tensor([5, 6])
+    with pytest.raises(RuntimeError, match="div_: result type float32 can't be cast to the desired output type int64"):
+        x.div_(2.5, rounding_mode="floor")
+    assert x.tolist() == [5, 6] and x._version == 0
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        fastgrad.ones(2).div(fastgrad.ones(3), rounding_mode="trunc")
+
+
+def test_positive_and_negative_refuse_bool_tensors():
+    with pytest.raises(TypeError, match="positive: not defined for bool tensors"):
+        fastgrad.positive(fastgrad.tensor([True]))
+    with pytest.raises(TypeError, match="positive\\(\\): input must be a Tensor, got list"):
+        fastgrad.positive([1.0])
+    with pytest.raises(TypeError):
+        fastgrad.tensor([True]).negative()
+    x = fastgrad.tensor([1.0, -2.0])
+    assert x.positive() is x and fastgrad.negative(x).tolist() == [-1.0, 2.0]
+
+
 # -- dtypes, bool results --------------------------------------------------------------------------
 def test_float_math_on_integers_gives_float32_and_sums_of_integers_int64():
     ints = fastgrad.tensor([1, 2], dtype=fastgrad.int32)

@@ -1,0 +1,89 @@
+"""In-place forms of out-of-place methods (`x.sin_()`, `x.gt_(0)`, `x.t_()`, ...), declared once, in two tables.
+
+A value form writes x.<name>(...) into x's memory (Tensor._assign_in_place): the version counter goes up,
+autograd records the change on a tensor inside the graph and refuses it on a leaf that requires grad, and a
+result that x's dtype cannot hold (an integer tensor's sin_) raises, as in PyTorch. A comparison writes its
+bools in x's dtype. A view form (t_, squeeze_, ...) makes x the view <name> gives of its own memory: the
+values stay, the shape changes. (Arithmetic in place, add_ ... pow_, and the activations live in
+fastgrad/tensor.py, where their unrecorded fast paths are.)
+"""
+from __future__ import annotations
+
+from fastgrad.autograd import graph
+from fastgrad.autograd.grad_mode import GRAD_MODE
+
+VALUE_FORMS = (
+    # trigonometric, hyperbolic, exponential and error functions
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "log1p", "expm1", "erf", "erfc",
+    "reciprocal", "rsqrt", "square", "log2", "log10", "exp2", "sinc", "lgamma", "digamma", "polygamma", "erfinv",
+    "i0", "logit", "xlogy", "ldexp",
+    # rounding, remainders, limits, signs
+    "floor", "ceil", "round", "trunc", "fix", "frac", "fmod", "remainder", "floor_divide", "clamp_min",
+    "clamp_max", "clip", "nan_to_num", "copysign", "nextafter", "heaviside", "deg2rad", "rad2deg", "gcd", "lcm",
+    # comparisons and logical / bitwise operators (the result in self's dtype)
+    "eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+    # scans and triangles
+    "cumsum", "cumprod", "tril", "triu",
+)
+VIEW_FORMS = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
+# Python's augmented assignments that change the tensor in place, as PyTorch's do (a view of x sees x //= 2)
+OPERATORS = {"__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__iand__": "bitwise_and_",
+             "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_", "__ilshift__": "bitwise_left_shift_",
+             "__irshift__": "bitwise_right_shift_"}
+
+
+def value_form(name: str):
+    """The method `<name>_`: x.<name>(...) written into x's memory (see the module's docstring)."""
+
+    def method(self, *args, **kwargs):
+        tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
+        return self._assign_in_place(f"{name}_", lambda old: getattr(old, name)(*args, **kwargs), *tensors)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    return method
+
+
+def view_form(name: str):
+    """The method `<name>_`: x becomes x.<name>(...), a view of its own memory (the shape changes, the values
+    do not). The version counter goes up, as in PyTorch. When recorded, x's history becomes the view op
+    applied to the history it had, which a stand-in keeps for the nodes recorded before."""
+
+    def method(self, *args, **kwargs):
+        where = f"{name}_"
+        recorded = GRAD_MODE.enabled and self._requires_grad
+        if recorded and self._node is None:
+            raise RuntimeError(f"{where}: a leaf tensor that requires grad is being used in an in-place operation; "
+                               "change it under `with fastgrad.no_grad():` or use the out-of-place form")
+        if recorded and self._base is not None:
+            raise RuntimeError(f"{where}: fastgrad does not record in-place changes of a view while grad mode is on; "
+                               f"use the out-of-place {name}()")
+        if not recorded:
+            self._data = getattr(self, name)(*args, **kwargs)._data
+        else:
+            before = graph.Tensor._wrap(self._data, True, self._node)
+            before._counter = self._counter
+            view = getattr(before, name)(*args, **kwargs)
+            self._data = view._data
+            if view is not before:  # (squeeze of a dim that is not 1 changes nothing)
+                graph.rebase(self, view._node, before)
+        self._counter.value += 1
+        return self
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    return method
+
+
+class InPlaceMethods:
+    __slots__ = ()  # Tensor keeps no __dict__
+
+
+for _name in VALUE_FORMS:
+    setattr(InPlaceMethods, f"{_name}_", value_form(_name))
+for _name in VIEW_FORMS:
+    setattr(InPlaceMethods, f"{_name}_", view_form(_name))
+for _operator, _name in OPERATORS.items():
+    setattr(InPlaceMethods, _operator, getattr(InPlaceMethods, _name))
+del _name, _operator
