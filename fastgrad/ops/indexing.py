@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import select
+from fastgrad.ops.shape import ScatterIndexed
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -76,6 +78,10 @@ class Gather(Op):
         grad = np.zeros(shape_1d, dtype=g.dtype)
         np.add.at(grad, key, g.reshape(index_shape_1d))  # repeated indices accumulate
         return (grad.reshape(shape),)
+
+    def backward_graph(ctx, g, out):
+        shape, shape_1d, key, index_shape_1d = ctx.saved
+        return (apply(ScatterIndexed, g.reshape(index_shape_1d), shape=shape_1d, key=key, advanced=True).reshape(shape),)
 
 
 class Scatter(Op):
@@ -151,6 +157,12 @@ class IndexSelect(Op):
         np.add.at(grad, (slice(None),) * dim + (flat_index,), np.atleast_1d(g))
         return (grad.reshape(shape),)
 
+    def backward_graph(ctx, g, out):
+        shape, shape_1d, dim, flat_index = ctx.saved
+        key = (slice(None),) * dim + (flat_index,)
+        rows = g.reshape(np.atleast_1d(g._data).shape)
+        return (apply(ScatterIndexed, rows, shape=shape_1d, key=key, advanced=True).reshape(shape),)
+
 
 class IndexAdd(Op):
     """out = x with alpha * source[..., k, ...] added to out[..., index[k], ...] along dim (repeated
@@ -198,6 +210,9 @@ class MaskedFill(Op):
         mask = ctx.saved
         zero = g.dtype.type(0)
         return K.where(mask, zero, g), K.where(mask, g, zero)  # the graph sums value's share to its 0-d shape
+
+    def backward_graph(ctx, g, out):
+        return select(~ctx.saved, g), select(ctx.saved, g)
 
 
 class MaskedSelect(Op):
@@ -308,6 +323,9 @@ class Flip(Op):
 
     def backward(ctx, K, g):
         return (np.flip(g, ctx.saved),)
+
+    def backward_graph(ctx, g, out):
+        return (apply(Flip, g, axes=ctx.saved),)
 
 
 class Roll(Op):

@@ -20,6 +20,7 @@ pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_
 shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
 TARGETS = fastgrad.tensor([2, 0, 1])
 IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
+GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
 
 # one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
@@ -65,6 +66,9 @@ CASES = {
     "embedding bag": ({"EmbeddingBag", "EmbeddingBagGradient"},
                       lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="mean").tanh().sum(0) * a
                       + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="sum").sum() * b),
+    "gathers": ({"Gather", "IndexSelect", "MaskedFill", "Flip"},
+                lambda a, b: a.gather(1, GATHER_INDEX) * b[:, :2] + (a * b).index_select(1, SELECT_INDEX)[:, :2]
+                * a.masked_fill(a > b, 0.5)[:, 1:3] + a.flip(1)[:, :2] * b.masked_fill(a < 0, a[0, 0])[:, :2]),
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
 }
