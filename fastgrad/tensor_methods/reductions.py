@@ -105,8 +105,7 @@ class ReductionMethods:
     def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
         """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
         the flattened tensor when dim is None."""
-        if self._data.dtype.kind == "b":
-            raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
+        self._refuse_bool(name)
         if dim is not None:
             return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
         if self._data.size == 0:
@@ -272,6 +271,7 @@ class ReductionMethods:
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
         element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
         equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
+        self._refuse_bool("median")
         if dim is None:
             if self.numel() == 0:
                 raise ValueError("median: the median of an empty tensor is undefined")
@@ -281,6 +281,7 @@ class ReductionMethods:
     def nanmedian(self, dim=None, keepdim: bool = False):
         """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
         0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
+        self._refuse_bool("nanmedian")
         if dim is None:
             if self.numel() == 0:
                 raise ValueError("nanmedian: the median of an empty tensor is undefined")
@@ -311,14 +312,17 @@ class ReductionMethods:
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest;
         the gradient goes to the element indexed."""
-        if self._data.dtype.kind == "b":
-            raise TypeError("kthvalue: bool tensors are not supported (as in PyTorch); convert with .long() first")
+        self._refuse_bool("kthvalue")
         k = int_arg(k, "kthvalue: k")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = one_dim(dim, self.ndim)
         if not 1 <= k <= x.shape[axis]:
             raise ValueError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
         return self._at_rank(x, axis, k - 1, keepdim)
+
+    def _refuse_bool(self, name: str) -> None:
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
 
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""
@@ -452,8 +456,9 @@ class ReductionMethods:
         return levels, single
 
     def count_nonzero(self, dim=None) -> "Tensor":
-        """The number of non-zero elements (over `dim`, an int or a tuple), int64; outside the graph."""
-        axis = None if dim is None else normalize_dims(dim, self.ndim)
+        """The number of non-zero elements (over `dim`, an int or a tuple; every dim when empty, as PyTorch),
+        int64; outside the graph."""
+        axis = _reduced_axes(dim, self.ndim)
         return graph.Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64), False, None)
 
     # all/any give bool tensors outside the graph.
