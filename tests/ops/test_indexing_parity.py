@@ -456,3 +456,37 @@ def test_what_torch_refuses_is_refused(call):
     for lib in (torch, fastgrad):
         with pytest.raises((RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)):
             call(lib)
+
+
+# PyTorch selects with ints (and 0-d integer tensors) before it indexes with arrays: the indexed dims stay in
+# place where NumPy, which counts the int among the arrays, would move them to the front
+MIXED_KEYS = [
+    lambda m: (0, None, slice(None), m.tensor([2, 0, 2])),
+    lambda m: (m.tensor(1), None, slice(None), m.tensor([2, 0, 2])),
+    lambda m: (0, Ellipsis, m.tensor([[1, 0], [3, 3]])),
+    lambda m: (-1, slice(1, None), m.tensor([True, False, True, True])),
+    lambda m: (m.tensor([1, 0, 1]), slice(None), -2),
+    lambda m: (True, 0, slice(None), m.tensor([3, 1])),
+    lambda m: (slice(None), 1, m.tensor([0, 0])),
+    lambda m: ([], 0),
+    lambda m: (True, 1, 1),
+    lambda m: (m.tensor(1), m.tensor([0, 2, 2])),
+]
+
+
+@pytest.mark.parametrize("key", MIXED_KEYS)
+def test_keys_mixing_ints_and_index_arrays_read_and_write_as_torch(same_as_torch, key):
+    x = distinct((2, 3, 4), 0)
+    same_as_torch(lambda m, x: x[key(m)], x)
+    shape = tuple(torch.tensor(x)[key(torch)].shape)
+
+    def assign(m, x, v, accumulate):
+        y = x * 1
+        if accumulate and all(isinstance(p, m.Tensor) for p in key(m)):  # index_put_ takes index tensors only
+            return y.index_put_(key(m), v, accumulate=True)
+        y[key(m)] = v
+        return y
+
+    for accumulate in (False, True):
+        same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape, 1))
+        same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape[-1:], 2))
