@@ -70,6 +70,8 @@ def test_reductions(backend_name, shape, seed, keepdim, data):
     check(backend_name, lambda x: x.max(), x)
     check(backend_name, lambda x: x.amax(dim, keepdim), x)
     check(backend_name, lambda x: x.amin((0, dim), keepdim) if dim % len(shape) else x.amin(), x)
+    check(backend_name, lambda x: x.prod(dim, keepdim), x)
+    check(backend_name, lambda x: x.prod(), x)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

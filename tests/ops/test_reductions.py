@@ -141,3 +141,10 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
 def test_bad_arguments_raise_naming_them(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_prod_gradient_is_exact_beside_an_infinity():
+    # prod / x_i would give inf / inf = NaN; the product of the other elements is 2 (PyTorch gives NaN here)
+    x = fastgrad.tensor([np.inf, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [2.0, np.inf]

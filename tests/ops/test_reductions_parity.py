@@ -147,6 +147,16 @@ def test_count_nonzero_over_no_dims_counts_every_element_as_torch(same):
     same(lambda m, x: m.count_nonzero(x, ()), np.array([True, False, True]))
 
 
+def test_prod_gradient_is_the_product_of_the_other_elements_with_nan_as_torch(same):
+    # a zero anywhere sends PyTorch to its exact formula: the slopes beside a NaN or inf are finite products
+    x = np.array([[NAN, 1.0, 0.5], [0.5, 0.0, 2.0], [-1.0, 0.0, np.inf], [NAN, 0.0, 3.0]])
+    for dtype in (np.float64, np.float32):
+        same(lambda m, x: (m.prod(x, 0), m.prod(x, 1, keepdim=True), m.prod(x[1:], -1)), x.astype(dtype))
+        same(lambda m, x: m.prod(x), np.array([NAN, 0.0, -1.5], dtype=dtype))
+        same(lambda m, x: m.prod(x, 0), np.array([[NAN, 1.0], [0.5, 0.0], [-1.0, 0.0]], dtype=dtype))
+    same(lambda m, x: m.prod(x, 1), np.array([[0.0, -1.0, 1.5, 0.5], [0.5, NAN, 1.0, NAN], [0.0, -0.5, 0.0, NAN]]))
+
+
 @pytest.mark.parametrize("call", [
     lambda m: m.logcumsumexp(m.tensor([1, 2]), 0),
     lambda m: m.cummax(m.tensor([1.0]), 1),
