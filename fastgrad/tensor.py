@@ -555,9 +555,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
     def __pow__(self, other):
+        if isinstance(other, Tensor) and other._data.dtype == np.bool_:  # (a bool number as exponent is fine)
+            self._refuse_bool("pow")
         return self._binary(ops.Pow, other)
 
     def __rpow__(self, other):
+        if isinstance(other, (bool, np.bool_)):
+            self._refuse_bool("pow")
         return self._binary(ops.Pow, other, reflected=True)
 
     def __matmul__(self, other):
@@ -596,16 +600,22 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._binary(ops.Minimum, other)
 
     def floor_divide(self, other) -> "Tensor":
-        return self._binary(ops.FloorDivide, other)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
 
     def __rfloordiv__(self, other) -> "Tensor":
-        return self._binary(ops.FloorDivide, other, reflected=True)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=True)
 
     def remainder(self, other) -> "Tensor":
-        return self._binary(ops.Remainder, other)
+        return self._integer_division(ops.Remainder, "remainder", other, reflected=False)
 
     def __rmod__(self, other) -> "Tensor":
-        return self._binary(ops.Remainder, other, reflected=True)
+        return self._integer_division(ops.Remainder, "remainder", other, reflected=True)
+
+    def _integer_division(self, op, name: str, other, reflected: bool) -> "Tensor":
+        """floor_divide and remainder; between two bools PyTorch has no kernel (NumPy would give int8)."""
+        if isinstance(other, (bool, np.bool_)) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            self._refuse_bool(name)
+        return self._binary(op, other, reflected)
 
     __floordiv__ = floor_divide
     __mod__ = remainder
@@ -806,6 +816,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _check_floating(self, name: str) -> None:
         if self._data.dtype.kind != "f":
             raise TypeError(f"{name}() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
+
+    def _refuse_bool(self, name: str) -> None:
+        """For the ops PyTorch has no bool kernel for (a NumPy bool result would be a number PyTorch never gives)."""
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
 
     # -- in place ------------------------------------------------------------------------------------
     # Arithmetic and activations in place follow autograd's rules (fastgrad.autograd.graph.apply_inplace):

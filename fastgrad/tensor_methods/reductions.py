@@ -320,10 +320,6 @@ class ReductionMethods:
             raise ValueError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
         return self._at_rank(x, axis, k - 1, keepdim)
 
-    def _refuse_bool(self, name: str) -> None:
-        if self._data.dtype.kind == "b":
-            raise TypeError(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
-
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""
         values = apply(ops.Gather, x, dim=axis, index=picked)

@@ -518,3 +518,12 @@ def test_a_float_alpha_with_integer_tensors_raises_as_in_pytorch():
             call()
     assert fastgrad.add(ints, fastgrad.tensor([1.0, 1.0]), alpha=0.5).tolist() == [1.5, 2.5]  # a float result
     assert ints.add(ints, alpha=2).tolist() == [3, 6]
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda a: a // a, "floor_divide"), (lambda a: True % a, "remainder"), (lambda a: a ** a, "pow"),
+    (lambda a: True ** a, "pow"), (lambda a: a.abs(), "abs"),
+])
+def test_bool_arithmetic_without_a_bool_kernel_in_pytorch_is_refused(call, name):
+    with pytest.raises(TypeError, match=f"{name}: bool tensors are not supported"):
+        call(fastgrad.tensor([True, False]))

@@ -424,6 +424,29 @@ def test_bitwise_and_logical_operators_match_torch(call):
     assert outcomes[0] == outcomes[1]
 
 
+@pytest.mark.parametrize("call", [
+    lambda m, a, b, i: a // b, lambda m, a, b, i: a % b, lambda m, a, b, i: a // True, lambda m, a, b, i: True % a,
+    lambda m, a, b, i: m.floor_divide(a, True), lambda m, a, b, i: m.remainder(True, b), lambda m, a, b, i: a // 2,
+    lambda m, a, b, i: a % 3, lambda m, a, b, i: i // b, lambda m, a, b, i: a ** b, lambda m, a, b, i: True ** a,
+    lambda m, a, b, i: m.pow(a, b), lambda m, a, b, i: a ** 2, lambda m, a, b, i: 2 ** a, lambda m, a, b, i: i ** a,
+    lambda m, a, b, i: a.abs(), lambda m, a, b, i: m.abs(b), lambda m, a, b, i: a * b, lambda m, a, b, i: a + True,
+    lambda m, a, b, i: a / b,
+], ids=["floordiv", "mod", "floordiv number", "reflected mod", "floor_divide", "remainder", "floordiv int",
+        "mod int", "int floordiv bool", "pow", "reflected pow", "pow function", "pow int", "reflected pow int",
+        "int pow bool", "abs", "abs function", "mul", "add", "true divide"])
+def test_bool_arithmetic_gives_torch_dtype_or_is_refused_as_in_torch(call):
+    # NumPy computes what PyTorch refuses: True // True is int8 1 there, True ** False a bool True
+    outcomes = []
+    for m in (fastgrad, torch):
+        a, b, i = m.tensor([True, False, True, False]), m.tensor([True, True, True, True]), m.tensor([0, 3, 5, -2])
+        try:
+            out = call(m, a, b, i)
+            outcomes.append((out.tolist(), str(out.dtype).replace("torch.", "")))
+        except (TypeError, RuntimeError, NotImplementedError):
+            outcomes.append("raises")
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", ["add", "sub"])
 def test_add_and_sub_with_alpha_match_torch(dtype, name, matches_torch):
