@@ -87,7 +87,9 @@ class Pow(Op):
 
 
 class Maximum(Op):
-    """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
+    """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses). Each operand's
+    share is 1 unless the other wins (1/2 at a tie), so where a NaN makes the two incomparable both get the
+    whole gradient, as in PyTorch."""
 
     kernel, a_wins = "maximum", staticmethod(np.greater)
 
@@ -97,8 +99,10 @@ class Maximum(Op):
 
     def backward(ctx, K, g):
         a, b = ctx.saved
-        share_a = (ctx.op.a_wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
-        return K.multiply(g, share_a), K.multiply(g, 1 - share_a)
+        tie = 0.5 * (a == b)
+        share_a = (1 - ctx.op.a_wins(b, a) - tie).astype(g.dtype)
+        share_b = (1 - ctx.op.a_wins(a, b) - tie).astype(g.dtype)
+        return K.multiply(g, share_a), K.multiply(g, share_b)
 
 
 class Minimum(Maximum):

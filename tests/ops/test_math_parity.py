@@ -620,3 +620,13 @@ def test_activation_gradient_is_zero_where_flat_even_for_a_nan_upstream_gradient
     theirs = torch.tensor(x, requires_grad=True)
     getattr(torch.nn.functional, activation)(theirs).backward(torch.tensor(upstream))
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["maximum", "minimum", "max", "min", "fmax", "fmin"])
+def test_binary_extrema_send_the_gradient_as_torch_at_ties_and_nan(dtype, name, matches_torch):
+    # a NaN makes the two incomparable: maximum and minimum give both the whole gradient, fmax and fmin the number
+    a = np.array([1.5, np.nan, 2.0, np.nan, 1.0, -1.0], dtype=dtype)
+    b = np.array([np.nan, 1.0, 2.0, np.nan, 3.0, -2.0], dtype=dtype)
+    matches_torch(getattr(fastgrad, name), getattr(torch, name), a, b)
+    matches_torch(getattr(fastgrad, name), getattr(torch, name), a.reshape(3, 2), b[:2])
