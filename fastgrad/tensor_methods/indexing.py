@@ -398,7 +398,7 @@ class IndexingMethods:
                 raise RuntimeError(f"unique_consecutive: shape {self.shape} has 0-sized dims besides dim {dim}, so "
                                    "there are no slices to compare (PyTorch refuses it too)")
             moved = np.moveaxis(self._data, axis, 0)
-            lines = moved.reshape(moved.shape[0], -1)
+            lines = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))  # (-1 fails when there are none)
         starts = np.ones(len(lines), dtype=bool)
         starts[1:] = np.any(lines[1:] != lines[:-1], axis=1)
         first = np.flatnonzero(starts)

@@ -490,3 +490,10 @@ def test_keys_mixing_ints_and_index_arrays_read_and_write_as_torch(same_as_torch
     for accumulate in (False, True):
         same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape, 1))
         same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape[-1:], 2))
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((0, 3), 0), ((2, 0), 1), ((0,), None)])
+def test_unique_and_unique_consecutive_of_empty_slices_match_torch(same_as_torch, shape, dim):
+    for name in ("unique", "unique_consecutive"):
+        same_as_torch(lambda m, x: getattr(m, name)(x, return_inverse=True, return_counts=True, dim=dim),
+                      np.zeros(shape, dtype=bool))
