@@ -243,7 +243,8 @@ nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, T
                                                                 Tensor.take)
 addcmul, addcdiv, renorm, dist, cross, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist,
                                                 Tensor.cross, Tensor.histc)
-index_fill, index_copy, masked_scatter = Tensor.index_fill, Tensor.index_copy, Tensor.masked_scatter
+index_fill, index_copy, index_put, masked_scatter = (Tensor.index_fill, Tensor.index_copy, Tensor.index_put,
+                                                     Tensor.masked_scatter)
 addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
 diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
                                                  Tensor.tile, Tensor.kron)

@@ -82,7 +82,15 @@ class IndexingMethods:
         """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
         if not isinstance(indices, (tuple, list)):
             raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
+        if not isinstance(values, graph.Tensor):
+            raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
+        if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
+            raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
         return self._put(*self._index_key(tuple(indices))[:2], values, accumulate, "index_put_")
+
+    def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """index_put_ on a copy: x[indices] = values (or += with accumulate) in a new tensor."""
+        return self.clone().index_put_(indices, values, accumulate)
 
     def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
         if not self._data.flags.writeable:

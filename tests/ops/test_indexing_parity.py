@@ -497,3 +497,21 @@ def test_unique_and_unique_consecutive_of_empty_slices_match_torch(same_as_torch
     for name in ("unique", "unique_consecutive"):
         same_as_torch(lambda m, x: getattr(m, name)(x, return_inverse=True, return_counts=True, dim=dim),
                       np.zeros(shape, dtype=bool))
+
+
+def test_index_put_returns_a_new_tensor_as_torch(same_as_torch):
+    x, values = distinct((4, 3), 0), distinct((3, 3), 1)
+    for accumulate in (False, True):
+        same_as_torch(lambda m, x, v: m.index_put(x, (m.tensor([2, 0, 2]),), v, accumulate), x, values)
+        same_as_torch(lambda m, x, v: x.index_put((m.tensor([1, 1]), m.tensor([0, -1])), v[0, :2], accumulate=accumulate),
+                      x, values)
+    same_as_torch(lambda m, x: (x.index_put((m.tensor([0]),), m.tensor(2.0, dtype=m.float64)), x), x)  # x unchanged
+
+
+@pytest.mark.parametrize("values", [lambda m: m.tensor([1.0, 2.0]), lambda m: m.tensor([1, 2]), lambda m: 2.0,
+                                    lambda m: m.tensor(True)])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_refuses_values_of_another_dtype_as_torch(values, accumulate):
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, TypeError)):
+            m.zeros(3, dtype=m.float64).index_put_((m.tensor([0, 1]),), values(m), accumulate=accumulate)
