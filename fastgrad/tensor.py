@@ -557,6 +557,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __pow__(self, other):
         if isinstance(other, Tensor) and other._data.dtype == np.bool_:  # (a bool number as exponent is fine)
             self._refuse_bool("pow")
+        if (isinstance(other, (int, np.integer)) and not isinstance(other, bool) and other < 0
+                and self._data.dtype.kind in "biu"):  # (a tensor of negative exponents is computed, as PyTorch)
+            raise RuntimeError(f"pow: integers to negative integer powers are not allowed (as in PyTorch), got "
+                               f"dtype {self.dtype} ** {other}; use a floating point tensor")
         return self._binary(ops.Pow, other)
 
     def __rpow__(self, other):

@@ -70,7 +70,12 @@ class Pow(Op):
 
     def forward(ctx, K, a, b):
         # bool ** bool stays bool (NumPy's power gives int8): a ** b is 0 only for 0 ** 1
-        out = np.logical_or(a, ~b) if a.dtype == b.dtype == np.bool_ else K.power(a, b)
+        if a.dtype == b.dtype == np.bool_:
+            out = np.logical_or(a, ~b)
+        elif b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
+            out = _integer_power(K, a, b)
+        else:
+            out = K.power(a, b)
         ctx.saved = (a, b, out)
         return out
 
@@ -84,6 +89,15 @@ class Pow(Op):
                 return g_a, None
             g_b = K.multiply(g, np.where((a == 0) & (b >= 0), 0, K.multiply(out, K.log(a))))
         return g_a, g_b
+
+
+def _integer_power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer a ** b where some b < 0, which NumPy refuses, as PyTorch computes it: 1 / a^|b| truncated, so
+    1 for a == 1, +-1 for a == -1 (by the parity of b) and 0 for any other a (0 included)."""
+    negative = b < 0
+    out = K.power(a, np.where(negative, 0, b).astype(b.dtype))
+    unit_power = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2 != 0), 0))
+    return np.where(negative, unit_power, out).astype(out.dtype, copy=False)
 
 
 class Maximum(Op):

@@ -527,3 +527,8 @@ def test_a_float_alpha_with_integer_tensors_raises_as_in_pytorch():
 def test_bool_arithmetic_without_a_bool_kernel_in_pytorch_is_refused(call, name):
     with pytest.raises(TypeError, match=f"{name}: bool tensors are not supported"):
         call(fastgrad.tensor([True, False]))
+
+
+def test_integer_tensor_to_a_negative_integer_number_is_refused_naming_both():
+    with pytest.raises(RuntimeError, match=r"pow: integers to negative integer powers.*int32 \*\* -2"):
+        fastgrad.tensor([2, 3], dtype=fastgrad.int32) ** -2

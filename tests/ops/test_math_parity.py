@@ -630,3 +630,18 @@ def test_binary_extrema_send_the_gradient_as_torch_at_ties_and_nan(dtype, name, 
     b = np.array([np.nan, 1.0, 2.0, np.nan, 3.0, -2.0], dtype=dtype)
     matches_torch(getattr(fastgrad, name), getattr(torch, name), a, b)
     matches_torch(getattr(fastgrad, name), getattr(torch, name), a.reshape(3, 2), b[:2])
+
+
+def test_integer_powers_with_negative_exponent_tensors_match_torch(same_as_torch):
+    # 1 / a^|b| truncated: 1 and -1 keep a unit, every other base (0 too) gives 0; NumPy refuses them all
+    bases, exponents = np.array([2, -2, 1, -1, 0, 3, -1]), np.array([-1, -1, -3, -3, -1, 0, -2])
+    same_as_torch(lambda m, a, b: (a ** b, m.pow(a.int(), b.int()), 2 ** b, (-1) ** b, a ** b[0]), bases, exponents)
+    same_as_torch(lambda m, a, b: a ** b, np.array([True, False]), np.array([-1, -2]))
+
+
+@pytest.mark.parametrize("call", [lambda m: m.tensor([2]) ** -1, lambda m: m.pow(m.tensor([2], dtype=m.int32), -2),
+                                  lambda m: m.tensor([True]) ** -1])
+def test_integer_tensor_to_a_negative_integer_number_is_refused_as_in_torch(call):
+    for m in (torch, fastgrad):
+        with pytest.raises(RuntimeError, match="negative integer powers are not allowed"):
+            call(m)
