@@ -457,11 +457,13 @@ class ReductionMethods:
         axis = _reduced_axes(dim, self.ndim)
         return graph.Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64), False, None)
 
-    # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
-                            False, None)
+        return self._logical_reduction(np.all, dim, keepdim)
 
     def any(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
-                            False, None)
+        return self._logical_reduction(np.any, dim, keepdim)
+
+    def _logical_reduction(self, reduce, dim, keepdim: bool) -> "Tensor":
+        """all/any: bool tensors outside the graph; uint8 for a uint8 input, as PyTorch keeps it."""
+        out = np.asarray(reduce(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim))
+        return graph.Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out, False, None)

@@ -157,6 +157,12 @@ def test_prod_gradient_is_the_product_of_the_other_elements_with_nan_as_torch(sa
     same(lambda m, x: m.prod(x, 1), np.array([[0.0, -1.0, 1.5, 0.5], [0.5, NAN, 1.0, NAN], [0.0, -0.5, 0.0, NAN]]))
 
 
+def test_all_and_any_keep_uint8_as_torch(same):
+    for dtype in (np.uint8, np.int32, np.float64, np.bool_):
+        x = np.array([[1, 2, 0], [3, 0, 0]], dtype=dtype)
+        same(lambda m, x: (x.all(), x.any(), m.all(x, 1), m.any(x, 0, keepdim=True), x.all((0, 1))), x, grad=False)
+
+
 @pytest.mark.parametrize("call", [
     lambda m: m.logcumsumexp(m.tensor([1, 2]), 0),
     lambda m: m.cummax(m.tensor([1.0]), 1),
