@@ -108,8 +108,8 @@ def mul(input, other) -> Tensor:
     return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
 
 
-def div(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) / other
+def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).div(other, rounding_mode=rounding_mode)
 
 
 def pow(input, exponent) -> Tensor:

@@ -502,14 +502,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False) -> "Tensor":
+    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
         if type(other) is not Tensor:
             other = self._operand(other)
         if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
-            return apply(op, a, b)
+            return apply(op, a, b, **attrs)
         except ValueError as err:
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
@@ -591,8 +591,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """self - alpha * other, as torch.sub."""
         return self - self._scaled(other, alpha)
 
+    def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        """self / other, as torch.div: true division, or the quotient rounded toward -inf (rounding_mode="floor")
+        or toward 0 ("trunc"), which keeps an integer dtype and has a zero gradient, as in PyTorch."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        return self._integer_division(ops.RoundedDivide, "div", other, reflected=False, mode=rounding_mode)
+
     mul = __mul__
-    div = __truediv__
     pow = __pow__
     matmul = __matmul__
     neg = __neg__
@@ -615,11 +623,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __rmod__(self, other) -> "Tensor":
         return self._integer_division(ops.Remainder, "remainder", other, reflected=True)
 
-    def _integer_division(self, op, name: str, other, reflected: bool) -> "Tensor":
-        """floor_divide and remainder; between two bools PyTorch has no kernel (NumPy would give int8)."""
+    def _integer_division(self, op, name: str, other, reflected: bool, **attrs) -> "Tensor":
+        """floor_divide, remainder and rounded div; between two bools PyTorch has no kernel (NumPy would give
+        int8)."""
         if isinstance(other, (bool, np.bool_)) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
             self._refuse_bool(name)
-        return self._binary(op, other, reflected)
+        return self._binary(op, other, reflected, **attrs)
 
     __floordiv__ = floor_divide
     __mod__ = remainder
@@ -888,8 +897,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)
 
-    def div_(self, other) -> "Tensor":
-        return self._inplace_binary("div_", ops.Div, other)
+    def div_(self, other, *, rounding_mode: str | None = None) -> "Tensor":
+        if rounding_mode is None:
+            return self._inplace_binary("div_", ops.Div, other)
+        return self._assign_in_place("div_", lambda old: old.div(other, rounding_mode=rounding_mode), other)
 
     __iadd__ = add_
     __isub__ = sub_

@@ -157,6 +157,27 @@ class FloorDivide(Op):
                            "inputs or compute it under fastgrad.no_grad()")
 
 
+class RoundedDivide(Op):
+    """a / b rounded toward -inf (mode "floor", exactly as floor_divide: floor(a / b) could round the wrong
+    way) or toward 0 ("trunc"), as torch.div's rounding_mode. Unlike floor_divide's, PyTorch defines its
+    gradient: zero, as for any rounding."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, b, mode):
+        _check_integer_divisor(a, b, "div")
+        with np.errstate(divide="ignore", invalid="ignore"):  # a float divisor 0 gives inf or NaN, as PyTorch
+            if mode == "floor":
+                return K.floor_divide(a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(K.divide(a, b))
+        # the floor is one below the truncation where the division is inexact and the signs differ
+        return K.floor_divide(a, b) + ((K.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+
+    def backward(ctx, K, g):
+        return np.zeros_like(g), np.zeros_like(g)
+
+
 class Remainder(Op):
     """a - floor(a / b) * b, with the sign of b as Python's %; d/da = 1 and d/db = -floor(a / b)."""
 

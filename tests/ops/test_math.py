@@ -532,3 +532,8 @@ def test_bool_arithmetic_without_a_bool_kernel_in_pytorch_is_refused(call, name)
 def test_integer_tensor_to_a_negative_integer_number_is_refused_naming_both():
     with pytest.raises(RuntimeError, match=r"pow: integers to negative integer powers.*int32 \*\* -2"):
         fastgrad.tensor([2, 3], dtype=fastgrad.int32) ** -2
+
+
+def test_div_names_a_bad_rounding_mode():
+    with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
+        fastgrad.tensor([1.0]).div(2.0, rounding_mode="round")

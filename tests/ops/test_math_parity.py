@@ -645,3 +645,27 @@ def test_integer_tensor_to_a_negative_integer_number_is_refused_as_in_torch(call
     for m in (torch, fastgrad):
         with pytest.raises(RuntimeError, match="negative integer powers are not allowed"):
             call(m)
+
+
+@pytest.mark.parametrize("rounding_mode", ["floor", "trunc"])
+def test_div_with_rounding_mode_matches_torch(same_as_torch, rounding_mode):
+    # zero gradients, as PyTorch's; 1 / 0.1 rounds to 9 by floor division, not to floor(10.0)
+    a, b = np.array([-7.0, 7.5, -0.5, 6.0, 1.0, 3.0]), np.array([2.0, -2.0, 3.0, 3.0, 0.1, -0.7])
+    mode = rounding_mode
+    for dtype in FLOATS:
+        same_as_torch(lambda m, a, b: (m.div(a, b, rounding_mode=mode), a.div(2.5, rounding_mode=mode)),
+                      a.astype(dtype), b.astype(dtype))
+    ints, divisors = np.array([-7, 7, -6, 6, 0, -1]), np.array([2, -2, 3, -4, 5, 3])
+    same_as_torch(lambda m, a, b: (m.div(a, b, rounding_mode=mode), a.div(2, rounding_mode=mode),
+                                   m.div(a.int(), b, rounding_mode=mode), m.div(a, 2.5, rounding_mode=mode),
+                                   m.div(-7, b, rounding_mode=mode), a.clone().div_(b, rounding_mode=mode)),
+                  ints, divisors)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.div(m.tensor([1.0]), 2.0, rounding_mode="round"),
+                                  lambda m: m.div(m.tensor([True]), m.tensor([True]), rounding_mode="floor"),
+                                  lambda m: m.div(m.tensor([3]), 0, rounding_mode="trunc")])
+def test_div_refuses_what_torch_refuses(call):
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError, ZeroDivisionError)):
+            call(m)
