@@ -555,13 +555,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
     def __pow__(self, other):
+        self._check_exponent("pow", other)
+        return self._binary(ops.Pow, other)
+
+    def _check_exponent(self, name: str, other) -> None:
+        """What PyTorch refuses of self ** other, where NumPy would compute a value."""
         if isinstance(other, Tensor) and other._data.dtype == np.bool_:  # (a bool number as exponent is fine)
-            self._refuse_bool("pow")
+            self._refuse_bool(name)
         if (isinstance(other, (int, np.integer)) and not isinstance(other, bool) and other < 0
                 and self._data.dtype.kind in "biu"):  # (a tensor of negative exponents is computed, as PyTorch)
-            raise RuntimeError(f"pow: integers to negative integer powers are not allowed (as in PyTorch), got "
+            raise RuntimeError(f"{name}: integers to negative integer powers are not allowed (as in PyTorch), got "
                                f"dtype {self.dtype} ** {other}; use a floating point tensor")
-        return self._binary(ops.Pow, other)
 
     def __rpow__(self, other):
         if isinstance(other, (bool, np.bool_)):
@@ -892,6 +896,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
     def sub_(self, other, alpha: float = 1) -> "Tensor":
+        _refuse_bool_subtraction(self, other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
 
     def mul_(self, other) -> "Tensor":
@@ -940,6 +945,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
 
     def pow_(self, exponent) -> "Tensor":
+        self._check_exponent("pow_", exponent)
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
     def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
@@ -976,7 +982,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self.fill_(0)
 
     def fill_(self, value) -> "Tensor":
-        value = value._data if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):
+            if value.ndim:  # (copy_ writes a tensor elementwise)
+                raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor (as in PyTorch), got a tensor "
+                                   f"of shape {value.shape}")
+            return self.copy_(value)  # which broadcasts it, and sends the gradient back to it, as PyTorch's fill_
         return graph.apply_inplace(ops.Fill, "fill_", self, value=value)
 
     def copy_(self, src) -> "Tensor":

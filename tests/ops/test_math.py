@@ -537,3 +537,12 @@ def test_integer_tensor_to_a_negative_integer_number_is_refused_naming_both():
 def test_div_names_a_bad_rounding_mode():
     with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
         fastgrad.tensor([1.0]).div(2.0, rounding_mode="round")
+
+
+def test_in_place_ops_refuse_bool_subtraction_negative_integer_powers_and_filling_with_a_tensor():
+    with pytest.raises(RuntimeError, match="subtraction .* with a bool tensor is not supported"):
+        fastgrad.tensor([1.0, 2.0]).sub_(True)
+    with pytest.raises(RuntimeError, match=r"pow_: integers to negative integer powers.*int64 \*\* -1"):
+        fastgrad.tensor([2, 3]).pow_(-1)
+    with pytest.raises(RuntimeError, match=r"fill_: the value must be a number or a 0-d tensor.*shape \(2,\)"):
+        fastgrad.zeros(2).fill_(fastgrad.tensor([1.0, 2.0]))

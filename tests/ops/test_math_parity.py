@@ -273,6 +273,27 @@ def test_in_place_sub_with_a_float_alpha_into_an_integer_tensor_raises_as_torch_
         fastgrad.ones(3, dtype=fastgrad.int64).sub_(fastgrad.ones(3, dtype=fastgrad.int64), alpha=0.5)
 
 
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.sub_(True), lambda m, x: x.sub_(m.tensor([True, False, True])), lambda m, x: x.__isub__(False),
+    lambda m, x: x.long().pow_(-1), lambda m, x: x.bool().pow_(m.tensor([True, False, True])),
+    lambda m, x: x.fill_(m.tensor([1.0, 2.0, 3.0])), lambda m, x: x.fill_(m.tensor([[1.0]])),
+])
+def test_in_place_ops_refuse_what_torch_refuses(call):
+    # NumPy would compute each: x - True, 2 ** -1 as 0, a "fill" copying a tensor elementwise
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, TypeError, NotImplementedError)):
+            call(m, m.tensor([1.0, 2.0, 3.0]))
+
+
+def test_fill_with_a_0_d_tensor_sends_it_the_gradient_as_torch(same_as_torch):
+    def fill(m, x, v):
+        y = x * 2
+        return y.fill_(v), y.clone().fill_(v.detach().int())
+
+    same_as_torch(fill, uniform((2, 3), np.float64), np.array(1.5))
+    same_as_torch(fill, uniform((4,), np.float32), np.array(-2.0, dtype=np.float32))
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("bounds", ["min", "max", "both", "crossed"])
 def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
