@@ -927,6 +927,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
+            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
         return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
 
     def sqrt_(self) -> "Tensor":

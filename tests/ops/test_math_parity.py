@@ -302,9 +302,12 @@ def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
     low, high = uniform((4,), dtype, -1.0, 0.0, seed=1), uniform((3, 1), dtype, 0.0, 1.0, seed=2)
     if bounds == "crossed":
         low, high = high.reshape(3, 1) + 0.5, low.reshape(1, 4) + 0.25
-    calls = {"min": (lambda t, lo, hi: t.clamp(min=lo)), "max": (lambda t, lo, hi: t.clamp(max=hi))}
-    call = calls.get(bounds, lambda t, lo, hi: t.clamp(min=lo, max=hi))
+    kwargs = {"min": lambda lo, hi: {"min": lo}, "max": lambda lo, hi: {"max": hi}}.get(
+        bounds, lambda lo, hi: {"min": lo, "max": hi})
+    call = lambda t, lo, hi: t.clamp(**kwargs(lo, hi))
     matches_torch(call, call, x, low, high)
+    in_place = lambda t, lo, hi: (t * 1).clamp_(**kwargs(lo, hi))  # the bounds' gradients too
+    matches_torch(in_place, in_place, x, low, high)
 
 
 def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
