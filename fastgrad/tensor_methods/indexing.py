@@ -169,7 +169,7 @@ class IndexingMethods:
             raise ValueError(f"{name}: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got {reduce!r}")
         if not isinstance(include_self, (bool, np.bool_)):
             raise TypeError(f"{name}: include_self must be a bool, got {type(include_self).__name__} {include_self!r}")
-        if self._data.dtype.kind == "b" and reduce in ("mean", "prod"):
+        if self._data.dtype.kind == "b" and reduce == "mean":  # (prod of bools is their logical and)
             raise TypeError(f"{name}: reduce={reduce!r} is not supported for bool tensors; convert with .long() first")
         return {"dim": one_dim(dim, self.ndim), "index": _index_array(name, index), "reduce": reduce,
                 "include_self": bool(include_self)}

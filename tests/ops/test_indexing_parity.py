@@ -358,6 +358,10 @@ def test_scatter_reduce_ties_zeros_nan_and_integers_match_torch(same_as_torch, r
         same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(index), s, reduce, include_self=include_self),
                       np.array([10, -20, 31, 4]), np.array([-3, 0, 4, 5, 7, -1]))
     same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(0), s, reduce), np.array(2.0), np.array(3.0))
+    if reduce != "mean":  # bools: sum and amax are or, prod and amin and (PyTorch has no bool mean)
+        for include_self in (True, False):
+            same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(index), s, reduce, include_self=include_self),
+                          np.array([True, False, True, False]), np.array([False, True, True, True, False, False]))
 
 
 def test_scatter_with_reduce_matches_torch_values_and_has_no_derivative():
