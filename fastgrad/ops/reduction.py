@@ -110,7 +110,8 @@ class Prod(Op):
     """Product over all elements or one dim. d prod / d x_i is the product of the other elements, taken
     as (product of those before i) * (product of those after i): no division, so the slope is exact
     where x holds zeros, infinities or NaN (prod / x_i would give NaN at a zero, and spread one NaN or
-    inf to every slope)."""
+    inf to every slope). PyTorch computes the same where the input holds a zero; without one it divides, so
+    beside a NaN or inf its slopes are NaN where these are the finite products."""
 
     def forward(ctx, K, x, axis=None, keepdims=False):
         ctx.saved = (x, axis, keepdims)
