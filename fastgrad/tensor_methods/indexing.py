@@ -2,6 +2,7 @@
 index_*, masks, sorting, unique and unique_consecutive, triangles, flips, rot90 and roll."""
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,8 +28,11 @@ class IndexingMethods:
         arrays, where NumPy counts the int among the arrays, which moves the indexed dims to the front when
         a slice stands between them (x[0, :, idx]). So a key with both is split: `selection` (the ints) is
         applied first, then `np_key` (the rest); without arrays or ints, selection is None."""
-        parts = [_key_part(part) for part in (key if isinstance(key, tuple) else (key,))]
+        parts = [_key_part(part) for part in (key if isinstance(key, tuple) or _list_as_tuple(key) else (key,))]
         consumes = sum(0 if p is None or p is Ellipsis else p.ndim if _is_bool_index(p) else 1 for p in parts)
+        if self.ndim == consumes and any(map(_is_index_array, parts)):
+            # an Ellipsis of no dims does not part index arrays in PyTorch, as it would in NumPy (x[:, i, ..., j])
+            parts = [p for p in parts if p is not Ellipsis]
         advanced, dim = False, 0
         for part in parts:
             if part is Ellipsis:
@@ -537,6 +541,17 @@ def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
     if index.size and (index.max() >= size or index.min() < -size):
         bad = index.max() if index.max() >= size else index.min()
         raise IndexError(f"index {int(bad)} is out of range for dimension {dim} with size {size}")
+
+
+def _list_as_tuple(key) -> bool:
+    """Whether PyTorch reads a list key as a tuple of indices (x[[rows, cols]] as x[rows, cols]), as old NumPy
+    did: a short list holding a sequence, tensor, slice, None or Ellipsis. Deprecated there, so warned here too."""
+    if not (isinstance(key, list) and len(key) < 32 and any(
+            isinstance(p, (list, tuple, np.ndarray, graph.Tensor, slice)) or p is None or p is Ellipsis for p in key)):
+        return False
+    warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated (as in PyTorch); use "
+                  "x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=4)
+    return True
 
 
 def _key_part(part):

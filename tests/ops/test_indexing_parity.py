@@ -475,6 +475,10 @@ MIXED_KEYS = [
     lambda m: ([], 0),
     lambda m: (True, 1, 1),
     lambda m: (m.tensor(1), m.tensor([0, 2, 2])),
+    lambda m: (slice(None), m.tensor([2, 0]), Ellipsis, m.tensor([3, 3])),  # an Ellipsis of no dims parts nothing
+    lambda m: (None, m.tensor([1, 0]), Ellipsis, m.tensor([0, 2]), m.tensor([3, 1])),
+    lambda m: (m.tensor([1, 0]), Ellipsis, m.tensor([3, 1])),
+    lambda m: (m.tensor([1, 0]), None, m.tensor([2, 1])),
 ]
 
 
@@ -519,3 +523,26 @@ def test_index_put_refuses_values_of_another_dtype_as_torch(values, accumulate):
     for m in (torch, fastgrad):
         with pytest.raises((RuntimeError, TypeError)):
             m.zeros(3, dtype=m.float64).index_put_((m.tensor([0, 1]),), values(m), accumulate=accumulate)
+
+
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")
+@pytest.mark.parametrize("key", [
+    lambda m: [[0, 1], [2, 0]], lambda m: [m.tensor([1, 1]), m.tensor([0, 2])], lambda m: [0, slice(1, None)],
+    lambda m: [None, 1], lambda m: [[1, 0]], lambda m: [1, 0], lambda m: [[True, False]], lambda m: [0] * 40,
+    lambda m: [Ellipsis, [3, 0]],
+])
+def test_a_list_key_holding_sequences_indexes_as_a_tuple_as_in_torch(same_as_torch, key):
+    x = distinct((2, 3, 4), 0)
+    same_as_torch(lambda m, x: x[key(m)], x)
+
+    def assign(m, x):
+        y = x * 1
+        y[key(m)] = 0.5
+        return y
+
+    same_as_torch(assign, x)
+
+
+def test_a_list_key_read_as_a_tuple_warns_as_torch():
+    with pytest.warns(UserWarning, match="non-tuple sequence for multidimensional indexing is deprecated"):
+        fastgrad.zeros(2, 3)[[[0, 1], [2, 0]]]
