@@ -557,12 +557,14 @@ def _list_as_tuple(key) -> bool:
 def _key_part(part):
     """One part of an index key, with tensors, lists and bools as NumPy arrays. A copy of an index array,
     whoever made it: backward reuses the key after the caller may change it. A bool indexes as a 0-d mask
-    (adding a dim of length 1 or 0), and an empty list as an empty integer index, as in PyTorch."""
+    (adding a dim of length 1 or 0), and an empty list (or list of empty lists) as an empty integer index, as in
+    PyTorch."""
     if isinstance(part, graph.Tensor):
         return part._data.copy()
-    if isinstance(part, list) and not part:
-        return np.zeros(0, dtype=np.int64)
-    if isinstance(part, (list, np.ndarray, bool, np.bool_)):
+    if isinstance(part, list):
+        array = np.array(part)
+        return array.astype(np.int64) if array.size == 0 else array  # (NumPy makes empty lists float)
+    if isinstance(part, (np.ndarray, bool, np.bool_)):
         return np.array(part)
     return part
 

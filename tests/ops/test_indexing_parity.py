@@ -529,7 +529,7 @@ def test_index_put_refuses_values_of_another_dtype_as_torch(values, accumulate):
 @pytest.mark.parametrize("key", [
     lambda m: [[0, 1], [2, 0]], lambda m: [m.tensor([1, 1]), m.tensor([0, 2])], lambda m: [0, slice(1, None)],
     lambda m: [None, 1], lambda m: [[1, 0]], lambda m: [1, 0], lambda m: [[True, False]], lambda m: [0] * 40,
-    lambda m: [Ellipsis, [3, 0]],
+    lambda m: [Ellipsis, [3, 0]], lambda m: ([[], []],), lambda m: ([], [[]]),
 ])
 def test_a_list_key_holding_sequences_indexes_as_a_tuple_as_in_torch(same_as_torch, key):
     x = distinct((2, 3, 4), 0)
