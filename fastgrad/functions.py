@@ -816,14 +816,32 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
             raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")
         sequence = np.take_along_axis(sequence, sorter._data, axis=-1)
     if sequence.ndim == 1:
-        out = np.searchsorted(sequence, values, side=side)
+        out = _bisect(sequence.reshape(1, -1), values.reshape(1, -1), side).reshape(values.shape)
     else:
         if values.ndim != sequence.ndim or values.shape[:-1] != sequence.shape[:-1]:
             raise ValueError(f"searchsorted: input of shape {values.shape} must match sorted_sequence of shape "
                              f"{sequence.shape} in all but the last dim")
-        rows, values_2d = sequence.reshape(-1, sequence.shape[-1]), values.reshape(-1, values.shape[-1])
-        out = np.stack([np.searchsorted(r, v, side=side) for r, v in zip(rows, values_2d)]).reshape(values.shape)
-    return Tensor._wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64), False, None)
+        count = int(np.prod(sequence.shape[:-1]))  # (not -1 in reshape: a row may be empty)
+        rows, row_values = sequence.reshape(count, sequence.shape[-1]), values.reshape(count, values.shape[-1])
+        out = _bisect(rows, row_values, side).reshape(values.shape)
+    return Tensor._wrap(out.astype(np.int32 if out_int32 else np.int64), False, None)
+
+
+def _bisect(rows: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
+    """PyTorch's binary search, step for step, in each row of `rows` (R, n) for that row of `values` (R, m): the
+    first index whose element is >= the value (> on the right side). NumPy's searchsorted agrees wherever no NaN
+    takes part; PyTorch's comparisons with NaN are false, so a NaN value lands at the end, and a NaN in the
+    sequence counts as smaller than whatever it is compared with."""
+    start, end = np.zeros(values.shape, dtype=np.int64), np.full(values.shape, rows.shape[1], dtype=np.int64)
+    searching = start < end
+    while searching.any():
+        middle = (start + end) // 2
+        middle_values = np.take_along_axis(rows, np.where(searching, middle, 0), axis=1)
+        below = ~(middle_values > values) if side == "right" else ~(middle_values >= values)
+        start = np.where(searching & below, middle + 1, start)
+        end = np.where(searching & ~below, middle, end)
+        searching = start < end
+    return start
 
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:

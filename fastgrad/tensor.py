@@ -571,9 +571,21 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
     def __pow__(self, other):
+        self._check_exponent("pow", other)
         return self._binary(ops.Pow, other)
 
+    def _check_exponent(self, name: str, other) -> None:
+        """What PyTorch refuses of self ** other, where NumPy would compute a value."""
+        if isinstance(other, Tensor) and other._data.dtype == np.bool_:  # (a bool number as exponent is fine)
+            self._refuse_bool(name)
+        if (isinstance(other, (int, np.integer)) and not isinstance(other, bool) and other < 0
+                and self._data.dtype.kind in "biu"):  # (a tensor of negative exponents is computed, as PyTorch)
+            raise RuntimeError(f"{name}: integers to negative integer powers are not allowed (as in PyTorch), got "
+                               f"dtype {self.dtype} ** {other}; use a floating point tensor")
+
     def __rpow__(self, other):
+        if isinstance(other, (bool, np.bool_)):
+            self._refuse_bool("pow")
         return self._binary(ops.Pow, other, reflected=True)
 
     def __matmul__(self, other):
@@ -608,10 +620,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
-        other = self._operand(other)
-        if self._data.dtype.kind == other._data.dtype.kind == "b":
-            raise TypeError(f"div: rounding_mode={rounding_mode!r} is not defined for two bool tensors (as in PyTorch)")
-        return self._binary(ops.RoundedDivide, other, mode=rounding_mode)
+        return self._integer_division(ops.RoundedDivide, "div", other, reflected=False, mode=rounding_mode)
 
     def positive(self) -> "Tensor":
         """self itself, as torch.positive (which refuses bool tensors)."""
@@ -634,16 +643,23 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._binary(ops.Minimum, other)
 
     def floor_divide(self, other) -> "Tensor":
-        return self._binary(ops.FloorDivide, other)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
 
     def __rfloordiv__(self, other) -> "Tensor":
-        return self._binary(ops.FloorDivide, other, reflected=True)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=True)
 
     def remainder(self, other) -> "Tensor":
-        return self._binary(ops.Remainder, other)
+        return self._integer_division(ops.Remainder, "remainder", other, reflected=False)
 
     def __rmod__(self, other) -> "Tensor":
-        return self._binary(ops.Remainder, other, reflected=True)
+        return self._integer_division(ops.Remainder, "remainder", other, reflected=True)
+
+    def _integer_division(self, op, name: str, other, reflected: bool, **attrs) -> "Tensor":
+        """floor_divide, remainder and rounded div; between two bools PyTorch has no kernel (NumPy would give
+        int8)."""
+        if isinstance(other, (bool, np.bool_)) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            self._refuse_bool(name)
+        return self._binary(op, other, reflected, **attrs)
 
     __floordiv__ = floor_divide
     __mod__ = remainder
@@ -911,6 +927,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._data.dtype.kind != "f":
             raise TypeError(f"{name}() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
 
+    def _refuse_bool(self, name: str) -> None:
+        """For the ops PyTorch has no bool kernel for (a NumPy bool result would be a number PyTorch never gives)."""
+        if self._data.dtype.kind == "b":
+            raise TypeError(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
+
     # -- in place ------------------------------------------------------------------------------------
     # Arithmetic and activations in place follow autograd's rules (fastgrad.autograd.graph.apply_inplace):
     # recorded when grad mode is on, refused on a leaf that requires grad. Under no_grad they are the
@@ -968,6 +989,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
     def sub_(self, other, alpha: float = 1) -> "Tensor":
+        _refuse_bool_subtraction(self, other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
 
     def mul_(self, other) -> "Tensor":
@@ -1003,6 +1025,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
+            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
         return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
 
     def sqrt_(self) -> "Tensor":
@@ -1027,6 +1051,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     sgn_ = sign_  # (sgn differs from sign only for complex numbers)
 
     def pow_(self, exponent) -> "Tensor":
+        self._check_exponent("pow_", exponent)
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
     __ipow__ = pow_
@@ -1069,7 +1094,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self.fill_(0)
 
     def fill_(self, value) -> "Tensor":
-        value = value._data if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):
+            if value.ndim:  # (copy_ writes a tensor elementwise)
+                raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor (as in PyTorch), got a tensor "
+                                   f"of shape {value.shape}")
+            return self.copy_(value)  # which broadcasts it, and sends the gradient back to it, as PyTorch's fill_
         return graph.apply_inplace(ops.Fill, "fill_", self, value=value)
 
     def copy_(self, src) -> "Tensor":

@@ -45,24 +45,30 @@ class CopyFrom(Op):
 
 
 class IndexPut(Op):
-    """x[key] = values (or += with `accumulate`, repeated indices adding up). The gradient reaches the
-    old x where it was not overwritten, and the values through the positions they were written to."""
+    """x[key] = values (or += with `accumulate`, repeated indices adding up), in the part of x that the
+    basic key `selection` picks (all of x when None; see Tensor._index_key). The gradient reaches the old x
+    where it was not overwritten, and the values through the positions they were written to."""
 
     saves_inputs = False
 
-    def forward(ctx, K, x, values, key, accumulate):
-        ctx.saved = (key, accumulate)
+    def forward(ctx, K, x, values, key, accumulate, selection=None):
+        ctx.saved = (key, accumulate, selection)
         out = x.copy()
         if accumulate:
-            np.add.at(out, key, values)
+            np.add.at(_region(out, selection), key, values)
         else:
-            out[key] = values
+            _region(out, selection)[key] = values
         return out
 
     def backward(ctx, K, g):
-        key, accumulate = ctx.saved
+        key, accumulate, selection = ctx.saved
         g_x = g
         if not accumulate:
             g_x = g.copy()
-            g_x[key] = 0
-        return g_x, g[key]
+            _region(g_x, selection)[key] = 0
+        return g_x, _region(g, selection)[key]
+
+
+def _region(array: np.ndarray, selection) -> np.ndarray:
+    """The view of array that a basic key picks (array itself for None), for writing through."""
+    return array if selection is None else array[selection]

@@ -86,7 +86,12 @@ class Pow(Op):
 
     def forward(ctx, K, a, b):
         # bool ** bool stays bool (NumPy's power gives int8): a ** b is 0 only for 0 ** 1
-        out = np.logical_or(a, ~b) if a.dtype == b.dtype == np.bool_ else K.power(a, b)
+        if a.dtype == b.dtype == np.bool_:
+            out = np.logical_or(a, ~b)
+        elif b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
+            out = _integer_power(K, a, b)
+        else:
+            out = K.power(a, b)
         ctx.saved = (a, b, out)
         return out
 
@@ -112,8 +117,19 @@ class Pow(Op):
         return g_a, g_b
 
 
+def _integer_power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer a ** b where some b < 0, which NumPy refuses, as PyTorch computes it: 1 / a^|b| truncated, so
+    1 for a == 1, +-1 for a == -1 (by the parity of b) and 0 for any other a (0 included)."""
+    negative = b < 0
+    out = K.power(a, np.where(negative, 0, b).astype(b.dtype))
+    unit_power = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2 != 0), 0))
+    return np.where(negative, unit_power, out).astype(out.dtype, copy=False)
+
+
 class Maximum(Op):
-    """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses)."""
+    """Elementwise max; at ties the gradient is split evenly (the subgradient PyTorch uses). Each operand's
+    share is 1 unless the other wins (1/2 at a tie), so where a NaN makes the two incomparable both get the
+    whole gradient, as in PyTorch."""
 
     kernel, a_wins = "maximum", staticmethod(np.greater)
 
@@ -122,19 +138,23 @@ class Maximum(Op):
         return getattr(K, ctx.op.kernel)(a, b)
 
     def backward(ctx, K, g):
-        a, b = ctx.saved
-        share_a = (ctx.op.a_wins(a, b) + 0.5 * (a == b)).astype(g.dtype)
-        return K.multiply(g, share_a), K.multiply(g, 1 - share_a)
+        share_a, share_b = _shares(ctx.op, *ctx.saved, g.dtype)
+        return K.multiply(g, share_a), K.multiply(g, share_b)
 
     def backward_graph(ctx, g, out):
-        a, b = ctx.inputs
-        share_a = (ctx.op.a_wins(a._data, b._data) + 0.5 * (a._data == b._data)).astype(g._data.dtype)
-        return g * constant(share_a), g * constant(1 - share_a)
+        share_a, share_b = _shares(ctx.op, *ctx.saved, g._data.dtype)
+        return g * constant(share_a), g * constant(share_b)
 
 
 class Minimum(Maximum):
     kernel, a_wins = "minimum", staticmethod(np.less)
     backward_graph = Maximum.backward_graph  # the same formula, with a_wins = less
+
+
+def _shares(op, a: np.ndarray, b: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Each operand's share of maximum's (minimum's) gradient: 1 unless the other wins, 1/2 at a tie."""
+    tie = 0.5 * (a == b)
+    return (1 - op.a_wins(b, a) - tie).astype(dtype), (1 - op.a_wins(a, b) - tie).astype(dtype)
 
 
 class Where(Op):

@@ -147,26 +147,37 @@ def _kept(reduced: np.ndarray, ndim: int, axis, keepdims: bool) -> np.ndarray:
 
 
 class Prod(Op):
-    """Product over all elements or one dim. d prod / d x_i is the product of the other elements:
-    prod / x_i when no element is 0; with exactly one 0 only that element has a nonzero slope (the
-    product of the rest); with two or more every slope is 0. Division alone would give NaN at zeros."""
-
-    saves_output = True
+    """Product over all elements or one dim. d prod / d x_i is the product of the other elements, taken
+    as (product of those before i) * (product of those after i): no division, so the slope is exact
+    where x holds zeros, infinities or NaN (prod / x_i would give NaN at a zero, and spread one NaN or
+    inf to every slope). PyTorch computes the same where the input holds a zero; without one it divides, so
+    beside a NaN or inf its slopes are NaN where these are the finite products."""
 
     def forward(ctx, K, x, axis=None, keepdims=False):
-        out = _in_dtype_of(K.prod(x, axis, keepdims), x)
-        ctx.saved = (x, out, axis, keepdims)
-        return out
+        ctx.saved = (x, axis, keepdims)
+        return _in_dtype_of(K.prod(x, axis, keepdims), x)
 
     def backward(ctx, K, g):
-        x, out, axis, keepdims = ctx.saved
-        is_zero = x == 0
-        zeros = _kept(np.add.reduce(is_zero, axis=axis, keepdims=keepdims), x.ndim, axis, keepdims)
-        product_of_rest = K.prod(np.where(is_zero, x.dtype.type(1), x), axis, True)  # of the non-zeros
-        with np.errstate(divide="ignore", invalid="ignore"):
-            without_zeros = K.divide(_kept(out, x.ndim, axis, keepdims), x)
-        slope = np.where(zeros == 0, without_zeros, np.where(is_zero & (zeros == 1), product_of_rest, 0))
-        return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
+        x, axis, keepdims = ctx.saved
+        if axis is None:
+            others = _products_of_the_others(K, x.reshape(-1), 0).reshape(x.shape)
+        else:
+            (others_axis,) = axis
+            others = _products_of_the_others(K, x, others_axis)
+        return (K.multiply(_kept(g, x.ndim, axis, keepdims), others.astype(g.dtype, copy=False)),)
+
+
+def _products_of_the_others(K, x: np.ndarray, axis: int) -> np.ndarray:
+    """prod_{j != i} x_j along `axis` at every i, as the running product before i times the one after i."""
+    length = x.shape[axis]
+    if length == 0:
+        return x.copy()
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+
+    def before(values: np.ndarray) -> np.ndarray:  # exclusive running products: 1, x_0, x_0 x_1, ...
+        return np.concatenate([ones, np.take(K.cumprod(values, axis), range(length - 1), axis=axis)], axis=axis)
+
+    return K.multiply(before(x), np.flip(before(np.flip(x, axis)), axis))
 
 
 def _reversed_cumsum(K, g: np.ndarray, axis: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 index_*, masks, sorting, unique and unique_consecutive, triangles, flips, rot90 and roll."""
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,19 +23,18 @@ class IndexingMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
     def _index_key(self, key):
-        """Turn a user key into a NumPy key, range-checking integer index arrays per dimension."""
-        parts = key if isinstance(key, tuple) else (key,)
-        converted, advanced = [], False
-        consumes = sum(0 if p is None or p is Ellipsis else
-                       (np.asarray(p._data if isinstance(p, graph.Tensor) else p).ndim
-                        if _is_bool_index(p) else 1) for p in parts)
-        dim = 0
+        """Turn a user key into NumPy keys, range-checking integer index arrays per dimension: (selection,
+        np_key, advanced). PyTorch selects with an int (or a 0-d integer tensor) before it indexes with
+        arrays, where NumPy counts the int among the arrays, which moves the indexed dims to the front when
+        a slice stands between them (x[0, :, idx]). So a key with both is split: `selection` (the ints) is
+        applied first, then `np_key` (the rest); without arrays or ints, selection is None."""
+        parts = [_key_part(part) for part in (key if isinstance(key, tuple) or _list_as_tuple(key) else (key,))]
+        consumes = sum(0 if p is None or p is Ellipsis else p.ndim if _is_bool_index(p) else 1 for p in parts)
+        if self.ndim == consumes and any(map(_is_index_array, parts)):
+            # an Ellipsis of no dims does not part index arrays in PyTorch, as it would in NumPy (x[:, i, ..., j])
+            parts = [p for p in parts if p is not Ellipsis]
+        advanced, dim = False, 0
         for part in parts:
-            # A copy of an index array, whoever made it: backward reuses the key after the caller may change it.
-            if isinstance(part, graph.Tensor):
-                part = part._data.copy()
-            elif isinstance(part, (list, np.ndarray)):
-                part = np.array(part)
             if part is Ellipsis:
                 dim += self.ndim - consumes
             elif part is None:
@@ -61,24 +61,36 @@ class IndexingMethods:
                     raise ValueError(f"slice step must be positive (as in PyTorch; use flip() to reverse), got "
                                      f"{part.step}")
                 dim += 1
-            converted.append(part)
-        return tuple(converted), advanced
+        if not (any(map(_is_selector, parts)) and any(map(_is_index_array, parts))):
+            return None, tuple(parts), advanced
+        selection = []
+        for part in parts:
+            if _is_selector(part):
+                selection.append(int(part))
+            elif part is Ellipsis:
+                selection.append(Ellipsis)
+            elif part is not None:  # the dims this part indexes are kept whole
+                selection.extend([slice(None)] * (part.ndim if _is_bool_index(part) else 1))
+        return tuple(selection), tuple(p for p in parts if not _is_selector(p)), True
 
     def __getitem__(self, key) -> "Tensor":
-        np_key, advanced = self._index_key(key)
-        return apply(ops.GetItem, self, key=np_key, advanced=advanced)
+        selection, np_key, advanced = self._index_key(key)
+        x = self if selection is None else apply(ops.GetItem, self, key=selection, advanced=False)
+        return apply(ops.GetItem, x, key=np_key, advanced=advanced)
 
     def __setitem__(self, key, value) -> None:
         """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad."""
-        np_key, _ = self._index_key(key)
-        self._put(np_key, value, accumulate=False, name="__setitem__")
+        self._put(*self._index_key(key)[:2], value, accumulate=False, name="__setitem__")
 
     def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
         """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
         if not isinstance(indices, (tuple, list)):
             raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
-        np_key, _ = self._index_key(tuple(indices))
-        return self._put(np_key, values, accumulate, "index_put_")
+        if not isinstance(values, graph.Tensor):
+            raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
+        if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
+            raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
+        return self._put(*self._index_key(tuple(indices))[:2], values, accumulate, "index_put_")
 
     def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
         """index_put_ on a copy of self."""
@@ -103,21 +115,23 @@ class IndexingMethods:
 
         return where(condition, self, other)
 
-    def _put(self, np_key, value, accumulate: bool, name: str) -> "Tensor":
+    def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)
         if not isinstance(value, graph.Tensor):
             value = graph.Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
+            target = self._data if selection is None else self._data[selection]  # basic indexing: a view
             if accumulate:
-                np.add.at(self._data, np_key, value._data)
+                np.add.at(target, np_key, value._data)
             else:
-                self._data[np_key] = value._data
+                target[np_key] = value._data
             self._counter.value += 1
             return self
         if value._data.dtype != self._data.dtype:
             value = value.to(self._data.dtype)
-        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate)
+        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate,
+                                   selection=selection)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -178,7 +192,7 @@ class IndexingMethods:
             raise ValueError(f"{name}: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got {reduce!r}")
         if not isinstance(include_self, (bool, np.bool_)):
             raise TypeError(f"{name}: include_self must be a bool, got {type(include_self).__name__} {include_self!r}")
-        if self._data.dtype.kind == "b" and reduce in ("mean", "prod"):
+        if self._data.dtype.kind == "b" and reduce == "mean":  # (prod of bools is their logical and)
             raise TypeError(f"{name}: reduce={reduce!r} is not supported for bool tensors; convert with .long() first")
         return {"dim": one_dim(dim, self.ndim), "index": _index_array(name, index), "reduce": reduce,
                 "include_self": bool(include_self)}
@@ -415,7 +429,7 @@ class IndexingMethods:
                 raise RuntimeError(f"unique_consecutive: shape {self.shape} has 0-sized dims besides dim {dim}, so "
                                    "there are no slices to compare (PyTorch refuses it too)")
             moved = np.moveaxis(self._data, axis, 0)
-            lines = moved.reshape(moved.shape[0], -1)
+            lines = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))  # (-1 fails when there are none)
         starts = np.ones(len(lines), dtype=bool)
         starts[1:] = np.any(lines[1:] != lines[:-1], axis=1)
         first = np.flatnonzero(starts)
@@ -456,8 +470,7 @@ class IndexingMethods:
         also satisfies sorted=False. NaN counts as the largest value."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
-        if self._data.dtype.kind == "b":
-            raise TypeError("topk: bool tensors are not supported; convert with .long() first")
+        self._refuse_bool("topk")
         axis = one_dim(dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
@@ -547,6 +560,43 @@ def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:
     if index.size and (index.max() >= size or index.min() < -size):
         bad = index.max() if index.max() >= size else index.min()
         raise IndexError(f"index {int(bad)} is out of range for dimension {dim} with size {size}")
+
+
+def _list_as_tuple(key) -> bool:
+    """Whether PyTorch reads a list key as a tuple of indices (x[[rows, cols]] as x[rows, cols]), as old NumPy
+    did: a short list holding a sequence, tensor, slice, None or Ellipsis. Deprecated there, so warned here too."""
+    if not (isinstance(key, list) and len(key) < 32 and any(
+            isinstance(p, (list, tuple, np.ndarray, graph.Tensor, slice)) or p is None or p is Ellipsis for p in key)):
+        return False
+    warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated (as in PyTorch); use "
+                  "x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=4)
+    return True
+
+
+def _key_part(part):
+    """One part of an index key, with tensors, lists and bools as NumPy arrays. A copy of an index array,
+    whoever made it: backward reuses the key after the caller may change it. A bool indexes as a 0-d mask
+    (adding a dim of length 1 or 0), and an empty list (or list of empty lists) as an empty integer index, as in
+    PyTorch."""
+    if isinstance(part, graph.Tensor):
+        return part._data.copy()
+    if isinstance(part, list):
+        array = np.array(part)
+        return array.astype(np.int64) if array.size == 0 else array  # (NumPy makes empty lists float)
+    if isinstance(part, (np.ndarray, bool, np.bool_)):
+        return np.array(part)
+    return part
+
+
+def _is_selector(part) -> bool:
+    """An index part that PyTorch applies as a select: an int, or a 0-d integer array."""
+    return isinstance(part, (int, np.integer)) or (isinstance(part, np.ndarray) and part.ndim == 0
+                                                    and part.dtype.kind in "iu")
+
+
+def _is_index_array(part) -> bool:
+    """An index part that PyTorch applies as advanced indexing: an integer array of at least one dim, or a mask."""
+    return isinstance(part, np.ndarray) and (part.ndim > 0 or part.dtype.kind == "b")
 
 
 def _is_bool_index(part) -> bool:

@@ -29,6 +29,7 @@ class MathMethods:
         return apply(ops.Sqrt, self._floating())
 
     def abs(self):
+        self._refuse_bool("abs")
         return apply(ops.Abs, self)
 
     absolute = abs

@@ -105,8 +105,7 @@ class ReductionMethods:
     def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
         """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
         the flattened tensor when dim is None."""
-        if self._data.dtype.kind == "b":
-            raise TypeError(f"{name}: bool tensors are not supported; convert with .long() first")
+        self._refuse_bool(name)
         if dim is not None:
             return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
         if self._data.size == 0:
@@ -283,6 +282,7 @@ class ReductionMethods:
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
         element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
         equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
+        self._refuse_bool("median")
         if dim is None:
             if self.numel() == 0:
                 raise ValueError("median: the median of an empty tensor is undefined")
@@ -292,6 +292,7 @@ class ReductionMethods:
     def nanmedian(self, dim=None, keepdim: bool = False):
         """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
         0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
+        self._refuse_bool("nanmedian")
         if dim is None:
             if self.numel() == 0:
                 raise ValueError("nanmedian: the median of an empty tensor is undefined")
@@ -322,8 +323,7 @@ class ReductionMethods:
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest;
         the gradient goes to the element indexed."""
-        if self._data.dtype.kind == "b":
-            raise TypeError("kthvalue: bool tensors are not supported (as in PyTorch); convert with .long() first")
+        self._refuse_bool("kthvalue")
         k = int_arg(k, "kthvalue: k")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = one_dim(dim, self.ndim)
@@ -463,15 +463,18 @@ class ReductionMethods:
         return levels, single
 
     def count_nonzero(self, dim=None) -> "Tensor":
-        """The number of non-zero elements (over `dim`, an int or a tuple), int64; outside the graph."""
-        axis = None if dim is None else normalize_dims(dim, self.ndim)
+        """The number of non-zero elements (over `dim`, an int or a tuple; every dim when empty, as PyTorch),
+        int64; outside the graph."""
+        axis = _reduced_axes(dim, self.ndim)
         return graph.Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64), False, None)
 
-    # all/any give bool tensors outside the graph.
     def all(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.all(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
-                            False, None)
+        return self._logical_reduction(np.all, dim, keepdim)
 
     def any(self, dim=None, keepdim: bool = False) -> "Tensor":
-        return graph.Tensor._wrap(np.asarray(np.any(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim)),
-                            False, None)
+        return self._logical_reduction(np.any, dim, keepdim)
+
+    def _logical_reduction(self, reduce, dim, keepdim: bool) -> "Tensor":
+        """all/any: bool tensors outside the graph; uint8 for a uint8 input, as PyTorch keeps it."""
+        out = np.asarray(reduce(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim))
+        return graph.Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out, False, None)

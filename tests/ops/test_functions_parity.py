@@ -159,6 +159,22 @@ def test_argwhere_take_and_searchsorted_match_torch(same):
     same(lambda m, s, v: m.searchsorted(s, v, sorter=m.argsort(s)), unsorted, np.array([2.0, 4.0]), grad=False)
 
 
+def test_searchsorted_and_bucketize_place_nan_and_search_empty_rows_as_torch(same):
+    # PyTorch's comparisons with NaN are false: a NaN value goes to the end, a NaN in the sequence compares low
+    nan = np.nan
+    values = np.array([nan, -1.0, 0.5, 1.0, 2.5, nan])
+    for seq in ([-1.0, 0.0, 1.0, 2.0], [-1.0, nan], [nan, 0.0, 1.0], [0.0, 1.0, nan, nan], [nan], []):
+        for right in (False, True):
+            same(lambda m, s, v: (m.searchsorted(s, v, right=right), m.bucketize(v, s, right=right)),
+                 np.array(seq), values, grad=False)
+    rows = np.array([[-1.0, nan, nan], [-1.5, -0.5, 1.0]], dtype=np.float32)
+    same(lambda m, s, v: m.searchsorted(s, v, side="right"), rows, np.array([[0.5, nan], [nan, -1.5]], np.float32),
+         grad=False)
+    same(lambda m, s, v: m.searchsorted(s, v), np.zeros((0, 2, 0), np.int64), np.zeros((0, 2, 2), np.int64),
+         grad=False)
+    same(lambda m, s, v: m.searchsorted(s, v, out_int32=True), np.zeros((2, 0)), np.ones((2, 3)), grad=False)
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_cross_dist_and_cdist_match_torch(same, dtype):
     a, b = uniform((4, 3), dtype), uniform((4, 3), dtype, seed=1)

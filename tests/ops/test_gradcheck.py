@@ -34,6 +34,15 @@ def test_broadcasting_binary_ops(backend_name, binary, shapes, seed):
     check(backend_name, binary, a, b)
 
 
+@pytest.mark.parametrize("backend_name", ALL_BACKENDS)
+@pytest.mark.parametrize("rounding_mode", ["floor", "trunc"])
+@SETTINGS
+@given(shapes=pairs, seed=st.integers(0, 2**16))
+def test_rounded_division_has_a_zero_gradient(backend_name, rounding_mode, shapes, seed):
+    a, b = leaf(shapes.input_shapes[0], seed), leaf(shapes.input_shapes[1], seed + 1)
+    check(backend_name, lambda a, b: a.div(b * b + 0.5, rounding_mode=rounding_mode) + a, a, b)
+
+
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @pytest.mark.parametrize("unary,kink", [
     (lambda x: -x, None), (lambda x: x.exp(), None), (lambda x: (x * x + 0.1).log(), None),
@@ -70,6 +79,8 @@ def test_reductions(backend_name, shape, seed, keepdim, data):
     check(backend_name, lambda x: x.max(), x)
     check(backend_name, lambda x: x.amax(dim, keepdim), x)
     check(backend_name, lambda x: x.amin((0, dim), keepdim) if dim % len(shape) else x.amin(), x)
+    check(backend_name, lambda x: x.prod(dim, keepdim), x)
+    check(backend_name, lambda x: x.prod(), x)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -573,3 +573,11 @@ def test_isin_and_bucketize():
 def test_scatter_reduce_and_helpers_refuse_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call(fastgrad.tensor([1.0, 2.0, 3.0]), fastgrad.tensor([0, 1, 0]))
+
+
+def test_index_put_refuses_values_that_are_not_a_tensor_of_the_destination_dtype():
+    x, index = fastgrad.zeros(3, dtype=fastgrad.float64), (fastgrad.tensor([0, 1]),)
+    with pytest.raises(RuntimeError, match="index_put_: values must have the destination's dtype float64, got float32"):
+        x.index_put_(index, fastgrad.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="index_put_: values must be a Tensor, got float"):
+        fastgrad.index_put(x, index, 2.0)

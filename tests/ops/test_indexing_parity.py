@@ -358,6 +358,10 @@ def test_scatter_reduce_ties_zeros_nan_and_integers_match_torch(same_as_torch, r
         same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(index), s, reduce, include_self=include_self),
                       np.array([10, -20, 31, 4]), np.array([-3, 0, 4, 5, 7, -1]))
     same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(0), s, reduce), np.array(2.0), np.array(3.0))
+    if reduce != "mean":  # bools: sum and amax are or, prod and amin and (PyTorch has no bool mean)
+        for include_self in (True, False):
+            same_as_torch(lambda m, x, s: x.scatter_reduce(0, m.tensor(index), s, reduce, include_self=include_self),
+                          np.array([True, False, True, False]), np.array([False, True, True, True, False, False]))
 
 
 def test_scatter_with_reduce_matches_torch_values_and_has_no_derivative():
@@ -456,3 +460,89 @@ def test_what_torch_refuses_is_refused(call):
     for lib in (torch, fastgrad):
         with pytest.raises((RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)):
             call(lib)
+
+
+# PyTorch selects with ints (and 0-d integer tensors) before it indexes with arrays: the indexed dims stay in
+# place where NumPy, which counts the int among the arrays, would move them to the front
+MIXED_KEYS = [
+    lambda m: (0, None, slice(None), m.tensor([2, 0, 2])),
+    lambda m: (m.tensor(1), None, slice(None), m.tensor([2, 0, 2])),
+    lambda m: (0, Ellipsis, m.tensor([[1, 0], [3, 3]])),
+    lambda m: (-1, slice(1, None), m.tensor([True, False, True, True])),
+    lambda m: (m.tensor([1, 0, 1]), slice(None), -2),
+    lambda m: (True, 0, slice(None), m.tensor([3, 1])),
+    lambda m: (slice(None), 1, m.tensor([0, 0])),
+    lambda m: ([], 0),
+    lambda m: (True, 1, 1),
+    lambda m: (m.tensor(1), m.tensor([0, 2, 2])),
+    lambda m: (slice(None), m.tensor([2, 0]), Ellipsis, m.tensor([3, 3])),  # an Ellipsis of no dims parts nothing
+    lambda m: (None, m.tensor([1, 0]), Ellipsis, m.tensor([0, 2]), m.tensor([3, 1])),
+    lambda m: (m.tensor([1, 0]), Ellipsis, m.tensor([3, 1])),
+    lambda m: (m.tensor([1, 0]), None, m.tensor([2, 1])),
+]
+
+
+@pytest.mark.parametrize("key", MIXED_KEYS)
+def test_keys_mixing_ints_and_index_arrays_read_and_write_as_torch(same_as_torch, key):
+    x = distinct((2, 3, 4), 0)
+    same_as_torch(lambda m, x: x[key(m)], x)
+    shape = tuple(torch.tensor(x)[key(torch)].shape)
+
+    def assign(m, x, v, accumulate):
+        y = x * 1
+        if accumulate and all(isinstance(p, m.Tensor) for p in key(m)):  # index_put_ takes index tensors only
+            return y.index_put_(key(m), v, accumulate=True)
+        y[key(m)] = v
+        return y
+
+    for accumulate in (False, True):
+        same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape, 1))
+        same_as_torch(lambda m, x, v: assign(m, x, v, accumulate), x, distinct(shape[-1:], 2))
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((0, 3), 0), ((2, 0), 1), ((0,), None)])
+def test_unique_and_unique_consecutive_of_empty_slices_match_torch(same_as_torch, shape, dim):
+    for name in ("unique", "unique_consecutive"):
+        same_as_torch(lambda m, x: getattr(m, name)(x, return_inverse=True, return_counts=True, dim=dim),
+                      np.zeros(shape, dtype=bool))
+
+
+def test_index_put_returns_a_new_tensor_as_torch(same_as_torch):
+    x, values = distinct((4, 3), 0), distinct((3, 3), 1)
+    for accumulate in (False, True):
+        same_as_torch(lambda m, x, v: m.index_put(x, (m.tensor([2, 0, 2]),), v, accumulate), x, values)
+        same_as_torch(lambda m, x, v: x.index_put((m.tensor([1, 1]), m.tensor([0, -1])), v[0, :2], accumulate=accumulate),
+                      x, values)
+    same_as_torch(lambda m, x: (x.index_put((m.tensor([0]),), m.tensor(2.0, dtype=m.float64)), x), x)  # x unchanged
+
+
+@pytest.mark.parametrize("values", [lambda m: m.tensor([1.0, 2.0]), lambda m: m.tensor([1, 2]), lambda m: 2.0,
+                                    lambda m: m.tensor(True)])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_refuses_values_of_another_dtype_as_torch(values, accumulate):
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, TypeError)):
+            m.zeros(3, dtype=m.float64).index_put_((m.tensor([0, 1]),), values(m), accumulate=accumulate)
+
+
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")
+@pytest.mark.parametrize("key", [
+    lambda m: [[0, 1], [2, 0]], lambda m: [m.tensor([1, 1]), m.tensor([0, 2])], lambda m: [0, slice(1, None)],
+    lambda m: [None, 1], lambda m: [[1, 0]], lambda m: [1, 0], lambda m: [[True, False]], lambda m: [0] * 40,
+    lambda m: [Ellipsis, [3, 0]], lambda m: ([[], []],), lambda m: ([], [[]]),
+])
+def test_a_list_key_holding_sequences_indexes_as_a_tuple_as_in_torch(same_as_torch, key):
+    x = distinct((2, 3, 4), 0)
+    same_as_torch(lambda m, x: x[key(m)], x)
+
+    def assign(m, x):
+        y = x * 1
+        y[key(m)] = 0.5
+        return y
+
+    same_as_torch(assign, x)
+
+
+def test_a_list_key_read_as_a_tuple_warns_as_torch():
+    with pytest.warns(UserWarning, match="non-tuple sequence for multidimensional indexing is deprecated"):
+        fastgrad.zeros(2, 3)[[[0, 1], [2, 0]]]

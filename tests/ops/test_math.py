@@ -578,3 +578,31 @@ def test_a_float_alpha_with_integer_tensors_raises_as_in_pytorch():
             call()
     assert fastgrad.add(ints, fastgrad.tensor([1.0, 1.0]), alpha=0.5).tolist() == [1.5, 2.5]  # a float result
     assert ints.add(ints, alpha=2).tolist() == [3, 6]
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda a: a // a, "floor_divide"), (lambda a: True % a, "remainder"), (lambda a: a ** a, "pow"),
+    (lambda a: True ** a, "pow"), (lambda a: a.abs(), "abs"),
+])
+def test_bool_arithmetic_without_a_bool_kernel_in_pytorch_is_refused(call, name):
+    with pytest.raises(TypeError, match=f"{name}: bool tensors are not supported"):
+        call(fastgrad.tensor([True, False]))
+
+
+def test_integer_tensor_to_a_negative_integer_number_is_refused_naming_both():
+    with pytest.raises(RuntimeError, match=r"pow: integers to negative integer powers.*int32 \*\* -2"):
+        fastgrad.tensor([2, 3], dtype=fastgrad.int32) ** -2
+
+
+def test_div_names_a_bad_rounding_mode():
+    with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
+        fastgrad.tensor([1.0]).div(2.0, rounding_mode="round")
+
+
+def test_in_place_ops_refuse_bool_subtraction_negative_integer_powers_and_filling_with_a_tensor():
+    with pytest.raises(RuntimeError, match="subtraction .* with a bool tensor is not supported"):
+        fastgrad.tensor([1.0, 2.0]).sub_(True)
+    with pytest.raises(RuntimeError, match=r"pow_: integers to negative integer powers.*int64 \*\* -1"):
+        fastgrad.tensor([2, 3]).pow_(-1)
+    with pytest.raises(RuntimeError, match=r"fill_: the value must be a number or a 0-d tensor.*shape \(2,\)"):
+        fastgrad.zeros(2).fill_(fastgrad.tensor([1.0, 2.0]))

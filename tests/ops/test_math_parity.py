@@ -273,6 +273,27 @@ def test_in_place_sub_with_a_float_alpha_into_an_integer_tensor_raises_as_torch_
         fastgrad.ones(3, dtype=fastgrad.int64).sub_(fastgrad.ones(3, dtype=fastgrad.int64), alpha=0.5)
 
 
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.sub_(True), lambda m, x: x.sub_(m.tensor([True, False, True])), lambda m, x: x.__isub__(False),
+    lambda m, x: x.long().pow_(-1), lambda m, x: x.bool().pow_(m.tensor([True, False, True])),
+    lambda m, x: x.fill_(m.tensor([1.0, 2.0, 3.0])), lambda m, x: x.fill_(m.tensor([[1.0]])),
+])
+def test_in_place_ops_refuse_what_torch_refuses(call):
+    # NumPy would compute each: x - True, 2 ** -1 as 0, a "fill" copying a tensor elementwise
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, TypeError, NotImplementedError)):
+            call(m, m.tensor([1.0, 2.0, 3.0]))
+
+
+def test_fill_with_a_0_d_tensor_sends_it_the_gradient_as_torch(same_as_torch):
+    def fill(m, x, v):
+        y = x * 2
+        return y.fill_(v), y.clone().fill_(v.detach().int())
+
+    same_as_torch(fill, uniform((2, 3), np.float64), np.array(1.5))
+    same_as_torch(fill, uniform((4,), np.float32), np.array(-2.0, dtype=np.float32))
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("bounds", ["min", "max", "both", "crossed"])
 def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
@@ -281,9 +302,12 @@ def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
     low, high = uniform((4,), dtype, -1.0, 0.0, seed=1), uniform((3, 1), dtype, 0.0, 1.0, seed=2)
     if bounds == "crossed":
         low, high = high.reshape(3, 1) + 0.5, low.reshape(1, 4) + 0.25
-    calls = {"min": (lambda t, lo, hi: t.clamp(min=lo)), "max": (lambda t, lo, hi: t.clamp(max=hi))}
-    call = calls.get(bounds, lambda t, lo, hi: t.clamp(min=lo, max=hi))
+    kwargs = {"min": lambda lo, hi: {"min": lo}, "max": lambda lo, hi: {"max": hi}}.get(
+        bounds, lambda lo, hi: {"min": lo, "max": hi})
+    call = lambda t, lo, hi: t.clamp(**kwargs(lo, hi))
     matches_torch(call, call, x, low, high)
+    in_place = lambda t, lo, hi: (t * 1).clamp_(**kwargs(lo, hi))  # the bounds' gradients too
+    matches_torch(in_place, in_place, x, low, high)
 
 
 def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
@@ -416,6 +440,29 @@ def test_bitwise_and_logical_operators_match_torch(call):
     outcomes = []
     for m in (fastgrad, torch):
         a, b, i = m.tensor([True, False, True, False]), m.tensor([True, True, False, False]), m.tensor([0, 3, 5, -2])
+        try:
+            out = call(m, a, b, i)
+            outcomes.append((out.tolist(), str(out.dtype).replace("torch.", "")))
+        except (TypeError, RuntimeError, NotImplementedError):
+            outcomes.append("raises")
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a, b, i: a // b, lambda m, a, b, i: a % b, lambda m, a, b, i: a // True, lambda m, a, b, i: True % a,
+    lambda m, a, b, i: m.floor_divide(a, True), lambda m, a, b, i: m.remainder(True, b), lambda m, a, b, i: a // 2,
+    lambda m, a, b, i: a % 3, lambda m, a, b, i: i // b, lambda m, a, b, i: a ** b, lambda m, a, b, i: True ** a,
+    lambda m, a, b, i: m.pow(a, b), lambda m, a, b, i: a ** 2, lambda m, a, b, i: 2 ** a, lambda m, a, b, i: i ** a,
+    lambda m, a, b, i: a.abs(), lambda m, a, b, i: m.abs(b), lambda m, a, b, i: a * b, lambda m, a, b, i: a + True,
+    lambda m, a, b, i: a / b,
+], ids=["floordiv", "mod", "floordiv number", "reflected mod", "floor_divide", "remainder", "floordiv int",
+        "mod int", "int floordiv bool", "pow", "reflected pow", "pow function", "pow int", "reflected pow int",
+        "int pow bool", "abs", "abs function", "mul", "add", "true divide"])
+def test_bool_arithmetic_gives_torch_dtype_or_is_refused_as_in_torch(call):
+    # NumPy computes what PyTorch refuses: True // True is int8 1 there, True ** False a bool True
+    outcomes = []
+    for m in (fastgrad, torch):
+        a, b, i = m.tensor([True, False, True, False]), m.tensor([True, True, True, True]), m.tensor([0, 3, 5, -2])
         try:
             out = call(m, a, b, i)
             outcomes.append((out.tolist(), str(out.dtype).replace("torch.", "")))
@@ -597,3 +644,52 @@ def test_activation_gradient_is_zero_where_flat_even_for_a_nan_upstream_gradient
     theirs = torch.tensor(x, requires_grad=True)
     getattr(torch.nn.functional, activation)(theirs).backward(torch.tensor(upstream))
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["maximum", "minimum", "max", "min", "fmax", "fmin"])
+def test_binary_extrema_send_the_gradient_as_torch_at_ties_and_nan(dtype, name, matches_torch):
+    # a NaN makes the two incomparable: maximum and minimum give both the whole gradient, fmax and fmin the number
+    a = np.array([1.5, np.nan, 2.0, np.nan, 1.0, -1.0], dtype=dtype)
+    b = np.array([np.nan, 1.0, 2.0, np.nan, 3.0, -2.0], dtype=dtype)
+    matches_torch(getattr(fastgrad, name), getattr(torch, name), a, b)
+    matches_torch(getattr(fastgrad, name), getattr(torch, name), a.reshape(3, 2), b[:2])
+
+
+def test_integer_powers_with_negative_exponent_tensors_match_torch(same_as_torch):
+    # 1 / a^|b| truncated: 1 and -1 keep a unit, every other base (0 too) gives 0; NumPy refuses them all
+    bases, exponents = np.array([2, -2, 1, -1, 0, 3, -1]), np.array([-1, -1, -3, -3, -1, 0, -2])
+    same_as_torch(lambda m, a, b: (a ** b, m.pow(a.int(), b.int()), 2 ** b, (-1) ** b, a ** b[0]), bases, exponents)
+    same_as_torch(lambda m, a, b: a ** b, np.array([True, False]), np.array([-1, -2]))
+
+
+@pytest.mark.parametrize("call", [lambda m: m.tensor([2]) ** -1, lambda m: m.pow(m.tensor([2], dtype=m.int32), -2),
+                                  lambda m: m.tensor([True]) ** -1])
+def test_integer_tensor_to_a_negative_integer_number_is_refused_as_in_torch(call):
+    for m in (torch, fastgrad):
+        with pytest.raises(RuntimeError, match="negative integer powers are not allowed"):
+            call(m)
+
+
+@pytest.mark.parametrize("rounding_mode", ["floor", "trunc"])
+def test_div_with_rounding_mode_matches_torch(same_as_torch, rounding_mode):
+    # zero gradients, as PyTorch's; 1 / 0.1 rounds to 9 by floor division, not to floor(10.0)
+    a, b = np.array([-7.0, 7.5, -0.5, 6.0, 1.0, 3.0]), np.array([2.0, -2.0, 3.0, 3.0, 0.1, -0.7])
+    mode = rounding_mode
+    for dtype in FLOATS:
+        same_as_torch(lambda m, a, b: (m.div(a, b, rounding_mode=mode), a.div(2.5, rounding_mode=mode)),
+                      a.astype(dtype), b.astype(dtype))
+    ints, divisors = np.array([-7, 7, -6, 6, 0, -1]), np.array([2, -2, 3, -4, 5, 3])
+    same_as_torch(lambda m, a, b: (m.div(a, b, rounding_mode=mode), a.div(2, rounding_mode=mode),
+                                   m.div(a.int(), b, rounding_mode=mode), m.div(a, 2.5, rounding_mode=mode),
+                                   m.div(-7, b, rounding_mode=mode), a.clone().div_(b, rounding_mode=mode)),
+                  ints, divisors)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.div(m.tensor([1.0]), 2.0, rounding_mode="round"),
+                                  lambda m: m.div(m.tensor([True]), m.tensor([True]), rounding_mode="floor"),
+                                  lambda m: m.div(m.tensor([3]), 0, rounding_mode="trunc")])
+def test_div_refuses_what_torch_refuses(call):
+    for m in (torch, fastgrad):
+        with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError, ZeroDivisionError)):
+            call(m)

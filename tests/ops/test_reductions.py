@@ -115,6 +115,8 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
     (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(0), ValueError, "got 0"),
     (lambda: fastgrad.tensor([1.0]).kthvalue(1.5), TypeError, "k must be an int"),
     (lambda: fastgrad.tensor([True]).kthvalue(1), TypeError, "bool"),
+    (lambda: fastgrad.tensor([True, False]).median(), TypeError, "median: bool tensors are not supported"),
+    (lambda: fastgrad.tensor([True, False]).nanmedian(0), TypeError, "nanmedian: bool tensors are not supported"),
     (lambda: fastgrad.tensor([1.0]).quantile(1.5), ValueError, r"q must be in \[0, 1\], got 1.5"),
     (lambda: fastgrad.tensor([1.0]).quantile(float("nan")), ValueError, r"q must be in \[0, 1\], got nan"),
     (lambda: fastgrad.tensor([1, 2]).quantile(0.5), TypeError, "float32 or float64.*int64"),
@@ -139,3 +141,10 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
 def test_bad_arguments_raise_naming_them(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_prod_gradient_is_exact_beside_an_infinity():
+    # prod / x_i would give inf / inf = NaN; the product of the other elements is 2 (PyTorch gives NaN here)
+    x = fastgrad.tensor([np.inf, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [2.0, np.inf]

@@ -138,6 +138,31 @@ def test_msort_and_diff_match_torch(same):
     same(lambda m, x, p: m.diff(x, prepend=p), np.array([[1, 2], [3, 5]]), np.array([[0], [0]]))
 
 
+def test_count_nonzero_over_no_dims_counts_every_element_as_torch(same):
+    x = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    for dim in ((), [], 0, (-1,), (1, 0)):
+        same(lambda m, x: (m.count_nonzero(x, dim), x.count_nonzero(dim)), x, grad=False)
+    same(lambda m, x: (m.count_nonzero(x, ()), m.count_nonzero(x, 0), m.count_nonzero(x, -1)), np.array(2.0),
+         grad=False)
+    same(lambda m, x: m.count_nonzero(x, ()), np.array([True, False, True]))
+
+
+def test_prod_gradient_is_the_product_of_the_other_elements_with_nan_as_torch(same):
+    # a zero anywhere sends PyTorch to its exact formula: the slopes beside a NaN or inf are finite products
+    x = np.array([[NAN, 1.0, 0.5], [0.5, 0.0, 2.0], [-1.0, 0.0, np.inf], [NAN, 0.0, 3.0]])
+    for dtype in (np.float64, np.float32):
+        same(lambda m, x: (m.prod(x, 0), m.prod(x, 1, keepdim=True), m.prod(x[1:], -1)), x.astype(dtype))
+        same(lambda m, x: m.prod(x), np.array([NAN, 0.0, -1.5], dtype=dtype))
+        same(lambda m, x: m.prod(x, 0), np.array([[NAN, 1.0], [0.5, 0.0], [-1.0, 0.0]], dtype=dtype))
+    same(lambda m, x: m.prod(x, 1), np.array([[0.0, -1.0, 1.5, 0.5], [0.5, NAN, 1.0, NAN], [0.0, -0.5, 0.0, NAN]]))
+
+
+def test_all_and_any_keep_uint8_as_torch(same):
+    for dtype in (np.uint8, np.int32, np.float64, np.bool_):
+        x = np.array([[1, 2, 0], [3, 0, 0]], dtype=dtype)
+        same(lambda m, x: (x.all(), x.any(), m.all(x, 1), m.any(x, 0, keepdim=True), x.all((0, 1))), x, grad=False)
+
+
 @pytest.mark.parametrize("call", [
     lambda m: m.logcumsumexp(m.tensor([1, 2]), 0),
     lambda m: m.cummax(m.tensor([1.0]), 1),
@@ -159,6 +184,10 @@ def test_msort_and_diff_match_torch(same):
     lambda m: m.diff(m.tensor([[1.0, 2.0]]), prepend=m.tensor([1.0])),
     lambda m: m.diff(m.tensor([[1.0, 2.0, 3.0]]), dim=0, append=m.tensor([[1.0, 2.0]])),
     lambda m: m.nanmedian(m.zeros(2, 0), 1),
+    lambda m: m.median(m.tensor([True, False, True])),
+    lambda m: m.median(m.tensor([[True], [False]]), 0),
+    lambda m: m.nanmedian(m.tensor([True, False])),
+    lambda m: m.nanmedian(m.tensor([True, False]), 0, keepdim=True),
 ])
 def test_what_torch_refuses_is_refused(call):
     with pytest.raises((RuntimeError, TypeError, ValueError, IndexError, NotImplementedError)):
