@@ -221,14 +221,8 @@ def _check_chained(module: Module, tensor_name: str, parametrization: Module) ->
     if not isinstance(value, Tensor):
         raise ValueError(f"A parametrization must return a tensor. Got {type(value).__name__}.")
     where = f"module.{tensor_name}"
-    if value.dtype != current.dtype:
-        raise ValueError("Registering a parametrization may not change the dtype of the tensor, unless the `unsafe` "
-                         f"flag is enabled.\n{where}.dtype: {current.dtype}\n"
-                         f"parametrization({where}).dtype: {value.dtype}")
-    if value.shape != current.shape:
-        raise ValueError("Registering a parametrization may not change the shape of the tensor, unless the `unsafe` "
-                         f"flag is enabled.\n{where}.shape: {current.shape}\n"
-                         f"parametrization({where}).shape: {value.shape}")
+    _refuse_change(current, value, where, "Registering a parametrization may not change the {} of the tensor",
+                   f"parametrization({where}).{{}}")
     if not hasattr(parametrization, "right_inverse"):
         return
     try:
@@ -237,14 +231,19 @@ def _check_chained(module: Module, tensor_name: str, parametrization: Module) ->
         return
     if not isinstance(inverse, Tensor):
         raise ValueError(f"parametrization.right_inverse must return a tensor. Got: {type(inverse).__name__}")
-    if inverse.dtype != current.dtype:
-        raise ValueError("The tensor returned by parametrization.right_inverse must have the same dtype as "
-                         f"{where}, unless the `unsafe` flag is enabled.\n{where}.dtype: {current.dtype}\n"
-                         f"returned dtype: {inverse.dtype}")
-    if inverse.shape != current.shape:
-        raise ValueError("The tensor returned by parametrization.right_inverse must have the same shape as "
-                         f"{where}, unless the `unsafe` flag is enabled.\n{where}.shape: {current.shape}\n"
-                         f"returned shape: {inverse.shape}")
+    _refuse_change(current, inverse, where,
+                   "The tensor returned by parametrization.right_inverse must have the same {} as " + where,
+                   "returned {}")
+
+
+def _refuse_change(current: Tensor, value: Tensor, where: str, header: str, label: str) -> None:
+    """PyTorch's ValueError when value's dtype or shape differs from the tensor's (header and label name the
+    attribute where they hold {})."""
+    for attribute in ("dtype", "shape"):
+        if getattr(value, attribute) != getattr(current, attribute):
+            raise ValueError(f"{header.format(attribute)}, unless the `unsafe` flag is enabled.\n"
+                             f"{where}.{attribute}: {getattr(current, attribute)}\n"
+                             f"{label.format(attribute)}: {getattr(value, attribute)}")
 
 
 def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
