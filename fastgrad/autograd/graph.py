@@ -268,9 +268,15 @@ def _topological_order(roots) -> list:
         while stack:
             tensor, parents = stack[-1]
             for parent in parents:
-                if parent._node is not None and id(parent) not in visited:
+                parent_node = parent._node
+                # an input changed in place after this node: the walk sends its gradient to the history the
+                # node saw (_as_seen_by), so that history must come after this node too
+                if parent_node is not None and (parent_node.seq > tensor._node.seq or parent._base is not None):
+                    parent = _input_as_seen_by(tensor._node, parent)
+                    parent_node = parent._node
+                if parent_node is not None and id(parent) not in visited:
                     visited.add(id(parent))
-                    stack.append((parent, iter(parent._node.inputs)))
+                    stack.append((parent, iter(parent_node.inputs)))
                     break
             else:
                 stack.pop()

@@ -331,3 +331,27 @@ def test_hooks_registered_before_an_in_place_change_see_the_old_versions_gradien
     handle.remove()
     y2.sum().backward()
     assert seen == ["kept"]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda y, bound: y.clamp_(min=bound), [1.0, 0.5, 1.0, 0.5]),
+    (lambda y, bound: y.clamp_min_(bound), [1.0, 0.5, 1.0, 0.5]),
+    (lambda y, bound: y.clip_(bound, None), [1.0, 0.5, 1.0, 0.5]),
+    (lambda y, bound: y.clamp_(None, -bound), [-0.5, 1.0, -0.5, 1.0]),
+    (lambda y, bound: y.clamp_max_(-bound), [-0.5, 1.0, -0.5, 1.0]),
+])
+def test_a_bound_computed_from_the_tensor_before_its_in_place_clamp_gets_its_gradient(change, expected):
+    """The bound's path leads to the history the tensor had before the change; the order of the walk must put
+    that history after the bound, or the bound's gradient arrives too late and is lost (it was: zeros
+    there). The expected values are PyTorch 2.13's."""
+    for differentiate in ("backward", "grad"):
+        a = fastgrad.tensor([1.0, -2.0, 0.5, -0.3], dtype=fastgrad.float64, requires_grad=True)
+        y = a * 1
+        bound = y * 0.5
+        change(y, bound)
+        if differentiate == "backward":
+            y.sum().backward()
+            gradient = a.grad
+        else:
+            (gradient,) = fastgrad.autograd.grad(y.sum(), a)
+        np.testing.assert_allclose(gradient.numpy(), expected)

@@ -351,7 +351,7 @@ def test_div_refuses_bad_rounding_modes_bool_pairs_and_zero_integer_divisors():
         fastgrad.tensor([1.0]).div(2, rounding_mode="round")
     with pytest.raises(ValueError, match="got 'Floor'"):
         fastgrad.tensor([1]).div_(2, rounding_mode="Floor")
-    with pytest.raises(TypeError, match="rounding_mode='floor' is not defined for two bool tensors"):
+    with pytest.raises(TypeError, match="div: bool tensors are not supported"):
         fastgrad.tensor([True]).div(fastgrad.tensor([True]), rounding_mode="floor")
     for mode in ("trunc", "floor"):
         with pytest.raises(ZeroDivisionError, match="div: integer division by zero"):
@@ -592,11 +592,6 @@ def test_bool_arithmetic_without_a_bool_kernel_in_pytorch_is_refused(call, name)
 def test_integer_tensor_to_a_negative_integer_number_is_refused_naming_both():
     with pytest.raises(RuntimeError, match=r"pow: integers to negative integer powers.*int32 \*\* -2"):
         fastgrad.tensor([2, 3], dtype=fastgrad.int32) ** -2
-
-
-def test_div_names_a_bad_rounding_mode():
-    with pytest.raises(ValueError, match="div: rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
-        fastgrad.tensor([1.0]).div(2.0, rounding_mode="round")
 
 
 def test_in_place_ops_refuse_bool_subtraction_negative_integer_powers_and_filling_with_a_tensor():
