@@ -55,9 +55,9 @@ class IndexPut(Op):
         ctx.saved = (key, accumulate, selection)
         out = x.copy()
         if accumulate:
-            np.add.at(_region(out, selection), key, values)
+            np.add.at(region(out, selection), key, values)
         else:
-            _region(out, selection)[key] = values
+            region(out, selection)[key] = values
         return out
 
     def backward(ctx, K, g):
@@ -65,10 +65,13 @@ class IndexPut(Op):
         g_x = g
         if not accumulate:
             g_x = g.copy()
-            _region(g_x, selection)[key] = 0
-        return g_x, _region(g, selection)[key]
+            region(g_x, selection)[key] = 0
+        return g_x, region(g, selection)[key]
 
 
-def _region(array: np.ndarray, selection) -> np.ndarray:
-    """The view of array that a basic key picks (array itself for None), for writing through."""
-    return array if selection is None else array[selection]
+def region(array: np.ndarray, selection) -> np.ndarray:
+    """The view of array that a basic key picks (array itself for None), for writing through: with an
+    Ellipsis added when the key has none, so that a key of ints alone gives a 0-d view, not a NumPy scalar."""
+    if selection is None:
+        return array
+    return array[selection] if any(part is Ellipsis for part in selection) else array[selection + (Ellipsis,)]

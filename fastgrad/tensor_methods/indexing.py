@@ -11,6 +11,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
+from fastgrad.ops.assign import region
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
@@ -121,7 +122,7 @@ class IndexingMethods:
         if not isinstance(value, graph.Tensor):
             value = graph.Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
-            target = self._data if selection is None else self._data[selection]  # basic indexing: a view
+            target = region(self._data, selection)  # basic indexing: a view
             if accumulate:
                 np.add.at(target, np_key, value._data)
             else:
@@ -575,10 +576,15 @@ def _list_as_tuple(key) -> bool:
 
 def _key_part(part):
     """One part of an index key, with tensors, lists and bools as NumPy arrays. A copy of an index array,
-    whoever made it: backward reuses the key after the caller may change it. A bool indexes as a 0-d mask
+    whoever made it: backward reuses the key after the caller may change it. A uint8 tensor is a mask, with
+    PyTorch's deprecation warning (PyTorch refuses it in assignments, fastgrad assigns). A bool indexes as a 0-d mask
     (adding a dim of length 1 or 0), and an empty list (or list of empty lists) as an empty integer index, as in
     PyTorch."""
     if isinstance(part, graph.Tensor):
+        if part._data.dtype == np.uint8:  # PyTorch's deprecated reading: a mask, not indices
+            warnings.warn("indexing with dtype uint8 is now deprecated, please use a dtype bool instead", UserWarning,
+                          stacklevel=4)
+            return part._data.astype(bool)
         return part._data.copy()
     if isinstance(part, list):
         array = np.array(part)

@@ -546,3 +546,29 @@ def test_a_list_key_holding_sequences_indexes_as_a_tuple_as_in_torch(same_as_tor
 def test_a_list_key_read_as_a_tuple_warns_as_torch():
     with pytest.warns(UserWarning, match="non-tuple sequence for multidimensional indexing is deprecated"):
         fastgrad.zeros(2, 3)[[[0, 1], [2, 0]]]
+
+
+def test_a_uint8_index_tensor_reads_as_a_mask_with_pytorchs_warning():
+    """PyTorch's deprecated rule: uint8 index tensors are masks (fastgrad took them as integer indices: another
+    shape, silently)."""
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.arange(24.0).reshape(2, 3, 4)
+        with warnings.catch_warnings(record=True) as caught:  # (PyTorch warns once per process)
+            warnings.simplefilter("always")
+            whole = x[lib.tensor(np.array([1, 0], dtype=np.uint8))]
+            zero_d = x[lib.tensor(np.array(1, dtype=np.uint8))]
+        if lib is fastgrad:
+            assert len(caught) == 2 and "indexing with dtype uint8 is now deprecated" in str(caught[0].message)
+        results.append((whole.numpy(), zero_d.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_an_assignment_through_a_bool_and_an_int_writes_the_element():
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor([1.0, 2.0])
+        x[True, 1] = 7.0
+        results.append(x.numpy())
+    np.testing.assert_array_equal(*results)
