@@ -275,6 +275,26 @@ class BCEWithLogits(Op):
             g_y = K.multiply(slope_y, scale)
         return (K.multiply(slope_x, scale), g_y) + (None,) * len(ctx.inputs[2:])
 
+    def backward_graph(ctx, g, out):
+        from fastgrad.ops.elementwise import LogSigmoid
+
+        x, y = ctx.inputs[:2]
+        _, _, _, weight, pos_weight, reduction = ctx.saved
+        scale = g / x.numel() if reduction == "mean" else g
+        if weight is not None:
+            scale = scale * constant(weight)
+        s = x.sigmoid()
+        if pos_weight is None:
+            slope_x = s - y
+        else:
+            pos_weight = constant(pos_weight)
+            slope_x = (1 + (pos_weight - 1) * y) * s - pos_weight * y
+        g_y = None
+        if y._requires_grad:
+            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * apply(LogSigmoid, x)
+            g_y = slope_y * scale
+        return (slope_x * scale, g_y) + (None,) * len(ctx.inputs[2:])
+
 
 class BinaryCrossEntropy(Op):
     """-(y log x + (1 - y) log(1 - x)) elementwise, for probabilities x in [0, 1] and targets y, each log

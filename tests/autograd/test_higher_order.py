@@ -20,6 +20,7 @@ pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_
 shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
 TARGETS = fastgrad.tensor([2, 0, 1])
 IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
+CLASS_WEIGHT = fastgrad.tensor([0.5, 1.0, 2.0, 1.5], dtype=fastgrad.float64)
 GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
 
@@ -49,6 +50,11 @@ CASES = {
                lambda a, b: F.cross_entropy(a * b, TARGETS) + F.nll_loss(F.log_softmax(a, 1) * b, TARGETS,
                                                                          reduction="none")
                + F.cross_entropy(b * b, TARGETS, reduction="none", weight=fastgrad.tensor([1.0, 2.0, 0.5, 1.0], dtype=fastgrad.float64))),
+    "binary losses": ({"BCEWithLogits"},
+                      lambda a, b: F.binary_cross_entropy_with_logits(a * b, b.sigmoid())
+                      + F.binary_cross_entropy_with_logits(a, b.sigmoid(), reduction="none", weight=CLASS_WEIGHT,
+                                                           pos_weight=fastgrad.tensor(1.5, dtype=fastgrad.float64))
+                      * b + F.binary_cross_entropy_with_logits(b, a.sigmoid(), reduction="sum")),
     "dropout": ({"Dropout"}, lambda a, b: F.dropout(a * b, 0.5, training=True) * a),
     "more activations": ({"LeakyRelu", "Hardtanh", "Silu", "Gelu", "Elu", "Softplus", "LogSigmoid"},
                          lambda a, b: F.leaky_relu(a * b, 0.1) + F.hardtanh(a, -5.0, 5.0) * b + F.silu(a) * b
