@@ -103,10 +103,7 @@ def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
     Not copied: run_backward copies a root's gradient wherever it would become (part of) a `.grad`, so
     the caller's array never does."""
     Tensor = graph.Tensor
-    if given is None:
-        given = [None] * len(roots)
-    elif isinstance(given, (Tensor, np.ndarray)) or not isinstance(given, Sequence):
-        given = [given]
+    given = [None] * len(roots) if given is None else _given(given)
     if len(given) != len(roots):
         raise ValueError(f"{name} has {len(given)} entries for {len(roots)} outputs; give one per output")
     arrays = []

@@ -317,10 +317,15 @@ def _input_as_seen_by(node, parent):
     return parent
 
 
+def broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple:
+    """The axes of a gradient of grad_shape that broadcasting an input of `shape` added or stretched from 1."""
+    extra = len(grad_shape) - len(shape)
+    return tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad_shape[i + extra] != 1)
+
+
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo broadcasting: sum over the axes that broadcasting added or stretched from size 1."""
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    axes = broadcast_axes(grad.shape, shape)
     summed = grad.sum(axis=axes, keepdims=True) if axes else grad
     return summed.reshape(shape)
 

@@ -121,8 +121,7 @@ def _fitted(parent, grad):
     """The gradient for `parent` in its shape (broadcast dims summed, recorded) and dtype."""
     shape = tuple(parent._data.shape)
     if tuple(grad.shape) != shape:
-        extra = grad.ndim - len(shape)
-        dims = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+        dims = graph.broadcast_axes(tuple(grad.shape), shape)
         grad = (grad.sum(dim=dims, keepdim=True) if dims else grad).reshape(shape)
     if grad._data.dtype != parent._data.dtype:
         grad = grad.to(parent.dtype)

@@ -50,7 +50,7 @@ def _label(targets, first, s, blank):
 
 
 @njit(cache=True)
-def _may_skip(targets, first, s, blank):
+def _may_skip(targets, first, s):
     """Whether position s may be reached from s - 2 (a label other than the one two positions before)."""
     return s >= 2 and s % 2 == 1 and targets[first + s // 2] != targets[first + s // 2 - 1]
 
@@ -70,7 +70,7 @@ def _forward_loop(log_probs, targets, target_offsets, input_lengths, blank, log_
                 total = log_alpha[b, t - 1, s]
                 if s >= 1:
                     total = _logadd(total, log_alpha[b, t - 1, s - 1])
-                if _may_skip(targets, first, s, blank):
+                if _may_skip(targets, first, s):
                     total = _logadd(total, log_alpha[b, t - 1, s - 2])
                 log_alpha[b, t, s] = total + log_probs[t, b, _label(targets, first, s, blank)] \
                     if total > -np.inf else -np.inf
@@ -101,7 +101,7 @@ def _backward_loop(g, log_probs, targets, target_offsets, input_lengths, blank, 
                 total = log_beta[b, t + 1, s]
                 if s + 1 < positions:
                     total = _logadd(total, log_beta[b, t + 1, s + 1])
-                if s + 2 < positions and _may_skip(targets, first, s + 2, blank):
+                if s + 2 < positions and _may_skip(targets, first, s + 2):
                     total = _logadd(total, log_beta[b, t + 1, s + 2])
                 log_beta[b, t, s] = total + log_probs[t, b, _label(targets, first, s, blank)] \
                     if total > -np.inf else -np.inf
