@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops import special_math
-from fastgrad.ops.recorded import constant, select, zeros_like
+from fastgrad.ops.recorded import constant, quietly, select, zeros_like
 
 
 # -- arithmetic (inputs broadcast; the graph layer sums gradients back to each input's shape) ------
@@ -218,6 +218,9 @@ class RoundedDivide(Op):
     def backward(ctx, K, g):
         return np.zeros_like(g), np.zeros_like(g)
 
+    def backward_graph(ctx, g, out):
+        return zeros_like(g), zeros_like(g)
+
 
 class Remainder(Op):
     """a - floor(a / b) * b, with the sign of b as Python's %; d/da = 1 and d/db = -floor(a / b)."""
@@ -233,6 +236,11 @@ class Remainder(Op):
             return g, None
         with np.errstate(divide="ignore", invalid="ignore"):
             return g, K.multiply(g, K.negative(K.floor_divide(a, b)))
+
+    @quietly
+    def backward_graph(ctx, g, out):  # floor(a / b) is a step: a constant factor
+        a, b = ctx.saved
+        return g, (g * constant(-np.floor_divide(a, b)) if ctx.inputs[1]._requires_grad else None)
 
 
 # -- unary math ------------------------------------------------------------------------------------
@@ -434,6 +442,10 @@ class ZeroNan(Op):
         with np.errstate(invalid="ignore"):  # inf * 0 is the NaN wanted
             return (K.multiply(g, ctx.saved.astype(g.dtype)),)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * constant(ctx.saved.astype(g._data.dtype)),)
+
 
 class Reciprocal(Op):
     saves_inputs, saves_output = False, True
@@ -576,8 +588,7 @@ class Prelu(Op):
     """max(0, x) + weight * min(0, x), one learned slope per channel (dim 1) or one for all."""
 
     def forward(ctx, K, x, weight):
-        # one slope for all is a 0-d factor, so that a 0-d x keeps its shape
-        w = weight.reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight.reshape(())
+        w = weight.reshape(_slope_shape(x.ndim, weight.size))
         ctx.saved = (x, w, weight.shape)
         return K.where(x > 0, x, K.multiply(w, x))
 
@@ -593,10 +604,31 @@ class Prelu(Op):
             g_w = np.asarray(g_w_full.sum(), dtype=g.dtype).reshape(weight_shape)
         return g_x, g_w
 
+    def backward_graph(ctx, g, out):
+        x, weight = ctx.inputs
+        positive = x._data > 0
+        w = weight.reshape(_slope_shape(x.ndim, weight._data.size))
+        g_x = select(positive, g, g * w) if x._requires_grad else None
+        if not weight._requires_grad:
+            return g_x, None
+        g_w_full = select(~positive, g * x)
+        if weight._data.size > 1:
+            g_w_full = g_w_full.sum(dim=tuple(i for i in range(x.ndim) if i != 1))
+        else:
+            g_w_full = g_w_full.sum()
+        return g_x, g_w_full.reshape(weight.shape)
+
+
+def _slope_shape(x_ndim: int, slopes: int) -> tuple[int, ...]:
+    """The shape prelu's slopes take to broadcast with x: one per channel along dim 1, or one for all as a 0-d
+    factor (so that a 0-d x keeps its shape)."""
+    return (1, -1) + (1,) * (x_ndim - 2) if x_ndim >= 2 and slopes > 1 else ()
+
 
 # -- trigonometric, hyperbolic and error functions: NumPy's ufunc, and the derivative of the input --------
 class UnaryMath(Op):
-    """y = function(a); backward g * derivative(a). The backends have no kernels for these (NumPy's run)."""
+    """y = function(a); backward g * derivative(a). The backends have no kernels for these (NumPy's run). Each
+    subclass writes its recorded backward itself: `derivative` computes on arrays."""
 
     function = derivative = None
 
@@ -616,46 +648,98 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 class Tan(UnaryMath):
     function, derivative = staticmethod(np.tan), staticmethod(lambda a: 1 + np.tan(a) ** 2)  # sec^2
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * (1 + out * out),)
+
 
 class Asin(UnaryMath):
     function, derivative = staticmethod(np.arcsin), staticmethod(lambda a: 1 / np.sqrt(1 - a * a))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * (1 - a * a).rsqrt(),)
 
 
 class Acos(UnaryMath):
     function, derivative = staticmethod(np.arccos), staticmethod(lambda a: -1 / np.sqrt(1 - a * a))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (-(g * (1 - a * a).rsqrt()),)
+
 
 class Atan(UnaryMath):
     function, derivative = staticmethod(np.arctan), staticmethod(lambda a: 1 / (1 + a * a))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * (1 + a * a).reciprocal(),)
 
 
 class Sinh(UnaryMath):
     function, derivative = staticmethod(np.sinh), staticmethod(np.cosh)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ctx.inputs[0].cosh(),)
+
 
 class Cosh(UnaryMath):
     function, derivative = staticmethod(np.cosh), staticmethod(np.sinh)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ctx.inputs[0].sinh(),)
+
 
 class Asinh(UnaryMath):
     function, derivative = staticmethod(np.arcsinh), staticmethod(lambda a: 1 / np.sqrt(a * a + 1))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * (a * a + 1).rsqrt(),)
 
 
 class Acosh(UnaryMath):
     # 1 / sqrt(a^2 - 1), written as PyTorch's 1 / (sqrt(a - 1) sqrt(a + 1)): NaN below 1, not a number
     function, derivative = staticmethod(np.arccosh), staticmethod(lambda a: 1 / (np.sqrt(a - 1) * np.sqrt(a + 1)))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * ((a - 1).sqrt() * (a + 1).sqrt()).reciprocal(),)
+
 
 class Atanh(UnaryMath):
     function, derivative = staticmethod(np.arctanh), staticmethod(lambda a: 1 / (1 - a * a))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * (1 - a * a).reciprocal(),)
 
 
 class Erf(UnaryMath):
     function, derivative = staticmethod(_erf), staticmethod(lambda a: _TWO_OVER_SQRT_PI * np.exp(-a * a))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * ((-(a * a)).exp() * _TWO_OVER_SQRT_PI),)
+
 
 class Erfc(UnaryMath):
     function, derivative = staticmethod(_erfc), staticmethod(lambda a: -_TWO_OVER_SQRT_PI * np.exp(-a * a))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * ((-(a * a)).exp() * -_TWO_OVER_SQRT_PI),)
 
 
 # -- binary math (inputs broadcast) --------------------------------------------------------------------
@@ -674,6 +758,16 @@ class Atan2(Op):
             scaled = np.where(squared == 0, 0, g / squared).astype(np.result_type(g, squared), copy=False)
         return K.multiply(scaled, b), K.negative(K.multiply(scaled, a))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        squared = a * a + b * b
+        apart = squared._data != 0
+        # divided by 1 at the origin, where the result is 0 anyway: g / 0 there would send NaN into the second
+        # derivative through the (zero) gradient of the branch not taken
+        scaled = select(apart, g / select(apart, squared, constant(np.ones((), dtype=squared._data.dtype))))
+        return (scaled * b if a._requires_grad else None), (-(scaled * a) if b._requires_grad else None)
+
 
 class Hypot(Op):
     """sqrt(a^2 + b^2) without overflow: d/da = a / out, d/db = b / out."""
@@ -691,11 +785,18 @@ class Hypot(Op):
             scaled = g / out
         return K.multiply(scaled, a), K.multiply(scaled, b)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        scaled = g / out
+        return (scaled * a if a._requires_grad else None), (scaled * b if b._requires_grad else None)
+
 
 class LogAddExp(Op):
-    """log(base^a + base^b) for base e or 2, without overflow: d/da = base^(a - out), d/db = base^(b - out)."""
+    """log(base^a + base^b) for base e or 2, without overflow: d/da = base^(a - out), d/db = base^(b - out).
+    `power` is base^x on arrays, `tensor_power` the Tensor method computing it (for the recorded backward)."""
 
-    function, power = staticmethod(np.logaddexp), staticmethod(np.exp)
+    function, power, tensor_power = staticmethod(np.logaddexp), staticmethod(np.exp), "exp"
     saves_output = True
 
     def forward(ctx, K, a, b):
@@ -708,9 +809,14 @@ class LogAddExp(Op):
         with np.errstate(invalid="ignore"):
             return K.multiply(g, ctx.op.power(a - out)), K.multiply(g, ctx.op.power(b - out))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return tuple(g * getattr(x - out, ctx.op.tensor_power)() if x._requires_grad else None for x in ctx.inputs)
+
 
 class LogAddExp2(LogAddExp):
-    function, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)
+    function, power, tensor_power = staticmethod(np.logaddexp2), staticmethod(np.exp2), "exp2"
+    backward_graph = LogAddExp.backward_graph  # the same formula, in base 2
 
 
 class Fmod(Op):
@@ -728,6 +834,12 @@ class Fmod(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g, K.multiply(g, K.negative(np.trunc(a / b).astype(g.dtype, copy=False)))
 
+    @quietly
+    def backward_graph(ctx, g, out):  # trunc(a / b) is a step: a constant factor
+        a, b = ctx.saved
+        return g, (g * constant(-np.trunc(a / b).astype(g._data.dtype, copy=False)) if ctx.inputs[1]._requires_grad
+                   else None)
+
 
 # -- logarithms, exponentials and special functions (fastgrad.ops.special_math computes the hard ones) --------
 _LN2, _LN10 = math.log(2), math.log(10)
@@ -736,13 +848,25 @@ _LN2, _LN10 = math.log(2), math.log(10)
 class Log2(UnaryMath):
     function, derivative = staticmethod(special_math.log2), staticmethod(lambda a: 1 / (a * _LN2))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * (ctx.inputs[0] * _LN2).reciprocal(),)
+
 
 class Log10(UnaryMath):
     function, derivative = staticmethod(special_math.log10), staticmethod(lambda a: 1 / (a * _LN10))
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * (ctx.inputs[0] * _LN10).reciprocal(),)
+
 
 class Exp2(UnaryMath):
     function, derivative = staticmethod(special_math.exp2), staticmethod(lambda a: special_math.exp2(a) * _LN2)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * (out * _LN2),)
 
 
 class Sinc(UnaryMath):
@@ -750,9 +874,23 @@ class Sinc(UnaryMath):
 
     function, derivative = staticmethod(special_math.sinc), staticmethod(special_math.sinc_derivative)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0].double()  # in float64, as the array backward: the closed form cancels
+        small = np.abs(a._data) < special_math.SINC_SERIES_RADIUS
+        # the closed form computed at 1 where the series serves: at 0 it is 0 / 0, whose NaN would reach the
+        # second derivative through the (zero) gradient of the branch not taken
+        safe = select(~small, a, constant(np.ones((), dtype=a._data.dtype)))
+        closed = ((safe * math.pi).cos() - safe.sinc()) / safe
+        return (g * select(small, special_math.sinc_derivative_near_zero(a), closed).to(g.dtype),)
+
 
 class Lgamma(UnaryMath):
     function, derivative = staticmethod(special_math.lgamma), staticmethod(special_math.digamma)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ctx.inputs[0].digamma(),)
 
 
 class I0(UnaryMath):
@@ -766,15 +904,32 @@ class Ndtr(UnaryMath):
 
     function, derivative = staticmethod(special_math.ndtr), staticmethod(special_math.normal_density)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a = ctx.inputs[0]
+        return (g * (a * a * -0.5 - special_math.LOG_SQRT_2PI).exp(),)
+
 
 class LogNdtr(UnaryMath):
     function, derivative = staticmethod(special_math.log_ndtr), staticmethod(special_math.log_ndtr_derivative)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        # phi(a) / ndtr(a), through log_ndtr (no underflow), in float64 as the array backward: far below 0 the
+        # exponent cancels
+        a = ctx.inputs[0].double()
+        log_cdf = out if out._data.dtype == np.float64 else apply(LogNdtr, a)
+        return (g * (a * a * -0.5 - log_cdf - special_math.LOG_SQRT_2PI).exp().to(g.dtype),)
 
 
 class Entr(UnaryMath):
     """-a log a (0 at 0, -inf below); derivative -(1 + log a), as PyTorch's (inf at 0, NaN below)."""
 
     function, derivative = staticmethod(special_math.entr), staticmethod(lambda a: -(1 + np.log(a)))
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * -(ctx.inputs[0].log() + 1),)
 
 
 class Polygamma(Op):
@@ -789,10 +944,15 @@ class Polygamma(Op):
         with np.errstate(invalid="ignore"):  # inf * 0 at the poles: NaN, as in PyTorch
             return (K.multiply(g, special_math.polygamma(n + 1, a)),)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ctx.inputs[0].polygamma(ctx.saved[1] + 1),)
+
 
 class InverseMath(Op):
     """y = function(a) for an inverse function, whose derivative is easiest from the output:
-    backward g * derivative(y)."""
+    backward g * derivative(y). Each subclass writes its recorded backward itself: `derivative` computes on
+    arrays."""
 
     saves_inputs, saves_output = False, True
     function = derivative = None
@@ -810,10 +970,18 @@ class Erfinv(InverseMath):
     function = staticmethod(special_math.erfinv)
     derivative = staticmethod(lambda y: 0.5 * math.sqrt(math.pi) * np.exp(y * y))  # sqrt(pi)/2 exp(erfinv(a)^2)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ((out * out).exp() * (0.5 * math.sqrt(math.pi))),)
+
 
 class Ndtri(InverseMath):
     function = staticmethod(special_math.ndtri)
     derivative = staticmethod(lambda y: math.sqrt(2 * math.pi) * np.exp(0.5 * y * y))  # sqrt(2 pi) exp(ndtri(a)^2 / 2)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * ((out * out * 0.5).exp() * math.sqrt(2 * math.pi)),)
 
 
 class Logit(Op):
@@ -834,6 +1002,17 @@ class Logit(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a))),)
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        _, low, high, unclipped = ctx.saved
+        a = ctx.inputs[0]
+        inside = ~((a._data < low) | (a._data > high))
+        dtype = g._data.dtype
+        # divided by 1 outside, where the result is a constant: a clipped 0 or 1 would send NaN into the second
+        # derivative through the (zero) gradient of the branch not taken
+        spread = select(inside, a * (1 - a), constant(np.ones((), dtype=dtype)))
+        return (select(inside, g / spread, constant(np.array(np.nan if unclipped else 0, dtype=dtype))),)
+
 
 class NanToNum(Op):
     """NaN, +inf and -inf replaced by the given values (in a's dtype: too large a value becomes inf there);
@@ -847,6 +1026,10 @@ class NanToNum(Op):
 
     def backward(ctx, K, g):
         return (K.multiply(g, np.isfinite(ctx.saved).astype(g.dtype)),)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        return (g * constant(np.isfinite(ctx.saved).astype(g._data.dtype)),)
 
 
 # -- binary math, continued (inputs broadcast, promoted to one floating dtype by the methods) -----------------
@@ -866,6 +1049,13 @@ class Xlogy(Op):
             g_b = K.multiply(g, a / b) if ctx.inputs[1].requires_grad else None
         return g_a, g_b
 
+    @quietly
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        # xlogy(g, b) is the zero of a zero g the array backward gives
+        g_a = select(~((a._data == 0) & (b._data <= 0)), apply(Xlogy, g, b)) if a._requires_grad else None
+        return g_a, (g * (a / b) if b._requires_grad else None)
+
 
 class Copysign(Op):
     """|a| with the sign (bit) of b. d/da = out / a, 0 where a == 0; b gets a zero gradient, as in PyTorch."""
@@ -878,10 +1068,16 @@ class Copysign(Op):
         return out
 
     def backward(ctx, K, g):
-        a, out = ctx.saved
-        with np.errstate(invalid="ignore"):
-            ratio = np.where(a == 0, a.dtype.type(0), out / a)
-        return K.multiply(g, ratio), (np.zeros_like(g) if ctx.inputs[1].requires_grad else None)
+        return K.multiply(g, _copysign_ratio(*ctx.saved)), (np.zeros_like(g) if ctx.inputs[1].requires_grad else None)
+
+    def backward_graph(ctx, g, out):  # the ratio is +-1 or 0: a constant factor
+        return g * constant(_copysign_ratio(*ctx.saved)), (zeros_like(g) if ctx.inputs[1]._requires_grad else None)
+
+
+def _copysign_ratio(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """copysign's derivative in a: out / a, and 0 where a == 0."""
+    with np.errstate(invalid="ignore"):
+        return np.where(a == 0, a.dtype.type(0), out / a)
 
 
 class Fmax(Op):
@@ -895,14 +1091,24 @@ class Fmax(Op):
         return ctx.op.function(a, b)
 
     def backward(ctx, K, g):
-        a, b = ctx.saved
-        to_a = ctx.op.a_wins(a, b) | np.isnan(b)
+        to_a = _fmax_to_a(ctx)
         zero = g.dtype.type(0)
         return np.where(to_a, g, zero), np.where(to_a, zero, g)
+
+    def backward_graph(ctx, g, out):
+        to_a = _fmax_to_a(ctx)
+        return select(to_a, g), select(~to_a, g)
 
 
 class Fmin(Fmax):
     function, a_wins = staticmethod(np.fmin), staticmethod(np.less_equal)
+    backward_graph = Fmax.backward_graph  # the same formula, with a_wins = less_equal
+
+
+def _fmax_to_a(ctx) -> np.ndarray:
+    """Where fmax (fmin) sends the gradient to a: where a wins or ties, or b is NaN."""
+    a, b = ctx.saved
+    return ctx.op.a_wins(a, b) | np.isnan(b)
 
 
 class Ldexp(Op):
@@ -918,6 +1124,9 @@ class Ldexp(Op):
         with np.errstate(over="ignore"):
             return np.ldexp(g, ctx.saved), None
 
+    def backward_graph(ctx, g, out):
+        return apply(Ldexp, g, ctx.inputs[1]), None  # linear in g: ldexp again
+
 
 class Nextafter(Op):
     """The next floating point number after a towards b. As PyTorch's: g reaches a where a != b, and b gets a
@@ -930,3 +1139,7 @@ class Nextafter(Op):
     def backward(ctx, K, g):
         a, b = ctx.saved
         return np.where(a != b, g, g.dtype.type(0)), (np.zeros_like(g) if ctx.inputs[1].requires_grad else None)
+
+    def backward_graph(ctx, g, out):
+        a, b = ctx.saved
+        return select(a != b, g), (zeros_like(g) if ctx.inputs[1]._requires_grad else None)

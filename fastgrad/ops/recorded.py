@@ -2,6 +2,8 @@
 constants and masked selections as tensors, made with the same ops a user's code would record."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from fastgrad.autograd import graph
@@ -24,3 +26,15 @@ def select(mask: np.ndarray, g, other=None):
 def zeros_like(g):
     """The gradient of a step function (sign, round): zero everywhere, with no graph behind it."""
     return constant(np.zeros(g.shape, dtype=g._data.dtype))
+
+
+def quietly(backward_graph):
+    """backward_graph without NumPy's warnings about the inf and NaN it gives on purpose at poles and outside
+    the domain, which the array backward gives silently too (PyTorch warns about neither)."""
+
+    @functools.wraps(backward_graph)
+    def recorded(ctx, g, out):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return backward_graph(ctx, g, out)
+
+    return recorded

@@ -3,7 +3,7 @@ function's inverse, the standard normal distribution's CDF, log-CDF and quantile
 I0 and I1, sinc's derivative and the entropy term -x log x.
 
 Every function takes one floating array (after `n` for polygamma), computes in float64 without NumPy's
-warnings, and returns the input's dtype. Away from the zeros of lgamma and digamma at negative arguments,
+warnings, and returns the input's dtype (but sinc_derivative_near_zero, a series that also takes a tensor). Away from the zeros of lgamma and digamma at negative arguments,
 results are within a few float64 ulps of the true values (tests/ops/test_special_math.py holds them to
 mpmath); at poles, infinities and outside the domain they are PyTorch's.
 """
@@ -25,7 +25,7 @@ _BERNOULLI = (Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30
               Fraction(-174611, 330), Fraction(854513, 138))
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2 = math.sqrt(2.0)
-_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 # The positive zero of digamma, split into a double and the rest (OEIS A030169).
 _DIGAMMA_ROOT = 1.4616321449683623
 _DIGAMMA_ROOT_REST = float(Fraction("1.461632144968362341262659542325721325") - Fraction(_DIGAMMA_ROOT))
@@ -46,10 +46,10 @@ def _in_float64(function):
     return computed
 
 
-def _horner(coefficients, t: np.ndarray) -> np.ndarray:
-    """sum of coefficients[k] * t**k."""
-    total = np.zeros_like(t)
-    for c in reversed(coefficients):
+def _horner(coefficients, t):
+    """sum of coefficients[k] * t**k (two or more coefficients), for an array t or a tensor (differentiable)."""
+    total = coefficients[-1]
+    for c in reversed(coefficients[:-1]):
         total = total * t + c
     return total
 
@@ -190,7 +190,7 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
     large = x >= 12.0
     big = x[large]
     stirling = _horner([float(b / (2 * j * (2 * j - 1))) for j, b in enumerate(_BERNOULLI, start=1)], 1.0 / (big * big))
-    out[large] = (big - 0.5) * np.log(big) - big + _LOG_SQRT_2PI + stirling / big
+    out[large] = (big - 0.5) * np.log(big) - big + LOG_SQRT_2PI + stirling / big
     return out
 
 
@@ -305,13 +305,13 @@ ndtr, log_ndtr, ndtri = _in_float64(_ndtr), _in_float64(_log_ndtr), _in_float64(
 @_in_float64
 def normal_density(x: np.ndarray) -> np.ndarray:
     """exp(-x^2 / 2) / sqrt(2 pi): ndtr's derivative."""
-    return np.exp(-0.5 * x * x - _LOG_SQRT_2PI)
+    return np.exp(-0.5 * x * x - LOG_SQRT_2PI)
 
 
 @_in_float64
 def log_ndtr_derivative(x: np.ndarray) -> np.ndarray:
     """phi(x) / ndtr(x) = exp(-x^2 / 2 - log_ndtr(x)) / sqrt(2 pi), which tends to -x far below zero."""
-    return np.exp(-0.5 * x * x - _log_ndtr(x) - _LOG_SQRT_2PI)
+    return np.exp(-0.5 * x * x - _log_ndtr(x) - LOG_SQRT_2PI)
 
 
 # -- modified Bessel functions of the first kind -------------------------------------------------------------
@@ -345,15 +345,25 @@ bessel_i0, bessel_i1 = _in_float64(functools.partial(_bessel_i, 0)), _in_float64
 
 
 # -- small helpers -----------------------------------------------------------------------------------------
+# Below this |x| sinc's derivative is its Maclaurin series: the closed form cancels there.
+SINC_SERIES_RADIUS = 0.25
+_SINC_DERIVATIVE_SERIES = tuple((-1) ** k * 2 * k * math.pi ** (2 * k) / math.factorial(2 * k + 1)
+                                for k in range(1, 13))
+
+
+def sinc_derivative_near_zero(x):
+    """sinc'(x) for |x| < SINC_SERIES_RADIUS, by its Maclaurin series sum_{k>=1} (-1)^k 2k pi^2k x^(2k-1) / (2k+1)!
+    (twelve terms: exact there); x an array or a tensor (whose result is differentiable, for Sinc's recorded
+    backward)."""
+    return x * _horner(_SINC_DERIVATIVE_SERIES, x * x)
+
+
 @_in_float64
 def sinc_derivative(x: np.ndarray) -> np.ndarray:
-    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, which cancels near 0: there its Maclaurin series
-    sum_{k>=1} (-1)^k 2k pi^2k x^(2k-1) / (2k+1)! (twelve terms: exact below |x| = 1/4)."""
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, which cancels near 0, where the series serves."""
     out = np.empty_like(x)
-    small = np.abs(x) < 0.25
-    t = x[small]
-    coefficients = [(-1) ** k * 2 * k * math.pi ** (2 * k) / math.factorial(2 * k + 1) for k in range(1, 13)]
-    out[small] = t * _horner(coefficients, t * t)
+    small = np.abs(x) < SINC_SERIES_RADIUS
+    out[small] = sinc_derivative_near_zero(x[small])
     rest = x[~small]
     out[~small] = (np.cos(np.pi * rest) - np.sinc(rest)) / rest
     return out

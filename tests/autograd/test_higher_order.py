@@ -23,6 +23,8 @@ IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
 CLASS_WEIGHT = fastgrad.tensor([0.5, 1.0, 2.0, 1.5], dtype=fastgrad.float64)
 GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
+LDEXP_EXPONENTS = fastgrad.tensor([[1, -2, 0, 3]])
+SINC_NEAR_ZERO = 0.05  # sinc's derivative is its series below 0.25
 
 # one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
 CASES = {
@@ -34,6 +36,27 @@ CASES = {
     "roots": ({"Sqrt", "Rsqrt", "Reciprocal", "Square"},
               lambda a, b: (a * a + 1).sqrt() * (b * b + 1).rsqrt() + (a * a + 0.5).reciprocal() * b.square()),
     "trig": ({"Sin", "Cos"}, lambda a, b: a.sin() * b.cos() * a),
+    "more trig": ({"Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Atan2", "Hypot"},
+                  lambda a, b: (a * 0.5).tan() * b + (a.tanh() * 0.9).asin() * (b.tanh() * 0.9).acos() + (a * b).atan()
+                  + a.sinh() * b.cosh() + (a * b).asinh() + (a * a + 1.5).acosh() * (b.tanh() * 0.9).atanh()
+                  + fastgrad.atan2(a, b) * a + fastgrad.hypot(a, b) * b),
+    "logs and exponentials": ({"Log2", "Log10", "Exp2", "LogAddExp", "LogAddExp2", "Xlogy", "Ldexp", "Entr"},
+                              lambda a, b: (a * a + 0.5).log2() * b + (b * b + 0.5).log10() * a + (a * b).exp2()
+                              + fastgrad.logaddexp(a, b) * a + fastgrad.logaddexp2(a * b, b) + a.xlogy(b * b + 0.5)
+                              + (a * b).ldexp(LDEXP_EXPONENTS) + fastgrad.special.entr(a * a + 0.1) * b),
+    "special functions": ({"Erf", "Erfc", "Erfinv", "Lgamma", "Polygamma", "Sinc", "Ndtr", "Ndtri", "LogNdtr", "Logit"},
+                          lambda a, b: (a * b).erf() + a.erfc() * b + (b.tanh() * 0.9).erfinv() * a
+                          + (a * a + 0.5).lgamma() * b + (b * b + 0.5).digamma() * a + (a * a + 0.5).polygamma(1)
+                          + (a * b).sinc() + (a * SINC_NEAR_ZERO).sinc() * b + fastgrad.special.ndtr(a * b)
+                          + fastgrad.special.ndtri(b.sigmoid()) * a + fastgrad.special.log_ndtr(a * b)
+                          + a.sigmoid().logit() * b + (a * b).sigmoid().logit(eps=0.2)),
+    "piecewise math": ({"Copysign", "Fmax", "Fmin", "Fmod", "Remainder", "RoundedDivide", "Nextafter", "Prelu",
+                        "NanToNum", "ZeroNan"},
+                       lambda a, b: a.copysign(b) * b + fastgrad.fmax(a, b) * fastgrad.fmin(a, b * 2)
+                       + fastgrad.fmod(a * 3, b) * a + fastgrad.remainder(a * 3, b) * b
+                       + fastgrad.div(a * 3, b, rounding_mode="floor") * a + a.nextafter(b) * b
+                       + F.prelu(a * b, a[0, :1]) + F.prelu(a, b[0]) * b + (a * b).nan_to_num() * a
+                       + (a * b).nansum(1, keepdim=True) * a),
     "steps": ({"Abs", "Sign", "Round", "Clamp"},
               lambda a, b: a.abs() * b + a.sign() * b * b + a.floor() * b + (a * b).clamp(-1, 1) * a),
     "activations": ({"Relu", "Tanh", "Sigmoid"}, lambda a, b: (a * b).relu() * a + (a * b).tanh() * b.sigmoid()),
@@ -289,3 +312,55 @@ def test_a_custom_function_with_several_outputs_raises():
     a, b = Split.apply(x)
     with pytest.raises(NotImplementedError, match="Split.* is not recorded"):
         grad((a * b).sum(), x, create_graph=True)
+
+
+SPECIAL_POINTS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -3.0, 1e-300, 40.0, -40.0]
+# the unary math ops at their poles, domain edges, infinities and NaN (and a clipped logit)
+UNARY_AT_SPECIAL_POINTS = {
+    "tan": lambda x: x.tan(), "asin": lambda x: x.asin(), "acos": lambda x: x.acos(), "atan": lambda x: x.atan(),
+    "sinh": lambda x: x.sinh(), "cosh": lambda x: x.cosh(), "asinh": lambda x: x.asinh(), "acosh": lambda x: x.acosh(),
+    "atanh": lambda x: x.atanh(), "log2": lambda x: x.log2(), "log10": lambda x: x.log10(), "exp2": lambda x: x.exp2(),
+    "erf": lambda x: x.erf(), "erfc": lambda x: x.erfc(), "erfinv": lambda x: x.erfinv(),
+    "lgamma": lambda x: x.lgamma(),
+    "digamma": lambda x: x.digamma(), "polygamma 2": lambda x: x.polygamma(2), "sinc": lambda x: x.sinc(),
+    "ndtr": fastgrad.special.ndtr, "ndtri": fastgrad.special.ndtri, "log_ndtr": fastgrad.special.log_ndtr,
+    "entr": fastgrad.special.entr, "logit": lambda x: x.logit(), "clipped logit": lambda x: x.logit(eps=0.25),
+    "nan_to_num": lambda x: x.nan_to_num(), "nansum": lambda x: x.reshape(2, 7).nansum(1),
+    "nanmean": lambda x: x.reshape(7, 2).nanmean(1),  # a row all NaN: an infinite g reaches ZeroNan
+}
+# the binary ones on every pair of special points
+BINARY_AT_SPECIAL_POINTS = {
+    "atan2": fastgrad.atan2, "hypot": fastgrad.hypot, "logaddexp": fastgrad.logaddexp,
+    "logaddexp2": fastgrad.logaddexp2, "xlogy": fastgrad.xlogy, "copysign": fastgrad.copysign, "fmax": fastgrad.fmax,
+    "fmin": fastgrad.fmin, "fmod": fastgrad.fmod, "remainder": fastgrad.remainder,
+    "floor div": lambda a, b: fastgrad.div(a, b, rounding_mode="floor"), "nextafter": fastgrad.nextafter,
+    "prelu": lambda a, b: F.prelu(a * b, b[:1]),
+    "ldexp": lambda a, b: a.ldexp(fastgrad.tensor([3, -1000, 1100, 0] * 49)) * b,  # 2^1100 overflows g
+}
+
+
+def _plain_and_recorded(fn, inputs, weights_seed):
+    out = fn(*inputs)
+    weights = np.random.default_rng(weights_seed).normal(size=out.shape)
+    weights.flat[::5] = 0.0  # a zero g: xlogy's gradient is 0 there whatever log(b) is
+    weights = fastgrad.tensor(weights, dtype=out.dtype)
+    plain = grad(out, inputs, weights, retain_graph=True, allow_unused=True)
+    recorded = grad(out, inputs, weights, create_graph=True, allow_unused=True)
+    return plain, recorded
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the forward passes at poles and outside the domain
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(UNARY_AT_SPECIAL_POINTS) + sorted(BINARY_AT_SPECIAL_POINTS))
+def test_the_recorded_gradient_is_the_array_backward_gradient_at_special_points(name, dtype):
+    """NaN, inf and 0 where the array backward gives them, and nowhere else."""
+    values = np.array(SPECIAL_POINTS)
+    if name in UNARY_AT_SPECIAL_POINTS:
+        fn, inputs = UNARY_AT_SPECIAL_POINTS[name], [values]
+    else:
+        fn, inputs = BINARY_AT_SPECIAL_POINTS[name], [np.repeat(values, len(values)), np.tile(values, len(values))]
+    inputs = [fastgrad.tensor(x, dtype=getattr(fastgrad, dtype), requires_grad=True) for x in inputs]
+    plain, recorded = _plain_and_recorded(fn, inputs, 0)
+    for p, r in zip(plain, recorded):
+        assert r.dtype == p.dtype  # (a step's gradient is a constant, with no graph)
+        np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-12 if dtype == "float64" else 1e-6, atol=0)
