@@ -762,10 +762,9 @@ class Atan2(Op):
     def backward_graph(ctx, g, out):
         a, b = ctx.inputs
         squared = a * a + b * b
-        apart = squared._data != 0
-        # divided by 1 at the origin, where the result is 0 anyway: g / 0 there would send NaN into the second
-        # derivative through the (zero) gradient of the branch not taken
-        scaled = select(apart, g / select(apart, squared, constant(np.ones((), dtype=squared._data.dtype))))
+        # 0 at the origin, and linear in g there too; the second derivative in a and b is NaN there (the
+        # reciprocal's inf times the zero gradient of the branch not taken), as PyTorch's: it does not exist
+        scaled = g * select(squared._data != 0, squared.reciprocal())
         return (scaled * b if a._requires_grad else None), (-(scaled * a) if b._requires_grad else None)
 
 

@@ -364,3 +364,35 @@ def test_the_recorded_gradient_is_the_array_backward_gradient_at_special_points(
     for p, r in zip(plain, recorded):
         assert r.dtype == p.dtype  # (a step's gradient is a constant, with no graph)
         np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-12 if dtype == "float64" else 1e-6, atol=0)
+
+
+def _second_derivative(fn, values):
+    x = fastgrad.tensor(values, dtype=fastgrad.float64, requires_grad=True)
+    (g,) = grad(fn(x).sum(), x, create_graph=True)
+    return g.detach().numpy(), grad(g.sum(), x)[0].numpy()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # atan2's NaN at the origin
+def test_second_derivatives_where_a_branch_is_not_taken():
+    """The branch a formula does not take is computed where it is finite, so its NaN does not reach the second
+    derivative: sinc's at 0 is -pi^2/3 and logit's is 0 where eps clips (PyTorch 2.13 gives NaN at both). At
+    atan2's origin the gradient is 0 by convention and its derivative does not exist: NaN, as PyTorch's."""
+    mpmath = pytest.importorskip("mpmath")
+    points = [0.0, 0.1, -0.2, 0.3, 2.5]  # the series, then the closed form
+    first, second = _second_derivative(lambda x: x.sinc(), points)
+    for order, values in ((1, first), (2, second)):
+        exact = [float(mpmath.diff(mpmath.sincpi, x, order)) for x in points]
+        np.testing.assert_allclose(values, exact, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(second[0], -np.pi ** 2 / 3, rtol=1e-14)
+    first, second = _second_derivative(lambda x: x.logit(eps=0.2), [0.0, 0.1, 0.5, 0.9, 1.0])
+    np.testing.assert_array_equal(first, [0.0, 0.0, 4.0, 0.0, 0.0])
+    np.testing.assert_array_equal(second, [0.0, 0.0, 0.0, 0.0, 0.0])
+    a = fastgrad.tensor([0.0, 1.0], dtype=fastgrad.float64, requires_grad=True)
+    b = fastgrad.tensor([0.0, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    u = fastgrad.tensor([1.0, 1.0], dtype=fastgrad.float64, requires_grad=True)
+    g_a, g_b = grad(fastgrad.atan2(a, b), (a, b), u, create_graph=True)
+    np.testing.assert_array_equal(g_a.detach().numpy(), [0.0, 0.4])
+    second = grad(g_a.sum() + g_b.sum(), (a, b, u))
+    np.testing.assert_allclose(second[0].numpy(), [np.nan, -0.28], rtol=1e-14)
+    np.testing.assert_allclose(second[1].numpy(), [np.nan, 0.04], rtol=1e-14)
+    np.testing.assert_allclose(second[2].numpy(), [0.0, 0.2], rtol=1e-14)  # linear in the upstream gradient
