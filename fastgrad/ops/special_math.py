@@ -3,9 +3,10 @@ function's inverse, the standard normal distribution's CDF, log-CDF and quantile
 I0 and I1, sinc's derivative and the entropy term -x log x.
 
 Every function takes one floating array (after `n` for polygamma), computes in float64 without NumPy's
-warnings, and returns the input's dtype (but sinc_derivative_near_zero, a series that also takes a tensor). Away from the zeros of lgamma and digamma at negative arguments,
-results are within a few float64 ulps of the true values (tests/ops/test_special_math.py holds them to
-mpmath); at poles, infinities and outside the domain they are PyTorch's.
+warnings, and returns the input's dtype (but sinc_derivative_near_zero, a series that also takes a tensor).
+Away from the zeros of lgamma and digamma at negative arguments, results are within a few float64 ulps of the
+true values (tests/ops/test_special_math.py holds them to mpmath); at poles, infinities and outside the domain
+they are PyTorch's.
 """
 from __future__ import annotations
 

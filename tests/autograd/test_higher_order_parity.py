@@ -1,5 +1,6 @@
 """create_graph=True against PyTorch: a gradient penalty's parameter gradients and a Hessian-vector product of
-a small classifier's loss (Linear, tanh, relu, log_softmax, cross-entropy, nll), float32 and float64."""
+a small classifier's loss (Linear, tanh, relu, log_softmax, cross-entropy, nll), float32 and float64, and the
+second derivatives of the elementwise math functions."""
 import numpy as np
 import pytest
 
@@ -74,3 +75,62 @@ def test_a_custom_function_saving_its_input_and_output():
         results.append((g.detach().numpy(), h.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+# Second derivatives of the elementwise math functions, of x and y: (3, 4) float64 values in [-2, 2) kept from 0,
+# mapped into each function's domain.
+SECOND_DERIVATIVES = {
+    "tan": lambda lib, x, y: (x * 0.5).tan() * y, "asin": lambda lib, x, y: (x.tanh() * 0.9).asin() * y,
+    "acos": lambda lib, x, y: (x.tanh() * 0.9).acos() * y, "atan": lambda lib, x, y: (x * y).atan(),
+    "sinh": lambda lib, x, y: x.sinh() * y, "cosh": lambda lib, x, y: x.cosh() * y,
+    "asinh": lambda lib, x, y: (x * y).asinh(), "acosh": lambda lib, x, y: (x * x + 1.5).acosh() * y,
+    "atanh": lambda lib, x, y: (x.tanh() * 0.9).atanh() * y, "atan2": lambda lib, x, y: lib.atan2(x, y),
+    "hypot": lambda lib, x, y: lib.hypot(x, y), "log2": lambda lib, x, y: (x * x + 0.5).log2() * y,
+    "log10": lambda lib, x, y: (x * x + 0.5).log10() * y, "exp2": lambda lib, x, y: (x * y).exp2(),
+    "logaddexp": lambda lib, x, y: lib.logaddexp(x, y), "logaddexp2": lambda lib, x, y: lib.logaddexp2(x, y),
+    "xlogy": lambda lib, x, y: lib.xlogy(x, y * y + 0.5),
+    # (PyTorch's ldexp gradient is 2^n computed in integers, 0 for a negative n: non-negative here)
+    "ldexp": lambda lib, x, y: (x * y).ldexp(lib.tensor([1, 2, 0, 3])),
+    "erf": lambda lib, x, y: (x * y).erf(), "erfc": lambda lib, x, y: (x * y).erfc(),
+    "erfinv": lambda lib, x, y: (x.tanh() * 0.9).erfinv() * y, "lgamma": lambda lib, x, y: (x * x + 0.5).lgamma() * y,
+    "digamma": lambda lib, x, y: (x * x + 0.5).digamma() * y,
+    "polygamma": lambda lib, x, y: (x * x + 0.5).polygamma(2) * y,
+    "sinc": lambda lib, x, y: (x * y).sinc() + (x * 0.05).sinc() * y,  # the closed form, then the series
+    "logit": lambda lib, x, y: x.sigmoid().logit() * y + (x * y).sigmoid().logit(eps=0.2),
+    "ndtr": lambda lib, x, y: lib.special.ndtr(x * y),
+    "ndtri": lambda lib, x, y: lib.special.ndtri(x.sigmoid()) * y,
+    "log_ndtr": lambda lib, x, y: lib.special.log_ndtr(x * y * 3),
+    "entr": lambda lib, x, y: lib.special.entr(x * x) * y,
+    "copysign": lambda lib, x, y: x.copysign(y) * y, "fmax": lambda lib, x, y: lib.fmax(x, y) * x,
+    "fmin": lambda lib, x, y: lib.fmin(x, y) * y, "fmod": lambda lib, x, y: lib.fmod(x * 3, y) * x,
+    "remainder": lambda lib, x, y: lib.remainder(x * 3, y) * y,
+    "floor div": lambda lib, x, y: lib.div(x * 3, y, rounding_mode="floor") * x,
+    "nextafter": lambda lib, x, y: x.nextafter(y) * y,
+    "prelu": lambda lib, x, y: lib.nn.functional.prelu(x * y, y[0]) * x,
+    "nan_to_num": lambda lib, x, y: (x * y).nan_to_num() * x,
+    "nansum": lambda lib, x, y: (x * y).nansum(1, keepdim=True) * x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_DERIVATIVES))
+def test_second_derivatives_of_the_math_functions(name):
+    """The gradient for an upstream u that requires grad (so even a step's gradient has a graph), then the gradient
+    of a weighted sum of it with respect to x, y and u."""
+    rng = np.random.default_rng(0)
+    values = rng.uniform(-2, 2, (2, 3, 4))
+    values[np.abs(values) < 0.05] += 0.1
+    upstream, weights = rng.normal(size=(3, 4)), rng.normal(size=(2, 3, 4))
+    results = []
+    for lib in (fastgrad, torch):
+        x, y = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in values)
+        u = lib.tensor(upstream, dtype=lib.float64, requires_grad=True)
+        first = lib.autograd.grad(SECOND_DERIVATIVES[name](lib, x, y), (x, y), u, create_graph=True)
+        total = sum((g * lib.tensor(w)).sum() for g, w in zip(first, weights))
+        second = lib.autograd.grad(total, (x, y, u), allow_unused=True)
+        results.append([g.detach().numpy() for g in first]
+                       + [np.zeros((3, 4)) if h is None else h.numpy() for h in second])
+    # PyTorch's trigamma (lgamma's second derivative, digamma's first) is accurate to 1e-9 only, fastgrad's to a
+    # few ulps
+    tolerance = dict(rtol=1e-8, atol=1e-12) if name in ("lgamma", "digamma") else TOLERANCE["float64"]
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **tolerance)
