@@ -893,7 +893,8 @@ class Lgamma(UnaryMath):
 
 
 class I0(UnaryMath):
-    """The modified Bessel function of the first kind of order 0; I0' = I1."""
+    """The modified Bessel function of the first kind of order 0; I0' = I1. No recorded backward: I1 is no op of
+    fastgrad, so a gradient of i0's gradient raises."""
 
     function, derivative = staticmethod(special_math.bessel_i0), staticmethod(special_math.bessel_i1)
 
