@@ -611,7 +611,9 @@ class Prelu(Op):
         g_x = select(positive, g, g * w) if x._requires_grad else None
         if not weight._requires_grad:
             return g_x, None
-        g_w_full = select(~positive, g * x)
+        # x selected too: an infinite x where it is positive would send NaN (0 * inf) into the second derivative
+        # through the (zero) gradient of the branch not taken
+        g_w_full = select(~positive, g * select(~positive, x))
         if weight._data.size > 1:
             g_w_full = g_w_full.sum(dim=tuple(i for i in range(x.ndim) if i != 1))
         else:
