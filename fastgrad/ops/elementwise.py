@@ -879,11 +879,13 @@ class Sinc(UnaryMath):
     def backward_graph(ctx, g, out):
         a = ctx.inputs[0].double()  # in float64, as the array backward: the closed form cancels
         small = np.abs(a._data) < special_math.SINC_SERIES_RADIUS
-        # the closed form computed at 1 where the series serves: at 0 it is 0 / 0, whose NaN would reach the
+        # each branch computed only where it serves (the series at 0 elsewhere, the closed form at 1 where the
+        # series serves): the closed form's 0 / 0 at 0, or the series' overflow far out, would send NaN into the
         # second derivative through the (zero) gradient of the branch not taken
-        safe = select(~small, a, constant(np.ones((), dtype=a._data.dtype)))
-        closed = ((safe * math.pi).cos() - safe.sinc()) / safe
-        return (g * select(small, special_math.sinc_derivative_near_zero(a), closed).to(g.dtype),)
+        series = special_math.sinc_derivative_near_zero(select(small, a))
+        far = select(~small, a, constant(np.ones((), dtype=a._data.dtype)))
+        closed = ((far * math.pi).cos() - far.sinc()) / far
+        return (g * select(small, series, closed).to(g.dtype),)
 
 
 class Lgamma(UnaryMath):

@@ -371,9 +371,9 @@ def _second_derivative(fn, values):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # atan2's NaN at the origin
 def test_second_derivatives_where_a_branch_is_not_taken():
     """The branch a formula does not take is computed where it is finite, so its NaN does not reach the second
-    derivative: sinc's at 0 is -pi^2/3 and logit's is 0 where eps clips (PyTorch 2.13 gives NaN at both), and
-    prelu's slope gradient has no NaN from an infinite positive x. At atan2's origin the gradient is 0 by
-    convention and its derivative does not exist: NaN, as PyTorch's."""
+    derivative: sinc's at 0 is -pi^2/3 (and finite far from 0), logit's is 0 where eps clips (PyTorch 2.13 gives
+    NaN at both), and prelu's slope gradient has no NaN from an infinite positive x. At atan2's origin the
+    gradient is 0 by convention and its derivative does not exist: NaN, as PyTorch's."""
     mpmath = pytest.importorskip("mpmath")
     points = [0.0, 0.1, -0.2, 0.3, 2.5]  # the series, then the closed form
     first, second = _second_derivative(lambda x: x.sinc(), points)
@@ -381,6 +381,8 @@ def test_second_derivatives_where_a_branch_is_not_taken():
         exact = [float(mpmath.diff(mpmath.sincpi, x, order)) for x in points]
         np.testing.assert_allclose(values, exact, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(second[0], -np.pi ** 2 / 3, rtol=1e-14)
+    _, second = _second_derivative(lambda x: x.sinc(), [1e20, -1e200])  # where the series would overflow
+    assert np.isfinite(second).all() and np.all(np.abs(second) < 1e-15)
     first, second = _second_derivative(lambda x: x.logit(eps=0.2), [0.0, 0.1, 0.5, 0.9, 1.0])
     np.testing.assert_array_equal(first, [0.0, 0.0, 4.0, 0.0, 0.0])
     np.testing.assert_array_equal(second, [0.0, 0.0, 0.0, 0.0, 0.0])
