@@ -112,8 +112,9 @@ SECOND_DERIVATIVES = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", sorted(SECOND_DERIVATIVES))
-def test_second_derivatives_of_the_math_functions(name):
+def test_second_derivatives_of_the_math_functions(name, dtype):
     """The gradient for an upstream u that requires grad (so even a step's gradient has a graph), then the gradient
     of a weighted sum of it with respect to x, y and u."""
     rng = np.random.default_rng(0)
@@ -122,15 +123,15 @@ def test_second_derivatives_of_the_math_functions(name):
     upstream, weights = rng.normal(size=(3, 4)), rng.normal(size=(2, 3, 4))
     results = []
     for lib in (fastgrad, torch):
-        x, y = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in values)
-        u = lib.tensor(upstream, dtype=lib.float64, requires_grad=True)
+        x, y = (lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True) for v in values)
+        u = lib.tensor(upstream, dtype=getattr(lib, dtype), requires_grad=True)
         first = lib.autograd.grad(SECOND_DERIVATIVES[name](lib, x, y), (x, y), u, create_graph=True)
-        total = sum((g * lib.tensor(w)).sum() for g, w in zip(first, weights))
+        total = sum((g * lib.tensor(w, dtype=getattr(lib, dtype))).sum() for g, w in zip(first, weights))
         second = lib.autograd.grad(total, (x, y, u), allow_unused=True)
         results.append([g.detach().numpy() for g in first]
                        + [np.zeros((3, 4)) if h is None else h.numpy() for h in second])
     # PyTorch's trigamma (lgamma's second derivative, digamma's first) is accurate to 1e-9 only, fastgrad's to a
     # few ulps
-    tolerance = dict(rtol=1e-8, atol=1e-12) if name in ("lgamma", "digamma") else TOLERANCE["float64"]
+    tolerance = dict(rtol=1e-8, atol=1e-12) if name in ("lgamma", "digamma") and dtype == "float64" else TOLERANCE[dtype]
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **tolerance)
