@@ -372,8 +372,9 @@ def _second_derivative(fn, values):
 def test_second_derivatives_where_a_branch_is_not_taken():
     """The branch a formula does not take is computed where it is finite, so its NaN does not reach the second
     derivative: sinc's at 0 is -pi^2/3 (and finite far from 0), logit's is 0 where eps clips (PyTorch 2.13 gives
-    NaN at both), and prelu's slope gradient has no NaN from an infinite positive x. At atan2's origin the
-    gradient is 0 by convention and its derivative does not exist: NaN, as PyTorch's."""
+    NaN at both), and prelu's slope gradient has no NaN from an infinite positive x (its x = 0 stays on the
+    negative side, as in the gradient; PyTorch's double backward moves it). At atan2's origin the gradient is 0
+    by convention and its derivative does not exist: NaN, as PyTorch's."""
     mpmath = pytest.importorskip("mpmath")
     points = [0.0, 0.1, -0.2, 0.3, 2.5]  # the series, then the closed form
     first, second = _second_derivative(lambda x: x.sinc(), points)
@@ -395,10 +396,12 @@ def test_second_derivatives_where_a_branch_is_not_taken():
     np.testing.assert_allclose(second[0].numpy(), [np.nan, -0.28], rtol=1e-14)
     np.testing.assert_allclose(second[1].numpy(), [np.nan, 0.04], rtol=1e-14)
     np.testing.assert_allclose(second[2].numpy(), [0.0, 0.2], rtol=1e-14)  # linear in the upstream gradient
-    x = fastgrad.tensor([np.inf, -2.0, np.nan], dtype=fastgrad.float64, requires_grad=True)
+    x = fastgrad.tensor([np.inf, -2.0, np.nan, 0.0], dtype=fastgrad.float64, requires_grad=True)
     slope = fastgrad.tensor([0.25], dtype=fastgrad.float64, requires_grad=True)
-    u = fastgrad.tensor([1.0, 2.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
-    (g_slope,) = grad(F.prelu(x, slope), slope, u, create_graph=True)
-    second = grad(g_slope.sum(), (x, u))
-    np.testing.assert_array_equal(second[0].numpy(), [0.0, 2.0, 3.0])
-    np.testing.assert_array_equal(second[1].numpy(), [0.0, -2.0, np.nan])
+    u = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], dtype=fastgrad.float64, requires_grad=True)
+    g_x, g_slope = grad(F.prelu(x, slope), (x, slope), u, create_graph=True)
+    np.testing.assert_array_equal(g_x.detach().numpy(), [1.0, 0.5, 0.75, 1.0])  # x = 0 takes the slope
+    second = grad(g_slope.sum(), (x, u), retain_graph=True)
+    np.testing.assert_array_equal(second[0].numpy(), [0.0, 2.0, 3.0, 4.0])  # and so does the second derivative
+    np.testing.assert_array_equal(second[1].numpy(), [0.0, -2.0, np.nan, 0.0])
+    np.testing.assert_array_equal(grad(g_x.sum(), u)[0].numpy(), [1.0, 0.25, 0.25, 0.25])
