@@ -56,6 +56,7 @@ CASES = {
                        + fastgrad.fmod(a * 3, b) * a + fastgrad.remainder(a * 3, b) * b
                        + fastgrad.div(a * 3, b, rounding_mode="floor") * a + a.nextafter(b) * b
                        + F.prelu(a * b, a[0, :1]) + F.prelu(a, b[0]) * b + (a * b).nan_to_num() * a
+                       + F.prelu(a.reshape(3, 2, 2), b[0, :2]).reshape(3, 4) * b  # channels along dim 1 of three
                        + (a * b).nansum(1, keepdim=True) * a),
     "steps": ({"Abs", "Sign", "Round", "Clamp"},
               lambda a, b: a.abs() * b + a.sign() * b * b + a.floor() * b + (a * b).clamp(-1, 1) * a),
