@@ -1,5 +1,6 @@
 """Small pieces of the recorded backward formulas (`backward_graph`, see fastgrad.autograd.higher_order):
-constants and masked selections as tensors, made with the same ops a user's code would record."""
+constants and masked selections as tensors, made with the same ops a user's code would record, and a
+decorator for formulas that give inf and NaN on purpose."""
 from __future__ import annotations
 
 import functools
