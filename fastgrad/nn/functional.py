@@ -1158,16 +1158,23 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"channels, dim 1 of shape {input.shape})")
     reduced = (0,) + tuple(range(2, input.ndim))
     broadcast = (1, channels) + (1,) * (input.ndim - 2)
-    if not training and (running_mean is None or running_var is None):
+    if (running_mean is None) != (running_var is None):  # (one alone would silently not be updated)
+        raise ValueError("batch_norm: running_mean and running_var must either both be None or neither be None, "
+                         f"got running_mean={'None' if running_mean is None else 'a tensor'} and "
+                         f"running_var={'None' if running_var is None else 'a tensor'}")
+    if not training and running_mean is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode "
                            "(training=False)")
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)):
+        raise TypeError(f"batch_norm: momentum must be a number, got {type(momentum).__name__} (the modules' "
+                        "momentum=None, a cumulative average, is worked out by the module)")
     if training:
         count = input.numel() // channels
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         mean = input.mean(dim=reduced, keepdim=True)
         variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
-        if running_mean is not None and running_var is not None:
+        if running_mean is not None:
             with no_grad():
                 unbiased = variance.detach().reshape(channels) * (count / max(count - 1, 1))
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(channels).to(running_mean.dtype),
