@@ -1611,6 +1611,20 @@ def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
     return _spatial_input(name, input, 1)
 
 
+def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
+    """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
+    kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
+        return [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
+    if padding == "valid":
+        return [(0, 0)] * len(spans)
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+    return [(p, p) for p in _sizes(f"{name}: padding", padding, len(spans), 0)]
+
+
 def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups,
                  dims: int) -> Tensor:
     """The `dims`-D cross-correlation behind conv1d and conv2d: zero padding, then every window of the
@@ -1634,16 +1648,7 @@ def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, 
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
     spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
-    if padding == "same":
-        if any(s != 1 for s in stride):
-            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
-        sides = [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
-    elif padding == "valid":
-        sides = [(0, 0)] * dims
-    elif isinstance(padding, str):
-        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
-    else:
-        sides = [(p, p) for p in _sizes(f"{name}: padding", padding, dims, 0)]
+    sides = _padding_sides(name, padding, spans, stride)
     for d, ((left, right), span) in enumerate(zip(sides, spans)):
         if x.shape[2 + d] + left + right < span:
             raise ValueError(f"{name}: the padded input size {x.shape[2 + d] + left + right} (spatial dim {d}) is "
