@@ -1158,16 +1158,23 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"channels, dim 1 of shape {input.shape})")
     reduced = (0,) + tuple(range(2, input.ndim))
     broadcast = (1, channels) + (1,) * (input.ndim - 2)
-    if not training and (running_mean is None or running_var is None):
+    if (running_mean is None) != (running_var is None):  # (one alone would silently not be updated)
+        raise ValueError("batch_norm: running_mean and running_var must either both be None or neither be None, "
+                         f"got running_mean={'None' if running_mean is None else 'a tensor'} and "
+                         f"running_var={'None' if running_var is None else 'a tensor'}")
+    if not training and running_mean is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode "
                            "(training=False)")
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)):
+        raise TypeError(f"batch_norm: momentum must be a number, got {type(momentum).__name__} (the modules' "
+                        "momentum=None, a cumulative average, is worked out by the module)")
     if training:
         count = input.numel() // channels
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         mean = input.mean(dim=reduced, keepdim=True)
         variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
-        if running_mean is not None and running_var is not None:
+        if running_mean is not None:
             with no_grad():
                 unbiased = variance.detach().reshape(channels) * (count / max(count - 1, 1))
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(channels).to(running_mean.dtype),
@@ -1604,6 +1611,20 @@ def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
     return _spatial_input(name, input, 1)
 
 
+def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
+    """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
+    kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
+        return [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
+    if padding == "valid":
+        return [(0, 0)] * len(spans)
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+    return [(p, p) for p in _sizes(f"{name}: padding", padding, len(spans), 0)]
+
+
 def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups,
                  dims: int) -> Tensor:
     """The `dims`-D cross-correlation behind conv1d and conv2d: zero padding, then every window of the
@@ -1627,16 +1648,7 @@ def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, 
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
     spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
-    if padding == "same":
-        if any(s != 1 for s in stride):
-            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
-        sides = [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
-    elif padding == "valid":
-        sides = [(0, 0)] * dims
-    elif isinstance(padding, str):
-        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
-    else:
-        sides = [(p, p) for p in _sizes(f"{name}: padding", padding, dims, 0)]
+    sides = _padding_sides(name, padding, spans, stride)
     for d, ((left, right), span) in enumerate(zip(sides, spans)):
         if x.shape[2 + d] + left + right < span:
             raise ValueError(f"{name}: the padded input size {x.shape[2 + d] + left + right} (spatial dim {d}) is "

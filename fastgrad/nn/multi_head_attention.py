@@ -118,21 +118,17 @@ def _split_heads(x: Tensor, batch_heads: int, head_dim: int) -> Tensor:
 def _attention_with_weights(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
                             dropout_p: float) -> tuple[Tensor, Tensor]:
     """softmax(q k^T / sqrt(d) + mask) v and the weights. As PyTorch's need_weights path, a query that may
-    attend to no key gets NaN weights (softmax over all -inf), unlike scaled_dot_product_attention's zeros;
-    its scores are set finite before the softmax so no warning is raised, and its weights NaN after."""
+    attend to no key gets NaN weights (softmax over all -inf), unlike scaled_dot_product_attention's zeros.
+    Its scores are made NaN before the softmax (so no invalid-value warning is raised), by adding NaN: the
+    NaN reaches the gradients of its query and of the keys too, as in PyTorch (setting them would cut the
+    gradient there and leave a finite gradient behind a NaN output)."""
     scores = (q * math.sqrt(1.0 / q.shape[-1])) @ k.transpose(-2, -1)
-    blocked_queries = None
     if mask is not None:
         scores = scores + mask
         blocked_queries = np.isneginf(scores._data).all(axis=-1, keepdims=True)
         if blocked_queries.any():
-            blocked_queries = Tensor._from_data(np.broadcast_to(blocked_queries, scores.shape))
-            scores = scores.masked_fill(blocked_queries, 0.0)
-        else:
-            blocked_queries = None
+            scores = scores + Tensor._from_data(np.where(blocked_queries, np.nan, 0.0).astype(scores.dtype))
     weights = F.softmax(scores, dim=-1)
-    if blocked_queries is not None:
-        weights = weights.masked_fill(blocked_queries, float("nan"))
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p)
     return weights @ v, weights

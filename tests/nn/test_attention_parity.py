@@ -177,6 +177,15 @@ def test_fully_masked_queries_give_pytorchs_nan_or_zeros(need_weights, train, gr
         np.testing.assert_allclose(weights, their_weights, rtol=1e-5, atol=1e-5)
 
 
+def test_a_fully_masked_query_gives_nan_gradients_as_pytorch():
+    # the NaN of its output reaches the gradients of the query, the keys and the values (not a finite
+    # gradient behind a NaN output), on the need_weights path
+    ours, theirs = pair(batch_first=True)
+    attn_mask = np.zeros((3, 4), dtype=bool)
+    attn_mask[0] = True
+    assert_parity(ours, theirs, inputs("float64", True), dict(attn_mask=attn_mask), average_attn_weights=False)
+
+
 def test_mismatched_mask_types_warn_as_pytorch():
     ours, _ = pair(batch_first=True)
     arrays = [fastgrad.tensor(a) for a in inputs("float64", True)]

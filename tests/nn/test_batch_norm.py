@@ -39,6 +39,12 @@ def test_cumulative_average_without_momentum():
     (lambda: F.batch_norm(fastgrad.ones(3, 2), None, None), RuntimeError, "must be defined in evaluation mode"),
     (lambda: F.batch_norm(fastgrad.ones(2, 2, dtype=fastgrad.int64), None, None, training=True), TypeError,
      "floating point"),
+    # one running statistic alone would not be updated in training: PyTorch refuses it
+    (lambda: F.batch_norm(fastgrad.ones(3, 2), fastgrad.zeros(2), None, training=True), ValueError,
+     "must either both be None or neither be None, got running_mean=a tensor and running_var=None"),
+    (lambda: F.batch_norm(fastgrad.ones(3, 2), None, fastgrad.ones(2), training=True), ValueError, "both be None"),
+    (lambda: F.batch_norm(fastgrad.ones(3, 2), None, None, training=True, momentum=None), TypeError,
+     "momentum must be a number, got NoneType"),
 ])
 def test_bad_inputs_are_named(call, error, message):
     with pytest.raises(error, match=message):

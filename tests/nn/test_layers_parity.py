@@ -32,7 +32,8 @@ def both(build):
     lambda nn, lib: nn.Conv1d(10, 6, 3), lambda nn, lib: nn.Conv1d(4, 6, 3, 2, 1, 2, groups=2, bias=False),
     lambda nn, lib: nn.Conv1d(4, 6, (3,), padding="same"), lambda nn, lib: nn.MaxPool1d(3),
     lambda nn, lib: nn.Conv2d(1, 6, (3, 50)), lambda nn, lib: nn.Conv2d(4, 6, 3, (2, 1), (1, 0), 2, groups=2, bias=False),
-    lambda nn, lib: nn.Conv2d(2, 2, 3, padding="same"),
+    lambda nn, lib: nn.Conv2d(2, 2, 3, padding="same"), lambda nn, lib: nn.Conv1d(2, 2, 3, padding_mode="reflect"),
+    lambda nn, lib: nn.Conv2d(2, 2, 2, padding="same", padding_mode="circular"),
     lambda nn, lib: nn.MaxPool1d(3, 2, 1, ceil_mode=True), lambda nn, lib: nn.Softplus(beta=2, threshold=10),
     lambda nn, lib: nn.LogSigmoid(), lambda nn, lib: nn.Softmin(dim=1), lambda nn, lib: nn.SmoothL1Loss(beta=0.5),
     lambda nn, lib: nn.HuberLoss(delta=2.0), lambda nn, lib: nn.KLDivLoss(reduction="batchmean"),
@@ -240,6 +241,31 @@ def test_conv1d_layer_loads_pytorchs_weights_and_matches_it():
     expected.sum().backward()
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("padding_mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dims, options, shape", [
+    (1, dict(kernel_size=3, padding=2, dilation=2), (2, 2, 6)),
+    (1, dict(kernel_size=4, padding="same"), (2, 5)),  # unbatched; the odd padding element goes after
+    (1, dict(kernel_size=3, padding="valid", stride=2), (1, 2, 7)),
+    (2, dict(kernel_size=(2, 3), padding=(1, 2), stride=(2, 1)), (2, 2, 4, 5)),
+    (2, dict(kernel_size=2, padding="same", dilation=(1, 2)), (1, 2, 3, 4)),
+])
+def test_conv_padding_modes_match_pytorch(padding_mode, dims, options, shape):
+    layer = f"Conv{dims}d"
+    theirs = getattr(torch.nn, layer)(2, 3, padding_mode=padding_mode, dtype=torch.float64, **options)
+    ours = getattr(nn, layer)(2, 3, padding_mode=padding_mode, dtype=fastgrad.float64, **options)
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal(shape)
+    x_ours, x_theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got, expected = ours(x_ours), theirs(x_theirs)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(1).standard_normal(got.shape)
+    (got * fastgrad.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    for mine, reference in ((x_ours, x_theirs), (ours.weight, theirs.weight), (ours.bias, theirs.bias)):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_conv2d_layer_loads_pytorchs_weights_and_matches_it():

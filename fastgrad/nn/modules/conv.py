@@ -14,6 +14,9 @@ from fastgrad.nn.parameter import Parameter
 from fastgrad.tensor import Tensor, check_device
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
     """weight (out_channels, in_channels / groups, *kernel_size), bias (out_channels,), as in PyTorch, with
     its default initialisation (kaiming_uniform_ with a = sqrt(5); the bias uniform in +-1/sqrt(fan_in)).
@@ -27,8 +30,9 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         check_device(name, device)
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode {padding_mode!r} is not implemented; only 'zeros' is")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, got "
+                             f"{padding_mode!r}")
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
                              f"divisible by groups ({groups})")
@@ -45,6 +49,10 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = F._sizes(f"{name}: padding", padding, self.dims, 0)
+        spans = [d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel_size)]
+        # for F.pad, which lists the last dim first (the zeros mode leaves the padding to the convolution)
+        self._pad_widths = tuple(w for side in reversed(F._padding_sides(name, self.padding, spans, self.stride))
+                                 for w in side)
         dtype = dtype_or_default(dtype)
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
@@ -58,7 +66,11 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self.functional(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return self.functional(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                                   self.groups)
+        padded = F.pad(input, self._pad_widths, mode=self.padding_mode)
+        return self.functional(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -70,6 +82,8 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
 
 
