@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
-from fastgrad.ops.recorded import select
-from fastgrad.ops.shape import ScatterIndexed
+from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -120,12 +120,24 @@ class Scatter(Op):
             g_x[key] = 0  # overwritten values do not reach the output
         return g_x.reshape(g.shape), g_src.reshape(src_shape)
 
+    def backward_graph(ctx, g, out):
+        key, src_shape, src_shape_1d, index_shape = ctx.saved
+        g_1d = g.reshape(np.atleast_1d(g._data).shape)
+        g_values = apply(GetItem, g_1d, key=key, advanced=True)
+        g_src = apply(ScatterIndexed, g_values, shape=src_shape_1d, key=_leading(index_shape), advanced=False)
+        if ctx.op.accumulate:
+            return g, g_src.reshape(src_shape)
+        kept = np.ones(g_1d.shape, dtype=bool)
+        kept[key] = False
+        return select(kept.reshape(g.shape), g), g_src.reshape(src_shape)
+
 
 class ScatterAdd(Scatter):
     """out = x with src[i][j] added at out[i][index[i][j]] (dim=1); repeated indices accumulate.
     Backward: x gets g, src gets g gathered from the positions it was added to."""
 
     accumulate = True
+    backward_graph = Scatter.backward_graph
 
 
 # -- index_select / index_add (a 1-d index along one dim) -------------------------------------------
@@ -194,6 +206,11 @@ class IndexAdd(Op):
         g_source = np.take(np.atleast_1d(g), flat_index, axis=dim)
         return g, (g_source if scale == 1 else g_source * scale).reshape(source_shape)
 
+    def backward_graph(ctx, g, out):
+        source_shape, dim, flat_index, scale = ctx.saved
+        g_source = apply(IndexSelect, g, dim=dim, index=flat_index)
+        return g, (g_source if scale == 1 else g_source * float(scale)).reshape(source_shape)
+
 
 # -- masks ------------------------------------------------------------------------------------------
 class MaskedFill(Op):
@@ -232,6 +249,10 @@ class MaskedSelect(Op):
         grad = np.zeros(full_mask.shape, dtype=g.dtype)
         grad[full_mask] = g
         return (grad,)
+
+    def backward_graph(ctx, g, out):
+        full_mask = ctx.saved
+        return (apply(ScatterIndexed, g, shape=full_mask.shape, key=np.nonzero(full_mask), advanced=True),)
 
 
 # -- ordering ---------------------------------------------------------------------------------------
@@ -307,9 +328,13 @@ class Tril(Op):
     def backward(ctx, K, g):
         return (ctx.op.triangle(g, ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        return (apply(ctx.op, g, diagonal=ctx.saved),)
+
 
 class Triu(Tril):
     triangle = staticmethod(np.triu)
+    backward_graph = Tril.backward_graph
 
 
 class Flip(Op):
@@ -340,8 +365,16 @@ class Roll(Op):
 
     def backward(ctx, K, g):
         shifts, axes = ctx.saved
-        back = -shifts if axes is None else tuple(-s for s in shifts)
-        return (np.roll(g, back, axes),)
+        return (np.roll(g, _shifts_back(shifts, axes), axes),)
+
+    def backward_graph(ctx, g, out):
+        shifts, axes = ctx.saved
+        return (apply(Roll, g, shifts=_shifts_back(shifts, axes), axes=axes),)
+
+
+def _shifts_back(shifts, axes):
+    """The shifts that roll back: one int over the flattened tensor (axes None), else one per axis."""
+    return -shifts if axes is None else tuple(-s for s in shifts)
 
 
 # -- scatter with a reduction ------------------------------------------------------------------------
@@ -410,11 +443,7 @@ class ScatterReduce(Op):
         elif reduce == "prod":
             g_x, g_values = _product_of_others(g_1d, key, written, include_self, *kept)
         else:
-            x_1d, values, out = kept
-            hit_x = (x_1d == out) & (include_self | ~written)
-            hit_values = values == out[key]
-            ties = hit_x.astype(np.int64)
-            np.add.at(ties, key, hit_values)
+            hit_x, hit_values, ties = _extremes(key, written, include_self, *kept)
             with np.errstate(divide="ignore", invalid="ignore"):  # no value equals a NaN result: NaN, as PyTorch
                 share = g_1d / ties.astype(g.dtype)
                 g_x, g_values = hit_x * share, hit_values * share[key]
@@ -423,6 +452,39 @@ class ScatterReduce(Op):
         g_src = np.zeros(src_shape_1d, dtype=g.dtype)
         g_src[_leading(index_shape)] = g_values
         return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+    def backward_graph(ctx, g, out):
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved
+        g_1d = g.reshape(written.shape)
+        if reduce == "prod":
+            raise NotImplementedError("create_graph=True: the backward of scatter_reduce with reduce='prod' is not "
+                                      "recorded; 'sum', 'mean', 'amax' and 'amin' are")
+        if reduce == "sum":
+            g_x, g_values = g_1d, apply(GetItem, g_1d, key=key, advanced=True)
+        elif reduce == "mean":
+            g_x = g_1d / constant(counts.astype(g._data.dtype))
+            g_values = apply(GetItem, g_x, key=key, advanced=True)
+        else:  # the shares are constant in x and src where they are defined
+            hit_x, hit_values, ties = _extremes(key, written, include_self, *kept)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = g_1d / constant(ties.astype(g._data.dtype))
+            g_x = constant(hit_x) * share
+            g_values = constant(hit_values) * apply(GetItem, share, key=key, advanced=True)
+        if not include_self:
+            g_x = select(~written, g_x)
+        g_src = apply(ScatterIndexed, g_values, shape=src_shape_1d, key=_leading(index_shape), advanced=False)
+        return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+
+def _extremes(key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray, values: np.ndarray,
+              out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scatter_reduce(amax/amin)'s ties: which elements of x and of the scattered values equal the result at
+    their position (x's only where it counts), and how many do at each position."""
+    hit_x = (x == out) & (include_self | ~written)
+    hit_values = values == out[key]
+    ties = hit_x.astype(np.int64)
+    np.add.at(ties, key, hit_values)
+    return hit_x, hit_values, ties
 
 
 def _product_of_others(g: np.ndarray, key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray,

@@ -22,6 +22,7 @@ TARGETS = fastgrad.tensor([2, 0, 1])
 IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
 CLASS_WEIGHT = fastgrad.tensor([0.5, 1.0, 2.0, 1.5], dtype=fastgrad.float64)
 GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
+SCATTER_INDEX = fastgrad.tensor([[0, 2], [3, 1], [2, 0]])  # no index twice in a row: a scatter's writes all land
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
 
 # one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
@@ -66,6 +67,24 @@ CASES = {
     "spread": ({"Var", "Std", "Norm"},
                lambda a, b: (a * b).var(1, keepdim=True) * a.std() + a.var((0, 1), correction=0) * b
                + (a * b).norm(dim=1).sum() * b.norm(p=1) + a.norm() * b),
+    "products and medians": ({"Prod", "Cumprod", "LogCumSumExp", "Median", "NanMedian", "Norm"},
+                             lambda a, b: (a * b).prod(1, keepdim=True) * a + a.prod() * b + (a * b).cumprod(1) * a
+                             + (a * b).logcumsumexp(0) * b + a.median() * b + (a * b).nanmedian() * a
+                             + (a * b).norm(p=3, dim=1, keepdim=True) * a + a.norm(p=0.5) * b
+                             + (a - b).norm(p=float("inf"), dim=0) * a + b.norm(p=-float("inf")) * a + a.norm(p=0) * b),
+    "copies": ({"ConstantPad", "Diagonal", "Repeat", "RepeatInterleave", "Unfold", "AsStrided"},
+               lambda a, b: fastgrad.cat([t.reshape(-1) for t in (
+                   F.pad(a * b, (1, -1, 0, 2), value=0.5) * a.sum(), (a * b).diagonal(1) * a[0, :3],
+                   a.repeat(2, 1)[1:4] * b, (a * b).repeat_interleave(fastgrad.tensor([2, 0, 1]), dim=0) * a,
+                   (a * b).unfold(1, 2, 1) * a[:, :3, None], (a * b).as_strided((3, 3), (2, 1), 1) * a[:, 1:])])),
+    "placements": ({"Tril", "Triu", "Roll", "Scatter", "ScatterAdd", "ScatterReduce", "IndexAdd", "MaskedSelect"},
+                   lambda a, b: fastgrad.cat([t.reshape(-1) for t in (
+                       (a * b).tril(-1) * a + a.triu(1) * b, (a * b).roll(1, 1) * a + a.roll(2) * b,
+                       a.scatter(1, SCATTER_INDEX, a * b) * b, (a * b).scatter_add(1, GATHER_INDEX, a * a) * a,
+                       (a * b).index_add(1, SELECT_INDEX, b * b, alpha=2) * a, (a * b).masked_select(a > b) * 2,
+                       *((a * b).scatter_reduce(1, GATHER_INDEX, a * a, reduce, include_self=include_self) * b
+                         for reduce in ("sum", "mean", "amax", "amin") for include_self in (True, False)))])),
+    "assignments": ({"Fill", "RandomFill", "CopyFrom", "IndexPut"}, lambda a, b: assigned(a, b)),
     "embedding": ({"Embedding", "EmbeddingGradient"},
                   lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
                   + F.embedding(IDS, a * a).sum() * b),  # (padding_idx and scale_grad_by_freq: no derivatives)
@@ -78,6 +97,20 @@ CASES = {
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
 }
+
+
+def assigned(a, b):
+    """Tensors changed in place before anything reads them (their recorded backward runs; a read before the
+    change is refused, see test_values_changed_in_place_are_refused)."""
+    y = a * b
+    y[0] = b[1] * 2
+    y[1, [0, 2]] = a[2, :2] * b[2, 1:3]  # an int and an index array: a selection, then an advanced key
+    y.index_put_((fastgrad.tensor([2, 0, 2]),), b * a[0], accumulate=True)
+    filled, copied, drawn = a * b, b * 2, a * a
+    filled.fill_(2.0)
+    copied.copy_(a.sin()[0])
+    drawn.uniform_()
+    return y * a + filled * b + copied * a + drawn * b
 
 
 def test_every_recorded_backward_has_a_case():
@@ -210,11 +243,23 @@ def test_a_gradient_that_is_the_callers_own_tensor_is_copied():
     np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
 
 
+class Doubled(Op):
+    """An op with an array backward and no recorded one."""
+
+    def forward(ctx, K, x):
+        return x * 2
+
+    def backward(ctx, K, g):
+        return (g * 2,)
+
+
 def test_an_op_without_a_recorded_backward_raises():
+    from fastgrad.autograd.graph import apply
+
     x = fastgrad.tensor([[1.0, 2.0], [3.0, 0.5]], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph=True: the backward of Prod is not "
+    with pytest.raises(NotImplementedError, match="create_graph=True: the backward of Doubled is not "
                                                   "differentiable in fastgrad"):
-        grad(x.prod(), x, create_graph=True)
+        grad(apply(Doubled, x).sum(), x, create_graph=True)
     assert x.grad is None
 
 
