@@ -261,8 +261,8 @@ def _cumprod_gradient_recorded(g, x, out, axis: int):
     its derivative is right too: past the first zero x_z the gradient is 0, but its slope in x_z is not, so it
     is x_z (0 in value) times the gradient of the running products of x with x_z taken as 1 (this function
     again, on x with one zero less per line). Where that gradient is not finite, the product would be NaN
-    instead of the array backward's 0: there it is 0, with no slope. Divisions and logs take 1 at the
-    positions a selection drops, so that the zero gradient those get does not become 0/0."""
+    instead of the array backward's 0: there it is 0, with no slope. The division takes 1 for x at the zeros,
+    whose quotients a selection drops, so that the zero gradient those get does not become 0/0."""
     reversed_cumsum = (g * out).flip(axis).cumsum(axis).flip(axis)
     is_zero = x._data == 0
     if not is_zero.any():
@@ -425,8 +425,9 @@ class Norm(Op):
         x, magnitude, _, p, axis, keepdims = ctx.saved
         upstream = _expand_back_recorded(g, x.shape, axis, keepdims)
         if p in _STEPWISE_ORDERS:
+            norm = _kept(out._data, x.ndim, axis, keepdims)
             with np.errstate(divide="ignore", invalid="ignore"):
-                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, _kept(out._data, x.ndim, axis, keepdims), p, axis)
+                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis)
             return (upstream * constant(slope.astype(g._data.dtype, copy=False)),)
         norm = _expand_back_recorded(out, x.shape, axis, keepdims)
         if p == 2:

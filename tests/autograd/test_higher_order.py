@@ -334,3 +334,43 @@ def test_a_custom_function_with_several_outputs_raises():
     a, b = Split.apply(x)
     with pytest.raises(NotImplementedError, match="Split.* is not recorded"):
         grad((a * b).sum(), x, create_graph=True)
+
+
+# one zero in a row, two, two leading
+WITH_ZEROS = np.array([[0.0, 1.5, -2.0, 0.5], [1.2, 0.0, 0.7, 0.0], [0.0, 0.0, 3.0, -1.0]])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_products_and_norms_are_differentiated_twice_at_zeros(backend_name):
+    """Past a zero the gradient of a running product is 0, but not its slope in that zero. (Products are
+    multilinear, so central differences are exact across the zeros too.) A 3-norm's slope is 0 at a zero,
+    with a slope of its own there."""
+    x = fastgrad.tensor(WITH_ZEROS, requires_grad=True)
+    with fastgrad.backend(backend_name):
+        assert gradgradcheck(lambda x: x.cumprod(1) * x[:, :1] + x.cumprod(0) + x.prod(1, keepdim=True) * x
+                             + x[0].prod() * x[1, :3].prod() * x + x.norm(p=3, dim=1, keepdim=True) * x, (x,))
+
+
+SPECIAL = np.array([[0.0, np.inf, -2.0, 0.5], [np.nan, 1.0, 0.0, 0.0], [-np.inf, 0.0, 3.0, -1.0]])
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0), lambda x: x.cumprod(1),
+                                lambda x: x.cumprod(0), lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(0),
+                                lambda x: x.median(), lambda x: x.nanmedian(), lambda x: x.norm(p=float("inf"), dim=1),
+                                lambda x: x.norm(p=3, dim=0), lambda x: x.norm(p=0.5, dim=1)])
+@pytest.mark.parametrize("values", [SPECIAL, SPECIAL[:, [0, 2, 3]], WITH_ZEROS], ids=["nan-inf", "inf", "zeros"])
+def test_recorded_gradients_at_zeros_infinities_and_nan_are_the_array_backwards(fn, values):
+    x = fastgrad.tensor(values, requires_grad=True)
+    out = fn(x)
+    weights = fastgrad.tensor(np.random.default_rng(0).normal(size=out.shape) * np.resize([1.0, 0.0, -1.0], out.shape))
+    plain = grad(out, x, weights, retain_graph=True)[0]
+    recorded = grad(out, x, weights, create_graph=True)[0]
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_scatter_reduce_prod_has_no_recorded_backward():
+    x = leaf((3, 4), 0)
+    out = x.scatter_reduce(1, GATHER_INDEX, x * 2, "prod")
+    grad(out.sum(), x, retain_graph=True)
+    with pytest.raises(NotImplementedError, match="scatter_reduce with reduce='prod' is not recorded"):
+        grad(out.sum(), x, create_graph=True)
