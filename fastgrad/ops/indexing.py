@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
-from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.recorded import DelayedError, constant, select
 from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
@@ -426,14 +426,14 @@ class ScatterReduce(Op):
             counts += include_self | ~written  # a position's own value counts when it is kept
             out = (np.floor_divide if out.dtype.kind in "iub" else np.divide)(out, counts.astype(out.dtype))
         ctx.saved = (x.shape, src.shape, src_1d.shape, index_1d.shape, key, written, reduce, include_self, counts,
-                     (x_1d, values, out.copy()) if reduce in ("prod", "amax", "amin") else None)
+                     (x_1d, values, out.copy()) if reduce in ("prod", "amax", "amin") else None, dim, index_1d)
         if reduce in ("sum", "mean"):  # backward reads neither input
             ctx.mark_unsaved(0)
             ctx.mark_unsaved(1)
         return out.reshape(x.shape)
 
     def backward(ctx, K, g):
-        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved[:10]
         g_1d = np.atleast_1d(g)
         if reduce == "sum":
             g_x, g_values = g_1d.copy(), g_1d[key]
@@ -454,12 +454,11 @@ class ScatterReduce(Op):
         return g_x.reshape(x_shape), g_src.reshape(src_shape)
 
     def backward_graph(ctx, g, out):
-        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved[:10]
         g_1d = g.reshape(written.shape)
         if reduce == "prod":
-            raise NotImplementedError("create_graph=True: the backward of scatter_reduce with reduce='prod' is not "
-                                      "recorded; 'sum', 'mean', 'amax' and 'amin' are")
-        if reduce == "sum":
+            g_x, g_values = _product_of_others_recorded(ctx, g_1d)
+        elif reduce == "sum":
             g_x, g_values = g_1d, apply(GetItem, g_1d, key=key, advanced=True)
         elif reduce == "mean":
             g_x = g_1d / constant(counts.astype(g._data.dtype))
@@ -474,6 +473,49 @@ class ScatterReduce(Op):
             g_x = select(~written, g_x)
         g_src = apply(ScatterIndexed, g_values, shape=src_shape_1d, key=_leading(index_shape), advanced=False)
         return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+
+def _product_of_others_recorded(ctx, g_1d) -> tuple:
+    """_product_of_others on tensors, recorded, with its values. The product of the other values at a position
+    is the product of the nonzero values there over the value (over 1 for a zero value) when no other value is
+    0. With one other zero it is 0, but not its slope in that zero: it is that zero (the sum of the position's
+    zeros but the value itself) times that quotient, and 0 with no slope where the quotient is not finite (the
+    array backward's 0 there). With more other zeros it is 0, and stays 0 in any one of them."""
+    _, _, src_shape_1d, index_shape, key, written, _, include_self, _, kept, dim, index = ctx.saved
+    x_array, values_array, _ = kept
+    x, src = ctx.inputs
+    x_1d, src_1d = x.reshape(written.shape), src.reshape(src_shape_1d)
+    one = constant(np.ones((), dtype=g_1d._data.dtype))
+    counted = include_self | ~written
+    x_zero, values_zero = (x_array == 0) & counted, values_array == 0
+    zeros = x_zero.astype(np.int64)
+    np.add.at(zeros, key, values_zero)
+    src_zero = np.zeros(src_shape_1d, dtype=bool)
+    src_zero[_leading(index_shape)] = values_zero
+    nonzero_product = apply(ScatterReduce, select(counted & ~x_zero, x_1d, one), select(~src_zero, src_1d, one),
+                            dim=dim, index=index, reduce="prod", include_self=True)
+    values = apply(GetItem, src_1d, key=_leading(index_shape), advanced=False)
+    zero_sum = select(x_zero, x_1d) + apply(ScatterIndexed, select(values_zero, values), shape=written.shape,
+                                            key=key, advanced=True)
+
+    def others(value, is_zero: np.ndarray, at_zeros: np.ndarray, at_nonzero_product, at_zero_sum):
+        with np.errstate(invalid="ignore"):
+            quotient = at_nonzero_product / select(~is_zero, value, one)
+            carried = (at_zero_sum - select(is_zero, value)) * quotient
+        other_zeros = at_zeros - is_zero
+        return select(other_zeros == 0, quotient, select((other_zeros == 1) & np.isfinite(carried._data), carried))
+
+    def at_key(t):
+        return apply(GetItem, t, key=key, advanced=True)
+
+    # (x where it does not count is taken as 1: its gradient is dropped, and 1 divides without a 0/0)
+    g_x = g_1d * others(select(counted, x_1d, one), x_zero, zeros, nonzero_product, zero_sum)
+    g_values = at_key(g_1d) * others(values, values_zero, zeros[key], at_key(nonzero_product), at_key(zero_sum))
+    if (zeros - x_zero > 1).any():  # PyTorch refuses to differentiate src's gradient there: so does fastgrad
+        g_values = apply(DelayedError, g_values, reason="scatter_reduce(reduce='prod'): the derivative of the "
+                         "gradient of src is not implemented where two zeros of src are scattered to one position "
+                         "(as in PyTorch)")
+    return g_x, g_values
 
 
 def _extremes(key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray, values: np.ndarray,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd import graph
+from fastgrad.autograd.graph import Op
 
 
 def constant(array) -> "graph.Tensor":
@@ -24,3 +25,20 @@ def select(mask: np.ndarray, g, other=None):
 def zeros_like(g):
     """The gradient of a step function (sign, round): zero everywhere, with no graph behind it."""
     return constant(np.zeros(g.shape, dtype=g._data.dtype))
+
+
+class DelayedError(Op):
+    """A recorded gradient as it is, whose own derivative is not defined (PyTorch's DelayedError): its values
+    can be used, and differentiating it raises NotImplementedError with `reason`."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, reason):
+        ctx.saved = reason
+        return g.copy()
+
+    def backward(ctx, K, gg):
+        raise NotImplementedError(ctx.saved)
+
+    def backward_graph(ctx, gg, out):
+        raise NotImplementedError(ctx.saved)

@@ -83,7 +83,7 @@ CASES = {
                        a.scatter(1, SCATTER_INDEX, a * b) * b, (a * b).scatter_add(1, GATHER_INDEX, a * a) * a,
                        (a * b).index_add(1, SELECT_INDEX, b * b, alpha=2) * a, (a * b).masked_select(a > b) * 2,
                        *((a * b).scatter_reduce(1, GATHER_INDEX, a * a, reduce, include_self=include_self) * b
-                         for reduce in ("sum", "mean", "amax", "amin") for include_self in (True, False)))])),
+                         for reduce in ("sum", "mean", "prod", "amax", "amin") for include_self in (True, False)))])),
     "assignments": ({"Fill", "RandomFill", "CopyFrom", "IndexPut"}, lambda a, b: assigned(a, b)),
     "embedding": ({"Embedding", "EmbeddingGradient"},
                   lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
@@ -368,9 +368,24 @@ def test_recorded_gradients_at_zeros_infinities_and_nan_are_the_array_backwards(
     np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_scatter_reduce_prod_has_no_recorded_backward():
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_is_differentiated_twice_at_zeros(include_self):
+    """Zeros of x and src meeting at one position, or alone (products are multilinear: central differences
+    are exact across the zeros)."""
+    x = fastgrad.tensor(WITH_ZEROS, requires_grad=True)
+    assert gradgradcheck(lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3] * 2, "prod",
+                                                    include_self=include_self), (x,))
+
+
+def test_scatter_reduce_prod_with_two_zeros_of_src_at_one_position_is_not_differentiated_twice():
+    """As in PyTorch: the recorded gradient has its values, and differentiating src's raises."""
     x = leaf((3, 4), 0)
-    out = x.scatter_reduce(1, GATHER_INDEX, x * 2, "prod")
-    grad(out.sum(), x, retain_graph=True)
-    with pytest.raises(NotImplementedError, match="scatter_reduce with reduce='prod' is not recorded"):
-        grad(out.sum(), x, create_graph=True)
+    src = fastgrad.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], dtype=fastgrad.float64, requires_grad=True)
+    out = x.scatter_reduce(1, GATHER_INDEX, src, "prod")
+    plain = grad(out.sum(), (x, src), retain_graph=True)
+    recorded = grad(out.sum(), (x, src), create_graph=True)
+    for p, r in zip(plain, recorded):
+        np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-12)
+    grad(recorded[0].sum(), src, retain_graph=True)  # x's gradient is differentiable
+    with pytest.raises(NotImplementedError, match="two zeros of src are scattered to one position"):
+        grad(recorded[1].sum(), x)

@@ -100,6 +100,10 @@ STRUCTURAL = {
                  + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2] * 3, "mean")
                  + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, 1:3] * 3, "amax",
                                     include_self=False)),
+    "scatter_reduce prod": (WITH_ZEROS, lambda lib, x: x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]),
+                                                                      x[:, 1:3] * 2, "prod")
+                            + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, 1:3] - 1, "prod",
+                                               include_self=False)),
     "index_add, masked_select": (VALUES, lambda lib, x: x.index_add(1, lib.tensor([1, 3, 3, 0]), x * x, alpha=2).sum(0)
                                  + x.masked_select(x > 0).sum()),
     "assignment": (VALUES, lambda lib, x: assigned(lib, x)),
