@@ -437,7 +437,10 @@ class Norm(Op):
         one = constant(np.ones((), dtype=x.dtype))
         dropped = (norm._data == 0) | (x == 0)
         ratio = select(~dropped, ctx.inputs[0].abs(), one) / select(~dropped, norm, one)
-        return (upstream * select(~dropped, constant(np.sign(x)) * ratio ** float(p - 1)),)
+        slope = select(~dropped, constant(np.sign(x)) * ratio ** float(p - 1))
+        if p < 2:  # the slope's own slope is infinite at x = 0: a 0 there whose derivative is NaN, as PyTorch's
+            slope = slope + select(x == 0, ctx.inputs[0].abs().sqrt())
+        return (upstream * slope,)
 
 
 # Orders whose slope is constant in x wherever it is defined: its derivative is 0, so the recorded backward
