@@ -1,5 +1,6 @@
 """Small pieces of the recorded backward formulas (`backward_graph`, see fastgrad.autograd.higher_order):
-constants and masked selections as tensors, made with the same ops a user's code would record."""
+constants and masked selections as tensors, made with the same ops a user's code would record, and a gradient
+that raises when it is differentiated."""
 from __future__ import annotations
 
 import numpy as np
