@@ -343,8 +343,8 @@ WITH_ZEROS = np.array([[0.0, 1.5, -2.0, 0.5], [1.2, 0.0, 0.7, 0.0], [0.0, 0.0, 3
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_products_and_norms_are_differentiated_twice_at_zeros(backend_name):
     """Past a zero the gradient of a running product is 0, but not its slope in that zero. (Products are
-    multilinear, so central differences are exact across the zeros too.) A 3-norm's slope is 0 at a zero,
-    with a slope of its own there."""
+    multilinear, so central differences are exact across the zeros too.) A 3-norm's slope is 0 at a zero
+    element, and so is the slope of that slope."""
     x = fastgrad.tensor(WITH_ZEROS, requires_grad=True)
     with fastgrad.backend(backend_name):
         assert gradgradcheck(lambda x: x.cumprod(1) * x[:, :1] + x.cumprod(0) + x.prod(1, keepdim=True) * x
@@ -357,8 +357,11 @@ SPECIAL = np.array([[0.0, np.inf, -2.0, 0.5], [np.nan, 1.0, 0.0, 0.0], [-np.inf,
 @pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0), lambda x: x.cumprod(1),
                                 lambda x: x.cumprod(0), lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(0),
                                 lambda x: x.median(), lambda x: x.nanmedian(), lambda x: x.norm(p=float("inf"), dim=1),
-                                lambda x: x.norm(p=3, dim=0), lambda x: x.norm(p=0.5, dim=1)])
-@pytest.mark.parametrize("values", [SPECIAL, SPECIAL[:, [0, 2, 3]], WITH_ZEROS], ids=["nan-inf", "inf", "zeros"])
+                                lambda x: x.norm(p=3, dim=0), lambda x: x.norm(p=0.5, dim=1),
+                                lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3], "prod"),
+                                lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3], "prod", include_self=False)])
+@pytest.mark.parametrize("values", [SPECIAL, np.where(np.isnan(SPECIAL), 2.5, SPECIAL), WITH_ZEROS],
+                         ids=["nan-inf", "inf", "zeros"])
 def test_recorded_gradients_at_zeros_infinities_and_nan_are_the_array_backwards(fn, values):
     x = fastgrad.tensor(values, requires_grad=True)
     out = fn(x)
