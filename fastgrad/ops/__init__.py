@@ -12,12 +12,12 @@ from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, 
 from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Ldexp, Lgamma, Log2, Log10, Logit,
                                       LogNdtr, NanToNum, Ndtr, Ndtri, Nextafter, Polygamma, Sinc, Xlogy)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
-                                   Scatter, ScatterAdd, Tril, Triu, Unique, unique_sorted)
+                                   Scatter, ScatterAdd, ScatterReduce, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
 from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, CTCLoss, Dropout, Embedding, EmbeddingBag,
                              EmbeddingBagMax, GRU, LayerNorm, LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN,
                              Softmax, SoftmaxCrossEntropy, WeightedEmbeddingBag)
-from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogSumExp, Max, Mean, Median, Min, Norm, Prod, Std, Sum,
-                                    Var)
+from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogCumSumExp, LogSumExp, Max, Mean, Median, Min,
+                                    NanMedian, Norm, Prod, Std, Sum, Var)
 from fastgrad.ops.shape import (AsStrided, Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat,
                                 RepeatInterleave, Reshape, Stack, Unfold)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import select, zeros_like
+from fastgrad.ops.shape import GetItem
 
 
 class Fill(Op):
@@ -19,6 +21,9 @@ class Fill(Op):
     def backward(ctx, K, g):
         return (np.zeros_like(g),)
 
+    def backward_graph(ctx, g, out):
+        return (zeros_like(g),)
+
 
 class RandomFill(Fill):
     """Every element becomes a draw: `draw(shape)` returns the values (`uniform_`, `normal_`,
@@ -28,6 +33,8 @@ class RandomFill(Fill):
     def forward(ctx, K, x, draw):
         with np.errstate(over="ignore"):  # a draw beyond the dtype's range becomes inf, as in PyTorch
             return draw(x.shape).astype(x.dtype)
+
+    backward_graph = Fill.backward_graph
 
 
 class CopyFrom(Op):
@@ -42,6 +49,9 @@ class CopyFrom(Op):
 
     def backward(ctx, K, g):
         return np.zeros_like(g), g  # the graph sums g back to src's shape and casts it to src's dtype
+
+    def backward_graph(ctx, g, out):
+        return zeros_like(g), g
 
 
 class IndexPut(Op):
@@ -68,10 +78,25 @@ class IndexPut(Op):
             region(g_x, selection)[key] = 0
         return g_x, region(g, selection)[key]
 
+    def backward_graph(ctx, g, out):
+        key, accumulate, selection = ctx.saved
+        g_region = g if selection is None else apply(GetItem, g, key=region_key(selection), advanced=False)
+        advanced = any(isinstance(part, np.ndarray) for part in key)
+        g_values = apply(GetItem, g_region, key=key, advanced=advanced)
+        if accumulate:
+            return g, g_values
+        kept = np.ones(g.shape, dtype=bool)
+        region(kept, selection)[key] = False
+        return select(kept, g), g_values
+
 
 def region(array: np.ndarray, selection) -> np.ndarray:
     """The view of array that a basic key picks (array itself for None), for writing through: with an
     Ellipsis added when the key has none, so that a key of ints alone gives a 0-d view, not a NumPy scalar."""
-    if selection is None:
-        return array
-    return array[selection] if any(part is Ellipsis for part in selection) else array[selection + (Ellipsis,)]
+    return array if selection is None else array[region_key(selection)]
+
+
+def region_key(selection: tuple) -> tuple:
+    """A basic key with an Ellipsis added when it has none, so that a key of ints alone picks a 0-d view, not a
+    NumPy scalar."""
+    return selection if any(part is Ellipsis for part in selection) else selection + (Ellipsis,)

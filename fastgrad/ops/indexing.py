@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
-from fastgrad.ops.recorded import select
-from fastgrad.ops.shape import ScatterIndexed
+from fastgrad.ops.recorded import DelayedError, constant, select
+from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -120,12 +120,24 @@ class Scatter(Op):
             g_x[key] = 0  # overwritten values do not reach the output
         return g_x.reshape(g.shape), g_src.reshape(src_shape)
 
+    def backward_graph(ctx, g, out):
+        key, src_shape, src_shape_1d, index_shape = ctx.saved
+        g_1d = g.reshape(np.atleast_1d(g._data).shape)
+        g_values = apply(GetItem, g_1d, key=key, advanced=True)
+        g_src = apply(ScatterIndexed, g_values, shape=src_shape_1d, key=_leading(index_shape), advanced=False)
+        if ctx.op.accumulate:
+            return g, g_src.reshape(src_shape)
+        kept = np.ones(g_1d.shape, dtype=bool)
+        kept[key] = False
+        return select(kept.reshape(g.shape), g), g_src.reshape(src_shape)
+
 
 class ScatterAdd(Scatter):
     """out = x with src[i][j] added at out[i][index[i][j]] (dim=1); repeated indices accumulate.
     Backward: x gets g, src gets g gathered from the positions it was added to."""
 
     accumulate = True
+    backward_graph = Scatter.backward_graph
 
 
 # -- index_select / index_add (a 1-d index along one dim) -------------------------------------------
@@ -194,6 +206,11 @@ class IndexAdd(Op):
         g_source = np.take(np.atleast_1d(g), flat_index, axis=dim)
         return g, (g_source if scale == 1 else g_source * scale).reshape(source_shape)
 
+    def backward_graph(ctx, g, out):
+        source_shape, dim, flat_index, scale = ctx.saved
+        g_source = apply(IndexSelect, g, dim=dim, index=flat_index)
+        return g, (g_source if scale == 1 else g_source * float(scale)).reshape(source_shape)
+
 
 # -- masks ------------------------------------------------------------------------------------------
 class MaskedFill(Op):
@@ -232,6 +249,10 @@ class MaskedSelect(Op):
         grad = np.zeros(full_mask.shape, dtype=g.dtype)
         grad[full_mask] = g
         return (grad,)
+
+    def backward_graph(ctx, g, out):
+        full_mask = ctx.saved
+        return (apply(ScatterIndexed, g, shape=full_mask.shape, key=np.nonzero(full_mask), advanced=True),)
 
 
 # -- ordering ---------------------------------------------------------------------------------------
@@ -307,9 +328,13 @@ class Tril(Op):
     def backward(ctx, K, g):
         return (ctx.op.triangle(g, ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        return (apply(ctx.op, g, diagonal=ctx.saved),)
+
 
 class Triu(Tril):
     triangle = staticmethod(np.triu)
+    backward_graph = Tril.backward_graph
 
 
 class Flip(Op):
@@ -340,8 +365,16 @@ class Roll(Op):
 
     def backward(ctx, K, g):
         shifts, axes = ctx.saved
-        back = -shifts if axes is None else tuple(-s for s in shifts)
-        return (np.roll(g, back, axes),)
+        return (np.roll(g, _shifts_back(shifts, axes), axes),)
+
+    def backward_graph(ctx, g, out):
+        shifts, axes = ctx.saved
+        return (apply(Roll, g, shifts=_shifts_back(shifts, axes), axes=axes),)
+
+
+def _shifts_back(shifts, axes):
+    """The shifts that roll back: one int over the flattened tensor (axes None), else one per axis."""
+    return -shifts if axes is None else tuple(-s for s in shifts)
 
 
 # -- scatter with a reduction ------------------------------------------------------------------------
@@ -393,14 +426,14 @@ class ScatterReduce(Op):
             counts += include_self | ~written  # a position's own value counts when it is kept
             out = (np.floor_divide if out.dtype.kind in "iub" else np.divide)(out, counts.astype(out.dtype))
         ctx.saved = (x.shape, src.shape, src_1d.shape, index_1d.shape, key, written, reduce, include_self, counts,
-                     (x_1d, values, out.copy()) if reduce in ("prod", "amax", "amin") else None)
+                     (x_1d, values, out.copy()) if reduce in ("prod", "amax", "amin") else None, dim, index_1d)
         if reduce in ("sum", "mean"):  # backward reads neither input
             ctx.mark_unsaved(0)
             ctx.mark_unsaved(1)
         return out.reshape(x.shape)
 
     def backward(ctx, K, g):
-        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved[:10]
         g_1d = np.atleast_1d(g)
         if reduce == "sum":
             g_x, g_values = g_1d.copy(), g_1d[key]
@@ -410,11 +443,7 @@ class ScatterReduce(Op):
         elif reduce == "prod":
             g_x, g_values = _product_of_others(g_1d, key, written, include_self, *kept)
         else:
-            x_1d, values, out = kept
-            hit_x = (x_1d == out) & (include_self | ~written)
-            hit_values = values == out[key]
-            ties = hit_x.astype(np.int64)
-            np.add.at(ties, key, hit_values)
+            hit_x, hit_values, ties = _extremes(key, written, include_self, *kept)
             with np.errstate(divide="ignore", invalid="ignore"):  # no value equals a NaN result: NaN, as PyTorch
                 share = g_1d / ties.astype(g.dtype)
                 g_x, g_values = hit_x * share, hit_values * share[key]
@@ -423,6 +452,81 @@ class ScatterReduce(Op):
         g_src = np.zeros(src_shape_1d, dtype=g.dtype)
         g_src[_leading(index_shape)] = g_values
         return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+    def backward_graph(ctx, g, out):
+        x_shape, src_shape, src_shape_1d, index_shape, key, written, reduce, include_self, counts, kept = ctx.saved[:10]
+        g_1d = g.reshape(written.shape)
+        if reduce == "prod":
+            g_x, g_values = _product_of_others_recorded(ctx, g_1d)
+        elif reduce == "sum":
+            g_x, g_values = g_1d, apply(GetItem, g_1d, key=key, advanced=True)
+        elif reduce == "mean":
+            g_x = g_1d / constant(counts.astype(g._data.dtype))
+            g_values = apply(GetItem, g_x, key=key, advanced=True)
+        else:  # the shares are constant in x and src where they are defined
+            hit_x, hit_values, ties = _extremes(key, written, include_self, *kept)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = g_1d / constant(ties.astype(g._data.dtype))
+            g_x = constant(hit_x) * share
+            g_values = constant(hit_values) * apply(GetItem, share, key=key, advanced=True)
+        if not include_self:
+            g_x = select(~written, g_x)
+        g_src = apply(ScatterIndexed, g_values, shape=src_shape_1d, key=_leading(index_shape), advanced=False)
+        return g_x.reshape(x_shape), g_src.reshape(src_shape)
+
+
+def _product_of_others_recorded(ctx, g_1d) -> tuple:
+    """_product_of_others on tensors, recorded, with its values. The product of the other values at a position
+    is the product of the nonzero values there over the value (over 1 for a zero value) when no other value is
+    0. With one other zero it is 0, but not its slope in that zero: it is that zero (the sum of the position's
+    zeros but the value itself) times that quotient, and 0 with no slope where the quotient is not finite (the
+    array backward's 0 there). With more other zeros it is 0, and stays 0 in any one of them."""
+    _, _, src_shape_1d, index_shape, key, written, _, include_self, _, kept, dim, index = ctx.saved
+    x_array, values_array, _ = kept
+    x, src = ctx.inputs
+    x_1d, src_1d = x.reshape(written.shape), src.reshape(src_shape_1d)
+    one = constant(np.ones((), dtype=g_1d._data.dtype))
+    counted = include_self | ~written
+    x_zero, values_zero = (x_array == 0) & counted, values_array == 0
+    zeros = x_zero.astype(np.int64)
+    np.add.at(zeros, key, values_zero)
+    src_zero = np.zeros(src_shape_1d, dtype=bool)
+    src_zero[_leading(index_shape)] = values_zero
+    nonzero_product = apply(ScatterReduce, select(counted & ~x_zero, x_1d, one), select(~src_zero, src_1d, one),
+                            dim=dim, index=index, reduce="prod", include_self=True)
+    values = apply(GetItem, src_1d, key=_leading(index_shape), advanced=False)
+    zero_sum = select(x_zero, x_1d) + apply(ScatterIndexed, select(values_zero, values), shape=written.shape,
+                                            key=key, advanced=True)
+
+    def others(value, is_zero: np.ndarray, at_zeros: np.ndarray, at_nonzero_product, at_zero_sum):
+        with np.errstate(invalid="ignore"):
+            quotient = at_nonzero_product / select(~is_zero, value, one)
+            carried = (at_zero_sum - select(is_zero, value)) * quotient
+        other_zeros = at_zeros - is_zero
+        return select(other_zeros == 0, quotient, select((other_zeros == 1) & np.isfinite(carried._data), carried))
+
+    def at_key(t):
+        return apply(GetItem, t, key=key, advanced=True)
+
+    # (x where it does not count is taken as 1: its gradient is dropped, and 1 divides without a 0/0)
+    g_x = g_1d * others(select(counted, x_1d, one), x_zero, zeros, nonzero_product, zero_sum)
+    g_values = at_key(g_1d) * others(values, values_zero, zeros[key], at_key(nonzero_product), at_key(zero_sum))
+    if (zeros - x_zero > 1).any():  # PyTorch refuses to differentiate src's gradient there: so does fastgrad
+        g_values = apply(DelayedError, g_values, reason="scatter_reduce(reduce='prod'): the derivative of the "
+                         "gradient of src is not implemented where two zeros of src are scattered to one position "
+                         "(as in PyTorch)")
+    return g_x, g_values
+
+
+def _extremes(key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray, values: np.ndarray,
+              out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scatter_reduce(amax/amin)'s ties: which elements of x and of the scattered values equal the result at
+    their position (x's only where it counts), and how many do at each position."""
+    hit_x = (x == out) & (include_self | ~written)
+    hit_values = values == out[key]
+    ties = hit_x.astype(np.int64)
+    np.add.at(ties, key, hit_values)
+    return hit_x, hit_values, ties
 
 
 def _product_of_others(g: np.ndarray, key: tuple, written: np.ndarray, include_self: bool, x: np.ndarray,

@@ -1,6 +1,6 @@
 """Small pieces of the recorded backward formulas (`backward_graph`, see fastgrad.autograd.higher_order):
-constants and masked selections as tensors, made with the same ops a user's code would record, and a
-decorator for formulas that give inf and NaN on purpose."""
+constants and masked selections as tensors, made with the same ops a user's code would record, a decorator for
+formulas that give inf and NaN on purpose, and a gradient that raises when it is differentiated."""
 from __future__ import annotations
 
 import functools
@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from fastgrad.autograd import graph
+from fastgrad.autograd.graph import Op
 
 
 def constant(array) -> "graph.Tensor":
@@ -39,3 +40,18 @@ def quietly(backward_graph):
             return backward_graph(ctx, g, out)
 
     return recorded
+class DelayedError(Op):
+    """A recorded gradient as it is, whose own derivative is not defined (PyTorch's DelayedError): its values
+    can be used, and differentiating it raises NotImplementedError with `reason`."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, g, reason):
+        ctx.saved = reason
+        return g.copy()
+
+    def backward(ctx, K, gg):
+        raise NotImplementedError(ctx.saved)
+
+    def backward_graph(ctx, gg, out):
+        raise NotImplementedError(ctx.saved)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.shape import Cat
 
 
 def _in_dtype_of(out, x: np.ndarray):
@@ -166,6 +167,15 @@ class Prod(Op):
             others = _products_of_the_others(K, x, others_axis)
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), others.astype(g.dtype, copy=False)),)
 
+    def backward_graph(ctx, g, out):
+        _, axis, keepdims = ctx.saved
+        x = ctx.inputs[0]
+        if axis is None:
+            others = _products_of_the_others_recorded(x.reshape(-1), 0).reshape(x.shape)
+        else:
+            others = _products_of_the_others_recorded(x, axis[0])
+        return (_expand_back_recorded(g, x.shape, axis, keepdims) * others,)
+
 
 def _products_of_the_others(K, x: np.ndarray, axis: int) -> np.ndarray:
     """prod_{j != i} x_j along `axis` at every i, as the running product before i times the one after i."""
@@ -178,6 +188,21 @@ def _products_of_the_others(K, x: np.ndarray, axis: int) -> np.ndarray:
         return np.concatenate([ones, np.take(K.cumprod(values, axis), range(length - 1), axis=axis)], axis=axis)
 
     return K.multiply(before(x), np.flip(before(np.flip(x, axis)), axis))
+
+
+def _products_of_the_others_recorded(x, axis: int):
+    """_products_of_the_others on tensors, recorded: its running products are Cumprod ops, whose gradient
+    is exact at zeros, so the product of the others is differentiated exactly there too."""
+    length = x.shape[axis]
+    if length == 0:
+        return x.clone()
+    ones = constant(np.ones(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=x._data.dtype))
+    all_but_last = (slice(None),) * axis + (slice(0, length - 1),)
+
+    def before(values):
+        return apply(Cat, ones, apply(Cumprod, values, axis=axis)[all_but_last], axis=axis)
+
+    return before(x) * before(x.flip(axis)).flip(axis)
 
 
 def _reversed_cumsum(K, g: np.ndarray, axis: int) -> np.ndarray:
@@ -226,6 +251,33 @@ class Cumprod(Op):
         without_first_zero = K.cumprod(np.where(first_zero, x.dtype.type(1), x), axis)
         at_first_zero = _reversed_cumsum(K, K.multiply(g, without_first_zero), axis)
         return (np.where(zeros_so_far == 0, grad, np.where(first_zero, at_first_zero, 0)).astype(g.dtype, copy=False),)
+
+    def backward_graph(ctx, g, out):
+        return (_cumprod_gradient_recorded(g, ctx.inputs[0], out, ctx.saved[2]),)
+
+
+def _cumprod_gradient_recorded(g, x, out, axis: int):
+    """Cumprod's backward on tensors, recorded, with its case split and values. Each case is written so that
+    its derivative is right too: past the first zero x_z the gradient is 0, but its slope in x_z is not, so it
+    is x_z (0 in value) times the gradient of the running products of x with x_z taken as 1 (this function
+    again, on x with one zero less per line). Where that gradient is not finite, the product would be NaN
+    instead of the array backward's 0: there it is 0, with no slope. The division takes 1 for x at the zeros,
+    whose quotients a selection drops, so that the zero gradient those get does not become 0/0."""
+    reversed_cumsum = (g * out).flip(axis).cumsum(axis).flip(axis)
+    is_zero = x._data == 0
+    if not is_zero.any():
+        return reversed_cumsum / x
+    one = constant(np.ones((), dtype=x._data.dtype))
+    zeros_so_far = np.cumsum(is_zero, axis)
+    first_zero = is_zero & (zeros_so_far == 1)
+    ones_at_first_zero = select(~first_zero, x, one)
+    without_first_zero = apply(Cumprod, ones_at_first_zero, axis=axis)
+    at_first_zero = (g * without_first_zero).flip(axis).cumsum(axis).flip(axis)
+    first_zero_value = select(first_zero, x).sum(dim=axis, keepdim=True)
+    later = _cumprod_gradient_recorded(g, ones_at_first_zero, without_first_zero, axis)
+    past_first_zero = select(np.isfinite(later._data), later * first_zero_value)
+    return select(zeros_so_far == 0, reversed_cumsum / select(~is_zero, x, one),
+                  select(first_zero, at_first_zero, past_first_zero))
 
 
 class LogSumExp(Op):
@@ -362,13 +414,8 @@ class Norm(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
                 slope = np.where(norm == 0, 0, K.divide(x, norm))
-            elif p == 1:
-                slope = K.sign(x)
-            elif p in (np.inf, -np.inf):
-                ties = magnitude == norm
-                slope = K.divide(K.multiply(K.sign(x), ties), np.add.reduce(ties, axis=axis, keepdims=True))
-            elif p == 0:
-                slope = np.zeros_like(x)
+            elif p in _STEPWISE_ORDERS:
+                slope = _stepwise_norm_slope(K, x, magnitude, norm, p, axis)
             else:  # d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1)
                 ratio = K.divide(magnitude, norm)
                 slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
@@ -377,14 +424,39 @@ class Norm(Op):
     def backward_graph(ctx, g, out):
         x, magnitude, _, p, axis, keepdims = ctx.saved
         upstream = _expand_back_recorded(g, x.shape, axis, keepdims)
-        if p == 1:
-            return (upstream * constant(np.sign(x)),)
-        if p != 2:
-            raise NotImplementedError(f"create_graph=True: the backward of a norm of order {p} is not recorded; "
-                                      "orders 1 and 2 are")
+        if p in _STEPWISE_ORDERS:
+            norm = _kept(out._data, x.ndim, axis, keepdims)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis)
+            return (upstream * constant(slope.astype(g._data.dtype, copy=False)),)
         norm = _expand_back_recorded(out, x.shape, axis, keepdims)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (upstream * select(norm._data != 0, ctx.inputs[0] / norm),)
+        if p == 2:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (upstream * select(norm._data != 0, ctx.inputs[0] / norm),)
+        # the ratio taken as 1 where the slope is 0, so that the zero gradient there does not meet 0^(p-2) = inf
+        one = constant(np.ones((), dtype=x.dtype))
+        dropped = (norm._data == 0) | (x == 0)
+        ratio = select(~dropped, ctx.inputs[0].abs(), one) / select(~dropped, norm, one)
+        slope = select(~dropped, constant(np.sign(x)) * ratio ** float(p - 1))
+        if p < 2:  # the slope's own slope is infinite at x = 0: a 0 there whose derivative is NaN, as PyTorch's
+            slope = slope + select(x == 0, ctx.inputs[0].abs().sqrt())
+        return (upstream * slope,)
+
+
+# Orders whose slope is constant in x wherever it is defined: its derivative is 0, so the recorded backward
+# multiplies by the slope as a constant.
+_STEPWISE_ORDERS = (1, 0, np.inf, -np.inf)
+
+
+def _stepwise_norm_slope(K, x: np.ndarray, magnitude: np.ndarray, norm: np.ndarray, p: float, axis) -> np.ndarray:
+    """The slope of a norm of order 1 (sign x), 0 (none) or +-inf (sign x split evenly among the elements whose
+    |x| is the norm)."""
+    if p == 1:
+        return K.sign(x)
+    if p == 0:
+        return np.zeros_like(x)
+    ties = magnitude == norm
+    return K.divide(K.multiply(K.sign(x), ties), np.add.reduce(ties, axis=axis, keepdims=True))
 
 
 class Median(Op):
@@ -403,6 +475,10 @@ class Median(Op):
     def backward(ctx, K, g):
         hit = ctx.saved
         return (K.multiply(hit.astype(g.dtype), g / hit.sum()),)
+
+    def backward_graph(ctx, g, out):
+        hit = ctx.saved
+        return (constant(hit.astype(g._data.dtype)) * (g / int(hit.sum())),)
 
 
 # -- running extremes, log-cum-sum-exp, NaN-skipping median ---------------------------------------------
@@ -451,6 +527,25 @@ class LogCumSumExp(Op):
             negative = np.exp(x + log_of_later_sum(np.maximum(-g, 0)))
         return (positive - negative,)
 
+    def backward_graph(ctx, g, out):
+        axis = ctx.saved[2]
+        x = ctx.inputs[0]
+        one = constant(np.ones((), dtype=g._data.dtype))
+
+        def log_of_later_sum(part, dropped: np.ndarray):
+            # log max(part, 0) - out as the array backward takes it; where part is dropped (log 0) a constant,
+            # since the reversed running logaddexp's gradient there may be NaN (-inf meets -inf), and the log of
+            # 1 computed in place of log 0, so that the zero gradient there does not become 0/0
+            with np.errstate(invalid="ignore"):
+                at_dropped = constant(-np.inf - out._data)
+            terms = select(~dropped, select(~dropped, part, one).log() - out, at_dropped)
+            return apply(LogCumSumExp, terms.flip(axis), axis=axis).flip(axis)
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            positive = (x + log_of_later_sum(g, g._data <= 0)).exp()
+            negative = (x + log_of_later_sum(-g, g._data >= 0)).exp()
+        return (positive - negative,)
+
 
 class NanMedian(Median):
     """The median of the elements that are not NaN (the lower middle one for an even count), NaN when all
@@ -463,3 +558,5 @@ class NanMedian(Median):
         value = flat[(count - 1) // 2] if count else flat[-1]
         ctx.saved = np.isnan(x) if value != value else x == value
         return np.asarray(value)
+
+    backward_graph = Median.backward_graph

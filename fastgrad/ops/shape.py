@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import constant
 
 
 class Reshape(Op):
@@ -74,6 +75,16 @@ class Unfold(Op):
             grad[(slice(None),) * axis + (slice(offset, offset + step * (count - 1) + 1, step),)] += g[..., offset]
         return (grad,)
 
+    def backward_graph(ctx, g, out):
+        shape, axis, size, step, count = ctx.saved
+        # window w's element o is x's element w * step + o along axis: with the element axis moved next to the
+        # window axis, g lines up with those (count, size) positions, which the scatter adds up where they repeat
+        positions = np.arange(count)[:, None] * step + np.arange(size)
+        order = list(range(g.ndim - 1))
+        order.insert(axis + 1, g.ndim - 1)
+        return (apply(ScatterIndexed, g.permute(*order), shape=shape, key=(slice(None),) * axis + (positions,),
+                      advanced=True),)
+
 
 class Diagonal(Op):
     """The `offset` diagonal of the matrices in the last two axes, as a new last axis: a writable strided
@@ -92,9 +103,18 @@ class Diagonal(Op):
     def backward(ctx, K, g):
         shape, offset, count = ctx.saved
         grad = np.zeros(shape, dtype=g.dtype)
-        steps = np.arange(count)
-        grad[..., steps + max(-offset, 0), steps + max(offset, 0)] = g
+        grad[_diagonal_key(offset, count)] = g
         return (grad,)
+
+    def backward_graph(ctx, g, out):
+        shape, offset, count = ctx.saved
+        return (apply(ScatterIndexed, g, shape=shape, key=_diagonal_key(offset, count), advanced=True),)
+
+
+def _diagonal_key(offset: int, count: int) -> tuple:
+    """The key of the `offset` diagonal's `count` elements in the last two axes."""
+    steps = np.arange(count)
+    return Ellipsis, steps + max(-offset, 0), steps + max(offset, 0)
 
 
 class GetItem(Op):
@@ -164,6 +184,13 @@ class ConstantPad(Op):
         grad = np.zeros(shape, dtype=g.dtype)
         grad[kept] = g[placed]
         return (grad,)
+
+    def backward_graph(ctx, g, out):
+        shape, widths = ctx.saved
+        kept, placed = _pad_windows(shape, widths)
+        # the surviving cells, padded with zeros back to the input's shape where they were cropped from it
+        regrown = tuple((window.start, n - window.stop) for n, window in zip(shape, kept))
+        return (apply(ConstantPad, apply(GetItem, g, key=placed, advanced=False), widths=regrown, value=0),)
 
 
 def _pad_windows(shape: tuple, widths: tuple) -> tuple[tuple, tuple]:
@@ -239,11 +266,21 @@ class Repeat(Op):
 
     def backward(ctx, K, g):
         shape, repeats = ctx.saved
-        padded = (1,) * (len(repeats) - len(shape)) + shape
-        # Output index k * size + i along a dim is copy k of element i: split each dim into (copy, element).
-        copies_and_elements = [n for pair in zip(repeats, padded) for n in pair]
-        copy_axes = tuple(range(0, 2 * len(repeats), 2))
+        copies_and_elements, copy_axes = _copies_and_elements(shape, repeats)
         return (g.reshape(copies_and_elements).sum(axis=copy_axes).reshape(shape),)
+
+    def backward_graph(ctx, g, out):
+        shape, repeats = ctx.saved
+        copies_and_elements, copy_axes = _copies_and_elements(shape, repeats)
+        split = g.reshape(copies_and_elements)
+        return ((split.sum(dim=copy_axes) if copy_axes else split).reshape(shape),)  # (dim=() would sum all)
+
+
+def _copies_and_elements(shape: tuple, repeats: tuple) -> tuple[list, tuple]:
+    """Repeat's output shape with each dim split into (copy, element), since output index k * size + i along
+    a dim is copy k of element i, and the axes of the copies."""
+    padded = (1,) * (len(repeats) - len(shape)) + shape
+    return [n for pair in zip(repeats, padded) for n in pair], tuple(range(0, 2 * len(repeats), 2))
 
 
 class RepeatInterleave(Op):
@@ -265,6 +302,11 @@ class RepeatInterleave(Op):
             index = (slice(None),) * axis + (present,)
             grad[index] = np.add.reduceat(g, starts[present], axis=axis)
         return (grad,)
+
+    def backward_graph(ctx, g, out):
+        shape, repeats, axis = ctx.saved
+        source = np.repeat(np.arange(shape[axis]), repeats)  # the element each output position copies
+        return (apply(ScatterIndexed, g, shape=shape, key=(slice(None),) * axis + (source,), advanced=True),)
 
 
 class AsStrided(Op):
@@ -288,19 +330,39 @@ class AsStrided(Op):
                              x.dtype, writeable)
 
     def backward(ctx, K, g):
-        shape, strides, x_offset, size, stride, offset = ctx.saved
-        read = _memory_positions(size, stride, offset).reshape(-1)
-        shown = _memory_positions(shape, strides, x_offset)
-        if read.size == 0 or shown.size == 0:
-            return (np.zeros(shape, dtype=g.dtype),)
-        low = min(read.min(), shown.min())  # a window of the memory, not all of it
-        length = int(max(read.max(), shown.max()) - low) + 1
+        window = _gradient_window(ctx)
+        if window is None:
+            return (np.zeros(ctx.saved[0], dtype=g.dtype),)
+        read, shown, length, counts = window
         memory_grad = np.zeros(length, dtype=g.dtype)
-        np.add.at(memory_grad, read - low, g.reshape(-1))
-        counts = np.bincount((shown - low).reshape(-1), minlength=length)
+        np.add.at(memory_grad, read, g.reshape(-1))
         if counts.max() > 1:
             memory_grad /= np.maximum(counts, 1)
-        return (memory_grad[shown - low],)
+        return (memory_grad[shown],)
+
+    def backward_graph(ctx, g, out):
+        window = _gradient_window(ctx)
+        if window is None:
+            return (constant(np.zeros(ctx.saved[0], dtype=g._data.dtype)),)
+        read, shown, length, counts = window
+        memory_grad = apply(ScatterIndexed, g.reshape(-1), shape=(length,), key=(read,), advanced=True)
+        if counts.max() > 1:
+            memory_grad = memory_grad / constant(np.maximum(counts, 1).astype(g._data.dtype))
+        return (apply(GetItem, memory_grad, key=(shown,), advanced=True),)
+
+
+def _gradient_window(ctx) -> tuple | None:
+    """Where AsStrided's gradient goes through memory, in a window of it (not all of it): the window positions
+    read by the output (flat) and shown by the input (in its shape), the window's length and how often the input
+    shows each of its elements. None when either reaches no element."""
+    shape, strides, x_offset, size, stride, offset = ctx.saved
+    read = _memory_positions(size, stride, offset).reshape(-1)
+    shown = _memory_positions(shape, strides, x_offset)
+    if read.size == 0 or shown.size == 0:
+        return None
+    low = min(read.min(), shown.min())
+    length = int(max(read.max(), shown.max()) - low) + 1
+    return read - low, shown - low, length, np.bincount((shown - low).reshape(-1), minlength=length)
 
 
 def _memory_positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:

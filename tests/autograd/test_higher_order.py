@@ -22,6 +22,7 @@ TARGETS = fastgrad.tensor([2, 0, 1])
 IDS = fastgrad.tensor([[0, 2], [2, 1], [1, 1]])
 CLASS_WEIGHT = fastgrad.tensor([0.5, 1.0, 2.0, 1.5], dtype=fastgrad.float64)
 GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
+SCATTER_INDEX = fastgrad.tensor([[0, 2], [3, 1], [2, 0]])  # no index twice in a row: a scatter's writes all land
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
 LDEXP_EXPONENTS = fastgrad.tensor([[1, -2, 0, 3]])
 SINC_NEAR_ZERO = 0.05  # sinc's derivative is its series below 0.25
@@ -90,6 +91,24 @@ CASES = {
     "spread": ({"Var", "Std", "Norm"},
                lambda a, b: (a * b).var(1, keepdim=True) * a.std() + a.var((0, 1), correction=0) * b
                + (a * b).norm(dim=1).sum() * b.norm(p=1) + a.norm() * b),
+    "products and medians": ({"Prod", "Cumprod", "LogCumSumExp", "Median", "NanMedian", "Norm"},
+                             lambda a, b: (a * b).prod(1, keepdim=True) * a + a.prod() * b + (a * b).cumprod(1) * a
+                             + (a * b).logcumsumexp(0) * b + a.median() * b + (a * b).nanmedian() * a
+                             + (a * b).norm(p=3, dim=1, keepdim=True) * a + a.norm(p=0.5) * b
+                             + (a - b).norm(p=float("inf"), dim=0) * a + b.norm(p=-float("inf")) * a + a.norm(p=0) * b),
+    "copies": ({"ConstantPad", "Diagonal", "Repeat", "RepeatInterleave", "Unfold", "AsStrided"},
+               lambda a, b: fastgrad.cat([t.reshape(-1) for t in (
+                   F.pad(a * b, (1, -1, 0, 2), value=0.5) * a.sum(), (a * b).diagonal(1) * a[0, :3],
+                   a.repeat(2, 1)[1:4] * b, (a * b).repeat_interleave(fastgrad.tensor([2, 0, 1]), dim=0) * a,
+                   (a * b).unfold(1, 2, 1) * a[:, :3, None], (a * b).as_strided((3, 3), (2, 1), 1) * a[:, 1:])])),
+    "placements": ({"Tril", "Triu", "Roll", "Scatter", "ScatterAdd", "ScatterReduce", "IndexAdd", "MaskedSelect"},
+                   lambda a, b: fastgrad.cat([t.reshape(-1) for t in (
+                       (a * b).tril(-1) * a + a.triu(1) * b, (a * b).roll(1, 1) * a + a.roll(2) * b,
+                       a.scatter(1, SCATTER_INDEX, a * b) * b, (a * b).scatter_add(1, GATHER_INDEX, a * a) * a,
+                       (a * b).index_add(1, SELECT_INDEX, b * b, alpha=2) * a, (a * b).masked_select(a > b) * 2,
+                       *((a * b).scatter_reduce(1, GATHER_INDEX, a * a, reduce, include_self=include_self) * b
+                         for reduce in ("sum", "mean", "prod", "amax", "amin") for include_self in (True, False)))])),
+    "assignments": ({"Fill", "RandomFill", "CopyFrom", "IndexPut"}, lambda a, b: assigned(a, b)),
     "embedding": ({"Embedding", "EmbeddingGradient"},
                   lambda a, b: F.embedding(IDS, a * b).tanh().sum((0, 1)) * a
                   + F.embedding(IDS, a * a).sum() * b),  # (padding_idx and scale_grad_by_freq: no derivatives)
@@ -102,6 +121,20 @@ CASES = {
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
 }
+
+
+def assigned(a, b):
+    """Tensors changed in place before anything reads them (their recorded backward runs; a read before the
+    change is refused, see test_values_changed_in_place_are_refused)."""
+    y = a * b
+    y[0] = b[1] * 2
+    y[1, [0, 2]] = a[2, :2] * b[2, 1:3]  # an int and an index array: a selection, then an advanced key
+    y.index_put_((fastgrad.tensor([2, 0, 2]),), b * a[0], accumulate=True)
+    filled, copied, drawn = a * b, b * 2, a * a
+    filled.fill_(2.0)
+    copied.copy_(a.sin()[0])
+    drawn.uniform_()
+    return y * a + filled * b + copied * a + drawn * b
 
 
 def test_every_recorded_backward_has_a_case():
@@ -234,11 +267,23 @@ def test_a_gradient_that_is_the_callers_own_tensor_is_copied():
     np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
 
 
+class Doubled(Op):
+    """An op with an array backward and no recorded one."""
+
+    def forward(ctx, K, x):
+        return x * 2
+
+    def backward(ctx, K, g):
+        return (g * 2,)
+
+
 def test_an_op_without_a_recorded_backward_raises():
+    from fastgrad.autograd.graph import apply
+
     x = fastgrad.tensor([[1.0, 2.0], [3.0, 0.5]], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph=True: the backward of Prod is not "
+    with pytest.raises(NotImplementedError, match="create_graph=True: the backward of Doubled is not "
                                                   "differentiable in fastgrad"):
-        grad(x.prod(), x, create_graph=True)
+        grad(apply(Doubled, x).sum(), x, create_graph=True)
     assert x.grad is None
 
 
@@ -406,3 +451,59 @@ def test_second_derivatives_where_a_branch_is_not_taken():
     np.testing.assert_array_equal(second[0].numpy(), [0.0, 2.0, 3.0, 4.0])  # and so does the second derivative
     np.testing.assert_array_equal(second[1].numpy(), [0.0, -2.0, np.nan, 0.0])
     np.testing.assert_array_equal(grad(g_x.sum(), u)[0].numpy(), [1.0, 0.25, 0.25, 0.25])
+# one zero in a row, two, two leading
+WITH_ZEROS = np.array([[0.0, 1.5, -2.0, 0.5], [1.2, 0.0, 0.7, 0.0], [0.0, 0.0, 3.0, -1.0]])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_products_and_norms_are_differentiated_twice_at_zeros(backend_name):
+    """Past a zero the gradient of a running product is 0, but not its slope in that zero. (Products are
+    multilinear, so central differences are exact across the zeros too.) A 3-norm's slope is 0 at a zero
+    element, and so is the slope of that slope."""
+    x = fastgrad.tensor(WITH_ZEROS, requires_grad=True)
+    with fastgrad.backend(backend_name):
+        assert gradgradcheck(lambda x: x.cumprod(1) * x[:, :1] + x.cumprod(0) + x.prod(1, keepdim=True) * x
+                             + x[0].prod() * x[1, :3].prod() * x + x.norm(p=3, dim=1, keepdim=True) * x, (x,))
+
+
+SPECIAL = np.array([[0.0, np.inf, -2.0, 0.5], [np.nan, 1.0, 0.0, 0.0], [-np.inf, 0.0, 3.0, -1.0]])
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0), lambda x: x.cumprod(1),
+                                lambda x: x.cumprod(0), lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(0),
+                                lambda x: x.median(), lambda x: x.nanmedian(), lambda x: x.norm(p=float("inf"), dim=1),
+                                lambda x: x.norm(p=3, dim=0), lambda x: x.norm(p=0.5, dim=1),
+                                lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3], "prod"),
+                                lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3], "prod", include_self=False)])
+@pytest.mark.parametrize("values", [SPECIAL, np.where(np.isnan(SPECIAL), 2.5, SPECIAL), WITH_ZEROS],
+                         ids=["nan-inf", "inf", "zeros"])
+def test_recorded_gradients_at_zeros_infinities_and_nan_are_the_array_backwards(fn, values):
+    x = fastgrad.tensor(values, requires_grad=True)
+    out = fn(x)
+    weights = fastgrad.tensor(np.random.default_rng(0).normal(size=out.shape) * np.resize([1.0, 0.0, -1.0], out.shape))
+    plain = grad(out, x, weights, retain_graph=True)[0]
+    recorded = grad(out, x, weights, create_graph=True)[0]
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_is_differentiated_twice_at_zeros(include_self):
+    """Zeros of x and src meeting at one position, or alone (products are multilinear: central differences
+    are exact across the zeros)."""
+    x = fastgrad.tensor(WITH_ZEROS, requires_grad=True)
+    assert gradgradcheck(lambda x: x.scatter_reduce(1, GATHER_INDEX, x[:, 1:3] * 2, "prod",
+                                                    include_self=include_self), (x,))
+
+
+def test_scatter_reduce_prod_with_two_zeros_of_src_at_one_position_is_not_differentiated_twice():
+    """As in PyTorch: the recorded gradient has its values, and differentiating src's raises."""
+    x = leaf((3, 4), 0)
+    src = fastgrad.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], dtype=fastgrad.float64, requires_grad=True)
+    out = x.scatter_reduce(1, GATHER_INDEX, src, "prod")
+    plain = grad(out.sum(), (x, src), retain_graph=True)
+    recorded = grad(out.sum(), (x, src), create_graph=True)
+    for p, r in zip(plain, recorded):
+        np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-12)
+    grad(recorded[0].sum(), src, retain_graph=True)  # x's gradient is differentiable
+    with pytest.raises(NotImplementedError, match="two zeros of src are scattered to one position"):
+        grad(recorded[1].sum(), x)

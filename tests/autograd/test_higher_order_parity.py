@@ -150,3 +150,61 @@ def test_third_derivatives_of_the_math_functions(name):
             (derivative,) = lib.autograd.grad(derivative.sum(), x, create_graph=True)
         results.append(derivative.detach().numpy())
     np.testing.assert_allclose(*results, **TOLERANCE["float64"])
+VALUES = np.random.default_rng(2).uniform(-2.0, 2.0, (3, 4))
+# one zero in a row, two, two leading
+WITH_ZEROS = np.array([[0.0, 1.5, -2.0, 0.5], [1.2, 0.0, 0.7, 0.0], [0.0, 0.0, 3.0, -1.0]])
+
+
+# op name -> (input values, function of the library and a (3, 4) input)
+STRUCTURAL = {
+    "prod": (WITH_ZEROS, lambda lib, x: x.prod(1) + x[0].prod() + x[1, :3].prod()),
+    "prod of nonzeros": (VALUES, lambda lib, x: x.prod(0) * x.prod()),
+    "cumprod": (WITH_ZEROS, lambda lib, x: x.cumprod(1) + x.cumprod(0)),
+    "logcumsumexp": (VALUES, lambda lib, x: x.logcumsumexp(1)),
+    "median": (VALUES, lambda lib, x: x.median() * x),
+    "norms": (VALUES, lambda lib, x: x.norm(p=3, dim=1) + x.norm(p=float("inf"), dim=1) + x.norm(p=0.5, dim=1)),
+    # at a zero element the slope of a norm of order below 2 has an infinite slope: NaN in both
+    "norms at zeros": (WITH_ZEROS, lambda lib, x: x.norm(p=3, dim=1) + x.norm(p=1.5, dim=1) + x.norm(p=0.5, dim=1)),
+    "pad": (VALUES, lambda lib, x: lib.nn.functional.pad(x, (1, -1, 0, 2), value=0.5)),
+    "diagonal, tril, triu": (VALUES, lambda lib, x: x.diagonal(1) + x.tril(-1).sum(0)[:3] + x.triu(1).sum(1)),
+    "repeats": (VALUES, lambda lib, x: x.repeat(2, 1)[1:4] + x.repeat_interleave(lib.tensor([2, 0, 1]), dim=0)),
+    "unfold, as_strided, roll": (VALUES, lambda lib, x: x.unfold(1, 2, 1).sum(2) + x.as_strided((3, 3), (2, 1), 1)
+                                 + x.roll(1, 1)[:, :3] + x.roll(2)[:, :3]),
+    # (src of the index's shape: PyTorch's backward of scatter and scatter_reduce refuses a larger src)
+    "scatters": (VALUES, lambda lib, x: x.scatter(1, lib.tensor([[0, 2], [3, 1], [2, 0]]), x[:, 2:] * 2)
+                 + x.scatter_add(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2] * x[:, 2:])
+                 + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2] * 3, "mean")
+                 + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, 1:3] * 3, "amax",
+                                    include_self=False)),
+    "scatter_reduce prod": (WITH_ZEROS, lambda lib, x: x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]),
+                                                                      x[:, 1:3] * 2, "prod")
+                            + x.scatter_reduce(1, lib.tensor([[0, 0], [3, 1], [2, 2]]), x[:, 1:3] - 1, "prod",
+                                               include_self=False)),
+    "index_add, masked_select": (VALUES, lambda lib, x: x.index_add(1, lib.tensor([1, 3, 3, 0]), x * x, alpha=2).sum(0)
+                                 + x.masked_select(x > 0).sum()),
+    "assignment": (VALUES, lambda lib, x: assigned(lib, x)),
+}
+
+
+def assigned(lib, x):
+    y = x * 1
+    y[0] = x[1] * 2
+    y.index_put_((lib.tensor([2, 0, 2]),), x * x[2], accumulate=True)
+    return y
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURAL))
+def test_second_derivatives_of_reductions_placements_and_assignments(name):
+    """A Hessian-vector product of sum(v * f(x)^2), so that linear ops are differentiated twice too."""
+    values, fn = STRUCTURAL[name]
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        out = fn(lib, x)
+        rng = np.random.default_rng(3)
+        v, u = lib.tensor(rng.normal(size=tuple(out.shape))), lib.tensor(rng.normal(size=values.shape))
+        (g,) = lib.autograd.grad((v * out * out).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g, x, u)
+        results.append((g.detach().numpy(), h.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
