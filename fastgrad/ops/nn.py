@@ -7,6 +7,7 @@ import numpy as np
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.recorded import constant
+from fastgrad.ops.shape import Cat, Stack
 from fastgrad.sparse import SparseRowGrad
 
 
@@ -532,11 +533,63 @@ class EmbeddingBagMax(Op):
 
 
 # -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------
-def _in_direction(array: np.ndarray, reverse: bool, time_axis: int = 0) -> np.ndarray:
-    """The array with its time axis reversed (a view) when `reverse`: a backward-direction layer (as in a
-    bidirectional RNN) runs the same kernels over the reversed sequence, and its outputs and input
-    gradients are reversed back, so that index t always belongs to input step t."""
-    return np.flip(array, time_axis) if reverse else array
+def _in_direction(array, reverse: bool, time_axis: int = 0):
+    """The array (or tensor, in a recorded backward) with its time axis reversed when `reverse`: a
+    backward-direction layer (as in a bidirectional RNN) runs the same kernels over the reversed sequence,
+    and its outputs and input gradients are reversed back, so that index t always belongs to input step t."""
+    if not reverse:
+        return array
+    return np.flip(array, time_axis) if isinstance(array, np.ndarray) else array.flip(time_axis)
+
+
+# The recorded backward of a recurrent layer (backward_graph) is the kernels' backpropagation through time on
+# tensors, in the kernels' (directed) time order: the gates are recomputed from the inputs and the saved
+# output states, which are tensors with the layer's op behind them, so the gradient's own gradient reaches
+# the parameters through the states too; only the carry from step to step is a loop.
+def _zero_state(like):
+    return constant(np.zeros(like.shape, dtype=like._data.dtype))
+
+
+def _started_from(first, states):
+    """[first, states[0], ..., states[T-2]] (T, B, H): the state each step started from, as a tensor."""
+    return apply(Cat, first.unsqueeze(0), states[:-1], axis=0)[:states.shape[0]]  # [:T]: T = 0
+
+
+def _projected(sequence, weight, bias=None):
+    """sequence (T, B, n) times weight^T (+ bias), as one product over all steps."""
+    steps, batch, width = sequence.shape
+    product = sequence.reshape(steps * batch, width) @ weight.T  # (not -1: ambiguous when empty)
+    return (product if bias is None else product + bias).reshape(steps, batch, weight.shape[0])
+
+
+def _over_time(per_step: list, shape: tuple, dtype):
+    """The per-step tensors (in step order) stacked on a time axis: (T,) + shape."""
+    if not per_step:
+        return constant(np.zeros((0,) + shape, dtype=dtype))
+    return apply(Stack, *per_step, axis=0)
+
+
+def _layer_gradients(x, previous, weights, d_input, d_hidden, reverse):
+    """Gradients of the input sequence, the weights and the biases of a recurrent layer from the gradients of
+    its gate pre-activations (T, B, G*H) on the input side and the hidden side (one tensor for both where
+    they are the same), as the kernels form them: single products over all steps. x and previous (the state
+    each step started from) are in the kernels' time order; None for what requires no grad."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    steps, batch, rows = d_input.shape
+    flat_input = d_input.reshape(steps * batch, rows)
+    flat_hidden = d_hidden.reshape(steps * batch, rows)
+    dx = dw_ih = dw_hh = db_ih = db_hh = None
+    if x._requires_grad:
+        dx = _in_direction((flat_input @ w_ih).reshape(x.shape), reverse)
+    if w_ih._requires_grad:
+        dw_ih = flat_input.T @ x.reshape(steps * batch, x.shape[2])
+    if w_hh._requires_grad:
+        dw_hh = flat_hidden.T @ previous.reshape(steps * batch, previous.shape[2])
+    if b_ih._requires_grad:
+        db_ih = flat_input.sum(0)
+    if b_hh._requires_grad:
+        db_hh = flat_hidden.sum(0)
+    return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
 class RNN(Op):
@@ -558,6 +611,23 @@ class RNN(Op):
         dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(x, h0, w_ih, w_hh, hs, g, nonlinearity, ctx.inputs[0].requires_grad)
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
+
+    def backward_graph(ctx, g, out):
+        x, h0, *weights = ctx.inputs
+        nonlinearity, reverse = ctx.saved[5:]
+        hs, g = _in_direction(out, reverse), _in_direction(g, reverse)
+        carry = _zero_state(h0)  # the gradient arriving at h_t from step t+1
+        deltas = []  # the gradient of each step's pre-activation, from the last step
+        for t in range(hs.shape[0] - 1, -1, -1):
+            h = hs[t]
+            # f' from the output: 1 - h^2 (recorded), or the constant mask h > 0 (relu'' is 0)
+            slope = 1 - h * h if nonlinearity == "tanh" else constant((h._data > 0).astype(h._data.dtype))
+            deltas.append((g[t] + carry) * slope)
+            carry = deltas[-1] @ weights[1]
+        d_pre = _over_time(deltas[::-1], tuple(h0.shape), h0._data.dtype)
+        x = _in_direction(x, reverse)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, _started_from(h0, hs), weights, d_pre, d_pre, reverse)
+        return dx, (carry if h0._requires_grad else None), dw_ih, dw_hh, db_ih, db_hh
 
 
 class LSTM(Op):
@@ -584,6 +654,35 @@ class LSTM(Op):
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dc0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
 
+    def backward_graph(ctx, g, out):
+        x, h0, c0, *weights = ctx.inputs
+        w_ih, w_hh, b_ih, b_hh = weights
+        reverse = ctx.saved[-1]
+        states, g = _in_direction(out, reverse, time_axis=1), _in_direction(g, reverse, time_axis=1)
+        x = _in_direction(x, reverse)
+        hidden = h0.shape[1]
+        h_previous, c_previous = _started_from(h0, states[0]), _started_from(c0, states[1])
+        pre = _projected(x, w_ih, b_ih + b_hh) + _projected(h_previous, w_hh)
+        i, f, o = (pre[..., k * hidden:(k + 1) * hidden].sigmoid() for k in (0, 1, 3))
+        cell = pre[..., 2 * hidden:3 * hidden].tanh()
+        tanh_c = states[1].tanh()
+        # d(pre-activation) = dc * (the first three slopes), dh * (the last), per step
+        slopes = apply(Cat, cell * i * (1 - i), c_previous * f * (1 - f), i * (1 - cell * cell),
+                       tanh_c * o * (1 - o), axis=2)
+        c_slope = o * (1 - tanh_c * tanh_c)  # dc_t / dh_t within step t
+        carry_h, carry_c = _zero_state(h0), _zero_state(c0)
+        deltas = []
+        for t in range(states.shape[1] - 1, -1, -1):
+            dh = g[0, t] + carry_h
+            dc = g[1, t] + carry_c + dh * c_slope[t]
+            deltas.append(apply(Cat, dc, dc, dc, dh, axis=1) * slopes[t])
+            carry_c = dc * f[t]
+            carry_h = deltas[-1] @ w_hh
+        d_pre = _over_time(deltas[::-1], (h0.shape[0], 4 * hidden), h0._data.dtype)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, h_previous, weights, d_pre, d_pre, reverse)
+        return (dx, carry_h if h0._requires_grad else None, carry_c if c0._requires_grad else None,
+                dw_ih, dw_hh, db_ih, db_hh)
+
 
 class GRU(Op):
     """One GRU layer over a whole sequence, gates r, z, n as in PyTorch (b_hn inside the reset product):
@@ -607,6 +706,36 @@ class GRU(Op):
                                                              ctx.inputs[0].requires_grad)
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+    def backward_graph(ctx, g, out):
+        x, h0, *weights = ctx.inputs
+        w_ih, w_hh, b_ih, b_hh = weights
+        reverse = ctx.saved[-1]
+        hs, g = _in_direction(out, reverse), _in_direction(g, reverse)
+        x = _in_direction(x, reverse)
+        hidden = h0.shape[1]
+        h_previous = _started_from(h0, hs)
+        input_part, hidden_part = _projected(x, w_ih, b_ih), _projected(h_previous, w_hh, b_hh)
+        reset_update = (input_part[..., :2 * hidden] + hidden_part[..., :2 * hidden]).sigmoid()
+        r, z = reset_update[..., :hidden], reset_update[..., hidden:]
+        hidden_n = hidden_part[..., 2 * hidden:]
+        n = (input_part[..., 2 * hidden:] + r * hidden_n).tanh()
+        # d(pre-activation) = dh * slope per step, on the input side and on the hidden side
+        n_slope = (1 - z) * (1 - n * n)
+        r_slope = n_slope * hidden_n * r * (1 - r)
+        z_slope = (h_previous - n) * z * (1 - z)
+        input_slopes = apply(Cat, r_slope, z_slope, n_slope, axis=2)
+        hidden_slopes = apply(Cat, r_slope, z_slope, n_slope * r, axis=2)
+        carry = _zero_state(h0)
+        dhs = []
+        for t in range(hs.shape[0] - 1, -1, -1):
+            dh = g[t] + carry
+            dhs.append(apply(Cat, dh, dh, dh, axis=1))
+            carry = dh * z[t] + (dhs[-1] * hidden_slopes[t]) @ w_hh
+        dh = _over_time(dhs[::-1], (h0.shape[0], 3 * hidden), h0._data.dtype)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, h_previous, weights, dh * input_slopes,
+                                                          dh * hidden_slopes, reverse)
+        return dx, (carry if h0._requires_grad else None), dw_ih, dw_hh, db_ih, db_hh
 class CRFLogPartition(Op):
     """log Z of a linear-chain CRF for each sentence of a batch (Collobert et al. 2011's sentence-level
     likelihood): the forward algorithm over emissions (N, K) stacked sentence by sentence, `lengths` (B,)

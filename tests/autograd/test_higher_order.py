@@ -77,7 +77,19 @@ CASES = {
                 * a.masked_fill(a > b, 0.5)[:, 1:3] + a.flip(1)[:, :2] * b.masked_fill(a < 0, a[0, 0])[:, :2]),
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
+    "recurrent": ({"RNN", "LSTM", "GRU"}, lambda a, b: recurrent_layers(a, b)),
 }
+
+
+def recurrent_layers(a, b):
+    """An RNN, an LSTM (its final cell state used too) and a GRU over 3 steps of a batch of 2, in both
+    directions, with parameters and initial states cut from a and b (relu's kink is left to the parity tests)."""
+    x = a.reshape(3, 2, 2)
+    rnn = F.rnn(x, a[:2, 2:], b[:2, :2], b[:2, 2:], b[2, :2], b[2, 2:]).sum(2)
+    output, (_, c_n) = F.lstm(x * b.reshape(3, 2, 2), (a[1:, :1], b[1:, 3:]), b.T[:, :2], b.T[:, 2:3], a[0],
+                              reverse=True)
+    gru = F.gru(x, a[:2, 3:], b[:, :2], b[:, 2:3], b[:, 3], a[:, 3], reverse=True).sum(2)
+    return rnn * gru + output.sum(2) * c_n.sum()
 
 
 def test_every_recorded_backward_has_a_case():

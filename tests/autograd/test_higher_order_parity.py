@@ -74,3 +74,65 @@ def test_a_custom_function_saving_its_input_and_output():
         results.append((g.detach().numpy(), h.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+RECURRENT_SHAPES = [(1, False, False), (1, True, True), (2, False, True), (2, True, False)]  # layers, bidirectional,
+# initial states given
+
+
+def recurrent(lib, name, num_layers, bidirectional, with_states, **options):
+    """A float64 nn.RNN/LSTM/GRU (3 inputs, 4 hidden) with seeded parameters, an input (5, 2, 3) and initial
+    states (None, or leaves that require grad)."""
+    rng = np.random.default_rng(2)
+    module = getattr(lib.nn, name)(3, 4, num_layers=num_layers, bidirectional=bidirectional, **options)
+    module = module.to(lib.float64)
+    with lib.no_grad():
+        for _, param in sorted(module.named_parameters()):
+            param.copy_(lib.tensor(rng.normal(scale=0.6, size=tuple(param.shape))))
+    x = lib.tensor(rng.normal(size=(5, 2, 3)), dtype=lib.float64, requires_grad=True)
+    count = num_layers * (2 if bidirectional else 1)
+    states = [lib.tensor(rng.normal(scale=0.5, size=(count, 2, 4)), dtype=lib.float64, requires_grad=True)
+              for _ in range(2 if name == "LSTM" else 1)] if with_states else []
+    return module, x, states
+
+
+def recurrent_loss(lib, module, x, states):
+    """A loss reading every output step and the final state (h_n and, for the LSTM, c_n)."""
+    hx = None if not states else (tuple(states) if len(states) == 2 else states[0])
+    output, final = module(x, hx)
+    finals = final if isinstance(final, tuple) else (final,)
+    weights = lib.tensor(np.linspace(-1.0, 1.5, output.numel()).reshape(tuple(output.shape)), dtype=lib.float64)
+    return (output.tanh() * weights).sum() + sum((state * state).sum() for state in finals)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("num_layers, bidirectional, with_states", RECURRENT_SHAPES)
+def test_recurrent_gradient_penalty(name, num_layers, bidirectional, with_states):
+    results = []
+    for lib in (fastgrad, torch):
+        module, x, states = recurrent(lib, name, num_layers, bidirectional, with_states)
+        loss = recurrent_loss(lib, module, x, states)
+        grads = lib.autograd.grad(loss, [x] + states, create_graph=True)
+        penalty = loss + sum((g * g).sum() for g in grads)
+        penalty.backward()
+        params = [param for _, param in sorted(module.named_parameters())]
+        results.append([penalty.detach().numpy()] + [t.grad.numpy() for t in params + [x] + states])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+@pytest.mark.parametrize("name, options", [("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {}),
+                                           ("RNN", {"bias": False})])
+@pytest.mark.parametrize("num_layers, bidirectional, with_states", RECURRENT_SHAPES[1:3])
+def test_recurrent_hessian_vector_product(name, options, num_layers, bidirectional, with_states):
+    results = []
+    for lib in (fastgrad, torch):
+        module, x, states = recurrent(lib, name, num_layers, bidirectional, with_states, **options)
+        params = [param for _, param in sorted(module.named_parameters())] + [x] + states
+        grads = lib.autograd.grad(recurrent_loss(lib, module, x, states), params, create_graph=True)
+        rng = np.random.default_rng(1)
+        vectors = [lib.tensor(rng.normal(size=tuple(p.shape)), dtype=lib.float64) for p in params]
+        products = lib.autograd.grad(grads, params, vectors)
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
