@@ -6,8 +6,10 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import Op, apply
-from fastgrad.ops.recorded import constant
-from fastgrad.ops.shape import Cat, Stack
+from fastgrad.backends.numpy import _bag_of  # (a helper of the reference kernels, not a kernel)
+from fastgrad.ops.elementwise import Maximum
+from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.shape import Cat, ScatterIndexed, Stack
 from fastgrad.sparse import SparseRowGrad
 
 
@@ -131,6 +133,20 @@ class LinearCrossEntropy(Op):
         if g == 1:  # the usual case, loss.backward(): the forward's gradients as they are
             return (*grads, None)
         return (*(None if grad is None else K.multiply(grad, g) for grad in grads), None)
+
+    def backward_graph(ctx, g, out):
+        # unfused: all (N, V) logits at once, which the recorded graph keeps for the second backward anyway
+        hidden, weight, bias = ctx.inputs[:3]
+        targets, ignore_index, reduction = ctx.saved[3:6]
+        logits = hidden @ weight.T + bias
+        one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, None)
+        # ignored rows are zero whatever their logits, as the kernel sets them (selected, not multiplied)
+        counted = constant((targets != ignore_index)[:, None])
+        delta = select(counted, (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None]))
+        delta = delta * (g.unsqueeze(1) if reduction == "none" else g)
+        return (delta @ weight if hidden._requires_grad else None,
+                delta.T @ hidden if weight._requires_grad else None,
+                delta.sum(0) if bias._requires_grad else None, None)
 
 
 # Logits per block of LinearCrossEntropy: 16 MB in float32, a few row blocks for a language model's output
@@ -316,6 +332,15 @@ class BinaryCrossEntropy(Op):
             with np.errstate(divide="ignore"):
                 g_y = g * (np.log1p(-x) - np.log(x))
         return g * (x - y) / np.maximum(x * (1 - x), 1e-12), g_y
+
+    def backward_graph(ctx, g, out):
+        x, y = ctx.inputs
+        floor = constant(np.asarray(1e-12, dtype=x._data.dtype))
+        g_y = None
+        if y._requires_grad:
+            with np.errstate(divide="ignore"):  # infinite at x = 0 and 1, as the array backward's
+                g_y = g * ((-x).log1p() - x.log())
+        return g * (x - y) / apply(Maximum, x * (1 - x), floor), g_y
 
 
 # -- normalization ---------------------------------------------------------------------------------
@@ -515,6 +540,21 @@ class WeightedEmbeddingBag(Op):
             weight_grad = _scaled_by_frequency(weight_grad, ids, "embedding_bag")
         return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad
 
+    def backward_graph(ctx, g, out):
+        weight, _, _, per_sample_weights = ctx.inputs
+        _, ids, offsets, _, sparse, scale_grad_by_freq, _ = ctx.saved
+        if sparse:
+            raise NotImplementedError("create_graph=True: EmbeddingBag(sparse=True) gives a row-sparse gradient, "
+                                      "which is not recorded; use sparse=False to differentiate twice")
+        bag_grads = g[_bag_of(ids, offsets)[0]]  # each id's bag's gradient
+        weight_grad = sample_grad = None
+        if weight._requires_grad:
+            weight_grad = apply(EmbeddingGradient, bag_grads * per_sample_weights.unsqueeze(1), ids=ids,
+                                num_rows=weight.shape[0], padding_idx=None, scale_grad_by_freq=scale_grad_by_freq)
+        if per_sample_weights._requires_grad:
+            sample_grad = (bag_grads * weight[ids]).sum(1)
+        return weight_grad, None, None, sample_grad
+
 
 class EmbeddingBagMax(Op):
     """Per bag and dimension, the largest value among the bag's rows; the gradient goes to the one
@@ -530,6 +570,12 @@ class EmbeddingBagMax(Op):
     def backward(ctx, K, g):
         ids, positions, num_rows = ctx.saved
         return K.embedding_bag_max_backward(ids, positions, np.ascontiguousarray(g), num_rows), None, None
+
+    def backward_graph(ctx, g, out):
+        ids, positions, num_rows = ctx.saved
+        bags, columns = np.nonzero(positions >= 0)  # an empty bag sends nothing
+        return apply(ScatterIndexed, g[bags, columns], shape=(num_rows, g.shape[1]),
+                     key=(ids[positions[bags, columns]], columns), advanced=True), None, None
 
 
 # -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------

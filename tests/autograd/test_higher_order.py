@@ -78,6 +78,16 @@ CASES = {
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
     "recurrent": ({"RNN", "LSTM", "GRU"}, lambda a, b: recurrent_layers(a, b)),
+    "output layer": ({"LinearCrossEntropy", "BinaryCrossEntropy"},
+                     lambda a, b: F.linear_cross_entropy(a * b, b, TARGETS, linear_bias=a[:, 0]) * a
+                     + F.linear_cross_entropy(a, b * b, fastgrad.tensor([1, -100, 0]), reduction="none")[:, None]
+                     + F.linear_cross_entropy(b, a, fastgrad.tensor([1, 1, 2]), ignore_index=2, reduction="sum")
+                     + F.binary_cross_entropy((a * b).sigmoid(), b.sigmoid()) * b
+                     + F.binary_cross_entropy(a.sigmoid(), b.sigmoid(), reduction="none")),
+    "weighted and max bags": ({"WeightedEmbeddingBag", "EmbeddingBagMax"},
+                              lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="sum",
+                                                           per_sample_weights=b[:2].reshape(-1)[:6]).tanh().sum(0) * a
+                              + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="max").sum() * b),
 }
 
 

@@ -136,3 +136,32 @@ def test_recurrent_hessian_vector_product(name, options, num_layers, bidirection
         results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+# a loss of hidden (5, 4) and a weight (3, 4) (not embedding_bag: PyTorch 2.13 cannot differentiate its backward)
+LOSSES = {
+    "linear_cross_entropy": lambda lib, h, w: lib.nn.functional.linear_cross_entropy(
+        h, w, lib.tensor([2, 0, -100, 1, 1]), linear_bias=w[:, 1])
+    + lib.nn.functional.linear_cross_entropy(h * h, w, lib.tensor([0, 2, 2, 1, 0]), reduction="none").square().sum(),
+    "binary_cross_entropy": lambda lib, h, w: lib.nn.functional.binary_cross_entropy(
+        (h @ w.T * 0.3).sigmoid(), h[:, :3].sigmoid(), reduction="sum"),  # (probabilities in [0.1, 0.9])
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_gradient_penalty_and_hessian_vector_product(name):
+    results = []
+    for lib in (fastgrad, torch):
+        rng = np.random.default_rng(3)
+        h, w = (lib.tensor(rng.normal(size=shape), dtype=lib.float64, requires_grad=True) for shape in ((5, 4), (3, 4)))
+        grads = lib.autograd.grad(LOSSES[name](lib, h, w), (h, w), create_graph=True)
+        vectors = [lib.tensor(rng.normal(size=tuple(g.shape)), dtype=lib.float64) for g in grads]
+        products = lib.autograd.grad(grads, (h, w), vectors, retain_graph=True)
+        sum((g * g).sum() for g in grads).backward()
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products]
+                       + [h.grad.numpy(), w.grad.numpy()])
+    # PyTorch's double backward of binary_cross_entropy divides by (x + 1e-12)^2 (1 - x + 1e-12)^2, so its
+    # second derivative is off by about 1e-12 / (x (1 - x)) relative; fastgrad's is exact
+    tolerance = dict(rtol=1e-8, atol=1e-12) if name == "binary_cross_entropy" else TOLERANCE["float64"]
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **tolerance)
