@@ -88,6 +88,8 @@ CASES = {
                               lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="sum",
                                                            per_sample_weights=b[:2].reshape(-1)[:6]).tanh().sum(0) * a
                               + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="max").sum() * b),
+    "linear algebra": ({"Einsum", "Inv", "Det", "Slogdet", "Solve", "Cholesky", "MatrixExp", "Pinv"},
+                       lambda a, b: linear_algebra(a, b)),
 }
 
 
@@ -102,9 +104,20 @@ def recurrent_layers(a, b):
     return rnn * gru + output.sum(2) * c_n.sum()
 
 
+def linear_algebra(a, b):
+    """The linear-algebra ops on square matrices cut from a and b, kept well away from singular ones."""
+    eye = fastgrad.eye(3, dtype=fastgrad.float64)
+    square = a[:, :3] + 3 * eye
+    products = fastgrad.einsum("ij,kj->ik", a, b) + fastgrad.einsum("ij,kl->ik", a, b * b)  # (l: b's alone)
+    matrices = (fastgrad.linalg.inv(square) + fastgrad.linalg.cholesky(square @ square.mT + eye)
+                + fastgrad.linalg.matrix_exp(b[:, 1:] * 0.5) + products)
+    scale = fastgrad.linalg.det(square) * fastgrad.linalg.slogdet(square + b[:, :3] * 0.1)[1]
+    return matrices @ fastgrad.linalg.solve(square, a * b) * scale + fastgrad.linalg.pinv(a * b).mT
+
+
 def test_every_recorded_backward_has_a_case():
-    declared = {name for name in dir(ops) if isinstance(getattr(ops, name), type) and issubclass(getattr(ops, name), Op)
-                and "backward_graph" in vars(getattr(ops, name))}
+    declared = {name for module in (ops, ops.linalg) for name in dir(module) if isinstance(getattr(module, name), type)
+                and issubclass(getattr(module, name), Op) and "backward_graph" in vars(getattr(module, name))}
     declared |= {"ScatterIndexed", "EmbeddingGradient", "EmbeddingBagGradient"}  # the gradients of indexing and
     # lookups, not exported
     covered = set().union(*(names for names, _ in CASES.values()))
@@ -311,3 +324,17 @@ def test_a_custom_function_with_several_outputs_raises():
     a, b = Split.apply(x)
     with pytest.raises(NotImplementedError, match="Split.* is not recorded"):
         grad((a * b).sum(), x, create_graph=True)
+
+
+def test_determinant_gradients_at_a_singular_matrix():
+    """det's recorded backward, det(A) A^-T, needs the inverse: at a singular matrix it raises rather than
+    answer (the array backward's cofactors are finite there); slogdet's gradient is NaN there either way."""
+    a = fastgrad.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=fastgrad.float64, requires_grad=True)
+    np.testing.assert_allclose(grad(fastgrad.linalg.det(a), a)[0].numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    with pytest.raises(NotImplementedError, match="linalg.det .* needs invertible matrices"):
+        grad(fastgrad.linalg.det(a), a, create_graph=True)
+    logabsdet = fastgrad.linalg.slogdet(a)[1]
+    plain = grad(logabsdet, a, retain_graph=True)[0]
+    recorded = grad(logabsdet, a, create_graph=True)[0]
+    assert np.isnan(plain.numpy()).all()
+    np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())

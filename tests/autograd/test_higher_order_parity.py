@@ -165,3 +165,33 @@ def test_loss_gradient_penalty_and_hessian_vector_product(name):
     tolerance = dict(rtol=1e-8, atol=1e-12) if name == "binary_cross_entropy" else TOLERANCE["float64"]
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **tolerance)
+
+
+MATRIX_FUNCTIONS = {  # of a square matrix A (3, 3), invertible and positive-definite, and B (3, 4)
+    "einsum": lambda lib, a, b: lib.einsum("ij,jk->ik", a, b).tanh() + lib.einsum("ij,kl->ik", a, b)[:, :1],
+    "inv": lambda lib, a, b: lib.linalg.inv(a) @ b,
+    "det": lambda lib, a, b: lib.linalg.det(a) * b,
+    "slogdet": lambda lib, a, b: lib.linalg.slogdet(a)[1] * b,
+    "solve": lambda lib, a, b: lib.linalg.solve(a, b * b),
+    "cholesky": lambda lib, a, b: lib.linalg.cholesky(a) @ b,
+    "matrix_exp": lambda lib, a, b: lib.linalg.matrix_exp(a * 0.5) @ b,
+    "pinv": lambda lib, a, b: lib.linalg.pinv(b * a[0, 0]).mT,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX_FUNCTIONS))
+def test_linear_algebra_hessian_vector_product(name):
+    results = []
+    for lib in (fastgrad, torch):
+        rng = np.random.default_rng(4)
+        root = rng.normal(size=(3, 3))
+        a = lib.tensor(root @ root.T + 2 * np.eye(3), dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(rng.normal(size=(3, 4)), dtype=lib.float64, requires_grad=True)
+        out = MATRIX_FUNCTIONS[name](lib, a, b)
+        weights = lib.tensor(rng.normal(size=tuple(out.shape)), dtype=lib.float64)
+        grads = lib.autograd.grad((out * weights).sum(), (a, b), create_graph=True)
+        vectors = [lib.tensor(rng.normal(size=tuple(g.shape)), dtype=lib.float64) for g in grads]
+        products = lib.autograd.grad(grads, (a, b), vectors)
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
