@@ -799,6 +799,36 @@ class CRFLogPartition(Op):
         emissions, transitions, start, end, lengths, alphas, log_z = ctx.saved
         return K.crf_backward(np.ascontiguousarray(g), emissions, lengths, transitions, start, end, alphas, log_z)
 
+    def backward_graph(ctx, g, out):
+        # the kernels' forward-backward on tensors, sentence by sentence: alphas and betas recomputed with
+        # logsumexp, whose derivative at a row of -inf only is NaN where the marginals' is 0: refused
+        emissions, transitions, start, end = ctx.inputs
+        if not all(np.isfinite(score._data).all() for score in ctx.inputs):
+            raise NotImplementedError("create_graph=True: crf_log_partition with -inf (or other non-finite) scores "
+                                      "has no recorded backward; use large negative finite scores to differentiate "
+                                      "twice")
+        rows = []
+        d_transitions, d_start, d_end = (constant(np.zeros(score.shape, dtype=score._data.dtype))
+                                         for score in (transitions, start, end))
+        offsets = np.concatenate([[0], np.cumsum(ctx.saved[4])]).tolist()
+        for b, (first, stop) in enumerate(zip(offsets[:-1], offsets[1:])):
+            alphas = [start + emissions[first]]
+            for t in range(first + 1, stop):
+                alphas.append((alphas[-1].unsqueeze(1) + transitions).logsumexp(0) + emissions[t])
+            betas = [end]
+            for t in range(stop - 1, first, -1):
+                betas.insert(0, (transitions + (emissions[t] + betas[0]).unsqueeze(0)).logsumexp(1))
+            alphas, betas = apply(Stack, *alphas, axis=0), apply(Stack, *betas, axis=0)
+            rows.append(g[b] * (alphas + betas - out[b]).exp())
+            after = emissions[first + 1:stop] + betas[1:]  # pairs[t, i, j]: tag i at t, tag j at t + 1
+            pairs = alphas[:-1].unsqueeze(2) + transitions.unsqueeze(0) + after.unsqueeze(1)
+            d_transitions = d_transitions + g[b] * (pairs - out[b]).exp().sum(0)
+            d_start = d_start + rows[-1][0]
+            d_end = d_end + g[b] * (alphas[-1] + end - out[b]).exp()
+        d_emissions = apply(Cat, *rows, axis=0) if rows else constant(np.zeros(emissions.shape, emissions._data.dtype))
+        return tuple(grad if score._requires_grad else None
+                     for grad, score in zip((d_emissions, d_transitions, d_start, d_end), ctx.inputs))
+
 
 class CTCLoss(Op):
     """The CTC loss of each sequence of a batch (Graves et al. 2006): -log p(target | log_probs) summed over

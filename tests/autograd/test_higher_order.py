@@ -90,6 +90,9 @@ CASES = {
                               + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="max").sum() * b),
     "linear algebra": ({"Einsum", "Inv", "Det", "Slogdet", "Solve", "Cholesky", "MatrixExp", "Pinv"},
                        lambda a, b: linear_algebra(a, b)),
+    "crf": ({"CRFLogPartition"},
+            lambda a, b: F.crf_log_partition(a * b, [2, 1], b.T @ b * 0.3, b[0], a[1]).sum() * a
+            + F.crf_log_partition(a, [3], a.T @ b * 0.2, b[1], b[2])),
 }
 
 
@@ -338,3 +341,15 @@ def test_determinant_gradients_at_a_singular_matrix():
     recorded = grad(logabsdet, a, create_graph=True)[0]
     assert np.isnan(plain.numpy()).all()
     np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())
+
+
+def test_a_crf_with_forbidden_transitions_is_refused():
+    """-inf scores forbid transitions; logsumexp's recorded derivative over forbidden paths only is NaN where
+    the marginals' is 0, so the recorded backward refuses them instead of answering NaN."""
+    emissions = leaf((3, 2), 0)
+    transitions = fastgrad.tensor([[0.5, -np.inf], [0.0, 0.3]], dtype=fastgrad.float64, requires_grad=True)
+    start, end = leaf((2,), 1), leaf((2,), 2)
+    log_z = F.crf_log_partition(emissions, [3], transitions, start, end)
+    assert np.isfinite(grad(log_z.sum(), transitions, retain_graph=True)[0].numpy()).all()
+    with pytest.raises(NotImplementedError, match="crf_log_partition with -inf"):
+        grad(log_z.sum(), transitions, create_graph=True)
