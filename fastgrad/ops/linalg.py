@@ -554,6 +554,21 @@ class Eigh(Op):
         _set_diagonal(inner, g_values)
         return (K.matmul(K.matmul(vectors, inner), _mT(vectors)),)
 
+    def backward_graph(ctx, g, out):
+        # the eigenvectors' term always: skipping it where their gradient is zero (as the array backward
+        # does) would drop its derivative with respect to that gradient, so repeated eigenvalues are refused
+        values, vectors = unpack(out, ctx.saved[1])
+        g_values, g_vectors = unpack(g, ctx.saved[1])
+        distinct = ~np.eye(values.shape[-1], dtype=bool)
+        gaps = values.unsqueeze(-2) - values.unsqueeze(-1)
+        if (gaps._data[..., distinct] == 0).any():
+            raise NotImplementedError("create_graph=True: the recorded backward of linalg.eigh needs distinct "
+                                      "eigenvalues; a matrix has a repeated one")
+        projected = vectors.mT @ g_vectors
+        one = constant(np.ones((), dtype=gaps._data.dtype))
+        inner = select(distinct, (projected - projected.mT) / 2 / select(distinct, gaps, one), g_values.unsqueeze(-2))
+        return ((vectors @ inner) @ vectors.mT,)
+
 
 class Svd(Op):
     """A = U diag(S) Vh, S descending, packed: U, S, Vh. Gradient (PyTorch's svd_backward), with k = min(m, n)
@@ -608,6 +623,33 @@ class Svd(Op):
                 return (K.matmul(u, g_a),)
         return (K.matmul(K.matmul(u, inner), vh),)
 
+    def backward_graph(ctx, g, out):
+        # every term always, as Eigh's: repeated singular values (and zero ones, whose reciprocals a
+        # non-square A's terms need) are refused
+        u, s, vh = unpack(out, ctx.saved[1])
+        g_u, g_s, g_vh = unpack(g, ctx.saved[1])
+        k = s.shape[-1]
+        u, vh, g_u, g_vh = u[..., :k], vh[..., :k, :], g_u[..., :k], g_vh[..., :k, :]
+        m, n = u.shape[-2], vh.shape[-1]
+        squares = s * s
+        gaps = squares.unsqueeze(-2) - squares.unsqueeze(-1)
+        distinct = ~np.eye(k, dtype=bool)
+        if (gaps._data[..., distinct] == 0).any() or (m != n and (s._data == 0).any()):
+            raise NotImplementedError("create_graph=True: the recorded backward of linalg.svd needs distinct singular "
+                                      "values (and nonzero ones for a matrix that is not square)")
+        gaps = select(distinct, gaps, constant(np.ones((), dtype=gaps._data.dtype)))
+        projected_u, projected_v = u.mT @ g_u, vh @ g_vh.mT
+        inner = ((projected_u - projected_u.mT) * s.unsqueeze(-2) / gaps
+                 + s.unsqueeze(-1) * (projected_v - projected_v.mT) / gaps)
+        inner = select(distinct, inner, g_s.unsqueeze(-2))
+        if m > n:
+            scaled = g_u / s.unsqueeze(-2)
+            return ((u @ inner + scaled - u @ (u.mT @ scaled)) @ vh,)
+        if m < n:
+            scaled = g_vh / s.unsqueeze(-1)
+            return (u @ (inner @ vh + scaled - (scaled @ vh.mT) @ vh),)
+        return ((u @ inner) @ vh,)
+
 
 class Qr(Op):
     """A = QR, Q with orthonormal columns, R upper-triangular, packed: Q, R (mode 'reduced': (m, k) and
@@ -637,21 +679,38 @@ class Qr(Op):
 
     def backward(ctx, K, g):
         out, shapes, mode = ctx.saved
-        if mode == "r":
-            raise RuntimeError("linalg.qr: the derivative depends on Q, which mode='r' does not compute; use "
-                               "mode='reduced' to differentiate through linalg.qr")
+        _refuse_undefined_qr_gradient(mode, shapes)
         q, r = unpack(out, shapes)
         g_q, g_r = unpack(g, shapes)
         m, n = q.shape[-2], r.shape[-1]
-        if m > n and mode == "complete":
-            raise RuntimeError(f"linalg.qr: mode='complete' with more rows than columns ({m} x {n}) is not "
-                               f"differentiable: the last {m - n} columns of Q are any orthonormal basis of the "
-                               "complement; use mode='reduced'")
         if m >= n:
             return (_qr_square_r_backward(K, q, r, g_q, g_r),)
         y, g_right = K.matmul(q, r[..., m:]), g_r[..., m:]
         g_x = _qr_square_r_backward(K, q, r[..., :m], g_q + K.matmul(y, _mT(g_right)), g_r[..., :m])
         return (np.concatenate([g_x, K.matmul(q, g_right)], axis=-1),)
+
+    def backward_graph(ctx, g, out):
+        _, shapes, mode = ctx.saved
+        _refuse_undefined_qr_gradient(mode, shapes)
+        q, r = unpack(out, shapes)
+        g_q, g_r = unpack(g, shapes)
+        m, n = q.shape[-2], r.shape[-1]
+        if m >= n:
+            return (_recorded_qr_square_r_backward(q, r, g_q, g_r),)
+        y, g_right = q @ r[..., m:], g_r[..., m:]
+        g_x = _recorded_qr_square_r_backward(q, r[..., :m], g_q + y @ g_right.mT, g_r[..., :m])
+        return (apply(Cat, g_x, q @ g_right, axis=-1),)
+
+
+def _refuse_undefined_qr_gradient(mode: str, shapes: Sequence[tuple]) -> None:
+    if mode == "r":
+        raise RuntimeError("linalg.qr: the derivative depends on Q, which mode='r' does not compute; use "
+                           "mode='reduced' to differentiate through linalg.qr")
+    (m, _), (_, n) = shapes
+    if m > n and mode == "complete":
+        raise RuntimeError(f"linalg.qr: mode='complete' with more rows than columns ({m} x {n}) is not "
+                           f"differentiable: the last {m - n} columns of Q are any orthonormal basis of the "
+                           "complement; use mode='reduced'")
 
 
 def _qr_square_r_backward(K, q, r, g_q, g_r):
@@ -659,6 +718,15 @@ def _qr_square_r_backward(K, q, r, g_q, g_r):
     symmetric = np.tril(middle) + _mT(np.tril(middle, -1))
     right = g_q + K.matmul(q, symmetric)
     return _mT(np.linalg.solve(r, _mT(right)))  # right R^{-T}
+
+
+def _recorded_qr_square_r_backward(q, r, g_q, g_r):
+    """_qr_square_r_backward on tensors (the triangles selected, as np.tril does)."""
+    middle = r @ g_r.mT - g_q.mT @ q
+    n = middle.shape[-1]
+    symmetric = select(np.tri(n, dtype=bool), middle) + select(np.tri(n, k=-1, dtype=bool), middle).mT
+    right = g_q + q @ symmetric
+    return apply(Solve, r, right.mT, name="linalg.qr").mT
 
 
 class Pinv(Op):

@@ -93,6 +93,7 @@ CASES = {
     "crf": ({"CRFLogPartition"},
             lambda a, b: F.crf_log_partition(a * b, [2, 1], b.T @ b * 0.3, b[0], a[1]).sum() * a
             + F.crf_log_partition(a, [3], a.T @ b * 0.2, b[1], b[2])),
+    "factorizations": ({"Eigh", "Svd", "Qr"}, lambda a, b: factorizations(a, b)),
 }
 
 
@@ -116,6 +117,16 @@ def linear_algebra(a, b):
                 + fastgrad.linalg.matrix_exp(b[:, 1:] * 0.5) + products)
     scale = fastgrad.linalg.det(square) * fastgrad.linalg.slogdet(square + b[:, :3] * 0.1)[1]
     return matrices @ fastgrad.linalg.solve(square, a * b) * scale + fastgrad.linalg.pinv(a * b).mT
+
+
+def factorizations(a, b):
+    """eigh, svd and qr (tall and wide), through functions that do not depend on the signs of the vectors."""
+    values, vectors = fastgrad.linalg.eigh(a[:, :3] + a[:, :3].mT + b[:, 1:] @ b[:, 1:].mT)
+    u, s, vh = fastgrad.linalg.svd(a * b, full_matrices=False)
+    tall_q, tall_r = fastgrad.linalg.qr((a * b).mT)
+    wide_q, wide_r = fastgrad.linalg.qr(a - b)
+    return ((vectors ** 2 * values) @ b + (u ** 2 * s) @ vh ** 2 + (tall_q ** 2 @ tall_r ** 2).mT
+            + wide_q ** 2 @ wide_r ** 2)
 
 
 def test_every_recorded_backward_has_a_case():
@@ -353,3 +364,22 @@ def test_a_crf_with_forbidden_transitions_is_refused():
     assert np.isfinite(grad(log_z.sum(), transitions, retain_graph=True)[0].numpy()).all()
     with pytest.raises(NotImplementedError, match="crf_log_partition with -inf"):
         grad(log_z.sum(), transitions, create_graph=True)
+
+
+def test_factorizations_refuse_second_derivatives_where_their_gradients_are_undefined():
+    """eigh and svd: the recorded backward keeps the vectors' terms (dropping them where their gradient is zero
+    would drop their derivative), which need distinct values; qr's undefined cases raise as the array backward."""
+    symmetric = fastgrad.tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 5.0]], dtype=fastgrad.float64,
+                                requires_grad=True)
+    np.testing.assert_allclose(grad(fastgrad.linalg.eigh(symmetric)[0].sum(), symmetric)[0].numpy(), np.eye(3))
+    with pytest.raises(NotImplementedError, match="linalg.eigh needs distinct eigenvalues"):
+        grad(fastgrad.linalg.eigh(symmetric)[0].sum(), symmetric, create_graph=True)
+    with pytest.raises(NotImplementedError, match="linalg.svd needs distinct singular values"):
+        grad(fastgrad.linalg.svd(symmetric)[1].sum(), symmetric, create_graph=True)
+    wide = leaf((2, 3), 0)
+    with pytest.raises(NotImplementedError, match="linalg.svd needs .* nonzero ones"):
+        grad(fastgrad.linalg.svd(wide * fastgrad.tensor([[1.0], [0.0]], dtype=fastgrad.float64))[1].sum(), wide,
+             create_graph=True)
+    for mode in ("r", "complete"):
+        with pytest.raises(RuntimeError, match=f"linalg.qr: .*mode='{mode}'"):
+            grad(fastgrad.linalg.qr(wide.mT, mode=mode)[1].sum(), wide, create_graph=True)

@@ -176,6 +176,12 @@ MATRIX_FUNCTIONS = {  # of a square matrix A (3, 3), invertible and positive-def
     "cholesky": lambda lib, a, b: lib.linalg.cholesky(a) @ b,
     "matrix_exp": lambda lib, a, b: lib.linalg.matrix_exp(a * 0.5) @ b,
     "pinv": lambda lib, a, b: lib.linalg.pinv(b * a[0, 0]).mT,
+    # the factorizations through functions that do not depend on the signs of the vectors
+    "eigh": lambda lib, a, b: (lambda values, vectors: (vectors ** 2 * values) @ b)(*lib.linalg.eigh(a)),
+    "svd": lambda lib, a, b: (lambda u, s, vh: (u ** 2 * s) @ vh ** 2)(*lib.linalg.svd(b * a[1, 2],
+                                                                                     full_matrices=False)),
+    "qr": lambda lib, a, b: (lambda q, r: (q ** 2 @ r ** 2).mT)(*lib.linalg.qr((a @ b).mT))
+    + (lambda q, r: q ** 2 @ r ** 2)(*lib.linalg.qr(b - a[0, 1])),
 }
 
 
