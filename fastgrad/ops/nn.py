@@ -417,9 +417,19 @@ def _scaled_by_frequency(dense, ids: np.ndarray, what: str) -> np.ndarray:
     contribution to row r is divided by the same count, so the summed row can be divided once)."""
     if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
         raise RuntimeError(f"{what}: scale_grad_by_freq=True is not supported with sparse gradients")
-    counts = np.bincount(ids, minlength=dense.shape[0])
-    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
+    dense /= _row_counts(ids, dense.shape[0], dense.dtype)
     return dense
+
+
+def _row_counts(ids: np.ndarray, num_rows: int, dtype) -> np.ndarray:
+    """(num_rows, 1): how often each row's id occurs in `ids` (at least 1, a divisor for scale_grad_by_freq)."""
+    return np.maximum(np.bincount(ids, minlength=num_rows), 1)[:, None].astype(dtype)
+
+
+def _id_counts(ids: np.ndarray, dtype) -> np.ndarray:
+    """ids.shape + (1,): how often each id occurs in `ids` (the divisor of its row's scaled gradient)."""
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    return counts[inverse.reshape(ids.shape)][..., None].astype(dtype)
 
 
 class Embedding(Op):
@@ -467,10 +477,18 @@ class EmbeddingGradient(Op):
         ids, padding_idx, scale_grad_by_freq = ctx.saved
         rows = gg[ids]
         if scale_grad_by_freq:
-            _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
-            rows = rows / counts[inverse.reshape(ids.shape)][..., None].astype(rows.dtype)
+            rows = rows / _id_counts(ids, rows.dtype)
         if padding_idx is not None:
             rows = np.where((ids == padding_idx)[..., None], rows.dtype.type(0), rows)
+        return (rows,)
+
+    def backward_graph(ctx, gg, out):
+        ids, padding_idx, scale_grad_by_freq = ctx.saved
+        rows = gg[ids]
+        if scale_grad_by_freq:
+            rows = rows / constant(_id_counts(ids, rows._data.dtype))
+        if padding_idx is not None:
+            rows = select((ids != padding_idx)[..., None], rows)
         return (rows,)
 
 
@@ -517,6 +535,11 @@ class EmbeddingBagGradient(Op):
         ids, offsets, mode, scale_grad_by_freq = ctx.saved
         rows = _scaled_by_frequency(gg.copy(), ids, "embedding_bag") if scale_grad_by_freq else gg
         return (K.embedding_bag(np.ascontiguousarray(rows), ids, offsets, mode),)
+
+    def backward_graph(ctx, gg, out):
+        ids, offsets, mode, scale_grad_by_freq = ctx.saved
+        rows = gg / constant(_row_counts(ids, gg.shape[0], gg._data.dtype)) if scale_grad_by_freq else gg
+        return (apply(EmbeddingBag, rows, constant(ids), constant(offsets), mode=mode, sparse=False),)
 
 
 class WeightedEmbeddingBag(Op):

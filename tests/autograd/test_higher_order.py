@@ -383,3 +383,20 @@ def test_factorizations_refuse_second_derivatives_where_their_gradients_are_unde
     for mode in ("r", "complete"):
         with pytest.raises(RuntimeError, match=f"linalg.qr: .*mode='{mode}'"):
             grad(fastgrad.linalg.qr(wide.mT, mode=mode)[1].sum(), wide, create_graph=True)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])
+def test_the_lookup_gradients_differentiated_twice(padding_idx, scale_grad_by_freq):
+    """A third derivative of a lookup goes through the recorded backward of its gradient op (here under a tanh,
+    so that the second derivative is not zero)."""
+    from fastgrad.autograd.graph import apply
+    from fastgrad.ops.nn import EmbeddingBagGradient, EmbeddingGradient
+
+    g = leaf((3, 2, 4), 0)
+    assert gradgradcheck(lambda g: apply(EmbeddingGradient, g, ids=IDS.numpy(), num_rows=3, padding_idx=padding_idx,
+                                         scale_grad_by_freq=scale_grad_by_freq).tanh(), (g,))
+    for mode in ("sum", "mean"):
+        assert gradgradcheck(lambda g: apply(EmbeddingBagGradient, g, ids=BAG_IDS.numpy(), offsets=BAG_OFFSETS.numpy(),
+                                             mode=mode, num_rows=3, scale_grad_by_freq=scale_grad_by_freq).tanh(),
+                             (g[:, 0],))
