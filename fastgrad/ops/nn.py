@@ -77,8 +77,15 @@ class SoftmaxCrossEntropy(Op):
                                f"modified by an in-place operation: it is at version {logits._counter.value}, "
                                f"expected version {version}")
         one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, weight)
-        grad = (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None])
+        grad = _counted_rows(targets, ignore_index, (apply(Softmax, logits, axis=1) - constant(one_hot))
+                             * constant(scale[:, None]))
         return grad * (g.unsqueeze(1) if reduction == "none" else g), None
+
+
+def _counted_rows(targets: np.ndarray, ignore_index: int, grad):
+    """The rows of a recorded (N, C) gradient whose targets count, the others zero whatever their logits (as
+    the kernel sets them: selected, not multiplied, so a NaN logit in an ignored row does not leak)."""
+    return select((targets != ignore_index)[:, None], grad)
 
 
 def _target_coefficients(scores: np.ndarray, targets, ignore_index, reduction, weight) -> tuple:
@@ -140,9 +147,8 @@ class LinearCrossEntropy(Op):
         targets, ignore_index, reduction = ctx.saved[3:6]
         logits = hidden @ weight.T + bias
         one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, None)
-        # ignored rows are zero whatever their logits, as the kernel sets them (selected, not multiplied)
-        counted = constant((targets != ignore_index)[:, None])
-        delta = select(counted, (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None]))
+        delta = _counted_rows(targets, ignore_index, (apply(Softmax, logits, axis=1) - constant(one_hot))
+                              * constant(scale[:, None]))
         delta = delta * (g.unsqueeze(1) if reduction == "none" else g)
         return (delta @ weight if hidden._requires_grad else None,
                 delta.T @ hidden if weight._requires_grad else None,

@@ -400,3 +400,20 @@ def test_the_lookup_gradients_differentiated_twice(padding_idx, scale_grad_by_fr
         assert gradgradcheck(lambda g: apply(EmbeddingBagGradient, g, ids=BAG_IDS.numpy(), offsets=BAG_OFFSETS.numpy(),
                                              mode=mode, num_rows=3, scale_grad_by_freq=scale_grad_by_freq).tanh(),
                              (g[:, 0],))
+
+
+@pytest.mark.parametrize("weight", [None, CLASS_WEIGHT])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_an_ignored_row_with_a_nan_logit_gets_a_zero_recorded_gradient(weight, reduction):
+    """The kernels set an ignored row's gradient to zero whatever its logits; the recorded backward selects it."""
+    logits = leaf((3, 4), 0)
+    with fastgrad.no_grad():
+        logits[1, 2] = float("nan")
+    targets = fastgrad.tensor([2, -100, 0])
+    for loss in (F.cross_entropy(logits * 1.0, targets, weight=weight, reduction=reduction),
+                 F.linear_cross_entropy(logits, fastgrad.eye(4, dtype=fastgrad.float64), targets, reduction=reduction)):
+        upstream = fastgrad.ones(loss.shape, dtype=fastgrad.float64)
+        plain = grad(loss, logits, upstream, retain_graph=True)[0].numpy()
+        recorded = grad(loss, logits, upstream, create_graph=True)[0].detach().numpy()
+        assert not np.isnan(plain).any()
+        np.testing.assert_allclose(recorded, plain, rtol=1e-12, atol=1e-12)
