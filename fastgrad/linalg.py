@@ -210,7 +210,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 def det(A: Tensor) -> Tensor:
     """The determinant of each square matrix. Its gradient is the cofactor matrix, also at a singular
-    matrix (where PyTorch 2.13 gives 0)."""
+    matrix (where PyTorch 2.13 gives 0); with create_graph=True it is det(A) A^{-T}, which raises at a
+    singular matrix."""
     return apply(Det, _matrices("linalg.det", "A", A, square=True))
 
 

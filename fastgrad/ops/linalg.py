@@ -7,7 +7,9 @@ from typing import Sequence
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op
+from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.shape import Cat
 
 
 class Matmul(Op):
@@ -97,21 +99,46 @@ class Einsum(Op):
     def backward(ctx, K, g):
         operands, subscripts, output = ctx.saved
         grads = []
-        for i, (operand, own) in enumerate(zip(operands, subscripts)):
+        for i, operand in enumerate(operands):
             if not ctx.inputs[i].requires_grad:
                 grads.append(None)
                 continue
-            others = [(s, o) for j, (s, o) in enumerate(zip(subscripts, operands)) if j != i]
-            reachable = set(output).union(*(s for s, _ in others))
-            kept = "".join(c for c in own if c in reachable)
-            partial = K.einsum(",".join([output] + [s for s, _ in others]) + "->" + kept, g, *(o for _, o in others))
-            if kept != own:
-                partial = np.expand_dims(partial, tuple(k for k, c in enumerate(own) if c not in reachable))
+            others, terms, kept, spread = _einsum_gradient_plan(subscripts, output, i)
+            partial = K.einsum(",".join(terms) + "->" + kept, g, *(operands[j] for j in others))
+            if spread:
+                partial = np.expand_dims(partial, spread)
                 grad = np.empty(operand.shape, dtype=partial.dtype)
                 grad[...] = partial
                 partial = grad
             grads.append(partial)
         return tuple(grads)
+
+    def backward_graph(ctx, g, out):
+        _, subscripts, output = ctx.saved
+        grads = []
+        for i, operand in enumerate(ctx.inputs):
+            if not operand._requires_grad:
+                grads.append(None)
+                continue
+            others, terms, kept, spread = _einsum_gradient_plan(subscripts, output, i)
+            partial = apply(Einsum, g, *(ctx.inputs[j] for j in others), subscripts=terms, output=kept)
+            if spread:
+                partial = partial.reshape(np.expand_dims(partial._data, spread).shape).expand(*operand.shape)
+            grads.append(partial)
+        return tuple(grads)
+
+
+def _einsum_gradient_plan(subscripts: Sequence[str], output: str, i: int) -> tuple:
+    """How Einsum's backward forms operand i's gradient: (the other operands' positions, the subscripts of
+    the einsum that computes it, g's and then the others', its output subscripts: operand i's that the
+    output or another operand has, and the axes of operand i that only it had, along which the gradient
+    is the same everywhere (a broadcast))."""
+    others = [j for j in range(len(subscripts)) if j != i]
+    reachable = set(output).union(*(subscripts[j] for j in others))
+    own = subscripts[i]
+    kept = "".join(c for c in own if c in reachable)
+    spread = tuple(k for k, c in enumerate(own) if c not in reachable)
+    return others, [output] + [subscripts[j] for j in others], kept, spread
 
 
 def parse_einsum_equation(equation: str, ndims: Sequence[int]) -> tuple[list[str], str]:
@@ -279,17 +306,23 @@ def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
 
 
 class Inv(Op):
-    """A^{-1}. d(A^{-1}) = -A^{-1} dA A^{-1}, so gA = -A^{-T} g A^{-T}, from the saved output."""
+    """A^{-1}. d(A^{-1}) = -A^{-1} dA A^{-1}, so gA = -A^{-T} g A^{-T}, from the saved output. With
+    `singular_as_nan` (for recorded backwards whose array form gives NaN there) a singular matrix's
+    inverse is NaN instead of an error."""
 
     saves_inputs, saves_output = False, True
 
-    def forward(ctx, K, a, name):
-        ctx.saved = _inverse(a, name)
+    def forward(ctx, K, a, name, singular_as_nan=False):
+        ctx.saved = _inverse_or_nan(a) if singular_as_nan else _inverse(a, name)
         return ctx.saved
 
     def backward(ctx, K, g):
         inverse_t = _mT(ctx.saved)
         return (-K.matmul(K.matmul(inverse_t, g), inverse_t),)
+
+    def backward_graph(ctx, g, out):
+        inverse_t = out.mT
+        return (-((inverse_t @ g) @ inverse_t),)
 
 
 # Padé approximant of degree 13 with scaling and squaring (Higham, "The scaling and squaring method for
@@ -339,6 +372,13 @@ class MatrixExp(Op):
         block[..., :n, n:] = g
         return (_expm(block)[..., :n, n:],)
 
+    def backward_graph(ctx, g, out):
+        a_t = ctx.inputs[0].mT
+        n = a_t.shape[-1]
+        zeros = constant(np.zeros(a_t.shape, dtype=a_t._data.dtype))
+        block = apply(Cat, apply(Cat, a_t, g, axis=-1), apply(Cat, zeros, a_t, axis=-1), axis=-2)
+        return (apply(MatrixExp, block)[..., :n, n:],)
+
 
 class Solve(Op):
     """X = A^{-1} B for matrices B (batch dims broadcast). From A X = B: gB = A^{-T} g and gA = -gB X^T."""
@@ -352,13 +392,18 @@ class Solve(Op):
         except np.linalg.LinAlgError:
             raise singular_matrix_error(name, np.broadcast_to(clean, np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
                                                               + a.shape[-2:]), inverting=False) from None
-        ctx.saved = (a, x)
+        ctx.saved = (a, x, name)
         return x
 
     def backward(ctx, K, g):
-        a, x = ctx.saved
+        a, x, _ = ctx.saved
         g_b = np.linalg.solve(_mT(a), g)
         return (-K.matmul(g_b, _mT(x)) if ctx.inputs[0].requires_grad else None), g_b
+
+    def backward_graph(ctx, g, out):
+        a, b = ctx.inputs
+        g_b = apply(Solve, a.mT, g, name=ctx.saved[2])
+        return (-(g_b @ out.mT) if a._requires_grad else None), (g_b if b._requires_grad else None)
 
 
 def cofactors(a: np.ndarray) -> np.ndarray:
@@ -386,6 +431,15 @@ class Det(Op):
     def backward(ctx, K, g):
         return (g[..., None, None] * cofactors(ctx.saved),)
 
+    def backward_graph(ctx, g, out):
+        # the cofactors as det(A) A^{-T}, which has a derivative on tensors but needs invertible matrices
+        a = ctx.inputs[0]
+        if zero_pivots(a._data).any():
+            raise NotImplementedError("create_graph=True: the recorded backward of linalg.det (det(A) A^-T) needs "
+                                      "invertible matrices; the gradient at a singular one cannot be differentiated "
+                                      "again")
+        return ((g * out)[..., None, None] * apply(Inv, a, name="linalg.det").mT,)
+
 
 class Slogdet(Op):
     """(sign det A, log |det A|), packed in a last dim of 2 ((0, NaN) for a matrix holding a NaN, as
@@ -403,6 +457,9 @@ class Slogdet(Op):
 
     def backward(ctx, K, g):
         return (g[..., 1, None, None] * _mT(_inverse_or_nan(ctx.saved)),)
+
+    def backward_graph(ctx, g, out):
+        return (g[..., 1, None, None] * apply(Inv, ctx.inputs[0], name="linalg.slogdet", singular_as_nan=True).mT,)
 
 
 def _not_positive_definite(name: str, a: np.ndarray) -> LinAlgError:
@@ -446,6 +503,14 @@ class Cholesky(Op):
         left = np.linalg.solve(_mT(factor), product)  # L^{-T} P
         return (_mT(np.linalg.solve(_mT(factor), _mT(left))),)  # (L^{-T} P) L^{-1}
 
+    def backward_graph(ctx, g, out):
+        n = out.shape[-1]
+        lower, strictly_lower = np.tri(n, dtype=bool), np.tri(n, k=-1, dtype=bool)
+        product = select(lower, out.mT @ g)  # (selected, as np.tril: a NaN above the diagonal stays out)
+        product = (product + select(strictly_lower, product).mT) / 2
+        left = apply(Solve, out.mT, product, name="linalg.cholesky")
+        return (apply(Solve, out.mT, left.mT, name="linalg.cholesky").mT,)
+
 
 def _converged(name: str, factorize, a: np.ndarray):
     try:
@@ -488,6 +553,21 @@ class Eigh(Op):
                 inner = (projected - _mT(projected)) / 2 / gaps
         _set_diagonal(inner, g_values)
         return (K.matmul(K.matmul(vectors, inner), _mT(vectors)),)
+
+    def backward_graph(ctx, g, out):
+        # the eigenvectors' term always: skipping it where their gradient is zero (as the array backward
+        # does) would drop its derivative with respect to that gradient, so repeated eigenvalues are refused
+        values, vectors = unpack(out, ctx.saved[1])
+        g_values, g_vectors = unpack(g, ctx.saved[1])
+        distinct = ~np.eye(values.shape[-1], dtype=bool)
+        gaps = values.unsqueeze(-2) - values.unsqueeze(-1)
+        if (gaps._data[..., distinct] == 0).any():
+            raise NotImplementedError("create_graph=True: the recorded backward of linalg.eigh needs distinct "
+                                      "eigenvalues; a matrix has a repeated one")
+        projected = vectors.mT @ g_vectors
+        one = constant(np.ones((), dtype=gaps._data.dtype))
+        inner = select(distinct, (projected - projected.mT) / 2 / select(distinct, gaps, one), g_values.unsqueeze(-2))
+        return ((vectors @ inner) @ vectors.mT,)
 
 
 class Svd(Op):
@@ -543,6 +623,33 @@ class Svd(Op):
                 return (K.matmul(u, g_a),)
         return (K.matmul(K.matmul(u, inner), vh),)
 
+    def backward_graph(ctx, g, out):
+        # every term always, as Eigh's: repeated singular values (and zero ones, whose reciprocals a
+        # non-square A's terms need) are refused
+        u, s, vh = unpack(out, ctx.saved[1])
+        g_u, g_s, g_vh = unpack(g, ctx.saved[1])
+        k = s.shape[-1]
+        u, vh, g_u, g_vh = u[..., :k], vh[..., :k, :], g_u[..., :k], g_vh[..., :k, :]
+        m, n = u.shape[-2], vh.shape[-1]
+        squares = s * s
+        gaps = squares.unsqueeze(-2) - squares.unsqueeze(-1)
+        distinct = ~np.eye(k, dtype=bool)
+        if (gaps._data[..., distinct] == 0).any() or (m != n and (s._data == 0).any()):
+            raise NotImplementedError("create_graph=True: the recorded backward of linalg.svd needs distinct singular "
+                                      "values (and nonzero ones for a matrix that is not square)")
+        gaps = select(distinct, gaps, constant(np.ones((), dtype=gaps._data.dtype)))
+        projected_u, projected_v = u.mT @ g_u, vh @ g_vh.mT
+        inner = ((projected_u - projected_u.mT) * s.unsqueeze(-2) / gaps
+                 + s.unsqueeze(-1) * (projected_v - projected_v.mT) / gaps)
+        inner = select(distinct, inner, g_s.unsqueeze(-2))
+        if m > n:
+            scaled = g_u / s.unsqueeze(-2)
+            return ((u @ inner + scaled - u @ (u.mT @ scaled)) @ vh,)
+        if m < n:
+            scaled = g_vh / s.unsqueeze(-1)
+            return (u @ (inner @ vh + scaled - (scaled @ vh.mT) @ vh),)
+        return ((u @ inner) @ vh,)
+
 
 class Qr(Op):
     """A = QR, Q with orthonormal columns, R upper-triangular, packed: Q, R (mode 'reduced': (m, k) and
@@ -572,21 +679,38 @@ class Qr(Op):
 
     def backward(ctx, K, g):
         out, shapes, mode = ctx.saved
-        if mode == "r":
-            raise RuntimeError("linalg.qr: the derivative depends on Q, which mode='r' does not compute; use "
-                               "mode='reduced' to differentiate through linalg.qr")
+        _refuse_undefined_qr_gradient(mode, shapes)
         q, r = unpack(out, shapes)
         g_q, g_r = unpack(g, shapes)
         m, n = q.shape[-2], r.shape[-1]
-        if m > n and mode == "complete":
-            raise RuntimeError(f"linalg.qr: mode='complete' with more rows than columns ({m} x {n}) is not "
-                               f"differentiable: the last {m - n} columns of Q are any orthonormal basis of the "
-                               "complement; use mode='reduced'")
         if m >= n:
             return (_qr_square_r_backward(K, q, r, g_q, g_r),)
         y, g_right = K.matmul(q, r[..., m:]), g_r[..., m:]
         g_x = _qr_square_r_backward(K, q, r[..., :m], g_q + K.matmul(y, _mT(g_right)), g_r[..., :m])
         return (np.concatenate([g_x, K.matmul(q, g_right)], axis=-1),)
+
+    def backward_graph(ctx, g, out):
+        _, shapes, mode = ctx.saved
+        _refuse_undefined_qr_gradient(mode, shapes)
+        q, r = unpack(out, shapes)
+        g_q, g_r = unpack(g, shapes)
+        m, n = q.shape[-2], r.shape[-1]
+        if m >= n:
+            return (_recorded_qr_square_r_backward(q, r, g_q, g_r),)
+        y, g_right = q @ r[..., m:], g_r[..., m:]
+        g_x = _recorded_qr_square_r_backward(q, r[..., :m], g_q + y @ g_right.mT, g_r[..., :m])
+        return (apply(Cat, g_x, q @ g_right, axis=-1),)
+
+
+def _refuse_undefined_qr_gradient(mode: str, shapes: Sequence[tuple]) -> None:
+    if mode == "r":
+        raise RuntimeError("linalg.qr: the derivative depends on Q, which mode='r' does not compute; use "
+                           "mode='reduced' to differentiate through linalg.qr")
+    (m, _), (_, n) = shapes
+    if m > n and mode == "complete":
+        raise RuntimeError(f"linalg.qr: mode='complete' with more rows than columns ({m} x {n}) is not "
+                           f"differentiable: the last {m - n} columns of Q are any orthonormal basis of the "
+                           "complement; use mode='reduced'")
 
 
 def _qr_square_r_backward(K, q, r, g_q, g_r):
@@ -594,6 +718,15 @@ def _qr_square_r_backward(K, q, r, g_q, g_r):
     symmetric = np.tril(middle) + _mT(np.tril(middle, -1))
     right = g_q + K.matmul(q, symmetric)
     return _mT(np.linalg.solve(r, _mT(right)))  # right R^{-T}
+
+
+def _recorded_qr_square_r_backward(q, r, g_q, g_r):
+    """_qr_square_r_backward on tensors (the triangles selected, as np.tril does)."""
+    middle = r @ g_r.mT - g_q.mT @ q
+    n = middle.shape[-1]
+    symmetric = select(np.tri(n, dtype=bool), middle) + select(np.tri(n, k=-1, dtype=bool), middle).mT
+    right = g_q + q @ symmetric
+    return apply(Solve, r, right.mT, name="linalg.qr").mT
 
 
 class Pinv(Op):
@@ -626,3 +759,10 @@ class Pinv(Op):
         return (-K.matmul(K.matmul(p_t, g), p_t)
                 + scaled_rows - K.matmul(a, K.matmul(p, scaled_rows))
                 + scaled_cols - K.matmul(K.matmul(scaled_cols, p), a),)
+
+    def backward_graph(ctx, g, out):
+        a, p = ctx.inputs[0], out
+        g_t, p_t = g.mT, out.mT
+        scaled_rows = g_t @ (p @ p_t)
+        scaled_cols = (p_t @ p) @ g_t
+        return (-((p_t @ g) @ p_t) + scaled_rows - a @ (p @ scaled_rows) + scaled_cols - (scaled_cols @ p) @ a,)

@@ -6,7 +6,10 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import Op, apply
-from fastgrad.ops.recorded import constant
+from fastgrad.backends.numpy import _bag_of  # (a helper of the reference kernels, not a kernel)
+from fastgrad.ops.elementwise import Maximum
+from fastgrad.ops.recorded import constant, select
+from fastgrad.ops.shape import Cat, ScatterIndexed, Stack
 from fastgrad.sparse import SparseRowGrad
 
 
@@ -74,8 +77,15 @@ class SoftmaxCrossEntropy(Op):
                                f"modified by an in-place operation: it is at version {logits._counter.value}, "
                                f"expected version {version}")
         one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, weight)
-        grad = (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None])
+        grad = _counted_rows(targets, ignore_index, (apply(Softmax, logits, axis=1) - constant(one_hot))
+                             * constant(scale[:, None]))
         return grad * (g.unsqueeze(1) if reduction == "none" else g), None
+
+
+def _counted_rows(targets: np.ndarray, ignore_index: int, grad):
+    """The rows of a recorded (N, C) gradient whose targets count, the others zero whatever their logits (as
+    the kernel sets them: selected, not multiplied, so a NaN logit in an ignored row does not leak)."""
+    return select((targets != ignore_index)[:, None], grad)
 
 
 def _target_coefficients(scores: np.ndarray, targets, ignore_index, reduction, weight) -> tuple:
@@ -130,6 +140,19 @@ class LinearCrossEntropy(Op):
         if g == 1:  # the usual case, loss.backward(): the forward's gradients as they are
             return (*grads, None)
         return (*(None if grad is None else K.multiply(grad, g) for grad in grads), None)
+
+    def backward_graph(ctx, g, out):
+        # unfused: all (N, V) logits at once, which the recorded graph keeps for the second backward anyway
+        hidden, weight, bias = ctx.inputs[:3]
+        targets, ignore_index, reduction = ctx.saved[3:6]
+        logits = hidden @ weight.T + bias
+        one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, None)
+        delta = _counted_rows(targets, ignore_index, (apply(Softmax, logits, axis=1) - constant(one_hot))
+                              * constant(scale[:, None]))
+        delta = delta * (g.unsqueeze(1) if reduction == "none" else g)
+        return (delta @ weight if hidden._requires_grad else None,
+                delta.T @ hidden if weight._requires_grad else None,
+                delta.sum(0) if bias._requires_grad else None, None)
 
 
 # Logits per block of LinearCrossEntropy: 16 MB in float32, a few row blocks for a language model's output
@@ -316,6 +339,15 @@ class BinaryCrossEntropy(Op):
                 g_y = g * (np.log1p(-x) - np.log(x))
         return g * (x - y) / np.maximum(x * (1 - x), 1e-12), g_y
 
+    def backward_graph(ctx, g, out):
+        x, y = ctx.inputs
+        floor = constant(np.asarray(1e-12, dtype=x._data.dtype))
+        g_y = None
+        if y._requires_grad:
+            with np.errstate(divide="ignore"):  # infinite at x = 0 and 1, as the array backward's
+                g_y = g * ((-x).log1p() - x.log())
+        return g * (x - y) / apply(Maximum, x * (1 - x), floor), g_y
+
 
 # -- normalization ---------------------------------------------------------------------------------
 class LayerNorm(Op):
@@ -391,9 +423,19 @@ def _scaled_by_frequency(dense, ids: np.ndarray, what: str) -> np.ndarray:
     contribution to row r is divided by the same count, so the summed row can be divided once)."""
     if isinstance(dense, tuple):  # a sparse (rows, values) gradient; PyTorch raises here, in backward, too
         raise RuntimeError(f"{what}: scale_grad_by_freq=True is not supported with sparse gradients")
-    counts = np.bincount(ids, minlength=dense.shape[0])
-    dense /= np.maximum(counts, 1)[:, None].astype(dense.dtype)
+    dense /= _row_counts(ids, dense.shape[0], dense.dtype)
     return dense
+
+
+def _row_counts(ids: np.ndarray, num_rows: int, dtype) -> np.ndarray:
+    """(num_rows, 1): how often each row's id occurs in `ids` (at least 1, a divisor for scale_grad_by_freq)."""
+    return np.maximum(np.bincount(ids, minlength=num_rows), 1)[:, None].astype(dtype)
+
+
+def _id_counts(ids: np.ndarray, dtype) -> np.ndarray:
+    """ids.shape + (1,): how often each id occurs in `ids` (the divisor of its row's scaled gradient)."""
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    return counts[inverse.reshape(ids.shape)][..., None].astype(dtype)
 
 
 class Embedding(Op):
@@ -441,10 +483,18 @@ class EmbeddingGradient(Op):
         ids, padding_idx, scale_grad_by_freq = ctx.saved
         rows = gg[ids]
         if scale_grad_by_freq:
-            _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
-            rows = rows / counts[inverse.reshape(ids.shape)][..., None].astype(rows.dtype)
+            rows = rows / _id_counts(ids, rows.dtype)
         if padding_idx is not None:
             rows = np.where((ids == padding_idx)[..., None], rows.dtype.type(0), rows)
+        return (rows,)
+
+    def backward_graph(ctx, gg, out):
+        ids, padding_idx, scale_grad_by_freq = ctx.saved
+        rows = gg[ids]
+        if scale_grad_by_freq:
+            rows = rows / constant(_id_counts(ids, rows._data.dtype))
+        if padding_idx is not None:
+            rows = select((ids != padding_idx)[..., None], rows)
         return (rows,)
 
 
@@ -492,6 +542,11 @@ class EmbeddingBagGradient(Op):
         rows = _scaled_by_frequency(gg.copy(), ids, "embedding_bag") if scale_grad_by_freq else gg
         return (K.embedding_bag(np.ascontiguousarray(rows), ids, offsets, mode),)
 
+    def backward_graph(ctx, gg, out):
+        ids, offsets, mode, scale_grad_by_freq = ctx.saved
+        rows = gg / constant(_row_counts(ids, gg.shape[0], gg._data.dtype)) if scale_grad_by_freq else gg
+        return (apply(EmbeddingBag, rows, constant(ids), constant(offsets), mode=mode, sparse=False),)
+
 
 class WeightedEmbeddingBag(Op):
     """Sum of looked-up rows per bag, row k scaled by per_sample_weights[k]; differentiable w.r.t. the
@@ -514,6 +569,21 @@ class WeightedEmbeddingBag(Op):
             weight_grad = _scaled_by_frequency(weight_grad, ids, "embedding_bag")
         return _weight_grad(ctx, weight_grad, weight.shape[0]), None, None, sample_grad
 
+    def backward_graph(ctx, g, out):
+        weight, _, _, per_sample_weights = ctx.inputs
+        _, ids, offsets, _, sparse, scale_grad_by_freq, _ = ctx.saved
+        if sparse:
+            raise NotImplementedError("create_graph=True: EmbeddingBag(sparse=True) gives a row-sparse gradient, "
+                                      "which is not recorded; use sparse=False to differentiate twice")
+        bag_grads = g[_bag_of(ids, offsets)[0]]  # each id's bag's gradient
+        weight_grad = sample_grad = None
+        if weight._requires_grad:
+            weight_grad = apply(EmbeddingGradient, bag_grads * per_sample_weights.unsqueeze(1), ids=ids,
+                                num_rows=weight.shape[0], padding_idx=None, scale_grad_by_freq=scale_grad_by_freq)
+        if per_sample_weights._requires_grad:
+            sample_grad = (bag_grads * weight[ids]).sum(1)
+        return weight_grad, None, None, sample_grad
+
 
 class EmbeddingBagMax(Op):
     """Per bag and dimension, the largest value among the bag's rows; the gradient goes to the one
@@ -530,13 +600,71 @@ class EmbeddingBagMax(Op):
         ids, positions, num_rows = ctx.saved
         return K.embedding_bag_max_backward(ids, positions, np.ascontiguousarray(g), num_rows), None, None
 
+    def backward_graph(ctx, g, out):
+        ids, positions, num_rows = ctx.saved
+        bags, columns = np.nonzero(positions >= 0)  # an empty bag sends nothing
+        return apply(ScatterIndexed, g[bags, columns], shape=(num_rows, g.shape[1]),
+                     key=(ids[positions[bags, columns]], columns), advanced=True), None, None
+
 
 # -- recurrent layers: one op runs one layer in one direction over the whole sequence ---------------
-def _in_direction(array: np.ndarray, reverse: bool, time_axis: int = 0) -> np.ndarray:
-    """The array with its time axis reversed (a view) when `reverse`: a backward-direction layer (as in a
-    bidirectional RNN) runs the same kernels over the reversed sequence, and its outputs and input
-    gradients are reversed back, so that index t always belongs to input step t."""
-    return np.flip(array, time_axis) if reverse else array
+def _in_direction(array, reverse: bool, time_axis: int = 0):
+    """The array (or tensor, in a recorded backward) with its time axis reversed when `reverse`: a
+    backward-direction layer (as in a bidirectional RNN) runs the same kernels over the reversed sequence,
+    and its outputs and input gradients are reversed back, so that index t always belongs to input step t."""
+    if not reverse:
+        return array
+    return np.flip(array, time_axis) if isinstance(array, np.ndarray) else array.flip(time_axis)
+
+
+# The recorded backward of a recurrent layer (backward_graph) is the kernels' backpropagation through time on
+# tensors, in the kernels' (directed) time order: the gates are recomputed from the inputs and the saved
+# output states, which are tensors with the layer's op behind them, so the gradient's own gradient reaches
+# the parameters through the states too; only the carry from step to step is a loop.
+def _zero_state(like):
+    return constant(np.zeros(like.shape, dtype=like._data.dtype))
+
+
+def _started_from(first, states):
+    """[first, states[0], ..., states[T-2]] (T, B, H): the state each step started from, as a tensor."""
+    return apply(Cat, first.unsqueeze(0), states[:-1], axis=0)[:states.shape[0]]  # [:T]: T = 0
+
+
+def _projected(sequence, weight, bias=None):
+    """sequence (T, B, n) times weight^T (+ bias), as one product over all steps."""
+    steps, batch, width = sequence.shape
+    product = sequence.reshape(steps * batch, width) @ weight.T  # (not -1: ambiguous when empty)
+    return (product if bias is None else product + bias).reshape(steps, batch, weight.shape[0])
+
+
+def _over_time(per_step: list, shape: tuple, dtype):
+    """The per-step tensors (in step order) stacked on a time axis: (T,) + shape."""
+    if not per_step:
+        return constant(np.zeros((0,) + shape, dtype=dtype))
+    return apply(Stack, *per_step, axis=0)
+
+
+def _layer_gradients(x, previous, weights, d_input, d_hidden, reverse):
+    """Gradients of the input sequence, the weights and the biases of a recurrent layer from the gradients of
+    its gate pre-activations (T, B, G*H) on the input side and the hidden side (one tensor for both where
+    they are the same), as the kernels form them: single products over all steps. x and previous (the state
+    each step started from) are in the kernels' time order; None for what requires no grad."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    steps, batch, rows = d_input.shape
+    flat_input = d_input.reshape(steps * batch, rows)
+    flat_hidden = d_hidden.reshape(steps * batch, rows)
+    dx = dw_ih = dw_hh = db_ih = db_hh = None
+    if x._requires_grad:
+        dx = _in_direction((flat_input @ w_ih).reshape(x.shape), reverse)
+    if w_ih._requires_grad:
+        dw_ih = flat_input.T @ x.reshape(steps * batch, x.shape[2])
+    if w_hh._requires_grad:
+        dw_hh = flat_hidden.T @ previous.reshape(steps * batch, previous.shape[2])
+    if b_ih._requires_grad:
+        db_ih = flat_input.sum(0)
+    if b_hh._requires_grad:
+        db_hh = flat_hidden.sum(0)
+    return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
 class RNN(Op):
@@ -558,6 +686,23 @@ class RNN(Op):
         dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(x, h0, w_ih, w_hh, hs, g, nonlinearity, ctx.inputs[0].requires_grad)
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
+
+    def backward_graph(ctx, g, out):
+        x, h0, *weights = ctx.inputs
+        nonlinearity, reverse = ctx.saved[5:]
+        hs, g = _in_direction(out, reverse), _in_direction(g, reverse)
+        carry = _zero_state(h0)  # the gradient arriving at h_t from step t+1
+        deltas = []  # the gradient of each step's pre-activation, from the last step
+        for t in range(hs.shape[0] - 1, -1, -1):
+            h = hs[t]
+            # f' from the output: 1 - h^2 (recorded), or the constant mask h > 0 (relu'' is 0)
+            slope = 1 - h * h if nonlinearity == "tanh" else constant((h._data > 0).astype(h._data.dtype))
+            deltas.append((g[t] + carry) * slope)
+            carry = deltas[-1] @ weights[1]
+        d_pre = _over_time(deltas[::-1], tuple(h0.shape), h0._data.dtype)
+        x = _in_direction(x, reverse)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, _started_from(h0, hs), weights, d_pre, d_pre, reverse)
+        return dx, (carry if h0._requires_grad else None), dw_ih, dw_hh, db_ih, db_hh
 
 
 class LSTM(Op):
@@ -584,6 +729,35 @@ class LSTM(Op):
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dc0, dw_ih, dw_hh, db, db  # b_ih and b_hh enter the sum the same way
 
+    def backward_graph(ctx, g, out):
+        x, h0, c0, *weights = ctx.inputs
+        w_ih, w_hh, b_ih, b_hh = weights
+        reverse = ctx.saved[-1]
+        states, g = _in_direction(out, reverse, time_axis=1), _in_direction(g, reverse, time_axis=1)
+        x = _in_direction(x, reverse)
+        hidden = h0.shape[1]
+        h_previous, c_previous = _started_from(h0, states[0]), _started_from(c0, states[1])
+        pre = _projected(x, w_ih, b_ih + b_hh) + _projected(h_previous, w_hh)
+        i, f, o = (pre[..., k * hidden:(k + 1) * hidden].sigmoid() for k in (0, 1, 3))
+        cell = pre[..., 2 * hidden:3 * hidden].tanh()
+        tanh_c = states[1].tanh()
+        # d(pre-activation) = dc * (the first three slopes), dh * (the last), per step
+        slopes = apply(Cat, cell * i * (1 - i), c_previous * f * (1 - f), i * (1 - cell * cell),
+                       tanh_c * o * (1 - o), axis=2)
+        c_slope = o * (1 - tanh_c * tanh_c)  # dc_t / dh_t within step t
+        carry_h, carry_c = _zero_state(h0), _zero_state(c0)
+        deltas = []
+        for t in range(states.shape[1] - 1, -1, -1):
+            dh = g[0, t] + carry_h
+            dc = g[1, t] + carry_c + dh * c_slope[t]
+            deltas.append(apply(Cat, dc, dc, dc, dh, axis=1) * slopes[t])
+            carry_c = dc * f[t]
+            carry_h = deltas[-1] @ w_hh
+        d_pre = _over_time(deltas[::-1], (h0.shape[0], 4 * hidden), h0._data.dtype)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, h_previous, weights, d_pre, d_pre, reverse)
+        return (dx, carry_h if h0._requires_grad else None, carry_c if c0._requires_grad else None,
+                dw_ih, dw_hh, db_ih, db_hh)
+
 
 class GRU(Op):
     """One GRU layer over a whole sequence, gates r, z, n as in PyTorch (b_hn inside the reset product):
@@ -607,6 +781,36 @@ class GRU(Op):
                                                              ctx.inputs[0].requires_grad)
         dx = None if dx is None else _in_direction(dx, reverse)
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+    def backward_graph(ctx, g, out):
+        x, h0, *weights = ctx.inputs
+        w_ih, w_hh, b_ih, b_hh = weights
+        reverse = ctx.saved[-1]
+        hs, g = _in_direction(out, reverse), _in_direction(g, reverse)
+        x = _in_direction(x, reverse)
+        hidden = h0.shape[1]
+        h_previous = _started_from(h0, hs)
+        input_part, hidden_part = _projected(x, w_ih, b_ih), _projected(h_previous, w_hh, b_hh)
+        reset_update = (input_part[..., :2 * hidden] + hidden_part[..., :2 * hidden]).sigmoid()
+        r, z = reset_update[..., :hidden], reset_update[..., hidden:]
+        hidden_n = hidden_part[..., 2 * hidden:]
+        n = (input_part[..., 2 * hidden:] + r * hidden_n).tanh()
+        # d(pre-activation) = dh * slope per step, on the input side and on the hidden side
+        n_slope = (1 - z) * (1 - n * n)
+        r_slope = n_slope * hidden_n * r * (1 - r)
+        z_slope = (h_previous - n) * z * (1 - z)
+        input_slopes = apply(Cat, r_slope, z_slope, n_slope, axis=2)
+        hidden_slopes = apply(Cat, r_slope, z_slope, n_slope * r, axis=2)
+        carry = _zero_state(h0)
+        dhs = []
+        for t in range(hs.shape[0] - 1, -1, -1):
+            dh = g[t] + carry
+            dhs.append(apply(Cat, dh, dh, dh, axis=1))
+            carry = dh * z[t] + (dhs[-1] * hidden_slopes[t]) @ w_hh
+        dh = _over_time(dhs[::-1], (h0.shape[0], 3 * hidden), h0._data.dtype)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _layer_gradients(x, h_previous, weights, dh * input_slopes,
+                                                          dh * hidden_slopes, reverse)
+        return dx, (carry if h0._requires_grad else None), dw_ih, dw_hh, db_ih, db_hh
 class CRFLogPartition(Op):
     """log Z of a linear-chain CRF for each sentence of a batch (Collobert et al. 2011's sentence-level
     likelihood): the forward algorithm over emissions (N, K) stacked sentence by sentence, `lengths` (B,)
@@ -623,6 +827,36 @@ class CRFLogPartition(Op):
     def backward(ctx, K, g):
         emissions, transitions, start, end, lengths, alphas, log_z = ctx.saved
         return K.crf_backward(np.ascontiguousarray(g), emissions, lengths, transitions, start, end, alphas, log_z)
+
+    def backward_graph(ctx, g, out):
+        # the kernels' forward-backward on tensors, sentence by sentence: alphas and betas recomputed with
+        # logsumexp, whose derivative at a row of -inf only is NaN where the marginals' is 0: refused
+        emissions, transitions, start, end = ctx.inputs
+        if not all(np.isfinite(score._data).all() for score in ctx.inputs):
+            raise NotImplementedError("create_graph=True: crf_log_partition with -inf (or other non-finite) scores "
+                                      "has no recorded backward; use large negative finite scores to differentiate "
+                                      "twice")
+        rows = []
+        d_transitions, d_start, d_end = (constant(np.zeros(score.shape, dtype=score._data.dtype))
+                                         for score in (transitions, start, end))
+        offsets = np.concatenate([[0], np.cumsum(ctx.saved[4])]).tolist()
+        for b, (first, stop) in enumerate(zip(offsets[:-1], offsets[1:])):
+            alphas = [start + emissions[first]]
+            for t in range(first + 1, stop):
+                alphas.append((alphas[-1].unsqueeze(1) + transitions).logsumexp(0) + emissions[t])
+            betas = [end]
+            for t in range(stop - 1, first, -1):
+                betas.insert(0, (transitions + (emissions[t] + betas[0]).unsqueeze(0)).logsumexp(1))
+            alphas, betas = apply(Stack, *alphas, axis=0), apply(Stack, *betas, axis=0)
+            rows.append(g[b] * (alphas + betas - out[b]).exp())
+            after = emissions[first + 1:stop] + betas[1:]  # pairs[t, i, j]: tag i at t, tag j at t + 1
+            pairs = alphas[:-1].unsqueeze(2) + transitions.unsqueeze(0) + after.unsqueeze(1)
+            d_transitions = d_transitions + g[b] * (pairs - out[b]).exp().sum(0)
+            d_start = d_start + rows[-1][0]
+            d_end = d_end + g[b] * (alphas[-1] + end - out[b]).exp()
+        d_emissions = apply(Cat, *rows, axis=0) if rows else constant(np.zeros(emissions.shape, emissions._data.dtype))
+        return tuple(grad if score._requires_grad else None
+                     for grad, score in zip((d_emissions, d_transitions, d_start, d_end), ctx.inputs))
 
 
 class CTCLoss(Op):

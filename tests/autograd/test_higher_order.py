@@ -120,6 +120,23 @@ CASES = {
                 * a.masked_fill(a > b, 0.5)[:, 1:3] + a.flip(1)[:, :2] * b.masked_fill(a < 0, a[0, 0])[:, :2]),
     "layer norm": ({"LayerNorm"},
                    lambda a, b: F.layer_norm(a * b, (4,), weight=b[0], bias=a[1]) * a + F.layer_norm(a, (3, 4)) * b),
+    "recurrent": ({"RNN", "LSTM", "GRU"}, lambda a, b: recurrent_layers(a, b)),
+    "output layer": ({"LinearCrossEntropy", "BinaryCrossEntropy"},
+                     lambda a, b: F.linear_cross_entropy(a * b, b, TARGETS, linear_bias=a[:, 0]) * a
+                     + F.linear_cross_entropy(a, b * b, fastgrad.tensor([1, -100, 0]), reduction="none")[:, None]
+                     + F.linear_cross_entropy(b, a, fastgrad.tensor([1, 1, 2]), ignore_index=2, reduction="sum")
+                     + F.binary_cross_entropy((a * b).sigmoid(), b.sigmoid()) * b
+                     + F.binary_cross_entropy(a.sigmoid(), b.sigmoid(), reduction="none")),
+    "weighted and max bags": ({"WeightedEmbeddingBag", "EmbeddingBagMax"},
+                              lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="sum",
+                                                           per_sample_weights=b[:2].reshape(-1)[:6]).tanh().sum(0) * a
+                              + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="max").sum() * b),
+    "linear algebra": ({"Einsum", "Inv", "Det", "Slogdet", "Solve", "Cholesky", "MatrixExp", "Pinv"},
+                       lambda a, b: linear_algebra(a, b)),
+    "crf": ({"CRFLogPartition"},
+            lambda a, b: F.crf_log_partition(a * b, [2, 1], b.T @ b * 0.3, b[0], a[1]).sum() * a
+            + F.crf_log_partition(a, [3], a.T @ b * 0.2, b[1], b[2])),
+    "factorizations": ({"Eigh", "Svd", "Qr"}, lambda a, b: factorizations(a, b)),
 }
 
 
@@ -135,11 +152,41 @@ def assigned(a, b):
     copied.copy_(a.sin()[0])
     drawn.uniform_()
     return y * a + filled * b + copied * a + drawn * b
+def recurrent_layers(a, b):
+    """An RNN, an LSTM (its final cell state used too) and a GRU over 3 steps of a batch of 2, in both
+    directions, with parameters and initial states cut from a and b (relu's kink is left to the parity tests)."""
+    x = a.reshape(3, 2, 2)
+    rnn = F.rnn(x, a[:2, 2:], b[:2, :2], b[:2, 2:], b[2, :2], b[2, 2:]).sum(2)
+    output, (_, c_n) = F.lstm(x * b.reshape(3, 2, 2), (a[1:, :1], b[1:, 3:]), b.T[:, :2], b.T[:, 2:3], a[0],
+                              reverse=True)
+    gru = F.gru(x, a[:2, 3:], b[:, :2], b[:, 2:3], b[:, 3], a[:, 3], reverse=True).sum(2)
+    return rnn * gru + output.sum(2) * c_n.sum()
+
+
+def linear_algebra(a, b):
+    """The linear-algebra ops on square matrices cut from a and b, kept well away from singular ones."""
+    eye = fastgrad.eye(3, dtype=fastgrad.float64)
+    square = a[:, :3] + 3 * eye
+    products = fastgrad.einsum("ij,kj->ik", a, b) + fastgrad.einsum("ij,kl->ik", a, b * b)  # (l: b's alone)
+    matrices = (fastgrad.linalg.inv(square) + fastgrad.linalg.cholesky(square @ square.mT + eye)
+                + fastgrad.linalg.matrix_exp(b[:, 1:] * 0.5) + products)
+    scale = fastgrad.linalg.det(square) * fastgrad.linalg.slogdet(square + b[:, :3] * 0.1)[1]
+    return matrices @ fastgrad.linalg.solve(square, a * b) * scale + fastgrad.linalg.pinv(a * b).mT
+
+
+def factorizations(a, b):
+    """eigh, svd and qr (tall and wide), through functions that do not depend on the signs of the vectors."""
+    values, vectors = fastgrad.linalg.eigh(a[:, :3] + a[:, :3].mT + b[:, 1:] @ b[:, 1:].mT)
+    u, s, vh = fastgrad.linalg.svd(a * b, full_matrices=False)
+    tall_q, tall_r = fastgrad.linalg.qr((a * b).mT)
+    wide_q, wide_r = fastgrad.linalg.qr(a - b)
+    return ((vectors ** 2 * values) @ b + (u ** 2 * s) @ vh ** 2 + (tall_q ** 2 @ tall_r ** 2).mT
+            + wide_q ** 2 @ wide_r ** 2)
 
 
 def test_every_recorded_backward_has_a_case():
-    declared = {name for name in dir(ops) if isinstance(getattr(ops, name), type) and issubclass(getattr(ops, name), Op)
-                and "backward_graph" in vars(getattr(ops, name))}
+    declared = {name for module in (ops, ops.linalg) for name in dir(module) if isinstance(getattr(module, name), type)
+                and issubclass(getattr(module, name), Op) and "backward_graph" in vars(getattr(module, name))}
     declared |= {"ScatterIndexed", "EmbeddingGradient", "EmbeddingBagGradient"}  # the gradients of indexing and
     # lookups, not exported
     covered = set().union(*(names for names, _ in CASES.values()))
@@ -507,3 +554,80 @@ def test_scatter_reduce_prod_with_two_zeros_of_src_at_one_position_is_not_differ
     grad(recorded[0].sum(), src, retain_graph=True)  # x's gradient is differentiable
     with pytest.raises(NotImplementedError, match="two zeros of src are scattered to one position"):
         grad(recorded[1].sum(), x)
+def test_determinant_gradients_at_a_singular_matrix():
+    """det's recorded backward, det(A) A^-T, needs the inverse: at a singular matrix it raises rather than
+    answer (the array backward's cofactors are finite there); slogdet's gradient is NaN there either way."""
+    a = fastgrad.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=fastgrad.float64, requires_grad=True)
+    np.testing.assert_allclose(grad(fastgrad.linalg.det(a), a)[0].numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    with pytest.raises(NotImplementedError, match="linalg.det .* needs invertible matrices"):
+        grad(fastgrad.linalg.det(a), a, create_graph=True)
+    logabsdet = fastgrad.linalg.slogdet(a)[1]
+    plain = grad(logabsdet, a, retain_graph=True)[0]
+    recorded = grad(logabsdet, a, create_graph=True)[0]
+    assert np.isnan(plain.numpy()).all()
+    np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())
+
+
+def test_a_crf_with_forbidden_transitions_is_refused():
+    """-inf scores forbid transitions; logsumexp's recorded derivative over forbidden paths only is NaN where
+    the marginals' is 0, so the recorded backward refuses them instead of answering NaN."""
+    emissions = leaf((3, 2), 0)
+    transitions = fastgrad.tensor([[0.5, -np.inf], [0.0, 0.3]], dtype=fastgrad.float64, requires_grad=True)
+    start, end = leaf((2,), 1), leaf((2,), 2)
+    log_z = F.crf_log_partition(emissions, [3], transitions, start, end)
+    assert np.isfinite(grad(log_z.sum(), transitions, retain_graph=True)[0].numpy()).all()
+    with pytest.raises(NotImplementedError, match="crf_log_partition with -inf"):
+        grad(log_z.sum(), transitions, create_graph=True)
+
+
+def test_factorizations_refuse_second_derivatives_where_their_gradients_are_undefined():
+    """eigh and svd: the recorded backward keeps the vectors' terms (dropping them where their gradient is zero
+    would drop their derivative), which need distinct values; qr's undefined cases raise as the array backward."""
+    symmetric = fastgrad.tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 5.0]], dtype=fastgrad.float64,
+                                requires_grad=True)
+    np.testing.assert_allclose(grad(fastgrad.linalg.eigh(symmetric)[0].sum(), symmetric)[0].numpy(), np.eye(3))
+    with pytest.raises(NotImplementedError, match="linalg.eigh needs distinct eigenvalues"):
+        grad(fastgrad.linalg.eigh(symmetric)[0].sum(), symmetric, create_graph=True)
+    with pytest.raises(NotImplementedError, match="linalg.svd needs distinct singular values"):
+        grad(fastgrad.linalg.svd(symmetric)[1].sum(), symmetric, create_graph=True)
+    wide = leaf((2, 3), 0)
+    with pytest.raises(NotImplementedError, match="linalg.svd needs .* nonzero ones"):
+        grad(fastgrad.linalg.svd(wide * fastgrad.tensor([[1.0], [0.0]], dtype=fastgrad.float64))[1].sum(), wide,
+             create_graph=True)
+    for mode in ("r", "complete"):
+        with pytest.raises(RuntimeError, match=f"linalg.qr: .*mode='{mode}'"):
+            grad(fastgrad.linalg.qr(wide.mT, mode=mode)[1].sum(), wide, create_graph=True)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])
+def test_the_lookup_gradients_differentiated_twice(padding_idx, scale_grad_by_freq):
+    """A third derivative of a lookup goes through the recorded backward of its gradient op (here under a tanh,
+    so that the second derivative is not zero)."""
+    from fastgrad.autograd.graph import apply
+    from fastgrad.ops.nn import EmbeddingBagGradient, EmbeddingGradient
+
+    g = leaf((3, 2, 4), 0)
+    assert gradgradcheck(lambda g: apply(EmbeddingGradient, g, ids=IDS.numpy(), num_rows=3, padding_idx=padding_idx,
+                                         scale_grad_by_freq=scale_grad_by_freq).tanh(), (g,))
+    for mode in ("sum", "mean"):
+        assert gradgradcheck(lambda g: apply(EmbeddingBagGradient, g, ids=BAG_IDS.numpy(), offsets=BAG_OFFSETS.numpy(),
+                                             mode=mode, num_rows=3, scale_grad_by_freq=scale_grad_by_freq).tanh(),
+                             (g[:, 0],))
+
+
+@pytest.mark.parametrize("weight", [None, CLASS_WEIGHT])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_an_ignored_row_with_a_nan_logit_gets_a_zero_recorded_gradient(weight, reduction):
+    """The kernels set an ignored row's gradient to zero whatever its logits; the recorded backward selects it."""
+    logits = leaf((3, 4), 0)
+    with fastgrad.no_grad():
+        logits[1, 2] = float("nan")
+    targets = fastgrad.tensor([2, -100, 0])
+    for loss in (F.cross_entropy(logits * 1.0, targets, weight=weight, reduction=reduction),
+                 F.linear_cross_entropy(logits, fastgrad.eye(4, dtype=fastgrad.float64), targets, reduction=reduction)):
+        upstream = fastgrad.ones(loss.shape, dtype=fastgrad.float64)
+        plain = grad(loss, logits, upstream, retain_graph=True)[0].numpy()
+        recorded = grad(loss, logits, upstream, create_graph=True)[0].detach().numpy()
+        assert not np.isnan(plain).any()
+        np.testing.assert_allclose(recorded, plain, rtol=1e-12, atol=1e-12)

@@ -135,6 +135,93 @@ def test_second_derivatives_of_the_math_functions(name, dtype):
     tolerance = TOLERANCE[dtype]
     if name in ("lgamma", "digamma") and dtype == "float64":
         tolerance = dict(rtol=1e-8, atol=1e-12)
+RECURRENT_SHAPES = [(1, False, False), (1, True, True), (2, False, True), (2, True, False)]  # layers, bidirectional,
+# initial states given
+
+
+def recurrent(lib, name, num_layers, bidirectional, with_states, **options):
+    """A float64 nn.RNN/LSTM/GRU (3 inputs, 4 hidden) with seeded parameters, an input (5, 2, 3) and initial
+    states (None, or leaves that require grad)."""
+    rng = np.random.default_rng(2)
+    module = getattr(lib.nn, name)(3, 4, num_layers=num_layers, bidirectional=bidirectional, **options)
+    module = module.to(lib.float64)
+    with lib.no_grad():
+        for _, param in sorted(module.named_parameters()):
+            param.copy_(lib.tensor(rng.normal(scale=0.6, size=tuple(param.shape))))
+    x = lib.tensor(rng.normal(size=(5, 2, 3)), dtype=lib.float64, requires_grad=True)
+    count = num_layers * (2 if bidirectional else 1)
+    states = [lib.tensor(rng.normal(scale=0.5, size=(count, 2, 4)), dtype=lib.float64, requires_grad=True)
+              for _ in range(2 if name == "LSTM" else 1)] if with_states else []
+    return module, x, states
+
+
+def recurrent_loss(lib, module, x, states):
+    """A loss reading every output step and the final state (h_n and, for the LSTM, c_n)."""
+    hx = None if not states else (tuple(states) if len(states) == 2 else states[0])
+    output, final = module(x, hx)
+    finals = final if isinstance(final, tuple) else (final,)
+    weights = lib.tensor(np.linspace(-1.0, 1.5, output.numel()).reshape(tuple(output.shape)), dtype=lib.float64)
+    return (output.tanh() * weights).sum() + sum((state * state).sum() for state in finals)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("num_layers, bidirectional, with_states", RECURRENT_SHAPES)
+def test_recurrent_gradient_penalty(name, num_layers, bidirectional, with_states):
+    results = []
+    for lib in (fastgrad, torch):
+        module, x, states = recurrent(lib, name, num_layers, bidirectional, with_states)
+        loss = recurrent_loss(lib, module, x, states)
+        grads = lib.autograd.grad(loss, [x] + states, create_graph=True)
+        penalty = loss + sum((g * g).sum() for g in grads)
+        penalty.backward()
+        params = [param for _, param in sorted(module.named_parameters())]
+        results.append([penalty.detach().numpy()] + [t.grad.numpy() for t in params + [x] + states])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+@pytest.mark.parametrize("name, options", [("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {}),
+                                           ("RNN", {"bias": False})])
+@pytest.mark.parametrize("num_layers, bidirectional, with_states", RECURRENT_SHAPES[1:3])
+def test_recurrent_hessian_vector_product(name, options, num_layers, bidirectional, with_states):
+    results = []
+    for lib in (fastgrad, torch):
+        module, x, states = recurrent(lib, name, num_layers, bidirectional, with_states, **options)
+        params = [param for _, param in sorted(module.named_parameters())] + [x] + states
+        grads = lib.autograd.grad(recurrent_loss(lib, module, x, states), params, create_graph=True)
+        rng = np.random.default_rng(1)
+        vectors = [lib.tensor(rng.normal(size=tuple(p.shape)), dtype=lib.float64) for p in params]
+        products = lib.autograd.grad(grads, params, vectors)
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+# a loss of hidden (5, 4) and a weight (3, 4) (not embedding_bag: PyTorch 2.13 cannot differentiate its backward)
+LOSSES = {
+    "linear_cross_entropy": lambda lib, h, w: lib.nn.functional.linear_cross_entropy(
+        h, w, lib.tensor([2, 0, -100, 1, 1]), linear_bias=w[:, 1])
+    + lib.nn.functional.linear_cross_entropy(h * h, w, lib.tensor([0, 2, 2, 1, 0]), reduction="none").square().sum(),
+    "binary_cross_entropy": lambda lib, h, w: lib.nn.functional.binary_cross_entropy(
+        (h @ w.T * 0.3).sigmoid(), h[:, :3].sigmoid(), reduction="sum"),  # (probabilities in [0.1, 0.9])
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_gradient_penalty_and_hessian_vector_product(name):
+    results = []
+    for lib in (fastgrad, torch):
+        rng = np.random.default_rng(3)
+        h, w = (lib.tensor(rng.normal(size=shape), dtype=lib.float64, requires_grad=True) for shape in ((5, 4), (3, 4)))
+        grads = lib.autograd.grad(LOSSES[name](lib, h, w), (h, w), create_graph=True)
+        vectors = [lib.tensor(rng.normal(size=tuple(g.shape)), dtype=lib.float64) for g in grads]
+        products = lib.autograd.grad(grads, (h, w), vectors, retain_graph=True)
+        sum((g * g).sum() for g in grads).backward()
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products]
+                       + [h.grad.numpy(), w.grad.numpy()])
+    # PyTorch's double backward of binary_cross_entropy divides by (x + 1e-12)^2 (1 - x + 1e-12)^2, so its
+    # second derivative is off by about 1e-12 / (x (1 - x)) relative; fastgrad's is exact
+    tolerance = dict(rtol=1e-8, atol=1e-12) if name == "binary_cross_entropy" else TOLERANCE["float64"]
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **tolerance)
 
@@ -206,5 +293,37 @@ def test_second_derivatives_of_reductions_placements_and_assignments(name):
         (g,) = lib.autograd.grad((v * out * out).sum(), x, create_graph=True)
         (h,) = lib.autograd.grad(g, x, u)
         results.append((g.detach().numpy(), h.numpy()))
+MATRIX_FUNCTIONS = {  # of a square matrix A (3, 3), invertible and positive-definite, and B (3, 4)
+    "einsum": lambda lib, a, b: lib.einsum("ij,jk->ik", a, b).tanh() + lib.einsum("ij,kl->ik", a, b)[:, :1],
+    "inv": lambda lib, a, b: lib.linalg.inv(a) @ b,
+    "det": lambda lib, a, b: lib.linalg.det(a) * b,
+    "slogdet": lambda lib, a, b: lib.linalg.slogdet(a)[1] * b,
+    "solve": lambda lib, a, b: lib.linalg.solve(a, b * b),
+    "cholesky": lambda lib, a, b: lib.linalg.cholesky(a) @ b,
+    "matrix_exp": lambda lib, a, b: lib.linalg.matrix_exp(a * 0.5) @ b,
+    "pinv": lambda lib, a, b: lib.linalg.pinv(b * a[0, 0]).mT,
+    # the factorizations through functions that do not depend on the signs of the vectors
+    "eigh": lambda lib, a, b: (lambda values, vectors: (vectors ** 2 * values) @ b)(*lib.linalg.eigh(a)),
+    "svd": lambda lib, a, b: (lambda u, s, vh: (u ** 2 * s) @ vh ** 2)(*lib.linalg.svd(b * a[1, 2],
+                                                                                     full_matrices=False)),
+    "qr": lambda lib, a, b: (lambda q, r: (q ** 2 @ r ** 2).mT)(*lib.linalg.qr((a @ b).mT))
+    + (lambda q, r: q ** 2 @ r ** 2)(*lib.linalg.qr(b - a[0, 1])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX_FUNCTIONS))
+def test_linear_algebra_hessian_vector_product(name):
+    results = []
+    for lib in (fastgrad, torch):
+        rng = np.random.default_rng(4)
+        root = rng.normal(size=(3, 3))
+        a = lib.tensor(root @ root.T + 2 * np.eye(3), dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(rng.normal(size=(3, 4)), dtype=lib.float64, requires_grad=True)
+        out = MATRIX_FUNCTIONS[name](lib, a, b)
+        weights = lib.tensor(rng.normal(size=tuple(out.shape)), dtype=lib.float64)
+        grads = lib.autograd.grad((out * weights).sum(), (a, b), create_graph=True)
+        vectors = [lib.tensor(rng.normal(size=tuple(g.shape)), dtype=lib.float64) for g in grads]
+        products = lib.autograd.grad(grads, (a, b), vectors)
+        results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
