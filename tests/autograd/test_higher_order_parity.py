@@ -197,6 +197,20 @@ def test_recurrent_hessian_vector_product(name, options, num_layers, bidirection
         np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
 
 
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_recurrent_gradient_penalty_through_a_packed_sequence(name):
+    # sequences of lengths 5 and 3: the padding the layers put back is differentiated twice too
+    results = []
+    for lib in (fastgrad, torch):
+        module, x, _ = recurrent(lib, name, 2, True, False)
+        output, _ = module(lib.nn.utils.rnn.pack_padded_sequence(x, [5, 3]))
+        (g,) = lib.autograd.grad((output.data.tanh() * output.data).sum(), x, create_graph=True)
+        (g * g).sum().backward()
+        results.append([t.grad.numpy() for _, t in sorted(module.named_parameters())] + [x.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
 # a loss of hidden (5, 4) and a weight (3, 4) (not embedding_bag: PyTorch 2.13 cannot differentiate its backward)
 LOSSES = {
     "linear_cross_entropy": lambda lib, h, w: lib.nn.functional.linear_cross_entropy(
