@@ -794,25 +794,26 @@ class Hypot(Op):
 
 
 class LogAddExp(Op):
-    """log(base^a + base^b) for base e or 2, without overflow: d/da = base^(a - out), d/db = base^(b - out).
+    """log(base^a + base^b) for base e or 2, without overflow: d/da = 1 / (1 + base^(b - a)), d/db likewise,
+    as PyTorch computes them (base^(a - out) would be NaN at an infinite a where the slope is 1 or 0).
     `power` is base^x on arrays, `tensor_power` the Tensor method computing it (for the recorded backward)."""
 
     function, power, tensor_power = staticmethod(np.logaddexp), staticmethod(np.exp), "exp"
-    saves_output = True
 
     def forward(ctx, K, a, b):
-        out = ctx.op.function(a, b)
-        ctx.saved = (a, b, out)
-        return out
+        ctx.saved = (a, b)
+        return ctx.op.function(a, b)
 
     def backward(ctx, K, g):
-        a, b, out = ctx.saved
-        with np.errstate(invalid="ignore"):
-            return K.multiply(g, ctx.op.power(a - out)), K.multiply(g, ctx.op.power(b - out))
+        a, b = ctx.saved
+        with np.errstate(invalid="ignore", over="ignore"):
+            return K.multiply(g, 1 / (1 + ctx.op.power(b - a))), K.multiply(g, 1 / (1 + ctx.op.power(a - b)))
 
     @quietly
     def backward_graph(ctx, g, out):
-        return tuple(g * getattr(x - out, ctx.op.tensor_power)() if x._requires_grad else None for x in ctx.inputs)
+        a, b = ctx.inputs
+        return tuple(g * (1 + getattr(y - x, ctx.op.tensor_power)()).reciprocal() if x._requires_grad else None
+                     for x, y in ((a, b), (b, a)))
 
 
 class LogAddExp2(LogAddExp):

@@ -172,3 +172,18 @@ def test_cat_skips_empty_1d_tensors_as_pytorch_and_comparisons_with_none():
         x < None  # noqa: B015
     with pytest.raises(TypeError, match="expected a tensor or a number to compare with, got None"):
         x.eq(None)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+@pytest.mark.parametrize("function", [fastgrad.logaddexp, fastgrad.logaddexp2])
+def test_logaddexp_slopes_at_infinite_arguments(backend, function):
+    # d/da = 1 / (1 + base^(b - a)): 1 and 0 beside an infinite a (base^(a - out) gave NaN there), NaN where
+    # both are infinite of one sign, as PyTorch's
+    a = fastgrad.tensor([np.inf, 1.0, -np.inf, np.inf, np.inf, 3.0], dtype=fastgrad.float64, requires_grad=True)
+    b = fastgrad.tensor([1.0, np.inf, 1.0, -np.inf, np.inf, 1.0], dtype=fastgrad.float64, requires_grad=True)
+    with fastgrad.backends.backend(backend), np.errstate(invalid="ignore"):
+        function(a, b).sum().backward()
+    shares = [1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))] if function is fastgrad.logaddexp else [0.8, 0.2]
+    np.testing.assert_array_equal(a.grad.numpy()[:5], [1, 0, 0, 1, np.nan])
+    np.testing.assert_array_equal(b.grad.numpy()[:5], [0, 1, 1, 0, np.nan])
+    np.testing.assert_allclose([a.grad.numpy()[5], b.grad.numpy()[5]], shares, rtol=1e-14)
