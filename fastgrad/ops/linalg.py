@@ -429,7 +429,8 @@ class Det(Op):
         return _nan_where(has_nan, np.linalg.det(clean), matrix_result=False)
 
     def backward(ctx, K, g):
-        return (g[..., None, None] * cofactors(ctx.saved),)
+        clean, has_nan = _without_nan(ctx.saved)  # (the SVD does not converge on a NaN: PyTorch's is NaN)
+        return (g[..., None, None] * _nan_where(has_nan, cofactors(clean)),)
 
     def backward_graph(ctx, g, out):
         # the cofactors as det(A) A^{-T}, which has a derivative on tensors but needs invertible matrices
