@@ -140,7 +140,8 @@ def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix():
 
 def test_det_gradient_of_a_matrix_holding_a_nan_is_nan():
     # as PyTorch's (the SVD behind the cofactors does not converge there); the other matrices of the batch keep theirs
-    x = fastgrad.tensor([[[np.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]], requires_grad=True)
+    x = fastgrad.tensor([[[np.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]], dtype=fastgrad.float64,
+                        requires_grad=True)
     linalg.det(x).sum().backward()
     assert np.isnan(x.grad.numpy()[0]).all()
     np.testing.assert_allclose(x.grad.numpy()[1], [[4.0, -3.0], [-2.0, 1.0]], rtol=1e-12)
