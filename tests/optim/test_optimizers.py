@@ -301,6 +301,22 @@ def test_state_dict_of_a_0d_parameter_resumes_the_same_trajectory(name):
     assert params[1].numpy() == params[0].numpy()
 
 
+def test_adagrad_state_dict_saved_before_the_first_step_keeps_the_starting_sum():
+    # As PyTorch's, the sum exists from construction: loading it into an Adagrad built with another
+    # initial_accumulator_value must not restart the parameter from that other value.
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    saved = optim.Adagrad([params[0]], lr=0.3, initial_accumulator_value=0.5)
+    np.testing.assert_array_equal(saved.state_dict()["state"][0]["sum"], np.full(P0.shape, 0.5))
+    direct = optim.Adagrad([params[1]], lr=0.3, initial_accumulator_value=0.5)
+    resumed = optim.Adagrad([params[0]], lr=0.3)
+    resumed.load_state_dict(saved.state_dict())
+    for _ in range(2):
+        for param, optimizer in zip(params, (resumed, direct)):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
+
+
 def test_load_state_dict_checks_shapes_and_groups():
     optimizer = optim.Adam(nn.Linear(3, 2).parameters())
     other = nn.Linear(3, 4)
