@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from fastgrad.autograd.grad_mode import enable_grad
+from fastgrad.dtypes import get_default_dtype
 from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
@@ -34,6 +35,12 @@ def check_speed_options(name: str, capturable: bool = False, differentiable: boo
         if value:
             raise NotImplementedError(f"{name}: {option}={value!r} is not implemented (fastgrad updates parameters "
                                       f"with NumPy, outside the autograd graph); pass {option}=False")
+
+
+def default_dtype_scalar(value: float) -> np.floating:
+    """`value` in the dtype of PyTorch's 0-d optimizer state tensors (float64 when that is the default dtype,
+    else float32): a NumPy scalar, so that what is computed from it and stored back rounds as PyTorch's."""
+    return (np.float64 if get_default_dtype() == np.float64 else np.float32)(value)
 
 
 def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
@@ -60,6 +67,9 @@ class Optimizer:
     # The state entries that are numbers, not arrays shaped as the parameter: what a loaded 0-d value of
     # these names becomes. Other 0-d values are the state of a 0-d parameter and stay arrays.
     scalar_state: tuple[str, ...] = ("step",)
+    # The 0-d state kept as NumPy scalars (see `default_dtype_scalar()`); as PyTorch casts such tensors to the
+    # parameter's dtype when a state dict is loaded, a loaded value becomes a scalar of that dtype.
+    rounded_state: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -176,6 +186,8 @@ class Optimizer:
     def _restored(self, value: Any, param: Tensor, name: str, index: int) -> Any:
         if isinstance(value, Tensor):
             value = value._data
+        if name in self.rounded_state:
+            return param.dtype.type(value)
         if not isinstance(value, np.ndarray):
             return value
         if name in self.scalar_state:
