@@ -13,7 +13,7 @@ from fastgrad.tensor import Tensor
 def check_adam_hyperparameters(name: str, lr: float, betas: tuple[float, float], eps: float,
                                weight_decay: float) -> None:
     """The checks the Adam family shares (Adam, AdamW, NAdam, RAdam, Adamax)."""
-    if lr < 0 or eps < 0 or weight_decay < 0:
+    if not (lr >= 0 and eps >= 0 and weight_decay >= 0):  # (so NaN too, as PyTorch)
         raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
     if not all(0 <= beta < 1 for beta in betas):
         raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")

@@ -27,7 +27,7 @@ class ASGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0.0, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        if lr < 0 or weight_decay < 0:
+        if not (lr >= 0 and weight_decay >= 0):  # (so NaN too, as PyTorch)
             raise ValueError(f"ASGD: lr and weight_decay must be >= 0, got {lr}, {weight_decay}")
         check_speed_options("ASGD", capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,

@@ -127,7 +127,7 @@ class LBFGS(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
-        if lr < 0:
+        if not lr >= 0:  # (so NaN too, as PyTorch)
             raise ValueError(f"LBFGS: lr must be >= 0, got {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4

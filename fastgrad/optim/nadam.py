@@ -26,7 +26,7 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
         check_adam_hyperparameters("NAdam", lr, betas, eps, weight_decay)
-        if momentum_decay < 0:
+        if not momentum_decay >= 0:  # (so NaN too, as PyTorch)
             raise ValueError(f"NAdam: momentum_decay must be >= 0, got {momentum_decay}")
         check_speed_options("NAdam", capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,

@@ -435,6 +435,26 @@ def test_new_optimizers_refuse_bad_hyperparameters(make, kwargs, message):
         make([nn.Parameter(np.ones(2))], **kwargs)
 
 
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (optim.SGD, {"lr": NAN}), (optim.Adam, {"eps": NAN}), (optim.AdamW, {"weight_decay": NAN}),
+    (optim.Adagrad, {"initial_accumulator_value": NAN}), (optim.Adagrad, {"lr_decay": NAN}),
+    (optim.Adadelta, {"lr": NAN}), (optim.Adamax, {"lr": NAN}), (optim.NAdam, {"momentum_decay": NAN}),
+    (optim.RAdam, {"weight_decay": NAN}), (optim.RMSprop, {"momentum": NAN}), (optim.Rprop, {"lr": NAN}),
+    (optim.ASGD, {"lr": NAN}), (optim.SparseAdam, {"eps": NAN}), (optim.LBFGS, {"lr": NAN}),
+    (optim.SparseAdam, {"lr": 0.0}), (optim.SparseAdam, {"eps": 0.0}),
+])
+def test_optimizers_refuse_nan_hyperparameters_and_sparse_adams_zero_lr_and_eps(make, kwargs):
+    # PyTorch's checks read `0 <= value` (SparseAdam's `0 < value`), which NaN fails too: a NaN rate would
+    # silently turn every parameter into NaN at the first step
+    (option, value), = kwargs.items()
+    with pytest.raises(ValueError, match=f"{make.__name__}: .*{option}.* must be >= 0|{make.__name__}: .*{option}.* "
+                                         f"must be > 0"):
+        make([nn.Parameter(np.ones(2))], **kwargs)
+
+
 @pytest.mark.parametrize("make", [optim.NAdam, optim.RAdam, optim.Adamax, optim.Rprop, optim.ASGD])
 def test_new_optimizers_refuse_sparse_gradients(make):
     emb = nn.Embedding(5, 2, sparse=True)
