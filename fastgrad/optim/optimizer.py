@@ -54,6 +54,18 @@ def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         yield tuple(f[start:start + CHUNK] for f in flats)
 
 
+def numeric_options(group: dict[str, Any]) -> dict[str, Any]:
+    """`group` with its tensor options as numbers (PyTorch takes a 0-d tensor lr or betas): the rules compute on
+    NumPy arrays, where a Tensor operand makes `array -= tensor * x` a new Tensor, leaving the parameter as it was."""
+    numbers = {}
+    for key, value in group.items():
+        if isinstance(value, Tensor):
+            numbers[key] = value.item()
+        elif isinstance(value, tuple) and any(isinstance(v, Tensor) for v in value):
+            numbers[key] = tuple(v.item() if isinstance(v, Tensor) else v for v in value)
+    return {**group, **numbers} if numbers else group
+
+
 def _negated(grad: np.ndarray | SparseRowGrad) -> np.ndarray | SparseRowGrad:
     if isinstance(grad, SparseRowGrad):
         return SparseRowGrad(grad.rows, -grad.values, grad.shape)
@@ -110,7 +122,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for group in map(numeric_options, self.param_groups):
             for param in group["params"]:
                 grad = param.grad
                 if grad is None:

@@ -435,6 +435,38 @@ def test_new_optimizers_refuse_bad_hyperparameters(make, kwargs, message):
         make([nn.Parameter(np.ones(2))], **kwargs)
 
 
+@pytest.mark.parametrize("make", [
+    lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9), lambda p, lr: optim.Adam(p, lr=lr), optim.AdamW, optim.Adagrad,
+    optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam, optim.RMSprop, optim.Rprop, optim.ASGD,
+    lambda p, lr: optim.Adam(p, lr=lr, betas=(fastgrad.tensor(0.8, dtype=fastgrad.float64), 0.9)),
+])
+def test_a_tensor_lr_steps_as_the_same_number(make):
+    # PyTorch takes a 0-d tensor lr (and betas); with one the in-place NumPy updates used to leave the
+    # parameters unchanged
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    optimizers = [make([params[0]], 0.1), make([params[1]], fastgrad.tensor(0.1, dtype=fastgrad.float64))]
+    for _ in range(3):
+        for param, optimizer in zip(params, optimizers):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    assert not np.array_equal(params[1].numpy(), P0)
+    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+
+
+def test_lbfgs_with_a_tensor_lr_steps_as_with_the_same_number():
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    for param, lr in zip(params, (0.5, fastgrad.tensor(0.5, dtype=fastgrad.float64))):
+        optimizer = optim.LBFGS([param], lr=lr, max_iter=5)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = (param * fastgrad.tensor(C) + param * param * fastgrad.tensor(D) / 2).sum()
+            loss.backward()
+            return loss
+        optimizer.step(closure)
+    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+
+
 NAN = float("nan")
 
 
