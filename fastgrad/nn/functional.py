@@ -671,15 +671,15 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
-    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)
-    (|x2|^2 + 1e-12))."""
+    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
+    e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     _reduction(reduction)
     target = _signs(target, input1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
                          f"got inputs {input1.shape} and target {target.shape}")
-    tiny = 1e-12  # keeps zero vectors finite
+    tiny = ops.nn.LOSS_EPSILON  # keeps zero vectors finite
     products = (input1 * input2).sum(-1)
     cosine = products / (((input1 * input1).sum(-1) + tiny) * ((input2 * input2).sum(-1) + tiny)).sqrt()
     losses = where(target == 1, 1 - cosine, 0.0) + where(target == -1, (cosine - margin).clamp(min=0), 0.0)

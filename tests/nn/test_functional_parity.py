@@ -466,6 +466,17 @@ def test_margin_and_embedding_losses(dtype, rng, reduction):
            lambda a: TF.soft_margin_loss(a, torch.tensor(signs * 10).type_as(a), **r), x1)
 
 
+def test_cosine_embedding_loss_of_a_zero_vector_has_pytorchs_gradient():
+    # the floor under the squared norms, PyTorch's float 1e-12, sets the gradient at a zero vector (about 1e6)
+    x1, x2, target = np.zeros((2, 3)), np.array([[1.0, 0.5, -2.0], [0.0, 3.0, 1.0]]), np.array([1.0, -1.0])
+    grads = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        a = engine.tensor(x1, requires_grad=True)
+        functional.cosine_embedding_loss(a, engine.tensor(x2), engine.tensor(target), -0.5, reduction="sum").backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted):
