@@ -179,6 +179,25 @@ def test_scalar_state_has_pytorchs_precision_under_a_float64_default_dtype(case)
     np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("name, kwargs", [("SparseAdam", dict(lr=0.1)), ("Adagrad", dict(lr=0.5, lr_decay=0.5))])
+def test_a_step_after_zero_grad_without_set_to_none_counts_for_sparse_gradients(name, kwargs):
+    # PyTorch zeroes a sparse gradient in place: the next step still has one (without rows) and counts it, which
+    # moves SparseAdam's bias corrections and Adagrad's decayed rate for every later step
+    weight, ids = np.linspace(-1, 1, 12).reshape(4, 3), [[1, 2]]
+    results = []
+    for library, layers, optimizers in ((fastgrad, nn, optim), (torch, torch.nn, torch.optim)):
+        embedding = layers.Embedding(4, 3, sparse=True).double()
+        embedding.weight.data = library.tensor(weight.copy())
+        optimizer = getattr(optimizers, name)(embedding.parameters(), **kwargs)
+        for step in range(4):
+            optimizer.zero_grad(set_to_none=False)
+            if step != 1:
+                (embedding(library.tensor(ids)) ** 2).sum().backward()
+            optimizer.step()
+        results.append(embedding.weight.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
 def test_adagrad_starts_every_group_from_the_constructors_initial_accumulator_value():
     # PyTorch ignores a group's own initial_accumulator_value: the sum starts at the constructor's.
     trajectories = []
