@@ -130,12 +130,16 @@ class Optimizer:
                 state = self.state.get(param)
                 if state is None:
                     state = self.state[param] = {}
-                if not param._data.flags.c_contiguous:  # updates work on flat views of the array
-                    param._data = np.ascontiguousarray(param._data)
+                data = param._data
+                if not data.flags.c_contiguous:  # updates work on flat views of the array: update a copy
+                    param._data = np.ascontiguousarray(data)
                 grad = grad if grad.is_sparse else grad._data
                 if group.get("maximize"):
                     grad = _negated(grad)
                 self._update(param, grad, state, group)
+                if param._data is not data:  # written back, so that arrays sharing the parameter's memory see it
+                    data[...] = param._data
+                    param._data = data
                 param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
         return loss
 

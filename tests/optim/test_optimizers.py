@@ -301,6 +301,21 @@ def test_state_dict_of_a_0d_parameter_resumes_the_same_trajectory(name):
     assert params[1].numpy() == params[0].numpy()
 
 
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.1)])
+def test_a_parameter_viewing_other_memory_is_updated_in_that_memory(make):
+    # a non-contiguous view (here a transpose) is updated through a contiguous copy, written back as PyTorch's
+    # in-place update would be: the tensor it views changes too
+    base = fastgrad.tensor(P0.T.copy())
+    params = [nn.Parameter(base.t()), nn.Parameter(P0.copy())]
+    optimizers = [make([params[0]]), make([params[1]])]
+    for _ in range(3):
+        for param, optimizer in zip(params, optimizers):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
+    np.testing.assert_array_equal(base.numpy(), params[1].numpy().T)
+
+
 def test_adagrad_state_dict_saved_before_the_first_step_keeps_the_starting_sum():
     # As PyTorch's, the sum exists from construction: loading it into an Adagrad built with another
     # initial_accumulator_value must not restart the parameter from that other value.
