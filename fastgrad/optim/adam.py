@@ -6,7 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks
+from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks, lerp_
 from fastgrad.tensor import Tensor
 
 
@@ -67,9 +67,7 @@ class Adam(Optimizer):
         for p, g, m, v, v_max in chunks(*arrays):
             scratch = scratch_buffer[:p.size]
             g = decay_weights(p, g, lr, weight_decay, decoupled)
-            np.subtract(g, m, out=scratch)
-            scratch *= 1 - beta1
-            m += scratch
+            lerp_(m, g, 1 - beta1, scratch)
             v *= beta2
             np.multiply(g, g, out=scratch)
             scratch *= 1 - beta2

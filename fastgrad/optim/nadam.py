@@ -6,7 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.optim.adam import check_adam_hyperparameters, decay_weights
-from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks, default_dtype_scalar
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks, default_dtype_scalar, lerp_
 from fastgrad.tensor import Tensor
 
 
@@ -53,7 +53,7 @@ class NAdam(Optimizer):
         momentum_step = lr * mu_next / (1.0 - mu_product * mu_next)
         for p, g, m, v in chunks(param._data, np.ascontiguousarray(grad), state["exp_avg"], state["exp_avg_sq"]):
             g = decay_weights(p, g, lr, weight_decay, group["decoupled_weight_decay"])
-            m += (1 - beta1) * (g - m)
+            lerp_(m, g, 1 - beta1)
             v *= beta2
             v += (1 - beta2) * g * g
             denom = np.sqrt(v / bias_correction2)

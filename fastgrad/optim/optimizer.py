@@ -43,6 +43,19 @@ def default_dtype_scalar(value: float) -> np.floating:
     return (np.float64 if get_default_dtype() == np.float64 else np.float32)(value)
 
 
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray | None = None) -> None:
+    """start <- start + weight (end - start), in place, measured from the nearer end as PyTorch's lerp_ does: with
+    a weight near 1 (Adam's beta1 near 0) the result is end to its last digit, not start plus a difference
+    that lost the small end's digits. `scratch`, of start's size, saves a temporary."""
+    difference = np.subtract(end, start, out=scratch)
+    if weight < 0.5:
+        difference *= weight
+        start += difference
+    else:
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
+
+
 def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
     """Matching chunk views of same-sized contiguous arrays, flattened."""
     flats = [a.reshape(-1) for a in arrays]

@@ -482,6 +482,18 @@ def test_lbfgs_with_a_tensor_lr_steps_as_with_the_same_number():
     np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
 
 
+@pytest.mark.parametrize("make", [optim.Adam, optim.Adamax, optim.NAdam, optim.RAdam])
+def test_an_average_with_no_memory_is_the_gradient_to_its_last_digit(make):
+    # beta1 = 0 leaves the average equal to the gradient; in float32, a small gradient after a large one lost its
+    # digits in m + (g - m), where PyTorch's lerp, measured from g, keeps them
+    param = nn.Parameter(np.ones(3, dtype=np.float32))
+    optimizer = make([param], betas=(0.0, 0.99))
+    for grad in (np.full(3, 1000.1, dtype=np.float32), np.float32([np.pi, -np.e, 1.5]) * np.float32(1e-3)):
+        param.grad = fastgrad.tensor(grad)
+        optimizer.step()
+    np.testing.assert_array_equal(optimizer.state[param]["exp_avg"], grad)
+
+
 NAN = float("nan")
 
 
