@@ -750,9 +750,11 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") ->
     listed = np.cumprod(classes != -1, axis=1).astype(bool)  # the indices before each row's first -1
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
-    pair_weights = counts[:, :, None] * (counts == 0)[:, None, :]  # (target j, other class i)
-    margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
-    losses = (margins * Tensor._wrap(pair_weights, False, None)).sum((-2, -1)) / size
+    pair_weights = Tensor._wrap(counts[:, :, None] * (counts == 0)[:, None, :], False, None)  # (target j, other i)
+    with np.errstate(invalid="ignore"):  # inf - inf: a pair that does not count (see below)
+        margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
+    # selected, not only weighted: a pair that does not count adds 0 even where an infinite score makes it NaN
+    losses = (where(pair_weights > 0, margins, 0.0) * pair_weights).sum((-2, -1)) / size
     return _reduce(losses.reshape(()) if input.ndim == 1 else losses, reduction)
 
 

@@ -504,6 +504,21 @@ def test_poisson_nll_loss(dtype, rng, reduction, log_input, full):
            np.log(rates) if log_input else rates, counts)
 
 
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multilabel_margin_loss_with_infinite_scores_matches_pytorch(reduction):
+    # the pairs that do not count (a target class with itself or another target) must not turn inf - inf into NaN
+    scores = np.array([[-2.0, -0.6, 0.7, -np.inf], [np.inf, 0.3, 0.2, 0.1], [-np.inf, 0.3, 0.2, 0.5]])
+    targets = np.array([[0, 1, -1, 2]] * 3)
+    results = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        x = engine.tensor(scores, requires_grad=True)
+        loss = functional.multilabel_margin_loss(x, engine.tensor(targets), reduction=reduction)
+        loss.sum().backward()
+        results.append((loss.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_poisson_nll_loss_gradient_at_a_zero_count_is_finite():
     """PyTorch's target gradient is NaN there (its Stirling term's log(0), masked out after the fact)."""
     target = fastgrad.tensor([0.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
