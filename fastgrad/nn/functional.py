@@ -543,7 +543,10 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     distance = (input - target).abs()
-    return _reduce(where(distance < beta, distance * distance * (0.5 / beta), distance - 0.5 * beta), reduction)
+    # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
+    # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
+    near = where(distance > beta, 0.0, distance)
+    return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
 
 
 def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:

@@ -519,6 +519,20 @@ def test_multilabel_margin_loss_with_infinite_scores_matches_pytorch(reduction):
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("name, option", [("smooth_l1_loss", dict(beta=0.5)), ("huber_loss", dict(delta=2.0))])
+def test_smooth_l1_and_huber_gradients_at_an_infinite_distance_are_the_slope(name, option):
+    # PyTorch's gradient there is the linear part's slope; the unused square's 0 * inf made it NaN. A NaN
+    # distance still gives NaN
+    inputs, targets = np.array([np.inf, -np.inf, 1e300, np.nan, 0.3]), np.array([1.0, 1.0, 1.0, 1.0, 0.2])
+    results = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        x, y = engine.tensor(inputs, requires_grad=True), engine.tensor(targets, requires_grad=True)
+        getattr(functional, name)(x, y, reduction="sum", **option).backward()
+        results.append((x.grad.numpy(), y.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_poisson_nll_loss_gradient_at_a_zero_count_is_finite():
     """PyTorch's target gradient is NaN there (its Stirling term's log(0), masked out after the fact)."""
     target = fastgrad.tensor([0.0, 3.0], dtype=fastgrad.float64, requires_grad=True)
