@@ -36,14 +36,13 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
 
 
 def _concatenated(targets: Tensor, target_lengths: np.ndarray, batched: bool) -> np.ndarray:
-    """The batch's targets concatenated, from PyTorch's two layouts: padded (N, S) or already concatenated."""
+    """The batch's targets concatenated, from PyTorch's two layouts: padded (N, S) or already concatenated (a 1-D
+    target of an unbatched input too, as PyTorch reads it: exactly target_length labels, no padding)."""
     if not isinstance(targets, Tensor):
         raise TypeError(f"ctc_loss: targets must be a Tensor, got {type(targets).__name__}")
     if targets._data.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: targets must be an integer tensor, got dtype {targets.dtype}")
     labels = targets._data
-    if not batched and labels.ndim == 1:
-        labels = labels[None]
     if labels.ndim == 2:
         if labels.shape[0] != target_lengths.size:
             raise ValueError(f"ctc_loss: padded targets must have a row per sequence ({target_lengths.size}), "

@@ -543,7 +543,10 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     distance = (input - target).abs()
-    return _reduce(where(distance < beta, distance * distance * (0.5 / beta), distance - 0.5 * beta), reduction)
+    # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
+    # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
+    near = where(distance > beta, 0.0, distance)
+    return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
 
 
 def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -671,15 +674,15 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
-    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)
-    (|x2|^2 + 1e-12))."""
+    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
+    e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     _reduction(reduction)
     target = _signs(target, input1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
                          f"got inputs {input1.shape} and target {target.shape}")
-    tiny = 1e-12  # keeps zero vectors finite
+    tiny = ops.nn.LOSS_EPSILON  # keeps zero vectors finite
     products = (input1 * input2).sum(-1)
     cosine = products / (((input1 * input1).sum(-1) + tiny) * ((input2 * input2).sum(-1) + tiny)).sqrt()
     losses = where(target == 1, 1 - cosine, 0.0) + where(target == -1, (cosine - margin).clamp(min=0), 0.0)
@@ -750,9 +753,11 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") ->
     listed = np.cumprod(classes != -1, axis=1).astype(bool)  # the indices before each row's first -1
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
-    pair_weights = counts[:, :, None] * (counts == 0)[:, None, :]  # (target j, other class i)
-    margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
-    losses = (margins * Tensor._wrap(pair_weights, False, None)).sum((-2, -1)) / size
+    pair_weights = Tensor._wrap(counts[:, :, None] * (counts == 0)[:, None, :], False, None)  # (target j, other i)
+    with np.errstate(invalid="ignore"):  # inf - inf: a pair that does not count (see below)
+        margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
+    # selected, not only weighted: a pair that does not count adds 0 even where an infinite score makes it NaN
+    losses = (where(pair_weights > 0, margins, 0.0) * pair_weights).sum((-2, -1)) / size
     return _reduce(losses.reshape(()) if input.ndim == 1 else losses, reduction)
 
 

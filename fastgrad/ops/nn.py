@@ -319,10 +319,15 @@ class BCEWithLogits(Op):
         return (slope_x * scale, g_y) + (None,) * len(ctx.inputs[2:])
 
 
+# PyTorch's losses keep their 1e-12 floors (binary cross-entropy's gradient, cosine_embedding_loss's squared norms)
+# in a float, 9.99999996e-13, whatever the tensors' dtype: the same floor gives the same numbers there.
+LOSS_EPSILON = float(np.float32(1e-12))
+
+
 class BinaryCrossEntropy(Op):
     """-(y log x + (1 - y) log(1 - x)) elementwise, for probabilities x in [0, 1] and targets y, each log
     clamped at -100 as in PyTorch (x = 0 or 1 gives a loss of 100, not inf). Derivatives as PyTorch
-    defines them: d/dx = (x - y) / max(x (1 - x), 1e-12), finite at 0 and 1; d/dy = log(1 - x) - log(x)
+    defines them: d/dx = (x - y) / max(x (1 - x), LOSS_EPSILON), finite at 0 and 1; d/dy = log(1 - x) - log(x)
     (unclamped: infinite at 0 and 1)."""
 
     def forward(ctx, K, x, y):
@@ -337,7 +342,7 @@ class BinaryCrossEntropy(Op):
         if ctx.inputs[1].requires_grad:
             with np.errstate(divide="ignore"):
                 g_y = g * (np.log1p(-x) - np.log(x))
-        return g * (x - y) / np.maximum(x * (1 - x), 1e-12), g_y
+        return g * (x - y) / np.maximum(x * (1 - x), LOSS_EPSILON), g_y
 
     def backward_graph(ctx, g, out):
         x, y = ctx.inputs

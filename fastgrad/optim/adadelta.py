@@ -17,7 +17,7 @@ class Adadelta(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False) -> None:
-        if lr < 0 or eps < 0 or weight_decay < 0 or not 0 <= rho <= 1:
+        if not (lr >= 0 and eps >= 0 and weight_decay >= 0 and 0 <= rho <= 1):  # (so NaN too, as PyTorch)
             raise ValueError(f"Adadelta: lr, eps and weight_decay must be >= 0 and rho in [0, 1], got lr={lr}, "
                              f"rho={rho}, eps={eps}, weight_decay={weight_decay}")
         check_speed_options("Adadelta", capturable=capturable, differentiable=differentiable)

@@ -18,18 +18,29 @@ class Adagrad(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
-        if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
-            raise ValueError("Adagrad: lr, lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0")
+        values = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
+        if not all(value >= 0 for value in values.values()):  # (so NaN too, as PyTorch)
+            raise ValueError(f"Adagrad: lr, lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0, "
+                             f"got {values}")
         check_speed_options("Adagrad", differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+        # As PyTorch, the state of the constructor's parameters exists before any step, so a state dict saved
+        # before a parameter's first gradient carries its starting sum to an optimizer built with another value.
+        for group in self.param_groups:
+            for param in group["params"]:
+                self._init_state(param, self.state.setdefault(param, {}))
+
+    def _init_state(self, param: Tensor, state: dict) -> None:
+        state["step"] = 0
+        # PyTorch fills the sum from the constructor's value even for a group that names its own
+        # initial_accumulator_value: the same start, so the same steps.
+        state["sum"] = np.full(param.shape, self.defaults["initial_accumulator_value"], dtype=param.dtype)
 
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
-        if not state:
-            state["step"] = 0
-            # PyTorch fills the sum from the constructor's value even for a group that names its own
-            # initial_accumulator_value: the same start, so the same steps.
-            state["sum"] = np.full(param.shape, self.defaults["initial_accumulator_value"], dtype=param.dtype)
+        if not state:  # a parameter of a group added later
+            self._init_state(param, state)
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         eps, weight_decay = group["eps"], group["weight_decay"]

@@ -6,14 +6,14 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks
+from fastgrad.optim.optimizer import CHUNK, Optimizer, check_speed_options, chunks, lerp_
 from fastgrad.tensor import Tensor
 
 
 def check_adam_hyperparameters(name: str, lr: float, betas: tuple[float, float], eps: float,
                                weight_decay: float) -> None:
     """The checks the Adam family shares (Adam, AdamW, NAdam, RAdam, Adamax)."""
-    if lr < 0 or eps < 0 or weight_decay < 0:
+    if not (lr >= 0 and eps >= 0 and weight_decay >= 0):  # (so NaN too, as PyTorch)
         raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
     if not all(0 <= beta < 1 for beta in betas):
         raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
@@ -67,9 +67,7 @@ class Adam(Optimizer):
         for p, g, m, v, v_max in chunks(*arrays):
             scratch = scratch_buffer[:p.size]
             g = decay_weights(p, g, lr, weight_decay, decoupled)
-            np.subtract(g, m, out=scratch)
-            scratch *= 1 - beta1
-            m += scratch
+            lerp_(m, g, 1 - beta1, scratch)
             v *= beta2
             np.multiply(g, g, out=scratch)
             scratch *= 1 - beta2

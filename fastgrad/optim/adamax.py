@@ -6,7 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.optim.adam import check_adam_hyperparameters, decay_weights
-from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks, lerp_
 from fastgrad.tensor import Tensor
 
 
@@ -33,7 +33,7 @@ class Adamax(Optimizer):
         step_size = lr / (1 - beta1 ** state["step"])
         for p, g, m, u in chunks(param._data, np.ascontiguousarray(grad), state["exp_avg"], state["exp_inf"]):
             g = decay_weights(p, g, lr, weight_decay, decoupled=False)
-            m += (1 - beta1) * (g - m)
+            lerp_(m, g, 1 - beta1)
             u *= beta2
             np.maximum(u, np.abs(g) + eps, out=u)
             p -= step_size * (m / u)

@@ -7,13 +7,14 @@ from typing import Iterable
 
 import numpy as np
 
-from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks, default_dtype_scalar
 from fastgrad.tensor import Tensor
 
 
-def _as_float32(value: float) -> float:
-    """PyTorch keeps ASGD's eta and mu in float32 tensors: the same numbers, so the same steps."""
-    return float(np.float32(value))
+def _rounded(value: float) -> float:
+    """PyTorch makes ASGD's eta and mu tensors of the default dtype (float32 unless it is float64) at every
+    step, even after a loaded state dict cast its tensors to the parameter's: the same numbers, the same steps."""
+    return float(default_dtype_scalar(value))
 
 
 class ASGD(Optimizer):
@@ -26,7 +27,7 @@ class ASGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0.0, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        if lr < 0 or weight_decay < 0:
+        if not (lr >= 0 and weight_decay >= 0):  # (so NaN too, as PyTorch)
             raise ValueError(f"ASGD: lr and weight_decay must be >= 0, got {lr}, {weight_decay}")
         check_speed_options("ASGD", capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
@@ -37,7 +38,7 @@ class ASGD(Optimizer):
         lr, lambd, weight_decay = group["lr"], group["lambd"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["eta"] = _as_float32(lr)
+            state["eta"] = _rounded(lr)
             state["mu"] = 1.0
             state["ax"] = np.zeros(param.shape, dtype=param.dtype)
         state["step"] += 1
@@ -52,5 +53,5 @@ class ASGD(Optimizer):
             else:
                 ax[...] = p
         step = state["step"]
-        state["eta"] = _as_float32(lr / (1 + lambd * lr * step) ** group["alpha"])
-        state["mu"] = _as_float32(1 / max(1, step - group["t0"]))
+        state["eta"] = _rounded(lr / (1 + lambd * lr * step) ** group["alpha"])
+        state["mu"] = _rounded(1 / max(1, step - group["t0"]))

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from fastgrad.autograd.grad_mode import enable_grad
-from fastgrad.optim.optimizer import Optimizer
+from fastgrad.optim.optimizer import Optimizer, numeric_options
 from fastgrad.tensor import Tensor
 
 LINE_SEARCHES = (None, "strong_wolfe")
@@ -127,7 +127,7 @@ class LBFGS(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
-        if lr < 0:
+        if not lr >= 0:  # (so NaN too, as PyTorch)
             raise ValueError(f"LBFGS: lr must be >= 0, got {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
@@ -187,7 +187,7 @@ class LBFGS(Optimizer):
         backward() and returns the loss. Returns the loss the first evaluation gave."""
         if not callable(closure):
             raise TypeError(f"LBFGS.step needs a closure that re-evaluates the loss, got {type(closure).__name__}")
-        group = self.param_groups[0]
+        group = numeric_options(self.param_groups[0])
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         history_size = group["history_size"]

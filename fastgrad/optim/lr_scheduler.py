@@ -97,7 +97,12 @@ class LRScheduler:
             rates = compute_rates()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, rates):
+        groups = self.optimizer.param_groups
+        if len(rates) != len(groups):  # rates from base_lrs (or one function per group) miss a group added since
+            raise ValueError(f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups, but the "
+                             f"schedule gives rates for the {len(rates)} it was made with; make the scheduler after "
+                             "adding groups")
+        for group, lr in zip(groups, rates):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 

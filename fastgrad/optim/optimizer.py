@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from fastgrad.autograd.grad_mode import enable_grad
+from fastgrad.dtypes import get_default_dtype
 from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
@@ -36,6 +37,25 @@ def check_speed_options(name: str, capturable: bool = False, differentiable: boo
                                       f"with NumPy, outside the autograd graph); pass {option}=False")
 
 
+def default_dtype_scalar(value: float) -> np.floating:
+    """`value` in the dtype of PyTorch's 0-d optimizer state tensors (float64 when that is the default dtype,
+    else float32): a NumPy scalar, so that what is computed from it and stored back rounds as PyTorch's."""
+    return (np.float64 if get_default_dtype() == np.float64 else np.float32)(value)
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray | None = None) -> None:
+    """start <- start + weight (end - start), in place, measured from the nearer end as PyTorch's lerp_ does: with
+    a weight near 1 (Adam's beta1 near 0) the result is end to its last digit, not start plus a difference
+    that lost the small end's digits. `scratch`, of start's size, saves a temporary."""
+    difference = np.subtract(end, start, out=scratch)
+    if weight < 0.5:
+        difference *= weight
+        start += difference
+    else:
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
+
+
 def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
     """Matching chunk views of same-sized contiguous arrays, flattened."""
     flats = [a.reshape(-1) for a in arrays]
@@ -45,6 +65,18 @@ def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         return
     for start in range(0, size, CHUNK):
         yield tuple(f[start:start + CHUNK] for f in flats)
+
+
+def numeric_options(group: dict[str, Any]) -> dict[str, Any]:
+    """`group` with its tensor options as numbers (PyTorch takes a 0-d tensor lr or betas): the rules compute on
+    NumPy arrays, where a Tensor operand makes `array -= tensor * x` a new Tensor, leaving the parameter as it was."""
+    numbers = {}
+    for key, value in group.items():
+        if isinstance(value, Tensor):
+            numbers[key] = value.item()
+        elif isinstance(value, tuple) and any(isinstance(v, Tensor) for v in value):
+            numbers[key] = tuple(v.item() if isinstance(v, Tensor) else v for v in value)
+    return {**group, **numbers} if numbers else group
 
 
 def _negated(grad: np.ndarray | SparseRowGrad) -> np.ndarray | SparseRowGrad:
@@ -60,6 +92,9 @@ class Optimizer:
     # The state entries that are numbers, not arrays shaped as the parameter: what a loaded 0-d value of
     # these names becomes. Other 0-d values are the state of a 0-d parameter and stay arrays.
     scalar_state: tuple[str, ...] = ("step",)
+    # The 0-d state kept as NumPy scalars (see `default_dtype_scalar()`); as PyTorch casts such tensors to the
+    # parameter's dtype when a state dict is loaded, a loaded value becomes a scalar of that dtype.
+    rounded_state: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -100,7 +135,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for group in map(numeric_options, self.param_groups):
             for param in group["params"]:
                 grad = param.grad
                 if grad is None:
@@ -108,12 +143,16 @@ class Optimizer:
                 state = self.state.get(param)
                 if state is None:
                     state = self.state[param] = {}
-                if not param._data.flags.c_contiguous:  # updates work on flat views of the array
-                    param._data = np.ascontiguousarray(param._data)
+                data = param._data
+                if not data.flags.c_contiguous:  # updates work on flat views of the array: update a copy
+                    param._data = np.ascontiguousarray(data)
                 grad = grad if grad.is_sparse else grad._data
                 if group.get("maximize"):
                     grad = _negated(grad)
                 self._update(param, grad, state, group)
+                if param._data is not data:  # written back, so that arrays sharing the parameter's memory see it
+                    data[...] = param._data
+                    param._data = data
                 param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
         return loss
 
@@ -176,6 +215,8 @@ class Optimizer:
     def _restored(self, value: Any, param: Tensor, name: str, index: int) -> Any:
         if isinstance(value, Tensor):
             value = value._data
+        if name in self.rounded_state:
+            return param.dtype.type(value)
         if not isinstance(value, np.ndarray):
             return value
         if name in self.scalar_state:

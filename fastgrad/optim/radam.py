@@ -8,7 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.optim.adam import check_adam_hyperparameters, decay_weights
-from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks
+from fastgrad.optim.optimizer import Optimizer, check_speed_options, chunks, lerp_
 from fastgrad.tensor import Tensor
 
 
@@ -44,7 +44,7 @@ class RAdam(Optimizer):
             rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         for p, g, m, v in chunks(param._data, np.ascontiguousarray(grad), state["exp_avg"], state["exp_avg_sq"]):
             g = decay_weights(p, g, lr, group["weight_decay"], group["decoupled_weight_decay"])
-            m += (1 - beta1) * (g - m)
+            lerp_(m, g, 1 - beta1)
             v *= beta2
             v += (1 - beta2) * g * g
             update = m / bias_correction1 * lr

@@ -17,7 +17,7 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
-        if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or not 0 <= alpha <= 1:
+        if not (lr >= 0 and eps >= 0 and weight_decay >= 0 and momentum >= 0 and 0 <= alpha <= 1):  # (NaN too)
             raise ValueError(f"RMSprop: lr, eps, weight_decay, momentum must be >= 0 and alpha in [0, 1], got "
                              f"lr={lr}, eps={eps}, weight_decay={weight_decay}, momentum={momentum}, alpha={alpha}")
         check_speed_options("RMSprop", capturable=capturable, differentiable=differentiable)

@@ -19,7 +19,7 @@ class Rprop(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
-        if lr < 0:
+        if not lr >= 0:  # (so NaN too, as PyTorch)
             raise ValueError(f"Rprop: lr must be >= 0, got {lr}")
         etaminus, etaplus = etas
         if not 0 < etaminus < 1 < etaplus:

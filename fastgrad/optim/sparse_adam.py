@@ -18,8 +18,8 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, maximize: bool = False) -> None:
-        if lr < 0 or eps < 0:
-            raise ValueError(f"SparseAdam: lr and eps must be >= 0, got {lr}, {eps}")
+        if not (lr > 0 and eps > 0):  # PyTorch's SparseAdam refuses 0 (and NaN) for both
+            raise ValueError(f"SparseAdam: lr and eps must be > 0, got {lr}, {eps}")
         if not all(0 <= beta < 1 for beta in betas):
             raise ValueError(f"SparseAdam: betas must be in [0, 1), got {betas}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, maximize=maximize))

@@ -86,6 +86,18 @@ def test_unbatched_input(lengths, reduction):
     assert_same(*results, np.float64)
 
 
+def test_an_unbatched_1d_target_holds_exactly_its_target_length_labels():
+    # PyTorch reads it as the concatenated layout, so a padded one is an error, not a shorter target
+    log_probs = np.log(np.full((5, 4), 1 / 4))
+    for engine, functional in ((fastgrad, F), (torch, torch.nn.functional)):
+        def loss(targets, target_length):
+            return functional.ctc_loss(engine.tensor(log_probs), engine.tensor(targets), engine.tensor(5),
+                                       engine.tensor(target_length))
+        np.testing.assert_allclose(float(loss([1, 2], 2)), float(loss([[1, 2, 3]], 2)), rtol=1e-12)
+        with pytest.raises((RuntimeError, ValueError), match="size 2 at dimension 0|hold the 2 labels"):
+            loss([1, 2, 3], 2)
+
+
 def test_the_gradient_of_log_probs_themselves_is_the_exact_one():
     """PyTorch hands back exp(log_probs) - posterior, the gradient of logits with a log_softmax in front;
     fastgrad's is -posterior, the derivative of the loss it returns. They differ by exp(log_probs) over each

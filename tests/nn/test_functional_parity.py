@@ -443,7 +443,8 @@ def test_binary_cross_entropy_at_0_and_1_is_clamped_with_pytorchs_gradients():
     got.sum().backward()
     expected.sum().backward()
     for mine, reference in zip(ours, theirs):
-        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)  # +-1e12, +-inf as PyTorch
+        # about +-1e12 (PyTorch's floor is a float 1e-12 in float64 too), +-inf, as PyTorch
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -463,6 +464,17 @@ def test_margin_and_embedding_losses(dtype, rng, reduction):
                lambda a, p, n: TF.triplet_margin_loss(a, p, n, **kwargs, **r), x1, x2, x3)
     parity(dtype, lambda a: F.soft_margin_loss(a, fastgrad.tensor(signs * 10).type_as(a), **r),
            lambda a: TF.soft_margin_loss(a, torch.tensor(signs * 10).type_as(a), **r), x1)
+
+
+def test_cosine_embedding_loss_of_a_zero_vector_has_pytorchs_gradient():
+    # the floor under the squared norms, PyTorch's float 1e-12, sets the gradient at a zero vector (about 1e6)
+    x1, x2, target = np.zeros((2, 3)), np.array([[1.0, 0.5, -2.0], [0.0, 3.0, 1.0]]), np.array([1.0, -1.0])
+    grads = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        a = engine.tensor(x1, requires_grad=True)
+        functional.cosine_embedding_loss(a, engine.tensor(x2), engine.tensor(target), -0.5, reduction="sum").backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -490,6 +502,35 @@ def test_poisson_nll_loss(dtype, rng, reduction, log_input, full):
     parity(dtype, lambda x, y: F.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
            lambda x, y: TF.poisson_nll_loss(x, y, log_input, full, reduction=reduction),
            np.log(rates) if log_input else rates, counts)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multilabel_margin_loss_with_infinite_scores_matches_pytorch(reduction):
+    # the pairs that do not count (a target class with itself or another target) must not turn inf - inf into NaN
+    scores = np.array([[-2.0, -0.6, 0.7, -np.inf], [np.inf, 0.3, 0.2, 0.1], [-np.inf, 0.3, 0.2, 0.5]])
+    targets = np.array([[0, 1, -1, 2]] * 3)
+    results = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        x = engine.tensor(scores, requires_grad=True)
+        loss = functional.multilabel_margin_loss(x, engine.tensor(targets), reduction=reduction)
+        loss.sum().backward()
+        results.append((loss.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("name, option", [("smooth_l1_loss", dict(beta=0.5)), ("huber_loss", dict(delta=2.0))])
+def test_smooth_l1_and_huber_gradients_at_an_infinite_distance_are_the_slope(name, option):
+    # PyTorch's gradient there is the linear part's slope; the unused square's 0 * inf made it NaN. A NaN
+    # distance still gives NaN
+    inputs, targets = np.array([np.inf, -np.inf, 1e300, np.nan, 0.3]), np.array([1.0, 1.0, 1.0, 1.0, 0.2])
+    results = []
+    for engine, functional in ((fastgrad, F), (torch, TF)):
+        x, y = engine.tensor(inputs, requires_grad=True), engine.tensor(targets, requires_grad=True)
+        getattr(functional, name)(x, y, reduction="sum", **option).backward()
+        results.append((x.grad.numpy(), y.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_poisson_nll_loss_gradient_at_a_zero_count_is_finite():

@@ -132,6 +132,17 @@ def test_train_eval_zero_grad_requires_grad_and_apply():
     assert visited[-1] == "Net" and visited.count("Linear") == 2
 
 
+def test_zero_grad_without_set_to_none_leaves_a_sparse_gradient_without_rows():
+    embedding = nn.Embedding(4, 3, sparse=True)
+    embedding(fastgrad.tensor([[1, 2]])).sum().backward()
+    embedding.zero_grad(set_to_none=False)
+    grad = embedding.weight.grad
+    assert grad.is_sparse and grad.rows.size == 0 and grad.shape == (4, 3)
+    np.testing.assert_array_equal(grad.to_dense_array(), 0)
+    embedding(fastgrad.tensor([3])).sum().backward()  # accumulates into it
+    np.testing.assert_array_equal(embedding.weight.grad.to_dense_array(), [[0] * 3] * 3 + [[1] * 3])
+
+
 def test_dtype_and_device_moves():
     net = Net().double()
     assert all(p.dtype == np.float64 for p in net.parameters()) and net.counts.dtype == np.float64

@@ -270,3 +270,27 @@ def test_reduce_on_plateau_with_a_min_lr_per_group_refuses_an_added_group():
     optimizer.add_param_group({"params": nn.Linear(1, 1).parameters()})
     with pytest.raises(RuntimeError, match="ReduceLROnPlateau: the optimizer has 3 parameter groups, but min_lr gave 2"):
         scheduler.step(2.0)
+
+
+@pytest.mark.parametrize("make, epochs_before_the_error", [
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=4), 1),  # the ratio at epoch 4, then the base rates at 5
+    (lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.9 ** epoch), 0),
+    (lambda o: lr_scheduler.MultiplicativeLR(o, lambda epoch: 0.9), 0),
+    (lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3), 0),
+    (lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, cycle_momentum=False), 0),
+])
+def test_a_group_added_after_a_schedule_of_base_rates_is_refused(make, epochs_before_the_error):
+    # as PyTorch: its rates come from the groups the scheduler was made with; the added group used to be left
+    # unscheduled (CosineAnnealingLR's at a rate of 0)
+    optimizer = make_optimizer()
+    scheduler = make(optimizer)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    optimizer.add_param_group({"params": nn.Linear(2, 2).parameters(), "lr": 0.7})
+    for _ in range(epochs_before_the_error):
+        optimizer.step()
+        scheduler.step()
+    with pytest.raises(ValueError, match=r"optimizer has 3 parameter groups, but the schedule gives rates for the 2 it "
+                                         r"was made with"):
+        scheduler.step()

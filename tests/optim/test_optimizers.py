@@ -301,6 +301,37 @@ def test_state_dict_of_a_0d_parameter_resumes_the_same_trajectory(name):
     assert params[1].numpy() == params[0].numpy()
 
 
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.1)])
+def test_a_parameter_viewing_other_memory_is_updated_in_that_memory(make):
+    # a non-contiguous view (here a transpose) is updated through a contiguous copy, written back as PyTorch's
+    # in-place update would be: the tensor it views changes too
+    base = fastgrad.tensor(P0.T.copy())
+    params = [nn.Parameter(base.t()), nn.Parameter(P0.copy())]
+    optimizers = [make([params[0]]), make([params[1]])]
+    for _ in range(3):
+        for param, optimizer in zip(params, optimizers):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
+    np.testing.assert_array_equal(base.numpy(), params[1].numpy().T)
+
+
+def test_adagrad_state_dict_saved_before_the_first_step_keeps_the_starting_sum():
+    # As PyTorch's, the sum exists from construction: loading it into an Adagrad built with another
+    # initial_accumulator_value must not restart the parameter from that other value.
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    saved = optim.Adagrad([params[0]], lr=0.3, initial_accumulator_value=0.5)
+    np.testing.assert_array_equal(saved.state_dict()["state"][0]["sum"], np.full(P0.shape, 0.5))
+    direct = optim.Adagrad([params[1]], lr=0.3, initial_accumulator_value=0.5)
+    resumed = optim.Adagrad([params[0]], lr=0.3)
+    resumed.load_state_dict(saved.state_dict())
+    for _ in range(2):
+        for param, optimizer in zip(params, (resumed, direct)):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
+
+
 def test_load_state_dict_checks_shapes_and_groups():
     optimizer = optim.Adam(nn.Linear(3, 2).parameters())
     other = nn.Linear(3, 4)
@@ -416,6 +447,70 @@ def test_speed_options_are_accepted_off_and_refused_on(make, option):
 ])
 def test_new_optimizers_refuse_bad_hyperparameters(make, kwargs, message):
     with pytest.raises(ValueError, match=message):
+        make([nn.Parameter(np.ones(2))], **kwargs)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p, lr: optim.SGD(p, lr=lr, momentum=0.9), lambda p, lr: optim.Adam(p, lr=lr), optim.AdamW, optim.Adagrad,
+    optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam, optim.RMSprop, optim.Rprop, optim.ASGD,
+    lambda p, lr: optim.Adam(p, lr=lr, betas=(fastgrad.tensor(0.8, dtype=fastgrad.float64), 0.9)),
+])
+def test_a_tensor_lr_steps_as_the_same_number(make):
+    # PyTorch takes a 0-d tensor lr (and betas); with one the in-place NumPy updates used to leave the
+    # parameters unchanged
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    optimizers = [make([params[0]], 0.1), make([params[1]], fastgrad.tensor(0.1, dtype=fastgrad.float64))]
+    for _ in range(3):
+        for param, optimizer in zip(params, optimizers):
+            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            optimizer.step()
+    assert not np.array_equal(params[1].numpy(), P0)
+    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+
+
+def test_lbfgs_with_a_tensor_lr_steps_as_with_the_same_number():
+    params = [nn.Parameter(P0.copy()) for _ in range(2)]
+    for param, lr in zip(params, (0.5, fastgrad.tensor(0.5, dtype=fastgrad.float64))):
+        optimizer = optim.LBFGS([param], lr=lr, max_iter=5)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = (param * fastgrad.tensor(C) + param * param * fastgrad.tensor(D) / 2).sum()
+            loss.backward()
+            return loss
+        optimizer.step(closure)
+    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+
+
+@pytest.mark.parametrize("make", [optim.Adam, optim.Adamax, optim.NAdam, optim.RAdam])
+def test_an_average_with_no_memory_is_the_gradient_to_its_last_digit(make):
+    # beta1 = 0 leaves the average equal to the gradient; in float32, a small gradient after a large one lost its
+    # digits in m + (g - m), where PyTorch's lerp, measured from g, keeps them
+    param = nn.Parameter(np.ones(3, dtype=np.float32))
+    optimizer = make([param], betas=(0.0, 0.99))
+    for grad in (np.full(3, 1000.1, dtype=np.float32), np.float32([np.pi, -np.e, 1.5]) * np.float32(1e-3)):
+        param.grad = fastgrad.tensor(grad)
+        optimizer.step()
+    np.testing.assert_array_equal(optimizer.state[param]["exp_avg"], grad)
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (optim.SGD, {"lr": NAN}), (optim.Adam, {"eps": NAN}), (optim.AdamW, {"weight_decay": NAN}),
+    (optim.Adagrad, {"initial_accumulator_value": NAN}), (optim.Adagrad, {"lr_decay": NAN}),
+    (optim.Adadelta, {"lr": NAN}), (optim.Adamax, {"lr": NAN}), (optim.NAdam, {"momentum_decay": NAN}),
+    (optim.RAdam, {"weight_decay": NAN}), (optim.RMSprop, {"momentum": NAN}), (optim.Rprop, {"lr": NAN}),
+    (optim.ASGD, {"lr": NAN}), (optim.SparseAdam, {"eps": NAN}), (optim.LBFGS, {"lr": NAN}),
+    (optim.SparseAdam, {"lr": 0.0}), (optim.SparseAdam, {"eps": 0.0}),
+])
+def test_optimizers_refuse_nan_hyperparameters_and_sparse_adams_zero_lr_and_eps(make, kwargs):
+    # PyTorch's checks read `0 <= value` (SparseAdam's `0 < value`), which NaN fails too: a NaN rate would
+    # silently turn every parameter into NaN at the first step
+    (option, value), = kwargs.items()
+    with pytest.raises(ValueError, match=f"{make.__name__}: .*{option}.* must be >= 0|{make.__name__}: .*{option}.* "
+                                         f"must be > 0"):
         make([nn.Parameter(np.ones(2))], **kwargs)
 
 

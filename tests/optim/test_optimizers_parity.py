@@ -111,10 +111,26 @@ def test_state_values_match_pytorch(case, dtype):
         np.testing.assert_allclose(ours_state[key], value.numpy(), **TOLERANCE[dtype], err_msg=key)
 
 
+def run_torch_resumed(name, kwargs, steps_before, steps=STEPS):
+    """run_torch's trajectory, with PyTorch's optimizer saved after `steps_before` steps and loaded into a new
+    one: loading casts 0-d state tensors such as NAdam's mu_product to the parameter's dtype, which changes
+    the later steps' rounding."""
+    first_steps, optimizer = run_torch(name, kwargs, np.float64, steps=steps_before)
+    param = torch.tensor(first_steps[-1].copy(), requires_grad=True)
+    resumed = getattr(torch.optim, name)([param], **kwargs)
+    resumed.load_state_dict(optimizer.state_dict())
+    trajectory = list(first_steps)
+    for _ in range(steps_before, steps):
+        param.grad = torch.tensor(gradient(param.detach().numpy()))
+        resumed.step()
+        trajectory.append(param.detach().numpy().copy())
+    return np.array(trajectory)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_state_dict_round_trip_resumes_pytorchs_trajectory(case, tmp_path):
     name, kwargs = CASES[case]
-    expected, _ = run_torch(name, kwargs, np.float64)
+    expected = run_torch_resumed(name, kwargs, steps_before=4)
     first_steps, optimizer = run_fastgrad(name, kwargs, np.float64, steps=4)
     fastgrad.save({"optimizer": optimizer.state_dict()}, tmp_path / "ckpt")
     param = nn.Parameter(first_steps[-1].copy())
@@ -145,6 +161,41 @@ def test_sparse_gradients_match_pytorch(name, kwargs, maximize):
         ours.step(), theirs.step()
     np.testing.assert_allclose(ours_embedding.weight.numpy(), theirs_embedding.weight.detach().numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["NAdam", "ASGD-averaging-decay"])
+def test_scalar_state_has_pytorchs_precision_under_a_float64_default_dtype(case):
+    # NAdam's mu_product and ASGD's eta and mu are PyTorch tensors of the default dtype: float64 here
+    name, kwargs = CASES[case]
+    previous = fastgrad.get_default_dtype(), torch.get_default_dtype()
+    fastgrad.set_default_dtype(fastgrad.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        ours, _ = run_fastgrad(name, kwargs, np.float64)
+        theirs, _ = run_torch(name, kwargs, np.float64)
+    finally:
+        fastgrad.set_default_dtype(previous[0])
+        torch.set_default_dtype(previous[1])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name, kwargs", [("SparseAdam", dict(lr=0.1)), ("Adagrad", dict(lr=0.5, lr_decay=0.5))])
+def test_a_step_after_zero_grad_without_set_to_none_counts_for_sparse_gradients(name, kwargs):
+    # PyTorch zeroes a sparse gradient in place: the next step still has one (without rows) and counts it, which
+    # moves SparseAdam's bias corrections and Adagrad's decayed rate for every later step
+    weight, ids = np.linspace(-1, 1, 12).reshape(4, 3), [[1, 2]]
+    results = []
+    for library, layers, optimizers in ((fastgrad, nn, optim), (torch, torch.nn, torch.optim)):
+        embedding = layers.Embedding(4, 3, sparse=True).double()
+        embedding.weight.data = library.tensor(weight.copy())
+        optimizer = getattr(optimizers, name)(embedding.parameters(), **kwargs)
+        for step in range(4):
+            optimizer.zero_grad(set_to_none=False)
+            if step != 1:
+                (embedding(library.tensor(ids)) ** 2).sum().backward()
+            optimizer.step()
+        results.append(embedding.weight.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 
 def test_adagrad_starts_every_group_from_the_constructors_initial_accumulator_value():

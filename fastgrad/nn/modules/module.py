@@ -17,6 +17,7 @@ from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_
 from fastgrad.nn.modules.hooks import (register_module_forward_hook, register_module_forward_pre_hook,  # noqa: F401
                                        register_module_full_backward_hook, register_module_full_backward_pre_hook)
 from fastgrad.nn.parameter import Parameter
+from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor, to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -437,8 +438,12 @@ def _indent(text: str) -> str:
 
 
 def zero_grad_of(param: Tensor, set_to_none: bool) -> None:
-    """Drop a gradient, or zero it in place; a sparse gradient is always dropped (it has no dense storage)."""
-    if set_to_none or param.grad is None or param.grad.is_sparse:
+    """Drop a gradient, or zero it in place; a sparse gradient becomes one without rows, as PyTorch's zero_() leaves
+    it: still a gradient, so an optimizer step without a backward counts for that parameter, as in PyTorch."""
+    grad = param.grad
+    if set_to_none or grad is None:
         param.grad = None
+    elif grad.is_sparse:
+        param.grad = SparseRowGrad(grad.rows[:0], grad.values[:0], grad.shape)
     else:
-        param.grad._data[...] = 0
+        grad._data[...] = 0
