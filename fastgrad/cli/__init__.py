@@ -5,7 +5,7 @@ Each family of commands lives in its own module with a `register(cli: CommandTab
 
 `main` is the one error handler: a user error (bad arguments or files, a broken model directory, a
 diverged run, Ctrl-C, a closed pipe) becomes one line on stderr and its own exit code (`EXIT_CODES`);
-`--debug` adds the traceback. Anything else is a bug and keeps Python's traceback.
+`--debug` adds the traceback. Warnings are one line each too. Anything else is a bug and keeps Python's traceback.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 import traceback
+import warnings
 from typing import Callable, Sequence
 
 from fastgrad.cli import distributed_hooks
@@ -101,19 +102,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one `fastgrad` command; returns its exit code (argparse exits with 2 itself on bad arguments)."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int | None] = args.run
+    debug = args.debug or os.environ.get("FASTGRAD_DEBUG")
     try:
-        distributed_hooks.start(args)  # under mpiexec: join the job, rank 0 alone prints
-        return int(run(args) or 0)
+        with warnings.catch_warnings():  # (restores Python's warning display when main returns)
+            if not debug:
+                warnings.showwarning = _show_warning_line
+            distributed_hooks.start(args)  # under mpiexec: join the job, rank 0 alone prints
+            return int(run(args) or 0)
     except BaseException as error:  # noqa: B036  (KeyboardInterrupt is a user action, handled like the rest)
         code = exit_code(error)
         if code is None:
             raise
-        if args.debug or os.environ.get("FASTGRAD_DEBUG"):
+        if debug:
             traceback.print_exc()
         if code == EXIT_BROKEN_PIPE:
             _silence_stdout()
         print(f"fastgrad: {error_line(error)}", file=sys.stderr, flush=True)
         return code
+
+
+def _show_warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on stderr, like an error (Python's format adds the library's file and source
+    line, which say nothing to the user; --debug keeps it)."""
+    text = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    print(f"fastgrad: warning: {text}", file=sys.stderr if file is None else file, flush=True)
 
 
 def exit_code(error: BaseException) -> int | None:

@@ -1,3 +1,4 @@
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -22,7 +23,10 @@ def cli(capsys):
     def run(*argv) -> Outcome:
         capsys.readouterr()
         try:
-            code = main([str(arg) for arg in argv])
+            with warnings.catch_warnings():
+                # the console script imports fastgrad before NumPy; this test process cannot
+                warnings.filterwarnings("ignore", message="NumPy was imported before fastgrad")
+                code = main([str(arg) for arg in argv])
         except SystemExit as exit_:
             code = exit_.code
         captured = capsys.readouterr()

@@ -152,3 +152,15 @@ def test_closed_pipe_is_one_line_and_its_own_exit_code(ngram_dir, tmp_path):
     model_line, rest = err.split("\n", 1)
     assert model_line.startswith("model: ")  # which model directory predict read
     assert one_line(rest) == "fastgrad: output closed before everything was written (broken pipe)"
+
+
+def test_a_warning_is_one_line_too_and_debug_keeps_pythons_warning(cli, tmp_path):
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("1 a good film\n\n0 a bad film\n1 good\n0 bad\n", encoding="utf-8")
+    args = ["train", "nbow", "--train", sentences, "--dev", sentences, "--epochs", "1", "--dim", "4", "--hidden", "4"]
+    with pytest.warns(UserWarning, match="skipped 1 blank line"):
+        assert "fastgrad: warning" not in cli(*args, "--out", tmp_path / "debug", "--debug").err
+    result = cli(*args, "--out", tmp_path / "plain")
+    warnings = [line for line in result.err.splitlines() if "blank line" in line]
+    assert warnings == [f"fastgrad: warning: {sentences}: skipped 1 blank line(s)"], result.err
+    assert "UserWarning" not in result.err and "classifiers.py" not in result.err
