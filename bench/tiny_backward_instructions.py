@@ -1,0 +1,59 @@
+"""Instructions per call of the tiny backward, `(a * b).sum().backward()` on 4-element float32 tensors,
+counted by valgrind's callgrind: a number this machine's timing noise cannot move (docs/benchmarks.md).
+
+Each TREE (a fastgrad checkout with its C extension built in place; default: the one holding this file)
+runs the calls in a fresh interpreter under callgrind twice, with 200 and with 1,200 calls after 50
+warm-up calls; the difference over 1,000 leaves the start-up out. Every library gets one thread (idle
+BLAS workers would spin into the count) and the hash seed is fixed (with random seeds the count of the
+same code moved by up to 7% between runs; fixed, it repeats to a few instructions).
+
+    python bench/tiny_backward_instructions.py [TREE ...]
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CALLS = (200, 1200)
+PROGRAM = """
+import sys
+import fastgrad
+assert fastgrad.__file__.startswith(sys.argv[2]), fastgrad.__file__
+a = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+b = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+for _ in range(50 + int(sys.argv[1])):
+    (a * b).sum().backward()
+"""
+ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def instructions(tree: Path, calls: int) -> int:
+    """The instructions callgrind counts for a whole run of `calls` calls in `tree`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "callgrind.out"
+        env = {**os.environ, **ONE_THREAD, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", PROGRAM,
+                        str(calls), str(tree)], env=env, cwd=scratch, check=True, capture_output=True)
+        match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+        if match is None:
+            raise RuntimeError(f"no instruction total in callgrind's output for {tree}")
+        return int(match.group(1))
+
+
+def main(trees: list[str]) -> int:
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing to count", file=sys.stderr)
+        return 1
+    for tree in [Path(t).resolve() for t in trees] or [Path(__file__).resolve().parents[1]]:
+        few, many = (instructions(tree, calls) for calls in CALLS)
+        print(f"{tree}: {(many - few) / (CALLS[1] - CALLS[0]):,.0f} instructions per call")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
