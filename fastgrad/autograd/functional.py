@@ -47,10 +47,10 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
                 grads = grad(output, inputs, selector, retain_graph=True, create_graph=create_graph, allow_unused=True)
             for k, (t, g) in enumerate(zip(inputs, grads)):
                 used[k] = used[k] or g is not None
-                rows[k].append(_zeros_like(t) if g is None else g)
+                rows[k].append(constant_zeros_like(t) if g is None else g)
         if strict and output.numel():
             _check_used("jacobian", i, used)
-        jacobians.append(tuple(_stacked(row, output.shape, t) for row, t in zip(rows, inputs)))
+        jacobians.append(tuple(stacked_jacobian(row, output.shape, t) for row, t in zip(rows, inputs)))
     per_output = [row if inputs_are_tuple else row[0] for row in jacobians]
     return tuple(per_output) if outputs_are_tuple else per_output[0]
 
@@ -74,7 +74,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vectors = _vectors("jvp", v, inputs, "inputs")
     for i, output in enumerate(outputs):
         _check_differentiable("jvp", i, output, strict)
-    dummies = tuple(_zeros_like(o).requires_grad_(True) for o in outputs)
+    dummies = tuple(constant_zeros_like(o).requires_grad_(True) for o in outputs)
     backward = _products("jvp", outputs, inputs, dummies, True, strict)
     linked = [(g, v) for g, v in zip(backward, vectors) if g.requires_grad]
     products = (None,) * len(outputs)
@@ -84,7 +84,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     if strict and any(p is None for p in products):
         raise RuntimeError("jvp: an output of the function is independent of the inputs, which strict mode does not "
                            "allow")
-    products = tuple(_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
+    products = tuple(constant_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
     return _returned(outputs, outputs_are_tuple, create_graph), (products if outputs_are_tuple else products[0])
 
 
@@ -105,7 +105,7 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
         if strict and any(g is None for g in grads):
             raise RuntimeError("hessian: the output of the function is independent of an input, which strict mode "
                                "does not allow")
-        grads = tuple(_zeros_like(t) if g is None else g for t, g in zip(args, grads))
+        grads = tuple(constant_zeros_like(t) if g is None else g for t, g in zip(args, grads))
         return grads if inputs_are_tuple else grads[0]
 
     return jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
@@ -130,7 +130,7 @@ def _hessian_product(name: str, func: Callable, inputs, v, create_graph: bool, s
     _check_differentiable(name, 0, output, strict)
     grads = _products(name, (output,), inputs, (None,), True, strict)
     if transposed:  # H . v: the gradient of (u . H) with respect to u, in direction v
-        dummies = tuple(_zeros_like(t).requires_grad_(True) for t in inputs)
+        dummies = tuple(constant_zeros_like(t).requires_grad_(True) for t in inputs)
         linked = [(g, u) for g, u in zip(grads, dummies) if g.requires_grad]
         inner = grad([g for g, _ in linked], inputs, [u for _, u in linked], create_graph=True,
                      allow_unused=True) if linked else ()
@@ -143,7 +143,7 @@ def _hessian_product(name: str, func: Callable, inputs, v, create_graph: bool, s
                         allow_unused=True) if linked else (None,) * len(inputs)
     if strict and any(p is None for p in products):
         raise RuntimeError(f"{name}: the gradient is independent of an input, which strict mode does not allow")
-    products = tuple(_zeros_like(t) if p is None else p for t, p in zip(inputs, products))
+    products = tuple(constant_zeros_like(t) if p is None else p for t, p in zip(inputs, products))
     return _returned((output,), False, create_graph), (products if inputs_are_tuple else products[0])
 
 
@@ -177,7 +177,7 @@ def _products(name: str, outputs: tuple, inputs: tuple, vectors: tuple, create_g
              if pairs else (None,) * len(inputs))
     if strict:
         _check_used(name, None, [g is not None for g in grads])
-    return tuple(_zeros_like(t) if g is None else g for t, g in zip(inputs, grads))
+    return tuple(constant_zeros_like(t) if g is None else g for t, g in zip(inputs, grads))
 
 
 def _returned(outputs: tuple, as_tuple: bool, create_graph: bool):
@@ -186,16 +186,16 @@ def _returned(outputs: tuple, as_tuple: bool, create_graph: bool):
     return outputs if as_tuple else outputs[0]
 
 
-def _zeros_like(t):
+def constant_zeros_like(t):
     return graph.Tensor._from_data(np.zeros(t.shape, dtype=t._data.dtype))
 
 
-def _stacked(rows: list, output_shape: tuple, t):
+def stacked_jacobian(rows: list, output_shape: tuple, t):
     """The Jacobian block d output / d t from its rows (one per output element): recorded when they are."""
     from fastgrad.functions import stack
 
     if not rows:
-        return _zeros_like(t).reshape(output_shape + tuple(t.shape))
+        return constant_zeros_like(t).reshape(output_shape + tuple(t.shape))
     if any(r.requires_grad for r in rows):
         return stack(rows).reshape(output_shape + tuple(t.shape))
     return graph.Tensor._wrap(np.stack([r._data for r in rows]).reshape(output_shape + tuple(t.shape)), False, None)
