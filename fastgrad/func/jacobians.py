@@ -10,7 +10,8 @@ import numpy as np
 from fastgrad.autograd import graph
 from fastgrad.autograd.functional import stacked_jacobian
 from fastgrad.func import randomness as modes
-from fastgrad.func.gradients import JVP_API, VJP_API, check_floating_outputs, linearize, named_like, slice_argnums
+from fastgrad.func.gradients import (JVP_API, VJP_API, check_floating_outputs, check_tensor_outputs, linearize,
+                                     named_like, slice_argnums)
 from fastgrad.func.pytree import tree_flatten, tree_unflatten
 
 
@@ -24,7 +25,7 @@ def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *, has_aux: bool 
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
 
     def wrapper(*args):
-        return _jacobian(VJP_API, func, args, argnums, has_aux, lambda call: call())
+        return _jacobian(VJP_API, func, args, argnums, has_aux, lambda call: call(), check_floating_outputs)
 
     return named_like(wrapper, func)
 
@@ -38,7 +39,8 @@ def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = F
 
     def wrapper(*args):
         modes.check_mode(randomness)
-        return _jacobian(JVP_API, func, args, argnums, has_aux, lambda call: _with_randomness(call, randomness))
+        return _jacobian(JVP_API, func, args, argnums, has_aux, lambda call: _with_randomness(call, randomness),
+                         check_tensor_outputs)
 
     return named_like(wrapper, func)
 
@@ -60,22 +62,35 @@ def _with_randomness(call: Callable, randomness: str):
     return result
 
 
-def _jacobian(api: str, func: Callable, args: tuple, argnums, has_aux: bool, running: Callable):
+def _jacobian(api: str, func: Callable, args: tuple, argnums, has_aux: bool, running: Callable, check: Callable):
+    """The Jacobian blocks, nested as PyTorch's; an integer output (which jacfwd allows) has zero blocks of its
+    dtype, as in forward mode."""
     run = running(lambda: linearize(api, func, args, {}, argnums, has_aux))
-    check_floating_outputs(api, run.outputs)
+    check(api, run.outputs)
     primals = tree_flatten(slice_argnums(args, argnums))[1]
     per_output = []
     for index, output in enumerate(run.outputs):
-        rows = [[] for _ in run.copies]  # per copy: d output[position] / d copy, position by position
-        for position in np.ndindex(output.shape):
-            selector = np.zeros(output.shape, dtype=output._data.dtype)
-            selector[position] = 1
-            cotangents = [None] * len(run.outputs)
-            cotangents[index] = graph.Tensor._from_data(selector)
-            for row, g in zip(rows, run.pull_back(cotangents)):
-                row.append(g)
-        blocks = [stacked_jacobian(row, output.shape, copy) for row, copy in zip(rows, run.copies)]
+        if output.dtype.kind == "f":
+            blocks = _blocks(run, index)
+        else:
+            blocks = [graph.Tensor._from_data(np.zeros(output.shape + copy.shape, dtype=output._data.dtype))
+                      for copy in run.copies]
         by_argument = tree_unflatten(blocks, primals)
         per_output.append(by_argument[0] if isinstance(argnums, int) else by_argument)
     jacobian = tree_unflatten(per_output, run.output_spec)
     return (jacobian, run.returned(run.aux)) if has_aux else jacobian
+
+
+def _blocks(run, index: int) -> list:
+    """d output / d copy for output `index` and each copy, of shape output.shape + copy.shape: one
+    vector-Jacobian product per output element."""
+    output = run.outputs[index]
+    rows = [[] for _ in run.copies]  # per copy: d output[position] / d copy, position by position
+    for position in np.ndindex(output.shape):
+        selector = np.zeros(output.shape, dtype=output._data.dtype)
+        selector[position] = 1
+        cotangents = [None] * len(run.outputs)
+        cotangents[index] = graph.Tensor._from_data(selector)
+        for row, g in zip(rows, run.pull_back(cotangents)):
+            row.append(g)
+    return [stacked_jacobian(row, output.shape, copy) for row, copy in zip(rows, run.copies)]

@@ -1,9 +1,9 @@
 """Nested Python containers of tensors (pytrees) as torch.func sees them: tuples, lists, namedtuples and dicts
-are nodes, None is a node with nothing in it, anything else is a leaf. Dicts keep their insertion order."""
+are nodes, anything else (None included) is a leaf. Dicts keep their insertion order."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,18 +22,23 @@ class TreeSpec:
     def __str__(self) -> str:
         if self.is_leaf:
             return "*"
-        if self.kind is dict:
+        if self.kind in (dict, OrderedDict):
             return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.keys, self.children)) + "}"
         inner = ", ".join(str(c) for c in self.children)
         if self.kind is list:
             return f"[{inner}]"
-        if self.kind is type(None):
-            return "None"
-        return f"({inner}{',' if len(self.children) == 1 else ''})" if self.kind is tuple else f"{self.kind.__name__}({inner})"
+        if self.kind is tuple:
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        return f"{self.kind.__name__}({inner})"
 
 
-def _is_namedtuple(value) -> bool:
-    return isinstance(value, tuple) and hasattr(type(value), "_fields")
+def _kind(tree) -> type | None:
+    """The node type of a tree: dict (OrderedDict kept), tuple, list or a namedtuple class; None for a leaf."""
+    if isinstance(tree, dict):
+        return OrderedDict if isinstance(tree, OrderedDict) else dict
+    if isinstance(tree, tuple):
+        return type(tree) if hasattr(type(tree), "_fields") else tuple
+    return list if isinstance(tree, list) else None
 
 
 def tree_flatten(tree) -> tuple[list, TreeSpec]:
@@ -43,16 +48,13 @@ def tree_flatten(tree) -> tuple[list, TreeSpec]:
 
 
 def _flatten_into(tree, leaves: list) -> TreeSpec:
-    if tree is None:
-        return TreeSpec(type(None))
-    if isinstance(tree, dict):
-        keys = tuple(tree)
-        return TreeSpec(dict, keys, tuple(_flatten_into(tree[k], leaves) for k in keys))
-    if isinstance(tree, (tuple, list)):
-        kind = type(tree) if _is_namedtuple(tree) else (tuple if isinstance(tree, tuple) else list)
-        return TreeSpec(kind, (), tuple(_flatten_into(child, leaves) for child in tree))
-    leaves.append(tree)
-    return TreeSpec(None)
+    kind = _kind(tree)
+    if kind is None:
+        leaves.append(tree)
+        return TreeSpec(None)
+    keys = tuple(tree) if kind in (dict, OrderedDict) else ()
+    children = [tree[k] for k in keys] if kind in (dict, OrderedDict) else tree
+    return TreeSpec(kind, keys, tuple(_flatten_into(child, leaves) for child in children))
 
 
 def tree_unflatten(leaves, spec: TreeSpec):
@@ -73,10 +75,8 @@ def _build(leaves, spec: TreeSpec):
         if leaf is _END:
             raise ValueError("tree_unflatten: fewer leaves than the spec holds")
         return leaf
-    if spec.kind is type(None):
-        return None
     children = [_build(leaves, child) for child in spec.children]
-    if spec.kind is dict:
+    if spec.kind in (dict, OrderedDict):
         return dict(zip(spec.keys, children))
     if spec.kind in (tuple, list):
         return spec.kind(children)
@@ -96,21 +96,16 @@ def broadcast_prefix(prefix, spec: TreeSpec) -> list | None:
 
 
 def _broadcast_into(prefix, spec: TreeSpec, values: list) -> bool:
-    prefix_leaves, prefix_spec = tree_flatten(prefix)
-    if prefix is None or prefix_spec.is_leaf:
+    kind = _kind(prefix)
+    if kind is None:
         values.extend([prefix] * _leaf_count(spec))
         return True
-    if prefix_spec.kind != spec.kind or prefix_spec.keys != spec.keys or len(prefix_spec.children) != len(spec.children):
+    keys = tuple(prefix) if kind in (dict, OrderedDict) else ()
+    if kind != spec.kind or keys != spec.keys or len(prefix) != len(spec.children):
         return False
-    children = prefix.values() if isinstance(prefix, dict) else prefix
+    children = prefix.values() if kind in (dict, OrderedDict) else prefix
     return all(_broadcast_into(p, s, values) for p, s in zip(children, spec.children))
 
 
 def _leaf_count(spec: TreeSpec) -> int:
     return 1 if spec.is_leaf else sum(_leaf_count(child) for child in spec.children)
-
-
-def describe(tree) -> str:
-    """The structure of a pytree, leaves as `*`, for error messages."""
-    return str(tree_flatten(tree)[1])
-

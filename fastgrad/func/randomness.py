@@ -1,10 +1,10 @@
-"""vmap's (and jacfwd's) `randomness` modes. A draw is seen as a change of the global generator's state
-(fastgrad.manual_seed's), so draws from a `generator=` object of the caller's own go unnoticed."""
+"""vmap's (and jacfwd's) `randomness` modes. A draw is seen as a change of a generator's state: the global
+one's (fastgrad.manual_seed's) or that of any live `fastgrad.Generator` passed as `generator=`."""
 from __future__ import annotations
 
 from typing import Callable
 
-from fastgrad.random import get_rng_state
+from fastgrad.random import live_generators
 
 MODES = ("error", "different", "same")
 DRAW_REFUSED = ("vmap: called random operation while in randomness error mode. Please either use the 'same' or "
@@ -16,11 +16,22 @@ def check_mode(randomness) -> None:
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
 
 
+def snapshot() -> Callable[[], None]:
+    """A function that puts every live generator back in its present state (for randomness='same')."""
+    states = [(g, g.get_state()) for g in live_generators()]
+
+    def restore() -> None:
+        for g, state in states:
+            g.set_state(state)
+
+    return restore
+
+
 def draws(call: Callable):
-    """(call(), whether it drew from the global generator)."""
-    before = get_rng_state()
+    """(call(), whether it drew from a generator)."""
+    states = [(g, g.get_state()) for g in live_generators()]
     result = call()
-    return result, get_rng_state() != before
+    return result, any(g.get_state() != state for g, state in states)
 
 
 def refusing_draws(call: Callable):

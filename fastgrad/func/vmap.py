@@ -10,17 +10,21 @@ import numpy as np
 from fastgrad.autograd import graph
 from fastgrad.func import randomness as modes
 from fastgrad.func.pytree import broadcast_prefix, tree_flatten, tree_unflatten
-from fastgrad.random import get_rng_state, set_rng_state
 
 
-def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size: int | None = None) -> Callable:
-    """func mapped over a dimension of its inputs: in_dims gives, per input (an int or None for all, or a
+def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable:
+    """func mapped over a dimension of its inputs. in_dims gives, per input (one int or None for all, or a
     structure like the arguments'), the dimension to map over (None: the input is shared by every element);
     out_dims, per output, where the mapped dimension goes (None: the output must be the same for every
-    element). Keyword arguments are shared, not mapped. randomness: 'error' raises if func draws from the
-    global generator, 'different' gives each element its own draws, 'same' gives every element the same
-    ones. func runs once per element (no batching rules, see the module's doc), so chunk_size, checked as
-    PyTorch's, changes nothing; an empty batch raises NotImplementedError, the output's shape being unknown."""
+    element). Keyword arguments are shared, not mapped. randomness: 'error' raises if func draws random
+    numbers (from fastgrad's generators; Python's and NumPy's own are not watched, as in PyTorch),
+    'different' gives each element its own draws, 'same' gives every element the same ones.
+
+    func runs once per element (no batching rules, see the module's doc), so chunk_size, checked as
+    PyTorch's, changes nothing; an empty batch raises NotImplementedError, the output's shape being unknown.
+    An output with out_dims None that was computed from the mapped inputs but came out the same for every
+    element is returned, where PyTorch raises (it tracks which tensors are batched; this vmap compares)."""
     modes.check_mode(randomness)
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
@@ -32,11 +36,11 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *, ch
         if batch_size == 0:
             raise NotImplementedError(f"vmap({_name(func)}): a batch of size 0 is not supported: fastgrad's vmap runs "
                                       "the function once per element")
-        start = get_rng_state() if randomness == "same" else None
+        restore = modes.snapshot() if randomness == "same" else None
         outputs = []
         for i in range(batch_size):
-            if start is not None:
-                set_rng_state(start)
+            if restore is not None:
+                restore()
             element = [a if d is None else a.select(d, i) for a, d in zip(flat_args, flat_in_dims)]
             call = functools.partial(func, *tree_unflatten(element, args_spec), **kwargs)
             outputs.append(modes.refusing_draws(call) if randomness == "error" else call())
