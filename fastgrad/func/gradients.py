@@ -62,11 +62,10 @@ def linearize(api: str, func: Callable, args: tuple, kwargs: dict, argnums, has_
     caller_records = is_grad_enabled()
     chosen = args if argnums is None else slice_argnums(args, argnums, as_tuple=False)
     flat_chosen, chosen_spec = tree_flatten(chosen)
-    copies = [_differentiable(t) for t in flat_chosen]
-    copied = tree_unflatten(copies, chosen_spec)
-    call_args = copied if argnums is None else _replace_args(args, copied, argnums)
-    with enable_grad():
-        output = func(*call_args, **kwargs)
+    with enable_grad():  # as PyTorch's transforms, also inside no_grad (the results are then not recorded)
+        copies = [_differentiable(t) for t in flat_chosen]
+        copied = tree_unflatten(copies, chosen_spec)
+        output = func(*(copied if argnums is None else _replace_args(args, copied, argnums)), **kwargs)
     aux = None
     if has_aux:
         if not (isinstance(output, tuple) and len(output) == 2):
