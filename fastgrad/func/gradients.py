@@ -88,7 +88,7 @@ def _differentiable(value):
 
 
 def check_tensor_outputs(api: str, outputs: list) -> None:
-    if not outputs:
+    if not outputs or (len(outputs) == 1 and outputs[0] is None):
         raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got output = {outputs})")
     for o in outputs:
         if not isinstance(o, graph.Tensor):
