@@ -98,7 +98,7 @@ def check_tensor_outputs(api: str, outputs: list) -> None:
 def check_floating_outputs(api: str, outputs: list) -> None:
     check_tensor_outputs(api, outputs)
     for o in outputs:
-        if o.dtype.kind != "f":
+        if o.dtype.kind != "f":  # PyTorch words this one as vjp's whichever transform runs into it
             raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
                                f"with dtype {o.dtype}")
 
@@ -116,8 +116,7 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: 
         if output.ndim != 0:
             raise RuntimeError(f"{GRAD_API}: Expected f(*args) to return a scalar Tensor, got tensor with "
                                f"{output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
-        gradient = tree_unflatten(run.pull_back([None if not output.requires_grad else _ones_like(output)]),
-                                  run.copies_spec)
+        gradient = tree_unflatten(run.pull_back([_ones_like(output)]), run.copies_spec)
         value = run.returned(output)
         return (gradient, (value, run.returned(run.aux))) if has_aux else (gradient, value)
 

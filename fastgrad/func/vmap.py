@@ -9,6 +9,8 @@ import numpy as np
 
 from fastgrad.autograd import graph
 from fastgrad.func import randomness as modes
+from fastgrad.func.gradients import named_like
+from fastgrad.functions import stack
 from fastgrad.func.pytree import broadcast_prefix, tree_flatten, tree_unflatten
 
 
@@ -29,7 +31,6 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
-    @functools.wraps(func)
     def wrapped(*args, **kwargs):
         _check_out_dims(out_dims, func)
         batch_size, flat_in_dims, flat_args, args_spec = _batched_inputs(in_dims, args, func)
@@ -46,7 +47,7 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
             outputs.append(modes.refusing_draws(call) if randomness == "error" else call())
         return _stacked(outputs, out_dims, func)
 
-    return wrapped
+    return named_like(wrapped, func)
 
 
 def _name(func: Callable) -> str:
@@ -104,8 +105,6 @@ def _batched_inputs(in_dims, args: tuple, func: Callable):
 
 def _stacked(outputs: list, out_dims, func: Callable):
     """The elements' outputs as one output: each tensor stacked along its out_dim."""
-    from fastgrad.functions import stack
-
     flat_first, spec = tree_flatten(outputs[0])
     if isinstance(outputs[0], graph.Tensor):
         flat_out_dims = [out_dims[0]] if isinstance(out_dims, tuple) and len(out_dims) == 1 else (
