@@ -26,7 +26,9 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
     func runs once per element (no batching rules, see the module's doc), so chunk_size, checked as
     PyTorch's, changes nothing; an empty batch raises NotImplementedError, the output's shape being unknown.
     An output with out_dims None that was computed from the mapped inputs but came out the same for every
-    element is returned, where PyTorch raises (it tracks which tensors are batched; this vmap compares)."""
+    element is returned, where PyTorch raises (it tracks which tensors are batched; this vmap compares); and
+    what PyTorch cannot batch (`.item()`, boolean-mask indexing) runs, if every element's outputs have one
+    shape."""
     modes.check_mode(randomness)
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
