@@ -107,7 +107,13 @@ def _batched_inputs(in_dims, args: tuple, func: Callable):
 
 def _stacked(outputs: list, out_dims, func: Callable):
     """The elements' outputs as one output: each tensor stacked along its out_dim."""
-    flat_first, spec = tree_flatten(outputs[0])
+    name = _name(func)
+    flattened = [tree_flatten(o) for o in outputs]
+    spec = flattened[0][1]
+    for i, (_, other) in enumerate(flattened):
+        if other != spec:  # PyTorch runs func once, so it never meets this
+            raise RuntimeError(f"vmap({name}): `{name}` returned outputs of structure {other} for batch element {i} "
+                               f"and {spec} for element 0; every element's outputs must have one structure")
     if isinstance(outputs[0], graph.Tensor):
         flat_out_dims = [out_dims[0]] if isinstance(out_dims, tuple) and len(out_dims) == 1 else (
             [out_dims] if out_dims is None or isinstance(out_dims, int) else None)
@@ -117,11 +123,9 @@ def _stacked(outputs: list, out_dims, func: Callable):
         raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with "
                          f"the structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
                          f"has structure {spec}.")
-    per_element = [tree_flatten(o)[0] for o in outputs]
-    name = _name(func)
     stacked = []
     for k, out_dim in enumerate(flat_out_dims):
-        values = [flat[k] for flat in per_element]
+        values = [flat[k] for flat, _ in flattened]
         if out_dim is None:
             if isinstance(values[0], graph.Tensor) and not all(_same(values[0], v) for v in values[1:]):
                 raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor when out_dim is None")
