@@ -74,18 +74,30 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vectors = _vectors("jvp", v, inputs, "inputs")
     for i, output in enumerate(outputs):
         _check_differentiable("jvp", i, output, strict)
-    dummies = tuple(constant_zeros_like(o).requires_grad_(True) for o in outputs)
-    backward = _products("jvp", outputs, inputs, dummies, True, strict)
-    linked = [(g, v) for g, v in zip(backward, vectors) if g.requires_grad]
-    products = (None,) * len(outputs)
-    if linked:
-        products = grad([g for g, _ in linked], dummies, [v for _, v in linked], create_graph=create_graph,
-                        allow_unused=True)
+        if output.dtype.kind != "f":  # PyTorch's probe u for it would have to require grad (torch.func's does not)
+            raise RuntimeError(f"jvp: output {i} has dtype {output.dtype}, but only floating point tensors can "
+                               "require gradients")
+    products = jvp_by_double_backward(outputs, vectors, lambda u: _products("jvp", outputs, inputs, u, True, strict),
+                                      create_graph)
     if strict and any(p is None for p in products):
         raise RuntimeError("jvp: an output of the function is independent of the inputs, which strict mode does not "
                            "allow")
     products = tuple(constant_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
     return _returned(outputs, outputs_are_tuple, create_graph), (products if outputs_are_tuple else products[0])
+
+
+def jvp_by_double_backward(outputs, tangents, vjp_of: Callable, create_graph: bool) -> list:
+    """J . v for each output (None where it does not depend on the inputs; an integer output has none), v
+    the tangents of the inputs. vjp_of(u) must give the recorded vector-Jacobian product u . J, one tensor
+    per input: it is linear in u, and its gradient with respect to u in the direction v is J . v."""
+    dummies = [constant_zeros_like(o).requires_grad_(True) if o.dtype.kind == "f" else None for o in outputs]
+    linked = [(g, v) for g, v in zip(vjp_of(dummies), tangents) if g.requires_grad]
+    wanted = [u for u in dummies if u is not None]
+    products = iter((None,) * len(wanted))
+    if linked and wanted:
+        products = iter(grad([g for g, _ in linked], wanted, [v for _, v in linked], create_graph=create_graph,
+                             allow_unused=True))
+    return [None if u is None else next(products) for u in dummies]
 
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,

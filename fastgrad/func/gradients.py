@@ -18,7 +18,7 @@ import numpy as np
 
 from fastgrad.autograd import graph
 from fastgrad.autograd.differentiate import grad as autograd_grad
-from fastgrad.autograd.functional import constant_zeros_like
+from fastgrad.autograd.functional import constant_zeros_like, jvp_by_double_backward
 from fastgrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from fastgrad.func.pytree import TreeSpec, tree_flatten, tree_map, tree_unflatten
 
@@ -177,7 +177,9 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, strict: bool = False
                                f"forward gradient is of size {list(t.shape)}.")
     run = linearize(JVP_API, func, primals, {}, None, has_aux)
     check_tensor_outputs(JVP_API, run.outputs)
-    products = directional_derivatives(run, flat_tangents)
+    create_graph = is_grad_enabled() and (run.recorded or any(t.requires_grad for t in flat_tangents))
+    products = jvp_by_double_backward(run.outputs, flat_tangents, lambda u: run.pull_back(u, create_graph=True),
+                                      create_graph)
     if strict and any(p is None for p in products):
         raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. "
                            "This is not allowed with strict=True.")
@@ -185,22 +187,6 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, strict: bool = False
     outputs = run.returned(tree_unflatten(run.outputs, run.output_spec))
     products = tree_unflatten(products, run.output_spec)
     return (outputs, products, run.returned(run.aux)) if has_aux else (outputs, products)
-
-
-def directional_derivatives(run: Linearization, tangents: list) -> list:
-    """J . v for each output of the run (None where the output does not depend on the copies), v the
-    tangents of the copies."""
-    dummies = [constant_zeros_like(o).requires_grad_(True) if o.dtype.kind == "f" else None for o in run.outputs]
-    backward = run.pull_back(dummies, create_graph=True)
-    linked = [(g, v) for g, v in zip(backward, tangents) if g.requires_grad]
-    wanted = [u for u in dummies if u is not None]
-    products = [None] * len(wanted)
-    if linked and wanted:
-        create_graph = is_grad_enabled() and (run.recorded or any(v.requires_grad for _, v in linked))
-        products = autograd_grad([g for g, _ in linked], wanted, [v for _, v in linked], create_graph=create_graph,
-                                 allow_unused=True)
-    found = iter(products)
-    return [None if u is None else next(found) for u in dummies]
 
 
 def slice_argnums(args: tuple, argnums, as_tuple: bool = True):
