@@ -62,7 +62,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vectors = _vectors("vjp", v, outputs, "outputs of func")
     for i, output in enumerate(outputs):
         _check_differentiable("vjp", i, output, strict)
-    products = _products("vjp", outputs, inputs, vectors, create_graph, strict)
+    products = vector_jacobian_products("vjp", outputs, inputs, vectors, create_graph, strict)
     return _returned(outputs, outputs_are_tuple, create_graph), (products if inputs_are_tuple else products[0])
 
 
@@ -77,8 +77,8 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         if output.dtype.kind != "f":  # PyTorch's probe u for it would have to require grad (torch.func's does not)
             raise RuntimeError(f"jvp: output {i} has dtype {output.dtype}, but only floating point tensors can "
                                "require gradients")
-    products = jvp_by_double_backward(outputs, vectors, lambda u: _products("jvp", outputs, inputs, u, True, strict),
-                                      create_graph)
+    products = jvp_by_double_backward(
+        outputs, vectors, lambda u: vector_jacobian_products("jvp", outputs, inputs, u, True, strict), create_graph)
     if strict and any(p is None for p in products):
         raise RuntimeError("jvp: an output of the function is independent of the inputs, which strict mode does not "
                            "allow")
@@ -140,7 +140,7 @@ def _hessian_product(name: str, func: Callable, inputs, v, create_graph: bool, s
     output = _single_element(name, outputs[0] if len(outputs) == 1 else outputs)
     vectors = _vectors(name, v, inputs, "inputs")
     _check_differentiable(name, 0, output, strict)
-    grads = _products(name, (output,), inputs, (None,), True, strict)
+    grads = vector_jacobian_products(name, (output,), inputs, (None,), True, strict)
     if transposed:  # H . v: the gradient of (u . H) with respect to u, in direction v
         dummies = tuple(constant_zeros_like(t).requires_grad_(True) for t in inputs)
         linked = [(g, u) for g, u in zip(grads, dummies) if g.requires_grad]
@@ -182,11 +182,13 @@ def _vectors(name: str, v, like: tuple, what: str) -> tuple:
     return vectors
 
 
-def _products(name: str, outputs: tuple, inputs: tuple, vectors: tuple, create_graph: bool, strict: bool) -> tuple:
-    """sum over outputs of vector . d output / d input, for each input (zeros where none depends on it)."""
+def vector_jacobian_products(name: str, outputs, inputs, vectors, create_graph: bool, strict: bool = False,
+                             retain_graph: bool | None = None) -> tuple:
+    """sum over outputs of vector . d output / d input, for each input (zeros where none depends on it). An
+    output that does not require grad is left out (a vector of None: ones, for a single-element output)."""
     pairs = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
-    grads = (grad([o for o, _ in pairs], inputs, [v for _, v in pairs], create_graph=create_graph, allow_unused=True)
-             if pairs else (None,) * len(inputs))
+    grads = (grad([o for o, _ in pairs], inputs, [v for _, v in pairs], retain_graph=retain_graph,
+                  create_graph=create_graph, allow_unused=True) if pairs else (None,) * len(inputs))
     if strict:
         _check_used(name, None, [g is not None for g in grads])
     return tuple(constant_zeros_like(t) if g is None else g for t, g in zip(inputs, grads))

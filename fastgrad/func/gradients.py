@@ -17,8 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from fastgrad.autograd import graph
-from fastgrad.autograd.differentiate import grad as autograd_grad
-from fastgrad.autograd.functional import constant_zeros_like, jvp_by_double_backward
+from fastgrad.autograd.functional import constant_zeros_like, jvp_by_double_backward, vector_jacobian_products
 from fastgrad.autograd.grad_mode import enable_grad, is_grad_enabled
 from fastgrad.func.pytree import TreeSpec, tree_flatten, tree_map, tree_unflatten
 
@@ -49,12 +48,9 @@ class Linearization:
         if create_graph is None:
             create_graph = is_grad_enabled() and (self.recorded or any(
                 isinstance(c, graph.Tensor) and c.requires_grad for c in cotangents))
-        pairs = [(o, c) for o, c in zip(self.outputs, cotangents) if c is not None and o.requires_grad]
-        grads = [None] * len(self.copies)
-        if pairs:
-            grads = autograd_grad([o for o, _ in pairs], self.copies, [c for _, c in pairs], retain_graph=retain_graph,
-                                  create_graph=create_graph, allow_unused=True)
-        return [constant_zeros_like(t) if g is None else g for t, g in zip(self.copies, grads)]
+        pairs = [(o, c) for o, c in zip(self.outputs, cotangents) if c is not None]
+        return list(vector_jacobian_products("vjp", [o for o, _ in pairs], self.copies, [c for _, c in pairs],
+                                             create_graph, retain_graph=retain_graph))
 
 
 def linearize(api: str, func: Callable, args: tuple, kwargs: dict, argnums, has_aux: bool) -> Linearization:
