@@ -20,7 +20,8 @@ def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *, has_aux: bool 
     """A function returning the Jacobian of func with respect to the arguments at argnums: for an output of
     shape S and an argument of shape T, a tensor of shape S + T; nested as func's outputs, each holding the
     structure of the arguments (one argument's for an int argnums). With has_aux, (jacobian, aux).
-    chunk_size only changes speed in PyTorch; it is checked and otherwise has no effect."""
+    chunk_size and _preallocate_and_copy only change speed and memory in PyTorch: chunk_size is checked, and
+    neither has an effect here."""
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
 
