@@ -317,3 +317,20 @@ def test_vmap_randomness_modes():
 def test_refusals(call, error, match):
     with pytest.raises(error, match=match):
         call(fastgrad.ones(2, 3, dtype=fastgrad.float64))
+
+
+def test_pytrees_round_trip_and_prefixes_broadcast():
+    from collections import OrderedDict, namedtuple
+
+    from fastgrad.func.pytree import broadcast_prefix, tree_flatten, tree_unflatten
+
+    Pair = namedtuple("Pair", "first second")
+    tree = (1, [2, None], {"b": 3, "a": Pair(4, 5)}, OrderedDict(z=6))
+    leaves, spec = tree_flatten(tree)
+    assert leaves == [1, 2, None, 3, 4, 5, 6]  # None is a leaf; dicts in insertion order
+    rebuilt = tree_unflatten(leaves, spec)
+    assert rebuilt == tree and type(rebuilt[2]["a"]) is Pair and type(rebuilt[3]) is OrderedDict
+    assert broadcast_prefix((0, None, {"b": 1, "a": 2}, 3), spec) == [0, None, None, 1, 2, 2, 3]
+    assert broadcast_prefix((0, None, {"a": 1, "b": 2}, 3), spec) is None  # keys in another order
+    assert broadcast_prefix((0, [1], 2, 3), spec) is None and broadcast_prefix(7, spec) == [7] * 7
+    assert str(spec) == "(*, [*, *], {'b': *, 'a': Pair(*, *)}, {'z': *})"

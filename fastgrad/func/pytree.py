@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+_DICTS = (dict, OrderedDict)
+
 
 @dataclass(frozen=True)
 class TreeSpec:
@@ -22,7 +24,7 @@ class TreeSpec:
     def __str__(self) -> str:
         if self.is_leaf:
             return "*"
-        if self.kind in (dict, OrderedDict):
+        if self.kind in _DICTS:
             return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.keys, self.children)) + "}"
         inner = ", ".join(str(c) for c in self.children)
         if self.kind is list:
@@ -52,8 +54,8 @@ def _flatten_into(tree, leaves: list) -> TreeSpec:
     if kind is None:
         leaves.append(tree)
         return TreeSpec(None)
-    keys = tuple(tree) if kind in (dict, OrderedDict) else ()
-    children = [tree[k] for k in keys] if kind in (dict, OrderedDict) else tree
+    keys = tuple(tree) if kind in _DICTS else ()
+    children = [tree[k] for k in keys] if kind in _DICTS else tree
     return TreeSpec(kind, keys, tuple(_flatten_into(child, leaves) for child in children))
 
 
@@ -76,8 +78,8 @@ def _build(leaves, spec: TreeSpec):
             raise ValueError("tree_unflatten: fewer leaves than the spec holds")
         return leaf
     children = [_build(leaves, child) for child in spec.children]
-    if spec.kind in (dict, OrderedDict):
-        return dict(zip(spec.keys, children))
+    if spec.kind in _DICTS:
+        return spec.kind(zip(spec.keys, children))
     if spec.kind in (tuple, list):
         return spec.kind(children)
     return spec.kind(*children)  # a namedtuple
@@ -100,10 +102,10 @@ def _broadcast_into(prefix, spec: TreeSpec, values: list) -> bool:
     if kind is None:
         values.extend([prefix] * _leaf_count(spec))
         return True
-    keys = tuple(prefix) if kind in (dict, OrderedDict) else ()
+    keys = tuple(prefix) if kind in _DICTS else ()
     if kind != spec.kind or keys != spec.keys or len(prefix) != len(spec.children):
         return False
-    children = prefix.values() if kind in (dict, OrderedDict) else prefix
+    children = prefix.values() if kind in _DICTS else prefix
     return all(_broadcast_into(p, s, values) for p, s in zip(children, spec.children))
 
 
