@@ -5,6 +5,8 @@ The draws below take and return NumPy arrays; the Tensor API wraps them.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 TORCH_DEFAULT_SEED = 67280421310721  # what torch.Generator().initial_seed() reports
@@ -18,6 +20,7 @@ class Generator:
         if str(device).split(":")[0] != "cpu":
             raise RuntimeError(f"fastgrad runs on the CPU only; device {device!r} is not available")
         self.manual_seed(TORCH_DEFAULT_SEED)
+        _LIVE_GENERATORS.add(self)
 
     def manual_seed(self, seed: int) -> "Generator":
         """Seeds from -2^63 to 2^64 - 1, as PyTorch; a negative one is taken modulo 2^64, as PyTorch does."""
@@ -46,6 +49,15 @@ class Generator:
         bit_generator.state = state
         self.rng = np.random.Generator(bit_generator)
         return self
+
+
+_LIVE_GENERATORS: weakref.WeakSet = weakref.WeakSet()
+
+
+def live_generators() -> list[Generator]:
+    """Every Generator not yet garbage-collected, the global one included (vmap's randomness modes watch and
+    restore their states)."""
+    return list(_LIVE_GENERATORS)
 
 
 GENERATOR = Generator().manual_seed(0)

@@ -47,10 +47,10 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
                 grads = grad(output, inputs, selector, retain_graph=True, create_graph=create_graph, allow_unused=True)
             for k, (t, g) in enumerate(zip(inputs, grads)):
                 used[k] = used[k] or g is not None
-                rows[k].append(_zeros_like(t) if g is None else g)
+                rows[k].append(constant_zeros_like(t) if g is None else g)
         if strict and output.numel():
             _check_used("jacobian", i, used)
-        jacobians.append(tuple(_stacked(row, output.shape, t) for row, t in zip(rows, inputs)))
+        jacobians.append(tuple(stacked_jacobian(row, output.shape, t) for row, t in zip(rows, inputs)))
     per_output = [row if inputs_are_tuple else row[0] for row in jacobians]
     return tuple(per_output) if outputs_are_tuple else per_output[0]
 
@@ -62,7 +62,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vectors = _vectors("vjp", v, outputs, "outputs of func")
     for i, output in enumerate(outputs):
         _check_differentiable("vjp", i, output, strict)
-    products = _products("vjp", outputs, inputs, vectors, create_graph, strict)
+    products = vector_jacobian_products("vjp", outputs, inputs, vectors, create_graph, strict)
     return _returned(outputs, outputs_are_tuple, create_graph), (products if inputs_are_tuple else products[0])
 
 
@@ -74,18 +74,30 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vectors = _vectors("jvp", v, inputs, "inputs")
     for i, output in enumerate(outputs):
         _check_differentiable("jvp", i, output, strict)
-    dummies = tuple(_zeros_like(o).requires_grad_(True) for o in outputs)
-    backward = _products("jvp", outputs, inputs, dummies, True, strict)
-    linked = [(g, v) for g, v in zip(backward, vectors) if g.requires_grad]
-    products = (None,) * len(outputs)
-    if linked:
-        products = grad([g for g, _ in linked], dummies, [v for _, v in linked], create_graph=create_graph,
-                        allow_unused=True)
+        if output.dtype.kind != "f":  # PyTorch's probe u for it would have to require grad (torch.func's does not)
+            raise RuntimeError(f"jvp: output {i} has dtype {output.dtype}, but only floating point tensors can "
+                               "require gradients")
+    products = jvp_by_double_backward(
+        outputs, vectors, lambda u: vector_jacobian_products("jvp", outputs, inputs, u, True, strict), create_graph)
     if strict and any(p is None for p in products):
         raise RuntimeError("jvp: an output of the function is independent of the inputs, which strict mode does not "
                            "allow")
-    products = tuple(_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
+    products = tuple(constant_zeros_like(o) if p is None else p for o, p in zip(outputs, products))
     return _returned(outputs, outputs_are_tuple, create_graph), (products if outputs_are_tuple else products[0])
+
+
+def jvp_by_double_backward(outputs, tangents, vjp_of: Callable, create_graph: bool) -> list:
+    """J . v for each output (None where it does not depend on the inputs; an integer output has none), v
+    the tangents of the inputs. vjp_of(u) must give the recorded vector-Jacobian product u . J, one tensor
+    per input: it is linear in u, and its gradient with respect to u in the direction v is J . v."""
+    dummies = [constant_zeros_like(o).requires_grad_(True) if o.dtype.kind == "f" else None for o in outputs]
+    linked = [(g, v) for g, v in zip(vjp_of(dummies), tangents) if g.requires_grad]
+    wanted = [u for u in dummies if u is not None]
+    products = iter((None,) * len(wanted))
+    if linked and wanted:
+        products = iter(grad([g for g, _ in linked], wanted, [v for _, v in linked], create_graph=create_graph,
+                             allow_unused=True))
+    return [None if u is None else next(products) for u in dummies]
 
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
@@ -105,7 +117,7 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
         if strict and any(g is None for g in grads):
             raise RuntimeError("hessian: the output of the function is independent of an input, which strict mode "
                                "does not allow")
-        grads = tuple(_zeros_like(t) if g is None else g for t, g in zip(args, grads))
+        grads = tuple(constant_zeros_like(t) if g is None else g for t, g in zip(args, grads))
         return grads if inputs_are_tuple else grads[0]
 
     return jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
@@ -128,9 +140,9 @@ def _hessian_product(name: str, func: Callable, inputs, v, create_graph: bool, s
     output = _single_element(name, outputs[0] if len(outputs) == 1 else outputs)
     vectors = _vectors(name, v, inputs, "inputs")
     _check_differentiable(name, 0, output, strict)
-    grads = _products(name, (output,), inputs, (None,), True, strict)
+    grads = vector_jacobian_products(name, (output,), inputs, (None,), True, strict)
     if transposed:  # H . v: the gradient of (u . H) with respect to u, in direction v
-        dummies = tuple(_zeros_like(t).requires_grad_(True) for t in inputs)
+        dummies = tuple(constant_zeros_like(t).requires_grad_(True) for t in inputs)
         linked = [(g, u) for g, u in zip(grads, dummies) if g.requires_grad]
         inner = grad([g for g, _ in linked], inputs, [u for _, u in linked], create_graph=True,
                      allow_unused=True) if linked else ()
@@ -143,7 +155,7 @@ def _hessian_product(name: str, func: Callable, inputs, v, create_graph: bool, s
                         allow_unused=True) if linked else (None,) * len(inputs)
     if strict and any(p is None for p in products):
         raise RuntimeError(f"{name}: the gradient is independent of an input, which strict mode does not allow")
-    products = tuple(_zeros_like(t) if p is None else p for t, p in zip(inputs, products))
+    products = tuple(constant_zeros_like(t) if p is None else p for t, p in zip(inputs, products))
     return _returned((output,), False, create_graph), (products if inputs_are_tuple else products[0])
 
 
@@ -170,14 +182,16 @@ def _vectors(name: str, v, like: tuple, what: str) -> tuple:
     return vectors
 
 
-def _products(name: str, outputs: tuple, inputs: tuple, vectors: tuple, create_graph: bool, strict: bool) -> tuple:
-    """sum over outputs of vector . d output / d input, for each input (zeros where none depends on it)."""
+def vector_jacobian_products(name: str, outputs, inputs, vectors, create_graph: bool, strict: bool = False,
+                             retain_graph: bool | None = None) -> tuple:
+    """sum over outputs of vector . d output / d input, for each input (zeros where none depends on it). An
+    output that does not require grad is left out (a vector of None: ones, for a single-element output)."""
     pairs = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
-    grads = (grad([o for o, _ in pairs], inputs, [v for _, v in pairs], create_graph=create_graph, allow_unused=True)
-             if pairs else (None,) * len(inputs))
+    grads = (grad([o for o, _ in pairs], inputs, [v for _, v in pairs], retain_graph=retain_graph,
+                  create_graph=create_graph, allow_unused=True) if pairs else (None,) * len(inputs))
     if strict:
         _check_used(name, None, [g is not None for g in grads])
-    return tuple(_zeros_like(t) if g is None else g for t, g in zip(inputs, grads))
+    return tuple(constant_zeros_like(t) if g is None else g for t, g in zip(inputs, grads))
 
 
 def _returned(outputs: tuple, as_tuple: bool, create_graph: bool):
@@ -186,16 +200,16 @@ def _returned(outputs: tuple, as_tuple: bool, create_graph: bool):
     return outputs if as_tuple else outputs[0]
 
 
-def _zeros_like(t):
+def constant_zeros_like(t):
     return graph.Tensor._from_data(np.zeros(t.shape, dtype=t._data.dtype))
 
 
-def _stacked(rows: list, output_shape: tuple, t):
+def stacked_jacobian(rows: list, output_shape: tuple, t):
     """The Jacobian block d output / d t from its rows (one per output element): recorded when they are."""
     from fastgrad.functions import stack
 
     if not rows:
-        return _zeros_like(t).reshape(output_shape + tuple(t.shape))
+        return constant_zeros_like(t).reshape(output_shape + tuple(t.shape))
     if any(r.requires_grad for r in rows):
         return stack(rows).reshape(output_shape + tuple(t.shape))
     return graph.Tensor._wrap(np.stack([r._data for r in rows]).reshape(output_shape + tuple(t.shape)), False, None)

@@ -285,6 +285,19 @@ def _topological_order(roots) -> list:
     return order
 
 
+def leaves_requiring_grad(roots) -> list:
+    """The leaf tensors that require grad and that the roots were computed from: what a backward pass from
+    the roots would reach."""
+    leaves, seen = [], set()
+    for tensor in [r for r in roots if r._node is None and r._requires_grad] + _topological_order(roots):
+        for parent in (tensor,) if tensor._node is None else tensor._node.inputs:
+            seen_parent = parent if tensor._node is None else _input_as_seen_by(tensor._node, parent)
+            if seen_parent._node is None and seen_parent._requires_grad and id(seen_parent) not in seen:
+                seen.add(id(seen_parent))
+                leaves.append(seen_parent)
+    return leaves
+
+
 def _nodes_leading_to(order: list, targets: dict) -> set[int]:
     """ids of the tensors in `order` whose backward reaches a target: only these nodes need to run. A
     node freed by an earlier backward has forgotten its inputs; it counts as needed, so that reaching

@@ -109,6 +109,7 @@ def test_create_graph_results_are_differentiable_with_respect_to_the_callers_inp
     (lambda a: hessian(lambda a: a * 2, a), RuntimeError, "should return a single element Tensor, got shape"),
     (lambda a: hvp(lambda a: a.sum(), a), RuntimeError, "v can only be None if the inputs are a single Tensor"),
     (lambda a: jvp(lambda a: a * 2, a, fastgrad.ones(3)), RuntimeError, r"v\[0\] has invalid size"),
+    (lambda a: jvp(lambda a: (a, a.long()), a, fastgrad.ones(2)), RuntimeError, "output 1 has dtype int64, but only"),
     (lambda a: hessian(lambda a: a.sum(), a, outer_jacobian_strategy="forward-mode"), NotImplementedError,
      "forward-mode"),
     (lambda a: hessian(lambda a: a.unique().sum(), a), NotImplementedError, "backward of Unique"),

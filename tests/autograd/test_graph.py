@@ -176,3 +176,15 @@ def test_data_of_a_tensor_that_requires_grad_stays_floating_point():
         x.data = fastgrad.tensor([1, 2])
     x.data = fastgrad.tensor([3.0, 4.0])
     assert x.tolist() == [3.0, 4.0]
+
+
+def test_leaves_requiring_grad_are_those_a_backward_pass_would_reach():
+    from fastgrad.autograd.graph import leaves_requiring_grad
+
+    x, y, unused = (fastgrad.tensor([1.0, 2.0], requires_grad=True) for _ in range(3))
+    constant = fastgrad.tensor([3.0, 4.0])
+    out = (x * constant).exp() + (y * 2).sum() + unused.detach()
+    assert {id(t) for t in leaves_requiring_grad([out])} == {id(x), id(y)}
+    assert len(leaves_requiring_grad([out, out * x])) == 2  # each once
+    assert [id(t) for t in leaves_requiring_grad([x, constant * 2])] == [id(x)]  # a root that is itself a leaf
+    assert leaves_requiring_grad([(x * constant).detach(), constant]) == []

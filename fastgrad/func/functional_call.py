@@ -1,4 +1,4 @@
-"""torch.func's counterpart; for now only functional_call."""
+"""torch.func.functional_call: a module called with other tensors in place of its parameters and buffers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
