@@ -346,7 +346,7 @@ class BinaryCrossEntropy(Op):
 
     def backward_graph(ctx, g, out):
         x, y = ctx.inputs
-        floor = constant(np.asarray(1e-12, dtype=x._data.dtype))
+        floor = constant(np.asarray(LOSS_EPSILON, dtype=x._data.dtype))
         g_y = None
         if y._requires_grad:
             with np.errstate(divide="ignore"):  # infinite at x = 0 and 1, as the array backward's
