@@ -631,3 +631,12 @@ def test_an_ignored_row_with_a_nan_logit_gets_a_zero_recorded_gradient(weight, r
         recorded = grad(loss, logits, upstream, create_graph=True)[0].detach().numpy()
         assert not np.isnan(plain).any()
         np.testing.assert_allclose(recorded, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_binary_cross_entropy_recorded_gradient_at_probabilities_0_and_1_is_the_array_backwards():
+    # both floors x (1 - x) at the same number (PyTorch's float 1e-12)
+    x = fastgrad.tensor([0.0, 1.0, 0.3, 1e-13], dtype=fastgrad.float64, requires_grad=True)
+    out = F.binary_cross_entropy(x, fastgrad.tensor([0.2, 0.7, 0.5, 0.9], dtype=fastgrad.float64), reduction="none")
+    plain = grad(out, x, fastgrad.ones_like(out), retain_graph=True)[0]
+    recorded = grad(out, x, fastgrad.ones_like(out), create_graph=True)[0]
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-14)
