@@ -6,7 +6,7 @@ from fastgrad.nn.modules.activation import (CELU, ELU, GELU, GLU, Hardshrink, Ha
 from fastgrad.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
 from fastgrad.nn.modules.attention import MultiheadAttention
 from fastgrad.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from fastgrad.nn.modules.conv import Conv1d, Conv2d
+from fastgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from fastgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from fastgrad.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from fastgrad.nn.modules.embedding import Embedding, EmbeddingBag
@@ -33,6 +33,7 @@ from fastgrad.nn.modules.transformer import (Transformer, TransformerDecoder, Tr
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool1d", "AlphaDropout", "AvgPool1d",
            "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "BCELoss", "BCEWithLogitsLoss", "Bilinear", "CELU", "CircularPad1d",
            "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "Conv1d", "Conv2d",
+           "ConvTranspose1d", "ConvTranspose2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "CTCLoss", "Dropout", "Dropout1d", "Dropout2d",
            "Dropout3d", "ELU", "Embedding", "EmbeddingBag", "FeatureAlphaDropout", "Flatten", "GaussianNLLLoss",
            "GELU", "GLU", "GroupNorm", "GRU", "GRUCell", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
