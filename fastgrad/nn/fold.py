@@ -130,8 +130,8 @@ def _conv_transpose(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
         raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
                         + (f" and {bias.dtype}" if bias is not None else ""))
     if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape} and groups={groups}, "
-                         f"got {bias.shape}")
+        raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape} and "
+                         f"groups={groups}, got {bias.shape}")
     sizes = tuple(x.shape[2:])
     full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(sizes, stride, dilation, kernel))
     out_sizes = tuple(f - 2 * p + op for f, p, op in zip(full, padding, output_padding))

@@ -487,8 +487,8 @@ def test_instance_norm(backend_name, batch, channels, spatial, seed, use_input_s
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
 @given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)), stride=st.tuples(st.integers(1, 2), st.integers(1, 3)),
-       padding=st.tuples(st.integers(0, 1), st.integers(0, 2)), dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
-       batched=st.booleans(), seed=seeds)
+       padding=st.tuples(st.integers(0, 1), st.integers(0, 2)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), batched=st.booleans(), seed=seeds)
 def test_unfold_and_fold(backend_name, kernel, stride, padding, dilation, batched, seed):
     shape = (2, 2, 5, 4) if batched else (2, 5, 4)
     x = values(shape, seed)
@@ -532,7 +532,8 @@ def test_conv_transpose2d(backend_name, groups, kernel, stride, padding, dilatio
 @given(spatial=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
 def test_interpolate(backend_name, spatial, seed, data):
     """Gathers, and blends of two gathers with constant weights: linear in the input."""
-    mode = data.draw(st.sampled_from(["nearest", "nearest-exact", ("linear", "bilinear", "trilinear")[len(spatial) - 1]]))
+    linear = ("linear", "bilinear", "trilinear")[len(spatial) - 1]
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact", linear]))
     options = {"size": data.draw(st.tuples(*[st.integers(1, 6)] * len(spatial)))} if data.draw(st.booleans()) else \
         {"scale_factor": data.draw(st.sampled_from([0.7, 1.5, 2.0, 2.6]))}
     if mode.endswith("linear"):

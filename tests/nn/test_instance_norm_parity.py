@@ -38,7 +38,8 @@ def test_training_then_evaluation_matches(name, shape, options, dtype):
         upstream = rng.normal(size=shape).astype(dtype)
         mine, torchs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         out_ours, out_theirs = ours(mine), theirs(torchs)
-        np.testing.assert_allclose(out_ours.detach().numpy(), out_theirs.detach().numpy(), rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(out_ours.detach().numpy(), out_theirs.detach().numpy(), rtol=tolerance,
+                                   atol=tolerance)
         (out_ours * fastgrad.tensor(upstream)).sum().backward()
         (out_theirs * torch.tensor(upstream)).sum().backward()
         np.testing.assert_allclose(mine.grad.numpy(), torchs.grad.numpy(), rtol=tolerance, atol=tolerance)
