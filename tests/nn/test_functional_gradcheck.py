@@ -540,3 +540,23 @@ def test_interpolate(backend_name, spatial, seed, data):
         options["align_corners"] = data.draw(st.booleans())
     assume(all(n * options.get("scale_factor", 1) >= 1 for n in spatial))
     check(backend_name, lambda x: F.interpolate(x, mode=mode, **options), values((2, 2) + spatial, seed))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_second_derivatives_of_the_resampling_layers_and_instance_norm(backend_name):
+    """Composed of ops with recorded backwards, they differentiate twice (squared where the layer is
+    linear, whose gradient would not depend on the input)."""
+    rng = np.random.default_rng(0)
+
+    def leaf(*shape):
+        return fastgrad.tensor(rng.normal(size=shape), requires_grad=True)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.autograd.gradgradcheck(
+            lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1), [leaf(1, 2, 3, 3),
+                                                                                           leaf(2, 2, 2, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda x: F.unfold(x, 2, padding=1, stride=2) ** 2, [leaf(1, 2, 3, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda c: F.fold(c, (3, 3), 2) ** 2, [leaf(1, 8, 4)])
+        assert fastgrad.autograd.gradgradcheck(lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear") ** 2,
+                                               [leaf(1, 2, 3, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                                               [leaf(2, 2, 5), leaf(2), leaf(2)])
