@@ -122,3 +122,9 @@ def test_empty_inputs_give_empty_outputs():
     for shape in [(0, 3, 4), (2, 0, 4), (2, 3, 0)]:
         assert F.instance_norm(fastgrad.ones(*shape)).shape == torch.nn.functional.instance_norm(
             torch.ones(*shape)).shape
+
+
+def test_one_spatial_element_is_refused_with_pytorchs_message():
+    for library, functional in ((fastgrad, F), (torch, torch.nn.functional)):
+        with pytest.raises(ValueError, match=r"Expected more than 1 spatial element when training, got input size"):
+            functional.instance_norm(library.ones(2, 3, 1, 1))
