@@ -18,7 +18,7 @@ from fastgrad.tensor import Tensor
 
 # the spatial dims each mode needs (None: any of 1, 2 or 3)
 _MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
-_UNSUPPORTED = ("bicubic", "area", "nearest-exact-antialias", "lanczos")
+_UNSUPPORTED = ("bicubic", "area", "lanczos")
 
 
 def _integer(value) -> bool:
@@ -44,7 +44,7 @@ def _output_sizes(name: str, input: Tensor, size, scale_factor, recompute_scale_
     if size is None and scale_factor is None:
         raise ValueError(f"{name}: either size or scale_factor should be defined")
     if size is not None:
-        if recompute_scale_factor is not None and recompute_scale_factor:
+        if recompute_scale_factor:
             raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an explicit size")
         sizes = _per_dim(name, "size", size, input, dims)
         if not all(_integer(n) for n in sizes):
@@ -132,4 +132,4 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         else:
             index = _nearest_index(length, count, scale, mode != "nearest", input.ndim == 4)
             out = out.index_select(dim, Tensor._from_data(index))
-    return out
+    return input.clone() if out is input else out  # (a new tensor, as PyTorch's, when every dim was copied)

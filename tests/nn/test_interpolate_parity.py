@@ -147,3 +147,10 @@ def test_float16_positions_are_pytorchs(options):
     np.testing.assert_allclose(F.interpolate(fastgrad.tensor(x), **options).numpy().astype(np.float64),
                                torch.nn.functional.interpolate(torch.tensor(x), **options).numpy().astype(np.float64),
                                rtol=1e-3, atol=2e-3)
+
+
+def test_a_linear_resize_to_the_same_size_is_a_new_tensor():
+    x = fastgrad.ones(1, 2, 3, 4)
+    out = F.interpolate(x, size=(3, 4), mode="bilinear")
+    out.add_(1)
+    np.testing.assert_array_equal(x.numpy(), np.ones((1, 2, 3, 4)))
