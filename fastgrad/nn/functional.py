@@ -1156,11 +1156,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
     channels = input.shape[1]
-    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                         ("bias", bias)):
-        if tensor is not None and tensor.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {tensor.shape}, expected ({channels},) (the input's "
-                             f"channels, dim 1 of shape {input.shape})")
+    _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
+                       bias=bias)
     reduced = (0,) + tuple(range(2, input.ndim))
     broadcast = (1, channels) + (1,) * (input.ndim - 2)
     if (running_mean is None) != (running_var is None):  # (one alone would silently not be updated)
@@ -1193,6 +1190,46 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         output = output + bias.reshape(broadcast)
     return output
+
+
+def _check_per_channel(name: str, input: Tensor, **tensors: Tensor | None) -> None:
+    """Each given tensor must hold one value per channel (dim 1) of the input."""
+    channels = input.shape[1]
+    for label, tensor in tensors.items():
+        if tensor is not None and tensor.shape != (channels,):
+            raise ValueError(f"{name}: {label} has shape {tensor.shape}, expected ({channels},) (the input's "
+                             f"channels, dim 1 of shape {input.shape})")
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each sample's channels (N, C, *) over their trailing dims, then scale and shift per channel:
+    batch_norm of the (1, N * C, *) view, as PyTorch computes it. With use_input_stats each instance's own
+    mean and biased variance normalize, and the running statistics, when given, move by `momentum`
+    towards their averages over the batch (in place, outside autograd); without, the running statistics
+    normalize (they must be given)."""
+    name = "instance_norm"
+    _floating(input, name)
+    if input.ndim < 2:
+        raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
+    _check_per_channel(name, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    if use_input_stats and int(np.prod(input.shape[2:], dtype=np.int64)) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    if input.numel() == 0:  # nothing to normalize (and batch_norm refuses empty channels)
+        return input.clone()
+    batch, channels = input.shape[:2]
+    per_instance = [None if t is None else t.repeat(batch) for t in (running_mean, running_var, weight, bias)]
+    out = batch_norm(input.reshape(1, batch * channels, *input.shape[2:]), *per_instance,
+                     training=use_input_stats, momentum=momentum, eps=eps)
+    if use_input_stats:
+        with no_grad():
+            for running, instances in zip((running_mean, running_var), per_instance):
+                if running is not None:
+                    running.copy_(instances.reshape(batch, channels).mean(dim=0))
+    return out.reshape(input.shape)
 
 
 def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_type: float, what: str) -> None:
@@ -1899,3 +1936,5 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 # and F.ctc_loss.
 from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
 from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401
+from fastgrad.nn.fold import conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
+from fastgrad.nn.interpolate import interpolate  # noqa: E402,F401

@@ -463,3 +463,100 @@ def test_multilabel_margin_loss(backend_name, rows, classes, seed):
     x = rng.integers(-3, 4, (rows, classes)) * 0.3 + rng.uniform(-0.02, 0.02, (rows, classes))
     for reduction in ("mean", "sum", "none"):
         check(backend_name, lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(target), reduction=reduction), x)
+
+
+# -- instance normalization, im2col / col2im, transposed convolution, interpolation ----------------------
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(batch=st.integers(1, 2), channels=st.integers(1, 3),
+       spatial=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), seed=seeds,
+       use_input_stats=st.booleans(), affine=st.booleans())
+def test_instance_norm(backend_name, batch, channels, spatial, seed, use_input_stats, affine):
+    assume(math.prod(spatial) >= 3)  # (instances of 1 or 2 values normalize to constants)
+    x = values((batch, channels) + spatial, seed)
+    running_mean = fastgrad.tensor(values(channels, seed + 3))
+    running_var = fastgrad.tensor(values(channels, seed + 4, 0.5, 2.0))
+    # (fresh running statistics per call keep each call the same function)
+    def normalized(x, *affine_params):
+        return F.instance_norm(x, running_mean.clone(), running_var.clone(), *affine_params,
+                               use_input_stats=use_input_stats, eps=0.01)
+    params = [values(channels, seed + 1, 0.5, 1.5), values(channels, seed + 2)] if affine else []
+    check(backend_name, normalized, x, *params)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)), stride=st.tuples(st.integers(1, 2), st.integers(1, 3)),
+       padding=st.tuples(st.integers(0, 1), st.integers(0, 2)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), batched=st.booleans(), seed=seeds)
+def test_unfold_and_fold(backend_name, kernel, stride, padding, dilation, batched, seed):
+    shape = (2, 2, 5, 4) if batched else (2, 5, 4)
+    x = values(shape, seed)
+    check(backend_name, lambda x: F.unfold(x, kernel, dilation, padding, stride), x)
+    columns = F.unfold(fastgrad.tensor(x), kernel, dilation, padding, stride).numpy()
+    check(backend_name, lambda c: F.fold(c, (5, 4), kernel, dilation, padding, stride), values(columns.shape, seed + 1))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(groups=st.integers(1, 2), kernel=st.integers(1, 3), stride=st.integers(1, 3), padding=st.integers(0, 2),
+       output_padding=st.integers(0, 2), dilation=st.integers(1, 2), length=st.integers(1, 4), seed=seeds)
+def test_conv_transpose1d(backend_name, groups, kernel, stride, padding, output_padding, dilation, length, seed):
+    assume(output_padding < max(stride, dilation))
+    assume((length - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1 >= 1)
+    x = values((2, 2 * groups, length), seed)
+    w, b = values((2 * groups, 3, kernel), seed + 1), values((3 * groups,), seed + 2)
+    check(backend_name, lambda x, w, b: F.conv_transpose1d(x, w, b, stride, padding, output_padding, groups, dilation),
+          x, w, b)
+    check(backend_name, lambda x, w: F.conv_transpose1d(x[0], w, None, stride, padding, output_padding, groups,
+                                                        dilation), x, w)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(groups=st.integers(1, 2), kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+       stride=st.tuples(st.integers(1, 2), st.integers(1, 3)), padding=st.tuples(st.integers(0, 1), st.integers(0, 1)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), seed=seeds)
+def test_conv_transpose2d(backend_name, groups, kernel, stride, padding, dilation, seed):
+    output_padding = tuple(max(s, d) - 1 for s, d in zip(stride, dilation))
+    assume(all((n - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1 for n, s, p, d, k, op in
+               zip((3, 2), stride, padding, dilation, kernel, output_padding)))
+    x = values((2, groups, 3, 2), seed)
+    w, b = values((groups, 2, *kernel), seed + 1), values((2 * groups,), seed + 2)
+    check(backend_name, lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+          x, w, b)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(spatial=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
+def test_interpolate(backend_name, spatial, seed, data):
+    """Gathers, and blends of two gathers with constant weights: linear in the input."""
+    linear = ("linear", "bilinear", "trilinear")[len(spatial) - 1]
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact", linear]))
+    options = {"size": data.draw(st.tuples(*[st.integers(1, 6)] * len(spatial)))} if data.draw(st.booleans()) else \
+        {"scale_factor": data.draw(st.sampled_from([0.7, 1.5, 2.0, 2.6]))}
+    if mode.endswith("linear"):
+        options["align_corners"] = data.draw(st.booleans())
+    assume(all(n * options.get("scale_factor", 1) >= 1 for n in spatial))
+    check(backend_name, lambda x: F.interpolate(x, mode=mode, **options), values((2, 2) + spatial, seed))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_second_derivatives_of_the_resampling_layers_and_instance_norm(backend_name):
+    """Composed of ops with recorded backwards, they differentiate twice (squared where the layer is
+    linear, whose gradient would not depend on the input)."""
+    rng = np.random.default_rng(0)
+
+    def leaf(*shape):
+        return fastgrad.tensor(rng.normal(size=shape), requires_grad=True)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.autograd.gradgradcheck(
+            lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1), [leaf(1, 2, 3, 3),
+                                                                                           leaf(2, 2, 2, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda x: F.unfold(x, 2, padding=1, stride=2) ** 2, [leaf(1, 2, 3, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda c: F.fold(c, (3, 3), 2) ** 2, [leaf(1, 8, 4)])
+        assert fastgrad.autograd.gradgradcheck(lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear") ** 2,
+                                               [leaf(1, 2, 3, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                                               [leaf(2, 2, 5), leaf(2), leaf(2)])

@@ -64,3 +64,15 @@ def test_errors_are_pytorchs(rng, call):
             call(library, pair[name])
         errors[name] = type(info.value), str(info.value)
     assert errors["fastgrad"] == errors["torch"]
+
+
+@pytest.mark.parametrize("module", ["ConvTranspose1d", "ConvTranspose2d"])
+def test_a_transposed_convolution_is_normalized_along_its_output_dim(module):
+    """dim None is 1 for a transposed convolution's (in, out / groups, ...) weight, as PyTorch picks it: u
+    then has one value per output channel, and the old hooks and the parametrization both follow it."""
+    shapes = {}
+    for name, library in LIBRARIES.items():
+        hooked = library.nn.utils.spectral_norm(getattr(library.nn, module)(2, 5, 3))
+        parametrized = library.nn.utils.parametrizations.spectral_norm(getattr(library.nn, module)(2, 5, 3))
+        shapes[name] = (tuple(hooked.weight_u.shape), tuple(parametrized.parametrizations.weight[0]._u.shape))
+    assert shapes["fastgrad"] == shapes["torch"] == ((5,), (5,))

@@ -1,5 +1,5 @@
 """Conv1d and Conv2d: the sentence CNN's filters over time, or over (time, embedding) (the work is
-F.conv1d / F.conv2d)."""
+F.conv1d / F.conv2d); ConvTranspose1d and ConvTranspose2d, their transposes (F.conv_transpose1d/2d)."""
 from __future__ import annotations
 
 import math
@@ -24,6 +24,7 @@ class _ConvNd(Module):
 
     dims = 0  # spatial dims
     functional = None  # F.conv1d or F.conv2d
+    transposed = False  # a transposed convolution's weight is (in_channels, out_channels / groups, *kernel_size)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
@@ -54,7 +55,8 @@ class _ConvNd(Module):
         self._pad_widths = tuple(w for side in reversed(F._padding_sides(name, self.padding, spans, self.stride))
                                  for w in side)
         dtype = dtype_or_default(dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
+        channels = (in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(np.empty(channels + self.kernel_size, dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
 
@@ -78,6 +80,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.dims:
             text += f", dilation={self.dilation}"
+        if self.transposed and self.output_padding != (0,) * self.dims:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -99,3 +103,61 @@ class Conv2d(_ConvNd):
 
     dims = 2
     functional = staticmethod(F.conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The transposed convolutions: PyTorch's argument order, weight (in_channels, out_channels / groups,
+    *kernel_size) with _ConvNd's initialisation (whose fan_in is then out_channels / groups * prod(kernel_size),
+    as PyTorch's), zero padding only, and forward's `output_size`, which picks the output_padding that gives
+    it."""
+
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        name = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(f'{name}: only "zeros" padding_mode is supported, got {padding_mode!r}')
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int or a tuple of {self.dims} ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype)
+        self.output_padding = F._sizes(f"{name}: output_padding", output_padding, self.dims, 0)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        output_padding = self.output_padding if output_size is None else self._output_padding(input, output_size)
+        return self.functional(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                               self.dilation)
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
+        """The output_padding giving spatial sizes `output_size` (which may also list the batch and channel
+        dims, as PyTorch allows), after checking they are reachable: at most stride - 1 above the smallest."""
+        name, sizes = type(self).__name__, [int(n) for n in output_size]
+        leading = input.ndim - self.dims  # the batch and channel dims, or the channel dim alone
+        if len(sizes) == leading + self.dims:
+            sizes = sizes[leading:]
+        if len(sizes) != self.dims:
+            raise ValueError(f"{name}: for {input.ndim}D input, output_size must have {self.dims} or "
+                             f"{leading + self.dims} elements (got {len(output_size)})")
+        smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in
+                    zip(input.shape[leading:], self.stride, self.padding, self.dilation, self.kernel_size)]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        if any(not low <= n <= high for n, low, high in zip(sizes, smallest, largest)):
+            raise ValueError(f"{name}: requested an output size of {sizes}, but valid sizes range from {smallest} to "
+                             f"{largest} (for an input of spatial size {tuple(input.shape[leading:])})")
+        return tuple(n - low for n, low in zip(sizes, smallest))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The transpose of Conv1d over (N, C, L) inputs (an upsampling by stride)."""
+
+    dims = 1
+    functional = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The transpose of Conv2d over (N, C, H, W) inputs."""
+
+    dims = 2
+    functional = staticmethod(F.conv_transpose2d)

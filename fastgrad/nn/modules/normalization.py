@@ -1,8 +1,10 @@
 """LayerNorm: normalization over the trailing dims of each example (Ba et al., 2016); RMSNorm: its scaling
 alone (Zhang and Sennrich, 2019); GroupNorm: over groups of channels of each example (Wu and He, 2018);
-BatchNorm1d/2d/3d: per channel over the batch (Ioffe and Szegedy, 2015)."""
+BatchNorm1d/2d/3d: per channel over the batch (Ioffe and Szegedy, 2015); InstanceNorm1d/2d/3d: per channel
+of each example (Ulyanov et al., 2016)."""
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -101,13 +103,10 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class _BatchNorm(Module):
-    """What BatchNorm1d/2d/3d share (Ioffe and Szegedy, 2015): per-channel weight (1) and bias (0) unless
-    not `affine` (no bias with bias=False); buffers running_mean (0), running_var (1) and num_batches_tracked with
-    `track_running_stats`. Training normalizes with the batch's statistics and updates the running ones
-    by `momentum` (None: a cumulative average over the batches seen); evaluation uses the running ones."""
-
-    input_dims: tuple[int, ...] = ()  # the input ranks the subclass accepts
+class _NormBase(Module):
+    """What the batch and instance norms share: per-channel weight (1) and bias (0) unless not `affine` (no
+    bias with bias=False); buffers running_mean (0), running_var (1) and num_batches_tracked with
+    `track_running_stats`."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
@@ -142,6 +141,18 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """What BatchNorm1d/2d/3d share (Ioffe and Szegedy, 2015): training normalizes with the batch's
+    statistics and updates the running ones by `momentum` (None: a cumulative average over the batches
+    seen); evaluation uses the running ones."""
+
+    input_dims: tuple[int, ...] = ()  # the input ranks the subclass accepts
+
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self.input_dims:
             raise ValueError(f"{type(self).__name__}: expected {' or '.join(f'{d}D' for d in self.input_dims)} input "
@@ -155,10 +166,6 @@ class _BatchNorm(Module):
         # (without track_running_stats the running statistics are None, and the batch's always normalize)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training or not self.track_running_stats, momentum, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -177,6 +184,57 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalization of (N, C, D, H, W) inputs over N, D, H and W."""
 
     input_dims = (5,)
+
+
+class _InstanceNorm(_NormBase):
+    """What InstanceNorm1d/2d/3d share (see F.instance_norm), with PyTorch's defaults: no affine and no
+    running statistics. In training, or without running statistics, each example's own statistics
+    normalize, and the running ones (if tracked) move by `momentum`; momentum None leaves them as they
+    are (PyTorch passes 0, with no cumulative average). Evaluation uses the running ones. An unbatched
+    input (one dim fewer) is normalized as a batch of one."""
+
+    spatial_dims = 0
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device=None, dtype=None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        name, unbatched_dims = type(self).__name__, self.spatial_dims + 1
+        if input.ndim not in (unbatched_dims, unbatched_dims + 1):
+            raise ValueError(f"{name}: expected {unbatched_dims}D or {unbatched_dims + 1}D input (got {input.ndim}D "
+                             f"input of shape {input.shape})")
+        feature_dim = input.ndim - unbatched_dims
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"{name}: expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(f"{name}: input's size at dim={feature_dim} does not match num_features. You can silence "
+                          "this warning by not passing in num_features, which is not used because affine=False",
+                          stacklevel=2)
+        batched = input if feature_dim else input.unsqueeze(0)
+        out = F.instance_norm(batched, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out if feature_dim else out.squeeze(0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or unbatched (C, L) inputs over L."""
+
+    spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W) or unbatched (C, H, W) inputs over H and W."""
+
+    spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or unbatched (C, D, H, W) inputs over D, H and W."""
+
+    spatial_dims = 3
 
 
 def _reset_affine(module: Module) -> None:

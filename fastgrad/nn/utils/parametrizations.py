@@ -9,7 +9,7 @@ from fastgrad.autograd import no_grad
 from fastgrad.nn import functional as F
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.utils import parametrize
-from fastgrad.nn.utils.spectral_norm import (check_power_iterations, normalize_into, random_unit_vector,
+from fastgrad.nn.utils.spectral_norm import (check_power_iterations, normalize_into, output_dim, random_unit_vector,
                                              weight_to_matrix)
 from fastgrad.nn.utils.weight_norm import norm_except_dim, weight_norm_value
 from fastgrad.tensor import Tensor
@@ -215,10 +215,10 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     """Parametrize `module.<name>` as weight / sigma(weight), sigma by power iteration: 15 steps at
     registration, then n_power_iterations per access in training mode, none in eval mode. u and v are
     the buffers `parametrizations.<name>.0._u` and `._v`; their random start comes from fastgrad's
-    generator. dim defaults to 0 (fastgrad has no ConvTranspose, for which PyTorch uses 1)."""
+    generator. dim defaults to 1 for ConvTranspose1d/2d and to 0 for other modules, as in PyTorch."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations,
-                                                                     0 if dim is None else dim, eps))
+                                                                     output_dim(module, dim), eps))
     return module

@@ -8,10 +8,19 @@ from __future__ import annotations
 import fastgrad
 from fastgrad.autograd import no_grad
 from fastgrad.nn import functional as F
+from fastgrad.nn.modules.conv import ConvTranspose1d, ConvTranspose2d
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
 from fastgrad.nn.utils.weight_norm import forward_pre_hook_of
 from fastgrad.tensor import Tensor
+
+
+def output_dim(module: Module, dim: int | None) -> int:
+    """spectral norm's dim: as given, or the weight's output dimension: 1 for a transposed convolution's
+    (in_channels, out_channels / groups, ...) weight, 0 otherwise, as PyTorch picks it."""
+    if dim is not None:
+        return dim
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
 
 
 def weight_to_matrix(weight: Tensor, dim: int) -> Tensor:
@@ -66,11 +75,11 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
                   dim: int | None = None) -> Module:
     """Divide Parameter `name` by its largest singular value before every forward. u and v start as
     random unit vectors (drawn from fastgrad's generator) and are refined by n_power_iterations steps per
-    forward in training mode; eval mode uses them as they are. dim (the output dimension) defaults to 0
-    (PyTorch's 1 for ConvTranspose does not arise: fastgrad has no ConvTranspose)."""
+    forward in training mode; eval mode uses them as they are. dim (the output dimension) defaults to 1
+    for ConvTranspose1d/2d and to 0 for other modules, as in PyTorch."""
     if forward_pre_hook_of(module, SpectralNorm, name)[0] is not None:
         raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
-    hook = SpectralNorm(name, n_power_iterations, 0 if dim is None else dim, eps)
+    hook = SpectralNorm(name, n_power_iterations, output_dim(module, dim), eps)
     weight = module._parameters[name]
     with no_grad():
         height, width = weight_to_matrix(weight, hook.dim).shape

@@ -1,0 +1,135 @@
+"""`interpolate` in PyTorch's functional form: resampling of the spatial dims of (N, C, *spatial) inputs
+by nearest neighbours or (bi/tri)linearly, one spatial dim at a time.
+
+Each dim is gathered by an index (index_select), and the linear modes blend two gathers with constant
+weights, so the gradients are index_select's. The source positions are computed as PyTorch's CPU
+kernels compute them: the nearest modes in float32 whatever the input's dtype, the linear modes in the
+input's dtype (float32 for float16), so that the picked neighbours and weights are PyTorch's. (A float16
+blend is computed in float16, where PyTorch's rounds a float32 one: they may differ by an ulp.)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fastgrad.nn import functional as F
+from fastgrad.tensor import Tensor
+
+# the spatial dims each mode needs (None: any of 1, 2 or 3)
+_MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
+_UNSUPPORTED = ("bicubic", "area", "lanczos")
+
+
+def _integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _per_dim(name: str, label: str, value, input: Tensor, dims: int) -> tuple:
+    """size or scale_factor: one value for every spatial dim, or a sequence of one per dim."""
+    if not isinstance(value, (tuple, list)):
+        return (value,) * dims
+    if len(value) != dims:
+        raise ValueError(f"{name}: the input has {dims} spatial dims {tuple(input.shape[2:])}, but {label} has "
+                         f"{len(value)} values: {tuple(value)!r}")
+    return tuple(value)
+
+
+def _output_sizes(name: str, input: Tensor, size, scale_factor, recompute_scale_factor) -> tuple[tuple, tuple]:
+    """The output's spatial sizes, and the scale per dim the source positions are computed with (None:
+    from the sizes): scale_factor as given, unless recompute_scale_factor asks for the sizes' ratio."""
+    dims = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError(f"{name}: only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError(f"{name}: either size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{name}: recompute_scale_factor is not meaningful with an explicit size")
+        sizes = _per_dim(name, "size", size, input, dims)
+        if not all(_integer(n) for n in sizes):
+            raise TypeError(f"{name}: size must be an int or a sequence of ints, got {size!r}")
+        return tuple(int(n) for n in sizes), (None,) * dims
+    scales = _per_dim(name, "scale_factor", scale_factor, input, dims)
+    if not all(isinstance(s, (int, float, np.integer, np.floating)) and not isinstance(s, bool) for s in scales):
+        raise TypeError(f"{name}: scale_factor must be a number or a sequence of numbers, got {scale_factor!r}")
+    scales = tuple(float(s) for s in scales)
+    sizes = tuple(math.floor(n * s) for n, s in zip(input.shape[2:], scales))
+    return sizes, (None,) * dims if recompute_scale_factor else scales
+
+
+def _nearest_index(length: int, out: int, scale: float | None, exact: bool, planar: bool) -> np.ndarray:
+    """The source of each output position: floor(i * scale), or floor((i + 0.5) * scale) for
+    nearest-exact, with the scale as a float32 (1 / scale_factor, or length / out), as PyTorch's kernels.
+    PyTorch's 2-D (`planar`) 'nearest' kernel alone copies a dim whose size is kept and halves the index
+    of one whose size is doubled, whatever the scale_factor; fastgrad follows it."""
+    if planar and not exact and out in (length, 2 * length):
+        return np.arange(out) * length // out
+    ratio = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(length) / np.float32(out)
+    # (PyTorch's i + 0.5 is a double, multiplied by the float scale in double; i * scale is a float)
+    positions = np.arange(out, dtype=np.float64) + 0.5 if exact else np.arange(out, dtype=np.float32)
+    return np.minimum(np.floor((positions * ratio).astype(np.float32)).astype(np.int64), length - 1)
+
+
+def _linear_sources(length: int, out: int, scale: float | None, align_corners: bool,
+                    dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two neighbours of each output position and the second's weight, computed in `dtype`:
+    with align_corners the corners map to the corners; otherwise pixel centres map to pixel centres
+    (positions left of the first centre clamp to it)."""
+    if align_corners:
+        ratio = dtype.type((length - 1) / (out - 1)) if out > 1 else dtype.type(0)
+        sources = np.arange(out).astype(dtype) * ratio
+    else:
+        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 else dtype.type(length) / dtype.type(out)
+        sources = np.maximum((np.arange(out).astype(dtype) + dtype.type(0.5)) * ratio - dtype.type(0.5), dtype.type(0))
+    first = np.minimum(np.floor(sources).astype(np.int64), length - 1)
+    second = np.minimum(first + 1, length - 1)
+    weight = np.clip(sources - first.astype(dtype), 0, 1).astype(dtype)
+    return first, second, weight
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resample the spatial dims of a (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to `size`, or to
+    floor(size * scale_factor) (each an int/float or one per dim). Modes: 'nearest' (source floor(i *
+    in / out), PyTorch's), 'nearest-exact' (floor((i + 0.5) * in / out)), 'linear' (3-D), 'bilinear'
+    (4-D) and 'trilinear' (5-D), which blend the two neighbours of each position, with the corners
+    aligned (align_corners=True) or the pixel centres (False, the default). A given scale_factor is used
+    for the positions unless recompute_scale_factor=True, as in PyTorch. 'bicubic' and 'area' raise
+    NotImplementedError, as does antialias."""
+    name = "interpolate"
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4, 5):
+        got = f"{input.ndim}D" if isinstance(input, Tensor) else type(input).__name__
+        raise NotImplementedError(f"{name}: only 3D, 4D and 5D (N, C, *spatial) inputs are supported, got {got}")
+    if mode in _UNSUPPORTED:
+        raise NotImplementedError(f"{name}: mode {mode!r} is not implemented in fastgrad (modes: "
+                                  f"{', '.join(map(repr, _MODES))})")
+    if mode not in _MODES:
+        raise NotImplementedError(f"{name}: unknown mode {mode!r} (modes: {', '.join(map(repr, _MODES))})")
+    linear = _MODES[mode] is not None
+    if not linear and align_corners is not None:
+        raise ValueError(f"{name}: align_corners option can only be set with the interpolating modes: linear | "
+                         f"bilinear | bicubic | trilinear, got mode {mode!r}")
+    if antialias:
+        raise NotImplementedError(f"{name}: antialias=True is not implemented in fastgrad")
+    sizes, scales = _output_sizes(name, input, size, scale_factor, recompute_scale_factor)
+    if linear and input.ndim - 2 != _MODES[mode]:
+        raise NotImplementedError(f"{name}: got {input.ndim}D input, but {mode} mode needs {_MODES[mode] + 2}D input")
+    F._floating(input, name)
+    if min(input.shape[2:]) < 1 or min(sizes) < 1:
+        raise ValueError(f"{name}: input and output sizes should be greater than 0, got input {tuple(input.shape[2:])} "
+                         f"and output {sizes}")
+    position_dtype = np.dtype(np.float32) if input.dtype.itemsize < 4 else input.dtype
+    out = input
+    for dim, (length, count, scale) in enumerate(zip(input.shape[2:], sizes, scales), start=2):
+        if linear and count == length:  # PyTorch's linear kernels copy a dim whose size is kept, whatever the scale
+            continue
+        if linear:
+            first, second, weight = _linear_sources(length, count, scale, bool(align_corners), position_dtype)
+            weight = Tensor._from_data(weight.astype(input.dtype).reshape((-1,) + (1,) * (input.ndim - 1 - dim)))
+            out = (out.index_select(dim, Tensor._from_data(first)) * (1 - weight)
+                   + out.index_select(dim, Tensor._from_data(second)) * weight)
+        else:
+            index = _nearest_index(length, count, scale, mode != "nearest", input.ndim == 4)
+            out = out.index_select(dim, Tensor._from_data(index))
+    return input.clone() if out is input else out  # (a new tensor, as PyTorch's, when every dim was copied)
