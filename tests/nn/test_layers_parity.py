@@ -236,11 +236,11 @@ def test_conv1d_layer_loads_pytorchs_weights_and_matches_it():
     ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4, 9))
     got, expected = ours(fastgrad.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
     got.sum().backward()
     expected.sum().backward()
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("padding_mode", ["reflect", "replicate", "circular"])
@@ -260,7 +260,7 @@ def test_conv_padding_modes_match_pytorch(padding_mode, dims, options, shape):
     x = np.random.default_rng(0).standard_normal(shape)
     x_ours, x_theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     got, expected = ours(x_ours), theirs(x_theirs)
-    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
     weights = np.random.default_rng(1).standard_normal(got.shape)
     (got * fastgrad.tensor(weights)).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
@@ -274,10 +274,10 @@ def test_conv2d_layer_loads_pytorchs_weights_and_matches_it():
     ours.load_state_dict({k: fastgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4, 7, 5))
     got, expected = ours(fastgrad.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
     got.sum().backward()
     expected.sum().backward()
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_conv1d_default_initialisation_has_pytorchs_bounds():
