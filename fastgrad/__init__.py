@@ -15,8 +15,8 @@ from fastgrad import backends as _backends
 from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
                                set_grad_enabled)
 from fastgrad.backends import backend, get_backend, set_backend
-from fastgrad.dtypes import (bool_, finfo, float32, float64, get_default_dtype, iinfo, int32, int64,
-                             set_default_dtype)
+from fastgrad.dtypes import (bool_, finfo, float32, float64, get_default_dtype, iinfo, int8, int16, int32, int64,
+                             set_default_dtype, uint8)
 from fastgrad.functions import (abs, add, addbmm, addmm, addmv, all, allclose, amax, amin, any, argmax, argmin, argsort, bernoulli, bincount,
                                 bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, cat, ceil, chunk,
                                 clamp, clamp_max, clamp_min, clip, clone, concat, cos, cumprod, cumsum, div, dot,
@@ -75,6 +75,7 @@ float = float32
 double = float64
 long = int64
 int = int32
+short = int16
 bool = bool_
 
 __version__ = "0.1.0"

@@ -6,13 +6,17 @@ float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
+int16 = np.dtype(np.int16)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 # The dtype of floating tensors made without one; read it through get_default_dtype() when a tensor is made,
 # never into a name at import time, so that set_default_dtype reaches every such place.
 _default_float = float32
 
 _BY_NAME = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
-            "long": int64, "int32": int32, "int": int32, "bool": bool_}
+            "long": int64, "int32": int32, "int": int32, "int16": int16, "short": int16, "int8": int8, "uint8": uint8,
+            "bool": bool_}
 
 
 class finfo:

@@ -116,3 +116,12 @@ def test_promote_types_can_cast_and_result_type():
 def test_dtype_helpers_refuse_what_is_not_a_dtype(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+def test_the_small_integer_dtypes_have_pytorchs_names():
+    for name, dtype in (("uint8", np.uint8), ("int8", np.int8), ("int16", np.int16), ("short", np.int16)):
+        assert getattr(fastgrad, name) == np.dtype(dtype)
+        assert fastgrad.zeros(2, dtype=getattr(fastgrad, name)).dtype == np.dtype(dtype)
+        assert fastgrad.tensor([1, 2], dtype=name).dtype == np.dtype(dtype)
+    assert fastgrad.iinfo(fastgrad.int8).max == 127 and fastgrad.iinfo(fastgrad.uint8).min == 0
+    assert (fastgrad.tensor([200], dtype=fastgrad.uint8) + fastgrad.tensor([-1], dtype=fastgrad.int8)).dtype == np.int16

@@ -8,12 +8,15 @@ import fastgrad
 
 torch = pytest.importorskip("torch")
 
-DTYPES = ["bool", "int32", "int64", "float32", "float64"]
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"]
 OPERANDS = {
     "f32": lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float32),
     "f64": lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float64),
     "i64": lambda lib: lib.tensor([1, 2]),
     "i32": lambda lib: lib.tensor([1, 2], dtype=lib.int32),
+    "u8": lambda lib: lib.tensor([1, 2], dtype=lib.uint8),
+    "i8": lambda lib: lib.tensor([1, 2], dtype=lib.int8),
+    "i16-0d": lambda lib: lib.tensor(3, dtype=lib.int16),
     "b": lambda lib: lib.tensor([True, False]),
     "f64-0d": lambda lib: lib.tensor(1.5, dtype=lib.float64),
     "i32-0d": lambda lib: lib.tensor(3, dtype=lib.int32),
@@ -53,3 +56,10 @@ def test_what_torch_refuses_is_refused(call):
     for lib in (torch, fastgrad):
         with pytest.raises(TypeError):
             call(lib)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dtype_names_and_their_aliases_are_pytorchs(dtype):
+    assert name(getattr(fastgrad, dtype)) == name(getattr(torch, dtype))
+    for alias in ("short", "int", "long", "float", "double"):
+        assert name(getattr(fastgrad, alias)) == name(getattr(torch, alias))
