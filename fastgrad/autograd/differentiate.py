@@ -25,9 +25,6 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     targets = None
     if inputs is not None:
         targets = _inputs(inputs, "backward")
-        if create_graph and any(t._node is not None for t in targets):
-            raise NotImplementedError("backward(create_graph=True, inputs=...) with a non-leaf input is not supported; "
-                                      "use fastgrad.autograd.grad for its gradient")
         for t in targets:
             t.retain_grad()  # a no-op on leaves; a non-leaf input keeps its gradient as .grad, as in PyTorch
     if create_graph:

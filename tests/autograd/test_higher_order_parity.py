@@ -341,3 +341,57 @@ def test_linear_algebra_hessian_vector_product(name):
         results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+def both(scenario):
+    """scenario(lib) -> arrays, run with fastgrad and with PyTorch on the same float64 values."""
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor([0.5, -1.5, 2.0, 0.75], dtype=lib.float64, requires_grad=True)
+        results.append([np.asarray(r.detach().numpy() if hasattr(r, "detach") else r) for r in scenario(lib, x)])
+    assert len(results[0]) == len(results[1])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_tensor_hooks_retained_and_post_accumulate_grads_under_create_graph():
+    def scenario(lib, x):
+        y = x * x
+        y.register_hook(lambda g: g * x.sin())  # fires in the second backward too, as it reaches y
+        y.retain_grad()
+        seen = []
+        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.requires_grad))
+        x.register_hook(lambda g: g * x)
+        (y * y.exp()).sum().backward(create_graph=True)
+        first, retained = x.grad, y.grad
+        assert retained.requires_grad and first.requires_grad and seen == [True]
+        second = lib.autograd.grad((first * first).sum() + retained.sum(), x)
+        return first, retained, second[0]
+
+    both(scenario)
+
+
+def test_backward_into_a_non_leaf_input_under_create_graph():
+    def scenario(lib, x):
+        y = x * x
+        (y ** 3 * x).sum().backward(create_graph=True, inputs=[y])
+        assert x.grad is None
+        return y.grad, lib.autograd.grad(y.grad.sum(), x)[0]
+
+    both(scenario)
+
+
+def test_histories_changed_in_place_under_create_graph():
+    def scenario(lib, x):
+        h = x * 2
+        first = h.exp()
+        h.mul_(x)  # exp read h before the change
+        base = x * 1.0
+        window = base[1:]
+        second = window.exp() * window.tanh()
+        base.mul_(x)  # the view was read before its base changed
+        loss = first.sum() + (h * h).sum() + second.sum() + (base * base).sum()
+        (g,) = lib.autograd.grad(loss, x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum(), x)[0]
+
+    both(scenario)
