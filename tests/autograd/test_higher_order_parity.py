@@ -395,3 +395,25 @@ def test_histories_changed_in_place_under_create_graph():
         return g, lib.autograd.grad((g * g).sum(), x)[0]
 
     both(scenario)
+
+
+def test_a_custom_function_with_several_outputs_under_create_graph():
+    def scenario(lib, x):
+        class ExpAndSquare(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                exp = x.exp()
+                ctx.save_for_backward(x, exp)
+                return exp, x * x
+
+            @staticmethod
+            def backward(ctx, g_exp, g_square):
+                x, exp = ctx.saved_tensors
+                return g_exp * exp + g_square * 2 * x
+
+        exp, square = ExpAndSquare.apply(x)
+        (g,) = lib.autograd.grad((exp * square).sum() + exp.sum(), x, create_graph=True)
+        (only_square,) = lib.autograd.grad((ExpAndSquare.apply(x)[1] ** 3).sum(), x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum() + (only_square * x).sum(), x)[0]
+
+    both(scenario)
