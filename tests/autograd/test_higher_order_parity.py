@@ -384,6 +384,7 @@ def test_backward_into_a_non_leaf_input_under_create_graph():
 def test_histories_changed_in_place_under_create_graph():
     def scenario(lib, x):
         h = x * 2
+        h.register_hook(lambda g: g * x)  # stays with h's history before the change, as PyTorch's
         first = h.exp()
         h.mul_(x)  # exp read h before the change
         base = x * 1.0
