@@ -425,6 +425,21 @@ def test_values_changed_in_place_are_refused():
         grad(variance, x, create_graph=True)
 
 
+def test_row_sparse_embedding_gradients_are_refused():
+    """PyTorch returns a differentiable sparse COO gradient here; fastgrad's row-sparse gradients hold arrays, so
+    create_graph refuses them (naming the way out) rather than answering with a gradient that has no graph."""
+    weight = leaf((5, 3), 11)
+    ids = fastgrad.tensor([0, 2, 2])
+    with pytest.raises(NotImplementedError, match=r"Embedding\(sparse=True\) gives a row-sparse gradient"):
+        grad((F.embedding(ids, weight, sparse=True) ** 2).sum(), weight, create_graph=True)
+    with pytest.raises(NotImplementedError, match=r"EmbeddingBag\(sparse=True\) gives a row-sparse gradient"):
+        grad((F.embedding_bag(ids, weight, fastgrad.tensor([0, 1]), sparse=True) ** 2).sum(), weight,
+             create_graph=True)
+    F.embedding(ids, weight, sparse=True).sum().backward()
+    with pytest.raises(NotImplementedError, match="a leaf whose .grad is row-sparse cannot accumulate"):
+        (weight ** 2).sum().backward(create_graph=True)
+
+
 class Cube(fastgrad.autograd.Function):
     """x^3 with a saved input and a saved output: d/dx = 3 y / x... written as 3 x^2 from the input, and the
     output used too (g * y * 0 + ...) so that a lost link through the output would change the answer."""
