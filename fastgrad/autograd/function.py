@@ -96,9 +96,6 @@ class _FunctionOp(Op):
         through it are not lost; tensors forward computed and saved otherwise carry no graph, as in PyTorch.
         With several outputs, `out` is the hub and `g` its _RecordedSlots."""
         function, ctx, tensor_positions, output_specs = node.saved
-        if ctx._dirty:
-            raise NotImplementedError(f"create_graph=True: the backward of {function.__name__} (a custom Function "
-                                      "that changes its input in place) is not recorded")
         saved = ctx._saved
         if output_specs is None:
             output_grads = (g,)
@@ -121,7 +118,9 @@ def _recorded_output(hub, saved, output_specs: tuple):
         if saved is not None and spec is not None and spec[2] is not None and spec[2] is saved._data:
             output_node = Node(_FunctionOutput, (hub,), backends.CURRENT.kernels)
             output_node.saved = (index, len(output_specs))
-            return Tensor._wrap(saved._data, True, output_node)
+            output = Tensor._wrap(saved._data, True, output_node)
+            output._counter = saved._counter  # the same memory: ctx.saved_tensors checks its version
+            return output
     return saved
 
 

@@ -495,6 +495,39 @@ def test_a_custom_function_with_several_outputs_is_differentiated_twice(fn):
     assert gradgradcheck(fn, (leaf((3,), 10),))
 
 
+class ScaleInPlace(fastgrad.autograd.Function):
+    """x *= exp(w) in place (mark_dirty), with w^2 as a second output when `square`; backward reads the changed
+    x, saved after the change: terms through it need its graph as the Function's output."""
+
+    @staticmethod
+    def forward(ctx, x, w, square):
+        x.mul_(w.exp())
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x, w)
+        return (x, w * w) if square else x
+
+    @staticmethod
+    def backward(ctx, g, g_square=None):
+        out, w = ctx.saved_tensors
+        g_w = g * out if g_square is None else g * out + g_square * 2 * w
+        return g * w.exp(), g_w, None
+
+
+def scaled_in_place(x, w):
+    y = ScaleInPlace.apply(x * 1.0, w, False)
+    return (y * y * x).sum()
+
+
+def scaled_in_place_and_squared(x, w):
+    y, square = ScaleInPlace.apply(x * 1.0, w, True)
+    return (y * y * x).sum() + (square * y).sum()
+
+
+@pytest.mark.parametrize("fn", [scaled_in_place, scaled_in_place_and_squared])
+def test_a_custom_function_changing_its_input_in_place_is_differentiated_twice(fn):
+    assert gradgradcheck(fn, (leaf((3,), 12), leaf((3,), 13)))
+
+
 SPECIAL_POINTS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -3.0, 1e-300, 40.0, -40.0]
 # the unary math ops at their poles, domain edges, infinities and NaN (and a clipped logit)
 UNARY_AT_SPECIAL_POINTS = {

@@ -418,3 +418,28 @@ def test_a_custom_function_with_several_outputs_under_create_graph():
         return g, lib.autograd.grad((g * g).sum() + (only_square * x).sum(), x)[0]
 
     both(scenario)
+
+
+@pytest.mark.parametrize("several_outputs", [False, True])
+def test_a_custom_function_changing_its_input_in_place_under_create_graph(several_outputs):
+    def scenario(lib, x):
+        class ScaleInPlace(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, w):
+                x.mul_(w.exp())
+                ctx.mark_dirty(x)
+                ctx.save_for_backward(x, w)
+                return (x, w * w) if several_outputs else x
+
+            @staticmethod
+            def backward(ctx, g, g_square=None):
+                out, w = ctx.saved_tensors
+                return g * w.exp(), g * out if g_square is None else g * out + g_square * 2 * w
+
+        w = lib.tensor([0.2, 0.3, -0.4, 0.1], dtype=lib.float64, requires_grad=True)
+        result = ScaleInPlace.apply(x * 1.0, w)
+        y, square = result if several_outputs else (result, w)
+        g_x, g_w = lib.autograd.grad((y * y * x).sum() + (square * y).sum(), [x, w], create_graph=True)
+        return [g_x, g_w] + list(lib.autograd.grad((g_x * g_w).sum() + (g_w ** 2).sum(), [x, w]))
+
+    both(scenario)
