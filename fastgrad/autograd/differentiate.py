@@ -25,9 +25,6 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     targets = None
     if inputs is not None:
         targets = _inputs(inputs, "backward")
-        if create_graph and any(t._node is not None for t in targets):
-            raise NotImplementedError("backward(create_graph=True, inputs=...) with a non-leaf input is not supported; "
-                                      "use fastgrad.autograd.grad for its gradient")
         for t in targets:
             t.retain_grad()  # a no-op on leaves; a non-leaf input keeps its gradient as .grad, as in PyTorch
     if create_graph:
@@ -42,11 +39,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     """The gradients of sum(outputs . grad_outputs) with respect to each of `inputs`, as new tensors;
     no tensor's `.grad` changes. An input that no output depends on raises, unless allow_unused (then
     its gradient is None, or zeros with materialize_grads). `only_inputs` is accepted and ignored, as
-    in PyTorch."""
-    if is_grads_batched:
-        raise NotImplementedError("grad(is_grads_batched=True) is not supported; call grad once per grad_outputs")
+    in PyTorch. With is_grads_batched, the first dim of every grad_outputs tensor is a batch: each
+    gradient gets that dim in front, row i being the gradient for the grad_outputs' rows i (a materialized
+    unused input's zeros have the input's shape, as in PyTorch). PyTorch vmaps the backward over the batch;
+    here the backward runs once per row (the same values, a batch's worth of time)."""
     if materialize_grads and allow_unused is False:
         raise ValueError("grad(): materialize_grads=True needs allow_unused=True or not passed, got allow_unused=False")
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     roots = _tensor_list(outputs, "outputs")
     targets = _inputs(inputs, "grad")
@@ -71,6 +72,49 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             results.append(array)
         else:  # a fresh array: the graph or the caller may hold the one the walk produced
             results.append(graph.Tensor._wrap(array.copy(), False, None))
+    return tuple(results)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads) -> tuple:
+    """grad(is_grads_batched=True): grad once per row of the grad_outputs, the results stacked along a new first
+    dim (recorded with create_graph)."""
+    from fastgrad.functions import stack
+
+    roots = _tensor_list(outputs, "outputs")
+    given = [None] * len(roots) if grad_outputs is None else _given(grad_outputs)
+    if len(given) != len(roots):
+        raise ValueError(f"grad_outputs has {len(given)} entries for {len(roots)} outputs; with is_grads_batched=True "
+                         "give a batched gradient per output")
+    batch = None
+    for index, (root, g) in enumerate(zip(roots, given)):
+        if g is None:
+            raise ValueError(f"grad(is_grads_batched=True): grad_outputs[{index}] is None; every output needs a "
+                             "gradient whose first dim is the batch")
+        shape = tuple(np.shape(g._data if isinstance(g, graph.Tensor) else g))
+        if shape[1:] != tuple(root.shape) or not shape:
+            raise RuntimeError(f"grad(is_grads_batched=True): the first dim of each grad_output is the batch and the "
+                               f"rest must match its output: grad_outputs[{index}] has shape {shape} and output "
+                               f"{index} has shape {tuple(root.shape)}")
+        if batch is not None and shape[0] != batch:
+            raise ValueError(f"grad(is_grads_batched=True): the grad_outputs have batch sizes {batch} and {shape[0]} "
+                             f"(grad_outputs[{index}]); they must be equal")
+        batch = shape[0]
+    if batch == 0:
+        raise ValueError("grad(is_grads_batched=True): the grad_outputs' batch dim is empty (size 0)")
+    retain_graph = create_graph if retain_graph is None else bool(retain_graph)
+    rows = [grad(roots, inputs, [g[i] for g in given], retain_graph=retain_graph or i < batch - 1,
+                 create_graph=create_graph, allow_unused=materialize_grads or allow_unused)
+            for i in range(batch)]
+    results = []
+    for index, (t, column) in enumerate(zip(_tensor_list(inputs, "inputs"), zip(*rows))):
+        if column[0] is None:  # the same graph for every row: unused in each
+            # (PyTorch 2.13 materializes an unused input's gradient without the batch dim)
+            results.append(graph.Tensor._from_data(np.zeros_like(t._data)) if materialize_grads else None)
+        elif column[0].is_sparse:
+            raise NotImplementedError(f"grad(is_grads_batched=True): the gradient of inputs[{index}] is row-sparse "
+                                      "(Embedding(sparse=True)), which is not batched; use a dense embedding")
+        else:
+            results.append(stack(column))
     return tuple(results)
 
 

@@ -93,17 +93,35 @@ class _FunctionOp(Op):
     def backward_graph(node, g, out):
         """The user's backward run on tensors with grad mode on (as PyTorch's under create_graph), so that its
         ops are recorded. A tensor forward saved and returned is its recorded output here, so that terms
-        through it are not lost; tensors forward computed and saved otherwise carry no graph, as in PyTorch."""
+        through it are not lost; tensors forward computed and saved otherwise carry no graph, as in PyTorch.
+        With several outputs, `out` is the hub and `g` its _RecordedSlots."""
         function, ctx, tensor_positions, output_specs = node.saved
-        if output_specs is not None or ctx._dirty:
-            raise NotImplementedError(f"create_graph=True: the backward of {function.__name__} (a custom Function "
-                                      "that changes its input in place) is not recorded")
         saved = ctx._saved
-        ctx._saved = tuple((out if t is not None and t._data is out._data else t, version) for t, version in saved)
+        if output_specs is None:
+            output_grads = (g,)
+            ctx._saved = tuple((out if t is not None and t._data is out._data else t, version) for t, version in saved)
+        else:
+            output_grads = tuple(_output_grad(ctx, spec, slot) for spec, slot in zip(output_specs, g.grads))
+            ctx._saved = tuple((_recorded_output(out, t, output_specs), version) for t, version in saved)
         try:
-            return _user_gradients(function, ctx, tensor_positions, (g,))
+            return _user_gradients(function, ctx, tensor_positions, output_grads)
         finally:
             ctx._saved = saved
+
+
+def _recorded_output(hub, saved, output_specs: tuple):
+    """A saved tensor as a recorded backward reads it: when forward returned it as output j of several, that
+    output again (its graph through the hub, as the output had), else the saved tensor itself."""
+    from fastgrad.tensor import Tensor
+
+    for index, spec in enumerate(output_specs):
+        if saved is not None and spec is not None and spec[2] is not None and spec[2] is saved._data:
+            output_node = Node(_FunctionOutput, (hub,), backends.CURRENT.kernels)
+            output_node.saved = (index, len(output_specs))
+            output = Tensor._wrap(saved._data, True, output_node)
+            output._counter = saved._counter  # the same memory: ctx.saved_tensors checks its version
+            return output
+    return saved
 
 
 def _user_gradients(function, ctx: FunctionCtx, tensor_positions: tuple, output_grads: tuple) -> tuple:
@@ -132,13 +150,29 @@ def _output_grad(ctx: FunctionCtx, spec, slot):
     grads, and always None for an output that is not a tensor)."""
     from fastgrad.tensor import Tensor
 
+    if isinstance(slot, Tensor):  # a recorded backward's
+        return slot
     # (gradients of a 0-d output summed where branches meet become NumPy scalars; an empty slot is the int 0)
     if isinstance(slot, (np.ndarray, np.generic)):
         return Tensor._wrap(np.asarray(slot), False, None)
     if spec is None or not ctx.materialize_grads:
         return None
-    shape, dtype = spec
+    shape, dtype = spec[:2]
     return Tensor._wrap(np.zeros(shape, dtype), False, None)
+
+
+class _RecordedSlots:
+    """The hub's gradient in a recorded backward: a tensor (or None) per output of the Function, summed slot by
+    slot (by recorded ops) where branches meet."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads: tuple) -> None:
+        self.grads = grads
+
+    def __add__(self, other: "_RecordedSlots") -> "_RecordedSlots":
+        return _RecordedSlots(tuple(a if b is None else b if a is None else a + b
+                                    for a, b in zip(self.grads, other.grads)))
 
 
 class _FunctionOutput(Op):
@@ -155,9 +189,10 @@ class _FunctionOutput(Op):
         return (slots,)
 
     def backward_graph(node, g, out):
-        function = node.inputs[0]._node.saved[0]
-        raise NotImplementedError(f"create_graph=True: the backward of {function.__name__} (a custom Function with "
-                                  "several outputs) is not recorded")
+        index, count = node.saved
+        grads = [None] * count
+        grads[index] = g
+        return (_RecordedSlots(tuple(grads)),)
 
 
 class Function:
@@ -204,8 +239,13 @@ class Function:
         if not several:
             node.saved = (cls, ctx, tensor_positions, None)
             return _result(out, node, args, tensor_positions, ctx)
+        # per output: its shape, its dtype and, if forward saved it, its array (a recorded backward reads that
+        # saved tensor as the output, see _recorded_output)
+        saved_arrays = [t._data for t, _ in ctx._saved if t is not None]
         node.saved = (cls, ctx, tensor_positions,
-                      tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs))
+                      tuple((o._data.shape, o._data.dtype,
+                             o._data if any(o._data is a for a in saved_arrays) else None)
+                            if isinstance(o, Tensor) else None for o in outputs))
         hub = Tensor._wrap(np.zeros(len(outputs), dtype=object), True, node)
         results = list(outputs)
         for j in differentiable:

@@ -7,6 +7,7 @@ visits the recorded nodes in reverse topological order, summing gradients where 
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import weakref
@@ -209,24 +210,34 @@ def rebase(target, node, before) -> None:
         move_tensor_hooks(target, before)
 
 
-def _as_seen_by(node, parent, grad):
+def _as_seen_by(node, parent, grad, fitted=None, into_base=None):
     """`parent` and its gradient as `node` used it, when an in-place change recorded since may have given
     it a newer history: the parent itself changed (follow its stand-ins back), or it is a view whose
     base changed after the view was made. PyTorch gives such a view a new history at the change; here
     the view's gradient goes into the base's shape, by the view's place in the base's memory, and on
-    to the base's history at `node`'s time."""
+    to the base's history at `node`'s time. `fitted(target, grad, given)` shapes a gradient for target
+    (`given`: the tensor among node.inputs that target stands in for) and `into_base(view, base, grad)`
+    places a view's gradient in its base: on arrays by default, on tensors in a recorded backward."""
+    if fitted is None:
+        fitted, into_base = functools.partial(_validated, node), _into_base
     if parent._node.seq > node.seq:
-        # validated against the stand-in, which has the shape `node` saw (t_() or unsqueeze_() change it)
+        # fitted to the stand-in, which has the shape `node` saw (t_() or unsqueeze_() change it)
         seen = _history_at(parent, node)
-        return seen, _validated(node, seen, grad, parent)
-    return _history_at(parent._base, node), _into_base(parent._data, parent._base._data,
-                                                       _validated(node, parent, grad))
+        return seen, fitted(seen, grad, parent)
+    return _history_at(parent._base, node), into_base(parent._data, parent._base._data, fitted(parent, grad, None))
 
 
 def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """A gradient for `base` (zero outside `view`) from `grad` for `view`, a view of base's memory;
     elements that several view positions share (expand, overlapping windows) sum up."""
-    # each element of base holds its own (C-order) index, in an array laid out like base in memory
+    summed = np.zeros(base.size, dtype=grad.dtype)
+    np.add.at(summed, view_positions(view, base).reshape(-1), grad.reshape(-1))
+    return summed.reshape(base.shape)
+
+
+def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """For each element of `view`, a view of base's memory, the (C-order) index in base of the element it shows."""
+    # each element of base holds its own index, in an array laid out like base in memory
     positions = np.empty_like(base, dtype=np.int64)
     scale = positions.itemsize / base.itemsize
     if positions.strides != tuple(int(step * scale) for step in base.strides):
@@ -234,11 +245,8 @@ def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarr
                            f"{base.strides}) is not supported; clone() the view before changing its base")
     positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    at = np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
-                    strides=tuple(int(step * scale) for step in view.strides))
-    summed = np.zeros(base.size, dtype=grad.dtype)
-    np.add.at(summed, at.reshape(-1), grad.reshape(-1))
-    return summed.reshape(base.shape)
+    return np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
+                      strides=tuple(int(step * scale) for step in view.strides))
 
 
 def _history_at(tensor, node):

@@ -6,14 +6,18 @@ upstream gradient `g`, the op's output `out` and its inputs `ctx.inputs`, all te
 differentiated again: the walk here calls it with grad mode on, so the gradients it returns carry a
 graph of their own (Hessian-vector products, gradient penalties, MAML). A node whose op has no
 `backward_graph` raises NotImplementedError naming the op: a higher-order gradient with a silently
-missing term would be a plausible wrong number. So do tensor hooks, row-sparse gradients and backward
-through tensors changed in place (the array walk's support for them was not carried over).
+missing term would be a plausible wrong number; so do row-sparse gradients. As in the array walk (graph._walk),
+tensor hooks see each gradient (here a tensor with a graph) and may replace it, a retained non-leaf gradient
+becomes `.grad`, post-accumulate hooks run once a leaf's `.grad` is complete, and a gradient for a tensor
+changed in place after a node read it goes to the history the node saw.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import enable_grad
-from fastgrad.autograd.hooks import _POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS
+from fastgrad.autograd.hooks import _POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _run_post_accumulate_hooks, hooked_gradient
 
 
 def run_backward_recording(roots: list, root_grads: list, retain_graph: bool, inputs: list | None = None,
@@ -27,7 +31,7 @@ def run_backward_recording(roots: list, root_grads: list, retain_graph: bool, in
 
 def _walk(roots, root_grads, retain_graph, inputs, accumulate):
     grads: dict[int, object] = {}
-    leaf_grads: dict[int, list] = {}  # id -> [leaf, its summed gradient]
+    leaf_grads: dict[int, list] = {}  # id -> [leaf, its summed gradient]: its hooks see the sum
     targets = needed = relevant = None
     order = graph._topological_order(roots)
     if inputs is not None:  # only the nodes on a path to an input run
@@ -46,7 +50,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
         g = grads.pop(id(tensor), None)
         if g is None:
             continue
-        _refuse_hooks(tensor)
+        if id(tensor) in _TENSOR_HOOKS:  # g is complete: every path has run
+            g = hooked_gradient(tensor, g, True)
         if targets is not None and id(tensor) in targets:
             captured[id(tensor)] = g
             if id(tensor) not in needed:
@@ -61,16 +66,14 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             raise NotImplementedError(
                 f"create_graph=True: the backward of {op.__name__} is not differentiable in fastgrad (it computes on "
                 "arrays); higher-order gradients cover the ops whose class declares backward_graph")
-        for parent in parents:  # the array walk's _as_seen_by case
-            base = parent._base
-            if parent._node is not None and (parent._node.seq > node.seq or (
-                    base is not None and base._node is not None and base._node.seq > parent._node.seq)):
-                raise NotImplementedError(
-                    f"create_graph=True: {op.__name__} read a tensor that was changed in place afterwards; "
-                    "clone() it before the change to differentiate twice")
         for parent, parent_grad in zip(parents, backward_graph(node, g, tensor)):
-            if parent_grad is None or not parent._requires_grad or (relevant is not None
-                                                                     and id(parent) not in relevant):
+            if parent_grad is None:
+                continue
+            # the parent, or the base of a parent that is a view, was changed in place since: the gradient goes to
+            # the history node saw, as in the array walk
+            if parent._node is not None and graph._input_as_seen_by(node, parent) is not parent:
+                parent, parent_grad = graph._as_seen_by(node, parent, parent_grad, _fitted_as_seen, _into_base)
+            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
                 continue
             parent_grad = _fitted(parent, parent_grad)
             if parent._node is None:
@@ -81,7 +84,11 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             node.saved, node.inputs = None, ()
     handed = set(map(id, root_grads))  # tensors the caller or another leaf holds: a leaf's .grad gets a copy
     for leaf, leaf_grad in leaf_grads.values():
-        _refuse_hooks(leaf)
+        if id(leaf) in _TENSOR_HOOKS:
+            hooked = hooked_gradient(leaf, leaf_grad, True)
+            if hooked is not leaf_grad:  # a hook's tensor may be the caller's
+                handed.add(id(hooked))
+            leaf_grad = hooked
         if not accumulate:
             captured[id(leaf)] = leaf_grad
             continue
@@ -93,6 +100,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
                                       "recorded gradient; set its .grad to None first")
         else:  # out of place, recorded (PyTorch's AccumulateGrad under create_graph)
             leaf._grad = leaf._grad + leaf_grad
+        if id(leaf) in _POST_ACCUMULATE_HOOKS:  # (at the end of the walk, once every leaf's .grad is complete)
+            _run_post_accumulate_hooks(leaf)
     if accumulate:
         return None
     return [captured.get(id(t)) for t in inputs]
@@ -118,7 +127,10 @@ def _add_to_leaf(leaf_grads: dict, leaf, grad) -> None:
 
 
 def _fitted(parent, grad):
-    """The gradient for `parent` in its shape (broadcast dims summed, recorded) and dtype."""
+    """The gradient for `parent` in its shape (broadcast dims summed, recorded) and dtype. A gradient that is not
+    a tensor (the slots of a custom Function's outputs) goes as it is."""
+    if not isinstance(grad, graph.Tensor):
+        return grad
     shape = tuple(parent._data.shape)
     if tuple(grad.shape) != shape:
         dims = graph.broadcast_axes(tuple(grad.shape), shape)
@@ -128,7 +140,13 @@ def _fitted(parent, grad):
     return grad
 
 
-def _refuse_hooks(tensor) -> None:
-    if id(tensor) in _TENSOR_HOOKS or id(tensor) in _POST_ACCUMULATE_HOOKS:
-        raise NotImplementedError("create_graph=True: tensor hooks (register_hook, register_post_accumulate_grad_hook) "
-                                  "are not run by a recorded backward; remove them to differentiate twice")
+def _fitted_as_seen(target, grad, given):
+    """_fitted with graph._as_seen_by's signature (`given` names the input in the array walk's error messages)."""
+    return _fitted(target, grad)
+
+
+def _into_base(view, base, grad):
+    """graph._into_base with recorded ops: the view's gradient added into zeros of the base's shape."""
+    positions = graph.Tensor._from_data(graph.view_positions(view, base).reshape(-1))
+    zeros = graph.Tensor._from_data(np.zeros(base.size, dtype=grad._data.dtype))
+    return zeros.index_add(0, positions, grad.reshape(-1)).reshape(base.shape)

@@ -103,13 +103,19 @@ class RetainGrad:
     def __init__(self, tensor) -> None:
         self.tensor = weakref.ref(tensor)
 
-    def __call__(self, grad) -> None:
+    def __call__(self, grad, recorded: bool = False) -> None:
+        """`recorded`: in a backward with create_graph, where `.grad` is a copy of the gradient and sums with it
+        by recorded ops (as PyTorch's), so that it can be differentiated again."""
         from fastgrad.tensor import Tensor
 
         tensor = self.tensor()
-        if tensor is not None:
-            total = grad._data.copy() if tensor._grad is None else tensor._grad._data + grad._data
-            tensor._grad = Tensor._wrap(total, False, None)
+        if tensor is None:
+            return
+        if recorded:
+            tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+            return
+        total = grad._data.copy() if tensor._grad is None else tensor._grad._data + grad._data
+        tensor._grad = Tensor._wrap(total, False, None)
 
 
 def retains_grad(tensor) -> bool:
@@ -127,26 +133,37 @@ def register_post_accumulate_grad_hook(leaf, hook: Callable) -> RemovableHandle:
 
 
 def _run_tensor_hooks(tensor, grad):
-    """The gradient after the tensor's hooks (each sees the previous one's result), checked to keep the
-    gradient's shape and dtype, as PyTorch checks a hook's result."""
+    """The gradient array after the tensor's hooks (see hooked_gradient), in the array walk."""
     from fastgrad.sparse import SparseRowGrad
     from fastgrad.tensor import Tensor
 
     if isinstance(grad, SparseRowGrad):
         raise NotImplementedError("tensor hooks on a row-sparse gradient (Embedding(sparse=True)) are not "
                                   "supported; use register_post_accumulate_grad_hook, or a dense embedding")
+    return hooked_gradient(tensor, Tensor._wrap(grad, False, None), False)._data
+
+
+def hooked_gradient(tensor, grad, recorded: bool):
+    """The gradient tensor after `tensor`'s hooks, each seeing the previous one's result, checked to keep the
+    gradient's shape and dtype, as PyTorch checks a hook's result. `recorded`: the backward records its ops
+    (create_graph), so `grad` and what the hooks return may carry a graph."""
+    from fastgrad.tensor import Tensor
+
     hooks = _TENSOR_HOOKS[id(tensor)][1]
     # retain_grad's hook last, whenever it was registered, as PyTorch: .grad holds the final gradient
-    for hook in [h for h in hooks if not isinstance(h, RetainGrad)] + [h for h in hooks if isinstance(h, RetainGrad)]:
-        result = hook(Tensor._wrap(grad, False, None))
+    for hook in [h for h in hooks if not isinstance(h, RetainGrad)]:
+        result = hook(grad)
         if result is None:
             continue
         if not isinstance(result, Tensor):
             raise TypeError(f"a tensor hook returned a {type(result).__name__}; expected a Tensor or None")
-        if result._data.shape != grad.shape or result._data.dtype != grad.dtype:
+        if result._data.shape != grad._data.shape or result._data.dtype != grad._data.dtype:
             raise RuntimeError(f"a tensor hook returned a gradient of shape {result.shape} and dtype {result.dtype}, "
-                               f"expected shape {tuple(grad.shape)} and dtype {grad.dtype}")
-        grad = result._data
+                               f"expected shape {grad.shape} and dtype {grad.dtype}")
+        # (the array walk's gradients carry no graph, as PyTorch's backward without create_graph runs in no_grad)
+        grad = result if recorded else Tensor._wrap(result._data, False, None)
+    for hook in [h for h in hooks if isinstance(h, RetainGrad)]:
+        hook(grad, recorded)
     return grad
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad.autograd import Function
+from fastgrad.autograd import Function, grad
 
 
 def scenarios(module):
@@ -136,8 +136,6 @@ def test_bad_arguments_raise_clearly():
         grad(x * 2, [x], grad_outputs=fastgrad.ones(3))
     with pytest.raises(ValueError, match="grad_outputs has 2 entries for 1 outputs"):
         grad(y, [x], grad_outputs=[None, None])
-    with pytest.raises(NotImplementedError, match="is_grads_batched"):
-        grad(y, [x], is_grads_batched=True)
     with pytest.raises(ValueError, match="materialize_grads=True needs allow_unused"):
         grad(y, [x], allow_unused=False, materialize_grads=True)
     with pytest.raises(TypeError, match=r"inputs\[1\] must be a Tensor, got int"):
@@ -145,3 +143,41 @@ def test_bad_arguments_raise_clearly():
     with pytest.raises(TypeError, match="outputs must be a Tensor or a sequence of Tensors, got float"):
         grad(1.0, [x])
     assert x.grad is None  # nothing above reached a .grad
+
+
+def test_batched_grad_outputs_give_one_gradient_per_row():
+    """Rows of the identity as grad_outputs: the Jacobian, a row per output element; with create_graph, the
+    Hessian of a function by batching its gradient, differentiable again."""
+    x = fastgrad.tensor([0.5, -1.0, 1.5], dtype=fastgrad.float64, requires_grad=True)
+    z = fastgrad.tensor([1.0, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    eye = fastgrad.eye(3, dtype=fastgrad.float64)
+    y = x ** 3
+    (jacobian, unused) = grad([y], [x, z], [eye], is_grads_batched=True, retain_graph=True, allow_unused=True)
+    np.testing.assert_allclose(jacobian.numpy(), np.diag(3 * x.detach().numpy() ** 2), rtol=1e-15)
+    assert unused is None
+    zeros = grad(y, [x, z], eye, is_grads_batched=True, retain_graph=True, materialize_grads=True)[1]
+    assert zeros.shape == (2,) and not zeros.numpy().any()  # PyTorch's shape: no batch dim
+    weights = fastgrad.tensor([[1.0, 2.0, 3.0], [0.0, -1.0, 0.5]], dtype=fastgrad.float64)
+    (rows,) = grad(y, x, weights, is_grads_batched=True, retain_graph=True)
+    for row, w in zip(rows.numpy(), weights):
+        np.testing.assert_allclose(row, grad(y, x, w, retain_graph=True)[0].numpy(), rtol=1e-15)
+    (g,) = grad(y.sum(), x, create_graph=True)
+    (hessian,) = grad(g, x, eye, is_grads_batched=True, create_graph=True)
+    np.testing.assert_allclose(hessian.detach().numpy(), np.diag(6 * x.detach().numpy()), rtol=1e-15)
+    np.testing.assert_allclose(grad(hessian.sum(), x)[0].numpy(), [6.0, 6.0, 6.0], rtol=1e-15)
+    grad(y, x, eye, is_grads_batched=True)  # the rows before the last keep the graph; the last frees it
+    with pytest.raises(RuntimeError, match="trying to backward through the graph a second time"):
+        grad(y, x, eye, is_grads_batched=True)
+
+
+def test_batched_grad_outputs_are_checked():
+    x = fastgrad.tensor([0.5, -1.0, 1.5], requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match=r"grad_outputs\[0\] is None"):
+        grad(y.sum(), x, is_grads_batched=True)
+    with pytest.raises(RuntimeError, match=r"grad_outputs\[0\] has shape \(2, 2\) and output 0 has shape \(3,\)"):
+        grad(y, x, fastgrad.zeros(2, 2), is_grads_batched=True)
+    with pytest.raises(ValueError, match="batch dim is empty"):
+        grad(y, x, fastgrad.zeros(0, 3), is_grads_batched=True)
+    with pytest.raises(ValueError, match=r"batch sizes 2 and 3 \(grad_outputs\[1\]\)"):
+        grad([y, y * 1], x, [fastgrad.zeros(2, 3), fastgrad.zeros(3, 3)], is_grads_batched=True)

@@ -341,3 +341,105 @@ def test_linear_algebra_hessian_vector_product(name):
         results.append([g.detach().numpy() for g in grads] + [p.numpy() for p in products])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, **TOLERANCE["float64"])
+
+
+def both(scenario):
+    """scenario(lib) -> arrays, run with fastgrad and with PyTorch on the same float64 values."""
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor([0.5, -1.5, 2.0, 0.75], dtype=lib.float64, requires_grad=True)
+        results.append([np.asarray(r.detach().numpy() if hasattr(r, "detach") else r) for r in scenario(lib, x)])
+    assert len(results[0]) == len(results[1])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_tensor_hooks_retained_and_post_accumulate_grads_under_create_graph():
+    def scenario(lib, x):
+        y = x * x
+        y.register_hook(lambda g: g * x.sin())  # fires in the second backward too, as it reaches y
+        y.retain_grad()
+        seen = []
+        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.requires_grad))
+        x.register_hook(lambda g: g * x)
+        (y * y.exp()).sum().backward(create_graph=True)
+        first, retained = x.grad, y.grad
+        assert retained.requires_grad and first.requires_grad and seen == [True]
+        second = lib.autograd.grad((first * first).sum() + retained.sum(), x)
+        return first, retained, second[0]
+
+    both(scenario)
+
+
+def test_backward_into_a_non_leaf_input_under_create_graph():
+    def scenario(lib, x):
+        y = x * x
+        (y ** 3 * x).sum().backward(create_graph=True, inputs=[y])
+        assert x.grad is None
+        return y.grad, lib.autograd.grad(y.grad.sum(), x)[0]
+
+    both(scenario)
+
+
+def test_histories_changed_in_place_under_create_graph():
+    def scenario(lib, x):
+        h = x * 2
+        h.register_hook(lambda g: g * x)  # stays with h's history before the change, as PyTorch's
+        first = h.exp()
+        h.mul_(x)  # exp read h before the change
+        base = x * 1.0
+        window = base[1:]
+        second = window.exp() * window.tanh()
+        base.mul_(x)  # the view was read before its base changed
+        loss = first.sum() + (h * h).sum() + second.sum() + (base * base).sum()
+        (g,) = lib.autograd.grad(loss, x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum(), x)[0]
+
+    both(scenario)
+
+
+def test_a_custom_function_with_several_outputs_under_create_graph():
+    def scenario(lib, x):
+        class ExpAndSquare(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                exp = x.exp()
+                ctx.save_for_backward(x, exp)
+                return exp, x * x
+
+            @staticmethod
+            def backward(ctx, g_exp, g_square):
+                x, exp = ctx.saved_tensors
+                return g_exp * exp + g_square * 2 * x
+
+        exp, square = ExpAndSquare.apply(x)
+        (g,) = lib.autograd.grad((exp * square).sum() + exp.sum(), x, create_graph=True)
+        (only_square,) = lib.autograd.grad((ExpAndSquare.apply(x)[1] ** 3).sum(), x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum() + (only_square * x).sum(), x)[0]
+
+    both(scenario)
+
+
+@pytest.mark.parametrize("several_outputs", [False, True])
+def test_a_custom_function_changing_its_input_in_place_under_create_graph(several_outputs):
+    def scenario(lib, x):
+        class ScaleInPlace(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, w):
+                x.mul_(w.exp())
+                ctx.mark_dirty(x)
+                ctx.save_for_backward(x, w)
+                return (x, w * w) if several_outputs else x
+
+            @staticmethod
+            def backward(ctx, g, g_square=None):
+                out, w = ctx.saved_tensors
+                return g * w.exp(), g * out if g_square is None else g * out + g_square * 2 * w
+
+        w = lib.tensor([0.2, 0.3, -0.4, 0.1], dtype=lib.float64, requires_grad=True)
+        result = ScaleInPlace.apply(x * 1.0, w)
+        y, square = result if several_outputs else (result, w)
+        g_x, g_w = lib.autograd.grad((y * y * x).sum() + (square * y).sum(), [x, w], create_graph=True)
+        return [g_x, g_w] + list(lib.autograd.grad((g_x * g_w).sum() + (g_w ** 2).sum(), [x, w]))
+
+    both(scenario)

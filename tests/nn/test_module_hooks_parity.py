@@ -414,3 +414,23 @@ def test_load_state_dict_pre_hook_sees_pytorchs_prefixes_and_may_rename_keys():
     assert results["fastgrad"][0] == results["torch"][0]
     np.testing.assert_array_equal(results["fastgrad"][1], results["torch"][1])
     assert results["fastgrad"][2] == results["torch"][2]  # the caller's dict is not changed
+
+
+def test_full_backward_hooks_under_create_graph():
+    """The hooks' Function has several outputs; with create_graph its backward is recorded, the pre-hook's
+    replacement carries into the gradient's graph, and the hooks run again in the second backward."""
+    ours, theirs = both(lambda nn_, lib: nn_.Linear(3, 2))
+    results = []
+    for model, lib in libraries(ours, theirs):
+        seen = []
+        model.register_full_backward_hook(
+            lambda m, grad_input, grad_output: seen.append([g.requires_grad for g in grad_input + grad_output]))
+        model.register_full_backward_pre_hook(lambda m, grad_output: (grad_output[0] * 2,))
+        x = lib.tensor([[0.5, -1.0, 1.5], [0.2, 0.1, -0.3]], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((model(x).tanh() ** 2).sum(), x, create_graph=True)
+        second = lib.autograd.grad((g ** 2).sum(), [x, model.weight])
+        results.append(([g.detach().numpy()] + [t.numpy() for t in second], seen))
+    (ours_values, ours_seen), (theirs_values, theirs_seen) = results
+    assert ours_seen == theirs_seen
+    for a, b in zip(ours_values, theirs_values):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
