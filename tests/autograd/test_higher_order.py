@@ -24,6 +24,10 @@ CLASS_WEIGHT = fastgrad.tensor([0.5, 1.0, 2.0, 1.5], dtype=fastgrad.float64)
 GATHER_INDEX, SELECT_INDEX = fastgrad.tensor([[0, 0], [3, 1], [2, 2]]), fastgrad.tensor([1, 3, 3, 0])
 SCATTER_INDEX = fastgrad.tensor([[0, 2], [3, 1], [2, 0]])  # no index twice in a row: a scatter's writes all land
 BAG_IDS, BAG_OFFSETS = fastgrad.tensor([0, 2, 2, 1, 1, 0]), fastgrad.tensor([0, 3, 3])  # the middle bag is empty
+# rows far apart (a * a is below 4.5) so that no max bag meets a tie, where differences cross the kink; each
+# bag's max comes from different rows in different columns
+BAG_MAX_SPREAD = fastgrad.tensor([[0.0, 10.0, 0.0, 10.0], [5.0, 5.0, 5.0, 5.0], [10.0, 0.0, 10.0, 0.0]],
+                                 dtype=fastgrad.float64)
 LDEXP_EXPONENTS = fastgrad.tensor([[1, -2, 0, 3]])
 SINC_NEAR_ZERO = 0.05  # sinc's derivative is its series below 0.25
 
@@ -130,7 +134,7 @@ CASES = {
     "weighted and max bags": ({"WeightedEmbeddingBag", "EmbeddingBagMax"},
                               lambda a, b: F.embedding_bag(BAG_IDS, a * b, BAG_OFFSETS, mode="sum",
                                                            per_sample_weights=b[:2].reshape(-1)[:6]).tanh().sum(0) * a
-                              + F.embedding_bag(BAG_IDS, a * a, BAG_OFFSETS, mode="max").sum() * b),
+                              + F.embedding_bag(BAG_IDS, a * a + BAG_MAX_SPREAD, BAG_OFFSETS, mode="max").sum() * b),
     "linear algebra": ({"Einsum", "Inv", "Det", "Slogdet", "Solve", "Cholesky", "MatrixExp", "Pinv"},
                        lambda a, b: linear_algebra(a, b)),
     "crf": ({"CRFLogPartition"},
