@@ -18,31 +18,8 @@ CASES = [(name, shape) for name, shapes in SHAPES.items() for shape in shapes]
 @pytest.mark.parametrize("options", [{}, {"momentum": None}, {"affine": False}, {"track_running_stats": False},
                                      {"bias": False, "momentum": 0.3, "eps": 1e-3}])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_training_then_evaluation_matches(name, shape, options, dtype):
-    ours = getattr(nn, name)(3, dtype=fastgrad.float32 if dtype == np.float32 else fastgrad.float64, **options)
-    theirs = getattr(torch.nn, name)(3, dtype=torch.float32 if dtype == np.float32 else torch.float64, **options)
-    tolerance = 2e-5 if dtype == np.float32 else 1e-11
-    rng = np.random.default_rng(0)
-    for step in range(3):
-        x = rng.normal(2.0, 3.0, shape).astype(dtype)
-        upstream = rng.normal(size=shape).astype(dtype)
-        mine, torchs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        out_ours, out_theirs = ours(mine), theirs(torchs)
-        np.testing.assert_allclose(out_ours.detach().numpy(), out_theirs.detach().numpy(), rtol=tolerance, atol=tolerance)
-        (out_ours * fastgrad.tensor(upstream)).sum().backward()
-        (out_theirs * torch.tensor(upstream)).sum().backward()
-        np.testing.assert_allclose(mine.grad.numpy(), torchs.grad.numpy(), rtol=tolerance, atol=tolerance)
-    for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=tolerance, atol=tolerance,
-                                   err_msg=key)
-    for (key, param), (their_key, their_param) in zip(ours.named_parameters(), theirs.named_parameters()):
-        assert key == their_key
-        np.testing.assert_allclose(param.grad.numpy(), their_param.grad.numpy(), rtol=tolerance, atol=tolerance)
-    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
-    ours.eval(), theirs.eval()
-    x = rng.normal(size=shape).astype(dtype)
-    np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
-                               rtol=tolerance, atol=tolerance)
+def test_training_then_evaluation_matches(name, shape, options, dtype, norm_layer_parity):
+    norm_layer_parity(name, shape, options, dtype)
 
 
 def test_a_pytorch_state_dict_loads_and_evaluates_the_same():
