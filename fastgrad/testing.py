@@ -1,5 +1,5 @@
 """Helpers for testing code built on fastgrad (as `torch.testing` is for PyTorch's): random float64
-leaves for gradient checks, and a gradient check on a named backend."""
+leaves for gradient checks, a gradient check on a named backend, and a Jacobian by central differences."""
 from __future__ import annotations
 
 from typing import Callable
@@ -26,3 +26,19 @@ def check_gradients(backend_name: str, fn: Callable, *inputs: Tensor) -> None:
     """fastgrad.gradcheck of fn at inputs, with the kernels of backend `backend_name`."""
     with backend(backend_name):
         assert gradcheck(fn, inputs)
+
+
+def central_difference_jacobian(func: Callable, inputs: tuple, index: int, eps: float = 1e-6) -> np.ndarray:
+    """d func(*inputs) / d inputs[index] by central differences, shaped output.shape + inputs[index].shape
+    (the other inputs detached), for checking Jacobians, gradients and their transforms."""
+    base = inputs[index].detach().numpy()
+    columns = []
+    for position in np.ndindex(base.shape):
+        shifted = []
+        for step in (eps, -eps):
+            values = base.copy()
+            values[position] += step
+            args = [tensor(values) if k == index else t.detach() for k, t in enumerate(inputs)]
+            shifted.append(func(*args).numpy())
+        columns.append((shifted[0] - shifted[1]) / (2 * eps))
+    return np.stack(columns, axis=-1).reshape(columns[0].shape + base.shape)

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import array_shapes
 import fastgrad
 import fastgrad.nn as nn
 from fastgrad.func import functional_call, grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp, vmap
-from fastgrad.testing import float64_leaf
+from fastgrad.testing import central_difference_jacobian, float64_leaf
 
 shapes = array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
 
@@ -86,20 +86,6 @@ def test_stateless_functional_call_is_the_same_call_with_a_warning():
     assert float(out) == 10.0
 
 
-def central_differences(func, args, index, eps=1e-6):
-    """d func(*args) / d args[index] by central differences, shaped output.shape + args[index].shape."""
-    base = args[index].detach().numpy()
-    columns = []
-    for position in np.ndindex(base.shape):
-        shifted = []
-        for step in (eps, -eps):
-            values = base.copy()
-            values[position] += step
-            shifted.append(func(*[fastgrad.tensor(values) if k == index else a for k, a in enumerate(args)]).numpy())
-        columns.append((shifted[0] - shifted[1]) / (2 * eps))
-    return np.stack(columns, axis=-1).reshape(columns[0].shape + base.shape)
-
-
 def two_argument_function(a, b):
     return (a.unsqueeze(-1) * b.reshape(-1)).tanh() + a.sum() * b.sin().sum()
 
@@ -115,7 +101,7 @@ def test_jacrev_and_jacfwd_equal_central_differences(shape_a, shape_b, seed):
     for transform in (jacrev, jacfwd):
         blocks = transform(two_argument_function, argnums=(0, 1))(a, b)
         for index, block in enumerate(blocks):
-            np.testing.assert_allclose(block.numpy(), central_differences(two_argument_function, (a, b), index),
+            np.testing.assert_allclose(block.numpy(), central_difference_jacobian(two_argument_function, (a, b), index),
                                        rtol=1e-6, atol=1e-8)
         single = transform(two_argument_function, argnums=1)(a, b)
         np.testing.assert_array_equal(single.numpy(), blocks[1].numpy())
@@ -132,7 +118,7 @@ def test_grad_equals_central_differences_and_is_differentiable(shape_a, shape_b,
     grads, value = grad_and_value(scalar, argnums=(0, 1))(a, b)
     assert value.item() == pytest.approx(scalar(a, b).item(), rel=1e-15)
     for index, g in enumerate(grads):
-        np.testing.assert_allclose(g.numpy(), central_differences(scalar, (a, b), index), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(g.numpy(), central_difference_jacobian(scalar, (a, b), index), rtol=1e-6, atol=1e-8)
     # the gradient, differentiated by the caller's autograd (a recorded backward), against central differences
     assert fastgrad.gradcheck(lambda a, b: grad(scalar, argnums=0)(a, b), [a.requires_grad_(), b.requires_grad_()])
 

@@ -9,25 +9,10 @@ from hypothesis.extra.numpy import array_shapes
 import fastgrad
 from fastgrad.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
 from fastgrad.backends import backend
+from fastgrad.testing import central_difference_jacobian
 from fastgrad.testing import float64_leaf as leaf
 
 shapes = array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
-
-
-def numerical_jacobian(func, inputs, index, eps=1e-6):
-    """d func(*inputs) / d inputs[index] by central differences, shaped output.shape + input.shape."""
-    base = inputs[index].detach().numpy()
-    columns = []
-    for position in np.ndindex(base.shape):
-        shifted = []
-        for step in (eps, -eps):
-            values = base.copy()
-            values[position] += step
-            args = [fastgrad.tensor(values) if k == index else t.detach() for k, t in enumerate(inputs)]
-            shifted.append(func(*args).numpy())
-        columns.append((shifted[0] - shifted[1]) / (2 * eps))
-    out_shape = columns[0].shape
-    return np.stack(columns, axis=-1).reshape(out_shape + base.shape)
 
 
 @pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
@@ -42,7 +27,8 @@ def test_jacobian_equals_central_differences(backend_name, shape_a, shape_b, see
     with backend(backend_name):
         jac = jacobian(func, (a, b))
     for index, block in enumerate(jac):
-        np.testing.assert_allclose(block.numpy(), numerical_jacobian(func, (a, b), index), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(block.numpy(), central_difference_jacobian(func, (a, b), index), rtol=1e-6,
+                                   atol=1e-8)
 
 
 def test_jacobian_structure_follows_inputs_and_outputs():
