@@ -126,6 +126,7 @@ def _conv_transpose(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
         raise ValueError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
                          f"{in_channels} channels (divisible by groups); got input of shape {input.shape}")
     out_channels = group_outs * groups
+    F._check_bias(name, bias)
     if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
         raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
                         + (f" and {bias.dtype}" if bias is not None else ""))

@@ -1667,6 +1667,12 @@ def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     return [(p, p) for p in _sizes(f"{name}: padding", padding, len(spans), 0)]
 
 
+def _check_bias(name: str, bias) -> None:
+    """A convolution's bias is a tensor or None (a size given where it was meant raises TypeError, as PyTorch's)."""
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{name}: bias must be a Tensor or None, got {type(bias).__name__}")
+
+
 def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups,
                  dims: int) -> Tensor:
     """The `dims`-D cross-correlation behind conv1d and conv2d: zero padding, then every window of the
@@ -1684,6 +1690,7 @@ def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, 
         raise ValueError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
                          f"{group_channels * groups} channels and out channels divisible by groups; got input of "
                          f"shape {input.shape}")
+    _check_bias(name, bias)
     if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
         raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
                         + (f" and {bias.dtype}" if bias is not None else ""))

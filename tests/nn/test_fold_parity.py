@@ -123,8 +123,9 @@ def test_conv_transpose_matches(dims, groups, in_per_group, out_per_group, data,
     arrays = [x, w] + ([rng.normal(size=groups * out_per_group)] if bias else [])
     ours = F.conv_transpose1d if dims == 1 else F.conv_transpose2d
     theirs = getattr(torch.nn.functional, f"conv_transpose{dims}d")
-    assert_same(lambda x, w, *b: ours(x, w, *b, stride, padding, output_padding, groups, dilation),
-                lambda x, w, *b: theirs(x, w, *b, stride, padding, output_padding, groups, dilation), *arrays)
+    assert_same(lambda x, w, *b: ours(x, w, b[0] if b else None, stride, padding, output_padding, groups, dilation),
+                lambda x, w, *b: theirs(x, w, b[0] if b else None, stride, padding, output_padding, groups, dilation),
+                *arrays)
 
 
 @pytest.mark.parametrize("call", [
