@@ -41,7 +41,8 @@ class Poisson(Distribution):
         with no_grad():
             shape = tuple(self._extended_shape(sample_shape))
             draws = rng_of(None).poisson(np.broadcast_to(self.rate.numpy().astype(np.float64), shape))
-            return Tensor._from_data(draws.astype(self.rate.dtype))
+            # one draw (a scalar batch and no sample shape) comes back as a Python int, not an array
+            return Tensor._from_data(np.asarray(draws, dtype=self.rate.dtype))
 
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.rate.dtype)

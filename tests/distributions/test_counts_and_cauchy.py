@@ -92,6 +92,12 @@ def test_binomial_expand_keeps_the_total_count_and_the_parameter_given():
     assert expanded.sample().shape == (4, 2) and (expanded.sample((50,)).numpy() <= [3.0, 5.0]).all()
 
 
+def test_poisson_draws_one_count_from_a_scalar_rate():
+    for poisson in (Poisson(fastgrad.tensor(0.5, dtype=fastgrad.float64)), Poisson(fastgrad.tensor(0.5)).expand(())):
+        draw = poisson.sample()
+        assert draw.shape == () and draw.dtype == poisson.rate.dtype and draw.item() >= 0
+
+
 def test_kls_are_zero_from_a_distribution_to_itself():
     for p in (Poisson(fastgrad.tensor([0.5, 3.0])), Binomial(5, probs=fastgrad.tensor([0.2, 0.7])),
               Geometric(probs=fastgrad.tensor([0.2, 0.7])), Cauchy(fastgrad.tensor([0.2, -1.0]), 3.0),
