@@ -84,6 +84,15 @@ def test_log_prob_can_backward_twice_from_one_distribution(make):
     np.testing.assert_allclose(parameter.grad.numpy(), 2 * first)
 
 
+def test_half_normal_icdf_of_zero_is_zero_in_its_support():
+    """The median of the normal is its loc exactly, so the fold's zero quantile is 0 at any scale, not a tiny
+    negative number outside the support."""
+    half = HalfNormal(fastgrad.tensor([1e10, 1.0], dtype=fastgrad.float64))
+    quantiles = half.icdf(fastgrad.zeros(2, dtype=fastgrad.float64))
+    np.testing.assert_array_equal(quantiles.numpy(), [0.0, 0.0])
+    assert half.support.check(quantiles).numpy().all()
+
+
 def test_binomial_expand_keeps_the_total_count_and_the_parameter_given():
     binomial = Binomial(fastgrad.tensor([3.0, 5.0]), logits=fastgrad.zeros(2))
     expanded = binomial.expand((4, 2))
