@@ -93,6 +93,25 @@ def test_half_normal_icdf_of_zero_is_zero_in_its_support():
     assert half.support.check(quantiles).numpy().all()
 
 
+@pytest.mark.parametrize("make, dtype, surprise", [
+    (lambda dtype: Geometric(logits=fastgrad.tensor([-40.0, -800.0], dtype=dtype)), fastgrad.float64, [40, 800]),
+    (lambda dtype: Geometric(logits=fastgrad.tensor([-20.0, -200.0], dtype=dtype)), fastgrad.float32, [20, 200]),
+    (lambda dtype: Geometric(probs=fastgrad.tensor([math.exp(-40.0), math.exp(-700.0)], dtype=dtype)),
+     fastgrad.float64, [40, 700]),
+])
+def test_geometric_entropy_of_a_rare_success_is_one_plus_its_surprise(make, dtype, surprise):
+    """For p -> 0 the entropy -log p - (q / p) log q tends to 1 - log p (error about p / 2): not 0 or NaN,
+    which a binary cross-entropy divided by p gave once p < eps, nor the 1 - log(eps) a clamp of p gives."""
+    entropy = make(dtype).entropy()
+    assert entropy.dtype == dtype
+    np.testing.assert_allclose(entropy.numpy(), 1 + np.array(surprise), rtol=1e-6)
+
+
+def test_geometric_entropy_is_zero_for_a_sure_first_success():
+    for distribution in (Geometric(probs=fastgrad.tensor([1.0])), Geometric(logits=fastgrad.tensor([math.inf]))):
+        np.testing.assert_array_equal(distribution.entropy().numpy(), [0.0])
+
+
 def test_binomial_expand_keeps_the_total_count_and_the_parameter_given():
     binomial = Binomial(fastgrad.tensor([3.0, 5.0]), logits=fastgrad.zeros(2))
     expanded = binomial.expand((4, 2))
