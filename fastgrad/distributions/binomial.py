@@ -8,6 +8,7 @@ from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter
 from fastgrad.distributions.trials import BernoulliTrials
 from fastgrad.distributions.utils import scoring_dtype
+from fastgrad.dtypes import float64
 from fastgrad.functions import minimum
 from fastgrad.tensor import Tensor
 
@@ -57,11 +58,12 @@ class Binomial(BernoulliTrials):
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.logits.dtype)
         dtype = scoring_dtype(self.logits, value)
-        value, logits, count = value.to(dtype), self.logits.to(dtype), self.total_count.to(dtype)
+        # in float64, as Poisson's: the log-gamma terms cancel to O(log n), which float32 loses at large counts
+        value, logits, count = value.to(float64), self.logits.to(float64), self.total_count.to(float64)
         # log C(n, k) + k logit - n log(1 + e^logit), the last written to stay finite for large |logit|
         log_normaliser = (count * clamp_by_zero(logits) + count * (-logits.abs()).exp().log1p()
                           - (count + 1).lgamma())
-        return value * logits - (value + 1).lgamma() - (count - value + 1).lgamma() - log_normaliser
+        return (value * logits - (value + 1).lgamma() - (count - value + 1).lgamma() - log_normaliser).to(dtype)
 
     def _homogeneous_count(self, what: str) -> int:
         counts = self.total_count.numpy()

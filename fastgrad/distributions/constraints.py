@@ -15,7 +15,7 @@ def _array(value) -> np.ndarray:
 
 
 def _is_integral(x: np.ndarray) -> np.ndarray:
-    return np.floor(x) == x  # NaN is not integral; ±inf is, and the bounds then exclude it
+    return np.isfinite(x) & (np.floor(x) == x)  # PyTorch's x % 1 == 0 is NaN, so False, at ±inf (and NaN)
 
 
 class Constraint:

@@ -1,6 +1,8 @@
 """Geometric(probs): the number of failed Bernoulli(probs) trials before the first success (0, 1, ...)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fastgrad.autograd.grad_mode import no_grad
@@ -8,7 +10,8 @@ from fastgrad.creation import zeros_like
 from fastgrad.distributions import constraints
 from fastgrad.distributions.trials import BernoulliTrials
 from fastgrad.distributions.utils import scoring_dtype
-from fastgrad.nn.functional import binary_cross_entropy_with_logits
+from fastgrad.dtypes import finfo
+from fastgrad.nn.functional import log_sigmoid
 from fastgrad.random import draw_geometric
 from fastgrad.tensor import Tensor
 
@@ -56,4 +59,12 @@ class Geometric(BernoulliTrials):
         return value * (-failures).log1p() + probs.log()
 
     def entropy(self) -> Tensor:
-        return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs
+        # -log p - (q / p) log q in the log-odds x: -log sigmoid(x) - e^-x log sigmoid(-x). PyTorch's
+        # bce(x, p) / p cancels to 0 once p < eps (x < -36 in float64, -16 in float32), where the entropy is
+        # about 1 - x; the unclamped logit of given probs keeps those small p (and p = 1, x = inf, scores 0).
+        # e^-x log sigmoid(-x) is 1 to within eps below x = log(eps) and 0 in any dtype above -2 log(tiny),
+        # so x is held to that range there (no overflow, no 0 * inf).
+        logits = self.__dict__["logits"] if "logits" in self.__dict__ else self.probs.logit()
+        info = finfo(logits.dtype)
+        held = logits.clamp(math.log(info.eps), -2 * math.log(info.tiny))
+        return -log_sigmoid(logits) - (-held).exp() * log_sigmoid(-held)

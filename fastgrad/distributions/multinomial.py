@@ -6,6 +6,7 @@ import numpy as np
 from fastgrad.distributions import constraints
 from fastgrad.distributions.categorical import CategoricalVectors
 from fastgrad.distributions.utils import clamp_probs, log_factorial, scoring_dtype
+from fastgrad.dtypes import float64
 from fastgrad.tensor import Tensor
 
 
@@ -54,12 +55,13 @@ class Multinomial(CategoricalVectors):
         value = self._checked(value, self.probs.dtype)
         dtype = scoring_dtype(self.logits, value)
         shape = np.broadcast_shapes(self.logits.shape, value.shape)
-        counts, logits = value.to(dtype).expand(shape), self.logits.to(dtype).expand(shape)
+        # in float64, as Poisson's: the log-gamma terms cancel to O(log n), which float32 loses at large counts
+        counts, logits = value.to(float64).expand(shape), self.logits.to(float64).expand(shape)
         # 0 * log 0 = 0: a category of zero probability adds nothing when it is not drawn
         logits = logits.masked_fill((counts == 0) & (logits == -np.inf), 0.0)
         # log n! - sum log x_i!, through lgamma so that a value requiring grad gets its part, as in PyTorch
         log_coefficient = (counts.sum(-1) + 1).lgamma() - (counts + 1).lgamma().sum(-1)
-        return (logits * counts).sum(-1) + log_coefficient
+        return ((logits * counts).sum(-1) + log_coefficient).to(dtype)
 
     def entropy(self) -> Tensor:
         """n H(categorical) - log n! + sum over categories i and k = 1..n of Binomial(k; n, p_i) log k!,

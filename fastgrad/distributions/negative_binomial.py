@@ -9,6 +9,7 @@ from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter
 from fastgrad.distributions.trials import BernoulliTrials
 from fastgrad.distributions.utils import scoring_dtype
+from fastgrad.dtypes import float64
 from fastgrad.nn.functional import logsigmoid
 from fastgrad.tensor import Tensor
 
@@ -51,8 +52,9 @@ class NegativeBinomial(BernoulliTrials):
     def log_prob(self, value) -> Tensor:
         value = self._checked(value, self.logits.dtype)
         dtype = scoring_dtype(self.logits, value)
-        value, logits, count = value.to(dtype), self.logits.to(dtype), self.total_count.to(dtype)
+        # in float64, as Poisson's: the log-gamma terms cancel to O(log k), which float32 loses at large counts
+        value, logits, count = value.to(float64), self.logits.to(float64), self.total_count.to(float64)
         log_unnormalised = count * logsigmoid(-logits) + value * logsigmoid(logits)
         log_normaliser = (value + 1).lgamma() + count.lgamma() - (count + value).lgamma()
         # total_count = 0 puts all mass on 0, where lgamma(0) - lgamma(0) would be inf - inf
-        return log_unnormalised - log_normaliser.masked_fill(count + value == 0, 0.0)
+        return (log_unnormalised - log_normaliser.masked_fill(count + value == 0, 0.0)).to(dtype)

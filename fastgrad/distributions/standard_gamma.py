@@ -54,8 +54,11 @@ def _series(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         term = term * x / (a + n)
         term_derivative = -term * reciprocal_sum  # d/da of x^n / (a ... (a+n)) is the term times -sum_k 1 / (a+k)
         total, total_derivative = total + term, total_derivative + term_derivative
-        # total > 0 > total_derivative: neither sum cancels
-        converged = np.abs(term) + np.abs(term_derivative) <= _TOLERANCE * (total - total_derivative)
+        # total > 0 > total_derivative: neither sum cancels. Below a = 1e-154 the derivative (about -1 / a^2)
+        # overflows to -inf from the first term, which would stop the value's sum there too: it goes on alone.
+        converged = np.where(np.isfinite(total_derivative),
+                             np.abs(term) + np.abs(term_derivative) <= _TOLERANCE * (total - total_derivative),
+                             term <= _TOLERANCE * total)
         return [a, x, term, reciprocal_sum, total, total_derivative], converged
 
     first = 1.0 / a

@@ -84,12 +84,59 @@ def test_log_prob_can_backward_twice_from_one_distribution(make):
     np.testing.assert_allclose(parameter.grad.numpy(), 2 * first)
 
 
+def test_half_normal_icdf_of_zero_is_zero_in_its_support():
+    """The median of the normal is its loc exactly, so the fold's zero quantile is 0 at any scale, not a tiny
+    negative number outside the support."""
+    half = HalfNormal(fastgrad.tensor([1e10, 1.0], dtype=fastgrad.float64))
+    quantiles = half.icdf(fastgrad.zeros(2, dtype=fastgrad.float64))
+    np.testing.assert_array_equal(quantiles.numpy(), [0.0, 0.0])
+    assert half.support.check(quantiles).numpy().all()
+
+
+@pytest.mark.parametrize("make, dtype, surprise", [
+    (lambda dtype: Geometric(logits=fastgrad.tensor([-40.0, -800.0], dtype=dtype)), fastgrad.float64, [40, 800]),
+    (lambda dtype: Geometric(logits=fastgrad.tensor([-20.0, -200.0], dtype=dtype)), fastgrad.float32, [20, 200]),
+    (lambda dtype: Geometric(probs=fastgrad.tensor([math.exp(-40.0), math.exp(-700.0)], dtype=dtype)),
+     fastgrad.float64, [40, 700]),
+])
+def test_geometric_entropy_of_a_rare_success_is_one_plus_its_surprise(make, dtype, surprise):
+    """For p -> 0 the entropy -log p - (q / p) log q tends to 1 - log p (error about p / 2): not 0 or NaN,
+    which a binary cross-entropy divided by p gave once p < eps, nor the 1 - log(eps) a clamp of p gives."""
+    entropy = make(dtype).entropy()
+    assert entropy.dtype == dtype
+    np.testing.assert_allclose(entropy.numpy(), 1 + np.array(surprise), rtol=1e-6)
+
+
+def test_geometric_entropy_is_zero_for_a_sure_first_success():
+    for distribution in (Geometric(probs=fastgrad.tensor([1.0])), Geometric(logits=fastgrad.tensor([math.inf]))):
+        np.testing.assert_array_equal(distribution.entropy().numpy(), [0.0])
+
+
+@pytest.mark.parametrize("make, count, expected", [  # expected from mpmath
+    (lambda: Poisson(fastgrad.tensor(1e6)), 1e6, -7.8266938955201431),
+    (lambda: Binomial(fastgrad.tensor(1e6), probs=fastgrad.tensor(0.5)), 5e5, -7.1335468816268645),
+    (lambda: NegativeBinomial(fastgrad.tensor(1e6), logits=fastgrad.tensor(0.0)), 1e6, -8.1732675274667824),
+])
+def test_float32_log_prob_of_large_counts_keeps_its_digits(make, count, expected):
+    """Its log-gamma terms, near 1e7 here, cancel to a few units: in float32 they came out -7.0 for -7.83
+    (PyTorch's too)."""
+    found = make().log_prob(fastgrad.tensor(count))
+    assert found.dtype == fastgrad.float32
+    np.testing.assert_allclose(found.item(), expected, rtol=1e-6)
+
+
 def test_binomial_expand_keeps_the_total_count_and_the_parameter_given():
     binomial = Binomial(fastgrad.tensor([3.0, 5.0]), logits=fastgrad.zeros(2))
     expanded = binomial.expand((4, 2))
     assert expanded.batch_shape == (4, 2) and expanded.total_count.shape == (4, 2)
     assert "logits" in expanded.__dict__ and "probs" not in expanded.__dict__
     assert expanded.sample().shape == (4, 2) and (expanded.sample((50,)).numpy() <= [3.0, 5.0]).all()
+
+
+def test_poisson_draws_one_count_from_a_scalar_rate():
+    for poisson in (Poisson(fastgrad.tensor(0.5, dtype=fastgrad.float64)), Poisson(fastgrad.tensor(0.5)).expand(())):
+        draw = poisson.sample()
+        assert draw.shape == () and draw.dtype == poisson.rate.dtype and draw.item() >= 0
 
 
 def test_kls_are_zero_from_a_distribution_to_itself():
@@ -103,6 +150,9 @@ def test_kls_are_zero_from_a_distribution_to_itself():
     (lambda: Poisson(fastgrad.tensor([-0.5])), ValueError, r"parameter rate .* GreaterThanEq\(lower_bound=0.0\)"),
     (lambda: Poisson(fastgrad.tensor([1, 2])), TypeError, "rate must be a floating point tensor, got dtype int64"),
     (lambda: Poisson(1.0).log_prob(fastgrad.tensor(0.5)), ValueError, r"support \(IntegerGreaterThan\(lower_bound=0"),
+    (lambda: Poisson(1.0).log_prob(fastgrad.tensor(math.inf)), ValueError, r"support \(IntegerGreaterThan\(lower_bound=0"),
+    (lambda: Binomial(math.inf, probs=fastgrad.tensor([0.5])), ValueError,
+     r"parameter total_count .* IntegerGreaterThan\(lower_bound=0\)"),
     (lambda: Binomial(2.5, probs=fastgrad.tensor([0.5])), ValueError,
      r"parameter total_count .* IntegerGreaterThan\(lower_bound=0\)"),
     (lambda: Binomial(3), ValueError, "Either `probs` or `logits` must be specified, but not both"),

@@ -361,7 +361,7 @@ def test_python_numbers_and_values_take_the_tensor_parameters_dtype():
 def test_constraints_check_as_pytorch():
     from fastgrad.distributions import constraints as mine
     from torch.distributions import constraints as reference
-    values = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5], [-0.5, 1.5, 0.0], [2.0, 1.0, np.nan]])
+    values = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5], [-0.5, 1.5, 0.0], [2.0, 1.0, np.nan], [np.inf, -np.inf, 3.0]])
     for name in ("real", "real_vector", "boolean", "one_hot", "simplex", "positive", "nonnegative", "unit_interval",
                  "nonnegative_integer", "positive_integer"):
         ours_check, their_check = getattr(mine, name), getattr(reference, name)

@@ -67,6 +67,17 @@ def test_regularized_lower_gamma_at_the_ends_of_its_domain():
     assert 0 <= found[2] < 1e-300 and np.isnan(found[3:]).all()
 
 
+def test_regularized_lower_gamma_at_concentrations_whose_derivative_overflows():
+    """Below a = 1e-154 the series' derivative in a overflows at its first term; the value's sum must not
+    stop with it (P(1e-200, 0.85) came out 0.79, the first two terms, for 1 - 1.6e-201)."""
+    a = np.array([1e-200, 1e-300, 1e-160, 1e-3])
+    x = np.array([0.85, 0.5, 2.5, 0.85])
+    with mpmath.workdps(40):
+        expected = [float(lower_gamma(mpmath.mpf(ai), mpmath.mpf(xi))) for ai, xi in zip(a, x)]
+    # lgamma(a) is about 460 to 690 there: its rounding in the prefactor's exponent allows 1e-13
+    np.testing.assert_allclose(regularized_lower_gamma(a, x), expected, rtol=1e-13)
+
+
 def test_draw_derivative_is_the_central_difference_of_mpmaths_inversion(quantiles):
     a = np.array([a for a, _, _ in quantiles])
     x = np.array([float(x) for _, _, x in quantiles])
