@@ -216,11 +216,20 @@ class MathMethods:
         """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor
         (of that dtype too), all broadcast. The gradient reaches all three."""
         self._lerp_arguments("lerp", end, weight)
-        return self + weight * (end - self)
+        return self._lerped(end, weight)
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
         self._lerp_arguments("lerp_", end, weight)
-        return self._assign_in_place("lerp_", lambda old: old + weight * (end - old), end, weight)
+        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
+
+    def _lerped(self, end: "Tensor", weight) -> "Tensor":
+        # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
+        # infinite end point is reached (not NaN from infinity minus infinity) where its own weight is the larger.
+        difference = end - self
+        near_self, near_end = self + weight * difference, end - difference * (1 - weight)
+        if isinstance(weight, graph.Tensor):
+            return near_end.where(weight >= 0.5, near_self)
+        return near_self if weight < 0.5 else near_end
 
     def _lerp_arguments(self, name: str, end, weight) -> None:
         self._check_floating(name)

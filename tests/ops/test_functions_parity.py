@@ -93,6 +93,22 @@ def test_lerp_matches_torch(same, dtype):
     same(lambda m, a, b, w: (a * 1).lerp_(b, w), a, b, w)
 
 
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lerp_is_measured_from_the_nearer_end_as_torch(same, dtype):
+    """A weight of 1 gives end to its last digit, and an infinite end point is reached where its weight is at
+    least one half (start + w (end - start) would give NaN there, or end rounded)."""
+    inf = float("inf")
+    start = np.array([0.1, -inf, -inf, 1.2, 3.0, 0.3], dtype)
+    end = np.array([0.7, 1.0, 1.0, inf, inf, 0.9], dtype)
+    weight = np.array([1.0, 0.6, 0.4, 0.7, 0.2, 0.8], dtype)
+    same(lambda m, a, b, w: m.lerp(a, b, w), start, end, weight, grad=False)
+    same(lambda m, a, b: a.lerp(b, 0.8), start, end, grad=False)
+    same(lambda m, a, b: (a * 1).lerp_(b, 1.0), start, end, grad=False)
+    finite = np.isfinite(start) & np.isfinite(end)
+    same(lambda m, a, b, w: m.lerp(a, b, w), start[finite], end[finite], weight[finite])
+
+
 def test_lerp_refusals_match_torch():
     for make in ((lambda m: (m.ones(2), m.ones(2, dtype=m.float64), 0.5)),
                  (lambda m: (m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64), 1))):
