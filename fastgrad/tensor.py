@@ -970,10 +970,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             if integral:  # PyTorch's rule, since the product would be truncated into the integer result
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
                                    f"(got alpha={alpha})")
+        other, = self._in_common_dtype(self._operand(other))
+        if isinstance(alpha, (bool, np.bool_)) and other._data.dtype != np.bool_:
+            raise RuntimeError(f"add/sub: a bool alpha (got alpha={alpha}) needs a bool result, as in PyTorch; the "
+                               f"result here is {other.dtype}")
         if alpha == 1:
             return other
-        other, = self._in_common_dtype(self._operand(other))
         data = other._data
+        if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
+            return other * bool(alpha)
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
         return other * alpha

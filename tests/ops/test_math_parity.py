@@ -476,6 +476,21 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name, matches_torch):
     matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
 
 
+@pytest.mark.parametrize("alpha", [2, 0, -1, True])
+def test_add_of_bools_takes_alpha_as_a_bool_as_torch(alpha, matches_torch):
+    """bool + alpha * bool stays bool, alpha read as a bool (a bool times 2 alone would be int64); beside an
+    integer tensor, alpha scales the promoted integers."""
+    a, b = np.array([True, False, True, False]), np.array([True, True, False, False])
+    matches_torch(lambda x, y: x.add(y, alpha=alpha), lambda x, y: x.add(y, alpha=alpha), a, b)
+    matches_torch(lambda x, y: fastgrad.add(x, y, alpha=alpha), lambda x, y: torch.add(x, y, alpha=alpha), a, b)
+    matches_torch(lambda x, y: x.clone().add_(y, alpha=alpha), lambda x, y: x.clone().add_(y, alpha=alpha), a, b)
+    if alpha is not True:  # (which is refused for a result that is not bool)
+        matches_torch(lambda x, y: x.add(y, alpha=alpha), lambda x, y: x.add(y, alpha=alpha), a, b.astype(np.int8))
+    for m in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="alpha"):
+            m.tensor([1, 2]).add(m.tensor([1, 1]), alpha=True)
+
+
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow"])
