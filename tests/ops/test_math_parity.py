@@ -114,6 +114,18 @@ def test_norm_matches_torch(dtype, p, dim, keepdim, matches_torch):
     matches_torch(lambda x: fastgrad.norm(x * 0, p, dim), lambda x: torch.norm(x * 0, p, dim), x)  # at zero
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cumsum_of_negative_zeros_is_positive_zero_as_torch(dtype):
+    """PyTorch's running sum starts from +0.0: a line that starts with -0.0s gives +0.0 there."""
+    x = np.array([[-0.0, -0.0, 1.0, -1.0], [2.0, -2.0, -0.0, -0.0]], dtype)
+    for backend in ("numpy", "compiled", "python"):
+        with fastgrad.backend(backend):
+            got = fastgrad.cumsum(fastgrad.tensor(x), 1).numpy()
+        expected = torch.cumsum(torch.tensor(x), 1).numpy()
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 def test_norm_default_and_dtype_match_torch(matches_torch):
     x = uniform((3, 4), np.float32)
     matches_torch(lambda x: fastgrad.norm(x), torch.norm, x)
