@@ -307,3 +307,15 @@ def test_nan_inputs_give_torch_signs_and_max_gradients(same):
 
 def test_median_of_all_elements_splits_the_gradient_among_ties_like_torch(same):
     same(lambda m, x: m.median(x), np.array([[2.0, 1.0, 2.0], [5.0, 2.0, 0.0]]))
+
+
+def test_cat_of_empty_1d_tensors_only_keeps_the_graph_as_torch(same):
+    """Empty 1-D tensors are skipped beside others; when all are empty, the result still records the graph of
+    each (it was the first one's alone, which need not require grad), so backward reaches them as PyTorch's."""
+    empty32, empty64 = np.zeros(0, np.float32), np.zeros(0, np.float64)
+    same(lambda m, a, b: m.cat([a.detach(), b]), empty32, empty64)
+    same(lambda m, a, b: m.cat([a, b.detach()]), empty64, empty32)
+    for m in (fastgrad, torch):
+        leaf = m.zeros(0, dtype=m.float64, requires_grad=True)
+        m.cat([m.zeros(0, dtype=m.int64), leaf]).sum().backward()
+        assert leaf.grad.shape == (0,)
