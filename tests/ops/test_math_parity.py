@@ -191,6 +191,19 @@ def test_extrema_of_a_0_dim_tensor_refuse_other_dims_as_torch(dim):
                 getattr(lib.tensor(1.0), name)(dim)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x: x.sum(True), lambda x: x.mean(dim=True), lambda x: x.amax(True), lambda x: x.unsqueeze(True),
+    lambda x: x.squeeze(True), lambda x: x.logsumexp(True), lambda x: x.count_nonzero(True),
+    lambda x: x.unbind(True), lambda x: x.narrow(True, 0, 1), lambda x: x.movedim(True, 0),
+], ids=["sum", "mean", "amax", "unsqueeze", "squeeze", "logsumexp", "count_nonzero", "unbind", "narrow", "movedim"])
+def test_a_bool_is_not_a_dim_as_in_torch(call):
+    """True would name dim 1: PyTorch refuses it as a dim (it takes one inside a tuple, as fastgrad does)."""
+    for lib in (torch, fastgrad):
+        with pytest.raises(TypeError):
+            call(lib.ones(2, 3))
+        assert lib.ones(2, 3).sum((0, True)).item() == 6
+
+
 def test_all_any_and_nan_inf_tests_match_torch(matches_torch):
     x = np.array([[1.0, 0.0, math.nan], [math.inf, -math.inf, 2.0]], dtype=np.float32)
     for call in (lambda m, x: m.all(x), lambda m, x: m.any(x), lambda m, x: m.all(x, 1), lambda m, x: m.any(x, dim=0),
