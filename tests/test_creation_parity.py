@@ -12,13 +12,16 @@ torch = pytest.importorskip("torch")
     lambda m: m.arange(m.tensor(0.5), m.tensor(3.0)), lambda m: m.arange(m.tensor(2.5)),
     lambda m: m.arange(0, m.tensor(2.5)), lambda m: m.arange(m.tensor(4), 9, m.tensor(1.5)),
     lambda m: m.arange(m.tensor(1), m.tensor(7), m.tensor(2)), lambda m: m.arange(m.tensor(1.0), m.tensor(1.0), 2),
-    lambda m: m.arange(m.tensor([3.0]), 5),
 ])
-def test_arange_takes_one_element_tensors_as_their_numbers_as_torch(call):
+def test_arange_takes_0_dim_tensors_as_their_numbers_as_torch(call):
     """A float tensor bound is a float (not truncated to an int range), and it makes the result floating."""
     got, expected = call(fastgrad), call(torch)
     assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
     assert got.tolist() == expected.tolist()
+
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            lib.arange(lib.tensor([3.0]), 5)
 
 
 @pytest.mark.parametrize("start,end,steps,base,dtype", [
