@@ -66,7 +66,8 @@ class MathMethods:
         if max is not None:
             high = self._operand(max)
             clamped = where((clamped > high) | (high != high), high, clamped)
-        return clamped
+        # a NaN (of the input or a bound) is compared inside nothing: PyTorch gives it and the bounds no gradient
+        return where(clamped != clamped, clamped.detach(), clamped)
 
     clip = clamp
 

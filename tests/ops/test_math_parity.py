@@ -335,6 +335,17 @@ def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
     matches_torch(in_place, in_place, x, low, high)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_clamp_with_tensor_bounds_gives_a_nan_no_gradient_as_torch(dtype, matches_torch):
+    """A NaN input, or a NaN bound, makes the element NaN and gives neither it nor the bounds a gradient."""
+    x = np.array([np.nan, 1.0, 5.0, 0.5, -1.0, 3.0, np.nan], dtype)
+    low = np.array([0.0, np.nan, 0.0, 0.0, 0.0, 0.0, np.nan], dtype)
+    high = np.array([2.0, 2.0, 2.0, np.nan, 2.0, 2.0, 2.0], dtype)
+    for call in (lambda t, lo, hi: t.clamp(lo, hi), lambda t, lo, hi: t.clamp(min=lo),
+                 lambda t, lo, hi: t.clamp(max=hi), lambda t, lo, hi: (t * 1).clamp_(lo, hi)):
+        matches_torch(call, call, x, low, high)
+
+
 def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
     x, bound = uniform((3,), np.float32), uniform((3,), np.float32)
     for module in (fastgrad, torch):
