@@ -603,11 +603,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __abs__(self):
         return self.abs()
 
-    def add(self, other, alpha: float = 1) -> "Tensor":
+    def add(self, other, *, alpha: float = 1) -> "Tensor":
         """self + alpha * other, as torch.add."""
         return self + self._scaled(other, alpha)
 
-    def sub(self, other, alpha: float = 1) -> "Tensor":
+    def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
         return self - self._scaled(other, alpha)
 
@@ -990,10 +990,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         dtype = result_type(self._data, *(t._data for t in tensors))
         return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
 
-    def add_(self, other, alpha: float = 1) -> "Tensor":
+    def add_(self, other, *, alpha: float = 1) -> "Tensor":
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
-    def sub_(self, other, alpha: float = 1) -> "Tensor":
+    def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         _refuse_bool_subtraction(self, other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
 

@@ -512,6 +512,16 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name, matches_torch):
     matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
 
 
+@pytest.mark.parametrize("call", [lambda x: x.add(x, 2), lambda x: x.sub(x, 2), lambda x: x.clone().add_(x, 2),
+                                  lambda x: x.clone().sub_(x, 2), lambda x: x.subtract(x, 2)],
+                         ids=["add", "sub", "add_", "sub_", "subtract"])
+def test_alpha_is_keyword_only_as_in_torch(call):
+    """x.add(y, 2) is refused by PyTorch (alpha goes by name): it is not taken as alpha silently."""
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            call(lib.ones(2))
+
+
 @pytest.mark.parametrize("alpha", [2, 0, -1, True])
 def test_add_of_bools_takes_alpha_as_a_bool_as_torch(alpha, matches_torch):
     """bool + alpha * bool stays bool, alpha read as a bool (a bool times 2 alone would be int64); beside an
