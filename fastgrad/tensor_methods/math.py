@@ -227,10 +227,14 @@ class MathMethods:
         # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
         # infinite end point is reached (not NaN from infinity minus infinity) where its own weight is the larger.
         difference = end - self
-        near_self, near_end = self + weight * difference, end - difference * (1 - weight)
-        if isinstance(weight, graph.Tensor):
-            return near_end.where(weight >= 0.5, near_self)
-        return near_self if weight < 0.5 else near_end
+        if not isinstance(weight, graph.Tensor):
+            return self + weight * difference if weight < 0.5 else end - difference * (1 - weight)
+        # Each form gets the weights of its own elements only (0 or 1 elsewhere), so that the form not taken
+        # sends weight no NaN gradient (0 times an infinite difference).
+        from_self = weight < 0.5
+        near_self = self + weight.where(from_self, 0) * difference
+        near_end = end - difference * (1 - weight.where(~from_self, 1))
+        return near_self.where(from_self, near_end)
 
     def _lerp_arguments(self, name: str, end, weight) -> None:
         self._check_floating(name)

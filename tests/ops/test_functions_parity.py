@@ -107,6 +107,7 @@ def test_lerp_is_measured_from_the_nearer_end_as_torch(same, dtype):
     same(lambda m, a, b: (a * 1).lerp_(b, 1.0), start, end, grad=False)
     finite = np.isfinite(start) & np.isfinite(end)
     same(lambda m, a, b, w: m.lerp(a, b, w), start[finite], end[finite], weight[finite])
+    same(lambda m, a, b, w: m.lerp(a.detach(), b.detach(), w), start, end, weight)  # weight's: end - start
 
 
 def test_lerp_refusals_match_torch():
