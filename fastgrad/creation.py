@@ -108,6 +108,11 @@ def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("arange", device)
+    for value in (start, end, step):
+        if isinstance(value, Tensor) and value.ndim:
+            raise TypeError(f"arange: start, end and step must be numbers or 0-d tensors, got shape {value.shape}")
+    # a 0-d tensor is its number, float or int (NumPy would read a float tensor as an int's range)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if dtype is None:

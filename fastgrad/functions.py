@@ -34,11 +34,11 @@ def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along `dim`. As PyTorch, 1-D empty tensors (`torch.tensor([])`, the start of
     `out = cat([out, batch])` loops) take part in the dtype but are otherwise skipped, whatever the
-    others' shapes (they get no gradient: PyTorch gives them an empty one)."""
+    others' shapes (they get no gradient: PyTorch gives them an empty one); when all are, all are joined."""
     tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    tensors = [t for t in tensors if t.shape != (0,)] or tensors
     (axis,) = normalize_dims(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:

@@ -603,11 +603,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __abs__(self):
         return self.abs()
 
-    def add(self, other, alpha: float = 1) -> "Tensor":
+    def add(self, other, *, alpha: float = 1) -> "Tensor":
         """self + alpha * other, as torch.add."""
         return self + self._scaled(other, alpha)
 
-    def sub(self, other, alpha: float = 1) -> "Tensor":
+    def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
         return self - self._scaled(other, alpha)
 
@@ -970,10 +970,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             if integral:  # PyTorch's rule, since the product would be truncated into the integer result
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
                                    f"(got alpha={alpha})")
+        other, = self._in_common_dtype(self._operand(other))
+        if isinstance(alpha, (bool, np.bool_)) and other._data.dtype != np.bool_:
+            raise RuntimeError(f"add/sub: a bool alpha (got alpha={alpha}) needs a bool result, as in PyTorch; the "
+                               f"result here is {other.dtype}")
         if alpha == 1:
             return other
-        other, = self._in_common_dtype(self._operand(other))
         data = other._data
+        if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
+            return other * bool(alpha)
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
             return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
         return other * alpha
@@ -985,10 +990,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         dtype = result_type(self._data, *(t._data for t in tensors))
         return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
 
-    def add_(self, other, alpha: float = 1) -> "Tensor":
+    def add_(self, other, *, alpha: float = 1) -> "Tensor":
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
-    def sub_(self, other, alpha: float = 1) -> "Tensor":
+    def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         _refuse_bool_subtraction(self, other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
 

@@ -1,4 +1,4 @@
-"""logspace and normal against PyTorch: values (logspace), shapes, dtypes, the zero gradient of normal's draws,
+"""arange, logspace and normal against PyTorch: values (logspace), shapes, dtypes, the zero gradient of normal's draws,
 and the refusals."""
 import numpy as np
 import pytest
@@ -6,6 +6,22 @@ import pytest
 import fastgrad
 
 torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.arange(m.tensor(0.5), m.tensor(3.0)), lambda m: m.arange(m.tensor(2.5)),
+    lambda m: m.arange(0, m.tensor(2.5)), lambda m: m.arange(m.tensor(4), 9, m.tensor(1.5)),
+    lambda m: m.arange(m.tensor(1), m.tensor(7), m.tensor(2)), lambda m: m.arange(m.tensor(1.0), m.tensor(1.0), 2),
+])
+def test_arange_takes_0_dim_tensors_as_their_numbers_as_torch(call):
+    """A float tensor bound is a float (not truncated to an int range), and it makes the result floating."""
+    got, expected = call(fastgrad), call(torch)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    assert got.tolist() == expected.tolist()
+
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            lib.arange(lib.tensor([3.0]), 5)
 
 
 @pytest.mark.parametrize("start,end,steps,base,dtype", [

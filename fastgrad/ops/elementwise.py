@@ -228,7 +228,10 @@ class Remainder(Op):
     def forward(ctx, K, a, b):
         _check_integer_divisor(a, b, "remainder")
         ctx.saved = (a, b)
-        return K.remainder(a, b)
+        out = K.remainder(a, b)
+        if out.dtype.kind == "f":  # a zero has a's sign, as PyTorch's (which corrects C's fmod), not b's as NumPy's
+            out = np.where(out == 0, np.copysign(out, a).astype(out.dtype, copy=False), out)
+        return out
 
     def backward(ctx, K, g):
         a, b = ctx.saved

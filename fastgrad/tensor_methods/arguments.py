@@ -11,10 +11,12 @@ from fastgrad.autograd import graph
 
 
 def normalize_dims(dim, ndim: int):
-    """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims."""
+    """None, an int or a sequence of ints (negative allowed) -> None or a tuple of non-negative dims. A bool is
+    not a dim, as in PyTorch (True would name dim 1), though PyTorch takes one inside a sequence."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    single = isinstance(dim, (int, np.integer)) and not isinstance(dim, (bool, np.bool_))
+    dims = (dim,) if single else tuple(dim) if isinstance(dim, (tuple, list)) else None
     if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
         raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
     low, high = -max(ndim, 1), max(ndim, 1) - 1

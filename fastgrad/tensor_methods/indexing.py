@@ -447,7 +447,7 @@ class IndexingMethods:
     def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (at least
         `minlength` counts), int64; with `weights`, the sum of the weights of each value (float32 weights
-        give float32, any other dtype float64, as in PyTorch). Outside the graph: PyTorch has no derivative
+        give float32, any other dtype float64, and an empty input int64 zeros, as in PyTorch). Outside the graph: PyTorch has no derivative
         for the weights, so weights that require grad are refused rather than silently given none."""
         if self.ndim != 1 or self._data.dtype.kind not in "iu" or (self.numel() and self._data.min() < 0):
             raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
@@ -463,6 +463,8 @@ class IndexingMethods:
         if weights.requires_grad and GRAD_MODE.enabled:
             raise RuntimeError("bincount: there is no derivative for weights (as in PyTorch); pass weights.detach()")
         dtype = np.float32 if weights.dtype == np.float32 else np.float64
+        if not self.numel():
+            dtype = np.int64  # PyTorch's zeros for an empty input, whatever the weights
         counts = np.bincount(self._data, weights=weights._data.astype(np.float64), minlength=minlength)
         return graph.Tensor._wrap(counts.astype(dtype), False, None)
 

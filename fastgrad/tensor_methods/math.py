@@ -66,7 +66,8 @@ class MathMethods:
         if max is not None:
             high = self._operand(max)
             clamped = where((clamped > high) | (high != high), high, clamped)
-        return clamped
+        # a NaN (of the input or a bound) is compared inside nothing: PyTorch gives it and the bounds no gradient
+        return where(clamped != clamped, clamped.detach(), clamped)
 
     clip = clamp
 
@@ -216,11 +217,24 @@ class MathMethods:
         """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor
         (of that dtype too), all broadcast. The gradient reaches all three."""
         self._lerp_arguments("lerp", end, weight)
-        return self + weight * (end - self)
+        return self._lerped(end, weight)
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
         self._lerp_arguments("lerp_", end, weight)
-        return self._assign_in_place("lerp_", lambda old: old + weight * (end - old), end, weight)
+        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
+
+    def _lerped(self, end: "Tensor", weight) -> "Tensor":
+        # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
+        # infinite end point is reached (not NaN from infinity minus infinity) where its own weight is the larger.
+        difference = end - self
+        if not isinstance(weight, graph.Tensor):
+            return self + weight * difference if weight < 0.5 else end - difference * (1 - weight)
+        # Each form gets the weights of its own elements only (0 or 1 elsewhere), so that the form not taken
+        # sends weight no NaN gradient (0 times an infinite difference).
+        from_self = weight < 0.5
+        near_self = self + weight.where(from_self, 0) * difference
+        near_end = end - difference * (1 - weight.where(~from_self, 1))
+        return near_self.where(from_self, near_end)
 
     def _lerp_arguments(self, name: str, end, weight) -> None:
         self._check_floating(name)

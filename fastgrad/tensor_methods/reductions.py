@@ -437,7 +437,7 @@ class ReductionMethods:
             below, above = at(np.floor(rank)), at(np.ceil(rank))
             weight = 0.5 if interpolation == "midpoint" else graph.Tensor._wrap(
                 np.broadcast_to(rank - np.floor(rank), index_shape).astype(dtype), False, None)
-            out = below + weight * (above - below)
+            out = below.lerp(above, weight)  # (PyTorch's lerp, whose rounding and infinities it has)
         out = out.movedim(axis, 0)  # the levels' dim first
         if dim is None:
             out = out.reshape((out.shape[0],) + ((1,) * self.ndim if keepdim else ()))

@@ -150,3 +150,19 @@ def test_bool_tensors_where_torch_refuses_the_aliases():
         with pytest.raises(TypeError):
             getattr(fastgrad.tensor(flags), name)()
     assert fastgrad.tensor(flags).sgn().tolist() == torch.tensor(flags).sgn().tolist()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+def test_remainder_gives_a_zero_the_dividends_sign_as_torch(backend):
+    """PyTorch's remainder corrects C's fmod, so a zero result keeps the dividend's sign (NumPy's takes the
+    divisor's)."""
+    a, b = [-3.0, 3.0, 0.0, -0.0, -3.0, 2.5], [1.5, -1.5, -1.0, 1.0, -1.5, 1.0]
+    calls = (lambda m, x, y: m.remainder(x, y), lambda m, x, y: x % y, lambda m, x, y: x.clone().remainder_(y),
+             lambda m, x, y: m.remainder(x, -1.5), lambda m, x, y: m.remainder(-3, y))
+    for call in calls:
+        for dtype in ("float32", "float64"):
+            with fastgrad.backend(backend):
+                got = call(fastgrad, fastgrad.tensor(a, dtype=getattr(fastgrad, dtype)), fastgrad.tensor(b)).numpy()
+            expected = call(torch, torch.tensor(a, dtype=getattr(torch, dtype)), torch.tensor(b)).numpy()
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))

@@ -93,6 +93,23 @@ def test_lerp_matches_torch(same, dtype):
     same(lambda m, a, b, w: (a * 1).lerp_(b, w), a, b, w)
 
 
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_lerp_is_measured_from_the_nearer_end_as_torch(same, dtype):
+    """A weight of 1 gives end to its last digit, and an infinite end point is reached where its weight is at
+    least one half (start + w (end - start) would give NaN there, or end rounded)."""
+    inf = float("inf")
+    start = np.array([0.1, -inf, -inf, 1.2, 3.0, 0.3], dtype)
+    end = np.array([0.7, 1.0, 1.0, inf, inf, 0.9], dtype)
+    weight = np.array([1.0, 0.6, 0.4, 0.7, 0.2, 0.8], dtype)
+    same(lambda m, a, b, w: m.lerp(a, b, w), start, end, weight, grad=False)
+    same(lambda m, a, b: a.lerp(b, 0.8), start, end, grad=False)
+    same(lambda m, a, b: (a * 1).lerp_(b, 1.0), start, end, grad=False)
+    finite = np.isfinite(start) & np.isfinite(end)
+    same(lambda m, a, b, w: m.lerp(a, b, w), start[finite], end[finite], weight[finite])
+    same(lambda m, a, b, w: m.lerp(a.detach(), b.detach(), w), start, end, weight)  # weight's: end - start
+
+
 def test_lerp_refusals_match_torch():
     for make in ((lambda m: (m.ones(2), m.ones(2, dtype=m.float64), 0.5)),
                  (lambda m: (m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64), 1))):
@@ -291,3 +308,15 @@ def test_nan_inputs_give_torch_signs_and_max_gradients(same):
 
 def test_median_of_all_elements_splits_the_gradient_among_ties_like_torch(same):
     same(lambda m, x: m.median(x), np.array([[2.0, 1.0, 2.0], [5.0, 2.0, 0.0]]))
+
+
+def test_cat_of_empty_1d_tensors_only_keeps_the_graph_as_torch(same):
+    """Empty 1-D tensors are skipped beside others; when all are empty, the result still records the graph of
+    each (it was the first one's alone, which need not require grad), so backward reaches them as PyTorch's."""
+    empty32, empty64 = np.zeros(0, np.float32), np.zeros(0, np.float64)
+    same(lambda m, a, b: m.cat([a.detach(), b]), empty32, empty64)
+    same(lambda m, a, b: m.cat([a, b.detach()]), empty64, empty32)
+    for m in (fastgrad, torch):
+        leaf = m.zeros(0, dtype=m.float64, requires_grad=True)
+        m.cat([m.zeros(0, dtype=m.int64), leaf]).sum().backward()
+        assert leaf.grad.shape == (0,)

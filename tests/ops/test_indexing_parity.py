@@ -310,6 +310,7 @@ def test_rejected_by_both(name):
 @pytest.mark.parametrize("values, weights, minlength", [
     ([0, 2, 2, 5], None, 0), ([0, 2, 2, 5], None, 8), ([], None, 0), ([], None, 3), ([3, 1, 3], [0.5, 2.0, 1.5], 0),
     ([3, 1, 3], np.array([1.0, 2.0, 3.0]), 5), ([3, 1, 3], np.array([1, 2, 3], dtype=np.int32), 0),
+    ([], np.zeros(0, np.float32), 2), ([], np.zeros(0, np.float64), 0),  # (int64 zeros, whatever the weights)
 ])
 def test_bincount_matches_torch(values, weights, minlength):
     results = []

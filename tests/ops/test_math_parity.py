@@ -114,6 +114,18 @@ def test_norm_matches_torch(dtype, p, dim, keepdim, matches_torch):
     matches_torch(lambda x: fastgrad.norm(x * 0, p, dim), lambda x: torch.norm(x * 0, p, dim), x)  # at zero
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cumsum_of_negative_zeros_is_positive_zero_as_torch(dtype):
+    """PyTorch's running sum starts from +0.0: a line that starts with -0.0s gives +0.0 there."""
+    x = np.array([[-0.0, -0.0, 1.0, -1.0], [2.0, -2.0, -0.0, -0.0]], dtype)
+    for backend in ("numpy", "compiled", "python"):
+        with fastgrad.backend(backend):
+            got = fastgrad.cumsum(fastgrad.tensor(x), 1).numpy()
+        expected = torch.cumsum(torch.tensor(x), 1).numpy()
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 def test_norm_default_and_dtype_match_torch(matches_torch):
     x = uniform((3, 4), np.float32)
     matches_torch(lambda x: fastgrad.norm(x), torch.norm, x)
@@ -177,6 +189,19 @@ def test_extrema_of_a_0_dim_tensor_refuse_other_dims_as_torch(dim):
             with pytest.raises(IndexError, match=rf"(?i)dimension out of range \(expected to be in range of \[-1, 0\], "
                                                  rf"but got {dim}\)"):
                 getattr(lib.tensor(1.0), name)(dim)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.sum(True), lambda x: x.mean(dim=True), lambda x: x.amax(True), lambda x: x.unsqueeze(True),
+    lambda x: x.squeeze(True), lambda x: x.logsumexp(True), lambda x: x.count_nonzero(True),
+    lambda x: x.unbind(True), lambda x: x.narrow(True, 0, 1), lambda x: x.movedim(True, 0),
+], ids=["sum", "mean", "amax", "unsqueeze", "squeeze", "logsumexp", "count_nonzero", "unbind", "narrow", "movedim"])
+def test_a_bool_is_not_a_dim_as_in_torch(call):
+    """True would name dim 1: PyTorch refuses it as a dim (it takes one inside a tuple, as fastgrad does)."""
+    for lib in (torch, fastgrad):
+        with pytest.raises(TypeError):
+            call(lib.ones(2, 3))
+        assert lib.ones(2, 3).sum((0, True)).item() == 6
 
 
 def test_all_any_and_nan_inf_tests_match_torch(matches_torch):
@@ -308,6 +333,17 @@ def test_clamp_with_tensor_bounds_matches_torch(dtype, bounds, matches_torch):
     matches_torch(call, call, x, low, high)
     in_place = lambda t, lo, hi: (t * 1).clamp_(**kwargs(lo, hi))  # the bounds' gradients too
     matches_torch(in_place, in_place, x, low, high)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_clamp_with_tensor_bounds_gives_a_nan_no_gradient_as_torch(dtype, matches_torch):
+    """A NaN input, or a NaN bound, makes the element NaN and gives neither it nor the bounds a gradient."""
+    x = np.array([np.nan, 1.0, 5.0, 0.5, -1.0, 3.0, np.nan], dtype)
+    low = np.array([0.0, np.nan, 0.0, 0.0, 0.0, 0.0, np.nan], dtype)
+    high = np.array([2.0, 2.0, 2.0, np.nan, 2.0, 2.0, 2.0], dtype)
+    for call in (lambda t, lo, hi: t.clamp(lo, hi), lambda t, lo, hi: t.clamp(min=lo),
+                 lambda t, lo, hi: t.clamp(max=hi), lambda t, lo, hi: (t * 1).clamp_(lo, hi)):
+        matches_torch(call, call, x, low, high)
 
 
 def test_clamp_refuses_a_number_with_a_tensor_bound_as_torch():
@@ -474,6 +510,31 @@ def test_add_and_sub_with_alpha_match_torch(dtype, name, matches_torch):
     a, b = uniform((3, 4), dtype), uniform((4,), dtype, seed=1)
     matches_torch(lambda x, y: getattr(x, name)(y, alpha=2.5), lambda x, y: getattr(x, name)(y, alpha=2.5), a, b)
     matches_torch(lambda x, y: getattr(x, name)(y), lambda x, y: getattr(x, name)(y), a, b)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.add(x, 2), lambda x: x.sub(x, 2), lambda x: x.clone().add_(x, 2),
+                                  lambda x: x.clone().sub_(x, 2), lambda x: x.subtract(x, 2)],
+                         ids=["add", "sub", "add_", "sub_", "subtract"])
+def test_alpha_is_keyword_only_as_in_torch(call):
+    """x.add(y, 2) is refused by PyTorch (alpha goes by name): it is not taken as alpha silently."""
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            call(lib.ones(2))
+
+
+@pytest.mark.parametrize("alpha", [2, 0, -1, True])
+def test_add_of_bools_takes_alpha_as_a_bool_as_torch(alpha, matches_torch):
+    """bool + alpha * bool stays bool, alpha read as a bool (a bool times 2 alone would be int64); beside an
+    integer tensor, alpha scales the promoted integers."""
+    a, b = np.array([True, False, True, False]), np.array([True, True, False, False])
+    matches_torch(lambda x, y: x.add(y, alpha=alpha), lambda x, y: x.add(y, alpha=alpha), a, b)
+    matches_torch(lambda x, y: fastgrad.add(x, y, alpha=alpha), lambda x, y: torch.add(x, y, alpha=alpha), a, b)
+    matches_torch(lambda x, y: x.clone().add_(y, alpha=alpha), lambda x, y: x.clone().add_(y, alpha=alpha), a, b)
+    if alpha is not True:  # (which is refused for a result that is not bool)
+        matches_torch(lambda x, y: x.add(y, alpha=alpha), lambda x, y: x.add(y, alpha=alpha), a, b.astype(np.int8))
+    for m in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="alpha"):
+            m.tensor([1, 2]).add(m.tensor([1, 1]), alpha=True)
 
 
 

@@ -93,6 +93,17 @@ def test_quantiles_with_nan_match_torch(interpolation):
         np.testing.assert_allclose(got.numpy(), expected.numpy(), equal_nan=True, rtol=1e-12)
 
 
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantiles_between_an_infinity_and_a_number_match_torch(same, name):
+    """The interpolation is PyTorch's lerp, measured from the nearer neighbour: an infinite neighbour with the
+    larger weight gives the infinity (not NaN from infinity minus infinity)."""
+    x = np.array([[-np.inf, -0.2, 2.3], [0.0, 1.2, np.inf]])
+    for q in (0.3, 0.7, 0.85):
+        same(lambda m, x: getattr(m, name)(x, q, 1), x, grad=False)
+        same(lambda m, x: getattr(m, name)(x, q, 1, interpolation="midpoint"), x, grad=False)
+
+
 def test_nanmedian_matches_torch(same):
     x = distinct((3, 5))
     x[0, 1] = x[1, 0] = x[1, 3] = NAN
