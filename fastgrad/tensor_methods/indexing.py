@@ -447,8 +447,9 @@ class IndexingMethods:
     def bincount(self, weights: "Tensor | None" = None, minlength: int = 0) -> "Tensor":
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (at least
         `minlength` counts), int64; with `weights`, the sum of the weights of each value (float32 weights
-        give float32, any other dtype float64, and an empty input int64 zeros, as in PyTorch). Outside the graph: PyTorch has no derivative
-        for the weights, so weights that require grad are refused rather than silently given none."""
+        give float32, any other dtype float64, and an empty input int64 zeros, as in PyTorch). Outside the
+        graph: PyTorch has no derivative for the weights, so weights that require grad are refused rather than
+        silently given none."""
         if self.ndim != 1 or self._data.dtype.kind not in "iu" or (self.numel() and self._data.min() < 0):
             raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
                                f"{self.shape} and dtype {self.dtype}" + (" with negative values" if self.ndim == 1
