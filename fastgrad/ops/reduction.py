@@ -216,8 +216,9 @@ class Cumsum(Op):
     def forward(ctx, K, x, axis):
         ctx.saved = axis
         out = _in_dtype_of(K.cumsum(x, axis), x)
-        # PyTorch's running sums start from +0.0, so that a line's leading -0.0s sum to +0.0 (NumPy's keep -0.0)
-        return out + out.dtype.type(0) if out.dtype.kind == "f" else out
+        if out.dtype.kind == "f":  # PyTorch's running sums start from +0.0: leading -0.0s sum to +0.0 (NumPy's: -0.0)
+            out += out.dtype.type(0)
+        return out
 
     def backward(ctx, K, g):
         # out_j = sum_{i <= j} x_i, so d/dx_i collects g_j for every j >= i.
