@@ -62,6 +62,12 @@ from fastgrad.functions import (absolute, divide, fix, greater, greater_equal, l
                                 not_equal, positive, sgn, subtract)
 from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_put_, is_complex, is_nonzero,
                                 is_same_size, is_signed)
+# torch's top-level constants, types, seeding and aliases
+from fastgrad.constants import dtype, e, inf, nan, newaxis, pi
+from fastgrad.functions import broadcast_shapes
+from fastgrad.random import default_generator, seed
+from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, typename
+from fastgrad.func import vmap
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

@@ -13,7 +13,7 @@ from fastgrad import ops
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 
@@ -1073,3 +1073,25 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of the given shapes broadcast to, as torch.broadcast_shapes: each shape a sequence
+    of ints or one int (None stands for the shape (), as in PyTorch)."""
+    as_tuples = []
+    for i, shape in enumerate(shapes):
+        sizes = () if shape is None else (shape,) if isinstance(shape, (int, np.integer)) else shape
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise TypeError(f"broadcast_shapes: shape {i} must be an int or a sequence of ints, got "
+                            f"{type(shape).__name__}") from None
+        if not builtins.all(isinstance(n, (int, np.integer)) for n in sizes):  # (bools are ints, in PyTorch's too)
+            raise TypeError(f"broadcast_shapes: shape {i} must be an int or a sequence of ints, got {shape!r}")
+        if builtins.any(n < 0 for n in sizes):
+            raise ValueError(f"broadcast_shapes: shape {i} has a negative size: {shape!r}")
+        as_tuples.append(tuple(int(n) for n in sizes))
+    try:
+        return Size(np.broadcast_shapes(*as_tuples))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {as_tuples} cannot be broadcast together") from None
