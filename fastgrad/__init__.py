@@ -68,6 +68,9 @@ from fastgrad.functions import broadcast_shapes
 from fastgrad.random import default_generator, seed
 from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, typename
 from fastgrad.func import vmap
+# torch's array-making and small functions
+from fastgrad.creation import asarray, frombuffer, range, scalar_tensor
+from fastgrad.functions import concatenate, detach, fill, rsub, unravel_index
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+import math
 import warnings
 from typing import Sequence
 
@@ -1095,3 +1096,56 @@ def broadcast_shapes(*shapes) -> Size:
         return Size(np.broadcast_shapes(*as_tuples))
     except ValueError:
         raise RuntimeError(f"broadcast_shapes: shapes {as_tuples} cannot be broadcast together") from None
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """cat under NumPy's name, as torch.concatenate: the dim is `axis`, or `dim` (PyTorch takes either)."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError(f"concatenate: got both axis={axis} and dim={dim}; pass one of them")
+        axis = dim
+    return cat(tensors, axis)
+
+
+detach = _method_as_function(Tensor.detach)
+
+
+def rsub(input: Tensor, other, alpha=1) -> Tensor:
+    """other - alpha * input (sub with its operands swapped), as torch.rsub; other may be a number."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): input must be a Tensor, got {type(input).__name__}")
+    return sub(other, input, alpha=alpha)
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor of input's shape and dtype with every element `value` (a number or a 0-d tensor, which gets
+    the gradient), as torch.fill: fill_ out of place."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fill(): input must be a Tensor, got {type(input).__name__}")
+    return input.clone().fill_(value)
+
+
+def unravel_index(indices: Tensor, shape) -> tuple[Tensor, ...]:
+    """The coordinates, in a tensor of `shape`, of each flat (row-major) index: one int64 tensor of indices' shape
+    per dim, as torch.unravel_index. Stricter than PyTorch: an index outside [0, prod(shape) - 1] raises, where
+    PyTorch wraps it around."""
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        shown = f"dtype {indices.dtype}" if isinstance(indices, Tensor) else type(indices).__name__
+        raise TypeError(f"unravel_index: indices must be a tensor of an integer dtype, got {shown}")
+    sizes = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if isinstance(sizes, Tensor) or not isinstance(sizes, Sequence) or not builtins.all(
+            isinstance(n, (int, np.integer)) for n in sizes):
+        raise TypeError(f"unravel_index: shape must be an int or a sequence of ints, got {shape!r}")
+    if builtins.any(n < 0 for n in sizes):
+        raise ValueError(f"unravel_index: shape must not have negative sizes, got {tuple(sizes)}")
+    flat = indices._data.astype(np.int64)
+    count = math.prod(int(n) for n in sizes)  # (a Python int: no overflow)
+    if flat.size and (flat.min() < 0 or flat.max() >= count):
+        raise ValueError(f"unravel_index: indices must be in [0, {count - 1}] for shape {tuple(sizes)}, got values "
+                         f"from {flat.min()} to {flat.max()}")
+    coordinates = []
+    for size in reversed(sizes):
+        with np.errstate(divide="ignore"):  # (a size of 0 with no indices: empty arrays)
+            flat, coordinate = np.divmod(flat, size)
+        coordinates.append(Tensor._wrap(np.asarray(coordinate), False, None))
+    return tuple(reversed(coordinates))
