@@ -71,6 +71,22 @@ from fastgrad.func import vmap
 # torch's array-making and small functions
 from fastgrad.creation import asarray, frombuffer, range, scalar_tensor
 from fastgrad.functions import concatenate, detach, fill, rsub, unravel_index
+# torch's free in-place functions, each the tensor method of its name
+from fastgrad.functions import (abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_,
+                                asin_, asinh_, atan_, atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_,
+                                deg2rad_, detach_, erf_, erfc_, exp2_, exp_, expm1_, fill_, fix_, floor_, frac_, gcd_,
+                                i0_, lcm_, ldexp_, log10_, log1p_, log2_, log_, logit_, nan_to_num_, neg_, negative_,
+                                rad2deg_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_,
+                                square_, tan_, tanh_, trunc_, xlogy_, zero_)
+# torch's top-level forms of nn.functional's functions, with their aten signatures
+from fastgrad.functional_forms import (adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, alpha_dropout_,
+                                       avg_pool1d, batch_norm, bilinear, binary_cross_entropy_with_logits, celu, celu_,
+                                       conv1d, conv2d, cosine_embedding_loss, cosine_similarity, dropout, dropout_,
+                                       embedding, feature_alpha_dropout, feature_alpha_dropout_, feature_dropout,
+                                       feature_dropout_, group_norm, hardshrink, hinge_embedding_loss, instance_norm,
+                                       kl_div, layer_norm, margin_ranking_loss, max_pool1d, max_pool2d,
+                                       pairwise_distance, pdist, poisson_nll_loss, prelu, rrelu, rrelu_, selu, selu_,
+                                       threshold, threshold_, triplet_margin_loss)
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

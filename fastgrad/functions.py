@@ -1149,3 +1149,24 @@ def unravel_index(indices: Tensor, shape) -> tuple[Tensor, ...]:
             flat, coordinate = np.divmod(flat, size)
         coordinates.append(Tensor._wrap(np.asarray(coordinate), False, None))
     return tuple(reversed(coordinates))
+
+
+# torch's free in-place functions, `torch.relu_(x)`, `torch.clamp_(x, min=0)`: each is the tensor method of its name
+# applied to its first argument. (`index_put_` is above; those with no tensor method, `dropout_` and the like, are
+# in functional_forms.py.)
+IN_PLACE_NAMES = (
+    "abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asin_",
+    "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_",
+    "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "gcd_", "i0_", "lcm_",
+    "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_",
+    "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_",
+    "tanh_", "trunc_", "xlogy_", "zero_")
+
+
+def _in_place_function(name: str):
+    function = _method_as_function(getattr(Tensor, name))
+    function.__name__ = function.__qualname__ = name  # (Tensor.negative_ is neg_ under another name)
+    return function
+
+
+globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
