@@ -1,9 +1,9 @@
 """torch's top-level forms of nn.functional's functions, with PyTorch's own (aten) signatures, which often differ
 from F's: `torch.dropout(input, p, train)` with train required, `torch.embedding(weight, indices, padding_idx=-1,
 ...)` with its first two arguments the other way round and a negative padding_idx for none, losses taking
-`reduction` as an int (0 'none', 1 'mean', 2 'sum'), normalizations with every argument required, and in-place
-forms (`torch.dropout_`, `torch.selu_`, ...) that F spells `inplace=True`. Each calls the F function it stands
-for; those whose signature is F's are F's own functions."""
+`reduction` as an int (0 'none', the default, 1 'mean', 2 'sum'), normalizations with every argument required,
+and in-place forms (`torch.dropout_`, `torch.selu_`, ...) that F spells `inplace=True`. Each calls the F function
+it stands for; those whose signature is F's are F's own functions."""
 from __future__ import annotations
 
 import numpy as np
@@ -203,8 +203,9 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, run
                            _flag("instance_norm", "use_input_stats", use_input_stats), momentum, eps)
 
 
-# -- losses: reduction is 0 ('none'), 1 ('mean', the default) or 2 ('sum') ---------------------------------
-def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: bool = False) -> Tensor:
+# -- losses: reduction is 0 ('none'), 1 ('mean') or 2 ('sum'). The default is 0, no reduction: aten's
+# schemas say Mean, but PyTorch's Python binding reads that default as 0 (torch.kl_div(x, t) is unreduced)
+def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False) -> Tensor:
     """F.kl_div; its 'mean' is over every element, without F's warning about it (aten's has none)."""
     reduction = _reduction("kl_div", reduction)
     losses = F.kl_div(input, target, reduction="none" if reduction == "mean" else reduction, log_target=log_target)
@@ -212,28 +213,28 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: boo
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     pos_weight: Tensor | None = None, reduction: int = 1) -> Tensor:
+                                     pos_weight: Tensor | None = None, reduction: int = 0) -> Tensor:
     return F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=pos_weight,
                                               reduction=_reduction("binary_cross_entropy_with_logits", reduction))
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: int = 1) -> Tensor:
+                          reduction: int = 0) -> Tensor:
     return F.cosine_embedding_loss(input1, input2, target, margin,
                                    reduction=_reduction("cosine_embedding_loss", reduction))
 
 
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: int = 1) -> Tensor:
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: int = 0) -> Tensor:
     return F.hinge_embedding_loss(input, target, margin, reduction=_reduction("hinge_embedding_loss", reduction))
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: int = 1) -> Tensor:
+                        reduction: int = 0) -> Tensor:
     return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction("margin_ranking_loss", reduction))
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
-                        eps: float = 1e-6, swap: bool = False, reduction: int = 1) -> Tensor:
+                        eps: float = 1e-6, swap: bool = False, reduction: int = 0) -> Tensor:
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  reduction=_reduction("triplet_margin_loss", reduction))
 

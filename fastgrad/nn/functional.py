@@ -1954,7 +1954,9 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     _floating(input, "pdist")
     if input.ndim != 2:
         raise ValueError(f"pdist: expected a 2-D input (N, M), got shape {input.shape}")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p >= 0:
-        raise ValueError(f"pdist: p must be a non-negative number, got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"pdist: p must be a number, got {type(p).__name__} {p!r}")
+    if not p >= 0:
+        raise ValueError(f"pdist: p must be non-negative, got {p}")
     first, second = (Tensor._wrap(rows, False, None) for rows in np.triu_indices(input.shape[0], 1))
     return vector_norm(input.index_select(0, first) - input.index_select(0, second), ord=p, dim=1)
