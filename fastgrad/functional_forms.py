@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
 
@@ -171,6 +172,27 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1, scale_grad
                         f"{getattr(indices, 'dtype', type(indices).__name__)}")
     padding = padding_idx if 0 <= padding_idx < weight.shape[0] else None
     return F.embedding(indices, weight, padding, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float, norm_type: float) -> Tensor:
+    """The rows of the 2-D input at indices whose norm_type-norm exceeds max_norm scaled, in place, to norm max_norm
+    (over norm + 1e-7), as F.embedding's max_norm does; returns input. It has no derivative (PyTorch's backward
+    raises), so with grad mode on an input that requires grad is refused at once."""
+    name = "embedding_renorm_"
+    if not isinstance(input, Tensor) or input.ndim != 2 or input.dtype.kind != "f":
+        raise ValueError(f"{name}: input must be a 2-D floating point tensor, got "
+                         f"{getattr(input, 'shape', type(input).__name__)} {getattr(input, 'dtype', '')}")
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be an integer tensor, got "
+                        f"{getattr(indices, 'dtype', type(indices).__name__)}")
+    if input.requires_grad and is_grad_enabled():
+        if input.is_leaf:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
+                               "call it under fastgrad.no_grad()")
+        raise NotImplementedError(f"{name}: its derivative is not implemented (PyTorch's backward raises); call it "
+                                  "under fastgrad.no_grad() on a tensor outside the graph")
+    F._renorm_rows_(input, F._ids(indices, input.shape[0], name), max_norm, norm_type, name)
+    return input
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
