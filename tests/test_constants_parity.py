@@ -1,4 +1,4 @@
-"""torch's top-level constants, the dtype class, broadcast_shapes and the vmap alias against PyTorch."""
+"""torch's top-level constants, the dtype class and the vmap alias against PyTorch."""
 import math
 
 import numpy as np
@@ -30,24 +30,6 @@ def test_every_dtype_is_an_instance_of_dtype_as_torch(name):
 def test_other_objects_are_not_dtypes_as_torch():
     for obj in (float, "float32", None, np.float32):
         assert not isinstance(obj, fastgrad.dtype) and not isinstance(obj, torch.dtype)
-
-
-@pytest.mark.parametrize("shapes", [((2, 1), (3,)), ((2,), (3, 1), (1, 1, 1)), (), ((0,), (1,)), (2, (3, 1)),
-                                    ([2], [3, 1]), (fastgrad.Size([4, 1]), (5,)), ((), (2, 3)), (None, (2,)),
-                                    ((True, 2),)])
-def test_broadcast_shapes_as_torch(shapes):
-    got = fastgrad.broadcast_shapes(*shapes)
-    assert isinstance(got, fastgrad.Size) and got == tuple(torch.broadcast_shapes(*shapes))
-
-
-@pytest.mark.parametrize("shapes, error", [(((2,), (3,)), RuntimeError), (((0,), (2,)), RuntimeError),
-                                           (((1, 2), (-1, 2)), ValueError), (((2.0,),), TypeError)])
-def test_broadcast_shapes_refuses_what_torch_refuses(shapes, error):
-    for lib in (fastgrad, torch):
-        with pytest.raises(error):
-            lib.broadcast_shapes(*shapes)
-    with pytest.raises(error, match="shape|broadcast"):
-        fastgrad.broadcast_shapes(*shapes)
 
 
 def test_vmap_is_func_vmap_as_torch():

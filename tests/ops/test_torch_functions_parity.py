@@ -1,5 +1,6 @@
-"""concatenate, detach, rsub, fill and unravel_index (torch's top-level functions over existing ops) against
-PyTorch: values, dtypes, gradients and refusals; and fill_/full refusing values their dtype cannot hold."""
+"""concatenate, detach, rsub, fill, unravel_index and broadcast_shapes (torch's top-level functions over existing
+ops) against PyTorch: values, dtypes, gradients and refusals; and fill_/full refusing values their dtype cannot
+hold."""
 import numpy as np
 import pytest
 
@@ -113,3 +114,21 @@ def test_unravel_index_refuses_indices_outside_the_shape(index):
     in [0, 5]."""
     with pytest.raises(ValueError, match=r"unravel_index: indices must be in \[0, 5\]"):
         fastgrad.unravel_index(fastgrad.tensor([index]), (2, 3))
+
+
+@pytest.mark.parametrize("shapes", [((2, 1), (3,)), ((2,), (3, 1), (1, 1, 1)), (), ((0,), (1,)), (2, (3, 1)),
+                                    ([2], [3, 1]), (fastgrad.Size([4, 1]), (5,)), ((), (2, 3)), (None, (2,)),
+                                    ((True, 2),)])
+def test_broadcast_shapes_as_torch(shapes):
+    got = fastgrad.broadcast_shapes(*shapes)
+    assert isinstance(got, fastgrad.Size) and got == tuple(torch.broadcast_shapes(*shapes))
+
+
+@pytest.mark.parametrize("shapes, error", [(((2,), (3,)), RuntimeError), (((0,), (2,)), RuntimeError),
+                                           (((1, 2), (-1, 2)), ValueError), (((2.0,),), TypeError)])
+def test_broadcast_shapes_refuses_what_torch_refuses(shapes, error):
+    for lib in (fastgrad, torch):
+        with pytest.raises(error):
+            lib.broadcast_shapes(*shapes)
+    with pytest.raises(error, match="shape|broadcast"):
+        fastgrad.broadcast_shapes(*shapes)
