@@ -81,12 +81,13 @@ from fastgrad.functions import (abs_, acos_, acosh_, addmv_, arccos_, arccosh_, 
 # torch's top-level forms of nn.functional's functions, with their aten signatures
 from fastgrad.functional_forms import (adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, alpha_dropout_,
                                        avg_pool1d, batch_norm, bilinear, binary_cross_entropy_with_logits, celu, celu_,
-                                       conv1d, conv2d, cosine_embedding_loss, cosine_similarity, dropout, dropout_,
-                                       embedding, embedding_renorm_, feature_alpha_dropout, feature_alpha_dropout_,
-                                       feature_dropout, feature_dropout_, group_norm, hardshrink, hinge_embedding_loss,
-                                       instance_norm, kl_div, layer_norm, margin_ranking_loss, max_pool1d, max_pool2d,
-                                       pairwise_distance, pdist, poisson_nll_loss, prelu, rrelu, rrelu_, selu, selu_,
-                                       threshold, threshold_, triplet_margin_loss)
+                                       conv1d, conv2d, conv_transpose1d, conv_transpose2d, cosine_embedding_loss,
+                                       cosine_similarity, ctc_loss, dropout, dropout_, embedding, embedding_renorm_,
+                                       feature_alpha_dropout, feature_alpha_dropout_, feature_dropout, feature_dropout_,
+                                       group_norm, hardshrink, hinge_embedding_loss, instance_norm, kl_div, layer_norm,
+                                       margin_ranking_loss, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                                       pairwise_distance, pdist, poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu,
+                                       selu_, threshold, threshold_, triplet_margin_loss)
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

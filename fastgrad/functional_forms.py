@@ -13,9 +13,10 @@ from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
 
 # Where the signatures agree, the functions are F's
-(adaptive_avg_pool1d, bilinear, conv1d, conv2d, cosine_similarity, hardshrink, pairwise_distance, pdist) = (
-    F.adaptive_avg_pool1d, F.bilinear, F.conv1d, F.conv2d, F.cosine_similarity, F.hardshrink, F.pairwise_distance,
-    F.pdist)
+(adaptive_avg_pool1d, bilinear, conv1d, conv2d, conv_transpose1d, conv_transpose2d, cosine_similarity, hardshrink,
+ pairwise_distance, pdist, rms_norm) = (
+    F.adaptive_avg_pool1d, F.bilinear, F.conv1d, F.conv2d, F.conv_transpose1d, F.conv_transpose2d, F.cosine_similarity,
+    F.hardshrink, F.pairwise_distance, F.pdist, F.rms_norm)
 
 _REDUCTIONS = ("none", "mean", "sum")  # aten's reduction enum: 0, 1, 2
 
@@ -152,6 +153,12 @@ def avg_pool1d(input: Tensor, kernel_size, stride=(), padding=0, ceil_mode: bool
     return F.avg_pool1d(input, kernel_size, _stride(stride), padding, ceil_mode, count_include_pad)
 
 
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode: bool = False) -> tuple[Tensor, Tensor]:
+    """max_pool1d's maxima and their positions."""
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode, return_indices=True)
+
+
 def adaptive_max_pool1d(input: Tensor, output_size) -> tuple[Tensor, Tensor]:
     """The maxima and their positions, always (F's return_indices=True)."""
     return F.adaptive_max_pool1d(input, output_size, return_indices=True)
@@ -259,6 +266,12 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, reduction: int = 0) -> Tensor:
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0, reduction: int = 0,
+             zero_infinity: bool = False) -> Tensor:
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, _reduction("ctc_loss", reduction),
+                      _flag("ctc_loss", "zero_infinity", zero_infinity))
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
