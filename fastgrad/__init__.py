@@ -70,7 +70,8 @@ from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, typename
 from fastgrad.func import vmap
 # torch's array-making and small functions
 from fastgrad.creation import asarray, frombuffer, range, scalar_tensor
-from fastgrad.functions import concatenate, detach, fill, rsub, unravel_index
+from fastgrad.functions import (bitwise_left_shift, bitwise_right_shift, concatenate, detach, fill, get_device, rsub,
+                                unravel_index)
 # torch's free in-place functions, each the tensor method of its name
 from fastgrad.functions import (abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_,
                                 asin_, asinh_, atan_, atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_,

@@ -1170,3 +1170,18 @@ def _in_place_function(name: str):
 
 
 globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
+
+
+def bitwise_left_shift(input, other) -> Tensor:
+    """input << other, as torch.bitwise_left_shift; one of them may be a number."""
+    _check_either_is_a_tensor("bitwise_left_shift", ("input", input), ("other", other))
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) << other
+
+
+def bitwise_right_shift(input, other) -> Tensor:
+    """input >> other, as torch.bitwise_right_shift; one of them may be a number."""
+    _check_either_is_a_tensor("bitwise_right_shift", ("input", input), ("other", other))
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) >> other
+
+
+get_device = _method_as_function(Tensor.get_device)

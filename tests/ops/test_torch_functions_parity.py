@@ -1,6 +1,6 @@
-"""concatenate, detach, rsub, fill, unravel_index and broadcast_shapes (torch's top-level functions over existing
-ops) against PyTorch: values, dtypes, gradients and refusals; and fill_/full refusing values their dtype cannot
-hold."""
+"""concatenate, detach, rsub, fill, unravel_index, broadcast_shapes, bitwise_left_shift, bitwise_right_shift and
+get_device (torch's top-level functions over existing ops) against PyTorch: values, dtypes, gradients and refusals;
+and fill_/full refusing values their dtype cannot hold."""
 import numpy as np
 import pytest
 
@@ -27,6 +27,11 @@ def test_values_and_gradients_as_torch(same_as_torch, call):
     lambda m: m.rsub(m.tensor([1, 2]), 5), lambda m: m.rsub(m.tensor([1, 2]), 2.5),
     lambda m: m.rsub(m.tensor([1, 2]), m.tensor([1.5])), lambda m: m.fill(m.zeros(2, dtype=m.int64), 2.7),
     lambda m: m.fill(m.zeros(2, dtype=m.bool), 3), lambda m: m.concatenate([m.ones(2, dtype=m.int64), m.ones(1)]),
+    lambda m: m.bitwise_left_shift(m.tensor([1, 2, 3], dtype=m.int32), 2),
+    lambda m: m.bitwise_left_shift(3, m.tensor([1, 2, 3], dtype=m.int32)),
+    lambda m: m.bitwise_right_shift(m.tensor([1, 2, 3], dtype=m.int32), m.tensor([1])),
+    lambda m: m.bitwise_right_shift(m.tensor([-8, 8], dtype=m.int16), m.tensor([1, 2], dtype=m.int16)),
+    lambda m: m.tensor(m.get_device(m.ones(2))),
 ])
 def test_dtypes_as_torch(call):
     ours, theirs = call(fastgrad), call(torch)
@@ -58,6 +63,8 @@ def test_fill_is_a_new_tensor_and_detach_shares_memory_as_torch():
     (lambda m: m.zeros(2).fill_(1e300), (RuntimeError, ValueError)),
     (lambda m: m.full((2,), float("nan"), dtype=m.int64), (RuntimeError, ValueError)),
     (lambda m: m.full((2,), 300, dtype=m.uint8), (RuntimeError, ValueError)),
+    (lambda m: m.bitwise_left_shift(m.ones(2), 1), (NotImplementedError, TypeError)),
+    (lambda m: m.bitwise_left_shift(2, 3), TypeError), (lambda m: m.get_device(3), TypeError),
 ])
 def test_refuses_what_torch_refuses(call, error):
     for lib in (fastgrad, torch):
