@@ -66,7 +66,7 @@ from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_p
 from fastgrad.constants import dtype, e, inf, nan, newaxis, pi
 from fastgrad.functions import broadcast_shapes
 from fastgrad.random import default_generator, seed
-from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, typename
+from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, set_default_tensor_type, typename
 from fastgrad.func import vmap
 # torch's array-making and small functions
 from fastgrad.creation import asarray, frombuffer, range, scalar_tensor

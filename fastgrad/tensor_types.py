@@ -3,10 +3,12 @@ tensor of that data and dtype), `torch.FloatTensor(2, 3)` (of that size; zeros h
 PyTorch), and `isinstance(x, torch.LongTensor)` (whether x is a tensor of that dtype)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from fastgrad.creation import tensor, zeros
-from fastgrad.dtypes import bool_, float32, float64, int8, int16, int32, int64, uint8
+from fastgrad.dtypes import bool_, float32, float64, int8, int16, int32, int64, set_default_dtype, uint8
 from fastgrad.tensor import Tensor, legacy_sizes
 
 
@@ -88,3 +90,22 @@ def typename(obj) -> str:
     else:
         module, name = type(obj).__module__ or "", type(obj).__qualname__
     return name if module in ("", "builtins") else f"{module}.{name}"
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated, as torch.set_default_tensor_type (which warns): the default float dtype becomes that of t, a
+    floating point typed constructor (fastgrad.DoubleTensor) or its name ('torch.DoubleTensor'); use
+    set_default_dtype. GPU types ('torch.cuda.FloatTensor') and other dtypes raise TypeError."""
+    warnings.warn("set_default_tensor_type() is deprecated, as torch's (since PyTorch 2.1): use "
+                  "fastgrad.set_default_dtype()", UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        named = [typed for typed in _TypedTensor.__subclasses__() if typed.__name__ == name]
+        if module not in ("torch", "fastgrad") or not named:
+            raise TypeError(f"set_default_tensor_type: type {t!r} is not available; expected the name of a "
+                            "floating point CPU type, 'torch.FloatTensor' or 'torch.DoubleTensor'")
+        t = named[0]
+    if not (isinstance(t, type) and issubclass(t, _TypedTensor) and t.dtype.kind == "f"):
+        raise TypeError(f"set_default_tensor_type: only floating point types are supported as the default type "
+                        f"(fastgrad.FloatTensor or fastgrad.DoubleTensor), got {getattr(t, '__name__', t)!r}")
+    set_default_dtype(t.dtype)

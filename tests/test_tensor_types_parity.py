@@ -1,4 +1,6 @@
 """The legacy typed constructors, torch.Size, as_tensor and the seeding helpers against PyTorch."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,28 @@ def test_seed_reseeds_from_entropy_and_returns_the_64_bit_seed_as_torch():
     theirs = torch.seed()
     assert isinstance(theirs, int) and torch.initial_seed() == theirs
     fastgrad.manual_seed(0)
+
+
+@pytest.mark.parametrize("name", ["DoubleTensor", "FloatTensor", "torch.DoubleTensor", "torch.FloatTensor"])
+def test_set_default_tensor_type_sets_the_default_float_dtype_as_torch(name):
+    with pytest.warns(UserWarning, match="deprecated"):
+        fastgrad.set_default_tensor_type(name if "." in name else getattr(fastgrad, name))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch warns once per process)
+        torch.set_default_tensor_type(name if "." in name else getattr(torch, name))
+    assert str(fastgrad.get_default_dtype()) == str(torch.get_default_dtype()).replace("torch.", "")
+    assert str(fastgrad.tensor([1.5]).dtype) == str(torch.tensor([1.5]).dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda m: m.set_default_tensor_type(m.LongTensor), TypeError),
+    (lambda m: m.set_default_tensor_type("torch.cuda.FloatTensor"), TypeError),
+    (lambda m: m.set_default_tensor_type(m.float64), TypeError),
+    (lambda m: m.set_default_tensor_type("torch.Foo"), (AttributeError, TypeError)),
+])
+def test_set_default_tensor_type_refuses_what_torch_refuses(call, error):
+    for lib in (fastgrad, torch):
+        with pytest.raises(error), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call(lib)
+    assert fastgrad.get_default_dtype() == fastgrad.float32
