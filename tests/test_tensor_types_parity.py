@@ -59,8 +59,8 @@ def test_sizes_and_overflow_as_torch():
 
 
 @pytest.mark.parametrize("name", ["ByteTensor", "CharTensor", "ShortTensor", "IntTensor"])
-@pytest.mark.parametrize("value", [-257, -256, -255, -129, -128, -1, 127, 128, 255, 256, 32767, 32768, -32769, 2**31, 1.5, -0.5, -1.0,
-                                   127.9, 255.5, -128.5, 32767.5, float("nan")])
+@pytest.mark.parametrize("value", [-257, -256, -255, -129, -128, -1, 127, 128, 255, 256, 32767, 32768, -32769, 2**31,
+                                   1.5, -0.5, -1.0, 127.9, 255.5, -128.5, 32767.5, float("nan")])
 def test_small_integer_constructors_refuse_and_wrap_as_torch(name, value):
     """uint8 takes integers down to -255 and wraps them around (-1 is 255), not negative floats; anything else out
     of range raises."""
