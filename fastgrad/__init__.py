@@ -62,6 +62,33 @@ from fastgrad.functions import (absolute, divide, fix, greater, greater_equal, l
                                 not_equal, positive, sgn, subtract)
 from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_put_, is_complex, is_nonzero,
                                 is_same_size, is_signed)
+# torch's top-level constants, types, seeding and aliases
+from fastgrad.constants import dtype, e, inf, nan, newaxis, pi
+from fastgrad.functions import broadcast_shapes
+from fastgrad.random import default_generator, seed
+from fastgrad.tensor_types import ByteTensor, CharTensor, ShortTensor, set_default_tensor_type, typename
+from fastgrad.func import vmap
+# torch's array-making and small functions
+from fastgrad.creation import asarray, frombuffer, range, scalar_tensor
+from fastgrad.functions import (bitwise_left_shift, bitwise_right_shift, concatenate, detach, fill, get_device, rsub,
+                                unravel_index)
+# torch's free in-place functions, each the tensor method of its name
+from fastgrad.functions import (abs_, acos_, acosh_, addmv_, arccos_, arccosh_, arcsin_, arcsinh_, arctan_, arctanh_,
+                                asin_, asinh_, atan_, atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_,
+                                deg2rad_, detach_, erf_, erfc_, exp2_, exp_, expm1_, fill_, fix_, floor_, frac_, gcd_,
+                                i0_, lcm_, ldexp_, log10_, log1p_, log2_, log_, logit_, nan_to_num_, neg_, negative_,
+                                rad2deg_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_,
+                                square_, tan_, tanh_, trunc_, xlogy_, zero_)
+# torch's top-level forms of nn.functional's functions, with their aten signatures
+from fastgrad.functional_forms import (adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, alpha_dropout_,
+                                       avg_pool1d, batch_norm, bilinear, binary_cross_entropy_with_logits, celu, celu_,
+                                       conv1d, conv2d, conv_transpose1d, conv_transpose2d, cosine_embedding_loss,
+                                       cosine_similarity, ctc_loss, dropout, dropout_, embedding, embedding_renorm_,
+                                       feature_alpha_dropout, feature_alpha_dropout_, feature_dropout, feature_dropout_,
+                                       group_norm, hardshrink, hinge_embedding_loss, instance_norm, kl_div, layer_norm,
+                                       margin_ranking_loss, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                                       pairwise_distance, pdist, poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu,
+                                       selu_, threshold, threshold_, triplet_margin_loss)
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -12,8 +14,8 @@ from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dt
                              scalar_dtype)
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
-from fastgrad.tensor import Tensor, check_device
-from fastgrad.tensor_methods.arguments import int_arg, real_arg, size_arg
+from fastgrad.tensor import Tensor, check_device, strided
+from fastgrad.tensor_methods.arguments import int_arg, number_of_dtype, real_arg, size_arg
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -89,9 +91,11 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
+    numbers = (bool, int, float, np.bool_, np.integer, np.floating)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
-        numbers = (bool, int, float, np.bool_, np.integer, np.floating)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
+    if isinstance(fill_value, numbers):  # (NaN or 300 into an integer dtype raise, never wrap around)
+        fill_value = number_of_dtype("full", fill_value, as_dtype(dtype))
     return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
@@ -338,3 +342,138 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     # both (and the broadcast shape) into the graph; RandomFill gives the draws and sends back zeros.
     carrier = (mean + std).to(dtype)
     return apply(RandomFill, carrier, draw=lambda _: draws)
+
+
+def asarray(obj: Any, *, dtype=None, device=None, copy: bool | None = None,
+            requires_grad: bool | None = None) -> Tensor:
+    """obj as a tensor, as torch.asarray. A tensor, or a NumPy array, already of `dtype` shares its memory (a
+    tensor is returned as it is, graph included) unless copy=True; otherwise it is converted (a tensor
+    differentiably). Other buffers (bytes, bytearray, array.array, memoryview) are read as frombuffer reads
+    them, in `dtype` or the default float dtype; numbers and sequences are copied, as by `tensor`. copy=False
+    raises where the memory cannot be shared. requires_grad=None keeps a tensor's flag (False for anything
+    else); True or False sets it, as PyTorch on the tensor itself when that is what is returned (so the
+    argument's flag changes too), and False detaches a result with a history."""
+    check_device("asarray", device)
+    for label, flag in (("copy", copy), ("requires_grad", requires_grad)):
+        if flag is not None and not isinstance(flag, bool):
+            raise TypeError(f"asarray: {label} must be True, False or None, got {flag!r}")
+    target = None if dtype is None else as_dtype(dtype)
+    if isinstance(obj, Tensor):
+        if requires_grad is None and obj.requires_grad:  # PyTorch 2.13's notice of its changed default
+            warnings.warn("asarray: unspecified requires_grad now defaults to obj.requires_grad instead of False. "
+                          "Pass requires_grad=False explicitly to get the old behavior and silence this warning.",
+                          UserWarning, stacklevel=2)
+        if target is not None and target != obj.dtype:
+            _refuse_no_copy(copy, f"a tensor of dtype {obj.dtype} as {target}")
+            result = obj.to(target)
+        else:
+            result = obj.clone() if copy else obj
+        wanted = obj.requires_grad if requires_grad is None else requires_grad
+        if wanted and not result.requires_grad:
+            return result.requires_grad_(True)
+        if not wanted and result.requires_grad:
+            return result.requires_grad_(False) if result.is_leaf else result.detach()
+        return result
+    if isinstance(obj, np.ndarray):
+        if target is not None and target != obj.dtype:
+            _refuse_no_copy(copy, f"a NumPy array of dtype {obj.dtype} as {target}")
+        result = from_numpy(obj) if (target is None or target == obj.dtype) and not copy else tensor(obj, target)
+    elif isinstance(obj, np.generic):
+        _refuse_no_copy(copy, "a NumPy scalar (make it an array)")
+        result = tensor(obj, target)
+    elif isinstance(obj, (bytes, bytearray, memoryview)) or _has_buffer(obj):
+        result = frombuffer(obj, dtype=dtype_or_default(target))
+        result = result.clone() if copy else result
+    else:
+        _refuse_no_copy(copy, f"a {type(obj).__name__} (only tensors, arrays and buffers share memory)")
+        result = tensor(obj, target)
+    if result.dtype.kind not in "biufc":
+        raise TypeError(f"asarray: cannot make a tensor of {type(obj).__name__} data of dtype {result.dtype}")
+    return result.requires_grad_(True) if requires_grad else result
+
+
+def _refuse_no_copy(copy: bool | None, what: str) -> None:
+    if copy is False:
+        raise ValueError(f"asarray: copy=False, but {what} cannot share memory with a tensor")
+
+
+def _has_buffer(obj) -> bool:
+    """Whether obj exposes Python's buffer protocol (array.array and the like; strings do not)."""
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor sharing the memory of an object with Python's buffer protocol (bytearray, array.array, ...),
+    as torch.frombuffer: its bytes from `offset` read as `count` elements of `dtype` (all the rest with -1). The
+    memory of a read-only buffer (bytes) stays read-only: writing to the tensor raises, where PyTorch warns and
+    writes."""
+    dtype = as_dtype(dtype)
+    try:
+        length = memoryview(buffer).nbytes
+    except TypeError:
+        raise ValueError(f"frombuffer: buffer must implement Python's buffer protocol, got "
+                         f"{type(buffer).__name__}") from None
+    count, offset = int_arg(count, "frombuffer: count"), int_arg(offset, "frombuffer: offset")
+    if length == 0 or count == 0:
+        raise ValueError(f"frombuffer: neither the buffer's length ({length} bytes) nor count ({count}) may be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"frombuffer: offset must be in [0, {length - 1}] (the buffer has {length} bytes), got "
+                         f"{offset}")
+    if count < 0:
+        if (length - offset) % dtype.itemsize:
+            raise ValueError(f"frombuffer: the buffer's {length - offset} bytes after offset {offset} are not a "
+                             f"multiple of the element size of {dtype} ({dtype.itemsize})")
+        count = (length - offset) // dtype.itemsize
+    elif offset + count * dtype.itemsize > length:
+        raise ValueError(f"frombuffer: count={count} elements of {dtype} ({count * dtype.itemsize} bytes) after "
+                         f"offset {offset} do not fit in the buffer's {length} bytes")
+    return Tensor._from_data(np.frombuffer(buffer, dtype=dtype, count=count, offset=offset),
+                             requires_grad=requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory: bool | None = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number s (a 0-d tensor counts as its number), of the default float dtype unless
+    `dtype` says otherwise, as torch.scalar_tensor; a value the dtype cannot hold raises."""
+    check_device("scalar_tensor", device)
+    if layout not in (None, strided):
+        raise ValueError(f"scalar_tensor: layout must be fastgrad.strided (the only layout), got {layout!r}")
+    if pin_memory:
+        raise RuntimeError("scalar_tensor: pin_memory=True needs an accelerator, and fastgrad runs on the CPU only")
+    if isinstance(s, Tensor) and s.ndim == 0:
+        s = s.item()
+    return Tensor._from_data(number_of_dtype("scalar_tensor: s", s, dtype_or_default(dtype)),
+                             requires_grad=requires_grad)
+
+
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Deprecated, as torch.range (which warns): start, start + step, ... up to and including end (floor((end -
+    start) / step) + 1 values), of the default float dtype unless `dtype` says otherwise. An integer dtype
+    truncates start, end and step first, as PyTorch; values the dtype cannot hold raise (PyTorch wraps them)."""
+    warnings.warn("fastgrad.range is deprecated, as torch.range: its end is inclusive, unlike Python's range; use "
+                  "fastgrad.arange, whose values are in [start, end)", UserWarning, stacklevel=2)
+    check_device("range", device)
+    dtype = dtype_or_default(dtype)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"range: dtype must be an integer or floating point type, got {dtype}")
+    bounds = [real_arg(value, f"range: {label}") for label, value in (("start", start), ("end", end), ("step", step))]
+    if dtype.kind in "iu":
+        bounds = [math.trunc(value) if math.isfinite(value) else value for value in bounds]
+    start, end, step = bounds
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise ValueError(f"range: start and end must be finite, got {start} and {end}")
+    if step == 0 or not math.isfinite(step):
+        raise ValueError(f"range: step must be finite and nonzero, got {step}")
+    if (end - start) * step < 0:
+        raise ValueError(f"range: end {end} cannot be reached from start {start} with step {step} (their signs are "
+                         f"inconsistent)")
+    values = start + np.arange(math.floor((end - start) / step) + 1) * step
+    if dtype.kind in "iu" and values.size:
+        info = np.iinfo(dtype)
+        if values.min() < info.min or values.max() > info.max:
+            raise ValueError(f"range: values from {start} to {values[-1]:g} cannot be held by {dtype}")
+    return Tensor._from_data(values, dtype=dtype, requires_grad=requires_grad)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+import math
 import warnings
 from typing import Sequence
 
@@ -13,7 +14,7 @@ from fastgrad import ops
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import result_type
 from fastgrad.ops.linalg import parse_einsum_equation
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Size, Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 
@@ -1073,3 +1074,114 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of the given shapes broadcast to, as torch.broadcast_shapes: each shape a sequence
+    of ints or one int (None stands for the shape (), as in PyTorch)."""
+    as_tuples = []
+    for i, shape in enumerate(shapes):
+        sizes = () if shape is None else (shape,) if isinstance(shape, (int, np.integer)) else shape
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise TypeError(f"broadcast_shapes: shape {i} must be an int or a sequence of ints, got "
+                            f"{type(shape).__name__}") from None
+        if not builtins.all(isinstance(n, (int, np.integer)) for n in sizes):  # (bools are ints, in PyTorch's too)
+            raise TypeError(f"broadcast_shapes: shape {i} must be an int or a sequence of ints, got {shape!r}")
+        if builtins.any(n < 0 for n in sizes):
+            raise ValueError(f"broadcast_shapes: shape {i} has a negative size: {shape!r}")
+        as_tuples.append(tuple(int(n) for n in sizes))
+    try:
+        return Size(np.broadcast_shapes(*as_tuples))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {as_tuples} cannot be broadcast together") from None
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """cat under NumPy's name, as torch.concatenate: the dim is `axis`, or `dim` (PyTorch takes either)."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError(f"concatenate: got both axis={axis} and dim={dim}; pass one of them")
+        axis = dim
+    return cat(tensors, axis)
+
+
+detach = _method_as_function(Tensor.detach)
+
+
+def rsub(input: Tensor, other, alpha=1) -> Tensor:
+    """other - alpha * input (sub with its operands swapped), as torch.rsub; other may be a number."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): input must be a Tensor, got {type(input).__name__}")
+    return sub(other, input, alpha=alpha)
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor of input's shape and dtype with every element `value` (a number or a 0-d tensor, which gets
+    the gradient), as torch.fill: fill_ out of place."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fill(): input must be a Tensor, got {type(input).__name__}")
+    return input.clone().fill_(value)
+
+
+def unravel_index(indices: Tensor, shape) -> tuple[Tensor, ...]:
+    """The coordinates, in a tensor of `shape`, of each flat (row-major) index: one int64 tensor of indices' shape
+    per dim, as torch.unravel_index. Stricter than PyTorch: an index outside [0, prod(shape) - 1] raises, where
+    PyTorch wraps it around."""
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        shown = f"dtype {indices.dtype}" if isinstance(indices, Tensor) else type(indices).__name__
+        raise TypeError(f"unravel_index: indices must be a tensor of an integer dtype, got {shown}")
+    sizes = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if isinstance(sizes, Tensor) or not isinstance(sizes, Sequence) or not builtins.all(
+            isinstance(n, (int, np.integer)) for n in sizes):
+        raise TypeError(f"unravel_index: shape must be an int or a sequence of ints, got {shape!r}")
+    if builtins.any(n < 0 for n in sizes):
+        raise ValueError(f"unravel_index: shape must not have negative sizes, got {tuple(sizes)}")
+    flat = indices._data.astype(np.int64)
+    count = math.prod(int(n) for n in sizes)  # (a Python int: no overflow)
+    if flat.size and (flat.min() < 0 or flat.max() >= count):
+        raise ValueError(f"unravel_index: indices must be in [0, {count - 1}] for shape {tuple(sizes)}, got values "
+                         f"from {flat.min()} to {flat.max()}")
+    coordinates = []
+    for size in reversed(sizes):
+        with np.errstate(divide="ignore"):  # (a size of 0 with no indices: empty arrays)
+            flat, coordinate = np.divmod(flat, size)
+        coordinates.append(Tensor._wrap(np.asarray(coordinate), False, None))
+    return tuple(reversed(coordinates))
+
+
+# torch's free in-place functions, `torch.relu_(x)`, `torch.clamp_(x, min=0)`: each is the tensor method of its name
+# applied to its first argument. (`index_put_` is above; those with no tensor method, `dropout_` and the like, are
+# in functional_forms.py.)
+IN_PLACE_NAMES = (
+    "abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asin_",
+    "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_",
+    "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "gcd_", "i0_", "lcm_",
+    "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_",
+    "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_",
+    "tanh_", "trunc_", "xlogy_", "zero_")
+
+
+def _in_place_function(name: str):
+    function = _method_as_function(getattr(Tensor, name))
+    function.__name__ = function.__qualname__ = name  # (Tensor.negative_ is neg_ under another name)
+    return function
+
+
+globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
+
+
+def bitwise_left_shift(input, other) -> Tensor:
+    """input << other, as torch.bitwise_left_shift; one of them may be a number."""
+    _check_either_is_a_tensor("bitwise_left_shift", ("input", input), ("other", other))
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) << other
+
+
+def bitwise_right_shift(input, other) -> Tensor:
+    """input >> other, as torch.bitwise_right_shift; one of them may be a number."""
+    _check_either_is_a_tensor("bitwise_right_shift", ("input", input), ("other", other))
+    return _as_tensor(input, other if isinstance(other, Tensor) else None) >> other
+
+
+get_device = _method_as_function(Tensor.get_device)

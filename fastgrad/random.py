@@ -5,6 +5,7 @@ The draws below take and return NumPy arrays; the Tensor API wraps them.
 """
 from __future__ import annotations
 
+import secrets
 import weakref
 
 import numpy as np
@@ -35,6 +36,12 @@ class Generator:
     def initial_seed(self) -> int:
         return self._initial_seed
 
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy, as torch.Generator.seed: returns the new 64-bit seed."""
+        seed = secrets.randbits(64)
+        self.manual_seed(seed)
+        return seed
+
     def get_state(self) -> dict:
         """The state as plain JSON-compatible data (for checkpoints)."""
         return self.rng.bit_generator.state
@@ -61,12 +68,18 @@ def live_generators() -> list[Generator]:
 
 
 GENERATOR = Generator().manual_seed(0)
+default_generator = GENERATOR  # PyTorch's name for it
 
 
 def manual_seed(seed: int) -> Generator:
     """Reseed fastgrad's generator; the same seed gives the same initial weights and dropout masks.
     Returns the generator, as torch.manual_seed does."""
     return GENERATOR.manual_seed(seed)
+
+
+def seed() -> int:
+    """Reseed fastgrad's generator from the operating system's entropy and return the seed, as torch.seed."""
+    return GENERATOR.seed()
 
 
 def initial_seed() -> int:

@@ -23,7 +23,7 @@ from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import one_dim, size_arg
+from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
@@ -1104,7 +1104,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor (as in PyTorch), got a tensor "
                                    f"of shape {value.shape}")
             return self.copy_(value)  # which broadcasts it, and sends the gradient back to it, as PyTorch's fill_
-        return graph.apply_inplace(ops.Fill, "fill_", self, value=value)
+        return graph.apply_inplace(ops.Fill, "fill_", self, value=number_of_dtype("fill_", value, self.dtype))
 
     def copy_(self, src) -> "Tensor":
         src = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src), False, None)

@@ -3,10 +3,12 @@ tensor of that data and dtype), `torch.FloatTensor(2, 3)` (of that size; zeros h
 PyTorch), and `isinstance(x, torch.LongTensor)` (whether x is a tensor of that dtype)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from fastgrad.creation import tensor, zeros
-from fastgrad.dtypes import bool_, float32, float64, int32, int64
+from fastgrad.dtypes import bool_, float32, float64, int8, int16, int32, int64, set_default_dtype, uint8
 from fastgrad.tensor import Tensor, legacy_sizes
 
 
@@ -35,7 +37,9 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
         values = np.array(data)
         if cls.dtype.kind in "iu" and values.size and values.dtype.kind in "iuf":
             info = np.iinfo(cls.dtype)  # PyTorch refuses values out of range; NumPy's cast wraps them around
-            if not (np.isfinite(values).all() and info.min <= values.min() and values.max() <= info.max):
+            # except that uint8 takes integers down to -255 too (not floats), wrapping them around (-1 is 255)
+            lowest = -info.max if cls.dtype == uint8 and values.dtype.kind in "iu" else info.min
+            if not (np.isfinite(values).all() and lowest <= values.min() and values.max() <= info.max):
                 raise RuntimeError(f"{cls.__name__}: value cannot be converted to type {cls.dtype} without overflow "
                                    f"(values in [{values.min()}, {values.max()}])")
         return tensor(values.astype(cls.dtype), dtype=cls.dtype)
@@ -59,3 +63,49 @@ class IntTensor(_TypedTensor):
 
 class BoolTensor(_TypedTensor):
     dtype = bool_
+
+
+class ByteTensor(_TypedTensor):
+    dtype = uint8
+
+
+class CharTensor(_TypedTensor):
+    dtype = int8
+
+
+class ShortTensor(_TypedTensor):
+    dtype = int16
+
+
+def typename(obj) -> str:
+    """The fully qualified name of obj's type, as torch.typename: for a tensor, PyTorch's legacy type name of its
+    dtype ('torch.FloatTensor', the name torch code compares with); for a class or function its own name
+    ('fastgrad.nn.modules.linear.Linear'), for any other object its class's; builtins without 'builtins.'."""
+    if isinstance(obj, Tensor):
+        for typed in _TypedTensor.__subclasses__():
+            if typed.dtype == obj.dtype:
+                return f"torch.{typed.__name__}"
+    if hasattr(obj, "__qualname__") or hasattr(obj, "__name__"):
+        module, name = getattr(obj, "__module__", "") or "", getattr(obj, "__qualname__", None) or obj.__name__
+    else:
+        module, name = type(obj).__module__ or "", type(obj).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated, as torch.set_default_tensor_type (which warns): the default float dtype becomes that of t, a
+    floating point typed constructor (fastgrad.DoubleTensor) or its name ('torch.DoubleTensor'); use
+    set_default_dtype. GPU types ('torch.cuda.FloatTensor') and other dtypes raise TypeError."""
+    warnings.warn("set_default_tensor_type() is deprecated, as torch's (since PyTorch 2.1): use "
+                  "fastgrad.set_default_dtype()", UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        named = [typed for typed in _TypedTensor.__subclasses__() if typed.__name__ == name]
+        if module not in ("torch", "fastgrad") or not named:
+            raise TypeError(f"set_default_tensor_type: type {t!r} is not available; expected the name of a "
+                            "floating point CPU type, 'torch.FloatTensor' or 'torch.DoubleTensor'")
+        t = named[0]
+    if not (isinstance(t, type) and issubclass(t, _TypedTensor) and t.dtype.kind == "f"):
+        raise TypeError(f"set_default_tensor_type: only floating point types are supported as the default type "
+                        f"(fastgrad.FloatTensor or fastgrad.DoubleTensor), got {getattr(t, '__name__', t)!r}")
+    set_default_dtype(t.dtype)

@@ -6,7 +6,8 @@ import fastgrad
 
 
 @pytest.mark.parametrize("name, dtype", [("FloatTensor", "float32"), ("DoubleTensor", "float64"),
-                                         ("LongTensor", "int64"), ("IntTensor", "int32"), ("BoolTensor", "bool")])
+                                         ("LongTensor", "int64"), ("IntTensor", "int32"), ("BoolTensor", "bool"),
+                                         ("ByteTensor", "uint8"), ("CharTensor", "int8"), ("ShortTensor", "int16")])
 def test_typed_constructors_make_tensors_of_their_dtype(name, dtype):
     typed = getattr(fastgrad, name)
     made = typed([1, 0, 1])

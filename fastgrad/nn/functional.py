@@ -1945,3 +1945,18 @@ from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noq
 from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401
 from fastgrad.nn.fold import conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
 from fastgrad.nn.interpolate import interpolate  # noqa: E402,F401
+from fastgrad.linalg import vector_norm  # noqa: E402
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distance between every pair of rows i < j of an (N, M) input, in row-major order: the upper
+    triangle of cdist(input, input), N (N - 1) / 2 values. As PyTorch's, a zero distance has a zero gradient."""
+    _floating(input, "pdist")
+    if input.ndim != 2:
+        raise ValueError(f"pdist: expected a 2-D input (N, M), got shape {input.shape}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"pdist: p must be a number, got {type(p).__name__} {p!r}")
+    if not p >= 0:
+        raise ValueError(f"pdist: p must be non-negative, got {p}")
+    first, second = (Tensor._wrap(rows, False, None) for rows in np.triu_indices(input.shape[0], 1))
+    return vector_norm(input.index_select(0, first) - input.index_select(0, second), ord=p, dim=1)

@@ -59,3 +59,20 @@ def size_arg(size: Sequence) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])
     return tuple(int(s) for s in size)
+
+
+def number_of_dtype(name: str, value, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of `dtype`. Floats written into integer tensors are truncated
+    (as PyTorch), but a value the dtype cannot hold is an error, never a wrapped-around number."""
+    if isinstance(value, graph.Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
+    elif dtype.kind == "f":
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        fits = True
+    if not fits:
+        raise ValueError(f"{name}: value {value} cannot be converted to {dtype} without overflow")
+    return np.array(value).astype(dtype)

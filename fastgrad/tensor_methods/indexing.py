@@ -13,7 +13,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.ops.assign import region
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class IndexingMethods:
             raise TypeError(f"{name}: expected exactly one of src (a tensor or number) and value (a number)")
         index_array = _index_array(name, index)
         if not isinstance(src, graph.Tensor):
-            fill = _fill_value(name, src if value is None else value, self.dtype)
+            fill = number_of_dtype(name, src if value is None else value, self.dtype)
             src = graph.Tensor._wrap(np.full(index_array.shape, fill), False, None)
         attrs = {"dim": one_dim(dim, self.ndim), "index": index_array}
         if reduce is None:
@@ -283,7 +283,7 @@ class IndexingMethods:
                 raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
             fill = value.to(self.dtype)
         else:
-            fill = graph.Tensor._wrap(_fill_value(name, value, self.dtype), False, None)
+            fill = graph.Tensor._wrap(number_of_dtype(name, value, self.dtype), False, None)
         return fill, {"mask": mask_array}
 
     def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
@@ -646,20 +646,3 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
         raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
                          f"{shape}") from None
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
-
-
-def _fill_value(name: str, value, dtype: np.dtype) -> np.ndarray:
-    """A Python number as a 0-d array of `dtype`. Floats written into integer tensors are truncated
-    (as PyTorch), but a value the dtype cannot hold is an error, never a wrapped-around number."""
-    if isinstance(value, graph.Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
-        raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
-    elif dtype.kind == "f":
-        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
-    else:
-        fits = True
-    if not fits:
-        raise ValueError(f"{name}: value {value} cannot be converted to {dtype} without overflow")
-    return np.array(value).astype(dtype)
