@@ -1098,13 +1098,11 @@ def broadcast_shapes(*shapes) -> Size:
         raise RuntimeError(f"broadcast_shapes: shapes {as_tuples} cannot be broadcast together") from None
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """cat under NumPy's name, as torch.concatenate: the dim is `axis`, or `dim` (PyTorch takes either)."""
-    if dim is not None:
-        if axis != 0:
-            raise TypeError(f"concatenate: got both axis={axis} and dim={dim}; pass one of them")
-        axis = dim
-    return cat(tensors, axis)
+def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """cat under NumPy's name, as torch.concatenate: the dim is `axis`, or `dim` (PyTorch takes either, not both)."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"concatenate: got both axis={axis} and dim={dim}; pass one of them")
+    return cat(tensors, dim if dim is not None else axis if axis is not None else 0)
 
 
 detach = _method_as_function(Tensor.detach)

@@ -81,6 +81,8 @@ def test_errors_name_the_argument():
         fastgrad.full((2,), 300, dtype=fastgrad.uint8)
     with pytest.raises(TypeError, match="concatenate: got both axis=1 and dim=1"):
         fastgrad.concatenate([fastgrad.ones(1)], axis=1, dim=1)
+    with pytest.raises(TypeError, match="concatenate: got both axis=0 and dim=1"):  # (axis 0 is the default)
+        fastgrad.concatenate([fastgrad.ones(1)], axis=0, dim=1)
 
 
 @pytest.mark.parametrize("indices, shape", [
