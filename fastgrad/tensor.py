@@ -778,8 +778,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             return self
         return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype)
 
-    def type(self, dtype) -> "Tensor":
-        return self.to(dtype)
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """Without a dtype, PyTorch's legacy type name ('torch.FloatTensor'); with one (a dtype, a typed
+        constructor such as fastgrad.LongTensor, or its name 'torch.LongTensor'), self in that dtype."""
+        from fastgrad.tensor_types import legacy_type_dtype, typename  # (they import this module)
+
+        if dtype is None:
+            return typename(self)
+        return self.to(legacy_type_dtype(dtype))
 
     def type_as(self, other: "Tensor") -> "Tensor":
         """self in other's dtype."""

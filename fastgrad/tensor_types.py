@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from fastgrad.creation import tensor, zeros
-from fastgrad.dtypes import bool_, float32, float64, int8, int16, int32, int64, set_default_dtype, uint8
+from fastgrad.dtypes import as_dtype, bool_, float32, float64, int8, int16, int32, int64, set_default_dtype, uint8
 from fastgrad.tensor import Tensor, legacy_sizes
 
 
@@ -92,6 +92,26 @@ def typename(obj) -> str:
     return name if module in ("", "builtins") else f"{module}.{name}"
 
 
+def _typed_constructor_named(name: str):
+    """The typed constructor of a name such as 'torch.LongTensor' (as typename gives it), or None."""
+    module, _, name = name.rpartition(".")
+    named = [typed for typed in _TypedTensor.__subclasses__() if typed.__name__ == name]
+    return named[0] if module in ("torch", "fastgrad") and named else None
+
+
+def legacy_type_dtype(t) -> np.dtype:
+    """The dtype that Tensor.type(t) converts to: t a typed constructor (fastgrad.LongTensor), its name
+    ('torch.LongTensor') or a dtype."""
+    if isinstance(t, str):
+        if _typed_constructor_named(t) is None:
+            raise ValueError(f"Tensor.type: invalid type {t!r}; expected the name of a CPU tensor type such as "
+                             "'torch.FloatTensor'")
+        return _typed_constructor_named(t).dtype
+    if isinstance(t, type) and issubclass(t, _TypedTensor):
+        return t.dtype
+    return as_dtype(t)
+
+
 def set_default_tensor_type(t) -> None:
     """Deprecated, as torch.set_default_tensor_type (which warns): the default float dtype becomes that of t, a
     floating point typed constructor (fastgrad.DoubleTensor) or its name ('torch.DoubleTensor'); use
@@ -99,12 +119,10 @@ def set_default_tensor_type(t) -> None:
     warnings.warn("set_default_tensor_type() is deprecated, as torch's (since PyTorch 2.1): use "
                   "fastgrad.set_default_dtype()", UserWarning, stacklevel=2)
     if isinstance(t, str):
-        module, _, name = t.rpartition(".")
-        named = [typed for typed in _TypedTensor.__subclasses__() if typed.__name__ == name]
-        if module not in ("torch", "fastgrad") or not named:
+        if _typed_constructor_named(t) is None:
             raise TypeError(f"set_default_tensor_type: type {t!r} is not available; expected the name of a "
                             "floating point CPU type, 'torch.FloatTensor' or 'torch.DoubleTensor'")
-        t = named[0]
+        t = _typed_constructor_named(t)
     if not (isinstance(t, type) and issubclass(t, _TypedTensor) and t.dtype.kind == "f"):
         raise TypeError(f"set_default_tensor_type: only floating point types are supported as the default type "
                         f"(fastgrad.FloatTensor or fastgrad.DoubleTensor), got {getattr(t, '__name__', t)!r}")

@@ -124,3 +124,24 @@ def test_set_default_tensor_type_refuses_what_torch_refuses(call, error):
             warnings.simplefilter("ignore")
             call(lib)
     assert fastgrad.get_default_dtype() == fastgrad.float32
+
+
+@pytest.mark.parametrize("dtype_name", ["float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_type_names_and_converts_as_torch(dtype_name):
+    t = torch.zeros(2, dtype=getattr(torch, dtype_name))
+    f = fastgrad.zeros(2, dtype=getattr(fastgrad, dtype_name))
+    assert f.type() == t.type()
+    for target in ("torch.DoubleTensor", "torch.LongTensor", "torch.ByteTensor"):
+        assert str(f.type(target).dtype) == str(t.type(target).dtype).removeprefix("torch.")
+    assert f.type(fastgrad.IntTensor).dtype == fastgrad.int32 and t.type(torch.IntTensor).dtype == torch.int32
+    assert f.type(fastgrad.int16).dtype == fastgrad.int16
+    assert f.type(f.type()) is f and t.type(t.type()) is t  # already of that type: the tensor itself
+
+
+def test_type_refuses_unknown_names_as_torch():
+    with pytest.raises(ValueError, match="invalid type: 'torch.Foo'"):
+        torch.zeros(1).type("torch.Foo")
+    with pytest.raises(ValueError, match="invalid type 'torch.Foo'"):
+        fastgrad.zeros(1).type("torch.Foo")
+    with pytest.raises(ValueError, match="invalid type 'LongTensor'"):
+        fastgrad.zeros(1).type("LongTensor")
