@@ -10,7 +10,7 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types,
+from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types, supported,
                              scalar_dtype)
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
@@ -67,6 +67,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (no copy)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    supported(array.dtype, "from_numpy: an array of dtype")
     return Tensor._wrap(array, False, None)
 
 

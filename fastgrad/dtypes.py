@@ -87,7 +87,19 @@ def as_dtype(dtype) -> np.dtype:
         return int64
     if dtype is bool:
         return bool_
-    return np.dtype(dtype)
+    return supported(np.dtype(dtype), "dtype")
+
+
+SUPPORTED = frozenset(_BY_NAME.values())
+
+
+def supported(dtype: np.dtype, what: str) -> np.dtype:
+    """dtype, if fastgrad computes in it; else a TypeError (float16, complex, uint16, strings and objects
+    would run through NumPy with untested rules, where PyTorch has its own)."""
+    if dtype not in SUPPORTED:
+        raise TypeError(f"{what} {dtype} is not supported: fastgrad's dtypes are float32, float64, int64, int32, "
+                        "int16, int8, uint8 and bool")
+    return dtype
 
 
 def is_float(dtype: np.dtype) -> bool:

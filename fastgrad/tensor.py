@@ -20,7 +20,7 @@ from fastgrad import backends, ops
 from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
-from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
+from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type, supported
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg
@@ -219,6 +219,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             array = array.astype(as_dtype(dtype), copy=False)
         elif array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
             array = array.astype(get_default_dtype(), copy=False)  # Python floats: the default dtype, as in PyTorch
+        else:
+            supported(array.dtype, "data of dtype")
         self._data = array
         self._node = None
         self._counter = VersionCounter()

@@ -125,3 +125,24 @@ def test_the_small_integer_dtypes_have_pytorchs_names():
         assert fastgrad.tensor([1, 2], dtype=name).dtype == np.dtype(dtype)
     assert fastgrad.iinfo(fastgrad.int8).max == 127 and fastgrad.iinfo(fastgrad.uint8).min == 0
     assert (fastgrad.tensor([200], dtype=fastgrad.uint8) + fastgrad.tensor([-1], dtype=fastgrad.int8)).dtype == np.int16
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.complex64, np.complex128, np.uint16, np.uint32, np.uint64])
+def test_dtypes_fastgrad_does_not_compute_in_are_refused_everywhere(dtype):
+    """They ran through NumPy's rules, not PyTorch's: refused instead, whichever way they come in."""
+    message = f"{np.dtype(dtype)} is not supported: fastgrad's dtypes are"
+    for make in (lambda: fastgrad.tensor(np.zeros(2, dtype)), lambda: fastgrad.from_numpy(np.zeros(2, dtype)),
+                 lambda: fastgrad.as_tensor(np.zeros(2, dtype)), lambda: fastgrad.zeros(2, dtype=dtype),
+                 lambda: fastgrad.tensor([1.0], dtype=dtype), lambda: fastgrad.ones(2).to(dtype)):
+        with pytest.raises(TypeError, match=message):
+            make()
+    # converted on the way in, as torch.Tensor(array) converts to the default dtype, it is fine
+    assert fastgrad.tensor(np.ones(2, dtype), dtype=fastgrad.float64).dtype == fastgrad.float64
+    if np.dtype(dtype).kind != "c":
+        assert fastgrad.Tensor(np.ones(2, dtype)).dtype == fastgrad.get_default_dtype()
+
+
+@pytest.mark.parametrize("data", [["a", "b"], np.array([object()]), np.array([b"x"])])
+def test_strings_and_objects_are_refused(data):
+    with pytest.raises(TypeError, match="is not supported: fastgrad's dtypes are"):
+        fastgrad.tensor(data)
