@@ -29,3 +29,32 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """A Tensor that `Module.__setattr__` registers as a buffer (`self.x = nn.Buffer(t, persistent=False)`
+    is `self.register_buffer("x", t, persistent=False)`), as PyTorch's.
+
+    It shares t's memory and version counter and keeps t's requires_grad, outside t's graph, as PyTorch's
+    `t.detach().requires_grad_(t.requires_grad)`. One difference: PyTorch's Buffer returns a plain
+    torch.Tensor marked as a buffer, fastgrad's is an instance of this subclass (ops on it give Tensors).
+    """
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = Tensor._from_data(np.zeros(0, dtype=get_default_dtype()))
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Buffer(): data must be a Tensor or None, got {type(data).__name__}")
+        alias = data.detach()
+        self._init_from(alias._data, None, data.requires_grad)
+        self._counter = alias._counter
+        if hasattr(alias, "_storage"):
+            self._storage = alias._storage
+        self.persistent = persistent
+
+    def __deepcopy__(self, memo: dict) -> "Buffer":
+        copied = super().__deepcopy__(memo)
+        copied.persistent = self.persistent
+        return copied

@@ -16,7 +16,7 @@ from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_
 # The global hooks, importable from here as from torch.nn.modules.module.
 from fastgrad.nn.modules.hooks import (register_module_forward_hook, register_module_forward_pre_hook,  # noqa: F401
                                        register_module_full_backward_hook, register_module_full_backward_pre_hook)
-from fastgrad.nn.parameter import Parameter
+from fastgrad.nn.parameter import Buffer, Parameter
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor, to_arguments
 
@@ -92,7 +92,7 @@ class Module:
     # -- registration ----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
-        if isinstance(value, (Parameter, Module)) and registries[0] is None:
+        if isinstance(value, (Parameter, Module, Buffer)) and registries[0] is None:
             raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before Module.__init__() call")
         params, modules, buffers = registries
         if isinstance(value, Parameter):
@@ -111,6 +111,9 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__} to child module {name!r} of "
                                 f"{type(self).__name__} (expected a Module or None)")
             modules[name] = None
+        elif isinstance(value, Buffer):  # (re)registers, persistent as the Buffer says, as PyTorch's
+            self.register_buffer(name, value, value.persistent)
+            return
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} of {type(self).__name__} "
