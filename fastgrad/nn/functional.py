@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, einsum, stack, where
+from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
@@ -1648,11 +1648,6 @@ def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
     return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
-def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
-    """(N, C, L) as it is, or an unbatched (C, L) with a batch dim of 1 added; and whether it was added."""
-    return _spatial_input(name, input, 1)
-
-
 def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
     kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
@@ -1848,40 +1843,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      divisor_override)
 
 
-def _adaptive_windows(name: str, input: Tensor, output_size) -> tuple[list[Tensor], list[int], bool]:
-    """output_size windows covering the last dim of (N, C, L) or (C, L): window i spans
-    [floor(i L / n), ceil((i + 1) L / n)), so windows differ by at most one element and may overlap, as
-    PyTorch's. Also their starts, and whether a batch dim was added."""
-    x, unbatched = _sequence_input(name, input)
-    _floating(x, name)
-    count, length = _one_int(f"{name}: output_size", output_size, 1), x.shape[2]
-    if length == 0:
-        raise ValueError(f"{name}: expected an input with a non-empty last dim, got shape {input.shape}")
-    starts = [i * length // count for i in range(count)]
-    windows = [x[:, :, start:-(-(i + 1) * length // count)] for i, start in enumerate(starts)]
-    return windows, starts, unbatched
-
-
-def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
-    """The maximum of each of output_size windows covering the last dim (see adaptive_avg_pool1d);
-    `F.adaptive_max_pool1d(x, 1)` is max-pooling over time. With return_indices, also the positions."""
-    windows, starts, unbatched = _adaptive_windows("adaptive_max_pool1d", input, output_size)
-    maxima = [window.max(dim=-1) for window in windows]
-    values = stack([value for value, _ in maxima], dim=-1)
-    positions = stack([position + start for (_, position), start in zip(maxima, starts)], dim=-1)
-    if unbatched:
-        values, positions = values.squeeze(0), positions.squeeze(0)
-    return (values, positions) if return_indices else values
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """The mean of each of output_size windows covering the last dim of (N, C, L) or (C, L): window i
-    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's."""
-    windows, _, unbatched = _adaptive_windows("adaptive_avg_pool1d", input, output_size)
-    values = stack([window.mean(dim=-1) for window in windows], dim=-1)
-    return values.squeeze(0) if unbatched else values
-
-
 # -- attention -------------------------------------------------------------------------------------
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
@@ -1945,3 +1906,6 @@ from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noq
 from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401
 from fastgrad.nn.fold import conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
 from fastgrad.nn.interpolate import interpolate  # noqa: E402,F401
+from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
+                                        adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+                                        adaptive_max_pool2d_with_indices)

@@ -51,3 +51,7 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool1d
            "Softplus", "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerDecoder",
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten",
            "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+
+from fastgrad.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d  # noqa: E402
+
+__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
