@@ -1909,3 +1909,5 @@ from fastgrad.nn.interpolate import interpolate  # noqa: E402,F401
 from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
                                         adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
                                         adaptive_max_pool2d_with_indices)
+from fastgrad.nn.pixel_shuffle import (channel_shuffle, native_channel_shuffle, pixel_shuffle,  # noqa: E402,F401
+                                     pixel_unshuffle)

@@ -52,6 +52,7 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool1d
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten",
            "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
 
+from fastgrad.nn.modules.pixel_shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
 from fastgrad.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d  # noqa: E402
 
-__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
+__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
