@@ -1911,3 +1911,5 @@ from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool
                                         adaptive_max_pool2d_with_indices)
 from fastgrad.nn.pixel_shuffle import (channel_shuffle, native_channel_shuffle, pixel_shuffle,  # noqa: E402,F401
                                      pixel_unshuffle)
+from fastgrad.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: E402,F401
+from fastgrad.nn.local_response_norm import local_response_norm  # noqa: E402,F401
