@@ -1913,3 +1913,5 @@ from fastgrad.nn.pixel_shuffle import (channel_shuffle, native_channel_shuffle, 
                                      pixel_unshuffle)
 from fastgrad.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: E402,F401
 from fastgrad.nn.local_response_norm import local_response_norm  # noqa: E402,F401
+from fastgrad.nn.unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: E402,F401
+                             max_unpool2d)

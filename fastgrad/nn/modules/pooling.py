@@ -6,8 +6,9 @@ from fastgrad.nn.modules.module import Module
 from fastgrad.tensor import Tensor
 
 
-def _one_tuple(value) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+def _per_dim(value, dims: int) -> tuple:
+    """A size argument as PyTorch's layers keep some: a tuple, one entry per dim."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
 
 
 class _MaxPoolNd(Module):
@@ -43,9 +44,9 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
         super().__init__()
-        self.kernel_size = _one_tuple(kernel_size)
-        self.stride = _one_tuple(stride if stride is not None else kernel_size)
-        self.padding, self.ceil_mode, self.count_include_pad = _one_tuple(padding), ceil_mode, count_include_pad
+        self.kernel_size = _per_dim(kernel_size, 1)
+        self.stride = _per_dim(stride if stride is not None else kernel_size, 1)
+        self.padding, self.ceil_mode, self.count_include_pad = _per_dim(padding, 1), ceil_mode, count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
@@ -135,3 +136,32 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     pool = staticmethod(F.lp_pool2d)
+
+
+class _MaxUnpoolNd(Module):
+    """The sizes are kept as tuples of one entry per dim, as PyTorch's (its repr shows them so)."""
+
+    dims = 0  # set by each subclass
+    unpool = None  # the functional form, set by each subclass
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = _per_dim(kernel_size, self.dims)
+        self.stride = _per_dim(stride if stride is not None else kernel_size, self.dims)
+        self.padding = _per_dim(padding, self.dims)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return type(self).unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    dims = 1
+    unpool = staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    dims = 2
+    unpool = staticmethod(F.max_unpool2d)
