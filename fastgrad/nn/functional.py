@@ -693,17 +693,36 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the pairwise_distance (p-norm, eps); with swap, d(a, n)
     is the smaller of it and d(p, n) (Balntas et al., 2016)."""
+    return _triplet_loss("triplet_margin_loss", anchor, positive, negative,
+                         lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with d = distance_function(x1, x2), any function of two tensors returning their
+    distances (pairwise_distance when None)."""
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"triplet_margin_with_distance_loss: distance_function must be callable or None, got "
+                        f"{type(distance_function).__name__}")
+    return _triplet_loss("triplet_margin_with_distance_loss", anchor, positive, negative,
+                         pairwise_distance if distance_function is None else distance_function, margin, swap,
+                         reduction)
+
+
+def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance, margin: float, swap: bool,
+                  reduction: str) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
+    of it and d(p, n) (Balntas et al., 2016)."""
     _reduction(reduction)
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have one number of dims, got "
+        raise ValueError(f"{name}: anchor, positive and negative must have one number of dims, got "
                          f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
     if margin <= 0:
-        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
-    to_positive = pairwise_distance(anchor, positive, p, eps)
-    to_negative = pairwise_distance(anchor, negative, p, eps)
+        raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
     if swap:
-        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
-    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
+        to_negative = to_negative.minimum(distance(positive, negative))
+    return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
 
 
 def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
