@@ -92,7 +92,7 @@ def test_state_dicts():
     still_lazy = nn.LazyLinear(3)
     still_lazy.load_state_dict(nn.LazyLinear(3).state_dict())
     assert still_lazy.has_uninitialized_params()
-    with pytest.raises(RuntimeError, match="value for weight is uninitialized: it cannot be loaded into an initialized"):
+    with pytest.raises(RuntimeError, match="value for weight is uninitialized: it cannot be loaded into an init"):
         nn.Linear(4, 3).load_state_dict(nn.LazyLinear(3).state_dict())
     holder = nn.Module()
     holder.weight = nn.UninitializedParameter()

@@ -24,8 +24,9 @@ def check(backend_name, fn, array):
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 @SETTINGS
-@given(p=st.sampled_from([1.0, 2, 3.5, -1.0, math.inf, -math.inf]), kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)),
-       stride=st.sampled_from([None, 1, (2, 1)]), ceil_mode=st.booleans(), seed=seeds)
+@given(p=st.sampled_from([1.0, 2, 3.5, -1.0, math.inf, -math.inf]),
+       kernel=st.tuples(st.integers(1, 3), st.integers(1, 2)), stride=st.sampled_from([None, 1, (2, 1)]),
+       ceil_mode=st.booleans(), seed=seeds)
 def test_gradcheck_lp_pool(backend_name, p, kernel, stride, ceil_mode, seed):
     # positive, distinct values: fractional powers stay real and the +-inf (max) pools have one maximum
     x = (np.random.default_rng(seed).permutation(2 * 2 * 4 * 3).reshape(2, 2, 4, 3) + 1) * 0.1
@@ -55,7 +56,8 @@ def test_definitions():
     np.testing.assert_allclose(F.local_response_norm(channels, 3, 0.3, 0.5, 2.0).numpy().ravel(), expected)
     empty = fastgrad.zeros(0, 3, 2)
     assert F.local_response_norm(empty, 2) is empty
-    assert repr(nn.LPPool2d(1.5, (2, 3), 1, True)) == "LPPool2d(norm_type=1.5, kernel_size=(2, 3), stride=1, ceil_mode=True)"
+    expected = "LPPool2d(norm_type=1.5, kernel_size=(2, 3), stride=1, ceil_mode=True)"
+    assert repr(nn.LPPool2d(1.5, (2, 3), 1, True)) == expected
     assert repr(nn.LocalResponseNorm(3)) == "LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0)"
     assert nn.LPPool1d(2, 3, 1)(fastgrad.ones(2, 5)).shape == (2, 3)
 
@@ -70,7 +72,8 @@ def test_bad_arguments():
         (lambda: F.lp_pool1d(x, 2, 7), ValueError, r"lp_pool1d: input size \(6,\) gives no window"),
         (lambda: F.lp_pool2d(x[0], 2, 2), ValueError, r"lp_pool2d: expected a 3-D \(C, H, W\) or 4-D"),
         (lambda: F.lp_pool2d(x, 2, (2, 2, 2)), TypeError, "lp_pool2d: kernel_size must be an int or a tuple of 2 ints"),
-        (lambda: F.local_response_norm(x[0], 2), ValueError, r"expected an input of at least 3 dims \(N, C, \*\), got \(3, 6\)"),
+        (lambda: F.local_response_norm(x[0], 2), ValueError,
+         r"expected an input of at least 3 dims \(N, C, \*\), got \(3, 6\)"),
         (lambda: F.local_response_norm(x, 0), ValueError, "local_response_norm: size must be at least 1, got 0"),
         (lambda: F.local_response_norm(x, 2.0), TypeError, "local_response_norm: size must be an int"),
         (lambda: F.local_response_norm(x.long(), 2), TypeError, "local_response_norm: expected a floating point input"),

@@ -27,7 +27,8 @@ def check(backend_name, fn, array):
 def test_gradcheck(backend_name, lead, channels, r, height, width, seed):
     rng = np.random.default_rng(seed)
     check(backend_name, lambda x: F.pixel_shuffle(x, r), rng.standard_normal((*lead, channels * r * r, height, width)))
-    check(backend_name, lambda x: F.pixel_unshuffle(x, r), rng.standard_normal((*lead, channels, height * r, width * r)))
+    check(backend_name, lambda x: F.pixel_unshuffle(x, r),
+          rng.standard_normal((*lead, channels, height * r, width * r)))
     shape = (2, channels * r, height) + lead
     check(backend_name, lambda x: F.channel_shuffle(x, r), rng.standard_normal(shape))
 
@@ -41,7 +42,8 @@ def test_definitions():
     assert F.pixel_unshuffle(shuffled, 2).tolist() == x.tolist()
     assert F.channel_shuffle(fastgrad.arange(6).reshape(1, 6, 1), 2).flatten().tolist() == [0, 3, 1, 4, 2, 5]
     assert F.native_channel_shuffle(x, 4).tolist() == F.channel_shuffle(x, 4).tolist()
-    assert nn.PixelShuffle(2)(x).tolist() == shuffled.tolist() and repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+    assert nn.PixelShuffle(2)(x).tolist() == shuffled.tolist()
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
     assert nn.PixelUnshuffle(2)(shuffled).tolist() == x.tolist()
     assert repr(nn.ChannelShuffle(3)) == "ChannelShuffle(groups=3)" and nn.ChannelShuffle(2)(x).shape == x.shape
 
@@ -49,17 +51,22 @@ def test_definitions():
 def test_bad_arguments():
     x = fastgrad.zeros(2, 8, 2, 3)
     cases = [
-        (lambda: F.pixel_shuffle(x, 3), ValueError, r"pixel_shuffle: the channel dim \(size 8, dim -3\) must be divisible by upscale_factor\^2 = 9"),
+        (lambda: F.pixel_shuffle(x, 3), ValueError,
+         r"pixel_shuffle: the channel dim \(size 8, dim -3\) must be divisible by upscale_factor\^2 = 9"),
         (lambda: F.pixel_shuffle(x, 0), ValueError, "pixel_shuffle: upscale_factor must be positive, got 0"),
         (lambda: F.pixel_shuffle(x, 2.0), TypeError, "pixel_shuffle: upscale_factor must be an int, got float"),
-        (lambda: F.pixel_shuffle(x[0, 0], 2), ValueError, r"pixel_shuffle: expected an input of at least 3 dims \(\*, C, H, W\), got 2-D input of shape \(2, 3\)"),
-        (lambda: F.pixel_unshuffle(x, 2), ValueError, r"pixel_unshuffle: the width \(dim -1\), 3, must be divisible by downscale_factor = 2"),
+        (lambda: F.pixel_shuffle(x[0, 0], 2), ValueError,
+         r"pixel_shuffle: expected an input of at least 3 dims \(\*, C, H, W\), got 2-D input of shape \(2, 3\)"),
+        (lambda: F.pixel_unshuffle(x, 2), ValueError,
+         r"pixel_unshuffle: the width \(dim -1\), 3, must be divisible by downscale_factor = 2"),
         (lambda: F.pixel_unshuffle(x, 3), ValueError, r"pixel_unshuffle: the height \(dim -2\), 2, must be divisible"),
         (lambda: F.pixel_unshuffle(x, -1), ValueError, "pixel_unshuffle: downscale_factor must be positive, got -1"),
-        (lambda: F.channel_shuffle(x, 3), ValueError, "channel_shuffle: the number of channels, 8, must be divisible by groups = 3"),
+        (lambda: F.channel_shuffle(x, 3), ValueError,
+         "channel_shuffle: the number of channels, 8, must be divisible by groups = 3"),
         (lambda: F.channel_shuffle(x, 0), ValueError, "channel_shuffle: groups must be positive, got 0"),
         (lambda: F.channel_shuffle(x, True), TypeError, "channel_shuffle: groups must be an int, got bool"),
-        (lambda: F.channel_shuffle(x[0, 0], 2), ValueError, r"channel_shuffle: expected an input of at least 3 dims \(N, C, \*\), got \(2, 3\)"),
+        (lambda: F.channel_shuffle(x[0, 0], 2), ValueError,
+         r"channel_shuffle: expected an input of at least 3 dims \(N, C, \*\), got \(2, 3\)"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):

@@ -50,9 +50,11 @@ def test_modules(torch_parity, name, factor):
     lambda lib, x: lib.nn.functional.pixel_shuffle(x, -1), lambda lib, x: lib.nn.functional.pixel_shuffle(x, 2.0),
     lambda lib, x: lib.nn.functional.pixel_shuffle(x[0, 0], 2), lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2),
     lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 3), lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 0),
-    lambda lib, x: lib.nn.functional.pixel_unshuffle(x[0, 0], 1), lambda lib, x: lib.nn.functional.channel_shuffle(x, 3),
+    lambda lib, x: lib.nn.functional.pixel_unshuffle(x[0, 0], 1),
+    lambda lib, x: lib.nn.functional.channel_shuffle(x, 3),
     lambda lib, x: lib.nn.functional.channel_shuffle(x, 0), lambda lib, x: lib.nn.functional.channel_shuffle(x, -2),
-    lambda lib, x: lib.nn.functional.channel_shuffle(x[0, 0], 2), lambda lib, x: lib.nn.functional.channel_shuffle(x, 2.0),
+    lambda lib, x: lib.nn.functional.channel_shuffle(x[0, 0], 2),
+    lambda lib, x: lib.nn.functional.channel_shuffle(x, 2.0),
 ])
 def test_both_refuse(call):
     with pytest.raises((TypeError, ValueError)):

@@ -45,7 +45,8 @@ def test_definition_and_module():
     assert default.item() == pytest.approx(F.triplet_margin_loss(anchor, positive, negative).item())
     module = nn.TripletMarginWithDistanceLoss(distance_function=l1, margin=1.0, reduction="sum")
     assert module(anchor, positive, negative).item() == pytest.approx(6.0)
-    assert repr(nn.TripletMarginWithDistanceLoss()) == "TripletMarginWithDistanceLoss(\n  (distance_function): PairwiseDistance()\n)"
+    expected = "TripletMarginWithDistanceLoss(\n  (distance_function): PairwiseDistance()\n)"
+    assert repr(nn.TripletMarginWithDistanceLoss()) == expected
 
 
 def test_bad_arguments():

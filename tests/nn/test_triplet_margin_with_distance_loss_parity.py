@@ -13,7 +13,8 @@ TF = torch.nn.functional
 DISTANCES = {  # the same distance written with each library
     "default": (None, None),
     "l1": (lambda a, b: (a - b).abs().sum(-1), lambda a, b: (a - b).abs().sum(-1)),
-    "cosine": (lambda a, b: 1.0 - F.cosine_similarity(a, b, dim=-1), lambda a, b: 1.0 - TF.cosine_similarity(a, b, dim=-1)),
+    "cosine": (lambda a, b: 1.0 - F.cosine_similarity(a, b, dim=-1),
+               lambda a, b: 1.0 - TF.cosine_similarity(a, b, dim=-1)),
 }
 
 
@@ -27,9 +28,9 @@ def test_functional(torch_parity, dtype, distance, reduction, swap, shape, margi
     rng = np.random.default_rng(0)
     a, p, n = (rng.standard_normal(shape) for _ in range(3))
     kwargs = dict(margin=margin, swap=swap, reduction=reduction)
-    torch_parity(lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=ours_distance, **kwargs),
-                 lambda a, p, n: TF.triplet_margin_with_distance_loss(a, p, n, distance_function=their_distance,
-                                                                      **kwargs), a, p, n, dtype=dtype)
+    ours = lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=ours_distance, **kwargs)
+    theirs = lambda a, p, n: TF.triplet_margin_with_distance_loss(a, p, n, distance_function=their_distance, **kwargs)
+    torch_parity(ours, theirs, a, p, n, dtype=dtype)
 
 
 @pytest.mark.parametrize("kwargs", [{}, dict(margin=2.0, swap=True, reduction="sum"), dict(reduction="none")])
@@ -38,8 +39,8 @@ def test_module(torch_parity, kwargs):
     assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
     rng = np.random.default_rng(1)
     torch_parity(ours, theirs, *(rng.standard_normal((4, 3)) for _ in range(3)))
-    custom = dict(distance_function=nn.PairwiseDistance(p=1.0)), dict(distance_function=torch.nn.PairwiseDistance(p=1.0))
-    ours, theirs = nn.TripletMarginWithDistanceLoss(**custom[0]), torch.nn.TripletMarginWithDistanceLoss(**custom[1])
+    ours = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance(p=1.0))
+    theirs = torch.nn.TripletMarginWithDistanceLoss(distance_function=torch.nn.PairwiseDistance(p=1.0))
     assert repr(ours) == repr(theirs)
     torch_parity(ours, theirs, *(rng.standard_normal((4, 3)) for _ in range(3)))
 

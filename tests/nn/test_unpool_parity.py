@@ -22,7 +22,8 @@ def distinct(shape, seed=0):
 def test_pool_then_unpool(torch_parity, dims, shape, args, output_size):
     x = distinct(shape)
     pool_with_indices = f"max_pool{dims}d_with_indices"
-    torch_parity(lambda x: getattr(F, pool_with_indices)(x, *args), lambda x: getattr(TF, pool_with_indices)(x, *args), x)
+    torch_parity(lambda x: getattr(F, pool_with_indices)(x, *args), lambda x: getattr(TF, pool_with_indices)(x, *args),
+                 x)
     pooled, indices = getattr(F, pool_with_indices)(fastgrad.tensor(x), *args)
     their_indices = getattr(TF, pool_with_indices)(torch.tensor(x), *args)[1]
     unpool = f"max_unpool{dims}d"
