@@ -82,6 +82,8 @@ class _Unmaterialized:
         raise ValueError(_UNINITIALIZED_USE.format(what="its values"))
 
     def __getattr__(self, name: str):
+        if name.startswith("__"):  # protocol probes (pickle's, NumPy's) find a plain object
+            raise AttributeError(name)
         raise ValueError(_UNINITIALIZED_USE.format(what=name))
 
 
@@ -113,6 +115,9 @@ class _Uninitialized:
 
     def __array__(self, *args, **kwargs):
         raise ValueError(_UNINITIALIZED_USE.format(what="its values"))
+
+    def numpy(self, *args, **kwargs):
+        raise ValueError(_UNINITIALIZED_USE.format(what="numpy()"))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -2,6 +2,7 @@
 forward (gradcheck of that forward on every backend), the module turning into a Linear, state dicts both
 ways, copies, dtypes, optimizers built before the first forward, and the uses that raise."""
 import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -49,6 +50,7 @@ def test_uses_before_the_first_forward_raise():
     with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized parameter"):
         weight.shape
     for use in (lambda: weight + 1, lambda: weight.sum(), lambda: weight.numel(), lambda: np.asarray(weight),
+                lambda: weight.numpy(), lambda: weight.tolist(), lambda: weight.detach().sum(),
                 lambda: fastgrad.nn.functional.linear(fastgrad.ones(2, 3), weight)):
         with pytest.raises((ValueError, RuntimeError), match="uninitialized parameter"):
             use()
@@ -100,9 +102,10 @@ def test_state_dicts():
         holder.load_state_dict({"weight": fastgrad.ones(2)})
 
 
-def test_copies_are_independent():
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda layer: pickle.loads(pickle.dumps(layer))])
+def test_copies_are_independent(duplicate):
     layer = nn.LazyLinear(2)
-    copied = copy.deepcopy(layer)
+    copied = duplicate(layer)
     copied(fastgrad.ones(1, 3))
     assert type(copied) is nn.Linear and type(layer) is nn.LazyLinear and layer.has_uninitialized_params()
     layer(fastgrad.ones(1, 5))
