@@ -61,3 +61,8 @@ def test_both_refuse(call):
         call(fastgrad, fastgrad.zeros(2, 8, 2, 3))
     with pytest.raises((TypeError, RuntimeError)):
         call(torch, torch.zeros(2, 8, 2, 3))
+
+
+@pytest.mark.parametrize("name", ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"])
+def test_top_level_names(name):
+    assert getattr(fastgrad, name) is getattr(F, name) and callable(getattr(torch, name))
