@@ -37,14 +37,15 @@ def _output_sizes(name: str, output_size, sizes: tuple[int, ...]) -> tuple[int, 
     return tuple(size if entry is None else int(entry) for entry, size in zip(entries, sizes))
 
 
-def _pool_input(name: str, input: Tensor, dims: int, output_size, nonempty_from: int) -> tuple[Tensor, bool, tuple]:
+def _pool_input(name: str, input: Tensor, dims: int, output_size, channels: bool) -> tuple[Tensor, bool, tuple]:
     """The (N, C, *spatial) input (a batch dim added to an unbatched one, and whether it was), and the
-    output sizes. The dims of the input from `nonempty_from` on (counted from the right) must not be empty,
-    as PyTorch checks."""
+    output sizes. The spatial dims must not be empty, nor (with `channels`) the input's other dims but the
+    first, as PyTorch checks (its max pools check the channels, its average pools do not)."""
     x, unbatched = F._spatial_input(name, input, dims)
     F._floating(x, name)
-    if 0 in input.shape[-nonempty_from:]:
-        raise ValueError(f"{name}: expected an input with non-empty sizes in its last {nonempty_from} dims, got "
+    checked = input.ndim - 1 if channels else dims
+    if 0 in input.shape[-checked:]:
+        raise ValueError(f"{name}: expected an input with non-empty sizes in its last {checked} dims, got "
                          f"shape {input.shape}")
     return x, unbatched, _output_sizes(name, output_size, tuple(x.shape[2:]))
 
@@ -77,7 +78,7 @@ def _maximum_positions(array: np.ndarray, counts: tuple[int, ...]) -> np.ndarray
 def _adaptive_max_pool(name: str, input: Tensor, dims: int, output_size) -> tuple[Tensor, Tensor]:
     """The maximum of each adaptive window and its flat position in the input's spatial dims; the gradient
     goes to that position (the first maximum in row-major order, or the last NaN, as PyTorch's)."""
-    x, unbatched, counts = _pool_input(name, input, dims, output_size, dims + 1 if input.ndim == dims + 2 else dims)
+    x, unbatched, counts = _pool_input(name, input, dims, output_size, channels=True)
     positions = _maximum_positions(x._data, counts)
     flat_positions = Tensor._from_data(positions.reshape(*positions.shape[:2], int(np.prod(counts))))
     values = x.reshape(*x.shape[:2], int(np.prod(x.shape[2:]))).gather(2, flat_positions).reshape(positions.shape)
@@ -112,7 +113,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 def _adaptive_avg_pool(name: str, input: Tensor, dims: int, output_size) -> Tensor:
-    x, unbatched, counts = _pool_input(name, input, dims, output_size, dims)
+    x, unbatched, counts = _pool_input(name, input, dims, output_size, channels=False)
     for axis in reversed(range(2, 2 + dims)):
         count = counts[axis - 2]
         if count == 0:

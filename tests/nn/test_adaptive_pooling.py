@@ -101,6 +101,7 @@ def test_bad_arguments():
         (lambda: F.adaptive_max_pool2d(x.long(), 2), TypeError,
          "adaptive_max_pool2d: expected a floating point input, got dtype int64"),
     ]
+    cases.append((lambda: F.adaptive_max_pool2d([[1.0]], 1), ValueError, r"expected a 3-D .* input, got list"))
     for call, error, match in cases:
         with pytest.raises(error, match=match):
             call()
