@@ -48,11 +48,8 @@ class Buffer(Tensor):
             data = Tensor._from_data(np.zeros(0, dtype=get_default_dtype()))
         if not isinstance(data, Tensor):
             raise TypeError(f"Buffer(): data must be a Tensor or None, got {type(data).__name__}")
-        alias = data.detach()
-        self._init_from(alias._data, None, data.requires_grad)
-        self._counter = alias._counter
-        if hasattr(alias, "_storage"):
-            self._storage = alias._storage
+        super().__init__(data.detach())  # Tensor(t): a new handle on t's memory and version counter
+        self.requires_grad_(data.requires_grad)
         self.persistent = persistent
 
     def __deepcopy__(self, memo: dict) -> "Buffer":
