@@ -10,16 +10,11 @@ from hypothesis import strategies as st
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.testing import check_gradients as check
 
 BACKENDS = ["numpy", "compiled", "python"]
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(0, 2**16)
-
-
-def check(backend_name, fn, array):
-    leaf = fastgrad.tensor(array, dtype=fastgrad.float64, requires_grad=True)
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, [leaf])
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -30,8 +25,9 @@ def check(backend_name, fn, array):
 def test_gradcheck_lp_pool(backend_name, p, kernel, stride, ceil_mode, seed):
     # positive, distinct values: fractional powers stay real and the +-inf (max) pools have one maximum
     x = (np.random.default_rng(seed).permutation(2 * 2 * 4 * 3).reshape(2, 2, 4, 3) + 1) * 0.1
-    check(backend_name, lambda x: F.lp_pool2d(x, p, kernel, stride, ceil_mode), x)
-    check(backend_name, lambda x: F.lp_pool1d(x[0], p, kernel[0], None if stride is None else 1, ceil_mode), x)
+    check(backend_name, lambda x: F.lp_pool2d(x, p, kernel, stride, ceil_mode), fastgrad.tensor(x, requires_grad=True))
+    check(backend_name, lambda x: F.lp_pool1d(x[0], p, kernel[0], None if stride is None else 1, ceil_mode),
+          fastgrad.tensor(x, requires_grad=True))
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -40,7 +36,8 @@ def test_gradcheck_lp_pool(backend_name, p, kernel, stride, ceil_mode, seed):
        alpha=st.floats(0.01, 2.0), beta=st.floats(0.1, 1.5), k=st.floats(0.5, 2.0), seed=seeds)
 def test_gradcheck_local_response_norm(backend_name, shape, size, alpha, beta, k, seed):
     x = np.random.default_rng(seed).standard_normal(shape)
-    check(backend_name, lambda x: F.local_response_norm(x, size, alpha, beta, k), x)
+    check(backend_name, lambda x: F.local_response_norm(x, size, alpha, beta, k),
+          fastgrad.tensor(x, requires_grad=True))
 
 
 def test_definitions():

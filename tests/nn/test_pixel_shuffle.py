@@ -1,6 +1,5 @@
 """F.pixel_shuffle, F.pixel_unshuffle and F.channel_shuffle without PyTorch: gradcheck over hypothesis shapes on
 every backend, the rearrangements' definitions and the arguments they refuse."""
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -8,16 +7,11 @@ from hypothesis import strategies as st
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.testing import check_gradients as check, float64_leaf as leaf
 
 BACKENDS = ["numpy", "compiled", "python"]
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 leads = st.sampled_from([(), (2,), (1, 2)])
-
-
-def check(backend_name, fn, array):
-    leaf = fastgrad.tensor(array, dtype=fastgrad.float64, requires_grad=True)
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, [leaf])
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -25,12 +19,9 @@ def check(backend_name, fn, array):
 @given(lead=leads, channels=st.integers(1, 2), r=st.integers(1, 3), height=st.integers(1, 2), width=st.integers(1, 3),
        seed=st.integers(0, 2**16))
 def test_gradcheck(backend_name, lead, channels, r, height, width, seed):
-    rng = np.random.default_rng(seed)
-    check(backend_name, lambda x: F.pixel_shuffle(x, r), rng.standard_normal((*lead, channels * r * r, height, width)))
-    check(backend_name, lambda x: F.pixel_unshuffle(x, r),
-          rng.standard_normal((*lead, channels, height * r, width * r)))
-    shape = (2, channels * r, height) + lead
-    check(backend_name, lambda x: F.channel_shuffle(x, r), rng.standard_normal(shape))
+    check(backend_name, lambda x: F.pixel_shuffle(x, r), leaf((*lead, channels * r * r, height, width), seed))
+    check(backend_name, lambda x: F.pixel_unshuffle(x, r), leaf((*lead, channels, height * r, width * r), seed))
+    check(backend_name, lambda x: F.channel_shuffle(x, r), leaf((2, channels * r, height) + lead, seed))
 
 
 def test_definitions():

@@ -8,15 +8,10 @@ from hypothesis import strategies as st
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.testing import check_gradients as check
 
 BACKENDS = ["numpy", "compiled", "python"]
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def check(backend_name, fn, array):
-    leaf = fastgrad.tensor(array, dtype=fastgrad.float64, requires_grad=True)
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(fn, [leaf])
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -27,12 +22,14 @@ def test_gradcheck(backend_name, kernel, stride, batched, seed):
     image = np.random.default_rng(seed).permutation(2 * 2 * 6 * 5).reshape(2, 2, 6, 5) * 0.1  # no ties
     image = image if batched else image[0]
     padding = (kernel[0] // 2, kernel[1] // 2)
-    check(backend_name, lambda x: F.max_pool2d_with_indices(x, kernel, stride, padding)[0], image)
+    check(backend_name, lambda x: F.max_pool2d_with_indices(x, kernel, stride, padding)[0],
+          fastgrad.tensor(image, requires_grad=True))
     # windows that do not overlap: no index repeats (a repeated one's gradient is PyTorch's, not a derivative)
     pooled, indices = F.max_pool2d_with_indices(fastgrad.tensor(image), kernel)
-    check(backend_name, lambda x: F.max_unpool2d(x, indices, kernel, output_size=image.shape[-2:]), pooled.numpy())
+    check(backend_name, lambda x: F.max_unpool2d(x, indices, kernel, output_size=image.shape[-2:]),
+          pooled.requires_grad_())
     pooled, indices = F.max_pool1d_with_indices(fastgrad.tensor(image[..., 0]), kernel[0])
-    check(backend_name, lambda x: F.max_unpool1d(x, indices, kernel[0]), pooled.numpy())
+    check(backend_name, lambda x: F.max_unpool1d(x, indices, kernel[0]), pooled.requires_grad_())
 
 
 def test_unpooling_puts_the_maxima_back():
