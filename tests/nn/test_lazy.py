@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import fastgrad
 from fastgrad import nn
 from fastgrad.nn.parameter import is_lazy
+from fastgrad.testing import check_gradients
 
 BACKENDS = ["numpy", "compiled", "python"]
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -24,8 +25,7 @@ SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[Health
 def test_first_forward_infers_in_features_and_gradchecks(backend_name, lead, features, out, bias, seed):
     layer = nn.LazyLinear(out, bias=bias, dtype=fastgrad.float64)
     x = fastgrad.tensor(np.random.default_rng(seed).standard_normal(lead + (features,)), requires_grad=True)
-    with fastgrad.backend(backend_name):
-        assert fastgrad.gradcheck(layer, [x])  # the first call materializes the parameters, then runs Linear's
+    check_gradients(backend_name, layer, x)  # the first call materializes the parameters, then runs Linear's
     assert type(layer) is nn.Linear and layer.in_features == features and layer.weight.shape == (out, features)
     assert type(layer.weight) is nn.Parameter and (layer.bias is not None) == bias
 
