@@ -89,6 +89,7 @@ from fastgrad.functional_forms import (adaptive_avg_pool1d, adaptive_max_pool1d,
                                        margin_ranking_loss, max_pool1d, max_pool1d_with_indices, max_pool2d,
                                        pairwise_distance, pdist, poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu,
                                        selu_, threshold, threshold_, triplet_margin_loss)
+from fastgrad.nn.pixel_shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

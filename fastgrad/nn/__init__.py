@@ -2,6 +2,7 @@
 from fastgrad.nn import functional, init, utils
 from fastgrad.nn.modules import *  # noqa: F401,F403  (the layers; the list is modules.__all__)
 from fastgrad.nn.parameter import Parameter
+from fastgrad.nn.parameter import Buffer, UninitializedBuffer, UninitializedParameter
 
 
 def __getattr__(name: str):

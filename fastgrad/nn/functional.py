@@ -16,7 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.functions import _as_tensor, einsum, stack, where
+from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
@@ -693,17 +693,36 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the pairwise_distance (p-norm, eps); with swap, d(a, n)
     is the smaller of it and d(p, n) (Balntas et al., 2016)."""
+    return _triplet_loss("triplet_margin_loss", anchor, positive, negative,
+                         lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with d = distance_function(x1, x2), any function of two tensors returning their
+    distances (pairwise_distance when None)."""
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"triplet_margin_with_distance_loss: distance_function must be callable or None, got "
+                        f"{type(distance_function).__name__}")
+    return _triplet_loss("triplet_margin_with_distance_loss", anchor, positive, negative,
+                         pairwise_distance if distance_function is None else distance_function, margin, swap,
+                         reduction)
+
+
+def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance, margin: float, swap: bool,
+                  reduction: str) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
+    of it and d(p, n) (Balntas et al., 2016)."""
     _reduction(reduction)
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must have one number of dims, got "
+        raise ValueError(f"{name}: anchor, positive and negative must have one number of dims, got "
                          f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
     if margin <= 0:
-        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
-    to_positive = pairwise_distance(anchor, positive, p, eps)
-    to_negative = pairwise_distance(anchor, negative, p, eps)
+        raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
     if swap:
-        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
-    return _reduce((to_positive - to_negative + margin).clamp(min=0), reduction)
+        to_negative = to_negative.minimum(distance(positive, negative))
+    return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
 
 
 def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
@@ -1648,11 +1667,6 @@ def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
     return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
-def _sequence_input(name: str, input: Tensor) -> tuple[Tensor, bool]:
-    """(N, C, L) as it is, or an unbatched (C, L) with a batch dim of 1 added; and whether it was added."""
-    return _spatial_input(name, input, 1)
-
-
 def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
     kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
@@ -1848,40 +1862,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      divisor_override)
 
 
-def _adaptive_windows(name: str, input: Tensor, output_size) -> tuple[list[Tensor], list[int], bool]:
-    """output_size windows covering the last dim of (N, C, L) or (C, L): window i spans
-    [floor(i L / n), ceil((i + 1) L / n)), so windows differ by at most one element and may overlap, as
-    PyTorch's. Also their starts, and whether a batch dim was added."""
-    x, unbatched = _sequence_input(name, input)
-    _floating(x, name)
-    count, length = _one_int(f"{name}: output_size", output_size, 1), x.shape[2]
-    if length == 0:
-        raise ValueError(f"{name}: expected an input with a non-empty last dim, got shape {input.shape}")
-    starts = [i * length // count for i in range(count)]
-    windows = [x[:, :, start:-(-(i + 1) * length // count)] for i, start in enumerate(starts)]
-    return windows, starts, unbatched
-
-
-def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
-    """The maximum of each of output_size windows covering the last dim (see adaptive_avg_pool1d);
-    `F.adaptive_max_pool1d(x, 1)` is max-pooling over time. With return_indices, also the positions."""
-    windows, starts, unbatched = _adaptive_windows("adaptive_max_pool1d", input, output_size)
-    maxima = [window.max(dim=-1) for window in windows]
-    values = stack([value for value, _ in maxima], dim=-1)
-    positions = stack([position + start for (_, position), start in zip(maxima, starts)], dim=-1)
-    if unbatched:
-        values, positions = values.squeeze(0), positions.squeeze(0)
-    return (values, positions) if return_indices else values
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """The mean of each of output_size windows covering the last dim of (N, C, L) or (C, L): window i
-    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's."""
-    windows, _, unbatched = _adaptive_windows("adaptive_avg_pool1d", input, output_size)
-    values = stack([window.mean(dim=-1) for window in windows], dim=-1)
-    return values.squeeze(0) if unbatched else values
-
-
 # -- attention -------------------------------------------------------------------------------------
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
@@ -1960,3 +1940,12 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise ValueError(f"pdist: p must be non-negative, got {p}")
     first, second = (Tensor._wrap(rows, False, None) for rows in np.triu_indices(input.shape[0], 1))
     return vector_norm(input.index_select(0, first) - input.index_select(0, second), ord=p, dim=1)
+from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
+                                        adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+                                        adaptive_max_pool2d_with_indices)
+from fastgrad.nn.pixel_shuffle import (channel_shuffle, native_channel_shuffle, pixel_shuffle,  # noqa: E402,F401
+                                     pixel_unshuffle)
+from fastgrad.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: E402,F401
+from fastgrad.nn.local_response_norm import local_response_norm  # noqa: E402,F401
+from fastgrad.nn.unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: E402,F401
+                             max_unpool2d)

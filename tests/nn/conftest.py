@@ -45,3 +45,33 @@ def norm_layer_parity():
                                    rtol=tolerance, atol=tolerance)
 
     return check
+
+
+@pytest.fixture
+def torch_parity():
+    """`check(ours, theirs, *arrays, dtype=np.float64)`: ours(*fastgrad leaves) and theirs(*torch leaves) on the
+    same values give one shape, dtype and values (tuples of outputs compared one by one, integer ones exactly),
+    and the same gradients of every leaf for one random upstream gradient of the first output."""
+    torch = pytest.importorskip("torch")
+
+    def check(ours, theirs, *arrays, dtype=np.float64):
+        tolerance = dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+        our_leaves = [fastgrad.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+        their_leaves = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+        our_outs, their_outs = ours(*our_leaves), theirs(*their_leaves)
+        if not isinstance(our_outs, tuple):
+            our_outs, their_outs = (our_outs,), (their_outs,)
+        assert len(our_outs) == len(their_outs)
+        for mine, reference in zip(our_outs, their_outs):
+            assert mine.shape == tuple(reference.shape)
+            assert mine.dtype == np.dtype(str(reference.dtype).removeprefix("torch."))
+            np.testing.assert_allclose(mine.detach().numpy(), reference.detach().numpy(), **tolerance)
+        upstream = np.random.default_rng(0).standard_normal(our_outs[0].shape).astype(dtype)
+        (our_outs[0] * fastgrad.tensor(upstream)).sum().backward()
+        (their_outs[0] * torch.tensor(upstream)).sum().backward()
+        for index, (mine, reference) in enumerate(zip(our_leaves, their_leaves)):
+            mine = np.zeros(mine.shape) if mine.grad is None else mine.grad.numpy()
+            reference = np.zeros(mine.shape) if reference.grad is None else reference.grad.numpy()
+            np.testing.assert_allclose(mine, reference, err_msg=f"gradient of input {index}", **tolerance)
+
+    return check

@@ -421,9 +421,9 @@ def test_pools_refuse_bad_arguments():
         (lambda: F.avg_pool1d(x.long(), 2), TypeError, "avg_pool1d: expected a floating point input, got dtype int64"),
         (lambda: F.avg_pool2d(image, 2, divisor_override=0), ValueError, "avg_pool2d: divisor_override must be at least 1, got 0"),
         (lambda: F.avg_pool2d(image, -1), ValueError, "avg_pool2d: kernel_size must be at least 1, got -1"),
-        (lambda: F.adaptive_avg_pool1d(x, 0), ValueError, "adaptive_avg_pool1d: output_size must be at least 1, got 0"),
+        (lambda: F.adaptive_avg_pool1d(x, -1), ValueError, "adaptive_avg_pool1d: output_size must be at least 0, got -1"),
         (lambda: F.adaptive_max_pool1d(x, (2, 3)), TypeError, "adaptive_max_pool1d: output_size must be an int or a tuple of 1 int"),
-        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), ValueError, r"non-empty last dim, got shape \(2, 4, 0\)"),
+        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), ValueError, r"non-empty sizes in its last 2 dims, got shape \(2, 4, 0\)"),
         (lambda: F.adaptive_avg_pool1d(image, 2), ValueError, r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
     ]
     for call, error, match in cases:

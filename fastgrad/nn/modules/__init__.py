@@ -51,3 +51,13 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool1d
            "Softplus", "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "Transformer", "TransformerDecoder",
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Unflatten",
            "Unfold", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+
+from fastgrad.nn.modules.lazy import LazyLinear  # noqa: E402
+from fastgrad.nn.modules.loss import TripletMarginWithDistanceLoss  # noqa: E402
+from fastgrad.nn.modules.normalization import LocalResponseNorm  # noqa: E402
+from fastgrad.nn.modules.pixel_shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
+from fastgrad.nn.modules.pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, LPPool1d, LPPool2d,  # noqa: E402
+                                         MaxUnpool1d, MaxUnpool2d)
+
+__all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ChannelShuffle", "LazyLinear", "LocalResponseNorm", "LPPool1d",
+            "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "TripletMarginWithDistanceLoss"]

@@ -13,7 +13,6 @@ and the one on the inputs, reached later in the same walk, sees grad_input and r
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import warnings
 from collections import OrderedDict
@@ -41,6 +40,20 @@ GLOBAL_HOOKS: "OrderedDict[int, ModuleHook]" = OrderedDict()
 _HOOK_IDS = itertools.count()
 
 
+class Unregister:
+    """Removes one hook from its registry. A plain object rather than a bound `registry.pop`, so that deep-copying
+    a module together with a handle kept on it (as lazy modules keep theirs) gives a handle on the copy's
+    registry: deepcopy copies the registry once, through its memo, where it leaves a bound builtin method as is."""
+
+    __slots__ = ("registry", "key")
+
+    def __init__(self, registry: OrderedDict, key: int) -> None:
+        self.registry, self.key = registry, key
+
+    def __call__(self) -> None:
+        self.registry.pop(self.key, None)
+
+
 def add_hook(hooks: OrderedDict, method: str, kind: str, hook: Callable, prepend: bool = False,
              **options) -> RemovableHandle:
     """Register `hook` in `hooks`, after the hooks already there or, with prepend, before them."""
@@ -50,7 +63,7 @@ def add_hook(hooks: OrderedDict, method: str, kind: str, hook: Callable, prepend
     hooks[key] = ModuleHook(kind, hook, **options)
     if prepend:
         hooks.move_to_end(key, last=False)
-    return RemovableHandle(functools.partial(hooks.pop, key, None))
+    return RemovableHandle(Unregister(hooks, key))
 
 
 def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:

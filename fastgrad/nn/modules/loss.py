@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from fastgrad.nn import functional as F
+from fastgrad.nn.modules.distance import PairwiseDistance
 from fastgrad.nn.modules.linear import Linear
 from fastgrad.nn.modules.module import Module
 from fastgrad.tensor import Tensor, check_device
@@ -242,3 +243,20 @@ class CTCLoss(_Loss):
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                           self.zero_infinity)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """F.triplet_margin_with_distance_loss as a layer; the distance defaults to a PairwiseDistance() child,
+    as PyTorch's (a distance that is a Module is a child, in the printout and state_dict)."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}")
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)

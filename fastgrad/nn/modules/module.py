@@ -3,7 +3,6 @@ themselves, so `parameters()`, `state_dict()`, `train()` and friends find them b
 Hooks (fastgrad.nn.modules.hooks) run around a call and in its backward."""
 from __future__ import annotations
 
-import functools
 import itertools
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
@@ -11,12 +10,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from fastgrad.autograd.hooks import RemovableHandle
-from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_PRE, GLOBAL_HOOKS, add_hook,
-                                       call_with_hooks)
+from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_PRE, GLOBAL_HOOKS, Unregister,
+                                       add_hook, call_with_hooks)
 # The global hooks, importable from here as from torch.nn.modules.module.
 from fastgrad.nn.modules.hooks import (register_module_forward_hook, register_module_forward_pre_hook,  # noqa: F401
                                        register_module_full_backward_hook, register_module_full_backward_pre_hook)
-from fastgrad.nn.parameter import Parameter
+from fastgrad.nn.parameter import Buffer, Parameter, is_lazy
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor, to_arguments
 
@@ -92,7 +91,7 @@ class Module:
     # -- registration ----------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
-        if isinstance(value, (Parameter, Module)) and registries[0] is None:
+        if isinstance(value, (Parameter, Module, Buffer)) and registries[0] is None:
             raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before Module.__init__() call")
         params, modules, buffers = registries
         if isinstance(value, Parameter):
@@ -111,6 +110,9 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__} to child module {name!r} of "
                                 f"{type(self).__name__} (expected a Module or None)")
             modules[name] = None
+        elif isinstance(value, Buffer):  # (re)registers, persistent as the Buffer says, as PyTorch's
+            self.register_buffer(name, value, value.persistent)
+            return
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r} of {type(self).__name__} "
@@ -343,8 +345,9 @@ class Module:
         """Name -> tensor for every parameter and persistent buffer (PyTorch's names: `0.weight`,
         `rnn.weight_ih_l0`, ...). The tensors share memory with the module unless saved."""
         state = self._state_tensors()
-        if not keep_vars:
-            state = OrderedDict((name, tensor.detach()) for name, tensor in state.items())
+        if not keep_vars:  # (an uninitialized tensor, with no values to detach, is given as it is, as PyTorch's)
+            state = OrderedDict((name, tensor if is_lazy(tensor) else tensor.detach())
+                                for name, tensor in state.items())
         return state
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
@@ -367,6 +370,13 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
+            if is_lazy(value) or is_lazy(target):
+                if not is_lazy(value):  # (a lazy module's load hook has materialized its own from the values' shapes)
+                    problems.append(f"{name} is uninitialized and not in a lazy module: run a forward first.")
+                elif not is_lazy(target):
+                    problems.append(f"value for {name} is uninitialized: it cannot be loaded into an initialized "
+                                    f"{type(target).__name__}.")
+                continue
             array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.dtype.kind not in "biuf":
                 problems.append(f"value for {name} has dtype {array.dtype}, expected a numeric array.")
@@ -397,7 +407,7 @@ class Module:
         hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())  # made on first use
         key = next(_LOAD_HOOK_IDS)
         hooks[key] = (hook, with_module)
-        return RemovableHandle(functools.partial(hooks.pop, key, None))
+        return RemovableHandle(Unregister(hooks, key))
 
     def _run_load_state_dict_pre_hooks(self, state_dict: dict) -> tuple[dict, list[str]]:
         """The state dict as the modules' pre-hooks leave a copy of it (parents first, as PyTorch's load
