@@ -22,6 +22,8 @@ from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
+from fastgrad.distributions.multivariate_normal import MultivariateNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
 from fastgrad.distributions.poisson import Poisson
@@ -400,3 +402,19 @@ def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
     width = p.high - p.low
     return ((math.sqrt(2 * math.pi) * q.scale / width).log()
             + 0.5 * (width ** 2 / 12 + ((p.high + p.low - 2 * q.loc) / 2) ** 2) / q.scale ** 2)
+
+
+# -- Gaussians on vectors --------------------------------------------------------------------------------
+@register_kl(MultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_gaussian_vectors(p, q) -> Tensor:
+    # (log|S_q| - log|S_p| + tr(S_q^-1 S_p) + (m_q - m_p)^T S_q^-1 (m_q - m_p) - n) / 2, each term in the form
+    # the covariance is kept in (a Cholesky factor, or low rank plus diagonal)
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+                         f"cannot be computed: {tuple(p.event_shape)} and {tuple(q.event_shape)}")
+    trace = q._trace_of_inverse_covariance_times(p._covariance_factor())
+    return 0.5 * (q._log_det_covariance() - p._log_det_covariance() + trace + q._mahalanobis(q.loc - p.loc)
+                  - p.event_shape[0])
