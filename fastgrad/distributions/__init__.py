@@ -21,6 +21,7 @@ from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.kumaraswamy import Kumaraswamy
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.mixture_same_family import MixtureSameFamily
 from fastgrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from fastgrad.distributions.multinomial import Multinomial
 from fastgrad.distributions.multivariate_normal import MultivariateNormal
@@ -42,7 +43,8 @@ from fastgrad.distributions.weibull import Weibull
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
            "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric",
            "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal",
-           "LowRankMultivariateNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+           "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
+           "Normal",
            "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform",
            "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "StudentT",
            "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints",

@@ -261,3 +261,31 @@ positive_semidefinite = PositiveSemidefinite()
 positive_definite = PositiveDefinite()
 lower_triangular = LowerTriangular()
 lower_cholesky = LowerCholesky()
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: the value lies in `base_constraint` (the components' support) for every
+    component, as PyTorch's check."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:
+        return self.base_constraint.event_dim
+
+    def _holds(self, x):
+        if x.ndim < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {x.ndim}")
+        per_component = self.base_constraint.check(np.expand_dims(x, -1 - self.event_dim)).numpy()
+        kept = x.ndim - self.event_dim
+        return per_component.reshape(per_component.shape[:kept] + (-1,)).all(-1)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_constraint!r})"
