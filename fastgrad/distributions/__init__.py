@@ -38,6 +38,7 @@ from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, Co
                                                PowerTransform, SigmoidTransform, SoftmaxTransform, TanhTransform,
                                                Transform)
 from fastgrad.distributions.uniform import Uniform
+from fastgrad.distributions.von_mises import VonMises
 from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
@@ -47,5 +48,5 @@ __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "
            "Normal",
            "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform",
            "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "StudentT",
-           "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints",
+           "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "constraints",
            "kl_divergence", "register_kl", "transforms"]
