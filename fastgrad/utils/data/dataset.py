@@ -166,6 +166,10 @@ class StackDataset(Dataset):
         if not args and not kwargs:
             raise ValueError("StackDataset: At least one dataset should be passed")
         self.datasets = args or kwargs
+        for key, dataset in self._named().items():
+            if not hasattr(dataset, "__len__"):
+                raise TypeError(f"StackDataset: dataset {key!r} must have a length (a map-style data set), got "
+                                f"{type(dataset).__name__}")
         lengths = [len(dataset) for dataset in self._named().values()]
         if any(length != lengths[0] for length in lengths):
             raise ValueError(f"StackDataset: Size mismatch between datasets: their lengths are {lengths}")

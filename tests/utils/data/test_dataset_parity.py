@@ -80,5 +80,5 @@ def test_short_nested_batch_is_refused_as_pytorch(keyword):
             stack.__getitems__([1, 2])
     with pytest.raises(TypeError):
         theirs.StackDataset(5)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="dataset 0 must have a length .* got int"):
         ours.StackDataset(5)
