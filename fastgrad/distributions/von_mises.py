@@ -12,6 +12,7 @@ from fastgrad.autograd.function import Function
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
+from fastgrad.functions import where
 from fastgrad.ops import special_math
 from fastgrad.random import rng_of
 from fastgrad.tensor import Tensor
@@ -28,7 +29,7 @@ class LogBesselI0(Function):
     @staticmethod
     def backward(ctx, grad: Tensor):
         x, = ctx.saved_tensors
-        return grad * Tensor._from_data(_ratio(x.numpy()).astype(grad.dtype))
+        return grad * BesselRatio.apply(x)  # differentiable again: gradients of every order are exact
 
 
 class BesselRatio(Function):
@@ -42,11 +43,9 @@ class BesselRatio(Function):
     @staticmethod
     def backward(ctx, grad: Tensor):
         x, = ctx.saved_tensors
-        values = x.numpy().astype(np.float64)
-        ratio = _ratio(values)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slope = np.where(values == 0, 0.5, 1 - ratio / values - ratio ** 2)
-        return grad * Tensor._from_data(slope.astype(grad.dtype))
+        ratio = BesselRatio.apply(x)  # A' in terms of A and x: recorded under create_graph, so exact to any order
+        at_zero = x == 0
+        return grad * where(at_zero, 0.5, 1 - ratio / x.masked_fill(at_zero, 1.0) - ratio ** 2)
 
 
 def _log_i0(x: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
+from fastgrad.autograd.gradcheck import gradgradcheck
 from fastgrad.distributions import VonMises
 from fastgrad.distributions.von_mises import BesselRatio, LogBesselI0
 from fastgrad.testing import check_gradients, float64_leaf
@@ -40,6 +41,15 @@ def test_log_prob_and_variance_gradcheck(backend_name, shape, seed, scale):
     concentration = float64_leaf(shape, seed + 2, low=0.1 * scale, high=3.0 * scale)
     check_gradients(backend_name, lambda m, k, x: VonMises(m, k).log_prob(x), loc, concentration, value)
     check_gradients(backend_name, lambda k: VonMises(0.0, k).variance, concentration)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+def test_log_prob_and_variance_gradgradcheck(scale):
+    """The Bessel functions' backward passes are recorded: second derivatives are exact too."""
+    loc, value = float64_leaf((3,), 5), float64_leaf((3,), 6, low=-3.0, high=3.0)
+    concentration = float64_leaf((3,), 7, low=0.1 * scale, high=3.0 * scale)
+    assert gradgradcheck(lambda m, k, x: VonMises(m, k).log_prob(x), (loc, concentration, value))
+    assert gradgradcheck(lambda k: VonMises(0.0, k).variance, (concentration,))
 
 
 def density_cdf(distribution, grid):
