@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
+from fastgrad.autograd.gradcheck import gradgradcheck
 from fastgrad.distributions import LowRankMultivariateNormal, MultivariateNormal, kl_divergence
 from fastgrad.testing import check_gradients, float64_leaf
 
@@ -148,3 +149,11 @@ ONES, EYE = fastgrad.ones(3), fastgrad.eye(3)
 def test_bad_arguments_are_named(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_log_prob_gradgradcheck(form):
+    """Every op on the way (cholesky, inv, matmul) records its backward: second derivatives are exact."""
+    value = float64_leaf((2, 3), 4)
+    assert gradgradcheck(lambda *all_leaves: FORMS[form](*all_leaves[:3]).log_prob(all_leaves[3]),
+                         (*leaves((), 3, 1), value))
