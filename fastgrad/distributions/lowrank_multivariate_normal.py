@@ -12,8 +12,8 @@ from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import eye, randn
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import BroadcastParameter, Distribution
-from fastgrad.distributions.multivariate_normal import (_tensor_parameter, half_log_det, inverse_of_lower,
-                                                          mahalanobis)
+from fastgrad.distributions.multivariate_normal import (half_log_det, inverse_of_lower, mahalanobis,
+                                                          tensor_parameter)
 from fastgrad.functions import cat, diag_embed
 from fastgrad.tensor import Tensor
 
@@ -31,9 +31,9 @@ class LowRankMultivariateNormal(Distribution):
         BroadcastParameter(event_dim=1)
 
     def __init__(self, loc, cov_factor, cov_diag, validate_args: bool | None = None) -> None:
-        loc = _tensor_parameter(loc, "loc", 1)
-        cov_factor = _tensor_parameter(cov_factor, "cov_factor", 2)
-        cov_diag = _tensor_parameter(cov_diag, "cov_diag", 1)
+        loc = tensor_parameter(loc, "loc", 1)
+        cov_factor = tensor_parameter(cov_factor, "cov_factor", 2)
+        cov_diag = tensor_parameter(cov_diag, "cov_diag", 1)
         size = loc.shape[-1]
         if cov_factor.shape[-2] != size:
             raise ValueError(f"cov_factor must be a batch of matrices with shape {size} x m, got shape "

@@ -33,7 +33,7 @@ def half_log_det(scale_tril: Tensor) -> Tensor:
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
-def precision_to_scale_tril(precision: Tensor) -> Tensor:
+def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     """The Cholesky factor of the inverse of `precision`, without inverting it: the factor of the matrix
     with rows and columns reversed is upper-triangular once flipped back, and its inverse transposed is L."""
     flipped_factor = linalg.cholesky(precision.flip((-2, -1)))
@@ -84,8 +84,8 @@ class MultivariateNormal(Distribution):
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified, "
                              f"got {len(given)}: {sorted(given) or 'none'}")
         (name, matrix), = given.items()
-        loc = _tensor_parameter(loc, "loc", 1)
-        matrix = _tensor_parameter(matrix, name, 2)
+        loc = tensor_parameter(loc, "loc", 1)
+        matrix = tensor_parameter(matrix, name, 2)
         if matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] != loc.shape[-1]:
             raise ValueError(f"{name} must be square matrices of the size of loc's vectors ({loc.shape[-1]}), got "
                              f"shape {tuple(matrix.shape)}")
@@ -107,7 +107,7 @@ class MultivariateNormal(Distribution):
             return given["scale_tril"]
         if "covariance_matrix" in given:
             return linalg.cholesky(given["covariance_matrix"])
-        return precision_to_scale_tril(given["precision_matrix"])
+        return _precision_to_scale_tril(given["precision_matrix"])
 
     @property
     def mean(self) -> Tensor:
@@ -152,7 +152,7 @@ class MultivariateNormal(Distribution):
         return self._unbroadcasted_scale_tril
 
 
-def _tensor_parameter(value, name: str, min_dims: int) -> Tensor:
+def tensor_parameter(value, name: str, min_dims: int) -> Tensor:
     """A vector or matrix parameter: a floating tensor of at least `min_dims` dims (PyTorch takes no numbers)."""
     if not isinstance(value, Tensor):
         raise TypeError(f"{name} must be a Tensor, got {type(value).__name__}")
