@@ -16,13 +16,19 @@ from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.gumbel import Gumbel
 from fastgrad.distributions.half import HalfCauchy, HalfNormal
 from fastgrad.distributions.independent import Independent
+from fastgrad.distributions.inverse_gamma import InverseGamma
 from fastgrad.distributions.kl import kl_divergence, register_kl
+from fastgrad.distributions.kumaraswamy import Kumaraswamy
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.mixture_same_family import MixtureSameFamily
+from fastgrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from fastgrad.distributions.multinomial import Multinomial
+from fastgrad.distributions.multivariate_normal import MultivariateNormal
 from fastgrad.distributions.negative_binomial import NegativeBinomial
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from fastgrad.distributions.pareto import Pareto
 from fastgrad.distributions.poisson import Poisson
 from fastgrad.distributions.relaxed_bernoulli import RelaxedBernoulli
 from fastgrad.distributions.relaxed_categorical import RelaxedOneHotCategorical
@@ -32,11 +38,15 @@ from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, Co
                                                PowerTransform, SigmoidTransform, SoftmaxTransform, TanhTransform,
                                                Transform)
 from fastgrad.distributions.uniform import Uniform
+from fastgrad.distributions.von_mises import VonMises
+from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
-           "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential",
-           "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "Multinomial", "NegativeBinomial", "Normal", "OneHotCategorical",
-           "OneHotCategoricalStraightThrough", "Poisson", "PowerTransform", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "StudentT", "TanhTransform", "Transform",
-           "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
+           "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric",
+           "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal",
+           "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
+           "Normal",
+           "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "StudentT",
+           "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "constraints",
+           "kl_divergence", "register_kl", "transforms"]

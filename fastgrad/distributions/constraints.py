@@ -194,3 +194,98 @@ half_open_interval = HalfOpenInterval
 integer_interval = IntegerInterval
 multinomial = Multinomial
 independent = IndependentConstraint
+
+
+class Square(Constraint):
+    """Square matrices (the check reads the shape only)."""
+
+    event_dim = 2
+
+    def _holds(self, x):
+        return np.full(x.shape[:-2], x.shape[-2] == x.shape[-1])
+
+
+class Symmetric(Square):
+    """Square matrices equal to their transposes within atol 1e-6 (PyTorch's tolerance)."""
+
+    def _holds(self, x):
+        square = super()._holds(x)
+        if not square.all():
+            return square
+        return np.isclose(x, np.swapaxes(x, -1, -2), atol=1e-6).all((-2, -1))
+
+
+class PositiveSemidefinite(Symmetric):
+    def _holds(self, x):
+        symmetric = super()._holds(x)
+        if not symmetric.all():
+            return symmetric
+        return (np.linalg.eigvalsh(x) >= 0).all(-1)
+
+
+class PositiveDefinite(Symmetric):
+    """Symmetric matrices whose Cholesky factorisation (of the lower triangle) succeeds, as PyTorch's test."""
+
+    def _holds(self, x):
+        symmetric = super()._holds(x)
+        if not symmetric.all():
+            return symmetric
+        matrices = x.reshape((-1,) + x.shape[-2:])
+        return np.array([_cholesky_succeeds(matrix) for matrix in matrices], dtype=bool).reshape(x.shape[:-2])
+
+
+def _cholesky_succeeds(matrix: np.ndarray) -> bool:
+    try:
+        return bool(np.isfinite(np.linalg.cholesky(matrix)).all())
+    except np.linalg.LinAlgError:
+        return False
+
+
+class LowerTriangular(Constraint):
+    event_dim = 2
+
+    def _holds(self, x):
+        return (np.tril(x) == x).all((-2, -1))
+
+
+class LowerCholesky(LowerTriangular):
+    """Lower-triangular matrices with a positive diagonal: Cholesky factors."""
+
+    def _holds(self, x):
+        return super()._holds(x) & (np.diagonal(x, axis1=-2, axis2=-1) > 0).all(-1)
+
+
+square = Square()
+symmetric = Symmetric()
+positive_semidefinite = PositiveSemidefinite()
+positive_definite = PositiveDefinite()
+lower_triangular = LowerTriangular()
+lower_cholesky = LowerCholesky()
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: the value lies in `base_constraint` (the components' support) for every
+    component, as PyTorch's check."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:
+        return self.base_constraint.event_dim
+
+    def _holds(self, x):
+        if x.ndim < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {x.ndim}")
+        per_component = self.base_constraint.check(np.expand_dims(x, -1 - self.event_dim)).numpy()
+        kept = x.ndim - self.event_dim
+        return per_component.reshape(per_component.shape[:kept] + (-1,)).all(-1)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_constraint!r})"

@@ -35,7 +35,13 @@ class BroadcastParameter:
     """A parameter kept as given and broadcast to the batch shape (and its own event dims, as many as the
     distribution's) at each read, rather than once in __init__: a graph node made there would be shared by
     every log_prob's graph, and the first backward would free it for the others (fastgrad frees every
-    node a backward passes)."""
+    node a backward passes). `event_dim`: the parameter's own event dims where they are not the
+    distribution's (a covariance matrix of a vector distribution has two)."""
+
+    event_dim: int | None = None
+
+    def __init__(self, event_dim: int | None = None) -> None:
+        self.event_dim = event_dim
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -44,7 +50,8 @@ class BroadcastParameter:
         if instance is None:
             return self
         value = instance.__dict__[self.name]
-        return value.expand(instance.batch_shape + value.shape[value.ndim - len(instance.event_shape):])
+        event_dim = len(instance.event_shape) if self.event_dim is None else self.event_dim
+        return value.expand(instance.batch_shape + value.shape[value.ndim - event_dim:])
 
     def __set__(self, instance, value: Tensor) -> None:
         instance.__dict__[self.name] = value

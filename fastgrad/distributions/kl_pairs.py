@@ -22,8 +22,11 @@ from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
+from fastgrad.distributions.multivariate_normal import MultivariateNormal
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.pareto import Pareto
 from fastgrad.distributions.poisson import Poisson
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.uniform import Uniform
@@ -201,12 +204,14 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
 
 # -- two families ----------------------------------------------------------------------------------------
 @register_kl(Exponential, Beta)
+@register_kl(Exponential, Pareto)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p: Exponential, q) -> Tensor:
     return full_like(p.rate, INF)  # p has mass beyond any finite high
 
 
 @register_kl(Gamma, Beta)
+@register_kl(Gamma, Pareto)
 @register_kl(Gamma, Uniform)
 def _kl_gamma_infinity(p: Gamma, q) -> Tensor:
     return full_like(p.concentration, INF)  # p has mass beyond any finite high
@@ -215,14 +220,17 @@ def _kl_gamma_infinity(p: Gamma, q) -> Tensor:
 @register_kl(Gumbel, Beta)
 @register_kl(Gumbel, Exponential)
 @register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Pareto)
 @register_kl(Gumbel, Uniform)
 @register_kl(Laplace, Beta)
 @register_kl(Laplace, Exponential)
 @register_kl(Laplace, Gamma)
+@register_kl(Laplace, Pareto)
 @register_kl(Laplace, Uniform)
 @register_kl(Normal, Beta)
 @register_kl(Normal, Exponential)
 @register_kl(Normal, Gamma)
+@register_kl(Normal, Pareto)
 @register_kl(Normal, Uniform)
 def _kl_real_line_infinity(p, q) -> Tensor:
     return full_like(p.loc, INF)  # p has mass where q has none
@@ -400,3 +408,70 @@ def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
     width = p.high - p.low
     return ((math.sqrt(2 * math.pi) * q.scale / width).log()
             + 0.5 * (width ** 2 / 12 + ((p.high + p.low - 2 * q.loc) / 2) ** 2) / q.scale ** 2)
+
+
+# -- Gaussians on vectors --------------------------------------------------------------------------------
+@register_kl(MultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_gaussian_vectors(p, q) -> Tensor:
+    # (log|S_q| - log|S_p| + tr(S_q^-1 S_p) + (m_q - m_p)^T S_q^-1 (m_q - m_p) - n) / 2, each term in the form
+    # the covariance is kept in (a Cholesky factor, or low rank plus diagonal)
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+                         f"cannot be computed: {tuple(p.event_shape)} and {tuple(q.event_shape)}")
+    trace = q._trace_of_inverse_covariance_times(p._covariance_factor())
+    return 0.5 * (q._log_det_covariance() - p._log_det_covariance() + trace + q._mahalanobis(q.loc - p.loc)
+                  - p.event_shape[0])
+
+
+# -- Pareto ----------------------------------------------------------------------------------------------
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p: Pareto, q: Pareto) -> Tensor:
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    return result.masked_fill(p.scale < q.scale, INF)  # p has mass below q's lowest value
+
+
+@register_kl(Beta, Pareto)
+def _kl_beta_infinity(p: Beta, q) -> Tensor:
+    return full_like(p.concentration1, INF)  # p has mass near 0, below any Pareto's scale
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p: Pareto, q) -> Tensor:
+    return full_like(p.scale, INF)  # p has mass beyond any finite high
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p: Pareto, q: Exponential) -> Tensor:
+    scale_rate = p.scale * q.rate
+    result = (p.alpha / scale_rate).log() - p.alpha.reciprocal() + p.alpha * scale_rate / (p.alpha - 1) - 1
+    return result.masked_fill(p.alpha <= 1, INF)  # p's mean, which q's log density weighs, is infinite
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p: Pareto, q: Gamma) -> Tensor:
+    mean_log = p.scale.log() + p.alpha.reciprocal()  # E_p[log x]
+    result = (p.alpha.log() - mean_log + q.concentration.lgamma() - q.concentration * q.rate.log()
+              + (1 - q.concentration) * mean_log + q.rate * p.alpha * p.scale / (p.alpha - 1) - 1)
+    return result.masked_fill(p.alpha <= 1, INF)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p: Pareto, q: Normal) -> Tensor:
+    two_variances = 2 * q.scale ** 2
+    spread = p.scale / (p.alpha - 1)
+    result = ((math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log() - p.alpha.reciprocal()
+              + (p.alpha * spread ** 2 / (p.alpha - 2) + (p.alpha * spread - q.loc) ** 2) / two_variances - 1)
+    return result.masked_fill(p.alpha <= 2, INF)  # p's variance, which q's log density weighs, is infinite
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p: Uniform, q: Pareto) -> Tensor:
+    width = p.high - p.low
+    log_normalizer = (q.alpha * q.scale ** q.alpha * width).log()
+    mean_log = (p.high.xlogy(p.high) - p.low.xlogy(p.low) - width) / width  # E_p[log x]
+    return (mean_log * (q.alpha + 1) - log_normalizer).masked_fill(p.low < q.scale, INF)

@@ -2,6 +2,8 @@
 scored by the change of variables log p(y) = log p_base(x) - sum_i log|det d t_i / d x_i|."""
 from __future__ import annotations
 
+import numpy as np
+
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import Distribution
@@ -115,3 +117,31 @@ class TransformedDistribution(Distribution):
 
     def icdf(self, value) -> Tensor:
         return self._pushed(self.base_dist.icdf(self._monotonize_cdf(self._as_value(value, self._number_dtype()))))
+
+
+class ParameterizedTransformedDistribution(TransformedDistribution):
+    """A TransformedDistribution whose base and transforms are functions of its own elementwise parameters
+    (Weibull, Pareto, Kumaraswamy): `_base()` and `_transforms()` rebuild them from the parameters, broadcast
+    to the batch shape, at each read, so that no graph node (a concentration's reciprocal, say) is shared by
+    the graphs of two calls (fastgrad frees every node a backward passes). Subclasses keep their parameters as
+    BroadcastParameters and call `_init_parameters`."""
+
+    def _init_parameters(self, names_and_values: dict, validate_args: bool | None) -> None:
+        for name, value in names_and_values.items():
+            setattr(self, name, value)
+        shapes = [self.__dict__[name].shape for name in names_and_values]
+        Distribution.__init__(self, np.broadcast_shapes(*shapes), (), validate_args)
+
+    def _base(self) -> Distribution:
+        raise NotImplementedError
+
+    def _transforms(self) -> list:
+        raise NotImplementedError
+
+    @property
+    def base_dist(self) -> Distribution:
+        return self._base()
+
+    @property
+    def transforms(self) -> list:
+        return self._transforms()

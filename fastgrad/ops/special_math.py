@@ -316,11 +316,11 @@ def log_ndtr_derivative(x: np.ndarray) -> np.ndarray:
 
 
 # -- modified Bessel functions of the first kind -------------------------------------------------------------
-def _bessel_i(order: int, x: np.ndarray) -> np.ndarray:
+def _bessel_i(order: int, x: np.ndarray, scaled: bool = False) -> np.ndarray:
     """I_order(x) for order 0 or 1: the power series sum_k (x/2)^(2k+order) / (k! (k+order)!) below |x| = 25,
     and above it e^|x| / sqrt(2 pi |x|) times the asymptotic series whose k-th term is
     prod_{j<=k} ((2j-1)^2 - 4 order^2) / (8 j |x|) (45 terms: the rest is below 1e-18). PyTorch gives NaN at
-    the infinities."""
+    the infinities. `scaled`: e^-|x| I_order(x), which does not overflow (the large branch leaves out e^|x|)."""
     magnitude = np.abs(x)
     out = np.full_like(x, np.nan)
     small = magnitude < 25
@@ -330,19 +330,21 @@ def _bessel_i(order: int, x: np.ndarray) -> np.ndarray:
     for k in range(1, 60):  # the terms shrink below 1e-17 of the sum by k = 50
         term = term * (half * half) / (k * (k + order))
         total += term
-    out[small] = total
+    out[small] = total * np.exp(-magnitude[small]) if scaled else total
     large = (magnitude >= 25) & (magnitude < np.inf)
     big = magnitude[large]
     term, series = np.ones_like(big), np.ones_like(big)
     for k in range(1, 46):
         term = term * ((2 * k - 1) ** 2 - 4 * order * order) / (8 * k * big)
         series += term
-    root = np.exp(big / 2)  # e^|x| as a square: no overflow before the result's own, near |x| = 713
-    out[large] = root * (root / np.sqrt(2 * np.pi * big)) * series
+    root = np.ones_like(big) if scaled else np.exp(big / 2)  # e^|x| as a square: no overflow before the
+    out[large] = root * (root / np.sqrt(2 * np.pi * big)) * series  # result's own, near |x| = 713
     return np.copysign(out, x) if order else out
 
 
 bessel_i0, bessel_i1 = _in_float64(functools.partial(_bessel_i, 0)), _in_float64(functools.partial(_bessel_i, 1))
+bessel_i0e = _in_float64(functools.partial(_bessel_i, 0, scaled=True))
+bessel_i1e = _in_float64(functools.partial(_bessel_i, 1, scaled=True))
 
 
 # -- small helpers -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Optimizers with PyTorch's names, update rules and param groups; schedulers in `lr_scheduler`."""
 from fastgrad.optim import lr_scheduler
+from fastgrad.optim import swa_utils
 from fastgrad.optim.adadelta import Adadelta
 from fastgrad.optim.adagrad import Adagrad
 from fastgrad.optim.adam import Adam, AdamW
@@ -15,4 +16,5 @@ from fastgrad.optim.sgd import SGD
 from fastgrad.optim.sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam",
-           "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler"]
+           "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler",
+           "swa_utils"]

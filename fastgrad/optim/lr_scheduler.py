@@ -24,6 +24,11 @@ EPOCH_DEPRECATION_WARNING = ("scheduler.step(epoch) is deprecated, as in PyTorch
                              "scheduler has one")
 
 
+def check_optimizer(scheduler_name: str, optimizer: Any) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{scheduler_name} needs an Optimizer, got {type(optimizer).__name__}")
+
+
 class LRScheduler:
     """Call `step()` after the optimizer's step, once per epoch (or per batch for OneCycleLR and CyclicLR).
 
@@ -38,8 +43,7 @@ class LRScheduler:
     _last_lr: list[float]
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
+        check_optimizer(type(self).__name__, optimizer)
         self.optimizer = optimizer
         for number, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from fastgrad.random import Generator
 from fastgrad.utils.data.collate import default_collate, default_convert
-from fastgrad.utils.data.dataset import Dataset, IterableDataset
+from fastgrad.utils.data.dataset import Dataset, IterableDataset, items_at
 from fastgrad.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 # What PyTorch refuses to change once the loader is built (the batching is fixed then).
@@ -105,12 +105,7 @@ class DataLoader:
             return self._iterable_batches()
         if not self._auto_collation:
             return (self.collate_fn(self.dataset[index]) for index in self.sampler)
-        return (self.collate_fn(self._fetch(indices)) for indices in self.batch_sampler)
-
-    def _fetch(self, indices) -> list:
-        """The examples at `indices`, through the data set's `__getitems__` when it has one (as PyTorch)."""
-        many = getattr(self.dataset, "__getitems__", None)
-        return many(list(indices)) if many is not None else [self.dataset[index] for index in indices]
+        return (self.collate_fn(items_at(self.dataset, list(indices))) for indices in self.batch_sampler)
 
     def _iterable_batches(self) -> Iterator:
         if self.batch_size is None:

@@ -144,3 +144,55 @@ def random_split(dataset: Dataset, lengths: Sequence, generator: Generator | Non
     counts = _split_lengths(lengths, len(dataset))
     order = rng_of(generator).permutation(len(dataset)).tolist()
     return [Subset(dataset, order[end - count:end]) for end, count in zip(itertools.accumulate(counts), counts)]
+
+
+def items_at(dataset: Dataset, indices: list) -> list:
+    """The examples of a map-style `dataset` at `indices`, through its `__getitems__` when it has one (as
+    PyTorch fetches a batch)."""
+    many = getattr(dataset, "__getitems__", None)
+    return many(indices) if callable(many) else [dataset[index] for index in indices]
+
+
+class StackDataset(Dataset):
+    """Data sets of one length side by side: example i is the tuple of their examples i (data sets given
+    positionally) or the dict of them under the keywords they were given by."""
+
+    datasets: tuple | dict
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets either positionally (tuple examples) or by keyword "
+                             "(dict examples), but both were given")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: At least one dataset should be passed")
+        self.datasets = args or kwargs
+        for key, dataset in self._named().items():
+            if not hasattr(dataset, "__len__"):
+                raise TypeError(f"StackDataset: dataset {key!r} must have a length (a map-style data set), got "
+                                f"{type(dataset).__name__}")
+        lengths = [len(dataset) for dataset in self._named().values()]
+        if any(length != lengths[0] for length in lengths):
+            raise ValueError(f"StackDataset: Size mismatch between datasets: their lengths are {lengths}")
+        self._length = lengths[0]
+
+    def _named(self) -> dict:
+        return self.datasets if isinstance(self.datasets, dict) else dict(enumerate(self.datasets))
+
+    def _assemble(self, parts: dict):
+        return parts if isinstance(self.datasets, dict) else tuple(parts.values())
+
+    def __getitem__(self, index):
+        return self._assemble({key: dataset[index] for key, dataset in self._named().items()})
+
+    def __getitems__(self, indices: list) -> list:
+        columns = {}
+        for key, dataset in self._named().items():
+            columns[key] = items_at(dataset, indices)
+            if len(columns[key]) != len(indices):
+                raise ValueError(f"StackDataset: Nested dataset's output size mismatch: dataset {key!r} gave "
+                                 f"{len(columns[key])} examples for {len(indices)} indices")
+        return [self._assemble({key: column[position] for key, column in columns.items()})
+                for position in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
