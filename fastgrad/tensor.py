@@ -21,6 +21,8 @@ from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
+from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
+                                     suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
@@ -108,10 +110,10 @@ def check_device(where: str, value) -> None:
         device(value if not isinstance(value, int) else f"cuda:{value}")  # an int names an accelerator
 
 
-def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
+def to_arguments(where: str, args: tuple, kwargs: dict, shape: tuple | None = None) -> tuple:
     """PyTorch's forms of `.to(...)`: (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) and
-    (tensor, non_blocking, copy), each argument also by keyword (and memory_format, which has no meaning
-    here). Checks the device and returns (dtype or None, copy)."""
+    (tensor, non_blocking, copy), each argument also by keyword, and memory_format by keyword (checked against
+    the rank of `shape` when given). Checks the device and returns (dtype or None, copy, memory_format)."""
     rest, given = list(args), {}
     if rest and isinstance(rest[0], Tensor):
         given["dtype"] = rest.pop(0).dtype
@@ -132,7 +134,8 @@ def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
         given[key] = value
     check_device(where, given.get("device"))
     dtype = given.get("dtype")
-    return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False))
+    memory_format = check_memory_format(where, given.get("memory_format"), shape, none_is_preserve=True)
+    return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False)), memory_format
 
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
@@ -772,11 +775,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # -- dtype, device, copies ----------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """`.to(dtype)`, `.to("cpu")` / `.to(device)`, `.to(other)` (other's dtype), with PyTorch's
-        `non_blocking` and `copy`: self when nothing changes, unless copy=True."""
-        dtype, copy = to_arguments("Tensor.to", args, kwargs)
-        if (dtype is None or dtype == self.dtype) and not copy:
+        `non_blocking`, `copy` and `memory_format`: self when nothing changes, unless copy=True."""
+        dtype, copy, memory_format = to_arguments("Tensor.to", args, kwargs, self.shape)
+        if (dtype is None or dtype == self.dtype) and not copy and (
+                memory_format in (preserve_format, suggested_format(self._data))):
             return self
-        return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype)
+        return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype, memory_format=memory_format)
 
     def type(self, dtype) -> "Tensor":
         return self.to(dtype)
@@ -871,14 +875,24 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def cpu(self) -> "Tensor":
         return self
 
-    def clone(self) -> "Tensor":
-        return apply(ops.Cast, self, dtype=self.dtype)
+    def clone(self, *, memory_format=preserve_format) -> "Tensor":
+        """A copy, laid out in `memory_format` (by default as self is, as PyTorch's)."""
+        memory_format = check_memory_format("clone", memory_format, self.shape, none_is_preserve=True)
+        return apply(ops.Cast, self, dtype=self.dtype, memory_format=memory_format)
 
-    def contiguous(self) -> "Tensor":
-        return self if self._data.flags.c_contiguous else self.clone()
+    def contiguous(self, memory_format=contiguous_format) -> "Tensor":
+        """self when its strides already are those of `memory_format`, else a copy laid out so."""
+        memory_format = check_memory_format("contiguous", memory_format, self.shape)
+        if self.is_contiguous(memory_format):
+            return self
+        if memory_format is preserve_format:
+            raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator, as "
+                               "in PyTorch")
+        return self.clone(memory_format=memory_format)
 
-    def is_contiguous(self) -> bool:
-        return self._data.flags.c_contiguous
+    def is_contiguous(self, memory_format=contiguous_format) -> bool:
+        """Whether self's strides are those of `memory_format` (a channels_last format of another rank: False)."""
+        return is_contiguous_as(self._data, check_memory_format("is_contiguous", memory_format))
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
