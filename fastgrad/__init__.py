@@ -63,6 +63,15 @@ from fastgrad.functions import (absolute, divide, fix, greater, greater_equal, l
 from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_put_, is_complex, is_nonzero,
                                 is_same_size, is_signed)
 from fastgrad.memory_formats import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
+from fastgrad.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
+from fastgrad.autograd.grad_mode import is_inference_mode_enabled
+from fastgrad.functions import conj, conj_physical, is_conj, is_neg, resolve_conj, resolve_neg
+from fastgrad.switches import (are_deterministic_algorithms_enabled, get_default_device, get_deterministic_debug_mode,
+                               get_float32_matmul_precision, get_num_interop_threads,
+                               is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
+                               set_default_device, set_deterministic_debug_mode, set_float32_matmul_precision,
+                               set_flush_denormal, set_num_interop_threads, set_warn_always,
+                               use_deterministic_algorithms)
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

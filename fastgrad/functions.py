@@ -1073,3 +1073,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)
+
+
+(is_conj, is_neg, conj, resolve_conj, resolve_neg, conj_physical) = map(_method_as_function, (
+    Tensor.is_conj, Tensor.is_neg, Tensor.conj, Tensor.resolve_conj, Tensor.resolve_neg, Tensor.conj_physical))

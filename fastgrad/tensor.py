@@ -182,8 +182,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
     # memory it lies in, for storage_offset() (set only then).
+    # _inference: made inside inference_mode (and not a view of a tensor made outside it): is_inference().
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "_storage",
-                 "__weakref__")
+                 "_inference", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -228,6 +229,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._base = None
         self._grad = None
         self._requires_grad = False
+        self._inference = GRAD_MODE.inference
         if requires_grad:
             self.requires_grad_(True)
 
@@ -241,12 +243,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         t._counter = VersionCounter()
         t._base = None
         t._grad = None
+        t._inference = GRAD_MODE.inference
         return t
 
     def _alias(self) -> "Tensor":
         """A new handle on the same memory and version counter, outside the graph."""
         t = Tensor._wrap(self._data, False, None)
         t._counter = self._counter
+        t._inference = self._inference
         if self._base is not None or hasattr(self, "_storage"):
             t._storage = self._memory_owner()
         return t
@@ -794,6 +798,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    def is_inference(self) -> bool:
+        """Whether self was made inside inference_mode (as a new tensor, or a view of one made there)."""
+        return self._inference
+
     def float(self) -> "Tensor":
         return self.to(np.float32)
 
@@ -831,6 +839,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def is_complex(self) -> bool:
         return False  # fastgrad has no complex dtypes
+
+    # PyTorch's lazy conjugation and negation bits: a real tensor never carries them, and its conjugate is itself.
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def conj(self) -> "Tensor":
+        return self
+
+    resolve_conj = resolve_neg = conj_physical = conj
 
     def is_nonzero(self) -> bool:
         """Whether the one element is not zero (NaN counts as nonzero); more or fewer elements raise, as in
