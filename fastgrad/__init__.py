@@ -72,6 +72,9 @@ from fastgrad.switches import (are_deterministic_algorithms_enabled, get_default
                                set_default_device, set_deterministic_debug_mode, set_float32_matmul_precision,
                                set_flush_denormal, set_num_interop_threads, set_warn_always,
                                use_deterministic_algorithms)
+from fastgrad import amp
+from fastgrad.amp.autocast_mode import (autocast, clear_autocast_cache, is_autocast_cache_enabled, is_autocast_enabled,
+                                        set_autocast_cache_enabled, set_autocast_enabled)
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
