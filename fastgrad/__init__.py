@@ -75,6 +75,10 @@ from fastgrad.switches import (are_deterministic_algorithms_enabled, get_default
 from fastgrad import amp
 from fastgrad.amp.autocast_mode import (autocast, clear_autocast_cache, is_autocast_cache_enabled, is_autocast_enabled,
                                         set_autocast_cache_enabled, set_autocast_enabled)
+from fastgrad.functions import (angle, bitwise_left_shift, bitwise_right_shift, cholesky_inverse, cholesky_solve, frexp,
+                                histogram, mvlgamma, vander)
+from fastgrad.quadrature import cumulative_trapezoid, trapezoid, trapz
+from fastgrad.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

@@ -261,18 +261,24 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
-    are exact, and an integer dtype truncates toward zero."""
+    are exact, and an integer dtype truncates the ends and the values toward zero. As PyTorch's kernel, a floating point dtype's
+    step is computed in that dtype and each value as one fused multiply-add, rounded once (emulated in a
+    wider type: float32 values are PyTorch's to the bit, float64 ones almost always)."""
     check_device("linspace", device)
     steps = int_arg(steps, "linspace: steps")
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    start, end = float(start), float(end)
+    dtype = dtype_or_default(dtype)
+    number = dtype.type if dtype.kind == "f" else np.float64
+    wide = np.float64 if number is np.float32 else np.longdouble
+    start, end = (number(float(start)), number(float(end))) if dtype.kind == "f" else (
+        number(np.trunc(float(start))), number(np.trunc(float(end))))  # the ends in the dtype first, as PyTorch
     if steps == 1:
         values = np.array([start])
     else:
-        step, index = (end - start) / (steps - 1), np.arange(steps)
-        values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
-    dtype = dtype_or_default(dtype)
+        step, index = (end - start) / number(steps - 1), np.arange(steps)
+        values = np.where(index < steps // 2, (wide(start) + wide(step) * index).astype(number),
+                          (wide(end) - wide(step) * (steps - 1 - index)).astype(number))
     return Tensor._from_data(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype,
                              requires_grad=requires_grad)
 
