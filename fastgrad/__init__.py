@@ -65,7 +65,7 @@ from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_p
 from fastgrad.memory_formats import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from fastgrad.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from fastgrad.autograd.grad_mode import is_inference_mode_enabled
-from fastgrad.functions import conj, conj_physical, is_conj, is_neg, resolve_conj, resolve_neg
+from fastgrad.functions import conj, conj_physical, is_conj, is_inference, is_neg, resolve_conj, resolve_neg
 from fastgrad.switches import (are_deterministic_algorithms_enabled, get_default_device, get_deterministic_debug_mode,
                                get_float32_matmul_precision, get_num_interop_threads,
                                is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,

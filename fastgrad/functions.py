@@ -1075,8 +1075,9 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     return Tensor._wrap(np.asarray(found), False, None)
 
 
-(is_conj, is_neg, conj, resolve_conj, resolve_neg, conj_physical) = map(_method_as_function, (
-    Tensor.is_conj, Tensor.is_neg, Tensor.conj, Tensor.resolve_conj, Tensor.resolve_neg, Tensor.conj_physical))
+(is_conj, is_neg, conj, resolve_conj, resolve_neg, conj_physical, is_inference) = map(_method_as_function, (
+    Tensor.is_conj, Tensor.is_neg, Tensor.conj, Tensor.resolve_conj, Tensor.resolve_neg, Tensor.conj_physical,
+    Tensor.is_inference))
 
 (frexp, histogram, angle, mvlgamma, cholesky_solve, cholesky_inverse) = map(_method_as_function, (
     Tensor.frexp, Tensor.histogram, Tensor.angle, Tensor.mvlgamma, Tensor.cholesky_solve, Tensor.cholesky_inverse))

@@ -900,17 +900,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         memory_format = check_memory_format("clone", memory_format, self.shape, none_is_preserve=True)
         return apply(ops.Cast, self, dtype=self.dtype, memory_format=memory_format)
 
-    def contiguous(self, memory_format=contiguous_format) -> "Tensor":
+    def contiguous(self, *, memory_format=contiguous_format) -> "Tensor":
         """self when its strides already are those of `memory_format`, else a copy laid out so."""
         memory_format = check_memory_format("contiguous", memory_format, self.shape)
-        if self.is_contiguous(memory_format):
+        if self.is_contiguous(memory_format=memory_format):
             return self
         if memory_format is preserve_format:
             raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator, as "
                                "in PyTorch")
         return self.clone(memory_format=memory_format)
 
-    def is_contiguous(self, memory_format=contiguous_format) -> bool:
+    def is_contiguous(self, *, memory_format=contiguous_format) -> bool:
         """Whether self's strides are those of `memory_format` (a channels_last format of another rank: False)."""
         return is_contiguous_as(self._data, check_memory_format("is_contiguous", memory_format))
 

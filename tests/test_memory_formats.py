@@ -94,6 +94,9 @@ def test_argument_checks():
         x.is_contiguous(memory_format=None)
     with pytest.raises(TypeError, match="got int"):
         x.clone(memory_format=1)
+    for positional in (x.contiguous, x.is_contiguous, x.clone):  # keyword only, as in PyTorch
+        with pytest.raises(TypeError):
+            positional(fastgrad.contiguous_format)
     assert not x.is_contiguous(memory_format=fastgrad.channels_last)  # another rank: False, no error
     assert x.is_contiguous(memory_format=fastgrad.preserve_format)
 

@@ -70,7 +70,7 @@ def inference_flags(lib):
     with lib.no_grad():
         flags += [lib.is_inference_mode_enabled(), lib.ones(1).is_inference()]
     flags += [lib.is_inference_mode_enabled(), made.is_inference(), made.clone().is_inference(),
-              normal.is_inference()]
+              normal.is_inference(), lib.is_inference(made)]
     return flags
 
 

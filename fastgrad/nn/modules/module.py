@@ -329,7 +329,7 @@ class Module:
             if tensor.ndim in (4, 5):
                 check_memory_format("Module.to", memory_format, tensor.shape)
                 for held in (tensor, tensor.grad):
-                    if isinstance(held, Tensor) and not held.is_contiguous(memory_format):
+                    if isinstance(held, Tensor) and not held.is_contiguous(memory_format=memory_format):
                         held._data = copy_in_format(held._data, held.dtype, memory_format)
 
     # -- state ------------------------------------------------------------------------------------------
