@@ -152,6 +152,8 @@ def empty_in_format(like: np.ndarray, dtype, fmt: memory_format) -> np.ndarray:
 
 def copy_in_format(array: np.ndarray, dtype, fmt: memory_format) -> np.ndarray:
     """A copy of the array in the given dtype (NumPy's casting, as astype), laid out in format fmt."""
+    if fmt is contiguous_format or (fmt is preserve_format and array.flags.c_contiguous and 1 not in array.shape):
+        return array.astype(dtype, order="C", copy=True)  # (the usual case, without working out strides)
     out = empty_in_format(array, dtype, fmt)
     np.copyto(out, array, casting="unsafe")
     return out

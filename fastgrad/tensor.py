@@ -782,7 +782,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         `non_blocking`, `copy` and `memory_format`: self when nothing changes, unless copy=True."""
         dtype, copy, memory_format = to_arguments("Tensor.to", args, kwargs, self.shape)
         if (dtype is None or dtype == self.dtype) and not copy and (
-                memory_format in (preserve_format, suggested_format(self._data))):
+                memory_format is preserve_format or memory_format is suggested_format(self._data)):
             return self
         return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype, memory_format=memory_format)
 
