@@ -106,7 +106,8 @@ class enable_grad(_SetGradMode):
 class inference_mode(_SetGradMode):
     """`inference_mode(True)` is no_grad for fastgrad, and the tensors made inside answer True to
     `is_inference()` (but they are not a separate type: they can later take part in autograd, where
-    PyTorch would refuse); `inference_mode(False)` leaves grad mode as it is and ends inference mode."""
+    PyTorch would refuse); `inference_mode(False)` ends inference mode and turns grad mode on, inside
+    no_grad too, as PyTorch's."""
 
     def __init__(self, mode: bool = True):
         super().__init__()
@@ -116,8 +117,7 @@ class inference_mode(_SetGradMode):
     def __enter__(self):
         self._previous.append(GRAD_MODE.enabled)
         self._previous_inference.append(GRAD_MODE.inference)
-        if self.mode:
-            GRAD_MODE.enabled = False
+        GRAD_MODE.enabled = not self.mode
         GRAD_MODE.inference = self.mode
         return self
 

@@ -1,5 +1,4 @@
-"""Anomaly mode and inference mode against PyTorch: which backward steps raise, with which message, which
-tensors are inference tensors, and the argument errors."""
+"""Anomaly mode against PyTorch: which backward steps raise, with which message, and the argument errors."""
 import warnings
 
 import numpy as np
@@ -55,24 +54,3 @@ def test_set_anomaly_enabled_matches_torch():
         with lib.autograd.set_detect_anomaly(False):
             assert not lib.is_anomaly_enabled()
         assert lib.is_anomaly_enabled()
-
-
-def inference_flags(lib):
-    normal = lib.ones(2)
-    flags = []
-    with lib.inference_mode():
-        made = lib.ones(2)
-        flags += [lib.is_inference_mode_enabled(), made.is_inference(), (made + 1).is_inference(),
-                  made[:1].is_inference(), normal[:1].is_inference(), normal.detach().is_inference(),
-                  (normal * 2).is_inference(), lib.zeros_like(normal).is_inference()]
-        with lib.inference_mode(False):
-            flags += [lib.is_inference_mode_enabled(), lib.ones(1).is_inference(), made.view(2).is_inference()]
-    with lib.no_grad():
-        flags += [lib.is_inference_mode_enabled(), lib.ones(1).is_inference()]
-    flags += [lib.is_inference_mode_enabled(), made.is_inference(), made.clone().is_inference(),
-              normal.is_inference(), lib.is_inference(made)]
-    return flags
-
-
-def test_inference_tensors_match_torch():
-    assert inference_flags(fastgrad) == inference_flags(torch)
