@@ -22,7 +22,8 @@ class memory_format:
             raise TypeError("cannot create 'fastgrad.memory_format' instances; use fastgrad.contiguous_format, "
                             "preserve_format, channels_last or channels_last_3d")
         self.name = name
-        self._outer_to_inner = outer_to_inner  # the dims from the largest stride to the smallest (None: preserve)
+        # the dims from the largest stride to the smallest: () for every rank in order, None for preserve_format
+        self._outer_to_inner = outer_to_inner
 
     def __repr__(self) -> str:
         return f"fastgrad.{self.name}"
