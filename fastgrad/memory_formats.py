@@ -111,7 +111,9 @@ def _preserved_strides(array: np.ndarray) -> tuple:
     shape = array.shape
     if _non_overlapping_and_dense(shape, strides):
         return tuple(strides)
-    # dims from innermost out; each dim moves in past every dim that must lie outside it
+    # dims from innermost out; each dim moves in past every dim that must lie outside it. (A NumPy array may
+    # step backwards, which PyTorch's never do: its dims are ordered by the size of their steps.)
+    strides = [abs(stride) for stride in strides]
     inner_first = list(range(array.ndim))[::-1]
     for i in range(1, len(inner_first)):
         moving = i

@@ -131,3 +131,11 @@ def test_module_to_lays_out_its_4d_and_5d_tensors():
 @given(shape=NCHW, seed=st.integers(0, 2**16))
 def test_gradients_through_copies_in_another_format(backend_name, copy_of, shape, seed):
     check(backend_name, copy_of, leaf(shape, seed))
+
+
+def test_arrays_that_step_backwards_are_copied_in_the_order_of_their_step_sizes():
+    values = np.arange(24.0).reshape(2, 3, 4)
+    for view in (values[::-1], values[:, ::-1, ::-2]):
+        copied = fastgrad.from_numpy(view).clone()
+        np.testing.assert_array_equal(copied.numpy(), view)
+        assert copied.is_contiguous()
