@@ -261,26 +261,56 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
-    are exact, and an integer dtype truncates the ends and the values toward zero. As PyTorch's kernel, a floating point dtype's
-    step is computed in that dtype and each value as one fused multiply-add, rounded once (emulated in a
-    wider type: float32 values are PyTorch's to the bit, float64 ones almost always)."""
+    are exact, and an integer dtype truncates the ends and the values toward zero. As PyTorch's kernel, a
+    floating point dtype's step is computed in that dtype and each value as one fused multiply-add, rounded
+    once, so the values are PyTorch's to the bit."""
     check_device("linspace", device)
     steps = int_arg(steps, "linspace: steps")
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     dtype = dtype_or_default(dtype)
     number = dtype.type if dtype.kind == "f" else np.float64
-    wide = np.float64 if number is np.float32 else np.longdouble
     start, end = (number(float(start)), number(float(end))) if dtype.kind == "f" else (
         number(np.trunc(float(start))), number(np.trunc(float(end))))  # the ends in the dtype first, as PyTorch
     if steps == 1:
         values = np.array([start])
     else:
-        step, index = (end - start) / number(steps - 1), np.arange(steps)
-        values = np.where(index < steps // 2, (wide(start) + wide(step) * index).astype(number),
-                          (wide(end) - wide(step) * (steps - 1 - index)).astype(number))
+        step, index = (end - start) / number(steps - 1), np.arange(steps).astype(number)
+        values = np.where(index < steps // 2, _fused_multiply_add(step, index, start),
+                          _fused_multiply_add(-step, number(steps - 1) - index, end))
     return Tensor._from_data(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype,
                              requires_grad=requires_grad)
+
+
+def _fused_multiply_add(a, b: np.ndarray, c) -> np.ndarray:
+    """a * b + c rounded once, in b's dtype (float32 or float64), as C's fma, by Boldo and Melquiond's
+    emulation (2008): the sum rounded to odd in a wider precision, then rounded once. float32's product is
+    exact in float64; float64's exact product (Dekker) and sum (Knuth) are pairs of doubles, whose low parts
+    are added with rounding to odd."""
+    if b.dtype == np.float32:
+        total, error = _exact_sum(np.float64(a) * b.astype(np.float64), np.float64(c))
+        return _to_odd(total, error).astype(np.float32)
+    product = a * b
+    halves = [(134217729.0 * x - (134217729.0 * x - x)) for x in (np.float64(a), b)]  # the top 26 bits of each
+    product_error = (((halves[0] * halves[1] - product) + halves[0] * (b - halves[1]))
+                     + (a - halves[0]) * halves[1]) + (a - halves[0]) * (b - halves[1])
+    total, total_error = _exact_sum(product, c)
+    fused = total + _to_odd(*_exact_sum(total_error, product_error))
+    return np.where(np.isfinite(fused), fused, total)  # (an overflow: the plain result, inf as PyTorch's)
+
+
+def _to_odd(rounded: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """The float64 value rounded + error rounded to odd: where that is not exact, the neighbour of the exact
+    value whose last bit is 1 (which a second rounding to fewer bits cannot mistake for a tie)."""
+    inexact_and_even = (error != 0) & ((np.asarray(rounded).view(np.int64) & 1) == 0)
+    return np.where(inexact_and_even, np.nextafter(rounded, np.where(error > 0, np.inf, -np.inf)), rounded)
+
+
+def _exact_sum(a, b) -> tuple:
+    """a + b rounded, and the rounding error (Knuth's TwoSum): the two add up to a + b exactly."""
+    total = a + b
+    b_part = total - a
+    return total, (a - (total - b_part)) + (b - b_part)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
