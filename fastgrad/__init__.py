@@ -90,6 +90,22 @@ from fastgrad.functional_forms import (adaptive_avg_pool1d, adaptive_max_pool1d,
                                        pairwise_distance, pdist, poisson_nll_loss, prelu, rms_norm, rrelu, rrelu_, selu,
                                        selu_, threshold, threshold_, triplet_margin_loss)
 from fastgrad.nn.pixel_shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
+from fastgrad.memory_formats import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
+from fastgrad.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
+from fastgrad.autograd.grad_mode import is_inference_mode_enabled
+from fastgrad.functions import conj, conj_physical, is_conj, is_inference, is_neg, resolve_conj, resolve_neg
+from fastgrad.switches import (are_deterministic_algorithms_enabled, get_default_device, get_deterministic_debug_mode,
+                               get_float32_matmul_precision, get_num_interop_threads,
+                               is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
+                               set_default_device, set_deterministic_debug_mode, set_float32_matmul_precision,
+                               set_flush_denormal, set_num_interop_threads, set_warn_always,
+                               use_deterministic_algorithms)
+from fastgrad import amp
+from fastgrad.amp.autocast_mode import (autocast, clear_autocast_cache, is_autocast_cache_enabled, is_autocast_enabled,
+                                        set_autocast_cache_enabled, set_autocast_enabled)
+from fastgrad.functions import angle, cholesky_inverse, cholesky_solve, frexp, histogram, mvlgamma, vander
+from fastgrad.quadrature import cumulative_trapezoid, trapezoid, trapz
+from fastgrad.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

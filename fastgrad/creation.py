@@ -12,6 +12,7 @@ from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types, supported,
                              scalar_dtype)
+from fastgrad.memory_formats import check_memory_format, contiguous_format, laid_out, preserve_format
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device, strided
@@ -85,9 +86,10 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _filled(np.ones, size, dtype, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_format=contiguous_format) -> Tensor:
     check_device("empty", device)
-    return _filled(np.zeros, size, dtype, requires_grad)
+    out = _filled(np.zeros, size, dtype, requires_grad)
+    return _in_format("empty", out, out, check_memory_format("empty", memory_format, out.shape))
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -100,15 +102,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+               memory_format=preserve_format) -> Tensor:
     check_device("zeros_like", device)
-    return Tensor._from_data(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype),
-                             requires_grad=requires_grad)
+    out = Tensor._from_data(np.zeros(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    return _like("zeros_like", out, t, memory_format)
 
 
-def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+              memory_format=preserve_format) -> Tensor:
     check_device("ones_like", device)
-    return Tensor._from_data(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    out = Tensor._from_data(np.ones(t.shape, dtype=as_dtype(dtype) if dtype else t.dtype), requires_grad=requires_grad)
+    return _like("ones_like", out, t, memory_format)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -181,7 +186,7 @@ def randint(low: int, high=None, size=(), *, generator=None, dtype=None, device=
 
 
 def randint_like(input: Tensor, low: int | None = None, high: int | None = None, *, dtype=None, generator=None,
-                 device=None, requires_grad: bool = False) -> Tensor:
+                 device=None, requires_grad: bool = False, memory_format=preserve_format) -> Tensor:
     """Integers uniform in [low, high) in input's shape (and dtype, unless given); `randint_like(x, 10)`
     draws from [0, 10)."""
     check_device("randint_like", device)
@@ -191,7 +196,8 @@ def randint_like(input: Tensor, low: int | None = None, high: int | None = None,
         low, high = 0, low
     low = 0 if low is None else low
     dtype = as_dtype(dtype) if dtype is not None else input.dtype
-    return _integers("randint_like", low, high, input.shape, dtype, generator, requires_grad)
+    out = _integers("randint_like", low, high, input.shape, dtype, generator, requires_grad)
+    return _like("randint_like", out, input, memory_format)
 
 
 def randperm(n: int, *, dtype=int64, generator=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -210,32 +216,49 @@ def randperm(n: int, *, dtype=int64, generator=None, device=None, requires_grad:
     return Tensor._from_data(rng_of(generator).permutation(n).astype(dtype), requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False, *,
+              memory_format=preserve_format) -> Tensor:
     """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
     check_device("full_like", device)
-    return Tensor._from_data(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype),
-                             requires_grad=requires_grad)
+    out = Tensor._from_data(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype),
+                            requires_grad=requires_grad)
+    return _like("full_like", out, t, memory_format)
 
 
-def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+               memory_format=preserve_format) -> Tensor:
     check_device("empty_like", device)
-    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+    return _like("empty_like", zeros_like(t, dtype=dtype, requires_grad=requires_grad), t, memory_format)
 
 
-def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool) -> Tensor:
-    return Tensor._from_data(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
+def _random_like(name: str, draw, t: Tensor, dtype, requires_grad: bool, memory_format) -> Tensor:
+    out = Tensor._from_data(draw(t.shape), dtype=_floating(name, dtype or t.dtype), requires_grad=requires_grad)
+    return _like(name, out, t, memory_format)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+              memory_format=preserve_format) -> Tensor:
     """Uniform on [0, 1), t's shape and (floating) dtype, from fastgrad's seeded generator."""
     check_device("rand_like", device)
-    return _random_like("rand_like", GENERATOR.rng.random, t, dtype, requires_grad)
+    return _random_like("rand_like", GENERATOR.rng.random, t, dtype, requires_grad, memory_format)
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+               memory_format=preserve_format) -> Tensor:
     """Standard normal, t's shape and (floating) dtype, from fastgrad's seeded generator."""
     check_device("randn_like", device)
-    return _random_like("randn_like", GENERATOR.rng.standard_normal, t, dtype, requires_grad)
+    return _random_like("randn_like", GENERATOR.rng.standard_normal, t, dtype, requires_grad, memory_format)
+
+
+def _like(name: str, out: Tensor, t: Tensor, memory_format) -> Tensor:
+    """out, just made with t's shape, laid out in `memory_format` (None: preserve_format) with respect to t."""
+    return _in_format(name, out, t, check_memory_format(name, memory_format, t.shape, none_is_preserve=True))
+
+
+def _in_format(name: str, out: Tensor, like: Tensor, memory_format) -> Tensor:
+    # out is new and nothing else holds its memory yet, so it can be moved
+    out._data = laid_out(out._data, like._data, memory_format)
+    return out
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -243,20 +266,56 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     otherwise).
 
     As PyTorch, the first half counts up from start and the second half down from end, so both ends
-    are exact, and an integer dtype truncates toward zero."""
+    are exact, and an integer dtype truncates the ends and the values toward zero. As PyTorch's kernel, a
+    floating point dtype's step is computed in that dtype and each value as one fused multiply-add, rounded
+    once, so the values are PyTorch's to the bit."""
     check_device("linspace", device)
     steps = int_arg(steps, "linspace: steps")
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    start, end = float(start), float(end)
+    dtype = dtype_or_default(dtype)
+    number = dtype.type if dtype.kind == "f" else np.float64
+    start, end = (number(float(start)), number(float(end))) if dtype.kind == "f" else (
+        number(np.trunc(float(start))), number(np.trunc(float(end))))  # the ends in the dtype first, as PyTorch
     if steps == 1:
         values = np.array([start])
     else:
-        step, index = (end - start) / (steps - 1), np.arange(steps)
-        values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
-    dtype = dtype_or_default(dtype)
+        step, index = (end - start) / number(steps - 1), np.arange(steps).astype(number)
+        values = np.where(index < steps // 2, _fused_multiply_add(step, index, start),
+                          _fused_multiply_add(-step, number(steps - 1) - index, end))
     return Tensor._from_data(np.trunc(values) if dtype.kind in "iu" else values, dtype=dtype,
                              requires_grad=requires_grad)
+
+
+def _fused_multiply_add(a, b: np.ndarray, c) -> np.ndarray:
+    """a * b + c rounded once, in b's dtype (float32 or float64), as C's fma, by Boldo and Melquiond's
+    emulation (2008): the sum rounded to odd in a wider precision, then rounded once. float32's product is
+    exact in float64; float64's exact product (Dekker) and sum (Knuth) are pairs of doubles, whose low parts
+    are added with rounding to odd."""
+    if b.dtype == np.float32:
+        total, error = _exact_sum(np.float64(a) * b.astype(np.float64), np.float64(c))
+        return _to_odd(total, error).astype(np.float32)
+    product = a * b
+    halves = [(134217729.0 * x - (134217729.0 * x - x)) for x in (np.float64(a), b)]  # the top 26 bits of each
+    product_error = (((halves[0] * halves[1] - product) + halves[0] * (b - halves[1]))
+                     + (a - halves[0]) * halves[1]) + (a - halves[0]) * (b - halves[1])
+    total, total_error = _exact_sum(product, c)
+    fused = total + _to_odd(*_exact_sum(total_error, product_error))
+    return np.where(np.isfinite(fused), fused, total)  # (an overflow: the plain result, inf as PyTorch's)
+
+
+def _to_odd(rounded: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """The float64 value rounded + error rounded to odd: where that is not exact, the neighbour of the exact
+    value whose last bit is 1 (which a second rounding to fewer bits cannot mistake for a tie)."""
+    inexact_and_even = (error != 0) & ((np.asarray(rounded).view(np.int64) & 1) == 0)
+    return np.where(inexact_and_even, np.nextafter(rounded, np.where(error > 0, np.inf, -np.inf)), rounded)
+
+
+def _exact_sum(a, b) -> tuple:
+    """a + b rounded, and the rounding error (Knuth's TwoSum): the two add up to a + b exactly."""
+    total = a + b
+    b_part = total - a
+    return total, (a - (total - b_part)) + (b - b_part)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -1183,3 +1183,30 @@ def bitwise_right_shift(input, other) -> Tensor:
 
 
 get_device = _method_as_function(Tensor.get_device)
+
+
+(is_conj, is_neg, conj, resolve_conj, resolve_neg, conj_physical, is_inference) = map(_method_as_function, (
+    Tensor.is_conj, Tensor.is_neg, Tensor.conj, Tensor.resolve_conj, Tensor.resolve_neg, Tensor.conj_physical,
+    Tensor.is_inference))
+
+(frexp, histogram, angle, mvlgamma, cholesky_solve, cholesky_inverse) = map(_method_as_function, (
+    Tensor.frexp, Tensor.histogram, Tensor.angle, Tensor.mvlgamma, Tensor.cholesky_solve, Tensor.cholesky_inverse))
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D x: column j is x ** (N - 1 - j) (x ** j with increasing), N = len(x) by
+    default; integers and bools give int64. Built by a running product, so the gradient is exact at x = 0
+    (PyTorch 2.13's backward raises)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"vander(): argument 'x' must be a Tensor, got {type(x).__name__}")
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+    N = x.shape[0] if N is None else int_arg(N, "vander: N")
+    if N < 0:
+        raise ValueError(f"vander: N must be non-negative, got {N}")
+    if x.dtype.kind != "f":
+        x = x.long()
+    if N == 0:
+        return x.unsqueeze(1)[:, :0] * 1
+    powers = cat([x.new_ones(x.shape[0], 1), x.unsqueeze(1).expand(x.shape[0], N - 1)], dim=1).cumprod(1)
+    return powers if increasing else powers.flip(1)

@@ -450,3 +450,30 @@ def _chain_product(matrices: list[Tensor], split: list[list[int]], i: int, j: in
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """The diagonal of the matrices in dims (dim1, dim2) as a last dim: a view, as Tensor.diagonal."""
     return _tensor("linalg.diagonal", "A", A).diagonal(offset, dim1, dim2)
+
+
+# -- from a Cholesky factor ------------------------------------------------------------------------------------
+def _cholesky_product(name: str, L: Tensor, upper: bool) -> Tensor:
+    """A = L L^T (U^T U with upper=True) from the factor's triangle alone, as PyTorch's LAPACK call reads it.
+    The other triangle's elements get a zero gradient: the result does not depend on them (PyTorch's formula
+    gives them the gradient they would have if it did)."""
+    L = _matrices(name, "L" if name == "cholesky_solve" else "A", L, square=True)
+    factor = L.triu() if upper else L.tril()
+    return factor.mT @ factor if upper else factor @ factor.mT
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """X with A X = B, given A's Cholesky factor L (A = L L^T; upper=True: U with A = U^T U); B is (*, n, k),
+    batch dims broadcast. A zero on the factor's diagonal raises LinAlgError (PyTorch returns NaN)."""
+    name = "cholesky_solve"
+    B = _floating(name, "B", B)
+    A = _cholesky_product(name, L, upper)
+    _same_dtype(name, "B and L", B, A)
+    if B.ndim < 2 or B.shape[-2] != A.shape[-1]:
+        raise ValueError(f"{name}: B must be (*, n, k) with n = {A.shape[-1]} (L's size), got shape {tuple(B.shape)}")
+    return solve(A, B)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """The inverse of A = L L^T (U^T U with upper=True) from its Cholesky factor."""
+    return inv(_cholesky_product("cholesky_inverse", L, upper))

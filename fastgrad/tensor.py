@@ -21,6 +21,8 @@ from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
 from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type, supported
+from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
+                                     suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg
@@ -108,10 +110,10 @@ def check_device(where: str, value) -> None:
         device(value if not isinstance(value, int) else f"cuda:{value}")  # an int names an accelerator
 
 
-def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
+def to_arguments(where: str, args: tuple, kwargs: dict, shape: tuple | None = None) -> tuple:
     """PyTorch's forms of `.to(...)`: (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) and
-    (tensor, non_blocking, copy), each argument also by keyword (and memory_format, which has no meaning
-    here). Checks the device and returns (dtype or None, copy)."""
+    (tensor, non_blocking, copy), each argument also by keyword, and memory_format by keyword (checked against
+    the rank of `shape` when given). Checks the device and returns (dtype or None, copy, memory_format)."""
     rest, given = list(args), {}
     if rest and isinstance(rest[0], Tensor):
         given["dtype"] = rest.pop(0).dtype
@@ -132,7 +134,8 @@ def to_arguments(where: str, args: tuple, kwargs: dict) -> tuple:
         given[key] = value
     check_device(where, given.get("device"))
     dtype = given.get("dtype")
-    return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False))
+    memory_format = check_memory_format(where, given.get("memory_format"), shape, none_is_preserve=True)
+    return (as_dtype(dtype) if dtype is not None else None), bool(given.get("copy", False)), memory_format
 
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
@@ -179,8 +182,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
     # memory it lies in, for storage_offset() (set only then).
+    # _inference: made inside inference_mode (and not a view of a tensor made outside it): is_inference().
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "_storage",
-                 "__weakref__")
+                 "_inference", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -227,6 +231,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._base = None
         self._grad = None
         self._requires_grad = False
+        self._inference = GRAD_MODE.inference
         if requires_grad:
             self.requires_grad_(True)
 
@@ -240,12 +245,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         t._counter = VersionCounter()
         t._base = None
         t._grad = None
+        t._inference = GRAD_MODE.inference
         return t
 
     def _alias(self) -> "Tensor":
         """A new handle on the same memory and version counter, outside the graph."""
         t = Tensor._wrap(self._data, False, None)
         t._counter = self._counter
+        t._inference = self._inference
         if self._base is not None or hasattr(self, "_storage"):
             t._storage = self._memory_owner()
         return t
@@ -774,11 +781,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # -- dtype, device, copies ----------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
         """`.to(dtype)`, `.to("cpu")` / `.to(device)`, `.to(other)` (other's dtype), with PyTorch's
-        `non_blocking` and `copy`: self when nothing changes, unless copy=True."""
-        dtype, copy = to_arguments("Tensor.to", args, kwargs)
-        if (dtype is None or dtype == self.dtype) and not copy:
+        `non_blocking`, `copy` and `memory_format`: self when nothing changes, unless copy=True."""
+        dtype, copy, memory_format = to_arguments("Tensor.to", args, kwargs, self.shape)
+        if (dtype is None or dtype == self.dtype) and not copy and (
+                memory_format is preserve_format or memory_format is suggested_format(self._data)):
             return self
-        return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype)
+        return apply(ops.Cast, self, dtype=dtype if dtype is not None else self.dtype, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         """Without a dtype, PyTorch's legacy type name ('torch.FloatTensor'); with one (a dtype, a typed
@@ -797,6 +805,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
+
+    def is_inference(self) -> bool:
+        """Whether self was made inside inference_mode (as a new tensor, or a view of one made there)."""
+        return self._inference
 
     def float(self) -> "Tensor":
         return self.to(np.float32)
@@ -835,6 +847,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def is_complex(self) -> bool:
         return False  # fastgrad has no complex dtypes
+
+    # PyTorch's lazy conjugation and negation bits: a real tensor never carries them, and its conjugate is itself.
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def conj(self) -> "Tensor":
+        return self
+
+    resolve_conj = resolve_neg = conj_physical = conj
 
     def is_nonzero(self) -> bool:
         """Whether the one element is not zero (NaN counts as nonzero); more or fewer elements raise, as in
@@ -879,14 +903,24 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def cpu(self) -> "Tensor":
         return self
 
-    def clone(self) -> "Tensor":
-        return apply(ops.Cast, self, dtype=self.dtype)
+    def clone(self, *, memory_format=preserve_format) -> "Tensor":
+        """A copy, laid out in `memory_format` (by default as self is, as PyTorch's)."""
+        memory_format = check_memory_format("clone", memory_format, self.shape, none_is_preserve=True)
+        return apply(ops.Cast, self, dtype=self.dtype, memory_format=memory_format)
 
-    def contiguous(self) -> "Tensor":
-        return self if self._data.flags.c_contiguous else self.clone()
+    def contiguous(self, *, memory_format=contiguous_format) -> "Tensor":
+        """self when its strides already are those of `memory_format`, else a copy laid out so."""
+        memory_format = check_memory_format("contiguous", memory_format, self.shape)
+        if self.is_contiguous(memory_format=memory_format):
+            return self
+        if memory_format is preserve_format:
+            raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator, as "
+                               "in PyTorch")
+        return self.clone(memory_format=memory_format)
 
-    def is_contiguous(self) -> bool:
-        return self._data.flags.c_contiguous
+    def is_contiguous(self, *, memory_format=contiguous_format) -> bool:
+        """Whether self's strides are those of `memory_format` (a channels_last format of another rank: False)."""
+        return is_contiguous_as(self._data, check_memory_format("is_contiguous", memory_format))
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""

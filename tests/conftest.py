@@ -55,3 +55,17 @@ def data_dir():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def switches_restored():
+    """A test that sets fastgrad's start-up switches (use_deterministic_algorithms, ...) or its anomaly mode
+    leaves the next test the ones it found: they are global to the process, as PyTorch's."""
+    from fastgrad.autograd.anomaly_mode import ANOMALY_MODE
+    from fastgrad.switches import SWITCHES
+
+    saved = [(state, dict(vars(state))) for state in (SWITCHES, ANOMALY_MODE)]
+    yield
+    for state, values in saved:
+        vars(state).clear()
+        vars(state).update(values)

@@ -12,6 +12,7 @@ class _GradMode(threading.local):
 
     def __init__(self) -> None:  # run in each thread: the flag is then in the thread's own dict, a quick lookup
         self.enabled = True
+        self.inference = False  # inside inference_mode(True): the tensors made are inference tensors
 
 
 GRAD_MODE = _GradMode()
@@ -19,6 +20,10 @@ GRAD_MODE = _GradMode()
 
 def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return GRAD_MODE.inference
 
 
 class _SetGradMode:
@@ -99,19 +104,26 @@ class enable_grad(_SetGradMode):
 
 
 class inference_mode(_SetGradMode):
-    """`inference_mode(True)` is no_grad for fastgrad (there is no separate inference tensor type, so
-    tensors made inside can later take part in autograd, where PyTorch would refuse);
-    `inference_mode(False)` leaves grad mode as it is."""
+    """`inference_mode(True)` is no_grad for fastgrad, and the tensors made inside answer True to
+    `is_inference()` (but they are not a separate type: they can later take part in autograd, where
+    PyTorch would refuse); `inference_mode(False)` ends inference mode and turns grad mode on, inside
+    no_grad too, as PyTorch's."""
 
     def __init__(self, mode: bool = True):
         super().__init__()
         self.mode = bool(mode)
+        self._previous_inference: list[bool] = []
 
     def __enter__(self):
         self._previous.append(GRAD_MODE.enabled)
-        if self.mode:
-            GRAD_MODE.enabled = False
+        self._previous_inference.append(GRAD_MODE.inference)
+        GRAD_MODE.enabled = not self.mode
+        GRAD_MODE.inference = self.mode
         return self
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        GRAD_MODE.inference = self._previous_inference.pop()
 
     def _fresh(self) -> "inference_mode":
         return inference_mode(self.mode)

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from fastgrad import backends
+from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
@@ -126,8 +127,10 @@ def apply(op, *inputs, **attrs):
     if op.returns_view and np.may_share_memory(out, arrays[0]):
         base = inputs[0]
         result._counter, result._base = base._counter, (base if base._base is None else base._base)
+        result._inference = base._inference  # a view of a normal tensor is normal, in inference mode too
     else:
         result._counter, result._base = VersionCounter(), None
+        result._inference = GRAD_MODE.inference
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result._requires_grad, result._node = False, None
     else:
@@ -480,6 +483,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 input_grads = op.backward(node, node.backend, g)
             finally:
                 profile.end_op(op.__name__, node.backend.name, True, start)
+        if ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan:
+            check_backward_step(op, input_grads)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for parent, parent_grad in zip(parents, input_grads):
             if parent_grad is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd import graph
+from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
 from fastgrad.autograd.grad_mode import enable_grad
 from fastgrad.autograd.hooks import _POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _run_post_accumulate_hooks, hooked_gradient
 
@@ -66,7 +67,10 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             raise NotImplementedError(
                 f"create_graph=True: the backward of {op.__name__} is not differentiable in fastgrad (it computes on "
                 "arrays); higher-order gradients cover the ops whose class declares backward_graph")
-        for parent, parent_grad in zip(parents, backward_graph(node, g, tensor)):
+        input_grads = backward_graph(node, g, tensor)
+        if ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan:
+            check_backward_step(op, input_grads)
+        for parent, parent_grad in zip(parents, input_grads):
             if parent_grad is None:
                 continue
             # the parent, or the base of a parent that is a view, was changed in place since: the gradient goes to

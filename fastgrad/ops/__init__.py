@@ -21,3 +21,4 @@ from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogCumSumExp, L
                                     NanMedian, Norm, Prod, Std, Sum, Var)
 from fastgrad.ops.shape import (AsStrided, Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat,
                                 RepeatInterleave, Reshape, Stack, Unfold)
+from fastgrad.ops.elementwise import Angle, Frexp

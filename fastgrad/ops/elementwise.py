@@ -1151,3 +1151,36 @@ class Nextafter(Op):
     def backward_graph(ctx, g, out):
         a, b = ctx.saved
         return select(a != b, g), (zeros_like(g) if ctx.inputs[1]._requires_grad else None)
+
+
+class Frexp(Op):
+    """The mantissa of x = mantissa * 2**exponent, with |mantissa| in [0.5, 1) (x itself at 0, inf and NaN);
+    the exponent, an integer, stays out of the graph. d mantissa / dx = 2**-exponent, applied exactly."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        mantissa, ctx.saved = np.frexp(x)
+        return mantissa
+
+    def backward(ctx, K, g):
+        return (np.ldexp(g, -ctx.saved).astype(g.dtype, copy=False),)
+
+    def backward_graph(ctx, g, out):
+        return (g.ldexp(constant(-ctx.saved)),)
+
+
+class Angle(Op):
+    """The angle of a real number in the complex plane: pi for negatives (-inf too), 0 otherwise, NaN for NaN;
+    flat wherever differentiable, so the gradient is zero (as PyTorch's for real input)."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, x):
+        return np.where(np.isnan(x), x, np.where(x < 0, np.pi, 0.0)).astype(x.dtype, copy=False)
+
+    def backward(ctx, K, g):
+        return (np.zeros_like(g),)
+
+    def backward_graph(ctx, g, out):
+        return (zeros_like(g),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
+from fastgrad.memory_formats import copy_in_format, preserve_format
 from fastgrad.ops.recorded import constant
 
 
@@ -239,13 +240,14 @@ class Stack(Op):
 
 
 class Cast(Op):
-    """A copy in another dtype (also `clone()`, with the same dtype); the gradient is cast back."""
+    """A copy in another dtype (also `clone()`, with the same dtype), laid out in a memory format (by default
+    the input's layout, as PyTorch's); the gradient is cast back."""
 
     saves_inputs = False
 
-    def forward(ctx, K, x, dtype):
+    def forward(ctx, K, x, dtype, memory_format=preserve_format):
         ctx.saved = x.dtype
-        return x.astype(dtype, order="C", copy=True)
+        return copy_in_format(x, dtype, memory_format)
 
     def backward(ctx, K, g):
         return (g.astype(ctx.saved, copy=False),)

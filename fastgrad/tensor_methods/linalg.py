@@ -314,6 +314,14 @@ class LinalgMethods:
     def addr_(self, vec1: "Tensor", vec2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
         return self._assign_in_place("addr_", lambda old: old.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)
 
+    def cholesky_solve(self, input2: "Tensor", upper: bool = False) -> "Tensor":
+        """X with A X = self, input2 being A's Cholesky factor (see fastgrad.cholesky_solve)."""
+        return _linalg().cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> "Tensor":
+        """The inverse of the matrix whose Cholesky factor self is (see fastgrad.cholesky_inverse)."""
+        return _linalg().cholesky_inverse(self, upper)
+
 
 def _linalg():
     """fastgrad.linalg, imported on first use: it imports the Tensor class, which this module builds."""

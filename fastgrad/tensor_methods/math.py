@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,6 +11,8 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+
+Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -550,3 +553,27 @@ class MathMethods:
     def isreal(self) -> "Tensor":
         """True everywhere: fastgrad has no complex dtypes."""
         return graph.Tensor._wrap(np.ones(self._data.shape, dtype=bool), False, None)
+
+    def frexp(self) -> "Frexp":
+        """(mantissa, exponent) with self = mantissa * 2**exponent, |mantissa| in [0.5, 1) (self at 0, inf and
+        NaN, with exponent 0), for floating point tensors; the exponent is int32 and outside the graph, as in
+        PyTorch."""
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"frexp: only supports floating point dtypes, got {self.dtype}")
+        exponent = np.frexp(self._data)[1]
+        return Frexp(apply(ops.Frexp, self), graph.Tensor._wrap(exponent, False, None))
+
+    def angle(self) -> "Tensor":
+        """The angle of each (real) element in the complex plane: pi for negative numbers, 0 otherwise (NaN for
+        NaN); integers and bools give the default float dtype. The gradient is zero."""
+        return apply(ops.Angle, self._floating())
+
+    def mvlgamma(self, p: int) -> "Tensor":
+        """The log of the multivariate gamma function of dimension p: sum over i < p of lgamma(self - i / 2),
+        plus p (p - 1) / 4 log(pi); integers give the default float dtype."""
+        p = int_arg(p, "mvlgamma: p")
+        if p < 1:
+            raise ValueError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
+        x = self._floating()
+        terms = x.unsqueeze(-1) - graph.Tensor._from_data(np.arange(p) / 2, dtype=x.dtype)
+        return terms.lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)

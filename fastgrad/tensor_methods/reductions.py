@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 MinMax = namedtuple("MinMax", ["min", "max"])
+Histogram = namedtuple("Histogram", ["hist", "bin_edges"])
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -478,3 +479,56 @@ class ReductionMethods:
         """all/any: bool tensors outside the graph; uint8 for a uint8 input, as PyTorch keeps it."""
         out = np.asarray(reduce(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim))
         return graph.Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out, False, None)
+
+    def histogram(self, bins, *, range=None, weight=None, density: bool = False) -> "Histogram":
+        """(hist, bin_edges) of self's elements, as torch.histogram: `bins` an int (that many equal bins over
+        `range`, by default the smallest to the largest element, widened by 0.5 each way when they are equal)
+        or a tensor of increasing edges. Each bin holds its left edge, the last its right one too; elements
+        outside (NaN among them) are not counted. `weight` (one per element) counts instead of 1; with
+        `density`, hist is divided by its sum times the bin widths. Floating point tensors only; no graph."""
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"histogram: not implemented for dtype {self.dtype}; expected a floating point tensor")
+        values = self._data.reshape(-1)
+        edges = self._histogram_edges(bins, range, values)
+        counted = (values >= edges[0]) & (values <= edges[-1])
+        positions = np.minimum(np.searchsorted(edges, values[counted], side="right") - 1, edges.size - 2)
+        if weight is not None:
+            if not isinstance(weight, graph.Tensor):
+                raise TypeError(f"histogram: weight must be a Tensor, got {type(weight).__name__}")
+            if weight.numel() != values.size or weight.dtype != self.dtype:
+                raise ValueError(f"histogram: weight must have one element per element of input and its dtype "
+                                 f"({self.shape}, {self.dtype}), got {weight.shape}, {weight.dtype}")
+            weight = weight._data.reshape(-1)[counted]
+        hist = np.bincount(positions, weights=weight, minlength=edges.size - 1).astype(self.dtype)
+        if density:
+            with np.errstate(invalid="ignore", divide="ignore"):  # no element counted: NaN, as PyTorch's
+                hist = hist / (hist.sum() * np.diff(edges))
+        return Histogram(graph.Tensor._wrap(hist, False, None), graph.Tensor._wrap(edges, False, None))
+
+    def _histogram_edges(self, bins, range, values: np.ndarray) -> np.ndarray:
+        if isinstance(bins, graph.Tensor):
+            if bins.ndim != 1 or bins.numel() < 2 or bins.dtype != self.dtype:
+                raise ValueError(f"histogram: bins must be a 1-D tensor of at least 2 edges in input's dtype "
+                                 f"({self.dtype}), got shape {tuple(bins.shape)} and dtype {bins.dtype}")
+            edges = bins._data.copy()
+            if np.any(edges[1:] < edges[:-1]):
+                raise ValueError(f"histogram: bin edges must not decrease, got {edges.tolist()}")
+            return edges
+        count = int_arg(bins, "histogram: bins")
+        if count <= 0:
+            raise ValueError(f"histogram: bins must be > 0, got {count}")
+        if range is not None:
+            if len(range) != 2:
+                raise ValueError(f"histogram: range must be (min, max), got {range!r}")
+            low, high = (real_arg(end, "histogram: range") for end in range)
+            if low > high:
+                raise ValueError(f"histogram: range's min must not exceed its max, got min {low} max {high}")
+        else:
+            low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"histogram: the range [{low}, {high}] is not finite")
+        if low == high:
+            low, high = low - 0.5, high + 0.5
+        from fastgrad.creation import linspace  # (creation imports the Tensor class this mixin is part of)
+
+        return linspace(low, high, count + 1, dtype=self.dtype)._data

@@ -11,6 +11,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
+from fastgrad.memory_formats import contiguous_format
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 
 if TYPE_CHECKING:
@@ -255,7 +256,8 @@ class ShapeMethods:
 
     def narrow_copy(self, dim: int, start: int, length: int) -> "Tensor":
         """narrow's elements in new (contiguous) memory."""
-        return self._slice(*self._narrowed("narrow_copy", dim, start, length)).clone()
+        narrowed = self._slice(*self._narrowed("narrow_copy", dim, start, length))
+        return narrowed.clone(memory_format=contiguous_format)
 
     def _narrowed(self, name: str, dim, start, length) -> tuple[int, int, int]:
         """narrow's arguments checked: the axis, and the start and stop along it."""

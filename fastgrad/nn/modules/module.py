@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from fastgrad.autograd.hooks import RemovableHandle
+from fastgrad.memory_formats import check_memory_format, copy_in_format, preserve_format
 from fastgrad.nn.modules.hooks import (BACKWARD, BACKWARD_PRE, FORWARD, FORWARD_PRE, GLOBAL_HOOKS, Unregister,
                                        add_hook, call_with_hooks)
 # The global hooks, importable from here as from torch.nn.modules.module.
@@ -296,12 +297,15 @@ class Module:
     # -- dtype and device -------------------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Module":
         """`.to("cpu")` (the only device) and/or `.to(dtype)` (or a tensor's dtype) for the floating point
-        parameters and buffers, with the arguments of `Tensor.to`."""
-        dtype, _ = to_arguments("Module.to", args, kwargs)
+        parameters and buffers, with the arguments of `Tensor.to`; `memory_format=` lays out the 4-D and 5-D
+        ones (and their gradients) in that format, as PyTorch's."""
+        dtype, _, memory_format = to_arguments("Module.to", args, kwargs)
         if dtype is not None:
             if dtype.kind != "f":
                 raise TypeError(f"Module.to() only accepts floating point dtypes, got {dtype}")
             self._cast_floats(dtype)
+        if memory_format is not preserve_format:
+            self._lay_out(memory_format)
         return self
 
     def float(self) -> "Module":
@@ -320,6 +324,15 @@ class Module:
                 tensor._data = tensor._data.astype(dtype)
                 if isinstance(tensor.grad, Tensor):
                     tensor.grad._data = tensor.grad._data.astype(dtype)
+
+    def _lay_out(self, memory_format) -> None:
+        """In place, as _cast_floats: each 4-D or 5-D parameter and buffer laid out in memory_format."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if tensor.ndim in (4, 5):
+                check_memory_format("Module.to", memory_format, tensor.shape)
+                for held in (tensor, tensor.grad):
+                    if isinstance(held, Tensor) and not held.is_contiguous(memory_format=memory_format):
+                        held._data = copy_in_format(held._data, held.dtype, memory_format)
 
     # -- state ------------------------------------------------------------------------------------------
     def _state_tensors(self) -> "OrderedDict[str, Tensor]":
