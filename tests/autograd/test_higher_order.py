@@ -65,6 +65,7 @@ CASES = {
                        + (a * b).nansum(1, keepdim=True) * a),
     "steps": ({"Abs", "Sign", "Round", "Clamp"},
               lambda a, b: a.abs() * b + a.sign() * b * b + a.floor() * b + (a * b).clamp(-1, 1) * a),
+    "mantissa and angle": ({"Frexp", "Angle"}, lambda a, b: (a * b).frexp()[0] * a + (a * b).angle() * b),
     "activations": ({"Relu", "Tanh", "Sigmoid"}, lambda a, b: (a * b).relu() * a + (a * b).tanh() * b.sigmoid()),
     "reductions": ({"Sum", "Mean"}, lambda a, b: (a * b).sum(1, keepdim=True) * a.mean(0) + (a * a * b).sum()),
     "views": ({"Reshape", "Permute", "Expand", "GetItem", "ScatterIndexed"},
