@@ -62,6 +62,7 @@ from fastgrad.functions import (absolute, divide, fix, greater, greater_equal, l
                                 not_equal, positive, sgn, subtract)
 from fastgrad.functions import (corrcoef, cov, diagflat, ger, index_put, index_put_, is_complex, is_nonzero,
                                 is_same_size, is_signed)
+from fastgrad.linalg_legacy import lu, lu_solve, lu_unpack, triangular_solve
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
