@@ -27,12 +27,28 @@ _SERIES_BELOW = 2.0
 _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(96)
 
 
-def _gauss_legendre(integrand, low, high) -> np.ndarray:
-    """The integral of integrand(t) over [low, high] (arrays of one shape), by 96-point Gauss-Legendre:
-    integrand gets t as an array of that shape plus a last dim of nodes."""
-    half = ((high - low) / 2)[..., None]
-    t = ((high + low) / 2)[..., None] + half * _GAUSS_NODES
-    return (integrand(t) * _GAUSS_WEIGHTS).sum(-1) * half[..., 0]
+_BLOCK = 4096
+
+
+def _blockwise(compute, *arrays: np.ndarray) -> np.ndarray:
+    """compute(*arrays) over blocks of _BLOCK elements of the 1-D arrays, whose quadratures hold a dim of about
+    100 nodes per element: memory stays bounded for large inputs."""
+    if arrays[0].size <= _BLOCK:
+        return compute(*arrays)
+    return np.concatenate([compute(*(a[start:start + _BLOCK] for a in arrays))
+                           for start in range(0, arrays[0].size, _BLOCK)])
+
+
+def _gauss_legendre(integrand, low, high, parameter) -> np.ndarray:
+    """The integral of integrand(t, parameter) over [low, high] (1-D arrays of one length, as `parameter`), by
+    96-point Gauss-Legendre: integrand gets t with a last dim of nodes and parameter with a last dim of 1."""
+
+    def integrate(low, high, parameter):
+        half = ((high - low) / 2)[:, None]
+        t = ((high + low) / 2)[:, None] + half * _GAUSS_NODES
+        return (integrand(t, parameter[:, None]) * _GAUSS_WEIGHTS).sum(-1) * half[:, 0]
+
+    return _blockwise(integrate, low, high, parameter)
 
 
 def _hankel_terms(order: float, count: int = 30) -> list[float]:
@@ -101,8 +117,8 @@ def _bessel_j(order: int, x: np.ndarray) -> np.ndarray:
     small = magnitude < _SERIES_BELOW
     out[small] = _series(order, magnitude[small], -1.0, False)
     middle = (magnitude >= _SERIES_BELOW) & (magnitude < _ASYMPTOTIC_FROM)
-    z = magnitude[middle][:, None]
-    out[middle] = np.cos(order * _THETA - z * np.sin(_THETA)).mean(-1)
+    out[middle] = _blockwise(lambda z: np.cos(order * _THETA - z[:, None] * np.sin(_THETA)).mean(-1),
+                             magnitude[middle])
     large = (magnitude >= _ASYMPTOTIC_FROM) & np.isfinite(magnitude)
     z = magnitude[large]
     p, q = _hankel_pq(order, z)
@@ -128,11 +144,11 @@ def _bessel_y(order: int, x: np.ndarray) -> np.ndarray:
         out[small] = -2 / (np.pi * z) + 2 / np.pi * np.log(z / 2) * j - _series(1, z, -1.0, True) / np.pi
     middle = (x >= _SERIES_BELOW) & (x < _ASYMPTOTIC_FROM)
     z = x[middle]
-    oscillating = _gauss_legendre(lambda t: np.sin(z[:, None] * np.sin(t) - order * t), np.zeros_like(z),
-                                  np.full_like(z, np.pi))
+    oscillating = _gauss_legendre(lambda t, w: np.sin(w * np.sin(t) - order * t), np.zeros_like(z),
+                                  np.full_like(z, np.pi), z)
     decaying = _gauss_legendre(
-        lambda t: (np.exp(order * t) + (-1) ** order * np.exp(-order * t)) * np.exp(-z[:, None] * np.sinh(t)),
-        np.zeros_like(z), np.arcsinh(46 / z))
+        lambda t, w: (np.exp(order * t) + (-1) ** order * np.exp(-order * t)) * np.exp(-w * np.sinh(t)),
+        np.zeros_like(z), np.arcsinh(46 / z), z)
     out[middle] = (oscillating - decaying) / np.pi
     large = (x >= _ASYMPTOTIC_FROM) & (x < np.inf)
     z = x[large]
@@ -156,7 +172,7 @@ def _scaled_bessel_k_integral(order: float, x: np.ndarray) -> np.ndarray:
     t = np.arange(0.0, end + _K_STEP, _K_STEP)
     weights = np.full_like(t, _K_STEP)
     weights[0] /= 2
-    return (np.exp(-x[:, None] * (np.cosh(t) - 1)) * np.cosh(order * t) * weights).sum(-1)
+    return _blockwise(lambda z: (np.exp(-z[:, None] * (np.cosh(t) - 1)) * np.cosh(order * t) * weights).sum(-1), x)
 
 
 def _scaled_bessel_k_asymptotic(order: float, x: np.ndarray) -> np.ndarray:
@@ -233,10 +249,10 @@ def _airy(x: np.ndarray) -> np.ndarray:
     values = np.empty_like(z)
     middle = zeta < _ASYMPTOTIC_FROM
     w = zeta[middle]
-    oscillating = _gauss_legendre(lambda t: np.cos(t / 3) * np.cos(w[:, None] * np.sin(t)), np.zeros_like(w),
-                                  np.full_like(w, np.pi))
-    decaying = _gauss_legendre(lambda t: np.exp(-w[:, None] * np.sinh(t)) * np.sinh(t / 3), np.zeros_like(w),
-                               np.arcsinh(50 / w))
+    oscillating = _gauss_legendre(lambda t, v: np.cos(t / 3) * np.cos(v * np.sin(t)), np.zeros_like(w),
+                                  np.full_like(w, np.pi), w)
+    decaying = _gauss_legendre(lambda t, v: np.exp(-v * np.sinh(t)) * np.sinh(t / 3), np.zeros_like(w),
+                               np.arcsinh(50 / w), w)
     values[middle] = np.sqrt(z[middle]) / 3 * (2 / np.pi * oscillating + math.sqrt(3) / np.pi * decaying)
     w = zeta[~middle]
     p, q = _hankel_pq(1 / 3, w)
