@@ -73,7 +73,7 @@ def lu_factorize(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     """The permutation matrices P (..., m, m) of LAPACK's pivots (..., k), with A = P L U."""
-    flat = pivots.reshape(-1, pivots.shape[-1]) - 1
+    flat = pivots.reshape(int(np.prod(pivots.shape[:-1])), pivots.shape[-1]) - 1  # (not -1: ambiguous when empty)
     order = np.broadcast_to(np.arange(m), (len(flat), m)).copy()  # row i of P^T A is row order[i] of A
     matrices = np.arange(len(flat))
     for j in range(flat.shape[1]):
