@@ -445,7 +445,8 @@ def _log_power_over_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
 def _regularized_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
     """P(a, x) = gamma(a, x) / Gamma(a) (Q = 1 - P when upper): the series
     x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n)) where x < a + 1, else Legendre's continued
-    fraction for Q (modified Lentz), each run until its terms are below 1e-17 of the sum. At the edges:
+    fraction for Q (modified Lentz), each run until its terms are below 1e-17 of the sum (NaN where 100000
+    steps do not get there: near x = a for a beyond about 1e9, where the steps grow as sqrt(a)). At the edges:
     NaN for a < 0 or x < 0 or (a, x) = (0, 0) or (inf, inf); P(0, x > 0) = 1, P(a, 0) = 0, P(a, inf) = 1,
     P(inf, x) = 0 (NaN in, NaN out)."""
     a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), x)
@@ -467,7 +468,7 @@ def _regularized_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
         term = np.where(active, term * y / (b + n), 0.0)
         total += term
         active &= term > 1e-17 * total
-    p[series] = np.exp(_log_power_over_gamma(b, y)) * total
+    p[series] = np.where(active, np.nan, np.exp(_log_power_over_gamma(b, y)) * total)  # NaN: not converged
     q[series] = 1.0 - p[series]
     b, y = a[fraction], x[fraction]
     tiny = 1e-300
@@ -485,9 +486,9 @@ def _regularized_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
         c_term = np.where(np.abs(c_term) < tiny, tiny, c_term)
         delta = c_term * d_term
         h = np.where(active, h * delta, h)
-        active &= np.abs(delta - 1) > 1e-17
+        active &= np.abs(delta - 1) > 3e-16  # (about an ulp: delta may settle next to 1, not on it)
     # x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1)
-    q[fraction] = np.exp(_log_power_over_gamma(b, y) + np.log(b)) * h
+    q[fraction] = np.where(active, np.nan, np.exp(_log_power_over_gamma(b, y) + np.log(b)) * h)
     p[fraction] = 1.0 - q[fraction]
     q[np.isnan(p)] = np.nan
     return q if upper else p

@@ -192,3 +192,11 @@ def test_functions_without_a_derivative_record_no_graph(name):
     assert not out.requires_grad and out.dtype == fastgrad.float32
     with pytest.raises(TypeError, match=f"special.{name}\\(\\): input must be a Tensor, got float"):
         getattr(special, name)(0.5)
+
+
+def test_incomplete_gamma_is_nan_where_it_would_not_converge():
+    """Near x = a for a of 1e10 the series needs more than its 100000 steps: NaN, not a partial sum."""
+    assert np.isnan(special_math.gammainc(np.array([1e10]), np.array([1e10]))).all()
+    # P(a, a) = 1/2 + 1/(3 sqrt(2 pi a)) + O(1/a) (mpmath does not converge there)
+    np.testing.assert_allclose(special_math.gammainc(np.array([1e8]), np.array([1e8])),
+                               0.5 + 1 / (3 * math.sqrt(2 * math.pi * 1e8)), rtol=1e-8)
