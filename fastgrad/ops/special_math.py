@@ -384,12 +384,13 @@ def entr(x: np.ndarray) -> np.ndarray:
 def zeta(s: np.ndarray, q: np.ndarray) -> np.ndarray:
     """The Hurwitz zeta function sum_k (q + k)^-s, with PyTorch's (Cephes') domain: inf at s = 1 and at the
     integers q <= 0, NaN for s < 1 and for q < 0 with a fractional s (a negative q with an integer s sums
-    the terms as they are). Both arrays in float64 (`q`'s dtype is the result's)."""
+    the terms as they are, down to q = -1e6: NaN below). Both arrays in float64 (`q`'s dtype is the result's)."""
     s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), q)
     out = np.full(s.shape, np.nan)
     pole = (s == 1) | ((q <= 0) & (q == np.floor(q)) & (s > 1))
     out[pole] = np.inf
-    summed = (s > 1) & ~pole & ((q > 0) | (s == np.floor(s))) & np.isfinite(q)
+    # (a negative q is shifted past 0 term by term: NaN below -1e6, where that would take over a million steps)
+    summed = (s > 1) & ~pole & ((q > 0) | (s == np.floor(s))) & np.isfinite(q) & (q > -1e6)
     finite_s = summed & np.isfinite(s)
     out[finite_s] = _hurwitz_zeta(s[finite_s], q[finite_s])
     infinite_s = summed & (s == np.inf)  # the first term alone: 0, 1 or inf as q > 1, = 1, < 1
