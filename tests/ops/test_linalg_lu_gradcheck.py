@@ -112,3 +112,18 @@ def test_householder_product(backend_name, batch, n, extra, k, seed):
     k = min(k, n)
     a, tau = leaf(batch + (n + extra, n), seed), leaf(batch + (k,), seed + 1)
     check(backend_name, linalg.householder_product, a, tau)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2)])
+def test_second_derivatives(backend_name, shape):
+    """create_graph=True differentiates the recorded backwards of the triangular solve and the LU factor."""
+    c, x = spread((), *shape, reversed_rows=True), small(shape, 5)
+    k = min(shape)
+    b = leaf((k, 2), 6)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.autograd.gradgradcheck(lambda x: linalg.lu_factor(c + x).LU, (x,))
+        square = spread((), k, k) + small((k, k), 7)
+        assert fastgrad.autograd.gradgradcheck(lambda a, b: linalg.solve_triangular(a, b, upper=False), (square, b))
+        assert fastgrad.autograd.gradgradcheck(
+            lambda a, b: linalg.solve_triangular(a, b.mT, upper=True, left=False, unitriangular=True), (square, b))
