@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.linalg_lu import lu_factorize
 from fastgrad.ops.recorded import constant, select
 from fastgrad.ops.shape import Cat
 
@@ -254,22 +255,13 @@ def zero_pivots(a: np.ndarray) -> np.ndarray:
     if n:
         with np.errstate(divide="ignore", invalid="ignore"):
             _, logabsdet = np.linalg.slogdet(matrices)  # -inf exactly when LAPACK met a zero pivot
-        for i in np.flatnonzero(np.isneginf(logabsdet)):
-            # LAPACK's blocked order of operations may round a pivot to zero that this loop does not:
-            # the matrix is singular all the same, and the last position says so
-            info[i] = _first_zero_pivot(matrices[i]) or n
+        singular = np.isneginf(logabsdet)
+        if singular.any():
+            # LAPACK's blocked order of operations may round a pivot to zero that the unblocked factorization
+            # does not: the matrix is singular all the same, and the last position says so
+            found = lu_factorize(matrices[singular])[2]
+            info[singular] = np.where(found == 0, n, found)
     return info.reshape(a.shape[:-2])
-
-
-def _first_zero_pivot(matrix: np.ndarray) -> int:
-    lu = matrix.copy()
-    for k in range(len(lu)):
-        pivot = k + int(np.argmax(np.abs(lu[k:, k])))
-        if lu[pivot, k] == 0:
-            return k + 1
-        lu[[k, pivot]] = lu[[pivot, k]]
-        lu[k + 1:, k:] -= np.outer(lu[k + 1:, k] / lu[k, k], lu[k, k:])
-    return 0
 
 
 def singular_matrix_error(name: str, a: np.ndarray, inverting: bool = True) -> LinAlgError:
