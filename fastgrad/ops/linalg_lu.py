@@ -160,7 +160,7 @@ class LuFactor(Op):
         gA = P [L1^{-T} [phi U1^{-T}, gU2]; gL2 U1^{-T}]
     (the blocks of L2 and U2 empty when A is square). It is infinite where U1 is singular."""
 
-    saves_inputs = False
+    saves_inputs, saves_output = False, True  # (the output is the saved factor: changing it in place is refused)
 
     def forward(ctx, K, a, lu, pivots):
         ctx.saved = (lu, pivots)

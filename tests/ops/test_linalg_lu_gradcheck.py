@@ -127,3 +127,12 @@ def test_second_derivatives(backend_name, shape):
         assert fastgrad.autograd.gradgradcheck(lambda a, b: linalg.solve_triangular(a, b, upper=False), (square, b))
         assert fastgrad.autograd.gradgradcheck(
             lambda a, b: linalg.solve_triangular(a, b.mT, upper=True, left=False, unitriangular=True), (square, b))
+
+
+def test_changing_the_factor_in_place_before_backward_raises():
+    """The LU factor is what its backward reads: a change to it in place would give a wrong gradient."""
+    x = leaf((3, 3), 8)
+    factor = linalg.lu_factor(spread((), 3, 3) + x).LU
+    factor.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"LuFactor output\) was modified by an in-place operation"):
+        factor.sum().backward()
