@@ -1,12 +1,15 @@
-"""Special functions NumPy lacks, for the math ops: the gamma family (lgamma, digamma, polygamma), the error
-function's inverse, the standard normal distribution's CDF, log-CDF and quantile, the modified Bessel functions
-I0 and I1, sinc's derivative and the entropy term -x log x.
+"""Special functions NumPy lacks, for the math ops: the gamma family (lgamma, digamma, polygamma), the Hurwitz
+zeta function, the regularized incomplete gamma functions, the error function's inverse and erfcx, the standard
+normal distribution's CDF, log-CDF and quantile, the modified Bessel functions I0 and I1 (and their scaled
+forms), sinc's derivative and the entropy term -x log x.
 
-Every function takes one floating array (after `n` for polygamma), computes in float64 without NumPy's
-warnings, and returns the input's dtype (but sinc_derivative_near_zero, a series that also takes a tensor).
-Away from the zeros of lgamma and digamma at negative arguments, results are within a few float64 ulps of the
-true values (tests/ops/test_special_math.py holds them to mpmath); at poles, infinities and outside the domain
-they are PyTorch's.
+Every function takes one floating array (after `n` for polygamma, and after the first argument for zeta and the
+incomplete gamma functions), computes in float64 without NumPy's warnings, and returns the input's dtype (but
+sinc_derivative_near_zero, a series that also takes a tensor). Away from the zeros of lgamma and digamma at
+negative arguments, results are within a few float64 ulps of the true values (tests/ops/test_special_math.py
+and test_special_functions.py hold them to mpmath; erfcx below -2 and the incomplete gamma functions of large
+arguments to about 1e-13); at poles, infinities and outside the domain they are PyTorch's, but where the
+docstrings say otherwise.
 """
 from __future__ import annotations
 
