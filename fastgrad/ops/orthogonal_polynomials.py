@@ -5,7 +5,8 @@ As PyTorch's, a degree is n truncated towards zero, a negative one gives 0 and d
 Where PyTorch's results are not the polynomial's, these are: NaN for NaN x from degree 1 on (PyTorch 2.13 gives
 numbers there for several kinds, or memory it never wrote), NaN for a NaN or infinite n (PyTorch: 0), and the
 polynomial's infinite limit at x = +-inf (PyTorch: NaN from degree 3 on, where its recurrence meets inf - inf).
-The recurrence takes max(n) steps over the whole batch.
+The recurrence takes max(n) steps over the whole batch (but for the Chebyshev kinds inside (-1, 1), which use
+their trigonometric forms from degree 6 on, as PyTorch's).
 """
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ _KINDS = {
                    lambda n: np.where(n % 2 == 0, 1, -1)),
     "legendre_p": (lambda x: x, lambda k, x, p1, p0: ((2 * k - 1) * x * p1 - (k - 1) * p0) / k, lambda n: 1),
 }
+# Inside (-1, 1) the Chebyshev polynomials of degree 6 and more come from x = cos(theta), as PyTorch's do: no
+# steps, whatever the degree
+_TRIGONOMETRIC_FROM = 6
+_TRIGONOMETRIC = {
+    "chebyshev_t": lambda theta, n: np.cos(n * theta),
+    "chebyshev_u": lambda theta, n: np.sin((n + 1) * theta) / np.sin(theta),
+    "chebyshev_v": lambda theta, n: np.cos((n + 0.5) * theta) / np.cos(theta / 2),
+    "chebyshev_w": lambda theta, n: np.sin((n + 0.5) * theta) / np.sin(theta / 2),
+}
 KINDS = tuple(_KINDS) + tuple(f"shifted_{kind}" for kind in _KINDS if kind.startswith("chebyshev"))
 
 
@@ -38,6 +48,10 @@ def evaluate(kind: str, x: np.ndarray, n: np.ndarray) -> np.ndarray:
     out[~finite_n] = np.nan
     positive = degree >= 1
     with np.errstate(all="ignore"):
+        inside = positive & (np.abs(x) < 1) & (degree >= _TRIGONOMETRIC_FROM) if kind in _TRIGONOMETRIC else False
+        if np.any(inside):
+            out[inside] = _TRIGONOMETRIC[kind](np.arccos(x[inside]), degree[inside])
+            positive = positive & ~inside
         if positive.any():
             z, wanted = x[positive], degree[positive]
             previous, current = np.ones_like(z), first(z)

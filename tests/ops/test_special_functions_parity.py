@@ -179,3 +179,12 @@ def test_parameters_match_torch(name):
     theirs = [p.strip().split("=")[0] for p in doc[doc.index("(") + 1:doc.index(")")].split(",")
               if p.strip() not in ("*", "out=None")]
     assert list(inspect.signature(getattr(fastgrad.special, name)).parameters) == theirs
+
+
+@pytest.mark.parametrize("name", [name for name in POLYNOMIALS if "chebyshev" in name])
+def test_chebyshev_polynomials_of_huge_degree_inside_the_interval_match_torch(name):
+    """Their trigonometric forms, as PyTorch's: a degree of 1e9 takes no billion steps."""
+    x = np.array([0.01, 0.3, 0.55, 0.9]) if name.startswith("shifted") else np.array([-0.99, -0.3, 0.0, 0.45, 0.98])
+    ours = getattr(fastgrad.special, name)(fastgrad.tensor(x), 1e9).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(x), 1e9).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)  # (the phase 1e9 theta rounds in both)
