@@ -17,6 +17,8 @@ from fastgrad.dtypes import as_dtype
 from fastgrad.functions import matmul, where
 from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet, Solve, Svd,
                                  singular_matrix_error, unpack, zero_pivots)
+from fastgrad.ops.linalg import failed_minors, not_positive_definite_error
+from fastgrad.ops.linalg_lu import LuFactor, SolveTriangular, lu_factorize, permutation
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
@@ -177,30 +179,38 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
     return InvExResult(where(invertible, apply(Inv, stand_ins, name=name), A.new_full((), np.nan)), info_tensor)
 
 
-def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
-    """X with A X = B (X A = B when left=False) for square A; B is a vector (or a batch of them, shape
-    A.shape[:-1]) or matrices; batch dims broadcast. A singular A raises LinAlgError, as in PyTorch."""
-    name = "linalg.solve"
-    A, B = _matrices(name, "A", A, square=True), _floating(name, "B", B)
-    _same_dtype(name, "A and B", A, B)
-    if B.ndim == 0:
-        raise ValueError(f"{name}: B must be a vector or matrices, got a 0-d tensor")
+def _check_equation(name: str, A: Tensor, B: Tensor, left: bool) -> None:
+    """Square matrices A and matrices B fit A X = B (X A = B when not left), batch dims broadcasting."""
     n = A.shape[-1]
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
-    matrices = B.unsqueeze(-1) if vector else B
-    rows, columns = matrices.shape[-2:]
+    rows, columns = B.shape[-2:]
     if (rows if left else columns) != n:
         equation = "AX = B" if left else "XA = B"
         raise ValueError(f"{name}: incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
                          f"{rows}x{columns})")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch dims of A {tuple(A.shape[:-2])} and B {tuple(B.shape[:-2])} "
+                         "cannot be broadcast together") from None
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (X A = B when left=False) for square A; B is a vector (or a batch of them, shape
+    A.shape[:-1]) or matrices; batch dims broadcast. A singular A raises LinAlgError, as in PyTorch."""
+    return _solve("linalg.solve", A, B, left)
+
+
+def _solve(name: str, A: Tensor, B: Tensor, left: bool) -> Tensor:
+    A, B = _matrices(name, "A", A, square=True), _floating(name, "B", B)
+    _same_dtype(name, "A and B", A, B)
+    if B.ndim == 0:
+        raise ValueError(f"{name}: B must be a vector or matrices, got a 0-d tensor")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    matrices = B.unsqueeze(-1) if vector else B
+    _check_equation(name, A, matrices, left)
     if vector and not left:
         raise ValueError(f"{name}: B of shape {tuple(B.shape)} is a batch of vectors, which left=False does not take "
                          "(X A = B is then B / A.squeeze(-1))")
-    try:
-        np.broadcast_shapes(A.shape[:-2], matrices.shape[:-2])
-    except ValueError:
-        raise ValueError(f"{name}: the batch dims of A {tuple(A.shape[:-2])} and B {tuple(matrices.shape[:-2])} "
-                         "cannot be broadcast together") from None
     if left:
         x = apply(Solve, A, matrices, name=name)
     else:
@@ -477,3 +487,266 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
 def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
     """The inverse of A = L L^T (U^T U with upper=True) from its Cholesky factor."""
     return inv(_cholesky_product("cholesky_inverse", L, upper))
+# -- triangular solves, LU, checked variants -----------------------------------------------------------
+LUFactorResult = namedtuple("LUFactorResult", ["LU", "pivots"])
+LUFactorExResult = namedtuple("LUFactorExResult", ["LU", "pivots", "info"])
+LUResult = namedtuple("LUResult", ["P", "L", "U"])
+SolveExResult = namedtuple("SolveExResult", ["result", "info"])
+CholeskyExResult = namedtuple("CholeskyExResult", ["L", "info"])
+
+
+def _constant(array: np.ndarray) -> Tensor:
+    return Tensor._wrap(array, False, None)
+
+
+def _stand_ins(A: Tensor, usable: np.ndarray) -> Tensor:
+    """A with the identity in place of each matrix that `usable` (A's batch shape) marks unusable, so that a
+    factorization or solve runs on the batch and the marked results can then be replaced by NaN."""
+    return where(_constant(usable[..., None, None]), A, _constant(np.eye(A.shape[-1], dtype=A.dtype)))
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """X with T X = B (X T = B when left=False), T the upper or lower triangle of each square A (its diagonal
+    taken as ones when unitriangular; the other triangle is not read); batch dims broadcast. A zero on
+    T's diagonal gives inf or NaN, no error, as in PyTorch. The gradient reaches only T's entries."""
+    name = "linalg.solve_triangular"
+    A, B = _matrices(name, "A", A, square=True), _matrices(name, "B", B)
+    _same_dtype(name, "A and B", A, B)
+    _check_equation(name, A, B, left)
+    upper, unit = bool(upper), bool(unitriangular)
+    if left:
+        return apply(SolveTriangular, A, B, upper=upper, unit=unit)
+    return apply(SolveTriangular, A.mT, B.mT, upper=not upper, unit=unit).mT  # X T = B as T^T X^T = B^T
+
+
+def _pivoting(name: str, pivot) -> None:
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU (as in PyTorch)")
+
+
+def _zero_pivot_error(name: str, info: np.ndarray) -> LinAlgError:
+    flat = info.reshape(-1)
+    index = int(np.flatnonzero(flat)[0])
+    batch = f"(Batch element {index}): " if info.ndim else ""
+    return LinAlgError(f"{name}: {batch}U[{flat[index]},{flat[index]}] is zero and using it on lu_solve would result "
+                       "in a division by zero. If you still want to perform the factorization, consider calling "
+                       "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> LUFactorExResult:
+    """(LU, pivots, info) of A = P L U with partial pivoting (LAPACK getrf's): LU packs L (unit lower,
+    below the diagonal) and U; pivots (int32, 1-based, min(m, n) per matrix) are the row swaps that make P;
+    info (int32) is the 1-based position of the first zero pivot, 0 if there is none (check_errors=True
+    raises then). Any m x n A; its gradient flows through LU and is infinite where U is singular."""
+    name = "linalg.lu_factor_ex"
+    A = _matrices(name, "A", A)
+    _pivoting(name, pivot)
+    lu, pivots, info = lu_factorize(A._data)
+    if check_errors and info.any():
+        raise _zero_pivot_error(name, info)
+    return LUFactorExResult(apply(LuFactor, A, lu=lu, pivots=pivots), _constant(pivots), _constant(info))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:
+    """(LU, pivots) as lu_factor_ex's; a zero pivot (a singular square A) raises, as PyTorch's."""
+    name = "linalg.lu_factor"
+    A = _matrices(name, "A", A)
+    _pivoting(name, pivot)
+    lu, pivots, info = lu_factorize(A._data)
+    if info.any():
+        raise _zero_pivot_error(name, info)
+    return LUFactorResult(apply(LuFactor, A, lu=lu, pivots=pivots), _constant(pivots))
+
+
+def lu(A: Tensor, *, pivot: bool = True) -> LUResult:
+    """(P, L, U) with A = P L U: P a permutation matrix (m x m), L unit lower-triangular (m x k), U upper-
+    triangular (k x n), k = min(m, n). No error for singular A; gradients reach A through L and U."""
+    name = "linalg.lu"
+    A = _matrices(name, "A", A)
+    _pivoting(name, pivot)
+    packed, pivots, _ = lu_factor_ex(A)
+    return LUResult(*unpack_lu(packed, pivots._data))
+
+
+def unpack_lu(packed: Tensor, pivots: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+    """(P, L, U) of a packed LU factor and its pivots."""
+    m, n = packed.shape[-2:]
+    k = min(m, n)
+    lower = packed[..., :, :k].tril(-1) + _constant(np.eye(m, k, dtype=packed.dtype))
+    return _constant(permutation(pivots, m, packed.dtype)), lower, packed[..., :k, :].triu()
+
+
+def checked_pivots(name: str, LU: Tensor, pivots) -> np.ndarray:
+    """The values of lu_factor's pivots for the factor LU (int32, min(m, n) per matrix, each in [1, m])."""
+    pivots = _tensor(name, "pivots", pivots)
+    if pivots.dtype != np.int32:
+        raise TypeError(f"{name}: pivots should be a Tensor of dtype int32 (as lu_factor gives), got {pivots.dtype}")
+    m, n = LU.shape[-2:]
+    shape = tuple(LU.shape[:-2]) + (min(m, n),)
+    if tuple(pivots.shape) != shape:
+        raise ValueError(f"{name}: pivots must have shape {shape} (LU's batch dims and min(m, n) = {min(m, n)}), got "
+                         f"{tuple(pivots.shape)}")
+    values = pivots._data
+    if values.size and not ((values >= 1) & (values <= m)).all():
+        raise ValueError(f"{name}: pivots must lie in [1, {m}] (1-based rows, as lu_factor gives), got values from "
+                         f"{values.min()} to {values.max()}")
+    return values
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """X with A X = B for A = P L U given by lu_factor's (LU, pivots); A^T X = B with adjoint=True, and
+    X A = B or X A^T = B with left=False. B is matrices; batch dims broadcast. Gradients reach LU (each
+    triangle through its solve) and B."""
+    name = "linalg.lu_solve"
+    LU, B = _matrices(name, "LU", LU, square=True), _matrices(name, "B", B)
+    _same_dtype(name, "LU and B", LU, B)
+    p = _constant(permutation(checked_pivots(name, LU, pivots), LU.shape[-1], LU.dtype))
+    _check_equation(name, LU, B, left)
+    if not left:  # X A = B is A^T X^T = B^T, and X A^T = B is A X^T = B^T
+        return _lu_solved(LU, p, B.mT, not adjoint).mT
+    return _lu_solved(LU, p, B, adjoint)
+
+
+def _lu_solved(LU: Tensor, p: Tensor, B: Tensor, adjoint: bool) -> Tensor:
+    if adjoint:  # A^T = U^T L^T P^T
+        y = apply(SolveTriangular, LU.mT, B, upper=False, unit=False)
+        return p @ apply(SolveTriangular, LU.mT, y, upper=True, unit=True)
+    y = apply(SolveTriangular, LU, p.mT @ B, upper=False, unit=True)
+    return apply(SolveTriangular, LU, y, upper=True, unit=False)
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> SolveExResult:
+    """(result, info): solve's X and LAPACK's info for each A (int32, of A's batch shape: 0, or the 1-based
+    position of the first zero pivot). The result for a singular A is NaN (PyTorch's holds whatever LAPACK
+    left, infinities among them); with check_errors=True one raises LinAlgError instead."""
+    name = "linalg.solve_ex"
+    A = _matrices(name, "A", A, square=True)
+    info = zero_pivots(A._data)
+    if check_errors and info.any():
+        raise singular_matrix_error(name, A._data, inverting=False)
+    if not info.any():
+        return SolveExResult(_solve(name, A, B, left), _constant(info))
+    invertible = info == 0
+    x = _solve(name, _stand_ins(A, invertible), B, left)
+    mask = invertible[..., None, None] if x.ndim >= A.ndim else invertible[..., None]  # matrices or vectors
+    return SolveExResult(where(_constant(mask), x, x.new_full((), np.nan)), _constant(info))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    """(L, info): cholesky's factor and LAPACK's info for each A (int32: 0, or the order of its first leading
+    minor that is not positive-definite). The factor of such an A is NaN (PyTorch's is LAPACK's partial
+    one); with check_errors=True one raises LinAlgError instead."""
+    name = "linalg.cholesky_ex"
+    A = _matrices(name, "A", A, square=True)
+    read = A._data.swapaxes(-1, -2) if upper else A._data  # the triangle the factor is computed from, as lower
+    info = failed_minors(read)
+    if check_errors and info.any():
+        raise not_positive_definite_error(name, read, info)
+    if not info.any():
+        return CholeskyExResult(cholesky(A, upper=upper), _constant(info))
+    definite = info == 0
+    factor = cholesky(_stand_ins(A, definite), upper=upper)
+    return CholeskyExResult(where(_constant(definite[..., None, None]), factor, factor.new_full((), np.nan)),
+                            _constant(info))
+
+
+# -- condition numbers, tensor inverses and solves, Householder products --------------------------------
+def cond(A: Tensor, p=None) -> Tensor:
+    """The condition number ||A||_p ||A^{-1}||_p: for p None, 2 and -2 the ratio of the largest and smallest
+    singular values (any m x n A; NaN for a zero matrix), for 'nuc' sum(s) sum(1/s), and for 'fro', inf,
+    -inf, 1 and -1 (square A) the norms of A and its inverse, inf for a singular A, as PyTorch's."""
+    name = "linalg.cond"
+    A = _matrices(name, "A", A)
+    if p is not None and (isinstance(p, (bool, np.bool_)) or not any(
+            p == o and isinstance(p, str) == isinstance(o, str) for o in _MATRIX_ORDS)):
+        raise ValueError(f"{name}: got an invalid norm type {p!r}; expected None, 'fro', 'nuc', inf, -inf, 1, -1, 2 "
+                         "or -2")
+    if p not in (None, 2, -2):
+        _check_matrices(f"{name}(p={p!r})", "A", A, square=True)
+    if A.shape[-1] == 0 or A.shape[-2] == 0:
+        return A.new_zeros(A.shape[:-2])
+    if p in (None, 2, -2, "nuc"):
+        values = svdvals(A)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a singular A's is inf (0/0, NaN, for a zero A)
+            if p == "nuc":
+                return values.sum(-1) * (1 / values).sum(-1)
+            return values.amax(-1) / values.amin(-1) if p != -2 else values.amin(-1) / values.amax(-1)
+    inverse, info = inv_ex(A)
+    ratio = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return where(info != 0, ratio.new_full((), np.inf), ratio)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A read as a matrix (the product of its first `ind` dims by that of the others, which
+    must be equal), shaped A.shape[ind:] + A.shape[:ind]: tensordot(tensorinv(A), A, ind) is the identity."""
+    name = "linalg.tensorinv"
+    A = _floating(name, "A", A)
+    ind = int_arg(ind, f"{name}: ind")
+    if ind <= 0:
+        raise ValueError(f"{name}: ind must be a positive int, got {ind}")
+    rows, columns = int(np.prod(A.shape[:ind])), int(np.prod(A.shape[ind:]))
+    if rows != columns:
+        raise ValueError(f"{name}: the product of A's first {ind} dims ({rows}) must equal that of the others "
+                         f"({columns}); A has shape {tuple(A.shape)}")
+    return apply(Inv, A.reshape(rows, columns), name=name).reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B, of shape A.shape[B.ndim:] (after moving `dims` of A, if given,
+    to the end): A read as a square matrix of B.numel() rows."""
+    name = "linalg.tensorsolve"
+    A, B = _floating(name, "A", A), _floating(name, "B", B)
+    _same_dtype(name, "A and B", A, B)
+    if dims is not None:
+        dims = normalize_dims(dims, A.ndim)
+        A = A.movedim(dims, tuple(range(A.ndim - len(dims), A.ndim)))
+    shape = tuple(A.shape[B.ndim:])
+    n = int(np.prod(shape))
+    if int(np.prod(A.shape[:B.ndim])) != n or B.numel() != n:
+        raise ValueError(f"{name}: A (shape {tuple(A.shape)}) must read as a square matrix of B.numel() = {B.numel()} "
+                         f"rows: the product of its first {B.ndim} dims and that of the others must both be "
+                         f"{B.numel()}")
+    return _solve(name, A.reshape(n, n), B.reshape(n), True).reshape(shape)
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A below the
+    diagonal and a 1 on it (as geqrf leaves them; A is m x n with m >= n >= k = tau.shape[-1])."""
+    name = "linalg.householder_product"
+    A, tau = _matrices(name, "A", A), _floating(name, "tau", tau)
+    _same_dtype(name, "A and tau", A, tau)
+    m, n = A.shape[-2:]
+    if tau.ndim != A.ndim - 1 or tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise ValueError(f"{name}: tau must have shape A.shape[:-2] + (k,) = {tuple(A.shape[:-2])} + (k,), got "
+                         f"{tuple(tau.shape)}")
+    k = tau.shape[-1]
+    if not m >= n >= k:
+        raise ValueError(f"{name}: expected A.shape[-2] >= A.shape[-1] >= tau.shape[-1], got {m}, {n} and {k}")
+    product = _constant(np.broadcast_to(np.eye(m, dtype=A.dtype), tuple(A.shape[:-2]) + (m, m)))
+    if k == 0:  # the identity's first columns, which do not depend on A: a zero gradient, as matrix_power's
+        return where(_constant(np.ones(A.shape, bool)), product[..., :, :n], A)
+    vectors = A[..., :, :k].tril(-1) + _constant(np.eye(m, k, dtype=A.dtype))
+    for i in range(k):
+        v = vectors[..., :, i:i + 1]
+        product = product - (product @ v) @ (tau[..., i, None, None] * v).mT
+    return product[..., :, :n]
+
+
+def eig(A: Tensor):
+    """Not available: the eigenvalues and eigenvectors of a general real matrix are complex."""
+    _complex_results("linalg.eig")
+
+
+def eigvals(A: Tensor):
+    """Not available: the eigenvalues of a general real matrix are complex."""
+    _complex_results("linalg.eigvals")
+
+
+def _complex_results(name: str) -> None:
+    raise NotImplementedError(f"{name}: the eigenvalues of a general real matrix are complex, and fastgrad has no "
+                              "complex dtypes; for symmetric matrices use linalg.eigh or linalg.eigvalsh, whose "
+                              "results are real")
+
+
+__all__ += ["cholesky_ex", "cond", "eig", "eigvals", "householder_product", "lu", "lu_factor", "lu_factor_ex",
+            "lu_solve", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve"]

@@ -60,13 +60,13 @@ def _log_i0(x: np.ndarray) -> np.ndarray:
         term = term * quarter_square / (k * k)
         excess += term
     out[small] = np.log1p(excess)
-    out[~small] = np.log(special_math.bessel_i0e(magnitude[~small])) + magnitude[~small]
+    out[~small] = np.log(special_math.scaled_bessel_i0(magnitude[~small])) + magnitude[~small]
     return out
 
 
 def _ratio(x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x == 0, 0.0, special_math.bessel_i1e(x) / special_math.bessel_i0e(x))
+        return np.where(x == 0, 0.0, special_math.scaled_bessel_i1(x) / special_math.scaled_bessel_i0(x))
 
 
 class VonMises(Distribution):

@@ -157,3 +157,66 @@ def eye_(tensor: Tensor) -> Tensor:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tensor.shape}")
     with no_grad():
         return tensor.copy_(Tensor._from_data(np.eye(*tensor.shape)))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta of a convolution weight (out, in, *kernel) with 1 to 3 kernel dims: zeros, with a 1 at
+    the kernel's centre where out channel g * out/groups + d meets in channel d (d < min(out/groups, in)), so
+    that a convolution with `groups` groups passes as many input channels through as it can."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape {tensor.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"dirac_: groups must be a positive int, got {groups!r}")
+    if tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 must be divisible by groups, got {tensor.shape[0]} channels and "
+                         f"{groups} groups")
+    out_per_group = tensor.shape[0] // groups
+    passed = np.arange(min(out_per_group, tensor.shape[1]))
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    delta = np.zeros(tensor.shape)
+    for group in range(groups):
+        delta[(group * out_per_group + passed, passed) + centre] = 1
+    with no_grad():
+        return tensor.copy_(Tensor._from_data(delta))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None) -> Tensor:
+    """Martens (2010): N(0, std^2) draws in a 2-D tensor, with ceil(sparsity * rows) of each column's entries,
+    at rows drawn at random, set to zero. The rows are drawn from `generator` too (PyTorch's from its global
+    generator whatever `generator` is)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
+    if isinstance(sparsity, bool) or not isinstance(sparsity, (int, float, np.integer, np.floating)) \
+            or not sparsity >= 0:
+        # PyTorch's takes a negative sparsity as a count from the end and zeros all but a few rows
+        raise ValueError(f"sparse_: sparsity must be a fraction >= 0, got {sparsity!r}")
+    rows, columns = tensor.shape
+    zeros_per_column = math.ceil(min(sparsity, 1) * rows)
+    normal_(tensor, 0.0, std, generator)
+    if not tensor.numel():
+        return tensor
+    rng = rng_of(generator)
+    zeroed = np.argsort(rng.random((rows, columns)), axis=0)[:zeros_per_column]
+    values = tensor.numpy().copy()
+    values[zeroed, np.arange(columns)] = 0
+    with no_grad():
+        return tensor.copy_(Tensor._from_data(values))
+
+
+def _deprecated(initialiser):
+    """The old name of an initialiser (without the trailing underscore), kept by PyTorch with a FutureWarning."""
+    old, new = initialiser.__name__[:-1], initialiser.__name__
+
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.", FutureWarning, stacklevel=2)
+        return initialiser(*args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"{old}(...): deprecated, as in PyTorch; use nn.init.{new}."
+    return deprecated
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+eye, dirac, sparse, orthogonal = _deprecated(eye_), _deprecated(dirac_), _deprecated(sparse_), _deprecated(orthogonal_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)

@@ -901,10 +901,16 @@ class Lgamma(UnaryMath):
 
 
 class I0(UnaryMath):
-    """The modified Bessel function of the first kind of order 0; I0' = I1. No recorded backward: I1 is no op of
-    fastgrad, so a gradient of i0's gradient raises."""
+    """The modified Bessel function of the first kind of order 0; I0' = I1 (special_ops.I1 in the recorded
+    backward)."""
 
     function, derivative = staticmethod(special_math.bessel_i0), staticmethod(special_math.bessel_i1)
+
+    @quietly
+    def backward_graph(ctx, g, out):
+        from fastgrad.ops.special_ops import I1  # (it imports this module)
+
+        return (g * apply(I1, ctx.inputs[0]),)
 
 
 class Ndtr(UnaryMath):
@@ -1042,27 +1048,40 @@ class NanToNum(Op):
 
 # -- binary math, continued (inputs broadcast, promoted to one floating dtype by the methods) -----------------
 class Xlogy(Op):
-    """a log b, 0 where a == 0 unless b is NaN. PyTorch's gradients: d/da = log b (xlogy(g, b), so a zero g gives
-    0), also 0 where a == 0 and b <= 0; d/db = a / b."""
+    """a log b, 0 where a == 0 unless b is NaN (Xlog1py: a log1p(b), through `argument`, b or 1 + b). PyTorch's
+    gradients: d/da = log b (the op itself of g and b, so a zero g gives 0), also 0 where a == 0 and its
+    argument is <= 0; d/db = a / argument."""
+
+    log, argument = staticmethod(np.log), staticmethod(lambda b: b)  # (b itself: b + 0 would turn -0.0 into 0.0)
 
     def forward(ctx, K, a, b):
         ctx.saved = (a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where((a == 0) & ~np.isnan(b), a.dtype.type(0), a * np.log(b))
+            return np.where((a == 0) & ~np.isnan(b), a.dtype.type(0), a * ctx.op.log(b))
 
     def backward(ctx, K, g):
         a, b = ctx.saved
+        argument = ctx.op.argument(b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g_a = np.where(((g == 0) & ~np.isnan(b)) | ((a == 0) & (b <= 0)), g.dtype.type(0), g * np.log(b))
-            g_b = K.multiply(g, a / b) if ctx.inputs[1].requires_grad else None
+            g_a = np.where(((g == 0) & ~np.isnan(b)) | ((a == 0) & (argument <= 0)), g.dtype.type(0),
+                           g * ctx.op.log(b))
+            g_b = K.multiply(g, a / argument) if ctx.inputs[1].requires_grad else None
         return g_a, g_b
 
     @quietly
     def backward_graph(ctx, g, out):
         a, b = ctx.inputs
-        # xlogy(g, b) is the zero of a zero g the array backward gives
-        g_a = select(~((a._data == 0) & (b._data <= 0)), apply(Xlogy, g, b)) if a._requires_grad else None
-        return g_a, (g * (a / b) if b._requires_grad else None)
+        # the op of g and b is the zero of a zero g the array backward gives
+        keep = ~((a._data == 0) & (ctx.op.argument(b._data) <= 0))
+        g_a = select(keep, apply(ctx.op, g, b)) if a._requires_grad else None
+        return g_a, (g * (a / ctx.op.argument(b)) if b._requires_grad else None)
+
+
+class Xlog1py(Xlogy):
+    """a log1p(b), 0 where a == 0 unless b is NaN."""
+
+    log, argument = staticmethod(np.log1p), staticmethod(lambda b: b + 1)
+    backward_graph = Xlogy.backward_graph  # (the formula reads log and argument from the op: declared here to count)
 
 
 class Copysign(Op):

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.linalg_lu import lu_factorize
 from fastgrad.ops.recorded import constant, select
 from fastgrad.ops.shape import Cat
 
@@ -254,22 +255,13 @@ def zero_pivots(a: np.ndarray) -> np.ndarray:
     if n:
         with np.errstate(divide="ignore", invalid="ignore"):
             _, logabsdet = np.linalg.slogdet(matrices)  # -inf exactly when LAPACK met a zero pivot
-        for i in np.flatnonzero(np.isneginf(logabsdet)):
-            # LAPACK's blocked order of operations may round a pivot to zero that this loop does not:
-            # the matrix is singular all the same, and the last position says so
-            info[i] = _first_zero_pivot(matrices[i]) or n
+        singular = np.isneginf(logabsdet)
+        if singular.any():
+            # LAPACK's blocked order of operations may round a pivot to zero that the unblocked factorization
+            # does not: the matrix is singular all the same, and the last position says so
+            found = lu_factorize(matrices[singular])[2]
+            info[singular] = np.where(found == 0, n, found)
     return info.reshape(a.shape[:-2])
-
-
-def _first_zero_pivot(matrix: np.ndarray) -> int:
-    lu = matrix.copy()
-    for k in range(len(lu)):
-        pivot = k + int(np.argmax(np.abs(lu[k:, k])))
-        if lu[pivot, k] == 0:
-            return k + 1
-        lu[[k, pivot]] = lu[[pivot, k]]
-        lu[k + 1:, k:] -= np.outer(lu[k + 1:, k] / lu[k, k], lu[k, k:])
-    return 0
 
 
 def singular_matrix_error(name: str, a: np.ndarray, inverting: bool = True) -> LinAlgError:
@@ -463,21 +455,37 @@ class Slogdet(Op):
         return (g[..., 1, None, None] * apply(Inv, ctx.inputs[0], name="linalg.slogdet", singular_as_nan=True).mT,)
 
 
-def _not_positive_definite(name: str, a: np.ndarray) -> LinAlgError:
-    """PyTorch's error for the first matrix of `a` that has no Cholesky factor, naming its first leading
-    minor that is not positive-definite."""
-    n = a.shape[-1]
-    for index, matrix in enumerate(_flat(a)):
-        for order in range(1, n + 1):
+def failed_minors(a: np.ndarray) -> np.ndarray:
+    """For each square matrix of `a`, LAPACK potrf's `info`: the order of its first leading minor that is not
+    positive-definite (int32), 0 when the matrix is positive-definite (a NaN fails it)."""
+    matrices = _flat(a)
+    orders = np.zeros(len(matrices), dtype=np.int32)
+    try:
+        whole = np.linalg.cholesky(matrices)
+    except np.linalg.LinAlgError:
+        whole = None
+    for index, matrix in enumerate(matrices):
+        if whole is not None and not np.isnan(whole[index]).any():
+            continue
+        for order in range(1, matrix.shape[-1] + 1):
             try:
                 factor = np.linalg.cholesky(matrix[:order, :order])
             except np.linalg.LinAlgError:
                 factor = None
             if factor is None or np.isnan(factor).any():
-                batch = f"(Batch element {index}): " if a.ndim > 2 else ""
-                return LinAlgError(f"{name}: {batch}The factorization could not be completed because the input is not "
-                                   f"positive-definite (the leading minor of order {order} is not positive-definite).")
-    return LinAlgError(f"{name}: the factorization could not be completed")
+                orders[index] = order
+                break
+    return orders.reshape(a.shape[:-2])
+
+
+def not_positive_definite_error(name: str, a: np.ndarray, orders: np.ndarray | None = None) -> LinAlgError:
+    """PyTorch's error for the first matrix of `a` that has no Cholesky factor, naming its first leading
+    minor that is not positive-definite (`orders`, failed_minors(a), if already known)."""
+    orders = (failed_minors(a) if orders is None else orders).reshape(-1)
+    index = int(np.flatnonzero(orders)[0]) if orders.any() else 0
+    batch = f"(Batch element {index}): " if a.ndim > 2 else ""
+    return LinAlgError(f"{name}: {batch}The factorization could not be completed because the input is not "
+                       f"positive-definite (the leading minor of order {orders[index]} is not positive-definite).")
 
 
 class Cholesky(Op):
@@ -493,7 +501,7 @@ class Cholesky(Op):
         except np.linalg.LinAlgError:
             factor = None
         if factor is None or np.isnan(factor).any():  # numpy gives NaN for a NaN input; PyTorch raises
-            raise _not_positive_definite(name, a)
+            raise not_positive_definite_error(name, a)
         ctx.saved = factor
         return factor
 

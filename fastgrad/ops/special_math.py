@@ -1,12 +1,15 @@
-"""Special functions NumPy lacks, for the math ops: the gamma family (lgamma, digamma, polygamma), the error
-function's inverse, the standard normal distribution's CDF, log-CDF and quantile, the modified Bessel functions
-I0 and I1, sinc's derivative and the entropy term -x log x.
+"""Special functions NumPy lacks, for the math ops: the gamma family (lgamma, digamma, polygamma), the Hurwitz
+zeta function, the regularized incomplete gamma functions, the error function's inverse and erfcx, the standard
+normal distribution's CDF, log-CDF and quantile, the modified Bessel functions I0 and I1 (and their scaled
+forms), sinc's derivative and the entropy term -x log x.
 
-Every function takes one floating array (after `n` for polygamma), computes in float64 without NumPy's
-warnings, and returns the input's dtype (but sinc_derivative_near_zero, a series that also takes a tensor).
-Away from the zeros of lgamma and digamma at negative arguments, results are within a few float64 ulps of the
-true values (tests/ops/test_special_math.py holds them to mpmath); at poles, infinities and outside the domain
-they are PyTorch's.
+Every function takes one floating array (after `n` for polygamma, and after the first argument for zeta and the
+incomplete gamma functions), computes in float64 without NumPy's warnings, and returns the input's dtype (but
+sinc_derivative_near_zero, a series that also takes a tensor). Away from the zeros of lgamma and digamma at
+negative arguments, results are within a few float64 ulps of the true values (tests/ops/test_special_math.py
+and test_special_functions.py hold them to mpmath; erfcx below -2 and the incomplete gamma functions of large
+arguments to about 1e-13); at poles, infinities and outside the domain they are PyTorch's, but where the
+docstrings say otherwise.
 """
 from __future__ import annotations
 
@@ -59,26 +62,23 @@ log2, log10, exp2, sinc = _in_float64(np.log2), _in_float64(np.log10), _in_float
 
 
 # -- the gamma family ------------------------------------------------------------------------------------
-@functools.cache
-def _zeta_tail_coefficients(s: int) -> tuple[float, ...]:
-    """B_2j / (2j)! * s (s+1) ... (s+2j-2), j = 1, 2, ...: the Euler-Maclaurin terms of zeta(s, a)."""
-    coefficients, rising = [], Fraction(s)
-    for j, bernoulli in enumerate(_BERNOULLI, start=1):
-        coefficients.append(float(bernoulli / math.factorial(2 * j) * rising))
-        rising *= (s + 2 * j - 1) * (s + 2 * j)
-    return tuple(coefficients)
-
-
-def _hurwitz_zeta(s: int, q: np.ndarray) -> np.ndarray:
-    """zeta(s, q) = sum over k >= 0 of (q + k)^-s, for an integer s >= 2 and q > 0.
+def _hurwitz_zeta(s, q: np.ndarray) -> np.ndarray:
+    """zeta(s, q) = sum over k >= 0 of (q + k)^-s, for s > 1 (a number, or an array that broadcasts with q).
 
     The terms with q + k < start are summed; the rest is the Euler-Maclaurin formula at the first a = q + k >= start,
-    whose remainder after B_22 is below 1e-17 relative there (start grows with s)."""
-    start = 12.0 + s
+    a^(1-s) (1/(s-1) + 1/(2a) + sum_j B_2j/(2j)! s (s+1) ... (s+2j-2) a^-2j), whose remainder after B_22 is below
+    1e-17 relative there (start grows with s up to s = 50, beyond which the first terms are all of the sum)."""
+    s = np.asarray(s, dtype=np.float64)
+    start = 12.0 + np.minimum(s, 50.0)
     shifts = np.where(q < start, np.ceil(start - q), 0.0)
     a = q + shifts
     inverse_square = 1.0 / (a * a)
-    total = a ** (1.0 - s) * (1.0 / (s - 1) + 0.5 / a + _horner((0.0,) + _zeta_tail_coefficients(s), inverse_square))
+    tail, rising, power = np.zeros(np.broadcast_shapes(s.shape, a.shape)), s, inverse_square
+    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+        tail = tail + float(bernoulli / math.factorial(2 * j)) * rising * power
+        rising = rising * (s + 2 * j - 1) * (s + 2 * j)
+        power = power * inverse_square
+    total = a ** (1.0 - s) * (1.0 / (s - 1) + 0.5 / a + tail)
     for k in reversed(range(int(shifts.max(initial=0.0)))):  # the smallest terms first
         total += np.where(k < shifts, (q + k) ** -s, 0.0)
     return total
@@ -317,10 +317,10 @@ def log_ndtr_derivative(x: np.ndarray) -> np.ndarray:
 
 # -- modified Bessel functions of the first kind -------------------------------------------------------------
 def _bessel_i(order: int, x: np.ndarray, scaled: bool = False) -> np.ndarray:
-    """I_order(x) for order 0 or 1: the power series sum_k (x/2)^(2k+order) / (k! (k+order)!) below |x| = 25,
-    and above it e^|x| / sqrt(2 pi |x|) times the asymptotic series whose k-th term is
-    prod_{j<=k} ((2j-1)^2 - 4 order^2) / (8 j |x|) (45 terms: the rest is below 1e-18). PyTorch gives NaN at
-    the infinities. `scaled`: e^-|x| I_order(x), which does not overflow (the large branch leaves out e^|x|)."""
+    """I_order(x) for order 0 or 1 (times e^-|x| when scaled): the power series
+    sum_k (x/2)^(2k+order) / (k! (k+order)!) below |x| = 25, and above it e^|x| / sqrt(2 pi |x|) times the
+    asymptotic series whose k-th term is prod_{j<=k} ((2j-1)^2 - 4 order^2) / (8 j |x|) (45 terms: the rest is
+    below 1e-18). PyTorch gives NaN at the infinities unscaled, 0 (i0e) and +-0 (i1e) scaled."""
     magnitude = np.abs(x)
     out = np.full_like(x, np.nan)
     small = magnitude < 25
@@ -337,14 +337,18 @@ def _bessel_i(order: int, x: np.ndarray, scaled: bool = False) -> np.ndarray:
     for k in range(1, 46):
         term = term * ((2 * k - 1) ** 2 - 4 * order * order) / (8 * k * big)
         series += term
-    root = np.ones_like(big) if scaled else np.exp(big / 2)  # e^|x| as a square: no overflow before the
-    out[large] = root * (root / np.sqrt(2 * np.pi * big)) * series  # result's own, near |x| = 713
+    if scaled:
+        out[large] = series / np.sqrt(2 * np.pi * big)
+        out[magnitude == np.inf] = 0.0
+    else:
+        root = np.exp(big / 2)  # e^|x| as a square: no overflow before the result's own, near |x| = 713
+        out[large] = root * (root / np.sqrt(2 * np.pi * big)) * series
     return np.copysign(out, x) if order else out
 
 
 bessel_i0, bessel_i1 = _in_float64(functools.partial(_bessel_i, 0)), _in_float64(functools.partial(_bessel_i, 1))
-bessel_i0e = _in_float64(functools.partial(_bessel_i, 0, scaled=True))
-bessel_i1e = _in_float64(functools.partial(_bessel_i, 1, scaled=True))
+scaled_bessel_i0 = _in_float64(functools.partial(_bessel_i, 0, scaled=True))
+scaled_bessel_i1 = _in_float64(functools.partial(_bessel_i, 1, scaled=True))
 
 
 # -- small helpers -----------------------------------------------------------------------------------------
@@ -376,3 +380,123 @@ def sinc_derivative(x: np.ndarray) -> np.ndarray:
 def entr(x: np.ndarray) -> np.ndarray:
     """-x log x for x > 0, 0 at 0, -inf below (NaN stays NaN), as torch.special.entr."""
     return np.where(x > 0, -x * np.log(x), np.where(x == 0, 0.0, np.where(np.isnan(x), x, -np.inf)))
+
+
+# -- zeta, erfcx and the incomplete gamma functions ------------------------------------------------------
+@_in_float64
+def zeta(s: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The Hurwitz zeta function sum_k (q + k)^-s, with PyTorch's (Cephes') domain: inf at s = 1 and at the
+    integers q <= 0, NaN for s < 1 and for q < 0 with a fractional s (a negative q with an integer s sums
+    the terms as they are, down to q = -1e6: NaN below). Both arrays in float64 (`q`'s dtype is the result's)."""
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), q)
+    out = np.full(s.shape, np.nan)
+    pole = (s == 1) | ((q <= 0) & (q == np.floor(q)) & (s > 1))
+    out[pole] = np.inf
+    # (a negative q is shifted past 0 term by term: NaN below -1e6, where that would take over a million steps)
+    summed = (s > 1) & ~pole & ((q > 0) | (s == np.floor(s))) & np.isfinite(q) & (q > -1e6)
+    finite_s = summed & np.isfinite(s)
+    out[finite_s] = _hurwitz_zeta(s[finite_s], q[finite_s])
+    infinite_s = summed & (s == np.inf)  # the first term alone: 0, 1 or inf as q > 1, = 1, < 1
+    out[infinite_s] = np.where(q[infinite_s] > 1, 0.0, np.where(q[infinite_s] == 1, 1.0, np.inf))
+    out[(q == np.inf) & (s > 1)] = 0.0
+    return out
+
+
+_ERFCX_FRACTION_DEPTH = 120
+
+
+def _erfcx(x: np.ndarray) -> np.ndarray:
+    """e^(x^2) erfc(x): the product below 2 (where e^(x^2) is exact enough), Laplace's continued fraction
+    1 / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))) from 2 on, and 2 e^(x^2) - erfcx(-x) for x < 0
+    (inf below -26.6, where it overflows)."""
+    out = np.empty_like(x)
+    magnitude = np.abs(x)
+    near = magnitude < 2
+    out[near] = np.exp(x[near] ** 2) * erfc(x[near])
+    far = ~near
+    z = magnitude[far]
+    fraction = z.copy()
+    for k in range(_ERFCX_FRACTION_DEPTH, 0, -1):
+        fraction = z + (k / 2) / fraction
+    positive = np.where(z == np.inf, 0.0, 1 / (_SQRT_PI * fraction))
+    out[far] = np.where(x[far] > 0, positive, 2 * np.exp(z * z) - positive)
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+erfcx = _in_float64(_erfcx)
+
+
+def _log_power_over_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """log(x^a e^-x / Gamma(a + 1)). For a >= 10 through Stirling's series, as
+    -a (t - log1p(t)) - log(2 pi a) / 2 - (its correction) with t = x / a - 1, which keeps the digits that
+    a log x - x - lgamma(a + 1) loses to cancellation for large a."""
+    out = np.empty(np.broadcast_shapes(a.shape, x.shape))
+    small = a < 10
+    out[small] = a[small] * np.log(x[small]) - x[small] - _lgamma(a[small] + 1)
+    b, y = a[~small], x[~small]
+    t = y / b - 1
+    deviation = t - np.log1p(t)
+    series = np.abs(t) < 0.1  # t - log1p(t) = sum_{k>=2} (-t)^k / k cancels there
+    u = t[series]
+    deviation[series] = _horner([0.0, 0.0] + [(-1) ** k / k for k in range(2, 24)], u)
+    correction = sum(float(bern / (2 * j * (2 * j - 1))) / b ** (2 * j - 1)
+                     for j, bern in enumerate(_BERNOULLI[:6], start=1))
+    out[~small] = -b * deviation - 0.5 * np.log(2 * np.pi * b) - correction
+    return out
+
+
+def _regularized_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
+    """P(a, x) = gamma(a, x) / Gamma(a) (Q = 1 - P when upper): the series
+    x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n)) where x < a + 1, else Legendre's continued
+    fraction for Q (modified Lentz), each run until its terms are below 1e-17 of the sum (NaN where 100000
+    steps do not get there: near x = a for a beyond about 1e9, where the steps grow as sqrt(a)). At the edges:
+    NaN for a < 0 or x < 0 or (a, x) = (0, 0) or (inf, inf); P(0, x > 0) = 1, P(a, 0) = 0, P(a, inf) = 1,
+    P(inf, x) = 0 (NaN in, NaN out)."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), x)
+    p = np.full(a.shape, np.nan)
+    p[(a == 0) & (x > 0)] = 1.0
+    p[(a > 0) & (x == 0)] = 0.0
+    p[(a >= 0) & (a < np.inf) & (x == np.inf)] = 1.0
+    p[(a == np.inf) & (x >= 0) & (x < np.inf)] = 0.0
+    inner = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
+    series = inner & (x < a + 1)
+    fraction = inner & ~series
+    q = np.array(1.0 - p)  # (an array also for 0-d p, whose difference is a NumPy scalar)
+    b, y = a[series], x[series]
+    term, total = np.ones_like(b), np.ones_like(b)
+    active = np.ones(b.shape, bool)
+    n = 0
+    while active.any() and n < 100000:
+        n += 1
+        term = np.where(active, term * y / (b + n), 0.0)
+        total += term
+        active &= term > 1e-17 * total
+    p[series] = np.where(active, np.nan, np.exp(_log_power_over_gamma(b, y)) * total)  # NaN: not converged
+    q[series] = 1.0 - p[series]
+    b, y = a[fraction], x[fraction]
+    tiny = 1e-300
+    c_term = np.full_like(b, 1 / tiny)
+    d_term = 1 / (y + 1 - b)
+    h = d_term.copy()
+    active = np.ones(b.shape, bool)
+    n = 0
+    while active.any() and n < 100000:
+        n += 1
+        an, bn = -n * (n - b), y + 2 * n + 1 - b
+        d_term = an * d_term + bn
+        d_term = 1 / np.where(np.abs(d_term) < tiny, tiny, d_term)
+        c_term = bn + an / c_term
+        c_term = np.where(np.abs(c_term) < tiny, tiny, c_term)
+        delta = c_term * d_term
+        h = np.where(active, h * delta, h)
+        active &= np.abs(delta - 1) > 3e-16  # (about an ulp: delta may settle next to 1, not on it)
+    # x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1)
+    q[fraction] = np.where(active, np.nan, np.exp(_log_power_over_gamma(b, y) + np.log(b)) * h)
+    p[fraction] = 1.0 - q[fraction]
+    q[np.isnan(p)] = np.nan
+    return q if upper else p
+
+
+gammainc = _in_float64(functools.partial(_regularized_gamma, upper=False))
+gammaincc = _in_float64(functools.partial(_regularized_gamma, upper=True))

@@ -338,6 +338,11 @@ class MathMethods:
         """op on self and other, two tensors (or, with `numbers`, a tensor and a number) promoted as usual,
         integer pairs computed in the default float dtype; with `floats_only`, a pair without a floating point
         tensor refused, as PyTorch does."""
+        return apply(op, *self._floating_pair(name, other, floats_only, numbers))
+
+    def _floating_pair(self, name: str, other, floats_only: bool = False,
+                       numbers: bool = False) -> tuple["Tensor", "Tensor"]:
+        """self and other as _tensor_binary hands them to its op."""
         if numbers and not isinstance(other, graph.Tensor):
             real_arg(other, f"{name}: other")
             other = self._operand(other)
@@ -348,7 +353,7 @@ class MathMethods:
             # each converted itself, as PyTorch does: their common integer dtype may not hold the other's
             # values (a 0-dim int64 -3 with a uint8 tensor would read 253 there)
             a, b = self._floating(), other._floating()
-        return apply(op, a, b)
+        return a, b
 
     def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
         """self and other, which must be a tensor that broadcasts with self, in their promoted dtype."""

@@ -55,6 +55,7 @@ CASES = {
                           + (a * b).sinc() + (a * SINC_NEAR_ZERO).sinc() * b + fastgrad.special.ndtr(a * b)
                           + fastgrad.special.ndtri(b.sigmoid()) * a + fastgrad.special.log_ndtr(a * b)
                           + a.sigmoid().logit() * b + (a * b).sigmoid().logit(eps=0.2)),
+    "bessel i0": ({"I0"}, lambda a, b: a.i0() * b + (a * b).i0()),
     "piecewise math": ({"Copysign", "Fmax", "Fmin", "Fmod", "Remainder", "RoundedDivide", "Nextafter", "Prelu",
                         "NanToNum", "ZeroNan"},
                        lambda a, b: a.copysign(b) * b + fastgrad.fmax(a, b) * fastgrad.fmin(a, b * 2)

@@ -24,7 +24,7 @@ def test_the_namespace_has_torch_special_s_names_for_what_fastgrad_has():
     names = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p", "log_ndtr",
              "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
              "xlogy"]
-    assert sorted(fastgrad.special.__all__) == names
+    assert set(names) <= set(fastgrad.special.__all__)  # (the rest: test_special_functions_parity.py)
     assert all(hasattr(torch.special, name) for name in names)
 
 

@@ -18,19 +18,6 @@ from fastgrad.tensor import Tensor
 _ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
 
 
-def _householder_product(reflectors: Tensor, tau: Tensor) -> Tensor:
-    """The first k columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T, where v_i is column i of the
-    (..., n, k) `reflectors` below the diagonal with a 1 on it (LAPACK's orgqr, PyTorch's
-    linalg.householder_product); written with tensor operations, so it is differentiable."""
-    n, k = reflectors.shape[-2:]
-    vectors = reflectors.tril(-1) + fastgrad.eye(n, k, dtype=reflectors.dtype)
-    product = fastgrad.eye(n, dtype=reflectors.dtype).expand(*reflectors.shape[:-2], n, n)
-    for i in range(k):
-        v = vectors[..., :, i:i + 1]
-        product = product - (product @ v) @ v.mT * tau[..., i:i + 1].unsqueeze(-1)  # Q H_i
-    return product[..., :, :k]
-
-
 def _orthonormal_columns(a: np.ndarray) -> np.ndarray:
     """The Q of a = QR with the diagonal of R made non-negative (column j times the sign of R_jj)."""
     q, r = np.linalg.qr(a)
@@ -65,7 +52,8 @@ class _Orthogonal(Module):
             reflectors = X.tril(-1)
             tau = 2.0 / (1.0 + (reflectors * reflectors).sum(dim=-2))
             # X's diagonal holds +-1, the columns' signs; no gradient reaches it
-            Q = _householder_product(reflectors, tau) * X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
+            signs = X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
+            Q = fastgrad.linalg.householder_product(reflectors, tau) * signs
         else:
             X = X.tril()
             if n != k:  # a square matrix whose last n - k columns are zero
