@@ -18,8 +18,8 @@ import numpy as np
 
 from fastgrad import backends, ops
 from fastgrad.autograd import differentiate, graph, hooks
-from fastgrad.autograd.grad_mode import GRAD_MODE
-from fastgrad.autograd.graph import VersionCounter, apply
+from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
+from fastgrad.autograd.graph import InferenceVersionCounter, VersionCounter, apply, new_version_counter
 from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type, supported
 from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
                                      suggested_format)
@@ -182,9 +182,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
     # memory it lies in, for storage_offset() (set only then).
-    # _inference: made inside inference_mode (and not a view of a tensor made outside it): is_inference().
+    # Whether a tensor was made inside inference_mode is its counter's class (InferenceVersionCounter).
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "_storage",
-                 "_inference", "__weakref__")
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -227,11 +227,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             supported(array.dtype, "data of dtype")
         self._data = array
         self._node = None
-        self._counter = VersionCounter()
+        self._counter = new_version_counter()
         self._base = None
         self._grad = None
         self._requires_grad = False
-        self._inference = GRAD_MODE.inference
         if requires_grad:
             self.requires_grad_(True)
 
@@ -242,17 +241,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         t._data = array
         t._requires_grad = requires_grad
         t._node = node
-        t._counter = VersionCounter()
-        t._base = None
+        t._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+        t._base = None  # (the counter: new_version_counter, inlined)
         t._grad = None
-        t._inference = GRAD_MODE.inference
         return t
 
     def _alias(self) -> "Tensor":
         """A new handle on the same memory and version counter, outside the graph."""
         t = Tensor._wrap(self._data, False, None)
         t._counter = self._counter
-        t._inference = self._inference
         if self._base is not None or hasattr(self, "_storage"):
             t._storage = self._memory_owner()
         return t
@@ -808,7 +805,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def is_inference(self) -> bool:
         """Whether self was made inside inference_mode (as a new tensor, or a view of one made there)."""
-        return self._inference
+        return self._counter.inference
 
     def float(self) -> "Tensor":
         return self.to(np.float32)

@@ -18,6 +18,23 @@ class _GradMode(threading.local):
 GRAD_MODE = _GradMode()
 
 
+class _InferenceGate:
+    """How many inference_mode(True) blocks are open, in all threads. While none is, making a tensor needs
+    no read of the per-thread flag above (see graph.new_version_counter)."""
+
+    __slots__ = ("open", "lock")
+
+    def __init__(self) -> None:
+        self.open, self.lock = 0, threading.Lock()
+
+    def add(self, change: int) -> None:
+        with self.lock:
+            self.open += change
+
+
+INFERENCE_GATE = _InferenceGate()
+
+
 def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
 
@@ -117,6 +134,8 @@ class inference_mode(_SetGradMode):
     def __enter__(self):
         self._previous.append(GRAD_MODE.enabled)
         self._previous_inference.append(GRAD_MODE.inference)
+        if self.mode:
+            INFERENCE_GATE.add(1)
         GRAD_MODE.enabled = not self.mode
         GRAD_MODE.inference = self.mode
         return self
@@ -124,6 +143,8 @@ class inference_mode(_SetGradMode):
     def __exit__(self, *exc) -> None:
         super().__exit__(*exc)
         GRAD_MODE.inference = self._previous_inference.pop()
+        if self.mode:
+            INFERENCE_GATE.add(-1)
 
     def _fresh(self) -> "inference_mode":
         return inference_mode(self.mode)

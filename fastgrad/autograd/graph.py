@@ -16,7 +16,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
-from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
@@ -55,9 +55,24 @@ class VersionCounter:
     them is seen by every graph node that saved the values."""
 
     __slots__ = ("value",)
+    inference = False  # see InferenceVersionCounter
 
     def __init__(self):
         self.value = 0
+
+
+class InferenceVersionCounter(VersionCounter):
+    """The counter of memory made inside inference_mode(True): its tensors and their views (which share
+    it) answer True to is_inference(), as PyTorch's inference tensors."""
+
+    __slots__ = ()
+    inference = True
+
+
+def new_version_counter() -> VersionCounter:
+    """The counter of newly made memory. (The per-thread inference flag is read only while some thread has
+    an inference_mode(True) block open: a thread-local read on every op would cost more than the op.)"""
+    return InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
 
 
 _NODE_NUMBERS = itertools.count()
@@ -127,10 +142,9 @@ def apply(op, *inputs, **attrs):
     if op.returns_view and np.may_share_memory(out, arrays[0]):
         base = inputs[0]
         result._counter, result._base = base._counter, (base if base._base is None else base._base)
-        result._inference = base._inference  # a view of a normal tensor is normal, in inference mode too
-    else:
-        result._counter, result._base = VersionCounter(), None
-        result._inference = GRAD_MODE.inference
+    else:  # (new_version_counter, inlined)
+        result._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+        result._base = None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result._requires_grad, result._node = False, None
     else:
@@ -452,6 +466,7 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
                 _run_post_accumulate_hooks(root)  # nothing else feeds it
     hooks_or_targets = summed_leaves is not None or targets is not None
+    check_nan = ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan  # (read once per backward, not per node)
     for tensor in order:
         node = tensor._node
         g = grads.pop(id(tensor), None)
@@ -483,7 +498,7 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 input_grads = op.backward(node, node.backend, g)
             finally:
                 profile.end_op(op.__name__, node.backend.name, True, start)
-        if ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan:
+        if check_nan:
             check_backward_step(op, input_grads)
         copy_for_leaves = retain_graph or op.grads_may_alias
         for parent, parent_grad in zip(parents, input_grads):
