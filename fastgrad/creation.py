@@ -8,8 +8,8 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types,
-                             scalar_dtype)
+from fastgrad.dtypes import (as_dtype, checked_cast, dtype_or_default, float64, get_default_dtype, int64,
+                             promote_types, scalar_dtype)
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
@@ -23,6 +23,8 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
     array = np.array(data._data if isinstance(data, Tensor) else data)
     if dtype is None and array.dtype.kind in "biuf":
         dtype = _inferred_dtype(data)
+    elif dtype is not None and not isinstance(data, (np.ndarray, Tensor)):  # (arrays are cast as NumPy casts)
+        array = checked_cast(array, as_dtype(dtype), "tensor")  # numbers: as PyTorch, none wraps around
     return Tensor._from_data(array, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -92,7 +94,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
         numbers = (bool, int, float, np.bool_, np.integer, np.floating)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
-    return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+    fill_value = checked_cast(np.asarray(fill_value), as_dtype(dtype), "full")
+    return Tensor._from_data(np.full(size_arg((size,)), fill_value), requires_grad=requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

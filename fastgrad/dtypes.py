@@ -193,3 +193,37 @@ def result_type_of(tensor, other) -> np.dtype:
         else:
             raise TypeError(f"result_type: {name} must be a Tensor or a number, got {type(value).__name__}")
     return result_type(*operands)
+
+
+# -- numbers outside an integer dtype's range: PyTorch wraps them in elementwise ops, refuses them elsewhere --
+def wrapped_number(value, dtype: np.dtype):
+    """A Python int as PyTorch casts it into an integer tensor's dtype for an elementwise op (`uint8_tensor < -1`,
+    `int8_tensor + 300`): modulo 2**bits, as C's conversion, so -1 is 255 for uint8; ints that fit neither int64
+    nor uint64 raise OverflowError, as PyTorch's. Anything else is returned as it is."""
+    if type(value) is not int or dtype.kind not in "iu":  # (not bool: True is 1 in every dtype)
+        return value
+    if not -(1 << 63) <= value < 1 << 64:
+        raise OverflowError(f"the number {value} is outside both int64 and uint64, so it cannot be converted to "
+                            f"{dtype}")
+    bits = 8 * dtype.itemsize
+    value %= 1 << bits
+    if dtype.kind == "i" and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return dtype.type(value)
+
+
+def checked_cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """values in `dtype`, refusing what PyTorch refuses to convert (creation from Python numbers, clamp bounds):
+    into an integer dtype, a float outside [min, max] (NaN and inf too) or an int outside it. PyTorch's one
+    leniency is kept: an unsigned dtype takes a negative int down to -max (-1 is 255 for uint8)."""
+    if dtype.kind in "iu" and values.dtype.kind in "iuf" and values.size:
+        info = np.iinfo(dtype)
+        low = -info.max if dtype.kind == "u" and values.dtype.kind != "f" else info.min
+        with np.errstate(invalid="ignore"):  # (NaN compares false: refused below)
+            # (the last test for floats near int64's max, which float64 rounds up to 2**63)
+            inside = (values >= low) & (values <= info.max) & (values < 2.0 ** (info.bits - (dtype.kind == "i")))
+        if not inside.all():
+            bad = values[~inside].flat[0]
+            raise RuntimeError(f"{name}: value {bad.item()} cannot be converted to type {dtype} without overflow "
+                               f"(its range is [{info.min}, {info.max}])")
+    return values.astype(dtype, copy=False)

@@ -11,7 +11,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import result_type
+from fastgrad.dtypes import checked_cast, result_type
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
@@ -74,6 +74,9 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
+    if like is not None:  # as PyTorch, a number the result's integer dtype cannot hold is refused, not wrapped
+        input, other = (checked_cast(np.asarray(x), result_type(like._data, x), "where")[()] if type(x) is int else x
+                        for x in (input, other))
     a, b = _as_tensor(input, like), _as_tensor(other, like)
     if a.dtype != b.dtype:
         a, b = a._promoted(b)
@@ -809,8 +812,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     if side == "left" and right:
         raise ValueError("searchsorted: side='left' contradicts right=True")
     side = "right" if right or side == "right" else "left"
-    values = input._data if isinstance(input, Tensor) else np.asarray(input)
-    sequence = sorted_sequence._data
+    # in the dtype PyTorch's promotion gives both: a number is wrapped into an integer sequence's dtype, as PyTorch
+    sequence, values = (t._data for t in sorted_sequence._promoted(_as_tensor(input, sorted_sequence)))
     if sorter is not None:
         if not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape or sorter.dtype.kind not in "iu":
             raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")

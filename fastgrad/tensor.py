@@ -20,7 +20,8 @@ from fastgrad import backends, ops
 from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import VersionCounter, apply
-from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type
+from fastgrad.dtypes import (as_dtype, can_cast_in_place, checked_cast, get_default_dtype, int64, result_type,
+                             wrapped_number)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import one_dim, size_arg
@@ -508,7 +509,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float, np.generic)):
-            return Tensor._wrap(np.array(other, dtype=result_type(self._data, other)), False, None)
+            dtype = result_type(self._data, other)
+            return Tensor._wrap(np.array(wrapped_number(other, dtype), dtype=dtype), False, None)
         recorded = GRAD_MODE.enabled and self._requires_grad
         return Tensor._wrap(np.array(other) if recorded else np.asarray(other), False, None)
 
@@ -563,10 +565,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def _divide(self, other, reflected: bool) -> "Tensor":
         """True division: promoted as usual, then floating (integers give the default float dtype)."""
-        other = self._operand(other)
-        dtype = result_type(self._data, other._data)
+        number = isinstance(other, (bool, int, float, np.generic))
+        other = other if number else self._operand(other)
+        dtype = result_type(self._data, other if number else other._data)
         if dtype.kind != "f":
             dtype = get_default_dtype()
+        if number:  # straight into the floating dtype: `int8_tensor / 300` divides by 300, as PyTorch
+            other = Tensor._wrap(np.array(other, dtype=dtype), False, None)
         a = self if self._data.dtype == dtype else self.to(dtype)
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
@@ -582,6 +587,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 and self._data.dtype.kind in "biu"):  # (a tensor of negative exponents is computed, as PyTorch)
             raise RuntimeError(f"{name}: integers to negative integer powers are not allowed (as in PyTorch), got "
                                f"dtype {self.dtype} ** {other}; use a floating point tensor")
+        if type(other) is int:  # an exponent the integer result cannot hold is refused, not wrapped, as PyTorch
+            checked_cast(np.asarray(other), result_type(self._data, other), name)
 
     def __rpow__(self, other):
         if isinstance(other, (bool, np.bool_)):
@@ -666,9 +673,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
+        """ufunc in the promoted dtype, as PyTorch compares: `uint8_tensor < -1` compares with 255 (see
+        wrapped_number), an int32 tensor with 0.5 in float32."""
         if other is None:
             raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
-        other = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, (Tensor, bool, int, float, np.generic)):
+            a, b = self._promoted(self._operand(other))
+            return Tensor._wrap(ufunc(a._data, b._data), False, None)
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
@@ -976,6 +987,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                                f"result here is {other.dtype}")
         if alpha == 1:
             return other
+        if type(alpha) is int:  # as PyTorch, an alpha the integer result cannot hold is refused, not wrapped around
+            checked_cast(np.asarray(alpha), other._data.dtype, "add/sub: alpha")
         data = other._data
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
@@ -1104,6 +1117,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor (as in PyTorch), got a tensor "
                                    f"of shape {value.shape}")
             return self.copy_(value)  # which broadcasts it, and sends the gradient back to it, as PyTorch's fill_
+        value = checked_cast(np.asarray(value), self._data.dtype, "fill_")
         return graph.apply_inplace(ops.Fill, "fill_", self, value=value)
 
     def copy_(self, src) -> "Tensor":

@@ -9,6 +9,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import checked_cast
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class MathMethods:
         if all(numbers):
             # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
+            if not floats:  # as PyTorch, an integer bound the dtype cannot hold is refused, not wrapped around
+                min, max = (None if bound is None else checked_cast(np.asarray(bound), self._data.dtype, "clamp")[()]
+                            for bound in (min, max))
             return apply(ops.Clamp, self._floating() if floats else self, low=min, high=max)
         if any(numbers):
             raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
