@@ -23,9 +23,6 @@ exp = np.exp
 log = np.log
 sqrt = np.sqrt
 absolute = np.abs
-maximum = np.maximum
-minimum = np.minimum
-clip = np.clip
 where = np.where
 matmul = np.matmul
 tanh = np.tanh
@@ -36,6 +33,22 @@ cos = np.cos
 square = np.square
 floor_divide = np.floor_divide
 remainder = np.remainder
+
+
+# At a tie NumPy's maximum and minimum return their second operand, PyTorch's its first: the swaps below keep
+# the operand PyTorch keeps, which shows where -0.0 meets 0.0 (maximum(-0.0, 0.0) is -0.0, as PyTorch's).
+def maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum(b, a)
+
+
+def minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.minimum(b, a)
+
+
+def clip(a: np.ndarray, low, high) -> np.ndarray:
+    """PyTorch's clamp: a itself where it equals a bound (np.clip would give the bound's zero), NaN kept."""
+    out = a if low is None else np.maximum(low, a)
+    return out if high is None else np.minimum(high, out)
 
 
 def sign(a: np.ndarray) -> np.ndarray:
@@ -89,11 +102,12 @@ def logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
 
 # -- activations: forward, and backward from the upstream gradient g -------------------------------
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0)
+    return np.where(x < 0, x.dtype.type(0), x)  # (np.maximum would turn -0.0 into 0.0; PyTorch keeps it)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.where(y > 0, g, g.dtype.type(0))  # selected, not multiplied: a NaN gradient stays out, as PyTorch's
+    # selected, not multiplied: a NaN gradient stays out; at a NaN output the gradient passes, as PyTorch's
+    return np.where(y <= 0, g.dtype.type(0), g)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:

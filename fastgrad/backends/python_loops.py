@@ -66,11 +66,11 @@ def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    return _array([0 if v < 0 else v for v in x.reshape(-1).tolist()], x.dtype, x.shape)  # NaN stays NaN
+    return _array([0 if v < 0 else v for v in x.reshape(-1).tolist()], x.dtype, x.shape)  # NaN, -0.0 stay
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    values = [gi if yi > 0 else 0 for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
+    values = [0 if yi <= 0 else gi for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
     return _array(values, g.dtype, g.shape)
 
 

@@ -498,11 +498,11 @@ class Activation(Op):
 
 
 class Relu(Activation):
-    forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [y > 0]
+    forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [not y <= 0]: 1 at NaN, as PyTorch's
     from_output, saves_inputs, saves_output = True, False, True
 
     def backward_graph(ctx, g, out):
-        return (select(out._data > 0, g),)
+        return (select(~(out._data <= 0), g),)
 
 
 class Tanh(Activation):
