@@ -31,10 +31,19 @@ def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
+def _refuse_one_tensor(name: str, tensors) -> None:
+    """PyTorch's joining functions take a sequence of tensors; one tensor (iterable along dim 0) is refused,
+    not joined as the sequence of its rows."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}: argument 'tensors' must be a tuple or list of Tensors, not a Tensor (of shape "
+                        f"{tuple(tensors.shape)}); wrap one tensor in a list")
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along `dim`. As PyTorch, 1-D empty tensors (`torch.tensor([])`, the start of
     `out = cat([out, batch])` loops) take part in the dtype but are otherwise skipped, whatever the
     others' shapes (they get no gradient: PyTorch gives them an empty one); when all are, all are joined."""
+    _refuse_one_tensor("cat", tensors)
     tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -51,6 +60,7 @@ concat = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    _refuse_one_tensor("stack", tensors)
     tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -205,14 +215,14 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return x.mean(dim, keepdim, dtype=dtype)
 
 
-def max(x: Tensor, dim=None, keepdim: bool = False):
+def max(x: Tensor, dim=None, keepdim: bool | None = None):
     """The maximum (of all elements, or (values, indices) along `dim`); with a tensor as the second
     argument, the elementwise maximum, as torch.max(input, other)."""
-    return x.maximum(dim) if isinstance(dim, Tensor) else x.max(dim, keepdim)
+    return x.max(dim, keepdim)
 
 
-def min(x: Tensor, dim=None, keepdim: bool = False):
-    return x.minimum(dim) if isinstance(dim, Tensor) else x.min(dim, keepdim)
+def min(x: Tensor, dim=None, keepdim: bool | None = None):
+    return x.min(dim, keepdim)
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -672,6 +682,12 @@ def _tensors_of(name: str, tensors) -> list[Tensor]:
     return list(tensors)
 
 
+def _sequence_of_tensors(name: str, tensors) -> list[Tensor]:
+    """The tensors of f([t1, t2, ...]), PyTorch's joining functions' one argument."""
+    _refuse_one_tensor(name, tensors)
+    return _tensors_of(name, (tensors,))
+
+
 def _at_least(name: str, tensors, ndim: int):
     ts = _tensors_of(name, tensors)
     grown = [_grown(t, ndim) for t in ts]
@@ -707,7 +723,7 @@ def atleast_3d(*tensors):
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors (1-D ones as rows) concatenated along dim 0."""
-    return cat([_grown(t, 2) for t in _tensors_of("vstack", (tensors,))], 0)
+    return cat([_grown(t, 2) for t in _sequence_of_tensors("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -715,18 +731,18 @@ row_stack = vstack
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors concatenated along dim 1, or along dim 0 when they are 1-D (0-D ones count as 1-D)."""
-    ts = [_grown(t, 1) for t in _tensors_of("hstack", (tensors,))]
+    ts = [_grown(t, 1) for t in _sequence_of_tensors("hstack", tensors)]
     return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors, made at least 3-D, concatenated along dim 2."""
-    return cat([_grown(t, 3) for t in _tensors_of("dstack", (tensors,))], 2)
+    return cat([_grown(t, 3) for t in _sequence_of_tensors("dstack", tensors)], 2)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors as columns (0-D and 1-D ones become (n, 1)) concatenated along dim 1."""
-    ts = _tensors_of("column_stack", (tensors,))
+    ts = _sequence_of_tensors("column_stack", tensors)
     return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
 
 

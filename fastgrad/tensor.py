@@ -1143,6 +1143,7 @@ def _matmul(a: Tensor, b) -> Tensor:
     b = a._operand(b)
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}")
+    a._refuse_bool("matmul")  # (PyTorch has no bool kernel for dot, mv, mm or bmm; NumPy's would OR the ANDs)
     return a._binary(ops.Matmul, b)
 
 

@@ -54,9 +54,9 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _floating(input: Tensor, name: str) -> Tensor:
+def _floating(input: Tensor, name: str, label: str = "input") -> Tensor:
     if input.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
+        raise TypeError(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
     return input
 
 
@@ -476,6 +476,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     _reduction(reduction)
+    _floating(input, "nll_loss")  # (log-probabilities; PyTorch has no integer kernel)
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
@@ -553,6 +554,7 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
 
 
@@ -562,6 +564,8 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     divergence; "mean" divides by every element, as PyTorch (which warns about it)."""
     if reduction not in ("mean", "batchmean", "sum", "none"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    _floating(input, "kl_div")  # integral inputs are not supported, as in PyTorch
+    _floating(_as_tensor(target), "kl_div", "target")
     target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
     if log_target:
         pointwise = target.exp() * (target - input)
@@ -612,7 +616,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
     _reduction(reduction)
+    _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
+    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     weights = {label: _constant_elementwise_weight(name, label, value, input)
@@ -665,6 +671,9 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
     a target that is neither 1 nor -1 gets both terms."""
     _reduction(reduction)
+    if reduction == "mean" and input.dtype.kind != "f":
+        raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
+                        f"(PyTorch refuses it too), got dtype {input.dtype}")
     target = _signs(target, input)
     _same_shapes("hinge_embedding_loss", input=input, target=target)
     losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
@@ -805,7 +814,8 @@ def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool =
     y log y - y + log(2 pi y) / 2, where y > 1."""
     _refuse_legacy_reduction("poisson_nll_loss", size_average, reduce)
     _reduction(reduction)
-    target = _loss_target("poisson_nll_loss", _floating(input, "poisson_nll_loss"), target, warn_on_broadcast=False)
+    input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
+    target = _loss_target("poisson_nll_loss", input, target, warn_on_broadcast=False)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:  # (the logs see y >= 1 only, so the branch left out stays finite, and so does its gradient)
         at_least_1 = target.clamp(min=1)
@@ -822,7 +832,8 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
     _reduction(reduction)
-    target = _loss_target(name, _floating(input, name), target, warn_on_broadcast=False)
+    input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
+    target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):

@@ -304,7 +304,11 @@ class MathMethods:
         as torch.cross (torch.linalg.cross takes -1)."""
         if not isinstance(other, graph.Tensor):
             raise TypeError(f"cross: other must be a Tensor, got {type(other).__name__}")
-        a, b = self._promoted(other)
+        if self.dtype != other.dtype:  # PyTorch does not promote here
+            raise RuntimeError(f"cross: expected self and other to have the same dtype, got {self.dtype} and "
+                               f"{other.dtype}")
+        self._refuse_bool("cross")
+        a, b = self, other
         shape = np.broadcast_shapes(a.shape, b.shape) if a.ndim == b.ndim else None
         if shape is None:
             raise ValueError(f"cross: self and other must have the same number of dims, got shapes {a.shape} and "
