@@ -10,6 +10,7 @@ from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import (as_dtype, checked_cast, dtype_or_default, float64, get_default_dtype, int64,
                              promote_types, scalar_dtype)
+from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device
@@ -341,3 +342,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     # both (and the broadcast shape) into the graph; RandomFill gives the draws and sends back zeros.
     carrier = (mean + std).to(dtype)
     return apply(RandomFill, carrier, draw=lambda _: draws)
+
+
+# The *_like functions also take PyTorch's keyword name input= for their tensor.
+take_torch_keywords(globals())

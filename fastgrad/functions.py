@@ -12,6 +12,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, result_type
+from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
@@ -1092,3 +1093,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)
+
+
+# Every function above also takes PyTorch's keyword names (input=, other=) for its operands.
+take_torch_keywords(globals())

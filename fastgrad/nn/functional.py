@@ -720,7 +720,13 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tenso
     y x below about -710)."""
     _reduction(reduction)
     target = _signs(target, _floating(input, "soft_margin_loss"))
-    _same_shapes("soft_margin_loss", input=input, target=target)
+    try:  # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
+        fits = np.broadcast_shapes(input.shape, target.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"soft_margin_loss: target of shape {tuple(target.shape)} does not broadcast to the input's "
+                         f"shape {tuple(input.shape)}")
     if target.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
                            "requires grad; pass target.detach()")
@@ -1533,9 +1539,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if mode != "constant":
         return _pad_by_index(input, per_dim, len(widths) // 2, mode, value)
     for dim, (n, (before, after)) in enumerate(zip(input.shape, per_dim)):
-        if n + before + after < 0:
-            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) gives a negative size "
-                             f"{n + before + after}")
+        if n + min(before, 0) + min(after, 0) < 0:  # PyTorch crops first: both crops must fit in the size
+            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) crops more than its size")
     return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)
 
 
