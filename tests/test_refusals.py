@@ -77,3 +77,10 @@ def test_poisson_and_gaussian_nll_take_integer_inputs_in_the_default_float_dtype
     assert loss.dtype == fastgrad.float32 and math.isclose(loss.item(), (math.e - 1 + 1) / 2, rel_tol=1e-6)
     loss = F.gaussian_nll_loss(fastgrad.tensor([1, 0]), fastgrad.tensor([0.0, 0.0]), fastgrad.ones(2))
     assert loss.dtype == fastgrad.float32 and np.isclose(loss.item(), 0.25)
+
+
+def test_relu_of_integers_stays_integer_and_of_bools_is_refused():
+    assert fastgrad.relu(fastgrad.tensor([-3, 0, 2])).tolist() == [0, 0, 2]
+    assert F.relu(fastgrad.tensor([-3, 5], dtype=fastgrad.int8), inplace=True).dtype == fastgrad.int8
+    with pytest.raises(TypeError, match="relu: bool tensors are not supported"):
+        fastgrad.nn.ReLU()(fastgrad.tensor([True]))

@@ -46,6 +46,7 @@ REFUSED = {
     "hinge_embedding_loss mean of an integer input": lambda L: L.nn.functional.hinge_embedding_loss(
         L.tensor([1, 0]), L.tensor([1.0, -1.0])),
     "nll_loss of an integer input": lambda L: L.nn.functional.nll_loss(L.tensor([[1, 0], [0, 1]]), L.tensor([0, 1])),
+    "relu of bools": lambda L: L.relu(L.tensor([True, False])),
 }
 COMPUTED = {
     "poisson_nll_loss of an integer input": lambda L: L.nn.functional.poisson_nll_loss(
@@ -60,6 +61,9 @@ COMPUTED = {
     "min(a, 0, True)": lambda L: L.min(L.tensor([[1.0, 2.0]]), 0, True).values,
     "stack of a list": lambda L: L.stack([L.ones(2), L.zeros(2)]),
     "cat of a tuple": lambda L: L.cat((L.ones(2), L.zeros(2))),
+    "relu of int64": lambda L: L.relu(L.tensor([-3, 0, 2])),
+    "F.relu of uint8": lambda L: L.nn.functional.relu(L.tensor([3, 0], dtype=L.uint8)),
+    "relu_ of int32": lambda L: L.tensor([-3, 5], dtype=L.int32).relu_(),
 }
 
 

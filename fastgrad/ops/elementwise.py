@@ -501,6 +501,13 @@ class Relu(Activation):
     forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [not y <= 0]: 1 at NaN, as PyTorch's
     from_output, saves_inputs, saves_output = True, False, True
 
+    def forward(ctx, K, x, **params):
+        if x.dtype.kind == "b":
+            raise TypeError("relu: bool tensors are not supported (as in PyTorch)")
+        if x.dtype.kind in "iu":  # PyTorch's relu of integers stays integer (nothing to differentiate: no kernel)
+            return np.maximum(x, x.dtype.type(0))
+        return Activation.forward(ctx, K, x, **params)
+
     def backward_graph(ctx, g, out):
         return (select(~(out._data <= 0), g),)
 
