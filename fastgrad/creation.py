@@ -212,8 +212,7 @@ def randperm(n: int, *, dtype=int64, generator=None, device=None, requires_grad:
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
     check_device("full_like", device)
-    return Tensor._from_data(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype),
-                             requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

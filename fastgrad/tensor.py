@@ -894,8 +894,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
         check_device("new_tensor", device)
-        return Tensor._from_data(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
-                                 requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)  # (numbers are checked there)
 
     def new(self, *args, device=None) -> "Tensor":
         """The legacy constructor old PyTorch code still uses: `w.new(2, 3)` a tensor of that size (zeros
@@ -926,8 +925,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_full", device)
-        return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
-                                 requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":
         """Integer and bool tensors in the default float dtype, for math whose values are not integers (as in
@@ -1045,7 +1043,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise ValueError("clamp_: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
             return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
-        return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+        if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
+            return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+        return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
 
     def sqrt_(self) -> "Tensor":
         return graph.apply_inplace(ops.Sqrt, "sqrt_", self)

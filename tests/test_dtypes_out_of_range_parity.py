@@ -27,7 +27,14 @@ REFUSING = {
     "clamp max": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).clamp(max=v),
     "where": lambda lib, dtype, v: lib.where(lib.tensor([True, False]), lib.tensor([1, 2], dtype=dtype), v),
     "pow": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype) ** v,
-    "alpha": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).add(1, alpha=v),
+    "alpha": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).add(lib.tensor([1], dtype=dtype), alpha=v),
+    "addcmul value": lambda lib, dtype, v: lib.addcmul(*[lib.tensor([0, 1], dtype=dtype)] * 3, value=v),
+    "new_tensor": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).new_tensor([v]),
+    "new_full": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).new_full((2,), v),
+    "full_like": lambda lib, dtype, v: lib.full_like(lib.tensor([0, 1], dtype=dtype), v),
+    "clamp_": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).clamp_(max=v),
+    "masked_fill": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).masked_fill(lib.tensor([True, False]), v),
+    "index_fill": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).index_fill(0, lib.tensor([1]), v),
 }
 
 
@@ -67,8 +74,10 @@ def test_searchsorted_wraps_numbers_into_the_sequence_dtype_as_torch(dtype, righ
 @pytest.mark.parametrize("op", REFUSING)
 def test_creation_fills_and_bounds_refuse_what_torch_refuses(op, dtype):
     for value in NUMBERS + [1.5, -0.5, 127.9, 255.5, float("nan"), float("inf")]:
-        if op in ("pow", "alpha") and isinstance(value, float) or op == "pow" and value < 0:
-            continue  # (other rules: float alphas of integer tensors, negative integer powers)
+        if op in ("pow", "alpha", "addcmul value") and isinstance(value, float) or op == "pow" and value < 0:
+            continue  # (other rules: float alphas and values of integer tensors, negative integer powers)
+        if op in ("clamp_", "masked_fill", "index_fill") and isinstance(value, float):
+            continue  # (a float into an integer tensor in place: refused or truncated, by rules of their own)
         expected = outcome(REFUSING[op], torch, getattr(torch, dtype), value)
         got = outcome(REFUSING[op], fastgrad, getattr(fastgrad, dtype), value)
         if expected == "raises":
