@@ -462,7 +462,7 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
         if nonlinearity == "tanh":
             np.tanh(recurrent, out=hs[t])
         else:
-            np.maximum(recurrent, 0, out=hs[t])
+            np.maximum(0, recurrent, out=hs[t])  # (at a tie NumPy returns recurrent: -0.0 stays, as PyTorch's)
         h = hs[t]
     return hs
 
@@ -479,13 +479,13 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     carry = np.zeros((batch, hidden), dtype=dtype)  # dLoss/dh_t arriving from step t+1
     derivative = np.empty_like(carry)
     for t in range(steps - 1, -1, -1):
-        if nonlinearity == "tanh":  # f' from the output: 1 - h^2, or [h > 0] for relu
+        np.add(g_hs[t], carry, out=deltas[t])
+        if nonlinearity == "tanh":  # f' from the output: 1 - h^2
             np.multiply(hs[t], hs[t], out=derivative)
             np.subtract(1, derivative, out=derivative)
-        else:
-            np.greater(hs[t], 0, out=derivative)
-        np.add(g_hs[t], carry, out=deltas[t])
-        deltas[t] *= derivative
+            deltas[t] *= derivative
+        else:  # relu's, selected as PyTorch's: 0 where h <= 0 (a NaN gradient stays out), passed at a NaN h
+            deltas[t][hs[t] <= 0] = 0
         np.matmul(deltas[t], w_hh, out=carry)
     flat_deltas = deltas.reshape(steps * batch, hidden)
     h_prev = np.concatenate([h0[None], hs[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps] for T=0
