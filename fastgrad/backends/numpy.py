@@ -123,7 +123,7 @@ def hardtanh(x: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 def hardtanh_backward(g: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
-    return np.where((x > low) & (x < high), g, g.dtype.type(0))
+    return np.where((x <= low) | (x >= high), g.dtype.type(0), g)  # (at a NaN x the gradient passes, as PyTorch's)
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:

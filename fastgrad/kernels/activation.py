@@ -45,7 +45,7 @@ def _leaky_relu_backward(g, x, slope, out):
 @njit(cache=True)
 def _hardtanh_backward(g, x, low, high, out):
     for i in range(g.size):
-        out[i] = g[i] if low < x[i] < high else 0.0
+        out[i] = 0.0 if x[i] <= low or x[i] >= high else g[i]  # at a NaN x the gradient passes, as PyTorch's
 
 
 @njit(cache=True)

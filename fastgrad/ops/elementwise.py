@@ -541,7 +541,7 @@ class Hardtanh(Activation):
 
     def backward_graph(ctx, g, out):
         x, params = ctx.saved
-        return (select((x > params["low"]) & (x < params["high"]), g),)
+        return (select(~((x <= params["low"]) | (x >= params["high"])), g),)
 
 
 class Silu(Activation):

@@ -48,3 +48,13 @@ def test_clamp_keeps_nan_and_gives_max_when_min_exceeds_it():
 def test_logcumsumexp_turns_leading_minus_zero_into_zero():
     out = fastgrad.logcumsumexp(fastgrad.tensor([[-0.0, -0.0], [-math.inf, -0.0]]), 1)
     assert signs(out) == [[False, False], [True, False]] and out[1, 0].item() == -math.inf
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "compiled"])
+def test_hardtanh_passes_the_gradient_at_nan_and_stops_it_at_the_bounds(backend):
+    x = fastgrad.tensor([math.nan, -1.0, 0.5, 1.0], dtype=fastgrad.float64, requires_grad=True)
+    with fastgrad.backend(backend):
+        fastgrad.nn.functional.hardtanh(x).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0, 0.0]
+    (g,) = fastgrad.autograd.grad(fastgrad.nn.functional.relu6(x).sum(), x, create_graph=True)
+    assert g.tolist() == [1.0, 0.0, 1.0, 1.0]

@@ -1,5 +1,5 @@
-"""Signs of zeros and gradients at NaN against torch: relu (every form, every backend), the ties of maximum,
-minimum, clamp and max/min along a dim, and logcumsumexp."""
+"""Signs of zeros and gradients at NaN against torch: relu (every form, every backend) and hardtanh, the ties of
+maximum, minimum, clamp and max/min along a dim, and logcumsumexp."""
 import numpy as np
 import pytest
 
@@ -72,3 +72,17 @@ TIES = {
 def test_zero_signs_at_ties_are_torch_s(op):
     a, b = [-0.0, 0.0, -0.0, 0.0, float("nan"), -0.0], [0.0, -0.0, -0.0, 0.0, -0.0, float("-inf")]
     same(TIES[op](fastgrad, fastgrad.tensor(a), fastgrad.tensor(b)), TIES[op](torch, torch.tensor(a), torch.tensor(b)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("form", ["hardtanh", "relu6"])
+def test_hardtanh_passes_the_gradient_at_nan_as_torch(form, backend):
+    values = [float("nan"), -1.0, -0.0, 0.5, 1.0, 6.0, 7.0]
+    x, tx = fastgrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = getattr(fastgrad.nn.functional, form)(x)
+        y.backward(fastgrad.ones(len(values)))
+    ty = getattr(torch.nn.functional, form)(tx)
+    ty.backward(torch.ones(len(values)))
+    same(y, ty)
+    same(x.grad, tx.grad)
