@@ -179,12 +179,13 @@ def gelu_backward(g: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
 
 
 def elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    # min(x, 0) keeps expm1 from overflowing on the positive side, which np.where discards anyway
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+    # min(x, 0) keeps expm1 from overflowing on the positive side, which np.where discards anyway; the exp
+    # branch is taken where x <= 0, as PyTorch's: -0.0 gives -0.0, and NaN takes the identity branch
+    return np.where(x <= 0, alpha * np.expm1(np.minimum(0, x)), x).astype(x.dtype, copy=False)
 
 
 def elu_backward(g: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
-    return np.where(x > 0, g, g * (alpha * np.exp(np.minimum(x, 0)))).astype(g.dtype, copy=False)
+    return np.where(x <= 0, g * (alpha * np.exp(np.minimum(x, 0))), g).astype(g.dtype, copy=False)
 
 
 def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:

@@ -165,8 +165,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
-    # the exp branch sees x <= 0 only, so it never overflows
-    return _composed_inplace("celu", lambda x: where(x > 0, x, (x.clamp(max=0.0) / alpha).expm1() * alpha), input,
+    # the exp branch sees x <= 0 only, so it never overflows; NaN takes the identity branch, as PyTorch's
+    return _composed_inplace("celu", lambda x: where(x <= 0, (x.clamp(max=0.0) / alpha).expm1() * alpha, x), input,
                              inplace)
 
 

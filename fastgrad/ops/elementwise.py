@@ -573,7 +573,7 @@ class Elu(Activation):
 
     def backward_graph(ctx, g, out):
         x, params = ctx.inputs[0], ctx.saved[1]
-        return (select(x._data > 0, g, g * x.clamp(max=0).exp() * params["alpha"]),)
+        return (select(~(x._data <= 0), g, g * x.clamp(max=0).exp() * params["alpha"]),)
 
 
 class Softplus(Activation):

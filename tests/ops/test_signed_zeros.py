@@ -58,3 +58,14 @@ def test_hardtanh_passes_the_gradient_at_nan_and_stops_it_at_the_bounds(backend)
     assert x.grad.tolist() == [1.0, 0.0, 1.0, 0.0]
     (g,) = fastgrad.autograd.grad(fastgrad.nn.functional.relu6(x).sum(), x, create_graph=True)
     assert g.tolist() == [1.0, 0.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "compiled"])
+def test_elu_takes_its_exp_branch_at_minus_zero_and_its_identity_at_nan(backend):
+    x = fastgrad.tensor([math.nan, -0.0, -1.0], dtype=fastgrad.float64, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = fastgrad.nn.functional.elu(x)
+        y.sum().backward()
+    assert signs(y) == [False, True, True] and math.isnan(y[0].item())
+    assert x.grad.tolist() == [1.0, 1.0, math.exp(-1.0)]
+    assert signs(fastgrad.nn.functional.celu(x.detach(), alpha=2.0))[1]
