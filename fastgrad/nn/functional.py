@@ -177,9 +177,15 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6 (Howard et al., 2019), written piecewise so that the gradient at -3 and 3 is
-    PyTorch's: that of the outer pieces, 0 and 1."""
-    return _composed_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
-                               inplace)
+    PyTorch's: that of the outer pieces, 0 and 1; a NaN takes the identity piece (gradient 1), as PyTorch's."""
+    def pieces(x: Tensor) -> Tensor:
+        # the middle piece reads x only where it is used, so a NaN elsewhere gives it no NaN gradient
+        middle = where((x > -3) & (x < 3), x, 0.0)
+        with np.errstate(invalid="ignore"):  # x * 0 on the left, PyTorch's product there: -0.0, and NaN at -inf
+            left = x * 0.0
+        return where(x <= -3, left, where(x < 3, middle * (middle + 3) / 6, x))
+
+    return _composed_inplace("hardswish", pieces, input, inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

@@ -86,3 +86,18 @@ def test_piecewise_activations_keep_minus_zero_and_pass_the_gradient_at_nan_as_t
     ty.backward(torch.ones(len(values)))
     same(y, ty)
     same(x.grad, tx.grad)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hardswish_values_signs_and_float32_gradients_are_torch_s(backend):
+    values = [float("-inf"), -4.0, -3.0, float("nan"), -1.0, 0.0, 2.0, 3.0, 4.0, float("inf")]
+    x, tx = fastgrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = fastgrad.nn.functional.hardswish(x)
+        y.backward(fastgrad.ones(len(values)))
+    ty = torch.nn.functional.hardswish(tx)
+    ty.backward(torch.ones(len(values)))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    finite = ~np.isnan(ty.detach().numpy())
+    assert np.signbit(y.detach().numpy())[finite].tolist() == np.signbit(ty.detach().numpy())[finite].tolist()
+    same(x.grad, tx.grad)
