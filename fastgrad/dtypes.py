@@ -220,8 +220,9 @@ def checked_cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
         info = np.iinfo(dtype)
         low = -info.max if dtype.kind == "u" and values.dtype.kind != "f" else info.min
         with np.errstate(invalid="ignore"):  # (NaN compares false: refused below)
-            # (the last test for floats near int64's max, which float64 rounds up to 2**63)
-            inside = (values >= low) & (values <= info.max) & (values < 2.0 ** (info.bits - (dtype.kind == "i")))
+            inside = (values >= low) & (values <= info.max)
+            if values.dtype.kind == "f":  # (info.max as a float may round up: int64's max is 2**63 in float64)
+                inside &= values < 2.0 ** (info.bits - (dtype.kind == "i"))
         if not inside.all():
             bad = values[~inside].flat[0]
             raise RuntimeError(f"{name}: value {bad.item()} cannot be converted to type {dtype} without overflow "

@@ -616,7 +616,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
-        return self - self._scaled(other, alpha)
+        return self - self._scaled(other, alpha, subtracting=True)
 
     def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
         """self / other, as torch.div: true division (integers give the default float dtype), or with
@@ -970,7 +970,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 return self
         return graph.apply_inplace(op, name, self, other)
 
-    def _scaled(self, other, alpha) -> "Tensor":
+    def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
         if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu":
@@ -986,7 +986,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if alpha == 1:
             return other
         if type(alpha) is int:  # as PyTorch, an alpha the integer result cannot hold is refused, not wrapped around
-            checked_cast(np.asarray(alpha), other._data.dtype, "add/sub: alpha")
+            # (PyTorch subtracts by adding with -alpha, negated in int64, so that is the number that must fit)
+            added = int(wrapped_number(-alpha, int64)) if subtracting else alpha
+            checked_cast(np.asarray(added), other._data.dtype, "add/sub: alpha")
         data = other._data
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
@@ -1006,7 +1008,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         _refuse_bool_subtraction(self, other)
-        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
+        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True))
 
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)

@@ -10,7 +10,7 @@ import fastgrad
 torch = pytest.importorskip("torch")
 
 INTEGER_DTYPES = ["uint8", "int8", "int16", "int32", "int64"]
-NUMBERS = [-1, -129, -255, -256, 256, 300, 40000, 2**31, 2**40, 2**63, -(2**63)]
+NUMBERS = [-1, -128, 128, -129, -255, -256, 256, 300, 40000, 2**31, -(2**31), 2**40, 2**63 - 1, 2**63, -(2**63)]
 WRAPPING = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq,
     "ne": operator.ne, "lt method": lambda t, v: t.lt(v), "ge method": lambda t, v: t.ge(v),
@@ -28,6 +28,9 @@ REFUSING = {
     "where": lambda lib, dtype, v: lib.where(lib.tensor([True, False]), lib.tensor([1, 2], dtype=dtype), v),
     "pow": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype) ** v,
     "alpha": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).add(lib.tensor([1], dtype=dtype), alpha=v),
+    "sub alpha": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).sub(lib.tensor([1], dtype=dtype), alpha=v),
+    "add alpha of a number": lambda lib, dtype, v: lib.add(lib.tensor([0, 1], dtype=dtype), 2, alpha=v),
+    "sub_ alpha of a number": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).sub_(1, alpha=v),
     "addcmul value": lambda lib, dtype, v: lib.addcmul(*[lib.tensor([0, 1], dtype=dtype)] * 3, value=v),
     "new_tensor": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).new_tensor([v]),
     "new_full": lambda lib, dtype, v: lib.tensor([0, 1], dtype=dtype).new_full((2,), v),
@@ -74,7 +77,7 @@ def test_searchsorted_wraps_numbers_into_the_sequence_dtype_as_torch(dtype, righ
 @pytest.mark.parametrize("op", REFUSING)
 def test_creation_fills_and_bounds_refuse_what_torch_refuses(op, dtype):
     for value in NUMBERS + [1.5, -0.5, 127.9, 255.5, float("nan"), float("inf")]:
-        if op in ("pow", "alpha", "addcmul value") and isinstance(value, float) or op == "pow" and value < 0:
+        if (op in ("pow", "addcmul value") or "alpha" in op) and isinstance(value, float) or op == "pow" and value < 0:
             continue  # (other rules: float alphas and values of integer tensors, negative integer powers)
         if op in ("clamp_", "masked_fill", "index_fill") and isinstance(value, float):
             continue  # (a float into an integer tensor in place: refused or truncated, by rules of their own)
