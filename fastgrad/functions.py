@@ -11,7 +11,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast, result_type
+from fastgrad.dtypes import checked_cast, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Tensor
@@ -1089,7 +1089,8 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
             raise TypeError(f"isin: not defined for bool tensors ({label})")
         else:
             arrays.append(value._data)
-    dtype = result_type(*arrays)  # a number ranks below the tensors, as in PyTorch
+    dtype = result_type(*arrays)  # a number ranks below the tensors, as in PyTorch, and wraps into an integer dtype
+    arrays = [wrapped_number(value, dtype) for value in arrays]
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)

@@ -66,6 +66,13 @@ def test_elementwise_ops_wrap_numbers_into_the_dtype_as_torch(op, dtype):
 
 
 @pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+def test_isin_wraps_numbers_into_the_dtype_as_torch(dtype):
+    for value in NUMBERS:
+        expected = outcome(torch.isin, sequence(torch, dtype), value)
+        assert outcome(fastgrad.isin, sequence(fastgrad, dtype), value) == expected, value
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
 @pytest.mark.parametrize("right", [False, True])
 def test_searchsorted_wraps_numbers_into_the_sequence_dtype_as_torch(dtype, right):
     for value in NUMBERS + [1.5, -0.5]:
