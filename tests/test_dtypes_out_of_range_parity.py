@@ -37,8 +37,14 @@ REFUSING = {
     "full_like": lambda lib, dtype, v: lib.full_like(lib.tensor([0, 1], dtype=dtype), v),
     "clamp_": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).clamp_(max=v),
     "masked_fill": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).masked_fill(lib.tensor([True, False]), v),
+    "setitem": lambda lib, dtype, v: _set(lib.tensor([0, 5], dtype=dtype), v),
     "index_fill": lambda lib, dtype, v: lib.tensor([0, 5], dtype=dtype).index_fill(0, lib.tensor([1]), v),
 }
+
+
+def _set(t, value):
+    t[1:] = value
+    return t
 
 
 def outcome(f, *args, **kwargs):
