@@ -212,7 +212,9 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
                          f"got {lambd}")
     inside = Tensor._wrap(np.abs(input._data) <= lambd, False, None)
-    return where(inside, input.new_zeros(()), input - input.sign() * lambd)
+    with np.errstate(invalid="ignore"):  # (x * 0 is NaN at inf, which lies outside: not selected)
+        zeros = input * 0.0  # x * 0 rather than 0: -0.0 stays -0.0, as PyTorch's
+    return where(inside, zeros, input - input.sign() * lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

@@ -75,7 +75,7 @@ def test_zero_signs_at_ties_are_torch_s(op):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("form", ["hardtanh", "relu6", "elu", "selu", "celu"])
+@pytest.mark.parametrize("form", ["hardtanh", "relu6", "elu", "selu", "celu", "softshrink"])
 def test_piecewise_activations_keep_minus_zero_and_pass_the_gradient_at_nan_as_torch(form, backend):
     values = [float("nan"), -1.0, -0.0, 0.5, 1.0, 6.0, 7.0]
     x, tx = fastgrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
