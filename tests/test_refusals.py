@@ -19,7 +19,8 @@ def test_bool_matrix_statistics_and_products_are_refused(call):
 
 
 def test_cross_of_two_dtypes_is_refused():
-    with pytest.raises(RuntimeError, match="cross: expected self and other to have the same dtype, got float32 and int64"):
+    with pytest.raises(RuntimeError, match="cross: expected self and other to have the same dtype, got float32 and "
+                                           "int64"):
         fastgrad.cross(fastgrad.tensor([1.0, 2.0, 3.0]), fastgrad.tensor([1, 2, 3]), dim=0)
 
 
