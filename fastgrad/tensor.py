@@ -1158,6 +1158,7 @@ def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
             raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
+    a._refuse_bool(name)  # (no bool kernel in PyTorch either)
 
 
 def _unrecorded(*tensors: Tensor) -> bool:

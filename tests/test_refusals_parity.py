@@ -13,6 +13,9 @@ REFUSED = {
     "trace of bools": lambda L: L.trace(L.tensor([[True, False], [True, True]])),
     "dot of bools": lambda L: L.dot(L.tensor([True, False]), L.tensor([True, True])),
     "matmul of bools": lambda L: L.tensor([[True, False]]) @ L.tensor([[True], [True]]),
+    "mm of bools": lambda L: L.mm(L.ones(2, 2, dtype=L.bool), L.ones(2, 2, dtype=L.bool)),
+    "bmm of bools": lambda L: L.bmm(L.ones(1, 2, 2, dtype=L.bool), L.ones(1, 2, 2, dtype=L.bool)),
+    "addmm of bools": lambda L: L.addmm(*[L.ones(2, 2, dtype=L.bool)] * 3),
     "mv of bools": lambda L: L.mv(L.tensor([[True, False]]), L.tensor([True, True])),
     "cross of float32 and int64": lambda L: L.cross(L.tensor([1.0, 2.0, 3.0]), L.tensor([1, 2, 3]), dim=0),
     "cross of float32 and float64": lambda L: L.tensor([1.0, 2.0, 3.0]).cross(
