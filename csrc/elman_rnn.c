@@ -11,7 +11,7 @@
         if (relu) {                                                                                  \
             _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                    \
                 T z = pre[i] + recurrent[i];                                                         \
-                pre[i] = z > 0 ? z : 0;                                                              \
+                pre[i] = z < 0 ? 0 : z; /* relu as PyTorch's: NaN and -0.0 pass through */            \
             }                                                                                        \
         } else {                                                                                     \
             _Pragma("omp simd") for (int64_t i = 0; i < n; i++) pre[i] = TANH(pre[i] + recurrent[i]); \
@@ -29,12 +29,12 @@ void fg_elman_step_f64(double *pre, const double *recurrent, int64_t n, int relu
     elman_step_f64(pre, recurrent, n, relu);
 }
 
-/* delta = (g + carry) f'(pre-activation), with f' read off the output h: 1 - h^2 for tanh, [h > 0] for
- * relu. carry is the gradient reaching h_t from step t + 1 (zeros at the last step). */
+/* delta = (g + carry) f'(pre-activation), with f' read off the output h: 1 - h^2 for tanh, [not h <= 0] for
+ * relu (1 at NaN, as PyTorch's). carry is the gradient reaching h_t from step t + 1 (zeros at the last step). */
 #define ELMAN_DELTA(NAME, T)                                                                         \
     FG_INLINE void NAME##_body(const T *g, const T *carry, const T *h, int64_t n, int relu, T *delta) { \
         if (relu) {                                                                                  \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) delta[i] = h[i] > 0 ? g[i] + carry[i] : 0; \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) delta[i] = h[i] <= 0 ? 0 : g[i] + carry[i]; \
         } else {                                                                                     \
             _Pragma("omp simd") for (int64_t i = 0; i < n; i++)                                      \
                 delta[i] = (g[i] + carry[i]) * ((T)1 - h[i] * h[i]);                                 \

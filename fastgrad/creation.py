@@ -10,8 +10,9 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import (as_dtype, dtype_or_default, float64, get_default_dtype, int64, promote_types, supported,
-                             scalar_dtype)
+from fastgrad.dtypes import (as_dtype, checked_cast, dtype_or_default, float64, get_default_dtype, int64,
+                             promote_types, scalar_dtype, supported)
+from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.memory_formats import check_memory_format, contiguous_format, laid_out, preserve_format
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
@@ -26,6 +27,8 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
     array = np.array(data._data if isinstance(data, Tensor) else data)
     if dtype is None and array.dtype.kind in "biuf":
         dtype = _inferred_dtype(data)
+    elif dtype is not None and not isinstance(data, (np.ndarray, Tensor)):  # (arrays are cast as NumPy casts)
+        array = checked_cast(array, as_dtype(dtype), "tensor")  # numbers: as PyTorch, none wraps around
     return Tensor._from_data(array, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -220,8 +223,7 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: boo
               memory_format=preserve_format) -> Tensor:
     """A tensor of t's shape filled with `fill_value`, in t's dtype unless `dtype` is given."""
     check_device("full_like", device)
-    out = Tensor._from_data(np.full(t.shape, fill_value, dtype=as_dtype(dtype) if dtype else t.dtype),
-                            requires_grad=requires_grad)
+    out = full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
     return _like("full_like", out, t, memory_format)
 
 
@@ -537,3 +539,5 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = 
         if values.min() < info.min or values.max() > info.max:
             raise ValueError(f"range: values from {start} to {values[-1]:g} cannot be held by {dtype}")
     return Tensor._from_data(values, dtype=dtype, requires_grad=requires_grad)
+# The *_like functions also take PyTorch's keyword name input= for their tensor.
+take_torch_keywords(globals())

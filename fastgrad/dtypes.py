@@ -90,15 +90,17 @@ def as_dtype(dtype) -> np.dtype:
     return supported(np.dtype(dtype), "dtype")
 
 
-SUPPORTED = frozenset(_BY_NAME.values())
+# float16 has no name here (nor a default, nor .half()), but arrays of it are taken: views, casts, rms_norm and
+# interpolate follow PyTorch's float16 rules.
+SUPPORTED = frozenset(_BY_NAME.values()) | {np.dtype(np.float16)}
 
 
 def supported(dtype: np.dtype, what: str) -> np.dtype:
-    """dtype, if fastgrad computes in it; else a TypeError (float16, complex, uint16, strings and objects
-    would run through NumPy with untested rules, where PyTorch has its own)."""
+    """dtype, if fastgrad computes in it; else a TypeError (complex, uint16-64, strings and objects would run
+    through NumPy's rules, where PyTorch has its own or none)."""
     if dtype not in SUPPORTED:
         raise TypeError(f"{what} {dtype} is not supported: fastgrad's dtypes are float32, float64, int64, int32, "
-                        "int16, int8, uint8 and bool")
+                        "int16, int8, uint8 and bool (and float16 arrays)")
     return dtype
 
 
@@ -205,3 +207,38 @@ def result_type_of(tensor, other) -> np.dtype:
         else:
             raise TypeError(f"result_type: {name} must be a Tensor or a number, got {type(value).__name__}")
     return result_type(*operands)
+
+
+# -- numbers outside an integer dtype's range: PyTorch wraps them in elementwise ops, refuses them elsewhere --
+def wrapped_number(value, dtype: np.dtype):
+    """A Python int as PyTorch casts it into an integer tensor's dtype for an elementwise op (`uint8_tensor < -1`,
+    `int8_tensor + 300`): modulo 2**bits, as C's conversion, so -1 is 255 for uint8; ints that fit neither int64
+    nor uint64 raise OverflowError, as PyTorch's. Anything else is returned as it is."""
+    if type(value) is not int or dtype.kind not in "iu":  # (not bool: True is 1 in every dtype)
+        return value
+    if not -(1 << 63) <= value < 1 << 64:
+        raise OverflowError(f"the number {value} is outside both int64 and uint64, so it cannot be converted to "
+                            f"{dtype}")
+    bits = 8 * dtype.itemsize
+    value %= 1 << bits
+    if dtype.kind == "i" and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return dtype.type(value)
+
+
+def checked_cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """values in `dtype`, refusing what PyTorch refuses to convert (creation from Python numbers, clamp bounds):
+    into an integer dtype, a float outside [min, max] (NaN and inf too) or an int outside it. PyTorch's one
+    leniency is kept: an unsigned dtype takes a negative int down to -max (-1 is 255 for uint8)."""
+    if dtype.kind in "iu" and values.dtype.kind in "iuf" and values.size:
+        info = np.iinfo(dtype)
+        low = -info.max if dtype.kind == "u" and values.dtype.kind != "f" else info.min
+        with np.errstate(invalid="ignore"):  # (NaN compares false: refused below)
+            inside = (values >= low) & (values <= info.max)
+            if values.dtype.kind == "f":  # (info.max as a float may round up: int64's max is 2**63 in float64)
+                inside &= values < 2.0 ** (info.bits - (dtype.kind == "i"))
+        if not inside.all():
+            bad = values[~inside].flat[0]
+            raise RuntimeError(f"{name}: value {bad.item()} cannot be converted to type {dtype} without overflow "
+                               f"(its range is [{info.min}, {info.max}])")
+    return values.astype(dtype, copy=False)

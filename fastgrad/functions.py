@@ -12,7 +12,8 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import result_type
+from fastgrad.dtypes import checked_cast, result_type, wrapped_number
+from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
@@ -32,10 +33,19 @@ def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
+def _refuse_one_tensor(name: str, tensors) -> None:
+    """PyTorch's joining functions take a sequence of tensors; one tensor (iterable along dim 0) is refused,
+    not joined as the sequence of its rows."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}: argument 'tensors' must be a tuple or list of Tensors, not a Tensor (of shape "
+                        f"{tuple(tensors.shape)}); wrap one tensor in a list")
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along `dim`. As PyTorch, 1-D empty tensors (`torch.tensor([])`, the start of
     `out = cat([out, batch])` loops) take part in the dtype but are otherwise skipped, whatever the
     others' shapes (they get no gradient: PyTorch gives them an empty one); when all are, all are joined."""
+    _refuse_one_tensor("cat", tensors)
     tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -52,6 +62,7 @@ concat = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    _refuse_one_tensor("stack", tensors)
     tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -75,6 +86,9 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
+    if like is not None:  # as PyTorch, a number the result's integer dtype cannot hold is refused, not wrapped
+        input, other = (checked_cast(np.asarray(x), result_type(like._data, x), "where")[()] if type(x) is int else x
+                        for x in (input, other))
     a, b = _as_tensor(input, like), _as_tensor(other, like)
     if a.dtype != b.dtype:
         a, b = a._promoted(b)
@@ -203,14 +217,14 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return x.mean(dim, keepdim, dtype=dtype)
 
 
-def max(x: Tensor, dim=None, keepdim: bool = False):
+def max(x: Tensor, dim=None, keepdim: bool | None = None):
     """The maximum (of all elements, or (values, indices) along `dim`); with a tensor as the second
     argument, the elementwise maximum, as torch.max(input, other)."""
-    return x.maximum(dim) if isinstance(dim, Tensor) else x.max(dim, keepdim)
+    return x.max(dim, keepdim)
 
 
-def min(x: Tensor, dim=None, keepdim: bool = False):
-    return x.minimum(dim) if isinstance(dim, Tensor) else x.min(dim, keepdim)
+def min(x: Tensor, dim=None, keepdim: bool | None = None):
+    return x.min(dim, keepdim)
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -670,6 +684,12 @@ def _tensors_of(name: str, tensors) -> list[Tensor]:
     return list(tensors)
 
 
+def _sequence_of_tensors(name: str, tensors) -> list[Tensor]:
+    """The tensors of f([t1, t2, ...]), PyTorch's joining functions' one argument."""
+    _refuse_one_tensor(name, tensors)
+    return _tensors_of(name, (tensors,))
+
+
 def _at_least(name: str, tensors, ndim: int):
     ts = _tensors_of(name, tensors)
     grown = [_grown(t, ndim) for t in ts]
@@ -705,7 +725,7 @@ def atleast_3d(*tensors):
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors (1-D ones as rows) concatenated along dim 0."""
-    return cat([_grown(t, 2) for t in _tensors_of("vstack", (tensors,))], 0)
+    return cat([_grown(t, 2) for t in _sequence_of_tensors("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -713,18 +733,18 @@ row_stack = vstack
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors concatenated along dim 1, or along dim 0 when they are 1-D (0-D ones count as 1-D)."""
-    ts = [_grown(t, 1) for t in _tensors_of("hstack", (tensors,))]
+    ts = [_grown(t, 1) for t in _sequence_of_tensors("hstack", tensors)]
     return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors, made at least 3-D, concatenated along dim 2."""
-    return cat([_grown(t, 3) for t in _tensors_of("dstack", (tensors,))], 2)
+    return cat([_grown(t, 3) for t in _sequence_of_tensors("dstack", tensors)], 2)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors as columns (0-D and 1-D ones become (n, 1)) concatenated along dim 1."""
-    ts = _tensors_of("column_stack", (tensors,))
+    ts = _sequence_of_tensors("column_stack", tensors)
     return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
 
 
@@ -810,8 +830,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     if side == "left" and right:
         raise ValueError("searchsorted: side='left' contradicts right=True")
     side = "right" if right or side == "right" else "left"
-    values = input._data if isinstance(input, Tensor) else np.asarray(input)
-    sequence = sorted_sequence._data
+    # in the dtype PyTorch's promotion gives both: a number is wrapped into an integer sequence's dtype, as PyTorch
+    sequence, values = (t._data for t in sorted_sequence._promoted(_as_tensor(input, sorted_sequence)))
     if sorter is not None:
         if not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape or sorter.dtype.kind not in "iu":
             raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")
@@ -1070,7 +1090,8 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
             raise TypeError(f"isin: not defined for bool tensors ({label})")
         else:
             arrays.append(value._data)
-    dtype = result_type(*arrays)  # a number ranks below the tensors, as in PyTorch
+    dtype = result_type(*arrays)  # a number ranks below the tensors, as in PyTorch, and wraps into an integer dtype
+    arrays = [wrapped_number(value, dtype) for value in arrays]
     found = np.isin(np.asarray(arrays[0], dtype), np.asarray(arrays[1], dtype), assume_unique=assume_unique,
                     invert=invert)
     return Tensor._wrap(np.asarray(found), False, None)
@@ -1210,3 +1231,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         return x.unsqueeze(1)[:, :0] * 1
     powers = cat([x.new_ones(x.shape[0], 1), x.unsqueeze(1).expand(x.shape[0], N - 1)], dim=1).cumprod(1)
     return powers if increasing else powers.flip(1)
+
+
+# Every function above also takes PyTorch's keyword names (input=, other=) for its operands.
+take_torch_keywords(globals())

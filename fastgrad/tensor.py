@@ -20,7 +20,8 @@ from fastgrad import backends, ops
 from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
 from fastgrad.autograd.graph import InferenceVersionCounter, VersionCounter, apply, new_version_counter
-from fastgrad.dtypes import as_dtype, can_cast_in_place, get_default_dtype, int64, result_type, supported
+from fastgrad.dtypes import (as_dtype, can_cast_in_place, checked_cast, get_default_dtype, int64, result_type,
+                             supported, wrapped_number)
 from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
                                      suggested_format)
 from fastgrad.printing import tensor_repr
@@ -514,7 +515,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float, np.generic)):
-            return Tensor._wrap(np.array(other, dtype=result_type(self._data, other)), False, None)
+            dtype = result_type(self._data, other)
+            return Tensor._wrap(np.array(wrapped_number(other, dtype), dtype=dtype), False, None)
         recorded = GRAD_MODE.enabled and self._requires_grad
         return Tensor._wrap(np.array(other) if recorded else np.asarray(other), False, None)
 
@@ -569,10 +571,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def _divide(self, other, reflected: bool) -> "Tensor":
         """True division: promoted as usual, then floating (integers give the default float dtype)."""
-        other = self._operand(other)
-        dtype = result_type(self._data, other._data)
+        number = isinstance(other, (bool, int, float, np.generic))
+        other = other if number else self._operand(other)
+        dtype = result_type(self._data, other if number else other._data)
         if dtype.kind != "f":
             dtype = get_default_dtype()
+        if number:  # straight into the floating dtype: `int8_tensor / 300` divides by 300, as PyTorch
+            other = Tensor._wrap(np.array(other, dtype=dtype), False, None)
         a = self if self._data.dtype == dtype else self.to(dtype)
         return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
 
@@ -588,6 +593,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 and self._data.dtype.kind in "biu"):  # (a tensor of negative exponents is computed, as PyTorch)
             raise RuntimeError(f"{name}: integers to negative integer powers are not allowed (as in PyTorch), got "
                                f"dtype {self.dtype} ** {other}; use a floating point tensor")
+        if type(other) is int:  # an exponent the integer result cannot hold is refused, not wrapped, as PyTorch
+            checked_cast(np.asarray(other), result_type(self._data, other), name)
 
     def __rpow__(self, other):
         if isinstance(other, (bool, np.bool_)):
@@ -615,7 +622,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
-        return self - self._scaled(other, alpha)
+        return self - self._scaled(other, alpha, subtracting=True)
 
     def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
         """self / other, as torch.div: true division (integers give the default float dtype), or with
@@ -672,9 +679,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
+        """ufunc in the promoted dtype, as PyTorch compares: `uint8_tensor < -1` compares with 255 (see
+        wrapped_number), an int32 tensor with 0.5 in float32."""
         if other is None:
             raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
-        other = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, (Tensor, bool, int, float, np.generic)):
+            a, b = self._promoted(self._operand(other))
+            return Tensor._wrap(ufunc(a._data, b._data), False, None)
         return Tensor._wrap(ufunc(self._data, other), False, None)
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
@@ -922,8 +933,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         """A new tensor holding a copy of `data` (as PyTorch's, never sharing the caller's memory)."""
         check_device("new_tensor", device)
-        return Tensor._from_data(np.array(data._data if isinstance(data, Tensor) else data), dtype=dtype or self.dtype,
-                                 requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)  # (numbers are checked there)
 
     def new(self, *args, device=None) -> "Tensor":
         """The legacy constructor old PyTorch code still uses: `w.new(2, 3)` a tensor of that size (zeros
@@ -954,8 +964,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> "Tensor":
         check_device("new_full", device)
-        return Tensor._from_data(np.full(size_arg((size,)), fill_value, dtype=as_dtype(dtype) if dtype else self.dtype),
-                                 requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def _floating(self) -> "Tensor":
         """Integer and bool tensors in the default float dtype, for math whose values are not integers (as in
@@ -1000,7 +1009,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 return self
         return graph.apply_inplace(op, name, self, other)
 
-    def _scaled(self, other, alpha) -> "Tensor":
+    def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
         if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu":
@@ -1015,6 +1024,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                                f"result here is {other.dtype}")
         if alpha == 1:
             return other
+        if type(alpha) is int:  # as PyTorch, an alpha the integer result cannot hold is refused, not wrapped around
+            # (PyTorch subtracts by adding with -alpha, negated in int64, so that is the number that must fit)
+            added = int(wrapped_number(-alpha, int64)) if subtracting else alpha
+            checked_cast(np.asarray(added), other._data.dtype, "add/sub: alpha")
         data = other._data
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
@@ -1034,7 +1047,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         _refuse_bool_subtraction(self, other)
-        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha))
+        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True))
 
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)
@@ -1071,7 +1084,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise ValueError("clamp_: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
             return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
-        return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+        if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
+            return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+        return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
 
     def sqrt_(self) -> "Tensor":
         return graph.apply_inplace(ops.Sqrt, "sqrt_", self)
@@ -1168,6 +1183,7 @@ def _matmul(a: Tensor, b) -> Tensor:
     b = a._operand(b)
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}")
+    a._refuse_bool("matmul")  # (PyTorch has no bool kernel for dot, mv, mm or bmm; NumPy's would OR the ANDs)
     return a._binary(ops.Matmul, b)
 
 
@@ -1180,6 +1196,7 @@ def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
             raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
+    a._refuse_bool(name)  # (no bool kernel in PyTorch either)
 
 
 def _unrecorded(*tensors: Tensor) -> bool:

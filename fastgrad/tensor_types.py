@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 
 from fastgrad.creation import tensor, zeros
-from fastgrad.dtypes import as_dtype, bool_, float32, float64, int8, int16, int32, int64, set_default_dtype, uint8
+from fastgrad.dtypes import (as_dtype, bool_, checked_cast, float32, float64, int8, int16, int32, int64, set_default_dtype,
+                             uint8)
 from fastgrad.tensor import Tensor, legacy_sizes
 
 
@@ -34,15 +35,7 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
             return data
         if isinstance(data, (int, float, bool, np.generic)):
             raise TypeError(f"{cls.__name__}: data must be a sequence, got {type(data).__name__}")
-        values = np.array(data)
-        if cls.dtype.kind in "iu" and values.size and values.dtype.kind in "iuf":
-            info = np.iinfo(cls.dtype)  # PyTorch refuses values out of range; NumPy's cast wraps them around
-            # except that uint8 takes integers down to -255 too (not floats), wrapping them around (-1 is 255)
-            lowest = -info.max if cls.dtype == uint8 and values.dtype.kind in "iu" else info.min
-            if not (np.isfinite(values).all() and lowest <= values.min() and values.max() <= info.max):
-                raise RuntimeError(f"{cls.__name__}: value cannot be converted to type {cls.dtype} without overflow "
-                                   f"(values in [{values.min()}, {values.max()}])")
-        return tensor(values.astype(cls.dtype), dtype=cls.dtype)
+        return tensor(checked_cast(np.array(data), cls.dtype, cls.__name__), dtype=cls.dtype)
 
 
 class FloatTensor(_TypedTensor):

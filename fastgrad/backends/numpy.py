@@ -23,9 +23,6 @@ exp = np.exp
 log = np.log
 sqrt = np.sqrt
 absolute = np.abs
-maximum = np.maximum
-minimum = np.minimum
-clip = np.clip
 where = np.where
 matmul = np.matmul
 tanh = np.tanh
@@ -36,6 +33,22 @@ cos = np.cos
 square = np.square
 floor_divide = np.floor_divide
 remainder = np.remainder
+
+
+# At a tie NumPy's maximum and minimum return their second operand, PyTorch's its first: the swaps below keep
+# the operand PyTorch keeps, which shows where -0.0 meets 0.0 (maximum(-0.0, 0.0) is -0.0, as PyTorch's).
+def maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum(b, a)
+
+
+def minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.minimum(b, a)
+
+
+def clip(a: np.ndarray, low, high) -> np.ndarray:
+    """PyTorch's clamp: a itself where it equals a bound (np.clip would give the bound's zero), NaN kept."""
+    out = a if low is None else np.maximum(low, a)
+    return out if high is None else np.minimum(high, out)
 
 
 def sign(a: np.ndarray) -> np.ndarray:
@@ -89,11 +102,12 @@ def logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
 
 # -- activations: forward, and backward from the upstream gradient g -------------------------------
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0)
+    return np.where(x < 0, x.dtype.type(0), x)  # (np.maximum would turn -0.0 into 0.0; PyTorch keeps it)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.where(y > 0, g, g.dtype.type(0))  # selected, not multiplied: a NaN gradient stays out, as PyTorch's
+    # selected, not multiplied: a NaN gradient stays out; at a NaN output the gradient passes, as PyTorch's
+    return np.where(y <= 0, g.dtype.type(0), g)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
@@ -109,7 +123,7 @@ def hardtanh(x: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 def hardtanh_backward(g: np.ndarray, x: np.ndarray, low: float, high: float) -> np.ndarray:
-    return np.where((x > low) & (x < high), g, g.dtype.type(0))
+    return np.where((x <= low) | (x >= high), g.dtype.type(0), g)  # (at a NaN x the gradient passes, as PyTorch's)
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -165,12 +179,13 @@ def gelu_backward(g: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
 
 
 def elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    # min(x, 0) keeps expm1 from overflowing on the positive side, which np.where discards anyway
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+    # min(x, 0) keeps expm1 from overflowing on the positive side, which np.where discards anyway; the exp
+    # branch is taken where x <= 0, as PyTorch's: -0.0 gives -0.0, and NaN takes the identity branch
+    return np.where(x <= 0, alpha * np.expm1(np.minimum(0, x)), x).astype(x.dtype, copy=False)
 
 
 def elu_backward(g: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
-    return np.where(x > 0, g, g * (alpha * np.exp(np.minimum(x, 0)))).astype(g.dtype, copy=False)
+    return np.where(x <= 0, g * (alpha * np.exp(np.minimum(x, 0))), g).astype(g.dtype, copy=False)
 
 
 def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
@@ -448,7 +463,7 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarra
         if nonlinearity == "tanh":
             np.tanh(recurrent, out=hs[t])
         else:
-            np.maximum(recurrent, 0, out=hs[t])
+            np.maximum(0, recurrent, out=hs[t])  # (at a tie NumPy returns recurrent: -0.0 stays, as PyTorch's)
         h = hs[t]
     return hs
 
@@ -465,13 +480,13 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     carry = np.zeros((batch, hidden), dtype=dtype)  # dLoss/dh_t arriving from step t+1
     derivative = np.empty_like(carry)
     for t in range(steps - 1, -1, -1):
-        if nonlinearity == "tanh":  # f' from the output: 1 - h^2, or [h > 0] for relu
+        np.add(g_hs[t], carry, out=deltas[t])
+        if nonlinearity == "tanh":  # f' from the output: 1 - h^2
             np.multiply(hs[t], hs[t], out=derivative)
             np.subtract(1, derivative, out=derivative)
-        else:
-            np.greater(hs[t], 0, out=derivative)
-        np.add(g_hs[t], carry, out=deltas[t])
-        deltas[t] *= derivative
+            deltas[t] *= derivative
+        else:  # relu's, selected as PyTorch's: 0 where h <= 0 (a NaN gradient stays out), passed at a NaN h
+            deltas[t][hs[t] <= 0] = 0
         np.matmul(deltas[t], w_hh, out=carry)
     flat_deltas = deltas.reshape(steps * batch, hidden)
     h_prev = np.concatenate([h0[None], hs[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps] for T=0

@@ -66,11 +66,11 @@ def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    return _array([0 if v < 0 else v for v in x.reshape(-1).tolist()], x.dtype, x.shape)  # NaN stays NaN
+    return _array([0 if v < 0 else v for v in x.reshape(-1).tolist()], x.dtype, x.shape)  # NaN, -0.0 stay
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
-    values = [gi if yi > 0 else 0 for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
+    values = [0 if yi <= 0 else gi for gi, yi in zip(g.reshape(-1).tolist(), y.reshape(-1).tolist())]
     return _array(values, g.dtype, g.shape)
 
 
@@ -219,7 +219,7 @@ def embedding_bag_backward(ids: np.ndarray, offsets: np.ndarray, g: np.ndarray, 
 def rnn_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray,
                 nonlinearity: str) -> np.ndarray:
     """h_t = f(W_ih x_t + W_hh h_{t-1} + b), one step and one batch row at a time."""
-    activate = math.tanh if nonlinearity == "tanh" else (lambda v: v if v > 0 else 0.0)
+    activate = math.tanh if nonlinearity == "tanh" else (lambda v: 0.0 if v < 0 else v)
     w_ih_rows, w_hh_rows, b = w_ih.tolist(), w_hh.tolist(), bias.tolist()
     h = h0.tolist()
     hs = []
@@ -255,7 +255,7 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
             if nonlinearity == "tanh":
                 delta = [(g + c) * (1.0 - h * h) for g, c, h in zip(g_list[t][n], carry[n], h_list[t][n])]
             else:
-                delta = [(g + c) if h > 0 else 0.0 for g, c, h in zip(g_list[t][n], carry[n], h_list[t][n])]
+                delta = [0.0 if h <= 0 else (g + c) for g, c, h in zip(g_list[t][n], carry[n], h_list[t][n])]
             for j, d in enumerate(delta):
                 _add_into(dw_ih[j], x_list[t][n], d)
                 _add_into(dw_hh[j], h_prev[n], d)

@@ -47,6 +47,12 @@ class Gumbel(LocationScale):
         value = self._checked(value, self.loc.dtype)
         info = finfo(self.loc.dtype)
         squeezed = (-(-(value - self.loc) / self.scale).exp()).exp()
+        if self._validate_args and not ((squeezed >= info.tiny) & (squeezed <= 1 - info.eps)).all():
+            # PyTorch validates the uniform draw its transforms lead back to: where that underflows to 0 or
+            # rounds to 1 it is outside [tiny, 1 - eps], and PyTorch refuses the value
+            raise ValueError(f"Gumbel.cdf: the value must lead back to a uniform draw within [{info.tiny}, "
+                             f"{1 - info.eps}] (PyTorch's support of its base Uniform), but the cdf underflows to 0 "
+                             f"or rounds to 1 at some of {value}")
         return ((squeezed - info.tiny) / (1 - info.eps - info.tiny)).clamp(0, 1)
 
     def icdf(self, value) -> Tensor:

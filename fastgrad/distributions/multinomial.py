@@ -42,6 +42,9 @@ class Multinomial(CategoricalVectors):
     def sample(self, sample_shape=()) -> Tensor:
         """Counts of shape sample_shape + batch_shape + (K,): total_count category draws per distribution,
         tallied (no gradient)."""
+        if self.total_count == 0:  # PyTorch draws the categories with torch.multinomial, which refuses 0 draws
+            raise RuntimeError("Multinomial.sample: cannot sample with total_count=0 (PyTorch refuses to draw 0 "
+                               "samples); the counts would be all zeros")
         shape = self._extended_shape(sample_shape)
         categories = self.event_shape[0]
         draws = self._categorical.sample((self.total_count,) + tuple(sample_shape)).numpy()

@@ -21,13 +21,13 @@ from numba import njit
 @njit(cache=True)
 def _relu(x, out):
     for i in range(x.size):
-        out[i] = 0 if x[i] <= 0 else x[i]  # NaN stays NaN, as with np.maximum
+        out[i] = 0 if x[i] < 0 else x[i]  # NaN stays NaN and -0.0 stays -0.0, as PyTorch's clamp_min(x, 0)
 
 
 @njit(cache=True)
 def _relu_backward(g, y, out):
     for i in range(g.size):
-        out[i] = g[i] if y[i] > 0 else 0.0  # selected: a NaN gradient stays out, as PyTorch's
+        out[i] = 0.0 if y[i] <= 0 else g[i]  # selected: a NaN gradient stays out; at a NaN it passes, as PyTorch's
 
 
 @njit(cache=True)
@@ -45,7 +45,7 @@ def _leaky_relu_backward(g, x, slope, out):
 @njit(cache=True)
 def _hardtanh_backward(g, x, low, high, out):
     for i in range(g.size):
-        out[i] = g[i] if low < x[i] < high else 0.0
+        out[i] = 0.0 if x[i] <= low or x[i] >= high else g[i]  # at a NaN x the gradient passes, as PyTorch's
 
 
 @njit(cache=True)

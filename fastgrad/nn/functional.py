@@ -54,9 +54,9 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _floating(input: Tensor, name: str) -> Tensor:
+def _floating(input: Tensor, name: str, label: str = "input") -> Tensor:
     if input.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
+        raise TypeError(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
     return input
 
 
@@ -165,8 +165,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
-    # the exp branch sees x <= 0 only, so it never overflows
-    return _composed_inplace("celu", lambda x: where(x > 0, x, (x.clamp(max=0.0) / alpha).expm1() * alpha), input,
+    # the exp branch sees x <= 0 only, so it never overflows; NaN takes the identity branch, as PyTorch's
+    return _composed_inplace("celu", lambda x: where(x <= 0, (x.clamp(max=0.0) / alpha).expm1() * alpha, x), input,
                              inplace)
 
 
@@ -177,9 +177,15 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6 (Howard et al., 2019), written piecewise so that the gradient at -3 and 3 is
-    PyTorch's: that of the outer pieces, 0 and 1."""
-    return _composed_inplace("hardswish", lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)), input,
-                               inplace)
+    PyTorch's: that of the outer pieces, 0 and 1; a NaN takes the identity piece (gradient 1), as PyTorch's."""
+    def pieces(x: Tensor) -> Tensor:
+        # the middle piece reads x only where it is used, so a NaN elsewhere gives it no NaN gradient
+        middle = where((x > -3) & (x < 3), x, 0.0)
+        with np.errstate(invalid="ignore"):  # x * 0 on the left, PyTorch's product there: -0.0, and NaN at -inf
+            left = x * 0.0
+        return where(x <= -3, left, where(x < 3, middle * (middle + 3) / 6, x))
+
+    return _composed_inplace("hardswish", pieces, input, inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -206,7 +212,9 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
                          f"got {lambd}")
     inside = Tensor._wrap(np.abs(input._data) <= lambd, False, None)
-    return where(inside, input.new_zeros(()), input - input.sign() * lambd)
+    with np.errstate(invalid="ignore"):  # (x * 0 is NaN at inf, which lies outside: not selected)
+        zeros = input * 0.0  # x * 0 rather than 0: -0.0 stays -0.0, as PyTorch's
+    return where(inside, zeros, input - input.sign() * lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -476,6 +484,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     _reduction(reduction)
+    _floating(input, "nll_loss")  # (log-probabilities; PyTorch has no integer kernel)
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
@@ -553,6 +562,7 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
 
 
@@ -562,6 +572,8 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
     divergence; "mean" divides by every element, as PyTorch (which warns about it)."""
     if reduction not in ("mean", "batchmean", "sum", "none"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    _floating(input, "kl_div")  # integral inputs are not supported, as in PyTorch
+    _floating(_as_tensor(target), "kl_div", "target")
     target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
     if log_target:
         pointwise = target.exp() * (target - input)
@@ -612,7 +624,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
     _reduction(reduction)
+    _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
+    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     weights = {label: _constant_elementwise_weight(name, label, value, input)
@@ -665,6 +679,9 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
     a target that is neither 1 nor -1 gets both terms."""
     _reduction(reduction)
+    if reduction == "mean" and input.dtype.kind != "f":
+        raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
+                        f"(PyTorch refuses it too), got dtype {input.dtype}")
     target = _signs(target, input)
     _same_shapes("hinge_embedding_loss", input=input, target=target)
     losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
@@ -730,7 +747,13 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tenso
     y x below about -710)."""
     _reduction(reduction)
     target = _signs(target, _floating(input, "soft_margin_loss"))
-    _same_shapes("soft_margin_loss", input=input, target=target)
+    try:  # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
+        fits = np.broadcast_shapes(input.shape, target.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"soft_margin_loss: target of shape {tuple(target.shape)} does not broadcast to the input's "
+                         f"shape {tuple(input.shape)}")
     if target.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
                            "requires grad; pass target.detach()")
@@ -824,7 +847,8 @@ def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool =
     y log y - y + log(2 pi y) / 2, where y > 1."""
     _refuse_legacy_reduction("poisson_nll_loss", size_average, reduce)
     _reduction(reduction)
-    target = _loss_target("poisson_nll_loss", _floating(input, "poisson_nll_loss"), target, warn_on_broadcast=False)
+    input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
+    target = _loss_target("poisson_nll_loss", input, target, warn_on_broadcast=False)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:  # (the logs see y >= 1 only, so the branch left out stays finite, and so does its gradient)
         at_least_1 = target.clamp(min=1)
@@ -841,7 +865,8 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
     _reduction(reduction)
-    target = _loss_target(name, _floating(input, name), target, warn_on_broadcast=False)
+    input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
+    target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
@@ -1541,9 +1566,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if mode != "constant":
         return _pad_by_index(input, per_dim, len(widths) // 2, mode, value)
     for dim, (n, (before, after)) in enumerate(zip(input.shape, per_dim)):
-        if n + before + after < 0:
-            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) gives a negative size "
-                             f"{n + before + after}")
+        if n + min(before, 0) + min(after, 0) < 0:  # PyTorch crops first: both crops must fit in the size
+            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) crops more than its size")
     return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)
 
 

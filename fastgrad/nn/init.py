@@ -138,6 +138,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     that fall outside."""
     if not a < b:
         raise ValueError(f"trunc_normal_: a must be less than b, got a={a}, b={b}")
+    if std == 0:  # PyTorch's formula divides by std
+        raise ZeroDivisionError("trunc_normal_: std must not be 0 (PyTorch's standardised bounds divide by it)")
+    std = abs(std)  # N(mean, std^2) is the same distribution either way: PyTorch draws from it for std < 0 too
     if not (mean - 12 * std < b and a < mean + 12 * std):
         raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] lies too far from N({mean}, {std}^2) to draw from")
     tensor._check_floating_fill("trunc_normal_")

@@ -498,11 +498,18 @@ class Activation(Op):
 
 
 class Relu(Activation):
-    forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [y > 0]
+    forward_kernel, backward_kernel = "relu", "relu_backward"  # relu' = [not y <= 0]: 1 at NaN, as PyTorch's
     from_output, saves_inputs, saves_output = True, False, True
 
+    def forward(ctx, K, x, **params):
+        if x.dtype.kind == "b":
+            raise TypeError("relu: bool tensors are not supported (as in PyTorch)")
+        if x.dtype.kind in "iu":  # PyTorch's relu of integers stays integer (nothing to differentiate: no kernel)
+            return np.maximum(x, x.dtype.type(0))
+        return Activation.forward(ctx, K, x, **params)
+
     def backward_graph(ctx, g, out):
-        return (select(out._data > 0, g),)
+        return (select(~(out._data <= 0), g),)
 
 
 class Tanh(Activation):
@@ -534,7 +541,7 @@ class Hardtanh(Activation):
 
     def backward_graph(ctx, g, out):
         x, params = ctx.saved
-        return (select((x > params["low"]) & (x < params["high"]), g),)
+        return (select(~((x <= params["low"]) | (x >= params["high"])), g),)
 
 
 class Silu(Activation):
@@ -566,7 +573,7 @@ class Elu(Activation):
 
     def backward_graph(ctx, g, out):
         x, params = ctx.inputs[0], ctx.saved[1]
-        return (select(x._data > 0, g, g * x.clamp(max=0).exp() * params["alpha"]),)
+        return (select(~(x._data <= 0), g, g * x.clamp(max=0).exp() * params["alpha"]),)
 
 
 class Softplus(Activation):

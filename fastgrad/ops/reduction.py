@@ -101,6 +101,16 @@ class Max(AMax):
 
     arg_index = staticmethod(np.argmax)
 
+    def forward(ctx, K, x, axis=None, keepdims=False):
+        if axis is None:
+            return AMax.forward(ctx, K, x, axis, keepdims)
+        # over one dim, the element at that index, as PyTorch's values: where -0.0 ties with 0.0, the first's sign
+        (dim,) = axis
+        out = np.take_along_axis(x, np.expand_dims(ctx.op.arg_index(x, axis=dim), dim), dim)
+        out = out if keepdims else np.squeeze(out, dim)
+        ctx.saved = (x, out, axis, keepdims)
+        return out
+
     def backward(ctx, K, g):
         x, out, axis, keepdims = ctx.saved
         if axis is None:
@@ -516,6 +526,7 @@ class LogCumSumExp(Op):
     def forward(ctx, K, x, axis):
         with np.errstate(invalid="ignore"):  # NaN in, NaN out
             out = np.logaddexp.accumulate(x, axis=axis)
+        out += out.dtype.type(0)  # PyTorch's running logaddexp adds a log1p (>= +0.0) to each: it never gives -0.0
         ctx.saved = (x, out, axis)
         return out
 

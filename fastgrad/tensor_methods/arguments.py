@@ -68,11 +68,13 @@ def number_of_dtype(name: str, value, dtype: np.dtype) -> np.ndarray:
         raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
-        fits = not (isinstance(value, float) and not np.isfinite(value)) and info.min <= value <= info.max
+        # (PyTorch's one leniency: an unsigned dtype takes a negative int down to -max, -1 being 255 for uint8)
+        low = -info.max if dtype.kind == "u" and not isinstance(value, (float, np.floating)) else info.min
+        fits = not (isinstance(value, float) and not np.isfinite(value)) and low <= value <= info.max
     elif dtype.kind == "f":
         fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
     else:
         fits = True
     if not fits:
-        raise ValueError(f"{name}: value {value} cannot be converted to {dtype} without overflow")
+        raise RuntimeError(f"{name}: value {value} cannot be converted to type {dtype} without overflow")
     return np.array(value).astype(dtype)

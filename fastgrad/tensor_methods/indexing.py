@@ -11,6 +11,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, one_dim
@@ -119,8 +120,13 @@ class IndexingMethods:
     def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)
-        if not isinstance(value, graph.Tensor):
-            value = graph.Tensor._wrap(np.asarray(value, dtype=self.dtype), False, None)
+        if not isinstance(value, graph.Tensor):  # numbers the dtype cannot hold are refused, arrays cast, as PyTorch
+            values = np.asarray(value)
+            if isinstance(value, np.ndarray):
+                values = values.astype(self.dtype)
+            else:
+                values = checked_cast(values, self.dtype, name)
+            value = graph.Tensor._wrap(values, False, None)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             target = region(self._data, selection)  # basic indexing: a view
             if accumulate:

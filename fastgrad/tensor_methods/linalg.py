@@ -143,6 +143,7 @@ class LinalgMethods:
         if self.ndim > 2:
             raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                                f"{self.ndim} dimensions")
+        self._refuse_bool("cov")
         correction = int_arg(correction, "cov: correction")
         x = self._floating().reshape(1, -1) if self.ndim < 2 else self._floating()
         observations = x.shape[1]
@@ -195,6 +196,7 @@ class LinalgMethods:
         """The sum of the main diagonal of a 2-D tensor (int64 for integer tensors, as PyTorch)."""
         if self.ndim != 2:
             raise ValueError(f"trace: expected a 2-D tensor, got shape {self.shape}")
+        self._refuse_bool("trace")
         return self.diagonal().sum()
 
     # -- tiling ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import checked_cast
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
@@ -56,7 +57,9 @@ class MathMethods:
         if all(numbers):
             # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
-            return apply(ops.Clamp, self._floating() if floats else self, low=min, high=max)
+            if floats:
+                return apply(ops.Clamp, self._floating(), low=min, high=max)
+            return apply(ops.Clamp, self, **self._integer_bounds("clamp", min, max))
         if any(numbers):
             raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
                             f"{type(min).__name__} and {type(max).__name__}")
@@ -73,6 +76,12 @@ class MathMethods:
         return where(clamped != clamped, clamped.detach(), clamped)
 
     clip = clamp
+
+    def _integer_bounds(self, name: str, low, high) -> dict:
+        """clamp's number bounds in self's dtype (low and high, for ops.Clamp): as PyTorch, an integer bound the
+        dtype cannot hold is refused, not wrapped around (-1 is 255 for uint8, PyTorch's one leniency)."""
+        return {label: None if bound is None else checked_cast(np.asarray(bound), self._data.dtype, name)[()]
+                for label, bound in (("low", low), ("high", high))}
 
     def clamp_min(self, min) -> "Tensor":
         return self.clamp(min=min)
@@ -257,6 +266,8 @@ class MathMethods:
                                            if isinstance(t, graph.Tensor)):
             raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
         tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
+        if type(value) is int:  # as PyTorch, a value the integer result cannot hold is refused, not wrapped around
+            checked_cast(np.asarray(value), tensor1._data.dtype, "addcmul: value")
         return self + value * tensor1 * tensor2
 
     def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
@@ -303,7 +314,11 @@ class MathMethods:
         as torch.cross (torch.linalg.cross takes -1)."""
         if not isinstance(other, graph.Tensor):
             raise TypeError(f"cross: other must be a Tensor, got {type(other).__name__}")
-        a, b = self._promoted(other)
+        if self.dtype != other.dtype:  # PyTorch does not promote here
+            raise RuntimeError(f"cross: expected self and other to have the same dtype, got {self.dtype} and "
+                               f"{other.dtype}")
+        self._refuse_bool("cross")
+        a, b = self, other
         shape = np.broadcast_shapes(a.shape, b.shape) if a.ndim == b.ndim else None
         if shape is None:
             raise ValueError(f"cross: self and other must have the same number of dims, got shapes {a.shape} and "

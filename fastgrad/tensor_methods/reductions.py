@@ -96,12 +96,25 @@ class ReductionMethods:
         dims = () if dim is None else dim
         return MinMax(self.amin(dims, keepdim), self.amax(dims, keepdim))
 
-    def max(self, dim: int | None = None, keepdim: bool = False):
-        """The maximum over all elements, or (values, indices) along `dim`, as PyTorch."""
-        return self._extremum(ops.Max, np.argmax, dim, keepdim)
+    def max(self, dim: int | None = None, keepdim: bool | None = None):
+        """The maximum over all elements, or (values, indices) along `dim`, as PyTorch; with a tensor in place
+        of dim, the elementwise maximum (torch.max(input, other))."""
+        if isinstance(dim, graph.Tensor):
+            return self.maximum(self._only_other("max", dim, keepdim))
+        return self._extremum(ops.Max, np.argmax, dim, keepdim or False)
 
-    def min(self, dim: int | None = None, keepdim: bool = False):
-        return self._extremum(ops.Min, np.argmin, dim, keepdim)
+    def min(self, dim: int | None = None, keepdim: bool | None = None):
+        if isinstance(dim, graph.Tensor):
+            return self.minimum(self._only_other("min", dim, keepdim))
+        return self._extremum(ops.Min, np.argmin, dim, keepdim or False)
+
+    @staticmethod
+    def _only_other(name: str, other, keepdim):
+        """The elementwise form max(input, other) (min's too) takes no third argument, as PyTorch's."""
+        if keepdim is not None:
+            raise TypeError(f"{name}: the elementwise form {name}(input, other) takes no third argument, got "
+                            f"{keepdim!r}")
+        return other
 
     def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
         """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
@@ -480,7 +493,7 @@ class ReductionMethods:
         out = np.asarray(reduce(self._data, axis=_reduced_axes(dim, self.ndim, False), keepdims=keepdim))
         return graph.Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out, False, None)
 
-    def histogram(self, bins, *, range=None, weight=None, density: bool = False) -> "Histogram":
+    def histogram(self, bins=100, *, range=None, weight=None, density: bool = False) -> "Histogram":
         """(hist, bin_edges) of self's elements, as torch.histogram: `bins` an int (that many equal bins over
         `range`, by default the smallest to the largest element, widened by 0.5 each way when they are equal)
         or a tensor of increasing edges. Each bin holds its left edge, the last its right one too; elements

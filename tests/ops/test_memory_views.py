@@ -110,9 +110,7 @@ def test_view_as_dtype_reads_the_same_memory_outside_autograd():
     bits = x.view(fastgrad.int32)
     assert bits.tolist() == np.array([1.0, 2.0, -0.5, 0.0], dtype=np.float32).view(np.int32).tolist()
     assert not bits.requires_grad and bits.is_leaf and not x.view(fastgrad.float32).requires_grad
-    assert x.view(dtype=fastgrad.float64).shape == (2,)
-    with pytest.raises(TypeError, match="dtype float16 is not supported"):  # (fastgrad has no float16)
-        x.view(np.float16)
+    assert x.view(dtype=fastgrad.float64).shape == (2,) and x.view(np.float16).shape == (8,)
     assert x.view(2, 2).shape == (2, 2) and x.view(2, 2).requires_grad  # shapes as before
     y = fastgrad.arange(8, dtype=fastgrad.int32)[2:]
     wide = y.view(fastgrad.int64)
@@ -134,7 +132,7 @@ def test_bad_dtype_views_name_the_rule_they_break():
         (lambda: fastgrad.zeros(3, 3)[:, :2].view(fastgrad.float64), RuntimeError, r"self.stride\(0\) must be "
                                                                                   "divisible by 2 .* but got 3"),
         (lambda: fastgrad.tensor(1.0).view(fastgrad.float64), RuntimeError, r"self.dim\(\) cannot be 0"),
-        (lambda: m.view(np.complex64), TypeError, "cannot view a tensor as dtype complex64"),
+        (lambda: m.view(np.complex64), TypeError, "dtype complex64 is not supported"),
         (lambda: m.view(4, 3, dtype=fastgrad.int32), TypeError, "expected a shape or a dtype, got both"),
     ]
     for fn, error, message in cases:

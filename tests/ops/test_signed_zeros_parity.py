@@ -1,0 +1,103 @@
+"""Signs of zeros and gradients at NaN against torch: relu (every form, every backend), hardtanh and the elus, the
+ties of maximum, minimum, clamp and max/min along a dim, and logcumsumexp."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+BACKENDS = ["python", "numpy", "compiled"]
+VALUES = [-0.0, 0.0, float("nan"), -1.5, 2.0, float("inf"), float("-inf")]
+RELUS = {
+    "F.relu": lambda lib, x: lib.nn.functional.relu(x),
+    "relu": lambda lib, x: lib.relu(x),
+    "Tensor.relu": lambda lib, x: x.relu(),
+    "nn.ReLU": lambda lib, x: lib.nn.ReLU()(x),
+    "relu_": lambda lib, x: (x * 1).relu_(),
+    "F.relu inplace": lambda lib, x: lib.nn.functional.relu(x * 1, inplace=True),
+}
+
+
+def signs(t) -> list:
+    return np.signbit(t.detach().numpy()).tolist()
+
+
+def same(ours, theirs) -> None:
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)  # (float32 exp: an ulp)
+    assert signs(ours) == signs(theirs)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("form", RELUS)
+def test_relu_keeps_minus_zero_and_passes_the_gradient_at_nan_as_torch(form, backend):
+    x, tx = fastgrad.tensor(VALUES, requires_grad=True), torch.tensor(VALUES, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = RELUS[form](fastgrad, x)
+        y.backward(fastgrad.arange(1.0, len(VALUES) + 1))
+    ty = RELUS[form](torch, tx)
+    ty.backward(torch.arange(1.0, len(VALUES) + 1))
+    same(y, ty)
+    same(x.grad, tx.grad)
+
+
+def test_relu_recorded_backward_passes_at_nan_as_torch():
+    x = fastgrad.tensor(VALUES, dtype=fastgrad.float64, requires_grad=True)
+    tx = torch.tensor(VALUES, dtype=torch.float64, requires_grad=True)
+    (g,) = fastgrad.autograd.grad(fastgrad.relu(x).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(torch.relu(tx).sum(), tx, create_graph=True)
+    same(g, tg)
+
+
+TIES = {
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "minimum": lambda lib, a, b: lib.minimum(a, b),
+    "max of two": lambda lib, a, b: lib.max(a, b),
+    "min of two": lambda lib, a, b: lib.min(a, b),
+    "fmax": lambda lib, a, b: lib.fmax(a, b),
+    "fmin": lambda lib, a, b: lib.fmin(a, b),
+    "clamp min": lambda lib, a, b: a.clamp(min=0.0),
+    "clamp min -0": lambda lib, a, b: a.clamp(min=-0.0),
+    "clamp max": lambda lib, a, b: a.clamp(max=0.0),
+    "clamp both": lambda lib, a, b: a.clamp(0.0, -0.0),
+    "clamp_min": lambda lib, a, b: lib.clamp_min(a, 0.0),
+    "clamp tensors": lambda lib, a, b: a.clamp(min=b),
+    "max dim": lambda lib, a, b: lib.stack([a, b], 1).max(dim=1).values,
+    "min dim": lambda lib, a, b: lib.stack([a, b], 1).min(dim=1, keepdim=True).values,
+    "logcumsumexp": lambda lib, a, b: lib.logcumsumexp(lib.stack([a, b], 1), 1),
+}
+
+
+@pytest.mark.parametrize("op", TIES)
+def test_zero_signs_at_ties_are_torch_s(op):
+    a, b = [-0.0, 0.0, -0.0, 0.0, float("nan"), -0.0], [0.0, -0.0, -0.0, 0.0, -0.0, float("-inf")]
+    same(TIES[op](fastgrad, fastgrad.tensor(a), fastgrad.tensor(b)), TIES[op](torch, torch.tensor(a), torch.tensor(b)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("form", ["hardtanh", "relu6", "elu", "selu", "celu", "softshrink"])
+def test_piecewise_activations_keep_minus_zero_and_pass_the_gradient_at_nan_as_torch(form, backend):
+    values = [float("nan"), -1.0, -0.0, 0.5, 1.0, 6.0, 7.0]
+    x, tx = fastgrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = getattr(fastgrad.nn.functional, form)(x)
+        y.backward(fastgrad.ones(len(values)))
+    ty = getattr(torch.nn.functional, form)(tx)
+    ty.backward(torch.ones(len(values)))
+    same(y, ty)
+    same(x.grad, tx.grad)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hardswish_values_signs_and_float32_gradients_are_torch_s(backend):
+    values = [float("-inf"), -4.0, -3.0, float("nan"), -1.0, 0.0, 2.0, 3.0, 4.0, float("inf")]
+    x, tx = fastgrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with fastgrad.backend(backend):
+        y = fastgrad.nn.functional.hardswish(x)
+        y.backward(fastgrad.ones(len(values)))
+    ty = torch.nn.functional.hardswish(tx)
+    ty.backward(torch.ones(len(values)))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    finite = ~np.isnan(ty.detach().numpy())
+    assert np.signbit(y.detach().numpy())[finite].tolist() == np.signbit(ty.detach().numpy())[finite].tolist()
+    same(x.grad, tx.grad)
