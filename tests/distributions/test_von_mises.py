@@ -3,7 +3,6 @@ the variance, draws from the rejection sampler against the cdf (Kolmogorov-Smirn
 the argument checks."""
 import math
 
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +21,7 @@ CONCENTRATIONS = [1e-8, 1e-3, 0.5, 3.75, 24.9, 25.0, 80.0, 700.0, 1e4]
 
 
 def test_log_bessel_and_ratio_match_mpmath_without_overflow():
+    mpmath = pytest.importorskip("mpmath")  # (installed with the parity extra: PyTorch needs it)
     x = np.array(CONCENTRATIONS)
     with mpmath.workdps(40):  # log I0 is near x^2 / 4 at small x: it needs more digits than the default
         log_i0 = [float(mpmath.log(mpmath.besseli(0, value))) for value in CONCENTRATIONS]
