@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from fastgrad.autograd import graph
+from fastgrad.dtypes import checked_cast
 
 
 def normalize_dims(dim, ndim: int):
@@ -66,15 +67,9 @@ def number_of_dtype(name: str, value, dtype: np.dtype) -> np.ndarray:
     (as PyTorch), but a value the dtype cannot hold is an error, never a wrapped-around number."""
     if isinstance(value, graph.Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        # (PyTorch's one leniency: an unsigned dtype takes a negative int down to -max, -1 being 255 for uint8)
-        low = -info.max if dtype.kind == "u" and not isinstance(value, (float, np.floating)) else info.min
-        fits = not (isinstance(value, float) and not np.isfinite(value)) and low <= value <= info.max
-    elif dtype.kind == "f":
-        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
-    else:
-        fits = True
+    # into an integer dtype: checked_cast's rule (and its uint8 leniency), once the int fits an array at all
+    fits = -(1 << 63) <= value < 1 << 64 if dtype.kind in "iu" and isinstance(value, int) else (
+        dtype.kind != "f" or not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max))
     if not fits:
         raise RuntimeError(f"{name}: value {value} cannot be converted to type {dtype} without overflow")
-    return np.array(value).astype(dtype)
+    return checked_cast(np.asarray(value), dtype, name)
