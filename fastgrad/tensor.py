@@ -919,7 +919,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def contiguous(self, *, memory_format=contiguous_format) -> "Tensor":
         """self when its strides already are those of `memory_format`, else a copy laid out so."""
         memory_format = check_memory_format("contiguous", memory_format, self.shape)
-        if self.is_contiguous(memory_format=memory_format):
+        if is_contiguous_as(self._data, memory_format):
             return self
         if memory_format is preserve_format:
             raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator, as "
