@@ -132,8 +132,9 @@ from fastgrad import autograd, cuda, func, nn, optim  # noqa: E402  (they need t
 
 # Imported on first use, as attributes (`fastgrad.utils.data.DataLoader`) or by import: `train` (the models'
 # training functions) pulls in the models, readers and metrics; `utils` (data loading, with the
-# distributed sampler) and `distributions` are not needed to build and train a model.
-_ON_FIRST_USE = ("train", "utils", "distributions")
+# distributed sampler), `distributions`, `distributed` (MPI, itself imported only when a job has several
+# processes) and `testing` are not needed to build and train a model.
+_ON_FIRST_USE = ("train", "utils", "distributions", "distributed", "testing")
 
 
 def __getattr__(name: str):
