@@ -11,6 +11,7 @@ import os as _os
 
 from fastgrad import threads as _threads  # noqa: F401  first: sets the thread pools' idle policy before they load
 from fastgrad import allocator as _allocator  # noqa: F401  large arrays reuse freed memory (no fresh page faults)
+from fastgrad import floating_point_warnings as _floating_point_warnings  # noqa: F401  silent, as PyTorch's kernels
 from fastgrad import backends as _backends
 from fastgrad.autograd import (Function, enable_grad, gradcheck, inference_mode, is_grad_enabled, no_grad,
                                set_grad_enabled)
