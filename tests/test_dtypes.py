@@ -1,4 +1,5 @@
 """PyTorch's type promotion (fastgrad.dtypes.result_type), checked against torch where installed."""
+import copy
 import itertools
 import operator
 
@@ -127,9 +128,10 @@ def test_the_small_integer_dtypes_have_pytorchs_names():
     assert (fastgrad.tensor([200], dtype=fastgrad.uint8) + fastgrad.tensor([-1], dtype=fastgrad.int8)).dtype == np.int16
 
 
-@pytest.mark.parametrize("dtype", [np.complex64, np.complex128, np.uint16, np.uint32, np.uint64])
+@pytest.mark.parametrize("dtype", [np.float16, np.complex64, np.complex128, np.uint16, np.uint32, np.uint64])
 def test_dtypes_fastgrad_does_not_compute_in_are_refused_everywhere(dtype):
-    """They ran through NumPy's rules, not PyTorch's: refused instead, whichever way they come in."""
+    """They ran through NumPy's rules, not PyTorch's: refused instead, whichever way they come in. (float16's
+    mean of 100,000 values was 0 and its cumulative sum stopped at 256: NumPy accumulates in float16.)"""
     message = f"{np.dtype(dtype)} is not supported: fastgrad's dtypes are"
     for make in (lambda: fastgrad.tensor(np.zeros(2, dtype)), lambda: fastgrad.from_numpy(np.zeros(2, dtype)),
                  lambda: fastgrad.as_tensor(np.zeros(2, dtype)), lambda: fastgrad.zeros(2, dtype=dtype),
@@ -146,3 +148,23 @@ def test_dtypes_fastgrad_does_not_compute_in_are_refused_everywhere(dtype):
 def test_strings_and_objects_are_refused(data):
     with pytest.raises(TypeError, match="is not supported: fastgrad's dtypes are"):
         fastgrad.tensor(data)
+
+
+@pytest.mark.parametrize("name", ["float16", "half", "bfloat16"])
+def test_the_16_bit_float_names_exist_but_no_tensor_has_them(name):
+    absent = getattr(fastgrad, name)
+    assert repr(absent) == f"fastgrad.{'float16' if name == 'half' else name}" and absent.is_floating_point
+    assert fastgrad.ones(2).dtype != absent and fastgrad.ones(2).dtype not in (fastgrad.float16, fastgrad.bfloat16)
+    assert copy.deepcopy(absent) is absent
+    for make in (lambda: fastgrad.zeros(2, dtype=absent), lambda: fastgrad.ones(2).to(absent),
+                 lambda: fastgrad.ones(2).view(absent), lambda: fastgrad.tensor([1.0], dtype=absent),
+                 lambda: fastgrad.nn.Linear(2, 2, dtype=absent), lambda: fastgrad.nn.Linear(2, 2).to(absent),
+                 lambda: fastgrad.ones(2).sum(dtype=absent)):
+        with pytest.raises(TypeError, match="fastgrad has no 16-bit floats"):
+            make()
+    with pytest.raises(TypeError, match="must be fastgrad.float32 or fastgrad.float64"):
+        fastgrad.set_default_dtype(absent)
+    with fastgrad.autocast("cpu", dtype=absent, enabled=False):  # the usual `enabled=use_amp` line
+        assert (fastgrad.ones(2) * 2).dtype == fastgrad.float32
+    with pytest.raises(NotImplementedError, match="no float16 or bfloat16"):
+        fastgrad.autocast("cpu", dtype=absent)

@@ -63,3 +63,16 @@ def test_dtype_names_and_their_aliases_are_pytorchs(dtype):
     assert name(getattr(fastgrad, dtype)) == name(getattr(torch, dtype))
     for alias in ("short", "int", "long", "float", "double"):
         assert name(getattr(fastgrad, alias)) == name(getattr(torch, alias))
+
+
+@pytest.mark.parametrize("name", ["float16", "half", "bfloat16"])
+def test_the_16_bit_float_names_answer_as_torchs(name):
+    ours, theirs = getattr(fastgrad, name), getattr(torch, name)
+    assert ours.is_floating_point == theirs.is_floating_point and ours.itemsize == theirs.itemsize
+    mine, reference = fastgrad.finfo(ours), torch.finfo(theirs)
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(mine, field) == getattr(reference, field), field
+    assert (fastgrad.float16 == fastgrad.half) == (torch.float16 == torch.half)
+    assert (fastgrad.float16 == fastgrad.bfloat16) == (torch.float16 == torch.bfloat16)
+    with fastgrad.autocast("cpu", dtype=ours, enabled=False), torch.autocast("cpu", dtype=theirs, enabled=False):
+        assert not fastgrad.is_autocast_enabled() and not torch.is_autocast_enabled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import warnings
 
-from fastgrad.dtypes import as_dtype
+from fastgrad.dtypes import AbsentDtype, as_dtype
 from fastgrad.tensor import device as _device
 
 _NOT_AVAILABLE = ("autocast: fastgrad has no float16 or bfloat16, so it cannot run ops in lower precision; use "
@@ -45,13 +45,14 @@ class autocast:
         if not isinstance(device_type, str):
             raise ValueError(f"autocast: expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type_of("autocast", device_type)
-        self.fast_dtype = as_dtype(dtype) if dtype is not None else None
+        # float16 and bfloat16 are names without tensors here: an autocast to them is what raises below
+        self.fast_dtype = dtype if dtype is None or isinstance(dtype, AbsentDtype) else as_dtype(dtype)
         self._cache_enabled = STATE.cache_enabled if cache_enabled is None else bool(cache_enabled)
         self._enabled = bool(enabled)
         if self._enabled and self.device == "cuda":
             warnings.warn("autocast: CUDA is not available. Disabling autocast.", UserWarning, stacklevel=2)
             self._enabled = False
-        elif self._enabled and self.fast_dtype is not None:  # (float16 and bfloat16 do not exist here)
+        elif self._enabled and self.fast_dtype is not None and not isinstance(self.fast_dtype, AbsentDtype):
             warnings.warn(f"autocast: in CPU autocast, but the target dtype {self.fast_dtype} is not supported. "
                           f"Disabling autocast. CPU autocast supports only float16 and bfloat16, which fastgrad "
                           f"lacks.", UserWarning, stacklevel=2)

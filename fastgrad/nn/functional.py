@@ -1123,9 +1123,9 @@ def _check_normalized_shape(name: str, input: Tensor, shape: tuple[int, ...]) ->
 def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x^2) + eps) * weight over the trailing dims `normalized_shape` (Zhang and Sennrich,
-    2019): layer_norm without centring and bias. eps None is the machine epsilon of the input's dtype (of
-    float32 for float16, which is computed in float32), as PyTorch; a weight of another dtype is cast to
-    the input's, the result's dtype, as PyTorch does. Composed of differentiable ops."""
+    2019): layer_norm without centring and bias. eps None is the machine epsilon of the input's dtype, as
+    PyTorch; a weight of another dtype is cast to the input's, the result's dtype, as PyTorch does. Composed
+    of differentiable ops."""
     name = "rms_norm"
     _floating(input, name)
     if not isinstance(normalized_shape, (tuple, list)) or not all(
@@ -1136,16 +1136,12 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     _check_normalized_shape(name, input, shape)
     if weight is not None and weight.shape != shape:
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
-    # float16 is computed in float32, eps None being float32's epsilon, as PyTorch's (its x^2 would
-    # overflow above 256, and float16's epsilon would swamp small inputs)
-    compute = np.dtype(np.float32) if input.dtype == np.float16 else input.dtype
-    eps = float(np.finfo(compute).eps) if eps is None else float(eps)
+    eps = float(np.finfo(input.dtype).eps) if eps is None else float(eps)
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    x = input if input.dtype == compute else input.to(compute)
-    out = x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    out = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
     if weight is not None:
-        out = out * (weight if weight.dtype == compute else weight.to(compute))
-    return out if out.dtype == input.dtype else out.to(input.dtype)
+        out = out * (weight if weight.dtype == input.dtype else weight.to(input.dtype))
+    return out
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,

@@ -4,8 +4,7 @@ by nearest neighbours or (bi/tri)linearly, one spatial dim at a time.
 Each dim is gathered by an index (index_select), and the linear modes blend two gathers with constant
 weights, so the gradients are index_select's. The source positions are computed as PyTorch's CPU
 kernels compute them: the nearest modes in float32 whatever the input's dtype, the linear modes in the
-input's dtype (float32 for float16), so that the picked neighbours and weights are PyTorch's. (A float16
-blend is computed in float16, where PyTorch's rounds a float32 one: they may differ by an ulp.)
+input's dtype, so that the picked neighbours and weights are PyTorch's.
 """
 from __future__ import annotations
 
@@ -119,13 +118,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if min(input.shape[2:]) < 1 or min(sizes) < 1:
         raise ValueError(f"{name}: input and output sizes should be greater than 0, got input {tuple(input.shape[2:])} "
                          f"and output {sizes}")
-    position_dtype = np.dtype(np.float32) if input.dtype.itemsize < 4 else input.dtype
     out = input
     for dim, (length, count, scale) in enumerate(zip(input.shape[2:], sizes, scales), start=2):
         if linear and count == length:  # PyTorch's linear kernels copy a dim whose size is kept, whatever the scale
             continue
         if linear:
-            first, second, weight = _linear_sources(length, count, scale, bool(align_corners), position_dtype)
+            first, second, weight = _linear_sources(length, count, scale, bool(align_corners), input.dtype)
             weight = Tensor._from_data(weight.astype(input.dtype).reshape((-1,) + (1,) * (input.ndim - 1 - dim)))
             out = (out.index_select(dim, Tensor._from_data(first)) * (1 - weight)
                    + out.index_select(dim, Tensor._from_data(second)) * weight)

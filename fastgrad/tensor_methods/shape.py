@@ -10,7 +10,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import as_dtype
+from fastgrad.dtypes import AbsentDtype, as_dtype
 from fastgrad.memory_formats import contiguous_format
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
 
@@ -485,8 +485,9 @@ def _int_sequence(name: str, values) -> tuple[int, ...]:
 
 
 def _is_dtype(value) -> bool:
-    """A dtype (view(dtype)) rather than a size (view(n)): a NumPy dtype or scalar type, as fastgrad's are."""
-    return isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic))
+    """A dtype (view(dtype)) rather than a size (view(n)): a NumPy dtype or scalar type, as fastgrad's are, or
+    one of the 16-bit floats fastgrad names but refuses (AbsentDtype)."""
+    return isinstance(value, (np.dtype, AbsentDtype)) or (isinstance(value, type) and issubclass(value, np.generic))
 
 
 def _repeat_counts(repeats, size: int) -> np.ndarray:
