@@ -1082,6 +1082,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
+        if self._data.dtype.kind == "b" and not (isinstance(min, Tensor) or isinstance(max, Tensor)):
+            promoted = self.clamp(min, max).dtype  # (or its refusal of bool bounds): never bool
+            raise RuntimeError(f"clamp_: result type {promoted} can't be cast to the desired output type bool")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
             return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
         if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):

@@ -59,18 +59,23 @@ class MathMethods:
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
             if floats:
                 return apply(ops.Clamp, self._floating(), low=min, high=max)
+            if self._data.dtype.kind == "b":  # (a bool tensor's number bounds must not be cast to bool: -5 is True)
+                if all(isinstance(bound, (bool, np.bool_)) for bound in (min, max) if bound is not None):
+                    raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
+                return self.long().clamp(min, max)  # bool with an int is int64, PyTorch's promotion
             return apply(ops.Clamp, self, **self._integer_bounds("clamp", min, max))
         if any(numbers):
             raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
                             f"{type(min).__name__} and {type(max).__name__}")
         from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
 
+        low, high = (None if bound is None else self._operand(bound) for bound in (min, max))
+        if low is not None and high is not None and all(t._data.dtype.kind == "b" for t in (self, low, high)):
+            raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
         clamped = self
-        if min is not None:  # a NaN bound gives NaN, as in PyTorch
-            low = self._operand(min)
+        if low is not None:  # a NaN bound gives NaN, as in PyTorch
             clamped = where((clamped < low) | (low != low), low, clamped)
-        if max is not None:
-            high = self._operand(max)
+        if high is not None:
             clamped = where((clamped > high) | (high != high), high, clamped)
         # a NaN (of the input or a bound) is compared inside nothing: PyTorch gives it and the bounds no gradient
         return where(clamped != clamped, clamped.detach(), clamped)

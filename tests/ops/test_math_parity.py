@@ -751,3 +751,25 @@ def test_div_refuses_what_torch_refuses(call):
     for m in (torch, fastgrad):
         with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError, ZeroDivisionError)):
             call(m)
+
+
+@pytest.mark.parametrize("bounds", [(0, 1), (-5, 300), (None, 0), (2, None), (0.5, None), (True, 1), (True, None),
+                                    (None, False), (True, False)])
+@pytest.mark.parametrize("form", ["clamp", "clamp_", "clip", "tensor bounds"])
+def test_clamp_of_bool_tensors_promotes_or_refuses_as_torch(bounds, form):
+    """A bool tensor's int bounds were cast to bool (-5 became True), so clamp(-5, 300) gave all True where PyTorch
+    computes in int64 and gives [1, 0, 1]."""
+    def call(module):
+        x, (low, high) = module.tensor([True, False, True]), bounds
+        if form == "tensor bounds":
+            low, high = (None if b is None else module.tensor(b) for b in bounds)
+        return {"clamp": x.clamp, "clip": x.clip, "tensor bounds": x.clamp, "clamp_": x.clone().clamp_}[form](low, high)
+
+    try:
+        expected = call(torch)
+    except (RuntimeError, NotImplementedError) as error:
+        with pytest.raises(type(error)):
+            call(fastgrad)
+        return
+    got = call(fastgrad)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch.") and got.tolist() == expected.tolist()
