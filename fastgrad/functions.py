@@ -12,7 +12,7 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast, result_type, wrapped_number
+from fastgrad.dtypes import checked_cast, promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
@@ -615,12 +615,47 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
                                f"{t.dtype} (operand {i})")
     subscripts, output = parse_einsum_equation(equation, [t.ndim for t in operands])
     operands = _expand_einsum_operands(list(operands), subscripts)
+    if operands[0].dtype.kind != "f":
+        return _einsum_of_integers(operands, subscripts, output)
     while len(operands) > 2:  # contract the first two, keeping the subscripts still needed later
         needed = set(output).union(*subscripts[2:])
         joint = "".join(dict.fromkeys(c for c in subscripts[0] + subscripts[1] if c in needed))
         first = apply(ops.Einsum, operands[0], operands[1], subscripts=tuple(subscripts[:2]), output=joint)
         operands, subscripts = [first] + operands[2:], [joint] + subscripts[2:]
     return apply(ops.Einsum, *operands, subscripts=tuple(subscripts), output=output)
+
+
+def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: str) -> Tensor:
+    """einsum of integer or bool tensors in PyTorch's steps, since their dtypes follow from the steps: each
+    operand's subscripts that no other operand or the output has are summed first (a sum: int64), then the
+    operands are combined left to right, a product where no subscript is contracted (promoting the dtypes) or
+    a matrix product where one is (one dtype, wrapping around in it; none for bool). (In one int8 dtype
+    throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch gives 203.)"""
+    operands, subscripts = list(operands), list(subscripts)
+    for i, subs in enumerate(subscripts):
+        others = set(output).union(*(other for j, other in enumerate(subscripts) if j != i))
+        alone = [d for d, c in enumerate(subs) if c not in others]
+        if alone:
+            operands[i] = operands[i].sum(dim=alone)
+            subscripts[i] = "".join(c for c in subs if c in others)
+    left, left_subs = operands[0], subscripts[0]
+    for i in range(1, len(operands)):
+        right, right_subs = operands[i], subscripts[i]
+        later = set(output).union(*subscripts[i + 1:])
+        target = output if i == len(operands) - 1 else "".join(
+            dict.fromkeys(c for c in left_subs + right_subs if c in later))
+        if builtins.any(c in right_subs and c not in later for c in left_subs):  # a contraction: PyTorch's bmm
+            if left.dtype != right.dtype:
+                raise RuntimeError(f"einsum: expected scalar type {left.dtype} but found {right.dtype} (as PyTorch: "
+                                   "a sum over one operand's own subscripts made it int64)")
+            if left.dtype.kind == "b":
+                raise NotImplementedError("einsum: contracting bool operands is not implemented (as PyTorch's bmm)")
+        else:
+            common = promote_types(left.dtype, right.dtype)  # (of dtypes: a summed operand keeps its dims in PyTorch)
+            left, right = left.to(common), right.to(common)
+        left = apply(ops.Einsum, left, right, subscripts=(left_subs, right_subs), output=target)
+        left_subs = target
+    return left if left_subs == output else apply(ops.Einsum, left, subscripts=(left_subs,), output=output)
 
 
 def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> list[Tensor]:

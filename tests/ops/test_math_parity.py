@@ -773,3 +773,26 @@ def test_clamp_of_bool_tensors_promotes_or_refuses_as_torch(bounds, form):
         return
     got = call(fastgrad)
     assert str(got.dtype) == str(expected.dtype).removeprefix("torch.") and got.tolist() == expected.tolist()
+
+
+INTEGER_EINSUMS = ["i->", "ij->", "ij->i", "ij->ji", "i,i->", "i,i->i", "i,j->", "i,j->i", "i,j->ij", "ij,j->", "ij,j->j",
+                   "ij,j->i", "ij,jk->ik", "ij,jk,k->", "i,i,j->i", "bij,bjk->bik", "bij,bjk->", "ij,kj->ki"]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64", "bool"])
+@pytest.mark.parametrize("equation", INTEGER_EINSUMS)
+def test_einsum_of_integers_and_bools_follows_torchs_dtypes_and_refusals(dtype, equation):
+    """In one int8 dtype throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch sums in int64 (203)."""
+    rng = np.random.default_rng(sum(map(ord, equation)))
+    inputs, output = equation.split("->")
+    low, high = (0, 2) if dtype == "bool" else (0 if dtype == "uint8" else -120, 120)
+    arrays = [rng.integers(low, high, (3,) * len(subs)).astype(dtype) for subs in inputs.split(",")]
+    try:
+        expected = torch.einsum(equation, *map(torch.tensor, arrays))
+    except (RuntimeError, NotImplementedError) as error:
+        with pytest.raises(type(error)):
+            fastgrad.einsum(equation, *map(fastgrad.tensor, arrays))
+        return
+    got = fastgrad.einsum(equation, *map(fastgrad.tensor, arrays))
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
