@@ -110,3 +110,17 @@ def test_cholesky_solve_and_inverse(backend_name, n, k, batch, upper, seed):
 def test_bad_arguments_raise(call, error):
     with pytest.raises(error):
         call()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64"])
+def test_trapezoid_rules_of_integer_samples_do_not_wrap_around(dtype):
+    """PyTorch 2.13 adds the end samples in y's own dtype (int8 [100, 100, 100] integrates to 328 there); fastgrad
+    converts integers to the default float first, so the integral is the true one."""
+    y = np.array([100, 100, 120, 100], dtype=dtype)
+    x = np.array([0, 1, 3, 4], dtype=dtype)
+    samples = y.astype(np.float64)
+    assert fastgrad.trapezoid(fastgrad.tensor(y)).item() == np.trapezoid(samples)
+    assert fastgrad.trapezoid(fastgrad.tensor(y), dx=2).item() == np.trapezoid(samples, dx=2)
+    assert fastgrad.trapezoid(fastgrad.tensor(y), fastgrad.tensor(x)).item() == np.trapezoid(samples, x)
+    running = fastgrad.cumulative_trapezoid(fastgrad.tensor(y), fastgrad.tensor(x))
+    assert running.dtype == fastgrad.float32 and running.tolist() == [100.0, 320.0, 430.0]
