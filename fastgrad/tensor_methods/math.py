@@ -271,6 +271,8 @@ class MathMethods:
                                            if isinstance(t, graph.Tensor)):
             raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
         tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
+        if self.dtype.kind == "b" and tensor1.dtype.kind == "b":  # (bool arithmetic would be logical here)
+            raise NotImplementedError("addcmul: not implemented for bool tensors (as PyTorch's); convert with .long()")
         if type(value) is int:  # as PyTorch, a value the integer result cannot hold is refused, not wrapped around
             checked_cast(np.asarray(value), tensor1._data.dtype, "addcmul: value")
         return self + value * tensor1 * tensor2

@@ -224,6 +224,12 @@ def test_addcmul_addcdiv_and_renorm_match_torch(same, dtype):
              s)
     ints = np.arange(4)
     same(lambda m, s, a: m.addcmul(s, a, a, value=2), ints, ints)
+    bools = np.array([True, False, True, True])  # all bool: PyTorch refuses (fastgrad computed with logical ops)
+    same(lambda m, s, a: (m.addcmul(s.long(), a, a), m.addcmul(s, a.long(), a, value=2)), bools, bools)
+    for module in (fastgrad, torch):
+        for call in (lambda b: module.addcmul(b, b, b), lambda b: b.addcmul_(b, b, value=2)):
+            with pytest.raises(NotImplementedError):
+                call(module.tensor(bools))
 
 
 def test_indexed_fills_copies_and_scatters_match_torch(same):
