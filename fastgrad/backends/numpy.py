@@ -82,11 +82,17 @@ def prod(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
 
 
+# Running sums and products of float32 are accumulated in float64 and rounded once per element, as PyTorch's
+# CPU kernels do: a float32 accumulator drifts (100,000 running sums of 0.1 ended at 9998.56, not 10000).
 def cumsum(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.dtype == np.float32:
+        return np.add.accumulate(x, axis=axis, dtype=np.float64).astype(np.float32)
     return np.add.accumulate(x, axis=axis)
 
 
 def cumprod(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.dtype == np.float32:
+        return np.multiply.accumulate(x, axis=axis, dtype=np.float64).astype(np.float32)
     return np.multiply.accumulate(x, axis=axis)
 
 
