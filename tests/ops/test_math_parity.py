@@ -816,3 +816,11 @@ def test_float32_running_sums_and_products_are_torchs_to_the_bit(backend):
         leaf.cumsum(1).backward(fastgrad.tensor(normal))
         reference.cumsum(1).backward(torch.tensor(normal))
         np.testing.assert_array_equal(leaf.grad.numpy(), reference.grad.numpy())
+
+
+def test_float32_logcumsumexp_is_torchs_to_the_bit():
+    """A float32 running logaddexp drifted by about 40 ulps over 100,000 elements (12.05380 for PyTorch's 12.05375)."""
+    rng = np.random.default_rng(0)
+    for x in (rng.uniform(0, 1, 100_000).astype(np.float32), (rng.standard_normal((40, 3000)) * 5).astype(np.float32)):
+        np.testing.assert_array_equal(fastgrad.tensor(x).logcumsumexp(-1).numpy(),
+                                      torch.tensor(x).logcumsumexp(-1).numpy())
