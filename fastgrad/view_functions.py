@@ -17,5 +17,8 @@ from fastgrad.tensor import Tensor
 
 def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:
     """F.pad(input, pad, "constant", value): (before, after) widths from the last dim backwards, negative ones
-    crop."""
-    return functional.pad(input, pad, "constant", value)
+    crop. Bad widths raise RuntimeError, as PyTorch's."""
+    try:
+        return functional.pad(input, pad, "constant", value)
+    except ValueError as error:
+        raise RuntimeError(f"constant_pad_nd: {error}") from None

@@ -115,8 +115,9 @@ class StorageMethods:
             raise RuntimeError(f"{name}: expected dtype int32 or int64 for index, got {index.dtype}")
         if source.dtype != self.dtype:
             raise RuntimeError(f"{name}: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
-        if self._data.dtype.kind == "b":
-            raise NotImplementedError(f"{name}: not implemented for bool tensors (as in PyTorch)")
+        if self._data.dtype.kind == "b" and (reduce == "mean" or self.ndim < 2):  # (PyTorch's kernels' reach)
+            raise NotImplementedError(f"{name}: not implemented for bool tensors with reduce='mean' or fewer than 2 "
+                                      f"dims (as in PyTorch), got reduce={reduce!r} and shape {tuple(self.shape)}")
         rows = index._data.reshape(-1).astype(np.int64)
         if source.ndim != self.ndim or any(source.shape[d] != self.shape[d] for d in range(self.ndim) if d != axis):
             raise RuntimeError(f"{name}: source shape must match self shape outside dim {dim}, got self shape "
@@ -139,8 +140,7 @@ class StorageMethods:
         """source's elements written (added, with accumulate) in place at the positions index names in self seen
         as one row-major dim (negative ones count from the end), as torch.Tensor.put_."""
         if self.ndim == 0:
-            self.reshape(1).put_(index, source, accumulate)
-            return self
+            return self._assign_in_place("put_", lambda old: old.put(index, source, accumulate), source)
         key, values = self._put_args("put_", index, source)
         return self._put(None, key, values, bool(accumulate), "put_")
 
@@ -148,6 +148,8 @@ class StorageMethods:
         """put_ on a copy of self. Where an index repeats without accumulate one of the writes wins, and every
         one of those source elements gets the gradient of the position, as in PyTorch."""
         self._put_args("put", index, source)
+        if self.ndim == 0:
+            return self.reshape(1).put(index, source, accumulate).reshape(())
         return self.clone().put_(index, source, accumulate)
 
     def _put_args(self, name: str, index, source) -> tuple[tuple, "Tensor"]:
