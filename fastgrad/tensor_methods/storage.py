@@ -174,12 +174,14 @@ class StorageMethods:
 
     # -- resizing ----------------------------------------------------------------------------------
     def resize_(self, *sizes, memory_format=None) -> "Tensor":
-        """self becomes a contiguous tensor of the given sizes over its memory, from where it starts (torch's
-        resize_): its first elements in memory order stay. Another shape reads the memory afresh (a transposed
-        tensor's elements in memory order), the same shape keeps the layout. When the memory is too small it
-        grows, if self owns it alone; the new elements are zeros (PyTorch leaves them uninitialized). Refused,
-        as in PyTorch, for a tensor that requires grad; refused too, where PyTorch would grow memory that
-        other tensors share (a view's base, a view of self, saved values), since theirs could not follow."""
+        """self becomes a contiguous tensor of the given sizes, its elements read from its memory in memory order
+        from where it starts (torch's resize_): the first ones stay, a transposed tensor's come back in memory
+        order; the same shape keeps the layout. Memory self owns alone is replaced by new memory of the new size
+        (new elements are zeros; PyTorch leaves them uninitialized, and after a shrink keeps the old ones beyond
+        the end, which a later grow brings back there but not here). Memory shared with other tensors (a view's
+        base, a view of self, values saved for backward) is kept, and self becomes a window of it, as in PyTorch;
+        growing past its end is refused, since theirs could not follow. Refused, as in PyTorch, for a tensor
+        that requires grad."""
         from fastgrad.tensor import Size
 
         shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)) else sizes
@@ -199,19 +201,20 @@ class StorageMethods:
     def _resized_memory(self, shape: tuple) -> np.ndarray:
         owner, offset, elements = self._place_in_memory("resize_")
         memory, dtype, count = owner._data, self._data.dtype, math.prod(shape)
-        if offset + count <= elements:
-            start = memory.__array_interface__["data"][0] + offset * dtype.itemsize
-            strides = tuple(int(np.prod(shape[d + 1:])) * dtype.itemsize for d in range(len(shape)))
-            return _strided_view(memory, start, shape, strides, dtype, memory.flags.writeable)
-        # the memory grows: only when self owns it alone (three references: self's, memory's and getrefcount's)
-        if owner is not self or memory.base is not None or sys.getrefcount(memory) > 3:
+        # self's own array, referenced by nothing else (three references: self's, `memory` and getrefcount's)
+        if owner is self and memory.base is None and sys.getrefcount(memory) <= 3:
+            kept = min(count, elements)
+            resized = np.zeros(shape, dtype=dtype)
+            resized.reshape(-1)[:kept] = memory.ravel(order="K")[:kept]  # (memory order: an owned array's strides
+            return resized  # are positive)
+        if offset + count > elements:
             raise RuntimeError(f"resize_: {count} elements from offset {offset} need memory of {offset + count} "
                                f"elements, and this tensor's holds {elements}, which fastgrad cannot grow while other "
                                "tensors share it (a view's base, a view of it, or values saved for backward); clone() "
                                "it first")
-        grown = np.zeros(count, dtype=dtype)
-        grown[:elements] = memory.ravel(order="K")  # (memory order: an owned array's strides are positive)
-        return grown.reshape(shape)
+        start = memory.__array_interface__["data"][0] + offset * dtype.itemsize
+        strides = tuple(math.prod(shape[d + 1:]) * dtype.itemsize for d in range(len(shape)))
+        return _strided_view(memory, start, shape, strides, dtype, memory.flags.writeable)
 
     def resize_as_(self, the_template: "Tensor", *, memory_format=None) -> "Tensor":
         """resize_ to the template's shape."""
