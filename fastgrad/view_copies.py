@@ -8,6 +8,7 @@ from fastgrad.memory_formats import contiguous_format
 from fastgrad.ops.recorded import DelayedError
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims
+from fastgrad.tensor_methods.shape import _is_dtype
 
 
 def _detached(input: Tensor) -> Tensor:
@@ -25,9 +26,7 @@ def _squeezed(input: Tensor, dim=None) -> Tensor:
 def _viewed(input: Tensor, size) -> Tensor:
     """view(size)'s elements, also where the strides allow no view (PyTorch's view_copy gives them either way: the
     reshape), or view(dtype)'s."""
-    if isinstance(size, (int, tuple, list)):
-        return input.reshape(size)
-    return input.view(size)
+    return input.view(size) if _is_dtype(size) else input.reshape(size)
 
 
 # the view each *_copy function copies, called with the function's arguments

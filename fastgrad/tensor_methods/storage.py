@@ -79,8 +79,8 @@ class StorageMethods:
                      step: int = 1) -> "Tensor":
         """self[..., start:end:step] along dim (aten's slice): bounds clip to the dim, the step must be positive."""
         axis = one_dim(dim, self.ndim)
-        start, end = (None if n is None else int_arg(n, f"{name}: {label}") for n, label in ((start, "start"),
-                                                                                         (end, "end")))
+        start = None if start is None else int_arg(start, f"{name}: start")
+        end = None if end is None else int_arg(end, f"{name}: end")
         if int_arg(step, f"{name}: step") <= 0:
             raise RuntimeError(f"{name}: slice step must be positive, got {step}")
         return self[(slice(None),) * axis + (slice(start, end, step),)]
@@ -185,9 +185,7 @@ class StorageMethods:
         base, a view of self, values saved for backward) is kept, and self becomes a window of it, as in PyTorch;
         growing past its end is refused, since theirs could not follow. Refused, as in PyTorch, for a tensor
         that requires grad."""
-        from fastgrad.tensor import Size
-
-        shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)) else sizes
+        shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         shape = tuple(int_arg(n, "resize_: size") for n in shape)
         if any(n < 0 for n in shape):
             raise RuntimeError(f"resize_: sizes must be non-negative, got {list(shape)}")
