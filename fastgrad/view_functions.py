@@ -9,10 +9,10 @@ from fastgrad.nn import functional
 from fastgrad.tensor import Tensor
 
 (diagonal_scatter, select_scatter, slice_scatter, as_strided_scatter, index_reduce, put, nonzero_static, unsafe_chunk,
- unsafe_split, unsafe_split_with_sizes, resize_as_) = map(_method_as_function, (
+ unsafe_split, unsafe_split_with_sizes, resize_as_, as_strided_) = map(_method_as_function, (
     Tensor.diagonal_scatter, Tensor.select_scatter, Tensor.slice_scatter, Tensor.as_strided_scatter,
     Tensor.index_reduce, Tensor.put, Tensor.nonzero_static, Tensor.unsafe_chunk, Tensor.unsafe_split,
-    Tensor.unsafe_split_with_sizes, Tensor.resize_as_))
+    Tensor.unsafe_split_with_sizes, Tensor.resize_as_, Tensor.as_strided_))
 
 
 def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:

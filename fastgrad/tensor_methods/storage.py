@@ -18,11 +18,13 @@ from fastgrad.ops.indexing import ScatterReduce
 from fastgrad.ops.shape import _strided_view
 from fastgrad.ops.view_scatter import ViewScatter
 from fastgrad.tensor_methods.arguments import int_arg, one_dim
+from fastgrad.tensor_methods.in_place import view_form
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
 
 INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+_as_strided_in_place = view_form("as_strided")
 
 
 class StorageMethods:
@@ -174,6 +176,18 @@ class StorageMethods:
             raise IndexError(f"{name}: index {bad} is out of range for a tensor of {size} elements (expected "
                              f"{-size} <= index < {size})")
         return np.unravel_index(flat % max(size, 1), self.shape or (1,)), source.reshape(-1)  # (0-d: see put_)
+
+    def as_strided_(self, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None) -> "Tensor":
+        """self becomes self.as_strided(size, stride, storage_offset), a window of the memory it shows, as
+        torch.Tensor.as_strided_: recorded by autograd on a tensor inside the graph (not on a view), refused on a
+        leaf that requires grad. A tensor that owned its memory keeps it as the memory it lies in, so that
+        storage_offset() and later as_strided calls count from the memory's start, as in PyTorch."""
+        memory, owned = self._data, self._memory_owner() is self
+        _as_strided_in_place(self, size, stride, storage_offset)
+        if owned:
+            self._storage = graph.Tensor._wrap(memory, False, None)
+            self._storage._counter = self._counter
+        return self
 
     # -- resizing ----------------------------------------------------------------------------------
     def resize_(self, *sizes, memory_format=None) -> "Tensor":

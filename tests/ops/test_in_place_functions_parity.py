@@ -41,11 +41,12 @@ CASES.update({
     "gcd_": (lambda m: (m.tensor([[4, 6, 9], [10, 0, 7]]),), np.array([[2, 4, 6], [5, 3, 0]])),
     "lcm_": (lambda m: (m.tensor([[4, 6, 9], [10, 0, 7]]),), np.array([[2, 4, 6], [5, 3, 0]])),
     "resize_as_": (lambda m: (m.zeros(3, 2),), VALUES),
+    "as_strided_": (lambda m: ((2, 3), (1, 2), 0), VALUES),
 })
 DRAWING = {"dropout_ train": (0.5, True), "alpha_dropout_ train": (0.5, True),
            "feature_alpha_dropout_ train": (0.5, True), "feature_dropout_ train": (0.5, True),
            "rrelu_ train": (0.1, 0.3, True)}
-NOT_HERE = {"as_strided_", "conj_physical_", "resize_as_sparse_", "index_put_"}
+NOT_HERE = {"conj_physical_", "resize_as_sparse_", "index_put_"}
 
 
 def test_every_in_place_function_of_torch_is_covered():

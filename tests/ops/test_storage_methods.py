@@ -1,4 +1,4 @@
-"""index_reduce, put, the out-of-place resize and the hardshrink/prelu methods: gradcheck (float64 central
+"""index_reduce, put, as_strided_, the out-of-place resize and the hardshrink/prelu methods: gradcheck (float64 central
 differences) over hypothesis shapes on every backend; resize_'s memory rules; nonzero_static."""
 import numpy as np
 import pytest
@@ -51,6 +51,18 @@ def test_resize_hardshrink_and_prelu_methods_gradcheck(backend_name, shape, seed
         check(backend_name, lambda x: x.resize(x.numel()) * 2, x)
     check(backend_name, lambda x: x.hardshrink(), x)
     check(backend_name, lambda x, w: x.prelu(w), x, weight)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16), data=st.data())
+def test_as_strided_in_place_gradcheck(backend_name, shape, seed, data):
+    count = int(np.prod(shape))
+    size = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2)))
+    stride = tuple(data.draw(st.lists(st.integers(0, 3), min_size=len(size), max_size=len(size))))
+    offset = data.draw(st.integers(0, count - 1))
+    assume(offset + sum((n - 1) * step for n, step in zip(size, stride)) < count)
+    check(backend_name, lambda x: (x * 1.0).as_strided_(size, stride, offset) * 2.0, leaf(shape, seed))
 
 
 def test_the_methods_are_the_functionals():

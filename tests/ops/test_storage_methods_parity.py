@@ -1,4 +1,4 @@
-"""The *_scatter functions, index_reduce, put, resize_ and its kin, nonzero_static, the unsafe_ splits,
+"""The *_scatter functions, index_reduce, put, resize_ and its kin, as_strided_, nonzero_static, the unsafe_ splits,
 constant_pad_nd and the hardshrink/prelu methods against PyTorch 2.13: values, dtypes, shapes, strides, gradients,
 and the exception type of each bad call."""
 import warnings
@@ -217,6 +217,47 @@ def test_resize_out_of_place_warns_and_keeps_the_number_of_elements_like_torch()
             lib.arange(6.0).resize_as(lib.zeros(4))
 
 
+AS_STRIDED_IN_PLACE = {
+    "a window": lambda lib, x: x.as_strided_((2, 2), (1, 2), 1),
+    "windows in turn, offsets from the memory's start": lambda lib, x: x.as_strided_((2, 2), (1, 2), 1).as_strided_(
+        (3,), (2,), 0),
+    "the default offset": lambda lib, x: x.as_strided_((3,), (1,), 2).as_strided_((2,), (1,)),
+    "the whole memory again": lambda lib, x: x.as_strided_((3,), (1,), 2).as_strided_((6,), (1,), 0),
+    "a view": lambda lib, x: x[1:].as_strided_((2,), (2,), 0),
+    "the function": lambda lib, x: lib.as_strided_(x, (3, 2), (1, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AS_STRIDED_IN_PLACE))
+def test_as_strided_in_place_matches_torch(name):
+    call = AS_STRIDED_IN_PLACE[name]
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.arange(6.0)
+        version = x._version
+        result = call(lib, x)
+        assert x._version > version
+        result.mul_(-1.0)  # a write reaches the memory
+        results.append((result.tolist(), result.stride(), result.storage_offset()))
+        leaf = lib.arange(6.0, requires_grad=True)
+        changed = leaf * 1.0
+        if name == "a view" and lib is fastgrad:  # (fastgrad records no in-place change of a view: it refuses)
+            with pytest.raises(RuntimeError, match="does not record in-place changes of a view"):
+                call(lib, changed)
+            results.append(None)
+            continue
+        out = call(lib, changed)
+        (out * lib.arange(float(out.numel())).reshape(out.shape)).sum().backward()
+        results.append(leaf.grad.tolist())
+    assert results[0] == results[2] and results[1] in (results[3], None)
+
+
+def test_as_strided_in_place_refuses_a_leaf_that_requires_grad_like_torch():
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="leaf"):
+            lib.ones(3, requires_grad=True).as_strided_((2,), (1,))
+
+
 BAD_CALLS = {
     "diagonal_scatter src shape": lambda lib, x: x.diagonal_scatter(lib.ones(2), 0, 0, 1),
     "diagonal_scatter src not a tensor": lambda lib, x: x.diagonal_scatter(1.0),
@@ -254,6 +295,8 @@ BAD_CALLS = {
     "nonzero_static positional size": lambda lib, x: lib.nonzero_static(x, 2),
     "unsafe_split list": lambda lib, x: lib.unsafe_split(x, [1, 2]),
     "resize_ negative": lambda lib, x: x.resize_(-1, 2),
+    "as_strided_ outside the memory": lambda lib, x: x.as_strided_((2,), (1,), 59),
+    "as_strided_ negative stride": lambda lib, x: x.as_strided_((2,), (-1,), 3),
     "resize_as_ tuple": lambda lib, x: x.resize_as_((2, 2)),
     "resize count": lambda lib, x: x.resize(7),
     "constant_pad_nd odd": lambda lib, x: lib.constant_pad_nd(x, (1,)),
