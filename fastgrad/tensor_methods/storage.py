@@ -13,9 +13,9 @@ import numpy as np
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
-from fastgrad.memory_formats import contiguous_format, empty_in_format, preserve_format
+from fastgrad.memory_formats import contiguous_format, preserve_format
 from fastgrad.ops.indexing import ScatterReduce
-from fastgrad.ops.shape import _strided_view
+from fastgrad.ops.shape import _memory_positions, _overlaps_itself, _strided_view
 from fastgrad.ops.view_scatter import ViewScatter
 from fastgrad.tensor_methods.arguments import int_arg, one_dim
 from fastgrad.tensor_methods.in_place import view_form
@@ -47,23 +47,31 @@ class StorageMethods:
 
     def as_strided_scatter(self, src: "Tensor", size: Sequence[int], stride: Sequence[int],
                            storage_offset: int | None = None) -> "Tensor":
-        """A copy of self (in self's layout, as PyTorch's) with the elements that out.as_strided(size, stride,
-        storage_offset) shows replaced by src: size, stride and the offset (0 by default) count in the copy's
-        memory, not in the memory self may be a view of. Where the window shows an element twice the later
-        write wins. PyTorch 2.13 refuses a non-contiguous input that requires grad; so does fastgrad."""
+        """A copy of self with the elements a window of its memory shows replaced by src, as PyTorch's: size,
+        stride and storage_offset count in self's memory (from its base's first element; the offset defaults to
+        self's own), or in new contiguous memory where two of self's positions share an element (an expanded
+        self). Window positions on memory that self does not show (a slice's neighbours) write nothing, and src
+        gets no gradient there; where the window shows an element twice the later write wins. The copy is laid
+        out as clone() lays self out (PyTorch's keeps a strided self's strides and memory). PyTorch 2.13 refuses
+        a non-contiguous input that requires grad; so does fastgrad."""
         if GRAD_MODE.enabled and self._requires_grad and not self.is_contiguous():
             raise RuntimeError("as_strided_scatter: an input that requires grad must be contiguous (PyTorch 2.13 "
                                f"refuses it too), got shape {tuple(self.shape)} and stride {self.stride()}")
-        laid_out = empty_in_format(self._data, np.int64, preserve_format)  # the copy's memory: each element's index
-        laid_out[...] = np.arange(self._data.size, dtype=np.int64).reshape(self.shape)
-        return self._view_scatter("as_strided_scatter", src,
-                                  lambda grid: grid.as_strided(size, stride, storage_offset or 0),
-                                  graph.Tensor._wrap(laid_out, False, None))
+        shape, strides, count = tuple(self.shape), self.stride(), self._data.size
+        if _overlaps_itself(shape, strides):
+            start, memory = 0, np.arange(count, dtype=np.int64)
+        else:  # each memory element holds the flat index of the element of self it is, or -1
+            _, start, elements = self._place_in_memory("as_strided_scatter")
+            memory = np.full(elements, -1, dtype=np.int64)
+            memory[_memory_positions(shape, strides, start)] = np.arange(count, dtype=np.int64).reshape(shape)
+        offset = start if storage_offset is None else storage_offset
+        return self._view_scatter("as_strided_scatter", src, lambda grid: grid.as_strided(size, stride, offset),
+                                  graph.Tensor._wrap(memory, False, None))
 
     def _view_scatter(self, name: str, src, view: Callable, grid: "Tensor | None" = None) -> "Tensor":
-        """ViewScatter of src at the elements view(grid) shows, grid being self's elements' flat indices (by
-        default in a row-major layout): the view's own checks apply to its arguments. src is cast to self's
-        dtype, as in PyTorch."""
+        """ViewScatter of src at the elements view(grid) shows, grid holding self's elements' flat indices (by
+        default in a row-major layout; -1 marks memory self does not show, where src is dropped): the view's own
+        checks apply to its arguments. src is cast to self's dtype, as in PyTorch."""
         if not isinstance(src, graph.Tensor):
             raise TypeError(f"{name}(): argument 'src' must be a Tensor, got {type(src).__name__}")
         if grid is None:
@@ -75,7 +83,10 @@ class StorageMethods:
         if src.shape != positions.shape:
             raise RuntimeError(f"{name}: expected src to have a size equal to the slice of self: src size "
                                f"{tuple(src.shape)}, slice size {positions.shape}")
-        return apply(ViewScatter, self, src.to(self.dtype), positions=np.array(positions))
+        src, shown = src.to(self.dtype), positions >= 0
+        if not shown.all():
+            src, positions = src[graph.Tensor._wrap(shown, False, None)], positions[shown]
+        return apply(ViewScatter, self, src, positions=np.array(positions))
 
     def _slice_along(self, name: str, dim: int = 0, start: int | None = None, end: int | None = None,
                      step: int = 1) -> "Tensor":

@@ -102,6 +102,36 @@ def test_as_strided_scatter_of_a_non_contiguous_input_matches_torch_or_both_refu
             lib.as_strided_scatter(lib.zeros(3, 4, requires_grad=True).t(), lib.ones(2, 2), (2, 2), (1, 3))
 
 
+@pytest.mark.parametrize("view", [lambda x: x[2:8], lambda x: x.reshape(2, 5)[:, ::2],
+                                  lambda x: x.reshape(5, 2).t()[:, 1:], lambda x: x.reshape(5, 2)[1:],
+                                  lambda x: x[:2].reshape(2, 1).expand(2, 3)],
+                         ids=["slice", "strided", "transposed slice", "rows", "expanded"])
+@pytest.mark.parametrize("offset", [None, 0, 1, 3])
+def test_as_strided_scatter_of_a_view_counts_in_its_memory_like_torch(view, offset):
+    def call(lib):
+        return lib.as_strided_scatter(view(lib.arange(10.0)), -lib.arange(1.0, 5.0).reshape(2, 2), (2, 2), (3, 1),
+                                      offset)
+
+    try:
+        expected = call(torch)
+    except RuntimeError:  # (a window past the end of the memory)
+        with pytest.raises(RuntimeError, match="outside the memory"):
+            call(fastgrad)
+        return
+    assert call(fastgrad).tolist() == expected.tolist()
+
+
+def test_as_strided_scatter_gives_src_no_gradient_where_the_window_misses_the_input():
+    """Window positions on memory around the input write nothing: their src elements get no gradient (PyTorch
+    2.13 reads theirs from g at other positions)."""
+    x = (fastgrad.arange(10.0, dtype=fastgrad.float64, requires_grad=True) * 1)[2:8]
+    src = fastgrad.ones(3, dtype=fastgrad.float64, requires_grad=True)
+    out = fastgrad.as_strided_scatter(x, src, (3,), (1,), 0)
+    assert out.tolist() == [1.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    out.backward(fastgrad.arange(6.0, dtype=fastgrad.float64) + 10)
+    assert src.grad.tolist() == [0.0, 0.0, 10.0]
+
+
 @st.composite
 def index_reduce_calls(draw):
     """A shape, a dim, an index into it (repeats likely) and a reduction, with include_self."""
