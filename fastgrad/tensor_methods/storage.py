@@ -227,8 +227,10 @@ class StorageMethods:
     def _resized_memory(self, shape: tuple) -> np.ndarray:
         owner, offset, elements = self._place_in_memory("resize_")
         memory, dtype, count = owner._data, self._data.dtype, math.prod(shape)
-        # self's own array, referenced by nothing else (three references: self's, `memory` and getrefcount's)
-        if owner is self and memory.base is None and sys.getrefcount(memory) <= 3:
+        # self's own array, referenced by nothing else: counted as a local array is, plus self's reference (the
+        # count's own references differ between Python versions)
+        local = np.empty(0)
+        if owner is self and memory.base is None and sys.getrefcount(memory) <= sys.getrefcount(local) + 1:
             kept = min(count, elements)
             resized = np.zeros(shape, dtype=dtype)
             resized.reshape(-1)[:kept] = memory.ravel(order="K")[:kept]  # (memory order: an owned array's strides
