@@ -1,6 +1,6 @@
 """Tensor methods that write through a view or reshape the memory itself: the *_scatter functions, index_reduce,
-put, resize_ and its kin, nonzero_static, the unsafe_ splits, new_empty_strided, and the methods of two
-activations (hardshrink, prelu) whose functional forms live in nn.functional."""
+put, as_strided_, resize_ and its kin, nonzero_static, the unsafe_ splits, new_empty_strided, and the methods of
+two activations (hardshrink, prelu) whose functional forms live in nn.functional."""
 from __future__ import annotations
 
 import math
