@@ -109,6 +109,14 @@ from fastgrad.quadrature import cumulative_trapezoid, trapezoid, trapz
 from fastgrad.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from fastgrad.linalg_legacy import lu, lu_solve, lu_unpack, triangular_solve
 from fastgrad.dtypes import bfloat16, float16, half
+# torch's copy, scatter and storage-shaping functions
+from fastgrad.view_copies import (alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
+                                  select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
+                                  transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy)
+from fastgrad.view_functions import (as_strided_, as_strided_scatter, constant_pad_nd, diagonal_scatter, index_reduce,
+                                     nonzero_static, put, resize_as_, select_scatter, slice_scatter, unsafe_chunk,
+                                     unsafe_split, unsafe_split_with_sizes)
+from fastgrad.creation import empty_permuted, empty_strided
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

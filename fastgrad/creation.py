@@ -18,6 +18,7 @@ from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device, strided
 from fastgrad.tensor_methods.arguments import int_arg, number_of_dtype, real_arg, size_arg
+from fastgrad.tensor_methods.shape import _int_sequence
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -539,5 +540,48 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = 
         if values.min() < info.min or values.max() > info.max:
             raise ValueError(f"range: values from {start} to {values[-1]:g} cannot be held by {dtype}")
     return Tensor._from_data(values, dtype=dtype, requires_grad=requires_grad)
+# -- memory laid out by the caller (this module's `range` is torch.range: no builtin range below) -------------
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    """A tensor of `size` whose element i_0, i_1, ... sits at sum_d i_d * stride[d] of new memory just large enough
+    for it (zeros; PyTorch leaves it uninitialized), as torch.empty_strided. Where two positions share an element
+    (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold)."""
+    from fastgrad.ops.shape import _overlaps_itself
+
+    check_device("empty_strided", device)
+    shape, steps = _int_sequence("empty_strided: size", size), _int_sequence("empty_strided: stride", stride)
+    if len(shape) != len(steps):
+        raise RuntimeError(f"empty_strided: dimensionality of sizes ({len(shape)}) must match dimensionality of "
+                           f"strides ({len(steps)})")
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"empty_strided: trying to create a tensor with a negative dimension: {list(shape)}")
+    if any(step < 0 for step in steps):
+        raise RuntimeError(f"empty_strided: strides must be non-negative, got {list(steps)}")
+    dtype = dtype_or_default(dtype)
+    extent = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, steps))
+    data = np.lib.stride_tricks.as_strided(np.zeros(extent, dtype), shape, tuple(s * dtype.itemsize for s in steps),
+                                           writeable=not _overlaps_itself(shape, steps))
+    return Tensor._from_data(data, requires_grad=requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                   pin_memory: bool = False) -> Tensor:
+    """A tensor of `size` laid out in memory with its dims in the order physical_layout gives, outermost first
+    (zeros; PyTorch leaves it uninitialized), as torch.empty_permuted."""
+    check_device("empty_permuted", device)
+    shape, order = _int_sequence("empty_permuted: size", size), _int_sequence("empty_permuted: physical_layout",
+                                                                        physical_layout)
+    if len(shape) != len(order):
+        raise RuntimeError(f"empty_permuted: the number of dimensions in size ({len(shape)}) does not match the "
+                           f"length of physical_layout ({len(order)})")
+    if any(not 0 <= d < len(shape) for d in order):
+        raise RuntimeError(f"empty_permuted: physical_layout dims must be in [0, {len(shape) - 1}] (negative dims "
+                           f"are not supported, as in PyTorch), got {list(order)}")
+    if len(set(order)) != len(order):
+        raise RuntimeError(f"empty_permuted: physical_layout names a dim twice: {list(order)}")
+    memory = np.zeros([shape[d] for d in order], dtype_or_default(dtype))
+    return Tensor._from_data(memory.transpose(np.argsort(order)), requires_grad=requires_grad)
+
+
 # The *_like functions also take PyTorch's keyword name input= for their tensor.
 take_torch_keywords(globals())

@@ -34,6 +34,7 @@ from fastgrad.tensor_methods.math import MathMethods
 from fastgrad.tensor_methods.reductions import ReductionMethods, ValuesIndices  # noqa: F401 (re-exported)
 from fastgrad.tensor_methods.sampling import SamplingMethods
 from fastgrad.tensor_methods.shape import ShapeMethods
+from fastgrad.tensor_methods.storage import StorageMethods
 
 
 class device:
@@ -176,7 +177,7 @@ def _legacy_constructor_data(args: tuple):
 
 
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods,
-             InPlaceMethods):
+             InPlaceMethods, StorageMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its

@@ -22,3 +22,4 @@ from fastgrad.ops.reduction import (AMax, AMin, Cumprod, Cumsum, LogCumSumExp, L
 from fastgrad.ops.shape import (AsStrided, Cast, Cat, ConstantPad, Diagonal, Expand, GetItem, Permute, Repeat,
                                 RepeatInterleave, Reshape, Stack, Unfold)
 from fastgrad.ops.elementwise import Angle, Frexp
+from fastgrad.ops.view_scatter import ViewScatter

@@ -65,6 +65,8 @@ def view_form(name: str):
         else:
             before = graph.Tensor._wrap(self._data, True, self._node)
             before._counter = self._counter
+            if hasattr(self, "_storage"):  # (self lies in another tensor's memory: so does its stand-in)
+                before._storage = self._storage
             view = getattr(before, name)(*args, **kwargs)
             self._data = view._data
             if view is not before:  # (squeeze of a dim that is not 1 changes nothing)

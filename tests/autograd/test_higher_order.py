@@ -143,6 +143,8 @@ CASES = {
             lambda a, b: F.crf_log_partition(a * b, [2, 1], b.T @ b * 0.3, b[0], a[1]).sum() * a
             + F.crf_log_partition(a, [3], a.T @ b * 0.2, b[1], b[2])),
     "factorizations": ({"Eigh", "Svd", "Qr"}, lambda a, b: factorizations(a, b)),
+    "view scatters": ({"ViewScatter"}, lambda a, b: a.diagonal_scatter(b[0, :3] * b[1, :3]).slice_scatter(
+        a[:, :2] * b[:, 2:], 1, 1, 4, 2) * b),
 }
 
 
