@@ -14,7 +14,7 @@ import numpy as np
 
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
-from fastgrad.functions import matmul, where
+from fastgrad.functions import ascending_powers, matmul, where
 from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet, Solve, Svd,
                                  singular_matrix_error, unpack, zero_pivots)
 from fastgrad.ops.linalg import failed_minors, not_positive_definite_error
@@ -750,3 +750,21 @@ def _complex_results(name: str) -> None:
 
 __all__ += ["cholesky_ex", "cond", "eig", "eigvals", "householder_product", "lu", "lu_factor", "lu_factor_ex",
             "lu_solve", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve"]
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    """The Vandermonde matrices of the vectors in x's last dim: shape x.shape + (N,), column j x ** j (N =
+    x.shape[-1] by default, at least 2); integers give int64, bools raise, as PyTorch's. Differentiable."""
+    name = "linalg.vander"
+    x = _tensor(name, "x", x)
+    if x.dtype.kind == "b":
+        raise TypeError(f"{name}: x must be a floating point or integer tensor, got dtype {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{name}: x must have at least one dim (vectors), got a 0-d tensor")
+    N = x.shape[-1] if N is None else int_arg(N, f"{name}: N")
+    if N <= 1:
+        raise ValueError(f"{name}: N must be greater than 1, got {N}")
+    return ascending_powers(x if x.dtype.kind == "f" else x.long(), N)
+
+
+__all__ += ["vander"]
