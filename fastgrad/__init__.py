@@ -112,6 +112,7 @@ from fastgrad.functions import igamma, igammac
 from fastgrad.linalg_legacy import eig, frobenius_norm, lstsq, matrix_rank, nuclear_norm, solve, symeig
 from fastgrad.sampling import binomial, poisson
 from fastgrad.finite_differences import gradient
+from fastgrad.histogramdd import histogramdd
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
