@@ -83,29 +83,41 @@ def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 
 
-def _removed(old: str, guidance: str):
-    """The function PyTorch 1.9 deprecated and has since removed: calling it raises RuntimeError, as PyTorch's,
-    with how to write the call with its replacement."""
-
-    def function(*args, **kwargs):
-        raise RuntimeError(f"fastgrad.{old} was deprecated in PyTorch 1.9 and is now removed, as torch.{old} is. "
-                           f"{guidance}")
-
-    function.__name__ = function.__qualname__ = old
-    function.__doc__ = f"Removed, as torch.{old}: raises RuntimeError. {guidance}"
-    return function
+def _removed(old: str, guidance: str) -> RuntimeError:
+    """The error of a function PyTorch 1.9 deprecated and has since removed (RuntimeError, as PyTorch's), with how
+    to write the call with its replacement."""
+    return RuntimeError(f"fastgrad.{old} was deprecated in PyTorch 1.9 and is now removed, as torch.{old} is. "
+                        f"{guidance}")
 
 
-solve = _removed("solve", "X = fastgrad.solve(B, A).solution should be replaced with X = fastgrad.linalg.solve(A, "
-                 "B) (the arguments reversed; for the LU factorization use fastgrad.linalg.lu_factor).")
-lstsq = _removed("lstsq", "X = fastgrad.lstsq(B, A).solution[:A.size(1)] should be replaced with X = "
-                 "fastgrad.linalg.lstsq(A, B).solution (the arguments reversed; the residuals are its field "
-                 "'residuals').")
-symeig = _removed("symeig", "L, _ = fastgrad.symeig(A, upper=upper) should be replaced with L = "
-                  "fastgrad.linalg.eigvalsh(A, UPLO='U' if upper else 'L'), and L, V = fastgrad.symeig(A, "
-                  "eigenvectors=True) with L, V = fastgrad.linalg.eigh(A, UPLO='U' if upper else 'L') (the default "
-                  "triangle is now the lower one).")
-eig = _removed("eig", "Its replacements, fastgrad.linalg.eigvals and linalg.eig, give complex results, which "
-               "fastgrad does not have; for symmetric matrices use fastgrad.linalg.eigvalsh and linalg.eigh.")
-matrix_rank = _removed("matrix_rank", "Use fastgrad.linalg.matrix_rank instead (its argument 'symmetric' is "
-                       "now 'hermitian').")
+def solve(input: Tensor, A: Tensor, *, out=None):
+    """Removed, as torch.solve: raises RuntimeError pointing to linalg.solve."""
+    raise _removed("solve", "X = fastgrad.solve(B, A).solution should be replaced with X = fastgrad.linalg.solve(A, "
+                   "B) (the arguments reversed; for the LU factorization use fastgrad.linalg.lu_factor).")
+
+
+def lstsq(input: Tensor, A: Tensor, *, out=None):
+    """Removed, as torch.lstsq: raises RuntimeError pointing to linalg.lstsq."""
+    raise _removed("lstsq", "X = fastgrad.lstsq(B, A).solution[:A.size(1)] should be replaced with X = "
+                   "fastgrad.linalg.lstsq(A, B).solution (the arguments reversed; the residuals are its field "
+                   "'residuals').")
+
+
+def symeig(input: Tensor, eigenvectors: bool = False, upper: bool = True, *, out=None):
+    """Removed, as torch.symeig: raises RuntimeError pointing to linalg.eigvalsh and linalg.eigh."""
+    raise _removed("symeig", "L, _ = fastgrad.symeig(A, upper=upper) should be replaced with L = "
+                   "fastgrad.linalg.eigvalsh(A, UPLO='U' if upper else 'L'), and L, V = fastgrad.symeig(A, "
+                   "eigenvectors=True) with L, V = fastgrad.linalg.eigh(A, UPLO='U' if upper else 'L') (the default "
+                   "triangle is now the lower one).")
+
+
+def eig(self: Tensor, eigenvectors: bool = False, *, e=None, v=None):
+    """Removed, as torch.eig (whose signature this is): raises RuntimeError."""
+    raise _removed("eig", "Its replacements, fastgrad.linalg.eigvals and linalg.eig, give complex results, which "
+                   "fastgrad does not have; for symmetric matrices use fastgrad.linalg.eigvalsh and linalg.eigh.")
+
+
+def matrix_rank(input: Tensor, tol=None, symmetric: bool = False, *, out=None):
+    """Removed, as torch.matrix_rank: raises RuntimeError pointing to linalg.matrix_rank."""
+    raise _removed("matrix_rank", "Use fastgrad.linalg.matrix_rank instead (its argument 'symmetric' is now "
+                   "'hermitian').")

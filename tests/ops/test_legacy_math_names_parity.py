@@ -167,3 +167,14 @@ def test_removed_functions_raise_as_torch(name, args):
             with pytest.raises(RuntimeError, match="deprecated"):
                 getattr(A, name)(*[A] * (args - 1))
     assert not hasattr(torch.Tensor, "matrix_rank") and not hasattr(fastgrad.Tensor, "matrix_rank")
+
+
+@pytest.mark.parametrize("name", ["solve", "lstsq", "symeig", "eig", "matrix_rank"])
+def test_removed_functions_have_torchs_signatures(name):
+    import inspect
+
+    assert list(inspect.signature(getattr(fastgrad, name)).parameters) == \
+        list(inspect.signature(getattr(torch, name)).parameters)
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            getattr(lib, name)()
