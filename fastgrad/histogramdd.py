@@ -17,7 +17,7 @@ HistogramDD = namedtuple("histogramdd", ["hist", "bin_edges"])
 NAME = "histogramdd"
 
 
-def histogramdd(input: Tensor, bins=10, *, range=None, weight=None, density: bool = False) -> HistogramDD:
+def histogramdd(input: Tensor, bins, *, range=None, weight=None, density: bool = False) -> HistogramDD:
     """(hist, bin_edges) of the points in input's last dim (input of shape (..., D)): hist has a dim per
     coordinate, bin_edges a 1-D tensor per coordinate. `bins` is an int (for every dimension), D ints, or D
     tensors of increasing edges; `range` (with int bins) is D (min, max) pairs flattened, [min_0, max_0, min_1,

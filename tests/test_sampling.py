@@ -6,7 +6,12 @@ import math
 import numpy as np
 import pytest
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
 import fastgrad
+from fastgrad.testing import check_gradients as check, float64_leaf as leaf
 
 DRAWS = 20000
 
@@ -72,6 +77,16 @@ def test_shapes_and_dtypes():
     assert fastgrad.poisson(fastgrad.zeros(0)).shape == (0,)
     out = fastgrad.binomial(fastgrad.full((2, 1), 4.0), fastgrad.full((3,), 0.5))
     assert out.shape == (2, 3) and out.dtype == fastgrad.float32
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "compiled", "python"])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3), seed=st.integers(0, 2**16))
+def test_poisson_gradcheck(backend_name, shape, seed):
+    """The draws' gradient is zero: with the same generator state, a nudged rate gives the same counts (a count
+    changes only where a uniform lies within about 1e-6 of a CDF step), so only the product's factor counts."""
+    rates = leaf(shape, seed, 0.5, 20)
+    check(backend_name, lambda r: fastgrad.poisson(r, fastgrad.Generator().manual_seed(seed)) * r, rates)
 
 
 def test_poisson_gradient_is_zero_and_binomial_has_none():

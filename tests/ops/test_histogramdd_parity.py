@@ -52,7 +52,8 @@ def test_results_require_grad_with_a_raising_backward_as_torchs():
 
 
 @pytest.mark.parametrize("call", [
-    lambda lib: lib.histogramdd(lib.ones(3), bins=2), lambda lib: lib.histogramdd(lib.ones(3, 2).long(), bins=2),
+    lambda lib: lib.histogramdd(lib.ones(3, 2)), lambda lib: lib.histogramdd(lib.ones(3), bins=2),
+    lambda lib: lib.histogramdd(lib.ones(3, 2).long(), bins=2),
     lambda lib: lib.histogramdd(lib.ones(3, 2), bins=[2, 2, 2]), lambda lib: lib.histogramdd(lib.ones(3, 2), bins=0),
     lambda lib: lib.histogramdd(lib.ones(3, 2), bins=[lib.ones(2), 2]),
     lambda lib: lib.histogramdd(lib.ones(3, 2), bins=lib.tensor([0.0, 1.0])),
@@ -64,7 +65,7 @@ def test_results_require_grad_with_a_raising_backward_as_torchs():
     lambda lib: lib.histogramdd(lib.ones(3, 2), bins=2, weight=lib.ones(3, 1)),
     lambda lib: lib.histogramdd(lib.ones(3, 2, dtype=lib.float64), bins=2, weight=lib.ones(3)),
     lambda lib: lib.histogramdd(lib.ones(3, 2), bins=2.5),
-], ids=["1-D", "long", "bins length", "zero bins", "mixed bins", "tensor bins", "2-D edges", "edges dtype",
+], ids=["no bins", "1-D", "long", "bins length", "zero bins", "mixed bins", "tensor bins", "2-D edges", "edges dtype",
         "range length", "range order", "nan", "weight shape", "weight dtype", "float bins"])
 def test_both_refuse(call):
     with pytest.raises((RuntimeError, TypeError, NotImplementedError)) as theirs:
