@@ -117,6 +117,12 @@ from fastgrad.view_functions import (as_strided_, as_strided_scatter, constant_p
                                      nonzero_static, put, resize_as_, select_scatter, slice_scatter, unsafe_chunk,
                                      unsafe_split, unsafe_split_with_sizes)
 from fastgrad.creation import empty_permuted, empty_strided
+# torch's remaining math, sampling and legacy linear-algebra names
+from fastgrad.functions import igamma, igammac
+from fastgrad.linalg_legacy import eig, frobenius_norm, lstsq, matrix_rank, nuclear_norm, solve, symeig
+from fastgrad.sampling import binomial, poisson
+from fastgrad.finite_differences import gradient
+from fastgrad.histogramdd import histogramdd
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

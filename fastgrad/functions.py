@@ -1262,10 +1262,18 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         raise ValueError(f"vander: N must be non-negative, got {N}")
     if x.dtype.kind != "f":
         x = x.long()
-    if N == 0:
-        return x.unsqueeze(1)[:, :0] * 1
-    powers = cat([x.new_ones(x.shape[0], 1), x.unsqueeze(1).expand(x.shape[0], N - 1)], dim=1).cumprod(1)
+    powers = ascending_powers(x, N)
     return powers if increasing else powers.flip(1)
+
+
+def ascending_powers(x: Tensor, N: int) -> Tensor:
+    """x ** 0, ..., x ** (N - 1) along a new last dim, by a running product (so the gradient is exact at x = 0)."""
+    if N == 0:
+        return x.unsqueeze(-1)[..., :0] * 1
+    return cat([x.new_ones(*x.shape, 1), x.unsqueeze(-1).expand(*x.shape, N - 1)], dim=-1).cumprod(-1)
+
+
+(igamma, igammac) = map(_method_as_function, (Tensor.igamma, Tensor.igammac))
 
 
 # Every function above also takes PyTorch's keyword names (input=, other=) for its operands.

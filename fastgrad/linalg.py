@@ -12,13 +12,16 @@ from typing import Sequence
 
 import numpy as np
 
+from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
-from fastgrad.functions import matmul, where
+from fastgrad.functions import ascending_powers, matmul, where
 from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet, Solve, Svd,
                                  singular_matrix_error, unpack, zero_pivots)
 from fastgrad.ops.linalg import failed_minors, not_positive_definite_error
+from fastgrad.ops.linalg_ldl import check_pivots, ldl_factorize, ldl_solved
 from fastgrad.ops.linalg_lu import LuFactor, SolveTriangular, lu_factorize, permutation
+from fastgrad.ops.no_derivative import NoDerivative
 from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
@@ -750,3 +753,89 @@ def _complex_results(name: str) -> None:
 
 __all__ += ["cholesky_ex", "cond", "eig", "eigvals", "householder_product", "lu", "lu_factor", "lu_factor_ex",
             "lu_solve", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve"]
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    """The Vandermonde matrices of the vectors in x's last dim: shape x.shape + (N,), column j x ** j (N =
+    x.shape[-1] by default, at least 2); integers give int64, bools raise, as PyTorch's. Differentiable."""
+    name = "linalg.vander"
+    x = _tensor(name, "x", x)
+    if x.dtype.kind == "b":
+        raise TypeError(f"{name}: x must be a floating point or integer tensor, got dtype {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{name}: x must have at least one dim (vectors), got a 0-d tensor")
+    N = x.shape[-1] if N is None else int_arg(N, f"{name}: N")
+    if N <= 1:
+        raise ValueError(f"{name}: N must be greater than 1, got {N}")
+    return ascending_powers(x if x.dtype.kind == "f" else x.long(), N)
+
+
+__all__ += ["vander"]
+
+
+# -- LDL^T of symmetric matrices (Bunch-Kaufman pivoting, LAPACK's format; no derivative, as in PyTorch) ----------
+LDLFactorResult = namedtuple("LDLFactorResult", ["LD", "pivots"])
+LDLFactorExResult = namedtuple("LDLFactorExResult", ["LD", "pivots", "info"])
+
+
+def _without_derivative(name: str, values: np.ndarray, *inputs: Tensor) -> Tensor:
+    """values as a tensor that, as PyTorch's result, requires grad when an input does, with a raising backward."""
+    sources = [t for t in inputs if t.requires_grad]
+    if sources and is_grad_enabled():
+        return apply(NoDerivative, *sources, values=values, name=name)
+    return _constant(values)
+
+
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> LDLFactorExResult:
+    """(LD, pivots, info) of A = P L D L^T P^T for real symmetric A = input (PyTorch's keyword for it), read from
+    its lower triangle (see
+    fastgrad/ops/linalg_ldl.py for the format, LAPACK sytrf's: the pivots are LAPACK's); hermitian is the same
+    for real matrices. info (int32) is the 1-based index of the first zero pivot of D, 0 if none
+    (check_errors=True raises then). No derivative, as in PyTorch."""
+    name = "linalg.ldl_factor_ex"
+    A = _matrices(name, "input", input, square=True)
+    factors, pivots, info = ldl_factorize(A._data)
+    if check_errors and info.any():
+        raise _singular_d_error(name, info)
+    return LDLFactorExResult(_without_derivative("linalg.ldl_factor", factors, A), _constant(pivots),
+                             _constant(info))
+
+
+def ldl_factor(input: Tensor, *, hermitian: bool = False) -> LDLFactorResult:
+    """(LD, pivots) as ldl_factor_ex's; a singular D (a zero pivot) raises LinAlgError."""
+    LD, pivots, info = ldl_factor_ex(input, hermitian=hermitian)
+    if info._data.any():
+        raise _singular_d_error("linalg.ldl_factor", info._data)
+    return LDLFactorResult(LD, pivots)
+
+
+def _singular_d_error(name: str, info: np.ndarray) -> LinAlgError:
+    flat = info.reshape(-1)
+    index = int(np.flatnonzero(flat)[0])
+    batch = f"(Batch element {index}): " if info.ndim else ""
+    return LinAlgError(f"{name}: {batch}D[{flat[index]},{flat[index]}] is exactly zero: the factorization was "
+                       "completed, but D is singular and a solve with it would divide by zero")
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """X with A X = B for ldl_factor's (LD, pivots) of A; B is matrices (*, n, k), batch dims broadcast. A zero
+    pivot of D gives inf or NaN, as LAPACK's. No derivative, as in PyTorch."""
+    name = "linalg.ldl_solve"
+    LD, B = _matrices(name, "LD", LD, square=True), _matrices(name, "B", B)
+    pivots = _tensor(name, "pivots", pivots)
+    if B.dtype != LD.dtype:
+        raise RuntimeError(f"{name}: expected B and LD to have the same dtype, got {B.dtype} and {LD.dtype}")
+    n = LD.shape[-1]
+    if pivots.dtype not in (np.int32, np.int64):
+        raise TypeError(f"{name}: pivots must be an int32 (as ldl_factor gives) or int64 tensor, got {pivots.dtype}")
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise ValueError(f"{name}: pivots must have shape LD.shape[:-1] = {tuple(LD.shape[:-1])}, got "
+                         f"{tuple(pivots.shape)}")
+    problem = check_pivots(pivots._data, n)
+    if problem:
+        raise ValueError(f"{name}: pivots are not in ldl_factor's format: {problem}")
+    _check_equation(name, LD, B, True)
+    return _without_derivative(name, ldl_solved(LD._data, pivots._data, B._data), LD, B)
+
+
+__all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]

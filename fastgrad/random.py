@@ -175,3 +175,27 @@ def draw_geometric(rng: np.random.Generator, p, shape: tuple) -> np.ndarray:
     v = 1.0 - rng.random(shape)  # (0, 1]: log v is finite
     with np.errstate(divide="ignore"):  # p = 1: log(1 - p) = -inf, and every draw is 1
         return np.floor(np.log(v) / np.log1p(-np.asarray(p, dtype=np.float64))) + 1
+
+
+# NumPy's largest Poisson rate (its sampler's counts must stay within int64)
+POISSON_RATE_MAX = float(np.iinfo(np.int64).max - 10 * np.sqrt(np.iinfo(np.int64).max))
+
+
+def draw_poisson(rng: np.random.Generator, rates: np.ndarray, what: str) -> np.ndarray:
+    """One Poisson(rate) count per element of `rates` (each in [0, POISSON_RATE_MAX], else ValueError naming
+    `what`), as float64."""
+    outside = ~((rates >= 0) & (rates <= POISSON_RATE_MAX))  # NaN fails both
+    if outside.any():
+        raise ValueError(f"{what} must be in [0, {POISSON_RATE_MAX:.4g}] (non-negative, and counts must fit int64), "
+                         f"got {np.asarray(rates)[outside].flat[0]}")
+    return np.asarray(rng.poisson(rates), dtype=np.float64)
+
+
+def draw_binomial(rng: np.random.Generator, counts: np.ndarray, probs: np.ndarray, what: tuple[str, str]) -> np.ndarray:
+    """One Binomial(count, prob) draw per element of the broadcast counts and probs, as float64: counts must be
+    whole numbers in [0, 2^63), probs in [0, 1] (else ValueError naming what[0] or what[1])."""
+    outside = ~((counts >= 0) & (counts < 2.0 ** 63) & (np.floor(counts) == counts))  # NaN and inf fail
+    if outside.any():
+        raise ValueError(f"{what[0]} must hold whole numbers in [0, 2^63), got {np.asarray(counts)[outside].flat[0]}")
+    check_probabilities(probs, what[1])
+    return np.asarray(rng.binomial(counts.astype(np.int64), probs), dtype=np.float64)

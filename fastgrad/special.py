@@ -147,6 +147,11 @@ def gammaincc(input: Tensor, other: Tensor) -> Tensor:
     return apply(special_ops.Gammaincc, *_tensor("gammaincc", input)._floating_pair("special.gammaincc", other, True))
 
 
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """The log of the multivariate gamma function of dimension p, as Tensor.mvlgamma."""
+    return _tensor("multigammaln", input).mvlgamma(p)
+
+
 def modified_bessel_i0(input: Tensor) -> Tensor:
     """I0(x), as i0 but without a gradient (PyTorch's has none)."""
     return _values("modified_bessel_i0", special_math.bessel_i0, input)
@@ -244,5 +249,6 @@ legendre_polynomial_p = _polynomial_function("legendre_p", "The Legendre polynom
 
 __all__ += ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "erfcx", "gammainc", "gammaincc", "i0e",
             "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+            "multigammaln",
             "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0", "xlog1py", "zeta"]
 __all__ += [_torch_name(kind) for kind in orthogonal_polynomials.KINDS]

@@ -17,7 +17,7 @@ VALUE_FORMS = (
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
     "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "log1p", "expm1", "erf", "erfc",
     "reciprocal", "rsqrt", "square", "log2", "log10", "exp2", "sinc", "lgamma", "digamma", "polygamma", "erfinv",
-    "i0", "logit", "xlogy", "ldexp",
+    "i0", "logit", "xlogy", "ldexp", "igamma", "igammac", "mvlgamma",
     # rounding, remainders, limits, signs
     "floor", "ceil", "round", "trunc", "fix", "frac", "fmod", "remainder", "floor_divide", "clamp_min",
     "clamp_max", "clip", "nan_to_num", "copysign", "nextafter", "heaviside", "deg2rad", "rad2deg", "gcd", "lcm",

@@ -324,12 +324,49 @@ class LinalgMethods:
         """The inverse of the matrix whose Cholesky factor self is (see fastgrad.cholesky_inverse)."""
         return _linalg().cholesky_inverse(self, upper)
 
+    # -- the deprecated top-level LU and triangular solves, and the removed solvers, as methods ------------------
+    def lu(self, pivot: bool = True, get_infos: bool = False):
+        """(LU, pivots), or (LU, pivots, infos), as fastgrad.lu (deprecated, as torch.lu)."""
+        return _legacy().lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data: "Tensor", LU_pivots: "Tensor") -> "Tensor":
+        """X with A X = self for lu's (LU_data, LU_pivots) of A, as fastgrad.lu_solve (deprecated)."""
+        return _legacy().lu_solve(self, LU_data, LU_pivots)
+
+    def triangular_solve(self, A: "Tensor", upper: bool = True, transpose: bool = False,
+                         unitriangular: bool = False):
+        """(X, a copy of A) with T X = self, as fastgrad.triangular_solve (deprecated)."""
+        return _legacy().triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def solve(self, other: "Tensor"):
+        """Removed, as torch's: raises RuntimeError pointing to linalg.solve."""
+        return _legacy().solve(self, other)
+
+    def lstsq(self, other: "Tensor"):
+        """Removed, as torch's: raises RuntimeError pointing to linalg.lstsq."""
+        return _legacy().lstsq(self, other)
+
+    def symeig(self, eigenvectors: bool = False):
+        """Removed, as torch's: raises RuntimeError pointing to linalg.eigh and linalg.eigvalsh."""
+        return _legacy().symeig(self, eigenvectors)
+
+    def eig(self, eigenvectors: bool = False):
+        """Removed, as torch's: raises RuntimeError."""
+        return _legacy().eig(self, eigenvectors)
+
 
 def _linalg():
     """fastgrad.linalg, imported on first use: it imports the Tensor class, which this module builds."""
     import fastgrad.linalg
 
     return fastgrad.linalg
+
+
+def _legacy():
+    """fastgrad.linalg_legacy, imported on first use (as _linalg)."""
+    import fastgrad.linalg_legacy
+
+    return fastgrad.linalg_legacy
 
 
 LegacySvdResult = namedtuple("LegacySvdResult", ["U", "S", "V"])  # torch.svd's: V, where torch.linalg.svd gives Vh

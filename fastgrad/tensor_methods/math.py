@@ -604,3 +604,17 @@ class MathMethods:
         x = self._floating()
         terms = x.unsqueeze(-1) - graph.Tensor._from_data(np.arange(p) / 2, dtype=x.dtype)
         return terms.lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+    def igamma(self, other: "Tensor") -> "Tensor":
+        """The regularized lower incomplete gamma function P(self, other), as special.gammainc (no derivative in
+        self: asking for one raises, as PyTorch's)."""
+        from fastgrad import special  # (special imports the Tensor class this mixin is part of)
+
+        return special.gammainc(self, other)
+
+    def igammac(self, other: "Tensor") -> "Tensor":
+        """The regularized upper incomplete gamma function Q(self, other) = 1 - P(self, other), as
+        special.gammaincc."""
+        from fastgrad import special
+
+        return special.gammaincc(self, other)

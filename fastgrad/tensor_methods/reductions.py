@@ -503,8 +503,8 @@ class ReductionMethods:
             raise TypeError(f"histogram: not implemented for dtype {self.dtype}; expected a floating point tensor")
         values = self._data.reshape(-1)
         edges = self._histogram_edges(bins, range, values)
-        counted = (values >= edges[0]) & (values <= edges[-1])
-        positions = np.minimum(np.searchsorted(edges, values[counted], side="right") - 1, edges.size - 2)
+        counted, positions = bin_positions(values, edges)
+        positions = positions[counted]
         if weight is not None:
             if not isinstance(weight, graph.Tensor):
                 raise TypeError(f"histogram: weight must be a Tensor, got {type(weight).__name__}")
@@ -518,30 +518,40 @@ class ReductionMethods:
                 hist = hist / (hist.sum() * np.diff(edges))
         return Histogram(graph.Tensor._wrap(hist, False, None), graph.Tensor._wrap(edges, False, None))
 
-    def _histogram_edges(self, bins, range, values: np.ndarray) -> np.ndarray:
+    def _histogram_edges(self, bins, range, values: np.ndarray, name: str = "histogram") -> np.ndarray:
+        """The bin edges for `values` (self's, or a column of them), as histogram takes bins and range; errors
+        begin with `name`."""
         if isinstance(bins, graph.Tensor):
             if bins.ndim != 1 or bins.numel() < 2 or bins.dtype != self.dtype:
-                raise ValueError(f"histogram: bins must be a 1-D tensor of at least 2 edges in input's dtype "
+                raise ValueError(f"{name}: bins must be a 1-D tensor of at least 2 edges in input's dtype "
                                  f"({self.dtype}), got shape {tuple(bins.shape)} and dtype {bins.dtype}")
             edges = bins._data.copy()
             if np.any(edges[1:] < edges[:-1]):
-                raise ValueError(f"histogram: bin edges must not decrease, got {edges.tolist()}")
+                raise ValueError(f"{name}: bin edges must not decrease, got {edges.tolist()}")
             return edges
-        count = int_arg(bins, "histogram: bins")
+        count = int_arg(bins, f"{name}: bins")
         if count <= 0:
-            raise ValueError(f"histogram: bins must be > 0, got {count}")
+            raise ValueError(f"{name}: bins must be > 0, got {count}")
         if range is not None:
             if len(range) != 2:
-                raise ValueError(f"histogram: range must be (min, max), got {range!r}")
-            low, high = (real_arg(end, "histogram: range") for end in range)
+                raise ValueError(f"{name}: range must be (min, max), got {range!r}")
+            low, high = (real_arg(end, f"{name}: range") for end in range)
             if low > high:
-                raise ValueError(f"histogram: range's min must not exceed its max, got min {low} max {high}")
+                raise ValueError(f"{name}: range's min must not exceed its max, got min {low} max {high}")
         else:
             low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
         if not (np.isfinite(low) and np.isfinite(high)):
-            raise ValueError(f"histogram: the range [{low}, {high}] is not finite")
+            raise ValueError(f"{name}: the range [{low}, {high}] is not finite")
         if low == high:
             low, high = low - 0.5, high + 0.5
         from fastgrad.creation import linspace  # (creation imports the Tensor class this mixin is part of)
 
         return linspace(low, high, count + 1, dtype=self.dtype)._data
+
+
+def bin_positions(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(counted, positions) for 1-D values and increasing edges: whether each value falls in a bin (NaN does
+    not), and the bin's index (meaningless where not counted). A bin holds its left edge, the last its right
+    one too."""
+    counted = (values >= edges[0]) & (values <= edges[-1])
+    return counted, np.clip(np.searchsorted(edges, values, side="right") - 1, 0, edges.size - 2)
