@@ -109,6 +109,7 @@ from fastgrad.windows import bartlett_window, blackman_window, hamming_window, h
 from fastgrad.linalg_legacy import lu, lu_solve, lu_unpack, triangular_solve
 from fastgrad.recurrent_forms import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                       rnn_tanh_cell)
+from fastgrad.functional_forms import embedding_bag
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
