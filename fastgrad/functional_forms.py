@@ -210,7 +210,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
                   sparse: bool = False, per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
                   padding_idx: int | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """F.embedding_bag(indices, weight, offsets, ...) with mode an int (0 'sum', 1 'mean', 2 'max') and 1-D
-    indices, returning aten's four tensors (the last three of indices' dtype, without gradients):
+    indices, returning aten's four tensors (the last three of the dtype indices and offsets promote to):
     - output (bags, dim), F's;
     - offset2bag: the bag of each index;
     - bag_size: the number of indices other than padding_idx in each bag for 'mean' and 'max'; zeros for
@@ -227,6 +227,10 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
         if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu" or tensor.ndim != 1:
             raise TypeError(f"{name}: {label} must be a 1-D integer tensor, got "
                             f"{getattr(tensor, 'shape', '')} {getattr(tensor, 'dtype', type(tensor).__name__)}")
+    index_dtype = np.result_type(indices.dtype, offsets.dtype)  # as PyTorch promotes them
+    if index_dtype not in (np.int32, np.int64):
+        raise TypeError(f"{name}: indices and offsets must promote to int64 or int32, got {indices.dtype} and "
+                        f"{offsets.dtype} (promoting to {index_dtype})")
     include_last_offset = _flag(name, "include_last_offset", include_last_offset)
     output = F.embedding_bag(indices, weight, offsets, scale_grad_by_freq=_flag(name, "scale_grad_by_freq",
                                                                                  scale_grad_by_freq),
@@ -247,7 +251,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
         kept = np.ones(ids.size, dtype=bool) if padding is None else ids != padding
         bag_size = np.bincount(offset2bag[kept], minlength=bags)
         max_indices = bag_size if mode == 1 else _rows_of_maxima(weight, ids, starts, padding)
-    return output, *(Tensor._from_data(a.astype(indices.dtype)) for a in (offset2bag, bag_size, max_indices))
+    return output, *(Tensor._from_data(a.astype(index_dtype)) for a in (offset2bag, bag_size, max_indices))
 
 
 def _rows_of_maxima(weight: Tensor, ids: np.ndarray, starts: np.ndarray, padding: int | None) -> np.ndarray:

@@ -51,6 +51,17 @@ def test_per_sample_weights_match_torch(padding_idx, include_last_offset):
     assert_same(*(call(lib, 0, padding_idx, include_last_offset, weighted=True) for lib in (fastgrad, torch)))
 
 
+@pytest.mark.parametrize("index_dtype, offset_dtype", [("int64", "int32"), ("int32", "int64"), ("int32", "int32"),
+                                                              ("uint8", "int32")])
+def test_index_outputs_have_the_promoted_dtype_of_indices_and_offsets(index_dtype, offset_dtype):
+    results = []
+    for lib in (fastgrad, torch):
+        outputs = lib.embedding_bag(lib.tensor(TABLE), lib.tensor(IDS, dtype=getattr(lib, index_dtype)),
+                                    lib.tensor(OFFSETS, dtype=getattr(lib, offset_dtype)), False, 2)
+        results.append([str(t.dtype).removeprefix("torch.") for t in outputs])
+    assert results[0] == results[1]
+
+
 @pytest.mark.parametrize("mode", [0, 1, 2])
 @pytest.mark.parametrize("include_last_offset", [False, True])
 def test_outputs_without_gradients_match_torch(mode, include_last_offset):
@@ -97,6 +108,8 @@ def _arguments(lib, **changes):
     (dict(indices=lambda m: m.tensor(IDS) + 1), (RuntimeError, IndexError)),
     (dict(offsets=lambda m: m.tensor([1, 3])), (RuntimeError, ValueError)),
     (dict(scale_grad_by_freq=1), TypeError),
+    (dict(indices=lambda m: m.tensor(IDS, dtype=m.uint8), offsets=lambda m: m.tensor(OFFSETS, dtype=m.uint8)),
+     (RuntimeError, TypeError)),
 ])
 def test_wrong_calls_are_refused_as_torch(changes, error):
     for lib in (fastgrad, torch):
