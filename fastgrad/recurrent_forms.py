@@ -94,7 +94,8 @@ def _stacked(name: str, run_layer, input, states: tuple[Tensor, ...], params, ha
     if len(params) != num_layers * directions * per_layer:
         raise ValueError(f"{name}: params must hold {num_layers * directions * per_layer} tensors (num_layers "
                          f"{num_layers} x {directions} direction(s) x {per_layer} (w_ih, w_hh"
-                         f"{', b_ih, b_hh' if has_biases else ''})), got {len(params)}")
+                         f"{', b_ih, b_hh' if has_biases else ''})), got {len(params)}"
+                         + ("; LSTM projections (w_hr) are not supported" if name == "lstm" else ""))
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim != 3 or input.shape[1 if batch_first else 0] == 0:

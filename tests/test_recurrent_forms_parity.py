@@ -203,6 +203,8 @@ def test_wrong_calls_are_refused_as_torch(call, error):
 @pytest.mark.parametrize("call, error, match", [
     (lambda: fastgrad.lstm(**_lstm_arguments(fastgrad, params=lambda m, a: a["params"][:3])), ValueError,
      r"lstm: params must hold 4 tensors \(num_layers 1 x 1 direction\(s\) x 4 \(w_ih, w_hh, b_ih, b_hh\)\), got 3"),
+    (lambda: fastgrad.lstm(**_lstm_arguments(fastgrad, params=lambda m, a: a["params"] + [m.ones(4, 4)])), ValueError,
+     r"got 5; LSTM projections \(w_hr\) are not supported"),
     (lambda: fastgrad.lstm(**_lstm_arguments(fastgrad, train=1)), TypeError, r"lstm: train must be a bool, got int"),
     (lambda: fastgrad.lstm(**_lstm_arguments(fastgrad, num_layers=0)), ValueError,
      r"lstm: num_layers must be at least 1, got 0"),
