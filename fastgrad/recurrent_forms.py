@@ -72,30 +72,38 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: T
 
 
 # -- whole layers: every layer and direction from a flat parameter list ------------------------------
+def _layer_weights(name: str, params, has_biases, num_layers, bidirectional) -> list:
+    """The flat params grouped per layer, then per direction, as (w_ih, w_hh, b_ih, b_hh) (None for no biases),
+    after checking their count."""
+    per_layer = 4 if _flag(name, "has_biases", has_biases) else 2
+    directions = 2 if _flag(name, "bidirectional", bidirectional) else 1
+    if isinstance(num_layers, (bool, np.bool_)) or not isinstance(num_layers, (int, np.integer)):
+        raise TypeError(f"{name}: num_layers must be an int, got {type(num_layers).__name__}")
+    if num_layers < 1:
+        raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
+    if not (isinstance(params, (tuple, list)) and all(isinstance(p, Tensor) for p in params)):
+        raise TypeError(f"{name}: params must be a list of Tensors, got {type(params).__name__}")
+    if len(params) != num_layers * directions * per_layer:
+        raise ValueError(f"{name}: params must hold {num_layers * directions * per_layer} tensors (num_layers "
+                         f"{num_layers} x {directions} direction(s) x {per_layer} (w_ih, w_hh"
+                         f"{', b_ih, b_hh' if per_layer == 4 else ''})), got {len(params)}"
+                         + ("; LSTM projections (w_hr) are not supported" if name == "lstm" else ""))
+    weights = [tuple(params[start:start + per_layer]) + (None, None) * (per_layer == 2)
+               for start in range(0, len(params), per_layer)]
+    return [weights[layer * directions:(layer + 1) * directions] for layer in range(num_layers)]
+
+
 def _stacked(name: str, run_layer, input, states: tuple[Tensor, ...], params, has_biases, num_layers, dropout,
              train, bidirectional, batch_first=False, lengths: np.ndarray | None = None) -> tuple:
     """The layers over input (T, B, I), or (B, T, I) with batch_first, from the initial states (each
     (num_layers * D, B, H)): (the last layer's output (T, B, D*H), or (B, T, D*H), the final states, each
     (num_layers * D, B, H))."""
-    has_biases, train = _flag(name, "has_biases", has_biases), _flag(name, "train", train)
-    directions = 2 if _flag(name, "bidirectional", bidirectional) else 1
-    batch_first = _flag(name, "batch_first", batch_first)
-    if isinstance(num_layers, (bool, np.bool_)) or not isinstance(num_layers, (int, np.integer)):
-        raise TypeError(f"{name}: num_layers must be an int, got {type(num_layers).__name__}")
-    if num_layers < 1:
-        raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
+    weights = _layer_weights(name, params, has_biases, num_layers, bidirectional)
+    train, batch_first = _flag(name, "train", train), _flag(name, "batch_first", batch_first)
     if isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, (int, float, np.floating, np.integer)):
         raise TypeError(f"{name}: dropout must be a float, got {type(dropout).__name__}")
     if not 0.0 <= dropout <= 1.0:
         raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout}")
-    if not (isinstance(params, (tuple, list)) and all(isinstance(p, Tensor) for p in params)):
-        raise TypeError(f"{name}: params must be a list of Tensors, got {type(params).__name__}")
-    per_layer = 4 if has_biases else 2
-    if len(params) != num_layers * directions * per_layer:
-        raise ValueError(f"{name}: params must hold {num_layers * directions * per_layer} tensors (num_layers "
-                         f"{num_layers} x {directions} direction(s) x {per_layer} (w_ih, w_hh"
-                         f"{', b_ih, b_hh' if has_biases else ''})), got {len(params)}"
-                         + ("; LSTM projections (w_hr) are not supported" if name == "lstm" else ""))
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim != 3 or input.shape[1 if batch_first else 0] == 0:
@@ -103,16 +111,13 @@ def _stacked(name: str, run_layer, input, states: tuple[Tensor, ...], params, ha
                          f"one step, got shape {input.shape}")
     if batch_first:
         input = input.transpose(0, 1)
-    count = num_layers * directions
+    count = num_layers * len(weights[0])
     for index, state in enumerate(states):
         if state.ndim != 3 or state.shape[:2] != (count, input.shape[1]):
             label = "hx" if len(states) == 1 else f"hx[{index}]"
             raise ValueError(f"{name}: {label} has shape {state.shape}, expected (num_layers * num_directions, "
                              f"batch, hidden_size) with {count} and batch {input.shape[1]}")
-    weights = [tuple(params[start:start + per_layer]) + (None, None) * (not has_biases)
-               for start in range(0, len(params), per_layer)]
-    by_layer = [weights[layer * directions:(layer + 1) * directions] for layer in range(num_layers)]
-    output, finals = run_stacked_layers(run_layer, input, states, by_layer, float(dropout), train, lengths)
+    output, finals = run_stacked_layers(run_layer, input, states, weights, float(dropout), train, lengths)
     return (output.transpose(0, 1) if batch_first else output), *finals
 
 

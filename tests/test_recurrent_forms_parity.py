@@ -38,7 +38,7 @@ def hx(lib_states, name):
 
 def outputs_and_gradients(lib, outputs, leaves_):
     """The outputs and the gradients of a weighted sum of them (every element read) with respect to leaves_."""
-    outputs = [o for o in outputs]
+    outputs = list(outputs)
     loss = sum((o * lib.tensor(np.linspace(-1.0, 1.5, o.numel()).reshape(tuple(o.shape)))).sum() for o in outputs)
     return [o.detach().numpy() for o in outputs] + [g.numpy() for g in lib.autograd.grad(loss, leaves_)]
 
