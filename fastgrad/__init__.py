@@ -123,6 +123,9 @@ from fastgrad.linalg_legacy import eig, frobenius_norm, lstsq, matrix_rank, nucl
 from fastgrad.sampling import binomial, poisson
 from fastgrad.finite_differences import gradient
 from fastgrad.histogramdd import histogramdd
+from fastgrad.recurrent_forms import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
+                                      rnn_tanh_cell)
+from fastgrad.functional_forms import embedding_bag
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

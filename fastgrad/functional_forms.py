@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastgrad import backends
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
@@ -200,6 +201,65 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float, norm_type
                                   "under fastgrad.no_grad() on a tensor outside the graph")
     F._renorm_rows_(input, F._ids(indices, input.shape[0], name), max_norm, norm_type, name)
     return input
+
+
+_BAG_MODES = ("sum", "mean", "max")  # aten's embedding_bag mode: 0, 1, 2
+
+
+def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_by_freq: bool = False, mode: int = 0,
+                  sparse: bool = False, per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """F.embedding_bag(indices, weight, offsets, ...) with mode an int (0 'sum', 1 'mean', 2 'max') and 1-D
+    indices, returning aten's four tensors (the last three of the dtype indices and offsets promote to):
+    - output (bags, dim), F's;
+    - offset2bag: the bag of each index;
+    - bag_size: the number of indices other than padding_idx in each bag for 'mean' and 'max'; zeros for
+      'sum' (with include_last_offset, one more, for the last offset, when neither weight nor
+      per_sample_weights requires grad, as PyTorch's CPU kernel gives);
+    - max_indices: for 'max', the row each maximum came from (0 for an empty bag); bag_size again for
+      'mean', the zeros again for 'sum'."""
+    name = "embedding_bag"
+    if isinstance(mode, (bool, np.bool_)) or not isinstance(mode, (int, np.integer)):
+        raise TypeError(f"{name}: mode must be an int (0 'sum', 1 'mean', 2 'max'), got {type(mode).__name__}")
+    if not 0 <= mode <= 2:
+        raise ValueError(f"{name}: mode must be 0 ('sum'), 1 ('mean') or 2 ('max'), got {mode}")
+    for label, tensor in (("indices", indices), ("offsets", offsets)):
+        if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu" or tensor.ndim != 1:
+            raise TypeError(f"{name}: {label} must be a 1-D integer tensor, got "
+                            f"{getattr(tensor, 'shape', '')} {getattr(tensor, 'dtype', type(tensor).__name__)}")
+    index_dtype = np.result_type(indices.dtype, offsets.dtype)  # as PyTorch promotes them
+    if index_dtype not in (np.int32, np.int64):
+        raise TypeError(f"{name}: indices and offsets must promote to int64 or int32, got {indices.dtype} and "
+                        f"{offsets.dtype} (promoting to {index_dtype})")
+    include_last_offset = _flag(name, "include_last_offset", include_last_offset)
+    output = F.embedding_bag(indices, weight, offsets, scale_grad_by_freq=_flag(name, "scale_grad_by_freq",
+                                                                                 scale_grad_by_freq),
+                             mode=_BAG_MODES[mode], sparse=_flag(name, "sparse", sparse),
+                             per_sample_weights=per_sample_weights, include_last_offset=include_last_offset,
+                             padding_idx=padding_idx)
+    ids, starts = indices._data.astype(np.int64), offsets._data.astype(np.int64)
+    bags = starts.size - include_last_offset
+    starts = starts[:bags]
+    offset2bag = np.searchsorted(starts, np.arange(ids.size), side="right") - 1
+    if mode == 0:
+        # PyTorch's CPU kernel gives one zero per offset when nothing requires grad, one per bag otherwise
+        # (its two paths differ with include_last_offset)
+        differentiable = weight.requires_grad or getattr(per_sample_weights, "requires_grad", False)
+        bag_size = max_indices = np.zeros(bags if differentiable else offsets.shape[0], dtype=np.int64)
+    else:
+        padding = F._padding_index(padding_idx, weight.shape[0])
+        kept = np.ones(ids.size, dtype=bool) if padding is None else ids != padding
+        bag_size = np.bincount(offset2bag[kept], minlength=bags)
+        max_indices = bag_size if mode == 1 else _rows_of_maxima(weight, ids, starts, padding)
+    return output, *(Tensor._from_data(a.astype(index_dtype)) for a in (offset2bag, bag_size, max_indices))
+
+
+def _rows_of_maxima(weight: Tensor, ids: np.ndarray, starts: np.ndarray, padding: int | None) -> np.ndarray:
+    """Per bag and dimension, the row its 'max' came from (0 for an empty bag), by the kernel of F's max bags."""
+    if padding is not None:
+        ids, starts, _ = F._without_padding(ids, starts, None, padding, weight.shape[0])
+    _, positions = backends.CURRENT.kernels.embedding_bag_max(weight._data, ids, starts)
+    return np.where(positions >= 0, ids[np.maximum(positions, 0)], 0) if ids.size else np.zeros_like(positions)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,

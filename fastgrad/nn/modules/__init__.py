@@ -61,3 +61,10 @@ from fastgrad.nn.modules.pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, L
 
 __all__ += ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ChannelShuffle", "LazyLinear", "LocalResponseNorm", "LPPool1d",
             "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle", "PixelUnshuffle", "TripletMarginWithDistanceLoss"]
+
+from fastgrad.nn.modules.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: E402
+                                      LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d,
+                                      LazyInstanceNorm2d, LazyInstanceNorm3d)
+
+__all__ += ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]

@@ -108,11 +108,14 @@ class _NormBase(Module):
     bias with bias=False); buffers running_mean (0), running_var (1) and num_batches_tracked with
     `track_running_stats`."""
 
+    smallest_num_features = 1  # 0 for the lazy norms, whose first input gives it
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         check_device(type(self).__name__, device)
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+        if (isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer))
+                or num_features < self.smallest_num_features):
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
         if momentum is not None and (isinstance(momentum, bool) or not 0 <= momentum <= 1):
             raise ValueError(f"{type(self).__name__}: momentum must be None or a number in [0, 1], got {momentum!r}")
@@ -196,8 +199,8 @@ class _InstanceNorm(_NormBase):
     spatial_dims = 0
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
         name, unbatched_dims = type(self).__name__, self.spatial_dims + 1

@@ -39,6 +39,50 @@ def _check_sizes(name: str, input_size: int, hidden_size: int) -> None:
         raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
 
 
+def run_stacked_layers(run_layer, input: Tensor, states: tuple[Tensor, ...], weights: list, dropout: float,
+                       training: bool, lengths: np.ndarray | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """Layers stacked over input (T, B, I): weights[layer][direction] holds (weight_ih, weight_hh, bias_ih,
+    bias_hh) (None for no biases), and layer k + 1 reads layer k's output, both directions side by side,
+    after dropout (in training, when dropout > 0). run_layer(input, state, weights, reverse, lengths) runs
+    one layer in one direction from its initial `state` (the states' tensors at index layer * D +
+    direction). Returns (the last layer's output (T, B, D*H), the final states, each (num_layers * D, B, H))."""
+    finals: list[list[Tensor]] = [[] for _ in states]
+    output = input
+    for layer, directions in enumerate(weights):
+        if layer > 0 and dropout > 0:
+            output = F.dropout(output, dropout, training)
+        outputs = []
+        for direction, layer_weights in enumerate(directions):
+            index = layer * len(directions) + direction
+            layer_output, final = run_layer(output, tuple(state[index] for state in states), layer_weights,
+                                            direction == 1, lengths)
+            outputs.append(layer_output)
+            for collected, tensor in zip(finals, final):
+                collected.append(tensor)
+        output = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
+    return output, tuple(stack(collected) for collected in finals)
+
+
+def run_rnn_layer(input: Tensor, state: tuple[Tensor], weights: tuple, reverse: bool, lengths: np.ndarray | None,
+                  nonlinearity: str = "tanh") -> tuple[Tensor, tuple[Tensor]]:
+    """One Elman layer in one direction: (every hidden state, (the final one,))."""
+    output = F.rnn(input, state[0], *weights, nonlinearity=nonlinearity, reverse=reverse, lengths=lengths)
+    return output, (F._final_states(output, reverse, lengths),)
+
+
+def run_gru_layer(input: Tensor, state: tuple[Tensor], weights: tuple, reverse: bool,
+                  lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor]]:
+    """One GRU layer in one direction: (every hidden state, (the final one,))."""
+    output = F.gru(input, state[0], *weights, reverse=reverse, lengths=lengths)
+    return output, (F._final_states(output, reverse, lengths),)
+
+
+def run_lstm_layer(input: Tensor, state: tuple[Tensor, Tensor], weights: tuple, reverse: bool,
+                   lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """One LSTM layer in one direction: (every hidden state, (h_n, c_n))."""
+    return F.lstm(input, state, *weights, reverse=reverse, lengths=lengths)
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: PyTorch's constructor arguments, parameters and init, the checks on
     the input and initial state, and the stacking of layers and directions.
@@ -193,21 +237,9 @@ class RNNBase(Module):
             zeros = Tensor._from_data(np.zeros(
                 (self.num_layers * self.num_directions, input.shape[1], self.hidden_size), dtype=input.dtype))
             states = (zeros,) * len(self.state_names)
-        finals: list[list[Tensor]] = [[] for _ in states]
-        output = input
-        for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0:
-                output = F.dropout(output, self.dropout, self.training)
-            outputs = []
-            for direction, suffix in enumerate(self._suffixes()):
-                index = layer * self.num_directions + direction
-                layer_output, final = self._run_layer(output, tuple(state[index] for state in states),
-                                                      self._layer_weights(layer, suffix), direction == 1, lengths)
-                outputs.append(layer_output)
-                for collected, tensor in zip(finals, final):
-                    collected.append(tensor)
-            output = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
-        return output, tuple(stack(collected) for collected in finals)
+        weights = [[self._layer_weights(layer, suffix) for suffix in self._suffixes()]
+                   for layer in range(self.num_layers)]
+        return run_stacked_layers(self._run_layer, input, states, weights, self.dropout, self.training, lengths)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -237,8 +269,7 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def _run_layer(self, input, state, weights, reverse, lengths):
-        output = F.rnn(input, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths)
-        return output, (F._final_states(output, reverse, lengths),)
+        return run_rnn_layer(input, state, weights, reverse, lengths, self.nonlinearity)
 
 
 class GRU(RNNBase):
@@ -251,9 +282,7 @@ class GRU(RNNBase):
 
     gate_count = 3
 
-    def _run_layer(self, input, state, weights, reverse, lengths):
-        output = F.gru(input, state[0], *weights, reverse=reverse, lengths=lengths)
-        return output, (F._final_states(output, reverse, lengths),)
+    _run_layer = staticmethod(run_gru_layer)
 
 
 class LSTM(RNNBase):
@@ -292,8 +321,7 @@ class LSTM(RNNBase):
     def _final_state(self, states):
         return states
 
-    def _run_layer(self, input, state, weights, reverse, lengths):
-        return F.lstm(input, state, *weights, reverse=reverse, lengths=lengths)
+    _run_layer = staticmethod(run_lstm_layer)
 
 
 class RNNCellBase(Module):
