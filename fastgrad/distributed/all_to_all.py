@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_tensor, check_tensor_list,
-                                              completed, contiguous, default_group, write)
+from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_output, check_tensor,
+                                              check_tensor_list, completed, contiguous, default_group, write)
 from fastgrad.distributed.comm import ProcessGroup
 from fastgrad.tensor import Tensor
 
@@ -79,6 +79,8 @@ def all_to_all(output_tensor_list: list[Tensor], input_tensor_list: list[Tensor]
     names = [f"input_tensor_list[{j}]" for j in range(len(inputs))] + [
         f"output_tensor_list[{i}]" for i in range(len(outputs))]
     check_dtypes(inputs + outputs, names, function)
+    for index, output in enumerate(output_tensor_list):
+        check_output(output, f"output_tensor_list[{index}]", function)
     send = np.concatenate([array.reshape(-1) for array in inputs])
     receive_counts = np.array([array.size for array in outputs], dtype=np.int64)
     receive = np.empty(int(receive_counts.sum()), dtype=send.dtype)

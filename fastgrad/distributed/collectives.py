@@ -12,6 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
+from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.distributed import comm
 from fastgrad.distributed.comm import ProcessGroup, ReduceOp
 from fastgrad.tensor import Tensor
@@ -58,6 +59,15 @@ def check_tensor_list(tensors, name: str, function: str) -> list[np.ndarray]:
     if not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{function}: {name} must be a list of fastgrad.Tensor, got {type(tensors).__name__}")
     return [check_tensor(tensor, f"{name}[{index}]", function) for index, tensor in enumerate(tensors)]
+
+
+def check_output(tensor: Tensor, name: str, function: str) -> None:
+    """A tensor a collective copies its result into must not require grad while grad mode is on: PyTorch
+    refuses the copy into a leaf, and the write is not recorded (a non-leaf would keep a history that no
+    longer made its values)."""
+    if GRAD_MODE.enabled and tensor._requires_grad:
+        raise RuntimeError(f"{function}: {name} requires grad, and the collective writes into it in place; pass a "
+                           "tensor that does not require grad, or call it under fastgrad.no_grad()")
 
 
 def check_dtypes(arrays: list[np.ndarray], names: list[str], function: str, error: type = ValueError) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_op, check_rank,
+from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_op, check_output, check_rank,
                                               check_ranks_agree, check_shape, check_tensor, check_tensor_list,
                                               completed, contiguous, default_group, write)
 from fastgrad.distributed.comm import ReduceOp
@@ -43,6 +43,8 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group=None, async_op: 
     array = check_tensor(tensor, "tensor", "all_gather")
     world = default_group(group, "all_gather")
     _check_pieces(outputs, "tensor_list", array, "tensor", "all_gather", world.size)
+    for index, output in enumerate(tensor_list):
+        check_output(output, f"tensor_list[{index}]", "all_gather")
     check_ranks_agree(world, "all_gather", array.dtype, array.nbytes)
     gathered = world.allgather_(contiguous(array), np.empty((world.size,) + array.shape, array.dtype))
     _write_pieces(tensor_list, gathered)
@@ -56,6 +58,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
     array = check_tensor(input_tensor, "input_tensor", "all_gather_into_tensor")
     world = default_group(group, "all_gather_into_tensor")
     _check_concatenation(output, "output_tensor", array, "input_tensor", "all_gather_into_tensor", world.size)
+    check_output(output_tensor, "output_tensor", "all_gather_into_tensor")
     check_ranks_agree(world, "all_gather_into_tensor", array.dtype, array.nbytes)
     gathered = world.allgather_(contiguous(array), contiguous(output))
     write(output_tensor, gathered)
@@ -97,8 +100,12 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
     `dst` defaults to 0 (as PyTorch's)."""
     array = check_tensor(tensor, "tensor", "gather")
     world = default_group(group, "gather")
-    dst = check_rank(dst, "dst", "gather", world.size, default=0)
+    dst = 0 if dst is None else dst
     outputs = _check_root_list(gather_list, "gather_list", array, "tensor", "gather", world, dst, "dst")
+    dst = check_rank(dst, "dst", "gather", world.size)  # (after the list, as PyTorch checks)
+    if outputs is not None:
+        for index, output in enumerate(gather_list):
+            check_output(output, f"gather_list[{index}]", "gather")
     check_ranks_agree(world, "gather", array.dtype, array.nbytes)
     gathered = np.empty((world.size,) + array.shape, array.dtype) if outputs is not None else None
     world.gather_(contiguous(array), gathered, dst)
@@ -113,8 +120,9 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
     `src` defaults to 0 (as PyTorch's)."""
     array = check_tensor(tensor, "tensor", "scatter")
     world = default_group(group, "scatter")
-    src = check_rank(src, "src", "scatter", world.size, default=0)
+    src = 0 if src is None else src
     inputs = _check_root_list(scatter_list, "scatter_list", array, "tensor", "scatter", world, src, "src")
+    src = check_rank(src, "src", "scatter", world.size)  # (after the list, as PyTorch checks)
     check_ranks_agree(world, "scatter", array.dtype, array.nbytes)
     received = contiguous(array)
     world.scatter_(np.stack(inputs) if inputs is not None else None, received, src)
@@ -129,6 +137,7 @@ def reduce_scatter(output: Tensor, input_list: list[Tensor], op: ReduceOp = Redu
     inputs = check_tensor_list(input_list, "input_list", "reduce_scatter")
     world = default_group(group, "reduce_scatter")
     _check_pieces(inputs, "input_list", array, "output", "reduce_scatter", world.size)
+    check_output(output, "output", "reduce_scatter")
     check_op(op, "reduce_scatter", array.dtype)
     check_ranks_agree(world, "reduce_scatter", array.dtype, array.nbytes)
     write(output, world.reduce_scatter_(np.stack(inputs), contiguous(array), op))
@@ -143,6 +152,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     whole = check_tensor(input, "input", "reduce_scatter_tensor")
     world = default_group(group, "reduce_scatter_tensor")
     _check_concatenation(whole, "input", array, "output", "reduce_scatter_tensor", world.size)
+    check_output(output, "output", "reduce_scatter_tensor")
     check_op(op, "reduce_scatter_tensor", array.dtype)
     check_ranks_agree(world, "reduce_scatter_tensor", array.dtype, array.nbytes)
     write(output, world.reduce_scatter_(contiguous(whole), contiguous(array), op))

@@ -44,7 +44,7 @@ def gather_object(obj: Any, object_gather_list: list | None = None, dst: int | N
     """Every rank's `obj`, in rank order, into rank `dst`'s `object_gather_list` (None on the other
     ranks); `dst` defaults to 0 (as PyTorch's)."""
     world = default_group(group, "gather_object")
-    dst = check_rank(dst, "dst", "gather_object", world.size, default=0)
+    dst = 0 if dst is None else dst
     if world.rank == dst:
         if not object_gather_list:
             raise ValueError(f"gather_object: object_gather_list must be given on rank dst={dst} (one entry per rank)")
@@ -52,6 +52,7 @@ def gather_object(obj: Any, object_gather_list: list | None = None, dst: int | N
     elif object_gather_list:
         raise ValueError(f"gather_object: object_gather_list must be None on ranks other than dst={dst} (this is "
                          f"rank {world.rank})")
+    dst = check_rank(dst, "dst", "gather_object", world.size)  # (after the list, as PyTorch checks)
     pieces = world.gather_bytes(_to_bytes(obj), dst)
     if pieces is not None:
         for rank, piece in enumerate(pieces):
@@ -65,6 +66,8 @@ def broadcast_object_list(object_list: list, src: int | None = None, group=None,
     src = check_rank(src, "src", "broadcast_object_list", world.size, default=0)
     if device is not None and str(device) != "cpu":
         raise ValueError(f"broadcast_object_list: device must be None or 'cpu', got {device!r}")
+    if not isinstance(object_list, (list, tuple)):
+        raise TypeError(f"broadcast_object_list: object_list must be a list, got {type(object_list).__name__}")
     if len(object_list) == 0:
         raise ValueError("broadcast_object_list: object_list must not be empty")
     data = _to_bytes(list(object_list)) if world.rank == src else None
@@ -92,7 +95,7 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
     src = check_rank(src, "src", function, world.size, default=0)
     pieces = None
     if world.rank == src:
-        if scatter_object_input_list is None:
+        if not scatter_object_input_list:
             raise ValueError(f"{function}: scatter_object_input_list must be given on rank src={src}")
         if len(scatter_object_input_list) != world.size:
             raise RuntimeError(f"{function}: scatter_object_input_list must hold one object per rank ({world.size}), "

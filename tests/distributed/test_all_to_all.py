@@ -51,6 +51,13 @@ def test_bad_arguments_are_named(world_of_one, call, error, message):
         call()
 
 
+def test_an_output_that_requires_grad_is_refused_while_grad_mode_is_on(world_of_one):
+    output = fastgrad.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"all_to_all: output_tensor_list\[0\] requires grad, and the collective "
+                                           "writes into it in place"):
+        dist.all_to_all([output], [fastgrad.ones(2)])
+
+
 def test_a_dimension_0_that_does_not_divide_among_the_ranks_is_refused(monkeypatch):
     """(PyTorch's gloo backend leaves part of the output unwritten.) The check comes before any message."""
     monkeypatch.setattr(dist.comm, "_GROUP", dist.ProcessGroup(0, 2, timeout=1.0))

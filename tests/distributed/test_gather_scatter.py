@@ -81,8 +81,11 @@ def test_reduce_scatter_forms(world_of_one):
      r"gather: gather_list\[0\] must have shape \(2,\), got \(3,\)"),
     (lambda: dist.gather(fastgrad.ones(2), [fastgrad.zeros(2, dtype=fastgrad.float64)], 0), ValueError,
      r"gather: gather_list\[0\] must have tensor's dtype float32, got float64"),
-    (lambda: dist.gather(fastgrad.ones(2), [fastgrad.zeros(2)], 1), RuntimeError,
-     r"gather: dst must be a rank in \[0, 0\], got 1"),
+    (lambda: dist.gather(fastgrad.ones(2), [fastgrad.zeros(2)], 1), ValueError,  # (the list first, as PyTorch)
+     r"gather: gather_list must be None on ranks other than dst=1 \(this is rank 0\), got 1 tensors"),
+    (lambda: dist.gather(fastgrad.ones(2), None, 1), RuntimeError, r"gather: dst must be a rank in \[0, 0\], got 1"),
+    (lambda: dist.scatter(fastgrad.ones(2), None, -1), RuntimeError,
+     r"scatter: src must be a rank in \[0, 0\], got -1"),
     (lambda: dist.scatter(fastgrad.zeros(2), None, 0), ValueError, "scatter: scatter_list must be given on rank src=0"),
     (lambda: dist.scatter(fastgrad.zeros(2), [fastgrad.zeros(3)]), RuntimeError,
      r"scatter: scatter_list\[0\] must have shape \(2,\), got \(3,\)"),
@@ -106,6 +109,22 @@ def test_reduce_scatter_forms(world_of_one):
 def test_bad_arguments_are_named(world_of_one, call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda out: dist.all_gather([out], fastgrad.ones(2)), r"all_gather: tensor_list\[0\]"),
+    (lambda out: dist.all_gather_into_tensor(out, fastgrad.ones(2)), "all_gather_into_tensor: output_tensor"),
+    (lambda out: dist.gather(fastgrad.ones(2), [out]), r"gather: gather_list\[0\]"),
+    (lambda out: dist.reduce_scatter(out, [fastgrad.ones(2)]), "reduce_scatter: output"),
+    (lambda out: dist.reduce_scatter_tensor(out, fastgrad.ones(2)), "reduce_scatter_tensor: output"),
+])
+def test_an_output_that_requires_grad_is_refused_while_grad_mode_is_on(world_of_one, call, name):
+    output = fastgrad.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=name + " requires grad, and the collective writes into it in place"):
+        call(output)
+    with fastgrad.no_grad():
+        call(output)
+    assert output.tolist() == [1.0, 1.0]
 
 
 @pytest.fixture

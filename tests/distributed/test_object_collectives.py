@@ -29,7 +29,13 @@ def test_objects_come_back_as_pickled_copies(world_of_one):
     (lambda: dist.all_gather_object([None], lambda: 1), AttributeError, "pickle"),
     (lambda: dist.gather_object(1, None, 0), ValueError,
      "gather_object: object_gather_list must be given on rank dst=0"),
-    (lambda: dist.gather_object(1, [None], 1), RuntimeError, r"gather_object: dst must be a rank in \[0, 0\], got 1"),
+    (lambda: dist.gather_object(1, [None], 1), ValueError,  # (the list first, as PyTorch)
+     "gather_object: object_gather_list must be None on ranks other than dst=1"),
+    (lambda: dist.gather_object(1, None, 1), RuntimeError, r"gather_object: dst must be a rank in \[0, 0\], got 1"),
+    (lambda: dist.broadcast_object_list(None), TypeError, "broadcast_object_list: object_list must be a list, got "
+                                                           "NoneType"),
+    (lambda: dist.scatter_object_list([None], []), ValueError,
+     "scatter_object_list: scatter_object_input_list must be given on rank src=0"),
     (lambda: dist.broadcast_object_list([], 0), ValueError, "broadcast_object_list: object_list must not be empty"),
     (lambda: dist.broadcast_object_list([1], 1), RuntimeError,
      r"broadcast_object_list: src must be a rank in \[0, 0\]"),
