@@ -165,15 +165,16 @@ def barrier(group=None, async_op: bool = False, device_ids=None) -> Work | None:
     return completed(async_op)
 
 
-def monitored_barrier(group=None, timeout: datetime.timedelta | float | None = None,
-                      wait_all_ranks: bool = False) -> None:
-    """A barrier bounded by `timeout` (a timedelta or seconds; the group's collective timeout when None):
-    past it, CollectiveTimeout (a RuntimeError, as PyTorch raises). Unlike PyTorch it cannot tell which
-    ranks are missing, so `wait_all_ranks` changes nothing."""
-    seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else timeout
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
-        raise ValueError(f"monitored_barrier: timeout must be a positive timedelta or number of seconds, "
-                         f"got {timeout!r}")
+def monitored_barrier(group=None, timeout: datetime.timedelta | None = None, wait_all_ranks: bool = False) -> None:
+    """A barrier bounded by `timeout` (a timedelta; the group's collective timeout when None): past it,
+    CollectiveTimeout (a RuntimeError, as PyTorch raises). Unlike PyTorch it cannot tell which ranks are
+    missing, so `wait_all_ranks` changes nothing."""
+    if timeout is not None:
+        if not isinstance(timeout, datetime.timedelta):
+            raise TypeError(f"monitored_barrier: timeout must be a datetime.timedelta, got {timeout!r}")
+        if timeout.total_seconds() <= 0:
+            raise ValueError(f"monitored_barrier: timeout must be positive, got {timeout}")
+    seconds = None if timeout is None else timeout.total_seconds()
     default_group(group, "monitored_barrier").barrier(timeout=seconds)
 
 
