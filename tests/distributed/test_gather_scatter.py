@@ -3,6 +3,7 @@ world of one: each rank's piece is this process's, outputs written and their ver
 the arguments checked as PyTorch checks them (the 2-rank values are in test_collectives_mpi.py)."""
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import fastgrad
 import fastgrad.distributed as dist
@@ -141,3 +142,19 @@ def test_only_the_root_gives_the_list(rank_1_of_2):
         dist.scatter(fastgrad.ones(2), [fastgrad.zeros(2)] * 2, src=0)
     with pytest.raises(ValueError, match="gather: gather_list must be given on rank dst=1"):
         dist.gather(fastgrad.ones(2), [], dst=1)  # (an empty list is None, as in PyTorch)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       dtype=st.sampled_from(["float32", "float64", "int64", "int8", "uint8", "bool"]))
+def test_every_dtype_and_shape_comes_back_in_a_world_of_one(world_of_one, shape, dtype):
+    """The data moves as bytes, whatever the dtype; a world of one returns its input."""
+    values = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    tensor = fastgrad.tensor(values)
+    outputs = [fastgrad.zeros(shape, dtype=tensor.dtype), fastgrad.zeros(shape, dtype=tensor.dtype)]
+    dist.all_gather_into_tensor(outputs[0], tensor)
+    dist.gather(tensor, outputs[1:])
+    for output in outputs:
+        np.testing.assert_array_equal(output.numpy(), values)
+    dist.scatter(outputs[0], [fastgrad.zeros(shape, dtype=tensor.dtype)])
+    assert not outputs[0].numpy().any()
