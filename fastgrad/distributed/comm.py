@@ -141,7 +141,6 @@ class ProcessGroup:
         if self.size > 1:
             self.wait([self.comm.Ibarrier()], "barrier", timeout=timeout)
 
-    # Collectives that only move data send bytes: MPI then needs no datatype for any dtype (bool, float16).
     def agree(self, numbers: np.ndarray) -> np.ndarray:
         """Every rank's int64 vector `numbers` (the same length everywhere), one row per rank: what a
         collective compares before it moves data, so that ranks that disagree all raise instead of
@@ -164,6 +163,7 @@ class ProcessGroup:
             array /= self.size
         return array
 
+    # Collectives that only move data send bytes: MPI then needs no datatype for any dtype (bool, float16).
     def allgather_(self, part: np.ndarray, gathered: np.ndarray) -> np.ndarray:
         """Every rank's contiguous `part`, in rank order, into `gathered` (size times its bytes)."""
         if self.size == 1:
