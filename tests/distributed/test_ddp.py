@@ -47,7 +47,7 @@ class MirroredPair(ProcessGroup):
 def pair(monkeypatch):
     group = MirroredPair()
     monkeypatch.setattr(ddp_module, "group", lambda: group)
-    monkeypatch.setattr(dist.collectives, "group", lambda: group)
+    monkeypatch.setattr(dist.comm, "group", lambda: group)
     return group
 
 
