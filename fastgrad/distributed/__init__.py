@@ -25,8 +25,8 @@ from fastgrad.distributed.availability import (get_node_local_rank, is_available
                                                is_mpi_available, is_nccl_available)
 from fastgrad.distributed.collectives import (Work, all_reduce, barrier, broadcast, broadcast_parameters,
                                               monitored_barrier)
-from fastgrad.distributed.comm import (CollectiveTimeout, ProcessGroup, ReduceOp, destroy_process_group, get_backend,
-                                       get_rank, get_world_size, group, init, init_process_group, is_initialized)
+from fastgrad.distributed.comm import (destroy_process_group, get_backend, get_rank, get_world_size, group, init,
+                                       init_process_group, is_initialized)
 from fastgrad.distributed.ddp import DistributedDataParallel
 from fastgrad.distributed.gather_scatter import (all_gather, all_gather_into_tensor, gather, reduce, reduce_scatter,
                                                  reduce_scatter_tensor, scatter)
@@ -34,6 +34,7 @@ from fastgrad.distributed.main_process import is_main_process, print_on_main, sa
 from fastgrad.distributed.object_collectives import (all_gather_object, broadcast_object_list, gather_object,
                                                      scatter_object_list)
 from fastgrad.distributed.point_to_point import recv, send
+from fastgrad.distributed.process_group import CollectiveTimeout, ProcessGroup, ReduceOp
 from fastgrad.distributed.sampler import DistributedSampler
 
 __all__ = ["CollectiveTimeout", "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp", "Work",

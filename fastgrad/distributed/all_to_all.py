@@ -8,7 +8,7 @@ import numpy as np
 
 from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_output, check_tensor,
                                               check_tensor_list, completed, contiguous, default_group, write)
-from fastgrad.distributed.comm import ProcessGroup
+from fastgrad.distributed.process_group import ProcessGroup
 from fastgrad.tensor import Tensor
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.distributed import comm
-from fastgrad.distributed.comm import ProcessGroup, ReduceOp
+from fastgrad.distributed.process_group import ProcessGroup, ReduceOp
 from fastgrad.tensor import Tensor
 
 _DTYPE_NAMES = {np.dtype(name).num: name for name in

@@ -124,14 +124,15 @@ class DistributedDataParallel(Module):
     refused. `bucket_cap_mb` defaults to 4 (PyTorch: 25).
     """
 
-    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0, broadcast_buffers: bool = True,
-                 init_sync: bool = True, process_group=None, bucket_cap_mb: float | None = None,
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
+                 broadcast_buffers: bool = True, init_sync: bool = True, process_group=None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, check_reduction: bool = False,
                  gradient_as_bucket_view: bool = False, static_graph: bool = False, *,
                  mixed_precision=None, device_mesh=None):
         super().__init__()
         if not isinstance(module, Module):
-            raise TypeError(f"DistributedDataParallel: module must be a fastgrad.nn.Module, got {type(module).__name__}")
+            raise TypeError(f"DistributedDataParallel: module must be a fastgrad.nn.Module, got "
+                            f"{type(module).__name__}")
         _check_cpu_only(device_ids, output_device, process_group, mixed_precision, device_mesh)
         bucket_cap_mb = DEFAULT_BUCKET_MB if bucket_cap_mb is None else bucket_cap_mb
         if isinstance(bucket_cap_mb, bool) or not isinstance(bucket_cap_mb, (int, float)) or not bucket_cap_mb > 0:

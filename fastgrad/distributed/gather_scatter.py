@@ -10,7 +10,7 @@ import numpy as np
 from fastgrad.distributed.collectives import (Work, check_dtypes, check_length, check_op, check_output, check_rank,
                                               check_ranks_agree, check_shape, check_tensor, check_tensor_list,
                                               completed, contiguous, default_group, write)
-from fastgrad.distributed.comm import ReduceOp
+from fastgrad.distributed.process_group import ReduceOp
 from fastgrad.tensor import Tensor
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fastgrad.distributed.comm import ProcessGroup, ReduceOp, group
+from fastgrad.distributed.comm import group
+from fastgrad.distributed.process_group import ProcessGroup, ReduceOp
 from fastgrad.models.word2vec import (MAX_SENTENCE_LENGTH, Corpus, ProgressCallback, TrainingStats, Word2Vec,
                                       _CorpusEncoder, encode_text, text_size)
 

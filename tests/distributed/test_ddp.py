@@ -9,7 +9,7 @@ import fastgrad.distributed as dist
 import fastgrad.nn.functional as F
 from fastgrad import nn
 from fastgrad.distributed import ddp as ddp_module
-from fastgrad.distributed.comm import ProcessGroup
+from fastgrad.distributed.process_group import ProcessGroup
 
 
 class MirroredPair(ProcessGroup):
