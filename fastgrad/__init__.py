@@ -107,6 +107,11 @@ from fastgrad.functions import angle, cholesky_inverse, cholesky_solve, frexp, h
 from fastgrad.quadrature import cumulative_trapezoid, trapezoid, trapz
 from fastgrad.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from fastgrad.linalg_legacy import lu, lu_solve, lu_unpack, triangular_solve
+# torch's runtime namespaces as they answer on a CPU-only machine, compile (eager), DLPack exchange
+from fastgrad import accelerator, compiler, cpu, jit, mps, xpu
+from fastgrad.amp import GradScaler
+from fastgrad.compiler import compile
+from fastgrad.dlpack import from_dlpack
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
