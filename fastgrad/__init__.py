@@ -108,7 +108,7 @@ from fastgrad.quadrature import cumulative_trapezoid, trapezoid, trapz
 from fastgrad.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from fastgrad.linalg_legacy import lu, lu_solve, lu_unpack, triangular_solve
 # torch's runtime namespaces as they answer on a CPU-only machine, compile (eager), DLPack exchange
-from fastgrad import accelerator, compiler, cpu, jit, mps, xpu
+from fastgrad import accelerator, compiler, cpu, jit, mps, multiprocessing, xpu
 from fastgrad.amp import GradScaler
 from fastgrad.compiler import compile
 from fastgrad.dlpack import from_dlpack
