@@ -94,3 +94,13 @@ def test_compiler_namespace():
     assert compiler.disable(recursive=False)(double_plus_one) is double_plus_one
     assert compiler.allow_in_graph(double_plus_one) is double_plus_one
     assert compiler.reset() is None
+
+
+def test_compiled_module_copies_and_pickles():
+    import copy
+    import pickle
+
+    compiled = fastgrad.compile(fastgrad.nn.Linear(2, 2))
+    for clone in (copy.deepcopy(compiled), pickle.loads(pickle.dumps(compiled))):
+        assert type(clone).__name__ == "OptimizedModule" and list(clone.state_dict()) == list(compiled.state_dict())
+        np.testing.assert_array_equal(clone(fastgrad.ones(1, 2)).numpy(), compiled(fastgrad.ones(1, 2)).numpy())
