@@ -900,8 +900,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._requires_grad:
             raise BufferError("__dlpack__: cannot export a tensor that requires grad (the other library would not "
                               "record its changes); export tensor.detach()")
-        if stream is not None:
-            raise AssertionError(f"__dlpack__: stream must be None on the CPU, got {stream!r}")
+        if stream is not None and stream != -1:  # (-1: no stream, as None, in PyTorch's default)
+            raise AssertionError(f"__dlpack__: stream must be None (or -1) on the CPU, got {stream!r}")
         return self._data.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
 
     def __dlpack_device__(self) -> tuple:

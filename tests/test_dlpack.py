@@ -53,3 +53,16 @@ def test_objects_without_dlpack_are_refused(value):
 def test_to_dlpack_needs_a_tensor():
     with pytest.raises(TypeError, match="to_dlpack: tensor must be a fastgrad Tensor, got ndarray"):
         fastgrad.utils.dlpack.to_dlpack(np.ones(2))
+
+
+def test_copy_and_device_arguments():
+    array = np.arange(3.0)
+    copied = fastgrad.from_dlpack(array, copy=True)
+    copied[0] = 5.0
+    assert array[0] == 0.0
+    shared = fastgrad.from_dlpack(array, copy=False, device="cpu")
+    shared[0] = 5.0
+    assert array[0] == 5.0
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
+        fastgrad.from_dlpack(array, device="cuda")
+    assert fastgrad.ones(1).__dlpack__(stream=-1) is not None

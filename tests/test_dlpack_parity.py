@@ -61,3 +61,15 @@ def test_objects_without_dlpack_raise_runtime_error_as_torchs(value):
 def test_dtype_fastgrad_lacks_is_refused():
     with pytest.raises(TypeError, match="complex64 is not supported"):
         fastgrad.from_dlpack(torch.zeros(2, dtype=torch.complex64))
+
+
+@pytest.mark.parametrize("copy", [None, True, False])
+def test_copy_argument_as_torchs(copy):
+    ours_source, theirs_source = np.zeros(2), np.zeros(2)
+    ours, theirs = fastgrad.from_dlpack(ours_source, copy=copy), torch.from_dlpack(theirs_source, copy=copy)
+    ours[0], theirs[0] = 1.0, 1.0
+    assert ours_source[0] == theirs_source[0]
+
+
+def test_stream_minus_one_accepted_as_torchs():
+    assert fastgrad.ones(1).__dlpack__(stream=-1) is not None and torch.ones(1).__dlpack__(stream=-1) is not None
