@@ -73,3 +73,12 @@ def test_copy_argument_as_torchs(copy):
 
 def test_stream_minus_one_accepted_as_torchs():
     assert fastgrad.ones(1).__dlpack__(stream=-1) is not None and torch.ones(1).__dlpack__(stream=-1) is not None
+
+
+def test_torch_reads_fastgrad_tensors_through_dlpack():
+    ours = fastgrad.zeros(2)
+    shared = torch.asarray(ours)
+    shared[0] = 3.0
+    assert ours.tolist() == [3.0, 0.0] and torch.tensor(ours).tolist() == [3.0, 0.0]
+    with pytest.raises(BufferError, match="requires grad"):
+        torch.tensor(fastgrad.ones(2, requires_grad=True))
