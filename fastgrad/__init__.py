@@ -126,6 +126,11 @@ from fastgrad.histogramdd import histogramdd
 from fastgrad.recurrent_forms import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                       rnn_tanh_cell)
 from fastgrad.functional_forms import embedding_bag
+# torch's runtime namespaces as they answer on a CPU-only machine, compile (eager), DLPack exchange
+from fastgrad import accelerator, compiler, cpu, jit, mps, multiprocessing, xpu
+from fastgrad.amp import GradScaler
+from fastgrad.compiler import compile
+from fastgrad.dlpack import from_dlpack
 from fastgrad.tensor import layout, strided
 from fastgrad import special  # torch.special's counterpart, loaded with the package as torch's is
 from fastgrad.tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor

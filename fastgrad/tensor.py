@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fastgrad import backends, ops
+from fastgrad.accelerator import accelerator_move
 from fastgrad.autograd import differentiate, graph, hooks
 from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
 from fastgrad.autograd.graph import InferenceVersionCounter, VersionCounter, apply, new_version_counter
@@ -886,6 +887,26 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # Memory: a CPU array of NumPy's, never pinned (there is no accelerator to copy to) nor shared between processes.
     is_cpu = True
     layout = property(lambda self: strided)
+    # The flags of the other devices and layouts (False, as for any dense CPU tensor in PyTorch), no name
+    # (fastgrad has no named tensors), and moves to accelerators, which raise as PyTorch's do without them.
+    is_meta = is_mps = is_xpu = is_ipu = is_xla = is_maia = is_mtia = property(lambda self: False)
+    is_vulkan = is_mkldnn = is_quantized = is_nested = is_sparse_csr = property(lambda self: False)
+    name = property(lambda self: None)
+    cuda = accelerator_move("cuda", "CUDA")
+    xpu = accelerator_move("xpu", "XPU")
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The tensor's memory as a DLPack capsule (NumPy's export of its array), for another library's
+        from_dlpack to share; refused, as PyTorch refuses, for a tensor that requires grad."""
+        if self._requires_grad:
+            raise BufferError("__dlpack__: cannot export a tensor that requires grad (the other library would not "
+                              "record its changes); export tensor.detach()")
+        if stream is not None and stream != -1:  # (-1: no stream, as None, in PyTorch's default)
+            raise AssertionError(f"__dlpack__: stream must be None (or -1) on the CPU, got {stream!r}")
+        return self._data.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        return self._data.__dlpack_device__()
 
     def get_device(self) -> int:
         return -1  # PyTorch's answer for a CPU tensor

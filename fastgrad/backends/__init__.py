@@ -11,6 +11,7 @@ import contextlib
 from types import SimpleNamespace
 
 from fastgrad.backends import cudnn  # noqa: F401  (torch.backends.cudnn's flags, for seeding boilerplate)
+from fastgrad.backends import mps  # noqa: F401  (torch.backends.mps's answers without Apple's GPU)
 from fastgrad.profiler import PROFILE
 
 NAMES = ("numpy", "compiled", "python")

@@ -1,5 +1,5 @@
-"""PyTorch's `torch.utils` namespace: data loading (`fastgrad.utils.data`) and activation checkpointing
-(`fastgrad.utils.checkpoint`)."""
-from fastgrad.utils import checkpoint, data
+"""PyTorch's `torch.utils` namespace: data loading (`fastgrad.utils.data`), activation checkpointing
+(`fastgrad.utils.checkpoint`) and DLPack exchange (`fastgrad.utils.dlpack`)."""
+from fastgrad.utils import checkpoint, data, dlpack
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "dlpack"]

@@ -1,5 +1,5 @@
-"""Helpers for testing code built on fastgrad (as `torch.testing` is for PyTorch's): random float64
-leaves for gradient checks, a gradient check on a named backend, and a Jacobian by central differences."""
+"""fastgrad's own helpers for testing gradients: random float64 leaves for gradient checks, a gradient
+check on a named backend, and a Jacobian by central differences."""
 from __future__ import annotations
 
 from typing import Callable
