@@ -73,3 +73,22 @@ def test_compiler_namespace_answers_as_torchs():
     assert fastgrad.compiler.allow_in_graph(identity) is torch.compiler.allow_in_graph(identity) is identity
     assert fastgrad.compiler.reset() is torch.compiler.reset() is None
     assert fastgrad.compiler.disable(identity)(7) == torch.compiler.disable(identity)(7) == 7
+
+
+@pytest.mark.parametrize("arguments", [{}, {"mode": "max-autotune"}, {"fullgraph": True, "dynamic": False},
+                                       {"mode": "bogus"}, {"mode": "default", "options": {}}, {"backend": "nope"}])
+def test_module_compile_in_place_is_torchs(arguments):
+    """Module.compile() compiles the module in place in PyTorch: its class, state dict keys and results stay."""
+    outcomes = []
+    for module in (fastgrad, torch):
+        layer = module.nn.Linear(3, 2)
+        try:
+            outcomes.append((layer.compile(**arguments), type(layer).__name__, list(layer.state_dict())))
+        except Exception as error:  # noqa: BLE001  (the exception type is what is compared)
+            outcomes.append(type(error))
+    if isinstance(outcomes[0], type):  # (torch's InvalidBackend is its own subclass of fastgrad's RuntimeError)
+        assert isinstance(outcomes[1], type) and issubclass(outcomes[1], outcomes[0])
+    else:
+        assert outcomes[0] == outcomes[1]
+    with pytest.raises(TypeError):
+        fastgrad.nn.Linear(3, 2).compile(fastgrad.nn.Linear(3, 2))

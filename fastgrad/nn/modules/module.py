@@ -317,6 +317,13 @@ class Module:
     def cpu(self) -> "Module":
         return self
 
+    def compile(self, *args, **kwargs) -> None:
+        """torch's in-place Module.compile: fastgrad runs eagerly, so the module stays as it is. The arguments are
+        fastgrad.compile's after its model, checked as it checks them (as PyTorch compiles the module's call)."""
+        from fastgrad.compiler import compile  # (compiler.py subclasses Module)
+
+        compile(self.__call__, *args, **kwargs)
+
     def _cast_floats(self, dtype: np.dtype) -> None:
         """Cast in place (the Parameter objects stay the same, so references to them stay valid)."""
         for tensor in list(self.parameters()) + list(self.buffers()):
