@@ -15,8 +15,9 @@ class SGD(Optimizer):
     """PyTorch's rule: g <- g + wd p; b <- momentum b + (1 - dampening) g (b = g at the first step);
     g <- g + momentum b (Nesterov) or b; p <- p - lr g.
 
-    A sparse gradient (Embedding(sparse=True)) updates only its rows, p[rows] -= lr g[rows]; as in
-    PyTorch it cannot be combined with momentum or weight decay.
+    A sparse gradient (Embedding(sparse=True)) updates only its rows, p[rows] -= lr g[rows]; with momentum
+    it is made dense (PyTorch's sparse momentum buffer keeps every row it ever saw, decaying: the same numbers
+    as a dense one); as in PyTorch it cannot be combined with weight decay.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -33,10 +34,12 @@ class SGD(Optimizer):
     def _update(self, param: Tensor, grad, state: dict, group: dict) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if isinstance(grad, SparseRowGrad):
-            if momentum != 0 or weight_decay != 0:
-                self._reject_sparse(grad, " with momentum or weight decay")
-            get_backend_kernels().sgd_rows_update(param._data, grad.rows, grad.values, lr)
-            return
+            if weight_decay != 0:
+                self._reject_sparse(grad, " with weight decay")
+            if momentum == 0:
+                get_backend_kernels().sgd_rows_update(param._data, grad.rows, grad.values, lr)
+                return
+            grad = grad.to_dense_array()
         grad = np.ascontiguousarray(grad)
         if momentum == 0:
             scratch_buffer = np.empty(min(param._data.size, CHUNK), dtype=param.dtype)

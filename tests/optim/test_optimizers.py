@@ -221,8 +221,8 @@ def test_sparse_and_dense_paths_agree_on_touched_rows(make_sparse, make_dense):
 
 
 @pytest.mark.parametrize("make", [lambda p: optim.Adam(p), lambda p: optim.AdamW(p), lambda p: optim.RMSprop(p),
-                                  lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
                                   lambda p: optim.SGD(p, lr=0.1, weight_decay=0.1),
+                                  lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1),
                                   lambda p: optim.Adagrad(p, weight_decay=0.1), lambda p: optim.Adadelta(p)])
 def test_dense_only_rules_refuse_sparse_gradients(make):
     emb = nn.Embedding(5, 2, sparse=True)

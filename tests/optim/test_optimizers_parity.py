@@ -163,6 +163,26 @@ def test_sparse_gradients_match_pytorch(name, kwargs, maximize):
                                rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("kwargs", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
+                                    dict(momentum=0.5, dampening=0.3, maximize=True)])
+def test_sgd_momentum_with_sparse_gradients_matches_pytorch(kwargs):
+    """fastgrad refused it; PyTorch keeps a sparse momentum buffer, whose rows keep moving after their last
+    gradient (the batches here touch different rows)."""
+    weight = np.linspace(-1, 1, 30).reshape(10, 3)
+    batches = [[[1, 4, 4], [7, 1, 2]], [[0, 0, 9]], [[3, 5, 1]], [[8]]]
+    modules = []
+    for library in (fastgrad, torch):
+        embedding = library.nn.Embedding(10, 3, sparse=True).double()
+        embedding.weight.data = library.tensor(weight.copy())
+        optimizer = library.optim.SGD(embedding.parameters(), lr=0.1, **kwargs)
+        for ids in batches:
+            optimizer.zero_grad()
+            (embedding(library.tensor(ids)) ** 2).sum().backward()
+            optimizer.step()
+        modules.append(embedding.weight.detach().numpy())
+    np.testing.assert_allclose(modules[0], modules[1], rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("case", ["NAdam", "ASGD-averaging-decay"])
 def test_scalar_state_has_pytorchs_precision_under_a_float64_default_dtype(case):
     # NAdam's mu_product and ASGD's eta and mu are PyTorch tensors of the default dtype: float64 here
