@@ -121,6 +121,11 @@ def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """start, start + step, ... short of end, as torch.arange. Integer dtypes count in int64 (smaller ones wrap
+    around, as PyTorch's); int64 cuts fractional start, end and step to integers first, as PyTorch does, and the
+    smaller integer dtypes refuse them (PyTorch takes its length from the numbers as given and its values from
+    the cut ones: arange(-1, 1, 0.2, dtype=int32) is ten -1s there). Floating values are PyTorch's to the bit
+    (_floating_range)."""
     check_device("arange", device)
     for value in (start, end, step):
         if isinstance(value, Tensor) and value.ndim:
@@ -132,7 +137,57 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if dtype is None:
         is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
         dtype = get_default_dtype() if is_float else int64
-    return Tensor._from_data(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad=requires_grad)
+    dtype = as_dtype(dtype)
+    bounds = [_range_number(value, label) for label, value in (("start", start), ("end", end), ("step", step))]
+    if not all(math.isfinite(value) for value in bounds):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step})")
+    if dtype.kind == "b":
+        raise NotImplementedError("arange: not implemented for bool (as PyTorch's)")
+    if dtype.kind in "iu" and not all(isinstance(value, int) or value.is_integer() for value in bounds):
+        if dtype != int64:
+            raise ValueError(f"arange: start, end and step must be whole numbers for dtype {dtype}, got {start}, {end}, "
+                             f"{step}; use int64 (which cuts them to integers, as PyTorch) or a floating dtype")
+        bounds = [math.trunc(value) for value in bounds]
+    start, end, step = bounds
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign (from {start} to {end} "
+                           f"by {step})")
+    if dtype.kind == "f":
+        values = _floating_range(float(start), float(end), float(step), dtype)
+    else:
+        values = np.arange(int(start), int(end), int(step), dtype=np.int64).astype(dtype)
+    return Tensor._from_data(values, requires_grad=requires_grad)
+
+
+def _range_number(value, label: str) -> int | float:
+    """arange's start, end or step: an int stays exact (2**60 + 1 has no float), a bool counts as 0 or 1 and a
+    float stays a float, as PyTorch reads them."""
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    raise TypeError(f"arange(): argument '{label}' must be a number, got {type(value).__name__}")
+
+
+def _floating_range(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
+    """arange's floating values as PyTorch's CPU kernel makes them, to the bit: in blocks of SIMD lanes (4
+    float64 or 8 float32, two blocks at a time), each block's base start + step * i in float64, rounded to
+    dtype, then base + j * step for its lanes; the elements after the last pair of blocks start + step * i.
+    Each of these is a fused multiply-add in float64 (one rounding). (NumPy's arange adds a float32 step in
+    float32: 0.1 steps reached 0.90000004 for PyTorch's 0.9.) Above 32,768 elements PyTorch splits the
+    range between its threads, each with blocks of its own, so its last bits depend on its thread count."""
+    count = math.ceil((end - start) / step)
+    lanes = 4 if dtype == np.float64 else 8
+    blocked = count - count % (2 * lanes)
+    index = np.arange(count, dtype=np.float64)
+    lane = index[:blocked] % lanes
+    out = np.empty(count, dtype)
+    bases = _fused_multiply_add(step, index[:blocked] - lane, start).astype(dtype).astype(np.float64)
+    out[:blocked] = _fused_multiply_add(step, lane, bases).astype(dtype)
+    out[blocked:] = _fused_multiply_add(step, index[blocked:], start).astype(dtype)
+    return out
 
 
 def _floating(name: str, dtype) -> np.dtype:
@@ -540,6 +595,8 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = 
         if values.min() < info.min or values.max() > info.max:
             raise ValueError(f"range: values from {start} to {values[-1]:g} cannot be held by {dtype}")
     return Tensor._from_data(values, dtype=dtype, requires_grad=requires_grad)
+
+
 # -- memory laid out by the caller (this module's `range` is torch.range: no builtin range below) -------------
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                   pin_memory: bool = False) -> Tensor:
