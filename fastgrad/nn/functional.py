@@ -90,17 +90,22 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
+    if x.dtype.kind == "b":  # (the float kernel would return float64 values, where PyTorch refuses)
+        raise RuntimeError("hardtanh: bool inputs are not supported (as in PyTorch)")
+    if x.dtype.kind == "u" and min_val < 0:
+        raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits "
+                           f"(min_val={min_val}), as PyTorch")
     if x.dtype.kind in "iu":  # integers stay integers, with the bounds truncated to them, as PyTorch
         return x.clamp_(int(min_val), int(max_val)) if inplace else x.clamp(int(min_val), int(max_val))
     return _activation(ops.Hardtanh, "hardtanh", x, inplace, low=float(min_val), high=float(max_val))
 
 
 def tanh(x: Tensor) -> Tensor:
-    return apply(ops.Tanh, x)
+    return x.tanh()  # (integers in the default float dtype, as PyTorch: NumPy's tanh gives int8 float16)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return apply(ops.Sigmoid, x)
+    return x.sigmoid()
 
 
 def silu(x: Tensor) -> Tensor:

@@ -861,3 +861,24 @@ def test_shrink_rrelu_softmax2d_and_multilabel_margin_modules_match_torch(rng):
         np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-6,
                                    atol=1e-7)
     assert repr(fastgrad.nn.MultiLabelMarginLoss(reduction="sum")) == repr(torch.nn.MultiLabelMarginLoss(reduction="sum"))
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "hardtanh", "relu6", "relu", "tanhshrink", "softsign"])
+@pytest.mark.parametrize("dtype", ["int64", "int8", "uint8", "bool"])
+def test_activations_of_integer_and_bool_inputs_have_torchs_dtype_or_refusal(name, dtype):
+    """F.tanh of int8 or bool gave float16 (NumPy's tanh of a small integer type) and of int64 float64, where
+    PyTorch gives the default float32; hardtanh and relu6 of bool gave float64 where PyTorch refuses."""
+    values = np.array([1, 0, 1, 1])
+
+    def call(lib):
+        return getattr(lib.nn.functional, name)(lib.tensor(values.astype(dtype)))
+
+    try:
+        expected = call(torch)
+    except (RuntimeError, NotImplementedError, TypeError):
+        with pytest.raises((RuntimeError, NotImplementedError, TypeError)):
+            call(fastgrad)
+        return
+    got = call(fastgrad)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
