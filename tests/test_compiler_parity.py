@@ -8,6 +8,15 @@ import fastgrad
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def torchs_distribution_checks_survive_its_compiler():
+    """torch.compile's first call imports its compiler, which turns off torch.distributions' argument checks for
+    the whole process: later comparisons with torch's refusals would find none."""
+    validate = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(validate)
+
+
 def identity(x):
     return x
 
