@@ -9,6 +9,19 @@ import os
 _LOCAL_RANK_VARIABLES = ("LOCAL_RANK", "MPI_LOCALRANKID", "OMPI_COMM_WORLD_LOCAL_RANK")
 
 
+def int_from_environment(names: tuple[str, ...], meaning: str) -> int | None:
+    """The first of the environment variables `names` that is set, as an int (RuntimeError if it is not one
+    saying what it should be); None when none is set."""
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None:
+            try:
+                return int(value)
+            except ValueError:
+                raise RuntimeError(f"${name} should be {meaning}, got {value!r}") from None
+    return None
+
+
 def is_available() -> bool:
     """True: fastgrad.distributed imports without MPI, and a process not started by mpiexec runs every
     collective as a world of one. Several processes need mpi4py (see `is_mpi_available`)."""
@@ -34,13 +47,9 @@ def is_nccl_available() -> bool:
 def get_node_local_rank(fallback_rank: int | None = None) -> int:
     """This process's rank among the processes of its machine, from the launcher's environment
     ($LOCAL_RANK, or what mpiexec sets); else `fallback_rank`; else RuntimeError (as PyTorch's)."""
-    for name in _LOCAL_RANK_VARIABLES:
-        value = os.environ.get(name)
-        if value is not None:
-            try:
-                return int(value)
-            except ValueError:
-                raise RuntimeError(f"${name} should be this process's local rank, got {value!r}") from None
+    rank = int_from_environment(_LOCAL_RANK_VARIABLES, "this process's local rank")
+    if rank is not None:
+        return rank
     if fallback_rank is not None:
         return int(fallback_rank)
     raise RuntimeError("get_node_local_rank: none of $" + ", $".join(_LOCAL_RANK_VARIABLES) + " is set (this process "

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from fastgrad.distributed.availability import int_from_environment
 from fastgrad.distributed.process_group import ProcessGroup
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
@@ -36,14 +37,8 @@ def find_mpiexec() -> str | None:
 
 
 def _world_size_from_environment() -> int:
-    for name in _WORLD_SIZE_VARIABLES:
-        value = os.environ.get(name)
-        if value is not None:
-            try:
-                return int(value)
-            except ValueError:
-                raise RuntimeError(f"${name} should be the number of MPI processes, got {value!r}") from None
-    return 1
+    size = int_from_environment(_WORLD_SIZE_VARIABLES, "the number of MPI processes")
+    return 1 if size is None else size
 
 
 def _timeout_from(timeout: float | None) -> float:
