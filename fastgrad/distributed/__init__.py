@@ -28,8 +28,8 @@ from fastgrad.distributed.collectives import (Work, all_reduce, barrier, broadca
 from fastgrad.distributed.comm import (destroy_process_group, get_backend, get_rank, get_world_size, group, init,
                                        init_process_group, is_initialized)
 from fastgrad.distributed.ddp import DistributedDataParallel
-from fastgrad.distributed.gather_scatter import (all_gather, all_gather_into_tensor, gather, reduce, reduce_scatter,
-                                                 reduce_scatter_tensor, scatter)
+from fastgrad.distributed.gather_scatter import (all_gather, all_gather_into_tensor, all_gather_single, gather, reduce,
+                                                 reduce_scatter, reduce_scatter_single, reduce_scatter_tensor, scatter)
 from fastgrad.distributed.main_process import is_main_process, print_on_main, save_on_main
 from fastgrad.distributed.object_collectives import (all_gather_object, broadcast_object_list, gather_object,
                                                      scatter_object_list)
@@ -38,9 +38,10 @@ from fastgrad.distributed.process_group import CollectiveTimeout, ProcessGroup, 
 from fastgrad.distributed.sampler import DistributedSampler
 
 __all__ = ["CollectiveTimeout", "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp", "Work",
-           "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all", "all_to_all_single",
-           "barrier", "broadcast", "broadcast_object_list", "broadcast_parameters", "destroy_process_group", "gather",
-           "gather_object", "get_backend", "get_node_local_rank", "get_rank", "get_world_size", "group", "init",
-           "init_process_group", "is_available", "is_gloo_available", "is_initialized", "is_main_process",
-           "is_mpi_available", "is_nccl_available", "monitored_barrier", "print_on_main", "recv", "reduce",
-           "reduce_scatter", "reduce_scatter_tensor", "save_on_main", "scatter", "scatter_object_list", "send"]
+           "all_gather", "all_gather_into_tensor", "all_gather_object", "all_gather_single", "all_reduce", "all_to_all",
+           "all_to_all_single", "barrier", "broadcast", "broadcast_object_list", "broadcast_parameters",
+           "destroy_process_group", "gather", "gather_object", "get_backend", "get_node_local_rank", "get_rank",
+           "get_world_size", "group", "init", "init_process_group", "is_available", "is_gloo_available",
+           "is_initialized", "is_main_process", "is_mpi_available", "is_nccl_available", "monitored_barrier",
+           "print_on_main", "recv", "reduce", "reduce_scatter", "reduce_scatter_single", "reduce_scatter_tensor",
+           "save_on_main", "scatter", "scatter_object_list", "send"]

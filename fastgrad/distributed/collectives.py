@@ -147,8 +147,14 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op
     return completed(async_op)
 
 
-def broadcast(tensor: Tensor, src: int = 0, group=None, async_op: bool = False) -> Work | None:
-    """Overwrite `tensor` on every rank, in place, with rank `src`'s values."""
+def broadcast(tensor: Tensor, src: int | None = None, group=None, async_op: bool = False,
+              group_src: int | None = None) -> Work | None:
+    """Overwrite `tensor` on every rank, in place, with rank `src`'s values. As in PyTorch 2.13, `src` (or
+    `group_src`, the same rank here: there is one group) must be given."""
+    if (src is None) == (group_src is None):
+        raise ValueError("broadcast: give the source rank as src or as group_src (one of them, as PyTorch 2.13 "
+                         f"requires), got src={src!r} and group_src={group_src!r}")
+    src = src if group_src is None else group_src
     array = check_tensor(tensor, "tensor", "broadcast")
     world = default_group(group, "broadcast")
     src = check_rank(src, "src", "broadcast", world.size)

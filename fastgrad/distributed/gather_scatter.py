@@ -157,3 +157,8 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     check_ranks_agree(world, "reduce_scatter_tensor", array.dtype, array.nbytes)
     write(output, world.reduce_scatter_(contiguous(whole), contiguous(array), op))
     return completed(async_op)
+
+
+# torch 2.13's newer names for the same two collectives
+all_gather_single = all_gather_into_tensor
+reduce_scatter_single = reduce_scatter_tensor

@@ -78,6 +78,12 @@ CASES = {
     "all_reduce_strided": lambda lib, d: (lambda t: (d.all_reduce(t), t))(matrix(lib).t()),
     "all_reduce_leaf_requiring_grad": lambda lib, d: d.all_reduce(lib.ones(2, requires_grad=True)),
     "broadcast_src_out_of_range": lambda lib, d: d.broadcast(vector(lib), 1),
+    "broadcast_without_src": lambda lib, d: d.broadcast(vector(lib)),
+    "broadcast_group_src": lambda lib, d: (lambda t: (d.broadcast(t, group_src=0), t))(vector(lib)),
+    "broadcast_src_and_group_src": lambda lib, d: d.broadcast(vector(lib), 0, group_src=0),
+    "all_gather_single": lambda lib, d: (lambda out: (d.all_gather_single(out, vector(lib)), out))(lib.zeros(2)),
+    "reduce_scatter_single": lambda lib, d: (lambda out: (d.reduce_scatter_single(out, vector(lib)), out))(
+        lib.zeros(2)),
     # gather, scatter
     "gather": lambda lib, d: (lambda out: (d.gather(vector(lib), out, 0), out))(tensors(lib, (2,))),
     "gather_default_dst": lambda lib, d: (lambda out: (d.gather(vector(lib), out), out))(tensors(lib, (2,))),
