@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from fastgrad import backends
+from fastgrad.backends import numpy as reference_kernels
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
 from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
@@ -364,7 +365,9 @@ def broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple:
 def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo broadcasting: sum over the axes that broadcasting added or stretched from size 1."""
     axes = broadcast_axes(grad.shape, shape)
-    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    # (the reference backend's sum adds many float32 rows in blocks, as accurately as PyTorch's: a bias
+    # gradient over 700 rows summed one row at a time lost up to a few float32 ulps per 100 rows)
+    summed = reference_kernels.sum(grad, axes, True) if axes else grad
     return summed.reshape(shape)
 
 

@@ -332,8 +332,8 @@ def layer_norm_backward(g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, weigh
     if need_x:
         d = g if weight is None else g * weight
         g_x = rstd * (d - d.mean(axis=1, keepdims=True) - xhat * (d * xhat).mean(axis=1, keepdims=True))
-    g_weight = (g * xhat).sum(axis=0) if need_weight else None
-    g_bias = g.sum(axis=0) if need_bias else None
+    g_weight = sum(g * xhat, 0, False) if need_weight else None  # (this module's sum: rows in blocks)
+    g_bias = sum(g, 0, False) if need_bias else None
     return g_x, g_weight, g_bias
 
 
@@ -528,7 +528,7 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     h_prev = np.concatenate([h0[None], hs[:-1]])[:steps].reshape(steps * batch, hidden)  # [:steps] for T=0
     dw_ih = flat_deltas.T @ x.reshape(steps * batch, x.shape[2])
     dw_hh = flat_deltas.T @ h_prev
-    db = flat_deltas.sum(axis=0)
+    db = sum(flat_deltas, 0, False)
     dx = (flat_deltas @ w_ih).reshape(x.shape) if need_x else None
     return dx, carry, dw_ih, dw_hh, db
 
@@ -602,7 +602,7 @@ def lstm_backward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarra
     dw_ih = flat.T @ x.reshape(steps * batch, x.shape[2])
     dw_hh = flat.T @ _previous_states(h0, states[0])
     dx = (flat @ w_ih).reshape(x.shape) if need_x else None
-    return dx, carry_h, carry_c, dw_ih, dw_hh, flat.sum(axis=0)
+    return dx, carry_h, carry_c, dw_ih, dw_hh, sum(flat, 0, False)
 
 
 def gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
@@ -660,7 +660,7 @@ def gru_backward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     dw_ih = flat_input.T @ x.reshape(steps * batch, x.shape[2])
     dw_hh = flat_hidden.T @ _previous_states(h0, hs)
     dx = (flat_input @ w_ih).reshape(x.shape) if need_x else None
-    return dx, carry, dw_ih, dw_hh, flat_input.sum(axis=0), flat_hidden.sum(axis=0)
+    return dx, carry, dw_ih, dw_hh, sum(flat_input, 0, False), sum(flat_hidden, 0, False)
 # -- linear-chain CRF: forward algorithm, its gradient, Viterbi (fastgrad/kernels/crf.py has the formulas) ----
 def _logaddexp_over(x: np.ndarray, axis: int) -> np.ndarray:
     """log(sum(exp(x))) over `axis`, -inf where every term is -inf (forbidden paths)."""
