@@ -1008,6 +1008,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # parameter updates of a training loop. Every change bumps the memory's version counter.
     def _inplace_binary(self, name: str, op, other) -> "Tensor":
         other = self._operand(other)
+        graph.refuse_partial_overlap(name, self._data, other._data)  # (the fast path below skips apply_inplace)
         dtype = result_type(self._data, other._data)
         if not can_cast_in_place(dtype, self._data.dtype):
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")

@@ -40,6 +40,8 @@ class Op:
     # A user Function's backward may hand back arrays that live on (its saved tensors), so a leaf's
     # .grad must copy them.
     grads_may_alias = False
+    # In place, the op writes only a part of its target (x[key] = v), which checks its own part for overlap.
+    writes_part = False
 
     @staticmethod
     def forward(ctx: "Node", K, *arrays, **attrs) -> np.ndarray:
@@ -162,6 +164,10 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     target's history before the change, when the caller made one (else the op's input is that)."""
     if not target._data.flags.writeable:
         raise read_only_error(name)
+    if not op.writes_part:
+        for other in others:
+            if type(other) is Tensor:
+                refuse_partial_overlap(name, target._data, other._data)
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
@@ -211,6 +217,38 @@ def read_only_error(name: str) -> RuntimeError:
         "writes; or it is the copy that view() made where the strides allow no view (PyTorch's view raises "
         "there), which a write would not carry to the original; or it holds a read-only array. clone() it, or "
         "write to the tensor it is a view of")
+
+
+def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray) -> None:
+    """PyTorch's check before an in-place write: an input that shares part of the written memory, but is not
+    that same memory laid out the same way, is refused (x.add_(x.t()), x[1:].copy_(x[:-1])), since the result
+    would depend on the order of the writes (NumPy buffers such overlaps and computes as if from a copy, which
+    PyTorch does not promise). As PyTorch's, it judges only dense, non-overlapping layouts by their bytes;
+    strided views like x[::2] and x[1::2] pass."""
+    if written.size == 0 or read.size == 0 or not np.may_share_memory(written, read):
+        return
+    spans = _dense_span(written), _dense_span(read)
+    if None in spans:
+        return
+    (written_start, written_end), (read_start, read_end) = spans
+    if written_end <= read_start or read_end <= written_start:
+        return
+    if spans[0] == spans[1] and written.shape == read.shape and written.strides == read.strides:
+        return  # the same memory: x.add_(x) reads each element before writing it
+    raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
+                       "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")
+
+
+def _dense_span(array: np.ndarray) -> tuple[int, int] | None:
+    """The bytes [start, end) that array fills exactly (its elements tile them, in any order of dims), or None
+    when it does not: gaps between elements, repeated elements (stride 0) or negative strides."""
+    expected = array.itemsize
+    for stride, size in sorted((stride, size) for stride, size in zip(array.strides, array.shape) if size != 1):
+        if stride != expected:
+            return None
+        expected *= size
+    start = array.__array_interface__["data"][0]
+    return start, start + array.nbytes
 
 
 def rebase(target, node, before) -> None:

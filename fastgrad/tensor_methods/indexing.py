@@ -127,6 +127,9 @@ class IndexingMethods:
             else:
                 values = checked_cast(values, self.dtype, name)
             value = graph.Tensor._wrap(values, False, None)
+        if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
+            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them
+            graph.refuse_partial_overlap(name, region(self._data, selection)[np_key], value._data)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             target = region(self._data, selection)  # basic indexing: a view
             if accumulate:
