@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.recorded import select, zeros_like
-from fastgrad.ops.shape import GetItem
+from fastgrad.ops.shape import GetItem, region_key
 
 
 class Fill(Op):
@@ -60,6 +60,7 @@ class IndexPut(Op):
     where it was not overwritten, and the values through the positions they were written to."""
 
     saves_inputs = False
+    writes_part = True  # (Tensor._put checks the part it writes against the values)
 
     def forward(ctx, K, x, values, key, accumulate, selection=None):
         ctx.saved = (key, accumulate, selection)
@@ -94,9 +95,3 @@ def region(array: np.ndarray, selection) -> np.ndarray:
     """The view of array that a basic key picks (array itself for None), for writing through: with an
     Ellipsis added when the key has none, so that a key of ints alone gives a 0-d view, not a NumPy scalar."""
     return array if selection is None else array[region_key(selection)]
-
-
-def region_key(selection: tuple) -> tuple:
-    """A basic key with an Ellipsis added when it has none, so that a key of ints alone picks a 0-d view, not a
-    NumPy scalar."""
-    return selection if any(part is Ellipsis for part in selection) else selection + (Ellipsis,)

@@ -118,6 +118,12 @@ def _diagonal_key(offset: int, count: int) -> tuple:
     return Ellipsis, steps + max(-offset, 0), steps + max(offset, 0)
 
 
+def region_key(selection: tuple) -> tuple:
+    """A basic key with an Ellipsis added when it has none, so that a key of ints alone picks a 0-d view, not a
+    NumPy scalar."""
+    return selection if any(part is Ellipsis for part in selection) else selection + (Ellipsis,)
+
+
 class GetItem(Op):
     """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
     backward scatters g back, adding where an index repeats."""
@@ -126,7 +132,9 @@ class GetItem(Op):
 
     def forward(ctx, K, x, key, advanced):
         ctx.saved = (x.shape, x.dtype, key, advanced)
-        return x[key]
+        # a basic key of ints alone picks a 0-d view, as PyTorch's x[0] (NumPy's would be a copied scalar, which a
+        # later x.add_(1) or x[0].fill_(v) would not reach)
+        return x[key] if advanced else x[region_key(key)]
 
     def backward(ctx, K, g):
         shape, dtype, key, advanced = ctx.saved

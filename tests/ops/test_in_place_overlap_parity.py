@@ -1,0 +1,54 @@
+"""In-place writes whose input shares part of the written memory are refused where PyTorch refuses them; the same
+memory, disjoint parts and interleaved views are written as PyTorch writes them; elements picked by ints are views."""
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+CASES = {
+    "add_ of the transpose": lambda L: (lambda x: x.add_(x.t()))(L.arange(9.0).reshape(3, 3)),
+    "copy_ of a shifted slice": lambda L: (lambda x: x[1:].copy_(x[:-1]))(L.arange(5.0)),
+    "add_ of a shifted slice": lambda L: (lambda x: x[1:].add_(x[:-1]))(L.arange(5.0)),
+    "setitem of a shifted slice": lambda L: (lambda x: (x.__setitem__(slice(1, None), x[:-1]), x)[1])(L.arange(5.0)),
+    "mul_ by one of its elements": lambda L: (lambda x: x.mul_(x[0]))(L.arange(1.0, 5.0)),
+    "add_ of a broadcast element": lambda L: (lambda x: x.add_(x[2:3]))(L.arange(6.0)),
+    "copy_ into its transpose": lambda L: (lambda x: x.t().copy_(x))(L.arange(4.0).reshape(2, 2)),
+    "row into another row": lambda L: (lambda x: (x.__setitem__(0, x[1]), x)[1])(L.arange(6.0).reshape(2, 3)),
+    "same memory": lambda L: (lambda x: x.add_(x))(L.arange(6.0)),
+    "same memory through reshapes": lambda L: (lambda x: x.add_(x.view(2, 3).view(6)))(L.arange(6.0)),
+    "disjoint halves": lambda L: (lambda x: x[:3].copy_(x[3:]))(L.arange(6.0)),
+    "interleaved views": lambda L: (lambda x: x[::2].copy_(x[1::2]))(L.arange(6.0)),
+    "setitem of disjoint halves": lambda L: (lambda x: (x.__setitem__(slice(0, 3), x[3:]), x)[1])(L.arange(6.0)),
+    "sub_ of the transpose with grad": lambda L: (lambda x: (x * 1).sub_((x * 1).t()))(
+        L.arange(4.0, requires_grad=True).reshape(2, 2)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_partial_overlap_in_place_is_refused_as_torch(case):
+    """fastgrad computed these as if from a copy (NumPy buffers overlapping operands), where PyTorch refuses."""
+    try:
+        expected = CASES[case](torch)
+    except RuntimeError as error:
+        assert "single memory location" in str(error)
+        with pytest.raises(RuntimeError, match="single memory location"):
+            CASES[case](fastgrad)
+        return
+    assert CASES[case](fastgrad).tolist() == expected.tolist()
+
+
+ELEMENT_VIEWS = {
+    "reads a later change": lambda L: (lambda x: (lambda y: (x.add_(1), y)[1])(x[0]))(L.arange(3.0)),
+    "fill_ reaches the vector": lambda L: (lambda x: (x[1].fill_(7.0), x)[1])(L.arange(3.0)),
+    "copy_ reaches the matrix": lambda L: (lambda x: (x[1, 2].copy_(L.tensor(9.0)), x)[1])(L.arange(6.0).reshape(2, 3)),
+    "zero_ of a padding entry": lambda L: (lambda x: (x[0].zero_(), x)[1])(L.ones(4)),
+    "version seen through the element": lambda L: (lambda x: (lambda y: (x.mul_(2), L.tensor(y._version))[1])(x[2]))(
+        L.arange(3.0)),
+}
+
+
+@pytest.mark.parametrize("case", ELEMENT_VIEWS)
+def test_an_element_picked_by_ints_is_a_view_as_torchs(case):
+    """x[0] of a vector was a copied scalar: x[0].fill_(v) changed nothing and y = x[0] missed x's later changes."""
+    assert ELEMENT_VIEWS[case](fastgrad).tolist() == ELEMENT_VIEWS[case](torch).tolist()
