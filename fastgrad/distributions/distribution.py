@@ -235,3 +235,15 @@ class Distribution:
                  for name, value in ((name, self.__dict__.get(name)) for name in self.arg_constraints)
                  if value is not None]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class CentredAtLoc:
+    """The mean and the mode of a distribution symmetric about its `loc` parameter, with one peak there."""
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

@@ -6,23 +6,16 @@ import math
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import empty
 from fastgrad.distributions import constraints
+from fastgrad.distributions.distribution import CentredAtLoc
 from fastgrad.distributions.location_scale import LocationScale
 from fastgrad.dtypes import finfo
 from fastgrad.tensor import Tensor
 
 
-class Laplace(LocationScale):
+class Laplace(CentredAtLoc, LocationScale):
     """`rsample` is the inverse cdf at a uniform draw."""
 
     support = constraints.real
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

@@ -11,14 +11,14 @@ from fastgrad import linalg
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import eye, randn
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import BroadcastParameter, Distribution
+from fastgrad.distributions.distribution import BroadcastParameter, CentredAtLoc, Distribution
 from fastgrad.distributions.multivariate_normal import (half_log_det, inverse_of_lower, mahalanobis,
                                                           tensor_parameter)
 from fastgrad.functions import cat, diag_embed
 from fastgrad.tensor import Tensor
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(CentredAtLoc, Distribution):
     """loc (at least 1-D, n-vectors), cov_factor W (n x m matrices) and cov_diag D (positive n-vectors),
     their batch dims broadcast together. `rsample` is loc + W eps_m + sqrt(D) eps_n, differentiable in all
     three."""
@@ -79,14 +79,6 @@ class LowRankMultivariateNormal(Distribution):
         """A = C^-1 W^T D^-1 for the capacitance's factor C: the covariance's inverse is D^-1 - A^T A."""
         factor, diag = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
         return inverse_of_lower(capacitance_tril) @ (factor.mT / diag.unsqueeze(-2))
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

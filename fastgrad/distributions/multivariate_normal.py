@@ -12,7 +12,7 @@ from fastgrad import linalg
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import randn
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
+from fastgrad.distributions.distribution import BroadcastParameter, CentredAtLoc, Distribution, as_parameter
 from fastgrad.tensor import Tensor
 
 
@@ -61,7 +61,7 @@ def _precision_from_scale_tril(scale_tril: Tensor) -> Tensor:
     return inverse.mT @ inverse
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CentredAtLoc, Distribution):
     """loc (at least 1-D) and exactly one of covariance_matrix and precision_matrix (positive-definite) and
     scale_tril (lower-triangular with a positive diagonal), their batch dims broadcast together. `rsample` is
     loc + L eps, differentiable in loc and the matrix given."""
@@ -108,14 +108,6 @@ class MultivariateNormal(Distribution):
         if "covariance_matrix" in given:
             return linalg.cholesky(given["covariance_matrix"])
         return _precision_to_scale_tril(given["precision_matrix"])
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

@@ -5,23 +5,16 @@ import math
 
 from fastgrad.creation import randn
 from fastgrad.distributions import constraints
+from fastgrad.distributions.distribution import CentredAtLoc
 from fastgrad.distributions.location_scale import LocationScale
 from fastgrad.special import ndtri
 from fastgrad.tensor import Tensor
 
 
-class Normal(LocationScale):
+class Normal(CentredAtLoc, LocationScale):
     """`rsample` is loc + scale * eps for a standard normal eps; `sample` is the same without gradient."""
 
     support = constraints.real
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 from fastgrad.autograd.function import Function
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import BroadcastParameter, Distribution, as_parameter
+from fastgrad.distributions.distribution import BroadcastParameter, CentredAtLoc, Distribution, as_parameter
 from fastgrad.functions import where
 from fastgrad.ops import special_math
 from fastgrad.random import rng_of
@@ -69,7 +69,7 @@ def _ratio(x: np.ndarray) -> np.ndarray:
         return np.where(x == 0, 0.0, special_math.scaled_bessel_i1(x) / special_math.scaled_bessel_i0(x))
 
 
-class VonMises(Distribution):
+class VonMises(CentredAtLoc, Distribution):
     """loc (any real; draws are wrapped into [-pi, pi)) and concentration > 0, broadcast together. The mean
     and variance are the circular ones (loc, and 1 - I1 / I0). No rsample, no cdf and no entropy, as in
     PyTorch."""
@@ -87,14 +87,6 @@ class VonMises(Distribution):
 
     def expand(self, batch_shape, _instance=None) -> "VonMises":
         return self._expand_parameters(VonMises, batch_shape, _instance)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
