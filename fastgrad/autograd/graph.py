@@ -15,12 +15,12 @@ import weakref
 import numpy as np
 
 from fastgrad import backends
-from fastgrad.backends import numpy as reference_kernels
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
 from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
+from fastgrad.backends import numpy as reference_kernels
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad

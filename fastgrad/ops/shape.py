@@ -121,7 +121,7 @@ def _diagonal_key(offset: int, count: int) -> tuple:
 def region_key(selection: tuple) -> tuple:
     """A basic key with an Ellipsis added when it has none, so that a key of ints alone picks a 0-d view, not a
     NumPy scalar."""
-    return selection if any(part is Ellipsis for part in selection) else selection + (Ellipsis,)
+    return selection if Ellipsis in selection else selection + (Ellipsis,)  # (basic parts: ints, slices, None)
 
 
 class GetItem(Op):
