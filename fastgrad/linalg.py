@@ -16,8 +16,8 @@ from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
 from fastgrad.functions import ascending_powers, matmul, where
-from fastgrad.ops.linalg import (Cholesky, Det, Eigh, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet, Solve, Svd,
-                                 singular_matrix_error, unpack, zero_pivots)
+from fastgrad.ops.linalg import (Cholesky, Det, Eigh, FailedAsNan, Inv, LinAlgError, MatrixExp, Pinv, Qr, Slogdet,
+                                 Solve, Svd, singular_matrix_error, unpack, zero_pivots)
 from fastgrad.ops.linalg import failed_minors, not_positive_definite_error
 from fastgrad.ops.linalg_ldl import check_pivots, ldl_factorize, ldl_solved
 from fastgrad.ops.linalg_lu import LuFactor, SolveTriangular, lu_factorize, permutation
@@ -177,9 +177,9 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
     info_tensor = Tensor._wrap(info, False, None)
     if not info.any():
         return InvExResult(apply(Inv, A, name=name), info_tensor)
-    invertible = Tensor._wrap((info == 0)[..., None, None], False, None)
-    stand_ins = where(invertible, A, Tensor._wrap(np.eye(A.shape[-1], dtype=A.dtype), False, None))
-    return InvExResult(where(invertible, apply(Inv, stand_ins, name=name), A.new_full((), np.nan)), info_tensor)
+    invertible = info == 0
+    inverses = apply(Inv, _stand_ins(A, invertible), name=name)
+    return InvExResult(apply(FailedAsNan, A, inverses, usable=invertible, core_dims=2), info_tensor)
 
 
 def _check_equation(name: str, A: Tensor, B: Tensor, left: bool) -> None:
@@ -631,8 +631,8 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
         return SolveExResult(_solve(name, A, B, left), _constant(info))
     invertible = info == 0
     x = _solve(name, _stand_ins(A, invertible), B, left)
-    mask = invertible[..., None, None] if x.ndim >= A.ndim else invertible[..., None]  # matrices or vectors
-    return SolveExResult(where(_constant(mask), x, x.new_full((), np.nan)), _constant(info))
+    core_dims = 2 if x.ndim >= A.ndim else 1  # matrices or vectors
+    return SolveExResult(apply(FailedAsNan, A, x, usable=invertible, core_dims=core_dims), _constant(info))
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
@@ -649,8 +649,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
         return CholeskyExResult(cholesky(A, upper=upper), _constant(info))
     definite = info == 0
     factor = cholesky(_stand_ins(A, definite), upper=upper)
-    return CholeskyExResult(where(_constant(definite[..., None, None]), factor, factor.new_full((), np.nan)),
-                            _constant(info))
+    return CholeskyExResult(apply(FailedAsNan, A, factor, usable=definite, core_dims=2), _constant(info))
 
 
 # -- condition numbers, tensor inverses and solves, Householder products --------------------------------

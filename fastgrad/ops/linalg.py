@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op, apply
+from fastgrad.autograd.graph import Op, apply, broadcast_axes
 from fastgrad.ops.linalg_lu import lu_factorize
 from fastgrad.ops.recorded import constant, select
 from fastgrad.ops.shape import Cat
@@ -295,6 +295,41 @@ def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
         out = np.full(flat.shape, np.nan, dtype=a.dtype)
         out[~singular] = np.linalg.inv(flat[~singular])
         return out.reshape(a.shape)
+
+
+class FailedAsNan(Op):
+    """The results of a batched factorization or solve (`result`, computed with stand-ins in place of the
+    matrices of `a` that `usable`, of a's batch shape, marks unusable) with NaN for those matrices, as the
+    `_ex` functions return them. The gradient of a NaN result is NaN: a marked matrix of `a` gets NaN
+    wherever the loss depends on its result (a nonzero upstream gradient there), and zero where the loss
+    ignores it (e.g. after selecting by `info == 0`); selecting the stand-ins' results hid it as a zero.
+    `core_dims`: 2 for matrix results, 1 for vectors."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, a, result, usable, core_dims):
+        mask = usable.reshape(usable.shape + (1,) * core_dims)
+        ctx.saved = (usable, core_dims, mask, a.shape, a.dtype)
+        return np.where(mask, result, np.nan).astype(result.dtype, copy=False)
+
+    def backward(ctx, K, g):
+        usable, core_dims, mask, a_shape, a_dtype = ctx.saved
+        return _nan_where_reached(usable, core_dims, g, a_shape, a_dtype), np.where(mask, g, 0).astype(g.dtype, copy=False)
+
+    def backward_graph(ctx, g, out):
+        usable, core_dims, mask, a_shape, a_dtype = ctx.saved
+        return constant(_nan_where_reached(usable, core_dims, g._data, a_shape, a_dtype)), select(mask, g)
+
+
+def _nan_where_reached(usable: np.ndarray, core_dims: int, g: np.ndarray, a_shape: tuple, a_dtype) -> np.ndarray:
+    """FailedAsNan's gradient for `a`: NaN in each unusable matrix whose result the upstream gradient `g`
+    reaches, zero elsewhere."""
+    reached = ((g != 0) | np.isnan(g)).any(axis=tuple(range(g.ndim - core_dims, g.ndim)))
+    # (the result's batch dims are a's broadcast with the other operand's: a matrix reached in any of them)
+    reached = reached.any(axis=broadcast_axes(reached.shape, usable.shape), keepdims=True)
+    grad = np.zeros(a_shape, dtype=a_dtype)
+    grad[~usable & reached.reshape(usable.shape)] = np.nan
+    return grad
 
 
 class Inv(Op):

@@ -127,6 +127,30 @@ def test_inv_ex_gives_info_and_nan_instead_of_raising():
     np.testing.assert_allclose(result.inverse[1].numpy(), np.eye(3) / 2)
 
 
+@pytest.mark.parametrize("call,of_matrix", [
+    (lambda a: linalg.inv_ex(a).inverse, lambda out, i: out[i]),
+    (lambda a: linalg.solve_ex(a, fastgrad.ones(3, 2, dtype=a.dtype)).result, lambda out, i: out[i]),
+    (lambda a: linalg.solve_ex(a, fastgrad.ones(2, 3, dtype=a.dtype)).result, lambda out, i: out[i]),  # vectors
+    # B's batch of 4 broadcasts against A's: a matrix of A is reached through any of the 4
+    (lambda a: linalg.solve_ex(a, fastgrad.ones(4, 1, 3, 2, dtype=a.dtype)).result, lambda out, i: out[2:3, i]),
+    (lambda a: linalg.cholesky_ex(a).L, lambda out, i: out[i]),
+], ids=["inv_ex", "solve_ex", "solve_ex_vectors", "solve_ex_broadcast", "cholesky_ex"])
+def test_ex_functions_give_nan_gradients_for_the_failed_matrices_the_loss_uses(call, of_matrix):
+    """The NaN results of a failed matrix had a zero gradient (the stand-ins' results were selected away), a
+    plausible gradient for a NaN loss; it is NaN where the loss reads the result, zero where it does not."""
+    good = 3 * np.eye(3) + 0.1
+    a = fastgrad.tensor(np.stack([good, -np.array(SINGULAR)]), requires_grad=True)  # neither invertible nor PD
+    of_matrix(call(a), 1).sum().backward()
+    assert np.isnan(a.grad.numpy()[1]).all() and (a.grad.numpy()[0] == 0).all()
+    a.grad = None
+    of_matrix(call(a), 0).sum().backward()
+    assert (a.grad.numpy()[1] == 0).all()
+    alone = fastgrad.tensor(np.stack([good, good]), requires_grad=True)
+    of_matrix(call(alone), 0).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy()[0], alone.grad.numpy()[0], rtol=1e-12)
+    assert np.abs(alone.grad.numpy()[0]).max() > 0.01
+
+
 def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix():
     """PyTorch 2.13 returns 0 here; the derivative of det is the cofactor matrix, which is not 0."""
     a = np.array(SINGULAR)
