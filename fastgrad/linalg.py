@@ -83,13 +83,29 @@ def _same_dtype(name: str, labels: str, a: Tensor, b: Tensor) -> None:
         raise RuntimeError(f"{name}: expected {labels} to have the same dtype, got {a.dtype} and {b.dtype}")
 
 
-def _tolerances(name: str, A: Tensor, atol, rtol) -> tuple[float, float]:
-    """(atol, rtol) as PyTorch's rank-revealing functions take them: without rtol, eps * max(m, n),
-    or 0 when atol > 0 is given."""
-    atol = 0.0 if atol is None else real_arg(atol, f"{name}: atol")
-    if rtol is None:
-        return atol, (0.0 if atol > 0 else float(np.finfo(A.dtype).eps) * max(A.shape[-2:]))
-    return atol, real_arg(rtol, f"{name}: rtol")
+def _tolerances(name: str, A: Tensor, atol, rtol) -> tuple:
+    """(atol, rtol) as PyTorch's rank-revealing functions take them: numbers, or tensors that broadcast
+    against A's batch shape (one tolerance per matrix); without rtol, eps * max(m, n), or 0 where atol > 0
+    is given."""
+    atol = 0.0 if atol is None else _tolerance(name, "atol", atol)
+    default_rtol = float(np.finfo(A.dtype).eps) * max(A.shape[-2:])
+    rtol = np.where(np.asarray(atol) > 0, 0.0, default_rtol)[()] if rtol is None else _tolerance(name, "rtol", rtol)
+    try:
+        np.broadcast_shapes(A.shape[:-2], np.shape(atol), np.shape(rtol))
+    except ValueError:
+        raise RuntimeError(f"{name}: atol of shape {tuple(np.shape(atol))} and rtol of shape "
+                           f"{tuple(np.shape(rtol))} do not broadcast against A's batch shape "
+                           f"{tuple(A.shape[:-2])}") from None
+    return atol, rtol
+
+
+def _tolerance(name: str, label: str, value):
+    if isinstance(value, Tensor):
+        if value.requires_grad:  # as PyTorch: the cutoff is a choice, not a differentiable input
+            raise RuntimeError(f"{name}: is not differentiable with respect to {label}; expected a tensor that does "
+                               "not require grad")
+        return value._data.astype(np.float64)
+    return real_arg(value, f"{name}: {label}")
 
 
 # -- norms -----------------------------------------------------------------------------------------------
@@ -123,13 +139,19 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         return vector_norm(A, 2, dims, keepdim)
     if ord == "nuc" or abs(ord) == 2:
         values = svdvals(A.movedim(dims, (-2, -1)))
-        reduced = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+        reduced = values.sum(-1) if ord == "nuc" else _largest(values, -1) if ord == 2 else values.amin(-1)
         return reduced.reshape(out_shape)
     # 1-norm: the largest column sum, so sum over the rows (dims[0]) first; the inf-norm is that of A^T
     summed, compared = dims if abs(ord) == 1 else dims[::-1]
     sums = vector_norm(A, 1, summed, keepdim=True)
-    extreme = sums.amax(compared, keepdim=True) if ord > 0 else sums.amin(compared, keepdim=True)
+    extreme = _largest(sums, compared, keepdim=True) if ord > 0 else sums.amin(compared, keepdim=True)
     return extreme.reshape(out_shape)
+
+
+def _largest(magnitudes: Tensor, dim: int, keepdim: bool = False) -> Tensor:
+    """The largest of nonnegative values along dim, 0 where there are none (an empty matrix's 2, 1 and inf
+    norms, as PyTorch's; the smallest of none still raises, as there)."""
+    return magnitudes.amax(dim, keepdim=keepdim) if magnitudes.shape[dim] else magnitudes.sum(dim, keepdim=keepdim)
 
 
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -318,11 +340,16 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
     return svd(_matrices("linalg.svdvals", "A", A), full_matrices=False).S
 
 
-def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """The number of singular values (absolute eigenvalues when hermitian) above max(atol, rtol * the
-    largest); rtol defaults to eps * max(m, n), or 0 when atol > 0 is given. int64, outside the graph."""
+    largest); rtol defaults to eps * max(m, n), or 0 when atol > 0 is given. `tol` (PyTorch's older form)
+    is atol with rtol 0. int64, outside the graph."""
     name = "linalg.matrix_rank"
     A = _matrices(name, "A", A, square=hermitian)
+    if tol is not None:
+        if atol is not None or rtol is not None:
+            raise TypeError(f"{name}: give tol, or atol and rtol, not both")
+        atol, rtol = tol, 0.0
     atol, rtol = _tolerances(name, A, atol, rtol)
     try:
         values = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
@@ -343,6 +370,9 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None
             raise TypeError(f"{name}: give rtol or its older name rcond, not both")
         rtol = rcond
     atol, rtol = _tolerances(name, A, atol, rtol)
+    batch = np.broadcast_shapes(A.shape[:-2], np.shape(atol), np.shape(rtol))
+    if batch != A.shape[:-2]:  # tolerances with more matrices than A: A's matrices repeat over them, as PyTorch's
+        A = A.expand(*batch, *A.shape[-2:])
     return apply(Pinv, A, atol=atol, rtol=rtol, hermitian=bool(hermitian))
 
 

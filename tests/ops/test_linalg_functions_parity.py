@@ -180,6 +180,43 @@ def test_pinv_and_matrix_rank_match_torch(dtype, shape, kwargs, same):
     same(lambda m, a: m.linalg.matrix_rank(a, **kwargs), a)
 
 
+@pytest.mark.parametrize("kwargs", [
+    lambda m: {"atol": m.tensor([0.5, 30.0])}, lambda m: {"atol": m.tensor([[0.5], [3.0]])},
+    lambda m: {"atol": m.tensor([0, 3])}, lambda m: {"rtol": m.tensor(0.3)},
+    lambda m: {"atol": m.tensor(1.5), "rtol": m.tensor([0.0, 0.9])}, lambda m: {"rtol": m.tensor([[0.05], [0.5]])},
+])
+def test_tolerances_given_as_tensors_apply_per_matrix_like_torch(kwargs, same):
+    """(fastgrad refused tensors here)"""
+    a = well_conditioned((2, 3, 4), np.float64)
+    same(lambda m, a: m.linalg.matrix_rank(a, **kwargs(m)), a)
+    same(lambda m, a: m.linalg.pinv(a, **kwargs(m)), a)
+
+
+@pytest.mark.parametrize("tol", [0.5, 3.5, 30.0])
+def test_matrix_rank_with_the_older_tol_argument_matches_torch(tol, same):
+    a = well_conditioned((2, 3, 4), np.float64)
+    same(lambda m, a: m.linalg.matrix_rank(a, tol), a)
+    same(lambda m, a: m.linalg.matrix_rank(a, tol=tol, hermitian=False), a)
+    for m in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            m.linalg.matrix_rank(m.tensor(a), tol, atol=1.0)
+        with pytest.raises(RuntimeError, match="not differentiable"):
+            m.linalg.pinv(m.tensor(a), atol=m.tensor([0.5, 1.0], dtype=m.float64, requires_grad=True))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0), (0, 3), (2, 0, 3)])
+@pytest.mark.parametrize("ord", [2, 1, float("inf"), -2, -1, float("-inf"), "fro", "nuc"])
+def test_norms_of_empty_matrices_match_torch(shape, ord):
+    """The largest of no values is 0 for the 2, 1 and inf norms (fastgrad raised); the smallest still raises."""
+    results = []
+    for m in (fastgrad, torch):
+        try:
+            results.append(m.linalg.matrix_norm(m.zeros(shape), ord).tolist())
+        except (RuntimeError, IndexError) as error:
+            results.append(type(error).__name__)
+    assert results[0] == results[1]
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_pinverse_and_rank_deficient_matrices_match_torch(dtype, same):
     low_rank = (uniform((4, 2), dtype) @ uniform((2, 3), dtype, seed=1)).astype(dtype)
