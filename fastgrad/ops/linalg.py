@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply, broadcast_axes
-from fastgrad.ops.linalg_lu import lu_factorize
+from fastgrad.ops.linalg_lu import SolveTriangular, lu_factorize, substitute
 from fastgrad.ops.recorded import constant, select
 from fastgrad.ops.shape import Cat
 
@@ -286,15 +286,17 @@ def _inverse(a: np.ndarray, name: str) -> np.ndarray:
 
 
 def _inverse_or_nan(a: np.ndarray) -> np.ndarray:
-    """A^{-1}, NaN for singular matrices (for gradients that are infinite there)."""
+    """A^{-1}, NaN for singular matrices (for gradients that are infinite there) and for matrices holding a
+    NaN (LAPACK's inverse of those keeps finite entries, which gradients would pass on as numbers)."""
+    clean, has_nan = _without_nan(a)
     try:
-        return np.linalg.inv(a)
+        return _nan_where(has_nan, np.linalg.inv(clean))
     except np.linalg.LinAlgError:
-        flat = _flat(a)
+        flat = _flat(clean)
         singular = zero_pivots(flat) != 0
         out = np.full(flat.shape, np.nan, dtype=a.dtype)
         out[~singular] = np.linalg.inv(flat[~singular])
-        return out.reshape(a.shape)
+        return _nan_where(has_nan, out.reshape(a.shape))
 
 
 class FailedAsNan(Op):
@@ -761,7 +763,9 @@ def _qr_square_r_backward(K, q, r, g_q, g_r):
     middle = K.matmul(r, _mT(g_r)) - K.matmul(_mT(g_q), q)  # the M of Qr's docstring
     symmetric = np.tril(middle) + _mT(np.tril(middle, -1))
     right = g_q + K.matmul(q, symmetric)
-    return _mT(np.linalg.solve(r, _mT(right)))  # right R^{-T}
+    # right R^{-T}, by substitution: a rank-deficient A's zero on R's diagonal gives inf/NaN, as PyTorch's
+    # triangular solve (a general solve raised NumPy's unlabelled "Singular matrix")
+    return _mT(substitute(r, _mT(right), upper=True, unit=False))
 
 
 def _recorded_qr_square_r_backward(q, r, g_q, g_r):
@@ -770,7 +774,7 @@ def _recorded_qr_square_r_backward(q, r, g_q, g_r):
     n = middle.shape[-1]
     symmetric = select(np.tri(n, dtype=bool), middle) + select(np.tri(n, k=-1, dtype=bool), middle).mT
     right = g_q + q @ symmetric
-    return apply(Solve, r, right.mT, name="linalg.qr").mT
+    return apply(SolveTriangular, r, right.mT, upper=True, unit=False).mT
 
 
 class Pinv(Op):

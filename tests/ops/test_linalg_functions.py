@@ -171,6 +171,17 @@ def test_det_gradient_of_a_matrix_holding_a_nan_is_nan():
     np.testing.assert_allclose(x.grad.numpy()[1], [[4.0, -3.0], [-2.0, 1.0]], rtol=1e-12)
 
 
+@pytest.mark.parametrize("call", [lambda x: linalg.slogdet(x).logabsdet, fastgrad.logdet])
+def test_log_determinant_gradient_of_a_matrix_holding_a_nan_is_nan(call):
+    """LAPACK's inverse of [[nan, 1], [1, 2]] keeps two finite entries, which the gradient passed on as
+    numbers; PyTorch's gradient is NaN throughout. The other matrices of the batch keep theirs."""
+    x = fastgrad.tensor([[[np.nan, 1.0], [1.0, 2.0]], [[2.0, 1.0], [1.0, 2.0]]], dtype=fastgrad.float64,
+                        requires_grad=True)
+    call(x).sum().backward()
+    assert np.isnan(x.grad.numpy()[0]).all()
+    np.testing.assert_allclose(x.grad.numpy()[1], np.linalg.inv([[2.0, 1.0], [1.0, 2.0]]), rtol=1e-12)
+
+
 def test_slogdet_gradient_at_a_singular_matrix_is_nan_not_a_number_that_looks_right():
     x = fastgrad.tensor(SINGULAR, requires_grad=True)
     sign, logabsdet = linalg.slogdet(x)

@@ -91,6 +91,21 @@ def test_qr_matches_torch(dtype, shape, mode, same):
     same(lambda m, a: tuple(m.linalg.qr(a, mode)), well_conditioned(shape, dtype), grad=differentiable)
 
 
+@pytest.mark.parametrize("a", [np.zeros((3, 3)), np.ones((3, 2)), np.array([[1.0, 2.0], [0.0, 0.0]]),
+                               np.stack([np.eye(2), np.zeros((2, 2))])])
+@pytest.mark.parametrize("which", [0, 1])
+def test_qr_gradient_of_a_rank_deficient_matrix_is_inf_or_nan_like_torch(a, which):
+    """R has a zero on its diagonal: PyTorch's triangular solve gives inf/NaN (fastgrad raised NumPy's
+    unlabelled LinAlgError); the full-rank matrices of a batch keep their finite gradients."""
+    grads = []
+    for m in (fastgrad, torch):
+        x = m.tensor(a, requires_grad=True)
+        m.linalg.qr(x)[which].sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(np.isfinite(grads[0]), np.isfinite(grads[1]))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)  # (inf and NaN compare as equal)
+
+
 def test_qr_without_gradient_raises_like_torch():
     for mode, shape in (("r", (3, 3)), ("complete", (4, 3))):
         a = well_conditioned(shape, np.float64)
