@@ -23,12 +23,16 @@ from fastgrad.tensor import Tensor
 from fastgrad.tensor_methods.arguments import normalize_dims
 
 
-def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
+def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
     """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
     own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
     ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
-    Marked as checked, so the compiled kernels' checks do not scan it again."""
+    Marked as checked, so the compiled kernels' checks do not scan it again. Integers of a dtype not among
+    `dtypes` (when given: PyTorch's kernels take only those) raise TypeError."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
+    if dtypes and source.dtype.kind in "iub" and source.dtype not in dtypes:
+        raise TypeError(f"{name}: expected dtype {' or '.join(str(np.dtype(d)) for d in dtypes)}, got "
+                        f"{source.dtype}")
     array = index_array(name, source, size, allowed)
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
@@ -320,6 +324,11 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
     return scores, target._data.reshape(-1)
 
 
+def _target_dtypes(input: Tensor) -> tuple:
+    """The class-index dtypes PyTorch's nll_loss takes: int64, and uint8 for an input of at most 2 dims."""
+    return (np.int64, np.uint8) if input.ndim <= 2 else (np.int64,)
+
+
 def _class_weight(weight, classes: int, name: str) -> Tensor | None:
     if weight is None:
         return None
@@ -362,7 +371,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
-    targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index)
+    targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index, dtypes=_target_dtypes(input))
     weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
     if label_smoothing == 0:
         loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
@@ -493,7 +502,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
-    targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index)
+    targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index, dtypes=_target_dtypes(input))
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
                  reduction=reduction, weight=_constant_class_weight(weight, input, classes, "nll_loss"))
     if reduction == "none" and input.ndim != 2:
@@ -824,7 +833,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
                          f"got {target.shape}")
     classes = scores.shape[1]
-    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target")
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
     margins = margin - true_scores + scores
@@ -1304,7 +1313,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
-    ids = _ids(input, weight.shape[0], "embedding input")
+    ids = _ids(input, weight.shape[0], "embedding input", dtypes=(np.int64, np.int32))
     padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
     return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse,
