@@ -1819,7 +1819,8 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
     windows = x
     for axis, (k, s, d, count) in enumerate(zip(kernel, stride, dilation, counts)):  # one window axis per dim
         windows = windows.unfold(2 + axis, d * (k - 1) + 1, s).narrow(2 + axis, 0, count)[..., ::d]
-    windows = windows.reshape(*windows.shape[:2 + dims], int(np.prod(kernel, dtype=np.int64)))  # (-1 fails at 0 windows)
+    # (the window size, not -1: reshape cannot infer a size from an input of 0 elements)
+    windows = windows.reshape(*windows.shape[:2 + dims], int(np.prod(kernel, dtype=np.int64)))
     geometry = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, sizes=tuple(sizes),
                     counts=tuple(counts))
     return windows, unbatched, geometry
