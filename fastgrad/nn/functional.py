@@ -1227,9 +1227,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError(f"batch_norm: momentum must be a number, got {type(momentum).__name__} (the modules' "
                         "momentum=None, a cumulative average, is worked out by the module)")
     if training:
-        count = input.numel() // channels
-        if count <= 1:
+        count = input.numel() // max(channels, 1)
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        if count == 0:  # an empty batch: an empty output, and the running statistics stay, as PyTorch's
+            return _affine_per_channel(input.clone(), weight, bias, broadcast)
         mean = input.mean(dim=reduced, keepdim=True)
         variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
         if running_mean is not None:
@@ -1240,7 +1242,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype), alpha=momentum)
     else:
         mean, variance = running_mean.reshape(broadcast), running_var.reshape(broadcast)
-    output = (input - mean) / (variance + eps).sqrt()
+    return _affine_per_channel((input - mean) / (variance + eps).sqrt(), weight, bias, broadcast)
+
+
+def _affine_per_channel(output: Tensor, weight: Tensor | None, bias: Tensor | None, broadcast: tuple) -> Tensor:
     if weight is not None:
         output = output * weight.reshape(broadcast)
     if bias is not None:
