@@ -249,6 +249,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
     taken."""
+    if input.dtype == np.bool_:
+        raise TypeError("threshold: bool tensors are not supported (as in PyTorch)")
     below = input <= threshold
     return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
 
