@@ -16,6 +16,7 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import promote_types
 from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
@@ -647,10 +648,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
-    weights = {label: _constant_elementwise_weight(name, label, value, input)
+    promoted = input.to(promote_types(input.dtype, target.dtype))
+    weights = {label: _constant_elementwise_weight(name, label, value, promoted)
                for label, value in (("weight", weight), ("pos_weight", pos_weight)) if value is not None}
-    return apply(ops.BCEWithLogits, input, target.to(input.dtype), *weights.values(), reduction=reduction,
+    loss = apply(ops.BCEWithLogits, promoted, target.to(promoted.dtype), *weights.values(), reduction=reduction,
                  weighted=tuple(weights))
+    return loss.to(target.dtype)
 
 
 def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -> Tensor:
@@ -783,7 +786,9 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
     each class's term scaled by weight (C,), when given."""
     _reduction(reduction)
-    target = _signs(target, _floating(input, "multilabel_soft_margin_loss"))
+    target = _as_tensor(target)
+    input = _floating(input, "multilabel_soft_margin_loss").to(promote_types(input.dtype, target.dtype))
+    target = _signs(target, input)
     _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
