@@ -21,7 +21,7 @@ from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import normalize_dims
+from fastgrad.tensor_methods.arguments import normalize_dims, number_of_dtype
 
 
 def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
@@ -252,6 +252,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     taken."""
     if input.dtype == np.bool_:
         raise TypeError("threshold: bool tensors are not supported (as in PyTorch)")
+    if input.dtype.kind in "iu":  # (PyTorch compares with the threshold converted to the input's dtype: truncated)
+        threshold, value = (number_of_dtype(f"threshold: {label}", number, input.dtype).item()
+                            for label, number in (("threshold", threshold), ("value", value)))
     below = input <= threshold
     return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
 

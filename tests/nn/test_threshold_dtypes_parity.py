@@ -1,5 +1,6 @@
 """F.threshold and nn.Threshold on integer and bool tensors against PyTorch 2.13: integers keep their dtype and
-PyTorch's values; bool is refused by both."""
+PyTorch's values (the threshold and the value converted to the input's dtype first, truncated, or refused where they
+do not fit); bool is refused by both."""
 import numpy as np
 import pytest
 
@@ -22,3 +23,18 @@ def test_bool_is_refused():
         torch.nn.Threshold(0.1, 3.0)(torch.tensor(x))
     with pytest.raises(TypeError, match="bool"):
         nn.Threshold(0.1, 3.0)(fastgrad.tensor(x))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8])
+@pytest.mark.parametrize("threshold, value", [(1.7, 5.5), (-1.5, 3.9), (-0.2, 3.0), (0.9, -2.7), (0.5, 300.0), (-1, 3),
+                                              (1, 200), (2, -1)])
+def test_numbers_converted_to_an_integer_dtype(dtype, threshold, value):
+    x = np.array([0, 1, 2, 255] if dtype == np.uint8 else [-2, -1, 0, 1, 2], dtype=dtype)
+    try:
+        theirs = torch.nn.functional.threshold(torch.tensor(x), threshold, value)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            fastgrad.nn.functional.threshold(fastgrad.tensor(x), threshold, value)
+        return
+    ours = fastgrad.nn.functional.threshold(fastgrad.tensor(x), threshold, value)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == np.dtype(dtype)
