@@ -97,7 +97,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
     if x.dtype.kind == "b":  # (the float kernel would return float64 values, where PyTorch refuses)
         raise RuntimeError("hardtanh: bool inputs are not supported (as in PyTorch)")
-    if x.dtype.kind == "u" and min_val < 0:
+    if x.dtype.kind == "u" and np.trunc(min_val) < 0:  # (PyTorch checks the bound truncated to an integer)
         raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits "
                            f"(min_val={min_val}), as PyTorch")
     if x.dtype.kind in "iu":  # integers stay integers, with the bounds truncated to them, as PyTorch

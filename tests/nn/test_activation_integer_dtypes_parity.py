@@ -1,6 +1,6 @@
-"""F.threshold and nn.Threshold on integer and bool tensors against PyTorch 2.13: integers keep their dtype and
-PyTorch's values (the threshold and the value converted to the input's dtype first, truncated, or refused where they
-do not fit); bool is refused by both."""
+"""threshold and hardtanh on integer and bool tensors against PyTorch 2.13: integers keep their dtype and PyTorch's
+values (the numbers converted to the input's dtype first, truncated, or refused where they do not fit); threshold of
+bools is refused by both."""
 import numpy as np
 import pytest
 
@@ -38,3 +38,17 @@ def test_numbers_converted_to_an_integer_dtype(dtype, threshold, value):
         return
     ours = fastgrad.nn.functional.threshold(fastgrad.tensor(x), threshold, value)
     assert ours.tolist() == theirs.tolist() and ours.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("min_val, max_val", [(-0.5, 2.0), (-0.9, 1.5), (-0.5, -0.2), (-1, 2), (-1.0, 2.0), (0, 300)])
+def test_hardtanh_of_unsigned_integers(min_val, max_val):
+    """PyTorch truncates the bounds to the dtype first: a bound above -1 is 0 there, and not refused as negative."""
+    x = np.array([0, 1, 2, 255], dtype=np.uint8)
+    try:
+        theirs = torch.nn.functional.hardtanh(torch.tensor(x), min_val, max_val)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            fastgrad.nn.functional.hardtanh(fastgrad.tensor(x), min_val, max_val)
+        return
+    ours = fastgrad.nn.functional.hardtanh(fastgrad.tensor(x), min_val, max_val)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == np.uint8
