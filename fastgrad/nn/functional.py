@@ -377,8 +377,8 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
-    # (PyTorch's smoothed, class-weighted loss gathers the weights at the targets, which refuses uint8)
-    dtypes = (np.int64,) if label_smoothing and weight is not None else _target_dtypes(input)
+    # (PyTorch's smoothed, class-weighted mean gathers the weights at the targets, which refuses uint8)
+    dtypes = (np.int64,) if label_smoothing and weight is not None and reduction == "mean" else _target_dtypes(input)
     targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index, dtypes=dtypes)
     weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
     if label_smoothing == 0:

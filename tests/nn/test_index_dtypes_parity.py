@@ -19,6 +19,8 @@ CASES = {  # name: (function of (functional module, scores, indices), scores' sh
     "cross_entropy smoothed": (lambda f, x, t: f.cross_entropy(x, t, label_smoothing=0.2), (2, 3), [0, 2]),
     "cross_entropy smoothed and weighted": (lambda f, x, t: f.cross_entropy(x, t, x.new_ones(3), label_smoothing=0.2),
                                             (2, 3), [0, 2]),
+    "cross_entropy smoothed and weighted, summed": (
+        lambda f, x, t: f.cross_entropy(x, t, x.new_ones(3), label_smoothing=0.2, reduction="sum"), (2, 3), [0, 2]),
     "multi_margin_loss": (lambda f, x, t: f.multi_margin_loss(x, t), (2, 3), [0, 2]),
     "embedding": (lambda f, x, t: f.embedding(t, x), (3, 2), [[0, 2], [1, 1]]),
 }
