@@ -1,16 +1,18 @@
-"""A differential fuzzer of fastgrad.nn's layers against PyTorch 2.13's. For each layer both libraries have, random
-valid constructor arguments and inputs (unbatched inputs, batch size 1, empty batches, non-contiguous and
-channels_last inputs, integer targets of every dtype, out-of-range targets), PyTorch's state dict loaded into
-ours, then in train() and eval() mode: whether each raises, the outputs (shape, dtype, requires_grad, values), the
-gradients of the inputs and parameters, and the buffers after the forward; and for every configuration the
-printout and the state dict's keys, shapes and dtypes. Fixed seeds, so the cases are the same on every run.
+"""A differential fuzzer of fastgrad.nn's layers, and of the nn.functional functions behind them, against PyTorch
+2.13's. For each layer both libraries have, random valid constructor arguments and inputs (unbatched inputs, batch
+size 1, empty batches, non-contiguous and channels_last inputs, integer and bool inputs, integer targets of every
+dtype, out-of-range targets), PyTorch's state dict loaded into ours, then in train() and eval() mode: whether each
+raises, the outputs (shape, dtype, requires_grad, values), the gradients of the inputs and parameters, and the
+buffers after the forward; and for every configuration the printout and the state dict's keys, shapes and dtypes.
+Fixed seeds, so the cases are the same on every run.
 
 Left out, as deviations the README or PyTorch's own faults explain: LSTM projections (proj_size, not implemented),
 CTCLoss (its gradient is the loss's own derivative, README), max pooling windows that hold padding only and
 instance norm, multi-margin losses and pixel (un)shuffling of an empty batch (PyTorch 2.13 writes out of bounds,
 raises, or returns uninitialised memory there), the backward of nll_loss on a non-contiguous input of 3 dims or
-more and of huber_loss with an integer target (PyTorch's raise), and a Poisson NLL target that requires grad with
-full=True (PyTorch's gradient is NaN at 0)."""
+more and of huber_loss with an integer target (PyTorch's raise), a Poisson NLL target that requires grad with
+full=True (PyTorch's gradient is NaN at 0), transposed convolutions whose output is empty (PyTorch's 1-d layer
+returns it, its 2-d one mostly raises, fastgrad's raise) and a normalized shape holding a 0 (fastgrad raises)."""
 import numpy as np
 import pytest
 
@@ -19,7 +21,7 @@ from fastgrad import nn
 
 torch = pytest.importorskip("torch")
 
-CASES_PER_LAYER = 8
+CASES_PER_LAYER = 6
 LAYOUTS = ("contiguous", "transposed", "strided", "channels_last")
 
 
@@ -595,10 +597,44 @@ def _gaussian_nll(name, rng, dtype):
                          ((rng.random(variance_shape) + 0.05).astype(dtype), True, "contiguous")], ("train",), {}
 
 
+# -- the functional forms: F.<function>(inputs..., args..., **options) with a layer's arguments ---------------
+FUNCTIONS = {
+    "ReLU": "relu", "ReLU6": "relu6", "SELU": "selu", "SiLU": "silu", "Mish": "mish", "Hardswish": "hardswish",
+    "Hardsigmoid": "hardsigmoid", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softsign": "softsign",
+    "LogSigmoid": "logsigmoid", "Tanhshrink": "tanhshrink", "ELU": "elu", "CELU": "celu", "GELU": "gelu",
+    "Hardtanh": "hardtanh", "LeakyReLU": "leaky_relu", "Softplus": "softplus", "Softshrink": "softshrink",
+    "Hardshrink": "hardshrink", "Threshold": "threshold", "Softmax": "softmax", "LogSoftmax": "log_softmax",
+    "Softmin": "softmin", "GLU": "glu", "PixelShuffle": "pixel_shuffle", "PixelUnshuffle": "pixel_unshuffle",
+    "ChannelShuffle": "channel_shuffle", "Unfold": "unfold", "Fold": "fold", "CosineSimilarity": "cosine_similarity",
+    "PairwiseDistance": "pairwise_distance", "LocalResponseNorm": "local_response_norm", "MaxPool1d": "max_pool1d",
+    "MaxPool2d": "max_pool2d", "AvgPool1d": "avg_pool1d", "AvgPool2d": "avg_pool2d", "LPPool1d": "lp_pool1d",
+    "LPPool2d": "lp_pool2d", "AdaptiveAvgPool1d": "adaptive_avg_pool1d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
+    "AdaptiveMaxPool1d": "adaptive_max_pool1d", "AdaptiveMaxPool2d": "adaptive_max_pool2d",
+    "Upsample": "interpolate",
+    "L1Loss": "l1_loss", "MSELoss": "mse_loss", "SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss",
+    "SoftMarginLoss": "soft_margin_loss", "BCELoss": "binary_cross_entropy",
+    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "KLDivLoss": "kl_div",
+    "PoissonNLLLoss": "poisson_nll_loss",
+    "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "MarginRankingLoss": "margin_ranking_loss",
+    "HingeEmbeddingLoss": "hinge_embedding_loss", "CosineEmbeddingLoss": "cosine_embedding_loss",
+    "TripletMarginLoss": "triplet_margin_loss", "MultiLabelSoftMarginLoss": "multilabel_soft_margin_loss",
+    "MultiLabelMarginLoss": "multilabel_margin_loss", "MultiMarginLoss": "multi_margin_loss",
+    "GaussianNLLLoss": "gaussian_nll_loss"}
+
+
+def function_layer(library, function, args, options):
+    """A layer of no state that calls the library's F.<function> (one class name in both: equal printouts)."""
+    def forward(self, *inputs):
+        return getattr(library.nn.functional, function)(*inputs, *args, **options)
+    return type("Functional", (library.nn.Module,), {"forward": forward, "extra_repr": lambda self: function})()
+
+
 # -- running one case in both libraries ----------------------------------------------------------------------
 def build(library, name, args, options, dtype):
     made = [made_by(library, a) for a in args]
     kwargs = {key: made_by(library, value) for key, value in options.items()}
+    if name.startswith("F."):
+        return function_layer(library, FUNCTIONS[name[2:]], made, kwargs)
     layer = getattr(library.nn, name)(*made, **kwargs)
     if not layer.state_dict():  # (the layers without parameters or buffers take no dtype)
         return layer
@@ -723,13 +759,13 @@ def check_case(name, args, options, inputs, modes, forward, dtype):
 
 
 @pytest.mark.filterwarnings("ignore")  # (broadcast targets, deprecated input forms: both libraries warn alike)
-@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("name", sorted(LAYERS) + [f"F.{name}" for name in sorted(FUNCTIONS)])
 def test_layer_against_pytorch(name):
     for case in range(CASES_PER_LAYER):
         rng = np.random.default_rng([case, sum(map(ord, name))])
         dtype = np.float64 if rng.random() < 0.8 else np.float32
         torch.manual_seed(case)
-        args, options, inputs, modes, forward = LAYERS[name](rng, dtype)
+        args, options, inputs, modes, forward = LAYERS[name.removeprefix("F.")](rng, dtype)
         try:
             check_case(name, args, options, inputs, modes, forward, dtype)
         except AssertionError as failure:
