@@ -1058,7 +1058,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     if x1.dtype.kind != "f" and x2.dtype.kind != "f":
         raise TypeError(f"cosine_similarity: expected floating point inputs, got dtypes {x1.dtype} and {x2.dtype}")
-    x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+    dtype = promote_types(x1.dtype, x2.dtype)  # (before the norms: an integer input's norm would be float64)
+    x1, x2 = _broadcast_pair("cosine_similarity", x1.to(dtype), x2.to(dtype))
 
     def unit(x: Tensor) -> Tensor:
         norm = _norm(x, 2, dim, keepdim=True)
