@@ -718,7 +718,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
     e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     _reduction(reduction)
-    target = _signs(target, input1)
+    target = _as_tensor(target)  # (only compared with 1 and -1: in a bool or uint8 input's dtype -1 would not be -1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
