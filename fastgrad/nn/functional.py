@@ -694,7 +694,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
     _reduction(reduction)
-    target = _signs(target, input1)
+    target = _as_tensor(target)  # (promoted with the inputs, as PyTorch's: in a uint8 input's dtype -1 would be 255)
     _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 

@@ -1,7 +1,7 @@
 """Losses of a float32 input and a float64 target (and the other way round) against PyTorch 2.13: the result's
 dtype, its value and the input gradient's dtype. binary_cross_entropy_with_logits writes its loss in the target's
 dtype; multilabel_soft_margin_loss computes in the promoted dtype. cosine_embedding_loss of integer or bool inputs
-reads its targets as they are."""
+reads its targets as they are; margin_ranking_loss promotes its target with its inputs."""
 import numpy as np
 import pytest
 
@@ -45,5 +45,19 @@ def test_cosine_embedding_loss_of_integer_and_bool_inputs(input_dtype, target_dt
                                    reduction="none")
     theirs = torch.nn.functional.cosine_embedding_loss(torch.tensor(x1), torch.tensor(x2), torch.tensor(target),
                                                        margin=0.2, reduction="none")
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("input_dtype", [np.uint8, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("target_dtype", [np.int64, np.int8, np.float32])
+def test_margin_ranking_loss_of_integer_inputs(input_dtype, target_dtype):
+    """The target is promoted with the inputs, as PyTorch's (cast to a uint8 input's dtype, -1 was 255)."""
+    x1, x2 = np.array([1, 0, 2]).astype(input_dtype), np.array([0.5, 1.5, 1.0])
+    target = np.array([1, -1, -1]).astype(target_dtype)
+    ours = F.margin_ranking_loss(fastgrad.tensor(x1), fastgrad.tensor(x2), fastgrad.tensor(target), margin=0.2,
+                                 reduction="none")
+    theirs = torch.nn.functional.margin_ranking_loss(torch.tensor(x1), torch.tensor(x2), torch.tensor(target),
+                                                     margin=0.2, reduction="none")
     assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
