@@ -16,19 +16,24 @@ from fastgrad import ops
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
+from fastgrad.dtypes import promote_types
 from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import normalize_dims
+from fastgrad.tensor_methods.arguments import normalize_dims, number_of_dtype
 
 
-def _ids(ids, size: int, name: str, allowed: int | None = None) -> np.ndarray:
+def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
     """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
     own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
     ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
-    Marked as checked, so the compiled kernels' checks do not scan it again."""
+    Marked as checked, so the compiled kernels' checks do not scan it again. Integers of a dtype not among
+    `dtypes` (when given: PyTorch's kernels take only those) raise TypeError."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
+    if dtypes and source.dtype.kind in "iub" and source.dtype not in dtypes:
+        raise TypeError(f"{name}: expected dtype {' or '.join(str(np.dtype(d)) for d in dtypes)}, got "
+                        f"{source.dtype}")
     array = index_array(name, source, size, allowed)
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
@@ -92,7 +97,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
     if x.dtype.kind == "b":  # (the float kernel would return float64 values, where PyTorch refuses)
         raise RuntimeError("hardtanh: bool inputs are not supported (as in PyTorch)")
-    if x.dtype.kind == "u" and min_val < 0:
+    if x.dtype.kind == "u" and np.trunc(min_val) < 0:  # (PyTorch checks the bound truncated to an integer)
         raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({x.dtype}) with negative limits "
                            f"(min_val={min_val}), as PyTorch")
     if x.dtype.kind in "iu":  # integers stay integers, with the bounds truncated to them, as PyTorch
@@ -245,6 +250,11 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
     taken."""
+    if input.dtype == np.bool_:
+        raise TypeError("threshold: bool tensors are not supported (as in PyTorch)")
+    if input.dtype.kind in "iu":  # (PyTorch compares with the threshold converted to the input's dtype: truncated)
+        threshold, value = (number_of_dtype(f"threshold: {label}", number, input.dtype).item()
+                            for label, number in (("threshold", threshold), ("value", value)))
     below = input <= threshold
     return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
 
@@ -320,6 +330,11 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
     return scores, target._data.reshape(-1)
 
 
+def _target_dtypes(input: Tensor) -> tuple:
+    """The class-index dtypes PyTorch's nll_loss takes: int64, and uint8 for an input of at most 2 dims."""
+    return (np.int64, np.uint8) if input.ndim <= 2 else (np.int64,)
+
+
 def _class_weight(weight, classes: int, name: str) -> Tensor | None:
     if weight is None:
         return None
@@ -362,7 +377,9 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
-    targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index)
+    # (PyTorch's smoothed, class-weighted mean gathers the weights at the targets, which refuses uint8)
+    dtypes = (np.int64,) if label_smoothing and weight is not None and reduction == "mean" else _target_dtypes(input)
+    targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index, dtypes=dtypes)
     weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
     if label_smoothing == 0:
         loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
@@ -493,7 +510,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
-    targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index)
+    targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index, dtypes=_target_dtypes(input))
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
                  reduction=reduction, weight=_constant_class_weight(weight, input, classes, "nll_loss"))
     if reduction == "none" and input.ndim != 2:
@@ -634,10 +651,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
-    weights = {label: _constant_elementwise_weight(name, label, value, input)
+    promoted = input.to(promote_types(input.dtype, target.dtype))
+    weights = {label: _constant_elementwise_weight(name, label, value, promoted)
                for label, value in (("weight", weight), ("pos_weight", pos_weight)) if value is not None}
-    return apply(ops.BCEWithLogits, input, target.to(input.dtype), *weights.values(), reduction=reduction,
+    loss = apply(ops.BCEWithLogits, promoted, target.to(promoted.dtype), *weights.values(), reduction=reduction,
                  weighted=tuple(weights))
+    return loss.to(target.dtype)
 
 
 def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -> Tensor:
@@ -675,7 +694,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
     _reduction(reduction)
-    target = _signs(target, input1)
+    target = _as_tensor(target)  # (promoted with the inputs, as PyTorch's: in a uint8 input's dtype -1 would be 255)
     _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
@@ -699,7 +718,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
     e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     _reduction(reduction)
-    target = _signs(target, input1)
+    target = _as_tensor(target)  # (only compared with 1 and -1: in a bool or uint8 input's dtype -1 would not be -1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
@@ -770,7 +789,9 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
     each class's term scaled by weight (C,), when given."""
     _reduction(reduction)
-    target = _signs(target, _floating(input, "multilabel_soft_margin_loss"))
+    target = _as_tensor(target)
+    input = _floating(input, "multilabel_soft_margin_loss").to(promote_types(input.dtype, target.dtype))
+    target = _signs(target, input)
     _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
@@ -824,7 +845,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
                          f"got {target.shape}")
     classes = scores.shape[1]
-    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target")
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
     margins = margin - true_scores + scores
@@ -1037,7 +1058,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     if x1.dtype.kind != "f" and x2.dtype.kind != "f":
         raise TypeError(f"cosine_similarity: expected floating point inputs, got dtypes {x1.dtype} and {x2.dtype}")
-    x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+    dtype = promote_types(x1.dtype, x2.dtype)  # (before the norms: an integer input's norm would be float64)
+    x1, x2 = _broadcast_pair("cosine_similarity", x1.to(dtype), x2.to(dtype))
 
     def unit(x: Tensor) -> Tensor:
         norm = _norm(x, 2, dim, keepdim=True)
@@ -1216,9 +1238,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError(f"batch_norm: momentum must be a number, got {type(momentum).__name__} (the modules' "
                         "momentum=None, a cumulative average, is worked out by the module)")
     if training:
-        count = input.numel() // channels
-        if count <= 1:
+        count = input.numel() // max(channels, 1)
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        if count == 0:  # an empty batch: an empty output, and the running statistics stay, as PyTorch's
+            return _affine_per_channel(input.clone(), weight, bias, broadcast)
         mean = input.mean(dim=reduced, keepdim=True)
         variance = ((input - mean) ** 2).mean(dim=reduced, keepdim=True)
         if running_mean is not None:
@@ -1229,7 +1253,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype), alpha=momentum)
     else:
         mean, variance = running_mean.reshape(broadcast), running_var.reshape(broadcast)
-    output = (input - mean) / (variance + eps).sqrt()
+    return _affine_per_channel((input - mean) / (variance + eps).sqrt(), weight, bias, broadcast)
+
+
+def _affine_per_channel(output: Tensor, weight: Tensor | None, bias: Tensor | None, broadcast: tuple) -> Tensor:
     if weight is not None:
         output = output * weight.reshape(broadcast)
     if bias is not None:
@@ -1304,7 +1331,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
-    ids = _ids(input, weight.shape[0], "embedding input")
+    ids = _ids(input, weight.shape[0], "embedding input", dtypes=(np.int64, np.int32))
     padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
     return apply(ops.Embedding, weight, Tensor._wrap(ids, False, None), padding_idx=padding_idx, sparse=sparse,
@@ -1808,7 +1835,8 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
     windows = x
     for axis, (k, s, d, count) in enumerate(zip(kernel, stride, dilation, counts)):  # one window axis per dim
         windows = windows.unfold(2 + axis, d * (k - 1) + 1, s).narrow(2 + axis, 0, count)[..., ::d]
-    windows = windows.reshape(*windows.shape[:2 + dims], -1)
+    # (the window size, not -1: reshape cannot infer a size from an input of 0 elements)
+    windows = windows.reshape(*windows.shape[:2 + dims], int(np.prod(kernel, dtype=np.int64)))
     geometry = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation, sizes=tuple(sizes),
                     counts=tuple(counts))
     return windows, unbatched, geometry

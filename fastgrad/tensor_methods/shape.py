@@ -87,7 +87,8 @@ class ShapeMethods:
         (start,), (end,) = normalize_dims(start_dim, self.ndim), normalize_dims(end_dim, self.ndim)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+        merged = int(np.prod(self.shape[start:end + 1], dtype=np.int64))  # (not -1: with a 0 it is not inferred)
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def permute(self, *dims) -> "Tensor":
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims

@@ -6,7 +6,7 @@ import numpy as np
 from fastgrad.autograd.grad_mode import is_grad_enabled
 from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import init
-from fastgrad.nn.modules.linear import Linear
+from fastgrad.nn.modules.linear import NonDynamicallyQuantizableLinear
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.multi_head_attention import multi_head_attention_forward
 from fastgrad.nn.parameter import Parameter
@@ -57,7 +57,7 @@ class MultiheadAttention(Module):
         self.register_parameter("k_proj_weight", None if packed else parameter(embed_dim, self.kdim))
         self.register_parameter("v_proj_weight", None if packed else parameter(embed_dim, self.vdim))
         self.register_parameter("in_proj_bias", parameter(3 * embed_dim) if bias else None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self.register_parameter("bias_k", parameter(1, 1, embed_dim) if add_bias_kv else None)
         self.register_parameter("bias_v", parameter(1, 1, embed_dim) if add_bias_kv else None)
         self._reset_parameters()

@@ -48,6 +48,11 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """MultiheadAttention's out_proj: a Linear under PyTorch's name for it (which marks it for PyTorch's
+    quantization tools), so that the printouts of attention and Transformer modules are PyTorch's."""
+
+
 class Bilinear(Module):
     """y[..., o] = x1 W[o] x2^T + b[o]: weight (out_features, in1_features, in2_features), bias (out_features,),
     both drawn from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as in PyTorch."""
