@@ -2,6 +2,9 @@
 the CRF's log partition."""
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD_MODE
@@ -364,16 +367,19 @@ class LayerNorm(Op):
     def forward(ctx, K, x, *params, normalized_ndim, eps, affine):
         normalized_shape = x.shape[x.ndim - normalized_ndim:]
         named = dict(zip(affine, (param.reshape(-1) for param in params)))
-        rows = x.reshape(-1, int(np.prod(normalized_shape)))
-        y, xhat, rstd = K.layer_norm(rows, named.get("weight"), named.get("bias"), eps)
+        # (the row count spelled out: -1 cannot be inferred when the normalized shape holds a 0)
+        rows = x.reshape(int(np.prod(x.shape[:x.ndim - normalized_ndim])), int(np.prod(normalized_shape)))
+        with _quiet_when_empty(rows.shape[1]):
+            y, xhat, rstd = K.layer_norm(rows, named.get("weight"), named.get("bias"), eps)
         ctx.saved = (xhat, rstd, named.get("weight"), x.shape, normalized_shape, affine, eps)
         return y.reshape(x.shape)
 
     def backward(ctx, K, g):
         xhat, rstd, weight, x_shape, normalized_shape, affine, _ = ctx.saved
         needs = dict(zip(("input",) + affine, (t.requires_grad for t in ctx.inputs)))
-        g_x, g_weight, g_bias = K.layer_norm_backward(g.reshape(xhat.shape), xhat, rstd, weight, needs["input"],
-                                                      needs.get("weight", False), needs.get("bias", False))
+        with _quiet_when_empty(xhat.shape[1]):
+            g_x, g_weight, g_bias = K.layer_norm_backward(g.reshape(xhat.shape), xhat, rstd, weight, needs["input"],
+                                                          needs.get("weight", False), needs.get("bias", False))
         by_name = {"weight": g_weight, "bias": g_bias}
         return (_reshaped(g_x, x_shape),) + tuple(_reshaped(by_name[name], normalized_shape) for name in affine)
 
@@ -382,7 +388,8 @@ class LayerNorm(Op):
         *_, x_shape, normalized_shape, affine, eps = ctx.saved
         x, params = ctx.inputs[0], dict(zip(affine, ctx.inputs[1:]))
         width = int(np.prod(normalized_shape))
-        rows, g_rows = x.reshape(-1, width), g.reshape(-1, width)
+        count = int(np.prod(x_shape[:len(x_shape) - len(normalized_shape)]))
+        rows, g_rows = x.reshape(count, width), g.reshape(count, width)
         centered = rows - rows.mean(1, keepdim=True)
         rstd = ((centered * centered).mean(1, keepdim=True) + eps).rsqrt()
         xhat = centered * rstd
@@ -390,6 +397,19 @@ class LayerNorm(Op):
         g_x = rstd * (d - d.mean(1, keepdim=True) - xhat * (d * xhat).mean(1, keepdim=True))
         by_name = {"weight": lambda: (g_rows * xhat).sum(0), "bias": lambda: g_rows.sum(0)}
         return (g_x.reshape(x_shape),) + tuple(by_name[name]().reshape(normalized_shape) for name in affine)
+
+
+def _quiet_when_empty(width: int):
+    """No NumPy warnings about the means of empty rows (a normalized shape holding a 0, whose output is empty,
+    as PyTorch's); rows with elements pay for no warnings context."""
+    return contextlib.nullcontext() if width else _no_runtime_warnings()
+
+
+@contextlib.contextmanager
+def _no_runtime_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def _reshaped(grad: np.ndarray | None, shape: tuple) -> np.ndarray | None:

@@ -414,3 +414,19 @@ def test_dropout_layers_are_the_identity_in_eval_mode_and_never_change_the_input
         layer(data)
         changed = not np.array_equal(data.numpy(), x)
         assert changed == (name not in ("AlphaDropout", "FeatureAlphaDropout")), f"{library.__name__}: {name}"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+@pytest.mark.parametrize("shape,normalized", [((2, 0), (0,)), ((2, 3, 0), (3, 0)), ((0, 0), (0,)), ((0, 3), (3,))])
+def test_layer_norm_of_empty_rows_is_empty_like_torch(backend, shape, normalized, recwarn):
+    """A normalized shape holding a 0 raised NumPy's reshape error (-1 cannot be inferred from 0 elements)."""
+    shapes = []
+    for m in (fastgrad, torch):
+        x = m.zeros(shape, requires_grad=True)
+        layer = m.nn.LayerNorm(normalized)
+        with fastgrad.backend(backend):
+            out = layer(x)
+            out.sum().backward()
+        shapes.append((tuple(out.shape), tuple(x.grad.shape), tuple(layer.weight.grad.shape)))
+    assert shapes[0] == shapes[1]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
