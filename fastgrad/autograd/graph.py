@@ -190,6 +190,14 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
                            target._node)
         if not op.saves_inputs:
             old._counter = target._counter
+        for other in others:
+            if other is target:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
+                # (Left as target, the node would read the history rebase gives target below, its own node, and
+                # the old history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses
+                # what the write changed: with the counter shared, so does this one.
+                old._counter = target._counter
+                others = tuple(old if o is target else o for o in others)
+                break
         out = apply(op, old, *others, **attrs)
     else:
         out = apply(op, target, *others, **attrs)
