@@ -289,7 +289,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return x.unsqueeze(dim)
 
 
-def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     return x.squeeze(dim)
 
 
