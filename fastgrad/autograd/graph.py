@@ -436,14 +436,21 @@ def _validated(node, parent, grad, given=None):
         grad = _sum_to_shape(grad, shape)
     if not isinstance(grad, SparseRowGrad) and grad.dtype != parent._data.dtype:
         grad = grad.astype(parent._data.dtype)
-    return grad
+    return _as_array(grad)
+
+
+def _as_array(grad):
+    """A 0-d gradient as an array: NumPy's 0-d arithmetic gives a NumPy scalar, and a tensor holding one (a
+    .grad, or what a hook gets) would compute in the default float dtype, so x.grad * 2 of a float64 x would
+    be float32."""
+    return np.asarray(grad) if isinstance(grad, np.generic) else grad
 
 
 def _accumulate(current, new):
     """Gradients sum where branches meet; never in place, since `current` may be shared."""
     if isinstance(current, SparseRowGrad) or isinstance(new, SparseRowGrad):
         return current + new if isinstance(current, SparseRowGrad) else new + current
-    return current + new
+    return _as_array(current + new)
 
 
 def refuse_modified(node) -> None:
@@ -622,4 +629,4 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     elif current.is_sparse:
         leaf._grad = Tensor._from_data(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
-        current._data = current._data + grad
+        current._data = _as_array(current._data + grad)
