@@ -274,6 +274,38 @@ def rebase(target, node, before) -> None:
         move_tensor_hooks(target, before)
 
 
+# id(tensor) -> (a weak reference to it, the number of the next node when it was detached in place). PyTorch's nodes
+# keep an edge to an input's history, so detach_() leaves the nodes recorded before it their gradient path; fastgrad's
+# nodes reach the history through the tensor, which detach_ cleared: those nodes refuse to run rather than lose it.
+DETACHED_IN_PLACE: dict[int, tuple[weakref.ref, int]] = {}
+
+
+def mark_detached_in_place(tensor) -> None:
+    key = id(tensor)
+
+    def forget(ref: weakref.ref, registry: dict = DETACHED_IN_PLACE) -> None:  # (a dead tensor's id may be reused)
+        if registry.get(key, (None,))[0] is ref:
+            del registry[key]
+
+    DETACHED_IN_PLACE[key] = (weakref.ref(tensor, forget), next(_NODE_NUMBERS))
+
+
+def detached_after(node, parent) -> bool:
+    """Whether `parent`, an input of `node`, was detached in place after node was recorded."""
+    entry = DETACHED_IN_PLACE.get(id(parent))
+    return entry is not None and entry[0]() is parent and entry[1] > node.seq
+
+
+def refuse_detached_inputs(node) -> None:
+    """Raise if an input of `node` was detached in place after node was recorded (see DETACHED_IN_PLACE)."""
+    for parent in node.inputs:
+        if parent._node is None and detached_after(node, parent):
+            raise RuntimeError(
+                f"a tensor of shape {tuple(parent.shape)} that {node.op.__name__} used was detached in place "
+                "(detach_()) before backward: fastgrad no longer knows the history it had then. Use the out-of-place "
+                "detach(), or call detach_() after backward")
+
+
 def _as_seen_by(node, parent, grad, fitted=None, into_base=None):
     """`parent` and its gradient as `node` used it, when an in-place change recorded since may have given
     it a newer history: the parent itself changed (follow its stand-ins back), or it is a view whose
@@ -382,7 +414,8 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
         for parent in tensor._node.inputs:
             # (an input changed in place since: its history at the node's time, which the walk will follow)
             seen = _input_as_seen_by(tensor._node, parent)
-            if id(parent) in targets or id(seen) in targets or id(seen) in needed:
+            if id(parent) in targets or id(seen) in targets or id(seen) in needed or (
+                    DETACHED_IN_PLACE and detached_after(tensor._node, parent)):  # (so that reaching it raises)
                 needed.add(id(tensor))
                 break
     return needed
@@ -546,6 +579,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 "freed by the first backward; pass retain_graph=True to the first call")
         if node.versions is not None or node.output_counter is not None:
             refuse_modified(node)
+        if DETACHED_IN_PLACE:
+            refuse_detached_inputs(node)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:

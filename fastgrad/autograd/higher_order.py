@@ -62,6 +62,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             raise RuntimeError(f"trying to backward through the graph a second time ({op.__name__}): its saved values "
                                "were freed by the first backward; pass retain_graph=True to the first call")
         graph.refuse_modified(node)
+        if graph.DETACHED_IN_PLACE:
+            graph.refuse_detached_inputs(node)
         backward_graph = _recorded_backward(op)
         if backward_graph is None:
             raise NotImplementedError(
