@@ -477,8 +477,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._alias()
 
     def detach_(self) -> "Tensor":
-        if self._base is not None and self._base.requires_grad:
-            raise RuntimeError("detach_(): cannot detach a view of a tensor that requires grad in place; use detach()")
+        if self._base is not None:  # (as PyTorch, whether or not the base requires grad)
+            raise RuntimeError("detach_(): cannot detach a view (of a tensor of shape "
+                               f"{tuple(self._base.shape)}) in place; use detach()")
         if self._node is not None:  # (a leaf detached in place loses its gradient in PyTorch too)
             graph.mark_detached_in_place(self)
         self._node, self._requires_grad = None, False

@@ -58,3 +58,11 @@ def test_other_uses_of_detach_in_place_match_torch(case):
     assert ours == theirs and (our_grad is None) == (their_grad is None)
     if our_grad is not None:
         np.testing.assert_allclose(our_grad.numpy(), their_grad.numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_detaching_a_view_in_place_raises_as_torch_s(requires_grad):
+    for lib in (fastgrad, torch):
+        base = lib.ones(3, dtype=lib.float64, requires_grad=requires_grad) * 1
+        with pytest.raises(RuntimeError, match="(?i)detach.* view|view.*in.place"):
+            base[:2].detach_()
