@@ -1,6 +1,6 @@
 """Which shape ops return a new view and which return the tensor itself, as PyTorch 2.13's: a hook, retain_grad or
 requires_grad_ on the result reaches the input exactly when it is the input (squeeze that removes nothing is a view;
-flatten with nothing to flatten is the input), in float64."""
+flatten with nothing to flatten is the input), and which results are new tensors (diag, diag_embed), in float64."""
 import numpy as np
 import pytest
 
@@ -40,3 +40,19 @@ def test_squeeze_of_several_dims_matches_torch():
         theirs = torch.tensor(data).squeeze(dims)
         assert tuple(ours.shape) == tuple(theirs.shape)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("make", [lambda v: v.diag(), lambda v: v.diag(1), lambda v: v.diag_embed(),
+                                  lambda v: v.reshape(1, 3).diag_embed(0, 0, 2)])
+def test_diagonal_matrices_are_new_tensors_that_take_recorded_in_place_changes(make):
+    def changed(lib):
+        v = lib.tensor([1.0, -2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        m = make(v)
+        m.mul_(m.detach() + 2.0)
+        (m * lib.arange(m.numel(), dtype=lib.float64).reshape(m.shape)).sum().backward()
+        return m._base is None, m.detach().numpy(), v.grad.numpy()
+
+    (our_base, *ours), (their_base, *theirs) = changed(fastgrad), changed(torch)
+    assert our_base == their_base is True
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
