@@ -27,7 +27,7 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
                                      suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg
+from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg, tensor_arg
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
@@ -655,10 +655,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
-        return self._binary(ops.Maximum, other)
+        return self._binary(ops.Maximum, tensor_arg(other, "maximum(): argument 'other'"))
 
     def minimum(self, other) -> "Tensor":
-        return self._binary(ops.Minimum, other)
+        return self._binary(ops.Minimum, tensor_arg(other, "minimum(): argument 'other'"))
 
     def floor_divide(self, other) -> "Tensor":
         return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
