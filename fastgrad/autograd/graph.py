@@ -227,12 +227,13 @@ def read_only_error(name: str) -> RuntimeError:
         "write to the tensor it is a view of")
 
 
-def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray) -> None:
+def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, same_memory_too: bool = False) -> None:
     """PyTorch's check before an in-place write: an input that shares part of the written memory, but is not
     that same memory laid out the same way, is refused (x.add_(x.t()), x[1:].copy_(x[:-1])), since the result
     would depend on the order of the writes (NumPy buffers such overlaps and computes as if from a copy, which
     PyTorch does not promise). As PyTorch's, it judges only dense, non-overlapping layouts by their bytes;
-    strided views like x[::2] and x[1::2] pass."""
+    strided views like x[::2] and x[1::2] pass. `same_memory_too`: the same memory is refused as well, as
+    PyTorch's index_add_ and index_put_ refuse it (their writes need not follow the order of the reads)."""
     if written.size == 0 or read.size == 0 or not np.may_share_memory(written, read):
         return
     spans = _dense_span(written), _dense_span(read)
@@ -241,7 +242,7 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray) -> 
     (written_start, written_end), (read_start, read_end) = spans
     if written_end <= read_start or read_end <= written_start:
         return
-    if spans[0] == spans[1] and written.shape == read.shape and written.strides == read.strides:
+    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and written.strides == read.strides:
         return  # the same memory: x.add_(x) reads each element before writing it
     raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
                        "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")

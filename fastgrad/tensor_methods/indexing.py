@@ -130,6 +130,8 @@ class IndexingMethods:
         if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
             # a basic key: the values are copied into a view, which PyTorch checks for overlap with them
             graph.refuse_partial_overlap(name, region(self._data, selection)[np_key], value._data)
+        else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
+            graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             target = region(self._data, selection)  # basic indexing: a view
             if accumulate:
@@ -271,6 +273,7 @@ class IndexingMethods:
         """index_add in place (recorded by autograd on tensors that are not leaves)."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"index_add_: source must be a Tensor, got {type(source).__name__}")
+        graph.refuse_partial_overlap("index_add_", self._data, source._data, same_memory_too=True)
         return graph.apply_inplace(ops.IndexAdd, "index_add_", self, source, dim=one_dim(dim, self.ndim),
                                    index=_index_array("index_add_", index), alpha=alpha)
 
