@@ -415,7 +415,9 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
         for parent in tensor._node.inputs:
             # (an input changed in place since: its history at the node's time, which the walk will follow)
             seen = _input_as_seen_by(tensor._node, parent)
-            if id(parent) in targets or id(seen) in targets or id(seen) in needed or (
+            # (not a target changed in place after this node read it: the node reached only its older history)
+            target = id(parent) in targets and (parent._node is None or parent._node.seq < tensor._node.seq)
+            if target or id(seen) in targets or id(seen) in needed or (
                     DETACHED_IN_PLACE and detached_after(tensor._node, parent)):  # (so that reaching it raises)
                 needed.add(id(tensor))
                 break
