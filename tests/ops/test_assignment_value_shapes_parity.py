@@ -27,3 +27,15 @@ def test_leading_size_one_dims_of_the_value_are_dropped_as_torch_s(assignment):
 
     for ours, theirs in zip(assigned(fastgrad), assigned(torch)):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_augmented_assignment_through_a_key_with_leading_size_one_dims():
+    """x[None] *= 2 writes x[None] back into itself (the value is that very view)."""
+    def changed(lib):
+        x = lib.arange(6.0, dtype=lib.float64).reshape(3, 2)
+        x[None] *= 2
+        x[0::2] += 1
+        x[0:1, None] -= 3
+        return x.numpy()
+
+    np.testing.assert_array_equal(changed(fastgrad), changed(torch))
