@@ -279,28 +279,32 @@ def rebase(target, node, before) -> None:
 # keep an edge to an input's history, so detach_() leaves the nodes recorded before it their gradient path; fastgrad's
 # nodes reach the history through the tensor, which detach_ cleared: those nodes refuse to run rather than lose it.
 DETACHED_IN_PLACE: dict[int, tuple[weakref.ref, int]] = {}
+# id(leaf) -> the same, for a leaf that requires_grad_() turned on: the nodes recorded before, which PyTorch gave no
+# edge to it, send it no gradient.
+REQUIRES_GRAD_SINCE: dict[int, tuple[weakref.ref, int]] = {}
 
 
-def mark_detached_in_place(tensor) -> None:
+def mark_now(registry: dict, tensor) -> None:
+    """Note in `registry` (DETACHED_IN_PLACE or REQUIRES_GRAD_SINCE) that tensor changed now."""
     key = id(tensor)
 
-    def forget(ref: weakref.ref, registry: dict = DETACHED_IN_PLACE) -> None:  # (a dead tensor's id may be reused)
+    def forget(ref: weakref.ref) -> None:  # (a dead tensor's id may be reused)
         if registry.get(key, (None,))[0] is ref:
             del registry[key]
 
-    DETACHED_IN_PLACE[key] = (weakref.ref(tensor, forget), next(_NODE_NUMBERS))
+    registry[key] = (weakref.ref(tensor, forget), next(_NODE_NUMBERS))
 
 
-def detached_after(node, parent) -> bool:
-    """Whether `parent`, an input of `node`, was detached in place after node was recorded."""
-    entry = DETACHED_IN_PLACE.get(id(parent))
+def marked_after(registry: dict, node, parent) -> bool:
+    """Whether `parent`, an input of `node`, changed (as `registry` notes) after node was recorded."""
+    entry = registry.get(id(parent))
     return entry is not None and entry[0]() is parent and entry[1] > node.seq
 
 
 def refuse_detached_inputs(node) -> None:
     """Raise if an input of `node` was detached in place after node was recorded (see DETACHED_IN_PLACE)."""
     for parent in node.inputs:
-        if parent._node is None and detached_after(node, parent):
+        if parent._node is None and marked_after(DETACHED_IN_PLACE, node, parent):
             raise RuntimeError(
                 f"a tensor of shape {tuple(parent.shape)} that {node.op.__name__} used was detached in place "
                 "(detach_()) before backward: fastgrad no longer knows the history it had then. Use the out-of-place "
@@ -418,7 +422,7 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
             # (not a target changed in place after this node read it: the node reached only its older history)
             target = id(parent) in targets and (parent._node is None or parent._node.seq < tensor._node.seq)
             if target or id(seen) in targets or id(seen) in needed or (
-                    DETACHED_IN_PLACE and detached_after(tensor._node, parent)):  # (so that reaching it raises)
+                    DETACHED_IN_PLACE and marked_after(DETACHED_IN_PLACE, tensor._node, parent)):  # (then it raises)
                 needed.add(id(tensor))
                 break
     return needed
@@ -605,7 +609,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                     and parent._base._node.seq > parent_node.seq)):
                 parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
-            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
+            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
+                    REQUIRES_GRAD_SINCE and parent_node is None and marked_after(REQUIRES_GRAD_SINCE, node, parent)):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
