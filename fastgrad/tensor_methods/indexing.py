@@ -127,14 +127,16 @@ class IndexingMethods:
             else:
                 values = checked_cast(values, self.dtype, name)
             value = graph.Tensor._wrap(values, False, None)
+        if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
+            value = value.reshape(value.shape[_leading_ones(value.shape):])
         if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
-            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them
-            graph.refuse_partial_overlap(name, region(self._data, selection)[np_key], value._data)
+            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
+            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2)
+            written = region(self._data, selection)[np_key]
+            graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
+                                         value._data)
         else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
-        if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
-            ones = next((i for i, n in enumerate(value.shape) if n != 1), value.ndim)
-            value = value.reshape(value.shape[ones:])
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             target = region(self._data, selection)  # basic indexing: a view
             if accumulate:
@@ -626,6 +628,11 @@ def _is_index_array(part) -> bool:
 def _is_bool_index(part) -> bool:
     data = part._data if isinstance(part, graph.Tensor) else part
     return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _leading_ones(shape: tuple) -> int:
+    """How many size-1 dims lead `shape`."""
+    return next((i for i, n in enumerate(shape) if n != 1), len(shape))
 
 
 def _index_array(name: str, index) -> np.ndarray:

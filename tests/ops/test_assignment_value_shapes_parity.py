@@ -39,3 +39,15 @@ def test_augmented_assignment_through_a_key_with_leading_size_one_dims():
         return x.numpy()
 
     np.testing.assert_array_equal(changed(fastgrad), changed(torch))
+
+
+@pytest.mark.parametrize("assign", [lambda x: x.__setitem__(None, x), lambda x: x.__setitem__(slice(None), x[None]),
+                                    lambda x: x.__setitem__((None, Ellipsis), x[None, None])])
+def test_assigning_a_tensor_to_itself_with_leading_size_one_dims_is_allowed(assign):
+    """The same memory, as PyTorch sees it (it was refused as a partial overlap)."""
+    def assigned(lib):
+        x = lib.arange(6.0, dtype=lib.float64).reshape(3, 2)
+        assign(x)
+        return x.numpy()
+
+    np.testing.assert_array_equal(assigned(fastgrad), assigned(torch))
