@@ -438,8 +438,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
-        if requires_grad and not self._requires_grad:
-            graph.mark_now(graph.REQUIRES_GRAD_SINCE, self)
+        if requires_grad != self._requires_grad:
+            graph.note_requires_grad_change(self, requires_grad)
         self._requires_grad = requires_grad
         return self
 
@@ -482,8 +482,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._base is not None:  # (as PyTorch, whether or not the base requires grad)
             raise RuntimeError("detach_(): cannot detach a view (of a tensor of shape "
                                f"{tuple(self._base.shape)}) in place; use detach()")
-        if self._node is not None:  # (a leaf detached in place loses its gradient in PyTorch too)
-            graph.mark_now(graph.DETACHED_IN_PLACE, self)
+        if self._node is not None:
+            graph.mark_detached_in_place(self)
+        elif self._requires_grad:  # (a leaf detached in place: nodes recorded before keep their edge to it)
+            graph.note_requires_grad_change(self, False)
         self._node, self._requires_grad = None, False
         return self
 

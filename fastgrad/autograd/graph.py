@@ -279,32 +279,58 @@ def rebase(target, node, before) -> None:
 # keep an edge to an input's history, so detach_() leaves the nodes recorded before it their gradient path; fastgrad's
 # nodes reach the history through the tensor, which detach_ cleared: those nodes refuse to run rather than lose it.
 DETACHED_IN_PLACE: dict[int, tuple[weakref.ref, int]] = {}
-# id(leaf) -> the same, for a leaf that requires_grad_() turned on: the nodes recorded before, which PyTorch gave no
-# edge to it, send it no gradient.
-REQUIRES_GRAD_SINCE: dict[int, tuple[weakref.ref, int]] = {}
+# id(leaf) -> (a weak reference to it, [(the number of the next node, whether it requires grad from then on), ...]):
+# the changes of a leaf's requires_grad. PyTorch gives a node an edge to a leaf only if the leaf required grad when
+# the node was recorded; fastgrad's nodes read the flag at backward, so they look up what it was then.
+REQUIRES_GRAD_CHANGES: dict[int, tuple[weakref.ref, list]] = {}
 
 
-def mark_now(registry: dict, tensor) -> None:
-    """Note in `registry` (DETACHED_IN_PLACE or REQUIRES_GRAD_SINCE) that tensor changed now."""
+def _remember(registry: dict, tensor, value) -> None:
     key = id(tensor)
 
     def forget(ref: weakref.ref) -> None:  # (a dead tensor's id may be reused)
         if registry.get(key, (None,))[0] is ref:
             del registry[key]
 
-    registry[key] = (weakref.ref(tensor, forget), next(_NODE_NUMBERS))
+    registry[key] = (weakref.ref(tensor, forget), value)
 
 
-def marked_after(registry: dict, node, parent) -> bool:
-    """Whether `parent`, an input of `node`, changed (as `registry` notes) after node was recorded."""
-    entry = registry.get(id(parent))
+def mark_detached_in_place(tensor) -> None:
+    _remember(DETACHED_IN_PLACE, tensor, next(_NODE_NUMBERS))
+
+
+def note_requires_grad_change(leaf, requires_grad: bool) -> None:
+    entry = REQUIRES_GRAD_CHANGES.get(id(leaf))
+    change = (next(_NODE_NUMBERS), requires_grad)
+    if entry is not None and entry[0]() is leaf:
+        entry[1].append(change)
+    else:
+        _remember(REQUIRES_GRAD_CHANGES, leaf, [change])
+
+
+def required_grad_when_recorded(node, leaf) -> bool:
+    """Whether `leaf`, an input of `node`, required grad when node was recorded (see REQUIRES_GRAD_CHANGES)."""
+    entry = REQUIRES_GRAD_CHANGES.get(id(leaf))
+    if entry is None or entry[0]() is not leaf:
+        return leaf._requires_grad
+    required = not entry[1][0][1]  # (before its first change, the opposite of it)
+    for seq, requires_grad in entry[1]:
+        if seq > node.seq:
+            break
+        required = requires_grad
+    return required
+
+
+def detached_after(node, parent) -> bool:
+    """Whether `parent`, an input of `node`, was detached in place after node was recorded."""
+    entry = DETACHED_IN_PLACE.get(id(parent))
     return entry is not None and entry[0]() is parent and entry[1] > node.seq
 
 
 def refuse_detached_inputs(node) -> None:
     """Raise if an input of `node` was detached in place after node was recorded (see DETACHED_IN_PLACE)."""
     for parent in node.inputs:
-        if parent._node is None and marked_after(DETACHED_IN_PLACE, node, parent):
+        if parent._node is None and detached_after(node, parent):
             raise RuntimeError(
                 f"a tensor of shape {tuple(parent.shape)} that {node.op.__name__} used was detached in place "
                 "(detach_()) before backward: fastgrad no longer knows the history it had then. Use the out-of-place "
@@ -422,7 +448,7 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
             # (not a target changed in place after this node read it: the node reached only its older history)
             target = id(parent) in targets and (parent._node is None or parent._node.seq < tensor._node.seq)
             if target or id(seen) in targets or id(seen) in needed or (
-                    DETACHED_IN_PLACE and marked_after(DETACHED_IN_PLACE, tensor._node, parent)):  # (then it raises)
+                    DETACHED_IN_PLACE and detached_after(tensor._node, parent)):  # (so that reaching it raises)
                 needed.add(id(tensor))
                 break
     return needed
@@ -610,7 +636,7 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
             if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
-                    REQUIRES_GRAD_SINCE and parent_node is None and marked_after(REQUIRES_GRAD_SINCE, node, parent)):
+                    REQUIRES_GRAD_CHANGES and parent_node is None and not required_grad_when_recorded(node, parent)):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype

@@ -80,8 +80,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             if parent._node is not None and graph._input_as_seen_by(node, parent) is not parent:
                 parent, parent_grad = graph._as_seen_by(node, parent, parent_grad, _fitted_as_seen, _into_base)
             if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
-                    graph.REQUIRES_GRAD_SINCE and parent._node is None
-                    and graph.marked_after(graph.REQUIRES_GRAD_SINCE, node, parent)):
+                    graph.REQUIRES_GRAD_CHANGES and parent._node is None
+                    and not graph.required_grad_when_recorded(node, parent)):
                 continue
             parent_grad = _fitted(parent, parent_grad)
             if parent._node is None:
