@@ -364,15 +364,18 @@ def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarr
 
 def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
     """For each element of `view`, a view of base's memory, the (C-order) index in base of the element it shows."""
-    # each element of base holds its own index, in an array laid out like base in memory
-    positions = np.empty_like(base, dtype=np.int64)
-    scale = positions.itemsize / base.itemsize
-    if positions.strides != tuple(int(step * scale) for step in base.strides):
+    # each element of base holds its own index, in an array laid out like base in memory (in one block, which a
+    # base that is dense but not in C order, as a permuted tensor's clamp, is too)
+    memory = np.empty(base.size, dtype=np.int64)
+    scale = memory.itemsize / base.itemsize
+    if np.empty_like(base, dtype=np.int64).strides != tuple(int(step * scale) for step in base.strides):
         raise RuntimeError("backward through a view of a tensor changed in place: the base's memory layout (strides "
                            f"{base.strides}) is not supported; clone() the view before changing its base")
+    strides = tuple(int(step * scale) for step in base.strides)
+    positions = np.ndarray(base.shape, np.int64, buffer=memory, strides=strides)
     positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
+    return np.ndarray(view.shape, np.int64, buffer=memory, offset=int(offset * scale),
                       strides=tuple(int(step * scale) for step in view.strides))
 
 
