@@ -1062,7 +1062,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
-            return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
+            # (np.asarray: NumPy's 0-d product is a NumPy scalar, which a tensor must not hold, as its dtype would not
+            # count in promotion: int64 [1] + 0-d float64 times 2 would be float32)
+            product = backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha))
+            return Tensor._wrap(np.asarray(product), False, None)
         return other * alpha
 
     def _in_common_dtype(self, *tensors: "Tensor") -> list["Tensor"]:
