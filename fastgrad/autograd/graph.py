@@ -242,8 +242,9 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, sam
     (written_start, written_end), (read_start, read_end) = spans
     if written_end <= read_start or read_end <= written_start:
         return
-    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and written.strides == read.strides:
-        return  # the same memory: x.add_(x) reads each element before writing it
+    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and all(
+            a == b for a, b, n in zip(written.strides, read.strides, written.shape) if n != 1):
+        return  # the same memory, laid out alike (a size-1 dim's stride is no step): x.add_(x) reads before writing
     raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
                        "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")
 

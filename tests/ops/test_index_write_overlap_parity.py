@@ -35,3 +35,15 @@ def test_overlapping_index_writes_are_refused_as_torch_s(write):
     assert (ours is None) == (theirs is None)
     if ours is not None:
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("write", [lambda x: x[None, 0].mul_(x), lambda x: x.unsqueeze(0)[0].add_(x),
+                                   lambda x: x.t().t().add_(x)])
+def test_the_same_memory_with_other_strides_on_size_one_dims_is_not_an_overlap(write):
+    """A size-1 dim's stride is no step in memory (PyTorch judges the layout without it)."""
+    def written(lib):
+        x = lib.arange(1.0, 4.0).reshape(1, 3)
+        write(x)
+        return x.numpy()
+
+    np.testing.assert_array_equal(written(fastgrad), written(torch))
