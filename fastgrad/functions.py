@@ -16,7 +16,7 @@ from fastgrad.dtypes import checked_cast, promote_types, result_type, wrapped_nu
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg, tensor_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -103,12 +103,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return _as_tensor(a) @ b
 
 
-def maximum(a: Tensor, b) -> Tensor:
-    return _as_tensor(a).maximum(b)
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    return tensor_arg(a, "maximum(): argument 'input'").maximum(b)
 
 
-def minimum(a: Tensor, b) -> Tensor:
-    return _as_tensor(a).minimum(b)
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    return tensor_arg(a, "minimum(): argument 'input'").minimum(b)
 
 
 def add(input, other, *, alpha: float = 1) -> Tensor:
@@ -289,7 +289,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return x.unsqueeze(dim)
 
 
-def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     return x.squeeze(dim)
 
 

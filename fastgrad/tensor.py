@@ -27,7 +27,7 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
                                      suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg
+from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg, tensor_arg
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
@@ -438,6 +438,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
+        if requires_grad != self._requires_grad:
+            graph.note_requires_grad_change(self, requires_grad)
         self._requires_grad = requires_grad
         return self
 
@@ -477,8 +479,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._alias()
 
     def detach_(self) -> "Tensor":
-        if self._base is not None and self._base.requires_grad:
-            raise RuntimeError("detach_(): cannot detach a view of a tensor that requires grad in place; use detach()")
+        if self._base is not None:  # (as PyTorch, whether or not the base requires grad)
+            raise RuntimeError("detach_(): cannot detach a view (of a tensor of shape "
+                               f"{tuple(self._base.shape)}) in place; use detach()")
+        if self._node is not None:
+            graph.mark_detached_in_place(self)
+        elif self._requires_grad:  # (a leaf detached in place: nodes recorded before keep their edge to it)
+            graph.note_requires_grad_change(self, False)
         self._node, self._requires_grad = None, False
         return self
 
@@ -652,10 +659,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
-        return self._binary(ops.Maximum, other)
+        return self._binary(ops.Maximum, tensor_arg(other, "maximum(): argument 'other'"))
 
     def minimum(self, other) -> "Tensor":
-        return self._binary(ops.Minimum, other)
+        return self._binary(ops.Minimum, tensor_arg(other, "minimum(): argument 'other'"))
 
     def floor_divide(self, other) -> "Tensor":
         return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
@@ -1055,7 +1062,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
-            return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
+            # (np.asarray: NumPy's 0-d product is a NumPy scalar, which a tensor must not hold, as its dtype would not
+            # count in promotion: int64 [1] + 0-d float64 times 2 would be float32)
+            product = backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha))
+            return Tensor._wrap(np.asarray(product), False, None)
         return other * alpha
 
     def _in_common_dtype(self, *tensors: "Tensor") -> list["Tensor"]:

@@ -65,7 +65,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             if not allow_unused:
                 raise RuntimeError(f"grad(): inputs[{index}] (shape {t.shape}) appears to not have been used in the "
                                    "graph; pass allow_unused=True if this is expected")
-            results.append(graph.Tensor._from_data(np.zeros_like(t._data)) if materialize_grads else None)
+            results.append(_materialized(t, create_graph) if materialize_grads else None)
         elif create_graph:  # a recorded tensor; one the caller gave (grad of x with respect to x) is copied
             results.append(array.clone() if any(array is g for g in _given(grad_outputs)) else array)
         elif getattr(array, "is_sparse", False):
@@ -73,6 +73,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
         else:  # a fresh array: the graph or the caller may hold the one the walk produced
             results.append(graph.Tensor._wrap(array.copy(), False, None))
     return tuple(results)
+
+
+def _materialized(t, create_graph: bool):
+    """materialize_grads' zeros for an input the outputs do not reach: with create_graph a leaf that requires grad,
+    as PyTorch's, so that the next grad through it sees a differentiable gradient."""
+    return graph.Tensor._from_data(np.zeros_like(t._data)).requires_grad_(create_graph)
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads) -> tuple:
@@ -109,7 +115,7 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     for index, (t, column) in enumerate(zip(_tensor_list(inputs, "inputs"), zip(*rows))):
         if column[0] is None:  # the same graph for every row: unused in each
             # (PyTorch 2.13 materializes an unused input's gradient without the batch dim)
-            results.append(graph.Tensor._from_data(np.zeros_like(t._data)) if materialize_grads else None)
+            results.append(_materialized(t, create_graph) if materialize_grads else None)
         elif column[0].is_sparse:
             raise NotImplementedError(f"grad(is_grads_batched=True): the gradient of inputs[{index}] is row-sparse "
                                       "(Embedding(sparse=True)), which is not batched; use a dense embedding")

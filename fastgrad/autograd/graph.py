@@ -190,6 +190,14 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
                            target._node)
         if not op.saves_inputs:
             old._counter = target._counter
+        for other in others:
+            if other is target:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
+                # (Left as target, the node would read the history rebase gives target below, its own node, and
+                # the old history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses
+                # what the write changed: with the counter shared, so does this one.
+                old._counter = target._counter
+                others = tuple(old if o is target else o for o in others)
+                break
         out = apply(op, old, *others, **attrs)
     else:
         out = apply(op, target, *others, **attrs)
@@ -219,12 +227,13 @@ def read_only_error(name: str) -> RuntimeError:
         "write to the tensor it is a view of")
 
 
-def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray) -> None:
+def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, same_memory_too: bool = False) -> None:
     """PyTorch's check before an in-place write: an input that shares part of the written memory, but is not
     that same memory laid out the same way, is refused (x.add_(x.t()), x[1:].copy_(x[:-1])), since the result
     would depend on the order of the writes (NumPy buffers such overlaps and computes as if from a copy, which
     PyTorch does not promise). As PyTorch's, it judges only dense, non-overlapping layouts by their bytes;
-    strided views like x[::2] and x[1::2] pass."""
+    strided views like x[::2] and x[1::2] pass. `same_memory_too`: the same memory is refused as well, as
+    PyTorch's index_add_ and index_put_ refuse it (their writes need not follow the order of the reads)."""
     if written.size == 0 or read.size == 0 or not np.may_share_memory(written, read):
         return
     spans = _dense_span(written), _dense_span(read)
@@ -233,8 +242,9 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray) -> 
     (written_start, written_end), (read_start, read_end) = spans
     if written_end <= read_start or read_end <= written_start:
         return
-    if spans[0] == spans[1] and written.shape == read.shape and written.strides == read.strides:
-        return  # the same memory: x.add_(x) reads each element before writing it
+    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and all(
+            a == b for a, b, n in zip(written.strides, read.strides, written.shape) if n != 1):
+        return  # the same memory, laid out alike (a size-1 dim's stride is no step): x.add_(x) reads before writing
     raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
                        "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")
 
@@ -266,6 +276,68 @@ def rebase(target, node, before) -> None:
         move_tensor_hooks(target, before)
 
 
+# id(tensor) -> (a weak reference to it, the number of the next node when it was detached in place). PyTorch's nodes
+# keep an edge to an input's history, so detach_() leaves the nodes recorded before it their gradient path; fastgrad's
+# nodes reach the history through the tensor, which detach_ cleared: those nodes refuse to run rather than lose it.
+DETACHED_IN_PLACE: dict[int, tuple[weakref.ref, int]] = {}
+# id(leaf) -> (a weak reference to it, [(the number of the next node, whether it requires grad from then on), ...]):
+# the changes of a leaf's requires_grad. PyTorch gives a node an edge to a leaf only if the leaf required grad when
+# the node was recorded; fastgrad's nodes read the flag at backward, so they look up what it was then.
+REQUIRES_GRAD_CHANGES: dict[int, tuple[weakref.ref, list]] = {}
+
+
+def _remember(registry: dict, tensor, value) -> None:
+    key = id(tensor)
+
+    def forget(ref: weakref.ref) -> None:  # (a dead tensor's id may be reused)
+        if registry.get(key, (None,))[0] is ref:
+            del registry[key]
+
+    registry[key] = (weakref.ref(tensor, forget), value)
+
+
+def mark_detached_in_place(tensor) -> None:
+    _remember(DETACHED_IN_PLACE, tensor, next(_NODE_NUMBERS))
+
+
+def note_requires_grad_change(leaf, requires_grad: bool) -> None:
+    entry = REQUIRES_GRAD_CHANGES.get(id(leaf))
+    change = (next(_NODE_NUMBERS), requires_grad)
+    if entry is not None and entry[0]() is leaf:
+        entry[1].append(change)
+    else:
+        _remember(REQUIRES_GRAD_CHANGES, leaf, [change])
+
+
+def required_grad_when_recorded(node, leaf) -> bool:
+    """Whether `leaf`, an input of `node`, required grad when node was recorded (see REQUIRES_GRAD_CHANGES)."""
+    entry = REQUIRES_GRAD_CHANGES.get(id(leaf))
+    if entry is None or entry[0]() is not leaf:
+        return leaf._requires_grad
+    required = not entry[1][0][1]  # (before its first change, the opposite of it)
+    for seq, requires_grad in entry[1]:
+        if seq > node.seq:
+            break
+        required = requires_grad
+    return required
+
+
+def detached_after(node, parent) -> bool:
+    """Whether `parent`, an input of `node`, was detached in place after node was recorded."""
+    entry = DETACHED_IN_PLACE.get(id(parent))
+    return entry is not None and entry[0]() is parent and entry[1] > node.seq
+
+
+def refuse_detached_inputs(node) -> None:
+    """Raise if an input of `node` was detached in place after node was recorded (see DETACHED_IN_PLACE)."""
+    for parent in node.inputs:
+        if parent._node is None and detached_after(node, parent):
+            raise RuntimeError(
+                f"a tensor of shape {tuple(parent.shape)} that {node.op.__name__} used was detached in place "
+                "(detach_()) before backward: fastgrad no longer knows the history it had then. Use the out-of-place "
+                "detach(), or call detach_() after backward")
+
+
 def _as_seen_by(node, parent, grad, fitted=None, into_base=None):
     """`parent` and its gradient as `node` used it, when an in-place change recorded since may have given
     it a newer history: the parent itself changed (follow its stand-ins back), or it is a view whose
@@ -293,15 +365,18 @@ def _into_base(view: np.ndarray, base: np.ndarray, grad: np.ndarray) -> np.ndarr
 
 def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
     """For each element of `view`, a view of base's memory, the (C-order) index in base of the element it shows."""
-    # each element of base holds its own index, in an array laid out like base in memory
-    positions = np.empty_like(base, dtype=np.int64)
-    scale = positions.itemsize / base.itemsize
-    if positions.strides != tuple(int(step * scale) for step in base.strides):
+    # each element of base holds its own index, in an array laid out like base in memory (in one block, which a
+    # base that is dense but not in C order, as a permuted tensor's clamp, is too)
+    memory = np.empty(base.size, dtype=np.int64)
+    scale = memory.itemsize / base.itemsize
+    if np.empty_like(base, dtype=np.int64).strides != tuple(int(step * scale) for step in base.strides):
         raise RuntimeError("backward through a view of a tensor changed in place: the base's memory layout (strides "
                            f"{base.strides}) is not supported; clone() the view before changing its base")
+    strides = tuple(int(step * scale) for step in base.strides)
+    positions = np.ndarray(base.shape, np.int64, buffer=memory, strides=strides)
     positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return np.ndarray(view.shape, np.int64, buffer=positions, offset=int(offset * scale),
+    return np.ndarray(view.shape, np.int64, buffer=memory, offset=int(offset * scale),
                       strides=tuple(int(step * scale) for step in view.strides))
 
 
@@ -374,7 +449,10 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
         for parent in tensor._node.inputs:
             # (an input changed in place since: its history at the node's time, which the walk will follow)
             seen = _input_as_seen_by(tensor._node, parent)
-            if id(parent) in targets or id(seen) in targets or id(seen) in needed:
+            # (not a target changed in place after this node read it: the node reached only its older history)
+            target = id(parent) in targets and (parent._node is None or parent._node.seq < tensor._node.seq)
+            if target or id(seen) in targets or id(seen) in needed or (
+                    DETACHED_IN_PLACE and detached_after(tensor._node, parent)):  # (so that reaching it raises)
                 needed.add(id(tensor))
                 break
     return needed
@@ -428,14 +506,21 @@ def _validated(node, parent, grad, given=None):
         grad = _sum_to_shape(grad, shape)
     if not isinstance(grad, SparseRowGrad) and grad.dtype != parent._data.dtype:
         grad = grad.astype(parent._data.dtype)
-    return grad
+    return _as_array(grad)
+
+
+def _as_array(grad):
+    """A 0-d gradient as an array: NumPy's 0-d arithmetic gives a NumPy scalar, and a tensor holding one (a
+    .grad, or what a hook gets) would compute in the default float dtype, so x.grad * 2 of a float64 x would
+    be float32."""
+    return np.asarray(grad) if isinstance(grad, np.generic) else grad
 
 
 def _accumulate(current, new):
     """Gradients sum where branches meet; never in place, since `current` may be shared."""
     if isinstance(current, SparseRowGrad) or isinstance(new, SparseRowGrad):
         return current + new if isinstance(current, SparseRowGrad) else new + current
-    return current + new
+    return _as_array(current + new)
 
 
 def refuse_modified(node) -> None:
@@ -531,6 +616,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 "freed by the first backward; pass retain_graph=True to the first call")
         if node.versions is not None or node.output_counter is not None:
             refuse_modified(node)
+        if DETACHED_IN_PLACE:
+            refuse_detached_inputs(node)
         if profile is None:
             input_grads = op.backward(node, node.backend, g)
         else:
@@ -552,7 +639,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                     and parent._base._node.seq > parent_node.seq)):
                 parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
-            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
+            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
+                    REQUIRES_GRAD_CHANGES and parent_node is None and not required_grad_when_recorded(node, parent)):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
@@ -614,4 +702,4 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     elif current.is_sparse:
         leaf._grad = Tensor._from_data(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
-        current._data = current._data + grad
+        current._data = _as_array(current._data + grad)

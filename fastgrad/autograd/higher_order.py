@@ -62,6 +62,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             raise RuntimeError(f"trying to backward through the graph a second time ({op.__name__}): its saved values "
                                "were freed by the first backward; pass retain_graph=True to the first call")
         graph.refuse_modified(node)
+        if graph.DETACHED_IN_PLACE:
+            graph.refuse_detached_inputs(node)
         backward_graph = _recorded_backward(op)
         if backward_graph is None:
             raise NotImplementedError(
@@ -77,7 +79,9 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             # the history node saw, as in the array walk
             if parent._node is not None and graph._input_as_seen_by(node, parent) is not parent:
                 parent, parent_grad = graph._as_seen_by(node, parent, parent_grad, _fitted_as_seen, _into_base)
-            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant):
+            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
+                    graph.REQUIRES_GRAD_CHANGES and parent._node is None
+                    and not graph.required_grad_when_recorded(node, parent)):
                 continue
             parent_grad = _fitted(parent, parent_grad)
             if parent._node is None:

@@ -55,6 +55,14 @@ def real_arg(value, name: str) -> float:
     return float(value)
 
 
+def tensor_arg(value, name: str):
+    """value, which must be a tensor where PyTorch takes only tensors (maximum's and minimum's: a number there is a
+    TypeError, not a broadcast)."""
+    if not isinstance(value, graph.Tensor):
+        raise TypeError(f"{name} must be Tensor, not {type(value).__name__}")
+    return value
+
+
 def size_arg(size: Sequence) -> tuple[int, ...]:
     """Accept f(2, 3) and f((2, 3)) alike."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):

@@ -127,9 +127,16 @@ class IndexingMethods:
             else:
                 values = checked_cast(values, self.dtype, name)
             value = graph.Tensor._wrap(values, False, None)
+        if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
+            value = value.reshape(value.shape[_leading_ones(value.shape):])
         if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
-            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them
-            graph.refuse_partial_overlap(name, region(self._data, selection)[np_key], value._data)
+            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
+            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2)
+            written = region(self._data, selection)[np_key]
+            graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
+                                         value._data)
+        else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
+            graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             target = region(self._data, selection)  # basic indexing: a view
             if accumulate:
@@ -271,6 +278,7 @@ class IndexingMethods:
         """index_add in place (recorded by autograd on tensors that are not leaves)."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"index_add_: source must be a Tensor, got {type(source).__name__}")
+        graph.refuse_partial_overlap("index_add_", self._data, source._data, same_memory_too=True)
         return graph.apply_inplace(ops.IndexAdd, "index_add_", self, source, dim=one_dim(dim, self.ndim),
                                    index=_index_array("index_add_", index), alpha=alpha)
 
@@ -620,6 +628,11 @@ def _is_index_array(part) -> bool:
 def _is_bool_index(part) -> bool:
     data = part._data if isinstance(part, graph.Tensor) else part
     return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _leading_ones(shape: tuple) -> int:
+    """How many size-1 dims lead `shape`."""
+    return next((i for i, n in enumerate(shape) if n != 1), len(shape))
 
 
 def _index_array(name: str, index) -> np.ndarray:

@@ -104,7 +104,10 @@ class LinalgMethods:
         on_diagonal = np.zeros((size, size), dtype=bool)
         on_diagonal[rows, cols] = True
         matrices = where(graph.Tensor._wrap(on_diagonal, False, None), vectors[..., source], vectors.new_zeros(()))
-        return matrices.movedim((-2, -1), (first, second))
+        if (first, second) == (matrices.ndim - 2, matrices.ndim - 1):
+            return matrices
+        # (a new tensor, as PyTorch's: a view of this temporary would refuse recorded in-place changes and detach_)
+        return matrices.movedim((-2, -1), (first, second)).clone()
 
     def diag(self, diagonal: int = 0) -> "Tensor":
         """For a 1-D tensor, the square matrix with it on the `diagonal`-th diagonal; for a 2-D tensor,

@@ -87,6 +87,8 @@ class ShapeMethods:
         (start,), (end,) = normalize_dims(start_dim, self.ndim), normalize_dims(end_dim, self.ndim)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
+        if start == end:  # nothing to flatten: PyTorch's returns self (so hooks and flags set on the result are self's)
+            return self
         merged = int(np.prod(self.shape[start:end + 1], dtype=np.int64))  # (not -1: with a 0 it is not inferred)
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
@@ -166,13 +168,12 @@ class ShapeMethods:
         (d,) = normalize_dims(dim, self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def squeeze(self, dim: int | None = None) -> "Tensor":
-        if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
-        (d,) = normalize_dims(dim, self.ndim)
-        if self.ndim == 0 or self.shape[d] != 1:
-            return self
-        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> "Tensor":
+        """The size-1 dims (of `dim`, an int or ints, when given) removed. A view even where none is, as PyTorch's:
+        self as the result would share its hooks, retain_grad and requires_grad with what should be a new tensor."""
+        dims = range(self.ndim) if dim is None else normalize_dims(dim, self.ndim)
+        removed = {d for d in dims if self.ndim and self.shape[d] == 1}
+        return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in removed))
 
     def expand(self, *sizes) -> "Tensor":
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
