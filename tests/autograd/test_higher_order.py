@@ -143,6 +143,7 @@ CASES = {
             lambda a, b: F.crf_log_partition(a * b, [2, 1], b.T @ b * 0.3, b[0], a[1]).sum() * a
             + F.crf_log_partition(a, [3], a.T @ b * 0.2, b[1], b[2])),
     "factorizations": ({"Eigh", "Svd", "Qr"}, lambda a, b: factorizations(a, b)),
+    "failed factorizations and triangles": ({"FailedAsNan", "SolveTriangular"}, lambda a, b: failed_and_triangular(a, b)),
     "view scatters": ({"ViewScatter"}, lambda a, b: a.diagonal_scatter(b[0, :3] * b[1, :3]).slice_scatter(
         a[:, :2] * b[:, 2:], 1, 1, 4, 2) * b),
 }
@@ -188,6 +189,17 @@ def linear_algebra(a, b):
                 + fastgrad.linalg.matrix_exp(b[:, 1:] * 0.5) + products)
     scale = fastgrad.linalg.det(square) * fastgrad.linalg.slogdet(square + b[:, :3] * 0.1)[1]
     return matrices @ fastgrad.linalg.solve(square, a * b) * scale + fastgrad.linalg.pinv(a * b).mT
+
+
+def failed_and_triangular(a, b):
+    """inv_ex and cholesky_ex of a batch holding a matrix they fail on (read only where they succeeded: the failed
+    results are NaN), and a triangular solve."""
+    eye = fastgrad.eye(3, dtype=fastgrad.float64)
+    square = a[:, :3] + 3 * eye
+    batch = fastgrad.stack([square, square * 0])
+    inverse = fastgrad.linalg.inv_ex(batch).inverse[0]
+    factor = fastgrad.linalg.cholesky_ex(fastgrad.stack([square @ square.mT + eye, -eye])).L[0]
+    return (inverse + factor) @ fastgrad.linalg.solve_triangular(square, a * b, upper=True)
 
 
 def factorizations(a, b):
