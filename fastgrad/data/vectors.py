@@ -113,9 +113,14 @@ class WordVectors:
         """Read word2vec text/binary or GloVe text (binary by default when the name ends in .bin[.gz])."""
         words: list[str] = []
         rows: list[np.ndarray] = []
+        entries: dict[str, int] = {}
         for word, vector in iter_vectors(path, binary=binary):
             if limit is not None and len(words) >= limit:
                 break
+            if word in entries:
+                raise ValueError(f"{path}: the word {word!r} has two vectors (entries {entries[word]:,} and "
+                                 f"{len(words) + 1:,})")
+            entries[word] = len(words) + 1
             words.append(word)
             rows.append(vector)
         dim = rows[0].size if rows else 0
