@@ -165,6 +165,9 @@ def vector_file_dim(path: str | Path, binary: bool | None = None) -> int:
         return header[1]
     if binary or (binary is None and _is_binary_name(path)):
         raise ValueError(f"{path}:1: expected a word2vec header 'COUNT DIM', got {first[:80]!r}")
+    if len(first.split()) < 2:
+        raise ValueError(f"{path}:1: expected a word2vec header 'COUNT DIM' or a word and its values, "
+                         f"got {first[:80]!r}")
     return len(first.split()) - 1
 
 
