@@ -9,6 +9,7 @@ import gzip
 import os
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Sequence
@@ -35,8 +36,11 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read().removeprefix(BYTE_ORDER_MARK)
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read().removeprefix(BYTE_ORDER_MARK)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as err:  # (not gzip, cut short, corrupt: the file's content)
+        raise ValueError(f"{path}: cannot read the gzip file ({err})") from None
     if not raw.strip():
         raise ValueError(f"{path}: file is empty")
     pieces = raw.split(b"\n")
