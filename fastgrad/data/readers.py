@@ -19,6 +19,7 @@ import numpy as np
 # A number with inner points or commas ("2.5", "1,000"), a word (letters/digits/underscore, with inner
 # hyphens or apostrophes: "slow-moving", "don't"), or any single other non-space character.
 _TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*|[^\w\s]")
+DAMAGED_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)  # what reading a .gz file that is not whole gzip raises
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # some editors start UTF-8 text with it; it is not part of the first word
 
 
@@ -39,7 +40,7 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     try:
         with opener(path, "rb") as f:
             raw = f.read().removeprefix(BYTE_ORDER_MARK)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as err:  # (not gzip, cut short, corrupt: the file's content)
+    except DAMAGED_GZIP as err:
         raise ValueError(f"{path}: cannot read the gzip file ({err})") from None
     if not raw.strip():
         raise ValueError(f"{path}: file is empty")

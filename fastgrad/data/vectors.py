@@ -18,7 +18,7 @@ from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 
-from fastgrad.data.readers import BYTE_ORDER_MARK
+from fastgrad.data.readers import BYTE_ORDER_MARK, DAMAGED_GZIP
 
 _BINARY_CHUNK_BYTES = 1 << 20
 _MAX_WORD_BYTES = 10_000
@@ -159,7 +159,10 @@ def vector_file_dim(path: str | Path, binary: bool | None = None) -> int:
     """The dimension of the vectors in a file, from its header (word2vec) or first line (GloVe)."""
     path = Path(path)
     with _open_binary(path) as f:
-        first = f.readline().removeprefix(BYTE_ORDER_MARK)
+        try:
+            first = f.readline().removeprefix(BYTE_ORDER_MARK)
+        except (OSError, *DAMAGED_GZIP) as err:
+            raise _unreadable(path, err) from err
     header = _parse_header(first, path)
     if header is not None:
         return header[1]
@@ -190,8 +193,12 @@ def iter_vectors(path: str | Path, binary: bool | None = None, wanted: set[str] 
                 yield from _iter_binary(f, path, *header, wanted)
             else:
                 yield from _iter_text(f, path, first, header, wanted)
-        except (OSError, EOFError) as err:
-            raise ValueError(f"{path}: cannot read vectors ({err})") from err
+        except (OSError, *DAMAGED_GZIP) as err:
+            raise _unreadable(path, err) from err
+
+
+def _unreadable(path: Path, err: BaseException) -> ValueError:
+    return ValueError(f"{path}: cannot read vectors ({err})")
 
 
 def _iter_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] | None, wanted: set[str] | None
