@@ -17,6 +17,7 @@ from types import ModuleType
 
 from fastgrad.cli import classify, lm, word2vec
 from fastgrad.cli.common import add_threads_argument, set_threads
+from fastgrad.data.readers import read_stream_lines
 from fastgrad.train.directory import model_files, read_config
 from fastgrad.train.errors import ConfigError, ModelDirectoryError
 from fastgrad.train.report import fingerprint
@@ -70,7 +71,10 @@ def _model_read(model_dir: Path) -> str:
 def run_predict(args: argparse.Namespace) -> int:
     set_threads(args.threads)
     print(f"model: {_model_read(args.model_dir)}", file=sys.stderr, flush=True)  # (stdout holds only predictions)
-    for line in commands_for(args.model_dir).predict_lines(args.model_dir, sys.stdin, args):
+    # (bytes, decoded as the data files are: a byte-order mark or bytes that are not UTF-8 would otherwise pass
+    # as parts of words, and give the prediction of words that were not typed)
+    lines = read_stream_lines(sys.stdin.buffer)
+    for line in commands_for(args.model_dir).predict_lines(args.model_dir, lines, args):
         print(line, flush=True)
     return 0
 

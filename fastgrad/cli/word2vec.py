@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 import fastgrad.train
 from fastgrad.cli.common import add_epoch_arguments, add_option, add_run_arguments, add_threads_argument, \
     run_training, set_threads
+from fastgrad.data.readers import read_lines
 from fastgrad.data.vectors import WordVectors
 from fastgrad.train.directory import model_files
 from fastgrad.train.errors import ConfigError
@@ -95,8 +96,7 @@ def run_similar(args: argparse.Namespace) -> int:
 
 def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     """An analogy file (it has ': section' lines) gives analogy accuracy, anything else similarity rho."""
-    with open(path, encoding="utf-8") as f:
-        is_analogies = any(line.startswith(":") for line in f)
+    is_analogies = any(line.startswith(":") for _, line in read_lines(path))
     return evaluate_vectors(_load_vectors(model_dir), path if is_analogies else None, [] if is_analogies else [path])
 
 

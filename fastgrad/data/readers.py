@@ -9,15 +9,17 @@ import gzip
 import os
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 import numpy as np
 
 # A number with inner points or commas ("2.5", "1,000"), a word (letters/digits/underscore, with inner
 # hyphens or apostrophes: "slow-moving", "don't"), or any single other non-space character.
 _TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’]\w+)*|[^\w\s]")
+DAMAGED_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)  # what reading a .gz file that is not whole gzip raises
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # some editors start UTF-8 text with it; it is not part of the first word
 
 
@@ -35,18 +37,36 @@ def read_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read().removeprefix(BYTE_ORDER_MARK)
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read().removeprefix(BYTE_ORDER_MARK)
+    except DAMAGED_GZIP as err:
+        raise ValueError(f"{path}: cannot read the gzip file ({err})") from None
     if not raw.strip():
         raise ValueError(f"{path}: file is empty")
     pieces = raw.split(b"\n")
     if pieces[-1] == b"":
         pieces.pop()
     for number, piece in enumerate(pieces, start=1):
-        try:
-            yield number, piece.decode("utf-8").removesuffix("\r")
-        except UnicodeDecodeError as err:
-            raise ValueError(f"{path}:{number}: not valid UTF-8 at byte {err.start} of the line ({err.reason})") from None
+        yield number, decode_line(piece, path, number)
+
+
+def read_stream_lines(stream: IO[bytes], name: str = "stdin") -> Iterator[str]:
+    """The lines of a byte stream (stdin) as `read_lines` reads a file's, one at a time as they arrive: UTF-8
+    (other bytes raise ValueError naming `name` and the line), split on b"\\n" only, without a trailing "\\r"
+    and without a byte-order mark at the start."""
+    for number, piece in enumerate(stream, start=1):
+        if number == 1:
+            piece = piece.removeprefix(BYTE_ORDER_MARK)
+        yield decode_line(piece.removesuffix(b"\n"), name, number)
+
+
+def decode_line(piece: bytes, where: str | os.PathLike, number: int) -> str:
+    """One line's bytes as text, without a trailing "\\r"; ValueError naming `where` and the line if not UTF-8."""
+    try:
+        return piece.decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{where}:{number}: not valid UTF-8 at byte {err.start} of the line ({err.reason})") from None
 
 
 @dataclass

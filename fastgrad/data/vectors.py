@@ -18,7 +18,7 @@ from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 
-from fastgrad.data.readers import BYTE_ORDER_MARK
+from fastgrad.data.readers import BYTE_ORDER_MARK, DAMAGED_GZIP
 
 _BINARY_CHUNK_BYTES = 1 << 20
 _MAX_WORD_BYTES = 10_000
@@ -113,9 +113,14 @@ class WordVectors:
         """Read word2vec text/binary or GloVe text (binary by default when the name ends in .bin[.gz])."""
         words: list[str] = []
         rows: list[np.ndarray] = []
+        entries: dict[str, int] = {}
         for word, vector in iter_vectors(path, binary=binary):
             if limit is not None and len(words) >= limit:
                 break
+            if word in entries:
+                raise ValueError(f"{path}: the word {word!r} has two vectors (entries {entries[word]:,} and "
+                                 f"{len(words) + 1:,})")
+            entries[word] = len(words) + 1
             words.append(word)
             rows.append(vector)
         dim = rows[0].size if rows else 0
@@ -154,12 +159,18 @@ def vector_file_dim(path: str | Path, binary: bool | None = None) -> int:
     """The dimension of the vectors in a file, from its header (word2vec) or first line (GloVe)."""
     path = Path(path)
     with _open_binary(path) as f:
-        first = f.readline().removeprefix(BYTE_ORDER_MARK)
+        try:
+            first = f.readline().removeprefix(BYTE_ORDER_MARK)
+        except (OSError, *DAMAGED_GZIP) as err:
+            raise _unreadable(path, err) from err
     header = _parse_header(first, path)
     if header is not None:
         return header[1]
     if binary or (binary is None and _is_binary_name(path)):
         raise ValueError(f"{path}:1: expected a word2vec header 'COUNT DIM', got {first[:80]!r}")
+    if len(first.split()) < 2:
+        raise ValueError(f"{path}:1: expected a word2vec header 'COUNT DIM' or a word and its values, "
+                         f"got {first[:80]!r}")
     return len(first.split()) - 1
 
 
@@ -182,8 +193,12 @@ def iter_vectors(path: str | Path, binary: bool | None = None, wanted: set[str] 
                 yield from _iter_binary(f, path, *header, wanted)
             else:
                 yield from _iter_text(f, path, first, header, wanted)
-        except (OSError, EOFError) as err:
-            raise ValueError(f"{path}: cannot read vectors ({err})") from err
+        except (OSError, *DAMAGED_GZIP) as err:
+            raise _unreadable(path, err) from err
+
+
+def _unreadable(path: Path, err: BaseException) -> ValueError:
+    return ValueError(f"{path}: cannot read vectors ({err})")
 
 
 def _iter_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] | None, wanted: set[str] | None

@@ -13,11 +13,13 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from fastgrad.data.readers import read_lines
 from fastgrad.data.vectors import WordVectors
 
 Question = tuple[str, str, str, str]
@@ -71,19 +73,18 @@ def read_analogies(path: str | Path) -> list[tuple[str, list[Question]]]:
     if not path.is_file():
         raise FileNotFoundError(f"analogy file not found: {path}")
     sections: list[tuple[str, list[Question]]] = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if fields[0] == ":":
-                sections.append((" ".join(fields[1:]), []))
-            elif len(fields) != 4:
-                raise ValueError(f"{path}:{line_no}: expected 4 words or a ': section' line, got {line.strip()!r}")
-            elif not sections:
-                raise ValueError(f"{path}:{line_no}: question before the first ': section' line")
-            else:
-                sections[-1][1].append((fields[0], fields[1], fields[2], fields[3]))
+    for line_no, line in read_lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        if fields[0] == ":":
+            sections.append((" ".join(fields[1:]), []))
+        elif len(fields) != 4:
+            raise ValueError(f"{path}:{line_no}: expected 4 words or a ': section' line, got {line.strip()!r}")
+        elif not sections:
+            raise ValueError(f"{path}:{line_no}: question before the first ': section' line")
+        else:
+            sections[-1][1].append((fields[0], fields[1], fields[2], fields[3]))
     return sections
 
 
@@ -138,17 +139,19 @@ def read_word_pairs(path: str | Path) -> list[tuple[str, str, float]]:
     if not path.is_file():
         raise FileNotFoundError(f"word-pair file not found: {path}")
     pairs = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            fields = line.split()
-            if not fields or fields[0].startswith("#"):
-                continue
-            if len(fields) != 3:
-                raise ValueError(f"{path}:{line_no}: expected 'word1 word2 score', got {line.strip()!r}")
-            try:
-                pairs.append((fields[0], fields[1], float(fields[2])))
-            except ValueError:
-                raise ValueError(f"{path}:{line_no}: score {fields[2]!r} is not a number") from None
+    for line_no, line in read_lines(path):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) != 3:
+            raise ValueError(f"{path}:{line_no}: expected 'word1 word2 score', got {line.strip()!r}")
+        try:
+            score = float(fields[2])
+        except ValueError:
+            raise ValueError(f"{path}:{line_no}: score {fields[2]!r} is not a number") from None
+        if not math.isfinite(score):  # it would take a rank of its own and give a plausible rho
+            raise ValueError(f"{path}:{line_no}: score {fields[2]!r} is not a finite number")
+        pairs.append((fields[0], fields[1], score))
     return pairs
 
 

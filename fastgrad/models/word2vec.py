@@ -25,6 +25,7 @@ import numpy as np
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad import nn
+from fastgrad.data.readers import DAMAGED_GZIP
 from fastgrad.data.vectors import WordVectors
 from fastgrad.kernels import word2vec as kernels
 
@@ -162,7 +163,7 @@ def encode_text(encoder: _CorpusEncoder, path: str | Path, byte_range: tuple[int
             encoder.add(unfinished.split())
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not UTF-8 text ({err})") from err
-    except (OSError, EOFError) as err:
+    except (OSError, *DAMAGED_GZIP) as err:
         raise ValueError(f"{path}: cannot read corpus ({err})") from err
 
 
@@ -213,7 +214,7 @@ def text_size(path: str | Path) -> int:
     try:
         with gzip.open(path, "rb") as f:
             return sum(len(block) for block in _read_blocks(f))
-    except (OSError, EOFError) as err:
+    except (OSError, *DAMAGED_GZIP) as err:
         raise ValueError(f"{path}: cannot read corpus ({err})") from err
 
 

@@ -278,6 +278,11 @@ class NeuralLMTask(ModuleTask):
         self.model = build_model(self._model_config)
         self.optimizer = (optim.Adam if config.optimizer == "adam" else optim.SGD)(self.model.parameters(), lr=config.lr)
         if kind == "rnnlm":
+            if len(corpus.train) < 2 * config.batch_size:  # batchify's own error would name neither option
+                where = f"--train {config.train}" if config.train else "the training text"
+                raise ValueError(f"{where} has {plural(len(corpus.train), 'token')} "
+                                 f"(<eos> included): too few for 2 steps in each of the --batch-size "
+                                 f"{config.batch_size} streams; give a smaller --batch-size or more text")
             self.bptt = recurrent.TruncatedBPTT(data_parallel.parallel(self.model), self.optimizer, corpus.train,
                                                 config.batch_size, config.bptt, config.clip, shard=data_parallel.shard())
             self.examples_per_epoch = self.bptt.tokens_per_epoch

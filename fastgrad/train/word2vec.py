@@ -74,12 +74,16 @@ def evaluate_vectors(vectors: WordVectors, analogies: Path | None, similarity: l
               f"on {summary['asked']:,} of {plural(summary['questions'], 'question')}, {summary['oov_questions']:,} "
               "out of the vocabulary", flush=True)
         result["analogies"] = summary
-    for path in map(Path, similarity):
+    paths = [Path(path) for path in similarity]
+    names = [path.name for path in paths]
+    for path in paths:
+        # A file is known by its name, unless another one has it too: then one result would replace the other.
+        name = path.name if names.count(path.name) == 1 else str(path)
         scores = evaluate_similarity(vectors, path)
-        print(f"similarity {path.name}: Spearman rho {scores.spearman:.4f} on {plural(scores.pairs, 'pair')}, "
+        print(f"similarity {name}: Spearman rho {scores.spearman:.4f} on {plural(scores.pairs, 'pair')}, "
               f"{scores.oov_pairs} out of the vocabulary", flush=True)
-        result[f"similarity:{path.name}"] = {"spearman": scores.spearman, "pairs": scores.pairs,
-                                             "oov_pairs": scores.oov_pairs}
+        result[f"similarity:{name}"] = {"spearman": scores.spearman, "pairs": scores.pairs,
+                                        "oov_pairs": scores.oov_pairs}
     return result
 
 

@@ -74,7 +74,7 @@ def _train(kind, files, out, *extra):
 
 def _predict(model_dir, text, monkeypatch, capsys):
     capsys.readouterr()
-    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))  # predict reads its bytes
     assert main(["predict", str(model_dir)]) == 0
     return capsys.readouterr().out.split("\n")[:-1]
 

@@ -57,7 +57,7 @@ def test_crf_tagger_learns_and_every_prediction_is_valid(tmp_path, scheme, capsy
 
     text = "\n".join([" ".join(sentence(rng, None)[0]) for _ in range(40)]
                      + ["Paris Paris Ana Oslo with with New", "Ito", "in Rio de"]) + "\n"
-    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))  # predict reads its bytes
     assert main(["predict", str(out)]) == 0
     for line in capsys.readouterr().out.splitlines():
         tags = [pair.rsplit("/", 1)[1] for pair in line.split()]

@@ -1,0 +1,35 @@
+"""`fastgrad eval` of a word2vec model tells an analogy file from a similarity file as the readers read them."""
+import json
+
+import numpy as np
+import pytest
+
+from fastgrad.data.vectors import WordVectors
+from fastgrad.train.word2vec import VECTORS_FILE
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    directory = tmp_path / "w2v"
+    directory.mkdir()
+    (directory / "config.json").write_text(json.dumps({"kind": "word2vec"}), encoding="utf-8")
+    words = ["athens", "greece", "paris", "france"]
+    WordVectors(words, np.random.default_rng(0).normal(size=(len(words), 4))).save(directory / VECTORS_FILE)
+    return directory
+
+
+def test_an_analogy_file_with_a_byte_order_mark_is_scored_as_analogies(cli, tmp_path, model_dir):
+    questions = tmp_path / "questions.txt"
+    questions.write_bytes(b"\xef\xbb\xbf: capital\r\nathens greece paris france\r\n")
+    outcome = cli("eval", model_dir, questions)
+    assert outcome.code == 0, outcome.err
+    assert json.loads(outcome.out.splitlines()[-1])["analogies"]["asked"] == 1
+
+
+def test_bytes_that_are_not_utf8_are_an_input_error_naming_the_file(cli, tmp_path, model_dir):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_bytes("athens\tgreece\t5\ncafé\tparis\t3\n".encode("latin-1"))
+    outcome = cli("eval", model_dir, pairs)
+    assert outcome.code == 3
+    assert outcome.err.strip() == (f"fastgrad: {pairs}:2: not valid UTF-8 at byte 3 of the line "
+                                   "(invalid continuation byte)")
