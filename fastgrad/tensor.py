@@ -1012,6 +1012,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         dtype = result_type(self._data, other._data)
         if not can_cast_in_place(dtype, self._data.dtype):
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
+        if dtype != self._data.dtype:
+            # Computed in the wider dtype and rounded once into self's, as PyTorch's: casting other down first
+            # would overflow (float32 * a float64 1e39 that the product brings back in range) or wrap an exponent
+            return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
         if _unrecorded(self, other):
