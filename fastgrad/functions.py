@@ -1101,7 +1101,7 @@ def xlogy(input, other) -> Tensor:
         return input.xlogy(other)
     _check_either_is_a_tensor("xlogy", ("input", input), ("other", other))
     real_arg(input, "xlogy: input")
-    return other._operand(input).xlogy(other)
+    return other._floating_operand(input).xlogy(other)
 
 
 def float_power(input, exponent) -> Tensor:

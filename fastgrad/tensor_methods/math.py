@@ -10,7 +10,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast
+from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
@@ -367,7 +367,7 @@ class MathMethods:
         """self and other as _tensor_binary hands them to its op."""
         if numbers and not isinstance(other, graph.Tensor):
             real_arg(other, f"{name}: other")
-            other = self._operand(other)
+            other = self._floating_operand(other)
         a, b = self._promoted_pair(name, other)
         if a._data.dtype.kind != "f":
             if floats_only:
@@ -376,6 +376,14 @@ class MathMethods:
             # values (a 0-dim int64 -3 with a uint8 tensor would read 253 there)
             a, b = self._floating(), other._floating()
         return a, b
+
+    def _floating_operand(self, number) -> "Tensor":
+        """A number beside self for an op computed in floating point, as a 0-d tensor of the promoted dtype, or
+        of the default float dtype where that is an integer one (PyTorch converts the number itself: wrapped
+        into self's integer dtype first, 300 beside an int8 tensor would be 44, and -1 beside a uint8 one 255)."""
+        dtype = result_type(self._data, number)
+        return graph.Tensor._wrap(np.array(number, dtype=dtype if dtype.kind == "f" else get_default_dtype()),
+                                  False, None)
 
     def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
         """self and other, which must be a tensor that broadcasts with self, in their promoted dtype."""
