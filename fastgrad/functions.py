@@ -124,6 +124,9 @@ def mul(input, other) -> Tensor:
 
 
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is None and isinstance(other, Tensor) and not isinstance(input, Tensor):
+        # a number divided by an integer tensor is divided as a float, not first wrapped into the tensor's dtype
+        return other.__rtruediv__(input)
     return _as_tensor(input, other if isinstance(other, Tensor) else None).div(other, rounding_mode=rounding_mode)
 
 

@@ -9,6 +9,9 @@ import fastgrad
 torch = pytest.importorskip("torch")
 
 FUNCTIONS = {
+    "div(number, t)": lambda lib, t, n: lib.div(n, t),
+    "true_divide(number, t)": lambda lib, t, n: lib.true_divide(n, t),
+    "divide(number, t)": lambda lib, t, n: lib.divide(n, t),
     "xlogy(number, t)": lambda lib, t, n: lib.xlogy(n, t),
     "t.xlogy(number)": lambda lib, t, n: t.xlogy(n),
     "t.copysign(number)": lambda lib, t, n: t.copysign(n),
