@@ -12,11 +12,11 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast, promote_types, result_type, wrapped_number
+from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -86,9 +86,9 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
-    if like is not None:  # as PyTorch, a number the result's integer dtype cannot hold is refused, not wrapped
-        input, other = (checked_cast(np.asarray(x), result_type(like._data, x), "where")[()] if type(x) is int else x
-                        for x in (input, other))
+    # as PyTorch, a number the result's dtype cannot hold is refused: an int is not wrapped, a float not made infinite
+    dtype = result_type(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
+    input, other = (number_of_dtype("where", x, dtype)[()] if type(x) in (int, float) else x for x in (input, other))
     a, b = _as_tensor(input, like), _as_tensor(other, like)
     if a.dtype != b.dtype:
         a, b = a._promoted(b)
