@@ -116,7 +116,9 @@ def add(input, other, *, alpha: float = 1) -> Tensor:
 
 
 def sub(input, other, *, alpha: float = 1) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).sub(other, alpha=alpha)
+    # a bool number stays a bool tensor, which sub refuses as PyTorch's does, instead of taking other's dtype
+    like = other if isinstance(other, Tensor) and not isinstance(input, (bool, np.bool_)) else None
+    return _as_tensor(input, like).sub(other, alpha=alpha)
 
 
 def mul(input, other) -> Tensor:

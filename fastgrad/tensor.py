@@ -624,6 +624,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
+        _refuse_bool_subtraction(self, other)  # (before _scaled gives a bool other self's dtype)
         return self - self._scaled(other, alpha, subtracting=True)
 
     def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
