@@ -1126,6 +1126,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return graph.apply_inplace(ops.Log, "log_", self)
 
     def abs_(self) -> "Tensor":
+        self._refuse_bool("abs_")
         return graph.apply_inplace(ops.Abs, "abs_", self)
 
     absolute_ = abs_
