@@ -72,7 +72,11 @@ class MathMethods:
         low, high = (None if bound is None else self._operand(bound) for bound in (min, max))
         if low is not None and high is not None and all(t._data.dtype.kind == "b" for t in (self, low, high)):
             raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
-        clamped = self
+        # the three promoted at once, as PyTorch's: pairwise, a 0-d int64 input would win over a bool low bound
+        # before a uint8 high bound was seen, which wins over the two together
+        dtype = result_type(*(t._data for t in (self, low, high) if t is not None))
+        clamped, low, high = (None if t is None else t if t._data.dtype == dtype else t.to(dtype)
+                              for t in (self, low, high))
         if low is not None:  # a NaN bound gives NaN, as in PyTorch
             clamped = where((clamped < low) | (low != low), low, clamped)
         if high is not None:
