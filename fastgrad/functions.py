@@ -286,8 +286,7 @@ diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, T
 
 logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
                                                     Tensor.logical_not)
-bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor,
-                                                    Tensor.bitwise_not)
+bitwise_not = Tensor.bitwise_not
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -1231,16 +1230,22 @@ def _in_place_function(name: str):
 globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
 
 
-def bitwise_left_shift(input, other) -> Tensor:
-    """input << other, as torch.bitwise_left_shift; one of them may be a number."""
-    _check_either_is_a_tensor("bitwise_left_shift", ("input", input), ("other", other))
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) << other
+def _bitwise_function(name: str, operator, symbol: str):
+    """torch.<name>(input, other) for a bitwise operator: one of them may be a number (input too, as PyTorch's)."""
+
+    def function(input, other) -> Tensor:
+        _check_either_is_a_tensor(name, ("input", input), ("other", other))
+        return operator(_as_tensor(input, other if isinstance(other, Tensor) else None), other)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"input {symbol} other, as torch.{name}; one of them may be a number."
+    return function
 
 
-def bitwise_right_shift(input, other) -> Tensor:
-    """input >> other, as torch.bitwise_right_shift; one of them may be a number."""
-    _check_either_is_a_tensor("bitwise_right_shift", ("input", input), ("other", other))
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) >> other
+bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift = (
+    _bitwise_function(*spec) for spec in (
+        ("bitwise_and", Tensor.__and__, "&"), ("bitwise_or", Tensor.__or__, "|"), ("bitwise_xor", Tensor.__xor__, "^"),
+        ("bitwise_left_shift", Tensor.__lshift__, "<<"), ("bitwise_right_shift", Tensor.__rshift__, ">>")))
 
 
 get_device = _method_as_function(Tensor.get_device)
