@@ -1116,7 +1116,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
             return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
         if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
-            return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+            return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._float_bounds("clamp_", min, max, self.dtype))
         return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
 
     def sqrt_(self) -> "Tensor":

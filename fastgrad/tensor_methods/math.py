@@ -11,7 +11,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -58,7 +58,8 @@ class MathMethods:
             # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
             if floats:
-                return apply(ops.Clamp, self._floating(), low=min, high=max)
+                floating = self._floating()
+                return apply(ops.Clamp, floating, **self._float_bounds("clamp", min, max, floating._data.dtype))
             if self._data.dtype.kind == "b":  # (a bool tensor's number bounds must not be cast to bool: -5 is True)
                 if all(isinstance(bound, (bool, np.bool_)) for bound in (min, max) if bound is not None):
                     raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
@@ -91,6 +92,15 @@ class MathMethods:
         dtype cannot hold is refused, not wrapped around (-1 is 255 for uint8, PyTorch's one leniency)."""
         return {label: None if bound is None else checked_cast(np.asarray(bound), self._data.dtype, name)[()]
                 for label, bound in (("low", low), ("high", high))}
+
+    @staticmethod
+    def _float_bounds(name: str, low, high, dtype: np.dtype) -> dict:
+        """clamp's number bounds, one of them a float, for ops.Clamp on a tensor of `dtype`: as PyTorch, a bound the
+        dtype cannot hold (1e300 for float32) is refused, not made infinite."""
+        for bound in (low, high):
+            if bound is not None:
+                number_of_dtype(name, bound, dtype)
+        return {"low": low, "high": high}
 
     def clamp_min(self, min) -> "Tensor":
         return self.clamp(min=min)
