@@ -1137,7 +1137,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     negative_ = neg_
 
     def sign_(self) -> "Tensor":
-        return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
+        if self._data.dtype.kind == "b":  # (a bool's sign is itself: written back all the same, as PyTorch's)
+            return self._assign_in_place("sign_", lambda old: old.sign())
+        return graph.apply_inplace(ops.Sign, "sign_", self)
 
     sgn_ = sign_  # (sgn differs from sign only for complex numbers)
 
