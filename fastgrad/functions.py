@@ -27,6 +27,19 @@ def _as_tensor(x, like: Tensor | None = None) -> Tensor:
     return like._operand(x) if like is not None else Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
 
 
+def _method_as_function(method):
+    """torch.<name>(input, ...) for Tensor.<name>: input.<name>(...), with a TypeError naming input when it is not
+    a tensor (as PyTorch's)."""
+
+    @functools.wraps(method)
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{method.__name__}(): input must be a Tensor, got {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    return function
+
+
 def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
     """The tensors in their common dtype by PyTorch's promotion (int64 with float32 gives float32)."""
     dtype = result_type(*[t._data for t in tensors])
@@ -270,8 +283,8 @@ tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc = (
     Tensor.tan, Tensor.asin, Tensor.acos, Tensor.atan, Tensor.sinh, Tensor.cosh, Tensor.asinh, Tensor.acosh, Tensor.atanh,
     Tensor.erf, Tensor.erfc)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = (Tensor.atan2, Tensor.hypot, Tensor.logaddexp,
-                                                        Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp)
+atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = map(_method_as_function, (
+    Tensor.atan2, Tensor.hypot, Tensor.logaddexp, Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp))
 arctan2 = atan2
 nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
                                                                 Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
@@ -284,8 +297,8 @@ diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, T
                                                  Tensor.tile, Tensor.kron)
 
 
-logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
-                                                    Tensor.logical_not)
+logical_and, logical_or, logical_xor, logical_not = map(_method_as_function, (
+    Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor, Tensor.logical_not))
 bitwise_not = Tensor.bitwise_not
 
 
@@ -1060,19 +1073,6 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
 
 
 # -- elementwise math: logarithms, special functions, sign and NaN handling, gcd and lcm ---------------------------
-def _method_as_function(method):
-    """torch.<name>(input, ...) for Tensor.<name>: input.<name>(...), with a TypeError naming input when it is not
-    a tensor (as PyTorch's)."""
-
-    @functools.wraps(method)
-    def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{method.__name__}(): input must be a Tensor, got {type(input).__name__}")
-        return method(input, *args, **kwargs)
-
-    return function
-
-
 (log2, log10, exp2, logit, frac, sinc, deg2rad, rad2deg, nan_to_num, signbit, isposinf, isneginf, isreal, copysign,
  fmax, fmin, nextafter, ldexp, gcd, lcm, lgamma, digamma, erfinv, i0, positive) = map(_method_as_function, (
     Tensor.log2, Tensor.log10, Tensor.exp2, Tensor.logit, Tensor.frac, Tensor.sinc, Tensor.deg2rad, Tensor.rad2deg,
