@@ -1060,7 +1060,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if data.dtype == np.bool_:  # alpha in bool, as PyTorch takes it: a bool times 2 would make int64
             return other * bool(alpha)
         if _unrecorded(other) and data.dtype.kind == "f" and type(alpha) in (int, float):
-            return Tensor._wrap(backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha)), False, None)
+            product = backends.CURRENT.kernels.multiply(data, data.dtype.type(alpha))
+            # (a 0-d product comes back a NumPy scalar, which promotion would take for a Python number)
+            return Tensor._wrap(np.asarray(product), False, None)
         return other * alpha
 
     def _in_common_dtype(self, *tensors: "Tensor") -> list["Tensor"]:
