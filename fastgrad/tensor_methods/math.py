@@ -247,11 +247,10 @@ class MathMethods:
     def lerp(self, end: "Tensor", weight) -> "Tensor":
         """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor
         (of that dtype too), all broadcast. The gradient reaches all three."""
-        self._lerp_arguments("lerp", end, weight)
-        return self._lerped(end, weight)
+        return self._lerped(end, self._lerp_arguments("lerp", end, weight))
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
-        self._lerp_arguments("lerp_", end, weight)
+        weight = self._lerp_arguments("lerp_", end, weight)
         return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
 
     def _lerped(self, end: "Tensor", weight) -> "Tensor":
@@ -267,15 +266,20 @@ class MathMethods:
         near_end = end - difference * (1 - weight.where(~from_self, 1))
         return near_self.where(from_self, near_end)
 
-    def _lerp_arguments(self, name: str, end, weight) -> None:
+    def _lerp_arguments(self, name: str, end, weight):
+        """The weight lerp computes with, once the arguments are checked: a 0-d tensor of another dtype in self's,
+        as PyTorch takes it (as a number); a number the dtype cannot hold (1e300 for float32) is refused."""
         self._check_floating(name)
         if not isinstance(end, graph.Tensor):
             raise TypeError(f"{name}: end must be a Tensor, got {type(end).__name__}")
         for label, value in (("end", end), ("weight", weight)):
-            if isinstance(value, graph.Tensor) and value.dtype != self.dtype:
+            if isinstance(value, graph.Tensor) and value.dtype != self.dtype and (label == "end" or value.ndim):
                 raise RuntimeError(f"{name}: expected dtype {self.dtype} for {label}, got {value.dtype}")
         if not isinstance(weight, graph.Tensor):
             real_arg(weight, f"{name}: weight")
+            number_of_dtype(name, weight, self._data.dtype)
+            return weight
+        return weight if weight.dtype == self.dtype else weight.to(self.dtype)
 
     def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul. A fractional value with
