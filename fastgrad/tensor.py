@@ -585,7 +585,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def __pow__(self, other):
         self._check_exponent("pow", other)
+        if self._rounds_exponent(other):
+            return (self.to(np.float64) ** other).to(self._data.dtype)
         return self._binary(ops.Pow, other)
+
+    def _rounds_exponent(self, other) -> bool:
+        """Whether self's float32 would round the int exponent `other`, or the `other - 1` of its derivative: PyTorch
+        keeps them in double precision, where 2**24 + 1 stays odd and (-1) ** it stays -1."""
+        return (type(other) is int and self._data.dtype == np.float32
+                and any(int(np.float32(n)) != n for n in (other, other - 1)))
 
     def _check_exponent(self, name: str, other) -> None:
         """What PyTorch refuses of self ** other, where NumPy would compute a value."""
@@ -1147,6 +1155,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def pow_(self, exponent) -> "Tensor":
         self._check_exponent("pow_", exponent)
+        if self._rounds_exponent(exponent):
+            return self._assign_in_place("pow_", lambda old: old ** exponent)
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
     __ipow__ = pow_
