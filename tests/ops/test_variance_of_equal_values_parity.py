@@ -30,3 +30,16 @@ def test_the_recorded_backward_agrees():
     tx = torch.tensor([[0.1, 0.1, 0.1], [1.0, 2.0, 4.0]], dtype=torch.float64, requires_grad=True)
     (their_grad,) = torch.autograd.grad(tx.std(dim=1).sum(), tx, create_graph=True)
     np.testing.assert_allclose(grad.detach().numpy(), their_grad.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_slice_holding_an_infinity_keeps_its_gradient(create_graph):
+    """The mean's correction is left out where it is not finite (inf - inf), as before it: the finite elements of
+    such a slice keep PyTorch's infinite gradient, not NaN."""
+    rows = [[-np.inf, -2.5, -np.inf], [1.5, 0.5, 1.98]]
+    grads = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(rows, dtype=lib.float64, requires_grad=True)
+        (grad,) = lib.autograd.grad(x.var(dim=1).sum(), x, create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
