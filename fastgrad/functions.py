@@ -12,11 +12,11 @@ import numpy as np
 
 from fastgrad import ops
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast, promote_types, result_type, wrapped_number
+from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg, tensor_arg
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg, tensor_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -25,6 +25,19 @@ def _as_tensor(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return like._operand(x) if like is not None else Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
+
+
+def _method_as_function(method):
+    """torch.<name>(input, ...) for Tensor.<name>: input.<name>(...), with a TypeError naming input when it is not
+    a tensor (as PyTorch's)."""
+
+    @functools.wraps(method)
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{method.__name__}(): input must be a Tensor, got {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    return function
 
 
 def _promoted_all(tensors: list[Tensor]) -> list[Tensor]:
@@ -86,9 +99,9 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
-    if like is not None:  # as PyTorch, a number the result's integer dtype cannot hold is refused, not wrapped
-        input, other = (checked_cast(np.asarray(x), result_type(like._data, x), "where")[()] if type(x) is int else x
-                        for x in (input, other))
+    # as PyTorch, a number the result's dtype cannot hold is refused: an int is not wrapped, a float not made infinite
+    dtype = result_type(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
+    input, other = (number_of_dtype("where", x, dtype)[()] if type(x) in (int, float) else x for x in (input, other))
     a, b = _as_tensor(input, like), _as_tensor(other, like)
     if a.dtype != b.dtype:
         a, b = a._promoted(b)
@@ -116,7 +129,9 @@ def add(input, other, *, alpha: float = 1) -> Tensor:
 
 
 def sub(input, other, *, alpha: float = 1) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).sub(other, alpha=alpha)
+    # a bool number stays a bool tensor, which sub refuses as PyTorch's does, instead of taking other's dtype
+    like = other if isinstance(other, Tensor) and not isinstance(input, (bool, np.bool_)) else None
+    return _as_tensor(input, like).sub(other, alpha=alpha)
 
 
 def mul(input, other) -> Tensor:
@@ -124,6 +139,9 @@ def mul(input, other) -> Tensor:
 
 
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is None and isinstance(other, Tensor) and not isinstance(input, Tensor):
+        # a number divided by an integer tensor is divided as a float, not first wrapped into the tensor's dtype
+        return other.__rtruediv__(input)
     return _as_tensor(input, other if isinstance(other, Tensor) else None).div(other, rounding_mode=rounding_mode)
 
 
@@ -265,8 +283,8 @@ tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc = (
     Tensor.tan, Tensor.asin, Tensor.acos, Tensor.atan, Tensor.sinh, Tensor.cosh, Tensor.asinh, Tensor.acosh, Tensor.atanh,
     Tensor.erf, Tensor.erfc)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = (Tensor.atan2, Tensor.hypot, Tensor.logaddexp,
-                                                        Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp)
+atan2, hypot, logaddexp, logaddexp2, heaviside, lerp = map(_method_as_function, (
+    Tensor.atan2, Tensor.hypot, Tensor.logaddexp, Tensor.logaddexp2, Tensor.heaviside, Tensor.lerp))
 arctan2 = atan2
 nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
                                                                 Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
@@ -279,10 +297,9 @@ diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, T
                                                  Tensor.tile, Tensor.kron)
 
 
-logical_and, logical_or, logical_xor, logical_not = (Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor,
-                                                    Tensor.logical_not)
-bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor,
-                                                    Tensor.bitwise_not)
+logical_and, logical_or, logical_xor, logical_not = map(_method_as_function, (
+    Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor, Tensor.logical_not))
+bitwise_not = Tensor.bitwise_not
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -1056,19 +1073,6 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
 
 
 # -- elementwise math: logarithms, special functions, sign and NaN handling, gcd and lcm ---------------------------
-def _method_as_function(method):
-    """torch.<name>(input, ...) for Tensor.<name>: input.<name>(...), with a TypeError naming input when it is not
-    a tensor (as PyTorch's)."""
-
-    @functools.wraps(method)
-    def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{method.__name__}(): input must be a Tensor, got {type(input).__name__}")
-        return method(input, *args, **kwargs)
-
-    return function
-
-
 (log2, log10, exp2, logit, frac, sinc, deg2rad, rad2deg, nan_to_num, signbit, isposinf, isneginf, isreal, copysign,
  fmax, fmin, nextafter, ldexp, gcd, lcm, lgamma, digamma, erfinv, i0, positive) = map(_method_as_function, (
     Tensor.log2, Tensor.log10, Tensor.exp2, Tensor.logit, Tensor.frac, Tensor.sinc, Tensor.deg2rad, Tensor.rad2deg,
@@ -1101,7 +1105,7 @@ def xlogy(input, other) -> Tensor:
         return input.xlogy(other)
     _check_either_is_a_tensor("xlogy", ("input", input), ("other", other))
     real_arg(input, "xlogy: input")
-    return other._operand(input).xlogy(other)
+    return other._floating_operand(input).xlogy(other)
 
 
 def float_power(input, exponent) -> Tensor:
@@ -1226,16 +1230,22 @@ def _in_place_function(name: str):
 globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
 
 
-def bitwise_left_shift(input, other) -> Tensor:
-    """input << other, as torch.bitwise_left_shift; one of them may be a number."""
-    _check_either_is_a_tensor("bitwise_left_shift", ("input", input), ("other", other))
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) << other
+def _bitwise_function(name: str, operator, symbol: str):
+    """torch.<name>(input, other) for a bitwise operator: one of them may be a number (input too, as PyTorch's)."""
+
+    def function(input, other) -> Tensor:
+        _check_either_is_a_tensor(name, ("input", input), ("other", other))
+        return operator(_as_tensor(input, other if isinstance(other, Tensor) else None), other)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"input {symbol} other, as torch.{name}; one of them may be a number."
+    return function
 
 
-def bitwise_right_shift(input, other) -> Tensor:
-    """input >> other, as torch.bitwise_right_shift; one of them may be a number."""
-    _check_either_is_a_tensor("bitwise_right_shift", ("input", input), ("other", other))
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) >> other
+bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift = (
+    _bitwise_function(*spec) for spec in (
+        ("bitwise_and", Tensor.__and__, "&"), ("bitwise_or", Tensor.__or__, "|"), ("bitwise_xor", Tensor.__xor__, "^"),
+        ("bitwise_left_shift", Tensor.__lshift__, "<<"), ("bitwise_right_shift", Tensor.__rshift__, ">>")))
 
 
 get_device = _method_as_function(Tensor.get_device)

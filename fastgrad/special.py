@@ -101,7 +101,7 @@ def _operands(name: str, input, other, labels: tuple[str, str]) -> tuple[Tensor,
     if not isinstance(input, Tensor):
         _check_either_is_a_tensor(f"special.{name}", (labels[0], input), (labels[1], other))
         real_arg(input, f"special.{name}: {labels[0]}")
-        input = other._operand(input)
+        input = other._floating_operand(input)
     return input._floating_pair(f"special.{name}", other, numbers=True)
 
 

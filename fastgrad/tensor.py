@@ -592,7 +592,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def __pow__(self, other):
         self._check_exponent("pow", other)
+        if self._rounds_exponent(other):
+            return (self.to(np.float64) ** other).to(self._data.dtype)
         return self._binary(ops.Pow, other)
+
+    def _rounds_exponent(self, other) -> bool:
+        """Whether self's float32 would round the int exponent `other`, or the `other - 1` of its derivative: PyTorch
+        keeps them in double precision, where 2**24 + 1 stays odd and (-1) ** it stays -1."""
+        return (type(other) is int and self._data.dtype == np.float32
+                and any(int(np.float32(n)) != n for n in (other, other - 1)))
 
     def _check_exponent(self, name: str, other) -> None:
         """What PyTorch refuses of self ** other, where NumPy would compute a value."""
@@ -631,6 +639,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def sub(self, other, *, alpha: float = 1) -> "Tensor":
         """self - alpha * other, as torch.sub."""
+        _refuse_bool_subtraction(self, other)  # (before _scaled gives a bool other self's dtype)
         return self - self._scaled(other, alpha, subtracting=True)
 
     def div(self, other, *, rounding_mode: str | None = None) -> "Tensor":
@@ -1019,6 +1028,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         dtype = result_type(self._data, other._data)
         if not can_cast_in_place(dtype, self._data.dtype):
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
+        if dtype != self._data.dtype:
+            # Computed in the wider dtype and rounded once into self's, as PyTorch's: casting other down first
+            # would overflow (float32 * a float64 1e39 that the product brings back in range) or wrap an exponent
+            return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
         if _unrecorded(self, other):
@@ -1121,7 +1134,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
             return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
         if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
-            return graph.apply_inplace(ops.Clamp, "clamp_", self, low=min, high=max)
+            return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._float_bounds("clamp_", min, max, self.dtype))
         return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
 
     def sqrt_(self) -> "Tensor":
@@ -1131,6 +1144,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return graph.apply_inplace(ops.Log, "log_", self)
 
     def abs_(self) -> "Tensor":
+        self._refuse_bool("abs_")
         return graph.apply_inplace(ops.Abs, "abs_", self)
 
     absolute_ = abs_
@@ -1141,12 +1155,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     negative_ = neg_
 
     def sign_(self) -> "Tensor":
-        return self if self._data.dtype.kind == "b" else graph.apply_inplace(ops.Sign, "sign_", self)
+        if self._data.dtype.kind == "b":  # (a bool's sign is itself: written back all the same, as PyTorch's)
+            return self._assign_in_place("sign_", lambda old: old.sign())
+        return graph.apply_inplace(ops.Sign, "sign_", self)
 
     sgn_ = sign_  # (sgn differs from sign only for complex numbers)
 
     def pow_(self, exponent) -> "Tensor":
         self._check_exponent("pow_", exponent)
+        if self._rounds_exponent(exponent):
+            return self._assign_in_place("pow_", lambda old: old ** exponent)
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
     __ipow__ = pow_

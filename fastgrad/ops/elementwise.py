@@ -179,8 +179,10 @@ class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
 
 
 def _check_integer_divisor(a: np.ndarray, b: np.ndarray, name: str) -> None:
-    """Integer division by zero raises (as in PyTorch); NumPy would warn and return 0."""
-    if a.dtype.kind in "iu" and b.dtype.kind in "iu" and not np.all(b):
+    """Integer division by zero raises (as in PyTorch); NumPy would warn and return 0. An empty result divides
+    nothing, so a 0 divisor there is no error (as in PyTorch)."""
+    if (a.dtype.kind in "iu" and b.dtype.kind in "iu" and not np.all(b)
+            and 0 not in np.broadcast_shapes(a.shape, b.shape)):
         raise IntegerDivisionByZero(f"{name}: integer division by zero (the divisor holds a 0)")
 
 

@@ -318,8 +318,13 @@ class LogSumExp(Op):
 def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     """Sum of squared deviations from the mean, over N - correction (clamped at 0, as PyTorch, so that
     no degrees of freedom give inf or NaN rather than a negative variance). Saves what backward needs."""
-    count = _count(x.shape, axis)
-    deviation = K.subtract(x, K.divide(K.sum(x, axis, True), x.dtype.type(count)))
+    count = x.dtype.type(_count(x.shape, axis))
+    deviation = K.subtract(x, K.divide(K.sum(x, axis, True), count))
+    # the rounding error of the mean taken out once more (the corrected two-pass algorithm): equal values then
+    # deviate by exactly 0, so their variance is 0, as PyTorch's, and not a few ulps squared
+    with np.errstate(invalid="ignore"):
+        error = K.divide(K.sum(deviation, axis, True), count)
+    deviation = K.subtract(deviation, np.where(np.isfinite(error), error, 0).astype(x.dtype, copy=False))  # (inf - inf)
     divisor = x.dtype.type(max(count - correction, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
@@ -336,6 +341,8 @@ def _variance_backward_recorded(ctx, g_variance) -> tuple:
         raise RuntimeError("one of the tensors needed for gradient computation (the input of var or std) was modified "
                            f"by an in-place operation: it is at version {x._counter.value}, expected version {version}")
     centered = x - (x.sum() if axis is None else x.sum(dim=axis, keepdim=True)) / _count(x.shape, axis)
+    error = (centered.sum() if axis is None else centered.sum(dim=axis, keepdim=True)) / _count(x.shape, axis)
+    centered = centered - error.where(error.isfinite(), 0)  # (as _variance corrects the mean)
     with np.errstate(divide="ignore"):
         scale = np.divide(2, divisor, dtype=deviation.dtype)
     return (_expand_back_recorded(g_variance, x.shape, axis, keepdims) * centered * float(scale),)

@@ -337,12 +337,13 @@ def _bessel_i(order: int, x: np.ndarray, scaled: bool = False) -> np.ndarray:
     for k in range(1, 46):
         term = term * ((2 * k - 1) ** 2 - 4 * order * order) / (8 * k * big)
         series += term
+    root_2_pi_x = math.sqrt(2 * math.pi) * np.sqrt(big)  # (2 pi |x| itself overflows for |x| above 2.8e307)
     if scaled:
-        out[large] = series / np.sqrt(2 * np.pi * big)
+        out[large] = series / root_2_pi_x
         out[magnitude == np.inf] = 0.0
     else:
         root = np.exp(big / 2)  # e^|x| as a square: no overflow before the result's own, near |x| = 713
-        out[large] = root * (root / np.sqrt(2 * np.pi * big)) * series
+        out[large] = root * (root / root_2_pi_x) * series
     return np.copysign(out, x) if order else out
 
 

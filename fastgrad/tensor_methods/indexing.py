@@ -298,6 +298,10 @@ class IndexingMethods:
         if isinstance(value, graph.Tensor):
             if value.ndim != 0:
                 raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+            number_of_dtype(name, value.item(), self.dtype)  # refuses a value self's dtype cannot hold, as a number's
+            if GRAD_MODE.enabled and value.requires_grad and self.dtype.kind != "f":
+                raise RuntimeError(f"{name}: value requires grad, which a result of dtype {self.dtype} cannot carry "
+                                   "(as in PyTorch); fill a floating point tensor, or detach the value")
             fill = value.to(self.dtype)
         else:
             fill = graph.Tensor._wrap(number_of_dtype(name, value, self.dtype), False, None)

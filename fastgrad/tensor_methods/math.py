@@ -10,8 +10,8 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.dtypes import checked_cast
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, real_arg
+from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
+from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -58,7 +58,8 @@ class MathMethods:
             # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
             floats = any(isinstance(bound, (float, np.floating)) for bound in (min, max))
             if floats:
-                return apply(ops.Clamp, self._floating(), low=min, high=max)
+                floating = self._floating()
+                return apply(ops.Clamp, floating, **self._float_bounds("clamp", min, max, floating._data.dtype))
             if self._data.dtype.kind == "b":  # (a bool tensor's number bounds must not be cast to bool: -5 is True)
                 if all(isinstance(bound, (bool, np.bool_)) for bound in (min, max) if bound is not None):
                     raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
@@ -72,7 +73,11 @@ class MathMethods:
         low, high = (None if bound is None else self._operand(bound) for bound in (min, max))
         if low is not None and high is not None and all(t._data.dtype.kind == "b" for t in (self, low, high)):
             raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
-        clamped = self
+        # the three promoted at once, as PyTorch's: pairwise, a 0-d int64 input would win over a bool low bound
+        # before a uint8 high bound was seen, which wins over the two together
+        dtype = result_type(*(t._data for t in (self, low, high) if t is not None))
+        clamped, low, high = (None if t is None else t if t._data.dtype == dtype else t.to(dtype)
+                              for t in (self, low, high))
         if low is not None:  # a NaN bound gives NaN, as in PyTorch
             clamped = where((clamped < low) | (low != low), low, clamped)
         if high is not None:
@@ -87,6 +92,15 @@ class MathMethods:
         dtype cannot hold is refused, not wrapped around (-1 is 255 for uint8, PyTorch's one leniency)."""
         return {label: None if bound is None else checked_cast(np.asarray(bound), self._data.dtype, name)[()]
                 for label, bound in (("low", low), ("high", high))}
+
+    @staticmethod
+    def _float_bounds(name: str, low, high, dtype: np.dtype) -> dict:
+        """clamp's number bounds, one of them a float, for ops.Clamp on a tensor of `dtype`: as PyTorch, a bound the
+        dtype cannot hold (1e300 for float32) is refused, not made infinite."""
+        for bound in (low, high):
+            if bound is not None:
+                number_of_dtype(name, bound, dtype)
+        return {"low": low, "high": high}
 
     def clamp_min(self, min) -> "Tensor":
         return self.clamp(min=min)
@@ -233,11 +247,10 @@ class MathMethods:
     def lerp(self, end: "Tensor", weight) -> "Tensor":
         """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor
         (of that dtype too), all broadcast. The gradient reaches all three."""
-        self._lerp_arguments("lerp", end, weight)
-        return self._lerped(end, weight)
+        return self._lerped(end, self._lerp_arguments("lerp", end, weight))
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
-        self._lerp_arguments("lerp_", end, weight)
+        weight = self._lerp_arguments("lerp_", end, weight)
         return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
 
     def _lerped(self, end: "Tensor", weight) -> "Tensor":
@@ -253,15 +266,20 @@ class MathMethods:
         near_end = end - difference * (1 - weight.where(~from_self, 1))
         return near_self.where(from_self, near_end)
 
-    def _lerp_arguments(self, name: str, end, weight) -> None:
+    def _lerp_arguments(self, name: str, end, weight):
+        """The weight lerp computes with, once the arguments are checked: a 0-d tensor of another dtype in self's,
+        as PyTorch takes it (as a number); a number the dtype cannot hold (1e300 for float32) is refused."""
         self._check_floating(name)
         if not isinstance(end, graph.Tensor):
             raise TypeError(f"{name}: end must be a Tensor, got {type(end).__name__}")
         for label, value in (("end", end), ("weight", weight)):
-            if isinstance(value, graph.Tensor) and value.dtype != self.dtype:
+            if isinstance(value, graph.Tensor) and value.dtype != self.dtype and (label == "end" or value.ndim):
                 raise RuntimeError(f"{name}: expected dtype {self.dtype} for {label}, got {value.dtype}")
         if not isinstance(weight, graph.Tensor):
             real_arg(weight, f"{name}: weight")
+            number_of_dtype(name, weight, self._data.dtype)
+            return weight
+        return weight if weight.dtype == self.dtype else weight.to(self.dtype)
 
     def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul. A fractional value with
@@ -367,7 +385,7 @@ class MathMethods:
         """self and other as _tensor_binary hands them to its op."""
         if numbers and not isinstance(other, graph.Tensor):
             real_arg(other, f"{name}: other")
-            other = self._operand(other)
+            other = self._floating_operand(other)
         a, b = self._promoted_pair(name, other)
         if a._data.dtype.kind != "f":
             if floats_only:
@@ -376,6 +394,14 @@ class MathMethods:
             # values (a 0-dim int64 -3 with a uint8 tensor would read 253 there)
             a, b = self._floating(), other._floating()
         return a, b
+
+    def _floating_operand(self, number) -> "Tensor":
+        """A number beside self for an op computed in floating point, as a 0-d tensor of the promoted dtype, or
+        of the default float dtype where that is an integer one (PyTorch converts the number itself: wrapped
+        into self's integer dtype first, 300 beside an int8 tensor would be 44, and -1 beside a uint8 one 255)."""
+        dtype = result_type(self._data, number)
+        return graph.Tensor._wrap(np.array(number, dtype=dtype if dtype.kind == "f" else get_default_dtype()),
+                                  False, None)
 
     def _promoted_pair(self, name: str, other) -> tuple["Tensor", "Tensor"]:
         """self and other, which must be a tensor that broadcasts with self, in their promoted dtype."""

@@ -284,6 +284,7 @@ class ReductionMethods:
 
     def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The mean of the elements that are not NaN (NaN where all are)."""
+        self._check_floating("nanmean")  # (PyTorch refuses integers even with a floating dtype= to cast them to)
         x = self if dtype is None else self._in_dtype("nanmean", dtype)
         x._check_floating("nanmean")
         present = graph.Tensor._wrap(~np.isnan(x._data), False, None)

@@ -1,0 +1,45 @@
+"""var and std of equal values are exactly 0, with a zero gradient, as PyTorch's: the mean's rounding error left the
+deviations a few ulps from 0, so std was ~1e-16 and its gradient (deviation / std) an arbitrary number of order 1."""
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_equal_values_have_zero_spread_and_gradient(name, dtype):
+    row = [1.6369430045919606, -2.208467977269499, 1 / 3, 5.461505435082406, 0.1]
+    results = []
+    for lib in (torch, fastgrad):
+        base = lib.tensor([row], dtype=getattr(lib, dtype), requires_grad=True)
+        spread = getattr(base.expand(3, 5), name)(dim=0)  # each column three equal values
+        spread.sum().backward()
+        results.append((spread.tolist(), base.grad.numpy()))
+    assert results[0][0] == results[1][0] == [0.0] * 5
+    # (PyTorch's var gradient takes its own mean's rounding error: a few ulps, where fastgrad's is 0)
+    np.testing.assert_allclose(results[1][1], results[0][1], atol=1e-14 if dtype == "float64" else 1e-6)
+    assert not results[1][1].any()
+
+
+def test_the_recorded_backward_agrees():
+    x = fastgrad.tensor([[0.1, 0.1, 0.1], [1.0, 2.0, 4.0]], dtype=fastgrad.float64, requires_grad=True)
+    (grad,) = fastgrad.autograd.grad(x.std(dim=1).sum(), x, create_graph=True)
+    tx = torch.tensor([[0.1, 0.1, 0.1], [1.0, 2.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    (their_grad,) = torch.autograd.grad(tx.std(dim=1).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(grad.detach().numpy(), their_grad.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_slice_holding_an_infinity_keeps_its_gradient(create_graph):
+    """The mean's correction is left out where it is not finite (inf - inf), as before it: the finite elements of
+    such a slice keep PyTorch's infinite gradient, not NaN."""
+    rows = [[-np.inf, -2.5, -np.inf], [1.5, 0.5, 1.98]]
+    grads = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(rows, dtype=lib.float64, requires_grad=True)
+        (grad,) = lib.autograd.grad(x.var(dim=1).sum(), x, create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
