@@ -234,8 +234,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._base = None
         self._grad = None
         self._requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad:  # a new tensor: no recorded op has read its flag, so there is no change to remember
+            self._refuse_requires_grad(True)
+            self._requires_grad = True
 
     @classmethod
     def _wrap(cls, array, requires_grad: bool, node) -> "Tensor":
@@ -434,14 +435,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
-        if not requires_grad and self._node is not None:
-            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
+        self._refuse_requires_grad(requires_grad)
         if requires_grad != self._requires_grad:
             graph.note_requires_grad_change(self, requires_grad)
         self._requires_grad = requires_grad
         return self
+
+    def _refuse_requires_grad(self, requires_grad: bool) -> None:
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
 
     @property
     def requires_grad(self) -> bool:
@@ -592,7 +596,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def __pow__(self, other):
         self._check_exponent("pow", other)
-        if self._rounds_exponent(other):
+        if type(other) is int and not -16777215 <= other <= 16777216 and self._rounds_exponent(other):  # (2**24: exact)
             return (self.to(np.float64) ** other).to(self._data.dtype)
         return self._binary(ops.Pow, other)
 

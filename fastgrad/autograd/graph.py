@@ -640,7 +640,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 parent, parent_grad = _as_seen_by(node, parent, parent_grad)
                 parent_node = parent._node
             if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
-                    REQUIRES_GRAD_CHANGES and parent_node is None and not required_grad_when_recorded(node, parent)):
+                    REQUIRES_GRAD_CHANGES and parent_node is None and id(parent) in REQUIRES_GRAD_CHANGES
+                    and not required_grad_when_recorded(node, parent)):
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
@@ -702,4 +703,5 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     elif current.is_sparse:
         leaf._grad = Tensor._from_data(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
-        current._data = _as_array(current._data + grad)
+        total = current._data + grad
+        current._data = total if type(total) is np.ndarray else np.asarray(total)  # (_as_array inline: every step)
