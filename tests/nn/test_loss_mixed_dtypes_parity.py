@@ -41,12 +41,7 @@ def test_cosine_embedding_loss_of_integer_and_bool_inputs(input_dtype, target_dt
     """The targets are read as 1 and -1 whatever the inputs' dtype (a -1 cast to bool or uint8 is not -1)."""
     x1 = np.array([[1, 0], [1, 1], [2, 1]]).astype(input_dtype)
     x2, target = np.array([[0.5, 1.5], [2.0, 0.1], [1.0, 1.0]]), np.array([1, -1, -1]).astype(target_dtype)
-    ours = F.cosine_embedding_loss(fastgrad.tensor(x1), fastgrad.tensor(x2), fastgrad.tensor(target), margin=0.2,
-                                   reduction="none")
-    theirs = torch.nn.functional.cosine_embedding_loss(torch.tensor(x1), torch.tensor(x2), torch.tensor(target),
-                                                       margin=0.2, reduction="none")
-    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    same_pair_loss("cosine_embedding_loss", x1, x2, target)
 
 
 @pytest.mark.parametrize("input_dtype", [np.uint8, np.int32, np.float32, np.float64])
@@ -55,9 +50,14 @@ def test_margin_ranking_loss_of_integer_inputs(input_dtype, target_dtype):
     """The target is promoted with the inputs, as PyTorch's (cast to a uint8 input's dtype, -1 was 255)."""
     x1, x2 = np.array([1, 0, 2]).astype(input_dtype), np.array([0.5, 1.5, 1.0])
     target = np.array([1, -1, -1]).astype(target_dtype)
-    ours = F.margin_ranking_loss(fastgrad.tensor(x1), fastgrad.tensor(x2), fastgrad.tensor(target), margin=0.2,
-                                 reduction="none")
-    theirs = torch.nn.functional.margin_ranking_loss(torch.tensor(x1), torch.tensor(x2), torch.tensor(target),
-                                                     margin=0.2, reduction="none")
+    same_pair_loss("margin_ranking_loss", x1, x2, target)
+
+
+def same_pair_loss(name, x1, x2, target):
+    """The loss `name` of (x1, x2, target) per pair: the same dtype and values as PyTorch's."""
+    ours = getattr(F, name)(fastgrad.tensor(x1), fastgrad.tensor(x2), fastgrad.tensor(target), margin=0.2,
+                            reduction="none")
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(x1), torch.tensor(x2), torch.tensor(target), margin=0.2,
+                                                reduction="none")
     assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
