@@ -180,14 +180,15 @@ def _legacy_constructor_data(args: tuple):
 class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, LinalgMethods, SamplingMethods,
              InPlaceMethods, StorageMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
-    # this one views (None when it owns its memory).
+    # this one views (None when it owns its memory); _base_node: for a view, its base's history when it was made
+    # (graph.base_history_mark; set only for views).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
     # memory it lies in, for storage_offset() (set only then).
     # Whether a tensor was made inside inference_mode is its counter's class (InferenceVersionCounter).
-    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_previous", "_storage",
-                 "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_base_node", "_previous",
+                 "_storage", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 
@@ -1178,7 +1179,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         with copy_'s machinery (version-bumped, refused on a leaf that requires grad). When recorded, the
         old values are copied into a new handle that takes over self's history, so that the write can
         neither spoil what the graph saved nor make the graph run self's old node twice."""
-        recorded = GRAD_MODE.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in (self,) + others)
+        recorded = GRAD_MODE.enabled and any([isinstance(t, Tensor) and graph.follows_new_base_history(t)
+                                              for t in (self,) + others])
         if not recorded:
             return self._write_result(name, compute(self))
         if self._requires_grad and self._node is None:
@@ -1265,7 +1267,7 @@ def _unrecorded(*tensors: Tensor) -> bool:
     if not GRAD_MODE.enabled:
         return True
     for tensor in tensors:
-        if tensor.requires_grad:
+        if tensor._requires_grad or (tensor._base is not None and graph.follows_new_base_history(tensor)):
             return False
     return True
 

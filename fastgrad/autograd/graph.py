@@ -124,7 +124,8 @@ def apply(op, *inputs, **attrs):
         for t in inputs:
             if t._requires_grad:
                 record = True
-                break
+            elif t._base is not None and t._node is None and t._base._node is not t._base_node:
+                record = follow_new_base_history(t) or record
     node = Node(op, inputs, K)
     if record and op.saves_inputs:
         node.versions = tuple([t._counter.value for t in inputs])
@@ -144,7 +145,8 @@ def apply(op, *inputs, **attrs):
     result._data, result._grad = out, None
     if op.returns_view and np.may_share_memory(out, arrays[0]):
         base = inputs[0]
-        result._counter, result._base = base._counter, (base if base._base is None else base._base)
+        root = base if base._base is None else base._base
+        result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root)
     else:  # (new_version_counter, inlined)
         result._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
         result._base = None
@@ -155,6 +157,61 @@ def apply(op, *inputs, **attrs):
             node.record_output(result._counter)
         result._requires_grad, result._node = True, node
     return result
+
+
+def base_history_mark(base):
+    """What a view made now remembers of its base's history (see follow_new_base_history): the base's node, or
+    under no_grad the node in a tuple."""
+    return base._node if GRAD_MODE.enabled else (base._node,)
+
+
+def follow_new_base_history(view) -> bool:
+    """`view` has no history of its own and its base's changed since it was made: a recorded in-place write gave
+    the base a new one (`v = buf[:2]; buf.copy_(w)`). As PyTorch's, the view then follows its base: it becomes
+    the view of the base's new history (ViewOfNewHistory), so its uses pass gradients to w. Nodes recorded before
+    keep reading the constant it was (a stand-in, as after an in-place change). A view made under no_grad is not
+    followed: PyTorch refuses to use it once its base was changed in place with grad mode on, and so does this.
+    Returns whether the view now requires grad."""
+    base, mark = view._base, view._base_node
+    if base._node is None:  # (the base's history was let go of again: detach_())
+        return False
+    if type(mark) is tuple:
+        if mark[0] is base._node:
+            return False
+        raise RuntimeError(
+            f"a view (of shape {tuple(view.shape)}) was made under no_grad, and its base (of shape {tuple(base.shape)}) "
+            "was changed in place with grad mode on afterwards: as PyTorch, fastgrad refuses to use the view, whose "
+            "history is ambiguous; take the view again with grad mode on, or clone() it under no_grad")
+    from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
+
+    stand_in = Tensor._wrap(view._data, False, None)  # the constant it was, for the nodes recorded before
+    stand_in._counter = view._counter
+    rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, stand_in)
+    # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
+    view._previous, view._base_node = _Held(stand_in), base._node
+    return True
+
+
+def follows_new_base_history(tensor) -> bool:
+    """Whether `tensor` requires grad, once a view whose base gained a history since is made to follow it (for the
+    in-place fast paths that decide by requires_grad alone, before any op is applied)."""
+    if tensor._requires_grad:
+        return True
+    if tensor._base is not None and tensor._node is None and tensor._base._node is not tensor._base_node:
+        return follow_new_base_history(tensor)
+    return False
+
+
+class _Held:
+    """A strong link to a stand-in, called as the weak references of `_previous` are."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def __call__(self):
+        return self.tensor
 
 
 def apply_inplace(op, name: str, target, *others, before=None, **attrs):
@@ -173,7 +230,8 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
         for t in (target,) + others:
             if t._requires_grad:
                 record = True
-                break
+            elif t._base is not None and t._node is None and t._base._node is not t._base_node:
+                record = follow_new_base_history(t) or record
     if record:
         if target.requires_grad and target._node is None:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "

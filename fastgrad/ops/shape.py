@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op, apply
+from fastgrad.autograd.graph import Op, apply, view_positions
 from fastgrad.memory_formats import copy_in_format, preserve_format
 from fastgrad.ops.recorded import constant
 
@@ -317,6 +317,26 @@ class RepeatInterleave(Op):
         shape, repeats, axis = ctx.saved
         source = np.repeat(np.arange(shape[axis]), repeats)  # the element each output position copies
         return (apply(ScatterIndexed, g, shape=shape, key=(slice(None),) * axis + (source,), advanced=True),)
+
+
+class ViewOfNewHistory(Op):
+    """A view taken while its base had no history, read after a recorded in-place write gave the base one
+    (`v = buf[:2]`, `buf.copy_(w)`, then `v * 3`): the view as a function of its base's new history, as PyTorch
+    regenerates such views. `view` is the view's own array; its gradient goes to the base's elements it shows."""
+
+    saves_inputs, returns_view = False, True
+
+    def forward(ctx, K, base, view):
+        ctx.saved = (base.shape, np.unravel_index(view_positions(view, base), base.shape))
+        return view
+
+    def backward(ctx, K, g):
+        shape, key = ctx.saved
+        return (_scattered(g, shape, key, True),)
+
+    def backward_graph(ctx, g, out):
+        shape, key = ctx.saved
+        return (apply(ScatterIndexed, g, shape=shape, key=key, advanced=True),)
 
 
 class AsStrided(Op):

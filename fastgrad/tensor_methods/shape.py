@@ -250,6 +250,7 @@ class ShapeMethods:
         follow the memory, as in PyTorch."""
         if view._base is None:
             view._counter, view._base = self._counter, self._memory_owner()
+            view._base_node = graph.base_history_mark(view._base)
         return view
 
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
