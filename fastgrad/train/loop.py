@@ -355,6 +355,10 @@ def _resume(task: Task, config: EpochConfig, data: dict[str, Any], out: ModelDir
         model_files(out.path)  # says why: no such directory, no finished epoch, not a model directory
         raise ModelDirectoryError(f"--resume: {out.current} has no {RESUME_FILE} (written by an older fastgrad?)")
     saved_config = json.loads((out.current / CONFIG_FILE).read_text(encoding="utf-8"))
+    # Checked first: another kind of model reads other files, which would be reported as changed ones.
+    kind = task.model_config().get("kind")
+    if saved_config.get("kind", kind) != kind:
+        raise ConfigError(f"--resume: {out.path} holds a {saved_config['kind']} model, not a {kind} one")
     for role, now in data.items():
         then = saved_config.get("data", {}).get(role)
         if then is not None and then.get("sha256") != now.get("sha256"):

@@ -117,6 +117,15 @@ def test_resume_without_a_saved_run_says_why(cli, files, tmp_path):
     assert not (tmp_path / "nothing").exists()
 
 
+@pytest.mark.parametrize("saved, resumed", [("nbow", "ner"), ("ner", "nbow"), ("fflm", "rnnlm"), ("nbow", "word2vec")])
+def test_resume_of_another_kind_of_model_names_both_kinds(cli, files, tmp_path, saved, resumed):
+    out = tmp_path / "out"
+    assert cli(*commands(files)[saved], "--epochs", "1", "--out", out).code == 0
+    result = cli(*commands(files)[resumed], "--epochs", "2", "--out", out, "--resume")
+    assert result.code == EXIT_USAGE
+    assert result.err.strip() == f"fastgrad: --resume: {out} holds a {saved} model, not a {resumed} one"
+
+
 def test_a_time_budget_ends_the_run_cleanly_after_the_current_epoch(cli, files, tmp_path):
     out = tmp_path / "rnn"
     result = cli(*commands(files)["rnnlm"], "--epochs", "5", "--max-minutes", "1e-9", "--out", out)
