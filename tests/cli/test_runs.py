@@ -101,6 +101,7 @@ def test_resume_continues_as_if_never_stopped(cli, files, tmp_path, model):
     assert cli(*command, "--epochs", "3", "--out", resumed, "--max-minutes", "1e-9").code == 0
     result = cli(*command, "--epochs", "3", "--out", resumed, "--resume")
     assert result.code == 0 and "resuming after epoch 1" in result.out
+    assert "is not the saved run's" not in result.out  # the same --epochs: nothing to say
 
     def epochs(out):
         records = (model_files(out) / "metrics.jsonl").read_text().splitlines()
@@ -109,6 +110,20 @@ def test_resume_continues_as_if_never_stopped(cli, files, tmp_path, model):
     assert epochs(resumed) == epochs(straight)
     weights = "vectors.bin" if model == "word2vec" else "model.npz"
     assert (model_files(resumed) / weights).read_bytes() == (model_files(straight) / weights).read_bytes()
+
+
+@pytest.mark.parametrize("epochs", ["4", "2"])
+def test_word2vec_resumed_with_other_epochs_says_its_learning_rate_schedule_changed(cli, files, tmp_path, epochs):
+    """Its learning rate falls over all the epochs (the other models' schedules do not depend on their number)."""
+    command, out = commands(files)["word2vec"], tmp_path / "out"
+    assert cli(*command, "--epochs", "3", "--out", out, "--max-minutes", "1e-9").code == 0
+    result = cli(*command, "--epochs", epochs, "--out", out, "--resume")
+    assert result.code == 0, result.err
+    direction = "higher" if epochs == "4" else "lower"
+    assert (f"--epochs {epochs} is not the saved run's 3: the learning rate falls linearly from --alpha to --min-alpha "
+            f"over all {epochs} epochs, so it goes on from where a {epochs}-epoch run is after epoch 1 ({direction} "
+            f"than where the saved run stopped); the vectors differ from those of a direct {epochs}-epoch run"
+            ) in result.out.splitlines()
 
 
 def test_resume_without_a_saved_run_says_why(cli, files, tmp_path):
