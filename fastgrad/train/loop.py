@@ -269,8 +269,9 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
                     print(f"time budget of {config.max_minutes:g} min used up after epoch {epoch}; stopping"
                           + (" (continue with --resume)" if out is not None else ""), file=stream, flush=True)
                 break
-    except KeyboardInterrupt:
-        raise TrainingInterrupted(_where(f"interrupted during epoch {counters.epoch + 1}", out, ours)) from None
+    except KeyboardInterrupt as err:  # (Ctrl-C, or a signal the caller turned into one, its message naming it)
+        raise TrainingInterrupted(_where(f"{str(err) or 'interrupted'} during epoch {counters.epoch + 1}", out, ours)
+                                  ) from None
     except TrainingDiverged as err:
         raise TrainingDiverged(_where(f"epoch {counters.epoch + 1} diverged: {err}; {task.divergence_hint()}", out,
                                       ours)) from None
