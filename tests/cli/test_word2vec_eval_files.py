@@ -1,4 +1,5 @@
-"""`fastgrad eval` of a word2vec model tells an analogy file from a similarity file as the readers read them."""
+"""`fastgrad eval` of a word2vec model tells an analogy file from a similarity file as the readers read them;
+`eval-vectors` and `similar` refuse a vector file that holds no vectors."""
 import json
 
 import numpy as np
