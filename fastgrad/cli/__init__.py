@@ -4,15 +4,18 @@ Each family of commands lives in its own module with a `register(cli: CommandTab
 `main` builds the parser from all of them. `fastgrad train MODEL ...` is one sub-parser per model.
 
 `main` is the one error handler: a user error (bad arguments or files, a broken model directory, a
-diverged run, Ctrl-C, a closed pipe) becomes one line on stderr and its own exit code (`EXIT_CODES`);
+diverged run, Ctrl-C or SIGTERM, a closed pipe) becomes one line on stderr and its own exit code (`EXIT_CODES`);
 `--debug` adds the traceback. Warnings are one line each too. Anything else is a bug and keeps Python's traceback.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
 from typing import Callable, Sequence
@@ -28,6 +31,7 @@ EXIT_MODEL_DIR = 5      # a model directory or checkpoint that cannot be used
 EXIT_DIVERGED = 6       # a training run whose loss or weights became NaN or infinite
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
+EXIT_TERMINATED = 143   # SIGTERM (128 + SIGTERM), stopped as Ctrl-C stops a run
 
 # Checked in order: the first class that matches gives the exit code (subclasses before their bases).
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -79,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastgrad", description="fastgrad: autodiff with compiled kernels for classic neural NLP models.",
                                      epilog="exit codes: 0 success, 2 bad arguments, 3 unreadable input file, 4 file "
                                             "system error, 5 unusable model directory or checkpoint, 6 training "
-                                            "diverged, 130 interrupted, 141 output pipe closed")
+                                            "diverged, 130 interrupted, 141 output pipe closed, 143 terminated "
+                                            "(SIGTERM)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error (also: FASTGRAD_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -103,8 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int | None] = args.run
     debug = args.debug or os.environ.get("FASTGRAD_DEBUG")
+    terminated: list[int] = []
     try:
-        with warnings.catch_warnings():  # (restores Python's warning display when main returns)
+        with warnings.catch_warnings(), _sigterm_as_interrupt(terminated):  # (both undone when main returns)
             if not debug:
                 warnings.showwarning = _show_warning_line
             distributed_hooks.start(args)  # under mpiexec: join the job, rank 0 alone prints
@@ -113,12 +119,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exit_code(error)
         if code is None:
             raise
+        if code == EXIT_INTERRUPTED and terminated:
+            code = EXIT_TERMINATED
         if debug:
             traceback.print_exc()
         if code == EXIT_BROKEN_PIPE:
             _silence_stdout()
         print(f"fastgrad: {error_line(error)}", file=sys.stderr, flush=True)
         return code
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt(received: list[int]):
+    """While inside: SIGTERM (sent by `kill`, a job scheduler, a container's stop) raises KeyboardInterrupt("stopped
+    by SIGTERM") and is appended to `received`, so that a training run stops as on Ctrl-C, saying where its
+    checkpoints are, instead of dying silently. (Handlers can only be set from the main thread.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _show_warning_line(message, category, filename, lineno, file=None, line=None) -> None:

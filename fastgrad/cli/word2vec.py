@@ -67,7 +67,12 @@ def _vector_file(path: Path) -> Path:
 
 
 def _load_vectors(path: Path) -> WordVectors:
-    return WordVectors.load(_vector_file(path))
+    """The vectors of `path`; a file without any is refused (every score on it would be empty or NaN)."""
+    file = _vector_file(path)
+    vectors = WordVectors.load(file)
+    if not len(vectors):
+        raise ValueError(f"{file}: no vectors in it")
+    return vectors
 
 
 def run_eval_vectors(args: argparse.Namespace) -> int:

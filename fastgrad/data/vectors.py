@@ -1,7 +1,8 @@
 """Word vectors: lookup, cosine neighbours, analogies, and the word2vec text/binary and GloVe file formats.
 
 Formats (as word2vec.c and gensim read and write them):
-  * word2vec text: a header line `COUNT DIM`, then `word v1 ... vDIM` per line.
+  * word2vec text: a header line `COUNT DIM`, then `word v1 ... vDIM` per line, separated by single spaces
+    (a line with tabs is refused, naming them).
   * word2vec binary: the same header line, then per word `word ` followed by DIM little-endian float32
     values and (word2vec.c) a newline, which gensim omits; the reader accepts both.
   * GloVe text: word2vec text without the header line.
@@ -218,9 +219,11 @@ def _iter_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
         if dim is None:
             dim = len(fields) - 1  # GloVe: the first line fixes the dimension
             if dim < 1:
-                raise ValueError(f"{path}:{line_no}: expected a word and at least one value, got {text[:80]!r}")
+                raise _malformed_line(path, line_no, text, "expected a word and at least one value",
+                                      f"got {text[:80]!r}")
         if len(fields) != dim + 1:
-            raise ValueError(f"{path}:{line_no}: expected a word and {dim} values, got {len(fields) - 1} values")
+            raise _malformed_line(path, line_no, text, f"expected a word and {dim} values",
+                                  f"got {len(fields) - 1} values")
         count += 1
         word = fields[0]
         if wanted is not None and word not in wanted:
@@ -233,6 +236,14 @@ def _iter_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
         yield word, vector
     if header and count != header[0]:
         raise ValueError(f"{path}: header says {header[0]} vectors, the file has {count}")
+
+
+def _malformed_line(path: Path, line_no: int, text: str, expected: str, got: str) -> ValueError:
+    """A line whose fields do not fit; a tab, which the split on spaces leaves inside a field, is named instead
+    of the field count it distorts."""
+    if "\t" in text:
+        return ValueError(f"{path}:{line_no}: {expected} separated by spaces, but the line holds tabs")
+    return ValueError(f"{path}:{line_no}: {expected}, {got}")
 
 
 def _check_finite(vector: np.ndarray, where: str, word: str) -> None:

@@ -17,4 +17,5 @@ class TrainingDiverged(FloatingPointError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during training; the message says where the best and the resumable checkpoints are."""
+    """Ctrl-C (or another signal turned into a KeyboardInterrupt) during training; the message says where the best
+    and the resumable checkpoints are."""

@@ -269,8 +269,9 @@ def run_epochs(task: Task, config: EpochConfig, data: dict[str, Any], out: Model
                     print(f"time budget of {config.max_minutes:g} min used up after epoch {epoch}; stopping"
                           + (" (continue with --resume)" if out is not None else ""), file=stream, flush=True)
                 break
-    except KeyboardInterrupt:
-        raise TrainingInterrupted(_where(f"interrupted during epoch {counters.epoch + 1}", out, ours)) from None
+    except KeyboardInterrupt as err:  # (Ctrl-C, or a signal the caller turned into one, its message naming it)
+        raise TrainingInterrupted(_where(f"{str(err) or 'interrupted'} during epoch {counters.epoch + 1}", out, ours)
+                                  ) from None
     except TrainingDiverged as err:
         raise TrainingDiverged(_where(f"epoch {counters.epoch + 1} diverged: {err}; {task.divergence_hint()}", out,
                                       ours)) from None
@@ -355,6 +356,10 @@ def _resume(task: Task, config: EpochConfig, data: dict[str, Any], out: ModelDir
         model_files(out.path)  # says why: no such directory, no finished epoch, not a model directory
         raise ModelDirectoryError(f"--resume: {out.current} has no {RESUME_FILE} (written by an older fastgrad?)")
     saved_config = json.loads((out.current / CONFIG_FILE).read_text(encoding="utf-8"))
+    # Checked first: another kind of model reads other files, which would be reported as changed ones.
+    kind = task.model_config().get("kind")
+    if saved_config.get("kind", kind) != kind:
+        raise ConfigError(f"--resume: {out.path} holds a {saved_config['kind']} model, not a {kind} one")
     for role, now in data.items():
         then = saved_config.get("data", {}).get(role)
         if then is not None and then.get("sha256") != now.get("sha256"):

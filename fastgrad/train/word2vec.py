@@ -21,6 +21,7 @@ from fastgrad.data.vectors import WordVectors
 from fastgrad.metrics.word_vectors import evaluate_analogies, evaluate_similarity
 from fastgrad.train import data_parallel
 from fastgrad.train.classifiers import _settings
+from fastgrad.train.directory import read_config
 from fastgrad.train.errors import ConfigError
 from fastgrad.train.loop import Task, TrainingResult, session
 from fastgrad.train.report import plural
@@ -162,6 +163,13 @@ class Word2VecTask(Task):
                 raise ConfigError(f"--resume: the saved {name} have shape {saved.shape}, this corpus gives {current.shape}")
             current[...] = saved
         self.next_epoch = int(state["next_epoch"])
+        planned, epochs = read_config(snapshot).get("settings", {}).get("epochs"), self.settings.epochs
+        if planned is not None and planned != epochs and self.next_epoch < epochs:
+            # The other models' schedules do not depend on the number of epochs; this one's does.
+            print(f"--epochs {epochs} is not the saved run's {planned}: the learning rate falls linearly from "
+                  f"--alpha to --min-alpha over all {epochs} epochs, so it goes on from where a {epochs}-epoch run "
+                  f"is after epoch {self.next_epoch} ({'higher' if epochs > planned else 'lower'} than where the saved "
+                  f"run stopped); the vectors differ from those of a direct {epochs}-epoch run", flush=True)
 
     def divergence_hint(self) -> str:
         return f"try a smaller --alpha (it was {self.settings.alpha:g})"

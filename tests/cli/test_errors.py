@@ -1,14 +1,16 @@
 """The one error handler of `fastgrad`: a user error is one line on stderr with its own exit code;
 `--debug` shows the traceback; a bug keeps Python's traceback."""
 import json
+import re
+import signal
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from fastgrad.cli import (EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MODEL_DIR, EXIT_OS, EXIT_USAGE,
-                          exit_code, lm)
+from fastgrad.cli import (EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MODEL_DIR, EXIT_OS, EXIT_TERMINATED,
+                          EXIT_USAGE, exit_code, lm)
 from fastgrad.serialization import CheckpointError
 from fastgrad.train.directory import model_files
 from fastgrad.train.errors import ConfigError, ModelDirectoryError, TrainingDiverged
@@ -152,6 +154,26 @@ def test_closed_pipe_is_one_line_and_its_own_exit_code(ngram_dir, tmp_path):
     model_line, rest = err.split("\n", 1)
     assert model_line.startswith("model: ")  # which model directory predict read
     assert one_line(rest) == "fastgrad: output closed before everything was written (broken pipe)"
+
+
+def test_sigterm_stops_a_training_run_as_ctrl_c_does_with_its_own_exit_code(tmp_path, text):
+    """`kill PID` (or a scheduler's stop) during training: one line naming the signal and the checkpoints, exit 143,
+    not a silent death."""
+    out = tmp_path / "model"
+    process = subprocess.Popen([sys.executable, "-m", "fastgrad", "train", "rnnlm", "--train", str(text), "--valid",
+                                str(text), "--test", str(text), "--embedding-dim", "4", "--hidden", "4", "--batch-size",
+                                "4", "--bptt", "5", "--threads", "1", "--epochs", "100000", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:  # once epoch 2 is reported, epoch 1 is saved
+        if line.startswith("epoch 2/"):
+            break
+    process.send_signal(signal.SIGTERM)
+    err = process.communicate(timeout=120)[1]
+    assert process.returncode == EXIT_TERMINATED, err
+    assert re.fullmatch(rf"fastgrad: stopped by SIGTERM during epoch \d+; best model \(epoch \d+\): "
+                        rf"{re.escape(str(out / 'current'))}, resumable after epoch \d+: .*resume\.npz \(run the same "
+                        rf"command with --resume\)", err.strip().splitlines()[-1]), err
+    assert (model_files(out) / "resume.npz").is_file()
 
 
 def test_a_warning_is_one_line_too_and_debug_keeps_pythons_warning(cli, tmp_path):

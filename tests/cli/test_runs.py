@@ -101,6 +101,7 @@ def test_resume_continues_as_if_never_stopped(cli, files, tmp_path, model):
     assert cli(*command, "--epochs", "3", "--out", resumed, "--max-minutes", "1e-9").code == 0
     result = cli(*command, "--epochs", "3", "--out", resumed, "--resume")
     assert result.code == 0 and "resuming after epoch 1" in result.out
+    assert "is not the saved run's" not in result.out  # the same --epochs: nothing to say
 
     def epochs(out):
         records = (model_files(out) / "metrics.jsonl").read_text().splitlines()
@@ -111,10 +112,33 @@ def test_resume_continues_as_if_never_stopped(cli, files, tmp_path, model):
     assert (model_files(resumed) / weights).read_bytes() == (model_files(straight) / weights).read_bytes()
 
 
+@pytest.mark.parametrize("epochs", ["4", "2"])
+def test_word2vec_resumed_with_other_epochs_says_its_learning_rate_schedule_changed(cli, files, tmp_path, epochs):
+    """Its learning rate falls over all the epochs (the other models' schedules do not depend on their number)."""
+    command, out = commands(files)["word2vec"], tmp_path / "out"
+    assert cli(*command, "--epochs", "3", "--out", out, "--max-minutes", "1e-9").code == 0
+    result = cli(*command, "--epochs", epochs, "--out", out, "--resume")
+    assert result.code == 0, result.err
+    direction = "higher" if epochs == "4" else "lower"
+    assert (f"--epochs {epochs} is not the saved run's 3: the learning rate falls linearly from --alpha to --min-alpha "
+            f"over all {epochs} epochs, so it goes on from where a {epochs}-epoch run is after epoch 1 ({direction} "
+            f"than where the saved run stopped); the vectors differ from those of a direct {epochs}-epoch run"
+            ) in result.out.splitlines()
+
+
 def test_resume_without_a_saved_run_says_why(cli, files, tmp_path):
     result = cli(*commands(files)["nbow"], "--out", tmp_path / "nothing", "--resume")
     assert result.code == 5 and f"{tmp_path / 'nothing'}: no such model directory" in result.err
     assert not (tmp_path / "nothing").exists()
+
+
+@pytest.mark.parametrize("saved, resumed", [("nbow", "ner"), ("ner", "nbow"), ("fflm", "rnnlm"), ("nbow", "word2vec")])
+def test_resume_of_another_kind_of_model_names_both_kinds(cli, files, tmp_path, saved, resumed):
+    out = tmp_path / "out"
+    assert cli(*commands(files)[saved], "--epochs", "1", "--out", out).code == 0
+    result = cli(*commands(files)[resumed], "--epochs", "2", "--out", out, "--resume")
+    assert result.code == EXIT_USAGE
+    assert result.err.strip() == f"fastgrad: --resume: {out} holds a {saved} model, not a {resumed} one"
 
 
 def test_a_time_budget_ends_the_run_cleanly_after_the_current_epoch(cli, files, tmp_path):

@@ -1,4 +1,5 @@
-"""`fastgrad eval` of a word2vec model tells an analogy file from a similarity file as the readers read them."""
+"""`fastgrad eval` of a word2vec model tells an analogy file from a similarity file as the readers read them;
+`eval-vectors` and `similar` refuse a vector file that holds no vectors."""
 import json
 
 import numpy as np
@@ -33,3 +34,17 @@ def test_bytes_that_are_not_utf8_are_an_input_error_naming_the_file(cli, tmp_pat
     assert outcome.code == 3
     assert outcome.err.strip() == (f"fastgrad: {pairs}:2: not valid UTF-8 at byte 3 of the line "
                                    "(invalid continuation byte)")
+
+
+@pytest.mark.parametrize("content", [b"", b"0 4\n"], ids=["empty", "header only"])
+@pytest.mark.parametrize("command", [["eval-vectors", "--similarity", "pairs.tsv"], ["similar", "athens"]],
+                         ids=["eval-vectors", "similar"])
+def test_a_vector_file_without_vectors_is_an_input_error_naming_it(cli, tmp_path, content, command):
+    """Not 0 pairs and a NaN Spearman rho: there is nothing to evaluate."""
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_bytes(content)
+    (tmp_path / "pairs.tsv").write_text("athens\tgreece\t5\nparis\tfrance\t3\n", encoding="utf-8")
+    arguments = [tmp_path / argument if argument == "pairs.tsv" else argument for argument in command[1:]]
+    outcome = cli(command[0], vectors, *arguments)
+    assert outcome.code == 3, outcome.err
+    assert outcome.err.strip().splitlines()[-1] == f"fastgrad: {vectors}: no vectors in it"

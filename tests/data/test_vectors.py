@@ -64,6 +64,11 @@ def test_limit_reads_the_first_words(tmp_path, vectors):
     (b"3 3\nthe 1 2 3\ncat 1 2 3\n", r"header says 3 vectors, the file has 2"),
     (b"the 1 2 3\ncat 1 2 3 4\n", r"bad.txt:2: expected a word and 3 values, got 4"),
     (b"2 3\nthe 1 2 3\n\xff\xfe 1 2 3\n", r"bad.txt:3: not UTF-8"),
+    # tab-separated values: the tabs are named, not the value count they hide
+    (b"2 3\nthe\t1\t2\t3\ncat\t1\t2\t3\n", r"bad.txt:2: expected a word and 3 values separated by spaces, "
+                                           r"but the line holds tabs"),
+    (b"the\t1\t2\t3\n", r"bad.txt:1: expected a word and at least one value separated by spaces, but the line "
+                        r"holds tabs"),
 ])
 def test_malformed_text_names_file_and_line(tmp_path, content, message):
     (tmp_path / "bad.txt").write_bytes(content)
