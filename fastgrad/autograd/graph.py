@@ -228,10 +228,8 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
-            if t._requires_grad:
+            if follows_new_base_history(t):
                 record = True
-            elif t._base is not None and t._node is None and t._base._node is not t._base_node:
-                record = follow_new_base_history(t) or record
     if record:
         if target.requires_grad and target._node is None:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
