@@ -261,3 +261,17 @@ def test_linalg_is_a_submodule_of_the_package():
 
     subprocess.run([sys.executable, "-c", "import fastgrad; fastgrad.linalg.inv; fastgrad.linalg.LinAlgError"],
                    check=True)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+def test_ex_functions_pass_gradcheck_where_the_batch_holds_a_failed_matrix(backend):
+    """FailedAsNan's gradients for the matrices that succeeded, against central differences (float64)."""
+    def fn(a):
+        square = a + 3 * fastgrad.eye(3, dtype=fastgrad.float64)
+        batch = fastgrad.stack([square, square * 0])
+        return (linalg.inv_ex(batch).inverse[0] + linalg.cholesky_ex(batch @ batch.mT).L[0]
+                + linalg.solve_ex(batch, fastgrad.ones(2, 3, dtype=fastgrad.float64)).result[0])
+
+    a = fastgrad.tensor(np.random.default_rng(3).uniform(-0.5, 0.5, (3, 3)), requires_grad=True)
+    with fastgrad.backend(backend):
+        assert fastgrad.autograd.gradcheck(fn, (a,))
