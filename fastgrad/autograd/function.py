@@ -20,7 +20,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
-from fastgrad.autograd.graph import Node, Op, rebase
+from fastgrad.autograd.graph import Node, Op, base_history_mark, rebase
 from fastgrad.profiler import PROFILE
 
 
@@ -307,5 +307,6 @@ def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: Function
     for i in tensor_positions:  # a result that is (a view of) an input is a view: in-place changes refuse
         if np.may_share_memory(out._data, args[i]._data):
             result._base = args[i] if args[i]._base is None else args[i]._base
+            result._base_node = base_history_mark(result._base)
             break
     return result

@@ -124,6 +124,8 @@ def apply(op, *inputs, **attrs):
         for t in inputs:
             if t._requires_grad:
                 record = True
+                if t._base is not None and t._base._node is not t._base_node and t._node is not None:
+                    follow_new_base_history(t)  # (rare: a view with a history of its own, whose base changed)
             elif t._base is not None and t._node is None and t._base._node is not t._base_node:
                 record = follow_new_base_history(t) or record
     node = Node(op, inputs, K)
@@ -166,12 +168,13 @@ def base_history_mark(base):
 
 
 def follow_new_base_history(view) -> bool:
-    """`view` has no history of its own and its base's changed since it was made: a recorded in-place write gave
-    the base a new one (`v = buf[:2]; buf.copy_(w)`). As PyTorch's, the view then follows its base: it becomes
-    the view of the base's new history (ViewOfNewHistory), so its uses pass gradients to w. Nodes recorded before
-    keep reading the constant it was (a stand-in, as after an in-place change). A view made under no_grad is not
-    followed: PyTorch refuses to use it once its base was changed in place with grad mode on, and so does this.
-    Returns whether the view now requires grad."""
+    """`view`'s base gained a new history since the view was made: a recorded in-place write changed the base
+    (`v = buf[:2]; buf.copy_(w)`, or `v = b[:2]; b.mul_(2)` where v has a history of its own). As PyTorch's, the
+    view then follows its base: it becomes the view of the base's new history (ViewOfNewHistory), so its uses pass
+    gradients to w, and a gradient asked of it (retain_grad, autograd.grad) is the one of these uses. Nodes
+    recorded before keep reading what it was (a stand-in with its old history, or the constant it was, as after an
+    in-place change). A view made under no_grad is not followed: PyTorch refuses to use it once its base was
+    changed in place with grad mode on, and so does this. Returns whether the view now requires grad."""
     base, mark = view._base, view._base_node
     if base._node is None:  # (the base's history was let go of again: detach_())
         return False
@@ -184,7 +187,7 @@ def follow_new_base_history(view) -> bool:
             "history is ambiguous; take the view again with grad mode on, or clone() it under no_grad")
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
 
-    stand_in = Tensor._wrap(view._data, False, None)  # the constant it was, for the nodes recorded before
+    stand_in = Tensor._wrap(view._data, view._requires_grad, view._node)  # what it was, for the nodes recorded before
     stand_in._counter = view._counter
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, stand_in)
     # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
@@ -200,6 +203,14 @@ def follows_new_base_history(tensor) -> bool:
     if tensor._base is not None and tensor._node is None and tensor._base._node is not tensor._base_node:
         return follow_new_base_history(tensor)
     return False
+
+
+def follow_changed_bases(roots) -> None:
+    """Make each root of a backward that is a view with a history of its own follow its base, if the base gained
+    a new history since the view was made (see follow_new_base_history), as apply does (inline) for an op's inputs."""
+    for t in roots:
+        if t._base is not None and t._base._node is not t._base_node and t._node is not None:
+            follow_new_base_history(t)
 
 
 class _Held:
@@ -606,6 +617,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
 
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
+    follow_changed_bases(roots)
     profile = PROFILE.active
     if profile is not None:
         profile.enter_backward()  # ops that hooks and custom backwards run count as backward

@@ -26,6 +26,7 @@ def run_backward_recording(roots: list, root_grads: list, retain_graph: bool, in
     """graph.run_backward's contract, with tensors for gradients: `root_grads` are tensors (a root gradient
     that requires grad is differentiated through too), leaves' `.grad` become tensors with a graph, and with
     accumulate=False the inputs' gradients are returned."""
+    graph.follow_changed_bases(roots)
     with enable_grad():
         return _walk(roots, root_grads, retain_graph, inputs, accumulate)
 

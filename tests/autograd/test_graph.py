@@ -112,6 +112,21 @@ def test_in_place_change_of_a_saved_tensor_is_detected():
         y.backward()
 
 
+def test_a_view_whose_base_changed_in_place_has_the_gradient_of_its_uses_after():
+    """v = b[:2] has a history of its own; b.mul_(2) gives b a new one, and v's uses afterwards read v as the view
+    of it: v's gradient is theirs (it was None: the walk sent it past v, straight into b)."""
+    leaf = fastgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = leaf.clone()
+    v = b[:2]
+    b.mul_(2)
+    loss = (v * 3).sum()
+    assert fastgrad.autograd.grad(loss, [v], retain_graph=True)[0].tolist() == [3.0, 3.0]
+    v.retain_grad()
+    loss.backward()
+    assert v.grad.tolist() == [3.0, 3.0]
+    assert leaf.grad.tolist() == [6.0, 6.0, 0.0]
+
+
 def test_in_place_on_a_tensor_requiring_grad_needs_no_grad():
     w = fastgrad.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="no_grad"):
