@@ -20,7 +20,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
-from fastgrad.autograd.graph import Node, Op, base_history_mark, rebase
+from fastgrad.autograd.graph import Node, Op, base_history_mark, rebase, refuse_to_follow
 from fastgrad.profiler import PROFILE
 
 
@@ -308,5 +308,8 @@ def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: Function
         if np.may_share_memory(out._data, args[i]._data):
             result._base = args[i] if args[i]._base is None else args[i]._base
             result._base_node = base_history_mark(result._base)
+            # (following the base would regenerate the view and bypass the Function's backward)
+            function_node = node.inputs[0]._node if node.op is _FunctionOutput else node
+            refuse_to_follow([result], f"is an output of the custom Function {function_node.op.__name__}")
             break
     return result

@@ -148,7 +148,7 @@ def apply(op, *inputs, **attrs):
     if op.returns_view and np.may_share_memory(out, arrays[0]):
         base = inputs[0]
         root = base if base._base is None else base._base
-        result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root)
+        result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
     else:  # (new_version_counter, inlined)
         result._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
         result._base = None
@@ -161,10 +161,29 @@ def apply(op, *inputs, **attrs):
     return result
 
 
-def base_history_mark(base):
-    """What a view made now remembers of its base's history (see follow_new_base_history): the base's node, or
-    under no_grad the node in a tuple."""
-    return base._node if GRAD_MODE.enabled else (base._node,)
+# Why a view refuses to follow its base (see follow_new_base_history), completing "a view (of shape ...) ...".
+MADE_UNDER_NO_GRAD = "was made under no_grad"
+
+
+def base_history_mark(root, view_of=None):
+    """What a view of `root`'s memory made now remembers of root's history (see follow_new_base_history): root's
+    node, or, for a view that will refuse to follow root, a tuple (the node, the reason, the memory's version or
+    None). `view_of`: the tensor the view is taken of; a view of a view that refuses refuses too (PyTorch passes on
+    its creation_meta)."""
+    if not GRAD_MODE.enabled:
+        return root._node, MADE_UNDER_NO_GRAD, None
+    if view_of is not None and view_of._base is not None and type(view_of._base_node) is tuple:
+        return view_of._base_node
+    return root._node
+
+
+def refuse_to_follow(views, why: str) -> None:
+    """Make `views` refuse to be used with grad mode on once their memory changed in place, even under no_grad
+    (PyTorch refuses there rather than regenerate them): the outputs of ops that return several views, as unbind,
+    or the views a custom Function returns. `why` completes "a view (of shape ...) ..."."""
+    for view in views:
+        if view._base is not None and type(view._base_node) is not tuple:
+            view._base_node = (view._base_node, why, view._counter.value)
 
 
 def follow_new_base_history(view) -> bool:
@@ -173,18 +192,22 @@ def follow_new_base_history(view) -> bool:
     view then follows its base: it becomes the view of the base's new history (ViewOfNewHistory), so its uses pass
     gradients to w, and a gradient asked of it (retain_grad, autograd.grad) is the one of these uses. Nodes
     recorded before keep reading what it was (a stand-in with its old history, or the constant it was, as after an
-    in-place change). A view made under no_grad is not followed: PyTorch refuses to use it once its base was
-    changed in place with grad mode on, and so does this. Returns whether the view now requires grad."""
+    in-place change). A view marked to refuse (made under no_grad, an output of unbind or split, or of a custom
+    Function: see base_history_mark) is not followed: PyTorch refuses to use it once its base was changed in place
+    with grad mode on (the latter two, if they require grad, once their memory changed at all), and so does this.
+    Returns whether the view now requires grad."""
     base, mark = view._base, view._base_node
-    if base._node is None:  # (the base's history was let go of again: detach_())
-        return False
     if type(mark) is tuple:
-        if mark[0] is base._node:
+        # (a base whose history was let go of again, by detach_(), gained none)
+        if (mark[0] is base._node or base._node is None) and (
+                mark[2] in (None, view._counter.value) or not view._requires_grad):
             return False
         raise RuntimeError(
-            f"a view (of shape {tuple(view.shape)}) was made under no_grad, and its base (of shape {tuple(base.shape)}) "
-            "was changed in place with grad mode on afterwards: as PyTorch, fastgrad refuses to use the view, whose "
-            "history is ambiguous; take the view again with grad mode on, or clone() it under no_grad")
+            f"a view (of shape {tuple(view.shape)}) {mark[1]}, and its base (of shape {tuple(base.shape)}) or a view of "
+            "it was changed in place since: as PyTorch, fastgrad refuses to use the view with grad mode on, as its "
+            "history is ambiguous; take the view again after the change (with grad mode on), or clone() it before")
+    if base._node is None:  # (the base's history was let go of again: detach_())
+        return False
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
 
     stand_in = Tensor._wrap(view._data, view._requires_grad, view._node)  # what it was, for the nodes recorded before

@@ -361,7 +361,8 @@ class ShapeMethods:
             raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got {step} for "
                              f"dim {dim} of size {size}")
         # an empty dim still gives one (empty) piece, as in PyTorch
-        return self._pieces(axis, [min(step, size - start) for start in range(0, size, step or 1)] or [0])
+        sizes = [min(step, size - start) for start in range(0, size, step or 1)] or [0]
+        return _several_views("split", self._pieces(axis, sizes))
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim` of the given sizes, which must add up to the dim's size."""
@@ -377,7 +378,7 @@ class ShapeMethods:
         if any(n < 0 for n in sizes) or sum(sizes) != self.shape[axis]:
             raise ValueError(f"{name}: sizes {sizes} must be non-negative and add up to {self.shape[axis]}, the size "
                              f"of dim {dim}")
-        return self._pieces(axis, sizes)
+        return _several_views(name, self._pieces(axis, sizes))
 
     def _pieces(self, axis: int, sizes: list[int]) -> tuple["Tensor", ...]:
         """Views of consecutive pieces of the given sizes along `axis`, from its start."""
@@ -439,7 +440,7 @@ class ShapeMethods:
         (axis,) = normalize_dims(dim, self.ndim)
         size = self.shape[axis]
         if size == 0:
-            return tuple(self._slice(axis, 0, 0) for _ in range(chunks))
+            return _several_views("chunk", tuple(self._slice(axis, 0, 0) for _ in range(chunks)))
         return self.split(-(-size // chunks), axis)
 
     def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
@@ -447,8 +448,15 @@ class ShapeMethods:
         if self.ndim == 0:
             raise IndexError("unbind: dim given but the tensor has no dimensions")
         (axis,) = normalize_dims(dim, self.ndim)
-        return tuple(apply(ops.GetItem, self, key=(slice(None),) * axis + (i,), advanced=False)
-                     for i in range(self.shape[axis]))
+        return _several_views("unbind", tuple(apply(ops.GetItem, self, key=(slice(None),) * axis + (i,), advanced=False)
+                                              for i in range(self.shape[axis])))
+
+
+def _several_views(name: str, views: tuple) -> tuple:
+    """The views of an op that returns several (unbind, split, chunk): as PyTorch's, they refuse to be used with grad
+    mode on once their base was changed in place (tensor_split, made of single slices in PyTorch, does not)."""
+    graph.refuse_to_follow(views, f"is an output of {name}, which returns several views")
+    return views
 
 
 def _split_points(name: str, *candidates) -> "int | list[int]":
