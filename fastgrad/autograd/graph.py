@@ -203,8 +203,8 @@ def follow_new_base_history(view) -> bool:
                 mark[2] in (None, view._counter.value) or not view._requires_grad):
             return False
         raise RuntimeError(
-            f"a view (of shape {tuple(view.shape)}) {mark[1]}, and its base (of shape {tuple(base.shape)}) or a view of "
-            "it was changed in place since: as PyTorch, fastgrad refuses to use the view with grad mode on, as its "
+            f"a view (of shape {tuple(view.shape)}) {mark[1]}, and its base (of shape {tuple(base.shape)}) or a view "
+            "of it was changed in place since: as PyTorch, fastgrad refuses to use the view with grad mode on, as its "
             "history is ambiguous; take the view again after the change (with grad mode on), or clone() it before")
     if base._node is None:  # (the base's history was let go of again: detach_())
         return False

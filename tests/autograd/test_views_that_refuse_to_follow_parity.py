@@ -75,7 +75,8 @@ def program(m, views_of, case):
     "used after the base changed", "the root after the base changed", "a view of it, used after the base changed",
     "used before the base changed", "used in a comparison after the base changed",
     "used under no_grad after the base changed", "base changed under no_grad", "another output changed under no_grad",
-    "base without history, written with grad mode on", "nothing requires grad", "views of a leaf, changed under no_grad"])
+    "base without history, written with grad mode on", "nothing requires grad",
+    "views of a leaf, changed under no_grad"])
 def test_an_output_of_an_op_returning_several_views_refuses_as_torchs(views_of, case):
     outcomes = []
     for m in (fastgrad, torch):
