@@ -1190,7 +1190,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         before = Tensor._wrap(self._data.copy(), *history[::-1])
         result = compute(before)
         if not result.requires_grad and result.shape == self.shape:
-            # (a comparison's bools): self keeps a history, with a zero gradient as PyTorch's, through which the
+            # (a logical op's bools): self keeps a history, with a zero gradient, through which the
             # nodes recorded before the change find theirs
             result = apply(ops.CopyFrom, before, result)
         self._node, self._requires_grad = None, False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.ops.no_derivative import ZeroDerivative
 
 VALUE_FORMS = (
     # trigonometric, hyperbolic, exponential and error functions
@@ -35,12 +36,30 @@ OPERATORS = {"__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__iand
              "__irshift__": "bitwise_right_shift_"}
 
 
+COMPARISONS = frozenset(("eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal", "greater",
+                         "greater_equal"))
+
+
 def value_form(name: str):
     """The method `<name>_`: x.<name>(...) written into x's memory (see the module's docstring)."""
 
     def method(self, *args, **kwargs):
         tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
         return self._assign_in_place(f"{name}_", lambda old: getattr(old, name)(*args, **kwargs), *tensors)
+
+    def comparison(self, *args, **kwargs):
+        # PyTorch differentiates x.lt_(other), unlike x.lt(other): x, even a fresh tensor, requires grad afterwards
+        # when other does, and both get a zero gradient
+        tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
+
+        def compute(old):
+            values = getattr(old, name)(*args, **kwargs)._data.astype(old._data.dtype)
+            return graph.apply(ZeroDerivative, old, *tensors, values=values)
+
+        return self._assign_in_place(f"{name}_", compute, *tensors)
+
+    if name in COMPARISONS:
+        method = comparison
 
     method.__name__ = method.__qualname__ = f"{name}_"
     return method

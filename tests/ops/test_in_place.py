@@ -116,3 +116,13 @@ def test_a_view_form_on_a_view_is_refused_while_recording():
     assert row.shape == (3,)
     plain = fastgrad.ones(2, 3)[0]
     assert plain.unsqueeze_(0).shape == (1, 3)
+
+
+def test_an_in_place_comparison_keeps_its_operands_in_the_graph_with_zero_gradients():
+    """As PyTorch's x.lt_(other): a fresh x requires grad afterwards, and other's gradient is zero (it was None)."""
+    other = fastgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = fastgrad.tensor([1.5, 2.0, 2.5])
+    x.lt_(other)
+    assert x.requires_grad and x.tolist() == [0.0, 0.0, 1.0]
+    (x * 2).sum().backward()
+    assert other.grad.tolist() == [0.0, 0.0, 0.0]
