@@ -329,6 +329,42 @@ class Clamp(Op):
         return (select(_inside(*ctx.saved), g),)
 
 
+class ClampBetweenTensors(Op):
+    """clamp(a, min=low, max=high) with tensor bounds (one may be absent: `bounds` names those given, "low", "high"
+    or both), broadcast together: a NaN in a or a bound gives NaN. The gradient goes by PyTorch's masks
+    (clamp_backward_min_max), which it follows even at NaNs and where low > high (the result is high there): a
+    where low <= a <= high; low where a < low < high; high where a > high or high < low. With one bound, a where it
+    is inside, the bound where a is beyond it."""
+
+    def forward(ctx, K, a, *given, bounds):
+        ctx.saved = (a, dict(zip(bounds, given)))
+        out = a
+        for name, bound in zip(bounds, given):
+            beyond = out < bound if name == "low" else out > bound
+            out = np.where(beyond | np.isnan(bound), bound, out)
+        return out
+
+    def backward(ctx, K, g):
+        return tuple(np.where(mask, g, g.dtype.type(0)) for mask in _clamp_gradient_masks(ctx, g.shape))
+
+    def backward_graph(ctx, g, out):
+        return tuple(select(mask, g) for mask in _clamp_gradient_masks(ctx, g.shape))
+
+
+def _clamp_gradient_masks(ctx, shape: tuple) -> list:
+    """Where ClampBetweenTensors passes its gradient to a and to each bound given (PyTorch's comparisons, False at
+    NaNs), broadcast to the output's shape."""
+    a, bounds = ctx.saved
+    low, high = bounds.get("low"), bounds.get("high")
+    if low is not None and high is not None:
+        masks = [(a >= low) & (a <= high), (a < low) & (low < high), (a > high) | (high < low)]
+    elif low is not None:
+        masks = [a >= low, a < low]
+    else:
+        masks = [a <= high, a > high]
+    return [np.broadcast_to(mask, shape) for mask in masks]
+
+
 def _inside(a: np.ndarray, low, high) -> np.ndarray:
     """Where a lies within [low, high] (either bound may be None), as a mask."""
     inside = np.ones(a.shape, dtype=bool)

@@ -68,22 +68,15 @@ class MathMethods:
         if any(numbers):
             raise TypeError(f"clamp: min and max must both be numbers or both be tensors, got "
                             f"{type(min).__name__} and {type(max).__name__}")
-        from fastgrad.functions import where  # (functions imports the Tensor class, which this module builds)
-
         low, high = (None if bound is None else self._operand(bound) for bound in (min, max))
         if low is not None and high is not None and all(t._data.dtype.kind == "b" for t in (self, low, high)):
             raise NotImplementedError("clamp: not implemented for a bool tensor with bool bounds (as PyTorch's)")
         # the three promoted at once, as PyTorch's: pairwise, a 0-d int64 input would win over a bool low bound
         # before a uint8 high bound was seen, which wins over the two together
         dtype = result_type(*(t._data for t in (self, low, high) if t is not None))
-        clamped, low, high = (None if t is None else t if t._data.dtype == dtype else t.to(dtype)
-                              for t in (self, low, high))
-        if low is not None:  # a NaN bound gives NaN, as in PyTorch
-            clamped = where((clamped < low) | (low != low), low, clamped)
-        if high is not None:
-            clamped = where((clamped > high) | (high != high), high, clamped)
-        # a NaN (of the input or a bound) is compared inside nothing: PyTorch gives it and the bounds no gradient
-        return where(clamped != clamped, clamped.detach(), clamped)
+        x, low, high = (None if t is None else t if t._data.dtype == dtype else t.to(dtype) for t in (self, low, high))
+        given = {name: t for name, t in (("low", low), ("high", high)) if t is not None}
+        return apply(ops.ClampBetweenTensors, x, *given.values(), bounds=tuple(given))
 
     clip = clamp
 

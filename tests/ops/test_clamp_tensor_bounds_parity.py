@@ -37,3 +37,42 @@ def test_promoted_at_once_the_input_still_gets_its_gradient():
         assert str(x.grad.dtype).endswith("float64")
         grads.append(x.grad.tolist())
     assert grads[0] == grads[1] == [1.0, 0.0]
+
+
+# (no -0.0: which zero PyTorch's clamp keeps at a tie of 0.0 and -0.0 depends on whether its vectorized loop ran)
+SPECIAL = [float("nan"), float("inf"), float("-inf"), 0.0, 1.0, -1.0, 2.5]
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max"])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_gradients_at_nan_bounds_ties_and_crossed_bounds_are_torchs(bounds, seed):
+    """PyTorch's masks (clamp_backward_min_max): the input where min <= x <= max, min where x < min < max, max
+    where x > max or max < min; a NaN fails every comparison, so a NaN bound gets no gradient, and a max below
+    min gets the gradient even where x or min is NaN. (fastgrad composed clamp of wheres, and a NaN anywhere cut
+    every gradient there: a NaN min left max's gradient 0 where PyTorch sends it.)"""
+    rng = np.random.default_rng(seed)
+    x, low, high = (rng.choice(SPECIAL, size=shape) for shape in ((4, 5), (4, 5), (5,)))
+    upstream = rng.standard_normal((4, 5))
+    results = []
+    for lib in (fastgrad, torch):
+        tensors = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in (x, low, high)]
+        given = {"min": tensors[1] if bounds != "max" else None, "max": tensors[2] if bounds != "min" else None}
+        out = lib.clamp(tensors[0], **given)
+        out.backward(lib.tensor(upstream, dtype=lib.float64))
+        results.append([out.detach().numpy()] + [None if t.grad is None else t.grad.numpy() for t in tensors])
+    for ours, theirs in zip(*results):
+        if theirs is None:
+            assert ours is None
+        else:
+            np.testing.assert_array_equal(ours, theirs)
+            numbers = ~np.isnan(theirs)  # (the sign of zeros; a NaN's sign bit means nothing)
+            assert np.signbit(ours[numbers]).tolist() == np.signbit(theirs[numbers]).tolist()
+
+
+def test_the_gradient_goes_to_a_max_below_a_nan_min_as_torchs():
+    grads = []
+    for lib in (fastgrad, torch):
+        x, low, high = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in ([2.0], [float("nan")], [0.5]))
+        lib.clamp(x, min=low, max=high).backward(lib.ones(1, dtype=lib.float64))
+        grads.append([t.grad.tolist() for t in (x, low, high)])
+    assert grads[0] == grads[1] == [[0.0], [0.0], [1.0]]

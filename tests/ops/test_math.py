@@ -607,3 +607,23 @@ def test_in_place_ops_refuse_bool_subtraction_negative_integer_powers_and_fillin
         fastgrad.tensor([2, 3]).pow_(-1)
     with pytest.raises(RuntimeError, match=r"fill_: the value must be a number or a 0-d tensor.*shape \(2,\)"):
         fastgrad.zeros(2).fill_(fastgrad.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+def test_clamp_between_tensors_passes_gradcheck_and_gradgradcheck(backend):
+    x = fastgrad.tensor([[-2.0, 0.3, 1.7], [0.9, -0.4, 3.0]], dtype=fastgrad.float64, requires_grad=True)
+    low = fastgrad.tensor([[-1.0, 0.5, 0.0], [1.0, -1.0, 2.0]], dtype=fastgrad.float64, requires_grad=True)
+    high = fastgrad.tensor([1.5, 0.2, 1.0], dtype=fastgrad.float64, requires_grad=True)  # (0.2 < 0.5: crossed)
+    with fastgrad.backend(backend):
+        assert fastgrad.autograd.gradcheck(lambda a, b, c: fastgrad.clamp(a, min=b, max=c), (x, low, high))
+        assert fastgrad.autograd.gradgradcheck(lambda a, b, c: fastgrad.clamp(a, min=b, max=c) ** 2, (x, low, high))
+
+
+def test_clamp_sends_the_gradient_to_a_max_below_a_nan_min():
+    """PyTorch's rule: max gets it where x > max or max < min; a NaN min fails the first test of every mask."""
+    x, low, high = (fastgrad.tensor(v, dtype=fastgrad.float64, requires_grad=True)
+                    for v in ([2.0, 0.0], [float("nan"), float("nan")], [0.5, 1.0]))
+    out = fastgrad.clamp(x, min=low, max=high)
+    assert np.isnan(out.detach().numpy()).all()
+    out.backward(fastgrad.ones(2, dtype=fastgrad.float64))
+    assert [t.grad.tolist() for t in (x, low, high)] == [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]]
