@@ -5,11 +5,11 @@ records them. Users reach them through Tensor methods and `fastgrad.nn.functiona
 """
 from fastgrad.ops.assign import CopyFrom, Fill, IndexPut, RandomFill
 from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atan2, Atanh, Clamp,
-                                      ClampBetweenTensors, Cos, Cosh, Div, Elu, Erf, Erfc, Exp, Expm1, FloorDivide, Fmod,
-                                      Gelu, Hardtanh, Hypot, LeakyRelu, Log, Log1p, LogAddExp, LogAddExp2, LogSigmoid,
-                                      Maximum, Minimum, Mul, Neg, Pow, Prelu, Reciprocal, Relu, Remainder, Round,
-                                      RoundedDivide, Rsqrt, Sigmoid, Sign, Silu, Sin, Sinh, Softplus, Sqrt, Square, Sub,
-                                      Tan, Tanh, Where, ZeroNan)
+                                      ClampBetweenTensors, Cos, Cosh, Div, Elu, Erf, Erfc, Exp, Expm1, FloorDivide,
+                                      Fmod, Gelu, Hardtanh, Hypot, LeakyRelu, Log, Log1p, LogAddExp, LogAddExp2,
+                                      LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, Prelu, Reciprocal, Relu, Remainder,
+                                      Round, RoundedDivide, Rsqrt, Sigmoid, Sign, Silu, Sin, Sinh, Softplus, Sqrt,
+                                      Square, Sub, Tan, Tanh, Where, ZeroNan)
 from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Ldexp, Lgamma, Log2, Log10, Logit,
                                       LogNdtr, NanToNum, Ndtr, Ndtri, Nextafter, Polygamma, Sinc, Xlogy)
 from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
