@@ -11,6 +11,7 @@ from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
+from fastgrad.ops.no_derivative import NoDerivative
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
@@ -220,8 +221,8 @@ class MathMethods:
         return self._binary(ops.Fmod, other)
 
     def heaviside(self, values: "Tensor") -> "Tensor":
-        """0 where self < 0, 1 where self > 0 and `values` where self == 0. Not differentiable (PyTorch has no
-        derivative for it): computed outside the graph."""
+        """0 where self < 0, 1 where self > 0 and `values` where self == 0. PyTorch has no derivative for it: the
+        result requires grad when an input does, and backward through it raises, as PyTorch's."""
         if not isinstance(values, graph.Tensor):
             raise TypeError(f"heaviside: values must be a Tensor, got {type(values).__name__}")
         if values.dtype != self.dtype:
@@ -232,7 +233,7 @@ class MathMethods:
             out = np.heaviside(np.nan_to_num(self._data, nan=-1.0), values._data).astype(self.dtype)
         except ValueError:
             raise ValueError(f"heaviside: shapes {self.shape} and {values.shape} cannot be broadcast together") from None
-        return graph.Tensor._wrap(out, False, None)
+        return apply(NoDerivative, self, values, values=out, name="heaviside")
 
     def true_divide(self, other) -> "Tensor":
         return self / other

@@ -65,8 +65,18 @@ def test_bad_arguments_are_refused(call, error, match):
 def test_non_differentiable_results_record_no_graph():
     x = randn(3, 4, requires_grad=True)
     for out in (fastgrad.argwhere(x), fastgrad.count_nonzero(x), fastgrad.searchsorted(x.detach()[0].sort().values, x),
-                fastgrad.histc(x), fastgrad.heaviside(x, x), x.median(1).indices, x.mode(0).indices):
+                fastgrad.histc(x), x.median(1).indices, x.mode(0).indices):
         assert not out.requires_grad and out.grad_fn is None
+
+
+def test_heaviside_is_recorded_and_its_backward_raises_as_torchs():
+    """PyTorch has no derivative for heaviside: its result requires grad, and backward raises (fastgrad left it out
+    of the graph, giving x no gradient through it and values None, where PyTorch raises)."""
+    x, values = randn(3, requires_grad=True), randn(3, requires_grad=True)
+    for out in (fastgrad.heaviside(x, values), (x * 1).heaviside_(values.detach())):
+        assert out.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for heaviside is not implemented"):
+            out.sum().backward()
 
 
 @pytest.mark.parametrize("method,args", [

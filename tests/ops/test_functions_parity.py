@@ -78,10 +78,14 @@ def test_fmod_with_numbers_and_signs_matches_torch(same):
     same(lambda m, a: m.fmod(a, 3), np.array([-7, 7, 2]))
 
 
-def test_heaviside_matches_torch_and_records_no_graph(same):
+def test_heaviside_matches_torch_and_its_backward_raises_as_torchs(same):
     same(lambda m, x, v: m.heaviside(x, v), np.array([-1.0, 0.0, 2.0]), np.array([0.5]), grad=False)
-    x = fastgrad.tensor([-1.0, 0.0], requires_grad=True)
-    assert not fastgrad.heaviside(x, fastgrad.tensor([0.5])).requires_grad
+    for m in (fastgrad, torch):
+        x = m.tensor([-1.0, 0.0], requires_grad=True)
+        out = m.heaviside(x, m.tensor([0.5]))
+        assert out.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for .*heaviside.* not implemented"):
+            out.sum().backward()
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
