@@ -45,21 +45,16 @@ def value_form(name: str):
 
     def method(self, *args, **kwargs):
         tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
-        return self._assign_in_place(f"{name}_", lambda old: getattr(old, name)(*args, **kwargs), *tensors)
-
-    def comparison(self, *args, **kwargs):
-        # PyTorch differentiates x.lt_(other), unlike x.lt(other): x, even a fresh tensor, requires grad afterwards
-        # when other does, and both get a zero gradient
-        tensors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, graph.Tensor)]
 
         def compute(old):
-            values = getattr(old, name)(*args, **kwargs)._data.astype(old._data.dtype)
-            return graph.apply(ZeroDerivative, old, *tensors, values=values)
+            result = getattr(old, name)(*args, **kwargs)
+            if name not in COMPARISONS:
+                return result
+            # PyTorch differentiates x.lt_(other), unlike x.lt(other): x, even a fresh tensor, requires grad
+            # afterwards when other does, and both get a zero gradient
+            return graph.apply(ZeroDerivative, old, *tensors, values=result._data.astype(old._data.dtype))
 
         return self._assign_in_place(f"{name}_", compute, *tensors)
-
-    if name in COMPARISONS:
-        method = comparison
 
     method.__name__ = method.__qualname__ = f"{name}_"
     return method
