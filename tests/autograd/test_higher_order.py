@@ -38,7 +38,8 @@ CASES = {
     "maximum": ({"Maximum", "Minimum"}, lambda a, b: fastgrad.maximum(a, b) * fastgrad.minimum(a, b * 2)),
     "where": ({"Where"}, lambda a, b: fastgrad.where(a > b, a * b, b.exp())),
     "clamp between tensors": ({"ClampBetweenTensors"},  # (min > max where b < -2)
-                              lambda a, b: fastgrad.clamp(a, min=b * 0.5, max=b + 1) ** 2 + fastgrad.clamp(a, max=b) * b),
+                              lambda a, b: fastgrad.clamp(a, min=b * 0.5, max=b + 1) ** 2
+                              + fastgrad.clamp(a, max=b) * b),
     "exp-log": ({"Exp", "Log", "Log1p", "Expm1"}, lambda a, b: (a.exp() + (a * a + 1).log() + (b * b).log1p()) * b.expm1()),
     "roots": ({"Sqrt", "Rsqrt", "Reciprocal", "Square"},
               lambda a, b: (a * a + 1).sqrt() * (b * b + 1).rsqrt() + (a * a + 0.5).reciprocal() * b.square()),
