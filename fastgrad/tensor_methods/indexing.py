@@ -12,7 +12,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
-from fastgrad.ops.assign import region
+from fastgrad.ops.assign import region, write_at
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
@@ -138,11 +138,7 @@ class IndexingMethods:
         else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
-            target = region(self._data, selection)  # basic indexing: a view
-            if accumulate:
-                np.add.at(target, np_key, value._data)
-            else:
-                target[np_key] = value._data
+            write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
             self._counter.value += 1
             return self
         if value._data.dtype != self._data.dtype:

@@ -573,3 +573,19 @@ def test_an_assignment_through_a_bool_and_an_int_writes_the_element():
         x[True, 1] = 7.0
         results.append(x.numpy())
     np.testing.assert_array_equal(*results)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_index_put_accumulate_adds_values_broadcast_over_a_multi_dim_index(requires_grad):
+    """Values of fewer dims than a 2-D index are broadcast over its rows, every row adding up (NumPy 2.4's add.at,
+    given them unbroadcast, added the first row alone and read past the values for the others)."""
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(4, dtype=lib.float64, requires_grad=requires_grad).clone()
+        index = lib.tensor([[-2, 3, 1], [-1, -2, 1]])
+        x.index_put_((index,), lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64), accumulate=True)
+        y = lib.zeros(4, dtype=lib.float64)
+        y[index] += lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # no accumulation: the last write wins
+        results.append((x.detach().numpy(), y.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
