@@ -44,6 +44,10 @@ class IndexingMethods:
             elif isinstance(part, np.ndarray):
                 advanced = True
                 if part.dtype.kind == "b":
+                    indexed = tuple(self.shape[dim:dim + part.ndim])
+                    if part.shape != indexed:  # (NumPy takes an empty mask of any shape as an empty integer index)
+                        raise IndexError(f"the shape of the mask {part.shape} at index {dim} does not match the "
+                                         f"shape {indexed} of the dims it indexes in a tensor of shape {self.shape}")
                     dim += part.ndim
                 elif part.dtype.kind in "iu":
                     if dim >= self.ndim:

@@ -589,3 +589,22 @@ def test_index_put_accumulate_adds_values_broadcast_over_a_multi_dim_index(requi
         results.append((x.detach().numpy(), y.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("mask", [np.zeros(0, bool), np.zeros((2, 0), bool), np.zeros((0, 3), bool),
+                                  np.zeros(0, np.uint8)])
+@pytest.mark.parametrize("write", [False, True])
+def test_an_empty_mask_of_the_wrong_shape_is_refused_as_torch(mask, write):
+    """An empty mask must match the dims it indexes like any other (NumPy took it as an empty integer index, so
+    x[mask] read or wrote nothing, silently)."""
+    for lib in (fastgrad, torch):
+        x, key = lib.zeros(2, 3), lib.tensor(mask)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (uint8 masks are deprecated)
+            with pytest.raises(IndexError, match="(?i)shape of the mask"):
+                if write:
+                    x[key] = 1.0
+                else:
+                    x[key]
+    for lib in (fastgrad, torch):  # a mask of the right (empty) shape selects nothing
+        assert lib.zeros(0, 3)[lib.tensor(np.zeros(0, bool))].shape == (0, 3)
