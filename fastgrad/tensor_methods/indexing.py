@@ -325,7 +325,7 @@ class IndexingMethods:
     def _index_mask(self, name: str, dim, index) -> "Tensor":
         """A bool tensor, broadcastable to self, true on the slices along dim that the index names."""
         axis = one_dim(dim, max(self.ndim, 1))
-        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1, negative_from_end=True)
         mask = np.zeros([self.shape[axis] if d == axis else 1 for d in range(self.ndim)], dtype=bool)
         mask.reshape(-1)[rows] = True
         return graph.Tensor._wrap(mask, False, None)
@@ -345,7 +345,7 @@ class IndexingMethods:
         axis = one_dim(dim, max(self.ndim, 1))
         if source.ndim != self.ndim:
             raise ValueError(f"{name}: source must have self's {self.ndim} dims, got shape {source.shape}")
-        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1, negative_from_end=False)
         if self.ndim and (len(rows) != source.shape[axis] or any(
                 source.shape[d] != self.shape[d] for d in range(self.ndim) if d != axis)):
             raise ValueError(f"{name}: source of shape {source.shape} does not fit self of shape {self.shape} with "
@@ -649,15 +649,17 @@ def _index_array(name: str, index) -> np.ndarray:
     return index._data.astype(np.int64)
 
 
-def _slice_indices(name: str, index, size: int) -> np.ndarray:
-    """A 0-d or 1-D index of slices along a dim of `size`, range-checked, negative ones counted from the end."""
+def _slice_indices(name: str, index, size: int, negative_from_end: bool) -> np.ndarray:
+    """A 0-d or 1-D index of slices along a dim of `size`, range-checked; negative ones are counted from the end
+    (index_fill) or out of range (index_copy), as in PyTorch."""
     rows = _index_array(name, index)
     if rows.ndim > 1:
         raise ValueError(f"{name}: index must be a 0-D or 1-D tensor, got shape {index.shape}")
     rows = rows.reshape(-1)
-    if rows.size and not (-size <= rows.min() and rows.max() < size):
-        raise IndexError(f"{name}: index out of range for a dim of size {size} (got values in "
-                         f"[{rows.min()}, {rows.max()}])")
+    lowest = -size if negative_from_end else 0
+    if rows.size and not (lowest <= rows.min() and rows.max() < size):
+        raise IndexError(f"{name}: index out of range for a dim of size {size}: expected values in [{lowest}, {size}), "
+                         f"got values in [{rows.min()}, {rows.max()}]")
     return rows % max(size, 1)
 
 

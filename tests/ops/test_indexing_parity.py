@@ -608,3 +608,16 @@ def test_an_empty_mask_of_the_wrong_shape_is_refused_as_torch(mask, write):
                     x[key]
     for lib in (fastgrad, torch):  # a mask of the right (empty) shape selects nothing
         assert lib.zeros(0, 3)[lib.tensor(np.zeros(0, bool))].shape == (0, 3)
+
+
+@pytest.mark.parametrize("index", [[-1, 0], -1])
+def test_index_copy_refuses_negative_indices_as_torch(index):
+    """PyTorch's index_copy takes no index below 0 (fastgrad counted it from the end, writing the last slice)."""
+    for lib in (fastgrad, torch):
+        x, source = lib.zeros(2, 3, dtype=lib.float64), lib.ones(2, np.size(index), dtype=lib.float64)
+        with pytest.raises(IndexError, match="out of"):
+            x.index_copy(1, lib.tensor(index), source)
+        with pytest.raises(IndexError, match="out of"):
+            x.index_copy_(1, lib.tensor(index), source)
+    same = [lib.zeros(2, 3).index_fill(1, lib.tensor(index), 1.0).numpy() for lib in (fastgrad, torch)]
+    np.testing.assert_array_equal(*same)  # index_fill does count them from the end
