@@ -20,11 +20,12 @@ another dtype in writes (PyTorch refuses them behind integer indices, casts them
 int32 index in index_fill (PyTorch wants int64); index_add/index_copy of 0-d inputs and dims named twice (both raise,
 PyTorch an IndexError); recorded in-place writes through a view (x[0] += v under autograd: fastgrad refuses, see
 docs/design.md); prod's gradient where elements are inf or NaN (PyTorch divides its NaN result by x, or gives 0 for
-all where two are 0; fastgrad gives each the product of the others); the gradient of var/std with no degrees of
-freedom at NaN inputs (PyTorch's is inf); the gradient of the inf/-inf norm at a NaN (PyTorch's is 0, fastgrad's
-NaN); PyTorch's scatter and scatter_reduce backward passes where src is empty or larger than index
-(they raise); ties between x and src in scatter_reduce's amax/amin without include_self (see
-Tensor.scatter_reduce); logsumexp over dim=() (PyTorch reduces all dims or raises, by shape)."""
+all where two are 0; fastgrad gives each the product of the others); the gradient of var/std at NaN inputs, with no
+degrees of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's NaN) or over dim=() (PyTorch's
+forward reduces all dims there, its backward none); the gradient of the inf/-inf norm at a NaN (PyTorch's is 0,
+fastgrad's NaN); PyTorch's scatter and scatter_reduce backward passes where src is empty or larger than index (they
+raise); ties between x and src in scatter_reduce's amax/amin without include_self (see Tensor.scatter_reduce);
+logsumexp over dim=() (PyTorch reduces all dims or raises, by shape)."""
 import warnings
 
 import numpy as np
@@ -408,6 +409,15 @@ def draw_dim(rng, op, ndim):
     return int(rng.integers(-span, span)) if rng.random() > 0.05 else span
 
 
+def reduced_count(shape: tuple, dim) -> int:
+    """How many elements each result of a reduction over dim gathers (0 for a dim out of range, which is refused)."""
+    dims = range(len(shape)) if dim in (None, ()) else [dim] if isinstance(dim, int) else dim
+    try:
+        return int(np.prod([shape[d] for d in dims])) if shape else 1
+    except IndexError:
+        return 0
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_reductions_along_dims_match_torch(seed):
     rng = np.random.default_rng(200 + seed)
@@ -438,7 +448,10 @@ def test_reductions_along_dims_match_torch(seed):
                 kwargs = dict(kwargs, dtype=getattr(lib, kwargs["dtype"]))
             return getattr(lib, op)(view(x), **kwargs)
 
-        assert_same(call, [array], gradients=op not in ("prod", "var", "std", "norm") or bool(np.isfinite(array).all()))
+        finite = bool(np.isfinite(array).all())
+        degrees_of_freedom = reduced_count(shape, dim) - kwargs.get("correction", 1)
+        assert_same(call, [array], gradients=(op not in ("prod", "var", "std", "norm") or finite)
+                    and not (op in ("var", "std") and (dim == () or degrees_of_freedom <= 0)))
 
 
 def test_max_along_a_dim_routes_the_gradient_to_its_index_and_amax_splits_it_among_ties():
