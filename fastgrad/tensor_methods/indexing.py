@@ -650,9 +650,11 @@ def _index_array(name: str, index) -> np.ndarray:
 
 
 def _slice_indices(name: str, index, size: int, negative_from_end: bool) -> np.ndarray:
-    """A 0-d or 1-D index of slices along a dim of `size`, range-checked; negative ones are counted from the end
-    (index_fill) or out of range (index_copy), as in PyTorch."""
+    """A 0-d or 1-D int64 index of slices along a dim of `size`, range-checked; negative ones are counted from the end
+    (index_fill) or out of range (index_copy), as in PyTorch, whose two take no int32 index either."""
     rows = _index_array(name, index)
+    if index.dtype != np.int64:
+        raise TypeError(f"{name}: index must be an int64 tensor, got dtype {index.dtype}")
     if rows.ndim > 1:
         raise ValueError(f"{name}: index must be a 0-D or 1-D tensor, got shape {index.shape}")
     rows = rows.reshape(-1)

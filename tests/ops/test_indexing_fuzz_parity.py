@@ -16,9 +16,8 @@ take_along_dim (PyTorch reads past the tensor); 0-d masks in index_put_ (PyTorch
 one and asserts internally on others, unlike its own x[key] = v); values with more leading size-1 dims than the
 indexed part in index_put_ (PyTorch refuses them there but drops them in x[key] = v: fastgrad drops them in both);
 uint8 index tensors in writes (PyTorch refuses them there; fastgrad takes them as masks, as its reads do); values of
-another dtype in writes (PyTorch refuses them behind integer indices, casts them behind masks: fastgrad casts); an
-int32 index in index_fill (PyTorch wants int64); index_add/index_copy of 0-d inputs and dims named twice (both raise,
-PyTorch an IndexError); recorded in-place writes through a view (x[0] += v under autograd: fastgrad refuses, see
+another dtype in writes (PyTorch refuses them behind integer indices, casts them behind masks: fastgrad casts);
+index_add/index_copy of 0-d inputs and dims named twice (both raise, PyTorch an IndexError); recorded in-place writes through a view (x[0] += v under autograd: fastgrad refuses, see
 docs/design.md); prod's gradient where elements are inf or NaN (PyTorch divides its NaN result by x, or gives 0 for
 all where two are 0; fastgrad gives each the product of the others); the gradient of var/std at NaN inputs, with no
 degrees of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's NaN) or over dim=() (PyTorch's
@@ -291,7 +290,7 @@ def along_slices_case(rng, op, shape, dtype, dim, size):
         source_shape[dim % len(shape)] = index.size
     source = draw_values(rng, tuple(source_shape), dtype)
     alpha = rng.choice([1, 2, 0.5]) if dtype.startswith("float") else int(rng.choice([1, 2]))
-    index_dtype = "int64" if op in ("index_copy", "index_fill") else ["int64", "int32"][rng.integers(2)]
+    index_dtype = ["int64", "int32"][rng.integers(2)]
 
     def call(lib, x, s):
         i = lib.tensor(index.astype(index_dtype))

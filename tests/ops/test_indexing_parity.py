@@ -621,3 +621,11 @@ def test_index_copy_refuses_negative_indices_as_torch(index):
             x.index_copy_(1, lib.tensor(index), source)
     same = [lib.zeros(2, 3).index_fill(1, lib.tensor(index), 1.0).numpy() for lib in (fastgrad, torch)]
     np.testing.assert_array_equal(*same)  # index_fill does count them from the end
+
+
+@pytest.mark.parametrize("call", [lambda x, i: x.index_copy(1, i, x[:, :2]), lambda x, i: x.index_copy_(1, i, x[:, :2]),
+                                  lambda x, i: x.index_fill(1, i, 1.0), lambda x, i: x.index_fill_(1, i, 1.0)])
+def test_index_copy_and_index_fill_refuse_an_int32_index_as_torch(call):
+    for lib, error in ((fastgrad, TypeError), (torch, (IndexError, RuntimeError))):
+        with pytest.raises(error, match="(?i)int64|long"):
+            call(lib.zeros(2, 3), lib.tensor([0, 1], dtype=lib.int32))
