@@ -10,21 +10,22 @@ along an int, negative or tuple dim, with keepdim. Where PyTorch returns, fastgr
 values (integers exactly) and gradients of a random weighting of the float outputs; where PyTorch raises, fastgrad
 must raise (IndexError where PyTorch's is one, for the indexing keys).
 
-Left out, as PyTorch 2.13's defects or fastgrad's deliberate choices: an out-of-range index or dim that selects
-nothing (PyTorch skips its check when the result is empty, fastgrad raises IndexError); out-of-range indices in
-take_along_dim (PyTorch reads past the tensor); 0-d masks in index_put_ (PyTorch's index_put_ writes through a False
-one and asserts internally on others, unlike its own x[key] = v); values with more leading size-1 dims than the
-indexed part in index_put_ (PyTorch refuses them there but drops them in x[key] = v: fastgrad drops them in both);
-uint8 index tensors in writes (PyTorch refuses them there; fastgrad takes them as masks, as its reads do); values of
-another dtype in writes (PyTorch refuses them behind integer indices, casts them behind masks: fastgrad casts);
-index_add/index_copy of 0-d inputs and dims named twice (both raise, PyTorch an IndexError); recorded in-place writes through a view (x[0] += v under autograd: fastgrad refuses, see
-docs/design.md); prod's gradient where elements are inf or NaN (PyTorch divides its NaN result by x, or gives 0 for
-all where two are 0; fastgrad gives each the product of the others); the gradient of var/std at NaN inputs, with no
-degrees of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's NaN) or over dim=() (PyTorch's
-forward reduces all dims there, its backward none); the gradient of the inf/-inf norm at a NaN (PyTorch's is 0,
-fastgrad's NaN); PyTorch's scatter and scatter_reduce backward passes where src is empty or larger than index (they
-raise); ties between x and src in scatter_reduce's amax/amin without include_self (see Tensor.scatter_reduce);
-logsumexp over dim=() (PyTorch reduces all dims or raises, by shape)."""
+Left out, as PyTorch 2.13's defects or fastgrad's deliberate choices: an out-of-range index or dim that selects nothing
+(PyTorch skips its check when the result is empty, fastgrad raises IndexError); out-of-range indices in take_along_dim
+(PyTorch reads past the tensor); 0-d masks in index_put_ (PyTorch's index_put_ writes through a False one and asserts
+internally on others, unlike its own x[key] = v); values with more leading size-1 dims than the indexed part in
+index_put_ (PyTorch refuses them there but drops them in x[key] = v: fastgrad drops them in both); uint8 index tensors
+in writes (PyTorch refuses them there; fastgrad takes them as masks, as its reads do); values of another dtype in writes
+(PyTorch refuses them behind integer indices, casts them behind masks: fastgrad casts); index_add/index_copy of 0-d
+inputs and dims named twice (both raise, PyTorch an IndexError); recorded in-place writes through a view (x[0] += v
+under autograd: fastgrad refuses, see docs/design.md); prod's gradient where elements are inf or NaN (PyTorch divides
+its NaN result by x, or gives 0 for all where two are 0; fastgrad gives each the product of the others); the gradient of
+var/std at NaN inputs, with no degrees of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's
+NaN) or over dim=() (PyTorch's forward reduces all dims there, its backward none); the gradient of the inf/-inf norm at
+a NaN (PyTorch's is 0, fastgrad's NaN); a src empty or larger than index in scatter_reduce (PyTorch's backward raises,
+or gives gradients to src elements it never read) and empty in scatter (PyTorch's backward raises); ties between x and
+src in scatter_reduce's amax/amin without include_self (see Tensor.scatter_reduce); logsumexp over dim=() (PyTorch
+reduces all dims or raises, by shape)."""
 import warnings
 
 import numpy as np
@@ -256,7 +257,7 @@ def along_dim_case(rng, op, shape, dtype, dim, size):
     index = rng.integers(-out_of_range, size + out_of_range, index_shape) if size + out_of_range else \
         np.zeros(index_shape, int)
     reduce, include_self = rng.choice(["sum", "prod", "mean", "amax", "amin"]), bool(rng.integers(0, 2))
-    source_shape = tuple(n + int(rng.integers(0, 2)) for n in index_shape)
+    source_shape = tuple(n + int(rng.integers(0, 2)) * (op != "scatter_reduce") for n in index_shape)
     source = draw_values(rng, source_shape, dtype)
     if op == "scatter_reduce" and reduce in ("amax", "amin") and dtype.startswith("float"):
         source = source + 0.5 + 0.01 * rng.random(source_shape)  # no ties with x (see the module docstring)
@@ -343,7 +344,8 @@ def flat_case(rng, op, shape, dtype):
 
 
 def no_index_case(rng, op, dim, size):
-    start, length, step = int(rng.integers(-size - 1, size + 2)), int(rng.integers(0, size + 2)), int(rng.integers(1, 3))
+    start, length = int(rng.integers(-size - 1, size + 2)), int(rng.integers(0, size + 2))
+    step = int(rng.integers(1, 3))
 
     def call(lib, x):
         if op == "nonzero":
