@@ -96,7 +96,18 @@ class IndexingMethods:
             raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
         if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
             raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
-        return self._put(*self._index_key(tuple(indices))[:2], values, accumulate, "index_put_")
+        selection, np_key, _ = self._index_key(tuple(indices))
+        indexed_shape = region(self._data, selection)[np_key].shape
+        try:  # (x[key] = values drops the values' leading size-1 dims; index_put_ does not, as in PyTorch)
+            fits = np.broadcast_shapes(values.shape, indexed_shape) == indexed_shape
+        except ValueError:
+            fits = False
+        # PyTorch fills through a lone mask with a one-element values tensor of any shape (its masked_fill_ path)
+        fills = not accumulate and len(indices) == 1 and _is_bool_index(indices[0]) and values.numel() == 1
+        if not (fits or fills):
+            raise RuntimeError(f"index_put_: values of shape {values.shape} cannot be broadcast to the indexed shape "
+                               f"{indexed_shape}")
+        return self._put(selection, np_key, values, accumulate, "index_put_")
 
     def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
         """index_put_ on a copy of self."""

@@ -629,3 +629,26 @@ def test_index_copy_and_index_fill_refuse_an_int32_index_as_torch(call):
     for lib, error in ((fastgrad, TypeError), (torch, (IndexError, RuntimeError))):
         with pytest.raises(error, match="(?i)int64|long"):
             call(lib.zeros(2, 3), lib.tensor([0, 1], dtype=lib.int32))
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("values_shape", [(1, 3, 2), (1, 1, 2), (3,)])
+def test_index_put_refuses_values_that_do_not_broadcast_to_the_indexed_part_as_torch(values_shape, accumulate):
+    """index_put_ keeps the values' leading size-1 dims, which x[key] = values drops (fastgrad dropped them in both)."""
+    for lib in (fastgrad, torch):
+        x, values = lib.zeros(3, 2), lib.ones(*values_shape)
+        with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):
+            x.index_put_((lib.tensor([0, 1, 2]),), values, accumulate=accumulate)
+        x[lib.tensor([0, 1, 2])] = lib.ones(1, 3, 2)  # dropped here
+        assert x.sum().item() == 6
+
+
+def test_index_put_fills_through_a_lone_mask_with_a_one_element_value_of_any_shape_as_torch():
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(3, 2)
+        x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0))
+        results.append(x.numpy())
+        with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):  # not when accumulating
+            x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0), accumulate=True)
+    np.testing.assert_array_equal(*results)
