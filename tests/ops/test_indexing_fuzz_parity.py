@@ -17,15 +17,15 @@ internally on others, unlike its own x[key] = v); uint8 index tensors in writes 
 takes them as masks, as its reads do); values of another dtype in writes (PyTorch refuses them behind integer indices,
 casts them behind masks: fastgrad casts); index_add/index_copy of 0-d inputs and dims named twice (both raise, PyTorch
 an IndexError); recorded in-place writes through a view (x[0] += v under autograd: fastgrad refuses, see
-docs/design.md); prod's gradient where elements are inf or NaN (PyTorch divides its NaN result by x, or gives 0 for all
-where two are 0; fastgrad gives each the product of the others); the gradient of var/std at NaN inputs, with no degrees
-of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's NaN) or over dim=() (PyTorch's forward
-reduces all dims there, its backward none) or of an expanded tensor's equal values (PyTorch's mean may round off them,
-leaving deviations of a few ulps and a gradient of order 1; fastgrad's is 0); the gradient of the inf/-inf norm at a NaN
-(PyTorch's is 0, fastgrad's NaN); a src empty or larger than index in scatter_reduce (PyTorch's backward raises, or
-gives gradients to src elements it never read) and empty in scatter (PyTorch's backward raises); ties between x and src
-in scatter_reduce's amax/amin without include_self (see Tensor.scatter_reduce); logsumexp over dim=() (PyTorch reduces
-all dims or raises, by shape)."""
+docs/design.md); prod's and cumprod's gradients where elements are inf or NaN (PyTorch divides its NaN result by x, or
+gives 0 for all where two are 0; fastgrad gives each the product of the others); the gradient of var/std at NaN inputs,
+with no degrees of freedom (their value is NaN; PyTorch's gradient is inf or -0.0, fastgrad's NaN) or over dim=()
+(PyTorch's forward reduces all dims there, its backward none) or of an expanded tensor's equal values (PyTorch's mean
+may round off them, leaving deviations of a few ulps and a gradient of order 1; fastgrad's is 0); the gradient of the
+inf/-inf norm at a NaN (PyTorch's is 0, fastgrad's NaN); a src empty or larger than index in scatter_reduce (PyTorch's
+backward raises, or gives gradients to src elements it never read) and empty in scatter (PyTorch's backward raises);
+ties between x and src in scatter_reduce's amax/amin without include_self (see Tensor.scatter_reduce); logsumexp over
+dim=() (PyTorch reduces all dims or raises, by shape)."""
 import warnings
 
 import numpy as np
@@ -457,7 +457,7 @@ def test_reductions_along_dims_match_torch(seed):
         finite = bool(np.isfinite(array).all())
         expanded = array.size < np.prod(shape)  # equal values, whose mean PyTorch may round: see the docstring
         degrees_of_freedom = reduced_count(shape, dim) - kwargs.get("correction", 1)
-        assert_same(call, [array], gradients=(op not in ("prod", "var", "std", "norm") or finite)
+        assert_same(call, [array], gradients=(op not in ("prod", "cumprod", "var", "std", "norm") or finite)
                     and not (op in ("var", "std") and (dim == () or degrees_of_freedom <= 0 or expanded)))
 
 
