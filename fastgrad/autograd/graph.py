@@ -459,10 +459,12 @@ def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
     # base that is dense but not in C order, as a permuted tensor's clamp, is too)
     memory = np.empty(base.size, dtype=np.int64)
     scale = memory.itemsize / base.itemsize
-    if np.empty_like(base, dtype=np.int64).strides != tuple(int(step * scale) for step in base.strides):
+    strides = tuple(int(step * scale) for step in base.strides)
+    dense = np.empty_like(base, dtype=np.int64).strides
+    # the stride of a dim of size 1 is never stepped along, and copies keep any (a clone of a transposed view)
+    if any(step != expected for step, expected, n in zip(strides, dense, base.shape) if n > 1):
         raise RuntimeError("backward through a view of a tensor changed in place: the base's memory layout (strides "
                            f"{base.strides}) is not supported; clone() the view before changing its base")
-    strides = tuple(int(step * scale) for step in base.strides)
     positions = np.ndarray(base.shape, np.int64, buffer=memory, strides=strides)
     positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]

@@ -65,10 +65,7 @@ class IndexPut(Op):
     def forward(ctx, K, x, values, key, accumulate, selection=None):
         ctx.saved = (key, accumulate, selection)
         out = x.copy()
-        if accumulate:
-            np.add.at(region(out, selection), key, values)
-        else:
-            region(out, selection)[key] = values
+        write_at(region(out, selection), key, values, accumulate)
         return out
 
     def backward(ctx, K, g):
@@ -89,6 +86,16 @@ class IndexPut(Op):
         kept = np.ones(g.shape, dtype=bool)
         region(kept, selection)[key] = False
         return select(kept, g), g_values
+
+
+def write_at(target: np.ndarray, key: tuple, values: np.ndarray, accumulate: bool) -> None:
+    """target[key] = values, or += with `accumulate` (repeated indices adding up). np.add.at gets the values
+    broadcast to target[key]'s shape: NumPy 2.4 adds values with fewer dims than a multi-dim index array
+    wrongly (it reads past them: np.add.at(zeros(4), [[0, 1], [2, 3]], [1., 2.]) misses the second row)."""
+    if accumulate:
+        np.add.at(target, key, np.broadcast_to(values, target[key].shape))
+    else:
+        target[key] = values
 
 
 def region(array: np.ndarray, selection) -> np.ndarray:

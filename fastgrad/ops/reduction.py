@@ -243,7 +243,8 @@ class Cumprod(Op):
     up to the first zero along the axis the gradient is sum_{j >= i} g_j out_j / x_i. Every product past
     the first zero z contains x_z, so the slopes of the later elements are 0, and x_z's own is
     sum_{j >= z} g_j times the running product with x_z taken as 1 (later zeros included). The division
-    alone would give NaN or inf at zeros (PyTorch computes the same case split)."""
+    alone would give NaN or inf at zeros (PyTorch computes the same case split). Along a dim of size 1 out is x
+    and the gradient g, as PyTorch returns it."""
 
     saves_output = True
 
@@ -254,6 +255,8 @@ class Cumprod(Op):
 
     def backward(ctx, K, g):
         x, out, axis = ctx.saved
+        if x.shape[axis] == 1:  # out is x: the gradient is g, also where x is inf or NaN (the division's NaN)
+            return (g,)
         is_zero = x == 0
         with np.errstate(divide="ignore", invalid="ignore"):
             grad = K.divide(_reversed_cumsum(K, K.multiply(g, out), axis), x)
@@ -266,7 +269,10 @@ class Cumprod(Op):
         return (np.where(zeros_so_far == 0, grad, np.where(first_zero, at_first_zero, 0)).astype(g.dtype, copy=False),)
 
     def backward_graph(ctx, g, out):
-        return (_cumprod_gradient_recorded(g, ctx.inputs[0], out, ctx.saved[2]),)
+        x, axis = ctx.inputs[0], ctx.saved[2]
+        if x.shape[axis] == 1:
+            return (g,)
+        return (_cumprod_gradient_recorded(g, x, out, axis),)
 
 
 def _cumprod_gradient_recorded(g, x, out, axis: int):

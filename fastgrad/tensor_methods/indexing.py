@@ -12,7 +12,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
-from fastgrad.ops.assign import region
+from fastgrad.ops.assign import region, write_at
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
@@ -44,6 +44,10 @@ class IndexingMethods:
             elif isinstance(part, np.ndarray):
                 advanced = True
                 if part.dtype.kind == "b":
+                    indexed = tuple(self.shape[dim:dim + part.ndim])
+                    if part.shape != indexed:  # (NumPy takes an empty mask of any shape as an empty integer index)
+                        raise IndexError(f"the shape of the mask {part.shape} at index {dim} does not match the "
+                                         f"shape {indexed} of the dims it indexes in a tensor of shape {self.shape}")
                     dim += part.ndim
                 elif part.dtype.kind in "iu":
                     if dim >= self.ndim:
@@ -92,7 +96,18 @@ class IndexingMethods:
             raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
         if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
             raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
-        return self._put(*self._index_key(tuple(indices))[:2], values, accumulate, "index_put_")
+        selection, np_key, _ = self._index_key(tuple(indices))
+        indexed_shape = region(self._data, selection)[np_key].shape
+        try:  # (x[key] = values drops the values' leading size-1 dims; index_put_ does not, as in PyTorch)
+            fits = np.broadcast_shapes(values.shape, indexed_shape) == indexed_shape
+        except ValueError:
+            fits = False
+        # PyTorch fills through a lone mask with a one-element values tensor of any shape (its masked_fill_ path)
+        fills = not accumulate and len(indices) == 1 and _is_bool_index(indices[0]) and values.numel() == 1
+        if not (fits or fills):
+            raise RuntimeError(f"index_put_: values of shape {values.shape} cannot be broadcast to the indexed shape "
+                               f"{indexed_shape}")
+        return self._put(selection, np_key, values, accumulate, "index_put_")
 
     def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
         """index_put_ on a copy of self."""
@@ -138,11 +153,7 @@ class IndexingMethods:
         else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
-            target = region(self._data, selection)  # basic indexing: a view
-            if accumulate:
-                np.add.at(target, np_key, value._data)
-            else:
-                target[np_key] = value._data
+            write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
             self._counter.value += 1
             return self
         if value._data.dtype != self._data.dtype:
@@ -325,7 +336,7 @@ class IndexingMethods:
     def _index_mask(self, name: str, dim, index) -> "Tensor":
         """A bool tensor, broadcastable to self, true on the slices along dim that the index names."""
         axis = one_dim(dim, max(self.ndim, 1))
-        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1, negative_from_end=True)
         mask = np.zeros([self.shape[axis] if d == axis else 1 for d in range(self.ndim)], dtype=bool)
         mask.reshape(-1)[rows] = True
         return graph.Tensor._wrap(mask, False, None)
@@ -345,7 +356,7 @@ class IndexingMethods:
         axis = one_dim(dim, max(self.ndim, 1))
         if source.ndim != self.ndim:
             raise ValueError(f"{name}: source must have self's {self.ndim} dims, got shape {source.shape}")
-        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1)
+        rows = _slice_indices(name, index, self.shape[axis] if self.ndim else 1, negative_from_end=False)
         if self.ndim and (len(rows) != source.shape[axis] or any(
                 source.shape[d] != self.shape[d] for d in range(self.ndim) if d != axis)):
             raise ValueError(f"{name}: source of shape {source.shape} does not fit self of shape {self.shape} with "
@@ -649,15 +660,19 @@ def _index_array(name: str, index) -> np.ndarray:
     return index._data.astype(np.int64)
 
 
-def _slice_indices(name: str, index, size: int) -> np.ndarray:
-    """A 0-d or 1-D index of slices along a dim of `size`, range-checked, negative ones counted from the end."""
+def _slice_indices(name: str, index, size: int, negative_from_end: bool) -> np.ndarray:
+    """A 0-d or 1-D int64 index of slices along a dim of `size`, range-checked; negative ones are counted from the end
+    (index_fill) or out of range (index_copy), as in PyTorch, whose two take no int32 index either."""
     rows = _index_array(name, index)
+    if index.dtype != np.int64:
+        raise TypeError(f"{name}: index must be an int64 tensor, got dtype {index.dtype}")
     if rows.ndim > 1:
         raise ValueError(f"{name}: index must be a 0-D or 1-D tensor, got shape {index.shape}")
     rows = rows.reshape(-1)
-    if rows.size and not (-size <= rows.min() and rows.max() < size):
-        raise IndexError(f"{name}: index out of range for a dim of size {size} (got values in "
-                         f"[{rows.min()}, {rows.max()}])")
+    lowest = -size if negative_from_end else 0
+    if rows.size and not (lowest <= rows.min() and rows.max() < size):
+        raise IndexError(f"{name}: index out of range for a dim of size {size}: expected values in [{lowest}, {size}), "
+                         f"got values in [{rows.min()}, {rows.max()}]")
     return rows % max(size, 1)
 
 

@@ -146,8 +146,10 @@ class ReductionMethods:
 
     def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
         """log(sum(exp(x))) over `dim` (an int or a non-empty tuple), computed without overflow."""
+        # None is refused as by PyTorch; () too, which PyTorch 2.13 reads as all dims for some shapes and refuses for
+        # others (a (3,) tensor's shape "does not match the broadcast shape [1]")
         if dim is None or (isinstance(dim, (tuple, list)) and not dim):
-            raise TypeError(f"logsumexp: dim must be an int or a non-empty tuple of ints (as PyTorch), got {dim!r}")
+            raise TypeError(f"logsumexp: dim must be an int or a non-empty tuple of ints, got {dim!r}")
         x = self._floating()
         return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 

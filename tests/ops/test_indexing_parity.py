@@ -573,3 +573,82 @@ def test_an_assignment_through_a_bool_and_an_int_writes_the_element():
         x[True, 1] = 7.0
         results.append(x.numpy())
     np.testing.assert_array_equal(*results)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_index_put_accumulate_adds_values_broadcast_over_a_multi_dim_index(requires_grad):
+    """Values of fewer dims than a 2-D index are broadcast over its rows, every row adding up (NumPy 2.4's add.at,
+    given them unbroadcast, added the first row alone and read past the values for the others)."""
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(4, dtype=lib.float64, requires_grad=requires_grad).clone()
+        index = lib.tensor([[-2, 3, 1], [-1, -2, 1]])
+        x.index_put_((index,), lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64), accumulate=True)
+        y = lib.zeros(4, dtype=lib.float64)
+        y[index] += lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # no accumulation: the last write wins
+        results.append((x.detach().numpy(), y.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("mask", [np.zeros(0, bool), np.zeros((2, 0), bool), np.zeros((0, 3), bool),
+                                  np.zeros(0, np.uint8)])
+@pytest.mark.parametrize("write", [False, True])
+def test_an_empty_mask_of_the_wrong_shape_is_refused_as_torch(mask, write):
+    """An empty mask must match the dims it indexes like any other (NumPy took it as an empty integer index, so
+    x[mask] read or wrote nothing, silently)."""
+    for lib in (fastgrad, torch):
+        x, key = lib.zeros(2, 3), lib.tensor(mask)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (uint8 masks are deprecated)
+            with pytest.raises(IndexError, match="(?i)shape of the mask"):
+                if write:
+                    x[key] = 1.0
+                else:
+                    x[key]
+    for lib in (fastgrad, torch):  # a mask of the right (empty) shape selects nothing
+        assert lib.zeros(0, 3)[lib.tensor(np.zeros(0, bool))].shape == (0, 3)
+
+
+@pytest.mark.parametrize("index", [[-1, 0], -1])
+def test_index_copy_refuses_negative_indices_as_torch(index):
+    """PyTorch's index_copy takes no index below 0 (fastgrad counted it from the end, writing the last slice)."""
+    for lib in (fastgrad, torch):
+        x, source = lib.zeros(2, 3, dtype=lib.float64), lib.ones(2, np.size(index), dtype=lib.float64)
+        with pytest.raises(IndexError, match="out of"):
+            x.index_copy(1, lib.tensor(index), source)
+        with pytest.raises(IndexError, match="out of"):
+            x.index_copy_(1, lib.tensor(index), source)
+    same = [lib.zeros(2, 3).index_fill(1, lib.tensor(index), 1.0).numpy() for lib in (fastgrad, torch)]
+    np.testing.assert_array_equal(*same)  # index_fill does count them from the end
+
+
+@pytest.mark.parametrize("call", [lambda x, i: x.index_copy(1, i, x[:, :2]), lambda x, i: x.index_copy_(1, i, x[:, :2]),
+                                  lambda x, i: x.index_fill(1, i, 1.0), lambda x, i: x.index_fill_(1, i, 1.0)])
+def test_index_copy_and_index_fill_refuse_an_int32_index_as_torch(call):
+    for lib, error in ((fastgrad, TypeError), (torch, (IndexError, RuntimeError))):
+        with pytest.raises(error, match="(?i)int64|long"):
+            call(lib.zeros(2, 3), lib.tensor([0, 1], dtype=lib.int32))
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("values_shape", [(1, 3, 2), (1, 1, 2), (3,)])
+def test_index_put_refuses_values_that_do_not_broadcast_to_the_indexed_part_as_torch(values_shape, accumulate):
+    """index_put_ keeps the values' leading size-1 dims, which x[key] = values drops (fastgrad dropped them in both)."""
+    for lib in (fastgrad, torch):
+        x, values = lib.zeros(3, 2), lib.ones(*values_shape)
+        with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):
+            x.index_put_((lib.tensor([0, 1, 2]),), values, accumulate=accumulate)
+        x[lib.tensor([0, 1, 2])] = lib.ones(1, 3, 2)  # dropped here
+        assert x.sum().item() == 6
+
+
+def test_index_put_fills_through_a_lone_mask_with_a_one_element_value_of_any_shape_as_torch():
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(3, 2)
+        x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0))
+        results.append(x.numpy())
+        with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):  # not when accumulating
+            x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0), accumulate=True)
+    np.testing.assert_array_equal(*results)

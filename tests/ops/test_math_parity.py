@@ -824,3 +824,18 @@ def test_float32_logcumsumexp_is_torchs_to_the_bit():
     for x in (rng.uniform(0, 1, 100_000).astype(np.float32), (rng.standard_normal((40, 3000)) * 5).astype(np.float32)):
         np.testing.assert_array_equal(fastgrad.tensor(x).logcumsumexp(-1).numpy(),
                                       torch.tensor(x).logcumsumexp(-1).numpy())
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cumprod_along_a_dim_of_size_one_passes_the_gradient_through_inf_and_nan_as_torch(create_graph):
+    """Along a dim of size 1 cumprod is the identity: its gradient is g, not the NaN that dividing by an infinite or
+    NaN x gave."""
+    x = np.array([[1.0, np.inf, -np.inf, np.nan, 0.0]])
+    grads = []
+    for lib in (fastgrad, torch):
+        leaf = lib.tensor(x, requires_grad=True)
+        out = lib.cumprod(leaf, 0)
+        grad, = lib.autograd.grad((out * lib.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]], dtype=lib.float64)).sum(), leaf,
+                                  create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    np.testing.assert_array_equal(*grads)
