@@ -85,6 +85,9 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """One slope for all elements (weight of size 1) or one per channel, dim 1 of x."""
+    _floating(x, "prelu")
+    if weight.dtype != x.dtype:  # (PyTorch does not promote here either)
+        raise TypeError(f"prelu: weight has dtype {weight.dtype}, expected the input's dtype {x.dtype}")
     channels = x.shape[1] if x.ndim >= 2 else 1
     if weight.numel() not in (1, channels):
         raise ValueError(f"prelu: weight has {weight.numel()} elements, expected 1 or the {channels} channels of "
@@ -261,6 +264,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a sigmoid(b), a and b the first and second halves of input along dim (Dauphin et al., 2017)."""
+    _floating(input, "glu")
     if input.ndim == 0:
         raise ValueError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
     (axis,) = normalize_dims(dim, input.ndim)
@@ -706,9 +710,13 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     if reduction == "mean" and input.dtype.kind != "f":
         raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
                         f"(PyTorch refuses it too), got dtype {input.dtype}")
-    target = _signs(target, input)
+    target = _as_tensor(target)  # compared in its own dtype, as PyTorch's: a uint8 target's 255 equals -1
+    if input.dtype.kind in "iu":
+        # PyTorch computes in the input's integer dtype: margin truncated to it (refused where it does not fit),
+        # margin - x wrapping as integers do; the sum is int64, as any integer sum
+        margin = Tensor._from_data(number_of_dtype("hinge_embedding_loss: margin", margin, input.dtype))
     _same_shapes("hinge_embedding_loss", input=input, target=target)
-    losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
+    losses = where(target != 1, (margin - input).clamp(min=0), 0) + where(target != -1, input, 0)
     return _reduce(losses, reduction)
 
 
@@ -891,6 +899,11 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
     _reduction(reduction)
+    for label, value in (("input", input), ("target", target), ("var", var)):
+        # PyTorch subtracts input and target (refused for bools) and clamps var in place (refused for integers)
+        if isinstance(value, Tensor) and value.dtype.kind in ("biu" if label == "var" else "b"):
+            raise TypeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
+                            f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
@@ -1607,6 +1620,8 @@ def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: in
         raise NotImplementedError(f"pad: mode {mode!r} pads 1, 2 or 3 trailing dims of an input with one or two "
                                   f"more dims (channels, and maybe a batch): padding of length {2 * padded_dims} "
                                   f"needs a {padded_dims + 1}-D or {padded_dims + 2}-D input, got shape {input.shape}")
+    if mode != "circular" and input.dtype.kind == "b":
+        raise TypeError(f"pad: mode {mode!r} is not implemented for bool inputs (as in PyTorch), got dtype bool")
     batched = input.ndim == padded_dims + 2
     if mode != "circular" and 0 in input.shape[int(batched):]:
         raise ValueError(f"pad: mode {mode!r} needs non-empty dims (a batch dim may be empty), got shape "
