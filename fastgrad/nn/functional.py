@@ -1816,16 +1816,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
-                  fill: float) -> tuple[Tensor, bool, dict]:
+                  fill: float | None) -> tuple[Tensor, bool, dict]:
     """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
     axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
-    as much as the last window needs on the right with `fill`. Also whether a batch dim was added, and the
+    as much as the last window needs on the right with `fill` (None: the lowest value of the input's
+    dtype, -inf for floats, and integer inputs are taken too). Also whether a batch dim was added, and the
     geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
     dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
     with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
     rule)."""
     x, unbatched = _spatial_input(name, input, dims)
-    _floating(x, name)
+    if fill is None and x.dtype.kind in "iu":
+        fill = np.iinfo(x.dtype).min
+    else:
+        _floating(x, name)
+        fill = -np.inf if fill is None else fill
     kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
@@ -1859,22 +1864,34 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
 
 def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
               return_indices: bool):
-    """The maximum of each window (see _pool_windows, padding with -inf); each window's gradient goes to
-    its first maximum in row-major order, as PyTorch's. The indices are positions in the flattened spatial
-    dims of the input."""
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode,
-                                          -np.inf)
+    """The maximum of each window (see _pool_windows, padding with the dtype's lowest value); each window's
+    gradient goes to its first maximum in row-major order, as PyTorch's. The indices are positions in the
+    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: by max_pool2d, and
+    by max_pool1d only with return_indices (its other kernel refuses them)."""
+    if name == "max_pool1d" and not return_indices and input.dtype.kind in "iu":
+        raise TypeError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel takes "
+                        f"integers only with return_indices=True), got dtype {input.dtype}")
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
     values, positions = windows.max(dim=-1)
     if unbatched:
         values, positions = values.squeeze(0), positions.squeeze(0)
     if not return_indices:
         return values
     offsets = np.unravel_index(positions._data, g["kernel"])  # each maximum's place in its window, per dim
-    coordinates = []
-    for axis in range(dims):
-        starts = np.arange(g["counts"][axis]) * g["stride"][axis] - g["padding"][axis]
+    coordinates, firsts, inside = [], [], True
+    for axis, (size, stride_, pad_, dilation_) in enumerate(zip(g["sizes"], g["stride"], g["padding"], g["dilation"])):
+        starts = np.arange(g["counts"][axis]) * stride_ - pad_
         starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
-        coordinates.append(starts + offsets[axis] * g["dilation"][axis])
+        first = starts + -(-np.maximum(-starts, 0) // dilation_) * dilation_  # the window's first place in the input
+        if (first >= size).any():
+            raise ValueError(f"{name}: with return_indices, a window covering only padding has no input position to "
+                             f"give (kernel_size={g['kernel']}, dilation={g['dilation']}, padding={g['padding']}, "
+                             f"input size {g['sizes']}); PyTorch gives a position outside the input there")
+        coordinates.append(starts + offsets[axis] * dilation_)
+        firsts.append(first)
+        inside = inside & (coordinates[-1] >= 0) & (coordinates[-1] < size)
+    # a maximum found in the padding ties it (the dtype's lowest value): PyTorch gives the window's first place
+    coordinates = [np.where(inside, c, f) for c, f in zip(coordinates, firsts)]
     return values, Tensor._from_data(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
 
 

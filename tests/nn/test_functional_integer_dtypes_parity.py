@@ -110,3 +110,51 @@ def test_hinge_embedding_loss_compares_the_target_in_its_own_dtype(input_dtype, 
     target = np.array([1, -1, -1, 0]).astype(target_dtype)
     check(lambda lib, x, y: lib.nn.HingeEmbeddingLoss(reduction="sum")(x, y), np.array([1, 2, 0, 5]).astype(input_dtype),
           target)
+
+
+POOLS = {
+    "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d(x[0], 2),
+    "max_pool1d indices": lambda lib, x: lib.nn.functional.max_pool1d(x[0], 3, 1, 1, return_indices=True),
+    "MaxPool1d indices": lambda lib, x: lib.nn.MaxPool1d(2, return_indices=True)(x[0]),
+    "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 1, 1),
+    "max_pool2d indices": lambda lib, x: lib.nn.functional.max_pool2d(x, 2, return_indices=True),
+    "max_pool2d dilated": lambda lib, x: lib.nn.functional.max_pool2d(x, 2, 2, 1, dilation=2, ceil_mode=True,
+                                                                      return_indices=True),
+    "MaxPool2d": lambda lib, x: lib.nn.MaxPool2d(3, 2, ceil_mode=True)(x),
+    "adaptive_max_pool1d": lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x[0], 2, return_indices=True),
+    "adaptive_max_pool2d": lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, 3),
+}
+
+
+@pytest.mark.parametrize("dtype", ALL + [np.int8])
+@pytest.mark.parametrize("pool", POOLS)
+def test_max_pooling(pool, dtype):
+    """Integers pool in their dtype (indices int64) where PyTorch's kernels take them: max_pool2d, and
+    max_pool1d with return_indices; max_pool1d without it, adaptive pooling and bools are refused."""
+    x = image(dtype)
+    if dtype != np.bool_ and dtype != np.uint8:
+        x = x - 3  # negative values, lower than what padding could be mistaken for
+    check(POOLS[pool], x, refusal=f"got dtype {np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.float32])
+@pytest.mark.parametrize("geometry", [dict(kernel_size=2, stride=1, padding=1), dict(kernel_size=3, stride=2, padding=1,
+                                                                                        ceil_mode=True)])
+def test_max_pool_indices_where_the_maximum_ties_the_padding(dtype, geometry):
+    """A window whose maximum is the dtype's lowest value (which the padding holds): PyTorch gives the
+    window's first place in the input."""
+    lowest = -np.inf if dtype == np.float32 else np.iinfo(dtype).min
+    x = np.array([[[lowest, lowest, 5, lowest]]], dtype=dtype)
+    check(lambda lib, x: lib.nn.functional.max_pool1d(x, return_indices=True, **geometry), x)
+    check(lambda lib, x: lib.nn.functional.max_pool2d(x, return_indices=True, **geometry), x[None])
+
+
+def test_max_pool_indices_of_a_window_of_padding_only_are_refused():
+    """PyTorch gives -inf and a position outside the input; fastgrad keeps the -inf and refuses the index."""
+    x = np.ones((1, 1, 1), dtype=np.float32)
+    out = F.max_pool1d(fastgrad.tensor(x), 2, stride=1, padding=1, dilation=2)
+    assert out.tolist() == torch.nn.functional.max_pool1d(torch.tensor(x), 2, 1, 1, 2).tolist() == [[[-np.inf]]]
+    with pytest.raises(ValueError, match="max_pool1d: with return_indices, a window covering only padding"):
+        F.max_pool1d(fastgrad.tensor(x), 2, stride=1, padding=1, dilation=2, return_indices=True)
+    with pytest.raises(ValueError, match="max_pool2d: with return_indices, a window covering only padding"):
+        nn.MaxPool2d(2, stride=1, padding=1, dilation=2, return_indices=True)(fastgrad.tensor(x[None]))
