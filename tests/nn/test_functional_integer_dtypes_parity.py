@@ -24,8 +24,8 @@ def outcome(library, fn, arrays):
     return [(str(o.dtype).removeprefix("torch."), o.tolist()) for o in outs]
 
 
-def check(fn, *arrays, refusal=None):
-    """fastgrad's outcome is PyTorch's; a refusal's message matches `refusal` (a regex)."""
+def check(fn, *arrays, refusal=None, rtol=0.0):
+    """fastgrad's outcome is PyTorch's (floats to rtol); a refusal's message contains `refusal`."""
     ours, theirs = outcome(fastgrad, fn, arrays), outcome(torch, fn, arrays)
     if isinstance(theirs, Exception):
         assert isinstance(ours, Exception), f"PyTorch raises {theirs!r}, fastgrad returns {ours}"
@@ -33,7 +33,9 @@ def check(fn, *arrays, refusal=None):
             assert isinstance(ours, TypeError) and refusal in str(ours), ours
     else:
         assert not isinstance(ours, Exception), f"PyTorch returns {theirs}, fastgrad raises {ours!r}"
-        assert ours == theirs
+        assert [dtype for dtype, _ in ours] == [dtype for dtype, _ in theirs]
+        for (_, values), (_, expected) in zip(ours, theirs):
+            np.testing.assert_allclose(values, expected, rtol=rtol, atol=0)
 
 
 def image(dtype, shape=(1, 2, 4, 4)):
@@ -158,3 +160,15 @@ def test_max_pool_indices_of_a_window_of_padding_only_are_refused():
         F.max_pool1d(fastgrad.tensor(x), 2, stride=1, padding=1, dilation=2, return_indices=True)
     with pytest.raises(ValueError, match="max_pool2d: with return_indices, a window covering only padding"):
         nn.MaxPool2d(2, stride=1, padding=1, dilation=2, return_indices=True)(fastgrad.tensor(x[None]))
+
+
+@pytest.mark.parametrize("dtype", ALL)
+@pytest.mark.parametrize("shape", [(2, 5, 3), (1, 4, 3, 2), (1, 3, 2, 1, 2)])
+@pytest.mark.parametrize("size", [1, 2, 3, 6])
+def test_local_response_norm(dtype, shape, size):
+    """PyTorch computes an int64 input (its avg_pool divides the sum of squares as integers) into float32,
+    and refuses the other integers and bools."""
+    x = (np.arange(int(np.prod(shape))) * 37 % 201 - 100).reshape(shape)
+    check(lambda lib, x: lib.nn.functional.local_response_norm(x, size, alpha=0.5, beta=0.6, k=1.5),
+          x.astype(dtype) if dtype != np.uint8 else np.abs(x).astype(dtype), refusal=f"got dtype {np.dtype(dtype).name}",
+          rtol=1e-6)  # (PyTorch's float32 pow differs from NumPy's in the last bits)
