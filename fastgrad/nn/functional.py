@@ -554,16 +554,30 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     return losses.sum() / weight.sum() if reduction == "mean" else _reduce(losses, reduction)
 
 
+def _kernel_difference(name: str, input: Tensor, target) -> Tensor:
+    """input - target as PyTorch's mse and smooth_l1 kernels take it: a bool input in the float target's
+    dtype (where the - operator, and so l1_loss, refuses a bool)."""
+    target = _loss_target(name, input, target)
+    return (input.to(target.dtype) if input.dtype.kind == "b" else input) - target
+
+
 def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
     _reduction(reduction)
-    difference = input - _loss_target("mse_loss", input, target)
+    difference = _kernel_difference("mse_loss", input, target)
     return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
 
 
 def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    """|input - target|, reduced; the gradient at a zero difference is 0."""
+    """|input - target|, reduced; the gradient at a zero difference is 0. As PyTorch's, which composes it of
+    the - operator: a bool refused, integers kept as integers (whose mean is refused)."""
     _reduction(reduction)
+    target = _as_tensor(target)
+    if target.dtype.kind == "b" or input.dtype.kind == "b":
+        kinds = f"dtypes {input.dtype} and {target.dtype}"
+        raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu" and reduction != "mean":
+        return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
     return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
                             reduction)
 
@@ -574,10 +588,9 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     _reduction(reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    target = _loss_target("smooth_l1_loss", input, target)
+    distance = _kernel_difference("smooth_l1_loss", input, target).abs()
     if beta == 0:
-        return _reduce((input - target).abs(), reduction)
-    distance = (input - target).abs()
+        return _reduce(distance, reduction)
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
@@ -589,7 +602,10 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
-    return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
+    _reduction(reduction)
+    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
+    losses = smooth_l1_loss(input, target, reduction="none", beta=delta) * delta
+    return _reduce(losses.to(input.dtype), reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:

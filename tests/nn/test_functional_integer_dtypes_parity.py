@@ -172,3 +172,13 @@ def test_local_response_norm(dtype, shape, size):
     check(lambda lib, x: lib.nn.functional.local_response_norm(x, size, alpha=0.5, beta=0.6, k=1.5),
           x.astype(dtype) if dtype != np.uint8 else np.abs(x).astype(dtype), refusal=f"got dtype {np.dtype(dtype).name}",
           rtol=1e-6)  # (PyTorch's float32 pow differs from NumPy's in the last bits)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "smooth_l1_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("dtypes", [(a, b) for a in ALL + [np.float32] for b in ALL + [np.float64]])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses(loss, dtypes, reduction):
+    """mse and smooth_l1 take a bool input with a float target (their kernels promote it); l1_loss, which
+    PyTorch composes of the - operator, refuses any bool and keeps integers as integers."""
+    arrays = [np.array([1, 0, 3]).astype(dtypes[0]), np.array([0, 2, 1]).astype(dtypes[1])]
+    check(lambda lib, x, y: getattr(lib.nn.functional, loss)(x, y, reduction=reduction), *arrays)
