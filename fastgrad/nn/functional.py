@@ -922,7 +922,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
                             f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target(name, input, target, warn_on_broadcast=False)
-    if isinstance(var, (int, float)) and not isinstance(var, bool):
+    if isinstance(var, float):  # (not an int: PyTorch's check of a number var breaks on one, and raises)
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
         raise TypeError(f"{name}: var must be a Tensor or a float, got {type(var).__name__}")

@@ -182,3 +182,10 @@ def test_regression_losses(loss, dtypes, reduction):
     PyTorch composes of the - operator, refuses any bool and keeps integers as integers."""
     arrays = [np.array([1, 0, 3]).astype(dtypes[0]), np.array([0, 2, 1]).astype(dtypes[1])]
     check(lambda lib, x, y: getattr(lib.nn.functional, loss)(x, y, reduction=reduction), *arrays)
+
+
+@pytest.mark.parametrize("var", [2.0, 2, True])
+def test_gaussian_nll_loss_takes_a_float_var_not_an_int(var):
+    x, y = np.ones(3, np.float32), np.zeros(3, np.float32)
+    check(lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, var), x, y,
+          refusal=f"gaussian_nll_loss: var must be a Tensor or a float, got {type(var).__name__}")
