@@ -4,19 +4,28 @@ What can be saved: nested dicts (str or int keys), lists and tuples of Tensors, 
 scalars, Python numbers, strings, booleans and None; that covers the state dicts of modules,
 optimizers and schedulers, `fastgrad.get_rng_state()` and step counters.
 
-File format (version 1): one NumPy `.npz` archive (a zip of `.npy` files, written by `np.savez`).
+File format (version 2; version 1 files, which hold none of the nodes marked "2:", still load): one
+NumPy `.npz` archive (a zip of `.npy` files, written by `np.savez`).
 
 - `__fastgrad__.npy`: a uint8 array holding UTF-8 JSON, `{"format": "fastgrad-checkpoint",
-  "version": 1, "root": NODE}`.
-- `a0.npy`, `a1.npy`, ...: the arrays, in the order the structure first refers to them.
+  "version": 2, "root": NODE}`.
+- `a0.npy`, `a1.npy`, ...: the arrays the structure refers to.
 
 A NODE is one of
 - a JSON string, integer (at most `MAX_INT_BITS` bits), true/false or null: that value;
 - `{"float": x}` for a finite float, `{"float": "nan" | "inf" | "-inf"}` otherwise (JSON has no NaN);
-- `{"dict": [[key, NODE], ...]}` (keys str or int, order kept), `{"list": [NODE, ...]}`,
-  `{"tuple": [NODE, ...]}`;
-- `{"tensor": "aK", "requires_grad": bool}`, `{"array": "aK"}`, `{"scalar": "aK"}` (a NumPy scalar,
-  stored as a 0-d array).
+- `{"dict": [[key, NODE], ...]}` (keys str or int, order kept), 2: `{"ordered_dict": [[key, NODE], ...]}`
+  (a `collections.OrderedDict`, as `state_dict()` returns), `{"list": [NODE, ...]}`, `{"tuple": [NODE, ...]}`;
+- `{"tensor": "aK", "requires_grad": bool}`, 2: `{"parameter": "aK", "requires_grad": bool}` (an
+  `nn.Parameter`), `{"array": "aK"}`, `{"scalar": "aK"}` (a NumPy scalar, stored as a 0-d array);
+- 2: a tensor or parameter node may add `"view": [offset, shape, strides]` (bytes, element counts, bytes):
+  the tensor is that window of array aK. Tensors that share memory (`a` and `a[1:]`) are saved so, as
+  PyTorch saves a storage once: their common base array is written once and each tensor is a view of it,
+  so that after loading they share memory again. A tensor that shares with no other saved tensor is
+  written on its own (only its elements).
+
+The node kinds are a fixed list; each maps to one fixed type (dict, OrderedDict, list, tuple, Tensor,
+Parameter, NumPy array or scalar): nothing in the file names code to import or run.
 
 Loading reads the archive with `allow_pickle=False` and builds the object from the JSON: it never
 runs code from the file. Object arrays are refused on save. A truncated or altered file (the zip
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import OrderedDict
 import math
 import os
 import tempfile
@@ -37,11 +47,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from fastgrad.nn.parameter import Parameter
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor, check_device, device
 
 FORMAT = "fastgrad-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 STRUCTURE_KEY = "__fastgrad__"
 MAX_DEPTH = 100       # state dicts nest a few levels; far deeper is a crafted file, refused before recursing
 MAX_INT_BITS = 1024   # RNG states hold 128-bit integers; far larger ones are refused (they cost quadratic time)
@@ -51,9 +63,36 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be read: truncated, altered, or not a fastgrad checkpoint."""
 
 
+def _memory_root(array: np.ndarray) -> np.ndarray:
+    """The array at the bottom of array's chain of NumPy views: the one whose memory all of them share."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _address(array: np.ndarray) -> int:
+    return array.__array_interface__["data"][0]
+
+
+def _window_of(array: np.ndarray, root: np.ndarray) -> list | None:
+    """[offset, shape, strides] placing array inside root's memory, or None when it cannot be rebuilt from
+    root as saved: another dtype, a root not laid out contiguously, or elements outside root's bytes."""
+    if array.dtype != root.dtype or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return None
+    offset = _address(array) - _address(root)
+    low = offset + sum((n - 1) * s for n, s in zip(array.shape, array.strides) if s < 0)
+    high = offset + sum((n - 1) * s for n, s in zip(array.shape, array.strides) if s > 0) + array.itemsize
+    if array.size and (low < 0 or high > root.nbytes):
+        return None
+    return [offset, list(array.shape), list(array.strides)]
+
+
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        # id(memory root) -> (root, [(tensor node, the tensor's array), ...]): tensors are placed once all
+        # are known, since whether one is written as a view depends on whether another shares its memory
+        self.tensors_by_root: dict[int, tuple[np.ndarray, list[tuple[dict, np.ndarray]]]] = {}
 
     def _add(self, array: np.ndarray, where: str) -> str:
         if array.dtype.hasobject:
@@ -61,6 +100,21 @@ class _Encoder:
         name = f"a{len(self.arrays)}"
         self.arrays[name] = array
         return name
+
+    def encode_root(self, obj: Any) -> Any:
+        root = self.encode(obj)
+        for memory, users in self.tensors_by_root.values():
+            windows = [_window_of(array, memory) for _, array in users] if len(users) > 1 else [None]
+            name = self._add(memory, "a shared tensor") if any(w is not None for w in windows) else None
+            for (node, array), window in zip(users, windows):
+                kind = "parameter" if "parameter" in node else "tensor"
+                if window is None:
+                    node[kind] = self._add(array, "a tensor")
+                    continue
+                node[kind] = name
+                if window != [0, list(memory.shape), list(memory.strides)]:
+                    node["view"] = window
+        return root
 
     def encode(self, obj: Any, where: str = "obj") -> Any:
         if isinstance(obj, np.generic):  # first: np.float64 is also a Python float, and would lose its type
@@ -72,7 +126,13 @@ class _Encoder:
         if isinstance(obj, float):
             return {"float": obj if math.isfinite(obj) else repr(obj)}
         if isinstance(obj, Tensor):
-            return {"tensor": self._add(obj._data, where), "requires_grad": bool(obj.requires_grad)}
+            if obj._data.dtype.hasobject:
+                raise TypeError(f"save: {where} is an array of Python objects (dtype {obj._data.dtype}), which needs pickle")
+            node = {"parameter" if isinstance(obj, Parameter) else "tensor": None,
+                    "requires_grad": bool(obj.requires_grad)}
+            memory = _memory_root(obj._data)
+            self.tensors_by_root.setdefault(id(memory), (memory, []))[1].append((node, obj._data))
+            return node
         if isinstance(obj, np.ndarray):
             return {"array": self._add(obj, where)}
         if isinstance(obj, dict):
@@ -82,7 +142,7 @@ class _Encoder:
                     raise TypeError(f"save: {where} has a key {key!r} of type {type(key).__name__}; "
                                     "keys must be str or int")
                 items.append([key, self.encode(value, f"{where}[{key!r}]")])
-            return {"dict": items}
+            return {"ordered_dict" if isinstance(obj, OrderedDict) else "dict": items}
         if isinstance(obj, (list, tuple)):
             kind = "list" if isinstance(obj, list) else "tuple"
             return {kind: [self.encode(value, f"{where}[{i}]") for i, value in enumerate(obj)]}
@@ -121,7 +181,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     giving a new file the umask's), or into a binary file object (io.BytesIO, an open file) at its
     position, as torch.save does."""
     encoder = _Encoder()
-    root = encoder.encode(obj)
+    root = encoder.encode_root(obj)
     header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
     members = {STRUCTURE_KEY: np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **encoder.arrays}
     if hasattr(f, "write"):
@@ -173,18 +233,25 @@ class _Decoder:
             raise self.fail(f"an integer of {node.bit_length()} bits (at most {MAX_INT_BITS} are allowed)")
         if node is None or isinstance(node, (bool, int, str)):
             return node
-        if not isinstance(node, dict) or len(node) not in (1, 2):
+        if not isinstance(node, dict) or len(node) not in (1, 2, 3):
             raise self.fail(f"unexpected structure node {str(node)[:80]}")
         if "float" in node:
             return self._float(node["float"])
-        if "dict" in node:
-            return {self.decode(key, depth + 1): self.decode(value, depth + 1) for key, value in self._pairs(node["dict"])}
+        if "dict" in node or "ordered_dict" in node:
+            mapping = dict if "dict" in node else OrderedDict
+            pairs = self._pairs(node["dict" if "dict" in node else "ordered_dict"])
+            return mapping((self.decode(key, depth + 1), self.decode(value, depth + 1)) for key, value in pairs)
         if "list" in node:
             return [self.decode(value, depth + 1) for value in self._sequence(node["list"])]
         if "tuple" in node:
             return tuple(self.decode(value, depth + 1) for value in self._sequence(node["tuple"]))
-        if "tensor" in node:
-            tensor = Tensor._wrap(self.array(node["tensor"]), False, None)
+        if "tensor" in node or "parameter" in node:
+            array = self.array(node["tensor" if "tensor" in node else "parameter"])
+            if "view" in node:
+                array = self._view(array, node["view"])
+            if "parameter" in node:
+                return Parameter(array, requires_grad=node.get("requires_grad") is True)
+            tensor = Tensor._wrap(array, False, None)
             if node.get("requires_grad") is True:
                 tensor.requires_grad_(True)
             return tensor
@@ -193,6 +260,21 @@ class _Decoder:
         if "scalar" in node:
             return self.array(node["scalar"])[()]
         raise self.fail(f"unknown structure node kind {sorted(node)}")
+
+    def _view(self, memory: np.ndarray, window: Any) -> np.ndarray:
+        """The window [offset, shape, strides] of memory, sharing it; NumPy's constructor refuses a window
+        reaching outside memory's bytes, so a crafted one cannot read beyond them."""
+        if not (isinstance(window, list) and len(window) == 3 and isinstance(window[0], int)
+                and all(isinstance(w, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in w)
+                        for w in window[1:]) and len(window[1]) == len(window[2])):
+            raise self.fail(f"a view must be [offset, shape, strides] of integers, got {str(window)[:80]}")
+        if not (memory.flags.c_contiguous or memory.flags.f_contiguous):
+            raise self.fail("a view refers to an array that is not laid out contiguously")
+        offset, shape, strides = window
+        try:
+            return np.ndarray(shape, memory.dtype, buffer=memory.ravel(order="K"), offset=offset, strides=strides)
+        except (TypeError, ValueError) as error:
+            raise self.fail(f"the view {str(window)[:80]} does not fit its array of {memory.nbytes} bytes ({error})") from None
 
     def _float(self, value: Any) -> float:
         if isinstance(value, float) or value in ("nan", "inf", "-inf"):
@@ -274,8 +356,9 @@ def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool 
         raise decoder.fail("its structure entry nests too deeply to read") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT or "root" not in document:
         raise decoder.fail("the structure entry does not describe a fastgrad checkpoint")
-    if document.get("version") != VERSION:
-        raise decoder.fail(f"format version {document.get('version')!r}; this fastgrad reads version {VERSION}")
+    if document.get("version") not in READABLE_VERSIONS:
+        raise decoder.fail(f"format version {document.get('version')!r}; this fastgrad reads versions "
+                           f"{', '.join(map(str, READABLE_VERSIONS))}")
     try:
         return decoder.decode(document["root"])
     except CheckpointError:

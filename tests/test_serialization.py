@@ -1,6 +1,7 @@
 import io
 import json
 import os
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -130,7 +131,11 @@ def write_archive(path, header: dict | str, **arrays):
     ({"format": "fastgrad-checkpoint", "version": 1, "root": {"code": "print(1)"}}, "unknown structure node"),
     ({"format": "fastgrad-checkpoint", "version": 1, "root": {"float": [1]}}, "malformed"),
     ({"format": "fastgrad-checkpoint", "version": 1, "root": {"dict": [[1.5, 2]]}}, "pairs"),
-    ({"format": "fastgrad-checkpoint", "version": 2, "root": None}, "version"),
+    ({"format": "fastgrad-checkpoint", "version": 3, "root": None}, "version"),
+    ({"format": "fastgrad-checkpoint", "version": 2, "root": {"tensor": "a0", "view": [8, [2], [8]]}}, "does not fit"),
+    ({"format": "fastgrad-checkpoint", "version": 2, "root": {"tensor": "a0", "view": [-8, [1], [8]]}}, "does not fit"),
+    ({"format": "fastgrad-checkpoint", "version": 2, "root": {"tensor": "a0", "view": [0, [2], [-8]]}}, "does not fit"),
+    ({"format": "fastgrad-checkpoint", "version": 2, "root": {"tensor": "a0", "view": [0, [2]]}}, "\\[offset, shape, strides\\]"),
     ({"format": "something-else", "root": None}, "does not describe"),
     ("{not json", "not valid JSON"),
 ])
@@ -139,6 +144,54 @@ def test_tampered_structure_fails_cleanly(tmp_path, header, problem):
     write_archive(path, header, a0=np.zeros(2))
     with pytest.raises(CheckpointError, match=problem):
         fastgrad.load(path)
+
+
+def test_parameters_and_ordered_dicts_keep_their_types(tmp_path):
+    model = nn.Linear(3, 2)
+    model.bias.requires_grad_(False)
+    state = model.state_dict()
+    assert type(state) is OrderedDict
+    fastgrad.save({"state": state, "weight": model.weight, "bias": model.bias, "plain": {"a": 1}}, tmp_path / "c")
+    loaded = fastgrad.load(tmp_path / "c")
+    assert type(loaded["state"]) is OrderedDict and list(loaded["state"]) == ["weight", "bias"]
+    assert type(loaded["plain"]) is dict
+    assert type(loaded["weight"]) is nn.Parameter and loaded["weight"].requires_grad
+    assert type(loaded["bias"]) is nn.Parameter and not loaded["bias"].requires_grad
+    assert type(loaded["state"]["weight"]) is fastgrad.Tensor and not loaded["state"]["weight"].requires_grad
+    np.testing.assert_array_equal(loaded["weight"].numpy(), model.weight.numpy())
+
+
+def test_views_of_one_tensor_share_memory_after_loading(tmp_path):
+    a = fastgrad.arange(12.0).reshape(3, 4)
+    views = {"a": a, "tail": a[1:], "columns": a[:, ::2], "transposed": a.t(), "row": a[2],
+             "again": a}
+    fastgrad.save(views, tmp_path / "c")
+    loaded = fastgrad.load(tmp_path / "c")
+    for name, view in views.items():
+        np.testing.assert_array_equal(loaded[name].numpy(), view.numpy(), err_msg=name)
+    loaded["a"][1, 2] = -1.0  # one write shows through every view, as in what was saved
+    assert loaded["tail"][0, 2].item() == loaded["columns"][1, 1].item() == loaded["transposed"][2, 1].item() == -1.0
+    assert loaded["again"][1, 2].item() == -1.0
+
+
+def test_a_slice_saved_alone_writes_only_its_elements(tmp_path):
+    big = fastgrad.zeros(10000)
+    fastgrad.save({"slice": big[:3]}, tmp_path / "c")
+    assert os.path.getsize(tmp_path / "c") < 2000
+    assert fastgrad.load(tmp_path / "c")["slice"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_version_1_file_still_loads(tmp_path):
+    """What the version-1 writer wrote for {"w": tensor (requires grad), "m": array, "n": [1, 2.5, None]}."""
+    header = {"format": "fastgrad-checkpoint", "version": 1, "root": {"dict": [
+        ["w", {"tensor": "a0", "requires_grad": True}], ["m", {"array": "a1"}],
+        ["n", {"list": [1, {"float": 2.5}, None]}]]}}
+    write_archive(tmp_path / "old.npz", header, a0=np.array([1.0, 2.0], dtype=np.float32), a1=np.arange(3))
+    loaded = fastgrad.load(tmp_path / "old.npz")
+    assert type(loaded) is dict and list(loaded) == ["w", "m", "n"]
+    assert type(loaded["w"]) is fastgrad.Tensor and loaded["w"].requires_grad and loaded["w"].tolist() == [1.0, 2.0]
+    np.testing.assert_array_equal(loaded["m"], np.arange(3))
+    assert loaded["n"] == [1, 2.5, None]
 
 
 def test_pickled_arrays_and_foreign_files_are_refused(tmp_path):

@@ -52,6 +52,12 @@ def _geometry(name: str, kernel_size, dilation, padding, stride) -> tuple[tuple,
             F._sizes(f"{name}: padding", padding, 2, 0), F._sizes(f"{name}: stride", stride, 2, 1))
 
 
+def _refuse_integers(name: str, input: Tensor) -> None:
+    """PyTorch's im2col and col2im take floats and bools (where overlapping blocks combine with "or"), not integers."""
+    if input.dtype.kind in "iu":
+        raise TypeError(f"{name}: expected a floating point or bool input, got dtype {input.dtype}")
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """im2col: the sliding blocks of kernel_size (elements dilation apart, blocks stride apart) of a
     zero-padded (N, C, H, W) or unbatched (C, H, W) input, as columns: (N, C * kh * kw, L), L blocks in
@@ -60,6 +66,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
         raise ValueError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {got}")
+    _refuse_integers(name, input)
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
     x, unbatched = F._spatial_input(name, input, 2)
     if 0 in x.shape[1:]:
@@ -84,6 +91,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
         raise ValueError(f"{name}: expected a 2-D (C * prod(kernel_size), L) or 3-D (N, C * prod(kernel_size), L) "
                          f"input, got {got}")
+    _refuse_integers(name, input)
     sizes = F._sizes(f"{name}: output_size", output_size, 2, 1)
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
     columns = input.unsqueeze(0) if input.ndim == 2 else input

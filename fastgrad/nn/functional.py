@@ -85,6 +85,9 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """One slope for all elements (weight of size 1) or one per channel, dim 1 of x."""
+    _floating(x, "prelu")
+    if weight.dtype != x.dtype:  # (PyTorch does not promote here either)
+        raise TypeError(f"prelu: weight has dtype {weight.dtype}, expected the input's dtype {x.dtype}")
     channels = x.shape[1] if x.ndim >= 2 else 1
     if weight.numel() not in (1, channels):
         raise ValueError(f"prelu: weight has {weight.numel()} elements, expected 1 or the {channels} channels of "
@@ -261,6 +264,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a sigmoid(b), a and b the first and second halves of input along dim (Dauphin et al., 2017)."""
+    _floating(input, "glu")
     if input.ndim == 0:
         raise ValueError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
     (axis,) = normalize_dims(dim, input.ndim)
@@ -550,16 +554,30 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     return losses.sum() / weight.sum() if reduction == "mean" else _reduce(losses, reduction)
 
 
+def _kernel_difference(name: str, input: Tensor, target) -> Tensor:
+    """input - target as PyTorch's mse and smooth_l1 kernels take it: a bool input in the float target's
+    dtype (where the - operator, and so l1_loss, refuses a bool)."""
+    target = _loss_target(name, input, target)
+    return (input.to(target.dtype) if input.dtype.kind == "b" else input) - target
+
+
 def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
     _reduction(reduction)
-    difference = input - _loss_target("mse_loss", input, target)
+    difference = _kernel_difference("mse_loss", input, target)
     return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
 
 
 def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    """|input - target|, reduced; the gradient at a zero difference is 0."""
+    """|input - target|, reduced; the gradient at a zero difference is 0. As PyTorch's, which composes it of
+    the - operator: a bool refused, integers kept as integers (whose mean is refused)."""
     _reduction(reduction)
+    target = _as_tensor(target)
+    if target.dtype.kind == "b" or input.dtype.kind == "b":
+        kinds = f"dtypes {input.dtype} and {target.dtype}"
+        raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu" and reduction != "mean":
+        return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
     return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
                             reduction)
 
@@ -570,10 +588,9 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     _reduction(reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    target = _loss_target("smooth_l1_loss", input, target)
+    distance = _kernel_difference("smooth_l1_loss", input, target).abs()
     if beta == 0:
-        return _reduce((input - target).abs(), reduction)
-    distance = (input - target).abs()
+        return _reduce(distance, reduction)
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
@@ -585,7 +602,10 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
-    return smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
+    _reduction(reduction)
+    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
+    losses = smooth_l1_loss(input, target, reduction="none", beta=delta) * delta
+    return _reduce(losses.to(input.dtype), reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
@@ -706,9 +726,13 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     if reduction == "mean" and input.dtype.kind != "f":
         raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
                         f"(PyTorch refuses it too), got dtype {input.dtype}")
-    target = _signs(target, input)
+    target = _as_tensor(target)  # compared in its own dtype, as PyTorch's: a uint8 target's 255 equals -1
+    if input.dtype.kind in "iu":
+        # PyTorch computes in the input's integer dtype: margin truncated to it (refused where it does not fit),
+        # margin - x wrapping as integers do; the sum is int64, as any integer sum
+        margin = Tensor._from_data(number_of_dtype("hinge_embedding_loss: margin", margin, input.dtype))
     _same_shapes("hinge_embedding_loss", input=input, target=target)
-    losses = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
+    losses = where(target != 1, (margin - input).clamp(min=0), 0) + where(target != -1, input, 0)
     return _reduce(losses, reduction)
 
 
@@ -891,9 +915,14 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
     _reduction(reduction)
+    for label, value in (("input", input), ("target", target), ("var", var)):
+        # PyTorch subtracts input and target (refused for bools) and clamps var in place (refused for integers)
+        if isinstance(value, Tensor) and value.dtype.kind in ("biu" if label == "var" else "b"):
+            raise TypeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
+                            f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target(name, input, target, warn_on_broadcast=False)
-    if isinstance(var, (int, float)) and not isinstance(var, bool):
+    if isinstance(var, float):  # (not an int: PyTorch's check of a number var breaks on one, and raises)
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
         raise TypeError(f"{name}: var must be a Tensor or a float, got {type(var).__name__}")
@@ -1607,6 +1636,8 @@ def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: in
         raise NotImplementedError(f"pad: mode {mode!r} pads 1, 2 or 3 trailing dims of an input with one or two "
                                   f"more dims (channels, and maybe a batch): padding of length {2 * padded_dims} "
                                   f"needs a {padded_dims + 1}-D or {padded_dims + 2}-D input, got shape {input.shape}")
+    if mode != "circular" and input.dtype.kind == "b":
+        raise TypeError(f"pad: mode {mode!r} is not implemented for bool inputs (as in PyTorch), got dtype bool")
     batched = input.ndim == padded_dims + 2
     if mode != "circular" and 0 in input.shape[int(batched):]:
         raise ValueError(f"pad: mode {mode!r} needs non-empty dims (a batch dim may be empty), got shape "
@@ -1801,16 +1832,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
-                  fill: float) -> tuple[Tensor, bool, dict]:
+                  fill: float | None) -> tuple[Tensor, bool, dict]:
     """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
     axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
-    as much as the last window needs on the right with `fill`. Also whether a batch dim was added, and the
+    as much as the last window needs on the right with `fill` (None: the lowest value of the input's
+    dtype, -inf for floats, and integer inputs are taken too). Also whether a batch dim was added, and the
     geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
     dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
     with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
     rule)."""
     x, unbatched = _spatial_input(name, input, dims)
-    _floating(x, name)
+    if fill is None and x.dtype.kind in "iu":
+        fill = np.iinfo(x.dtype).min
+    else:
+        _floating(x, name)
+        fill = -np.inf if fill is None else fill
     kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
@@ -1844,22 +1880,34 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
 
 def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
               return_indices: bool):
-    """The maximum of each window (see _pool_windows, padding with -inf); each window's gradient goes to
-    its first maximum in row-major order, as PyTorch's. The indices are positions in the flattened spatial
-    dims of the input."""
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode,
-                                          -np.inf)
+    """The maximum of each window (see _pool_windows, padding with the dtype's lowest value); each window's
+    gradient goes to its first maximum in row-major order, as PyTorch's. The indices are positions in the
+    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: by max_pool2d, and
+    by max_pool1d only with return_indices (its other kernel refuses them)."""
+    if name == "max_pool1d" and not return_indices and input.dtype.kind in "iu":
+        raise TypeError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel takes "
+                        f"integers only with return_indices=True), got dtype {input.dtype}")
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
     values, positions = windows.max(dim=-1)
     if unbatched:
         values, positions = values.squeeze(0), positions.squeeze(0)
     if not return_indices:
         return values
     offsets = np.unravel_index(positions._data, g["kernel"])  # each maximum's place in its window, per dim
-    coordinates = []
-    for axis in range(dims):
-        starts = np.arange(g["counts"][axis]) * g["stride"][axis] - g["padding"][axis]
+    coordinates, firsts, inside = [], [], True
+    for axis, (size, stride_, pad_, dilation_) in enumerate(zip(g["sizes"], g["stride"], g["padding"], g["dilation"])):
+        starts = np.arange(g["counts"][axis]) * stride_ - pad_
         starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
-        coordinates.append(starts + offsets[axis] * g["dilation"][axis])
+        first = starts + -(-np.maximum(-starts, 0) // dilation_) * dilation_  # the window's first place in the input
+        if (first >= size).any():
+            raise ValueError(f"{name}: with return_indices, a window covering only padding has no input position to "
+                             f"give (kernel_size={g['kernel']}, dilation={g['dilation']}, padding={g['padding']}, "
+                             f"input size {g['sizes']}); PyTorch gives a position outside the input there")
+        coordinates.append(starts + offsets[axis] * dilation_)
+        firsts.append(first)
+        inside = inside & (coordinates[-1] >= 0) & (coordinates[-1] < size)
+    # a maximum found in the padding ties it (the dtype's lowest value): PyTorch gives the window's first place
+    coordinates = [np.where(inside, c, f) for c, f in zip(coordinates, firsts)]
     return values, Tensor._from_data(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
 
 

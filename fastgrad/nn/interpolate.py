@@ -3,8 +3,9 @@ by nearest neighbours or (bi/tri)linearly, one spatial dim at a time.
 
 Each dim is gathered by an index (index_select), and the linear modes blend two gathers with constant
 weights, so the gradients are index_select's. The source positions are computed as PyTorch's CPU
-kernels compute them: the nearest modes in float32 whatever the input's dtype, the linear modes in the
-input's dtype, so that the picked neighbours and weights are PyTorch's.
+kernels compute them: the nearest modes in float32 whatever the input's dtype (a float, or uint8 as
+PyTorch's nearest kernels take), the linear modes in the input's dtype, so that the picked neighbours and
+weights are PyTorch's.
 """
 from __future__ import annotations
 
@@ -114,7 +115,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     sizes, scales = _output_sizes(name, input, size, scale_factor, recompute_scale_factor)
     if linear and input.ndim - 2 != _MODES[mode]:
         raise NotImplementedError(f"{name}: got {input.ndim}D input, but {mode} mode needs {_MODES[mode] + 2}D input")
-    F._floating(input, name)
+    if linear:
+        F._floating(input, name)
+    elif input.dtype.kind != "f" and input.dtype != np.uint8:  # (PyTorch's nearest kernels take uint8 images too)
+        raise TypeError(f"{name}: mode {mode!r} expects a floating point or uint8 input, got dtype {input.dtype}")
     if min(input.shape[2:]) < 1 or min(sizes) < 1:
         raise ValueError(f"{name}: input and output sizes should be greater than 0, got input {tuple(input.shape[2:])} "
                          f"and output {sizes}")

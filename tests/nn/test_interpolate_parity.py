@@ -142,3 +142,44 @@ def test_a_linear_resize_to_the_same_size_is_a_new_tensor():
     out = F.interpolate(x, size=(3, 4), mode="bilinear")
     out.add_(1)
     np.testing.assert_array_equal(x.numpy(), np.ones((1, 2, 3, 4)))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spatial=st.lists(st.integers(1, 7), min_size=1, max_size=3), data=st.data(), seed=st.integers(0, 2**16))
+def test_nearest_modes_resample_uint8_images_as_pytorch(spatial, data, seed):
+    """PyTorch's nearest kernels take uint8 (the other integer dtypes and bool they refuse, as its
+    linear kernels refuse every integer dtype but a 4-D uint8 bilinear, which fastgrad refuses too)."""
+    dims = len(spatial)
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact"]))
+    if data.draw(st.booleans()):
+        options = {"size": data.draw(st.integers(1, 15) | st.tuples(*[st.integers(1, 15)] * dims))}
+    else:
+        options = {"scale_factor": data.draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 1 / 3, 2.2]) | st.floats(0.3, 3.5))}
+    x = np.random.default_rng(seed).integers(0, 256, size=(2, 2, *spatial)).astype(np.uint8)
+    try:
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, **options)
+    except (ValueError, RuntimeError):  # an output size below 1
+        with pytest.raises((ValueError, RuntimeError)):
+            F.interpolate(fastgrad.tensor(x), mode=mode, **options)
+        return
+    ours = F.interpolate(fastgrad.tensor(x), mode=mode, **options)
+    assert ours.dtype == np.uint8 and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.bool_])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_modes_refuse_other_integers_and_bools(dtype, mode):
+    x = np.ones((1, 1, 2, 2), dtype=dtype)
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.interpolate(torch.tensor(x), scale_factor=2, mode=mode)
+    with pytest.raises(TypeError, match=f"interpolate: mode '{mode}' expects a floating point or uint8 input, got "
+                                        f"dtype {np.dtype(dtype).name}"):
+        F.interpolate(fastgrad.tensor(x), scale_factor=2, mode=mode)
+
+
+@pytest.mark.parametrize("mode, dims", [("linear", 1), ("bilinear", 2), ("trilinear", 3)])
+def test_linear_modes_refuse_uint8(mode, dims):
+    """PyTorch's 4-D uint8 bilinear has its own fixed-point kernel, whose rounding fastgrad does not copy."""
+    x = fastgrad.ones((1, 1) + (2,) * dims, dtype=fastgrad.uint8)
+    with pytest.raises(TypeError, match="interpolate: expected a floating point input, got dtype uint8"):
+        F.interpolate(x, scale_factor=2, mode=mode)

@@ -73,7 +73,8 @@ def test_bad_arguments():
          r"expected an input of at least 3 dims \(N, C, \*\), got \(3, 6\)"),
         (lambda: F.local_response_norm(x, 0), ValueError, "local_response_norm: size must be at least 1, got 0"),
         (lambda: F.local_response_norm(x, 2.0), TypeError, "local_response_norm: size must be an int"),
-        (lambda: F.local_response_norm(x.long(), 2), TypeError, "local_response_norm: expected a floating point input"),
+        (lambda: F.local_response_norm(x.int(), 2), TypeError,
+         "local_response_norm: expected a floating point or int64 input .* got dtype int32"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):

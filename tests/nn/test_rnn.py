@@ -250,7 +250,7 @@ def test_packed_input_and_state_errors():
         nn.RNN(3, 4)(packed, fastgrad.zeros(1, 4))  # a packed batch needs a batched state
     with pytest.raises(TypeError, match="GRU: hx must be a Tensor, got tuple"):
         nn.GRU(3, 4)(packed, (fastgrad.zeros(1, 2, 4),))
-    with pytest.raises(RuntimeError, match="gru: input has dtype float64, expected the weights' dtype float32"):
+    with pytest.raises(ValueError, match="GRU: input has dtype float64, expected the weights' dtype float32"):
         nn.GRU(3, 4)(packed.double())
 
 
@@ -307,12 +307,12 @@ def test_functional_lstm_on_an_empty_sequence_returns_the_initial_state():
     assert output.shape == (0, 2, 4) and h_n is h and c_n is c
 
 
-@pytest.mark.parametrize("make", [
-    lambda: nn.LSTM(3, 4)(fastgrad.zeros(2, 1, 3, dtype=fastgrad.float64)),
-    lambda: nn.GRU(3, 4)(fastgrad.zeros(2, 1, 3), fastgrad.zeros(1, 1, 4, dtype=fastgrad.float64)),
-    lambda: nn.RNNCell(3, 4)(fastgrad.zeros(1, 3, dtype=fastgrad.float64)),
+@pytest.mark.parametrize("make, error", [
+    (lambda: nn.LSTM(3, 4)(fastgrad.zeros(2, 1, 3, dtype=fastgrad.float64)), ValueError),
+    (lambda: nn.GRU(3, 4)(fastgrad.zeros(2, 1, 3), fastgrad.zeros(1, 1, 4, dtype=fastgrad.float64)), RuntimeError),
+    (lambda: nn.RNNCell(3, 4)(fastgrad.zeros(1, 3, dtype=fastgrad.float64)), RuntimeError),
 ], ids=["LSTM input", "GRU h0", "RNNCell input"])
-def test_recurrent_layers_refuse_a_dtype_other_than_their_weights(make):
-    """NumPy would promote to float64 silently; PyTorch raises, and so does fastgrad."""
-    with pytest.raises(RuntimeError, match="expected the weights' dtype float32"):
+def test_recurrent_layers_refuse_a_dtype_other_than_their_weights(make, error):
+    """NumPy would promote to float64 silently; PyTorch raises (a module's input: ValueError), and so does fastgrad."""
+    with pytest.raises(error, match="expected the weights' dtype float32"):
         make()

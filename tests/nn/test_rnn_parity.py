@@ -210,3 +210,39 @@ def test_packed_sequences_with_dropout_match_torch_in_eval_mode(rng, kind):
     np.testing.assert_allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy(), **TOL)
     ours.train()  # at train time the inner layers' outputs are dropped out
     assert not np.allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy())
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.bool_])
+@pytest.mark.parametrize("packed", [False, True])
+def test_an_input_of_another_dtype_is_a_value_error(kind, dtype, packed):
+    """PyTorch's modules check the input's dtype against the weights' with a ValueError (its packed LSTM
+    alone reaches the RuntimeError of its kernels; fastgrad's raises the ValueError there too)."""
+    theirs, ours = twins(kind)
+    x = np.ones((3, 2, INPUT), dtype=dtype)
+    if packed:
+        x_theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), [3, 2])
+        x_ours = nn.utils.rnn.pack_padded_sequence(fastgrad.tensor(x), [3, 2])
+    else:
+        x_theirs, x_ours = torch.tensor(x), fastgrad.tensor(x)
+    with pytest.raises(RuntimeError if packed and kind == "LSTM" else ValueError):
+        theirs(x_theirs)
+    with pytest.raises(ValueError, match=f"{kind}: input has dtype {np.dtype(dtype).name}, expected the weights' "
+                                         "dtype float64"):
+        ours(x_ours)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTMCell", "GRUCell", "RNNCell"])
+def test_a_state_or_a_cell_input_of_another_dtype_stays_a_runtime_error(kind):
+    theirs, ours = twins(kind)
+    x = np.ones((2, INPUT)) if kind.endswith("Cell") else np.ones((3, 2, INPUT))
+    h = np.ones((2, HIDDEN), np.float32) if kind.endswith("Cell") else np.ones((1, 2, HIDDEN), np.float32)
+    with pytest.raises(RuntimeError):
+        theirs(torch.tensor(x), (torch.tensor(h),) * 2 if kind == "LSTMCell" else torch.tensor(h))
+    with pytest.raises(RuntimeError, match="dtype"):
+        ours(fastgrad.tensor(x), (fastgrad.tensor(h),) * 2 if kind == "LSTMCell" else fastgrad.tensor(h))
+    if kind.endswith("Cell"):  # (a module's input is the ValueError above)
+        with pytest.raises(RuntimeError):
+            theirs(torch.tensor(x, dtype=torch.float32))
+        with pytest.raises(RuntimeError, match="dtype"):
+            ours(fastgrad.tensor(x, dtype=fastgrad.float32))

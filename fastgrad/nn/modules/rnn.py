@@ -183,7 +183,15 @@ class RNNBase(Module):
                                  f"(num_layers * num_directions, {'' if unbatched else 'batch, '}hidden_size)")
         return states
 
+    def _check_input_dtype(self, input: Tensor) -> None:
+        """PyTorch's RNN modules check the input's dtype first, with a ValueError (a state's or a cell's
+        mismatch is the RuntimeError of the functions below)."""
+        if input.dtype != self.weight_ih_l0.dtype:
+            raise ValueError(f"{type(self).__name__}: input has dtype {input.dtype}, expected the weights' dtype "
+                             f"{self.weight_ih_l0.dtype} (convert the input, or the module with .to(dtype))")
+
     def forward(self, input: Tensor | PackedSequence, hx=None):
+        self._check_input_dtype(input.data if isinstance(input, PackedSequence) else input)
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
         name = type(self).__name__
