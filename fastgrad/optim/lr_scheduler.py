@@ -18,10 +18,29 @@ from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
 from fastgrad.optim.optimizer import Optimizer
+from fastgrad.tensor import Tensor
 
 EPOCH_DEPRECATION_WARNING = ("scheduler.step(epoch) is deprecated, as in PyTorch: call scheduler.step() without an "
                              "epoch. With an epoch, the closed form is used instead of the chainable form, where the "
                              "scheduler has one")
+
+
+def set_group_lr(group: dict[str, Any], lr: Any) -> None:
+    """group["lr"] <- lr. A 0-d tensor lr is filled in place, as PyTorch does: the tensor the optimizer was given,
+    and whoever else holds it, shows the rate in use, not the first one."""
+    if isinstance(group["lr"], Tensor):
+        group["lr"].fill_(lr)
+    else:
+        group["lr"] = lr
+
+
+def unaliased(value: Any) -> Any:
+    """A copy of a tensor rate, which `set_group_lr` would change later; a number as it is."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def group_lrs(optimizer: Optimizer) -> list[Any]:
+    return [unaliased(group["lr"]) for group in optimizer.param_groups]
 
 
 def check_optimizer(scheduler_name: str, optimizer: Any) -> None:
@@ -47,7 +66,7 @@ class LRScheduler:
         self.optimizer = optimizer
         for number, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", unaliased(group["lr"]))
             elif "initial_lr" not in group:
                 raise KeyError(f"param group {number} has no 'initial_lr'; it is needed to resume a schedule at "
                                f"last_epoch={last_epoch}")
@@ -107,11 +126,11 @@ class LRScheduler:
                              f"schedule gives rates for the {len(rates)} it was made with; make the scheduler after "
                              "adding groups")
         for group, lr in zip(groups, rates):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            set_group_lr(group, lr)
+        self._last_lr = group_lrs(self.optimizer)
 
     def _current_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return group_lrs(self.optimizer)
 
 
 class StepLR(LRScheduler):
@@ -439,7 +458,7 @@ class CyclicLR(_MomentumCycle):
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
-                group["lr"] = lr
+                set_group_lr(group, lr)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = step_size_up if step_size_down is None else float(step_size_down)
@@ -658,9 +677,10 @@ class ReduceLROnPlateau(LRScheduler):
                                    "scheduler.min_lrs to one value per group")
             self.min_lrs = [self.default_min_lr] * len(groups)
         for group, min_lr in zip(groups, self.min_lrs):
-            new_lr = max(group["lr"] * self.factor, min_lr)
-            if group["lr"] - new_lr > self.eps:
-                group["lr"] = new_lr
+            old_lr = float(group["lr"])  # (a tensor lr's value, reduced in float64 as PyTorch does)
+            new_lr = max(old_lr * self.factor, min_lr)
+            if old_lr - new_lr > self.eps:
+                set_group_lr(group, new_lr)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
@@ -720,7 +740,7 @@ class SequentialLR(_Combination):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            set_group_lr(group, group["initial_lr"])
         self._undo_initial_steps(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()

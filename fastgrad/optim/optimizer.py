@@ -67,15 +67,25 @@ def chunks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         yield tuple(f[start:start + CHUNK] for f in flats)
 
 
+def _option_number(value: Tensor) -> float | np.floating:
+    """A 0-d tensor option as the number the rules compute with. PyTorch computes a step's coefficients from
+    it as 0-d tensors of its dtype (`lr / bias_correction1` with a float32 lr is a float32), so a narrower
+    dtype's value stays a NumPy scalar, which NumPy's arithmetic with Python floats keeps in that dtype; a
+    float64 one becomes a Python float, which (unlike a NumPy float64) never widens a float32 parameter's
+    arithmetic."""
+    number = value._data[()]
+    return float(number) if number.dtype == np.float64 else number
+
+
 def numeric_options(group: dict[str, Any]) -> dict[str, Any]:
     """`group` with its tensor options as numbers (PyTorch takes a 0-d tensor lr or betas): the rules compute on
     NumPy arrays, where a Tensor operand makes `array -= tensor * x` a new Tensor, leaving the parameter as it was."""
     numbers = {}
     for key, value in group.items():
         if isinstance(value, Tensor):
-            numbers[key] = value.item()
+            numbers[key] = _option_number(value)
         elif isinstance(value, tuple) and any(isinstance(v, Tensor) for v in value):
-            numbers[key] = tuple(v.item() if isinstance(v, Tensor) else v for v in value)
+            numbers[key] = tuple(_option_number(v) if isinstance(v, Tensor) else v for v in value)
     return {**group, **numbers} if numbers else group
 
 

@@ -109,6 +109,29 @@ def test_rates_and_state_keys_match_pytorch(case):
         assert ours_state[key] == theirs_state[key], key
 
 
+@pytest.mark.parametrize("case", sorted(CASES) + ["ReduceLROnPlateau"])
+def test_a_tensor_lr_is_scheduled_in_place_as_in_pytorch(case):
+    # fastgrad put a new rate in the group: the tensor the optimizer was given (the user's, the one printed or
+    # logged) kept the first rate while the steps used another; PyTorch fills it in place. The schedule's own
+    # initial_lr and last rates are copies, which that filling must not move.
+    seen = []
+    for library, schedules in ((fastgrad, lr_scheduler), (torch, torch.optim.lr_scheduler)):
+        lrs = [library.tensor(0.1), library.tensor(0.05)]
+        optimizer = library.optim.SGD([{"params": [library.ones(2, requires_grad=True)], "lr": lr} for lr in lrs],
+                                      momentum=0.9)
+        name, kwargs = (case, dict(patience=0)) if case == "ReduceLROnPlateau" else (case.split("-")[0], CASES[case])
+        scheduler = getattr(schedules, name)(optimizer, **kwargs)
+        rates = []
+        for _ in range(8):
+            optimizer.step()
+            scheduler.step(1.0) if name == "ReduceLROnPlateau" else scheduler.step()
+            assert all(group["lr"] is lr for group, lr in zip(optimizer.param_groups, lrs))
+            rates.append([lr.item() for lr in lrs] + [float(lr) for lr in scheduler.get_last_lr()]
+                         + [float(group.get("initial_lr", 0)) for group in optimizer.param_groups])
+        seen.append(rates)
+    assert seen[0] == seen[1]
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_resuming_from_a_state_dict_continues_the_schedule(case, tmp_path):
     ours_optimizer, theirs_optimizer = optimizers()

@@ -85,6 +85,21 @@ def test_parameters_match_pytorch_at_every_step(case, dtype, maximize):
     np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
 
 
+@pytest.mark.parametrize("case", ["SGD-momentum-decay", "Adam-l2-amsgrad", "AdamW", "Adagrad-decay", "Adadelta",
+                                  "RMSprop-centered-momentum", "NAdam-decoupled", "RAdam", "Adamax-decay",
+                                  "ASGD-averaging-decay"])
+def test_a_float32_tensor_lr_steps_float64_parameters_as_pytorch(case):
+    # PyTorch computes a step's coefficients from a 0-d lr as tensors of its dtype (Adam's lr / (1 - b1^t), ASGD's
+    # next eta are float32 here); fastgrad took the lr's value to a Python float and so computed them in float64,
+    # 1e-10 to 1e-7 away
+    name, kwargs = CASES[case]
+    trajectories = []
+    for library, run in ((fastgrad, run_fastgrad), (torch, run_torch)):
+        lr = library.tensor(np.float32(kwargs.get("lr", 0.1)))
+        trajectories.append(run(name, {**kwargs, "lr": lr}, np.float64)[0])
+    np.testing.assert_allclose(trajectories[0], trajectories[1], rtol=1e-13, atol=1e-15)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_param_groups_hold_pytorchs_options_and_state_pytorchs_keys(case):
     name, kwargs = CASES[case]
