@@ -3,7 +3,8 @@
 * Word analogies (Mikolov et al. 2013, `questions-words.txt`): "a is to b as c is to d" is answered
   correctly when the nearest word by cosine to b - a + c (3CosAdd, unit vectors), among the
   `restrict_vocab` most frequent words and excluding a, b and c, is d. As word2vec.c's
-  compute-accuracy and gensim do, questions with a word outside those words are not asked (counted as OOV).
+  compute-accuracy and gensim do, questions with a word outside those words are not asked (counted as OOV);
+  a question asked with no candidate left (every one of those words is a, b or c) is answered wrongly.
   Case-insensitive (the default), as theirs: a word's vector is its most frequent spelling's, any
   spelling of a, b or c is excluded, and any spelling of d is a correct answer.
   Sections named `gram*` are syntactic, the others semantic. A group with no question asked has no
@@ -121,7 +122,10 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
                 for row, question in enumerate(batch[:, :3].tolist()):
                     for word in question:
                         scores[row, other_spellings.get(word, [])] = -np.inf
-            section.correct += int(np.count_nonzero(spelled[scores.argmax(axis=1)] == d))
+            answers = scores.argmax(axis=1)
+            # a question whose every candidate is a, b or c has no answer (gensim's most_similar returns none)
+            answered = np.isfinite(scores[rows, answers])
+            section.correct += int(np.count_nonzero(answered & (spelled[answers] == d)))
         result.sections.append(section)
     return result
 

@@ -63,6 +63,15 @@ def test_restrict_vocab_limits_questions_and_answers(tmp_path, table):
     assert evaluate_analogies(table, questions, restrict_vocab=4).accuracy() == 1.0
 
 
+def test_a_question_without_candidates_is_wrong_even_when_d_is_a_question_word(tmp_path):
+    """restrict_vocab 3 leaves only a, b and c: no answer, so not a correct one (it was counted correct when d
+    was the first word, the argmax of an all -inf row)."""
+    vectors = WordVectors(["c", "f", "g", "x"], np.eye(4, dtype=np.float32))
+    questions = write_questions(tmp_path, ": s\nc f g c\nf c g f\n")
+    result = evaluate_analogies(vectors, questions, restrict_vocab=3)
+    assert (result.sections[0].asked, result.sections[0].correct) == (2, 0)
+
+
 def test_question_words_are_never_the_answer(tmp_path):
     # b - a + c points almost exactly at c; without the exclusion c would be answered.
     vectors = WordVectors(["a", "b", "c", "d"], np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0], [0, 0.9, 0.5]], np.float32))
