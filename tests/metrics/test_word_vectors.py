@@ -98,6 +98,19 @@ def test_other_spellings_are_excluded_and_accepted_as_gensim_does(tmp_path):
     assert evaluate_analogies(vectors, questions, lowercase=False).accuracy() == 0.0  # "Man" answers
 
 
+def test_spellings_are_joined_upper_cased_as_gensim_joins_them(tmp_path):
+    """"Strasse" is "STRASSE" upper-cased, as is "straße", the most frequent spelling: its vector is the one
+    looked up. Lower-cased, "strasse" matched only the rarer "STRASSE" and gave another rho."""
+    words = ["straße", "weg", "platz", "STRASSE"]
+    rows = np.array([[1, 0, 0], [0.9, 0.1, 0], [0.2, 1, 0], [0, 0.1, 1]], np.float32)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("Strasse weg 9\nStrasse platz 1\nweg platz 2\n", encoding="utf-8")
+    result = evaluate_similarity(WordVectors(words, rows), pairs)
+    assert result.pairs == 3 and result.spearman == pytest.approx(1.0)
+    questions = write_questions(tmp_path, ": s\nweg Strasse platz straße\nweg platz STRASSE Platz\n")
+    assert evaluate_analogies(WordVectors(words, rows), questions).sections[0].asked == 2
+
+
 def test_a_group_without_questions_has_no_accuracy(tmp_path, table):
     """Only semantic questions: the syntactic accuracy is undefined, not 0%."""
     result = evaluate_analogies(table, write_questions(tmp_path, ": family\nman woman king queen\n"))
