@@ -59,12 +59,15 @@ def _score(correct: int, predicted: int, gold: int) -> ChunkScore:
 
 
 def conll_evaluate(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> ConllEvaluation:
-    """Score predicted tag sentences against gold ones (same number of sentences, same lengths)."""
+    """Score predicted tag sentences against gold ones (same number of sentences, same lengths, some tokens)."""
     if len(gold) != len(predicted):
         raise ValueError(f"gold has {len(gold)} sentences but predicted has {len(predicted)}")
     for index, (gold_sentence, predicted_sentence) in enumerate(zip(gold, predicted)):
         if len(gold_sentence) != len(predicted_sentence):
             raise ValueError(f"sentence {index}: gold has {len(gold_sentence)} tags but predicted has {len(predicted_sentence)}")
+    if not any(len(sentence) for sentence in gold):  # conlleval prints no scores for no tokens either
+        raise ValueError(f"scores of zero tokens are undefined (gold and predicted have {len(gold)} sentences and "
+                         "no tag)")
 
     found_gold: dict[str, int] = {}
     found_predicted: dict[str, int] = {}
@@ -107,4 +110,4 @@ def conll_evaluate(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[s
     types = sorted(set(found_gold) | set(found_predicted))
     per_type = {t: _score(correct_chunks.get(t, 0), found_predicted.get(t, 0), found_gold.get(t, 0)) for t in types}
     overall = _score(sum(correct_chunks.values()), sum(found_predicted.values()), sum(found_gold.values()))
-    return ConllEvaluation(overall, per_type, correct_tags / tokens if tokens else 0.0, tokens)
+    return ConllEvaluation(overall, per_type, correct_tags / tokens, tokens)

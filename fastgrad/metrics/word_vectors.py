@@ -3,9 +3,11 @@
 * Word analogies (Mikolov et al. 2013, `questions-words.txt`): "a is to b as c is to d" is answered
   correctly when the nearest word by cosine to b - a + c (3CosAdd, unit vectors), among the
   `restrict_vocab` most frequent words and excluding a, b and c, is d. As word2vec.c's
-  compute-accuracy and gensim do, questions with a word outside those words are not asked (counted as OOV).
-  Case-insensitive (the default), as theirs: a word's vector is its most frequent spelling's, any
-  spelling of a, b or c is excluded, and any spelling of d is a correct answer.
+  compute-accuracy and gensim do, questions with a word outside those words are not asked (counted as OOV);
+  a question asked with no candidate left (every one of those words is a, b or c) is answered wrongly.
+  Case-insensitive (the default; words compared upper-cased, as gensim compares them): a word's vector
+  is its most frequent spelling's, any spelling of a, b or c is excluded, and any spelling of d is a
+  correct answer.
   Sections named `gram*` are syntactic, the others semantic. A group with no question asked has no
   accuracy (NaN; None in `summary()`), never 0.
 * Word similarity (WordSim-353, SimLex-999, MEN ...): Spearman's rho between human scores and
@@ -99,7 +101,7 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
     unit = vectors.unit_vectors[:limit]
     # Each row's word as the row of its most frequent spelling (itself when case matters), and the other
     # spellings of each word that has several.
-    spelled = (np.array([lookup[w.lower()] for w in vectors.words[:limit]], dtype=np.int64) if lowercase
+    spelled = (np.array([lookup[_case_key(w, lowercase)] for w in vectors.words[:limit]], dtype=np.int64) if lowercase
                else np.arange(limit))
     other_spellings: dict[int, list[int]] = {}
     for row in np.flatnonzero(spelled != np.arange(limit)):
@@ -107,7 +109,7 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
     result = AnalogyResult()
     for name, questions in read_analogies(path):
         section = AnalogySection(name, questions=len(questions))
-        ids = [tuple(lookup.get(w.lower() if lowercase else w, -1) for w in q) for q in questions]
+        ids = [tuple(lookup.get(_case_key(w, lowercase), -1) for w in q) for q in questions]
         asked = np.array([q for q in ids if min(q) >= 0], dtype=np.int64).reshape(-1, 4)
         section.asked = len(asked)
         for start in range(0, len(asked), batch_size):
@@ -121,7 +123,10 @@ def evaluate_analogies(vectors: WordVectors, path: str | Path, restrict_vocab: i
                 for row, question in enumerate(batch[:, :3].tolist()):
                     for word in question:
                         scores[row, other_spellings.get(word, [])] = -np.inf
-            section.correct += int(np.count_nonzero(spelled[scores.argmax(axis=1)] == d))
+            answers = scores.argmax(axis=1)
+            # a question whose every candidate is a, b or c has no answer (gensim's most_similar returns none)
+            answered = np.isfinite(scores[rows, answers])
+            section.correct += int(np.count_nonzero(answered & (spelled[answers] == d)))
         result.sections.append(section)
     return result
 
@@ -163,8 +168,8 @@ def evaluate_similarity(vectors: WordVectors, path: str | Path, lowercase: bool 
     pairs = read_word_pairs(path)
     unit = vectors.unit_vectors
     for first, second, score in pairs:
-        i = lookup.get(first.lower() if lowercase else first)
-        j = lookup.get(second.lower() if lowercase else second)
+        i = lookup.get(_case_key(first, lowercase))
+        j = lookup.get(_case_key(second, lowercase))
         if i is not None and j is not None:
             human.append(score)
             model.append(float(unit[i] @ unit[j]))
@@ -197,8 +202,14 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _word_ids(vectors: WordVectors, limit: int, lowercase: bool) -> dict[str, int]:
-    """Word -> id among the first `limit` words; lowercased, the most frequent spelling wins."""
+    """Word -> id among the first `limit` words; case-insensitive, the most frequent spelling wins."""
     lookup: dict[str, int] = {}
     for i, word in enumerate(vectors.words[:limit]):
-        lookup.setdefault(word.lower() if lowercase else word, i)
+        lookup.setdefault(_case_key(word, lowercase), i)
     return lookup
+
+
+def _case_key(word: str, case_insensitive: bool) -> str:
+    """What a word is looked up by. Upper-cased as gensim compares words: lower-casing would part spellings
+    it joins ("straße" and "STRASSE" are both "STRASSE")."""
+    return word.upper() if case_insensitive else word

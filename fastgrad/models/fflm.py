@@ -71,7 +71,7 @@ def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, b
     DistributedDataParallel wrapper): every rank draws the same order and trains its rank-th part of each
     global batch of `batch_size`, its mean loss weighted so that the averaged gradient is the whole
     batch's (`fastgrad.distributed.batch_parts`). `progress` then counts every rank's positions (its
-    running loss is rank 0's), and the mean loss is over all ranks (a collective)."""
+    running mean loss is rank 0's), and the mean loss is over all ranks (a collective)."""
     rank, world_size = shard
     model.train()
     windows, targets = context_windows(ids, model.context_size, pad_id), ids[1:]
@@ -87,8 +87,8 @@ def train_epoch(model: FixedWindowLM, ids: np.ndarray, pad_id: int, optimizer, b
         optimizer.step()
         total += loss.item() * part.count
         count += part.count
-        if progress is not None:
-            progress.update(part.total, loss=loss.item())
+        if progress is not None:  # the epoch's mean so far, as the returned train loss will be
+            progress.update(part.total, **({"loss": total / count} if count else {}))
     if world_size > 1:
         from fastgrad.distributed import group
 

@@ -164,8 +164,8 @@ class TruncatedBPTT:
         while self.epoch == epoch:
             loss, tokens = self.step()
             total, count = total + loss * tokens, count + tokens
-            if progress is not None:
-                progress.update(tokens * self.world_size, loss=loss)
+            if progress is not None:  # the epoch's mean so far, as the epoch line's train loss will be
+                progress.update(tokens * self.world_size, loss=total / count)
         if self.world_size > 1:
             from fastgrad.distributed import group
 

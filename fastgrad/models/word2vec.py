@@ -238,7 +238,7 @@ class TrainingStats:
     epochs: int
     raw_words: int
     effective_words: int
-    seconds: float
+    seconds: float  # the whole call, its tables and threads included (gensim times its epochs so)
 
     @property
     def raw_words_per_second(self) -> float:
@@ -323,13 +323,13 @@ class Word2Vec:
         if not 0 <= first_epoch < stop_epoch <= self.epochs:
             raise ValueError(f"need 0 <= first_epoch < stop_epoch <= epochs={self.epochs}, got first_epoch="
                              f"{first_epoch} and stop_epoch={stop_epoch}")
+        start = time.perf_counter()  # the tables below count too, as gensim's epoch time counts its setup
         self._check_corpus(corpus)
         kernel = kernels.train_skipgram_part if self.model == "sg" else kernels.train_cbow_part
         keep = kernels.probability_thresholds(kernels.subsample_keep_probability(self.counts, self.sample))
         negative_thresholds, negative_aliases = kernels.unigram_alias_table(self.counts)
         spans = _split_sentences(corpus.sentence_starts, 0, corpus.sentences, spans_per_epoch)
         effective_words = 0
-        start = time.perf_counter()
         for epoch in range(first_epoch, stop_epoch):
             for span, (first, last) in enumerate(spans):
                 # One process keeps the seeds it always had, so earlier runs repeat exactly.

@@ -60,12 +60,21 @@ def sum_over_ranks(*numbers: float) -> tuple[float, ...]:
     return tuple(_RUN.group.allreduce_(np.array(numbers, dtype=np.float64)).tolist())
 
 
-def count_all_ranks(progress):
-    """A progress bar updated with this rank's counts but showing all ranks' (they advance in step)."""
+def count_all_ranks(progress, local: int, total: int):
+    """A progress bar updated with this rank's counts, out of its `local` units, but showing all ranks'
+    `total` (they advance in step): scaled by total / local, not by the world size, since shards hold
+    slightly different numbers of words, so that the epoch ends on exactly `total`."""
     if _RUN.group is None:
         return progress
-    update, size = progress.update, _RUN.group.size
-    progress.update = lambda n=1, **fields: update(n * size, **fields)
+    update, done = progress.update, 0
+
+    def scaled(n: int = 1, **fields: Any) -> None:
+        nonlocal done
+        shown = done * total // local
+        done += n
+        update(done * total // local - shown, **fields)
+
+    progress.update = scaled
     return progress
 
 

@@ -81,7 +81,8 @@ class Progress:
 
     def line(self) -> str:
         """'epoch 3: 40% (371,836/929,589 tokens, 11,204 tokens/s, loss 4.812)'."""
-        done = f"{100 * self.count / self.total:.0f}% ({self.count:,}/{self.total:,}" if self.total else f"({self.count:,}"
+        # floored: 995 of 1,000 is 99%, never 100% before the end
+        done = f"{100 * self.count // self.total}% ({self.count:,}/{self.total:,}" if self.total else f"({self.count:,}"
         extra = "".join(f", {k} {_short(v)}" for k, v in self.fields.items())
         return f"{self.desc}: {done} {self.unit}, {self.rate:,.0f} {self.unit}/s{extra})"
 

@@ -101,7 +101,7 @@ class Word2VecTask(Task):
         self.next_epoch, self.alpha, self.effective_rate = 0, config.alpha, 0.0
 
     def train_epoch(self, progress) -> float:
-        progress = data_parallel.count_all_ranks(progress)
+        progress = data_parallel.count_all_ranks(progress, self.corpus.raw_words, self.examples_per_epoch)
 
         def report(words: int, alpha: float) -> None:
             self.alpha = alpha

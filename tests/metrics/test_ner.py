@@ -88,6 +88,13 @@ def test_length_mismatch_raises():
         conll_evaluate([["O", "O"]], [["O"]])
 
 
+def test_zero_tokens_raise_instead_of_scoring_zero():
+    """No tags: conlleval prints no scores; this returned token accuracy and F1 0.0."""
+    for gold in ([], [[]], [[], []]):
+        with pytest.raises(ValueError, match="zero tokens are undefined"):
+            conll_evaluate(gold, gold)
+
+
 @pytest.mark.data
 def test_conll2003_entity_counts(data_dir):
     from fastgrad.data.readers import read_conll

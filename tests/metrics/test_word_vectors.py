@@ -63,6 +63,15 @@ def test_restrict_vocab_limits_questions_and_answers(tmp_path, table):
     assert evaluate_analogies(table, questions, restrict_vocab=4).accuracy() == 1.0
 
 
+def test_a_question_without_candidates_is_wrong_even_when_d_is_a_question_word(tmp_path):
+    """restrict_vocab 3 leaves only a, b and c: no answer, so not a correct one (it was counted correct when d
+    was the first word, the argmax of an all -inf row)."""
+    vectors = WordVectors(["c", "f", "g", "x"], np.eye(4, dtype=np.float32))
+    questions = write_questions(tmp_path, ": s\nc f g c\nf c g f\n")
+    result = evaluate_analogies(vectors, questions, restrict_vocab=3)
+    assert (result.sections[0].asked, result.sections[0].correct) == (2, 0)
+
+
 def test_question_words_are_never_the_answer(tmp_path):
     # b - a + c points almost exactly at c; without the exclusion c would be answered.
     vectors = WordVectors(["a", "b", "c", "d"], np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0], [0, 0.9, 0.5]], np.float32))
@@ -87,6 +96,19 @@ def test_other_spellings_are_excluded_and_accepted_as_gensim_does(tmp_path):
     questions = write_questions(tmp_path, ": family\nman woman king queen\n")
     assert evaluate_analogies(vectors, questions).accuracy() == 1.0
     assert evaluate_analogies(vectors, questions, lowercase=False).accuracy() == 0.0  # "Man" answers
+
+
+def test_spellings_are_joined_upper_cased_as_gensim_joins_them(tmp_path):
+    """"Strasse" is "STRASSE" upper-cased, as is "straße", the most frequent spelling: its vector is the one
+    looked up. Lower-cased, "strasse" matched only the rarer "STRASSE" and gave another rho."""
+    words = ["straße", "weg", "platz", "STRASSE"]
+    rows = np.array([[1, 0, 0], [0.9, 0.1, 0], [0.2, 1, 0], [0, 0.1, 1]], np.float32)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("Strasse weg 9\nStrasse platz 1\nweg platz 2\n", encoding="utf-8")
+    result = evaluate_similarity(WordVectors(words, rows), pairs)
+    assert result.pairs == 3 and result.spearman == pytest.approx(1.0)
+    questions = write_questions(tmp_path, ": s\nweg Strasse platz straße\nweg platz STRASSE Platz\n")
+    assert evaluate_analogies(WordVectors(words, rows), questions).sections[0].asked == 2
 
 
 def test_a_group_without_questions_has_no_accuracy(tmp_path, table):

@@ -62,6 +62,18 @@ def test_evaluate_matches_the_mean_loss():
     assert total / count == pytest.approx(mean, rel=1e-5)
 
 
+def test_progress_shows_the_running_mean_that_ends_at_the_epoch_loss(loss_recorder):
+    """It showed the last batch's loss, so the epoch ended on a number other than its train loss."""
+    fastgrad.manual_seed(0)
+    model = FixedWindowLM(vocab_size=8, context_size=2, embedding_dim=3, hidden_size=4)
+    ids = np.random.default_rng(0).integers(0, 8, 30)
+    mean = train_epoch(model, ids, 0, optim.SGD(model.parameters(), lr=0.0), batch_size=7,
+                       rng=np.random.default_rng(0), progress=loss_recorder)
+    total, count = evaluate(model, ids, pad_id=0)
+    assert mean == pytest.approx(total / count, rel=1e-5)  # lr 0: the batches' weighted mean is the whole loss
+    assert loss_recorder.losses[-1] == pytest.approx(mean, rel=1e-12)
+
+
 def test_bad_window_shape_and_ids():
     model = FixedWindowLM(vocab_size=8, context_size=2, embedding_dim=3, hidden_size=4)
     with pytest.raises(ValueError, match=r"\(N, 2\)"):

@@ -84,6 +84,15 @@ def test_epoch_end_resets_the_hidden_state_and_counts_tokens():
     assert not run.hidden.numpy().any()
 
 
+def test_progress_shows_the_running_mean_that_ends_at_the_epoch_loss(loss_recorder):
+    """It showed the last segment's loss, so the epoch ended on a number other than its train loss."""
+    model = tiny_model()
+    run = TruncatedBPTT(model, optim.SGD(model.parameters(), lr=0.0), stream(41), batch_size=2, bptt=7, clip=None)
+    mean = run.run_epoch(loss_recorder)
+    assert len(loss_recorder.losses) == 3  # segments of 14, 14 and 10 tokens
+    assert loss_recorder.losses[-1] == pytest.approx(mean, rel=1e-12)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_state_dict_resumes_exactly(cell):
     ids = stream(200)

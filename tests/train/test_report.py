@@ -74,6 +74,19 @@ def test_progress_without_a_terminal_prints_one_line_per_tenth(capsys):
     assert lines[-1].startswith("epoch 1: 100% (1,000/1,000 tokens")
 
 
+def test_progress_shows_100_percent_only_at_the_end():
+    """The share was rounded, so 995 of 1,000 tokens showed as 100%."""
+    import io
+
+    from fastgrad.train.report import Progress
+
+    progress = Progress(1000, "tokens", desc="epoch 1", stream=io.StringIO())
+    progress.update(995)
+    assert progress.line().startswith("epoch 1: 99% (995/1,000 tokens")
+    progress.update(5)
+    assert progress.line().startswith("epoch 1: 100% (1,000/1,000 tokens")
+
+
 def test_plural_and_the_epoch_line():
     from fastgrad.train.report import epoch_line, plural
 
