@@ -184,6 +184,12 @@ def test_cond_of_singular_zero_and_empty_matrices_matches_torch(p):
     for a in cases:
         ours, theirs = fastgrad.linalg.cond(fastgrad.tensor(a), p), torch.linalg.cond(torch.tensor(a), p)
         assert ours.shape == tuple(theirs.shape)
+        if a.size and a.any() and p in (None, 2, -2, "nuc"):
+            # the singular values' ratio of a singular matrix is rounding noise (1e16 or so, its inverse 1e-17), which
+            # differs between SVD kernels: both must only be that large (that small)
+            for value in (ours.item(), theirs.item()):
+                assert value <= 1e-15 if p == -2 else value >= 1e15
+            continue
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 

@@ -48,7 +48,10 @@ UNARY = ["log2", "log10", "exp2", "sinc", "lgamma", "erfinv", "i0", "logit", "fr
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_values_and_gradients_at_special_points_match_torch(same, name, dtype):
-    x = np.array(SPECIAL, dtype=dtype)
+    # (the sign of PyTorch's infinite float32 logit gradient at -0.0 depends on its CPU kernel: -inf with AVX2,
+    # as 1 / (x (1 - x)) is, +inf with AVX-512)
+    minus_zero_left_out = name == "logit" and dtype == np.float32
+    x = np.array([v for v in SPECIAL if not (minus_zero_left_out and v == 0 and math.copysign(1, v) < 0)], dtype=dtype)
     same(lambda m, x: getattr(m, name)(x), x)
     same(lambda m, x: getattr(x, name)(), x)
 
