@@ -34,14 +34,16 @@ def changed_in_place(change):
     lambda y: y.clamp_min_(0.3), lambda y: y.cumsum_(-1),
     lambda y: y.tril_(), lambda y: y.erf_(), lambda y: y.square_(), lambda y: y.hypot_(y * 0.5 + 2),
     lambda y: y.t_(), lambda y: y.unsqueeze_(0), lambda y: y.transpose_(0, 1).squeeze_(), lambda y: y.gt_(1.0),
+    lambda y: y.lt_(y * 0.5 + 2),
 ], ids=["sin_", "atan2_", "clamp_min_", "cumsum_", "tril_", "erf_", "square_", "hypot_", "t_", "unsqueeze_",
-        "transpose_squeeze_", "gt_"])
+        "transpose_squeeze_", "gt_", "lt_ of a tensor"])
 @SETTINGS
 @given(shape=matrices, seed=st.integers(0, 2**16))
 def test_gradcheck_through_an_in_place_change(backend_name, change, shape, seed):
     x = leaf(shape, seed, away_from=0.0)
     x._data[np.abs(x._data * 2 + 1 - 0.3) < 0.05] += 0.1  # away from clamp_min's kink
     x._data[np.abs(x._data * 2 + 1 - 1.0) < 0.05] += 0.1  # and from gt_'s jump (zero gradient either side)
+    x._data[np.abs(x._data - 1.5) < 0.05] += 0.1  # and from lt_'s, where y = y / 2 + 2
     check(backend_name, changed_in_place(change), x)
 
 
@@ -126,3 +128,16 @@ def test_an_in_place_comparison_keeps_its_operands_in_the_graph_with_zero_gradie
     assert x.requires_grad and x.tolist() == [0.0, 0.0, 1.0]
     (x * 2).sum().backward()
     assert other.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_an_in_place_comparison_s_zero_gradient_differentiates_again(backend_name):
+    """gradgradcheck through ZeroDerivative: its recorded backward gives zero gradients that take part in a graph."""
+    def fn(x, other):
+        y = x * 1
+        y.lt_(other)
+        return y * x + other ** 2
+
+    x, other = leaf((2, 3), 1), leaf((2, 3), 2)
+    with fastgrad.backend(backend_name):
+        assert fastgrad.autograd.gradgradcheck(fn, (x, other))
