@@ -137,13 +137,26 @@ def logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
 
 
 # -- activations: forward, and backward from the upstream gradient g -------------------------------
+def _zero_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values, with 0 where mask is set: selected (a NaN or inf value there gives 0, never NaN as a product would),
+    by masking the bits. np.where with a scalar 0 does the same about 6x slower (measured on a 256 x 256 float32
+    relu: 150 against 23 us), which made the NumPy backend's MLP step 1.4x slower than with np.maximum."""
+    if values.itemsize not in (4, 8) or mask.shape != values.shape:
+        return np.where(mask, values.dtype.type(0), values)
+    bits = np.dtype(f"u{values.itemsize}")
+    keep = mask.astype(bits)
+    keep -= 1  # all ones where the value is kept, 0 where mask is set (the bits of +0.0 and of integer 0)
+    keep &= values.view(bits)
+    return keep.view(values.dtype)
+
+
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.where(x < 0, x.dtype.type(0), x)  # (np.maximum would turn -0.0 into 0.0; PyTorch keeps it)
+    return _zero_where(x < 0, x)  # (np.maximum would turn -0.0 into 0.0; PyTorch keeps it)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     # selected, not multiplied: a NaN gradient stays out; at a NaN output the gradient passes, as PyTorch's
-    return np.where(y <= 0, g.dtype.type(0), g)
+    return _zero_where(y <= 0, g)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:

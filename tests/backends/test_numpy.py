@@ -1,4 +1,5 @@
-"""The NumPy reference kernels where they do more than call NumPy: the Elman RNN's in-place time loop."""
+"""The NumPy reference kernels where they do more than call NumPy: the Elman RNN's in-place time loop, relu's
+selection by bits."""
 import numpy as np
 import pytest
 
@@ -53,3 +54,19 @@ def test_rnn_promotes_mixed_dtypes_and_accepts_non_contiguous_inputs(rng):
     np.testing.assert_allclose(hs, expected, rtol=1e-12)
     grads = reference.rnn_backward(x, h0, w_ih.astype(np.float64), w_hh, hs, hs, "tanh", True)
     assert all(grad.dtype == np.float64 for grad in grads)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.int8])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "stepped"])
+def test_relu_and_its_backward_select_by_bits_as_np_where_would(dtype, layout):
+    """relu and relu_backward mask bits instead of calling np.where: the same values, signs of zero, NaNs and
+    dtypes, for every layout (-0.0 kept, negatives and -inf to +0.0, a NaN input kept, a NaN gradient left out)."""
+    special = [-0.0, 0.0, np.nan, -1.5, np.inf, -np.inf, 2.0, 3.0, -7.0, 0.5, -0.25, 1.0]
+    x = np.array(special if np.dtype(dtype).kind == "f" else [-3, 0, 5, -1, 2, 7, -8, 1, 0, 4, -2, 6], dtype=dtype)
+    x = {"contiguous": x.reshape(3, 4), "transposed": x.reshape(4, 3).T, "stepped": x.reshape(2, 6)[:, ::2]}[layout]
+    g = np.full(x.shape, np.nan if np.dtype(dtype).kind == "f" else 9, dtype=dtype)
+    for got, expected in ((reference.relu(x), np.where(x < 0, x.dtype.type(0), x)),
+                          (reference.relu_backward(g, x), np.where(x <= 0, g.dtype.type(0), g))):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
