@@ -77,6 +77,13 @@ class MathMethods:
         dtype = result_type(*(t._data for t in (self, low, high) if t is not None))
         x, low, high = (None if t is None else t if t._data.dtype == dtype else t.to(dtype) for t in (self, low, high))
         given = {name: t for name, t in (("low", low), ("high", high)) if t is not None}
+        try:
+            np.broadcast_shapes(*(t.shape for t in (self, low, high) if t is not None))
+        except ValueError:
+            shapes = ", ".join(f"{name} {t.shape}" for name, t in (("input", self), ("min", low), ("max", high))
+                               if t is not None)
+            raise ValueError(f"clamp: the shapes of the input and its tensor bounds cannot be broadcast together: "
+                             f"{shapes}") from None
         return apply(ops.ClampBetweenTensors, x, *given.values(), bounds=tuple(given))
 
     clip = clamp

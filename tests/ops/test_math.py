@@ -619,6 +619,13 @@ def test_clamp_between_tensors_passes_gradcheck_and_gradgradcheck(backend):
         assert fastgrad.autograd.gradgradcheck(lambda a, b, c: fastgrad.clamp(a, min=b, max=c) ** 2, (x, low, high))
 
 
+def test_clamp_refuses_tensor_bounds_that_do_not_broadcast_with_the_input_naming_every_shape():
+    with pytest.raises(ValueError, match=r"clamp: .*broadcast together: input \(3,\), min \(4,\), max \(4,\)"):
+        fastgrad.clamp(fastgrad.ones(3, requires_grad=True), min=fastgrad.zeros(4), max=fastgrad.ones(4))
+    with pytest.raises(ValueError, match=r"input \(2, 3\), max \(4,\)"):
+        fastgrad.ones(2, 3).clamp(max=fastgrad.zeros(4))
+
+
 def test_clamp_sends_the_gradient_to_a_max_below_a_nan_min():
     """PyTorch's rule: max gets it where x > max or max < min; a NaN min fails the first test of every mask."""
     x, low, high = (fastgrad.tensor(v, dtype=fastgrad.float64, requires_grad=True)
