@@ -1889,6 +1889,12 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
                         f"integers only with return_indices=True), got dtype {input.dtype}")
     windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
     values, positions = windows.max(dim=-1)
+    if any(g["padding"]) and windows._data.dtype.kind == "f" and np.isneginf(values._data).any():
+        # (rare) a window whose values are all -inf ties its padding, which max takes when it comes first: its
+        # gradient would be lost in the padding; PyTorch's kernel gives it to the window's first place in the input
+        lost = np.isneginf(values._data)
+        positions = Tensor._from_data(np.where(lost, _first_places_in_windows(g), positions._data))
+        values = windows.gather(-1, positions.unsqueeze(-1)).squeeze(-1)
     if unbatched:
         values, positions = values.squeeze(0), positions.squeeze(0)
     if not return_indices:
@@ -1909,6 +1915,18 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     # a maximum found in the padding ties it (the dtype's lowest value): PyTorch gives the window's first place
     coordinates = [np.where(inside, c, f) for c, f in zip(coordinates, firsts)]
     return values, Tensor._from_data(np.ravel_multi_index(tuple(coordinates), g["sizes"]).astype(np.int64))
+
+
+def _first_places_in_windows(g: dict) -> np.ndarray:
+    """The place of each window's first input element (not padding) in the window's row-major order, shaped as the
+    output's spatial dims: per dim, the taps that fall in the left padding, ceil((padding - start) / dilation)."""
+    first = np.zeros((), dtype=np.int64)
+    for axis, (kernel, stride_, pad_, dilation_, count) in enumerate(
+            zip(g["kernel"], g["stride"], g["padding"], g["dilation"], g["counts"])):
+        starts = np.arange(count) * stride_ - pad_
+        taps_in_padding = -(-np.maximum(-starts, 0) // dilation_)
+        first = first * kernel + taps_in_padding.reshape((-1,) + (1,) * (len(g["kernel"]) - 1 - axis))
+    return first
 
 
 def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, ceil_mode: bool,

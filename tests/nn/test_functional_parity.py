@@ -394,6 +394,20 @@ def test_max_pool(dtype, pool, shape, args):
     assert ours.tolist() == theirs.tolist() and ours.dtype == fastgrad.int64
 
 
+@pytest.mark.parametrize("pool, shape, args", [
+    ("max_pool1d", (2, 3, 6), (3, 2, 1)), ("max_pool1d", (2, 3, 7), (3, 1, 1, 2)),
+    ("max_pool2d", (2, 2, 5, 6), (3, 2, 1)), ("max_pool2d", (1, 2, 6, 5), ((3, 2), (2, 1), (1, 1), (2, 1), True))])
+def test_max_pool_gives_a_window_of_minus_infinities_gradient_to_its_first_input_place(dtype, pool, shape, args):
+    """Such a window ties its padding (-inf), which came first: its gradient was lost in the padding."""
+    rng = np.random.default_rng(1)
+    x = rng.permutation(np.prod(shape)).reshape(shape) * 0.5
+    x[rng.random(shape) < 0.7] = -np.inf
+    ours_pool, theirs_pool = getattr(F, pool), getattr(TF, pool)
+    parity(dtype, lambda x: ours_pool(x, *args), lambda x: theirs_pool(x, *args), x)
+    ours = ours_pool(fastgrad.tensor(x), *args, return_indices=True)[1]
+    assert ours.tolist() == theirs_pool(torch.tensor(x), *args, return_indices=True)[1].tolist()
+
+
 @pytest.mark.parametrize("args", [(3,), (3, 2, 1), (2, None, 1, True), (3, 2, 1, True, False), (4, 3, 2, True),
                                   (4, 3, 2, True, False), (1, 1), ((3,), (2,), (1,), False, False)])
 def test_avg_pool(dtype, rng, args):
