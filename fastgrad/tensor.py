@@ -708,8 +708,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
         if isinstance(other, (Tensor, bool, int, float, np.generic)):
             a, b = self._promoted(self._operand(other))
-            return Tensor._wrap(ufunc(a._data, b._data), False, None)
-        return Tensor._wrap(ufunc(self._data, other), False, None)
+            a, b = a._data, b._data
+        else:
+            a, b = self._data, other
+        try:
+            return Tensor._wrap(ufunc(a, b), False, None)
+        except ValueError:
+            shapes = (np.shape(a), np.shape(b))
+            try:
+                np.broadcast_shapes(*shapes)
+            except ValueError:
+                raise ValueError(f"{ufunc.__name__}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast "
+                                 "together") from None
+            raise
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge

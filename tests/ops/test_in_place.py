@@ -130,6 +130,12 @@ def test_an_in_place_comparison_keeps_its_operands_in_the_graph_with_zero_gradie
     assert other.grad.tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("compare", [lambda x, o: x.lt_(o), lambda x, o: x.lt(o), lambda x, o: x < o])
+def test_a_comparison_with_an_operand_that_does_not_broadcast_names_both_shapes(compare):
+    with pytest.raises(ValueError, match=r"less: shapes \(3,\) and \(4,\) cannot be broadcast together"):
+        compare(fastgrad.ones(3), fastgrad.ones(4, requires_grad=True))
+
+
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_an_in_place_comparison_s_zero_gradient_differentiates_again(backend_name):
     """gradgradcheck through ZeroDerivative: its recorded backward gives zero gradients that take part in a graph."""

@@ -619,6 +619,23 @@ def test_clamp_between_tensors_passes_gradcheck_and_gradgradcheck(backend):
         assert fastgrad.autograd.gradgradcheck(lambda a, b, c: fastgrad.clamp(a, min=b, max=c) ** 2, (x, low, high))
 
 
+def test_clamp_between_tensors_and_in_place_comparisons_give_the_numpy_backend_s_values_and_gradients_compiled():
+    """ClampBetweenTensors and ZeroDerivative (x.lt_(other)) on the compiled backend against the NumPy reference."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((4, 5)), rng.standard_normal((4, 5)), rng.standard_normal(5) + 0.5]
+    arrays[1][0, 0] = np.nan  # a NaN bound, where the masks are PyTorch's
+    results = {}
+    for backend in ("numpy", "compiled"):
+        x, low, high = (fastgrad.tensor(a, dtype=fastgrad.float32, requires_grad=True) for a in arrays)
+        with fastgrad.backend(backend):
+            y = fastgrad.clamp(x * 1, min=low, max=high)
+            y.lt_(high)
+            (y * x + fastgrad.clamp(x, min=low, max=high) ** 2).sum().backward()
+        results[backend] = [t.detach().numpy() for t in (y, x.grad, low.grad, high.grad)]
+    for ours, reference in zip(results["compiled"], results["numpy"]):
+        np.testing.assert_array_equal(ours, reference)
+
+
 def test_clamp_refuses_tensor_bounds_that_do_not_broadcast_with_the_input_naming_every_shape():
     with pytest.raises(ValueError, match=r"clamp: .*broadcast together: input \(3,\), min \(4,\), max \(4,\)"):
         fastgrad.clamp(fastgrad.ones(3, requires_grad=True), min=fastgrad.zeros(4), max=fastgrad.ones(4))
