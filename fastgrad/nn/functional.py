@@ -1904,7 +1904,7 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     for axis, (size, stride_, pad_, dilation_) in enumerate(zip(g["sizes"], g["stride"], g["padding"], g["dilation"])):
         starts = np.arange(g["counts"][axis]) * stride_ - pad_
         starts = starts.reshape((-1,) + (1,) * (dims - 1 - axis))  # broadcasts along output dim `axis`
-        first = starts + -(-np.maximum(-starts, 0) // dilation_) * dilation_  # the window's first place in the input
+        first = starts + _taps_in_left_padding(starts, dilation_) * dilation_  # the window's first place in the input
         if (first >= size).any():
             raise ValueError(f"{name}: with return_indices, a window covering only padding has no input position to "
                              f"give (kernel_size={g['kernel']}, dilation={g['dilation']}, padding={g['padding']}, "
@@ -1919,14 +1919,19 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
 
 def _first_places_in_windows(g: dict) -> np.ndarray:
     """The place of each window's first input element (not padding) in the window's row-major order, shaped as the
-    output's spatial dims: per dim, the taps that fall in the left padding, ceil((padding - start) / dilation)."""
+    output's spatial dims: per dim, the taps that fall in the left padding."""
     first = np.zeros((), dtype=np.int64)
     for axis, (kernel, stride_, pad_, dilation_, count) in enumerate(
             zip(g["kernel"], g["stride"], g["padding"], g["dilation"], g["counts"])):
-        starts = np.arange(count) * stride_ - pad_
-        taps_in_padding = -(-np.maximum(-starts, 0) // dilation_)
-        first = first * kernel + taps_in_padding.reshape((-1,) + (1,) * (len(g["kernel"]) - 1 - axis))
+        taps = _taps_in_left_padding(np.arange(count) * stride_ - pad_, dilation_)
+        first = first * kernel + taps.reshape((-1,) + (1,) * (len(g["kernel"]) - 1 - axis))
     return first
+
+
+def _taps_in_left_padding(starts: np.ndarray, dilation: int) -> np.ndarray:
+    """How many taps of windows starting at `starts` (negative: in the left padding) fall in the padding:
+    ceil(max(-start, 0) / dilation)."""
+    return -(-np.maximum(-starts, 0) // dilation)
 
 
 def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding, ceil_mode: bool,
