@@ -73,8 +73,11 @@ def _norm_tensor(total: float, values: list[np.ndarray]) -> Tensor:
     return Tensor._from_data(np.array(total, dtype=dtype))
 
 
-def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: float) -> None:
-    scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
+def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: np.ndarray) -> None:
+    """Scale by min(max_norm / (total + 1e-6), 1), computed as PyTorch's (the reciprocal times max_norm) in
+    the total's own dtype: a float32 total gives a float32-rounded factor, for float64 gradients too."""
+    dtype = (total.dtype if total.dtype.kind == "f" else get_default_dtype()).type
+    scale = dtype(1.0) / (dtype(total) + dtype(1e-6)) * dtype(max_norm)  # (1e-6: a zero norm never divides by 0)
     if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
         for v in values:
             v *= v.dtype.type(scale)
@@ -101,14 +104,13 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     being given (from get_total_norm, say); `foreach` as in get_total_norm."""
     values = [_grad_values(p) for p in _with_grads(parameters)]
     if values:
-        _scale_by_norm(values, max_norm, float(total_norm))
+        _scale_by_norm(values, max_norm, total_norm._data if isinstance(total_norm, Tensor) else np.float64(total_norm))
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013):
-    get_total_norm of the gradients, then clip_grads_with_norm_ (with the norm before its rounding to
-    the gradients' dtype). Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
+    get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
     (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
     generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
     if isinstance(parameters, types.GeneratorType):
@@ -119,9 +121,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     params = _with_grads(parameters)
     values = [_grad_values(p) for p in params]  # (coalesces the sparse gradients, which _norm_operand needs)
     operands = [_norm_operand(p.grad, norm_type) for p in params]
-    total = _total_norm(operands, norm_type, error_if_nonfinite) if values else 0.0
-    _scale_by_norm(values, max_norm, total)
-    return _norm_tensor(total, values)
+    total = _norm_tensor(_total_norm(operands, norm_type, error_if_nonfinite) if values else 0.0, values)
+    _scale_by_norm(values, max_norm, total._data)
+    return total
 
 
 def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
