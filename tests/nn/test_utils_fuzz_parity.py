@@ -18,28 +18,13 @@ import pytest
 import fastgrad
 from fastgrad.nn import utils as our_utils
 
+from tests.parity_outcomes import Raised, outcome
+
 torch = pytest.importorskip("torch")
 
 SEEDS = range(150)
 NORM_ORDERS = [2.0, 1.0, 0.0, 0.5, 3.0, math.inf, -math.inf, -1.0, -0.5]
 TOLERANCE = {"float64": dict(rtol=1e-12, atol=1e-300), "float32": dict(rtol=2e-6, atol=1e-30)}
-
-
-class Raised:
-    """The outcome of a call that raised: only that it did is compared, not the exception's type."""
-
-    def __init__(self, error: Exception):
-        self.error = error
-
-    def __repr__(self):
-        return f"Raised({type(self.error).__name__}: {self.error})"
-
-
-def outcome(call):
-    try:
-        return call()
-    except Exception as error:  # noqa: BLE001 (any exception is an outcome to compare)
-        return Raised(error)
 
 
 def plain(value):
