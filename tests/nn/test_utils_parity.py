@@ -78,6 +78,39 @@ def test_get_total_norm_and_clip_grads_with_norm(norm_type, dtype):
         np.testing.assert_allclose(mine, theirs, rtol=rtol)
 
 
+@pytest.mark.parametrize("norm_type", [float("-inf"), -2.0, -1.0, -0.5, 0, 0.5, 1.0, 2.0, float("inf")])
+@pytest.mark.parametrize("indices", [[1, 1, 3], [0, 1, 2, 3, 4], []], ids=["some rows", "every row", "no row"])
+def test_norms_of_a_sparse_gradient_are_those_of_its_dense_form(norm_type, indices):
+    # The rows a sparse gradient does not store are zeros: the smallest magnitude (-inf) and the negative
+    # orders are 0 with them, where the stored rows alone gave a positive norm. PyTorch 2.13 has no norm of
+    # a sparse gradient, so the reference is its norm and clipping of the densified gradient.
+    embedding = nn.Embedding(5, 2, sparse=True).double()
+    (embedding(fastgrad.tensor(indices, dtype=fastgrad.int64)) * 1.5).sum().backward()
+    dense = torch.tensor(embedding.weight.grad.to_dense_array())
+    ours = float(nn.utils.get_total_norm([embedding.weight.grad], norm_type))
+    theirs = float(torch.nn.utils.get_total_norm([dense], norm_type))
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    param = torch.zeros(5, 2, dtype=torch.float64, requires_grad=True)
+    param.grad = dense.clone()
+    theirs_total = float(torch.nn.utils.clip_grad_norm_([param], 0.5, norm_type))
+    ours_total = float(clip_grad_norm_(embedding.parameters(), 0.5, norm_type))
+    assert ours_total == pytest.approx(theirs_total, rel=1e-12)
+    np.testing.assert_allclose(embedding.weight.grad.to_dense_array(), param.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("clip", ["clip_grad_norm_", "get_total_norm"])
+def test_the_max_norm_with_an_empty_gradient_raises_as_pytorchs(clip):
+    # the largest magnitude of no element is undefined (PyTorch: "cannot compute the infinity norm on an
+    # empty tensor"); leaving the empty gradient out gave the others' max as the total
+    for library in (fastgrad, torch):
+        params = [library.zeros(0, requires_grad=True), library.zeros(3, requires_grad=True)]
+        for param, grad in zip(params, ([], [1.0, -4.0, 2.0])):
+            param.grad = library.tensor(grad)
+        arguments = (params, 1.0) if clip == "clip_grad_norm_" else ([p.grad for p in params],)
+        with pytest.raises((RuntimeError, ValueError), match="empty tensor"):
+            getattr(library.nn.utils, clip)(*arguments, norm_type=float("inf"))
+
+
 def test_get_total_norm_of_one_tensor_of_none_and_its_error():
     for tensors in ([], GRADS[0]):
         ours = nn.utils.get_total_norm([fastgrad.tensor(g) for g in tensors] if isinstance(tensors, list)

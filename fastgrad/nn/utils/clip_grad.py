@@ -34,6 +34,20 @@ def _grad_values(param: Tensor) -> np.ndarray:
     return _stored_values(param.grad)
 
 
+def _norm_operand(gradient: Tensor | SparseRowGrad, norm_type: float) -> np.ndarray:
+    """The numbers whose norm of order `norm_type` is the gradient's own: a dense one's elements; a sparse
+    one's stored values (coalesced), with one zero standing for its unstored rows where a zero changes the
+    norm (the smallest magnitude, -inf, and the negative orders are 0 there) or where no row is stored
+    (such a gradient is all zeros, not empty, so its max norm is 0 rather than undefined)."""
+    values = _stored_values(gradient)
+    if not isinstance(gradient, SparseRowGrad):
+        return values
+    has_unstored_zeros = gradient.rows.size < gradient.shape[0] and math.prod(gradient.shape[1:]) > 0
+    if has_unstored_zeros and (norm_type < 0 or values.size == 0):
+        return np.append(values.reshape(-1), values.dtype.type(0))
+    return values
+
+
 def _total_norm(values: list[np.ndarray], norm_type: float, error_if_nonfinite: bool) -> float:
     """PyTorch's total norm: the norm of the arrays' norms, which for a positive order (inf: the largest
     absolute value) and for -inf (the smallest) is the norm of all arrays as if concatenated into one
@@ -41,8 +55,10 @@ def _total_norm(values: list[np.ndarray], norm_type: float, error_if_nonfinite: 
     if norm_type == 2.0:
         total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
     else:
-        # (an empty array's norm of a negative order or -inf raises, as PyTorch's)
-        norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size or norm_type < 0]
+        # An empty array's norm of an order without identity (max: inf, min: -inf, the negative orders)
+        # raises, as PyTorch's; for the others it adds nothing.
+        no_identity = norm_type < 0 or norm_type == math.inf
+        norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size or no_identity]
         total = float(Tensor._from_data(np.array(norms)).norm(norm_type)) if norms else 0.0
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite "
@@ -57,8 +73,11 @@ def _norm_tensor(total: float, values: list[np.ndarray]) -> Tensor:
     return Tensor._from_data(np.array(total, dtype=dtype))
 
 
-def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: float) -> None:
-    scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
+def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: np.ndarray) -> None:
+    """Scale by min(max_norm / (total + 1e-6), 1), computed as PyTorch's (the reciprocal times max_norm) in
+    the total's own dtype: a float32 total gives a float32-rounded factor, for float64 gradients too."""
+    dtype = (total.dtype if total.dtype.kind == "f" else get_default_dtype()).type
+    scale = dtype(1.0) / (dtype(total) + dtype(1e-6)) * dtype(max_norm)  # (1e-6: a zero norm never divides by 0)
     if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
         for v in values:
             v *= v.dtype.type(scale)
@@ -70,12 +89,13 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     (0.0 for none); see clip_grad_norm_. `foreach` (PyTorch's choice of kernel) is accepted as any value."""
     if isinstance(tensors, (Tensor, SparseRowGrad)):
         tensors = [tensors]
+    norm_type = float(norm_type)
     values = []
     for index, tensor in enumerate(tensors):
         if not isinstance(tensor, (Tensor, SparseRowGrad)):
             raise TypeError(f"get_total_norm: tensors must be tensors, got {type(tensor).__name__} at index {index}")
-        values.append(_stored_values(tensor.coalesce() if isinstance(tensor, SparseRowGrad) else tensor))
-    return _norm_tensor(_total_norm(values, float(norm_type), error_if_nonfinite), values)
+        values.append(_norm_operand(tensor.coalesce() if isinstance(tensor, SparseRowGrad) else tensor, norm_type))
+    return _norm_tensor(_total_norm(values, norm_type, error_if_nonfinite), values)
 
 
 def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Tensor | float,
@@ -84,24 +104,26 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     being given (from get_total_norm, say); `foreach` as in get_total_norm."""
     values = [_grad_values(p) for p in _with_grads(parameters)]
     if values:
-        _scale_by_norm(values, max_norm, float(total_norm))
+        _scale_by_norm(values, max_norm, total_norm._data if isinstance(total_norm, Tensor) else np.float64(total_norm))
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013):
-    get_total_norm of the gradients, then clip_grads_with_norm_ (with the norm before its rounding to
-    the gradients' dtype). Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
+    get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
     (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
     generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
     if isinstance(parameters, types.GeneratorType):
         parameters = list(parameters)
         if not parameters:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
-    values = [_grad_values(p) for p in _with_grads(parameters)]
-    total = _total_norm(values, float(norm_type), error_if_nonfinite) if values else 0.0
-    _scale_by_norm(values, max_norm, total)
-    return _norm_tensor(total, values)
+    norm_type = float(norm_type)
+    params = _with_grads(parameters)
+    values = [_grad_values(p) for p in params]  # (coalesces the sparse gradients, which _norm_operand needs)
+    operands = [_norm_operand(p.grad, norm_type) for p in params]
+    total = _norm_tensor(_total_norm(operands, norm_type, error_if_nonfinite) if values else 0.0, values)
+    _scale_by_norm(values, max_norm, total._data)
+    return total
 
 
 def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,

@@ -105,9 +105,15 @@ class Subset(Dataset):
         self.dataset, self.indices = dataset, indices
 
     def __getitem__(self, index):
+        # a list of positions indexes the data set once with the list of their indices, as PyTorch's (a
+        # TensorDataset gives its tensors' rows there: one tuple of batched tensors, not a list of examples)
         if isinstance(index, list):
-            return [self.dataset[self.indices[i]] for i in index]
+            return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, positions: list) -> list:
+        """The examples at `positions`, through the data set's own `__getitems__` when it has one."""
+        return items_at(self.dataset, [self.indices[i] for i in positions])
 
     def __len__(self) -> int:
         return len(self.indices)

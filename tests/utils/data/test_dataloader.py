@@ -125,7 +125,11 @@ def test_combinators_and_random_split():
     with pytest.raises(ValueError, match="absolute value of index should not exceed dataset length"):
         both[-6]
     subset = Subset(list("abcdef"), [4, 1])
-    assert len(subset) == 2 and subset[0] == "e" and subset[[1, 0]] == ["b", "e"]
+    assert len(subset) == 2 and subset[0] == "e" and subset.__getitems__([1, 0]) == ["b", "e"]
+    with pytest.raises(TypeError):  # a list of positions indexes the data set with one list, as PyTorch's
+        subset[[1, 0]]
+    rows = Subset(TensorDataset(fastgrad.arange(10, 16)), [4, 1])[[1, 0]]
+    assert isinstance(rows, tuple) and rows[0].tolist() == [11, 14]  # (a batch, not a list of examples)
     parts = random_split(range(10), [3, 7], generator=fastgrad.Generator().manual_seed(1))
     assert [len(p) for p in parts] == [3, 7] and sorted(list(parts[0]) + list(parts[1])) == list(range(10))
     assert [len(p) for p in random_split(range(10), [0.25, 0.25, 0.5])] == [3, 2, 5]  # floors 2, 2, 5; the remainder to the first

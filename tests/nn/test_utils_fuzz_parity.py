@@ -1,0 +1,215 @@
+"""Seeded differential fuzzing of fastgrad.nn.utils against torch.nn.utils: gradient clipping and norms
+(clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_), the parameter/vector conversions and
+the rnn padding and packing functions, on random sizes (empty and 0-d tensors among them), dtypes and arguments,
+invalid ones included. Each case compares whether both raise and, where neither does, the results' values, dtypes
+and shapes and the gradients left behind. Fixed seeds, so the cases are the same on every run.
+
+Left out, as deviations fastgrad chose or PyTorch's own faults explain: clip_grad_value_ with no gradient at all
+(PyTorch 2.13 fails an internal check, "Expected !nested_tensorlist[0].empty()", whatever `foreach`; fastgrad does
+nothing), pack_padded_sequence with a length past the padded input's time steps (PyTorch packs rows that are not
+there, and its pad_packed_sequence fails or gives other values later; fastgrad raises at once), a Python number as clip_grads_with_norm_'s total_norm (fastgrad accepts it, PyTorch's clamp raises a
+TypeError), and the parameters after vector_to_parameters raised (PyTorch has already replaced the first ones;
+fastgrad checks the vector's length first and changes none)."""
+import math
+
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad.nn import utils as our_utils
+
+from tests.parity_outcomes import Raised, outcome
+
+torch = pytest.importorskip("torch")
+
+SEEDS = range(150)
+NORM_ORDERS = [2.0, 1.0, 0.0, 0.5, 3.0, math.inf, -math.inf, -1.0, -0.5]
+TOLERANCE = {"float64": dict(rtol=1e-12, atol=1e-300), "float32": dict(rtol=2e-6, atol=1e-30)}
+
+
+def plain(value):
+    """A result in engine-neutral form: tensors as (dtype name, shape, array), containers kept."""
+    if isinstance(value, (fastgrad.Tensor, torch.Tensor)):
+        array = value.detach().numpy() if isinstance(value, torch.Tensor) else value.numpy()
+        return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape), np.array(array))
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ if not hasattr(value, "_fields") else "tuple", [plain(v) for v in value]
+    return value
+
+
+def assert_same(ours, theirs, where=""):
+    assert isinstance(ours, Raised) == isinstance(theirs, Raised), f"{where}: fastgrad {ours!r}, PyTorch {theirs!r}"
+    if isinstance(theirs, Raised):
+        return
+    ours, theirs = plain(ours), plain(theirs)
+    assert_same_plain(ours, theirs, where)
+
+
+def assert_same_plain(ours, theirs, where):
+    if isinstance(theirs, tuple) and theirs and theirs[0] == "tensor":
+        assert ours[:3] == theirs[:3], f"{where}: dtype/shape {ours[:3]} != {theirs[:3]}"
+        tolerance = TOLERANCE.get(theirs[1], dict(rtol=0, atol=0))
+        np.testing.assert_allclose(ours[3], theirs[3], err_msg=where, equal_nan=True, **tolerance)
+    elif isinstance(theirs, tuple) and len(theirs) == 2 and isinstance(theirs[1], list):
+        assert ours[0] == theirs[0] and len(ours[1]) == len(theirs[1]), f"{where}: {ours} != {theirs}"
+        for mine, their in zip(ours[1], theirs[1]):
+            assert_same_plain(mine, their, where)
+    else:
+        assert ours == theirs, f"{where}: {ours} != {theirs}"
+
+
+def random_shape(rng, max_dims=3, max_size=4):
+    return tuple(int(n) for n in rng.integers(0 if rng.random() < 0.15 else 1, max_size + 1,
+                                               size=rng.integers(0, max_dims + 1)))
+
+
+def random_values(rng, shape, dtype, special=0.1):
+    """Normal values with some zeros, and where `special` allows, a NaN or an infinity."""
+    values = rng.normal(scale=rng.choice([1e-3, 1.0, 10.0]), size=shape)
+    values[rng.random(shape) < 0.2] = 0.0
+    if rng.random() < special and values.size:
+        values.reshape(-1)[rng.integers(values.size)] = rng.choice([np.nan, np.inf, -np.inf])
+    return values.astype(dtype)
+
+
+def random_parameters(rng):
+    """(shape, dtype, gradient or None) for 0 to 4 parameters."""
+    specs = []
+    dtypes = [np.float32, np.float64] if rng.random() < 0.3 else [rng.choice([np.float32, np.float64])]
+    for _ in range(rng.integers(0, 5)):
+        shape, dtype = random_shape(rng), dtypes[rng.integers(len(dtypes))]
+        specs.append((shape, dtype, None if rng.random() < 0.15 else random_values(rng, shape, dtype)))
+    return specs
+
+
+def make_parameters(library, specs):
+    params = []
+    for shape, dtype, grad in specs:
+        param = library.zeros(shape, dtype=getattr(library, np.dtype(dtype).name), requires_grad=True)
+        if grad is not None:
+            param.grad = library.tensor(grad.copy())
+        params.append(param)
+    return params
+
+
+def grads_of(params):
+    return [None if p.grad is None else p.grad for p in params]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clip_grad_norm_and_value(seed):
+    rng = np.random.default_rng(seed)
+    specs = random_parameters(rng)
+    norm_type = NORM_ORDERS[rng.integers(len(NORM_ORDERS))]
+    max_norm = float(rng.choice([0.0, 1e-3, 1.0, 1e6, rng.uniform(0, 5)]))
+    error_if_nonfinite = bool(rng.random() < 0.3)
+    foreach = [None, False, True][rng.integers(3)]
+    clip_value = float(rng.choice([0.0, 0.5, 2.0, rng.uniform(0, 3)]))
+    results = {}
+    for library, utils in ((fastgrad, our_utils), (torch, torch.nn.utils)):
+        params = make_parameters(library, specs)
+        total = outcome(lambda: utils.clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite, foreach))
+        after_norm = grads_of(params)
+        value_params = make_parameters(library, specs)
+        clipped = outcome(lambda: utils.clip_grad_value_(value_params, clip_value, foreach))
+        results[library.__name__] = total, after_norm, clipped, grads_of(value_params)
+    where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, error_if_nonfinite={error_if_nonfinite}"
+    ours, theirs = results["fastgrad"], results["torch"]
+    assert_same(ours[0], theirs[0], where + " (total norm)")
+    if not isinstance(theirs[0], Raised):
+        assert_same(ours[1], theirs[1], where + " (gradients)")
+    if any(grad is not None for _, _, grad in specs):
+        assert_same(ours[2], theirs[2], f"seed {seed}: clip_value={clip_value}")
+        assert_same(ours[3], theirs[3], f"seed {seed}: clip_value={clip_value} (gradients)")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_get_total_norm_and_clip_grads_with_norm(seed):
+    rng = np.random.default_rng(seed)
+    specs = [spec for spec in random_parameters(rng) if spec[2] is not None]
+    norm_type = NORM_ORDERS[rng.integers(len(NORM_ORDERS))]
+    max_norm = float(rng.choice([0.0, 1.0, 1e6, rng.uniform(0, 5)]))
+    given_norm = rng.choice(["computed", "given", "nan"])
+    results = {}
+    for library, utils in ((fastgrad, our_utils), (torch, torch.nn.utils)):
+        params = make_parameters(library, specs)
+        total = outcome(lambda: utils.get_total_norm([p.grad for p in params], norm_type))
+        if given_norm == "computed" and not isinstance(total, Raised):
+            scale_by = total
+        else:
+            scale_by = library.tensor(2.5 if given_norm == "given" else float("nan"))
+        scaled = outcome(lambda: utils.clip_grads_with_norm_(params, max_norm, scale_by))
+        results[library.__name__] = total, scaled, grads_of(params)
+    where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, total norm {given_norm}"
+    for mine, theirs in zip(results["fastgrad"], results["torch"]):
+        assert_same(mine, theirs, where)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_parameters_to_vector_and_back(seed):
+    rng = np.random.default_rng(seed)
+    dtype = rng.choice([np.float32, np.float64])
+    shapes = [random_shape(rng) for _ in range(rng.integers(0, 4))]
+    arrays = [random_values(rng, shape, dtype, special=0) for shape in shapes]
+    size = sum(a.size for a in arrays)
+    vector_size = size if rng.random() < 0.7 else int(rng.integers(0, size + 3))
+    vector = random_values(rng, (vector_size,), rng.choice([dtype, np.float32, np.float64]), special=0)
+    results = {}
+    for library, utils in ((fastgrad, our_utils), (torch, torch.nn.utils)):
+        params = [library.tensor(a.copy(), requires_grad=True) for a in arrays]
+        flat = outcome(lambda: utils.parameters_to_vector(params))
+        restored = outcome(lambda: utils.vector_to_parameters(library.tensor(vector.copy()), params))
+        results[library.__name__] = flat, restored, [p.detach() for p in params]
+    where = f"seed {seed}: shapes {shapes}, vector of {vector_size} {vector.dtype}"
+    (flat, restored, params), (torch_flat, torch_restored, torch_params) = results["fastgrad"], results["torch"]
+    assert_same(flat, torch_flat, where)
+    assert_same(restored, torch_restored, where)
+    if not isinstance(torch_restored, Raised):
+        assert_same(params, torch_params, where + " (parameters)")
+
+
+def random_sequences(rng):
+    dtype = rng.choice([np.float32, np.float64, np.int64, np.int32, np.bool_])
+    trailing = random_shape(rng, max_dims=2, max_size=3)
+    lengths = [int(n) for n in rng.integers(0 if rng.random() < 0.2 else 1, 6, size=rng.integers(1, 5))]
+    return [random_values(rng, (n,) + trailing, np.float64, special=0).astype(dtype) for n in lengths], lengths
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pad_and_pack_sequences(seed):
+    rng = np.random.default_rng(seed)
+    sequences, lengths = random_sequences(rng)
+    batch_first = bool(rng.random() < 0.5)
+    padding_value = float(rng.choice([0.0, -1.0, 2.5]))
+    padding_side = rng.choice(["right", "left"])
+    enforce_sorted = bool(rng.random() < 0.5)
+    if rng.random() < 0.5:
+        sequences.sort(key=len, reverse=True)
+        lengths.sort(reverse=True)
+    given_lengths = list(lengths)
+    if rng.random() < 0.1:  # an invalid length
+        given_lengths[rng.integers(len(lengths))] = 0
+    lengths_form = rng.choice(["list", "int64 tensor", "int32 tensor"])
+    total_length = None if rng.random() < 0.6 else int(rng.integers(0, max(lengths) + 3))
+    results = {}
+    for library, utils in ((fastgrad, our_utils.rnn), (torch, torch.nn.utils.rnn)):
+        tensors = [library.tensor(s.copy()) for s in sequences]
+        padded = outcome(lambda: utils.pad_sequence(tensors, batch_first, padding_value, padding_side))
+        results[library.__name__] = [padded]
+        if isinstance(padded, Raised):
+            continue
+        given = given_lengths if lengths_form == "list" else library.tensor(
+            given_lengths, dtype=library.int64 if lengths_form == "int64 tensor" else library.int32)
+        packed = outcome(lambda: utils.pack_padded_sequence(
+            utils.pad_sequence(tensors, batch_first, padding_value), given, batch_first, enforce_sorted))
+        results[library.__name__].append(packed)
+        if not isinstance(packed, Raised):
+            results[library.__name__].append(outcome(lambda: utils.pad_packed_sequence(
+                packed, not batch_first, padding_value, total_length)))
+        results[library.__name__].append(outcome(lambda: utils.pack_sequence(tensors, enforce_sorted)))
+    where = (f"seed {seed}: lengths {given_lengths} ({lengths_form}), {sequences[0].dtype}, batch_first={batch_first}, "
+             f"padding_side={padding_side}, enforce_sorted={enforce_sorted}, total_length={total_length}")
+    ours, theirs = results["fastgrad"], results["torch"]
+    assert len(ours) == len(theirs), f"{where}: {ours} vs {theirs}"
+    for mine, their in zip(ours, theirs):
+        assert_same(mine, their, where)
