@@ -57,18 +57,16 @@ class VersionCounter:
     tensor: views, `detach()` and `.data` share their base's counter, so a change made through any of
     them is seen by every graph node that saved the values."""
 
-    __slots__ = ("value",)
+    # A class attribute, not an __init__ (nor slots): every op makes a counter, and a Python __init__ call
+    # cost more than the rest of making it. The first change gives the counter a value of its own.
+    value = 0
     inference = False  # see InferenceVersionCounter
-
-    def __init__(self):
-        self.value = 0
 
 
 class InferenceVersionCounter(VersionCounter):
     """The counter of memory made inside inference_mode(True): its tensors and their views (which share
     it) answer True to is_inference(), as PyTorch's inference tensors."""
 
-    __slots__ = ()
     inference = True
 
 
@@ -112,6 +110,7 @@ class Node:
 Tensor = None
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
+_VERSION_OF = operator.attrgetter("_counter.value")
 
 
 def apply(op, *inputs, **attrs):
@@ -130,7 +129,7 @@ def apply(op, *inputs, **attrs):
                 record = follow_new_base_history(t) or record
     node = Node(op, inputs, K)
     if record and op.saves_inputs:
-        node.versions = tuple([t._counter.value for t in inputs])
+        node.versions = tuple(map(_VERSION_OF, inputs))
     arrays = list(map(_DATA_OF, inputs))
     profile = PROFILE.active
     if profile is None:
@@ -500,12 +499,16 @@ def _topological_order(roots) -> list:
             tensor, parents = stack[-1]
             for parent in parents:
                 parent_node = parent._node
+                if parent_node is None:  # a leaf
+                    continue
                 # an input changed in place after this node: the walk sends its gradient to the history the
                 # node saw (_as_seen_by), so that history must come after this node too
-                if parent_node is not None and (parent_node.seq > tensor._node.seq or parent._base is not None):
+                if parent_node.seq > tensor._node.seq or parent._base is not None:
                     parent = _input_as_seen_by(tensor._node, parent)
                     parent_node = parent._node
-                if parent_node is not None and id(parent) not in visited:
+                    if parent_node is None:
+                        continue
+                if id(parent) not in visited:
                     visited.add(id(parent))
                     stack.append((parent, iter(parent_node.inputs)))
                     break
@@ -665,16 +668,20 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             key = id(root)
             grads[key] = _accumulate(grads[key], grad) if key in grads else grad
     order = _topological_order(roots)
-    targets = needed = relevant = None
-    if inputs is not None:  # prune: only the nodes on a path to an input run
-        targets = {id(t): t for t in inputs}
-        needed = _nodes_leading_to(order, targets)
-        order = [t for t in order if id(t) in needed or id(t) in targets]
-        relevant = needed | targets.keys()
-    captured: dict[int, np.ndarray] | None = None if accumulate else {}
-    hooked_edges = (_count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None)
-    # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
-    summed_leaves: dict[int, list] | None = {} if _TENSOR_HOOKS or not accumulate else None
+    # (all None in the usual backward: no inputs to prune to, nothing to return, no hooks)
+    targets = needed = relevant = captured = hooked_edges = summed_leaves = None
+    hooks_or_targets = False
+    if inputs is not None or not accumulate or _TENSOR_HOOKS or _POST_ACCUMULATE_HOOKS:
+        if inputs is not None:  # prune: only the nodes on a path to an input run
+            targets = {id(t): t for t in inputs}
+            needed = _nodes_leading_to(order, targets)
+            order = [t for t in order if id(t) in needed or id(t) in targets]
+            relevant = needed | targets.keys()
+        captured = None if accumulate else {}
+        hooked_edges = _count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None
+        # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
+        summed_leaves = {} if _TENSOR_HOOKS or not accumulate else None
+        hooks_or_targets = summed_leaves is not None or targets is not None
     for root, grad in leaf_roots:
         if targets is not None and id(root) not in targets:
             continue
@@ -684,7 +691,6 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             _store_leaf_grad(root, grad, handed_to_leaves, True)
             if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
                 _run_post_accumulate_hooks(root)  # nothing else feeds it
-    hooks_or_targets = summed_leaves is not None or targets is not None
     check_nan = ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan  # (read once per backward, not per node)
     for tensor in order:
         node = tensor._node
@@ -707,7 +713,9 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                 "freed by the first backward; pass retain_graph=True to the first call")
-        if node.versions is not None or node.output_counter is not None:
+        # (the versions compared in C first: refuse_modified says which value changed, and skips unsaved inputs)
+        if node.versions is not None and tuple(map(_VERSION_OF, parents)) != node.versions or (
+                node.output_counter is not None):
             refuse_modified(node)
         if DETACHED_IN_PLACE:
             refuse_detached_inputs(node)
@@ -738,7 +746,8 @@ def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None
                 continue
             data = parent._data
             # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
-            if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
+            # (`is`: equal dtypes are one object but for rare variants, which _validated then compares)
+            if type(parent_grad) is not np.ndarray or parent_grad.dtype is not data.dtype or parent_grad.shape != data.shape:
                 parent_grad = _validated(node, parent, parent_grad)
             if parent_node is None:
                 if summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
