@@ -500,7 +500,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         when given); see fastgrad.autograd.backward."""
         if gradient is None and inputs is None and not create_graph and self._requires_grad and self._data.size == 1:
             # loss.backward(), the common call: nothing to check but what the condition did
-            one = np.empty(self._data.shape, self._data.dtype)  # (np.ones, in C)
+            one = self._data.copy()  # (np.ones of its shape and dtype, without three slow attribute reads)
             one.fill(1)
             graph.run_backward((self,), (one,), bool(retain_graph))
         else:
@@ -543,7 +543,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
         if type(other) is not Tensor:
             other = self._operand(other)
-        if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
+        if other._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:

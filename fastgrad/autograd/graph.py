@@ -16,7 +16,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
-from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
+from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
@@ -90,11 +90,8 @@ class Node:
     def mark_unsaved(self, index: int) -> None:
         """Forward did not save input `index` (its gradient is not needed), so backward does not care
         whether it changes in place afterwards."""
-        if self.versions is None:  # not recorded
-            return
-        versions = list(self.versions)
-        versions[index] = None
-        self.versions = tuple(versions)
+        if self.versions is not None:  # (None: not recorded)
+            self.versions[index] = None
 
     def record_output(self, counter: VersionCounter) -> None:
         """Remember the output's version now; backward refuses to read it once it has changed."""
@@ -122,7 +119,6 @@ Tensor = None
 _ndarray = np.ndarray
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
-_VERSION_OF = operator.attrgetter("_counter.value")
 
 
 def apply(op, *inputs, **attrs):
@@ -131,7 +127,7 @@ def apply(op, *inputs, **attrs):
     This runs for every op, so it is written for speed: plain loops instead of any()/generators."""
     K = backends.CURRENT.kernels
     record = False
-    if GRAD_MODE.enabled:
+    if not GRAD_OFF_GATE.open or GRAD_MODE.enabled:  # (the per-thread flag, read only while a thread has it off)
         for t in inputs:
             if t._requires_grad:
                 record = True
@@ -141,7 +137,9 @@ def apply(op, *inputs, **attrs):
                 record = follow_new_base_history(t) or record
     node = new_node(op, inputs, K)
     if record and op.saves_inputs:
-        node.versions = tuple(map(_VERSION_OF, inputs))
+        versions = node.versions = []  # (a loop: map with a dotted attrgetter costs more for one or two inputs)
+        for t in inputs:
+            versions.append(t._counter.value)
     arrays = list(map(_DATA_OF, inputs))
     profile = PROFILE.active
     if profile is None:
@@ -720,9 +718,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 raise RuntimeError(
                     f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
                     "freed by the first backward; pass retain_graph=True to the first call")
-            # (the versions compared in C first: refuse_modified says which value changed, and skips unsaved inputs)
-            if node.versions is not None and tuple(map(_VERSION_OF, parents)) != node.versions or (
-                    node.output_counter is not None):
+            if node.versions is not None or node.output_counter is not None:
                 refuse_modified(node)
             if DETACHED_IN_PLACE:
                 refuse_detached_inputs(node)
