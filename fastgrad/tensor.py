@@ -547,7 +547,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
-            return apply(op, a, b, **attrs)
+            return apply(op, a, b, **attrs) if attrs else apply(op, a, b)  # (a ** call costs a nested interpreter loop)
         except ValueError as err:
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
