@@ -19,8 +19,8 @@ import numpy as np
 from fastgrad import backends, ops
 from fastgrad.accelerator import accelerator_move
 from fastgrad.autograd import differentiate, graph, hooks
-from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
-from fastgrad.autograd.graph import InferenceVersionCounter, VersionCounter, apply, new_version_counter
+from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.graph import apply, new_version_counter
 from fastgrad.dtypes import (as_dtype, can_cast_in_place, checked_cast, get_default_dtype, int64, result_type,
                              supported, wrapped_number)
 from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
@@ -246,8 +246,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         t._data = array
         t._requires_grad = requires_grad
         t._node = node
-        t._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
-        t._base = None  # (the counter: new_version_counter, inlined)
+        t._counter = new_version_counter()
+        t._base = None
         t._grad = None
         return t
 

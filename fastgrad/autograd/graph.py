@@ -52,14 +52,17 @@ class Op:
         raise NotImplementedError
 
 
+# Python 3.11 runs a class's __init__ in a nested interpreter loop, which costs more than the assignments:
+# objects made for every op (counters, nodes) are made bare and filled in.
+_new_object = object.__new__
+
+
 class VersionCounter:
     """How many times a block of memory was changed in place. It belongs to the memory, not to a
     tensor: views, `detach()` and `.data` share their base's counter, so a change made through any of
-    them is seen by every graph node that saved the values."""
+    them is seen by every graph node that saved the values. Made by new_version_counter."""
 
-    # A class attribute, not an __init__ (nor slots): every op makes a counter, and a Python __init__ call
-    # cost more than the rest of making it. The first change gives the counter a value of its own.
-    value = 0
+    __slots__ = ("value",)
     inference = False  # see InferenceVersionCounter
 
 
@@ -67,13 +70,16 @@ class InferenceVersionCounter(VersionCounter):
     """The counter of memory made inside inference_mode(True): its tensors and their views (which share
     it) answer True to is_inference(), as PyTorch's inference tensors."""
 
+    __slots__ = ()
     inference = True
 
 
 def new_version_counter() -> VersionCounter:
     """The counter of newly made memory. (The per-thread inference flag is read only while some thread has
     an inference_mode(True) block open: a thread-local read on every op would cost more than the op.)"""
-    return InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+    counter = _new_object(InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
+    counter.value = 0
+    return counter
 
 
 _NODE_NUMBERS = itertools.count()
@@ -96,11 +102,6 @@ class Node:
     def record_output(self, counter: VersionCounter) -> None:
         """Remember the output's version now; backward refuses to read it once it has changed."""
         self.output_counter, self.output_version = counter, counter.value
-
-
-# Python 3.11 runs a class's __init__ in a nested interpreter loop, which costs more than the assignments:
-# objects made for every op are made bare and filled in.
-_new_object = object.__new__
 
 
 def new_node(op, inputs: tuple, backend) -> Node:
@@ -140,30 +141,28 @@ def apply(op, *inputs, **attrs):
         versions = node.versions = []  # (a loop: map with a dotted attrgetter costs more for one or two inputs)
         for t in inputs:
             versions.append(t._counter.value)
-    arrays = list(map(_DATA_OF, inputs))
-    profile = PROFILE.active
-    arity = len(arrays)
-    if profile is None and not attrs and 0 < arity < 3:
-        # (spelled out: Python 3.11 runs a call with * or ** in a nested interpreter loop, at more cost than this)
-        out = op.forward(node, K, arrays[0], arrays[1]) if arity == 2 else op.forward(node, K, arrays[0])
-    elif profile is None:
-        out = op.forward(node, K, *arrays, **attrs)
+    arity = len(inputs)
+    if PROFILE.active is not None:
+        out = _profiled_forward(op, node, K, inputs, attrs)
+    elif attrs or not 0 < arity < 3:
+        out = op.forward(node, K, *map(_DATA_OF, inputs), **attrs)
+    # (one or two arrays spelled out: Python 3.11 runs a call with * or ** in a nested interpreter loop)
+    elif arity == 2:
+        out = op.forward(node, K, inputs[0]._data, inputs[1]._data)
     else:
-        start = profile.start_op()
-        try:
-            out = op.forward(node, K, *arrays, **attrs)
-        finally:
-            profile.end_op(op.__name__, K.name, False, start)
+        out = op.forward(node, K, inputs[0]._data)
     if type(out) is not _ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
     result = _new_object(Tensor)  # Tensor._wrap, inlined: this line runs for every op
     result._data, result._grad = out, None
-    if op.returns_view and np.may_share_memory(out, arrays[0]):
+    if op.returns_view and np.may_share_memory(out, inputs[0]._data):
         base = inputs[0]
         root = base if base._base is None else base._base
         result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
     else:  # (new_version_counter, inlined)
-        result._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+        counter = result._counter = _new_object(
+            InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
+        counter.value = 0
         result._base = None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result._requires_grad, result._node = False, None
@@ -172,6 +171,16 @@ def apply(op, *inputs, **attrs):
             node.record_output(result._counter)
         result._requires_grad, result._node = True, node
     return result
+
+
+def _profiled_forward(op, node: Node, K, inputs: tuple, attrs: dict):
+    """op's forward on the inputs' arrays, timed for the profile that is on."""
+    profile = PROFILE.active
+    start = profile.start_op()
+    try:
+        return op.forward(node, K, *map(_DATA_OF, inputs), **attrs)
+    finally:
+        profile.end_op(op.__name__, K.name, False, start)
 
 
 # Why a view refuses to follow its base (see follow_new_base_history), completing "a view (of shape ...) ...".
@@ -701,6 +710,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
                     _run_post_accumulate_hooks(root)  # nothing else feeds it
         check_nan = ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan  # (read once per backward, not per node)
+        observed = check_nan or profile is not None
         for tensor in order:
             node = tensor._node
             g = grads.pop(id(tensor), None)
@@ -726,16 +736,10 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 refuse_modified(node)
             if DETACHED_IN_PLACE:
                 refuse_detached_inputs(node)
-            if profile is None:
-                input_grads = op.backward(node, node.backend, g)
+            if observed:
+                input_grads = _observed_backward(node, g, profile, check_nan)
             else:
-                start = profile.start_op()
-                try:
-                    input_grads = op.backward(node, node.backend, g)
-                finally:
-                    profile.end_op(op.__name__, node.backend.name, True, start)
-            if check_nan:
-                check_backward_step(op, input_grads)
+                input_grads = op.backward(node, node.backend, g)
             for parent, parent_grad in zip(parents, input_grads):
                 if parent_grad is None:
                     continue
@@ -782,6 +786,22 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
     finally:
         if profile is not None:
             profile.exit_backward()
+
+
+def _observed_backward(node, g, profile, check_nan: bool) -> tuple:
+    """node's backward, timed for `profile` (unless None) and checked for NaN when `check_nan` (anomaly mode)."""
+    op = node.op
+    if profile is None:
+        input_grads = op.backward(node, node.backend, g)
+    else:
+        start = profile.start_op()
+        try:
+            input_grads = op.backward(node, node.backend, g)
+        finally:
+            profile.end_op(op.__name__, node.backend.name, True, start)
+    if check_nan:
+        check_backward_step(op, input_grads)
+    return input_grads
 
 
 def _sum_for_leaf(summed_leaves: dict, leaf, grad) -> None:
