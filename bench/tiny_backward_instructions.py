@@ -1,5 +1,6 @@
-"""Instructions per call of the tiny backward, `(a * b).sum().backward()` on 4-element float32 tensors,
-counted by valgrind's callgrind: a number this machine's timing noise cannot move (docs/benchmarks.md).
+"""Instructions per call of the tiny backward, `(a * b).sum().backward()` on 4-element float32 tensors (with
+--forward, of the tiny recorded forward `a * b`), counted by valgrind's callgrind: a number this machine's timing
+noise cannot move (docs/benchmarks.md).
 
 Each TREE (a fastgrad checkout with its C extension built in place; default: the one holding this file)
 runs the calls in a fresh interpreter under callgrind twice, with 200 and with 1,200 calls after 50
@@ -7,7 +8,7 @@ warm-up calls; the difference over 1,000 leaves the start-up out. Every library 
 BLAS workers would spin into the count) and the hash seed is fixed (with random seeds the count of the
 same code moved by up to 7% between runs; fixed, it repeats to a few instructions).
 
-    python bench/tiny_backward_instructions.py [TREE ...]
+    python bench/tiny_backward_instructions.py [--forward] [TREE ...]
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 CALLS = (200, 1200)
+STATEMENTS = {"backward": "(a * b).sum().backward()", "forward": "a * b"}
 PROGRAM = """
 import sys
 import fastgrad
@@ -27,17 +29,18 @@ assert fastgrad.__file__.startswith(sys.argv[2]), fastgrad.__file__
 a = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 b = fastgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 for _ in range(50 + int(sys.argv[1])):
-    (a * b).sum().backward()
+    {statement}
 """
 ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
-def instructions(tree: Path, calls: int) -> int:
-    """The instructions callgrind counts for a whole run of `calls` calls in `tree`."""
+def instructions(tree: Path, calls: int, statement: str) -> int:
+    """The instructions callgrind counts for a whole run of `calls` calls of `statement` in `tree`."""
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "callgrind.out"
         env = {**os.environ, **ONE_THREAD, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", PROGRAM,
+        program = PROGRAM.format(statement=statement)
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", program,
                         str(calls), str(tree)], env=env, cwd=scratch, check=True, capture_output=True)
         match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
         if match is None:
@@ -45,13 +48,15 @@ def instructions(tree: Path, calls: int) -> int:
         return int(match.group(1))
 
 
-def main(trees: list[str]) -> int:
+def main(args: list[str]) -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing to count", file=sys.stderr)
         return 1
-    for tree in [Path(t).resolve() for t in trees] or [Path(__file__).resolve().parents[1]]:
-        few, many = (instructions(tree, calls) for calls in CALLS)
-        print(f"{tree}: {(many - few) / (CALLS[1] - CALLS[0]):,.0f} instructions per call")
+    kind = "forward" if "--forward" in args else "backward"
+    trees = [Path(a).resolve() for a in args if a != "--forward"] or [Path(__file__).resolve().parents[1]]
+    for tree in trees:
+        few, many = (instructions(tree, calls, STATEMENTS[kind]) for calls in CALLS)
+        print(f"{tree}: {(many - few) / (CALLS[1] - CALLS[0]):,.0f} instructions per {kind} call")
     return 0
 
 

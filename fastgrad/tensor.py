@@ -19,8 +19,8 @@ import numpy as np
 from fastgrad import backends, ops
 from fastgrad.accelerator import accelerator_move
 from fastgrad.autograd import differentiate, graph, hooks
-from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
-from fastgrad.autograd.graph import InferenceVersionCounter, VersionCounter, apply, new_version_counter
+from fastgrad.autograd.grad_mode import GRAD_MODE
+from fastgrad.autograd.graph import apply, new_version_counter
 from fastgrad.dtypes import (as_dtype, can_cast_in_place, checked_cast, get_default_dtype, int64, result_type,
                              supported, wrapped_number)
 from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_contiguous_as, preserve_format,
@@ -246,8 +246,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         t._data = array
         t._requires_grad = requires_grad
         t._node = node
-        t._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
-        t._base = None  # (the counter: new_version_counter, inlined)
+        t._counter = new_version_counter()
+        t._base = None
         t._grad = None
         return t
 
@@ -500,7 +500,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         when given); see fastgrad.autograd.backward."""
         if gradient is None and inputs is None and not create_graph and self._requires_grad and self._data.size == 1:
             # loss.backward(), the common call: nothing to check but what the condition did
-            one = np.empty(self._data.shape, self._data.dtype)  # (np.ones, in C)
+            one = self._data.copy()  # (np.ones of its shape and dtype, without three slow attribute reads)
             one.fill(1)
             graph.run_backward((self,), (one,), bool(retain_graph))
         else:
@@ -543,11 +543,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
         if type(other) is not Tensor:
             other = self._operand(other)
-        if other._data.dtype != self._data.dtype:  # the common case, equal dtypes, skips promotion
+        if other._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
             self, other = self._promoted(other)
         a, b = (other, self) if reflected else (self, other)
         try:
-            return apply(op, a, b, **attrs)
+            return apply(op, a, b, **attrs) if attrs else apply(op, a, b)  # (a ** call costs a nested interpreter loop)
         except ValueError as err:
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None

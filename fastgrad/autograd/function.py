@@ -20,7 +20,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
-from fastgrad.autograd.graph import Node, Op, base_history_mark, rebase, refuse_to_follow
+from fastgrad.autograd.graph import Node, Op, base_history_mark, new_node, rebase, refuse_to_follow
 from fastgrad.profiler import PROFILE
 
 
@@ -116,7 +116,7 @@ def _recorded_output(hub, saved, output_specs: tuple):
 
     for index, spec in enumerate(output_specs):
         if saved is not None and spec is not None and spec[2] is not None and spec[2] is saved._data:
-            output_node = Node(_FunctionOutput, (hub,), backends.CURRENT.kernels)
+            output_node = new_node(_FunctionOutput, (hub,), backends.CURRENT.kernels)
             output_node.saved = (index, len(output_specs))
             output = Tensor._wrap(saved._data, True, output_node)
             output._counter = saved._counter  # the same memory: ctx.saved_tensors checks its version
@@ -235,7 +235,7 @@ class Function:
         op = cls.__dict__.get("_op") or type(cls.__name__, (_FunctionOp,), {"backward_graph": _FunctionOp.backward_graph})
         cls._op = op
         K = backends.CURRENT.kernels
-        node = Node(op, tuple(_history_of(args[i], ctx) for i in tensor_positions), K)
+        node = new_node(op, tuple(_history_of(args[i], ctx) for i in tensor_positions), K)
         if not several:
             node.saved = (cls, ctx, tensor_positions, None)
             return _result(out, node, args, tensor_positions, ctx)
@@ -249,7 +249,7 @@ class Function:
         hub = Tensor._wrap(np.zeros(len(outputs), dtype=object), True, node)
         results = list(outputs)
         for j in differentiable:
-            output_node = Node(_FunctionOutput, (hub,), K)
+            output_node = new_node(_FunctionOutput, (hub,), K)
             output_node.saved = (j, len(outputs))
             results[j] = _result(outputs[j], output_node, args, tensor_positions, ctx)
         return tuple(results)

@@ -35,6 +35,28 @@ class _InferenceGate:
 INFERENCE_GATE = _InferenceGate()
 
 
+class _GradOffGate:
+    """How many threads have grad mode off. While none has, apply needs no read of the per-thread flag (a
+    thread-local read on every op costs more than the rest of its check). A thread that ends with grad mode
+    off leaves the gate open: ops then read the flag, as they would anyway."""
+
+    __slots__ = ("open", "lock")
+
+    def __init__(self) -> None:
+        self.open, self.lock = 0, threading.Lock()
+
+
+GRAD_OFF_GATE = _GradOffGate()
+
+
+def _set_grad_mode(enabled: bool) -> None:
+    """Set this thread's grad mode (the only way it is set, so that GRAD_OFF_GATE keeps count)."""
+    if enabled != GRAD_MODE.enabled:
+        with GRAD_OFF_GATE.lock:
+            GRAD_OFF_GATE.open += -1 if enabled else 1
+        GRAD_MODE.enabled = enabled
+
+
 def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
 
@@ -59,11 +81,11 @@ class _SetGradMode:
 
     def __enter__(self):
         self._previous.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = self.enabled
+        _set_grad_mode(self.enabled)
         return self
 
     def __exit__(self, *exc) -> None:
-        GRAD_MODE.enabled = self._previous.pop()
+        _set_grad_mode(self._previous.pop())
 
     def __call__(self, fn):
         if inspect.isgeneratorfunction(fn):
@@ -136,7 +158,7 @@ class inference_mode(_SetGradMode):
         self._previous_inference.append(GRAD_MODE.inference)
         if self.mode:
             INFERENCE_GATE.add(1)
-        GRAD_MODE.enabled = not self.mode
+        _set_grad_mode(not self.mode)
         GRAD_MODE.inference = self.mode
         return self
 
@@ -161,13 +183,13 @@ class set_grad_enabled(_SetGradMode):
         super().__init__()
         self.enabled = bool(mode)
         self._previous.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = self.enabled
+        _set_grad_mode(self.enabled)
 
     def __enter__(self):
         return self
 
     def __call__(self, fn):
-        GRAD_MODE.enabled = self._previous.pop()  # as a decorator it changes nothing until fn runs
+        _set_grad_mode(self._previous.pop())  # as a decorator it changes nothing until fn runs
         return super().__call__(fn)
 
     def _fresh(self) -> "_SetGradMode":

@@ -16,7 +16,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
-from fastgrad.autograd.grad_mode import GRAD_MODE, INFERENCE_GATE
+from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
@@ -52,16 +52,18 @@ class Op:
         raise NotImplementedError
 
 
+# Python 3.11 runs a class's __init__ in a nested interpreter loop, which costs more than the assignments:
+# objects made for every op (counters, nodes) are made bare and filled in.
+_new_object = object.__new__
+
+
 class VersionCounter:
     """How many times a block of memory was changed in place. It belongs to the memory, not to a
     tensor: views, `detach()` and `.data` share their base's counter, so a change made through any of
-    them is seen by every graph node that saved the values."""
+    them is seen by every graph node that saved the values. Made by new_version_counter."""
 
     __slots__ = ("value",)
     inference = False  # see InferenceVersionCounter
-
-    def __init__(self):
-        self.value = 0
 
 
 class InferenceVersionCounter(VersionCounter):
@@ -75,7 +77,9 @@ class InferenceVersionCounter(VersionCounter):
 def new_version_counter() -> VersionCounter:
     """The counter of newly made memory. (The per-thread inference flag is read only while some thread has
     an inference_mode(True) block open: a thread-local read on every op would cost more than the op.)"""
-    return InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+    counter = _new_object(InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
+    counter.value = 0
+    return counter
 
 
 _NODE_NUMBERS = itertools.count()
@@ -83,33 +87,37 @@ _NODE_NUMBERS = itertools.count()
 
 class Node:
     """One recorded application of an op: its inputs, what forward saved, the backend it ran on, and
-    the versions of the inputs and output that backward may read."""
+    the versions of the inputs and output that backward may read. Made by new_node."""
 
     # A node that a backward has freed has no inputs (a recorded node has at least one: the input that
     # required grad). `seq` numbers nodes in the order they were made (see _history_at).
     __slots__ = ("op", "inputs", "saved", "backend", "versions", "output_counter", "output_version", "seq")
 
-    def __init__(self, op, inputs, backend):
-        self.op, self.inputs, self.backend = op, inputs, backend
-        self.saved = self.versions = self.output_counter = None
-        self.seq = next(_NODE_NUMBERS)
-
     def mark_unsaved(self, index: int) -> None:
         """Forward did not save input `index` (its gradient is not needed), so backward does not care
         whether it changes in place afterwards."""
-        if self.versions is None:  # not recorded
-            return
-        versions = list(self.versions)
-        versions[index] = None
-        self.versions = tuple(versions)
+        if self.versions is not None:  # (None: not recorded)
+            self.versions[index] = None
 
     def record_output(self, counter: VersionCounter) -> None:
         """Remember the output's version now; backward refuses to read it once it has changed."""
         self.output_counter, self.output_version = counter, counter.value
 
 
+def new_node(op, inputs: tuple, backend) -> Node:
+    """A node for one application of `op` to `inputs` on `backend`, nothing saved or recorded yet."""
+    node = _new_object(Node)
+    node.op, node.inputs, node.backend = op, inputs, backend
+    node.saved = node.versions = node.output_counter = None
+    node.seq = next(_NODE_NUMBERS)
+    return node
+
+
 # The Tensor class; fastgrad.tensor sets it once the class exists (it imports this module first).
 Tensor = None
+# NumPy's module has a __getattr__, so Python 3.11 looks `np.name` up the slow way every time: the walk
+# and apply, which run for every op, use this name instead.
+_ndarray = np.ndarray
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
 
@@ -120,7 +128,7 @@ def apply(op, *inputs, **attrs):
     This runs for every op, so it is written for speed: plain loops instead of any()/generators."""
     K = backends.CURRENT.kernels
     record = False
-    if GRAD_MODE.enabled:
+    if not GRAD_OFF_GATE.open or GRAD_MODE.enabled:  # (the per-thread flag, read only while a thread has it off)
         for t in inputs:
             if t._requires_grad:
                 record = True
@@ -128,29 +136,33 @@ def apply(op, *inputs, **attrs):
                     follow_new_base_history(t)  # (rare: a view with a history of its own, whose base changed)
             elif t._base is not None and t._node is None and t._base._node is not t._base_node:
                 record = follow_new_base_history(t) or record
-    node = Node(op, inputs, K)
+    node = new_node(op, inputs, K)
     if record and op.saves_inputs:
-        node.versions = tuple([t._counter.value for t in inputs])
-    arrays = list(map(_DATA_OF, inputs))
-    profile = PROFILE.active
-    if profile is None:
-        out = op.forward(node, K, *arrays, **attrs)
+        versions = node.versions = []  # (a loop: map with a dotted attrgetter costs more for one or two inputs)
+        for t in inputs:
+            versions.append(t._counter.value)
+    arity = len(inputs)
+    if PROFILE.active is not None:
+        out = _profiled_forward(op, node, K, inputs, attrs)
+    elif attrs or not 0 < arity < 3:
+        out = op.forward(node, K, *map(_DATA_OF, inputs), **attrs)
+    # (one or two arrays spelled out: Python 3.11 runs a call with * or ** in a nested interpreter loop)
+    elif arity == 2:
+        out = op.forward(node, K, inputs[0]._data, inputs[1]._data)
     else:
-        start = profile.start_op()
-        try:
-            out = op.forward(node, K, *arrays, **attrs)
-        finally:
-            profile.end_op(op.__name__, K.name, False, start)
-    if type(out) is not np.ndarray:  # reductions may return NumPy scalars
+        out = op.forward(node, K, inputs[0]._data)
+    if type(out) is not _ndarray:  # reductions may return NumPy scalars
         out = np.asarray(out)
-    result = Tensor.__new__(Tensor)  # Tensor._wrap, inlined: this line runs for every op
+    result = _new_object(Tensor)  # Tensor._wrap, inlined: this line runs for every op
     result._data, result._grad = out, None
-    if op.returns_view and np.may_share_memory(out, arrays[0]):
+    if op.returns_view and np.may_share_memory(out, inputs[0]._data):
         base = inputs[0]
         root = base if base._base is None else base._base
         result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
     else:  # (new_version_counter, inlined)
-        result._counter = InferenceVersionCounter() if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter()
+        counter = result._counter = _new_object(
+            InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
+        counter.value = 0
         result._base = None
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result._requires_grad, result._node = False, None
@@ -159,6 +171,16 @@ def apply(op, *inputs, **attrs):
             node.record_output(result._counter)
         result._requires_grad, result._node = True, node
     return result
+
+
+def _profiled_forward(op, node: Node, K, inputs: tuple, attrs: dict):
+    """op's forward on the inputs' arrays, timed for the profile that is on."""
+    profile = PROFILE.active
+    start = profile.start_op()
+    try:
+        return op.forward(node, K, *map(_DATA_OF, inputs), **attrs)
+    finally:
+        profile.end_op(op.__name__, K.name, False, start)
 
 
 # Why a view refuses to follow its base (see follow_new_base_history), completing "a view (of shape ...) ...".
@@ -500,12 +522,16 @@ def _topological_order(roots) -> list:
             tensor, parents = stack[-1]
             for parent in parents:
                 parent_node = parent._node
+                if parent_node is None:  # a leaf
+                    continue
                 # an input changed in place after this node: the walk sends its gradient to the history the
                 # node saw (_as_seen_by), so that history must come after this node too
-                if parent_node is not None and (parent_node.seq > tensor._node.seq or parent._base is not None):
+                if parent_node.seq > tensor._node.seq or parent._base is not None:
                     parent = _input_as_seen_by(tensor._node, parent)
                     parent_node = parent._node
-                if parent_node is not None and id(parent) not in visited:
+                    if parent_node is None:
+                        continue
+                if id(parent) not in visited:
                     visited.add(id(parent))
                     stack.append((parent, iter(parent_node.inputs)))
                     break
@@ -642,128 +668,140 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
 
     Without retain_graph each node lets go of its saved values and its inputs once it has run, so
     after backward only what the caller still references stays alive."""
-    follow_changed_bases(roots)
+    # (one function, not a wrapper around the walk: a Python call costs more than the common case's checks)
     profile = PROFILE.active
     if profile is not None:
         profile.enter_backward()  # ops that hooks and custom backwards run count as backward
     try:
-        return _walk(roots, root_grads, retain_graph, inputs, accumulate, profile)
+        grads: dict[int, np.ndarray] = {}
+        # a root's gradient may be the caller's: copied if it reaches a leaf
+        handed_to_leaves = set(map(id, root_grads))
+        leaf_roots = []
+        for root, grad in zip(roots, root_grads):
+            if root._base is not None:  # (rare: a view, which may have to follow its base's new history)
+                follow_changed_bases((root,))
+            if root._node is None:
+                leaf_roots.append((root, grad))
+            else:
+                key = id(root)
+                grads[key] = _accumulate(grads[key], grad) if key in grads else grad
+        order = _topological_order(roots)
+        # (all None in the usual backward: no inputs to prune to, nothing to return, no hooks)
+        targets = needed = relevant = captured = hooked_edges = summed_leaves = None
+        hooks_or_targets = False
+        if inputs is not None or not accumulate or _TENSOR_HOOKS or _POST_ACCUMULATE_HOOKS:
+            if inputs is not None:  # prune: only the nodes on a path to an input run
+                targets = {id(t): t for t in inputs}
+                needed = _nodes_leading_to(order, targets)
+                order = [t for t in order if id(t) in needed or id(t) in targets]
+                relevant = needed | targets.keys()
+            captured = None if accumulate else {}
+            hooked_edges = _count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None
+            # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
+            summed_leaves = {} if _TENSOR_HOOKS or not accumulate else None
+            hooks_or_targets = summed_leaves is not None or targets is not None
+        for root, grad in leaf_roots:
+            if targets is not None and id(root) not in targets:
+                continue
+            if summed_leaves is not None and (captured is not None or id(root) in _TENSOR_HOOKS):
+                _sum_for_leaf(summed_leaves, root, grad)
+            else:
+                _store_leaf_grad(root, grad, handed_to_leaves, True)
+                if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
+                    _run_post_accumulate_hooks(root)  # nothing else feeds it
+        check_nan = ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan  # (read once per backward, not per node)
+        observed = check_nan or profile is not None
+        for tensor in order:
+            node = tensor._node
+            g = grads.pop(id(tensor), None)
+            if g is None:  # nothing flowed here (e.g. every path was an integer output)
+                if hooked_edges:
+                    _count_down_hooked_leaves(node.inputs, hooked_edges)
+                continue
+            if hooks_or_targets:
+                key = id(tensor)
+                if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
+                    g = _run_tensor_hooks(tensor, g)
+                if targets is not None and key in targets:
+                    if captured is not None:
+                        captured[key] = g
+                    if key not in needed:
+                        continue
+            op, parents = node.op, node.inputs
+            if not parents:
+                raise RuntimeError(
+                    f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
+                    "freed by the first backward; pass retain_graph=True to the first call")
+            if node.versions is not None or node.output_counter is not None:
+                refuse_modified(node)
+            if DETACHED_IN_PLACE:
+                refuse_detached_inputs(node)
+            if observed:
+                input_grads = _observed_backward(node, g, profile, check_nan)
+            else:
+                input_grads = op.backward(node, node.backend, g)
+            for parent, parent_grad in zip(parents, input_grads):
+                if parent_grad is None:
+                    continue
+                parent_node = parent._node
+                # rare: the parent, or the base of a parent that is a view, was changed in place since
+                if parent_node is not None and (parent_node.seq > node.seq or (
+                        parent._base is not None and parent._base._node is not None
+                        and parent._base._node.seq > parent_node.seq)):
+                    parent, parent_grad = _as_seen_by(node, parent, parent_grad)
+                    parent_node = parent._node
+                if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
+                        REQUIRES_GRAD_CHANGES and parent_node is None and id(parent) in REQUIRES_GRAD_CHANGES
+                        and not required_grad_when_recorded(node, parent)):
+                    continue
+                data = parent._data
+                # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
+                # (`is`: equal dtypes are one object but for rare variants, which _validated then compares)
+                if (type(parent_grad) is not _ndarray or parent_grad.dtype is not data.dtype
+                        or parent_grad.shape != data.shape):
+                    parent_grad = _validated(node, parent, parent_grad)
+                if parent_node is not None:  # gradients sum where branches meet
+                    key = id(parent)
+                    grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
+                elif summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
+                    _sum_for_leaf(summed_leaves, parent, parent_grad)
+                else:
+                    _store_leaf_grad(parent, parent_grad, handed_to_leaves, retain_graph or op.grads_may_alias)
+            if hooked_edges:
+                _count_down_hooked_leaves(parents, hooked_edges)
+            if not retain_graph:
+                node.saved, node.inputs = None, ()
+        for leaf, leaf_grad in summed_leaves.values() if summed_leaves else ():
+            if id(leaf) in _TENSOR_HOOKS:
+                leaf_grad = _run_tensor_hooks(leaf, leaf_grad)
+            if captured is not None:
+                captured[id(leaf)] = leaf_grad
+                continue
+            _store_leaf_grad(leaf, leaf_grad, handed_to_leaves, True)
+            if id(leaf) in _POST_ACCUMULATE_HOOKS:
+                _run_post_accumulate_hooks(leaf)
+        if captured is None:
+            return None
+        return [captured.get(id(t)) for t in inputs]
     finally:
         if profile is not None:
             profile.exit_backward()
 
 
-def _walk(roots: list, root_grads: list, retain_graph: bool, inputs: list | None, accumulate: bool,
-          profile) -> list | None:
-    grads: dict[int, np.ndarray] = {}
-    handed_to_leaves = set(map(id, root_grads))  # a root's gradient may be the caller's: copied if it reaches a leaf
-    leaf_roots = []
-    for root, grad in zip(roots, root_grads):
-        if root._node is None:
-            leaf_roots.append((root, grad))
-        else:
-            key = id(root)
-            grads[key] = _accumulate(grads[key], grad) if key in grads else grad
-    order = _topological_order(roots)
-    targets = needed = relevant = None
-    if inputs is not None:  # prune: only the nodes on a path to an input run
-        targets = {id(t): t for t in inputs}
-        needed = _nodes_leading_to(order, targets)
-        order = [t for t in order if id(t) in needed or id(t) in targets]
-        relevant = needed | targets.keys()
-    captured: dict[int, np.ndarray] | None = None if accumulate else {}
-    hooked_edges = (_count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None)
-    # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
-    summed_leaves: dict[int, list] | None = {} if _TENSOR_HOOKS or not accumulate else None
-    for root, grad in leaf_roots:
-        if targets is not None and id(root) not in targets:
-            continue
-        if summed_leaves is not None and (captured is not None or id(root) in _TENSOR_HOOKS):
-            _sum_for_leaf(summed_leaves, root, grad)
-        else:
-            _store_leaf_grad(root, grad, handed_to_leaves, True)
-            if hooked_edges is not None and id(root) in _POST_ACCUMULATE_HOOKS and id(root) not in hooked_edges:
-                _run_post_accumulate_hooks(root)  # nothing else feeds it
-    hooks_or_targets = summed_leaves is not None or targets is not None
-    check_nan = ANOMALY_MODE.enabled and ANOMALY_MODE.check_nan  # (read once per backward, not per node)
-    for tensor in order:
-        node = tensor._node
-        g = grads.pop(id(tensor), None)
-        if g is None:  # nothing flowed here (e.g. every path was an integer output)
-            if hooked_edges:
-                _count_down_hooked_leaves(node.inputs, hooked_edges)
-            continue
-        if hooks_or_targets:
-            key = id(tensor)
-            if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
-                g = _run_tensor_hooks(tensor, g)
-            if targets is not None and key in targets:
-                if captured is not None:
-                    captured[key] = g
-                if key not in needed:
-                    continue
-        op, parents = node.op, node.inputs
-        if not parents:
-            raise RuntimeError(
-                f"trying to backward through the graph a second time ({op.__name__}): its saved values were "
-                "freed by the first backward; pass retain_graph=True to the first call")
-        if node.versions is not None or node.output_counter is not None:
-            refuse_modified(node)
-        if DETACHED_IN_PLACE:
-            refuse_detached_inputs(node)
-        if profile is None:
+def _observed_backward(node, g, profile, check_nan: bool) -> tuple:
+    """node's backward, timed for `profile` (unless None) and checked for NaN when `check_nan` (anomaly mode)."""
+    op = node.op
+    if profile is None:
+        input_grads = op.backward(node, node.backend, g)
+    else:
+        start = profile.start_op()
+        try:
             input_grads = op.backward(node, node.backend, g)
-        else:
-            start = profile.start_op()
-            try:
-                input_grads = op.backward(node, node.backend, g)
-            finally:
-                profile.end_op(op.__name__, node.backend.name, True, start)
-        if check_nan:
-            check_backward_step(op, input_grads)
-        copy_for_leaves = retain_graph or op.grads_may_alias
-        for parent, parent_grad in zip(parents, input_grads):
-            if parent_grad is None:
-                continue
-            parent_node = parent._node
-            # rare: the parent, or the base of a parent that is a view, was changed in place since
-            if parent_node is not None and (parent_node.seq > node.seq or (
-                    parent._base is not None and parent._base._node is not None
-                    and parent._base._node.seq > parent_node.seq)):
-                parent, parent_grad = _as_seen_by(node, parent, parent_grad)
-                parent_node = parent._node
-            if not parent._requires_grad or (relevant is not None and id(parent) not in relevant) or (
-                    REQUIRES_GRAD_CHANGES and parent_node is None and id(parent) in REQUIRES_GRAD_CHANGES
-                    and not required_grad_when_recorded(node, parent)):
-                continue
-            data = parent._data
-            # the usual case inline (this loop runs for every edge): an array of the input's shape and dtype
-            if type(parent_grad) is not np.ndarray or parent_grad.shape != data.shape or parent_grad.dtype != data.dtype:
-                parent_grad = _validated(node, parent, parent_grad)
-            if parent_node is None:
-                if summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
-                    _sum_for_leaf(summed_leaves, parent, parent_grad)
-                else:
-                    _store_leaf_grad(parent, parent_grad, handed_to_leaves, copy_for_leaves)
-            else:  # gradients sum where branches meet
-                key = id(parent)
-                grads[key] = _accumulate(grads[key], parent_grad) if key in grads else parent_grad
-        if hooked_edges:
-            _count_down_hooked_leaves(parents, hooked_edges)
-        if not retain_graph:
-            node.saved, node.inputs = None, ()
-    for leaf, leaf_grad in (summed_leaves or {}).values():
-        if id(leaf) in _TENSOR_HOOKS:
-            leaf_grad = _run_tensor_hooks(leaf, leaf_grad)
-        if captured is not None:
-            captured[id(leaf)] = leaf_grad
-            continue
-        _store_leaf_grad(leaf, leaf_grad, handed_to_leaves, True)
-        if id(leaf) in _POST_ACCUMULATE_HOOKS:
-            _run_post_accumulate_hooks(leaf)
-    if captured is None:
-        return None
-    return [captured.get(id(t)) for t in inputs]
+        finally:
+            profile.end_op(op.__name__, node.backend.name, True, start)
+    if check_nan:
+        check_backward_step(op, input_grads)
+    return input_grads
 
 
 def _sum_for_leaf(summed_leaves: dict, leaf, grad) -> None:
@@ -793,8 +831,8 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
         leaf._grad = Tensor._wrap(grad, False, None)
-    elif current.is_sparse:
+    elif isinstance(current, SparseRowGrad):
         leaf._grad = Tensor._from_data(current + grad)
     else:  # a new array: the old one may be an array the walk still hands to other inputs
         total = current._data + grad
-        current._data = total if type(total) is np.ndarray else np.asarray(total)  # (_as_array inline: every step)
+        current._data = total if type(total) is _ndarray else np.asarray(total)  # (_as_array inline: every step)

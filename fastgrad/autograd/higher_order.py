@@ -6,7 +6,7 @@ upstream gradient `g`, the op's output `out` and its inputs `ctx.inputs`, all te
 differentiated again: the walk here calls it with grad mode on, so the gradients it returns carry a
 graph of their own (Hessian-vector products, gradient penalties, MAML). A node whose op has no
 `backward_graph` raises NotImplementedError naming the op: a higher-order gradient with a silently
-missing term would be a plausible wrong number; so do row-sparse gradients. As in the array walk (graph._walk),
+missing term would be a plausible wrong number; so do row-sparse gradients. As in the array walk (graph.run_backward),
 tensor hooks see each gradient (here a tensor with a graph) and may replace it, a retained non-leaf gradient
 becomes `.grad`, post-accumulate hooks run once a leaf's `.grad` is complete, and a gradient for a tensor
 changed in place after a node read it goes to the history the node saw.

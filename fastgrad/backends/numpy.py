@@ -66,13 +66,18 @@ def rsqrt(x: np.ndarray) -> np.ndarray:
 
 
 # Reductions call the ufuncs' reduce directly: np.sum & co. add microseconds of Python dispatch.
+# (NumPy's module has a __getattr__, so Python 3.11 looks np.add up the slow way each time; a loss's sum runs
+# every step)
+_add_reduce = np.add.reduce
+
+
 def sum(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
     if axis is None or x.dtype != np.float32:  # (a whole array is added pairwise; see _in_blocks)
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return _add_reduce(x, axis=axis, keepdims=keepdims)
     axes = tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
     blocked = [a for a in axes if x.shape[a] > _ROWS_PER_BLOCK and (a != x.ndim - 1 or x.strides[a] != x.itemsize)]
     if not blocked:
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return _add_reduce(x, axis=axis, keepdims=keepdims)
     for a in blocked:
         x = _in_blocks(x, a)
     out = np.add.reduce(x, axis=axes, keepdims=True)

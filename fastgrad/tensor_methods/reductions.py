@@ -49,6 +49,8 @@ class ReductionMethods:
         casts the input first, as PyTorch."""
         # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
         x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
+        if dim is None and not keepdim:  # (a loss's sum: no attributes, so apply calls forward the quick way)
+            return apply(ops.Sum, x)
         return apply(ops.Sum, x, axis=_reduced_axes(dim, x._data.ndim), keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":

@@ -107,3 +107,27 @@ def test_a_decorated_generator_runs_its_body_in_the_mode():
 
     with fastgrad.no_grad():
         assert list(enabled()) == [True] and not fastgrad.is_grad_enabled()
+
+
+def test_the_count_of_threads_with_grad_mode_off_follows_every_way_of_setting_it():
+    # apply reads the per-thread flag only while this count is not 0: a count left at 0 with grad mode off
+    # would record under no_grad
+    from fastgrad.autograd.grad_mode import GRAD_OFF_GATE
+
+    x = fastgrad.randn(2, requires_grad=True)
+    assert GRAD_OFF_GATE.open == 0
+    with fastgrad.no_grad():
+        assert GRAD_OFF_GATE.open == 1 and not (x * 2).requires_grad
+        with fastgrad.no_grad():  # already off: not counted twice
+            assert GRAD_OFF_GATE.open == 1
+        with fastgrad.enable_grad():
+            assert GRAD_OFF_GATE.open == 0 and (x * 2).requires_grad
+        assert GRAD_OFF_GATE.open == 1 and not (x * 2).requires_grad
+    with fastgrad.inference_mode():
+        assert GRAD_OFF_GATE.open == 1 and not (x * 2).requires_grad
+    fastgrad.set_grad_enabled(False)
+    assert GRAD_OFF_GATE.open == 1 and not (x * 2).requires_grad
+    fastgrad.set_grad_enabled(True)
+    with pytest.raises(ValueError), fastgrad.set_grad_enabled(False):
+        raise ValueError
+    assert GRAD_OFF_GATE.open == 0 and (x * 2).requires_grad
