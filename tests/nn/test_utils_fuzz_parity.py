@@ -48,6 +48,13 @@ def assert_same(ours, theirs, where="", rounding=None):
     assert_same_plain(ours, theirs, where, rounding)
 
 
+def assert_same_results(results, where, rounding=None):
+    """assert_same for each of the outcomes that results["fastgrad"] and results["torch"] list."""
+    assert len(results["fastgrad"]) == len(results["torch"]), where
+    for mine, theirs in zip(results["fastgrad"], results["torch"]):
+        assert_same(mine, theirs, where, rounding)
+
+
 def assert_same_plain(ours, theirs, where, rounding):
     if isinstance(theirs, tuple) and theirs and theirs[0] == "tensor":
         assert ours[:3] == theirs[:3], f"{where}: dtype/shape {ours[:3]} != {theirs[:3]}"
@@ -152,8 +159,7 @@ def test_clipping_arguments_of_other_types(seed):
             outcome(lambda: utils.clip_grad_value_(value_params, clip_value)), grads_of(value_params),
             outcome(lambda: utils.get_total_norm([library.tensor(integer_tensor)], norm_type)))
     where = f"seed {seed}: max_norm={max_norm!r}, clip_value={clip_value!r}, norm_type={norm_type!r}"
-    for mine, theirs in zip(results["fastgrad"], results["torch"]):
-        assert_same(mine, theirs, where, rounding_of(specs))
+    assert_same_results(results, where, rounding_of(specs))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -174,8 +180,7 @@ def test_get_total_norm_and_clip_grads_with_norm(seed):
         scaled = outcome(lambda: utils.clip_grads_with_norm_(params, max_norm, scale_by))
         results[library.__name__] = total, scaled, grads_of(params)
     where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, total norm {given_norm}"
-    for mine, theirs in zip(results["fastgrad"], results["torch"]):
-        assert_same(mine, theirs, where, rounding_of(specs))
+    assert_same_results(results, where, rounding_of(specs))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
