@@ -292,3 +292,35 @@ def test_dataloader_batches(seed):
 
     sampler_case.check_draw(pass_indices(my_batches, batched), length, kept, where)
     sampler_case.check_draw(pass_indices(their_batches, batched), length, kept, where + " (PyTorch)")
+
+
+def stream_of(data, examples):
+    """An IterableDataset of `examples` in `data`'s library (with a length, as a list's)."""
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            return iter(examples)
+
+        def __len__(self):
+            return len(examples)
+
+    return Stream()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dataloader_over_lists_and_streams_of_random_examples(seed):
+    # the batches of nested Python and NumPy examples, from a list (map-style) and a stream (IterableDataset),
+    # batched by default_collate or, with batch_size=None, converted one by one by default_convert
+    rng = np.random.default_rng(seed)
+    first = random_example(rng)
+    examples = [first] + [like(first, rng) for _ in range(rng.integers(0, 7))]
+    batch_size = [None, 1, 2, 3, len(examples) + 1][rng.integers(5)]
+    drop_last = bool(rng.random() < 0.4) and batch_size is not None
+    results = {}
+    for library, data in LIBRARIES:
+        results[library.__name__] = [
+            outcome(lambda: (len(loader), list(loader)))
+            for loader in (data.DataLoader(examples, batch_size=batch_size, drop_last=drop_last),
+                           data.DataLoader(stream_of(data, examples), batch_size=batch_size, drop_last=drop_last))]
+    where = f"seed {seed}: batch_size={batch_size}, drop_last={drop_last}, examples {examples!r}"
+    for mine, their in zip(results["fastgrad"], results["torch"]):
+        assert_same(mine, their, where)
