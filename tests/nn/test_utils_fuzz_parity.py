@@ -37,23 +37,33 @@ def plain(value):
     return value
 
 
-def assert_same(ours, theirs, where=""):
+def assert_same(ours, theirs, where="", rounding=None):
+    """Both raise, or neither and the results agree: dtypes and shapes exactly, values to the rounding of their
+    dtype, or of `rounding` when the inputs were rounder (PyTorch rounds a float32 gradient's norm to float32
+    before combining it with float64 ones; fastgrad keeps it in float64)."""
     assert isinstance(ours, Raised) == isinstance(theirs, Raised), f"{where}: fastgrad {ours!r}, PyTorch {theirs!r}"
     if isinstance(theirs, Raised):
         return
     ours, theirs = plain(ours), plain(theirs)
-    assert_same_plain(ours, theirs, where)
+    assert_same_plain(ours, theirs, where, rounding)
 
 
-def assert_same_plain(ours, theirs, where):
+def assert_same_results(results, where, rounding=None):
+    """assert_same for each of the outcomes that results["fastgrad"] and results["torch"] list."""
+    assert len(results["fastgrad"]) == len(results["torch"]), where
+    for mine, theirs in zip(results["fastgrad"], results["torch"]):
+        assert_same(mine, theirs, where, rounding)
+
+
+def assert_same_plain(ours, theirs, where, rounding):
     if isinstance(theirs, tuple) and theirs and theirs[0] == "tensor":
         assert ours[:3] == theirs[:3], f"{where}: dtype/shape {ours[:3]} != {theirs[:3]}"
-        tolerance = TOLERANCE.get(theirs[1], dict(rtol=0, atol=0))
+        tolerance = TOLERANCE.get(rounding if theirs[1] in TOLERANCE and rounding else theirs[1], dict(rtol=0, atol=0))
         np.testing.assert_allclose(ours[3], theirs[3], err_msg=where, equal_nan=True, **tolerance)
     elif isinstance(theirs, tuple) and len(theirs) == 2 and isinstance(theirs[1], list):
         assert ours[0] == theirs[0] and len(ours[1]) == len(theirs[1]), f"{where}: {ours} != {theirs}"
         for mine, their in zip(ours[1], theirs[1]):
-            assert_same_plain(mine, their, where)
+            assert_same_plain(mine, their, where, rounding)
     else:
         assert ours == theirs, f"{where}: {ours} != {theirs}"
 
@@ -96,6 +106,11 @@ def grads_of(params):
     return [None if p.grad is None else p.grad for p in params]
 
 
+def rounding_of(specs):
+    """The dtype whose rounding the results carry: float32 when any gradient is float32."""
+    return "float32" if any(dtype == np.float32 for _, dtype, _ in specs) else None
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_clip_grad_norm_and_value(seed):
     rng = np.random.default_rng(seed)
@@ -115,12 +130,36 @@ def test_clip_grad_norm_and_value(seed):
         results[library.__name__] = total, after_norm, clipped, grads_of(value_params)
     where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, error_if_nonfinite={error_if_nonfinite}"
     ours, theirs = results["fastgrad"], results["torch"]
-    assert_same(ours[0], theirs[0], where + " (total norm)")
+    assert_same(ours[0], theirs[0], where + " (total norm)", rounding_of(specs))
     if not isinstance(theirs[0], Raised):
-        assert_same(ours[1], theirs[1], where + " (gradients)")
+        assert_same(ours[1], theirs[1], where + " (gradients)", rounding_of(specs))
     if any(grad is not None for _, _, grad in specs):
         assert_same(ours[2], theirs[2], f"seed {seed}: clip_value={clip_value}")
         assert_same(ours[3], theirs[3], f"seed {seed}: clip_value={clip_value} (gradients)")
+
+
+ARGUMENTS = {"max_norm": [1.0, 2, "0.5", None, "a", -1.0, float("nan"), float("inf")],
+             "clip_value": [1.0, 0, "1", None, "a", -1.0, float("inf")],
+             "norm_type": [2, "inf", "-inf", "2", "fro", None, True, -0.0]}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_clipping_arguments_of_other_types(seed):
+    # numbers given as ints, bools and numeric strings are taken, as PyTorch takes them (through float()), and
+    # anything else is refused, None among them, which must not scale the gradients by NaN
+    rng = np.random.default_rng(seed)
+    specs = [spec for spec in random_parameters(rng) if spec[2] is not None] or [((2,), np.float32, np.ones(2, np.float32))]
+    max_norm, clip_value, norm_type = (values[rng.integers(len(values))] for values in ARGUMENTS.values())
+    integer_tensor = rng.integers(-5, 5, size=3)
+    results = {}
+    for library, utils in ((fastgrad, our_utils), (torch, torch.nn.utils)):
+        norm_params, value_params = make_parameters(library, specs), make_parameters(library, specs)
+        results[library.__name__] = (
+            outcome(lambda: utils.clip_grad_norm_(norm_params, max_norm, norm_type)), grads_of(norm_params),
+            outcome(lambda: utils.clip_grad_value_(value_params, clip_value)), grads_of(value_params),
+            outcome(lambda: utils.get_total_norm([library.tensor(integer_tensor)], norm_type)))
+    where = f"seed {seed}: max_norm={max_norm!r}, clip_value={clip_value!r}, norm_type={norm_type!r}"
+    assert_same_results(results, where, rounding_of(specs))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -141,8 +180,7 @@ def test_get_total_norm_and_clip_grads_with_norm(seed):
         scaled = outcome(lambda: utils.clip_grads_with_norm_(params, max_norm, scale_by))
         results[library.__name__] = total, scaled, grads_of(params)
     where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, total norm {given_norm}"
-    for mine, theirs in zip(results["fastgrad"], results["torch"]):
-        assert_same(mine, theirs, where)
+    assert_same_results(results, where, rounding_of(specs))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

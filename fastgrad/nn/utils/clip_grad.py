@@ -94,6 +94,9 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     for index, tensor in enumerate(tensors):
         if not isinstance(tensor, (Tensor, SparseRowGrad)):
             raise TypeError(f"get_total_norm: tensors must be tensors, got {type(tensor).__name__} at index {index}")
+        if np.dtype(tensor.dtype).kind != "f":  # (an integer norm would be a plausible number, PyTorch raises)
+            raise RuntimeError(f"get_total_norm: expected floating point tensors, got dtype {np.dtype(tensor.dtype)} "
+                               f"at index {index}")
         values.append(_norm_operand(tensor.coalesce() if isinstance(tensor, SparseRowGrad) else tensor, norm_type))
     return _norm_tensor(_total_norm(values, norm_type, error_if_nonfinite), values)
 
@@ -102,6 +105,7 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
                           foreach: bool | None = None) -> None:
     """Scale the parameters' gradients in place by min(max_norm / (total_norm + 1e-6), 1), total_norm
     being given (from get_total_norm, say); `foreach` as in get_total_norm."""
+    max_norm = float(max_norm)  # (checked first, as PyTorch's: None would scale by NaN)
     values = [_grad_values(p) for p in _with_grads(parameters)]
     if values:
         _scale_by_norm(values, max_norm, total_norm._data if isinstance(total_norm, Tensor) else np.float64(total_norm))
@@ -113,6 +117,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
     (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
     generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
+    max_norm = float(max_norm)  # (checked first, as PyTorch's: None would scale by NaN)
     if isinstance(parameters, types.GeneratorType):
         parameters = list(parameters)
         if not parameters:
@@ -136,6 +141,7 @@ def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_."""
+    clip_value = float(clip_value)  # (as PyTorch's: a numeric string is taken, None refused)
     for param in _with_grads(parameters):
         values = _grad_values(param)
         np.clip(values, -clip_value, clip_value, out=values)

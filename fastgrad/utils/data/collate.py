@@ -51,6 +51,8 @@ def default_collate(batch):
     example = batch[0]
     if isinstance(example, Tensor):
         return stack(batch, 0)
+    if isinstance(example, (str, bytes)):  # (before NumPy's values: np.str_ is a str, and stays one, as in PyTorch)
+        return batch
     if isinstance(example, (np.ndarray, np.generic)):
         _check_numeric_numpy(example, "default_collate")
         return stack([as_tensor(value) for value in batch], 0) if isinstance(example, np.ndarray) \
@@ -59,8 +61,6 @@ def default_collate(batch):
         return tensor(batch, dtype=float64)
     if isinstance(example, int):  # bool included: a bool tensor
         return tensor(batch)
-    if isinstance(example, (str, bytes)):
-        return batch
     if isinstance(example, collections.abc.Mapping):
         return _same_type_mapping(example, {key: default_collate([item[key] for item in batch]) for key in example})
     if _is_namedtuple(example):

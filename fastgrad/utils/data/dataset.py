@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import numbers
 import warnings
 from typing import Iterable, Sequence
 
@@ -135,13 +136,14 @@ def _split_lengths(lengths: Sequence, total: int) -> list[int]:
                               UserWarning, stacklevel=3)
         return counts
     for position, count in enumerate(lengths):
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        # (any integer, as PyTorch takes: NumPy's and bools too; a negative count PyTorch would slice from the end)
+        if not isinstance(count, numbers.Integral) or count < 0:
             raise ValueError(f"random_split: lengths[{position}] must be a non-negative int (or all lengths "
                              f"fractions that sum to 1), got {count!r}")
     if sum(lengths) != total:
         raise ValueError(f"random_split: Sum of input lengths does not equal the length of the input dataset! "
                          f"({sum(lengths)} against {total})")
-    return list(lengths)
+    return [int(count) for count in lengths]
 
 
 def random_split(dataset: Dataset, lengths: Sequence, generator: Generator | None = None) -> list[Subset]:

@@ -100,9 +100,13 @@ def test_datasets_indexed_in_and_out_of_range(seed):
 def random_split_lengths(rng, total):
     kind = rng.choice(["counts", "fractions", "wrong counts", "wrong fractions"])
     parts = int(rng.integers(1, 5))
-    if kind == "counts":
+    if kind == "counts":  # Python's ints, NumPy's (as an array, or a list of them) or, for 0 and 1, bools
         cuts = np.sort(rng.integers(0, total + 1, size=parts - 1))
-        return np.diff(np.concatenate([[0], cuts, [total]])).tolist()
+        counts = np.diff(np.concatenate([[0], cuts, [total]]))
+        form = rng.choice(["ints", "array", "numpy ints", "bools"])
+        if form == "bools" and counts.max(initial=0) <= 1:
+            return [bool(n) for n in counts]
+        return {"ints": counts.tolist(), "array": counts, "numpy ints": list(counts)}.get(form, counts.tolist())
     if kind == "fractions":
         weights = rng.choice([0.0, 1.0, 2.0, rng.random()], size=parts) + (rng.random(parts) < 0.2)
         weights = weights if weights.sum() else np.ones(parts)
@@ -133,7 +137,7 @@ def test_random_split_sizes_and_coverage(seed):
 
 def random_example(rng, depth=0):
     """A random nested example: numbers, NumPy values, strings, dicts, lists, tuples and named tuples."""
-    kinds = ["float", "int", "bool", "numpy array", "numpy scalar", "string"]
+    kinds = ["float", "int", "bool", "numpy array", "numpy scalar", "string", "numpy string", "bytes"]
     if depth < 2:
         kinds += ["dict", "list", "tuple", "named tuple"]
     kind = kinds[rng.integers(len(kinds))]
@@ -146,7 +150,8 @@ def random_example(rng, depth=0):
     shape = tuple(int(n) for n in rng.integers(0, 3, size=rng.integers(0, 3)))
     return {"float": lambda: float(rng.normal()), "int": lambda: int(rng.integers(-9, 9)),
             "bool": lambda: bool(rng.random() < 0.5), "numpy array": lambda: random_array(rng, shape, dtype),
-            "numpy scalar": lambda: random_array(rng, (), dtype)[()], "string": lambda: str(rng.integers(9))}[kind]()
+            "numpy scalar": lambda: random_array(rng, (), dtype)[()], "string": lambda: str(rng.integers(9)),
+            "numpy string": lambda: np.str_(rng.integers(9)), "bytes": lambda: bytes(rng.integers(9))}[kind]()
 
 
 def like(example, rng):
@@ -160,13 +165,15 @@ def like(example, rng):
     if isinstance(example, np.ndarray):
         shape = example.shape if rng.random() < 0.9 else tuple(n + 1 for n in example.shape)
         return random_array(rng, shape, example.dtype)
+    if isinstance(example, (str, bytes)):
+        return type(example)(rng.integers(9))
     if isinstance(example, np.generic):
         return random_array(rng, (), example.dtype)[()]
     if isinstance(example, bool):
         return bool(rng.random() < 0.5)
     if isinstance(example, (int, float)):
         return type(example)(rng.integers(-9, 9))
-    return str(rng.integers(9))
+    raise TypeError(f"no random example like {example!r}")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -285,3 +292,35 @@ def test_dataloader_batches(seed):
 
     sampler_case.check_draw(pass_indices(my_batches, batched), length, kept, where)
     sampler_case.check_draw(pass_indices(their_batches, batched), length, kept, where + " (PyTorch)")
+
+
+def stream_of(data, examples):
+    """An IterableDataset of `examples` in `data`'s library (with a length, as a list's)."""
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            return iter(examples)
+
+        def __len__(self):
+            return len(examples)
+
+    return Stream()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_dataloader_over_lists_and_streams_of_random_examples(seed):
+    # the batches of nested Python and NumPy examples, from a list (map-style) and a stream (IterableDataset),
+    # batched by default_collate or, with batch_size=None, converted one by one by default_convert
+    rng = np.random.default_rng(seed)
+    first = random_example(rng)
+    examples = [first] + [like(first, rng) for _ in range(rng.integers(0, 7))]
+    batch_size = [None, 1, 2, 3, len(examples) + 1][rng.integers(5)]
+    drop_last = bool(rng.random() < 0.4) and batch_size is not None
+    results = {}
+    for library, data in LIBRARIES:
+        results[library.__name__] = [
+            outcome(lambda: (len(loader), list(loader)))
+            for loader in (data.DataLoader(examples, batch_size=batch_size, drop_last=drop_last),
+                           data.DataLoader(stream_of(data, examples), batch_size=batch_size, drop_last=drop_last))]
+    where = f"seed {seed}: batch_size={batch_size}, drop_last={drop_last}, examples {examples!r}"
+    for mine, their in zip(results["fastgrad"], results["torch"]):
+        assert_same(mine, their, where)
