@@ -42,6 +42,13 @@ class Op:
     grads_may_alias = False
     # In place, the op writes only a part of its target (x[key] = v), which checks its own part for overlap.
     writes_part = False
+    # The three flags apply reads for every op, in one read: Python 3.11 looks a class's attributes up the slow
+    # way. Set for each op class once its body has set its flags.
+    apply_flags = (saves_inputs, returns_view, saves_output)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.apply_flags = (cls.saves_inputs, cls.returns_view, cls.saves_output)
 
     @staticmethod
     def forward(ctx: "Node", K, *arrays, **attrs) -> np.ndarray:
@@ -116,8 +123,8 @@ def new_node(op, inputs: tuple, backend) -> Node:
 # The Tensor class; fastgrad.tensor sets it once the class exists (it imports this module first).
 Tensor = None
 # NumPy's module has a __getattr__, so Python 3.11 looks `np.name` up the slow way every time: the walk
-# and apply, which run for every op, use this name instead.
-_ndarray = np.ndarray
+# and apply, which run for every op, use these names instead.
+_ndarray, _asarray = np.ndarray, np.asarray
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
 
@@ -137,7 +144,8 @@ def apply(op, *inputs, **attrs):
             elif t._base is not None and t._node is None and t._base._node is not t._base_node:
                 record = follow_new_base_history(t) or record
     node = new_node(op, inputs, K)
-    if record and op.saves_inputs:
+    saves_inputs, returns_view, saves_output = op.apply_flags
+    if record and saves_inputs:
         versions = node.versions = []  # (a loop: map with a dotted attrgetter costs more for one or two inputs)
         for t in inputs:
             versions.append(t._counter.value)
@@ -152,10 +160,10 @@ def apply(op, *inputs, **attrs):
     else:
         out = op.forward(node, K, inputs[0]._data)
     if type(out) is not _ndarray:  # reductions may return NumPy scalars
-        out = np.asarray(out)
+        out = _asarray(out)
     result = _new_object(Tensor)  # Tensor._wrap, inlined: this line runs for every op
     result._data, result._grad = out, None
-    if op.returns_view and np.may_share_memory(out, inputs[0]._data):
+    if returns_view and np.may_share_memory(out, inputs[0]._data):
         base = inputs[0]
         root = base if base._base is None else base._base
         result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
@@ -167,7 +175,7 @@ def apply(op, *inputs, **attrs):
     if not record or out.dtype.kind != "f":  # integer and bool results carry no gradient
         result._requires_grad, result._node = False, None
     else:
-        if op.saves_output:
+        if saves_output:
             node.record_output(result._counter)
         result._requires_grad, result._node = True, node
     return result
@@ -766,7 +774,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 elif summed_leaves is not None and (captured is not None or id(parent) in _TENSOR_HOOKS):
                     _sum_for_leaf(summed_leaves, parent, parent_grad)
                 else:
-                    _store_leaf_grad(parent, parent_grad, handed_to_leaves, retain_graph or op.grads_may_alias)
+                    _store_leaf_grad(parent, parent_grad, handed_to_leaves, retain_graph, op)
             if hooked_edges:
                 _count_down_hooked_leaves(parents, hooked_edges)
             if not retain_graph:
@@ -812,10 +820,11 @@ def _sum_for_leaf(summed_leaves: dict, leaf, grad) -> None:
         entry[1] = _accumulate(entry[1], grad)
 
 
-def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) -> None:
+def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool, op=None) -> None:
     """Accumulate into leaf.grad (as PyTorch does across backward calls). A leaf's .grad owns its
     memory: an array that the graph (retain_graph), the caller or another leaf may still hold is
-    copied, so that `x.grad.zero_()` never changes anything else."""
+    copied, so that `x.grad.zero_()` never changes anything else. `op`: the op whose backward gave the
+    gradient (its grads_may_alias is read only for a first gradient, which alone is stored as it is)."""
     # The gradient was validated against the leaf (_validated), so it is stored without the .grad
     # setter's checks, which are there for user assignments.
     current = leaf._grad
@@ -827,7 +836,8 @@ def _store_leaf_grad(leaf, grad, handed_to_leaves: set[int], must_copy: bool) ->
     if current is None:
         # The same array may reach several leaves (a + b hands g to both), or be a view of another
         # gradient: copy it then too.
-        if must_copy or id(grad) in handed_to_leaves or grad.base is not None:
+        if (must_copy or (op is not None and op.grads_may_alias) or id(grad) in handed_to_leaves
+                or grad.base is not None):
             grad = grad.copy()
         handed_to_leaves.add(id(grad))
         leaf._grad = Tensor._wrap(grad, False, None)

@@ -15,11 +15,16 @@ def _in_dtype_of(out, x: np.ndarray):
     return out if out.dtype == x.dtype else out.astype(x.dtype)
 
 
+# (NumPy's module has a __getattr__, so Python 3.11 looks np.empty up the slow way each time; a loss's sum is
+# expanded back every step)
+_empty = np.empty
+
+
 def _expand_back(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
     """Copy a reduced gradient back over the reduced axes of an input of `shape`."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    out = np.empty(shape, dtype=g.dtype)
+    out = _empty(shape, dtype=g.dtype)
     out[...] = g  # broadcasts over the reduced axes (np.broadcast_to costs more for small arrays)
     return out
 
