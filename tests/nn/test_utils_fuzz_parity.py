@@ -7,10 +7,11 @@ and shapes and the gradients left behind. Fixed seeds, so the cases are the same
 Left out, as deviations fastgrad chose or PyTorch's own faults explain: clip_grad_value_ with no gradient at all
 (PyTorch 2.13 fails an internal check, "Expected !nested_tensorlist[0].empty()", whatever `foreach`; fastgrad does
 nothing), pack_padded_sequence with a length past the padded input's time steps (PyTorch packs rows that are not
-there, and its pad_packed_sequence fails or gives other values later; fastgrad raises at once), a Python number as clip_grads_with_norm_'s total_norm (fastgrad accepts it, PyTorch's clamp raises a
-TypeError), the unstored rows of a sparse gradient scaled by a NaN total norm (they stay 0, the dense form's become
-NaN), and the parameters after vector_to_parameters raised (PyTorch has already replaced the first ones;
-fastgrad checks the vector's length first and changes none)."""
+there, and its pad_packed_sequence fails or gives other values later; fastgrad raises at once), a Python number
+as clip_grads_with_norm_'s total_norm (fastgrad accepts it, PyTorch's clamp raises a TypeError), the unstored
+rows of a sparse gradient scaled by a NaN total norm (they stay 0, the dense form's become NaN), and the
+parameters after vector_to_parameters raised (PyTorch has already replaced the first ones; fastgrad checks the
+vector's length first and changes none)."""
 import math
 
 import numpy as np
@@ -104,7 +105,7 @@ def make_parameters(library, specs):
 
 
 def grads_of(params):
-    return [None if p.grad is None else p.grad for p in params]
+    return [p.grad for p in params]
 
 
 def rounding_of(specs):
