@@ -150,7 +150,8 @@ def test_clipping_arguments_of_other_types(seed):
     # numbers given as ints, bools and numeric strings are taken, as PyTorch takes them (through float()), and
     # anything else is refused, None among them, which must not scale the gradients by NaN
     rng = np.random.default_rng(seed)
-    specs = [spec for spec in random_parameters(rng) if spec[2] is not None] or [((2,), np.float32, np.ones(2, np.float32))]
+    specs = [spec for spec in random_parameters(rng) if spec[2] is not None]
+    specs = specs or [((2,), np.float32, np.ones(2, np.float32))]
     max_norm, clip_value, norm_type = (values[rng.integers(len(values))] for values in ARGUMENTS.values())
     integer_tensor = rng.integers(-5, 5, size=3)
     results = {}
