@@ -7,9 +7,11 @@ and shapes and the gradients left behind. Fixed seeds, so the cases are the same
 Left out, as deviations fastgrad chose or PyTorch's own faults explain: clip_grad_value_ with no gradient at all
 (PyTorch 2.13 fails an internal check, "Expected !nested_tensorlist[0].empty()", whatever `foreach`; fastgrad does
 nothing), pack_padded_sequence with a length past the padded input's time steps (PyTorch packs rows that are not
-there, and its pad_packed_sequence fails or gives other values later; fastgrad raises at once), a Python number as clip_grads_with_norm_'s total_norm (fastgrad accepts it, PyTorch's clamp raises a
-TypeError), and the parameters after vector_to_parameters raised (PyTorch has already replaced the first ones;
-fastgrad checks the vector's length first and changes none)."""
+there, and its pad_packed_sequence fails or gives other values later; fastgrad raises at once), a Python number
+as clip_grads_with_norm_'s total_norm (fastgrad accepts it, PyTorch's clamp raises a TypeError), the unstored
+rows of a sparse gradient scaled by a NaN total norm (they stay 0, the dense form's become NaN), and the
+parameters after vector_to_parameters raised (PyTorch has already replaced the first ones; fastgrad checks the
+vector's length first and changes none)."""
 import math
 
 import numpy as np
@@ -103,7 +105,7 @@ def make_parameters(library, specs):
 
 
 def grads_of(params):
-    return [None if p.grad is None else p.grad for p in params]
+    return [p.grad for p in params]
 
 
 def rounding_of(specs):
@@ -148,7 +150,8 @@ def test_clipping_arguments_of_other_types(seed):
     # numbers given as ints, bools and numeric strings are taken, as PyTorch takes them (through float()), and
     # anything else is refused, None among them, which must not scale the gradients by NaN
     rng = np.random.default_rng(seed)
-    specs = [spec for spec in random_parameters(rng) if spec[2] is not None] or [((2,), np.float32, np.ones(2, np.float32))]
+    specs = [spec for spec in random_parameters(rng) if spec[2] is not None]
+    specs = specs or [((2,), np.float32, np.ones(2, np.float32))]
     max_norm, clip_value, norm_type = (values[rng.integers(len(values))] for values in ARGUMENTS.values())
     integer_tensor = rng.integers(-5, 5, size=3)
     results = {}
@@ -251,3 +254,46 @@ def test_pad_and_pack_sequences(seed):
     assert len(ours) == len(theirs), f"{where}: {ours} vs {theirs}"
     for mine, their in zip(ours, theirs):
         assert_same(mine, their, where)
+
+
+def sparse_gradient_embedding(rng, dtype):
+    """A fastgrad Embedding(sparse=True) whose gradient stores some rows (repeated ones among them, or none),
+    and that gradient in dense form, as PyTorch's clipping is given it (it has no norm of a sparse gradient)."""
+    rows, width = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    indices = rng.integers(0, rows, size=rng.integers(0, 2 * rows + 1))
+    weights = random_values(rng, (len(indices), width), dtype, special=0.05)
+    embedding = fastgrad.nn.Embedding(rows, width, sparse=True, dtype=fastgrad.float32 if dtype == np.float32
+                                      else fastgrad.float64)
+    (embedding(fastgrad.tensor(indices, dtype=fastgrad.int64)) * fastgrad.tensor(weights)).sum().backward()
+    dense = np.zeros((rows, width), dtype)
+    np.add.at(dense, indices, weights)
+    return embedding.weight, dense
+
+
+def dense_form(gradient):
+    return gradient.to_dense() if getattr(gradient, "is_sparse", False) else gradient
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clip_grad_norm_of_sparse_gradients_as_of_their_dense_form(seed):
+    rng = np.random.default_rng(seed)
+    specs = random_parameters(rng)
+    norm_type = NORM_ORDERS[rng.integers(len(NORM_ORDERS))]
+    max_norm = float(rng.choice([0.0, 1e-3, 1.0, 1e6]))
+    sparse = [sparse_gradient_embedding(rng, rng.choice([np.float32, np.float64])) for _ in range(rng.integers(1, 3))]
+    specs += [(dense.shape, dense.dtype.type, dense) for _, dense in sparse]
+    results = {}
+    for library, utils in ((fastgrad, our_utils), (torch, torch.nn.utils)):
+        params = make_parameters(library, specs)
+        if library is fastgrad:
+            params[len(params) - len(sparse):] = [weight for weight, _ in sparse]
+        norm = outcome(lambda: utils.get_total_norm([p.grad for p in params if p.grad is not None], norm_type))
+        total = outcome(lambda: utils.clip_grad_norm_(params, max_norm, norm_type))
+        results[library.__name__] = norm, total, [None if p.grad is None else dense_form(p.grad) for p in params]
+    where = f"seed {seed}: norm_type={norm_type}, max_norm={max_norm}, sparse gradients {[d.shape for _, d in sparse]}"
+    rounding = rounding_of(specs)
+    assert_same(results["fastgrad"][0], results["torch"][0], where + " (get_total_norm)", rounding)
+    assert_same(results["fastgrad"][1], results["torch"][1], where + " (clip_grad_norm_)", rounding)
+    # (a NaN total scales by NaN: a sparse gradient's unstored rows stay 0 where the dense form's become NaN)
+    if not isinstance(results["torch"][1], Raised) and not results["torch"][1].isnan():
+        assert_same(results["fastgrad"][2], results["torch"][2], where + " (gradients)", rounding)

@@ -114,9 +114,10 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most max_norm (Pascanu et al., 2013):
-    get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before clipping, as a 0-d float tensor. `foreach`
-    (PyTorch's choice of kernel, not of result) is accepted as any value, as the optimizers'. An empty
-    generator warns, as PyTorch's (a generator already consumed elsewhere, most likely)."""
+    get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before
+    clipping, as a 0-d float tensor. `foreach` (PyTorch's choice of kernel, not of result) is accepted as
+    any value, as the optimizers'. An empty generator warns, as PyTorch's (a generator already consumed
+    elsewhere, most likely)."""
     max_norm = float(max_norm)  # (checked first, as PyTorch's: None would scale by NaN)
     if isinstance(parameters, types.GeneratorType):
         parameters = list(parameters)

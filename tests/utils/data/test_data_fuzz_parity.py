@@ -324,3 +324,19 @@ def test_dataloader_over_lists_and_streams_of_random_examples(seed):
     where = f"seed {seed}: batch_size={batch_size}, drop_last={drop_last}, examples {examples!r}"
     for mine, their in zip(results["fastgrad"], results["torch"]):
         assert_same(mine, their, where)
+
+
+@pytest.mark.parametrize("make", [
+    lambda data: data.BatchSampler(range(5), np.int64(2), False),
+    lambda data: data.BatchSampler(range(5), 2, np.bool_(True)),
+    lambda data: data.DataLoader(range(5), batch_size=np.int64(2)),
+    lambda data: data.DataLoader(range(5), batch_size=2, drop_last=np.bool_(False)),
+    lambda data: data.RandomSampler(range(5), num_samples=np.int64(3)),
+    lambda data: data.RandomSampler(range(5), replacement=np.bool_(True)),
+    lambda data: data.WeightedRandomSampler([1.0, 2.0], np.int64(3)),
+    lambda data: data.WeightedRandomSampler([1.0, 2.0], 3, replacement=np.bool_(True)),
+], ids=["batch size", "drop_last", "loader batch size", "loader drop_last", "num_samples", "replacement",
+        "weighted num_samples", "weighted replacement"])
+def test_numpy_numbers_as_sampler_arguments_are_refused_as_by_pytorch(make):
+    # PyTorch checks for Python's int and bool; taking NumPy's would let a script run here that fails there
+    assert_same(outcome(lambda: make(ours)), outcome(lambda: make(theirs)), "")
