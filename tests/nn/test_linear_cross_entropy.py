@@ -1,5 +1,6 @@
 """F.linear_cross_entropy: the same loss and gradients as cross_entropy(linear(...)), without all the logits.
 (Parity with PyTorch's F.linear_cross_entropy and nn.LinearCrossEntropyLoss: test_linear_cross_entropy_parity.py.)"""
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 import fastgrad
 import fastgrad.nn.functional as F
+from fastgrad import threads
 from fastgrad.ops import nn as nn_ops
 
 BACKENDS = ["numpy", "compiled", "python"]
@@ -174,3 +176,29 @@ def test_bad_arguments_name_what_was_expected(rng):
         fastgrad.nn.LinearCrossEntropyLoss(3, 5, weight=fastgrad.ones(4))
     with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0, got 1.5"):
         fastgrad.nn.LinearCrossEntropyLoss(3, 5, label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_two_threads_share_the_blocks_and_give_the_serial_result(monkeypatch, rng, reduction):
+    if numba.config.NUMBA_NUM_THREADS < 2 or not threads.can_pause_blas_threads():
+        pytest.skip("needs 2 Numba threads and OpenBLAS")
+    hidden, weight, bias, targets = layer(rng, (70,), 8, 1000, np.float32)  # 70,000 logits: worth two threads
+    upstream = rng.uniform(0.5, 2.0, (70,) if reduction == "none" else ()).astype(np.float32)
+    parts = []
+    split = nn_ops.split_across_threads
+    monkeypatch.setattr(nn_ops, "split_across_threads", lambda tasks: parts.append(len(tasks)) or split(tasks))
+    before = numba.get_num_threads()
+    results = {}
+    try:
+        for count in (1, 2):
+            numba.set_num_threads(count)
+            with fastgrad.backend("compiled"):
+                results[count] = loss_and_grads(lambda: fused(hidden, weight, bias, targets, reduction=reduction),
+                                                (hidden, weight, bias), upstream)
+    finally:
+        numba.set_num_threads(before)
+    runs = 1 if reduction == "mean" else 2  # "none" runs the blocks again in the backward
+    assert parts == [1] * runs + [2] * runs
+    np.testing.assert_allclose(results[2][0], results[1][0], rtol=1e-6)
+    for threaded, serial in zip(results[2][1], results[1][1]):
+        np.testing.assert_allclose(threaded, serial, rtol=1e-5, atol=1e-7)
