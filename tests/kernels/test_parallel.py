@@ -8,8 +8,9 @@ import pytest
 
 from fastgrad.backends import numpy as reference
 from fastgrad.kernels import embedding, optim
-from fastgrad.kernels.parallel import (PARALLEL_MIN_ELEMENTS, ThreadedOrSerial, kernel_threads, split_across_threads,
-                                      threads_for_parts)
+from fastgrad.kernels import parallel
+from fastgrad.kernels.parallel import (PARALLEL_MIN_ELEMENTS, SPLIT_MIN_ELEMENTS, ThreadedOrSerial, kernel_threads,
+                                      map_across_threads, split_across_threads, threads_for_parts)
 from fastgrad.kernels.registry import implementations
 from fastgrad.threads import blas_threads, can_pause_blas_threads
 
@@ -96,7 +97,19 @@ def test_split_across_threads_raises_a_parts_error_after_every_part_ended(two_nu
 
 
 def test_small_work_and_one_thread_give_one_part(two_numba_threads):
-    assert threads_for_parts(PARALLEL_MIN_ELEMENTS - 1) == 1
-    assert threads_for_parts(PARALLEL_MIN_ELEMENTS) == (2 if can_pause_blas_threads() else 1)
+    assert threads_for_parts(SPLIT_MIN_ELEMENTS - 1) == 1
+    assert threads_for_parts(SPLIT_MIN_ELEMENTS) == (2 if can_pause_blas_threads() else 1)
     numba.set_num_threads(1)
-    assert threads_for_parts(PARALLEL_MIN_ELEMENTS) == 1
+    assert threads_for_parts(SPLIT_MIN_ELEMENTS) == 1
+
+
+def test_map_across_threads_balances_elements_and_keeps_the_order(two_numba_threads, monkeypatch):
+    shares = []
+    monkeypatch.setattr(parallel, "split_across_threads", lambda parts: shares.append(len(parts)) or
+                        [part() for part in parts])  # the parts one after another, to see who got what
+    monkeypatch.setattr(parallel, "can_pause_blas_threads", lambda: True)
+    calls = []
+    results = map_across_threads(lambda item: calls.append(item) or -item, [0, 1, 2, 3],
+                                 [SPLIT_MIN_ELEMENTS // 2, 10, SPLIT_MIN_ELEMENTS // 2, 20])
+    assert results == [0, -1, -2, -3] and shares == [2]
+    assert calls == [0, 3, 1, 2]  # the two large items apart, then the 20 and the 10 elements, each share in order

@@ -11,6 +11,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.dtypes import get_default_dtype
+from fastgrad.kernels.parallel import map_across_threads
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -38,8 +39,8 @@ def _total_norm(values: list[np.ndarray], norm_type: float, error_if_nonfinite: 
     """PyTorch's total norm: the norm of the arrays' norms, which for a positive order (inf: the largest
     absolute value) and for -inf (the smallest) is the norm of all arrays as if concatenated into one
     vector; for order 0 it counts the arrays holding a nonzero element."""
-    if norm_type == 2.0:
-        total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
+    if norm_type == 2.0:  # (large gradients shared among threads, the squares summed in order all the same)
+        total = math.sqrt(sum(map_across_threads(_squares, values, [v.size for v in values])))
     else:
         # (an empty array's norm of a negative order or -inf raises, as PyTorch's)
         norms = [float(Tensor._from_data(v).norm(norm_type)) for v in values if v.size or norm_type < 0]
@@ -57,11 +58,15 @@ def _norm_tensor(total: float, values: list[np.ndarray]) -> Tensor:
     return Tensor._from_data(np.array(total, dtype=dtype))
 
 
+def _squares(values: np.ndarray) -> float:
+    flat = values.reshape(-1)
+    return float(np.dot(flat, flat))
+
+
 def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: float) -> None:
     scale = float(max_norm) / (total + 1e-6)  # PyTorch's epsilon, so a zero norm never divides by zero
     if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
-        for v in values:
-            v *= v.dtype.type(scale)
+        map_across_threads(lambda v: np.multiply(v, v.dtype.type(scale), out=v), values, [v.size for v in values])
 
 
 def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False,
