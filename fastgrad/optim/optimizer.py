@@ -151,9 +151,8 @@ class Optimizer:
         for param, _ in updates:
             self.state.setdefault(param, {})
         # Each parameter's update reads and writes only its own arrays, so with dense gradients the updates
-        # are shared among threads (the RNN LM's 4.1 million weights: SGD
-        # 3.9 -> 2.7 ms median at two threads); a sparse
-        # gradient keeps them in order, so that one refused stops the step where it stopped before.
+        # are shared among threads (the RNN LM's 4.1 million weights: SGD 3.9 -> 2.7 ms median at two
+        # threads); a sparse gradient keeps them in order, so that one refused stops the step where it did.
         dense = not any(param.grad.is_sparse for param, _ in updates)
         map_across_threads(self._update_parameter, updates, [param._data.size * dense for param, _ in updates])
         return loss
