@@ -15,7 +15,9 @@ tests/test_threads.py counts the runnable threads during training steps.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -88,12 +90,14 @@ def _loaded_openblas() -> list[ctypes.CDLL]:
     return [ctypes.CDLL(path) for path in sorted(paths)]
 
 
+def _first_function(library: ctypes.CDLL, names: tuple[str, ...]):
+    """The library's function of the first of `names` it exports, or None."""
+    return next((getattr(library, symbol) for symbol in names if hasattr(library, symbol)), None)
+
+
 def _call_first(library: ctypes.CDLL, names: tuple[str, ...], *args):
-    for symbol in names:
-        function = getattr(library, symbol, None)
-        if function is not None:
-            return function(*args)
-    return None
+    function = _first_function(library, names)
+    return None if function is None else function(*args)
 
 
 def set_blas_threads(count: int) -> int | None:
@@ -106,6 +110,39 @@ def set_blas_threads(count: int) -> int | None:
         for library in _loaded_openblas():
             _call_first(library, _BLAS_SETTERS, ctypes.c_int(count))
     return blas_threads()
+
+
+@functools.cache
+def _openblas_thread_counters() -> tuple[tuple, tuple]:
+    """(setters, getters) of the thread count of each OpenBLAS library mapped now, looked up once: reading
+    /proc/self/maps and opening the libraries costs about a millisecond, too much to pay twice per step."""
+    setters, getters = [], []
+    for library in _loaded_openblas():
+        setter, getter = _first_function(library, _BLAS_SETTERS), _first_function(library, _BLAS_GETTERS)
+        if setter is not None and getter is not None:
+            setters.append(setter)
+            getters.append(getter)
+    return tuple(setters), tuple(getters)
+
+
+def can_pause_blas_threads() -> bool:
+    """Whether `blas_on_one_thread` can hold BLAS to one thread (it knows OpenBLAS's setters only)."""
+    return bool(_openblas_thread_counters()[0])
+
+
+@contextlib.contextmanager
+def blas_on_one_thread():
+    """OpenBLAS at one thread until the block ends, then at its count before. The count is the whole
+    process's: for work that fastgrad splits across threads itself, each running BLAS alone."""
+    setters, getters = _openblas_thread_counters()
+    before = [getter() for getter in getters]
+    for setter in setters:
+        setter(ctypes.c_int(1))
+    try:
+        yield
+    finally:
+        for setter, count in zip(setters, before):
+            setter(ctypes.c_int(count))
 
 
 def blas_threads() -> int | None:

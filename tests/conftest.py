@@ -69,3 +69,22 @@ def switches_restored():
     for state, values in saved:
         vars(state).clear()
         vars(state).update(values)
+
+
+@pytest.fixture
+def counted_splits(monkeypatch):
+    """The number of parts of every split of work across threads (`split_across_threads`) during the test, which
+    may set Numba's thread count freely (restored after); skipped without 2 Numba threads and OpenBLAS."""
+    import numba
+
+    from fastgrad.kernels import parallel
+    from fastgrad.ops import nn as nn_ops
+    if numba.config.NUMBA_NUM_THREADS < 2 or not fastgrad.threads.can_pause_blas_threads():
+        pytest.skip("needs 2 Numba threads and OpenBLAS")
+    parts = []
+    split = parallel.split_across_threads
+    for module in (parallel, nn_ops):
+        monkeypatch.setattr(module, "split_across_threads", lambda tasks: parts.append(len(tasks)) or split(tasks))
+    before = numba.get_num_threads()
+    yield parts
+    numba.set_num_threads(before)

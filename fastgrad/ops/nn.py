@@ -3,6 +3,7 @@ the CRF's log partition."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.backends.numpy import _bag_of  # (a helper of the reference kernels, not a kernel)
+from fastgrad.kernels.parallel import split_across_threads, threads_for_parts
 from fastgrad.ops.elementwise import Maximum
 from fastgrad.ops.recorded import constant, select
 from fastgrad.ops.shape import Cat, ScatterIndexed, Stack
@@ -166,30 +168,43 @@ BLOCK_LOGITS = 1 << 22
 def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, row_scale, needs, block_rows=None):
     """Per-row losses of softmax(hidden W^T + b) against targets, and, unless row_scale is None, the
     gradients (dh, dW, db) of sum_i row_scale_i loss_i (row_scale: a number or one per row), None for the
-    inputs `needs` leaves out. Rows go in blocks of `block_rows` (default: about BLOCK_LOGITS logits)."""
+    inputs `needs` leaves out. Rows go in blocks of `block_rows` (default: about BLOCK_LOGITS logits).
+
+    With two or more threads the blocks are shared evenly among them, each thread running its blocks with
+    one-thread BLAS into its own dW and db, summed at the end: one product per thread scales better than
+    every product split across the threads (the RNN LM's 700 x 200 -> 10,000 layer, forward and backward,
+    in two 350-row blocks: 1.94x the one-thread speed at two threads, against 1.68x)."""
     rows, classes = hidden.shape[0], weight.shape[0]
-    block = block_rows or max(1, BLOCK_LOGITS // max(classes, 1))
     losses = np.empty(rows, dtype=hidden.dtype)
     want = needs if row_scale is not None else (False, False, False)
     scale = np.asarray(row_scale if row_scale is not None else 1.0, dtype=hidden.dtype)
     d_hidden = np.empty_like(hidden) if want[0] else None
-    d_weight = d_bias = None
-    for start in range(0, rows, block):
-        stop = min(start + block, rows)
-        logits = K.linear(hidden[start:stop], weight, bias)
-        losses[start:stop], delta = K.softmax_cross_entropy(logits, targets[start:stop], ignore_index, "none",
-                                                            any(want))
-        if not any(want):
-            continue
-        if scale.ndim:  # one scale per row ("none"); a single scale goes onto the smaller gradients at the end
-            delta *= scale[start:stop, None]
-        g_hidden, g_weight, g_bias = K.linear_backward(hidden[start:stop], weight, delta, *want)
-        if want[0]:
-            d_hidden[start:stop] = g_hidden
-        if want[1]:
-            d_weight = g_weight if d_weight is None else np.add(d_weight, g_weight, out=d_weight)
-        if want[2]:
-            d_bias = g_bias if d_bias is None else np.add(d_bias, g_bias, out=d_bias)
+
+    def run_blocks(edges) -> tuple:
+        """The blocks between consecutive `edges`; returns their summed (dW, db)."""
+        d_weight = d_bias = None
+        for start, stop in zip(edges[:-1], edges[1:]):
+            logits = K.linear(hidden[start:stop], weight, bias)
+            losses[start:stop], delta = K.softmax_cross_entropy(logits, targets[start:stop], ignore_index, "none",
+                                                                any(want))
+            if not any(want):
+                continue
+            if scale.ndim:  # one scale per row ("none"); a single scale goes onto the smaller gradients at the end
+                delta *= scale[start:stop, None]
+            g_hidden, g_weight, g_bias = K.linear_backward(hidden[start:stop], weight, delta, *want)
+            if want[0]:
+                d_hidden[start:stop] = g_hidden
+            if want[1]:
+                d_weight = g_weight if d_weight is None else np.add(d_weight, g_weight, out=d_weight)
+            if want[2]:
+                d_bias = g_bias if d_bias is None else np.add(d_bias, g_bias, out=d_bias)
+        return d_weight, d_bias
+
+    threads = threads_for_parts(rows * classes)
+    block = block_rows or _default_block_rows(rows, classes, threads)
+    per_thread = split_across_threads([functools.partial(run_blocks, edges)
+                                       for edges in _block_edges(rows, block, threads)])
+    d_weight, d_bias = (_summed(grads) for grads in zip(*per_thread))
     if rows == 0:  # no block ran: zero gradients of the right shapes
         d_weight = np.zeros_like(weight) if want[1] else None
         d_bias = np.zeros_like(bias) if want[2] else None
@@ -198,6 +213,32 @@ def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index,
             if grad is not None:
                 grad *= scale
     return losses, d_hidden, d_weight, d_bias
+
+
+def _default_block_rows(rows: int, classes: int, threads: int) -> int:
+    """Rows per block: about BLOCK_LOGITS logits at most, and as many blocks of as many rows as can be for
+    each of `threads` threads."""
+    blocks = -(-rows // max(1, BLOCK_LOGITS // max(classes, 1)))
+    blocks = -(-blocks // threads) * threads
+    return -(-rows // blocks) if rows else 1
+
+
+def _block_edges(rows: int, block: int, parts: int) -> list[np.ndarray]:
+    """Each part's block edges: blocks of `block` rows from row 0 (the last may be shorter), shared out
+    among at most `parts` parts as evenly as whole blocks go."""
+    edges = np.append(np.arange(0, rows, block), rows)
+    blocks = len(edges) - 1
+    parts = max(1, min(parts, blocks))
+    cuts = np.linspace(0, blocks, parts + 1).round().astype(np.int64)
+    return [edges[cuts[part]:cuts[part + 1] + 1] for part in range(parts)]
+
+
+def _summed(arrays: list):
+    """The sum of the parts' arrays, into the first (None when the parts computed none)."""
+    total = arrays[0]
+    for array in arrays[1:] if total is not None else ():
+        total += array
+    return total
 
 
 def _row_weights(targets: np.ndarray, ignore_index: int, weight: np.ndarray | None, dtype) -> np.ndarray:

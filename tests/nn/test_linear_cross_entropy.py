@@ -1,5 +1,6 @@
 """F.linear_cross_entropy: the same loss and gradients as cross_entropy(linear(...)), without all the logits.
 (Parity with PyTorch's F.linear_cross_entropy and nn.LinearCrossEntropyLoss: test_linear_cross_entropy_parity.py.)"""
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -174,3 +175,20 @@ def test_bad_arguments_name_what_was_expected(rng):
         fastgrad.nn.LinearCrossEntropyLoss(3, 5, weight=fastgrad.ones(4))
     with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0, got 1.5"):
         fastgrad.nn.LinearCrossEntropyLoss(3, 5, label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_two_threads_share_the_blocks_and_give_the_serial_result(counted_splits, rng, reduction):
+    hidden, weight, bias, targets = layer(rng, (1100,), 8, 1000, np.float32)  # 1.1 million logits: worth two threads
+    upstream = rng.uniform(0.5, 2.0, (1100,) if reduction == "none" else ()).astype(np.float32)
+    results = {}
+    for count in (1, 2):
+        numba.set_num_threads(count)
+        with fastgrad.backend("compiled"):
+            results[count] = loss_and_grads(lambda: fused(hidden, weight, bias, targets, reduction=reduction),
+                                            (hidden, weight, bias), upstream)
+    runs = 1 if reduction == "mean" else 2  # "none" runs the blocks again in the backward
+    assert counted_splits == [1] * runs + [2] * runs
+    np.testing.assert_allclose(results[2][0], results[1][0], **TOLERANCE[np.float32])
+    for threaded, serial in zip(results[2][1], results[1][1]):  # (dW and db: sums in another order)
+        np.testing.assert_allclose(threaded, serial, **TOLERANCE[np.float32])

@@ -136,3 +136,21 @@ def test_get_total_norm_and_skip_init_errors():
         nn.utils.skip_init(3)
     with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
         nn.utils.skip_init(nn.Tanh)
+
+
+def test_clipping_shared_among_two_threads_equals_the_serial_one(counted_splits):
+    import numba
+
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(shape).astype(np.float32) for shape in [(1000, 600), (600, 1000), (7,)]]
+    results = {}
+    for count in (1, 2):
+        numba.set_num_threads(count)
+        params = [fastgrad.zeros(grad.shape, requires_grad=True) for grad in grads]
+        for param, grad in zip(params, grads):
+            param.grad = fastgrad.tensor(grad.copy())
+        norm = clip_grad_norm_(params, 1.0)
+        results[count] = [norm.numpy()] + [param.grad.numpy() for param in params]
+    assert counted_splits == [2, 2]  # the norm, then the scaling
+    for threaded, serial in zip(results[2], results[1]):
+        np.testing.assert_array_equal(threaded, serial)

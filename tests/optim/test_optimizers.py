@@ -527,3 +527,26 @@ def test_new_optimizers_refuse_sparse_gradients(make):
 def test_adadelta_refuses_bad_hyperparameters(kwargs):
     with pytest.raises(ValueError, match="Adadelta: lr, eps and weight_decay must be >= 0 and rho in"):
         optim.Adadelta([nn.Parameter(fastgrad.zeros(2))], **kwargs)
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps, lr=0.01)])
+def test_updates_shared_among_two_threads_equal_the_serial_ones(counted_splits, make):
+    import numba
+
+    rng = np.random.default_rng(0)
+    shapes = [(1000, 600), (600, 1000), (7,)]  # 1.2 million weights: worth two threads
+    starts = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    grads = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    results = {}
+    for count in (1, 2):
+        numba.set_num_threads(count)
+        params = [fastgrad.tensor(start.copy(), requires_grad=True) for start in starts]
+        optimizer = make(params)
+        for _ in range(2):
+            for param, grad in zip(params, grads):
+                param.grad = fastgrad.tensor(grad)
+            optimizer.step()
+        results[count] = [param.numpy() for param in params]
+    assert counted_splits == [2, 2]  # the two steps at two threads
+    for threaded, serial in zip(results[2], results[1]):
+        np.testing.assert_array_equal(threaded, serial)

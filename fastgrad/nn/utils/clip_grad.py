@@ -11,6 +11,7 @@ from typing import Iterable
 import numpy as np
 
 from fastgrad.dtypes import get_default_dtype
+from fastgrad.kernels.parallel import map_across_threads
 from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
@@ -52,8 +53,8 @@ def _total_norm(values: list[np.ndarray], norm_type: float, error_if_nonfinite: 
     """PyTorch's total norm: the norm of the arrays' norms, which for a positive order (inf: the largest
     absolute value) and for -inf (the smallest) is the norm of all arrays as if concatenated into one
     vector; for order 0 it counts the arrays holding a nonzero element."""
-    if norm_type == 2.0:
-        total = math.sqrt(sum(float(np.dot(v.reshape(-1), v.reshape(-1))) for v in values))
+    if norm_type == 2.0:  # (large gradients shared among threads, the squares summed in order all the same)
+        total = math.sqrt(sum(map_across_threads(_squares, values, [v.size for v in values])))
     else:
         # An empty array's norm of an order without identity (max: inf, min: -inf, the negative orders)
         # raises, as PyTorch's; for the others it adds nothing.
@@ -73,14 +74,18 @@ def _norm_tensor(total: float, values: list[np.ndarray]) -> Tensor:
     return Tensor._from_data(np.array(total, dtype=dtype))
 
 
+def _squares(values: np.ndarray) -> float:
+    flat = values.reshape(-1)
+    return float(np.dot(flat, flat))
+
+
 def _scale_by_norm(values: list[np.ndarray], max_norm: float, total: np.ndarray) -> None:
     """Scale by min(max_norm / (total + 1e-6), 1), computed as PyTorch's (the reciprocal times max_norm) in
     the total's own dtype: a float32 total gives a float32-rounded factor, for float64 gradients too."""
     dtype = (total.dtype if total.dtype.kind == "f" else get_default_dtype()).type
     scale = dtype(1.0) / (dtype(total) + dtype(1e-6)) * dtype(max_norm)  # (1e-6: a zero norm never divides by 0)
     if not scale >= 1.0:  # a NaN norm scales by NaN, as PyTorch's
-        for v in values:
-            v *= v.dtype.type(scale)
+        map_across_threads(lambda v: np.multiply(v, v.dtype.type(scale), out=v), values, [v.size for v in values])
 
 
 def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False,
