@@ -18,9 +18,10 @@ class _GradMode(threading.local):
 GRAD_MODE = _GradMode()
 
 
-class _InferenceGate:
-    """How many inference_mode(True) blocks are open, in all threads. While none is, making a tensor needs
-    no read of the per-thread flag above (see graph.new_version_counter)."""
+class _Gate:
+    """A count, over all threads, of the places where a rare per-thread setting is on. While it is 0, a hot
+    path needs no read of that thread-local flag (a thread-local read on every op costs more than the rest
+    of its check)."""
 
     __slots__ = ("open", "lock")
 
@@ -32,28 +33,18 @@ class _InferenceGate:
             self.open += change
 
 
-INFERENCE_GATE = _InferenceGate()
-
-
-class _GradOffGate:
-    """How many threads have grad mode off. While none has, apply needs no read of the per-thread flag (a
-    thread-local read on every op costs more than the rest of its check). A thread that ends with grad mode
-    off leaves the gate open: ops then read the flag, as they would anyway."""
-
-    __slots__ = ("open", "lock")
-
-    def __init__(self) -> None:
-        self.open, self.lock = 0, threading.Lock()
-
-
-GRAD_OFF_GATE = _GradOffGate()
+# Open inference_mode(True) blocks: while none is, making a tensor reads no inference flag
+# (see graph.new_version_counter).
+INFERENCE_GATE = _Gate()
+# Threads with grad mode off: while none has, apply reads no grad flag. A thread that ends with grad mode off
+# leaves the gate open: ops then read the flag, as they would anyway.
+GRAD_OFF_GATE = _Gate()
 
 
 def _set_grad_mode(enabled: bool) -> None:
     """Set this thread's grad mode (the only way it is set, so that GRAD_OFF_GATE keeps count)."""
     if enabled != GRAD_MODE.enabled:
-        with GRAD_OFF_GATE.lock:
-            GRAD_OFF_GATE.open += -1 if enabled else 1
+        GRAD_OFF_GATE.add(-1 if enabled else 1)
         GRAD_MODE.enabled = enabled
 
 
