@@ -38,7 +38,7 @@ def test_pad_sequence_refuses_what_pytorch_refuses():
         pad_sequence([])
     with pytest.raises(RuntimeError, match=r"sequence 1 has shape \(2, 2\), whose dims after the first do not match"):
         pad_sequence([fastgrad.ones(2, 3), fastgrad.ones(2, 2)])
-    with pytest.raises(ValueError, match="padding_side must be 'left' or 'right', got 'middle'"):
+    with pytest.raises(RuntimeError, match="padding_side must be 'left' or 'right', got 'middle'"):
         pad_sequence([fastgrad.ones(2)], padding_side="middle")
     with pytest.raises(IndexError, match="sequence 1 is a 0-dim tensor"):
         pad_sequence([fastgrad.ones(2), fastgrad.tensor(1.0)])

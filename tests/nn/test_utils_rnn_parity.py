@@ -5,6 +5,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 
@@ -116,3 +118,17 @@ def test_pad_packed_sequence_casts_the_padding_value_as_torch():
     for value in (-1.7, 7, True):
         same_tensor(fastgrad.nn.utils.rnn.pad_packed_sequence(ours, padding_value=value)[0],
                     torch.nn.utils.rnn.pad_packed_sequence(theirs, padding_value=value)[0])
+
+
+@pytest.mark.parametrize("sequences, padding_side", [
+    ("two", "middle"), ("two", "RIGHT"), ("two", None), ("two", 3), ("none", "middle"), ("not tensors", "middle"),
+    ("mismatched", "middle"), ("none", None)])
+def test_pad_sequence_refuses_a_bad_padding_side_as_torch(sequences, padding_side):
+    def call(library):
+        given = {"two": [library.ones(2), library.ones(3)], "none": [], "not tensors": [1, 2],
+                 "mismatched": [library.ones(2), library.ones(2, 3)]}[sequences]
+        return library.nn.utils.rnn.pad_sequence(given, padding_side=padding_side)
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    assert same_exception_type(ours, theirs), (ours, theirs)
+    assert "padding_side" in str(ours.error) or sequences != "two"

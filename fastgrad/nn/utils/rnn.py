@@ -21,14 +21,19 @@ def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding
     """Sequences of shapes (L_i, *) padded with `padding_value` to the longest and stacked: (L, B, *), or
     (B, L, *) with batch_first; padding goes after each sequence, or before it with padding_side="left".
     As PyTorch, the result has the first sequence's dtype. Gradients flow back to every sequence."""
-    if padding_side not in ("left", "right"):
-        raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}")
+    # (PyTorch's order of checks: padding_side's type, the sequences' types, no sequence, padding_side's value)
+    if not isinstance(padding_side, str):
+        raise TypeError(f"pad_sequence: padding_side must be a str, 'left' or 'right', got "
+                        f"{type(padding_side).__name__} {padding_side!r:.50}")
     sequences = list(sequences)
-    if not sequences:
-        raise RuntimeError("pad_sequence: received an empty list of sequences")
     for i, seq in enumerate(sequences):
         if not isinstance(seq, Tensor):
             raise TypeError(f"pad_sequence: sequence {i} must be a Tensor, got {type(seq).__name__}")
+    if not sequences:
+        raise RuntimeError("pad_sequence: received an empty list of sequences")
+    if padding_side not in ("left", "right"):
+        raise RuntimeError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r:.50}")
+    for i, seq in enumerate(sequences):
         if seq.ndim == 0:
             raise IndexError(f"pad_sequence: sequence {i} is a 0-dim tensor; each needs a length dim (dim 0)")
         if seq.shape[1:] != sequences[0].shape[1:]:
