@@ -132,3 +132,14 @@ def test_pad_sequence_refuses_a_bad_padding_side_as_torch(sequences, padding_sid
     ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
     assert same_exception_type(ours, theirs), (ours, theirs)
     assert "padding_side" in str(ours.error) or sequences != "two"
+
+
+@pytest.mark.parametrize("lengths", [[3, 2], (3, 2), None, "ab", np.array([3, 2])])
+def test_unpad_sequence_takes_lengths_only_as_a_tensor_as_torch(lengths):
+    ours = outcome(lambda: fastgrad.nn.utils.rnn.unpad_sequence(fastgrad.zeros(3, 2), lengths))
+    theirs = outcome(lambda: torch.nn.utils.rnn.unpad_sequence(torch.zeros(3, 2), lengths))
+    if isinstance(lengths, np.ndarray):  # (an array has a .device, as a tensor, and PyTorch's takes it)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in theirs]
+        return
+    assert same_exception_type(ours, theirs) and isinstance(ours.error, TypeError), (ours, theirs)
+    assert "lengths must be a 1-D tensor" in str(ours.error)

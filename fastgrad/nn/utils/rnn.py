@@ -48,13 +48,21 @@ def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding
     return stack(padded, dim=0 if batch_first else 1)
 
 
-def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list[Tensor]:
+class _LengthsNotATensorError(TypeError, AttributeError):
+    """lengths given as a list or other non-tensor where PyTorch takes only a tensor: a TypeError, and an
+    AttributeError as well, the type PyTorch 2.13 raises (it reads lengths.device), so that either is caught."""
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool = False) -> list[Tensor]:
     """The inverse of pad_sequence (right padding): padded (T, B, *), or (B, T, *) with batch_first, cut to
     each sequence's length, a list of B tensors (lengths[b], *). Unlike PyTorch's, it leaves the padded
     tensor as it is (PyTorch's transposes it in place when batch_first is False)."""
     if not isinstance(padded_sequences, Tensor) or padded_sequences.ndim < 2:
         got = padded_sequences.shape if isinstance(padded_sequences, Tensor) else type(padded_sequences).__name__
         raise ValueError(f"unpad_sequence: padded_sequences must be a tensor of at least 2 dims (T, B, *), got {got}")
+    if not isinstance(lengths, (Tensor, np.ndarray)):  # (PyTorch's takes a tensor, or an array: both have .device)
+        raise _LengthsNotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
+                                     f"{lengths!r:.50}")
     steps, batch = padded_sequences.shape[:2][::-1] if batch_first else padded_sequences.shape[:2]
     lengths = _lengths_array("unpad_sequence", lengths)
     if len(lengths) != batch:
