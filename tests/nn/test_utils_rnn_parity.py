@@ -5,7 +5,7 @@ import pytest
 
 import fastgrad
 
-from tests.parity_outcomes import outcome, same_exception_type
+from tests.parity_outcomes import Raised, outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
 
@@ -143,3 +143,25 @@ def test_unpad_sequence_takes_lengths_only_as_a_tensor_as_torch(lengths):
         return
     assert same_exception_type(ours, theirs) and isinstance(ours.error, TypeError), (ours, theirs)
     assert "lengths must be a 1-D tensor" in str(ours.error)
+
+
+@pytest.mark.parametrize("ids, dtype", [
+    ([2, 0, 1], "int64"), (0, "int64"), ([], "int64"), ([[1, 0], [0, 1]], "int64"), ([2, 0, 1], "int32"),
+    ([2, 0, 1], "uint8"), ([2.0, 0.0, 1.0], "float32"), ([0, 3, 1], "int64"), ([0, -1, 1], "int64")])
+def test_invert_permutation_matches_or_refuses_as_torch(ids, dtype):
+    def call(library):
+        return library.nn.utils.rnn.invert_permutation(library.tensor(ids, dtype=getattr(library, dtype)))
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+        assert "invert_permutation: " in str(ours.error)
+    else:
+        assert ours.shape == tuple(theirs.shape) and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("ids", [[0, 0, 1], [1, 1, 1]])
+def test_invert_permutation_refuses_repeated_ids(ids):
+    # PyTorch 2.13 returns uninitialised memory for the ids never hit; fastgrad refuses
+    with pytest.raises(RuntimeError, match=f"permutation must hold each id once, got id {ids[0]} more than once"):
+        fastgrad.nn.utils.rnn.invert_permutation(fastgrad.tensor(ids))

@@ -62,7 +62,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
         raise ValueError(f"unpad_sequence: padded_sequences must be a tensor of at least 2 dims (T, B, *), got {got}")
     if not isinstance(lengths, (Tensor, np.ndarray)):  # (PyTorch's takes a tensor, or an array: both have .device)
         raise _LengthsNotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
-                                     f"{lengths!r:.50}")
+                                      f"{lengths!r:.50}")
     steps, batch = padded_sequences.shape[:2][::-1] if batch_first else padded_sequences.shape[:2]
     lengths = _lengths_array("unpad_sequence", lengths)
     if len(lengths) != batch:
@@ -161,12 +161,29 @@ def _check_packed_fields(data, batch_sizes, sorted_indices, unsorted_indices) ->
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
-    """The inverse of a permutation (1-D int64 tensor), None for None, as PyTorch's."""
+    """The inverse of a permutation (1-D int64 tensor; a 0-d one is taken as one element), None for None, as
+    PyTorch's, which refuses the same: more dims (IndexError), another dtype and ids out of range
+    (RuntimeError). Repeated ids raise too: PyTorch 2.13 returns uninitialised memory for the ids never hit."""
     if permutation is None:
         return None
-    inverse = np.empty(permutation.shape, dtype=np.int64)
-    inverse[permutation.numpy()] = np.arange(len(inverse))
-    return Tensor._from_data(inverse)
+    if not isinstance(permutation, Tensor):
+        raise TypeError(f"invert_permutation: permutation must be a Tensor, got {type(permutation).__name__}")
+    if permutation.ndim > 1:
+        raise IndexError(f"invert_permutation: permutation must be 1-D, got shape {permutation.shape}")
+    if permutation.dtype != np.int64:
+        raise RuntimeError(f"invert_permutation: permutation must be an int64 tensor, got dtype "
+                           f"{np.dtype(permutation.dtype)}")
+    ids = permutation.numpy().reshape(-1)
+    outside = (ids < 0) | (ids >= ids.size)
+    if outside.any():
+        raise RuntimeError(f"invert_permutation: id {ids[outside][0]} is out of range for a permutation of "
+                           f"{ids.size} elements (expected ids in [0, {ids.size}))")
+    if np.bincount(ids, minlength=ids.size).max(initial=1) > 1:
+        repeated = int(np.flatnonzero(np.bincount(ids) > 1)[0])
+        raise RuntimeError(f"invert_permutation: permutation must hold each id once, got id {repeated} more than once")
+    inverse = np.empty(ids.size, dtype=np.int64)
+    inverse[ids] = np.arange(ids.size)
+    return Tensor._from_data(inverse.reshape(permutation.shape))
 
 
 def _lengths_array(name: str, lengths) -> np.ndarray:
