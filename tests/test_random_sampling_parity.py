@@ -1,10 +1,13 @@
 """The in-place random fills (uniform_, normal_, bernoulli_) against PyTorch's: which calls raise, and
 what autograd makes of a fill. The draws themselves differ (fastgrad's generator is NumPy's); where a fill
-is determined (std=0, a == b, p in {0, 1}) the values must agree."""
+is determined (std=0, a == b, p in {0, 1}) the values must agree. Also multinomial and WeightedRandomSampler:
+what is defined of a draw without replacement, and the refusals."""
 import numpy as np
 import pytest
 
 import fastgrad
+
+from tests.parity_outcomes import Raised, outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
 
@@ -199,3 +202,39 @@ def test_new_fills_draw_from_torchs_distributions(name, args, statistic):
     ours = getattr(fastgrad.zeros(40000, dtype=fastgrad.float64), name)(*args).numpy()
     theirs = getattr(torch.zeros(40000, dtype=torch.float64), name)(*args).numpy()
     assert abs(statistic(ours) - statistic(theirs)) < 0.05 * max(1.0, abs(statistic(theirs)))
+
+
+# -- multinomial, WeightedRandomSampler -----------------------------------------------------------------------
+@pytest.mark.parametrize("weights, num_samples", [
+    ([1.0, 0.0, 0.0, 2.0], 3), ([1.0, 0.0, 0.0, 2.0], 4), ([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], 3),
+    ([0.0, 0.0, 5.0], 3)])
+def test_multinomial_without_replacement_gives_zero_weight_ids_last_as_torch(weights, num_samples):
+    # PyTorch 2.13 draws the ids of non-zero weight first and then the zero-weight ones, rather than raising
+    for lib in (fastgrad, torch):
+        draws = [lib.multinomial(lib.tensor(weights), num_samples).tolist()]
+        if np.ndim(weights) == 1:
+            draws.append(list(lib.utils.data.WeightedRandomSampler(weights, num_samples, replacement=False)))
+        for draw in draws:
+            for row, drawn in zip(np.atleast_2d(weights), np.atleast_2d(draw)):
+                positive = int((row > 0).sum())
+                assert len(set(drawn)) == len(drawn) == num_samples
+                assert [row[i] > 0 for i in drawn] == [n < positive for n in range(num_samples)], (lib, draw)
+
+
+@pytest.mark.parametrize("weights, num_samples, replacement", [
+    ([1.0, 0.0, 2.0], 4, False), ([0.0, 0.0], 1, False), ([0.0, 0.0], 1, True), ([[1.0, 0.0], [0.0, 0.0]], 1, False),
+    ([-1.0, 2.0], 1, False), ([float("nan"), 2.0], 1, True), ([1.0, 2.0], 0, True), ([[[1.0]]], 1, True),
+    ([1, 2], 1, True), ([1.0, 2.0], 1.0, True)])
+def test_multinomial_and_weighted_sampler_refuse_with_torchs_exception_type(weights, num_samples, replacement):
+    def draws(lib):
+        return lib.multinomial(lib.tensor(weights), num_samples, replacement)
+
+    ours, theirs = outcome(lambda: draws(fastgrad)), outcome(lambda: draws(torch))
+    assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+    assert "multinomial: " in str(ours.error)
+    if np.ndim(weights) == 1 and isinstance(weights[0], float) and isinstance(num_samples, int) and num_samples > 0:
+        def sampled(lib):
+            return list(lib.utils.data.WeightedRandomSampler(weights, num_samples, replacement))
+
+        ours, theirs = outcome(lambda: sampled(fastgrad)), outcome(lambda: sampled(torch))
+        assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)

@@ -225,10 +225,12 @@ class SamplerCase:
         elif self.kind == "subset random":
             assert len(indices) == kept(len(self.indices)), where
             assert not collections.Counter(indices) - collections.Counter(self.indices), where
-        else:
+        elif self.kind == "weighted":
             assert len(indices) == kept(self.num_samples) and all(self.weights[i] > 0 for i in indices), where
-            if self.kind == "weighted without replacement":
-                assert len(set(indices)) == len(indices), where
+        else:  # without replacement: distinct, the zero-weight ids only once the others are drawn
+            positive = sum(weight > 0 for weight in self.weights)
+            assert len(indices) == kept(self.num_samples) and len(set(indices)) == len(indices), where
+            assert all((self.weights[i] > 0) == (n < positive) for n, i in enumerate(indices)), where
 
 
 def loader_batches(library, data, columns, options, sampler_case):
