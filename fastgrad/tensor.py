@@ -1148,7 +1148,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             promoted = self.clamp(min, max).dtype  # (or its refusal of bool bounds): never bool
             raise RuntimeError(f"clamp_: result type {promoted} can't be cast to the desired output type bool")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
-            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
+            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max, refuse_overlap=True)
         if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
             return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._float_bounds("clamp_", min, max, self.dtype))
         return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
@@ -1185,11 +1185,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     __ipow__ = pow_
 
-    def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
+    def _assign_in_place(self, name: str, compute, *others, refuse_overlap: bool = False) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
         with copy_'s machinery (version-bumped, refused on a leaf that requires grad). When recorded, the
         old values are copied into a new handle that takes over self's history, so that the write can
-        neither spoil what the graph saved nor make the graph run self's old node twice."""
+        neither spoil what the graph saved nor make the graph run self's old node twice. `refuse_overlap`:
+        the tensors among `others` that share part of self's memory are refused, as PyTorch's elementwise
+        in-place ops refuse them (graph.refuse_partial_overlap)."""
+        if refuse_overlap:
+            for other in others:
+                if isinstance(other, Tensor):
+                    graph.refuse_partial_overlap(name, self._data, other._data)
         recorded = GRAD_MODE.enabled and any([isinstance(t, Tensor) and graph.follows_new_base_history(t)
                                               for t in (self,) + others])
         if not recorded:

@@ -252,7 +252,7 @@ class MathMethods:
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
         weight = self._lerp_arguments("lerp_", end, weight)
-        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
+        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight, refuse_overlap=True)
 
     def _lerped(self, end: "Tensor", weight) -> "Tensor":
         # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
@@ -307,11 +307,11 @@ class MathMethods:
 
     def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         return self._assign_in_place("addcmul_", lambda old: old.addcmul(tensor1, tensor2, value=value),
-                                     tensor1, tensor2)
+                                     tensor1, tensor2, refuse_overlap=True)
 
     def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         return self._assign_in_place("addcdiv_", lambda old: old.addcdiv(tensor1, tensor2, value=value),
-                                     tensor1, tensor2)
+                                     tensor1, tensor2, refuse_overlap=True)
 
     def renorm(self, p: float, dim: int, maxnorm: float) -> "Tensor":
         """Each slice along dim whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm +
