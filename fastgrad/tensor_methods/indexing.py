@@ -96,8 +96,14 @@ class IndexingMethods:
         """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
         if not isinstance(indices, (tuple, list)):
             raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
+        for position, index in enumerate(indices):  # (PyTorch's takes no ints, slices, None, lists or arrays)
+            if not isinstance(index, graph.Tensor):
+                raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(index).__name__} "
+                                f"{index!r:.50} at position {position}")
         if not isinstance(values, graph.Tensor):
             raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
+        if not indices:  # (PyTorch 2.13 fails an internal check: "sym_strides() called on an undefined Tensor")
+            raise RuntimeError("index_put_: indices must hold at least one tensor, got none")
         if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
             raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
         selection, np_key, _ = self._index_key(tuple(indices))

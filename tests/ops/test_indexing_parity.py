@@ -683,3 +683,23 @@ def test_a_key_of_several_ellipses_reads_and_writes_as_in_torch(key, shape):
         if their is not None:
             assert mine.shape == their.shape
             np.testing.assert_array_equal(mine, their)
+
+
+@pytest.mark.parametrize("indices", [
+    lambda m: ([0, 1],), lambda m: (0,), lambda m: (slice(None),), lambda m: (None,), lambda m: (np.array([0, 1]),),
+    lambda m: [[0, 1]], lambda m: (m.tensor([0, 1]), 0), lambda m: (m.tensor([0]), None), lambda m: (...,),
+    lambda m: (True,), lambda m: ("a",), lambda m: (), lambda m: (m.tensor([0, 1]),), lambda m: [m.tensor(0)]])
+@pytest.mark.parametrize("form", ["index_put_", "index_put", "torch.index_put"])
+def test_index_put_takes_only_tensors_as_indices_as_torch(form, indices):
+    # fastgrad took any key x[...] takes, where PyTorch's index_put_ refuses all but tensors (TypeError)
+    def put(m):
+        x = m.zeros(3, 2)
+        call = m.index_put if form == "torch.index_put" else getattr(x, form)
+        return call(x, indices(m), m.tensor(1.0)) if form == "torch.index_put" else call(indices(m), m.tensor(1.0))
+
+    ours, theirs = outcome(lambda: put(fastgrad)), outcome(lambda: put(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+        assert "index_put_: indices must" in str(ours.error)
+    else:
+        assert ours.tolist() == theirs.tolist()
