@@ -109,7 +109,7 @@ def test_the_max_norm_with_an_empty_gradient_raises_as_pytorchs(clip):
         for param, grad in zip(params, ([], [1.0, -4.0, 2.0])):
             param.grad = library.tensor(grad)
         arguments = (params, 1.0) if clip == "clip_grad_norm_" else ([p.grad for p in params],)
-        with pytest.raises((RuntimeError, ValueError), match="empty tensor"):
+        with pytest.raises(RuntimeError, match="empty tensor"):
             getattr(library.nn.utils, clip)(*arguments, norm_type=float("inf"))
 
 
