@@ -29,3 +29,10 @@ def same_exception_type(ours: BaseException | Raised, theirs: BaseException | Ra
     """Whether fastgrad's exception is an instance of the built-in type PyTorch's is."""
     ours = ours.error if isinstance(ours, Raised) else ours
     return isinstance(ours, builtin_exception_type(theirs))
+
+
+def assert_raised_alike(ours, theirs, where: str = "") -> None:
+    """Both outcomes raised, with exceptions of the same built-in type, or neither did."""
+    message = f"{where}: fastgrad {ours!r}, PyTorch {theirs!r}"
+    assert isinstance(ours, Raised) == isinstance(theirs, Raised), message
+    assert not isinstance(theirs, Raised) or same_exception_type(ours, theirs), message

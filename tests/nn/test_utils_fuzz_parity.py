@@ -1,8 +1,9 @@
 """Seeded differential fuzzing of fastgrad.nn.utils against torch.nn.utils: gradient clipping and norms
 (clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_), the parameter/vector conversions and
 the rnn padding and packing functions, on random sizes (empty and 0-d tensors among them), dtypes and arguments,
-invalid ones included. Each case compares whether both raise and, where neither does, the results' values, dtypes
-and shapes and the gradients left behind. Fixed seeds, so the cases are the same on every run.
+invalid ones included. Each case compares whether both raise, with exceptions of the same built-in type, and, where
+neither does, the results' values, dtypes and shapes and the gradients left behind. Fixed seeds, so the cases are
+the same on every run.
 
 Left out, as deviations fastgrad chose or PyTorch's own faults explain: pack_padded_sequence with a length past
 the padded input's time steps (PyTorch packs rows that are not there, and its pad_packed_sequence fails or gives
@@ -17,7 +18,7 @@ import pytest
 import fastgrad
 from fastgrad.nn import utils as our_utils
 
-from tests.parity_outcomes import Raised, outcome
+from tests.parity_outcomes import Raised, outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
 
@@ -42,6 +43,7 @@ def assert_same(ours, theirs, where="", rounding=None):
     before combining it with float64 ones; fastgrad keeps it in float64)."""
     assert isinstance(ours, Raised) == isinstance(theirs, Raised), f"{where}: fastgrad {ours!r}, PyTorch {theirs!r}"
     if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), f"{where}: fastgrad {ours!r}, PyTorch {theirs!r}"
         return
     ours, theirs = plain(ours), plain(theirs)
     assert_same_plain(ours, theirs, where, rounding)
