@@ -75,14 +75,21 @@ concat = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors, all of one shape, joined along a new dim `dim`. Refusals are PyTorch's: TypeError for an
+    element that is not a tensor, RuntimeError for no tensor or shapes that differ."""
     _refuse_one_tensor("stack", tensors)
-    tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"stack: tensors must be Tensors, got {type(t).__name__} {t!r:.50} at position {i}")
     if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
+        raise RuntimeError("stack: expected a non-empty sequence of tensors, got none")
+    (axis,) = normalize_dims(dim, tensors[0].ndim + 1)  # (before the shapes, as PyTorch's)
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape} like tensor 0")
-    (axis,) = normalize_dims(dim, tensors[0].ndim + 1)
+            raise RuntimeError(f"stack: each tensor must have the same shape, but tensor {i} has shape {t.shape}, "
+                               f"tensor 0 {tensors[0].shape}")
+    tensors = _promoted_all(tensors)
     return apply(ops.Stack, *tensors, axis=axis)
 
 

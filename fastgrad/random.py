@@ -114,30 +114,34 @@ def rng_of(generator: Generator | None) -> np.random.Generator:
 # -- draws --------------------------------------------------------------------------------------------
 def draw_multinomial(rng: np.random.Generator, probs: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
     """`num_samples` category ids per row of the 1-D or 2-D weights `probs` (non-negative, finite, not all
-    zero in a row; they need not sum to 1), as int64 of shape probs.shape[:-1] + (num_samples,).
+    zero in a row; they need not sum to 1), as int64 of shape probs.shape[:-1] + (num_samples,). Refusals
+    are PyTorch's: RuntimeError, but TypeError for a num_samples that is not an int.
 
     With replacement: inverse-CDF sampling, one uniform per draw. Without: the exponential race
     (draw E_i ~ Exp(1) and take the categories in order of E_i / p_i), which picks the categories in
-    the order of sequential sampling without replacement, renormalising after each pick."""
+    the order of sequential sampling without replacement, renormalising after each pick. Once a row's
+    categories of non-zero weight are used up, its zero-weight ones follow (in the order of their ids), as
+    PyTorch 2.13 gives them rather than raising; only more samples than categories are refused."""
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
         raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__}")
     if probs.ndim not in (1, 2):
-        raise ValueError(f"multinomial: probs must be 1-D or 2-D, got shape {probs.shape}")
+        raise RuntimeError(f"multinomial: probs must be 1-D or 2-D, got shape {probs.shape}")
     if probs.dtype.kind != "f":
-        raise TypeError(f"multinomial: probs must be a floating point tensor, got dtype {probs.dtype}")
+        raise RuntimeError(f"multinomial: probs must be a floating point tensor, got dtype {probs.dtype}")
     if num_samples <= 0:
-        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+        raise RuntimeError(f"multinomial: num_samples must be positive, got {num_samples}")
     categories = probs.shape[-1]
     if not replacement and num_samples > categories:
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
-                         f"{categories} categories")
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                           f"{categories} categories")
     rows = np.atleast_2d(probs).astype(np.float64)
     if not np.isfinite(rows).all() or (rows < 0).any():
-        raise ValueError("multinomial: probs must be finite and non-negative (it contains inf, nan or a negative "
-                         "element)")
+        raise RuntimeError("multinomial: probs must be finite and non-negative (it contains inf, nan or a negative "
+                           "element)")
     if rows.shape[0] and (rows.sum(axis=1) <= 0).any():
         bad = int(np.flatnonzero(rows.sum(axis=1) <= 0)[0])
-        raise ValueError(f"multinomial: the probabilities of row {bad} sum to 0; every row needs a positive weight")
+        raise RuntimeError(f"multinomial: the probabilities of row {bad} sum to 0; every row needs a positive "
+                           "weight")
     if replacement:
         samples = np.empty((rows.shape[0], num_samples), dtype=np.int64)
         for r, row in enumerate(rows):
@@ -145,12 +149,8 @@ def draw_multinomial(rng: np.random.Generator, probs: np.ndarray, num_samples: i
             cdf /= cdf[-1]  # exactly 1 at the end, so every uniform in [0, 1) lands on a category
             samples[r] = np.searchsorted(cdf, rng.random(num_samples), side="right")  # zero-weight ids never
     else:
-        possible = int((rows > 0).sum(axis=1).min()) if rows.shape[0] else categories
-        if num_samples > possible:
-            raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row with "
-                             f"only {possible} categories of non-zero probability")
         with np.errstate(divide="ignore"):
-            arrival = rng.standard_exponential(rows.shape) / rows  # zero weight: never arrives (inf)
+            arrival = rng.standard_exponential(rows.shape) / rows  # zero weight: arrives last (inf), by id
         samples = np.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
     return samples.reshape(probs.shape[:-1] + (num_samples,))
 

@@ -142,6 +142,7 @@ def to_arguments(where: str, args: tuple, kwargs: dict, shape: tuple | None = No
 
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
+_COMPARISON_NAMES = dict(zip(_COMPARISONS, ("eq", "ne", "lt", "le", "gt", "ge")))
 
 
 def _bool_method(ufunc, operator: bool = False):
@@ -706,6 +707,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         wrapped_number), an int32 tensor with 0.5 in float32."""
         if other is None:
             raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
+        if isinstance(other, complex):  # (Python's and NumPy's complex128; PyTorch takes a complex64 as real)
+            return self._compare_with_complex(ufunc, other)
         if isinstance(other, (Tensor, bool, int, float, np.generic)):
             a, b = self._promoted(self._operand(other))
             a, b = a._data, b._data
@@ -721,6 +724,20 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise ValueError(f"{ufunc.__name__}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast "
                                  "together") from None
             raise
+
+    def _compare_with_complex(self, ufunc, other: complex) -> "Tensor":
+        """== and != with a complex number, as PyTorch's in the complex dtype of self's (of the default dtype for an
+        integer or bool tensor): its real and imaginary parts rounded to that float dtype, and the elements too.
+        Complex numbers have no order: PyTorch has no lt kernel for them (NotImplementedError)."""
+        if ufunc not in (np.equal, np.not_equal):
+            raise NotImplementedError(f"{_COMPARISON_NAMES[ufunc]}: complex numbers have no order, so a tensor cannot "
+                                      f"be compared with {other!r} (as PyTorch's, which has no kernel for it)")
+        dtype = self._data.dtype if self._data.dtype.kind == "f" else get_default_dtype()
+        real, imag = dtype.type(other.real), dtype.type(other.imag)
+        values = self._data.astype(dtype, copy=False)
+        if ufunc is np.equal:
+            return Tensor._wrap((values == real) & (imag == 0), False, None)
+        return Tensor._wrap((values != real) | (imag != 0), False, None)
 
     eq, ne, lt, le, gt, ge = (_bool_method(ufunc) for ufunc in _COMPARISONS)
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
@@ -1144,11 +1161,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
+        min, max = (self._real_bound("clamp_", label, bound) for label, bound in (("min", min), ("max", max)))
         if self._data.dtype.kind == "b" and not (isinstance(min, Tensor) or isinstance(max, Tensor)):
             promoted = self.clamp(min, max).dtype  # (or its refusal of bool bounds): never bool
             raise RuntimeError(f"clamp_: result type {promoted} can't be cast to the desired output type bool")
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that may need their gradient
-            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max)
+            return self._assign_in_place("clamp_", lambda old: old.clamp(min, max), min, max, refuse_overlap=True)
         if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
             return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._float_bounds("clamp_", min, max, self.dtype))
         return graph.apply_inplace(ops.Clamp, "clamp_", self, **self._integer_bounds("clamp_", min, max))
@@ -1185,11 +1203,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     __ipow__ = pow_
 
-    def _assign_in_place(self, name: str, compute, *others) -> "Tensor":
+    def _assign_in_place(self, name: str, compute, *others, refuse_overlap: bool = False) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
         with copy_'s machinery (version-bumped, refused on a leaf that requires grad). When recorded, the
         old values are copied into a new handle that takes over self's history, so that the write can
-        neither spoil what the graph saved nor make the graph run self's old node twice."""
+        neither spoil what the graph saved nor make the graph run self's old node twice. `refuse_overlap`:
+        the tensors among `others` that share part of self's memory are refused, as PyTorch's elementwise
+        in-place ops refuse them (graph.refuse_partial_overlap)."""
+        if refuse_overlap:
+            for other in others:
+                if isinstance(other, Tensor):
+                    graph.refuse_partial_overlap(name, self._data, other._data)
         recorded = GRAD_MODE.enabled and any([isinstance(t, Tensor) and graph.follows_new_base_history(t)
                                               for t in (self,) + others])
         if not recorded:

@@ -2,10 +2,11 @@
 
 A value form writes x.<name>(...) into x's memory (Tensor._assign_in_place): the version counter goes up,
 autograd records the change on a tensor inside the graph and refuses it on a leaf that requires grad, and a
-result that x's dtype cannot hold (an integer tensor's sin_) raises, as in PyTorch. A comparison writes its
-bools in x's dtype. A view form (t_, squeeze_, ...) makes x the view <name> gives of its own memory: the
-values stay, the shape changes. (Arithmetic in place, add_ ... pow_, and the activations live in
-fastgrad/tensor.py, where their unrecorded fast paths are.)
+result that x's dtype cannot hold (an integer tensor's sin_) raises, as in PyTorch, and so does an input that
+shares part of x's memory (graph.refuse_partial_overlap). A comparison writes its bools in x's dtype. A view
+form (t_, squeeze_, ...) makes x the view <name> gives of its own memory: the values stay, the shape changes.
+(Arithmetic in place, add_ ... pow_, and the activations live in fastgrad/tensor.py, where their unrecorded
+fast paths are.)
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ OPERATORS = {"__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__iand
 
 COMPARISONS = frozenset(("eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "less_equal", "greater",
                          "greater_equal"))
+# ldexp_ is x.mul_(2 ** other) in PyTorch, whose power is a new tensor: an input that overlaps x is not refused
+OVERLAP_ALLOWED = frozenset(("ldexp",))
 
 
 def value_form(name: str):
@@ -54,7 +57,8 @@ def value_form(name: str):
             # afterwards when other does, and both get a zero gradient
             return graph.apply(ZeroDerivative, old, *tensors, values=result._data.astype(old._data.dtype))
 
-        return self._assign_in_place(f"{name}_", compute, *tensors)
+        # (x[1:].lt_(x[:-1]) refused, as PyTorch's add_ and the others)
+        return self._assign_in_place(f"{name}_", compute, *tensors, refuse_overlap=name not in OVERLAP_ALLOWED)
 
     method.__name__ = method.__qualname__ = f"{name}_"
     return method

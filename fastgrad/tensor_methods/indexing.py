@@ -32,6 +32,10 @@ class IndexingMethods:
         applied first, then `np_key` (the rest); without arrays or ints, selection is None."""
         parts = [_key_part(part) for part in (key if isinstance(key, tuple) or _list_as_tuple(key) else (key,))]
         consumes = sum(0 if p is None or p is Ellipsis else p.ndim if _is_bool_index(p) else 1 for p in parts)
+        if sum(p is Ellipsis for p in parts) > 1:
+            if consumes > self.ndim:
+                raise IndexError(f"too many indices for a tensor of shape {self.shape}: {consumes} dims indexed")
+            parts = _ellipses_as_slices(parts, self.ndim - consumes, self.shape)
         if self.ndim == consumes and any(map(_is_index_array, parts)):
             # an Ellipsis of no dims does not part index arrays in PyTorch, as it would in NumPy (x[:, i, ..., j])
             parts = [p for p in parts if p is not Ellipsis]
@@ -92,8 +96,14 @@ class IndexingMethods:
         """x[indices] = values (or += with accumulate, repeated indices adding up), as PyTorch's."""
         if not isinstance(indices, (tuple, list)):
             raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(indices).__name__}")
+        for position, index in enumerate(indices):  # (PyTorch's takes no ints, slices, None, lists or arrays)
+            if not isinstance(index, graph.Tensor):
+                raise TypeError(f"index_put_: indices must be a tuple of tensors, got {type(index).__name__} "
+                                f"{index!r:.50} at position {position}")
         if not isinstance(values, graph.Tensor):
             raise TypeError(f"index_put_: values must be a Tensor, got {type(values).__name__}")
+        if not indices:  # (PyTorch 2.13 fails an internal check: "sym_strides() called on an undefined Tensor")
+            raise RuntimeError("index_put_: indices must hold at least one tensor, got none")
         if values.dtype != self.dtype:  # (x[key] = values casts; index_put_ does not, as in PyTorch)
             raise RuntimeError(f"index_put_: values must have the destination's dtype {self.dtype}, got {values.dtype}")
         selection, np_key, _ = self._index_key(tuple(indices))
@@ -590,6 +600,25 @@ class IndexingMethods:
             raise IndexError(f"roll: dims {dims} given, but a 0-d tensor has no dims")
         axes = tuple(one_dim(d, self.ndim) for d in dim_tuple)  # a dim may repeat: its shifts add up
         return apply(ops.Roll, self, shifts=tuple(int(s) for s in shift_tuple), axes=axes)
+
+
+def _ellipses_as_slices(parts: list, skipped: int, shape: tuple) -> list:
+    """A key of several Ellipses as PyTorch 2.13 reads it: each one skips the dims the first one does (those that no
+    other part indexes), so each stands for that many full slices, but those after the last other part for none.
+    x[..., 0, ...] is x[..., 0]; of a tensor whose dims the other parts all index, the Ellipses are nothing. Where
+    the slices run past the last dim PyTorch raises (or reads past the sizes it has), and so does fastgrad."""
+    last = max((i for i, p in enumerate(parts) if p is not Ellipsis), default=-1)
+    expanded = []
+    for i, part in enumerate(parts):
+        if part is not Ellipsis:
+            expanded.append(part)
+        elif i < last:
+            expanded.extend([slice(None)] * skipped)
+    indexed = sum(0 if p is None else p.ndim if _is_bool_index(p) else 1 for p in expanded)
+    if indexed > len(shape):
+        raise IndexError(f"too many indices for a tensor of shape {shape}: with several Ellipses each skips the "
+                         f"{skipped} dims the first one skips, as in PyTorch, which makes {indexed} dims indexed")
+    return expanded
 
 
 def _check_index_array(index: np.ndarray, size: int, dim: int) -> None:

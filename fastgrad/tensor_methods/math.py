@@ -54,6 +54,7 @@ class MathMethods:
         in PyTorch."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        min, max = (self._real_bound("clamp", label, bound) for label, bound in (("min", min), ("max", max)))
         numbers = [isinstance(bound, (int, float, np.generic)) for bound in (min, max) if bound is not None]
         if all(numbers):
             # an integer tensor with a float bound is clamped in the default float dtype (PyTorch's promotion)
@@ -103,10 +104,33 @@ class MathMethods:
                 number_of_dtype(name, bound, dtype)
         return {"low": low, "high": high}
 
+    def _real_bound(self, name: str, label: str, bound):
+        """A complex number bound (Python's, NumPy's complex128) as PyTorch's clamp takes it: its real part when the
+        imaginary part is 0 and the tensor floating point; refused otherwise, with PyTorch's exception types, which
+        differ by op (clamp_ of an integer tensor: RuntimeError; clamp: NotImplementedError) and for a non-zero
+        imaginary part on a float tensor (RuntimeError)."""
+        if not isinstance(bound, complex):
+            return bound
+        if self._data.dtype.kind != "f" and name == "clamp_":  # (PyTorch's clamp_ promotes first)
+            raise RuntimeError(f"{name}: {label} must be a real number for a tensor of dtype {self.dtype}, got "
+                               f"{bound!r} (a complex result can't be cast to the tensor's dtype, as in PyTorch)")
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f"{name}: {label} must be a real number for a tensor of dtype {self.dtype}, "
+                                      f"got {bound!r} (clamp is not supported for complex types, as in PyTorch)")
+        if bound.imag != 0:
+            raise RuntimeError(f"{name}: {label} must be a real number, got {bound!r}, whose imaginary part is not 0")
+        return float(bound.real)
+
     def clamp_min(self, min) -> "Tensor":
+        if isinstance(min, complex):  # (PyTorch's clamp_min has no complex kernel, where clamp takes (3+0j))
+            raise NotImplementedError(f"clamp_min: min must be a real number, got {min!r} (clamp_min is not "
+                                      "supported for complex types, as in PyTorch)")
         return self.clamp(min=min)
 
     def clamp_max(self, max) -> "Tensor":
+        if isinstance(max, complex):
+            raise NotImplementedError(f"clamp_max: max must be a real number, got {max!r} (clamp_max is not "
+                                      "supported for complex types, as in PyTorch)")
         return self.clamp(max=max)
 
     # Rounding: integers are returned as they are (a copy), bools refused, as in PyTorch; the gradient is zero.
@@ -252,7 +276,7 @@ class MathMethods:
 
     def lerp_(self, end: "Tensor", weight) -> "Tensor":
         weight = self._lerp_arguments("lerp_", end, weight)
-        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight)
+        return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight, refuse_overlap=True)
 
     def _lerped(self, end: "Tensor", weight) -> "Tensor":
         # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
@@ -307,11 +331,11 @@ class MathMethods:
 
     def addcmul_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         return self._assign_in_place("addcmul_", lambda old: old.addcmul(tensor1, tensor2, value=value),
-                                     tensor1, tensor2)
+                                     tensor1, tensor2, refuse_overlap=True)
 
     def addcdiv_(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         return self._assign_in_place("addcdiv_", lambda old: old.addcdiv(tensor1, tensor2, value=value),
-                                     tensor1, tensor2)
+                                     tensor1, tensor2, refuse_overlap=True)
 
     def renorm(self, p: float, dim: int, maxnorm: float) -> "Tensor":
         """Each slice along dim whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm +

@@ -201,8 +201,8 @@ class ReductionMethods:
         # as PyTorch: an empty sum of |x|^p taken to the power 1/p < 0 would be inf, and max and min have no
         # identity; a norm that empty would hide (clip_grad_norm_'s of an empty gradient) must not be a number
         if count == 0 and (p < 0 or abs(p) == np.inf):
-            raise ValueError(f"norm: the {p} norm of an empty tensor (shape {x.shape}, dim {dim}) is undefined, "
-                             "since max, min and the negative orders have no identity")
+            raise RuntimeError(f"norm: the {p} norm of an empty tensor (shape {x.shape}, dim {dim}) is undefined, "
+                               "since max, min and the negative orders have no identity")
         return apply(ops.Norm, x, p=float(p), axis=axis, keepdims=keepdim)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, dtype=None) -> "Tensor":

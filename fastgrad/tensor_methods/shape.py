@@ -347,22 +347,29 @@ class ShapeMethods:
 
     def split(self, split_size: "int | Sequence[int]", dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim`: of split_size elements each (the last may be shorter), or of the given sizes,
-        which must add up to the dim's size (split_with_sizes)."""
+        which must add up to the dim's size (split_with_sizes). Refusals are PyTorch's, in its order: the
+        arguments' types (TypeError), a 0-dim tensor and a negative split_size (RuntimeError), dim out of range
+        (IndexError), a split_size of 0 for a dim that is not empty (RuntimeError)."""
         if isinstance(split_size, (list, tuple)):
             return self._split_with_sizes("split", split_size, dim)
-        if self.ndim == 0:
-            raise ValueError("split: expects a tensor with at least 1 dim, got a 0-dim tensor")
+        if type(split_size) is not int:  # (PyTorch's split takes a Python int only; a NumPy int is no size list)
+            raise TypeError(f"split: split_size must be an int or a list of ints, got {type(split_size).__name__} "
+                            f"{split_size!r:.50}")
+        return self._split_by_size("split", split_size, dim)
+
+    def _split_by_size(self, name: str, step: int, dim) -> tuple["Tensor", ...]:
+        _split_dim_type(name, dim)
+        _at_least_one_dim(name, self.ndim)
+        if step < 0:
+            raise RuntimeError(f"{name}: split_size must be non-negative, got {step}")
         (axis,) = normalize_dims(dim, self.ndim)
         size = self.shape[axis]
-        if not isinstance(split_size, (int, np.integer)) or isinstance(split_size, bool):
-            raise TypeError(f"split: split_size must be an int or a list of ints, got {type(split_size).__name__}")
-        step = int(split_size)
-        if step < 0 or (step == 0 and size != 0):
-            raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got {step} for "
-                             f"dim {dim} of size {size}")
+        if step == 0 and size != 0:
+            raise RuntimeError(f"{name}: split_size can be 0 only for a dim of size 0, got 0 for dim {dim} of size "
+                               f"{size}")
         # an empty dim still gives one (empty) piece, as in PyTorch
         sizes = [min(step, size - start) for start in range(0, size, step or 1)] or [0]
-        return _several_views("split", self._pieces(axis, sizes))
+        return _several_views(name, self._pieces(axis, sizes))
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple["Tensor", ...]:
         """Views along `dim` of the given sizes, which must add up to the dim's size."""
@@ -371,13 +378,15 @@ class ShapeMethods:
     def _split_with_sizes(self, name: str, split_sizes, dim) -> tuple["Tensor", ...]:
         if not isinstance(split_sizes, (list, tuple)):
             raise TypeError(f"{name}: split_sizes must be a list of ints, got {type(split_sizes).__name__}")
-        if self.ndim == 0:
-            raise ValueError(f"{name}: expects a tensor with at least 1 dim, got a 0-dim tensor")
-        (axis,) = normalize_dims(dim, self.ndim)
         sizes = [int_arg(n, f"{name}: split_size") for n in split_sizes]
-        if any(n < 0 for n in sizes) or sum(sizes) != self.shape[axis]:
-            raise ValueError(f"{name}: sizes {sizes} must be non-negative and add up to {self.shape[axis]}, the size "
-                             f"of dim {dim}")
+        _split_dim_type(name, dim)
+        _at_least_one_dim(name, self.ndim)
+        (axis,) = normalize_dims(dim, self.ndim)
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"{name}: split_sizes must be non-negative, got {sizes}")
+        if sum(sizes) != self.shape[axis]:
+            raise RuntimeError(f"{name}: split_sizes {sizes} must add up to {self.shape[axis]}, the size of dim {dim}, "
+                               f"got {sum(sizes)}")
         return _several_views(name, self._pieces(axis, sizes))
 
     def _pieces(self, axis: int, sizes: list[int]) -> tuple["Tensor", ...]:
@@ -392,6 +401,7 @@ class ShapeMethods:
         list, or a 1-dim int64 tensor), which clip to the dim as slice bounds do (a piece whose end comes
         before its start is empty). PyTorch's keyword names are accepted in place of the first argument."""
         points = _split_points("tensor_split", indices_or_sections, sections, indices, tensor_indices_or_sections)
+        _split_dim_type("tensor_split", dim)
         if self.ndim == 0:
             raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         axis = one_dim(dim, self.ndim)
@@ -433,10 +443,11 @@ class ShapeMethods:
     def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
         """At most `chunks` views along `dim`, each of ceil(size / chunks) elements but the last (so fewer
         than `chunks` pieces can come back, as in PyTorch)."""
-        if int_arg(chunks, "chunk: chunks") <= 0:
-            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        if self.ndim == 0:
-            raise ValueError("chunk: expects a tensor with at least 1 dim, got a 0-dim tensor")
+        chunks = int_arg(chunks, "chunk: chunks")
+        _split_dim_type("chunk", dim)
+        _at_least_one_dim("chunk", self.ndim)  # (PyTorch's order: the types, the dims, chunks, dim's range)
+        if chunks <= 0:
+            raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks!r}")
         (axis,) = normalize_dims(dim, self.ndim)
         size = self.shape[axis]
         if size == 0:
@@ -450,6 +461,16 @@ class ShapeMethods:
         (axis,) = normalize_dims(dim, self.ndim)
         return _several_views("unbind", tuple(apply(ops.GetItem, self, key=(slice(None),) * axis + (i,), advanced=False)
                                               for i in range(self.shape[axis])))
+
+
+def _split_dim_type(name: str, dim) -> None:
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {type(dim).__name__} {dim!r:.50}")
+
+
+def _at_least_one_dim(name: str, ndim: int) -> None:
+    if ndim == 0:
+        raise RuntimeError(f"{name}: expects a tensor with at least 1 dim, got a 0-dim tensor")
 
 
 def _several_views(name: str, views: tuple) -> tuple:

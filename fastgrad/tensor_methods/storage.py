@@ -290,10 +290,10 @@ class StorageMethods:
 
     def unsafe_split(self, split_size: int, dim: int = 0) -> tuple["Tensor", ...]:
         """split into pieces of split_size (an int, as PyTorch's unsafe_split takes)."""
-        return self.split(int_arg(split_size, "unsafe_split: split_size"), dim)
+        return self._split_by_size("unsafe_split", int_arg(split_size, "unsafe_split: split_size"), dim)
 
     def unsafe_split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple["Tensor", ...]:
-        return self.split_with_sizes(split_sizes, dim)
+        return self._split_with_sizes("unsafe_split_with_sizes", split_sizes, dim)
 
     def new_empty_strided(self, size: Sequence[int], stride: Sequence[int], *, dtype=None, device=None,
                           requires_grad: bool = False) -> "Tensor":

@@ -41,7 +41,7 @@ def test_clip_grad_norm_inf_and_p_norms():
 def test_clip_grad_norm_of_an_order_without_identity_with_an_empty_gradient_raises(norm_type):
     # as PyTorch's: the empty gradient's norm is undefined; leaving it out gave the others' norm as the total
     params = with_grads([3.0, 4.0], [])
-    with pytest.raises(ValueError, match="norm of an empty tensor"):
+    with pytest.raises(RuntimeError, match="norm of an empty tensor"):
         clip_grad_norm_(params, 1.0, norm_type=norm_type)
     for order, total in ((0.0, 1.0), (1.0, 7.0), (2.0, 5.0)):  # (order 0 counts nonzero gradients)
         assert float(clip_grad_norm_(with_grads([3.0, 4.0], []), 100.0, norm_type=order)) == total
@@ -119,12 +119,14 @@ def test_clip_grad_norm_is_get_total_norm_then_clip_grads_with_norm(norm_type):
         np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
 
 
-def test_clip_grads_with_norm_leaves_gradients_under_the_limit_and_accepts_a_number():
+def test_clip_grads_with_norm_leaves_gradients_under_the_limit_and_refuses_a_number():
     params = with_grads([0.3, 0.4])
-    nn.utils.clip_grads_with_norm_(params, 1.0, 0.5)
+    nn.utils.clip_grads_with_norm_(params, 1.0, fastgrad.tensor(0.5))
     np.testing.assert_array_equal(params[0].grad.numpy(), [0.3, 0.4])
-    nn.utils.clip_grads_with_norm_(params, 0.25, 0.5)
+    nn.utils.clip_grads_with_norm_(params, 0.25, fastgrad.tensor(0.5))
     np.testing.assert_allclose(params[0].grad.numpy(), [0.15, 0.2], rtol=1e-5)
+    with pytest.raises(TypeError, match="clip_grads_with_norm_: total_norm must be a Tensor .*, got float 0.5"):
+        nn.utils.clip_grads_with_norm_(params, 0.25, 0.5)  # (as PyTorch's)
 
 
 def test_get_total_norm_and_skip_init_errors():

@@ -38,7 +38,7 @@ def test_pad_sequence_refuses_what_pytorch_refuses():
         pad_sequence([])
     with pytest.raises(RuntimeError, match=r"sequence 1 has shape \(2, 2\), whose dims after the first do not match"):
         pad_sequence([fastgrad.ones(2, 3), fastgrad.ones(2, 2)])
-    with pytest.raises(ValueError, match="padding_side must be 'left' or 'right', got 'middle'"):
+    with pytest.raises(RuntimeError, match="padding_side must be 'left' or 'right', got 'middle'"):
         pad_sequence([fastgrad.ones(2)], padding_side="middle")
     with pytest.raises(IndexError, match="sequence 1 is a 0-dim tensor"):
         pad_sequence([fastgrad.ones(2), fastgrad.tensor(1.0)])
@@ -83,7 +83,8 @@ def test_unpad_sequence_cuts_each_sequence_and_leaves_the_input_as_it_is():
     padded = fastgrad.arange(12).reshape(4, 3)
     pieces = unpad_sequence(padded, fastgrad.tensor([4, 0, 2]))
     assert [p.tolist() for p in pieces] == [[0, 3, 6, 9], [], [2, 5]] and padded.shape == (4, 3)
-    assert [p.tolist() for p in unpad_sequence(padded, [1, 3, 2, 0], batch_first=True)] == [[0], [3, 4, 5], [6, 7], []]
+    cut = unpad_sequence(padded, fastgrad.tensor([1, 3, 2, 0]), batch_first=True)
+    assert [p.tolist() for p in cut] == [[0], [3, 4, 5], [6, 7], []]
 
 
 def test_packed_sequence_conversions_keep_the_sizes_and_indices():
@@ -181,9 +182,11 @@ def test_padding_refuses_bad_arguments():
     with pytest.raises(TypeError, match="sequence must be a PackedSequence, got Tensor"):
         pad_packed_sequence(fastgrad.zeros(4, 3, 2))
     with pytest.raises(ValueError, match=r"got 2 lengths for a batch of 3 sequences"):
-        unpad_sequence(fastgrad.zeros(4, 3), [1, 2])
+        unpad_sequence(fastgrad.zeros(4, 3), fastgrad.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"lengths must lie in \[0, 4\] \(the padded time steps\), got \[1, 5, 2\]"):
-        unpad_sequence(fastgrad.zeros(4, 3), [1, 5, 2])
+        unpad_sequence(fastgrad.zeros(4, 3), fastgrad.tensor([1, 5, 2]))
+    with pytest.raises(TypeError, match=r"unpad_sequence: lengths must be a 1-D tensor, got list \[1, 2, 3\]"):
+        unpad_sequence(fastgrad.zeros(4, 3), [1, 2, 3])
 
 
 def test_packed_sequence_refuses_fields_that_do_not_fit():

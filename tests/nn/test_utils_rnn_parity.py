@@ -5,6 +5,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 
@@ -116,3 +118,50 @@ def test_pad_packed_sequence_casts_the_padding_value_as_torch():
     for value in (-1.7, 7, True):
         same_tensor(fastgrad.nn.utils.rnn.pad_packed_sequence(ours, padding_value=value)[0],
                     torch.nn.utils.rnn.pad_packed_sequence(theirs, padding_value=value)[0])
+
+
+@pytest.mark.parametrize("sequences, padding_side", [
+    ("two", "middle"), ("two", "RIGHT"), ("two", None), ("two", 3), ("none", "middle"), ("not tensors", "middle"),
+    ("mismatched", "middle"), ("none", None)])
+def test_pad_sequence_refuses_a_bad_padding_side_as_torch(sequences, padding_side):
+    def call(library):
+        given = {"two": [library.ones(2), library.ones(3)], "none": [], "not tensors": [1, 2],
+                 "mismatched": [library.ones(2), library.ones(2, 3)]}[sequences]
+        return library.nn.utils.rnn.pad_sequence(given, padding_side=padding_side)
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    assert same_exception_type(ours, theirs), (ours, theirs)
+    assert "padding_side" in str(ours.error) or sequences != "two"
+
+
+@pytest.mark.parametrize("lengths", [[3, 2], (3, 2), None, "ab", np.array([3, 2])])
+def test_unpad_sequence_takes_lengths_only_as_a_tensor_as_torch(lengths):
+    ours = outcome(lambda: fastgrad.nn.utils.rnn.unpad_sequence(fastgrad.zeros(3, 2), lengths))
+    theirs = outcome(lambda: torch.nn.utils.rnn.unpad_sequence(torch.zeros(3, 2), lengths))
+    if isinstance(lengths, np.ndarray):  # (an array has a .device, as a tensor, and PyTorch's takes it)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in theirs]
+        return
+    assert same_exception_type(ours, theirs) and isinstance(ours.error, TypeError), (ours, theirs)
+    assert "lengths must be a 1-D tensor" in str(ours.error)
+
+
+@pytest.mark.parametrize("ids, dtype", [
+    ([2, 0, 1], "int64"), (0, "int64"), ([], "int64"), ([[1, 0], [0, 1]], "int64"), ([2, 0, 1], "int32"),
+    ([2, 0, 1], "uint8"), ([2.0, 0.0, 1.0], "float32"), ([0, 3, 1], "int64"), ([0, -1, 1], "int64")])
+def test_invert_permutation_matches_or_refuses_as_torch(ids, dtype):
+    def call(library):
+        return library.nn.utils.rnn.invert_permutation(library.tensor(ids, dtype=getattr(library, dtype)))
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+        assert "invert_permutation: " in str(ours.error)
+    else:
+        assert ours.shape == tuple(theirs.shape) and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("ids", [[0, 0, 1], [1, 1, 1]])
+def test_invert_permutation_refuses_repeated_ids(ids):
+    # PyTorch 2.13 returns uninitialised memory for the ids never hit; fastgrad refuses
+    with pytest.raises(RuntimeError, match=f"permutation must hold each id once, got id {ids[0]} more than once"):
+        fastgrad.nn.utils.rnn.invert_permutation(fastgrad.tensor(ids))

@@ -7,6 +7,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 FLOATS = [np.float32, np.float64]
@@ -330,3 +332,24 @@ def test_cat_of_empty_1d_tensors_only_keeps_the_graph_as_torch(same):
         leaf = m.zeros(0, dtype=m.float64, requires_grad=True)
         m.cat([m.zeros(0, dtype=m.int64), leaf]).sum().backward()
         assert leaf.grad.shape == (0,)
+
+
+JOIN_CASES = {
+    "shapes differ": lambda m: [m.zeros(2), m.zeros(3)], "dims differ": lambda m: [m.zeros(2), m.zeros(2, 1)],
+    "2-d shapes differ": lambda m: [m.zeros(2, 3), m.zeros(3, 3)], "no tensor": lambda m: [],
+    "empty tuple": lambda m: (), "numbers": lambda m: [1, 2], "a list": lambda m: [m.zeros(2), [1.0, 2.0]],
+    "one tensor": lambda m: m.zeros(2, 2), "dtypes differ": lambda m: [m.zeros(2), m.ones(2, dtype=m.int64)],
+    "0-d": lambda m: [m.zeros(()), m.ones(())]}
+
+
+@pytest.mark.parametrize("case", JOIN_CASES)
+@pytest.mark.parametrize("dim", [0, -1, 3])
+def test_stack_refuses_with_torchs_exception_types(case, dim):
+    # fastgrad raised ValueError for shapes that differ and for no tensor (PyTorch: RuntimeError) and stacked numbers
+    ours = outcome(lambda: fastgrad.stack(JOIN_CASES[case](fastgrad), dim))
+    theirs = outcome(lambda: torch.stack(JOIN_CASES[case](torch), dim))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+    else:
+        assert not isinstance(ours, Raised), (ours, theirs)
+        assert (ours.tolist(), str(ours.dtype)) == (theirs.tolist(), str(theirs.dtype).replace("torch.", ""))

@@ -1,8 +1,11 @@
 """In-place writes whose input shares part of the written memory are refused where PyTorch refuses them; the same
 memory, disjoint parts and interleaved views are written as PyTorch writes them; elements picked by ints are views."""
+import numpy as np
 import pytest
 
 import fastgrad
+
+from tests.parity_outcomes import Raised, outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
 
@@ -52,3 +55,36 @@ ELEMENT_VIEWS = {
 def test_an_element_picked_by_ints_is_a_view_as_torchs(case):
     """x[0] of a vector was a copied scalar: x[0].fill_(v) changed nothing and y = x[0] missed x's later changes."""
     assert ELEMENT_VIEWS[case](fastgrad).tolist() == ELEMENT_VIEWS[case](torch).tolist()
+
+
+SHIFTED_OPS = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "less_", "greater_equal_", "logical_and_", "logical_or_",
+               "logical_xor_", "bitwise_and_", "bitwise_or_", "bitwise_xor_", "bitwise_left_shift_",
+               "bitwise_right_shift_", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__", "atan2_",
+               "arctan2_", "fmod_", "remainder_", "floor_divide_", "hypot_", "copysign_", "nextafter_", "xlogy_",
+               "igamma_", "heaviside_", "gcd_", "clamp_min_", "ldexp_", "lerp_", "addcmul_", "addcdiv_", "clamp_"]
+INTEGER_ONLY = ("bitwise", "__i", "gcd")
+
+
+@pytest.mark.parametrize("name", SHIFTED_OPS)
+@pytest.mark.parametrize("layout", ["shifted slice", "transpose", "same memory"])
+def test_elementwise_in_place_ops_refuse_a_partial_overlap_as_torch(name, layout):
+    # x[1:].lt_(x[:-1]) was computed as if from a copy; PyTorch refuses it, as add_'s (ldexp_ it allows)
+    def call(library):
+        dtype = library.int64 if name.startswith(INTEGER_ONLY) else library.float64
+        x = library.tensor([1, 5, 2, 7, 3, 4, 8, 6, 9], dtype=dtype)
+        target, other = {"shifted slice": (x[1:], x[:-1]), "transpose": (x.view(3, 3), x.view(3, 3).t()),
+                         "same memory": (x, x)}[layout]
+        extra = {"lerp_": (0.25,), "addcmul_": (other,), "addcdiv_": (other,)}.get(name, ())
+        if name == "clamp_":
+            getattr(target, name)(max=other)
+        else:
+            getattr(target, name)(other, *extra)
+        return x.tolist()
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert "single memory location" in str(theirs.error)
+        assert isinstance(ours, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+        assert "single memory location" in str(ours.error)
+    else:  # (igamma_ differs in the last digits)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)

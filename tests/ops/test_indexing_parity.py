@@ -10,6 +10,8 @@ from hypothesis.extra.numpy import array_shapes
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -652,3 +654,52 @@ def test_index_put_fills_through_a_lone_mask_with_a_one_element_value_of_any_sha
         with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):  # not when accumulating
             x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0), accumulate=True)
     np.testing.assert_array_equal(*results)
+
+
+SEVERAL_ELLIPSES = [(..., ...), (..., 0, ...), (0, ..., ...), (..., None, ...), (..., ..., ...),
+                    (..., slice(None), ...), (..., ..., 0), (..., [0, 1], ...), (0, ..., 0, ...), (None, ..., ...),
+                    (..., ..., None, None), (..., slice(1, None), ..., 0)]
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2,), ()])
+@pytest.mark.parametrize("key", SEVERAL_ELLIPSES, ids=repr)
+def test_a_key_of_several_ellipses_reads_and_writes_as_in_torch(key, shape):
+    # PyTorch 2.13 takes them (each Ellipsis skips the dims the first one does) where NumPy refuses any second one
+    def read_and_write(m):
+        x = m.arange(float(np.prod(shape)), requires_grad=True).reshape(shape)
+        part = x[key]
+        part.sum().backward() if part.numel() else None
+        y = x.detach().clone()
+        y[key] = -1.0
+        return part.detach().numpy(), x.grad.numpy() if x.grad is not None else None, y.numpy()
+
+    ours, theirs = outcome(lambda: read_and_write(fastgrad)), outcome(lambda: read_and_write(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs) and isinstance(ours.error, IndexError), (ours, theirs)
+        return
+    assert not isinstance(ours, Raised), (ours, theirs)
+    for mine, their in zip(ours, theirs):
+        assert (mine is None) == (their is None)
+        if their is not None:
+            assert mine.shape == their.shape
+            np.testing.assert_array_equal(mine, their)
+
+
+@pytest.mark.parametrize("indices", [
+    lambda m: ([0, 1],), lambda m: (0,), lambda m: (slice(None),), lambda m: (None,), lambda m: (np.array([0, 1]),),
+    lambda m: [[0, 1]], lambda m: (m.tensor([0, 1]), 0), lambda m: (m.tensor([0]), None), lambda m: (...,),
+    lambda m: (True,), lambda m: ("a",), lambda m: (), lambda m: (m.tensor([0, 1]),), lambda m: [m.tensor(0)]])
+@pytest.mark.parametrize("form", ["index_put_", "index_put", "torch.index_put"])
+def test_index_put_takes_only_tensors_as_indices_as_torch(form, indices):
+    # fastgrad took any key x[...] takes, where PyTorch's index_put_ refuses all but tensors (TypeError)
+    def put(m):
+        x = m.zeros(3, 2)
+        call = m.index_put if form == "torch.index_put" else getattr(x, form)
+        return call(x, indices(m), m.tensor(1.0)) if form == "torch.index_put" else call(indices(m), m.tensor(1.0))
+
+    ours, theirs = outcome(lambda: put(fastgrad)), outcome(lambda: put(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+        assert "index_put_: indices must" in str(ours.error)
+    else:
+        assert ours.tolist() == theirs.tolist()

@@ -46,7 +46,7 @@ SINGULAR = [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]
     (lambda: linalg.vector_norm(randn(3, dtype=fastgrad.float64), dtype=fastgrad.float32), RuntimeError,
      "without narrowing"),
     (lambda: linalg.vector_norm(randn(3), dtype=fastgrad.int64), TypeError, "dtype must be a floating point dtype"),
-    (lambda: linalg.vector_norm(fastgrad.zeros(0), float("inf")), ValueError, "empty"),
+    (lambda: linalg.vector_norm(fastgrad.zeros(0), float("inf")), RuntimeError, "empty"),
     (lambda: linalg.matrix_norm(randn(3)), ValueError, "at least 2 dims"),
     (lambda: linalg.matrix_norm(randn(3, 3), 3), ValueError, "ord must be one of .* got 3"),
     (lambda: linalg.matrix_norm(randn(3, 3), "abc"), ValueError, "got 'abc'"),

@@ -7,6 +7,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 FLOATS = [np.float32, np.float64]
@@ -839,3 +841,23 @@ def test_cumprod_along_a_dim_of_size_one_passes_the_gradient_through_inf_and_nan
                                   create_graph=create_graph)
         grads.append(grad.detach().numpy())
     np.testing.assert_array_equal(*grads)
+
+
+@pytest.mark.parametrize("p", [math.inf, -math.inf, -1, -0.5, 0, 2])
+@pytest.mark.parametrize("shape, dim", [((0,), None), ((0,), 0), ((0, 3), 0), ((3, 0), -1), ((3, 0), 0),
+                                        ((2, 0, 2), None), ((0, 3), (0, 1))])
+@pytest.mark.parametrize("form", ["torch.norm", "Tensor.norm", "linalg.vector_norm"])
+def test_norm_over_no_elements_raises_as_torch(form, shape, dim, p):
+    # max, min and the negative orders have no value over nothing: PyTorch raises RuntimeError (fastgrad: ValueError)
+    def call(m):
+        x = m.zeros(shape)
+        return {"torch.norm": lambda: m.norm(x, p, dim), "Tensor.norm": lambda: x.norm(p, dim),
+                "linalg.vector_norm": lambda: m.linalg.vector_norm(x, p, dim)}[form]()
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+        assert "norm of an empty tensor" in str(ours.error)
+    else:
+        assert not isinstance(ours, Raised), (ours, theirs)
+        assert ours.shape == tuple(theirs.shape) and ours.tolist() == theirs.tolist()

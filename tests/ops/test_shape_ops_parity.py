@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, outcome, same_exception_type
+
 torch = pytest.importorskip("torch")
 
 # (same_as_torch is a stateless function: sharing it across examples is safe)
@@ -230,3 +232,31 @@ def test_rejected_by_both(name):
         call(torch, torch.tensor(ARRAY))
     with pytest.raises((TypeError, ValueError, IndexError, RuntimeError)):
         call(fastgrad, fastgrad.tensor(ARRAY))
+
+
+SPLIT_ARGUMENTS = [0, -1, 2, 5, 1.5, True, np.int64(2), None, "a", [1, 2], [2, 2], [-1, 4], [], (1, 2), [1.0, 2.0],
+                   [0, 3], [3]]
+
+
+@pytest.mark.parametrize("name", ["split", "unsafe_split", "split_with_sizes", "unsafe_split_with_sizes", "chunk",
+                                  "tensor_split"])
+@pytest.mark.parametrize("form", ["method", "function"])
+def test_split_family_refuses_with_torchs_exception_types(name, form):
+    # fastgrad raised ValueError where PyTorch raises RuntimeError (a 0-dim tensor, sizes that do not add up, a
+    # negative split_size, chunks of 0), and checked the dims before the arguments' types
+    for argument in SPLIT_ARGUMENTS:
+        for dim in [0, 1, 2, -3, 1.0]:
+            for shape in [(3, 4), (0,), ()]:
+                def call(m):
+                    x = m.zeros(shape)
+                    return getattr(x, name)(argument, dim) if form == "method" else getattr(m, name)(x, argument, dim)
+
+                if form == "function" and not hasattr(torch, name):
+                    continue
+                ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+                where = f"{name}({argument!r}, dim={dim!r}) of shape {shape}: fastgrad {ours!r}, PyTorch {theirs!r}"
+                if isinstance(theirs, Raised):
+                    assert same_exception_type(ours, theirs), where
+                else:
+                    assert not isinstance(ours, Raised), where
+                    assert [tuple(p.shape) for p in ours] == [tuple(p.shape) for p in theirs], where

@@ -16,6 +16,15 @@ from fastgrad.sparse import SparseRowGrad
 from fastgrad.tensor import Tensor
 
 
+def _as_float(value, name: str) -> float:
+    """float(value), as PyTorch converts the clipping arguments (a numeric string is taken), with its TypeError
+    or ValueError naming the argument."""
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name} must be a number, got {type(value).__name__} {value!r:.50}") from error
+
+
 def _with_grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
@@ -94,7 +103,7 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0, e
     (0.0 for none); see clip_grad_norm_. `foreach` (PyTorch's choice of kernel) is accepted as any value."""
     if isinstance(tensors, (Tensor, SparseRowGrad)):
         tensors = [tensors]
-    norm_type = float(norm_type)
+    norm_type = _as_float(norm_type, "norm_type")
     values = []
     for index, tensor in enumerate(tensors):
         if not isinstance(tensor, (Tensor, SparseRowGrad)):
@@ -110,10 +119,14 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
                           foreach: bool | None = None) -> None:
     """Scale the parameters' gradients in place by min(max_norm / (total_norm + 1e-6), 1), total_norm
     being given (from get_total_norm, say); `foreach` as in get_total_norm."""
-    max_norm = float(max_norm)  # (checked first, as PyTorch's: None would scale by NaN)
+    max_norm = _as_float(max_norm, "max_norm")  # (checked before the gradients, as PyTorch's: None would scale by NaN)
     values = [_grad_values(p) for p in _with_grads(parameters)]
-    if values:
-        _scale_by_norm(values, max_norm, total_norm._data if isinstance(total_norm, Tensor) else np.float64(total_norm))
+    if not values:
+        return
+    if not isinstance(total_norm, Tensor):  # (as PyTorch's, whose clamp of the scale takes only a tensor)
+        raise TypeError(f"clip_grads_with_norm_: total_norm must be a Tensor (as get_total_norm returns), got "
+                        f"{type(total_norm).__name__} {total_norm!r:.50}")
+    _scale_by_norm(values, max_norm, total_norm._data)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
@@ -122,17 +135,18 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     get_total_norm of the gradients, then clip_grads_with_norm_ with it. Returns the total norm, before
     clipping, as a 0-d float tensor. `foreach` (PyTorch's choice of kernel, not of result) is accepted as
     any value, as the optimizers'. An empty generator warns, as PyTorch's (a generator already consumed
-    elsewhere, most likely)."""
-    max_norm = float(max_norm)  # (checked first, as PyTorch's: None would scale by NaN)
+    elsewhere, most likely). The arguments are checked in PyTorch's order: norm_type, the norm itself
+    (error_if_nonfinite), then max_norm."""
     if isinstance(parameters, types.GeneratorType):
         parameters = list(parameters)
         if not parameters:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
-    norm_type = float(norm_type)
+    norm_type = _as_float(norm_type, "norm_type")
     params = _with_grads(parameters)
     values = [_grad_values(p) for p in params]  # (coalesces the sparse gradients, which _norm_operand needs)
     operands = [_norm_operand(p.grad, norm_type) for p in params]
     total = _norm_tensor(_total_norm(operands, norm_type, error_if_nonfinite) if values else 0.0, values)
+    max_norm = _as_float(max_norm, "max_norm")  # (even with no gradient, as PyTorch's: None would scale by NaN)
     _scale_by_norm(values, max_norm, total._data)
     return total
 
@@ -146,8 +160,17 @@ def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
-    """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_."""
-    clip_value = float(clip_value)  # (as PyTorch's: a numeric string is taken, None refused)
-    for param in _with_grads(parameters):
+    """Clamp every gradient element into [-clip_value, clip_value]; `foreach` as in clip_grad_norm_. With no
+    gradient to clamp it raises, as PyTorch 2.13's does (whatever `foreach`): a call that clips nothing is
+    most likely made before backward."""
+    clip_value = _as_float(clip_value, "clip_value")  # (as PyTorch's: a numeric string is taken, None refused)
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    parameters = list(parameters)
+    with_grads = _with_grads(parameters)
+    if not with_grads:
+        raise RuntimeError(f"clip_grad_value_: expected at least one parameter with a gradient, got "
+                           f"{len(parameters)} parameters and none has a .grad")
+    for param in with_grads:
         values = _grad_values(param)
         np.clip(values, -clip_value, clip_value, out=values)

@@ -39,7 +39,8 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
     params = _parameter_list("vector_to_parameters", parameters)
     needed = sum(p.numel() for p in params)
     if vec.numel() < needed:
-        raise ValueError(f"vector_to_parameters: the parameters hold {needed} elements, but vec has only {vec.numel()}")
+        raise RuntimeError(f"vector_to_parameters: the parameters hold {needed} elements, but vec has only "
+                           f"{vec.numel()}")  # (PyTorch: a RuntimeError from its view_as, after some were set)
     start = 0
     with no_grad():
         for p in params:

@@ -21,14 +21,19 @@ def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding
     """Sequences of shapes (L_i, *) padded with `padding_value` to the longest and stacked: (L, B, *), or
     (B, L, *) with batch_first; padding goes after each sequence, or before it with padding_side="left".
     As PyTorch, the result has the first sequence's dtype. Gradients flow back to every sequence."""
-    if padding_side not in ("left", "right"):
-        raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}")
+    # (PyTorch's order of checks: padding_side's type, the sequences' types, no sequence, padding_side's value)
+    if not isinstance(padding_side, str):
+        raise TypeError(f"pad_sequence: padding_side must be a str, 'left' or 'right', got "
+                        f"{type(padding_side).__name__} {padding_side!r:.50}")
     sequences = list(sequences)
-    if not sequences:
-        raise RuntimeError("pad_sequence: received an empty list of sequences")
     for i, seq in enumerate(sequences):
         if not isinstance(seq, Tensor):
             raise TypeError(f"pad_sequence: sequence {i} must be a Tensor, got {type(seq).__name__}")
+    if not sequences:
+        raise RuntimeError("pad_sequence: received an empty list of sequences")
+    if padding_side not in ("left", "right"):
+        raise RuntimeError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r:.50}")
+    for i, seq in enumerate(sequences):
         if seq.ndim == 0:
             raise IndexError(f"pad_sequence: sequence {i} is a 0-dim tensor; each needs a length dim (dim 0)")
         if seq.shape[1:] != sequences[0].shape[1:]:
@@ -43,13 +48,21 @@ def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding
     return stack(padded, dim=0 if batch_first else 1)
 
 
-def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list[Tensor]:
+class _LengthsNotATensorError(TypeError, AttributeError):
+    """lengths given as a list or other non-tensor where PyTorch takes only a tensor: a TypeError, and an
+    AttributeError as well, the type PyTorch 2.13 raises (it reads lengths.device), so that either is caught."""
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool = False) -> list[Tensor]:
     """The inverse of pad_sequence (right padding): padded (T, B, *), or (B, T, *) with batch_first, cut to
     each sequence's length, a list of B tensors (lengths[b], *). Unlike PyTorch's, it leaves the padded
     tensor as it is (PyTorch's transposes it in place when batch_first is False)."""
     if not isinstance(padded_sequences, Tensor) or padded_sequences.ndim < 2:
         got = padded_sequences.shape if isinstance(padded_sequences, Tensor) else type(padded_sequences).__name__
         raise ValueError(f"unpad_sequence: padded_sequences must be a tensor of at least 2 dims (T, B, *), got {got}")
+    if not isinstance(lengths, (Tensor, np.ndarray)):  # (PyTorch's takes a tensor, or an array: both have .device)
+        raise _LengthsNotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
+                                      f"{lengths!r:.50}")
     steps, batch = padded_sequences.shape[:2][::-1] if batch_first else padded_sequences.shape[:2]
     lengths = _lengths_array("unpad_sequence", lengths)
     if len(lengths) != batch:
@@ -148,12 +161,29 @@ def _check_packed_fields(data, batch_sizes, sorted_indices, unsorted_indices) ->
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
-    """The inverse of a permutation (1-D int64 tensor), None for None, as PyTorch's."""
+    """The inverse of a permutation (1-D int64 tensor; a 0-d one is taken as one element), None for None, as
+    PyTorch's, which refuses the same: more dims (IndexError), another dtype and ids out of range
+    (RuntimeError). Repeated ids raise too: PyTorch 2.13 returns uninitialised memory for the ids never hit."""
     if permutation is None:
         return None
-    inverse = np.empty(permutation.shape, dtype=np.int64)
-    inverse[permutation.numpy()] = np.arange(len(inverse))
-    return Tensor._from_data(inverse)
+    if not isinstance(permutation, Tensor):
+        raise TypeError(f"invert_permutation: permutation must be a Tensor, got {type(permutation).__name__}")
+    if permutation.ndim > 1:
+        raise IndexError(f"invert_permutation: permutation must be 1-D, got shape {permutation.shape}")
+    if permutation.dtype != np.int64:
+        raise RuntimeError(f"invert_permutation: permutation must be an int64 tensor, got dtype "
+                           f"{np.dtype(permutation.dtype)}")
+    ids = permutation.numpy().reshape(-1)
+    outside = (ids < 0) | (ids >= ids.size)
+    if outside.any():
+        raise RuntimeError(f"invert_permutation: id {ids[outside][0]} is out of range for a permutation of "
+                           f"{ids.size} elements (expected ids in [0, {ids.size}))")
+    if np.bincount(ids, minlength=ids.size).max(initial=1) > 1:
+        repeated = int(np.flatnonzero(np.bincount(ids) > 1)[0])
+        raise RuntimeError(f"invert_permutation: permutation must hold each id once, got id {repeated} more than once")
+    inverse = np.empty(ids.size, dtype=np.int64)
+    inverse[ids] = np.arange(ids.size)
+    return Tensor._from_data(inverse.reshape(permutation.shape))
 
 
 def _lengths_array(name: str, lengths) -> np.ndarray:

@@ -50,7 +50,9 @@ class TensorDataset(Dataset):
         return tuple(tensor[index] for tensor in self.tensors)
 
     def __len__(self) -> int:
-        return self.tensors[0].shape[0] if self.tensors else 0
+        if not self.tensors:  # (PyTorch's reads the first tensor's size, an IndexError with none)
+            raise IndexError("TensorDataset: no tensors were given, so it has no length")
+        return self.tensors[0].shape[0]
 
 
 class ConcatDataset(Dataset):

@@ -2,10 +2,11 @@
 ConcatDataset, Subset, random_split) indexed in and out of range, default_collate on random nested examples,
 and DataLoaders over random data sets, batch sizes (None among them), drop_last, shuffling, samplers (sequential,
 random with and without replacement, subset-random, weighted, batch samplers) and generators, invalid arguments
-included. Each case compares whether both raise and, where neither does, the lengths and the batches: structure,
-types, dtypes, shapes and values where no random draw is involved; where one is, what is defined: the batch sizes,
-the indices drawn lying in range (and on nonzero weights), and each index once per pass without replacement.
-Fixed seeds, so the cases are the same on every run."""
+included. Each case compares whether both raise (exceptions of the same built-in type) and, where neither does,
+the lengths and the batches: structure, types, dtypes, shapes and values where no random draw is involved; where
+one is, what is defined: the batch sizes, the indices drawn lying in range (on nonzero weights, or without
+replacement on zero weights once those are drawn), and each index once per pass without replacement. Fixed seeds,
+so the cases are the same on every run."""
 import collections
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 import fastgrad
 import fastgrad.utils.data as ours
 
-from tests.parity_outcomes import Raised, outcome
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
 
 torch = pytest.importorskip("torch")
 import torch.utils.data as theirs  # noqa: E402
@@ -40,7 +41,7 @@ def plain(value):
 
 
 def assert_same(mine, theirs_, where):
-    assert isinstance(mine, Raised) == isinstance(theirs_, Raised), f"{where}: fastgrad {mine!r}, PyTorch {theirs_!r}"
+    assert_raised_alike(mine, theirs_, where)
     if not isinstance(theirs_, Raised):
         assert plain(mine) == plain(theirs_), where
 
@@ -129,7 +130,7 @@ def test_random_split_sizes_and_coverage(seed):
         results[library.__name__] = split if isinstance(split, Raised) else [list(part) for part in split]
     where = f"seed {seed}: {total} examples split by {lengths}"
     mine, their = results["fastgrad"], results["torch"]
-    assert isinstance(mine, Raised) == isinstance(their, Raised), f"{where}: fastgrad {mine!r}, PyTorch {their!r}"
+    assert_raised_alike(mine, their, where)
     if not isinstance(their, Raised):
         assert [len(part) for part in mine] == [len(part) for part in their], where
         assert sorted(sum(mine, [])) == list(range(total)), where
@@ -225,10 +226,12 @@ class SamplerCase:
         elif self.kind == "subset random":
             assert len(indices) == kept(len(self.indices)), where
             assert not collections.Counter(indices) - collections.Counter(self.indices), where
-        else:
+        elif self.kind == "weighted":
             assert len(indices) == kept(self.num_samples) and all(self.weights[i] > 0 for i in indices), where
-            if self.kind == "weighted without replacement":
-                assert len(set(indices)) == len(indices), where
+        else:  # without replacement: distinct, the zero-weight ids only once the others are drawn
+            positive = sum(weight > 0 for weight in self.weights)
+            assert len(indices) == kept(self.num_samples) and len(set(indices)) == len(indices), where
+            assert all((self.weights[i] > 0) == (n < positive) for n, i in enumerate(indices)), where
 
 
 def loader_batches(library, data, columns, options, sampler_case):
@@ -273,8 +276,7 @@ def test_dataloader_batches(seed):
     where = f"seed {seed}: {length} examples, {options}, sampler {vars(sampler_case)}"
     (my_length, my_batches), (their_length, their_batches) = results["fastgrad"], results["torch"]
     assert_same(my_length, their_length, where + " (len)")
-    assert isinstance(my_batches, Raised) == isinstance(their_batches, Raised), \
-        f"{where}: fastgrad {my_batches!r}, PyTorch {their_batches!r}"
+    assert_raised_alike(my_batches, their_batches, where)
     if isinstance(their_batches, Raised):
         return
     if sampler_case.kind in ("none", "sequential") and not options["shuffle"]:

@@ -147,6 +147,8 @@ def test_samplers():
     weighted = list(WeightedRandomSampler([0.0, 1.0, 0.0], 20))
     assert weighted == [1] * 20
     assert sorted(WeightedRandomSampler([1.0, 2.0, 3.0], 3, replacement=False)) == [0, 1, 2]
+    # the zero-weight ids follow once the others are drawn, as PyTorch 2.13's
+    assert sorted(list(WeightedRandomSampler([0.0, 2.0, 0.0, 1.0], 4, replacement=False))[:2]) == [1, 3]
     assert list(BatchSampler(range(5), 2, drop_last=False)) == [[0, 1], [2, 3], [4]]
     assert len(BatchSampler(range(5), 2, drop_last=True)) == 2
 
@@ -159,8 +161,9 @@ def test_samplers():
     (lambda: BatchSampler(range(3), True, False), ValueError, "batch_size should be a positive integer value"),
     (lambda: BatchSampler(range(3), 2, None), ValueError, "drop_last should be a boolean value, but got drop_last=None"),
     (lambda: WeightedRandomSampler([[1.0]], 1), ValueError, r"weights should be a 1d sequence but given weights have shape \(1, 1\)"),
-    (lambda: list(WeightedRandomSampler([1.0, -1.0], 1)), ValueError, "non-negative"),
-    (lambda: list(WeightedRandomSampler([1.0, 0.0], 2, replacement=False)), ValueError, "without replacement"),
+    (lambda: list(WeightedRandomSampler([1.0, -1.0], 1)), RuntimeError, "non-negative"),
+    (lambda: list(WeightedRandomSampler([1.0, 0.0], 3, replacement=False)), RuntimeError, "without replacement"),
+    (lambda: list(WeightedRandomSampler([0.0, 0.0], 1, replacement=False)), RuntimeError, "sum to 0"),
     (lambda: TensorDataset(fastgrad.ones(2), fastgrad.ones(3)), ValueError, r"Size mismatch between tensors.*\[2, 3\]"),
     (lambda: TensorDataset(fastgrad.ones(2), [1, 2]), TypeError, r"tensors\[1\] must be a Tensor, got list"),
     (lambda: ConcatDataset([]), ValueError, "datasets should not be an empty iterable"),

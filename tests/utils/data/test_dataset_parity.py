@@ -1,10 +1,12 @@
 """StackDataset against torch.utils.data's: examples one at a time and in batches (tuple and dict forms,
-through nested __getitems__), the DataLoader's batches of them, and the refusals."""
+through nested __getitems__), the DataLoader's batches of them, and the refusals; TensorDataset's refusals."""
 import numpy as np
 import pytest
 
 import fastgrad
 import fastgrad.utils.data as ours
+
+from tests.parity_outcomes import outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
 import torch.utils.data as theirs  # noqa: E402
@@ -82,3 +84,11 @@ def test_short_nested_batch_is_refused_as_pytorch(keyword):
         theirs.StackDataset(5)
     with pytest.raises(TypeError, match="dataset 0 must have a length .* got int"):
         ours.StackDataset(5)
+
+
+def test_tensor_dataset_of_no_tensors_has_no_length_as_pytorchs():
+    # PyTorch's reads the first tensor's size, an IndexError; fastgrad's said 0
+    mine, their = outcome(lambda: len(ours.TensorDataset())), outcome(lambda: len(theirs.TensorDataset()))
+    assert same_exception_type(mine, their) and isinstance(their.error, IndexError), (mine, their)
+    assert "TensorDataset: no tensors" in str(mine.error)
+    assert ours.TensorDataset()[0] == theirs.TensorDataset()[0] == ()
