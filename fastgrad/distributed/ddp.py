@@ -9,7 +9,7 @@ the post-accumulate-grad hook of its last parameter, while the backward goes on.
 index order on every rank, since MPI needs the same collectives in the same order everywhere, and one at
 a time: a bucket's exchange is completed before the next one starts (below, `_gradient_ready`).
 Row-sparse gradients (`Embedding(sparse=True)`, sparse `EmbeddingBag`) are coalesced and exchanged as
-(rows, values) with an allgather, never densified: a (V, d) table costs bytes in proportion to the rows
+(row, values) records in one allgather, never densified: a (V, d) table costs bytes in proportion to the rows
 the batch touched.
 """
 from __future__ import annotations
@@ -38,13 +38,16 @@ class _DenseBucket:
         self.buffer = np.empty(int(self.offsets[-1]), dtype=dtype)
         self.requests: list = []
 
-    def start(self, process_group) -> None:
+    def pack(self) -> None:
+        """The local work before the exchange: the gradients copied into the flat buffer."""
         for param, start, stop in zip(self.params, self.offsets[:-1], self.offsets[1:]):
             if isinstance(param.grad, SparseRowGrad):
                 raise RuntimeError(f"DistributedDataParallel: a parameter of shape {tuple(param.shape)} got a sparse "
                                    "gradient but is not the weight of a module with sparse=True (Embedding, "
                                    "EmbeddingBag), so it was put in a dense bucket")
             self.buffer[start:stop] = param.grad._data.reshape(-1)
+
+    def start(self, process_group) -> None:
         self.requests = [process_group.start_allreduce(self.buffer)]
 
     def finish(self, process_group) -> None:
@@ -55,35 +58,56 @@ class _DenseBucket:
 
 
 class _SparseBucket:
-    """One parameter with a row-sparse gradient, exchanged as every rank's (rows, values)."""
+    """One parameter with a row-sparse gradient, exchanged as every rank's (row, values) records in one
+    allgather."""
 
     def __init__(self, param):
         self.params = [param]
-        self.pending: tuple = ()
+        self.packed: np.ndarray | None = None  # this rank's records, as bytes
+        self.requests: list = []
+        self.gathered: np.ndarray | None = None  # every rank's records, once the exchange completes
 
-    def start(self, process_group) -> None:
+    def pack(self) -> None:
+        """The local work before the exchange: repeated rows summed, then each row's id and values side by side."""
         grad = self.params[0].grad
         if not isinstance(grad, SparseRowGrad):
             raise RuntimeError(f"DistributedDataParallel: the parameter of shape {tuple(self.params[0].shape)} "
                                "belongs to a sparse module but got a dense gradient")
-        grad = grad.coalesce()  # repeated rows are summed before they are sent
-        # The row counts must be known before the data can be gathered: a short blocking exchange.
-        row_counts = process_group.allgather_count(grad.rows.size)
-        rows = process_group.start_allgather_rows(np.ascontiguousarray(grad.rows, dtype=np.int64), row_counts)
-        values = process_group.start_allgather_rows(np.ascontiguousarray(grad.values), row_counts)
-        self.pending = (rows, values, grad.shape)
+        grad = grad.coalesce()
+        self.packed = pack_rows(grad.rows, grad.values, grad.shape[1:])
+
+    def start(self, process_group) -> None:
+        # The record counts must be known before the records can be gathered: a short blocking exchange.
+        row_counts = process_group.allgather_count(self.packed.shape[0])
+        self.requests, self.gathered = process_group.start_allgather_rows(self.packed, row_counts)
 
     def finish(self, process_group) -> None:
-        rows, values, shape = self.pending
-        all_rows = process_group.finish_allgather_rows(*rows)
-        all_values = process_group.finish_allgather_rows(*values)
-        all_values *= all_values.dtype.type(1.0 / process_group.size)
-        self.params[0].grad = SparseRowGrad(all_rows, all_values, shape)
-        self.pending = ()
+        param = self.params[0]
+        gathered = process_group.finish_allgather_rows(self.requests, self.gathered)
+        rows, values = unpack_rows(gathered, param.dtype, param.shape[1:], 1.0 / process_group.size)
+        param.grad = SparseRowGrad(rows, values, param.shape)
+        self.packed, self.requests, self.gathered = None, [], None
 
-    @property
-    def requests(self) -> list:
-        return self.pending[0][0] + self.pending[1][0] if self.pending else []
+
+def _row_record(dtype: np.dtype, row_shape: tuple) -> np.dtype:
+    """A row id (int64) followed by its values, unpadded."""
+    return np.dtype([("row", np.int64), ("values", dtype, tuple(row_shape))])
+
+
+def pack_rows(rows: np.ndarray, values: np.ndarray, row_shape: tuple) -> np.ndarray:
+    """(rows, values) as one (len(rows), record bytes) uint8 array: one message carries both."""
+    records = np.empty(rows.size, dtype=_row_record(values.dtype, row_shape))
+    records["row"] = rows
+    records["values"] = values
+    return records.view(np.uint8).reshape(rows.size, records.dtype.itemsize)
+
+
+def unpack_rows(packed: np.ndarray, dtype: np.dtype, row_shape: tuple, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and the values times `scale` of records made by pack_rows (any number of them, concatenated)."""
+    records = np.ascontiguousarray(packed).reshape(-1).view(_row_record(dtype, row_shape))
+    values = np.empty((records.size, *row_shape), dtype=dtype)
+    np.multiply(records["values"], values.dtype.type(scale), out=values)  # the copy out of the records scales
+    return records["row"].copy(), values
 
 
 # Gradients per bucket: PyTorch's default is 25 MB; smaller buckets start exchanging earlier in the backward,
@@ -246,9 +270,12 @@ class DistributedDataParallel(Module):
         while self._next_to_start < len(self._buckets) and self._waiting_in_bucket[self._next_to_start] == 0:
             # One exchange at a time: MPICH 5 moves a collective started while another is in flight much more
             # slowly (an allgatherv started behind a 725 KB allreduce took 580-640 us, 124 us after it), so the
-            # previous bucket is completed first; its exchange has overlapped the backward since it started.
+            # previous bucket is completed first; its exchange has overlapped the backward since it started, and
+            # goes on while this bucket does its local work (packing).
+            bucket = self._buckets[self._next_to_start]
+            bucket.pack()
             self._finish_started_buckets()
-            self._buckets[self._next_to_start].start(self._group)
+            bucket.start(self._group)
             self._next_to_start += 1
         if self._missing == 0:  # the last gradient of this backward: collect the last bucket
             self._finish_started_buckets()

@@ -64,13 +64,15 @@ def _exp_minus_abs(x: np.ndarray) -> np.ndarray:
     return np.exp(e, out=e)
 
 
-@njit(cache=True)
+# error_model="numpy" on the loops that divide: the denominator 1 + e is never 0, but Python's error model tests it
+# before each division, which keeps LLVM from vectorising the loops (the loop after exp, 1M float32: 1.09 -> 0.17 ms).
+@njit(cache=True, error_model="numpy")
 def _sigmoid_of(x, e, one):
     """sigmoid(x) from e = exp(-|x|): 1/(1+e^-x) for x>=0, e^x/(1+e^x) otherwise."""
     return (one if x >= 0 else e) / (one + e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sigmoid_from_exp(x, e, out):
     one = x.dtype.type(1)
     for i in range(x.size):
@@ -84,14 +86,14 @@ def _sigmoid_backward(g, y, out):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _silu_from_exp(x, e, out):
     one = x.dtype.type(1)
     for i in range(x.size):
         out[i] = x[i] * _sigmoid_of(x[i], e[i], one)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _silu_backward_from_exp(g, x, e, out):
     # d/dx x*s(x) = s(x) * (1 + x * (1 - s(x)))
     one = x.dtype.type(1)

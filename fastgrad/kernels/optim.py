@@ -48,7 +48,9 @@ def _sgd_rows(weight, rows, values, lr):
             weight[row, j] -= lr * values[i, j]
 
 
-@threaded_or_serial
+# error_model="numpy": a division by zero gives inf or NaN as in the reference (eps=0 with a zero gradient and
+# state), instead of Python's ZeroDivisionError, whose check per element kept LLVM from vectorising the loop.
+@threaded_or_serial(error_model="numpy")
 def _adagrad_rows(weight, state_sum, rows, values, lr, eps):
     # Duchi, Hazan and Singer 2011: G += g^2; w -= lr * g / (sqrt(G) + eps). Rows are unique, so
     # rows can be split among threads.
@@ -60,7 +62,7 @@ def _adagrad_rows(weight, state_sum, rows, values, lr, eps):
             weight[row, j] -= lr * grad / (np.sqrt(state_sum[row, j]) + eps)
 
 
-@threaded_or_serial
+@threaded_or_serial(error_model="numpy")  # as _adagrad_rows
 def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, one_minus_beta1, beta2, one_minus_beta2,
                       eps, step_size):
     # Kingma and Ba 2015, Algorithm 1 with the bias corrections folded into step_size, applied to

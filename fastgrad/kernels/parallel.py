@@ -38,13 +38,14 @@ def kernel_threads() -> int:
 
 
 class ThreadedOrSerial:
-    def __init__(self, loop):
-        self.threaded = njit(cache=True, parallel=True)(loop)
+    def __init__(self, loop, **options):
+        """`options`: further njit options for both builds (e.g. error_model)."""
+        self.threaded = njit(cache=True, parallel=True, **options)(loop)
         # A copy under another name, so that Numba's on-disk cache keeps the two builds apart.
         serial_loop = types.FunctionType(loop.__code__, loop.__globals__, f"{loop.__name__}_serial",
                                          loop.__defaults__, loop.__closure__)
         serial_loop.__qualname__ = f"{loop.__qualname__}_serial"
-        self.serial = njit(cache=True)(serial_loop)
+        self.serial = njit(cache=True, **options)(serial_loop)
 
     def __call__(self, elements: int, *args):
         """Run on `args`; `elements` is the amount of work (e.g. rows x width)."""
@@ -57,9 +58,12 @@ class ThreadedOrSerial:
         return list(self.serial.signatures) + list(self.threaded.signatures)
 
 
-def threaded_or_serial(loop) -> ThreadedOrSerial:
-    """Decorator for a loop written with `prange`."""
-    return ThreadedOrSerial(loop)
+def threaded_or_serial(loop=None, **options):
+    """Decorator for a loop written with `prange`: `@threaded_or_serial`, or `@threaded_or_serial(**options)`
+    to give both builds further njit options."""
+    if loop is None:
+        return functools.partial(ThreadedOrSerial, **options)
+    return ThreadedOrSerial(loop, **options)
 
 
 def threads_for_parts(elements: int) -> int:

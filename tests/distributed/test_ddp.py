@@ -10,6 +10,7 @@ import fastgrad.nn.functional as F
 from fastgrad import nn
 from fastgrad.distributed import ddp as ddp_module
 from fastgrad.distributed.process_group import ProcessGroup
+from fastgrad.sparse import SparseRowGrad
 
 
 class MirroredPair(ProcessGroup):
@@ -92,8 +93,9 @@ def test_averaged_gradients_equal_the_local_ones_when_ranks_agree(pair, sparse):
         np.testing.assert_allclose(grad, reference_grads(sparse)[name], rtol=1e-6, err_msg=name)
     if sparse:
         assert model.embedding.weight.grad.is_sparse
-        # coalesced before sending: 3 distinct rows, not 4 lookups; never a dense (10, 4) exchange
-        assert ("count", 3) in pair.log and ("allgather", (3, 4)) in pair.log
+        # coalesced before sending: 3 distinct rows, not 4 lookups, each an int64 id and 4 float32 values in one
+        # record; never a dense (10, 4) exchange
+        assert ("count", 3) in pair.log and ("allgather", (3, 8 + 4 * 4)) in pair.log
         assert ("allreduce", 40) not in pair.log
 
 
@@ -137,22 +139,84 @@ def test_a_sparse_bucket_keeps_its_place_in_the_order(pair, monkeypatch):
     monkeypatch.setattr(ddp_module._DenseBucket, "start", start)
     loss_of(wrapped).backward()
     assert embedding_grad_at_start == [True]
-    assert [kind for kind, _ in pair.log] == ["allreduce", "count", "allgather", "allgather"]
+    assert [kind for kind, _ in pair.log] == ["allreduce", "count", "allgather"]  # rows and values in one allgather
 
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_each_bucket_is_exchanged_before_the_next_starts(pair, sparse):
     """MPICH moves a collective started behind another in flight much more slowly, so buckets go one at a time
-    (once all were started as soon as ready); the sparse bucket's two allgathers are one exchange."""
+    (once all were started as soon as ready)."""
     fastgrad.manual_seed(0)
     wrapped = dist.DistributedDataParallel(TwoLayers(sparse=sparse), bucket_cap_mb=1e-6)
     assert len(wrapped._buckets) >= 3
     pair.log.clear()
     loss_of(wrapped).backward()
     assert len(pair.log) >= 3
-    # (the sparse bucket's values start behind its rows: one exchange)
-    assert pair.started_behind == ([("allgather", (3, 4))] if sparse else [])
+    assert pair.started_behind == []
     assert pair.in_flight == []
+
+
+def test_the_sparse_gradient_is_coalesced_while_the_previous_exchange_is_in_flight(pair, monkeypatch):
+    """A bucket's local work comes before the wait for the previous bucket's collective, so that the two overlap."""
+    fastgrad.manual_seed(0)
+    wrapped = dist.DistributedDataParallel(TwoLayers(sparse=True))  # the dense bucket, then the sparse one
+    in_flight_at_coalesce = []
+    original = SparseRowGrad.coalesce
+
+    def coalesce(grad):
+        in_flight_at_coalesce.append((len(pair.in_flight), pair.log[-1]))
+        return original(grad)
+
+    monkeypatch.setattr(SparseRowGrad, "coalesce", coalesce)
+    pair.log.clear()
+    loss_of(wrapped).backward()
+    assert in_flight_at_coalesce == [(1, ("allreduce", 4 * 4 + 4 + 4 * 2 + 2))]  # the dense layers' bucket
+    assert pair.in_flight == []
+
+
+class Concatenating(ProcessGroup):
+    """Rank 0 of a world whose other ranks sent `others` (their packed records): an allgather concatenates."""
+
+    def __init__(self, others):
+        super().__init__(0, 1 + len(others), timeout=1.0)
+        self.others = others
+
+    def allgather_count(self, count):
+        return np.array([count] + [other.shape[0] for other in self.others], dtype=np.int64)
+
+    def start_allgather_rows(self, rows, row_counts):
+        assert list(row_counts) == [rows.shape[0]] + [other.shape[0] for other in self.others]
+        return [], np.concatenate([rows, *self.others])
+
+    def wait(self, requests, what):
+        pass
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rank_rows", [([5, 2, 5, 0], [2, 9, 2]), ([5, 2, 5, 0], []), ([], [7, 7]), ([], []),
+                                       ([3], [3], [1, 3])])
+def test_one_packed_allgather_carries_every_ranks_rows_and_values_exactly(rng, dtype, rank_rows):
+    """Each rank's coalesced rows and values, packed as records and gathered in one message, come back exactly:
+    rows repeated within a rank are summed before sending, rows shared between ranks arrive once per rank
+    (the optimizer sums them), a rank may send none, and the values are divided by the world size."""
+    buckets = []
+    for rows in rank_rows:
+        weight = fastgrad.zeros(10, 3, dtype=fastgrad.float32 if dtype == np.float32 else fastgrad.float64)
+        weight.grad = SparseRowGrad(np.array(rows, dtype=np.int64), rng.standard_normal((len(rows), 3)).astype(dtype),
+                                    (10, 3))
+        buckets.append(ddp_module._SparseBucket(weight))
+    coalesced = [bucket.params[0].grad.coalesce() for bucket in buckets]
+    for bucket in buckets:
+        bucket.pack()
+    group = Concatenating([bucket.packed for bucket in buckets[1:]])
+    buckets[0].start(group)
+    buckets[0].finish(group)
+    grad = buckets[0].params[0].grad
+    np.testing.assert_array_equal(grad.rows, np.concatenate([c.rows for c in coalesced]))
+    assert grad.rows.dtype == np.int64 and grad.values.dtype == dtype and grad.values.shape == (grad.rows.size, 3)
+    assert grad.values.flags.c_contiguous and grad.shape == (10, 3)
+    expected = np.concatenate([c.values for c in coalesced]) * dtype(1 / len(rank_rows))
+    np.testing.assert_array_equal(grad.values, expected)
 
 
 def test_no_sync_accumulates_locally_and_the_next_backward_averages_the_sum(pair):

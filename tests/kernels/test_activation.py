@@ -83,6 +83,20 @@ def test_tanh_backward_keeps_float32_arithmetic():
     np.testing.assert_array_equal(compiled.tanh_backward(g, y), reference.tanh_backward(g, y))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["sigmoid", "silu", "silu_backward"])
+def test_sigmoid_family_at_nan_and_infinities_matches_reference(dtype, name):
+    """The kernels divide (compiled with error_model="numpy", so that the loops vectorise): NaN and the
+    infinities give what NumPy gives, where they are NaN and where they are not."""
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30, -1e30, 3.0], dtype=dtype)
+    args = (np.ones_like(x), x) if name == "silu_backward" else (x,)
+    with np.errstate(all="ignore"):
+        expected = getattr(reference, name)(*args)
+        actual = getattr(compiled, name)(*args)
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
+    assert_close(actual, expected, dtype)
+
+
 def test_numpy_scalars_pass_as_0d_arrays():
     y = compiled.sigmoid(np.float32(0.5))
     assert y.shape == () and y.dtype == np.float32 and np.isclose(y, reference.sigmoid(np.float32(0.5)))

@@ -77,6 +77,32 @@ def test_sparse_adam_rows_update_matches_reference(rng, dtype, step):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("num_rows, dim", [(30, 5), (577, 300)])  # the second runs the threaded build on 2+ threads
+@pytest.mark.parametrize("update, num_states, hyper", [("adagrad_rows_update", 1, (0.05, 0.0)),
+                                                       ("sparse_adam_rows_update", 2, (1e-3, 0.9, 0.999, 0.0, 1))])
+def test_zero_eps_divides_by_zero_as_the_reference(rng, dtype, num_rows, dim, update, num_states, hyper):
+    """eps=0: a zero gradient on zero state is 0/0 (NaN) and a gradient whose square underflows is g/0 (+-inf),
+    as in NumPy; the compiled loop must neither raise ZeroDivisionError nor give anything else."""
+    weight = rng.standard_normal((num_rows, dim)).astype(dtype)
+    states = [np.zeros_like(weight) for _ in range(num_states)]
+    rows = rng.choice(num_rows, num_rows // 2, replace=False)
+    values = rng.standard_normal((rows.size, dim)).astype(dtype)
+    values[0] = 0.0
+    values[1, ::2] = np.finfo(dtype).tiny  # its square is 0
+    values[1, 1::2] = -np.finfo(dtype).tiny
+    ours, theirs = [weight, *states], [a.copy() for a in (weight, *states)]
+    getattr(compiled, update)(*ours, rows, values, *hyper)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        getattr(reference, update)(*theirs, rows, values, *hyper)
+    assert np.isnan(theirs[0][rows[0]]).all() and np.isinf(theirs[0][rows[1]]).all()
+    for mine, expected in zip(ours, theirs):
+        np.testing.assert_array_equal(np.isnan(mine), np.isnan(expected))
+        np.testing.assert_array_equal(np.isinf(mine), np.isinf(expected))
+        assert_close(mine[np.isfinite(expected)], expected[np.isfinite(expected)], dtype)
+        np.testing.assert_array_equal(mine[np.isinf(expected)], expected[np.isinf(expected)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_sparse_adam_over_several_steps_at_training_size(rng, dtype):
     """Coalesce then update, as the SparseAdam optimizer does, for a few DAN-like steps."""
     num_rows, dim = 2000, 30
@@ -173,4 +199,6 @@ def test_each_kernel_compiles_once_per_float_dtype(rng):
                 compiled.sparse_adam_rows_update(weight, np.zeros_like(weight), np.zeros_like(weight), rows, values,
                                                 1e-3, 0.9, 0.999, 1e-8, 3)
     assert len(kernels._sgd_rows.signatures) == 2
-    assert len(kernels._sparse_adam_rows.signatures) == 2
+    # (other tests may have run the threaded build too: at most once per dtype as well)
+    assert len(kernels._sparse_adam_rows.serial.signatures) == 2
+    assert len(kernels._sparse_adam_rows.threaded.signatures) <= 2
