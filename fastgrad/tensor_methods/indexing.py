@@ -516,7 +516,7 @@ class IndexingMethods:
         also satisfies sorted=False. NaN counts as the largest value."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
-        self._refuse_bool("topk")
+        self._refuse_bool("topk", RuntimeError)
         axis = one_dim(dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:

@@ -121,7 +121,7 @@ class ReductionMethods:
     def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
         """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
         the flattened tensor when dim is None."""
-        self._refuse_bool(name)
+        self._refuse_bool(name, RuntimeError)
         if dim is not None:
             return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
         if self._data.size == 0:
@@ -261,7 +261,7 @@ class ReductionMethods:
 
     def logcumsumexp(self, dim: int) -> "Tensor":
         """log(cumsum(exp(x))) along dim, computed without overflow, of a floating point tensor."""
-        self._check_floating("logcumsumexp")
+        self._check_floating("logcumsumexp", NotImplementedError)
         axis = one_dim(dim, self.ndim)
         return self.clone() if self.ndim == 0 else apply(LogCumSumExp, self, axis=axis)
 
