@@ -631,10 +631,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return _matmul(self._operand(other), self)
 
     def __neg__(self):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported (as in PyTorch); use "
+                               "the `~` operator or logical_not() instead")
         return apply(ops.Neg, self)
 
     def __pos__(self):
-        return self
+        return self.positive()  # (+bools refused, as PyTorch's)
 
     def __abs__(self):
         return self.abs()
@@ -662,7 +665,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def positive(self) -> "Tensor":
         """self itself, as torch.positive (which refuses bool tensors)."""
         if self._data.dtype.kind == "b":
-            raise TypeError("positive: not defined for bool tensors (as in PyTorch)")
+            raise RuntimeError("positive: not defined for bool tensors (as in PyTorch)")
         return self
 
     # PyTorch's other names for the same methods
@@ -1042,14 +1045,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         PyTorch)."""
         return self if self._data.dtype.kind == "f" else self.to(get_default_dtype())
 
-    def _check_floating(self, name: str) -> None:
+    def _check_floating(self, name: str, error: type = RuntimeError) -> None:
+        """Refuse an integer or bool tensor for an op defined on floats only, with PyTorch's exception type: a
+        RuntimeError mostly, a NotImplementedError where PyTorch has no kernel for the dtype ("not implemented
+        for 'Long'")."""
         if self._data.dtype.kind != "f":
-            raise TypeError(f"{name}() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
+            raise error(f"{name}() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
 
-    def _refuse_bool(self, name: str) -> None:
-        """For the ops PyTorch has no bool kernel for (a NumPy bool result would be a number PyTorch never gives)."""
+    def _refuse_bool(self, name: str, error: type = NotImplementedError) -> None:
+        """For the ops PyTorch has no bool kernel for (a NumPy bool result would be a number PyTorch never gives), with
+        PyTorch's exception type: NotImplementedError ("not implemented for 'Bool'"), RuntimeError where PyTorch
+        checks the dtype itself (argmax, topk, cov)."""
         if self._data.dtype.kind == "b":
-            raise TypeError(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
+            raise error(f"{name}: bool tensors are not supported (as in PyTorch); convert with .long() first")
 
     # -- in place ------------------------------------------------------------------------------------
     # Arithmetic and activations in place follow autograd's rules (fastgrad.autograd.graph.apply_inplace):

@@ -14,7 +14,7 @@ BOOLS = fastgrad.tensor([[True, False], [True, True]])
 @pytest.mark.parametrize("call", [lambda: fastgrad.cov(BOOLS), lambda: BOOLS.corrcoef(), lambda: BOOLS.trace(),
                                   lambda: fastgrad.dot(BOOLS[0], BOOLS[1]), lambda: BOOLS @ BOOLS])
 def test_bool_matrix_statistics_and_products_are_refused(call):
-    with pytest.raises(TypeError, match="bool tensors are not supported"):
+    with pytest.raises((RuntimeError, NotImplementedError), match="bool tensors are not supported"):  # (PyTorch's)
         call()
 
 

@@ -15,11 +15,12 @@ from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
 # -- checks ----------------------------------------------------------------------------------------
-def _check_index_range(name: str, index: np.ndarray, dim: int, size: int) -> None:
-    """Indices must lie in [0, size): negative ones are out of range here, as in PyTorch."""
+def _check_index_range(name: str, index: np.ndarray, dim: int, size: int, error: type = IndexError) -> None:
+    """Indices must lie in [0, size): negative ones are out of range here, as in PyTorch, whose exception type is
+    IndexError for index_select and index_add, RuntimeError for gather and the scatters."""
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"{name}: index {int(bad)} is out of range for dimension {dim} with size {size}")
+        raise error(f"{name}: index {int(bad)} is out of range for dimension {dim} with size {size}")
 
 
 def _check_along_dim(name: str, shape: tuple, index: np.ndarray, dim: int, src_shape: tuple | None = None) -> None:
@@ -37,7 +38,7 @@ def _check_along_dim(name: str, shape: tuple, index: np.ndarray, dim: int, src_s
                 limit = f"input shape {shape} outside dim {dim}" + ("" if src_shape is None else
                                                                    f" and src shape {src_shape}")
                 raise ValueError(f"{name}: index shape {index.shape} is larger than {limit} at dim {d}")
-    _check_index_range(name, index, dim, shape[dim])
+    _check_index_range(name, index, dim, shape[dim], RuntimeError)
 
 
 def _along_dim_key(index: np.ndarray, dim: int) -> tuple:
@@ -95,7 +96,7 @@ class Scatter(Op):
     def forward(ctx, K, x, src, dim, index):
         name = "scatter_add" if ctx.op.accumulate else "scatter"
         if src.dtype != x.dtype:
-            raise TypeError(f"{name}: src must have the input's dtype {x.dtype}, got {src.dtype}")
+            raise RuntimeError(f"{name}: src must have the input's dtype {x.dtype}, got {src.dtype}")
         x_1d, src_1d, index_1d = np.atleast_1d(x), np.atleast_1d(src), np.atleast_1d(index)
         _check_along_dim(name, x_1d.shape, index_1d, dim, src_1d.shape)
         key = _along_dim_key(index_1d, dim)
@@ -407,7 +408,7 @@ class ScatterReduce(Op):
 
     def forward(ctx, K, x, src, dim, index, reduce, include_self):
         if src.dtype != x.dtype:
-            raise TypeError(f"scatter_reduce: src must have the input's dtype {x.dtype}, got {src.dtype}")
+            raise RuntimeError(f"scatter_reduce: src must have the input's dtype {x.dtype}, got {src.dtype}")
         x_1d, src_1d, index_1d = np.atleast_1d(x), np.atleast_1d(src), np.atleast_1d(index)
         _check_along_dim("scatter_reduce", x_1d.shape, index_1d, dim, src_1d.shape)
         key = _along_dim_key(index_1d, dim)

@@ -231,7 +231,8 @@ class IndexingMethods:
         if not isinstance(include_self, (bool, np.bool_)):
             raise TypeError(f"{name}: include_self must be a bool, got {type(include_self).__name__} {include_self!r}")
         if self._data.dtype.kind == "b" and reduce == "mean":  # (prod of bools is their logical and)
-            raise TypeError(f"{name}: reduce={reduce!r} is not supported for bool tensors; convert with .long() first")
+            raise NotImplementedError(f"{name}: reduce={reduce!r} is not supported for bool tensors; convert with .long() "
+                                      "first")
         return {"dim": one_dim(dim, self.ndim), "index": _index_array(name, index), "reduce": reduce,
                 "include_self": bool(include_self)}
 
@@ -264,8 +265,8 @@ class IndexingMethods:
             shape = np.broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:],
                                         index.shape[:axis] + (1,) + index.shape[axis + 1:])
         except ValueError:
-            raise ValueError(f"take_along_dim: input of shape {self.shape} and indices of shape {indices.shape} cannot "
-                             f"be broadcast outside dim {dim}") from None
+            raise RuntimeError(f"take_along_dim: input of shape {self.shape} and indices of shape {indices.shape} "
+                               f"cannot be broadcast outside dim {dim}") from None
         x = x.expand(shape[:axis] + (size,) + shape[axis + 1:])
         index = np.broadcast_to(index % max(size, 1), shape[:axis] + (index.shape[axis],) + shape[axis + 1:]).copy()
         return apply(ops.Gather, x, dim=axis, index=index)
@@ -387,8 +388,8 @@ class IndexingMethods:
                                      np.broadcast_shapes(self.shape, mask.shape))
         taken = int(mask_array.sum())
         if taken > source.numel():
-            raise ValueError(f"masked_scatter: the mask is true at {taken} places but source has only "
-                             f"{source.numel()} elements")
+            raise RuntimeError(f"masked_scatter: the mask is true at {taken} places but source has only "
+                               f"{source.numel()} elements")
         position = np.maximum(np.cumsum(mask_array.reshape(-1)) - 1, 0).reshape(mask_array.shape)
         return where(graph.Tensor._wrap(mask_array.copy(), False, None), source.reshape(-1)[position], self)
 
@@ -516,7 +517,7 @@ class IndexingMethods:
         also satisfies sorted=False. NaN counts as the largest value."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
-        self._refuse_bool("topk")
+        self._refuse_bool("topk", RuntimeError)
         axis = one_dim(dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
@@ -684,8 +685,8 @@ def _index_array(name: str, index) -> np.ndarray:
     the index tensor in place later cannot change where backward sends the gradient."""
     if not isinstance(index, graph.Tensor):
         raise TypeError(f"{name}: index must be a Tensor, got {type(index).__name__}")
-    if index.dtype not in (np.int64, np.int32):
-        raise TypeError(f"{name}: index must be an int64 (or int32) tensor, got dtype {index.dtype}")
+    if index.dtype not in (np.int64, np.int32):  # (PyTorch's type: RuntimeError)
+        raise RuntimeError(f"{name}: index must be an int64 (or int32) tensor, got dtype {index.dtype}")
     return index._data.astype(np.int64)
 
 
@@ -693,8 +694,9 @@ def _slice_indices(name: str, index, size: int, negative_from_end: bool) -> np.n
     """A 0-d or 1-D int64 index of slices along a dim of `size`, range-checked; negative ones are counted from the end
     (index_fill) or out of range (index_copy), as in PyTorch, whose two take no int32 index either."""
     rows = _index_array(name, index)
-    if index.dtype != np.int64:
-        raise TypeError(f"{name}: index must be an int64 tensor, got dtype {index.dtype}")
+    if index.dtype != np.int64:  # (PyTorch's types: index_fill's IndexError, index_copy's RuntimeError)
+        raise (IndexError if name.startswith("index_fill") else RuntimeError)(
+            f"{name}: index must be an int64 tensor, got dtype {index.dtype}")
     if rows.ndim > 1:
         raise ValueError(f"{name}: index must be a 0-D or 1-D tensor, got shape {index.shape}")
     rows = rows.reshape(-1)

@@ -146,7 +146,7 @@ class LinalgMethods:
         if self.ndim > 2:
             raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                                f"{self.ndim} dimensions")
-        self._refuse_bool("cov")
+        self._refuse_bool("cov", RuntimeError)
         correction = int_arg(correction, "cov: correction")
         x = self._floating().reshape(1, -1) if self.ndim < 2 else self._floating()
         observations = x.shape[1]

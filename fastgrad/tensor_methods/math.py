@@ -136,10 +136,11 @@ class MathMethods:
     # Rounding: integers are returned as they are (a copy), bools refused, as in PyTorch; the gradient is zero.
     def _rounded(self, mode: str, decimals: int = 0) -> "Tensor":
         if self._data.dtype.kind == "b":
-            raise TypeError(f"{mode}: not defined for bool tensors")
+            raise NotImplementedError(f"{mode}: not defined for bool tensors (PyTorch has no kernel for them)")
         if self._data.dtype.kind != "f":
             if decimals:
-                raise TypeError(f"round: decimals={decimals} needs a floating point tensor, got dtype {self.dtype}")
+                raise NotImplementedError(f"round: decimals={decimals} needs a floating point tensor, got dtype "
+                                          f"{self.dtype} (PyTorch has no kernel for it)")
             return self.clone()
         return apply(ops.Round, self, mode=mode, decimals=decimals)
 
@@ -294,7 +295,7 @@ class MathMethods:
     def _lerp_arguments(self, name: str, end, weight):
         """The weight lerp computes with, once the arguments are checked: a 0-d tensor of another dtype in self's,
         as PyTorch takes it (as a number); a number the dtype cannot hold (1e300 for float32) is refused."""
-        self._check_floating(name)
+        self._check_floating(name, NotImplementedError)
         if not isinstance(end, graph.Tensor):
             raise TypeError(f"{name}: end must be a Tensor, got {type(end).__name__}")
         for label, value in (("end", end), ("weight", weight)):
@@ -388,7 +389,7 @@ class MathMethods:
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> "Tensor":
         """Counts of the elements in `bins` equal bins over [min, max] (the data's range when min == max),
         in self's dtype, elements outside ignored, as torch.histc. Not differentiable: outside the graph."""
-        self._check_floating("histc")
+        self._check_floating("histc", NotImplementedError)
         bins, low, high = int_arg(bins, "histc: bins"), real_arg(min, "histc: min"), real_arg(max, "histc: max")
         if bins <= 0 or low > high:
             raise ValueError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
@@ -482,7 +483,7 @@ class MathMethods:
 
     def _softmax_family(self, op, name: str, dim: int, dtype) -> "Tensor":
         x = self if dtype is None else self.to(dtype)
-        x._check_floating(name)
+        x._check_floating(name, NotImplementedError)
         (axis,) = normalize_dims(dim, x.ndim)
         if x.ndim == 0:  # the softmax of one number, over its only "dim"
             return apply(op, x.reshape(1), axis=0).reshape(())
@@ -548,7 +549,7 @@ class MathMethods:
 
     def frac(self) -> "Tensor":
         """x - trunc(x), with x's sign; the gradient is 1. For floating point tensors, as in PyTorch."""
-        self._check_floating("frac")
+        self._check_floating("frac", NotImplementedError)
         return self - self.trunc()
 
     def deg2rad(self) -> "Tensor":

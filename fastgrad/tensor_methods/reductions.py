@@ -69,6 +69,9 @@ class ReductionMethods:
             if keepdim:
                 raise TypeError(f"{name}: keepdim=True needs a dim (the maximum or minimum of all "
                                 "elements has no keepdim in PyTorch)")
+            if self._data.size == 0:  # (as PyTorch's: RuntimeError, where a dim of size 0 named is an IndexError)
+                raise RuntimeError(f"{name}: an empty tensor (shape {self.shape}) has no extreme element; give a dim "
+                                   "to reduce over")
             return apply(op, self, axis=None, keepdims=False)
         # one dim, as torch.max/min: values and indices along it; a 0-d tensor is its own extremum, at index 0
         axis = one_dim(dim, self.ndim)
@@ -86,15 +89,18 @@ class ReductionMethods:
     def _all_extrema(self, op, name: str, dim, keepdim: bool) -> "Tensor":
         axis = _reduced_axes(dim, self.ndim)
         if _reduced_count(self.shape, axis) == 0 and self._data.size == 0:
-            raise IndexError(f"{name}: the reduced dims of shape {self.shape} are empty; there is no extreme element")
+            # (PyTorch's types: RuntimeError over all dims, IndexError for an empty dim named)
+            raise (RuntimeError if axis is None or dim == () else IndexError)(
+                f"{name}: the reduced dims of shape {self.shape} are empty; there is no extreme element")
         return apply(op, self, axis=axis, keepdims=keepdim)
 
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
         """(min, max) over dim (one dim, or all elements when None), as amin and amax: the gradient is split
         evenly among tied extremes."""
         axis = None if dim is None or self.ndim == 0 else (one_dim(dim, self.ndim),)
-        if _reduced_count(self.shape, axis) == 0:
-            raise IndexError(f"aminmax: dim {dim} of shape {self.shape} is empty; there is no extreme element")
+        if _reduced_count(self.shape, axis) == 0:  # (PyTorch's types: RuntimeError over all dims, else IndexError)
+            raise (RuntimeError if dim is None else IndexError)(
+                f"aminmax: dim {dim} of shape {self.shape} is empty; there is no extreme element")
         dims = () if dim is None else dim
         return MinMax(self.amin(dims, keepdim), self.amax(dims, keepdim))
 
@@ -121,7 +127,7 @@ class ReductionMethods:
     def _arg_extremum(self, name: str, arg, dim, keepdim: bool) -> "Tensor":
         """argmax/argmin: the index of the first extreme element (the first NaN, if any, as PyTorch), in
         the flattened tensor when dim is None."""
-        self._refuse_bool(name)
+        self._refuse_bool(name, RuntimeError)
         if dim is not None:
             return self._extreme_indices(name, arg, one_dim(dim, self.ndim), keepdim)
         if self._data.size == 0:
@@ -261,8 +267,8 @@ class ReductionMethods:
 
     def logcumsumexp(self, dim: int) -> "Tensor":
         """log(cumsum(exp(x))) along dim, computed without overflow, of a floating point tensor."""
-        self._check_floating("logcumsumexp")
-        axis = one_dim(dim, self.ndim)
+        axis = one_dim(dim, self.ndim)  # (before the dtype, as PyTorch's)
+        self._check_floating("logcumsumexp", NotImplementedError)
         return self.clone() if self.ndim == 0 else apply(LogCumSumExp, self, axis=axis)
 
     def _integers_as_int64(self, name: str, dtype) -> "Tensor":

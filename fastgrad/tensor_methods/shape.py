@@ -265,7 +265,7 @@ class ShapeMethods:
     def _narrowed(self, name: str, dim, start, length) -> tuple[int, int, int]:
         """narrow's arguments checked: the axis, and the start and stop along it."""
         if self.ndim == 0:
-            raise ValueError(f"{name}: cannot be applied to a 0-dim tensor")
+            raise RuntimeError(f"{name}: cannot be applied to a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
         start, length, size = int_arg(start, f"{name}: start"), int_arg(length, f"{name}: length"), self.shape[axis]
         if not -size <= start <= size:
@@ -273,8 +273,8 @@ class ShapeMethods:
                              f"[{-size}, {size}])")
         start = start + size if start < 0 else start
         if length < 0 or start + length > size:
-            raise ValueError(f"{name}: length {length} from start {start} does not fit dim {dim} of size {size} "
-                             f"(expected 0 <= length <= {size - start})")
+            raise RuntimeError(f"{name}: length {length} from start {start} does not fit dim {dim} of size {size} "
+                               f"(expected 0 <= length <= {size - start})")
         return axis, start, start + length
 
     def ravel(self) -> "Tensor":
@@ -297,7 +297,7 @@ class ShapeMethods:
         if size < 0:
             raise ValueError(f"unfold: size must be >= 0, got {size}")
         if size > self.shape[axis]:
-            raise ValueError(f"unfold: size {size} is larger than dimension {dimension} of size {self.shape[axis]}")
+            raise RuntimeError(f"unfold: size {size} is larger than dimension {dimension} of size {self.shape[axis]}")
         if step <= 0:
             raise ValueError(f"unfold: step must be > 0, got {step}")
         return apply(ops.Unfold, self, axis=axis, size=size, step=step)

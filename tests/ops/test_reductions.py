@@ -109,14 +109,15 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
 
 
 @pytest.mark.parametrize("call,error,match", [
-    (lambda: fastgrad.tensor([1, 2]).logcumsumexp(0), TypeError, "floating point"),
+    (lambda: fastgrad.tensor([1, 2]).logcumsumexp(0), NotImplementedError, "floating point"),
     (lambda: fastgrad.tensor([1.0]).cummax(1), IndexError, "out of range"),
     (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(3), ValueError, r"k must be in \[1, 2\].*got 3"),
     (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(0), ValueError, "got 0"),
     (lambda: fastgrad.tensor([1.0]).kthvalue(1.5), TypeError, "k must be an int"),
-    (lambda: fastgrad.tensor([True]).kthvalue(1), TypeError, "bool"),
-    (lambda: fastgrad.tensor([True, False]).median(), TypeError, "median: bool tensors are not supported"),
-    (lambda: fastgrad.tensor([True, False]).nanmedian(0), TypeError, "nanmedian: bool tensors are not supported"),
+    (lambda: fastgrad.tensor([True]).kthvalue(1), NotImplementedError, "bool"),
+    (lambda: fastgrad.tensor([True, False]).median(), NotImplementedError, "median: bool tensors are not supported"),
+    (lambda: fastgrad.tensor([True, False]).nanmedian(0), NotImplementedError, "nanmedian: bool tensors are not "
+                                                                                 "supported"),
     (lambda: fastgrad.tensor([1.0]).quantile(1.5), ValueError, r"q must be in \[0, 1\], got 1.5"),
     (lambda: fastgrad.tensor([1.0]).quantile(float("nan")), ValueError, r"q must be in \[0, 1\], got nan"),
     (lambda: fastgrad.tensor([1, 2]).quantile(0.5), TypeError, "float32 or float64.*int64"),
@@ -130,7 +131,7 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
      "no gradient for q"),
     (lambda: fastgrad.tensor([]).nanmedian(), ValueError, "empty"),
     (lambda: fastgrad.zeros(2, 0).nanmedian(1), IndexError, "size 0"),
-    (lambda: fastgrad.zeros(0).aminmax(), IndexError, "aminmax: .*empty"),
+    (lambda: fastgrad.zeros(0).aminmax(), RuntimeError, "aminmax: .*empty"),
     (lambda: fastgrad.zeros(2, 0).aminmax(dim=1), IndexError, "aminmax"),
     (lambda: fastgrad.tensor(1.0).diff(), ValueError, "at least one-dimensional"),
     (lambda: fastgrad.tensor([1.0]).diff(-1), ValueError, "n .*non-negative, got -1"),
