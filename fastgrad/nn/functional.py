@@ -472,16 +472,18 @@ def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndar
     logp = log_softmax(scores, dim=1)
     targets_tensor = Tensor._wrap(targets, False, None)
     hard = apply(ops.NLLLoss, logp, targets_tensor, ignore_index=ignore_index, reduction="none", weight=weight)
-    counted = targets != ignore_index
+    counted = Tensor._wrap(targets != ignore_index, False, None)
     # a copy of the weights: the caller's tensor may change before backward reads them
     weighted_logp = logp if weight is None else logp * Tensor._wrap(weight.copy(), False, None)
-    uniform = -weighted_logp.sum(1) * Tensor._wrap(counted.astype(logp.dtype), False, None)
+    # ignored rows selected away, not multiplied by 0: one with a NaN logit is 0, as PyTorch's (masked_fill)
+    uniform = where(counted, -weighted_logp.sum(1), 0.0)
     rows = hard * (1 - smoothing) + uniform * (smoothing / classes)
     if reduction != "mean":
         return _reduce(rows, reduction)
-    total_weight = float(counted.sum() if weight is None else weight[targets[counted]].sum(dtype=np.float64))
-    if total_weight == 0:  # no counted row: NaN as PyTorch, with zero gradients
-        return rows.sum() + float("nan")
+    total_weight = float(weight[targets[counted._data]].sum(dtype=np.float64) if weight is not None
+                         else counted._data.sum())
+    if total_weight == 0:  # PyTorch's 0 / 0: NaN, with NaN gradients in the counted rows (of zero class weights)
+        return rows.sum() * float("nan")  # (the ignored rows' gradients stay 0: both terms select them away)
     return rows.sum() / total_weight
 
 

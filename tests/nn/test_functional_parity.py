@@ -258,6 +258,37 @@ def test_cross_entropy_unbatched_and_all_ignored(rng):
     np.testing.assert_array_equal(logits_leaf.grad.numpy(), 0)
 
 
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed"])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("shape", [(3, 3), (3, 3, 2)])
+def test_a_mean_over_targets_of_zero_class_weight_is_nan_with_nan_gradients_in_their_rows(name, create_graph, shape):
+    """Counted targets whose class weights sum to 0: PyTorch divides by that 0, so the loss is NaN and so is the
+    gradient of every counted row (0 / 0), while ignored rows keep a zero gradient (and an ignored row with a NaN
+    logit a zero smoothed loss)."""
+    logits = np.random.default_rng(0).normal(size=shape)
+    targets = np.zeros((shape[0],) + shape[2:], dtype=np.int64)
+    targets[0] = -100
+    weight = np.array([0.0, 1.0, 2.0])
+    results = []
+    for library in (fastgrad, torch):
+        x = library.tensor(logits, requires_grad=True)
+        kwargs = dict(label_smoothing=0.1) if name.endswith("smoothed") else {}
+        function = getattr(library.nn.functional, name.split()[0])
+        loss = function(x, library.tensor(targets), library.tensor(weight), **kwargs)
+        gradient, = library.autograd.grad(loss, x, create_graph=create_graph)
+        results.append((loss.item(), gradient.detach().numpy()))
+    (ours, our_gradient), (theirs, their_gradient) = results
+    assert math.isnan(ours) and math.isnan(theirs)
+    np.testing.assert_array_equal(our_gradient, their_gradient)  # (NaN in the same places)
+    assert np.isnan(our_gradient[1:]).any() and (our_gradient[0] == 0).all()
+    nan_row = logits.copy()
+    nan_row[0] = np.nan
+    for library in (fastgrad, torch):
+        losses = library.nn.functional.cross_entropy(library.tensor(nan_row), library.tensor(targets),
+                                                     label_smoothing=0.1, reduction="none")
+        np.testing.assert_array_equal(losses.numpy()[0], 0)
+
+
 def test_loss_modules(rng):
     logits, targets = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, -100])
     weight = np.array([0.5, 2.0, 1.0])
