@@ -670,9 +670,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     _reduction(reduction)
     _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
-    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
-    if target.shape != input.shape:
+    if target.shape != input.shape:  # (checked first, as PyTorch's ValueError)
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     promoted = input.to(promote_types(input.dtype, target.dtype))
     weights = {label: _constant_elementwise_weight(name, label, value, promoted)
                for label, value in (("weight", weight), ("pos_weight", pos_weight)) if value is not None}
@@ -830,16 +830,19 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
 def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Per sample, sum over its target classes j (the target row's leading class indices, up to the first
     -1; a repeated index counts again) and its other classes i of max(0, 1 - (x[j] - x[i])), over the
-    number of classes, as PyTorch's. input (C,) or (N, C); target of the same shape, int64."""
+    number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
+    input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     _reduction(reduction)
     _floating(input, "multilabel_margin_loss")
     target = _as_tensor(target)
     if target.dtype != np.int64:
         raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
-    if input.ndim not in (1, 2) or target.shape != input.shape:
-        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape, got "
-                         f"input {input.shape} and target {target.shape}")
-    rows, classes = (input.reshape(1, -1), target._data.reshape(1, -1)) if input.ndim == 1 else (input, target._data)
+    width = input.shape[-1] if input.ndim else 1
+    if input.ndim > 2 or width == 0 or (target.shape != input.shape if input.ndim == 2 else
+                                         target.ndim > 1 or target.numel() != width):
+        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
+                         f"(C > 0), got input {input.shape} and target {target.shape}")
+    rows, classes = input.reshape(-1, width), target._data.reshape(-1, width)
     size = classes.shape[1]
     if classes.size and (classes.min() < -1 or classes.max() >= size):
         raise IndexError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
@@ -848,29 +851,37 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") ->
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
     pair_weights = Tensor._wrap(counts[:, :, None] * (counts == 0)[:, None, :], False, None)  # (target j, other i)
-    with np.errstate(invalid="ignore"):  # inf - inf: a pair that does not count (see below)
-        margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
-    # selected, not only weighted: a pair that does not count adds 0 even where an infinite score makes it NaN
-    losses = (where(pair_weights > 0, margins, 0.0) * pair_weights).sum((-2, -1)) / size
-    return _reduce(losses.reshape(()) if input.ndim == 1 else losses, reduction)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, a pair skipped (see below)
+        margins = 1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)
+        # selected, not only weighted: a pair that does not count, or whose margin is NaN or not positive (PyTorch's
+        # kernel adds a margin only where it is > 0), adds 0
+        counted = (pair_weights > 0) & (margins > 0)
+    losses = (where(counted, margins, 0.0) * pair_weights).sum((-2, -1)) / size
+    return _reduce(losses.reshape(()) if input.ndim < 2 else losses, reduction)
 
 
 def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
                       reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C, for scores (N, C)
-    or (C,) and class targets (N,) or 0-d; weight (C,) scales each sample's terms by weight[y]."""
+    or (C,) (a 0-d input is one score) and class targets (N,), or one target of shape () or (1,) for a single
+    sample, as PyTorch's (whose "none" losses take the target's shape); weight (C,), of the input's dtype,
+    scales each sample's terms by weight[y]."""
     _reduction(reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
     _floating(input, "multi_margin_loss")
-    if input.ndim not in (1, 2):
-        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,), got shape {input.shape}")
-    scores = input if input.ndim == 2 else input.unsqueeze(0)
+    if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
+    samples = input.shape[0] if input.ndim == 2 else 1
+    scores = input.reshape(samples, input.shape[-1] if input.ndim else 1)
     target = _as_tensor(target)
-    if target.numel() != scores.shape[0] or target.ndim != input.ndim - 1:
-        raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
-                         f"got {target.shape}")
+    if target.ndim > 1 or target.numel() != samples:
+        raise ValueError(f"multi_margin_loss: expected target of shape ({samples},){' or ()' if samples == 1 else ''} "
+                         f"for input {input.shape}, got {target.shape}")
     classes = scores.shape[1]
+    weight = _class_weight(weight, classes, "multi_margin_loss")
+    if weight is not None and weight.dtype != input.dtype:
+        raise TypeError(f"multi_margin_loss: weight must have the input's dtype {input.dtype}, got {weight.dtype}")
     targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
@@ -879,10 +890,9 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     if p == 2:
         terms = terms * terms
     if weight is not None:
-        weight = _class_weight(weight, classes, "multi_margin_loss")
-        terms = terms * weight[Tensor._from_data(targets)].to(input.dtype).unsqueeze(1)
+        terms = terms * weight[Tensor._from_data(targets)].unsqueeze(1)
     losses = terms.sum(1) / classes
-    return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
+    return _reduce(losses.reshape(target.shape if target.ndim else ()), reduction)
 
 
 def _refuse_legacy_reduction(name: str, size_average, reduce) -> None:

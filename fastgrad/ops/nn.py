@@ -330,7 +330,9 @@ class BCEWithLogits(Op):
     `weighted` names those given): -w [p y log sigmoid(x) + (1 - y) log sigmoid(-x)], computed as
     w [(1 - y) x - (1 + (p - 1) y) log sigmoid(x)], where the log-sigmoid kernel never overflows.
     Derivatives: d/dx = w [(1 + (p - 1) y) sigmoid(x) - p y] (w (sigmoid(x) - y) without pos_weight) and
-    d/dy = -w [x + (p - 1) log sigmoid(x)]. "mean" divides by the number of elements, whatever the weights."""
+    d/dy = w [log sigmoid(-x) - p log sigmoid(x)] (-w x without pos_weight), PyTorch's form, which is +-inf
+    at infinite x where the equal -w [x + (p - 1) log sigmoid(x)] is inf - inf. "mean" divides by the number of
+    elements, whatever the weights."""
 
     def forward(ctx, K, x, y, *weights, reduction, weighted):
         named = dict(zip(weighted, weights))
@@ -354,7 +356,7 @@ class BCEWithLogits(Op):
         slope_x = s - y if pos_weight is None else (1 + (pos_weight - 1) * y) * s - pos_weight * y
         g_y = None
         if ctx.inputs[1].requires_grad:
-            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * log_sigmoid
+            slope_y = -x if pos_weight is None else K.log_sigmoid(-x) - pos_weight * log_sigmoid
             g_y = K.multiply(slope_y, scale)
         return (K.multiply(slope_x, scale), g_y) + (None,) * len(ctx.inputs[2:])
 
@@ -374,7 +376,7 @@ class BCEWithLogits(Op):
             slope_x = (1 + (pos_weight - 1) * y) * s - pos_weight * y
         g_y = None
         if y._requires_grad:
-            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * apply(LogSigmoid, x)
+            slope_y = -x if pos_weight is None else apply(LogSigmoid, -x) - pos_weight * apply(LogSigmoid, x)
             g_y = slope_y * scale
         return (slope_x * scale, g_y) + (None,) * len(ctx.inputs[2:])
 

@@ -180,6 +180,27 @@ def test_binary_cross_entropy_with_logits_weight_dtype_and_refusals(rng):
                 functional.binary_cross_entropy_with_logits(lib.tensor(logits), lib.tensor(targets), **bad(lib))
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_binary_cross_entropy_with_logits_target_gradient_at_infinite_logits_is_pytorchs(create_graph):
+    """With pos_weight p, d/dy = log sigmoid(-x) - p log sigmoid(x), as PyTorch computes it: +-inf at infinite
+    logits (the equal -x - (p - 1) log sigmoid(x) gave inf - inf = NaN there)."""
+    logits, targets = np.array([-np.inf, np.inf, -3.0, 2.0]), np.array([0.3, 0.7, 0.5, 1.0])
+    gradients = []
+    for lib in (fastgrad, torch):
+        x, y = lib.tensor(logits, requires_grad=True), lib.tensor(targets, requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(x, y, pos_weight=lib.tensor([0.6, 2.5, 0.6, 2.5]),
+                                                                  reduction="sum")
+        gradients.append(lib.autograd.grad(loss, y, create_graph=create_graph)[0].detach().numpy())
+    np.testing.assert_allclose(gradients[0], gradients[1], rtol=1e-12)
+    assert np.isinf(gradients[0][:2]).all()
+
+
+def test_a_shape_mismatch_of_binary_cross_entropy_with_logits_is_checked_before_the_target_dtype():
+    for lib in (fastgrad, torch):
+        with pytest.raises(ValueError, match="(?i)size|shape"):
+            lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(2, 3), lib.tensor(np.zeros((2, 4), np.int64)))
+
+
 @pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div(dtype, rng, reduction, log_target):
@@ -537,6 +558,37 @@ def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted
                scores)
     parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
            lambda x: TF.multi_margin_loss(x, torch.tensor(2), reduction=reduction), scores[0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shapes", [((3,), (1,)), ((1, 3), ()), ((1, 3), (1,)), ((), ()), ((), (1,))])
+def test_multi_margin_loss_takes_pytorchs_single_sample_target_shapes(reduction, shapes):
+    """One sample's target may be 0-d or (1,), for a (C,), (1, C) or 0-d input; "none" gives the target's shape."""
+    scores = np.random.default_rng(0).normal(size=shapes[0])
+    parity("float64", lambda x: F.multi_margin_loss(x, fastgrad.zeros(shapes[1], dtype=fastgrad.int64),
+                                                    reduction=reduction),
+           lambda x: TF.multi_margin_loss(x, torch.zeros(shapes[1], dtype=torch.int64), reduction=reduction), scores)
+
+
+def test_multi_margin_loss_refuses_a_weight_of_another_dtype_as_pytorch():
+    for lib in (fastgrad, torch):
+        for weight_dtype, input_dtype in ((lib.float32, lib.float64), (lib.float64, lib.float32),
+                                          (lib.int64, lib.float64)):
+            with pytest.raises((TypeError, RuntimeError)):
+                lib.nn.functional.multi_margin_loss(lib.zeros(2, 3, dtype=input_dtype), lib.tensor([0, 1]),
+                                                    weight=lib.ones(3, dtype=weight_dtype))
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multilabel_margin_loss_skips_a_nan_margin_as_pytorch(reduction):
+    """PyTorch's kernel adds a margin only where it is > 0, so a pair whose margin is NaN adds nothing (and no
+    gradient); a 1-D input's target may also be any shape of its C values."""
+    scores = np.array([[np.nan, 1.0, np.inf], [0.0, np.nan, 2.0], [-np.inf, 1.0, 0.5]])
+    targets = np.array([[0, 1, -1], [1, 2, -1], [1, 2, -1]])
+    parity("float64", lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(targets), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(targets), reduction=reduction), scores)
+    parity("float64", lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(0), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(0), reduction=reduction), np.array([0.5]))
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
