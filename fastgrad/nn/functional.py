@@ -599,15 +599,23 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
 
 
-def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
+def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta.
+    `weight`, of the input's shape, scales each loss; unlike mse_loss's and l1_loss's, its "mean" is the plain
+    mean of the weighted losses, as PyTorch's."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     _reduction(reduction)
     # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
-    losses = smooth_l1_loss(input, target, reduction="none", beta=delta) * delta
-    return _reduce(losses.to(input.dtype), reduction)
+    losses = (smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
+    if weight is not None:
+        weight = _as_tensor(weight)
+        if weight.shape != input.shape:
+            raise ValueError(f"huber_loss: weight has shape {weight.shape}, expected the input's shape {input.shape}")
+        losses = losses * weight
+    return _reduce(losses, reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:

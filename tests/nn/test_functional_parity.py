@@ -125,6 +125,12 @@ def test_regression_losses(dtype, rng, reduction):
     for beta in (0.0, 0.5, 1.0, 3.0):
         parity(dtype, lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta),
                lambda a, b: TF.smooth_l1_loss(a, b, reduction=reduction, beta=beta), prediction, target)
+    # huber_loss's weight: its "mean" is the plain mean of the weighted losses (not over the summed weights)
+    parity(dtype, lambda a, b: F.huber_loss(a, b, reduction=reduction, delta=0.5, weight=our_weight),
+           lambda a, b: TF.huber_loss(a, b, reduction=reduction, delta=0.5, weight=their_weight), prediction, target)
+    for lib in (fastgrad, torch):
+        with pytest.raises(ValueError):
+            lib.nn.functional.huber_loss(lib.tensor(prediction), lib.tensor(target), weight=lib.ones(5))
 
 
 def test_regression_losses_broadcast_with_a_warning(rng):
