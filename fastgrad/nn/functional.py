@@ -472,16 +472,18 @@ def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndar
     logp = log_softmax(scores, dim=1)
     targets_tensor = Tensor._wrap(targets, False, None)
     hard = apply(ops.NLLLoss, logp, targets_tensor, ignore_index=ignore_index, reduction="none", weight=weight)
-    counted = targets != ignore_index
+    counted = Tensor._wrap(targets != ignore_index, False, None)
     # a copy of the weights: the caller's tensor may change before backward reads them
     weighted_logp = logp if weight is None else logp * Tensor._wrap(weight.copy(), False, None)
-    uniform = -weighted_logp.sum(1) * Tensor._wrap(counted.astype(logp.dtype), False, None)
+    # ignored rows selected away, not multiplied by 0: one with a NaN logit is 0, as PyTorch's (masked_fill)
+    uniform = where(counted, -weighted_logp.sum(1), 0.0)
     rows = hard * (1 - smoothing) + uniform * (smoothing / classes)
     if reduction != "mean":
         return _reduce(rows, reduction)
-    total_weight = float(counted.sum() if weight is None else weight[targets[counted]].sum(dtype=np.float64))
-    if total_weight == 0:  # no counted row: NaN as PyTorch, with zero gradients
-        return rows.sum() + float("nan")
+    total_weight = float(weight[targets[counted._data]].sum(dtype=np.float64) if weight is not None
+                         else counted._data.sum())
+    if total_weight == 0:  # PyTorch's 0 / 0: NaN, with NaN gradients in the counted rows (of zero class weights)
+        return rows.sum() * float("nan")  # (the ignored rows' gradients stay 0: both terms select them away)
     return rows.sum() / total_weight
 
 
@@ -597,15 +599,23 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
 
 
-def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta."""
+def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta.
+    `weight`, of the input's shape, scales each loss; unlike mse_loss's and l1_loss's, its "mean" is the plain
+    mean of the weighted losses, as PyTorch's."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     _reduction(reduction)
     # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
-    losses = smooth_l1_loss(input, target, reduction="none", beta=delta) * delta
-    return _reduce(losses.to(input.dtype), reduction)
+    losses = (smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
+    if weight is not None:
+        weight = _as_tensor(weight)
+        if weight.shape != input.shape:
+            raise ValueError(f"huber_loss: weight has shape {weight.shape}, expected the input's shape {input.shape}")
+        losses = losses * weight
+    return _reduce(losses, reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
@@ -668,9 +678,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     _reduction(reduction)
     _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
-    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
-    if target.shape != input.shape:
+    if target.shape != input.shape:  # (checked first, as PyTorch's ValueError)
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
+    _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
     promoted = input.to(promote_types(input.dtype, target.dtype))
     weights = {label: _constant_elementwise_weight(name, label, value, promoted)
                for label, value in (("weight", weight), ("pos_weight", pos_weight)) if value is not None}
@@ -828,16 +838,19 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
 def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Per sample, sum over its target classes j (the target row's leading class indices, up to the first
     -1; a repeated index counts again) and its other classes i of max(0, 1 - (x[j] - x[i])), over the
-    number of classes, as PyTorch's. input (C,) or (N, C); target of the same shape, int64."""
+    number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
+    input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     _reduction(reduction)
     _floating(input, "multilabel_margin_loss")
     target = _as_tensor(target)
     if target.dtype != np.int64:
         raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
-    if input.ndim not in (1, 2) or target.shape != input.shape:
-        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape, got "
-                         f"input {input.shape} and target {target.shape}")
-    rows, classes = (input.reshape(1, -1), target._data.reshape(1, -1)) if input.ndim == 1 else (input, target._data)
+    width = input.shape[-1] if input.ndim else 1
+    if input.ndim > 2 or width == 0 or (target.shape != input.shape if input.ndim == 2 else
+                                         target.ndim > 1 or target.numel() != width):
+        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
+                         f"(C > 0), got input {input.shape} and target {target.shape}")
+    rows, classes = input.reshape(-1, width), target._data.reshape(-1, width)
     size = classes.shape[1]
     if classes.size and (classes.min() < -1 or classes.max() >= size):
         raise IndexError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
@@ -846,29 +859,37 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") ->
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
     pair_weights = Tensor._wrap(counts[:, :, None] * (counts == 0)[:, None, :], False, None)  # (target j, other i)
-    with np.errstate(invalid="ignore"):  # inf - inf: a pair that does not count (see below)
-        margins = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()
-    # selected, not only weighted: a pair that does not count adds 0 even where an infinite score makes it NaN
-    losses = (where(pair_weights > 0, margins, 0.0) * pair_weights).sum((-2, -1)) / size
-    return _reduce(losses.reshape(()) if input.ndim == 1 else losses, reduction)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, a pair skipped (see below)
+        margins = 1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)
+        # selected, not only weighted: a pair that does not count, or whose margin is NaN or not positive (PyTorch's
+        # kernel adds a margin only where it is > 0), adds 0
+        counted = (pair_weights > 0) & (margins > 0)
+    losses = (where(counted, margins, 0.0) * pair_weights).sum((-2, -1)) / size
+    return _reduce(losses.reshape(()) if input.ndim < 2 else losses, reduction)
 
 
 def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
                       reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C, for scores (N, C)
-    or (C,) and class targets (N,) or 0-d; weight (C,) scales each sample's terms by weight[y]."""
+    or (C,) (a 0-d input is one score) and class targets (N,), or one target of shape () or (1,) for a single
+    sample, as PyTorch's (whose "none" losses take the target's shape); weight (C,), of the input's dtype,
+    scales each sample's terms by weight[y]."""
     _reduction(reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
     _floating(input, "multi_margin_loss")
-    if input.ndim not in (1, 2):
-        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,), got shape {input.shape}")
-    scores = input if input.ndim == 2 else input.unsqueeze(0)
+    if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
+    samples = input.shape[0] if input.ndim == 2 else 1
+    scores = input.reshape(samples, input.shape[-1] if input.ndim else 1)
     target = _as_tensor(target)
-    if target.numel() != scores.shape[0] or target.ndim != input.ndim - 1:
-        raise ValueError(f"multi_margin_loss: expected target of shape {input.shape[:-1]} for input {input.shape}, "
-                         f"got {target.shape}")
+    if target.ndim > 1 or target.numel() != samples:
+        raise ValueError(f"multi_margin_loss: expected target of shape ({samples},){' or ()' if samples == 1 else ''} "
+                         f"for input {input.shape}, got {target.shape}")
     classes = scores.shape[1]
+    weight = _class_weight(weight, classes, "multi_margin_loss")
+    if weight is not None and weight.dtype != input.dtype:
+        raise TypeError(f"multi_margin_loss: weight must have the input's dtype {input.dtype}, got {weight.dtype}")
     targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
@@ -877,10 +898,9 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     if p == 2:
         terms = terms * terms
     if weight is not None:
-        weight = _class_weight(weight, classes, "multi_margin_loss")
-        terms = terms * weight[Tensor._from_data(targets)].to(input.dtype).unsqueeze(1)
+        terms = terms * weight[Tensor._from_data(targets)].unsqueeze(1)
     losses = terms.sum(1) / classes
-    return _reduce(losses if input.ndim == 2 else losses.squeeze(0), reduction)
+    return _reduce(losses.reshape(target.shape if target.ndim else ()), reduction)
 
 
 def _refuse_legacy_reduction(name: str, size_average, reduce) -> None:

@@ -101,9 +101,18 @@ def _target_coefficients(scores: np.ndarray, targets, ignore_index, reduction, w
     one_hot = np.zeros(scores.shape, dtype=scores.dtype)
     one_hot[rows, targets[rows]] = 1
     total_weight = row_weight.sum(dtype=np.float64)
-    if reduction == "mean" and total_weight:
-        row_weight = (row_weight / total_weight).astype(scores.dtype)
+    if reduction == "mean":
+        row_weight = _over_total_weight(row_weight, total_weight, targets != ignore_index)
     return one_hot, row_weight
+
+
+def _over_total_weight(row_weight: np.ndarray, total_weight: float, counted: np.ndarray) -> np.ndarray:
+    """Each row's factor in a "mean" over class weights: its weight / the counted rows' summed weights. When
+    rows count but their weights sum to 0 (all zero class weights), PyTorch divides by that 0: NaN in the
+    counted rows (0 / 0); when no row counts, every factor stays 0."""
+    if total_weight:
+        return (row_weight / total_weight).astype(row_weight.dtype)
+    return np.where(counted, np.nan, row_weight).astype(row_weight.dtype)
 
 
 class LinearCrossEntropy(Op):
@@ -263,7 +272,9 @@ def _class_weighted_cross_entropy(K, logits, targets, ignore_index, reduction, n
     total_weight = row_weight.sum(dtype=np.float64)
     if dlogits is not None and total_weight:
         dlogits /= logits.dtype.type(total_weight)
-    # NaN when no row counts (every target ignored), as PyTorch; the gradient is zero then
+    elif dlogits is not None:  # rows count, but with zero weights: PyTorch's 0 / 0 (no row counts: zeros)
+        dlogits[targets != ignore_index] = np.nan
+    # NaN when the counted rows weigh 0 in all (every target ignored, or zero class weights), as PyTorch
     loss = row_loss.sum(dtype=np.float64) / total_weight if total_weight else np.nan
     return np.asarray(loss, dtype=logits.dtype), dlogits
 
@@ -297,15 +308,20 @@ class NLLLoss(Op):
         else:
             scale = g / total_weight if reduction == "mean" and total_weight else g
             grad[rows, targets[rows]] = -scale * row_weight[rows]
+            if reduction == "mean" and not total_weight:  # rows count, but with zero weights: PyTorch's 0 / 0
+                grad[rows, targets[rows]] = np.nan
         return grad, None
 
     def backward_graph(ctx, g, out):
         shape, targets, keep, row_weight, total_weight, reduction = ctx.saved
-        scale = row_weight / total_weight if reduction == "mean" and total_weight else row_weight
+        scale = _over_total_weight(row_weight, total_weight, keep) if reduction == "mean" else row_weight
         coefficients = np.zeros(shape, dtype=g._data.dtype)
         rows = np.nonzero(keep)[0]
         coefficients[rows, targets[rows]] = -scale[rows]
-        return constant(coefficients) * (g.unsqueeze(1) if reduction == "none" else g), None
+        picked = np.zeros(shape, dtype=bool)
+        picked[rows, targets[rows]] = True
+        # selected, not only multiplied, as the array backward writes: a NaN upstream gradient stays out of the rest
+        return select(picked, constant(coefficients) * (g.unsqueeze(1) if reduction == "none" else g)), None
 
 
 class BCEWithLogits(Op):
@@ -314,7 +330,9 @@ class BCEWithLogits(Op):
     `weighted` names those given): -w [p y log sigmoid(x) + (1 - y) log sigmoid(-x)], computed as
     w [(1 - y) x - (1 + (p - 1) y) log sigmoid(x)], where the log-sigmoid kernel never overflows.
     Derivatives: d/dx = w [(1 + (p - 1) y) sigmoid(x) - p y] (w (sigmoid(x) - y) without pos_weight) and
-    d/dy = -w [x + (p - 1) log sigmoid(x)]. "mean" divides by the number of elements, whatever the weights."""
+    d/dy = w [log sigmoid(-x) - p log sigmoid(x)] (-w x without pos_weight), PyTorch's form, which is +-inf
+    at infinite x where the equal -w [x + (p - 1) log sigmoid(x)] is inf - inf. "mean" divides by the number of
+    elements, whatever the weights."""
 
     def forward(ctx, K, x, y, *weights, reduction, weighted):
         named = dict(zip(weighted, weights))
@@ -338,7 +356,7 @@ class BCEWithLogits(Op):
         slope_x = s - y if pos_weight is None else (1 + (pos_weight - 1) * y) * s - pos_weight * y
         g_y = None
         if ctx.inputs[1].requires_grad:
-            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * log_sigmoid
+            slope_y = -x if pos_weight is None else K.log_sigmoid(-x) - pos_weight * log_sigmoid
             g_y = K.multiply(slope_y, scale)
         return (K.multiply(slope_x, scale), g_y) + (None,) * len(ctx.inputs[2:])
 
@@ -358,7 +376,7 @@ class BCEWithLogits(Op):
             slope_x = (1 + (pos_weight - 1) * y) * s - pos_weight * y
         g_y = None
         if y._requires_grad:
-            slope_y = -x if pos_weight is None else -x - (pos_weight - 1) * apply(LogSigmoid, x)
+            slope_y = -x if pos_weight is None else apply(LogSigmoid, -x) - pos_weight * apply(LogSigmoid, x)
             g_y = slope_y * scale
         return (slope_x * scale, g_y) + (None,) * len(ctx.inputs[2:])
 

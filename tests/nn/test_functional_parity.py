@@ -125,6 +125,12 @@ def test_regression_losses(dtype, rng, reduction):
     for beta in (0.0, 0.5, 1.0, 3.0):
         parity(dtype, lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta),
                lambda a, b: TF.smooth_l1_loss(a, b, reduction=reduction, beta=beta), prediction, target)
+    # huber_loss's weight: its "mean" is the plain mean of the weighted losses (not over the summed weights)
+    parity(dtype, lambda a, b: F.huber_loss(a, b, reduction=reduction, delta=0.5, weight=our_weight),
+           lambda a, b: TF.huber_loss(a, b, reduction=reduction, delta=0.5, weight=their_weight), prediction, target)
+    for lib in (fastgrad, torch):
+        with pytest.raises(ValueError):
+            lib.nn.functional.huber_loss(lib.tensor(prediction), lib.tensor(target), weight=lib.ones(5))
 
 
 def test_regression_losses_broadcast_with_a_warning(rng):
@@ -178,6 +184,27 @@ def test_binary_cross_entropy_with_logits_weight_dtype_and_refusals(rng):
         for lib, functional in ((fastgrad, F), (torch, TF)):
             with pytest.raises((TypeError, ValueError, RuntimeError)):
                 functional.binary_cross_entropy_with_logits(lib.tensor(logits), lib.tensor(targets), **bad(lib))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_binary_cross_entropy_with_logits_target_gradient_at_infinite_logits_is_pytorchs(create_graph):
+    """With pos_weight p, d/dy = log sigmoid(-x) - p log sigmoid(x), as PyTorch computes it: +-inf at infinite
+    logits (the equal -x - (p - 1) log sigmoid(x) gave inf - inf = NaN there)."""
+    logits, targets = np.array([-np.inf, np.inf, -3.0, 2.0]), np.array([0.3, 0.7, 0.5, 1.0])
+    gradients = []
+    for lib in (fastgrad, torch):
+        x, y = lib.tensor(logits, requires_grad=True), lib.tensor(targets, requires_grad=True)
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(x, y, pos_weight=lib.tensor([0.6, 2.5, 0.6, 2.5]),
+                                                                  reduction="sum")
+        gradients.append(lib.autograd.grad(loss, y, create_graph=create_graph)[0].detach().numpy())
+    np.testing.assert_allclose(gradients[0], gradients[1], rtol=1e-12)
+    assert np.isinf(gradients[0][:2]).all()
+
+
+def test_a_shape_mismatch_of_binary_cross_entropy_with_logits_is_checked_before_the_target_dtype():
+    for lib in (fastgrad, torch):
+        with pytest.raises(ValueError, match="(?i)size|shape"):
+            lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(2, 3), lib.tensor(np.zeros((2, 4), np.int64)))
 
 
 @pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
@@ -256,6 +283,37 @@ def test_cross_entropy_unbatched_and_all_ignored(rng):
     logits_leaf = fastgrad.tensor(rng.normal(size=(3, 4)), requires_grad=True)
     F.cross_entropy(logits_leaf, fastgrad.tensor(ignored), label_smoothing=0.2).backward()
     np.testing.assert_array_equal(logits_leaf.grad.numpy(), 0)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed"])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("shape", [(3, 3), (3, 3, 2)])
+def test_a_mean_over_targets_of_zero_class_weight_is_nan_with_nan_gradients_in_their_rows(name, create_graph, shape):
+    """Counted targets whose class weights sum to 0: PyTorch divides by that 0, so the loss is NaN and so is the
+    gradient of every counted row (0 / 0), while ignored rows keep a zero gradient (and an ignored row with a NaN
+    logit a zero smoothed loss)."""
+    logits = np.random.default_rng(0).normal(size=shape)
+    targets = np.zeros((shape[0],) + shape[2:], dtype=np.int64)
+    targets[0] = -100
+    weight = np.array([0.0, 1.0, 2.0])
+    results = []
+    for library in (fastgrad, torch):
+        x = library.tensor(logits, requires_grad=True)
+        kwargs = dict(label_smoothing=0.1) if name.endswith("smoothed") else {}
+        function = getattr(library.nn.functional, name.split()[0])
+        loss = function(x, library.tensor(targets), library.tensor(weight), **kwargs)
+        gradient, = library.autograd.grad(loss, x, create_graph=create_graph)
+        results.append((loss.item(), gradient.detach().numpy()))
+    (ours, our_gradient), (theirs, their_gradient) = results
+    assert math.isnan(ours) and math.isnan(theirs)
+    np.testing.assert_array_equal(our_gradient, their_gradient)  # (NaN in the same places)
+    assert np.isnan(our_gradient[1:]).any() and (our_gradient[0] == 0).all()
+    nan_row = logits.copy()
+    nan_row[0] = np.nan
+    for library in (fastgrad, torch):
+        losses = library.nn.functional.cross_entropy(library.tensor(nan_row), library.tensor(targets),
+                                                     label_smoothing=0.1, reduction="none")
+        np.testing.assert_array_equal(losses.numpy()[0], 0)
 
 
 def test_loss_modules(rng):
@@ -506,6 +564,37 @@ def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted
                scores)
     parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
            lambda x: TF.multi_margin_loss(x, torch.tensor(2), reduction=reduction), scores[0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shapes", [((3,), (1,)), ((1, 3), ()), ((1, 3), (1,)), ((), ()), ((), (1,))])
+def test_multi_margin_loss_takes_pytorchs_single_sample_target_shapes(reduction, shapes):
+    """One sample's target may be 0-d or (1,), for a (C,), (1, C) or 0-d input; "none" gives the target's shape."""
+    scores = np.random.default_rng(0).normal(size=shapes[0])
+    parity("float64", lambda x: F.multi_margin_loss(x, fastgrad.zeros(shapes[1], dtype=fastgrad.int64),
+                                                    reduction=reduction),
+           lambda x: TF.multi_margin_loss(x, torch.zeros(shapes[1], dtype=torch.int64), reduction=reduction), scores)
+
+
+def test_multi_margin_loss_refuses_a_weight_of_another_dtype_as_pytorch():
+    for lib in (fastgrad, torch):
+        for weight_dtype, input_dtype in ((lib.float32, lib.float64), (lib.float64, lib.float32),
+                                          (lib.int64, lib.float64)):
+            with pytest.raises((TypeError, RuntimeError)):
+                lib.nn.functional.multi_margin_loss(lib.zeros(2, 3, dtype=input_dtype), lib.tensor([0, 1]),
+                                                    weight=lib.ones(3, dtype=weight_dtype))
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multilabel_margin_loss_skips_a_nan_margin_as_pytorch(reduction):
+    """PyTorch's kernel adds a margin only where it is > 0, so a pair whose margin is NaN adds nothing (and no
+    gradient); a 1-D input's target may also be any shape of its C values."""
+    scores = np.array([[np.nan, 1.0, np.inf], [0.0, np.nan, 2.0], [-np.inf, 1.0, 0.5]])
+    targets = np.array([[0, 1, -1], [1, 2, -1], [1, 2, -1]])
+    parity("float64", lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(targets), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(targets), reduction=reduction), scores)
+    parity("float64", lambda x: F.multilabel_margin_loss(x, fastgrad.tensor(0), reduction=reduction),
+           lambda x: TF.multilabel_margin_loss(x, torch.tensor(0), reduction=reduction), np.array([0.5]))
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
