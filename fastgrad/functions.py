@@ -172,29 +172,36 @@ def pow(input, exponent) -> Tensor:
     return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
 
 
-# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor.
+# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor. As PyTorch's,
+# input must be a tensor and other a tensor or a number (the methods refuse lists and arrays).
+def _compared(name: str, input) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): input must be a Tensor, got {type(input).__name__}")
+    return input
+
+
 def eq(input: Tensor, other) -> Tensor:
-    return input == other
+    return _compared("eq", input).eq(other)
 
 
 def ne(input: Tensor, other) -> Tensor:
-    return input != other
+    return _compared("ne", input).ne(other)
 
 
 def lt(input: Tensor, other) -> Tensor:
-    return input < other
+    return _compared("lt", input).lt(other)
 
 
 def le(input: Tensor, other) -> Tensor:
-    return input <= other
+    return _compared("le", input).le(other)
 
 
 def gt(input: Tensor, other) -> Tensor:
-    return input > other
+    return _compared("gt", input).gt(other)
 
 
 def ge(input: Tensor, other) -> Tensor:
-    return input >= other
+    return _compared("ge", input).ge(other)
 
 
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
