@@ -58,17 +58,25 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along `dim`. As PyTorch, 1-D empty tensors (`torch.tensor([])`, the start of
     `out = cat([out, batch])` loops) take part in the dtype but are otherwise skipped, whatever the
     others' shapes (they get no gradient: PyTorch gives them an empty one); when all are, all are joined."""
+    # (PyTorch's refusals, in its order: an element that is not a tensor (TypeError), none (ValueError), a 0-dim
+    # one (RuntimeError), dim out of range (IndexError), dims or sizes that differ (RuntimeError))
     _refuse_one_tensor("cat", tensors)
-    tensors = _promoted_all([_as_tensor(t) for t in tensors]) if tensors else []
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: tensors must be Tensors, got {type(t).__name__} {t!r:.50} at position {i}")
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    tensors = [t for t in tensors if t.shape != (0,)] or tensors
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: a 0-dim tensor (at position {i}) cannot be concatenated; unsqueeze it first")
+    tensors = [t for t in _promoted_all(tensors) if t.shape != (0,)] or tensors
     (axis,) = normalize_dims(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
-            raise ValueError(f"cat: tensor {i} has shape {t.shape}, which does not match {tensors[0].shape} "
-                             f"outside dim {dim}")
-    return apply(ops.Cat, *tensors, axis=axis)
+            raise RuntimeError(f"cat: tensor {i} has shape {t.shape}, which does not match {tensors[0].shape} "
+                               f"outside dim {dim}")
+    return apply(ops.Cat, *_promoted_all(tensors), axis=axis)
 
 
 concat = cat
@@ -164,29 +172,36 @@ def pow(input, exponent) -> Tensor:
     return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
 
 
-# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor.
+# Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor. As PyTorch's,
+# input must be a tensor and other a tensor or a number (the methods refuse lists and arrays).
+def _compared(name: str, input) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): input must be a Tensor, got {type(input).__name__}")
+    return input
+
+
 def eq(input: Tensor, other) -> Tensor:
-    return input == other
+    return _compared("eq", input).eq(other)
 
 
 def ne(input: Tensor, other) -> Tensor:
-    return input != other
+    return _compared("ne", input).ne(other)
 
 
 def lt(input: Tensor, other) -> Tensor:
-    return input < other
+    return _compared("lt", input).lt(other)
 
 
 def le(input: Tensor, other) -> Tensor:
-    return input <= other
+    return _compared("le", input).le(other)
 
 
 def gt(input: Tensor, other) -> Tensor:
-    return input > other
+    return _compared("gt", input).gt(other)
 
 
 def ge(input: Tensor, other) -> Tensor:
-    return input >= other
+    return _compared("ge", input).ge(other)
 
 
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
@@ -749,6 +764,14 @@ def _sequence_of_tensors(name: str, tensors) -> list[Tensor]:
     return _tensors_of(name, (tensors,))
 
 
+def _tensors_to_stack(name: str, tensors) -> list[Tensor]:
+    """The tensors of hstack, vstack, dstack or column_stack: at least one, as PyTorch's (RuntimeError)."""
+    ts = _sequence_of_tensors(name, tensors)
+    if not ts:
+        raise RuntimeError(f"{name}: expected a non-empty sequence of tensors, got none")
+    return ts
+
+
 def _at_least(name: str, tensors, ndim: int):
     ts = _tensors_of(name, tensors)
     grown = [_grown(t, ndim) for t in ts]
@@ -784,7 +807,7 @@ def atleast_3d(*tensors):
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors (1-D ones as rows) concatenated along dim 0."""
-    return cat([_grown(t, 2) for t in _sequence_of_tensors("vstack", tensors)], 0)
+    return cat([_grown(t, 2) for t in _tensors_to_stack("vstack", tensors)], 0)
 
 
 row_stack = vstack
@@ -792,18 +815,18 @@ row_stack = vstack
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors concatenated along dim 1, or along dim 0 when they are 1-D (0-D ones count as 1-D)."""
-    ts = [_grown(t, 1) for t in _sequence_of_tensors("hstack", tensors)]
+    ts = [_grown(t, 1) for t in _tensors_to_stack("hstack", tensors)]
     return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors, made at least 3-D, concatenated along dim 2."""
-    return cat([_grown(t, 3) for t in _sequence_of_tensors("dstack", tensors)], 2)
+    return cat([_grown(t, 3) for t in _tensors_to_stack("dstack", tensors)], 2)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """The tensors as columns (0-D and 1-D ones become (n, 1)) concatenated along dim 1."""
-    ts = _sequence_of_tensors("column_stack", tensors)
+    ts = _tensors_to_stack("column_stack", tensors)
     return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in ts], 1)
 
 

@@ -143,13 +143,19 @@ def to_arguments(where: str, args: tuple, kwargs: dict, shape: tuple | None = No
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
 _COMPARISON_NAMES = dict(zip(_COMPARISONS, ("eq", "ne", "lt", "le", "gt", "ge")))
+# what a tensor is compared with: a tensor or a number (Python's, or a NumPy scalar); PyTorch refuses the rest
+_COMPARABLE = (bool, int, float, complex, np.number, np.bool_)
 
 
 def _bool_method(ufunc, operator: bool = False):
     """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons). The
-    operator form leaves None to Python, as PyTorch does (x == None is False, x < None a TypeError)."""
+    operator form leaves what is neither a tensor nor a number (None, a list) to Python, as PyTorch does (x == None
+    and x == [1, 2] are False, x < [1, 2] a TypeError), but for == and != with a NumPy array, which are
+    elementwise (PyTorch 2.13's == is, its != gives True whatever the values: fastgrad keeps the two alike)."""
     def method(self, other):
-        if operator and other is None:
+        if operator and not isinstance(other, (Tensor,) + _COMPARABLE):
+            if isinstance(other, np.ndarray) and ufunc in (np.equal, np.not_equal):
+                return self._compare(ufunc, Tensor._from_data(other))
             return NotImplemented
         return self._compare(ufunc, other)
 
@@ -708,15 +714,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _compare(self, ufunc, other) -> "Tensor":
         """ufunc in the promoted dtype, as PyTorch compares: `uint8_tensor < -1` compares with 255 (see
         wrapped_number), an int32 tensor with 0.5 in float32."""
-        if other is None:
-            raise TypeError(f"{ufunc.__name__}: expected a tensor or a number to compare with, got None")
+        if not isinstance(other, (Tensor,) + _COMPARABLE):  # (a list or an array too, as PyTorch's)
+            raise TypeError(f"{_COMPARISON_NAMES[ufunc]}: expected a tensor or a number to compare with, got "
+                            f"{type(other).__name__} {other!r:.50}")
         if isinstance(other, complex):  # (Python's and NumPy's complex128; PyTorch takes a complex64 as real)
             return self._compare_with_complex(ufunc, other)
-        if isinstance(other, (Tensor, bool, int, float, np.generic)):
-            a, b = self._promoted(self._operand(other))
-            a, b = a._data, b._data
-        else:
-            a, b = self._data, other
+        a, b = self._promoted(self._operand(other))
+        a, b = a._data, b._data
         try:
             return Tensor._wrap(ufunc(a, b), False, None)
         except ValueError:

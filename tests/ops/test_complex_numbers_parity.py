@@ -2,7 +2,8 @@
 PyTorch: == and != compare with the whole number, imaginary part included, in the complex dtype of the tensor's
 (an integer tensor: of the default dtype); lt, le, gt, ge raise (complex numbers have no order), as PyTorch's; a
 clamp bound is taken where its imaginary part is 0 on a float tensor and refused otherwise. NumPy's complex64 is
-no Python complex, and PyTorch takes it as a real number: so does fastgrad."""
+no Python complex, and PyTorch takes it as a real number: so does fastgrad. And what comparisons take at all: a
+tensor or a number, not a list, tuple, array or string."""
 import warnings
 
 import numpy as np
@@ -59,3 +60,32 @@ def test_a_complex_clamp_bound_as_torch(form, dtype, bound):
                 "clamp_max": lambda: x.clamp_max(bound), "torch.clamp": lambda: m.clamp(x, max=bound)}[form]()
 
     assert_same(call)
+
+
+@pytest.mark.parametrize("other", [[1.0, 2.0], (1.0, 2.0), np.array([1.0, 2.0]), np.array(1.0), "1", None,
+                                   np.float64(1.0), np.int64(2), True], ids=repr)
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparisons_take_only_tensors_and_numbers_as_torch(name, other):
+    # fastgrad compared with lists, tuples and arrays (and raised NumPy's error for a string), where PyTorch's method
+    # raises TypeError and its operator leaves them to Python (== is False, < a TypeError)
+    ours = outcome(lambda: getattr(fastgrad.tensor([1.0, 3.0]), name)(other))
+    theirs = outcome(lambda: getattr(torch.tensor([1.0, 3.0]), name)(other))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs) and "expected a tensor or a number" in str(ours.error), (ours, theirs)
+    else:
+        assert ours.tolist() == theirs.tolist()
+    operator = getattr(__import__("operator"), name)
+    for left in (True, False):
+        if name == "ne" and isinstance(other, np.ndarray):
+            continue  # (PyTorch 2.13's x != array is True whatever the values, its x == array elementwise)
+
+        def compare(m):
+            x = m.tensor([1.0, 3.0])
+            result = operator(x, other) if left else operator(other, x)
+            return result.tolist() if isinstance(result, (m.Tensor, np.ndarray)) else result
+
+        ours, theirs = outcome(lambda: compare(fastgrad)), outcome(lambda: compare(torch))
+        if isinstance(theirs, Raised):
+            assert same_exception_type(ours, theirs), (ours, theirs)
+        else:
+            assert ours == theirs

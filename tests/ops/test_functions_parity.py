@@ -353,3 +353,21 @@ def test_stack_refuses_with_torchs_exception_types(case, dim):
     else:
         assert not isinstance(ours, Raised), (ours, theirs)
         assert (ours.tolist(), str(ours.dtype)) == (theirs.tolist(), str(theirs.dtype).replace("torch.", ""))
+
+
+@pytest.mark.parametrize("case", JOIN_CASES)
+@pytest.mark.parametrize("name, dim", [("cat", 0), ("cat", 1), ("cat", 5), ("concat", -1), ("hstack", None),
+                                       ("vstack", None), ("dstack", None), ("column_stack", None), ("row_stack", None)])
+def test_cat_and_the_stacks_refuse_with_torchs_exception_types(name, dim, case):
+    # fastgrad raised ValueError for shapes that differ and for hstack([]) (PyTorch: RuntimeError), IndexError for a
+    # 0-dim tensor, and joined numbers
+    def join(m):
+        tensors = JOIN_CASES[case](m)
+        return getattr(m, name)(tensors) if dim is None else getattr(m, name)(tensors, dim)
+
+    ours, theirs = outcome(lambda: join(fastgrad)), outcome(lambda: join(torch))
+    if isinstance(theirs, Raised):
+        assert same_exception_type(ours, theirs), (ours, theirs)
+    else:
+        assert not isinstance(ours, Raised), (ours, theirs)
+        assert (ours.tolist(), str(ours.dtype)) == (theirs.tolist(), str(theirs.dtype).replace("torch.", ""))
