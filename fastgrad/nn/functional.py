@@ -1540,23 +1540,53 @@ def _sequence_lengths(name: str, lengths, input: Tensor) -> np.ndarray | None:
 
 
 def _within_lengths(run, input: Tensor, lengths: np.ndarray | None, reverse: bool) -> Tensor:
-    """run(input, reverse) -> the states of every step, time on axis -3 ((T, B, H), or (2, T, B, H) for
-    h and c), over sequences whose valid steps come first and whose padding follows. The forward direction
-    reaches each valid step before any padding, so it runs as it is; the reverse direction must start at
-    each sequence's own last valid step, so each sequence's valid steps are reversed in place (a
-    per-sequence gather, its own inverse), run forward, and reversed back. Padding never reaches a valid
-    step; the states computed on it are set to zero."""
+    """run(input, reverse, batch) -> the states of every step, time on axis -3 ((T, B, H), or (2, T, B, H) for
+    h and c), from the initial states of the sequences `batch` (an index array; None: all), over sequences whose
+    valid steps come first and whose padding follows. The forward direction reaches each valid step before any
+    padding, so it runs as it is; the reverse direction must start at each sequence's own last valid step, so
+    each sequence's valid steps are reversed in place (a per-sequence gather, its own inverse), run forward, and
+    reversed back. Padding never reaches a valid step; the states computed on it are set to zero.
+
+    Unless a state the padding reads is not finite (an infinite or NaN initial state, or one that overflows on
+    the padding): the backward through the padding would multiply its zero gradients by it (0 * inf = NaN) and
+    carry NaN into the valid steps, where PyTorch, which never runs the padding, has none. Then each group of
+    sequences of one length runs over its valid steps alone."""
     if lengths is None:
-        return run(input, reverse)
+        return run(input, reverse, None)
     step = np.arange(input.shape[0])[:, None]
     valid = step < lengths  # (T, B)
     if reverse:
         time = np.where(valid, lengths - 1 - step, step)
         batch = np.broadcast_to(np.arange(len(lengths)), time.shape)
-        states = run(input[time, batch], False)[..., time, batch, :]
-    else:
-        states = run(input, False)
+        input = input[time, batch]
+    states = run(input, False, None)
+    read_by_padding = (step >= lengths - 1) & (lengths < input.shape[0])  # (T, B): a padded step reads these
+    if not np.isfinite(states._data[..., read_by_padding, :]).all():
+        states = _by_length(run, input, lengths)
+    if reverse:
+        states = states[..., time, batch, :]
     return states.masked_fill(Tensor._from_data(~valid[:, :, None]), 0.0)
+
+
+def _by_length(run, input: Tensor, lengths: np.ndarray) -> Tensor:
+    """The states of every step as _within_lengths's, each group of sequences of one length run over its own
+    valid steps only (one run per distinct length), zeros on the padding."""
+    from fastgrad.functions import cat  # (fastgrad.functions imports this module's package)
+
+    parts, members = [], []
+    for length in np.unique(lengths):
+        group = np.nonzero(lengths == length)[0]
+        part = run(input[:length, group], False, group)
+        if length < input.shape[0]:
+            padding = part.shape[:-3] + (input.shape[0] - length,) + part.shape[-2:]
+            part = cat([part, Tensor._from_data(np.zeros(padding, dtype=part.dtype))], dim=-3)
+        parts.append(part), members.append(group)
+    return cat(parts, dim=-2)[..., np.argsort(np.concatenate(members)), :]
+
+
+def _of_batch(state: Tensor, batch: np.ndarray | None) -> Tensor:
+    """The initial states (B, H) of the sequences `batch` (all for None)."""
+    return state if batch is None else state[batch]
 
 
 def _final_states(states: Tensor, reverse: bool, lengths: np.ndarray | None) -> Tensor:
@@ -1580,8 +1610,8 @@ def rnn(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     biases = _layer_biases("rnn", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 1)
-    return _within_lengths(lambda x, backwards: apply(ops.RNN, x, hx, weight_ih, weight_hh, *biases,
-                                                      nonlinearity=nonlinearity, reverse=backwards),
+    return _within_lengths(lambda x, backwards, batch: apply(ops.RNN, x, _of_batch(hx, batch), weight_ih, weight_hh,
+                                                             *biases, nonlinearity=nonlinearity, reverse=backwards),
                            input, _sequence_lengths("rnn", lengths, input), bool(reverse))
 
 
@@ -1591,8 +1621,8 @@ def gru(input: Tensor, hx: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih
     the order r, z, n): input (T, B, I), hx (B, H) -> every hidden state (T, B, H). `reverse` and `lengths`
     as in `rnn`."""
     biases = _layer_biases("gru", input, {"hx": hx}, weight_ih, weight_hh, bias_ih, bias_hh, 3)
-    return _within_lengths(lambda x, backwards: apply(ops.GRU, x, hx, weight_ih, weight_hh, *biases,
-                                                      reverse=backwards),
+    return _within_lengths(lambda x, backwards, batch: apply(ops.GRU, x, _of_batch(hx, batch), weight_ih, weight_hh,
+                                                             *biases, reverse=backwards),
                            input, _sequence_lengths("gru", lengths, input), bool(reverse))
 
 
@@ -1608,8 +1638,8 @@ def lstm(input: Tensor, hx: tuple[Tensor, Tensor], weight_ih: Tensor, weight_hh:
     h0, c0 = hx
     biases = _layer_biases("lstm", input, {"h_0": h0, "c_0": c0}, weight_ih, weight_hh, bias_ih, bias_hh, 4)
     lengths = _sequence_lengths("lstm", lengths, input)
-    states = _within_lengths(lambda x, backwards: apply(ops.LSTM, x, h0, c0, weight_ih, weight_hh, *biases,
-                                                        reverse=backwards),
+    states = _within_lengths(lambda x, backwards, batch: apply(ops.LSTM, x, _of_batch(h0, batch), _of_batch(c0, batch),
+                                                               weight_ih, weight_hh, *biases, reverse=backwards),
                              input, lengths, bool(reverse))
     if input.shape[0] == 0:  # no steps: the final states are the initial ones
         return states[0], (h0, c0)

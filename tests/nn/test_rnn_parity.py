@@ -246,3 +246,46 @@ def test_a_state_or_a_cell_input_of_another_dtype_stays_a_runtime_error(kind):
             theirs(torch.tensor(x, dtype=torch.float32))
         with pytest.raises(RuntimeError, match="dtype"):
             ours(fastgrad.tensor(x, dtype=fastgrad.float32))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_packed_sequences_with_a_state_the_padding_cannot_hold_match_torch(rng, backend_name, kind):
+    """A sequence shorter than the batch whose last state is infinite (an infinite initial c of an LSTM, or h of a
+    GRU) or overflows on the padding (a relu RNN at 1e300): PyTorch never runs the padding, so its
+    gradients elsewhere stay finite; running the padding and multiplying its zero gradients by that state gave NaN."""
+    options = dict(nonlinearity="relu") if kind == "RNN" else {}
+    theirs, ours = twins(kind, **options)
+    hidden = rng.standard_normal((1, 3, HIDDEN))
+    states = [hidden, rng.standard_normal((1, 3, HIDDEN))] if kind == "LSTM" else [hidden]
+    if kind == "LSTM":
+        states[1][0, 2, 0] = -np.inf
+    elif kind == "GRU":
+        states[0][0, 2, 1] = np.inf
+    else:  # weights that take a state of 1e100 to 1e300 at the valid step, past the float64 range on the padding
+        with torch.no_grad():
+            theirs.weight_hh_l0.fill_(1e200 / HIDDEN)
+            theirs.bias_hh_l0.zero_(), theirs.bias_ih_l0.zero_(), theirs.weight_ih_l0.zero_()
+        ours.load_state_dict(convert_torch_state_dict({k: v.detach() for k, v in theirs.state_dict().items()}))
+        states[0] = np.abs(states[0]) * 1e100
+        states[0][:, :2] = 0.0  # (the other sequences stay at 0)
+    tx, t_packed, fx, f_packed = pack_twins(rng.standard_normal((4, 3, INPUT)), [4, 3, 1], enforce_sorted=True)
+    t_states, f_states = leaves(states)
+
+    def hx(states):
+        return tuple(states) if kind == "LSTM" else states[0]
+
+    with fastgrad.backend(backend_name):
+        their_result, our_result = theirs(t_packed, hx(t_states)), ours(f_packed, hx(f_states))
+        for t, o in zip(packed_outputs(their_result), packed_outputs(our_result)):
+            np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+        weights = [rng.standard_normal(tuple(t.shape)) for t in packed_outputs(their_result)]
+        weighted_sum(packed_outputs(their_result), weights, torch).backward()
+        weighted_sum(packed_outputs(our_result), weights, fastgrad).backward()
+    for t, o in zip([tx, *t_states], [fx, *f_states]):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-10)
+        assert np.isfinite(t.grad.numpy()[:, :2]).all()  # (the other sequences' gradients are finite)
+    their_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        np.testing.assert_allclose(param.grad.numpy(), their_params[name].grad.numpy(), rtol=1e-10, atol=1e-10,
+                                   err_msg=name)
