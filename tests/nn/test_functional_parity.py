@@ -285,6 +285,29 @@ def test_cross_entropy_unbatched_and_all_ignored(rng):
     np.testing.assert_array_equal(logits_leaf.grad.numpy(), 0)
 
 
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed", "cross_entropy weighted"])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_nan_upstream_gradient_leaves_the_ignored_rows_zero_as_pytorch(name, create_graph, reduction):
+    """PyTorch's backward writes only the counted rows, so the ignored rows' gradients stay 0 whatever the upstream
+    gradient; fastgrad's fused cross_entropy multiplied them by it (0 * NaN = NaN)."""
+    logits = np.random.default_rng(0).normal(size=(3, 4))
+    targets = np.array([1, -100, 3])
+    gradients = []
+    for library in (fastgrad, torch):
+        x = library.tensor(logits, requires_grad=True)
+        kwargs = dict(reduction=reduction, label_smoothing=0.1 if name.endswith("smoothed") else 0.0)
+        if name.endswith("weighted"):
+            kwargs["weight"] = library.tensor(np.array([1.0, 2.0, 3.0, 0.5]))
+        if name == "nll_loss":
+            del kwargs["label_smoothing"]
+        loss = getattr(library.nn.functional, name.split()[0])(x, library.tensor(targets), **kwargs)
+        upstream = library.tensor(np.full(tuple(loss.shape), np.nan))
+        gradients.append(library.autograd.grad(loss, x, upstream, create_graph=create_graph)[0].detach().numpy())
+    np.testing.assert_array_equal(gradients[0], gradients[1])
+    assert (gradients[0][1] == 0).all() and np.isnan(gradients[0][[0, 2]]).any(axis=1).all()
+
+
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed"])
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("shape", [(3, 3), (3, 3, 2)])
