@@ -608,6 +608,30 @@ def test_multi_margin_loss_refuses_a_weight_of_another_dtype_as_pytorch():
                                                     weight=lib.ones(3, dtype=weight_dtype))
 
 
+def test_multi_margin_loss_refuses_a_weight_that_requires_grad_as_pytorch():
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="differentiable"):
+            lib.nn.functional.multi_margin_loss(lib.zeros(2, 3, dtype=lib.float64), lib.tensor([0, 1]),
+                                                weight=lib.ones(3, dtype=lib.float64, requires_grad=True))
+
+
+@pytest.mark.parametrize("weight_dtype", ["float32", "float64"])
+def test_multilabel_soft_margin_loss_is_differentiable_in_its_weight_and_promotes_it_as_pytorch(weight_dtype):
+    """PyTorch's loss multiplies by the weight like any factor: a gradient for a weight that requires grad, and
+    the promoted dtype of a weight of another dtype (float64 for a float32 input and a float64 weight)."""
+    scores = np.random.default_rng(0).normal(size=(4, 3))
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor(scores.astype(np.float32), requires_grad=True)
+        weight = lib.tensor(np.array([0.5, 1.0, 2.0], dtype=weight_dtype), requires_grad=True)
+        loss = lib.nn.functional.multilabel_soft_margin_loss(x, lib.tensor((scores > 0) * 1.0).float(), weight=weight)
+        loss.backward()
+        results.append((str(loss.dtype).removeprefix("torch."), loss.item(), x.grad.numpy(), weight.grad.numpy()))
+    assert results[0][0] == results[1][0]
+    for ours, theirs in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6)
+
+
 @pytest.mark.parametrize("reduction", ["none", "sum"])
 def test_multilabel_margin_loss_skips_a_nan_margin_as_pytorch(reduction):
     """PyTorch's kernel adds a margin only where it is > 0, so a pair whose margin is NaN adds nothing (and no
