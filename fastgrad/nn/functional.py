@@ -830,8 +830,17 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     if input.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
     losses = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
-    if weight is not None:
-        losses = losses * _constant_elementwise_weight("multilabel_soft_margin_loss", "weight", weight, input)
+    if weight is not None:  # a factor like any other, as PyTorch's: differentiable, and promoted with the losses
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"multilabel_soft_margin_loss: weight must be a Tensor or None, got {type(weight).__name__}")
+        try:
+            fits = np.broadcast_shapes(weight.shape, input.shape) == input.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"multilabel_soft_margin_loss: weight of shape {weight.shape} does not broadcast to the "
+                             f"input's shape {input.shape}")
+        losses = losses * weight
     return _reduce(losses.sum(-1) / input.shape[-1], reduction)
 
 
@@ -890,6 +899,9 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     weight = _class_weight(weight, classes, "multi_margin_loss")
     if weight is not None and weight.dtype != input.dtype:
         raise TypeError(f"multi_margin_loss: weight must have the input's dtype {input.dtype}, got {weight.dtype}")
+    if weight is not None and weight.requires_grad and GRAD_MODE.enabled:
+        raise RuntimeError("multi_margin_loss is not differentiable with respect to weight (as in PyTorch), which "
+                           "requires grad; pass weight.detach()")
     targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)

@@ -67,12 +67,13 @@ class SoftmaxCrossEntropy(Op):
         return loss
 
     def backward(ctx, K, g):
-        dlogits, reduction = ctx.saved[:2]
-        if reduction == "none":
-            return K.multiply(dlogits, g[:, None]), None
-        if g == 1:  # the usual case, loss.backward(): skip a full pass over the (N, C) gradient
+        dlogits, reduction, targets, ignore_index = ctx.saved[:4]
+        if reduction != "none" and g == 1:  # the usual case, loss.backward(): skip a full pass over the (N, C) gradient
             return dlogits, None
-        return K.multiply(dlogits, g), None
+        grad = K.multiply(dlogits, g[:, None] if reduction == "none" else g)
+        if not np.isfinite(g).all():  # the ignored rows stay 0 (not 0 * NaN), as PyTorch's, which leaves them out
+            grad[targets == ignore_index] = 0
+        return grad, None
 
     def backward_graph(ctx, g, out):
         _, reduction, targets, ignore_index, weight, version = ctx.saved
@@ -82,9 +83,8 @@ class SoftmaxCrossEntropy(Op):
                                f"modified by an in-place operation: it is at version {logits._counter.value}, "
                                f"expected version {version}")
         one_hot, scale = _target_coefficients(logits._data, targets, ignore_index, reduction, weight)
-        grad = _counted_rows(targets, ignore_index, (apply(Softmax, logits, axis=1) - constant(one_hot))
-                             * constant(scale[:, None]))
-        return grad * (g.unsqueeze(1) if reduction == "none" else g), None
+        grad = (apply(Softmax, logits, axis=1) - constant(one_hot)) * constant(scale[:, None])
+        return _counted_rows(targets, ignore_index, grad * (g.unsqueeze(1) if reduction == "none" else g)), None
 
 
 def _counted_rows(targets: np.ndarray, ignore_index: int, grad):

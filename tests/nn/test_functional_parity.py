@@ -285,6 +285,29 @@ def test_cross_entropy_unbatched_and_all_ignored(rng):
     np.testing.assert_array_equal(logits_leaf.grad.numpy(), 0)
 
 
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed", "cross_entropy weighted"])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_nan_upstream_gradient_leaves_the_ignored_rows_zero_as_pytorch(name, create_graph, reduction):
+    """PyTorch's backward writes only the counted rows, so the ignored rows' gradients stay 0 whatever the upstream
+    gradient; fastgrad's fused cross_entropy multiplied them by it (0 * NaN = NaN)."""
+    logits = np.random.default_rng(0).normal(size=(3, 4))
+    targets = np.array([1, -100, 3])
+    gradients = []
+    for library in (fastgrad, torch):
+        x = library.tensor(logits, requires_grad=True)
+        kwargs = dict(reduction=reduction, label_smoothing=0.1 if name.endswith("smoothed") else 0.0)
+        if name.endswith("weighted"):
+            kwargs["weight"] = library.tensor(np.array([1.0, 2.0, 3.0, 0.5]))
+        if name == "nll_loss":
+            del kwargs["label_smoothing"]
+        loss = getattr(library.nn.functional, name.split()[0])(x, library.tensor(targets), **kwargs)
+        upstream = library.tensor(np.full(tuple(loss.shape), np.nan))
+        gradients.append(library.autograd.grad(loss, x, upstream, create_graph=create_graph)[0].detach().numpy())
+    np.testing.assert_array_equal(gradients[0], gradients[1])
+    assert (gradients[0][1] == 0).all() and np.isnan(gradients[0][[0, 2]]).any(axis=1).all()
+
+
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "cross_entropy smoothed"])
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("shape", [(3, 3), (3, 3, 2)])
@@ -583,6 +606,30 @@ def test_multi_margin_loss_refuses_a_weight_of_another_dtype_as_pytorch():
             with pytest.raises((TypeError, RuntimeError)):
                 lib.nn.functional.multi_margin_loss(lib.zeros(2, 3, dtype=input_dtype), lib.tensor([0, 1]),
                                                     weight=lib.ones(3, dtype=weight_dtype))
+
+
+def test_multi_margin_loss_refuses_a_weight_that_requires_grad_as_pytorch():
+    for lib in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="differentiable"):
+            lib.nn.functional.multi_margin_loss(lib.zeros(2, 3, dtype=lib.float64), lib.tensor([0, 1]),
+                                                weight=lib.ones(3, dtype=lib.float64, requires_grad=True))
+
+
+@pytest.mark.parametrize("weight_dtype", ["float32", "float64"])
+def test_multilabel_soft_margin_loss_is_differentiable_in_its_weight_and_promotes_it_as_pytorch(weight_dtype):
+    """PyTorch's loss multiplies by the weight like any factor: a gradient for a weight that requires grad, and
+    the promoted dtype of a weight of another dtype (float64 for a float32 input and a float64 weight)."""
+    scores = np.random.default_rng(0).normal(size=(4, 3))
+    results = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor(scores.astype(np.float32), requires_grad=True)
+        weight = lib.tensor(np.array([0.5, 1.0, 2.0], dtype=weight_dtype), requires_grad=True)
+        loss = lib.nn.functional.multilabel_soft_margin_loss(x, lib.tensor((scores > 0) * 1.0).float(), weight=weight)
+        loss.backward()
+        results.append((str(loss.dtype).removeprefix("torch."), loss.item(), x.grad.numpy(), weight.grad.numpy()))
+    assert results[0][0] == results[1][0]
+    for ours, theirs in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6)
 
 
 @pytest.mark.parametrize("reduction", ["none", "sum"])
