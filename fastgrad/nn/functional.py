@@ -21,7 +21,7 @@ from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import normalize_dims, number_of_dtype
+from fastgrad.tensor_methods.arguments import broadcasts_to, normalize_dims, number_of_dtype
 
 
 def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
@@ -698,12 +698,9 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
     if weight.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError(f"{name} is not differentiable with respect to {label} (as in PyTorch), which requires "
                            f"grad; pass {label}.detach()")
-    try:
-        if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
-            raise ValueError
-    except ValueError:
+    if not broadcasts_to(weight.shape, input.shape):
         raise ValueError(f"{name}: {label} of shape {weight.shape} does not broadcast to the input's shape "
-                         f"{input.shape}") from None
+                         f"{input.shape}")
     return weight.to(input.dtype)
 
 
@@ -805,11 +802,8 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tenso
     y x below about -710)."""
     _reduction(reduction)
     target = _signs(target, _floating(input, "soft_margin_loss"))
-    try:  # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
-        fits = np.broadcast_shapes(input.shape, target.shape) == input.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
+    if not broadcasts_to(target.shape, input.shape):
         raise ValueError(f"soft_margin_loss: target of shape {tuple(target.shape)} does not broadcast to the input's "
                          f"shape {tuple(input.shape)}")
     if target.requires_grad and GRAD_MODE.enabled:
@@ -833,11 +827,7 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     if weight is not None:  # a factor like any other, as PyTorch's: differentiable, and promoted with the losses
         if not isinstance(weight, Tensor):
             raise TypeError(f"multilabel_soft_margin_loss: weight must be a Tensor or None, got {type(weight).__name__}")
-        try:
-            fits = np.broadcast_shapes(weight.shape, input.shape) == input.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(weight.shape, input.shape):
             raise ValueError(f"multilabel_soft_margin_loss: weight of shape {weight.shape} does not broadcast to the "
                              f"input's shape {input.shape}")
         losses = losses * weight

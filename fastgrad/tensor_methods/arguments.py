@@ -81,3 +81,12 @@ def number_of_dtype(name: str, value, dtype: np.dtype) -> np.ndarray:
     if not fits:
         raise RuntimeError(f"{name}: value {value} cannot be converted to type {dtype} without overflow")
     return checked_cast(np.asarray(value), dtype, name)
+
+
+def broadcasts_to(shape: Sequence[int], target: Sequence[int]) -> bool:
+    """Whether an operand of `shape` broadcasts to exactly `target` (so that a result written in `target`'s
+    shape keeps it, as PyTorch's in-place and weighted forms require)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
