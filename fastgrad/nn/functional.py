@@ -59,9 +59,9 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _floating(input: Tensor, name: str, label: str = "input", error: type = TypeError) -> Tensor:
+def _floating(input: Tensor, name: str, label: str = "input") -> Tensor:
     if input.dtype.kind != "f":
-        raise error(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
+        raise TypeError(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
     return input
 
 
