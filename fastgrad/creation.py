@@ -17,7 +17,7 @@ from fastgrad.memory_formats import check_memory_format, contiguous_format, laid
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.tensor import Tensor, check_device, strided
-from fastgrad.tensor_methods.arguments import int_arg, number_of_dtype, real_arg, size_arg
+from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, number_of_dtype, real_arg, size_arg
 from fastgrad.tensor_methods.shape import _int_sequence
 
 
@@ -445,8 +445,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         try:
             shape = np.broadcast_shapes(*(t.shape for t in tensors))
         except ValueError:
-            raise ValueError(f"normal: mean of shape {mean.shape} and std of shape {std.shape} cannot be broadcast "
-                             "together") from None
+            raise broadcast_error("normal: mean and std", *(t.shape for t in tensors)) from None
         dtype = tensors[0].dtype
     mean_values = mean._data if isinstance(mean, Tensor) else real_arg(mean, "normal: mean")
     std_values = std._data if isinstance(std, Tensor) else real_arg(std, "normal: std")

@@ -16,7 +16,7 @@ from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg, tensor_arg
+from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, real_arg, tensor_arg
 
 
 def _as_tensor(x, like: Tensor | None = None) -> Tensor:
@@ -123,7 +123,7 @@ def where(condition, input=None, other=None) -> Tensor:
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"where: shapes {cond.shape}, {a.shape} and {b.shape} cannot be broadcast together") from None
+        raise broadcast_error("where", cond.shape, a.shape, b.shape) from None
     return apply(ops.Where, condition, a, b)
 
 
@@ -1097,8 +1097,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     try:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
     except ValueError:
-        raise ValueError(f"broadcast_tensors: shapes {[tuple(t.shape) for t in tensors]} cannot be broadcast "
-                         "together") from None
+        raise broadcast_error("broadcast_tensors", *(t.shape for t in tensors)) from None
     return tuple(t.expand(shape) for t in tensors)
 
 

@@ -27,7 +27,7 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
                                      suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import number_of_dtype, one_dim, size_arg, tensor_arg
+from fastgrad.tensor_methods.arguments import broadcast_error, number_of_dtype, one_dim, size_arg, tensor_arg
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
@@ -559,7 +559,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
             except ValueError:
-                raise ValueError(f"{op.__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+                raise broadcast_error(op.__name__.lower(), a.shape, b.shape) from None
             if op is ops.Matmul:
                 raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a matrix product") from None
             raise err
@@ -728,8 +728,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             try:
                 np.broadcast_shapes(*shapes)
             except ValueError:
-                raise ValueError(f"{ufunc.__name__}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast "
-                                 "together") from None
+                raise broadcast_error(ufunc.__name__, *shapes) from None
             raise
 
     def _compare_with_complex(self, ufunc, other: complex) -> "Tensor":
@@ -756,7 +755,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         for t in (self, other):
             if t._data.dtype.kind not in "biu":
                 raise TypeError(f"{name}: expected bool or integer tensors, got dtype {t._data.dtype}")
-        return Tensor._wrap(ufunc(*(t._data for t in self._promoted(other))), False, None)
+        a, b = self._promoted(other)
+        try:
+            return Tensor._wrap(ufunc(a._data, b._data), False, None)
+        except ValueError:
+            raise broadcast_error(name, a.shape, b.shape) from None
 
     def __and__(self, other):
         return self._bitwise(np.bitwise_and, other, "bitwise_and")
@@ -1076,7 +1079,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if dtype != self._data.dtype:
             # Computed in the wider dtype and rounded once into self's, as PyTorch's: casting other down first
             # would overflow (float32 * a float64 1e39 that the product brings back in range) or wrap an exponent
-            return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
+            try:
+                return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
+            except ValueError:
+                raise self._in_place_broadcast_error(name, other) from None
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
         if _unrecorded(self, other):
@@ -1095,7 +1101,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                     raise graph.read_only_error(name) from None
                 self._counter.value += 1
                 return self
-        return graph.apply_inplace(op, name, self, other)
+        try:
+            return graph.apply_inplace(op, name, self, other)
+        except ValueError:
+            raise self._in_place_broadcast_error(name, other) from None
+
+    def _in_place_broadcast_error(self, name: str, other: "Tensor") -> Exception:
+        """The error to raise for a ValueError from an in-place op's kernel: PyTorch's RuntimeError when the
+        shapes do not broadcast (NumPy's ValueError says only that), else the ValueError as it came."""
+        try:
+            np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            return broadcast_error(name, self.shape, other.shape)
+        raise
 
     def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
@@ -1272,7 +1290,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         try:
             np.broadcast_to(src._data, self.shape)
         except ValueError:
-            raise ValueError(f"copy_: source shape {src.shape} cannot be broadcast to {self.shape}") from None
+            raise broadcast_error("copy_", self.shape, src.shape) from None
         return graph.apply_inplace(ops.CopyFrom, "copy_", self, src)
 
 

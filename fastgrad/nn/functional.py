@@ -65,6 +65,15 @@ def _floating(input: Tensor, name: str, label: str = "input") -> Tensor:
     return input
 
 
+def _activation_input(input: Tensor, name: str) -> Tensor:
+    """input, which must be floating point: PyTorch has no integer or bool kernel for these activations and raises
+    NotImplementedError ("elu_cpu" not implemented for 'Long')."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: expected a floating point input, got dtype {input.dtype} (as in PyTorch, "
+                                  "which has no kernel for it); convert with .float() first")
+    return input
+
+
 # -- activations -----------------------------------------------------------------------------------
 def _activation(op, name: str, x: Tensor, inplace: bool, **attrs) -> Tensor:
     """`op` on x, or in place with PyTorch's `inplace=True` (under autograd's in-place rules)."""
@@ -80,7 +89,8 @@ def relu_(x: Tensor) -> Tensor:
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _activation(ops.LeakyRelu, "leaky_relu", x, inplace, slope=float(negative_slope))
+    return _activation(ops.LeakyRelu, "leaky_relu", _activation_input(x, "leaky_relu"), inplace,
+                       slope=float(negative_slope))
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
@@ -118,7 +128,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
 def silu(x: Tensor) -> Tensor:
     """x * sigmoid(x), also called swish."""
-    return apply(ops.Silu, x)
+    return apply(ops.Silu, _activation_input(x, "silu"))
 
 
 swish = silu
@@ -128,17 +138,17 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x), Phi the standard normal CDF; approximate="tanh" uses the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return apply(ops.Gelu, _floating(input, "gelu"), approximate=approximate)
+    return apply(ops.Gelu, _activation_input(input, "gelu"), approximate=approximate)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
-    return _activation(ops.Elu, "elu", _floating(input, "elu"), inplace, alpha=float(alpha))
+    return _activation(ops.Elu, "elu", _activation_input(input, "elu"), inplace, alpha=float(alpha))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, a smooth relu; x itself where beta x > threshold."""
-    return apply(ops.Softplus, _floating(input, "softplus"), beta=float(beta), threshold=float(threshold))
+    return apply(ops.Softplus, _activation_input(input, "softplus"), beta=float(beta), threshold=float(threshold))
 
 
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
@@ -148,7 +158,7 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 def log_sigmoid(input: Tensor) -> Tensor:
     """log(1 / (1 + e^-x)), computed without overflow."""
-    return apply(ops.LogSigmoid, _floating(input, "log_sigmoid"))
+    return apply(ops.LogSigmoid, _activation_input(input, "log_sigmoid"))
 
 
 logsigmoid = log_sigmoid  # PyTorch's spelling
@@ -157,7 +167,7 @@ logsigmoid = log_sigmoid  # PyTorch's spelling
 def _composed_inplace(name: str, compute, input: Tensor, inplace: bool) -> Tensor:
     """compute(input), or with inplace=True its result written into input's memory; recorded under
     autograd as the in-place forms of composed tensor methods are (Tensor._assign_in_place)."""
-    _floating(input, name)
+    _activation_input(input, name)
     return input._assign_in_place(name, compute) if inplace else compute(input)
 
 
@@ -204,8 +214,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6, a piecewise-linear sigmoid; the gradient is 0 at -3 and 3, as PyTorch's."""
     if inplace:
-        return hardtanh(_floating(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
-    return hardtanh(_floating(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
+        return hardtanh(_activation_input(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
+    return hardtanh(_activation_input(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -220,7 +230,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between (NaN stays NaN, with gradient 1, as PyTorch's)."""
-    _floating(input, "softshrink")
+    _activation_input(input, "softshrink")
     if not 0 <= lambd <= np.finfo(input.dtype).max:
         raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
                          f"got {lambd}")
@@ -232,7 +242,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (NaN stays NaN)."""
-    _floating(input, "hardshrink")
+    _activation_input(input, "hardshrink")
     return where(Tensor._wrap(np.abs(input._data) <= lambd, False, None), input.new_zeros(()), input)
 
 
@@ -244,7 +254,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         raise ValueError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    _floating(input, "rrelu")
+    _activation_input(input, "rrelu")
     slopes = rng_of(None).uniform(lower, upper, input.shape).astype(input.dtype)
     scale = Tensor._wrap(np.where(input._data > 0, input.dtype.type(1), slopes), False, None)  # (0 too, as PyTorch)
     return input.mul_(scale) if inplace else input * scale
@@ -254,7 +264,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     """value where x <= threshold, else x (NaN stays NaN, as PyTorch's); the gradient is 0 wherever value is
     taken."""
     if input.dtype == np.bool_:
-        raise TypeError("threshold: bool tensors are not supported (as in PyTorch)")
+        raise NotImplementedError("threshold: bool tensors are not supported (as in PyTorch, which has no kernel for "
+                                  "them)")
     if input.dtype.kind in "iu":  # (PyTorch compares with the threshold converted to the input's dtype: truncated)
         threshold, value = (number_of_dtype(f"threshold: {label}", number, input.dtype).item()
                             for label, number in (("threshold", threshold), ("value", value)))

@@ -63,6 +63,25 @@ def tensor_arg(value, name: str):
     return value
 
 
+def broadcast_error(name: str, *shapes) -> RuntimeError:
+    """PyTorch's error (and type) for shapes that do not broadcast: the first pair of sizes that differ, neither
+    1, with its dimension in the broadcast shape. Several shapes are folded left to right, as PyTorch's, so
+    "tensor a" is the broadcast of those before. Built only once an op has failed, off the successful path."""
+    shapes = [tuple(s) for s in shapes]
+    a = shapes[0]
+    for b in shapes[1:]:
+        ndim = max(len(a), len(b))
+        a_padded, b_padded = (1,) * (ndim - len(a)) + a, (1,) * (ndim - len(b)) + b
+        for dim in range(ndim - 1, -1, -1):
+            size_a, size_b = a_padded[dim], b_padded[dim]
+            if size_a != size_b and size_a != 1 and size_b != 1:
+                return RuntimeError(f"{name}: the size of tensor a ({size_a}) must match the size of tensor b "
+                                    f"({size_b}) at non-singleton dimension {dim} (shapes "
+                                    f"{', '.join(map(str, shapes))} do not broadcast)")
+        a = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a_padded, b_padded))
+    return RuntimeError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together")
+
+
 def size_arg(size: Sequence) -> tuple[int, ...]:
     """Accept f(2, 3) and f((2, 3)) alike."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):

@@ -14,7 +14,7 @@ from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, one_dim
+from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
 if TYPE_CHECKING:
@@ -715,6 +715,5 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     try:
         np.broadcast_shapes(shape, mask.shape)
     except ValueError:
-        raise ValueError(f"{name}: mask of shape {mask.shape} cannot be broadcast with input of shape "
-                         f"{shape}") from None
+        raise broadcast_error(f"{name}: mask and input", mask.shape, shape) from None
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient

@@ -12,7 +12,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.ops.no_derivative import NoDerivative
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, number_of_dtype, real_arg
+from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, real_arg
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -81,10 +81,9 @@ class MathMethods:
         try:
             np.broadcast_shapes(*(t.shape for t in (self, low, high) if t is not None))
         except ValueError:
-            shapes = ", ".join(f"{name} {t.shape}" for name, t in (("input", self), ("min", low), ("max", high))
-                               if t is not None)
-            raise ValueError(f"clamp: the shapes of the input and its tensor bounds cannot be broadcast together: "
-                             f"{shapes}") from None
+            given_names = " and ".join(name for name, t in (("input", self), ("min", low), ("max", high)) if t is not None)
+            raise broadcast_error(f"clamp: {given_names}", *(t.shape for t in (self, low, high) if t is not None)) \
+                from None
         return apply(ops.ClampBetweenTensors, x, *given.values(), bounds=tuple(given))
 
     clip = clamp
@@ -264,7 +263,7 @@ class MathMethods:
             # (NaN gives 0, as PyTorch's x > 0; NumPy's heaviside gives NaN)
             out = np.heaviside(np.nan_to_num(self._data, nan=-1.0), values._data).astype(self.dtype)
         except ValueError:
-            raise ValueError(f"heaviside: shapes {self.shape} and {values.shape} cannot be broadcast together") from None
+            raise broadcast_error("heaviside", self.shape, values.shape) from None
         return apply(NoDerivative, self, values, values=out, name="heaviside")
 
     def true_divide(self, other) -> "Tensor":
@@ -437,7 +436,7 @@ class MathMethods:
         try:
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
-            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+            raise broadcast_error(name, a.shape, b.shape) from None
         return a, b
 
     # NaN/inf tests give bool tensors outside the graph, like the comparisons.
@@ -468,7 +467,7 @@ class MathMethods:
         try:
             close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
         except ValueError:
-            raise ValueError(f"isclose: shapes {self.shape} and {other.shape} cannot be broadcast together") from None
+            raise broadcast_error("isclose", self.shape, other.shape) from None
         return graph.Tensor._wrap(np.asarray(close), False, None)
 
     def allclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

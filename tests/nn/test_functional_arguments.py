@@ -16,7 +16,8 @@ def floats(*shape, seed=0):
 # -- activations -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("activation", [F.gelu, F.elu, F.softplus, F.log_sigmoid])
 def test_activations_reject_integer_input(activation):
-    with pytest.raises(TypeError, match=rf"{activation.__name__}: expected a floating point input, got dtype int64"):
+    with pytest.raises(NotImplementedError, match=rf"{activation.__name__}: expected a floating point input, got dtype "
+                                                  "int64"):
         activation(fastgrad.tensor([1, 2]))
 
 
@@ -30,7 +31,8 @@ def test_gelu_approximate_must_be_none_or_tanh():
 @pytest.mark.parametrize("activation", [F.selu, F.celu, F.mish, F.hardswish, F.hardsigmoid])
 @pytest.mark.parametrize("inplace", [False, True])
 def test_more_activations_reject_integer_input(activation, inplace):
-    with pytest.raises(TypeError, match=rf"{activation.__name__}: expected a floating point input, got dtype int64"):
+    with pytest.raises(NotImplementedError, match=rf"{activation.__name__}: expected a floating point input, got dtype "
+                                                  "int64"):
         activation(fastgrad.tensor([1, 2]), inplace=inplace)
 
 
@@ -44,10 +46,10 @@ def test_more_activations_refuse_bad_arguments():
         (lambda: F.mish(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
         (lambda: F.softshrink(floats(3), -1.0), ValueError, r"softshrink: lambd must be in \[0, 1.79769e\+308\] for "
                                                             "dtype float64, got -1.0"),
-        (lambda: F.softshrink(fastgrad.tensor([1, 2])), TypeError, "softshrink: expected a floating point input"),
-        (lambda: F.hardshrink(fastgrad.tensor([1, 2])), TypeError, "hardshrink: expected a floating point input"),
+        (lambda: F.softshrink(fastgrad.tensor([1, 2])), NotImplementedError, "softshrink: expected a floating point input"),
+        (lambda: F.hardshrink(fastgrad.tensor([1, 2])), NotImplementedError, "hardshrink: expected a floating point input"),
         (lambda: F.rrelu(floats(3), 0.5, 0.1), ValueError, "rrelu: lower bound 0.5 should be less than or equal"),
-        (lambda: F.rrelu(fastgrad.tensor([1, 2]), training=True), TypeError, "rrelu: expected a floating point"),
+        (lambda: F.rrelu(fastgrad.tensor([1, 2]), training=True), NotImplementedError, "rrelu: expected a floating point"),
         (lambda: fastgrad.nn.Softmax2d()(floats(2, 3)), ValueError, r"Softmax2d: expected input of 3 or 4 dims"),
         (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), IndexError,
          r"target values must be class indices in \[0, 3\) or -1, got values in \[-1, 3\]"),

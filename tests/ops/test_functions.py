@@ -16,7 +16,7 @@ INT = fastgrad.tensor([1, 2, 3])
 @pytest.mark.parametrize("call,error,match", [
     (lambda: fastgrad.atan2(randn(2), 1.0), TypeError, "atan2: other must be a Tensor"),
     (lambda: fastgrad.hypot(INT, INT), TypeError, "hypot: not defined for dtype int64"),
-    (lambda: fastgrad.logaddexp(randn(2), randn(3)), ValueError, "cannot be broadcast"),
+    (lambda: fastgrad.logaddexp(randn(2), randn(3)), RuntimeError, r"tensor a \(2\) must match .* tensor b \(3\)"),
     (lambda: fastgrad.fmod(INT, fastgrad.tensor([1, 0, 1])), ZeroDivisionError, "fmod"),
     (lambda: fastgrad.heaviside(randn(2), randn(1, dtype=fastgrad.float64)), RuntimeError, "same dtype"),
     (lambda: fastgrad.heaviside(randn(2), 0.5), TypeError, "values must be a Tensor"),

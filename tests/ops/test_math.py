@@ -368,7 +368,7 @@ def test_div_refuses_bad_rounding_modes_bool_pairs_and_zero_integer_divisors():
     with pytest.raises(RuntimeError, match="div_: result type float32 can't be cast to the desired output type int64"):
         x.div_(2.5, rounding_mode="floor")
     assert x.tolist() == [5, 6] and x._version == 0
-    with pytest.raises(ValueError, match="cannot be broadcast"):
+    with pytest.raises(RuntimeError, match="do not broadcast"):
         fastgrad.ones(2).div(fastgrad.ones(3), rounding_mode="trunc")
 
 
@@ -564,7 +564,7 @@ def test_whole_tensor_comparisons_refuse_bad_arguments():
             call()
     with pytest.raises(RuntimeError, match="float32 but other has dtype int64"):
         fastgrad.isclose(x, fastgrad.tensor([1, 2]))
-    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) cannot be broadcast"):
+    with pytest.raises(RuntimeError, match=r"shapes \(2,\), \(3,\) do not broadcast"):
         fastgrad.allclose(x, fastgrad.ones(3))
     assert fastgrad.equal(x, fastgrad.ones(3)) is False
 
@@ -639,9 +639,10 @@ def test_clamp_between_tensors_and_in_place_comparisons_give_the_numpy_backend_s
 
 
 def test_clamp_refuses_tensor_bounds_that_do_not_broadcast_with_the_input_naming_every_shape():
-    with pytest.raises(ValueError, match=r"clamp: .*broadcast together: input \(3,\), min \(4,\), max \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"clamp: input and min and max: .*\(shapes \(3,\), \(4,\), \(4,\) do not "
+                                           r"broadcast\)"):
         fastgrad.clamp(fastgrad.ones(3, requires_grad=True), min=fastgrad.zeros(4), max=fastgrad.ones(4))
-    with pytest.raises(ValueError, match=r"input \(2, 3\), max \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"clamp: input and max: .*\(shapes \(2, 3\), \(4,\) do not broadcast\)"):
         fastgrad.ones(2, 3).clamp(max=fastgrad.zeros(4))
 
 
