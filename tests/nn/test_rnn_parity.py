@@ -196,8 +196,10 @@ def test_packed_sequences_match_torch_in_float32(rng, kind, options):
     lengths = [3, 7, 1, 7, 4]
     array = rng.standard_normal((7, len(lengths), INPUT)).astype(np.float32)
     tx, t_packed, fx, f_packed = pack_twins(array, lengths, enforce_sorted=False)
+    # (atol 1e-5: the weight gradients reach 10, and float32 sums in another order, which varies from run to run,
+    # left 2e-6 on an entry of 0.08 now and then)
     assert_same_results(packed_outputs(theirs(t_packed)), packed_outputs(ours(f_packed)), [tx], [fx], theirs, ours,
-                        rng, tol=dict(rtol=1e-5, atol=1e-6))
+                        rng, tol=dict(rtol=1e-5, atol=1e-5))
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
