@@ -28,12 +28,14 @@ def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = 
     """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
     own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
     ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
-    Marked as checked, so the compiled kernels' checks do not scan it again. Integers of a dtype not among
-    `dtypes` (when given: PyTorch's kernels take only those) raise TypeError."""
+    Marked as checked, so the compiled kernels' checks do not scan it again. A dtype that is not an integer
+    one, or not among `dtypes` when given (PyTorch's kernels take only those), raises RuntimeError, PyTorch's
+    type ("expected target dtype to be Long or Byte", "Expected tensor for argument #1 'indices' to have one of
+    the following scalar types")."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
-    if dtypes and source.dtype.kind in "iub" and source.dtype not in dtypes:
-        raise TypeError(f"{name}: expected dtype {' or '.join(str(np.dtype(d)) for d in dtypes)}, got "
-                        f"{source.dtype}")
+    if source.dtype.kind not in "iu" or (dtypes and source.dtype not in dtypes):
+        expected = " or ".join(str(np.dtype(d)) for d in dtypes) if dtypes else "an integer dtype"
+        raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {source.dtype}")
     array = index_array(name, source, size, allowed)
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
