@@ -61,22 +61,20 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     # (PyTorch's refusals, in its order: an element that is not a tensor (TypeError), none (ValueError), a 0-dim
     # one (RuntimeError), dim out of range (IndexError), dims or sizes that differ (RuntimeError))
     _refuse_one_tensor("cat", tensors)
-    tensors = list(tensors)
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"cat: tensors must be Tensors, got {type(t).__name__} {t!r:.50} at position {i}")
+    tensors = _tensors_of("cat", (list(tensors),))
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"cat: a 0-dim tensor (at position {i}) cannot be concatenated; unsqueeze it first")
-    tensors = [t for t in _promoted_all(tensors) if t.shape != (0,)] or tensors
+    promoted = _promoted_all(tensors)  # (the skipped empty ones count in the dtype too)
+    tensors = [t for t in promoted if t.shape != (0,)] or promoted
     (axis,) = normalize_dims(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
             raise RuntimeError(f"cat: tensor {i} has shape {t.shape}, which does not match {tensors[0].shape} "
                                f"outside dim {dim}")
-    return apply(ops.Cat, *_promoted_all(tensors), axis=axis)
+    return apply(ops.Cat, *tensors, axis=axis)
 
 
 concat = cat
@@ -86,10 +84,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors, all of one shape, joined along a new dim `dim`. Refusals are PyTorch's: TypeError for an
     element that is not a tensor, RuntimeError for no tensor or shapes that differ."""
     _refuse_one_tensor("stack", tensors)
-    tensors = list(tensors)
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"stack: tensors must be Tensors, got {type(t).__name__} {t!r:.50} at position {i}")
+    tensors = _tensors_of("stack", (list(tensors),))
     if not tensors:
         raise RuntimeError("stack: expected a non-empty sequence of tensors, got none")
     (axis,) = normalize_dims(dim, tensors[0].ndim + 1)  # (before the shapes, as PyTorch's)
