@@ -1152,11 +1152,42 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
 
     def add_(self, other, *, alpha: float = 1) -> "Tensor":
+        if self._unrecorded_update(other, alpha, subtracting=False):
+            return self
+        self._refuse_partial_overlap("add_", other)
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
 
     def sub_(self, other, *, alpha: float = 1) -> "Tensor":
+        if self._unrecorded_update(other, alpha, subtracting=True):
+            return self
         _refuse_bool_subtraction(self, other)
+        self._refuse_partial_overlap("sub_", other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True))
+
+    def _refuse_partial_overlap(self, name: str, other) -> None:
+        """PyTorch's overlap check on other itself, before alpha scales it into a new array that the check in
+        _inplace_binary would find apart from self (x[1:].sub_(x[:-1], alpha=0.5) is refused in PyTorch)."""
+        if isinstance(other, Tensor):
+            graph.refuse_partial_overlap(name, self._data, other._data)
+
+    def _unrecorded_update(self, other, alpha, subtracting: bool) -> bool:
+        """self +-= alpha * other at once, when that is all the general path would do: an optimizer's
+        p.sub_(p.grad, alpha=lr) under no_grad, with both tensors of one floating dtype and shape, a Python number
+        alpha, nothing recording or profiling, and no memory shared between them. Its checks cost several times
+        the kernels at a small parameter, so this path runs only the backend's kernels, with the same roundings
+        (alpha in self's dtype, the product first). False when any condition fails; then nothing was done."""
+        if type(alpha) not in (int, float) or not isinstance(other, Tensor):
+            return False
+        written, read = self._data, other._data
+        if (written.dtype.kind != "f" or read.dtype != written.dtype or read.shape != written.shape
+                or not written.flags.writeable or np.may_share_memory(written, read) or not _unrecorded(self, other)):
+            return False
+        kernels = backends.CURRENT.kernels
+        if alpha != 1:
+            read = kernels.multiply(read, written.dtype.type(alpha))
+        written[...] = (kernels.subtract if subtracting else kernels.add)(written, read)
+        self._counter.value += 1
+        return True
 
     def mul_(self, other) -> "Tensor":
         return self._inplace_binary("mul_", ops.Mul, other)

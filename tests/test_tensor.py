@@ -94,6 +94,35 @@ def test_legacy_new_and_new_empty():
         weight.new(2.5)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "compiled", "python"])
+def test_unrecorded_add_and_sub_with_alpha_match_the_rounded_formula(backend):
+    # An optimizer's p.sub_(grad, alpha=lr) under no_grad: alpha rounded to the parameter's dtype, the product
+    # first, then the difference, written into p's memory (every view sees it) with one version bump.
+    rng = np.random.default_rng(0)
+    data, grad = rng.standard_normal((2, 7, 5)).astype(np.float32)
+    base = fastgrad.tensor(data)
+    p = base[:, 1:4].transpose(0, 1)  # a strided view: written through to base
+    g = fastgrad.tensor(grad[:, 1:4]).transpose(0, 1)
+    expected_sub = p.numpy() - g.numpy() * np.float32(0.1)
+    expected_add = expected_sub + g.numpy() * np.float32(-3)
+    with fastgrad.backend(backend), fastgrad.no_grad():
+        assert p.sub_(g, alpha=0.1) is p and p._version == 1
+        np.testing.assert_array_equal(p.numpy(), expected_sub)
+        p.add_(g, alpha=-3)
+        np.testing.assert_array_equal(p.numpy(), expected_add)
+        np.testing.assert_array_equal(base.numpy()[:, 1:4].T, expected_add)
+        assert p._version == 2 and base._version == 2
+        p.sub_(p, alpha=2)  # the same memory: read before written
+        np.testing.assert_array_equal(p.numpy(), expected_add - expected_add * np.float32(2))
+        with pytest.raises(RuntimeError, match="single memory location"):
+            base[1:].sub_(base[:-1], alpha=0.5)  # partial overlap, refused as by PyTorch
+        with pytest.raises(RuntimeError, match="read-only"):
+            fastgrad.ones(1).expand(3).sub_(fastgrad.ones(3), alpha=0.5)
+    w = fastgrad.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):  # grad mode on: autograd's rules, not the update's shortcut
+        w.sub_(fastgrad.ones(3), alpha=0.5)
+
+
 def test_in_place_idioms_bump_the_version():
     t = fastgrad.zeros(3)
     t.fill_(2.0).add_(fastgrad.ones(3), alpha=3).mul_(2).sub_(1.0).clamp_(0, 8)

@@ -313,7 +313,9 @@ class LinalgMethods:
         return input._plus_scaled_product("addr", product, beta, alpha)
 
     def addr_(self, vec1: "Tensor", vec2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
-        return self._assign_in_place("addr_", lambda old: old.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)
+        # (PyTorch's addr is elementwise over the broadcast vectors, so its overlap check applies, unlike addmm_'s)
+        return self._assign_in_place("addr_", lambda old: old.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2,
+                                     refuse_overlap=True)
 
     def cholesky_solve(self, input2: "Tensor", upper: bool = False) -> "Tensor":
         """X with A X = self, input2 being A's Cholesky factor (see fastgrad.cholesky_solve)."""

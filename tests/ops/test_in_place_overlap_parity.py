@@ -23,6 +23,11 @@ CASES = {
     "disjoint halves": lambda L: (lambda x: x[:3].copy_(x[3:]))(L.arange(6.0)),
     "interleaved views": lambda L: (lambda x: x[::2].copy_(x[1::2]))(L.arange(6.0)),
     "setitem of disjoint halves": lambda L: (lambda x: (x.__setitem__(slice(0, 3), x[3:]), x)[1])(L.arange(6.0)),
+    "add_ of a shifted slice scaled by alpha": lambda L: (lambda x: x[1:].add_(x[:-1], alpha=0.5))(L.arange(5.0)),
+    "sub_ of the transpose scaled by alpha": lambda L: (lambda x: x.sub_(x.t(), alpha=2))(L.arange(9.0).reshape(3, 3)),
+    "sub_ of the same memory scaled by alpha": lambda L: (lambda x: x.sub_(x, alpha=0.5))(L.arange(6.0)),
+    "addr_ of a shifted slice": lambda L: (lambda x: x[:4].view(2, 2).addr_(x[1:3], L.ones(2)))(L.arange(6.0)),
+    "addr_ of disjoint parts": lambda L: (lambda x: x[:4].view(2, 2).addr_(x[4:], L.ones(2)))(L.arange(6.0)),
     "sub_ of the transpose with grad": lambda L: (lambda x: (x * 1).sub_((x * 1).t()))(
         L.arange(4.0, requires_grad=True).reshape(2, 2)),
 }
