@@ -16,11 +16,11 @@ _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "con
                 "sigmoid")
 
 
-def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float | int:
     """The factor that keeps activations' variance steady through a layer followed by `nonlinearity`
     (tanh: 5/3, relu: sqrt(2), leaky_relu with slope a: sqrt(2 / (1 + a^2)), selu: 3/4)."""
     if nonlinearity in _LINEAR_LIKE:
-        return 1.0
+        return 1  # (an int, as PyTorch's: printed as 1, not 1.0)
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":

@@ -17,7 +17,8 @@ NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
 @pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
 @pytest.mark.parametrize("param", [None, 0, 0.2, 3])
 def test_calculate_gain_matches_torch(nonlinearity, param):
-    assert init.calculate_gain(nonlinearity, param) == torch.nn.init.calculate_gain(nonlinearity, param)
+    ours, theirs = init.calculate_gain(nonlinearity, param), torch.nn.init.calculate_gain(nonlinearity, param)
+    assert ours == theirs and type(ours) is type(theirs)
 
 
 def test_a_bad_leaky_relu_slope_raises_as_in_torch():
