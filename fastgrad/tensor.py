@@ -86,6 +86,23 @@ class Size(tuple):
     # In messages and print(), a plain tuple's form: "shape (2, 3)" (repr() still names the type).
     __str__ = tuple.__repr__
 
+    # As torch.Size, a slice, a concatenation with a tuple (from either side) and a repetition are Sizes too:
+    # x.shape[1:].numel() works
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, times):
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
 
 def legacy_sizes(args: tuple) -> tuple | None:
     """What PyTorch's legacy constructors (`w.new(...)`, `LongTensor(...)`) read as sizes: ints (NumPy's too,

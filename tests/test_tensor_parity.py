@@ -1,5 +1,5 @@
 """The legacy constructor `Tensor(...)` against `torch.Tensor(...)`: shapes, dtypes, values, memory sharing
-and the refusals, under both default dtypes."""
+and the refusals, under both default dtypes; and Size against torch.Size."""
 import numpy as np
 import pytest
 
@@ -72,3 +72,11 @@ def test_legacy_constructor_refuses_what_torch_refuses(args, kwargs):
         torch.Tensor(*args, **spelled(torch))
     with pytest.raises(type(theirs.value)):
         fastgrad.Tensor(*args, **spelled(fastgrad))
+
+
+@pytest.mark.parametrize("make", [lambda s: s[1:], lambda s: s[::-1], lambda s: s + (4,), lambda s: (4,) + s,
+                                  lambda s: s * 2, lambda s: 2 * s, lambda s: s[0], lambda s: s[-1:].numel()])
+def test_size_slices_and_concatenations_are_sizes_as_torchs(make):
+    # x.shape[1:] was a plain tuple, without numel()
+    ours, theirs = make(fastgrad.Size([2, 3, 5])), make(torch.Size([2, 3, 5]))
+    assert ours == theirs and type(ours).__name__ == type(theirs).__name__
