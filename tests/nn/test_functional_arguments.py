@@ -465,8 +465,6 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
         (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
         (lambda: F.poisson_nll_loss(x, floats(2, 4)), ValueError, r"target shape \(2, 4\) does not broadcast"),
-        (lambda: F.poisson_nll_loss(x, x, False, False, 0.5), TypeError, "size_average and reduce are deprecated"),
-        (lambda: fastgrad.nn.PoissonNLLLoss(False, False, 0.5), TypeError, "size_average and reduce are deprecated"),
         (lambda: fastgrad.nn.MultiMarginLoss(p=3), ValueError, "only p == 1 and p == 2"),
         (lambda: fastgrad.nn.TripletMarginLoss(margin=-1), ValueError, "margin must be greater than 0"),
     ]
