@@ -402,12 +402,12 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     `target` holds class indices ((N,), or (N, d...) for an (N, C, d...) input) or, as floats of the
     input's shape, class probabilities. `weight` (C,) scales each class's term; with index targets
     "mean" divides by the summed weights of the non-ignored targets, with probabilities by the number
-    of rows. `label_smoothing` e mixes the target with the uniform distribution: (1 - e) target + e / C.
+    of rows. `label_smoothing` e mixes the target with the uniform distribution: (1 - e) target + e / C (a negative
+    e or NaN is none, as PyTorch's, and one above 1 is refused).
     Index targets without smoothing run the fused softmax + cross-entropy kernel.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    label_smoothing = _label_smoothing(label_smoothing)
     classes = _class_count(input, "cross_entropy")
     target = _as_tensor(target)
     if target.dtype.kind == "f":
@@ -428,6 +428,14 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     return loss
 
 
+def _label_smoothing(label_smoothing: float) -> float:
+    """The smoothing cross_entropy applies, as PyTorch's: one above 1 is refused (RuntimeError, PyTorch's type), and
+    one that is negative or NaN is none (PyTorch smooths only where it is > 0)."""
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    return label_smoothing if label_smoothing > 0 else 0.0
+
+
 def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear_bias: Tensor | None = None,
                          weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
                          label_smoothing: float = 0.0, options=None) -> Tensor:
@@ -441,6 +449,7 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear
     `options=None` too; `options.batch_chunk_size` sets its rows per block. The other cases build the
     logits and call cross_entropy, PyTorch's reference path."""
     reduction = _reduction(reduction)
+    label_smoothing = _label_smoothing(label_smoothing)
     if input.ndim not in (1, 2):
         raise ValueError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, got {input.ndim} "
                          f"(shape {input.shape})")

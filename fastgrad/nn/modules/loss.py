@@ -48,9 +48,9 @@ class LinearCrossEntropyLoss(_WeightedLoss):
         if weight is not None and tuple(weight.shape) != (num_classes,):
             raise ValueError(f"LinearCrossEntropyLoss: expected weight of shape {(num_classes,)}, got "
                              f"{tuple(weight.shape)}")
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"LinearCrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got "
-                             f"{label_smoothing}")
+        if label_smoothing < 0.0 or label_smoothing > 1.0:  # (NaN passes, as PyTorch's check)
+            raise RuntimeError(f"LinearCrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got "
+                               f"{label_smoothing}")
         check_device("LinearCrossEntropyLoss", device)
         super().__init__(weight, reduction)
         self.num_classes, self.out_features = num_classes, tuple(out_features)
@@ -77,8 +77,6 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0, size_average=None, reduce=None) -> None:
         super().__init__(weight, reduction, size_average=size_average, reduce=reduce)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:
