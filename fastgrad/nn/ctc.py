@@ -68,7 +68,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor | Sequenc
     log_softmax over C classes, against targets padded (N, S) or concatenated (sum of target_lengths,).
     'mean' divides each loss by its target length (at least 1), then averages over the batch. A target
     no alignment fits has loss inf (0 with zero_infinity, which also zeroes its gradient)."""
-    F._reduction(reduction)
+    reduction = F._reduction(reduction)
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
     if log_probs.ndim not in (2, 3) or log_probs._data.dtype.kind != "f":

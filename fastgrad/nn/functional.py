@@ -49,9 +49,29 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     return padding_idx % num_embeddings
 
 
-def _reduction(reduction: str) -> str:
+def _reduction(reduction: str, size_average=None, reduce=None, *, elementwise_mean: bool = True) -> str:
+    """The reduction a loss applies, read as PyTorch's losses read it: the deprecated size_average and reduce, when
+    either is given, decide it (reduction is then ignored); 'elementwise_mean', the old name of 'mean', is 'mean'
+    where the loss takes it (`elementwise_mean`: the losses PyTorch reduces in its kernels). Both warn, as PyTorch's."""
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction == "elementwise_mean" and elementwise_mean:
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.", UserWarning,
+                      stacklevel=3)
+        return "mean"
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    """PyTorch's mapping of its deprecated arguments (None counts as True): size_average and reduce give 'mean',
+    reduce alone 'sum', no reduce 'none'; with its warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  UserWarning, stacklevel=4)
     return reduction
 
 
@@ -376,18 +396,18 @@ def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np
 
 
 def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore_index: int = -100,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+                  reduction: str = "mean", label_smoothing: float = 0.0, size_average=None, reduce=None) -> Tensor:
     """Softmax over the class dim (1; 0 for an unbatched (C,) input) + negative log-likelihood, as PyTorch.
 
     `target` holds class indices ((N,), or (N, d...) for an (N, C, d...) input) or, as floats of the
     input's shape, class probabilities. `weight` (C,) scales each class's term; with index targets
     "mean" divides by the summed weights of the non-ignored targets, with probabilities by the number
-    of rows. `label_smoothing` e mixes the target with the uniform distribution: (1 - e) target + e / C.
+    of rows. `label_smoothing` e mixes the target with the uniform distribution: (1 - e) target + e / C (a negative
+    e or NaN is none, as PyTorch's, and one above 1 is refused).
     Index targets without smoothing run the fused softmax + cross-entropy kernel.
     """
-    _reduction(reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    reduction = _reduction(reduction, size_average, reduce)
+    label_smoothing = _label_smoothing(label_smoothing)
     classes = _class_count(input, "cross_entropy")
     target = _as_tensor(target)
     if target.dtype.kind == "f":
@@ -408,6 +428,14 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     return loss
 
 
+def _label_smoothing(label_smoothing: float) -> float:
+    """The smoothing cross_entropy applies, as PyTorch's: one above 1 is refused (RuntimeError, PyTorch's type), and
+    one that is negative or NaN is none (PyTorch smooths only where it is > 0)."""
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    return label_smoothing if label_smoothing > 0 else 0.0
+
+
 def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear_bias: Tensor | None = None,
                          weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
                          label_smoothing: float = 0.0, options=None) -> Tensor:
@@ -420,7 +448,8 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear
     gradients, a fraction of the memory. That path is exact, so unlike PyTorch's it is taken with
     `options=None` too; `options.batch_chunk_size` sets its rows per block. The other cases build the
     logits and call cross_entropy, PyTorch's reference path."""
-    _reduction(reduction)
+    reduction = _reduction(reduction)
+    label_smoothing = _label_smoothing(label_smoothing)
     if input.ndim not in (1, 2):
         raise ValueError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, got {input.ndim} "
                          f"(shape {input.shape})")
@@ -521,10 +550,10 @@ def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Ten
 
 
 def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
+             reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _floating(input, "nll_loss")  # (log-probabilities; PyTorch has no integer kernel)
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
@@ -576,17 +605,19 @@ def _kernel_difference(name: str, input: Tensor, target) -> Tensor:
     return (input.to(target.dtype) if input.dtype.kind == "b" else input) - target
 
 
-def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None, size_average=None,
+             reduce=None) -> Tensor:
     """(input - target)^2, reduced."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
     difference = _kernel_difference("mse_loss", input, target)
     return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
 
 
-def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | None = None, size_average=None,
+            reduce=None) -> Tensor:
     """|input - target|, reduced; the gradient at a zero difference is 0. As PyTorch's, which composes it of
     the - operator: a bool refused, integers kept as integers (whose mean is refused)."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
     target = _as_tensor(target)
     if target.dtype.kind == "b" or input.dtype.kind == "b":
         kinds = f"dtypes {input.dtype} and {target.dtype}"
@@ -597,10 +628,11 @@ def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | 
                             reduction)
 
 
-def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0, size_average=None,
+                   reduce=None) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
     linear beyond; beta = 0 is l1_loss."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     distance = _kernel_difference("smooth_l1_loss", input, target).abs()
@@ -620,7 +652,7 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
-    _reduction(reduction)
+    reduction = _reduction(reduction, elementwise_mean=weight is None)
     # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
     losses = (smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
     if weight is not None:
@@ -631,12 +663,20 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     return _reduce(losses, reduction)
 
 
-def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
+def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False, size_average=None,
+           reduce=None) -> Tensor:
     """KL(target || q) pointwise, with input = log q: target (log target - input), 0 where target is 0
     (or exp(target) (target - input) when log_target). "batchmean" (sum / batch size) is the KL
     divergence; "mean" divides by every element, as PyTorch (which warns about it)."""
-    if reduction not in ("mean", "batchmean", "sum", "none"):
+    legacy = size_average is not None or reduce is not None  # (then they decide, and reduction is not read)
+    if not legacy and reduction not in ("mean", "batchmean", "sum", "none", "elementwise_mean"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    if reduction == "mean" and not legacy:
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
+                      "size; 'batchmean' divides by the batch size only, which is the KL divergence",
+                      UserWarning, stacklevel=2)
+    if reduction != "batchmean" or legacy:
+        reduction = _reduction(reduction, size_average, reduce)
     _floating(input, "kl_div")  # integral inputs are not supported, as in PyTorch
     _floating(_as_tensor(target), "kl_div", "target")
     target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
@@ -647,23 +687,20 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
             # target log target, with 0 log 0 = 0 (its gradient in the target stays NaN there, as PyTorch's);
             # a negative target gives NaN
             pointwise = where(target == 0, 0.0, target * target.log()) - target * input
-    if reduction == "mean":
-        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and the support "
-                      "size; 'batchmean' divides by the batch size only, which is the KL divergence",
-                      UserWarning, stacklevel=2)
     if reduction == "batchmean":
         total = pointwise.sum()
         return total / input.shape[0] if input.ndim else total
     return _reduce(pointwise, reduction)
 
 
-def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean",
+                         size_average=None, reduce=None) -> Tensor:
     """Binary cross-entropy of probabilities `input` (each in [0, 1], e.g. a sigmoid's output) against
     targets of the input's shape and dtype, each log clamped at -100 as PyTorch's. `weight` (a constant)
     scales each element's loss and broadcasts to the input's shape. binary_cross_entropy_with_logits on
     the logits is the numerically safer form of the same loss."""
     name = "binary_cross_entropy"
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
@@ -682,13 +719,13 @@ def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *,
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | None = None, *, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+                                     pos_weight: Tensor | None = None, size_average=None, reduce=None) -> Tensor:
     """Binary cross-entropy of sigmoid(input) against targets in [0, 1], in one numerically stable op.
     `weight` scales each element's loss; `pos_weight` scales the positive term (target y) of each, so
     p > 1 favours recall: a (C,) pos_weight weighs the classes along the last dim. Both broadcast to the
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _floating(input, name)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:  # (checked first, as PyTorch's ValueError)
@@ -731,18 +768,19 @@ def _signs(target, like: Tensor) -> Tensor:
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
-                        reduction: str = "mean") -> Tensor:
+                        reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     target = _as_tensor(target)  # (promoted with the inputs, as PyTorch's: in a uint8 input's dtype -1 would be 255)
     _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
-def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reduction: str = "mean") -> Tensor:
+def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reduction: str = "mean", size_average=None,
+                         reduce=None) -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
     a target that is neither 1 nor -1 gets both terms."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if reduction == "mean" and input.dtype.kind != "f":
         raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
                         f"(PyTorch refuses it too), got dtype {input.dtype}")
@@ -757,11 +795,11 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
-                          reduction: str = "mean") -> Tensor:
+                          reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
     targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
     e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     target = _as_tensor(target)  # (only compared with 1 and -1: in a bool or uint8 input's dtype -1 would not be -1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
@@ -775,11 +813,13 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
-                        eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
+                        eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean", size_average=None,
+                        reduce=None) -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the pairwise_distance (p-norm, eps); with swap, d(a, n)
     is the smaller of it and d(p, n) (Balntas et al., 2016)."""
     return _triplet_loss("triplet_margin_loss", anchor, positive, negative,
-                         lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap, reduction)
+                         lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap,
+                         _reduction(reduction, size_average, reduce))
 
 
 def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
@@ -791,14 +831,13 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                         f"{type(distance_function).__name__}")
     return _triplet_loss("triplet_margin_with_distance_loss", anchor, positive, negative,
                          pairwise_distance if distance_function is None else distance_function, margin, swap,
-                         reduction)
+                         _reduction(reduction, elementwise_mean=False))
 
 
 def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance, margin: float, swap: bool,
                   reduction: str) -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
-    of it and d(p, n) (Balntas et al., 2016)."""
-    _reduction(reduction)
+    of it and d(p, n) (Balntas et al., 2016); `reduction` read by _reduction."""
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise ValueError(f"{name}: anchor, positive and negative must have one number of dims, got "
                          f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
@@ -810,10 +849,10 @@ def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor,
     return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
 
 
-def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """log(1 + e^(-y x)), computed as -log_sigmoid(y x) so it never overflows (PyTorch's gives inf for
     y x below about -710)."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     target = _signs(target, _floating(input, "soft_margin_loss"))
     # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
     if not broadcasts_to(target.shape, input.shape):
@@ -826,10 +865,10 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tenso
 
 
 def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = None, *,
-                                reduction: str = "mean") -> Tensor:
+                                reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
     each class's term scaled by weight (C,), when given."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
     target = _as_tensor(target)
     input = _floating(input, "multilabel_soft_margin_loss").to(promote_types(input.dtype, target.dtype))
     target = _signs(target, input)
@@ -847,12 +886,13 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     return _reduce(losses.sum(-1) / input.shape[-1], reduction)
 
 
-def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_average=None,
+                           reduce=None) -> Tensor:
     """Per sample, sum over its target classes j (the target row's leading class indices, up to the first
     -1; a repeated index counts again) and its other classes i of max(0, 1 - (x[j] - x[i])), over the
     number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
     input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _floating(input, "multilabel_margin_loss")
     target = _as_tensor(target)
     if target.dtype != np.int64:
@@ -881,12 +921,12 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean") ->
 
 
 def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
-                      reduction: str = "mean") -> Tensor:
+                      reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """The multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C, for scores (N, C)
     or (C,) (a 0-d input is one score) and class targets (N,), or one target of shape () or (1,) for a single
     sample, as PyTorch's (whose "none" losses take the target's shape); weight (C,), of the input's dtype,
     scales each sample's terms by weight[y]."""
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
     _floating(input, "multi_margin_loss")
@@ -918,20 +958,12 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     return _reduce(losses.reshape(target.shape if target.ndim else ()), reduction)
 
 
-def _refuse_legacy_reduction(name: str, size_average, reduce) -> None:
-    """PyTorch's deprecated size_average and reduce, kept in its positional signatures: refused (use reduction=)."""
-    if size_average is not None or reduce is not None:
-        raise TypeError(f"{name}: size_average and reduce are deprecated in PyTorch and not supported; use "
-                        f"reduction='mean', 'sum' or 'none' (got size_average={size_average!r}, reduce={reduce!r})")
-
-
 def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool = False, size_average=None,
                      eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of target ~ Poisson(rate), up to a constant: e^x - y x with x = log rate
     (log_input), else rate - y log(rate + eps). full adds Stirling's approximation of log(y!),
     y log y - y + log(2 pi y) / 2, where y > 1."""
-    _refuse_legacy_reduction("poisson_nll_loss", size_average, reduce)
-    _reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target("poisson_nll_loss", input, target, warn_on_broadcast=False)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
@@ -949,7 +981,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     out): one variance shared along it. var is clamped at eps for stability, as PyTorch, which leaves
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
-    _reduction(reduction)
+    _reduction(reduction, elementwise_mean=False)
     for label, value in (("input", input), ("target", target), ("var", var)):
         # PyTorch subtracts input and target (refused for bools) and clamps var in place (refused for integers)
         if isinstance(value, Tensor) and value.dtype.kind in ("biu" if label == "var" else "b"):

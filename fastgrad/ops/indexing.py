@@ -187,7 +187,7 @@ class IndexAdd(Op):
     def forward(ctx, K, x, source, dim, index, alpha=1):
         flat_index = _check_vector_index("index_add", index)
         if source.dtype != x.dtype:
-            raise TypeError(f"index_add: source must have the input's dtype {x.dtype}, got {source.dtype}")
+            raise RuntimeError(f"index_add: self ({x.dtype}) and source ({source.dtype}) must have the same dtype")
         if x.dtype.kind != "f" and not float(alpha).is_integer():
             raise TypeError(f"index_add: alpha must be an integer for an input of dtype {x.dtype}, got {alpha}")
         x_1d, source_1d = np.atleast_1d(x), np.atleast_1d(source)

@@ -82,6 +82,33 @@ def broadcast_error(name: str, *shapes) -> RuntimeError:
     return RuntimeError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together")
 
 
+def expanded_shape(name: str, shape: Sequence[int], sizes: Sequence[int]) -> tuple[int, ...]:
+    """The shape a tensor of `shape` expands to for the requested `sizes` (-1 keeps an existing size), as PyTorch's
+    expand, whose check every "expands to" of PyTorch's shares (expand, broadcast_to, bernoulli_'s p, addmm's self):
+    sizes it cannot take raise its RuntimeError, with its words."""
+    shape, sizes = tuple(shape), tuple(sizes)
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"{name}: the number of sizes provided ({len(sizes)}) must be greater or equal to the number "
+                           f"of dimensions in the tensor ({len(shape)}), got sizes {sizes} for a tensor of shape {shape}")
+    expanded = []
+    for dim, size in enumerate(sizes):
+        existing = shape[dim - lead] if dim >= lead else None
+        if size == -1 and existing is None:
+            raise RuntimeError(f"{name}: the expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {dim}")
+        size = existing if size == -1 else size
+        if existing is not None and size != existing and existing != 1:
+            raise RuntimeError(f"{name}: the expanded size of the tensor ({size}) must match the existing size "
+                               f"({existing}) at non-singleton dimension {dim}.  Target sizes: {list(sizes)}.  Tensor "
+                               f"sizes: {list(shape)}")
+        if size < 0:
+            raise RuntimeError(f"{name}: the expanded sizes must be non-negative (or -1 for an existing dim), got "
+                               f"{list(sizes)} for a tensor of shape {shape}")
+        expanded.append(size)
+    return tuple(expanded)
+
+
 def size_arg(size: Sequence) -> tuple[int, ...]:
     """Accept f(2, 3) and f((2, 3)) alike."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):

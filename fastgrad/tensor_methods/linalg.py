@@ -13,7 +13,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
-from fastgrad.tensor_methods.arguments import broadcasts_to, int_arg, one_dim, real_arg
+from fastgrad.tensor_methods.arguments import expanded_shape, int_arg, one_dim, real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -63,9 +63,7 @@ class LinalgMethods:
             raise RuntimeError(f"{name}: expected self and the matrices to have the same dtype, got {self.dtype} "
                                f"and {product.dtype}")
         beta, alpha = (_scale(name, label, value, product.dtype) for label, value in (("beta", beta), ("alpha", alpha)))
-        if not broadcasts_to(self.shape, product.shape):
-            raise ValueError(f"{name}: self of shape {self.shape} cannot be broadcast to the product's shape "
-                             f"{product.shape}")
+        expanded_shape(f"{name}: self", self.shape, product.shape)  # (PyTorch expands self to the product's shape)
         scaled = product if alpha == 1 else product * alpha
         if beta == 0:
             # self is ignored (a NaN in it does not spread) yet gets a zero gradient, as in PyTorch

@@ -10,7 +10,7 @@ import numpy as np
 from fastgrad import ops
 from fastgrad.autograd import graph
 from fastgrad.random import check_probabilities, draw_bernoulli, draw_geometric, draw_multinomial, rng_of
-from fastgrad.tensor_methods.arguments import int_arg, real_arg
+from fastgrad.tensor_methods.arguments import expanded_shape, int_arg, real_arg
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -87,10 +87,7 @@ class SamplingMethods:
             if p._data.dtype.kind != "f":
                 raise NotImplementedError(f"bernoulli_: p must be a floating point tensor, got dtype {p.dtype}")
             probs = p._data
-            try:
-                np.broadcast_to(probs, self.shape)
-            except ValueError:
-                raise ValueError(f"bernoulli_: p of shape {probs.shape} cannot be broadcast to {self.shape}") from None
+            expanded_shape("bernoulli_: p", probs.shape, self.shape)
         else:
             probs = np.float64(real_arg(p, "bernoulli_: p"))
         check_probabilities(probs, "bernoulli_: p")

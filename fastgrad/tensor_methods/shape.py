@@ -12,7 +12,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import AbsentDtype, as_dtype
 from fastgrad.memory_formats import contiguous_format
-from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim
+from fastgrad.tensor_methods.arguments import expanded_shape, int_arg, normalize_dims, one_dim
 
 if TYPE_CHECKING:
     from fastgrad.tensor import Tensor
@@ -177,15 +177,7 @@ class ShapeMethods:
 
     def expand(self, *sizes) -> "Tensor":
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-        lead = len(sizes) - self.ndim
-        if lead < 0:
-            raise ValueError(f"expand: shape {sizes} has fewer dims than the tensor's shape {self.shape}")
-        shape = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(sizes))
-        try:
-            np.broadcast_shapes(self.shape, shape)
-        except ValueError:
-            raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}") from None
-        return apply(ops.Expand, self, shape=shape)
+        return apply(ops.Expand, self, shape=expanded_shape("expand", self.shape, sizes))
 
     def broadcast_to(self, *sizes) -> "Tensor":
         return self.expand(*sizes)

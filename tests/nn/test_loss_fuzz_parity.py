@@ -12,8 +12,7 @@ of shape (1,) for a (C,) input (PyTorch's forward takes it, its backward raises;
 cross_entropy in an ignored row whose logits are not finite (PyTorch's log_softmax backward spreads that row's NaN
 into it, 0 * NaN; fastgrad's is 0, the derivative of a loss the row does not enter); the gradient of a p-norm
 (p not 1 or 2) of a vector holding NaN or infinities, in triplet_margin_loss (PyTorch's NaN at zero entries).
-Also left out: the negative label_smoothing PyTorch ignores (fastgrad refuses it, as PyTorch refuses one above 1),
-and the broadcasting of targets, second inputs and weights that fastgrad refuses in BROADCASTS_REFUSED."""
+Also left out: the broadcasting of targets, second inputs and weights that fastgrad refuses in BROADCASTS_REFUSED."""
 import warnings
 
 import numpy as np

@@ -183,8 +183,6 @@ def test_padding_refuses_bad_arguments():
         pad_packed_sequence(fastgrad.zeros(4, 3, 2))
     with pytest.raises(ValueError, match=r"got 2 lengths for a batch of 3 sequences"):
         unpad_sequence(fastgrad.zeros(4, 3), fastgrad.tensor([1, 2]))
-    with pytest.raises(ValueError, match=r"lengths must lie in \[0, 4\] \(the padded time steps\), got \[1, 5, 2\]"):
-        unpad_sequence(fastgrad.zeros(4, 3), fastgrad.tensor([1, 5, 2]))
     with pytest.raises(TypeError, match=r"unpad_sequence: lengths must be a 1-D tensor, got list \[1, 2, 3\]"):
         unpad_sequence(fastgrad.zeros(4, 3), [1, 2, 3])
 

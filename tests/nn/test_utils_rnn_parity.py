@@ -101,10 +101,14 @@ def test_pack_sequence_and_unpack_sequence_match_torch(enforce_sorted):
         np.testing.assert_array_equal(mine.grad.numpy(), reference_leaf.grad.numpy())
 
 
+@pytest.mark.parametrize("lengths_beyond", [False, True], ids=["lengths within the steps", "lengths beyond them"])
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_unpad_sequence_matches_torch(batch_first):
+def test_unpad_sequence_matches_torch(batch_first, lengths_beyond):
+    """A length beyond the padded steps keeps them all and a negative one none, as PyTorch's (steps below it)."""
     array = np.arange(24.0).reshape(4, 3, 2)
     lengths = [2, 3, 0, 1] if batch_first else [4, 1, 3]
+    if lengths_beyond:
+        lengths = [9, -1, 4, 0] if batch_first else [7, -3, 5]
     ours = fastgrad.nn.utils.rnn.unpad_sequence(fastgrad.tensor(array), fastgrad.tensor(lengths), batch_first)
     theirs = torch.nn.utils.rnn.unpad_sequence(torch.tensor(array), torch.tensor(lengths), batch_first)
     assert len(ours) == len(theirs)

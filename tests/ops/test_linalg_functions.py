@@ -88,7 +88,7 @@ SINGULAR = [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]
     (lambda: fastgrad.vdot(randn(3, 1), randn(3, 1)), ValueError, "1-D"),
     (lambda: fastgrad.addr(randn(2, 3), randn(2, 1), randn(3)), ValueError, r"vec1 must be a 1-D tensor, got shape \(2, 1\)"),
     (lambda: fastgrad.addr(randn(3), randn(2), randn(3, 2)), ValueError, "vec2"),
-    (lambda: fastgrad.addr(randn(3, 2), randn(2), randn(3)), ValueError, "cannot be broadcast"),
+    (lambda: fastgrad.addr(randn(3, 2), randn(2), randn(3)), RuntimeError, "addr: self: the expanded size of the tensor"),
     (lambda: fastgrad.addr(ints(2, 3), ints(2), ints(3), alpha=0.5), RuntimeError, "alpha=0.5"),
     (lambda: fastgrad.block_diag(randn(2, 2, 2)), ValueError, "at most 2 dims"),
 ])

@@ -11,18 +11,28 @@ from fastgrad.tensor import Tensor, check_device
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    """The reduction is kept as given and read by the functional loss on each call, as PyTorch's (where
+    'elementwise_mean', its old name of 'mean', warns); PyTorch's deprecated size_average and reduce, when either
+    is given, decide it here instead, with PyTorch's warning (see F._reduction)."""
+
+    reductions = ("mean", "sum", "none")  # (the names the error lists; "elementwise_mean" is taken too)
+
+    def __init__(self, reduction: str = "mean", *, size_average=None, reduce=None) -> None:
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        if size_average is not None or reduce is not None:
+            reduction = F._legacy_reduction(size_average, reduce)
+        elif reduction not in (*self.reductions, "elementwise_mean"):
+            raise ValueError(f"reduction must be {', '.join(map(repr, self.reductions[:-1]))} or "
+                             f"{self.reductions[-1]!r}, got {reduction!r}")
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
     """Class weights are a buffer, as in PyTorch: saved in state_dict and cast by `.to(dtype)`."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean", *, size_average=None,
+                 reduce=None) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("weight", weight)
 
 
@@ -38,9 +48,9 @@ class LinearCrossEntropyLoss(_WeightedLoss):
         if weight is not None and tuple(weight.shape) != (num_classes,):
             raise ValueError(f"LinearCrossEntropyLoss: expected weight of shape {(num_classes,)}, got "
                              f"{tuple(weight.shape)}")
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"LinearCrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got "
-                             f"{label_smoothing}")
+        if label_smoothing < 0.0 or label_smoothing > 1.0:  # (NaN passes, as PyTorch's check)
+            raise RuntimeError(f"LinearCrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got "
+                               f"{label_smoothing}")
         check_device("LinearCrossEntropyLoss", device)
         super().__init__(weight, reduction)
         self.num_classes, self.out_features = num_classes, tuple(out_features)
@@ -65,10 +75,8 @@ class CrossEntropyLoss(_WeightedLoss):
     """Softmax over the class scores (dim 1) + negative log-likelihood; see F.cross_entropy."""
 
     def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(weight, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+                 label_smoothing: float = 0.0, size_average=None, reduce=None) -> None:
+        super().__init__(weight, reduction, size_average=size_average, reduce=reduce)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:
@@ -77,8 +85,9 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean",
+                 size_average=None, reduce=None) -> None:
+        super().__init__(weight, reduction, size_average=size_average, reduce=reduce)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target) -> Tensor:
@@ -90,8 +99,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     too, as in PyTorch."""
 
     def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean",
-                 pos_weight: Tensor | None = None) -> None:
-        super().__init__(weight, reduction)
+                 pos_weight: Tensor | None = None, size_average=None, reduce=None) -> None:
+        super().__init__(weight, reduction, size_average=size_average, reduce=reduce)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target) -> Tensor:
@@ -107,8 +116,8 @@ class BCELoss(_WeightedLoss):
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, reduction: str = "mean", beta: float = 1.0, *, size_average=None, reduce=None) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.beta = beta
 
     def forward(self, input: Tensor, target) -> Tensor:
@@ -127,11 +136,11 @@ class HuberLoss(_Loss):
 class KLDivLoss(_Loss):
     """See F.kl_div: the input holds log-probabilities; reduction="batchmean" is the KL divergence."""
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
-        if reduction not in ("mean", "batchmean", "sum", "none"):
-            raise ValueError(f"reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
-        Module.__init__(self)
-        self.reduction, self.log_target = reduction, log_target
+    reductions = ("mean", "batchmean", "sum", "none")
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False, *, size_average=None, reduce=None) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
+        self.log_target = log_target
 
     def forward(self, input: Tensor, target) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
@@ -150,8 +159,8 @@ class L1Loss(_Loss):
 class _MarginLoss(_Loss):
     """A loss with one margin argument (PyTorch shows none of these arguments in the repr)."""
 
-    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean", size_average=None, reduce=None) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.margin = margin
 
 
@@ -161,8 +170,8 @@ class MarginRankingLoss(_MarginLoss):
 
 
 class HingeEmbeddingLoss(_MarginLoss):
-    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction=reduction)
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean", size_average=None, reduce=None) -> None:
+        super().__init__(margin, reduction=reduction, size_average=size_average, reduce=reduce)
 
     def forward(self, input: Tensor, target) -> Tensor:
         return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
@@ -175,8 +184,8 @@ class CosineEmbeddingLoss(_MarginLoss):
 
 class TripletMarginLoss(_Loss):
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction)
+                 reduction: str = "mean", size_average=None, reduce=None) -> None:
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
@@ -203,8 +212,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
 class MultiMarginLoss(_WeightedLoss):
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, *,
-                 reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
+                 reduction: str = "mean", size_average=None, reduce=None) -> None:
+        super().__init__(weight, reduction, size_average=size_average, reduce=reduce)
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p!r}")
         self.p, self.margin = p, margin
@@ -216,8 +225,7 @@ class MultiMarginLoss(_WeightedLoss):
 class PoissonNLLLoss(_Loss):
     def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
                  reduce=None, reduction: str = "mean") -> None:
-        F._refuse_legacy_reduction("PoissonNLLLoss", size_average, reduce)
-        super().__init__(reduction)
+        super().__init__(reduction, size_average=size_average, reduce=reduce)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input: Tensor, target) -> Tensor:

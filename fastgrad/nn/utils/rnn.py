@@ -68,9 +68,9 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
     if len(lengths) != batch:
         raise ValueError(f"unpad_sequence: got {len(lengths)} lengths for a batch of {batch} sequences "
                          f"(padded_sequences of shape {padded_sequences.shape}, batch_first={batch_first})")
-    if lengths.size and (lengths.min() < 0 or lengths.max() > steps):
-        raise ValueError(f"unpad_sequence: lengths must lie in [0, {steps}] (the padded time steps), got "
-                         f"{lengths.tolist()}")
+    # PyTorch keeps the steps whose index is below the length: a length beyond the padded steps keeps them all, a
+    # negative one none
+    lengths = np.clip(lengths, 0, steps)
     if batch_first:
         return [padded_sequences[b, :n] for b, n in enumerate(lengths.tolist())]
     return [padded_sequences[:n, b] for b, n in enumerate(lengths.tolist())]
