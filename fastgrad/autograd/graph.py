@@ -506,9 +506,10 @@ def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 
 def _history_at(tensor, node):
-    """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`)
-    left the history `node` used in the chain of `_previous` stand-ins."""
-    while tensor._node is not None and tensor._node.seq > node.seq:
+    """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`), or by `node`
+    itself (which read its inputs before it wrote: x[:3] = x[3:] reads a view of x), left the history `node` used in
+    the chain of `_previous` stand-ins."""
+    while tensor._node is not None and tensor._node.seq >= node.seq:
         previous = tensor._previous()
         if previous is None:  # the graph after the change was freed by a backward, and the stand-in with it
             raise RuntimeError(
