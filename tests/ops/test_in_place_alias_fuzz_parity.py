@@ -50,7 +50,9 @@ def cut(flat, layout: str, shape: tuple, offset: int):
     if layout == "contiguous":
         return flat[offset:offset + n].view(shape)
     if layout == "permuted":  # (a transpose for 2 dims)
-        return flat[offset:offset + n].view(shape[::-1]).permute(*reverse) if shape else flat[offset:offset + 1].view(())
+        if not shape:
+            return flat[offset:offset + 1].view(())
+        return flat[offset:offset + n].view(shape[::-1]).permute(*reverse)
     if layout == "stepped":
         return flat[offset:offset + 2 * n:2].view(shape)
     if layout == "expanded":
@@ -188,9 +190,9 @@ OPS = {
 }
 for _reduce in ("sum", "prod", "mean", "amax", "amin"):
     for _include_self in (True, False):
-        OPS[f"scatter_reduce_ {_reduce} {_include_self}"] = (scattered, (
+        OPS[f"scatter_reduce_ {_reduce} {_include_self}"] = scattered, (
             lambda reduce, include_self: lambda L, t, o, p: t.scatter_reduce_(
-                p["dim"], index(L, p["index"]), o[0], reduce, include_self=include_self))(_reduce, _include_self), False)
+                p["dim"], index(L, p["index"]), o[0], reduce, include_self=include_self))(_reduce, _include_self), False
 for _name in ("exp_", "neg_", "abs_", "sin_", "floor_", "sigmoid_", "tanh_", "relu_", "zero_", "square_", "frac_",
               "sign_"):
     OPS[_name] = unary(_name)
@@ -247,7 +249,8 @@ def build(L, layouts, values, fresh, mode):
     base = leaf * 1 if mode == "non-leaf" else leaf
     flat = base.view(-1) if whole else base
     tensors = [base if layout == "whole" else L.tensor(numbers, dtype=L.float64).reshape(shape) if layout == "fresh"
-               else cut(flat, layout, shape, offset) for (layout, shape, offset), numbers in zip(layouts, [None] + fresh)]
+               else cut(flat, layout, shape, offset)
+               for (layout, shape, offset), numbers in zip(layouts, [None] + fresh)]
     return leaf, base, tensors
 
 
