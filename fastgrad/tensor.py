@@ -1213,7 +1213,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if rounding_mode is None:
             return self._inplace_binary("div_", ops.Div, other)
         return self._assign_in_place("div_", lambda old: old.div(other, rounding_mode=rounding_mode),
-                                     *([other] if isinstance(other, Tensor) else []))
+                                     *([other] if isinstance(other, Tensor) else []), refuse_overlap=True)
 
     def true_divide_(self, other) -> "Tensor":
         return self.div_(other)
@@ -1330,6 +1330,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             if value.ndim:  # (copy_ writes a tensor elementwise)
                 raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor (as in PyTorch), got a tensor "
                                    f"of shape {value.shape}")
+            if np.may_share_memory(self._data, value._data):  # (PyTorch reads it as a number first: x.fill_(x[0]))
+                value = value.clone()
             return self.copy_(value)  # which broadcasts it, and sends the gradient back to it, as PyTorch's fill_
         return graph.apply_inplace(ops.Fill, "fill_", self, value=number_of_dtype("fill_", value, self.dtype))
 

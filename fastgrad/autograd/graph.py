@@ -40,8 +40,11 @@ class Op:
     # A user Function's backward may hand back arrays that live on (its saved tensors), so a leaf's
     # .grad must copy them.
     grads_may_alias = False
-    # In place, the op writes only a part of its target (x[key] = v), which checks its own part for overlap.
-    writes_part = False
+    # In place, which memory an input may share with the target (see refuse_partial_overlap): "same" memory laid
+    # out alike, as elementwise ops read each element before they write it; "none", as PyTorch's scatters and
+    # index_add_ refuse even that; None: no check here, for an op that writes only a part of its target (x[key] = v,
+    # which checks its own part) or reads its input as a number first (masked_fill_'s value).
+    in_place_overlap = "same"
     # The three flags apply reads for every op, in one read: Python 3.11 looks a class's attributes up the slow
     # way. Set for each op class once its body has set its flags.
     apply_flags = (saves_inputs, returns_view, saves_output)
@@ -285,10 +288,10 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     target's history before the change, when the caller made one (else the op's input is that)."""
     if not target._data.flags.writeable:
         raise read_only_error(name)
-    if not op.writes_part:
+    if op.in_place_overlap is not None:
         for other in others:
             if type(other) is Tensor:
-                refuse_partial_overlap(name, target._data, other._data)
+                refuse_partial_overlap(name, target._data, other._data, op.in_place_overlap == "none")
     record = False
     if GRAD_MODE.enabled:
         for t in (target,) + others:
@@ -503,9 +506,10 @@ def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 
 def _history_at(tensor, node):
-    """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`)
-    left the history `node` used in the chain of `_previous` stand-ins."""
-    while tensor._node is not None and tensor._node.seq > node.seq:
+    """`tensor` as `node` used it: an in-place change recorded after `node` (a newer node on `tensor`), or by `node`
+    itself (which read its inputs before it wrote: x[:3] = x[3:] reads a view of x), left the history `node` used in
+    the chain of `_previous` stand-ins."""
+    while tensor._node is not None and tensor._node.seq >= node.seq:
         previous = tensor._previous()
         if previous is None:  # the graph after the change was freed by a backward, and the stand-in with it
             raise RuntimeError(

@@ -60,7 +60,7 @@ class IndexPut(Op):
     where it was not overwritten, and the values through the positions they were written to."""
 
     saves_inputs = False
-    writes_part = True  # (Tensor._put checks the part it writes against the values)
+    in_place_overlap = None  # (Tensor._put checks the part it writes against the values)
 
     def forward(ctx, K, x, values, key, accumulate, selection=None):
         ctx.saved = (key, accumulate, selection)

@@ -92,6 +92,7 @@ class Scatter(Op):
 
     saves_inputs = False
     accumulate = False  # ScatterAdd adds instead of writing
+    in_place_overlap = "none"  # (PyTorch's scatter_ refuses src in its memory, even the same memory)
 
     def forward(ctx, K, x, src, dim, index):
         name = "scatter_add" if ctx.op.accumulate else "scatter"
@@ -183,6 +184,7 @@ class IndexAdd(Op):
     Backward: x gets g, source gets alpha times g's slices at index."""
 
     saves_inputs = False
+    in_place_overlap = "none"  # (as PyTorch's index_add_)
 
     def forward(ctx, K, x, source, dim, index, alpha=1):
         flat_index = _check_vector_index("index_add", index)
@@ -219,6 +221,7 @@ class MaskedFill(Op):
     Backward: x gets g where the mask is False, value the sum of g where it is True."""
 
     saves_inputs = False
+    in_place_overlap = None  # (PyTorch's masked_fill_ reads the value as a number first: x.masked_fill_(m, x[0]))
 
     def forward(ctx, K, x, value, mask):
         ctx.saved = mask
@@ -405,6 +408,8 @@ class ScatterReduce(Op):
     combined at the position; prod, each value gets g times the product of the other values at its position
     (counted without division where a value is 0); amax/amin, g split evenly among the values equal to the
     result. Without include_self, x gets no gradient where it was written over."""
+
+    in_place_overlap = "none"  # (as PyTorch's scatter_reduce_)
 
     def forward(ctx, K, x, src, dim, index, reduce, include_self):
         if src.dtype != x.dtype:

@@ -37,12 +37,19 @@ class Permute(Op):
 
 
 class Expand(Op):
-    """A broadcast view; its gradient sums over the broadcast dims (done by the graph layer)."""
+    """A broadcast view; its gradient sums over the broadcast dims (done by the graph layer). Read-only where it
+    repeats an element (a dim of size 1, or a new one, made longer than 1), as a write there would depend on the
+    order of the writes (PyTorch refuses it); writable as x is where it repeats none (x.expand(x.shape), new dims
+    of size 1), as PyTorch's."""
 
     saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, shape):
-        return np.broadcast_to(x, shape)
+        out = np.broadcast_to(x, shape)
+        lead = len(shape) - x.ndim
+        if x.flags.writeable and all(n <= 1 or (i >= lead and x.shape[i - lead] == n) for i, n in enumerate(shape)):
+            return np.lib.stride_tricks.as_strided(x, shape, out.strides)
+        return out
 
     def backward(ctx, K, g):
         return (g,)

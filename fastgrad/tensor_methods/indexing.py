@@ -112,8 +112,7 @@ class IndexingMethods:
             fits = np.broadcast_shapes(values.shape, indexed_shape) == indexed_shape
         except ValueError:
             fits = False
-        # PyTorch fills through a lone mask with a one-element values tensor of any shape (its masked_fill_ path)
-        fills = not accumulate and len(indices) == 1 and _is_bool_index(indices[0]) and values.numel() == 1
+        fills = _fills_through_mask(indices, values, accumulate)  # (values of any shape then)
         if not (fits or fills):
             raise RuntimeError(f"index_put_: values of shape {values.shape} cannot be broadcast to the indexed shape "
                                f"{indexed_shape}")
@@ -156,11 +155,15 @@ class IndexingMethods:
             value = value.reshape(value.shape[_leading_ones(value.shape):])
         if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
             # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
-            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2)
+            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2), but for a 0-d value, which it
+            # reads as a number first (fill_): x[:4] = x[2]
             written = region(self._data, selection)[np_key]
-            graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
-                                         value._data)
-        else:  # PyTorch's index_put_ refuses values in the memory of the tensor it indexes
+            if value.ndim:
+                graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
+                                             value._data)
+        elif not _fills_through_mask(np_key, value, accumulate):
+            # PyTorch's index_put_ refuses values in the memory of the tensor it indexes (but for the one value its
+            # fill through a mask reads as a number first: x[x > 3] = x[2])
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
@@ -300,7 +303,6 @@ class IndexingMethods:
         """index_add in place (recorded by autograd on tensors that are not leaves)."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"index_add_: source must be a Tensor, got {type(source).__name__}")
-        graph.refuse_partial_overlap("index_add_", self._data, source._data, same_memory_too=True)
         return graph.apply_inplace(ops.IndexAdd, "index_add_", self, source, dim=one_dim(dim, self.ndim),
                                    index=_index_array("index_add_", index), alpha=alpha)
 
@@ -673,6 +675,15 @@ def _is_index_array(part) -> bool:
 def _is_bool_index(part) -> bool:
     data = part._data if isinstance(part, graph.Tensor) else part
     return isinstance(data, np.ndarray) and data.dtype.kind == "b"
+
+
+def _fills_through_mask(key, values, accumulate: bool) -> bool:
+    """Whether PyTorch's index_put_ writes `values` as masked_fill_ does, with values.item(): one bool mask among
+    the index tensors of the key (not 0-d: x[True] indexes with integers), a one-element values tensor of any shape,
+    no accumulate."""
+    indices = [part for part in key if isinstance(part, (np.ndarray, graph.Tensor))]
+    return (not accumulate and values.numel() == 1 and len(indices) == 1 and _is_bool_index(indices[0])
+            and indices[0].ndim > 0)
 
 
 def _leading_ones(shape: tuple) -> int:

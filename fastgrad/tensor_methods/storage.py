@@ -156,6 +156,8 @@ class StorageMethods:
         """source's elements written (added, with accumulate) in place at the positions index names in self seen
         as one row-major dim (negative ones count from the end), as torch.Tensor.put_."""
         if self.ndim == 0:
+            if isinstance(source, graph.Tensor):  # (refused in self's memory, as by _put below and PyTorch's put_)
+                graph.refuse_partial_overlap("put_", self._data, source._data, same_memory_too=True)
             return self._assign_in_place("put_", lambda old: old.put(index, source, accumulate), source)
         key, values = self._put_args("put_", index, source)
         return self._put(None, key, values, bool(accumulate), "put_")
