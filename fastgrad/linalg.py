@@ -48,10 +48,11 @@ def _tensor(name: str, label: str, value) -> Tensor:
 
 
 def _floating(name: str, label: str, value, dtype=None) -> Tensor:
-    """A float32 or float64 tensor, cast to `dtype` if given (widening only, as PyTorch)."""
+    """A float32 or float64 tensor, cast to `dtype` if given (widening only, as PyTorch); an integer or bool one is
+    PyTorch's RuntimeError ("Expected a floating point or complex tensor as input")."""
     x = _tensor(name, label, value)
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected {label} to be a floating point tensor (float32 or float64), got dtype "
+        raise RuntimeError(f"{name}: expected {label} to be a floating point tensor (float32 or float64), got dtype "
                         f"{x.dtype}")
     if dtype is None:
         return x

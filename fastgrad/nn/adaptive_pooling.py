@@ -27,13 +27,14 @@ def _output_sizes(name: str, output_size, sizes: tuple[int, ...]) -> tuple[int, 
     dims = len(sizes)
     entries = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * dims
     allowed = (int, np.integer, type(None)) if dims > 1 else (int, np.integer)
-    if (output_size is None or len(entries) != dims
-            or any(isinstance(e, bool) or not isinstance(e, allowed) for e in entries)):
-        expected = "an int or a tuple of 1 int" if dims == 1 else f"an int or a tuple of {dims} ints or Nones"
+    expected = "an int or a tuple of 1 int" if dims == 1 else f"an int or a tuple of {dims} ints or Nones"
+    if output_size is None or any(isinstance(e, bool) or not isinstance(e, allowed) for e in entries):
         raise TypeError(f"{name}: output_size must be {expected}, got {output_size!r}")
+    if len(entries) != dims:  # (PyTorch's argument parser takes it; the op then raises RuntimeError)
+        raise RuntimeError(f"{name}: output_size must be {expected}, got {output_size!r}")
     for entry in entries:
         if entry is not None and entry < 0:
-            raise ValueError(f"{name}: output_size must be at least 0, got {output_size!r}")
+            raise RuntimeError(f"{name}: output_size must be at least 0, got {output_size!r}")
     return tuple(size if entry is None else int(entry) for entry, size in zip(entries, sizes))
 
 
@@ -42,11 +43,11 @@ def _pool_input(name: str, input: Tensor, dims: int, output_size, channels: bool
     output sizes. The spatial dims must not be empty, nor (with `channels`) the input's other dims but the
     first, as PyTorch checks (its max pools check the channels, its average pools do not)."""
     x, unbatched = F._spatial_input(name, input, dims)
-    F._floating(x, name)
+    F._floating(x, name, error=NotImplementedError)
     checked = input.ndim - 1 if channels else dims
     if 0 in input.shape[-checked:]:
-        raise ValueError(f"{name}: expected an input with non-empty sizes in its last {checked} dims, got "
-                         f"shape {input.shape}")
+        raise RuntimeError(f"{name}: expected an input with non-empty sizes in its last {checked} dims, got "
+                           f"shape {input.shape}")
     return x, unbatched, _output_sizes(name, output_size, tuple(x.shape[2:]))
 
 

@@ -53,9 +53,10 @@ def _geometry(name: str, kernel_size, dilation, padding, stride) -> tuple[tuple,
 
 
 def _refuse_integers(name: str, input: Tensor) -> None:
-    """PyTorch's im2col and col2im take floats and bools (where overlapping blocks combine with "or"), not integers."""
+    """PyTorch's im2col and col2im take floats and bools (where overlapping blocks combine with "or"), not integers
+    (it has no kernel for them: NotImplementedError)."""
     if input.dtype.kind in "iu":
-        raise TypeError(f"{name}: expected a floating point or bool input, got dtype {input.dtype}")
+        raise NotImplementedError(f"{name}: expected a floating point or bool input, got dtype {input.dtype}")
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -65,17 +66,17 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     name = "unfold"
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        raise ValueError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {got}")
+        raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {got}")
     _refuse_integers(name, input)
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
     x, unbatched = F._spatial_input(name, input, 2)
     if 0 in x.shape[1:]:
-        raise ValueError(f"{name}: expected non-empty channel and spatial dims (the batch may be empty), got shape "
-                         f"{input.shape}")
+        raise RuntimeError(f"{name}: expected non-empty channel and spatial dims (the batch may be empty), got shape "
+                           f"{input.shape}")
     padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
     if any(n < d * (k - 1) + 1 for n, k, d in zip(padded, kernel, dilation)):
-        raise ValueError(f"{name}: input of spatial size {tuple(x.shape[2:])} with padding={padding} has no block of "
-                         f"kernel_size={kernel} with dilation={dilation}")
+        raise RuntimeError(f"{name}: input of spatial size {tuple(x.shape[2:])} with padding={padding} has no block of "
+                           f"kernel_size={kernel} with dilation={dilation}")
     if any(padding):
         x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
     columns = _im2col(x, kernel, dilation, stride)
@@ -89,22 +90,22 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     name = "fold"
     if not isinstance(input, Tensor) or input.ndim not in (2, 3):
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        raise ValueError(f"{name}: expected a 2-D (C * prod(kernel_size), L) or 3-D (N, C * prod(kernel_size), L) "
-                         f"input, got {got}")
+        raise RuntimeError(f"{name}: expected a 2-D (C * prod(kernel_size), L) or 3-D (N, C * prod(kernel_size), L) "
+                           f"input, got {got}")
     _refuse_integers(name, input)
     sizes = F._sizes(f"{name}: output_size", output_size, 2, 1)
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
     columns = input.unsqueeze(0) if input.ndim == 2 else input
     rows, blocks = columns.shape[1:]
     if rows == 0 or rows % int(np.prod(kernel)):
-        raise ValueError(f"{name}: the input's dim {input.ndim - 2} ({rows}) must be a positive multiple of "
-                         f"prod(kernel_size) = {int(np.prod(kernel))} (kernel_size={kernel})")
+        raise RuntimeError(f"{name}: the input's dim {input.ndim - 2} ({rows}) must be a positive multiple of "
+                           f"prod(kernel_size) = {int(np.prod(kernel))} (kernel_size={kernel})")
     padded = tuple(n + 2 * p for n, p in zip(sizes, padding))
     counts = [(n - d * (k - 1) - 1) // s + 1 for n, k, d, s in zip(padded, kernel, dilation, stride)]
     if min(counts) < 1 or blocks != counts[0] * counts[1]:
-        raise ValueError(f"{name}: output_size={sizes}, kernel_size={kernel}, dilation={dilation}, padding={padding} "
-                         f"and stride={stride} give {max(counts[0], 0)} * {max(counts[1], 0)} sliding blocks, but the "
-                         f"input's last dim holds {blocks}")
+        raise RuntimeError(f"{name}: output_size={sizes}, kernel_size={kernel}, dilation={dilation}, padding={padding} "
+                           f"and stride={stride} give {max(counts[0], 0)} * {max(counts[1], 0)} sliding blocks, but "
+                           f"the input's last dim holds {blocks}")
     image = _col2im(columns, padded, kernel, dilation, stride)
     image = image[:, :, padding[0]:padding[0] + sizes[0], padding[1]:padding[1] + sizes[1]]
     return image.squeeze(0) if input.ndim == 2 else image
@@ -118,8 +119,8 @@ def _conv_transpose(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
     x, unbatched = F._spatial_input(name, input, dims)
     if not isinstance(weight, Tensor) or weight.ndim != dims + 2:
         kernel = "K" if dims == 1 else ", ".join(f"K{'HW'[d]}" for d in range(dims))
-        raise ValueError(f"{name}: weight must be a {dims + 2}-D tensor (C_in, C_out / groups, {kernel}), got "
-                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
+        raise RuntimeError(f"{name}: weight must be a {dims + 2}-D tensor (C_in, C_out / groups, {kernel}), got "
+                           f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
     if isinstance(padding, str):
         raise TypeError(f"{name}: padding must be an int or a tuple of {dims} ints, got {padding!r}")
     stride, dilation = F._sizes(f"{name}: stride", stride, dims, 1), F._sizes(f"{name}: dilation", dilation, dims, 1)
@@ -127,27 +128,27 @@ def _conv_transpose(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
     output_padding = F._sizes(f"{name}: output_padding", output_padding, dims, 0)
     groups = F._one_int(f"{name}: groups", groups, 1)
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{name}: output_padding must be smaller than either stride or dilation, got "
-                         f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
+        raise RuntimeError(f"{name}: output_padding must be smaller than either stride or dilation, got "
+                           f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
     in_channels, group_outs, *kernel = weight.shape
     if in_channels % groups or x.shape[1] != in_channels:
-        raise ValueError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
-                         f"{in_channels} channels (divisible by groups); got input of shape {input.shape}")
+        raise RuntimeError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
+                           f"{in_channels} channels (divisible by groups); got input of shape {input.shape}")
     out_channels = group_outs * groups
     F._check_bias(name, bias)
     if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
-                        + (f" and {bias.dtype}" if bias is not None else ""))
+        raise RuntimeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
+                           + (f" and {bias.dtype}" if bias is not None else ""))
     if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape} and "
-                         f"groups={groups}, got {bias.shape}")
+        raise RuntimeError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape} and "
+                           f"groups={groups}, got {bias.shape}")
     sizes = tuple(x.shape[2:])
     full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(sizes, stride, dilation, kernel))
     out_sizes = tuple(f - 2 * p + op for f, p, op in zip(full, padding, output_padding))
     if 0 in sizes or min(out_sizes) < 1:
-        raise ValueError(f"{name}: input of spatial size {sizes} gives output size {out_sizes} (stride={stride}, "
-                         f"padding={padding}, output_padding={output_padding}, dilation={dilation}, kernel "
-                         f"{tuple(kernel)}); both must be positive")
+        raise RuntimeError(f"{name}: input of spatial size {sizes} gives output size {out_sizes} (stride={stride}, "
+                           f"padding={padding}, output_padding={output_padding}, dilation={dilation}, kernel "
+                           f"{tuple(kernel)}); both must be positive")
     n = x.shape[0]
     spatial, taps = "hwd"[:dims], "ijk"[:dims]
     products = einsum(f"ngc{spatial},gco{taps}->ngo{taps}{spatial}",

@@ -81,9 +81,11 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _floating(input: Tensor, name: str, label: str = "input") -> Tensor:
+def _floating(input: Tensor, name: str, label: str = "input", error: type = RuntimeError) -> Tensor:
+    """input, which must be floating point; refused with PyTorch's exception type: a RuntimeError mostly, a
+    NotImplementedError where PyTorch has no kernel for the dtype ("glu_cpu" not implemented for 'Long')."""
     if input.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
+        raise error(f"{name}: expected a floating point {label}, got dtype {input.dtype}")
     return input
 
 
@@ -117,13 +119,13 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """One slope for all elements (weight of size 1) or one per channel, dim 1 of x."""
-    _floating(x, "prelu")
+    _floating(x, "prelu", error=NotImplementedError)
     if weight.dtype != x.dtype:  # (PyTorch does not promote here either)
-        raise TypeError(f"prelu: weight has dtype {weight.dtype}, expected the input's dtype {x.dtype}")
+        raise RuntimeError(f"prelu: weight has dtype {weight.dtype}, expected the input's dtype {x.dtype}")
     channels = x.shape[1] if x.ndim >= 2 else 1
     if weight.numel() not in (1, channels):
-        raise ValueError(f"prelu: weight has {weight.numel()} elements, expected 1 or the {channels} channels of "
-                         f"input shape {x.shape}")
+        raise RuntimeError(f"prelu: weight has {weight.numel()} elements, expected 1 or the {channels} channels of "
+                           f"input shape {x.shape}")
     return apply(ops.Prelu, x, weight)
 
 
@@ -297,12 +299,12 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a sigmoid(b), a and b the first and second halves of input along dim (Dauphin et al., 2017)."""
-    _floating(input, "glu")
-    if input.ndim == 0:
-        raise ValueError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
+    if input.ndim == 0:  # (PyTorch checks the shape before the dtype)
+        raise RuntimeError("glu: a 0-dim input cannot be halved; expected at least 1 dim")
     (axis,) = normalize_dims(dim, input.ndim)
     if input.shape[axis] % 2:
-        raise ValueError(f"glu: halving dimension must be even, but dimension {axis} is size {input.shape[axis]}")
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {axis} is size {input.shape[axis]}")
+    _floating(input, "glu", error=NotImplementedError)
     a, b = input.chunk(2, dim=axis)
     return a * b.sigmoid()
 
@@ -362,8 +364,11 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
         scores = input.permute((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, input.shape[1])
         expected = (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
-        raise ValueError(f"{name}: target has shape {target.shape}, expected {expected} for input of shape "
-                         f"{input.shape}")
+        # PyTorch's ValueError for another batch size (a 1-D target of other than 1 element for a (C,) input), its
+        # RuntimeError for the other shapes
+        batch = (target.shape[:1] or (0,)) != input.shape[:1] if input.ndim >= 2 else target.ndim == 1
+        raise (ValueError if batch else RuntimeError)(
+            f"{name}: target has shape {target.shape}, expected {expected} for input of shape {input.shape}")
     return scores, target._data.reshape(-1)
 
 
@@ -410,7 +415,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     label_smoothing = _label_smoothing(label_smoothing)
     classes = _class_count(input, "cross_entropy")
     target = _as_tensor(target)
-    if target.dtype.kind == "f":
+    if target.dtype.kind == "f" and target.shape == input.shape:  # (of another shape: indices, refused as PyTorch's)
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
                                                  ignore_index, reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
@@ -534,11 +539,8 @@ def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Ten
     """-sum_c w[c] q_c log p_c per row, q the (smoothed) target distribution; differentiable in the
     target and the weights too, as PyTorch's."""
     if ignore_index >= 0:
-        raise ValueError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
-                         f"targets, got ignore_index={ignore_index}")
-    if target.shape != input.shape:
-        raise ValueError(f"cross_entropy: class-probability target has shape {target.shape}, expected the input's "
-                         f"shape {input.shape} (or integer class indices)")
+        raise RuntimeError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
+                           f"targets, got ignore_index={ignore_index}")
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim]
     if smoothing > 0:
@@ -554,7 +556,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
-    _floating(input, "nll_loss")  # (log-probabilities; PyTorch has no integer kernel)
+    _floating(input, "nll_loss", error=NotImplementedError)  # (log-probabilities; PyTorch has no integer kernel)
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
@@ -706,12 +708,12 @@ def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *,
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     if target.dtype != input.dtype:
-        raise TypeError(f"{name}: target must have the input's dtype {input.dtype}, got {target.dtype}")
+        raise RuntimeError(f"{name}: target must have the input's dtype {input.dtype}, got {target.dtype}")
     data = input._data
     if not ((data >= 0) & (data <= 1)).all():
-        raise ValueError(f"{name}: every element of input must be a probability in [0, 1], got values in "
-                         f"[{np.nanmin(data) if not np.isnan(data).all() else np.nan}, {np.nanmax(data)}]"
-                         + (" and NaN" if np.isnan(data).any() else ""))
+        raise RuntimeError(f"{name}: every element of input must be a probability in [0, 1], got values in "
+                           f"[{np.nanmin(data) if not np.isnan(data).all() else np.nan}, {np.nanmax(data)}]"
+                           + (" and NaN" if np.isnan(data).any() else ""))
     losses = apply(ops.BinaryCrossEntropy, input, target)
     if weight is not None:
         losses = losses * _constant_elementwise_weight(name, "weight", weight, input)
@@ -726,7 +728,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
     reduction = _reduction(reduction, size_average, reduce)
-    _floating(input, name)
+    _floating(input, name, error=NotImplementedError)
     target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:  # (checked first, as PyTorch's ValueError)
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
@@ -749,8 +751,8 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
         raise RuntimeError(f"{name} is not differentiable with respect to {label} (as in PyTorch), which requires "
                            f"grad; pass {label}.detach()")
     if not broadcasts_to(weight.shape, input.shape):
-        raise ValueError(f"{name}: {label} of shape {weight.shape} does not broadcast to the input's shape "
-                         f"{input.shape}")
+        raise RuntimeError(f"{name}: {label} of shape {weight.shape} does not broadcast to the input's shape "
+                           f"{input.shape}")
     return weight.to(input.dtype)
 
 
@@ -782,8 +784,8 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     a target that is neither 1 nor -1 gets both terms."""
     reduction = _reduction(reduction, size_average, reduce)
     if reduction == "mean" and input.dtype.kind != "f":
-        raise TypeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
-                        f"(PyTorch refuses it too), got dtype {input.dtype}")
+        raise RuntimeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
+                           f"(PyTorch refuses it too), got dtype {input.dtype}")
     target = _as_tensor(target)  # compared in its own dtype, as PyTorch's: a uint8 target's 255 equals -1
     if input.dtype.kind in "iu":
         # PyTorch computes in the input's integer dtype: margin truncated to it (refused where it does not fit),
@@ -856,8 +858,8 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_ave
     target = _signs(target, _floating(input, "soft_margin_loss"))
     # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
     if not broadcasts_to(target.shape, input.shape):
-        raise ValueError(f"soft_margin_loss: target of shape {tuple(target.shape)} does not broadcast to the input's "
-                         f"shape {tuple(input.shape)}")
+        raise RuntimeError(f"soft_margin_loss: target of shape {tuple(target.shape)} does not broadcast to the input's "
+                           f"shape {tuple(input.shape)}")
     if target.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError("soft_margin_loss is not differentiable with respect to target (as in PyTorch), which "
                            "requires grad; pass target.detach()")
@@ -870,7 +872,8 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     each class's term scaled by weight (C,), when given."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
     target = _as_tensor(target)
-    input = _floating(input, "multilabel_soft_margin_loss").to(promote_types(input.dtype, target.dtype))
+    input = _floating(input, "multilabel_soft_margin_loss", error=NotImplementedError)
+    input = input.to(promote_types(input.dtype, target.dtype))
     target = _signs(target, input)
     _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
     if input.ndim == 0:
@@ -893,7 +896,7 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", si
     number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
     input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     reduction = _reduction(reduction, size_average, reduce)
-    _floating(input, "multilabel_margin_loss")
+    _floating(input, "multilabel_margin_loss", error=NotImplementedError)
     target = _as_tensor(target)
     if target.dtype != np.int64:
         raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
@@ -929,7 +932,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
-    _floating(input, "multi_margin_loss")
+    _floating(input, "multi_margin_loss", error=NotImplementedError)
     if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
         raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
     samples = input.shape[0] if input.ndim == 2 else 1
@@ -985,8 +988,8 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     for label, value in (("input", input), ("target", target), ("var", var)):
         # PyTorch subtracts input and target (refused for bools) and clamps var in place (refused for integers)
         if isinstance(value, Tensor) and value.dtype.kind in ("biu" if label == "var" else "b"):
-            raise TypeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
-                            f"dtype {value.dtype}")
+            raise RuntimeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
+                               f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, float):  # (not an int: PyTorch's check of a number var breaks on one, and raises)
@@ -1063,8 +1066,8 @@ def _feature_dropout(name: str, input: Tensor, p: float, training: bool, inplace
         return input
     shape = input.shape if batched else (1,) + input.shape
     if len(shape) < 2:
-        raise ValueError(f"{name}: dropping channels needs at least 2 dims (N, C, *) once a batch dim is added, "
-                         f"got input of shape {input.shape}")
+        raise RuntimeError(f"{name}: dropping channels needs at least 2 dims (N, C, *) once a batch dim is added, "
+                           f"got input of shape {input.shape}")
     mask_shape = shape[:2] + (1,) * (len(shape) - 2)
     return _masked_dropout(name, input, p, inplace, mask_shape if batched else mask_shape[1:], alpha)
 
@@ -1074,7 +1077,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     probability p, and the kept ones are scaled by 1/(1-p)."""
     p = _dropout_probability("dropout1d", p)
     if input.ndim not in (2, 3):
-        raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
+        raise RuntimeError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
     return _feature_dropout("dropout1d", input, p, training, inplace, batched=input.ndim == 3)
 
 
@@ -1222,7 +1225,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     """Normalize over the trailing dims `normalized_shape` to zero mean and unit (biased) variance, then
     scale by weight and shift by bias (each of shape normalized_shape, each optional)."""
     shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
-    _floating(input, "layer_norm")
+    _floating(input, "layer_norm", error=NotImplementedError)
     _check_normalized_shape("layer_norm", input, shape)
     affine, params = [], []
     for name, param in (("weight", weight), ("bias", bias)):
@@ -1250,7 +1253,7 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     PyTorch; a weight of another dtype is cast to the input's, the result's dtype, as PyTorch does. Composed
     of differentiable ops."""
     name = "rms_norm"
-    _floating(input, name)
+    _floating(input, name, error=NotImplementedError)
     if not isinstance(normalized_shape, (tuple, list)) or not all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in normalized_shape):
         raise TypeError(f"{name}: normalized_shape must be a list or tuple of ints (as PyTorch's), got "
@@ -1274,7 +1277,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     zero mean and unit (biased) variance; then per-channel weight and bias (C,), each optional. It is
     layer_norm over the (N, groups, rest) view, so its gradient is layer_norm's."""
     name = "group_norm"
-    _floating(input, name)
+    _floating(input, name, error=NotImplementedError)
     if input.ndim < 2:
         raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
     if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
@@ -1315,7 +1318,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     move towards the batch's mean and unbiased variance by `momentum` (in place, outside autograd).
     Otherwise the running statistics normalize (they must be given, as in PyTorch). Built from differentiable
     ops, so the gradient includes the paths through the batch mean and variance."""
-    _floating(input, "batch_norm")
+    _floating(input, "batch_norm", error=NotImplementedError)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
     channels = input.shape[1]
@@ -1378,7 +1381,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     towards their averages over the batch (in place, outside autograd); without, the running statistics
     normalize (they must be given)."""
     name = "instance_norm"
-    _floating(input, name)
+    _floating(input, name, error=NotImplementedError)
     if input.ndim < 2:
         raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
     _check_per_channel(name, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
@@ -1705,15 +1708,15 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     input, 4 a 3-D or 4-D one, 6 a 4-D or 5-D one. They gather the input along each padded dim by an
     index (index_select), so their gradients add each copy's gradient back to the element it copies."""
     if mode not in _PAD_INDEX and mode != "constant":
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+        raise NotImplementedError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     widths = tuple(pad)
     if not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths):
         raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}")
     if len(widths) % 2:
-        raise ValueError(f"pad: the padding length must be divisible by 2 (before, after pairs), got {len(widths)}")
+        raise RuntimeError(f"pad: the padding length must be divisible by 2 (before, after pairs), got {len(widths)}")
     if len(widths) // 2 > input.ndim:
-        raise ValueError(f"pad: padding length {len(widths)} pads {len(widths) // 2} dims, but the input has "
-                         f"{input.ndim} (shape {input.shape})")
+        raise RuntimeError(f"pad: padding length {len(widths)} pads {len(widths) // 2} dims, but the input has "
+                           f"{input.ndim} (shape {input.shape})")
     per_dim = [(0, 0)] * input.ndim
     for k in range(len(widths) // 2):
         per_dim[input.ndim - 1 - k] = (int(widths[2 * k]), int(widths[2 * k + 1]))
@@ -1721,24 +1724,25 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         return _pad_by_index(input, per_dim, len(widths) // 2, mode, value)
     for dim, (n, (before, after)) in enumerate(zip(input.shape, per_dim)):
         if n + min(before, 0) + min(after, 0) < 0:  # PyTorch crops first: both crops must fit in the size
-            raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) crops more than its size")
+            raise RuntimeError(f"pad: padding ({before}, {after}) of dim {dim} (size {n}) crops more than its size")
     return apply(ops.ConstantPad, input, widths=tuple(per_dim), value=0 if value is None else value)
 
 
 def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: int, mode: str, value) -> Tensor:
     """pad's reflect, replicate and circular modes: PyTorch's checks, then one gather per padded dim."""
     if value is not None and value != 0:
-        raise ValueError(f"pad: mode {mode!r} takes no value (it copies the input's), got value={value!r}")
+        raise RuntimeError(f"pad: mode {mode!r} takes no value (it copies the input's), got value={value!r}")
     if not 1 <= padded_dims <= 3 or input.ndim not in (padded_dims + 1, padded_dims + 2):
         raise NotImplementedError(f"pad: mode {mode!r} pads 1, 2 or 3 trailing dims of an input with one or two "
                                   f"more dims (channels, and maybe a batch): padding of length {2 * padded_dims} "
                                   f"needs a {padded_dims + 1}-D or {padded_dims + 2}-D input, got shape {input.shape}")
     if mode != "circular" and input.dtype.kind == "b":
-        raise TypeError(f"pad: mode {mode!r} is not implemented for bool inputs (as in PyTorch), got dtype bool")
+        raise NotImplementedError(f"pad: mode {mode!r} is not implemented for bool inputs (as in PyTorch), got dtype "
+                                  "bool")
     batched = input.ndim == padded_dims + 2
     if mode != "circular" and 0 in input.shape[int(batched):]:
-        raise ValueError(f"pad: mode {mode!r} needs non-empty dims (a batch dim may be empty), got shape "
-                         f"{input.shape}")
+        raise RuntimeError(f"pad: mode {mode!r} needs non-empty dims (a batch dim may be empty), got shape "
+                           f"{input.shape}")
     out = input
     for dim in range(input.ndim - padded_dims, input.ndim):
         before, after = per_dim[dim]
@@ -1751,16 +1755,16 @@ def _pad_by_index(input: Tensor, per_dim: list[tuple[int, int]], padded_dims: in
 def _check_padded_size(mode: str, size: int, before: int, after: int, dim: int, smallest: int) -> int:
     padded = size + before + after
     if padded < smallest:
-        raise ValueError(f"pad: padding ({before}, {after}) of dim {dim} (size {size}) gives size {padded}; mode "
-                         f"{mode!r} needs at least {smallest}")
+        raise RuntimeError(f"pad: padding ({before}, {after}) of dim {dim} (size {size}) gives size {padded}; mode "
+                           f"{mode!r} needs at least {smallest}")
     return padded
 
 
 def _reflect_index(size: int, before: int, after: int, dim: int) -> np.ndarray:
     """Each output position's source: its place in the input's coordinates, mirrored at 0 and size - 1."""
     if before >= size or after >= size:
-        raise ValueError(f"pad: reflect padding must be smaller than the padded dim, got ({before}, {after}) for dim "
-                         f"{dim} of size {size}")
+        raise RuntimeError(f"pad: reflect padding must be smaller than the padded dim, got ({before}, {after}) for dim "
+                           f"{dim} of size {size}")
     position = np.abs(np.arange(_check_padded_size("reflect", size, before, after, dim, 1)) - before)
     return np.where(position > size - 1, 2 * (size - 1) - position, position)
 
@@ -1777,8 +1781,8 @@ def _circular_index(size: int, before: int, after: int, dim: int) -> np.ndarray:
     padded = _check_padded_size("circular", size, before, after, dim, 0)
     first, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
     if max(before, after) > size or (padded and max(before, after) > kept):
-        raise ValueError(f"pad: circular padding ({before}, {after}) of dim {dim} (size {size}) wraps around more "
-                         f"than once: each width must be at most the size left after cropping, {max(kept, 0)}")
+        raise RuntimeError(f"pad: circular padding ({before}, {after}) of dim {dim} (size {size}) wraps around more "
+                           f"than once: each width must be at most the size left after cropping, {max(kept, 0)}")
     return first + (np.arange(padded) - max(before, 0)) % max(kept, 1)
 
 
@@ -1823,11 +1827,13 @@ def _sizes(name: str, value, dims: int, low: int) -> tuple[int, ...]:
     stores 1-tuples, as PyTorch's; a 1-tuple counts for every dim, as PyTorch accepts), each at least `low`."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     values = values * dims if len(values) == 1 else values
-    if len(values) != dims or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
         raise TypeError(f"{name} must be an int or a tuple of {dims} int{'s' if dims > 1 else ''}, got {value!r}")
+    if len(values) != dims:  # (PyTorch's argument parser takes it; the op then raises RuntimeError)
+        raise RuntimeError(f"{name} must be an int or a tuple of {dims} int{'s' if dims > 1 else ''}, got {value!r}")
     for v in values:
         if v < low:
-            raise ValueError(f"{name} must be at least {low}, got {v}")
+            raise RuntimeError(f"{name} must be at least {low}, got {v}")
     return tuple(int(v) for v in values)
 
 
@@ -1839,11 +1845,12 @@ def _one_int(name: str, value, low: int) -> int:
 def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
     """(N, C, *spatial) as it is, or an unbatched (C, *spatial) with a batch dim of 1 added; and whether
     it was added."""
-    if not isinstance(input, Tensor) or input.ndim not in (dims + 1, dims + 2):
-        got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        spatial = "L" if dims == 1 else ", ".join("DHW"[3 - dims:])
-        raise ValueError(f"{name}: expected a {dims + 1}-D (C, {spatial}) or {dims + 2}-D (N, C, {spatial}) input, "
-                         f"got {got}")
+    spatial = "L" if dims == 1 else ", ".join("DHW"[3 - dims:])
+    expected = f"a {dims + 1}-D (C, {spatial}) or {dims + 2}-D (N, C, {spatial}) input"
+    if not isinstance(input, Tensor):  # (PyTorch's argument parser: TypeError)
+        raise TypeError(f"{name}: expected {expected}, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}: expected {expected}, got {input.shape}")
     return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
@@ -1852,12 +1859,12 @@ def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
     if padding == "same":
         if any(s != 1 for s in stride):
-            raise ValueError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
+            raise RuntimeError(f"{name}: padding='same' needs stride 1 (as in PyTorch)")
         return [((span - 1) // 2, span - 1 - (span - 1) // 2) for span in spans]
     if padding == "valid":
         return [(0, 0)] * len(spans)
     if isinstance(padding, str):
-        raise ValueError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
+        raise RuntimeError(f"{name}: padding must be an int, a tuple of ints, 'valid' or 'same', got {padding!r}")
     return [(p, p) for p in _sizes(f"{name}: padding", padding, len(spans), 0)]
 
 
@@ -1875,27 +1882,28 @@ def _convolution(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, 
     x, unbatched = _spatial_input(name, input, dims)
     if not isinstance(weight, Tensor) or weight.ndim != dims + 2:
         kernel = "K" if dims == 1 else ", ".join(f"K{'HW'[d]}" for d in range(dims))
-        raise ValueError(f"{name}: weight must be a {dims + 2}-D tensor (C_out, C_in / groups, {kernel}), got "
-                         f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
+        raise RuntimeError(f"{name}: weight must be a {dims + 2}-D tensor (C_out, C_in / groups, {kernel}), got "
+                           f"{weight.shape if isinstance(weight, Tensor) else type(weight).__name__}")
     stride, dilation = _sizes(f"{name}: stride", stride, dims, 1), _sizes(f"{name}: dilation", dilation, dims, 1)
     groups = _one_int(f"{name}: groups", groups, 1)
     out_channels, group_channels, *kernel = weight.shape
     if x.shape[1] != group_channels * groups or out_channels % groups:
-        raise ValueError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
-                         f"{group_channels * groups} channels and out channels divisible by groups; got input of "
-                         f"shape {input.shape}")
+        raise RuntimeError(f"{name}: weight of shape {weight.shape} with groups={groups} expects input with "
+                           f"{group_channels * groups} channels and out channels divisible by groups; got input of "
+                           f"shape {input.shape}")
     _check_bias(name, bias)
     if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        raise TypeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
-                        + (f" and {bias.dtype}" if bias is not None else ""))
+        raise RuntimeError(f"{name}: input, weight and bias must have one dtype, got {x.dtype}, {weight.dtype}"
+                           + (f" and {bias.dtype}" if bias is not None else ""))
     if bias is not None and bias.shape != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+        raise RuntimeError(f"{name}: bias must have shape ({out_channels},) for weight {weight.shape}, got "
+                           f"{bias.shape}")
     spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
     sides = _padding_sides(name, padding, spans, stride)
     for d, ((left, right), span) in enumerate(zip(sides, spans)):
         if x.shape[2 + d] + left + right < span:
-            raise ValueError(f"{name}: the padded input size {x.shape[2 + d] + left + right} (spatial dim {d}) is "
-                             f"smaller than the kernel's span {span}")
+            raise RuntimeError(f"{name}: the padded input size {x.shape[2 + d] + left + right} (spatial dim {d}) is "
+                               f"smaller than the kernel's span {span}")
     if any(left or right for left, right in sides):
         x = pad(x, tuple(size for side in reversed(sides) for size in side))  # pad lists the last dim first
     windows = x
@@ -1942,7 +1950,7 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
     if fill is None and x.dtype.kind in "iu":
         fill = np.iinfo(x.dtype).min
     else:
-        _floating(x, name)
+        _floating(x, name, error=NotImplementedError)
         fill = -np.inf if fill is None else fill
     kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
@@ -1951,16 +1959,16 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
     sizes, counts, rights = x.shape[2:], [], []
     for k, s, p, d, length in zip(kernel, stride, padding, dilation, sizes):
         if p > k // 2:
-            raise ValueError(f"{name}: padding should be at most half of kernel_size, got padding={padding} and "
-                             f"kernel_size={kernel}")
+            raise RuntimeError(f"{name}: padding should be at most half of kernel_size, got padding={padding} and "
+                               f"kernel_size={kernel}")
         span = d * (k - 1) + 1
         reach = length + 2 * p - span
         count = (-(-reach // s) if ceil_mode else reach // s) + 1
         if ceil_mode and (count - 1) * s >= length + p:
             count -= 1  # a last window may not start in the right padding
         if count < 1:
-            raise ValueError(f"{name}: input size {tuple(sizes)} gives no window of kernel_size {kernel} "
-                             f"(dilation {dilation}, padding {padding})")
+            raise RuntimeError(f"{name}: input size {tuple(sizes)} gives no window of kernel_size {kernel} "
+                               f"(dilation {dilation}, padding {padding})")
         counts.append(count)
         rights.append(max(0, (count - 1) * s + span - length - p))
     if any(padding) or any(rights):
@@ -1982,8 +1990,8 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: by max_pool2d, and
     by max_pool1d only with return_indices (its other kernel refuses them)."""
     if name == "max_pool1d" and not return_indices and input.dtype.kind in "iu":
-        raise TypeError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel takes "
-                        f"integers only with return_indices=True), got dtype {input.dtype}")
+        raise NotImplementedError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel "
+                                  f"takes integers only with return_indices=True), got dtype {input.dtype}")
     windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
     values, positions = windows.max(dim=-1)
     if any(g["padding"]) and windows._data.dtype.kind == "f" and np.isneginf(values._data).any():
@@ -2154,11 +2162,11 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     triangle of cdist(input, input), N (N - 1) / 2 values. As PyTorch's, a zero distance has a zero gradient."""
     _floating(input, "pdist")
     if input.ndim != 2:
-        raise ValueError(f"pdist: expected a 2-D input (N, M), got shape {input.shape}")
+        raise RuntimeError(f"pdist: expected a 2-D input (N, M), got shape {input.shape}")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"pdist: p must be a number, got {type(p).__name__} {p!r}")
     if not p >= 0:
-        raise ValueError(f"pdist: p must be non-negative, got {p}")
+        raise RuntimeError(f"pdist: p must be non-negative, got {p}")
     first, second = (Tensor._wrap(rows, False, None) for rows in np.triu_indices(input.shape[0], 1))
     return vector_norm(input.index_select(0, first) - input.index_select(0, second), ord=p, dim=1)
 from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401

@@ -116,12 +116,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if linear and input.ndim - 2 != _MODES[mode]:
         raise NotImplementedError(f"{name}: got {input.ndim}D input, but {mode} mode needs {_MODES[mode] + 2}D input")
     if linear:
-        F._floating(input, name)
+        F._floating(input, name, error=NotImplementedError)
     elif input.dtype.kind != "f" and input.dtype != np.uint8:  # (PyTorch's nearest kernels take uint8 images too)
-        raise TypeError(f"{name}: mode {mode!r} expects a floating point or uint8 input, got dtype {input.dtype}")
+        raise NotImplementedError(f"{name}: mode {mode!r} expects a floating point or uint8 input, got dtype "
+                                  f"{input.dtype}")
     if min(input.shape[2:]) < 1 or min(sizes) < 1:
-        raise ValueError(f"{name}: input and output sizes should be greater than 0, got input {tuple(input.shape[2:])} "
-                         f"and output {sizes}")
+        raise RuntimeError(f"{name}: input and output sizes should be greater than 0, got input "
+                           f"{tuple(input.shape[2:])} and output {sizes}")
     out = input
     for dim, (length, count, scale) in enumerate(zip(input.shape[2:], sizes, scales), start=2):
         if linear and count == length:  # PyTorch's linear kernels copy a dim whose size is kept, whatever the scale

@@ -19,8 +19,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
         raise ValueError(f"{name}: expected an input of at least 3 dims (N, C, *), got {got}")
     if input.dtype.kind != "f" and input.dtype != np.int64:
-        raise TypeError(f"{name}: expected a floating point or int64 input (PyTorch's avg_pool, which it calls, takes "
-                        f"no other integers), got dtype {input.dtype}")
+        raise NotImplementedError(f"{name}: expected a floating point or int64 input (PyTorch's avg_pool, which it "
+                                  f"calls, has no kernel for other integers), got dtype {input.dtype}")
     if input.numel() == 0:
         return input
     n, channels = input.shape[:2]

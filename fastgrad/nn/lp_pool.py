@@ -17,8 +17,8 @@ def _lp_pool(name: str, input: Tensor, dims: int, norm_type, kernel_size, stride
     F._floating(F._spatial_input(name, input, dims)[0], name)
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: norm_type must be a number, got {type(norm_type).__name__}")
-    if norm_type == 0:
-        raise ValueError(f"{name}: norm_type must not be 0 (its root is 1 / norm_type), got {norm_type}")
+    if norm_type == 0:  # (PyTorch's divides 1 by it)
+        raise ZeroDivisionError(f"{name}: norm_type must not be 0 (its root is 1 / norm_type), got {norm_type}")
     if math.isinf(norm_type):
         sign = 1 if norm_type > 0 else -1
         return sign * F._max_pool(name, sign * input.abs(), dims, kernel_size, stride, 0, 1, ceil_mode, False)

@@ -11,14 +11,14 @@ def _positive_int(name: str, argument: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: {argument} must be an int, got {type(value).__name__}")
     if value < 1:
-        raise ValueError(f"{name}: {argument} must be positive, got {value}")
+        raise RuntimeError(f"{name}: {argument} must be positive, got {value}")
     return int(value)
 
 
 def _image(name: str, input: Tensor) -> None:
     if not isinstance(input, Tensor) or input.ndim < 3:
         got = f"{input.ndim}-D input of shape {input.shape}" if isinstance(input, Tensor) else type(input).__name__
-        raise ValueError(f"{name}: expected an input of at least 3 dims (*, C, H, W), got {got}")
+        raise RuntimeError(f"{name}: expected an input of at least 3 dims (*, C, H, W), got {got}")
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -29,8 +29,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     _image(name, input)
     *lead, channels, height, width = input.shape
     if channels % (r * r):
-        raise ValueError(f"{name}: the channel dim (size {channels}, dim -3) must be divisible by "
-                         f"upscale_factor^2 = {r * r}")
+        raise RuntimeError(f"{name}: the channel dim (size {channels}, dim -3) must be divisible by "
+                           f"upscale_factor^2 = {r * r}")
     blocks = input.reshape(*lead, channels // (r * r), r, r, height, width)
     k = len(lead)
     order = tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2)
@@ -45,7 +45,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     *lead, channels, height, width = input.shape
     for dim, size in (("height (dim -2)", height), ("width (dim -1)", width)):
         if size % r:
-            raise ValueError(f"{name}: the {dim}, {size}, must be divisible by downscale_factor = {r}")
+            raise RuntimeError(f"{name}: the {dim}, {size}, must be divisible by downscale_factor = {r}")
     blocks = input.reshape(*lead, channels, height // r, r, width // r, r)
     k = len(lead)
     order = tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3)
@@ -60,10 +60,10 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     groups = _positive_int(name, "groups", groups)
     if not isinstance(input, Tensor) or input.ndim < 3:
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        raise ValueError(f"{name}: expected an input of at least 3 dims (N, C, *), got {got}")
+        raise RuntimeError(f"{name}: expected an input of at least 3 dims (N, C, *), got {got}")
     n, channels, *rest = input.shape
     if channels % groups:
-        raise ValueError(f"{name}: the number of channels, {channels}, must be divisible by groups = {groups}")
+        raise RuntimeError(f"{name}: the number of channels, {channels}, must be divisible by groups = {groups}")
     return input.reshape(n, groups, channels // groups, *rest).transpose(1, 2).reshape(input.shape)
 
 

@@ -56,12 +56,13 @@ def _output_sizes(name: str, input_sizes: tuple, kernel: tuple, stride: tuple, p
 def _max_unpool(name: str, input: Tensor, indices: Tensor, dims: int, kernel_size, stride, padding,
                 output_size) -> Tensor:
     x, unbatched = F._spatial_input(name, input, dims)
-    F._floating(x, name)
-    if not isinstance(indices, Tensor) or indices.dtype != np.int64:
-        got = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
-        raise TypeError(f"{name}: indices must be an int64 tensor, got {got}")
+    F._floating(x, name, error=NotImplementedError)
+    if not isinstance(indices, Tensor):  # (PyTorch's argument parser's TypeError; another dtype: its RuntimeError)
+        raise TypeError(f"{name}: indices must be an int64 tensor, got {type(indices).__name__}")
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"{name}: indices must be an int64 tensor, got {indices.dtype}")
     if indices.shape != input.shape:
-        raise ValueError(f"{name}: indices must have the input's shape {input.shape}, got {indices.shape}")
+        raise RuntimeError(f"{name}: indices must have the input's shape {input.shape}, got {indices.shape}")
     kernel = F._sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else F._sizes(f"{name}: stride", stride, dims, 1)
@@ -71,7 +72,8 @@ def _max_unpool(name: str, input: Tensor, indices: Tensor, dims: int, kernel_siz
     flat = indices._data.reshape(*x.shape[:2], count)
     outside = (flat < 0) | (flat >= plane)
     if outside.any():
-        raise ValueError(f"{name}: index {flat[outside][0]} is outside the output's {plane} positions (sizes {sizes})")
+        raise RuntimeError(f"{name}: index {flat[outside][0]} is outside the output's {plane} positions (sizes "
+                           f"{sizes})")
     values = x.reshape(*x.shape[:2], count)
     out = zeros(*x.shape[:2], plane, dtype=x.dtype).scatter(2, Tensor._from_data(flat), values)
     out = out.reshape(*x.shape[:2], *sizes)

@@ -541,7 +541,7 @@ class Relu(Activation):
 
     def forward(ctx, K, x, **params):
         if x.dtype.kind == "b":
-            raise TypeError("relu: bool tensors are not supported (as in PyTorch)")
+            raise RuntimeError("relu: bool tensors are not supported (as in PyTorch)")
         if x.dtype.kind in "iu":  # PyTorch's relu of integers stays integer (nothing to differentiate: no kernel)
             return np.maximum(x, x.dtype.type(0))
         return Activation.forward(ctx, K, x, **params)

@@ -86,7 +86,7 @@ class ShapeMethods:
             return self.reshape(1)
         (start,), (end,) = normalize_dims(start_dim, self.ndim), normalize_dims(end_dim, self.ndim)
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
         if start == end:  # nothing to flatten: PyTorch's returns self (so hooks and flags set on the result are self's)
             return self
         merged = int(np.prod(self.shape[start:end + 1], dtype=np.int64))  # (not -1: with a 0 it is not inferred)

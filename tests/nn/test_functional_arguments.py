@@ -38,9 +38,9 @@ def test_more_activations_reject_integer_input(activation, inplace):
 
 def test_more_activations_refuse_bad_arguments():
     cases = [
-        (lambda: F.glu(floats(2, 3)), ValueError, "glu: halving dimension must be even, but dimension 1 is size 3"),
-        (lambda: F.glu(floats(3, 2), dim=0), ValueError, "dimension 0 is size 3"),
-        (lambda: F.glu(fastgrad.tensor(1.0)), ValueError, "glu: a 0-dim input cannot be halved"),
+        (lambda: F.glu(floats(2, 3)), RuntimeError, "glu: halving dimension must be even, but dimension 1 is size 3"),
+        (lambda: F.glu(floats(3, 2), dim=0), RuntimeError, "dimension 0 is size 3"),
+        (lambda: F.glu(fastgrad.tensor(1.0)), RuntimeError, "glu: a 0-dim input cannot be halved"),
         (lambda: F.celu(floats(3), alpha=0.0), ValueError, "celu: alpha cannot be 0"),
         (lambda: F.selu(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
         (lambda: F.mish(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
@@ -124,9 +124,9 @@ def test_cross_entropy_argument_errors():
     logits = floats(4, 3)
     with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0, got 1.5"):
         F.cross_entropy(logits, fastgrad.tensor([0, 1, 2, 0]), label_smoothing=1.5)
-    with pytest.raises(ValueError, match=r"class-probability target has shape \(4, 2\), expected the input's shape"):
+    with pytest.raises(RuntimeError, match=r"target has shape \(4, 2\), expected \(4,\) for input of shape \(4, 3\)"):
         F.cross_entropy(logits, floats(4, 2))
-    with pytest.raises(ValueError, match="ignore_index is not supported for class-probability"):
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for class-probability"):
         F.cross_entropy(logits, floats(4, 3), ignore_index=1)
     with pytest.raises(IndexError, match=r"cross_entropy target: index 3 at position 1 is out of range "
                        r"\(expected 0 <= index < 3 or ignore_index -100, size 3\)"):
@@ -213,10 +213,10 @@ def test_binary_cross_entropy_with_logits_argument_errors():
         bce(logits, targets, "sum")  # the third argument is the weight, as in PyTorch
     with pytest.raises(TypeError, match="pos_weight must be a Tensor or None, got list"):
         bce(logits, targets, pos_weight=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape "
+    with pytest.raises(RuntimeError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape "
                                          r"\(2, 3\)"):
         bce(logits, targets, pos_weight=fastgrad.ones(2))
-    with pytest.raises(ValueError, match=r"weight of shape \(4, 2, 3\) does not broadcast to the input's shape"):
+    with pytest.raises(RuntimeError, match=r"weight of shape \(4, 2, 3\) does not broadcast to the input's shape"):
         bce(logits, targets, weight=fastgrad.ones(4, 2, 3))
     with pytest.raises(RuntimeError, match=r"not differentiable with respect to pos_weight .*pass "
                                            r"pos_weight.detach\(\)"):
@@ -264,7 +264,7 @@ def test_binary_cross_entropy_with_logits_weights_changed_before_backward_raise(
 
 # -- distances and normalization -------------------------------------------------------------------
 def test_distance_argument_errors():
-    with pytest.raises(TypeError, match="normalize: expected a floating point input, got dtype int64"):
+    with pytest.raises(RuntimeError, match="normalize: expected a floating point input, got dtype int64"):
         F.normalize(fastgrad.tensor([[1, 2]]))
     with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
         F.normalize(floats(3))
@@ -299,7 +299,7 @@ def test_layer_norm_normalizes_each_row_and_checks_shapes():
         F.layer_norm(x, 5, bias=floats(3))
     with pytest.raises(TypeError, match="layer_norm: weight has dtype float32, expected the input's dtype float64"):
         F.layer_norm(x, 5, weight=fastgrad.ones(5))
-    with pytest.raises(TypeError, match="layer_norm: expected a floating point input"):
+    with pytest.raises(NotImplementedError, match="layer_norm: expected a floating point input"):
         F.layer_norm(fastgrad.tensor([[1, 2]]), 2)
 
 
@@ -356,53 +356,54 @@ def test_pad_places_the_input_and_crops_with_negative_widths():
 
 def test_pad_argument_errors():
     x = floats(2, 3)
-    with pytest.raises(ValueError, match="padding length must be divisible by 2"):
+    with pytest.raises(RuntimeError, match="padding length must be divisible by 2"):
         F.pad(x, (1,))
-    with pytest.raises(ValueError, match=r"padding length 6 pads 3 dims, but the input has 2 \(shape \(2, 3\)\)"):
+    with pytest.raises(RuntimeError, match=r"padding length 6 pads 3 dims, but the input has 2 \(shape \(2, 3\)\)"):
         F.pad(x, (1, 1, 1, 1, 1, 1))
-    with pytest.raises(ValueError, match=r"padding \(-3, -1\) of dim 1 \(size 3\) crops more than its size"):
+    with pytest.raises(RuntimeError, match=r"padding \(-3, -1\) of dim 1 \(size 3\) crops more than its size"):
         F.pad(x, (-3, -1))
     with pytest.raises(TypeError, match="pad must be a sequence of ints"):
         F.pad(x, (1.0, 1))
-    with pytest.raises(ValueError, match="mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'zeros'"):
+    with pytest.raises(NotImplementedError,
+                       match="mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'zeros'"):
         F.pad(x, (1, 1), mode="zeros")
 
 
 def test_conv1d_and_max_pool1d_refuse_bad_arguments():
     x, w = fastgrad.zeros(2, 4, 7), fastgrad.zeros(6, 4, 3)
     cases = [
-        (lambda: F.conv1d(fastgrad.zeros(7), w), ValueError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got \(7,\)"),
-        (lambda: F.conv1d(x, fastgrad.zeros(6, 4)), ValueError, "weight must be a 3-D tensor"),
-        (lambda: F.conv1d(x, fastgrad.zeros(6, 3, 3)), ValueError, "expects input with 3 channels"),
-        (lambda: F.conv1d(x, w, groups=4), ValueError, "expects input with 16 channels"),
-        (lambda: F.conv1d(x, w.double()), TypeError, "one dtype, got float32, float64"),
-        (lambda: F.conv1d(x, w, fastgrad.zeros(5)), ValueError, r"bias must have shape \(6,\)"),
-        (lambda: F.conv1d(x, w, stride=0), ValueError, "stride must be at least 1, got 0"),
-        (lambda: F.conv1d(x, w, padding=-1), ValueError, "padding must be at least 0, got -1"),
-        (lambda: F.conv1d(x, w, padding="full"), ValueError, "padding must be an int, a tuple of ints, 'valid' or 'same', got 'full'"),
+        (lambda: F.conv1d(fastgrad.zeros(7), w), RuntimeError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got \(7,\)"),
+        (lambda: F.conv1d(x, fastgrad.zeros(6, 4)), RuntimeError, "weight must be a 3-D tensor"),
+        (lambda: F.conv1d(x, fastgrad.zeros(6, 3, 3)), RuntimeError, "expects input with 3 channels"),
+        (lambda: F.conv1d(x, w, groups=4), RuntimeError, "expects input with 16 channels"),
+        (lambda: F.conv1d(x, w.double()), RuntimeError, "one dtype, got float32, float64"),
+        (lambda: F.conv1d(x, w, fastgrad.zeros(5)), RuntimeError, r"bias must have shape \(6,\)"),
+        (lambda: F.conv1d(x, w, stride=0), RuntimeError, "stride must be at least 1, got 0"),
+        (lambda: F.conv1d(x, w, padding=-1), RuntimeError, "padding must be at least 0, got -1"),
+        (lambda: F.conv1d(x, w, padding="full"), RuntimeError, "padding must be an int, a tuple of ints, 'valid' or 'same', got 'full'"),
         (lambda: F.conv1d(x, w, 2), TypeError, "conv1d: bias must be a Tensor or None, got int"),
         (lambda: F.conv_transpose1d(x, w.transpose(0, 1), (1,)), TypeError,
          "conv_transpose1d: bias must be a Tensor or None, got tuple"),
-        (lambda: F.conv1d(x, w, padding="same", stride=2), ValueError, "'same' needs stride 1"),
-        (lambda: F.conv1d(x[:, :, :2], w), ValueError, r"padded input size 2 \(spatial dim 0\) is smaller than the kernel's span 3"),
+        (lambda: F.conv1d(x, w, padding="same", stride=2), RuntimeError, "'same' needs stride 1"),
+        (lambda: F.conv1d(x[:, :, :2], w), RuntimeError, r"padded input size 2 \(spatial dim 0\) is smaller than the kernel's span 3"),
         (lambda: F.conv1d(x, w, dilation=1.5), TypeError, "dilation must be an int"),
-        (lambda: F.max_pool1d(x, 3, padding=2), ValueError, "padding should be at most half of kernel_size"),
-        (lambda: F.max_pool1d(x, 0), ValueError, "kernel_size must be at least 1, got 0"),
-        (lambda: F.max_pool1d(x, 3, stride=0), ValueError, "stride must be at least 1, got 0"),
-        (lambda: F.max_pool1d(x, 8), ValueError, r"input size \(7,\) gives no window of kernel_size \(8,\)"),
-        (lambda: F.max_pool1d(fastgrad.zeros(2, 3, dtype=fastgrad.int64), 2), TypeError, "floating point input"),
+        (lambda: F.max_pool1d(x, 3, padding=2), RuntimeError, "padding should be at most half of kernel_size"),
+        (lambda: F.max_pool1d(x, 0), RuntimeError, "kernel_size must be at least 1, got 0"),
+        (lambda: F.max_pool1d(x, 3, stride=0), RuntimeError, "stride must be at least 1, got 0"),
+        (lambda: F.max_pool1d(x, 8), RuntimeError, r"input size \(7,\) gives no window of kernel_size \(8,\)"),
+        (lambda: F.max_pool1d(fastgrad.zeros(2, 3, dtype=fastgrad.int64), 2), NotImplementedError, "floating point input"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, groups=4), ValueError, "divisible by groups"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding_mode="mirror"), ValueError,
          "padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', got 'mirror'"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, padding="same", stride=2), ValueError, "'same' needs stride 1"),
         (lambda: fastgrad.nn.Conv1d(4, 6, 3, device="cuda"), RuntimeError, "CPU only"),
-        (lambda: F.conv2d(fastgrad.zeros(4, 7), fastgrad.zeros(6, 4, 3, 3)), ValueError, r"3-D \(C, H, W\) or 4-D \(N, C, H, W\) input"),
-        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), w), ValueError, r"weight must be a 4-D tensor \(C_out, C_in / groups, KH, KW\)"),
-        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), fastgrad.zeros(6, 4, 3, 3), stride=(1, 2, 3)), TypeError,
+        (lambda: F.conv2d(fastgrad.zeros(4, 7), fastgrad.zeros(6, 4, 3, 3)), RuntimeError, r"3-D \(C, H, W\) or 4-D \(N, C, H, W\) input"),
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), w), RuntimeError, r"weight must be a 4-D tensor \(C_out, C_in / groups, KH, KW\)"),
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 5), fastgrad.zeros(6, 4, 3, 3), stride=(1, 2, 3)), RuntimeError,
          "stride must be an int or a tuple of 2 ints"),
-        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 2), fastgrad.zeros(6, 4, 3, 3)), ValueError,
+        (lambda: F.conv2d(fastgrad.zeros(1, 4, 5, 2), fastgrad.zeros(6, 4, 3, 3)), RuntimeError,
          r"padded input size 2 \(spatial dim 1\) is smaller than the kernel's span 3"),
-        (lambda: fastgrad.nn.Conv2d(4, 6, (3, 0)), ValueError, "kernel_size must be at least 1, got 0"),
+        (lambda: fastgrad.nn.Conv2d(4, 6, (3, 0)), RuntimeError, "kernel_size must be at least 1, got 0"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):
@@ -412,21 +413,21 @@ def test_conv1d_and_max_pool1d_refuse_bad_arguments():
 def test_pools_refuse_bad_arguments():
     x, image = fastgrad.zeros(2, 4, 7), fastgrad.zeros(2, 4, 7, 6)
     cases = [
-        (lambda: F.max_pool2d(image, 3, padding=(1, 2)), ValueError, r"padding should be at most half of kernel_size, got padding=\(1, 2\)"),
-        (lambda: F.max_pool2d(image, (2, 7)), ValueError, r"input size \(7, 6\) gives no window of kernel_size \(2, 7\)"),
-        (lambda: F.max_pool2d(image, (2, 2, 2)), TypeError, "max_pool2d: kernel_size must be an int or a tuple of 2 ints"),
-        (lambda: F.max_pool2d(x[0, 0], 2), ValueError, r"max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got \(7,\)"),
-        (lambda: F.max_pool2d(image, 2, dilation=0), ValueError, "max_pool2d: dilation must be at least 1, got 0"),
-        (lambda: F.avg_pool1d(x, 3, padding=2), ValueError, "avg_pool1d: padding should be at most half of kernel_size"),
-        (lambda: F.avg_pool1d(x, 8), ValueError, r"avg_pool1d: input size \(7,\) gives no window"),
-        (lambda: F.avg_pool1d(x, 2, stride=0), ValueError, "avg_pool1d: stride must be at least 1, got 0"),
-        (lambda: F.avg_pool1d(x.long(), 2), TypeError, "avg_pool1d: expected a floating point input, got dtype int64"),
-        (lambda: F.avg_pool2d(image, 2, divisor_override=0), ValueError, "avg_pool2d: divisor_override must be at least 1, got 0"),
-        (lambda: F.avg_pool2d(image, -1), ValueError, "avg_pool2d: kernel_size must be at least 1, got -1"),
-        (lambda: F.adaptive_avg_pool1d(x, -1), ValueError, "adaptive_avg_pool1d: output_size must be at least 0, got -1"),
-        (lambda: F.adaptive_max_pool1d(x, (2, 3)), TypeError, "adaptive_max_pool1d: output_size must be an int or a tuple of 1 int"),
-        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), ValueError, r"non-empty sizes in its last 2 dims, got shape \(2, 4, 0\)"),
-        (lambda: F.adaptive_avg_pool1d(image, 2), ValueError, r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
+        (lambda: F.max_pool2d(image, 3, padding=(1, 2)), RuntimeError, r"padding should be at most half of kernel_size, got padding=\(1, 2\)"),
+        (lambda: F.max_pool2d(image, (2, 7)), RuntimeError, r"input size \(7, 6\) gives no window of kernel_size \(2, 7\)"),
+        (lambda: F.max_pool2d(image, (2, 2, 2)), RuntimeError, "max_pool2d: kernel_size must be an int or a tuple of 2 ints"),
+        (lambda: F.max_pool2d(x[0, 0], 2), RuntimeError, r"max_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got \(7,\)"),
+        (lambda: F.max_pool2d(image, 2, dilation=0), RuntimeError, "max_pool2d: dilation must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x, 3, padding=2), RuntimeError, "avg_pool1d: padding should be at most half of kernel_size"),
+        (lambda: F.avg_pool1d(x, 8), RuntimeError, r"avg_pool1d: input size \(7,\) gives no window"),
+        (lambda: F.avg_pool1d(x, 2, stride=0), RuntimeError, "avg_pool1d: stride must be at least 1, got 0"),
+        (lambda: F.avg_pool1d(x.long(), 2), RuntimeError, "avg_pool1d: expected a floating point input, got dtype int64"),
+        (lambda: F.avg_pool2d(image, 2, divisor_override=0), RuntimeError, "avg_pool2d: divisor_override must be at least 1, got 0"),
+        (lambda: F.avg_pool2d(image, -1), RuntimeError, "avg_pool2d: kernel_size must be at least 1, got -1"),
+        (lambda: F.adaptive_avg_pool1d(x, -1), RuntimeError, "adaptive_avg_pool1d: output_size must be at least 0, got -1"),
+        (lambda: F.adaptive_max_pool1d(x, (2, 3)), RuntimeError, "adaptive_max_pool1d: output_size must be an int or a tuple of 1 int"),
+        (lambda: F.adaptive_max_pool1d(x[:, :, :0], 2), RuntimeError, r"non-empty sizes in its last 2 dims, got shape \(2, 4, 0\)"),
+        (lambda: F.adaptive_avg_pool1d(image, 2), RuntimeError, r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):
@@ -454,7 +455,7 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.triplet_margin_loss(x, x, x[0]), ValueError, "one number of dims, got 2, 2 and 1"),
         (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
         (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
-        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), TypeError, "soft_margin_loss: expected a floating point input"),
+        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), RuntimeError, "soft_margin_loss: expected a floating point input"),
         (lambda: F.multilabel_soft_margin_loss(x, y, fastgrad.ones(3)), ValueError, r"weight of shape \(3,\) does not broadcast"),
         (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
         (lambda: F.multi_margin_loss(x, [0, 1]), ValueError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
@@ -487,11 +488,11 @@ def test_margin_and_likelihood_loss_identities():
 def test_binary_cross_entropy_refuses_what_is_not_a_probability():
     half = fastgrad.tensor([0.5, 0.5])
     cases = [
-        (lambda: F.binary_cross_entropy(fastgrad.tensor([1.5, 0.5]), half), ValueError, r"probability in \[0, 1\]"),
-        (lambda: F.binary_cross_entropy(fastgrad.tensor([float("nan"), 0.5]), half), ValueError, "and NaN"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1.5, 0.5]), half), RuntimeError, r"probability in \[0, 1\]"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([float("nan"), 0.5]), half), RuntimeError, "and NaN"),
         (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1.0])), ValueError, "target shape"),
-        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1, 0])), TypeError, "target must have the input's"),
-        (lambda: F.binary_cross_entropy(fastgrad.tensor([1, 0]), half), TypeError, "floating point input"),
+        (lambda: F.binary_cross_entropy(half, fastgrad.tensor([1, 0])), RuntimeError, "target must have the input's"),
+        (lambda: F.binary_cross_entropy(fastgrad.tensor([1, 0]), half), RuntimeError, "floating point input"),
         (lambda: F.binary_cross_entropy(half, half, reduction="avg"), ValueError, "reduction must be"),
         (lambda: F.binary_cross_entropy(half, half, fastgrad.ones(2, requires_grad=True)), RuntimeError,
          "not differentiable with respect to weight"),
@@ -549,7 +550,7 @@ def test_group_norm_refuses_bad_arguments():
         (lambda: F.group_norm(x, 3, None, floats(6, 1)), ValueError, r"bias has shape \(6, 1\), expected \(6,\)"),
         (lambda: F.group_norm(x, 3, fastgrad.ones(6, dtype=fastgrad.float32)), TypeError,
          "weight has dtype float32, expected the input's dtype float64"),
-        (lambda: F.group_norm(fastgrad.ones(2, 6, dtype=fastgrad.int64), 3), TypeError, "floating point input"),
+        (lambda: F.group_norm(fastgrad.ones(2, 6, dtype=fastgrad.int64), 3), NotImplementedError, "floating point input"),
         (lambda: F.group_norm(floats(1, 2, 1), 2), ValueError, r"more than 1 value per group, got input of shape "
                                                               r"\(1, 2, 1\) with num_groups=2"),
         (lambda: fastgrad.nn.GroupNorm(4, 6), ValueError, r"num_channels \(6\) must be divisible by num_groups \(4\)"),
@@ -595,7 +596,7 @@ def test_rms_norm_refuses_bad_arguments():
         (lambda: F.rms_norm(x, [1, 2, 3]), ValueError, r"got input of shape \(2, 3\)"),
         (lambda: F.rms_norm(x, [3], floats(2)), ValueError,
          r"weight has shape \(2,\), expected normalized_shape \(3,\)"),
-        (lambda: F.rms_norm(fastgrad.ones(2, 3, dtype=fastgrad.int64), [3]), TypeError, "floating point input"),
+        (lambda: F.rms_norm(fastgrad.ones(2, 3, dtype=fastgrad.int64), [3]), NotImplementedError, "floating point input"),
         (lambda: fastgrad.nn.RMSNorm(4)(floats(2, 3)), ValueError, r"normalized_shape \(4,\)"),
     ]
     for call, error, match in cases:
@@ -660,22 +661,22 @@ def test_copying_pad_modes_give_the_mirrored_repeated_or_wrapped_input():
 def test_copying_pad_modes_refuse_bad_arguments():
     x = floats(1, 2, 3)
     cases = [
-        (lambda: F.pad(x, (1, 1), "reflect", 1.0), ValueError, "mode 'reflect' takes no value"),
+        (lambda: F.pad(x, (1, 1), "reflect", 1.0), RuntimeError, "mode 'reflect' takes no value"),
         (lambda: F.pad(floats(3), (1, 1), "reflect"), NotImplementedError,
          r"padding of length 2 needs a 2-D or 3-D input, got shape \(3,\)"),
         (lambda: F.pad(floats(1, 1, 1, 3), (1, 1), "replicate"), NotImplementedError, "needs a 2-D or 3-D input"),
         (lambda: F.pad(floats(2, 3), (1, 1, 1, 1), "circular"), NotImplementedError, "needs a 3-D or 4-D input"),
         (lambda: F.pad(floats(1, 1, 1, 1, 1, 1, 1), (1,) * 8, "reflect"), NotImplementedError,
          "1, 2 or 3 trailing dims"),
-        (lambda: F.pad(x, (3, 0), "reflect"), ValueError,
+        (lambda: F.pad(x, (3, 0), "reflect"), RuntimeError,
          r"reflect padding must be smaller than the padded dim, got \(3, 0\) for dim 2 of size 3"),
-        (lambda: F.pad(x, (-2, -1), "reflect"), ValueError, r"gives size 0; mode 'reflect' needs at least 1"),
-        (lambda: F.pad(x, (-3, 0), "replicate"), ValueError, "gives size 0; mode 'replicate' needs at least 1"),
-        (lambda: F.pad(x, (4, 0), "circular"), ValueError,
+        (lambda: F.pad(x, (-2, -1), "reflect"), RuntimeError, r"gives size 0; mode 'reflect' needs at least 1"),
+        (lambda: F.pad(x, (-3, 0), "replicate"), RuntimeError, "gives size 0; mode 'replicate' needs at least 1"),
+        (lambda: F.pad(x, (4, 0), "circular"), RuntimeError,
          r"circular padding \(4, 0\) of dim 2 \(size 3\) wraps around"),
-        (lambda: F.pad(x, (3, -1), "circular"), ValueError, "at most the size left after cropping, 2"),
-        (lambda: F.pad(x, (-4, 0), "circular"), ValueError, "gives size -1"),
-        (lambda: F.pad(fastgrad.zeros(2, 0, 3), (1, 1), "reflect"), ValueError,
+        (lambda: F.pad(x, (3, -1), "circular"), RuntimeError, "at most the size left after cropping, 2"),
+        (lambda: F.pad(x, (-4, 0), "circular"), RuntimeError, "gives size -1"),
+        (lambda: F.pad(fastgrad.zeros(2, 0, 3), (1, 1), "reflect"), RuntimeError,
          r"needs non-empty dims \(a batch dim may be empty\), got shape \(2, 0, 3\)"),
         (lambda: fastgrad.nn.ReflectionPad1d(1.5), TypeError,
          "ReflectionPad1d: padding must be an int or a tuple of ints"),
@@ -716,13 +717,13 @@ def test_dropout_layers_refuse_bad_probabilities(layer):
 @pytest.mark.filterwarnings("ignore:dropout3d. received a 0-D input")
 def test_dropout_family_checks_ranks_and_dtypes():
     cases = [
-        (lambda: F.dropout1d(floats(2, 3, 4, 5)), ValueError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got shape"),
-        (lambda: F.dropout1d(floats(4), training=False), ValueError, "dropout1d: expected a 2-D"),
-        (lambda: F.feature_alpha_dropout(floats(4), training=True), ValueError,
+        (lambda: F.dropout1d(floats(2, 3, 4, 5)), RuntimeError, r"2-D \(C, L\) or 3-D \(N, C, L\) input, got shape"),
+        (lambda: F.dropout1d(floats(4), training=False), RuntimeError, "dropout1d: expected a 2-D"),
+        (lambda: F.feature_alpha_dropout(floats(4), training=True), RuntimeError,
          r"needs at least 2 dims \(N, C, \*\) once a batch dim is added, got input of shape \(4,\)"),
-        (lambda: F.dropout3d(fastgrad.tensor(1.0)), ValueError, r"got input of shape \(\)"),
-        (lambda: F.dropout1d(fastgrad.ones(2, 3, dtype=fastgrad.int64)), TypeError, "floating point input"),
-        (lambda: F.alpha_dropout(fastgrad.ones(3, dtype=fastgrad.int64), training=True), TypeError, "floating point"),
+        (lambda: F.dropout3d(fastgrad.tensor(1.0)), RuntimeError, r"got input of shape \(\)"),
+        (lambda: F.dropout1d(fastgrad.ones(2, 3, dtype=fastgrad.int64)), RuntimeError, "floating point input"),
+        (lambda: F.alpha_dropout(fastgrad.ones(3, dtype=fastgrad.int64), training=True), RuntimeError, "floating point"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):
@@ -740,6 +741,6 @@ def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
     """(PyTorch gives NaN for tau = 0 and a plausible-looking sample of the wrong distribution for tau < 0.)"""
     with pytest.raises(ValueError, match=f"gumbel_softmax: tau must be a positive finite number, got {tau!r}"):
         F.gumbel_softmax(floats(2, 3), tau)
-    with pytest.raises(TypeError, match="gumbel_softmax: expected a floating point input"):
+    with pytest.raises(RuntimeError, match="gumbel_softmax: expected a floating point input"):
         F.gumbel_softmax(fastgrad.tensor([1, 2]))
 

@@ -28,11 +28,11 @@ def test_pairs_in_row_major_order_and_a_zero_gradient_at_a_zero_distance():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: F.pdist(fastgrad.ones(2, 3, 4)), ValueError, "2-D input"),
-    (lambda: F.pdist(fastgrad.ones(3)), ValueError, "2-D input"),
-    (lambda: F.pdist(fastgrad.ones(3, 2), -1.0), ValueError, "non-negative"),
+    (lambda: F.pdist(fastgrad.ones(2, 3, 4)), RuntimeError, "2-D input"),
+    (lambda: F.pdist(fastgrad.ones(3)), RuntimeError, "2-D input"),
+    (lambda: F.pdist(fastgrad.ones(3, 2), -1.0), RuntimeError, "non-negative"),
     (lambda: F.pdist(fastgrad.ones(3, 2), "2"), TypeError, "p must be a number"),
-    (lambda: F.pdist(fastgrad.ones(3, 2, dtype=fastgrad.int64)), TypeError, "floating point"),
+    (lambda: F.pdist(fastgrad.ones(3, 2, dtype=fastgrad.int64)), RuntimeError, "floating point"),
 ])
 def test_refusals_name_the_argument(call, error, match):
     with pytest.raises(error, match=f"pdist: .*{match}"):

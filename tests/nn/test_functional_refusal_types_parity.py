@@ -1,0 +1,257 @@
+"""fastgrad.nn.functional refuses what PyTorch 2.13 refuses with an exception of PyTorch's built-in type (RuntimeError
+for its C++ checks, NotImplementedError where it has no kernel for a dtype, ValueError and TypeError where its Python
+code raises them), so that code catching PyTorch's exception catches fastgrad's: integer and bool inputs of
+activations, losses, norms, pools, fold and interpolate; target dtypes and shapes of the losses; F.pad's modes, widths
+and ranks; the kernel, stride, padding and window of the pools and convolutions; interpolate's sizes; fold and
+unfold's sizes; the ranks of dropout1d/2d/3d; prelu's weight; glu's halving (checked before the dtype, as PyTorch);
+relu of bools; flatten's dims; pdist.
+
+Not in the table (fastgrad's exception type still differs): checks of other losses (shapes and targets of mse, poisson,
+margin, hinge, cosine embedding, triplet and multi-margin losses; cross_entropy's weight, label_smoothing and 0-d
+input), of linear, bilinear, layer, group and batch norms' shapes, embedding, one_hot, scaled_dot_product_attention,
+ctc_loss, and the argument checks of rrelu, celu, gelu, softshrink, smooth_l1 and huber losses; also PyTorch's
+Python-level IndexError for a 2-D input of avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses
+(integer avg and lp pools, adaptive_avg_pool2d of any rank or of empty dims, empty channels of max and avg pools and
+interpolate, which PyTorch refuses and fastgrad returns)."""
+import numpy as np
+import pytest
+
+import fastgrad
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
+
+torch = pytest.importorskip("torch")
+
+
+def t(lib, *shape, dtype="float64"):
+    """A tensor of the shape holding 0.5, 1.5, 2.5, 0.5, ... (integers 0, 1, 2, 0, ... for an integer dtype)."""
+    values = np.arange(int(np.prod(shape)), dtype=dtype).reshape(shape) % 3
+    return lib.tensor(values + 0.5 if dtype[0] == "f" else values)
+
+
+def ints(lib, *shape):
+    return t(lib, *shape, dtype="int64")
+
+
+CALLS = {}
+
+
+def add(name, call):
+    CALLS[name] = call
+
+
+def F(lib):
+    return lib.nn.functional
+
+
+# integer inputs
+for fn, args in {"prelu": lambda lib: (ints(lib, 2, 3), ints(lib, 1)),
+                 "glu": lambda lib: (ints(lib, 2, 4),),
+                 "gumbel_softmax": lambda lib: (ints(lib, 2, 4),),
+                 "nll_loss": lambda lib: (ints(lib, 2, 3), lib.tensor([0, 1])),
+                 "huber_loss": lambda lib: (ints(lib, 3), t(lib, 3)),
+                 "kl_div": lambda lib: (ints(lib, 3), t(lib, 3)),
+                 "binary_cross_entropy": lambda lib: (ints(lib, 3), t(lib, 3)),
+                 "binary_cross_entropy_with_logits": lambda lib: (ints(lib, 3), t(lib, 3)),
+                 "soft_margin_loss": lambda lib: (ints(lib, 3), t(lib, 3)),
+                 "multilabel_soft_margin_loss": lambda lib: (ints(lib, 2, 3), t(lib, 2, 3)),
+                 "multilabel_margin_loss": lambda lib: (ints(lib, 2, 3), ints(lib, 2, 3)),
+                 "multi_margin_loss": lambda lib: (ints(lib, 2, 3), lib.tensor([0, 1])),
+                 "normalize": lambda lib: (ints(lib, 2, 3),),
+                 "layer_norm": lambda lib: (ints(lib, 2, 3), (3,)),
+                 "group_norm": lambda lib: (ints(lib, 2, 4), 2),
+                 "instance_norm": lambda lib: (ints(lib, 2, 3, 4),),
+                 "batch_norm": lambda lib: (ints(lib, 2, 3), None, None, None, None, True),
+                 "alpha_dropout": lambda lib: (ints(lib, 2, 3), 0.5, True),
+                 "pdist": lambda lib: (ints(lib, 3, 2),),
+                 "adaptive_avg_pool1d": lambda lib: (ints(lib, 1, 2, 4), 2),
+                 "adaptive_max_pool1d": lambda lib: (ints(lib, 1, 2, 4), 2),
+                 "max_pool1d": lambda lib: (ints(lib, 1, 2, 4), 2),
+                 "max_unpool1d": lambda lib: (ints(lib, 1, 1, 2), lib.tensor([[[0, 2]]]), 2),
+                 "interpolate": lambda lib: (ints(lib, 1, 1, 4), 8),
+                 }.items():
+    add(f"{fn} int", lambda lib, fn=fn, args=args: getattr(F(lib), fn)(*args(lib)))
+add("interpolate linear int", lambda lib: F(lib).interpolate(ints(lib, 1, 1, 4), 8, mode="linear"))
+add("relu bool", lambda lib: F(lib).relu(lib.tensor([True, False])))
+add("relu_ bool", lambda lib: F(lib).relu_(lib.tensor([True, False])))
+add("torch.relu bool", lambda lib: lib.relu(lib.tensor([True, False])))
+add("norm int", lambda lib: lib.norm(ints(lib, 3)))
+add("tensor.norm int", lambda lib: ints(lib, 3).norm())
+add("vector_norm int", lambda lib: lib.linalg.vector_norm(ints(lib, 3)))
+add("matrix_norm int", lambda lib: lib.linalg.matrix_norm(ints(lib, 3, 3)))
+add("linalg.norm int", lambda lib: lib.linalg.norm(ints(lib, 3)))
+add("prelu 1-d weight 3", lambda lib: F(lib).prelu(t(lib, 3), t(lib, 3)))
+add("prelu weight wrong", lambda lib: F(lib).prelu(t(lib, 2, 3), t(lib, 2)))
+add("prelu weight dtype", lambda lib: F(lib).prelu(t(lib, 2, 3), t(lib, 1, dtype="float32")))
+add("glu 0-d", lambda lib: F(lib).glu(t(lib)))
+add("glu odd", lambda lib: F(lib).glu(t(lib, 3)))
+add("glu 0-d int", lambda lib: F(lib).glu(ints(lib)))
+add("glu odd int", lambda lib: F(lib).glu(ints(lib, 3)))
+add("glu dim out", lambda lib: F(lib).glu(t(lib, 4), 2))
+add("bce target float32", lambda lib: F(lib).binary_cross_entropy(t(lib, 3) / 3, t(lib, 3, dtype="float32") / 3))
+add("bce target int", lambda lib: F(lib).binary_cross_entropy(t(lib, 3) / 3, ints(lib, 3)))
+add("bce shape", lambda lib: F(lib).binary_cross_entropy(t(lib, 3) / 3, t(lib, 2) / 3))
+add("bce out of range", lambda lib: F(lib).binary_cross_entropy(t(lib, 3), t(lib, 3) / 3))
+add("bce weight shape", lambda lib: F(lib).binary_cross_entropy(t(lib, 3) / 3, t(lib, 3) / 3, weight=t(lib, 2)))
+add("bcel target int", lambda lib: F(lib).binary_cross_entropy_with_logits(t(lib, 3), ints(lib, 3)))
+add("bcel shape", lambda lib: F(lib).binary_cross_entropy_with_logits(t(lib, 3), t(lib, 2)))
+add("bcel pos_weight shape", lambda lib: F(lib).binary_cross_entropy_with_logits(t(lib, 3), t(lib, 3),
+                                                                                              pos_weight=t(lib, 2)))
+add("ce prob shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 4)))
+add("ce prob shape2", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 3)))
+add("ce prob ignore", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3), ignore_index=1))
+add("ce class shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1, 2])))
+add("ce class oob", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 3])))
+add("nll target float", lambda lib: F(lib).nll_loss(t(lib, 2, 3), t(lib, 2)))
+add("soft_margin shape", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 1, 3)))
+add("soft_margin shape2", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 2)))
+for mode in ("reflect", "replicate", "circular"):
+    if mode == "reflect":  # (replicate pads by any width)
+        add(f"pad {mode} too large", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 2), (2, 2), mode=mode))
+    if mode != "replicate":  # (circular wraps up to the dim's size once)
+        add(f"pad {mode} way too large", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 2), (5, 5), mode=mode))
+    add(f"pad {mode} 1-d", lambda lib, mode=mode: F(lib).pad(t(lib, 4), (1, 1), mode=mode))
+    add(f"pad {mode} 5-d 1 pair", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 1, 1, 4), (1, 1), mode=mode))
+    add(f"pad {mode} 6-d", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 1, 1, 2, 4), (1, 1, 1, 1, 1, 1), mode=mode))
+    add(f"pad {mode} 2-d 2 pairs", lambda lib, mode=mode: F(lib).pad(t(lib, 3, 4), (1, 1, 1, 1), mode=mode))
+    add(f"pad {mode} 4 pairs", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 2, 3, 4, 5), (1,) * 8, mode=mode))
+    add(f"pad {mode} odd", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 2, 3), (1,), mode=mode))
+    if mode != "circular":  # (circular takes empty dims and bools)
+        add(f"pad {mode} empty", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 0, 3), (1, 1), mode=mode))
+        add(f"pad {mode} bool", lambda lib, mode=mode: F(lib).pad(lib.ones(1, 1, 3, dtype=lib.bool), (1, 1), mode=mode))
+    add(f"pad {mode} negative crops all", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 3), (-2, -2), mode=mode))
+    add(f"pad {mode} value", lambda lib, mode=mode: F(lib).pad(t(lib, 1, 1, 3), (1, 1), mode=mode, value=1.0))
+add("pad constant crop", lambda lib: F(lib).pad(t(lib, 1, 1, 3), (-2, -2)))
+add("pad constant too many", lambda lib: F(lib).pad(t(lib, 3), (1, 1, 1, 1)))
+add("pad constant odd", lambda lib: F(lib).pad(t(lib, 3), (1,)))
+add("pad bad mode", lambda lib: F(lib).pad(t(lib, 3), (1, 1), mode="foo"))
+add("pad float pad", lambda lib: F(lib).pad(t(lib, 3), (1.5, 1)))
+for d in (1, 2):
+    shape = (1, 1) + (2,) * d
+    for kind in ("max", "avg"):
+        f = f"{kind}_pool{d}d"
+        add(f"{f} too small", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 3))
+        add(f"{f} kernel 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 0))
+        add(f"{f} stride 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 1, 0))
+        add(f"{f} pad big", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2, 1, 2))
+        add(f"{f} pad neg", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2, 1, -1))
+        add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 1))
+        if f != "avg_pool2d":
+            add(f"{f} rank low", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 1))
+        add(f"{f} kernel tuple", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (4,) * d), (2,) * (d + 1)))
+        add(f"{f} empty spatial", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)), 1))
+    add(f"max_pool{d}d dilation 0", lambda lib, d=d: getattr(F(lib), f"max_pool{d}d")(t(lib, *(1, 1) + (4,) * d), 2,
+                                                                                                        dilation=0))
+    for kind in ("avg", "max"):
+        f = f"adaptive_{kind}_pool{d}d"
+        add(f"{f} neg", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), -1))
+        if kind == "max" or d == 1:  # (PyTorch's adaptive_avg_pool2d takes any rank and empty dims)
+            add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 1))
+            add(f"{f} rank low", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 1))
+        if kind == "max":
+            add(f"{f} empty", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)), 1))
+        add(f"{f} wrong len", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (4,) * d), (2,) * (d + 1)))
+for d in (1, 2):
+    f = f"lp_pool{d}d"
+    shape = (1, 1) + (2,) * d
+    add(f"{f} too small", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 3))
+    add(f"{f} kernel 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 0))
+    add(f"{f} stride 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 1, 0))
+    add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 2.0, 1))
+add("interpolate size 0", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 0))
+add("interpolate scale small", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), scale_factor=0.1))
+add("interpolate scale neg", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), scale_factor=-1.0))
+add("interpolate size neg", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), -2))
+add("interpolate size len", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), (2, 2)))
+add("interpolate scale len", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), scale_factor=(2.0, 2.0)))
+add("interpolate both", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2, scale_factor=2.0))
+add("interpolate neither", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4)))
+add("interpolate bilinear 3d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="bilinear"))
+add("interpolate linear 4d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4), 8, mode="linear"))
+add("interpolate 2d input", lambda lib: F(lib).interpolate(t(lib, 1, 4), 8))
+add("interpolate bad mode", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="foo"))
+add("interpolate align nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, align_corners=True))
+add("interpolate empty input", lambda lib: F(lib).interpolate(t(lib, 1, 1, 0), 8))
+add("interpolate bilinear empty", lambda lib: F(lib).interpolate(t(lib, 1, 1, 0, 2), (8, 8), mode="bilinear"))
+add("interpolate size float", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2.5))
+add("interpolate recompute size", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2, recompute_scale_factor=True))
+add("unfold too small", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 3))
+add("unfold 5d", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2, 2), 1))
+add("unfold empty channel", lambda lib: F(lib).unfold(t(lib, 1, 0, 2, 2), 1))
+add("unfold kernel 0", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 0))
+add("unfold stride 0", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 1, stride=0))
+add("unfold pad neg", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 1, padding=-1))
+add("unfold int", lambda lib: F(lib).unfold(ints(lib, 1, 1, 2, 2), 1))
+add("fold blocks", lambda lib: F(lib).fold(t(lib, 1, 4, 3), (3, 3), 2))
+add("fold channels", lambda lib: F(lib).fold(t(lib, 1, 3, 4), (3, 3), 2))
+add("fold rank", lambda lib: F(lib).fold(t(lib, 4), (3, 3), 2))
+add("fold 4d", lambda lib: F(lib).fold(t(lib, 1, 1, 4, 4), (3, 3), 2))
+add("fold empty L", lambda lib: F(lib).fold(t(lib, 4, 0), (1, 1), 2))
+add("fold empty batch L", lambda lib: F(lib).fold(t(lib, 0, 4, 0), (1, 1), 2))
+add("fold no blocks", lambda lib: F(lib).fold(t(lib, 1, 4, 1), (1, 1), 2))
+add("fold int", lambda lib: F(lib).fold(ints(lib, 1, 4, 4), (3, 3), 2))
+add("fold kernel 0", lambda lib: F(lib).fold(t(lib, 1, 4, 4), (3, 3), 0))
+add("fold output size len", lambda lib: F(lib).fold(t(lib, 1, 4, 4), (3, 3, 3), 2))
+for n in (0, 1, 4, 5, 6):  # (dropout2d and dropout3d warn for the other ranks, and refuse only 0-d and 1-d inputs)
+    add(f"dropout1d rank {n}", lambda lib, n=n: F(lib).dropout1d(t(lib, *(2,) * n), 0.5))
+    add(f"dropout1d eval rank {n}", lambda lib, n=n: F(lib).dropout1d(t(lib, *(2,) * n), 0.5, training=False))
+for n in (0, 1):
+    add(f"dropout2d rank {n}", lambda lib, n=n: F(lib).dropout2d(t(lib, *(2,) * n), 0.5))
+add("dropout3d rank 0", lambda lib: F(lib).dropout3d(t(lib), 0.5))
+add("feature_alpha_dropout 1d", lambda lib: F(lib).feature_alpha_dropout(t(lib, 3), 0.5, True))
+add("feature_alpha_dropout 0d", lambda lib: F(lib).feature_alpha_dropout(t(lib), 0.5, True))
+add("dropout p", lambda lib: F(lib).dropout(t(lib, 3), 1.5))
+add("dropout2d p", lambda lib: F(lib).dropout2d(t(lib, 1, 2, 3), 1.5))
+add("flatten start after end", lambda lib: t(lib, 2, 3).flatten(1, 0))
+add("conv1d too small", lambda lib: F(lib).conv1d(t(lib, 1, 1, 2), t(lib, 1, 1, 3)))
+add("conv2d too small", lambda lib: F(lib).conv2d(t(lib, 1, 1, 2, 2), t(lib, 1, 1, 3, 3)))
+add("conv1d channels", lambda lib: F(lib).conv1d(t(lib, 1, 2, 5), t(lib, 1, 1, 3)))
+add("conv1d rank", lambda lib: F(lib).conv1d(t(lib, 5), t(lib, 1, 1, 3)))
+add("conv1d weight rank", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 3)))
+add("conv1d dtype", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3, dtype="float32")))
+add("conv1d bias shape", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3), t(lib, 2)))
+add("conv1d same stride", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3), stride=2, padding="same"))
+add("conv1d bad padding", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3), padding="foo"))
+add("conv1d stride 0", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3), stride=0))
+add("conv1d padding neg", lambda lib: F(lib).conv1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3), padding=-1))
+add("conv1d groups", lambda lib: F(lib).conv1d(t(lib, 1, 2, 5), t(lib, 3, 1, 3), groups=2))
+add("conv_transpose1d output_padding", lambda lib: F(lib).conv_transpose1d(t(lib, 1, 1, 5), t(lib, 1, 1, 3),
+                                                                                              output_padding=2))
+add("conv_transpose1d channels", lambda lib: F(lib).conv_transpose1d(t(lib, 1, 2, 5), t(lib, 1, 1, 3)))
+add("conv_transpose1d empty out", lambda lib: F(lib).conv_transpose1d(t(lib, 1, 1, 1), t(lib, 1, 1, 1), padding=1))
+add("conv_transpose2d empty out", lambda lib: F(lib).conv_transpose2d(t(lib, 1, 1, 1, 1), t(lib, 1, 1, 1, 1),
+                                                                                            padding=1))
+add("pdist 3d", lambda lib: F(lib).pdist(t(lib, 2, 2, 2)))
+add("pdist p neg", lambda lib: F(lib).pdist(t(lib, 2, 2), -1.0))
+add("normalize int", lambda lib: F(lib).normalize(ints(lib, 2, 2)))
+add("pixel_shuffle channels", lambda lib: F(lib).pixel_shuffle(t(lib, 1, 3, 2, 2), 2))
+add("pixel_shuffle rank", lambda lib: F(lib).pixel_shuffle(t(lib, 4, 2), 2))
+add("pixel_shuffle 0", lambda lib: F(lib).pixel_shuffle(t(lib, 1, 4, 2, 2), 0))
+add("pixel_unshuffle size", lambda lib: F(lib).pixel_unshuffle(t(lib, 1, 1, 3, 2), 2))
+add("channel_shuffle", lambda lib: F(lib).channel_shuffle(t(lib, 1, 3, 2, 2), 2))
+add("channel_shuffle rank", lambda lib: F(lib).channel_shuffle(t(lib, 3, 2), 2))
+add("local_response_norm rank", lambda lib: F(lib).local_response_norm(t(lib, 3, 2), 2))
+add("local_response_norm int", lambda lib: F(lib).local_response_norm(t(lib, 1, 3, 2, dtype="int32"), 2))
+add("hardtanh min>max", lambda lib: F(lib).hardtanh(t(lib, 3), 2.0, 1.0))
+add("reduction", lambda lib: F(lib).mse_loss(t(lib, 3), t(lib, 3), reduction="foo"))
+add("kl_div reduction", lambda lib: F(lib).kl_div(t(lib, 3), t(lib, 3), reduction="foo"))
+add("kl_div target int", lambda lib: F(lib).kl_div(t(lib, 3), ints(lib, 3)))
+add("gaussian var neg", lambda lib: F(lib).gaussian_nll_loss(t(lib, 3), t(lib, 3), -t(lib, 3)))
+add("gaussian var shape", lambda lib: F(lib).gaussian_nll_loss(t(lib, 3, 2), t(lib, 3, 2), t(lib, 2, 2)))
+add("triplet margin 0", lambda lib: F(lib).triplet_margin_with_distance_loss(t(lib, 3, 2), t(lib, 3, 2), t(lib, 3,
+                                                                                                           2),
+margin=0.0))
+add("multi_margin p", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]), p=3))
+add("batch_norm 1 value", lambda lib: F(lib).batch_norm(t(lib, 1, 3), None, None, training=True))
+add("instance_norm 1 value", lambda lib: F(lib).instance_norm(t(lib, 1, 3, 1)))
+add("max_unpool idx shape", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib.tensor([[[0]]]), 2))
+add("max_unpool idx oob", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib.tensor([[[0, 9]]]), 2))
+add("max_unpool idx dtype", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib.tensor([[[0, 2]]], dtype=lib.int32),
+                                                                                        2))
+
+
+@pytest.mark.filterwarnings("ignore")  # (deprecated forms warn alike in both)
+@pytest.mark.parametrize("name", CALLS)
+def test_refusals_raise_pytorch_s_exception_type(name):
+    theirs = outcome(lambda: CALLS[name](torch))
+    assert isinstance(theirs, Raised), f"PyTorch returns {theirs!r}"
+    assert_raised_alike(outcome(lambda: CALLS[name](fastgrad)), theirs, name)
