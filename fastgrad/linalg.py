@@ -66,11 +66,12 @@ def _floating(name: str, label: str, value, dtype=None) -> Tensor:
 
 
 def _check_matrices(name: str, label: str, x: Tensor, square: bool = False) -> Tensor:
+    """x as a (batch of) matrices, square ones when `square`; else RuntimeError, as PyTorch's linalg functions."""
     if x.ndim < 2:
-        raise ValueError(f"{name}: {label} must have at least 2 dims (a matrix or a batch of matrices), got shape "
+        raise RuntimeError(f"{name}: {label} must have at least 2 dims (a matrix or a batch of matrices), got shape "
                          f"{tuple(x.shape)}")
     if square and x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"{name}: {label} must be square matrices, got {x.shape[-2]} by {x.shape[-1]} matrices "
+        raise RuntimeError(f"{name}: {label} must be square matrices, got {x.shape[-2]} by {x.shape[-1]} matrices "
                          f"(shape {tuple(x.shape)})")
     return x
 
@@ -133,7 +134,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         raise ValueError(f"{name}: ord must be one of 'fro', 'nuc', inf, -inf, 1, -1, 2, -2, got {ord!r}")
     dims = normalize_dims(dim, A.ndim)
     if len(dims) != 2:
-        raise ValueError(f"{name}: dim must be a pair of dims, got {dim!r}")
+        raise RuntimeError(f"{name}: dim must be a pair of different dims, got {dim!r}")
     kept_shape = tuple(1 if d in dims else size for d, size in enumerate(A.shape))
     out_shape = kept_shape if keepdim else tuple(size for d, size in enumerate(A.shape) if d not in dims)
     if ord == "fro":
@@ -206,17 +207,18 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
 
 
 def _check_equation(name: str, A: Tensor, B: Tensor, left: bool) -> None:
-    """Square matrices A and matrices B fit A X = B (X A = B when not left), batch dims broadcasting."""
+    """Square matrices A and matrices B fit A X = B (X A = B when not left), batch dims broadcasting; else
+    RuntimeError, as PyTorch's."""
     n = A.shape[-1]
     rows, columns = B.shape[-2:]
     if (rows if left else columns) != n:
         equation = "AX = B" if left else "XA = B"
-        raise ValueError(f"{name}: incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
+        raise RuntimeError(f"{name}: incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
                          f"{rows}x{columns})")
     try:
         np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
     except ValueError:
-        raise ValueError(f"{name}: the batch dims of A {tuple(A.shape[:-2])} and B {tuple(B.shape[:-2])} "
+        raise RuntimeError(f"{name}: the batch dims of A {tuple(A.shape[:-2])} and B {tuple(B.shape[:-2])} "
                          "cannot be broadcast together") from None
 
 

@@ -70,7 +70,7 @@ def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     _norm_deprecated("frobenius_norm", "fastgrad.linalg.vector_norm(A, 2., dim, keepdim)")
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     if len(dims) > 2:
-        raise ValueError(f"frobenius_norm: dim must name at most 2 dims, got {len(dims)}: {dim!r}")
+        raise RuntimeError(f"frobenius_norm: dim must name at most 2 dims, got {len(dims)}: {dim!r}")
     return linalg.vector_norm(input, 2, dims, keepdim)
 
 

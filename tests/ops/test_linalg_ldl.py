@@ -84,13 +84,13 @@ def test_no_derivative():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: linalg.ldl_factor(fastgrad.ones(2, 3)), ValueError, "input must be square matrices, got 2 by 3"),
-    (lambda: linalg.ldl_factor(fastgrad.ones(3)), ValueError, "at least 2 dims"),
-    (lambda: linalg.ldl_factor(fastgrad.ones(2, 2).long()), TypeError, "floating point tensor"),
+    (lambda: linalg.ldl_factor(fastgrad.ones(2, 3)), RuntimeError, "input must be square matrices, got 2 by 3"),
+    (lambda: linalg.ldl_factor(fastgrad.ones(3)), RuntimeError, "at least 2 dims"),
+    (lambda: linalg.ldl_factor(fastgrad.ones(2, 2).long()), RuntimeError, "floating point tensor"),
     (lambda: linalg.ldl_solve(fastgrad.eye(2), fastgrad.tensor([1, 2], dtype=fastgrad.int32), fastgrad.ones(3, 1)),
-     ValueError, r"incompatible shapes of A and B .*2x2 and 3x1"),
+     RuntimeError, r"incompatible shapes of A and B .*2x2 and 3x1"),
     (lambda: linalg.ldl_solve(fastgrad.eye(2), fastgrad.tensor([1, 2], dtype=fastgrad.int32), fastgrad.ones(2)),
-     ValueError, "B must have at least 2 dims"),
+     RuntimeError, "B must have at least 2 dims"),
     (lambda: linalg.ldl_solve(fastgrad.eye(2), fastgrad.tensor([1, 2], dtype=fastgrad.int32),
                               fastgrad.ones(2, 1, dtype=fastgrad.float64)), RuntimeError, "same dtype"),
     (lambda: linalg.ldl_solve(fastgrad.eye(2), fastgrad.tensor([1.0, 2.0]), fastgrad.ones(2, 1)), TypeError,
