@@ -10,6 +10,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import is_grad_enabled
+from fastgrad.functions import _as_tensor
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
 
@@ -319,7 +320,9 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, red
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: int = 0) -> Tensor:
-    return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction("margin_ranking_loss", reduction))
+    # (no check of the numbers of dims: only nn.functional's form makes it)
+    return F._margin_ranking_loss(input1, input2, _as_tensor(target), margin,
+                                  _reduction("margin_ranking_loss", reduction))
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,

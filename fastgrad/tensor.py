@@ -564,21 +564,25 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
-        if type(other) is not Tensor:
-            other = self._operand(other)
-        if other._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
-            self, other = self._promoted(other)
-        a, b = (other, self) if reflected else (self, other)
+    def _binary(self, op, other, reflected: bool = False, given=None, **attrs) -> "Tensor":
+        """self (op) other, or other (op) self when reflected. `given` is other as the caller was given it, where
+        the caller has wrapped it already: a NumPy array's errors take PyTorch's types (_array_operand_error)."""
+        operand = other if type(other) is Tensor else self._operand(other)
+        if operand._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
+            self, operand = self._promoted(operand)
+        a, b = (operand, self) if reflected else (self, operand)
         try:
             return apply(op, a, b, **attrs) if attrs else apply(op, a, b)  # (a ** call costs a nested interpreter loop)
         except ValueError as err:
+            given = other if given is None else given
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
             except ValueError:
-                raise broadcast_error(op.__name__.lower(), a.shape, b.shape) from None
+                raise _array_operand_error(broadcast_error(op.__name__.lower(), a.shape, b.shape), self, given,
+                                           reflected, op) from None
             if op is ops.Matmul:
-                raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a matrix product") from None
+                raise _array_operand_error(ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a "
+                                                      f"matrix product"), self, given, reflected, op) from None
             raise err
 
     def __add__(self, other):
@@ -610,14 +614,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _divide(self, other, reflected: bool) -> "Tensor":
         """True division: promoted as usual, then floating (integers give the default float dtype)."""
         number = isinstance(other, (bool, int, float, np.generic))
-        other = other if number else self._operand(other)
-        dtype = result_type(self._data, other if number else other._data)
+        operand = other if number else self._operand(other)
+        dtype = result_type(self._data, operand if number else operand._data)
         if dtype.kind != "f":
             dtype = get_default_dtype()
         if number:  # straight into the floating dtype: `int8_tensor / 300` divides by 300, as PyTorch
-            other = Tensor._wrap(np.array(other, dtype=dtype), False, None)
+            operand = Tensor._wrap(np.array(operand, dtype=dtype), False, None)
         a = self if self._data.dtype == dtype else self.to(dtype)
-        return a._binary(ops.Div, other if other._data.dtype == dtype else other.to(dtype), reflected)
+        return a._binary(ops.Div, operand if operand._data.dtype == dtype else operand.to(dtype), reflected, other)
 
     def __pow__(self, other):
         self._check_exponent("pow", other)
@@ -651,7 +655,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return _matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _matmul(self._operand(other), self)
+        return _matmul(self, other, reflected=True)
 
     def __neg__(self):
         if self._data.dtype.kind == "b":
@@ -767,16 +771,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_bool_method(ufunc, operator=True) for ufunc in _COMPARISONS)
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
-    def _bitwise(self, ufunc, other, name: str) -> "Tensor":
-        other = self._operand(other)
-        for t in (self, other):
+    def _bitwise(self, ufunc, other, name: str, reflected: bool = False) -> "Tensor":
+        operand = self._operand(other)
+        for t in (self, operand):
             if t._data.dtype.kind not in "biu":
                 raise TypeError(f"{name}: expected bool or integer tensors, got dtype {t._data.dtype}")
-        a, b = self._promoted(other)
+        a, b = self._promoted(operand)
+        if reflected:
+            a, b = b, a
         try:
             return Tensor._wrap(ufunc(a._data, b._data), False, None)
         except ValueError:
-            raise broadcast_error(name, a.shape, b.shape) from None
+            raise _array_operand_error(broadcast_error(name, a.shape, b.shape), self, other, reflected) from None
 
     def __and__(self, other):
         return self._bitwise(np.bitwise_and, other, "bitwise_and")
@@ -787,7 +793,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __xor__(self, other):
         return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
 
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    def __rand__(self, other):
+        return self._bitwise(np.bitwise_and, other, "bitwise_and", reflected=True)
+
+    def __ror__(self, other):
+        return self._bitwise(np.bitwise_or, other, "bitwise_or", reflected=True)
+
+    def __rxor__(self, other):
+        return self._bitwise(np.bitwise_xor, other, "bitwise_xor", reflected=True)
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
 
     def _shift(self, other, left: bool, reflected: bool = False) -> "Tensor":
@@ -1087,7 +1100,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # Arithmetic and activations in place follow autograd's rules (fastgrad.autograd.graph.apply_inplace):
     # recorded when grad mode is on, refused on a leaf that requires grad. Under no_grad they are the
     # parameter updates of a training loop. Every change bumps the memory's version counter.
-    def _inplace_binary(self, name: str, op, other) -> "Tensor":
+    def _inplace_binary(self, name: str, op, other, given=None) -> "Tensor":
+        """self (op)= other; `given` is other as the caller was given it, where the caller has wrapped it already
+        (a NumPy array's errors take PyTorch's types: _array_operand_error)."""
+        given = other if given is None else given
         other = self._operand(other)
         graph.refuse_partial_overlap(name, self._data, other._data)  # (the fast path below skips apply_inplace)
         dtype = result_type(self._data, other._data)
@@ -1099,7 +1115,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             try:
                 return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
             except ValueError:
-                raise self._in_place_broadcast_error(name, other) from None
+                raise self._in_place_broadcast_error(name, other, given) from None
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
         if _unrecorded(self, other):
@@ -1121,15 +1137,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         try:
             return graph.apply_inplace(op, name, self, other)
         except ValueError:
-            raise self._in_place_broadcast_error(name, other) from None
+            raise self._in_place_broadcast_error(name, other, given) from None
 
-    def _in_place_broadcast_error(self, name: str, other: "Tensor") -> Exception:
+    def _in_place_broadcast_error(self, name: str, other: "Tensor", given) -> Exception:
         """The error to raise for a ValueError from an in-place op's kernel: PyTorch's RuntimeError when the
-        shapes do not broadcast (NumPy's ValueError says only that), else the ValueError as it came."""
+        shapes do not broadcast (NumPy's ValueError says only that; of PyTorch's type when the operand `given` was a
+        NumPy array, see _array_operand_error), else the ValueError as it came."""
         try:
             np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
-            return broadcast_error(name, self.shape, other.shape)
+            return _array_operand_error(broadcast_error(name, self.shape, other.shape), self, given)
         raise
 
     def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
@@ -1172,14 +1189,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._unrecorded_update(other, alpha, subtracting=False):
             return self
         self._refuse_partial_overlap("add_", other)
-        return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha))
+        return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha), other)
 
     def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         if self._unrecorded_update(other, alpha, subtracting=True):
             return self
         _refuse_bool_subtraction(self, other)
         self._refuse_partial_overlap("sub_", other)
-        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True))
+        return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True), other)
 
     def _refuse_partial_overlap(self, name: str, other) -> None:
         """PyTorch's overlap check on other itself, before alpha scales it into a new array that the check in
@@ -1353,13 +1370,30 @@ def _refuse_bool_subtraction(a: Tensor, b) -> None:
                            "use ~ or logical_not() to invert a bool tensor")
 
 
-def _matmul(a: Tensor, b) -> Tensor:
-    """a @ b; both operands must have one dtype, as PyTorch requires of matrix products."""
-    b = a._operand(b)
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}")
+def _matmul(a: Tensor, b, reflected: bool = False) -> Tensor:
+    """a @ b (b @ a when reflected); both operands must have one dtype, as PyTorch requires of matrix products."""
+    operand = a._operand(b)
+    if a._data.dtype != operand._data.dtype:
+        first, second = (operand, a) if reflected else (a, operand)
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {first.dtype} and "
+                           f"{second.dtype}")
     a._refuse_bool("matmul")  # (PyTorch has no bool kernel for dot, mv, mm or bmm; NumPy's would OR the ANDs)
-    return a._binary(ops.Matmul, b)
+    return a._binary(ops.Matmul, operand, reflected, b)
+
+
+def _array_operand_error(error: Exception, tensor: Tensor, other, reflected: bool = False, op=None) -> Exception:
+    """The error of an operator on `tensor` and `other` whose shapes do not fit (do not broadcast, or do not
+    align for a matrix product), of PyTorch's type when `other` is a NumPy array. PyTorch's operators hand a
+    tensor and an array to NumPy, whose ValueError comes back, or PyTorch's RuntimeError where NumPy asks for
+    the values of a tensor that requires grad in grad mode. With the array first, NumPy's operator cannot take
+    the tensor and PyTorch has no reflected one (TypeError, whatever the shapes: fastgrad's computes, as a
+    convenience, where they fit), bar division, whose reflected form is the tensor's reciprocal times the
+    array, handed to NumPy again. fastgrad's message is kept; any other operand keeps the error as it is."""
+    if not isinstance(other, np.ndarray):
+        return error
+    if reflected and op is not ops.Div:
+        return TypeError(str(error))
+    return (RuntimeError if GRAD_MODE.enabled and tensor._requires_grad else ValueError)(str(error))
 
 
 def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:

@@ -109,6 +109,9 @@ CASES = {
     "margin_ranking_loss": (lambda m, a, b, y: m.margin_ranking_loss(a, b, y), (X[0], Y[0], Const(np.sign(Z[0])))),
     "margin_ranking_loss margin mean": (
         lambda m, a, b, y: m.margin_ranking_loss(a, b, y, 0.1, 1), (X[0], Y[0], Const(np.sign(Z[0])))),
+    # (torch's form broadcasts tensors of different numbers of dims: only nn.functional's refuses them)
+    "margin_ranking_loss of 2-d and 1-d tensors": (
+        lambda m, a, b, y: m.margin_ranking_loss(a, b, y, 0.1, 0), (X, Y[0], Const(np.sign(Z[0])))),
     "triplet_margin_loss": (lambda m, a, p, n: m.triplet_margin_loss(a, p, n), (X, Y, Z)),
     "triplet_margin_loss all": (lambda m, a, p, n: m.triplet_margin_loss(a, p, n, 2.0, 1.0, 1e-3, True, 1), (X, Y, Z)),
     # (the gradient through a log_softmax in front, where PyTorch's ctc_loss gradient is that of the logits)

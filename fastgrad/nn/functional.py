@@ -756,13 +756,6 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
     return weight.to(input.dtype)
 
 
-def _same_shapes(name: str, **tensors: Tensor) -> None:
-    shapes = {label: tuple(t.shape) for label, t in tensors.items()}
-    if len(set(shapes.values())) > 1:
-        raise ValueError(f"{name}: expected inputs of one shape, got " +
-                         ", ".join(f"{label} {shape}" for label, shape in shapes.items()))
-
-
 def _signs(target, like: Tensor) -> Tensor:
     """A target of 1s and -1s (or any values: PyTorch does not check them) in the input's dtype."""
     target = _as_tensor(target)
@@ -771,17 +764,27 @@ def _signs(target, like: Tensor) -> Tensor:
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
                         reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
-    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1."""
+    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1.
+    The three have one number of dims and broadcast, as PyTorch's."""
     reduction = _reduction(reduction, size_average, reduce)
-    target = _as_tensor(target)  # (promoted with the inputs, as PyTorch's: in a uint8 input's dtype -1 would be 255)
-    _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    target = _as_tensor(target)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss: input1, input2 and target must have one number of dims, got "
+                           f"shapes {input1.shape}, {input2.shape} and {target.shape}")
+    return _margin_ranking_loss(input1, input2, target, margin, reduction)
+
+
+def _margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float, reduction: str) -> Tensor:
+    """margin_ranking_loss of tensors that broadcast, whatever their numbers of dims (as torch.margin_ranking_loss,
+    which leaves out nn.functional's check of them)."""
+    # (the target is promoted with the inputs, as PyTorch's: in a uint8 input's dtype -1 would be 255)
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reduction: str = "mean", size_average=None,
                          reduce=None) -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
-    a target that is neither 1 nor -1 gets both terms."""
+    a target that is neither 1 nor -1 gets both terms. Input and target broadcast, as PyTorch's."""
     reduction = _reduction(reduction, size_average, reduce)
     if reduction == "mean" and input.dtype.kind != "f":
         raise RuntimeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
@@ -791,7 +794,6 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
         # PyTorch computes in the input's integer dtype: margin truncated to it (refused where it does not fit),
         # margin - x wrapping as integers do; the sum is int64, as any integer sum
         margin = Tensor._from_data(number_of_dtype("hinge_embedding_loss: margin", margin, input.dtype))
-    _same_shapes("hinge_embedding_loss", input=input, target=target)
     losses = where(target != 1, (margin - input).clamp(min=0), 0) + where(target != -1, input, 0)
     return _reduce(losses, reduction)
 
@@ -799,14 +801,15 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float = 0.0, *,
                           reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, for (N, D) inputs and (N,)
-    targets (or (D,) and a 0-d target). The cosine is PyTorch's: sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)),
-    e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
+    targets (or (D,) and a 0-d target); the three broadcast, as PyTorch's. The cosine is PyTorch's:
+    sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)), e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     reduction = _reduction(reduction, size_average, reduce)
     target = _as_tensor(target)  # (only compared with 1 and -1: in a bool or uint8 input's dtype -1 would not be -1)
-    _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
-    if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
-        raise ValueError(f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a 0-d target, "
-                         f"got inputs {input1.shape} and target {target.shape}")
+    if target.ndim > 1:
+        raise RuntimeError(f"cosine_embedding_loss: expected a target of 0 or 1 dims, got shape {target.shape}")
+    if not input1.ndim == input2.ndim == target.ndim + 1:
+        raise RuntimeError(f"cosine_embedding_loss: a {target.ndim}-d target needs {target.ndim + 1}-d inputs, got "
+                           f"input1 {input1.shape} and input2 {input2.shape}")
     tiny = ops.nn.LOSS_EPSILON  # keeps zero vectors finite
     products = (input1 * input2).sum(-1)
     cosine = products / (((input1 * input1).sum(-1) + tiny) * ((input2 * input2).sum(-1) + tiny)).sqrt()
@@ -868,25 +871,21 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_ave
 
 def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = None, *,
                                 reduction: str = "mean", size_average=None, reduce=None) -> Tensor:
-    """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the last dim),
-    each class's term scaled by weight (C,), when given."""
+    """Binary cross-entropy of sigmoid(x) against 0/1 targets, averaged over the classes (the input's last dim),
+    each class's term scaled by weight (C,), when given. As PyTorch's, target and weight are factors like any
+    other: they broadcast with the input (the sum is over dim input.ndim - 1 of the broadcast losses, which
+    may have more dims), are differentiable and promote the losses' dtype."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
     target = _as_tensor(target)
-    input = _floating(input, "multilabel_soft_margin_loss", error=NotImplementedError)
-    input = input.to(promote_types(input.dtype, target.dtype))
-    target = _signs(target, input)
-    _same_shapes("multilabel_soft_margin_loss", input=input, target=target)
-    if input.ndim == 0:
-        raise ValueError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
+    _floating(input, "multilabel_soft_margin_loss", error=NotImplementedError)
     losses = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
-    if weight is not None:  # a factor like any other, as PyTorch's: differentiable, and promoted with the losses
+    if weight is not None:
         if not isinstance(weight, Tensor):
             raise TypeError(f"multilabel_soft_margin_loss: weight must be a Tensor or None, got {type(weight).__name__}")
-        if not broadcasts_to(weight.shape, input.shape):
-            raise ValueError(f"multilabel_soft_margin_loss: weight of shape {weight.shape} does not broadcast to the "
-                             f"input's shape {input.shape}")
         losses = losses * weight
-    return _reduce(losses.sum(-1) / input.shape[-1], reduction)
+    if input.ndim == 0:  # (checked after the arithmetic's broadcast errors, as PyTorch's IndexError)
+        raise IndexError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
+    return _reduce(losses.sum(input.ndim - 1) / input.shape[-1], reduction)
 
 
 def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_average=None,
@@ -903,8 +902,8 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", si
     width = input.shape[-1] if input.ndim else 1
     if input.ndim > 2 or width == 0 or (target.shape != input.shape if input.ndim == 2 else
                                          target.ndim > 1 or target.numel() != width):
-        raise ValueError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
-                         f"(C > 0), got input {input.shape} and target {target.shape}")
+        raise RuntimeError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
+                           f"(C > 0), got input {input.shape} and target {target.shape}")
     rows, classes = input.reshape(-1, width), target._data.reshape(-1, width)
     size = classes.shape[1]
     if classes.size and (classes.min() < -1 or classes.max() >= size):
@@ -934,13 +933,13 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
     _floating(input, "multi_margin_loss", error=NotImplementedError)
     if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
-        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
+        raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
     samples = input.shape[0] if input.ndim == 2 else 1
     scores = input.reshape(samples, input.shape[-1] if input.ndim else 1)
     target = _as_tensor(target)
     if target.ndim > 1 or target.numel() != samples:
-        raise ValueError(f"multi_margin_loss: expected target of shape ({samples},){' or ()' if samples == 1 else ''} "
-                         f"for input {input.shape}, got {target.shape}")
+        raise RuntimeError(f"multi_margin_loss: expected target of shape ({samples},)"
+                           f"{' or ()' if samples == 1 else ''} for input {input.shape}, got {target.shape}")
     classes = scores.shape[1]
     weight = _class_weight(weight, classes, "multi_margin_loss")
     if weight is not None and weight.dtype != input.dtype:

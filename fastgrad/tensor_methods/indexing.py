@@ -366,6 +366,8 @@ class IndexingMethods:
         """index_copy as a scatter along dim: the index repeated over source's other dims."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"{name}: source must be a Tensor, got {type(source).__name__}")
+        if source.dtype != self.dtype:  # (checked here, where scatter's check would name scatter)
+            raise RuntimeError(f"{name}: source must have self's dtype {self.dtype}, got {source.dtype}")
         axis = one_dim(dim, max(self.ndim, 1))
         if source.ndim != self.ndim:
             raise ValueError(f"{name}: source must have self's {self.ndim} dims, got shape {source.shape}")

@@ -11,8 +11,7 @@ Left out, as deviations PyTorch's own inconsistency explains: a uint8 class-inde
 of shape (1,) for a (C,) input (PyTorch's forward takes it, its backward raises; fastgrad refuses it); the gradient of
 cross_entropy in an ignored row whose logits are not finite (PyTorch's log_softmax backward spreads that row's NaN
 into it, 0 * NaN; fastgrad's is 0, the derivative of a loss the row does not enter); the gradient of a p-norm
-(p not 1 or 2) of a vector holding NaN or infinities, in triplet_margin_loss (PyTorch's NaN at zero entries).
-Also left out: the broadcasting of targets, second inputs and weights that fastgrad refuses in BROADCASTS_REFUSED."""
+(p not 1 or 2) of a vector holding NaN or infinities, in triplet_margin_loss (PyTorch's NaN at zero entries)."""
 import warnings
 
 import numpy as np
@@ -90,6 +89,14 @@ def loss(*names):
                 function, rng, dtype)
         return draw
     return register
+
+
+def with_ones(rng, shape):
+    """The shape, or (sometimes) the shape with some of its dims 1: one that broadcasts with it, to a shape that
+    can be larger than either's."""
+    if rng.random() < 0.7:
+        return shape
+    return tuple(1 if rng.random() < 0.5 else n for n in shape)
 
 
 def class_weight(rng, classes, dtype):
@@ -239,8 +246,9 @@ def _gaussian(name, rng, dtype):
 def _ranking(name, rng, dtype):
     shape = batch_shape(rng)
     options = {"margin": choice(rng, [0.0, 0.5, 1.0, -0.5]), "reduction": choice(rng, REDUCTIONS)}
-    signs = rng.choice([1.0, -1.0, 0.0, 2.0] if rng.random() < 0.2 else [1.0, -1.0], size=perturbed(rng, shape))
-    scores = [Leaf(floats(rng, shape, dtype), True) for _ in range(1 + (name == "margin_ranking_loss"))]
+    signs = rng.choice([1.0, -1.0, 0.0, 2.0] if rng.random() < 0.2 else [1.0, -1.0],
+                       size=perturbed(rng, with_ones(rng, shape)))
+    scores = [Leaf(floats(rng, with_ones(rng, shape), dtype), True) for _ in range(1 + (name == "margin_ranking_loss"))]
     return scores + [Leaf(signs.astype(choice(rng, [dtype, dtype, np.int64])))], options
 
 
@@ -250,7 +258,9 @@ def _embedding_pairs(name, rng, dtype):
     features = size(rng, 1 if dtype == np.float64 else 2, 4)
     shape = (features,) if rng.random() < 0.3 else (choice(rng, [0, 1, 2, 3]), features)
     options = {"margin": choice(rng, [0.0, 0.5, 1.0, -0.5]), "reduction": choice(rng, REDUCTIONS)}
-    vectors = [floats(rng, perturbed(rng, shape) if index and rng.random() < 0.3 else shape, dtype)
+    # (the vectors broadcast with one another in float64 only: a feature dim of 1 gives float32 cosines of +-1)
+    vectors = [floats(rng, perturbed(rng, shape) if index and rng.random() < 0.3 else
+                      with_ones(rng, shape) if dtype == np.float64 else shape, dtype)
                for index in range(2 + (name == "triplet_margin_loss"))]
     if rng.random() < 0.2 and vectors[0].size and vectors[1].shape == shape:
         vectors[1][...] = 0.0 if rng.random() < 0.5 else vectors[0]  # a zero vector, or equal vectors
@@ -271,7 +281,8 @@ def _multi_class(name, rng, dtype):
     options = {"reduction": choice(rng, REDUCTIONS)}
     if name != "multilabel_margin_loss" and rng.random() < 0.4:
         options["weight"] = class_weight(rng, classes, dtype)
-    x = floats(rng, shape, dtype)
+    # (multilabel_soft_margin_loss's input, target and weight broadcast: its input's dims of 1 are classes too)
+    x = floats(rng, with_ones(rng, shape) if name == "multilabel_soft_margin_loss" else shape, dtype)
     if name == "multi_margin_loss":
         options.update(p=choice(rng, [1, 2, 1, 3]), margin=choice(rng, [1.0, 0.5, 0.0, -1.0]))
         target = rng.integers(0, classes, perturbed(rng, shape[:-1]) if rng.random() < 0.2 else shape[:-1])
@@ -283,7 +294,8 @@ def _multi_class(name, rng, dtype):
         if target.size and rng.random() < 0.08:
             target.flat[0] = choice(rng, [classes, -2])
         return [Leaf(x, True), Leaf(target.astype(choice(rng, [np.int64] * 5 + [np.int32])))], options
-    target = rng.integers(0, 2, perturbed(rng, shape)).astype(choice(rng, [dtype, dtype, np.float32, np.int64]))
+    target = rng.integers(0, 2, perturbed(rng, with_ones(rng, shape)))
+    target = target.astype(choice(rng, [dtype, dtype, np.float32, np.int64]))
     return [Leaf(x, True), Leaf(target)], options
 
 
@@ -320,17 +332,10 @@ def assert_close(ours, theirs, what, single):
     np.testing.assert_allclose(ours, theirs, err_msg=what, equal_nan=True, **tolerance)
 
 
-# fastgrad refuses targets, second inputs and weights that PyTorch broadcasts here, with a ValueError
-BROADCASTS_REFUSED = {"margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "multi_margin_loss",
-                      "multilabel_margin_loss", "multilabel_soft_margin_loss"}
-
-
 def check_case(function, module, inputs, options, as_module):
     theirs, their_error, their_warning, their_leaves = call(torch, function, module, inputs, options, as_module)
     ours, our_error, our_warning, our_leaves = call(fastgrad, function, module, inputs, options, as_module)
     if their_error or our_error:
-        if their_error is None and function in BROADCASTS_REFUSED and isinstance(our_error, ValueError):
-            return
         assert their_error is not None, f"fastgrad raised {our_error!r}, PyTorch returned"
         assert our_error is not None, f"PyTorch raised {their_error!r}, fastgrad returned"
         assert isinstance(our_error, type(their_error)) or isinstance(their_error, (RuntimeError, IndexError)) and \

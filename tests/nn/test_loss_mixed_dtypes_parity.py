@@ -1,6 +1,6 @@
 """Losses of a float32 input and a float64 target (and the other way round) against PyTorch 2.13: the result's
 dtype, its value and the input gradient's dtype. binary_cross_entropy_with_logits writes its loss in the target's
-dtype; multilabel_soft_margin_loss computes in the promoted dtype. cosine_embedding_loss of integer or bool inputs
+dtype; multilabel_soft_margin_loss returns the promoted dtype. cosine_embedding_loss of integer or bool inputs
 reads its targets as they are; margin_ranking_loss promotes its target with its inputs."""
 import numpy as np
 import pytest

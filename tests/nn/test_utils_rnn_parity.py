@@ -116,6 +116,44 @@ def test_unpad_sequence_matches_torch(batch_first, lengths_beyond):
         same_tensor(mine, reference)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("lengths", [[2.5, 1.0, 3.0], [2.0, 0.2, -0.5], [np.nan, 1.0, 3.0], [np.inf, 1.0, 3.0],
+                                     [-np.inf, 4.5, 2.9999]], ids=str)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_sequence_keeps_the_steps_below_a_fractional_length_as_torch(batch_first, lengths, dtype):
+    """2.5 keeps 3 steps, 0.2 one, NaN none, infinity all: the steps whose index is below the length."""
+    array = np.arange(24.0).reshape((3, 4, 2) if batch_first else (4, 3, 2))
+    ours = fastgrad.nn.utils.rnn.unpad_sequence(fastgrad.tensor(array), fastgrad.tensor(lengths, dtype=dtype),
+                                                batch_first)
+    theirs = torch.nn.utils.rnn.unpad_sequence(torch.tensor(array), torch.tensor(lengths, dtype=getattr(torch, dtype)),
+                                               batch_first)
+    assert len(ours) == len(theirs)
+    for mine, reference in zip(ours, theirs):
+        same_tensor(mine, reference)
+
+
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["list", "tensor"])
+@pytest.mark.parametrize("lengths, enforce_sorted", [
+    ([2.5, 1.0, 1.0], True), ([2.9, 1.5, 1.2], True), ([4.5, 1.0, 1.0], True), ([2.2, 2.5, 1.0], True),
+    ([1.0, 2.5, 2.2], False), ([3.0, 1.0, 0.5], True), ([3.0, 1.0, -0.5], False), ([np.nan, 1.0, 1.0], True),
+    ([np.inf, 1.0, 1.0], False)], ids=str)
+def test_pack_padded_sequence_truncates_fractional_lengths_as_torch(lengths, enforce_sorted, as_tensor):
+    """PyTorch casts the lengths to int64 (2.9 is 2, 0.5 is 0, refused as not positive); infinite or NaN lengths
+    have no int64 value and are refused, as PyTorch's (whose cast gives a length it refuses)."""
+    array = np.arange(24.0).reshape(4, 3, 2)
+
+    def call(library):
+        return library.nn.utils.rnn.pack_padded_sequence(
+            library.tensor(array), library.tensor(lengths) if as_tensor else lengths, enforce_sorted=enforce_sorted)
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert isinstance(ours, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+        return
+    for mine, reference in zip(ours, theirs):  # (data, batch_sizes, sorted_indices, unsorted_indices)
+        same_tensor(mine, reference)
+
+
 def test_pad_packed_sequence_casts_the_padding_value_as_torch():
     ours = fastgrad.nn.utils.rnn.pack_sequence([fastgrad.tensor([1, 2, 3]), fastgrad.tensor([4])])
     theirs = torch.nn.utils.rnn.pack_sequence([torch.tensor([1, 2, 3]), torch.tensor([4])])

@@ -2,6 +2,9 @@
 raises PyTorch's RuntimeError ("The size of tensor a (3) must match the size of tensor b (4) at non-singleton
 dimension 0"), not NumPy's ValueError, so code catching PyTorch's type catches fastgrad's. fastgrad's message
 names the op, the first sizes that differ (as PyTorch's) and every shape."""
+import operator
+
+import numpy as np
 import pytest
 
 import fastgrad
@@ -101,3 +104,63 @@ def test_a_failed_in_place_op_leaves_the_tensor_and_its_version_as_they_were():
     with pytest.raises(RuntimeError, match="add_: the size of tensor a"):
         x.add_(fastgrad.ones(4))
     assert x.tolist() == [1.0, 1.0, 1.0] and x._version == 0
+
+
+# A tensor and a NumPy array: PyTorch's operators hand the pair to NumPy, whose ValueError comes back (the tensor
+# first; PyTorch's RuntimeError when NumPy asks for the values of a tensor that requires grad); with the array first,
+# NumPy's operator cannot take a tensor and PyTorch has no reflected one (TypeError), bar division (the tensor's
+# reciprocal times the array, handed to NumPy again). == compares as tensors.
+ARRAY_CALLS = {
+    "t + nd": lambda t, nd: t + nd, "t - nd": lambda t, nd: t - nd, "t * nd": lambda t, nd: t * nd,
+    "t / nd": lambda t, nd: t / nd, "t ** nd": lambda t, nd: t ** nd, "t // nd": lambda t, nd: t // nd,
+    "t % nd": lambda t, nd: t % nd, "t @ nd": lambda t, nd: t @ nd, "t == nd": lambda t, nd: t == nd,
+    "t += nd": operator.iadd, "t -= nd": operator.isub, "t *= nd": operator.imul, "t /= nd": operator.itruediv,
+    "t **= nd": operator.ipow, "t //= nd": operator.ifloordiv,
+    "nd + t": lambda t, nd: nd + t, "nd - t": lambda t, nd: nd - t, "nd * t": lambda t, nd: nd * t,
+    "nd / t": lambda t, nd: nd / t, "nd ** t": lambda t, nd: nd ** t, "nd // t": lambda t, nd: nd // t,
+    "nd % t": lambda t, nd: nd % t, "nd @ t": lambda t, nd: nd @ t, "nd == t": lambda t, nd: nd == t,
+    "t + nd requiring grad": lambda t, nd: t.requires_grad_() + nd,
+    "t @ nd requiring grad": lambda t, nd: t.requires_grad_() @ nd,
+    "t *= nd requiring grad": lambda t, nd: operator.imul(t.requires_grad_() * 1, nd),
+    "nd * t requiring grad": lambda t, nd: nd * t.requires_grad_(),
+    "nd / t requiring grad": lambda t, nd: nd / t.requires_grad_(),
+    "t + nd requiring grad, no_grad": lambda t, nd: no_grad_call(t, lambda: t.requires_grad_() + nd),
+}
+INTEGER_ARRAY_CALLS = {
+    "t & nd": lambda t, nd: t & nd, "nd | t": lambda t, nd: nd | t, "nd ^ t": lambda t, nd: nd ^ t,
+    "t &= nd": operator.iand,
+}
+
+
+def no_grad_call(tensor, call):
+    with (torch if isinstance(tensor, torch.Tensor) else fastgrad).no_grad():
+        return call()
+
+
+@pytest.mark.parametrize("shapes", [((3,), (4,)), ((2, 3), (4, 2)), ((2, 3), (3, 3))], ids=str)
+@pytest.mark.parametrize("name", list(ARRAY_CALLS) + list(INTEGER_ARRAY_CALLS))
+def test_a_numpy_array_that_does_not_fit_raises_pytorch_s_type(name, shapes):
+    call, dtype = (ARRAY_CALLS[name], "float64") if name in ARRAY_CALLS else (INTEGER_ARRAY_CALLS[name], "int64")
+    tensor_shape, array_shape = shapes
+    if "@" in name and tensor_shape == (2, 3):
+        array_shape = (4, 4)  # ((2, 3) @ (3, 3) and (4, 2) @ (2, 3) fit)
+    theirs = outcome(lambda: call(ones(torch, *tensor_shape, dtype=dtype), np.ones(array_shape, dtype=dtype)))
+    ours = outcome(lambda: call(ones(fastgrad, *tensor_shape, dtype=dtype), np.ones(array_shape, dtype=dtype)))
+    assert isinstance(theirs, Raised), theirs
+    assert_raised_alike(ours, theirs, name)
+    assert "the size of tensor a" in str(ours.error) or "not aligned" in str(ours.error)
+
+
+@pytest.mark.parametrize("name", [name for name in ARRAY_CALLS if name.startswith("nd ") and "==" not in name])
+def test_an_array_first_that_fits_gives_what_the_tensor_first_gives(name):
+    """PyTorch refuses these for any shapes (TypeError); fastgrad computes them, as a convenience, as the same
+    operator with the tensor first would."""
+    rng = np.random.default_rng(0)
+    tensor, array = rng.random((2, 3)) + 0.5, rng.random((3,)) + 0.5
+    if "@" in name:
+        array = rng.random((4, 2))
+    ours = ARRAY_CALLS[name](fastgrad.tensor(tensor), array)
+    expected = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power, "//": np.floor_divide,
+                "%": np.remainder, "@": np.matmul}[name.split()[1]](array, tensor)
+    assert isinstance(ours, fastgrad.Tensor) and ours.dtype == fastgrad.float64
+    np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-15)

@@ -254,6 +254,14 @@ def test_indexed_fills_copies_and_scatters_match_torch(same):
     same(lambda m, x, s: (x * 1).scatter_add_(0, m.tensor(index2), s), x, uniform((2, 4), np.float64, seed=3))
 
 
+@pytest.mark.parametrize("name", ["index_copy", "index_copy_"])
+def test_index_copy_of_a_source_of_another_dtype_raises_torch_s_error_naming_itself(name):
+    for module in (fastgrad, torch):
+        theirs_or_ours = r"(dtype float32, got int64|\(self\) Float and \(source\) Long)"
+        with pytest.raises(RuntimeError, match=f"{name}.*{theirs_or_ours}"):
+            getattr(module.zeros(3, 2), name)(0, module.tensor([0, 2]), module.ones(2, 2, dtype=module.int64))
+
+
 @pytest.mark.parametrize("name,args,make", [
     ("sqrt_", (), lambda s, d: uniform(s, d, 0.2, 2)), ("log_", (), lambda s, d: uniform(s, d, 0.2, 2)),
     ("exp_", (), uniform), ("abs_", (), uniform), ("neg_", (), uniform), ("sign_", (), uniform),

@@ -64,16 +64,16 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
         raise _LengthsNotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
                                       f"{lengths!r:.50}")
     steps, batch = padded_sequences.shape[:2][::-1] if batch_first else padded_sequences.shape[:2]
-    lengths = _lengths_array("unpad_sequence", lengths)
+    lengths = _lengths_values("unpad_sequence", lengths)
     if len(lengths) != batch:
         raise ValueError(f"unpad_sequence: got {len(lengths)} lengths for a batch of {batch} sequences "
                          f"(padded_sequences of shape {padded_sequences.shape}, batch_first={batch_first})")
-    # PyTorch keeps the steps whose index is below the length: a length beyond the padded steps keeps them all, a
-    # negative one none
-    lengths = np.clip(lengths, 0, steps)
+    # PyTorch keeps the steps whose index is below the length, compared in the length's dtype: a length beyond the
+    # padded steps (or infinite) keeps them all, a negative one (or NaN) none, 2.5 three
+    kept = np.count_nonzero(np.arange(steps)[:, None] < lengths, axis=0)
     if batch_first:
-        return [padded_sequences[b, :n] for b, n in enumerate(lengths.tolist())]
-    return [padded_sequences[:n, b] for b, n in enumerate(lengths.tolist())]
+        return [padded_sequences[b, :n] for b, n in enumerate(kept.tolist())]
+    return [padded_sequences[:n, b] for b, n in enumerate(kept.tolist())]
 
 
 class _PackedSequenceFields(NamedTuple):
@@ -186,8 +186,8 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     return Tensor._from_data(inverse.reshape(permutation.shape))
 
 
-def _lengths_array(name: str, lengths) -> np.ndarray:
-    """Sequence lengths (a list, tuple, NumPy array or tensor of whole numbers) as a 1-D int64 array."""
+def _lengths_values(name: str, lengths) -> np.ndarray:
+    """Sequence lengths (a list, tuple, NumPy array or tensor of numbers) as a 1-D array of their own dtype."""
     values = lengths.numpy() if isinstance(lengths, Tensor) else lengths
     try:
         array = np.asarray(values)
@@ -197,8 +197,15 @@ def _lengths_array(name: str, lengths) -> np.ndarray:
         raise TypeError(f"{name}: lengths must be integers (a list or a 1-D int64 tensor), got {lengths!r}")
     if array.ndim != 1:
         raise RuntimeError(f"{name}: lengths must be 1-D (one length per sequence), got shape {array.shape}")
-    if array.dtype.kind == "f" and not np.array_equal(array, np.floor(array)):
-        raise ValueError(f"{name}: lengths must be whole numbers, got {array.tolist()}")
+    return array
+
+
+def _lengths_array(name: str, lengths) -> np.ndarray:
+    """Sequence lengths as a 1-D int64 array, as PyTorch casts them: a fractional length truncated toward 0 (2.5
+    is 2, 0.5 is 0); an infinite or NaN one, which has no int64 value, refused."""
+    array = _lengths_values(name, lengths)
+    if not np.isfinite(array).all():
+        raise RuntimeError(f"{name}: lengths must be finite, got {array.tolist()}")
     return array.astype(np.int64)
 
 
