@@ -516,7 +516,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
     A = _cholesky_product(name, L, upper)
     _same_dtype(name, "B and L", B, A)
     if B.ndim < 2 or B.shape[-2] != A.shape[-1]:
-        raise ValueError(f"{name}: B must be (*, n, k) with n = {A.shape[-1]} (L's size), got shape {tuple(B.shape)}")
+        raise RuntimeError(f"{name}: B must be (*, n, k) with n = {A.shape[-1]} (L's size), got shape {tuple(B.shape)}")
     return solve(A, B)
 
 
