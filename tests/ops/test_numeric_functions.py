@@ -97,7 +97,7 @@ def test_cholesky_solve_and_inverse(backend_name, n, k, batch, upper, seed):
     (lambda: fastgrad.trapezoid(fastgrad.tensor([True, False])), TypeError),
     (lambda: fastgrad.trapezoid(fastgrad.ones(3), dx=True), TypeError),
     (lambda: fastgrad.trapezoid(fastgrad.ones(3), dim=1), IndexError),
-    (lambda: fastgrad.cholesky_solve(fastgrad.ones(2), fastgrad.eye(2)), ValueError),
+    (lambda: fastgrad.cholesky_solve(fastgrad.ones(2), fastgrad.eye(2)), RuntimeError),
     (lambda: fastgrad.cholesky_solve(fastgrad.ones(2, 1, dtype=fastgrad.float64), fastgrad.eye(2)), RuntimeError),
     (lambda: fastgrad.cholesky_inverse(fastgrad.ones(2, 3)), RuntimeError),
     (lambda: fastgrad.cholesky_inverse(fastgrad.zeros(2, 2)), RuntimeError),
