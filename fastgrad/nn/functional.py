@@ -21,23 +21,34 @@ from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import broadcasts_to, normalize_dims, number_of_dtype
+from fastgrad.tensor_methods.arguments import broadcast_error, broadcasts_to, normalize_dims, number_of_dtype
 
 
-def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
-    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
-    own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
+def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = (),
+         out_of_range: type[Exception] = IndexError) -> np.ndarray:
+    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else `out_of_range` (IndexError, or
+    the RuntimeError of PyTorch's kernels that raise that instead): the kernels' own index check, so every path
+    reports a bad index the same way. Never the caller's memory: ops keep
     ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
     Marked as checked, so the compiled kernels' checks do not scan it again. A dtype that is not an integer
     one, or not among `dtypes` when given (PyTorch's kernels take only those), raises RuntimeError, PyTorch's
     type ("expected target dtype to be Long or Byte", "Expected tensor for argument #1 'indices' to have one of
     the following scalar types")."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
-    if source.dtype.kind not in "iu" or (dtypes and source.dtype not in dtypes):
-        expected = " or ".join(str(np.dtype(d)) for d in dtypes) if dtypes else "an integer dtype"
-        raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {source.dtype}")
-    array = index_array(name, source, size, allowed)
+    _check_id_dtype(source, name, dtypes)
+    try:
+        array = index_array(name, source, size, allowed)
+    except IndexError as error:
+        if out_of_range is IndexError:
+            raise
+        raise out_of_range(str(error)) from None
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
+
+
+def _check_id_dtype(ids: np.ndarray, name: str, dtypes: tuple = ()) -> None:
+    if ids.dtype.kind not in "iu" or (dtypes and ids.dtype not in dtypes):
+        expected = " or ".join(str(np.dtype(d)) for d in dtypes) if dtypes else "an integer dtype"
+        raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {ids.dtype}")
 
 
 def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
@@ -348,9 +359,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     return one_hot + (soft - soft.detach())
 
 
-def _class_count(input: Tensor, name: str) -> int:
+def _class_count(input: Tensor, name: str, error: type[Exception] = ValueError) -> int:
+    """The number of classes: the size of the class dim (1; 0 for an unbatched (C,) input). A 0-d input has none:
+    PyTorch's nll_loss raises ValueError, its cross_entropy the IndexError of the class dim out of range."""
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
+        raise error(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
     return input.shape[1] if input.ndim >= 2 else input.shape[0]
 
 
@@ -364,6 +377,8 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
         scores = input.permute((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, input.shape[1])
         expected = (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
+        if input.ndim == 1:  # (PyTorch checks the target's dtype of a (C,) input first)
+            _check_id_dtype(target._data, f"{name} target", _target_dtypes(input))
         # PyTorch's ValueError for another batch size (a 1-D target of other than 1 element for a (C,) input), its
         # RuntimeError for the other shapes
         batch = (target.shape[:1] or (0,)) != input.shape[:1] if input.ndim >= 2 else target.ndim == 1
@@ -382,7 +397,7 @@ def _class_weight(weight, classes: int, name: str) -> Tensor | None:
         return None
     weight = _as_tensor(weight)
     if weight.shape != (classes,):
-        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
+        raise RuntimeError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
     return weight
 
 
@@ -393,7 +408,7 @@ def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np
     if weight is None:
         return None
     if weight.dtype != input.dtype:
-        raise TypeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
+        raise RuntimeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
     if weight.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError(f"{name}: weight requires grad, but the loss is not differentiable with respect to the "
                            "class weights of index targets (as in PyTorch); pass weight.detach()")
@@ -413,16 +428,23 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     """
     reduction = _reduction(reduction, size_average, reduce)
     label_smoothing = _label_smoothing(label_smoothing)
-    classes = _class_count(input, "cross_entropy")
     target = _as_tensor(target)
-    if target.dtype.kind == "f" and target.shape == input.shape:  # (of another shape: indices, refused as PyTorch's)
+    probabilities = target.shape == input.shape  # (as PyTorch tells them from class indices, whatever the dtype)
+    if probabilities and target.dtype.kind != "f":
+        raise RuntimeError(f"cross_entropy: a target of the input's shape {input.shape} holds class probabilities, "
+                           f"expected a floating point dtype, got {target.dtype}")
+    if probabilities and ignore_index >= 0:
+        raise RuntimeError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
+                           f"targets, got ignore_index={ignore_index}")
+    classes = _class_count(input, "cross_entropy", error=IndexError)
+    if probabilities:
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
-                                                 ignore_index, reduction, label_smoothing)
+                                                 reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
     # (PyTorch's smoothed, class-weighted mean gathers the weights at the targets, which refuses uint8)
     dtypes = (np.int64,) if label_smoothing and weight is not None and reduction == "mean" else _target_dtypes(input)
+    weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")  # (checked first, as PyTorch's)
     targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index, dtypes=dtypes)
-    weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
     if label_smoothing == 0:
         loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
                      reduction=reduction, weight=weight_array)
@@ -534,13 +556,10 @@ def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndar
     return rows.sum() / total_weight
 
 
-def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-                                      reduction: str, smoothing: float) -> Tensor:
+def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                                      smoothing: float) -> Tensor:
     """-sum_c w[c] q_c log p_c per row, q the (smoothed) target distribution; differentiable in the
     target and the weights too, as PyTorch's."""
-    if ignore_index >= 0:
-        raise RuntimeError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
-                           f"targets, got ignore_index={ignore_index}")
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim]
     if smoothing > 0:
@@ -560,33 +579,44 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
+    weight = _constant_class_weight(weight, input, classes, "nll_loss")  # (checked first, as PyTorch's)
     targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index, dtypes=_target_dtypes(input))
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
-                 reduction=reduction, weight=_constant_class_weight(weight, input, classes, "nll_loss"))
+                 reduction=reduction, weight=weight)
     if reduction == "none" and input.ndim != 2:
         loss = loss.reshape(target.shape)
     return loss
 
 
 def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True) -> Tensor:
-    """The target as a tensor that broadcasts with input (integers take the input's float dtype); a
-    differing shape warns, as PyTorch does, since it is usually a mistake."""
+    """The target as a tensor that broadcasts with input, in a floating point dtype (_broadcast_target,
+    _float_target)."""
+    return _float_target(name, input, _broadcast_target(name, input, target, warn_on_broadcast, stacklevel=4))
+
+
+def _broadcast_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True, stacklevel: int = 3) -> Tensor:
+    """The target as a tensor that broadcasts with input (else PyTorch's RuntimeError, raised before its kernels
+    check their other arguments); a differing shape warns, as PyTorch does, since it is usually a mistake."""
     target = _as_tensor(target)
-    if input.dtype.kind != "f" and target.dtype.kind != "f":
-        raise TypeError(f"{name}: expected floating point input or target, got dtypes {input.dtype} and {target.dtype}")
-    if target.dtype.kind != "f":
-        target = target.to(input.dtype)
     if target.shape != input.shape:
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(f"{name}: target shape {target.shape} does not broadcast with input shape "
-                             f"{input.shape}") from None
+            raise broadcast_error(name, input.shape, target.shape) from None
         if warn_on_broadcast:
             warnings.warn(f"{name}: using a target size ({target.shape}) that is different to the input size "
                           f"({input.shape}); this will likely lead to incorrect results due to broadcasting. "
-                          "Please ensure they have the same size.", UserWarning, stacklevel=3)
+                          "Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
     return target
+
+
+def _float_target(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """The target in a floating point dtype, integers in the input's; an integer input and target are refused
+    with PyTorch's NotImplementedError (it has no integer kernel for these losses: "mse_cpu" not implemented)."""
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: expected a floating point input or target, got dtypes {input.dtype} and "
+                                  f"{target.dtype}")
+    return target if target.dtype.kind == "f" else target.to(input.dtype)
 
 
 def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction: str) -> Tensor:
@@ -600,10 +630,11 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     return losses.sum() / weight.sum() if reduction == "mean" else _reduce(losses, reduction)
 
 
-def _kernel_difference(name: str, input: Tensor, target) -> Tensor:
-    """input - target as PyTorch's mse and smooth_l1 kernels take it: a bool input in the float target's
-    dtype (where the - operator, and so l1_loss, refuses a bool)."""
-    target = _loss_target(name, input, target)
+def _kernel_difference(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """input - target as PyTorch's mse and smooth_l1 kernels take it (the target one that broadcasts, from
+    _broadcast_target): a bool input in the float target's dtype (where the - operator, and so l1_loss, refuses a
+    bool)."""
+    target = _float_target(name, input, target)
     return (input.to(target.dtype) if input.dtype.kind == "b" else input) - target
 
 
@@ -611,7 +642,7 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor |
              reduce=None) -> Tensor:
     """(input - target)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
-    difference = _kernel_difference("mse_loss", input, target)
+    difference = _kernel_difference("mse_loss", input, _broadcast_target("mse_loss", input, target))
     return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
 
 
@@ -624,7 +655,7 @@ def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | 
     if target.dtype.kind == "b" or input.dtype.kind == "b":
         kinds = f"dtypes {input.dtype} and {target.dtype}"
         raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
-    if input.dtype.kind in "iu" and target.dtype.kind in "iu" and reduction != "mean":
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu":  # (whose mean mean() refuses, as PyTorch's)
         return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
     return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
                             reduction)
@@ -635,15 +666,28 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
     linear beyond; beta = 0 is l1_loss."""
     reduction = _reduction(reduction, size_average, reduce)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    distance = _kernel_difference("smooth_l1_loss", input, target).abs()
+    target = _broadcast_target("smooth_l1_loss", input, target)
+    _check_smooth_l1_width("smooth_l1_loss", "beta", beta, beta >= 0)
+    return _reduce(_smooth_l1_losses("smooth_l1_loss", input, target, beta), reduction)
+
+
+def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> None:
+    """PyTorch's check of smooth_l1's beta (>= 0) and huber's delta (> 0): a RuntimeError, after the shapes' and
+    before the dtypes' (a NaN is refused too)."""
+    if not valid:
+        bound = ">= 0" if label == "beta" else "> 0"
+        raise RuntimeError(f"{name}: {label} must be {bound}, got {value}")
+
+
+def _smooth_l1_losses(name: str, input: Tensor, target: Tensor, beta: float) -> Tensor:
+    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta >= 0."""
+    distance = _kernel_difference(name, input, target).abs()
     if beta == 0:
-        return _reduce(distance, reduction)
+        return distance
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
-    return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
+    return where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta)
 
 
 def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0,
@@ -651,18 +695,20 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta.
     `weight`, of the input's shape, scales each loss; unlike mse_loss's and l1_loss's, its "mean" is the plain
     mean of the weighted losses, as PyTorch's."""
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     reduction = _reduction(reduction, elementwise_mean=weight is None)
-    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
-    losses = (smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
+    # PyTorch's order: the shapes, the weight's shape (its Python check), delta, the dtypes (its kernel's)
+    target = _broadcast_target("huber_loss", input, target)
     if weight is not None:
         weight = _as_tensor(weight)
         if weight.shape != input.shape:
             raise ValueError(f"huber_loss: weight has shape {weight.shape}, expected the input's shape {input.shape}")
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    _check_smooth_l1_width("huber_loss", "delta", delta, delta > 0)
+    # (an integer input with a float target: PyTorch's result would be cast back to the input's dtype, refused; with
+    # an integer target, it has no kernel)
+    _floating(input, "huber_loss", error=RuntimeError if target.dtype.kind == "f" else NotImplementedError)
+    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
+    losses = (_smooth_l1_losses("huber_loss", input, target, delta) * delta).to(input.dtype)
+    return _reduce(losses if weight is None else losses * weight, reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False, size_average=None,
@@ -843,11 +889,11 @@ def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor,
                   reduction: str) -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
     of it and d(p, n) (Balntas et al., 2016); `reduction` read by _reduction."""
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(f"{name}: anchor, positive and negative must have one number of dims, got "
-                         f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
-    if margin <= 0:
+    if margin <= 0:  # (checked first, as PyTorch's)
         raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{name}: anchor, positive and negative must have one number of dims, got "
+                           f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
     to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
     if swap:
         to_negative = to_negative.minimum(distance(positive, negative))
@@ -895,20 +941,25 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", si
     number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
     input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     reduction = _reduction(reduction, size_average, reduce)
-    _floating(input, "multilabel_margin_loss", error=NotImplementedError)
     target = _as_tensor(target)
-    if target.dtype != np.int64:
-        raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
+    # PyTorch's order, each a RuntimeError but the input's dtype: the shapes, the target's range (its values as
+    # integers, whatever its dtype), the input's dtype (no kernel: NotImplementedError), the target's dtype (int64,
+    # read only when there are targets)
     width = input.shape[-1] if input.ndim else 1
     if input.ndim > 2 or width == 0 or (target.shape != input.shape if input.ndim == 2 else
                                          target.ndim > 1 or target.numel() != width):
         raise RuntimeError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
                            f"(C > 0), got input {input.shape} and target {target.shape}")
-    rows, classes = input.reshape(-1, width), target._data.reshape(-1, width)
+    classes = target._data.reshape(-1, width)
     size = classes.shape[1]
-    if classes.size and (classes.min() < -1 or classes.max() >= size):
-        raise IndexError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
-                         f"values in [{classes.min()}, {classes.max()}]")
+    lowest, highest = np.trunc(np.array([classes.min(), classes.max()] if classes.size else [0, 0], dtype=np.float64))
+    if lowest < -1 or highest >= size:
+        raise RuntimeError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
+                           f"values in [{classes.min()}, {classes.max()}]")
+    _floating(input, "multilabel_margin_loss", error=NotImplementedError)
+    if classes.size and target.dtype != np.int64:
+        raise RuntimeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
+    rows, classes = input.reshape(-1, width), classes.astype(np.int64)
     listed = np.cumprod(classes != -1, axis=1).astype(bool)  # the indices before each row's first -1
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
@@ -931,6 +982,8 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
+    if weight is not None and _as_tensor(weight).ndim != 1:  # (PyTorch's Python check, before its kernel's)
+        raise ValueError(f"multi_margin_loss: weight must be one-dimensional, got shape {_as_tensor(weight).shape}")
     _floating(input, "multi_margin_loss", error=NotImplementedError)
     if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
         raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
@@ -941,13 +994,9 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise RuntimeError(f"multi_margin_loss: expected target of shape ({samples},)"
                            f"{' or ()' if samples == 1 else ''} for input {input.shape}, got {target.shape}")
     classes = scores.shape[1]
-    weight = _class_weight(weight, classes, "multi_margin_loss")
-    if weight is not None and weight.dtype != input.dtype:
-        raise TypeError(f"multi_margin_loss: weight must have the input's dtype {input.dtype}, got {weight.dtype}")
-    if weight is not None and weight.requires_grad and GRAD_MODE.enabled:
-        raise RuntimeError("multi_margin_loss is not differentiable with respect to weight (as in PyTorch), which "
-                           "requires grad; pass weight.detach()")
-    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
+    weight = _constant_class_weight(weight, input, classes, "multi_margin_loss")
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,),
+                   out_of_range=RuntimeError)
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
     margins = margin - true_scores + scores
@@ -955,7 +1004,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     if p == 2:
         terms = terms * terms
     if weight is not None:
-        terms = terms * weight[Tensor._from_data(targets)].unsqueeze(1)
+        terms = terms * Tensor._from_data(weight[targets][:, None])
     losses = terms.sum(1) / classes
     return _reduce(losses.reshape(target.shape if target.ndim else ()), reduction)
 
@@ -990,7 +1039,6 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
             raise RuntimeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
                                f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
-    target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, float):  # (not an int: PyTorch's check of a number var breaks on one, and raises)
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
@@ -1004,6 +1052,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
                              "expected the input's shape, one dim of size 1, or the last dim left out")
     if (var._data < 0).any():
         raise ValueError(f"{name}: var has negative entry/entries")
+    target = _loss_target(name, input, target, warn_on_broadcast=False)  # (checked after var, as PyTorch's)
     floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
     var = var + Tensor._from_data(floor.astype(var.dtype))
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
@@ -1143,8 +1192,7 @@ def _broadcast_pair(name: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
-        raise ValueError(f"{name}: x1 of shape {x1.shape} and x2 of shape {x2.shape} cannot be broadcast together") \
-            from None
+        raise broadcast_error(name, x1.shape, x2.shape) from None
     return (x1 if x1.shape == shape else x1.expand(shape)), (x2 if x2.shape == shape else x2.expand(shape))
 
 

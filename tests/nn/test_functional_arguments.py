@@ -51,11 +51,11 @@ def test_more_activations_refuse_bad_arguments():
         (lambda: F.rrelu(floats(3), 0.5, 0.1), ValueError, "rrelu: lower bound 0.5 should be less than or equal"),
         (lambda: F.rrelu(fastgrad.tensor([1, 2]), training=True), NotImplementedError, "rrelu: expected a floating point"),
         (lambda: fastgrad.nn.Softmax2d()(floats(2, 3)), ValueError, r"Softmax2d: expected input of 3 or 4 dims"),
-        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), IndexError,
+        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), RuntimeError,
          r"target values must be class indices in \[0, 3\) or -1, got values in \[-1, 3\]"),
         (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, -1], [0, 1]])), RuntimeError,
          r"expected input \(C,\) or \(N, C\) and a target of the same shape"),
-        (lambda: F.multilabel_margin_loss(floats(2, 3), floats(2, 3)), TypeError, "target must hold int64"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), floats(2, 3)), RuntimeError, "target must hold int64"),
         (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.zeros(2, 3, dtype=fastgrad.int64), reduction="all"),
          ValueError, "reduction must be"),
     ]
@@ -110,9 +110,9 @@ def test_activation_identities():
 # -- class losses ----------------------------------------------------------------------------------
 def test_cross_entropy_weight_checks():
     logits, targets = floats(4, 3), fastgrad.tensor([0, 2, 1, 1])
-    with pytest.raises(ValueError, match=r"cross_entropy: weight has shape \(4,\), expected \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"cross_entropy: weight has shape \(4,\), expected \(3,\)"):
         F.cross_entropy(logits, targets, fastgrad.ones(4, dtype=fastgrad.float64))
-    with pytest.raises(TypeError, match="cross_entropy: weight has dtype float32, expected the input's dtype float64"):
+    with pytest.raises(RuntimeError, match="cross_entropy: weight has dtype float32, expected the input's dtype"):
         F.cross_entropy(logits, targets, fastgrad.ones(3))
     with pytest.raises(RuntimeError, match="nll_loss: weight requires grad"):
         F.nll_loss(logits, targets, fastgrad.ones(3, dtype=fastgrad.float64, requires_grad=True))
@@ -131,7 +131,9 @@ def test_cross_entropy_argument_errors():
     with pytest.raises(IndexError, match=r"cross_entropy target: index 3 at position 1 is out of range "
                        r"\(expected 0 <= index < 3 or ignore_index -100, size 3\)"):
         F.cross_entropy(logits, fastgrad.tensor([0, 3, 1, 1]))
-    with pytest.raises(ValueError, match="input must have a class dim"):
+    with pytest.raises(IndexError, match="input must have a class dim"):
+        F.cross_entropy(fastgrad.tensor(1.0), fastgrad.tensor([0]))
+    with pytest.raises(RuntimeError, match=r"a target of the input's shape \(\) holds class probabilities"):
         F.cross_entropy(fastgrad.tensor(1.0), fastgrad.tensor(0))
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.nll_loss(logits, fastgrad.tensor([0, 1, 2, 0]), reduction="avg")
@@ -167,13 +169,15 @@ def test_nll_loss_none_keeps_the_target_shape():
 
 # -- regression and KL losses ----------------------------------------------------------------------
 def test_regression_loss_errors():
-    with pytest.raises(ValueError, match=r"mse_loss: target shape \(3,\) does not broadcast with input shape \(4, 2\)"):
+    with pytest.raises(RuntimeError, match=r"mse_loss: the size of tensor a \(2\) must match the size of tensor b"):
         F.mse_loss(floats(4, 2), floats(3))
-    with pytest.raises(TypeError, match="l1_loss: expected floating point input or target"):
+    with pytest.raises(NotImplementedError, match="mse_loss: expected a floating point input or target"):
+        F.mse_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 3]))
+    with pytest.raises(RuntimeError, match="mean"):
         F.l1_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 3]))
     with pytest.raises(ValueError, match=r"mse_loss: weight has shape \(2,\), expected the input's shape \(4, 2\)"):
         F.mse_loss(floats(4, 2), floats(4, 2), weight=floats(2))
-    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be >= 0, got -1.0"):
+    with pytest.raises(RuntimeError, match="smooth_l1_loss: beta must be >= 0, got -1.0"):
         F.smooth_l1_loss(floats(3), floats(3), beta=-1.0)
     with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'avg'"):
         F.kl_div(floats(3), floats(3), reduction="avg")
@@ -268,11 +272,11 @@ def test_distance_argument_errors():
         F.normalize(fastgrad.tensor([[1, 2]]))
     with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
         F.normalize(floats(3))
-    with pytest.raises(ValueError, match=r"cosine_similarity: x1 of shape \(3, 4\) and x2 of shape \(3, 5\) cannot"):
+    with pytest.raises(RuntimeError, match=r"cosine_similarity: the size of tensor a \(4\) must match the size"):
         F.cosine_similarity(floats(3, 4), floats(3, 5))
     with pytest.raises(TypeError, match="cosine_similarity: expected floating point inputs, got dtypes int64"):
         F.cosine_similarity(fastgrad.tensor([[1, 2]]), fastgrad.tensor([[1, 2]]))
-    with pytest.raises(ValueError, match="pairwise_distance: x1 of shape"):
+    with pytest.raises(RuntimeError, match="pairwise_distance: the size of tensor a"):
         F.pairwise_distance(floats(3, 4), floats(2, 4))
 
 
@@ -457,7 +461,7 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.cosine_embedding_loss(x, x, y), RuntimeError, r"expected a target of 0 or 1 dims, got shape \(3, 4\)"),
         (lambda: F.cosine_embedding_loss(x, x[0], y[:, 0]), RuntimeError,
          r"a 1-d target needs 2-d inputs, got input1 \(3, 4\) and input2 \(4,\)"),
-        (lambda: F.triplet_margin_loss(x, x, x[0]), ValueError, "one number of dims, got 2, 2 and 1"),
+        (lambda: F.triplet_margin_loss(x, x, x[0]), RuntimeError, "one number of dims, got 2, 2 and 1"),
         (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
         (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
         (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), RuntimeError, "soft_margin_loss: expected a floating point input"),
@@ -465,13 +469,15 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.multilabel_soft_margin_loss(fastgrad.tensor(1.0), y), IndexError, "expected an input of at least 1 dim"),
         (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
         (lambda: F.multi_margin_loss(x, [0, 1]), RuntimeError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 4]), IndexError, "multi_margin_loss target"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), ValueError, r"weight has shape \(3,\), expected \(4,\)"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 4]), RuntimeError, "multi_margin_loss target"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(4, 1)), ValueError, "weight must be one-dim"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), RuntimeError,
+         r"weight has shape \(3,\), expected \(4,\)"),
         (lambda: F.multi_margin_loss(floats(2, 3, 4), [0, 1]), RuntimeError, r"expected input \(N, C\) or \(C,\)"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(2, 4)), ValueError, r"var of shape \(2, 4\) is of incorrect size"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
         (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
-        (lambda: F.poisson_nll_loss(x, floats(2, 4)), ValueError, r"target shape \(2, 4\) does not broadcast"),
+        (lambda: F.poisson_nll_loss(x, floats(2, 4)), RuntimeError, r"the size of tensor a \(3\) must match"),
         (lambda: fastgrad.nn.MultiMarginLoss(p=3), ValueError, "only p == 1 and p == 2"),
         (lambda: fastgrad.nn.TripletMarginLoss(margin=-1), ValueError, "margin must be greater than 0"),
     ]
@@ -510,7 +516,7 @@ def test_binary_cross_entropy_refuses_what_is_not_a_probability():
 
 def test_huber_loss_needs_a_positive_delta():
     for delta in (0.0, -1.0, float("nan")):
-        with pytest.raises(ValueError, match="huber_loss: delta must be positive"):
+        with pytest.raises(RuntimeError, match="huber_loss: delta must be > 0"):
             F.huber_loss(fastgrad.ones(2), fastgrad.zeros(2), delta=delta)
     with pytest.raises(ValueError, match="reduction must be 'mean', 'batchmean'"):
         fastgrad.nn.KLDivLoss(reduction="avg")

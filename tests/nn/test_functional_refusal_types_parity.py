@@ -4,13 +4,12 @@ code raises them), so that code catching PyTorch's exception catches fastgrad's:
 activations, losses, norms, pools, fold and interpolate; target dtypes and shapes of the losses; F.pad's modes, widths
 and ranks; the kernel, stride, padding and window of the pools and convolutions; interpolate's sizes; fold and
 unfold's sizes; the ranks of dropout1d/2d/3d; prelu's weight; glu's halving (checked before the dtype, as PyTorch);
-relu of bools; flatten's dims; pdist.
+relu of bools; flatten's dims; pdist; the losses' target shapes, class weights, 0-d inputs, beta and delta, and the
+order of their checks where it decides the type (PyTorch checks shapes before arguments, arguments before dtypes).
 
-Not in the table (fastgrad's exception type still differs): checks of other losses (shapes and targets of mse, poisson,
-margin, hinge, cosine embedding, triplet and multi-margin losses; cross_entropy's weight, label_smoothing and 0-d
-input), of linear, bilinear, layer, group and batch norms' shapes, embedding, one_hot, scaled_dot_product_attention,
-ctc_loss, and the argument checks of rrelu, celu, gelu, softshrink, smooth_l1 and huber losses; also PyTorch's
-Python-level IndexError for a 2-D input of avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses
+Not in the table (fastgrad's exception type still differs): checks of linear, bilinear, layer, group and batch
+norms' shapes, embedding, one_hot, scaled_dot_product_attention, ctc_loss, and the argument checks of rrelu, celu,
+gelu, softshrink; also PyTorch's Python-level IndexError for a 2-D input of avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses
 (integer avg and lp pools, adaptive_avg_pool2d of any rank or of empty dims, empty channels of max and avg pools and
 interpolate, which PyTorch refuses and fastgrad returns)."""
 import numpy as np
@@ -102,6 +101,68 @@ add("ce prob ignore", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3
 add("ce class shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1, 2])))
 add("ce class oob", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 3])))
 add("nll target float", lambda lib: F(lib).nll_loss(t(lib, 2, 3), t(lib, 2)))
+add("ce weight shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1]), weight=t(lib, 4)))
+add("ce weight dtype", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                        weight=t(lib, 3, dtype="float32")))
+add("ce weight shape, target out of range", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 3]),
+                                                                             weight=t(lib, 4)))
+add("ce prob weight shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3), weight=t(lib, 4)))
+add("ce 0-d input", lambda lib: F(lib).cross_entropy(t(lib), lib.tensor([0])))
+add("ce 0-d input, 0-d index", lambda lib: F(lib).cross_entropy(t(lib), lib.tensor(0)))
+add("ce 0-d input, 0-d probability", lambda lib: F(lib).cross_entropy(t(lib), t(lib)))
+add("ce index of the input's shape", lambda lib: F(lib).cross_entropy(t(lib, 3), lib.tensor([0, 1, 2])))
+add("ce (C,) input, float target", lambda lib: F(lib).cross_entropy(t(lib, 3), t(lib, 1)))
+add("ce (C,) input, int32 target", lambda lib: F(lib).cross_entropy(t(lib, 3), lib.tensor([0, 1], dtype=lib.int32)))
+add("nll weight shape", lambda lib: F(lib).nll_loss(t(lib, 2, 3), lib.tensor([0, 1]), weight=t(lib, 3, 1)))
+add("nll weight dtype", lambda lib: F(lib).nll_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                    weight=t(lib, 3, dtype="float32")))
+for fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss"):
+    add(f"{fn} shape", lambda lib, fn=fn: getattr(F(lib), fn)(t(lib, 3), t(lib, 4)))
+add("gaussian target shape", lambda lib: F(lib).gaussian_nll_loss(t(lib, 1, 3), t(lib, 1, 4), t(lib, 1, 3)))
+add("gaussian var before target", lambda lib: F(lib).gaussian_nll_loss(t(lib, 3), t(lib, 4), t(lib, 0)))
+add("mse int", lambda lib: F(lib).mse_loss(ints(lib, 3), ints(lib, 3)))
+add("smooth_l1 int", lambda lib: F(lib).smooth_l1_loss(ints(lib, 3), ints(lib, 3)))
+add("huber int int", lambda lib: F(lib).huber_loss(ints(lib, 3), ints(lib, 3)))
+add("l1 int mean", lambda lib: F(lib).l1_loss(ints(lib, 3), ints(lib, 3)))
+for beta in (-1.0, float("nan")):
+    add(f"smooth_l1 beta {beta}", lambda lib, beta=beta: F(lib).smooth_l1_loss(t(lib, 3), t(lib, 3), beta=beta))
+    add(f"smooth_l1 int beta {beta}", lambda lib, beta=beta: F(lib).smooth_l1_loss(ints(lib, 3), ints(lib, 3),
+                                                                                    beta=beta))
+for delta in (0.0, -1.0, float("nan")):
+    add(f"huber delta {delta}", lambda lib, delta=delta: F(lib).huber_loss(t(lib, 3), t(lib, 3), delta=delta))
+    add(f"huber int delta {delta}", lambda lib, delta=delta: F(lib).huber_loss(ints(lib, 3), ints(lib, 3),
+                                                                                delta=delta))
+add("smooth_l1 shape before beta", lambda lib: F(lib).smooth_l1_loss(t(lib, 3), t(lib, 4), beta=-1.0))
+add("huber shape before weight", lambda lib: F(lib).huber_loss(t(lib, 3), t(lib, 4), weight=t(lib, 2)))
+add("huber weight before delta", lambda lib: F(lib).huber_loss(t(lib, 3), t(lib, 3), delta=-1.0, weight=t(lib, 2)))
+add("huber shape before dtype", lambda lib: F(lib).huber_loss(ints(lib, 3), t(lib, 4)))
+add("triplet dims", lambda lib: F(lib).triplet_margin_loss(t(lib, 3, 3), t(lib, 1, 3), t(lib, 3)))
+add("triplet margin before dims", lambda lib: F(lib).triplet_margin_loss(t(lib, 3), t(lib, 3), t(lib, 1, 3),
+                                                                         margin=-1.0))
+add("triplet shapes", lambda lib: F(lib).triplet_margin_loss(t(lib, 2), t(lib, 2), t(lib, 3)))
+add("pairwise_distance shapes", lambda lib: F(lib).pairwise_distance(t(lib, 3), t(lib, 4)))
+add("cosine_similarity shapes", lambda lib: F(lib).cosine_similarity(t(lib, 3, 4), t(lib, 3, 5)))
+add("multi_margin target out of range", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 3])))
+add("multi_margin target negative", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, -1])))
+add("multi_margin weight dtype", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                      weight=t(lib, 3, dtype="float32")))
+add("multi_margin weight shape", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                      weight=t(lib, 4)))
+add("multi_margin weight 2-d", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                    weight=t(lib, 1, 3)))
+add("multi_margin int input, target out of range", lambda lib: F(lib).multi_margin_loss(ints(lib, 2, 3),
+                                                                                        lib.tensor([0, 5])))
+add("multilabel_margin int32 target", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), ints(lib, 2, 3).int()))
+add("multilabel_margin float target", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), t(lib, 2, 3)))
+add("multilabel_margin int32 shape", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), ints(lib, 2, 4).int()))
+add("multilabel_margin out of range", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3),
+                                                                                lib.tensor([[3, 0, -1], [0, 1, 2]])))
+add("multilabel_margin out of range int32", lambda lib: F(lib).multilabel_margin_loss(
+    t(lib, 2, 3), lib.tensor([[3, 0, -1], [0, 1, 2]], dtype=lib.int32)))
+add("multilabel_margin int input, out of range", lambda lib: F(lib).multilabel_margin_loss(
+    ints(lib, 2, 3), lib.tensor([[3, 0, -1], [0, 1, 2]])))
+add("multilabel_margin int input, 3-d", lambda lib: F(lib).multilabel_margin_loss(ints(lib, 2, 3, 1),
+                                                                                  ints(lib, 2, 3, 1)))
 add("soft_margin shape", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 1, 3)))
 add("soft_margin shape2", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 2)))
 for mode in ("reflect", "replicate", "circular"):
@@ -255,3 +316,11 @@ def test_refusals_raise_pytorch_s_exception_type(name):
     theirs = outcome(lambda: CALLS[name](torch))
     assert isinstance(theirs, Raised), f"PyTorch returns {theirs!r}"
     assert_raised_alike(outcome(lambda: CALLS[name](fastgrad)), theirs, name)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])  # (PyTorch's mean of no samples is uninitialized memory)
+def test_multilabel_margin_loss_reads_the_target_s_dtype_only_when_there_are_targets(reduction):
+    ours, theirs = (F(lib).multilabel_margin_loss(lib.ones(0, 3, dtype=lib.float64), lib.ones(0, 3, dtype=lib.int32),
+                                                  reduction=reduction) for lib in (fastgrad, torch))
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
