@@ -318,9 +318,8 @@ def test_refusals_raise_pytorch_s_exception_type(name):
     assert_raised_alike(outcome(lambda: CALLS[name](fastgrad)), theirs, name)
 
 
-@pytest.mark.parametrize("reduction", ["sum", "none"])  # (PyTorch's mean of no samples is uninitialized memory)
-def test_multilabel_margin_loss_reads_the_target_s_dtype_only_when_there_are_targets(reduction):
+def test_multilabel_margin_loss_reads_the_target_s_dtype_only_when_there_are_targets():
+    # (with reduction "none": PyTorch's mean and sum of no samples are uninitialized memory)
     ours, theirs = (F(lib).multilabel_margin_loss(lib.ones(0, 3, dtype=lib.float64), lib.ones(0, 3, dtype=lib.int32),
-                                                  reduction=reduction) for lib in (fastgrad, torch))
-    assert ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+                                                  reduction="none") for lib in (fastgrad, torch))
+    assert ours.shape == tuple(theirs.shape) == (0,)
