@@ -51,12 +51,14 @@ def _check_id_dtype(ids: np.ndarray, name: str, dtypes: tuple = ()) -> None:
         raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {ids.dtype}")
 
 
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+def _padding_index(padding_idx: int | None, num_embeddings: int, error: type[Exception] = AssertionError) -> int | None:
+    """padding_idx as a row index in [0, num_embeddings). Out of range, PyTorch's exception: the AssertionError of
+    F.embedding's and the modules' assert statements, the RuntimeError of embedding_bag's kernel."""
     if padding_idx is None:
         return None
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings (expected in "
-                         f"[{-num_embeddings}, {num_embeddings - 1}])")
+        raise error(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings (expected in "
+                    f"[{-num_embeddings}, {num_embeddings - 1}])")
     return padding_idx % num_embeddings
 
 
@@ -172,7 +174,7 @@ swish = silu
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x), Phi the standard normal CDF; approximate="tanh" uses the tanh approximation."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return apply(ops.Gelu, _activation_input(input, "gelu"), approximate=approximate)
 
 
@@ -222,7 +224,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
     if alpha == 0:
-        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+        raise RuntimeError("celu: alpha cannot be 0 (it divides x)")
     # the exp branch sees x <= 0 only, so it never overflows; NaN takes the identity branch, as PyTorch's
     return _composed_inplace("celu", lambda x: where(x <= 0, (x.clamp(max=0.0) / alpha).expm1() * alpha, x), input,
                              inplace)
@@ -267,8 +269,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between (NaN stays NaN, with gradient 1, as PyTorch's)."""
     _activation_input(input, "softshrink")
     if not 0 <= lambd <= np.finfo(input.dtype).max:
-        raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
-                         f"got {lambd}")
+        raise RuntimeError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
+                           f"got {lambd}")
     inside = Tensor._wrap(np.abs(input._data) <= lambd, False, None)
     with np.errstate(invalid="ignore"):  # (x * 0 is NaN at inf, which lies outside: not selected)
         zeros = input * 0.0  # x * 0 rather than 0: -0.0 stays -0.0, as PyTorch's
@@ -286,7 +288,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """Leaky ReLU whose negative slope is drawn from U[lower, upper] per element in training (from
     fastgrad's generator: PyTorch's distribution, not its values), and is (lower + upper) / 2 otherwise."""
     if lower > upper:
-        raise ValueError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
+        raise RuntimeError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     _activation_input(input, "rrelu")
@@ -1227,10 +1229,10 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b over the last dim of x; W is (out_features, in_features) as in PyTorch."""
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-                         f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
+        raise RuntimeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                           f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+        raise RuntimeError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
             raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
@@ -1246,18 +1248,18 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         if not isinstance(t, Tensor) and not (label == "bias" and t is None):
             raise TypeError(f"{name}: {label} must be a Tensor, got {type(t).__name__}")
     if weight.ndim != 3:
-        raise ValueError(f"{name}: weight must be 3-D (out_features, in1_features, in2_features), got shape "
-                         f"{weight.shape}")
+        raise RuntimeError(f"{name}: weight must be 3-D (out_features, in1_features, in2_features), got shape "
+                           f"{weight.shape}")
     if input1.ndim != input2.ndim or input1.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:
-        raise ValueError(f"{name}: input1 and input2 must have the same leading (batch) dims and a feature dim "
-                         f"each, got shapes {input1.shape} and {input2.shape}")
+        raise RuntimeError(f"{name}: input1 and input2 must have the same leading (batch) dims and a feature dim "
+                           f"each, got shapes {input1.shape} and {input2.shape}")
     out_features, in1_features, in2_features = weight.shape
     for label, t, size in (("input1", input1, in1_features), ("input2", input2, in2_features)):
         if t.shape[-1] != size:
-            raise ValueError(f"{name}: {label} has {t.shape[-1]} features (last dim of shape {t.shape}), but weight "
-                             f"of shape {weight.shape} expects {size}")
+            raise RuntimeError(f"{name}: {label} has {t.shape[-1]} features (last dim of shape {t.shape}), but weight "
+                               f"of shape {weight.shape} expects {size}")
     if bias is not None and bias.shape != (out_features,):
-        raise ValueError(f"{name}: bias has shape {bias.shape}, expected ({out_features},)")
+        raise RuntimeError(f"{name}: bias has shape {bias.shape}, expected ({out_features},)")
     dtypes = {label: t.dtype for label, t in (("input1", input1), ("input2", input2), ("weight", weight),
                                               ("bias", bias)) if t is not None}
     if len(set(dtypes.values())) > 1:
@@ -1279,9 +1281,9 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
         if param is None:
             continue
         if param.shape != shape:
-            raise ValueError(f"layer_norm: {name} has shape {param.shape}, expected normalized_shape {shape}")
+            raise RuntimeError(f"layer_norm: {name} has shape {param.shape}, expected normalized_shape {shape}")
         if param.dtype != input.dtype:
-            raise TypeError(f"layer_norm: {name} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+            raise RuntimeError(f"layer_norm: {name} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
         affine.append(name)
         params.append(param)
     return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
@@ -1289,8 +1291,8 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
 
 def _check_normalized_shape(name: str, input: Tensor, shape: tuple[int, ...]) -> None:
     if not shape or len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
-        raise ValueError(f"{name}: normalized_shape {shape} must be non-empty and match the trailing dims of "
-                         f"the input, got input of shape {input.shape}")
+        raise RuntimeError(f"{name}: normalized_shape {shape} must be non-empty and match the trailing dims of "
+                           f"the input, got input of shape {input.shape}")
 
 
 def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
@@ -1306,9 +1308,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
         raise TypeError(f"{name}: normalized_shape must be a list or tuple of ints (as PyTorch's), got "
                         f"{normalized_shape!r}")
     shape = tuple(int(n) for n in normalized_shape)
+    if len(shape) > input.ndim:  # (PyTorch's Python check, a ValueError; its kernel's others are RuntimeErrors)
+        raise ValueError(f"{name}: normalized_shape {shape} has more dims than the input of shape {input.shape}")
     _check_normalized_shape(name, input, shape)
     if weight is not None and weight.shape != shape:
-        raise ValueError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
+        raise RuntimeError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
     eps = float(np.finfo(input.dtype).eps) if eps is None else float(eps)
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     out = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
@@ -1324,26 +1328,31 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     zero mean and unit (biased) variance; then per-channel weight and bias (C,), each optional. It is
     layer_norm over the (N, groups, rest) view, so its gradient is layer_norm's."""
     name = "group_norm"
-    _floating(input, name, error=NotImplementedError)
+    # PyTorch's order: its Python checks (the rank, RuntimeError; a division by num_groups; one value per group,
+    # ValueError), then its kernel's (num_groups, weight and bias, RuntimeError; the dtype, NotImplementedError)
     if input.ndim < 2:
-        raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
+        raise RuntimeError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
     if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
         raise TypeError(f"{name}: num_groups must be an int, got {type(num_groups).__name__}")
-    channels = input.shape[1]
+    if num_groups == 0:
+        raise ZeroDivisionError(f"{name}: num_groups must be a positive divisor of the input's channels, got 0")
+    channels, rest = input.shape[1], int(np.prod(input.shape[2:], dtype=np.int64))
+    if input.shape[0] * channels // num_groups * rest == 1:  # (PyTorch's check, as it writes it)
+        raise ValueError(f"{name}: expected more than 1 value per group, got input of shape {input.shape} with "
+                         f"num_groups={num_groups}")
     if num_groups < 1 or channels % num_groups:
-        raise ValueError(f"{name}: num_groups must be a positive divisor of the input's {channels} channels (dim 1 "
-                         f"of shape {input.shape}), got num_groups={num_groups}")
+        raise RuntimeError(f"{name}: num_groups must be a positive divisor of the input's {channels} channels (dim 1 "
+                           f"of shape {input.shape}), got num_groups={num_groups}")
     for label, param in (("weight", weight), ("bias", bias)):
         if param is None:
             continue
         if param.shape != (channels,):
-            raise ValueError(f"{name}: {label} has shape {param.shape}, expected ({channels},) (the input's channels)")
+            raise RuntimeError(f"{name}: {label} has shape {param.shape}, expected ({channels},) (the input's "
+                               "channels)")
         if param.dtype != input.dtype:
-            raise TypeError(f"{name}: {label} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
-    per_group = channels // num_groups * int(np.prod(input.shape[2:], dtype=np.int64))
-    if input.shape[0] * per_group == 1:  # PyTorch's check: one sample whose groups hold one value each
-        raise ValueError(f"{name}: expected more than 1 value per group, got input of shape {input.shape} with "
-                         f"num_groups={num_groups}")
+            raise RuntimeError(f"{name}: {label} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+    _floating(input, name, error=NotImplementedError)
+    per_group = channels // num_groups * rest
     if input.numel():
         grouped = input.reshape(input.shape[0], num_groups, per_group)
         out = layer_norm(grouped, (per_group,), eps=eps).reshape(input.shape)
@@ -1366,8 +1375,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Otherwise the running statistics normalize (they must be given, as in PyTorch). Built from differentiable
     ops, so the gradient includes the paths through the batch mean and variance."""
     _floating(input, "batch_norm", error=NotImplementedError)
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
+    if input.ndim < 2:  # (PyTorch's RuntimeError for per-channel tensors or evaluation mode, else IndexError: no dim 1)
+        given = any(t is not None for t in (running_mean, running_var, weight, bias)) or not training
+        raise (RuntimeError if given else IndexError)(
+            f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
     channels = input.shape[1]
     _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
                        bias=bias)
@@ -1415,8 +1426,8 @@ def _check_per_channel(name: str, input: Tensor, **tensors: Tensor | None) -> No
     channels = input.shape[1]
     for label, tensor in tensors.items():
         if tensor is not None and tensor.shape != (channels,):
-            raise ValueError(f"{name}: {label} has shape {tensor.shape}, expected ({channels},) (the input's "
-                             f"channels, dim 1 of shape {input.shape})")
+            raise RuntimeError(f"{name}: {label} has shape {tensor.shape}, expected ({channels},) (the input's "
+                               f"channels, dim 1 of shape {input.shape})")
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -1476,7 +1487,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_);
     scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
+        raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding input", dtypes=(np.int64, np.int32))
     padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
@@ -1505,7 +1516,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
         raise ValueError(f"embedding_bag: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding_bag input")
     samples = _per_sample_weights(per_sample_weights, ids.shape, weight.dtype)
-    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    padding_idx = _padding_index(padding_idx, weight.shape[0], RuntimeError)
     ids, offset_array = _bags(ids, offsets, include_last_offset, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")  # (the padding rows too, as PyTorch)
     if padding_idx is not None:
@@ -1584,10 +1595,17 @@ def _without_padding(ids: np.ndarray, offsets: np.ndarray, samples: Tensor | Non
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Rows of the identity at int64 class values, each in [0, num_classes) (num_classes -1: the largest value
+    + 1); refused with PyTorch's RuntimeError."""
     array = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if num_classes < 0:
-        num_classes = int(array.max()) + 1 if array.size else 0
-    ids = _ids(array, num_classes, "one_hot input")
+    _check_id_dtype(array, "one_hot input", (np.int64,))
+    if num_classes == -1:
+        if not array.size:
+            raise RuntimeError("one_hot: cannot infer the number of classes (num_classes=-1) from an empty tensor")
+        num_classes = int(array.max()) + 1
+    if num_classes < 0:  # (PyTorch's message: its class values are then never smaller than num_classes)
+        raise RuntimeError(f"one_hot: num_classes must be -1 or >= 0, got {num_classes}")
+    ids = _ids(array, num_classes, "one_hot input", out_of_range=RuntimeError)
     return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[ids], False, None)
 
 
@@ -2150,15 +2168,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     name = "scaled_dot_product_attention"
     for label, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
-            raise ValueError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
-                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+            raise RuntimeError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
+                               f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
-                         "and key need one feature size, key and value one length")
+        raise RuntimeError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
+                           "and key need one feature size, key and value one length")
+    try:
+        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise broadcast_error(name, query.shape[:-2], key.shape[:-2], value.shape[:-2]) from None
     if enable_gqa:
         raise NotImplementedError(f"{name}: enable_gqa=True (grouped-query attention) is not implemented")
     if attn_mask is not None and is_causal:
-        raise ValueError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
+        raise RuntimeError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
     length, keys = query.shape[-2], key.shape[-2]
     scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else float(scale)
     scores = (query @ key.transpose(-2, -1)) * scale
@@ -2171,8 +2193,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         try:
             np.broadcast_shapes(attn_mask.shape, scores.shape)
         except ValueError:
-            raise ValueError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
-                             f"shape {scores.shape}") from None
+            raise RuntimeError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
+                               f"shape {scores.shape}") from None
         if attn_mask.dtype == np.bool_:
             blocked = ~attn_mask._data
             blocked_rows = blocked.all(axis=-1, keepdims=True)
