@@ -248,7 +248,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, scale_grad_b
         differentiable = weight.requires_grad or getattr(per_sample_weights, "requires_grad", False)
         bag_size = max_indices = np.zeros(bags if differentiable else offsets.shape[0], dtype=np.int64)
     else:
-        padding = F._padding_index(padding_idx, weight.shape[0])
+        padding = F._padding_index(padding_idx, weight.shape[0], RuntimeError)
         kept = np.ones(ids.size, dtype=bool) if padding is None else ids != padding
         bag_size = np.bincount(offset2bag[kept], minlength=bags)
         max_indices = bag_size if mode == 1 else _rows_of_maxima(weight, ids, starts, padding)

@@ -22,7 +22,7 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
     if isinstance(value, Tensor):
         lengths = value._data
         if lengths.dtype.kind not in "iu":
-            raise TypeError(f"ctc_loss: {name} must be an integer tensor, got dtype {value.dtype}")
+            raise RuntimeError(f"ctc_loss: {name} must be an integer tensor, got dtype {value.dtype}")
     elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                                   for v in value):
         lengths = np.array(value, dtype=np.int64)
@@ -31,7 +31,7 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
                         f"{type(value).__name__}")
     lengths = lengths.reshape(-1).astype(np.int64)
     if lengths.size != batch:
-        raise ValueError(f"ctc_loss: {name} must have one length per sequence ({batch}), got {lengths.size}")
+        raise RuntimeError(f"ctc_loss: {name} must have one length per sequence ({batch}), got {lengths.size}")
     return lengths
 
 
@@ -45,19 +45,19 @@ def _concatenated(targets: Tensor, target_lengths: np.ndarray, batched: bool) ->
     labels = targets._data
     if labels.ndim == 2:
         if labels.shape[0] != target_lengths.size:
-            raise ValueError(f"ctc_loss: padded targets must have a row per sequence ({target_lengths.size}), "
-                             f"got shape {tuple(targets.shape)}")
+            raise RuntimeError(f"ctc_loss: padded targets must have a row per sequence ({target_lengths.size}), "
+                               f"got shape {tuple(targets.shape)}")
         widest = int(target_lengths.max(initial=0))
         if widest > labels.shape[1]:
-            raise ValueError(f"ctc_loss: a target length of {widest} does not fit targets padded to "
-                             f"{labels.shape[1]} labels")
+            raise RuntimeError(f"ctc_loss: a target length of {widest} does not fit targets padded to "
+                               f"{labels.shape[1]} labels")
         return np.concatenate([row[:length] for row, length in zip(labels, target_lengths)]).astype(np.int64)
     if labels.ndim != 1:
-        raise ValueError(f"ctc_loss: targets must be (N, S) padded or 1-D concatenated, got shape "
-                         f"{tuple(targets.shape)}")
+        raise RuntimeError(f"ctc_loss: targets must be (N, S) padded or 1-D concatenated, got shape "
+                           f"{tuple(targets.shape)}")
     if labels.size != int(target_lengths.sum()):
-        raise ValueError(f"ctc_loss: concatenated targets must hold the {int(target_lengths.sum())} labels "
-                         f"target_lengths add up to, got {labels.size}")
+        raise RuntimeError(f"ctc_loss: concatenated targets must hold the {int(target_lengths.sum())} labels "
+                           f"target_lengths add up to, got {labels.size}")
     return labels.astype(np.int64)
 
 
@@ -71,25 +71,29 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor | Sequenc
     reduction = F._reduction(reduction)
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
-    if log_probs.ndim not in (2, 3) or log_probs._data.dtype.kind != "f":
-        raise ValueError(f"ctc_loss: log_probs must be a floating tensor of shape (T, N, C) or (T, C), got dtype "
-                         f"{log_probs.dtype} and shape {tuple(log_probs.shape)}")
+    # PyTorch's types: no kernel for other dtypes (NotImplementedError), its argument checks' RuntimeError
+    F._floating(log_probs, "ctc_loss", "log_probs", error=NotImplementedError)
+    if log_probs.ndim not in (2, 3):
+        raise RuntimeError(f"ctc_loss: log_probs must be of shape (T, N, C) or (T, C), got shape "
+                           f"{tuple(log_probs.shape)}")
     if log_probs.numel() == 0:
-        raise ValueError(f"ctc_loss: log_probs must not be empty, got shape {tuple(log_probs.shape)}")
+        raise RuntimeError(f"ctc_loss: log_probs must not be empty, got shape {tuple(log_probs.shape)}")
     batched = log_probs.ndim == 3
     if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor):
         raise TypeError("ctc_loss: input_lengths and target_lengths must both be tensors or both sequences of ints")
     frames, classes = log_probs.shape[0], log_probs.shape[-1]
-    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or not 0 <= blank < classes:
-        raise ValueError(f"ctc_loss: blank must be a class in [0, {classes}), got {blank!r}")
+    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)):
+        raise TypeError(f"ctc_loss: blank must be an int, got {type(blank).__name__}")
+    if not 0 <= blank < classes:
+        raise RuntimeError(f"ctc_loss: blank must be a class in [0, {classes}), got {blank!r}")
     batch = log_probs.shape[1] if batched else 1
     input_array = _lengths("input_lengths", input_lengths, batch)
     target_array = _lengths("target_lengths", target_lengths, batch)
     if input_array.size and (input_array.min() < 0 or input_array.max() > frames):
         bad = int(input_array.min()) if input_array.min() < 0 else int(input_array.max())
-        raise ValueError(f"ctc_loss: input_lengths must be in [0, {frames}] (the frames of log_probs), got {bad}")
+        raise RuntimeError(f"ctc_loss: input_lengths must be in [0, {frames}] (the frames of log_probs), got {bad}")
     if target_array.size and target_array.min() < 0:
-        raise ValueError(f"ctc_loss: target_lengths must be >= 0, got {int(target_array.min())}")
+        raise RuntimeError(f"ctc_loss: target_lengths must be >= 0, got {int(target_array.min())}")
     labels = _concatenated(targets, target_array, batched)
     invalid = (labels < 0) | (labels >= classes) | (labels == blank)
     if invalid.any():

@@ -21,31 +21,44 @@ from fastgrad.functions import _as_tensor, einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import broadcasts_to, normalize_dims, number_of_dtype
+from fastgrad.tensor_methods.arguments import broadcast_error, broadcasts_to, normalize_dims, number_of_dtype
 
 
-def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = ()) -> np.ndarray:
-    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else IndexError: the kernels'
-    own index check, so every path reports a bad index the same way. Never the caller's memory: ops keep
+def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = (),
+         out_of_range: type[Exception] = IndexError) -> np.ndarray:
+    """An int64 array of indices, each in [0, size) (or equal to `allowed`), else `out_of_range` (IndexError, or
+    the RuntimeError of PyTorch's kernels that raise that instead): the kernels' own index check, so every path
+    reports a bad index the same way. Never the caller's memory: ops keep
     ids for backward, and a later in-place change of the caller's tensor must not change the gradient.
     Marked as checked, so the compiled kernels' checks do not scan it again. A dtype that is not an integer
     one, or not among `dtypes` when given (PyTorch's kernels take only those), raises RuntimeError, PyTorch's
     type ("expected target dtype to be Long or Byte", "Expected tensor for argument #1 'indices' to have one of
     the following scalar types")."""
     source = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
-    if source.dtype.kind not in "iu" or (dtypes and source.dtype not in dtypes):
-        expected = " or ".join(str(np.dtype(d)) for d in dtypes) if dtypes else "an integer dtype"
-        raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {source.dtype}")
-    array = index_array(name, source, size, allowed)
+    _check_id_dtype(source, name, dtypes)
+    try:
+        array = index_array(name, source, size, allowed)
+    except IndexError as error:
+        if out_of_range is IndexError:
+            raise
+        raise out_of_range(str(error)) from None
     return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
 
 
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+def _check_id_dtype(ids: np.ndarray, name: str, dtypes: tuple = ()) -> None:
+    if ids.dtype.kind not in "iu" or (dtypes and ids.dtype not in dtypes):
+        expected = " or ".join(str(np.dtype(d)) for d in dtypes) if dtypes else "an integer dtype"
+        raise RuntimeError(f"{name}: expected {'dtype ' if dtypes else ''}{expected}, got {ids.dtype}")
+
+
+def _padding_index(padding_idx: int | None, num_embeddings: int, error: type[Exception] = AssertionError) -> int | None:
+    """padding_idx as a row index in [0, num_embeddings). Out of range, PyTorch's exception: the AssertionError of
+    F.embedding's and the modules' assert statements, the RuntimeError of embedding_bag's kernel."""
     if padding_idx is None:
         return None
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise IndexError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings (expected in "
-                         f"[{-num_embeddings}, {num_embeddings - 1}])")
+        raise error(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings (expected in "
+                    f"[{-num_embeddings}, {num_embeddings - 1}])")
     return padding_idx % num_embeddings
 
 
@@ -161,7 +174,7 @@ swish = silu
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x), Phi the standard normal CDF; approximate="tanh" uses the tanh approximation."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return apply(ops.Gelu, _activation_input(input, "gelu"), approximate=approximate)
 
 
@@ -211,7 +224,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^(x / alpha) - 1) otherwise (Barron, 2017): elu that is C1 for every alpha."""
     if alpha == 0:
-        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+        raise RuntimeError("celu: alpha cannot be 0 (it divides x)")
     # the exp branch sees x <= 0 only, so it never overflows; NaN takes the identity branch, as PyTorch's
     return _composed_inplace("celu", lambda x: where(x <= 0, (x.clamp(max=0.0) / alpha).expm1() * alpha, x), input,
                              inplace)
@@ -256,8 +269,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between (NaN stays NaN, with gradient 1, as PyTorch's)."""
     _activation_input(input, "softshrink")
     if not 0 <= lambd <= np.finfo(input.dtype).max:
-        raise ValueError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
-                         f"got {lambd}")
+        raise RuntimeError(f"softshrink: lambd must be in [0, {np.finfo(input.dtype).max:g}] for dtype {input.dtype}, "
+                           f"got {lambd}")
     inside = Tensor._wrap(np.abs(input._data) <= lambd, False, None)
     with np.errstate(invalid="ignore"):  # (x * 0 is NaN at inf, which lies outside: not selected)
         zeros = input * 0.0  # x * 0 rather than 0: -0.0 stays -0.0, as PyTorch's
@@ -275,7 +288,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """Leaky ReLU whose negative slope is drawn from U[lower, upper] per element in training (from
     fastgrad's generator: PyTorch's distribution, not its values), and is (lower + upper) / 2 otherwise."""
     if lower > upper:
-        raise ValueError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
+        raise RuntimeError(f"rrelu: lower bound {lower} should be less than or equal to the upper bound {upper}")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     _activation_input(input, "rrelu")
@@ -348,9 +361,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     return one_hot + (soft - soft.detach())
 
 
-def _class_count(input: Tensor, name: str) -> int:
+def _class_count(input: Tensor, name: str, error: type[Exception] = ValueError) -> int:
+    """The number of classes: the size of the class dim (1; 0 for an unbatched (C,) input). A 0-d input has none:
+    PyTorch's nll_loss raises ValueError, its cross_entropy the IndexError of the class dim out of range."""
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
+        raise error(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
     return input.shape[1] if input.ndim >= 2 else input.shape[0]
 
 
@@ -364,6 +379,8 @@ def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.
         scores = input.permute((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, input.shape[1])
         expected = (input.shape[0],) + input.shape[2:]
     if target.shape != expected:
+        if input.ndim == 1:  # (PyTorch checks the target's dtype of a (C,) input first)
+            _check_id_dtype(target._data, f"{name} target", _target_dtypes(input))
         # PyTorch's ValueError for another batch size (a 1-D target of other than 1 element for a (C,) input), its
         # RuntimeError for the other shapes
         batch = (target.shape[:1] or (0,)) != input.shape[:1] if input.ndim >= 2 else target.ndim == 1
@@ -382,7 +399,7 @@ def _class_weight(weight, classes: int, name: str) -> Tensor | None:
         return None
     weight = _as_tensor(weight)
     if weight.shape != (classes,):
-        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
+        raise RuntimeError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
     return weight
 
 
@@ -393,7 +410,7 @@ def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np
     if weight is None:
         return None
     if weight.dtype != input.dtype:
-        raise TypeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
+        raise RuntimeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
     if weight.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError(f"{name}: weight requires grad, but the loss is not differentiable with respect to the "
                            "class weights of index targets (as in PyTorch); pass weight.detach()")
@@ -413,16 +430,23 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     """
     reduction = _reduction(reduction, size_average, reduce)
     label_smoothing = _label_smoothing(label_smoothing)
-    classes = _class_count(input, "cross_entropy")
     target = _as_tensor(target)
-    if target.dtype.kind == "f" and target.shape == input.shape:  # (of another shape: indices, refused as PyTorch's)
+    probabilities = target.shape == input.shape  # (as PyTorch tells them from class indices, whatever the dtype)
+    if probabilities and target.dtype.kind != "f":
+        raise RuntimeError(f"cross_entropy: a target of the input's shape {input.shape} holds class probabilities, "
+                           f"expected a floating point dtype, got {target.dtype}")
+    if probabilities and ignore_index >= 0:
+        raise RuntimeError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
+                           f"targets, got ignore_index={ignore_index}")
+    classes = _class_count(input, "cross_entropy", error=IndexError)
+    if probabilities:
         return _cross_entropy_with_probabilities(input, target, _class_weight(weight, classes, "cross_entropy"),
-                                                 ignore_index, reduction, label_smoothing)
+                                                 reduction, label_smoothing)
     scores, targets = _class_scores(input, target, "cross_entropy")
     # (PyTorch's smoothed, class-weighted mean gathers the weights at the targets, which refuses uint8)
     dtypes = (np.int64,) if label_smoothing and weight is not None and reduction == "mean" else _target_dtypes(input)
+    weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")  # (checked first, as PyTorch's)
     targets = _ids(targets, classes, "cross_entropy target", allowed=ignore_index, dtypes=dtypes)
-    weight_array = _constant_class_weight(weight, input, classes, "cross_entropy")
     if label_smoothing == 0:
         loss = apply(ops.SoftmaxCrossEntropy, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
                      reduction=reduction, weight=weight_array)
@@ -534,13 +558,10 @@ def _smoothed_cross_entropy(scores: Tensor, targets: np.ndarray, weight: np.ndar
     return rows.sum() / total_weight
 
 
-def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-                                      reduction: str, smoothing: float) -> Tensor:
+def _cross_entropy_with_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                                      smoothing: float) -> Tensor:
     """-sum_c w[c] q_c log p_c per row, q the (smoothed) target distribution; differentiable in the
     target and the weights too, as PyTorch's."""
-    if ignore_index >= 0:
-        raise RuntimeError(f"cross_entropy: ignore_index is not supported for class-probability (floating point) "
-                           f"targets, got ignore_index={ignore_index}")
     class_dim = 1 if input.ndim >= 2 else 0
     classes = input.shape[class_dim]
     if smoothing > 0:
@@ -560,33 +581,44 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     classes = _class_count(input, "nll_loss")
     target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
+    weight = _constant_class_weight(weight, input, classes, "nll_loss")  # (checked first, as PyTorch's)
     targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index, dtypes=_target_dtypes(input))
     loss = apply(ops.NLLLoss, scores, Tensor._wrap(targets, False, None), ignore_index=ignore_index,
-                 reduction=reduction, weight=_constant_class_weight(weight, input, classes, "nll_loss"))
+                 reduction=reduction, weight=weight)
     if reduction == "none" and input.ndim != 2:
         loss = loss.reshape(target.shape)
     return loss
 
 
 def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True) -> Tensor:
-    """The target as a tensor that broadcasts with input (integers take the input's float dtype); a
-    differing shape warns, as PyTorch does, since it is usually a mistake."""
+    """The target as a tensor that broadcasts with input, in a floating point dtype (_broadcast_target,
+    _float_target)."""
+    return _float_target(name, input, _broadcast_target(name, input, target, warn_on_broadcast, stacklevel=4))
+
+
+def _broadcast_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True, stacklevel: int = 3) -> Tensor:
+    """The target as a tensor that broadcasts with input (else PyTorch's RuntimeError, raised before its kernels
+    check their other arguments); a differing shape warns, as PyTorch does, since it is usually a mistake."""
     target = _as_tensor(target)
-    if input.dtype.kind != "f" and target.dtype.kind != "f":
-        raise TypeError(f"{name}: expected floating point input or target, got dtypes {input.dtype} and {target.dtype}")
-    if target.dtype.kind != "f":
-        target = target.to(input.dtype)
     if target.shape != input.shape:
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(f"{name}: target shape {target.shape} does not broadcast with input shape "
-                             f"{input.shape}") from None
+            raise broadcast_error(name, input.shape, target.shape) from None
         if warn_on_broadcast:
             warnings.warn(f"{name}: using a target size ({target.shape}) that is different to the input size "
                           f"({input.shape}); this will likely lead to incorrect results due to broadcasting. "
-                          "Please ensure they have the same size.", UserWarning, stacklevel=3)
+                          "Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
     return target
+
+
+def _float_target(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """The target in a floating point dtype, integers in the input's; an integer input and target are refused
+    with PyTorch's NotImplementedError (it has no integer kernel for these losses: "mse_cpu" not implemented)."""
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: expected a floating point input or target, got dtypes {input.dtype} and "
+                                  f"{target.dtype}")
+    return target if target.dtype.kind == "f" else target.to(input.dtype)
 
 
 def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction: str) -> Tensor:
@@ -600,10 +632,11 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     return losses.sum() / weight.sum() if reduction == "mean" else _reduce(losses, reduction)
 
 
-def _kernel_difference(name: str, input: Tensor, target) -> Tensor:
-    """input - target as PyTorch's mse and smooth_l1 kernels take it: a bool input in the float target's
-    dtype (where the - operator, and so l1_loss, refuses a bool)."""
-    target = _loss_target(name, input, target)
+def _kernel_difference(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """input - target as PyTorch's mse and smooth_l1 kernels take it (the target one that broadcasts, from
+    _broadcast_target): a bool input in the float target's dtype (where the - operator, and so l1_loss, refuses a
+    bool)."""
+    target = _float_target(name, input, target)
     return (input.to(target.dtype) if input.dtype.kind == "b" else input) - target
 
 
@@ -611,7 +644,7 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor |
              reduce=None) -> Tensor:
     """(input - target)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
-    difference = _kernel_difference("mse_loss", input, target)
+    difference = _kernel_difference("mse_loss", input, _broadcast_target("mse_loss", input, target))
     return _weighted_reduce("mse_loss", difference * difference, input, weight, reduction)
 
 
@@ -624,7 +657,7 @@ def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | 
     if target.dtype.kind == "b" or input.dtype.kind == "b":
         kinds = f"dtypes {input.dtype} and {target.dtype}"
         raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
-    if input.dtype.kind in "iu" and target.dtype.kind in "iu" and reduction != "mean":
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu":  # (whose mean mean() refuses, as PyTorch's)
         return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
     return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
                             reduction)
@@ -635,15 +668,28 @@ def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: floa
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
     linear beyond; beta = 0 is l1_loss."""
     reduction = _reduction(reduction, size_average, reduce)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    distance = _kernel_difference("smooth_l1_loss", input, target).abs()
+    target = _broadcast_target("smooth_l1_loss", input, target)
+    _check_smooth_l1_width("smooth_l1_loss", "beta", beta, beta >= 0)
+    return _reduce(_smooth_l1_losses("smooth_l1_loss", input, target, beta), reduction)
+
+
+def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> None:
+    """PyTorch's check of smooth_l1's beta (>= 0) and huber's delta (> 0): a RuntimeError, after the shapes' and
+    before the dtypes' (a NaN is refused too)."""
+    if not valid:
+        bound = ">= 0" if label == "beta" else "> 0"
+        raise RuntimeError(f"{name}: {label} must be {bound}, got {value}")
+
+
+def _smooth_l1_losses(name: str, input: Tensor, target: Tensor, beta: float) -> Tensor:
+    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta >= 0."""
+    distance = _kernel_difference(name, input, target).abs()
     if beta == 0:
-        return _reduce(distance, reduction)
+        return distance
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
-    return _reduce(where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta), reduction)
+    return where(distance < beta, near * near * (0.5 / beta), distance - 0.5 * beta)
 
 
 def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float = 1.0,
@@ -651,18 +697,20 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth_l1_loss with beta = delta.
     `weight`, of the input's shape, scales each loss; unlike mse_loss's and l1_loss's, its "mean" is the plain
     mean of the weighted losses, as PyTorch's."""
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    _floating(input, "huber_loss")  # (PyTorch's result would be cast back to an integer input's dtype: refused)
     reduction = _reduction(reduction, elementwise_mean=weight is None)
-    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
-    losses = (smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
+    # PyTorch's order: the shapes, the weight's shape (its Python check), delta, the dtypes (its kernel's)
+    target = _broadcast_target("huber_loss", input, target)
     if weight is not None:
         weight = _as_tensor(weight)
         if weight.shape != input.shape:
             raise ValueError(f"huber_loss: weight has shape {weight.shape}, expected the input's shape {input.shape}")
-        losses = losses * weight
-    return _reduce(losses, reduction)
+    _check_smooth_l1_width("huber_loss", "delta", delta, delta > 0)
+    # (an integer input with a float target: PyTorch's result would be cast back to the input's dtype, refused; with
+    # an integer target, it has no kernel)
+    _floating(input, "huber_loss", error=RuntimeError if target.dtype.kind == "f" else NotImplementedError)
+    # PyTorch's kernel computes in the promoted dtype and writes the losses in the input's, then reduces
+    losses = (_smooth_l1_losses("huber_loss", input, target, delta) * delta).to(input.dtype)
+    return _reduce(losses if weight is None else losses * weight, reduction)
 
 
 def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool = False, size_average=None,
@@ -843,11 +891,11 @@ def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor,
                   reduction: str) -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
     of it and d(p, n) (Balntas et al., 2016); `reduction` read by _reduction."""
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(f"{name}: anchor, positive and negative must have one number of dims, got "
-                         f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
-    if margin <= 0:
+    if margin <= 0:  # (checked first, as PyTorch's)
         raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{name}: anchor, positive and negative must have one number of dims, got "
+                           f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
     to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
     if swap:
         to_negative = to_negative.minimum(distance(positive, negative))
@@ -895,20 +943,25 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", si
     number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
     input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     reduction = _reduction(reduction, size_average, reduce)
-    _floating(input, "multilabel_margin_loss", error=NotImplementedError)
     target = _as_tensor(target)
-    if target.dtype != np.int64:
-        raise TypeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
+    # PyTorch's order, each a RuntimeError but the input's dtype: the shapes, the target's range (its values as
+    # integers, whatever its dtype), the input's dtype (no kernel: NotImplementedError), the target's dtype (int64,
+    # read only when there are targets)
     width = input.shape[-1] if input.ndim else 1
     if input.ndim > 2 or width == 0 or (target.shape != input.shape if input.ndim == 2 else
                                          target.ndim > 1 or target.numel() != width):
         raise RuntimeError(f"multilabel_margin_loss: expected input (C,) or (N, C) and a target of the same shape "
                            f"(C > 0), got input {input.shape} and target {target.shape}")
-    rows, classes = input.reshape(-1, width), target._data.reshape(-1, width)
+    classes = target._data.reshape(-1, width)
     size = classes.shape[1]
-    if classes.size and (classes.min() < -1 or classes.max() >= size):
-        raise IndexError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
-                         f"values in [{classes.min()}, {classes.max()}]")
+    lowest, highest = np.trunc(np.array([classes.min(), classes.max()] if classes.size else [0, 0], dtype=np.float64))
+    if lowest < -1 or highest >= size:
+        raise RuntimeError(f"multilabel_margin_loss: target values must be class indices in [0, {size}) or -1, got "
+                           f"values in [{classes.min()}, {classes.max()}]")
+    _floating(input, "multilabel_margin_loss", error=NotImplementedError)
+    if classes.size and target.dtype != np.int64:
+        raise RuntimeError(f"multilabel_margin_loss: target must hold int64 class indices, got dtype {target.dtype}")
+    rows, classes = input.reshape(-1, width), classes.astype(np.int64)
     listed = np.cumprod(classes != -1, axis=1).astype(bool)  # the indices before each row's first -1
     counts = np.zeros(classes.shape, dtype=input.dtype)
     np.add.at(counts, (np.nonzero(listed)[0], classes[listed]), 1)
@@ -931,6 +984,8 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
+    if weight is not None and _as_tensor(weight).ndim != 1:  # (PyTorch's Python check, before its kernel's)
+        raise ValueError(f"multi_margin_loss: weight must be one-dimensional, got shape {_as_tensor(weight).shape}")
     _floating(input, "multi_margin_loss", error=NotImplementedError)
     if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
         raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
@@ -941,13 +996,9 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise RuntimeError(f"multi_margin_loss: expected target of shape ({samples},)"
                            f"{' or ()' if samples == 1 else ''} for input {input.shape}, got {target.shape}")
     classes = scores.shape[1]
-    weight = _class_weight(weight, classes, "multi_margin_loss")
-    if weight is not None and weight.dtype != input.dtype:
-        raise TypeError(f"multi_margin_loss: weight must have the input's dtype {input.dtype}, got {weight.dtype}")
-    if weight is not None and weight.requires_grad and GRAD_MODE.enabled:
-        raise RuntimeError("multi_margin_loss is not differentiable with respect to weight (as in PyTorch), which "
-                           "requires grad; pass weight.detach()")
-    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,))
+    weight = _constant_class_weight(weight, input, classes, "multi_margin_loss")
+    targets = _ids(target.reshape(-1), classes, "multi_margin_loss target", dtypes=(np.int64,),
+                   out_of_range=RuntimeError)
     true_class = np.arange(classes) == targets[:, None]  # (N, C): the term j == y is left out
     true_scores = scores[np.arange(len(targets)), targets].unsqueeze(1)
     margins = margin - true_scores + scores
@@ -955,7 +1006,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     if p == 2:
         terms = terms * terms
     if weight is not None:
-        terms = terms * weight[Tensor._from_data(targets)].unsqueeze(1)
+        terms = terms * Tensor._from_data(weight[targets][:, None])
     losses = terms.sum(1) / classes
     return _reduce(losses.reshape(target.shape if target.ndim else ()), reduction)
 
@@ -990,7 +1041,6 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
             raise RuntimeError(f"{name}: expected a {'floating point' if label == 'var' else 'numeric'} {label}, got "
                                f"dtype {value.dtype}")
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
-    target = _loss_target(name, input, target, warn_on_broadcast=False)
     if isinstance(var, float):  # (not an int: PyTorch's check of a number var breaks on one, and raises)
         var = Tensor._from_data(np.full(input.shape, var, dtype=input.dtype))
     if not isinstance(var, Tensor):
@@ -1004,6 +1054,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
                              "expected the input's shape, one dim of size 1, or the last dim left out")
     if (var._data < 0).any():
         raise ValueError(f"{name}: var has negative entry/entries")
+    target = _loss_target(name, input, target, warn_on_broadcast=False)  # (checked after var, as PyTorch's)
     floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
     var = var + Tensor._from_data(floor.astype(var.dtype))
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
@@ -1143,8 +1194,7 @@ def _broadcast_pair(name: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
-        raise ValueError(f"{name}: x1 of shape {x1.shape} and x2 of shape {x2.shape} cannot be broadcast together") \
-            from None
+        raise broadcast_error(name, x1.shape, x2.shape) from None
     return (x1 if x1.shape == shape else x1.expand(shape)), (x2 if x2.shape == shape else x2.expand(shape))
 
 
@@ -1179,10 +1229,10 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b over the last dim of x; W is (out_features, in_features) as in PyTorch."""
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-                         f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
+        raise RuntimeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                           f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+        raise RuntimeError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != x.dtype:
             raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
@@ -1198,18 +1248,18 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         if not isinstance(t, Tensor) and not (label == "bias" and t is None):
             raise TypeError(f"{name}: {label} must be a Tensor, got {type(t).__name__}")
     if weight.ndim != 3:
-        raise ValueError(f"{name}: weight must be 3-D (out_features, in1_features, in2_features), got shape "
-                         f"{weight.shape}")
+        raise RuntimeError(f"{name}: weight must be 3-D (out_features, in1_features, in2_features), got shape "
+                           f"{weight.shape}")
     if input1.ndim != input2.ndim or input1.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:
-        raise ValueError(f"{name}: input1 and input2 must have the same leading (batch) dims and a feature dim "
-                         f"each, got shapes {input1.shape} and {input2.shape}")
+        raise RuntimeError(f"{name}: input1 and input2 must have the same leading (batch) dims and a feature dim "
+                           f"each, got shapes {input1.shape} and {input2.shape}")
     out_features, in1_features, in2_features = weight.shape
     for label, t, size in (("input1", input1, in1_features), ("input2", input2, in2_features)):
         if t.shape[-1] != size:
-            raise ValueError(f"{name}: {label} has {t.shape[-1]} features (last dim of shape {t.shape}), but weight "
-                             f"of shape {weight.shape} expects {size}")
+            raise RuntimeError(f"{name}: {label} has {t.shape[-1]} features (last dim of shape {t.shape}), but weight "
+                               f"of shape {weight.shape} expects {size}")
     if bias is not None and bias.shape != (out_features,):
-        raise ValueError(f"{name}: bias has shape {bias.shape}, expected ({out_features},)")
+        raise RuntimeError(f"{name}: bias has shape {bias.shape}, expected ({out_features},)")
     dtypes = {label: t.dtype for label, t in (("input1", input1), ("input2", input2), ("weight", weight),
                                               ("bias", bias)) if t is not None}
     if len(set(dtypes.values())) > 1:
@@ -1231,9 +1281,9 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
         if param is None:
             continue
         if param.shape != shape:
-            raise ValueError(f"layer_norm: {name} has shape {param.shape}, expected normalized_shape {shape}")
+            raise RuntimeError(f"layer_norm: {name} has shape {param.shape}, expected normalized_shape {shape}")
         if param.dtype != input.dtype:
-            raise TypeError(f"layer_norm: {name} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+            raise RuntimeError(f"layer_norm: {name} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
         affine.append(name)
         params.append(param)
     return apply(ops.LayerNorm, input, *params, normalized_ndim=len(shape), eps=float(eps), affine=tuple(affine))
@@ -1241,8 +1291,8 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
 
 def _check_normalized_shape(name: str, input: Tensor, shape: tuple[int, ...]) -> None:
     if not shape or len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
-        raise ValueError(f"{name}: normalized_shape {shape} must be non-empty and match the trailing dims of "
-                         f"the input, got input of shape {input.shape}")
+        raise RuntimeError(f"{name}: normalized_shape {shape} must be non-empty and match the trailing dims of "
+                           f"the input, got input of shape {input.shape}")
 
 
 def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
@@ -1258,9 +1308,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
         raise TypeError(f"{name}: normalized_shape must be a list or tuple of ints (as PyTorch's), got "
                         f"{normalized_shape!r}")
     shape = tuple(int(n) for n in normalized_shape)
+    if len(shape) > input.ndim:  # (PyTorch's Python check, a ValueError; its kernel's others are RuntimeErrors)
+        raise ValueError(f"{name}: normalized_shape {shape} has more dims than the input of shape {input.shape}")
     _check_normalized_shape(name, input, shape)
     if weight is not None and weight.shape != shape:
-        raise ValueError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
+        raise RuntimeError(f"{name}: weight has shape {weight.shape}, expected normalized_shape {shape}")
     eps = float(np.finfo(input.dtype).eps) if eps is None else float(eps)
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     out = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
@@ -1276,26 +1328,31 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     zero mean and unit (biased) variance; then per-channel weight and bias (C,), each optional. It is
     layer_norm over the (N, groups, rest) view, so its gradient is layer_norm's."""
     name = "group_norm"
-    _floating(input, name, error=NotImplementedError)
+    # PyTorch's order: its Python checks (the rank, RuntimeError; a division by num_groups; one value per group,
+    # ValueError), then its kernel's (num_groups, weight and bias, RuntimeError; the dtype, NotImplementedError)
     if input.ndim < 2:
-        raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
+        raise RuntimeError(f"{name}: expected an input of at least 2 dims (N, C, *), got shape {input.shape}")
     if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
         raise TypeError(f"{name}: num_groups must be an int, got {type(num_groups).__name__}")
-    channels = input.shape[1]
+    if num_groups == 0:
+        raise ZeroDivisionError(f"{name}: num_groups must be a positive divisor of the input's channels, got 0")
+    channels, rest = input.shape[1], int(np.prod(input.shape[2:], dtype=np.int64))
+    if input.shape[0] * channels // num_groups * rest == 1:  # (PyTorch's check, as it writes it)
+        raise ValueError(f"{name}: expected more than 1 value per group, got input of shape {input.shape} with "
+                         f"num_groups={num_groups}")
     if num_groups < 1 or channels % num_groups:
-        raise ValueError(f"{name}: num_groups must be a positive divisor of the input's {channels} channels (dim 1 "
-                         f"of shape {input.shape}), got num_groups={num_groups}")
+        raise RuntimeError(f"{name}: num_groups must be a positive divisor of the input's {channels} channels (dim 1 "
+                           f"of shape {input.shape}), got num_groups={num_groups}")
     for label, param in (("weight", weight), ("bias", bias)):
         if param is None:
             continue
         if param.shape != (channels,):
-            raise ValueError(f"{name}: {label} has shape {param.shape}, expected ({channels},) (the input's channels)")
+            raise RuntimeError(f"{name}: {label} has shape {param.shape}, expected ({channels},) (the input's "
+                               "channels)")
         if param.dtype != input.dtype:
-            raise TypeError(f"{name}: {label} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
-    per_group = channels // num_groups * int(np.prod(input.shape[2:], dtype=np.int64))
-    if input.shape[0] * per_group == 1:  # PyTorch's check: one sample whose groups hold one value each
-        raise ValueError(f"{name}: expected more than 1 value per group, got input of shape {input.shape} with "
-                         f"num_groups={num_groups}")
+            raise RuntimeError(f"{name}: {label} has dtype {param.dtype}, expected the input's dtype {input.dtype}")
+    _floating(input, name, error=NotImplementedError)
+    per_group = channels // num_groups * rest
     if input.numel():
         grouped = input.reshape(input.shape[0], num_groups, per_group)
         out = layer_norm(grouped, (per_group,), eps=eps).reshape(input.shape)
@@ -1318,8 +1375,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Otherwise the running statistics normalize (they must be given, as in PyTorch). Built from differentiable
     ops, so the gradient includes the paths through the batch mean and variance."""
     _floating(input, "batch_norm", error=NotImplementedError)
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
+    if input.ndim < 2:  # (PyTorch's RuntimeError for per-channel tensors or evaluation mode, else IndexError: no dim 1)
+        given = any(t is not None for t in (running_mean, running_var, weight, bias)) or not training
+        raise (RuntimeError if given else IndexError)(
+            f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {input.shape}")
     channels = input.shape[1]
     _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
                        bias=bias)
@@ -1367,8 +1426,8 @@ def _check_per_channel(name: str, input: Tensor, **tensors: Tensor | None) -> No
     channels = input.shape[1]
     for label, tensor in tensors.items():
         if tensor is not None and tensor.shape != (channels,):
-            raise ValueError(f"{name}: {label} has shape {tensor.shape}, expected ({channels},) (the input's "
-                             f"channels, dim 1 of shape {input.shape})")
+            raise RuntimeError(f"{name}: {label} has shape {tensor.shape}, expected ({channels},) (the input's "
+                               f"channels, dim 1 of shape {input.shape})")
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -1428,7 +1487,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_);
     scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
+        raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding input", dtypes=(np.int64, np.int32))
     padding_idx = _padding_index(padding_idx, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding")
@@ -1457,7 +1516,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
         raise ValueError(f"embedding_bag: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding_bag input")
     samples = _per_sample_weights(per_sample_weights, ids.shape, weight.dtype)
-    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    padding_idx = _padding_index(padding_idx, weight.shape[0], RuntimeError)
     ids, offset_array = _bags(ids, offsets, include_last_offset, weight.shape[0])
     _renorm_rows_(weight, ids, max_norm, norm_type, "embedding_bag")  # (the padding rows too, as PyTorch)
     if padding_idx is not None:
@@ -1536,10 +1595,17 @@ def _without_padding(ids: np.ndarray, offsets: np.ndarray, samples: Tensor | Non
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Rows of the identity at int64 class values, each in [0, num_classes) (num_classes -1: the largest value
+    + 1); refused with PyTorch's RuntimeError."""
     array = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if num_classes < 0:
-        num_classes = int(array.max()) + 1 if array.size else 0
-    ids = _ids(array, num_classes, "one_hot input")
+    _check_id_dtype(array, "one_hot input", (np.int64,))
+    if num_classes == -1:
+        if not array.size:
+            raise RuntimeError("one_hot: cannot infer the number of classes (num_classes=-1) from an empty tensor")
+        num_classes = int(array.max()) + 1
+    if num_classes < 0:  # (PyTorch's message: its class values are then never smaller than num_classes)
+        raise RuntimeError(f"one_hot: num_classes must be -1 or >= 0, got {num_classes}")
+    ids = _ids(array, num_classes, "one_hot input", out_of_range=RuntimeError)
     return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[ids], False, None)
 
 
@@ -2102,15 +2168,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     name = "scaled_dot_product_attention"
     for label, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
-            raise ValueError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
-                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+            raise RuntimeError(f"{name}: {label} must be a tensor of at least 2 dims (..., length, features), got "
+                               f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
-                         "and key need one feature size, key and value one length")
+        raise RuntimeError(f"{name}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: query "
+                           "and key need one feature size, key and value one length")
+    try:
+        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise broadcast_error(name, query.shape[:-2], key.shape[:-2], value.shape[:-2]) from None
     if enable_gqa:
         raise NotImplementedError(f"{name}: enable_gqa=True (grouped-query attention) is not implemented")
     if attn_mask is not None and is_causal:
-        raise ValueError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
+        raise RuntimeError(f"{name}: give attn_mask or is_causal=True, not both (as PyTorch)")
     length, keys = query.shape[-2], key.shape[-2]
     scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else float(scale)
     scores = (query @ key.transpose(-2, -1)) * scale
@@ -2123,8 +2193,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         try:
             np.broadcast_shapes(attn_mask.shape, scores.shape)
         except ValueError:
-            raise ValueError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
-                             f"shape {scores.shape}") from None
+            raise RuntimeError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
+                               f"shape {scores.shape}") from None
         if attn_mask.dtype == np.bool_:
             blocked = ~attn_mask._data
             blocked_rows = blocked.all(axis=-1, keepdims=True)

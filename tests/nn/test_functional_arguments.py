@@ -22,7 +22,7 @@ def test_activations_reject_integer_input(activation):
 
 
 def test_gelu_approximate_must_be_none_or_tanh():
-    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'fast'"):
+    with pytest.raises(RuntimeError, match="gelu: approximate must be 'none' or 'tanh', got 'fast'"):
         F.gelu(floats(3), approximate="fast")
     with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'fast'"):
         fastgrad.nn.GELU("fast")
@@ -41,21 +41,21 @@ def test_more_activations_refuse_bad_arguments():
         (lambda: F.glu(floats(2, 3)), RuntimeError, "glu: halving dimension must be even, but dimension 1 is size 3"),
         (lambda: F.glu(floats(3, 2), dim=0), RuntimeError, "dimension 0 is size 3"),
         (lambda: F.glu(fastgrad.tensor(1.0)), RuntimeError, "glu: a 0-dim input cannot be halved"),
-        (lambda: F.celu(floats(3), alpha=0.0), ValueError, "celu: alpha cannot be 0"),
+        (lambda: F.celu(floats(3), alpha=0.0), RuntimeError, "celu: alpha cannot be 0"),
         (lambda: F.selu(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
         (lambda: F.mish(floats(3).requires_grad_(), inplace=True), RuntimeError, "a leaf tensor that requires grad"),
-        (lambda: F.softshrink(floats(3), -1.0), ValueError, r"softshrink: lambd must be in \[0, 1.79769e\+308\] for "
+        (lambda: F.softshrink(floats(3), -1.0), RuntimeError, r"softshrink: lambd must be in \[0, 1.79769e\+308\] for "
                                                             "dtype float64, got -1.0"),
         (lambda: F.softshrink(fastgrad.tensor([1, 2])), NotImplementedError, "softshrink: expected a floating point input"),
         (lambda: F.hardshrink(fastgrad.tensor([1, 2])), NotImplementedError, "hardshrink: expected a floating point input"),
-        (lambda: F.rrelu(floats(3), 0.5, 0.1), ValueError, "rrelu: lower bound 0.5 should be less than or equal"),
+        (lambda: F.rrelu(floats(3), 0.5, 0.1), RuntimeError, "rrelu: lower bound 0.5 should be less than or equal"),
         (lambda: F.rrelu(fastgrad.tensor([1, 2]), training=True), NotImplementedError, "rrelu: expected a floating point"),
         (lambda: fastgrad.nn.Softmax2d()(floats(2, 3)), ValueError, r"Softmax2d: expected input of 3 or 4 dims"),
-        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), IndexError,
+        (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, 3, -1], [0, 1, 2]])), RuntimeError,
          r"target values must be class indices in \[0, 3\) or -1, got values in \[-1, 3\]"),
         (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.tensor([[0, -1], [0, 1]])), RuntimeError,
          r"expected input \(C,\) or \(N, C\) and a target of the same shape"),
-        (lambda: F.multilabel_margin_loss(floats(2, 3), floats(2, 3)), TypeError, "target must hold int64"),
+        (lambda: F.multilabel_margin_loss(floats(2, 3), floats(2, 3)), RuntimeError, "target must hold int64"),
         (lambda: F.multilabel_margin_loss(floats(2, 3), fastgrad.zeros(2, 3, dtype=fastgrad.int64), reduction="all"),
          ValueError, "reduction must be"),
     ]
@@ -110,9 +110,9 @@ def test_activation_identities():
 # -- class losses ----------------------------------------------------------------------------------
 def test_cross_entropy_weight_checks():
     logits, targets = floats(4, 3), fastgrad.tensor([0, 2, 1, 1])
-    with pytest.raises(ValueError, match=r"cross_entropy: weight has shape \(4,\), expected \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"cross_entropy: weight has shape \(4,\), expected \(3,\)"):
         F.cross_entropy(logits, targets, fastgrad.ones(4, dtype=fastgrad.float64))
-    with pytest.raises(TypeError, match="cross_entropy: weight has dtype float32, expected the input's dtype float64"):
+    with pytest.raises(RuntimeError, match="cross_entropy: weight has dtype float32, expected the input's dtype"):
         F.cross_entropy(logits, targets, fastgrad.ones(3))
     with pytest.raises(RuntimeError, match="nll_loss: weight requires grad"):
         F.nll_loss(logits, targets, fastgrad.ones(3, dtype=fastgrad.float64, requires_grad=True))
@@ -131,7 +131,9 @@ def test_cross_entropy_argument_errors():
     with pytest.raises(IndexError, match=r"cross_entropy target: index 3 at position 1 is out of range "
                        r"\(expected 0 <= index < 3 or ignore_index -100, size 3\)"):
         F.cross_entropy(logits, fastgrad.tensor([0, 3, 1, 1]))
-    with pytest.raises(ValueError, match="input must have a class dim"):
+    with pytest.raises(IndexError, match="input must have a class dim"):
+        F.cross_entropy(fastgrad.tensor(1.0), fastgrad.tensor([0]))
+    with pytest.raises(RuntimeError, match=r"a target of the input's shape \(\) holds class probabilities"):
         F.cross_entropy(fastgrad.tensor(1.0), fastgrad.tensor(0))
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         F.nll_loss(logits, fastgrad.tensor([0, 1, 2, 0]), reduction="avg")
@@ -167,13 +169,15 @@ def test_nll_loss_none_keeps_the_target_shape():
 
 # -- regression and KL losses ----------------------------------------------------------------------
 def test_regression_loss_errors():
-    with pytest.raises(ValueError, match=r"mse_loss: target shape \(3,\) does not broadcast with input shape \(4, 2\)"):
+    with pytest.raises(RuntimeError, match=r"mse_loss: the size of tensor a \(2\) must match the size of tensor b"):
         F.mse_loss(floats(4, 2), floats(3))
-    with pytest.raises(TypeError, match="l1_loss: expected floating point input or target"):
+    with pytest.raises(NotImplementedError, match="mse_loss: expected a floating point input or target"):
+        F.mse_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 3]))
+    with pytest.raises(RuntimeError, match="mean"):
         F.l1_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 3]))
     with pytest.raises(ValueError, match=r"mse_loss: weight has shape \(2,\), expected the input's shape \(4, 2\)"):
         F.mse_loss(floats(4, 2), floats(4, 2), weight=floats(2))
-    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be >= 0, got -1.0"):
+    with pytest.raises(RuntimeError, match="smooth_l1_loss: beta must be >= 0, got -1.0"):
         F.smooth_l1_loss(floats(3), floats(3), beta=-1.0)
     with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'avg'"):
         F.kl_div(floats(3), floats(3), reduction="avg")
@@ -268,11 +272,11 @@ def test_distance_argument_errors():
         F.normalize(fastgrad.tensor([[1, 2]]))
     with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"):
         F.normalize(floats(3))
-    with pytest.raises(ValueError, match=r"cosine_similarity: x1 of shape \(3, 4\) and x2 of shape \(3, 5\) cannot"):
+    with pytest.raises(RuntimeError, match=r"cosine_similarity: the size of tensor a \(4\) must match the size"):
         F.cosine_similarity(floats(3, 4), floats(3, 5))
     with pytest.raises(TypeError, match="cosine_similarity: expected floating point inputs, got dtypes int64"):
         F.cosine_similarity(fastgrad.tensor([[1, 2]]), fastgrad.tensor([[1, 2]]))
-    with pytest.raises(ValueError, match="pairwise_distance: x1 of shape"):
+    with pytest.raises(RuntimeError, match="pairwise_distance: the size of tensor a"):
         F.pairwise_distance(floats(3, 4), floats(2, 4))
 
 
@@ -293,11 +297,11 @@ def test_layer_norm_normalizes_each_row_and_checks_shapes():
     y = F.layer_norm(x, (3, 5), eps=0.0).numpy().reshape(4, -1)
     np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=1), 1, rtol=1e-12)
-    with pytest.raises(ValueError, match=r"normalized_shape \(4,\) must be non-empty and match the trailing dims"):
+    with pytest.raises(RuntimeError, match=r"normalized_shape \(4,\) must be non-empty and match the trailing dims"):
         F.layer_norm(x, 4)
-    with pytest.raises(ValueError, match=r"layer_norm: bias has shape \(3,\), expected normalized_shape \(5,\)"):
+    with pytest.raises(RuntimeError, match=r"layer_norm: bias has shape \(3,\), expected normalized_shape \(5,\)"):
         F.layer_norm(x, 5, bias=floats(3))
-    with pytest.raises(TypeError, match="layer_norm: weight has dtype float32, expected the input's dtype float64"):
+    with pytest.raises(RuntimeError, match="layer_norm: weight has dtype float32, expected the input's dtype"):
         F.layer_norm(x, 5, weight=fastgrad.ones(5))
     with pytest.raises(NotImplementedError, match="layer_norm: expected a floating point input"):
         F.layer_norm(fastgrad.tensor([[1, 2]]), 2)
@@ -342,7 +346,7 @@ def test_layer_norm_of_rows_whose_squares_underflow_equals_the_scaled_rows(dtype
 
 @pytest.mark.parametrize("padding_idx", [4, 9, -5, -6])
 def test_embedding_refuses_a_padding_idx_out_of_range(padding_idx):
-    with pytest.raises(IndexError, match=f"padding_idx {padding_idx} is out of range for 4 embeddings"):
+    with pytest.raises(AssertionError, match=f"padding_idx {padding_idx} is out of range for 4 embeddings"):
         F.embedding(fastgrad.tensor([1]), fastgrad.ones(4, 2), padding_idx=padding_idx)
 
 
@@ -457,7 +461,7 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.cosine_embedding_loss(x, x, y), RuntimeError, r"expected a target of 0 or 1 dims, got shape \(3, 4\)"),
         (lambda: F.cosine_embedding_loss(x, x[0], y[:, 0]), RuntimeError,
          r"a 1-d target needs 2-d inputs, got input1 \(3, 4\) and input2 \(4,\)"),
-        (lambda: F.triplet_margin_loss(x, x, x[0]), ValueError, "one number of dims, got 2, 2 and 1"),
+        (lambda: F.triplet_margin_loss(x, x, x[0]), RuntimeError, "one number of dims, got 2, 2 and 1"),
         (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
         (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
         (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), RuntimeError, "soft_margin_loss: expected a floating point input"),
@@ -465,13 +469,15 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.multilabel_soft_margin_loss(fastgrad.tensor(1.0), y), IndexError, "expected an input of at least 1 dim"),
         (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
         (lambda: F.multi_margin_loss(x, [0, 1]), RuntimeError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 4]), IndexError, "multi_margin_loss target"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), ValueError, r"weight has shape \(3,\), expected \(4,\)"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 4]), RuntimeError, "multi_margin_loss target"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(4, 1)), ValueError, "weight must be one-dim"),
+        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), RuntimeError,
+         r"weight has shape \(3,\), expected \(4,\)"),
         (lambda: F.multi_margin_loss(floats(2, 3, 4), [0, 1]), RuntimeError, r"expected input \(N, C\) or \(C,\)"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(2, 4)), ValueError, r"var of shape \(2, 4\) is of incorrect size"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
         (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
-        (lambda: F.poisson_nll_loss(x, floats(2, 4)), ValueError, r"target shape \(2, 4\) does not broadcast"),
+        (lambda: F.poisson_nll_loss(x, floats(2, 4)), RuntimeError, r"the size of tensor a \(3\) must match"),
         (lambda: fastgrad.nn.MultiMarginLoss(p=3), ValueError, "only p == 1 and p == 2"),
         (lambda: fastgrad.nn.TripletMarginLoss(margin=-1), ValueError, "margin must be greater than 0"),
     ]
@@ -510,7 +516,7 @@ def test_binary_cross_entropy_refuses_what_is_not_a_probability():
 
 def test_huber_loss_needs_a_positive_delta():
     for delta in (0.0, -1.0, float("nan")):
-        with pytest.raises(ValueError, match="huber_loss: delta must be positive"):
+        with pytest.raises(RuntimeError, match="huber_loss: delta must be > 0"):
             F.huber_loss(fastgrad.ones(2), fastgrad.zeros(2), delta=delta)
     with pytest.raises(ValueError, match="reduction must be 'mean', 'batchmean'"):
         fastgrad.nn.KLDivLoss(reduction="avg")
@@ -520,12 +526,13 @@ def test_scaled_dot_product_attention_refuses_bad_arguments():
     q, k, v = fastgrad.ones(2, 3, 4), fastgrad.ones(2, 5, 4), fastgrad.ones(2, 5, 6)
     sdpa = F.scaled_dot_product_attention
     cases = [
-        (lambda: sdpa(fastgrad.ones(4), k, v), ValueError, "query must be a tensor of at least 2 dims"),
-        (lambda: sdpa(q, fastgrad.ones(2, 5, 3), v), ValueError, "do not fit"),
-        (lambda: sdpa(q, k, fastgrad.ones(2, 4, 6)), ValueError, "do not fit"),
-        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(3, 5, dtype=fastgrad.bool), is_causal=True), ValueError,
+        (lambda: sdpa(fastgrad.ones(4), k, v), RuntimeError, "query must be a tensor of at least 2 dims"),
+        (lambda: sdpa(q, fastgrad.ones(2, 5, 3), v), RuntimeError, "do not fit"),
+        (lambda: sdpa(q, k, fastgrad.ones(2, 4, 6)), RuntimeError, "do not fit"),
+        (lambda: sdpa(q, fastgrad.ones(3, 5, 4), fastgrad.ones(3, 5, 6)), RuntimeError, "the size of tensor a"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(3, 5, dtype=fastgrad.bool), is_causal=True), RuntimeError,
          "not both"),
-        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(4, 5, dtype=fastgrad.bool)), ValueError, "does not broadcast"),
+        (lambda: sdpa(q, k, v, attn_mask=fastgrad.ones(4, 5, dtype=fastgrad.bool)), RuntimeError, "does not broadcast"),
         (lambda: sdpa(q, k, v, attn_mask=[[True]]), TypeError, "attn_mask must be a Tensor or None, got list"),
         (lambda: sdpa(q, k, v, enable_gqa=True), NotImplementedError, "enable_gqa"),
     ]
@@ -547,14 +554,14 @@ def test_attention_refuses_a_float_mask_of_another_dtype():
 def test_group_norm_refuses_bad_arguments():
     x = floats(2, 6, 3)
     cases = [
-        (lambda: F.group_norm(floats(6), 2), ValueError, r"at least 2 dims \(N, C, \*\), got shape \(6,\)"),
-        (lambda: F.group_norm(x, 4), ValueError, r"positive divisor of the input's 6 channels .* got num_groups=4"),
-        (lambda: F.group_norm(x, 0), ValueError, "got num_groups=0"),
-        (lambda: F.group_norm(x, -2), ValueError, "got num_groups=-2"),
+        (lambda: F.group_norm(floats(6), 2), RuntimeError, r"at least 2 dims \(N, C, \*\), got shape \(6,\)"),
+        (lambda: F.group_norm(x, 4), RuntimeError, r"positive divisor of the input's 6 channels .* got num_groups=4"),
+        (lambda: F.group_norm(x, 0), ZeroDivisionError, "got 0"),
+        (lambda: F.group_norm(x, -2), RuntimeError, "got num_groups=-2"),
         (lambda: F.group_norm(x, 2.0), TypeError, "num_groups must be an int, got float"),
-        (lambda: F.group_norm(x, 3, floats(4)), ValueError, r"weight has shape \(4,\), expected \(6,\)"),
-        (lambda: F.group_norm(x, 3, None, floats(6, 1)), ValueError, r"bias has shape \(6, 1\), expected \(6,\)"),
-        (lambda: F.group_norm(x, 3, fastgrad.ones(6, dtype=fastgrad.float32)), TypeError,
+        (lambda: F.group_norm(x, 3, floats(4)), RuntimeError, r"weight has shape \(4,\), expected \(6,\)"),
+        (lambda: F.group_norm(x, 3, None, floats(6, 1)), RuntimeError, r"bias has shape \(6, 1\), expected \(6,\)"),
+        (lambda: F.group_norm(x, 3, fastgrad.ones(6, dtype=fastgrad.float32)), RuntimeError,
          "weight has dtype float32, expected the input's dtype float64"),
         (lambda: F.group_norm(fastgrad.ones(2, 6, dtype=fastgrad.int64), 3), NotImplementedError, "floating point input"),
         (lambda: F.group_norm(floats(1, 2, 1), 2), ValueError, r"more than 1 value per group, got input of shape "
@@ -562,7 +569,8 @@ def test_group_norm_refuses_bad_arguments():
         (lambda: fastgrad.nn.GroupNorm(4, 6), ValueError, r"num_channels \(6\) must be divisible by num_groups \(4\)"),
         (lambda: fastgrad.nn.GroupNorm(0, 6), ValueError, "num_groups must be a positive int, got 0"),
         (lambda: fastgrad.nn.GroupNorm(2, 6, device="cuda"), RuntimeError, "CPU only"),
-        (lambda: fastgrad.nn.GroupNorm(2, 6)(floats(2, 4, 3)), ValueError, r"weight has shape \(6,\), expected \(4,\)"),
+        (lambda: fastgrad.nn.GroupNorm(2, 6)(floats(2, 4, 3)), RuntimeError,
+         r"weight has shape \(6,\), expected \(4,\)"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):
@@ -597,13 +605,13 @@ def test_rms_norm_refuses_bad_arguments():
     x = floats(2, 3)
     cases = [
         (lambda: F.rms_norm(x, 3), TypeError, "normalized_shape must be a list or tuple of ints .*got 3"),
-        (lambda: F.rms_norm(x, (4,)), ValueError, r"normalized_shape \(4,\) must be non-empty and match the trailing"),
-        (lambda: F.rms_norm(x, []), ValueError, r"normalized_shape \(\) must be non-empty"),
-        (lambda: F.rms_norm(x, [1, 2, 3]), ValueError, r"got input of shape \(2, 3\)"),
-        (lambda: F.rms_norm(x, [3], floats(2)), ValueError,
+        (lambda: F.rms_norm(x, (4,)), RuntimeError, r"normalized_shape \(4,\) must be non-empty and match the"),
+        (lambda: F.rms_norm(x, []), RuntimeError, r"normalized_shape \(\) must be non-empty"),
+        (lambda: F.rms_norm(x, [1, 2, 3]), ValueError, r"more dims than the input of shape \(2, 3\)"),
+        (lambda: F.rms_norm(x, [3], floats(2)), RuntimeError,
          r"weight has shape \(2,\), expected normalized_shape \(3,\)"),
         (lambda: F.rms_norm(fastgrad.ones(2, 3, dtype=fastgrad.int64), [3]), NotImplementedError, "floating point input"),
-        (lambda: fastgrad.nn.RMSNorm(4)(floats(2, 3)), ValueError, r"normalized_shape \(4,\)"),
+        (lambda: fastgrad.nn.RMSNorm(4)(floats(2, 3)), RuntimeError, r"normalized_shape \(4,\)"),
     ]
     for call, error, match in cases:
         with pytest.raises(error, match=match):
@@ -623,13 +631,13 @@ def test_rms_norm_divides_by_the_root_mean_square_with_the_dtypes_epsilon():
 def test_bilinear_refuses_bad_arguments():
     x1, x2, w = floats(4, 3), floats(4, 5), floats(2, 3, 5)
     cases = [
-        (lambda: F.bilinear(x1, x2, floats(3, 5)), ValueError, r"weight must be 3-D .*got shape \(3, 5\)"),
-        (lambda: F.bilinear(x1, floats(2, 4, 5), w), ValueError,
+        (lambda: F.bilinear(x1, x2, floats(3, 5)), RuntimeError, r"weight must be 3-D .*got shape \(3, 5\)"),
+        (lambda: F.bilinear(x1, floats(2, 4, 5), w), RuntimeError,
          r"same leading \(batch\) dims .*\(4, 3\) and \(2, 4, 5\)"),
-        (lambda: F.bilinear(x1, floats(3, 5), w), ValueError, r"got shapes \(4, 3\) and \(3, 5\)"),
-        (lambda: F.bilinear(floats(4, 4), x2, w), ValueError, r"input1 has 4 features .* expects 3"),
-        (lambda: F.bilinear(x1, floats(4, 6), w), ValueError, r"input2 has 6 features .* expects 5"),
-        (lambda: F.bilinear(x1, x2, w, floats(3)), ValueError, r"bias has shape \(3,\), expected \(2,\)"),
+        (lambda: F.bilinear(x1, floats(3, 5), w), RuntimeError, r"got shapes \(4, 3\) and \(3, 5\)"),
+        (lambda: F.bilinear(floats(4, 4), x2, w), RuntimeError, r"input1 has 4 features .* expects 3"),
+        (lambda: F.bilinear(x1, floats(4, 6), w), RuntimeError, r"input2 has 6 features .* expects 5"),
+        (lambda: F.bilinear(x1, x2, w, floats(3)), RuntimeError, r"bias has shape \(3,\), expected \(2,\)"),
         (lambda: F.bilinear(x1, x2.float(), w), RuntimeError, "one dtype, got input1 float64, input2 float32"),
         (lambda: F.bilinear(x1, x2.numpy(), w), TypeError, "input2 must be a Tensor, got ndarray"),
         (lambda: fastgrad.nn.Bilinear(0, 5, 4), ValueError, "in1_features must be > 0"),

@@ -4,15 +4,17 @@ code raises them), so that code catching PyTorch's exception catches fastgrad's:
 activations, losses, norms, pools, fold and interpolate; target dtypes and shapes of the losses; F.pad's modes, widths
 and ranks; the kernel, stride, padding and window of the pools and convolutions; interpolate's sizes; fold and
 unfold's sizes; the ranks of dropout1d/2d/3d; prelu's weight; glu's halving (checked before the dtype, as PyTorch);
-relu of bools; flatten's dims; pdist.
+relu of bools; flatten's dims; pdist; the losses' target shapes, class weights, 0-d inputs, beta and delta, and the
+order of their checks where it decides the type (PyTorch checks shapes before arguments, arguments before dtypes).
 
-Not in the table (fastgrad's exception type still differs): checks of other losses (shapes and targets of mse, poisson,
-margin, hinge, cosine embedding, triplet and multi-margin losses; cross_entropy's weight, label_smoothing and 0-d
-input), of linear, bilinear, layer, group and batch norms' shapes, embedding, one_hot, scaled_dot_product_attention,
-ctc_loss, and the argument checks of rrelu, celu, gelu, softshrink, smooth_l1 and huber losses; also PyTorch's
-Python-level IndexError for a 2-D input of avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses
-(integer avg and lp pools, adaptive_avg_pool2d of any rank or of empty dims, empty channels of max and avg pools and
-interpolate, which PyTorch refuses and fastgrad returns)."""
+The shapes of linear, bilinear, the norms, embedding, scaled_dot_product_attention and ctc_loss; one_hot's classes
+and dtype; padding_idx (PyTorch's AssertionError, embedding_bag's RuntimeError); the arguments of rrelu, celu, gelu
+and softshrink.
+
+Not in the table (fastgrad's exception type still differs): PyTorch's Python-level IndexError for a 2-D input of
+avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses (integer avg and lp pools, adaptive_avg_pool2d of
+any rank or of empty dims, ctc_loss's targets out of the classes' range or of a float dtype), or the reverse (empty
+channels of max and avg pools and interpolate, which PyTorch refuses and fastgrad returns)."""
 import numpy as np
 import pytest
 
@@ -30,6 +32,18 @@ def t(lib, *shape, dtype="float64"):
 
 def ints(lib, *shape):
     return t(lib, *shape, dtype="int64")
+
+
+def lp(lib, *shape):
+    """Log-probabilities over the last dim."""
+    return t(lib, *shape).log_softmax(-1)
+
+
+def ctc(lib, log_probs=None, targets=None, input_lengths=(4,), target_lengths=(2,), **options):
+    """ctc_loss of one sequence of 4 frames and 3 classes, target [1, 2], with the arguments changed."""
+    return F(lib).ctc_loss(lp(lib, 4, 1, 3) if log_probs is None else log_probs,
+                           lib.tensor([[1, 2]]) if targets is None else targets, lib.tensor(input_lengths),
+                           lib.tensor(target_lengths), **options)
 
 
 CALLS = {}
@@ -102,6 +116,158 @@ add("ce prob ignore", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3
 add("ce class shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1, 2])))
 add("ce class oob", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 3])))
 add("nll target float", lambda lib: F(lib).nll_loss(t(lib, 2, 3), t(lib, 2)))
+add("ce weight shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1]), weight=t(lib, 4)))
+add("ce weight dtype", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                        weight=t(lib, 3, dtype="float32")))
+add("ce weight shape, target out of range", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), lib.tensor([0, 3]),
+                                                                             weight=t(lib, 4)))
+add("ce prob weight shape", lambda lib: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3), weight=t(lib, 4)))
+add("ce 0-d input", lambda lib: F(lib).cross_entropy(t(lib), lib.tensor([0])))
+add("ce 0-d input, 0-d index", lambda lib: F(lib).cross_entropy(t(lib), lib.tensor(0)))
+add("ce 0-d input, 0-d probability", lambda lib: F(lib).cross_entropy(t(lib), t(lib)))
+add("ce index of the input's shape", lambda lib: F(lib).cross_entropy(t(lib, 3), lib.tensor([0, 1, 2])))
+add("ce (C,) input, float target", lambda lib: F(lib).cross_entropy(t(lib, 3), t(lib, 1)))
+add("ce (C,) input, int32 target", lambda lib: F(lib).cross_entropy(t(lib, 3), lib.tensor([0, 1], dtype=lib.int32)))
+add("nll weight shape", lambda lib: F(lib).nll_loss(t(lib, 2, 3), lib.tensor([0, 1]), weight=t(lib, 3, 1)))
+add("nll weight dtype", lambda lib: F(lib).nll_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                    weight=t(lib, 3, dtype="float32")))
+for fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss"):
+    add(f"{fn} shape", lambda lib, fn=fn: getattr(F(lib), fn)(t(lib, 3), t(lib, 4)))
+add("gaussian target shape", lambda lib: F(lib).gaussian_nll_loss(t(lib, 1, 3), t(lib, 1, 4), t(lib, 1, 3)))
+add("gaussian var before target", lambda lib: F(lib).gaussian_nll_loss(t(lib, 3), t(lib, 4), t(lib, 0)))
+add("mse int", lambda lib: F(lib).mse_loss(ints(lib, 3), ints(lib, 3)))
+add("smooth_l1 int", lambda lib: F(lib).smooth_l1_loss(ints(lib, 3), ints(lib, 3)))
+add("huber int int", lambda lib: F(lib).huber_loss(ints(lib, 3), ints(lib, 3)))
+add("l1 int mean", lambda lib: F(lib).l1_loss(ints(lib, 3), ints(lib, 3)))
+for beta in (-1.0, float("nan")):
+    add(f"smooth_l1 beta {beta}", lambda lib, beta=beta: F(lib).smooth_l1_loss(t(lib, 3), t(lib, 3), beta=beta))
+    add(f"smooth_l1 int beta {beta}", lambda lib, beta=beta: F(lib).smooth_l1_loss(ints(lib, 3), ints(lib, 3),
+                                                                                    beta=beta))
+for delta in (0.0, -1.0, float("nan")):
+    add(f"huber delta {delta}", lambda lib, delta=delta: F(lib).huber_loss(t(lib, 3), t(lib, 3), delta=delta))
+    add(f"huber int delta {delta}", lambda lib, delta=delta: F(lib).huber_loss(ints(lib, 3), ints(lib, 3),
+                                                                                delta=delta))
+add("smooth_l1 shape before beta", lambda lib: F(lib).smooth_l1_loss(t(lib, 3), t(lib, 4), beta=-1.0))
+add("huber shape before weight", lambda lib: F(lib).huber_loss(t(lib, 3), t(lib, 4), weight=t(lib, 2)))
+add("huber weight before delta", lambda lib: F(lib).huber_loss(t(lib, 3), t(lib, 3), delta=-1.0, weight=t(lib, 2)))
+add("huber shape before dtype", lambda lib: F(lib).huber_loss(ints(lib, 3), t(lib, 4)))
+add("triplet dims", lambda lib: F(lib).triplet_margin_loss(t(lib, 3, 3), t(lib, 1, 3), t(lib, 3)))
+add("triplet margin before dims", lambda lib: F(lib).triplet_margin_loss(t(lib, 3), t(lib, 3), t(lib, 1, 3),
+                                                                         margin=-1.0))
+add("triplet shapes", lambda lib: F(lib).triplet_margin_loss(t(lib, 2), t(lib, 2), t(lib, 3)))
+add("pairwise_distance shapes", lambda lib: F(lib).pairwise_distance(t(lib, 3), t(lib, 4)))
+add("cosine_similarity shapes", lambda lib: F(lib).cosine_similarity(t(lib, 3, 4), t(lib, 3, 5)))
+add("multi_margin target out of range", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 3])))
+add("multi_margin target negative", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, -1])))
+add("multi_margin weight dtype", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                      weight=t(lib, 3, dtype="float32")))
+add("multi_margin weight shape", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                      weight=t(lib, 4)))
+add("multi_margin weight 2-d", lambda lib: F(lib).multi_margin_loss(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                    weight=t(lib, 1, 3)))
+add("multi_margin int input, target out of range", lambda lib: F(lib).multi_margin_loss(ints(lib, 2, 3),
+                                                                                        lib.tensor([0, 5])))
+add("multilabel_margin int32 target", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), ints(lib, 2, 3).int()))
+add("multilabel_margin float target", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), t(lib, 2, 3)))
+add("multilabel_margin int32 shape", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3), ints(lib, 2, 4).int()))
+add("multilabel_margin out of range", lambda lib: F(lib).multilabel_margin_loss(t(lib, 2, 3),
+                                                                                lib.tensor([[3, 0, -1], [0, 1, 2]])))
+add("multilabel_margin out of range int32", lambda lib: F(lib).multilabel_margin_loss(
+    t(lib, 2, 3), lib.tensor([[3, 0, -1], [0, 1, 2]], dtype=lib.int32)))
+add("multilabel_margin int input, out of range", lambda lib: F(lib).multilabel_margin_loss(
+    ints(lib, 2, 3), lib.tensor([[3, 0, -1], [0, 1, 2]])))
+add("multilabel_margin int input, 3-d", lambda lib: F(lib).multilabel_margin_loss(ints(lib, 2, 3, 1),
+                                                                                  ints(lib, 2, 3, 1)))
+add("linear in_features", lambda lib: F(lib).linear(t(lib, 2, 3), t(lib, 4, 5)))
+add("linear bias", lambda lib: F(lib).linear(t(lib, 2, 3), t(lib, 4, 3), t(lib, 5)))
+add("linear weight 3-d", lambda lib: F(lib).linear(t(lib, 2, 3), t(lib, 2, 4, 3)))
+add("linear 0-d input", lambda lib: F(lib).linear(t(lib), t(lib, 4, 3)))
+add("bilinear input1", lambda lib: F(lib).bilinear(t(lib, 2, 3), t(lib, 2, 4), t(lib, 5, 2, 4)))
+add("bilinear input2", lambda lib: F(lib).bilinear(t(lib, 2, 3), t(lib, 2, 4), t(lib, 5, 3, 2)))
+add("bilinear batch", lambda lib: F(lib).bilinear(t(lib, 2, 3), t(lib, 3, 4), t(lib, 5, 3, 4)))
+add("bilinear bias", lambda lib: F(lib).bilinear(t(lib, 2, 3), t(lib, 2, 4), t(lib, 5, 3, 4), t(lib, 6)))
+add("bilinear weight 2-d", lambda lib: F(lib).bilinear(t(lib, 2, 3), t(lib, 2, 4), t(lib, 3, 4)))
+add("layer_norm shape", lambda lib: F(lib).layer_norm(t(lib, 2, 3), (4,)))
+add("layer_norm too many dims", lambda lib: F(lib).layer_norm(t(lib, 3), (2, 3)))
+add("layer_norm weight", lambda lib: F(lib).layer_norm(t(lib, 2, 3), (3,), t(lib, 4)))
+add("layer_norm bias", lambda lib: F(lib).layer_norm(t(lib, 2, 3), (3,), None, t(lib, 4)))
+add("layer_norm weight dtype", lambda lib: F(lib).layer_norm(t(lib, 2, 3), (3,), t(lib, 3, dtype="float32")))
+add("rms_norm shape", lambda lib: F(lib).rms_norm(t(lib, 2, 3), (4,)))
+add("rms_norm too many dims", lambda lib: F(lib).rms_norm(t(lib, 2, 3), (1, 2, 3)))
+add("rms_norm weight", lambda lib: F(lib).rms_norm(t(lib, 2, 3), (3,), t(lib, 4)))
+add("group_norm groups", lambda lib: F(lib).group_norm(t(lib, 2, 4), 3))
+add("group_norm 0 groups", lambda lib: F(lib).group_norm(t(lib, 2, 4), 0))
+add("group_norm negative groups", lambda lib: F(lib).group_norm(t(lib, 2, 4), -2))
+add("group_norm weight", lambda lib: F(lib).group_norm(t(lib, 2, 4), 2, t(lib, 3)))
+add("group_norm bias", lambda lib: F(lib).group_norm(t(lib, 2, 4), 2, None, t(lib, 3)))
+add("group_norm weight dtype", lambda lib: F(lib).group_norm(t(lib, 2, 4), 2, t(lib, 4, dtype="float32")))
+add("group_norm 1-d", lambda lib: F(lib).group_norm(t(lib, 4), 2))
+add("group_norm int, groups", lambda lib: F(lib).group_norm(ints(lib, 2, 4), 3))
+add("batch_norm running_mean", lambda lib: F(lib).batch_norm(t(lib, 2, 3), t(lib, 4), t(lib, 4)))
+add("batch_norm weight", lambda lib: F(lib).batch_norm(t(lib, 2, 3), t(lib, 3), t(lib, 3), t(lib, 4)))
+add("batch_norm bias", lambda lib: F(lib).batch_norm(t(lib, 2, 3), t(lib, 3), t(lib, 3), None, t(lib, 4)))
+add("batch_norm 1-d", lambda lib: F(lib).batch_norm(t(lib, 3), t(lib, 3), t(lib, 3)))
+add("batch_norm 1-d training", lambda lib: F(lib).batch_norm(t(lib, 3), None, None, training=True))
+add("batch_norm 1-d eval", lambda lib: F(lib).batch_norm(t(lib, 3), None, None))
+add("instance_norm running_mean", lambda lib: F(lib).instance_norm(t(lib, 2, 3, 4), t(lib, 4), t(lib, 4),
+                                                                   use_input_stats=False))
+add("instance_norm weight", lambda lib: F(lib).instance_norm(t(lib, 2, 3, 4), weight=t(lib, 4)))
+add("instance_norm bias", lambda lib: F(lib).instance_norm(t(lib, 2, 3, 4), bias=t(lib, 4)))
+add("embedding weight 1-d", lambda lib: F(lib).embedding(lib.tensor([0]), t(lib, 3)))
+add("embedding weight 3-d", lambda lib: F(lib).embedding(lib.tensor([0]), t(lib, 3, 2, 2)))
+for padding_idx in (3, -4):
+    add(f"embedding padding_idx {padding_idx}",
+        lambda lib, padding_idx=padding_idx: F(lib).embedding(lib.tensor([0]), t(lib, 3, 2), padding_idx=padding_idx))
+    add(f"embedding_bag padding_idx {padding_idx}", lambda lib, padding_idx=padding_idx: F(lib).embedding_bag(
+        lib.tensor([[0]]), t(lib, 3, 2), padding_idx=padding_idx))
+    add(f"Embedding padding_idx {padding_idx}",
+        lambda lib, padding_idx=padding_idx: lib.nn.Embedding(3, 2, padding_idx=padding_idx))
+    add(f"EmbeddingBag padding_idx {padding_idx}",
+        lambda lib, padding_idx=padding_idx: lib.nn.EmbeddingBag(3, 2, padding_idx=padding_idx))
+add("Embedding.from_pretrained padding_idx", lambda lib: lib.nn.Embedding.from_pretrained(t(lib, 3, 2), padding_idx=3))
+add("one_hot too large", lambda lib: F(lib).one_hot(lib.tensor([3]), 3))
+add("one_hot negative", lambda lib: F(lib).one_hot(lib.tensor([-1]), 3))
+add("one_hot negative inferred", lambda lib: F(lib).one_hot(lib.tensor([-1])))
+add("one_hot num_classes -2", lambda lib: F(lib).one_hot(lib.tensor([0]), -2))
+add("one_hot num_classes 0", lambda lib: F(lib).one_hot(lib.tensor([0]), 0))
+add("one_hot empty inferred", lambda lib: F(lib).one_hot(lib.tensor([], dtype=lib.int64)))
+for dtype in ("int32", "uint8", "bool", "float32"):
+    add(f"one_hot {dtype}", lambda lib, dtype=dtype: F(lib).one_hot(lib.tensor([1], dtype=getattr(lib, dtype)), 3))
+add("one_hot empty int32", lambda lib: F(lib).one_hot(lib.tensor([], dtype=lib.int32), 3))
+add("sdpa 1-d", lambda lib: F(lib).scaled_dot_product_attention(t(lib, 4), t(lib, 4), t(lib, 4)))
+add("sdpa query and key features", lambda lib: F(lib).scaled_dot_product_attention(t(lib, 2, 3, 4), t(lib, 2, 5, 3),
+                                                                                   t(lib, 2, 5, 6)))
+add("sdpa key and value lengths", lambda lib: F(lib).scaled_dot_product_attention(t(lib, 2, 3, 4), t(lib, 2, 5, 4),
+                                                                                  t(lib, 2, 6, 6)))
+add("sdpa batch", lambda lib: F(lib).scaled_dot_product_attention(t(lib, 2, 3, 4), t(lib, 3, 5, 4), t(lib, 3, 5, 6)))
+add("sdpa mask shape", lambda lib: F(lib).scaled_dot_product_attention(t(lib, 2, 3, 4), t(lib, 2, 5, 4),
+                                                                       t(lib, 2, 5, 6), attn_mask=t(lib, 4, 5)))
+add("sdpa mask and causal", lambda lib: F(lib).scaled_dot_product_attention(
+    t(lib, 2, 3, 4), t(lib, 2, 5, 4), t(lib, 2, 5, 6), attn_mask=t(lib, 3, 5), is_causal=True))
+add("ctc input_lengths size", lambda lib: ctc(lib, input_lengths=(4, 4)))
+add("ctc target_lengths size", lambda lib: ctc(lib, target_lengths=(2, 2)))
+add("ctc input_length too large", lambda lib: ctc(lib, input_lengths=(5,)))
+add("ctc input_length negative", lambda lib: ctc(lib, input_lengths=(-1,)))
+add("ctc target_length too large", lambda lib: ctc(lib, target_lengths=(3,)))
+add("ctc target_length negative", lambda lib: ctc(lib, target_lengths=(-1,)))
+add("ctc targets batch", lambda lib: ctc(lib, targets=lib.tensor([[1, 2], [1, 2]])))
+add("ctc targets 3-d", lambda lib: ctc(lib, targets=lib.tensor([[[1, 2]]])))
+add("ctc concatenated targets short", lambda lib: ctc(lib, targets=lib.tensor([1])))
+add("ctc blank", lambda lib: ctc(lib, blank=3))
+add("ctc blank negative", lambda lib: ctc(lib, blank=-1))
+add("ctc float lengths", lambda lib: ctc(lib, input_lengths=(4.0,)))
+add("ctc int log_probs", lambda lib: ctc(lib, log_probs=ints(lib, 4, 1, 3)))
+add("ctc int log_probs 1-d", lambda lib: ctc(lib, log_probs=ints(lib, 4)))
+add("ctc log_probs 4-d", lambda lib: ctc(lib, log_probs=lp(lib, 4, 1, 1, 3)))
+add("ctc log_probs empty", lambda lib: ctc(lib, log_probs=lp(lib, 0, 1, 3), input_lengths=(0,)))
+for training in (False, True):
+    add(f"rrelu lower > upper, training={training}",
+        lambda lib, training=training: F(lib).rrelu(t(lib, 3), 0.5, 0.1, training=training))
+add("celu alpha 0", lambda lib: F(lib).celu(t(lib, 3), alpha=0.0))
+add("gelu approximate", lambda lib: F(lib).gelu(t(lib, 3), approximate="foo"))
+add("softshrink negative", lambda lib: F(lib).softshrink(t(lib, 3), -1.0))
+add("softshrink NaN", lambda lib: F(lib).softshrink(t(lib, 3), float("nan")))
+add("softshrink beyond float32", lambda lib: F(lib).softshrink(t(lib, 3, dtype="float32"), 1e39))
 add("soft_margin shape", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 1, 3)))
 add("soft_margin shape2", lambda lib: F(lib).soft_margin_loss(t(lib, 3), t(lib, 2)))
 for mode in ("reflect", "replicate", "circular"):
@@ -255,3 +421,10 @@ def test_refusals_raise_pytorch_s_exception_type(name):
     theirs = outcome(lambda: CALLS[name](torch))
     assert isinstance(theirs, Raised), f"PyTorch returns {theirs!r}"
     assert_raised_alike(outcome(lambda: CALLS[name](fastgrad)), theirs, name)
+
+
+def test_multilabel_margin_loss_reads_the_target_s_dtype_only_when_there_are_targets():
+    # (with reduction "none": PyTorch's mean and sum of no samples are uninitialized memory)
+    ours, theirs = (F(lib).multilabel_margin_loss(lib.ones(0, 3, dtype=lib.float64), lib.ones(0, 3, dtype=lib.int32),
+                                                  reduction="none") for lib in (fastgrad, torch))
+    assert ours.shape == tuple(theirs.shape) == (0,)

@@ -54,7 +54,7 @@ def test_bad_arguments():
     cases = [
         (lambda: F.triplet_margin_with_distance_loss(x, x, x, margin=0), ValueError,
          "triplet_margin_with_distance_loss: margin must be greater than 0, got 0"),
-        (lambda: F.triplet_margin_with_distance_loss(x, x, x[0]), ValueError,
+        (lambda: F.triplet_margin_with_distance_loss(x, x, x[0]), RuntimeError,
          "anchor, positive and negative must have one number of dims, got 2, 2 and 1"),
         (lambda: F.triplet_margin_with_distance_loss(x, x, x, reduction="avg"), ValueError,
          "reduction must be 'mean', 'sum' or 'none', got 'avg'"),
