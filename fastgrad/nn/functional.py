@@ -1936,21 +1936,23 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
-                  fill: float | None) -> tuple[Tensor, bool, dict]:
+                  fill: float | None, integers: str) -> tuple[Tensor, bool, dict]:
     """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
     axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
     as much as the last window needs on the right with `fill` (None: the lowest value of the input's
-    dtype, -inf for floats, and integer inputs are taken too). Also whether a batch dim was added, and the
-    geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
-    dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
-    with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
-    rule)."""
+    dtype, -inf for floats). Besides floats, the input may have the integer dtypes `integers` names
+    ("all", or one dtype's name) and no other, as PyTorch's kernels take. Also whether a batch dim was
+    added, and the geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window
+    spans dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is
+    None); with ceil_mode a last partial window counts, unless it would start in the right padding
+    (PyTorch's rule)."""
     x, unbatched = _spatial_input(name, input, dims)
-    if fill is None and x.dtype.kind in "iu":
-        fill = np.iinfo(x.dtype).min
-    else:
-        _floating(x, name, error=NotImplementedError)
-        fill = -np.inf if fill is None else fill
+    taken = x.dtype.kind == "f" or (x.dtype.kind in "iu" and integers in ("all", x.dtype.name))
+    if not taken:
+        expected = "floating point" + ("" if integers == "all" else f" or {integers}")
+        raise NotImplementedError(f"{name}: expected a {expected} input, got dtype {x.dtype}")
+    if fill is None:
+        fill = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
     kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
@@ -1986,12 +1988,13 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
               return_indices: bool):
     """The maximum of each window (see _pool_windows, padding with the dtype's lowest value); each window's
     gradient goes to its first maximum in row-major order, as PyTorch's. The indices are positions in the
-    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: by max_pool2d, and
-    by max_pool1d only with return_indices (its other kernel refuses them)."""
-    if name == "max_pool1d" and not return_indices and input.dtype.kind in "iu":
+    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: in 2-D, and in 1-D
+    only with return_indices (its other 1-D kernel, which lp_pool1d's p = +-inf calls too, refuses them)."""
+    if dims == 1 and not return_indices and input.dtype.kind in "iu":
         raise NotImplementedError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel "
                                   f"takes integers only with return_indices=True), got dtype {input.dtype}")
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None,
+                                          "all")
     values, positions = windows.max(dim=-1)
     if any(g["padding"]) and windows._data.dtype.kind == "f" and np.isneginf(values._data).any():
         # (rare) a window whose values are all -inf ties its padding, which max takes when it comes first: its
@@ -2042,8 +2045,9 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
               count_include_pad: bool, divisor_override: int | None) -> Tensor:
     """The mean of each window (see _pool_windows, padding with zeros), as PyTorch divides: by the part of
     the window inside the padded input (count_include_pad) or inside the input itself (not), or by
-    divisor_override."""
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0.0)
+    divisor_override. An int64 input stays int64, its window sums divided as integers (truncated toward
+    zero), as PyTorch's kernel divides them; its other integer dtypes are refused."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0, "int64")
     if divisor_override is not None:
         divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
     else:
@@ -2054,7 +2058,8 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
             if not count_include_pad:
                 starts, ends = np.maximum(starts, 0), np.minimum(ends, length)
             divisor = divisor[..., None] * (ends - starts)  # outer product over the dims
-    out = windows.sum(dim=-1) / Tensor._from_data(divisor.astype(windows.dtype))
+    sums, divisor = windows.sum(dim=-1), Tensor._from_data(divisor.astype(windows.dtype))
+    out = sums / divisor if windows.dtype.kind == "f" else sums.div(divisor, rounding_mode="trunc")
     return out.squeeze(0) if unbatched else out
 
 
