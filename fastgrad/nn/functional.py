@@ -1404,15 +1404,14 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 
 def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_type: float, what: str) -> None:
     """PyTorch's max_norm: each looked-up row whose p-norm exceeds max_norm is scaled, in place and outside
-    autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch). Bumps the weight's version, so a
+    autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch; a negative max_norm, which PyTorch takes,
+    flips every looked-up row's sign). Bumps the weight's version, so a
     graph that saved the old rows refuses to backward, as in PyTorch."""
     if max_norm is None:
         return
     for name, value in (("max_norm", max_norm), ("norm_type", norm_type)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
             raise TypeError(f"{what}: {name} must be a number, got {type(value).__name__}")
-    if max_norm < 0:
-        raise ValueError(f"{what}: max_norm must be non-negative, got {max_norm}")
     rows = np.unique(ids)
     norms = np.linalg.norm(weight._data[rows].astype(np.float64), ord=norm_type, axis=1)
     too_long = norms > max_norm
