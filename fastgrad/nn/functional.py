@@ -337,8 +337,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     _floating(logits, "gumbel_softmax")
     if eps != 1e-10:
         warnings.warn("gumbel_softmax: `eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
-    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating)) or not 0 < tau < np.inf:
-        raise ValueError(f"gumbel_softmax: tau must be a positive finite number, got {tau!r}")
+    # any number divides, as in PyTorch: tau = 0 gives NaN, tau < 0 softmax(-(logits + g) / |tau|), tau = inf uniform
+    if not isinstance(tau, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gumbel_softmax: tau must be a number, got {type(tau).__name__}")
     # -log of an Exponential(1) draw is Gumbel(0, 1); the floor keeps a draw that rounds to 0 from giving inf
     exponential = np.maximum(rng_of(None).standard_exponential(logits.shape), np.finfo(logits.dtype).tiny)
     soft = ((logits + Tensor._from_data(-np.log(exponential).astype(logits.dtype))) / tau).softmax(dim)

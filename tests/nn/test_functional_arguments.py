@@ -743,10 +743,9 @@ def test_dropout_family_checks_ranks_and_dtypes():
         F.dropout3d(floats(3), training=False)
 
 
-@pytest.mark.parametrize("tau", [0, -1.0, float("inf"), float("nan"), "1"])
-def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
-    """(PyTorch gives NaN for tau = 0 and a plausible-looking sample of the wrong distribution for tau < 0.)"""
-    with pytest.raises(ValueError, match=f"gumbel_softmax: tau must be a positive finite number, got {tau!r}"):
+@pytest.mark.parametrize("tau", ["1", None])
+def test_gumbel_softmax_refuses_a_temperature_that_is_not_a_number(tau):
+    with pytest.raises(TypeError, match=f"gumbel_softmax: tau must be a number, got {type(tau).__name__}"):
         F.gumbel_softmax(floats(2, 3), tau)
     with pytest.raises(RuntimeError, match="gumbel_softmax: expected a floating point input"):
         F.gumbel_softmax(fastgrad.tensor([1, 2]))
