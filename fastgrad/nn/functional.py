@@ -1022,13 +1022,21 @@ def _dropout_probability(name: str, p) -> float:
     return float(p)
 
 
+def _dropped_all(input: Tensor, inplace: bool) -> Tensor:
+    """Dropout with p = 1: zeros in the input's dtype (integers and bools too, as PyTorch's multiplies by a zero of
+    that dtype), with a zero gradient."""
+    zero = Tensor._from_data(np.zeros((), dtype=input.dtype))
+    return input.mul_(zero) if inplace else input * zero
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: at train time zero each element with probability p and scale the rest by 1/(1-p)."""
     p = _dropout_probability("dropout", p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return x.mul_(0.0) if inplace else x * 0.0
+        return _dropped_all(x, inplace)
+    _floating(x, "dropout")  # (PyTorch's cannot cast the scaled values back to an integer or bool dtype)
     return _activation(ops.Dropout, "dropout", x, inplace, p=float(p), seed=next_seed())
 
 
@@ -1044,9 +1052,9 @@ def _masked_dropout(name: str, input: Tensor, p: float, inplace: bool, mask_shap
     a = ((1 - p)(1 + p a'^2))^(-1/2) and b = -a a' p, which keeps zero mean and unit variance. Either way
     the result is input * scale (+ shift) with constant scale and shift, so autograd differentiates it.
     p = 1 gives zeros in both, as PyTorch's."""
-    _floating(input, name)
     if p == 1.0:
-        return input.mul_(0.0) if inplace else input * 0.0
+        return _dropped_all(input, inplace)
+    _floating(input, name)  # (PyTorch's cannot cast the scaled values back to an integer or bool dtype)
     kept = rng_of(None).random(mask_shape) >= p
     if not alpha:
         scale = Tensor._from_data(kept.astype(input.dtype) / input.dtype.type(1 - p))

@@ -242,3 +242,19 @@ def test_lp_pool_of_int64_with_an_int_norm_type_truncates_the_mean():
     check(lambda lib, x: lib.nn.LPPool1d(2, 2)(x), x, rtol=1e-6)
     assert F.lp_pool1d(fastgrad.tensor(x), 2, 2).tolist() == [[[2.0]]]
     assert nn.LPPool1d(2, 2)(fastgrad.tensor(x)).tolist() == [[[np.float32(np.sqrt(5))]]]
+
+
+DROPOUT_SHAPES = {"dropout": (3, 4), "dropout1d": (2, 3, 4), "dropout2d": (2, 2, 3, 4), "dropout3d": (2, 2, 1, 3, 4),
+                  "alpha_dropout": (3, 4), "feature_alpha_dropout": (2, 3, 4)}
+
+
+@pytest.mark.parametrize("dtype", ALL)
+@pytest.mark.parametrize("p, training", [(0.5, True), (1.0, True), (0.0, True), (0.5, False)])
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("name", DROPOUT_SHAPES)
+def test_dropout_of_integers(name, p, training, inplace, dtype):
+    """An integer or bool input is returned as it is when nothing is dropped, and zeroed in its dtype for p = 1;
+    a dropout that scales is refused with RuntimeError, as PyTorch cannot cast the scaled values back."""
+    x = (np.arange(int(np.prod(DROPOUT_SHAPES[name]))) % 5 + 1).reshape(DROPOUT_SHAPES[name]).astype(dtype)
+    check(lambda lib, x: getattr(lib.nn.functional, name)(x, p, training, inplace), x,
+          refusal=f"{name}: expected a floating point input, got dtype {np.dtype(dtype).name}")
