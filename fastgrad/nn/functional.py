@@ -1955,6 +1955,9 @@ def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padd
     None); with ceil_mode a last partial window counts, unless it would start in the right padding
     (PyTorch's rule)."""
     x, unbatched = _spatial_input(name, input, dims)
+    if 0 in input.shape[-(dims + 1):]:  # (an empty batch is taken; an unbatched input has none)
+        raise RuntimeError(f"{name}: expected an input with non-empty channel and spatial dims, got shape "
+                           f"{input.shape}")
     taken = x.dtype.kind == "f" or (x.dtype.kind in "iu" and integers in ("all", x.dtype.name))
     if not taken:
         expected = "floating point" + ("" if integers == "all" else f" or {integers}")
