@@ -125,14 +125,39 @@ def _adaptive_avg_pool(name: str, input: Tensor, dims: int, output_size) -> Tens
     return x.squeeze(0) if unbatched else x
 
 
+def _global_average(name: str, input: Tensor, dims: int) -> Tensor:
+    """PyTorch's shortcut for an output of size 1 in each pooled dim: the mean over the last `dims` dims, which
+    takes any input the mean takes (an empty dim gives NaN; integers are refused with mean's RuntimeError)."""
+    F._floating(input, name)
+    if input.ndim < dims:
+        raise IndexError(f"{name}: an output of size 1 averages the last {dims} dims, got an input of shape "
+                         f"{input.shape}")
+    return input.mean(dim=tuple(range(-dims, 0)), keepdim=True)
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """The mean of each of output_size windows covering the last dim of (N, C, L) or (C, L): window i
-    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's."""
-    return _adaptive_avg_pool("adaptive_avg_pool1d", input, 1, output_size)
+    spans [floor(i L / n), ceil((i + 1) L / n)), as PyTorch's. An output_size of 1 is the mean of the last
+    dim (NaN where it is empty), as PyTorch computes it."""
+    name = "adaptive_avg_pool1d"
+    x = F._spatial_input(name, input, 1)[0]
+    if _output_sizes(name, output_size, tuple(x.shape[2:])) == (1,):
+        return _global_average(name, input, 1)
+    return _adaptive_avg_pool(name, input, 1, output_size)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """The mean of each of (H_out, W_out) windows covering the last two dims of (N, C, H, W) or (C, H, W),
     each dim's windows as adaptive_avg_pool1d's; output_size is an int or a pair whose None entries keep the
-    input's size."""
-    return _adaptive_avg_pool("adaptive_avg_pool2d", input, 2, output_size)
+    input's size. An output of (1, 1) is the mean of the last two dims of an input of any rank (NaN where
+    they are empty), as PyTorch computes it."""
+    name = "adaptive_avg_pool2d"
+    if isinstance(input, Tensor):
+        if isinstance(output_size, (tuple, list)) and input.ndim <= len(output_size):  # (PyTorch's Python check)
+            raise ValueError(f"{name}: an output_size of {len(output_size)} entries needs an input of at least "
+                             f"{len(output_size) + 1} dims, got shape {input.shape}")
+        # (an input of fewer than 2 dims has an int output_size here, which needs no sizes to resolve)
+        sizes = tuple(input.shape[-2:]) if input.ndim >= 2 else (0, 0)
+        if _output_sizes(name, output_size, sizes) == (1, 1):
+            return _global_average(name, input, 2)
+    return _adaptive_avg_pool(name, input, 2, output_size)

@@ -1,9 +1,9 @@
 """The CTC loss in PyTorch's functional form, `ctc_loss`: the arguments read as PyTorch reads them, checked,
 and handed to the CTCLoss op (fastgrad/ops/nn.py; the recursions are in fastgrad/kernels/ctc.py).
 
-Stricter than PyTorch where its answer would be a number from an invalid input: targets must be integers
-in [0, C) other than the blank (PyTorch reads float targets as labels, and an out-of-range label outside
-its memory).
+Float and bool targets are read as PyTorch reads them, converted to int64 labels (floats truncated toward
+zero). Stricter than PyTorch where its answer would be a number from an invalid input: the labels must be
+finite and in [0, C) other than the blank (PyTorch reads an out-of-range label outside its memory).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
     """Lengths given as an integer tensor or a sequence of ints: (batch,) int64."""
     if isinstance(value, Tensor):
         lengths = value._data
-        if lengths.dtype.kind not in "iu":
+        if lengths.dtype.kind not in "iu":  # (PyTorch's check of a tensor's dtype: RuntimeError)
             raise RuntimeError(f"ctc_loss: {name} must be an integer tensor, got dtype {value.dtype}")
     elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                                   for v in value):
@@ -40,9 +40,11 @@ def _concatenated(targets: Tensor, target_lengths: np.ndarray, batched: bool) ->
     target of an unbatched input too, as PyTorch reads it: exactly target_length labels, no padding)."""
     if not isinstance(targets, Tensor):
         raise TypeError(f"ctc_loss: targets must be a Tensor, got {type(targets).__name__}")
-    if targets._data.dtype.kind not in "iu":
-        raise TypeError(f"ctc_loss: targets must be an integer tensor, got dtype {targets.dtype}")
-    labels = targets._data
+    if targets._data.dtype.kind not in "iubf":
+        raise TypeError(f"ctc_loss: targets must be a real or bool tensor, got dtype {targets.dtype}")
+    if targets._data.dtype.kind == "f" and not np.isfinite(targets._data).all():
+        raise ValueError("ctc_loss: targets must be finite labels, got a NaN or infinite value")
+    labels = np.trunc(targets._data).astype(np.int64)  # (PyTorch's conversion of float and bool targets to int64)
     if labels.ndim == 2:
         if labels.shape[0] != target_lengths.size:
             raise RuntimeError(f"ctc_loss: padded targets must have a row per sequence ({target_lengths.size}), "

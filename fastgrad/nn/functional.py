@@ -350,8 +350,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     _floating(logits, "gumbel_softmax")
     if eps != 1e-10:
         warnings.warn("gumbel_softmax: `eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
-    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating)) or not 0 < tau < np.inf:
-        raise ValueError(f"gumbel_softmax: tau must be a positive finite number, got {tau!r}")
+    # any number divides, as in PyTorch: tau = 0 gives NaN, tau < 0 softmax(-(logits + g) / |tau|), tau = inf uniform
+    if not isinstance(tau, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gumbel_softmax: tau must be a number, got {type(tau).__name__}")
     # -log of an Exponential(1) draw is Gumbel(0, 1); the floor keeps a draw that rounds to 0 from giving inf
     exponential = np.maximum(rng_of(None).standard_exponential(logits.shape), np.finfo(logits.dtype).tiny)
     soft = ((logits + Tensor._from_data(-np.log(exponential).astype(logits.dtype))) / tau).softmax(dim)
@@ -1072,13 +1073,21 @@ def _dropout_probability(name: str, p) -> float:
     return float(p)
 
 
+def _dropped_all(input: Tensor, inplace: bool) -> Tensor:
+    """Dropout with p = 1: zeros in the input's dtype (integers and bools too, as PyTorch's multiplies by a zero of
+    that dtype), with a zero gradient."""
+    zero = Tensor._from_data(np.zeros((), dtype=input.dtype))
+    return input.mul_(zero) if inplace else input * zero
+
+
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: at train time zero each element with probability p and scale the rest by 1/(1-p)."""
     p = _dropout_probability("dropout", p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return x.mul_(0.0) if inplace else x * 0.0
+        return _dropped_all(x, inplace)
+    _floating(x, "dropout")  # (PyTorch's cannot cast the scaled values back to an integer or bool dtype)
     return _activation(ops.Dropout, "dropout", x, inplace, p=float(p), seed=next_seed())
 
 
@@ -1094,9 +1103,9 @@ def _masked_dropout(name: str, input: Tensor, p: float, inplace: bool, mask_shap
     a = ((1 - p)(1 + p a'^2))^(-1/2) and b = -a a' p, which keeps zero mean and unit variance. Either way
     the result is input * scale (+ shift) with constant scale and shift, so autograd differentiates it.
     p = 1 gives zeros in both, as PyTorch's."""
-    _floating(input, name)
     if p == 1.0:
-        return input.mul_(0.0) if inplace else input * 0.0
+        return _dropped_all(input, inplace)
+    _floating(input, name)  # (PyTorch's cannot cast the scaled values back to an integer or bool dtype)
     kept = rng_of(None).random(mask_shape) >= p
     if not alpha:
         scale = Tensor._from_data(kept.astype(input.dtype) / input.dtype.type(1 - p))
@@ -1463,15 +1472,14 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 
 def _renorm_rows_(weight: Tensor, ids: np.ndarray, max_norm: float | None, norm_type: float, what: str) -> None:
     """PyTorch's max_norm: each looked-up row whose p-norm exceeds max_norm is scaled, in place and outside
-    autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch). Bumps the weight's version, so a
+    autograd, to norm max_norm (divided by norm + 1e-7, as PyTorch; a negative max_norm, which PyTorch takes,
+    flips every looked-up row's sign). Bumps the weight's version, so a
     graph that saved the old rows refuses to backward, as in PyTorch."""
     if max_norm is None:
         return
     for name, value in (("max_norm", max_norm), ("norm_type", norm_type)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
             raise TypeError(f"{what}: {name} must be a number, got {type(value).__name__}")
-    if max_norm < 0:
-        raise ValueError(f"{what}: max_norm must be non-negative, got {max_norm}")
     rows = np.unique(ids)
     norms = np.linalg.norm(weight._data[rows].astype(np.float64), ord=norm_type, axis=1)
     too_long = norms > max_norm
@@ -2002,21 +2010,26 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _pool_windows(name: str, input: Tensor, dims: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
-                  fill: float | None) -> tuple[Tensor, bool, dict]:
+                  fill: float | None, integers: str) -> tuple[Tensor, bool, dict]:
     """Every pooling window of a (N, C, *spatial) or unbatched (C, *spatial) input, flattened on the last
     axis: (N, C, *out_sizes, prod(kernel_size)), after padding `padding` on the left of each spatial dim and
     as much as the last window needs on the right with `fill` (None: the lowest value of the input's
-    dtype, -inf for floats, and integer inputs are taken too). Also whether a batch dim was added, and the
-    geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window spans
-    dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is None);
-    with ceil_mode a last partial window counts, unless it would start in the right padding (PyTorch's
-    rule)."""
+    dtype, -inf for floats). Besides floats, the input may have the integer dtypes `integers` names
+    ("all", or one dtype's name) and no other, as PyTorch's kernels take. Also whether a batch dim was
+    added, and the geometry per dim (kernel, stride, padding, dilation, input and output sizes). A window
+    spans dilation (kernel - 1) + 1 elements, and windows are stride apart (kernel_size when stride is
+    None); with ceil_mode a last partial window counts, unless it would start in the right padding
+    (PyTorch's rule)."""
     x, unbatched = _spatial_input(name, input, dims)
-    if fill is None and x.dtype.kind in "iu":
-        fill = np.iinfo(x.dtype).min
-    else:
-        _floating(x, name, error=NotImplementedError)
-        fill = -np.inf if fill is None else fill
+    if 0 in input.shape[-(dims + 1):]:  # (an empty batch is taken; an unbatched input has none)
+        raise RuntimeError(f"{name}: expected an input with non-empty channel and spatial dims, got shape "
+                           f"{input.shape}")
+    taken = x.dtype.kind == "f" or (x.dtype.kind in "iu" and integers in ("all", x.dtype.name))
+    if not taken:
+        expected = "floating point" + ("" if integers == "all" else f" or {integers}")
+        raise NotImplementedError(f"{name}: expected a {expected} input, got dtype {x.dtype}")
+    if fill is None:
+        fill = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
     kernel = _sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else _sizes(f"{name}: stride", stride, dims, 1)
@@ -2052,12 +2065,13 @@ def _max_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
               return_indices: bool):
     """The maximum of each window (see _pool_windows, padding with the dtype's lowest value); each window's
     gradient goes to its first maximum in row-major order, as PyTorch's. The indices are positions in the
-    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: by max_pool2d, and
-    by max_pool1d only with return_indices (its other kernel refuses them)."""
-    if name == "max_pool1d" and not return_indices and input.dtype.kind in "iu":
+    flattened spatial dims of the input. Integers are pooled as PyTorch 2.13 pools them: in 2-D, and in 1-D
+    only with return_indices (its other 1-D kernel, which lp_pool1d's p = +-inf calls too, refuses them)."""
+    if dims == 1 and not return_indices and input.dtype.kind in "iu":
         raise NotImplementedError(f"{name}: expected a floating point input without return_indices (PyTorch's kernel "
                                   f"takes integers only with return_indices=True), got dtype {input.dtype}")
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None)
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, dilation, ceil_mode, None,
+                                          "all")
     values, positions = windows.max(dim=-1)
     if any(g["padding"]) and windows._data.dtype.kind == "f" and np.isneginf(values._data).any():
         # (rare) a window whose values are all -inf ties its padding, which max takes when it comes first: its
@@ -2108,8 +2122,9 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
               count_include_pad: bool, divisor_override: int | None) -> Tensor:
     """The mean of each window (see _pool_windows, padding with zeros), as PyTorch divides: by the part of
     the window inside the padded input (count_include_pad) or inside the input itself (not), or by
-    divisor_override."""
-    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0.0)
+    divisor_override. An int64 input stays int64, its window sums divided as integers (truncated toward
+    zero), as PyTorch's kernel divides them; its other integer dtypes are refused."""
+    windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0, "int64")
     if divisor_override is not None:
         divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
     else:
@@ -2120,7 +2135,8 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
             if not count_include_pad:
                 starts, ends = np.maximum(starts, 0), np.minimum(ends, length)
             divisor = divisor[..., None] * (ends - starts)  # outer product over the dims
-    out = windows.sum(dim=-1) / Tensor._from_data(divisor.astype(windows.dtype))
+    sums, divisor = windows.sum(dim=-1), Tensor._from_data(divisor.astype(windows.dtype))
+    out = sums / divisor if windows.dtype.kind == "f" else sums.div(divisor, rounding_mode="trunc")
     return out.squeeze(0) if unbatched else out
 
 

@@ -120,9 +120,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     elif input.dtype.kind != "f" and input.dtype != np.uint8:  # (PyTorch's nearest kernels take uint8 images too)
         raise NotImplementedError(f"{name}: mode {mode!r} expects a floating point or uint8 input, got dtype "
                                   f"{input.dtype}")
-    if min(input.shape[2:]) < 1 or min(sizes) < 1:
-        raise RuntimeError(f"{name}: input and output sizes should be greater than 0, got input "
-                           f"{tuple(input.shape[2:])} and output {sizes}")
+    if min(input.shape[1:]) < 1 or min(sizes) < 1:  # (an empty batch is taken, empty channels are not)
+        raise RuntimeError(f"{name}: input channels and sizes, and output sizes, should be greater than 0, got input "
+                           f"of shape {tuple(input.shape)} and output sizes {sizes}")
     out = input
     for dim, (length, count, scale) in enumerate(zip(input.shape[2:], sizes, scales), start=2):
         if linear and count == length:  # PyTorch's linear kernels copy a dim whose size is kept, whatever the scale

@@ -2,7 +2,12 @@
 from avg_pool (so ceil_mode's last partial window is scaled as PyTorch scales it) and max_pool for p = +-inf.
 As PyTorch's, the gradient is zero where a window's sum is zero (where the root's derivative is infinite);
 PyTorch gets that from sign(s) * relu(|s|), fastgrad from masking the zero sums. In windows holding NaN, inf
-or -0.0 the gradients can differ from PyTorch's, whose sign, relu and pow kernels treat those values otherwise."""
+or -0.0 the gradients can differ from PyTorch's, whose sign, relu and pow kernels treat those values otherwise.
+
+Integer inputs go through the same composition, so their dtypes are PyTorch's: an int norm_type keeps x^p an
+integer, which only int64's avg_pool takes (the window's mean truncated, then times the window's size), and
+the root makes it float; a float norm_type makes x^p float first. p = +-inf max-pools |x| in its dtype, which
+PyTorch's 2-D max pool takes for integers and its 1-D one refuses."""
 from __future__ import annotations
 
 import math
@@ -14,7 +19,7 @@ from fastgrad.tensor import Tensor
 
 
 def _lp_pool(name: str, input: Tensor, dims: int, norm_type, kernel_size, stride, ceil_mode: bool) -> Tensor:
-    F._floating(F._spatial_input(name, input, dims)[0], name)
+    F._spatial_input(name, input, dims)
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: norm_type must be a number, got {type(norm_type).__name__}")
     if norm_type == 0:  # (PyTorch's divides 1 by it)

@@ -61,6 +61,25 @@ def test_nans_pick_the_index_torch_picks():
     assert ours.tolist() == TF.adaptive_max_pool1d(torch.tensor([[[1.0, nan, 3.0, nan, 2.0]]]), 2, True)[1].tolist()
 
 
+@pytest.mark.filterwarnings("ignore:(invalid value|divide by zero) encountered in divide")  # (means of empty dims)
+@pytest.mark.parametrize("shape, output_size", [((2, 3, 5, 7), 1), ((3, 5, 7), (1, 1)), ((3, 4), 1),
+                                                ((2, 1, 3, 4, 5), [1, 1]), ((1, 2, 1, 2, 3, 4), 1),
+                                                ((2, 3, 1, 7), (None, 1)), ((2, 3, 5, 1), [1, None]),
+                                                ((2, 3, 0, 4), 1), ((3, 4, 0), (1, 1)), ((0, 5), 1), ((0, 2, 3, 4), 1)])
+def test_an_output_of_1_is_the_mean_of_the_last_two_dims(torch_parity, shape, output_size):
+    """PyTorch's shortcut: for any input rank (2 dims or more, the output size an int or resolving to (1, 1)), with
+    NaN for empty dims."""
+    torch_parity(lambda x: F.adaptive_avg_pool2d(x, output_size), lambda x: TF.adaptive_avg_pool2d(x, output_size),
+                 with_ties(shape))
+    torch_parity(nn.AdaptiveAvgPool2d(output_size), torch.nn.AdaptiveAvgPool2d(output_size), with_ties(shape))
+
+
+@pytest.mark.filterwarnings("ignore:(invalid value|divide by zero) encountered in divide")  # (means of empty dims)
+@pytest.mark.parametrize("shape", [(2, 3, 7), (3, 5), (2, 3, 0), (3, 0), (0, 3, 4)])
+def test_an_output_of_1_is_the_mean_of_the_last_dim(torch_parity, shape):
+    torch_parity(lambda x: F.adaptive_avg_pool1d(x, 1), lambda x: TF.adaptive_avg_pool1d(x, 1), with_ties(shape))
+
+
 @pytest.mark.parametrize("name, args", [("AdaptiveAvgPool2d", ((None, 2),)), ("AdaptiveMaxPool2d", (3, True)),
                                         ("AdaptiveMaxPool2d", ([3, None],)), ("AdaptiveAvgPool2d", (4,)),
                                         ("AdaptiveMaxPool1d", (2, True)), ("AdaptiveAvgPool1d", (3,))])
@@ -86,6 +105,22 @@ def test_modules(torch_parity, name, args):
     lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x[0][:, :0], 2),
     lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x.long(), 2),
     lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x.long(), 2),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x.long(), 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0, 0].bool(), 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x[0].int(), 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0, 0], 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0, 0, 0], 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0, 0], 2),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0], (1, 1)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0, 0], (1, None)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (1, 1, 1)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[0], (1, 1, 1)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[None], (None, 1)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[None], 2),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[:, :, :0], (None, 1)),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x[0, :, :, :0], 2),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x[0, 0, 0], 1),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 1),
 ])
 def test_both_refuse(call):
     """With exceptions of one built-in type."""

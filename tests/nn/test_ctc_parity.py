@@ -153,3 +153,24 @@ def test_both_refuse(change):
     theirs = outcome(lambda: call(torch, torch.nn.functional))
     assert isinstance(theirs, Raised), f"PyTorch returns {theirs!r}"
     assert_raised_alike(outcome(lambda: call(fastgrad, F)), theirs)
+
+
+@pytest.mark.parametrize("targets", [np.array([[1.9, 2.7], [2.2, 1.0]]), np.array([[1.0, 2.0], [2.0, 2.0]], np.float32),
+                                     np.array([[True, True], [True, False]]), np.array([1.5, 2.0, 2.9])])
+def test_float_and_bool_targets_are_read_as_their_int64_labels(targets):
+    """As PyTorch converts them: floats truncated toward zero, True as 1."""
+    logits = np.random.default_rng(0).standard_normal((4, 2, 3))
+    results = []
+    for engine, functional in ((fastgrad, F), (torch, torch.nn.functional)):
+        x = engine.tensor(logits, requires_grad=True)
+        loss = functional.ctc_loss(x.log_softmax(2), engine.tensor(targets), [4, 4], [2, 1], reduction="none")
+        loss.sum().backward()
+        results.append((loss.detach().numpy(), x.grad.numpy()))
+    assert_same(*results, np.float64)
+
+
+def test_float_lengths_tensors_are_refused_with_runtime_error():
+    for engine, functional in ((fastgrad, F), (torch, torch.nn.functional)):
+        with pytest.raises(RuntimeError, match="integ"):
+            functional.ctc_loss(engine.tensor(LOG_PROBS), engine.tensor(TARGETS), engine.tensor([4, 4]),
+                                engine.tensor([2.0, 1.0]))

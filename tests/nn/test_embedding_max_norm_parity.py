@@ -17,7 +17,8 @@ def pair(module_name, *args, weight, **kwargs):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("max_norm, norm_type", [(1.0, 2.0), (0.5, 1.0), (2.0, 3.0), (0.0, 2.0), (100.0, 2.0)])
+@pytest.mark.parametrize("max_norm, norm_type", [(1.0, 2.0), (0.5, 1.0), (2.0, 3.0), (0.0, 2.0), (100.0, 2.0),
+                                                (-1.0, 2.0), (-0.5, 1.0)])
 def test_embedding_max_norm_matches(dtype, max_norm, norm_type):
     weight = np.random.default_rng(0).normal(0, 1, (7, 4)).astype(dtype)
     ids = np.array([[1, 3, 3], [0, 6, 1]])
@@ -32,11 +33,12 @@ def test_embedding_max_norm_matches(dtype, max_norm, norm_type):
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=tolerance, atol=tolerance)
 
 
+@pytest.mark.parametrize("max_norm", [1.0, -1.0])
 @pytest.mark.parametrize("mode", ["mean", "sum"])
-def test_embedding_bag_max_norm_matches(mode):
+def test_embedding_bag_max_norm_matches(mode, max_norm):
     weight = np.random.default_rng(1).normal(0, 1, (9, 3)).astype(np.float32)
     ids, offsets = np.array([2, 4, 4, 8, 0]), np.array([0, 2])
-    ours, theirs = pair("EmbeddingBag", 9, 3, 1.0, weight=weight, mode=mode)
+    ours, theirs = pair("EmbeddingBag", 9, 3, max_norm, weight=weight, mode=mode)
     out_ours = ours(fastgrad.tensor(ids), fastgrad.tensor(offsets))
     out_theirs = theirs(torch.tensor(ids), torch.tensor(offsets))
     np.testing.assert_allclose(out_ours.detach().numpy(), out_theirs.detach().numpy(), rtol=1e-6, atol=1e-7)

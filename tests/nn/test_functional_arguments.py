@@ -425,7 +425,8 @@ def test_pools_refuse_bad_arguments():
         (lambda: F.avg_pool1d(x, 3, padding=2), RuntimeError, "avg_pool1d: padding should be at most half of kernel_size"),
         (lambda: F.avg_pool1d(x, 8), RuntimeError, r"avg_pool1d: input size \(7,\) gives no window"),
         (lambda: F.avg_pool1d(x, 2, stride=0), RuntimeError, "avg_pool1d: stride must be at least 1, got 0"),
-        (lambda: F.avg_pool1d(x.long(), 2), RuntimeError, "avg_pool1d: expected a floating point input, got dtype int64"),
+        (lambda: F.avg_pool1d(x.int(), 2), NotImplementedError,
+         "avg_pool1d: expected a floating point or int64 input, got dtype int32"),
         (lambda: F.avg_pool2d(image, 2, divisor_override=0), RuntimeError, "avg_pool2d: divisor_override must be at least 1, got 0"),
         (lambda: F.avg_pool2d(image, -1), RuntimeError, "avg_pool2d: kernel_size must be at least 1, got -1"),
         (lambda: F.adaptive_avg_pool1d(x, -1), RuntimeError, "adaptive_avg_pool1d: output_size must be at least 0, got -1"),
@@ -750,10 +751,9 @@ def test_dropout_family_checks_ranks_and_dtypes():
         F.dropout3d(floats(3), training=False)
 
 
-@pytest.mark.parametrize("tau", [0, -1.0, float("inf"), float("nan"), "1"])
-def test_gumbel_softmax_refuses_a_temperature_that_is_not_positive(tau):
-    """(PyTorch gives NaN for tau = 0 and a plausible-looking sample of the wrong distribution for tau < 0.)"""
-    with pytest.raises(ValueError, match=f"gumbel_softmax: tau must be a positive finite number, got {tau!r}"):
+@pytest.mark.parametrize("tau", ["1", None])
+def test_gumbel_softmax_refuses_a_temperature_that_is_not_a_number(tau):
+    with pytest.raises(TypeError, match=f"gumbel_softmax: tau must be a number, got {type(tau).__name__}"):
         F.gumbel_softmax(floats(2, 3), tau)
     with pytest.raises(RuntimeError, match="gumbel_softmax: expected a floating point input"):
         F.gumbel_softmax(fastgrad.tensor([1, 2]))

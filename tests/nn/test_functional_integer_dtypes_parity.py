@@ -191,3 +191,70 @@ def test_gaussian_nll_loss_takes_a_float_var_not_an_int(var):
     x, y = np.ones(3, np.float32), np.zeros(3, np.float32)
     check(lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, var), x, y,
           refusal=f"gaussian_nll_loss: var must be a Tensor or a float, got {type(var).__name__}")
+
+
+AVERAGE_POOLS = {
+    "avg_pool1d": lambda lib, x: lib.nn.functional.avg_pool1d(x[0], 2),
+    "avg_pool1d padded": lambda lib, x: lib.nn.functional.avg_pool1d(x[0], 3, 2, 1, ceil_mode=True),
+    "avg_pool1d padding not counted": lambda lib, x: lib.nn.AvgPool1d(3, 2, 1, ceil_mode=True,
+                                                                      count_include_pad=False)(x[0]),
+    "avg_pool2d": lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 1, 1),
+    "avg_pool2d ceil_mode": lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True,
+                                                                        count_include_pad=False),
+    "avg_pool2d divisor_override": lambda lib, x: lib.nn.AvgPool2d((2, 3), 2, (1, 1), ceil_mode=True,
+                                                                   divisor_override=4)(x),
+}
+
+
+@pytest.mark.parametrize("dtype", ALL + [np.int8])
+@pytest.mark.parametrize("pool", AVERAGE_POOLS)
+def test_average_pooling(pool, dtype):
+    """An int64 input stays int64, each window's sum divided as integers, truncated toward zero (-3 / 2 is -1);
+    PyTorch has no kernel for the other integers and bools."""
+    x = (np.arange(2 * 5 * 7) * 37 % 23 - 11).reshape(1, 2, 5, 7)
+    check(AVERAGE_POOLS[pool], x.astype(dtype) if dtype != np.uint8 else np.abs(x).astype(dtype),
+          refusal=f"got dtype {np.dtype(dtype).name}")
+
+
+@pytest.mark.filterwarnings("ignore:(invalid value|divide by zero) encountered in power")
+@pytest.mark.parametrize("dtype", ALL)
+@pytest.mark.parametrize("norm_type", [1, 2, 3, -1, 2.0, 0.5, -1.0, np.inf, -np.inf])
+@pytest.mark.parametrize("pool", ["lp_pool1d", "lp_pool2d", "LPPool1d", "LPPool2d"])
+def test_lp_pooling(pool, norm_type, dtype):
+    """Composed as PyTorch's (x^p, avg_pool, times the window, ^(1/p)), each step in PyTorch's dtypes: an int p
+    keeps int64 through the (truncating) average and only the root is float32, so other integers are refused
+    there; a float p is float32 throughout; p = +-inf pools |x| in its dtype, refused by the 1-D max pool; an
+    int negative p is refused by pow. The modules pass float(p), as PyTorch's."""
+    x = (np.arange(2 * 4 * 5) * 37 % 23 - 11).reshape(1, 2, 4, 5)
+    x = x.astype(dtype) if dtype != np.uint8 else np.abs(x).astype(dtype)
+    call = {"lp_pool1d": lambda lib, x: lib.nn.functional.lp_pool1d(x[0], norm_type, 2, ceil_mode=True),
+            "lp_pool2d": lambda lib, x: lib.nn.functional.lp_pool2d(x, norm_type, (2, 3), 2, ceil_mode=True),
+            "LPPool1d": lambda lib, x: lib.nn.LPPool1d(norm_type, 3, 2)(x[0]),
+            "LPPool2d": lambda lib, x: lib.nn.LPPool2d(norm_type, 2)(x)}[pool]
+    check(call, x, rtol=1e-6)  # (float32 pow rounds differently in PyTorch and NumPy)
+
+
+def test_lp_pool_of_int64_with_an_int_norm_type_truncates_the_mean():
+    """[1, 2] squared sums to 5, whose int64 mean is 2: F.lp_pool1d(x, 2, 2) is sqrt(2 * 2), and LPPool1d(2, 2),
+    which passes norm_type 2.0, is sqrt(5)."""
+    x = np.array([[[1, 2]]])
+    check(lambda lib, x: lib.nn.functional.lp_pool1d(x, 2, 2), x)
+    check(lambda lib, x: lib.nn.LPPool1d(2, 2)(x), x, rtol=1e-6)
+    assert F.lp_pool1d(fastgrad.tensor(x), 2, 2).tolist() == [[[2.0]]]
+    assert nn.LPPool1d(2, 2)(fastgrad.tensor(x)).tolist() == [[[np.float32(np.sqrt(5))]]]
+
+
+DROPOUT_SHAPES = {"dropout": (3, 4), "dropout1d": (2, 3, 4), "dropout2d": (2, 2, 3, 4), "dropout3d": (2, 2, 1, 3, 4),
+                  "alpha_dropout": (3, 4), "feature_alpha_dropout": (2, 3, 4)}
+
+
+@pytest.mark.parametrize("dtype", ALL)
+@pytest.mark.parametrize("p, training", [(0.5, True), (1.0, True), (0.0, True), (0.5, False)])
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("name", DROPOUT_SHAPES)
+def test_dropout_of_integers(name, p, training, inplace, dtype):
+    """An integer or bool input is returned as it is when nothing is dropped, and zeroed in its dtype for p = 1;
+    a dropout that scales is refused with RuntimeError, as PyTorch cannot cast the scaled values back."""
+    x = (np.arange(int(np.prod(DROPOUT_SHAPES[name]))) % 5 + 1).reshape(DROPOUT_SHAPES[name]).astype(dtype)
+    check(lambda lib, x: getattr(lib.nn.functional, name)(x, p, training, inplace), x,
+          refusal=f"{name}: expected a floating point input, got dtype {np.dtype(dtype).name}")

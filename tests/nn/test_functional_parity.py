@@ -955,6 +955,28 @@ def test_gumbel_softmax_takes_pytorchs_arguments_and_warns_about_eps():
         np.testing.assert_array_equal(np.sort(hard.detach().numpy(), axis=0)[-1], 1.0)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # (NaN samples, which PyTorch gives silently)
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("tau", [0, 0.0, -1.0, -0.5, float("inf"), float("nan"), True])
+def test_gumbel_softmax_takes_any_temperature(tau, hard):
+    """As PyTorch's: tau = 0 (and NaN) gives NaN samples, tau = inf the uniform distribution, and a negative tau
+    the softmax of -(logits + g) / |tau|: the same draw with tau = 1 gives it."""
+    logits = np.random.default_rng(0).standard_normal((3, 4))
+    ours = F.gumbel_softmax(fastgrad.tensor(logits), tau, hard).numpy()
+    theirs = TF.gumbel_softmax(torch.tensor(logits), tau, hard).numpy()
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert np.isnan(ours).all() == np.isnan(theirs).all() and np.isnan(ours).any() == np.isnan(theirs).any()
+    if tau == float("inf") and not hard:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    if tau < 0 and not hard:
+        fastgrad.manual_seed(3)
+        unit = F.gumbel_softmax(fastgrad.tensor(logits), 1.0).numpy()
+        fastgrad.manual_seed(3)
+        negative = F.gumbel_softmax(fastgrad.tensor(logits), tau).numpy()
+        expected = np.exp(np.log(unit) / tau)
+        np.testing.assert_allclose(negative, expected / expected.sum(-1, keepdims=True), rtol=1e-10)
+
+
 # -- PyTorch's argument names, order and defaults ----------------------------------------------------------
 BILINEAR_PARAMETERS = [("input1", inspect.Parameter.empty), ("input2", inspect.Parameter.empty),
                        ("weight", inspect.Parameter.empty), ("bias", None)]  # (a builtin in PyTorch: no signature)

@@ -9,12 +9,16 @@ order of their checks where it decides the type (PyTorch checks shapes before ar
 
 The shapes of linear, bilinear, the norms, embedding, scaled_dot_product_attention and ctc_loss; one_hot's classes
 and dtype; padding_idx (PyTorch's AssertionError, embedding_bag's RuntimeError); the arguments of rrelu, celu, gelu
-and softshrink.
+and softshrink. Also the refusals of empty channels (pools, lp pools and interpolate: PyTorch takes an empty batch,
+not empty channels), of integer dtypes PyTorch's avg and lp pools have no kernel for (all but int64, and p = +-inf in
+1-D), of an int lp pool's negative p, of integer dropout that scales, and of ctc_loss's float lengths.
 
 Not in the table (fastgrad's exception type still differs): PyTorch's Python-level IndexError for a 2-D input of
-avg_pool2d and unfold. Nor where PyTorch returns and fastgrad refuses (integer avg and lp pools, adaptive_avg_pool2d of
-any rank or of empty dims, ctc_loss's targets out of the classes' range or of a float dtype), or the reverse (empty
-channels of max and avg pools and interpolate, which PyTorch refuses and fastgrad returns)."""
+avg_pool2d and unfold. Where PyTorch returns and fastgrad used to refuse (integer avg and lp pools,
+adaptive_avg_pool2d's (1, 1) output of any rank or of empty dims, gumbel_softmax's tau <= 0, a negative max_norm,
+float ctc targets, dropout of integers with p = 1), the parity tests of those functions check PyTorch's answer;
+interpolate's 'bicubic' mode, which fastgrad does not implement, and ctc_loss's targets out of the classes' range
+(PyTorch computes with them) are left out."""
 import numpy as np
 import pytest
 
@@ -305,16 +309,18 @@ for d in (1, 2):
             add(f"{f} rank low", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 1))
         add(f"{f} kernel tuple", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (4,) * d), (2,) * (d + 1)))
         add(f"{f} empty spatial", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)), 1))
+        add(f"{f} empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2, 0) + (4,) * d), 2))
+        add(f"{f} unbatched empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(0,) + (4,) * d), 2))
     add(f"max_pool{d}d dilation 0", lambda lib, d=d: getattr(F(lib), f"max_pool{d}d")(t(lib, *(1, 1) + (4,) * d), 2,
                                                                                                         dilation=0))
     for kind in ("avg", "max"):
         f = f"adaptive_{kind}_pool{d}d"
         add(f"{f} neg", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), -1))
-        if kind == "max" or d == 1:  # (PyTorch's adaptive_avg_pool2d takes any rank and empty dims)
-            add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 1))
-            add(f"{f} rank low", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 1))
-        if kind == "max":
-            add(f"{f} empty", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)), 1))
+        size = 2 if kind == "avg" else 1  # (an average pool's output of 1 is a mean, of any rank and empty dims)
+        add(f"{f} rank", lambda lib, f=f, d=d, size=size: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), size))
+        add(f"{f} rank low", lambda lib, f=f, d=d, size=size: getattr(F(lib), f)(t(lib, *(2,) * d), size))
+        add(f"{f} empty", lambda lib, f=f, d=d, size=size: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)),
+                                                                              size))
         add(f"{f} wrong len", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (4,) * d), (2,) * (d + 1)))
 for d in (1, 2):
     f = f"lp_pool{d}d"
@@ -323,6 +329,11 @@ for d in (1, 2):
     add(f"{f} kernel 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 0))
     add(f"{f} stride 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 1, 0))
     add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 2.0, 1))
+    add(f"{f} empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2, 0) + (4,) * d), 2.0, 2))
+    if d == 1:  # (PyTorch's 2-D max pool takes integers)
+        add(f"{f} int p=inf", lambda lib, f=f: getattr(F(lib), f)(ints(lib, 1, 2, 4), float("inf"), 2))
+    add(f"{f} int negative p", lambda lib, f=f, d=d: getattr(F(lib), f)(ints(lib, *(1, 2) + (4,) * d), -1, 2))
+    add(f"{f} int32 int p", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 2) + (4,) * d, dtype="int32"), 2, 2))
 add("interpolate size 0", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 0))
 add("interpolate scale small", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), scale_factor=0.1))
 add("interpolate scale neg", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), scale_factor=-1.0))
@@ -338,6 +349,17 @@ add("interpolate bad mode", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, m
 add("interpolate align nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, align_corners=True))
 add("interpolate empty input", lambda lib: F(lib).interpolate(t(lib, 1, 1, 0), 8))
 add("interpolate bilinear empty", lambda lib: F(lib).interpolate(t(lib, 1, 1, 0, 2), (8, 8), mode="bilinear"))
+for mode, shape in (("nearest", (2, 0, 4)), ("linear", (2, 0, 4)), ("nearest-exact", (0, 0, 4)),
+                    ("bilinear", (2, 0, 4, 4)), ("nearest", (1, 0, 4, 4))):
+    add(f"interpolate {mode} empty channels {shape}",
+        lambda lib, mode=mode, shape=shape: F(lib).interpolate(t(lib, *shape), scale_factor=2.0, mode=mode))
+add("avg_pool1d int32", lambda lib: F(lib).avg_pool1d(t(lib, 1, 2, 4, dtype="int32"), 2))
+add("avg_pool2d bool", lambda lib: F(lib).avg_pool2d(t(lib, 1, 2, 4, 4).bool(), 2))
+add("adaptive_avg_pool2d int global", lambda lib: F(lib).adaptive_avg_pool2d(ints(lib, 1, 2, 4, 4), 1))
+add("dropout int", lambda lib: F(lib).dropout(ints(lib, 2, 3), 0.5))
+add("dropout2d bool", lambda lib: F(lib).dropout2d(t(lib, 2, 3, 2, 2).bool(), 0.5))
+add("ctc_loss float lengths", lambda lib: F(lib).ctc_loss(t(lib, 4, 2, 3).log_softmax(2), ints(lib, 2, 2) + 1,
+                                                          lib.tensor([4, 4]), lib.tensor([2.0, 1.0])))
 add("interpolate size float", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2.5))
 add("interpolate recompute size", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2, recompute_scale_factor=True))
 add("unfold too small", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 3))
