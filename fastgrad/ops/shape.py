@@ -1,6 +1,8 @@
 """Ops that move elements without arithmetic: reshape, permute, expand, indexing, cat, stack."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply, view_positions
@@ -334,16 +336,17 @@ class ViewOfNewHistory(Op):
     saves_inputs, returns_view = False, True
 
     def forward(ctx, K, base, view):
-        ctx.saved = (base.shape, np.unravel_index(view_positions(view, base), base.shape))
+        # (indices into the flattened base: a 0-d base has no dim to index)
+        ctx.saved = (base.shape, (view_positions(view, base),))
         return view
 
     def backward(ctx, K, g):
         shape, key = ctx.saved
-        return (_scattered(g, shape, key, True),)
+        return (_scattered(g, (math.prod(shape),), key, True).reshape(shape),)
 
     def backward_graph(ctx, g, out):
         shape, key = ctx.saved
-        return (apply(ScatterIndexed, g, shape=shape, key=key, advanced=True),)
+        return (apply(ScatterIndexed, g, shape=(math.prod(shape),), key=key, advanced=True).reshape(shape),)
 
 
 class AsStrided(Op):

@@ -100,3 +100,18 @@ def test_the_followed_view_passes_gradcheck_and_gradgradcheck(backend):
     with fastgrad.backend(backend):
         assert fastgrad.autograd.gradcheck(fn, (w,))
         assert fastgrad.autograd.gradgradcheck(fn, (w,))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_a_view_of_a_0d_base_follows_it_like_torch(order):
+    """A view of a 0-d base changed in place (ViewOfNewHistory indexed the base by its dims, of which a 0-d base has
+    none: it raised ValueError), to first and second order."""
+    grads = []
+    for m in (fastgrad, torch):
+        x = m.tensor(2.0, dtype=m.float64, requires_grad=True)
+        h = x * 1
+        v = h.view(1, 1)
+        h.mul_(x)
+        g, = m.autograd.grad((v * v * v).sum(), x, create_graph=True)
+        grads.append((g if order == 1 else m.autograd.grad(g, x)[0]).item())
+    assert grads[0] == pytest.approx(grads[1], rel=1e-12)
