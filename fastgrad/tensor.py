@@ -1103,6 +1103,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _inplace_binary(self, name: str, op, other, given=None) -> "Tensor":
         """self (op)= other; `given` is other as the caller was given it, where the caller has wrapped it already
         (a NumPy array's errors take PyTorch's types: _array_operand_error)."""
+        if self._base is not None:  # (before _unrecorded below makes it follow its base)
+            graph.refuse_stale_view_write(name, self)
         given = other if given is None else given
         other = self._operand(other)
         graph.refuse_partial_overlap(name, self._data, other._data)  # (the fast path below skips apply_inplace)
@@ -1212,6 +1214,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         (alpha in self's dtype, the product first). False when any condition fails; then nothing was done."""
         if type(alpha) not in (int, float) or not isinstance(other, Tensor):
             return False
+        if self._base is not None:  # (before _unrecorded below makes it follow its base)
+            graph.refuse_stale_view_write("sub_" if subtracting else "add_", self)
         written, read = self._data, other._data
         if (written.dtype.kind != "f" or read.dtype != written.dtype or read.shape != written.shape
                 or not written.flags.writeable or np.may_share_memory(written, read) or not _unrecorded(self, other)):
@@ -1305,6 +1309,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         neither spoil what the graph saved nor make the graph run self's old node twice. `refuse_overlap`:
         the tensors among `others` that share part of self's memory are refused, as PyTorch's elementwise
         in-place ops refuse them (graph.refuse_partial_overlap)."""
+        if self._base is not None:  # (before follows_new_base_history below makes it follow its base)
+            graph.refuse_stale_view_write(name, self)
         if refuse_overlap:
             for other in others:
                 if isinstance(other, Tensor):
@@ -1316,6 +1322,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._requires_grad and self._node is None:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
                                "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
+        if self._base is not None:  # (before `before` takes the view's history: the view's current one)
+            graph.prepare_view_write(name, self)
         history = self._node, self._requires_grad
         before = Tensor._wrap(self._data.copy(), *history[::-1])
         result = compute(before)

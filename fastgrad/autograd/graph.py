@@ -288,6 +288,8 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     target's history before the change, when the caller made one (else the op's input is that)."""
     if not target._data.flags.writeable:
         raise read_only_error(name)
+    if target._base is not None and before is None:  # (a caller that made `before` checked before it did)
+        refuse_stale_view_write(name, target)
     if op.in_place_overlap is not None:
         for other in others:
             if type(other) is Tensor:
@@ -301,12 +303,10 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
         if target.requires_grad and target._node is None:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
                                "change it under `with fastgrad.no_grad():` (as an optimizer step does)")
-        if target._base is not None:
-            raise RuntimeError(f"{name}: fastgrad does not record in-place changes of a view (a slice, reshape or "
-                               "transpose of another tensor, or a custom Function's output on its input's memory, as "
-                               "the arguments and outputs of a module with backward hooks are; here a view of a "
-                               f"tensor of shape {target._base.shape}) while grad mode is on; change the tensor itself "
-                               "(e.g. x[key] = value) or use an out-of-place operation")
+        written_positions = None
+        if target._base is not None:  # (see rebase_through_view)
+            prepare_view_write(name, target)
+            written_positions = view_positions(target._data, target._base._data)
         # The old values as the op's input. An op whose backward reads its inputs gets a copy, since
         # the write below replaces them (PyTorch saves the original self the same way).
         old = Tensor._wrap(target._data.copy() if op.saves_inputs else target._data, target.requires_grad,
@@ -336,8 +336,63 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
         node = out._node
         if node.output_counter is not None:  # backward reads the result, which now lives in target
             node.record_output(target._counter)
-        rebase(target, node, old if before is None else before)
+        if written_positions is None:
+            rebase(target, node, old if before is None else before)
+        else:
+            rebase_through_view(target, out, old if before is None else before, written_positions)
     return target
+
+
+def refuse_stale_view_write(name: str, view) -> None:
+    """PyTorch's refusal, with grad mode on, of an in-place change of a view that has no history of its own while
+    its base requires grad: one taken while the base did not require grad and not used since the base came to (a
+    write through another view gave it a history, or requires_grad_()), which PyTorch counts as a leaf that requires
+    grad; or one made under no_grad. (A view used since has followed its base: follow_new_base_history.) Called
+    before anything makes the view follow its base."""
+    base = view._base
+    if view._node is None and base._requires_grad and GRAD_MODE.enabled:
+        why = view._base_node[1] if type(view._base_node) is tuple else (
+            "was taken while its base did not require grad and was not used since, which PyTorch counts as a leaf")
+        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {why}; as PyTorch, fastgrad refuses to "
+                           f"change it in place with grad mode on, now that its base (of shape {tuple(base.shape)}) "
+                           "requires grad; take the view again from its base")
+
+
+def prepare_view_write(name: str, view) -> None:
+    """Before a recorded in-place change of `view` (see rebase_through_view), PyTorch's refusals: a view that
+    refuses to follow its base (made under no_grad, an output of unbind or of a custom Function, whose backward
+    the base's new history would bypass: base_history_mark) refuses the change, and so does a view of a leaf that
+    requires grad. Otherwise the view first follows its base's newer history, if the base changed since the view
+    was made, so that the op reads the view's current history."""
+    base, mark = view._base, view._base_node
+    if type(mark) is tuple:
+        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {mark[1]}: as PyTorch, fastgrad refuses "
+                           "to change it in place with grad mode on, as the history it would give the base (of "
+                           f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
+                           "mode on from the tensor it views")
+    if base._node is None and base._requires_grad:
+        raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (of shape {tuple(base.shape)}) is "
+                           "being used in an in-place operation; change it under `with fastgrad.no_grad():` (as an "
+                           "optimizer step does)")
+    if base._node is not mark:
+        follow_new_base_history(view)
+
+
+def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
+    """A recorded in-place op wrote `out` into `view`'s memory: as PyTorch's (CopySlices), the base's history
+    becomes its old history with the view's elements (at `positions`, see view_positions) replaced by out, whose
+    node sends them their gradient through the op; the view's history becomes the view of that (ViewOfNewHistory),
+    `before` keeping the one it had for the nodes recorded before. Other views of the base follow it when next used
+    (follow_new_base_history)."""
+    from fastgrad.ops.assign import CopySlices  # (ops import this module)
+    from fastgrad.ops.shape import ViewOfNewHistory
+
+    base = view._base
+    base_before = Tensor._wrap(base._data, base._requires_grad, base._node)
+    base_before._counter = base._counter
+    rebase(base, apply(CopySlices, base_before, out, positions=positions)._node, base_before)
+    rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, before)
+    view._base_node = base._node
 
 
 def read_only_error(name: str) -> RuntimeError:
@@ -496,13 +551,34 @@ def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
     dense = np.empty_like(base, dtype=np.int64).strides
     # the stride of a dim of size 1 is never stepped along, and copies keep any (a clone of a transposed view)
     if any(step != expected for step, expected, n in zip(strides, dense, base.shape) if n > 1):
-        raise RuntimeError("backward through a view of a tensor changed in place: the base's memory layout (strides "
-                           f"{base.strides}) is not supported; clone() the view before changing its base")
+        return _positions_by_address(view, base)
     positions = np.ndarray(base.shape, np.int64, buffer=memory, strides=strides)
     positions[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     return np.ndarray(view.shape, np.int64, buffer=memory, offset=int(offset * scale),
                       strides=tuple(int(step * scale) for step in view.strides))
+
+
+def _positions_by_address(view: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """view_positions for a base whose elements leave gaps in its memory (the detach() of a slice, a strided NumPy
+    array): each view element's address is looked up among the base's, sorted."""
+    start = base.__array_interface__["data"][0]
+    base_addresses = _addresses(base, 0).reshape(-1)
+    order = np.argsort(base_addresses, kind="stable")
+    view_addresses = _addresses(view, view.__array_interface__["data"][0] - start)
+    positions = order[np.searchsorted(base_addresses[order], view_addresses).clip(max=max(base.size - 1, 0))]
+    if view.size and not np.array_equal(base_addresses[positions], view_addresses):
+        raise RuntimeError(f"a view (of shape {view.shape}) shows memory that its base (of shape {base.shape}) does "
+                           "not: fastgrad cannot place its gradient in the base; clone() the view")
+    return positions
+
+
+def _addresses(array: np.ndarray, offset: int) -> np.ndarray:
+    """The byte offset from `offset` of each element of array."""
+    addresses = np.full(array.shape, offset, dtype=np.int64)
+    for dim, (size, step) in enumerate(zip(array.shape, array.strides)):
+        addresses += (np.arange(size, dtype=np.int64) * step).reshape((size,) + (1,) * (array.ndim - dim - 1))
+    return addresses
 
 
 def _history_at(tensor, node):

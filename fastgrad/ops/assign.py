@@ -88,6 +88,33 @@ class IndexPut(Op):
         return select(kept, g), g_values
 
 
+class CopySlices(Op):
+    """A base's new history after a recorded in-place op on a view of it (PyTorch's CopySlices): the old base
+    with the elements the view shows (`positions`: for each view element, its C-order index in the base)
+    replaced by `values`, the op's result. apply_inplace has written the values already, so forward hands the
+    base back as it is. The old base's gradient is the base's outside the view; the values' is the base's
+    gathered at the view's elements."""
+
+    saves_inputs = False
+
+    def forward(ctx, K, base, values, positions):
+        ctx.saved = positions
+        return base
+
+    def backward(ctx, K, g):
+        positions = ctx.saved
+        flat = g.flatten()  # (a copy, in C order)
+        values = flat[positions].reshape(positions.shape)  # (a 0-d index gives a NumPy scalar)
+        flat[positions] = 0
+        return flat.reshape(g.shape), values
+
+    def backward_graph(ctx, g, out):
+        positions = ctx.saved
+        kept = np.ones(g.shape, dtype=bool)
+        kept.reshape(-1)[positions] = False
+        return select(kept, g), apply(GetItem, g.reshape(-1), key=(positions,), advanced=True)
+
+
 def write_at(target: np.ndarray, key: tuple, values: np.ndarray, accumulate: bool) -> None:
     """target[key] = values, or += with `accumulate` (repeated indices adding up). np.add.at gets the values
     broadcast to target[key]'s shape: NumPy 2.4 adds values with fewer dims than a multi-dim index array

@@ -71,20 +71,21 @@ def view_form(name: str):
 
     def method(self, *args, **kwargs):
         where = f"{name}_"
+        if self._base is not None:
+            graph.refuse_stale_view_write(where, self)
         recorded = GRAD_MODE.enabled and self._requires_grad
         if recorded and self._node is None:
             raise RuntimeError(f"{where}: a leaf tensor that requires grad is being used in an in-place operation; "
                                "change it under `with fastgrad.no_grad():` or use the out-of-place form")
-        if recorded and self._base is not None:
-            raise RuntimeError(f"{where}: fastgrad does not record in-place changes of a view while grad mode is on; "
-                               f"use the out-of-place {name}()")
+        if recorded and self._base is not None:  # (the view stays a view of its base, which does not change)
+            graph.prepare_view_write(where, self)
         if not recorded:
             self._data = getattr(self, name)(*args, **kwargs)._data
         else:
             before = graph.Tensor._wrap(self._data, True, self._node)
             before._counter = self._counter
-            if hasattr(self, "_storage"):  # (self lies in another tensor's memory: so does its stand-in)
-                before._storage = self._storage
+            if self._base is not None or hasattr(self, "_storage"):  # (self lies in another tensor's memory: so
+                before._storage = self._memory_owner()               # does its stand-in, for as_strided_'s offset)
             view = getattr(before, name)(*args, **kwargs)
             self._data = view._data
             if view is not before:  # (squeeze of a dim that is not 1 changes nothing)

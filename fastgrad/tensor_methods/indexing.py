@@ -144,6 +144,11 @@ class IndexingMethods:
     def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)
+        basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
+        if self._base is not None and GRAD_MODE.enabled:
+            if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)
+                graph.follows_new_base_history(self)
+            graph.refuse_stale_view_write(name, self)
         if not isinstance(value, graph.Tensor):  # numbers the dtype cannot hold are refused, arrays cast, as PyTorch
             values = np.asarray(value)
             if isinstance(value, np.ndarray):
@@ -153,7 +158,7 @@ class IndexingMethods:
             value = graph.Tensor._wrap(values, False, None)
         if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
             value = value.reshape(value.shape[_leading_ones(value.shape):])
-        if all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key):
+        if basic:
             # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
             # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2), but for a 0-d value, which it
             # reads as a number first (fill_): x[:4] = x[2]

@@ -110,12 +110,14 @@ def test_gradients_for_only_some_inputs_follow_an_operand_computed_from_the_chan
     np.testing.assert_allclose(x.grad.numpy(), [2 * (y0 + (0.5 * y0 + 2) * 0.5) / np.hypot(y0, 0.5 * y0 + 2)])
 
 
-def test_a_view_form_on_a_view_is_refused_while_recording():
-    y = fastgrad.ones(2, 3, requires_grad=True) * 2
+def test_a_view_form_on_a_view_is_recorded():
+    x = fastgrad.ones(2, 3, requires_grad=True)
+    y = x * 2
     row = y[0]
-    with pytest.raises(RuntimeError, match="unsqueeze_: fastgrad does not record in-place changes of a view"):
-        row.unsqueeze_(0)
-    assert row.shape == (3,)
+    row.unsqueeze_(0)  # (refused before: fastgrad recorded no in-place change of a view)
+    assert row.shape == (1, 3) and row._base is y
+    (row * fastgrad.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    assert x.grad.tolist() == [[2.0, 4.0, 6.0], [0.0] * 3]
     plain = fastgrad.ones(2, 3)[0]
     assert plain.unsqueeze_(0).shape == (1, 3)
 

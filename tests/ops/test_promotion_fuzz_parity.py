@@ -57,7 +57,7 @@ SUMMING = {"sum", "mean", "cumsum", "std", "var", "logsumexp", "nansum", "nanmea
 # integer product (PyTorch truncates it), the median of no elements (PyTorch's is NaN, or an arbitrary integer;
 # of no bools too, which it refuses otherwise), lerp of integers (PyTorch's computes it where all are 0-d or
 # 1-element, and refuses it otherwise)
-REFUSALS = ("read-only", "does not record in-place changes of a view", "must be a real number, got bool",
+REFUSALS = ("read-only", "must be a real number, got bool",
             "is not an integer, but the tensors have integer dtypes", "median of an empty tensor is undefined",
             "median: bool tensors are not supported", "lerp() needs a floating point tensor")
 # PyTorch's backward of these computes in an integer operand's dtype (negates a uint8, multiplies int16s, takes 1
