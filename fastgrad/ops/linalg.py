@@ -17,6 +17,12 @@ class Matmul(Op):
     """a @ b with NumPy's rules: 1-D operands are promoted then squeezed; batch dims broadcast."""
 
     def forward(ctx, K, a, b):
+        # d/da reads only b and d/db only a: an input whose partner needs no gradient may change in place afterwards,
+        # as PyTorch's mm saves each input only for the other's gradient (the one computed from it is not used)
+        if not ctx.inputs[1]._requires_grad:
+            ctx.mark_unsaved(0)
+        if not ctx.inputs[0]._requires_grad:
+            ctx.mark_unsaved(1)
         ctx.saved = (a, b)
         return K.matmul(a, b)
 

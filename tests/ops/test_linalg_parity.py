@@ -6,6 +6,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
+
 torch = pytest.importorskip("torch")
 
 FLOATS = [np.float32, np.float64]
@@ -166,3 +168,26 @@ def test_triangle_indices_match_torch(row, col, offset):
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
     got = fastgrad.tril_indices(row, col, offset, dtype=fastgrad.int32)
     assert got.dtype == np.int32
+
+
+def product_after_a_change(L, a_shape, b_shape, requires_grad, changed):
+    """a @ b, then `changed` (0 or 1) changed in place before backward: PyTorch saves each operand only for the other's
+    gradient (fastgrad's matmul saved both, and refused a change of an operand no gradient needed)."""
+    x = L.tensor(np.arange(np.prod(a_shape)).reshape(a_shape) * 0.25 - 1, dtype=L.float64, requires_grad=True)
+    y = L.tensor(np.arange(np.prod(b_shape)).reshape(b_shape) * 0.5 + 1, dtype=L.float64, requires_grad=True)
+    a, b = (x * 1 if requires_grad[0] else x.detach()), (y * 1 if requires_grad[1] else y.detach())
+    out = a @ b
+    (a, b)[changed].mul_(2)
+    out.sum().backward()
+    return [None if t.grad is None else t.grad.tolist() for t in (x, y)]
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 2)), ((4,), (4,)), ((3, 4), (4,)), ((2, 3, 4), (4, 2))])
+@pytest.mark.parametrize("requires_grad, changed", [((True, False), 0), ((False, True), 1), ((True, True), 0),
+                                                    ((True, False), 1)])
+def test_a_product_refuses_a_changed_operand_only_where_torch_does(shapes, requires_grad, changed):
+    ours = outcome(lambda: product_after_a_change(fastgrad, *shapes, requires_grad, changed))
+    theirs = outcome(lambda: product_after_a_change(torch, *shapes, requires_grad, changed))
+    assert_raised_alike(ours, theirs)
+    if not isinstance(theirs, Raised):
+        assert ours == theirs
