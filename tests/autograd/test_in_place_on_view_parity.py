@@ -243,6 +243,10 @@ def refused(L, case):
                 return g
 
         Identity.apply(h).mul_(2)
+    elif case == "the argument of a module with a full backward hook, changed by ReLU(inplace=True)":
+        relu = L.nn.ReLU(inplace=True)
+        relu.register_full_backward_hook(lambda module, grad_input, grad_output: None)
+        relu(h).sum().backward()
     elif case == "an expand that repeats elements":
         h[:1].expand(3, 4).mul_(2)
     elif case == "backward through a node that saved the old base":
@@ -274,7 +278,8 @@ def refused(L, case):
 REFUSALS = ["a view of a leaf that requires grad", "a view of a view of a leaf that requires grad",
             "a view made under no_grad, written with a tensor that requires grad",
             "a view made under no_grad of a base changed since", "an output of unbind", "an output of split",
-            "a custom Function's output", "an expand that repeats elements",
+            "a custom Function's output",
+            "the argument of a module with a full backward hook, changed by ReLU(inplace=True)", "an expand that repeats elements",
             "backward through a node that saved the old base", "backward through a node that saved the old view",
             "backward through a node that saved another view of the base",
             "backward through the op's saved operand, a view of the base",
