@@ -223,6 +223,10 @@ def refused(L, case):
         with L.no_grad():
             v = buffer[:2]
         v.copy_(x[0, :2])
+    elif case == "a view made under no_grad, changed by a number":  # (fastgrad's write was not recorded)
+        with L.no_grad():
+            v = h[1]
+        v.mul_(5)
     elif case == "a view made under no_grad of a base changed since":
         with L.no_grad():
             v = h[1]
@@ -277,7 +281,8 @@ def refused(L, case):
 
 REFUSALS = ["a view of a leaf that requires grad", "a view of a view of a leaf that requires grad",
             "a view made under no_grad, written with a tensor that requires grad",
-            "a view made under no_grad of a base changed since", "an output of unbind", "an output of split",
+            "a view made under no_grad, changed by a number", "a view made under no_grad of a base changed since",
+            "an output of unbind", "an output of split",
             "a custom Function's output",
             "the argument of a module with a full backward hook, changed by ReLU(inplace=True)", "an expand that repeats elements",
             "backward through a node that saved the old base", "backward through a node that saved the old view",
