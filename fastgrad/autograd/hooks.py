@@ -13,6 +13,8 @@ import functools
 import weakref
 from typing import Callable
 
+import numpy as np
+
 # id(tensor) -> (weak reference to the tensor, its hooks), one registry per kind.
 # Kept here rather than on Tensor so that creating a tensor costs nothing more; empty, each costs the
 # backward walk one dict test.
@@ -114,7 +116,9 @@ class RetainGrad:
         if recorded:
             tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
             return
-        total = grad._data.copy() if tensor._grad is None else tensor._grad._data + grad._data
+        # (np.asarray: two 0-d arrays sum to a NumPy scalar, which a tensor must not hold: its dtype would not count
+        # in promotion, so grad * 2 of a float64 grad would be float32)
+        total = grad._data.copy() if tensor._grad is None else np.asarray(tensor._grad._data + grad._data)
         tensor._grad = Tensor._wrap(total, False, None)
 
 

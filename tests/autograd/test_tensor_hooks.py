@@ -79,3 +79,15 @@ def test_bad_hooks_and_retain_grad_raise_clearly():
     y.register_hook(lambda g: 3)
     with pytest.raises(TypeError, match="a tensor hook returned a int"):
         y.sum().backward()
+
+
+def test_a_retained_0d_gradient_summed_over_two_passes_keeps_its_dtype():
+    # Two 0-d arrays summed to a NumPy scalar, which .grad then held: its dtype did not count in promotion, so
+    # v.grad * 2 of a float64 gradient came out float32
+    x = fastgrad.tensor(0.5, dtype=fastgrad.float64, requires_grad=True)
+    v = (x * x).exp()
+    v.retain_grad()
+    (v.exp() * 2).backward(retain_graph=True)
+    (v.exp() * 2).backward()
+    assert v.grad.dtype == fastgrad.float64 and (v.grad * 2).dtype == fastgrad.float64
+    assert isinstance(v.grad.numpy(), np.ndarray)
