@@ -581,8 +581,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise _array_operand_error(broadcast_error(op.__name__.lower(), a.shape, b.shape), self, given,
                                            reflected, op) from None
             if op is ops.Matmul:
-                raise _array_operand_error(ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a "
-                                                      f"matrix product"), self, given, reflected, op) from None
+                raise _array_operand_error(RuntimeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a "
+                                                        f"matrix product"), self, given, reflected, op) from None
             raise err
 
     def __add__(self, other):

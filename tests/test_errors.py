@@ -16,7 +16,7 @@ def test_broadcast_mismatch_names_op_and_both_shapes():
 
 
 def test_matmul_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\)"):
+    with pytest.raises(RuntimeError, match=r"matmul: shapes \(2, 3\) and \(4, 5\)"):
         fastgrad.ones(2, 3) @ fastgrad.ones(4, 5)
     with pytest.raises(RuntimeError, match=r"linear: input of shape \(2, 3\) does not fit weight of shape \(4, 5\)"):
         F.linear(fastgrad.ones(2, 3), fastgrad.ones(4, 5))
@@ -76,7 +76,7 @@ def test_dims_out_of_range_and_bad_reshapes():
         fastgrad.ones(2, 3).sum(dim=2)
     with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\)"):
         fastgrad.ones(2, 3).reshape(4, 2)
-    with pytest.raises(ValueError, match="same dimension more than once"):
+    with pytest.raises(RuntimeError, match="name a dim more than once"):
         fastgrad.ones(2, 3).permute(0, 0)
 
 

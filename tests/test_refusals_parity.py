@@ -5,6 +5,8 @@ import pytest
 
 import fastgrad
 
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
+
 torch = pytest.importorskip("torch")
 
 REFUSED = {
@@ -92,3 +94,26 @@ def test_trunc_normal_with_a_negative_std_draws_from_the_same_distribution_as_to
     ours = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), mean=0.5, std=-1.0, a=-1.0, b=1.5).numpy()
     assert ours.min() >= -1.0 and ours.max() <= 1.5
     np.testing.assert_allclose([ours.mean(), ours.std()], [theirs.mean(), theirs.std()], atol=0.03)
+
+
+TYPED_REFUSALS = {
+    "matmul of unaligned matrices": lambda L: L.ones(2, 3) @ L.ones(2, 3),
+    "matmul of vectors of two lengths": lambda L: L.ones(3) @ L.ones(4),
+    "matmul of a 0-d tensor": lambda L: L.ones(()) @ L.ones(2),
+    "matmul of unaligned batches": lambda L: L.ones(2, 2, 3) @ L.ones(3, 3, 1),
+    "matmul with an unaligned array": lambda L: L.ones(2, 3) @ np.ones((2, 3), np.float32),
+    "permute without dims": lambda L: L.ones(2, 3).permute(),
+    "permute with a repeated dim": lambda L: L.ones(2, 3).permute(0, 0),
+    "permute with too many dims": lambda L: L.ones(2, 3).permute(0, 1, 2),
+    "masked_fill_ with a 1-d value": lambda L: L.ones(3).masked_fill_(L.ones(3) > 0, L.ones(1)),
+    "masked_fill with a 1-d value": lambda L: L.ones(3).masked_fill(L.ones(3) > 0, L.ones(1)),
+    "index_fill_ with a 1-d value": lambda L: L.ones(2).index_fill_(0, L.tensor([0]), L.ones(1)),
+}
+
+
+@pytest.mark.parametrize("call", TYPED_REFUSALS)
+def test_refusals_have_torchs_exception_type(call):
+    # fastgrad raised ValueError for these where PyTorch raises RuntimeError (TypeError for permute())
+    theirs = outcome(lambda: TYPED_REFUSALS[call](torch))
+    assert isinstance(theirs, Raised)
+    assert_raised_alike(outcome(lambda: TYPED_REFUSALS[call](fastgrad)), theirs)

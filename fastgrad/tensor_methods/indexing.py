@@ -319,14 +319,18 @@ class IndexingMethods:
 
     def masked_fill_(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
         """masked_fill in place (recorded by autograd on tensors that are not leaves)."""
-        fill, attrs = self._masked_fill_args("masked_fill_", mask, value)
-        return graph.apply_inplace(ops.MaskedFill, "masked_fill_", self, fill, **attrs)
+        return self._masked_fill_in_place("masked_fill_", mask, value)
+
+    def _masked_fill_in_place(self, name: str, mask, value) -> "Tensor":
+        fill, attrs = self._masked_fill_args(name, mask, value)
+        return graph.apply_inplace(ops.MaskedFill, name, self, fill, **attrs)
 
     def _masked_fill_args(self, name: str, mask, value) -> tuple["Tensor", dict]:
         mask_array = _mask_array(name, mask, self.shape)
         if isinstance(value, graph.Tensor):
             if value.ndim != 0:
-                raise ValueError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}")
+                raise RuntimeError(f"{name}: value must be a number or a 0-d tensor, got a tensor of shape "
+                                   f"{value.shape}")
             number_of_dtype(name, value.item(), self.dtype)  # refuses a value self's dtype cannot hold, as a number's
             if GRAD_MODE.enabled and value.requires_grad and self.dtype.kind != "f":
                 raise RuntimeError(f"{name}: value requires grad, which a result of dtype {self.dtype} cannot carry "
@@ -349,7 +353,7 @@ class IndexingMethods:
         return self.masked_fill(self._index_mask("index_fill", dim, index), value)
 
     def index_fill_(self, dim: int, index: "Tensor", value: "float | Tensor") -> "Tensor":
-        return self.masked_fill_(self._index_mask("index_fill_", dim, index), value)
+        return self._masked_fill_in_place("index_fill_", self._index_mask("index_fill_", dim, index), value)
 
     def _index_mask(self, name: str, dim, index) -> "Tensor":
         """A bool tensor, broadcastable to self, true on the slices along dim that the index names."""

@@ -93,10 +93,17 @@ class ShapeMethods:
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
     def permute(self, *dims) -> "Tensor":
+        if not dims:  # (PyTorch's argument parser: dims is required)
+            raise TypeError("permute() missing 1 required positional argument: 'dims'")
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        axes = normalize_dims(dims, self.ndim)
+        if len(dims) != self.ndim:
+            raise RuntimeError(f"permute: {len(dims)} dims {dims} given for the {self.ndim} dims of shape {self.shape}")
+        try:
+            axes = normalize_dims(dims, self.ndim)
+        except ValueError:  # (a repeated dim: RuntimeError in PyTorch's permute)
+            raise RuntimeError(f"permute: dims {dims} name a dim more than once") from None
         if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
         return apply(ops.Permute, self, axes=axes)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
