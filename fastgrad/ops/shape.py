@@ -35,7 +35,7 @@ class Permute(Op):
         return (g.transpose(np.argsort(ctx.saved)),)  # the inverse permutation
 
     def backward_graph(ctx, g, out):
-        return (g.permute(*np.argsort(ctx.saved).tolist()),)
+        return (g.permute(tuple(np.argsort(ctx.saved).tolist())),)
 
 
 class Expand(Op):
@@ -92,7 +92,7 @@ class Unfold(Op):
         positions = np.arange(count)[:, None] * step + np.arange(size)
         order = list(range(g.ndim - 1))
         order.insert(axis + 1, g.ndim - 1)
-        return (apply(ScatterIndexed, g.permute(*order), shape=shape, key=(slice(None),) * axis + (positions,),
+        return (apply(ScatterIndexed, g.permute(tuple(order)), shape=shape, key=(slice(None),) * axis + (positions,),
                       advanced=True),)
 
 
