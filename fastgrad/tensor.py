@@ -1107,7 +1107,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             graph.refuse_stale_view_write(name, self)
         given = other if given is None else given
         other = self._operand(other)
-        graph.refuse_partial_overlap(name, self._data, other._data)  # (the fast path below skips apply_inplace)
+        # (here, as the fast path below skips apply_inplace; on the tensor as given, since add_'s and sub_'s alpha
+        # product is new memory that would pass: x[1:].sub_(x[:-1], alpha=0.5) is refused in PyTorch)
+        graph.refuse_partial_overlap(name, self._data, (given if isinstance(given, Tensor) else other)._data)
         dtype = result_type(self._data, other._data)
         if not can_cast_in_place(dtype, self._data.dtype):
             raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}")
@@ -1190,21 +1192,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def add_(self, other, *, alpha: float = 1) -> "Tensor":
         if self._unrecorded_update(other, alpha, subtracting=False):
             return self
-        self._refuse_partial_overlap("add_", other)
         return self._inplace_binary("add_", ops.Add, self._scaled(other, alpha), other)
 
     def sub_(self, other, *, alpha: float = 1) -> "Tensor":
         if self._unrecorded_update(other, alpha, subtracting=True):
             return self
         _refuse_bool_subtraction(self, other)
-        self._refuse_partial_overlap("sub_", other)
         return self._inplace_binary("sub_", ops.Sub, self._scaled(other, alpha, subtracting=True), other)
-
-    def _refuse_partial_overlap(self, name: str, other) -> None:
-        """PyTorch's overlap check on other itself, before alpha scales it into a new array that the check in
-        _inplace_binary would find apart from self (x[1:].sub_(x[:-1], alpha=0.5) is refused in PyTorch)."""
-        if isinstance(other, Tensor):
-            graph.refuse_partial_overlap(name, self._data, other._data)
 
     def _unrecorded_update(self, other, alpha, subtracting: bool) -> bool:
         """self +-= alpha * other at once, when that is all the general path would do: an optimizer's
