@@ -169,9 +169,11 @@ class LinearCrossEntropy(Op):
                 delta.sum(0) if bias._requires_grad else None, None)
 
 
-# Logits per block of LinearCrossEntropy: 16 MB in float32, a few row blocks for a language model's output
-# layer (the RNN LM's 700 x 10000 logits in two blocks), large enough for full-speed matrix products.
-BLOCK_LOGITS = 1 << 22
+# Logits per block of LinearCrossEntropy: 32 MB in float32, so that the RNN LM's 700 x 10000 logits are one
+# block on one thread (two blocks of 350 rows made its step 5-8% slower than the unfused layer: the weight
+# gradient written and summed twice, products with half the rows) and one block per thread on two; its
+# step's peak memory grows by 25 MiB for it (bench/lm_step_memory.py: 94 -> 119 MiB against PyTorch's 253+).
+BLOCK_LOGITS = 1 << 23
 
 
 def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index, row_scale, needs, block_rows=None):
