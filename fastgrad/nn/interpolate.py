@@ -1,15 +1,17 @@
 """`interpolate` in PyTorch's functional form: resampling of the spatial dims of (N, C, *spatial) inputs
-by nearest neighbours or (bi/tri)linearly, one spatial dim at a time.
+by nearest neighbours, (bi/tri)linearly or bicubically, one spatial dim at a time.
 
-Each dim is gathered by an index (index_select), and the linear modes blend two gathers with constant
-weights, so the gradients are index_select's. The source positions are computed as PyTorch's CPU
-kernels compute them: the nearest modes in float32 whatever the input's dtype (a float, or uint8 as
-PyTorch's nearest kernels take), the linear modes in the input's dtype, so that the picked neighbours and
-weights are PyTorch's.
+Each dim is gathered by an index (index_select), and the interpolating modes blend two (linear) or four
+(cubic) gathers with constant weights, so the gradients are index_select's. The source positions are
+computed as PyTorch's CPU kernels compute them: the nearest modes in float32 whatever the input's dtype (a
+float, or uint8 as PyTorch's nearest kernels take), the interpolating modes in the input's dtype, so that
+the picked neighbours and weights are PyTorch's.
 """
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 import numpy as np
 
@@ -17,8 +19,11 @@ from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
 
 # the spatial dims each mode needs (None: any of 1, 2 or 3)
-_MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
-_UNSUPPORTED = ("bicubic", "area", "lanczos")
+_MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_UNSUPPORTED = ("area", "lanczos")
+_ANTIALIASED = ("bilinear", "bicubic", "lanczos")  # (the modes PyTorch antialiases, on 4-D inputs)
+# Keys' cubic convolution kernel (1981) with a = -0.75, PyTorch's (and OpenCV's) choice for bicubic
+_CUBIC_A = -0.75
 
 
 def _integer(value) -> bool:
@@ -71,21 +76,51 @@ def _nearest_index(length: int, out: int, scale: float | None, exact: bool, plan
     return np.minimum(np.floor((positions * ratio).astype(np.float32)).astype(np.int64), length - 1)
 
 
-def _linear_sources(length: int, out: int, scale: float | None, align_corners: bool,
-                    dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The two neighbours of each output position and the second's weight, computed in `dtype`:
-    with align_corners the corners map to the corners; otherwise pixel centres map to pixel centres
-    (positions left of the first centre clamp to it)."""
+def _source_positions(length: int, out: int, scale: float | None, align_corners: bool,
+                      dtype: np.dtype) -> np.ndarray:
+    """Where each output position samples the input, computed in `dtype`: with align_corners the corners
+    map to the corners; otherwise pixel centres map to pixel centres, (i + 0.5) / scale - 0.5, which is
+    below 0 left of the first centre."""
     if align_corners:
         ratio = dtype.type((length - 1) / (out - 1)) if out > 1 else dtype.type(0)
-        sources = np.arange(out).astype(dtype) * ratio
-    else:
-        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 else dtype.type(length) / dtype.type(out)
-        sources = np.maximum((np.arange(out).astype(dtype) + dtype.type(0.5)) * ratio - dtype.type(0.5), dtype.type(0))
+        return np.arange(out).astype(dtype) * ratio
+    ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 else dtype.type(length) / dtype.type(out)
+    return (np.arange(out).astype(dtype) + dtype.type(0.5)) * ratio - dtype.type(0.5)
+
+
+def _linear_taps(length: int, out: int, scale: float | None, align_corners: bool,
+                 dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The two neighbours of each output position and their weights, in `dtype`, each (2, out);
+    positions left of the first centre clamp to it."""
+    sources = np.maximum(_source_positions(length, out, scale, align_corners, dtype), dtype.type(0))
     first = np.minimum(np.floor(sources).astype(np.int64), length - 1)
     second = np.minimum(first + 1, length - 1)
     weight = np.clip(sources - first.astype(dtype), 0, 1).astype(dtype)
-    return first, second, weight
+    return np.stack([first, second]), np.stack([1 - weight, weight])
+
+
+def _cubic_near(distance: np.ndarray) -> np.ndarray:
+    """The cubic convolution kernel for distances in [0, 1]: (a + 2)|x|^3 - (a + 3)|x|^2 + 1."""
+    return ((_CUBIC_A + 2) * distance - (_CUBIC_A + 3)) * distance * distance + 1
+
+
+def _cubic_far(distance: np.ndarray) -> np.ndarray:
+    """The cubic convolution kernel for distances in [1, 2]: a|x|^3 - 5a|x|^2 + 8a|x| - 4a."""
+    return ((_CUBIC_A * distance - 5 * _CUBIC_A) * distance + 8 * _CUBIC_A) * distance - 4 * _CUBIC_A
+
+
+def _cubic_taps(length: int, out: int, scale: float | None, align_corners: bool,
+                dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The four neighbours floor(x) - 1 .. floor(x) + 2 of each source position x, clamped to the border,
+    and their cubic convolution weights in `dtype`, each (4, out). Unlike its linear kernels, PyTorch's
+    bicubic does not clamp positions left of the first centre: their floor is -1 and the weights shift."""
+    sources = _source_positions(length, out, scale, align_corners, dtype)
+    floor = np.floor(sources)
+    fraction = (sources - floor).astype(dtype)
+    neighbours = np.clip(np.arange(-1, 3)[:, None] + floor.astype(np.int64), 0, length - 1)
+    weights = np.stack([_cubic_far(fraction + 1), _cubic_near(fraction), _cubic_near(1 - fraction),
+                        _cubic_far(2 - fraction)])
+    return neighbours, weights.astype(dtype)
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
@@ -93,10 +128,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     """Resample the spatial dims of a (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to `size`, or to
     floor(size * scale_factor) (each an int/float or one per dim). Modes: 'nearest' (source floor(i *
     in / out), PyTorch's), 'nearest-exact' (floor((i + 0.5) * in / out)), 'linear' (3-D), 'bilinear'
-    (4-D) and 'trilinear' (5-D), which blend the two neighbours of each position, with the corners
-    aligned (align_corners=True) or the pixel centres (False, the default). A given scale_factor is used
-    for the positions unless recompute_scale_factor=True, as in PyTorch. 'bicubic' and 'area' raise
-    NotImplementedError, as does antialias."""
+    (4-D) and 'trilinear' (5-D), which blend the two neighbours of each position, and 'bicubic' (4-D),
+    which blends four by cubic convolution (a = -0.75), with the corners aligned (align_corners=True) or
+    the pixel centres (False, the default). A given scale_factor is used for the positions unless
+    recompute_scale_factor=True, as in PyTorch. 'area' and antialias=True raise NotImplementedError."""
     name = "interpolate"
     if not isinstance(input, Tensor) or input.ndim not in (3, 4, 5):
         got = f"{input.ndim}D" if isinstance(input, Tensor) else type(input).__name__
@@ -106,16 +141,19 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"{', '.join(map(repr, _MODES))})")
     if mode not in _MODES:
         raise NotImplementedError(f"{name}: unknown mode {mode!r} (modes: {', '.join(map(repr, _MODES))})")
-    linear = _MODES[mode] is not None
-    if not linear and align_corners is not None:
+    interpolating = _MODES[mode] is not None
+    if not interpolating and align_corners is not None:
         raise ValueError(f"{name}: align_corners option can only be set with the interpolating modes: linear | "
                          f"bilinear | bicubic | trilinear, got mode {mode!r}")
-    if antialias:
-        raise NotImplementedError(f"{name}: antialias=True is not implemented in fastgrad")
     sizes, scales = _output_sizes(name, input, size, scale_factor, recompute_scale_factor)
-    if linear and input.ndim - 2 != _MODES[mode]:
+    if antialias:  # (PyTorch checks it after the sizes)
+        if mode not in _ANTIALIASED or input.ndim != 4:
+            raise ValueError(f"{name}: antialias=True is restricted to the bilinear, bicubic and lanczos modes on a "
+                             f"4-D input, got mode {mode!r} and a {input.ndim}-D input")
+        raise NotImplementedError(f"{name}: antialias=True is not implemented in fastgrad (mode {mode!r})")
+    if interpolating and input.ndim - 2 != _MODES[mode]:
         raise NotImplementedError(f"{name}: got {input.ndim}D input, but {mode} mode needs {_MODES[mode] + 2}D input")
-    if linear:
+    if interpolating:
         F._floating(input, name, error=NotImplementedError)
     elif input.dtype.kind != "f" and input.dtype != np.uint8:  # (PyTorch's nearest kernels take uint8 images too)
         raise NotImplementedError(f"{name}: mode {mode!r} expects a floating point or uint8 input, got dtype "
@@ -123,16 +161,16 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if min(input.shape[1:]) < 1 or min(sizes) < 1:  # (an empty batch is taken, empty channels are not)
         raise RuntimeError(f"{name}: input channels and sizes, and output sizes, should be greater than 0, got input "
                            f"of shape {tuple(input.shape)} and output sizes {sizes}")
+    taps = _cubic_taps if mode == "bicubic" else _linear_taps
     out = input
     for dim, (length, count, scale) in enumerate(zip(input.shape[2:], sizes, scales), start=2):
-        if linear and count == length:  # PyTorch's linear kernels copy a dim whose size is kept, whatever the scale
-            continue
-        if linear:
-            first, second, weight = _linear_sources(length, count, scale, bool(align_corners), input.dtype)
-            weight = Tensor._from_data(weight.astype(input.dtype).reshape((-1,) + (1,) * (input.ndim - 1 - dim)))
-            out = (out.index_select(dim, Tensor._from_data(first)) * (1 - weight)
-                   + out.index_select(dim, Tensor._from_data(second)) * weight)
-        else:
+        if not interpolating:
             index = _nearest_index(length, count, scale, mode != "nearest", input.ndim == 4)
             out = out.index_select(dim, Tensor._from_data(index))
+        elif count != length or mode == "bicubic":  # PyTorch's linear kernels copy a kept dim, whatever the scale
+            neighbours, weights = taps(length, count, scale, bool(align_corners), input.dtype)
+            along_dim = (count,) + (1,) * (input.ndim - 1 - dim)
+            out = functools.reduce(operator.add, (
+                out.index_select(dim, Tensor._from_data(tap)) * Tensor._from_data(weight.reshape(along_dim))
+                for tap, weight in zip(neighbours, weights)))
     return input.clone() if out is input else out  # (a new tensor, as PyTorch's, when every dim was copied)

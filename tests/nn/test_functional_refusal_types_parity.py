@@ -17,8 +17,8 @@ Not in the table (fastgrad's exception type still differs): PyTorch's Python-lev
 avg_pool2d and unfold. Where PyTorch returns and fastgrad used to refuse (integer avg and lp pools,
 adaptive_avg_pool2d's (1, 1) output of any rank or of empty dims, gumbel_softmax's tau <= 0, a negative max_norm,
 float ctc targets, dropout of integers with p = 1), the parity tests of those functions check PyTorch's answer;
-interpolate's 'bicubic' mode, which fastgrad does not implement, and ctc_loss's targets out of the classes' range
-(PyTorch computes with them) are left out."""
+interpolate's antialias=True on bilinear and bicubic, which fastgrad does not implement, and ctc_loss's targets out
+of the classes' range (PyTorch computes with them) are left out."""
 import numpy as np
 import pytest
 
@@ -344,6 +344,15 @@ add("interpolate both", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2, scale
 add("interpolate neither", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4)))
 add("interpolate bilinear 3d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="bilinear"))
 add("interpolate linear 4d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4), 8, mode="linear"))
+add("interpolate bicubic 3d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="bicubic"))
+add("interpolate bicubic 5d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4, 4), 8, mode="bicubic"))
+add("interpolate bicubic int", lambda lib: F(lib).interpolate(ints(lib, 1, 1, 4, 4), 8, mode="bicubic"))
+add("interpolate bicubic empty channels", lambda lib: F(lib).interpolate(t(lib, 2, 0, 4, 4), 8, mode="bicubic"))
+add("interpolate antialias nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4), 8, antialias=True))
+add("interpolate antialias linear", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="linear", antialias=True))
+add("interpolate antialias bicubic 5d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4, 4), 8, mode="bicubic",
+                                                                       antialias=True))
+add("interpolate antialias size len", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), (2, 2), antialias=True))
 add("interpolate 2d input", lambda lib: F(lib).interpolate(t(lib, 1, 4), 8))
 add("interpolate bad mode", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="foo"))
 add("interpolate align nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, align_corners=True))
