@@ -654,24 +654,31 @@ def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | 
     """|input - target|, reduced; the gradient at a zero difference is 0. As PyTorch's, which composes it of
     the - operator: a bool refused, integers kept as integers (whose mean is refused)."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
-    target = _as_tensor(target)
+    losses = _l1_losses("l1_loss", input, _broadcast_target("l1_loss", input, target))
+    return _weighted_reduce("l1_loss", losses, input, weight, reduction)
+
+
+def _l1_losses(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """The unreduced |input - target| for a target that broadcasts with input, as PyTorch's l1_loss composes it
+    of the - operator: a bool refused, integers kept as integers (whose mean mean() refuses)."""
     if target.dtype.kind == "b" or input.dtype.kind == "b":
         kinds = f"dtypes {input.dtype} and {target.dtype}"
-        raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
-    if input.dtype.kind in "iu" and target.dtype.kind in "iu":  # (whose mean mean() refuses, as PyTorch's)
-        return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
-    return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
-                            reduction)
+        raise RuntimeError(f"{name}: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu":
+        return (input - target).abs()
+    return (input - _float_target(name, input, target)).abs()
 
 
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0, size_average=None,
                    reduce=None) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
-    linear beyond; beta = 0 is l1_loss."""
+    linear beyond; beta = 0 is l1_loss, as PyTorch's, which then takes integers as l1_loss does."""
+    name = "smooth_l1_loss"
     reduction = _reduction(reduction, size_average, reduce)
-    target = _broadcast_target("smooth_l1_loss", input, target)
-    _check_smooth_l1_width("smooth_l1_loss", "beta", beta, beta >= 0)
-    return _reduce(_smooth_l1_losses("smooth_l1_loss", input, target, beta), reduction)
+    target = _broadcast_target(name, input, target)
+    _check_smooth_l1_width(name, "beta", beta, beta >= 0)
+    losses = _l1_losses(name, input, target) if beta == 0 else _smooth_l1_losses(name, input, target, beta)
+    return _reduce(losses, reduction)
 
 
 def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> None:
@@ -683,10 +690,8 @@ def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> 
 
 
 def _smooth_l1_losses(name: str, input: Tensor, target: Tensor, beta: float) -> Tensor:
-    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta >= 0."""
+    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta > 0."""
     distance = _kernel_difference(name, input, target).abs()
-    if beta == 0:
-        return distance
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
