@@ -1932,6 +1932,14 @@ def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
     return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
+def _check_dims_read(name: str, input, count: int) -> None:
+    """An input of fewer than `count` dims raises IndexError, as PyTorch's ops that read its dim -count (the
+    channels of an unbatched image) before they check its rank do (its other ops raise RuntimeError)."""
+    if isinstance(input, Tensor) and input.ndim < count:
+        raise IndexError(f"{name}: dimension out of range: expected an input of at least {count} dims, got shape "
+                         f"{tuple(input.shape)}")
+
+
 def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
     kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
@@ -2129,9 +2137,15 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     the window inside the padded input (count_include_pad) or inside the input itself (not), or by
     divisor_override. An int64 input stays int64, its window sums divided as integers (truncated toward
     zero), as PyTorch's kernel divides them; its other integer dtypes are refused."""
+    if divisor_override is not None:  # (PyTorch's takes any but 0, a negative one too)
+        divisor_override = _one_int(f"{name}: divisor_override", divisor_override, np.iinfo(np.int64).min)
+        if divisor_override == 0:
+            raise RuntimeError(f"{name}: divisor_override must be a nonzero int, got 0")
+    if dims == 2:  # (PyTorch's 2-D kernel reads the channel dim, input.size(-3), first; its 1-D one checks the rank)
+        _check_dims_read(name, input, 3)
     windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0, "int64")
     if divisor_override is not None:
-        divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
+        divisor = np.asarray(float(divisor_override))
     else:
         divisor = np.ones((), dtype=np.float64)
         for k, s, p, length, count in zip(g["kernel"], g["stride"], g["padding"], g["sizes"], g["counts"]):

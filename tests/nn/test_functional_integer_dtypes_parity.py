@@ -213,6 +213,8 @@ AVERAGE_POOLS = {
                                                                         count_include_pad=False),
     "avg_pool2d divisor_override": lambda lib, x: lib.nn.AvgPool2d((2, 3), 2, (1, 1), ceil_mode=True,
                                                                    divisor_override=4)(x),
+    "avg_pool2d negative divisor_override": lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True,
+                                                                                        divisor_override=-3),
 }
 
 
