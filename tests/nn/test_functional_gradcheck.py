@@ -559,6 +559,19 @@ def test_bicubic_interpolate(backend_name, spatial, seed, data, align_corners):
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(spatial=array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=8), seed=seeds, data=st.data(),
+       align_corners=st.booleans(), mode=st.sampled_from(["bilinear", "bicubic"]))
+def test_antialiased_interpolate(backend_name, spatial, seed, data, align_corners, mode):
+    """Gathers over each output's window (wider when downscaling) blended with constant normalized weights."""
+    options = {"size": data.draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))} if data.draw(st.booleans()) else \
+        {"scale_factor": data.draw(st.sampled_from([0.3, 0.6, 1.1, 2.0]) | st.floats(0.25, 2.5))}
+    assume(all(int(n * options.get("scale_factor", 1)) >= 1 for n in spatial))
+    check(backend_name, lambda x: F.interpolate(x, mode=mode, align_corners=align_corners, antialias=True, **options),
+          values((2, 2) + spatial, seed))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 def test_second_derivatives_of_the_resampling_layers_and_instance_norm(backend_name):
     """Composed of ops with recorded backwards, they differentiate twice (squared where the layer is
     linear, whose gradient would not depend on the input)."""

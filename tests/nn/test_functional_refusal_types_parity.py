@@ -18,8 +18,7 @@ lp_pool2d below 3 dims, unfold, max_unpool1d/2d below 1/2 dims), and max_unpool'
 first. Where PyTorch returns and fastgrad used to refuse (integer avg and lp pools,
 adaptive_avg_pool2d's (1, 1) output of any rank or of empty dims, gumbel_softmax's tau <= 0, a negative max_norm,
 float ctc targets, dropout of integers with p = 1), the parity tests of those functions check PyTorch's answer;
-interpolate's antialias=True on bilinear and bicubic, which fastgrad does not implement, and ctc_loss's targets out
-of the classes' range (PyTorch computes with them) are left out."""
+ctc_loss's targets out of the classes' range (PyTorch computes with them) are left out."""
 import numpy as np
 import pytest
 

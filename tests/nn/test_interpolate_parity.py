@@ -30,6 +30,8 @@ def test_values_and_gradients_match(spatial, data, dtype, seed):
         options["recompute_scale_factor"] = data.draw(st.sampled_from([None, False, True]))
     if mode in (LINEAR[dims], "bicubic"):
         options["align_corners"] = data.draw(st.sampled_from([None, False, True]))
+    if mode in ("bilinear", "bicubic"):
+        options["antialias"] = data.draw(st.booleans())
     x = np.random.default_rng(seed).normal(size=(2, 2, *spatial)).astype(dtype)
     results = []
     for library in (fastgrad, torch):
@@ -45,8 +47,12 @@ def test_values_and_gradients_match(spatial, data, dtype, seed):
         results.append((out.detach().numpy(), leaf.grad.numpy()))
     ours, theirs = results
     assert (ours is None) == (theirs is None)
+    if ours is not None and pytorch_antialiased_width_1_is_off(spatial, ours[0].shape[2:], options):
+        assert ours[0].shape == theirs[0].shape  # (PyTorch's values are off: see the test below)
+        return
     if ours is not None and (pytorch_nearest_gradient_is_off(mode, spatial, ours[0].shape[2:], options)
-                             or pytorch_bicubic_gradient_is_off(mode, spatial, ours[0].shape[2:], options)):
+                             or pytorch_bicubic_gradient_is_off(mode, spatial, ours[0].shape[2:], options)
+                             or pytorch_antialiased_gradient_is_off(spatial, ours[0].shape[2:], options)):
         ours, theirs = ours[:1], theirs[:1]
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     for mine, reference in zip(ours or [], theirs or []):
@@ -62,11 +68,50 @@ def pytorch_nearest_gradient_is_off(mode, spatial, out_sizes, options) -> bool:
             and not options.get("recompute_scale_factor") and any(o in (n, 2 * n) for n, o in zip(spatial, out_sizes)))
 
 
+def pytorch_antialiased_width_1_is_off(spatial, out_sizes, options) -> bool:
+    """PyTorch 2.13's antialiased resize to a width of 1 with the height changed repeats one row (see the test
+    below)."""
+    return options.get("antialias", False) and out_sizes[1] == 1 and out_sizes[0] != spatial[0]
+
+
+def pytorch_antialiased_gradient_is_off(spatial, out_sizes, options) -> bool:
+    """PyTorch 2.13's antialiased forward (as fastgrad's) copies a kept dim, but its backward resamples it at the
+    scale_factor given."""
+    return (options.get("antialias", False) and "scale_factor" in options
+            and not options.get("recompute_scale_factor") and not options.get("align_corners")
+            and any(o == n for n, o in zip(spatial, out_sizes)))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_an_antialiased_resize_to_width_1_resamples_the_height(mode):
+    """PyTorch's antialiased resize of (8, 3) to (13, 1) gives 13 equal rows; of the transposed image to (1, 13),
+    the resample fastgrad gives."""
+    x = np.random.default_rng(1).normal(size=(1, 2, 8, 3))
+    ours = F.interpolate(fastgrad.tensor(x), size=(13, 1), mode=mode, antialias=True).numpy()
+    transposed = torch.nn.functional.interpolate(torch.tensor(x).transpose(2, 3), size=(1, 13), mode=mode,
+                                                 antialias=True).transpose(2, 3).numpy()
+    np.testing.assert_allclose(ours, transposed, rtol=1e-12, atol=1e-14)
+    theirs = torch.nn.functional.interpolate(torch.tensor(x), size=(13, 1), mode=mode, antialias=True).numpy()
+    assert np.ptp(theirs, axis=2).max() == 0 < np.ptp(ours, axis=2).max()  # (if this fails, PyTorch was fixed)
+
+
+def test_antialiasing_filters_a_downscale():
+    """Downscaling by 4 averages over 8 inputs or more (the filter stretched by 4), so a checkerboard goes grey,
+    as PyTorch's; sampled at every 4th position, it would stay black and white."""
+    board = (np.indices((1, 1, 16, 16)).sum(axis=0) % 2).astype(np.float64)
+    for mode in ("bilinear", "bicubic"):
+        smooth = F.interpolate(fastgrad.tensor(board), scale_factor=0.25, mode=mode, antialias=True).numpy()
+        np.testing.assert_allclose(smooth, torch.nn.functional.interpolate(
+            torch.tensor(board), scale_factor=0.25, mode=mode, antialias=True).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(smooth, 0.5, atol=5e-3)
+
+
 def pytorch_bicubic_gradient_is_off(mode, spatial, out_sizes, options) -> bool:
     """PyTorch 2.13's CPU bicubic backward copies the gradient where both sizes are kept, but its forward
     (as fastgrad's) samples at the positions a scale_factor used as given asks for (see the test below)."""
-    return (mode == "bicubic" and tuple(out_sizes) == tuple(spatial) and "scale_factor" in options
-            and not options.get("recompute_scale_factor") and not options.get("align_corners"))
+    return (mode == "bicubic" and not options.get("antialias") and tuple(out_sizes) == tuple(spatial)
+            and "scale_factor" in options and not options.get("recompute_scale_factor")
+            and not options.get("align_corners"))
 
 
 def test_the_gradient_is_the_forwards_where_pytorchs_bicubic_backward_copies():
@@ -107,10 +152,12 @@ def test_the_gradient_is_the_forwards_where_pytorchs_nearest_backward_is_off():
 def test_pytorchs_kernels_copy_kept_and_double_sized_dims():
     """PyTorch's linear kernels copy a dim of kept size, and its 2-D nearest kernel copies a kept dim and
     halves the index of a doubled one, whatever the scale factor asked (its bicubic kernel does not: it
-    resamples a kept dim at the scale asked): fastgrad gives the same numbers."""
+    resamples a kept dim at the scale asked; its antialiased ones copy it): fastgrad gives the same numbers."""
     for shape, options in [((5,), dict(scale_factor=1.0977, mode="linear")),
                            ((5, 4), dict(scale_factor=(1.0977, 2.1), mode="bilinear")),
                            ((5, 4), dict(scale_factor=(1.0977, 2.1), mode="bicubic")),
+                           ((5, 4), dict(scale_factor=(1.0977, 0.6), mode="bicubic", antialias=True)),
+                           ((5, 4), dict(scale_factor=(1.0977, 0.6), mode="bilinear", antialias=True)),
                            ((5, 3), dict(scale_factor=(1.0977, 2.2), mode="nearest")),
                            ((5,), dict(scale_factor=1.0977, mode="nearest")),
                            ((2, 2, 2), dict(scale_factor=2.2, mode="nearest"))]:
@@ -153,14 +200,6 @@ def test_the_mode_fastgrad_lacks_raises_naming_the_mode():
     with pytest.raises(NotImplementedError, match="area"):
         F.interpolate(fastgrad.ones(1, 2, 4, 4), size=3, mode="area")
 
-
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
-def test_antialias_raises_naming_it(mode):
-    """PyTorch antialiases bilinear and bicubic 4-D resizes; fastgrad refuses rather than resize without it."""
-    torch.nn.functional.interpolate(torch.ones(1, 2, 4, 4), size=3, mode=mode, antialias=True)
-    with pytest.raises(NotImplementedError, match=f"interpolate: antialias=True is not implemented in fastgrad "
-                                                  f"\\(mode '{mode}'\\)"):
-        F.interpolate(fastgrad.ones(1, 2, 4, 4), size=3, mode=mode, antialias=True)
 
 
 @pytest.mark.parametrize("build", [
@@ -227,3 +266,15 @@ def test_linear_modes_refuse_uint8(mode, dims):
     x = fastgrad.ones((1, 1) + (2,) * dims, dtype=fastgrad.uint8)
     with pytest.raises(NotImplementedError, match="interpolate: expected a floating point input, got dtype uint8"):
         F.interpolate(x, scale_factor=2, mode=mode)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")  # (a used tap's 0 weight times inf)
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("size", [(4, 3), (3, 5), (20, 4)])
+def test_antialiased_infinities_reach_the_outputs_pytorchs_reach(mode, size):
+    """A window that does not reach an infinite input is finite (a tap a row does not use is not multiplied by 0)."""
+    x = np.arange(90.0).reshape(1, 1, 9, 10)
+    x[0, 0, 4, 0], x[0, 0, 0, 9] = np.inf, -np.inf
+    ours = F.interpolate(fastgrad.tensor(x), size=size, mode=mode, antialias=True).numpy()
+    theirs = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode=mode, antialias=True).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
