@@ -2137,11 +2137,18 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     the window inside the padded input (count_include_pad) or inside the input itself (not), or by
     divisor_override. An int64 input stays int64, its window sums divided as integers (truncated toward
     zero), as PyTorch's kernel divides them; its other integer dtypes are refused."""
+    lowest = np.iinfo(np.int64).min
+    if dims == 2:
+        # PyTorch's 2-D kernel checks how many sizes it got and divisor_override, then reads the channel dim,
+        # input.size(-3), then checks the rest; its 1-D one checks the rank first
+        for label, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
+            if value is not None and not (isinstance(value, (tuple, list)) and len(value) == 0):
+                _sizes(f"{name}: {label}", value, dims, lowest)
     if divisor_override is not None:  # (PyTorch's takes any but 0, a negative one too)
-        divisor_override = _one_int(f"{name}: divisor_override", divisor_override, np.iinfo(np.int64).min)
+        divisor_override = _one_int(f"{name}: divisor_override", divisor_override, lowest)
         if divisor_override == 0:
             raise RuntimeError(f"{name}: divisor_override must be a nonzero int, got 0")
-    if dims == 2:  # (PyTorch's 2-D kernel reads the channel dim, input.size(-3), first; its 1-D one checks the rank)
+    if dims == 2:
         _check_dims_read(name, input, 3)
     windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0, "int64")
     if divisor_override is not None:
