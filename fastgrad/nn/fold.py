@@ -64,11 +64,15 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     zero-padded (N, C, H, W) or unbatched (C, H, W) input, as columns: (N, C * kh * kw, L), L blocks in
     row-major order. Each size is an int or a pair."""
     name = "unfold"
+    # PyTorch's order: the sizes, the input's dims (im2col reads dims 1 and 2 of a 2-D input, unless dim 1 is
+    # empty, so an IndexError below 3 dims), then the dtype
+    kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
+    if not (isinstance(input, Tensor) and input.ndim == 2 and input.shape[1] == 0):
+        F._check_dims_read(name, input, 3)
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         got = input.shape if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {got}")
     _refuse_integers(name, input)
-    kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
     x, unbatched = F._spatial_input(name, input, 2)
     if 0 in x.shape[1:]:
         raise RuntimeError(f"{name}: expected non-empty channel and spatial dims (the batch may be empty), got shape "

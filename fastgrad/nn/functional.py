@@ -654,24 +654,31 @@ def l1_loss(input: Tensor, target, *, reduction: str = "mean", weight: Tensor | 
     """|input - target|, reduced; the gradient at a zero difference is 0. As PyTorch's, which composes it of
     the - operator: a bool refused, integers kept as integers (whose mean is refused)."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=weight is None)
-    target = _as_tensor(target)
+    losses = _l1_losses("l1_loss", input, _broadcast_target("l1_loss", input, target))
+    return _weighted_reduce("l1_loss", losses, input, weight, reduction)
+
+
+def _l1_losses(name: str, input: Tensor, target: Tensor) -> Tensor:
+    """The unreduced |input - target| for a target that broadcasts with input, as PyTorch's l1_loss composes it
+    of the - operator: a bool refused, integers kept as integers (whose mean mean() refuses)."""
     if target.dtype.kind == "b" or input.dtype.kind == "b":
         kinds = f"dtypes {input.dtype} and {target.dtype}"
-        raise RuntimeError(f"l1_loss: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
-    if input.dtype.kind in "iu" and target.dtype.kind in "iu":  # (whose mean mean() refuses, as PyTorch's)
-        return _weighted_reduce("l1_loss", (input - target).abs(), input, weight, reduction)
-    return _weighted_reduce("l1_loss", (input - _loss_target("l1_loss", input, target)).abs(), input, weight,
-                            reduction)
+        raise RuntimeError(f"{name}: subtraction (the - operator) with a bool tensor is not supported, got {kinds}")
+    if input.dtype.kind in "iu" and target.dtype.kind in "iu":
+        return (input - target).abs()
+    return (input - _float_target(name, input, target)).abs()
 
 
 def smooth_l1_loss(input: Tensor, target, *, reduction: str = "mean", beta: float = 1.0, size_average=None,
                    reduce=None) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target): quadratic near zero,
-    linear beyond; beta = 0 is l1_loss."""
+    linear beyond; beta = 0 is l1_loss, as PyTorch's, which then takes integers as l1_loss does."""
+    name = "smooth_l1_loss"
     reduction = _reduction(reduction, size_average, reduce)
-    target = _broadcast_target("smooth_l1_loss", input, target)
-    _check_smooth_l1_width("smooth_l1_loss", "beta", beta, beta >= 0)
-    return _reduce(_smooth_l1_losses("smooth_l1_loss", input, target, beta), reduction)
+    target = _broadcast_target(name, input, target)
+    _check_smooth_l1_width(name, "beta", beta, beta >= 0)
+    losses = _l1_losses(name, input, target) if beta == 0 else _smooth_l1_losses(name, input, target, beta)
+    return _reduce(losses, reduction)
 
 
 def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> None:
@@ -683,10 +690,8 @@ def _check_smooth_l1_width(name: str, label: str, value: float, valid: bool) -> 
 
 
 def _smooth_l1_losses(name: str, input: Tensor, target: Tensor, beta: float) -> Tensor:
-    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta >= 0."""
+    """The unreduced smooth_l1 losses for a target that broadcasts with input and a beta > 0."""
     distance = _kernel_difference(name, input, target).abs()
-    if beta == 0:
-        return distance
     # the square only where it is used: an infinite distance's unused square gave a NaN gradient (0 times
     # infinity) where PyTorch's is the linear part's slope; a NaN distance is kept, to give NaN as PyTorch's
     near = where(distance > beta, 0.0, distance)
@@ -1927,6 +1932,14 @@ def _spatial_input(name: str, input: Tensor, dims: int) -> tuple[Tensor, bool]:
     return (input, False) if input.ndim == dims + 2 else (input.unsqueeze(0), True)
 
 
+def _check_dims_read(name: str, input, count: int) -> None:
+    """An input of fewer than `count` dims raises IndexError, as PyTorch's ops that read its dim -count (the
+    channels of an unbatched image) before they check its rank do (its other ops raise RuntimeError)."""
+    if isinstance(input, Tensor) and input.ndim < count:
+        raise IndexError(f"{name}: dimension out of range: expected an input of at least {count} dims, got shape "
+                         f"{tuple(input.shape)}")
+
+
 def _padding_sides(name: str, padding, spans: list, stride: tuple) -> list:
     """(before, after) per spatial dim for a convolution's `padding` (numbers, "valid" or "same") and its
     kernels' spans (dilation * (size - 1) + 1); "same" puts the odd element after, as PyTorch does."""
@@ -2124,9 +2137,22 @@ def _avg_pool(name: str, input: Tensor, dims: int, kernel_size, stride, padding,
     the window inside the padded input (count_include_pad) or inside the input itself (not), or by
     divisor_override. An int64 input stays int64, its window sums divided as integers (truncated toward
     zero), as PyTorch's kernel divides them; its other integer dtypes are refused."""
+    lowest = np.iinfo(np.int64).min
+    if dims == 2:
+        # PyTorch's 2-D kernel checks how many sizes it got and divisor_override, then reads the channel dim,
+        # input.size(-3), then checks the rest; its 1-D one checks the rank first
+        for label, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
+            if value is not None and not (isinstance(value, (tuple, list)) and len(value) == 0):
+                _sizes(f"{name}: {label}", value, dims, lowest)
+    if divisor_override is not None:  # (PyTorch's takes any but 0, a negative one too)
+        divisor_override = _one_int(f"{name}: divisor_override", divisor_override, lowest)
+        if divisor_override == 0:
+            raise RuntimeError(f"{name}: divisor_override must be a nonzero int, got 0")
+    if dims == 2:
+        _check_dims_read(name, input, 3)
     windows, unbatched, g = _pool_windows(name, input, dims, kernel_size, stride, padding, 1, ceil_mode, 0, "int64")
     if divisor_override is not None:
-        divisor = np.asarray(float(_one_int(f"{name}: divisor_override", divisor_override, 1)))
+        divisor = np.asarray(float(divisor_override))
     else:
         divisor = np.ones((), dtype=np.float64)
         for k, s, p, length, count in zip(g["kernel"], g["stride"], g["padding"], g["sizes"], g["counts"]):

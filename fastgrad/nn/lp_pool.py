@@ -19,15 +19,15 @@ from fastgrad.tensor import Tensor
 
 
 def _lp_pool(name: str, input: Tensor, dims: int, norm_type, kernel_size, stride, ceil_mode: bool) -> Tensor:
-    F._spatial_input(name, input, dims)
+    """In PyTorch's order: norm_type's type (its pow's TypeError), the pool's checks, then norm_type 0."""
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: norm_type must be a number, got {type(norm_type).__name__}")
-    if norm_type == 0:  # (PyTorch's divides 1 by it)
-        raise ZeroDivisionError(f"{name}: norm_type must not be 0 (its root is 1 / norm_type), got {norm_type}")
     if math.isinf(norm_type):
         sign = 1 if norm_type > 0 else -1
         return sign * F._max_pool(name, sign * input.abs(), dims, kernel_size, stride, 0, 1, ceil_mode, False)
     means = F._avg_pool(name, input.pow(norm_type), dims, kernel_size, stride, 0, ceil_mode, True, None)
+    if norm_type == 0:  # (PyTorch's divides 1 by it)
+        raise ZeroDivisionError(f"{name}: norm_type must not be 0 (its root is 1 / norm_type), got {norm_type}")
     window = math.prod(F._sizes(f"{name}: kernel_size", kernel_size, dims, 1))
     return means.masked_fill(means == 0, 0.0).mul(window).pow(1.0 / norm_type)
 
@@ -44,4 +44,6 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride=None, ce
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """lp_pool1d over the last two dims of (N, C, H, W) or (C, H, W); kernel_size and stride are an int or
     a pair."""
+    if isinstance(kernel_size, (tuple, list)) and len(kernel_size) != 2:  # (PyTorch's unpacks it in two: ValueError)
+        raise ValueError(f"lp_pool2d: kernel_size must be an int or a pair of ints, got {kernel_size!r}")
     return _lp_pool("lp_pool2d", input, 2, norm_type, kernel_size, stride, ceil_mode)

@@ -55,14 +55,17 @@ def _output_sizes(name: str, input_sizes: tuple, kernel: tuple, stride: tuple, p
 
 def _max_unpool(name: str, input: Tensor, indices: Tensor, dims: int, kernel_size, stride, padding,
                 output_size) -> Tensor:
+    F._check_dims_read(name, input, dims)  # (PyTorch's Python code reads the spatial sizes first)
     x, unbatched = F._spatial_input(name, input, dims)
-    F._floating(x, name, error=NotImplementedError)
     if not isinstance(indices, Tensor):  # (PyTorch's argument parser's TypeError; another dtype: its RuntimeError)
         raise TypeError(f"{name}: indices must be an int64 tensor, got {type(indices).__name__}")
     if indices.dtype != np.int64:
         raise RuntimeError(f"{name}: indices must be an int64 tensor, got {indices.dtype}")
     if indices.shape != input.shape:
         raise RuntimeError(f"{name}: indices must have the input's shape {input.shape}, got {indices.shape}")
+    if 0 in input.shape[1:]:  # (PyTorch's kernel takes an empty first dim only, batch or channels)
+        raise RuntimeError(f"{name}: expected an input with non-empty dims after the first, got shape {input.shape}")
+    F._floating(x, name, error=NotImplementedError)  # (PyTorch's dtype dispatch comes after its checks)
     kernel = F._sizes(f"{name}: kernel_size", kernel_size, dims, 1)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     stride = kernel if no_stride else F._sizes(f"{name}: stride", stride, dims, 1)

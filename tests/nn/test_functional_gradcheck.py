@@ -543,6 +543,35 @@ def test_interpolate(backend_name, spatial, seed, data):
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(spatial=array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5), seed=seeds, data=st.data(),
+       align_corners=st.booleans())
+def test_bicubic_interpolate(backend_name, spatial, seed, data, align_corners):
+    """Four gathers per dim blended with constant cubic weights: linear in the input (clamped borders too)."""
+    if data.draw(st.booleans()):
+        options = {"size": data.draw(st.tuples(st.integers(1, 7), st.integers(1, 7)))}
+    else:
+        options = {"scale_factor": data.draw(st.sampled_from([0.6, 1.1, 1.5, 2.0, 2.6]) | st.floats(0.5, 3.0)),
+                   "recompute_scale_factor": data.draw(st.booleans())}
+    assume(all(int(n * options.get("scale_factor", 1)) >= 1 for n in spatial))
+    check(backend_name, lambda x: F.interpolate(x, mode="bicubic", align_corners=align_corners, **options),
+          values((2, 2) + spatial, seed))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@SETTINGS
+@given(spatial=array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=8), seed=seeds, data=st.data(),
+       align_corners=st.booleans(), mode=st.sampled_from(["bilinear", "bicubic"]))
+def test_antialiased_interpolate(backend_name, spatial, seed, data, align_corners, mode):
+    """Gathers over each output's window (wider when downscaling) blended with constant normalized weights."""
+    options = {"size": data.draw(st.tuples(st.integers(1, 9), st.integers(1, 9)))} if data.draw(st.booleans()) else \
+        {"scale_factor": data.draw(st.sampled_from([0.3, 0.6, 1.1, 2.0]) | st.floats(0.25, 2.5))}
+    assume(all(int(n * options.get("scale_factor", 1)) >= 1 for n in spatial))
+    check(backend_name, lambda x: F.interpolate(x, mode=mode, align_corners=align_corners, antialias=True, **options),
+          values((2, 2) + spatial, seed))
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 def test_second_derivatives_of_the_resampling_layers_and_instance_norm(backend_name):
     """Composed of ops with recorded backwards, they differentiate twice (squared where the layer is
     linear, whose gradient would not depend on the input)."""
@@ -557,6 +586,8 @@ def test_second_derivatives_of_the_resampling_layers_and_instance_norm(backend_n
         assert fastgrad.autograd.gradgradcheck(lambda x: F.unfold(x, 2, padding=1, stride=2) ** 2, [leaf(1, 2, 3, 3)])
         assert fastgrad.autograd.gradgradcheck(lambda c: F.fold(c, (3, 3), 2) ** 2, [leaf(1, 8, 4)])
         assert fastgrad.autograd.gradgradcheck(lambda x: F.interpolate(x, scale_factor=1.7, mode="bilinear") ** 2,
+                                               [leaf(1, 2, 3, 3)])
+        assert fastgrad.autograd.gradgradcheck(lambda x: F.interpolate(x, size=(4, 2), mode="bicubic") ** 2,
                                                [leaf(1, 2, 3, 3)])
         assert fastgrad.autograd.gradgradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
                                                [leaf(2, 2, 5), leaf(2), leaf(2)])

@@ -186,6 +186,16 @@ def test_regression_losses(loss, dtypes, reduction):
     check(lambda lib, x, y: getattr(lib.nn.functional, loss)(x, y, reduction=reduction), *arrays)
 
 
+@pytest.mark.parametrize("dtypes", [(a, b) for a in ALL + [np.int8, np.float32] for b in ALL + [np.float64]])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_smooth_l1_loss_with_beta_0_is_l1_loss(dtypes, reduction):
+    """PyTorch's smooth_l1_loss is l1_loss for beta = 0: integers are kept as integers (uint8 wraps around, the mean
+    is refused) and a bool input or target is refused (RuntimeError), where beta > 0 has no integer kernel."""
+    arrays = [np.array([1, 0, 3]).astype(dtypes[0]), np.array([0, 2, 1]).astype(dtypes[1])]
+    check(lambda lib, x, y: lib.nn.functional.smooth_l1_loss(x, y, reduction=reduction, beta=0), *arrays, refusal="")
+    check(lambda lib, x, y: lib.nn.SmoothL1Loss(reduction=reduction, beta=0.0)(x, y), *arrays, refusal="")
+
+
 @pytest.mark.parametrize("var", [2.0, 2, True])
 def test_gaussian_nll_loss_takes_a_float_var_not_an_int(var):
     x, y = np.ones(3, np.float32), np.zeros(3, np.float32)
@@ -203,6 +213,8 @@ AVERAGE_POOLS = {
                                                                         count_include_pad=False),
     "avg_pool2d divisor_override": lambda lib, x: lib.nn.AvgPool2d((2, 3), 2, (1, 1), ceil_mode=True,
                                                                    divisor_override=4)(x),
+    "avg_pool2d negative divisor_override": lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True,
+                                                                                        divisor_override=-3),
 }
 
 

@@ -13,12 +13,12 @@ and softshrink. Also the refusals of empty channels (pools, lp pools and interpo
 not empty channels), of integer dtypes PyTorch's avg and lp pools have no kernel for (all but int64, and p = +-inf in
 1-D), of an int lp pool's negative p, of integer dropout that scales, and of ctc_loss's float lengths.
 
-Not in the table (fastgrad's exception type still differs): PyTorch's Python-level IndexError for a 2-D input of
-avg_pool2d and unfold. Where PyTorch returns and fastgrad used to refuse (integer avg and lp pools,
+PyTorch's IndexError for an input of too few dims where it reads a dim before checking the rank (avg_pool2d and
+lp_pool2d below 3 dims, unfold, max_unpool1d/2d below 1/2 dims), and max_unpool's refusal of empty dims after the
+first. Where PyTorch returns and fastgrad used to refuse (integer avg and lp pools,
 adaptive_avg_pool2d's (1, 1) output of any rank or of empty dims, gumbel_softmax's tau <= 0, a negative max_norm,
 float ctc targets, dropout of integers with p = 1), the parity tests of those functions check PyTorch's answer;
-interpolate's 'bicubic' mode, which fastgrad does not implement, and ctc_loss's targets out of the classes' range
-(PyTorch computes with them) are left out."""
+ctc_loss's targets out of the classes' range (PyTorch computes with them) are left out."""
 import numpy as np
 import pytest
 
@@ -305,8 +305,9 @@ for d in (1, 2):
         add(f"{f} pad big", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2, 1, 2))
         add(f"{f} pad neg", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2, 1, -1))
         add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 1))
-        if f != "avg_pool2d":
-            add(f"{f} rank low", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 1))
+        for rank in range(d + 1):  # (PyTorch's avg_pool2d reads dim -3 first: IndexError, the others RuntimeError)
+            add(f"{f} rank {rank}", lambda lib, f=f, rank=rank: getattr(F(lib), f)(t(lib, *(2,) * rank), 1))
+        add(f"{f} rank low kernel 0", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * d), 0))
         add(f"{f} kernel tuple", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (4,) * d), (2,) * (d + 1)))
         add(f"{f} empty spatial", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1, 0) + (4,) * (d - 1)), 1))
         add(f"{f} empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2, 0) + (4,) * d), 2))
@@ -329,6 +330,15 @@ for d in (1, 2):
     add(f"{f} kernel 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 0))
     add(f"{f} stride 0", lambda lib, f=f, shape=shape: getattr(F(lib), f)(t(lib, *shape), 2.0, 1, 0))
     add(f"{f} rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 2.0, 1))
+    for rank in range(1, d + 1):  # (as avg_pool's, or max_pool's for p = inf)
+        add(f"{f} rank {rank}", lambda lib, f=f, rank=rank: getattr(F(lib), f)(t(lib, *(2,) * rank), 2.0, 1))
+        add(f"{f} rank {rank} p=inf", lambda lib, f=f, rank=rank: getattr(F(lib), f)(t(lib, *(2,) * rank),
+                                                                                     float("inf"), 1))
+    # (PyTorch's order: pow's TypeError for the norm_type, the pool's checks, then the root's 1 / norm_type)
+    add(f"{f} p=0 empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2, 0) + (4,) * d), 0, 2))
+    add(f"{f} p=0 rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), 0, 1))
+    add(f"{f} p=0", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(1, 1) + (2,) * d), 0, 1))
+    add(f"{f} p str rank", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2,) * (d + 3)), "2", 1))
     add(f"{f} empty channels", lambda lib, f=f, d=d: getattr(F(lib), f)(t(lib, *(2, 0) + (4,) * d), 2.0, 2))
     if d == 1:  # (PyTorch's 2-D max pool takes integers)
         add(f"{f} int p=inf", lambda lib, f=f: getattr(F(lib), f)(ints(lib, 1, 2, 4), float("inf"), 2))
@@ -344,6 +354,15 @@ add("interpolate both", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 2, scale
 add("interpolate neither", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4)))
 add("interpolate bilinear 3d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="bilinear"))
 add("interpolate linear 4d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4), 8, mode="linear"))
+add("interpolate bicubic 3d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="bicubic"))
+add("interpolate bicubic 5d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4, 4), 8, mode="bicubic"))
+add("interpolate bicubic int", lambda lib: F(lib).interpolate(ints(lib, 1, 1, 4, 4), 8, mode="bicubic"))
+add("interpolate bicubic empty channels", lambda lib: F(lib).interpolate(t(lib, 2, 0, 4, 4), 8, mode="bicubic"))
+add("interpolate antialias nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4), 8, antialias=True))
+add("interpolate antialias linear", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="linear", antialias=True))
+add("interpolate antialias bicubic 5d", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4, 4, 4), 8, mode="bicubic",
+                                                                       antialias=True))
+add("interpolate antialias size len", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), (2, 2), antialias=True))
 add("interpolate 2d input", lambda lib: F(lib).interpolate(t(lib, 1, 4), 8))
 add("interpolate bad mode", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, mode="foo"))
 add("interpolate align nearest", lambda lib: F(lib).interpolate(t(lib, 1, 1, 4), 8, align_corners=True))
@@ -369,6 +388,19 @@ add("unfold kernel 0", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 0))
 add("unfold stride 0", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 1, stride=0))
 add("unfold pad neg", lambda lib: F(lib).unfold(t(lib, 1, 1, 2, 2), 1, padding=-1))
 add("unfold int", lambda lib: F(lib).unfold(ints(lib, 1, 1, 2, 2), 1))
+# (PyTorch's im2col checks the sizes, then reads dims 1 and 2, dim 2 only when dim 1 is not empty: IndexError)
+for shape in ((), (4,), (0,), (4, 4), (0, 4), (4, 0), (0, 0)):
+    add(f"unfold input {shape}", lambda lib, shape=shape: F(lib).unfold(t(lib, *shape), 2))
+add("unfold 2d kernel 0", lambda lib: F(lib).unfold(t(lib, 4, 4), 0))
+add("unfold 2d kernel 3 sizes", lambda lib: F(lib).unfold(t(lib, 4, 4), (2, 2, 2)))
+add("unfold 2d int", lambda lib: F(lib).unfold(ints(lib, 4, 4), 2))
+add("avg_pool2d divisor 0", lambda lib: F(lib).avg_pool2d(t(lib, 1, 1, 4, 4), 2, divisor_override=0))
+add("avg_pool2d 2d divisor 0", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), 2, divisor_override=0))
+add("avg_pool2d 2d kernel 3 sizes", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), (2, 2, 2)))
+add("avg_pool2d 2d stride 3 sizes", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), 2, (1, 1, 1)))
+add("avg_pool2d 2d padding 3 sizes", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), 2, 1, (0, 0, 0)))
+add("avg_pool2d 2d stride ()", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), 2, ()))
+add("avg_pool2d 2d padding -1", lambda lib: F(lib).avg_pool2d(t(lib, 4, 4), 2, 1, -1))
 add("fold blocks", lambda lib: F(lib).fold(t(lib, 1, 4, 3), (3, 3), 2))
 add("fold channels", lambda lib: F(lib).fold(t(lib, 1, 3, 4), (3, 3), 2))
 add("fold rank", lambda lib: F(lib).fold(t(lib, 4), (3, 3), 2))
@@ -435,6 +467,18 @@ add("max_unpool idx shape", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib
 add("max_unpool idx oob", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib.tensor([[[0, 9]]]), 2))
 add("max_unpool idx dtype", lambda lib: F(lib).max_unpool1d(t(lib, 1, 1, 2), lib.tensor([[[0, 2]]], dtype=lib.int32),
                                                                                         2))
+# (PyTorch's Python code reads the spatial sizes first: IndexError below `dims` dims; its kernel refuses empty dims
+# after the first, before its dtype dispatch)
+for d in (1, 2):
+    # (an empty first dim, of a batch or of an unbatched input's channels, is taken)
+    for shape in [(4,) * rank for rank in (*range(d + 1), d + 3)] + [(1, 0) + (2,) * d, (2, 0) + (2,) * (d - 1),
+                                                                      (2,) * d + (0,)]:
+        add(f"max_unpool{d}d input {shape}", lambda lib, d=d, shape=shape: getattr(F(lib), f"max_unpool{d}d")(
+            t(lib, *shape), lib.zeros(shape, dtype=lib.int64), 2))
+    add(f"max_unpool{d}d int empty", lambda lib, d=d: getattr(F(lib), f"max_unpool{d}d")(
+        ints(lib, *(1, 0) + (2,) * d), lib.zeros((1, 0) + (2,) * d, dtype=lib.int64), 2))
+    add(f"max_unpool{d}d int idx dtype", lambda lib, d=d: getattr(F(lib), f"max_unpool{d}d")(
+        ints(lib, *(1, 1) + (2,) * d), lib.zeros((1, 1) + (2,) * d, dtype=lib.int32), 2))
 
 
 @pytest.mark.filterwarnings("ignore")  # (deprecated forms warn alike in both)

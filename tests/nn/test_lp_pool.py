@@ -68,8 +68,11 @@ def test_bad_arguments():
         (lambda: F.lp_pool1d(x.int(), 2, 2), NotImplementedError,
          "lp_pool1d: expected a floating point or int64 input, got dtype int32"),
         (lambda: F.lp_pool1d(x, 2, 7), RuntimeError, r"lp_pool1d: input size \(6,\) gives no window"),
-        (lambda: F.lp_pool2d(x[0], 2, 2), RuntimeError, r"lp_pool2d: expected a 3-D \(C, H, W\) or 4-D"),
-        (lambda: F.lp_pool2d(x, 2, (2, 2, 2)), RuntimeError, "lp_pool2d: kernel_size must be an int or a tuple of 2 ints"),
+        (lambda: F.lp_pool2d(x[0], 2, 2), IndexError,
+         r"lp_pool2d: dimension out of range: expected an input of at least 3 dims, got shape \(3, 6\)"),
+        (lambda: F.lp_pool2d(x[0, 0], float("inf"), 2), RuntimeError, r"lp_pool2d: expected a 3-D \(C, H, W\) or 4-D"),
+        (lambda: F.lp_pool2d(x, 2, (2, 2, 2)), ValueError, r"lp_pool2d: kernel_size must be an int or a pair of ints, "
+                                                           r"got \(2, 2, 2\)"),
         (lambda: F.local_response_norm(x[0], 2), ValueError,
          r"expected an input of at least 3 dims \(N, C, \*\), got \(3, 6\)"),
         (lambda: F.local_response_norm(x, 0), RuntimeError, "local_response_norm: size must be at least 1, got 0"),

@@ -70,3 +70,13 @@ def test_both_refuse(call):
     theirs = outcome(lambda: call(torch, *TF.max_pool1d_with_indices(torch.tensor(x), 2)))
     assert isinstance(theirs, Raised), theirs
     assert_raised_alike(outcome(lambda: call(fastgrad, *F.max_pool1d_with_indices(fastgrad.tensor(x), 2))), theirs)
+
+
+@pytest.mark.parametrize("dims, shape", [(1, (0, 2, 3)), (1, (0, 3)), (2, (0, 2, 3, 2)), (2, (0, 3, 2))])
+def test_an_empty_first_dim_is_taken(dims, shape):
+    """PyTorch's kernel refuses empty dims after the first (see the refusal table), but takes an empty first dim,
+    a batch's or an unbatched input's channels."""
+    unpool = f"max_unpool{dims}d"
+    ours = getattr(F, unpool)(fastgrad.zeros(shape), fastgrad.zeros(shape, dtype=fastgrad.int64), 2)
+    theirs = getattr(TF, unpool)(torch.zeros(shape), torch.zeros(shape, dtype=torch.int64), 2)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == np.float32

@@ -229,7 +229,9 @@ def test_pad_and_pack_sequences(seed):
     given_lengths = list(lengths)
     if rng.random() < 0.1:  # an invalid length
         given_lengths[rng.integers(len(lengths))] = 0
-    lengths_form = rng.choice(["list", "int64 tensor", "int32 tensor"])
+    lengths_form = rng.choice(["list", "int64 tensor", "int32 tensor", "bool list", "bool tensor"])
+    if lengths_form.startswith("bool"):  # (PyTorch takes bools as the lengths 0 and 1)
+        given_lengths = [bool(n) for n in given_lengths]
     total_length = None if rng.random() < 0.6 else int(rng.integers(0, max(lengths) + 3))
     results = {}
     for library, utils in ((fastgrad, our_utils.rnn), (torch, torch.nn.utils.rnn)):
@@ -238,8 +240,8 @@ def test_pad_and_pack_sequences(seed):
         results[library.__name__] = [padded]
         if isinstance(padded, Raised):
             continue
-        given = given_lengths if lengths_form == "list" else library.tensor(
-            given_lengths, dtype=library.int64 if lengths_form == "int64 tensor" else library.int32)
+        dtypes = {"int64 tensor": library.int64, "int32 tensor": library.int32, "bool tensor": library.bool}
+        given = library.tensor(given_lengths, dtype=dtypes[lengths_form]) if lengths_form in dtypes else given_lengths
         packed = outcome(lambda: utils.pack_padded_sequence(
             utils.pad_sequence(tensors, batch_first, padding_value), given, batch_first, enforce_sorted))
         results[library.__name__].append(packed)

@@ -155,8 +155,8 @@ def test_packing_refuses_bad_lengths():
         pack_padded_sequence(x, [float("nan"), 2.0, 1.0])
     with pytest.raises(TypeError, match="lengths must be integers .* got \\['3', '2', '1'\\]"):
         pack_padded_sequence(x, ["3", "2", "1"])
-    with pytest.raises(TypeError, match="lengths must be integers"):
-        pack_padded_sequence(x, [True, True, True])
+    with pytest.raises(RuntimeError, match=r"length of all samples has to be greater than 0, got lengths \[1, 0, 1\]"):
+        pack_padded_sequence(x, [True, False, True])  # (bools are the lengths 0 and 1)
     with pytest.raises(RuntimeError, match=r"cannot pack empty tensors \(input has shape \(0, 3, 2\)\)"):
         pack_padded_sequence(fastgrad.zeros(0, 3, 2), [1, 1, 1])
     with pytest.raises(ValueError, match=r"input has shape \(4,\), expected \(T, B, \*\)"):

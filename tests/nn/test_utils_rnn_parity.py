@@ -132,6 +132,43 @@ def test_unpad_sequence_keeps_the_steps_below_a_fractional_length_as_torch(batch
         same_tensor(mine, reference)
 
 
+@pytest.mark.parametrize("form", ["tensor", "array"])
+@pytest.mark.parametrize("lengths", [[True, True, False], [False, True, True], [False] * 3, [True] * 3], ids=str)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_sequence_takes_bool_lengths_as_0_and_1_as_torch(batch_first, lengths, form):
+    array = np.arange(24.0).reshape((3, 4, 2) if batch_first else (4, 3, 2))
+
+    def call(library):
+        given = library.tensor(lengths) if form == "tensor" else np.array(lengths)
+        return library.nn.utils.rnn.unpad_sequence(library.tensor(array), given, batch_first)
+
+    ours, theirs = call(fastgrad), call(torch)
+    assert [len(piece) for piece in ours] == [int(n) for n in lengths]
+    assert len(ours) == len(theirs)
+    for mine, reference in zip(ours, theirs):
+        same_tensor(mine, reference)
+
+
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["list", "tensor"])
+@pytest.mark.parametrize("lengths, enforce_sorted", [([True, True, True], True), ([True, True, True], False),
+                                                     ([True, False, True], True), ([False, True, True], False)],
+                         ids=str)
+def test_pack_padded_sequence_takes_bool_lengths_as_0_and_1_as_torch(lengths, enforce_sorted, as_tensor):
+    """(a False length is a 0, which both refuse with RuntimeError)"""
+    array = np.arange(24.0).reshape(4, 3, 2)
+
+    def call(library):
+        return library.nn.utils.rnn.pack_padded_sequence(
+            library.tensor(array), library.tensor(lengths) if as_tensor else lengths, enforce_sorted=enforce_sorted)
+
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    if isinstance(theirs, Raised):
+        assert isinstance(ours, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+        return
+    for mine, reference in zip(ours, theirs):  # (data, batch_sizes, sorted_indices, unsorted_indices)
+        same_tensor(mine, reference)
+
+
 @pytest.mark.parametrize("as_tensor", [False, True], ids=["list", "tensor"])
 @pytest.mark.parametrize("lengths, enforce_sorted", [
     ([2.5, 1.0, 1.0], True), ([2.9, 1.5, 1.2], True), ([4.5, 1.0, 1.0], True), ([2.2, 2.5, 1.0], True),

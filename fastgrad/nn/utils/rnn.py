@@ -187,12 +187,15 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
 
 
 def _lengths_values(name: str, lengths) -> np.ndarray:
-    """Sequence lengths (a list, tuple, NumPy array or tensor of numbers) as a 1-D array of their own dtype."""
+    """Sequence lengths (a list, tuple, NumPy array or tensor of numbers) as a 1-D array of their own dtype;
+    bools are the lengths 0 and 1 (int64), as PyTorch takes them."""
     values = lengths.numpy() if isinstance(lengths, Tensor) else lengths
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):
         array = np.asarray(None)
+    if array.dtype.kind == "b":
+        array = array.astype(np.int64)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name}: lengths must be integers (a list or a 1-D int64 tensor), got {lengths!r}")
     if array.ndim != 1:
