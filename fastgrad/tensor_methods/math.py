@@ -390,10 +390,12 @@ class MathMethods:
         in self's dtype, elements outside ignored, as torch.histc. Not differentiable: outside the graph."""
         self._check_floating("histc", NotImplementedError)
         bins, low, high = int_arg(bins, "histc: bins"), real_arg(min, "histc: min"), real_arg(max, "histc: max")
-        if bins <= 0 or low > high:
-            raise ValueError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
+        if bins <= 0 or low > high:  # (PyTorch's type for these, and for a range that is not finite: RuntimeError)
+            raise RuntimeError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
         if low == high and self.numel():
             low, high = float(self._data.min()), float(self._data.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise RuntimeError(f"histc: the range [{low}, {high}] is not finite")
         if low == high:
             low, high = low - 1, high + 1
         counts, _ = np.histogram(self._data, bins, (low, high))

@@ -14,6 +14,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
 from fastgrad.ops.reduction import LogCumSumExp, NanMedian, running_extreme_indices
+from fastgrad.ops.selection import kthvalue_picks
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim, real_arg, size_arg
 
 if TYPE_CHECKING:
@@ -57,8 +58,8 @@ class ReductionMethods:
         """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
         first to `dtype`, which must be floating point (as PyTorch)."""
         if dtype is not None and as_dtype(dtype).kind != "f":
-            raise TypeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
-                            "integers is no integer; PyTorch refuses it too)")
+            raise RuntimeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
+                               "integers is no integer; PyTorch refuses it too, with a RuntimeError)")
         x = self if dtype is None else self._in_dtype("mean", dtype)
         x._check_floating("mean")
         return apply(ops.Mean, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
@@ -153,11 +154,14 @@ class ReductionMethods:
         return self._arg_extremum("argmin", np.argmin, dim, keepdim)
 
     def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
-        """log(sum(exp(x))) over `dim` (an int or a non-empty tuple), computed without overflow."""
-        # None is refused as by PyTorch; () too, which PyTorch 2.13 reads as all dims for some shapes and refuses for
-        # others (a (3,) tensor's shape "does not match the broadcast shape [1]")
-        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
-            raise TypeError(f"logsumexp: dim must be an int or a non-empty tuple of ints, got {dim!r}")
+        """log(sum(exp(x))) over `dim` (an int or a tuple; every dim when empty), computed without overflow."""
+        if dim is None:  # (PyTorch's argument parser: dim is required)
+            raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
+        # PyTorch 2.13 reads () as every dim, but without keepdim it writes the result of a non-empty tensor of
+        # 1 or more dims in the wrong shape and fails: refused alike, with its type
+        if isinstance(dim, (tuple, list)) and not dim and not keepdim and self.ndim and self.numel():
+            raise RuntimeError(f"logsumexp: dim=() without keepdim is refused for shape {self.shape}, as PyTorch "
+                               "refuses it; give the dims to reduce, or keepdim=True")
         x = self._floating()
         return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
@@ -307,8 +311,8 @@ class ReductionMethods:
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
         element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
         equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
-        self._refuse_bool("median")
         if dim is None:
+            self._refuse_bool("median")
             if self.numel() == 0:
                 raise ValueError("median: the median of an empty tensor is undefined")
             return apply(ops.Median, self)
@@ -317,8 +321,8 @@ class ReductionMethods:
     def nanmedian(self, dim=None, keepdim: bool = False):
         """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
         0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
-        self._refuse_bool("nanmedian")
         if dim is None:
+            self._refuse_bool("nanmedian")
             if self.numel() == 0:
                 raise ValueError("nanmedian: the median of an empty tensor is undefined")
             return apply(NanMedian, self)
@@ -329,6 +333,7 @@ class ReductionMethods:
         size = x.shape[axis]
         if size == 0:
             raise IndexError(f"{name}: dim {axis} has size 0 in shape {self.shape}; there is no median")
+        self._refuse_bool(name)  # (after the dim's checks, as PyTorch's)
         nan_count = np.isnan(x._data).sum(axis=axis, keepdims=True) if x._data.dtype.kind == "f" else 0
         if name == "nanmedian":  # the middle of the numbers; a line of NaNs gives its first NaN
             rank = np.maximum(size - nan_count - 1, 0) // 2
@@ -338,23 +343,26 @@ class ReductionMethods:
 
     def _at_rank(self, x: "Tensor", axis: int, rank, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements at `rank` (an int, or one per line along axis, keepdim-shaped) in
-        x's stable ascending order along axis, NaN last. Among equal values that is the first one, which need
-        not be the index PyTorch's quickselect returns (the values agree)."""
+        x's stable ascending order along axis, NaN last. Among equal values that is the first one, as PyTorch's
+        median(dim) picks it (its nth_element breaks ties by index)."""
         order = np.argsort(x._data, axis=axis, kind="stable")
         line_shape = tuple(1 if d == axis else n for d, n in enumerate(x.shape))
         picked = np.take_along_axis(order, np.broadcast_to(rank, line_shape), axis=axis)
         return self._picked(x, axis, picked, keepdim)
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
-        """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest;
-        the gradient goes to the element indexed."""
-        self._refuse_bool("kthvalue")
+        """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest; among
+        ties the one PyTorch's quickselect picks (see ops.selection). The gradient goes to the element indexed."""
         k = int_arg(k, "kthvalue: k")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = one_dim(dim, self.ndim)
-        if not 1 <= k <= x.shape[axis]:
-            raise ValueError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
-        return self._at_rank(x, axis, k - 1, keepdim)
+        if x.shape[axis] == 0:
+            raise IndexError(f"kthvalue: dim {axis} has size 0 in shape {self.shape}; there is no k-th value")
+        if not 1 <= k <= x.shape[axis]:  # (PyTorch's type: a RuntimeError)
+            raise RuntimeError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
+        if self.ndim:  # (after the dim's and k's checks, as PyTorch's, which returns a 0-d tensor before its kernel)
+            self._refuse_bool("kthvalue")
+        return self._picked(x, axis, kthvalue_picks(x._data, axis, k - 1), keepdim)
 
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""

@@ -57,6 +57,29 @@ def test_kthvalue_matches_torch(same, keepdim):
     same(lambda m, x: x.kthvalue(2), np.array([5, 2, 9]))
 
 
+def test_kthvalue_and_topk_pick_torchs_element_among_ties(same):
+    """The index (and so the gradient's element) among equal values is the one PyTorch's selection algorithms leave:
+    kthvalue([-1, -1, -2, 3], 2) is at index 1 in PyTorch, where the stable order gives 0."""
+    same(lambda m, x: m.kthvalue(x, 2), np.array([2.0, -1.0, 1.0, -1.0]))
+    same(lambda m, x: m.topk(x, 2), np.array([-1.0, -1.0, -2.0, 3.0]))
+    same(lambda m, x: m.topk(x, 4, sorted=False), np.array([[-2.0, 2.0, -1.0, 2.0], [2.0, 1.0, -3.0, 2.0]]))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_kthvalue_and_topk_indices_match_torch_on_long_lines_with_ties(same, seed):
+    """Lines long enough for every path of PyTorch's topk (nth_element, its sort past 16 elements, partial_sort where
+    k * 64 <= n) and its kthvalue's quickselect, with many ties and NaNs."""
+    rng = np.random.default_rng(seed)
+    for size in (4, 5, 17, 40, 64, 130, 300):
+        x = rng.integers(0, 4, (2, size)).astype(float)
+        x[rng.random(x.shape) < 0.05] = NAN
+        for k in {1, 2, size // 64 + 1, size // 2, size}:
+            same(lambda m, x: m.kthvalue(x, k), x)
+            for largest in (True, False):
+                for is_sorted in (True, False):
+                    same(lambda m, x: m.topk(x, k, largest=largest, sorted=is_sorted), x)
+
+
 @pytest.mark.parametrize("interpolation", INTERPOLATIONS)
 @pytest.mark.parametrize("name", ["quantile", "nanquantile"])
 def test_quantiles_match_torch(same, name, interpolation):
