@@ -48,11 +48,12 @@ class ReductionMethods:
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The sum over `dim` (every dim when None); integer and bool tensors give int64, and `dtype`
         casts the input first, as PyTorch."""
+        axis = _reduced_axes(dim, self._data.ndim)  # (the dims before the dtype, as PyTorch checks them)
         # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
         x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
         if dim is None and not keepdim:  # (a loss's sum: no attributes, so apply calls forward the quick way)
             return apply(ops.Sum, x)
-        return apply(ops.Sum, x, axis=_reduced_axes(dim, x._data.ndim), keepdims=keepdim)
+        return apply(ops.Sum, x, axis=axis, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
@@ -61,7 +62,7 @@ class ReductionMethods:
             raise RuntimeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
                                "integers is no integer; PyTorch refuses it too, with a RuntimeError)")
         x = self if dtype is None else self._in_dtype("mean", dtype)
-        x._check_floating("mean")
+        x._check_floating("mean")  # (before the dims, as PyTorch checks them; sum and prod check the dims first)
         return apply(ops.Mean, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
     def _extremum(self, op, arg, dim, keepdim):
@@ -221,8 +222,8 @@ class ReductionMethods:
             raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
+        axis = _reduced_axes(dim, self.ndim)  # (the dim before the dtype, as PyTorch checks them)
         x = self._integers_as_int64("prod", dtype)
-        axis = _reduced_axes(dim, x.ndim)
         return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
 
     def sum_to_size(self, *size) -> "Tensor":

@@ -33,6 +33,9 @@ NAN = float("nan")
     pytest.param(lambda m: m.bincount(m.tensor([True, False])), id="bincount of bools"),
     pytest.param(lambda m: m.bincount(m.ones(2, 2, dtype=m.int64)), id="bincount of a matrix"),
     pytest.param(lambda m: m.logsumexp(m.ones(3), ()), id="logsumexp over () without keepdim"),
+    pytest.param(lambda m: m.ones(2, requires_grad=True).sum(1, dtype=m.int64), id="sum's dim before its dtype"),
+    pytest.param(lambda m: m.ones(2, requires_grad=True).prod(1, dtype=m.int64), id="prod's dim before its dtype"),
+    pytest.param(lambda m: m.ones(2, dtype=m.int64).mean(3), id="mean's dtype before its dim"),
 ])
 def test_refused_with_torchs_exception_type(call):
     assert_raised_alike(outcome(lambda: call(fastgrad)), outcome(lambda: call(torch)))
