@@ -398,7 +398,14 @@ class MathMethods:
             raise RuntimeError(f"histc: the range [{low}, {high}] is not finite")
         if low == high:
             low, high = low - 1, high + 1
-        counts, _ = np.histogram(self._data, bins, (low, high))
+        # each element's bin as PyTorch computes it, in the input's dtype: (x - min) * bins / (max - min), truncated,
+        # the last bin closed (NumPy's histogram compares with its own edges, and so puts an element on an edge into
+        # the bin before where rounding leaves the edge a little above it)
+        values = self._data.reshape(-1)
+        low, high = self._data.dtype.type(low), self._data.dtype.type(high)
+        counted = values[(values >= low) & (values <= high)]
+        positions = ((counted - low) * self._data.dtype.type(bins) / (high - low)).astype(np.int64)
+        counts = np.bincount(np.minimum(positions, bins - 1), minlength=bins)
         return graph.Tensor._wrap(counts.astype(self.dtype), False, None)
 
     def _tensor_binary(self, name: str, op, other, floats_only: bool = False, numbers: bool = False) -> "Tensor":

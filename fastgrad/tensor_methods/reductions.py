@@ -250,8 +250,8 @@ class ReductionMethods:
         name = op.__name__.lower()
         if dtype is not None and as_dtype(dtype).kind == "b":
             raise NotImplementedError(f"{name}: dtype bool is not supported (as in PyTorch); use an integer dtype")
+        axis = one_dim(dim, self.ndim)  # (the dim before the dtype, as PyTorch checks them)
         x = self._integers_as_int64(name, dtype)
-        axis = one_dim(dim, x.ndim)
         return x.clone() if x.ndim == 0 else apply(op, x, axis=axis)
 
     def cummax(self, dim: int) -> ValuesIndices:

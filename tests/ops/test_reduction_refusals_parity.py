@@ -36,6 +36,8 @@ NAN = float("nan")
     pytest.param(lambda m: m.ones(2, requires_grad=True).sum(1, dtype=m.int64), id="sum's dim before its dtype"),
     pytest.param(lambda m: m.ones(2, requires_grad=True).prod(1, dtype=m.int64), id="prod's dim before its dtype"),
     pytest.param(lambda m: m.ones(2, dtype=m.int64).mean(3), id="mean's dtype before its dim"),
+    pytest.param(lambda m: m.ones(2, requires_grad=True).cumsum(1, dtype=m.int64), id="cumsum's dim before its dtype"),
+    pytest.param(lambda m: m.ones(2, requires_grad=True).cumprod(-2, dtype=m.int64), id="cumprod's dim before dtype"),
 ])
 def test_refused_with_torchs_exception_type(call):
     assert_raised_alike(outcome(lambda: call(fastgrad)), outcome(lambda: call(torch)))

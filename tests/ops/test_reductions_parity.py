@@ -65,6 +65,13 @@ def test_kthvalue_and_topk_pick_torchs_element_among_ties(same):
     same(lambda m, x: m.topk(x, 4, sorted=False), np.array([[-2.0, 2.0, -1.0, 2.0], [2.0, 1.0, -3.0, 2.0]]))
 
 
+def test_histc_bins_elements_on_an_edge_as_torch(same):
+    """An element on a bin edge goes to the bin PyTorch's (x - min) * bins / (max - min) gives: NumPy's histogram put
+    0.09401229776087457 (the middle of the range [x - 1, x + 1] that min == max == x gives) into the bin before."""
+    same(lambda m, x: m.histc(x, 4, 1.0, 1.0), np.array(0.09401229776087457), grad=False)
+    same(lambda m, x: m.histc(x, 3, 1 / 3, 2 / 3), np.array([1 / 3, 4 / 9, 5 / 9, 2 / 3, np.nan, np.inf]), grad=False)
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_kthvalue_and_topk_indices_match_torch_on_long_lines_with_ties(same, seed):
     """Lines long enough for every path of PyTorch's topk (nth_element, its sort past 16 elements, partial_sort where
