@@ -11,6 +11,7 @@ import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.recorded import DelayedError, constant, select
+from fastgrad.ops.selection import stable_order
 from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
@@ -267,15 +268,7 @@ class Argsort(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, dim, descending):
-        x_1d = np.atleast_1d(x)
-        if not descending:
-            order = np.argsort(x_1d, axis=dim, kind="stable")
-        else:
-            # Reverse, sort ascending, reverse again: largest (and NaN) first, ties in original order,
-            # without negating (which would overflow the smallest integer and misplace NaN).
-            size = x_1d.shape[dim]
-            order = size - 1 - np.flip(np.argsort(np.flip(x_1d, dim), axis=dim, kind="stable"), dim)
-        return order.astype(np.int64, copy=False).reshape(x.shape)
+        return stable_order(np.atleast_1d(x), dim, descending).astype(np.int64, copy=False).reshape(x.shape)
 
 
 def unique_sorted(x: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

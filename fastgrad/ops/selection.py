@@ -13,6 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def stable_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The indices that sort x along axis, equal elements in their order, NaN as the largest value (PyTorch's
+    stable sort's order)."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # reversed, sorted ascending, reversed again: largest (and NaN) first, ties in their order, without negating
+    # (which would overflow the smallest integer and misplace NaN)
+    return x.shape[axis] - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
 def kthvalue_picks(x: np.ndarray, axis: int, k: int) -> np.ndarray:
     """The index along `axis` (keepdim-shaped, int64) of the k-th smallest element (k from 0) of each line of x,
     as PyTorch's kthvalue picks it: the stable order's, unless the value is tied, where its quickselect decides."""
@@ -33,11 +43,7 @@ def topk_picks(x: np.ndarray, axis: int, k: int, largest: bool, sorted: bool) ->
     order's first k, except for the lines where its algorithm leaves another (ties, or an unsorted result from
     nth_element, on lines longer than the 3 its insertion sort handles alone)."""
     size = x.shape[axis]
-    if largest:  # (reversed, sorted ascending, reversed again: NaN first, ties in their order, no negation)
-        order = size - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
-    else:
-        order = np.argsort(x, axis=axis, kind="stable")
-    picked = np.take(order, range(k), axis=axis).astype(np.int64)
+    picked = np.take(stable_order(x, axis, descending=largest), range(k), axis=axis).astype(np.int64)
     if size <= 3:
         return picked
     lines = np.moveaxis(x, axis, -1)
