@@ -11,7 +11,6 @@ import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.recorded import DelayedError, constant, select
-from fastgrad.ops.selection import stable_order
 from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
@@ -261,6 +260,16 @@ class MaskedSelect(Op):
 
 
 # -- ordering ---------------------------------------------------------------------------------------
+def stable_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The indices that sort x along axis, equal elements in their order, NaN as the largest value (PyTorch's
+    stable sort's order; argsort's and topk's)."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # reversed, sorted ascending, reversed again: largest (and NaN) first, ties in their order, without negating
+    # (which would overflow the smallest integer and misplace NaN)
+    return x.shape[axis] - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
 class Argsort(Op):
     """The int64 indices that sort x along dim (no gradient). Always stable: equal elements keep their
     order, descending too; NaN counts as larger than every number (PyTorch's order)."""

@@ -13,8 +13,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
-from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
-from fastgrad.ops.selection import topk_picks
+from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
@@ -528,9 +527,9 @@ class IndexingMethods:
         return graph.Tensor._wrap(counts.astype(dtype), False, None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
-        """(values, indices) of the k largest (or smallest) elements along dim, best first unless sorted=False,
-        NaN counting as the largest value. Among ties, and in an unsorted result's order, the elements PyTorch's CPU
-        topk gives (see ops.selection)."""
+        """(values, indices) of the k largest (or smallest) elements along dim, NaN counting as the largest value,
+        always best first, which also satisfies sorted=False. Among ties the first ones (PyTorch promises no index
+        among ties, nor an order without sorted); the gradient goes to the elements indexed."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
         axis = one_dim(dim, self.ndim)
@@ -540,7 +539,8 @@ class IndexingMethods:
         self._refuse_bool("topk", RuntimeError)
         if self.ndim == 0:
             return self._take_ordered(axis, np.zeros((), dtype=np.int64))
-        return self._take_ordered(axis, topk_picks(self._data, axis, k, largest, sorted))
+        order = stable_order(self._data, axis, descending=largest)
+        return self._take_ordered(axis, order[(slice(None),) * axis + (slice(0, k),)])
 
     def _take_ordered(self, axis: int, indices: np.ndarray) -> ValuesIndices:
         """(values, indices) with values gathered at `indices` along axis: the gradient flows back to

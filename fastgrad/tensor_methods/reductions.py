@@ -14,7 +14,6 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import as_dtype
 from fastgrad.ops.reduction import LogCumSumExp, NanMedian, running_extreme_indices
-from fastgrad.ops.selection import kthvalue_picks
 from fastgrad.tensor_methods.arguments import int_arg, normalize_dims, one_dim, real_arg, size_arg
 
 if TYPE_CHECKING:
@@ -344,8 +343,8 @@ class ReductionMethods:
 
     def _at_rank(self, x: "Tensor", axis: int, rank, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements at `rank` (an int, or one per line along axis, keepdim-shaped) in
-        x's stable ascending order along axis, NaN last. Among equal values that is the first one, as PyTorch's
-        median(dim) picks it (its nth_element breaks ties by index)."""
+        x's stable ascending order along axis, NaN last. Among equal values that is the first one (PyTorch promises
+        no index among ties; the values agree)."""
         order = np.argsort(x._data, axis=axis, kind="stable")
         line_shape = tuple(1 if d == axis else n for d, n in enumerate(x.shape))
         picked = np.take_along_axis(order, np.broadcast_to(rank, line_shape), axis=axis)
@@ -353,7 +352,8 @@ class ReductionMethods:
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest; among
-        ties the one PyTorch's quickselect picks (see ops.selection). The gradient goes to the element indexed."""
+        ties the first in the stable order (PyTorch promises no index among ties). The gradient goes to the element
+        indexed."""
         k = int_arg(k, "kthvalue: k")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = one_dim(dim, self.ndim)
@@ -363,7 +363,7 @@ class ReductionMethods:
             raise RuntimeError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
         if self.ndim:  # (after the dim's and k's checks, as PyTorch's, which returns a 0-d tensor before its kernel)
             self._refuse_bool("kthvalue")
-        return self._picked(x, axis, kthvalue_picks(x._data, axis, k - 1), keepdim)
+        return self._at_rank(x, axis, k - 1, keepdim)
 
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements of x at `picked` (one per line along axis, keepdim-shaped)."""

@@ -6,12 +6,17 @@ now and then, and runs one op in both libraries with random arguments: dim as No
 or out of range, keepdim, dtype=, correction/unbiased, norm orders (0, inf, -inf, fractional), k, largest, sorted,
 stable, descending, return_inverse/return_counts. Where PyTorch returns, fastgrad must give the same number of
 outputs with the same dtypes, shapes and values (integers and indices exactly, floats NaN-aware to a tolerance),
-and, for float inputs that require grad, the same gradient of a random weighting of the float outputs (which element
-a tie routes the gradient to included); where PyTorch raises, fastgrad must raise an exception of the same built-in
-type. The ops: sum, mean, prod, amax, amin, max/min (with and without dim), argmax/argmin, aminmax, std, var,
-std_mean, var_mean, norm, linalg.vector_norm, logsumexp, nansum, nanmean, median, nanmedian, mode, kthvalue, topk,
-sort, argsort, msort, cumsum, cumprod, cummax, cummin, logcumsumexp, all, any, count_nonzero, unique,
-unique_consecutive, bincount and histc.
+and, for float inputs that require grad, the same gradient of a random weighting of the float outputs; where PyTorch
+raises, fastgrad must raise an exception of the same built-in type. Indices are compared exactly where PyTorch
+promises which of equal elements it names (max/min with a dim and argmax/argmin: the first; sort/argsort with
+stable=True; cummax/cummin as PyTorch defines them), and so is the element a tie routes the gradient to. Where it
+promises none (kthvalue, topk, sort/argsort with stable=False, median/nanmedian with a dim, mode) the values are
+compared exactly (topk's with sorted=False as a set per line: no order is promised either) and fastgrad's indices
+checked to name elements equal to them, distinct within a line for topk and sort (tests.ops.tied_picks), and the
+gradient compared is the one fastgrad's indices imply. The ops: sum, mean, prod, amax, amin, max/min (with and
+without dim), argmax/argmin, aminmax, std, var, std_mean, var_mean, norm, linalg.vector_norm, logsumexp, nansum,
+nanmean, median, nanmedian, mode, kthvalue, topk, sort, argsort, msort, cumsum, cumprod, cummax, cummin,
+logcumsumexp, all, any, count_nonzero, unique, unique_consecutive, bincount and histc.
 
 Left out, as PyTorch 2.13's defects or fastgrad's deliberate choices: fastgrad's refusals (FASTGRAD_REFUSALS) and its
 IndexError for a dim out of range of an empty tensor whose result is empty (PyTorch leaves that dim unchecked); the
@@ -24,12 +29,14 @@ of an empty tensor over a dim named twice (PyTorch names the empty dim, an Index
 RuntimeError). Where a keyword argument has no dim beside it (sum(x, keepdim=True), prod(x, dim=None),
 std(x, unbiased=False, keepdim=True)) PyTorch's argument parser refuses the call: the fuzz does not draw those."""
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 import fastgrad
 
+from tests.ops.tied_picks import assert_same_values, assert_valid_picks, implied_values, picks
 from tests.parity_outcomes import Raised, outcome, same_exception_type
 
 torch = pytest.importorskip("torch")
@@ -45,6 +52,32 @@ FASTGRAD_REFUSALS = ("median of an empty tensor is undefined", "median: bool ten
 UNMATCHED_GRADIENTS_BESIDE_INF_OR_NAN = ("prod", "cumprod", "norm", "vector_norm")
 DTYPES = ["float64", "float64", "float32", "float32", "int64", "int32", "uint8", "bool"]
 SPECIALS = [np.nan, np.inf, -np.inf, -0.0]
+
+
+class FreeIndices(NamedTuple):
+    """Where an op's outputs hold indices whose choice among ties PyTorch leaves open (see tests.ops.tied_picks):
+    their position, the position of the values beside them (None for argsort), the dim they run along, whether the
+    op removed that dim (kthvalue, median and mode without keepdim), whether a line's indices are distinct, whether
+    PyTorch promises the values' order (not topk's with sorted=False)."""
+    indices: int
+    values: int | None
+    dim: int
+    squeezed: bool
+    distinct: bool
+    ordered: bool = True
+
+
+def free_indices(op: str, kwargs: dict) -> FreeIndices | None:
+    """kthvalue's, topk's, mode's, median's and nanmedian's with a dim, and sort's and argsort's unless stable (PyTorch
+    promises the first occurrence for max/min/argmax/argmin, and defines cummax/cummin's: those are compared)."""
+    dim, squeezed = kwargs.get("dim", -1), not kwargs.get("keepdim", False)
+    if op in ("kthvalue", "mode") or (op in ("median", "nanmedian") and "dim" in kwargs):
+        return FreeIndices(1, 0, dim, squeezed, distinct=False)
+    if op == "topk" or (op == "sort" and not kwargs["stable"]):
+        return FreeIndices(1, 0, dim, squeezed=False, distinct=True, ordered=kwargs.get("sorted", True))
+    if op == "argsort" and not kwargs["stable"]:
+        return FreeIndices(0, None, dim, squeezed=False, distinct=True)
+    return None
 
 
 def draw_shape(rng) -> tuple:
@@ -76,10 +109,12 @@ def same_dtype(ours, theirs) -> bool:
 
 
 def assert_same(call, array: np.ndarray, transposed: bool = False, where: str = "", *, gradients: bool = True,
-                unchecked: tuple = ()) -> None:
+                unchecked: tuple = (), free: FreeIndices | None = None) -> None:
     """call(lib, x) in both libraries (x requiring grad when it is float): see the module docstring. Without
     `gradients` the values alone are compared; the outputs at the positions `unchecked` are compared in dtype and
-    shape alone."""
+    shape alone; with `free`, the indices at its position are checked as tests.ops.tied_picks does, the values
+    beside them compared exactly (as a set per line when not `ordered`), and their gradient is the one fastgrad's
+    indices imply."""
     leaves = {lib: lib.tensor(array, requires_grad=array.dtype.kind == "f") for lib in (fastgrad, torch)}
     inputs = {lib: leaf.transpose(0, 1) if transposed else leaf for lib, leaf in leaves.items()}
     with warnings.catch_warnings():
@@ -106,6 +141,15 @@ def assert_same(call, array: np.ndarray, transposed: bool = False, where: str = 
         got, expected = g.detach().numpy(), e.detach().numpy()
         if position in unchecked:
             pass
+        elif free is not None and position == free.indices:
+            x = inputs[torch].detach().numpy()
+            values = (ours[free.values].detach().numpy() if free.values is not None
+                      else picks(x, expected, free.dim, free.squeezed))  # (argsort: the values its indices sort)
+            assert_valid_picks(x, got, values, free.dim, free.squeezed, free.distinct, message)
+        elif free is not None and position == free.values:
+            assert_same_values(got, expected, free.dim, free.ordered, message)
+            if e.requires_grad:  # (the gradient of the elements fastgrad picked)
+                e = implied_values(torch, inputs[torch], ours[free.indices].numpy(), free.dim, free.squeezed)
         elif expected.dtype.kind in "biu":
             np.testing.assert_array_equal(got, expected, err_msg=message)
         else:
@@ -247,7 +291,8 @@ def sorting_case(rng, op, ndim, dtype):
     if rng.random() < 0.6:
         kwargs["descending"] = bool(rng.integers(0, 2))
     stable = bool(rng.integers(0, 2))
-    return (lambda lib, x: getattr(lib, op)(x, stable=stable, **kwargs)), f"{op}(stable={stable}, **{kwargs})", kwargs
+    return ((lambda lib, x: getattr(lib, op)(x, stable=stable, **kwargs)), f"{op}(stable={stable}, **{kwargs})",
+            dict(kwargs, stable=stable))
 
 
 def scan_case(rng, op, ndim, dtype):
@@ -334,7 +379,7 @@ def run_case(seed: int, case: int) -> None:
         return  # (a dim named twice in an empty tensor: see the module docstring)
     assert_same(call, array, transposed,
                 f"seed {seed} case {case}: {description} of {dtype} {'transposed ' if transposed else ''}{array!r}",
-                gradients=gradients, unchecked=unchecked)
+                gradients=gradients, unchecked=unchecked, free=free_indices(op, kwargs))
 
 
 @pytest.mark.parametrize("seed", range(8))
