@@ -260,6 +260,16 @@ class MaskedSelect(Op):
 
 
 # -- ordering ---------------------------------------------------------------------------------------
+def stable_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The indices that sort x along axis, equal elements in their order, NaN as the largest value (PyTorch's
+    stable sort's order; argsort's and topk's)."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # reversed, sorted ascending, reversed again: largest (and NaN) first, ties in their order, without negating
+    # (which would overflow the smallest integer and misplace NaN)
+    return x.shape[axis] - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
 class Argsort(Op):
     """The int64 indices that sort x along dim (no gradient). Always stable: equal elements keep their
     order, descending too; NaN counts as larger than every number (PyTorch's order)."""
@@ -267,15 +277,7 @@ class Argsort(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, dim, descending):
-        x_1d = np.atleast_1d(x)
-        if not descending:
-            order = np.argsort(x_1d, axis=dim, kind="stable")
-        else:
-            # Reverse, sort ascending, reverse again: largest (and NaN) first, ties in original order,
-            # without negating (which would overflow the smallest integer and misplace NaN).
-            size = x_1d.shape[dim]
-            order = size - 1 - np.flip(np.argsort(np.flip(x_1d, dim), axis=dim, kind="stable"), dim)
-        return order.astype(np.int64, copy=False).reshape(x.shape)
+        return stable_order(np.atleast_1d(x), dim, descending).astype(np.int64, copy=False).reshape(x.shape)
 
 
 def unique_sorted(x: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

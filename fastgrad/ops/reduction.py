@@ -339,18 +339,26 @@ def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     divisor = x.dtype.type(max(count - correction, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
-    # the input's version, for the recorded backward, which reads the input again (Var saves no input)
-    ctx.saved = (deviation, divisor, axis, keepdims, ctx.inputs[0]._counter.value)
+    # PyTorch's backward divides by N - correction unclamped (with fewer elements than the correction the variance is
+    # NaN but its slope finite), except over all elements, where without degrees of freedom its slope is NaN at the
+    # elements equal to the mean and inf elsewhere. The input's version is for the recorded backward, which reads the
+    # input again (Var saves no input).
+    with np.errstate(invalid="ignore"):
+        no_freedom = None if axis is not None or count > correction else np.where(
+            x == K.divide(K.sum(x, None, False), count), np.nan, np.inf).astype(x.dtype)
+    ctx.saved = (deviation, x.dtype.type(count - correction), axis, keepdims, ctx.inputs[0]._counter.value, no_freedom)
     return variance
 
 
 def _variance_backward_recorded(ctx, g_variance) -> tuple:
     """_variance_backward on tensors, recorded: 2 (x - mean) / (N - correction) times the expanded gradient."""
-    deviation, divisor, axis, keepdims, version = ctx.saved[:5]
+    deviation, divisor, axis, keepdims, version, no_freedom = ctx.saved[:6]
     x = ctx.inputs[0]
     if x._counter.value != version:
         raise RuntimeError("one of the tensors needed for gradient computation (the input of var or std) was modified "
                            f"by an in-place operation: it is at version {x._counter.value}, expected version {version}")
+    if no_freedom is not None:
+        return (_expand_back_recorded(g_variance, x.shape, axis, keepdims) * constant(no_freedom),)
     centered = x - (x.sum() if axis is None else x.sum(dim=axis, keepdim=True)) / _count(x.shape, axis)
     error = (centered.sum() if axis is None else centered.sum(dim=axis, keepdim=True)) / _count(x.shape, axis)
     centered = centered - error.where(error.isfinite(), 0)  # (as _variance corrects the mean)
@@ -360,9 +368,10 @@ def _variance_backward_recorded(ctx, g_variance) -> tuple:
 
 
 def _variance_backward(ctx, K, g_variance: np.ndarray) -> tuple:
-    deviation, divisor, axis, keepdims = ctx.saved[:4]
+    deviation, divisor, axis, keepdims, _, no_freedom = ctx.saved[:6]
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = K.divide(2 * deviation, divisor)  # d var / dx_i = 2 (x_i - mean) / (N - correction)
+        # d var / dx_i = 2 (x_i - mean) / (N - correction)
+        slope = K.divide(2 * deviation, divisor) if no_freedom is None else no_freedom
     return (K.multiply(_kept(g_variance, deviation.ndim, axis, keepdims), slope),)
 
 

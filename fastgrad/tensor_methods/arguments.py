@@ -25,8 +25,8 @@ def normalize_dims(dim, ndim: int):
         if not low <= d <= high:
             raise IndexError(f"dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
     normalized = tuple(d % max(ndim, 1) for d in dims)
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"dims {dims} name the same dimension more than once")
+    if len(set(normalized)) != len(normalized):  # (PyTorch's type: a RuntimeError)
+        raise RuntimeError(f"dims {dims} name the same dimension more than once")
     return normalized
 
 

@@ -13,7 +13,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
-from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive
+from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
@@ -506,10 +506,11 @@ class IndexingMethods:
         give float32, any other dtype float64, and an empty input int64 zeros, as in PyTorch). Outside the
         graph: PyTorch has no derivative for the weights, so weights that require grad are refused rather than
         silently given none."""
-        if self.ndim != 1 or self._data.dtype.kind not in "iu" or (self.numel() and self._data.min() < 0):
+        if self._data.dtype.kind not in "iu":  # (PyTorch has no kernel for it, and says so first)
+            raise NotImplementedError(f"bincount: input must be a tensor of integers, got dtype {self.dtype}")
+        if self.ndim != 1 or (self.numel() and self._data.min() < 0):
             raise RuntimeError(f"bincount: input must be a 1-D tensor of non-negative integers, got shape "
-                               f"{self.shape} and dtype {self.dtype}" + (" with negative values" if self.ndim == 1
-                                                                          and self._data.dtype.kind in "iu" else ""))
+                               f"{self.shape}" + (" with negative values" if self.ndim == 1 else ""))
         if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) or minlength < 0:
             raise RuntimeError(f"bincount: minlength must be an int >= 0, got {minlength!r}")
         if weights is None:
@@ -526,17 +527,20 @@ class IndexingMethods:
         return graph.Tensor._wrap(counts.astype(dtype), False, None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
-        """(values, indices) of the k largest (or smallest) elements along dim, always best first, which
-        also satisfies sorted=False. NaN counts as the largest value."""
+        """(values, indices) of the k largest (or smallest) elements along dim, NaN counting as the largest value,
+        always best first, which also satisfies sorted=False. Among ties the first ones (PyTorch promises no index
+        among ties, nor an order without sorted); the gradient goes to the elements indexed."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
-        self._refuse_bool("topk", RuntimeError)
         axis = one_dim(dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
-        if not 0 <= k <= size:
-            raise ValueError(f"topk: k must be in [0, {size}] (the size of dim {dim}), got {k}")
-        order = apply(ops.Argsort, self, dim=axis, descending=largest)._data
-        return self._take_ordered(axis, order[(slice(None),) * axis + (slice(0, k),)] if self.ndim else order)
+        if not 0 <= k <= size:  # (PyTorch's type: a RuntimeError)
+            raise RuntimeError(f"topk: k must be in [0, {size}] (the size of dim {dim}), got {k}")
+        self._refuse_bool("topk", RuntimeError)
+        if self.ndim == 0:
+            return self._take_ordered(axis, np.zeros((), dtype=np.int64))
+        order = stable_order(self._data, axis, descending=largest)
+        return self._take_ordered(axis, order[(slice(None),) * axis + (slice(0, k),)])
 
     def _take_ordered(self, axis: int, indices: np.ndarray) -> ValuesIndices:
         """(values, indices) with values gathered at `indices` along axis: the gradient flows back to

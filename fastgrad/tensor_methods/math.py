@@ -390,13 +390,22 @@ class MathMethods:
         in self's dtype, elements outside ignored, as torch.histc. Not differentiable: outside the graph."""
         self._check_floating("histc", NotImplementedError)
         bins, low, high = int_arg(bins, "histc: bins"), real_arg(min, "histc: min"), real_arg(max, "histc: max")
-        if bins <= 0 or low > high:
-            raise ValueError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
+        if bins <= 0 or low > high:  # (PyTorch's type for these, and for a range that is not finite: RuntimeError)
+            raise RuntimeError(f"histc: expected bins > 0 and min <= max, got bins={bins}, min={low}, max={high}")
         if low == high and self.numel():
             low, high = float(self._data.min()), float(self._data.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise RuntimeError(f"histc: the range [{low}, {high}] is not finite")
         if low == high:
             low, high = low - 1, high + 1
-        counts, _ = np.histogram(self._data, bins, (low, high))
+        # each element's bin as PyTorch computes it, in the input's dtype: (x - min) * bins / (max - min), truncated,
+        # the last bin closed (NumPy's histogram compares with its own edges, and so puts an element on an edge into
+        # the bin before where rounding leaves the edge a little above it)
+        values = self._data.reshape(-1)
+        low, high = self._data.dtype.type(low), self._data.dtype.type(high)
+        counted = values[(values >= low) & (values <= high)]
+        positions = ((counted - low) * self._data.dtype.type(bins) / (high - low)).astype(np.int64)
+        counts = np.bincount(np.minimum(positions, bins - 1), minlength=bins)
         return graph.Tensor._wrap(counts.astype(self.dtype), False, None)
 
     def _tensor_binary(self, name: str, op, other, floats_only: bool = False, numbers: bool = False) -> "Tensor":

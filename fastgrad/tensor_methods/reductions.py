@@ -47,20 +47,21 @@ class ReductionMethods:
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The sum over `dim` (every dim when None); integer and bool tensors give int64, and `dtype`
         casts the input first, as PyTorch."""
+        axis = _reduced_axes(dim, self._data.ndim)  # (the dims before the dtype, as PyTorch checks them)
         # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
         x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
         if dim is None and not keepdim:  # (a loss's sum: no attributes, so apply calls forward the quick way)
             return apply(ops.Sum, x)
-        return apply(ops.Sum, x, axis=_reduced_axes(dim, x._data.ndim), keepdims=keepdim)
+        return apply(ops.Sum, x, axis=axis, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
         first to `dtype`, which must be floating point (as PyTorch)."""
         if dtype is not None and as_dtype(dtype).kind != "f":
-            raise TypeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
-                            "integers is no integer; PyTorch refuses it too)")
+            raise RuntimeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
+                               "integers is no integer; PyTorch refuses it too, with a RuntimeError)")
         x = self if dtype is None else self._in_dtype("mean", dtype)
-        x._check_floating("mean")
+        x._check_floating("mean")  # (before the dims, as PyTorch checks them; sum and prod check the dims first)
         return apply(ops.Mean, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
     def _extremum(self, op, arg, dim, keepdim):
@@ -153,11 +154,14 @@ class ReductionMethods:
         return self._arg_extremum("argmin", np.argmin, dim, keepdim)
 
     def logsumexp(self, dim, keepdim: bool = False) -> "Tensor":
-        """log(sum(exp(x))) over `dim` (an int or a non-empty tuple), computed without overflow."""
-        # None is refused as by PyTorch; () too, which PyTorch 2.13 reads as all dims for some shapes and refuses for
-        # others (a (3,) tensor's shape "does not match the broadcast shape [1]")
-        if dim is None or (isinstance(dim, (tuple, list)) and not dim):
-            raise TypeError(f"logsumexp: dim must be an int or a non-empty tuple of ints, got {dim!r}")
+        """log(sum(exp(x))) over `dim` (an int or a tuple; every dim when empty), computed without overflow."""
+        if dim is None:  # (PyTorch's argument parser: dim is required)
+            raise TypeError("logsumexp: dim must be an int or a tuple of ints, got None")
+        # PyTorch 2.13 reads () as every dim, but without keepdim it writes the result of a non-empty tensor of
+        # 1 or more dims in the wrong shape and fails: refused alike, with its type
+        if isinstance(dim, (tuple, list)) and not dim and not keepdim and self.ndim and self.numel():
+            raise RuntimeError(f"logsumexp: dim=() without keepdim is refused for shape {self.shape}, as PyTorch "
+                               "refuses it; give the dims to reduce, or keepdim=True")
         x = self._floating()
         return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
@@ -217,8 +221,8 @@ class ReductionMethods:
             raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
+        axis = _reduced_axes(dim, self.ndim)  # (the dim before the dtype, as PyTorch checks them)
         x = self._integers_as_int64("prod", dtype)
-        axis = _reduced_axes(dim, x.ndim)
         return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
 
     def sum_to_size(self, *size) -> "Tensor":
@@ -245,8 +249,8 @@ class ReductionMethods:
         name = op.__name__.lower()
         if dtype is not None and as_dtype(dtype).kind == "b":
             raise NotImplementedError(f"{name}: dtype bool is not supported (as in PyTorch); use an integer dtype")
+        axis = one_dim(dim, self.ndim)  # (the dim before the dtype, as PyTorch checks them)
         x = self._integers_as_int64(name, dtype)
-        axis = one_dim(dim, x.ndim)
         return x.clone() if x.ndim == 0 else apply(op, x, axis=axis)
 
     def cummax(self, dim: int) -> ValuesIndices:
@@ -307,8 +311,8 @@ class ReductionMethods:
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
         element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
         equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
-        self._refuse_bool("median")
         if dim is None:
+            self._refuse_bool("median")
             if self.numel() == 0:
                 raise ValueError("median: the median of an empty tensor is undefined")
             return apply(ops.Median, self)
@@ -317,8 +321,8 @@ class ReductionMethods:
     def nanmedian(self, dim=None, keepdim: bool = False):
         """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
         0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
-        self._refuse_bool("nanmedian")
         if dim is None:
+            self._refuse_bool("nanmedian")
             if self.numel() == 0:
                 raise ValueError("nanmedian: the median of an empty tensor is undefined")
             return apply(NanMedian, self)
@@ -329,6 +333,7 @@ class ReductionMethods:
         size = x.shape[axis]
         if size == 0:
             raise IndexError(f"{name}: dim {axis} has size 0 in shape {self.shape}; there is no median")
+        self._refuse_bool(name)  # (after the dim's checks, as PyTorch's)
         nan_count = np.isnan(x._data).sum(axis=axis, keepdims=True) if x._data.dtype.kind == "f" else 0
         if name == "nanmedian":  # the middle of the numbers; a line of NaNs gives its first NaN
             rank = np.maximum(size - nan_count - 1, 0) // 2
@@ -338,22 +343,26 @@ class ReductionMethods:
 
     def _at_rank(self, x: "Tensor", axis: int, rank, keepdim: bool) -> ValuesIndices:
         """(values, indices) of the elements at `rank` (an int, or one per line along axis, keepdim-shaped) in
-        x's stable ascending order along axis, NaN last. Among equal values that is the first one, which need
-        not be the index PyTorch's quickselect returns (the values agree)."""
+        x's stable ascending order along axis, NaN last. Among equal values that is the first one (PyTorch promises
+        no index among ties; the values agree)."""
         order = np.argsort(x._data, axis=axis, kind="stable")
         line_shape = tuple(1 if d == axis else n for d, n in enumerate(x.shape))
         picked = np.take_along_axis(order, np.broadcast_to(rank, line_shape), axis=axis)
         return self._picked(x, axis, picked, keepdim)
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
-        """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest;
-        the gradient goes to the element indexed."""
-        self._refuse_bool("kthvalue")
+        """(values, indices) of the k-th smallest element (k from 1) along dim, NaN counting as the largest; among
+        ties the first in the stable order (PyTorch promises no index among ties). The gradient goes to the element
+        indexed."""
         k = int_arg(k, "kthvalue: k")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = one_dim(dim, self.ndim)
-        if not 1 <= k <= x.shape[axis]:
-            raise ValueError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
+        if x.shape[axis] == 0:
+            raise IndexError(f"kthvalue: dim {axis} has size 0 in shape {self.shape}; there is no k-th value")
+        if not 1 <= k <= x.shape[axis]:  # (PyTorch's type: a RuntimeError)
+            raise RuntimeError(f"kthvalue: k must be in [1, {x.shape[axis]}] (the size of dim {dim}), got {k}")
+        if self.ndim:  # (after the dim's and k's checks, as PyTorch's, which returns a 0-d tensor before its kernel)
+            self._refuse_bool("kthvalue")
         return self._at_rank(x, axis, k - 1, keepdim)
 
     def _picked(self, x: "Tensor", axis: int, picked: np.ndarray, keepdim: bool) -> ValuesIndices:

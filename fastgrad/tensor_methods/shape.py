@@ -98,10 +98,7 @@ class ShapeMethods:
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         if len(dims) != self.ndim:
             raise RuntimeError(f"permute: {len(dims)} dims {dims} given for the {self.ndim} dims of shape {self.shape}")
-        try:
-            axes = normalize_dims(dims, self.ndim)
-        except ValueError:  # (a repeated dim: RuntimeError in PyTorch's permute)
-            raise RuntimeError(f"permute: dims {dims} name a dim more than once") from None
+        axes = normalize_dims(dims, self.ndim)
         if sorted(axes) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
         return apply(ops.Permute, self, axes=axes)

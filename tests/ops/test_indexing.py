@@ -324,9 +324,9 @@ def test_mask_and_value_checks():
 
 def test_ordering_argument_checks():
     x = fastgrad.ones(2, 3)
-    with pytest.raises(ValueError, match=r"topk: k must be in \[0, 3\] \(the size of dim -1\), got 4"):
+    with pytest.raises(RuntimeError, match=r"topk: k must be in \[0, 3\] \(the size of dim -1\), got 4"):
         x.topk(4)
-    with pytest.raises(ValueError, match=r"topk: k must be in \[0, 2\] \(the size of dim 0\), got -1"):
+    with pytest.raises(RuntimeError, match=r"topk: k must be in \[0, 2\] \(the size of dim 0\), got -1"):
         x.topk(-1, dim=0)
     with pytest.raises(TypeError, match="topk: k must be an int, got float"):
         x.topk(1.0)
@@ -388,7 +388,7 @@ def test_triangle_flip_roll_argument_checks():
     with pytest.raises(TypeError, match="triu: diagonal must be an int, got float"):
         fastgrad.ones(2, 2).triu(1.0)
     x = fastgrad.ones(2, 3)
-    with pytest.raises(ValueError, match=r"dims \(1, -1\) name the same dimension more than once"):
+    with pytest.raises(RuntimeError, match=r"dims \(1, -1\) name the same dimension more than once"):
         x.flip(1, -1)
     with pytest.raises(IndexError, match="dimension out of range"):
         x.flip(2)
@@ -406,7 +406,7 @@ def test_triangle_flip_roll_argument_checks():
 def test_bincount_counts_and_refuses_bad_input():
     assert fastgrad.tensor([0, 2, 2]).bincount().tolist() == [1, 0, 2]
     assert fastgrad.bincount(fastgrad.tensor([1]), minlength=3).dtype == fastgrad.int64
-    with pytest.raises(RuntimeError, match="non-negative integers, got shape \\(2,\\) and dtype float32"):
+    with pytest.raises(NotImplementedError, match="a tensor of integers, got dtype float32"):
         fastgrad.bincount(fastgrad.tensor([1.0, 2.0]))
     with pytest.raises(RuntimeError, match="with negative values"):
         fastgrad.bincount(fastgrad.tensor([1, -2]))

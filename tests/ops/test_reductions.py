@@ -111,8 +111,8 @@ def test_diff_of_bool_is_inequality_and_a_large_n_gives_an_empty_result():
 @pytest.mark.parametrize("call,error,match", [
     (lambda: fastgrad.tensor([1, 2]).logcumsumexp(0), NotImplementedError, "floating point"),
     (lambda: fastgrad.tensor([1.0]).cummax(1), IndexError, "out of range"),
-    (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(3), ValueError, r"k must be in \[1, 2\].*got 3"),
-    (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(0), ValueError, "got 0"),
+    (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(3), RuntimeError, r"k must be in \[1, 2\].*got 3"),
+    (lambda: fastgrad.tensor([1.0, 2.0]).kthvalue(0), RuntimeError, "got 0"),
     (lambda: fastgrad.tensor([1.0]).kthvalue(1.5), TypeError, "k must be an int"),
     (lambda: fastgrad.tensor([True]).kthvalue(1), NotImplementedError, "bool"),
     (lambda: fastgrad.tensor([True, False]).median(), NotImplementedError, "median: bool tensors are not supported"),

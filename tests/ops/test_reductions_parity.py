@@ -1,10 +1,14 @@
 """Scans and order statistics against PyTorch: cummax/cummin, logcumsumexp, kthvalue, quantile/nanquantile,
 nanmedian, aminmax, msort and diff give PyTorch's values, indices, dtypes and gradients, NaN and ties
-included, and refuse what PyTorch refuses."""
+included, and refuse what PyTorch refuses. Among ties, where PyTorch promises no index (kthvalue, topk, unstable
+sorts, median and nanmedian with a dim, mode), fastgrad's indices are checked to be valid instead
+(tests.ops.tied_picks)."""
 import numpy as np
 import pytest
 
 import fastgrad
+
+from tests.ops.tied_picks import assert_same_values, assert_valid_picks, implied_values
 
 torch = pytest.importorskip("torch")
 
@@ -55,6 +59,90 @@ def test_kthvalue_matches_torch(same, keepdim):
     same(lambda m, x: x.kthvalue(4, 0, keepdim), np.array([3.0, NAN, 1.0, 2.0]))  # NaN counts as the largest
     same(lambda m, x: x.kthvalue(1, 0, keepdim), np.array(2.0))
     same(lambda m, x: x.kthvalue(2), np.array([5, 2, 9]))
+
+
+def assert_torchs_values_and_valid_indices(call, x: np.ndarray, dim: int, squeezed: bool, distinct: bool,
+                                          ordered: bool = True) -> None:
+    """call(lib, x) gives (values, indices) along dim of an op whose index among ties PyTorch leaves open (see
+    tests.ops.tied_picks): PyTorch's values exactly (in any order in a line without `ordered`), int64 indices of
+    their shape naming elements equal to them (distinct within a line with `distinct`), and the gradient of a random
+    weighting of the values that fastgrad's indices imply."""
+    ours, theirs = fastgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (got, got_indices), (expected, expected_indices) = call(fastgrad, ours), call(torch, theirs)
+    values = got.detach().numpy()
+    assert_same_values(values, expected.detach().numpy(), dim, ordered)
+    assert got_indices.dtype == fastgrad.int64 and got_indices.shape == tuple(expected_indices.shape)
+    indices = got_indices.numpy()
+    assert_valid_picks(x, indices, values, dim, squeezed, distinct)
+    weights = np.random.default_rng(0).standard_normal(got.shape)
+    (got * fastgrad.tensor(weights)).sum().backward()
+    (implied_values(torch, theirs, indices, dim, squeezed) * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def tied_lines(seed: int, nan: bool = True):
+    """Float lines with many ties, in (2, n) arrays: two of 4 elements, then ones of the integers 0 to 3 (a NaN in
+    about one of 20 with `nan`) for n from 4 to 300, long enough for every path of PyTorch's kthvalue and topk."""
+    rng = np.random.default_rng(seed)
+    yield np.array([[2.0, -1.0, 1.0, -1.0], [-1.0, -1.0, -2.0, 3.0]])
+    yield np.array([[-2.0, 2.0, -1.0, 2.0], [2.0, 1.0, -3.0, 2.0]])
+    for size in (4, 5, 17, 40, 64, 130, 300):
+        x = rng.integers(0, 4, (2, size)).astype(float)
+        if nan:
+            x[rng.random(x.shape) < 0.05] = NAN
+        yield x
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_kthvalue_and_topk_give_torchs_values_and_valid_indices_among_ties(seed):
+    """PyTorch promises no index among tied values for kthvalue and topk (nor an order for topk(sorted=False)):
+    fastgrad gives the first ones in the stable order, best first (sorted or not), and the gradient goes to the
+    elements indexed."""
+    for x in tied_lines(seed):
+        size = x.shape[1]
+        for k in sorted({1, 2, size // 64 + 1, size // 2, size}):
+            for keepdim in (False, True):
+                assert_torchs_values_and_valid_indices(lambda m, x: m.kthvalue(x, k, 1, keepdim), x, 1,
+                                                       squeezed=not keepdim, distinct=False)
+            for largest in (True, False):
+                for is_sorted in (True, False):
+                    assert_torchs_values_and_valid_indices(
+                        lambda m, x: m.topk(x, k, largest=largest, sorted=is_sorted), x, -1, squeezed=False,
+                        distinct=True, ordered=is_sorted)
+                # fastgrad's unsorted result is its sorted one (PyTorch's follows no promised order)
+                for name in ("values", "indices"):
+                    np.testing.assert_array_equal(*(getattr(fastgrad.topk(fastgrad.tensor(x), k, largest=largest,
+                                                                          sorted=is_sorted), name).numpy()
+                                                    for is_sorted in (True, False)))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_unstable_sorts_medians_and_mode_give_torchs_values_and_valid_indices_among_ties(seed):
+    """sort and argsort with stable=False, median and nanmedian with a dim and mode promise no index among ties
+    either: fastgrad's (the stable order's; mode's last occurrence) name elements of PyTorch's values."""
+    for x in tied_lines(seed):
+        for descending in (False, True):
+            assert_torchs_values_and_valid_indices(
+                lambda m, x: m.sort(x, dim=1, descending=descending, stable=False), x, 1, squeezed=False,
+                distinct=True)
+            assert_torchs_values_and_valid_indices(  # (argsort's values: the elements its indices name)
+                lambda m, x: (m.gather(x, 1, m.argsort(x, dim=1, descending=descending, stable=False)),
+                              m.argsort(x, dim=1, descending=descending, stable=False)), x, 1, squeezed=False,
+                distinct=True)
+        for name in ("median", "nanmedian"):
+            for keepdim in (False, True):
+                assert_torchs_values_and_valid_indices(lambda m, x: getattr(m, name)(x, 1, keepdim), x, 1,
+                                                       squeezed=not keepdim, distinct=False)
+    for x in tied_lines(seed, nan=False):  # (fastgrad's mode refuses NaN)
+        for dim in (0, 1):
+            assert_torchs_values_and_valid_indices(lambda m, x: m.mode(x, dim), x, dim, squeezed=True, distinct=False)
+
+
+def test_histc_bins_elements_on_an_edge_as_torch(same):
+    """An element on a bin edge goes to the bin PyTorch's (x - min) * bins / (max - min) gives: NumPy's histogram put
+    0.09401229776087457 (the middle of the range [x - 1, x + 1] that min == max == x gives) into the bin before."""
+    same(lambda m, x: m.histc(x, 4, 1.0, 1.0), np.array(0.09401229776087457), grad=False)
+    same(lambda m, x: m.histc(x, 3, 1 / 3, 2 / 3), np.array([1 / 3, 4 / 9, 5 / 9, 2 / 3, np.nan, np.inf]), grad=False)
 
 
 @pytest.mark.parametrize("interpolation", INTERPOLATIONS)

@@ -43,3 +43,22 @@ def test_a_slice_holding_an_infinity_keeps_its_gradient(create_graph):
         (grad,) = lib.autograd.grad(x.var(dim=1).sum(), x, create_graph=create_graph)
         grads.append(grad.detach().numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("values, kwargs", [
+    ([[0.5, 1.0]], dict(dim=0, correction=2)),  # fewer elements than the correction: a finite slope, 2/(N - c) (x - mean)
+    ([0.5], dict(dim=-1, correction=1.5)),
+    ([0.5, 2.0], dict(correction=3)),  # over all elements without degrees of freedom: inf where x is not the mean
+    ([0.5], dict(correction=1.5)),  # NaN where it is
+    ([0.5, float("nan")], dict(correction=2)),
+])
+def test_gradients_without_degrees_of_freedom_are_torchs(values, kwargs, create_graph):
+    grads = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        with pytest.warns(UserWarning):
+            variance = x.var(**kwargs)
+        (grad,) = lib.autograd.grad((variance * -1.5).sum(), x, create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
