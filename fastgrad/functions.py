@@ -123,7 +123,7 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    return _as_tensor(a) @ b
+    return _as_tensor(a).matmul(b)
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
@@ -145,7 +145,7 @@ def sub(input, other, *, alpha: float = 1) -> Tensor:
 
 
 def mul(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
+    return _as_tensor(input, other if isinstance(other, Tensor) else None).mul(other)
 
 
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
@@ -164,7 +164,7 @@ multiply, divide, subtract = mul, div, sub
 
 
 def pow(input, exponent) -> Tensor:
-    return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
+    return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None).pow(exponent)
 
 
 # Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor. As PyTorch's,
@@ -1254,12 +1254,12 @@ def _in_place_function(name: str):
 globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
 
 
-def _bitwise_function(name: str, operator, symbol: str):
+def _bitwise_function(name: str, method, symbol: str):
     """torch.<name>(input, other) for a bitwise operator: one of them may be a number (input too, as PyTorch's)."""
 
     def function(input, other) -> Tensor:
         _check_either_is_a_tensor(name, ("input", input), ("other", other))
-        return operator(_as_tensor(input, other if isinstance(other, Tensor) else None), other)
+        return method(_as_tensor(input, other if isinstance(other, Tensor) else None), other)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"input {symbol} other, as torch.{name}; one of them may be a number."
@@ -1268,8 +1268,9 @@ def _bitwise_function(name: str, operator, symbol: str):
 
 bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift = (
     _bitwise_function(*spec) for spec in (
-        ("bitwise_and", Tensor.__and__, "&"), ("bitwise_or", Tensor.__or__, "|"), ("bitwise_xor", Tensor.__xor__, "^"),
-        ("bitwise_left_shift", Tensor.__lshift__, "<<"), ("bitwise_right_shift", Tensor.__rshift__, ">>")))
+        ("bitwise_and", Tensor.bitwise_and, "&"), ("bitwise_or", Tensor.bitwise_or, "|"),
+        ("bitwise_xor", Tensor.bitwise_xor, "^"), ("bitwise_left_shift", Tensor.bitwise_left_shift, "<<"),
+        ("bitwise_right_shift", Tensor.bitwise_right_shift, ">>")))
 
 
 get_device = _method_as_function(Tensor.get_device)
