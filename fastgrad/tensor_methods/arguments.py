@@ -25,7 +25,7 @@ def python_operator(ufunc=None):
     def decorate(method):
         @functools.wraps(method)
         def python_operator(self, other):
-            if isinstance(other, (graph.Tensor,) + NUMBERS):
+            if isinstance(other, graph.Tensor) or isinstance(other, NUMBERS):
                 return method(self, other)
             if ufunc is not None and isinstance(other, np.ndarray):
                 return self._numpy_operator(ufunc, other)
