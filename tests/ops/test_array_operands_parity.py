@@ -21,7 +21,8 @@ LIBS = [torch, fastgrad]
 def test_not_equal_to_an_array_is_true_whatever_the_shapes_and_equal_compares_elementwise(shape):
     """x != array falls back to Python's identity test (PyTorch's != refuses the array), so True; == compares the
     array as a tensor, and raises PyTorch's RuntimeError where the shapes do not broadcast."""
-    array = {(3,): np.array([1.0, 5.0, 3.0]), (4,): np.ones(4), (2, 3): np.array([[1.0, 5.0, 3.0], [0.0, 2.0, 0.0]])}[shape]
+    array = {(3,): np.array([1.0, 5.0, 3.0]), (4,): np.ones(4),
+             (2, 3): np.array([[1.0, 5.0, 3.0], [0.0, 2.0, 0.0]])}[shape]
     for lib in LIBS:
         t = lib.tensor([1.0, 2.0, 3.0])
         assert (t != array) is True and (array != t) is True
@@ -44,7 +45,8 @@ def test_an_array_first_raises_type_error(call):
 
 
 NAMED = {
-    "t.add": lambda lib, t, x: t.add(x), "add": lambda lib, t, x: lib.add(t, x), "add(x, t)": lambda lib, t, x: lib.add(x, t),
+    "t.add": lambda lib, t, x: t.add(x), "add": lambda lib, t, x: lib.add(t, x),
+    "add(x, t)": lambda lib, t, x: lib.add(x, t),
     "t.sub": lambda lib, t, x: t.sub(x), "t.mul": lambda lib, t, x: t.mul(x), "mul": lambda lib, t, x: lib.mul(t, x),
     "t.div": lambda lib, t, x: t.div(x), "div": lambda lib, t, x: lib.div(t, x),
     "t.true_divide": lambda lib, t, x: t.true_divide(x), "t.pow": lambda lib, t, x: t.pow(x),
@@ -53,14 +55,20 @@ NAMED = {
     "t.remainder": lambda lib, t, x: t.remainder(x), "fmod": lambda lib, t, x: lib.fmod(t, x),
     "t.maximum": lambda lib, t, x: t.maximum(x), "where": lambda lib, t, x: lib.where(t > 1, t, x),
     "clamp": lambda lib, t, x: lib.clamp(t, min=x), "addcmul": lambda lib, t, x: lib.addcmul(t, t, x),
-    "rsub": lambda lib, t, x: lib.rsub(t, x), "t.add_": lambda lib, t, x: t.add_(x), "t.mul_": lambda lib, t, x: t.mul_(x),
+    "rsub": lambda lib, t, x: lib.rsub(t, x), "t.add_": lambda lib, t, x: t.add_(x),
+    "t.mul_": lambda lib, t, x: t.mul_(x),
     "t.pow_": lambda lib, t, x: t.pow_(x), "t.floor_divide_": lambda lib, t, x: t.floor_divide_(x),
     "t.copy_": lambda lib, t, x: t.copy_(x), "t.eq": lambda lib, t, x: t.eq(x),
-    "t.logical_and": lambda lib, t, x: t.logical_and(x),
+    "t.logical_and": lambda lib, t, x: t.logical_and(x), "matmul(x, t)": lambda lib, t, x: lib.matmul(x, t),
+    "where(x, t, t)": lambda lib, t, x: lib.where(x, t, t), "where(x)": lambda lib, t, x: lib.where(x),
+    "where(t > 1, x, 2.0)": lambda lib, t, x: lib.where(t > 1, x, 2.0),
+    "outer(x, t)": lambda lib, t, x: lib.outer(x, t),
+    "add(x, 2)": lambda lib, t, x: lib.add(x, 2), "floor_divide(x, t)": lambda lib, t, x: lib.floor_divide(x, t),
 }
 INTEGER_NAMED = {
     "t.bitwise_and": lambda lib, t, x: t.bitwise_and(x), "bitwise_or": lambda lib, t, x: lib.bitwise_or(t, x),
-    "t.bitwise_left_shift": lambda lib, t, x: t.bitwise_left_shift(x), "t.bitwise_xor_": lambda lib, t, x: t.bitwise_xor_(x),
+    "t.bitwise_left_shift": lambda lib, t, x: t.bitwise_left_shift(x),
+    "t.bitwise_xor_": lambda lib, t, x: t.bitwise_xor_(x),
 }
 
 
