@@ -16,15 +16,29 @@ from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, real_arg, tensor_arg
+from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, int_arg, normalize_dims, number_of_dtype,
+                                              real_arg, tensor_arg)
 
 
-def _as_tensor(x, like: Tensor | None = None) -> Tensor:
-    """A tensor as it is; anything else as a new tensor of its own memory (a NumPy array is copied:
-    backward may read it after the caller has changed it)."""
+def _as_tensor(x) -> Tensor:
+    """A tensor as it is; anything else as a new tensor of its own memory, for nn.functional's targets and weights
+    (a NumPy array is copied: backward may read it after the caller has changed it)."""
     if isinstance(x, Tensor):
         return x
-    return like._operand(x) if like is not None else Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
+    return Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
+
+
+def _tensor_or_number(x, like: Tensor | None = None) -> Tensor:
+    """A tensor as it is; a number as a tensor (by like's promotion rules, when given). A NumPy array, a list or
+    anything else is a TypeError, as PyTorch's functions refuse them (convert with fastgrad.tensor())."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return like._operand(x)
+    if not isinstance(x, NUMBERS):
+        raise TypeError(f"expected a tensor or a number, got {type(x).__name__} {x!r:.50}; convert it with "
+                        f"fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
+    return Tensor._from_data(x)
 
 
 def _method_as_function(method):
@@ -100,19 +114,18 @@ def where(condition, input=None, other=None) -> Tensor:
     """Elementwise `input` where condition holds, else `other`; gradients flow to both branches. With the
     condition alone, the indices where it holds, one tensor per dim (nonzero(as_tuple=True)), as PyTorch."""
     if input is None and other is None:
-        return _as_tensor(condition).nonzero(as_tuple=True)
+        return _tensor_or_number(condition).nonzero(as_tuple=True)
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither (for the indices of the condition)")
-    # The condition is an input of the op: a tensor's version counter then guards it, and an array is copied.
-    condition = condition if isinstance(condition, Tensor) else Tensor._wrap(np.array(condition), False, None)
-    cond = condition._data
+    # (the condition is an input of the op: its version counter guards it)
+    cond = tensor_arg(condition, "where(): argument 'condition'")._data
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else None
     # as PyTorch, a number the result's dtype cannot hold is refused: an int is not wrapped, a float not made infinite
     dtype = result_type(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
     input, other = (number_of_dtype("where", x, dtype)[()] if type(x) in (int, float) else x for x in (input, other))
-    a, b = _as_tensor(input, like), _as_tensor(other, like)
+    a, b = _tensor_or_number(input, like), _tensor_or_number(other, like)
     if a.dtype != b.dtype:
         a, b = a._promoted(b)
     try:
@@ -123,7 +136,7 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    return _as_tensor(a) @ b
+    return _tensor_or_number(a).matmul(b)
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
@@ -135,24 +148,25 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 
 
 def add(input, other, *, alpha: float = 1) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).add(other, alpha=alpha)
+    return _tensor_or_number(input, other if isinstance(other, Tensor) else None).add(other, alpha=alpha)
 
 
 def sub(input, other, *, alpha: float = 1) -> Tensor:
     # a bool number stays a bool tensor, which sub refuses as PyTorch's does, instead of taking other's dtype
     like = other if isinstance(other, Tensor) and not isinstance(input, (bool, np.bool_)) else None
-    return _as_tensor(input, like).sub(other, alpha=alpha)
+    return _tensor_or_number(input, like).sub(other, alpha=alpha)
 
 
 def mul(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None) * other
+    return _tensor_or_number(input, other if isinstance(other, Tensor) else None).mul(other)
 
 
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is None and isinstance(other, Tensor) and not isinstance(input, Tensor):
         # a number divided by an integer tensor is divided as a float, not first wrapped into the tensor's dtype
         return other.__rtruediv__(input)
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).div(other, rounding_mode=rounding_mode)
+    like = other if isinstance(other, Tensor) else None
+    return _tensor_or_number(input, like).div(other, rounding_mode=rounding_mode)
 
 
 def true_divide(input, other) -> Tensor:
@@ -164,7 +178,7 @@ multiply, divide, subtract = mul, div, sub
 
 
 def pow(input, exponent) -> Tensor:
-    return _as_tensor(input, exponent if isinstance(exponent, Tensor) else None) ** exponent
+    return _tensor_or_number(input, exponent if isinstance(exponent, Tensor) else None).pow(exponent)
 
 
 # Comparisons: elementwise ones give bool tensors; equal and allclose answer for the whole tensor. As PyTorch's,
@@ -453,15 +467,15 @@ def rsqrt(input: Tensor) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).floor_divide(other)
+    return _tensor_or_number(input, other if isinstance(other, Tensor) else None).floor_divide(other)
 
 
 def fmod(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).fmod(other)
+    return _tensor_or_number(input, other if isinstance(other, Tensor) else None).fmod(other)
 
 
 def remainder(input, other) -> Tensor:
-    return _as_tensor(input, other if isinstance(other, Tensor) else None).remainder(other)
+    return _tensor_or_number(input, other if isinstance(other, Tensor) else None).remainder(other)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -595,11 +609,11 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _as_tensor(input).mm(mat2)
+    return _tensor_or_number(input).mm(mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _as_tensor(input).bmm(mat2)
+    return _tensor_or_number(input).bmm(mat2)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
@@ -626,7 +640,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    return _as_tensor(input).outer(vec2)
+    return _tensor_or_number(input).outer(vec2)
 
 
 ger = outer
@@ -908,7 +922,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         raise ValueError("searchsorted: side='left' contradicts right=True")
     side = "right" if right or side == "right" else "left"
     # in the dtype PyTorch's promotion gives both: a number is wrapped into an integer sequence's dtype, as PyTorch
-    sequence, values = (t._data for t in sorted_sequence._promoted(_as_tensor(input, sorted_sequence)))
+    sequence, values = (t._data for t in sorted_sequence._promoted(_tensor_or_number(input, sorted_sequence)))
     if sorter is not None:
         if not isinstance(sorter, Tensor) or sorter.shape != sorted_sequence.shape or sorter.dtype.kind not in "iu":
             raise TypeError(f"searchsorted: sorter must be an integer tensor of shape {sorted_sequence.shape}")
@@ -1254,12 +1268,12 @@ def _in_place_function(name: str):
 globals().update({name: _in_place_function(name) for name in IN_PLACE_NAMES})
 
 
-def _bitwise_function(name: str, operator, symbol: str):
+def _bitwise_function(name: str, method, symbol: str):
     """torch.<name>(input, other) for a bitwise operator: one of them may be a number (input too, as PyTorch's)."""
 
     def function(input, other) -> Tensor:
         _check_either_is_a_tensor(name, ("input", input), ("other", other))
-        return operator(_as_tensor(input, other if isinstance(other, Tensor) else None), other)
+        return method(_tensor_or_number(input, other if isinstance(other, Tensor) else None), other)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"input {symbol} other, as torch.{name}; one of them may be a number."
@@ -1268,8 +1282,9 @@ def _bitwise_function(name: str, operator, symbol: str):
 
 bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift = (
     _bitwise_function(*spec) for spec in (
-        ("bitwise_and", Tensor.__and__, "&"), ("bitwise_or", Tensor.__or__, "|"), ("bitwise_xor", Tensor.__xor__, "^"),
-        ("bitwise_left_shift", Tensor.__lshift__, "<<"), ("bitwise_right_shift", Tensor.__rshift__, ">>")))
+        ("bitwise_and", Tensor.bitwise_and, "&"), ("bitwise_or", Tensor.bitwise_or, "|"),
+        ("bitwise_xor", Tensor.bitwise_xor, "^"), ("bitwise_left_shift", Tensor.bitwise_left_shift, "<<"),
+        ("bitwise_right_shift", Tensor.bitwise_right_shift, ">>")))
 
 
 get_device = _method_as_function(Tensor.get_device)

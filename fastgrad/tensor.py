@@ -27,7 +27,8 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
                                      suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import broadcast_error, number_of_dtype, one_dim, size_arg, tensor_arg
+from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, number_of_dtype, one_dim, python_operator,
+                                              size_arg, tensor_arg)
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods
@@ -160,18 +161,17 @@ def to_arguments(where: str, args: tuple, kwargs: dict, shape: tuple | None = No
 
 _COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
 _COMPARISON_NAMES = dict(zip(_COMPARISONS, ("eq", "ne", "lt", "le", "gt", "ge")))
-# what a tensor is compared with: a tensor or a number (Python's, or a NumPy scalar); PyTorch refuses the rest
-_COMPARABLE = (bool, int, float, complex, np.number, np.bool_)
 
 
 def _bool_method(ufunc, operator: bool = False):
     """A Tensor method giving ufunc(self, other) as a bool tensor outside the graph (comparisons). The
     operator form leaves what is neither a tensor nor a number (None, a list) to Python, as PyTorch does (x == None
-    and x == [1, 2] are False, x < [1, 2] a TypeError), but for == and != with a NumPy array, which are
-    elementwise (PyTorch 2.13's == is, its != gives True whatever the values: fastgrad keeps the two alike)."""
+    and x == [1, 2] are False, x < [1, 2] a TypeError), but for == with a NumPy array of numbers, which PyTorch 2.13
+    compares elementwise as a tensor (its != does not: Python's fallback makes x != array True, whatever the
+    values)."""
     def method(self, other):
-        if operator and not isinstance(other, (Tensor,) + _COMPARABLE):
-            if isinstance(other, np.ndarray) and ufunc in (np.equal, np.not_equal):
+        if operator and not isinstance(other, (Tensor,) + NUMBERS):
+            if ufunc is np.equal and isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
                 return self._compare(ufunc, Tensor._from_data(other))
             return NotImplemented
         return self._compare(ufunc, other)
@@ -434,8 +434,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self._data.dtype.kind not in "iu":
-            raise TypeError("only integer tensors of a single element can be used as an index")
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:  # (TypeError for a list * tensor, as PyTorch's)
+            raise TypeError(f"only integer tensors of a single element can be used as an index, got dtype "
+                            f"{self._data.dtype} and shape {self.shape}")
         return int(self.item())
 
     __hash__ = object.__hash__
@@ -546,17 +547,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # -- arithmetic -------------------------------------------------------------------------------
     def _operand(self, other) -> "Tensor":
-        """Wrap a Python number, NumPy scalar or array for a binary op with this tensor. An array is
-        copied when the op will be recorded (grad mode on and this tensor requiring grad), since backward
-        may read it after the caller has changed it (a tensor's own changes are caught by its version
-        counter); otherwise, as in an optimizer's update, it is used as it is."""
+        """A tensor, or a Python number or NumPy scalar wrapped for a binary op with this tensor. Anything else (a
+        NumPy array, a list, None) is a TypeError, as PyTorch's methods and functions refuse it (its operators hand
+        an array to NumPy: see python_operator); so is a complex number, which fastgrad has no dtype for."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, int, float, np.generic)):
-            dtype = result_type(self._data, other)
-            return Tensor._wrap(np.array(wrapped_number(other, dtype), dtype=dtype), False, None)
-        recorded = GRAD_MODE.enabled and self._requires_grad
-        return Tensor._wrap(np.array(other) if recorded else np.asarray(other), False, None)
+        if isinstance(other, complex):  # (NumPy's complex128 too; its complex64 is no Python complex, taken as real)
+            raise TypeError(f"expected a real number or a tensor, got the complex number {other!r}: fastgrad has no "
+                            f"complex dtypes")
+        if not isinstance(other, NUMBERS):
+            raise TypeError(f"expected a tensor or a number, got {type(other).__name__} {other!r:.50}; convert it with "
+                            f"fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
+        dtype = result_type(self._data, other)
+        return Tensor._wrap(np.array(wrapped_number(other, dtype), dtype=dtype), False, None)
 
     def _promoted(self, other: "Tensor") -> tuple["Tensor", "Tensor"]:
         """Both operands in the dtype PyTorch's promotion rules give (see fastgrad.dtypes.result_type)."""
@@ -564,9 +567,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False, given=None, **attrs) -> "Tensor":
-        """self (op) other, or other (op) self when reflected. `given` is other as the caller was given it, where
-        the caller has wrapped it already: a NumPy array's errors take PyTorch's types (_array_operand_error)."""
+    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
+        """self (op) other, or other (op) self when reflected."""
         operand = other if type(other) is Tensor else self._operand(other)
         if operand._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
             self, operand = self._promoted(operand)
@@ -574,41 +576,62 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         try:
             return apply(op, a, b, **attrs) if attrs else apply(op, a, b)  # (a ** call costs a nested interpreter loop)
         except ValueError as err:
-            given = other if given is None else given
             try:
                 np.broadcast_shapes(a.shape, b.shape) if op is not ops.Matmul else None
             except ValueError:
-                raise _array_operand_error(broadcast_error(op.__name__.lower(), a.shape, b.shape), self, given,
-                                           reflected, op) from None
+                raise broadcast_error(op.__name__.lower(), a.shape, b.shape) from None
             if op is ops.Matmul:
-                raise _array_operand_error(RuntimeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a "
-                                                        f"matrix product"), self, given, reflected, op) from None
+                raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned for a matrix "
+                                   f"product") from None
             raise err
 
+    def _numpy_operator(self, ufunc, array: np.ndarray) -> "Tensor":
+        """self (op) array, a NumPy array after the tensor, as PyTorch gives it: its own op refuses the array, so
+        Python hands the pair to NumPy's reflected operator, which reads the tensor's values (refused for a tensor
+        that requires grad in grad mode, as its numpy() is) and computes by NumPy's rules (its dtypes: float32
+        values and a 0-d float64 array give float64); the tensor's __array_wrap__ makes the result a tensor outside
+        the graph, a bool one uint8. NumPy's own errors (ValueError for shapes that do not broadcast) come as they
+        are."""
+        if GRAD_MODE.enabled and self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        result = np.asarray(ufunc(self._data, array))
+        return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
+
+    @python_operator(np.add)
     def __add__(self, other):
         return self._binary(ops.Add, other)
 
+    @python_operator()
     def __radd__(self, other):
         return self._binary(ops.Add, other, reflected=True)
 
+    @python_operator(np.subtract)
     def __sub__(self, other):
         _refuse_bool_subtraction(self, other)
         return self._binary(ops.Sub, other)
 
+    @python_operator()
     def __rsub__(self, other):
         _refuse_bool_subtraction(self, other)
         return self._binary(ops.Sub, other, reflected=True)
 
+    @python_operator(np.multiply)
     def __mul__(self, other):
         return self._binary(ops.Mul, other)
 
+    @python_operator()
     def __rmul__(self, other):
         return self._binary(ops.Mul, other, reflected=True)
 
+    @python_operator(np.true_divide)
     def __truediv__(self, other):
         return self._divide(other, reflected=False)
 
     def __rtruediv__(self, other):
+        if isinstance(other, np.ndarray):  # (PyTorch's is self.reciprocal() * other, which NumPy then computes)
+            return self.reciprocal() * other
+        if not isinstance(other, (Tensor,) + NUMBERS):
+            return NotImplemented
         return self._divide(other, reflected=True)
 
     def _divide(self, other, reflected: bool) -> "Tensor":
@@ -621,8 +644,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if number:  # straight into the floating dtype: `int8_tensor / 300` divides by 300, as PyTorch
             operand = Tensor._wrap(np.array(operand, dtype=dtype), False, None)
         a = self if self._data.dtype == dtype else self.to(dtype)
-        return a._binary(ops.Div, operand if operand._data.dtype == dtype else operand.to(dtype), reflected, other)
+        return a._binary(ops.Div, operand if operand._data.dtype == dtype else operand.to(dtype), reflected)
 
+    @python_operator(np.power)
     def __pow__(self, other):
         self._check_exponent("pow", other)
         if type(other) is int and not -16777215 <= other <= 16777216 and self._rounds_exponent(other):  # (2**24: exact)
@@ -646,14 +670,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if type(other) is int:  # an exponent the integer result cannot hold is refused, not wrapped, as PyTorch
             checked_cast(np.asarray(other), result_type(self._data, other), name)
 
+    @python_operator()
     def __rpow__(self, other):
         if isinstance(other, (bool, np.bool_)):
             self._refuse_bool("pow")
         return self._binary(ops.Pow, other, reflected=True)
 
+    @python_operator(np.matmul)
     def __matmul__(self, other):
         return _matmul(self, other)
 
+    @python_operator()
     def __rmatmul__(self, other):
         return _matmul(self, other, reflected=True)
 
@@ -695,12 +722,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError("positive: not defined for bool tensors (as in PyTorch)")
         return self
 
-    # PyTorch's other names for the same methods
-    mul = multiply = __mul__
+    # the named methods of the operators, which take a tensor or a number only (_operand), as PyTorch's
+    mul = multiply = __mul__.__wrapped__
     divide = div
     subtract = sub
-    pow = __pow__
-    matmul = __matmul__
+    pow = __pow__.__wrapped__
+    matmul = __matmul__.__wrapped__
     neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
@@ -712,12 +739,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def floor_divide(self, other) -> "Tensor":
         return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
 
+    @python_operator()
     def __rfloordiv__(self, other) -> "Tensor":
         return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=True)
 
     def remainder(self, other) -> "Tensor":
         return self._integer_division(ops.Remainder, "remainder", other, reflected=False)
 
+    @python_operator()
     def __rmod__(self, other) -> "Tensor":
         return self._integer_division(ops.Remainder, "remainder", other, reflected=True)
 
@@ -728,16 +757,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             self._refuse_bool(name)
         return self._binary(op, other, reflected, **attrs)
 
-    __floordiv__ = floor_divide
-    __mod__ = remainder
+    __floordiv__ = python_operator(np.floor_divide)(floor_divide)
+    __mod__ = python_operator(np.remainder)(remainder)
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
         """ufunc in the promoted dtype, as PyTorch compares: `uint8_tensor < -1` compares with 255 (see
         wrapped_number), an int32 tensor with 0.5 in float32."""
-        if not isinstance(other, (Tensor,) + _COMPARABLE):  # (a list or an array too, as PyTorch's)
-            raise TypeError(f"{_COMPARISON_NAMES[ufunc]}: expected a tensor or a number to compare with, got "
-                            f"{type(other).__name__} {other!r:.50}")
+        if not isinstance(other, (Tensor,) + NUMBERS):  # (a list or an array too, as PyTorch's)
+            name = _COMPARISON_NAMES.get(ufunc, ufunc.__name__)  # (logical_and and the like too)
+            raise TypeError(f"{name}: expected a tensor or a number to compare with, got {type(other).__name__} "
+                            f"{other!r:.50}")
         if isinstance(other, complex):  # (Python's and NumPy's complex128; PyTorch takes a complex64 as real)
             return self._compare_with_complex(ufunc, other)
         a, b = self._promoted(self._operand(other))
@@ -770,38 +800,45 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (_bool_method(ufunc, operator=True) for ufunc in _COMPARISONS)
 
-    # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which refuses floats).
+    # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which has no kernel for floats:
+    # NotImplementedError, a RuntimeError).
     def _bitwise(self, ufunc, other, name: str, reflected: bool = False) -> "Tensor":
         operand = self._operand(other)
         for t in (self, operand):
             if t._data.dtype.kind not in "biu":
-                raise TypeError(f"{name}: expected bool or integer tensors, got dtype {t._data.dtype}")
+                raise NotImplementedError(f"{name}: expected bool or integer tensors, got dtype {t._data.dtype}")
         a, b = self._promoted(operand)
         if reflected:
             a, b = b, a
         try:
             return Tensor._wrap(ufunc(a._data, b._data), False, None)
         except ValueError:
-            raise _array_operand_error(broadcast_error(name, a.shape, b.shape), self, other, reflected) from None
+            raise broadcast_error(name, a.shape, b.shape) from None
 
+    @python_operator(np.bitwise_and)
     def __and__(self, other):
         return self._bitwise(np.bitwise_and, other, "bitwise_and")
 
+    @python_operator(np.bitwise_or)
     def __or__(self, other):
         return self._bitwise(np.bitwise_or, other, "bitwise_or")
 
+    @python_operator(np.bitwise_xor)
     def __xor__(self, other):
         return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
 
+    @python_operator()
     def __rand__(self, other):
         return self._bitwise(np.bitwise_and, other, "bitwise_and", reflected=True)
 
+    @python_operator()
     def __ror__(self, other):
         return self._bitwise(np.bitwise_or, other, "bitwise_or", reflected=True)
 
+    @python_operator()
     def __rxor__(self, other):
         return self._bitwise(np.bitwise_xor, other, "bitwise_xor", reflected=True)
-    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+    bitwise_and, bitwise_or, bitwise_xor = __and__.__wrapped__, __or__.__wrapped__, __xor__.__wrapped__
 
     def _shift(self, other, left: bool, reflected: bool = False) -> "Tensor":
         """self << other (or >>) with PyTorch's results where C's are undefined: a shift by a negative
@@ -811,8 +848,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         a, b = (self._operand(other), self) if reflected else (self, self._operand(other))
         if any(t._data.dtype.kind not in "biu" for t in (a, b)) or a._data.dtype == b._data.dtype == np.bool_:
             operands = (given, self._data.dtype) if reflected else (self._data.dtype, given)
-            raise TypeError(f"{name}: expected integer tensors (or a bool one and an integer one), got "
-                            f"{operands[0]} and {operands[1]}")
+            raise NotImplementedError(f"{name}: expected integer tensors (or a bool one and an integer one), got "
+                                      f"{operands[0]} and {operands[1]}")
         values, counts = (t._data for t in a._promoted(b))
         outside = (counts < 0) | (counts >= 8 * values.dtype.itemsize)
         counts = np.where(outside, 0, counts)
@@ -822,26 +859,33 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             out = np.where(outside, np.where(values < 0, -1, 0), np.right_shift(values, counts))
         return Tensor._wrap(out.astype(values.dtype, copy=False), False, None)
 
+    @python_operator(np.left_shift)
     def __lshift__(self, other):
         return self._shift(other, left=True)
 
+    @python_operator(np.right_shift)
     def __rshift__(self, other):
         return self._shift(other, left=False)
 
+    @python_operator()
     def __rlshift__(self, other):
         return self._shift(other, left=True, reflected=True)
 
+    @python_operator()
     def __rrshift__(self, other):
         return self._shift(other, left=False, reflected=True)
 
-    bitwise_left_shift, bitwise_right_shift = __lshift__, __rshift__
+    bitwise_left_shift, bitwise_right_shift = __lshift__.__wrapped__, __rshift__.__wrapped__
 
-    def __invert__(self):
+    def bitwise_not(self):
         if self._data.dtype.kind not in "biu":
-            raise TypeError(f"bitwise_not: expected a bool or integer tensor, got dtype {self._data.dtype}")
+            raise NotImplementedError(f"bitwise_not: expected a bool or integer tensor, got dtype {self._data.dtype}")
         return Tensor._wrap(np.invert(self._data), False, None)
 
-    bitwise_not = __invert__
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":  # (PyTorch's ~ checks before its kernel: TypeError here)
+            raise TypeError(f"~ (bitwise_not): expected a bool or integer tensor, got dtype {self._data.dtype}")
+        return self.bitwise_not()
 
     # Logical operators: any dtype, nonzero is true, a bool result.
     logical_and, logical_or, logical_xor = (_bool_method(ufunc) for ufunc in (np.logical_and, np.logical_or,
@@ -1101,8 +1145,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # recorded when grad mode is on, refused on a leaf that requires grad. Under no_grad they are the
     # parameter updates of a training loop. Every change bumps the memory's version counter.
     def _inplace_binary(self, name: str, op, other, given=None) -> "Tensor":
-        """self (op)= other; `given` is other as the caller was given it, where the caller has wrapped it already
-        (a NumPy array's errors take PyTorch's types: _array_operand_error)."""
+        """self (op)= other; `given` is other as the caller was given it, where the caller has scaled it already
+        (add_'s and sub_'s alpha)."""
         if self._base is not None:  # (before _unrecorded below makes it follow its base)
             graph.refuse_stale_view_write(name, self)
         given = other if given is None else given
@@ -1119,7 +1163,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             try:
                 return self._assign_in_place(name, lambda old: apply(op, old.to(dtype), other), other)
             except ValueError:
-                raise self._in_place_broadcast_error(name, other, given) from None
+                raise self._in_place_broadcast_error(name, other) from None
         if other._data.dtype != self._data.dtype:
             other = other.to(self._data.dtype)
         if _unrecorded(self, other):
@@ -1141,16 +1185,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         try:
             return graph.apply_inplace(op, name, self, other)
         except ValueError:
-            raise self._in_place_broadcast_error(name, other, given) from None
+            raise self._in_place_broadcast_error(name, other) from None
 
-    def _in_place_broadcast_error(self, name: str, other: "Tensor", given) -> Exception:
+    def _in_place_broadcast_error(self, name: str, other: "Tensor") -> Exception:
         """The error to raise for a ValueError from an in-place op's kernel: PyTorch's RuntimeError when the
-        shapes do not broadcast (NumPy's ValueError says only that; of PyTorch's type when the operand `given` was a
-        NumPy array, see _array_operand_error), else the ValueError as it came."""
+        shapes do not broadcast (NumPy's ValueError says only that), else the ValueError as it came."""
         try:
             np.broadcast_shapes(self.shape, other.shape)
         except ValueError:
-            return _array_operand_error(broadcast_error(name, self.shape, other.shape), self, given)
+            return broadcast_error(name, self.shape, other.shape)
         raise
 
     def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
@@ -1233,10 +1276,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def true_divide_(self, other) -> "Tensor":
         return self.div_(other)
 
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
+    __iadd__, __isub__, __imul__ = python_operator()(add_), python_operator()(sub_), python_operator()(mul_)
+    __itruediv__ = python_operator()(div_)
     multiply_, subtract_, divide_ = mul_, sub_, div_
 
     def exp_(self) -> "Tensor":
@@ -1294,7 +1335,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             return self._assign_in_place("pow_", lambda old: old ** exponent)
         return self._inplace_binary("pow_", ops.Pow, exponent)
 
-    __ipow__ = pow_
+    __ipow__ = python_operator()(pow_)
 
     def _assign_in_place(self, name: str, compute, *others, refuse_overlap: bool = False) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
@@ -1355,6 +1396,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return graph.apply_inplace(ops.Fill, "fill_", self, value=number_of_dtype("fill_", value, self.dtype))
 
     def copy_(self, src) -> "Tensor":
+        """self's elements set to src's (a tensor, broadcast, or a number; an array or a list is a TypeError, as
+        PyTorch's), in self's dtype; the gradient flows back to src."""
+        if not isinstance(src, (Tensor,) + NUMBERS):
+            raise TypeError(f"copy_: src must be a tensor or a number, got {type(src).__name__} {src!r:.50}; convert "
+                            f"it with fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
         src = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src), False, None)
         try:
             np.broadcast_to(src._data, self.shape)
@@ -1373,29 +1419,15 @@ def _refuse_bool_subtraction(a: Tensor, b) -> None:
 
 
 def _matmul(a: Tensor, b, reflected: bool = False) -> Tensor:
-    """a @ b (b @ a when reflected); both operands must have one dtype, as PyTorch requires of matrix products."""
-    operand = a._operand(b)
+    """a @ b (b @ a when reflected); both operands must be tensors of one dtype, as PyTorch requires of matrix
+    products (a number is a TypeError)."""
+    operand = tensor_arg(b, "matmul(): argument 'other'")
     if a._data.dtype != operand._data.dtype:
         first, second = (operand, a) if reflected else (a, operand)
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {first.dtype} and "
                            f"{second.dtype}")
     a._refuse_bool("matmul")  # (PyTorch has no bool kernel for dot, mv, mm or bmm; NumPy's would OR the ANDs)
-    return a._binary(ops.Matmul, operand, reflected, b)
-
-
-def _array_operand_error(error: Exception, tensor: Tensor, other, reflected: bool = False, op=None) -> Exception:
-    """The error of an operator on `tensor` and `other` whose shapes do not fit (do not broadcast, or do not
-    align for a matrix product), of PyTorch's type when `other` is a NumPy array. PyTorch's operators hand a
-    tensor and an array to NumPy, whose ValueError comes back, or PyTorch's RuntimeError where NumPy asks for
-    the values of a tensor that requires grad in grad mode. With the array first, NumPy's operator cannot take
-    the tensor and PyTorch has no reflected one (TypeError, whatever the shapes: fastgrad's computes, as a
-    convenience, where they fit), bar division, whose reflected form is the tensor's reciprocal times the
-    array, handed to NumPy again. fastgrad's message is kept; any other operand keeps the error as it is."""
-    if not isinstance(other, np.ndarray):
-        return error
-    if reflected and op is not ops.Div:
-        return TypeError(str(error))
-    return (RuntimeError if GRAD_MODE.enabled and tensor._requires_grad else ValueError)(str(error))
+    return a._binary(ops.Matmul, operand, reflected)
 
 
 def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:

@@ -46,7 +46,11 @@ def test_scalars_keep_float32_and_arrays_promote_as_numpy():
     assert (x + fastgrad.tensor([1.0], dtype=fastgrad.float64)).dtype == fastgrad.float64
     assert (fastgrad.tensor([1, 2]) * 0.5).dtype == fastgrad.float32
     assert (fastgrad.tensor([1, 2]) + 1).dtype == fastgrad.int64
-    np.testing.assert_allclose((np.array([1.0, 1.0]) + x).numpy(), [2.0, 3.0])  # ndarray defers to the Tensor
+    # an array after the tensor computes by NumPy's rules, as PyTorch hands it there; an array first defers to the
+    # tensor, whose reflected operator refuses it, as PyTorch's (tests/ops/test_array_operands_parity.py)
+    assert (x + np.array([1.0, 1.0])).dtype == fastgrad.float64
+    with pytest.raises(TypeError):
+        np.array([1.0, 1.0]) + x
 
 
 def test_item_tolist_size_shape_and_friends():

@@ -91,6 +91,10 @@ class _ArrayAlgebra:
         self.matmul = K.matmul
 
     @staticmethod
+    def constant(array):
+        return array
+
+    @staticmethod
     def solve(a, b, upper, unit):
         return substitute(a, b, upper, unit)
 
@@ -107,6 +111,7 @@ class _TensorAlgebra:
     """The same operations on tensors, recorded (for create_graph=True)."""
 
     matmul = staticmethod(operator.matmul)
+    constant = staticmethod(constant)  # (an array beside a tensor that requires grad would be refused, as PyTorch's)
 
     @staticmethod
     def solve(a, b, upper, unit):
@@ -171,7 +176,7 @@ class LuFactor(Op):
         m, n = lu.shape[-2:]
         k = min(m, n)
         strictly_lower, upper = triangle_mask(m, k, False, True), triangle_mask(k, n, True, False)
-        l_factor = algebra.masked(lu[..., :, :k], strictly_lower) + np.eye(m, k, dtype=g.dtype)
+        l_factor = algebra.masked(lu[..., :, :k], strictly_lower) + algebra.constant(np.eye(m, k, dtype=g.dtype))
         u_factor = algebra.masked(lu[..., :k, :], upper)
         g_l, g_u = algebra.masked(g[..., :, :k], strictly_lower), algebra.masked(g[..., :k, :], upper)
         mm, square = algebra.matmul, lu[..., :k, :k]

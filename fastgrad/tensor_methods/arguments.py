@@ -2,6 +2,7 @@
 dims, ints, real numbers and sizes, with errors that name the argument."""
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Sequence
 
@@ -9,6 +10,30 @@ import numpy as np
 
 from fastgrad.autograd import graph
 from fastgrad.dtypes import checked_cast
+
+
+# a Python number or a NumPy scalar: what PyTorch's ops take beside tensors (a list or an array is refused)
+NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+
+
+def python_operator(ufunc=None):
+    """Tensor's Python operator (x + y, x += y, ...) over a method that takes a tensor or a number. Other operands
+    go as with PyTorch, whose own op refuses them, so that Python tries the other operand's operator: a NumPy array
+    after the tensor goes to NumPy (`ufunc`, for the forward operators; see Tensor._numpy_operator); anything else
+    (an array first, a list, None) gives NotImplemented, and so Python's TypeError (an in-place operator's falls
+    back to the plain one: x += array makes x = x + array, a new tensor, as in PyTorch)."""
+    def decorate(method):
+        @functools.wraps(method)
+        def python_operator(self, other):
+            if isinstance(other, graph.Tensor) or isinstance(other, NUMBERS):
+                return method(self, other)
+            if ufunc is not None and isinstance(other, np.ndarray):
+                return self._numpy_operator(ufunc, other)
+            return NotImplemented
+
+        return python_operator
+
+    return decorate
 
 
 def normalize_dims(dim, ndim: int):

@@ -267,7 +267,7 @@ class MathMethods:
         return apply(NoDerivative, self, values, values=out, name="heaviside")
 
     def true_divide(self, other) -> "Tensor":
-        return self / other
+        return self.div(other)
 
     def lerp(self, end: "Tensor", weight) -> "Tensor":
         """self + weight * (end - self), for floating point tensors of one dtype; weight a number or a tensor

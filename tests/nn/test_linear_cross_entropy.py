@@ -33,7 +33,7 @@ def loss_and_grads(loss_fn, tensors, upstream):
     for t in tensors:
         t.grad = None
     loss = loss_fn()
-    (loss * upstream).sum().backward()
+    (loss * fastgrad.tensor(upstream)).sum().backward()
     return loss.numpy(), [t.grad.numpy() for t in tensors]
 
 

@@ -109,7 +109,8 @@ def test_a_failed_in_place_op_leaves_the_tensor_and_its_version_as_they_were():
 # A tensor and a NumPy array: PyTorch's operators hand the pair to NumPy, whose ValueError comes back (the tensor
 # first; PyTorch's RuntimeError when NumPy asks for the values of a tensor that requires grad); with the array first,
 # NumPy's operator cannot take a tensor and PyTorch has no reflected one (TypeError), bar division (the tensor's
-# reciprocal times the array, handed to NumPy again). == compares as tensors.
+# reciprocal times the array, handed to NumPy again). == compares as tensors. (Shapes that fit:
+# test_array_operand_fuzz_parity.py.)
 ARRAY_CALLS = {
     "t + nd": lambda t, nd: t + nd, "t - nd": lambda t, nd: t - nd, "t * nd": lambda t, nd: t * nd,
     "t / nd": lambda t, nd: t / nd, "t ** nd": lambda t, nd: t ** nd, "t // nd": lambda t, nd: t // nd,
@@ -148,19 +149,13 @@ def test_a_numpy_array_that_does_not_fit_raises_pytorch_s_type(name, shapes):
     ours = outcome(lambda: call(ones(fastgrad, *tensor_shape, dtype=dtype), np.ones(array_shape, dtype=dtype)))
     assert isinstance(theirs, Raised), theirs
     assert_raised_alike(ours, theirs, name)
-    assert "the size of tensor a" in str(ours.error) or "not aligned" in str(ours.error)
 
 
-@pytest.mark.parametrize("name", [name for name in ARRAY_CALLS if name.startswith("nd ") and "==" not in name])
-def test_an_array_first_that_fits_gives_what_the_tensor_first_gives(name):
-    """PyTorch refuses these for any shapes (TypeError); fastgrad computes them, as a convenience, as the same
-    operator with the tensor first would."""
-    rng = np.random.default_rng(0)
-    tensor, array = rng.random((2, 3)) + 0.5, rng.random((3,)) + 0.5
-    if "@" in name:
-        array = rng.random((4, 2))
-    ours = ARRAY_CALLS[name](fastgrad.tensor(tensor), array)
-    expected = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power, "//": np.floor_divide,
-                "%": np.remainder, "@": np.matmul}[name.split()[1]](array, tensor)
-    assert isinstance(ours, fastgrad.Tensor) and ours.dtype == fastgrad.float64
-    np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-15)
+@pytest.mark.parametrize("name", [name for name in ARRAY_CALLS if name.startswith("nd ") and name[3] not in "=/"])
+def test_an_array_first_that_fits_raises_type_error_as_pytorch_s(name):
+    """PyTorch refuses these for any shapes (TypeError): fastgrad computed them, as the tensor first would."""
+    tensor, array = np.ones((2, 3)), np.ones((4, 2) if "@" in name else (3,))
+    with pytest.raises(TypeError):
+        ARRAY_CALLS[name](torch.tensor(tensor), array)
+    with pytest.raises(TypeError):
+        ARRAY_CALLS[name](fastgrad.tensor(tensor), array)

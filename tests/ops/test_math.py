@@ -549,11 +549,11 @@ def test_new_reductions_and_dim_moves_refuse_bad_arguments_clearly():
         fastgrad.ones(2, 3, 4).movedim((0, 1), 2)
     with pytest.raises(RuntimeError, match=r"mT: expected a tensor with at least 2 dims, got shape \(3,\)"):
         fastgrad.ones(3).mT
-    with pytest.raises(TypeError, match="bitwise_not: expected a bool or integer tensor, got dtype float32"):
+    with pytest.raises(TypeError, match="bitwise_not.: expected a bool or integer tensor, got dtype float32"):
         ~fastgrad.ones(3)
-    with pytest.raises(TypeError, match="bitwise_left_shift: expected integer tensors .* got float32 and int"):
+    with pytest.raises(NotImplementedError, match="bitwise_left_shift: expected integer tensors .* got float32 and int"):
         fastgrad.tensor([1.5]) << 1
-    with pytest.raises(TypeError, match="bitwise_right_shift: .* got bool and bool"):
+    with pytest.raises(NotImplementedError, match="bitwise_right_shift: .* got bool and bool"):
         fastgrad.tensor([True]) >> fastgrad.tensor([True])
 
 
