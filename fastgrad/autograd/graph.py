@@ -200,13 +200,14 @@ MADE_UNDER_NO_GRAD = "was made under no_grad"
 
 def base_history_mark(root, view_of=None):
     """What a view of `root`'s memory made now remembers of root's history (see follow_new_base_history): root's
-    node, or, for a view that will refuse to follow root, a tuple (the node, the reason, the memory's version or
-    None). `view_of`: the tensor the view is taken of; a view of a view that refuses refuses too (PyTorch passes on
-    its creation_meta)."""
+    node, or, for a view that will refuse to follow root, a tuple (the reason, the memory's version now). `view_of`:
+    the tensor the view is taken of; a view of a view that refuses refuses too (PyTorch passes on its
+    creation_meta), from the version the memory has now (as PyTorch's view, which would have raised being taken of
+    a view that refuses to be used)."""
     if not GRAD_MODE.enabled:
-        return root._node, MADE_UNDER_NO_GRAD, None
+        return MADE_UNDER_NO_GRAD, root._counter.value
     if view_of is not None and view_of._base is not None and type(view_of._base_node) is tuple:
-        return view_of._base_node
+        return view_of._base_node[0], root._counter.value
     return root._node
 
 
@@ -216,7 +217,7 @@ def refuse_to_follow(views, why: str) -> None:
     or the views a custom Function returns. `why` completes "a view (of shape ...) ..."."""
     for view in views:
         if view._base is not None and type(view._base_node) is not tuple:
-            view._base_node = (view._base_node, why, view._counter.value)
+            view._base_node = why, view._counter.value
 
 
 def follow_new_base_history(view) -> bool:
@@ -226,19 +227,12 @@ def follow_new_base_history(view) -> bool:
     gradients to w, and a gradient asked of it (retain_grad, autograd.grad) is the one of these uses. Nodes
     recorded before keep reading what it was (a stand-in with its old history, or the constant it was, as after an
     in-place change). A view marked to refuse (made under no_grad, an output of unbind or split, or of a custom
-    Function: see base_history_mark) is not followed: PyTorch refuses to use it once its base was changed in place
-    with grad mode on (the latter two, if they require grad, once their memory changed at all), and so does this.
-    Returns whether the view now requires grad."""
+    Function: see base_history_mark) is not followed: see refuse_ambiguous_view. Returns whether the view now
+    requires grad."""
     base, mark = view._base, view._base_node
     if type(mark) is tuple:
-        # (a base whose history was let go of again, by detach_(), gained none)
-        if (mark[0] is base._node or base._node is None) and (
-                mark[2] in (None, view._counter.value) or not view._requires_grad):
-            return False
-        raise RuntimeError(
-            f"a view (of shape {tuple(view.shape)}) {mark[1]}, and its base (of shape {tuple(base.shape)}) or a view "
-            "of it was changed in place since: as PyTorch, fastgrad refuses to use the view with grad mode on, as its "
-            "history is ambiguous; take the view again after the change (with grad mode on), or clone() it before")
+        refuse_ambiguous_view(view)
+        return False
     if base._node is None:  # (the base's history was let go of again: detach_())
         return False
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
@@ -249,6 +243,25 @@ def follow_new_base_history(view) -> bool:
     # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
     view._previous, view._base_node = _Held(stand_in), base._node
     return True
+
+
+def refuse_ambiguous_view(tensor) -> None:
+    """PyTorch's check wherever it reads a view's history (its grad_fn: used in an op with grad mode on, .grad_fn,
+    is_leaf, retain_grad, register_hook, a backward's outputs and inputs): a view that refuses to follow its base (made
+    under no_grad, an output of unbind or split, or of a custom Function: base_history_mark) raises once its memory
+    was changed in place since it was made, by any tensor on it and in any grad mode, unless it has no history and
+    its base does not require grad. PyTorch refuses there rather than regenerate the view's history, which would be
+    ambiguous."""
+    base = tensor._base
+    if base is None:
+        return
+    mark = tensor._base_node
+    if type(mark) is not tuple or mark[1] == tensor._counter.value or (tensor._node is None and not base._requires_grad):
+        return
+    raise RuntimeError(
+        f"a view (of shape {tuple(tensor.shape)}) {mark[0]}, and its base (of shape {tuple(base.shape)}) or a view "
+        "of it was changed in place since: as PyTorch, fastgrad refuses to use the view's history, as it is "
+        "ambiguous; take the view again after the change (with grad mode on), or clone() it before")
 
 
 def follows_new_base_history(tensor) -> bool:
@@ -351,7 +364,7 @@ def refuse_stale_view_write(name: str, view) -> None:
     before anything makes the view follow its base."""
     base = view._base
     if view._node is None and base._requires_grad and GRAD_MODE.enabled:
-        why = view._base_node[1] if type(view._base_node) is tuple else (
+        why = view._base_node[0] if type(view._base_node) is tuple else (
             "was taken while its base did not require grad and was not used since, which PyTorch counts as a leaf")
         raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {why}; as PyTorch, fastgrad refuses to "
                            f"change it in place with grad mode on, now that its base (of shape {tuple(base.shape)}) "
@@ -366,7 +379,7 @@ def prepare_view_write(name: str, view) -> None:
     was made, so that the op reads the view's current history."""
     base, mark = view._base, view._base_node
     if type(mark) is tuple:
-        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {mark[1]}: as PyTorch, fastgrad refuses "
+        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {mark[0]}: as PyTorch, fastgrad refuses "
                            "to change it in place with grad mode on, as the history it would give the base (of "
                            f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
                            "mode on from the tensor it views")
