@@ -423,8 +423,10 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, sam
     that same memory laid out the same way, is refused (x.add_(x.t()), x[1:].copy_(x[:-1])), since the result
     would depend on the order of the writes (NumPy buffers such overlaps and computes as if from a copy, which
     PyTorch does not promise). As PyTorch's, it judges only dense, non-overlapping layouts by their bytes;
-    strided views like x[::2] and x[1::2] pass. `same_memory_too`: the same memory is refused as well, as
-    PyTorch's index_add_ and index_put_ refuse it (their writes need not follow the order of the reads)."""
+    strided views like x[::2] and x[1::2] pass. "Laid out the same way" is PyTorch's: the same strides, a size-1
+    dim's too (b[::2].add_(b[:1]) of a b with 2 rows is refused: the first steps 2 rows along its size-1 dim, the
+    second 1). `same_memory_too`: the same memory is refused as well, as PyTorch's index_add_ and index_put_
+    refuse it (their writes need not follow the order of the reads)."""
     if written.size == 0 or read.size == 0 or not np.may_share_memory(written, read):
         return
     spans = _dense_span(written), _dense_span(read)
@@ -433,11 +435,23 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, sam
     (written_start, written_end), (read_start, read_end) = spans
     if written_end <= read_start or read_end <= written_start:
         return
-    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and all(
-            a == b for a, b, n in zip(written.strides, read.strides, written.shape) if n != 1):
-        return  # the same memory, laid out alike (a size-1 dim's stride is no step): x.add_(x) reads before writing
+    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and (
+            torch_strides(written) == torch_strides(read)):
+        return  # the same memory, laid out alike: x.add_(x) reads before writing
     raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
                        "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")
+
+
+def torch_strides(array: np.ndarray) -> tuple:
+    """array's strides (in bytes) as PyTorch's tensor of it has them: NumPy gives a size-1 dim that None or an
+    expand added the stride 0, where PyTorch gives it the step of the dims after it laid out contiguously (its
+    unsqueeze's and expand's rule: the next dim's size times its stride, the item size for the last dim)."""
+    strides, step = list(array.strides), array.itemsize
+    for dim in reversed(range(array.ndim)):
+        if array.shape[dim] == 1 and strides[dim] == 0:
+            strides[dim] = step
+        step = strides[dim] * array.shape[dim]
+    return tuple(strides)
 
 
 def _dense_span(array: np.ndarray) -> tuple[int, int] | None:

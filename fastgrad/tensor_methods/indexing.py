@@ -156,16 +156,14 @@ class IndexingMethods:
             else:
                 values = checked_cast(values, self.dtype, name)
             value = graph.Tensor._wrap(values, False, None)
+        given = value._data
         if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
             value = value.reshape(value.shape[_leading_ones(value.shape):])
-        if basic:
-            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
-            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2), but for a 0-d value, which it
-            # reads as a number first (fill_): x[:4] = x[2]
+        if basic:  # (the values are copied into a view, which PyTorch checks for overlap with them)
             written = region(self._data, selection)[np_key]
-            if value.ndim:
-                graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
-                                             value._data)
+            copied = _as_copied(written, given, value._data)
+            if copied is not None:
+                graph.refuse_partial_overlap(name, written, copied)
         elif not _fills_through_mask(np_key, value, accumulate):
             # PyTorch's index_put_ refuses values in the memory of the tensor it indexes (but for the one value its
             # fill through a mask reads as a number first: x[x > 3] = x[2])
@@ -695,6 +693,23 @@ def _fills_through_mask(key, values, accumulate: bool) -> bool:
     indices = [part for part in key if isinstance(part, (np.ndarray, graph.Tensor))]
     return (not accumulate and values.numel() == 1 and len(indices) == 1 and _is_bool_index(indices[0])
             and indices[0].ndim > 0)
+
+
+def _as_copied(written: np.ndarray, given: np.ndarray, value: np.ndarray) -> np.ndarray | None:
+    """The values that x[basic key] = value copies into the view `written`, as PyTorch checks them for overlap with
+    it: the value as given where its shape is the view's; none for a 0-d value, which PyTorch reads as a number
+    first (fill_: x[:4] = x[2]); else `value` (the given one without its leading size-1 dims) expanded to the view's
+    shape, whose new size-1 dims PyTorch lays out as contiguous (so x[None] = x passes, and x[::2] = x[0] of an x
+    with one row is refused: x[::2] steps 2 rows along its size-1 dim) and whose stretched dims repeat elements
+    (which it does not check: x[:] = x[0])."""
+    if given.shape == written.shape:
+        return given
+    if given.ndim == 0:
+        return None
+    try:
+        return np.broadcast_to(value, written.shape)
+    except ValueError:  # (the write raises PyTorch's error)
+        return None
 
 
 def _leading_ones(shape: tuple) -> int:

@@ -373,6 +373,28 @@ CASES = {
     "index_put_ through a mask of x[2:3]": lambda L: (lambda x: x.index_put_((x > 3,), x[2:3].view(1, 1)))(arange(L)),
     "x[index] = x[2] is refused as before": lambda L: (lambda x: (x.__setitem__(L.tensor([0, 5]), x[2]), x)[1])(
         arange(L)),
+    # PyTorch's "the same memory laid out alike" compares every stride, a size-1 dim's too: x[::2] of an x with one
+    # row (or two) steps 2 rows along its size-1 dim, its value 1 (fastgrad ignored size-1 dims, and passed these)
+    "x[::2] = x[0] of an x with one row": lambda L: (lambda x: (x.__setitem__(slice(None, None, 2), x[0]), x)[1])(
+        arange(L).view(1, 8)),
+    "x[::2] = x[0] of an x with two rows": lambda L: (lambda x: (x.__setitem__(slice(None, None, 2), x[0]), x)[1])(
+        arange(L).view(2, 4)),
+    "x[::2] = x of one element": lambda L: (lambda x: (x.__setitem__(slice(None, None, 2), x), x)[1])(arange(L)[:1]),
+    "x[0, ::2] = x[0] of a 1x1 x": lambda L: (lambda x: (x.__setitem__((0, slice(None, None, 2)), x[0]), x)[1])(
+        arange(L)[:1].view(1, 1)),
+    "x[::2].add_(x[:1]) of an x with two rows": lambda L: (lambda x: x[::2].add_(x[:1]))(arange(L).view(2, 4)),
+    "x[::2].expand(1, 4).add_(x[:1])": lambda L: (lambda x: x[::2].expand(1, 4).add_(x[:1]))(arange(L).view(2, 4)),
+    # passed, as in PyTorch: a 0-d value is read as a number first; a new size-1 dim is laid out as contiguous
+    "x[::2] = x[0] of a 1-d x of one element": lambda L: (lambda x: (x.__setitem__(slice(None, None, 2), x[0]), x)[1])(
+        arange(L)[:1]),
+    "x[0:1] = x[0] of an x with one row": lambda L: (lambda x: (x.__setitem__(slice(0, 1), x[0]), x)[1])(
+        arange(L).view(1, 8)),
+    "x[None] = x": lambda L: (lambda x: (x.__setitem__(None, x), x)[1])(arange(L)),
+    "x[None].add_(x[None])": lambda L: (lambda x: (x[None].add_(x[None]), x)[1])(arange(L)),
+    "x.expand(1, 8).add_(x.view(1, 8))": lambda L: (lambda x: (x.expand(1, 8).add_(x.view(1, 8)), x)[1])(arange(L)),
+    # PyTorch does not check a value that its expand to the written shape repeats (it was refused)
+    "x[:] = x[0] of an x with two rows": lambda L: (lambda x: (x.__setitem__(slice(None), x[0]), x)[1])(
+        arange(L).view(2, 4)),
 }
 
 
