@@ -326,15 +326,20 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
                            target._node)
         if not op.saves_inputs:
             old._counter = target._counter
-        for other in others:
-            if other is target:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
-                # (Left as target, the node would read the history rebase gives target below, its own node, and
-                # the old history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses
-                # what the write changed: with the counter shared, so does this one.
-                old._counter = target._counter
-                others = tuple(old if o is target else o for o in others)
-                break
+        aliased = [i for i, other in enumerate(others, 1) if other is target]
+        if aliased:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
+            # (Left as target, the node would read the history rebase gives target below, its own node, and the old
+            # history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses what the
+            # write changed: with the counter shared, so does this one.
+            old._counter = target._counter
+            others = tuple(old if other is target else other for other in others)
         out = apply(op, old, *others, **attrs)
+        versions = out._node.versions if out._node is not None else None
+        if aliased and op.saves_inputs and versions is not None and all(versions[i] is None for i in aliased):
+            # but an op that did not save the operand (copysign_'s sign) reads target's old values only as its
+            # input 0, which is a copy (PyTorch's saved original self): the write does not change that
+            old._counter = new_version_counter()
+            old._counter.value = versions[0]
     else:
         out = apply(op, target, *others, **attrs)
     if out._data.shape != target._data.shape:

@@ -1137,6 +1137,7 @@ class Copysign(Op):
     def forward(ctx, K, a, b):
         out = np.copysign(a, b)
         ctx.saved = (a, out)
+        ctx.mark_unsaved(1)  # (only b's sign is read, in forward: b may change in place afterwards, as in PyTorch)
         return out
 
     def backward(ctx, K, g):
