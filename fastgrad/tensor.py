@@ -1331,10 +1331,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             result = apply(ops.CopyFrom, before, result)
         self._node, self._requires_grad = None, False
         try:
-            return self._write_result(name, result, before)
+            self._write_result(name, result, before)
         except Exception:
             self._node, self._requires_grad = history
             raise
+        node = result._node
+        if node is not None and node.output_counter is result._counter:
+            # the op's backward reads its result, which now lives in self: it refuses once self changes again, as
+            # PyTorch's in-place op, which saves self as its result
+            node.record_output(self._counter)
+        return self
 
     def _write_result(self, name: str, result: "Tensor", before: "Tensor | None" = None) -> "Tensor":
         if result.shape != self.shape:

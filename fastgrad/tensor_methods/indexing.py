@@ -141,7 +141,9 @@ class IndexingMethods:
 
         return where(condition, self, other)
 
-    def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
+    def _put(self, selection, np_key, value, accumulate: bool, name: str, op=ops.IndexPut) -> "Tensor":
+        """self[key] = value (or += with accumulate) in place, recorded as `op` (an IndexPut; put_'s Put saves the
+        source)."""
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)
         basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
@@ -174,8 +176,7 @@ class IndexingMethods:
             return self
         if value._data.dtype != self._data.dtype:
             value = value.to(self._data.dtype)
-        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate,
-                                   selection=selection)
+        return graph.apply_inplace(op, name, self, value, key=np_key, accumulate=accumulate, selection=selection)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -364,13 +365,15 @@ class IndexingMethods:
     def index_copy(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
         """A copy with slice i of source (along dim) written to slice index[i]; the gradient reaches source
         from there and self everywhere else."""
-        return self.scatter(*self._index_copy_args("index_copy", dim, index, source))
+        return apply(ops.IndexCopy, self, source, **self._index_copy_args("index_copy", dim, index, source))
 
     def index_copy_(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
-        return self.scatter_(*self._index_copy_args("index_copy_", dim, index, source))
+        return graph.apply_inplace(ops.IndexCopy, "index_copy_", self, source,
+                                   **self._index_copy_args("index_copy_", dim, index, source))
 
-    def _index_copy_args(self, name: str, dim, index, source) -> tuple:
-        """index_copy as a scatter along dim: the index repeated over source's other dims."""
+    def _index_copy_args(self, name: str, dim, index, source) -> dict:
+        """index_copy's attributes as a scatter along dim (ops.IndexCopy): the index repeated over source's other
+        dims."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"{name}: source must be a Tensor, got {type(source).__name__}")
         if source.dtype != self.dtype:  # (checked here, where scatter's check would name scatter)
@@ -384,7 +387,7 @@ class IndexingMethods:
             raise ValueError(f"{name}: source of shape {source.shape} does not fit self of shape {self.shape} with "
                              f"{len(rows)} indices along dim {dim}")
         along = np.broadcast_to(rows.reshape([-1 if d == axis else 1 for d in range(self.ndim)]), source.shape)
-        return axis, graph.Tensor._wrap(along.copy(), False, None), source
+        return {"dim": axis, "index": along.copy()}
 
     def masked_scatter(self, mask: "Tensor", source: "Tensor") -> "Tensor":
         """A copy with source's first elements (in row-major order) written where the bool mask is true

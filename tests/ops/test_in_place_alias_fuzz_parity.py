@@ -20,10 +20,10 @@ Left out, as PyTorch's undefined results or fastgrad's deliberate choices:
   computes all of these as if from a copy (a write that PyTorch refuses fastgrad refuses too);
 - writes through a tensor that shows one element at several places (an expand): fastgrad refuses them all, as its
   memory is read-only there, where PyTorch writes in its loop's order (fill_ and zero_ alike);
-- PyTorch's backward refusals that come of saving a tensor only for its shape or for a zero gradient (index_copy_'s,
-  index_add_'s and put_'s source, div_'s operands with rounding_mode) or for its general formula (scatter_reduce_'s
-  src and self, whose sum and mean need neither), which show when the operand is a view of the base written through
-  another view."""
+- PyTorch's backward refusals that come of saving a tensor for its general formula (scatter_reduce_'s src and self,
+  whose sum and mean need neither), which show when the operand is a view of the base written through another view
+  (fastgrad saves what PyTorch saves for index_copy_'s, index_add_'s and put_'s source and div_'s operands with
+  rounding_mode, which its gradients do not read either)."""
 import numpy as np
 import pytest
 
@@ -38,7 +38,7 @@ SHAPES = [(3, 4), (4, 4), (12,), (2, 3, 2), (), (4,)]
 LAYOUTS = ["contiguous", "permuted", "stepped", "expanded", "nested", "fresh"]
 FASTGRAD_REFUSALS = ("read-only",)
 # (see the module's docstring)
-PYTORCH_SAVES_MORE = ("div_ rounding", "index_copy_", "index_add_", "put_", "scatter_reduce_")
+PYTORCH_SAVES_MORE = ("scatter_reduce_",)
 NOT_ELEMENTWISE = ("index", "scatter", "put_", "masked_scatter", "setitem", "addmm", "addmv", "addr", "baddbmm",
                    "addbmm", "cumsum")
 
