@@ -365,10 +365,12 @@ def refuse_stale_view_write(name: str, view) -> None:
     """PyTorch's refusal, with grad mode on, of an in-place change of a view that has no history of its own while
     its base requires grad: one taken while the base did not require grad and not used since the base came to (a
     write through another view gave it a history, or requires_grad_()), which PyTorch counts as a leaf that requires
-    grad; or one made under no_grad. (A view used since has followed its base: follow_new_base_history.) Called
-    before anything makes the view follow its base."""
+    grad; or one made under no_grad. (A view used since has followed its base: follow_new_base_history; but for a
+    base that is a leaf, which PyTorch refuses as such.) Called before anything makes the view follow its base."""
     base = view._base
     if view._node is None and base._requires_grad and GRAD_MODE.enabled:
+        if type(view._base_node) is not tuple and base._node is None:
+            raise leaf_view_write_error(name, base)
         why = view._base_node[0] if type(view._base_node) is tuple else (
             "was taken while its base did not require grad and was not used since, which PyTorch counts as a leaf")
         raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {why}; as PyTorch, fastgrad refuses to "
@@ -389,11 +391,16 @@ def prepare_view_write(name: str, view) -> None:
                            f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
                            "mode on from the tensor it views")
     if base._node is None and base._requires_grad:
-        raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (of shape {tuple(base.shape)}) is "
-                           "being used in an in-place operation; change it under `with fastgrad.no_grad():` (as an "
-                           "optimizer step does)")
+        raise leaf_view_write_error(name, base)
     if base._node is not mark:
         follow_new_base_history(view)
+
+
+def leaf_view_write_error(name: str, base) -> RuntimeError:
+    """PyTorch's refusal of an in-place change, with grad mode on, of a view of `base`, a leaf that requires grad."""
+    return RuntimeError(f"{name}: a view of a leaf tensor that requires grad (of shape {tuple(base.shape)}) is being "
+                        "used in an in-place operation; change it under `with fastgrad.no_grad():` (as an optimizer "
+                        "step does)")
 
 
 def rebase_through_view(view, out, before, positions: np.ndarray) -> None:

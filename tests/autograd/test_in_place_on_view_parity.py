@@ -468,3 +468,31 @@ def test_reading_the_history_of_a_view_that_cannot_follow_its_changed_base_is_re
     assert_raised_alike(ours, theirs, f"{case}, {read}")
     if not isinstance(theirs, Raised):
         assert ours == theirs
+
+
+LEAF_VIEW_WRITES = {
+    "unused": lambda L, x, v: v.mul_(2),
+    "used since": lambda L, x, v: (v * 1, v.mul_(2)),
+    "a view of it": lambda L, x, v: v[0].add_(1),
+    "by a tensor that requires grad": lambda L, x, v: v.copy_(L.ones(1, 3, requires_grad=True)),
+    "under no_grad (allowed)": lambda L, x, v: under_no_grad(L, lambda: v.mul_(2)),
+}
+
+
+@pytest.mark.parametrize("case", LEAF_VIEW_WRITES)
+def test_a_view_taken_before_its_leaf_base_required_grad_is_refused_as_a_view_of_a_leaf(case):
+    """v = x[:1]; x.requires_grad_(); v.mul_(2): PyTorch refuses it as any view of a leaf that requires grad, used or
+    not (fastgrad refused it too, saying the view was not used since, which a used one was)."""
+    def write(L):
+        x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=L.float64)
+        v = x[:1]
+        x.requires_grad_()
+        LEAF_VIEW_WRITES[case](L, x, v)
+        return x.detach().numpy().tolist()
+
+    theirs, ours = outcome(lambda: write(torch)), outcome(lambda: write(fastgrad))
+    assert_raised_alike(ours, theirs, case)
+    if isinstance(theirs, Raised):
+        assert "a view of a leaf tensor that requires grad" in str(ours.error), ours
+    else:
+        assert ours == theirs
