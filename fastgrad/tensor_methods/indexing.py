@@ -167,8 +167,12 @@ class IndexingMethods:
             if copied is not None:
                 graph.refuse_partial_overlap(name, written, copied)
         elif not _fills_through_mask(np_key, value, accumulate):
-            # PyTorch's index_put_ refuses values in the memory of the tensor it indexes (but for the one value its
-            # fill through a mask reads as a number first: x[x > 3] = x[2])
+            # PyTorch's index_put_ refuses values of another dtype (numbers and arrays were cast above) and values in
+            # the memory of the tensor it indexes (but for the one value its fill through a mask reads as a number
+            # first: x[x > 3] = x[2])
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"{name}: index put requires the source and destination dtypes to match, got "
+                                   f"{self.dtype} for the destination and {value.dtype} for the source")
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
