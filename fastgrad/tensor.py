@@ -341,10 +341,12 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     @property
     def is_leaf(self) -> bool:
-        return self._node is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
+        if self._base is not None:  # (a view whose history is ambiguous raises, as PyTorch's)
+            graph.refuse_ambiguous_view(self)
         return self._node
 
     def size(self, dim: int | None = None):
@@ -486,6 +488,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def register_hook(self, hook) -> "hooks.RemovableHandle":
         """Call `hook(grad)` with this tensor's gradient in each backward (summed over every path); a Tensor
         it returns replaces the gradient (see fastgrad.autograd.hooks)."""
+        graph.refuse_ambiguous_view(self)
         return hooks.register_hook(self, hook)
 
     def retain_grad(self) -> None:
@@ -493,6 +496,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
         if self._node is not None and not hooks.retains_grad(self):
+            graph.refuse_ambiguous_view(self)  # (PyTorch reads the history of a non-leaf that does not retain yet)
             hooks.register_hook(self, hooks.RetainGrad(self))
 
     @property
@@ -1368,10 +1372,16 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             result = apply(ops.CopyFrom, before, result)
         self._node, self._requires_grad = None, False
         try:
-            return self._write_result(name, result, before)
+            self._write_result(name, result, before)
         except Exception:
             self._node, self._requires_grad = history
             raise
+        node = result._node
+        if node is not None and node.output_counter is result._counter:
+            # the op's backward reads its result, which now lives in self: it refuses once self changes again, as
+            # PyTorch's in-place op, which saves self as its result
+            node.record_output(self._counter)
+        return self
 
     def _write_result(self, name: str, result: "Tensor", before: "Tensor | None" = None) -> "Tensor":
         if result.shape != self.shape:

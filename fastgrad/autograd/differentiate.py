@@ -143,6 +143,7 @@ def _inputs(value, caller: str) -> list:
     if not targets:
         raise RuntimeError(f"`inputs` argument to `{caller}()` cannot be empty")
     for index, t in enumerate(targets):
+        graph.refuse_ambiguous_view(t)  # (as PyTorch, which reads each input's history first)
         if not t._requires_grad:
             raise RuntimeError(f"{caller}(): inputs[{index}] does not require grad, so it has no gradient")
     return targets

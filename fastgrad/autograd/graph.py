@@ -200,13 +200,14 @@ MADE_UNDER_NO_GRAD = "was made under no_grad"
 
 def base_history_mark(root, view_of=None):
     """What a view of `root`'s memory made now remembers of root's history (see follow_new_base_history): root's
-    node, or, for a view that will refuse to follow root, a tuple (the node, the reason, the memory's version or
-    None). `view_of`: the tensor the view is taken of; a view of a view that refuses refuses too (PyTorch passes on
-    its creation_meta)."""
+    node, or, for a view that will refuse to follow root, a tuple (the reason, the memory's version now). `view_of`:
+    the tensor the view is taken of; a view of a view that refuses refuses too (PyTorch passes on its
+    creation_meta), from the version the memory has now (as PyTorch's view, which would have raised being taken of
+    a view that refuses to be used)."""
     if not GRAD_MODE.enabled:
-        return root._node, MADE_UNDER_NO_GRAD, None
+        return MADE_UNDER_NO_GRAD, root._counter.value
     if view_of is not None and view_of._base is not None and type(view_of._base_node) is tuple:
-        return view_of._base_node
+        return view_of._base_node[0], root._counter.value
     return root._node
 
 
@@ -216,7 +217,7 @@ def refuse_to_follow(views, why: str) -> None:
     or the views a custom Function returns. `why` completes "a view (of shape ...) ..."."""
     for view in views:
         if view._base is not None and type(view._base_node) is not tuple:
-            view._base_node = (view._base_node, why, view._counter.value)
+            view._base_node = why, view._counter.value
 
 
 def follow_new_base_history(view) -> bool:
@@ -226,19 +227,12 @@ def follow_new_base_history(view) -> bool:
     gradients to w, and a gradient asked of it (retain_grad, autograd.grad) is the one of these uses. Nodes
     recorded before keep reading what it was (a stand-in with its old history, or the constant it was, as after an
     in-place change). A view marked to refuse (made under no_grad, an output of unbind or split, or of a custom
-    Function: see base_history_mark) is not followed: PyTorch refuses to use it once its base was changed in place
-    with grad mode on (the latter two, if they require grad, once their memory changed at all), and so does this.
-    Returns whether the view now requires grad."""
+    Function: see base_history_mark) is not followed: see refuse_ambiguous_view. Returns whether the view now
+    requires grad."""
     base, mark = view._base, view._base_node
     if type(mark) is tuple:
-        # (a base whose history was let go of again, by detach_(), gained none)
-        if (mark[0] is base._node or base._node is None) and (
-                mark[2] in (None, view._counter.value) or not view._requires_grad):
-            return False
-        raise RuntimeError(
-            f"a view (of shape {tuple(view.shape)}) {mark[1]}, and its base (of shape {tuple(base.shape)}) or a view "
-            "of it was changed in place since: as PyTorch, fastgrad refuses to use the view with grad mode on, as its "
-            "history is ambiguous; take the view again after the change (with grad mode on), or clone() it before")
+        refuse_ambiguous_view(view)
+        return False
     if base._node is None:  # (the base's history was let go of again: detach_())
         return False
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
@@ -249,6 +243,25 @@ def follow_new_base_history(view) -> bool:
     # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
     view._previous, view._base_node = _Held(stand_in), base._node
     return True
+
+
+def refuse_ambiguous_view(tensor) -> None:
+    """PyTorch's check wherever it reads a view's history (its grad_fn: used in an op with grad mode on, .grad_fn,
+    is_leaf, retain_grad, register_hook, a backward's outputs and inputs): a view that refuses to follow its base (made
+    under no_grad, an output of unbind or split, or of a custom Function: base_history_mark) raises once its memory
+    was changed in place since it was made, by any tensor on it and in any grad mode, unless it has no history and
+    its base does not require grad. PyTorch refuses there rather than regenerate the view's history, which would be
+    ambiguous."""
+    base = tensor._base
+    if base is None:
+        return
+    mark = tensor._base_node
+    if type(mark) is not tuple or mark[1] == tensor._counter.value or (tensor._node is None and not base._requires_grad):
+        return
+    raise RuntimeError(
+        f"a view (of shape {tuple(tensor.shape)}) {mark[0]}, and its base (of shape {tuple(base.shape)}) or a view "
+        "of it was changed in place since: as PyTorch, fastgrad refuses to use the view's history, as it is "
+        "ambiguous; take the view again after the change (with grad mode on), or clone() it before")
 
 
 def follows_new_base_history(tensor) -> bool:
@@ -313,15 +326,20 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
                            target._node)
         if not op.saves_inputs:
             old._counter = target._counter
-        for other in others:
-            if other is target:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
-                # (Left as target, the node would read the history rebase gives target below, its own node, and
-                # the old history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses
-                # what the write changed: with the counter shared, so does this one.
-                old._counter = target._counter
-                others = tuple(old if o is target else o for o in others)
-                break
+        aliased = [i for i, other in enumerate(others, 1) if other is target]
+        if aliased:  # x.add_(x), x[:] = x: the operand is target's value before the write, `old`.
+            # (Left as target, the node would read the history rebase gives target below, its own node, and the old
+            # history's gradient would be lost.) PyTorch saves x itself there, so its backward refuses what the
+            # write changed: with the counter shared, so does this one.
+            old._counter = target._counter
+            others = tuple(old if other is target else other for other in others)
         out = apply(op, old, *others, **attrs)
+        versions = out._node.versions if out._node is not None else None
+        if aliased and op.saves_inputs and versions is not None and all(versions[i] is None for i in aliased):
+            # but an op that did not save the operand (copysign_'s sign) reads target's old values only as its
+            # input 0, which is a copy (PyTorch's saved original self): the write does not change that
+            old._counter = new_version_counter()
+            old._counter.value = versions[0]
     else:
         out = apply(op, target, *others, **attrs)
     if out._data.shape != target._data.shape:
@@ -347,11 +365,13 @@ def refuse_stale_view_write(name: str, view) -> None:
     """PyTorch's refusal, with grad mode on, of an in-place change of a view that has no history of its own while
     its base requires grad: one taken while the base did not require grad and not used since the base came to (a
     write through another view gave it a history, or requires_grad_()), which PyTorch counts as a leaf that requires
-    grad; or one made under no_grad. (A view used since has followed its base: follow_new_base_history.) Called
-    before anything makes the view follow its base."""
+    grad; or one made under no_grad. (A view used since has followed its base: follow_new_base_history; but for a
+    base that is a leaf, which PyTorch refuses as such.) Called before anything makes the view follow its base."""
     base = view._base
     if view._node is None and base._requires_grad and GRAD_MODE.enabled:
-        why = view._base_node[1] if type(view._base_node) is tuple else (
+        if type(view._base_node) is not tuple and base._node is None:
+            raise leaf_view_write_error(name, base)
+        why = view._base_node[0] if type(view._base_node) is tuple else (
             "was taken while its base did not require grad and was not used since, which PyTorch counts as a leaf")
         raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {why}; as PyTorch, fastgrad refuses to "
                            f"change it in place with grad mode on, now that its base (of shape {tuple(base.shape)}) "
@@ -366,16 +386,21 @@ def prepare_view_write(name: str, view) -> None:
     was made, so that the op reads the view's current history."""
     base, mark = view._base, view._base_node
     if type(mark) is tuple:
-        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {mark[1]}: as PyTorch, fastgrad refuses "
+        raise RuntimeError(f"{name}: a view (of shape {tuple(view.shape)}) {mark[0]}: as PyTorch, fastgrad refuses "
                            "to change it in place with grad mode on, as the history it would give the base (of "
                            f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
                            "mode on from the tensor it views")
     if base._node is None and base._requires_grad:
-        raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (of shape {tuple(base.shape)}) is "
-                           "being used in an in-place operation; change it under `with fastgrad.no_grad():` (as an "
-                           "optimizer step does)")
+        raise leaf_view_write_error(name, base)
     if base._node is not mark:
         follow_new_base_history(view)
+
+
+def leaf_view_write_error(name: str, base) -> RuntimeError:
+    """PyTorch's refusal of an in-place change, with grad mode on, of a view of `base`, a leaf that requires grad."""
+    return RuntimeError(f"{name}: a view of a leaf tensor that requires grad (of shape {tuple(base.shape)}) is being "
+                        "used in an in-place operation; change it under `with fastgrad.no_grad():` (as an optimizer "
+                        "step does)")
 
 
 def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
@@ -410,8 +435,10 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, sam
     that same memory laid out the same way, is refused (x.add_(x.t()), x[1:].copy_(x[:-1])), since the result
     would depend on the order of the writes (NumPy buffers such overlaps and computes as if from a copy, which
     PyTorch does not promise). As PyTorch's, it judges only dense, non-overlapping layouts by their bytes;
-    strided views like x[::2] and x[1::2] pass. `same_memory_too`: the same memory is refused as well, as
-    PyTorch's index_add_ and index_put_ refuse it (their writes need not follow the order of the reads)."""
+    strided views like x[::2] and x[1::2] pass. "Laid out the same way" is PyTorch's: the same strides, a size-1
+    dim's too (b[::2].add_(b[:1]) of a b with 2 rows is refused: the first steps 2 rows along its size-1 dim, the
+    second 1). `same_memory_too`: the same memory is refused as well, as PyTorch's index_add_ and index_put_
+    refuse it (their writes need not follow the order of the reads)."""
     if written.size == 0 or read.size == 0 or not np.may_share_memory(written, read):
         return
     spans = _dense_span(written), _dense_span(read)
@@ -420,11 +447,23 @@ def refuse_partial_overlap(name: str, written: np.ndarray, read: np.ndarray, sam
     (written_start, written_end), (read_start, read_end) = spans
     if written_end <= read_start or read_end <= written_start:
         return
-    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and all(
-            a == b for a, b, n in zip(written.strides, read.strides, written.shape) if n != 1):
-        return  # the same memory, laid out alike (a size-1 dim's stride is no step): x.add_(x) reads before writing
+    if not same_memory_too and spans[0] == spans[1] and written.shape == read.shape and (
+            torch_strides(written) == torch_strides(read)):
+        return  # the same memory, laid out alike: x.add_(x) reads before writing
     raise RuntimeError(f"{name}: unsupported operation: some elements of the input tensor and the written-to tensor "
                        "refer to a single memory location (as PyTorch, which refuses this); clone() the input first")
+
+
+def torch_strides(array: np.ndarray) -> tuple:
+    """array's strides (in bytes) as PyTorch's tensor of it has them: NumPy gives a size-1 dim that None or an
+    expand added the stride 0, where PyTorch gives it the step of the dims after it laid out contiguously (its
+    unsqueeze's and expand's rule: the next dim's size times its stride, the item size for the last dim)."""
+    strides, step = list(array.strides), array.itemsize
+    for dim in reversed(range(array.ndim)):
+        if array.shape[dim] == 1 and strides[dim] == 0:
+            strides[dim] = step
+        step = strides[dim] * array.shape[dim]
+    return tuple(strides)
 
 
 def _dense_span(array: np.ndarray) -> tuple[int, int] | None:

@@ -12,8 +12,8 @@ from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, 
                                       Square, Sub, Tan, Tanh, Where, ZeroNan)
 from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Ldexp, Lgamma, Log2, Log10, Logit,
                                       LogNdtr, NanToNum, Ndtr, Ndtri, Nextafter, Polygamma, Sinc, Xlogy)
-from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexSelect, MaskedFill, MaskedSelect, Roll,
-                                   Scatter, ScatterAdd, ScatterReduce, Tril, Triu, Unique, unique_sorted)
+from fastgrad.ops.indexing import (Argsort, Flip, Gather, IndexAdd, IndexCopy, IndexSelect, MaskedFill, MaskedSelect,
+                                   Roll, Scatter, ScatterAdd, ScatterReduce, Tril, Triu, Unique, unique_sorted)
 from fastgrad.ops.linalg import Einsum, Linear, Matmul
 from fastgrad.ops.nn import (BCEWithLogits, BinaryCrossEntropy, CRFLogPartition, CTCLoss, Dropout, Embedding, EmbeddingBag,
                              EmbeddingBagMax, GRU, LayerNorm, LinearCrossEntropy, LogSoftmax, LSTM, NLLLoss, RNN,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgrad.autograd.graph import Op, apply
+from fastgrad.ops.indexing import save_source_only
 from fastgrad.ops.recorded import select, zeros_like
 from fastgrad.ops.shape import GetItem, region_key
 
@@ -86,6 +87,18 @@ class IndexPut(Op):
         kept = np.ones(g.shape, dtype=bool)
         region(kept, selection)[key] = False
         return select(kept, g), g_values
+
+
+
+class Put(IndexPut):
+    """put_ (source's elements at flat positions of x): an IndexPut that saves the source as PyTorch's put_ does (see
+    save_source_only), where x[key] = v and index_put_ save none of their inputs."""
+
+    saves_inputs = True
+
+    def forward(ctx, K, x, values, key, accumulate, selection=None):
+        save_source_only(ctx)
+        return IndexPut.forward(ctx, K, x, values, key, accumulate, selection)
 
 
 class CopySlices(Op):

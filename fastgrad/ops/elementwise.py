@@ -204,11 +204,13 @@ class FloorDivide(Op):
 class RoundedDivide(Op):
     """a / b rounded toward zero ("trunc") or down ("floor"), as torch.div's rounding modes: integers stay
     integers (exact, no float detour), floats round the quotient (floor as NumPy's and PyTorch's floor_divide,
-    which corrects the quotient with fmod). A step function: the gradient is zero for both, as PyTorch's."""
-
-    saves_inputs = False
+    which corrects the quotient with fmod). A step function: the gradient is zero for both, as PyTorch's, which
+    saves what true division saves all the same (b, and a when b requires grad): backward refuses as it does once
+    they changed in place since."""
 
     def forward(ctx, K, a, b, mode):
+        if not ctx.inputs[1]._requires_grad:
+            ctx.mark_unsaved(0)
         _check_integer_divisor(a, b, "div")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN as PyTorch gives them
             if mode == "floor":
@@ -1137,6 +1139,7 @@ class Copysign(Op):
     def forward(ctx, K, a, b):
         out = np.copysign(a, b)
         ctx.saved = (a, out)
+        ctx.mark_unsaved(1)  # (only b's sign is read, in forward: b may change in place afterwards, as in PyTorch)
         return out
 
     def backward(ctx, K, g):

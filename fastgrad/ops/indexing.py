@@ -14,6 +14,15 @@ from fastgrad.ops.recorded import DelayedError, constant, select
 from fastgrad.ops.shape import GetItem, ScatterIndexed
 
 
+def save_source_only(ctx) -> None:
+    """What PyTorch's index_add_, index_copy_ and put_ save of their inputs (self, source): the source, when it
+    requires grad (its backward shapes the source's gradient like it), and never self. Their gradients read
+    neither, but backward refuses, as PyTorch's, once a saved source changed in place since."""
+    ctx.mark_unsaved(0)
+    if not ctx.inputs[1]._requires_grad:
+        ctx.mark_unsaved(1)
+
+
 # -- checks ----------------------------------------------------------------------------------------
 def _check_index_range(name: str, index: np.ndarray, dim: int, size: int, error: type = IndexError) -> None:
     """Indices must lie in [0, size): negative ones are out of range here, as in PyTorch, whose exception type is
@@ -134,6 +143,17 @@ class Scatter(Op):
         return select(kept.reshape(g.shape), g), g_src.reshape(src_shape)
 
 
+class IndexCopy(Scatter):
+    """index_copy(_) as a scatter along dim, with the index repeated over source's other dims; as PyTorch's, it
+    saves the source (see save_source_only), where scatter saves none of its inputs."""
+
+    saves_inputs = True
+
+    def forward(ctx, K, x, src, dim, index):
+        save_source_only(ctx)
+        return Scatter.forward(ctx, K, x, src, dim, index)
+
+
 class ScatterAdd(Scatter):
     """out = x with src[i][j] added at out[i][index[i][j]] (dim=1); repeated indices accumulate.
     Backward: x gets g, src gets g gathered from the positions it was added to."""
@@ -183,10 +203,10 @@ class IndexAdd(Op):
     indices accumulate); `apply(IndexAdd, x, source, dim=, index=, alpha=)`.
     Backward: x gets g, source gets alpha times g's slices at index."""
 
-    saves_inputs = False
     in_place_overlap = "none"  # (as PyTorch's index_add_)
 
     def forward(ctx, K, x, source, dim, index, alpha=1):
+        save_source_only(ctx)
         flat_index = _check_vector_index("index_add", index)
         if source.dtype != x.dtype:
             raise RuntimeError(f"index_add: self ({x.dtype}) and source ({source.dtype}) must have the same dtype")

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op, apply, view_positions
+from fastgrad.autograd.graph import Op, apply, torch_strides, view_positions
 from fastgrad.memory_formats import copy_in_format, preserve_format
 from fastgrad.ops.recorded import constant
 
@@ -47,11 +47,18 @@ class Expand(Op):
     saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, shape):
-        out = np.broadcast_to(x, shape)
-        lead = len(shape) - x.ndim
-        if x.flags.writeable and all(n <= 1 or (i >= lead and x.shape[i - lead] == n) for i, n in enumerate(shape)):
-            return np.lib.stride_tricks.as_strided(x, shape, out.strides)
-        return out
+        # PyTorch's strides (NumPy's broadcast_to gives every size-1 dim the stride 0): a dim kept keeps its stride,
+        # a stretched or new one repeats (0), but a new dim of size 1 steps over the dims after it (none of a 0-d x)
+        lead, strides, step = len(shape) - x.ndim, [0] * len(shape), x.itemsize if x.ndim else 0
+        kept = torch_strides(x)
+        for i in reversed(range(len(shape))):
+            if i >= lead and x.shape[i - lead] == shape[i]:
+                strides[i] = kept[i - lead]
+            elif i < lead and shape[i] == 1:
+                strides[i] = step
+            step = strides[i] * shape[i]
+        repeats = any(stride == 0 and n > 1 for stride, n in zip(strides, shape))
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable and not repeats)
 
     def backward(ctx, K, g):
         return (g,)

@@ -141,7 +141,9 @@ class IndexingMethods:
 
         return where(condition, self, other)
 
-    def _put(self, selection, np_key, value, accumulate: bool, name: str) -> "Tensor":
+    def _put(self, selection, np_key, value, accumulate: bool, name: str, op=ops.IndexPut) -> "Tensor":
+        """self[key] = value (or += with accumulate) in place, recorded as `op` (an IndexPut; put_'s Put saves the
+        source)."""
         if not self._data.flags.writeable:
             raise graph.read_only_error(name)
         basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
@@ -156,19 +158,21 @@ class IndexingMethods:
             else:
                 values = checked_cast(values, self.dtype, name)
             value = graph.Tensor._wrap(values, False, None)
+        given = value._data
         if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
             value = value.reshape(value.shape[_leading_ones(value.shape):])
-        if basic:
-            # a basic key: the values are copied into a view, which PyTorch checks for overlap with them (the same
-            # memory passes, whatever size-1 dims lead: x[None] = x, x[None] *= 2), but for a 0-d value, which it
-            # reads as a number first (fill_): x[:4] = x[2]
+        if basic:  # (the values are copied into a view, which PyTorch checks for overlap with them)
             written = region(self._data, selection)[np_key]
-            if value.ndim:
-                graph.refuse_partial_overlap(name, written.reshape(written.shape[_leading_ones(written.shape):]),
-                                             value._data)
+            copied = _as_copied(written, given, value._data)
+            if copied is not None:
+                graph.refuse_partial_overlap(name, written, copied)
         elif not _fills_through_mask(np_key, value, accumulate):
-            # PyTorch's index_put_ refuses values in the memory of the tensor it indexes (but for the one value its
-            # fill through a mask reads as a number first: x[x > 3] = x[2])
+            # PyTorch's index_put_ refuses values of another dtype (numbers and arrays were cast above) and values in
+            # the memory of the tensor it indexes (but for the one value its fill through a mask reads as a number
+            # first: x[x > 3] = x[2])
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"{name}: index put requires the source and destination dtypes to match, got "
+                                   f"{self.dtype} for the destination and {value.dtype} for the source")
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
             write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
@@ -176,8 +180,7 @@ class IndexingMethods:
             return self
         if value._data.dtype != self._data.dtype:
             value = value.to(self._data.dtype)
-        return graph.apply_inplace(ops.IndexPut, name, self, value, key=np_key, accumulate=accumulate,
-                                   selection=selection)
+        return graph.apply_inplace(op, name, self, value, key=np_key, accumulate=accumulate, selection=selection)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -366,13 +369,15 @@ class IndexingMethods:
     def index_copy(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
         """A copy with slice i of source (along dim) written to slice index[i]; the gradient reaches source
         from there and self everywhere else."""
-        return self.scatter(*self._index_copy_args("index_copy", dim, index, source))
+        return apply(ops.IndexCopy, self, source, **self._index_copy_args("index_copy", dim, index, source))
 
     def index_copy_(self, dim: int, index: "Tensor", source: "Tensor") -> "Tensor":
-        return self.scatter_(*self._index_copy_args("index_copy_", dim, index, source))
+        return graph.apply_inplace(ops.IndexCopy, "index_copy_", self, source,
+                                   **self._index_copy_args("index_copy_", dim, index, source))
 
-    def _index_copy_args(self, name: str, dim, index, source) -> tuple:
-        """index_copy as a scatter along dim: the index repeated over source's other dims."""
+    def _index_copy_args(self, name: str, dim, index, source) -> dict:
+        """index_copy's attributes as a scatter along dim (ops.IndexCopy): the index repeated over source's other
+        dims."""
         if not isinstance(source, graph.Tensor):
             raise TypeError(f"{name}: source must be a Tensor, got {type(source).__name__}")
         if source.dtype != self.dtype:  # (checked here, where scatter's check would name scatter)
@@ -386,7 +391,7 @@ class IndexingMethods:
             raise ValueError(f"{name}: source of shape {source.shape} does not fit self of shape {self.shape} with "
                              f"{len(rows)} indices along dim {dim}")
         along = np.broadcast_to(rows.reshape([-1 if d == axis else 1 for d in range(self.ndim)]), source.shape)
-        return axis, graph.Tensor._wrap(along.copy(), False, None), source
+        return {"dim": axis, "index": along.copy()}
 
     def masked_scatter(self, mask: "Tensor", source: "Tensor") -> "Tensor":
         """A copy with source's first elements (in row-major order) written where the bool mask is true
@@ -699,6 +704,23 @@ def _fills_through_mask(key, values, accumulate: bool) -> bool:
     indices = [part for part in key if isinstance(part, (np.ndarray, graph.Tensor))]
     return (not accumulate and values.numel() == 1 and len(indices) == 1 and _is_bool_index(indices[0])
             and indices[0].ndim > 0)
+
+
+def _as_copied(written: np.ndarray, given: np.ndarray, value: np.ndarray) -> np.ndarray | None:
+    """The values that x[basic key] = value copies into the view `written`, as PyTorch checks them for overlap with
+    it: the value as given where its shape is the view's; none for a 0-d value, which PyTorch reads as a number
+    first (fill_: x[:4] = x[2]); else `value` (the given one without its leading size-1 dims) expanded to the view's
+    shape, whose new size-1 dims PyTorch lays out as contiguous (so x[None] = x passes, and x[::2] = x[0] of an x
+    with one row is refused: x[::2] steps 2 rows along its size-1 dim) and whose stretched dims repeat elements
+    (which it does not check: x[:] = x[0])."""
+    if given.shape == written.shape:
+        return given
+    if given.ndim == 0:
+        return None
+    try:
+        return np.broadcast_to(value, written.shape)
+    except ValueError:  # (the write raises PyTorch's error)
+        return None
 
 
 def _leading_ones(shape: tuple) -> int:

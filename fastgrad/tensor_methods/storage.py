@@ -14,6 +14,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.memory_formats import contiguous_format, preserve_format
+from fastgrad.ops.assign import Put
 from fastgrad.ops.indexing import ScatterReduce
 from fastgrad.ops.shape import _memory_positions, _overlaps_itself, _strided_view
 from fastgrad.ops.view_scatter import ViewScatter
@@ -160,7 +161,7 @@ class StorageMethods:
                 graph.refuse_partial_overlap("put_", self._data, source._data, same_memory_too=True)
             return self._assign_in_place("put_", lambda old: old.put(index, source, accumulate), source)
         key, values = self._put_args("put_", index, source)
-        return self._put(None, key, values, bool(accumulate), "put_")
+        return self._put(None, key, values, bool(accumulate), "put_", Put)
 
     def put(self, index: "Tensor", source: "Tensor", accumulate: bool = False) -> "Tensor":
         """put_ on a copy of self. Where an index repeats without accumulate one of the writes wins, and every

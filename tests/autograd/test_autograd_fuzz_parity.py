@@ -221,7 +221,7 @@ def program(seed: int) -> Program:
 
 def state(lib, env: dict) -> dict:
     """What each tensor shows: None for a tensor that torch refuses to describe (a multi-output view whose base
-    changed in place, which fastgrad lets be used: see known_difference)."""
+    changed in place, whose grad_fn and is_leaf raise)."""
     described = {}
     for name, t in env.items():
         if not isinstance(t, lib.Tensor):

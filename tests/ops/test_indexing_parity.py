@@ -704,3 +704,34 @@ def test_index_put_takes_only_tensors_as_indices_as_torch(form, indices):
         assert "index_put_: indices must" in str(ours.error)
     else:
         assert ours.tolist() == theirs.tolist()
+
+
+# x[key] = value with a value tensor of another dtype: name -> (key(L, x), the value's shape, its dtype name)
+OTHER_DTYPE_WRITES = {
+    "an index tensor": (lambda L, x: L.tensor([0]), (1, 2), "float64"),
+    "a list of ints": (lambda L, x: [0, 1], (2, 2), "float64"),
+    "a mask, values of several elements": (lambda L, x: x > -1, (6,), "float64"),
+    "an index tensor and a slice": (lambda L, x: (L.tensor([0]), slice(0, 1)), (1, 1), "float64"),
+    "an index tensor, a 0-d value": (lambda L, x: L.tensor([0]), (), "float64"),
+    "an index tensor, integer values": (lambda L, x: L.tensor([0]), (1, 2), "int64"),
+    # cast, as PyTorch: a basic key copies; a mask and one element fill with it as a number
+    "a slice": (lambda L, x: slice(0, 1), (1, 2), "float64"),
+    "a mask, a 0-d value": (lambda L, x: x > -1, (), "float64"),
+    "a mask, a one-element value": (lambda L, x: x > -1, (1,), "float64"),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_DTYPE_WRITES)
+def test_an_indexed_write_of_another_dtype_is_refused_or_cast_as_torch(case):
+    """PyTorch's index_put_ under x[advanced key] = value refuses a value tensor of another dtype (fastgrad cast it,
+    found by a fuzzed program)."""
+    key, shape, dtype = OTHER_DTYPE_WRITES[case]
+
+    def write(L):
+        x = L.zeros(3, 2)
+        x[key(L, x)] = L.ones(shape, dtype=getattr(L, dtype)) * 2
+        return x.numpy().tolist()
+
+    ours, theirs = outcome(lambda: write(fastgrad)), outcome(lambda: write(torch))
+    assert isinstance(ours, Raised) == isinstance(theirs, Raised), (ours, theirs)
+    assert same_exception_type(ours, theirs) if isinstance(theirs, Raised) else ours == theirs, (ours, theirs)

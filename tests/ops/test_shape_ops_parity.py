@@ -53,6 +53,10 @@ VIEWS = {
     "as_strided overlapping": lambda lib, x: lib.as_strided(x[0, 1], (3, 3), (1, 1)),
     "as_strided expanded": lambda lib, x: x[:, :1].expand(3, 4, 5).as_strided((4, 2), (0, 7), 3),
     "unfold without overlap": lambda lib, x: x.unfold(2, 2, 3),
+    # PyTorch's strides for the size-1 dims an expand keeps or adds (fastgrad's were 0, NumPy's broadcast_to's)
+    "expand keeping a size-1 dim": lambda lib, x: x[:, 1:2].expand(3, 1, 5),
+    "expand adding a dim of size 1": lambda lib, x: x[0].expand(1, 4, 5),
+    "expand of a 0-d tensor to size-1 dims": lambda lib, x: x[1, 2, 3].expand(1, 1),
 }
 
 
