@@ -65,7 +65,7 @@ def test_gradients(backend_name, shape, edge_order, seed):
      r"got shape \(1, 3\)"),
     (lambda: fastgrad.gradient(fastgrad.ones(3, 4), spacing=[1.0, fastgrad.ones(4)]), TypeError, "not a mix"),
     (lambda: fastgrad.gradient(fastgrad.ones(3), spacing=fastgrad.ones(3)), TypeError, "spacing must be a real"),
-    (lambda: fastgrad.gradient(fastgrad.ones(3, 4), dim=[0, 0]), ValueError, "more than once"),
+    (lambda: fastgrad.gradient(fastgrad.ones(3, 4), dim=[0, 0]), RuntimeError, "more than once"),
     (lambda: fastgrad.gradient(fastgrad.ones(3, 4), dim=2), IndexError, "out of range"),
     (lambda: fastgrad.gradient(fastgrad.tensor([True, False])), RuntimeError, "got dtype bool"),
     (lambda: fastgrad.gradient([1.0, 2.0]), TypeError, "argument 'input' must be a Tensor"),
