@@ -252,6 +252,8 @@ class ShapeMethods:
         if dim is None:
             x, axis = self.reshape(-1), 0
         elif self.ndim == 0:
+            if not isinstance(repeats, graph.Tensor):
+                _repeat_counts(repeats, 1)  # (PyTorch checks a number of repeats before the dim)
             raise IndexError(f"repeat_interleave: dim {dim} given for a 0-dim tensor")
         else:
             x, (axis,) = self, normalize_dims(dim, self.ndim)
