@@ -15,17 +15,23 @@ def memory_positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
 
 def overlaps_itself(shape: tuple, strides: tuple) -> bool:
     """Whether two positions of a view with these (non-negative) element strides reach one element."""
-    if 0 in shape:
+    if 0 in shape or _steps_past_itself(shape, strides):
         return False
+    if any(step == 0 and n > 1 for n, step in zip(shape, strides)):  # (an expanded dim: no need to count)
+        return True
+    positions = memory_positions(shape, strides, 0)
+    return np.unique(positions).size != positions.size
+
+
+def _steps_past_itself(shape: tuple, strides: tuple) -> bool:
+    """The quick proof that no two positions reach one element: taking dims by increasing stride, each stride
+    steps past every element the smaller ones reach (a contiguous, permuted or sliced layout)."""
     reach = 0
-    # Quick answer: taking dims by increasing stride, each stride steps past every element the smaller
-    # ones reach (a contiguous, permuted or sliced layout). Otherwise count the distinct positions.
     for step, n in sorted((step, n) for n, step in zip(shape, strides) if n > 1):
         if step <= reach:
-            positions = memory_positions(shape, strides, 0)
-            return np.unique(positions).size != positions.size
+            return False
         reach += step * (n - 1)
-    return False
+    return True
 
 
 class _MemoryWindow:
@@ -49,10 +55,11 @@ def strided_view(owner: np.ndarray, address: int, shape: tuple, strides: tuple, 
 def writable_unless_repeating(view: np.ndarray) -> np.ndarray:
     """`view`, a read-only view of writable memory, made writable where no two of its positions reach one element:
     a view of an expanded tensor that shows each element once (a row of it, its diagonal) takes writes, as PyTorch's
-    does, though the expanded tensor refuses them. Negative strides are left read-only."""
+    does, though the expanded tensor refuses them. Judged by the quick proof alone (every view op of an unfold's
+    windows asks), so a rarer layout that repeats no element stays read-only; so do negative strides."""
     itemsize = view.itemsize
     if any(step < 0 or step % itemsize for step in view.strides):
         return view
-    if overlaps_itself(view.shape, tuple(step // itemsize for step in view.strides)):
+    if not _steps_past_itself(view.shape, tuple(step // itemsize for step in view.strides)):
         return view
     return strided_view(view, view.__array_interface__["data"][0], view.shape, view.strides, view.dtype, True)

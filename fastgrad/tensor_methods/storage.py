@@ -76,10 +76,7 @@ class StorageMethods:
             raise TypeError(f"{name}(): argument 'src' must be a Tensor, got {type(src).__name__}")
         if grid is None:
             grid = graph.Tensor._wrap(np.arange(self._data.size, dtype=np.int64).reshape(self.shape), False, None)
-        try:
-            positions = view(grid)._data
-        except ValueError as error:  # (fastgrad's views refuse shapes with ValueError, PyTorch's scatters this)
-            raise RuntimeError(f"{name}: {error}") from None
+        positions = view(grid)._data
         if src.shape != positions.shape:
             raise RuntimeError(f"{name}: expected src to have a size equal to the slice of self: src size "
                                f"{tuple(src.shape)}, slice size {positions.shape}")
