@@ -291,11 +291,13 @@ class ShapeMethods:
             raise RuntimeError(f"{name}: cannot be applied to a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
         start, length, size = int_arg(start, f"{name}: start"), int_arg(length, f"{name}: length"), self.shape[axis]
+        if length < 0:  # (before start's range, as PyTorch checks)
+            raise RuntimeError(f"{name}: length must be non-negative, got {length}")
         if not -size <= start <= size:
             raise IndexError(f"{name}: start {start} is out of range for dim {dim} of size {size} (expected in "
                              f"[{-size}, {size}])")
         start = start + size if start < 0 else start
-        if length < 0 or start + length > size:
+        if start + length > size:
             raise RuntimeError(f"{name}: length {length} from start {start} does not fit dim {dim} of size {size} "
                                f"(expected 0 <= length <= {size - start})")
         return axis, start, start + length

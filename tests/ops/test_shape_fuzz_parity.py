@@ -586,6 +586,7 @@ FOUND = {
     "index_select 2-d index": (lambda lib, x: x.index_select(0, lib.tensor([[0]])), [MATRIX]),
     "take_along_dim dims": (lambda lib, x: lib.take_along_dim(x, lib.tensor([0]), 0), [MATRIX]),
     "t of 3 dims": (lambda lib, x: x.t(), [MATRIX.reshape(1, 2, 3)]),
+    "narrow negative length before start": (lambda lib, x: x.narrow(0, 4, -1), [VECTOR]),
     "unfold step 0": (lambda lib, x: x.unfold(0, 1, 0), [VECTOR]),
     # answers where fastgrad raised
     "transpose of a scalar": (lambda lib, x: x.transpose(0, -1), [SCALAR]),
