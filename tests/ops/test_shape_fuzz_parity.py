@@ -173,7 +173,7 @@ def resized(rng, shape, dim, size=None) -> tuple:
 
 
 def joined_case(rng):
-    op = ["cat", "concat", "concatenate", "cat_method", "stack", "hstack", "vstack", "dstack", "column_stack",
+    op = ["cat", "concat", "concatenate", "cat_positional", "stack", "hstack", "vstack", "dstack", "column_stack",
           "row_stack"][rng.integers(10)]
     shape = draw_shape(rng)
     count = int(rng.integers(1, 4))
@@ -197,7 +197,7 @@ def joined_case(rng):
         tensors = list(tensors) if as_list else tuple(tensors)
         if op in ("cat", "concat", "concatenate", "stack"):
             return getattr(lib, op)(tensors, dim=dim)
-        if op == "cat_method":
+        if op == "cat_positional":
             return lib.cat(tensors, dim)
         return getattr(lib, op)(tensors)
 
@@ -222,6 +222,7 @@ def split_case(rng):
     if index_form == "0-d":
         indices = [int(rng.integers(-2, 5))]
     sections = int(rng.integers(0 if rng.random() < 0.05 else 1, 6))
+    first_form = rng.random() < 0.5  # (which of two forms the call takes)
 
     def call(lib, x):
         if op == "split_int":
@@ -229,7 +230,7 @@ def split_case(rng):
         if op == "split_sizes":
             return lib.split(x, sizes, dim=dim)
         if op == "split_method":
-            return x.split(split_size if rng_choice else sizes, dim)
+            return x.split(split_size if first_form else sizes, dim)
         if op == "chunk":
             return lib.chunk(x, chunks, dim)
         if op == "tensor_split_sections":
@@ -240,10 +241,9 @@ def split_case(rng):
             array = np.array(indices[0] if index_form == "0-d" else indices, "int32" if index_form == "int32" else "int64")
             return lib.tensor_split(x, lib.tensor(array), dim=dim)
         if op == "unbind":
-            return x.unbind(dim) if rng_choice else lib.unbind(x, dim)
-        return getattr(lib, op)(x, sections if rng_choice else indices)
+            return x.unbind(dim) if first_form else lib.unbind(x, dim)
+        return getattr(lib, op)(x, sections if first_form else indices)
 
-    rng_choice = rng.random() < 0.5
     return op, call, [draw(rng, shape)]
 
 
@@ -272,6 +272,7 @@ def dims_case(rng):
     squeezed = draw_dims(rng, ndim)
     permutation = draw_dims(rng, ndim, repeat=0.1) if rng.random() < 0.15 else tuple(
         int(d) for d in rng.permutation(ndim))
+    unsqueezed = draw_dim(rng, ndim, extra=1)
 
     def call(lib, x):
         if op in ("movedim", "moveaxis"):
@@ -291,7 +292,7 @@ def dims_case(rng):
         if op == "squeeze_dims":
             return x.squeeze(squeezed)
         if op == "unsqueeze":
-            return x.unsqueeze(draw_unsqueeze)
+            return x.unsqueeze(unsqueezed)
         if op in ("T", "mT", "H", "mH"):
             return getattr(x, op)
         if op == "adjoint":
@@ -300,7 +301,6 @@ def dims_case(rng):
             return lib.ravel(x)
         return x.permute(permutation)
 
-    draw_unsqueeze = draw_dim(rng, ndim, extra=1)
     return op, call, [draw(rng, shape)]
 
 
@@ -315,6 +315,7 @@ def reorder_case(rng):
     rot_dims = (draw_dim(rng, ndim), draw_dim(rng, ndim)) if rng.random() < 0.6 else (0, 1)
     if rng.random() < 0.03:
         rot_dims = (0, 1, 2)[:int(rng.integers(0, 4))]
+    first_form = rng.random() < 0.5  # (which of two forms the call takes)
 
     def call(lib, x):
         if op == "roll":
@@ -324,12 +325,11 @@ def reorder_case(rng):
         if op == "roll_flat":
             return lib.roll(x, shift)
         if op == "flip":
-            return lib.flip(x, dims) if rng_choice else x.flip(*dims) if dims else x.flip(dims)
+            return lib.flip(x, dims) if first_form else x.flip(*dims) if dims else x.flip(dims)
         if op in ("fliplr", "flipud"):
             return getattr(lib, op)(x)
         return lib.rot90(x, k, rot_dims)
 
-    rng_choice = rng.random() < 0.5
     return op, call, [draw(rng, shape)]
 
 
@@ -478,14 +478,15 @@ def matrix_case(rng):
     if rng.random() < 0.3:
         dim1, dim2 = -2, -1
     other_shape = draw_shape(rng)
+    first_form = rng.random() < 0.5  # (which of two forms the call takes)
 
     def call(lib, x, o):
         if op in ("tril", "triu"):
-            return getattr(lib, op)(x, offset) if rng_choice else getattr(x, op)(diagonal=offset)
+            return getattr(lib, op)(x, offset) if first_form else getattr(x, op)(diagonal=offset)
         if op == "diag":
             return lib.diag(x, offset)
         if op == "diagonal":
-            return lib.diagonal(x, offset, dim1, dim2) if rng_choice else x.diagonal(offset=offset, dim1=dim1,
+            return lib.diagonal(x, offset, dim1, dim2) if first_form else x.diagonal(offset=offset, dim1=dim1,
                                                                                       dim2=dim2)
         if op == "diag_embed":
             return lib.diag_embed(x, offset, dim1, dim2)
@@ -493,7 +494,6 @@ def matrix_case(rng):
             return lib.trace(x)
         return lib.kron(x, o)
 
-    rng_choice = rng.random() < 0.5
     return op, call, [draw(rng, shape), draw(rng, other_shape)]
 
 
