@@ -16,6 +16,7 @@ from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.memory_formats import check_memory_format, contiguous_format, laid_out, preserve_format
 from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
+from fastgrad.strided_views import overlaps_itself
 from fastgrad.tensor import Tensor, check_device, strided
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, number_of_dtype, real_arg, size_arg
 from fastgrad.tensor_methods.shape import _int_sequence
@@ -602,8 +603,6 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     """A tensor of `size` whose element i_0, i_1, ... sits at sum_d i_d * stride[d] of new memory just large enough
     for it (zeros; PyTorch leaves it uninitialized), as torch.empty_strided. Where two positions share an element
     (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold)."""
-    from fastgrad.ops.shape import _overlaps_itself
-
     check_device("empty_strided", device)
     shape, steps = _int_sequence("empty_strided: size", size), _int_sequence("empty_strided: stride", stride)
     if len(shape) != len(steps):
@@ -616,7 +615,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     dtype = dtype_or_default(dtype)
     extent = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, steps))
     data = np.lib.stride_tricks.as_strided(np.zeros(extent, dtype), shape, tuple(s * dtype.itemsize for s in steps),
-                                           writeable=not _overlaps_itself(shape, steps))
+                                           writeable=not overlaps_itself(shape, steps))
     return Tensor._from_data(data, requires_grad=requires_grad)
 
 

@@ -70,8 +70,8 @@ def _refuse_one_tensor(name: str, tensors) -> None:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors joined along `dim`. As PyTorch, 1-D empty tensors (`torch.tensor([])`, the start of
-    `out = cat([out, batch])` loops) take part in the dtype but are otherwise skipped, whatever the
-    others' shapes (they get no gradient: PyTorch gives them an empty one); when all are, all are joined."""
+    `out = cat([out, batch])` loops) take part in the dtype (and get an empty gradient) but are otherwise skipped,
+    whatever the others' shapes; when all are, all are joined."""
     # (PyTorch's refusals, in its order: an element that is not a tensor (TypeError), none (ValueError), a 0-dim
     # one (RuntimeError), dim out of range (IndexError), dims or sizes that differ (RuntimeError))
     _refuse_one_tensor("cat", tensors)
@@ -82,13 +82,15 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.ndim == 0:
             raise RuntimeError(f"cat: a 0-dim tensor (at position {i}) cannot be concatenated; unsqueeze it first")
     promoted = _promoted_all(tensors)  # (the skipped empty ones count in the dtype too)
-    tensors = [t for t in promoted if t.shape != (0,)] or promoted
+    empty = tuple(t.shape == (0,) for t in promoted)
+    skipped = empty if False in empty else ()
+    tensors = [t for t, skip in zip(promoted, empty) if not skip] or promoted
     (axis,) = normalize_dims(dim, tensors[0].ndim)
     for i, t in enumerate(tensors):
         if t.ndim != tensors[0].ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
             raise RuntimeError(f"cat: tensor {i} has shape {t.shape}, which does not match {tensors[0].shape} "
                                f"outside dim {dim}")
-    return apply(ops.Cat, *tensors, axis=axis)
+    return apply(ops.Cat, *promoted, axis=axis, skipped=skipped)
 
 
 concat = cat
@@ -536,9 +538,9 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
     """Each element repeated in place (see Tensor.repeat_interleave); with only an int tensor of counts,
     the indices 0, 1, ... each repeated its count times, as torch.repeat_interleave(repeats)."""
     if repeats is None:
-        if input.ndim != 1 or input.dtype.kind not in "iu":
-            raise ValueError(f"repeat_interleave: without repeats, input must be a 1-D integer tensor of counts, got "
-                             f"shape {input.shape} and dtype {input.dtype}")
+        if input.ndim != 1:  # (its dtype is checked as repeats)
+            raise RuntimeError(f"repeat_interleave: without repeats, input must be a 1-D integer tensor of counts, got "
+                               f"shape {input.shape}")
         return Tensor._from_data(np.arange(input.shape[0])).repeat_interleave(input, output_size=output_size)
     return input.repeat_interleave(repeats, dim, output_size=output_size)
 
@@ -848,12 +850,12 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
                       "argument; using indexing='ij'", UserWarning, stacklevel=2)
         indexing = "ij"
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     if not ts:
-        raise ValueError("meshgrid: expected at least one tensor")
+        raise RuntimeError("meshgrid: expected at least one tensor")
     for i, t in enumerate(ts):
         if t.ndim > 1:
-            raise ValueError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape} at position {i}")
+            raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape} at position {i}")
         if t.dtype != ts[0].dtype:
             raise RuntimeError(f"meshgrid: expected all tensors to have the same dtype, got {ts[0].dtype} and "
                                f"{t.dtype} (position {i})")
@@ -875,7 +877,7 @@ def cartesian_prod(*tensors) -> Tensor:
     ts = _tensors_of("cartesian_prod", tensors)
     for i, t in enumerate(ts):
         if t.ndim != 1:
-            raise ValueError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
+            raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
     if len(ts) == 1:
         return ts[0]
     return stack([grid.reshape(-1) for grid in meshgrid(*ts, indexing="ij")], 1)
@@ -885,11 +887,11 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     """The r-element combinations of a 1-D tensor's elements, in itertools' order, as rows (n_combinations, r);
     r=0 gives an empty 1-D tensor, as torch.combinations."""
     if not isinstance(input, Tensor) or input.ndim != 1:
-        raise ValueError(f"combinations: expected a 1-D tensor, got "
-                         f"{getattr(input, 'shape', type(input).__name__)}")
+        raise RuntimeError(f"combinations: expected a 1-D tensor, got "
+                           f"{getattr(input, 'shape', type(input).__name__)}")
     r = int_arg(r, "combinations: r")
     if r < 0:
-        raise ValueError(f"combinations: r must be non-negative, got {r}")
+        raise RuntimeError(f"combinations: r must be non-negative, got {r}")
     if r == 0:
         return input.new_zeros(0)  # outside the graph, as PyTorch
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
@@ -1099,7 +1101,8 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
-    """The tensors expanded to their common broadcast shape (views, as PyTorch's)."""
+    """The tensors expanded to their common broadcast shape (views, as PyTorch's; a tensor of that shape already is
+    returned itself, as PyTorch's is)."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
@@ -1107,7 +1110,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
     except ValueError:
         raise broadcast_error("broadcast_tensors", *(t.shape for t in tensors)) from None
-    return tuple(t.expand(shape) for t in tensors)
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
 
 
 # -- elementwise math: logarithms, special functions, sign and NaN handling, gcd and lcm ---------------------------

@@ -56,10 +56,7 @@ def _copy_of(name: str, view):
     def function(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be a Tensor, got {type(input).__name__}")
-        try:
-            result = view(input, *args, **kwargs)
-        except ValueError as error:  # (fastgrad's views refuse shapes with ValueError; PyTorch's *_copy raise this)
-            raise RuntimeError(f"{name}: {error}") from None
+        result = view(input, *args, **kwargs)
         if isinstance(result, tuple):
             return tuple(piece.clone(memory_format=contiguous_format) for piece in result)
         return result.clone(memory_format=contiguous_format)

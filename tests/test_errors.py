@@ -74,9 +74,9 @@ def test_loss_target_shape_and_reduction_are_checked():
 def test_dims_out_of_range_and_bad_reshapes():
     with pytest.raises(IndexError, match="dimension out of range"):
         fastgrad.ones(2, 3).sum(dim=2)
-    with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"cannot reshape a tensor of shape \(2, 3\)"):
         fastgrad.ones(2, 3).reshape(4, 2)
-    with pytest.raises(RuntimeError, match=r"dims \(0, 0\) name the same dimension more than once"):
+    with pytest.raises(RuntimeError, match="name the same dimension more than once"):
         fastgrad.ones(2, 3).permute(0, 0)
 
 

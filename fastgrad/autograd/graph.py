@@ -24,6 +24,7 @@ from fastgrad.backends import numpy as reference_kernels
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
+from fastgrad.strided_views import writable_unless_repeating
 
 
 class Op:
@@ -169,6 +170,8 @@ def apply(op, *inputs, **attrs):
     if returns_view and np.may_share_memory(out, inputs[0]._data):
         base = inputs[0]
         root = base if base._base is None else base._base
+        if not out.flags.writeable and root._data.flags.writeable:  # (a view of an expand: writable where it can be)
+            out = result._data = writable_unless_repeating(out)
         result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
     else:  # (new_version_counter, inlined)
         counter = result._counter = _new_object(

@@ -36,17 +36,17 @@ def _check_along_dim(name: str, shape: tuple, index: np.ndarray, dim: int, src_s
     """gather/scatter rules: index has the dims of the input (and of src), is no larger than the input
     outside `dim` and no larger than src anywhere, and its values index dim `dim`."""
     if index.ndim != len(shape):
-        raise ValueError(f"{name}: index must have as many dims as input, got index shape {index.shape} "
-                         f"for input shape {shape}")
+        raise RuntimeError(f"{name}: index must have as many dims as input, got index shape {index.shape} "
+                           f"for input shape {shape}")
     if src_shape is not None and len(src_shape) != index.ndim:
-        raise ValueError(f"{name}: src must have as many dims as index, got src shape {src_shape} "
-                         f"for index shape {index.shape}")
+        raise RuntimeError(f"{name}: src must have as many dims as index, got src shape {src_shape} "
+                           f"for index shape {index.shape}")
     if index.size:  # an empty index selects nothing, whatever its other sizes (as PyTorch)
         for d, n in enumerate(index.shape):
             if (d != dim and n > shape[d]) or (src_shape is not None and n > src_shape[d]):
                 limit = f"input shape {shape} outside dim {dim}" + ("" if src_shape is None else
                                                                    f" and src shape {src_shape}")
-                raise ValueError(f"{name}: index shape {index.shape} is larger than {limit} at dim {d}")
+                raise RuntimeError(f"{name}: index shape {index.shape} is larger than {limit} at dim {d}")
     _check_index_range(name, index, dim, shape[dim], RuntimeError)
 
 
@@ -165,7 +165,7 @@ class ScatterAdd(Scatter):
 # -- index_select / index_add (a 1-d index along one dim) -------------------------------------------
 def _check_vector_index(name: str, index: np.ndarray) -> np.ndarray:
     if index.ndim > 1:
-        raise ValueError(f"{name}: index must be 1-D (or 0-d), got shape {index.shape}")
+        raise IndexError(f"{name}: index must be 1-D (or 0-d), got shape {index.shape}")
     return index.reshape(-1)
 
 
@@ -179,7 +179,7 @@ class IndexSelect(Op):
         flat_index = _check_vector_index("index_select", index)
         x_1d = np.atleast_1d(x)
         if x.ndim == 0 and flat_index.size != 1:
-            raise ValueError(f"index_select: a 0-d input needs a one-element index, got {flat_index.size} elements")
+            raise RuntimeError(f"index_select: a 0-d input needs a one-element index, got {flat_index.size} elements")
         _check_index_range("index_select", flat_index, dim, x_1d.shape[dim])
         ctx.saved = (x.shape, x_1d.shape, dim, flat_index)
         out = np.take(x_1d, flat_index, axis=dim)

@@ -8,6 +8,7 @@ import numpy as np
 from fastgrad.autograd.graph import Op, apply, torch_strides, view_positions
 from fastgrad.memory_formats import copy_in_format, preserve_format
 from fastgrad.ops.recorded import constant
+from fastgrad.strided_views import memory_positions, overlaps_itself, strided_view
 
 
 class Reshape(Op):
@@ -231,21 +232,33 @@ def _pad_windows(shape: tuple, widths: tuple) -> tuple[tuple, tuple]:
 
 
 class Cat(Op):
+    """The inputs joined along `axis`, but for those `skipped` (torch.cat's 1-D empty tensors), which take no part
+    and get an empty gradient, as PyTorch's."""
+
     saves_inputs = False
 
-    def forward(ctx, K, *xs, axis):
-        ctx.saved = (axis, np.cumsum([x.shape[axis] for x in xs])[:-1])
-        return np.concatenate(xs, axis=axis)
+    def forward(ctx, K, *xs, axis, skipped=()):
+        skipped = skipped or (False,) * len(xs)
+        joined = [x for x, skip in zip(xs, skipped) if not skip]
+        ctx.saved = (axis, np.cumsum([x.shape[axis] for x in joined])[:-1], skipped)
+        return np.concatenate(joined, axis=axis)
 
     def backward(ctx, K, g):
-        axis, splits = ctx.saved
-        return tuple(np.split(g, splits, axis=axis))
+        axis, splits, skipped = ctx.saved
+        return _with_empty_gradients(np.split(g, splits, axis=axis), skipped, np.zeros(0, g.dtype))
 
     def backward_graph(ctx, g, out):
-        axis, splits = ctx.saved
+        axis, splits, skipped = ctx.saved
         axis %= g.ndim
         bounds = [0, *splits.tolist(), g.shape[axis]]
-        return tuple(g[(slice(None),) * axis + (slice(start, stop),)] for start, stop in zip(bounds, bounds[1:]))
+        parts = [g[(slice(None),) * axis + (slice(start, stop),)] for start, stop in zip(bounds, bounds[1:])]
+        return _with_empty_gradients(parts, skipped, constant(np.zeros(0, g._data.dtype)))
+
+
+def _with_empty_gradients(parts: list, skipped: tuple, empty) -> tuple:
+    """The gradients of Cat's inputs: the parts of g in order, `empty` for each skipped input."""
+    parts = iter(parts)
+    return tuple(empty if skip else next(parts) for skip in skipped)
 
 
 class Stack(Op):
@@ -372,9 +385,9 @@ class AsStrided(Op):
         itemsize, start = x.itemsize, memory.__array_interface__["data"][0]
         x_offset = (x.__array_interface__["data"][0] - start) // itemsize
         ctx.saved = (x.shape, tuple(step // itemsize for step in x.strides), x_offset, size, stride, offset)
-        writeable = memory.flags.writeable and not _overlaps_itself(size, stride)
-        return _strided_view(memory, start + offset * itemsize, size, tuple(step * itemsize for step in stride),
-                             x.dtype, writeable)
+        writeable = memory.flags.writeable and not overlaps_itself(size, stride)
+        return strided_view(memory, start + offset * itemsize, size, tuple(step * itemsize for step in stride),
+                            x.dtype, writeable)
 
     def backward(ctx, K, g):
         window = _gradient_window(ctx)
@@ -403,51 +416,10 @@ def _gradient_window(ctx) -> tuple | None:
     read by the output (flat) and shown by the input (in its shape), the window's length and how often the input
     shows each of its elements. None when either reaches no element."""
     shape, strides, x_offset, size, stride, offset = ctx.saved
-    read = _memory_positions(size, stride, offset).reshape(-1)
-    shown = _memory_positions(shape, strides, x_offset)
+    read = memory_positions(size, stride, offset).reshape(-1)
+    shown = memory_positions(shape, strides, x_offset)
     if read.size == 0 or shown.size == 0:
         return None
     low = min(read.min(), shown.min())
     length = int(max(read.max(), shown.max()) - low) + 1
     return read - low, shown - low, length, np.bincount((shown - low).reshape(-1), minlength=length)
-
-
-def _memory_positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
-    """The element index in memory of every position of a strided view: offset + sum_d i_d * strides[d]."""
-    positions = np.full(shape, offset, dtype=np.int64)
-    for d, (n, step) in enumerate(zip(shape, strides)):
-        positions += (np.arange(n, dtype=np.int64) * step).reshape((n,) + (1,) * (len(shape) - d - 1))
-    return positions
-
-
-def _overlaps_itself(shape: tuple, strides: tuple) -> bool:
-    """Whether two positions of a view with these (non-negative) element strides reach one element."""
-    if 0 in shape:
-        return False
-    reach = 0
-    # Quick answer: taking dims by increasing stride, each stride steps past every element the smaller
-    # ones reach (a contiguous, permuted or sliced layout). Otherwise count the distinct positions.
-    for step, n in sorted((step, n) for n, step in zip(shape, strides) if n > 1):
-        if step <= reach:
-            positions = _memory_positions(shape, strides, 0)
-            return np.unique(positions).size != positions.size
-        reach += step * (n - 1)
-    return False
-
-
-class _MemoryWindow:
-    """What np.asarray reads an array from (NumPy's array interface): an address in `owner`'s memory, a
-    shape, byte strides and a dtype. It holds `owner`, so the memory lives as long as the array does."""
-
-    def __init__(self, owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype,
-                 writeable: bool):
-        self.owner = owner
-        self.__array_interface__ = {"version": 3, "data": (address, not writeable), "shape": shape,
-                                    "strides": strides, "typestr": dtype.str}
-
-
-def _strided_view(owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype,
-                  writeable: bool) -> np.ndarray:
-    """An array of `dtype` over owner's memory, its first element at `address` (the caller keeps every
-    element inside that memory)."""
-    return np.asarray(_MemoryWindow(owner, address, shape, strides, dtype, writeable))

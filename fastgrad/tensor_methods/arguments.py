@@ -46,13 +46,14 @@ def normalize_dims(dim, ndim: int):
     if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
         raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
     low, high = -max(ndim, 1), max(ndim, 1) - 1
-    for d in dims:
+    normalized = []
+    for d in dims:  # (each dim checked in turn, for range and then repetition, as PyTorch's are)
         if not low <= d <= high:
             raise IndexError(f"dimension out of range (expected to be in range of [{low}, {high}], but got {d})")
-    normalized = tuple(d % max(ndim, 1) for d in dims)
-    if len(set(normalized)) != len(normalized):  # (PyTorch's type: a RuntimeError)
-        raise RuntimeError(f"dims {dims} name the same dimension more than once")
-    return normalized
+        if d % max(ndim, 1) in normalized:
+            raise RuntimeError(f"dims {dims} name the same dimension more than once")
+        normalized.append(d % max(ndim, 1))
+    return tuple(normalized)
 
 
 def one_dim(dim, ndim: int) -> int:

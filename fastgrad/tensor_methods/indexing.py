@@ -261,8 +261,8 @@ class IndexingMethods:
                                  f"{indices._data.min()}")
             return self.reshape(-1).take_along_dim(indices.reshape(-1), 0)
         if indices.ndim != self.ndim:
-            raise ValueError(f"take_along_dim: input and indices must have the same number of dims, got shapes "
-                             f"{self.shape} and {indices.shape}")
+            raise RuntimeError(f"take_along_dim: input and indices must have the same number of dims, got shapes "
+                               f"{self.shape} and {indices.shape}")
         if self.ndim == 0:
             raise IndexError(f"take_along_dim: dim {dim} given, but a 0-d tensor has no dims (as PyTorch)")
         axis = one_dim(dim, self.ndim)
@@ -421,7 +421,9 @@ class IndexingMethods:
         if flat.size and not (-size <= flat.min() and flat.max() < size):
             raise IndexError(f"take: index out of range for a tensor of {size} elements (got values in "
                              f"[{flat.min()}, {flat.max()}])")
-        return self.reshape(-1)[graph.Tensor._wrap(flat % max(size, 1), False, None)]
+        # (a 1-d index, reshaped after: a 0-d one would select a view, where take copies)
+        positions = graph.Tensor._wrap(np.reshape(flat % max(size, 1), -1), False, None)
+        return self.reshape(-1)[positions].reshape(flat.shape)
 
     def argwhere(self) -> "Tensor":
         """The (n, ndim) int64 indices of the non-zero elements, as nonzero(); outside the graph."""
@@ -563,7 +565,7 @@ class IndexingMethods:
 
     def _diagonal(self, name: str, diagonal) -> int:
         if self.ndim < 2:
-            raise ValueError(f"{name}: input must have at least 2 dims, got shape {self.shape}")
+            raise RuntimeError(f"{name}: input must have at least 2 dims, got shape {self.shape}")
         if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
             raise TypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__}")
         return int(diagonal)
@@ -577,13 +579,13 @@ class IndexingMethods:
     def fliplr(self) -> "Tensor":
         """A copy reversed along dim 1 (left to right), of a tensor of at least 2 dims."""
         if self.ndim < 2:
-            raise ValueError(f"fliplr: input must have at least 2 dims, got shape {self.shape}")
+            raise RuntimeError(f"fliplr: input must have at least 2 dims, got shape {self.shape}")
         return self.flip(1)
 
     def flipud(self) -> "Tensor":
         """A copy reversed along dim 0 (up to down), of a tensor of at least 1 dim."""
         if self.ndim < 1:
-            raise ValueError("flipud: input must have at least 1 dim, got a 0-d tensor")
+            raise RuntimeError("flipud: input must have at least 1 dim, got a 0-d tensor")
         return self.flip(0)
 
     def rot90(self, k: int = 1, dims=(0, 1)) -> "Tensor":
@@ -591,12 +593,12 @@ class IndexingMethods:
         second's (negative k the other way), as torch.rot90."""
         k = int_arg(k, "rot90: k")
         if not isinstance(dims, (tuple, list)) or len(dims) != 2:
-            raise ValueError(f"rot90: dims must be two dims, got {dims!r}")
+            raise RuntimeError(f"rot90: dims must be two dims, got {dims!r}")
         if self.ndim < 2:
-            raise ValueError(f"rot90: input must have at least 2 dims, got shape {self.shape}")
+            raise RuntimeError(f"rot90: input must have at least 2 dims, got shape {self.shape}")
         first, second = (one_dim(d, self.ndim) for d in dims)
         if first == second:
-            raise ValueError(f"rot90: the two dims must differ, got {dims}")
+            raise RuntimeError(f"rot90: the two dims must differ, got {dims}")
         turns = k % 4
         if turns == 1:
             return self.flip(second).transpose(first, second)
@@ -612,13 +614,15 @@ class IndexingMethods:
         shift_tuple = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in shift_tuple):
             raise TypeError(f"roll: shifts must be an int or a sequence of ints, got {shifts!r}")
-        if dims is None:
+        dim_tuple = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if not shift_tuple:
+            raise RuntimeError("roll: `shifts` required")
+        if not dim_tuple:  # (no dims, or dims=(): over the flattened tensor, as PyTorch)
             if len(shift_tuple) != 1:
-                raise ValueError(f"roll: without dims, shifts must be a single number, got {shifts}")
+                raise RuntimeError(f"roll: without dims, shifts must be a single number, got {shifts}")
             return apply(ops.Roll, self, shifts=int(shift_tuple[0]), axes=None)
-        dim_tuple = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
-        if len(dim_tuple) != len(shift_tuple) or not dim_tuple:
-            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same, non-zero length")
+        if len(dim_tuple) != len(shift_tuple):
+            raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
         if self.ndim == 0:
             raise IndexError(f"roll: dims {dims} given, but a 0-d tensor has no dims")
         axes = tuple(one_dim(d, self.ndim) for d in dim_tuple)  # a dim may repeat: its shifts add up
@@ -665,13 +669,15 @@ def _key_part(part):
     """One part of an index key, with tensors, lists and bools as NumPy arrays. A copy of an index array,
     whoever made it: backward reuses the key after the caller may change it. A uint8 tensor is a mask, with
     PyTorch's deprecation warning (PyTorch refuses it in assignments, fastgrad assigns). A bool indexes as a 0-d mask
-    (adding a dim of length 1 or 0), and an empty list (or list of empty lists) as an empty integer index, as in
-    PyTorch."""
+    (adding a dim of length 1 or 0), a 0-d integer tensor as an int, and an empty list (or list of empty lists) as an
+    empty integer index, as in PyTorch."""
     if isinstance(part, graph.Tensor):
         if part._data.dtype == np.uint8:  # PyTorch's deprecated reading: a mask, not indices
             warnings.warn("indexing with dtype uint8 is now deprecated, please use a dtype bool instead", UserWarning,
                           stacklevel=4)
             return part._data.astype(bool)
+        if part.ndim == 0 and part._data.dtype.kind in "iu":  # PyTorch selects with it as with an int: a view
+            return int(part._data)
         return part._data.copy()
     if isinstance(part, list):
         array = np.array(part)

@@ -77,27 +77,26 @@ class LinalgMethods:
         offset = int_arg(offset, "diagonal: offset")
         first, second = one_dim(dim1, self.ndim), one_dim(dim2, self.ndim)
         if first == second:
-            raise ValueError(f"diagonal: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
+            raise RuntimeError(f"diagonal: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
         return apply(ops.Diagonal, self.movedim((first, second), (-2, -1)), offset=offset)
 
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
         """Matrices in dims (dim1, dim2) of the result (which has one dim more) with the last dim of self
         on their `offset` diagonal and zeros elsewhere, as torch.diag_embed."""
-        from fastgrad.functions import where
-
         offset = int_arg(offset, "diag_embed: offset")
         first, second = one_dim(dim1, self.ndim + 1), one_dim(dim2, self.ndim + 1)
         if first == second:
-            raise ValueError(f"diag_embed: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
+            raise RuntimeError(f"diag_embed: dim1 and dim2 must name different dims, got {dim1} and {dim2}")
         vectors = self.reshape(1) if self.ndim == 0 else self
         length = vectors.shape[-1]
         size = length + abs(offset)
         rows, cols = np.arange(length) + max(-offset, 0), np.arange(length) + max(offset, 0)
-        source = np.zeros((size, size), dtype=np.int64)  # which element lands at [i, j]; 0 off the diagonal
+        # which element lands at [i, j]: a zero appended to the vectors off the diagonal (so that empty vectors
+        # have one to read as well)
+        source = np.full((size, size), length, dtype=np.int64)
         source[rows, cols] = np.arange(length)
-        on_diagonal = np.zeros((size, size), dtype=bool)
-        on_diagonal[rows, cols] = True
-        matrices = where(graph.Tensor._wrap(on_diagonal, False, None), vectors[..., source], vectors.new_zeros(()))
+        padded = apply(ops.ConstantPad, vectors, widths=((0, 0),) * (vectors.ndim - 1) + ((0, 1),), value=0)
+        matrices = padded[..., source]
         if (first, second) == (matrices.ndim - 2, matrices.ndim - 1):
             return matrices
         # (a new tensor, as PyTorch's: a view of this temporary would refuse recorded in-place changes and detach_)
@@ -110,7 +109,7 @@ class LinalgMethods:
             return self.diag_embed(diagonal)
         if self.ndim == 2:
             return self.diagonal(diagonal).clone()
-        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+        raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
 
     def diagflat(self, offset: int = 0) -> "Tensor":
         """The square matrix with self's elements (flattened) on the `offset`-th diagonal, as torch.diagflat."""
@@ -191,9 +190,9 @@ class LinalgMethods:
 
     def trace(self) -> "Tensor":
         """The sum of the main diagonal of a 2-D tensor (int64 for integer tensors, as PyTorch)."""
+        self._refuse_bool("trace")  # (before the shape, as PyTorch checks)
         if self.ndim != 2:
-            raise ValueError(f"trace: expected a 2-D tensor, got shape {self.shape}")
-        self._refuse_bool("trace")
+            raise RuntimeError(f"trace: expected a 2-D tensor, got shape {self.shape}")
         return self.diagonal().sum()
 
     # -- tiling ---------------------------------------------------------------------------------------
@@ -219,15 +218,16 @@ class LinalgMethods:
     # -- the conjugate transposes (the plain ones: fastgrad's tensors are real) --------------------------
     @property
     def H(self) -> "Tensor":
-        """The conjugate transpose of a matrix: its transpose, for real tensors (and a 0-d tensor itself)."""
+        """The conjugate transpose of a matrix: its transpose, for real tensors (and a 0-d tensor itself, with
+        PyTorch's deprecation warning)."""
         if self.ndim not in (0, 2):
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors), got a {self.ndim}-D tensor")
-        return self if self.ndim == 0 else self.mT
+        return self._matrix_transpose("H", "Consider using x.conj().")
 
     @property
     def mH(self) -> "Tensor":
         """The conjugate transpose of each matrix in the last two dims: .mT, for real tensors."""
-        return self.mT
+        return self._matrix_transpose("mH", "Consider using x.conj().")
 
     # -- PyTorch's matrix functions as methods (computed by fastgrad.linalg) ------------------------------
     def inverse(self) -> "Tensor":

@@ -27,9 +27,10 @@ class ShapeMethods:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         known = int(np.prod([n for n in shape if n != -1]))
         free = shape.count(-1)
-        if free > 1 or (free == 0 and known != self._data.size) or (free == 1 and (known == 0 or self._data.size % known)):
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self._data.size} elements) "
-                             f"into shape {shape}")
+        if (free > 1 or any(n < -1 for n in shape) or (free == 0 and known != self._data.size)
+                or (free == 1 and (known == 0 or self._data.size % known))):
+            raise RuntimeError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self._data.size} elements) "
+                               f"into shape {shape}")
         return apply(ops.Reshape, self, shape=shape)
 
     def view(self, *shape, dtype=None) -> "Tensor":
@@ -82,9 +83,9 @@ class ShapeMethods:
 
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        (start,), (end,) = normalize_dims(start_dim, self.ndim), normalize_dims(end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        (start,), (end,) = normalize_dims(start_dim, self.ndim), normalize_dims(end_dim, self.ndim)
         if start > end:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
         if start == end:  # nothing to flatten: PyTorch's returns self (so hooks and flags set on the result are self's)
@@ -106,7 +107,8 @@ class ShapeMethods:
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         d0, d1 = one_dim(dim0, self.ndim), one_dim(dim1, self.ndim)  # (the same dim twice: no change, as PyTorch)
         axes = list(range(self.ndim))
-        axes[d0], axes[d1] = axes[d1], axes[d0]
+        if axes:  # (a 0-dim tensor's dims 0 and -1 name no axis: a view of it, as PyTorch's)
+            axes[d0], axes[d1] = axes[d1], axes[d0]
         return apply(ops.Permute, self, axes=tuple(axes))
 
     swapaxes = swapdims = transpose
@@ -114,9 +116,12 @@ class ShapeMethods:
     def movedim(self, source, destination) -> "Tensor":
         """The dims `source` (an int or a tuple) moved to positions `destination`, the others keeping their
         order, as torch.movedim."""
+        if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+            raise TypeError(f"movedim: source and destination must both be ints or both be tuples of ints, got "
+                            f"{source!r} and {destination!r}")
+        if isinstance(source, (tuple, list)) and len(source) != len(destination):  # (checked first, as PyTorch)
+            raise RuntimeError(f"movedim: source {source} and destination {destination} name different numbers of dims")
         sources, destinations = normalize_dims(source, self.ndim), normalize_dims(destination, self.ndim)
-        if len(sources) != len(destinations):
-            raise ValueError(f"movedim: source {source} and destination {destination} name different numbers of dims")
         rest = iter(d for d in range(self.ndim) if d not in sources)
         placed = dict(zip(destinations, sources))
         return apply(ops.Permute, self, axes=tuple(placed[i] if i in placed else next(rest) for i in range(self.ndim)))
@@ -125,24 +130,39 @@ class ShapeMethods:
 
     @property
     def T(self) -> "Tensor":
+        """The dims reversed. PyTorch deprecates it (with a warning) but for matrices."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+        elif self.ndim != 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
+        return self._reversed_dims()
+
+    def _reversed_dims(self) -> "Tensor":
         return apply(ops.Permute, self, axes=tuple(reversed(range(self.ndim))))
 
     @property
     def mT(self) -> "Tensor":
         """The last two dims swapped (a batch of matrices transposed)."""
-        if self.ndim < 2:
-            raise RuntimeError(f"mT: expected a tensor with at least 2 dims, got shape {self.shape}")
-        return self.transpose(-2, -1)
+        return self._matrix_transpose("mT", "This function is the identity in these cases.")
 
     def adjoint(self) -> "Tensor":
-        """The conjugate transpose of the last two dims, a view: .mT, for real tensors. A 0-dim tensor gives
-        itself, with PyTorch's deprecation warning."""
+        """The conjugate transpose of the last two dims, a view: .mT, for real tensors."""
+        return self._matrix_transpose("adjoint()", "Consider using x.conj().")
+
+    def _matrix_transpose(self, name: str, advice_on_0d: str) -> "Tensor":
+        """transpose(-2, -1) for mT, mH and adjoint(); a 0-dim tensor gives itself, with PyTorch's deprecation
+        warning, and a 1-dim one is refused."""
         if self.ndim == 0:
-            warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+            label = name if name.endswith(")") else f"Tensor.{name}"
+            warnings.warn(f"{label} is deprecated on 0-D tensors. {advice_on_0d}", UserWarning, stacklevel=3)
             return self
         if self.ndim == 1:
-            raise RuntimeError("adjoint: tensor.adjoint() is only supported on matrices or batches of matrices. Got "
-                               "1-D tensor.")
+            raise RuntimeError(f"{name}: tensor.{name.rstrip('()')} is only supported on matrices or batches of "
+                               "matrices. Got 1-D tensor.")
         return self.transpose(-2, -1)
 
     @property
@@ -165,8 +185,8 @@ class ShapeMethods:
 
     def t(self) -> "Tensor":
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with at most 2 dims, got shape {self.shape}")
-        return self.T
+            raise RuntimeError(f"t() expects a tensor with at most 2 dims, got shape {self.shape}")
+        return self._reversed_dims()
 
     def unsqueeze(self, dim: int) -> "Tensor":
         (d,) = normalize_dims(dim, self.ndim + 1)
@@ -197,28 +217,33 @@ class ShapeMethods:
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> "Tensor":
         """Dim `dim` split into `sizes` (one of them may be -1, inferred), as torch.unflatten."""
+        sizes = tuple(int_arg(n, "unflatten: sizes") for n in sizes)
+        if not sizes:  # (PyTorch's order: the sizes, the dims, dim's range)
+            raise RuntimeError("unflatten: sizes must be non-empty")
         if self.ndim == 0:
-            raise ValueError("unflatten: needs a tensor with at least 1 dim, got a 0-dim tensor")
+            raise RuntimeError("unflatten: needs a tensor with at least 1 dim, got a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
-        sizes, size = tuple(int_arg(n, "unflatten: sizes") for n in sizes), self.shape[axis]
+        size = self.shape[axis]
         known = int(np.prod([n for n in sizes if n != -1]))
         free = sizes.count(-1)
-        if (not sizes or free > 1 or any(n < -1 for n in sizes) or (free == 0 and known != size)
+        if (free > 1 or any(n < -1 for n in sizes) or (free == 0 and known != size)
                 or (free == 1 and (known == 0 or size % known))):
-            raise ValueError(f"unflatten: sizes {list(sizes)} do not multiply up to the size {size} of dim {dim} "
-                             f"(shape {self.shape}); expected non-empty sizes with at most one -1")
+            raise RuntimeError(f"unflatten: sizes {list(sizes)} do not multiply up to the size {size} of dim {dim} "
+                               f"(shape {self.shape}); expected sizes with at most one -1")
+        # (the -1 worked out here: reshape cannot infer it where another dim of self is empty)
+        sizes = tuple(size // known if n == -1 else n for n in sizes)
         return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
 
     def repeat(self, *sizes) -> "Tensor":
         """The tensor tiled sizes[d] times along each dim d, as torch.Tensor.repeat (np.tile): `sizes` may
         be longer than the shape, which then gets leading dims of size 1."""
+        if not sizes:  # (repeat() itself: the sizes () of a 0-dim tensor are given as repeat(()))
+            raise TypeError("repeat() missing 1 required positional argument: 'repeats'")
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         sizes = tuple(int_arg(n, "repeat: sizes") for n in sizes)
-        if not sizes and self.ndim == 0:
-            raise TypeError("repeat: missing the repeat sizes")
         if len(sizes) < self.ndim or any(n < 0 for n in sizes):
-            raise ValueError(f"repeat: expected at least {self.ndim} non-negative sizes (one per dim of shape "
-                             f"{self.shape}), got {sizes}")
+            raise RuntimeError(f"repeat: expected at least {self.ndim} non-negative sizes (one per dim of shape "
+                               f"{self.shape}), got {sizes}")
         return apply(ops.Repeat, self, repeats=sizes)
 
     def repeat_interleave(self, repeats, dim: int | None = None, *, output_size: int | None = None) -> "Tensor":
@@ -227,13 +252,15 @@ class ShapeMethods:
         if dim is None:
             x, axis = self.reshape(-1), 0
         elif self.ndim == 0:
+            if not isinstance(repeats, graph.Tensor):
+                _repeat_counts(repeats, 1)  # (PyTorch checks a number of repeats before the dim)
             raise IndexError(f"repeat_interleave: dim {dim} given for a 0-dim tensor")
         else:
             x, (axis,) = self, normalize_dims(dim, self.ndim)
         counts = _repeat_counts(repeats, x.shape[axis])
         if output_size is not None and output_size != counts.sum():
-            raise ValueError(f"repeat_interleave: output_size is {output_size}, but the repeats give "
-                             f"{int(counts.sum())} elements along dim {axis}")
+            raise RuntimeError(f"repeat_interleave: output_size is {output_size}, but the repeats give "
+                               f"{int(counts.sum())} elements along dim {axis}")
         return apply(ops.RepeatInterleave, x, repeats=counts, axis=axis)
 
     def _slice(self, axis: int, start: int, stop: int) -> "Tensor":
@@ -264,11 +291,13 @@ class ShapeMethods:
             raise RuntimeError(f"{name}: cannot be applied to a 0-dim tensor")
         (axis,) = normalize_dims(dim, self.ndim)
         start, length, size = int_arg(start, f"{name}: start"), int_arg(length, f"{name}: length"), self.shape[axis]
+        if length < 0:  # (before start's range, as PyTorch checks)
+            raise RuntimeError(f"{name}: length must be non-negative, got {length}")
         if not -size <= start <= size:
             raise IndexError(f"{name}: start {start} is out of range for dim {dim} of size {size} (expected in "
                              f"[{-size}, {size}])")
         start = start + size if start < 0 else start
-        if length < 0 or start + length > size:
+        if start + length > size:
             raise RuntimeError(f"{name}: length {length} from start {start} does not fit dim {dim} of size {size} "
                                f"(expected 0 <= length <= {size - start})")
         return axis, start, start + length
@@ -291,11 +320,11 @@ class ShapeMethods:
             return self.reshape(1).unfold(0, size, step).reshape(size)
         axis = one_dim(dimension, self.ndim)
         if size < 0:
-            raise ValueError(f"unfold: size must be >= 0, got {size}")
+            raise RuntimeError(f"unfold: size must be >= 0, got {size}")
         if size > self.shape[axis]:
             raise RuntimeError(f"unfold: size {size} is larger than dimension {dimension} of size {self.shape[axis]}")
         if step <= 0:
-            raise ValueError(f"unfold: step must be > 0, got {step}")
+            raise RuntimeError(f"unfold: step must be > 0, got {step}")
         return apply(ops.Unfold, self, axis=axis, size=size, step=step)
 
     def as_strided(self, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None) -> "Tensor":
@@ -521,16 +550,17 @@ def _is_dtype(value) -> bool:
 def _repeat_counts(repeats, size: int) -> np.ndarray:
     """repeat_interleave's `repeats` (an int, or an int tensor of 1 or `size` counts) as `size` int64 counts."""
     if isinstance(repeats, graph.Tensor):
-        if repeats._data.dtype.kind not in "iu":
-            raise TypeError(f"repeat_interleave: repeats must be an integer tensor, got dtype {repeats.dtype}")
+        if repeats._data.dtype.kind not in "iu":  # (PyTorch has no kernel for them: NotImplementedError)
+            raise NotImplementedError(f"repeat_interleave: repeats must be an integer tensor, got dtype "
+                                      f"{repeats.dtype}")
         if repeats.ndim > 1 or repeats.numel() not in (1, size):
-            raise ValueError(f"repeat_interleave: repeats must be an int or a 0-dim/1-dim tensor of 1 or {size} "
-                             f"counts (the size of the repeated dim), got shape {repeats.shape}")
+            raise RuntimeError(f"repeat_interleave: repeats must be an int or a 0-dim/1-dim tensor of 1 or {size} "
+                               f"counts (the size of the repeated dim), got shape {repeats.shape}")
         counts = repeats._data
     elif isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
         counts = np.asarray(repeats)
     else:
         raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {type(repeats).__name__}")
     if (counts < 0).any():
-        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
     return np.broadcast_to(counts.astype(np.int64).reshape(-1), (size,)).copy()

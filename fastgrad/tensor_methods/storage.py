@@ -16,8 +16,8 @@ from fastgrad.autograd.graph import apply
 from fastgrad.memory_formats import contiguous_format, preserve_format
 from fastgrad.ops.assign import Put
 from fastgrad.ops.indexing import ScatterReduce
-from fastgrad.ops.shape import _memory_positions, _overlaps_itself, _strided_view
 from fastgrad.ops.view_scatter import ViewScatter
+from fastgrad.strided_views import memory_positions, overlaps_itself, strided_view
 from fastgrad.tensor_methods.arguments import int_arg, one_dim
 from fastgrad.tensor_methods.in_place import view_form
 
@@ -59,12 +59,12 @@ class StorageMethods:
             raise RuntimeError("as_strided_scatter: an input that requires grad must be contiguous (PyTorch 2.13 "
                                f"refuses it too), got shape {tuple(self.shape)} and stride {self.stride()}")
         shape, strides, count = tuple(self.shape), self.stride(), self._data.size
-        if _overlaps_itself(shape, strides):
+        if overlaps_itself(shape, strides):
             start, memory = 0, np.arange(count, dtype=np.int64)
         else:  # each memory element holds the flat index of the element of self it is, or -1
             _, start, elements = self._place_in_memory("as_strided_scatter")
             memory = np.full(elements, -1, dtype=np.int64)
-            memory[_memory_positions(shape, strides, start)] = np.arange(count, dtype=np.int64).reshape(shape)
+            memory[memory_positions(shape, strides, start)] = np.arange(count, dtype=np.int64).reshape(shape)
         offset = start if storage_offset is None else storage_offset
         return self._view_scatter("as_strided_scatter", src, lambda grid: grid.as_strided(size, stride, offset),
                                   graph.Tensor._wrap(memory, False, None))
@@ -77,10 +77,7 @@ class StorageMethods:
             raise TypeError(f"{name}(): argument 'src' must be a Tensor, got {type(src).__name__}")
         if grid is None:
             grid = graph.Tensor._wrap(np.arange(self._data.size, dtype=np.int64).reshape(self.shape), False, None)
-        try:
-            positions = view(grid)._data
-        except ValueError as error:  # (fastgrad's views refuse shapes with ValueError, PyTorch's scatters this)
-            raise RuntimeError(f"{name}: {error}") from None
+        positions = view(grid)._data
         if src.shape != positions.shape:
             raise RuntimeError(f"{name}: expected src to have a size equal to the slice of self: src size "
                                f"{tuple(src.shape)}, slice size {positions.shape}")
@@ -245,7 +242,7 @@ class StorageMethods:
                                "it first")
         start = memory.__array_interface__["data"][0] + offset * dtype.itemsize
         strides = tuple(math.prod(shape[d + 1:]) * dtype.itemsize for d in range(len(shape)))
-        return _strided_view(memory, start, shape, strides, dtype, memory.flags.writeable)
+        return strided_view(memory, start, shape, strides, dtype, memory.flags.writeable)
 
     def resize_as_(self, the_template: "Tensor", *, memory_format=None) -> "Tensor":
         """resize_ to the template's shape."""

@@ -264,20 +264,20 @@ def test_out_of_range_indices_name_the_dim_index_and_size():
 
 def test_shape_mismatches_name_both_shapes():
     x = fastgrad.ones(2, 3)
-    with pytest.raises(ValueError, match=r"gather: index must have as many dims as input, got index shape \(2,\) "
-                                         r"for input shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"gather: index must have as many dims as input, got index shape \(2,\) "
+                                           r"for input shape \(2, 3\)"):
         x.gather(1, fastgrad.tensor([0, 1]))
-    with pytest.raises(ValueError, match=r"gather: index shape \(3, 1\) is larger than input shape \(2, 3\) "
-                                         r"outside dim 1 at dim 0"):
+    with pytest.raises(RuntimeError, match=r"gather: index shape \(3, 1\) is larger than input shape \(2, 3\) "
+                                           r"outside dim 1 at dim 0"):
         x.gather(1, fastgrad.tensor([[0], [0], [0]]))
-    with pytest.raises(ValueError, match=r"scatter: index shape \(2, 2\) is larger than input shape \(2, 3\) outside "
-                                         r"dim 1 and src shape \(2, 1\) at dim 1"):
+    with pytest.raises(RuntimeError, match=r"scatter: index shape \(2, 2\) is larger than input shape \(2, 3\) outside "
+                                           r"dim 1 and src shape \(2, 1\) at dim 1"):
         x.scatter(1, fastgrad.tensor([[0, 1], [2, 1]]), fastgrad.ones(2, 1))
-    with pytest.raises(ValueError, match=r"scatter: src must have as many dims as index"):
+    with pytest.raises(RuntimeError, match=r"scatter: src must have as many dims as index"):
         x.scatter(1, fastgrad.tensor([[0]]), fastgrad.tensor(1.0))
     with pytest.raises(RuntimeError, match="scatter_add: src must have the input's dtype float32, got float64"):
         x.scatter_add(1, fastgrad.tensor([[0]]), fastgrad.ones(1, 1, dtype=fastgrad.float64))
-    with pytest.raises(ValueError, match=r"index_select: index must be 1-D \(or 0-d\), got shape \(1, 1\)"):
+    with pytest.raises(IndexError, match=r"index_select: index must be 1-D \(or 0-d\), got shape \(1, 1\)"):
         x.index_select(1, fastgrad.tensor([[0]]))
     with pytest.raises(ValueError, match=r"index_add: source must have shape \(2, 2\) \(the input's shape \(2, 3\) "
                                          r"with dim 1 resized to the 2 indices\), got \(3, 2\)"):
@@ -286,7 +286,7 @@ def test_shape_mismatches_name_both_shapes():
         x.index_add(1, fastgrad.tensor([0]), fastgrad.ones(2, 1, dtype=fastgrad.float64))
     with pytest.raises(TypeError, match="index_add: alpha must be an integer for an input of dtype int64, got 1.5"):
         fastgrad.zeros(3, dtype=fastgrad.int64).index_add(0, fastgrad.tensor([1]), fastgrad.tensor([1]), alpha=1.5)
-    with pytest.raises(ValueError, match="index_select: a 0-d input needs a one-element index, got 2 elements"):
+    with pytest.raises(RuntimeError, match="index_select: a 0-d input needs a one-element index, got 2 elements"):
         fastgrad.tensor(1.0).index_select(0, fastgrad.tensor([0, 0]))
 
 
@@ -383,7 +383,7 @@ def test_unique_argument_checks():
 
 
 def test_triangle_flip_roll_argument_checks():
-    with pytest.raises(ValueError, match=r"tril: input must have at least 2 dims, got shape \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"tril: input must have at least 2 dims, got shape \(3,\)"):
         fastgrad.ones(3).tril()
     with pytest.raises(TypeError, match="triu: diagonal must be an int, got float"):
         fastgrad.ones(2, 2).triu(1.0)
@@ -392,9 +392,9 @@ def test_triangle_flip_roll_argument_checks():
         x.flip(1, -1)
     with pytest.raises(IndexError, match="dimension out of range"):
         x.flip(2)
-    with pytest.raises(ValueError, match=r"roll: shifts \(1, 1\) and dims 0 must have the same, non-zero length"):
+    with pytest.raises(RuntimeError, match=r"roll: shifts \(1, 1\) and dims 0 must have the same length"):
         x.roll((1, 1), 0)
-    with pytest.raises(ValueError, match=r"roll: without dims, shifts must be a single number, got \(1, 1\)"):
+    with pytest.raises(RuntimeError, match=r"roll: without dims, shifts must be a single number, got \(1, 1\)"):
         x.roll((1, 1))
     with pytest.raises(TypeError, match="roll: shifts must be an int or a sequence of ints"):
         x.roll(1.5, 0)
@@ -559,7 +559,7 @@ def test_isin_and_bucketize():
     (lambda x, i: x.scatter_reduce(0, i.float(), x, "sum"), RuntimeError, "index must be an int64"),
     (lambda x, i: x.bool().scatter_reduce(0, i, x.bool(), "mean"), NotImplementedError, "not supported for bool"),
     (lambda x, i: x.take_along_dim(i.int(), 0), TypeError, "int64 tensor .*got dtype int32"),
-    (lambda x, i: x.take_along_dim(i.reshape(1, 3), 0), ValueError, "same number of dims"),
+    (lambda x, i: x.take_along_dim(i.reshape(1, 3), 0), RuntimeError, "same number of dims"),
     (lambda x, i: x.take_along_dim(i - 4, 0), IndexError, "out of range for dim 0 of size 3"),
     (lambda x, i: x.take_along_dim(i - 1), IndexError, "without dim, indices must be non-negative"),
     (lambda x, i: x.reshape(3, 1).take_along_dim(fastgrad.zeros(2, 2, dtype=fastgrad.int64), 1), RuntimeError,
@@ -569,11 +569,11 @@ def test_isin_and_bucketize():
     (lambda x, i: x[0].take_along_dim(i[0], 0), IndexError, "a 0-d tensor has no dims"),
     (lambda x, i: fastgrad.isin(x > 1, i), TypeError, "isin: not defined for bool tensors \\(elements\\)"),
     (lambda x, i: x.unique_consecutive(return_counts=1), TypeError, "return_counts must be a bool"),
-    (lambda x, i: x.fliplr(), ValueError, "fliplr: input must have at least 2 dims, got shape"),
-    (lambda x, i: x[0].flipud(), ValueError, "flipud: input must have at least 1 dim"),
-    (lambda x, i: x.rot90(), ValueError, "rot90: input must have at least 2 dims"),
-    (lambda x, i: x.reshape(3, 1).rot90(1, (0, 0)), ValueError, r"the two dims must differ, got \(0, 0\)"),
-    (lambda x, i: x.reshape(3, 1).rot90(1, (0,)), ValueError, "dims must be two dims"),
+    (lambda x, i: x.fliplr(), RuntimeError, "fliplr: input must have at least 2 dims, got shape"),
+    (lambda x, i: x[0].flipud(), RuntimeError, "flipud: input must have at least 1 dim"),
+    (lambda x, i: x.rot90(), RuntimeError, "rot90: input must have at least 2 dims"),
+    (lambda x, i: x.reshape(3, 1).rot90(1, (0, 0)), RuntimeError, r"the two dims must differ, got \(0, 0\)"),
+    (lambda x, i: x.reshape(3, 1).rot90(1, (0,)), RuntimeError, "dims must be two dims"),
     (lambda x, i: x.reshape(3, 1).rot90(1.5), TypeError, "rot90: k must be an int"),
     (lambda x, i: x.reshape(3, 1).rot90(1, (0, 2)), IndexError, "out of range"),
     (lambda x, i: fastgrad.isin(1, 2), TypeError, "elements or test_elements must be a Tensor"),

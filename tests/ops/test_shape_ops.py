@@ -54,9 +54,9 @@ def test_unfold_refuses_bad_windows():
     x = fastgrad.zeros(2, 5)
     with pytest.raises(RuntimeError, match="unfold: size 6 is larger than dimension 1 of size 5"):
         x.unfold(1, 6, 1)
-    with pytest.raises(ValueError, match="unfold: step must be > 0, got 0"):
+    with pytest.raises(RuntimeError, match="unfold: step must be > 0, got 0"):
         x.unfold(1, 2, 0)
-    with pytest.raises(ValueError, match="unfold: size must be >= 0, got -1"):
+    with pytest.raises(RuntimeError, match="unfold: size must be >= 0, got -1"):
         x.unfold(1, -1, 1)
     with pytest.raises(IndexError, match="dimension out of range"):
         x.unfold(2, 2, 1)
@@ -265,17 +265,18 @@ def test_mm_and_bmm_values_match_numpy():
 def test_bad_shape_op_arguments_name_the_argument_and_value():
     x = fastgrad.ones(2, 3)
     cases = [
-        (lambda: x.repeat(2), ValueError, r"repeat: expected at least 2 non-negative sizes .* got \(2,\)"),
-        (lambda: x.repeat(-1, 2), ValueError, r"got \(-1, 2\)"),
-        (lambda: fastgrad.tensor(1.0).repeat(), TypeError, "missing the repeat sizes"),
+        (lambda: x.repeat(2), RuntimeError, r"repeat: expected at least 2 non-negative sizes .* got \(2,\)"),
+        (lambda: x.repeat(-1, 2), RuntimeError, r"got \(-1, 2\)"),
+        (lambda: fastgrad.tensor(1.0).repeat(), TypeError, "missing 1 required positional argument"),
         (lambda: x.repeat(2.5, 1), TypeError, "repeat: sizes must be an int, got float 2.5"),
-        (lambda: x.repeat_interleave(fastgrad.tensor([1, 2]), dim=1), ValueError,
+        (lambda: x.repeat_interleave(fastgrad.tensor([1, 2]), dim=1), RuntimeError,
          r"repeats must be an int or a 0-dim/1-dim tensor of 1 or 3 counts .* got shape \(2,\)"),
-        (lambda: x.repeat_interleave(fastgrad.tensor([1, -2]), dim=0), ValueError, r"non-negative, got \[1, -2\]"),
-        (lambda: x.repeat_interleave(-1), ValueError, "non-negative"),
-        (lambda: x.repeat_interleave(fastgrad.tensor([1.0, 2.0]), dim=0), TypeError, "integer tensor, got dtype float32"),
-        (lambda: x.repeat_interleave(2, dim=1, output_size=5), ValueError, "output_size is 5, but the repeats give 6"),
-        (lambda: fastgrad.repeat_interleave(x), ValueError, "1-D integer tensor of counts"),
+        (lambda: x.repeat_interleave(fastgrad.tensor([1, -2]), dim=0), RuntimeError, r"non-negative, got \[1, -2\]"),
+        (lambda: x.repeat_interleave(-1), RuntimeError, "non-negative"),
+        (lambda: x.repeat_interleave(fastgrad.tensor([1.0, 2.0]), dim=0), NotImplementedError,
+         "integer tensor, got dtype float32"),
+        (lambda: x.repeat_interleave(2, dim=1, output_size=5), RuntimeError, "output_size is 5, but the repeats give 6"),
+        (lambda: fastgrad.repeat_interleave(x), RuntimeError, "1-D integer tensor of counts"),
         (lambda: x.chunk(0), RuntimeError, "chunks must be a positive int, got 0"),
         (lambda: x.chunk(2.0), TypeError, "chunk: chunks must be an int, got float 2.0"),
         (lambda: x.split([1.0, 2.0], 1), TypeError, "split: split_size must be an int, got float 1.0"),
@@ -293,11 +294,11 @@ def test_bad_shape_op_arguments_name_the_argument_and_value():
         (lambda: x.unbind(2), IndexError, "dimension out of range"),
         (lambda: x.narrow(1, 2, 2), RuntimeError, r"length 2 from start 2 does not fit dim 1 of size 3"),
         (lambda: x.narrow(1, 4, 0), IndexError, r"start 4 is out of range for dim 1 of size 3 \(expected in \[-3, 3\]\)"),
-        (lambda: x.narrow(1, 0, -1), RuntimeError, "length -1"),
+        (lambda: x.narrow(1, 0, -1), RuntimeError, "length must be non-negative, got -1"),
         (lambda: fastgrad.tensor(1.0).narrow(0, 0, 1), RuntimeError, "0-dim"),
-        (lambda: fastgrad.arange(12).unflatten(0, (5, -1)), ValueError, r"sizes \[5, -1\] do not multiply up to the size 12"),
-        (lambda: fastgrad.arange(12).unflatten(0, (-1, -1)), ValueError, "at most one -1"),
-        (lambda: fastgrad.arange(12).unflatten(0, ()), ValueError, "non-empty"),
+        (lambda: fastgrad.arange(12).unflatten(0, (5, -1)), RuntimeError, r"sizes \[5, -1\] do not multiply up to the size 12"),
+        (lambda: fastgrad.arange(12).unflatten(0, (-1, -1)), RuntimeError, "at most one -1"),
+        (lambda: fastgrad.arange(12).unflatten(0, ()), RuntimeError, "non-empty"),
         (lambda: fastgrad.ones(2, 3, 4).flatten(2, 1), RuntimeError, "start_dim 2 comes after end_dim 1"),
         (lambda: x.tensor_split(0), RuntimeError, "tensor_split: number of sections must be larger than 0, got 0"),
         (lambda: x.tensor_split(2.0), TypeError, "tensor_split: sections must be an int, got float 2.0"),
@@ -332,7 +333,7 @@ def test_bad_shape_op_arguments_name_the_argument_and_value():
         (lambda: x.imag, RuntimeError, "imag is not implemented for tensors with non-complex dtypes"),
         (lambda: fastgrad.imag(x), RuntimeError, "imag is not implemented"),
         (lambda: setattr(x, "imag", x), RuntimeError, "imag is not implemented"),
-        (lambda: x.view_as(fastgrad.ones(3, 3)), ValueError, r"cannot reshape a tensor of shape \(2, 3\)"),
+        (lambda: x.view_as(fastgrad.ones(3, 3)), RuntimeError, r"cannot reshape a tensor of shape \(2, 3\)"),
     ]
     for fn, error, message in cases:
         with pytest.raises(error, match=message):
