@@ -12,6 +12,7 @@ reductions, shape, indexing, sampling) are mixins in fastgrad/tensor_methods/; t
 from __future__ import annotations
 
 import copy
+import operator
 from typing import Any
 
 import numpy as np
@@ -322,13 +323,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    @property
-    def ndim(self) -> int:
-        return self._data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    # The getters read on every op and every optimizer step (ndim, dtype, grad, requires_grad) are C callables
+    # (operator.attrgetter): a Python getter costs a frame per read, more than the read itself.
+    ndim = property(operator.attrgetter("_data.ndim"), doc="The number of dims (an int).")
+    dtype = property(operator.attrgetter("_data.dtype"), doc="The element type (a NumPy dtype).")
 
     @property
     def device(self) -> device:
@@ -444,10 +442,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     __hash__ = object.__hash__
 
     # -- autograd ---------------------------------------------------------------------------------
-    @property
-    def grad(self):
-        """The gradient accumulated by backward (a Tensor, a row-sparse gradient, or None)."""
-        return self._grad
+    grad = property(operator.attrgetter("_grad"),
+                    doc="The gradient accumulated by backward (a Tensor, a row-sparse gradient, or None).")
 
     @grad.setter
     def grad(self, value) -> None:
@@ -475,9 +471,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
 
-    @property
-    def requires_grad(self) -> bool:
-        return self._requires_grad
+    requires_grad = property(operator.attrgetter("_requires_grad"),
+                             doc="Whether backward computes a gradient for this tensor (a bool).")
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -1258,8 +1253,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if self._base is not None:  # (before _unrecorded below makes it follow its base)
             graph.refuse_stale_view_write("sub_" if subtracting else "add_", self)
         written, read = self._data, other._data
+        flags = written.flags
+        # (two arrays that each own their memory do not overlap: NumPy's may_share_memory, a Python call, is asked
+        # only about views)
         if (written.dtype.kind != "f" or read.dtype != written.dtype or read.shape != written.shape
-                or not written.flags.writeable or np.may_share_memory(written, read) or not _unrecorded(self, other)):
+                or not flags.writeable or read is written
+                or not (flags.owndata and read.flags.owndata) and np.may_share_memory(written, read)
+                or not _unrecorded(self, other)):
             return False
         kernels = backends.CURRENT.kernels
         if alpha != 1:

@@ -42,7 +42,9 @@ def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = 
         if out_of_range is IndexError:
             raise
         raise out_of_range(str(error)) from None
-    return mark_passed(array.copy() if np.may_share_memory(array, source) else array, ("index", size, allowed))
+    # (`is` first: an int64 array comes back as it is, and NumPy's may_share_memory is a Python call)
+    private = array.copy() if array is source or np.may_share_memory(array, source) else array
+    return mark_passed(private, ("index", size, allowed))
 
 
 def _check_id_dtype(ids: np.ndarray, name: str, dtypes: tuple = ()) -> None:
@@ -365,21 +367,23 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 def _class_count(input: Tensor, name: str, error: type[Exception] = ValueError) -> int:
     """The number of classes: the size of the class dim (1; 0 for an unbatched (C,) input). A 0-d input has none:
     PyTorch's nll_loss raises ValueError, its cross_entropy the IndexError of the class dim out of range."""
-    if input.ndim == 0:
+    shape = input._data.shape  # (the array's: a loss reads it on every step)
+    if not shape:
         raise error(f"{name}: input must have a class dim (shape (C,), (N, C) or (N, C, d...)), got a 0-d input")
-    return input.shape[1] if input.ndim >= 2 else input.shape[0]
+    return shape[1] if len(shape) >= 2 else shape[0]
 
 
 def _class_scores(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.ndarray]:
     """(N, C) scores and (N,) targets from (N, C) / (N,), (C,) / (), or (N, C, d...) / (N, d...)."""
-    if input.ndim == 1:
+    shape = input._data.shape  # (the array's: a loss reads it on every step)
+    if len(shape) == 1:
         scores, expected = input.reshape(1, -1), ()
-    elif input.ndim == 2:
-        scores, expected = input, input.shape[:1]
+    elif len(shape) == 2:
+        scores, expected = input, shape[:1]
     else:  # class dim 1, any number of extra dims
-        scores = input.permute((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, input.shape[1])
-        expected = (input.shape[0],) + input.shape[2:]
-    if target.shape != expected:
+        scores = input.permute((0,) + tuple(range(2, len(shape))) + (1,)).reshape(-1, shape[1])
+        expected = (shape[0],) + shape[2:]
+    if target._data.shape != expected:
         if input.ndim == 1:  # (PyTorch checks the target's dtype of a (C,) input first)
             _check_id_dtype(target._data, f"{name} target", _target_dtypes(input))
         # PyTorch's ValueError for another batch size (a 1-D target of other than 1 element for a (C,) input), its
@@ -407,9 +411,9 @@ def _class_weight(weight, classes: int, name: str) -> Tensor | None:
 def _constant_class_weight(weight, input: Tensor, classes: int, name: str) -> np.ndarray | None:
     """Class weights for index targets: constants of the input's dtype (PyTorch's nll_loss does not
     differentiate them, and raises when they require grad)."""
-    weight = _class_weight(weight, classes, name)
-    if weight is None:
+    if weight is None:  # (the usual case, before any call)
         return None
+    weight = _class_weight(weight, classes, name)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"{name}: weight has dtype {weight.dtype}, expected the input's dtype {input.dtype}")
     if weight.requires_grad and GRAD_MODE.enabled:
@@ -430,9 +434,10 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     Index targets without smoothing run the fused softmax + cross-entropy kernel.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    label_smoothing = _label_smoothing(label_smoothing)
+    label_smoothing = 0.0 if label_smoothing == 0 else _label_smoothing(label_smoothing)  # (the usual 0: no call)
     target = _as_tensor(target)
-    probabilities = target.shape == input.shape  # (as PyTorch tells them from class indices, whatever the dtype)
+    # (as PyTorch tells them from class indices, whatever the dtype)
+    probabilities = target._data.shape == input._data.shape
     if probabilities and target.dtype.kind != "f":
         raise RuntimeError(f"cross_entropy: a target of the input's shape {input.shape} holds class probabilities, "
                            f"expected a floating point dtype, got {target.dtype}")
@@ -1242,14 +1247,18 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 # -- layers ---------------------------------------------------------------------------------------------
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b over the last dim of x; W is (out_features, in_features) as in PyTorch."""
-    if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+    # (the arrays' shapes and dtypes, read once: a layer's every call runs these checks)
+    x_data, weight_data = x._data, weight._data
+    weight_shape = weight_data.shape
+    if len(weight_shape) != 2 or not x_data.ndim or x_data.shape[-1] != weight_shape[1]:
         raise RuntimeError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
                            f"(expected input (..., {weight.shape[1] if weight.ndim == 2 else '?'}))")
-    if bias is not None and bias.shape != (weight.shape[0],):
+    if bias is not None and bias._data.shape != weight_shape[:1]:
         raise RuntimeError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != x.dtype:
-            raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
+    dtype = x_data.dtype
+    if weight_data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
+        name, t = ("weight", weight) if weight_data.dtype != dtype else ("bias", bias)
+        raise RuntimeError(f"linear: input and {name} must have the same dtype, but got {x.dtype} and {t.dtype}")
     return apply(ops.Linear, x, weight) if bias is None else apply(ops.Linear, x, weight, bias)
 
 

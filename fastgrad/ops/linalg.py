@@ -1,6 +1,7 @@
 """Matrix products: matmul (batched, broadcasting), the linear layer and einsum."""
 from __future__ import annotations
 
+import math
 import string
 from collections import Counter
 from typing import Sequence
@@ -67,17 +68,17 @@ class Linear(Op):
     (the lecture's point that delta is computed once and reused for W and b)."""
 
     def forward(ctx, K, x, weight, bias=None):
-        x2 = x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])  # (not -1: ambiguous with 0 features)
+        x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # (not -1: ambiguous with 0 features)
         ctx.saved = (x2, weight, x.shape)
         return K.linear(x2, weight, bias).reshape(x.shape[:-1] + (weight.shape[0],))
 
     def backward(ctx, K, g):
         x2, weight, x_shape = ctx.saved
         inputs = ctx.inputs
-        need_bias = len(inputs) > 2 and inputs[2].requires_grad
+        need_bias = len(inputs) > 2 and inputs[2]._requires_grad
         g_rows = g.reshape(x2.shape[0], weight.shape[0])  # (not -1: ambiguous with 0 output features)
-        g_x, g_w, g_b = K.linear_backward(x2, weight, np.ascontiguousarray(g_rows), inputs[0].requires_grad,
-                                          inputs[1].requires_grad, need_bias)
+        g_x, g_w, g_b = K.linear_backward(x2, weight, np.ascontiguousarray(g_rows), inputs[0]._requires_grad,
+                                          inputs[1]._requires_grad, need_bias)
         return (None if g_x is None else g_x.reshape(x_shape)), g_w, g_b
 
     def backward_graph(ctx, g, out):

@@ -55,7 +55,7 @@ class SoftmaxCrossEntropy(Op):
     saves_inputs = False
 
     def forward(ctx, K, logits, targets, ignore_index, reduction, weight=None):
-        need_grad = ctx.inputs[0].requires_grad
+        need_grad = ctx.inputs[0]._requires_grad
         logits = np.ascontiguousarray(logits)
         if weight is None:  # the common case: one kernel call does everything
             loss, dlogits = K.softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad)
