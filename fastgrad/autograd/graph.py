@@ -16,7 +16,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
-from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE
+from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE, enable_grad
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
@@ -278,11 +278,15 @@ def follows_new_base_history(tensor) -> bool:
 
 
 def follow_changed_bases(roots) -> None:
-    """Make each root of a backward that is a view with a history of its own follow its base, if the base gained
-    a new history since the view was made (see follow_new_base_history), as apply does (inline) for an op's inputs."""
+    """Make each of `roots` that is a view with a history of its own follow its base, if the base gained a new
+    history since the view was made (see follow_new_base_history), as apply does (inline) for an op's inputs: for
+    the roots of a backward, and wherever a view's history is read (grad_fn, register_hook, retain_grad), in any
+    grad mode, as PyTorch regenerates a view's grad_fn there. A hook registered after the base's change is then
+    the new history's, as PyTorch's."""
     for t in roots:
         if t._base is not None and t._base._node is not t._base_node and t._node is not None:
-            follow_new_base_history(t)
+            with enable_grad():
+                follow_new_base_history(t)
 
 
 class _Held:
@@ -393,7 +397,9 @@ def prepare_view_write(name: str, view) -> None:
                            "to change it in place with grad mode on, as the history it would give the base (of "
                            f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
                            "mode on from the tensor it views")
-    if base._node is None and base._requires_grad:
+    if base._node is None and (base._requires_grad or view._requires_grad):
+        # (PyTorch's test is the view's requires_grad: a view taken of a leaf that requires grad keeps its history
+        # after the leaf is detached in place, and still refuses)
         raise leaf_view_write_error(name, base)
     if base._node is not mark:
         follow_new_base_history(view)
@@ -706,6 +712,19 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
     return needed
 
 
+def pruned_to_targets(order: list, targets: dict, roots) -> tuple[list, set[int], set[int]]:
+    """A walk to `targets` only (autograd.grad, backward(inputs=)): (the tensors of `order` to visit, ids of those
+    whose node runs, ids of those that take gradients). Visited besides the nodes that run and the targets: a
+    single root with tensor hooks, even if no target lies beyond it. PyTorch starts the walk of a single root at
+    the root's node, which runs its tensor hooks (retain_grad's too) before it learns that it need not run; the
+    roots of a walk from several start from a node of their own, which passes nothing to a root not needed."""
+    needed = _nodes_leading_to(order, targets)
+    relevant = needed | targets.keys()
+    if len(roots) != 1 or roots[0]._node is None or id(roots[0]) not in _TENSOR_HOOKS:
+        return [t for t in order if id(t) in relevant], needed, relevant
+    return [t for t in order if id(t) in relevant or t is roots[0]], needed, relevant
+
+
 def _input_as_seen_by(node, parent):
     """The tensor whose history `node`'s gradient for `parent` goes to (see _as_seen_by): parent itself,
     unless it or the base it views was changed in place after node was recorded."""
@@ -822,9 +841,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         if inputs is not None or not accumulate or _TENSOR_HOOKS or _POST_ACCUMULATE_HOOKS:
             if inputs is not None:  # prune: only the nodes on a path to an input run
                 targets = {id(t): t for t in inputs}
-                needed = _nodes_leading_to(order, targets)
-                order = [t for t in order if id(t) in needed or id(t) in targets]
-                relevant = needed | targets.keys()
+                order, needed, relevant = pruned_to_targets(order, targets, roots)
             captured = None if accumulate else {}
             hooked_edges = _count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None
             # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
@@ -852,10 +869,10 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 key = id(tensor)
                 if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
                     g = _run_tensor_hooks(tensor, g)
-                if targets is not None and key in targets:
-                    if captured is not None:
+                if targets is not None:
+                    if captured is not None and key in targets:
                         captured[key] = g
-                    if key not in needed:
+                    if key not in needed:  # (a target, or a hooked root, whose node need not run)
                         continue
             op, parents = node.op, node.inputs
             if not parents:

@@ -38,9 +38,7 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
     order = graph._topological_order(roots)
     if inputs is not None:  # only the nodes on a path to an input run
         targets = {id(t): t for t in inputs}
-        needed = graph._nodes_leading_to(order, targets)
-        order = [t for t in order if id(t) in needed or id(t) in targets]
-        relevant = needed | targets.keys()
+        order, needed, relevant = graph.pruned_to_targets(order, targets, roots)
     for root, grad in zip(roots, root_grads):
         if root._node is not None:
             _add(grads, id(root), grad)
@@ -54,9 +52,10 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             continue
         if id(tensor) in _TENSOR_HOOKS:  # g is complete: every path has run
             g = hooked_gradient(tensor, g, True)
-        if targets is not None and id(tensor) in targets:
-            captured[id(tensor)] = g
-            if id(tensor) not in needed:
+        if targets is not None:
+            if id(tensor) in targets:
+                captured[id(tensor)] = g
+            if id(tensor) not in needed:  # (a target, or a hooked root, whose node need not run)
                 continue
         op, parents = node.op, node.inputs
         if not parents:
