@@ -128,7 +128,7 @@ def new_node(op, inputs: tuple, backend) -> Node:
 Tensor = None
 # NumPy's module has a __getattr__, so Python 3.11 looks `np.name` up the slow way every time: the walk
 # and apply, which run for every op, use these names instead.
-_ndarray, _asarray = np.ndarray, np.asarray
+_ndarray, _asarray, _weakref_count = np.ndarray, np.asarray, weakref.getweakrefcount
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
 
@@ -644,6 +644,17 @@ def _history_at(tensor, node):
     return tensor
 
 
+def release(node, kept: list) -> None:
+    """Free what `node` saved and its inputs, once a backward without retain_graph has run it. A stand-in among the
+    inputs (the history a tensor had before an in-place change: rebase, linked from the tensor only weakly) goes into
+    `kept`, which the walk holds until it ends: an older node that this walk has yet to run may read that history
+    (`y = x + w; x.mul_(z)`: the node of mul_ may run before the one of +)."""
+    for parent in node.inputs:
+        if _weakref_count(parent):
+            kept.append(parent)
+    node.saved, node.inputs = None, ()
+
+
 def _topological_order(roots) -> list:
     """Non-leaf tensors reachable from the roots, each after every tensor that was computed from it.
 
@@ -825,6 +836,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         grads: dict[int, np.ndarray] = {}
         # a root's gradient may be the caller's: copied if it reaches a leaf
         handed_to_leaves = set(map(id, root_grads))
+        kept = []  # (see release)
         leaf_roots = []
         for root, grad in zip(roots, root_grads):
             if root._base is not None:  # (rare: a view, which may have to follow its base's new history)
@@ -917,7 +929,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             if hooked_edges:
                 _count_down_hooked_leaves(parents, hooked_edges)
             if not retain_graph:
-                node.saved, node.inputs = None, ()
+                release(node, kept)
         for leaf, leaf_grad in summed_leaves.values() if summed_leaves else ():
             if id(leaf) in _TENSOR_HOOKS:
                 leaf_grad = _run_tensor_hooks(leaf, leaf_grad)

@@ -45,6 +45,7 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
         elif targets is None or id(root) in targets:
             _add_to_leaf(leaf_grads, root, grad)
     captured: dict[int, object] = {}
+    kept = []  # (see graph.release)
     for tensor in order:
         node = tensor._node
         g = grads.pop(id(tensor), None)
@@ -89,7 +90,7 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             else:
                 _add(grads, id(parent), parent_grad)
         if not retain_graph:
-            node.saved, node.inputs = None, ()
+            graph.release(node, kept)
     handed = set(map(id, root_grads))  # tensors the caller or another leaf holds: a leaf's .grad gets a copy
     for leaf, leaf_grad in leaf_grads.values():
         if id(leaf) in _TENSOR_HOOKS:
