@@ -41,6 +41,7 @@ def changed_after_use_on_another_branch(lib, create_graph):
     return x.grad.tolist()
 
 
+@pytest.mark.filterwarnings("ignore:Using backward")  # (torch warns of the .grad reference cycle)
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_a_backward_runs_an_op_that_read_a_tensor_before_a_change_that_ran_first_as_torch(create_graph):
     """The history that `d + x` read (d before mul_) is held by mul_'s node only: a backward without retain_graph

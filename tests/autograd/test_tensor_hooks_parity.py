@@ -28,6 +28,7 @@ def hooked_grads(lib, case, create_graph):
     return None if root.grad is None else root.grad.tolist(), seen
 
 
+@pytest.mark.filterwarnings("ignore:Using backward")  # (torch warns of the .grad reference cycle)
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", ["no input beyond the root",
                                   "one root of two, none beyond it",
