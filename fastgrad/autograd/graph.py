@@ -726,14 +726,20 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
 def pruned_to_targets(order: list, targets: dict, roots) -> tuple[list, set[int], set[int]]:
     """A walk to `targets` only (autograd.grad, backward(inputs=)): (the tensors of `order` to visit, ids of those
     whose node runs, ids of those that take gradients). Visited besides the nodes that run and the targets: a
-    single root with tensor hooks, even if no target lies beyond it. PyTorch starts the walk of a single root at
-    the root's node, which runs its tensor hooks (retain_grad's too) before it learns that it need not run; the
-    roots of a walk from several start from a node of their own, which passes nothing to a root not needed."""
+    lone hooked root (see lone_hooked_root)."""
     needed = _nodes_leading_to(order, targets)
     relevant = needed | targets.keys()
-    if len(roots) != 1 or roots[0]._node is None or id(roots[0]) not in _TENSOR_HOOKS:
+    if not lone_hooked_root(roots) or roots[0]._node is None:
         return [t for t in order if id(t) in relevant], needed, relevant
     return [t for t in order if id(t) in relevant or t is roots[0]], needed, relevant
+
+
+def lone_hooked_root(roots) -> bool:
+    """Whether a walk pruned to some targets runs the tensor hooks of its root even if no target lies beyond it: it
+    has a single root, with hooks. PyTorch starts such a walk at the root's node, which runs its tensor hooks
+    (retain_grad's too) before it learns that it need not run; the roots of a walk from several start from a node
+    of their own, which passes nothing to a root not needed."""
+    return len(roots) == 1 and id(roots[0]) in _TENSOR_HOOKS
 
 
 def _input_as_seen_by(node, parent):
@@ -861,6 +867,8 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             hooks_or_targets = summed_leaves is not None or targets is not None
         for root, grad in leaf_roots:
             if targets is not None and id(root) not in targets:
+                if lone_hooked_root(roots):
+                    _run_tensor_hooks(root, grad)
                 continue
             if summed_leaves is not None and (captured is not None or id(root) in _TENSOR_HOOKS):
                 _sum_for_leaf(summed_leaves, root, grad)

@@ -44,6 +44,8 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             _add(grads, id(root), grad)
         elif targets is None or id(root) in targets:
             _add_to_leaf(leaf_grads, root, grad)
+        elif graph.lone_hooked_root(roots):
+            hooked_gradient(root, grad, True)
     captured: dict[int, object] = {}
     kept = []  # (see graph.release)
     for tensor in order:

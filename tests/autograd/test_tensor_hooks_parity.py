@@ -28,6 +28,20 @@ def hooked_grads(lib, case, create_graph):
     return None if root.grad is None else root.grad.tolist(), seen
 
 
+@pytest.mark.filterwarnings("ignore:Using backward")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_the_hooks_of_a_leaf_root_run_as_torch_s_when_it_is_not_an_input(create_graph):
+    def hooks_seen(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(g.tolist()))
+        result = lib.autograd.grad(x, [x * 2], lib.ones(2, dtype=lib.float64), allow_unused=True,
+                                   create_graph=create_graph)
+        return result, seen, x.grad
+
+    assert hooks_seen(fastgrad) == hooks_seen(torch)
+
+
 @pytest.mark.filterwarnings("ignore:Using backward")  # (torch warns of the .grad reference cycle)
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", ["no input beyond the root",
