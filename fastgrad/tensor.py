@@ -345,6 +345,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def grad_fn(self):
         if self._base is not None:  # (a view whose history is ambiguous raises, as PyTorch's)
             graph.refuse_ambiguous_view(self)
+            graph.follow_changed_bases((self,))
         return self._node
 
     def size(self, dim: int | None = None):
@@ -484,6 +485,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """Call `hook(grad)` with this tensor's gradient in each backward (summed over every path); a Tensor
         it returns replaces the gradient (see fastgrad.autograd.hooks)."""
         graph.refuse_ambiguous_view(self)
+        graph.follow_changed_bases((self,))  # (a hook registered after the base changed is the new history's)
         return hooks.register_hook(self, hook)
 
     def retain_grad(self) -> None:
@@ -492,6 +494,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
         if self._node is not None and not hooks.retains_grad(self):
             graph.refuse_ambiguous_view(self)  # (PyTorch reads the history of a non-leaf that does not retain yet)
+            graph.follow_changed_bases((self,))
             hooks.register_hook(self, hooks.RetainGrad(self))
 
     @property

@@ -16,7 +16,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.anomaly_mode import ANOMALY_MODE, check_backward_step
-from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE
+from fastgrad.autograd.grad_mode import GRAD_MODE, GRAD_OFF_GATE, INFERENCE_GATE, enable_grad
 from fastgrad.autograd.hooks import (_POST_ACCUMULATE_HOOKS, _TENSOR_HOOKS, _count_down_hooked_leaves,
                                      _count_hooked_leaf_edges, _run_post_accumulate_hooks, _run_tensor_hooks,
                                      move_tensor_hooks)
@@ -128,7 +128,7 @@ def new_node(op, inputs: tuple, backend) -> Node:
 Tensor = None
 # NumPy's module has a __getattr__, so Python 3.11 looks `np.name` up the slow way every time: the walk
 # and apply, which run for every op, use these names instead.
-_ndarray, _asarray = np.ndarray, np.asarray
+_ndarray, _asarray, _weakref_count = np.ndarray, np.asarray, weakref.getweakrefcount
 # What apply reads of every input, in C (a comprehension costs a Python frame per op).
 _DATA_OF = operator.attrgetter("_data")
 
@@ -278,11 +278,15 @@ def follows_new_base_history(tensor) -> bool:
 
 
 def follow_changed_bases(roots) -> None:
-    """Make each root of a backward that is a view with a history of its own follow its base, if the base gained
-    a new history since the view was made (see follow_new_base_history), as apply does (inline) for an op's inputs."""
+    """Make each of `roots` that is a view with a history of its own follow its base, if the base gained a new
+    history since the view was made (see follow_new_base_history), as apply does (inline) for an op's inputs: for
+    the roots of a backward, and wherever a view's history is read (grad_fn, register_hook, retain_grad), in any
+    grad mode, as PyTorch regenerates a view's grad_fn there. A hook registered after the base's change is then
+    the new history's, as PyTorch's."""
     for t in roots:
         if t._base is not None and t._base._node is not t._base_node and t._node is not None:
-            follow_new_base_history(t)
+            with enable_grad():
+                follow_new_base_history(t)
 
 
 class _Held:
@@ -393,7 +397,9 @@ def prepare_view_write(name: str, view) -> None:
                            "to change it in place with grad mode on, as the history it would give the base (of "
                            f"shape {tuple(base.shape)}) is ambiguous; clone() the view, or take it again with grad "
                            "mode on from the tensor it views")
-    if base._node is None and base._requires_grad:
+    if base._node is None and (base._requires_grad or view._requires_grad):
+        # (PyTorch's test is the view's requires_grad: a view taken of a leaf that requires grad keeps its history
+        # after the leaf is detached in place, and still refuses)
         raise leaf_view_write_error(name, base)
     if base._node is not mark:
         follow_new_base_history(view)
@@ -638,6 +644,17 @@ def _history_at(tensor, node):
     return tensor
 
 
+def release(node, kept: list) -> None:
+    """Free what `node` saved and its inputs, once a backward without retain_graph has run it. A stand-in among the
+    inputs (the history a tensor had before an in-place change: rebase, linked from the tensor only weakly) goes into
+    `kept`, which the walk holds until it ends: an older node that this walk has yet to run may read that history
+    (`y = x + w; x.mul_(z)`: the node of mul_ may run before the one of +)."""
+    for parent in node.inputs:
+        if _weakref_count(parent):
+            kept.append(parent)
+    node.saved, node.inputs = None, ()
+
+
 def _topological_order(roots) -> list:
     """Non-leaf tensors reachable from the roots, each after every tensor that was computed from it.
 
@@ -704,6 +721,25 @@ def _nodes_leading_to(order: list, targets: dict) -> set[int]:
                 needed.add(id(tensor))
                 break
     return needed
+
+
+def pruned_to_targets(order: list, targets: dict, roots) -> tuple[list, set[int], set[int]]:
+    """A walk to `targets` only (autograd.grad, backward(inputs=)): (the tensors of `order` to visit, ids of those
+    whose node runs, ids of those that take gradients). Visited besides the nodes that run and the targets: a
+    lone hooked root (see lone_hooked_root)."""
+    needed = _nodes_leading_to(order, targets)
+    relevant = needed | targets.keys()
+    if not lone_hooked_root(roots) or roots[0]._node is None:
+        return [t for t in order if id(t) in relevant], needed, relevant
+    return [t for t in order if id(t) in relevant or t is roots[0]], needed, relevant
+
+
+def lone_hooked_root(roots) -> bool:
+    """Whether a walk pruned to some targets runs the tensor hooks of its root even if no target lies beyond it: it
+    has a single root, with hooks. PyTorch starts such a walk at the root's node, which runs its tensor hooks
+    (retain_grad's too) before it learns that it need not run; the roots of a walk from several start from a node
+    of their own, which passes nothing to a root not needed."""
+    return len(roots) == 1 and id(roots[0]) in _TENSOR_HOOKS
 
 
 def _input_as_seen_by(node, parent):
@@ -806,6 +842,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         grads: dict[int, np.ndarray] = {}
         # a root's gradient may be the caller's: copied if it reaches a leaf
         handed_to_leaves = set(map(id, root_grads))
+        kept = []  # (see release)
         leaf_roots = []
         for root, grad in zip(roots, root_grads):
             if root._base is not None:  # (rare: a view, which may have to follow its base's new history)
@@ -822,9 +859,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
         if inputs is not None or not accumulate or _TENSOR_HOOKS or _POST_ACCUMULATE_HOOKS:
             if inputs is not None:  # prune: only the nodes on a path to an input run
                 targets = {id(t): t for t in inputs}
-                needed = _nodes_leading_to(order, targets)
-                order = [t for t in order if id(t) in needed or id(t) in targets]
-                relevant = needed | targets.keys()
+                order, needed, relevant = pruned_to_targets(order, targets, roots)
             captured = None if accumulate else {}
             hooked_edges = _count_hooked_leaf_edges(order, targets) if _POST_ACCUMULATE_HOOKS and accumulate else None
             # Leaves whose contributions are summed first, since their tensor hooks see the sum (or it is returned).
@@ -832,6 +867,8 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             hooks_or_targets = summed_leaves is not None or targets is not None
         for root, grad in leaf_roots:
             if targets is not None and id(root) not in targets:
+                if lone_hooked_root(roots):
+                    _run_tensor_hooks(root, grad)
                 continue
             if summed_leaves is not None and (captured is not None or id(root) in _TENSOR_HOOKS):
                 _sum_for_leaf(summed_leaves, root, grad)
@@ -852,10 +889,10 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                 key = id(tensor)
                 if summed_leaves is not None and key in _TENSOR_HOOKS:  # g is complete: every path has run
                     g = _run_tensor_hooks(tensor, g)
-                if targets is not None and key in targets:
-                    if captured is not None:
+                if targets is not None:
+                    if captured is not None and key in targets:
                         captured[key] = g
-                    if key not in needed:
+                    if key not in needed:  # (a target, or a hooked root, whose node need not run)
                         continue
             op, parents = node.op, node.inputs
             if not parents:
@@ -900,7 +937,7 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
             if hooked_edges:
                 _count_down_hooked_leaves(parents, hooked_edges)
             if not retain_graph:
-                node.saved, node.inputs = None, ()
+                release(node, kept)
         for leaf, leaf_grad in summed_leaves.values() if summed_leaves else ():
             if id(leaf) in _TENSOR_HOOKS:
                 leaf_grad = _run_tensor_hooks(leaf, leaf_grad)

@@ -38,15 +38,16 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
     order = graph._topological_order(roots)
     if inputs is not None:  # only the nodes on a path to an input run
         targets = {id(t): t for t in inputs}
-        needed = graph._nodes_leading_to(order, targets)
-        order = [t for t in order if id(t) in needed or id(t) in targets]
-        relevant = needed | targets.keys()
+        order, needed, relevant = graph.pruned_to_targets(order, targets, roots)
     for root, grad in zip(roots, root_grads):
         if root._node is not None:
             _add(grads, id(root), grad)
         elif targets is None or id(root) in targets:
             _add_to_leaf(leaf_grads, root, grad)
+        elif graph.lone_hooked_root(roots):
+            hooked_gradient(root, grad, True)
     captured: dict[int, object] = {}
+    kept = []  # (see graph.release)
     for tensor in order:
         node = tensor._node
         g = grads.pop(id(tensor), None)
@@ -54,9 +55,10 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             continue
         if id(tensor) in _TENSOR_HOOKS:  # g is complete: every path has run
             g = hooked_gradient(tensor, g, True)
-        if targets is not None and id(tensor) in targets:
-            captured[id(tensor)] = g
-            if id(tensor) not in needed:
+        if targets is not None:
+            if id(tensor) in targets:
+                captured[id(tensor)] = g
+            if id(tensor) not in needed:  # (a target, or a hooked root, whose node need not run)
                 continue
         op, parents = node.op, node.inputs
         if not parents:
@@ -90,7 +92,7 @@ def _walk(roots, root_grads, retain_graph, inputs, accumulate):
             else:
                 _add(grads, id(parent), parent_grad)
         if not retain_graph:
-            node.saved, node.inputs = None, ()
+            graph.release(node, kept)
     handed = set(map(id, root_grads))  # tensors the caller or another leaf holds: a leaf's .grad gets a copy
     for leaf, leaf_grad in leaf_grads.values():
         if id(leaf) in _TENSOR_HOOKS:

@@ -66,3 +66,16 @@ def test_detaching_a_view_in_place_raises_as_torch_s(requires_grad):
         base = lib.ones(3, dtype=lib.float64, requires_grad=requires_grad) * 1
         with pytest.raises(RuntimeError, match="(?i)detach.* view|view.*in.place"):
             base[:2].detach_()
+
+
+@pytest.mark.parametrize("operand", ["a number", "the view itself"])
+def test_a_view_of_a_leaf_detached_in_place_still_refuses_in_place_changes_as_torch_s(operand):
+    """PyTorch refuses an in-place change with grad mode on of a view that requires grad whose base is a leaf, even
+    once the base no longer requires grad: the view taken before detach_() keeps its history."""
+    for lib in (fastgrad, torch):
+        leaf = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        view = leaf.reshape(-1)
+        leaf.detach_()
+        with pytest.raises(RuntimeError, match="view of a leaf"):
+            view.mul_(2 if operand == "a number" else view)
+        assert leaf.tolist() == [1.0, 2.0] and not leaf.requires_grad and leaf.is_leaf

@@ -53,12 +53,27 @@ def grads_of(m, case):
         b.mul_(leaf)
         (g,) = m.autograd.grad((v ** 2).sum(), [leaf], create_graph=True)
         return g, m.autograd.grad(g.sum(), [leaf])[0]
+    if case == "hook registered after the change":
+        b.mul_(2)
+        v.grad_fn  # (torch 2.13 crashes registering a hook on a view whose base changed, unless its grad_fn was read)
+        v.register_hook(lambda g: g + 1)
+        (v * 3).sum().backward()
+        return (leaf.grad,)
+    if case == "hooks registered before and after the change, read before and after":
+        v.register_hook(lambda g: g * 10)
+        before = (v * 5).sum()
+        b.tanh_()
+        v.grad_fn
+        v.register_hook(lambda g: g + 1)
+        (before + (v * 3).sum()).backward(inputs=[leaf, v])
+        return v.grad, leaf.grad
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize("case", [
     "retain_grad", "retain_grad before the change, read before and after", "autograd.grad", "backward(inputs=)",
-    "the view is the root", "view of a view, changed twice", "written by index", "second order"])
+    "the view is the root", "view of a view, changed twice", "written by index", "second order",
+    "hook registered after the change", "hooks registered before and after the change, read before and after"])
 def test_the_gradient_of_a_view_whose_base_changed_is_torchs(case):
     ours, theirs = grads_of(fastgrad, case), grads_of(torch, case)
     assert [None if g is None else g.tolist() for g in ours] == [None if g is None else g.tolist() for g in theirs]
