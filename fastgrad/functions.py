@@ -622,20 +622,20 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of one size and dtype (no broadcasting, as PyTorch)."""
     for name, t in (("input", input), ("other", other)):
         if not isinstance(t, Tensor) or t.ndim != 1:
-            raise ValueError(f"dot: {name} must be a 1-D tensor, got "
-                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
-    if input.shape != other.shape:
-        raise ValueError(f"dot: input and other must have the same size, got {input.shape[0]} and {other.shape[0]}")
-    if input.dtype != other.dtype:
+            raise RuntimeError(f"dot: {name} must be a 1-D tensor, got "
+                               f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+    if input.dtype != other.dtype:  # (before the sizes, as PyTorch)
         raise RuntimeError(f"dot: expected both vectors to have the same dtype, got {input.dtype} and {other.dtype}")
+    if input.shape != other.shape:
+        raise RuntimeError(f"dot: input and other must have the same size, got {input.shape[0]} and {other.shape[0]}")
     return input @ other
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix (n, m) and a vector (m,), as torch.mv."""
     if not isinstance(input, Tensor) or input.ndim != 2 or not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise ValueError(f"mv: expected a 2-D input and a 1-D vec, got {getattr(input, 'shape', input)!r} and "
-                         f"{getattr(vec, 'shape', vec)!r}")
+        raise RuntimeError(f"mv: expected a 2-D input and a 1-D vec, got {getattr(input, 'shape', input)!r} and "
+                           f"{getattr(vec, 'shape', vec)!r}")
     if input.dtype != vec.dtype:
         raise RuntimeError(f"mv: expected input and vec to have the same dtype, got {input.dtype} and {vec.dtype}")
     return input @ vec
@@ -715,8 +715,8 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
     for i, (t, subs) in enumerate(zip(operands, subscripts)):
         for c, n in zip(subs, t.shape):
             if n != 1 and sizes.get(c, 1) not in (1, n):
-                raise ValueError(f"einsum: subscript {c!r} has size {n} in operand {i} but size {sizes[c]} in an "
-                                 "earlier operand")
+                raise RuntimeError(f"einsum: subscript {c!r} has size {n} in operand {i} but size {sizes[c]} in an "
+                                   "earlier operand")
             if n != 1 or c not in sizes:
                 sizes[c] = n
     return [t if t.shape == tuple(sizes[c] for c in subs) else t.expand(tuple(sizes[c] for c in subs))
@@ -736,19 +736,19 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
         most = builtins.min(a.ndim, b.ndim)  # (min is fastgrad.min in this module)
         if not 0 <= dims <= most:
-            raise ValueError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
-                             f"{b.shape}, got {dims}")
+            raise RuntimeError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
+                               f"{b.shape}, got {dims}")
         dims_a, dims_b = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
         dims_a, dims_b = (normalize_dims(d, t.ndim) for d, t in zip(dims, (a, b)))
         if len(dims_a) != len(dims_b):
-            raise ValueError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
+            raise RuntimeError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
     else:
         raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
     for da, db in zip(dims_a, dims_b):
         if a.shape[da] != b.shape[db]:
-            raise ValueError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
-                             "must have the same size")
+            raise RuntimeError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
+                               "must have the same size")
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
     size = int(np.prod([a.shape[d] for d in dims_a]))
@@ -963,17 +963,17 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     batch dims broadcast. The gradient at a zero distance is zero, as PyTorch's."""
     for label, t in (("x1", x1), ("x2", x2)):
         if not isinstance(t, Tensor) or t.ndim < 2:
-            raise ValueError(f"cdist: {label} must be a tensor of at least 2 dims, got "
-                             f"{getattr(t, 'shape', type(t).__name__)}")
+            raise RuntimeError(f"cdist: {label} must be a tensor of at least 2 dims, got "
+                               f"{getattr(t, 'shape', type(t).__name__)}")
         t._check_floating("cdist")
     if x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
-                         f"{x2.shape[-1]}")
+        raise RuntimeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
+                           f"{x2.shape[-1]}")
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype} and {x2.dtype}")
     p = real_arg(p, "cdist: p")
     if p < 0:
-        raise ValueError(f"cdist: p must be non-negative, got {p}")
+        raise RuntimeError(f"cdist: p must be non-negative, got {p}")
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
 
 
@@ -991,10 +991,12 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release; use "
                   "fastgrad.linalg.multi_dot, which takes a list of two or more tensors", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul: expected one or more matrices, got none")
     for i, m in enumerate(matrices):
         if not isinstance(m, Tensor) or m.ndim != 2:
-            raise ValueError(f"chain_matmul: expected 2-D tensors, got {getattr(m, 'shape', type(m).__name__)} at "
-                             f"position {i}")
+            raise RuntimeError(f"chain_matmul: expected 2-D tensors, got {getattr(m, 'shape', type(m).__name__)} at "
+                               f"position {i}")
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices))
@@ -1006,7 +1008,8 @@ def block_diag(*tensors: Tensor) -> Tensor:
     blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", tensors)]
     for i, block in enumerate(blocks):
         if block.ndim > 2:
-            raise ValueError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at position {i}")
+            raise RuntimeError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at "
+                               f"position {i}")
     if not blocks:
         from fastgrad.dtypes import get_default_dtype
 
