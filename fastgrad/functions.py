@@ -651,8 +651,8 @@ ger = outer
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b), with '...' and implicit outputs as in
     PyTorch; operands may also come as one list. Size-1 dims broadcast against the other operands'.
-    More than two operands are contracted left to right, two at a time. Subscripts repeated within one
-    operand (diagonals, traces such as "ii->i") raise NotImplementedError."""
+    More than two operands are contracted left to right, two at a time. A subscript repeated within one
+    operand takes its diagonal ("ii->i"; "ii" is the trace), as in PyTorch."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -664,7 +664,9 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
             raise RuntimeError(f"einsum: operands must have one dtype, got {operands[0].dtype} (operand 0) and "
                                f"{t.dtype} (operand {i})")
     subscripts, output = parse_einsum_equation(equation, [t.ndim for t in operands])
-    operands = _expand_einsum_operands(list(operands), subscripts)
+    diagonals = [_einsum_diagonals(t, subs, i) for i, (t, subs) in enumerate(zip(operands, subscripts))]
+    subscripts = [subs for _, subs in diagonals]
+    operands = _expand_einsum_operands([t for t, _ in diagonals], subscripts)
     if operands[0].dtype.kind != "f":
         return _einsum_of_integers(operands, subscripts, output)
     while len(operands) > 2:  # contract the first two, keeping the subscripts still needed later
@@ -706,6 +708,21 @@ def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: s
         left = apply(ops.Einsum, left, right, subscripts=(left_subs, right_subs), output=target)
         left_subs = target
     return left if left_subs == output else apply(ops.Einsum, left, subscripts=(left_subs,), output=output)
+
+
+def _einsum_diagonals(t: Tensor, subs: str, i: int) -> tuple[Tensor, str]:
+    """Operand i with subscripts that repeat a letter ("ii") as its diagonal over those dims (a view, so
+    gradients flow back), a last dim with the letter once, until no letter repeats."""
+    for c in dict.fromkeys(subs):
+        while subs.count(c) > 1:
+            first = subs.index(c)
+            second = subs.index(c, first + 1)
+            if t.shape[first] != t.shape[second]:
+                raise RuntimeError(f"einsum: subscript {c!r} is repeated for operand {i} but the sizes don't match, "
+                                   f"{t.shape[first]} != {t.shape[second]}")
+            t = t.diagonal(0, first, second)
+            subs = subs[:first] + subs[first + 1:second] + subs[second + 1:] + c
+    return t, subs
 
 
 def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> list[Tensor]:

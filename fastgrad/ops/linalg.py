@@ -174,11 +174,7 @@ def parse_einsum_equation(equation: str, ndims: Sequence[int]) -> tuple[list[str
         if len(letters) > ndim or ("..." not in term and len(letters) != ndim):
             raise RuntimeError(f"einsum: operand {i} has {ndim} dims but {len(letters)} subscripts ({term!r})"
                                + (" and no '...'" if "..." not in term else ""))
-        term = term.replace("...", ellipsis[len(ellipsis) - (ndim - len(letters)):])
-        if len(set(term)) != len(term):
-            raise NotImplementedError(f"einsum: a subscript repeated within operand {i} ({term!r}: a diagonal or "
-                                      "trace) is not supported")
-        subscripts.append(term)
+        subscripts.append(term.replace("...", ellipsis[len(ellipsis) - (ndim - len(letters)):]))
     if arrow:
         output = rhs.replace("...", ellipsis)
     else:

@@ -242,6 +242,17 @@ COMPUTED = {
     "einsum of 0-d operands": lambda m: m.einsum(",->", m.tensor(2.0), m.tensor(3.0)),
     "einsum with an ellipsis": lambda m: m.einsum("...i,...i->...", m.arange(6.0).reshape(2, 3), m.ones(3)),
     "einsum of a size-1 dim broadcast": lambda m: m.einsum("ij,jk->ik", m.ones(2, 1), m.arange(6.0).reshape(3, 2)),
+    "einsum of a diagonal": lambda m: m.einsum("ii->i", m.arange(9.0).reshape(3, 3)),
+    "einsum of a trace": lambda m: m.einsum("ii", m.arange(9.0).reshape(3, 3)),
+    "einsum of a diagonal of int64": lambda m: m.einsum("ii->i", m.arange(9).reshape(3, 3)),
+    "einsum of a batched diagonal": lambda m: m.einsum("bii->ib", m.arange(18.0).reshape(2, 3, 3)),
+    "einsum of a diagonal over three dims": lambda m: m.einsum("iji->ji", m.arange(12.0).reshape(2, 3, 2)),
+    "einsum of a letter three times": lambda m: m.einsum("iii->i", m.arange(8.0).reshape(2, 2, 2)),
+    "einsum of a diagonal times a vector": lambda m: m.einsum("ii,i->i", m.arange(4.0).reshape(2, 2),
+                                                              m.tensor([2.0, 3.0])),
+    "einsum of a diagonal of a size-1 matrix broadcast": lambda m: m.einsum("ii,i->i", m.ones(1, 1),
+                                                                            m.tensor([2.0, 3.0])),
+    "einsum of a diagonal with an ellipsis": lambda m: m.einsum("...ii->...i", m.arange(8.0).reshape(2, 2, 2)),
     "tensordot of int64": lambda m: m.tensordot(m.arange(6).reshape(2, 3), m.arange(6).reshape(3, 2), dims=1),
     "tensordot over no dims": lambda m: m.tensordot(m.arange(2.0), m.ones(3), dims=0),
     "tensordot of empty operands": lambda m: m.tensordot(m.ones(2, 0), m.ones(0, 3), dims=1),
@@ -314,3 +325,17 @@ def test_computed_as_torch(call):
     assert str(ours.dtype).replace("torch.", "") == str(theirs.dtype).replace("torch.", "")
     assert tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("equation,shapes", [("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("bii->ib", [(2, 3, 3)]),
+                                             ("ij,jj->i", [(2, 3), (3, 3)]), ("iii->", [(2, 2, 2)])])
+def test_einsum_of_repeated_subscripts_has_torchs_gradient(equation, shapes):
+    arrays = [np.random.default_rng(len(equation)).standard_normal(shape) for shape in shapes]
+    results = []
+    for m in (fastgrad, torch):
+        operands = [m.tensor(a, requires_grad=True) for a in arrays]
+        out = m.einsum(equation, *operands)
+        out.backward(m.ones_like(out) * 2.0)
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in operands])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
