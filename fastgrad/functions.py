@@ -660,15 +660,12 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(t).__name__}")
-        if t.dtype != operands[0].dtype:
-            raise RuntimeError(f"einsum: operands must have one dtype, got {operands[0].dtype} (operand 0) and "
-                               f"{t.dtype} (operand {i})")
     subscripts, output = parse_einsum_equation(equation, [t.ndim for t in operands])
     diagonals = [_einsum_diagonals(t, subs, i) for i, (t, subs) in enumerate(zip(operands, subscripts))]
     subscripts = [subs for _, subs in diagonals]
     operands = _expand_einsum_operands([t for t, _ in diagonals], subscripts)
-    if operands[0].dtype.kind != "f":
-        return _einsum_of_integers(operands, subscripts, output)
+    if operands[0].dtype.kind != "f" or builtins.any(t.dtype != operands[0].dtype for t in operands):
+        return _einsum_in_steps(operands, subscripts, output)
     while len(operands) > 2:  # contract the first two, keeping the subscripts still needed later
         needed = set(output).union(*subscripts[2:])
         joint = "".join(dict.fromkeys(c for c in subscripts[0] + subscripts[1] if c in needed))
@@ -677,12 +674,12 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
     return apply(ops.Einsum, *operands, subscripts=tuple(subscripts), output=output)
 
 
-def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: str) -> Tensor:
-    """einsum of integer or bool tensors in PyTorch's steps, since their dtypes follow from the steps: each
-    operand's subscripts that no other operand or the output has are summed first (a sum: int64), then the
-    operands are combined left to right, a product where no subscript is contracted (promoting the dtypes) or
-    a matrix product where one is (one dtype, wrapping around in it; none for bool). (In one int8 dtype
-    throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch gives 203.)"""
+def _einsum_in_steps(operands: list[Tensor], subscripts: list[str], output: str) -> Tensor:
+    """einsum of integer or bool tensors, or of several dtypes, in PyTorch's steps, since the dtypes follow from
+    the steps: each operand's subscripts that no other operand or the output has are summed first (a sum of
+    integers: int64), then the operands are combined left to right, a product where no subscript is contracted
+    (promoting the dtypes) or a matrix product where one is (one dtype, wrapping around in it; none for bool).
+    (In one int8 dtype throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch gives 203.)"""
     operands, subscripts = list(operands), list(subscripts)
     for i, subs in enumerate(subscripts):
         others = set(output).union(*(other for j, other in enumerate(subscripts) if j != i))
@@ -698,8 +695,9 @@ def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: s
             dict.fromkeys(c for c in left_subs + right_subs if c in later))
         if builtins.any(c in right_subs and c not in later for c in left_subs):  # a contraction: PyTorch's bmm
             if left.dtype != right.dtype:
-                raise RuntimeError(f"einsum: expected scalar type {left.dtype} but found {right.dtype} (as PyTorch: "
-                                   "a sum over one operand's own subscripts made it int64)")
+                raise RuntimeError(f"einsum: operands contracted over a subscript must have one dtype, got "
+                                   f"{left.dtype} (operands 0 to {i - 1}) and {right.dtype} (operand {i}); a sum over "
+                                   "an integer operand's own subscripts makes it int64")
             if left.dtype.kind == "b":
                 raise NotImplementedError("einsum: contracting bool operands is not implemented (as PyTorch's bmm)")
         else:
@@ -750,18 +748,23 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
         raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+    if isinstance(dims, (int, np.integer)):  # (a bool too: PyTorch takes True as 1)
         most = builtins.min(a.ndim, b.ndim)  # (min is fastgrad.min in this module)
         if not 0 <= dims <= most:
             raise RuntimeError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
                                f"{b.shape}, got {dims}")
         dims_a, dims_b = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
-    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+    elif isinstance(dims, (list, tuple)):  # (PyTorch's types: ValueError for a count, TypeError for a member)
+        if len(dims) != 2:
+            raise ValueError(f"tensordot: dims must be an int or a pair of lists of dims, got {len(dims)} lists")
+        for label, d in zip(("a", "b"), dims):
+            if not isinstance(d, (list, tuple)):
+                raise TypeError(f"tensordot: the dims of {label} must be a list of ints, got {type(d).__name__} {d!r}")
         dims_a, dims_b = (normalize_dims(d, t.ndim) for d, t in zip(dims, (a, b)))
         if len(dims_a) != len(dims_b):
             raise RuntimeError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
     else:
-        raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
+        raise RuntimeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
     for da, db in zip(dims_a, dims_b):
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
