@@ -5,6 +5,8 @@ import builtins
 import functools
 import itertools
 import math
+import operator
+import string
 import warnings
 from typing import Sequence
 
@@ -650,9 +652,12 @@ ger = outer
 
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b), with '...' and implicit outputs as in
-    PyTorch; operands may also come as one list. Size-1 dims broadcast against the other operands'.
+    PyTorch; operands may also come as one list, or each followed by its subscripts as a list of ints
+    (einsum(a, [0, 1], b, [1, 2], [0, 2])). Size-1 dims broadcast against the other operands'.
     More than two operands are contracted left to right, two at a time. A subscript repeated within one
     operand takes its diagonal ("ii->i"; "ii" is the trace), as in PyTorch."""
+    if isinstance(equation, Tensor):
+        equation, operands = _einsum_sublist_form((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -706,6 +711,22 @@ def _einsum_in_steps(operands: list[Tensor], subscripts: list[str], output: str)
         left = apply(ops.Einsum, left, right, subscripts=(left_subs, right_subs), output=target)
         left_subs = target
     return left if left_subs == output else apply(ops.Einsum, left, subscripts=(left_subs,), output=output)
+
+
+def _einsum_sublist_form(arguments: tuple) -> tuple[str, tuple]:
+    """The equation and operands of einsum(a, [0, 1], b, [1, 2], [0, 2]): "AB,BC->AC" and (a, b), as PyTorch
+    spells the subscripts (0 to 25 as A to Z, 26 to 51 as a to z, Ellipsis as '...')."""
+    def letter(n) -> str:
+        if n is Ellipsis:
+            return "..."
+        if not 0 <= operator.index(n) < 52:
+            raise ValueError(f"einsum: a subscript in a subscript list must be in [0, 52), got {n}")
+        return string.ascii_uppercase[n] if n < 26 else string.ascii_lowercase[n - 26]
+
+    pairs, output = (arguments[:-1], arguments[-1]) if len(arguments) % 2 else (arguments, None)
+    operands, sublists = pairs[0::2], pairs[1::2]
+    equation = ",".join("".join(map(letter, sublist)) for sublist in sublists)
+    return equation + ("" if output is None else "->" + "".join(map(letter, output))), operands
 
 
 def _einsum_diagonals(t: Tensor, subs: str, i: int) -> tuple[Tensor, str]:
