@@ -623,9 +623,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of one size and dtype (no broadcasting, as PyTorch)."""
     for name, t in (("input", input), ("other", other)):
-        if not isinstance(t, Tensor) or t.ndim != 1:
-            raise RuntimeError(f"dot: {name} must be a 1-D tensor, got "
-                               f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
+        if tensor_arg(t, f"dot: {name}").ndim != 1:
+            raise RuntimeError(f"dot: {name} must be a 1-D tensor, got shape {t.shape}")
     if input.dtype != other.dtype:  # (before the sizes, as PyTorch)
         raise RuntimeError(f"dot: expected both vectors to have the same dtype, got {input.dtype} and {other.dtype}")
     if input.shape != other.shape:
@@ -635,9 +634,8 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix (n, m) and a vector (m,), as torch.mv."""
-    if not isinstance(input, Tensor) or input.ndim != 2 or not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise RuntimeError(f"mv: expected a 2-D input and a 1-D vec, got {getattr(input, 'shape', input)!r} and "
-                           f"{getattr(vec, 'shape', vec)!r}")
+    if tensor_arg(input, "mv: input").ndim != 2 or tensor_arg(vec, "mv: vec").ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D input and a 1-D vec, got shapes {input.shape} and {vec.shape}")
     if input.dtype != vec.dtype:
         raise RuntimeError(f"mv: expected input and vec to have the same dtype, got {input.dtype} and {vec.dtype}")
     return input @ vec
@@ -658,6 +656,8 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
     operand takes its diagonal ("ii->i"; "ii" is the trace), as in PyTorch."""
     if isinstance(equation, Tensor):
         equation, operands = _einsum_sublist_form((equation,) + operands)
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a str, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -999,13 +999,19 @@ def _bisect(rows: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
     return start
 
 
+# (all compute the same distances here: how PyTorch computes them differs, not what)
+_CDIST_COMPUTE_MODES = (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                        "donot_use_mm_for_euclid_dist")
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R),
     batch dims broadcast. The gradient at a zero distance is zero, as PyTorch's."""
+    if compute_mode not in _CDIST_COMPUTE_MODES:
+        raise ValueError(f"cdist: compute_mode must be one of {_CDIST_COMPUTE_MODES}, got {compute_mode!r}")
     for label, t in (("x1", x1), ("x2", x2)):
-        if not isinstance(t, Tensor) or t.ndim < 2:
-            raise RuntimeError(f"cdist: {label} must be a tensor of at least 2 dims, got "
-                               f"{getattr(t, 'shape', type(t).__name__)}")
+        if tensor_arg(t, f"cdist: {label}").ndim < 2:
+            raise RuntimeError(f"cdist: {label} must be a tensor of at least 2 dims, got shape {t.shape}")
         t._check_floating("cdist")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
@@ -1035,9 +1041,8 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     if not matrices:
         raise RuntimeError("chain_matmul: expected one or more matrices, got none")
     for i, m in enumerate(matrices):
-        if not isinstance(m, Tensor) or m.ndim != 2:
-            raise RuntimeError(f"chain_matmul: expected 2-D tensors, got {getattr(m, 'shape', type(m).__name__)} at "
-                               f"position {i}")
+        if tensor_arg(m, f"chain_matmul: matrices[{i}]").ndim != 2:
+            raise RuntimeError(f"chain_matmul: expected 2-D tensors, got {m.shape} at position {i}")
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices))
@@ -1046,7 +1051,8 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 def block_diag(*tensors: Tensor) -> Tensor:
     """The tensors (0-D as 1 x 1, 1-D as one row) as the diagonal blocks of one matrix, zeros elsewhere; dtypes
     promote, as torch.block_diag (no tensors give a 1 x 0 matrix)."""
-    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", tensors)]
+    # (the tensors as one sequence: a list among them is refused, as PyTorch's)
+    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", (tensors,))]
     for i, block in enumerate(blocks):
         if block.ndim > 2:
             raise RuntimeError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at "

@@ -448,6 +448,8 @@ def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
     """The product of two or more matrices, in the order of multiplications that costs the fewest scalar
     products; the first may be a row vector (1-D) and the last a column vector (1-D)."""
     name = "linalg.multi_dot"
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: tensors must be a list or tuple of tensors, got {type(tensors).__name__}")
     tensors = [_tensor(name, f"tensors[{i}]", t) for i, t in enumerate(tensors)]
     if len(tensors) < 2:
         raise RuntimeError(f"{name}: expected at least 2 tensors, got {len(tensors)}")

@@ -15,6 +15,16 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # (chain_matmul's deprecation, cross's dim)
 
 REFUSED = {
+    "dot of a number": lambda m: m.dot(m.ones(2), 2),
+    "vdot of a number": lambda m: m.vdot(m.ones(2), 2),
+    "mv of a number": lambda m: m.mv(m.ones(2, 2), 2),
+    "addmv of a number vec": lambda m: m.addmv(m.ones(2), m.ones(2, 2), 2),
+    "cdist of a number": lambda m: m.cdist(m.ones(2, 3), 2),
+    "cdist of an unknown compute_mode": lambda m: m.cdist(m.ones(2, 3), m.ones(2, 3), compute_mode="fast"),
+    "block_diag of a list": lambda m: m.block_diag([m.ones(2)]),
+    "multi_dot of a tensor": lambda m: m.linalg.multi_dot(m.ones(2, 2)),
+    "chain_matmul of a list": lambda m: m.chain_matmul([m.ones(2, 2), m.ones(2, 2)]),
+    "einsum of an equation that is not a str": lambda m: m.einsum(3, m.ones(2)),
     "mm of a 1-d self": lambda m: m.mm(m.ones(3), m.ones(3, 2)),
     "mm of a 3-d mat2": lambda m: m.mm(m.ones(2, 3), m.ones(1, 3, 2)),
     "mm of unaligned matrices": lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),
@@ -279,6 +289,8 @@ COMPUTED = {
     "tensordot of int64": lambda m: m.tensordot(m.arange(6).reshape(2, 3), m.arange(6).reshape(3, 2), dims=1),
     "tensordot over no dims": lambda m: m.tensordot(m.arange(2.0), m.ones(3), dims=0),
     "tensordot of empty operands": lambda m: m.tensordot(m.ones(2, 0), m.ones(0, 3), dims=1),
+    "cdist with mm for the euclidean distance": lambda m: m.cdist(m.arange(6.0).reshape(2, 3), m.ones(2, 3),
+                                                                  compute_mode="use_mm_for_euclid_dist"),
     "cdist of no rows": lambda m: m.cdist(m.ones(0, 3), m.ones(2, 3)),
     "cdist of no columns": lambda m: m.cdist(m.ones(2, 0), m.ones(2, 0)),
     "block_diag of a 0-d tensor": lambda m: m.block_diag(m.tensor(2.0), m.ones(2)),
