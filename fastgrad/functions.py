@@ -324,12 +324,14 @@ arctan2 = atan2
 nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
                                                                 Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
                                                                 Tensor.take)
-addcmul, addcdiv, renorm, dist, cross, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist,
-                                                Tensor.cross, Tensor.histc)
+addcmul, addcdiv, renorm, dist, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist, Tensor.histc)
+cross = _method_as_function(Tensor.cross)
 index_fill, index_copy, masked_scatter = Tensor.index_fill, Tensor.index_copy, Tensor.masked_scatter
-addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
-diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
-                                                 Tensor.tile, Tensor.kron)
+addmm, addmv, baddbmm, addbmm = map(_method_as_function, (Tensor.addmm, Tensor.addmv, Tensor.baddbmm,
+                                                           Tensor.addbmm))
+diag, diagonal, diag_embed, trace, tile = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
+                                           Tensor.tile)
+kron = _method_as_function(Tensor.kron)
 
 
 logical_and, logical_or, logical_xor, logical_not = map(_method_as_function, (
@@ -366,8 +368,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return input.index_select(dim, index)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1) -> Tensor:
-    return input.index_add(dim, index, source, alpha=alpha)
+index_add = _method_as_function(Tensor.index_add)
 
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
@@ -612,12 +613,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return input.unflatten(dim, sizes)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _tensor_or_number(input).mm(mat2)
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _tensor_or_number(input).bmm(mat2)
+mm, bmm = _method_as_function(Tensor.mm), _method_as_function(Tensor.bmm)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
@@ -641,8 +637,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return input @ vec
 
 
-def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    return _tensor_or_number(input).outer(vec2)
+outer = _method_as_function(Tensor.outer)
 
 
 ger = outer
@@ -1025,9 +1020,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
 
 
 # -- matrix functions with torch's top-level names (torch.linalg's are in fastgrad/linalg.py) -----------------
-inverse, det, logdet, slogdet, matrix_power, matrix_exp, inner, addr = (
-    Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet, Tensor.matrix_power, Tensor.matrix_exp, Tensor.inner,
-    Tensor.addr)
+inverse, det, logdet, slogdet, matrix_power, matrix_exp = (
+    Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet, Tensor.matrix_power, Tensor.matrix_exp)
+inner, addr = _method_as_function(Tensor.inner), _method_as_function(Tensor.addr)
 cholesky, pinverse, svd, qr = Tensor.cholesky, Tensor.pinverse, Tensor.svd, Tensor.qr
 vdot = dot  # vdot conjugates its first argument: for real tensors it is dot
 
@@ -1110,9 +1105,7 @@ def msort(input: Tensor) -> Tensor:
     return input.msort()
 
 
-def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
-         append: Tensor | None = None) -> Tensor:
-    return input.diff(n, dim, prepend, append)
+diff = _method_as_function(Tensor.diff)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
