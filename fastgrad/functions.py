@@ -5,6 +5,8 @@ import builtins
 import functools
 import itertools
 import math
+import operator
+import string
 import warnings
 from typing import Sequence
 
@@ -322,12 +324,14 @@ arctan2 = atan2
 nansum, nanmean, median, mode, count_nonzero, argwhere, take = (Tensor.nansum, Tensor.nanmean, Tensor.median,
                                                                 Tensor.mode, Tensor.count_nonzero, Tensor.argwhere,
                                                                 Tensor.take)
-addcmul, addcdiv, renorm, dist, cross, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist,
-                                                Tensor.cross, Tensor.histc)
+addcmul, addcdiv, renorm, dist, histc = (Tensor.addcmul, Tensor.addcdiv, Tensor.renorm, Tensor.dist, Tensor.histc)
+cross = _method_as_function(Tensor.cross)
 index_fill, index_copy, masked_scatter = Tensor.index_fill, Tensor.index_copy, Tensor.masked_scatter
-addmm, addmv, baddbmm, addbmm = Tensor.addmm, Tensor.addmv, Tensor.baddbmm, Tensor.addbmm
-diag, diagonal, diag_embed, trace, tile, kron = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
-                                                 Tensor.tile, Tensor.kron)
+addmm, addmv, baddbmm, addbmm = map(_method_as_function, (Tensor.addmm, Tensor.addmv, Tensor.baddbmm,
+                                                           Tensor.addbmm))
+diag, diagonal, diag_embed, trace, tile = (Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace,
+                                           Tensor.tile)
+kron = _method_as_function(Tensor.kron)
 
 
 logical_and, logical_or, logical_xor, logical_not = map(_method_as_function, (
@@ -364,8 +368,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return input.index_select(dim, index)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1) -> Tensor:
-    return input.index_add(dim, index, source, alpha=alpha)
+index_add = _method_as_function(Tensor.index_add)
 
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
@@ -610,39 +613,31 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return input.unflatten(dim, sizes)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _tensor_or_number(input).mm(mat2)
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    return _tensor_or_number(input).bmm(mat2)
+mm, bmm = _method_as_function(Tensor.mm), _method_as_function(Tensor.bmm)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of one size and dtype (no broadcasting, as PyTorch)."""
     for name, t in (("input", input), ("other", other)):
-        if not isinstance(t, Tensor) or t.ndim != 1:
-            raise ValueError(f"dot: {name} must be a 1-D tensor, got "
-                             f"{t.shape if isinstance(t, Tensor) else type(t).__name__}")
-    if input.shape != other.shape:
-        raise ValueError(f"dot: input and other must have the same size, got {input.shape[0]} and {other.shape[0]}")
-    if input.dtype != other.dtype:
+        if tensor_arg(t, f"dot: {name}").ndim != 1:
+            raise RuntimeError(f"dot: {name} must be a 1-D tensor, got shape {t.shape}")
+    if input.dtype != other.dtype:  # (before the sizes, as PyTorch)
         raise RuntimeError(f"dot: expected both vectors to have the same dtype, got {input.dtype} and {other.dtype}")
+    if input.shape != other.shape:
+        raise RuntimeError(f"dot: input and other must have the same size, got {input.shape[0]} and {other.shape[0]}")
     return input @ other
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix (n, m) and a vector (m,), as torch.mv."""
-    if not isinstance(input, Tensor) or input.ndim != 2 or not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise ValueError(f"mv: expected a 2-D input and a 1-D vec, got {getattr(input, 'shape', input)!r} and "
-                         f"{getattr(vec, 'shape', vec)!r}")
+    if tensor_arg(input, "mv: input").ndim != 2 or tensor_arg(vec, "mv: vec").ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D input and a 1-D vec, got shapes {input.shape} and {vec.shape}")
     if input.dtype != vec.dtype:
         raise RuntimeError(f"mv: expected input and vec to have the same dtype, got {input.dtype} and {vec.dtype}")
     return input @ vec
 
 
-def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    return _tensor_or_number(input).outer(vec2)
+outer = _method_as_function(Tensor.outer)
 
 
 ger = outer
@@ -650,9 +645,14 @@ ger = outer
 
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b), with '...' and implicit outputs as in
-    PyTorch; operands may also come as one list. Size-1 dims broadcast against the other operands'.
-    More than two operands are contracted left to right, two at a time. Subscripts repeated within one
-    operand (diagonals, traces such as "ii->i") raise NotImplementedError."""
+    PyTorch; operands may also come as one list, or each followed by its subscripts as a list of ints
+    (einsum(a, [0, 1], b, [1, 2], [0, 2])). Size-1 dims broadcast against the other operands'.
+    More than two operands are contracted left to right, two at a time. A subscript repeated within one
+    operand takes its diagonal ("ii->i"; "ii" is the trace), as in PyTorch."""
+    if isinstance(equation, Tensor):
+        equation, operands = _einsum_sublist_form((equation,) + operands)
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a str, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -660,13 +660,12 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(t).__name__}")
-        if t.dtype != operands[0].dtype:
-            raise RuntimeError(f"einsum: operands must have one dtype, got {operands[0].dtype} (operand 0) and "
-                               f"{t.dtype} (operand {i})")
     subscripts, output = parse_einsum_equation(equation, [t.ndim for t in operands])
-    operands = _expand_einsum_operands(list(operands), subscripts)
-    if operands[0].dtype.kind != "f":
-        return _einsum_of_integers(operands, subscripts, output)
+    diagonals = [_einsum_diagonals(t, subs, i) for i, (t, subs) in enumerate(zip(operands, subscripts))]
+    subscripts = [subs for _, subs in diagonals]
+    operands = _expand_einsum_operands([t for t, _ in diagonals], subscripts)
+    if operands[0].dtype.kind != "f" or builtins.any(t.dtype != operands[0].dtype for t in operands):
+        return _einsum_in_steps(operands, subscripts, output)
     while len(operands) > 2:  # contract the first two, keeping the subscripts still needed later
         needed = set(output).union(*subscripts[2:])
         joint = "".join(dict.fromkeys(c for c in subscripts[0] + subscripts[1] if c in needed))
@@ -675,12 +674,12 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
     return apply(ops.Einsum, *operands, subscripts=tuple(subscripts), output=output)
 
 
-def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: str) -> Tensor:
-    """einsum of integer or bool tensors in PyTorch's steps, since their dtypes follow from the steps: each
-    operand's subscripts that no other operand or the output has are summed first (a sum: int64), then the
-    operands are combined left to right, a product where no subscript is contracted (promoting the dtypes) or
-    a matrix product where one is (one dtype, wrapping around in it; none for bool). (In one int8 dtype
-    throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch gives 203.)"""
+def _einsum_in_steps(operands: list[Tensor], subscripts: list[str], output: str) -> Tensor:
+    """einsum of integer or bool tensors, or of several dtypes, in PyTorch's steps, since the dtypes follow from
+    the steps: each operand's subscripts that no other operand or the output has are summed first (a sum of
+    integers: int64), then the operands are combined left to right, a product where no subscript is contracted
+    (promoting the dtypes) or a matrix product where one is (one dtype, wrapping around in it; none for bool).
+    (In one int8 dtype throughout, "i->" of [100, 100, 3] wrapped to -53 where PyTorch gives 203.)"""
     operands, subscripts = list(operands), list(subscripts)
     for i, subs in enumerate(subscripts):
         others = set(output).union(*(other for j, other in enumerate(subscripts) if j != i))
@@ -696,8 +695,9 @@ def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: s
             dict.fromkeys(c for c in left_subs + right_subs if c in later))
         if builtins.any(c in right_subs and c not in later for c in left_subs):  # a contraction: PyTorch's bmm
             if left.dtype != right.dtype:
-                raise RuntimeError(f"einsum: expected scalar type {left.dtype} but found {right.dtype} (as PyTorch: "
-                                   "a sum over one operand's own subscripts made it int64)")
+                raise RuntimeError(f"einsum: operands contracted over a subscript must have one dtype, got "
+                                   f"{left.dtype} (operands 0 to {i - 1}) and {right.dtype} (operand {i}); a sum over "
+                                   "an integer operand's own subscripts makes it int64")
             if left.dtype.kind == "b":
                 raise NotImplementedError("einsum: contracting bool operands is not implemented (as PyTorch's bmm)")
         else:
@@ -708,6 +708,37 @@ def _einsum_of_integers(operands: list[Tensor], subscripts: list[str], output: s
     return left if left_subs == output else apply(ops.Einsum, left, subscripts=(left_subs,), output=output)
 
 
+def _einsum_sublist_form(arguments: tuple) -> tuple[str, tuple]:
+    """The equation and operands of einsum(a, [0, 1], b, [1, 2], [0, 2]): "AB,BC->AC" and (a, b), as PyTorch
+    spells the subscripts (0 to 25 as A to Z, 26 to 51 as a to z, Ellipsis as '...')."""
+    def letter(n) -> str:
+        if n is Ellipsis:
+            return "..."
+        if not 0 <= operator.index(n) < 52:
+            raise ValueError(f"einsum: a subscript in a subscript list must be in [0, 52), got {n}")
+        return string.ascii_uppercase[n] if n < 26 else string.ascii_lowercase[n - 26]
+
+    pairs, output = (arguments[:-1], arguments[-1]) if len(arguments) % 2 else (arguments, None)
+    operands, sublists = pairs[0::2], pairs[1::2]
+    equation = ",".join("".join(map(letter, sublist)) for sublist in sublists)
+    return equation + ("" if output is None else "->" + "".join(map(letter, output))), operands
+
+
+def _einsum_diagonals(t: Tensor, subs: str, i: int) -> tuple[Tensor, str]:
+    """Operand i with subscripts that repeat a letter ("ii") as its diagonal over those dims (a view, so
+    gradients flow back), a last dim with the letter once, until no letter repeats."""
+    for c in dict.fromkeys(subs):
+        while subs.count(c) > 1:
+            first = subs.index(c)
+            second = subs.index(c, first + 1)
+            if t.shape[first] != t.shape[second]:
+                raise RuntimeError(f"einsum: subscript {c!r} is repeated for operand {i} but the sizes don't match, "
+                                   f"{t.shape[first]} != {t.shape[second]}")
+            t = t.diagonal(0, first, second)
+            subs = subs[:first] + subs[first + 1:second] + subs[second + 1:] + c
+    return t, subs
+
+
 def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> list[Tensor]:
     """Give every subscript one size: size-1 dims are expanded (broadcast) to the size the other operands
     have, so that the Einsum op sees matching shapes; sizes that differ otherwise are an error."""
@@ -715,8 +746,8 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
     for i, (t, subs) in enumerate(zip(operands, subscripts)):
         for c, n in zip(subs, t.shape):
             if n != 1 and sizes.get(c, 1) not in (1, n):
-                raise ValueError(f"einsum: subscript {c!r} has size {n} in operand {i} but size {sizes[c]} in an "
-                                 "earlier operand")
+                raise RuntimeError(f"einsum: subscript {c!r} has size {n} in operand {i} but size {sizes[c]} in an "
+                                   "earlier operand")
             if n != 1 or c not in sizes:
                 sizes[c] = n
     return [t if t.shape == tuple(sizes[c] for c in subs) else t.expand(tuple(sizes[c] for c in subs))
@@ -733,22 +764,27 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
         raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+    if isinstance(dims, (int, np.integer)):  # (a bool too: PyTorch takes True as 1)
         most = builtins.min(a.ndim, b.ndim)  # (min is fastgrad.min in this module)
         if not 0 <= dims <= most:
-            raise ValueError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
-                             f"{b.shape}, got {dims}")
+            raise RuntimeError(f"tensordot: dims must be in [0, {most}] for shapes {a.shape} and "
+                               f"{b.shape}, got {dims}")
         dims_a, dims_b = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
-    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+    elif isinstance(dims, (list, tuple)):  # (PyTorch's types: ValueError for a count, TypeError for a member)
+        if len(dims) != 2:
+            raise ValueError(f"tensordot: dims must be an int or a pair of lists of dims, got {len(dims)} lists")
+        for label, d in zip(("a", "b"), dims):
+            if not isinstance(d, (list, tuple)):
+                raise TypeError(f"tensordot: the dims of {label} must be a list of ints, got {type(d).__name__} {d!r}")
         dims_a, dims_b = (normalize_dims(d, t.ndim) for d, t in zip(dims, (a, b)))
         if len(dims_a) != len(dims_b):
-            raise ValueError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
+            raise RuntimeError(f"tensordot: both dim lists must have the same length, got {dims[0]} and {dims[1]}")
     else:
-        raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
+        raise RuntimeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
     for da, db in zip(dims_a, dims_b):
         if a.shape[da] != b.shape[db]:
-            raise ValueError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
-                             "must have the same size")
+            raise RuntimeError(f"tensordot: dim {da} of a (size {a.shape[da]}) and dim {db} of b (size {b.shape[db]}) "
+                               "must have the same size")
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
     size = int(np.prod([a.shape[d] for d in dims_a]))
@@ -958,29 +994,35 @@ def _bisect(rows: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
     return start
 
 
+# (all compute the same distances here: how PyTorch computes them differs, not what)
+_CDIST_COMPUTE_MODES = (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                        "donot_use_mm_for_euclid_dist")
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R),
     batch dims broadcast. The gradient at a zero distance is zero, as PyTorch's."""
+    if compute_mode not in _CDIST_COMPUTE_MODES:
+        raise ValueError(f"cdist: compute_mode must be one of {_CDIST_COMPUTE_MODES}, got {compute_mode!r}")
     for label, t in (("x1", x1), ("x2", x2)):
-        if not isinstance(t, Tensor) or t.ndim < 2:
-            raise ValueError(f"cdist: {label} must be a tensor of at least 2 dims, got "
-                             f"{getattr(t, 'shape', type(t).__name__)}")
+        if tensor_arg(t, f"cdist: {label}").ndim < 2:
+            raise RuntimeError(f"cdist: {label} must be a tensor of at least 2 dims, got shape {t.shape}")
         t._check_floating("cdist")
     if x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
-                         f"{x2.shape[-1]}")
+        raise RuntimeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
+                           f"{x2.shape[-1]}")
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"cdist: x1 and x2 must have the same dtype, got {x1.dtype} and {x2.dtype}")
     p = real_arg(p, "cdist: p")
     if p < 0:
-        raise ValueError(f"cdist: p must be non-negative, got {p}")
+        raise RuntimeError(f"cdist: p must be non-negative, got {p}")
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
 
 
 # -- matrix functions with torch's top-level names (torch.linalg's are in fastgrad/linalg.py) -----------------
-inverse, det, logdet, slogdet, matrix_power, matrix_exp, inner, addr = (
-    Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet, Tensor.matrix_power, Tensor.matrix_exp, Tensor.inner,
-    Tensor.addr)
+inverse, det, logdet, slogdet, matrix_power, matrix_exp = (
+    Tensor.inverse, Tensor.det, Tensor.logdet, Tensor.slogdet, Tensor.matrix_power, Tensor.matrix_exp)
+inner, addr = _method_as_function(Tensor.inner), _method_as_function(Tensor.addr)
 cholesky, pinverse, svd, qr = Tensor.cholesky, Tensor.pinverse, Tensor.svd, Tensor.qr
 vdot = dot  # vdot conjugates its first argument: for real tensors it is dot
 
@@ -991,10 +1033,11 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release; use "
                   "fastgrad.linalg.multi_dot, which takes a list of two or more tensors", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul: expected one or more matrices, got none")
     for i, m in enumerate(matrices):
-        if not isinstance(m, Tensor) or m.ndim != 2:
-            raise ValueError(f"chain_matmul: expected 2-D tensors, got {getattr(m, 'shape', type(m).__name__)} at "
-                             f"position {i}")
+        if tensor_arg(m, f"chain_matmul: matrices[{i}]").ndim != 2:
+            raise RuntimeError(f"chain_matmul: expected 2-D tensors, got {m.shape} at position {i}")
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices))
@@ -1003,10 +1046,12 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 def block_diag(*tensors: Tensor) -> Tensor:
     """The tensors (0-D as 1 x 1, 1-D as one row) as the diagonal blocks of one matrix, zeros elsewhere; dtypes
     promote, as torch.block_diag (no tensors give a 1 x 0 matrix)."""
-    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", tensors)]
+    # (the tensors as one sequence: a list among them is refused, as PyTorch's)
+    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors_of("block_diag", (tensors,))]
     for i, block in enumerate(blocks):
         if block.ndim > 2:
-            raise ValueError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at position {i}")
+            raise RuntimeError(f"block_diag: expected tensors of at most 2 dims, got shape {block.shape} at "
+                               f"position {i}")
     if not blocks:
         from fastgrad.dtypes import get_default_dtype
 
@@ -1060,9 +1105,7 @@ def msort(input: Tensor) -> Tensor:
     return input.msort()
 
 
-def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
-         append: Tensor | None = None) -> Tensor:
-    return input.diff(n, dim, prepend, append)
+diff = _method_as_function(Tensor.diff)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:

@@ -448,23 +448,27 @@ def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
     """The product of two or more matrices, in the order of multiplications that costs the fewest scalar
     products; the first may be a row vector (1-D) and the last a column vector (1-D)."""
     name = "linalg.multi_dot"
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: tensors must be a list or tuple of tensors, got {type(tensors).__name__}")
     tensors = [_tensor(name, f"tensors[{i}]", t) for i, t in enumerate(tensors)]
     if len(tensors) < 2:
-        raise ValueError(f"{name}: expected at least 2 tensors, got {len(tensors)}")
+        raise RuntimeError(f"{name}: expected at least 2 tensors, got {len(tensors)}")
+    last = len(tensors) - 1
+    for i in [0, last] + list(range(1, last)):  # (the ends first, then the dtypes: PyTorch's order)
+        allowed = (1, 2) if i in (0, last) else (2,)
+        if tensors[i].ndim not in allowed:
+            which = "first" if i == 0 else "last" if i == last else "middle"
+            raise RuntimeError(f"{name}: the {which} tensor must be {' or '.join(f'{d}-D' for d in allowed)}, got "
+                               f"shape {tuple(tensors[i].shape)} (tensor {i})")
     for i, t in enumerate(tensors):
         _same_dtype(name, f"tensors 0 and {i}", tensors[0], t)
-        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
-        if t.ndim not in allowed:
-            which = "first" if i == 0 else "last" if i == len(tensors) - 1 else "middle"
-            raise ValueError(f"{name}: the {which} tensor must be {' or '.join(f'{d}-D' for d in allowed)}, got "
-                             f"shape {tuple(t.shape)} (tensor {i})")
     first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
     matrices = ([tensors[0].unsqueeze(0)] if first else tensors[:1]) + tensors[1:-1] + (
         [tensors[-1].unsqueeze(-1)] if last else tensors[-1:])
     for i in range(len(matrices) - 1):
         if matrices[i].shape[1] != matrices[i + 1].shape[0]:
-            raise ValueError(f"{name}: tensors {i} and {i + 1} with shapes {tuple(tensors[i].shape)} and "
-                             f"{tuple(tensors[i + 1].shape)} cannot be multiplied")
+            raise RuntimeError(f"{name}: tensors {i} and {i + 1} with shapes {tuple(tensors[i].shape)} and "
+                               f"{tuple(tensors[i + 1].shape)} cannot be multiplied")
     product = _chain_product(matrices, _cheapest_splits([m.shape[0] for m in matrices] + [matrices[-1].shape[1]]),
                              0, len(matrices) - 1)
     if first:

@@ -32,7 +32,7 @@ from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, number_
                                               size_arg, tensor_arg)
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
-from fastgrad.tensor_methods.linalg import LinalgMethods
+from fastgrad.tensor_methods.linalg import LinalgMethods, vector_operand
 from fastgrad.tensor_methods.math import MathMethods
 from fastgrad.tensor_methods.reductions import ReductionMethods, ValuesIndices  # noqa: F401 (re-exported)
 from fastgrad.tensor_methods.sampling import SamplingMethods
@@ -901,25 +901,22 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """The 2-D matrix product (no broadcasting, operands of one dtype), as torch.mm."""
         _check_product_operands("mm", self, mat2, 2)
         if self.shape[1] != mat2.shape[0]:
-            raise ValueError(f"mm: shapes {self.shape} and {mat2.shape} cannot be multiplied ({self.shape[1]} "
-                             f"columns in self, {mat2.shape[0]} rows in mat2)")
+            raise RuntimeError(f"mm: shapes {self.shape} and {mat2.shape} cannot be multiplied ({self.shape[1]} "
+                               f"columns in self, {mat2.shape[0]} rows in mat2)")
         return apply(ops.Matmul, self, mat2)
 
     def bmm(self, mat2: "Tensor") -> "Tensor":
         """Batched matrix products of 3-D tensors (b, n, m) and (b, m, p), as torch.bmm (no broadcasting)."""
         _check_product_operands("bmm", self, mat2, 3)
         if mat2.shape[:2] != (self.shape[0], self.shape[2]):
-            raise ValueError(f"bmm: shapes {self.shape} and {mat2.shape} cannot be multiplied (expected mat2 of "
-                             f"shape ({self.shape[0]}, {self.shape[2]}, p))")
+            raise RuntimeError(f"bmm: shapes {self.shape} and {mat2.shape} cannot be multiplied (expected mat2 of "
+                               f"shape ({self.shape[0]}, {self.shape[2]}, p))")
         return apply(ops.Matmul, self, mat2)
 
     def outer(self, vec2: "Tensor") -> "Tensor":
         """out[i, j] = self[i] * vec2[j], for 1-D tensors."""
-        for name, t in (("self", self), ("vec2", vec2)):
-            if not isinstance(t, Tensor) or t.ndim != 1:
-                got = f"{t.ndim}-D" if isinstance(t, Tensor) else type(t).__name__
-                raise ValueError(f"outer: expected {name} to be a 1-D tensor, got {got}")
-        return self.reshape(-1, 1) * vec2
+        vector_operand("outer", "self", self)
+        return self.reshape(-1, 1) * vector_operand("outer", "vec2", vec2)
 
     ger = outer  # (PyTorch's older name)
 
@@ -1449,7 +1446,7 @@ def _check_product_operands(name: str, a: Tensor, b: Tensor, ndim: int) -> None:
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: {arg} must be a Tensor, got {type(t).__name__}")
         if t.ndim != ndim:
-            raise ValueError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
+            raise RuntimeError(f"{name}: {arg} must be a {ndim}-D tensor, got shape {t.shape}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{name}: expected self and mat2 to have the same dtype, but got {a.dtype} != {b.dtype}")
     a._refuse_bool(name)  # (no bool kernel in PyTorch either)

@@ -214,9 +214,10 @@ class IndexAdd(Op):
             raise TypeError(f"index_add: alpha must be an integer for an input of dtype {x.dtype}, got {alpha}")
         x_1d, source_1d = np.atleast_1d(x), np.atleast_1d(source)
         expected = x_1d.shape[:dim] + (flat_index.size,) + x_1d.shape[dim + 1:]
-        if source_1d.shape != expected:
-            raise ValueError(f"index_add: source must have shape {expected} (the input's shape {x.shape} with "
-                             f"dim {dim} resized to the {flat_index.size} indices), got {source.shape}")
+        if source.ndim != x.ndim or source_1d.shape != expected:  # (a 0-d input takes only a 0-d source)
+            raise RuntimeError(f"index_add: source must have shape {expected if x.ndim else ()} (the input's shape "
+                               f"{x.shape} with dim {dim} resized to the {flat_index.size} indices), got "
+                               f"{source.shape}")
         _check_index_range("index_add", flat_index, dim, x_1d.shape[dim])
         scale = x.dtype.type(alpha)
         out = x_1d.copy()

@@ -158,13 +158,13 @@ def parse_einsum_equation(equation: str, ndims: Sequence[int]) -> tuple[list[str
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise ValueError(f"einsum: the equation {equation!r} has subscripts for {len(terms)} operand(s), got "
-                         f"{len(ndims)} tensor(s)")
+        raise RuntimeError(f"einsum: the equation {equation!r} has subscripts for {len(terms)} operand(s), got "
+                           f"{len(ndims)} tensor(s)")
     for term in terms + ([rhs] if arrow else []):
         invalid = [c for c in term.replace("...", "", 1) if c not in string.ascii_letters]
         if invalid:
-            raise ValueError(f"einsum: invalid subscript {invalid[0]!r} in {term!r} of {equation!r}; subscripts are "
-                             "letters a-z, A-Z and at most one '...' per operand")
+            raise RuntimeError(f"einsum: invalid subscript {invalid[0]!r} in {term!r} of {equation!r}; subscripts are "
+                               "letters a-z, A-Z and at most one '...' per operand")
     unused = [c for c in string.ascii_letters if c not in equation]
     broadcast_dims = max([ndim - len(term.replace("...", "")) for term, ndim in zip(terms, ndims) if "..." in term],
                          default=0)
@@ -173,23 +173,19 @@ def parse_einsum_equation(equation: str, ndims: Sequence[int]) -> tuple[list[str
     for i, (term, ndim) in enumerate(zip(terms, ndims)):
         letters = term.replace("...", "")
         if len(letters) > ndim or ("..." not in term and len(letters) != ndim):
-            raise ValueError(f"einsum: operand {i} has {ndim} dims but {len(letters)} subscripts ({term!r})"
-                             + (" and no '...'" if "..." not in term else ""))
-        term = term.replace("...", ellipsis[len(ellipsis) - (ndim - len(letters)):])
-        if len(set(term)) != len(term):
-            raise NotImplementedError(f"einsum: a subscript repeated within operand {i} ({term!r}: a diagonal or "
-                                      "trace) is not supported")
-        subscripts.append(term)
+            raise RuntimeError(f"einsum: operand {i} has {ndim} dims but {len(letters)} subscripts ({term!r})"
+                               + (" and no '...'" if "..." not in term else ""))
+        subscripts.append(term.replace("...", ellipsis[len(ellipsis) - (ndim - len(letters)):]))
     if arrow:
         output = rhs.replace("...", ellipsis)
     else:
         counts = Counter("".join(subscripts))
         output = ellipsis + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ellipsis))
     if len(set(output)) != len(output):
-        raise ValueError(f"einsum: an output subscript appears more than once in {equation!r}")
+        raise RuntimeError(f"einsum: an output subscript appears more than once in {equation!r}")
     missing = [c for c in output if c not in "".join(subscripts)]
     if missing:
-        raise ValueError(f"einsum: output subscript {missing[0]!r} of {equation!r} is in no operand's subscripts")
+        raise RuntimeError(f"einsum: output subscript {missing[0]!r} of {equation!r} is in no operand's subscripts")
     return subscripts, output
 
 

@@ -35,11 +35,11 @@ class LinalgMethods:
 
     def baddbmm(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
         """beta * self + alpha * (batch1 @ batch2) for each of the b matrices, as torch.baddbmm."""
-        return self._plus_scaled_product("baddbmm", _operand("baddbmm", "batch1", batch1).bmm(batch2), beta, alpha)
+        return self._plus_scaled_product("baddbmm", _batches("baddbmm", batch1, batch2).bmm(batch2), beta, alpha)
 
     def addbmm(self, batch1: "Tensor", batch2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
         """beta * self + alpha * (the sum over the batch of batch1[i] @ batch2[i]), as torch.addbmm."""
-        products = _operand("addbmm", "batch1", batch1).bmm(batch2)
+        products = _batches("addbmm", batch1, batch2).bmm(batch2)
         return self._plus_scaled_product("addbmm", products.sum(0, dtype=products.dtype), beta, alpha)
 
     def addmm_(self, mat1: "Tensor", mat2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
@@ -297,16 +297,13 @@ class LinalgMethods:
             raise RuntimeError(f"inner: expected self and other to have the same dtype, got {self.dtype} and "
                                f"{other.dtype}")
         if self.shape[-1] != other.shape[-1]:
-            raise ValueError(f"inner: the last dims must match, got shapes {tuple(self.shape)} and "
-                             f"{tuple(other.shape)}")
+            raise RuntimeError(f"inner: the last dims must match, got shapes {tuple(self.shape)} and "
+                               f"{tuple(other.shape)}")
         return tensordot(self, other, ([self.ndim - 1], [other.ndim - 1]))
 
     def addr(self, vec1: "Tensor", vec2: "Tensor", *, beta=1, alpha=1) -> "Tensor":
         """beta * self + alpha * outer(vec1, vec2), dtypes promoted, as torch.addr."""
-        for label, vec in (("vec1", vec1), ("vec2", vec2)):
-            if _operand("addr", label, vec).ndim != 1:
-                raise ValueError(f"addr: {label} must be a 1-D tensor, got shape {tuple(vec.shape)}")
-        product = vec1.outer(vec2)
+        product = vector_operand("addr", "vec1", vec1).outer(vector_operand("addr", "vec2", vec2))
         input, product = self._promoted(product)
         return input._plus_scaled_product("addr", product, beta, alpha)
 
@@ -375,6 +372,28 @@ def _operand(name: str, label: str, value) -> "Tensor":
     if not isinstance(value, graph.Tensor):
         raise TypeError(f"{name}: {label} must be a Tensor, got {type(value).__name__}")
     return value
+
+
+def vector_operand(name: str, label: str, value) -> "Tensor":
+    """A 1-D tensor argument, as outer, ger and addr take (PyTorch refuses other dims with a RuntimeError)."""
+    if _operand(name, label, value).ndim != 1:
+        raise RuntimeError(f"{name}: expected {label} to be a 1-D tensor, got a {value.ndim}-D tensor of shape "
+                           f"{tuple(value.shape)}")
+    return value
+
+
+def _batches(name: str, batch1, batch2) -> "Tensor":
+    """batch1, once batch1 and batch2 are known to be 3-D tensors. PyTorch reads sizes 0 and 1 of batch1 and
+    size 2 of batch2 (the result's shape) before it checks their dims: a dim missing there is an IndexError,
+    any other count of dims than 3 a RuntimeError."""
+    batches = {"batch1": _operand(name, "batch1", batch1), "batch2": _operand(name, "batch2", batch2)}
+    sizes_read = {"batch1": 2, "batch2": 3}
+    for error, wrong in ((IndexError, lambda label, ndim: ndim < sizes_read[label]),
+                         (RuntimeError, lambda label, ndim: ndim != 3)):
+        for label, batch in batches.items():
+            if wrong(label, batch.ndim):
+                raise error(f"{name}: expected {label} to be a 3-D tensor, got shape {tuple(batch.shape)}")
+    return batch1
 
 
 def _scale(name: str, label: str, value, dtype: np.dtype):

@@ -369,17 +369,20 @@ class MathMethods:
                                f"{other.dtype}")
         self._refuse_bool("cross")
         a, b = self, other
-        shape = np.broadcast_shapes(a.shape, b.shape) if a.ndim == b.ndim else None
-        if shape is None:
-            raise ValueError(f"cross: self and other must have the same number of dims, got shapes {a.shape} and "
-                             f"{b.shape}")
+        if a.ndim != b.ndim:
+            raise RuntimeError(f"cross: self and other must have the same number of dims, got shapes {a.shape} and "
+                               f"{b.shape}")
+        try:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise broadcast_error("cross", a.shape, b.shape) from None
         if dim is None:
             dim = next((d for d, n in enumerate(shape) if n == 3), None)
             if dim is None:
-                raise ValueError(f"cross: no dim of size 3 in shapes {a.shape} and {b.shape}")
+                raise RuntimeError(f"cross: no dim of size 3 in shapes {a.shape} and {b.shape}")
         axis = normalize_dims(dim, len(shape))[0]
         if a.shape[axis] != 3 or b.shape[axis] != 3:
-            raise ValueError(f"cross: dim {dim} must have size 3 in both, got shapes {a.shape} and {b.shape}")
+            raise RuntimeError(f"cross: dim {dim} must have size 3 in both, got shapes {a.shape} and {b.shape}")
         (a0, a1, a2), (b0, b1, b2) = a.unbind(axis), b.unbind(axis)
         from fastgrad.functions import stack
 

@@ -400,10 +400,10 @@ class ReductionMethods:
         from fastgrad.functions import cat  # (functions imports the Tensor class, which this module builds)
 
         if self.ndim == 0:
-            raise ValueError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
+            raise RuntimeError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
         n = int_arg(n, "diff: n")
         if n < 0:
-            raise ValueError(f"diff: n (the order of the difference) must be non-negative, got {n}")
+            raise RuntimeError(f"diff: n (the order of the difference) must be non-negative, got {n}")
         axis = one_dim(dim, self.ndim)
         parts = [self]
         for label, extra in (("prepend", prepend), ("append", append)):
@@ -412,8 +412,8 @@ class ReductionMethods:
             if not isinstance(extra, graph.Tensor):
                 raise TypeError(f"diff: {label} must be a Tensor, got {type(extra).__name__}")
             if extra.ndim != self.ndim or any(extra.shape[d] != n_d for d, n_d in enumerate(self.shape) if d != axis):
-                raise ValueError(f"diff: {label} must match the input's shape {self.shape} except along dim {dim}, "
-                                 f"got shape {extra.shape}")
+                raise RuntimeError(f"diff: {label} must match the input's shape {self.shape} except along dim {dim}, "
+                                   f"got shape {extra.shape}")
             parts.insert(0 if label == "prepend" else len(parts), extra)
         x = cat(parts, axis) if len(parts) > 1 else self
         for _ in range(n):
