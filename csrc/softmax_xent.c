@@ -1,7 +1,9 @@
 /* Fused softmax cross-entropy: per row one pass for the max, one for exp (written straight into the
  * gradient buffer) and its sum, one to scale; no separate probability matrix. With m = max_j z_j and
  * s = sum_j exp(z_j - m), loss = log s - (z_t - m) and d loss / d z_j = exp(z_j - m) / s - [j = t]
- * (the softmax-regression gradient), which is exact and overflow-free for any finite logits. */
+ * (the softmax-regression gradient), which is exact and overflow-free for any finite logits.
+ * dlogits may be logits itself: each row reads its target's logit before the gradient overwrites it,
+ * and every other element is read only at the index it is then written to. */
 #include <math.h>
 #include <string.h>
 #include "fastgrad_native.h"
@@ -10,6 +12,7 @@
 #define XENT_ROW(NAME, T, EXP)                                                                  \
     FG_INLINE void NAME##_body(const T *z, int64_t c, int64_t target, T grad_scale,             \
                                double *loss, T *dz) {                                           \
+        const T z_target = z[target]; /* read first: dz may overwrite z */                      \
         T m = z[0];                                                                             \
         _Pragma("omp simd reduction(max : m)") for (int64_t j = 0; j < c; j++)                  \
             m = z[j] > m ? z[j] : m;                                                            \
@@ -27,7 +30,7 @@
             _Pragma("omp simd reduction(+ : s)") for (int64_t j = 0; j < c; j++)                \
                 s += EXP(z[j] - m);                                                             \
         }                                                                                       \
-        *loss = log((double)s) - ((double)z[target] - (double)m);                               \
+        *loss = log((double)s) - ((double)z_target - (double)m);                                \
     }                                                                                           \
     FG_MULTIVERSION(NAME,                                                                       \
                     (const T *z, int64_t c, int64_t target, T grad_scale, double *loss, T *dz), \

@@ -48,18 +48,19 @@ def _num_threads(elements: int) -> int:
 
 # -- fused softmax cross-entropy -------------------------------------------------------------------
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index: int, reduction: str,
-                          need_grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                          need_grad: bool, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Cross-entropy of softmax(logits) (N, C) against int64 targets (N,), and d loss / d logits.
 
     Same conventions as the NumPy reference: loss is 0-d for "mean"/"sum", (N,) for "none" ("mean"
     over the counted rows, NaN when all are ignored); dlogits = softmax - onehot, divided by the
-    count for "mean", zero on ignored rows. Per-row losses are summed in float64.
+    count for "mean", zero on ignored rows, written into `out` when given (which may be `logits`).
+    Per-row losses are summed in float64.
     """
     rows, classes = logits.shape
     count = rows - int(np.count_nonzero(targets == ignore_index))
     grad_scale = 1.0 / count if reduction == "mean" and count else 1.0
     row_loss = np.empty(rows, dtype=np.float64)
-    dlogits = np.empty_like(logits) if need_grad else None
+    dlogits = (np.empty_like(logits) if out is None else out) if need_grad else None
     _SOFTMAX_XENT[logits.dtype](_pointer(logits), ffi.from_buffer("int64_t[]", targets), rows, classes,
                                 ignore_index, grad_scale, _pointer(row_loss),
                                 _pointer(dlogits) if need_grad else ffi.NULL, _num_threads(logits.size))

@@ -65,6 +65,12 @@ def test_softmax_cross_entropy_matches_reference(simd_level, rng, dtype, rows, c
     no_grad_loss, none = native.softmax_cross_entropy(logits, targets, -100, reduction, False)
     assert none is None
     np.testing.assert_array_equal(no_grad_loss, loss)
+    overwritten = logits.copy()  # the gradient written over the logits it is computed from
+    in_place_loss, in_place_grad = native.softmax_cross_entropy(overwritten, targets, -100, reduction, True,
+                                                                out=overwritten)
+    assert in_place_grad is overwritten
+    np.testing.assert_array_equal(in_place_loss, loss)
+    np.testing.assert_array_equal(in_place_grad, grad)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -346,6 +352,25 @@ def test_softmax_cross_entropy_rejects_bad_arguments(rng):
         native.softmax_cross_entropy(logits[:, :0], targets, -100, "mean", True)
     with pytest.raises(ValueError, match="reduction: expected one of"):
         native.softmax_cross_entropy(logits, targets, -100, "avg", True)
+
+
+def test_softmax_cross_entropy_rejects_a_gradient_array_it_cannot_write_whole(rng):
+    logits = make_logits(rng, 4, 5, np.float32)
+    targets = np.array([0, 1, 2, 3])
+    for out, error, message in [
+            (np.empty((4, 5), np.float64), TypeError, r"out: expected dtype float32 \(that of logits\), got float64"),
+            (np.empty((4, 4), np.float32), ValueError, r"out: expected shape \(4, 5\) \(that of logits\), got \(4, 4\)"),
+            (np.empty((5, 4), np.float32).T, ValueError, "out: expected a C-contiguous array to update in place"),
+            (np.empty((4, 5), np.float32)[None], ValueError, r"out: expected a 2-D array, got shape \(1, 4, 5\)"),
+            (np.zeros((4, 5), np.float32).view(), ValueError, None)]:
+        if message is None:  # read-only
+            out.flags.writeable = False
+            message = "out: expected a writable array, got a read-only one"
+        with pytest.raises(error, match=message):
+            native.softmax_cross_entropy(logits, targets, -100, "mean", True, out=out)
+    shifted = make_logits(rng, 5, 5, np.float32)  # rows 1-4 as out of rows 0-3: overlapping, not the same
+    with pytest.raises(ValueError, match="out: expected the logits array itself or an array sharing no memory with it"):
+        native.softmax_cross_entropy(shifted[:4], targets, -100, "mean", True, out=shifted[1:])
 
 
 # -- the missing-library fallback ------------------------------------------------------------------

@@ -49,8 +49,14 @@ def _add_into(target: list[float], values: list[float], scale: float = 1.0) -> N
         target[j] += scale * value
 
 
-def _array(values, dtype, shape: tuple[int, ...]) -> np.ndarray:
-    return np.array(values, dtype=dtype).reshape(shape)
+def _array(values, dtype, shape: tuple[int, ...], out: np.ndarray | None = None) -> np.ndarray:
+    """The nested lists `values` as an array of `shape`; written into `out` and returned as it when given
+    (a kernel's out= argument)."""
+    array = np.array(values, dtype=dtype).reshape(shape)
+    if out is None:
+        return array
+    out[...] = array
+    return out
 
 
 # -- activations -------------------------------------------------------------------------------------
@@ -89,7 +95,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _array(product, np.result_type(a, b), shape)
 
 
-def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None = None) -> np.ndarray:
     """y = x W^T + b: each output is a row of x dotted with a row of W."""
     y = matmul_lists(x.tolist(), weight.tolist())
     dtypes = [x, weight]
@@ -97,28 +103,30 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.nda
         b = bias.tolist()
         y = [[value + b[j] for j, value in enumerate(row)] for row in y]
         dtypes.append(bias)
-    return _array(y, np.result_type(*dtypes), (x.shape[0], weight.shape[0]))
+    return _array(y, np.result_type(*dtypes), (x.shape[0], weight.shape[0]), out)
 
 
 def linear_backward(x: np.ndarray, weight: np.ndarray, g: np.ndarray, need_x: bool, need_weight: bool,
-                    need_bias: bool) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+                    need_bias: bool, out: tuple | None = None) -> tuple[np.ndarray | None, np.ndarray | None,
+                                                                         np.ndarray | None]:
     """dx = g W, dW = g^T x, db = sum over rows of g: the same delta g serves all three."""
     g_rows = g.tolist()
     dtype = np.result_type(x, weight, g)
+    out_x, out_weight, out_bias = out or (None, None, None)
     gx = gw = gb = None
     # columns listed from the transposed arrays: a matrix with no rows (0 output features) still has its columns
     if need_x:
-        gx = _array(matmul_lists(g_rows, weight.T.tolist()), dtype, x.shape)
+        gx = _array(matmul_lists(g_rows, weight.T.tolist()), dtype, x.shape, out_x)
     if need_weight:
-        gw = _array(matmul_lists(g.T.tolist(), x.T.tolist()), dtype, weight.shape)
+        gw = _array(matmul_lists(g.T.tolist(), x.T.tolist()), dtype, weight.shape, out_weight)
     if need_bias:
-        gb = _array(_column_sums(g_rows, g.shape[1]), g.dtype, (g.shape[1],))
+        gb = _array(_column_sums(g_rows, g.shape[1]), g.dtype, (g.shape[1],), out_bias)
     return gx, gw, gb
 
 
 # -- softmax + cross-entropy -------------------------------------------------------------------------
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index: int, reduction: str,
-                          need_grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                          need_grad: bool, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Per row: loss = log sum_j exp(z_j - m) - (z_t - m) with m = max_j z_j (so exp never overflows);
     its gradient is softmax(z) - onehot(t). Ignored rows count for nothing; "mean" divides by the
     number of counted rows."""
@@ -147,7 +155,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index:
         return loss, None
     if reduction == "mean" and count:
         grad_rows = [[v / count for v in row] for row in grad_rows]
-    return loss, _array(grad_rows, logits.dtype, logits.shape)
+    return loss, _array(grad_rows, logits.dtype, logits.shape, out)
 
 
 # -- embeddings --------------------------------------------------------------------------------------

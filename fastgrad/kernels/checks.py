@@ -345,7 +345,7 @@ def sparse_adam_rows_update(weight, exp_avg, exp_avg_sq, rows, values, lr, beta1
 REDUCTIONS = ("none", "sum", "mean")
 
 
-def softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad) -> tuple:
+def softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad, out=None) -> tuple:
     logits = float_array("logits", logits)
     expect_ndim("logits", logits, 2, "(N, C)")
     rows, classes = logits.shape
@@ -355,7 +355,12 @@ def softmax_cross_entropy(logits, targets, ignore_index, reduction, need_grad) -
     ignore_index = int(ignore_index)
     targets = index_array("targets", targets, classes, allowed=ignore_index)
     expect_shape("targets", targets, (rows,), "(N,)")
-    return logits, targets, ignore_index, reduction, bool(need_grad)
+    if out is not None:  # the gradient's array: the logits themselves (overwritten) or memory apart from them
+        out = like("out", writable_float_array("out", out, 2), "logits", logits)
+        if out is not logits and np.may_share_memory(out, logits):
+            raise ValueError("out: expected the logits array itself or an array sharing no memory with it, "
+                             "got one overlapping the logits")
+    return logits, targets, ignore_index, reduction, bool(need_grad), out
 
 
 # recurrent layers over a whole sequence (T steps, batch B, input I, hidden H)

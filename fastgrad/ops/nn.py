@@ -172,7 +172,8 @@ class LinearCrossEntropy(Op):
 # Logits per block of LinearCrossEntropy: 32 MB in float32, so that the RNN LM's 700 x 10000 logits are one
 # block on one thread (two blocks of 350 rows made its step 5-8% slower than the unfused layer: the weight
 # gradient written and summed twice, products with half the rows) and one block per thread on two; its
-# step's peak memory grows by 25 MiB for it (bench/lm_step_memory.py: 94 -> 119 MiB against PyTorch's 253+).
+# step's peak memory grew by 25 MiB for it (bench/lm_step_memory.py: 94 -> 119 MiB against PyTorch's 253+),
+# and is 92 MiB since each block's delta overwrites its logits.
 BLOCK_LOGITS = 1 << 23
 
 
@@ -184,41 +185,52 @@ def _linear_cross_entropy_blocks(K, hidden, weight, bias, targets, ignore_index,
     With two or more threads the blocks are shared evenly among them, each thread running its blocks with
     one-thread BLAS into its own dW and db, summed at the end: one product per thread scales better than
     every product split across the threads (the RNN LM's 700 x 200 -> 10,000 layer, forward and backward,
-    in two 350-row blocks: 1.94x the one-thread speed at two threads, against 1.68x)."""
+    in two 350-row blocks: 1.94x the one-thread speed at two threads, against 1.68x).
+
+    Every large array the threads write is allocated here, in the calling thread, and written in place:
+    each block's delta overwrites its logits, and its dh and its thread's first dW and db go straight into
+    their arrays. The C allocator gives every thread its own arena and keeps what a thread frees there
+    for that thread, so blocks allocated in the part threads stayed resident beside the calling thread's
+    memory: the RNN LM step's max RSS grew by 126-156 MiB at two threads for 87 MiB of arrays at their
+    peak, and grows by 93 MiB now (bench/lm_step_memory.py; docs/benchmarks.md, "Memory at two threads")."""
     rows, classes = hidden.shape[0], weight.shape[0]
     losses = np.empty(rows, dtype=hidden.dtype)
     want = needs if row_scale is not None else (False, False, False)
     scale = np.asarray(row_scale if row_scale is not None else 1.0, dtype=hidden.dtype)
-    d_hidden = np.empty_like(hidden) if want[0] else None
+    # (C order, as the products write straight into them)
+    d_hidden = np.empty(hidden.shape, dtype=hidden.dtype) if want[0] else None
+    threads = threads_for_parts(rows * classes)
+    block = block_rows or _default_block_rows(rows, classes, threads)
+    parts = _block_edges(rows, block, threads)
+    logits_blocks = [np.empty((min(block, rows), classes), dtype=hidden.dtype) for _ in parts]
+    # each part's dW and db (the first part's become the sums); zeros when no block runs (no rows)
+    allocate = np.empty if rows else np.zeros
+    d_weights = [allocate(weight.shape, dtype=weight.dtype) if want[1] else None for _ in parts]
+    d_biases = [allocate(bias.shape, dtype=bias.dtype) if want[2] else None for _ in parts]
 
-    def run_blocks(edges) -> tuple:
-        """The blocks between consecutive `edges`; returns their summed (dW, db)."""
-        d_weight = d_bias = None
+    def run_blocks(part: int) -> None:
+        """The blocks between consecutive edges of `part`, their dW and db summed into the part's."""
+        edges = parts[part]
         for start, stop in zip(edges[:-1], edges[1:]):
-            logits = K.linear(hidden[start:stop], weight, bias)
+            logits = K.linear(hidden[start:stop], weight, bias, out=logits_blocks[part][:stop - start])
             losses[start:stop], delta = K.softmax_cross_entropy(logits, targets[start:stop], ignore_index, "none",
-                                                                any(want))
+                                                                any(want), out=logits)
             if not any(want):
                 continue
             if scale.ndim:  # one scale per row ("none"); a single scale goes onto the smaller gradients at the end
                 delta *= scale[start:stop, None]
-            g_hidden, g_weight, g_bias = K.linear_backward(hidden[start:stop], weight, delta, *want)
-            if want[0]:
-                d_hidden[start:stop] = g_hidden
-            if want[1]:
-                d_weight = g_weight if d_weight is None else np.add(d_weight, g_weight, out=d_weight)
-            if want[2]:
-                d_bias = g_bias if d_bias is None else np.add(d_bias, g_bias, out=d_bias)
-        return d_weight, d_bias
+            first = start == edges[0]  # later blocks' dW and db are added to the first's
+            _, g_weight, g_bias = K.linear_backward(
+                hidden[start:stop], weight, delta, *want,
+                out=(d_hidden[start:stop] if want[0] else None, d_weights[part] if first else None,
+                     d_biases[part] if first else None))
+            if want[1] and not first:
+                d_weights[part] += g_weight
+            if want[2] and not first:
+                d_biases[part] += g_bias
 
-    threads = threads_for_parts(rows * classes)
-    block = block_rows or _default_block_rows(rows, classes, threads)
-    per_thread = split_across_threads([functools.partial(run_blocks, edges)
-                                       for edges in _block_edges(rows, block, threads)])
-    d_weight, d_bias = (_summed(grads) for grads in zip(*per_thread))
-    if rows == 0:  # no block ran: zero gradients of the right shapes
-        d_weight = np.zeros_like(weight) if want[1] else None
-        d_bias = np.zeros_like(bias) if want[2] else None
+    split_across_threads([functools.partial(run_blocks, part) for part in range(len(parts))])
+    d_weight, d_bias = _summed(d_weights), _summed(d_biases)
     if scale.ndim == 0 and scale != 1:
         for grad in (d_hidden, d_weight, d_bias):
             if grad is not None:

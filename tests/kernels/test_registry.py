@@ -224,3 +224,38 @@ def test_implementation_matches_the_reference(rng, name, kind, dtype):
         return
     assert_same_result(actual, expected, dtype)
     assert_same_result(list(arguments), list(reference_arguments), dtype)  # the same in-place updates, if any
+
+
+# -- kernels that write their results into arrays the caller gives (out=) -------------------------------
+# what each such kernel's out= holds, picked from its result: linear's y, linear_backward's three gradients,
+# softmax_cross_entropy's gradient
+WRITTEN = {"linear": lambda y: y, "linear_backward": lambda grads: grads,
+           "softmax_cross_entropy": lambda loss_and_grad: loss_and_grad[1]}
+WITH_OUT = [(name, kind) for name in WRITTEN for kind in KERNELS[name].kinds()
+            if kind != "native" or registry._native.AVAILABLE]
+
+
+def as_tuple(arrays):
+    return arrays if isinstance(arrays, tuple) else (arrays,)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, kind", WITH_OUT, ids=[f"{name}-{kind}" for name, kind in WITH_OUT])
+def test_results_go_into_the_given_arrays(rng, name, kind, dtype):
+    arguments = example(name, rng, dtype)
+    expected = KERNELS[name].numpy(*copy.deepcopy(arguments))
+    written = WRITTEN[name](expected)
+    nan_filled = [np.full_like(array, np.nan) for array in as_tuple(written)]  # an element left unwritten shows
+    out = tuple(nan_filled) if isinstance(written, tuple) else nan_filled[0]
+    actual = KERNELS[name].implementation(kind)(*arguments, out=out)
+    assert_same_result(actual, expected, dtype)
+    assert all(result is given for result, given in zip(as_tuple(WRITTEN[name](actual)), as_tuple(out)))
+
+
+@pytest.mark.parametrize("kind", [kind for name, kind in WITH_OUT if name == "softmax_cross_entropy"])
+def test_softmax_cross_entropy_can_write_its_gradient_over_the_logits(rng, kind):
+    logits, *rest = example("softmax_cross_entropy", rng, np.float64)
+    expected = reference.softmax_cross_entropy(logits.copy(), *rest)
+    actual = KERNELS["softmax_cross_entropy"].implementation(kind)(logits, *rest, out=logits)
+    assert actual[1] is logits
+    assert_same_result(actual, expected, np.float64)

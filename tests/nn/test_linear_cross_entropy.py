@@ -1,5 +1,8 @@
 """F.linear_cross_entropy: the same loss and gradients as cross_entropy(linear(...)), without all the logits.
 (Parity with PyTorch's F.linear_cross_entropy and nn.LinearCrossEntropyLoss: test_linear_cross_entropy_parity.py.)"""
+import threading
+import tracemalloc
+
 import numba
 import numpy as np
 import pytest
@@ -110,13 +113,22 @@ def test_gradcheck(backend, reduction, rows, hidden_size, classes, block, seed):
         nn_ops.BLOCK_LOGITS = original
 
 
+def recording(kernel, record):
+    """`kernel`, passing each result to `record` on its way out."""
+    def recorded(*args, **kwargs):
+        result = kernel(*args, **kwargs)
+        record(result)
+        return result
+
+    return recorded
+
+
 def test_never_holds_more_than_a_block_of_logits(monkeypatch, rng):
     monkeypatch.setattr(nn_ops, "BLOCK_LOGITS", 50)
     hidden, weight, bias, targets = layer(rng, (23,), 3, 10, np.float32)
     with fastgrad.backend("numpy") as kernels:
         largest = []
-        linear = kernels.linear
-        monkeypatch.setattr(kernels, "linear", lambda *args: largest.append(linear(*args).size) or linear(*args))
+        monkeypatch.setattr(kernels, "linear", recording(kernels.linear, lambda logits: largest.append(logits.size)))
         fused(hidden, weight, bias, targets).backward()
     assert len(largest) == 5 and max(largest) == 50  # 23 rows in blocks of 5: the forward only, no recomputing
 
@@ -134,8 +146,7 @@ def test_options_set_the_rows_per_block(monkeypatch, rng):
     hidden, weight, bias, targets = layer(rng, (23,), 3, 10, np.float32)
     with fastgrad.backend("numpy") as kernels:
         sizes = []
-        linear = kernels.linear
-        monkeypatch.setattr(kernels, "linear", lambda *args: sizes.append(linear(*args).shape[0]) or linear(*args))
+        monkeypatch.setattr(kernels, "linear", recording(kernels.linear, lambda logits: sizes.append(logits.shape[0])))
         fused(hidden, weight, bias, targets, options=fastgrad.nn.LinearCrossEntropyOptions(batch_chunk_size=7))
     assert sizes == [7, 7, 7, 2]
 
@@ -192,3 +203,27 @@ def test_two_threads_share_the_blocks_and_give_the_serial_result(counted_splits,
     np.testing.assert_allclose(results[2][0], results[1][0], **TOLERANCE[np.float32])
     for threaded, serial in zip(results[2][1], results[1][1]):  # (dW and db: sums in another order)
         np.testing.assert_allclose(threaded, serial, **TOLERANCE[np.float32])
+
+
+def test_the_part_threads_write_their_blocks_into_the_callers_arrays(counted_splits, monkeypatch, rng):
+    """A short-lived thread's allocations stay in its own arena of the C allocator after it frees them, beside the
+    calling thread's memory: the calling thread allocates each block's logits (its delta overwrites them) and the
+    parts' dW and db, and the part thread allocates nothing of a block's size."""
+    hidden, weight, bias, targets = layer(rng, (1100,), 8, 1000, np.float32)  # two blocks of 550 rows
+    numba.set_num_threads(2)
+    held = []  # bytes that the part thread allocated and holds, at the end of its block's backward products
+
+    def held_by_the_part_thread(_):
+        if threading.current_thread() is not threading.main_thread():
+            traces = tracemalloc.take_snapshot().traces  # each traceback from its outermost frame: a thread's start
+            held.append(sum(trace.size for trace in traces if trace.traceback[0].filename == threading.__file__))
+
+    with fastgrad.backend("compiled") as kernels:
+        monkeypatch.setattr(kernels, "linear_backward", recording(kernels.linear_backward, held_by_the_part_thread))
+        tracemalloc.start(100)
+        try:
+            fused(hidden, weight, bias, targets).backward()
+        finally:
+            tracemalloc.stop()
+    assert counted_splits == [2] and len(held) == 1
+    assert held[0] < 550 * 1000 * 4 / 50  # a block's logits: 2.2 MB
