@@ -29,10 +29,12 @@ import pytest
 
 import fastgrad
 
-from tests.ops.test_indexing_fuzz_parity import DTYPES, draw_input, draw_shape, draw_values
-from tests.parity_outcomes import Raised, assert_raised_alike, outcome
-
+# (skipped first: without PyTorch the indexing fuzz module skips itself while it is imported, so importing its
+# drawing helpers would fail rather than skip)
 torch = pytest.importorskip("torch")
+
+from tests.ops.test_indexing_fuzz_parity import DTYPES, draw_input, draw_shape, draw_values  # noqa: E402
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome  # noqa: E402
 
 CASES_PER_SEED = 150
 SEEDS = range(8)
