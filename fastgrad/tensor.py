@@ -206,14 +206,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
              InPlaceMethods, StorageMethods):
     # _counter: the version counter of the memory (shared with views); _base: the tensor whose memory
     # this one views (None when it owns its memory); _base_node: for a view, its base's history when it was made
-    # (graph.base_history_mark; set only for views).
+    # (graph.base_history_mark; set only for views); _base_version: for a view, its memory's version when its
+    # history was last current (graph.follow_new_base_history).
     # _previous: for a tensor changed in place under autograd, a weak reference to a stand-in holding its
     # history before the change (set only then; see fastgrad.autograd.graph.rebase).
     # _storage: for detach() or .data of a view (not a view to autograd, as in PyTorch), the tensor whose
     # memory it lies in, for storage_offset() (set only then).
     # Whether a tensor was made inside inference_mode is its counter's class (InferenceVersionCounter).
-    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_base_node", "_previous",
-                 "_storage", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_counter", "_base", "_base_node", "_base_version",
+                 "_previous", "_storage", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     is_sparse = False
 

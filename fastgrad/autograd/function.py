@@ -20,7 +20,7 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
-from fastgrad.autograd.graph import Node, Op, base_history_mark, new_node, rebase, refuse_to_follow
+from fastgrad.autograd.graph import Node, Op, mark_as_view, new_node, note_own_write, rebase, refuse_to_follow
 from fastgrad.profiler import PROFILE
 
 
@@ -299,6 +299,7 @@ def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: Function
     if any(out is t for t in ctx._dirty):
         rebase(out, node, _stand_in_for(out, args, tensor_positions, node))
         out._counter.value += 1
+        note_own_write(out)
         # forward may have saved it after changing it (the usual pattern): that is the version backward reads
         ctx._saved = tuple((t, t._counter.value if t is out else version) for t, version in ctx._saved)
         return out
@@ -306,8 +307,7 @@ def _result(out, node: Node, args: tuple, tensor_positions: tuple, ctx: Function
     result._counter = out._counter  # a tensor forward saved and the result are the same memory
     for i in tensor_positions:  # a result that is (a view of) an input is a view: in-place changes refuse
         if np.may_share_memory(out._data, args[i]._data):
-            result._base = args[i] if args[i]._base is None else args[i]._base
-            result._base_node = base_history_mark(result._base)
+            mark_as_view(result, args[i] if args[i]._base is None else args[i]._base)
             # (following the base would regenerate the view and bypass the Function's backward)
             function_node = node.inputs[0]._node if node.op is _FunctionOutput else node
             refuse_to_follow([result], f"is an output of the custom Function {function_node.op.__name__}")

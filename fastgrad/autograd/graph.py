@@ -143,8 +143,9 @@ def apply(op, *inputs, **attrs):
         for t in inputs:
             if t._requires_grad:
                 record = True
-                if t._base is not None and t._base._node is not t._base_node and t._node is not None:
-                    follow_new_base_history(t)  # (rare: a view with a history of its own, whose base changed)
+                if t._base is not None and t._node is not None and (
+                        t._base._node is not t._base_node or t._counter.value != t._base_version):
+                    follow_new_base_history(t)  # (rare: a view with a history of its own, whose memory changed)
             elif t._base is not None and t._node is None and t._base._node is not t._base_node:
                 record = follow_new_base_history(t) or record
     node = new_node(op, inputs, K)
@@ -173,6 +174,7 @@ def apply(op, *inputs, **attrs):
         if not out.flags.writeable and root._data.flags.writeable:  # (a view of an expand: writable where it can be)
             out = result._data = writable_unless_repeating(out)
         result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
+        result._base_version = base._counter.value
     else:  # (new_version_counter, inlined)
         counter = result._counter = _new_object(
             InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
@@ -214,6 +216,19 @@ def base_history_mark(root, view_of=None):
     return root._node
 
 
+def mark_as_view(view, root, view_of=None) -> None:
+    """Make `view`, a tensor on `root`'s memory (sharing its version counter), a view of root: what it remembers of
+    root's history (base_history_mark) and its memory's version now (see follow_new_base_history)."""
+    view._base, view._base_node, view._base_version = root, base_history_mark(root, view_of), view._counter.value
+
+
+def note_own_write(view) -> None:
+    """`view`'s own in-place change was recorded as its new history (and its memory's version moved on): that history
+    is the one of its memory now, so the view does not follow its base for this change."""
+    if view._base is not None:
+        view._base_version = view._counter.value
+
+
 def refuse_to_follow(views, why: str) -> None:
     """Make `views` refuse to be used with grad mode on once their memory changed in place, even under no_grad
     (PyTorch refuses there rather than regenerate them): the outputs of ops that return several views, as unbind,
@@ -225,8 +240,11 @@ def refuse_to_follow(views, why: str) -> None:
 
 def follow_new_base_history(view) -> bool:
     """`view`'s base gained a new history since the view was made: a recorded in-place write changed the base
-    (`v = buf[:2]; buf.copy_(w)`, or `v = b[:2]; b.mul_(2)` where v has a history of its own). As PyTorch's, the
-    view then follows its base: it becomes the view of the base's new history (ViewOfNewHistory), so its uses pass
+    (`v = buf[:2]; buf.copy_(w)`, or `v = b[:2]; b.mul_(2)` where v has a history of its own); or, for a view with
+    a history of its own, its memory changed without a history being recorded (under no_grad, through a detached
+    alias or a sibling view): PyTorch regenerates a view's history on any change of its memory's version, so that
+    `w = v[:1]` no longer passes its gradient through `v` once `b` changed. As PyTorch's, the view then follows its
+    base: it becomes the view of the base's new history (ViewOfNewHistory), so its uses pass
     gradients to w, and a gradient asked of it (retain_grad, autograd.grad) is the one of these uses. Nodes
     recorded before keep reading what it was (a stand-in with its old history, or the constant it was, as after an
     in-place change). A view marked to refuse (made under no_grad, an output of unbind or split, or of a custom
@@ -236,7 +254,7 @@ def follow_new_base_history(view) -> bool:
     if type(mark) is tuple:
         refuse_ambiguous_view(view)
         return False
-    if base._node is None:  # (the base's history was let go of again: detach_())
+    if base._node is None and not base._requires_grad:  # (the base's history was let go of again: detach_())
         return False
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
 
@@ -244,7 +262,7 @@ def follow_new_base_history(view) -> bool:
     stand_in._counter = view._counter
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, stand_in)
     # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
-    view._previous, view._base_node = _Held(stand_in), base._node
+    view._previous, view._base_node, view._base_version = _Held(stand_in), base._node, view._counter.value
     return True
 
 
@@ -284,7 +302,8 @@ def follow_changed_bases(roots) -> None:
     grad mode, as PyTorch regenerates a view's grad_fn there. A hook registered after the base's change is then
     the new history's, as PyTorch's."""
     for t in roots:
-        if t._base is not None and t._base._node is not t._base_node and t._node is not None:
+        if t._base is not None and t._node is not None and (
+                t._base._node is not t._base_node or t._counter.value != t._base_version):
             with enable_grad():
                 follow_new_base_history(t)
 
@@ -401,7 +420,7 @@ def prepare_view_write(name: str, view) -> None:
         # (PyTorch's test is the view's requires_grad: a view taken of a leaf that requires grad keeps its history
         # after the leaf is detached in place, and still refuses)
         raise leaf_view_write_error(name, base)
-    if base._node is not mark:
+    if base._node is not mark or view._counter.value != view._base_version:
         follow_new_base_history(view)
 
 
@@ -426,7 +445,7 @@ def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
     base_before._counter = base._counter
     rebase(base, apply(CopySlices, base_before, out, positions=positions)._node, base_before)
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, before)
-    view._base_node = base._node
+    view._base_node, view._base_version = base._node, view._counter.value
 
 
 def read_only_error(name: str) -> RuntimeError:

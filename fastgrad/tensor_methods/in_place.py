@@ -92,6 +92,8 @@ def view_form(name: str):
             if view is not before:  # (squeeze of a dim that is not 1 changes nothing)
                 graph.rebase(self, view._node, before)
         self._counter.value += 1
+        if recorded:
+            graph.note_own_write(self)
         return self
 
     method.__name__ = method.__qualname__ = f"{name}_"

@@ -272,8 +272,8 @@ class ShapeMethods:
         (an empty result, or one showing none of self's elements): storage_offset and the version counter
         follow the memory, as in PyTorch."""
         if view._base is None:
-            view._counter, view._base = self._counter, self._memory_owner()
-            view._base_node = graph.base_history_mark(view._base)
+            view._counter = self._counter
+            graph.mark_as_view(view, self._memory_owner())
         return view
 
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":

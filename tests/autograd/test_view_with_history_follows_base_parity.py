@@ -1,5 +1,6 @@
 """A view with a history of its own (`b = leaf.clone(); v = b[:2]`) whose base is then changed in place
-(`b.mul_(2)`) is, for its uses afterwards, the view of the base's new history, as PyTorch regenerates it. The
+(`b.mul_(2)`, or under no_grad, or through a detached alias: any change of its memory's version) is, for its uses
+afterwards, the view of the base's new history, as PyTorch regenerates it. The
 gradient of those uses reached the leaves, but the view itself was passed by: its retained `.grad`,
 `autograd.grad(loss, [v])` and `backward(inputs=[v])` gave None (or "not used") where PyTorch gives the gradient,
 and `v.backward()` sent the gradient to the base's history before the change. Each program runs on both
@@ -67,13 +68,38 @@ def grads_of(m, case):
         v.register_hook(lambda g: g + 1)
         (before + (v * 3).sum()).backward(inputs=[leaf, v])
         return v.grad, leaf.grad
+    if case == "view of a view, base changed under no_grad":  # (a fuzzed program: fastgrad gave v [11, 1])
+        w = v[0:1]
+        with m.no_grad():
+            b.add_(1)
+        return m.autograd.grad((w * 10).sum() + v.sum(), [v, leaf])
+    if case == "sibling view changed under no_grad, retain_grad":
+        w = b[1:]
+        v.retain_grad()
+        before = (v * 5).sum()
+        with m.no_grad():
+            w.mul_(2)
+        (before + (v * 3).sum()).backward()
+        return v.grad, leaf.grad
+    if case == "view of a view of a leaf, leaf changed under no_grad (an optimizer step)":
+        v = leaf[0:2]
+        w = v[0:1]
+        with m.no_grad():
+            leaf.add_(1)
+        return m.autograd.grad((w * 10).sum() + v.sum(), [v, leaf])
+    if case == "changed through a detached alias":
+        w = v[1:]
+        b.detach().add_(1)
+        return m.autograd.grad((w * 10).sum() + (v * 2).sum(), [v, leaf])
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize("case", [
     "retain_grad", "retain_grad before the change, read before and after", "autograd.grad", "backward(inputs=)",
     "the view is the root", "view of a view, changed twice", "written by index", "second order",
-    "hook registered after the change", "hooks registered before and after the change, read before and after"])
+    "hook registered after the change", "hooks registered before and after the change, read before and after",
+    "view of a view, base changed under no_grad", "sibling view changed under no_grad, retain_grad",
+    "view of a view of a leaf, leaf changed under no_grad (an optimizer step)", "changed through a detached alias"])
 def test_the_gradient_of_a_view_whose_base_changed_is_torchs(case):
     ours, theirs = grads_of(fastgrad, case), grads_of(torch, case)
     assert [None if g is None else g.tolist() for g in ours] == [None if g is None else g.tolist() for g in theirs]
