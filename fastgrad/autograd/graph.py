@@ -254,13 +254,19 @@ def follow_new_base_history(view) -> bool:
     if type(mark) is tuple:
         refuse_ambiguous_view(view)
         return False
-    if base._node is None and not base._requires_grad:  # (the base's history was let go of again: detach_())
-        return False
     from fastgrad.ops.shape import ViewOfNewHistory  # (ops import this module)
 
+    if base._node is not None or base._requires_grad:
+        node = apply(ViewOfNewHistory, base, view=view._data)._node
+    elif view._node is None or view._counter.value == view._base_version:
+        return False  # (the base's history was let go of again, detach_(), and the memory has not changed since)
+    else:  # it has: PyTorch regenerates the view all the same, as the view of a base without history, so the view's
+        # uses send their gradient nowhere (not through its old history: fuzz seed 942)
+        node = new_node(ViewOfNewHistory, (base,), backends.CURRENT.kernels)
+        ViewOfNewHistory.forward(node, node.backend, base._data, view._data)
     stand_in = Tensor._wrap(view._data, view._requires_grad, view._node)  # what it was, for the nodes recorded before
     stand_in._counter = view._counter
-    rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, stand_in)
+    rebase(view, node, stand_in)
     # (held, not weakly linked as after an in-place op: no node holds this stand-in, and it owns no memory)
     view._previous, view._base_node, view._base_version = _Held(stand_in), base._node, view._counter.value
     return True

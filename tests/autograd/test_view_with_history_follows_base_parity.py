@@ -87,6 +87,16 @@ def grads_of(m, case):
         with m.no_grad():
             leaf.add_(1)
         return m.autograd.grad((w * 10).sum() + v.sum(), [v, leaf])
+    if case == "base detached in place, then written":  # (a fuzzed program: fastgrad gave v the gradient 13)
+        v = leaf.squeeze()
+        leaf.detach_()
+        w = v.unsqueeze(0)
+        leaf.copy_(leaf * 2)
+        v.retain_grad()
+        loss = (v * 3).sum() + (w * 10).sum()
+        grads = m.autograd.grad(loss, [v, w], retain_graph=True)
+        loss.backward()
+        return grads + (v.grad,)
     if case == "changed through a detached alias":
         w = v[1:]
         b.detach().add_(1)
@@ -99,7 +109,8 @@ def grads_of(m, case):
     "the view is the root", "view of a view, changed twice", "written by index", "second order",
     "hook registered after the change", "hooks registered before and after the change, read before and after",
     "view of a view, base changed under no_grad", "sibling view changed under no_grad, retain_grad",
-    "view of a view of a leaf, leaf changed under no_grad (an optimizer step)", "changed through a detached alias"])
+    "view of a view of a leaf, leaf changed under no_grad (an optimizer step)", "changed through a detached alias",
+    "base detached in place, then written"])
 def test_the_gradient_of_a_view_whose_base_changed_is_torchs(case):
     ours, theirs = grads_of(fastgrad, case), grads_of(torch, case)
     assert [None if g is None else g.tolist() for g in ours] == [None if g is None else g.tolist() for g in theirs]
