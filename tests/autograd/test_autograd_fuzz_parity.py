@@ -295,7 +295,7 @@ def known_difference(statements: list[str], our_error, their_error, found: list[
     if our_error and not their_error and any(text in our_error for text in DOCUMENTED_REFUSALS):
         return "documented refusal"
     if any(".data.mul_" in s for s in statements) and (
-            found and all("values differ" in d or ".grad differs" in d for d in found)
+            found and all("values differ" in d or ".grad differs" in d or ".grad is None in" in d for d in found)
             or "modified by an in-place operation" in str(our_error)):
         return "documented: .data writes count as changes"
     grad_call = statements[-1]
