@@ -15,7 +15,7 @@ import fastgrad
 
 torch = pytest.importorskip("torch")
 
-PROGRAMS = 600
+PROGRAMS = 3000  # (seed 942, a view whose base changed under no_grad, and 3326, a .data write, among them)
 
 UNARY = ["exp()", "sin()", "tanh()", "sigmoid()", "relu()", "abs()", "neg()", "square()", "clamp(min=-0.5, max=0.7)",
          "pow(2)", "mul(2.5)", "softmax(-1)", "log_softmax(-1)", "abs().add(1).sqrt()", "clamp(min=0.1)"]
