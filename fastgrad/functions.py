@@ -22,14 +22,6 @@ from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, int_arg
                                               real_arg, tensor_arg)
 
 
-def _as_tensor(x) -> Tensor:
-    """A tensor as it is; anything else as a new tensor of its own memory, for nn.functional's targets and weights
-    (a NumPy array is copied: backward may read it after the caller has changed it)."""
-    if isinstance(x, Tensor):
-        return x
-    return Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
-
-
 def _tensor_or_number(x, like: Tensor | None = None) -> Tensor:
     """A tensor as it is; a number as a tensor (by like's promotion rules, when given). A NumPy array, a list or
     anything else is a TypeError, as PyTorch's functions refuse them (convert with fastgrad.tensor())."""
