@@ -20,6 +20,7 @@ from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
 from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, int_arg, normalize_dims, number_of_dtype,
                                               real_arg, tensor_arg)
+from fastgrad.tensor_methods.reductions import NOT_GIVEN, spread_dim
 
 
 def _tensor_or_number(x, like: Tensor | None = None) -> Tensor:
@@ -254,21 +255,21 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     return input.round(decimals)
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def sum(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> Tensor:
     return x.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> Tensor:
     return x.mean(dim, keepdim, dtype=dtype)
 
 
-def max(x: Tensor, dim=None, keepdim: bool | None = None):
+def max(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None):
     """The maximum (of all elements, or (values, indices) along `dim`); with a tensor as the second
     argument, the elementwise maximum, as torch.max(input, other)."""
     return x.max(dim, keepdim)
 
 
-def min(x: Tensor, dim=None, keepdim: bool | None = None):
+def min(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None):
     return x.min(dim, keepdim)
 
 
@@ -499,12 +500,12 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return input.logsumexp(dim, keepdim)
 
 
-def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: float | None = None) -> Tensor:
     return input.var(dim, unbiased, keepdim, correction=correction)
 
 
-def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: float | None = None) -> Tensor:
     return input.std(dim, unbiased, keepdim, correction=correction)
 
@@ -513,7 +514,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return input.norm(p, dim, keepdim, dtype)
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype=None) -> Tensor:
+def prod(input: Tensor, dim: int = NOT_GIVEN, keepdim: bool | None = None, dtype=None) -> Tensor:
     return input.prod(dim, keepdim, dtype)
 
 
@@ -927,16 +928,18 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return input[rows]
 
 
-def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var_mean(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
-    """(var, mean) over dim, with var's arguments."""
-    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+    """(var, mean) over dim, with var's arguments (and its refusals)."""
+    var = input.var(dim, unbiased, keepdim, correction=correction)
+    return var, input.mean(spread_dim(dim), keepdim is not None and keepdim)
 
 
-def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std_mean(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
-    """(std, mean) over dim, with std's arguments."""
-    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+    """(std, mean) over dim, with std's arguments (and its refusals)."""
+    std = input.std(dim, unbiased, keepdim, correction=correction)
+    return std, input.mean(spread_dim(dim), keepdim is not None and keepdim)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
@@ -1085,7 +1088,7 @@ def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False,
     return input.nanquantile(q, dim, keepdim, interpolation=interpolation)
 
 
-def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim: int = NOT_GIVEN, keepdim: bool | None = None):
     return input.nanmedian(dim, keepdim)
 
 

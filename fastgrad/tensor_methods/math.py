@@ -12,7 +12,8 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.ops.no_derivative import NoDerivative
-from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, real_arg
+from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim,
+                                               real_arg)
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -494,8 +495,8 @@ class MathMethods:
 
     def _softmax_family(self, op, name: str, dim: int, dtype) -> "Tensor":
         x = self if dtype is None else self.to(dtype)
+        axis = one_dim(dim, x.ndim)  # (one int, checked before the dtype, as PyTorch's)
         x._check_floating(name, NotImplementedError)
-        (axis,) = normalize_dims(dim, x.ndim)
         if x.ndim == 0:  # the softmax of one number, over its only "dim"
             return apply(op, x.reshape(1), axis=0).reshape(())
         return apply(op, x, axis=axis)
