@@ -792,6 +792,11 @@ def _tensors_of(name: str, tensors) -> list[Tensor]:
     """The tensors of f(t1, t2, ...) or f([t1, t2, ...])."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
+    return _each_tensor(name, tensors)
+
+
+def _each_tensor(name: str, tensors) -> list[Tensor]:
+    """The tensors of f(t1, t2, ...) where PyTorch takes them only so: a list or tuple among them is refused."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: expected tensors, got {type(t).__name__} at position {i}")
@@ -903,7 +908,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
 def cartesian_prod(*tensors) -> Tensor:
     """Every combination of one element of each 1-D tensor, as rows (n1 * n2 * ..., k); one tensor is
     returned as it is."""
-    ts = _tensors_of("cartesian_prod", tensors)
+    ts = _each_tensor("cartesian_prod", tensors)  # (not a list of them, as PyTorch's)
     for i, t in enumerate(ts):
         if t.ndim != 1:
             raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
@@ -1141,9 +1146,7 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """The tensors expanded to their common broadcast shape (views, as PyTorch's; a tensor of that shape already is
     returned itself, as PyTorch's is)."""
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
+    _each_tensor("broadcast_tensors", tensors)
     try:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
     except ValueError:

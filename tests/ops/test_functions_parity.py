@@ -379,3 +379,12 @@ def test_cat_and_the_stacks_refuse_with_torchs_exception_types(name, dim, case):
     else:
         assert not isinstance(ours, Raised), (ours, theirs)
         assert (ours.tolist(), str(ours.dtype)) == (theirs.tolist(), str(theirs.dtype).replace("torch.", ""))
+
+
+@pytest.mark.parametrize("name", ["cartesian_prod", "broadcast_tensors"])
+@pytest.mark.parametrize("wrap", [list, tuple])
+def test_tensors_given_as_one_list_are_refused_where_pytorch_takes_them_only_one_by_one(name, wrap):
+    ours, theirs = (outcome(lambda m=m: getattr(m, name)(wrap([m.tensor([1, 2]), m.tensor([3])])))
+                    for m in (fastgrad, torch))
+    assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+
