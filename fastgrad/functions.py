@@ -18,8 +18,8 @@ from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, int_arg, normalize_dims, number_of_dtype,
-                                              real_arg, tensor_arg)
+from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, check_tensors, int_arg, normalize_dims,
+                                              number_of_dtype, real_arg, tensor_arg)
 from fastgrad.tensor_methods.reductions import NOT_GIVEN, spread_dim
 
 
@@ -750,9 +750,7 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """The sum of products over dims of a paired with dims of b: `dims` an int n (a's last n with b's first
     n), or two lists ([dims of a], [dims of b]); the free dims of a, then of b, remain, as torch.tensordot."""
-    for label, t in (("a", a), ("b", b)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"tensordot: {label} must be a Tensor, got {type(t).__name__}")
+    check_tensors("tensordot", a=a, b=b)  # (PyTorch's Python code reads a.dim(): an AttributeError, also a TypeError)
     if a.dtype != b.dtype:
         raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
     if isinstance(dims, Tensor):
@@ -1349,10 +1347,10 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"vander(): argument 'x' must be a Tensor, got {type(x).__name__}")
     if x.ndim != 1:
-        raise ValueError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
     N = x.shape[0] if N is None else int_arg(N, "vander: N")
     if N < 0:
-        raise ValueError(f"vander: N must be non-negative, got {N}")
+        raise RuntimeError(f"vander: N must be non-negative, got {N}")
     if x.dtype.kind != "f":
         x = x.long()
     powers = ascending_powers(x, N)

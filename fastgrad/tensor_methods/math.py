@@ -650,7 +650,7 @@ class MathMethods:
         NaN, with exponent 0), for floating point tensors; the exponent is int32 and outside the graph, as in
         PyTorch."""
         if self._data.dtype.kind != "f":
-            raise TypeError(f"frexp: only supports floating point dtypes, got {self.dtype}")
+            raise RuntimeError(f"frexp: only supports floating point dtypes, got {self.dtype}")
         exponent = np.frexp(self._data)[1]
         return Frexp(apply(ops.Frexp, self), graph.Tensor._wrap(exponent, False, None))
 
@@ -663,8 +663,9 @@ class MathMethods:
         """The log of the multivariate gamma function of dimension p: sum over i < p of lgamma(self - i / 2),
         plus p (p - 1) / 4 log(pi); integers give the default float dtype."""
         p = int_arg(p, "mvlgamma: p")
+        self._refuse_bool("mvlgamma", RuntimeError)
         if p < 1:
-            raise ValueError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
+            raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
         x = self._floating()
         terms = x.unsqueeze(-1) - graph.Tensor._from_data(np.arange(p) / 2, dtype=x.dtype)
         return terms.lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
