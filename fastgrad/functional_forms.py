@@ -10,9 +10,9 @@ import numpy as np
 
 from fastgrad import backends
 from fastgrad.autograd.grad_mode import is_grad_enabled
-from fastgrad.functions import _as_tensor
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import check_tensors
 
 # Where the signatures agree, the functions are F's
 (adaptive_avg_pool1d, bilinear, conv1d, conv2d, conv_transpose1d, conv_transpose2d, cosine_similarity, hardshrink,
@@ -321,7 +321,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, red
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: int = 0) -> Tensor:
     # (no check of the numbers of dims: only nn.functional's form makes it)
-    return F._margin_ranking_loss(input1, input2, _as_tensor(target), margin,
+    check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    return F._margin_ranking_loss(input1, input2, target, margin,
                                   _reduction("margin_ranking_loss", reduction))
 
 

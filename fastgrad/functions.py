@@ -18,16 +18,9 @@ from fastgrad.dtypes import promote_types, result_type, wrapped_number
 from fastgrad.keyword_names import take_torch_keywords
 from fastgrad.ops.linalg import parse_einsum_equation
 from fastgrad.tensor import Size, Tensor
-from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, int_arg, normalize_dims, number_of_dtype,
-                                              real_arg, tensor_arg)
-
-
-def _as_tensor(x) -> Tensor:
-    """A tensor as it is; anything else as a new tensor of its own memory, for nn.functional's targets and weights
-    (a NumPy array is copied: backward may read it after the caller has changed it)."""
-    if isinstance(x, Tensor):
-        return x
-    return Tensor._from_data(np.array(x) if isinstance(x, np.ndarray) else x)
+from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, check_tensors, int_arg, normalize_dims,
+                                              number_of_dtype, real_arg, tensor_arg)
+from fastgrad.tensor_methods.reductions import NOT_GIVEN, spread_dim
 
 
 def _tensor_or_number(x, like: Tensor | None = None) -> Tensor:
@@ -262,21 +255,21 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     return input.round(decimals)
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def sum(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> Tensor:
     return x.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> Tensor:
     return x.mean(dim, keepdim, dtype=dtype)
 
 
-def max(x: Tensor, dim=None, keepdim: bool | None = None):
+def max(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None):
     """The maximum (of all elements, or (values, indices) along `dim`); with a tensor as the second
     argument, the elementwise maximum, as torch.max(input, other)."""
     return x.max(dim, keepdim)
 
 
-def min(x: Tensor, dim=None, keepdim: bool | None = None):
+def min(x: Tensor, dim=NOT_GIVEN, keepdim: bool | None = None):
     return x.min(dim, keepdim)
 
 
@@ -507,12 +500,12 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     return input.logsumexp(dim, keepdim)
 
 
-def var(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: float | None = None) -> Tensor:
     return input.var(dim, unbiased, keepdim, correction=correction)
 
 
-def std(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
         correction: float | None = None) -> Tensor:
     return input.std(dim, unbiased, keepdim, correction=correction)
 
@@ -521,7 +514,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return input.norm(p, dim, keepdim, dtype)
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype=None) -> Tensor:
+def prod(input: Tensor, dim: int = NOT_GIVEN, keepdim: bool | None = None, dtype=None) -> Tensor:
     return input.prod(dim, keepdim, dtype)
 
 
@@ -757,9 +750,7 @@ def _expand_einsum_operands(operands: list[Tensor], subscripts: list[str]) -> li
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """The sum of products over dims of a paired with dims of b: `dims` an int n (a's last n with b's first
     n), or two lists ([dims of a], [dims of b]); the free dims of a, then of b, remain, as torch.tensordot."""
-    for label, t in (("a", a), ("b", b)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"tensordot: {label} must be a Tensor, got {type(t).__name__}")
+    check_tensors("tensordot", a=a, b=b)  # (PyTorch's Python code reads a.dim(): an AttributeError, also a TypeError)
     if a.dtype != b.dtype:
         raise RuntimeError(f"tensordot: expected both inputs to have the same dtype, got {a.dtype} and {b.dtype}")
     if isinstance(dims, Tensor):
@@ -799,6 +790,11 @@ def _tensors_of(name: str, tensors) -> list[Tensor]:
     """The tensors of f(t1, t2, ...) or f([t1, t2, ...])."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
+    return _each_tensor(name, tensors)
+
+
+def _each_tensor(name: str, tensors) -> list[Tensor]:
+    """The tensors of f(t1, t2, ...) where PyTorch takes them only so: a list or tuple among them is refused."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: expected tensors, got {type(t).__name__} at position {i}")
@@ -910,7 +906,7 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple[Tensor, ...]:
 def cartesian_prod(*tensors) -> Tensor:
     """Every combination of one element of each 1-D tensor, as rows (n1 * n2 * ..., k); one tensor is
     returned as it is."""
-    ts = _tensors_of("cartesian_prod", tensors)
+    ts = _each_tensor("cartesian_prod", tensors)  # (not a list of them, as PyTorch's)
     for i, t in enumerate(ts):
         if t.ndim != 1:
             raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shape {t.shape} at position {i}")
@@ -935,16 +931,18 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return input[rows]
 
 
-def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def var_mean(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
-    """(var, mean) over dim, with var's arguments."""
-    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+    """(var, mean) over dim, with var's arguments (and its refusals)."""
+    var = input.var(dim, unbiased, keepdim, correction=correction)
+    return var, input.mean(spread_dim(dim), keepdim is not None and keepdim)
 
 
-def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+def std_mean(input: Tensor, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
              correction: float | None = None) -> tuple[Tensor, Tensor]:
-    """(std, mean) over dim, with std's arguments."""
-    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+    """(std, mean) over dim, with std's arguments (and its refusals)."""
+    std = input.std(dim, unbiased, keepdim, correction=correction)
+    return std, input.mean(spread_dim(dim), keepdim is not None and keepdim)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
@@ -1093,7 +1091,7 @@ def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False,
     return input.nanquantile(q, dim, keepdim, interpolation=interpolation)
 
 
-def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+def nanmedian(input: Tensor, dim: int = NOT_GIVEN, keepdim: bool | None = None):
     return input.nanmedian(dim, keepdim)
 
 
@@ -1146,9 +1144,7 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """The tensors expanded to their common broadcast shape (views, as PyTorch's; a tensor of that shape already is
     returned itself, as PyTorch's is)."""
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
+    _each_tensor("broadcast_tensors", tensors)
     try:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
     except ValueError:
@@ -1351,10 +1347,10 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"vander(): argument 'x' must be a Tensor, got {type(x).__name__}")
     if x.ndim != 1:
-        raise ValueError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
     N = x.shape[0] if N is None else int_arg(N, "vander: N")
     if N < 0:
-        raise ValueError(f"vander: N must be non-negative, got {N}")
+        raise RuntimeError(f"vander: N must be non-negative, got {N}")
     if x.dtype.kind != "f":
         x = x.long()
     powers = ascending_powers(x, N)

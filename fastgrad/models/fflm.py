@@ -48,7 +48,7 @@ class FixedWindowLM(nn.Module):
     def loss(self, context: Tensor, targets: np.ndarray, reduction: str = "mean") -> Tensor:
         """Cross-entropy of the next-word distributions against targets (N,): the output layer and the loss
         as one op (F.linear_cross_entropy), without the (N, V) logits."""
-        return F.linear_cross_entropy(self.features(context), self.output.weight, targets,
+        return F.linear_cross_entropy(self.features(context), self.output.weight, fastgrad.as_tensor(targets),
                                       linear_bias=self.output.bias, reduction=reduction)
 
 

@@ -99,7 +99,7 @@ class RNNLM(nn.Module):
         decoder and the loss as one op (F.linear_cross_entropy), without the (T * B, V) logits."""
         outputs, hidden = self.features(ids, hidden)
         loss = F.linear_cross_entropy(outputs.reshape(-1, outputs.shape[-1]), self.decoder.weight,
-                                      np.asarray(targets).reshape(-1), linear_bias=self.decoder.bias,
+                                      fastgrad.as_tensor(targets).reshape(-1), linear_bias=self.decoder.bias,
                                       reduction=reduction)
         return (loss.reshape(np.shape(targets)) if reduction == "none" else loss), hidden
 

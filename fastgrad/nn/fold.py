@@ -12,6 +12,7 @@ import numpy as np
 from fastgrad.functions import einsum
 from fastgrad.nn import functional as F
 from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import check_tensors
 
 
 def _block_index(sizes: tuple, kernel: tuple, dilation: tuple, stride: tuple) -> tuple[np.ndarray, tuple]:
@@ -64,14 +65,14 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     zero-padded (N, C, H, W) or unbatched (C, H, W) input, as columns: (N, C * kh * kw, L), L blocks in
     row-major order. Each size is an int or a pair."""
     name = "unfold"
+    check_tensors(name, input=input)  # (PyTorch's argument parser's TypeError, before any other check)
     # PyTorch's order: the sizes, the input's dims (im2col reads dims 1 and 2 of a 2-D input, unless dim 1 is
     # empty, so an IndexError below 3 dims), then the dtype
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)
-    if not (isinstance(input, Tensor) and input.ndim == 2 and input.shape[1] == 0):
+    if not (input.ndim == 2 and input.shape[1] == 0):
         F._check_dims_read(name, input, 3)
-    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-        got = input.shape if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {got}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {input.shape}")
     _refuse_integers(name, input)
     x, unbatched = F._spatial_input(name, input, 2)
     if 0 in x.shape[1:]:
@@ -92,10 +93,10 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     blocks summed into an (N, C, *output_size) image (overlaps add up, the padding is dropped). L must
     be the number of blocks unfold finds in an image of output_size."""
     name = "fold"
-    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        got = input.shape if isinstance(input, Tensor) else type(input).__name__
+    check_tensors(name, input=input)  # (PyTorch's argument parser's TypeError, before any other check)
+    if input.ndim not in (2, 3):
         raise RuntimeError(f"{name}: expected a 2-D (C * prod(kernel_size), L) or 3-D (N, C * prod(kernel_size), L) "
-                           f"input, got {got}")
+                           f"input, got {input.shape}")
     _refuse_integers(name, input)
     sizes = F._sizes(f"{name}: output_size", output_size, 2, 1)
     kernel, dilation, padding, stride = _geometry(name, kernel_size, dilation, padding, stride)

@@ -17,11 +17,12 @@ from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import promote_types
-from fastgrad.functions import _as_tensor, einsum, where
+from fastgrad.functions import einsum, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
-from fastgrad.tensor_methods.arguments import broadcast_error, broadcasts_to, normalize_dims, number_of_dtype
+from fastgrad.tensor_methods.arguments import (broadcast_error, broadcasts_to, check_tensors, normalize_dims,
+                                               number_of_dtype)
 
 
 def _ids(ids, size: int, name: str, allowed: int | None = None, dtypes: tuple = (),
@@ -402,7 +403,7 @@ def _target_dtypes(input: Tensor) -> tuple:
 def _class_weight(weight, classes: int, name: str) -> Tensor | None:
     if weight is None:
         return None
-    weight = _as_tensor(weight)
+    check_tensors(name, weight=weight)
     if weight.shape != (classes,):
         raise RuntimeError(f"{name}: weight has shape {weight.shape}, expected ({classes},): one weight per class")
     return weight
@@ -435,7 +436,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, *, ignore
     """
     reduction = _reduction(reduction, size_average, reduce)
     label_smoothing = 0.0 if label_smoothing == 0 else _label_smoothing(label_smoothing)  # (the usual 0: no call)
-    target = _as_tensor(target)
+    check_tensors("cross_entropy", input=input, target=target)
     # (as PyTorch tells them from class indices, whatever the dtype)
     probabilities = target._data.shape == input._data.shape
     if probabilities and target.dtype.kind != "f":
@@ -485,6 +486,7 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear
     logits and call cross_entropy, PyTorch's reference path."""
     reduction = _reduction(reduction)
     label_smoothing = _label_smoothing(label_smoothing)
+    check_tensors("linear_cross_entropy", input=input, linear_weight=linear_weight, target=target)
     if input.ndim not in (1, 2):
         raise ValueError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, got {input.ndim} "
                          f"(shape {input.shape})")
@@ -509,7 +511,6 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target, *, linear
             raise RuntimeError(f"linear_cross_entropy: input and {name} must have the same dtype, but got "
                                f"{input.dtype} and {t.dtype}")
     _floating(input, "linear_cross_entropy")
-    target = _as_tensor(target)
     logits_shape = (*input.shape[:-1], classes, *out_features)
     if tuple(target.shape) == logits_shape and ignore_index is not None:
         raise ValueError("linear_cross_entropy: ignore_index cannot be given when target holds probabilities")
@@ -583,9 +584,9 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, *, ignore_inde
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax) at the targets; with `weight`
     (C,), "mean" divides by the summed weights of the non-ignored targets, as PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
+    check_tensors("nll_loss", input=input, target=target)
     _floating(input, "nll_loss", error=NotImplementedError)  # (log-probabilities; PyTorch has no integer kernel)
     classes = _class_count(input, "nll_loss")
-    target = _as_tensor(target)
     scores, targets = _class_scores(input, target, "nll_loss")
     weight = _constant_class_weight(weight, input, classes, "nll_loss")  # (checked first, as PyTorch's)
     targets = _ids(targets, classes, "nll_loss target", allowed=ignore_index, dtypes=_target_dtypes(input))
@@ -605,7 +606,7 @@ def _loss_target(name: str, input: Tensor, target, warn_on_broadcast: bool = Tru
 def _broadcast_target(name: str, input: Tensor, target, warn_on_broadcast: bool = True, stacklevel: int = 3) -> Tensor:
     """The target as a tensor that broadcasts with input (else PyTorch's RuntimeError, raised before its kernels
     check their other arguments); a differing shape warns, as PyTorch does, since it is usually a mistake."""
-    target = _as_tensor(target)
+    check_tensors(name, input=input, target=target)
     if target.shape != input.shape:
         try:
             np.broadcast_shapes(input.shape, target.shape)
@@ -631,7 +632,7 @@ def _weighted_reduce(name: str, losses: Tensor, input: Tensor, weight, reduction
     """Elementwise weights (the input's shape) scale the losses; "mean" is then sum / sum(weight)."""
     if weight is None:
         return _reduce(losses, reduction)
-    weight = _as_tensor(weight)
+    check_tensors(name, weight=weight)
     if weight.shape != input.shape:
         raise ValueError(f"{name}: weight has shape {weight.shape}, expected the input's shape {input.shape}")
     losses = losses * weight
@@ -712,7 +713,7 @@ def huber_loss(input: Tensor, target, *, reduction: str = "mean", delta: float =
     # PyTorch's order: the shapes, the weight's shape (its Python check), delta, the dtypes (its kernel's)
     target = _broadcast_target("huber_loss", input, target)
     if weight is not None:
-        weight = _as_tensor(weight)
+        check_tensors("huber_loss", weight=weight)
         if weight.shape != input.shape:
             raise ValueError(f"huber_loss: weight has shape {weight.shape}, expected the input's shape {input.shape}")
     _check_smooth_l1_width("huber_loss", "delta", delta, delta > 0)
@@ -738,8 +739,9 @@ def kl_div(input: Tensor, target, *, reduction: str = "mean", log_target: bool =
                       UserWarning, stacklevel=2)
     if reduction != "batchmean" or legacy:
         reduction = _reduction(reduction, size_average, reduce)
+    check_tensors("kl_div", input=input, target=target)
     _floating(input, "kl_div")  # integral inputs are not supported, as in PyTorch
-    _floating(_as_tensor(target), "kl_div", "target")
+    _floating(target, "kl_div", "target")
     target = _loss_target("kl_div", input, target, warn_on_broadcast=False)
     if log_target:
         pointwise = target.exp() * (target - input)
@@ -762,8 +764,8 @@ def binary_cross_entropy(input: Tensor, target, weight: Tensor | None = None, *,
     the logits is the numerically safer form of the same loss."""
     name = "binary_cross_entropy"
     reduction = _reduction(reduction, size_average, reduce)
+    check_tensors(name, input=input, target=target)
     _floating(input, name)
-    target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     if target.dtype != input.dtype:
@@ -787,8 +789,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight: Tensor | Non
     input's shape and are constants (no gradient, as in PyTorch); "mean" divides by the element count."""
     name = "binary_cross_entropy_with_logits"
     reduction = _reduction(reduction, size_average, reduce)
+    check_tensors(name, input=input, target=target)
     _floating(input, name, error=NotImplementedError)
-    target = target if isinstance(target, Tensor) else Tensor._from_data(np.array(target, dtype=input.dtype))
     if target.shape != input.shape:  # (checked first, as PyTorch's ValueError)
         raise ValueError(f"{name}: target shape {target.shape} differs from input shape {input.shape}")
     _floating(target, name, "target")  # (PyTorch writes the loss in the target's dtype: an integer one is refused)
@@ -804,8 +806,7 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
     """A loss weight that broadcasts to the input's shape, in the input's dtype; a constant, as PyTorch's
     (which refuses one that requires grad). It is an input of the op, so an in-place change of it before
     backward is caught by its version counter."""
-    if not isinstance(weight, Tensor):
-        raise TypeError(f"{name}: {label} must be a Tensor or None, got {type(weight).__name__}")
+    check_tensors(name, **{label: weight})
     if weight.requires_grad and GRAD_MODE.enabled:
         raise RuntimeError(f"{name} is not differentiable with respect to {label} (as in PyTorch), which requires "
                            f"grad; pass {label}.detach()")
@@ -815,9 +816,8 @@ def _constant_elementwise_weight(name: str, label: str, weight, input: Tensor) -
     return weight.to(input.dtype)
 
 
-def _signs(target, like: Tensor) -> Tensor:
+def _signs(target: Tensor, like: Tensor) -> Tensor:
     """A target of 1s and -1s (or any values: PyTorch does not check them) in the input's dtype."""
-    target = _as_tensor(target)
     return target if target.dtype == like.dtype else target.to(like.dtype)
 
 
@@ -826,7 +826,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target, margin: float = 
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by margin where y = 1, below where y = -1.
     The three have one number of dims and broadcast, as PyTorch's."""
     reduction = _reduction(reduction, size_average, reduce)
-    target = _as_tensor(target)
+    check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
     if not input1.ndim == input2.ndim == target.ndim:
         raise RuntimeError(f"margin_ranking_loss: input1, input2 and target must have one number of dims, got "
                            f"shapes {input1.shape}, {input2.shape} and {target.shape}")
@@ -845,10 +845,11 @@ def hinge_embedding_loss(input: Tensor, target, margin: float = 1.0, *, reductio
     """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance), as PyTorch adds the two:
     a target that is neither 1 nor -1 gets both terms. Input and target broadcast, as PyTorch's."""
     reduction = _reduction(reduction, size_average, reduce)
+    check_tensors("hinge_embedding_loss", input=input, target=target)
     if reduction == "mean" and input.dtype.kind != "f":
         raise RuntimeError(f"hinge_embedding_loss: the mean of an integer input's losses needs a floating point input "
                            f"(PyTorch refuses it too), got dtype {input.dtype}")
-    target = _as_tensor(target)  # compared in its own dtype, as PyTorch's: a uint8 target's 255 equals -1
+    # (the target is compared in its own dtype, as PyTorch's: a uint8 target's 255 equals -1)
     if input.dtype.kind in "iu":
         # PyTorch computes in the input's integer dtype: margin truncated to it (refused where it does not fit),
         # margin - x wrapping as integers do; the sum is int64, as any integer sum
@@ -863,7 +864,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target, margin: float 
     targets (or (D,) and a 0-d target); the three broadcast, as PyTorch's. The cosine is PyTorch's:
     sum(x1 x2) / sqrt((|x1|^2 + e) (|x2|^2 + e)), e its float 1e-12 (ops.nn.LOSS_EPSILON)."""
     reduction = _reduction(reduction, size_average, reduce)
-    target = _as_tensor(target)  # (only compared with 1 and -1: in a bool or uint8 input's dtype -1 would not be -1)
+    # (the target is compared with 1 and -1 in its own dtype: in a bool or uint8 input's dtype -1 would not be -1)
+    check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
     if target.ndim > 1:
         raise RuntimeError(f"cosine_embedding_loss: expected a target of 0 or 1 dims, got shape {target.shape}")
     if not input1.ndim == input2.ndim == target.ndim + 1:
@@ -883,7 +885,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     is the smaller of it and d(p, n) (Balntas et al., 2016)."""
     return _triplet_loss("triplet_margin_loss", anchor, positive, negative,
                          lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap,
-                         _reduction(reduction, size_average, reduce))
+                         _reduction(reduction, size_average, reduce), tensors_only=True)
 
 
 def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
@@ -899,11 +901,15 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
 
 
 def _triplet_loss(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance, margin: float, swap: bool,
-                  reduction: str) -> Tensor:
+                  reduction: str, tensors_only: bool = False) -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) for a distance function d, reduced; with swap, d(a, n) is the smaller
-    of it and d(p, n) (Balntas et al., 2016); `reduction` read by _reduction."""
+    of it and d(p, n) (Balntas et al., 2016); `reduction` read by _reduction. `tensors_only` refuses any other
+    anchor, positive or negative, as PyTorch's triplet_margin_loss; its with-distance form hands them to the distance
+    function, which may take others."""
     if margin <= 0:  # (checked first, as PyTorch's)
         raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
+    if tensors_only:
+        check_tensors(name, anchor=anchor, positive=positive, negative=negative)
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise RuntimeError(f"{name}: anchor, positive and negative must have one number of dims, got "
                            f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
@@ -917,6 +923,7 @@ def soft_margin_loss(input: Tensor, target, *, reduction: str = "mean", size_ave
     """log(1 + e^(-y x)), computed as -log_sigmoid(y x) so it never overflows (PyTorch's gives inf for
     y x below about -710)."""
     reduction = _reduction(reduction, size_average, reduce)
+    check_tensors("soft_margin_loss", input=input, target=target)
     target = _signs(target, _floating(input, "soft_margin_loss"))
     # the target broadcasts to the input's shape, as PyTorch's (whose loss is written in that shape)
     if not broadcasts_to(target.shape, input.shape):
@@ -935,12 +942,12 @@ def multilabel_soft_margin_loss(input: Tensor, target, weight: Tensor | None = N
     other: they broadcast with the input (the sum is over dim input.ndim - 1 of the broadcast losses, which
     may have more dims), are differentiable and promote the losses' dtype."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
-    target = _as_tensor(target)
+    check_tensors("multilabel_soft_margin_loss", input=input)
     _floating(input, "multilabel_soft_margin_loss", error=NotImplementedError)
+    # (a number target or weight, or an array weight after the losses, is an operand as any; an array target before
+    # them or a list is refused by the operators, as PyTorch's)
     losses = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
     if weight is not None:
-        if not isinstance(weight, Tensor):
-            raise TypeError(f"multilabel_soft_margin_loss: weight must be a Tensor or None, got {type(weight).__name__}")
         losses = losses * weight
     if input.ndim == 0:  # (checked after the arithmetic's broadcast errors, as PyTorch's IndexError)
         raise IndexError("multilabel_soft_margin_loss: expected an input of at least 1 dim (N, C) or (C,), got 0-d")
@@ -954,7 +961,7 @@ def multilabel_margin_loss(input: Tensor, target, *, reduction: str = "mean", si
     number of classes, as PyTorch's (whose kernel skips a pair whose margin is NaN). input (C,) or (N, C), a 0-d
     input one score; target of the input's shape (or its C values in any shape of at most 1 dim), int64."""
     reduction = _reduction(reduction, size_average, reduce)
-    target = _as_tensor(target)
+    check_tensors("multilabel_margin_loss", input=input, target=target)
     # PyTorch's order, each a RuntimeError but the input's dtype: the shapes, the target's range (its values as
     # integers, whatever its dtype), the input's dtype (no kernel: NotImplementedError), the target's dtype (int64,
     # read only when there are targets)
@@ -995,14 +1002,16 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p!r}")
-    if weight is not None and _as_tensor(weight).ndim != 1:  # (PyTorch's Python check, before its kernel's)
-        raise ValueError(f"multi_margin_loss: weight must be one-dimensional, got shape {_as_tensor(weight).shape}")
+    if weight is not None:  # (PyTorch's Python check, before its kernel's)
+        check_tensors("multi_margin_loss", weight=weight)
+        if weight.ndim != 1:
+            raise ValueError(f"multi_margin_loss: weight must be one-dimensional, got shape {weight.shape}")
+    check_tensors("multi_margin_loss", input=input, target=target)
     _floating(input, "multi_margin_loss", error=NotImplementedError)
     if input.ndim > 2 or input.ndim and input.shape[-1] == 0:
         raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) with C > 0, got shape {input.shape}")
     samples = input.shape[0] if input.ndim == 2 else 1
     scores = input.reshape(samples, input.shape[-1] if input.ndim else 1)
-    target = _as_tensor(target)
     if target.ndim > 1 or target.numel() != samples:
         raise RuntimeError(f"multi_margin_loss: expected target of shape ({samples},)"
                            f"{' or ()' if samples == 1 else ''} for input {input.shape}, got {target.shape}")
@@ -1028,6 +1037,7 @@ def poisson_nll_loss(input: Tensor, target, log_input: bool = True, full: bool =
     (log_input), else rate - y log(rate + eps). full adds Stirling's approximation of log(y!),
     y log y - y + log(2 pi y) / 2, where y > 1."""
     reduction = _reduction(reduction, size_average, reduce, elementwise_mean=False)
+    check_tensors("poisson_nll_loss", input=input, target=target)
     input = input._floating()  # an integer input is taken in the default float dtype, as PyTorch's
     target = _loss_target("poisson_nll_loss", input, target, warn_on_broadcast=False)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
@@ -1046,6 +1056,7 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
     the gradient that of the unclamped var."""
     name = "gaussian_nll_loss"
     _reduction(reduction, elementwise_mean=False)
+    check_tensors(name, input=input)
     for label, value in (("input", input), ("target", target), ("var", var)):
         # PyTorch subtracts input and target (refused for bools) and clamps var in place (refused for integers)
         if isinstance(value, Tensor) and value.dtype.kind in ("biu" if label == "var" else "b"):
@@ -1065,7 +1076,9 @@ def gaussian_nll_loss(input: Tensor, target, var, full: bool = False, eps: float
                              "expected the input's shape, one dim of size 1, or the last dim left out")
     if (var._data < 0).any():
         raise ValueError(f"{name}: var has negative entry/entries")
-    target = _loss_target(name, input, target, warn_on_broadcast=False)  # (checked after var, as PyTorch's)
+    if isinstance(target, Tensor):  # (checked after var, as PyTorch's)
+        target = _loss_target(name, input, target, warn_on_broadcast=False)
+    # (else an operand of the subtraction, as in PyTorch's: an array or a number taken, a list refused)
     floor = np.maximum(var._data, eps) - var._data  # the clamp as a constant: the gradient stays var's
     var = var + Tensor._from_data(floor.astype(var.dtype))
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
@@ -1240,6 +1253,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim (after broadcasting): eps keeps the gradient finite for
     equal rows."""
+    check_tensors("pairwise_distance", x1=x1, x2=x2)
     x1, x2 = _broadcast_pair("pairwise_distance", x1, x2)
     return _norm(x1 - x2 + eps, p, -1, keepdim)
 
@@ -1558,7 +1572,8 @@ def _per_sample_weights(per_sample_weights, ids_shape: tuple, dtype: np.dtype) -
     """embedding_bag's per_sample_weights as a flat tensor of the weight's dtype (a tensor keeps its graph)."""
     if per_sample_weights is None:
         return None
-    samples = _as_tensor(per_sample_weights)
+    check_tensors("embedding_bag", per_sample_weights=per_sample_weights)
+    samples = per_sample_weights
     if samples.shape != ids_shape:
         raise ValueError(f"embedding_bag: per_sample_weights must have the input's shape {ids_shape}, got shape "
                          f"{samples.shape}")

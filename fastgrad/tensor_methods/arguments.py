@@ -16,6 +16,21 @@ from fastgrad.dtypes import checked_cast
 NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 
 
+class NotATensorError(TypeError, AttributeError):
+    """An argument that must be a tensor is something else (a NumPy array, a list, a number). PyTorch's exception type
+    for it depends on where its code finds out: its argument parser raises TypeError, its Python code the
+    AttributeError of reading an attribute (target.size(), lengths.device) a list or a number lacks. This is both, so
+    that code catching either of PyTorch's catches it."""
+
+
+def check_tensors(name: str, **arguments) -> None:
+    """Refuses (NotATensorError) any of `arguments` that is not a tensor, naming it."""
+    for label, value in arguments.items():
+        if not isinstance(value, graph.Tensor):
+            raise NotATensorError(f"{name}: argument '{label}' must be a Tensor, got {type(value).__name__}; convert "
+                                  f"it with fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
+
+
 def python_operator(ufunc=None):
     """Tensor's Python operator (x + y, x += y, ...) over a method that takes a tensor or a number. Other operands
     go as with PyTorch, whose own op refuses them, so that Python tries the other operand's operator: a NumPy array

@@ -12,7 +12,8 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.ops.no_derivative import NoDerivative
-from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, real_arg
+from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim,
+                                               real_arg)
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -494,8 +495,8 @@ class MathMethods:
 
     def _softmax_family(self, op, name: str, dim: int, dtype) -> "Tensor":
         x = self if dtype is None else self.to(dtype)
+        axis = one_dim(dim, x.ndim)  # (one int, checked before the dtype, as PyTorch's)
         x._check_floating(name, NotImplementedError)
-        (axis,) = normalize_dims(dim, x.ndim)
         if x.ndim == 0:  # the softmax of one number, over its only "dim"
             return apply(op, x.reshape(1), axis=0).reshape(())
         return apply(op, x, axis=axis)
@@ -649,7 +650,7 @@ class MathMethods:
         NaN, with exponent 0), for floating point tensors; the exponent is int32 and outside the graph, as in
         PyTorch."""
         if self._data.dtype.kind != "f":
-            raise TypeError(f"frexp: only supports floating point dtypes, got {self.dtype}")
+            raise RuntimeError(f"frexp: only supports floating point dtypes, got {self.dtype}")
         exponent = np.frexp(self._data)[1]
         return Frexp(apply(ops.Frexp, self), graph.Tensor._wrap(exponent, False, None))
 
@@ -662,8 +663,9 @@ class MathMethods:
         """The log of the multivariate gamma function of dimension p: sum over i < p of lgamma(self - i / 2),
         plus p (p - 1) / 4 log(pi); integers give the default float dtype."""
         p = int_arg(p, "mvlgamma: p")
+        self._refuse_bool("mvlgamma", RuntimeError)
         if p < 1:
-            raise ValueError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
+            raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
         x = self._floating()
         terms = x.unsqueeze(-1) - graph.Tensor._from_data(np.arange(p) / 2, dtype=x.dtype)
         return terms.lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)

@@ -36,6 +36,30 @@ def _reduced_axes(dim, ndim: int, empty_reduces_all: bool = True):
     return None if ndim == 0 or (axes == () and empty_reduces_all) else axes
 
 
+# a dim or keepdim left out, where PyTorch tells it from one given: its overloads without a dim take no keepdim
+# (sum(keepdim=True) is refused, sum(None, True) taken), and some take no dim=None (prod, max, min, median)
+NOT_GIVEN = object()
+
+
+def _dim_and_keepdim(name: str, dim, keepdim, none_dim: bool = True) -> tuple:
+    """(dim, keepdim) with the ones left out as None and False; keepdim given without dim is refused with PyTorch's
+    TypeError, and so is dim=None where PyTorch's dim is an int (`none_dim` False)."""
+    if dim is NOT_GIVEN:
+        if keepdim is not None:
+            raise TypeError(f"{name}: keepdim={keepdim!r} needs a dim (PyTorch's {name}() of all elements takes no "
+                            f"keepdim){'; give dim=None to keep every dim' if none_dim else ''}")
+        return None, False
+    if dim is None and not none_dim:
+        raise TypeError(f"{name}: dim must be an int, got None (PyTorch's {name}() of all elements takes no dim)")
+    return dim, keepdim is not None and keepdim
+
+
+def spread_dim(dim):
+    """The dim of std's and var's arguments as mean takes it: None where it was left out (NOT_GIVEN) or where the
+    first argument is unbiased (a bool)."""
+    return None if dim is NOT_GIVEN or isinstance(dim, bool) else dim
+
+
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
     """How many elements a reduction over `axis` (None: all) combines into each result."""
     return int(np.prod(shape if axis is None else [shape[a] for a in axis]))
@@ -44,9 +68,10 @@ def _reduced_count(shape: tuple[int, ...], axis) -> int:
 class ReductionMethods:
     __slots__ = ()  # Tensor keeps no __dict__
 
-    def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
-        """The sum over `dim` (every dim when None); integer and bool tensors give int64, and `dtype`
-        casts the input first, as PyTorch."""
+    def sum(self, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> "Tensor":
+        """The sum over `dim` (every dim when None or left out; keepdim needs a dim, None too, as PyTorch's); integer
+        and bool tensors give int64, and `dtype` casts the input first, as PyTorch."""
+        dim, keepdim = (None, False) if dim is NOT_GIVEN and keepdim is None else _dim_and_keepdim("sum", dim, keepdim)
         axis = _reduced_axes(dim, self._data.ndim)  # (the dims before the dtype, as PyTorch checks them)
         # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
         x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
@@ -54,9 +79,10 @@ class ReductionMethods:
             return apply(ops.Sum, x)
         return apply(ops.Sum, x, axis=axis, keepdims=keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
-        """The mean over `dim` (every dim when None) of a floating point tensor, or of any tensor cast
-        first to `dtype`, which must be floating point (as PyTorch)."""
+    def mean(self, dim=NOT_GIVEN, keepdim: bool | None = None, *, dtype=None) -> "Tensor":
+        """The mean over `dim` (every dim when None or left out; keepdim needs a dim, as sum's) of a floating point
+        tensor, or of any tensor cast first to `dtype`, which must be floating point (as PyTorch)."""
+        dim, keepdim = _dim_and_keepdim("mean", dim, keepdim)
         if dtype is not None and as_dtype(dtype).kind != "f":
             raise RuntimeError(f"mean(): dtype must be a floating point dtype, got {as_dtype(dtype)} (the mean of "
                                "integers is no integer; PyTorch refuses it too, with a RuntimeError)")
@@ -66,10 +92,8 @@ class ReductionMethods:
 
     def _extremum(self, op, arg, dim, keepdim):
         name = op.__name__.lower()
+        dim, keepdim = _dim_and_keepdim(name, dim, keepdim, none_dim=False)
         if dim is None:
-            if keepdim:
-                raise TypeError(f"{name}: keepdim=True needs a dim (the maximum or minimum of all "
-                                "elements has no keepdim in PyTorch)")
             if self._data.size == 0:  # (as PyTorch's: RuntimeError, where a dim of size 0 named is an IndexError)
                 raise RuntimeError(f"{name}: an empty tensor (shape {self.shape}) has no extreme element; give a dim "
                                    "to reduce over")
@@ -105,17 +129,17 @@ class ReductionMethods:
         dims = () if dim is None else dim
         return MinMax(self.amin(dims, keepdim), self.amax(dims, keepdim))
 
-    def max(self, dim: int | None = None, keepdim: bool | None = None):
-        """The maximum over all elements, or (values, indices) along `dim`, as PyTorch; with a tensor in place
-        of dim, the elementwise maximum (torch.max(input, other))."""
+    def max(self, dim: int = NOT_GIVEN, keepdim: bool | None = None):
+        """The maximum over all elements (no dim), or (values, indices) along `dim`, as PyTorch; with a tensor in
+        place of dim, the elementwise maximum (torch.max(input, other))."""
         if isinstance(dim, graph.Tensor):
             return self.maximum(self._only_other("max", dim, keepdim))
-        return self._extremum(ops.Max, np.argmax, dim, keepdim or False)
+        return self._extremum(ops.Max, np.argmax, dim, keepdim)
 
-    def min(self, dim: int | None = None, keepdim: bool | None = None):
+    def min(self, dim: int = NOT_GIVEN, keepdim: bool | None = None):
         if isinstance(dim, graph.Tensor):
             return self.minimum(self._only_other("min", dim, keepdim))
-        return self._extremum(ops.Min, np.argmin, dim, keepdim or False)
+        return self._extremum(ops.Min, np.argmin, dim, keepdim)
 
     @staticmethod
     def _only_other(name: str, other, keepdim):
@@ -165,22 +189,30 @@ class ReductionMethods:
         x = self._floating()
         return apply(ops.LogSumExp, x, axis=_reduced_axes(dim, x.ndim), keepdims=keepdim)
 
-    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+    def var(self, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
             correction: float | None = None) -> "Tensor":
         """Variance over `dim` (all elements when None), dividing by N - correction (default 1, Bessel's
         correction); `unbiased=False` means correction=0. As PyTorch, var(False) is var(unbiased=False)."""
         return self._spread(ops.Var, "var", dim, unbiased, keepdim, correction)
 
-    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+    def std(self, dim=NOT_GIVEN, unbiased: bool | None = None, keepdim: bool | None = None, *,
             correction: float | None = None) -> "Tensor":
         """The square root of `var` with the same arguments."""
         return self._spread(ops.Std, "std", dim, unbiased, keepdim, correction)
 
-    def _spread(self, op, name: str, dim, unbiased, keepdim: bool, correction) -> "Tensor":
-        if isinstance(dim, bool):  # PyTorch's (input, unbiased) overload
-            dim, unbiased = None, dim
+    def _spread(self, op, name: str, dim, unbiased, keepdim, correction) -> "Tensor":
+        # PyTorch's overloads: (unbiased) alone; (dim, unbiased, keepdim) with a dim (None too); (dim, *, correction,
+        # keepdim), dim optional
+        if isinstance(dim, bool):  # the (unbiased) overload
+            if unbiased is not None or keepdim is not None or correction is not None:
+                raise TypeError(f"{name}: a bool first argument is unbiased ({dim}), which takes no other arguments; "
+                                "give dim, unbiased and keepdim by name")
+            unbiased = dim
         if unbiased is not None and correction is not None:
             raise TypeError(f"{name}: give either unbiased ({unbiased}) or correction ({correction}), not both")
+        if unbiased is not None and keepdim is not None and dim is NOT_GIVEN:
+            raise TypeError(f"{name}: unbiased with keepdim needs a dim (None too), as PyTorch's")
+        dim, keepdim = spread_dim(dim), keepdim is not None and keepdim
         self._check_floating(name)
         if correction is None:
             correction = 0 if unbiased is False else 1
@@ -215,12 +247,11 @@ class ReductionMethods:
                                "since max, min and the negative orders have no identity")
         return apply(ops.Norm, x, p=float(p), axis=axis, keepdims=keepdim)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False, dtype=None) -> "Tensor":
-        """The product of all elements, or along one dim; integer and bool tensors give int64."""
-        if dim is None and keepdim:
-            raise TypeError("prod: keepdim=True needs a dim (torch.prod has no keepdim for the full product)")
+    def prod(self, dim: int = NOT_GIVEN, keepdim: bool | None = None, dtype=None) -> "Tensor":
+        """The product of all elements (no dim), or along one dim; integer and bool tensors give int64."""
+        dim, keepdim = _dim_and_keepdim("prod", dim, keepdim, none_dim=False)
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
-            raise TypeError(f"prod: dim must be an int or None (one dim at a time, as torch.prod), got {dim!r}")
+            raise TypeError(f"prod: dim must be an int (one dim at a time, as torch.prod), got {dim!r}")
         axis = _reduced_axes(dim, self.ndim)  # (the dim before the dtype, as PyTorch checks them)
         x = self._integers_as_int64("prod", dtype)
         return apply(ops.Prod, x, axis=axis, keepdims=keepdim and axis is not None)
@@ -307,10 +338,11 @@ class ReductionMethods:
     def _without_nan(self) -> "Tensor":
         return self if self._data.dtype.kind != "f" else apply(ops.ZeroNan, self)
 
-    def median(self, dim=None, keepdim: bool = False):
+    def median(self, dim: int = NOT_GIVEN, keepdim: bool | None = None):
         """The median: for an even count the lower of the two middle values, as PyTorch; NaN if any
         element is NaN. Without dim, of all elements (a 0-d tensor; the gradient split among the elements
         equal to it); with dim, (values, indices) along it (the gradient to the element indexed)."""
+        dim, keepdim = _dim_and_keepdim("median", dim, keepdim, none_dim=False)
         if dim is None:
             self._refuse_bool("median")
             if self.numel() == 0:
@@ -318,9 +350,10 @@ class ReductionMethods:
             return apply(ops.Median, self)
         return self._middle_along("median", one_dim(dim, self.ndim), keepdim)
 
-    def nanmedian(self, dim=None, keepdim: bool = False):
+    def nanmedian(self, dim: int = NOT_GIVEN, keepdim: bool | None = None):
         """median() of the elements that are not NaN (NaN where all are), as torch.nanmedian: without dim a
         0-d tensor (the gradient split among the elements equal to it), with dim (values, indices)."""
+        dim, keepdim = _dim_and_keepdim("nanmedian", dim, keepdim, none_dim=False)
         if dim is None:
             self._refuse_bool("nanmedian")
             if self.numel() == 0:

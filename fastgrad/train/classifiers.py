@@ -331,7 +331,8 @@ def nbow(config: NBOWConfig | None = None, **settings: Any) -> TrainingResult:
                 yield part, pack_bags([encoded["train"][i] for i in part.items]), train.labels[part.items]
 
         task = SupervisedTask(model, vocab, model_config, config, batches,
-                              lambda module, inputs, labels: F.cross_entropy(module(*inputs), labels),
+                              lambda module, inputs, labels: F.cross_entropy(module(*inputs),
+                                                                             fastgrad.as_tensor(labels)),
                               lambda split: {"accuracy": accuracy(predict_sentences(model, encoded[split]), gold[split])},
                               list(encoded), len(train), "sentences", "accuracy")
         result = run.train(task, config)
@@ -484,7 +485,8 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
             batches, loss = sentence_batches, lambda module, inputs, gold: model.loss(inputs[0], inputs[1], gold,
                                                                                       inputs[2])
         else:
-            batches, loss = token_batches, lambda module, inputs, gold: F.cross_entropy(module(*inputs), gold)
+            batches, loss = token_batches, lambda module, inputs, gold: F.cross_entropy(module(*inputs),
+                                                                                         fastgrad.as_tensor(gold))
         task = SupervisedTask(model, vocab, model_config, config, batches, loss,
                               lambda split: score_tags(model, labels, *splits[split]),
                               [name for name in splits if name != "train"], len(train_gold), "tokens", "f1")

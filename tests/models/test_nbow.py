@@ -62,7 +62,7 @@ def test_dan_layers_and_shapes():
 def test_dan_gradients_are_sparse_on_the_embedding_rows_used():
     model = DAN(vocab_size=50, num_classes=2, dim=4, hidden=4, layers=1)
     ids, offsets = pack_bags([np.array([3, 9]), np.array([9, 11])])
-    F.cross_entropy(model(ids, offsets), np.array([0, 1])).backward()
+    F.cross_entropy(model(ids, offsets), fastgrad.tensor([0, 1])).backward()
     grad = model.embedding.weight.grad
     assert grad.is_sparse
     assert sorted(set(grad.coalesce().rows.tolist())) == [3, 9, 11]
@@ -100,7 +100,7 @@ def test_dan_learns_a_synthetic_polarity_task_better_than_the_majority_class(rng
         for start in range(0, 400, 20):
             optimizer.zero_grad()
             ids, offsets = pack_bags(train_x[start:start + 20])
-            F.cross_entropy(model(ids, offsets), train_y[start:start + 20]).backward()
+            F.cross_entropy(model(ids, offsets), fastgrad.tensor(train_y[start:start + 20])).backward()
             optimizer.step()
     model.eval()
     ids, offsets = pack_bags(test_x)

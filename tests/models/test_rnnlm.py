@@ -68,7 +68,7 @@ def test_gradients_stop_at_the_segment_boundary(cell):
     batched = batchify(ids, 2)
     model.zero_grad()
     logits, _ = model(fastgrad.from_numpy(batched[5:10]), carried if cell == "lstm" else carried[0])
-    F.cross_entropy(logits.reshape(-1, 11), batched[6:11].reshape(-1)).backward()
+    F.cross_entropy(logits.reshape(-1, 11), fastgrad.from_numpy(batched[6:11].reshape(-1))).backward()
     for recorded, param in zip(optimizer.grads[1], model.parameters()):
         np.testing.assert_allclose(recorded, param.grad.numpy(), rtol=1e-5, atol=1e-7)
 
@@ -133,7 +133,7 @@ def test_rnnlm_gradient_matches_central_differences(tied, cell, layers):
 
     def loss(*params):
         logits, last = model(fastgrad.from_numpy(inputs), hidden)
-        return (F.cross_entropy(logits.reshape(-1, 6), targets.reshape(-1)),) + state_tensors(last)
+        return (F.cross_entropy(logits.reshape(-1, 6), fastgrad.from_numpy(targets.reshape(-1))),) + state_tensors(last)
 
     assert fastgrad.gradcheck(loss, list(model.parameters()))
 
@@ -151,7 +151,7 @@ def test_fused_loss_matches_the_decoder_and_cross_entropy(tied):
             loss, _ = model.loss(fastgrad.from_numpy(inputs), model.init_hidden(5), targets)
         else:
             logits, _ = model(fastgrad.from_numpy(inputs), model.init_hidden(5))
-            loss = F.cross_entropy(logits.reshape(-1, 11), targets.reshape(-1))
+            loss = F.cross_entropy(logits.reshape(-1, 11), fastgrad.from_numpy(targets.reshape(-1)))
         loss.backward()
         results.append([loss.item()] + [p.grad.numpy().copy() for p in model.parameters()])
     for fused, unfused in zip(*results):
@@ -165,7 +165,7 @@ def test_evaluate_scores_every_token_but_the_first():
     assert count == 49
     with fastgrad.no_grad():
         logits, _ = model(fastgrad.from_numpy(ids[:-1].reshape(-1, 1)), model.init_hidden(1))
-        expected = F.cross_entropy(logits.reshape(-1, 11), ids[1:], reduction="sum").item()
+        expected = F.cross_entropy(logits.reshape(-1, 11), fastgrad.from_numpy(ids[1:]), reduction="sum").item()
     assert total == pytest.approx(expected, rel=1e-5)
 
 

@@ -98,7 +98,7 @@ def test_tagger_learns_locations_better_than_all_o(rng):
         for start in range(0, len(order), 32):
             batch = order[start:start + 32]
             optimizer.zero_grad()
-            F.cross_entropy(model(train_x[batch]), train_y[batch]).backward()
+            F.cross_entropy(model(train_x[batch]), fastgrad.tensor(train_y[batch])).backward()
             optimizer.step()
     predicted = model.eval()(test_x).numpy().argmax(axis=1)
     found = predicted == 1

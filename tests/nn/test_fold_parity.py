@@ -213,3 +213,12 @@ def test_conv_transpose_initialisation_is_pytorchs(dims):
         mine, reference = mine.detach().numpy(), reference.detach().numpy()
         assert np.abs(mine).max() <= bound and np.abs(reference).max() <= bound
     assert np.abs(ours.weight.detach().numpy()).max() > 0.9 * bound
+
+
+@pytest.mark.parametrize("value", [np.ones((1, 4, 4)), np.ones((1, 4, 4)).tolist()], ids=["array", "list"])
+@pytest.mark.parametrize("name", ["unfold", "fold"])
+def test_an_input_that_is_not_a_tensor_is_pytorch_s_type_error(name, value):
+    arguments = (value, 2) if name == "unfold" else (value, (3, 3), 2)
+    for lib in (fastgrad, torch):
+        with pytest.raises(TypeError):
+            getattr(lib.nn.functional, name)(*arguments)

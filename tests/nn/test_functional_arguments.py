@@ -213,9 +213,9 @@ def test_kl_div_batchmean_is_the_kl_divergence():
 def test_binary_cross_entropy_with_logits_argument_errors():
     logits, targets = floats(2, 3), fastgrad.tensor(np.full((2, 3), 0.5))
     bce = F.binary_cross_entropy_with_logits
-    with pytest.raises(TypeError, match="binary_cross_entropy_with_logits: weight must be a Tensor or None, got str"):
+    with pytest.raises(TypeError, match="with_logits: argument 'weight' must be a Tensor, got str"):
         bce(logits, targets, "sum")  # the third argument is the weight, as in PyTorch
-    with pytest.raises(TypeError, match="pos_weight must be a Tensor or None, got list"):
+    with pytest.raises(TypeError, match="argument 'pos_weight' must be a Tensor, got list"):
         bce(logits, targets, pos_weight=[1.0, 2.0, 3.0])
     with pytest.raises(RuntimeError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape "
                                          r"\(2, 3\)"):
@@ -466,16 +466,17 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
         (lambda: F.triplet_margin_loss(x, x, x[0]), RuntimeError, "one number of dims, got 2, 2 and 1"),
         (lambda: F.triplet_margin_loss(x, x, x, margin=0.0), ValueError, "margin must be greater than 0, got 0.0"),
         (lambda: F.soft_margin_loss(x, y.requires_grad_()), RuntimeError, "not differentiable with respect to target"),
-        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), [1, 1]), RuntimeError, "soft_margin_loss: expected a floating point input"),
+        (lambda: F.soft_margin_loss(fastgrad.tensor([1, 2]), fastgrad.tensor([1, 1])), RuntimeError,
+         "soft_margin_loss: expected a floating point input"),
         (lambda: F.multilabel_soft_margin_loss(x, y, fastgrad.ones(3)), RuntimeError, r"shapes \(3, 4\), \(3,\) do not broadcast"),
         (lambda: F.multilabel_soft_margin_loss(fastgrad.tensor(1.0), y), IndexError, "expected an input of at least 1 dim"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 2], p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
-        (lambda: F.multi_margin_loss(x, [0, 1]), RuntimeError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 4]), RuntimeError, "multi_margin_loss target"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(4, 1)), ValueError, "weight must be one-dim"),
-        (lambda: F.multi_margin_loss(x, [0, 1, 2], weight=fastgrad.ones(3)), RuntimeError,
+        (lambda: F.multi_margin_loss(x, fastgrad.tensor([0, 1, 2]), p=3), ValueError, "only p == 1 and p == 2 are supported, got 3"),
+        (lambda: F.multi_margin_loss(x, fastgrad.tensor([0, 1])), RuntimeError, r"expected target of shape \(3,\) for input \(3, 4\), got \(2,\)"),
+        (lambda: F.multi_margin_loss(x, fastgrad.tensor([0, 1, 4])), RuntimeError, "multi_margin_loss target"),
+        (lambda: F.multi_margin_loss(x, fastgrad.tensor([0, 1, 2]), weight=fastgrad.ones(4, 1)), ValueError, "weight must be one-dim"),
+        (lambda: F.multi_margin_loss(x, fastgrad.tensor([0, 1, 2]), weight=fastgrad.ones(3)), RuntimeError,
          r"weight has shape \(3,\), expected \(4,\)"),
-        (lambda: F.multi_margin_loss(floats(2, 3, 4), [0, 1]), RuntimeError, r"expected input \(N, C\) or \(C,\)"),
+        (lambda: F.multi_margin_loss(floats(2, 3, 4), fastgrad.tensor([0, 1])), RuntimeError, r"expected input \(N, C\) or \(C,\)"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(2, 4)), ValueError, r"var of shape \(2, 4\) is of incorrect size"),
         (lambda: F.gaussian_nll_loss(x, y, fastgrad.ones(3, 4) * -1), ValueError, "var has negative entry/entries"),
         (lambda: F.gaussian_nll_loss(x, y, "1"), TypeError, "var must be a Tensor or a float, got str"),
@@ -491,12 +492,13 @@ def test_margin_and_likelihood_losses_refuse_bad_arguments():
 def test_margin_and_likelihood_loss_identities():
     x = fastgrad.tensor([[-800.0, 0.0, 800.0]], dtype=fastgrad.float64)
     # log(1 + e^-yx) without overflow: 800 for y x = -800 (PyTorch's gives inf)
-    np.testing.assert_allclose(F.soft_margin_loss(x, [[1.0, 1.0, -1.0]], reduction="none").numpy(),
+    np.testing.assert_allclose(F.soft_margin_loss(x, fastgrad.tensor([[1.0, 1.0, -1.0]]), reduction="none").numpy(),
                                [[800.0, np.log(2), 800.0]])
     np.testing.assert_allclose(F.gaussian_nll_loss(fastgrad.zeros(2), fastgrad.ones(2), 1.0).item(), 0.5)
     np.testing.assert_allclose(F.poisson_nll_loss(fastgrad.zeros(2), fastgrad.ones(2)).item(), 1.0)
     scores = fastgrad.tensor([[0.0, 0.5, -2.0]])
-    np.testing.assert_allclose(F.multi_margin_loss(scores, [1]).item(), (0.5 + 0.0) / 3)  # max(0, 1 - 0.5 + 0), ...
+    np.testing.assert_allclose(F.multi_margin_loss(scores, fastgrad.tensor([1])).item(),
+                               (0.5 + 0.0) / 3)  # max(0, 1 - 0.5 + 0), ...
 
 
 def test_binary_cross_entropy_refuses_what_is_not_a_probability():

@@ -321,7 +321,7 @@ def test_margin_losses(backend_name, reduction, batch, features, seed, swap):
     check(backend_name, lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=50.0, swap=swap, **r), a, b, c)
     check(backend_name, lambda a: F.soft_margin_loss(a, signs, **r), a)
     check(backend_name, lambda a: F.multilabel_soft_margin_loss(a, (signs + 1) / 2, **r), a)
-    classes = np.random.default_rng(seed).integers(0, features, batch)
+    classes = fastgrad.tensor(np.random.default_rng(seed).integers(0, features, batch))
     # margins of 2 over scores in [-0.4, 0.4] keep every term of the hinge positive (away from its kink)
     check(backend_name, lambda a: F.multi_margin_loss(a / 5, classes, p=2, margin=2.0, **r), a)
 

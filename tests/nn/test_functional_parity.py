@@ -8,6 +8,7 @@ import pytest
 
 import fastgrad
 import fastgrad.nn.functional as F
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -582,7 +583,7 @@ def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted
     parity(dtype, lambda x, y: F.multilabel_soft_margin_loss(x, y, weights[fastgrad], reduction=reduction),
            lambda x, y: TF.multilabel_soft_margin_loss(x, y, weights[torch], reduction=reduction), scores, labels)
     for p, margin in [(1, 1.0), (2, 0.5)]:
-        parity(dtype, lambda x: F.multi_margin_loss(x, classes, p, margin, weights[fastgrad], reduction=reduction),
+        parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(classes), p, margin, weights[fastgrad], reduction=reduction),
                lambda x: TF.multi_margin_loss(x, torch.tensor(classes), p, margin, weights[torch], reduction=reduction),
                scores)
     parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
@@ -1053,3 +1054,30 @@ def test_activations_of_integer_and_bool_inputs_have_torchs_dtype_or_refusal(nam
     got = call(fastgrad)
     assert str(got.dtype) == str(expected.dtype).removeprefix("torch.")
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+
+
+NUMBER_OR_ARRAY_OPERANDS = {"float": 0.5, "int": 2, "bool": True, "NumPy float": np.float64(0.5),
+                            "float64 array": np.full((2, 3), 0.5), "0-d float64 array": np.array(0.5),
+                            "int64 array": np.ones((2, 3), dtype=np.int64)}
+
+
+@pytest.mark.parametrize("kind", NUMBER_OR_ARRAY_OPERANDS)
+@pytest.mark.parametrize("argument", ["gaussian_nll_loss target", "multilabel_soft_margin_loss target",
+                                      "multilabel_soft_margin_loss weight"])
+def test_a_loss_takes_a_number_or_an_array_where_pytorch_s_arithmetic_does(argument, kind):
+    # (PyTorch's Python code computes with them as operands: the values, and NumPy's dtypes for an array; a
+    # multilabel_soft_margin target array and a bool gaussian target are refused by the operators, as PyTorch's)
+    value = NUMBER_OR_ARRAY_OPERANDS[kind]
+    fn, label = argument.split()
+
+    def call(lib):
+        x = lib.tensor(np.linspace(0.1, 0.9, 6).reshape(2, 3).astype(np.float32))
+        if fn == "gaussian_nll_loss":
+            return lib.nn.functional.gaussian_nll_loss(x, value, lib.ones(2, 3))
+        return lib.nn.functional.multilabel_soft_margin_loss(x, **{"target": x, label: value})
+
+    theirs, ours = outcome(lambda: call(torch)), outcome(lambda: call(fastgrad))
+    assert_raised_alike(ours, theirs, f"{argument} {kind}")
+    if not isinstance(theirs, Raised):
+        assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

@@ -482,6 +482,58 @@ for d in (1, 2):
     add(f"max_unpool{d}d int idx dtype", lambda lib, d=d: getattr(F(lib), f"max_unpool{d}d")(
         ints(lib, *(1, 1) + (2,) * d), lib.zeros((1, 1) + (2,) * d, dtype=lib.int32), 2))
 
+# a loss's target, weight or input that is not a tensor: PyTorch's TypeError (its argument parser's, or the error of its
+# Python code reading target.size() of an array) or AttributeError (that of a list or a number)
+NOT_TENSORS = {"array": lambda shape: np.full(shape, 0.5), "list": lambda shape: np.full(shape, 0.5).tolist(),
+               "float": lambda shape: 0.5, "NumPy float": lambda shape: np.float64(0.5)}
+CLASS_LOSSES = ("cross_entropy", "nll_loss", "multi_margin_loss", "multilabel_margin_loss")
+for kind, value in NOT_TENSORS.items():
+    for fn in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "binary_cross_entropy",
+               "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss", "hinge_embedding_loss"):
+        add(f"{fn} target {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(t(lib, 2, 3) / 3, value((2, 3))))
+        add(f"{fn} input {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(value((2, 3)), t(lib, 2, 3) / 3))
+    for fn in ("mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"):
+        add(f"{fn} weight {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(
+            t(lib, 2, 3) / 3, t(lib, 2, 3) / 3, weight=value((2, 3))))
+    add(f"bcel pos_weight {kind}", lambda lib, value=value: F(lib).binary_cross_entropy_with_logits(
+        t(lib, 2, 3), t(lib, 2, 3) / 3, pos_weight=value((3,))))
+    for fn in CLASS_LOSSES:
+        add(f"{fn} target {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(t(lib, 2, 3), value((2,))))
+        add(f"{fn} input {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(
+            value((2, 3)), lib.tensor([[0, 1, 2]] * 2 if "multilabel" in fn else [0, 1])))
+    for fn in CLASS_LOSSES[:3]:
+        add(f"{fn} weight {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(t(lib, 2, 3), lib.tensor([0, 1]),
+                                                                                      weight=value((3,))))
+    add(f"ce probabilities weight {kind}", lambda lib, value=value: F(lib).cross_entropy(t(lib, 2, 3), t(lib, 2, 3),
+                                                                                          weight=value((3,))))
+    add(f"linear_cross_entropy target {kind}", lambda lib, value=value: F(lib).linear_cross_entropy(
+        t(lib, 2, 3), t(lib, 4, 3), value((2,))))
+    for fn in ("margin_ranking_loss", "cosine_embedding_loss"):
+        add(f"{fn} target {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(t(lib, 2, 3), t(lib, 2, 3),
+                                                                                      value((2,))))
+        add(f"{fn} input2 {kind}", lambda lib, fn=fn, value=value: getattr(F(lib), fn)(t(lib, 2, 3), value((2, 3)),
+                                                                                      lib.tensor([1.0, -1.0])))
+    add(f"torch.margin_ranking_loss target {kind}", lambda lib, value=value: lib.margin_ranking_loss(
+        t(lib, 2), t(lib, 2), value((2,))))
+    add(f"triplet_margin_loss negative {kind}", lambda lib, value=value: F(lib).triplet_margin_loss(
+        t(lib, 2, 3), t(lib, 2, 3), value((2, 3))))
+    add(f"pairwise_distance x2 {kind}", lambda lib, value=value: F(lib).pairwise_distance(t(lib, 2, 3), value((2, 3))))
+    add(f"gaussian_nll_loss input {kind}", lambda lib, value=value: F(lib).gaussian_nll_loss(
+        value((2, 3)), t(lib, 2, 3), t(lib, 2, 3)))
+    add(f"multilabel_soft_margin_loss input {kind}", lambda lib, value=value: F(lib).multilabel_soft_margin_loss(
+        value((2, 3)), t(lib, 2, 3) / 3))
+    add(f"embedding_bag per_sample_weights {kind}", lambda lib, value=value: F(lib).embedding_bag(
+        lib.tensor([[0, 1]]), t(lib, 2, 3), per_sample_weights=value((1, 2)), mode="sum"))
+for fn in ("multilabel_soft_margin_loss", "gaussian_nll_loss"):  # (where PyTorch takes an array or a number)
+    add(f"{fn} target list", lambda lib, fn=fn: getattr(F(lib), fn)(t(lib, 2, 3), np.full((2, 3), 0.5).tolist(),
+                                                                    *[t(lib, 2, 3)] * (fn == "gaussian_nll_loss")))
+add("multilabel_soft_margin_loss target array", lambda lib: F(lib).multilabel_soft_margin_loss(t(lib, 2, 3),
+                                                                                              np.full((2, 3), 0.5)))
+add("multilabel_soft_margin_loss weight list", lambda lib: F(lib).multilabel_soft_margin_loss(
+    t(lib, 2, 3), t(lib, 2, 3) / 3, weight=[1.0, 2.0, 3.0]))
+add("gaussian_nll_loss target array of an input that requires grad", lambda lib: F(lib).gaussian_nll_loss(
+    t(lib, 2, 3).requires_grad_(), np.full((2, 3), 0.5), t(lib, 2, 3)))
+
 
 @pytest.mark.filterwarnings("ignore")  # (deprecated forms warn alike in both)
 @pytest.mark.parametrize("name", CALLS)

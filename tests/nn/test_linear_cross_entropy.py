@@ -25,7 +25,7 @@ def layer(rng, shape, hidden, classes, dtype, ignored=0.2, ignore_index=-100):
 
     targets = rng.integers(0, classes, shape)
     targets[rng.random(shape) < ignored] = ignore_index
-    return leaf(*shape, hidden), leaf(classes, hidden, scale=0.5), leaf(classes), targets
+    return leaf(*shape, hidden), leaf(classes, hidden, scale=0.5), leaf(classes), fastgrad.tensor(targets)
 
 
 def fused(hidden, weight, bias, targets, **options):
@@ -76,7 +76,7 @@ def test_without_bias_and_with_an_ignore_index_among_the_classes(rng):
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_every_target_ignored_gives_the_unfused_layers_answer(rng, reduction):
     hidden, weight, bias, _ = layer(rng, (3,), 4, 5, np.float64)
-    targets = np.full(3, -100)
+    targets = fastgrad.tensor(np.full(3, -100))
     loss = fused(hidden, weight, bias, targets, reduction=reduction)
     expected = F.cross_entropy(F.linear(hidden, weight, bias), targets, reduction=reduction)
     np.testing.assert_array_equal(loss.numpy(), expected.numpy())  # NaN for "mean", 0 for "sum"
@@ -87,7 +87,7 @@ def test_every_target_ignored_gives_the_unfused_layers_answer(rng, reduction):
 
 def test_no_targets(rng):
     hidden, weight, bias, _ = layer(rng, (0,), 4, 5, np.float64)
-    loss = fused(hidden, weight, bias, np.zeros(0, dtype=np.int64), reduction="sum")
+    loss = fused(hidden, weight, bias, fastgrad.zeros(0, dtype=fastgrad.int64), reduction="sum")
     loss.backward()
     assert float(loss.numpy()) == 0 and hidden.grad.shape == (0, 4)
     np.testing.assert_array_equal(weight.grad.numpy(), 0)
@@ -165,13 +165,13 @@ def test_bad_arguments_name_what_was_expected(rng):
     with pytest.raises(ValueError, match=r"target has shape \(3,\), expected \(4,\)"):
         fused(hidden, weight, bias, targets[:3])
     with pytest.raises(IndexError, match=r"linear_cross_entropy target: index 5 at position 1 is out of range"):
-        fused(hidden, weight, bias, np.array([0, 5, 1, 1]))
+        fused(hidden, weight, bias, fastgrad.tensor([0, 5, 1, 1]))
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         fused(hidden, weight, bias, targets, reduction="avg")
     with pytest.raises(ValueError, match="at least one row"):
         fused(hidden, weight[:0], None, targets)
     with pytest.raises(ValueError, match="ignore_index cannot be given when target holds probabilities"):
-        fused(hidden, weight, bias, np.full((4, 5), 0.2, dtype=np.float32), ignore_index=1)
+        fused(hidden, weight, bias, fastgrad.full((4, 5), 0.2), ignore_index=1)
     with pytest.raises(ValueError, match=r"K-dimensional loss .* needs batched input"):
         fused(hidden[0], weight.reshape(5, 1, 3), None, targets[:1])
     with pytest.raises(TypeError, match="options must be a LinearCrossEntropyOptions or None, got dict"):

@@ -379,3 +379,23 @@ def test_cat_and_the_stacks_refuse_with_torchs_exception_types(name, dim, case):
     else:
         assert not isinstance(ours, Raised), (ours, theirs)
         assert (ours.tolist(), str(ours.dtype)) == (theirs.tolist(), str(theirs.dtype).replace("torch.", ""))
+
+
+@pytest.mark.parametrize("name", ["cartesian_prod", "broadcast_tensors"])
+@pytest.mark.parametrize("wrap", [list, tuple])
+def test_tensors_given_as_one_list_are_refused_where_pytorch_takes_them_only_one_by_one(name, wrap):
+    ours, theirs = (outcome(lambda m=m: getattr(m, name)(wrap([m.tensor([1, 2]), m.tensor([3])])))
+                    for m in (fastgrad, torch))
+    assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda m: m.vander(m.ones(2, 2)), id="vander of a matrix"),
+    pytest.param(lambda m: m.vander(m.ones(2), -1), id="vander of a negative N"),
+    pytest.param(lambda m: m.tensordot(m.ones(2), 2), id="tensordot of a number"),
+    pytest.param(lambda m: m.tensordot(2, m.ones(2), 0), id="tensordot of a number first"),
+    pytest.param(lambda m: m.tensordot(m.ones(2), np.ones(2), 1), id="tensordot of an array"),
+])
+def test_refusals_raise_pytorch_s_exception_type(call):
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)

@@ -517,7 +517,7 @@ def test_bad_reduction_arguments_name_the_argument_and_value():
         fastgrad.ones(2, 2, 2).norm("fro", dim=(0, 1, 2))
     with pytest.raises(RuntimeError, match=r"the inf norm of an empty tensor \(shape \(0,\)"):
         fastgrad.zeros(0).norm(math.inf)
-    with pytest.raises(TypeError, match=r"prod: dim must be an int or None .*got \(0, 1\)"):
+    with pytest.raises(TypeError, match=r"prod: dim must be an int .*got \(0, 1\)"):
         x.prod((0, 1))
     with pytest.raises(IndexError, match=r"dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
         x.logsumexp(2)

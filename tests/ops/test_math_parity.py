@@ -861,3 +861,15 @@ def test_norm_over_no_elements_raises_as_torch(form, shape, dim, p):
     else:
         assert not isinstance(ours, Raised), (ours, theirs)
         assert ours.shape == tuple(theirs.shape) and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(lambda m: m.frexp(m.tensor([1, 2])), id="frexp of integers"),
+    pytest.param(lambda m: m.tensor([True]).frexp(), id="frexp of bools"),
+    pytest.param(lambda m: m.mvlgamma(m.tensor([1.5]), 0), id="mvlgamma of p = 0"),
+    pytest.param(lambda m: m.mvlgamma(m.tensor([True]), 1), id="mvlgamma of bools"),
+    pytest.param(lambda m: m.special.multigammaln(m.tensor([True]), 1), id="multigammaln of bools"),
+])
+def test_frexp_and_mvlgamma_refuse_with_pytorch_s_runtime_error(call):
+    ours, theirs = outcome(lambda: call(fastgrad)), outcome(lambda: call(torch))
+    assert isinstance(theirs, Raised) and same_exception_type(ours, theirs), (ours, theirs)

@@ -52,3 +52,57 @@ def test_logsumexp_over_no_dims_reduces_every_dim_or_refuses_as_torch(shape, kee
     if not hasattr(theirs, "error"):
         assert ours.shape == tuple(theirs.shape)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+# PyTorch's overloads decide by what is given: sum's and mean's keepdim needs a dim (None too); prod's, max's, min's,
+# median's and nanmedian's dim is an int (none of all elements), their keepdim needs one; std's and var's unbiased with
+# keepdim needs a dim, and a bool first argument (unbiased) takes no other
+ARGUMENT_FORMS = {
+    "keepdim": ((), {"keepdim": True}), "keepdim=False": ((), {"keepdim": False}),
+    "dim=None": ((), {"dim": None}), "dim=None, keepdim": ((), {"dim": None, "keepdim": True}),
+    "None, True": ((None, True), {}), "None": ((None,), {}), "0, True": ((0, True), {}),
+    "dtype, keepdim": ((), {"dtype": "float64", "keepdim": True}),
+    "unbiased": ((), {"unbiased": False}), "unbiased, keepdim": ((), {"unbiased": False, "keepdim": True}),
+    "dim=None, unbiased, keepdim": ((), {"dim": None, "unbiased": False, "keepdim": True}),
+    "False, True": ((False, True), {}), "False": ((False,), {}), "True, keepdim": ((True,), {"keepdim": True}),
+    "correction, keepdim": ((), {"correction": 0, "keepdim": True}),
+}
+TAKES = {"sum": ("dtype",), "mean": ("dtype",), "prod": ("dtype",), "max": (), "min": (), "median": (),
+         "nanmedian": (), "std": ("unbiased", "correction"), "var": ("unbiased", "correction"),
+         "std_mean": ("unbiased", "correction"), "var_mean": ("unbiased", "correction")}
+
+
+def _reduction_call(lib, name, form, as_method):
+    args, kwargs = ARGUMENT_FORMS[form]
+    kwargs = {key: getattr(lib, value) if key == "dtype" else value for key, value in kwargs.items()}
+    x = lib.tensor([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]])
+    return getattr(x, name)(*args, **kwargs) if as_method else getattr(lib, name)(x, *args, **kwargs)
+
+
+def _forms_taken(takes: tuple) -> list[str]:
+    """The argument forms of a reduction taking dim, keepdim and `takes` (a bool first argument is std's and var's)."""
+    left_out = {"dtype", "unbiased", "correction"} - set(takes)
+    unbiased_first = ("False, True", "False", "True, keepdim")
+    return [form for form in ARGUMENT_FORMS if not left_out & set(form.split(", "))
+            and (form not in unbiased_first or "unbiased" in takes)]
+
+
+@pytest.mark.parametrize("as_method", [True, False], ids=["method", "function"])
+@pytest.mark.parametrize("name, form", [(name, form) for name, takes in TAKES.items() for form in _forms_taken(takes)])
+def test_a_reduction_takes_dim_and_keepdim_as_pytorch_s_overloads_do(name, form, as_method):
+    if as_method and name.endswith("_mean"):
+        pytest.skip("std_mean and var_mean are functions only")
+    theirs = outcome(lambda: _reduction_call(torch, name, form, as_method))
+    ours = outcome(lambda: _reduction_call(fastgrad, name, form, as_method))
+    assert_raised_alike(ours, theirs, f"{name}({form})")
+    if not hasattr(theirs, "error"):
+        for our, their in zip(*((result,) if hasattr(result, "shape") else result for result in (ours, theirs))):
+            assert our.shape == tuple(their.shape)
+            np.testing.assert_allclose(our.numpy(), their.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dim", [(), [], (1,)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_takes_one_int_dim_as_pytorch(name, dim):
+    ours, theirs = (outcome(lambda m=m: getattr(m.ones(2, 3), name)(dim)) for m in (fastgrad, torch))
+    assert_raised_alike(ours, theirs, f"{name}({dim})")

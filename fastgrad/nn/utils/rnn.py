@@ -14,6 +14,7 @@ import numpy as np
 from fastgrad.functions import stack
 from fastgrad.nn.functional import pad
 from fastgrad.tensor import Tensor
+from fastgrad.tensor_methods.arguments import NotATensorError
 
 
 def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding_value: float = 0.0,
@@ -48,11 +49,6 @@ def pad_sequence(sequences: Iterable[Tensor], batch_first: bool = False, padding
     return stack(padded, dim=0 if batch_first else 1)
 
 
-class _LengthsNotATensorError(TypeError, AttributeError):
-    """lengths given as a list or other non-tensor where PyTorch takes only a tensor: a TypeError, and an
-    AttributeError as well, the type PyTorch 2.13 raises (it reads lengths.device), so that either is caught."""
-
-
 def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool = False) -> list[Tensor]:
     """The inverse of pad_sequence (right padding): padded (T, B, *), or (B, T, *) with batch_first, cut to
     each sequence's length, a list of B tensors (lengths[b], *). Unlike PyTorch's, it leaves the padded
@@ -61,8 +57,8 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
         got = padded_sequences.shape if isinstance(padded_sequences, Tensor) else type(padded_sequences).__name__
         raise ValueError(f"unpad_sequence: padded_sequences must be a tensor of at least 2 dims (T, B, *), got {got}")
     if not isinstance(lengths, (Tensor, np.ndarray)):  # (PyTorch's takes a tensor, or an array: both have .device)
-        raise _LengthsNotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
-                                      f"{lengths!r:.50}")
+        raise NotATensorError(f"unpad_sequence: lengths must be a 1-D tensor, got {type(lengths).__name__} "
+                              f"{lengths!r:.50}")
     steps, batch = padded_sequences.shape[:2][::-1] if batch_first else padded_sequences.shape[:2]
     lengths = _lengths_values("unpad_sequence", lengths)
     if len(lengths) != batch:
