@@ -243,8 +243,10 @@ def result_type_of(tensor, other) -> np.dtype:
         data = getattr(value, "_data", None)  # a fastgrad Tensor's array (this module cannot import the class)
         if isinstance(data, np.ndarray):
             operands.append(data)
-        elif isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+        elif isinstance(value, (bool, int, float, np.integer, np.floating)):
             operands.append(value)
+        elif isinstance(value, np.bool_):  # (PyTorch reads a NumPy bool as the float it converts to: torch_number)
+            operands.append(float(value))
         else:
             raise TypeError(f"result_type: {name} must be a Tensor or a number, got {type(value).__name__}")
     return result_type(*operands)

@@ -149,8 +149,9 @@ def add(input, other, *, alpha: float = 1) -> Tensor:
 
 
 def sub(input, other, *, alpha: float = 1) -> Tensor:
-    # a bool number stays a bool tensor, which sub refuses as PyTorch's does, instead of taking other's dtype
-    like = other if isinstance(other, Tensor) and not isinstance(input, (bool, np.bool_)) else None
+    # a bool number stays a bool tensor, which sub refuses as PyTorch's does, instead of taking other's dtype (a NumPy
+    # bool is a float, as PyTorch reads it)
+    like = other if isinstance(other, Tensor) and not isinstance(input, bool) else None
     return _tensor_or_number(input, like).sub(other, alpha=alpha)
 
 

@@ -29,7 +29,7 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
 from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, number_of_dtype, one_dim, python_operator,
-                                              size_arg, tensor_arg)
+                                              size_arg, tensor_arg, torch_number)
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
 from fastgrad.tensor_methods.linalg import LinalgMethods, vector_operand
@@ -561,6 +561,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if not isinstance(other, NUMBERS):
             raise TypeError(f"expected a tensor or a number, got {type(other).__name__} {other!r:.50}; convert it with "
                             f"fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
+        other = torch_number(other)
         dtype = result_type(self._data, other)
         return Tensor._wrap(np.array(wrapped_number(other, dtype), dtype=dtype), False, None)
 
@@ -675,7 +676,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     @python_operator()
     def __rpow__(self, other):
-        if isinstance(other, (bool, np.bool_)):
+        if isinstance(other, bool):  # (not a NumPy bool: _operand takes it as a float, as PyTorch)
             self._refuse_bool("pow")
         return self._binary(ops.Pow, other, reflected=True)
 
@@ -756,8 +757,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _integer_division(self, op, name: str, other, reflected: bool, **attrs) -> "Tensor":
         """floor_divide, remainder and rounded div; between two bools PyTorch has no kernel (NumPy would give
         int8)."""
-        if isinstance(other, (bool, np.bool_)) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
-            self._refuse_bool(name)
+        if isinstance(other, bool) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            self._refuse_bool(name)  # (not a NumPy bool: _operand takes it as a float, as PyTorch)
         return self._binary(op, other, reflected, **attrs)
 
     __floordiv__ = python_operator(np.floor_divide)(floor_divide)
@@ -1199,6 +1200,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _scaled(self, other, alpha, subtracting: bool = False) -> "Tensor":
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
+        alpha = torch_number(alpha)
         if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu":
             integral = other._data.dtype.kind in "biu" if isinstance(other, Tensor) else not isinstance(
                 other, (float, np.floating))
@@ -1206,7 +1208,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
                                    f"(got alpha={alpha})")
         other, = self._in_common_dtype(self._operand(other))
-        if isinstance(alpha, (bool, np.bool_)) and other._data.dtype != np.bool_:
+        if isinstance(alpha, bool) and other._data.dtype != np.bool_:
             raise RuntimeError(f"add/sub: a bool alpha (got alpha={alpha}) needs a bool result, as in PyTorch; the "
                                f"result here is {other.dtype}")
         if alpha == 1:
@@ -1424,7 +1426,7 @@ graph.Tensor = Tensor
 
 
 def _refuse_bool_subtraction(a: Tensor, b) -> None:
-    if a._data.dtype == np.bool_ or isinstance(b, (bool, np.bool_)) or (isinstance(b, Tensor) and b.dtype == np.bool_):
+    if a._data.dtype == np.bool_ or isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype == np.bool_):
         raise RuntimeError("subtraction (the - operator) with a bool tensor is not supported; "
                            "use ~ or logical_not() to invert a bool tensor")
 

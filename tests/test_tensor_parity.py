@@ -1,9 +1,10 @@
 """The legacy constructor `Tensor(...)` against `torch.Tensor(...)`: shapes, dtypes, values, memory sharing
-and the refusals, under both default dtypes; and Size against torch.Size."""
+and the refusals, under both default dtypes; Size against torch.Size; a NumPy bool as an operand."""
 import numpy as np
 import pytest
 
 import fastgrad
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -80,3 +81,29 @@ def test_size_slices_and_concatenations_are_sizes_as_torchs(make):
     # x.shape[1:] was a plain tuple, without numel()
     ours, theirs = make(fastgrad.Size([2, 3, 5])), make(torch.Size([2, 3, 5]))
     assert ours == theirs and type(ours).__name__ == type(theirs).__name__
+
+
+NUMPY_BOOL_OPERATIONS = {
+    "t + b": lambda m, t, b: t + b, "b + t": lambda m, t, b: b + t, "t * b": lambda m, t, b: t * b,
+    "t - b": lambda m, t, b: t - b, "b - t": lambda m, t, b: b - t, "t / b": lambda m, t, b: t / b,
+    "t ** b": lambda m, t, b: t ** b, "b ** t": lambda m, t, b: b ** t, "t // b": lambda m, t, b: t // b,
+    "t % b": lambda m, t, b: t % b, "t == b": lambda m, t, b: t == b, "t & b": lambda m, t, b: t & b,
+    "add": lambda m, t, b: m.add(t, b), "sub(b, t)": lambda m, t, b: m.sub(b, t), "rsub": lambda m, t, b: m.rsub(t, b),
+    "add alpha": lambda m, t, b: t.add(t, alpha=b), "clamp": lambda m, t, b: t.clamp(min=b),
+    "clamp_max": lambda m, t, b: t.clamp_max(b), "result_type": lambda m, t, b: m.ones(1, dtype=m.result_type(t, b)),
+}
+
+
+@pytest.mark.parametrize("value", [np.True_, np.False_], ids=["True", "False"])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32", "bool"])
+@pytest.mark.parametrize("operation", NUMPY_BOOL_OPERATIONS)
+def test_a_numpy_bool_beside_a_tensor_is_the_float_pytorch_reads_it_as(operation, dtype, value):
+    # (PyTorch's scalar parser takes only Python's bool as a bool: int64 tensor + np.True_ is float32 1.0 + ...)
+    call = NUMPY_BOOL_OPERATIONS[operation]
+    ours, theirs = (outcome(lambda m=m: call(m, m.tensor(np.arange(3).astype(dtype)), value))
+                    for m in (fastgrad, torch))
+    assert_raised_alike(ours, theirs, f"{dtype} {operation} {value!r}")
+    if not isinstance(theirs, Raised):
+        assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+

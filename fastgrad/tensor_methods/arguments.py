@@ -31,6 +31,12 @@ def check_tensors(name: str, **arguments) -> None:
                                   f"it with fastgrad.tensor() or fastgrad.as_tensor(), as PyTorch asks")
 
 
+def torch_number(value):
+    """A number as PyTorch's ops read it beside a tensor: a NumPy bool as the float it converts to (True is 1.0), since
+    PyTorch's scalar parser takes only Python's bool as a bool."""
+    return float(value) if type(value) is np.bool_ else value
+
+
 def python_operator(ufunc=None):
     """Tensor's Python operator (x + y, x += y, ...) over a method that takes a tensor or a number. Other operands
     go as with PyTorch, whose own op refuses them, so that Python tries the other operand's operator: a NumPy array

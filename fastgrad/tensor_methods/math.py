@@ -13,7 +13,7 @@ from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.ops.no_derivative import NoDerivative
 from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim,
-                                               real_arg)
+                                               real_arg, torch_number)
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -108,9 +108,9 @@ class MathMethods:
         """A complex number bound (Python's, NumPy's complex128) as PyTorch's clamp takes it: its real part when the
         imaginary part is 0 and the tensor floating point; refused otherwise, with PyTorch's exception types, which
         differ by op (clamp_ of an integer tensor: RuntimeError; clamp: NotImplementedError) and for a non-zero
-        imaginary part on a float tensor (RuntimeError)."""
+        imaginary part on a float tensor (RuntimeError). A NumPy bool is a float, as PyTorch reads it."""
         if not isinstance(bound, complex):
-            return bound
+            return torch_number(bound)
         if self._data.dtype.kind != "f" and name == "clamp_":  # (PyTorch's clamp_ promotes first)
             raise RuntimeError(f"{name}: {label} must be a real number for a tensor of dtype {self.dtype}, got "
                                f"{bound!r} (a complex result can't be cast to the tensor's dtype, as in PyTorch)")

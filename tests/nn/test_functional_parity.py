@@ -583,7 +583,8 @@ def test_multilabel_and_multiclass_margin_losses(dtype, rng, reduction, weighted
     parity(dtype, lambda x, y: F.multilabel_soft_margin_loss(x, y, weights[fastgrad], reduction=reduction),
            lambda x, y: TF.multilabel_soft_margin_loss(x, y, weights[torch], reduction=reduction), scores, labels)
     for p, margin in [(1, 1.0), (2, 0.5)]:
-        parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(classes), p, margin, weights[fastgrad], reduction=reduction),
+        parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(classes), p, margin, weights[fastgrad],
+                                                    reduction=reduction),
                lambda x: TF.multi_margin_loss(x, torch.tensor(classes), p, margin, weights[torch], reduction=reduction),
                scores)
     parity(dtype, lambda x: F.multi_margin_loss(x, fastgrad.tensor(2), reduction=reduction),
