@@ -1178,8 +1178,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                     and can_cast_in_place(result.dtype, self._data.dtype)):
                 try:
                     self._data[...] = result
-                except ValueError:  # the shape and dtype fit: the memory is read-only
-                    raise graph.read_only_error(name) from None
+                except ValueError:  # the shape and dtype fit: the memory is read-only (an empty tensor's takes it)
+                    graph.refuse_read_only(name, self)
                 self._counter.value += 1
                 return self
         try:

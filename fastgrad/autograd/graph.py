@@ -24,7 +24,7 @@ from fastgrad.backends import numpy as reference_kernels
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.strided_views import writable_unless_repeating
+from fastgrad.strided_views import strided_view, writable_unless_repeating
 
 
 class Op:
@@ -325,8 +325,7 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
     becomes `op` applied to its old history, so gradients flow through it. `before`: a tensor holding
     target's history before the change, when the caller made one (else the op's input is that)."""
-    if not target._data.flags.writeable:
-        raise read_only_error(name)
+    refuse_read_only(name, target)
     if target._base is not None and before is None:  # (a caller that made `before` checked before it did)
         refuse_stale_view_write(name, target)
     if op.in_place_overlap is not None:
@@ -446,6 +445,18 @@ def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
     rebase(base, apply(CopySlices, base_before, out, positions=positions)._node, base_before)
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, before)
     view._base_node, view._base_version = base._node, view._counter.value
+
+
+def refuse_read_only(name: str, target) -> None:
+    """Raise read_only_error before an in-place write into `target` when its array is read-only. An empty tensor
+    takes any write, as PyTorch's (there is nothing to write: an empty slice of an expand, which NumPy keeps
+    read-only): its array is made writable."""
+    array = target._data
+    if not array.flags.writeable:
+        if array.size:
+            raise read_only_error(name)
+        target._data = strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides,
+                                    array.dtype, True)
 
 
 def read_only_error(name: str) -> RuntimeError:

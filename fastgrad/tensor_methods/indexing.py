@@ -144,8 +144,7 @@ class IndexingMethods:
     def _put(self, selection, np_key, value, accumulate: bool, name: str, op=ops.IndexPut) -> "Tensor":
         """self[key] = value (or += with accumulate) in place, recorded as `op` (an IndexPut; put_'s Put saves the
         source)."""
-        if not self._data.flags.writeable:
-            raise graph.read_only_error(name)
+        graph.refuse_read_only(name, self)
         basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
         if self._base is not None and GRAD_MODE.enabled:
             if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)

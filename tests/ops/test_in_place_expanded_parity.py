@@ -35,3 +35,33 @@ def test_a_bool_sign_in_place_counts_as_a_change():
     for lib in (torch, fastgrad):
         x = lib.tensor([True, False])
         assert x.sign_() is x and x.tolist() == [True, False] and x._version == 1
+
+
+EMPTY_VIEWS = {
+    "no rows": lambda x: x[:0],
+    "no columns": lambda x: x[:, 2:2],
+    "an empty expand of it": lambda x: x.expand(0, 3, 4),
+}
+EMPTY_WRITES = {
+    "fill_": lambda v: v.fill_(1),
+    "add_": lambda v: v.add_(1),
+    "sin_": lambda v: v.sin_(),
+    "normal_": lambda v: v.normal_(),
+    "v[...] = 1": lambda v: v.__setitem__(Ellipsis, 1.0),
+}
+
+
+@pytest.mark.parametrize("view", EMPTY_VIEWS)
+@pytest.mark.parametrize("write", EMPTY_WRITES)
+def test_a_write_into_an_empty_view_of_an_expanded_tensor_does_nothing(view, write):
+    # PyTorch refuses a write into an expanded tensor for its repeated elements; an empty view of it has none
+    for lib in (torch, fastgrad):
+        base = lib.arange(4.0)
+        empty = EMPTY_VIEWS[view](base.expand(3, 4))
+        EMPTY_WRITES[write](empty)
+        assert empty.numel() == 0 and base.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_an_empty_expand_takes_a_write():
+    for lib in (torch, fastgrad):
+        assert lib.ones(1, 0).expand(3, 0).zero_().shape == (3, 0)
