@@ -321,6 +321,7 @@ class IndexingMethods:
 
     def masked_fill_(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
         """masked_fill in place (recorded by autograd on tensors that are not leaves)."""
+        _warn_if_expanded("masked_fill_", self)
         return self._masked_fill_in_place("masked_fill_", mask, value)
 
     def _masked_fill_in_place(self, name: str, mask, value) -> "Tensor":
@@ -355,6 +356,7 @@ class IndexingMethods:
         return self.masked_fill(self._index_mask("index_fill", dim, index), value)
 
     def index_fill_(self, dim: int, index: "Tensor", value: "float | Tensor") -> "Tensor":
+        _warn_if_expanded("index_fill_", self)
         return self._masked_fill_in_place("index_fill_", self._index_mask("index_fill_", dim, index), value)
 
     def _index_mask(self, name: str, dim, index) -> "Tensor":
@@ -770,3 +772,11 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     except ValueError:
         raise broadcast_error(f"{name}: mask and input", mask.shape, shape) from None
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
+
+
+def _warn_if_expanded(name: str, tensor) -> None:
+    """PyTorch's warning when masked_fill_ or index_fill_ writes a tensor with an expanded dim (of stride 0 and size
+    over 1), which it still allows, as the write puts one value at every position it reaches."""
+    if any(step == 0 and n > 1 for n, step in zip(tensor._data.shape, tensor._data.strides)):
+        warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before performing "
+                      "this operation.", UserWarning, stacklevel=3)
