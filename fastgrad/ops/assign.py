@@ -8,7 +8,7 @@ import numpy as np
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.indexing import save_source_only
 from fastgrad.ops.recorded import select, zeros_like
-from fastgrad.ops.shape import GetItem, region_key
+from fastgrad.ops.shape import GetItem, basic_view, region_key
 
 
 class Fill(Op):
@@ -159,4 +159,4 @@ def write_at(target: np.ndarray, key: tuple, values: np.ndarray, accumulate: boo
 def region(array: np.ndarray, selection) -> np.ndarray:
     """The view of array that a basic key picks (array itself for None), for writing through: with an
     Ellipsis added when the key has none, so that a key of ints alone gives a 0-d view, not a NumPy scalar."""
-    return array if selection is None else array[region_key(selection)]
+    return array if selection is None else basic_view(array, selection)

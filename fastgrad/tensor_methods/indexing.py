@@ -13,6 +13,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
+from fastgrad.ops.shape import basic_view
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
@@ -161,7 +162,7 @@ class IndexingMethods:
         if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
             value = value.reshape(value.shape[_leading_ones(value.shape):])
         if basic:  # (the values are copied into a view, which PyTorch checks for overlap with them)
-            written = region(self._data, selection)[np_key]
+            written = basic_view(region(self._data, selection), np_key)
             copied = _as_copied(written, given, value._data)
             if copied is not None:
                 graph.refuse_partial_overlap(name, written, copied)
