@@ -63,3 +63,92 @@ def writable_unless_repeating(view: np.ndarray) -> np.ndarray:
     if not _steps_past_itself(view.shape, tuple(step // itemsize for step in view.strides)):
         return view
     return strided_view(view, view.__array_interface__["data"][0], view.shape, view.strides, view.dtype, True)
+
+
+# -- the strides PyTorch reports for a view ------------------------------------------------------------------------
+# A dim of size 1 is never stepped along, and an empty view steps along nothing: NumPy gives such dims strides of its
+# own (0 for a dim that None added), where PyTorch's stride() reports the one its view op's rule gives. The view ops
+# give their arrays PyTorch's strides there (`restrided`), so that stride() reads them as they are.
+
+
+def restrided(view: np.ndarray, strides: tuple) -> np.ndarray:
+    """`view` with `strides` (in elements), PyTorch's for it, where they differ from its own only along dims that are
+    never stepped along (of size 1, or any dim of an empty view); `view` itself otherwise (a copy NumPy made)."""
+    itemsize = view.itemsize
+    steps = tuple(step * itemsize for step in strides)
+    if steps == view.strides:
+        return view
+    if view.size and any(n > 1 and step != own for n, step, own in zip(view.shape, steps, view.strides)):
+        return view
+    return strided_view(view, view.__array_interface__["data"][0], view.shape, steps, view.dtype,
+                        view.flags.writeable)
+
+
+def element_strides(array: np.ndarray) -> tuple:
+    """array's strides in elements."""
+    return tuple(step // array.itemsize for step in array.strides)
+
+
+def unsqueeze_stride(shape: tuple, strides: tuple, dim: int) -> int:
+    """The stride PyTorch gives a dim of size 1 inserted before dim `dim` (x.unsqueeze(dim), x[..., None, ...]): the
+    span of dim `dim`, 1 past the last dim."""
+    return shape[dim] * strides[dim] if dim < len(shape) else 1
+
+
+def basic_index_strides(shape: tuple, strides: tuple, key: tuple) -> tuple | None:
+    """The strides (in elements) PyTorch gives x[key] for a basic key of ints, slices, None and one Ellipsis, as its
+    indexing applies them left to right: an int drops its dim, a slice multiplies the stride by its step (also where
+    it keeps one element or none), None inserts a dim by unsqueeze's rule. None for any other key."""
+    if key.count(Ellipsis) > 1:
+        return None
+    consumed = sum(part is not None and part is not Ellipsis for part in key)
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (len(shape) - consumed) + key[at + 1:]
+    result, dim = [], 0
+    for part in key:
+        if part is None:
+            result.append(unsqueeze_stride(shape, strides, dim))
+        elif isinstance(part, slice):
+            result.append(strides[dim] * (1 if part.step is None else part.step))
+            dim += 1
+        elif isinstance(part, (int, np.integer)) and not isinstance(part, bool):
+            dim += 1
+        else:
+            return None
+    return tuple(result) + tuple(strides[dim:])
+
+
+def view_strides(shape: tuple, strides: tuple, new_shape: tuple) -> tuple | None:
+    """The strides (in elements) of PyTorch's view of a tensor of `shape` and `strides` as `new_shape` (view,
+    reshape where it gives a view), None where it would copy. PyTorch's rule: the old dims fall into chunks that are
+    contiguous among themselves; each chunk's elements are cut into the new dims that cover them, from the last, each
+    new dim stepping over the ones after it from the chunk's last stride; a new dim of size 1 at a chunk's edge
+    belongs to the chunk before it (the one nearer the front). An empty tensor's view is laid out contiguously."""
+    if not shape:
+        return (1,) * len(new_shape)
+    if 0 in shape:
+        if tuple(new_shape) == tuple(shape):
+            return tuple(strides)
+        result, step = [], 1
+        for n in reversed(new_shape):
+            result.append(step)
+            step *= max(n, 1)
+        return tuple(reversed(result))
+    result = [0] * len(new_shape)
+    view_dim = len(new_shape) - 1
+    chunk_stride, chunk_elements, view_elements = strides[-1], 1, 1
+    for dim in reversed(range(len(shape))):
+        chunk_elements *= shape[dim]
+        chunk_ends = dim == 0 or (shape[dim - 1] != 1 and strides[dim - 1] != chunk_elements * chunk_stride)
+        if not chunk_ends:
+            continue
+        while view_dim >= 0 and (view_elements < chunk_elements or new_shape[view_dim] == 1):
+            result[view_dim] = view_elements * chunk_stride
+            view_elements *= new_shape[view_dim]
+            view_dim -= 1
+        if view_elements != chunk_elements:
+            return None
+        if dim > 0:
+            chunk_stride, chunk_elements, view_elements = strides[dim - 1], 1, 1
+    return tuple(result) if view_dim == -1 else None

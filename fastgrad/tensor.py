@@ -655,7 +655,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._check_exponent("pow", other)
         if type(other) is int and not -16777215 <= other <= 16777216 and self._rounds_exponent(other):  # (2**24: exact)
             return (self.to(np.float64) ** other).to(self._data.dtype)
-        return self._binary(ops.Pow, other)
+        return self._binary(_power_op(other), other)
 
     def _rounds_exponent(self, other) -> bool:
         """Whether self's float32 would round the int exponent `other`, or the `other - 1` of its derivative: PyTorch
@@ -1179,8 +1179,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                     and can_cast_in_place(result.dtype, self._data.dtype)):
                 try:
                     self._data[...] = result
-                except ValueError:  # the shape and dtype fit: the memory is read-only
-                    raise graph.read_only_error(name) from None
+                except ValueError:  # the shape and dtype fit: the memory is read-only (an empty tensor's takes it)
+                    graph.refuse_read_only(name, self)
                 self._counter.value += 1
                 return self
         try:
@@ -1340,7 +1340,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._check_exponent("pow_", exponent)
         if self._rounds_exponent(exponent):
             return self._assign_in_place("pow_", lambda old: old ** exponent)
-        return self._inplace_binary("pow_", ops.Pow, exponent)
+        return self._inplace_binary("pow_", _power_op(exponent), exponent)
 
     __ipow__ = python_operator()(pow_)
 
@@ -1468,9 +1468,15 @@ def _unrecorded(*tensors: Tensor) -> bool:
     return True
 
 
+def _power_op(exponent):
+    """The op of self ** exponent: one that saves its output when the exponent may need a gradient (a tensor that
+    requires grad), as PyTorch's, which reads it there only."""
+    return ops.Pow if type(exponent) is Tensor and exponent._requires_grad else ops.PowOfConstant
+
+
 # The kernel of each in-place arithmetic op, for updates that nothing records.
 _IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
-                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: K.power}
+                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: K.power, ops.PowOfConstant: lambda K: K.power}
 
 
 # The creation functions lived here; `from fastgrad.tensor import tensor, zeros, ...` keeps working.

@@ -24,7 +24,7 @@ from fastgrad.backends import numpy as reference_kernels
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.strided_views import writable_unless_repeating
+from fastgrad.strided_views import strided_view, writable_unless_repeating
 
 
 class Op:
@@ -53,6 +53,14 @@ class Op:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.apply_flags = (cls.saves_inputs, cls.returns_view, cls.saves_output)
+
+    @staticmethod
+    def one_value_written_where(attrs: dict):
+        """In place, where the op writes one same value (True: everywhere; or a bool mask that broadcasts to the
+        target), for an op that writes nothing else (a fill, masked_fill_); None for any other op. PyTorch lets such
+        a write change a tensor that shows one element at several positions (an expand), as the order of the
+        writes does not matter there; it refuses every other write."""
+        return None
 
     @staticmethod
     def forward(ctx: "Node", K, *arrays, **attrs) -> np.ndarray:
@@ -331,8 +339,9 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
     becomes `op` applied to its old history, so gradients flow through it. `before`: a tensor holding
     target's history before the change, when the caller made one (else the op's input is that)."""
-    if not target._data.flags.writeable:
-        raise read_only_error(name)
+    one_value_where = _one_value_written_where(op, target, attrs)
+    if one_value_where is None:
+        refuse_read_only(name, target)
     if target._base is not None and before is None:  # (a caller that made `before` checked before it did)
         refuse_stale_view_write(name, target)
     if op.in_place_overlap is not None:
@@ -380,7 +389,12 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     if not can_cast_in_place(out._data.dtype, target._data.dtype):
         raise RuntimeError(f"{name}: result type {out._data.dtype} can't be cast to the desired output type "
                            f"{target._data.dtype}")
-    target._data[...] = out._data
+    if one_value_where is None:
+        target._data[...] = out._data
+    else:  # (through a writable array of the memory, at the positions given the value alone)
+        array = target._data
+        np.copyto(strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides, array.dtype,
+                               True), out._data, where=one_value_where)
     target._counter.value += 1
     if record and out._node is not None:
         node = out._node
@@ -449,9 +463,35 @@ def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
     base = view._base
     base_before = Tensor._wrap(base._data, base._requires_grad, base._node)
     base_before._counter = base._counter
-    rebase(base, apply(CopySlices, base_before, out, positions=positions)._node, base_before)
+    # (a view that shows one element at several positions took a fill: read-only, and checked only then)
+    repeats = not view._data.flags.writeable and np.unique(positions).size < positions.size
+    rebase(base, apply(CopySlices, base_before, out, positions=positions, repeats=repeats)._node, base_before)
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, before)
     view._base_node, view._base_version = base._node, view._counter.value
+
+
+def _one_value_written_where(op, target, attrs: dict):
+    """Where `op` writes one value into `target` (Op.one_value_written_where) when target's array is read-only as it
+    shows one element of writable memory at several positions (a view of an expand, overlapping windows of
+    unfold or as_strided), which such a write may change, as PyTorch's; None otherwise."""
+    if target._data.flags.writeable:
+        return None
+    owner = target._memory_owner()
+    if owner is target or not owner._data.flags.writeable:
+        return None
+    return op.one_value_written_where(attrs)
+
+
+def refuse_read_only(name: str, target) -> None:
+    """Raise read_only_error before an in-place write into `target` when its array is read-only. An empty tensor
+    takes any write, as PyTorch's (there is nothing to write: an empty slice of an expand, which NumPy keeps
+    read-only): its array is made writable."""
+    array = target._data
+    if not array.flags.writeable:
+        if array.size:
+            raise read_only_error(name)
+        target._data = strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides,
+                                    array.dtype, True)
 
 
 def read_only_error(name: str) -> RuntimeError:

@@ -8,13 +8,17 @@ import numpy as np
 from fastgrad.autograd.graph import Op, apply
 from fastgrad.ops.indexing import save_source_only
 from fastgrad.ops.recorded import select, zeros_like
-from fastgrad.ops.shape import GetItem, region_key
+from fastgrad.ops.shape import GetItem, basic_view, region_key
 
 
 class Fill(Op):
     """Every element becomes `value`; nothing of the old values reaches the output."""
 
     saves_inputs = False
+
+    @staticmethod
+    def one_value_written_where(attrs: dict):
+        return True
 
     def forward(ctx, K, x, value):
         return np.full(x.shape, value, dtype=x.dtype)
@@ -29,7 +33,9 @@ class Fill(Op):
 class RandomFill(Fill):
     """Every element becomes a draw: `draw(shape)` returns the values (`uniform_`, `normal_`,
     `bernoulli_`). The draw runs inside the op, after apply_inplace's checks, so a refused fill takes
-    nothing from the generator."""
+    nothing from the generator. Each element gets a draw of its own, so PyTorch refuses to write an expand."""
+
+    one_value_written_where = Op.one_value_written_where
 
     def forward(ctx, K, x, draw):
         with np.errstate(over="ignore"):  # a draw beyond the dtype's range becomes inf, as in PyTorch
@@ -106,26 +112,38 @@ class CopySlices(Op):
     with the elements the view shows (`positions`: for each view element, its C-order index in the base)
     replaced by `values`, the op's result. apply_inplace has written the values already, so forward hands the
     base back as it is. The old base's gradient is the base's outside the view; the values' is the base's
-    gathered at the view's elements."""
+    gathered at the view's elements. Where the view `repeats` an element (a fill of an expand), PyTorch's backward
+    writes the gradient through that view, which it refuses when the old base needs a gradient: so does this one."""
 
     saves_inputs = False
 
-    def forward(ctx, K, base, values, positions):
-        ctx.saved = positions
+    def forward(ctx, K, base, values, positions, repeats):
+        ctx.saved = positions, repeats
         return base
 
     def backward(ctx, K, g):
-        positions = ctx.saved
+        positions = _positions_to_differentiate(ctx)
         flat = g.flatten()  # (a copy, in C order)
         values = flat[positions].reshape(positions.shape)  # (a 0-d index gives a NumPy scalar)
         flat[positions] = 0
         return flat.reshape(g.shape), values
 
     def backward_graph(ctx, g, out):
-        positions = ctx.saved
+        positions = _positions_to_differentiate(ctx)
         kept = np.ones(g.shape, dtype=bool)
         kept.reshape(-1)[positions] = False
         return select(kept, g), apply(GetItem, g.reshape(-1), key=(positions,), advanced=True)
+
+
+def _positions_to_differentiate(ctx) -> np.ndarray:
+    """CopySlices' positions, once its refusal (see there) is checked."""
+    positions, repeats = ctx.saved
+    if repeats and ctx.inputs[0].requires_grad:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                           "memory location: the backward of an in-place fill of an expanded tensor (of shape "
+                           f"{positions.shape}) whose base requires grad; as PyTorch, fastgrad refuses it. clone() "
+                           "the expanded tensor before the fill")
+    return positions
 
 
 def write_at(target: np.ndarray, key: tuple, values: np.ndarray, accumulate: bool) -> None:
@@ -141,4 +159,4 @@ def write_at(target: np.ndarray, key: tuple, values: np.ndarray, accumulate: boo
 def region(array: np.ndarray, selection) -> np.ndarray:
     """The view of array that a basic key picks (array itself for None), for writing through: with an
     Ellipsis added when the key has none, so that a key of ints alone gives a 0-d view, not a NumPy scalar."""
-    return array if selection is None else array[region_key(selection)]
+    return array if selection is None else basic_view(array, selection)

@@ -117,6 +117,16 @@ class Pow(Op):
         return g_a, g_b
 
 
+class PowOfConstant(Pow):
+    """a ** b where b needs no gradient: PyTorch saves a and b, and the output only for b's gradient, so a backward
+    does not refuse a later in-place change of the output."""
+
+    saves_output = False
+    backward_graph = Pow.backward_graph
+
+
+PowOfConstant.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
+
 def _integer_power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Integer a ** b where some b < 0, which NumPy refuses, as PyTorch computes it: 1 / a^|b| truncated, so
     1 for a == 1, +-1 for a == -1 (by the parity of b) and 0 for any other a (0 included)."""
@@ -693,12 +703,30 @@ class UnaryMath(Op):
             return (K.multiply(g, ctx.op.derivative(ctx.saved).astype(g.dtype, copy=False)),)
 
 
+class OutputDerivativeMath(Op):
+    """y = function(a), whose derivative PyTorch computes from the output: backward g * derivative(y). So it saves y,
+    not a, and refuses a backward once y changed in place, not once a did (an inverse function's derivative is
+    easiest from its output; tan's and exp2's are PyTorch's choice). Each subclass writes its recorded backward
+    itself: `derivative` computes on arrays."""
+
+    saves_inputs, saves_output = False, True
+    function = derivative = None
+
+    def forward(ctx, K, a):
+        ctx.saved = ctx.op.function(a).astype(a.dtype, copy=False)
+        return ctx.saved
+
+    def backward(ctx, K, g):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf at 0 and 1 for ndtri, as PyTorch's
+            return (K.multiply(g, ctx.op.derivative(ctx.saved).astype(g.dtype, copy=False)),)
+
+
 _erf, _erfc = special_math.erf, special_math.erfc  # libm's, one element at a time
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
-class Tan(UnaryMath):
-    function, derivative = staticmethod(np.tan), staticmethod(lambda a: 1 + np.tan(a) ** 2)  # sec^2
+class Tan(OutputDerivativeMath):
+    function, derivative = staticmethod(np.tan), staticmethod(lambda y: 1 + y * y)  # sec^2 = 1 + tan^2
 
     @quietly
     def backward_graph(ctx, g, out):
@@ -913,8 +941,8 @@ class Log10(UnaryMath):
         return (g * (ctx.inputs[0] * _LN10).reciprocal(),)
 
 
-class Exp2(UnaryMath):
-    function, derivative = staticmethod(special_math.exp2), staticmethod(lambda a: special_math.exp2(a) * _LN2)
+class Exp2(OutputDerivativeMath):
+    function, derivative = staticmethod(special_math.exp2), staticmethod(lambda y: y * _LN2)
 
     @quietly
     def backward_graph(ctx, g, out):
@@ -1010,33 +1038,19 @@ class Polygamma(Op):
         return (g * ctx.inputs[0].polygamma(ctx.saved[1] + 1),)
 
 
-class InverseMath(Op):
-    """y = function(a) for an inverse function, whose derivative is easiest from the output:
-    backward g * derivative(y). Each subclass writes its recorded backward itself: `derivative` computes on
-    arrays."""
+class Erfinv(UnaryMath):
+    """PyTorch's derivative computes erfinv(a) again from a, which it saves (not the output)."""
 
-    saves_inputs, saves_output = False, True
-    function = derivative = None
-
-    def forward(ctx, K, a):
-        ctx.saved = ctx.op.function(a)
-        return ctx.saved
-
-    def backward(ctx, K, g):
-        with np.errstate(over="ignore", invalid="ignore"):  # inf at +-1 for erfinv, at 0 and 1 for ndtri
-            return (K.multiply(g, ctx.op.derivative(ctx.saved)),)
-
-
-class Erfinv(InverseMath):
     function = staticmethod(special_math.erfinv)
-    derivative = staticmethod(lambda y: 0.5 * math.sqrt(math.pi) * np.exp(y * y))  # sqrt(pi)/2 exp(erfinv(a)^2)
+    derivative = staticmethod(lambda a: 0.5 * math.sqrt(math.pi) * np.exp(special_math.erfinv(a) ** 2))
 
     @quietly
     def backward_graph(ctx, g, out):
-        return (g * ((out * out).exp() * (0.5 * math.sqrt(math.pi))),)
+        y = ctx.inputs[0].erfinv()
+        return (g * ((y * y).exp() * (0.5 * math.sqrt(math.pi))),)
 
 
-class Ndtri(InverseMath):
+class Ndtri(OutputDerivativeMath):
     function = staticmethod(special_math.ndtri)
     derivative = staticmethod(lambda y: math.sqrt(2 * math.pi) * np.exp(0.5 * y * y))  # sqrt(2 pi) exp(ndtri(a)^2 / 2)
 
@@ -1188,10 +1202,14 @@ def _fmax_to_a(ctx) -> np.ndarray:
 
 class Ldexp(Op):
     """a * 2**n for a floating point a and an integer n, by C's ldexp (exact; no 2**n formed, which may not
-    fit a's dtype). d/da = 2**n, applied to g by ldexp too; n gets no gradient (an integer tensor)."""
+    fit a's dtype). d/da = 2**n, applied to g by ldexp too; n gets no gradient (an integer tensor). PyTorch's is
+    a * 2.0**n, whose product saves its output as recorded: a backward refuses once the output changed in place,
+    not once a or n did (its 2.0**n is new memory: here a copy of n)."""
+
+    saves_inputs, saves_output = False, True
 
     def forward(ctx, K, a, n):
-        ctx.saved = n
+        ctx.saved = n.copy()
         with np.errstate(over="ignore"):
             return np.ldexp(a, n)
 
@@ -1200,7 +1218,7 @@ class Ldexp(Op):
             return np.ldexp(g, ctx.saved), None
 
     def backward_graph(ctx, g, out):
-        return apply(Ldexp, g, ctx.inputs[1]), None  # linear in g: ldexp again
+        return apply(Ldexp, g, constant(ctx.saved)), None  # linear in g: ldexp again
 
 
 class Nextafter(Op):

@@ -244,6 +244,10 @@ class MaskedFill(Op):
     saves_inputs = False
     in_place_overlap = None  # (PyTorch's masked_fill_ reads the value as a number first: x.masked_fill_(m, x[0]))
 
+    @staticmethod
+    def one_value_written_where(attrs: dict):
+        return attrs["mask"]
+
     def forward(ctx, K, x, value, mask):
         ctx.saved = mask
         return K.where(mask, value, x)

@@ -5,18 +5,29 @@ import math
 
 import numpy as np
 
-from fastgrad.autograd.graph import Op, apply, torch_strides, view_positions
+from fastgrad.autograd.graph import Op, apply, view_positions
 from fastgrad.memory_formats import copy_in_format, preserve_format
 from fastgrad.ops.recorded import constant
-from fastgrad.strided_views import memory_positions, overlaps_itself, strided_view
+from fastgrad.strided_views import (basic_index_strides, element_strides, memory_positions, overlaps_itself,
+                                     restrided, strided_view, view_strides)
 
 
 class Reshape(Op):
+    """x in another shape: a view where the strides allow one, with PyTorch's strides along its dims of size 1 (see
+    strided_views.restrided): `strides` (in elements) when the caller gives them (unsqueeze's and squeeze's own
+    rules), else those of PyTorch's view (strided_views.view_strides)."""
+
     saves_inputs, returns_view = False, True
 
-    def forward(ctx, K, x, shape):
+    def forward(ctx, K, x, shape, strides=None):
         ctx.saved = x.shape
-        return x.reshape(shape)
+        out = x.reshape(shape)
+        if 1 in out.shape or out.size == 0:
+            if strides is None:
+                strides = view_strides(x.shape, element_strides(x), out.shape)
+            if strides is not None:
+                out = restrided(out, strides)
+        return out
 
     def backward(ctx, K, g):
         return (g.reshape(ctx.saved),)
@@ -48,13 +59,13 @@ class Expand(Op):
     saves_inputs, returns_view = False, True
 
     def forward(ctx, K, x, shape):
-        # PyTorch's strides (NumPy's broadcast_to gives every size-1 dim the stride 0): a dim kept keeps its stride,
-        # a stretched or new one repeats (0), but a new dim of size 1 steps over the dims after it (none of a 0-d x)
+        # PyTorch's strides (NumPy's broadcast_to gives every size-1 dim the stride 0): a dim kept keeps its stride
+        # (x's are PyTorch's, see strided_views.restrided), a stretched or new one repeats (0), but a new dim of size 1
+        # steps over the dims after it (none of a 0-d x)
         lead, strides, step = len(shape) - x.ndim, [0] * len(shape), x.itemsize if x.ndim else 0
-        kept = torch_strides(x)
         for i in reversed(range(len(shape))):
             if i >= lead and x.shape[i - lead] == shape[i]:
-                strides[i] = kept[i - lead]
+                strides[i] = x.strides[i - lead]
             elif i < lead and shape[i] == 1:
                 strides[i] = step
             step = strides[i] * shape[i]
@@ -141,6 +152,17 @@ def region_key(selection: tuple) -> tuple:
     return selection if Ellipsis in selection else selection + (Ellipsis,)  # (basic parts: ints, slices, None)
 
 
+def basic_view(x: np.ndarray, key: tuple) -> np.ndarray:
+    """x[key] for a basic key (ints, slices, None, Ellipsis), a view, with PyTorch's strides along the dims it does not
+    step along (see strided_views.restrided)."""
+    out = x[region_key(key)]
+    if 1 in out.shape or out.size == 0:
+        strides = basic_index_strides(x.shape, element_strides(x), key)
+        if strides is not None:
+            out = restrided(out, strides)
+    return out
+
+
 class GetItem(Op):
     """x[key] for ints, slices, None, Ellipsis and integer/boolean index arrays (a gather); the
     backward scatters g back, adding where an index repeats."""
@@ -151,7 +173,7 @@ class GetItem(Op):
         ctx.saved = (x.shape, x.dtype, key, advanced)
         # a basic key of ints alone picks a 0-d view, as PyTorch's x[0] (NumPy's would be a copied scalar, which a
         # later x.add_(1) or x[0].fill_(v) would not reach)
-        return x[key] if advanced else x[region_key(key)]
+        return x[key] if advanced else basic_view(x, key)
 
     def backward(ctx, K, g):
         shape, dtype, key, advanced = ctx.saved

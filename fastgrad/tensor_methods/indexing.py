@@ -13,6 +13,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
+from fastgrad.ops.shape import basic_view
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
@@ -144,8 +145,7 @@ class IndexingMethods:
     def _put(self, selection, np_key, value, accumulate: bool, name: str, op=ops.IndexPut) -> "Tensor":
         """self[key] = value (or += with accumulate) in place, recorded as `op` (an IndexPut; put_'s Put saves the
         source)."""
-        if not self._data.flags.writeable:
-            raise graph.read_only_error(name)
+        graph.refuse_read_only(name, self)
         basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
         if self._base is not None and GRAD_MODE.enabled:
             if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)
@@ -162,7 +162,7 @@ class IndexingMethods:
         if value.ndim and value.shape[0] == 1:  # PyTorch drops the value's leading size-1 dims: x[0] = row[None]
             value = value.reshape(value.shape[_leading_ones(value.shape):])
         if basic:  # (the values are copied into a view, which PyTorch checks for overlap with them)
-            written = region(self._data, selection)[np_key]
+            written = basic_view(region(self._data, selection), np_key)
             copied = _as_copied(written, given, value._data)
             if copied is not None:
                 graph.refuse_partial_overlap(name, written, copied)
@@ -322,6 +322,7 @@ class IndexingMethods:
 
     def masked_fill_(self, mask: "Tensor", value: "float | Tensor") -> "Tensor":
         """masked_fill in place (recorded by autograd on tensors that are not leaves)."""
+        _warn_if_expanded("masked_fill_", self)
         return self._masked_fill_in_place("masked_fill_", mask, value)
 
     def _masked_fill_in_place(self, name: str, mask, value) -> "Tensor":
@@ -356,6 +357,7 @@ class IndexingMethods:
         return self.masked_fill(self._index_mask("index_fill", dim, index), value)
 
     def index_fill_(self, dim: int, index: "Tensor", value: "float | Tensor") -> "Tensor":
+        _warn_if_expanded("index_fill_", self)
         return self._masked_fill_in_place("index_fill_", self._index_mask("index_fill_", dim, index), value)
 
     def _index_mask(self, name: str, dim, index) -> "Tensor":
@@ -771,3 +773,11 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     except ValueError:
         raise broadcast_error(f"{name}: mask and input", mask.shape, shape) from None
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
+
+
+def _warn_if_expanded(name: str, tensor) -> None:
+    """PyTorch's warning when masked_fill_ or index_fill_ writes a tensor with an expanded dim (of stride 0 and size
+    over 1), which it still allows, as the write puts one value at every position it reaches."""
+    if any(step == 0 and n > 1 for n, step in zip(tensor._data.shape, tensor._data.strides)):
+        warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before performing "
+                      "this operation.", UserWarning, stacklevel=3)

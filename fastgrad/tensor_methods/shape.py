@@ -12,6 +12,7 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import AbsentDtype, as_dtype
 from fastgrad.memory_formats import contiguous_format
+from fastgrad.strided_views import unsqueeze_stride
 from fastgrad.tensor_methods.arguments import expanded_shape, int_arg, normalize_dims, one_dim
 
 if TYPE_CHECKING:
@@ -190,14 +191,17 @@ class ShapeMethods:
 
     def unsqueeze(self, dim: int) -> "Tensor":
         (d,) = normalize_dims(dim, self.ndim + 1)
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        strides = self.stride()
+        return apply(ops.Reshape, self, shape=self.shape[:d] + (1,) + self.shape[d:],
+                     strides=strides[:d] + (unsqueeze_stride(self.shape, strides, d),) + strides[d:])
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> "Tensor":
         """The size-1 dims (of `dim`, an int or ints, when given) removed. A view even where none is, as PyTorch's:
         self as the result would share its hooks, retain_grad and requires_grad with what should be a new tensor."""
         dims = range(self.ndim) if dim is None else normalize_dims(dim, self.ndim)
         removed = {d for d in dims if self.ndim and self.shape[d] == 1}
-        return self.reshape(tuple(n for d, n in enumerate(self.shape) if d not in removed))
+        return apply(ops.Reshape, self, shape=tuple(n for d, n in enumerate(self.shape) if d not in removed),
+                     strides=tuple(step for d, step in enumerate(self.stride()) if d not in removed))
 
     def expand(self, *sizes) -> "Tensor":
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes

@@ -35,3 +35,141 @@ def test_a_bool_sign_in_place_counts_as_a_change():
     for lib in (torch, fastgrad):
         x = lib.tensor([True, False])
         assert x.sign_() is x and x.tolist() == [True, False] and x._version == 1
+
+
+EMPTY_VIEWS = {
+    "no rows": lambda x: x[:0],
+    "no columns": lambda x: x[:, 2:2],
+    "an empty expand of it": lambda x: x.expand(0, 3, 4),
+}
+EMPTY_WRITES = {
+    "fill_": lambda v: v.fill_(1),
+    "add_": lambda v: v.add_(1),
+    "sin_": lambda v: v.sin_(),
+    "normal_": lambda v: v.normal_(),
+    "v[...] = 1": lambda v: v.__setitem__(Ellipsis, 1.0),
+}
+
+
+@pytest.mark.parametrize("view", EMPTY_VIEWS)
+@pytest.mark.parametrize("write", EMPTY_WRITES)
+def test_a_write_into_an_empty_view_of_an_expanded_tensor_does_nothing(view, write):
+    # PyTorch refuses a write into an expanded tensor for its repeated elements; an empty view of it has none
+    for lib in (torch, fastgrad):
+        base = lib.arange(4.0)
+        empty = EMPTY_VIEWS[view](base.expand(3, 4))
+        EMPTY_WRITES[write](empty)
+        assert empty.numel() == 0 and base.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_an_empty_expand_takes_a_write():
+    for lib in (torch, fastgrad):
+        assert lib.ones(1, 0).expand(3, 0).zero_().shape == (3, 0)
+
+
+# Expanded tensors of a base of 4 elements, shown at several positions each
+REPEATING_VIEWS = {
+    "a row expanded": lambda lib, base: base.expand(3, 4),
+    "a (1, 4) row expanded": lambda lib, base: base.reshape(1, 4).expand(3, 4),
+    "a column expanded": lambda lib, base: base.reshape(4, 1).expand(4, 3),
+    "an expand transposed": lambda lib, base: base.expand(3, 4).t(),
+    "its detach()": lambda lib, base: base.expand(2, 4).detach(),
+    "overlapping unfold windows": lambda lib, base: base.unfold(0, 3, 1),
+    "overlapping as_strided windows": lambda lib, base: base.as_strided((3, 2), (1, 1)),
+}
+# PyTorch's writes of one value, which it lets change such a tensor (warning for masked_fill_ and index_fill_)
+ONE_VALUE_WRITES = {
+    "fill_": lambda lib, x: x.fill_(5),
+    "fill_ of a float into an int tensor": lambda lib, x: x.fill_(2.7),
+    "zero_": lambda lib, x: x.zero_(),
+    "masked_fill_": lambda lib, x: x.masked_fill_(lib.arange(x.shape[-1]) % 2 == 0, -1),
+    "masked_fill_ of a 0-d tensor": lambda lib, x: x.masked_fill_(lib.arange(x.shape[-1]) == 1, lib.tensor(7)),
+    "masked_fill_ on one row only": lambda lib, x: x.masked_fill_(
+        (lib.arange(x.shape[0]) == x.shape[0] - 1)[:, None] & (lib.arange(x.shape[1]) == 0), 9),
+    "index_fill_": lambda lib, x: x.index_fill_(-1, lib.tensor([0]), 3),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Use of")
+@pytest.mark.parametrize("view", REPEATING_VIEWS)
+@pytest.mark.parametrize("write", ONE_VALUE_WRITES)
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_a_write_of_one_value_changes_the_memory_of_an_expanded_tensor(view, write, dtype):
+    bases = []
+    for lib in (torch, fastgrad):
+        base = lib.arange(4).to(getattr(lib, dtype))
+        written = REPEATING_VIEWS[view](lib, base)
+        assert ONE_VALUE_WRITES[write](lib, written) is written
+        assert base._version == 1
+        bases.append(base.tolist())
+    assert bases[1] == bases[0]
+
+
+# PyTorch refuses writes of values that differ, or may, from position to position
+REFUSED_WRITES = {
+    "fill_ of a 0-d tensor": lambda lib, x: x.fill_(lib.tensor(5.0)),
+    "copy_ of a number": lambda lib, x: x.copy_(lib.tensor(3.0)),
+    "normal_": lambda lib, x: x.normal_(),
+    "uniform_": lambda lib, x: x.uniform_(),
+    "bernoulli_": lambda lib, x: x.bernoulli_(0.5),
+    "mul_ by 0": lambda lib, x: x.mul_(0),
+    "x[...] = 1": lambda lib, x: x.__setitem__(Ellipsis, 1.0),
+}
+
+
+@pytest.mark.parametrize("write", REFUSED_WRITES)
+def test_a_write_of_values_into_an_expanded_tensor_raises(write):
+    for lib in (torch, fastgrad):
+        base = lib.arange(4.0)
+        with pytest.raises(RuntimeError):
+            REFUSED_WRITES[write](lib, base.expand(3, 4))
+        assert base.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("name", ["masked_fill_", "index_fill_"])
+def test_a_masked_fill_of_an_expanded_tensor_warns(name):
+    for lib in (torch, fastgrad):
+        expanded = lib.zeros(4).expand(3, 4)
+        with pytest.warns(UserWarning, match=f"Use of {name} on expanded tensors is deprecated"):
+            if name == "masked_fill_":
+                expanded.masked_fill_(lib.tensor([True, False, False, False]), 1.0)
+            else:
+                expanded.index_fill_(1, lib.tensor([0]), 1.0)
+
+
+@pytest.mark.filterwarnings("ignore:Use of")
+@pytest.mark.parametrize("write", ["fill_", "zero_", "masked_fill_", "index_fill_"])
+def test_the_backward_of_a_fill_of_an_expanded_tensor_with_history_raises(write):
+    # PyTorch records the fill (CopySlices) and refuses at backward, whose gradient would go through the expand
+    for lib in (torch, fastgrad):
+        leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        base = leaf * 1
+        expanded = base.expand(3, 4)
+        ONE_VALUE_WRITES[write](lib, expanded)
+        assert base.tolist() == expanded[0].tolist()
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
+
+
+@pytest.mark.filterwarnings("ignore:Use of")
+def test_a_masked_fill_of_an_expanded_tensor_sends_the_value_pytorchs_gradient():
+    # the base needs no gradient, so PyTorch's backward runs: the value's gradient sums the base's over every
+    # position of the expand that the mask picks
+    grads = []
+    for lib in (torch, fastgrad):
+        value = lib.tensor(2.0, requires_grad=True)
+        expanded = lib.zeros(4).expand(3, 4)
+        expanded.masked_fill_(lib.tensor([True, False, False, False]), value)
+        (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        grads.append(value.grad.item())
+    assert grads[1] == grads[0]
+
+
+def test_a_fill_of_an_expand_of_a_leaf_that_requires_grad():
+    for lib in (torch, fastgrad):
+        leaf = lib.ones(4, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf"):
+            leaf.expand(3, 4).fill_(0)
+        with lib.no_grad():
+            leaf.expand(3, 4).fill_(2)
+        assert leaf.tolist() == [2.0] * 4
