@@ -35,7 +35,7 @@ class SmallLM(nn.Module):
         return self.out(self.drop(states)).reshape(-1, self.out.out_features)
 
 def step():
-    tokens = rng.integers(0, 200, size=(36, 8))
+    tokens = fastgrad.from_numpy(rng.integers(0, 200, size=(36, 8)))
     optimizer.zero_grad()
     loss = loss_fn(model(tokens[:-1]), tokens[1:].reshape(-1))
     loss.backward()
