@@ -145,8 +145,16 @@ class IndexingMethods:
     def _put(self, selection, np_key, value, accumulate: bool, name: str, op=ops.IndexPut) -> "Tensor":
         """self[key] = value (or += with accumulate) in place, recorded as `op` (an IndexPut; put_'s Put saves the
         source)."""
-        graph.refuse_read_only(name, self)
         basic = all(part is None or part is Ellipsis or isinstance(part, (int, slice)) for part in np_key)
+        if basic and not self._data.flags.writeable and self._data.size:
+            # (an expand, say: PyTorch copies the value into the view the key picks, which takes it where it shows
+            # each element once, x[0] of an expanded row, and refuses it where it repeats one, x[:, 0])
+            part = self if selection is None else apply(ops.GetItem, self, key=selection, advanced=False)
+            part = apply(ops.GetItem, part, key=np_key, advanced=False)
+            if part._data.flags.writeable:
+                part._put(None, (Ellipsis,), value, accumulate, name, op)
+                return self
+        graph.refuse_read_only(name, self)
         if self._base is not None and GRAD_MODE.enabled:
             if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)
                 graph.follows_new_base_history(self)

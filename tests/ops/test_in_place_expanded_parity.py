@@ -1,8 +1,11 @@
 """An in-place op writing into an expanded tensor (one element of memory at several positions) raises, as PyTorch's
-does, whatever the op and dtype: sign_/sgn_ of a bool tensor, whose values do not change, returned."""
+does, whatever the op and dtype: sign_/sgn_ of a bool tensor, whose values do not change, returned. But for what
+PyTorch allows there: a write of one value (fill_, zero_, masked_fill_, index_fill_), x[key] = v where the view x[key]
+repeats no element, and any write into an empty view."""
 import pytest
 
 import fastgrad
+from tests.parity_outcomes import Raised, assert_raised_alike, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -173,3 +176,38 @@ def test_a_fill_of_an_expand_of_a_leaf_that_requires_grad():
         with lib.no_grad():
             leaf.expand(3, 4).fill_(2)
         assert leaf.tolist() == [2.0] * 4
+
+
+# x[key] = v copies v into the view x[key], as PyTorch's: allowed where that view shows each element once
+ASSIGNMENTS = {
+    "x[0] = 9": (0, lambda lib: 9.0),
+    "x[1, 2:] = a tensor": ((1, slice(2, None)), lambda lib: lib.tensor([7.0, 8.0])),
+    "x[2] = a row with a leading 1": (2, lambda lib: lib.tensor([[5.0, 6.0, 7.0, 8.0]])),
+    "x[:, 0] = 9 (a repeated element)": ((slice(None), 0), lambda lib: 9.0),
+    "x[None, 1] = 3": ((None, 1), lambda lib: 3.0),
+}
+
+
+@pytest.mark.parametrize("case", ASSIGNMENTS)
+def test_an_assignment_into_an_expanded_tensor_writes_where_its_view_repeats_nothing(case):
+    key, value = ASSIGNMENTS[case]
+    outcomes = []
+    for lib in (torch, fastgrad):
+        base = lib.arange(4.0)
+        outcomes.append(outcome(lambda: (base.expand(3, 4).__setitem__(key, value(lib)), base.tolist())[1]))
+    assert_raised_alike(*outcomes[::-1], case)
+    if not isinstance(outcomes[0], Raised):
+        assert outcomes[1] == outcomes[0]
+
+
+def test_a_recorded_assignment_into_an_expanded_tensor_sends_pytorchs_gradients():
+    results = []
+    for lib in (torch, fastgrad):
+        leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        value = lib.tensor([5.0, 6.0], requires_grad=True)
+        base = leaf * 2
+        expanded = base.expand(3, 4)
+        expanded[1, 1:3] = value
+        ((expanded * lib.arange(12.0).reshape(3, 4)).sum() + (base * lib.tensor([1.0, 10, 100, 1000])).sum()).backward()
+        results.append((base.tolist(), leaf.grad.tolist(), value.grad.tolist()))
+    assert results[1] == results[0]
