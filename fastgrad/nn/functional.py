@@ -166,9 +166,9 @@ def sigmoid(x: Tensor) -> Tensor:
     return x.sigmoid()
 
 
-def silu(x: Tensor) -> Tensor:
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x), also called swish."""
-    return apply(ops.Silu, _activation_input(x, "silu"))
+    return _activation(ops.Silu, "silu", _activation_input(x, "silu"), inplace)
 
 
 swish = silu
@@ -311,6 +311,38 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
                             for label, number in (("threshold", threshold), ("value", value)))
     below = input <= threshold
     return input.masked_fill_(below, value) if inplace else input.masked_fill(below, value)
+
+
+_threshold = threshold  # (for threshold_, whose argument of that name, PyTorch's, hides the function)
+
+
+# PyTorch's in-place spellings of the activations (relu_ is above): each is its activation with inplace=True.
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, inplace=True)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

@@ -77,6 +77,26 @@ def test_more_activations(dtype, rng, name, args):
                lambda x: getattr(TF, name)(x * 1, *args, inplace=True), x)
 
 
+@pytest.mark.parametrize("name, args", [("elu_", ()), ("elu_", (0.3,)), ("celu_", (0.25,)), ("selu_", ()),
+                                        ("leaky_relu_", ()), ("leaky_relu_", (0.2,)), ("hardtanh_", ()),
+                                        ("hardtanh_", (-0.5, 2.0)), ("rrelu_", ()), ("rrelu_", (0.1, 0.3)),
+                                        ("threshold_", (0.5, -2.0)), ("relu_", ())])
+def test_in_place_spellings_of_the_activations(dtype, rng, name, args):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-800.0, -3.0, -1e-3, 0.0, 1e-3, 0.5, 3.0, 6.0, 800.0]])
+    ours = fastgrad.tensor(x.astype(dtype))
+    assert getattr(F, name)(ours, *args) is ours
+    parity(dtype, lambda x: getattr(F, name)(x * 1, *args), lambda x: getattr(TF, name)(x * 1, *args), x)
+
+
+def test_silu_in_place_as_torch(dtype, rng):
+    x = np.concatenate([rng.uniform(-8, 8, 40), [-800.0, -1e-3, 0.0, 1e-3, 800.0]])
+    parity(dtype, lambda x: F.silu(x * 1, inplace=True), lambda x: TF.silu(x * 1, inplace=True), x)
+    ours, theirs = fastgrad.nn.SiLU(inplace=True), torch.nn.SiLU(inplace=True)
+    assert repr(ours) == repr(theirs)
+    data = fastgrad.tensor(x)
+    assert ours(data) is data
+
+
 def test_hardsigmoid_and_inplace_activations_without_autograd(rng):
     x = np.concatenate([rng.uniform(-8, 8, 40), [-3.0, 0.0, 3.0]])
     # PyTorch's float64 gradient is a float32 1/6 (0.1666666716); fastgrad's is 1/6

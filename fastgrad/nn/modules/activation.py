@@ -36,11 +36,6 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
-class SiLU(Module):
-    def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
-
-
 class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -177,6 +172,10 @@ class SELU(_InplaceActivation):
 
 class Mish(_InplaceActivation):
     function = staticmethod(F.mish)
+
+
+class SiLU(_InplaceActivation):
+    function = staticmethod(F.silu)
 
 
 class Hardswish(_InplaceActivation):
