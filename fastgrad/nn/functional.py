@@ -2320,7 +2320,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noqa: E402,F401
 from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401
 from fastgrad.nn.fold import conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
-from fastgrad.nn.interpolate import interpolate  # noqa: E402,F401
+from fastgrad.nn.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
 from fastgrad.linalg import vector_norm  # noqa: E402
 
 

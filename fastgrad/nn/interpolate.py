@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -228,3 +229,25 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 * Tensor._from_data(weight.reshape(along_dim))
                 for k, (tap, weight) in enumerate(zip(neighbours, weights))))
     return input.clone() if out is input else out  # (a new tensor, as PyTorch's, when every dim was copied)
+
+
+def _deprecated_alias(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):
+    """PyTorch's deprecated name of interpolate (it warns, as PyTorch's)."""
+    _deprecated_alias("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """PyTorch's deprecated interpolate(mode="nearest")."""
+    _deprecated_alias("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """PyTorch's deprecated interpolate(mode="bilinear", align_corners=True)."""
+    _deprecated_alias("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -1,6 +1,6 @@
-"""F.interpolate and nn.Upsample (with UpsamplingNearest2d and UpsamplingBilinear2d) against PyTorch: values and
-gradients over random sizes, scale factors, modes (bicubic too), align_corners and recompute_scale_factor, in
-float32 and float64; printouts; and the arguments both refuse."""
+"""F.interpolate (and its deprecated names F.upsample*) and nn.Upsample (with UpsamplingNearest2d and
+UpsamplingBilinear2d) against PyTorch: values and gradients over random sizes, scale factors, modes (bicubic too),
+align_corners and recompute_scale_factor, in float32 and float64; printouts; and the arguments both refuse."""
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -278,3 +278,16 @@ def test_antialiased_infinities_reach_the_outputs_pytorchs_reach(mode, size):
     ours = F.interpolate(fastgrad.tensor(x), size=size, mode=mode, antialias=True).numpy()
     theirs = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode=mode, antialias=True).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("upsample", {"scale_factor": 2}), ("upsample", {"size": (3, 5), "mode": "bilinear", "align_corners": True}),
+    ("upsample_nearest", {"size": 5}), ("upsample_bilinear", {"scale_factor": 2}),
+    ("upsample_bilinear", {"size": (4, 7)})])
+def test_the_deprecated_upsample_functions_match_and_warn(name, kwargs):
+    x = np.random.default_rng(5).normal(size=(2, 3, 3, 4))
+    with pytest.warns(UserWarning, match="deprecated"):
+        ours = getattr(F, name)(fastgrad.tensor(x), **kwargs)
+    with pytest.warns(UserWarning, match="deprecated"):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x), **kwargs)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
