@@ -570,17 +570,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False, ufunc=None, **attrs) -> "Tensor":
-        """self (op) other, or other (op) self when reflected. `ufunc`: NumPy's for the Python operator calling
-        (np.multiply for * and its reflected form), which hands an operand PyTorch's ops refuse to Python
-        (_operator_fallback); a named method's (None) is a TypeError (_operand). The operators sort their operand
-        here, off the path of a tensor, at no cost to it."""
+    def _binary(self, op, other, reflected: bool = False, operator: bool = False, **attrs) -> "Tensor":
+        """self (op) other, or other (op) self when reflected. `operator`: whether a Python operator calls, which
+        hands an operand PyTorch's ops refuse to Python (_operator_fallback); a named method's is a TypeError
+        (_operand). The operators sort their operand here, off the path of a tensor, at no cost to it (a flag, not
+        the ufunc: reading np.multiply per call cost 300 instructions)."""
         if type(other) is Tensor:
             operand = other
-        elif ufunc is None or isinstance(other, OPERANDS):
+        elif not operator or isinstance(other, OPERANDS):
             operand = self._operand(other)
         else:
-            return self._operator_fallback(ufunc, other, reflected)
+            return self._operator_fallback(_OPERATOR_UFUNCS[op], other, reflected)
         if operand._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
             self, operand = self._promoted(operand)
         a, b = (operand, self) if reflected else (self, operand)
@@ -597,7 +597,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise err
 
     def _operator_fallback(self, ufunc, other, reflected: bool):
-        """What Python's operator (`ufunc`: NumPy's for it) gives for an operand that is neither a tensor nor a
+        """What Python's operator (`ufunc`: NumPy's for its op) gives for an operand that is neither a tensor nor a
         number, as PyTorch's: its op refuses the operand, so its operator returns NotImplemented and Python asks
         the other operand. A NumPy array after the tensor thus computes by NumPy (its reflected operator reads the
         tensor's values, refused for a tensor that requires grad in grad mode, as its numpy() is, and applies
@@ -612,44 +612,44 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         result = np.asarray(ufunc(self._data, other))
         return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
 
-    # The Python operators hand their ufunc on to the op, which sorts their operand (_binary).
+    # The Python operators tell the op they call it (operator=True), which sorts their operand (_binary).
     def __add__(self, other):
-        return self._binary(ops.Add, other, False, np.add)
+        return self._binary(ops.Add, other, False, True)
 
     def __radd__(self, other):
-        return self._binary(ops.Add, other, True, np.add)
+        return self._binary(ops.Add, other, True, True)
 
     def __sub__(self, other):
         _refuse_bool_subtraction(self, other)
-        return self._binary(ops.Sub, other, False, np.subtract)
+        return self._binary(ops.Sub, other, False, True)
 
     def __rsub__(self, other):
         _refuse_bool_subtraction(self, other)
-        return self._binary(ops.Sub, other, True, np.subtract)
+        return self._binary(ops.Sub, other, True, True)
 
     def __mul__(self, other):
-        return self._binary(ops.Mul, other, False, np.multiply)
+        return self._binary(ops.Mul, other, False, True)
 
     def __rmul__(self, other):
-        return self._binary(ops.Mul, other, True, np.multiply)
+        return self._binary(ops.Mul, other, True, True)
 
     def mul(self, other) -> "Tensor":
         return self._binary(ops.Mul, other)
 
     def __truediv__(self, other):
-        return self._divide(other, False, np.true_divide)
+        return self._divide(other, False, True)
 
     def __rtruediv__(self, other):
         if isinstance(other, np.ndarray):  # (PyTorch's is self.reciprocal() * other, which NumPy then computes)
             return self.reciprocal() * other
-        return self._divide(other, True, np.true_divide)
+        return self._divide(other, True, True)
 
-    def _divide(self, other, reflected: bool, ufunc=None) -> "Tensor":
-        """True division: promoted as usual, then floating (integers give the default float dtype). `ufunc`: as
+    def _divide(self, other, reflected: bool, operator: bool = False) -> "Tensor":
+        """True division: promoted as usual, then floating (integers give the default float dtype). `operator`: as
         _binary's."""
         number = isinstance(other, (bool, int, float, np.number, np.bool_))
         if not number and not isinstance(other, Tensor):  # (a Python complex number, a list, ...: _binary sorts it)
-            return self._binary(ops.Div, other, reflected, ufunc)
+            return self._binary(ops.Div, other, reflected, operator)
         dtype = result_type(self._data, other if number else other._data)
         if dtype.kind != "f":
             dtype = get_default_dtype()
@@ -663,7 +663,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._check_exponent("pow", other)
         if type(other) is int and not -16777215 <= other <= 16777216 and self._rounds_exponent(other):  # (2**24: exact)
             return (self.to(np.float64) ** other).to(self._data.dtype)
-        return self._binary(ops.Pow, other, False, np.power)
+        return self._binary(ops.Pow, other, False, True)
 
     def pow(self, exponent) -> "Tensor":
         # (what PyTorch's ops refuse, which ** hands on, the op refuses here: a TypeError)
@@ -689,13 +689,13 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __rpow__(self, other):
         if isinstance(other, (bool, np.bool_)):
             self._refuse_bool("pow")
-        return self._binary(ops.Pow, other, True, np.power)
+        return self._binary(ops.Pow, other, True, True)
 
     def __matmul__(self, other):
-        return _matmul(self, other, False, np.matmul)
+        return _matmul(self, other, False, True)
 
     def __rmatmul__(self, other):
-        return _matmul(self, other, True, np.matmul)
+        return _matmul(self, other, True, True)
 
     def matmul(self, other) -> "Tensor":
         return _matmul(self, other)
@@ -754,26 +754,26 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._integer_division(ops.FloorDivide, "floor_divide", other, False)
 
     def __floordiv__(self, other) -> "Tensor":
-        return self._integer_division(ops.FloorDivide, "floor_divide", other, False, np.floor_divide)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, False, True)
 
     def __rfloordiv__(self, other) -> "Tensor":
-        return self._integer_division(ops.FloorDivide, "floor_divide", other, True, np.floor_divide)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, True, True)
 
     def remainder(self, other) -> "Tensor":
         return self._integer_division(ops.Remainder, "remainder", other, False)
 
     def __mod__(self, other) -> "Tensor":
-        return self._integer_division(ops.Remainder, "remainder", other, False, np.remainder)
+        return self._integer_division(ops.Remainder, "remainder", other, False, True)
 
     def __rmod__(self, other) -> "Tensor":
-        return self._integer_division(ops.Remainder, "remainder", other, True, np.remainder)
+        return self._integer_division(ops.Remainder, "remainder", other, True, True)
 
-    def _integer_division(self, op, name: str, other, reflected: bool, ufunc=None, **attrs) -> "Tensor":
+    def _integer_division(self, op, name: str, other, reflected: bool, operator: bool = False, **attrs) -> "Tensor":
         """floor_divide, remainder and rounded div; between two bools PyTorch has no kernel (NumPy would give
-        int8). `ufunc`: as _binary's."""
+        int8). `operator`: as _binary's."""
         if isinstance(other, (bool, np.bool_)) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
             self._refuse_bool(name)
-        return self._binary(op, other, reflected, ufunc, **attrs)
+        return self._binary(op, other, reflected, operator, **attrs)
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
@@ -818,8 +818,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which has no kernel for floats:
     # NotImplementedError, a RuntimeError).
     def _bitwise(self, ufunc, other, name: str, reflected: bool = False, operator: bool = False) -> "Tensor":
-        """ufunc(self, other), or ufunc(other, self) when reflected; `operator`: whether a Python operator calls,
-        which hands an operand PyTorch's ops refuse to Python (_operator_fallback)."""
+        """ufunc(self, other), or ufunc(other, self) when reflected; `operator`: as _binary's."""
         if operator and not isinstance(other, OPERANDS):
             return self._operator_fallback(ufunc, other, reflected)
         operand = self._operand(other)
@@ -863,7 +862,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     def _shift(self, other, left: bool, reflected: bool = False, operator: bool = False) -> "Tensor":
         """self << other (or >>) with PyTorch's results where C's are undefined: a shift by a negative
-        count or by the bit width or more gives 0 (>> of a negative value: -1). `operator`: as _bitwise's."""
+        count or by the bit width or more gives 0 (>> of a negative value: -1). `operator`: as _binary's."""
         if operator and not isinstance(other, OPERANDS):
             return self._operator_fallback(np.left_shift if left else np.right_shift, other, reflected)
         name = "bitwise_left_shift" if left else "bitwise_right_shift"
@@ -1443,6 +1442,9 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 graph.Tensor = Tensor
 # what PyTorch's ops take beside a tensor: another tensor or a number
 OPERANDS = (Tensor,) + NUMBERS
+# NumPy's ufunc of each op of Tensor._binary's that a Python operator calls, for an array after the tensor
+_OPERATOR_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply, ops.Div: np.true_divide,
+                    ops.Pow: np.power, ops.FloorDivide: np.floor_divide, ops.Remainder: np.remainder}
 
 
 def _refuse_bool_subtraction(a: Tensor, b) -> None:
@@ -1454,12 +1456,12 @@ def _refuse_bool_subtraction(a: Tensor, b) -> None:
                            "use ~ or logical_not() to invert a bool tensor")
 
 
-def _matmul(a: Tensor, b, reflected: bool = False, ufunc=None) -> Tensor:
+def _matmul(a: Tensor, b, reflected: bool = False, operator: bool = False) -> Tensor:
     """a @ b (b @ a when reflected); both operands must be tensors of one dtype, as PyTorch requires of matrix
-    products (a number is a TypeError). `ufunc`: as Tensor._binary's."""
+    products (a number is a TypeError). `operator`: as Tensor._binary's."""
     if not isinstance(b, Tensor):
-        if ufunc is not None and not isinstance(b, NUMBERS):
-            return a._operator_fallback(ufunc, b, reflected)
+        if operator and not isinstance(b, NUMBERS):
+            return a._operator_fallback(np.matmul, b, reflected)
         tensor_arg(b, "matmul(): argument 'other'")  # (its TypeError, for a number too)
     operand = b
     if a._data.dtype != operand._data.dtype:
