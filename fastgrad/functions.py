@@ -162,7 +162,8 @@ def mul(input, other) -> Tensor:
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is None and isinstance(other, Tensor) and not isinstance(input, Tensor):
         # a number divided by an integer tensor is divided as a float, not first wrapped into the tensor's dtype
-        return other.__rtruediv__(input)
+        # (an array or a list as input is a TypeError, as PyTorch's: not the operator's NumPy result or NotImplemented)
+        return other._divide(input, reflected=True)
     like = other if isinstance(other, Tensor) else None
     return _tensor_or_number(input, like).div(other, rounding_mode=rounding_mode)
 

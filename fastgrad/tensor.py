@@ -28,7 +28,7 @@ from fastgrad.memory_formats import (check_memory_format, contiguous_format, is_
                                      suggested_format)
 from fastgrad.printing import tensor_repr
 from fastgrad.profiler import PROFILE
-from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, number_of_dtype, one_dim, python_operator,
+from fastgrad.tensor_methods.arguments import (NUMBERS, broadcast_error, in_place_operator, number_of_dtype, one_dim,
                                               size_arg, tensor_arg, torch_number)
 from fastgrad.tensor_methods.in_place import InPlaceMethods
 from fastgrad.tensor_methods.indexing import IndexingMethods
@@ -171,7 +171,7 @@ def _bool_method(ufunc, operator: bool = False):
     compares elementwise as a tensor (its != does not: Python's fallback makes x != array True, whatever the
     values)."""
     def method(self, other):
-        if operator and not isinstance(other, (Tensor,) + NUMBERS):
+        if operator and not isinstance(other, OPERANDS):
             if ufunc is np.equal and isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
                 return self._compare(ufunc, Tensor._from_data(other))
             return NotImplemented
@@ -552,7 +552,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _operand(self, other) -> "Tensor":
         """A tensor, or a Python number or NumPy scalar wrapped for a binary op with this tensor. Anything else (a
         NumPy array, a list, None) is a TypeError, as PyTorch's methods and functions refuse it (its operators hand
-        an array to NumPy: see python_operator); so is a complex number, which fastgrad has no dtype for."""
+        an array to NumPy: see _operator_fallback); so is a complex number, which fastgrad has no dtype for."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, complex):  # (NumPy's complex128 too; its complex64 is no Python complex, taken as real)
@@ -571,9 +571,17 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return (self if self._data.dtype == dtype else self.to(dtype),
                 other if other._data.dtype == dtype else other.to(dtype))
 
-    def _binary(self, op, other, reflected: bool = False, **attrs) -> "Tensor":
-        """self (op) other, or other (op) self when reflected."""
-        operand = other if type(other) is Tensor else self._operand(other)
+    def _binary(self, op, other, reflected: bool = False, operator: bool = False, **attrs) -> "Tensor":
+        """self (op) other, or other (op) self when reflected. `operator`: whether a Python operator calls, which
+        hands an operand PyTorch's ops refuse to Python (_operator_fallback); a named method's is a TypeError
+        (_operand). The operators sort their operand here, off the path of a tensor, at no cost to it (a flag, not
+        the ufunc: reading np.multiply per call cost 300 instructions)."""
+        if type(other) is Tensor:
+            operand = other
+        elif not operator or isinstance(other, OPERANDS):
+            operand = self._operand(other)
+        else:
+            return self._operator_fallback(_OPERATOR_UFUNCS[op], other, reflected)
         if operand._data.dtype is not self._data.dtype:  # equal dtypes (one object, bar rare variants) skip promotion
             self, operand = self._promoted(operand)
         a, b = (operand, self) if reflected else (self, operand)
@@ -589,73 +597,78 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
                                    f"product") from None
             raise err
 
-    def _numpy_operator(self, ufunc, array: np.ndarray) -> "Tensor":
-        """self (op) array, a NumPy array after the tensor, as PyTorch gives it: its own op refuses the array, so
-        Python hands the pair to NumPy's reflected operator, which reads the tensor's values (refused for a tensor
-        that requires grad in grad mode, as its numpy() is) and computes by NumPy's rules (its dtypes: float32
-        values and a 0-d float64 array give float64); the tensor's __array_wrap__ makes the result a tensor outside
-        the graph, a bool one uint8. NumPy's own errors (ValueError for shapes that do not broadcast) come as they
-        are."""
+    def _operator_fallback(self, ufunc, other, reflected: bool):
+        """What Python's operator (`ufunc`: NumPy's for its op) gives for an operand that is neither a tensor nor a
+        number, as PyTorch's: its op refuses the operand, so its operator returns NotImplemented and Python asks
+        the other operand. A NumPy array after the tensor thus computes by NumPy (its reflected operator reads the
+        tensor's values, refused for a tensor that requires grad in grad mode, as its numpy() is, and applies
+        NumPy's rules: float32 values and a 0-d float64 array give float64; the tensor's __array_wrap__ makes the
+        result a tensor outside the graph, a bool one uint8; NumPy's own errors, ValueError for shapes that do not
+        broadcast, come as they are). Anything else (an array first, a list, None) gives NotImplemented, and so
+        Python's TypeError."""
+        if reflected or not isinstance(other, np.ndarray):
+            return NotImplemented
         if GRAD_MODE.enabled and self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        result = np.asarray(ufunc(self._data, array))
+        result = np.asarray(ufunc(self._data, other))
         return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
 
-    @python_operator(np.add)
+    # The Python operators tell the op they call it (operator=True), which sorts their operand (_binary).
     def __add__(self, other):
-        return self._binary(ops.Add, other)
+        return self._binary(ops.Add, other, False, True)
 
-    @python_operator()
     def __radd__(self, other):
-        return self._binary(ops.Add, other, reflected=True)
+        return self._binary(ops.Add, other, True, True)
 
-    @python_operator(np.subtract)
     def __sub__(self, other):
         _refuse_bool_subtraction(self, other)
-        return self._binary(ops.Sub, other)
+        return self._binary(ops.Sub, other, False, True)
 
-    @python_operator()
     def __rsub__(self, other):
         _refuse_bool_subtraction(self, other)
-        return self._binary(ops.Sub, other, reflected=True)
+        return self._binary(ops.Sub, other, True, True)
 
-    @python_operator(np.multiply)
     def __mul__(self, other):
+        return self._binary(ops.Mul, other, False, True)
+
+    def __rmul__(self, other):
+        return self._binary(ops.Mul, other, True, True)
+
+    def mul(self, other) -> "Tensor":
         return self._binary(ops.Mul, other)
 
-    @python_operator()
-    def __rmul__(self, other):
-        return self._binary(ops.Mul, other, reflected=True)
-
-    @python_operator(np.true_divide)
     def __truediv__(self, other):
-        return self._divide(other, reflected=False)
+        return self._divide(other, False, True)
 
     def __rtruediv__(self, other):
         if isinstance(other, np.ndarray):  # (PyTorch's is self.reciprocal() * other, which NumPy then computes)
             return self.reciprocal() * other
-        if not isinstance(other, (Tensor,) + NUMBERS):
-            return NotImplemented
-        return self._divide(other, reflected=True)
+        return self._divide(other, True, True)
 
-    def _divide(self, other, reflected: bool) -> "Tensor":
-        """True division: promoted as usual, then floating (integers give the default float dtype)."""
-        number = isinstance(other, (bool, int, float, np.generic))
-        operand = other if number else self._operand(other)
-        dtype = result_type(self._data, operand if number else operand._data)
+    def _divide(self, other, reflected: bool, operator: bool = False) -> "Tensor":
+        """True division: promoted as usual, then floating (integers give the default float dtype). `operator`: as
+        _binary's."""
+        number = isinstance(other, (bool, int, float, np.number, np.bool_))
+        if not number and not isinstance(other, Tensor):  # (a Python complex number, a list, ...: _binary sorts it)
+            return self._binary(ops.Div, other, reflected, operator)
+        dtype = result_type(self._data, other if number else other._data)
         if dtype.kind != "f":
             dtype = get_default_dtype()
+        operand = other
         if number:  # straight into the floating dtype: `int8_tensor / 300` divides by 300, as PyTorch
             operand = Tensor._wrap(np.array(operand, dtype=dtype), False, None)
         a = self if self._data.dtype == dtype else self.to(dtype)
         return a._binary(ops.Div, operand if operand._data.dtype == dtype else operand.to(dtype), reflected)
 
-    @python_operator(np.power)
     def __pow__(self, other):
         self._check_exponent("pow", other)
         if type(other) is int and not -16777215 <= other <= 16777216 and self._rounds_exponent(other):  # (2**24: exact)
             return (self.to(np.float64) ** other).to(self._data.dtype)
-        return self._binary(_power_op(other), other)
+        return self._binary(_power_op(other), other, False, True)
+
+    def pow(self, exponent) -> "Tensor":
+        # (what PyTorch's ops refuse, which ** hands on, the op refuses here: a TypeError)
+        return self.__pow__(exponent) if isinstance(exponent, OPERANDS) else self._binary(_power_op(exponent), exponent)
 
     def _rounds_exponent(self, other) -> bool:
         """Whether self's float32 would round the int exponent `other`, or the `other - 1` of its derivative: PyTorch
@@ -674,19 +687,19 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if type(other) is int:  # an exponent the integer result cannot hold is refused, not wrapped, as PyTorch
             checked_cast(np.asarray(other), result_type(self._data, other), name)
 
-    @python_operator()
     def __rpow__(self, other):
         if isinstance(other, bool):  # (not a NumPy bool: _operand takes it as a float, as PyTorch)
             self._refuse_bool("pow")
-        return self._binary(ops.Pow, other, reflected=True)
+        return self._binary(ops.Pow, other, True, True)
 
-    @python_operator(np.matmul)
     def __matmul__(self, other):
-        return _matmul(self, other)
+        return _matmul(self, other, False, True)
 
-    @python_operator()
     def __rmatmul__(self, other):
-        return _matmul(self, other, reflected=True)
+        return _matmul(self, other, True, True)
+
+    def matmul(self, other) -> "Tensor":
+        return _matmul(self, other)
 
     def __neg__(self):
         if self._data.dtype.kind == "b":
@@ -718,7 +731,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div: expected rounding_mode to be one of None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
-        return self._integer_division(ops.RoundedDivide, "div", other, reflected=False, mode=rounding_mode)
+        return self._integer_division(ops.RoundedDivide, "div", other, False, mode=rounding_mode)
 
     def positive(self) -> "Tensor":
         """self itself, as torch.positive (which refuses bool tensors)."""
@@ -726,12 +739,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             raise RuntimeError("positive: not defined for bool tensors (as in PyTorch)")
         return self
 
-    # the named methods of the operators, which take a tensor or a number only (_operand), as PyTorch's
-    mul = multiply = __mul__.__wrapped__
+    # PyTorch's other names for the same methods
+    multiply = mul
     divide = div
     subtract = sub
-    pow = __pow__.__wrapped__
-    matmul = __matmul__.__wrapped__
     neg = negative = __neg__
 
     def maximum(self, other) -> "Tensor":
@@ -741,34 +752,35 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         return self._binary(ops.Minimum, tensor_arg(other, "minimum(): argument 'other'"))
 
     def floor_divide(self, other) -> "Tensor":
-        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=False)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, False)
 
-    @python_operator()
+    def __floordiv__(self, other) -> "Tensor":
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, False, True)
+
     def __rfloordiv__(self, other) -> "Tensor":
-        return self._integer_division(ops.FloorDivide, "floor_divide", other, reflected=True)
+        return self._integer_division(ops.FloorDivide, "floor_divide", other, True, True)
 
     def remainder(self, other) -> "Tensor":
-        return self._integer_division(ops.Remainder, "remainder", other, reflected=False)
+        return self._integer_division(ops.Remainder, "remainder", other, False)
 
-    @python_operator()
+    def __mod__(self, other) -> "Tensor":
+        return self._integer_division(ops.Remainder, "remainder", other, False, True)
+
     def __rmod__(self, other) -> "Tensor":
-        return self._integer_division(ops.Remainder, "remainder", other, reflected=True)
+        return self._integer_division(ops.Remainder, "remainder", other, True, True)
 
-    def _integer_division(self, op, name: str, other, reflected: bool, **attrs) -> "Tensor":
+    def _integer_division(self, op, name: str, other, reflected: bool, operator: bool = False, **attrs) -> "Tensor":
         """floor_divide, remainder and rounded div; between two bools PyTorch has no kernel (NumPy would give
-        int8)."""
+        int8). `operator`: as _binary's."""
         if isinstance(other, bool) or (isinstance(other, Tensor) and other._data.dtype == np.bool_):
             self._refuse_bool(name)  # (not a NumPy bool: _operand takes it as a float, as PyTorch)
-        return self._binary(op, other, reflected, **attrs)
-
-    __floordiv__ = python_operator(np.floor_divide)(floor_divide)
-    __mod__ = python_operator(np.remainder)(remainder)
+        return self._binary(op, other, reflected, operator, **attrs)
 
     # Comparisons give bool tensors outside the graph.
     def _compare(self, ufunc, other) -> "Tensor":
         """ufunc in the promoted dtype, as PyTorch compares: `uint8_tensor < -1` compares with 255 (see
         wrapped_number), an int32 tensor with 0.5 in float32."""
-        if not isinstance(other, (Tensor,) + NUMBERS):  # (a list or an array too, as PyTorch's)
+        if not isinstance(other, OPERANDS):  # (a list or an array too, as PyTorch's)
             name = _COMPARISON_NAMES.get(ufunc, ufunc.__name__)  # (logical_and and the like too)
             raise TypeError(f"{name}: expected a tensor or a number to compare with, got {type(other).__name__} "
                             f"{other!r:.50}")
@@ -806,7 +818,10 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # Bitwise operators on bool and integer tensors, outside the graph, as PyTorch (which has no kernel for floats:
     # NotImplementedError, a RuntimeError).
-    def _bitwise(self, ufunc, other, name: str, reflected: bool = False) -> "Tensor":
+    def _bitwise(self, ufunc, other, name: str, reflected: bool = False, operator: bool = False) -> "Tensor":
+        """ufunc(self, other), or ufunc(other, self) when reflected; `operator`: as _binary's."""
+        if operator and not isinstance(other, OPERANDS):
+            return self._operator_fallback(ufunc, other, reflected)
         operand = self._operand(other)
         for t in (self, operand):
             if t._data.dtype.kind not in "biu":
@@ -819,34 +834,38 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         except ValueError:
             raise broadcast_error(name, a.shape, b.shape) from None
 
-    @python_operator(np.bitwise_and)
-    def __and__(self, other):
+    def bitwise_and(self, other) -> "Tensor":
         return self._bitwise(np.bitwise_and, other, "bitwise_and")
 
-    @python_operator(np.bitwise_or)
-    def __or__(self, other):
+    def bitwise_or(self, other) -> "Tensor":
         return self._bitwise(np.bitwise_or, other, "bitwise_or")
 
-    @python_operator(np.bitwise_xor)
-    def __xor__(self, other):
+    def bitwise_xor(self, other) -> "Tensor":
         return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
 
-    @python_operator()
+    def __and__(self, other):
+        return self._bitwise(np.bitwise_and, other, "bitwise_and", False, True)
+
+    def __or__(self, other):
+        return self._bitwise(np.bitwise_or, other, "bitwise_or", False, True)
+
+    def __xor__(self, other):
+        return self._bitwise(np.bitwise_xor, other, "bitwise_xor", False, True)
+
     def __rand__(self, other):
-        return self._bitwise(np.bitwise_and, other, "bitwise_and", reflected=True)
+        return self._bitwise(np.bitwise_and, other, "bitwise_and", True, True)
 
-    @python_operator()
     def __ror__(self, other):
-        return self._bitwise(np.bitwise_or, other, "bitwise_or", reflected=True)
+        return self._bitwise(np.bitwise_or, other, "bitwise_or", True, True)
 
-    @python_operator()
     def __rxor__(self, other):
-        return self._bitwise(np.bitwise_xor, other, "bitwise_xor", reflected=True)
-    bitwise_and, bitwise_or, bitwise_xor = __and__.__wrapped__, __or__.__wrapped__, __xor__.__wrapped__
+        return self._bitwise(np.bitwise_xor, other, "bitwise_xor", True, True)
 
-    def _shift(self, other, left: bool, reflected: bool = False) -> "Tensor":
+    def _shift(self, other, left: bool, reflected: bool = False, operator: bool = False) -> "Tensor":
         """self << other (or >>) with PyTorch's results where C's are undefined: a shift by a negative
-        count or by the bit width or more gives 0 (>> of a negative value: -1)."""
+        count or by the bit width or more gives 0 (>> of a negative value: -1). `operator`: as _binary's."""
+        if operator and not isinstance(other, OPERANDS):
+            return self._operator_fallback(np.left_shift if left else np.right_shift, other, reflected)
         name = "bitwise_left_shift" if left else "bitwise_right_shift"
         given = other._data.dtype if isinstance(other, Tensor) else type(other).__name__
         a, b = (self._operand(other), self) if reflected else (self, self._operand(other))
@@ -863,23 +882,23 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             out = np.where(outside, np.where(values < 0, -1, 0), np.right_shift(values, counts))
         return Tensor._wrap(out.astype(values.dtype, copy=False), False, None)
 
-    @python_operator(np.left_shift)
-    def __lshift__(self, other):
+    def bitwise_left_shift(self, other) -> "Tensor":
         return self._shift(other, left=True)
 
-    @python_operator(np.right_shift)
-    def __rshift__(self, other):
+    def bitwise_right_shift(self, other) -> "Tensor":
         return self._shift(other, left=False)
 
-    @python_operator()
+    def __lshift__(self, other):
+        return self._shift(other, True, False, True)
+
+    def __rshift__(self, other):
+        return self._shift(other, False, False, True)
+
     def __rlshift__(self, other):
-        return self._shift(other, left=True, reflected=True)
+        return self._shift(other, True, True, True)
 
-    @python_operator()
     def __rrshift__(self, other):
-        return self._shift(other, left=False, reflected=True)
-
-    bitwise_left_shift, bitwise_right_shift = __lshift__.__wrapped__, __rshift__.__wrapped__
+        return self._shift(other, False, True, True)
 
     def bitwise_not(self):
         if self._data.dtype.kind not in "biu":
@@ -1283,8 +1302,8 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def true_divide_(self, other) -> "Tensor":
         return self.div_(other)
 
-    __iadd__, __isub__, __imul__ = python_operator()(add_), python_operator()(sub_), python_operator()(mul_)
-    __itruediv__ = python_operator()(div_)
+    __iadd__, __isub__, __imul__ = in_place_operator(add_), in_place_operator(sub_), in_place_operator(mul_)
+    __itruediv__ = in_place_operator(div_)
     multiply_, subtract_, divide_ = mul_, sub_, div_
 
     def exp_(self) -> "Tensor":
@@ -1342,7 +1361,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
             return self._assign_in_place("pow_", lambda old: old ** exponent)
         return self._inplace_binary("pow_", _power_op(exponent), exponent)
 
-    __ipow__ = python_operator()(pow_)
+    __ipow__ = in_place_operator(pow_)
 
     def _assign_in_place(self, name: str, compute, *others, refuse_overlap: bool = False) -> "Tensor":
         """The in-place form of an op composed of others: compute(old values) written into self's memory
@@ -1423,18 +1442,31 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
 
 graph.Tensor = Tensor
+# what PyTorch's ops take beside a tensor: another tensor or a number
+OPERANDS = (Tensor,) + NUMBERS
+# NumPy's ufunc of each op of Tensor._binary's that a Python operator calls, for an array after the tensor
+_OPERATOR_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply, ops.Div: np.true_divide,
+                    ops.Pow: np.power, ops.PowOfConstant: np.power, ops.FloorDivide: np.floor_divide,
+                    ops.Remainder: np.remainder}
 
 
 def _refuse_bool_subtraction(a: Tensor, b) -> None:
-    if a._data.dtype == np.bool_ or isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype == np.bool_):
+    """PyTorch's refusal of a bool operand in a subtraction, once b is one its ops take (a NumPy array or a list
+    is refused as an operand first, a TypeError: see Tensor._binary); a NumPy bool b is a float to PyTorch."""
+    if ((a._data.dtype == np.bool_ and isinstance(b, OPERANDS)) or isinstance(b, bool)
+            or (isinstance(b, Tensor) and b.dtype == np.bool_)):
         raise RuntimeError("subtraction (the - operator) with a bool tensor is not supported; "
                            "use ~ or logical_not() to invert a bool tensor")
 
 
-def _matmul(a: Tensor, b, reflected: bool = False) -> Tensor:
+def _matmul(a: Tensor, b, reflected: bool = False, operator: bool = False) -> Tensor:
     """a @ b (b @ a when reflected); both operands must be tensors of one dtype, as PyTorch requires of matrix
-    products (a number is a TypeError)."""
-    operand = tensor_arg(b, "matmul(): argument 'other'")
+    products (a number is a TypeError). `operator`: as Tensor._binary's."""
+    if not isinstance(b, Tensor):
+        if operator and not isinstance(b, NUMBERS):
+            return a._operator_fallback(np.matmul, b, reflected)
+        tensor_arg(b, "matmul(): argument 'other'")  # (its TypeError, for a number too)
+    operand = b
     if a._data.dtype != operand._data.dtype:
         first, second = (operand, a) if reflected else (a, operand)
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {first.dtype} and "

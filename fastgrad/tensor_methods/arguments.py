@@ -37,24 +37,18 @@ def torch_number(value):
     return float(value) if type(value) is np.bool_ else value
 
 
-def python_operator(ufunc=None):
-    """Tensor's Python operator (x + y, x += y, ...) over a method that takes a tensor or a number. Other operands
-    go as with PyTorch, whose own op refuses them, so that Python tries the other operand's operator: a NumPy array
-    after the tensor goes to NumPy (`ufunc`, for the forward operators; see Tensor._numpy_operator); anything else
-    (an array first, a list, None) gives NotImplemented, and so Python's TypeError (an in-place operator's falls
-    back to the plain one: x += array makes x = x + array, a new tensor, as in PyTorch)."""
-    def decorate(method):
-        @functools.wraps(method)
-        def python_operator(self, other):
-            if isinstance(other, graph.Tensor) or isinstance(other, NUMBERS):
-                return method(self, other)
-            if ufunc is not None and isinstance(other, np.ndarray):
-                return self._numpy_operator(ufunc, other)
-            return NotImplemented
+def in_place_operator(method):
+    """Tensor's in-place Python operator (x += y, ...) over its method (add_, ...), which takes a tensor or a number.
+    Anything else (a NumPy array, a list, None) gives NotImplemented, as PyTorch's, whose method refuses it, so that
+    Python falls back to the plain operator: x += array makes x = x + array, a new tensor (see
+    Tensor._operator_fallback). (The plain operators sort their operand in the op instead, without this frame.)"""
+    @functools.wraps(method)
+    def in_place(self, other):
+        if isinstance(other, graph.Tensor) or isinstance(other, NUMBERS):
+            return method(self, other)
+        return NotImplemented
 
-        return python_operator
-
-    return decorate
+    return in_place
 
 
 def normalize_dims(dim, ndim: int):

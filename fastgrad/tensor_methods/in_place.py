@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastgrad.autograd import graph
 from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.ops.no_derivative import ZeroDerivative
-from fastgrad.tensor_methods.arguments import python_operator
+from fastgrad.tensor_methods.arguments import in_place_operator
 
 VALUE_FORMS = (
     # trigonometric, hyperbolic, exponential and error functions
@@ -109,5 +109,5 @@ for _name in VALUE_FORMS:
 for _name in VIEW_FORMS:
     setattr(InPlaceMethods, f"{_name}_", view_form(_name))
 for _operator, _name in OPERATORS.items():
-    setattr(InPlaceMethods, _operator, python_operator()(getattr(InPlaceMethods, _name)))
+    setattr(InPlaceMethods, _operator, in_place_operator(getattr(InPlaceMethods, _name)))
 del _name, _operator

@@ -64,6 +64,7 @@ NAMED = {
     "where(t > 1, x, 2.0)": lambda lib, t, x: lib.where(t > 1, x, 2.0),
     "outer(x, t)": lambda lib, t, x: lib.outer(x, t),
     "add(x, 2)": lambda lib, t, x: lib.add(x, 2), "floor_divide(x, t)": lambda lib, t, x: lib.floor_divide(x, t),
+    "div(x, t)": lambda lib, t, x: lib.div(x, t),  # (fastgrad's went to t's operator: NumPy's result, NotImplemented)
 }
 INTEGER_NAMED = {
     "t.bitwise_and": lambda lib, t, x: t.bitwise_and(x), "bitwise_or": lambda lib, t, x: lib.bitwise_or(t, x),
@@ -85,6 +86,26 @@ def test_named_methods_and_functions_refuse_arrays_and_lists_with_type_error(nam
     for lib in LIBS:
         with pytest.raises(TypeError):
             call(lib, lib.tensor([1, 2, 3], dtype=getattr(lib, dtype)), other)
+
+
+@pytest.mark.parametrize("other", [np.array([1, 0]), [1, 0], None], ids=["array", "list", "None"])
+@pytest.mark.parametrize("name", ["t.sub", "sub", "rsub", "t.sub_"])
+def test_a_bool_tensor_s_subtraction_refuses_an_array_or_a_list_as_an_operand_before_the_bool(name, other):
+    """PyTorch refuses the operand (TypeError) before it checks for bools (RuntimeError), which fastgrad did first."""
+    call = {"t.sub": lambda lib, t: t.sub(other), "sub": lambda lib, t: lib.sub(t, other),
+            "rsub": lambda lib, t: lib.rsub(t, other), "t.sub_": lambda lib, t: t.sub_(other)}[name]
+    for lib in LIBS:
+        with pytest.raises(TypeError):
+            call(lib, lib.tensor([True, False]))
+
+
+def test_division_refuses_a_numpy_string_with_type_error():
+    """(fastgrad's div took NumPy's str_ for a number and raised NumPy's ValueError)"""
+    for lib in LIBS:
+        t = lib.tensor([1.0, 2.0])
+        for call in (lambda: t.div(np.str_("a")), lambda: lib.div(t, np.str_("a")), lambda: t / np.str_("a")):
+            with pytest.raises(TypeError):
+                call()
 
 
 def test_an_operator_with_a_tensor_that_requires_grad_and_an_array_raises_runtime_error():
