@@ -406,11 +406,18 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # -- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The underlying array (shared, not copied; `force` changes nothing on the CPU)."""
+        """The underlying array (shared, not copied). As PyTorch's, refused for a tensor that requires grad in grad
+        mode (its values would leave the graph unnoticed; use detach().numpy()), unless `force`."""
+        return self._data if force else self._numpy_data()
+
+    def _numpy_data(self) -> np.ndarray:
+        """The array NumPy may read: numpy()'s, np.asarray(t)'s and a NumPy operator's, with PyTorch's refusal."""
+        if GRAD_MODE.enabled and self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        return self._numpy_data() if dtype is None else self._numpy_data().astype(dtype)
 
     def item(self):
         if self._data.size != 1:
@@ -596,9 +603,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         values and a 0-d float64 array give float64); the tensor's __array_wrap__ makes the result a tensor outside
         the graph, a bool one uint8. NumPy's own errors (ValueError for shapes that do not broadcast) come as they
         are."""
-        if GRAD_MODE.enabled and self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        result = np.asarray(ufunc(self._data, array))
+        result = np.asarray(ufunc(self._numpy_data(), array))
         return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
 
     @python_operator(np.add)
