@@ -59,7 +59,7 @@ def _nbow_step(world_size: int, rank: int):
     import numpy as np
 
     import fastgrad.nn.functional as F
-    from fastgrad import optim
+    from fastgrad import from_numpy, optim
     from fastgrad.models.nbow import DAN
     from fastgrad.train import data_parallel
 
@@ -74,7 +74,7 @@ def _nbow_step(world_size: int, rank: int):
         ids = rng.zipf(1.3, batch * length) % vocab  # word frequencies roughly as in text
         labels = rng.integers(0, 2, batch)
         optimizer.zero_grad()
-        F.cross_entropy(trained(ids.astype(np.int64), offsets), labels).backward()
+        F.cross_entropy(trained(ids.astype(np.int64), offsets), from_numpy(labels)).backward()
         optimizer.step()
         return world_size * batch
     return step

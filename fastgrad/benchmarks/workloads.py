@@ -257,7 +257,7 @@ def _mlp_engine_step(batch: int, part: int, sizes, lr: float):
     """One SGD step of relu(x W1^T + b1) W2^T + b2 under cross-entropy through fastgrad's engine,
     on the first `part` rows of the batch."""
     arrays, x, y = _mlp_inputs(batch, sizes)
-    params, x, y = _leaves(*arrays), fastgrad.tensor(x[:part]), y[:part]
+    params, x, y = _leaves(*arrays), fastgrad.tensor(x[:part]), fastgrad.tensor(y[:part])
     # read once, as the other engines' steps read theirs: each read through an on-first-use stand-in is a Python call
     linear, relu, cross_entropy, no_grad = F.linear, F.relu, F.cross_entropy, fastgrad.no_grad
 
@@ -445,7 +445,7 @@ def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
     def engine(torch=None):
         logits, targets = inputs(rows)
         (leaf,) = _torch_leaves(torch, logits) if torch else _leaves(logits)
-        targets = torch.tensor(targets) if torch else targets
+        targets = (torch or fastgrad).tensor(targets)
         cross_entropy = torch.nn.functional.cross_entropy if torch else F.cross_entropy
 
         def step():

@@ -114,7 +114,7 @@ def train_rnnlm(out: Path, checkpoint_at: int | None, resume: Path | None) -> li
     else:
         segment = trainer.batched[:RNN_BPTT + 1]
         logits, _ = ddp(fastgrad.from_numpy(segment[:-1]), model.init_hidden(segment.shape[1]))
-        F.cross_entropy(logits.reshape(-1, 30), segment[1:].reshape(-1)).backward()
+        F.cross_entropy(logits.reshape(-1, 30), fastgrad.from_numpy(segment[1:].reshape(-1))).backward()
         grads = dense_grads(model)
         if dist.is_main_process():
             np.savez(out / "grads_rnnlm.npz", **grads)
