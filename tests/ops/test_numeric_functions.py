@@ -87,11 +87,11 @@ def test_cholesky_solve_and_inverse(backend_name, n, k, batch, upper, seed):
 
 
 @pytest.mark.parametrize("call,error", [
-    (lambda: fastgrad.frexp(fastgrad.tensor([1, 2])), TypeError),
-    (lambda: fastgrad.mvlgamma(fastgrad.tensor([2.5]), 0), ValueError),
+    (lambda: fastgrad.frexp(fastgrad.tensor([1, 2])), RuntimeError),
+    (lambda: fastgrad.mvlgamma(fastgrad.tensor([2.5]), 0), RuntimeError),
     (lambda: fastgrad.mvlgamma(fastgrad.tensor([2.5]), 2.0), TypeError),
-    (lambda: fastgrad.vander(fastgrad.ones(2, 2)), ValueError),
-    (lambda: fastgrad.vander(fastgrad.ones(2), N=-1), ValueError),
+    (lambda: fastgrad.vander(fastgrad.ones(2, 2)), RuntimeError),
+    (lambda: fastgrad.vander(fastgrad.ones(2), N=-1), RuntimeError),
     (lambda: fastgrad.trapezoid(fastgrad.ones(3), fastgrad.ones(2)), RuntimeError),
     (lambda: fastgrad.trapezoid(fastgrad.ones(3), fastgrad.ones(3), dx=1.0), TypeError),
     (lambda: fastgrad.trapezoid(fastgrad.tensor([True, False])), RuntimeError),
