@@ -419,6 +419,11 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def __array__(self, dtype=None, copy=None):
         return self._numpy_data() if dtype is None else self._numpy_data().astype(dtype)
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """The result of a NumPy ufunc on tensors (np.exp(t), np.add(t, array)) as a tensor outside the graph, as
+        PyTorch's: a bool one uint8, and a 0-d one a tensor too."""
+        return Tensor._from_data(array.astype(np.uint8) if array.dtype == np.bool_ else array)
+
     def item(self):
         if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
@@ -603,8 +608,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         values and a 0-d float64 array give float64); the tensor's __array_wrap__ makes the result a tensor outside
         the graph, a bool one uint8. NumPy's own errors (ValueError for shapes that do not broadcast) come as they
         are."""
-        result = np.asarray(ufunc(self._numpy_data(), array))
-        return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
+        return self.__array_wrap__(np.asarray(ufunc(self._numpy_data(), array)))
 
     @python_operator(np.add)
     def __add__(self, other):

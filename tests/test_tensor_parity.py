@@ -129,3 +129,18 @@ def test_numpy_force_reads_a_tensor_that_requires_grad_as_pytorch():
     np.testing.assert_array_equal(ours.numpy(force=True), theirs.numpy(force=True))
     assert np.shares_memory(ours.numpy(force=True), ours.detach().numpy())
 
+
+NUMPY_UFUNCS = {"np.exp": lambda m: np.exp(m.tensor([1.0, 2.0])), "np.exp of ints": lambda m: np.exp(m.tensor([1, 2])),
+                "np.isnan": lambda m: np.isnan(m.tensor([1.0, np.nan])),
+                "np.sqrt of a 0-d": lambda m: np.sqrt(m.tensor(4.0)),
+                "np.add of an array": lambda m: np.add(m.tensor([1.0, 2.0]), np.ones(2)),
+                "np.maximum": lambda m: np.maximum(m.tensor([1.0, 2.0]), 1.5),
+                "np.modf": lambda m: np.modf(m.tensor([1.5, 2.25]))[0]}
+
+
+@pytest.mark.parametrize("call", NUMPY_UFUNCS)
+def test_a_numpy_ufunc_of_tensors_gives_a_tensor_as_pytorch(call):
+    ours, theirs = (NUMPY_UFUNCS[call](m) for m in (fastgrad, torch))
+    assert isinstance(ours, fastgrad.Tensor) and isinstance(theirs, torch.Tensor)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
