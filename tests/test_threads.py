@@ -31,7 +31,7 @@ ids = np.random.default_rng(0).integers(0, vocab, (36, 20))
 
 def step():
     logits, _ = model(fastgrad.from_numpy(ids[:-1]), model.init_hidden(20))
-    loss = F.cross_entropy(logits.reshape(-1, vocab), ids[1:].reshape(-1))
+    loss = F.cross_entropy(logits.reshape(-1, vocab), fastgrad.from_numpy(ids[1:].reshape(-1)))
     optimizer.zero_grad()
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 0.25)
