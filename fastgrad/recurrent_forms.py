@@ -138,7 +138,7 @@ def _overloads(name: str, run_layer, states_of, args: tuple, kwargs: dict) -> tu
                             f"{getattr(batch_sizes, 'dtype', type(batch_sizes).__name__)}")
         padded, lengths = pad_packed_sequence(PackedSequence(data, batch_sizes))
         output, *finals = _stacked(name, run_layer, padded, states_of(name, hx), params, has_biases, num_layers,
-                                   dropout, train, bidirectional, lengths=lengths.numpy())
+                                   dropout, train, bidirectional, lengths=lengths._data)
         return pack_padded_sequence(output, lengths).data, *finals
 
     # the second argument is batch_sizes, a Tensor; the input overload's hx is one too for a single state

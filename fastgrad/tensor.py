@@ -406,11 +406,23 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
 
     # -- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The underlying array (shared, not copied; `force` changes nothing on the CPU)."""
+        """The underlying array (shared, not copied). As PyTorch's, refused for a tensor that requires grad in grad
+        mode (its values would leave the graph unnoticed; use detach().numpy()), unless `force`."""
+        return self._data if force else self._numpy_data()
+
+    def _numpy_data(self) -> np.ndarray:
+        """The array NumPy may read: numpy()'s, np.asarray(t)'s and a NumPy operator's, with PyTorch's refusal."""
+        if GRAD_MODE.enabled and self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        return self._numpy_data() if dtype is None else self._numpy_data().astype(dtype)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """The result of a NumPy ufunc on tensors (np.exp(t), np.add(t, array)) as a tensor outside the graph, as
+        PyTorch's: a bool one uint8, and a 0-d one a tensor too."""
+        return Tensor._from_data(array.astype(np.uint8) if array.dtype == np.bool_ else array)
 
     def item(self):
         if self._data.size != 1:
@@ -600,18 +612,15 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
     def _operator_fallback(self, ufunc, other, reflected: bool):
         """What Python's operator (`ufunc`: NumPy's for its op) gives for an operand that is neither a tensor nor a
         number, as PyTorch's: its op refuses the operand, so its operator returns NotImplemented and Python asks
-        the other operand. A NumPy array after the tensor thus computes by NumPy (its reflected operator reads the
-        tensor's values, refused for a tensor that requires grad in grad mode, as its numpy() is, and applies
-        NumPy's rules: float32 values and a 0-d float64 array give float64; the tensor's __array_wrap__ makes the
-        result a tensor outside the graph, a bool one uint8; NumPy's own errors, ValueError for shapes that do not
-        broadcast, come as they are). Anything else (an array first, a list, None) gives NotImplemented, and so
+        the other operand. A NumPy array after the tensor thus computes by NumPy: its reflected operator reads the
+        tensor's values (refused for a tensor that requires grad in grad mode, as its numpy() is) and applies
+        NumPy's rules (float32 values and a 0-d float64 array give float64); the tensor's __array_wrap__ makes the
+        result a tensor outside the graph, a bool one uint8; NumPy's own errors (ValueError for shapes that do not
+        broadcast) come as they are. Anything else (an array first, a list, None) gives NotImplemented, and so
         Python's TypeError."""
         if reflected or not isinstance(other, np.ndarray):
             return NotImplemented
-        if GRAD_MODE.enabled and self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        result = np.asarray(ufunc(self._data, other))
-        return Tensor._from_data(result.astype(np.uint8) if result.dtype == np.bool_ else result)
+        return self.__array_wrap__(np.asarray(ufunc(self._numpy_data(), other)))
 
     # The Python operators tell the op they call it (operator=True), which sorts their operand (_binary).
     def __add__(self, other):

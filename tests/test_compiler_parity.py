@@ -73,7 +73,7 @@ def test_checkpoint_of_a_torch_compiled_model_loads_into_a_fastgrad_compiled_mod
     ours.load_state_dict({name: value.detach().numpy() for name, value in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     expected = theirs._orig_mod(torch.from_numpy(x)).detach().numpy()  # (the eager module: nothing compiles)
-    np.testing.assert_allclose(ours(fastgrad.from_numpy(x)).numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(ours(fastgrad.from_numpy(x)).detach().numpy(), expected, rtol=1e-6)
 
 
 def test_compiler_namespace_answers_as_torchs():

@@ -18,7 +18,7 @@ def assert_same(a, b, where="obj"):
     """Deep equality of what went in and what came out: types, keys, dtypes and values."""
     if isinstance(a, fastgrad.Tensor):
         assert isinstance(b, fastgrad.Tensor) and b.requires_grad == a.requires_grad, where
-        a, b = a.numpy(), b.numpy()
+        a, b = a.detach().numpy(), b.detach().numpy()
     if isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray) and a.dtype == b.dtype, where
         np.testing.assert_array_equal(a, b, err_msg=where)
@@ -86,7 +86,7 @@ def test_loaded_states_restore_objects(tmp_path):
     fresh.load_state_dict(loaded["model"])
     fresh_optimizer.load_state_dict(loaded["optimizer"])
     assert fresh_optimizer.param_groups[0]["lr"] == 0.05 and fresh_optimizer.param_groups[0]["betas"] == (0.9, 0.999)
-    np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(), model.weight.detach().numpy())
     np.testing.assert_array_equal(fresh_optimizer.state[fresh.weight]["exp_avg"], optimizer.state[model.weight]["exp_avg"])
 
 
@@ -158,7 +158,7 @@ def test_parameters_and_ordered_dicts_keep_their_types(tmp_path):
     assert type(loaded["weight"]) is nn.Parameter and loaded["weight"].requires_grad
     assert type(loaded["bias"]) is nn.Parameter and not loaded["bias"].requires_grad
     assert type(loaded["state"]["weight"]) is fastgrad.Tensor and not loaded["state"]["weight"].requires_grad
-    np.testing.assert_array_equal(loaded["weight"].numpy(), model.weight.numpy())
+    np.testing.assert_array_equal(loaded["weight"].detach().numpy(), model.weight.detach().numpy())
 
 
 def test_views_of_one_tensor_share_memory_after_loading(tmp_path):
@@ -168,7 +168,7 @@ def test_views_of_one_tensor_share_memory_after_loading(tmp_path):
     fastgrad.save(views, tmp_path / "c")
     loaded = fastgrad.load(tmp_path / "c")
     for name, view in views.items():
-        np.testing.assert_array_equal(loaded[name].numpy(), view.numpy(), err_msg=name)
+        np.testing.assert_array_equal(loaded[name].detach().numpy(), view.detach().numpy(), err_msg=name)
     loaded["a"][1, 2] = -1.0  # one write shows through every view, as in what was saved
     assert loaded["tail"][0, 2].item() == loaded["columns"][1, 1].item() == loaded["transposed"][2, 1].item() == -1.0
     assert loaded["again"][1, 2].item() == -1.0
@@ -264,7 +264,7 @@ def train_steps(model, optimizer, scheduler, steps):
 def test_resumed_run_matches_uninterrupted_run_bit_for_bit(tmp_path):
     model, optimizer, scheduler = training(seed=0)
     train_steps(model, optimizer, scheduler, range(10))
-    expected = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    expected = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
 
     model, optimizer, scheduler = training(seed=0)
     train_steps(model, optimizer, scheduler, range(4))
@@ -281,7 +281,7 @@ def test_resumed_run_matches_uninterrupted_run_bit_for_bit(tmp_path):
     fastgrad.set_rng_state(checkpoint["rng"])
     train_steps(model, optimizer, scheduler, range(checkpoint["step"], 10))
     for name, value in model.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), expected[name], err_msg=name)
+        np.testing.assert_array_equal(value.detach().numpy(), expected[name], err_msg=name)
 
 
 def test_save_writes_through_a_link_and_with_the_permissions_of_a_plain_write(tmp_path):

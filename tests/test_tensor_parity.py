@@ -107,3 +107,40 @@ def test_a_numpy_bool_beside_a_tensor_is_the_float_pytorch_reads_it_as(operation
         assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
+
+NUMPY_READS = {"numpy()": lambda t: t.numpy(), "np.asarray": np.asarray, "np.array": np.array,
+               "np.exp": np.exp, "t + array": lambda t: t + np.ones(2)}
+
+
+@pytest.mark.parametrize("read", NUMPY_READS)
+@pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "result"])
+def test_numpy_refuses_a_tensor_that_requires_grad_in_grad_mode_as_pytorch(read, leaf):
+    def call(lib, grad_mode=True):
+        t = lib.ones(2, requires_grad=True)
+        with lib.set_grad_enabled(grad_mode):
+            return NUMPY_READS[read](t if leaf else t * 2)
+
+    assert_raised_alike(outcome(lambda: call(fastgrad)), outcome(lambda: call(torch)), read)
+    np.testing.assert_array_equal(np.asarray(call(fastgrad, False)), np.asarray(call(torch, False)))
+
+
+def test_numpy_force_reads_a_tensor_that_requires_grad_as_pytorch():
+    ours, theirs = (lib.ones(2, requires_grad=True) * 2 for lib in (fastgrad, torch))
+    np.testing.assert_array_equal(ours.numpy(force=True), theirs.numpy(force=True))
+    assert np.shares_memory(ours.numpy(force=True), ours.detach().numpy())
+
+
+NUMPY_UFUNCS = {"np.exp": lambda m: np.exp(m.tensor([1.0, 2.0])), "np.exp of ints": lambda m: np.exp(m.tensor([1, 2])),
+                "np.isnan": lambda m: np.isnan(m.tensor([1.0, np.nan])),
+                "np.sqrt of a 0-d": lambda m: np.sqrt(m.tensor(4.0)),
+                "np.add of an array": lambda m: np.add(m.tensor([1.0, 2.0]), np.ones(2)),
+                "np.maximum": lambda m: np.maximum(m.tensor([1.0, 2.0]), 1.5),
+                "np.modf": lambda m: np.modf(m.tensor([1.5, 2.25]))[0]}
+
+
+@pytest.mark.parametrize("call", NUMPY_UFUNCS)
+def test_a_numpy_ufunc_of_tensors_gives_a_tensor_as_pytorch(call):
+    ours, theirs = (NUMPY_UFUNCS[call](m) for m in (fastgrad, torch))
+    assert isinstance(ours, fastgrad.Tensor) and isinstance(theirs, torch.Tensor)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -58,9 +58,8 @@ def _nbow_step(world_size: int, rank: int):
     """One DAN step on `batch` bags per rank per call; returns the bags all ranks trained."""
     import numpy as np
 
-    import fastgrad
     import fastgrad.nn.functional as F
-    from fastgrad import optim
+    from fastgrad import from_numpy, optim
     from fastgrad.models.nbow import DAN
     from fastgrad.train import data_parallel
 
@@ -75,7 +74,7 @@ def _nbow_step(world_size: int, rank: int):
         ids = rng.zipf(1.3, batch * length) % vocab  # word frequencies roughly as in text
         labels = rng.integers(0, 2, batch)
         optimizer.zero_grad()
-        F.cross_entropy(trained(ids.astype(np.int64), offsets), fastgrad.from_numpy(labels)).backward()
+        F.cross_entropy(trained(ids.astype(np.int64), offsets), from_numpy(labels)).backward()
         optimizer.step()
         return world_size * batch
     return step

@@ -445,7 +445,7 @@ def cross_entropy_workload(rows: int, classes: int = 10000) -> Workload:
     def engine(torch=None):
         logits, targets = inputs(rows)
         (leaf,) = _torch_leaves(torch, logits) if torch else _leaves(logits)
-        targets = torch.tensor(targets) if torch else fastgrad.tensor(targets)
+        targets = (torch or fastgrad).tensor(targets)
         cross_entropy = torch.nn.functional.cross_entropy if torch else F.cross_entropy
 
         def step():

@@ -52,7 +52,7 @@ class Binomial(BernoulliTrials):
 
     def sample(self, sample_shape=()) -> Tensor:
         with no_grad():
-            counts, probs = self.total_count.numpy().astype(np.int64), self.probs.numpy().clip(0, 1)
+            counts, probs = self.total_count._data.astype(np.int64), self.probs._data.clip(0, 1)
             return self._draw(lambda rng, shape: rng.binomial(counts, probs, shape), sample_shape)
 
     def log_prob(self, value) -> Tensor:
@@ -66,7 +66,7 @@ class Binomial(BernoulliTrials):
         return (value * logits - (value + 1).lgamma() - (count - value + 1).lgamma() - log_normaliser).to(dtype)
 
     def _homogeneous_count(self, what: str) -> int:
-        counts = self.total_count.numpy()
+        counts = self.total_count._data
         if counts.size and counts.min() != counts.max():
             raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
         return int(counts.max()) if counts.size else 0

@@ -165,7 +165,7 @@ class IndependentConstraint(Constraint):
         return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
 
     def check(self, value) -> Tensor:
-        holds = self.base_constraint.check(value).numpy()
+        holds = self.base_constraint.check(value)._data
         ndims = self.reinterpreted_batch_ndims
         if holds.ndim < ndims:
             raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {_array(value).ndim}")
@@ -283,7 +283,7 @@ class MixtureSameFamilyConstraint(Constraint):
     def _holds(self, x):
         if x.ndim < self.event_dim:
             raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {x.ndim}")
-        per_component = self.base_constraint.check(np.expand_dims(x, -1 - self.event_dim)).numpy()
+        per_component = self.base_constraint.check(np.expand_dims(x, -1 - self.event_dim))._data
         kept = x.ndim - self.event_dim
         return per_component.reshape(per_component.shape[:kept] + (-1,)).all(-1)
 

@@ -43,7 +43,7 @@ class Dirichlet(Distribution):
         mode), except that where every concentration is below 1 (the density grows towards every corner)
         PyTorch's answer is the first corner."""
         excess = (self.concentration - 1).clamp(min=0)
-        all_below_one = Tensor._from_data(np.all(self.concentration.numpy() < 1, -1, keepdims=True))
+        all_below_one = Tensor._from_data(np.all(self.concentration._data < 1, -1, keepdims=True))
         corner = np.zeros(excess.shape, dtype=excess.dtype)
         corner[..., 0] = 1
         total = excess.sum(-1, keepdim=True).masked_fill(all_below_one, 1.0)  # keeps the corners' gradient finite

@@ -99,7 +99,7 @@ class Distribution:
                     self._validate_parameter(name, value, constraint)
 
     def _validate_parameter(self, name: str, value: Tensor, constraint: constraints.Constraint) -> None:
-        if not constraint.check(value).numpy().all():
+        if not constraint.check(value)._data.all():
             raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape {np.shape(value)}) of "
                              f"distribution {self!r} to satisfy the constraint {constraint!r}, but found invalid "
                              f"values:\n{value}")
@@ -225,7 +225,7 @@ class Distribution:
         if any(i != 1 and j != 1 and i != j for i, j in zip(reversed(shape), reversed(expected))):
             raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: {shape} vs {expected}.")
         support = self.support
-        if not support.check(value).numpy().all():
+        if not support.check(value)._data.all():
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape {shape}) to be within the "
                              f"support ({support!r}) of the distribution {self!r}, but found invalid values:\n{value}")
         return value

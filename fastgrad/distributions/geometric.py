@@ -47,7 +47,7 @@ class Geometric(BernoulliTrials):
 
     def sample(self, sample_shape=()) -> Tensor:
         with no_grad():
-            probs = self.probs.numpy().astype(np.float64)
+            probs = self.probs._data.astype(np.float64)
             return self._draw(lambda rng, shape: draw_geometric(rng, probs, shape) - 1, sample_shape)
 
     def log_prob(self, value) -> Tensor:

@@ -102,7 +102,7 @@ def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
 def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
     """n KL(Bernoulli(p) || Bernoulli(q)) for equal counts; inf where p's count exceeds q's (p reaches
     counts q cannot). PyTorch has no closed form for p's count below q's, and raises there."""
-    if (p.total_count < q.total_count).numpy().any():
+    if (p.total_count < q.total_count)._data.any():
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     divergence = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
     return divergence.masked_fill(p.total_count > q.total_count, INF)

@@ -47,7 +47,7 @@ class Multinomial(CategoricalVectors):
                                "samples); the counts would be all zeros")
         shape = self._extended_shape(sample_shape)
         categories = self.event_shape[0]
-        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape)).numpy()
+        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape))._data
         columns = int(np.prod(shape[:-1], dtype=np.int64))  # one per distribution and sample
         offsets = np.arange(columns) * categories
         counts = np.bincount((draws.reshape(self.total_count, columns) + offsets).ravel(),

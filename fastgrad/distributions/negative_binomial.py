@@ -45,7 +45,7 @@ class NegativeBinomial(BernoulliTrials):
     def sample(self, sample_shape=()) -> Tensor:
         """A Poisson draw whose rate is a Gamma(total_count, exp(-logits)) draw (the Gamma-Poisson mixture)."""
         with no_grad():
-            counts, odds = self.total_count.numpy().astype(np.float64), np.exp(self.logits.numpy().astype(np.float64))
+            counts, odds = self.total_count._data.astype(np.float64), np.exp(self.logits._data.astype(np.float64))
             return self._draw(lambda rng, shape: rng.poisson(rng.standard_gamma(np.broadcast_to(counts, shape)) * odds),
                               sample_shape)
 

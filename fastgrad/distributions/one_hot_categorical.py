@@ -34,7 +34,7 @@ class OneHotCategorical(CategoricalVectors):
         return self.probs * (1 - self.probs)
 
     def _one_hot(self, ids: Tensor) -> Tensor:
-        return Tensor._from_data(np.eye(self.event_shape[0], dtype=self.probs.dtype)[ids.numpy()])
+        return Tensor._from_data(np.eye(self.event_shape[0], dtype=self.probs.dtype)[ids._data])
 
     def sample(self, sample_shape=()) -> Tensor:
         return self._one_hot(self._categorical.sample(sample_shape))

@@ -41,7 +41,7 @@ class Poisson(Distribution):
     def sample(self, sample_shape=()) -> Tensor:
         with no_grad():
             shape = tuple(self._extended_shape(sample_shape))
-            draws = rng_of(None).poisson(np.broadcast_to(self.rate.numpy().astype(np.float64), shape))
+            draws = rng_of(None).poisson(np.broadcast_to(self.rate._data.astype(np.float64), shape))
             # one draw (a scalar batch and no sample shape) comes back as a Python int, not an array
             return Tensor._from_data(np.asarray(draws, dtype=self.rate.dtype))
 

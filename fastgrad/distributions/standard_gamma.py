@@ -135,7 +135,7 @@ class StandardGamma(Function):
     @staticmethod
     def forward(ctx, concentration: Tensor) -> Tensor:
         dtype = concentration.dtype
-        draws = rng_of(None).standard_gamma(concentration.numpy().astype(np.float64))
+        draws = rng_of(None).standard_gamma(concentration._data.astype(np.float64))
         sample = Tensor._from_data(np.maximum(draws, finfo(dtype).tiny).astype(dtype))
         ctx.save_for_backward(concentration, sample)
         return sample
@@ -143,7 +143,7 @@ class StandardGamma(Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         concentration, sample = ctx.saved_tensors
-        derivative = standard_gamma_sample_derivative(concentration.numpy(), sample.numpy())
+        derivative = standard_gamma_sample_derivative(concentration._data, sample._data)
         return grad * Tensor._from_data(derivative.astype(grad.dtype))
 
 
@@ -155,7 +155,7 @@ class RegularizedLowerGamma(Function):
     def forward(ctx, a: Tensor, x: Tensor) -> Tensor:
         ctx.save_for_backward(a, x)
         dtype = np.promote_types(a.dtype, x.dtype)
-        return Tensor._from_data(regularized_lower_gamma(a.numpy(), x.numpy()).astype(dtype))
+        return Tensor._from_data(regularized_lower_gamma(a._data, x._data).astype(dtype))
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -163,7 +163,7 @@ class RegularizedLowerGamma(Function):
             raise NotImplementedError("the derivative of the regularized incomplete gamma function (Gamma.cdf) with "
                                       "respect to the concentration is not implemented, as in PyTorch")
         a, x = ctx.saved_tensors
-        a64, x64 = np.broadcast_arrays(a.numpy().astype(np.float64), x.numpy().astype(np.float64))
+        a64, x64 = np.broadcast_arrays(a._data.astype(np.float64), x._data.astype(np.float64))
         with np.errstate(all="ignore"):
             log_power = np.where(a64 == 1, 0.0, (a64 - 1) * np.log(x64))  # x^0 = 1 at x = 0 too
             density = np.exp(log_power - x64 - special_math.lgamma(a64))

@@ -48,7 +48,7 @@ class StudentT(Distribution):
         finite = df > 2
         safe_df = df.masked_fill(~finite, 3.0)  # keeps the unused branch (and its gradient) finite
         return where(finite, self.scale ** 2 * safe_df / (safe_df - 2),
-                     Tensor._from_data(np.where(df.numpy() > 1, np.inf, np.nan).astype(df.dtype)))
+                     Tensor._from_data(np.where(df._data > 1, np.inf, np.nan).astype(df.dtype)))
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)

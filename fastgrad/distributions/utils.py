@@ -39,7 +39,7 @@ def in_float64(compute, *tensors: Tensor) -> Tensor:
     promotion gives the tensors. For log_prob, entropy and KL of Gamma, Beta, Dirichlet and StudentT: their
     log-gamma and digamma terms grow as a log(a) and cancel to O(log a), so in float32 they lose every digit
     by concentrations (or df) near 1e6 (Beta(1e7, 1e7).log_prob(0.5) came out 32 for 8.18, PyTorch's too)."""
-    dtype = result_type(*(tensor.numpy() for tensor in tensors))  # PyTorch's promotion: 0-d ones rank below
+    dtype = result_type(*(tensor._data for tensor in tensors))  # PyTorch's promotion: 0-d ones rank below
     return compute(*(tensor.to(float64) for tensor in tensors)).to(dtype)
 
 

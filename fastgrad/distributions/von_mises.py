@@ -24,7 +24,7 @@ class LogBesselI0(Function):
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
         ctx.save_for_backward(x)
-        return Tensor._from_data(_log_i0(x.numpy().astype(np.float64)).astype(x.dtype))
+        return Tensor._from_data(_log_i0(x._data.astype(np.float64)).astype(x.dtype))
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -38,7 +38,7 @@ class BesselRatio(Function):
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
         ctx.save_for_backward(x)
-        return Tensor._from_data(_ratio(x.numpy()).astype(x.dtype))
+        return Tensor._from_data(_ratio(x._data).astype(x.dtype))
 
     @staticmethod
     def backward(ctx, grad: Tensor):
@@ -100,8 +100,8 @@ class VonMises(CentredAtLoc, Distribution):
     def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
-            loc = np.broadcast_to(self.loc.numpy().astype(np.float64), shape)
-            concentration = np.broadcast_to(self.concentration.numpy().astype(np.float64), shape)
+            loc = np.broadcast_to(self.loc._data.astype(np.float64), shape)
+            concentration = np.broadcast_to(self.concentration._data.astype(np.float64), shape)
         angles = _best_fisher(concentration.ravel()).reshape(shape)
         wrapped = np.mod(angles + math.pi + loc, 2 * math.pi) - math.pi
         return Tensor._from_data(wrapped.astype(self.loc.dtype))

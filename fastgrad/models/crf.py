@@ -38,7 +38,7 @@ class LinearChainCRF(nn.Module):
 
     def scores(self) -> tuple[Tensor, Tensor, Tensor]:
         """(start, transitions, end) with the forbidden entries at -inf."""
-        start, transitions, end = (Tensor._from_data(mask.astype(p.numpy().dtype)) for mask, p in
+        start, transitions, end = (Tensor._from_data(mask.astype(p._data.dtype)) for mask, p in
                                    zip(self._forbidden, (self.start, self.transitions, self.end)))
         return self.start + start, self.transitions + transitions, self.end + end
 
@@ -71,7 +71,7 @@ class LinearChainCRF(nn.Module):
     def decode(self, emissions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The best allowed tag path of every sentence (Viterbi), stacked: (N,) int64."""
         with fastgrad.no_grad():
-            start, transitions, end = (t.numpy() for t in self.scores())
+            start, transitions, end = (t._data for t in self.scores())
         emissions = np.ascontiguousarray(emissions, dtype=start.dtype)
         lengths = np.asarray(lengths, dtype=np.int64)
         return get_backend_kernels().crf_viterbi(emissions, lengths, transitions, start, end)

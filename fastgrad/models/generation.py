@@ -92,7 +92,7 @@ class WindowScorer:
         self.window = (self.window + [int(i) for i in ids])[-self.model.context_size:]
         with fastgrad.no_grad():
             logits = self.model(fastgrad.tensor(np.array([self.window], dtype=np.int64)))
-        return logits.numpy()[0]
+        return logits._data[0]
 
 
 class RecurrentScorer:
@@ -106,4 +106,4 @@ class RecurrentScorer:
         with fastgrad.no_grad():
             logits, self.hidden = self.model(fastgrad.tensor(np.array(ids, dtype=np.int64).reshape(-1, 1)),
                                              self.hidden)
-        return logits.numpy()[-1, 0]
+        return logits._data[-1, 0]

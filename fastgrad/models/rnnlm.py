@@ -174,7 +174,7 @@ class TruncatedBPTT:
 
     def state_dict(self) -> dict[str, Any]:
         """Position and the recurrent state of all `batch_size` streams (gathered from every rank)."""
-        arrays = tuple(self._all_streams(t.numpy()) for t in state_tensors(self.hidden))
+        arrays = tuple(self._all_streams(t._data) for t in state_tensors(self.hidden))
         return {"epoch": self.epoch, "segment": self.segment, "hidden": arrays if len(arrays) > 1 else arrays[0]}
 
     def _all_streams(self, state: np.ndarray) -> np.ndarray:

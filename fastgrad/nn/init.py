@@ -200,7 +200,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Gener
         return tensor
     rng = rng_of(generator)
     zeroed = np.argsort(rng.random((rows, columns)), axis=0)[:zeros_per_column]
-    values = tensor.numpy().copy()
+    values = tensor._data.copy()
     values[zeroed, np.arange(columns)] = 0
     with no_grad():
         return tensor.copy_(Tensor._from_data(values))

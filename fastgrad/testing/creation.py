@@ -31,18 +31,18 @@ def make_tensor(*shape, dtype, device, low: float | None = None, high: float | N
                          f"dtype={dtype}")
     if dtype.kind == "b":  # (the bounds are checked, and do not change the draw, as in PyTorch)
         _bounds(dtype, low, high, 0, 2, 0, 2)
-        values = randint(0, 2, shape, dtype=dtype).numpy()
+        values = randint(0, 2, shape, dtype=dtype)._data
     elif dtype.kind in "iu":
         info = np.iinfo(dtype)
         low, high = _bounds(dtype, low, high, -9, 10, info.min, info.max + 1)
-        values = randint(math.ceil(low), math.ceil(high), shape, dtype=dtype).numpy()
+        values = randint(math.ceil(low), math.ceil(high), shape, dtype=dtype)._data
     else:
         info = np.finfo(dtype)
         low, high = _bounds(dtype, low, high, -9, 9, float(info.min), float(info.max))
         if low == high:
             warnings.warn("make_tensor: low == high for a floating point dtype is deprecated, as in PyTorch; use "
                           "fastgrad.full", FutureWarning, stacklevel=2)
-        values = (low + (high - low) * rand(shape, dtype=np.float64).numpy()).astype(dtype)
+        values = (low + (high - low) * rand(shape, dtype=np.float64)._data).astype(dtype)
     values = np.array(values, dtype=dtype)  # (a 0-dim result of the arithmetic is a NumPy scalar)
     if exclude_zero:
         values[values == 0] = np.finfo(dtype).tiny if dtype.kind == "f" else 1

@@ -39,6 +39,6 @@ def central_difference_jacobian(func: Callable, inputs: tuple, index: int, eps: 
             values = base.copy()
             values[position] += step
             args = [tensor(values) if k == index else t.detach() for k, t in enumerate(inputs)]
-            shifted.append(func(*args).numpy())
+            shifted.append(func(*args)._data)
         columns.append((shifted[0] - shifted[1]) / (2 * eps))
     return np.stack(columns, axis=-1).reshape(columns[0].shape + base.shape)

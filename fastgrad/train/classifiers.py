@@ -147,7 +147,7 @@ def _load_pretrained(weight: nn.Parameter, vocab: Vocab, path: Path, key: Callab
     count; specials aside). word2vec norms grow with word frequency (6 on average, 10-17 for "the", "of",
     "and" in our CBOW vectors); unit rows keep function words from dominating an average and stay near
     the scale of the random N(0, 0.1^2) rows (per coordinate 1/sqrt(dim), 0.1 at 100 dimensions)."""
-    array = weight.numpy()
+    array = weight._data
     missing = set(load_into(array, vocab.itos, path, key=key).missing)
     found_rows = np.array([i for i, w in enumerate(vocab.itos) if w not in missing], dtype=np.int64)
     if found_rows.size:
@@ -290,7 +290,7 @@ def predict_sentences(model: nn.Module, encoded: Sequence[np.ndarray]) -> np.nda
     with fastgrad.no_grad():
         for start in range(0, len(encoded), EVAL_BATCH):
             ids, offsets = pack_bags(encoded[start:start + EVAL_BATCH])
-            predictions.append(model(ids, offsets).numpy().argmax(axis=1))
+            predictions.append(model(ids, offsets)._data.argmax(axis=1))
     return np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
 
 
@@ -399,7 +399,7 @@ def predict_tags(model: WindowTagger, inputs: tuple[np.ndarray, np.ndarray], len
     scores = []
     with fastgrad.no_grad():
         for start in range(0, len(word_windows), EVAL_BATCH):
-            scores.append(model(word_windows[start:start + EVAL_BATCH], caps_windows[start:start + EVAL_BATCH]).numpy())
+            scores.append(model(word_windows[start:start + EVAL_BATCH], caps_windows[start:start + EVAL_BATCH])._data)
     if not scores:
         return np.zeros(0, np.int64)
     scores = np.concatenate(scores)

@@ -166,7 +166,7 @@ class ModuleTask(Task):
     _model_config: dict[str, Any] = {}
 
     def parameters(self):
-        return ((name, p.numpy()) for name, p in self.model.named_parameters())
+        return ((name, p._data) for name, p in self.model.named_parameters())
 
     def remember_best(self) -> None:
         self.best = state_copy(self.model)
@@ -191,7 +191,7 @@ class ModuleTask(Task):
 
 def state_copy(model) -> dict[str, np.ndarray]:
     """The module's state dict as NumPy arrays of its own."""
-    return {name: np.array(value.numpy(), copy=True) for name, value in model.state_dict().items()}
+    return {name: np.array(value._data, copy=True) for name, value in model.state_dict().items()}
 
 
 def load_weights(model, path: Path) -> None:

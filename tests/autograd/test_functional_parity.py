@@ -21,7 +21,7 @@ def assert_same(ours, theirs):
         return
     assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     tol = dict(rtol=2e-6, atol=1e-7) if ours.dtype == fastgrad.float32 else dict(rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **tol)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **tol)
 
 
 FUNCTIONS = [

@@ -83,7 +83,7 @@ def test_detach_cuts_the_graph_and_shares_memory():
     assert not d.requires_grad and d.is_leaf
     (d * x).sum().backward()  # only the direct use of x counts
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
-    assert np.shares_memory(d.numpy(), h.numpy())
+    assert np.shares_memory(d.detach().numpy(), h.detach().numpy())
 
 
 def test_chain_of_100000_ops_backpropagates_without_recursion():
@@ -148,9 +148,9 @@ def test_in_place_on_a_tensor_requiring_grad_needs_no_grad():
         w.add_(1.0)
     with fastgrad.no_grad():
         w.add_(fastgrad.tensor([1.0, 1.0]), alpha=-0.5)
-    np.testing.assert_allclose(w.numpy(), [0.5, 1.5])
+    np.testing.assert_allclose(w.detach().numpy(), [0.5, 1.5])
     w.data.mul_(2)  # .data is outside autograd
-    np.testing.assert_allclose(w.numpy(), [1.0, 3.0])
+    np.testing.assert_allclose(w.detach().numpy(), [1.0, 3.0])
 
 
 def test_sparse_embedding_gradient_is_row_sparse_and_accumulates():
@@ -158,7 +158,7 @@ def test_sparse_embedding_gradient_is_row_sparse_and_accumulates():
     F.embedding(fastgrad.tensor([1, 1, 4]), weight, sparse=True).sum().backward()
     assert weight.grad.is_sparse
     F.embedding(fastgrad.tensor([4]), weight, sparse=True).sum().backward()
-    dense = weight.grad.to_dense().numpy()
+    dense = weight.grad.to_dense().detach().numpy()
     expected = np.zeros((10, 3))
     expected[1], expected[4] = 2, 2
     np.testing.assert_allclose(dense, expected)
@@ -172,10 +172,10 @@ def test_tied_weight_used_sparse_and_dense_sums_to_dense():
     logits = F.linear(emb, weight)  # the same weight as an output layer
     logits.sum().backward()
     with fastgrad.no_grad():
-        w = weight.numpy()
+        w = weight.detach().numpy()
         expected = np.zeros((5, 2))
         expected[[0, 3]] += np.ones((2, 5)) @ w  # through the lookup
-        expected += np.ones((5, 2)) * emb.numpy().sum(0)  # through the linear layer
+        expected += np.ones((5, 2)) * emb.detach().numpy().sum(0)  # through the linear layer
     assert not weight.grad.is_sparse
     np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-6)
 

@@ -15,7 +15,7 @@ def test_manual_sgd_under_no_grad_updates_the_parameters():
         for p in model.parameters():
             p -= 0.1 * p.grad
     for p, old in zip(model.parameters(), before):
-        np.testing.assert_allclose(p.numpy(), old.numpy() - 0.1 * p.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), old.detach().numpy() - 0.1 * p.grad.numpy(), rtol=1e-6)
         assert p.is_leaf and p.requires_grad and isinstance(p, fastgrad.nn.Parameter)
 
 
@@ -26,13 +26,13 @@ def test_unrecorded_updates_run_the_backends_kernel_and_count_as_changes(backend
     profiler still sees it), and it still bumps the version that saved values are checked against."""
     with fastgrad.backend(backend):
         p = fastgrad.nn.Parameter(fastgrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
-        memory, version = p.numpy(), p._version
+        memory, version = p.detach().numpy(), p._version
         expected = getattr(np, {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "divide"}[name])(
             memory, np.float32([0.5, 2.0]))
         with fastgrad.no_grad():
             assert getattr(p, name)(fastgrad.tensor([0.5, 2.0])) is p
-        np.testing.assert_array_equal(p.numpy(), expected)
-        assert p.numpy() is memory and p._version == version + 1
+        np.testing.assert_array_equal(p.detach().numpy(), expected)
+        assert p.detach().numpy() is memory and p._version == version + 1
         with fastgrad.no_grad(), pytest.raises(RuntimeError, match=r"output with shape \(2, 2\) doesn't match the "
                                                                     r"broadcast shape \(3, 2, 2\)"):
             getattr(p, name)(fastgrad.ones(3, 2, 2))
@@ -49,11 +49,11 @@ def test_unrecorded_updates_run_the_backends_kernel_and_count_as_changes(backend
 def test_augmented_assignment_changes_the_same_tensor(update):
     x = fastgrad.tensor([2.0, 4.0])
     same = x
-    memory = x.numpy()
+    memory = x.detach().numpy()
     x = getattr(x, update)(2.0)
-    assert x is same and memory is x.numpy()
+    assert x is same and memory is x.detach().numpy()
     expected = {"__iadd__": [4, 6], "__isub__": [0, 2], "__imul__": [4, 8], "__itruediv__": [1, 2]}[update]
-    np.testing.assert_allclose(x.numpy(), expected)
+    np.testing.assert_allclose(x.detach().numpy(), expected)
     assert x._version == 1
 
 
@@ -362,4 +362,4 @@ def test_a_bound_computed_from_the_tensor_before_its_in_place_clamp_gets_its_gra
             gradient = a.grad
         else:
             (gradient,) = fastgrad.autograd.grad(y.sum(), a)
-        np.testing.assert_allclose(gradient.numpy(), expected)
+        np.testing.assert_allclose(gradient.detach().numpy(), expected)

@@ -215,7 +215,7 @@ def small_lm_gradients(backend: str) -> dict[str, np.ndarray]:
         hs = F.rnn(x, fastgrad.zeros(batch, hidden, dtype=fastgrad.float64), tensors["w_ih"], tensors["w_hh"],
                    tensors["b_ih"], tensors["b_hh"])
         logits = F.linear(F.relu(hs.reshape(steps * batch, hidden)), tensors["w_out"], tensors["b_out"])
-        F.cross_entropy(logits, fastgrad.from_numpy(targets)).backward()
+        F.cross_entropy(logits, fastgrad.tensor(targets)).backward()
     return {k: t.grad.numpy() for k, t in tensors.items()}
 
 

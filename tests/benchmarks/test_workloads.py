@@ -27,7 +27,7 @@ TINY = [workloads.add_tiny_workload(4), workloads.mul_sum_backward_workload(4),
 
 def as_array(value) -> np.ndarray:
     if isinstance(value, fastgrad.Tensor):
-        return value.numpy()
+        return value.detach().numpy()
     if isinstance(value, SparseRowGrad):
         return value.to_dense_array()
     if type(value).__module__.startswith("torch"):

@@ -49,7 +49,7 @@ def test_nll_gradients_and_decoding_match_brute_force(backend, lengths):
     crf, rng = layer(sum(lengths))
     emissions = rng.normal(size=(sum(lengths), TAGS))
     tags = rng.choice([0, 1], size=sum(lengths))  # an allowed gold path: no tag 2
-    scores = tuple(t.numpy().astype(np.float64) for t in crf.scores())
+    scores = tuple(t.detach().numpy().astype(np.float64) for t in crf.scores())
     expected, expected_best = brute_force_nll(scores, emissions, tags, lengths)
     with fastgrad.backend(backend):
         emitted = fastgrad.tensor(emissions, requires_grad=True)
@@ -84,7 +84,7 @@ def test_a_float32_layer_scores_float64_emissions_on_every_backend(backend):
     crf.float()
     emissions = rng.normal(size=(4, TAGS))
     tags, lengths = np.array([0, 1, 1, 0]), np.array([2, 2])
-    scores = tuple(t.numpy().astype(np.float64) for t in crf.scores())
+    scores = tuple(t.detach().numpy().astype(np.float64) for t in crf.scores())
     with fastgrad.backend(backend):
         emitted = fastgrad.tensor(emissions, requires_grad=True)
         nll = crf.neg_log_likelihood(emitted, tags, lengths)

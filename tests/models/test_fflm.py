@@ -18,12 +18,12 @@ def test_forward_concatenates_the_window_embeddings():
     fastgrad.manual_seed(0)
     model = FixedWindowLM(vocab_size=9, context_size=2, embedding_dim=3, hidden_size=4).eval()
     ids = np.array([[1, 7], [4, 4]])
-    table = model.embedding.weight.numpy()
+    table = model.embedding.weight.detach().numpy()
     x = np.concatenate([table[ids[:, 0]], table[ids[:, 1]]], axis=1)
-    hidden = np.tanh(x @ model.hidden.weight.numpy().T + model.hidden.bias.numpy())
-    expected = hidden @ model.output.weight.numpy().T + model.output.bias.numpy()
+    hidden = np.tanh(x @ model.hidden.weight.detach().numpy().T + model.hidden.bias.detach().numpy())
+    expected = hidden @ model.output.weight.detach().numpy().T + model.output.bias.detach().numpy()
     with fastgrad.no_grad():
-        np.testing.assert_allclose(model(fastgrad.tensor(ids)).numpy(), expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(model(fastgrad.tensor(ids)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("tied", [False, True])

@@ -42,9 +42,9 @@ def test_nbow_is_the_mean_embedding_through_one_linear_layer():
     model = NBOW(vocab_size=12, num_classes=3, dim=5).eval()
     assert len(model.hidden) == 0
     ids, offsets = pack_bags([np.array([1, 2, 2]), np.array([7])])
-    scores = model(ids, offsets).numpy()
-    table = model.embedding.weight.numpy()
-    weight, bias = model.output.weight.numpy(), model.output.bias.numpy()
+    scores = model(ids, offsets).detach().numpy()
+    table = model.embedding.weight.detach().numpy()
+    weight, bias = model.output.weight.detach().numpy(), model.output.bias.detach().numpy()
     expected = np.stack([table[[1, 2, 2]].mean(axis=0), table[7]]) @ weight.T + bias
     np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
 
@@ -56,7 +56,7 @@ def test_dan_layers_and_shapes():
     ids, offsets = pack_bags([np.array([1, 2, 3]), np.array([4]), np.array([5, 6])])
     assert model(ids, offsets).shape == (3, 5)
     model.eval()  # no dropout of either kind: the same input gives the same scores
-    np.testing.assert_array_equal(model(ids, offsets).numpy(), model(ids, offsets).numpy())
+    np.testing.assert_array_equal(model(ids, offsets).detach().numpy(), model(ids, offsets).detach().numpy())
 
 
 def test_dan_gradients_are_sparse_on_the_embedding_rows_used():
@@ -104,6 +104,6 @@ def test_dan_learns_a_synthetic_polarity_task_better_than_the_majority_class(rng
             optimizer.step()
     model.eval()
     ids, offsets = pack_bags(test_x)
-    accuracy = float((model(ids, offsets).numpy().argmax(axis=1) == test_y).mean())
+    accuracy = float((model(ids, offsets).detach().numpy().argmax(axis=1) == test_y).mean())
     majority = max(test_y.mean(), 1 - test_y.mean())
     assert accuracy > majority + 0.2

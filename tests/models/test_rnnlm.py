@@ -51,7 +51,7 @@ def test_hidden_state_is_carried_between_segments(cell):
         _, expected = model.eval()(fastgrad.from_numpy(batched[:10]), model.init_hidden(2))
     assert len(state_tensors(run.hidden)) == (2 if cell == "lstm" else 1)
     for carried, reference in zip(state_tensors(run.hidden), state_tensors(expected)):
-        np.testing.assert_allclose(carried.numpy(), reference.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(carried.detach().numpy(), reference.detach().numpy(), rtol=1e-5, atol=1e-6)
         assert carried.is_leaf and not carried.requires_grad
 
 
@@ -62,7 +62,7 @@ def test_gradients_stop_at_the_segment_boundary(cell):
     optimizer = RecordingOptimizer(model.parameters())
     run = TruncatedBPTT(model, optimizer, ids, batch_size=2, bptt=5, clip=None)
     run.step()
-    carried = tuple(fastgrad.from_numpy(t.numpy().copy()) for t in state_tensors(run.hidden))
+    carried = tuple(fastgrad.from_numpy(t.detach().numpy().copy()) for t in state_tensors(run.hidden))
     run.step()
     # the second segment's gradient is that of a fresh graph starting from the carried state as a constant
     batched = batchify(ids, 2)
@@ -81,7 +81,7 @@ def test_epoch_end_resets_the_hidden_state_and_counts_tokens():
     tokens = [run.step()[1] for _ in range(3)]
     assert tokens == [14, 14, 10]  # segments of 7, 7 and the remaining 5 steps
     assert run.epoch == 1 and run.segment == 0
-    assert not run.hidden.numpy().any()
+    assert not run.hidden.detach().numpy().any()
 
 
 def test_progress_shows_the_running_mean_that_ends_at_the_epoch_loss(loss_recorder):
@@ -172,13 +172,13 @@ def test_evaluate_scores_every_token_but_the_first():
 def test_cells_layers_and_init_range_reach_the_recurrent_module():
     lstm = tiny_model(cell="lstm", num_layers=2, init_range=0.3, hidden_size=40)
     assert isinstance(lstm.rnn, nn.LSTM) and lstm.rnn.num_layers == 2
-    values = np.concatenate([p.numpy().reshape(-1) for p in lstm.rnn.parameters()])
+    values = np.concatenate([p.detach().numpy().reshape(-1) for p in lstm.rnn.parameters()])
     assert 0.28 < np.abs(values).max() <= 0.3  # U(-0.3, 0.3), wider than PyTorch's 1/sqrt(40) = 0.16
     gru = tiny_model(cell="gru", hidden_size=40)
     assert isinstance(gru.rnn, nn.GRU) and np.abs(np.concatenate(
-        [p.numpy().reshape(-1) for p in gru.rnn.parameters()])).max() <= 1 / np.sqrt(40)
+        [p.detach().numpy().reshape(-1) for p in gru.rnn.parameters()])).max() <= 1 / np.sqrt(40)
     h, c = lstm.init_hidden(3)
-    assert h.shape == c.shape == (2, 3, 40) and not h.numpy().any()
+    assert h.shape == c.shape == (2, 3, 40) and not h.detach().numpy().any()
     with pytest.raises(ValueError, match="cell must be one of rnn, lstm, gru, got 'elman'"):
         tiny_model(cell="elman")
 

@@ -50,11 +50,11 @@ def test_tagger_scores_are_the_formula():
     model = WindowTagger(vocab_size=10, num_tags=4, window=1, dim=3, hidden=5, caps_dim=2).eval()
     word_windows = np.array([[8, 1, 2], [1, 2, 9]])
     caps_windows = np.array([[5, 0, 1], [0, 1, 5]])
-    scores = model(word_windows, caps_windows).numpy()
-    words, caps = model.words.weight.numpy(), model.caps.weight.numpy()
+    scores = model(word_windows, caps_windows).detach().numpy()
+    words, caps = model.words.weight.detach().numpy(), model.caps.weight.detach().numpy()
     features = np.concatenate([words[word_windows].reshape(2, -1), caps[caps_windows].reshape(2, -1)], axis=1)
-    hidden = np.tanh(features @ model.hidden.weight.numpy().T + model.hidden.bias.numpy())
-    expected = hidden @ model.output.weight.numpy().T + model.output.bias.numpy()
+    hidden = np.tanh(features @ model.hidden.weight.detach().numpy().T + model.hidden.bias.detach().numpy())
+    expected = hidden @ model.output.weight.detach().numpy().T + model.output.bias.detach().numpy()
     np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
 
 
@@ -100,7 +100,7 @@ def test_tagger_learns_locations_better_than_all_o(rng):
             optimizer.zero_grad()
             F.cross_entropy(model(train_x[batch]), fastgrad.tensor(train_y[batch])).backward()
             optimizer.step()
-    predicted = model.eval()(test_x).numpy().argmax(axis=1)
+    predicted = model.eval()(test_x).detach().numpy().argmax(axis=1)
     found = predicted == 1
     recall = (found & (test_y == 1)).sum() / (test_y == 1).sum()
     precision = (found & (test_y == 1)).sum() / max(found.sum(), 1)

@@ -272,8 +272,8 @@ def test_kernel_step_equals_autodiff_sgd_step(rng):
 
     inp_k, out_k = inp.copy(), out.copy()
     w2v.train_skipgram_pairs(inp_k, out_k, contexts, targets, negatives, alpha)
-    np.testing.assert_allclose(model.input.weight.numpy(), inp_k, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(model.output.weight.numpy(), out_k, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.input.weight.detach().numpy(), inp_k, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.output.weight.detach().numpy(), out_k, rtol=1e-5, atol=1e-6)
     assert not np.allclose(inp_k, inp)
 
 

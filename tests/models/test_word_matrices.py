@@ -8,9 +8,9 @@ from fastgrad.models.word_matrices import init_word_matrices
 def test_both_matrices_are_small_uniform_and_the_bias_zero():
     embedding, output = nn.Embedding(500, 16), nn.Linear(16, 500)
     init_word_matrices(embedding, output, tie_weights=False)
-    for weight in (embedding.weight.numpy(), output.weight.numpy()):
+    for weight in (embedding.weight.detach().numpy(), output.weight.detach().numpy()):
         assert np.abs(weight).max() <= 0.1 and weight.std() > 0.05  # U(-0.1, 0.1) has std 0.058
-    assert not output.bias.numpy().any()
+    assert not output.bias.detach().numpy().any()
     assert output.weight is not embedding.weight
 
 

@@ -21,7 +21,8 @@ def norm_layer_parity():
         if affine_away_from_identity and theirs.affine:
             with torch.no_grad():
                 theirs.weight.uniform_(0.5, 1.5), theirs.bias.uniform_(-1, 1)
-            ours.load_state_dict({key: fastgrad.tensor(value.numpy()) for key, value in theirs.state_dict().items()})
+            ours.load_state_dict({key: fastgrad.tensor(value.detach().numpy())
+                                  for key, value in theirs.state_dict().items()})
         for step in range(3):
             x = rng.normal(2.0, 3.0, shape).astype(dtype)
             upstream = rng.normal(size=shape).astype(dtype)
@@ -33,7 +34,8 @@ def norm_layer_parity():
             (out_theirs * torch.tensor(upstream)).sum().backward()
             np.testing.assert_allclose(mine.grad.numpy(), torchs.grad.numpy(), rtol=tolerance, atol=tolerance)
         for key, value in theirs.state_dict().items():
-            np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=tolerance, atol=tolerance,
+            np.testing.assert_allclose(ours.state_dict()[key].detach().numpy(), value.detach().numpy(), rtol=tolerance,
+                                       atol=tolerance,
                                        err_msg=key)
         for (key, param), (their_key, their_param) in zip(ours.named_parameters(), theirs.named_parameters()):
             assert key == their_key
@@ -41,7 +43,7 @@ def norm_layer_parity():
         assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
         ours.eval(), theirs.eval()
         x = rng.normal(size=shape).astype(dtype)
-        np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+        np.testing.assert_allclose(ours(fastgrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                    rtol=tolerance, atol=tolerance)
 
     return check

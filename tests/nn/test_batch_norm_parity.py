@@ -27,10 +27,11 @@ def test_a_pytorch_state_dict_loads_and_evaluates_the_same():
     theirs(torch.randn(8, 4) * 3 + 1)
     theirs.eval()
     ours = nn.BatchNorm1d(4)
-    ours.load_state_dict({key: fastgrad.tensor(value.numpy()) for key, value in theirs.state_dict().items()})
+    ours.load_state_dict({key: fastgrad.tensor(value.detach().numpy()) for key, value in theirs.state_dict().items()})
     ours.eval()
     x = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
-    np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours(fastgrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6)
 
 
 def test_functional_batch_norm_matches():
@@ -39,11 +40,11 @@ def test_functional_batch_norm_matches():
     ours = F.batch_norm(fastgrad.tensor(x), *[fastgrad.tensor(s.copy()) for s in stats], training=True, momentum=0.2)
     theirs_stats = [torch.tensor(s.copy()) for s in stats]
     theirs = torch.nn.functional.batch_norm(torch.tensor(x), *theirs_stats, training=True, momentum=0.2)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
     evaluated = F.batch_norm(fastgrad.tensor(x), fastgrad.tensor(np.full(3, 0.5)), fastgrad.tensor(np.full(3, 2.0)))
     reference = torch.nn.functional.batch_norm(torch.tensor(x), torch.full((3,), 0.5, dtype=torch.float64),
                                                torch.full((3,), 2.0, dtype=torch.float64))
-    np.testing.assert_allclose(evaluated.numpy(), reference.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(evaluated.detach().numpy(), reference.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("make", [lambda nn_, t: nn_.BatchNorm1d(3)(t.ones(1, 3)),

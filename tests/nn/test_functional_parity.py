@@ -32,7 +32,7 @@ def parity(dtype_name, ours, theirs, *arrays):
         our_out, their_out = ours(*our_leaves), theirs(*their_leaves)
     assert our_out.shape == tuple(their_out.shape)
     assert our_out.dtype == np.dtype(str(their_out.dtype).removeprefix("torch."))
-    np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), **tolerance)
+    np.testing.assert_allclose(our_out.detach().numpy(), their_out.detach().numpy(), **tolerance)
     upstream = np.random.default_rng(0).standard_normal(our_out.shape).astype(our_out.dtype)
     (our_out * fastgrad.tensor(upstream)).sum().backward()
     (their_out * torch.tensor(upstream)).sum().backward()
@@ -109,7 +109,7 @@ def test_hardsigmoid_and_inplace_activations_without_autograd(rng):
         ours, theirs = fastgrad.tensor(x.copy()), torch.tensor(x.copy())
         assert getattr(F, name)(ours, inplace=True) is ours
         getattr(TF, name)(theirs, inplace=True)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape, dim", [((4, 6), -1), ((4, 6), 0), ((2, 4, 3), 1), ((8,), 0)])
@@ -357,7 +357,7 @@ def test_a_mean_over_targets_of_zero_class_weight_is_nan_with_nan_gradients_in_t
     for library in (fastgrad, torch):
         losses = library.nn.functional.cross_entropy(library.tensor(nan_row), library.tensor(targets),
                                                      label_smoothing=0.1, reduction="none")
-        np.testing.assert_array_equal(losses.numpy()[0], 0)
+        np.testing.assert_array_equal(losses.detach().numpy()[0], 0)
 
 
 def test_loss_modules(rng):
@@ -427,7 +427,7 @@ def test_layer_norm_module_matches_torch(rng):
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, (3, 5))))
         theirs.bias.copy_(torch.tensor(rng.standard_normal((3, 5))))
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = rng.standard_normal((4, 3, 5))
     parity("float64", lambda x: ours(x), lambda x: theirs(x), x)
     our_x = fastgrad.tensor(x, requires_grad=True)
@@ -452,7 +452,7 @@ def test_implicit_softmax_dim_follows_pytorch(rng):
             ours = F.softmax(fastgrad.tensor(x))
         with pytest.warns(UserWarning):
             theirs = TF.softmax(torch.tensor(x))
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
         parity("float64", fastgrad.nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1), x)
 
 
@@ -768,7 +768,7 @@ def test_celu_and_selu_in_place_match_pytorch_for_every_alpha(alpha):
                                (lambda t: F.selu(t, True), lambda t: TF.selu(t, True))):
         mine, reference = fastgrad.tensor(x), torch.tensor(x)
         ours_fn(mine), theirs_fn(reference)
-        np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(mine.detach().numpy(), reference.detach().numpy(), rtol=1e-12)
 
 
 def test_relu6_and_hardtanh_keep_integer_dtypes_as_pytorch():
@@ -906,8 +906,8 @@ def test_copying_pad_modes_accept_and_refuse_what_pytorch_does(mode):
 
 def test_copying_pad_modes_take_only_a_zero_value_as_pytorch():
     x = np.ones((1, 2, 3))
-    np.testing.assert_array_equal(F.pad(fastgrad.tensor(x), (1, 1), "reflect", 0.0).numpy(),
-                                  TF.pad(torch.tensor(x), (1, 1), "reflect", 0.0).numpy())
+    np.testing.assert_array_equal(F.pad(fastgrad.tensor(x), (1, 1), "reflect", 0.0).detach().numpy(),
+                                  TF.pad(torch.tensor(x), (1, 1), "reflect", 0.0).detach().numpy())
     with pytest.raises(RuntimeError, match="doesn't take in value"):
         TF.pad(torch.tensor(x), (1, 1), "reflect", 1.0)
     with pytest.raises(RuntimeError, match=r"mode 'reflect' takes no value .*got value=1.0"):
@@ -929,7 +929,7 @@ def _dropout_outcome(library, name, ndim, training, p=0.5):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                out = getattr(functional, name)(x, p, training).numpy()
+                out = getattr(functional, name)(x, p, training).detach().numpy()
             except (ValueError, RuntimeError) as error:
                 return "raises", type(error)
         warned |= bool(caught)
@@ -961,8 +961,8 @@ def test_dropout_family_at_p_0_and_1_gives_pytorchs_values(name, p):
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = getattr(F, name)(fastgrad.tensor(x), p, True).numpy()
-        theirs = getattr(TF, name)(torch.tensor(x), p, True).numpy()
+        ours = getattr(F, name)(fastgrad.tensor(x), p, True).detach().numpy()
+        theirs = getattr(TF, name)(torch.tensor(x), p, True).detach().numpy()
     np.testing.assert_array_equal(ours, theirs)
 
 
@@ -984,17 +984,17 @@ def test_gumbel_softmax_takes_any_temperature(tau, hard):
     """As PyTorch's: tau = 0 (and NaN) gives NaN samples, tau = inf the uniform distribution, and a negative tau
     the softmax of -(logits + g) / |tau|: the same draw with tau = 1 gives it."""
     logits = np.random.default_rng(0).standard_normal((3, 4))
-    ours = F.gumbel_softmax(fastgrad.tensor(logits), tau, hard).numpy()
-    theirs = TF.gumbel_softmax(torch.tensor(logits), tau, hard).numpy()
+    ours = F.gumbel_softmax(fastgrad.tensor(logits), tau, hard).detach().numpy()
+    theirs = TF.gumbel_softmax(torch.tensor(logits), tau, hard).detach().numpy()
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     assert np.isnan(ours).all() == np.isnan(theirs).all() and np.isnan(ours).any() == np.isnan(theirs).any()
     if tau == float("inf") and not hard:
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     if tau < 0 and not hard:
         fastgrad.manual_seed(3)
-        unit = F.gumbel_softmax(fastgrad.tensor(logits), 1.0).numpy()
+        unit = F.gumbel_softmax(fastgrad.tensor(logits), 1.0).detach().numpy()
         fastgrad.manual_seed(3)
-        negative = F.gumbel_softmax(fastgrad.tensor(logits), tau).numpy()
+        negative = F.gumbel_softmax(fastgrad.tensor(logits), tau).detach().numpy()
         expected = np.exp(np.log(unit) / tau)
         np.testing.assert_allclose(negative, expected / expected.sum(-1, keepdims=True), rtol=1e-10)
 
@@ -1039,10 +1039,10 @@ def test_rrelu_in_training_draws_each_negative_slope_from_its_range():
     x = fastgrad.full((20000,), -1.0, requires_grad=True)
     y = F.rrelu(x, 0.1, 0.3, training=True)
     y.sum().backward()
-    slopes = -y.numpy()
+    slopes = -y.detach().numpy()
     assert 0.1 <= slopes.min() and slopes.max() <= 0.3 and abs(slopes.mean() - 0.2) < 0.003
     np.testing.assert_array_equal(x.grad.numpy(), slopes)  # the gradient is each element's slope
-    assert (F.rrelu(fastgrad.ones(5), training=True).numpy() == 1).all()
+    assert (F.rrelu(fastgrad.ones(5), training=True).detach().numpy() == 1).all()
 
 
 def test_shrink_rrelu_softmax2d_and_multilabel_margin_modules_match_torch(rng):
@@ -1051,7 +1051,8 @@ def test_shrink_rrelu_softmax2d_and_multilabel_margin_modules_match_torch(rng):
                          torch.nn.Hardshrink()), (fastgrad.nn.RReLU(0.1, 0.2).eval(), torch.nn.RReLU(0.1, 0.2).eval()),
                          (fastgrad.nn.Softmax2d(), torch.nn.Softmax2d())]:
         assert repr(ours) == repr(theirs)
-        np.testing.assert_allclose(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-6,
+        np.testing.assert_allclose(ours(fastgrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-6,
                                    atol=1e-7)
     assert repr(fastgrad.nn.MultiLabelMarginLoss(reduction="sum")) == repr(torch.nn.MultiLabelMarginLoss(reduction="sum"))
 
@@ -1074,7 +1075,7 @@ def test_activations_of_integer_and_bool_inputs_have_torchs_dtype_or_refusal(nam
         return
     got = call(fastgrad)
     assert str(got.dtype) == str(expected.dtype).removeprefix("torch.")
-    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
 
 
 NUMBER_OR_ARRAY_OPERANDS = {"float": 0.5, "int": 2, "bool": True, "NumPy float": np.float64(0.5),
@@ -1101,4 +1102,4 @@ def test_a_loss_takes_a_number_or_an_array_where_pytorch_s_arithmetic_does(argum
     assert_raised_alike(ours, theirs, f"{argument} {kind}")
     if not isinstance(theirs, Raised):
         assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)

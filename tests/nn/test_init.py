@@ -12,18 +12,18 @@ def test_xavier_variance_matches_glorot():
     weight = nn.Parameter(np.empty((600, 400), dtype=np.float32))
     expected = 2.0 / (600 + 400)
     init.xavier_uniform_(weight)
-    assert weight.numpy().var() == pytest.approx(expected, rel=0.02)
-    assert np.abs(weight.numpy()).max() <= math.sqrt(6.0 / 1000)
+    assert weight.detach().numpy().var() == pytest.approx(expected, rel=0.02)
+    assert np.abs(weight.detach().numpy()).max() <= math.sqrt(6.0 / 1000)
     init.xavier_normal_(weight, gain=init.calculate_gain("tanh"))
-    assert weight.numpy().var() == pytest.approx(expected * (5 / 3) ** 2, rel=0.02)
+    assert weight.detach().numpy().var() == pytest.approx(expected * (5 / 3) ** 2, rel=0.02)
 
 
 def test_kaiming_uniform_bound_and_gain():
     weight = nn.Parameter(np.empty((300, 200), dtype=np.float32))
     init.kaiming_uniform_(weight, nonlinearity="relu")
     bound = math.sqrt(2.0) * math.sqrt(3.0 / 200)
-    assert np.abs(weight.numpy()).max() <= bound
-    assert weight.numpy().var() == pytest.approx(bound**2 / 3, rel=0.03)
+    assert np.abs(weight.detach().numpy()).max() <= bound
+    assert weight.detach().numpy().var() == pytest.approx(bound**2 / 3, rel=0.03)
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         init.calculate_gain("softplus")
@@ -33,28 +33,28 @@ def test_kaiming_uniform_bound_and_gain():
 
 def test_module_default_inits_follow_pytorch():
     linear = nn.Linear(400, 300)
-    assert np.abs(linear.weight.numpy()).max() <= 1 / math.sqrt(400)
-    assert linear.weight.numpy().var() == pytest.approx(1 / (3 * 400), rel=0.03)
-    assert np.abs(linear.bias.numpy()).max() <= 1 / math.sqrt(400)
+    assert np.abs(linear.weight.detach().numpy()).max() <= 1 / math.sqrt(400)
+    assert linear.weight.detach().numpy().var() == pytest.approx(1 / (3 * 400), rel=0.03)
+    assert np.abs(linear.bias.detach().numpy()).max() <= 1 / math.sqrt(400)
     embedding = nn.Embedding(1000, 100)
-    assert embedding.weight.numpy().std() == pytest.approx(1.0, rel=0.02)
+    assert embedding.weight.detach().numpy().std() == pytest.approx(1.0, rel=0.02)
     rnn = nn.RNN(10, 64)
     for param in rnn.parameters():
-        assert np.abs(param.numpy()).max() <= 1 / 8
+        assert np.abs(param.detach().numpy()).max() <= 1 / 8
 
 
 def test_seed_makes_init_reproducible():
     fastgrad.manual_seed(5)
-    first = nn.Linear(4, 3).weight.numpy().copy()
+    first = nn.Linear(4, 3).weight.detach().numpy().copy()
     fastgrad.manual_seed(5)
-    np.testing.assert_array_equal(nn.Linear(4, 3).weight.numpy(), first)
+    np.testing.assert_array_equal(nn.Linear(4, 3).weight.detach().numpy(), first)
 
 
 def test_constant_fills():
     t = nn.Parameter(np.empty((2, 2), dtype=np.float32))
-    np.testing.assert_array_equal(init.ones_(t).numpy(), 1)
-    np.testing.assert_array_equal(init.zeros_(t).numpy(), 0)
-    np.testing.assert_array_equal(init.constant_(t, 0.5).numpy(), 0.5)
+    np.testing.assert_array_equal(init.ones_(t).detach().numpy(), 1)
+    np.testing.assert_array_equal(init.zeros_(t).detach().numpy(), 0)
+    np.testing.assert_array_equal(init.constant_(t, 0.5).detach().numpy(), 0.5)
     with pytest.raises(ValueError, match="at least 2 dims"):
         init.xavier_uniform_(nn.Parameter(np.empty(3, dtype=np.float32)))
 
@@ -101,7 +101,7 @@ def test_inits_change_a_leaf_that_requires_grad_and_bump_its_version(name):
     """They run under no_grad, as PyTorch's: the leaf stays a leaf that requires grad."""
     weight = fastgrad.full((4, 3), 0.5, requires_grad=True)
     assert getattr(init, name)(weight) is weight
-    assert weight.is_leaf and weight.requires_grad and weight._version == 1 and (weight.numpy() != 0.5).all()
+    assert weight.is_leaf and weight.requires_grad and weight._version == 1 and (weight.detach().numpy() != 0.5).all()
 
 
 @pytest.mark.parametrize("name, args, error, message", [
@@ -118,24 +118,24 @@ def test_inits_pass_on_the_fills_argument_errors(name, args, error, message):
 
 @pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3), (4, 4)])
 def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain(shape):
-    weight = fastgrad.nn.init.orthogonal_(fastgrad.empty(*shape), gain=1.5).numpy().reshape(shape[0], -1)
+    weight = fastgrad.nn.init.orthogonal_(fastgrad.empty(*shape), gain=1.5).detach().numpy().reshape(shape[0], -1)
     product = weight @ weight.T if weight.shape[0] <= weight.shape[1] else weight.T @ weight
     np.testing.assert_allclose(product, 1.5**2 * np.eye(len(product)), atol=1e-5)
 
 
 def test_orthogonal_follows_the_seed_and_refuses_vectors():
     fastgrad.manual_seed(3)
-    first = fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).numpy().copy()
+    first = fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).detach().numpy().copy()
     fastgrad.manual_seed(3)
-    assert np.array_equal(first, fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).numpy())
+    assert np.array_equal(first, fastgrad.nn.init.orthogonal_(fastgrad.empty(3, 3)).detach().numpy())
     with pytest.raises(ValueError, match="only tensors with 2 or more dimensions"):
         fastgrad.nn.init.orthogonal_(fastgrad.empty(3))
 
 
 def test_trunc_normal_stays_inside_its_bounds():
-    values = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), mean=0.5, std=1.0, a=0.0, b=1.0).numpy()
+    values = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), mean=0.5, std=1.0, a=0.0, b=1.0).detach().numpy()
     assert values.min() >= 0.0 and values.max() <= 1.0 and abs(values.mean() - 0.5) < 0.01
-    wide = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), std=0.02).numpy()  # bounds at 100 std: normal
+    wide = fastgrad.nn.init.trunc_normal_(fastgrad.empty(20000), std=0.02).detach().numpy()  # bounds at 100 std: normal
     assert abs(wide.std() - 0.02) < 0.001
     with pytest.raises(ValueError, match="a must be less than b"):
         fastgrad.nn.init.trunc_normal_(fastgrad.empty(3), a=1.0, b=0.0)

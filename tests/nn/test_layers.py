@@ -22,7 +22,8 @@ def rnn_reference(x, h0, layers, nonlinearity="tanh"):
 
 
 def layer_arrays(rnn, layer):
-    return [getattr(rnn, f"{kind}_l{layer}").numpy() for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return [getattr(rnn, f"{kind}_l{layer}").detach().numpy() for kind in kinds]
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -31,8 +32,8 @@ def test_rnn_matches_a_loop_over_time_and_layers(rng, nonlinearity):
     x, h0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 2, 4))
     output, h_n = rnn(fastgrad.tensor(x), fastgrad.tensor(h0))
     expected_output, expected_h_n = rnn_reference(x, h0, [layer_arrays(rnn, k) for k in range(2)], nonlinearity)
-    np.testing.assert_allclose(output.numpy(), expected_output, rtol=1e-10)
-    np.testing.assert_allclose(h_n.numpy(), expected_h_n, rtol=1e-10)
+    np.testing.assert_allclose(output.detach().numpy(), expected_output, rtol=1e-10)
+    np.testing.assert_allclose(h_n.detach().numpy(), expected_h_n, rtol=1e-10)
 
 
 def test_rnn_batch_first_unbatched_and_no_bias(rng):
@@ -40,7 +41,7 @@ def test_rnn_batch_first_unbatched_and_no_bias(rng):
     x = rng.standard_normal((2, 5, 3))
     output, h_n = rnn(fastgrad.tensor(x))
     time_major, _ = rnn_reference(x.transpose(1, 0, 2), np.zeros((1, 2, 4)), [layer_arrays(rnn, 0)])
-    np.testing.assert_allclose(output.numpy(), time_major.transpose(1, 0, 2), rtol=1e-10)
+    np.testing.assert_allclose(output.detach().numpy(), time_major.transpose(1, 0, 2), rtol=1e-10)
     assert h_n.shape == (1, 2, 4)
     single, single_h = nn.RNN(3, 4)(fastgrad.randn(5, 3))
     assert single.shape == (5, 4) and single_h.shape == (1, 4)
@@ -62,15 +63,15 @@ def test_rnn_gradcheck(rng):
 def test_linear_values_and_gradcheck(rng):
     layer = nn.Linear(3, 2).double()
     x = fastgrad.tensor(rng.standard_normal((4, 3)), requires_grad=True)
-    expected = x.numpy() @ layer.weight.numpy().T + layer.bias.numpy()
-    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-12)
+    expected = x.detach().numpy() @ layer.weight.detach().numpy().T + layer.bias.detach().numpy()
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected, rtol=1e-12)
     assert fastgrad.gradcheck(lambda x, w, b: layer(x), [x, layer.weight, layer.bias])
 
 
 def test_embedding_padding_and_from_pretrained():
     emb = nn.Embedding(5, 3, padding_idx=-1)
     assert emb.padding_idx == 4
-    np.testing.assert_array_equal(emb.weight.numpy()[4], 0)
+    np.testing.assert_array_equal(emb.weight.detach().numpy()[4], 0)
     emb(fastgrad.tensor([[4, 1, 1]])).sum().backward()
     np.testing.assert_array_equal(emb.weight.grad.numpy()[4], 0)
     np.testing.assert_array_equal(emb.weight.grad.numpy()[1], 2)
@@ -78,7 +79,7 @@ def test_embedding_padding_and_from_pretrained():
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     frozen = nn.Embedding.from_pretrained(table)
     assert not frozen.weight.requires_grad
-    np.testing.assert_array_equal(frozen(fastgrad.tensor([2, 0])).numpy(), table[[2, 0]])
+    np.testing.assert_array_equal(frozen(fastgrad.tensor([2, 0])).detach().numpy(), table[[2, 0]])
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     with pytest.raises(IndexError, match="index 4"):
         frozen(fastgrad.tensor([4]))
@@ -96,17 +97,17 @@ def test_embedding_bag_mean_and_sum_match_embedding():
     bag_mean = nn.EmbeddingBag(10, 4, mode="mean")
     bag_sum = nn.EmbeddingBag(10, 4, mode="sum", _weight=bag_mean.weight)
     ids = fastgrad.tensor([[1, 2, 3], [4, 4, 0]])
-    rows = bag_mean.weight.numpy()[ids.numpy()]
-    np.testing.assert_allclose(bag_mean(ids).numpy(), rows.mean(axis=1), rtol=1e-6)
-    np.testing.assert_allclose(bag_sum(ids).numpy(), rows.sum(axis=1), rtol=1e-6)
+    rows = bag_mean.weight.detach().numpy()[ids.detach().numpy()]
+    np.testing.assert_allclose(bag_mean(ids).detach().numpy(), rows.mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(bag_sum(ids).detach().numpy(), rows.sum(axis=1), rtol=1e-6)
     flat = bag_sum(fastgrad.tensor([1, 2, 3, 4]), offsets=fastgrad.tensor([0, 1]))
-    np.testing.assert_allclose(flat.numpy(), [rows[0, 0], rows[0, 1:].sum(0) + rows[1, 0]], rtol=1e-6)
+    np.testing.assert_allclose(flat.detach().numpy(), [rows[0, 0], rows[0, 1:].sum(0) + rows[1, 0]], rtol=1e-6)
 
 
 def test_dropout_preserves_expectation_and_eval_is_identity():
     drop = nn.Dropout(0.3)
     x = fastgrad.ones(400, 500)
-    y = drop(x).numpy()
+    y = drop(x).detach().numpy()
     assert abs(y.mean() - 1.0) < 0.01
     assert abs((y == 0).mean() - 0.3) < 0.01
     np.testing.assert_allclose(np.unique(y), [0, 1 / 0.7], rtol=1e-6)
@@ -117,22 +118,22 @@ def test_dropout_preserves_expectation_and_eval_is_identity():
 def test_dropout_same_seed_same_mask():
     x = fastgrad.ones(50, 50)
     fastgrad.manual_seed(11)
-    first = nn.Dropout(0.5)(x).numpy()
+    first = nn.Dropout(0.5)(x).detach().numpy()
     fastgrad.manual_seed(11)
-    again = nn.Dropout(0.5)(x).numpy()
+    again = nn.Dropout(0.5)(x).detach().numpy()
     np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, nn.Dropout(0.5)(x).numpy())
+    assert not np.array_equal(first, nn.Dropout(0.5)(x).detach().numpy())
 
 
 def test_activations_match_numpy():
     x = fastgrad.tensor([[-2.0, -0.5, 0.0, 0.5, 3.0]])
-    a = x.numpy()
+    a = x.detach().numpy()
     cases = {nn.ReLU(): np.maximum(a, 0), nn.Tanh(): np.tanh(a), nn.Sigmoid(): 1 / (1 + np.exp(-a)),
              nn.SiLU(): a / (1 + np.exp(-a)), nn.Hardtanh(-1, 2): np.clip(a, -1, 2),
              nn.LeakyReLU(0.1): np.where(a > 0, a, 0.1 * a), nn.PReLU(): np.where(a > 0, a, 0.25 * a),
              nn.Identity(): a}
     for module, expected in cases.items():
-        np.testing.assert_allclose(module(x).numpy(), expected, rtol=1e-6, err_msg=repr(module))
+        np.testing.assert_allclose(module(x).detach().numpy(), expected, rtol=1e-6, err_msg=repr(module))
     assert repr(nn.LeakyReLU(0.1)) == "LeakyReLU(negative_slope=0.1)"
 
 
@@ -142,7 +143,7 @@ def test_loss_modules_match_functional(rng):
     assert nn.CrossEntropyLoss()(logits, target).item() == pytest.approx(F.cross_entropy(logits, target).item())
     logp = F.log_softmax(logits, dim=1)
     assert nn.NLLLoss(reduction="sum")(logp, target).item() == pytest.approx(
-        -logp.numpy()[np.arange(4), target.numpy()].sum(), rel=1e-6)
+        -logp.detach().numpy()[np.arange(4), target.detach().numpy()].sum(), rel=1e-6)
     y = fastgrad.tensor(rng.random((4, 3)))
     assert nn.BCEWithLogitsLoss()(logits, y).item() == pytest.approx(
         F.binary_cross_entropy_with_logits(logits, y).item())
@@ -154,25 +155,25 @@ def test_rnn_dropout_between_layers_only_in_training(rng):
     rnn = nn.RNN(3, 4, num_layers=2, dropout=0.5).double()
     x = fastgrad.tensor(rng.standard_normal((5, 2, 3)))
     layers = [layer_arrays(rnn, k) for k in range(2)]
-    no_dropout, _ = rnn_reference(x.numpy(), np.zeros((2, 2, 4)), layers)
+    no_dropout, _ = rnn_reference(x.detach().numpy(), np.zeros((2, 2, 4)), layers)
     rnn.eval()
-    np.testing.assert_allclose(rnn(x)[0].numpy(), no_dropout, rtol=1e-10)
+    np.testing.assert_allclose(rnn(x)[0].detach().numpy(), no_dropout, rtol=1e-10)
     rnn.train()
-    assert not np.allclose(rnn(x)[0].numpy(), no_dropout)
+    assert not np.allclose(rnn(x)[0].detach().numpy(), no_dropout)
     single = nn.RNN(3, 4, num_layers=1, dropout=0.5).double()  # nothing between layers: no dropout at all
-    expected, _ = rnn_reference(x.numpy(), np.zeros((1, 2, 4)), [layer_arrays(single, 0)])
-    np.testing.assert_allclose(single(x)[0].numpy(), expected, rtol=1e-10)
+    expected, _ = rnn_reference(x.detach().numpy(), np.zeros((1, 2, 4)), [layer_arrays(single, 0)])
+    np.testing.assert_allclose(single(x)[0].detach().numpy(), expected, rtol=1e-10)
 
 
 def test_rnn_cell_is_one_step_of_rnn(rng):
     cell = nn.RNNCell(3, 4, nonlinearity="relu").double()
     assert [name for name, _ in cell.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-    assert all(np.abs(p.numpy()).max() <= 0.5 for p in cell.parameters())  # U(+-1/sqrt(4))
+    assert all(np.abs(p.detach().numpy()).max() <= 0.5 for p in cell.parameters())  # U(+-1/sqrt(4))
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
-    w_ih, w_hh, b_ih, b_hh = (p.numpy() for p in cell.parameters())
+    w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in cell.parameters())
     expected = np.maximum(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 0)
-    np.testing.assert_allclose(cell(fastgrad.tensor(x), fastgrad.tensor(h)).numpy(), expected, rtol=1e-12)
-    np.testing.assert_allclose(cell(fastgrad.tensor(x[0])).numpy(), np.maximum(x[0] @ w_ih.T + b_ih + b_hh, 0),
+    np.testing.assert_allclose(cell(fastgrad.tensor(x), fastgrad.tensor(h)).detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(cell(fastgrad.tensor(x[0])).detach().numpy(), np.maximum(x[0] @ w_ih.T + b_ih + b_hh, 0),
                                rtol=1e-12)
     no_bias = nn.RNNCell(3, 4, bias=False)
     assert [name for name, _ in no_bias.named_parameters()] == ["weight_ih", "weight_hh"] and no_bias.bias_ih is None
@@ -194,9 +195,9 @@ def test_rnn_cell_errors():
 def test_layer_norm_module():
     norm = nn.LayerNorm((2, 3))
     assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
-    np.testing.assert_array_equal(norm.weight.numpy(), np.ones((2, 3)))
-    np.testing.assert_array_equal(norm.bias.numpy(), np.zeros((2, 3)))
-    y = norm(fastgrad.randn(4, 2, 3) * 5).numpy().reshape(4, -1)
+    np.testing.assert_array_equal(norm.weight.detach().numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(norm.bias.detach().numpy(), np.zeros((2, 3)))
+    y = norm(fastgrad.randn(4, 2, 3) * 5).detach().numpy().reshape(4, -1)
     np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-5)
     assert list(nn.LayerNorm(3, elementwise_affine=False).parameters()) == []
     assert [name for name, _ in nn.LayerNorm(3, bias=False).named_parameters()] == ["weight"]
@@ -205,8 +206,8 @@ def test_layer_norm_module():
 
 def test_softmax_modules_and_flatten():
     x = fastgrad.randn(2, 3, 4)
-    np.testing.assert_allclose(nn.Softmax(dim=1)(x).numpy().sum(axis=1), 1, rtol=1e-6)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(x).numpy(), F.log_softmax(x, -1).numpy())
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).detach().numpy().sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(x).detach().numpy(), F.log_softmax(x, -1).detach().numpy())
     assert nn.Flatten()(x).shape == (2, 12) and nn.Flatten(0, 1)(x).shape == (6, 4)
     assert nn.Unflatten(1, (3, 1))(x).shape == (2, 3, 1, 4) and nn.Unflatten(-1, [2, -1])(x).shape == (2, 3, 2, 2)
     with pytest.raises(ValueError, match=r"Unflatten: sizes \(2, 2\) don't multiply up to the size 3 of dim 1"):
@@ -219,8 +220,9 @@ def test_softmax_modules_and_flatten():
 
 def test_regression_loss_modules(rng):
     a, b = fastgrad.tensor(rng.standard_normal((3, 2))), fastgrad.tensor(rng.standard_normal((3, 2)))
-    assert nn.MSELoss()(a, b).item() == pytest.approx(((a.numpy() - b.numpy()) ** 2).mean())
-    assert nn.L1Loss(reduction="sum")(a, b).item() == pytest.approx(np.abs(a.numpy() - b.numpy()).sum())
+    assert nn.MSELoss()(a, b).item() == pytest.approx(((a.detach().numpy() - b.detach().numpy()) ** 2).mean())
+    assert nn.L1Loss(reduction="sum")(a,
+                     b).item() == pytest.approx(np.abs(a.detach().numpy() - b.detach().numpy()).sum())
     with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         nn.L1Loss(reduction="avg")
 
@@ -306,7 +308,7 @@ def test_inplace_dropout_scales_the_same_tensor():
     fastgrad.manual_seed(0)
     x = fastgrad.ones(1000)
     out = fastgrad.nn.Dropout(0.5, inplace=True)(x)
-    assert out is x and set(np.unique(x.numpy())) == {0.0, 2.0}
+    assert out is x and set(np.unique(x.detach().numpy())) == {0.0, 2.0}
     assert repr(fastgrad.nn.Dropout(0.2, inplace=True)) == "Dropout(p=0.2, inplace=True)"
 
 

@@ -150,12 +150,12 @@ def test_module_walks_and_names_match_pytorch():
 
 def test_pytorch_weights_load_by_name_and_give_the_same_outputs():
     ours, theirs = both(Model.build)
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     for model, lib in ((ours, fastgrad), (theirs, torch)):
         hidden = model.blocks["second"][1](model.blocks["first"](lib.tensor(x)))
         model.out = model.cell(hidden) * model.scales[1] + model.offsets["a"]
-    np.testing.assert_allclose(ours.out.numpy(), theirs.out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.out.detach().numpy(), theirs.out.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_zero_grad_and_requires_grad_match_pytorch():
@@ -184,7 +184,7 @@ def test_rnn_cell_matches_pytorch(nonlinearity, bias):
         our_h = None if h is None else fastgrad.tensor(h, requires_grad=True)
         their_h = None if h is None else torch.tensor(h, requires_grad=True)
         our_out, their_out = ours(our_x, our_h), theirs(their_x, their_h)
-        np.testing.assert_allclose(our_out.numpy(), their_out.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(our_out.detach().numpy(), their_out.detach().numpy(), rtol=1e-12, atol=1e-14)
         upstream = rng.standard_normal(our_out.shape)
         (our_out * fastgrad.tensor(upstream)).sum().backward()
         (their_out * torch.tensor(upstream)).sum().backward()
@@ -197,7 +197,7 @@ def test_rnn_cell_matches_pytorch(nonlinearity, bias):
 
 def test_rnn_cell_initialization_has_pytorchs_bound():
     fastgrad.manual_seed(0)
-    weights = nn.RNNCell(10, 400).weight_hh.numpy()
+    weights = nn.RNNCell(10, 400).weight_hh.detach().numpy()
     bound = 1 / np.sqrt(400)
     assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.99 * bound
     assert abs(weights.std() - bound / np.sqrt(3)) < 0.01 * bound  # U(-b, b) has std b / sqrt(3)
@@ -210,7 +210,7 @@ def test_rnn_cell_initialization_has_pytorchs_bound():
 def test_flatten_layers_match_pytorch(build, shape):
     ours, theirs = both(build)
     x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
-    np.testing.assert_array_equal(ours(fastgrad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(ours(fastgrad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy())
 
 
 @pytest.mark.parametrize("build", [lambda nn: nn.CosineSimilarity(), lambda nn: nn.CosineSimilarity(dim=0, eps=1e-3),
@@ -320,9 +320,9 @@ def test_activation_and_loss_layers_match_pytorch(build, inputs):
 def test_flatten_parameters_is_accepted_and_changes_nothing():
     for cls in ("LSTM", "GRU", "RNN"):
         layer = getattr(nn, cls)(3, 4)
-        before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+        before = {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
         assert layer.flatten_parameters() is None and getattr(torch.nn, cls)(3, 4).flatten_parameters() is None
-        assert all(np.array_equal(before[k], v.numpy()) for k, v in layer.state_dict().items())
+        assert all(np.array_equal(before[k], v.detach().numpy()) for k, v in layer.state_dict().items())
 
 
 @pytest.mark.parametrize("build, shapes", [
@@ -341,7 +341,7 @@ def test_normalization_and_bilinear_layers_load_pytorchs_weights_and_match_it(bu
     with torch.no_grad():
         for parameter in theirs.parameters():  # not the initial ones and zeros
             parameter.copy_(torch.tensor(rng.standard_normal(tuple(parameter.shape))))
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     arrays = [rng.standard_normal(shape) for shape in shapes]
     got, expected = ours(*map(fastgrad.tensor, arrays)), theirs(*map(torch.tensor, arrays))
     np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -408,11 +408,11 @@ def test_dropout_layers_are_the_identity_in_eval_mode_and_never_change_the_input
     x = np.random.default_rng(0).standard_normal(shape)
     for library in (fastgrad, torch):
         layer = getattr(library.nn, name)(0.5, inplace=True).eval()
-        np.testing.assert_array_equal(layer(library.tensor(x)).numpy(), x)
+        np.testing.assert_array_equal(layer(library.tensor(x)).detach().numpy(), x)
         layer.train()
         data = library.tensor(x)
         layer(data)
-        changed = not np.array_equal(data.numpy(), x)
+        changed = not np.array_equal(data.detach().numpy(), x)
         assert changed == (name not in ("AlphaDropout", "FeatureAlphaDropout")), f"{library.__name__}: {name}"
 
 

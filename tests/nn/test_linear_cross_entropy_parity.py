@@ -72,9 +72,9 @@ def test_functional_matches_torch(rng, name, dtype):
     theirs, their_grads = _run(torch, arrays, case)
     tolerance = dict(rtol=3e-5, atol=3e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
     assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **tolerance)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **tolerance)
     for mine, reference in zip(our_grads, their_grads):
-        np.testing.assert_allclose(mine.numpy(), reference.numpy(), **tolerance)
+        np.testing.assert_allclose(mine.detach().numpy(), reference.detach().numpy(), **tolerance)
 
 
 @pytest.mark.parametrize("settings", [dict(), dict(bias=True, out_features=(2,)), dict(bias=True, label_smoothing=0.1),
@@ -84,11 +84,11 @@ def test_module_matches_torch_with_its_weights(rng, settings):
     ours = fastgrad.nn.LinearCrossEntropyLoss(4, 5, **settings)
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({key: fastgrad.tensor(value.numpy()) for key, value in theirs.state_dict().items()})
+    ours.load_state_dict({key: fastgrad.tensor(value.detach().numpy()) for key, value in theirs.state_dict().items()})
     x = rng.standard_normal((6, 4)).astype(np.float32)
     target = rng.integers(0, 5, (6, *settings.get("out_features", ())))
     loss_ours, loss_theirs = ours(fastgrad.tensor(x), fastgrad.tensor(target)), theirs(torch.tensor(x), torch.tensor(target))
-    np.testing.assert_allclose(loss_ours.numpy(), loss_theirs.detach().numpy(), rtol=3e-5, atol=3e-6)
+    np.testing.assert_allclose(loss_ours.detach().numpy(), loss_theirs.detach().numpy(), rtol=3e-5, atol=3e-6)
     loss_ours.backward()
     loss_theirs.backward()
     np.testing.assert_allclose(ours.linear.weight.grad.numpy(), theirs.linear.weight.grad.numpy(), rtol=3e-5, atol=3e-6)
@@ -100,4 +100,4 @@ def test_module_keeps_class_weights_as_a_buffer_and_starts_as_torch_does():
     theirs = torch.nn.LinearCrossEntropyLoss(64, 3, weight=torch.tensor(weight))
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "linear.weight"]
     bound = 1 / np.sqrt(64)  # Linear's initialisation, in both
-    assert np.abs(ours.linear.weight.numpy()).max() <= bound and ours.linear.bias is None
+    assert np.abs(ours.linear.weight.detach().numpy()).max() <= bound and ours.linear.bias is None

@@ -60,12 +60,12 @@ def test_state_dict_round_trip_restores_values_in_place():
     target.load_state_dict(source.state_dict())
     assert target.body[0].weight is weight_object
     for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=name)
 
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     net = Net()
-    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    before = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
     state = dict(net.state_dict())
     del state["body.0.bias"]
     state["body.9.weight"] = np.zeros(3)
@@ -79,7 +79,7 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     assert "size mismatch for embed.weight: copying a param with shape (8, 3)" in message
     assert "current model is (7, 3)" in message
     for name, value in net.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), before[name])
+        np.testing.assert_array_equal(value.detach().numpy(), before[name])
 
 
 def test_load_state_dict_non_strict_reports_keys_but_size_mismatch_still_fails():
@@ -87,7 +87,7 @@ def test_load_state_dict_non_strict_reports_keys_but_size_mismatch_still_fails()
     state = {"body.0.weight": np.ones((5, 3)), "extra": np.zeros(2)}
     result = net.load_state_dict(state, strict=False)
     assert result.unexpected_keys == ["extra"] and "body.0.bias" in result.missing_keys
-    np.testing.assert_array_equal(net.body[0].weight.numpy(), np.ones((5, 3), dtype=np.float32))
+    np.testing.assert_array_equal(net.body[0].weight.detach().numpy(), np.ones((5, 3), dtype=np.float32))
     with pytest.raises(RuntimeError, match="size mismatch for body.0.weight"):
         net.load_state_dict({"body.0.weight": np.ones((3, 5))}, strict=False)
 
@@ -103,8 +103,8 @@ def test_tied_weight_is_one_parameter_and_gets_both_gradients():
 
     # The same computation with two separate copies of the weight: the tied gradient is their sum.
     untied = TiedLM()
-    untied.decoder.weight = nn.Parameter(model.encoder.weight.numpy().copy())
-    untied.encoder.weight = nn.Parameter(model.encoder.weight.numpy().copy())
+    untied.decoder.weight = nn.Parameter(model.encoder.weight.detach().numpy().copy())
+    untied.encoder.weight = nn.Parameter(model.encoder.weight.detach().numpy().copy())
     untied.decoder.bias = model.decoder.bias
     untied(ids).sum().backward()
     np.testing.assert_allclose(tied_grad, untied.encoder.weight.grad.numpy() + untied.decoder.weight.grad.numpy(),
@@ -295,9 +295,9 @@ def test_a_deep_copied_parameter_has_the_values_and_no_gradient():
     layer(fastgrad.ones(1, 2)).sum().backward()
     copied = copy.deepcopy(layer)
     assert copied.weight.grad is None and layer.weight.grad is not None
-    np.testing.assert_array_equal(copied.weight.numpy(), layer.weight.numpy())
+    np.testing.assert_array_equal(copied.weight.detach().numpy(), layer.weight.detach().numpy())
     copied.weight.data.fill_(0)
-    assert layer.weight.numpy().any()  # a copy, not a view
+    assert layer.weight.detach().numpy().any()  # a copy, not a view
     assert copy.deepcopy([layer.weight, layer.weight])[0] is not layer.weight
 
 
@@ -332,7 +332,7 @@ def test_load_state_dict_pre_hooks_rename_keys_in_a_copy_and_their_errors_fail_t
     saved = {"0.old_weight": np.ones((2, 2)), "0.bias": np.zeros(2)}
     parent.load_state_dict(saved)
     assert seen == [("Linear", "0.")] and list(saved) == ["0.old_weight", "0.bias"]
-    np.testing.assert_array_equal(parent[0].weight.numpy(), np.ones((2, 2)))
+    np.testing.assert_array_equal(parent[0].weight.detach().numpy(), np.ones((2, 2)))
     parent[0]._register_load_state_dict_pre_hook(lambda state_dict, prefix, *rest: rest[-1].append("refused"))
     with pytest.raises(RuntimeError, match="refused"):
         parent.load_state_dict(saved)

@@ -47,8 +47,10 @@ def test_final_states_are_the_last_outputs_of_each_direction(rng, kind):
     module = double(getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True))
     output, state = module(fastgrad.tensor(rng.standard_normal((6, 2, 3))))
     h_n = state[0] if kind == "LSTM" else state
-    np.testing.assert_array_equal(h_n.numpy()[2], output.numpy()[-1, :, :4])  # last layer, forward: step T-1
-    np.testing.assert_array_equal(h_n.numpy()[3], output.numpy()[0, :, 4:])  # last layer, reverse: step 0
+    # last layer, forward: step T-1
+    np.testing.assert_array_equal(h_n.detach().numpy()[2], output.detach().numpy()[-1, :, :4])
+    # last layer, reverse: step 0
+    np.testing.assert_array_equal(h_n.detach().numpy()[3], output.detach().numpy()[0, :, 4:])
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
@@ -60,7 +62,8 @@ def test_reverse_direction_is_the_forward_layer_on_the_reversed_sequence(rng, ki
     forward_only.load_state_dict({name.replace("_reverse", ""): value for name, value in module.state_dict().items()
                                   if name.endswith("_reverse")})
     reversed_run, _ = forward_only(fastgrad.tensor(x[::-1].copy()))
-    np.testing.assert_allclose(both.numpy()[:, :, 4:], reversed_run.numpy()[::-1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(both.detach().numpy()[:, :, 4:], reversed_run.detach().numpy()[::-1], rtol=1e-12,
+                               atol=1e-12)
 
 
 def test_cells_equal_one_step_of_the_sequence_modules(rng):
@@ -69,11 +72,12 @@ def test_cells_equal_one_step_of_the_sequence_modules(rng):
     layer.load_state_dict({f"{name}_l0": value for name, value in cell.state_dict().items()})
     h1, c1 = cell(fastgrad.tensor(x), (fastgrad.tensor(h), fastgrad.tensor(c)))
     _, (h_n, c_n) = layer(fastgrad.tensor(x[None]), (fastgrad.tensor(h[None]), fastgrad.tensor(c[None])))
-    np.testing.assert_array_equal(h1.numpy(), h_n.numpy()[0])
-    np.testing.assert_array_equal(c1.numpy(), c_n.numpy()[0])
+    np.testing.assert_array_equal(h1.detach().numpy(), h_n.detach().numpy()[0])
+    np.testing.assert_array_equal(c1.detach().numpy(), c_n.detach().numpy()[0])
     gru_cell, gru = double(nn.GRUCell(3, 4)), double(nn.GRU(3, 4))
     gru.load_state_dict({f"{name}_l0": value for name, value in gru_cell.state_dict().items()})
-    np.testing.assert_array_equal(gru_cell(fastgrad.tensor(x)).numpy(), gru(fastgrad.tensor(x[None]))[1].numpy()[0])
+    np.testing.assert_array_equal(gru_cell(fastgrad.tensor(x)).detach().numpy(),
+                                  gru(fastgrad.tensor(x[None]))[1].detach().numpy()[0])
 
 
 def test_lstm_forward_by_hand(rng):
@@ -96,18 +100,18 @@ def test_dropout_only_between_layers_and_only_in_training(rng, kind):
     module = double(getattr(nn, kind)(3, 4, num_layers=2, dropout=0.5))
     x = fastgrad.tensor(rng.standard_normal((5, 2, 3)))
     module.eval()
-    evaluated = module(x)[0].numpy()
-    np.testing.assert_array_equal(module(x)[0].numpy(), evaluated)
+    evaluated = module(x)[0].detach().numpy()
+    np.testing.assert_array_equal(module(x)[0].detach().numpy(), evaluated)
     module.train()
     fastgrad.manual_seed(1)
-    trained = module(x)[0].numpy()
+    trained = module(x)[0].detach().numpy()
     assert not np.allclose(trained, evaluated)
     with pytest.warns(UserWarning, match="num_layers=1"):
         single = double(getattr(nn, kind)(3, 4, dropout=0.5))
     single.train()
-    single_train = single(x)[0].numpy()
+    single_train = single(x)[0].detach().numpy()
     single.eval()
-    np.testing.assert_array_equal(single(x)[0].numpy(), single_train)  # nothing after the last layer
+    np.testing.assert_array_equal(single(x)[0].detach().numpy(), single_train)  # nothing after the last layer
 
 
 def test_gradients_reach_every_parameter_and_the_initial_states(rng):
@@ -156,10 +160,12 @@ def test_a_packed_batch_gives_what_each_sequence_gives_alone(rng, kind):
         alone_hx = [fastgrad.tensor(s[:, b:b + 1]) for s in initial]
         alone_output, alone_state = module(fastgrad.tensor(x[:n, b:b + 1]),
                                            tuple(alone_hx) if kind == "LSTM" else alone_hx[0])
-        np.testing.assert_allclose(padded.numpy()[:n, b:b + 1], alone_output.numpy(), rtol=1e-12, atol=1e-12)
-        assert not padded.numpy()[n:, b].any()
+        np.testing.assert_allclose(padded.detach().numpy()[:n, b:b + 1], alone_output.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        assert not padded.detach().numpy()[n:, b].any()
         for final, alone_final in zip(states_of(kind, state), states_of(kind, alone_state)):
-            np.testing.assert_allclose(final.numpy()[:, b:b + 1], alone_final.numpy(), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(final.detach().numpy()[:, b:b + 1], alone_final.detach().numpy(), rtol=1e-12,
+                                       atol=1e-12)
 
 
 def test_packed_output_feeds_the_next_recurrent_layer(rng):
@@ -169,7 +175,8 @@ def test_packed_output_feeds_the_next_recurrent_layer(rng):
     assert isinstance(output, PackedSequence) and output.data.shape == (9, 2) and h_n.shape == (1, 3, 2)
     padded, lengths = pad_packed_sequence(output, batch_first=True)
     assert lengths.tolist() == [2, 4, 3]
-    np.testing.assert_array_equal(h_n.numpy()[0], padded.numpy()[[0, 1, 2], [1, 3, 2]])  # each one's last step
+    # each one's last step
+    np.testing.assert_array_equal(h_n.detach().numpy()[0], padded.detach().numpy()[[0, 1, 2], [1, 3, 2]])
 
 
 packed_batches = st.lists(st.integers(1, 3), min_size=1, max_size=3).flatmap(

@@ -46,7 +46,7 @@ def assert_same_results(theirs_outputs, ours_outputs, theirs_inputs, ours_inputs
                         tol=TOL):
     for t, o in zip(theirs_outputs, ours_outputs):
         assert tuple(t.shape) == o.shape and str(o.dtype) == str(t.dtype).replace("torch.", "")
-        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), **tol)
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), **tol)
     weights = [rng.standard_normal(tuple(t.shape)) for t in theirs_outputs]
     weighted_sum(theirs_outputs, weights, torch).backward()
     weighted_sum(ours_outputs, weights, fastgrad).backward()
@@ -104,9 +104,9 @@ def test_dropout_between_layers_matches_torch_in_eval_mode(rng, kind):
     theirs.eval()
     ours.eval()
     expected = theirs(torch.tensor(x))[0].detach().numpy()
-    np.testing.assert_allclose(ours(fastgrad.tensor(x))[0].numpy(), expected, **TOL)
+    np.testing.assert_allclose(ours(fastgrad.tensor(x))[0].detach().numpy(), expected, **TOL)
     ours.train()  # at train time the two inner layer outputs are dropped out, so the output changes
-    assert not np.allclose(ours(fastgrad.tensor(x))[0].numpy(), expected)
+    assert not np.allclose(ours(fastgrad.tensor(x))[0].detach().numpy(), expected)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -137,7 +137,7 @@ def test_initialisation_has_torchs_range(kind):
     fastgrad.manual_seed(0)
     hidden = 64
     module = getattr(nn, kind)(3, hidden)
-    values = np.concatenate([p.numpy().reshape(-1) for p in module.parameters()])
+    values = np.concatenate([p.detach().numpy().reshape(-1) for p in module.parameters()])
     bound = 1 / np.sqrt(hidden)
     theirs = np.concatenate([p.detach().numpy().reshape(-1) for p in getattr(torch.nn, kind)(3, hidden).parameters()])
     assert np.abs(values).max() <= bound and np.abs(theirs).max() <= bound
@@ -209,9 +209,10 @@ def test_packed_sequences_with_dropout_match_torch_in_eval_mode(rng, kind):
     ours.eval()
     lengths = [2, 4, 3]
     _, t_packed, _, f_packed = pack_twins(rng.standard_normal((4, 3, INPUT)), lengths, enforce_sorted=False)
-    np.testing.assert_allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy(), **TOL)
+    np.testing.assert_allclose(ours(f_packed)[0].data.detach().numpy(), theirs(t_packed)[0].data.detach().numpy(),
+                               **TOL)
     ours.train()  # at train time the inner layers' outputs are dropped out
-    assert not np.allclose(ours(f_packed)[0].data.numpy(), theirs(t_packed)[0].data.detach().numpy())
+    assert not np.allclose(ours(f_packed)[0].data.detach().numpy(), theirs(t_packed)[0].data.detach().numpy())
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
@@ -280,7 +281,7 @@ def test_packed_sequences_with_a_state_the_padding_cannot_hold_match_torch(rng, 
     with fastgrad.backend(backend_name):
         their_result, our_result = theirs(t_packed, hx(t_states)), ours(f_packed, hx(f_states))
         for t, o in zip(packed_outputs(their_result), packed_outputs(our_result)):
-            np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
         weights = [rng.standard_normal(tuple(t.shape)) for t in packed_outputs(their_result)]
         weighted_sum(packed_outputs(their_result), weights, torch).backward()
         weighted_sum(packed_outputs(our_result), weights, fastgrad).backward()

@@ -22,17 +22,17 @@ def test_encoder_holds_independent_copies_with_pytorch_names():
     assert first is not second
     with fastgrad.no_grad():
         first.add_(1.0)
-    assert not np.allclose(first.numpy(), second.numpy())
+    assert not np.allclose(first.detach().numpy(), second.detach().numpy())
 
 
 def test_dropout_changes_outputs_in_training_only():
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5, batch_first=True)
     x = fastgrad.randn(2, 5, 8)
     layer.eval()
-    reference = layer(x).numpy()
-    np.testing.assert_array_equal(layer(x).numpy(), reference)
+    reference = layer(x).detach().numpy()
+    np.testing.assert_array_equal(layer(x).detach().numpy(), reference)
     layer.train()
-    assert not np.allclose(layer(x).numpy(), reference)
+    assert not np.allclose(layer(x).detach().numpy(), reference)
 
 
 def test_bad_activation_raises():
@@ -57,7 +57,7 @@ def test_bad_inputs_raise():
 def test_generate_square_subsequent_mask():
     mask = nn.Transformer.generate_square_subsequent_mask(3)
     assert mask.dtype == fastgrad.float32
-    np.testing.assert_array_equal(mask.numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    np.testing.assert_array_equal(mask.detach().numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
     with pytest.raises(ValueError, match="sz must be a non-negative int, got -1"):
         nn.Transformer.generate_square_subsequent_mask(-1)
 
@@ -72,17 +72,17 @@ def test_decoder_holds_independent_copies_with_pytorch_names():
     first, second = decoder.layers[0].multihead_attn.in_proj_weight, decoder.layers[1].multihead_attn.in_proj_weight
     with fastgrad.no_grad():
         first.add_(1.0)
-    assert not np.allclose(first.numpy(), second.numpy())
+    assert not np.allclose(first.detach().numpy(), second.detach().numpy())
 
 
 def test_decoder_layer_dropout_changes_outputs_in_training_only():
     layer = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.5)
     tgt, memory = fastgrad.randn(3, 2, 8), fastgrad.randn(5, 2, 8)
     layer.eval()
-    reference = layer(tgt, memory).numpy()
-    np.testing.assert_array_equal(layer(tgt, memory).numpy(), reference)
+    reference = layer(tgt, memory).detach().numpy()
+    np.testing.assert_array_equal(layer(tgt, memory).detach().numpy(), reference)
     layer.train()
-    assert not np.allclose(layer(tgt, memory).numpy(), reference)
+    assert not np.allclose(layer(tgt, memory).detach().numpy(), reference)
 
 
 def test_decoder_layer_masks_reach_their_attention():
@@ -91,16 +91,16 @@ def test_decoder_layer_masks_reach_their_attention():
     tgt, memory = fastgrad.randn(2, 3, 4), fastgrad.randn(2, 5, 4)
     only_first = np.ones((3, 5), dtype=bool)
     only_first[:, 0] = False
-    expected = layer(tgt, memory[:, :1]).numpy()
-    np.testing.assert_allclose(layer(tgt, memory, memory_mask=fastgrad.tensor(only_first)).numpy(), expected,
+    expected = layer(tgt, memory[:, :1]).detach().numpy()
+    np.testing.assert_allclose(layer(tgt, memory, memory_mask=fastgrad.tensor(only_first)).detach().numpy(), expected,
                                rtol=1e-5, atol=1e-6)
     padding = fastgrad.tensor(np.broadcast_to(only_first[0], (2, 5)).copy())
-    np.testing.assert_allclose(layer(tgt, memory, memory_key_padding_mask=padding).numpy(), expected,
+    np.testing.assert_allclose(layer(tgt, memory, memory_key_padding_mask=padding).detach().numpy(), expected,
                                rtol=1e-5, atol=1e-6)
     # a causal tgt_mask: the first target position's output does not depend on the later ones
     causal = nn.Transformer.generate_square_subsequent_mask(3)
-    np.testing.assert_allclose(layer(tgt, memory, tgt_mask=causal)[:, :1].numpy(),
-                               layer(tgt[:, :1], memory).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer(tgt, memory, tgt_mask=causal)[:, :1].detach().numpy(),
+                               layer(tgt[:, :1], memory).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def tiny_decoder_layer(norm_first=False):
@@ -157,7 +157,7 @@ def test_transformer_builds_pytorch_structure_and_initialisation():
     assert len(model.encoder.layers) == 2 and len(model.decoder.layers) == 1
     assert isinstance(model.encoder.norm, nn.LayerNorm) and isinstance(model.decoder.norm, nn.LayerNorm)
     for name, parameter in model.named_parameters():
-        values = parameter.numpy()
+        values = parameter.detach().numpy()
         if values.ndim > 1:  # Xavier-uniform, PyTorch's _reset_parameters
             bound = np.sqrt(6.0 / sum(values.shape))
             assert 0.9 * bound < np.abs(values).max() <= bound, name

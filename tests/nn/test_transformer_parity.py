@@ -28,7 +28,7 @@ def module_pair(name, *args, dtype="float64", options=lambda lib_nn: {}, **fixed
 def loaded(ours, theirs):
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     return ours, with_module_activations(theirs)
 
 
@@ -115,7 +115,7 @@ def test_encoder_matches_pytorch(options):
     assert [k for k in ours.state_dict()] == [k for k in theirs.state_dict()]
     assert_parity(ours, theirs, source(), src_key_padding_mask=PADDING)
     ours.zero_grad(), theirs.zero_grad()
-    mask = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64).numpy()
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64).detach().numpy()
     assert_parity(ours, theirs, source(), mask=mask)  # detected as causal, as PyTorch does
 
 
@@ -138,7 +138,7 @@ def test_generate_square_subsequent_mask_matches_pytorch():
         ours = nn.Transformer.generate_square_subsequent_mask(size, dtype=dtype and getattr(fastgrad, dtype))
         theirs = torch.nn.Transformer.generate_square_subsequent_mask(size, dtype=dtype and getattr(torch, dtype))
         assert ours.dtype == getattr(np, str(theirs.dtype).replace("torch.", ""))
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def test_bad_activation_raises_as_pytorch():
@@ -260,7 +260,7 @@ def decoder_pair(dtype="float64", final_norm=True, options=MODEL_OPTIONS["post-n
 @pytest.mark.parametrize("final_norm", [True, False])
 def test_decoder_matches_pytorch(options, batch_first, final_norm):
     ours, theirs = decoder_pair(options=options, batch_first=batch_first, final_norm=final_norm)
-    causal = torch.nn.Transformer.generate_square_subsequent_mask(TGT, dtype=torch.float64).numpy()
+    causal = torch.nn.Transformer.generate_square_subsequent_mask(TGT, dtype=torch.float64).detach().numpy()
     padding = decoder_masks("bool")
     # causal masks given without tgt_is_causal are detected as causal, float and bool alike, as PyTorch does
     # and masks of the same shape that are not causal are not
@@ -397,10 +397,11 @@ def test_decoder_copies_keep_module_activation():
     theirs = torch.nn.TransformerDecoder(their_layer, 1)
     assert theirs.layers[0].activation is torch.nn.functional.relu
     inputs = sequences()
-    output = ours(*[fastgrad.tensor(x) for x in inputs]).numpy()
+    output = ours(*[fastgrad.tensor(x) for x in inputs]).detach().numpy()
     with torch.no_grad():
-        assert not np.allclose(output, theirs(*[torch.tensor(x) for x in inputs]).numpy())
-        np.testing.assert_allclose(output, with_module_activations(theirs)(*[torch.tensor(x) for x in inputs]).numpy(),
+        assert not np.allclose(output, theirs(*[torch.tensor(x) for x in inputs]).detach().numpy())
+        np.testing.assert_allclose(output,
+                                   with_module_activations(theirs)(*[torch.tensor(x) for x in inputs]).detach().numpy(),
                                    rtol=1e-10, atol=1e-10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # relu gives the same results either way: no warning

@@ -82,15 +82,16 @@ def test_torch_weights_give_identical_outputs():
     mlp = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
     rnn = nn.RNN(3, 4, num_layers=2)
     for ours, theirs in ((mlp, torch_mlp), (rnn, torch_rnn)):
-        ours.load_state_dict(convert_torch_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()}))
+        ours.load_state_dict(convert_torch_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()}))
     x = np.random.default_rng(0).standard_normal((6, 2, 4)).astype(np.float32)
-    np.testing.assert_allclose(mlp(fastgrad.tensor(x)).numpy(), torch_mlp(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(mlp(fastgrad.tensor(x)).detach().numpy(),
+                               torch_mlp(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     sequence = x[..., :3].copy()
     output, h_n = rnn(fastgrad.tensor(sequence))
     torch_output, torch_h_n = torch_rnn(torch.from_numpy(sequence))
-    np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(h_n.numpy(), torch_h_n.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(output.detach().numpy(), torch_output.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h_n.detach().numpy(), torch_h_n.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_clip_grad_norm_returns_the_norm_in_the_widest_gradient_dtype():
@@ -152,7 +153,7 @@ def test_clipping_shared_among_two_threads_equals_the_serial_one(counted_splits)
         for param, grad in zip(params, grads):
             param.grad = fastgrad.tensor(grad.copy())
         norm = clip_grad_norm_(params, 1.0)
-        results[count] = [norm.numpy()] + [param.grad.numpy() for param in params]
+        results[count] = [norm.detach().numpy()] + [param.grad.numpy() for param in params]
     assert counted_splits == [2, 2]  # the norm, then the scaling
     for threaded, serial in zip(results[2], results[1]):
         np.testing.assert_array_equal(threaded, serial)

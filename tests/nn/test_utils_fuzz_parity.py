@@ -30,7 +30,7 @@ TOLERANCE = {"float64": dict(rtol=1e-12, atol=1e-300), "float32": dict(rtol=2e-6
 def plain(value):
     """A result in engine-neutral form: tensors as (dtype name, shape, array), containers kept."""
     if isinstance(value, (fastgrad.Tensor, torch.Tensor)):
-        array = value.detach().numpy() if isinstance(value, torch.Tensor) else value.numpy()
+        array = value.detach().numpy() if isinstance(value, torch.Tensor) else value.detach().numpy()
         return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape), np.array(array))
     if isinstance(value, (list, tuple)):
         return type(value).__name__ if not hasattr(value, "_fields") else "tuple", [plain(v) for v in value]

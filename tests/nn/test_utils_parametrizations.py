@@ -78,10 +78,10 @@ def test_orthogonal_keeps_an_orthogonal_weight_and_stays_orthogonal_after_a_step
 
 def test_weight_norm_keeps_the_weight_and_g_is_the_norm_of_each_row():
     layer = nn.Linear(4, 3).double()
-    weight = layer.weight.numpy().copy()
+    weight = layer.weight.detach().numpy().copy()
     parametrizations.weight_norm(layer)
     np.testing.assert_allclose(layer.weight.detach().numpy(), weight, rtol=1e-12)
-    np.testing.assert_allclose(layer.parametrizations.weight.original0.numpy(),
+    np.testing.assert_allclose(layer.parametrizations.weight.original0.detach().numpy(),
                                np.linalg.norm(weight, axis=1, keepdims=True), rtol=1e-12)
     parametrizations.weight_norm(nn.Linear(4, 3), name="bias", dim=None)  # a whole-tensor g, shape ()
 
@@ -93,9 +93,9 @@ def test_spectral_norm_converges_to_the_largest_singular_value():
         layer(fastgrad.ones(1, 6, dtype=fastgrad.float64))
     matrix = weight_to_matrix(layer.weight, 0).detach().numpy()
     assert np.linalg.svd(matrix, compute_uv=False)[0] == pytest.approx(1.0, rel=1e-6)
-    u = layer.parametrizations.weight[0]._u.numpy().copy()
+    u = layer.parametrizations.weight[0]._u.detach().numpy().copy()
     layer.eval()(fastgrad.ones(1, 6, dtype=fastgrad.float64))
-    np.testing.assert_array_equal(layer.parametrizations.weight[0]._u.numpy(), u)  # eval: no step
+    np.testing.assert_array_equal(layer.parametrizations.weight[0]._u.detach().numpy(), u)  # eval: no step
 
 
 def test_errors():

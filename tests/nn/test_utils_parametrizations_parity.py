@@ -14,7 +14,7 @@ LIBRARIES = {"fastgrad": fastgrad, "torch": torch}
 
 def module_pair(rng, make):
     """The same module (a double-precision layer `make(library)`) in each library, with equal values."""
-    values = {k: v.numpy() for k, v in make(torch).double().state_dict().items()}
+    values = {k: v.detach().numpy() for k, v in make(torch).double().state_dict().items()}
     values = {k: rng.standard_normal(v.shape) for k, v in values.items()}
     pair = {}
     for name, library in LIBRARIES.items():
@@ -76,14 +76,14 @@ def test_weight_norm_state_dicts_cross_both_ways(rng):
     pair["fastgrad"].load_state_dict(convert_torch_state_dict(pair["torch"].state_dict()))
     close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
     back = torch.nn.utils.parametrizations.weight_norm(make(torch).double())
-    back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in pair["fastgrad"].state_dict().items()})
+    back.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in pair["fastgrad"].state_dict().items()})
     close(back.weight.detach().numpy(), pair["torch"].weight.detach().numpy(), rtol=0)
 
 
 def copy_spectral_buffers(source, target, name="weight"):
     """Give fastgrad's module PyTorch's u and v (their random start is drawn from each library's generator)."""
     for buffer in ("_u", "_v"):
-        value = getattr(getattr(source.parametrizations, name)[0], buffer).numpy()
+        value = getattr(getattr(source.parametrizations, name)[0], buffer).detach().numpy()
         getattr(getattr(target.parametrizations, name)[0], buffer).copy_(fastgrad.tensor(value))
 
 
@@ -106,7 +106,8 @@ def test_spectral_norm_from_the_same_u_and_v(rng, layer, n_power_iterations, dim
             weight = module.weight.detach().numpy()
             # sigma: the factor between the original and the normalized weight
             sigma = original.detach().numpy().reshape(-1)[0] / weight.reshape(-1)[0]
-            results[name] = (out, weight, sigma, spectral._u.numpy().copy(), spectral._v.numpy().copy(),
+            results[name] = (out, weight, sigma, spectral._u.detach().numpy().copy(),
+                             spectral._v.detach().numpy().copy(),
                              original.grad.numpy().copy())
             original.grad = None
         for mine, theirs in zip(results["fastgrad"], results["torch"]):
@@ -157,11 +158,12 @@ def test_weight_norm_loads_a_state_dict_of_the_hook_based_weight_norm(rng):
     old = torch.nn.utils.weight_norm(make(torch).double())
     with torch.no_grad():
         old.weight_g.mul_(2.0)
-    saved = {k: v.numpy() for k, v in old.state_dict().items()}
+    saved = {k: v.detach().numpy() for k, v in old.state_dict().items()}
     for name, library in LIBRARIES.items():
         library.nn.utils.parametrizations.weight_norm(pair[name])
         pair[name].load_state_dict({k: library.tensor(v) for k, v in saved.items()})
-    np.testing.assert_array_equal(pair["fastgrad"].parametrizations.weight.original0.numpy(), saved["weight_g"])
+    np.testing.assert_array_equal(pair["fastgrad"].parametrizations.weight.original0.detach().numpy(),
+                                  saved["weight_g"])
     close(pair["fastgrad"].weight.detach().numpy(), pair["torch"].weight.detach().numpy())
     old(torch.zeros(1, 4, dtype=torch.float64))  # (the hook-based weight is recomputed by a forward)
     close(pair["fastgrad"].weight.detach().numpy(), old.weight.detach().numpy())
@@ -189,7 +191,8 @@ def test_orthogonal_values_gradients_and_state_dict(rng, shape, orthogonal_map, 
     ours, theirs = pair["fastgrad"], pair["torch"]
     assert list(ours.state_dict()) == list(theirs.state_dict())
     if use_trivialization and shape[-1] != shape[-2]:  # the base's completion is random: give fastgrad PyTorch's
-        ours.parametrizations.weight[0].base.copy_(fastgrad.tensor(theirs.parametrizations.weight[0].base.numpy()))
+        their_base = theirs.parametrizations.weight[0].base.detach().numpy()
+        ours.parametrizations.weight[0].base.copy_(fastgrad.tensor(their_base))
     step, upstream = 0.3 * rng.standard_normal(shape), rng.standard_normal(shape)
     results = {}
     for name, library in LIBRARIES.items():

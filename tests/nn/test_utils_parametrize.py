@@ -54,23 +54,23 @@ def test_the_parameter_moves_to_original_and_the_class_is_swapped_and_restored()
     assert parametrize.is_parametrized(module) and parametrize.is_parametrized(module, "weight")
     assert not parametrize.is_parametrized(module, "bias")
     assert "weight" not in module._parameters and "weight" not in module.__dict__
-    np.testing.assert_array_equal(module.weight.numpy(), module.weight.numpy().T)
+    np.testing.assert_array_equal(module.weight.detach().numpy(), module.weight.detach().numpy().T)
     assert type(linear()) is nn.Linear  # the swap touched this module only
     parametrize.remove_parametrizations(module, "weight")
     assert type(module) is nn.Linear and not hasattr(module, "parametrizations")
     assert module.weight is weight and list(module.state_dict()) == ["bias", "weight"]
-    np.testing.assert_array_equal(weight.numpy(), weight.numpy().T)
+    np.testing.assert_array_equal(weight.detach().numpy(), weight.detach().numpy().T)
 
 
 def test_an_optimizer_step_on_the_original_changes_the_parametrized_value():
     module = linear()
     parametrize.register_parametrization(module, "weight", Doubled())
-    before = module.weight.numpy().copy()
+    before = module.weight.detach().numpy().copy()
     optimizer = fastgrad.optim.SGD(module.parameters(), lr=0.1)
     module(fastgrad.ones(2, 3, dtype=fastgrad.float64)).sum().backward()
     optimizer.step()
     # d(sum)/d(original) = 2 (the doubling) x 2 (the batch) per element; the value moves by twice the step
-    np.testing.assert_allclose(module.weight.numpy(), before - 2 * 0.1 * 4 * np.ones((3, 3)))
+    np.testing.assert_allclose(module.weight.detach().numpy(), before - 2 * 0.1 * 4 * np.ones((3, 3)))
 
 
 def test_state_dict_round_trip_and_deepcopy():
@@ -81,9 +81,9 @@ def test_state_dict_round_trip_and_deepcopy():
     other = linear()
     parametrize.register_parametrization(other, "weight", Split())
     other.load_state_dict(module.state_dict())
-    np.testing.assert_array_equal(other.weight.numpy(), module.weight.numpy())
+    np.testing.assert_array_equal(other.weight.detach().numpy(), module.weight.detach().numpy())
     copied = copy.deepcopy(module)
-    np.testing.assert_array_equal(copied.weight.numpy(), module.weight.numpy())
+    np.testing.assert_array_equal(copied.weight.detach().numpy(), module.weight.detach().numpy())
     assert copied.parametrizations.weight.original0 is not module.parametrizations.weight.original0
 
 

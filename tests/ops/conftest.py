@@ -18,7 +18,7 @@ def compare_with_torch(torch, fastgrad_fn, torch_fn, *arrays, grad: bool = True)
     tol = dict(rtol=2e-5, atol=2e-6) if float32 else dict(rtol=1e-10, atol=1e-12)
     for g, e in zip(got, expected):
         assert g.shape == tuple(e.shape) and str(g.dtype) == str(e.dtype).replace("torch.", ""), (g, e)
-        np.testing.assert_allclose(g.numpy(), e.detach().numpy(), equal_nan=True, **tol)
+        np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), equal_nan=True, **tol)
     rng = np.random.default_rng(1)
     weights = [rng.standard_normal(e.shape).astype(g.dtype) if e.requires_grad else None
                for g, e in zip(got, expected)]

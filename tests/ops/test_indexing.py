@@ -85,7 +85,7 @@ def test_mask_gradients(backend_name, shape, seed, broadcast_mask):
     value = fastgrad.tensor(0.7, dtype=fastgrad.float64, requires_grad=True)
     check(backend_name, lambda x, v: x.masked_fill(mask, v), x, value)
     check(backend_name, lambda x: fastgrad.masked_fill(x, mask, -1.0), x)
-    if mask.numpy().any():
+    if mask.detach().numpy().any():
         check(backend_name, lambda x: x.masked_select(mask), x)
 
 
@@ -136,9 +136,9 @@ def test_zero_dim_tensors_act_as_one_element_vectors(backend_name):
 def test_gather_scatter_match_the_definition_loops(rng):
     x = rng.standard_normal((3, 4, 5))
     index = rng.integers(0, 4, (2, 6, 3))
-    out = fastgrad.gather(fastgrad.tensor(x), 1, fastgrad.tensor(index)).numpy()
+    out = fastgrad.gather(fastgrad.tensor(x), 1, fastgrad.tensor(index)).detach().numpy()
     src = rng.standard_normal((2, 6, 4))
-    added = fastgrad.scatter_add(fastgrad.tensor(x), 1, fastgrad.tensor(index), fastgrad.tensor(src)).numpy()
+    added = fastgrad.scatter_add(fastgrad.tensor(x), 1, fastgrad.tensor(index), fastgrad.tensor(src)).detach().numpy()
     expected_added = x.copy()
     for i, j, k in np.ndindex(index.shape):
         assert out[i, j, k] == x[i, index[i, j, k], k]
@@ -348,8 +348,8 @@ def test_ordering_argument_checks():
 def test_unique_sorts_counts_and_inverts():
     x = fastgrad.tensor([[3.0, 1.0, math.nan], [1.0, math.nan, -0.0], [0.0, 3.0, 1.0]], requires_grad=True)
     values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
-    np.testing.assert_array_equal(values.numpy(), [-0.0, 1.0, 3.0, math.nan, math.nan])  # each NaN on its own
-    assert np.signbit(values.numpy()[0])  # of the equal -0.0 and 0.0, the first met
+    np.testing.assert_array_equal(values.detach().numpy(), [-0.0, 1.0, 3.0, math.nan, math.nan])  # each NaN on its own
+    assert np.signbit(values.detach().numpy()[0])  # of the equal -0.0 and 0.0, the first met
     assert inverse.tolist() == [[2, 1, 3], [1, 4, 0], [0, 2, 1]] and counts.tolist() == [2, 3, 2, 1, 1]
     assert inverse.dtype == counts.dtype == fastgrad.int64 and not inverse.requires_grad
     assert values.requires_grad  # as PyTorch's, though backward through it raises
@@ -476,7 +476,7 @@ def test_scatter_reduce_values_follow_the_definition():
                 ("amin", True): [1, 2, 5, 40], ("amin", False): [1, 2, 5, 40]}
     for (reduce, include_self), values in expected.items():
         got = x.scatter_reduce(0, index, src, reduce, include_self=include_self)
-        np.testing.assert_allclose(got.numpy(), values, rtol=1e-6, err_msg=f"{reduce} {include_self}")
+        np.testing.assert_allclose(got.detach().numpy(), values, rtol=1e-6, err_msg=f"{reduce} {include_self}")
     # integer means divide with floor, as PyTorch; "max" and "min" are PyTorch's aliases of amax and amin
     got = fastgrad.tensor([10, 20, 31]).scatter_reduce(0, fastgrad.tensor([0, 0, 2]), fastgrad.tensor([-3, 0, 4]),
                                                        "mean", include_self=False)

@@ -43,7 +43,7 @@ def assert_same(fn, *arrays, seed=0):
     for a, b in zip(fg_outs, t_outs):
         expected = b.detach().numpy()
         assert a.shape == tuple(b.shape) and a.dtype == expected.dtype, (a.shape, b.shape, a.dtype, b.dtype)
-        np.testing.assert_allclose(a.numpy(), expected, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(a.detach().numpy(), expected, rtol=1e-12, atol=0)
         if b.requires_grad:
             v = rng.standard_normal(a.shape)
             fg_loss = fg_loss + (a * fastgrad.tensor(v)).sum()
@@ -167,8 +167,9 @@ def assert_unique_matches_torch(array, **kwargs):
     for a, b in zip(ours, theirs):
         expected = b.detach().numpy()
         assert a.shape == expected.shape and a.dtype == expected.dtype and a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.numpy(), expected)
-        np.testing.assert_array_equal(np.signbit(a.numpy()) & (expected != 0), np.signbit(expected) & (expected != 0))
+        np.testing.assert_array_equal(a.detach().numpy(), expected)
+        np.testing.assert_array_equal(np.signbit(a.detach().numpy()) & (expected != 0),
+                                      np.signbit(expected) & (expected != 0))
 
 
 @SETTINGS
@@ -196,7 +197,7 @@ def test_unique_calls_and_results_as_torch():
         got, expected = (got, expected) if isinstance(got, tuple) else ((got,), (expected,))
         assert len(got) == len(expected)
         for a, b in zip(got, expected):
-            assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
+            assert a.dtype == b.detach().numpy().dtype and a.tolist() == b.tolist()
     assert_unique_matches_torch(np.array([3.0, np.nan, 1.0, np.nan, 3.0]))  # each NaN last, in input order
 
 
@@ -208,7 +209,7 @@ def test_unique_slices_with_nan_are_kept_as_in_torch_though_ordered_nan_last():
     x = np.array([[np.nan, 1.0], [1.0, 2.0], [np.nan, 1.0], [1.0, 2.0], [0.0, np.nan]])
     for lib in (fastgrad, torch):
         values, inverse, counts = lib.unique(lib.tensor(x), dim=0, return_inverse=True, return_counts=True)
-        np.testing.assert_array_equal(values[inverse].numpy(), x)
+        np.testing.assert_array_equal(values[inverse].detach().numpy(), x)
         assert sorted(zip(map(str, values.tolist()), counts.tolist())) == [
             ("[0.0, nan]", 1), ("[1.0, 2.0]", 2), ("[nan, 1.0]", 1), ("[nan, 1.0]", 1)]
     assert str(fastgrad.tensor(x).unique(dim=0).tolist()) == "[[0.0, nan], [1.0, 2.0], [nan, 1.0], [nan, 1.0]]"
@@ -249,7 +250,7 @@ def test_integer_tensors():
         got = fn(fastgrad, fastgrad.tensor(ints))
         for a, b in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple)
                         else (expected,)):
-            assert a.dtype == b.numpy().dtype and a.tolist() == b.tolist()
+            assert a.dtype == b.detach().numpy().dtype and a.tolist() == b.tolist()
 
 
 BAD_CALLS = {
@@ -434,7 +435,7 @@ def test_isin_bucketize_and_unique_consecutive_match_torch():
         assert len(got) == len(expected)
         for a, b in zip(got, expected):
             assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).replace("torch.", ""), (a, b)
-            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 @pytest.mark.parametrize("call", [
@@ -563,7 +564,7 @@ def test_a_uint8_index_tensor_reads_as_a_mask_with_pytorchs_warning():
             zero_d = x[lib.tensor(np.array(1, dtype=np.uint8))]
         if lib is fastgrad:
             assert len(caught) == 2 and "indexing with dtype uint8 is now deprecated" in str(caught[0].message)
-        results.append((whole.numpy(), zero_d.numpy()))
+        results.append((whole.detach().numpy(), zero_d.detach().numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
 
@@ -573,7 +574,7 @@ def test_an_assignment_through_a_bool_and_an_int_writes_the_element():
     for lib in (fastgrad, torch):
         x = lib.tensor([1.0, 2.0])
         x[True, 1] = 7.0
-        results.append(x.numpy())
+        results.append(x.detach().numpy())
     np.testing.assert_array_equal(*results)
 
 
@@ -588,7 +589,7 @@ def test_index_put_accumulate_adds_values_broadcast_over_a_multi_dim_index(requi
         x.index_put_((index,), lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64), accumulate=True)
         y = lib.zeros(4, dtype=lib.float64)
         y[index] += lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # no accumulation: the last write wins
-        results.append((x.detach().numpy(), y.numpy()))
+        results.append((x.detach().numpy(), y.detach().numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
 
@@ -621,7 +622,7 @@ def test_index_copy_refuses_negative_indices_as_torch(index):
             x.index_copy(1, lib.tensor(index), source)
         with pytest.raises(IndexError, match="out of"):
             x.index_copy_(1, lib.tensor(index), source)
-    same = [lib.zeros(2, 3).index_fill(1, lib.tensor(index), 1.0).numpy() for lib in (fastgrad, torch)]
+    same = [lib.zeros(2, 3).index_fill(1, lib.tensor(index), 1.0).detach().numpy() for lib in (fastgrad, torch)]
     np.testing.assert_array_equal(*same)  # index_fill does count them from the end
 
 
@@ -651,7 +652,7 @@ def test_index_put_fills_through_a_lone_mask_with_a_one_element_value_of_any_sha
     for lib in (fastgrad, torch):
         x = lib.zeros(3, 2)
         x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0))
-        results.append(x.numpy())
+        results.append(x.detach().numpy())
         with pytest.raises(RuntimeError, match="(?i)values? (tensor )?of shape"):  # not when accumulating
             x.index_put_((lib.tensor([True, False, True]),), lib.full((1, 1, 1), 5.0), accumulate=True)
     np.testing.assert_array_equal(*results)
@@ -672,7 +673,7 @@ def test_a_key_of_several_ellipses_reads_and_writes_as_in_torch(key, shape):
         part.sum().backward() if part.numel() else None
         y = x.detach().clone()
         y[key] = -1.0
-        return part.detach().numpy(), x.grad.numpy() if x.grad is not None else None, y.numpy()
+        return part.detach().numpy(), x.grad.numpy() if x.grad is not None else None, y.detach().numpy()
 
     ours, theirs = outcome(lambda: read_and_write(fastgrad)), outcome(lambda: read_and_write(torch))
     if isinstance(theirs, Raised):
@@ -730,7 +731,7 @@ def test_an_indexed_write_of_another_dtype_is_refused_or_cast_as_torch(case):
     def write(L):
         x = L.zeros(3, 2)
         x[key(L, x)] = L.ones(shape, dtype=getattr(L, dtype)) * 2
-        return x.numpy().tolist()
+        return x.detach().numpy().tolist()
 
     ours, theirs = outcome(lambda: write(fastgrad)), outcome(lambda: write(torch))
     assert isinstance(ours, Raised) == isinstance(theirs, Raised), (ours, theirs)

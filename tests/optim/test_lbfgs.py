@@ -34,7 +34,7 @@ def test_one_step_solves_least_squares(line_search_fn):
     returned = optimizer.step(closure)
     assert returned.item() == first.item()  # the loss at the start of the step, as PyTorch returns
     solution = np.linalg.lstsq(MATRIX, TARGET, rcond=None)[0]
-    np.testing.assert_allclose(x.numpy(), solution, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(x.detach().numpy(), solution, rtol=1e-6, atol=1e-7)
     assert 1 < optimizer.state[x]["n_iter"] < 100  # stopped by convergence
 
 
@@ -44,11 +44,11 @@ def test_state_carries_over_and_through_a_checkpoint(tmp_path):
     uninterrupted = []
     for _ in range(4):
         optimizer.step(closure)
-        uninterrupted.append(x.numpy().copy())
+        uninterrupted.append(x.detach().numpy().copy())
 
     x, optimizer, closure = least_squares(**options)
     optimizer.step(closure), optimizer.step(closure)
-    fastgrad.save({"x": x.numpy(), "optimizer": optimizer.state_dict()}, tmp_path / "ckpt")
+    fastgrad.save({"x": x.detach().numpy(), "optimizer": optimizer.state_dict()}, tmp_path / "ckpt")
     checkpoint = fastgrad.load(tmp_path / "ckpt")
     resumed_x, resumed, resumed_closure = least_squares(max_iter=99)  # the loaded options replace these
     resumed_x.data = fastgrad.tensor(checkpoint["x"])
@@ -56,7 +56,7 @@ def test_state_carries_over_and_through_a_checkpoint(tmp_path):
     assert resumed.param_groups[0]["max_iter"] == 2
     for expected in uninterrupted[2:]:
         resumed.step(resumed_closure)
-        np.testing.assert_array_equal(resumed_x.numpy(), expected)
+        np.testing.assert_array_equal(resumed_x.detach().numpy(), expected)
 
 
 def test_loading_state_of_other_sized_parameters_raises():
@@ -84,10 +84,10 @@ def test_a_parameter_without_gradient_stays_and_a_sparse_gradient_counts_as_dens
             loss.backward()
             return loss
 
-        start = embedding.weight.numpy().copy()
+        start = embedding.weight.detach().numpy().copy()
         optimizer.step(closure)
-        results.append(embedding.weight.numpy())
-        np.testing.assert_array_equal(unused.numpy(), 1.0)
+        results.append(embedding.weight.detach().numpy())
+        np.testing.assert_array_equal(unused.detach().numpy(), 1.0)
         untouched = [0, 3, 5]
         np.testing.assert_array_equal(results[-1][untouched], start[untouched])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-14)

@@ -69,7 +69,7 @@ def rosenbrock(library, dtype):
 
 
 def values(tensor):
-    return tensor.detach().numpy() if isinstance(tensor, torch.Tensor) else tensor.numpy()
+    return tensor.detach().numpy() if isinstance(tensor, torch.Tensor) else tensor.detach().numpy()
 
 
 def run(library, problem, dtype, options, steps=STEPS):
@@ -152,7 +152,8 @@ def test_pytorchs_state_dict_resumes_pytorchs_run(case):
 
     for step in range(2, STEPS):
         optimizer.step(closure)
-        np.testing.assert_allclose(np.concatenate([p.numpy() for p in params]), expected[step], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(np.concatenate([p.detach().numpy() for p in params]), expected[step], rtol=1e-10,
+                                   atol=1e-12)
 
 
 LINES = {  # losses along a line from 0, with their slopes; each case below takes other branches of the search

@@ -25,9 +25,9 @@ def run_fastgrad(make, steps=STEPS):
     optimizer = make([param])
     trajectory = []
     for _ in range(steps):
-        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
         optimizer.step()
-        trajectory.append(param.numpy().copy())
+        trajectory.append(param.detach().numpy().copy())
     return np.array(trajectory)
 
 
@@ -174,7 +174,7 @@ def test_chunked_updates_equal_whole_array_updates(monkeypatch):
             for g in grads:
                 param.grad = fastgrad.tensor(g)
                 optimizer.step()
-            results.append(param.numpy())
+            results.append(param.detach().numpy())
         return results
 
     for whole, chunked in zip(run(10**6), run(16)):
@@ -199,7 +199,7 @@ def train(embedding, optimizer, steps=5):
         optimizer.zero_grad()
         ((embedding(fastgrad.tensor(IDS)) - target) ** 2).sum().backward()
         optimizer.step()
-    return embedding.weight.numpy()
+    return embedding.weight.detach().numpy()
 
 
 @pytest.mark.parametrize("make_sparse, make_dense", [
@@ -209,7 +209,7 @@ def train(embedding, optimizer, steps=5):
 ])
 def test_sparse_and_dense_paths_agree_on_touched_rows(make_sparse, make_dense):
     sparse, dense = embedding_pair()
-    start = sparse.weight.numpy().copy()
+    start = sparse.weight.detach().numpy().copy()
     sparse_result = train(sparse, make_sparse(sparse.parameters()))
     dense_result = train(dense, make_dense(dense.parameters()))
     touched = sorted({i for row in IDS for i in row})
@@ -271,16 +271,16 @@ def test_state_dict_resumes_the_same_trajectory(name):
     param = nn.Parameter(P0.copy())
     first = make([param])
     for _ in range(3):
-        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
         first.step()
-    resumed_param = nn.Parameter(param.numpy().copy())
+    resumed_param = nn.Parameter(param.detach().numpy().copy())
     resumed = make([resumed_param])
     resumed.param_groups[0]["lr"] = 123.0  # overwritten by the loaded hyperparameters
     resumed.load_state_dict(first.state_dict())
     for _ in range(STEPS - 3):
-        resumed_param.grad = fastgrad.tensor(gradient(resumed_param.numpy()))
+        resumed_param.grad = fastgrad.tensor(gradient(resumed_param.detach().numpy()))
         resumed.step()
-    np.testing.assert_array_equal(resumed_param.numpy(), expected[-1])
+    np.testing.assert_array_equal(resumed_param.detach().numpy(), expected[-1])
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -298,7 +298,7 @@ def test_state_dict_of_a_0d_parameter_resumes_the_same_trajectory(name):
             resumed = make([params[1]])
             resumed.load_state_dict(second.state_dict())
             second = resumed
-    assert params[1].numpy() == params[0].numpy()
+    assert params[1].detach().numpy() == params[0].detach().numpy()
 
 
 @pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p, lr=0.1)])
@@ -310,10 +310,10 @@ def test_a_parameter_viewing_other_memory_is_updated_in_that_memory(make):
     optimizers = [make([params[0]]), make([params[1]])]
     for _ in range(3):
         for param, optimizer in zip(params, optimizers):
-            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
             optimizer.step()
-    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
-    np.testing.assert_array_equal(base.numpy(), params[1].numpy().T)
+    np.testing.assert_array_equal(params[0].detach().numpy(), params[1].detach().numpy())
+    np.testing.assert_array_equal(base.detach().numpy(), params[1].detach().numpy().T)
 
 
 def test_adagrad_state_dict_saved_before_the_first_step_keeps_the_starting_sum():
@@ -327,9 +327,9 @@ def test_adagrad_state_dict_saved_before_the_first_step_keeps_the_starting_sum()
     resumed.load_state_dict(saved.state_dict())
     for _ in range(2):
         for param, optimizer in zip(params, (resumed, direct)):
-            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
             optimizer.step()
-    np.testing.assert_array_equal(params[0].numpy(), params[1].numpy())
+    np.testing.assert_array_equal(params[0].detach().numpy(), params[1].detach().numpy())
 
 
 def test_load_state_dict_checks_shapes_and_groups():
@@ -396,19 +396,19 @@ def test_maximize_ascends_exactly_as_minimizing_the_negated_gradient(make):
     for g in grads:
         ascending.grad, descending.grad = fastgrad.tensor(g), fastgrad.tensor(-g)
         ascent.step(), descent.step()
-    np.testing.assert_array_equal(ascending.numpy(), descending.numpy())
+    np.testing.assert_array_equal(ascending.detach().numpy(), descending.detach().numpy())
     first = nn.Parameter(P0.copy())
     one_step = make([first], lr=0.01, maximize=True)
     first.grad = fastgrad.tensor(grads[0])
     one_step.step()
-    assert np.all(np.sign(first.numpy() - P0) == np.sign(grads[0]))  # moved up the gradient, coordinate-wise
+    assert np.all(np.sign(first.detach().numpy() - P0) == np.sign(grads[0]))  # moved up the gradient, coordinate-wise
 
 
 @pytest.mark.parametrize("make", [lambda p, **kw: optim.SGD(p, lr=0.1, **kw), lambda p, **kw: optim.Adagrad(p, **kw),
                                   lambda p, **kw: optim.SparseAdam(p, lr=0.1, **kw)])
 def test_maximize_with_sparse_gradients(make):
     sparse, _ = embedding_pair()
-    start = sparse.weight.numpy().copy()
+    start = sparse.weight.detach().numpy().copy()
     ascended = train(sparse, make(sparse.parameters(), maximize=True), steps=1)
     # one step: the loss (a sum of squares) grows, so the touched rows move away from the target
     descended_embedding, _ = embedding_pair()
@@ -462,10 +462,10 @@ def test_a_tensor_lr_steps_as_the_same_number(make):
     optimizers = [make([params[0]], 0.1), make([params[1]], fastgrad.tensor(0.1, dtype=fastgrad.float64))]
     for _ in range(3):
         for param, optimizer in zip(params, optimizers):
-            param.grad = fastgrad.tensor(gradient(param.numpy()))
+            param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
             optimizer.step()
-    assert not np.array_equal(params[1].numpy(), P0)
-    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+    assert not np.array_equal(params[1].detach().numpy(), P0)
+    np.testing.assert_array_equal(params[1].detach().numpy(), params[0].detach().numpy())
 
 
 def test_lbfgs_with_a_tensor_lr_steps_as_with_the_same_number():
@@ -479,7 +479,7 @@ def test_lbfgs_with_a_tensor_lr_steps_as_with_the_same_number():
             loss.backward()
             return loss
         optimizer.step(closure)
-    np.testing.assert_array_equal(params[1].numpy(), params[0].numpy())
+    np.testing.assert_array_equal(params[1].detach().numpy(), params[0].detach().numpy())
 
 
 @pytest.mark.parametrize("make", [optim.Adam, optim.Adamax, optim.NAdam, optim.RAdam])
@@ -546,7 +546,7 @@ def test_updates_shared_among_two_threads_equal_the_serial_ones(counted_splits, 
             for param, grad in zip(params, grads):
                 param.grad = fastgrad.tensor(grad)
             optimizer.step()
-        results[count] = [param.numpy() for param in params]
+        results[count] = [param.detach().numpy() for param in params]
     assert counted_splits == [2, 2]  # the two steps at two threads
     for threaded, serial in zip(results[2], results[1]):
         np.testing.assert_array_equal(threaded, serial)

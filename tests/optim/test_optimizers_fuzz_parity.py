@@ -173,8 +173,8 @@ def test_random_runs_match_pytorch_at_every_step(seed):
         theirs_optimizer.step()
         ours_optimizer.step()
         for index, (our, their) in enumerate(zip(ours, theirs)):
-            assert our.numpy().dtype == dtype
-            np.testing.assert_allclose(our.numpy(), their.detach().numpy(), **TOLERANCE[dtype],
+            assert our.detach().numpy().dtype == dtype
+            np.testing.assert_allclose(our.detach().numpy(), their.detach().numpy(), **TOLERANCE[dtype],
                                        err_msg=f"{name} step {step} parameter {index}")
     for index, (our, their) in enumerate(zip(ours, theirs)):
         our_state, their_state = ours_optimizer.state.get(our, {}), theirs_optimizer.state.get(their, {})

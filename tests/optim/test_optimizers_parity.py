@@ -56,9 +56,9 @@ def run_fastgrad(name, kwargs, dtype, steps=STEPS):
     optimizer = getattr(optim, name)([param], **kwargs)
     trajectory = []
     for _ in range(steps):
-        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
         optimizer.step()
-        trajectory.append(param.numpy().copy())
+        trajectory.append(param.detach().numpy().copy())
     return np.array(trajectory), optimizer
 
 
@@ -123,7 +123,7 @@ def test_state_values_match_pytorch(case, dtype):
     ours_state = next(iter(ours.state.values()))
     theirs_state = next(iter(theirs.state.values()))
     for key, value in theirs_state.items():
-        np.testing.assert_allclose(ours_state[key], value.numpy(), **TOLERANCE[dtype], err_msg=key)
+        np.testing.assert_allclose(ours_state[key], value.detach().numpy(), **TOLERANCE[dtype], err_msg=key)
 
 
 def run_torch_resumed(name, kwargs, steps_before, steps=STEPS):
@@ -152,9 +152,9 @@ def test_state_dict_round_trip_resumes_pytorchs_trajectory(case, tmp_path):
     resumed = getattr(optim, name)([param], lr=123.0)  # the loaded hyperparameters replace these
     resumed.load_state_dict(fastgrad.load(tmp_path / "ckpt")["optimizer"])
     for step in range(4, STEPS):
-        param.grad = fastgrad.tensor(gradient(param.numpy()))
+        param.grad = fastgrad.tensor(gradient(param.detach().numpy()))
         resumed.step()
-        np.testing.assert_allclose(param.numpy(), expected[step], **TOLERANCE[np.float64])
+        np.testing.assert_allclose(param.detach().numpy(), expected[step], **TOLERANCE[np.float64])
 
 
 @pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1)), ("Adagrad", dict(lr=0.5)),
@@ -174,7 +174,7 @@ def test_sparse_gradients_match_pytorch(name, kwargs, maximize):
         ((ours_embedding(fastgrad.tensor(ids)) - fastgrad.tensor(target)) ** 2).sum().backward()
         ((theirs_embedding(torch.tensor(ids)) - torch.tensor(target)) ** 2).sum().backward()
         ours.step(), theirs.step()
-    np.testing.assert_allclose(ours_embedding.weight.numpy(), theirs_embedding.weight.detach().numpy(),
+    np.testing.assert_allclose(ours_embedding.weight.detach().numpy(), theirs_embedding.weight.detach().numpy(),
                                rtol=1e-10, atol=1e-12)
 
 

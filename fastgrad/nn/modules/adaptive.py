@@ -132,10 +132,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         for rows whose head's best entry is a cluster."""
         input = self._batch(input, "predict")
         head_output = self.head(input)
-        best = head_output.argmax(dim=1).numpy().copy()
+        best = head_output.argmax(dim=1)._data.copy()
         outside = np.flatnonzero(best >= self.shortlist_size)
         if outside.size:
             index = Tensor._from_data(outside)
             log_prob = self._full_log_prob(input.index_select(0, index), head_output.index_select(0, index))
-            best[outside] = log_prob.argmax(dim=1).numpy()
+            best[outside] = log_prob.argmax(dim=1)._data
         return Tensor._from_data(best)

@@ -229,7 +229,7 @@ class RNNBase(Module):
         states = self._checked_states(hx, padded.shape[1], unbatched=False)
         if states is not None and packed.sorted_indices is not None:
             states = tuple(state.index_select(1, packed.sorted_indices) for state in states)
-        output, final_states = self._run_layers(padded, states, lengths.numpy())
+        output, final_states = self._run_layers(padded, states, lengths._data)
         if packed.unsorted_indices is not None:
             final_states = tuple(state.index_select(1, packed.unsorted_indices) for state in final_states)
         output = PackedSequence(pack_padded_sequence(output, lengths).data, packed.batch_sizes,

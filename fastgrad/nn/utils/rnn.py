@@ -137,7 +137,7 @@ def _check_packed_fields(data, batch_sizes, sorted_indices, unsorted_indices) ->
         got = (f"dtype {batch_sizes.dtype} and shape {batch_sizes.shape}" if isinstance(batch_sizes, Tensor)
                else type(batch_sizes).__name__)
         raise TypeError(f"PackedSequence: batch_sizes must be a 1-D int64 tensor, got {got}")
-    sizes = batch_sizes.numpy()
+    sizes = batch_sizes._data
     if sizes.size == 0 or sizes.min() < 1 or np.any(np.diff(sizes) > 0):
         raise ValueError(f"PackedSequence: batch_sizes must be positive and non-increasing (the number of sequences "
                          f"still running at each step), got {sizes.tolist()}")
@@ -148,11 +148,11 @@ def _check_packed_fields(data, batch_sizes, sorted_indices, unsorted_indices) ->
         if indices is None:
             continue
         if not (isinstance(indices, Tensor) and indices.ndim == 1 and indices.dtype.kind in "iu"
-                and np.array_equal(np.sort(indices.numpy()), np.arange(sizes[0]))):
+                and np.array_equal(np.sort(indices._data), np.arange(sizes[0]))):
             raise ValueError(f"PackedSequence: {name} must be an int64 tensor holding a permutation of the "
                              f"{sizes[0]} sequences, got {indices!r}")
     if unsorted_indices is not None and (sorted_indices is None or not np.array_equal(
-            unsorted_indices.numpy()[sorted_indices.numpy()], np.arange(sizes[0]))):
+            unsorted_indices._data[sorted_indices._data], np.arange(sizes[0]))):
         raise ValueError("PackedSequence: unsorted_indices must be the inverse permutation of sorted_indices")
 
 
@@ -169,7 +169,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     if permutation.dtype != np.int64:
         raise RuntimeError(f"invert_permutation: permutation must be an int64 tensor, got dtype "
                            f"{np.dtype(permutation.dtype)}")
-    ids = permutation.numpy().reshape(-1)
+    ids = permutation._data.reshape(-1)
     outside = (ids < 0) | (ids >= ids.size)
     if outside.any():
         raise RuntimeError(f"invert_permutation: id {ids[outside][0]} is out of range for a permutation of "
@@ -185,7 +185,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
 def _lengths_values(name: str, lengths) -> np.ndarray:
     """Sequence lengths (a list, tuple, NumPy array or tensor of numbers) as a 1-D array of their own dtype;
     bools are the lengths 0 and 1 (int64), as PyTorch takes them."""
-    values = lengths.numpy() if isinstance(lengths, Tensor) else lengths
+    values = lengths._data if isinstance(lengths, Tensor) else lengths
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):
@@ -258,7 +258,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
         raise TypeError(f"pad_packed_sequence: sequence must be a PackedSequence, got {type(sequence).__name__}")
     if not isinstance(padding_value, (int, float, np.number, np.bool_)):
         raise TypeError(f"pad_packed_sequence: padding_value must be a number, got {padding_value!r}")
-    sizes = sequence.batch_sizes.numpy()
+    sizes = sequence.batch_sizes._data
     steps = len(sizes)
     if total_length is not None:
         if isinstance(total_length, bool) or not isinstance(total_length, (int, np.integer)):
@@ -274,7 +274,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     source[:len(sizes)][valid] = np.arange(data.shape[0])
     lengths = valid.sum(axis=0)
     if sequence.unsorted_indices is not None:
-        unsorted = sequence.unsorted_indices.numpy()
+        unsorted = sequence.unsorted_indices._data
         source, lengths = source[:, unsorted], lengths[unsorted]
     with_padding_row = pad(data, (0, 0) * (data.ndim - 1) + (0, 1), value=padding_value)
     return with_padding_row[source.T if batch_first else source], Tensor._from_data(lengths.astype(np.int64))

@@ -89,7 +89,7 @@ class WeightedRandomSampler(Sampler):
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator: Generator | None = None) -> None:
         self.num_samples = positive_int(num_samples, "num_samples")
         self.replacement = boolean(replacement, "replacement")
-        values = weights.numpy() if isinstance(weights, Tensor) else weights
+        values = weights._data if isinstance(weights, Tensor) else weights
         try:
             self.weights = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError) as error:
