@@ -37,7 +37,7 @@ class SmallLM(nn.Module):
 def step():
     tokens = fastgrad.from_numpy(rng.integers(0, 200, size=(36, 8)))
     optimizer.zero_grad()
-    loss = loss_fn(model(tokens[:-1]), fastgrad.from_numpy(tokens[1:].reshape(-1)))
+    loss = loss_fn(model(tokens[:-1]), tokens[1:].reshape(-1))
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 0.25)
     optimizer.step()
