@@ -713,7 +713,7 @@ def release(node, kept: list) -> None:
     """Free what `node` saved and its inputs, once a backward without retain_graph has run it. A stand-in among the
     inputs (the history a tensor had before an in-place change: rebase, linked from the tensor only weakly) goes into
     `kept`, which the walk holds until it ends: an older node that this walk has yet to run may read that history
-    (`y = x + w; x.mul_(z)`: the node of mul_ may run before the one of +)."""
+    (`y = x + w; x.mul_(z)`: the node of mul_ may run before the one of +). (run_backward has it inline.)"""
     for parent in node.inputs:
         if _weakref_count(parent):
             kept.append(parent)
@@ -1001,8 +1001,11 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool, inputs: list
                     _store_leaf_grad(parent, parent_grad, handed_to_leaves, retain_graph, op)
             if hooked_edges:
                 _count_down_hooked_leaves(parents, hooked_edges)
-            if not retain_graph:
-                release(node, kept)
+            if not retain_graph:  # (release, inlined: this runs for every node)
+                for parent in parents:
+                    if _weakref_count(parent):
+                        kept.append(parent)
+                node.saved, node.inputs = None, ()
         for leaf, leaf_grad in summed_leaves.values() if summed_leaves else ():
             if id(leaf) in _TENSOR_HOOKS:
                 leaf_grad = _run_tensor_hooks(leaf, leaf_grad)

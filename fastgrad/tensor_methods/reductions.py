@@ -72,7 +72,8 @@ class ReductionMethods:
         """The sum over `dim` (every dim when None or left out; keepdim needs a dim, None too, as PyTorch's); integer
         and bool tensors give int64, and `dtype` casts the input first, as PyTorch."""
         dim, keepdim = (None, False) if dim is NOT_GIVEN and keepdim is None else _dim_and_keepdim("sum", dim, keepdim)
-        axis = _reduced_axes(dim, self._data.ndim)  # (the dims before the dtype, as PyTorch checks them)
+        # (the dims before the dtype, as PyTorch checks them; none to check, and no call, for a loss's sum)
+        axis = None if dim is None else _reduced_axes(dim, self._data.ndim)
         # (a float tensor without dtype, the usual case, needs no cast: no call to find that out)
         x = self if dtype is None and self._data.dtype.kind == "f" else self._integers_as_int64("sum", dtype)
         if dim is None and not keepdim:  # (a loss's sum: no attributes, so apply calls forward the quick way)
