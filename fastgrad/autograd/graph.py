@@ -181,8 +181,8 @@ def apply(op, *inputs, **attrs):
         root = base if base._base is None else base._base
         if not out.flags.writeable and root._data.flags.writeable:  # (a view of an expand: writable where it can be)
             out = result._data = writable_unless_repeating(out)
-        result._counter, result._base, result._base_node = base._counter, root, base_history_mark(root, base)
-        result._base_version = base._counter.value
+        result._counter = base._counter  # (then mark_as_view, inlined: this runs for every view op)
+        result._base, result._base_node, result._base_version = root, base_history_mark(root, base), base._counter.value
     else:  # (new_version_counter, inlined)
         counter = result._counter = _new_object(
             InferenceVersionCounter if INFERENCE_GATE.open and GRAD_MODE.inference else VersionCounter)
