@@ -210,18 +210,26 @@ def _verdict(by_median: bool, by_minimum: bool | None) -> str:
 
 
 def baseline_status(timings: list[Timing]) -> list[str]:
-    """Per case timed with the baseline too: its time over the baseline's (median and minimum)."""
+    """Per case timed with the baseline too: its time over the baseline's (median and minimum), "slower" or "faster"
+    only where the two ratios agree (as goal_status's verdicts)."""
     lines = []
     for before in (t for t in timings if t.baseline_of is not None):
         after = next((t for t in timings if t.case is before.baseline_of), None)
         if after is None:
             continue
         ratio = after.estimate / before.estimate
-        minima = (f", min {after.minimum / before.minimum:.2f}x" if after.minimum and before.minimum else "")
-        verdict = "slower" if ratio > 1 + SAME_WITHIN else "faster" if ratio < 1 - SAME_WITHIN else "the same within 5%"
+        minima = after.minimum / before.minimum if after.minimum and before.minimum else None
+        verdict = _change(ratio)
+        if minima is not None and _change(minima) != verdict:
+            verdict = f"unsettled: the medians say {verdict}, the minima {_change(minima)}"
+        shown = "" if minima is None else f", min {ratio_text(minima, 1 + SAME_WITHIN, 1 - SAME_WITHIN)}x"
         lines.append(f"{after.case.title} vs baseline: {ratio_text(ratio, 1 + SAME_WITHIN, 1 - SAME_WITHIN)}x its "
-                     f"time (median{minima}): {verdict}")
+                     f"time (median{shown}): {verdict}")
     return lines
+
+
+def _change(ratio: float) -> str:
+    return "slower" if ratio > 1 + SAME_WITHIN else "faster" if ratio < 1 - SAME_WITHIN else "the same within 5%"
 
 
 def ratio_text(ratio: float, *thresholds: float) -> str:

@@ -232,6 +232,21 @@ def test_each_case_runs_alone_in_a_process_of_its_engine_in_alternating_rounds()
         assert timing.minimum == (None if timing.estimated else min(samples))
 
 
+def test_a_change_against_the_baseline_is_named_only_where_medians_and_minima_agree():
+    workload = workloads.add_tiny_workload(4)
+    case = next(c for c in workload.cases if c.label == workloads.FASTGRAD)
+    baseline = dataclasses.replace(case, label=f"{workloads.FASTGRAD} {runner.BASELINE}")
+
+    def status(after: tuple[float, float], before: tuple[float, float]) -> str:
+        timings = [runner.Timing(case, after[0], after[0], 1, 1, after[1]),
+                   runner.Timing(baseline, before[0], before[0], 1, 1, before[1], baseline_of=case)]
+        return runner.baseline_status(timings)[0]
+
+    assert status((1.2, 1.0), (1.0, 0.8)).endswith("1.20x its time (median, min 1.25x): slower")
+    assert status((1.2, 0.8), (1.0, 0.8)).endswith(": unsettled: the medians say slower, the minima the same within 5%")
+    assert status((0.8, 0.9), (1.0, 0.8)).endswith(": unsettled: the medians say faster, the minima slower")
+
+
 def test_a_baseline_times_the_fastgrad_cases_with_the_baselines_package(tmp_path):
     """Here the baseline is this very checkout, so both labels must appear and the worker must have
     imported fastgrad from it; a fastgrad from elsewhere makes the worker fail, never a silent comparison."""
