@@ -187,22 +187,23 @@ def goal_status(goal: Goal, timings: list[Timing]) -> str:
         return f"{goal.describe()}: not measured"
     if goal.seconds is not None:
         minimum = None if case.estimated else case.minimum
-        verdict = _verdict(case.estimate <= goal.seconds, None if minimum is None else minimum <= goal.seconds)
+        outcome = verdict(case.estimate <= goal.seconds, None if minimum is None else minimum <= goal.seconds)
         shown = format_seconds(case.estimate) + ("" if minimum is None else f"; min {format_seconds(minimum)}")
-        return f"{goal.describe()}: {verdict} ({shown})"
+        return f"{goal.describe()}: {outcome} ({shown})"
     reference = _find(timings, goal.reference)
     if reference is None:
         return f"{goal.describe()}: not checked ({goal.reference} not measured)"
     ratio = case.estimate / reference.estimate
     minima = (case.minimum / reference.minimum if case.minimum and reference.minimum
               and not case.estimated and not reference.estimated else None)
-    verdict = _verdict(ratio <= goal.factor, None if minima is None else minima <= goal.factor)
+    outcome = verdict(ratio <= goal.factor, None if minima is None else minima <= goal.factor)
     shown = "" if minima is None else f"; minima {ratio_text(minima, goal.factor)}x"
-    return (f"{goal.describe()}: {verdict} ({goal.case} takes {ratio_text(ratio, goal.factor)}x the time of "
+    return (f"{goal.describe()}: {outcome} ({goal.case} takes {ratio_text(ratio, goal.factor)}x the time of "
             f"{goal.reference}{shown})")
 
 
-def _verdict(by_median: bool, by_minimum: bool | None) -> str:
+def verdict(by_median: bool, by_minimum: bool | None) -> str:
+    """"met"/"missed" where the medians and the minima (or best rounds) agree, else "unsettled" naming which met."""
     if by_minimum is None or by_minimum == by_median:
         return "met" if by_median else "missed"
     met, not_met = ("medians", "minima") if by_median else ("minima", "medians")
@@ -219,12 +220,12 @@ def baseline_status(timings: list[Timing]) -> list[str]:
             continue
         ratio = after.estimate / before.estimate
         minima = after.minimum / before.minimum if after.minimum and before.minimum else None
-        verdict = _change(ratio)
-        if minima is not None and _change(minima) != verdict:
-            verdict = f"unsettled: the medians say {verdict}, the minima {_change(minima)}"
+        change = _change(ratio)
+        if minima is not None and _change(minima) != change:
+            change = f"unsettled: the medians say {change}, the minima {_change(minima)}"
         shown = "" if minima is None else f", min {ratio_text(minima, 1 + SAME_WITHIN, 1 - SAME_WITHIN)}x"
         lines.append(f"{after.case.title} vs baseline: {ratio_text(ratio, 1 + SAME_WITHIN, 1 - SAME_WITHIN)}x its "
-                     f"time (median{shown}): {verdict}")
+                     f"time (median{shown}): {change}")
     return lines
 
 
