@@ -18,7 +18,8 @@ from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.strided_views import overlaps_itself
 from fastgrad.tensor import Tensor, check_device, strided
-from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, number_of_dtype, real_arg, size_arg
+from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, number_of_dtype, real_arg, size_arg,
+                                              torch_number)
 from fastgrad.tensor_methods.shape import _int_sequence
 
 
@@ -99,6 +100,7 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_fo
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
+    fill_value = torch_number(fill_value)  # (a NumPy bool is the float PyTorch reads it as: full((2,), np.True_) is 1.0s)
     numbers = (bool, int, float, np.bool_, np.integer, np.floating)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
