@@ -90,7 +90,14 @@ class IndexingMethods:
         return apply(ops.GetItem, x, key=np_key, advanced=advanced)
 
     def __setitem__(self, key, value) -> None:
-        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad."""
+        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad. value is
+        a tensor or a number: a Python one, or a NumPy int or float64 (which is a Python float), as PyTorch takes;
+        other NumPy scalars (np.True_, np.float32) and None are refused as PyTorch refuses them. A NumPy array or a
+        list is taken too (PyTorch refuses them), as fastgrad's own code writes arrays this way."""
+        if not isinstance(value, (graph.Tensor, int, float, complex, np.integer, np.ndarray, list)):  # (bool: an int)
+            raise TypeError(f"__setitem__: can't assign a {type(value).__module__}.{type(value).__name__} to a tensor "
+                            f"of dtype {self.dtype} (as PyTorch, x[key] = value takes a tensor, a Python number or a "
+                            "NumPy int); convert it with fastgrad.tensor() or fastgrad.as_tensor() first")
         self._put(*self._index_key(key)[:2], value, accumulate=False, name="__setitem__")
 
     def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
