@@ -604,7 +604,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                   pin_memory: bool = False) -> Tensor:
     """A tensor of `size` whose element i_0, i_1, ... sits at sum_d i_d * stride[d] of new memory just large enough
     for it (zeros; PyTorch leaves it uninitialized), as torch.empty_strided. Where two positions share an element
-    (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold)."""
+    (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold), and lies in its memory as an
+    expand does in its base's: fills of one value (fill_, zero_, masked_fill_) write it, as PyTorch's."""
     check_device("empty_strided", device)
     shape, steps = _int_sequence("empty_strided: size", size), _int_sequence("empty_strided: stride", stride)
     if len(shape) != len(steps):
@@ -616,9 +617,14 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         raise RuntimeError(f"empty_strided: strides must be non-negative, got {list(steps)}")
     dtype = dtype_or_default(dtype)
     extent = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, steps))
-    data = np.lib.stride_tricks.as_strided(np.zeros(extent, dtype), shape, tuple(s * dtype.itemsize for s in steps),
-                                           writeable=not overlaps_itself(shape, steps))
-    return Tensor._from_data(data, requires_grad=requires_grad)
+    memory, overlaps = np.zeros(extent, dtype), overlaps_itself(shape, steps)
+    data = np.lib.stride_tricks.as_strided(memory, shape, tuple(s * dtype.itemsize for s in steps),
+                                           writeable=not overlaps)
+    out = Tensor._from_data(data, requires_grad=requires_grad)
+    if overlaps:  # (the memory as a tensor of its own, as as_strided_ keeps it: see graph._one_value_written_where)
+        out._storage = Tensor._wrap(memory, False, None)
+        out._storage._counter = out._counter
+    return out
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
