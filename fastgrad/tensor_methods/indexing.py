@@ -133,15 +133,24 @@ class IndexingMethods:
     def fill_diagonal_(self, fill_value, wrap: bool = False) -> "Tensor":
         """The elements [i, i, ..., i] become fill_value, in place, for a matrix or a tensor whose dims all have one
         size; with wrap, a tall matrix's diagonal starts again N + 1 rows further down (NumPy's and PyTorch's
-        rule)."""
+        rule). As PyTorch's, a fill_ of the diagonal as a strided view of self (a step of every dim at once), so
+        that an expanded self is written through its shared memory, and its history passes a gradient (the
+        diagonal of an expanded matrix shows each element once, where a mask over all of it would repeat them)."""
         if self.ndim < 2:
             raise RuntimeError(f"fill_diagonal_: expected a tensor with at least 2 dims, got shape {tuple(self.shape)}")
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_: all dims of the tensor must have one size, got shape "
                                f"{tuple(self.shape)}")
-        on_diagonal = np.zeros(self.shape, dtype=bool)
-        np.fill_diagonal(on_diagonal, True, wrap=bool(wrap))
-        return self.masked_fill_(graph.Tensor._wrap(on_diagonal, False, None), fill_value)
+        if not isinstance(fill_value, graph.Tensor):  # (checked here to name this method; fill_ casts it)
+            number_of_dtype("fill_diagonal_", fill_value, self.dtype)
+        height, width = self.shape[0], self.shape[1]
+        step, start = sum(self.stride()), self.storage_offset()
+        length = min(height, width)
+        self.as_strided((length,), (step,), start).fill_(fill_value)
+        if wrap and self.ndim == 2 and height > width + 1:
+            wrapped = -(-self.numel() // (width + 1)) - length  # (PyTorch's count: numel / (N + 1) rounded up, less N)
+            self.as_strided((wrapped,), (step,), start + self.stride(0) * (width + 1)).fill_(fill_value)
+        return self
 
     def where(self, condition: "Tensor", other) -> "Tensor":
         """self where condition holds, else other: fastgrad.where(condition, self, other)."""
