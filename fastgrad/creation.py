@@ -100,7 +100,7 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_fo
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
-    fill_value = torch_number(fill_value)  # (a NumPy bool is the float PyTorch reads it as: full((2,), np.True_) is 1.0s)
+    fill_value = torch_number(fill_value)  # (np.True_ is the float PyTorch reads: full((2,), np.True_) is 1.0s)
     numbers = (bool, int, float, np.bool_, np.integer, np.floating)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
@@ -621,7 +621,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     data = np.lib.stride_tricks.as_strided(memory, shape, tuple(s * dtype.itemsize for s in steps),
                                            writeable=not overlaps)
     out = Tensor._from_data(data, requires_grad=requires_grad)
-    if overlaps:  # (the memory as a tensor of its own, as as_strided_ keeps it: see graph._one_value_written_where)
+    if overlaps:  # (the memory as a tensor of its own, as as_strided_ keeps it: see graph.repeats_writable_memory)
         out._storage = Tensor._wrap(memory, False, None)
         out._storage._counter = out._counter
     return out

@@ -13,8 +13,9 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
-from fastgrad.ops.shape import basic_view
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
+from fastgrad.ops.shape import basic_view
+from fastgrad.strided_views import writable_alias
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
@@ -170,7 +171,15 @@ class IndexingMethods:
             if part._data.flags.writeable:
                 part._put(None, (Ellipsis,), value, accumulate, name, op)
                 return self
-        graph.refuse_read_only(name, self)
+        # An advanced key into an expand: PyTorch warns, and writes the values through the memory (IndexPut's
+        # repeated_memory_write); it refuses put_
+        repeated = (not basic and not self._data.flags.writeable and self._data.size
+                    and graph.repeats_writable_memory(self)
+                    and op.repeated_memory_write({"key": np_key, "accumulate": accumulate, "selection": selection}))
+        if repeated:
+            _warn_if_expanded("index_put_", self, stacklevel=4)
+        else:
+            graph.refuse_read_only(name, self)
         if self._base is not None and GRAD_MODE.enabled:
             if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)
                 graph.follows_new_base_history(self)
@@ -199,7 +208,8 @@ class IndexingMethods:
                                    f"{self.dtype} for the destination and {value.dtype} for the source")
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
-            write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
+            memory = writable_alias(self._data) if repeated else self._data
+            write_at(region(memory, selection), np_key, value._data, accumulate)  # region: a view
             self._counter.value += 1
             return self
         if value._data.dtype != self._data.dtype:
@@ -799,9 +809,9 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
 
 
-def _warn_if_expanded(name: str, tensor) -> None:
-    """PyTorch's warning when masked_fill_ or index_fill_ writes a tensor with an expanded dim (of stride 0 and size
-    over 1), which it still allows, as the write puts one value at every position it reaches."""
+def _warn_if_expanded(name: str, tensor, stacklevel: int = 3) -> None:
+    """PyTorch's warning when masked_fill_, index_fill_ or index_put_ (x[indices] = v) writes a tensor with an
+    expanded dim (of stride 0 and size over 1), which it still allows."""
     if any(step == 0 and n > 1 for n, step in zip(tensor._data.shape, tensor._data.strides)):
         warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before performing "
-                      "this operation.", UserWarning, stacklevel=3)
+                      "this operation.", UserWarning, stacklevel=stacklevel)
