@@ -317,7 +317,7 @@ class MathMethods:
         if all(t.dtype.kind in "biu" for t in (self, tensor1, tensor2) if isinstance(t, graph.Tensor)):
             if not number.is_integer():
                 raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
-            value = int(number)
+            value = int(value if isinstance(value, (int, np.integer)) else number)  # (exact for a large int)
         tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
         if self.dtype.kind == "b" and tensor1.dtype.kind == "b":  # (bool arithmetic would be logical here)
             raise NotImplementedError("addcmul: not implemented for bool tensors (as PyTorch's); convert with .long()")
