@@ -57,3 +57,12 @@ def test_addcmul_of_bool_tensors_is_refused_with_a_bool_value_too():
         flags = lib.tensor([True, False])
         with pytest.raises(NotImplementedError):
             lib.addcmul(flags, flags, flags, value=np.True_)
+
+
+@pytest.mark.parametrize("value", [2**62, np.int64(2**62 + 1), 3.0], ids=repr)
+def test_an_integer_value_with_integer_tensors_stays_exact(value):
+    results = []
+    for lib in (torch, fastgrad):
+        ints = lib.tensor([0, 1])
+        results.append(lib.addcmul(ints, ints, ints, value=value).tolist())
+    assert results[0] == results[1]
