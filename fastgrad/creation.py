@@ -18,7 +18,8 @@ from fastgrad.ops.assign import RandomFill
 from fastgrad.random import GENERATOR, rng_of
 from fastgrad.strided_views import overlaps_itself
 from fastgrad.tensor import Tensor, check_device, strided
-from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, number_of_dtype, real_arg, size_arg
+from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, number_of_dtype, real_arg, size_arg,
+                                              torch_number)
 from fastgrad.tensor_methods.shape import _int_sequence
 
 
@@ -99,6 +100,7 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False, memory_fo
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device("full", device)
+    fill_value = torch_number(fill_value)  # (np.True_ is the float PyTorch reads: full((2,), np.True_) is 1.0s)
     numbers = (bool, int, float, np.bool_, np.integer, np.floating)
     if dtype is None:  # a NumPy scalar counts as the Python number it holds, as in PyTorch (np.float32: the default)
         dtype = scalar_dtype(fill_value) if isinstance(fill_value, numbers) else np.asarray(fill_value).dtype
@@ -602,7 +604,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                   pin_memory: bool = False) -> Tensor:
     """A tensor of `size` whose element i_0, i_1, ... sits at sum_d i_d * stride[d] of new memory just large enough
     for it (zeros; PyTorch leaves it uninitialized), as torch.empty_strided. Where two positions share an element
-    (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold)."""
+    (a 0 stride) it is read-only, as fastgrad's other such views (see Tensor.unfold), and lies in its memory as an
+    expand does in its base's: fills of one value (fill_, zero_, masked_fill_) write it, as PyTorch's."""
     check_device("empty_strided", device)
     shape, steps = _int_sequence("empty_strided: size", size), _int_sequence("empty_strided: stride", stride)
     if len(shape) != len(steps):
@@ -614,9 +617,14 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         raise RuntimeError(f"empty_strided: strides must be non-negative, got {list(steps)}")
     dtype = dtype_or_default(dtype)
     extent = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, steps))
-    data = np.lib.stride_tricks.as_strided(np.zeros(extent, dtype), shape, tuple(s * dtype.itemsize for s in steps),
-                                           writeable=not overlaps_itself(shape, steps))
-    return Tensor._from_data(data, requires_grad=requires_grad)
+    memory, overlaps = np.zeros(extent, dtype), overlaps_itself(shape, steps)
+    data = np.lib.stride_tricks.as_strided(memory, shape, tuple(s * dtype.itemsize for s in steps),
+                                           writeable=not overlaps)
+    out = Tensor._from_data(data, requires_grad=requires_grad)
+    if overlaps:  # (the memory as a tensor of its own, as as_strided_ keeps it: see graph.repeats_writable_memory)
+        out._storage = Tensor._wrap(memory, False, None)
+        out._storage._counter = out._counter
+    return out
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad: bool = False,

@@ -52,6 +52,12 @@ def strided_view(owner: np.ndarray, address: int, shape: tuple, strides: tuple, 
     return np.asarray(_MemoryWindow(owner, address, shape, strides, dtype, writeable))
 
 
+def writable_alias(array: np.ndarray) -> np.ndarray:
+    """A writable array over the memory read-only `array` shows, laid out as it is (for a write whose caller knows
+    the memory takes it)."""
+    return strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides, array.dtype, True)
+
+
 def writable_unless_repeating(view: np.ndarray) -> np.ndarray:
     """`view`, a read-only view of writable memory, made writable where no two of its positions reach one element:
     a view of an expanded tensor that shows each element once (a row of it, its diagonal) takes writes, as PyTorch's

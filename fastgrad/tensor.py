@@ -1229,13 +1229,14 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         """other * alpha for add_ and sub_: straight through the kernel when nothing records or profiles the
         product and it keeps other's floating dtype (an optimizer's p.sub_(grad, alpha=lr)), else as an op."""
         alpha = torch_number(alpha)
+        operand = self._operand(other)  # (first: PyTorch refuses a list there before it reads alpha, with a TypeError)
         if isinstance(alpha, (float, np.floating)) and self._data.dtype.kind in "biu":
             integral = other._data.dtype.kind in "biu" if isinstance(other, Tensor) else not isinstance(
                 other, (float, np.floating))
             if integral:  # PyTorch's rule, since the product would be truncated into the integer result
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number "
                                    f"(got alpha={alpha})")
-        other, = self._in_common_dtype(self._operand(other))
+        other, = self._in_common_dtype(operand)
         if isinstance(alpha, bool) and other._data.dtype != np.bool_:
             raise RuntimeError(f"add/sub: a bool alpha (got alpha={alpha}) needs a bool result, as in PyTorch; the "
                                f"result here is {other.dtype}")

@@ -68,3 +68,29 @@ def test_bad_calls_raise_torchs_exception_type(name):
         BAD_CALLS[name](torch)
     with pytest.raises(theirs.type):
         BAD_CALLS[name](fastgrad)
+
+
+FILLS = {"fill_": lambda lib, t: t.fill_(4), "zero_": lambda lib, t: t.fill_(1).zero_(),
+         "masked_fill_": lambda lib, t: t.masked_fill_(lib.ones(t.shape, dtype=lib.bool), 3),
+         "fill_ of a row": lambda lib, t: t.fill_(1)[-1].fill_(2)}
+
+
+@pytest.mark.filterwarnings("ignore:Use of masked_fill_ on expanded tensors")
+@pytest.mark.parametrize("size, stride", [((2, 3), (0, 1)), ((2, 3), (1, 1)), ((3,), (0,))])
+@pytest.mark.parametrize("fill", FILLS)
+def test_a_fill_of_one_value_writes_memory_that_positions_share_as_torch(size, stride, fill):
+    """PyTorch writes one value through positions that share an element, as into an expand; fastgrad refused it."""
+    results = []
+    for lib in (torch, fastgrad):
+        t = lib.empty_strided(size, stride)
+        FILLS[fill](lib, t)
+        results.append(t.tolist())
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("write", [lambda t: t.add_(1), lambda t: t.copy_(t.new_ones(t.shape)),
+                                   lambda t: t.mul_(t.new_ones(t.shape))])
+def test_writes_of_several_values_stay_refused_as_torch(write):
+    for lib in (torch, fastgrad):
+        with pytest.raises(RuntimeError):
+            write(lib.empty_strided((2, 3), (0, 1)))

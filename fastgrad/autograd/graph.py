@@ -24,7 +24,7 @@ from fastgrad.backends import numpy as reference_kernels
 from fastgrad.dtypes import can_cast_in_place
 from fastgrad.profiler import PROFILE
 from fastgrad.sparse import SparseRowGrad
-from fastgrad.strided_views import strided_view, writable_unless_repeating
+from fastgrad.strided_views import writable_alias, writable_unless_repeating
 
 
 class Op:
@@ -59,8 +59,19 @@ class Op:
         """In place, where the op writes one same value (True: everywhere; or a bool mask that broadcasts to the
         target), for an op that writes nothing else (a fill, masked_fill_); None for any other op. PyTorch lets such
         a write change a tensor that shows one element at several positions (an expand), as the order of the
-        writes does not matter there; it refuses every other write."""
+        writes does not matter there; it refuses most other writes (see repeated_memory_write)."""
         return None
+
+    @classmethod
+    def repeated_memory_write(cls, attrs: dict):
+        """In place, into a tensor that shows one element at several positions (an expand), how the op writes
+        there, as PyTorch lets it: a function of (a writable array of that memory laid out as the tensor, the op's
+        result, the arrays of its other inputs) that writes only what the op changes, in PyTorch's order; None for
+        an op PyTorch refuses there. By default, the one value of one_value_written_where."""
+        where = cls.one_value_written_where(attrs)
+        if where is None:
+            return None
+        return lambda memory, out, others: np.copyto(memory, out, where=where)
 
     @staticmethod
     def forward(ctx: "Node", K, *arrays, **attrs) -> np.ndarray:
@@ -339,8 +350,8 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     ops do. When grad mode is on and anything requires grad, the change is recorded: target's history
     becomes `op` applied to its old history, so gradients flow through it. `before`: a tensor holding
     target's history before the change, when the caller made one (else the op's input is that)."""
-    one_value_where = _one_value_written_where(op, target, attrs)
-    if one_value_where is None:
+    repeated_write = op.repeated_memory_write(attrs) if repeats_writable_memory(target) else None
+    if repeated_write is None:
         refuse_read_only(name, target)
     if target._base is not None and before is None:  # (a caller that made `before` checked before it did)
         refuse_stale_view_write(name, target)
@@ -389,12 +400,10 @@ def apply_inplace(op, name: str, target, *others, before=None, **attrs):
     if not can_cast_in_place(out._data.dtype, target._data.dtype):
         raise RuntimeError(f"{name}: result type {out._data.dtype} can't be cast to the desired output type "
                            f"{target._data.dtype}")
-    if one_value_where is None:
+    if repeated_write is None:
         target._data[...] = out._data
-    else:  # (through a writable array of the memory, at the positions given the value alone)
-        array = target._data
-        np.copyto(strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides, array.dtype,
-                               True), out._data, where=one_value_where)
+    else:  # (through a writable array of the memory, only what the op changes)
+        repeated_write(writable_alias(target._data), out._data, [other._data for other in others])
     target._counter.value += 1
     if record and out._node is not None:
         node = out._node
@@ -463,23 +472,22 @@ def rebase_through_view(view, out, before, positions: np.ndarray) -> None:
     base = view._base
     base_before = Tensor._wrap(base._data, base._requires_grad, base._node)
     base_before._counter = base._counter
-    # (a view that shows one element at several positions took a fill: read-only, and checked only then)
+    # (a view that shows one element at several positions took a write PyTorch allows there: read-only, and checked
+    # only then)
     repeats = not view._data.flags.writeable and np.unique(positions).size < positions.size
     rebase(base, apply(CopySlices, base_before, out, positions=positions, repeats=repeats)._node, base_before)
     rebase(view, apply(ViewOfNewHistory, base, view=view._data)._node, before)
     view._base_node, view._base_version = base._node, view._counter.value
 
 
-def _one_value_written_where(op, target, attrs: dict):
-    """Where `op` writes one value into `target` (Op.one_value_written_where) when target's array is read-only as it
-    shows one element of writable memory at several positions (a view of an expand, overlapping windows of
-    unfold or as_strided), which such a write may change, as PyTorch's; None otherwise."""
+def repeats_writable_memory(target) -> bool:
+    """Whether target's array is read-only as it shows one element of writable memory at several positions (a view
+    of an expand, overlapping windows of unfold or as_strided, an overlapping empty_strided), which some writes
+    may change, as PyTorch's (Op.repeated_memory_write)."""
     if target._data.flags.writeable:
-        return None
+        return False
     owner = target._memory_owner()
-    if owner is target or not owner._data.flags.writeable:
-        return None
-    return op.one_value_written_where(attrs)
+    return owner is not target and owner._data.flags.writeable
 
 
 def refuse_read_only(name: str, target) -> None:
@@ -490,8 +498,7 @@ def refuse_read_only(name: str, target) -> None:
     if not array.flags.writeable:
         if array.size:
             raise read_only_error(name)
-        target._data = strided_view(array, array.__array_interface__["data"][0], array.shape, array.strides,
-                                    array.dtype, True)
+        target._data = writable_alias(array)
 
 
 def read_only_error(name: str) -> RuntimeError:

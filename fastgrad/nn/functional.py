@@ -1554,6 +1554,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: f
     """Rows of weight (num_embeddings, dim) at the int ids in input; output shape input.shape + (dim,).
     With max_norm, the looked-up rows are first renormalised in place (see _renorm_rows_);
     scale_grad_by_freq divides each row's gradient by its id's count in input (dense gradients only)."""
+    check_tensors("embedding", input=input)  # (a list or NumPy array too, as PyTorch refuses them)
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
     ids = _ids(input, weight.shape[0], "embedding input", dtypes=(np.int64, np.int32))
@@ -1666,7 +1667,8 @@ def _without_padding(ids: np.ndarray, offsets: np.ndarray, samples: Tensor | Non
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """Rows of the identity at int64 class values, each in [0, num_classes) (num_classes -1: the largest value
     + 1); refused with PyTorch's RuntimeError."""
-    array = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    check_tensors("one_hot", input=tensor)
+    array = tensor._data
     _check_id_dtype(array, "one_hot input", (np.int64,))
     if num_classes == -1:
         if not array.size:

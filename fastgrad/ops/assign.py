@@ -69,6 +69,13 @@ class IndexPut(Op):
     saves_inputs = False
     in_place_overlap = None  # (Tensor._put checks the part it writes against the values)
 
+    @staticmethod
+    def repeated_memory_write(attrs: dict):
+        """Into an expand (PyTorch warns, see Tensor._put), the values written through the memory in the index's
+        order, as PyTorch's: of two positions on one element the later write wins, and accumulate adds each."""
+        key, accumulate, selection = attrs["key"], attrs["accumulate"], attrs["selection"]
+        return lambda memory, out, others: write_at(region(memory, selection), key, others[0], accumulate)
+
     def forward(ctx, K, x, values, key, accumulate, selection=None):
         ctx.saved = (key, accumulate, selection)
         out = x.copy()
@@ -101,6 +108,7 @@ class Put(IndexPut):
     save_source_only), where x[key] = v and index_put_ save none of their inputs."""
 
     saves_inputs = True
+    repeated_memory_write = Op.repeated_memory_write  # (PyTorch's put_ refuses an expand)
 
     def forward(ctx, K, x, values, key, accumulate, selection=None):
         save_source_only(ctx)
@@ -112,7 +120,8 @@ class CopySlices(Op):
     with the elements the view shows (`positions`: for each view element, its C-order index in the base)
     replaced by `values`, the op's result. apply_inplace has written the values already, so forward hands the
     base back as it is. The old base's gradient is the base's outside the view; the values' is the base's
-    gathered at the view's elements. Where the view `repeats` an element (a fill of an expand), PyTorch's backward
+    gathered at the view's elements. Where the view `repeats` an element (a fill of an expand, x[indices] = v into
+it), PyTorch's backward
     writes the gradient through that view, which it refuses when the old base needs a gradient: so does this one."""
 
     saves_inputs = False
@@ -140,9 +149,9 @@ def _positions_to_differentiate(ctx) -> np.ndarray:
     positions, repeats = ctx.saved
     if repeats and ctx.inputs[0].requires_grad:
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
-                           "memory location: the backward of an in-place fill of an expanded tensor (of shape "
+                           "memory location: the backward of an in-place write into an expanded tensor (of shape "
                            f"{positions.shape}) whose base requires grad; as PyTorch, fastgrad refuses it. clone() "
-                           "the expanded tensor before the fill")
+                           "the expanded tensor before the write")
     return positions
 
 

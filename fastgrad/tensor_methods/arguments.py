@@ -37,6 +37,12 @@ def torch_number(value):
     return float(value) if type(value) is np.bool_ else value
 
 
+def bool_as_number(value):
+    """A bool given where PyTorch takes a number to scale by (lerp's weight, addcmul's and addcdiv's value) as the
+    number PyTorch reads: True is 1 (np.True_ the float 1.0, as torch_number reads it)."""
+    return int(value) if type(value) is bool else torch_number(value)
+
+
 def in_place_operator(method):
     """Tensor's in-place Python operator (x += y, ...) over its method (add_, ...), which takes a tensor or a number.
     Anything else (a NumPy array, a list, None) gives NotImplemented, as PyTorch's, whose method refuses it, so that
@@ -163,8 +169,10 @@ def number_of_dtype(name: str, value, dtype: np.dtype) -> np.ndarray:
     if isinstance(value, graph.Tensor) or not isinstance(value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"{name}: value must be a number, got {type(value).__name__}")
     # into an integer dtype: checked_cast's rule (and its uint8 leniency), once the int fits an array at all
+    # (a NumPy float compared as a Python float: float16(1) <= float32's max would cast the max to float16, overflowing)
     fits = -(1 << 63) <= value < 1 << 64 if dtype.kind in "iu" and isinstance(value, int) else (
-        dtype.kind != "f" or not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max))
+        dtype.kind != "f" or not np.isfinite(value) or abs(value if isinstance(value, int) else float(value)) <= float(
+            np.finfo(dtype).max))
     if not fits:
         raise RuntimeError(f"{name}: value {value} cannot be converted to type {dtype} without overflow")
     return checked_cast(np.asarray(value), dtype, name)

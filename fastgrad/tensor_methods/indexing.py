@@ -13,8 +13,9 @@ from fastgrad.autograd.grad_mode import GRAD_MODE
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast
 from fastgrad.ops.assign import region, write_at
-from fastgrad.ops.shape import basic_view
 from fastgrad.ops.indexing import ScatterReduce, ScatterWithReduce, UniqueConsecutive, stable_order
+from fastgrad.ops.shape import basic_view
+from fastgrad.strided_views import writable_alias
 from fastgrad.tensor_methods.arguments import broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim
 from fastgrad.tensor_methods.reductions import ValuesIndices
 
@@ -90,7 +91,14 @@ class IndexingMethods:
         return apply(ops.GetItem, x, key=np_key, advanced=advanced)
 
     def __setitem__(self, key, value) -> None:
-        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad."""
+        """x[key] = value in place; recorded by autograd when grad mode is on and x or value requires grad. value is
+        a tensor or a number: a Python one, or a NumPy int or float64 (which is a Python float), as PyTorch takes;
+        other NumPy scalars (np.True_, np.float32) and None are refused as PyTorch refuses them. A NumPy array or a
+        list is taken too (PyTorch refuses them), as fastgrad's own code writes arrays this way."""
+        if not isinstance(value, (graph.Tensor, int, float, complex, np.integer, np.ndarray, list)):  # (bool: an int)
+            raise TypeError(f"__setitem__: can't assign a {type(value).__module__}.{type(value).__name__} to a tensor "
+                            f"of dtype {self.dtype} (as PyTorch, x[key] = value takes a tensor, a Python number or a "
+                            "NumPy int); convert it with fastgrad.tensor() or fastgrad.as_tensor() first")
         self._put(*self._index_key(key)[:2], value, accumulate=False, name="__setitem__")
 
     def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
@@ -126,15 +134,24 @@ class IndexingMethods:
     def fill_diagonal_(self, fill_value, wrap: bool = False) -> "Tensor":
         """The elements [i, i, ..., i] become fill_value, in place, for a matrix or a tensor whose dims all have one
         size; with wrap, a tall matrix's diagonal starts again N + 1 rows further down (NumPy's and PyTorch's
-        rule)."""
+        rule). As PyTorch's, a fill_ of the diagonal as a strided view of self (a step of every dim at once), so
+        that an expanded self is written through its shared memory, and its history passes a gradient (the
+        diagonal of an expanded matrix shows each element once, where a mask over all of it would repeat them)."""
         if self.ndim < 2:
             raise RuntimeError(f"fill_diagonal_: expected a tensor with at least 2 dims, got shape {tuple(self.shape)}")
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_: all dims of the tensor must have one size, got shape "
                                f"{tuple(self.shape)}")
-        on_diagonal = np.zeros(self.shape, dtype=bool)
-        np.fill_diagonal(on_diagonal, True, wrap=bool(wrap))
-        return self.masked_fill_(graph.Tensor._wrap(on_diagonal, False, None), fill_value)
+        if not isinstance(fill_value, graph.Tensor):  # (checked here to name this method; fill_ casts it)
+            number_of_dtype("fill_diagonal_", fill_value, self.dtype)
+        height, width = self.shape[0], self.shape[1]
+        step, start = sum(self.stride()), self.storage_offset()
+        length = min(height, width)
+        self.as_strided((length,), (step,), start).fill_(fill_value)
+        if wrap and self.ndim == 2 and height > width + 1:
+            wrapped = -(-self.numel() // (width + 1)) - length  # (PyTorch's count: numel / (N + 1) rounded up, less N)
+            self.as_strided((wrapped,), (step,), start + self.stride(0) * (width + 1)).fill_(fill_value)
+        return self
 
     def where(self, condition: "Tensor", other) -> "Tensor":
         """self where condition holds, else other: fastgrad.where(condition, self, other)."""
@@ -154,7 +171,15 @@ class IndexingMethods:
             if part._data.flags.writeable:
                 part._put(None, (Ellipsis,), value, accumulate, name, op)
                 return self
-        graph.refuse_read_only(name, self)
+        # An advanced key into an expand: PyTorch warns, and writes the values through the memory (IndexPut's
+        # repeated_memory_write); it refuses put_
+        repeated = (not basic and not self._data.flags.writeable and self._data.size
+                    and graph.repeats_writable_memory(self)
+                    and op.repeated_memory_write({"key": np_key, "accumulate": accumulate, "selection": selection}))
+        if repeated:
+            _warn_if_expanded("index_put_", self, stacklevel=4)
+        else:
+            graph.refuse_read_only(name, self)
         if self._base is not None and GRAD_MODE.enabled:
             if basic:  # (PyTorch writes into a new view of the base, for which a view of self follows self's base)
                 graph.follows_new_base_history(self)
@@ -183,7 +208,8 @@ class IndexingMethods:
                                    f"{self.dtype} for the destination and {value.dtype} for the source")
             graph.refuse_partial_overlap(name, region(self._data, selection), value._data, same_memory_too=True)
         if not (GRAD_MODE.enabled and (self.requires_grad or value.requires_grad)):
-            write_at(region(self._data, selection), np_key, value._data, accumulate)  # region: a view
+            memory = writable_alias(self._data) if repeated else self._data
+            write_at(region(memory, selection), np_key, value._data, accumulate)  # region: a view
             self._counter.value += 1
             return self
         if value._data.dtype != self._data.dtype:
@@ -783,9 +809,9 @@ def _mask_array(name: str, mask, shape: tuple) -> np.ndarray:
     return mask._data.copy()  # backward reads the mask: a later in-place change must not move the gradient
 
 
-def _warn_if_expanded(name: str, tensor) -> None:
-    """PyTorch's warning when masked_fill_ or index_fill_ writes a tensor with an expanded dim (of stride 0 and size
-    over 1), which it still allows, as the write puts one value at every position it reaches."""
+def _warn_if_expanded(name: str, tensor, stacklevel: int = 3) -> None:
+    """PyTorch's warning when masked_fill_, index_fill_ or index_put_ (x[indices] = v) writes a tensor with an
+    expanded dim (of stride 0 and size over 1), which it still allows."""
     if any(step == 0 and n > 1 for n, step in zip(tensor._data.shape, tensor._data.strides)):
         warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before performing "
-                      "this operation.", UserWarning, stacklevel=3)
+                      "this operation.", UserWarning, stacklevel=stacklevel)

@@ -12,8 +12,8 @@ from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import checked_cast, get_default_dtype, result_type
 from fastgrad.ops.no_derivative import NoDerivative
-from fastgrad.tensor_methods.arguments import (broadcast_error, int_arg, normalize_dims, number_of_dtype, one_dim,
-                                               real_arg, torch_number)
+from fastgrad.tensor_methods.arguments import (bool_as_number, broadcast_error, int_arg, normalize_dims,
+                                               number_of_dtype, one_dim, real_arg, torch_number)
 
 Frexp = namedtuple("Frexp", ["mantissa", "exponent"])
 
@@ -302,6 +302,7 @@ class MathMethods:
             if isinstance(value, graph.Tensor) and value.dtype != self.dtype and (label == "end" or value.ndim):
                 raise RuntimeError(f"{name}: expected dtype {self.dtype} for {label}, got {value.dtype}")
         if not isinstance(weight, graph.Tensor):
+            weight = bool_as_number(weight)
             real_arg(weight, f"{name}: weight")
             number_of_dtype(name, weight, self._data.dtype)
             return weight
@@ -309,11 +310,14 @@ class MathMethods:
 
     def addcmul(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         """self + value * tensor1 * tensor2 (broadcast, promoted), as torch.addcmul. A fractional value with
-        integer tensors is refused (PyTorch truncates the value to 0 there)."""
+        integer tensors is refused (PyTorch truncates the value to 0 there); a whole one is the int it holds there, as
+        PyTorch casts the value to the tensors' dtype (value=2.0 keeps int64 tensors' result int64)."""
+        value = bool_as_number(value)
         number = real_arg(value, "addcmul: value")
-        if not number.is_integer() and all(t.dtype.kind in "biu" for t in (self, tensor1, tensor2)
-                                           if isinstance(t, graph.Tensor)):
-            raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
+        if all(t.dtype.kind in "biu" for t in (self, tensor1, tensor2) if isinstance(t, graph.Tensor)):
+            if not number.is_integer():
+                raise RuntimeError(f"addcmul: value={value!r} is not an integer, but the tensors have integer dtypes")
+            value = int(value if isinstance(value, (int, np.integer)) else number)  # (exact for a large int)
         tensor1, tensor2 = self._in_common_dtype(self._operand(tensor1), self._operand(tensor2))
         if self.dtype.kind == "b" and tensor1.dtype.kind == "b":  # (bool arithmetic would be logical here)
             raise NotImplementedError("addcmul: not implemented for bool tensors (as PyTorch's); convert with .long()")
@@ -323,6 +327,7 @@ class MathMethods:
 
     def addcdiv(self, tensor1: "Tensor", tensor2: "Tensor", *, value=1) -> "Tensor":
         """self + value * tensor1 / tensor2; PyTorch refuses two integer tensors (no integer division here)."""
+        value = bool_as_number(value)
         real_arg(value, "addcdiv: value")
         if all(isinstance(t, graph.Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
             raise RuntimeError("addcdiv: integer division of tensor1 by tensor2 is not supported (as in PyTorch); "

@@ -1,7 +1,10 @@
 """An in-place op writing into an expanded tensor (one element of memory at several positions) raises, as PyTorch's
 does, whatever the op and dtype: sign_/sgn_ of a bool tensor, whose values do not change, returned. But for what
 PyTorch allows there: a write of one value (fill_, zero_, masked_fill_, index_fill_), x[key] = v where the view x[key]
-repeats no element, and any write into an empty view."""
+repeats no element, x[indices] = v and index_put_ with an advanced index (warning for an expand; the values written
+through the memory in the index's order, which fastgrad refused), and any write into an empty view."""
+import warnings
+
 import pytest
 
 import fastgrad
@@ -210,4 +213,77 @@ def test_a_recorded_assignment_into_an_expanded_tensor_sends_pytorchs_gradients(
         expanded[1, 1:3] = value
         ((expanded * lib.arange(12.0).reshape(3, 4)).sum() + (base * lib.tensor([1.0, 10, 100, 1000])).sum()).backward()
         results.append((base.tolist(), leaf.grad.tolist(), value.grad.tolist()))
+    assert results[1] == results[0]
+
+
+def _diagonal(lib, x):
+    """A mask of x's shape picking [0, 0] and [1, 1]."""
+    return (lib.arange(x.shape[0])[:, None] == lib.arange(x.shape[1])) & (lib.arange(x.shape[0]) < 2)[:, None]
+
+
+# x[indices] = v and index_put_, which PyTorch lets write a tensor that repeats elements (warning for an expand)
+ADVANCED_WRITES = {
+    "x[mask] = a tensor": lambda lib, x: x.__setitem__(_diagonal(lib, x), lib.tensor([7.0, 8.0])),
+    "x[mask] = 9": lambda lib, x: x.__setitem__(_diagonal(lib, x), 9.0),
+    "x[rows, columns] = a tensor": lambda lib, x: x.__setitem__((lib.tensor([0, 1]), lib.tensor([1, 0])),
+                                                                lib.tensor([7.0, 8.0])),
+    "x[rows, columns] = 9 on one element twice": lambda lib, x: x.__setitem__(
+        (lib.tensor([1, 0]), lib.tensor([0, 0])), lib.tensor([7.0, 8.0])),
+    "x[rows] = rows": lambda lib, x: x.__setitem__(lib.tensor([1, 0]), lib.arange(2.0 * x.shape[1]).reshape(2, -1)),
+    "x[rows, 1:] = 5": lambda lib, x: x.__setitem__((lib.tensor([0, 1]), slice(1, None)), 5.0),
+    "index_put_": lambda lib, x: x.index_put_((lib.tensor([0, 1]), lib.tensor([1, 0])), lib.tensor([7.0, 8.0])),
+    "index_put_ accumulating on one element": lambda lib, x: x.index_put_(
+        (lib.tensor([0, 1, 1]), lib.tensor([0, 0, 0])), lib.tensor([1.0, 2.0, 4.0]), accumulate=True),
+}
+
+
+@pytest.mark.parametrize("view", REPEATING_VIEWS)
+@pytest.mark.parametrize("write", ADVANCED_WRITES)
+def test_an_advanced_index_write_goes_through_the_memory_as_torch(view, write):
+    results = []
+    for lib in (torch, fastgrad):
+        base = lib.arange(4.0)
+        written = REPEATING_VIEWS[view](lib, base)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ADVANCED_WRITES[write](lib, written)
+        warned = any("Use of index_put_ on expanded tensors" in str(w.message) for w in caught)
+        results.append((base.tolist(), written.tolist(), base._version, warned))
+    assert results[1] == results[0]
+
+
+def test_put_into_an_expanded_tensor_stays_refused_as_torch():
+    for lib in (torch, fastgrad):
+        base = lib.zeros(3)
+        with pytest.raises(RuntimeError):
+            base.expand(2, 3).put_(lib.tensor([0, 4]), lib.tensor([1.0, 2.0]))
+        assert base.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore:Use of")
+@pytest.mark.parametrize("write", ["x[mask] = a tensor", "x[rows, columns] = a tensor", "index_put_"])
+def test_the_backward_of_an_advanced_index_write_into_an_expand_with_history_raises(write):
+    # as for a fill: PyTorch records the write (CopySlices) and refuses at backward, through the expand
+    for lib in (torch, fastgrad):
+        leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        base = leaf * 1
+        expanded = base.expand(3, 4)
+        ADVANCED_WRITES[write](lib, expanded)
+        assert base.tolist() == expanded[0].tolist() == expanded[2].tolist()
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
+
+
+@pytest.mark.filterwarnings("ignore:Use of")
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_an_advanced_index_write_into_an_expand_sends_the_values_pytorchs_gradient(accumulate):
+    # the base needs no gradient, so PyTorch's backward runs: each value gets the gradient at its position
+    results = []
+    for lib in (torch, fastgrad):
+        values = lib.tensor([1.0, 2.0, 4.0], requires_grad=True)
+        base = lib.zeros(4)
+        expanded = base.expand(3, 4)
+        expanded.index_put_((lib.tensor([0, 1, 2]), lib.tensor([0, 0, 3])), values, accumulate=accumulate)
+        (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        results.append((base.tolist(), values.grad.tolist()))
     assert results[1] == results[0]

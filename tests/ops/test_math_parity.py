@@ -300,6 +300,15 @@ def test_in_place_sub_with_a_float_alpha_into_an_integer_tensor_raises_as_torch_
         fastgrad.ones(3, dtype=fastgrad.int64).sub_(fastgrad.ones(3, dtype=fastgrad.int64), alpha=0.5)
 
 
+@pytest.mark.parametrize("call", [lambda t: t.add([1], alpha=0.5), lambda t: t.sub([1], alpha=0.5),
+                                  lambda t: t.add_([1], alpha=0.5), lambda t: t.add(None, alpha=0.5)])
+def test_an_operand_that_is_not_a_tensor_is_refused_before_a_float_alpha_as_torch(call):
+    """PyTorch checks the operand's type first (TypeError); fastgrad refused the alpha first (RuntimeError)."""
+    for lib in (torch, fastgrad):
+        with pytest.raises(TypeError):
+            call(lib.ones(3, dtype=lib.int64))
+
+
 @pytest.mark.parametrize("call", [
     lambda m, x: x.sub_(True), lambda m, x: x.sub_(m.tensor([True, False, True])), lambda m, x: x.__isub__(False),
     lambda m, x: x.long().pow_(-1), lambda m, x: x.bool().pow_(m.tensor([True, False, True])),

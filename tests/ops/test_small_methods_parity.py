@@ -1,6 +1,8 @@
 """Small tensor methods and their functions against PyTorch: where (method), broadcast_to, dot, vdot, mv, ger,
 diagflat, cov, corrcoef, sum_to_size, index_put, fill_diagonal_, the dtype conversions byte/char/short, and the
 questions (is_nonzero, is_signed, is_same_size, is_complex, is_cpu, layout, get_device, data_ptr, pinning)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -121,7 +123,25 @@ def test_fill_diagonal_matches_torch(shape, wrap, same_as_torch):
     ours, theirs = fastgrad.zeros(shape, dtype=fastgrad.int64), torch.zeros(shape, dtype=torch.int64)
     ours.fill_diagonal_(7, wrap)
     theirs.fill_diagonal_(7, wrap)
-    assert ours.tolist() == theirs.tolist() and ours._version == 1  # (PyTorch's wrap writes twice: version 2)
+    assert ours.tolist() == theirs.tolist() and ours._version == theirs._version  # (a wrap writes twice: 2)
+
+
+@pytest.mark.parametrize("shape,wrap", [((3, 3), False), ((2, 3), False), ((7, 3), True), ((3, 1), False)])
+def test_fill_diagonal_of_an_expanded_tensor_writes_its_memory_and_passes_a_gradient_as_torch(shape, wrap):
+    """PyTorch fills the diagonal as a strided view, which shows each element of an expand once: no warning, the
+    base takes the values, and a history passes its gradient (zero where filled). fastgrad filled through a mask
+    over the whole expand: it warned, and its backward refused the write as one through repeated memory."""
+    results = []
+    for lib in (torch, fastgrad):
+        leaf = lib.arange(1.0, shape[1] + 1, requires_grad=True)
+        base = leaf * 1
+        x = base.expand(shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            x.fill_diagonal_(5.0, wrap=wrap)
+        (x * lib.arange(float(x.numel())).reshape(shape)).sum().backward()
+        results.append((base.tolist(), x.tolist(), leaf.grad.tolist()))
+    assert results[0] == results[1]
 
 
 @pytest.mark.parametrize("shape", [(3,), (2, 3, 3)])
