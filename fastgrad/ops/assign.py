@@ -121,8 +121,8 @@ class CopySlices(Op):
     replaced by `values`, the op's result. apply_inplace has written the values already, so forward hands the
     base back as it is. The old base's gradient is the base's outside the view; the values' is the base's
     gathered at the view's elements. Where the view `repeats` an element (a fill of an expand, x[indices] = v into
-it), PyTorch's backward
-    writes the gradient through that view, which it refuses when the old base needs a gradient: so does this one."""
+    one), PyTorch's backward writes the gradient through that view, which it refuses when the old base needs a
+    gradient: so does this one."""
 
     saves_inputs = False
 
