@@ -556,6 +556,7 @@ def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, l
     def engine():
         weight, ids, offsets, g = inputs()
         (leaf,) = _leaves(weight)
+        ids, offsets = fastgrad.from_numpy(ids), fastgrad.from_numpy(offsets)
 
         def step():
             leaf.grad = None

@@ -1573,6 +1573,9 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
     "sum" only) scales each row before the sum; ids equal to padding_idx leave their bag (and a mean's
     count). With max_norm, the looked-up rows are first renormalised in place, as in `embedding`;
     scale_grad_by_freq divides each row's gradient by its id's count in input (not in mode "max")."""
+    check_tensors("embedding_bag", input=input)  # (a list or NumPy array too, as PyTorch refuses them)
+    if offsets is not None:
+        check_tensors("embedding_bag", offsets=offsets)
     if mode not in ("mean", "sum", "max"):
         raise ValueError(f"embedding_bag: mode must be 'mean', 'sum' or 'max', got {mode!r}")
     if mode == "max" and (scale_grad_by_freq or sparse):

@@ -208,7 +208,7 @@ def small_lm_gradients(backend: str) -> dict[str, np.ndarray]:
               "b_hh": rng.normal(size=hidden), "w_out": rng.normal(size=(vocab, hidden)),
               "b_out": rng.normal(size=vocab)}
     tensors = {k: fastgrad.tensor(v, requires_grad=True) for k, v in params.items()}
-    ids = rng.integers(0, vocab, size=(steps, batch))
+    ids = fastgrad.tensor(rng.integers(0, vocab, size=(steps, batch)))
     targets = rng.integers(0, vocab, size=steps * batch)
     with fastgrad.backend(backend):
         x = F.embedding(ids, tensors["embedding"])

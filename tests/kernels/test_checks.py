@@ -61,18 +61,19 @@ def test_embedding_bag_scans_ids_and_offsets_once_per_step(scans, rng):
     """F.embedding_bag checks them; the forward and backward kernels' checks trust that."""
     weight = fastgrad.tensor(rng.standard_normal((50, 4)).astype(np.float32), requires_grad=True)
     with fastgrad.backends.backend("compiled"):
-        F.embedding_bag(np.arange(12) % 50, weight, np.array([0, 5, 5]), sparse=True).sum().backward()
+        F.embedding_bag(fastgrad.tensor(np.arange(12) % 50), weight, fastgrad.tensor([0, 5, 5]),
+                        sparse=True).sum().backward()
     assert scans == {"ids": 1, "offsets": 1}
 
 
 def test_embedding_bag_keeps_its_own_copy_of_the_offsets(rng):
     """The caller's offsets may change between forward and backward; the gradient must not."""
     table = rng.standard_normal((50, 4)).astype(np.float32)
-    ids, offsets = np.arange(12) % 50, np.array([0, 5, 5])
+    ids, offsets = fastgrad.tensor(np.arange(12) % 50), np.array([0, 5, 5])
     grads = []
     for change in (False, True):
         weight = fastgrad.tensor(table, requires_grad=True)
-        given = offsets.copy()
+        given = fastgrad.from_numpy(offsets.copy())  # (shares its array: the change below is the caller's)
         out = F.embedding_bag(ids, weight, given, mode="mean")
         if change:
             given[1] = 1

@@ -1,4 +1,5 @@
-"""F.embedding and nn.Embedding take their ids as a tensor only, as PyTorch (its TypeError): a NumPy array or a list
+"""F.embedding and nn.Embedding take their ids as a tensor only, as PyTorch (its TypeError), and so do F.embedding_bag
+and nn.EmbeddingBag their ids and offsets (PyTorch's AttributeError; fastgrad's error is both): a NumPy array or a list
 of ids was looked up (fastgrad read it with np.asarray). Indexing a tensor with a NumPy array of ints stays allowed,
 as PyTorch allows it."""
 import numpy as np
@@ -23,6 +24,18 @@ def test_embedding_module_refuses_ids_that_are_not_a_tensor(ids):
     for lib in (torch, fastgrad):
         with pytest.raises(TypeError):
             lib.nn.Embedding(3, 2)(ids)
+
+
+@pytest.mark.parametrize("ids, offsets", [(np.array([[0, 1]]), None), ([[0, 1]], None), ("tensor", [0, 1]),
+                                         ("tensor", np.array([0, 1]))], ids=["ndarray", "list", "list offsets",
+                                                                            "ndarray offsets"])
+def test_embedding_bag_refuses_ids_or_offsets_that_are_not_tensors(ids, offsets):
+    for lib in (torch, fastgrad):
+        given = lib.tensor([0, 1, 2]) if isinstance(ids, str) else ids
+        with pytest.raises(AttributeError):
+            lib.nn.functional.embedding_bag(given, lib.ones(3, 2), offsets)
+        with pytest.raises(AttributeError):
+            lib.nn.EmbeddingBag(3, 2)(given, offsets)
 
 
 def test_one_hot_refuses_a_numpy_array():
