@@ -534,7 +534,7 @@ class Tensor(MathMethods, ReductionMethods, ShapeMethods, IndexingMethods, Linal
         self._node, self._requires_grad = None, False
         return self
 
-    def backward(self, gradient: "Tensor | np.ndarray | None" = None, retain_graph: bool | None = None,
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad (of `inputs` only,
         when given); see fastgrad.autograd.backward."""

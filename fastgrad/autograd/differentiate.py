@@ -155,8 +155,11 @@ def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
     the caller's array never does."""
     Tensor = graph.Tensor
     given = [None] * len(roots) if given is None else _given(given)
-    if len(given) != len(roots):
-        raise ValueError(f"{name} has {len(given)} entries for {len(roots)} outputs; give one per output")
+    for g in given:  # (before the count, as PyTorch's, which reads the entries first)
+        if g is not None and not isinstance(g, Tensor):  # (a NumPy array too: PyTorch's TypeError)
+            raise TypeError(f"{name}: gradients can be either Tensors or None, but got {type(g).__name__}")
+    if len(given) != len(roots):  # (PyTorch ignores extra gradients; fastgrad refuses them too, as a likely mistake)
+        raise RuntimeError(f"{name}: got {len(roots)} tensors and {len(given)} gradients; give one per output")
     arrays = []
     for index, (root, g) in enumerate(zip(roots, given)):
         if not root._requires_grad:
@@ -167,7 +170,7 @@ def _root_gradients(roots: list, given, name: str) -> list[np.ndarray]:
                                    f"{root.shape}; pass its gradient or reduce it first")
             arrays.append(np.ones(root.shape, dtype=root.dtype))
             continue
-        array = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=root.dtype)
+        array = np.asarray(g._data, dtype=root.dtype)
         if array.shape != root.shape:
             raise RuntimeError(f"Mismatch in shape: the gradient of output {index} has a shape of "
                                f"{tuple(array.shape)} and the output has a shape of {root.shape}")
@@ -179,7 +182,12 @@ def _given(grads) -> list:
     """The root gradients as the caller passed them, one per root (None where not given)."""
     if grads is None:
         return []
-    return [grads] if isinstance(grads, (graph.Tensor, np.ndarray)) or not isinstance(grads, Sequence) else list(grads)
+    if isinstance(grads, graph.Tensor):
+        return [grads]
+    if not isinstance(grads, Sequence) and not isinstance(grads, np.ndarray):  # (PyTorch iterates an array: refused)
+        raise TypeError(f"'{type(grads).__name__}' object is not iterable: give a tensor, None, or a sequence of them "
+                        f"as the gradients")
+    return list(grads)
 
 
 def _as_tensors(root_grads: list[np.ndarray], given) -> list:

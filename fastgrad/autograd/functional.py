@@ -44,7 +44,8 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
             if output.requires_grad:
                 selector = np.zeros(output.shape, dtype=output.dtype)
                 selector[position] = 1
-                grads = grad(output, inputs, selector, retain_graph=True, create_graph=create_graph, allow_unused=True)
+                grads = grad(output, inputs, graph.Tensor._from_data(selector), retain_graph=True,
+                             create_graph=create_graph, allow_unused=True)
             for k, (t, g) in enumerate(zip(inputs, grads)):
                 used[k] = used[k] or g is not None
                 rows[k].append(constant_zeros_like(t) if g is None else g)

@@ -410,7 +410,7 @@ def linear_workload(batch: int = 256, features: int = 300) -> Workload:
     def engine(torch=None):
         x, weight, bias, g = inputs(batch)
         leaves = _torch_leaves(torch, x, weight, bias) if torch else _leaves(x, weight, bias)
-        g = torch.tensor(g) if torch else g
+        g = torch.tensor(g) if torch else fastgrad.tensor(g)
         linear = torch.nn.functional.linear if torch else F.linear
 
         def step():
@@ -494,7 +494,7 @@ def rnn_workload(hidden: int, batch: int = 20, steps: int = 35) -> Workload:
 
     def engine():
         x, h0, weights, g = inputs(steps, batch)
-        leaves, h0 = _leaves(x, *weights), fastgrad.tensor(h0)
+        leaves, h0, g = _leaves(x, *weights), fastgrad.tensor(h0), fastgrad.tensor(g)
 
         def step():
             _clear_grads(leaves)
@@ -556,7 +556,7 @@ def embedding_bag_workload(vocab: int = 20000, dim: int = 300, bags: int = 64, l
     def engine():
         weight, ids, offsets, g = inputs()
         (leaf,) = _leaves(weight)
-        ids, offsets = fastgrad.from_numpy(ids), fastgrad.from_numpy(offsets)
+        ids, offsets, g = fastgrad.from_numpy(ids), fastgrad.from_numpy(offsets), fastgrad.from_numpy(g)
 
         def step():
             leaf.grad = None
@@ -620,7 +620,7 @@ def gated_workload(cell: str, hidden: int = 200, batch: int = 20, steps: int = 3
 
     def engine():
         x, weights, g = inputs()
-        leaves = _leaves(x, *weights)
+        leaves, g = _leaves(x, *weights), fastgrad.tensor(g)
         zeros = fastgrad.zeros(batch, hidden)
 
         def step():

@@ -29,7 +29,7 @@ def test_grad_survives_zeroing_between_retained_backwards():
 def test_backward_does_not_store_the_callers_gradient():
     x = fastgrad.randn(3, requires_grad=True)
     g = np.ones(3, dtype=np.float32)
-    (x + 0).backward(gradient=g)
+    (x + 0).backward(gradient=fastgrad.from_numpy(g))  # (shares g's memory)
     x.grad.zero_()
     np.testing.assert_array_equal(g, 1.0)
     x.grad = None
@@ -45,11 +45,11 @@ def test_backward_reads_the_callers_gradient_without_copying_it_but_never_stores
     Spy = _identity_function("Spy", lambda ctx, g: seen.append(g.numpy()) or g)
     x = fastgrad.randn(2, 3, requires_grad=True)
     g = np.full((2, 3), 2.0, dtype=np.float32)
-    Spy.apply(x).backward(gradient=g)
+    Spy.apply(x).backward(gradient=fastgrad.from_numpy(g))  # (shares g's memory)
     assert np.shares_memory(seen[0], g)  # no copy on the way in
     assert not np.shares_memory(x.grad.numpy(), g)
     y = fastgrad.randn(6, requires_grad=True)
-    y.reshape(2, 3).backward(gradient=g)  # a view of the caller's array reaches the leaf
+    y.reshape(2, 3).backward(gradient=fastgrad.from_numpy(g))  # a view of the caller's array reaches the leaf
     y.grad.zero_()
     np.testing.assert_array_equal(g, 2.0)
 
