@@ -19,7 +19,7 @@ from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
 from fastgrad.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 def _uniform_init(module: Module, hidden_size: int) -> None:
@@ -108,9 +108,11 @@ class RNNBase(Module):
     state_names: tuple[str, ...] = ("hx",)  # the tensors of the recurrent state, as error messages name them
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None) -> None:
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
         super().__init__()
         name = type(self).__name__
+        check_device(name, device)
         _check_sizes(name, input_size, hidden_size)
         if not isinstance(num_layers, (int, np.integer)) or isinstance(num_layers, bool) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be an integer greater than zero, got {num_layers!r}")
@@ -270,10 +272,11 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype)
         self.nonlinearity = nonlinearity
 
     def _run_layer(self, input, state, weights, reverse, lengths):
@@ -309,13 +312,14 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if proj_size < 0:
             raise ValueError(f"LSTM: proj_size must be zero (no projection) or positive, got {proj_size}")
         if proj_size > 0:
             raise NotImplementedError(f"LSTM: proj_size={proj_size} (LSTM with projections) is not implemented in "
                                       "fastgrad; use proj_size=0")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype)
         self.proj_size = 0
 
     def _initial_state(self, hx):
@@ -339,8 +343,9 @@ class RNNCellBase(Module):
 
     gate_count = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        check_device(type(self).__name__, device)
         _check_sizes(type(self).__name__, input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dtype = dtype_or_default(dtype)
@@ -408,10 +413,10 @@ class RNNCell(RNNCellBase):
     `torch.nn.RNNCell`: forward(input (B, I) or (I,), hx (B, H) or None) -> h'."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:

@@ -1,15 +1,16 @@
-"""A BiLSTM-CRF tagger (Lample et al. 2016) written for PyTorch with the CRF by hand: a transition matrix
-as an nn.Parameter with start and end scores, the forward algorithm over a padded batch (broadcast
-scores, torch.logsumexp over the previous tag, a length mask choosing between the new and the old
-alphas with torch.where), the gold path's score with torch.gather on emissions and indexing of the
-transitions, the negative log-likelihood, SGD with momentum and MultiStepLR, and Viterbi decoding
-(max over dims returning values and indices, back-pointers stacked and followed backwards) under
-torch.inference_mode, with span-free token accuracy and the mean log-partition."""
+"""A BiLSTM-CRF tagger (Lample et al. 2016) written for PyTorch with the CRF by hand, its modules built with
+device=device and a LayerNorm on the LSTM's outputs: a transition matrix as an nn.Parameter with start and end
+scores, the forward algorithm over a padded batch (broadcast scores, torch.logsumexp over the previous tag, a
+length mask choosing between the new and the old alphas with torch.where), the gold path's score with
+torch.gather on emissions and indexing of the transitions, the negative log-likelihood, SGD with momentum and
+MultiStepLR, and Viterbi decoding (max over dims returning values and indices, back-pointers stacked and
+followed backwards) under torch.inference_mode, with span-free token accuracy and the mean log-partition."""
 import numpy as np
 import torch
 import torch.nn as nn
 
 PAD = 0
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 VOCAB, TAGS, EMBED, HIDDEN, BATCH, MAXLEN, EPOCHS = 25, 5, 12, 10, 6, 9, 5
 
 
@@ -34,16 +35,16 @@ def pad_batch(sentences, tags):
         words[i, :len(sentence)] = torch.tensor(sentence)
         labels[i, :len(tag_seq)] = torch.tensor(tag_seq)
     mask = words != PAD
-    return words, labels, mask
+    return words.to(device), labels.to(device), mask.to(device)
 
 
 class CRF(nn.Module):
     def __init__(self, num_tags):
         super().__init__()
         self.num_tags = num_tags
-        self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))  # [from, to]
-        self.start_transitions = nn.Parameter(torch.zeros(num_tags))
-        self.end_transitions = nn.Parameter(torch.zeros(num_tags))
+        self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags, device=device))  # [from, to]
+        self.start_transitions = nn.Parameter(torch.zeros(num_tags, device=device))
+        self.end_transitions = nn.Parameter(torch.zeros(num_tags, device=device))
 
     def _log_partition(self, emissions, mask):
         # emissions: (batch, seq, tags); alpha: (batch, tags)
@@ -94,14 +95,15 @@ class CRF(nn.Module):
 class BiLSTMCRF(nn.Module):
     def __init__(self):
         super().__init__()
-        self.embedding = nn.Embedding(VOCAB, EMBED, padding_idx=PAD)
-        self.lstm = nn.LSTM(EMBED, HIDDEN // 2, batch_first=True, bidirectional=True)
-        self.hidden2tag = nn.Linear(HIDDEN, TAGS)
+        self.embedding = nn.Embedding(VOCAB, EMBED, padding_idx=PAD, device=device)
+        self.lstm = nn.LSTM(EMBED, HIDDEN // 2, batch_first=True, bidirectional=True, device=device)
+        self.norm = nn.LayerNorm(HIDDEN, device=device)
+        self.hidden2tag = nn.Linear(HIDDEN, TAGS, device=device)
         self.crf = CRF(TAGS)
 
     def emissions(self, words):
         out, _ = self.lstm(self.embedding(words))
-        return self.hidden2tag(out)
+        return self.hidden2tag(self.norm(out))
 
     def forward(self, words, tags, mask):
         return self.crf.neg_log_likelihood(self.emissions(words), tags, mask)
@@ -142,10 +144,10 @@ def run(seed=0):
             paths = model.crf.decode(emissions, mask)
             predicted = torch.zeros_like(labels)
             for i, path in enumerate(paths):
-                predicted[i, :len(path)] = torch.tensor(path)
+                predicted[i, :len(path)] = torch.tensor(path, device=device)
             correct = (predicted == labels) & mask
             accuracies.append(correct.sum().item() / mask.sum().item())
             log_partitions.append(model.crf._log_partition(emissions, mask).mean().item())
-    grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
+    grads = {name: p.grad.detach().cpu().numpy().copy() for name, p in model.named_parameters()}
     return {"losses": losses, "grads": grads, "accuracies": accuracies, "log_partitions": log_partitions,
-            "lrs": lrs, "paths": [" ".join(map(str, path)) for path in paths], "transitions": model.crf.transitions.detach().numpy()}
+            "lrs": lrs, "paths": [" ".join(map(str, path)) for path in paths], "transitions": model.crf.transitions.detach().cpu().numpy()}
