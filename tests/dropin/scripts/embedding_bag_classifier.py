@@ -3,15 +3,18 @@ a map-style Dataset of (label, token ids), a collate_fn that concatenates the to
 with their offsets from torch.cumsum, a DataLoader over a BatchSampler of a SequentialSampler, an
 nn.EmbeddingBag(mode="mean") fed (text, offsets) next to an nn.EmbeddingBag(mode="sum") fed
 per_sample_weights (inverse document frequencies), AdamW with weight decay, gradients accumulated over
-micro-batches with the loss divided by their number, OneCycleLR stepped per update, and evaluation in
+micro-batches with the loss divided by their number through torch.cuda.amp's GradScaler and autocast (enabled
+only with CUDA, the scaler unscaling before clip_grad_norm_), OneCycleLR stepped per update, and evaluation in
 model.eval() under torch.inference_mode with accuracy and a confusion matrix counted with torch.bincount."""
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.cuda.amp import GradScaler, autocast
 from torch.utils.data import BatchSampler, DataLoader, Dataset, SequentialSampler
 
 VOCAB, CLASSES, EMBED, MICRO_BATCH, ACCUMULATE, EPOCHS = 40, 3, 8, 4, 3, 4
+use_amp = torch.cuda.is_available()
 
 
 class TopicDataset(Dataset):
@@ -97,24 +100,29 @@ def run(seed=0):
     updates_per_epoch = -(-len(train_loader) // ACCUMULATE)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, epochs=EPOCHS,
                                                     steps_per_epoch=updates_per_epoch)
-    losses, lrs, accuracies, valid_losses = [], [], [], []
+    scaler = GradScaler(enabled=use_amp)
+    losses, lrs, accuracies, valid_losses, grad_norms = [], [], [], [], []
     for epoch in range(EPOCHS):
         model.train()
         optimizer.zero_grad()
         for step, (labels, text, offsets, weights) in enumerate(train_loader):
-            loss = F.cross_entropy(model(text, offsets, weights), labels) / ACCUMULATE
-            loss.backward()
+            with autocast(enabled=use_amp):
+                loss = F.cross_entropy(model(text, offsets, weights), labels) / ACCUMULATE
+            scaler.scale(loss).backward()
             losses.append(loss.item() * ACCUMULATE)
             if (step + 1) % ACCUMULATE == 0 or step + 1 == len(train_loader):
                 if epoch == EPOCHS - 1 and step + 1 == len(train_loader):
                     grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
-                optimizer.step()
+                scaler.unscale_(optimizer)
+                grad_norms.append(nn.utils.clip_grad_norm_(model.parameters(), 5.0).item())
+                scaler.step(optimizer)
+                scaler.update()
                 scheduler.step()
                 lrs.append(scheduler.get_last_lr()[0])
                 optimizer.zero_grad()
         accuracy, valid_loss, confusion = evaluate(model, valid_loader)
         accuracies.append(accuracy)
         valid_losses.append(valid_loss)
-    return {"losses": losses, "grads": grads, "lrs": lrs, "accuracies": accuracies, "valid_losses": valid_losses,
+    return {"losses": losses, "grads": grads, "lrs": lrs, "grad_norms": grad_norms, "accuracies": accuracies, "valid_losses": valid_losses,
             "confusion": confusion.numpy(), "momentum": optimizer.param_groups[0]["betas"][0],
             "weights": {k: v.numpy() for k, v in model.state_dict().items()}}
