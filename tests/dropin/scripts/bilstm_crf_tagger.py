@@ -56,7 +56,6 @@ class CRF(nn.Module):
         return torch.logsumexp(alpha + self.end_transitions, dim=1)
 
     def _gold_score(self, emissions, tags, mask):
-        batch, seq_len = tags.shape
         mask_f = mask.float()
         emit = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
         score = self.start_transitions[tags[:, 0]] + (emit * mask_f).sum(dim=1)
@@ -150,4 +149,5 @@ def run(seed=0):
             log_partitions.append(model.crf._log_partition(emissions, mask).mean().item())
     grads = {name: p.grad.detach().cpu().numpy().copy() for name, p in model.named_parameters()}
     return {"losses": losses, "grads": grads, "accuracies": accuracies, "log_partitions": log_partitions,
-            "lrs": lrs, "paths": [" ".join(map(str, path)) for path in paths], "transitions": model.crf.transitions.detach().cpu().numpy()}
+            "lrs": lrs, "paths": [" ".join(map(str, path)) for path in paths],
+            "transitions": model.crf.transitions.detach().cpu().numpy()}

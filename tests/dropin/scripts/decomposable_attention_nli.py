@@ -139,7 +139,8 @@ def run(seed=0):
         predictions = model(premise, hypothesis).argmax(dim=-1)
     return {"losses": losses, "grads": grads, "penalties": penalties, "alignment_grad_norms": alignment_grad_norms,
             "hooked_features": recorded[-1].numpy(), "hook_calls": len(recorded),
-            "running_mean": model.aggregate[1].running_mean.numpy(), "running_var": model.aggregate[1].running_var.numpy(),
+            "running_mean": model.aggregate[1].running_mean.numpy(),
+            "running_var": model.aggregate[1].running_var.numpy(),
             "ema_probabilities": probabilities.numpy(), "predictions": predictions.numpy(),
             "accuracy": (predictions == torch.tensor(labels)).float().mean().item(),
             "weight_norm_g": model.classify.parametrizations.weight.original0.detach().numpy()}

@@ -123,6 +123,7 @@ def run(seed=0):
         accuracy, valid_loss, confusion = evaluate(model, valid_loader)
         accuracies.append(accuracy)
         valid_losses.append(valid_loss)
-    return {"losses": losses, "grads": grads, "lrs": lrs, "grad_norms": grad_norms, "accuracies": accuracies, "valid_losses": valid_losses,
-            "confusion": confusion.numpy(), "momentum": optimizer.param_groups[0]["betas"][0],
+    return {"losses": losses, "grads": grads, "lrs": lrs, "grad_norms": grad_norms, "accuracies": accuracies,
+            "valid_losses": valid_losses, "confusion": confusion.numpy(),
+            "momentum": optimizer.param_groups[0]["betas"][0],
             "weights": {k: v.numpy() for k, v in model.state_dict().items()}}

@@ -63,7 +63,7 @@ def teacher_forcing_probability(step, k=15.0):
     return k / (k + math.exp(step / k))
 
 
-def make_training(model, rng_state=None):
+def make_training(model):
     model.out.requires_grad_(False)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.02)
     warmup = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.25, total_iters=5)
