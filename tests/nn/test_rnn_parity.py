@@ -352,3 +352,6 @@ def test_lstm_with_projections_checks_each_state_against_its_width():
         nn.LSTM(INPUT, HIDDEN, proj_size=HIDDEN)
     with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
         torch.nn.LSTM(INPUT, HIDDEN, proj_size=HIDDEN)
+    for library in (nn, torch.nn):
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+            library.GRU(INPUT, HIDDEN, proj_size=PROJ)

@@ -140,6 +140,7 @@ class RNNBase(Module):
 
     gate_count = 1
     state_names: tuple[str, ...] = ("hx",)  # the tensors of the recurrent state, as error messages name them
+    projects = False  # whether proj_size may project the hidden state (an LSTM's only, as in PyTorch)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
@@ -148,6 +149,8 @@ class RNNBase(Module):
         name = type(self).__name__
         check_device(name, device)
         _check_sizes(name, input_size, hidden_size)
+        if proj_size and not self.projects:
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not RNN or GRU")
         if not isinstance(num_layers, (int, np.integer)) or isinstance(num_layers, bool) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be an integer greater than zero, got {num_layers!r}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
@@ -361,6 +364,7 @@ class LSTM(RNNBase):
 
     gate_count = 4
     state_names = ("hx[0] (h_0)", "hx[1] (c_0)")
+    projects = True
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
