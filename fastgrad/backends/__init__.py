@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from types import SimpleNamespace
 
+from fastgrad.backends import cuda  # noqa: F401  (torch.backends.cuda's answers and matmul switches without a GPU)
 from fastgrad.backends import cudnn  # noqa: F401  (torch.backends.cudnn's flags, for seeding boilerplate)
 from fastgrad.backends import mps  # noqa: F401  (torch.backends.mps's answers without Apple's GPU)
 from fastgrad.profiler import PROFILE

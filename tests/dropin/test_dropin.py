@@ -13,7 +13,8 @@ SCRIPTS = pathlib.Path(__file__).parent / "scripts"
 NAMES = ["rnn_language_model", "window_ner", "averaging_classifier", "bilstm_tagger", "skipgram_negative_sampling",
          "char_rnn", "seq2seq_attention", "attention_classifier", "ngram_feedforward_lm", "cnn_text_classifier",
          "dataloader_classifier", "ddp_classifier", "packed_bilstm_classifier", "transformer_encoder_classifier",
-         "tiny_vision"]
+         "tiny_vision", "bilstm_crf_tagger", "embedding_bag_classifier",
+         "lstmcell_char_lm", "gru_encoder_decoder", "decomposable_attention_nli"]
 SAMPLED = {"sample"}  # drawn from each engine's own random generator: not comparable
 
 

@@ -6,11 +6,11 @@ raises, the outputs (shape, dtype, requires_grad, values), the gradients of the 
 buffers after the forward; and for every configuration the printout and the state dict's keys, shapes and dtypes.
 Fixed seeds, so the cases are the same on every run.
 
-Left out, as deviations the README or PyTorch's own faults explain: LSTM projections (proj_size, not implemented),
-CTCLoss (its gradient is the loss's own derivative, README), max pooling windows that hold padding only and
-instance norm, multi-margin losses and pixel (un)shuffling of an empty batch (PyTorch 2.13 writes out of bounds,
-raises, or returns uninitialised memory there), the backward of nll_loss on a non-contiguous input of 3 dims or
-more and of huber_loss with an integer target (PyTorch's raise), a Poisson NLL target that requires grad with
+LSTM projections (proj_size) are left to test_rnn_parity.py. Left out, as deviations the README or PyTorch's own
+faults explain: CTCLoss (its gradient is the loss's own derivative, README), max pooling windows that hold padding
+only and instance norm, multi-margin losses and pixel (un)shuffling of an empty batch (PyTorch 2.13 writes out of
+bounds, raises, or returns uninitialised memory there), the backward of nll_loss on a non-contiguous input of 3 dims
+or more and of huber_loss with an integer target (PyTorch's raise), a Poisson NLL target that requires grad with
 full=True (PyTorch's gradient is NaN at 0), transposed convolutions whose output is empty (PyTorch's 1-d layer
 returns it, its 2-d one mostly raises, fastgrad's raise) and a normalized shape holding a 0 (fastgrad raises)."""
 import numpy as np

@@ -205,8 +205,8 @@ def test_packed_gradients(backend_name, kind, batch):
 
 # -- bad arguments ---------------------------------------------------------------------------------------
 def test_constructor_errors():
-    with pytest.raises(NotImplementedError, match=r"proj_size=2 \(LSTM with projections\) is not implemented"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size, got proj_size=4"):
+        nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="proj_size must be zero .* got -1"):
         nn.LSTM(3, 4, proj_size=-1)
     with pytest.raises(ValueError, match=r"GRU: dropout must be a number in \[0, 1\].*got 1.5"):

@@ -292,3 +292,66 @@ def test_packed_sequences_with_a_state_the_padding_cannot_hold_match_torch(rng, 
     for name, param in ours.named_parameters():
         np.testing.assert_allclose(param.grad.numpy(), their_params[name].grad.numpy(), rtol=1e-10, atol=1e-10,
                                    err_msg=name)
+
+
+PROJ = 2  # proj_size, below HIDDEN
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("initial_state", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_with_projections_matches_torch(rng, num_layers, bidirectional, batch_first, initial_state, bias):
+    """proj_size (Sak et al. 2014): weight_hr_lk (PROJ, HIDDEN) projects the hidden state, so h_0, h_n and the output
+    are PROJ wide per direction and the cell state stays HIDDEN wide; PyTorch's state dict loads unchanged."""
+    theirs, ours = twins("LSTM", num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first,
+                         bias=bias, proj_size=PROJ)
+    steps, batch, states = 6, 3, num_layers * (2 if bidirectional else 1)
+    arrays = [rng.standard_normal((batch, steps, INPUT) if batch_first else (steps, batch, INPUT))]
+    if initial_state:
+        arrays += [rng.standard_normal((states, batch, PROJ)), rng.standard_normal((states, batch, HIDDEN))]
+    (tx, *t_states), (fx, *f_states) = leaves(arrays)
+    ours_outputs = flat_outputs(ours(fx, tuple(f_states) or None))
+    theirs_outputs = flat_outputs(theirs(tx, tuple(t_states) or None))
+    assert_same_results(theirs_outputs, ours_outputs, [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [2, 5, 1, 3]], ids=["sorted", "unsorted"])
+def test_packed_lstm_with_projections_matches_torch(rng, bidirectional, lengths):
+    """Each sequence's projected states start and end at its own steps, in both directions; the padding, set to
+    infinity here, reaches no gradient (PyTorch never reads it)."""
+    theirs, ours = twins("LSTM", num_layers=2, bidirectional=bidirectional, proj_size=PROJ)
+    padded = rng.standard_normal((5, 4, INPUT))
+    padded[np.arange(5)[:, None] >= np.array(lengths)[None, :]] = np.inf
+    states = 2 * (2 if bidirectional else 1)
+    t_states, f_states = leaves([rng.standard_normal((states, 4, PROJ)), rng.standard_normal((states, 4, HIDDEN))])
+    tx, t_packed, fx, f_packed = pack_twins(padded, lengths, enforce_sorted=lengths == sorted(lengths, reverse=True))
+    theirs_outputs = packed_outputs(theirs(t_packed, tuple(t_states)))
+    ours_outputs = packed_outputs(ours(f_packed, tuple(f_states)))
+    assert_same_results(theirs_outputs, ours_outputs, [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+def test_unbatched_lstm_with_projections_matches_torch(rng):
+    theirs, ours = twins("LSTM", bidirectional=True, proj_size=PROJ)
+    (tx, *t_states), (fx, *f_states) = leaves([rng.standard_normal((7, INPUT)), rng.standard_normal((2, PROJ)),
+                                               rng.standard_normal((2, HIDDEN))])
+    assert_same_results(flat_outputs(theirs(tx, tuple(t_states))), flat_outputs(ours(fx, tuple(f_states))),
+                        [tx, *t_states], [fx, *f_states], theirs, ours, rng)
+
+
+def test_lstm_with_projections_checks_each_state_against_its_width():
+    ours = nn.LSTM(INPUT, HIDDEN, proj_size=PROJ)
+    x = fastgrad.zeros(3, 2, INPUT)
+    with pytest.raises(ValueError, match=r"hx\[0\] \(h_0\) has shape \(1, 2, 5\), expected \(1, 2, 2\) .*proj_size"):
+        ours(x, (fastgrad.zeros(1, 2, HIDDEN), fastgrad.zeros(1, 2, HIDDEN)))
+    with pytest.raises(ValueError, match=r"hx\[1\] \(c_0\) has shape \(1, 2, 2\), expected \(1, 2, 5\) .*hidden_size"):
+        ours(x, (fastgrad.zeros(1, 2, PROJ), fastgrad.zeros(1, 2, PROJ)))
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(INPUT, HIDDEN, proj_size=HIDDEN)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        torch.nn.LSTM(INPUT, HIDDEN, proj_size=HIDDEN)
+    for library in (nn, torch.nn):
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+            library.GRU(INPUT, HIDDEN, proj_size=PROJ)

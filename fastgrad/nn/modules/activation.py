@@ -7,7 +7,7 @@ from fastgrad.dtypes import dtype_or_default
 from fastgrad.nn import functional as F
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 def _inplace_repr(module: Module) -> str:
@@ -110,8 +110,9 @@ class LeakyReLU(Module):
 class PReLU(Module):
     """Leaky ReLU with a learned slope: one for all channels, or one per channel (dim 1)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
+        check_device("PReLU", device)
         self.num_parameters = num_parameters
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype_or_default(dtype)))
 

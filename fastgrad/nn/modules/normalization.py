@@ -28,8 +28,9 @@ class LayerNorm(Module):
     starts at 1 and bias at 0 (both absent without elementwise_affine, bias absent with bias=False)."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype=None) -> None:
+                 bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        check_device("LayerNorm", device)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = dtype_or_default(dtype)

@@ -13,13 +13,13 @@ import warnings
 import numpy as np
 
 from fastgrad.dtypes import dtype_or_default
-from fastgrad.functions import cat, stack
+from fastgrad.functions import cat, stack, where
 from fastgrad.nn import functional as F
 from fastgrad.nn import init
 from fastgrad.nn.modules.module import Module
 from fastgrad.nn.parameter import Parameter
 from fastgrad.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
-from fastgrad.tensor import Tensor
+from fastgrad.tensor import Tensor, check_device
 
 
 def _uniform_init(module: Module, hidden_size: int) -> None:
@@ -79,8 +79,42 @@ def run_gru_layer(input: Tensor, state: tuple[Tensor], weights: tuple, reverse: 
 
 def run_lstm_layer(input: Tensor, state: tuple[Tensor, Tensor], weights: tuple, reverse: bool,
                    lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-    """One LSTM layer in one direction: (every hidden state, (h_n, c_n))."""
+    """One LSTM layer in one direction: (every hidden state, (h_n, c_n)); with a fifth weight, weight_hr,
+    the layer with projections."""
+    if len(weights) == 5:
+        return run_projected_lstm_layer(input, state, weights, reverse, lengths)
     return F.lstm(input, state, *weights, reverse=reverse, lengths=lengths)
+
+
+def run_projected_lstm_layer(input: Tensor, state: tuple[Tensor, Tensor], weights: tuple, reverse: bool,
+                             lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """One layer of an LSTM with projections (Sak et al. 2014; PyTorch's proj_size P): the cell is H wide,
+    and the hidden state it returns and feeds back is projected to P, h_t = W_hr (o_t * tanh(c_t)). The
+    fused LSTM kernel has no projection, so the steps are written with differentiable ops and autograd
+    takes their gradient. With lengths, a sequence's state stays as it is on its padding steps, so each
+    direction starts and ends at the sequence's own steps (reverse reads the padding first); those steps
+    compute from zeros, not from the padding or the kept state, so that an infinite or NaN value there cannot
+    reach the weights' gradients through the zero gradient of a step that is thrown away (PyTorch never
+    computes them)."""
+    weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
+    h, c = state
+    steps = input.shape[0]
+    valid = None if lengths is None else np.arange(steps)[:, None] < np.asarray(lengths)[None, :]
+    if valid is not None and not valid.all():
+        input = where(Tensor._from_data(valid[:, :, None]), input, 0.0)
+    input_gates = F.linear(input, weight_ih, bias_ih)  # every step's input term at once: (T, B, 4H)
+    outputs: list = [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        stepped = None if valid is None or valid[t].all() else Tensor._from_data(valid[t][:, None])
+        h_read, c_read = (h, c) if stepped is None else (where(stepped, h, 0.0), where(stepped, c, 0.0))
+        i, f, g, o = (input_gates[t] + F.linear(h_read, weight_hh, bias_hh)).chunk(4, dim=1)
+        c_next = f.sigmoid() * c_read + i.sigmoid() * g.tanh()
+        h_next = F.linear(o.sigmoid() * c_next.tanh(), weight_hr)
+        if stepped is not None:
+            h_next, c_next = where(stepped, h_next, h), where(stepped, c_next, c)
+        h, c = h_next, c_next
+        outputs[t] = h
+    return stack(outputs), (h, c)
 
 
 class RNNBase(Module):
@@ -106,12 +140,17 @@ class RNNBase(Module):
 
     gate_count = 1
     state_names: tuple[str, ...] = ("hx",)  # the tensors of the recurrent state, as error messages name them
+    projects = False  # whether proj_size may project the hidden state (an LSTM's only, as in PyTorch)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None) -> None:
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None, *, proj_size: int = 0) -> None:
         super().__init__()
         name = type(self).__name__
+        check_device(name, device)
         _check_sizes(name, input_size, hidden_size)
+        if proj_size and not self.projects:
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not RNN or GRU")
         if not isinstance(num_layers, (int, np.integer)) or isinstance(num_layers, bool) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be an integer greater than zero, got {num_layers!r}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
@@ -123,22 +162,35 @@ class RNNBase(Module):
                           "num_layers=1 does nothing", UserWarning, stacklevel=caller)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional = bool(bidirectional)
+        self.bidirectional, self.proj_size = bool(bidirectional), proj_size
         dtype = dtype_or_default(dtype)
-        rows = self.gate_count * hidden_size
+        rows, output_size = self.gate_count * hidden_size, self._output_size
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            layer_input = input_size if layer == 0 else output_size * self.num_directions
             for suffix in self._suffixes():
                 setattr(self, f"weight_ih_l{layer}{suffix}", Parameter(np.empty((rows, layer_input), dtype=dtype)))
-                setattr(self, f"weight_hh_l{layer}{suffix}", Parameter(np.empty((rows, hidden_size), dtype=dtype)))
+                setattr(self, f"weight_hh_l{layer}{suffix}", Parameter(np.empty((rows, output_size), dtype=dtype)))
                 if bias:
                     setattr(self, f"bias_ih_l{layer}{suffix}", Parameter(np.empty(rows, dtype=dtype)))
                     setattr(self, f"bias_hh_l{layer}{suffix}", Parameter(np.empty(rows, dtype=dtype)))
+                if proj_size:
+                    setattr(self, f"weight_hr_l{layer}{suffix}",
+                            Parameter(np.empty((proj_size, hidden_size), dtype=dtype)))
         self.reset_parameters()
 
     @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
+
+    @property
+    def _output_size(self) -> int:
+        """The width of the hidden state a layer returns and feeds back: proj_size when projected."""
+        return self.proj_size or self.hidden_size
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        """The width of each tensor of the recurrent state (`state_names`): only the hidden state is projected,
+        an LSTM's cell state stays hidden_size wide."""
+        return (self._output_size,) + (self.hidden_size,) * (len(self.state_names) - 1)
 
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
@@ -150,7 +202,8 @@ class RNNBase(Module):
         names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
         if self.bias:
             names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-        return tuple(getattr(self, name) for name in names) + (None,) * (4 - len(names))
+        weights = tuple(getattr(self, name) for name in names) + (None,) * (4 - len(names))
+        return weights + (getattr(self, f"weight_hr_l{layer}{suffix}"),) if self.proj_size else weights
 
     def _run_layer(self, input: Tensor, state: tuple[Tensor, ...], weights: tuple, reverse: bool,
                    lengths: np.ndarray | None) -> tuple[Tensor, tuple[Tensor, ...]]:
@@ -175,12 +228,13 @@ class RNNBase(Module):
     def _checked_states(self, hx, batch: int, unbatched: bool) -> tuple[Tensor, ...] | None:
         """The initial state's tensors after checking their shapes against a batch of `batch` sequences."""
         count = self.num_layers * self.num_directions
-        expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
         states = self._initial_state(hx)
-        for state_name, state in zip(self.state_names, states or ()):
+        for state_name, state, size in zip(self.state_names, states or (), self._state_sizes()):
+            expected = (count, size) if unbatched else (count, batch, size)
             if state.shape != expected:
+                width = "proj_size" if size != self.hidden_size else "hidden_size"
                 raise ValueError(f"{type(self).__name__}: {state_name} has shape {state.shape}, expected {expected} "
-                                 f"(num_layers * num_directions, {'' if unbatched else 'batch, '}hidden_size)")
+                                 f"(num_layers * num_directions, {'' if unbatched else 'batch, '}{width})")
         return states
 
     def _check_input_dtype(self, input: Tensor) -> None:
@@ -242,9 +296,8 @@ class RNNBase(Module):
         sequence `lengths[b]` valid steps long if given: (the last layer's output (T, B, D*H), the final
         states, each (num_layers * D, B, H))."""
         if states is None:
-            zeros = Tensor._from_data(np.zeros(
-                (self.num_layers * self.num_directions, input.shape[1], self.hidden_size), dtype=input.dtype))
-            states = (zeros,) * len(self.state_names)
+            states = tuple(Tensor._from_data(np.zeros((self.num_layers * self.num_directions, input.shape[1], size),
+                                                      dtype=input.dtype)) for size in self._state_sizes())
         weights = [[self._layer_weights(layer, suffix) for suffix in self._suffixes()]
                    for layer in range(self.num_layers)]
         return run_stacked_layers(self._run_layer, input, states, weights, self.dropout, self.training, lengths)
@@ -261,6 +314,8 @@ class RNNBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -270,10 +325,11 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype)
         self.nonlinearity = nonlinearity
 
     def _run_layer(self, input, state, weights, reverse, lengths):
@@ -301,22 +357,27 @@ class LSTM(RNNBase):
         c' = f * c + i * g                               h' = o * tanh(c')
 
     forward(input, hx=None) with hx = (h_0, c_0) -> (output, (h_n, c_n)); shapes and options in `RNNBase`
-    (G = 4 gate blocks). `proj_size` (LSTM with projections) is not implemented.
+    (G = 4 gate blocks). With proj_size P > 0 (an LSTM with projections) the hidden state is projected,
+    h = W_hr (o * tanh(c)) with weight_hr_lk (P, H) per layer and direction: weight_hh_lk is (4H, P),
+    h_0, h_n and the output are P wide per direction (layer k + 1 reads D*P), c_0 and c_n stay H wide.
     """
 
     gate_count = 4
     state_names = ("hx[0] (h_0)", "hx[1] (c_0)")
+    projects = True
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
+        if not isinstance(proj_size, (int, np.integer)) or isinstance(proj_size, bool):
+            raise TypeError(f"LSTM: proj_size must be an integer, got {type(proj_size).__name__}")
         if proj_size < 0:
             raise ValueError(f"LSTM: proj_size must be zero (no projection) or positive, got {proj_size}")
-        if proj_size > 0:
-            raise NotImplementedError(f"LSTM: proj_size={proj_size} (LSTM with projections) is not implemented in "
-                                      "fastgrad; use proj_size=0")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
-        self.proj_size = 0
+        if proj_size >= hidden_size:
+            raise ValueError(f"LSTM: proj_size has to be smaller than hidden_size, got proj_size={proj_size} and "
+                             f"hidden_size={hidden_size}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
+                         dtype, proj_size=int(proj_size))
 
     def _initial_state(self, hx):
         if hx is None:
@@ -339,8 +400,9 @@ class RNNCellBase(Module):
 
     gate_count = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        check_device(type(self).__name__, device)
         _check_sizes(type(self).__name__, input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dtype = dtype_or_default(dtype)
@@ -408,10 +470,10 @@ class RNNCell(RNNCellBase):
     `torch.nn.RNNCell`: forward(input (B, I) or (I,), hx (B, H) or None) -> h'."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:

@@ -17,3 +17,6 @@ def manual_seed(seed: int) -> None:
 
 def manual_seed_all(seed: int) -> None:
     int(seed)
+
+
+from fastgrad.cuda import amp  # noqa: E402  (reachable as fastgrad.cuda.amp after `import fastgrad`, as in PyTorch)
