@@ -328,7 +328,8 @@ class LogSumExp(Op):
 
 def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     """Sum of squared deviations from the mean, over N - correction (clamped at 0, as PyTorch, so that
-    no degrees of freedom give inf or NaN rather than a negative variance). Saves what backward needs."""
+    no degrees of freedom give inf or NaN rather than a negative variance), in float64 for float32 x (the caller
+    rounds it to x's dtype, std after its square root). Saves what backward needs."""
     count = x.dtype.type(_count(x.shape, axis))
     deviation = K.subtract(x, K.divide(K.sum(x, axis, True), count))
     # the rounding error of the mean taken out once more (the corrected two-pass algorithm): equal values then
@@ -336,9 +337,12 @@ def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         error = K.divide(K.sum(deviation, axis, True), count)
     deviation = K.subtract(deviation, np.where(np.isfinite(error), error, 0).astype(x.dtype, copy=False))  # (inf - inf)
-    divisor = x.dtype.type(max(count - correction, 0))
+    # float32 squares summed in float64, as PyTorch's (whose CPU kernel accumulates them in double): 1e30 has a
+    # variance of 1e60, past float32's range, yet a std within it, and 1e-30's square is below float32's smallest
+    wide = deviation.astype(np.float64) if x.dtype == np.float32 else deviation
+    divisor = wide.dtype.type(max(count - correction, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
+        variance = K.divide(K.sum(K.multiply(wide, wide), axis, keepdims), divisor)
     # PyTorch's backward divides by N - correction unclamped (with fewer elements than the correction the variance is
     # NaN but its slope finite), except over all elements, where without degrees of freedom its slope is NaN at the
     # elements equal to the mean and inf elsewhere. The input's version is for the recorded backward, which reads the
@@ -379,7 +383,7 @@ class Var(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, axis, correction, keepdims):
-        return _variance(ctx, K, x, axis, correction, keepdims)
+        return _variance(ctx, K, x, axis, correction, keepdims).astype(x.dtype, copy=False)
 
     def backward(ctx, K, g):
         return _variance_backward(ctx, K, g)
@@ -394,7 +398,7 @@ class Std(Op):
     saves_inputs, saves_output = False, True
 
     def forward(ctx, K, x, axis, correction, keepdims):
-        std = K.sqrt(_variance(ctx, K, x, axis, correction, keepdims))
+        std = K.sqrt(_variance(ctx, K, x, axis, correction, keepdims)).astype(x.dtype, copy=False)
         ctx.saved += (std,)
         return std
 
