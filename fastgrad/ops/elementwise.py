@@ -84,6 +84,10 @@ class Pow(Op):
 
     saves_output = True
 
+    @staticmethod
+    def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return K.power(a, b)
+
     def forward(ctx, K, a, b):
         # bool ** bool stays bool (NumPy's power gives int8): a ** b is 0 only for 0 ** 1
         if a.dtype == b.dtype == np.bool_:
@@ -91,7 +95,7 @@ class Pow(Op):
         elif b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
             out = _integer_power(K, a, b)
         else:
-            out = K.power(a, b)
+            out = ctx.op.power(K, a, b)
         ctx.saved = (a, b, out)
         return out
 
@@ -100,7 +104,7 @@ class Pow(Op):
         # PyTorch's conventions: d(a^b)/da = b a^(b-1), but 0 where b == 0 (also at a == 0, where the
         # formula gives 0 * inf); d(a^b)/db = a^b ln a, NaN for a < 0, and 0 at a == 0 with b >= 0.
         with np.errstate(divide="ignore", invalid="ignore"):
-            g_a = K.multiply(g, np.where(b == 0, 0, K.multiply(b, K.power(a, b - 1))))
+            g_a = K.multiply(g, np.where(b == 0, 0, K.multiply(b, ctx.op.power(K, a, b - 1))))
             if not ctx.inputs[1].requires_grad:  # the common case: a constant exponent
                 return g_a, None
             g_b = K.multiply(g, np.where((a == 0) & (b >= 0), 0, K.multiply(out, K.log(a))))
@@ -125,7 +129,19 @@ class PowOfConstant(Pow):
     backward_graph = Pow.backward_graph
 
 
-PowOfConstant.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
+class PowOfNumber(PowOfConstant):
+    """a ** b for a Python number b. PyTorch computes a number exponent of -0.5 as rsqrt, 1 / sqrt(a): -inf at
+    a = -0.0 (where pow gives +inf), NaN at -inf (pow: 0). Its gradient of a ** 0.5 is 0.5 a ** -0.5, so that is
+    -inf at -0.0 too, as sqrt's."""
+
+    @staticmethod
+    def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if b.ndim == 0 and b == -0.5 and a.dtype.kind == "f":
+            return K.divide(a.dtype.type(1), K.sqrt(a))
+        return K.power(a, b)
+
+
+PowOfConstant.__name__ = PowOfNumber.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
 
 def _integer_power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Integer a ** b where some b < 0, which NumPy refuses, as PyTorch computes it: 1 / a^|b| truncated, so
@@ -1075,7 +1091,8 @@ class Logit(Op):
     def backward(ctx, K, g):
         a, low, high, unclipped = ctx.saved
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a))),)
+            # (+ 0: a = -0.0 gives +0, so the slope there is +inf, as PyTorch's)
+            return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a) + 0)),)
 
     @quietly
     def backward_graph(ctx, g, out):
@@ -1085,7 +1102,7 @@ class Logit(Op):
         dtype = g._data.dtype
         # divided by 1 outside, where the result is a constant: a clipped 0 or 1 would send NaN into the second
         # derivative through the (zero) gradient of the branch not taken
-        spread = select(inside, a * (1 - a), constant(np.ones((), dtype=dtype)))
+        spread = select(inside, a * (1 - a) + 0, constant(np.ones((), dtype=dtype)))
         return (select(inside, g / spread, constant(np.array(np.nan if unclipped else 0, dtype=dtype))),)
 
 
