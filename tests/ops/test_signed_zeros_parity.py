@@ -108,3 +108,26 @@ def test_hardswish_values_signs_and_float32_gradients_are_torch_s(backend):
     finite = ~np.isnan(ty.detach().numpy())
     assert np.signbit(y.detach().numpy())[finite].tolist() == np.signbit(ty.detach().numpy())[finite].tolist()
     same(x.grad, tx.grad)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("form", ["x ** 0.5", "x ** -0.5", "pow_ -0.5", "logit"])
+def test_infinities_at_minus_zero_have_torch_s_signs(form, dtype):
+    """PyTorch computes a number exponent of -0.5 as rsqrt, -inf at -0.0 (NumPy's power: +inf), and the slope of
+    x ** 0.5 as 0.5 * x ** -0.5: -inf there as sqrt's; logit's slope at -0.0 is +inf."""
+    values = [-0.0, 0.0, float("-inf"), 4.0]
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(np.array(values, dtype=dtype), requires_grad=True)
+        if form == "pow_ -0.5":
+            with lib.no_grad():
+                out = (x * 1).pow_(-0.5)
+            results.append([out.numpy()])
+            continue
+        out = lib.logit(x) if form == "logit" else x ** float(form.split()[-1])
+        out.backward(lib.ones_like(out))
+        results.append([out.detach().numpy(), x.grad.numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
+        numbers = ~np.isnan(theirs)  # (a NaN's sign bit is no sign)
+        assert np.signbit(ours[numbers]).tolist() == np.signbit(theirs[numbers]).tolist()
