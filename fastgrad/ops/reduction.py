@@ -427,11 +427,13 @@ def _rescaled_two_norm(K, x, magnitude, norm, axis, keepdims):
 class Norm(Op):
     """Vector p-norm over `axis` (all elements when None): (sum |x|^p)^(1/p), max |x| for p = inf,
     min |x| for p = -inf, the count of nonzeros for p = 0. Gradients are PyTorch's subgradients: 0
-    where the norm is 0 (and at x = 0 for p < 1), split evenly among ties for p = +-inf."""
+    where the norm is 0 (and at x = 0 for p < 1), split evenly among ties for p = +-inf. With `distance`, those of
+    PyTorch's cdist and pdist, whose x are differences of rows: for p = inf each largest |x| gets the whole gradient
+    where several tie, and for p = 1 a NaN x has a NaN slope (the norm's sign(NaN) is 0)."""
 
     saves_output = True
 
-    def forward(ctx, K, x, p, axis, keepdims):
+    def forward(ctx, K, x, p, axis, keepdims, distance=False):
         magnitude = K.absolute(x)
         if p == 2:
             with np.errstate(over="ignore"):
@@ -449,29 +451,29 @@ class Norm(Op):
         else:
             with np.errstate(divide="ignore"):  # 0^p = inf for p < 0, which makes the norm 0
                 out = K.power(K.sum(K.power(magnitude, x.dtype.type(p)), axis, keepdims), x.dtype.type(1 / p))
-        ctx.saved = (x, magnitude, out, p, axis, keepdims)
+        ctx.saved = (x, magnitude, out, p, axis, keepdims, distance)
         return out
 
     def backward(ctx, K, g):
-        x, magnitude, out, p, axis, keepdims = ctx.saved
+        x, magnitude, out, p, axis, keepdims, distance = ctx.saved
         norm = _kept(out, x.ndim, axis, keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
                 slope = np.where(norm == 0, 0, K.divide(x, norm))
             elif p in _STEPWISE_ORDERS:
-                slope = _stepwise_norm_slope(K, x, magnitude, norm, p, axis)
+                slope = _stepwise_norm_slope(K, x, magnitude, norm, p, axis, distance)
             else:  # d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1)
                 ratio = K.divide(magnitude, norm)
                 slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
 
     def backward_graph(ctx, g, out):
-        x, magnitude, _, p, axis, keepdims = ctx.saved
+        x, magnitude, _, p, axis, keepdims, distance = ctx.saved
         upstream = _expand_back_recorded(g, x.shape, axis, keepdims)
         if p in _STEPWISE_ORDERS:
             norm = _kept(out._data, x.ndim, axis, keepdims)
             with np.errstate(divide="ignore", invalid="ignore"):
-                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis)
+                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis, distance)
             return (upstream * constant(slope.astype(g._data.dtype, copy=False)),)
         norm = _expand_back_recorded(out, x.shape, axis, keepdims)
         if p == 2:
@@ -492,14 +494,17 @@ class Norm(Op):
 _STEPWISE_ORDERS = (1, 0, np.inf, -np.inf)
 
 
-def _stepwise_norm_slope(K, x: np.ndarray, magnitude: np.ndarray, norm: np.ndarray, p: float, axis) -> np.ndarray:
+def _stepwise_norm_slope(K, x: np.ndarray, magnitude: np.ndarray, norm: np.ndarray, p: float, axis,
+                         distance: bool) -> np.ndarray:
     """The slope of a norm of order 1 (sign x), 0 (none) or +-inf (sign x split evenly among the elements whose
-    |x| is the norm)."""
+    |x| is the norm); with `distance`, Norm's distance slopes."""
     if p == 1:
-        return K.sign(x)
+        return np.where(np.isnan(x), x, K.sign(x)) if distance else K.sign(x)
     if p == 0:
         return np.zeros_like(x)
     ties = magnitude == norm
+    if distance:
+        return K.multiply(K.sign(x), ties)
     return K.divide(K.multiply(K.sign(x), ties), np.add.reduce(ties, axis=axis, keepdims=True))
 
 

@@ -98,6 +98,7 @@ OPS = {
     "cdist(inf)": Op(lambda lib, a, b: lib.cdist(a, b, inf), 2, matrix=True),
     "pdist": Op(lambda lib, x: functional(lib).pdist(x), matrix=True),
     "pdist(1)": Op(lambda lib, x: functional(lib).pdist(x, 1.0), matrix=True),
+    "pdist(inf)": Op(lambda lib, x: functional(lib).pdist(x, inf), matrix=True),
     "normalize": Op(lambda lib, x: functional(lib).normalize(x, dim=-1)),
     "cosine_similarity": Op(lambda lib, a, b: functional(lib).cosine_similarity(a, b, dim=-1), 2),
     "pairwise_distance": Op(lambda lib, a, b: functional(lib).pairwise_distance(a, b), 2),
@@ -154,7 +155,8 @@ OPS = {
 }
 
 NORMS = ("norm", "norm(1)", "norm(inf)", "vector_norm(0.5)", "vector_norm(3, dim)", "dist", "dist(1)", "dist(inf)",
-         "cdist", "cdist(1)", "cdist(inf)", "pdist", "pdist(1)", "normalize", "cosine_similarity", "pairwise_distance")
+         "cdist", "cdist(1)", "cdist(inf)", "pdist", "pdist(1)", "pdist(inf)", "normalize", "cosine_similarity",
+         "pairwise_distance")
 
 
 def huge_float32(arrays) -> bool:
@@ -189,20 +191,18 @@ SKIPPED = [
          "PyTorch's float32 norms square 1e30 in float32, which overflows: its norm is inf (a normalized vector or "
          "cosine 0), where fastgrad's finite norm is the true one"),
     Skip(NORMS, huge_float32, "gradient", "the same overflow"),
-    Skip(NORMS, not_finite, "gradient",
+    Skip(tuple(name for name in NORMS if name not in ("cdist(1)", "pdist(1)")), not_finite, "gradient",
          "as in test_reduction_fuzz_parity.py: PyTorch's NaN norm makes every slope of its line NaN, its inf norm "
-         "sends a NaN line's gradient nowhere, and its cdist and pdist (p=1) give NaN where fastgrad's norm gives 0"),
-    Skip(("cdist(inf)",), not_finite, "output",
-         "PyTorch's cdist with p=inf passes over NaN differences (NaN, inf - inf) to the largest of the others, "
-         "fastgrad's is NaN"),
-    Skip(("cdist(inf)",), lambda arrays: True, "gradient",
-         "PyTorch's cdist with p=inf sends each largest |difference| the whole gradient where several tie (its "
-         "norm and dist share it, as fastgrad's cdist, the norm of the differences, does)"),
+         "sends a NaN line's gradient nowhere"),
+    Skip(("cdist(inf)", "pdist(inf)"), not_finite, "output",
+         "PyTorch's cdist and pdist with p=inf pass over NaN differences (NaN, inf - inf) to the largest of the "
+         "others, fastgrad's are NaN"),
     Skip(("gelu",), lambda arrays: arrays[0].dtype == np.float32 and np.isposinf(arrays[0]).any(), "output",
          "PyTorch's float32 gelu(inf) is NaN (inf * 0.5 * (1 + erf)), fastgrad's inf"),
     Skip(("div",), lambda arrays: arrays[0].dtype == np.float32 and (np.abs(arrays[1]) == np.float32(1e-30)).any(),
-         "gradient", "PyTorch's float32 slope -a / (b * b) squares 1e-30 to 0 (NaN or inf where fastgrad's -a / b / b is "
-                     "finite or 0)"),
+         "gradient",
+         "PyTorch's float32 slope -a / (b * b) squares 1e-30 to 0 (NaN or inf where fastgrad's -a / b / b is finite "
+         "or 0)"),
     Skip(("lerp",), lambda arrays: any(np.isin(np.abs(a), np.array([1e30, 1e-30], a.dtype)).any() for a in arrays),
          "output",
          "PyTorch fuses start + weight * (end - start) into one rounding (fastgrad rounds twice): where the two terms "
@@ -237,7 +237,8 @@ def assert_same_numbers(ours, theirs, float32: bool, what: str, gradient: bool, 
     signs of zeros."""
     ours = ours.detach().numpy()
     # (PyTorch's gradient of a function with zero slope, sgn's, is a ZeroTensor, which refuses numpy())
-    theirs = np.zeros(tuple(theirs.shape), str(theirs.dtype)[6:]) if theirs._is_zerotensor() else theirs.detach().numpy()
+    zero_tensor = theirs._is_zerotensor()
+    theirs = np.zeros(tuple(theirs.shape), str(theirs.dtype)[6:]) if zero_tensor else theirs.detach().numpy()
     assert ours.shape == theirs.shape and str(ours.dtype) == str(theirs.dtype), (
         f"{what}: {ours.dtype}{ours.shape}, PyTorch's {theirs.dtype}{theirs.shape}")
     # (atol: a gradient that should be 0 comes out as the rounding error of a sum, a few ulps of 1, in one library or
