@@ -1520,7 +1520,8 @@ def _power_op(exponent):
 
 # The kernel of each in-place arithmetic op, for updates that nothing records.
 _IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
-                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: K.power, ops.PowOfConstant: lambda K: K.power,
+                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: lambda a, b: ops.Pow.power(K, a, b),
+                     ops.PowOfConstant: lambda K: lambda a, b: ops.PowOfConstant.power(K, a, b),
                      ops.PowOfNumber: lambda K: lambda a, b: ops.PowOfNumber.power(K, a, b)}
 
 

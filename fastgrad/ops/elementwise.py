@@ -86,6 +86,10 @@ class Pow(Op):
 
     @staticmethod
     def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # NumPy's power takes a lone exponent of 0.5 as sqrt (NaN at -inf, -0.0 at -0.0); PyTorch's pow of a tensor
+        # exponent is pow's (inf, 0.0) everywhere: the exponent spelled out defeats NumPy's shortcut
+        if b.size == 1 and b.dtype.kind == "f" and b.reshape(-1)[0] == 0.5:
+            b = np.full(np.broadcast_shapes(a.shape, b.shape), 0.5, b.dtype)
         return K.power(a, b)
 
     def forward(ctx, K, a, b):
@@ -130,9 +134,10 @@ class PowOfConstant(Pow):
 
 
 class PowOfNumber(PowOfConstant):
-    """a ** b for a Python number b. PyTorch computes a number exponent of -0.5 as rsqrt, 1 / sqrt(a): -inf at
-    a = -0.0 (where pow gives +inf), NaN at -inf (pow: 0). Its gradient of a ** 0.5 is 0.5 a ** -0.5, so that is
-    -inf at -0.0 too, as sqrt's."""
+    """a ** b for a Python number b. PyTorch computes a number exponent of 0.5 as sqrt (NaN at -inf, -0.0 at -0.0,
+    as NumPy's power does with one exponent) and one of -0.5 as rsqrt, 1 / sqrt(a): -inf at a = -0.0 (where pow
+    gives +inf), NaN at -inf (pow: 0). Its gradient of a ** 0.5 is 0.5 a ** -0.5, so that is -inf at -0.0 too, as
+    sqrt's."""
 
     @staticmethod
     def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:

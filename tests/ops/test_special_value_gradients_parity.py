@@ -209,9 +209,6 @@ SKIPPED = [
          "cancel, the results differ by an ulp of the terms, not of the result"),
     Skip(("lerp",), lambda arrays: any((np.abs(a) == np.float32(1e30)).any() for a in arrays), "gradient",
          "a broadcast operand's gradient sums terms of 1e30 that cancel: the result depends on the order of the sum"),
-    Skip(("pow",), lambda arrays: arrays[1].ndim == 0 and arrays[1] == 0.5, "output",
-         "fastgrad's x ** tensor(0.5) is NumPy's power with one exponent, which takes it as sqrt: NaN at -inf and -0.0 "
-         "at -0.0, where PyTorch's pow gives inf and 0.0 (not fixed)"),
 ]
 
 
