@@ -119,7 +119,9 @@ class Pow(Op):
         g_a = g_b = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if a._requires_grad:
-                g_a = g * select(b._data != 0, b * a ** (b - 1))
+                # (a number exponent stays a number, whose power is PyTorch's scalar kernel: see PowOfNumber)
+                power = a ** (b.item() - 1) if ctx.op is PowOfNumber else a ** (b - 1)
+                g_a = g * select(b._data != 0, b * power)
             if b._requires_grad:
                 g_b = g * select(~((a._data == 0) & (b._data >= 0)), out * a.log())
         return g_a, g_b
@@ -144,6 +146,8 @@ class PowOfNumber(PowOfConstant):
         if b.ndim == 0 and b == -0.5 and a.dtype.kind == "f":
             return K.divide(a.dtype.type(1), K.sqrt(a))
         return K.power(a, b)
+
+    backward_graph = Pow.backward_graph
 
 
 PowOfConstant.__name__ = PowOfNumber.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
@@ -1096,8 +1100,7 @@ class Logit(Op):
     def backward(ctx, K, g):
         a, low, high, unclipped = ctx.saved
         with np.errstate(divide="ignore", invalid="ignore"):
-            # (+ 0: a = -0.0 gives +0, so the slope there is +inf, as PyTorch's)
-            return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a) + 0)),)
+            return (np.where((a < low) | (a > high), g.dtype.type(np.nan if unclipped else 0), g / (a * (1 - a))),)
 
     @quietly
     def backward_graph(ctx, g, out):
@@ -1107,7 +1110,7 @@ class Logit(Op):
         dtype = g._data.dtype
         # divided by 1 outside, where the result is a constant: a clipped 0 or 1 would send NaN into the second
         # derivative through the (zero) gradient of the branch not taken
-        spread = select(inside, a * (1 - a) + 0, constant(np.ones((), dtype=dtype)))
+        spread = select(inside, a * (1 - a), constant(np.ones((), dtype=dtype)))
         return (select(inside, g / spread, constant(np.array(np.nan if unclipped else 0, dtype=dtype))),)
 
 

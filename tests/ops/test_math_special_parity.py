@@ -36,6 +36,8 @@ def test_unary_functions_match_torch_special(name, dtype, same):
     if name == "psi":
         # PyTorch's trigamma (psi's gradient) is accurate to 1e-9 only, and finite (6e32) at the negative integers
         values = values[~((values < 0) & (values == np.floor(values)))].astype(np.float32)
+    if name == "logit":  # PyTorch's float32 gradient at -0.0 is +inf or -inf by the element's place in a vector loop
+        values = values[~((values == 0) & np.signbit(values))]
     same(lambda m, x: getattr(m, name)(x), values)
     if name != "round":  # (torch.special.round refuses integer tensors; fastgrad's returns them, as torch.round)
         same(lambda m, x: getattr(m, name)(x), np.array([0, 1, -2, 3]))
