@@ -414,14 +414,16 @@ class Std(Op):
 
 
 def _rescaled_two_norm(K, x, magnitude, norm, axis, keepdims):
-    """The 2-norms that came out inf, again from x divided by its largest |x| there: still inf where x holds
-    an inf or the norm itself passes the dtype's range."""
+    """The 2-norms that came out inf, or 0 beside a nonzero x (squares below the dtype's smallest: float32's of
+    1e-30), again from x divided by its largest |x| there: still inf where x holds an inf or the norm itself passes
+    the dtype's range."""
     largest = K.amax(magnitude, axis, True)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # a norm past the range stays inf
         scaled = K.divide(x, largest)
         largest = largest.reshape(norm.shape)
         rescaled = K.multiply(K.sqrt(K.sum(K.multiply(scaled, scaled), axis, keepdims)), largest)
-    return np.where(np.isinf(norm) & np.isfinite(largest), rescaled, norm).astype(norm.dtype)
+    redo = (np.isinf(norm) | (norm == 0)) & np.isfinite(largest) & (largest > 0)
+    return np.where(redo, rescaled, norm).astype(norm.dtype)
 
 
 class Norm(Op):
@@ -438,7 +440,7 @@ class Norm(Op):
         if p == 2:
             with np.errstate(over="ignore"):
                 out = K.sqrt(K.sum(K.multiply(x, x), axis, keepdims))
-            if np.isinf(out).any():  # squares past the dtype's range (or an infinite x)
+            if x.size and (np.isinf(out).any() or not out.all()):  # squares past the dtype's range (or an inf x)
                 out = _rescaled_two_norm(K, x, magnitude, out, axis, keepdims)
         elif p == 1:
             out = K.sum(magnitude, axis, keepdims)
