@@ -89,7 +89,8 @@ class Pow(Op):
         # NumPy's power takes a lone exponent of 0.5 as sqrt (NaN at -inf, -0.0 at -0.0); PyTorch's pow of a tensor
         # exponent is pow's (inf, 0.0) everywhere: the exponent spelled out defeats NumPy's shortcut
         if b.size == 1 and b.dtype.kind == "f" and b.reshape(-1)[0] == 0.5:
-            b = np.full(np.broadcast_shapes(a.shape, b.shape), 0.5, b.dtype)
+            shape = np.broadcast_shapes(a.shape, b.shape)  # (a 0-d exponent is a lone one too: spelled out as 1-d)
+            return K.power(a, np.full(shape or (1,), 0.5, b.dtype)).reshape(shape)
         return K.power(a, b)
 
     def forward(ctx, K, a, b):
@@ -1136,7 +1137,7 @@ class NanToNum(Op):
 class Xlogy(Op):
     """a log b, 0 where a == 0 unless b is NaN (Xlog1py: a log1p(b), through `argument`, b or 1 + b). PyTorch's
     gradients: d/da = log b (the op itself of g and b, so a zero g gives 0), also 0 where a == 0 and its
-    argument is <= 0; d/db = a / argument."""
+    argument is <= 0; d/db = a / argument, taken as g a / argument."""
 
     log, argument = staticmethod(np.log), staticmethod(lambda b: b)  # (b itself: b + 0 would turn -0.0 into 0.0)
 
@@ -1151,7 +1152,8 @@ class Xlogy(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             g_a = np.where(((g == 0) & ~np.isnan(b)) | ((a == 0) & (argument <= 0)), g.dtype.type(0),
                            g * ctx.op.log(b))
-            g_b = K.multiply(g, a / argument) if ctx.inputs[1].requires_grad else None
+            # (g a first, as PyTorch's: a zero g gives 0 where a / argument is inf, 1e30 / 1e-30 in float32)
+            g_b = K.divide(K.multiply(g, a), argument) if ctx.inputs[1].requires_grad else None
         return g_a, g_b
 
     @quietly
@@ -1160,7 +1162,7 @@ class Xlogy(Op):
         # the op of g and b is the zero of a zero g the array backward gives
         keep = ~((a._data == 0) & (ctx.op.argument(b._data) <= 0))
         g_a = select(keep, apply(ctx.op, g, b)) if a._requires_grad else None
-        return g_a, (g * (a / ctx.op.argument(b)) if b._requires_grad else None)
+        return g_a, (g * a / ctx.op.argument(b) if b._requires_grad else None)
 
 
 class Xlog1py(Xlogy):

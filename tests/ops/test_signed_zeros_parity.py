@@ -136,19 +136,21 @@ def test_powers_of_minus_zero_have_torch_s_signs(form, dtype):
 @pytest.mark.parametrize("form", ["x ** tensor(0.5)", "pow(x, tensor(1.5))", "pow_(tensor(0.5))"])
 def test_a_tensor_exponent_of_one_half_is_pow_s_as_torch(form):
     """NumPy's power takes a lone exponent of 0.5 as sqrt: fastgrad's x ** tensor(0.5) was NaN at -inf and -0.0 at
-    -0.0 (and so the slope of x ** tensor(1.5)), where PyTorch's pow of a tensor exponent gives inf and 0.0."""
+    -0.0 (and so the slope of x ** tensor(1.5)), where PyTorch's pow of a tensor exponent gives inf and 0.0; a 0-d
+    base too."""
     values = [float("-inf"), -0.0, 0.0, 4.0]
     results = []
     for lib in (torch, fastgrad):
         x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        results.append([np.array([(x[i] ** lib.tensor(0.5, dtype=lib.float64)).item() for i in range(2)])])
         if form == "pow_(tensor(0.5))":
             with lib.no_grad():
-                results.append([(x * 1).pow_(lib.tensor(0.5, dtype=lib.float64)).numpy()])
+                results[-1].append((x * 1).pow_(lib.tensor(0.5, dtype=lib.float64)).numpy())
             continue
         out = x ** lib.tensor(0.5, dtype=lib.float64) if form.startswith("x") else lib.pow(
             x, lib.tensor(1.5, dtype=lib.float64))
         out.backward(lib.ones_like(out))
-        results.append([out.detach().numpy(), x.grad.numpy()])
+        results[-1] += [out.detach().numpy(), x.grad.numpy()]
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_array_equal(ours, theirs)
         assert np.signbit(ours).tolist() == np.signbit(theirs).tolist()
