@@ -252,10 +252,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """relu6(x + 3) / 6, a piecewise-linear sigmoid; the gradient is 0 at -3 and 3, as PyTorch's."""
-    if inplace:
-        return hardtanh(_activation_input(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
-    return hardtanh(_activation_input(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid, written piecewise so that the gradient is PyTorch's: 1/6 inside
+    (-3, 3) only, so 0 at -3 and 3 and at NaN (which stays NaN; relu6's passes a NaN's gradient)."""
+    def pieces(x: Tensor) -> Tensor:
+        # the middle piece reads x only where it is used, so a NaN elsewhere gives it no NaN gradient
+        middle = where((x > -3) & (x < 3), x, 0.0)
+        return where(x <= -3, 0.0, where(x < 3, (middle + 3) / 6, where(x >= 3, 1.0, x.detach())))
+
+    return _composed_inplace("hardsigmoid", pieces, input, inplace)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -154,3 +154,18 @@ def test_a_tensor_exponent_of_one_half_is_pow_s_as_torch(form):
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_array_equal(ours, theirs)
         assert np.signbit(ours).tolist() == np.signbit(theirs).tolist()
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardsigmoid_gives_nan_no_gradient_as_torch(inplace):
+    """PyTorch's slope is 1/6 inside (-3, 3) only: 0 at NaN, where fastgrad's (relu6's, which passes a NaN's
+    gradient) was 1/6. (float32: PyTorch's float64 slope is float32's 1/6.)"""
+    values = [float("nan"), float("-inf"), -3.0, -1.0, -0.0, 2.9, 3.0, float("inf")]
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.nn.functional.hardsigmoid(x * 1, inplace=inplace)
+        y.backward(lib.ones_like(y))
+        results.append((y, x.grad))
+    for ours, theirs in zip(*results):
+        same(ours, theirs)
