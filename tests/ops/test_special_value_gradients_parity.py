@@ -37,7 +37,7 @@ SPECIAL_ODDS = np.array([3, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1], dtype=float) / 18
 UPSTREAM = np.array([1.0, -1.0, 2.0, 0.0])
 UPSTREAM_ODDS = [0.4, 0.3, 0.2, 0.1]
 SHAPES = [(), (3,), (2, 3)]
-CASES_PER_SEED, SEEDS = 40, range(3)
+CASES_PER_SEED, SEEDS = 30, range(3)
 
 
 class Op(NamedTuple):
@@ -185,9 +185,9 @@ def tiny_float32(arrays) -> bool:
     return arrays[0].dtype == np.float32 and any((np.abs(a) == np.float32(1e-30)).any() for a in arrays)
 
 
-def huge_beside_broadcast(arrays) -> bool:
+def extremes_beside_broadcast(arrays) -> bool:
     broadcast = any(a.shape != arrays[0].shape for a in arrays)
-    return broadcast and any((np.abs(a) == a.dtype.type(1e30)).any() for a in arrays)
+    return broadcast and any(np.isin(np.abs(a), np.array([1e30, 1e-30], a.dtype)).any() for a in arrays)
 
 
 def not_finite(arrays) -> bool:
@@ -237,8 +237,9 @@ SKIPPED = [
          "gradient",
          "PyTorch's float32 slope -a / (b * b) squares 1e-30 to 0 (NaN or inf where fastgrad's -a / b / b is finite "
          "or 0)"),
-    Skip(tuple(OPS), huge_beside_broadcast, "gradient",
-         "a broadcast operand's gradient sums terms of 1e30 that cancel: the result depends on the order of the sum"),
+    Skip(tuple(OPS), extremes_beside_broadcast, "gradient",
+         "a broadcast operand's gradient sums terms of 1e30 (or x / 1e-30) that cancel: the result depends on the "
+         "order of the sum"),
     Skip(("cosine_similarity",), lambda arrays: arrays[1].shape != arrays[0].shape, "gradient",
          "the same for a broadcast zero vector, whose gradient sums terms of x / eps (1e8) that cancel (PyTorch's "
          "float32 sum is 4 where fastgrad's is 0)"),
