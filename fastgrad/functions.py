@@ -1016,7 +1016,18 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     p = real_arg(p, "cdist: p")
     if p < 0:
         raise RuntimeError(f"cdist: p must be non-negative, got {p}")
-    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
+    return row_distances(x1.unsqueeze(-2) - x2.unsqueeze(-3), p)
+
+
+def row_distances(differences: Tensor, p: float) -> Tensor:
+    """The p-norms of differences of rows, along the last dim, with the gradients of PyTorch's cdist and pdist
+    (ops.Norm's `distance`: for p = 1 and inf they differ from its norm's). Rows of no columns are 0 apart for
+    every p, as in PyTorch (whose norm refuses an empty inf-norm)."""
+    if not differences.shape[-1]:
+        return differences.sum(-1)
+    if p in (1, math.inf):
+        return apply(ops.Norm, differences, p=float(p), axis=(differences.ndim - 1,), keepdims=False, distance=True)
+    return differences.norm(p, -1)
 
 
 # -- matrix functions with torch's top-level names (torch.linalg's are in fastgrad/linalg.py) -----------------

@@ -1512,13 +1512,18 @@ def _unrecorded(*tensors: Tensor) -> bool:
 
 def _power_op(exponent):
     """The op of self ** exponent: one that saves its output when the exponent may need a gradient (a tensor that
-    requires grad), as PyTorch's, which reads it there only."""
-    return ops.Pow if type(exponent) is Tensor and exponent._requires_grad else ops.PowOfConstant
+    requires grad), as PyTorch's, which reads it there only; for a number, one that computes as PyTorch's
+    scalar-exponent kernel (PowOfNumber)."""
+    if type(exponent) is Tensor:
+        return ops.Pow if exponent._requires_grad else ops.PowOfConstant
+    return ops.PowOfNumber if isinstance(exponent, NUMBERS) else ops.PowOfConstant
 
 
 # The kernel of each in-place arithmetic op, for updates that nothing records.
 _IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
-                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: K.power, ops.PowOfConstant: lambda K: K.power}
+                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: lambda a, b: ops.Pow.power(K, a, b),
+                     ops.PowOfConstant: lambda K: lambda a, b: ops.PowOfConstant.power(K, a, b),
+                     ops.PowOfNumber: lambda K: lambda a, b: ops.PowOfNumber.power(K, a, b)}
 
 
 # The creation functions lived here; `from fastgrad.tensor import tensor, zeros, ...` keeps working.

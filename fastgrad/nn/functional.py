@@ -17,7 +17,7 @@ from fastgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from fastgrad.autograd import graph
 from fastgrad.autograd.graph import apply
 from fastgrad.dtypes import promote_types
-from fastgrad.functions import einsum, where
+from fastgrad.functions import einsum, row_distances, where
 from fastgrad.kernels.checks import first_out_of_order, index_array, mark_passed
 from fastgrad.random import next_seed, rng_of
 from fastgrad.tensor import Tensor
@@ -252,10 +252,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """relu6(x + 3) / 6, a piecewise-linear sigmoid; the gradient is 0 at -3 and 3, as PyTorch's."""
-    if inplace:
-        return hardtanh(_activation_input(input, "hardsigmoid").add_(3), 0.0, 6.0, inplace=True).div_(6)
-    return hardtanh(_activation_input(input, "hardsigmoid") + 3, 0.0, 6.0) / 6
+    """relu6(x + 3) / 6, a piecewise-linear sigmoid, written piecewise so that the gradient is PyTorch's: 1/6 inside
+    (-3, 3) only, so 0 at -3 and 3 and at NaN (which stays NaN; relu6's passes a NaN's gradient)."""
+    def pieces(x: Tensor) -> Tensor:
+        # the middle piece reads x only where it is used, so a NaN elsewhere gives it no NaN gradient
+        middle = where((x > -3) & (x < 3), x, 0.0)
+        return where(x <= -3, 0.0, where(x < 3, (middle + 3) / 6, where(x >= 3, 1.0, x.detach())))
+
+    return _composed_inplace("hardsigmoid", pieces, input, inplace)
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -2326,7 +2330,6 @@ from fastgrad.nn.multi_head_attention import multi_head_attention_forward  # noq
 from fastgrad.nn.ctc import ctc_loss  # noqa: E402,F401
 from fastgrad.nn.fold import conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
 from fastgrad.nn.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
-from fastgrad.linalg import vector_norm  # noqa: E402
 
 
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
@@ -2340,7 +2343,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     if not p >= 0:
         raise RuntimeError(f"pdist: p must be non-negative, got {p}")
     first, second = (Tensor._wrap(rows, False, None) for rows in np.triu_indices(input.shape[0], 1))
-    return vector_norm(input.index_select(0, first) - input.index_select(0, second), ord=p, dim=1)
+    return row_distances(input.index_select(0, first) - input.index_select(0, second), p)
 from fastgrad.nn.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
                                         adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
                                         adaptive_max_pool2d_with_indices)

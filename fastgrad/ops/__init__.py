@@ -7,7 +7,7 @@ from fastgrad.ops.assign import CopyFrom, Fill, IndexPut, RandomFill
 from fastgrad.ops.elementwise import (Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atan2, Atanh, Clamp,
                                       ClampBetweenTensors, Cos, Cosh, Div, Elu, Erf, Erfc, Exp, Expm1, FloorDivide,
                                       Fmod, Gelu, Hardtanh, Hypot, LeakyRelu, Log, Log1p, LogAddExp, LogAddExp2,
-                                      LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, PowOfConstant, Prelu, Reciprocal, Relu, Remainder,
+                                      LogSigmoid, Maximum, Minimum, Mul, Neg, Pow, PowOfConstant, PowOfNumber, Prelu, Reciprocal, Relu, Remainder,
                                       Round, RoundedDivide, Rsqrt, Sigmoid, Sign, Silu, Sin, Sinh, Softplus, Sqrt,
                                       Square, Sub, Tan, Tanh, Where, ZeroNan)
 from fastgrad.ops.elementwise import (Copysign, Entr, Erfinv, Exp2, Fmax, Fmin, I0, Ldexp, Lgamma, Log2, Log10, Logit,

@@ -84,6 +84,15 @@ class Pow(Op):
 
     saves_output = True
 
+    @staticmethod
+    def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # NumPy's power takes a lone exponent of 0.5 as sqrt (NaN at -inf, -0.0 at -0.0); PyTorch's pow of a tensor
+        # exponent is pow's (inf, 0.0) everywhere: the exponent spelled out defeats NumPy's shortcut
+        if b.size == 1 and b.dtype.kind == "f" and b.reshape(-1)[0] == 0.5:
+            shape = np.broadcast_shapes(a.shape, b.shape)  # (a 0-d exponent is a lone one too: spelled out as 1-d)
+            return K.power(a, np.full(shape or (1,), 0.5, b.dtype)).reshape(shape)
+        return K.power(a, b)
+
     def forward(ctx, K, a, b):
         # bool ** bool stays bool (NumPy's power gives int8): a ** b is 0 only for 0 ** 1
         if a.dtype == b.dtype == np.bool_:
@@ -91,7 +100,7 @@ class Pow(Op):
         elif b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
             out = _integer_power(K, a, b)
         else:
-            out = K.power(a, b)
+            out = ctx.op.power(K, a, b)
         ctx.saved = (a, b, out)
         return out
 
@@ -100,7 +109,7 @@ class Pow(Op):
         # PyTorch's conventions: d(a^b)/da = b a^(b-1), but 0 where b == 0 (also at a == 0, where the
         # formula gives 0 * inf); d(a^b)/db = a^b ln a, NaN for a < 0, and 0 at a == 0 with b >= 0.
         with np.errstate(divide="ignore", invalid="ignore"):
-            g_a = K.multiply(g, np.where(b == 0, 0, K.multiply(b, K.power(a, b - 1))))
+            g_a = K.multiply(g, np.where(b == 0, 0, K.multiply(b, ctx.op.power(K, a, b - 1))))
             if not ctx.inputs[1].requires_grad:  # the common case: a constant exponent
                 return g_a, None
             g_b = K.multiply(g, np.where((a == 0) & (b >= 0), 0, K.multiply(out, K.log(a))))
@@ -111,7 +120,9 @@ class Pow(Op):
         g_a = g_b = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if a._requires_grad:
-                g_a = g * select(b._data != 0, b * a ** (b - 1))
+                # (a number exponent stays a number, whose power is PyTorch's scalar kernel: see PowOfNumber)
+                power = a ** (b.item() - 1) if ctx.op is PowOfNumber else a ** (b - 1)
+                g_a = g * select(b._data != 0, b * power)
             if b._requires_grad:
                 g_b = g * select(~((a._data == 0) & (b._data >= 0)), out * a.log())
         return g_a, g_b
@@ -125,7 +136,22 @@ class PowOfConstant(Pow):
     backward_graph = Pow.backward_graph
 
 
-PowOfConstant.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
+class PowOfNumber(PowOfConstant):
+    """a ** b for a Python number b. PyTorch computes a number exponent of 0.5 as sqrt (NaN at -inf, -0.0 at -0.0,
+    as NumPy's power does with one exponent) and one of -0.5 as rsqrt, 1 / sqrt(a): -inf at a = -0.0 (where pow
+    gives +inf), NaN at -inf (pow: 0). Its gradient of a ** 0.5 is 0.5 a ** -0.5, so that is -inf at -0.0 too, as
+    sqrt's."""
+
+    @staticmethod
+    def power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if b.ndim == 0 and b == -0.5 and a.dtype.kind == "f":
+            return K.divide(a.dtype.type(1), K.sqrt(a))
+        return K.power(a, b)
+
+    backward_graph = Pow.backward_graph
+
+
+PowOfConstant.__name__ = PowOfNumber.__name__ = "Pow"  # (its grad_fn is PowBackward, as PyTorch names both)
 
 def _integer_power(K, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Integer a ** b where some b < 0, which NumPy refuses, as PyTorch computes it: 1 / a^|b| truncated, so
@@ -1111,7 +1137,7 @@ class NanToNum(Op):
 class Xlogy(Op):
     """a log b, 0 where a == 0 unless b is NaN (Xlog1py: a log1p(b), through `argument`, b or 1 + b). PyTorch's
     gradients: d/da = log b (the op itself of g and b, so a zero g gives 0), also 0 where a == 0 and its
-    argument is <= 0; d/db = a / argument."""
+    argument is <= 0; d/db = a / argument, taken as g a / argument."""
 
     log, argument = staticmethod(np.log), staticmethod(lambda b: b)  # (b itself: b + 0 would turn -0.0 into 0.0)
 
@@ -1126,7 +1152,8 @@ class Xlogy(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             g_a = np.where(((g == 0) & ~np.isnan(b)) | ((a == 0) & (argument <= 0)), g.dtype.type(0),
                            g * ctx.op.log(b))
-            g_b = K.multiply(g, a / argument) if ctx.inputs[1].requires_grad else None
+            # (g a first, as PyTorch's: a zero g gives 0 where a / argument is inf, 1e30 / 1e-30 in float32)
+            g_b = K.divide(K.multiply(g, a), argument) if ctx.inputs[1].requires_grad else None
         return g_a, g_b
 
     @quietly
@@ -1135,7 +1162,7 @@ class Xlogy(Op):
         # the op of g and b is the zero of a zero g the array backward gives
         keep = ~((a._data == 0) & (ctx.op.argument(b._data) <= 0))
         g_a = select(keep, apply(ctx.op, g, b)) if a._requires_grad else None
-        return g_a, (g * (a / ctx.op.argument(b)) if b._requires_grad else None)
+        return g_a, (g * a / ctx.op.argument(b) if b._requires_grad else None)
 
 
 class Xlog1py(Xlogy):

@@ -328,7 +328,8 @@ class LogSumExp(Op):
 
 def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     """Sum of squared deviations from the mean, over N - correction (clamped at 0, as PyTorch, so that
-    no degrees of freedom give inf or NaN rather than a negative variance). Saves what backward needs."""
+    no degrees of freedom give inf or NaN rather than a negative variance), in float64 for float32 x (the caller
+    rounds it to x's dtype, std after its square root). Saves what backward needs."""
     count = x.dtype.type(_count(x.shape, axis))
     deviation = K.subtract(x, K.divide(K.sum(x, axis, True), count))
     # the rounding error of the mean taken out once more (the corrected two-pass algorithm): equal values then
@@ -336,9 +337,12 @@ def _variance(ctx, K, x, axis, correction, keepdims) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         error = K.divide(K.sum(deviation, axis, True), count)
     deviation = K.subtract(deviation, np.where(np.isfinite(error), error, 0).astype(x.dtype, copy=False))  # (inf - inf)
-    divisor = x.dtype.type(max(count - correction, 0))
+    # float32 squares summed in float64, as PyTorch's (whose CPU kernel accumulates them in double): 1e30 has a
+    # variance of 1e60, past float32's range, yet a std within it, and 1e-30's square is below float32's smallest
+    wide = deviation.astype(np.float64) if x.dtype == np.float32 else deviation
+    divisor = wide.dtype.type(max(count - correction, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        variance = K.divide(K.sum(K.multiply(deviation, deviation), axis, keepdims), divisor)
+        variance = K.divide(K.sum(K.multiply(wide, wide), axis, keepdims), divisor)
     # PyTorch's backward divides by N - correction unclamped (with fewer elements than the correction the variance is
     # NaN but its slope finite), except over all elements, where without degrees of freedom its slope is NaN at the
     # elements equal to the mean and inf elsewhere. The input's version is for the recorded backward, which reads the
@@ -379,7 +383,7 @@ class Var(Op):
     saves_inputs = False
 
     def forward(ctx, K, x, axis, correction, keepdims):
-        return _variance(ctx, K, x, axis, correction, keepdims)
+        return _variance(ctx, K, x, axis, correction, keepdims).astype(x.dtype, copy=False)
 
     def backward(ctx, K, g):
         return _variance_backward(ctx, K, g)
@@ -394,7 +398,7 @@ class Std(Op):
     saves_inputs, saves_output = False, True
 
     def forward(ctx, K, x, axis, correction, keepdims):
-        std = K.sqrt(_variance(ctx, K, x, axis, correction, keepdims))
+        std = K.sqrt(_variance(ctx, K, x, axis, correction, keepdims)).astype(x.dtype, copy=False)
         ctx.saved += (std,)
         return std
 
@@ -410,29 +414,33 @@ class Std(Op):
 
 
 def _rescaled_two_norm(K, x, magnitude, norm, axis, keepdims):
-    """The 2-norms that came out inf, again from x divided by its largest |x| there: still inf where x holds
-    an inf or the norm itself passes the dtype's range."""
+    """The 2-norms that came out inf, or 0 beside a nonzero x (squares below the dtype's smallest: float32's of
+    1e-30), again from x divided by its largest |x| there: still inf where x holds an inf or the norm itself passes
+    the dtype's range."""
     largest = K.amax(magnitude, axis, True)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # a norm past the range stays inf
         scaled = K.divide(x, largest)
         largest = largest.reshape(norm.shape)
         rescaled = K.multiply(K.sqrt(K.sum(K.multiply(scaled, scaled), axis, keepdims)), largest)
-    return np.where(np.isinf(norm) & np.isfinite(largest), rescaled, norm).astype(norm.dtype)
+    redo = (np.isinf(norm) | (norm == 0)) & np.isfinite(largest) & (largest > 0)
+    return np.where(redo, rescaled, norm).astype(norm.dtype)
 
 
 class Norm(Op):
     """Vector p-norm over `axis` (all elements when None): (sum |x|^p)^(1/p), max |x| for p = inf,
     min |x| for p = -inf, the count of nonzeros for p = 0. Gradients are PyTorch's subgradients: 0
-    where the norm is 0 (and at x = 0 for p < 1), split evenly among ties for p = +-inf."""
+    where the norm is 0 (and at x = 0 for p < 1), split evenly among ties for p = +-inf. With `distance`, those of
+    PyTorch's cdist and pdist, whose x are differences of rows: for p = inf each largest |x| gets the whole gradient
+    where several tie, and for p = 1 a NaN x has a NaN slope (the norm's sign(NaN) is 0)."""
 
     saves_output = True
 
-    def forward(ctx, K, x, p, axis, keepdims):
+    def forward(ctx, K, x, p, axis, keepdims, distance=False):
         magnitude = K.absolute(x)
         if p == 2:
             with np.errstate(over="ignore"):
                 out = K.sqrt(K.sum(K.multiply(x, x), axis, keepdims))
-            if np.isinf(out).any():  # squares past the dtype's range (or an infinite x)
+            if x.size and (np.isinf(out).any() or not out.all()):  # squares past the dtype's range (or an inf x)
                 out = _rescaled_two_norm(K, x, magnitude, out, axis, keepdims)
         elif p == 1:
             out = K.sum(magnitude, axis, keepdims)
@@ -445,29 +453,29 @@ class Norm(Op):
         else:
             with np.errstate(divide="ignore"):  # 0^p = inf for p < 0, which makes the norm 0
                 out = K.power(K.sum(K.power(magnitude, x.dtype.type(p)), axis, keepdims), x.dtype.type(1 / p))
-        ctx.saved = (x, magnitude, out, p, axis, keepdims)
+        ctx.saved = (x, magnitude, out, p, axis, keepdims, distance)
         return out
 
     def backward(ctx, K, g):
-        x, magnitude, out, p, axis, keepdims = ctx.saved
+        x, magnitude, out, p, axis, keepdims, distance = ctx.saved
         norm = _kept(out, x.ndim, axis, keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
                 slope = np.where(norm == 0, 0, K.divide(x, norm))
             elif p in _STEPWISE_ORDERS:
-                slope = _stepwise_norm_slope(K, x, magnitude, norm, p, axis)
+                slope = _stepwise_norm_slope(K, x, magnitude, norm, p, axis, distance)
             else:  # d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1)
                 ratio = K.divide(magnitude, norm)
                 slope = np.where((norm == 0) | (x == 0), 0, K.sign(x) * K.power(ratio, x.dtype.type(p - 1)))
         return (K.multiply(_kept(g, x.ndim, axis, keepdims), slope.astype(g.dtype, copy=False)),)
 
     def backward_graph(ctx, g, out):
-        x, magnitude, _, p, axis, keepdims = ctx.saved
+        x, magnitude, _, p, axis, keepdims, distance = ctx.saved
         upstream = _expand_back_recorded(g, x.shape, axis, keepdims)
         if p in _STEPWISE_ORDERS:
             norm = _kept(out._data, x.ndim, axis, keepdims)
             with np.errstate(divide="ignore", invalid="ignore"):
-                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis)
+                slope = _stepwise_norm_slope(ctx.backend, x, magnitude, norm, p, axis, distance)
             return (upstream * constant(slope.astype(g._data.dtype, copy=False)),)
         norm = _expand_back_recorded(out, x.shape, axis, keepdims)
         if p == 2:
@@ -488,14 +496,17 @@ class Norm(Op):
 _STEPWISE_ORDERS = (1, 0, np.inf, -np.inf)
 
 
-def _stepwise_norm_slope(K, x: np.ndarray, magnitude: np.ndarray, norm: np.ndarray, p: float, axis) -> np.ndarray:
+def _stepwise_norm_slope(K, x: np.ndarray, magnitude: np.ndarray, norm: np.ndarray, p: float, axis,
+                         distance: bool) -> np.ndarray:
     """The slope of a norm of order 1 (sign x), 0 (none) or +-inf (sign x split evenly among the elements whose
-    |x| is the norm)."""
+    |x| is the norm); with `distance`, Norm's distance slopes."""
     if p == 1:
-        return K.sign(x)
+        return np.where(np.isnan(x), x, K.sign(x)) if distance else K.sign(x)
     if p == 0:
         return np.zeros_like(x)
     ties = magnitude == norm
+    if distance:
+        return K.multiply(K.sign(x), ties)
     return K.divide(K.multiply(K.sign(x), ties), np.add.reduce(ties, axis=axis, keepdims=True))
 
 

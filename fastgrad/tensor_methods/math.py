@@ -280,14 +280,15 @@ class MathMethods:
         return self._assign_in_place("lerp_", lambda old: old._lerped(end, weight), end, weight, refuse_overlap=True)
 
     def _lerped(self, end: "Tensor", weight) -> "Tensor":
-        # Measured from the nearer end, as PyTorch's lerp: a weight of 1 gives end to its last digit, and an
-        # infinite end point is reached (not NaN from infinity minus infinity) where its own weight is the larger.
+        # Measured from self where |weight| < 0.5, else from end, as PyTorch's lerp: a weight of 1 gives end to its
+        # last digit, and an infinite end point is reached (not NaN from infinity minus infinity) where its own
+        # weight is the larger (a weight of -1 measures from end too: NaN for an infinite end, as PyTorch's).
         difference = end - self
         if not isinstance(weight, graph.Tensor):
-            return self + weight * difference if weight < 0.5 else end - difference * (1 - weight)
+            return self + weight * difference if abs(weight) < 0.5 else end - difference * (1 - weight)
         # Each form gets the weights of its own elements only (0 or 1 elsewhere), so that the form not taken
         # sends weight no NaN gradient (0 times an infinite difference).
-        from_self = weight < 0.5
+        from_self = weight.abs() < 0.5
         near_self = self + weight.where(from_self, 0) * difference
         near_end = end - difference * (1 - weight.where(~from_self, 1))
         return near_self.where(from_self, near_end)

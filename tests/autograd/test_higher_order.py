@@ -34,7 +34,9 @@ SINC_NEAR_ZERO = 0.05  # sinc's derivative is its series below 0.25
 # one function per op with a recorded backward: (ops it covers, function of two (3, 4) leaves a and b)
 CASES = {
     "arithmetic": ({"Add", "Sub", "Mul", "Div", "Neg"}, lambda a, b: (a + b) * (a - b) / (b * b + 1) - a * 3),
-    "pow": ({"Pow", "PowOfConstant"}, lambda a, b: (a * a + 0.5) ** b + (a * a + 0.5) ** 3 + 2 ** b),
+    "pow": ({"Pow", "PowOfConstant", "PowOfNumber"},
+            lambda a, b: ((a * a + 0.5) ** b + (a * a + 0.5) ** 3 + (a * a + 0.5) ** 0.5 + 2 ** b
+                          + (a * a + 1) ** fastgrad.tensor(1.5, dtype=fastgrad.float64))),
     "maximum": ({"Maximum", "Minimum"}, lambda a, b: fastgrad.maximum(a, b) * fastgrad.minimum(a, b * 2)),
     "where": ({"Where"}, lambda a, b: fastgrad.where(a > b, a * b, b.exp())),
     "clamp between tensors": ({"ClampBetweenTensors"},  # (min > max where b < -2)

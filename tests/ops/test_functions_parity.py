@@ -213,6 +213,18 @@ def test_cross_dist_and_cdist_match_torch(same, dtype):
     same(lambda m, a: m.cdist(a, a), a)  # zero distances on the diagonal: a zero gradient there
 
 
+@pytest.mark.parametrize("p", [1.0, float("inf")])
+def test_cdist_and_pdist_slopes_at_ties_nan_and_no_columns_are_torch_s(same, p):
+    """PyTorch's cdist and pdist send each largest |difference| the whole gradient where several tie (p=inf; their
+    norm shares it, as fastgrad's cdist and pdist did), give a NaN difference a NaN slope (p=1; fastgrad's was 0)
+    and put rows of no columns 0 apart (fastgrad refused p=inf)."""
+    # (a NaN with p=1 only: PyTorch's p=inf distance passes over NaN differences, where fastgrad's is NaN)
+    rows = np.array([[0.0, 1.0, 3.0], [1.0, 0.0, 3.0], [2.0, 2.0, np.nan if p == 1 else 2.0]])
+    same(lambda m, a, b: m.cdist(a, b, p), rows[:2], rows[1:])
+    same(lambda m, a: m.nn.functional.pdist(a, p), rows)
+    same(lambda m, a, b: (m.cdist(a, b, p), m.nn.functional.pdist(a, p)), np.zeros((3, 0)), np.zeros((2, 0)))
+
+
 def test_histc_matches_torch(same):
     x = uniform((50,), np.float32, -3, 3)
     for args in ((), (10,), (4, -1, 1), (5, 2, 2), (3, 0, 0)):

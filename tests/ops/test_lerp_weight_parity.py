@@ -39,3 +39,19 @@ def test_weights_refused_as_in_torch(weight):
     for lib in (torch, fastgrad):
         with pytest.raises(RuntimeError):
             lib.tensor([1.0, 2.0]).lerp(lib.tensor([3.0, 5.0]), weight(lib))
+
+
+@pytest.mark.parametrize("weight", [-1.0, "tensor"])
+def test_a_weight_below_minus_one_half_measures_from_end_as_torch(weight):
+    """PyTorch measures from start only where |weight| < 0.5: lerp(0.5, -inf, -1) is -inf + inf, NaN (fastgrad's
+    was inf, measured from start)."""
+    results = []
+    for lib in (torch, fastgrad):
+        start = lib.tensor([0.5, 0.5, 1.0], dtype=lib.float64, requires_grad=True)
+        end = lib.tensor([-np.inf, 2.0, 3.0], dtype=lib.float64)
+        w = lib.tensor([-1.0, -1.0, -0.75], dtype=lib.float64) if weight == "tensor" else weight
+        out = lib.lerp(start, end, w)
+        out.sum().backward()
+        results.append((out.detach().numpy(), start.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)

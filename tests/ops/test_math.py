@@ -195,6 +195,18 @@ def test_float32_two_norm_whose_squares_overflow_is_finite_as_float64s():
     np.testing.assert_allclose(x.grad.numpy()[:3], normalized, rtol=1e-6, atol=1e-35)
 
 
+def test_float32_two_norm_whose_squares_underflow_is_nonzero_as_float64s():
+    # 1e-30^2 is below float32's smallest: the sum of squares is 0, the norm (and its gradient) is not
+    rows = np.array([[1e-30, 0.0, -0.0], [-1e-30, 1e-30, 0.0], [1e-40, 0.0, 0.0], [0.0, -0.0, 0.0]])
+    x = fastgrad.tensor(rows.astype(np.float32), requires_grad=True)
+    norms = x.norm(dim=1)
+    float64s = np.linalg.norm(rows.astype(np.float32).astype(np.float64), axis=1)
+    np.testing.assert_allclose(norms.detach().numpy(), float64s, rtol=1e-6, atol=0)
+    norms.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[1, 0, 0], [-0.5**0.5, 0.5**0.5, 0], [1, 0, 0], [0, 0, 0]],
+                               rtol=1e-6)
+
+
 def test_norm_p0_counts_nonzeros_and_has_zero_gradient():
     x = fastgrad.tensor([0.0, 2.0, -1.0], requires_grad=True)
     assert x.norm(0).item() == 2.0

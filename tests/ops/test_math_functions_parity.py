@@ -173,6 +173,22 @@ def test_xlogy_passes_a_zero_gradient_through_log_0_as_torch():
     assert grads[0][0] == 0  # xlogy(0, log 0): not 0 * -inf
 
 
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
+def test_a_zero_gradient_reaches_y_as_zero_where_x_over_y_overflows_as_torch(name):
+    """PyTorch's slope for y is g x / y (g x / (1 + y)): 0 for a zero g even where x / y is inf (float32 1e30 / 1e-30),
+    where fastgrad's g (x / y) was NaN."""
+    grads = []
+    # (1 + y) is 6e-8 for xlog1py's first y
+    first = (1e30, 1e-30) if name == "xlogy" else (1e38, np.nextafter(np.float32(-1), np.float32(0)))
+    for module in (fastgrad, torch):
+        x = module.tensor(np.float32([first[0], 1e30, 3.0]))
+        y = module.tensor(np.float32([first[1], 2.0, 0.5]), requires_grad=True)
+        function = module.xlogy if name == "xlogy" else module.special.xlog1py
+        function(x, y).backward(module.tensor(np.float32([0.0, 1.0, -1.0])))
+        grads.append(y.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
 @pytest.mark.parametrize("name", ["xlogy", "copysign", "float_power"])
 def test_binary_functions_with_a_number_match_torch(same, name):
     a = np.array([0.0, -0.0, 1.5, -2.0, nan, 0.5])

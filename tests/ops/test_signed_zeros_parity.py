@@ -108,3 +108,64 @@ def test_hardswish_values_signs_and_float32_gradients_are_torch_s(backend):
     finite = ~np.isnan(ty.detach().numpy())
     assert np.signbit(y.detach().numpy())[finite].tolist() == np.signbit(ty.detach().numpy())[finite].tolist()
     same(x.grad, tx.grad)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("form", ["x ** 0.5", "x ** -0.5", "pow_ -0.5"])
+def test_powers_of_minus_zero_have_torch_s_signs(form, dtype):
+    """PyTorch computes a number exponent of -0.5 as rsqrt, -inf at -0.0 (NumPy's power: +inf), and the slope of
+    x ** 0.5 as 0.5 * x ** -0.5: -inf there as sqrt's."""
+    values = [-0.0, 0.0, float("-inf"), 4.0]
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(np.array(values, dtype=dtype), requires_grad=True)
+        if form == "pow_ -0.5":
+            with lib.no_grad():
+                out = (x * 1).pow_(-0.5)
+            results.append([out.numpy()])
+            continue
+        out = x ** float(form.split()[-1])
+        out.backward(lib.ones_like(out))
+        results.append([out.detach().numpy(), x.grad.numpy()])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
+        numbers = ~np.isnan(theirs)  # (a NaN's sign bit is no sign)
+        assert np.signbit(ours[numbers]).tolist() == np.signbit(theirs[numbers]).tolist()
+
+
+@pytest.mark.parametrize("form", ["x ** tensor(0.5)", "pow(x, tensor(1.5))", "pow_(tensor(0.5))"])
+def test_a_tensor_exponent_of_one_half_is_pow_s_as_torch(form):
+    """NumPy's power takes a lone exponent of 0.5 as sqrt: fastgrad's x ** tensor(0.5) was NaN at -inf and -0.0 at
+    -0.0 (and so the slope of x ** tensor(1.5)), where PyTorch's pow of a tensor exponent gives inf and 0.0; a 0-d
+    base too."""
+    values = [float("-inf"), -0.0, 0.0, 4.0]
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        results.append([np.array([(x[i] ** lib.tensor(0.5, dtype=lib.float64)).item() for i in range(2)])])
+        if form == "pow_(tensor(0.5))":
+            with lib.no_grad():
+                results[-1].append((x * 1).pow_(lib.tensor(0.5, dtype=lib.float64)).numpy())
+            continue
+        out = x ** lib.tensor(0.5, dtype=lib.float64) if form.startswith("x") else lib.pow(
+            x, lib.tensor(1.5, dtype=lib.float64))
+        out.backward(lib.ones_like(out))
+        results[-1] += [out.detach().numpy(), x.grad.numpy()]
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, theirs)
+        assert np.signbit(ours).tolist() == np.signbit(theirs).tolist()
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardsigmoid_gives_nan_no_gradient_as_torch(inplace):
+    """PyTorch's slope is 1/6 inside (-3, 3) only: 0 at NaN, where fastgrad's (relu6's, which passes a NaN's
+    gradient) was 1/6. (float32: PyTorch's float64 slope is float32's 1/6.)"""
+    values = [float("nan"), float("-inf"), -3.0, -1.0, -0.0, 2.9, 3.0, float("inf")]
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.nn.functional.hardsigmoid(x * 1, inplace=inplace)
+        y.backward(lib.ones_like(y))
+        results.append((y, x.grad))
+    for ours, theirs in zip(*results):
+        same(ours, theirs)

@@ -62,3 +62,19 @@ def test_gradients_without_degrees_of_freedom_are_torchs(values, kwargs, create_
         (grad,) = lib.autograd.grad((variance * -1.5).sum(), x, create_graph=create_graph)
         grads.append(grad.detach().numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("value", [1e30, 1e-30])
+def test_float32_squares_are_summed_in_float64_as_torch(name, value):
+    """PyTorch's CPU kernel sums float32 squares in double: the std of [1e30, 0, 0] is 5.8e29 (fastgrad's was inf),
+    that of [1e-30, 0, 0] 5.8e-31 with slopes 0.58 and -0.29 (fastgrad's 0, with a zero gradient)."""
+    results = []
+    for lib in (torch, fastgrad):
+        x = lib.tensor(np.array([value, 0.0, 0.0], dtype=np.float32), requires_grad=True)
+        out = getattr(lib, name)(x)
+        out.backward()
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
