@@ -3,7 +3,7 @@ info exactly, LD and the solutions to rounding, dtypes and shapes, results requi
 backward, and the errors of bad arguments."""
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
@@ -29,6 +29,9 @@ def test_factor_matches_torch(batch, n, kind, dtype, seed):
     if kind == "zero row" and n:
         row = int(rng.integers(0, n))
         a[..., row, :] = a[..., :, row] = 0
+    # (a rounded matrix that is singular only where its arithmetic is exact: whether a pivot comes out exactly 0, and
+    # so info and the columns after it, follows the order of LAPACK's rounding, e.g. 2.2e-16 there and 0 here)
+    assume(not (kind == "integers" and n and np.linalg.cond(a).max() > 1e12))
     a = a.astype(dtype)
     ours, theirs = fastgrad.linalg.ldl_factor_ex(fastgrad.tensor(a)), torch.linalg.ldl_factor_ex(torch.tensor(a))
     np.testing.assert_array_equal(ours.pivots.numpy(), theirs.pivots.numpy())
