@@ -18,6 +18,7 @@ from fastgrad.train.errors import ConfigError
 from fastgrad.models.rnnlm import CELLS
 from fastgrad.train.language_models import (RNNLM_DEFAULTS, FFLMConfig, NgramConfig, RNNLMConfig, load_language_model,
                                             negative_log_likelihood)
+from fastgrad.train.report import plural
 
 
 # ---- arguments ------------------------------------------------------------------------------------
@@ -110,10 +111,17 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
-    """The perplexity of each input line on its own (`<eos>` before it as context and after it as a target)."""
+    """The perplexity of each input line on its own (`<eos>` before it as context and after it as a target).
+    Words outside the vocabulary are scored as `<unk>`, which is said on stderr, line by line: a frequent
+    `<unk>` makes such a line look likely (stdout holds only the perplexities)."""
     config, vocab, model = load_language_model(model_dir)
-    for line in lines:
-        ids = vocab.encode([EOS, *line.split(), EOS])
+    for number, line in enumerate(lines, start=1):
+        words = line.split()
+        unknown = [word for word in words if word not in vocab.stoi]
+        if unknown:
+            print(f"line {number}: {plural(len(unknown), 'word')} of {len(words)} not in the model's vocabulary, "
+                  f"scored as {UNK}: {', '.join(repr(w) for w in unknown)}", file=sys.stderr, flush=True)
+        ids = vocab.encode([EOS, *words, EOS])
         nll, count = negative_log_likelihood(config, model, ids, vocab)
         yield f"{perplexity(nll, count):.2f}"
 

@@ -106,11 +106,13 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
-    """For each input word, the word and its ten nearest neighbours."""
+    """For each input word, the word and its ten nearest neighbours; a blank line stays blank, so that output line
+    N answers input line N."""
     vectors = _load_vectors(model_dir)
     for line in lines:
         word = line.strip()
         if not word:
+            yield ""
             continue
         if word not in vectors:
             yield f"{word}\t(not in vocabulary)"
