@@ -141,7 +141,20 @@ def describe_inputs(files: dict[str, Path | None], stream: TextIO | None = None)
         prints[role] = fingerprint(path)
         print(f"{role}: {prints[role]['path']}, {plural(prints[role]['bytes'], 'byte')}, sha256 {prints[role]['sha256']}",
               file=stream or sys.stdout, flush=True)
+    for line in _repeats(prints):
+        print(line, file=stream or sys.stdout, flush=True)
     return prints
+
+
+def _repeats(prints: dict[str, dict[str, Any]]) -> list[str]:
+    """A line for each set of roles given the same content: a dev or test score on the training file is a
+    plausible, wrong, held-out score, and the paths alone may not show it (a copy, a link). (Beside the file
+    lines, not a warning on stderr: a bad input file later in the run stays one line there.)"""
+    roles: dict[str, list[str]] = {}
+    for role, described in prints.items():
+        roles.setdefault(described["sha256"], []).append(role)
+    return [f"same content: the {', '.join(same[:-1])} and {same[-1]} files are one text (sha256 {digest[:16]}...); "
+            "a score on one is a score on the other" for digest, same in roles.items() if len(same) > 1]
 
 
 # -- curves ----------------------------------------------------------------------------------------------------
