@@ -125,10 +125,16 @@ def make_optimizers(model: nn.Module, name: str, lr: float, weight_decay: float 
 
 
 def vectors_file(path: Path | None) -> Path | None:
-    """A vector file, or the vectors.bin of a `fastgrad train word2vec` model directory."""
+    """A vector file, or the vectors.bin of a `fastgrad train word2vec` model directory (another kind of model
+    directory is refused by its kind: it has no vectors.bin, which was all the error said)."""
     if path is None or not Path(path).is_dir():
         return path
-    return model_files(path) / "vectors.bin"
+    files = model_files(path)
+    kind = read_config(files).get("kind", "word2vec")  # (directories written before "kind" existed: by their files)
+    if kind != "word2vec":
+        raise ModelDirectoryError(f"{path}: holds a {kind} model, not word vectors; give a vector file or a "
+                                  "`fastgrad train word2vec` directory")
+    return files / "vectors.bin"
 
 
 def _with_pretrained_words(vocab: Vocab, path: Path | None, key: Callable[[str], str]) -> Vocab:
