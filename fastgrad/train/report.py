@@ -23,6 +23,17 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
+def percent(count: int, total: int) -> str:
+    """`count` of `total` as '4.81%', never rounded to a share it is not: '<0.01%' for a few and '>99.99%' for all
+    but a few ('0.00%' read as none, '100.00%' as all)."""
+    share = 100 * count / max(total, 1)
+    if 0 < count and share < 0.005:
+        return "<0.01%"
+    if count < total and share >= 99.995:
+        return ">99.99%"
+    return f"{share:.2f}%"
+
+
 def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()

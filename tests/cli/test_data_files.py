@@ -120,3 +120,15 @@ def test_a_dev_file_that_is_the_training_file_is_said_beside_the_file_lines(cli,
     lines = outcome.out.splitlines()
     assert lines[1].startswith("train: ") and lines[2].startswith("dev: ")
     assert lines[3].startswith("same content: the train and dev files are one text (sha256 ")
+
+
+def test_one_unknown_word_in_many_tokens_is_not_printed_as_none(cli, tmp_path):
+    """1 word outside the vocabulary in 35,002 tokens printed '0.00% words outside the vocabulary'."""
+    text = tmp_path / "text.txt"
+    text.write_text("the cat sat on the mat\n" * 5000, encoding="utf-8")
+    valid = tmp_path / "valid.txt"
+    valid.write_text("the cat sat on the mat\n" * 5000 + "zebra\n", encoding="utf-8")
+    outcome = cli("train", "ngram", "--train", text, "--valid", valid, "--test", text, "--order", 2)
+    assert outcome.code == 0, outcome.err
+    assert ("valid: 35,002 tokens, <0.01% are <unk>: <0.01% words outside the vocabulary, 0.00% written <unk> in the "
+            "file") in outcome.out

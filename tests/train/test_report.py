@@ -138,3 +138,12 @@ def test_describe_inputs_names_roles_given_the_same_content(tmp_path):
     printed = io.StringIO()
     describe_inputs({"train": train, "dev": other, "test": None}, printed)
     assert len(printed.getvalue().splitlines()) == 2
+
+
+@pytest.mark.parametrize("count, total, shown", [(0, 10, "0.00%"), (1, 100_000, "<0.01%"), (1, 200, "0.50%"),
+                                                 (99_999, 100_000, ">99.99%"), (5, 5, "100.00%"), (0, 0, "0.00%")])
+def test_percent_never_rounds_to_none_or_all(count, total, shown):
+    """'0.00% words outside the vocabulary' was printed for 1 such word in 100,000 tokens: read as none."""
+    from fastgrad.train.report import percent
+
+    assert percent(count, total) == shown
