@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -18,7 +19,10 @@ from fastgrad.train.errors import ConfigError
 from fastgrad.models.rnnlm import CELLS
 from fastgrad.train.language_models import (RNNLM_DEFAULTS, FFLMConfig, NgramConfig, RNNLMConfig, load_language_model,
                                             negative_log_likelihood)
-from fastgrad.train.report import plural
+from fastgrad.train.report import percent, plural
+
+
+UNK_WARNING_SHARE = 0.5  # `fastgrad eval` warns when more of a file's tokens than this are <unk> to the model
 
 
 # ---- arguments ------------------------------------------------------------------------------------
@@ -106,8 +110,12 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     tokens = read_lm_tokens(path)
     ids = vocab.encode(tokens)
     nll, count = negative_log_likelihood(config, model, ids, vocab)
+    unknown = int((ids == vocab.stoi[UNK]).sum())
+    if unknown > UNK_WARNING_SHARE * len(ids):  # (a file of another format, another language, another tokenizer)
+        warnings.warn(f"{path}: {percent(unknown, len(ids))} of its tokens are {UNK} to the model, so its perplexity "
+                      f"mostly measures how well the model predicts {UNK}, a frequent token (the number comes out low)", stacklevel=2)
     return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count,
-            "perplexity": perplexity(nll, count), "unk_share": float((ids == vocab.stoi[UNK]).mean()) if len(ids) else 0.0}
+            "perplexity": perplexity(nll, count), "unk_share": unknown / len(ids) if len(ids) else 0.0}
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
