@@ -113,7 +113,8 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     unknown = int((ids == vocab.stoi[UNK]).sum())
     if unknown > UNK_WARNING_SHARE * len(ids):  # (a file of another format, another language, another tokenizer)
         warnings.warn(f"{path}: {percent(unknown, len(ids))} of its tokens are {UNK} to the model, so its perplexity "
-                      f"mostly measures how well the model predicts {UNK}, a frequent token (the number comes out low)", stacklevel=2)
+                      f"mostly measures how well the model predicts {UNK}, a frequent token (the number comes out low)",
+                      stacklevel=2)
     return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count,
             "perplexity": perplexity(nll, count), "unk_share": unknown / len(ids) if len(ids) else 0.0}
 

@@ -67,9 +67,11 @@ def test_an_undefined_spearman_rho_is_no_number_not_nan(cli, tmp_path, model_dir
         assert json.loads(outcome.out.splitlines()[-1])["similarity:pairs.tsv"]["spearman"] is None
 
 
-@pytest.mark.parametrize("command", [["eval-vectors", "{dir}", "--similarity", "{pairs}"], ["similar", "{dir}", "athens"],
-                                     ["train", "nbow", "--train", "{train}", "--dev", "{train}", "--pretrained", "{dir}"]],
-                         ids=["eval-vectors", "similar", "train --pretrained"])
+@pytest.mark.parametrize("command", [
+    ["eval-vectors", "{dir}", "--similarity", "{pairs}"],
+    ["similar", "{dir}", "athens"],
+    ["train", "nbow", "--train", "{train}", "--dev", "{train}", "--pretrained", "{dir}"],
+], ids=["eval-vectors", "similar", "train --pretrained"])
 def test_a_model_directory_of_another_kind_is_refused_by_its_kind(cli, tmp_path, command):
     """It said only 'DIR/current/vectors.bin: No such file or directory' (a file system error, exit 4)."""
     other = tmp_path / "classifier"
