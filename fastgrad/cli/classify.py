@@ -10,8 +10,8 @@ from typing import Any, Iterable, Iterator
 import fastgrad.train
 from fastgrad.cli.common import add_epoch_arguments, add_option, add_run_arguments, run_training
 from fastgrad.metrics import accuracy
-from fastgrad.train.classifiers import (NBOWConfig, NERConfig, load_classifier, predict_sentences, read_sentences,
-                                        read_tagged, score_tags, tagger_inputs, tokenize_line)
+from fastgrad.train.classifiers import (NBOWConfig, NERConfig, check_scorable, load_classifier, predict_sentences,
+                                        read_sentences, read_tagged, score_tags, tagger_inputs, tokenize_line)
 
 
 def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     # (a tag of a known type that training never saw, such as IOBES's I- of a chunk longer than any there, is
     # scored as the training run scores its test file: the model never predicts it, and misses its chunks)
     data = read_tagged(path, config, None if config.get("binary_tag") else types)
+    check_scorable(data, path, config)
     return {**score_tags(model, config["labels"], data, tagger_inputs(data.tokens, vocab, config["model"]["window"])),
             "sentences": len(data)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -18,6 +19,10 @@ from fastgrad.train.errors import ConfigError
 from fastgrad.models.rnnlm import CELLS
 from fastgrad.train.language_models import (RNNLM_DEFAULTS, FFLMConfig, NgramConfig, RNNLMConfig, load_language_model,
                                             negative_log_likelihood)
+from fastgrad.train.report import percent, plural
+
+
+UNK_WARNING_SHARE = 0.5  # `fastgrad eval` warns when more of a file's tokens than this are <unk> to the model
 
 
 # ---- arguments ------------------------------------------------------------------------------------
@@ -105,15 +110,27 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
     tokens = read_lm_tokens(path)
     ids = vocab.encode(tokens)
     nll, count = negative_log_likelihood(config, model, ids, vocab)
+    unknown = int((ids == vocab.stoi[UNK]).sum())
+    if unknown > UNK_WARNING_SHARE * len(ids):  # (a file of another format, another language, another tokenizer)
+        warnings.warn(f"{path}: {percent(unknown, len(ids))} of its tokens are {UNK} to the model, so its perplexity "
+                      f"mostly measures how well the model predicts {UNK}, a frequent token (the number comes out low)",
+                      stacklevel=2)
     return {"model": config["model"], "tokens": len(ids), "predicted_tokens": count,
-            "perplexity": perplexity(nll, count), "unk_share": float((ids == vocab.stoi[UNK]).mean()) if len(ids) else 0.0}
+            "perplexity": perplexity(nll, count), "unk_share": unknown / len(ids) if len(ids) else 0.0}
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
-    """The perplexity of each input line on its own (`<eos>` before it as context and after it as a target)."""
+    """The perplexity of each input line on its own (`<eos>` before it as context and after it as a target).
+    Words outside the vocabulary are scored as `<unk>`, which is said on stderr, line by line: a frequent
+    `<unk>` makes such a line look likely (stdout holds only the perplexities)."""
     config, vocab, model = load_language_model(model_dir)
-    for line in lines:
-        ids = vocab.encode([EOS, *line.split(), EOS])
+    for number, line in enumerate(lines, start=1):
+        words = line.split()
+        unknown = [word for word in words if word not in vocab.stoi]
+        if unknown:
+            print(f"line {number}: {plural(len(unknown), 'word')} of {len(words)} not in the model's vocabulary, "
+                  f"scored as {UNK}: {', '.join(repr(w) for w in unknown)}", file=sys.stderr, flush=True)
+        ids = vocab.encode([EOS, *words, EOS])
         nll, count = negative_log_likelihood(config, model, ids, vocab)
         yield f"{perplexity(nll, count):.2f}"
 

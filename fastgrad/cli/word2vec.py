@@ -12,11 +12,11 @@ from fastgrad.cli.common import add_epoch_arguments, add_option, add_run_argumen
     run_training, set_threads
 from fastgrad.data.readers import read_lines
 from fastgrad.data.vectors import WordVectors
-from fastgrad.train.directory import model_files
+from fastgrad.train.classifiers import vectors_file
 from fastgrad.train.errors import ConfigError
 from fastgrad.train.report import describe_inputs
 from fastgrad.train.settings import POSITIVE_INT
-from fastgrad.train.word2vec import TEXT_VECTORS_FILE, VECTORS_FILE, Word2VecConfig, evaluate_vectors
+from fastgrad.train.word2vec import TEXT_VECTORS_FILE, Word2VecConfig, evaluate_vectors
 
 
 def register(cli) -> None:
@@ -61,14 +61,9 @@ def _add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help="analogies: answer among the N most frequent words, as word2vec.c does (default 30000)")
 
 
-def _vector_file(path: Path) -> Path:
-    """A vector file, or the one of a `fastgrad train word2vec` model directory."""
-    return model_files(path) / VECTORS_FILE if path.is_dir() else path
-
-
 def _load_vectors(path: Path) -> WordVectors:
     """The vectors of `path`; a file without any is refused (every score on it would be empty or NaN)."""
-    file = _vector_file(path)
+    file = vectors_file(path)
     vectors = WordVectors.load(file)
     if not len(vectors):
         raise ValueError(f"{file}: no vectors in it")
@@ -79,7 +74,7 @@ def run_eval_vectors(args: argparse.Namespace) -> int:
     if not args.analogies and not args.similarity:
         raise ConfigError("eval-vectors: give --analogies FILE and/or --similarity FILE [FILE ...]")
     set_threads(args.threads)
-    describe_inputs({"vectors": _vector_file(args.vectors), "analogies": args.analogies,
+    describe_inputs({"vectors": vectors_file(args.vectors), "analogies": args.analogies,
                      **{f"similarity {i}": path for i, path in enumerate(args.similarity, start=1)}})
     result = evaluate_vectors(_load_vectors(args.vectors), args.analogies, args.similarity, args.restrict_vocab)
     print(json.dumps(result, sort_keys=True))
@@ -88,7 +83,7 @@ def run_eval_vectors(args: argparse.Namespace) -> int:
 
 def run_similar(args: argparse.Namespace) -> int:
     set_threads(args.threads)
-    describe_inputs({"vectors": _vector_file(args.vectors)}, sys.stderr)  # (stdout holds only the neighbours)
+    describe_inputs({"vectors": vectors_file(args.vectors)}, sys.stderr)  # (stdout holds only the neighbours)
     vectors = _load_vectors(args.vectors)
     if args.word not in vectors:
         raise ConfigError(f"{args.word!r} is not in the vocabulary of {args.vectors} ({len(vectors):,} words)")
@@ -106,11 +101,13 @@ def evaluate_model(model_dir: Path, path: Path, args: argparse.Namespace) -> dic
 
 
 def predict_lines(model_dir: Path, lines: Iterable[str], args: argparse.Namespace) -> Iterator[str]:
-    """For each input word, the word and its ten nearest neighbours."""
+    """For each input word, the word and its ten nearest neighbours; a blank line stays blank, so that output line
+    N answers input line N."""
     vectors = _load_vectors(model_dir)
     for line in lines:
         word = line.strip()
         if not word:
+            yield ""
             continue
         if word not in vectors:
             yield f"{word}\t(not in vocabulary)"

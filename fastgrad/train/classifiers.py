@@ -125,10 +125,16 @@ def make_optimizers(model: nn.Module, name: str, lr: float, weight_decay: float 
 
 
 def vectors_file(path: Path | None) -> Path | None:
-    """A vector file, or the vectors.bin of a `fastgrad train word2vec` model directory."""
+    """A vector file, or the vectors.bin of a `fastgrad train word2vec` model directory (another kind of model
+    directory is refused by its kind: it has no vectors.bin, which was all the error said)."""
     if path is None or not Path(path).is_dir():
         return path
-    return model_files(path) / "vectors.bin"
+    files = model_files(path)
+    kind = read_config(files).get("kind", "word2vec")  # (directories written before "kind" existed: by their files)
+    if kind != "word2vec":
+        raise ModelDirectoryError(f"{path}: holds a {kind} model, not word vectors; give a vector file or a "
+                                  "`fastgrad train word2vec` directory")
+    return files / "vectors.bin"
 
 
 def _with_pretrained_words(vocab: Vocab, path: Path | None, key: Callable[[str], str]) -> Vocab:
@@ -373,6 +379,14 @@ def read_tagged(path: Path, config: dict[str, Any], types: Sequence[str] | None 
     return data
 
 
+def check_scorable(data: TaggedSentences, path: Path, config: dict[str, Any]) -> None:
+    """A file scored by chunk F1 must hold a chunk (of the --binary-tag type, with one): with none, recall and so
+    F1 are 0/0, which conlleval prints as 0.00, a plausible score for a model that may have tagged every token right."""
+    if not any(tag != "O" for sentence in data.tags for tag in sentence):
+        entity = f"{config['binary_tag']} entity" if config.get("binary_tag") else "entity"
+        raise ValueError(f"{path}: no {entity} in it, so its chunk F1 is undefined")
+
+
 def tagger_inputs(sentences: Sequence[Sequence[str]], vocab: Vocab, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Word-id and case-pattern windows for every token of `sentences`."""
     words = [vocab.encode([normalize_word(t) for t in s]) for s in sentences]
@@ -433,6 +447,8 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
         raw_train = read_conll(config.train)
         scheme = check_tags(raw_train, config.train)
         types = sorted({tag_grammar.parse_tag(t)[1] for t in raw_train.first_lines} - {""})
+        if not types:
+            raise ValueError(f"{config.train}: every tag is O, no entity to learn")
         if config.binary_tag is not None and config.binary_tag not in types:
             raise ConfigError(f"--binary-tag {config.binary_tag}: no such entity type in {config.train} "
                               f"(types: {', '.join(types)})")
@@ -442,7 +458,10 @@ def ner(config: NERConfig | None = None, **settings: Any) -> TrainingResult:
                         "crf": config.crf}
         train = read_tagged(config.train, model_config)
         dev = read_tagged(config.dev, model_config, types)
+        check_scorable(dev, config.dev, model_config)
         test = read_tagged(config.test, model_config, types) if config.test else None
+        if test is not None:
+            check_scorable(test, config.test, model_config)
         if config.crf:  # every tag of the scheme, seen in training or not, so that any valid path can be decoded
             labels = tag_grammar.tag_set([config.binary_tag] if config.binary_tag else types, tag_scheme)
         else:

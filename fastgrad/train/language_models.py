@@ -31,7 +31,7 @@ from fastgrad.train.classifiers import _settings
 from fastgrad.train.directory import model_files, read_config
 from fastgrad.train.errors import ConfigError, ModelDirectoryError
 from fastgrad.train.loop import VOCAB_FILE, WEIGHTS_FILE, ModuleTask, TrainingResult, load_weights, session
-from fastgrad.train.report import plural
+from fastgrad.train.report import percent, plural
 from fastgrad.train.settings import (DECAY_FACTOR, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT, PROBABILITY, AsPath,
                                      Check, Choice, EpochConfig, RunConfig, setting)
 
@@ -167,9 +167,9 @@ def unknown_share(split: str, tokens: list[str], vocab: Vocab) -> str:
     """'valid: 73,760 tokens, 4.81% are <unk>: 0.00% words outside the vocabulary, 4.81% written <unk>'."""
     written = sum(token == UNK for token in tokens)
     outside = sum(token not in vocab.stoi for token in tokens)
-    share = lambda count: f"{100 * count / max(len(tokens), 1):.2f}%"  # noqa: E731
-    return (f"{split}: {plural(len(tokens), 'token')}, {share(written + outside)} are {UNK}: {share(outside)} words "
-            f"outside the vocabulary, {share(written)} written {UNK} in the file")
+    return (f"{split}: {plural(len(tokens), 'token')}, {percent(written + outside, len(tokens))} are {UNK}: "
+            f"{percent(outside, len(tokens))} words outside the vocabulary, {percent(written, len(tokens))} written "
+            f"{UNK} in the file")
 
 
 # ---- models --------------------------------------------------------------------------------------------

@@ -23,6 +23,17 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
+def percent(count: int, total: int) -> str:
+    """`count` of `total` as '4.81%', never rounded to a share it is not: '<0.01%' for a few and '>99.99%' for all
+    but a few ('0.00%' read as none, '100.00%' as all)."""
+    share = 100 * count / max(total, 1)
+    if 0 < count and share < 0.005:
+        return "<0.01%"
+    if count < total and share >= 99.995:
+        return ">99.99%"
+    return f"{share:.2f}%"
+
+
 def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -141,7 +152,20 @@ def describe_inputs(files: dict[str, Path | None], stream: TextIO | None = None)
         prints[role] = fingerprint(path)
         print(f"{role}: {prints[role]['path']}, {plural(prints[role]['bytes'], 'byte')}, sha256 {prints[role]['sha256']}",
               file=stream or sys.stdout, flush=True)
+    for line in _repeats(prints):
+        print(line, file=stream or sys.stdout, flush=True)
     return prints
+
+
+def _repeats(prints: dict[str, dict[str, Any]]) -> list[str]:
+    """A line for each set of roles given the same content: a dev or test score on the training file is a
+    plausible, wrong, held-out score, and the paths alone may not show it (a copy, a link). (Beside the file
+    lines, not a warning on stderr: a bad input file later in the run stays one line there.)"""
+    roles: dict[str, list[str]] = {}
+    for role, described in prints.items():
+        roles.setdefault(described["sha256"], []).append(role)
+    return [f"same content: the {', '.join(same[:-1])} and {same[-1]} files are one text (sha256 {digest[:16]}...); "
+            "a score on one is a score on the other" for digest, same in roles.items() if len(same) > 1]
 
 
 # -- curves ----------------------------------------------------------------------------------------------------

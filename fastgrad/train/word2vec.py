@@ -81,9 +81,14 @@ def evaluate_vectors(vectors: WordVectors, analogies: Path | None, similarity: l
         # A file is known by its name, unless another one has it too: then one result would replace the other.
         name = path.name if names.count(path.name) == 1 else str(path)
         scores = evaluate_similarity(vectors, path)
-        print(f"similarity {name}: Spearman rho {scores.spearman:.4f} on {plural(scores.pairs, 'pair')}, "
+        # NaN (fewer than 2 pairs, or no spread in one of the rankings): no number, as for an analogy group
+        # with no question asked (JSON has no NaN)
+        defined = not math.isnan(scores.spearman)
+        rho = f"{scores.spearman:.4f}" if defined else (
+            "n/a (fewer than 2 pairs)" if scores.pairs < 2 else "n/a (the scores or the similarities are all equal)")
+        print(f"similarity {name}: Spearman rho {rho} on {plural(scores.pairs, 'pair')}, "
               f"{scores.oov_pairs} out of the vocabulary", flush=True)
-        result[f"similarity:{name}"] = {"spearman": scores.spearman, "pairs": scores.pairs,
+        result[f"similarity:{name}"] = {"spearman": scores.spearman if defined else None, "pairs": scores.pairs,
                                         "oov_pairs": scores.oov_pairs}
     return result
 

@@ -108,3 +108,27 @@ def test_commands_that_read_a_model_or_vectors_name_what_they_read(cli, lm_files
     assert f"similarity 1: {pairs.resolve()}" in result.out
     result = cli("similar", vectors, "cat", "--topn", "1")
     assert result.out.splitlines() == ["dog\t0.7071"] and f"vectors: {vectors.resolve()}" in result.err
+
+
+def test_a_dev_file_that_is_the_training_file_is_said_beside_the_file_lines(cli, tmp_path):
+    """Its 'dev accuracy' is a training accuracy: a line after the file lines says the two are one text."""
+    train = tmp_path / "train.txt"
+    train.write_text("1 a good film\n0 a bad film\n" * 4, encoding="utf-8")
+    outcome = cli("train", "nbow", "--train", train, "--dev", train, "--epochs", 1, "--dim", 4, "--hidden", 4,
+                  "--threads", 1)
+    assert outcome.code == 0, outcome.err
+    lines = outcome.out.splitlines()
+    assert lines[1].startswith("train: ") and lines[2].startswith("dev: ")
+    assert lines[3].startswith("same content: the train and dev files are one text (sha256 ")
+
+
+def test_one_unknown_word_in_many_tokens_is_not_printed_as_none(cli, tmp_path):
+    """1 word outside the vocabulary in 35,002 tokens printed '0.00% words outside the vocabulary'."""
+    text = tmp_path / "text.txt"
+    text.write_text("the cat sat on the mat\n" * 5000, encoding="utf-8")
+    valid = tmp_path / "valid.txt"
+    valid.write_text("the cat sat on the mat\n" * 5000 + "zebra\n", encoding="utf-8")
+    outcome = cli("train", "ngram", "--train", text, "--valid", valid, "--test", text, "--order", 2)
+    assert outcome.code == 0, outcome.err
+    assert ("valid: 35,002 tokens, <0.01% are <unk>: <0.01% words outside the vocabulary, 0.00% written <unk> in the "
+            "file") in outcome.out

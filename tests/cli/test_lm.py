@@ -224,3 +224,19 @@ def test_missing_default_data_says_what_to_pass(tmp_path, monkeypatch, cli):
     monkeypatch.setenv("FASTGRAD_DATA", str(tmp_path / "nowhere"))
     result = cli("train", "ngram")
     assert result.code == 2 and "--train" in result.err
+
+
+def test_eval_warns_when_most_of_the_file_is_unk_to_the_model(corpus, tmp_path, cli):
+    """A file of another format or language is mostly <unk>, a frequent token: its perplexity came out low (lower than
+    the model's on its own test file) with nothing but "unk_share" in the JSON to say why."""
+    out = tmp_path / "kn"
+    assert cli("train", "ngram", *corpus_args(corpus), "--order", 2, "--out", out).code == 0
+    foreign = tmp_path / "foreign.txt"
+    foreign.write_text("zebra quokka wombat the\n", encoding="utf-8")  # 3 of 5 tokens, <eos> included
+    outcome = cli("eval", out, foreign)
+    assert outcome.code == 0, outcome.err
+    assert outcome.err.strip() == (f"fastgrad: warning: {foreign}: 60.00% of its tokens are <unk> to the model, so its "
+                                   "perplexity mostly measures how well the model predicts <unk>, a frequent token "
+                                   "(the number comes out low)")
+    assert json.loads(outcome.out)["unk_share"] == 0.6
+    assert cli("eval", out, corpus["test"]).err == ""

@@ -48,3 +48,39 @@ def test_a_vector_file_without_vectors_is_an_input_error_naming_it(cli, tmp_path
     outcome = cli(command[0], vectors, *arguments)
     assert outcome.code == 3, outcome.err
     assert outcome.err.strip().splitlines()[-1] == f"fastgrad: {vectors}: no vectors in it"
+
+
+@pytest.mark.parametrize("lines, why", [("athens\tgreece\t5\nathens\tzebra\t3\n", "fewer than 2 pairs"),
+                                        ("athens\tgreece\t5\nparis\tfrance\t5\n",
+                                         "the scores or the similarities are all equal")],
+                         ids=["one pair", "tied scores"])
+def test_an_undefined_spearman_rho_is_no_number_not_nan(cli, tmp_path, model_dir, lines, why):
+    """Spearman's rho of fewer than 2 pairs, or of tied scores, is undefined: it printed 'rho nan' and wrote
+    NaN, which is not JSON, where an analogy group with no question asked prints 'n/a' and writes null."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(lines, encoding="utf-8")
+    for command in (["eval", model_dir, pairs], ["eval-vectors", model_dir, "--similarity", pairs]):
+        outcome = cli(*command)
+        assert outcome.code == 0, outcome.err
+        assert f"Spearman rho n/a ({why})" in outcome.out
+        assert "nan" not in outcome.out.lower()
+        assert json.loads(outcome.out.splitlines()[-1])["similarity:pairs.tsv"]["spearman"] is None
+
+
+@pytest.mark.parametrize("command", [
+    ["eval-vectors", "{dir}", "--similarity", "{pairs}"],
+    ["similar", "{dir}", "athens"],
+    ["train", "nbow", "--train", "{train}", "--dev", "{train}", "--pretrained", "{dir}"],
+], ids=["eval-vectors", "similar", "train --pretrained"])
+def test_a_model_directory_of_another_kind_is_refused_by_its_kind(cli, tmp_path, command):
+    """It said only 'DIR/current/vectors.bin: No such file or directory' (a file system error, exit 4)."""
+    other = tmp_path / "classifier"
+    other.mkdir()
+    (other / "config.json").write_text(json.dumps({"kind": "nbow"}), encoding="utf-8")
+    (tmp_path / "pairs.tsv").write_text("athens\tgreece\t5\nparis\tfrance\t3\n", encoding="utf-8")
+    (tmp_path / "train.txt").write_text("1 a good film\n0 a bad film\n" * 4, encoding="utf-8")
+    names = {"dir": other, "pairs": tmp_path / "pairs.tsv", "train": tmp_path / "train.txt"}
+    outcome = cli(*[argument.format(**names) for argument in command])
+    assert outcome.code == 5
+    assert outcome.err.strip().splitlines()[-1] == (f"fastgrad: {other}: holds a nbow model, not word vectors; give a "
+                                                    "vector file or a `fastgrad train word2vec` directory")

@@ -115,3 +115,35 @@ def test_time_while_paused_does_not_count_toward_the_rate(monkeypatch):
     with progress.paused():  # an evaluation of 8 s
         clock[0] += 8.0
     assert progress.rate == 500.0  # 1,000 tokens in 2 s of training, not in 10 s
+
+
+def test_describe_inputs_names_roles_given_the_same_content(tmp_path):
+    """A dev or test score on the training file is a plausible held-out score; a copy under another name showed
+    nothing but equal sha256 lines."""
+    import hashlib
+    import io
+
+    from fastgrad.train.report import describe_inputs
+
+    train, copy, other = tmp_path / "train.txt", tmp_path / "copy.txt", tmp_path / "other.txt"
+    train.write_text("1 good\n", encoding="utf-8")
+    copy.write_text("1 good\n", encoding="utf-8")
+    other.write_text("0 bad\n", encoding="utf-8")
+    printed = io.StringIO()
+    describe_inputs({"train": train, "dev": other, "test": copy}, printed)
+    digest = hashlib.sha256(b"1 good\n").hexdigest()
+    assert printed.getvalue().splitlines()[3:] == [
+        f"same content: the train and test files are one text (sha256 {digest[:16]}...); a score on one is a score "
+        "on the other"]
+    printed = io.StringIO()
+    describe_inputs({"train": train, "dev": other, "test": None}, printed)
+    assert len(printed.getvalue().splitlines()) == 2
+
+
+@pytest.mark.parametrize("count, total, shown", [(0, 10, "0.00%"), (1, 100_000, "<0.01%"), (1, 200, "0.50%"),
+                                                 (99_999, 100_000, ">99.99%"), (5, 5, "100.00%"), (0, 0, "0.00%")])
+def test_percent_never_rounds_to_none_or_all(count, total, shown):
+    """'0.00% words outside the vocabulary' was printed for 1 such word in 100,000 tokens: read as none."""
+    from fastgrad.train.report import percent
+
+    assert percent(count, total) == shown
