@@ -144,20 +144,6 @@ def test_a_masked_fill_of_an_expanded_tensor_warns(name):
 
 
 @pytest.mark.filterwarnings("ignore:Use of")
-@pytest.mark.parametrize("write", ["fill_", "zero_", "masked_fill_", "index_fill_"])
-def test_the_backward_of_a_fill_of_an_expanded_tensor_with_history_raises(write):
-    # PyTorch records the fill (CopySlices) and refuses at backward, whose gradient would go through the expand
-    for lib in (torch, fastgrad):
-        leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
-        base = leaf * 1
-        expanded = base.expand(3, 4)
-        ONE_VALUE_WRITES[write](lib, expanded)
-        assert base.tolist() == expanded[0].tolist()
-        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
-            (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
-
-
-@pytest.mark.filterwarnings("ignore:Use of")
 def test_a_masked_fill_of_an_expanded_tensor_sends_the_value_pytorchs_gradient():
     # the base needs no gradient, so PyTorch's backward runs: the value's gradient sums the base's over every
     # position of the expand that the mask picks
@@ -261,14 +247,16 @@ def test_put_into_an_expanded_tensor_stays_refused_as_torch():
 
 
 @pytest.mark.filterwarnings("ignore:Use of")
-@pytest.mark.parametrize("write", ["x[mask] = a tensor", "x[rows, columns] = a tensor", "index_put_"])
-def test_the_backward_of_an_advanced_index_write_into_an_expand_with_history_raises(write):
-    # as for a fill: PyTorch records the write (CopySlices) and refuses at backward, through the expand
+@pytest.mark.parametrize("write", ["fill_", "zero_", "masked_fill_", "index_fill_", "x[mask] = a tensor",
+                                   "x[rows, columns] = a tensor", "index_put_"])
+def test_the_backward_of_a_write_into_an_expand_with_history_raises(write):
+    # PyTorch records the write (CopySlices), a fill or an advanced-index write, and refuses at backward, whose
+    # gradient would go through the expand
     for lib in (torch, fastgrad):
         leaf = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
         base = leaf * 1
         expanded = base.expand(3, 4)
-        ADVANCED_WRITES[write](lib, expanded)
+        {**ONE_VALUE_WRITES, **ADVANCED_WRITES}[write](lib, expanded)
         assert base.tolist() == expanded[0].tolist() == expanded[2].tolist()
         with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
             (expanded * lib.arange(12.0).reshape(3, 4)).sum().backward()
