@@ -12,6 +12,7 @@ reductions, shape, indexing, sampling) are mixins in fastgrad/tensor_methods/; t
 from __future__ import annotations
 
 import copy
+import functools
 import operator
 from typing import Any
 
@@ -1521,9 +1522,10 @@ def _power_op(exponent):
 
 # The kernel of each in-place arithmetic op, for updates that nothing records.
 _IN_PLACE_KERNELS = {ops.Add: lambda K: K.add, ops.Sub: lambda K: K.subtract, ops.Mul: lambda K: K.multiply,
-                     ops.Div: lambda K: K.divide, ops.Pow: lambda K: lambda a, b: ops.Pow.power(K, a, b),
-                     ops.PowOfConstant: lambda K: lambda a, b: ops.PowOfConstant.power(K, a, b),
-                     ops.PowOfNumber: lambda K: lambda a, b: ops.PowOfNumber.power(K, a, b)}
+                     ops.Div: lambda K: K.divide,
+                     # (each pow op computes as its own `power`, which special-cases exponents as PyTorch)
+                     **{op: (lambda K, op=op: functools.partial(op.power, K))
+                        for op in (ops.Pow, ops.PowOfConstant, ops.PowOfNumber)}}
 
 
 # The creation functions lived here; `from fastgrad.tensor import tensor, zeros, ...` keeps working.
